@@ -1,0 +1,47 @@
+package org.jcalico.datastore;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * jcalico's whole view of its storage: a revisioned key-value store. Every commit gets the next revision (one
+ * revision for all its writes); conditions make it compare-and-swap; a watch replays changes in revision order.
+ * Backends: {@code embedded:PATH} (SQLite) and {@code etcd://}. Both pass {@code DatastoreContract}.
+ */
+public interface Datastore extends AutoCloseable {
+    Optional<KeyValue> get(String key);
+
+    Listing list(String prefix);
+
+    /**
+     * Applies all writes atomically, or none: throws {@link ConflictException} for the first failed condition.
+     *
+     * @return the revision of this commit
+     */
+    long commit(List<Op> ops);
+
+    /** Delivers every change under the prefix with a revision greater than afterRevision. */
+    Watch watch(String prefix, long afterRevision, WatchListener listener);
+
+    /** Where this store is, as a user would write it (embedded:/path, etcd://host:port). */
+    String location();
+
+    @Override
+    void close();
+
+    default long create(String key, String value) {
+        return commit(List.of(new Op.Create(key, value)));
+    }
+
+    default long update(String key, String value, long expectedRevision) {
+        return commit(List.of(new Op.Update(key, value, expectedRevision)));
+    }
+
+    default long put(String key, String value) {
+        return commit(List.of(new Op.Put(key, value)));
+    }
+
+    default long delete(String key, long expectedRevision) {
+        return commit(List.of(new Op.Delete(key, expectedRevision)));
+    }
+}

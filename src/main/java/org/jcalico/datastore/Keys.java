@@ -1,0 +1,75 @@
+package org.jcalico.datastore;
+
+import org.jcalico.model.BgpConfiguration;
+import org.jcalico.model.BgpPeer;
+import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Resource;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * Where each resource lives. Endpoints and their status are grouped by node so that an agent can watch its own;
+ * CIDRs appear with '-' for '/' so that a key never contains a stray path separator.
+ */
+public final class Keys {
+    public static final String ROOT = "/jcalico/v1/";
+
+    private Keys() {
+    }
+
+    public static String prefix(Class<? extends Resource> kind) {
+        return ROOT + segment(kind) + "/";
+    }
+
+    public static String key(Resource resource) {
+        return prefix(resource.getClass()) + switch (resource) {
+            case Node node -> node.name();
+            case IpPool pool -> cidr(pool.cidr().toString());
+            case IpamBlock block -> cidr(block.cidr().toString());
+            case Profile profile -> profile.name();
+            case WorkloadEndpoint endpoint -> endpoint.node() + "/" + endpoint.endpointId();
+            case EndpointStatus status -> status.node() + "/" + status.endpointId();
+            case BgpPeer peer -> (peer.node() == null ? "global" : "node/" + peer.node()) + "/" + peer.peerIp();
+            case BgpConfiguration config -> config.name();
+            case FelixConfiguration config -> config.name();
+        };
+    }
+
+    /** The key of a resource whose key follows from its kind and name alone; null for per-node kinds. */
+    public static String keyOf(Class<? extends Resource> kind, String name) {
+        if (kind == WorkloadEndpoint.class || kind == EndpointStatus.class) {
+            return null;
+        }
+        if (kind == BgpPeer.class) {
+            int slash = name.indexOf('/');
+            return prefix(kind) + (slash < 0 ? "global/" + name : "node/" + name);
+        }
+        return prefix(kind) + (kind == IpPool.class || kind == IpamBlock.class ? cidr(name) : name);
+    }
+
+    /** Endpoints (or their status) of one node. */
+    public static String nodePrefix(Class<? extends Resource> kind, String node) {
+        return prefix(kind) + node + "/";
+    }
+
+    private static String cidr(String cidr) {
+        return cidr.replace('/', '-');
+    }
+
+    private static String segment(Class<? extends Resource> kind) {
+        if (kind == Node.class) return "nodes";
+        if (kind == IpPool.class) return "ippools";
+        if (kind == IpamBlock.class) return "ipam/blocks";
+        if (kind == Profile.class) return "profiles";
+        if (kind == WorkloadEndpoint.class) return "workloadendpoints";
+        if (kind == EndpointStatus.class) return "status/endpoints";
+        if (kind == BgpPeer.class) return "bgppeers";
+        if (kind == BgpConfiguration.class) return "config/bgp";
+        if (kind == FelixConfiguration.class) return "config/felix";
+        throw new IllegalArgumentException("no key space for " + kind);
+    }
+}

@@ -1,0 +1,76 @@
+package org.jcalico.datastore;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
+
+/** Typed resources over a {@link Datastore}: keys from {@link Keys}, values in their JSON form. */
+public final class ResourceStore {
+    private final Datastore datastore;
+
+    public ResourceStore(Datastore datastore) {
+        this.datastore = datastore;
+    }
+
+    public Datastore datastore() {
+        return datastore;
+    }
+
+    public <T extends Resource> Optional<Versioned<T>> get(Class<T> kind, String name) {
+        String key = Keys.keyOf(kind, name);
+        if (key == null) {
+            return list(kind).stream().filter(v -> v.resource().name().equals(name)).findFirst();
+        }
+        return datastore.get(key).map(kv -> decode(kind, kv));
+    }
+
+    public <T extends Resource> List<Versioned<T>> list(Class<T> kind) {
+        return list(kind, Keys.prefix(kind));
+    }
+
+    public <T extends Resource> List<Versioned<T>> list(Class<T> kind, String prefix) {
+        List<Versioned<T>> result = new ArrayList<>();
+        for (KeyValue kv : datastore.list(prefix).items()) {
+            result.add(decode(kind, kv));
+        }
+        return result;
+    }
+
+    public long create(Resource resource) {
+        return datastore.commit(List.of(createOp(resource)));
+    }
+
+    public long update(Resource resource, long expectedRevision) {
+        return datastore.commit(List.of(updateOp(resource, expectedRevision)));
+    }
+
+    public long delete(Resource resource, long expectedRevision) {
+        return datastore.commit(List.of(deleteOp(resource, expectedRevision)));
+    }
+
+    public long commit(List<Op> ops) {
+        return datastore.commit(ops);
+    }
+
+    public static Op createOp(Resource resource) {
+        return new Op.Create(Keys.key(resource), ResourceCodec.toJson(resource));
+    }
+
+    public static Op updateOp(Resource resource, long expectedRevision) {
+        return new Op.Update(Keys.key(resource), ResourceCodec.toJson(resource), expectedRevision);
+    }
+
+    public static Op putOp(Resource resource) {
+        return new Op.Put(Keys.key(resource), ResourceCodec.toJson(resource));
+    }
+
+    public static Op deleteOp(Resource resource, long expectedRevision) {
+        return new Op.Delete(Keys.key(resource), expectedRevision);
+    }
+
+    private static <T extends Resource> Versioned<T> decode(Class<T> kind, KeyValue kv) {
+        return new Versioned<>(ResourceCodec.fromJson(kv.value(), kind), kv.modRevision());
+    }
+}

@@ -1,0 +1,123 @@
+package org.jcalico.kernel;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the kernel tools (ip, iptables-restore, ipset, sysctl ...), optionally inside a named network namespace.
+ * Every change jcalico makes to a kernel goes through here, so a runner bound to a namespace confines it there.
+ */
+public final class CommandRunner {
+    private static final long TIMEOUT_SECONDS = 60;
+    private final List<String> prefix;
+    private final String namespace;
+
+    private CommandRunner(List<String> prefix, String namespace) {
+        this.prefix = List.copyOf(prefix);
+        this.namespace = namespace;
+    }
+
+    /** Runs commands in the caller's own network namespace. */
+    public static CommandRunner local() {
+        return new CommandRunner(List.of(), null);
+    }
+
+    /**
+     * Runs commands inside /run/netns/NAME via nsenter, which keeps the machine's mounts (unlike "ip netns exec",
+     * which gives a private /sys).
+     */
+    public static CommandRunner inNamespace(String name) {
+        return new CommandRunner(List.of("nsenter", "--net=/run/netns/" + name, "--"), name);
+    }
+
+    /** The namespace this runner is bound to, or null for the caller's own. */
+    public String namespace() {
+        return namespace;
+    }
+
+    public List<String> command(List<String> args) {
+        List<String> full = new ArrayList<>(prefix);
+        full.addAll(args);
+        return full;
+    }
+
+    public Result run(List<String> args) {
+        return run(args, null);
+    }
+
+    public Result run(String... args) {
+        return run(List.of(args), null);
+    }
+
+    /** Runs the command with the given standard input; never throws for a non-zero exit (see {@link Result#check}). */
+    public Result run(List<String> args, String stdin) {
+        List<String> full = command(args);
+        Process process;
+        try {
+            process = new ProcessBuilder(full).start();
+        } catch (IOException e) {
+            return new Result(full, 127, "", "cannot run " + args.get(0) + ": " + e.getMessage());
+        }
+        CompletableFuture<String> out = drain(process.getInputStream());
+        CompletableFuture<String> err = drain(process.getErrorStream());
+        try (OutputStream in = process.getOutputStream()) {
+            if (stdin != null) {
+                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            // the tool exited before reading all its input; its exit status and stderr tell why
+        }
+        try {
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                return new Result(full, 124, out.getNow(""), "timed out after " + TIMEOUT_SECONDS + " s");
+            }
+            return new Result(full, process.exitValue(), out.join(), err.join());
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            return new Result(full, 130, "", "interrupted");
+        }
+    }
+
+    private static CompletableFuture<String> drain(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+                stream.transferTo(buffer);
+                return buffer.toString(StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }, Thread::startVirtualThread);
+    }
+
+    /** What a command printed and how it ended. */
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
+        public boolean ok() {
+            return exitCode == 0;
+        }
+
+        /** This result, or a {@link KernelException} naming the command and its first error line. */
+        public Result check() {
+            if (!ok()) {
+                throw new KernelException(describe());
+            }
+            return this;
+        }
+
+        public String describe() {
+            String tool = command.stream().filter(arg -> !arg.startsWith("--net=") && !arg.equals("nsenter") && !arg.equals("--"))
+                    .limit(3).reduce((a, b) -> a + " " + b).orElse("?");
+            String firstError = stderr.lines().filter(line -> !line.isBlank()).findFirst().orElse("exit status " + exitCode);
+            return tool + ": " + firstError.strip();
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.math.BigInteger;
+
+/** An IP network: an address with no host bits set and a prefix length. */
+public record Cidr(IpAddress network, int prefixLength) implements Comparable<Cidr> {
+    public Cidr {
+        if (prefixLength < 0 || prefixLength > network.bits()) {
+            throw new IllegalArgumentException("prefix length " + prefixLength + " out of range");
+        }
+        if (!network.value().and(hostMask(network.bits(), prefixLength)).equals(BigInteger.ZERO)) {
+            throw new IllegalArgumentException("host bits set in " + network + "/" + prefixLength);
+        }
+    }
+
+    /** "A/N" with no host bits set. */
+    @JsonCreator
+    public static Cidr parse(String text) {
+        int slash = text == null ? -1 : text.indexOf('/');
+        if (slash < 0) {
+            throw new ValidationException("'" + text + "' is not a valid CIDR (expected ADDRESS/PREFIX)");
+        }
+        IpAddress address = IpAddress.parseOrNull(text.substring(0, slash));
+        int prefix = parsePrefix(text.substring(slash + 1));
+        if (address == null || prefix < 0 || prefix > address.bits()) {
+            throw new ValidationException("'" + text + "' is not a valid CIDR");
+        }
+        Cidr masked = containing(address, prefix);
+        if (!masked.network().equals(address)) {
+            throw new ValidationException("'" + text + "' has host bits set (did you mean " + masked + "?)");
+        }
+        return masked;
+    }
+
+    /** A CIDR, or a bare address meaning a single host (/32 or /128). */
+    public static Cidr parseHostOrNet(String text) {
+        if (text != null && text.indexOf('/') < 0) {
+            return host(IpAddress.parse(text));
+        }
+        return parse(text);
+    }
+
+    public static Cidr host(IpAddress address) {
+        return new Cidr(address, address.bits());
+    }
+
+    public static Cidr containing(IpAddress address, int prefixLength) {
+        BigInteger masked = address.value().andNot(hostMask(address.bits(), prefixLength));
+        return new Cidr(new IpAddress(address.version(), masked), prefixLength);
+    }
+
+    public int version() {
+        return network.version();
+    }
+
+    public BigInteger size() {
+        return BigInteger.ONE.shiftLeft(network.bits() - prefixLength);
+    }
+
+    public boolean contains(IpAddress address) {
+        return address.version() == version()
+                && address.value().andNot(hostMask(network.bits(), prefixLength)).equals(network.value());
+    }
+
+    public boolean contains(Cidr other) {
+        return other.prefixLength >= prefixLength && contains(other.network);
+    }
+
+    public boolean overlaps(Cidr other) {
+        return contains(other) || other.contains(this);
+    }
+
+    public IpAddress addressAt(BigInteger offset) {
+        if (offset.signum() < 0 || offset.compareTo(size()) >= 0) {
+            throw new IllegalArgumentException("offset " + offset + " outside " + this);
+        }
+        return network.plus(offset);
+    }
+
+    public BigInteger offsetOf(IpAddress address) {
+        if (!contains(address)) {
+            throw new IllegalArgumentException(address + " is not in " + this);
+        }
+        return address.value().subtract(network.value());
+    }
+
+    /** The index-th subnet of the given (longer) prefix length inside this network. */
+    public Cidr subnet(BigInteger index, int subnetPrefix) {
+        BigInteger offset = index.shiftLeft(network.bits() - subnetPrefix);
+        return new Cidr(addressAt(offset), subnetPrefix);
+    }
+
+    public BigInteger subnetCount(int subnetPrefix) {
+        return BigInteger.ONE.shiftLeft(subnetPrefix - prefixLength);
+    }
+
+    public BigInteger subnetIndexOf(Cidr subnet) {
+        return offsetOf(subnet.network).shiftRight(network.bits() - subnet.prefixLength);
+    }
+
+    public boolean isHost() {
+        return prefixLength == network.bits();
+    }
+
+    @Override
+    public int compareTo(Cidr other) {
+        int byNetwork = network.compareTo(other.network);
+        return byNetwork != 0 ? byNetwork : Integer.compare(prefixLength, other.prefixLength);
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+        return network + "/" + prefixLength;
+    }
+
+    private static int parsePrefix(String text) {
+        if (text.isEmpty() || text.length() > 3 || (text.length() > 1 && text.charAt(0) == '0')) {
+            return -1;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            if (!Character.isDigit(text.charAt(i))) {
+                return -1;
+            }
+        }
+        return Integer.parseInt(text);
+    }
+
+    private static BigInteger hostMask(int bits, int prefixLength) {
+        return BigInteger.ONE.shiftLeft(bits - prefixLength).subtract(BigInteger.ONE);
+    }
+}

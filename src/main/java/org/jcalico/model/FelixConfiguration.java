@@ -1,0 +1,77 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/**
+ * Agent settings. The one named "global" applies everywhere; one named "node.NAME" overrides it field by field for
+ * that node. Null fields are unset: {@link #merge} fills them from the layer below, {@link #DEFAULTS} at the bottom.
+ */
+public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
+                                 EndpointToHostAction defaultEndpointToHostAction, String interfacePrefix,
+                                 String logLevel) implements Resource {
+    public static final String KIND = "FelixConfiguration";
+    public static final String GLOBAL = "global";
+    public static final String NODE_PREFIX = "node.";
+    public static final FelixConfiguration DEFAULTS =
+            new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info");
+
+    public enum EndpointToHostAction {
+        DROP, ACCEPT;
+
+        @JsonCreator
+        public static EndpointToHostAction parse(String text) {
+            for (EndpointToHostAction action : values()) {
+                if (action.toString().equals(text)) {
+                    return action;
+                }
+            }
+            throw new ValidationException("defaultEndpointToHostAction: '" + text + "' is not drop or accept");
+        }
+
+        @JsonValue
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public FelixConfiguration {
+        if (name == null || !(name.equals(GLOBAL) || name.startsWith(NODE_PREFIX))) {
+            throw ValidationException.field("name", name, "is not 'global' or 'node.NODENAME'");
+        }
+        if (name.startsWith(NODE_PREFIX)) {
+            Names.check("name", name.substring(NODE_PREFIX.length()));
+        }
+        if (resyncIntervalSeconds != null && (resyncIntervalSeconds < 1 || resyncIntervalSeconds > 3600)) {
+            throw ValidationException.field("resyncIntervalSeconds", resyncIntervalSeconds, "is not in 1-3600");
+        }
+        if (interfacePrefix != null && !interfacePrefix.matches("[a-z][a-z0-9]{0,5}")) {
+            throw ValidationException.field("interfacePrefix", interfacePrefix, "is not 1-6 lower-case letters or digits starting with a letter");
+        }
+        if (logLevel != null && !logLevel.matches("debug|info|warn|error")) {
+            throw ValidationException.field("logLevel", logLevel, "is not debug, info, warn or error");
+        }
+    }
+
+    public static String nodeName(String node) {
+        return NODE_PREFIX + node;
+    }
+
+    /** This layer's set fields, the rest from {@code below}. */
+    public FelixConfiguration merge(FelixConfiguration below) {
+        return new FelixConfiguration(name,
+                resyncIntervalSeconds != null ? resyncIntervalSeconds : below.resyncIntervalSeconds,
+                defaultEndpointToHostAction != null ? defaultEndpointToHostAction : below.defaultEndpointToHostAction,
+                interfacePrefix != null ? interfacePrefix : below.interfacePrefix,
+                logLevel != null ? logLevel : below.logLevel);
+    }
+
+    @Override
+    @JsonIgnore
+    public String kind() {
+        return KIND;
+    }
+}

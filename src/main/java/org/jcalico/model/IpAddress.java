@@ -1,0 +1,213 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/** An IPv4 or IPv6 address as a number; parsing is strict and never touches DNS. */
+public record IpAddress(int version, BigInteger value) implements Comparable<IpAddress> {
+    private static final BigInteger MAX_V4 = BigInteger.ONE.shiftLeft(32);
+    private static final BigInteger MAX_V6 = BigInteger.ONE.shiftLeft(128);
+
+    public IpAddress {
+        if (version != 4 && version != 6) {
+            throw new IllegalArgumentException("IP version must be 4 or 6, not " + version);
+        }
+        if (value.signum() < 0 || value.compareTo(version == 4 ? MAX_V4 : MAX_V6) >= 0) {
+            throw new IllegalArgumentException("address value out of range for IPv" + version);
+        }
+    }
+
+    @JsonCreator
+    public static IpAddress parse(String text) {
+        IpAddress parsed = parseOrNull(text);
+        if (parsed == null) {
+            throw new ValidationException("'" + text + "' is not a valid IP address");
+        }
+        return parsed;
+    }
+
+    public static IpAddress parseOrNull(String text) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        if (text.indexOf(':') >= 0) {
+            BigInteger v6 = parseV6(text);
+            return v6 == null ? null : new IpAddress(6, v6);
+        }
+        long v4 = parseV4(text);
+        return v4 < 0 ? null : new IpAddress(4, BigInteger.valueOf(v4));
+    }
+
+    public static IpAddress of(InetAddress address) {
+        return new IpAddress(address.getAddress().length == 4 ? 4 : 6, new BigInteger(1, address.getAddress()));
+    }
+
+    public int bits() {
+        return version == 4 ? 32 : 128;
+    }
+
+    public IpAddress plus(BigInteger offset) {
+        return new IpAddress(version, value.add(offset));
+    }
+
+    public InetAddress toInetAddress() {
+        byte[] raw = value.toByteArray();
+        byte[] bytes = new byte[bits() / 8];
+        int copy = Math.min(raw.length, bytes.length);
+        System.arraycopy(raw, raw.length - copy, bytes, bytes.length - copy, copy);
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public int compareTo(IpAddress other) {
+        int byVersion = Integer.compare(version, other.version);
+        return byVersion != 0 ? byVersion : value.compareTo(other.value);
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+        return version == 4 ? formatV4(value.longValue()) : formatV6(value);
+    }
+
+    /** Dotted quad with exactly four decimal parts, no leading zeros; -1 when malformed. */
+    private static long parseV4(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            return -1;
+        }
+        long result = 0;
+        for (String part : parts) {
+            int octet = parseDecimalOctet(part);
+            if (octet < 0) {
+                return -1;
+            }
+            result = (result << 8) | octet;
+        }
+        return result;
+    }
+
+    private static int parseDecimalOctet(String part) {
+        if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
+            return -1;
+        }
+        int value = 0;
+        for (int i = 0; i < part.length(); i++) {
+            char c = part.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value <= 255 ? value : -1;
+    }
+
+    private static BigInteger parseV6(String text) {
+        int doubleColon = text.indexOf("::");
+        if (doubleColon >= 0 && text.indexOf("::", doubleColon + 1) >= 0) {
+            return null;
+        }
+        String head = doubleColon >= 0 ? text.substring(0, doubleColon) : text;
+        String tail = doubleColon >= 0 ? text.substring(doubleColon + 2) : "";
+        int[] headGroups = parseGroups(head, doubleColon < 0);
+        int[] tailGroups = parseGroups(tail, true);
+        if (headGroups == null || tailGroups == null) {
+            return null;
+        }
+        int total = headGroups.length + tailGroups.length;
+        if (doubleColon < 0 ? total != 8 : total > 7) {
+            return null;
+        }
+        int[] groups = new int[8];
+        System.arraycopy(headGroups, 0, groups, 0, headGroups.length);
+        System.arraycopy(tailGroups, 0, groups, 8 - tailGroups.length, tailGroups.length);
+        BigInteger result = BigInteger.ZERO;
+        for (int group : groups) {
+            result = result.shiftLeft(16).or(BigInteger.valueOf(group));
+        }
+        return result;
+    }
+
+    /** Colon-separated hex groups; the last may be a dotted quad (two groups) when allowed. */
+    private static int[] parseGroups(String text, boolean mayEndWithV4) {
+        if (text.isEmpty()) {
+            return new int[0];
+        }
+        String[] parts = text.split(":", -1);
+        int[] groups = new int[parts.length + 1];
+        int count = 0;
+        for (int i = 0; i < parts.length; i++) {
+            String part = parts[i];
+            if (i == parts.length - 1 && mayEndWithV4 && part.indexOf('.') >= 0) {
+                long v4 = parseV4(part);
+                if (v4 < 0) {
+                    return null;
+                }
+                groups[count++] = (int) (v4 >>> 16);
+                groups[count++] = (int) (v4 & 0xffff);
+                continue;
+            }
+            if (part.isEmpty() || part.length() > 4) {
+                return null;
+            }
+            int group = 0;
+            for (int j = 0; j < part.length(); j++) {
+                int digit = Character.digit(part.charAt(j), 16);
+                if (digit < 0) {
+                    return null;
+                }
+                group = group * 16 + digit;
+            }
+            groups[count++] = group;
+        }
+        int[] result = new int[count];
+        System.arraycopy(groups, 0, result, 0, count);
+        return result;
+    }
+
+    private static String formatV4(long value) {
+        return ((value >>> 24) & 0xff) + "." + ((value >>> 16) & 0xff) + "." + ((value >>> 8) & 0xff) + "." + (value & 0xff);
+    }
+
+    /** RFC 5952: lower-case hex, the longest run of two or more zero groups shortened to "::". */
+    private static String formatV6(BigInteger value) {
+        int[] groups = new int[8];
+        for (int i = 7; i >= 0; i--) {
+            groups[i] = value.and(BigInteger.valueOf(0xffff)).intValue();
+            value = value.shiftRight(16);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = Math.max(i, j);
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,50 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A security profile: endpoints that carry it are members of its tags, and its inbound and outbound rules are
+ * checked in order; a packet that no rule matches falls through to the endpoint's next profile, then is dropped.
+ */
+public record Profile(String name, List<String> tags, Map<String, String> labels, List<Rule> inbound,
+                      List<Rule> outbound) implements Resource {
+    public static final String KIND = "Profile";
+
+    public Profile {
+        Names.check("name", name);
+        tags = tags == null ? List.of() : List.copyOf(tags);
+        tags.forEach(tag -> Names.check("tags", tag));
+        labels = labels == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        labels.keySet().forEach(key -> Names.check("labels", key));
+        inbound = inbound == null ? List.of() : List.copyOf(inbound);
+        outbound = outbound == null ? List.of() : List.copyOf(outbound);
+    }
+
+    /**
+     * The prototype's security group: members share the tag NAME, accept traffic from each other, and may send
+     * anywhere.
+     */
+    public static Profile securityGroup(String name) {
+        Rule fromMembers = Rule.allow().withSource(new EntityMatch(name, null, null));
+        return new Profile(name, List.of(name), Map.of(), List.of(fromMembers), List.of(Rule.allow()));
+    }
+
+    public List<Rule> rules(Direction direction) {
+        return direction == Direction.INBOUND ? inbound : outbound;
+    }
+
+    public Profile withRules(Direction direction, List<Rule> rules) {
+        return direction == Direction.INBOUND
+                ? new Profile(name, tags, labels, rules, outbound)
+                : new Profile(name, tags, labels, inbound, rules);
+    }
+
+    @Override
+    @JsonIgnore
+    public String kind() {
+        return KIND;
+    }
+}

@@ -1,0 +1,183 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. */
+public final class ResourceCodec {
+    private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
+    private static final YAMLMapper YAML = configure(YAMLMapper.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
+
+    private ResourceCodec() {
+    }
+
+    private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(B builder) {
+        return builder
+                .serializationInclusion(JsonInclude.Include.NON_EMPTY)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    }
+
+    /** The compact JSON stored in the datastore. */
+    public static String toJson(Resource resource) {
+        try {
+            return JSON.writerFor(Resource.class).writeValueAsString(resource);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + resource, e);
+        }
+    }
+
+    public static Resource fromJson(String json) {
+        return decode(JSON, json, 1);
+    }
+
+    public static <T extends Resource> T fromJson(String json, Class<T> type) {
+        return type.cast(fromJson(json));
+    }
+
+    /** Pretty JSON for people and scripts: one object, or an array when there are several. */
+    public static String toPrettyJson(List<? extends Resource> resources, boolean asList) {
+        try {
+            Object value = asList ? resources : resources.get(0);
+            return JSON.writerWithDefaultPrettyPrinter()
+                    .forType(asList ? JSON.getTypeFactory().constructCollectionType(List.class, Resource.class)
+                            : JSON.constructType(Resource.class))
+                    .writeValueAsString(value) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** YAML documents separated by "---". */
+    public static String toYaml(List<? extends Resource> resources) {
+        return resources.stream().map(resource -> {
+            try {
+                return YAML.writerFor(Resource.class).writeValueAsString(resource);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }).collect(Collectors.joining("---\n"));
+    }
+
+    /**
+     * Every resource in a file: a JSON object, a JSON array of objects, or YAML documents separated by "---".
+     * Throws {@link ValidationException} for the first bad one, naming its position and kind.
+     */
+    public static List<Resource> decodeAll(String text) {
+        String trimmed = text.stripLeading();
+        List<JsonNode> nodes = new ArrayList<>();
+        try {
+            if (trimmed.startsWith("[")) {
+                JSON.readTree(trimmed).forEach(nodes::add);
+            } else if (trimmed.startsWith("{")) {
+                nodes.add(JSON.readTree(trimmed));
+            } else {
+                YAMLFactory factory = YAML.getFactory();
+                try (var parser = factory.createParser(text)) {
+                    YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
+                        if (node != null && !node.isNull() && !node.isMissingNode()) {
+                            nodes.add(node);
+                        }
+                    });
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ValidationException("not valid JSON or YAML: " + firstLine(e.getMessage()));
+        }
+        if (nodes.isEmpty()) {
+            throw new ValidationException("no resources found");
+        }
+        List<Resource> resources = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            resources.add(decode(nodes.get(i), i + 1));
+        }
+        return resources;
+    }
+
+    private static Resource decode(ObjectMapper mapper, String text, int position) {
+        try {
+            return decode(mapper.readTree(text), position);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException("not valid JSON: " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    private static Resource decode(JsonNode node, int position) {
+        String kind = node.path("kind").asText("");
+        String where = "resource " + position + (kind.isEmpty() ? "" : " (" + kind + ")");
+        if (!node.isObject()) {
+            throw new ValidationException(where + ": not an object");
+        }
+        if (kind.isEmpty()) {
+            throw new ValidationException(where + ": missing 'kind'");
+        }
+        try {
+            return JSON.treeToValue(node, Resource.class);
+        } catch (InvalidTypeIdException e) {
+            throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + Kinds.names() + ")");
+        } catch (UnrecognizedPropertyException e) {
+            throw new ValidationException(where + ": unknown field '" + path(e) + "'");
+        } catch (JsonMappingException e) {
+            ValidationException cause = validationCause(e);
+            String field = path(e);
+            if (cause != null) {
+                String message = cause.getMessage();
+                throw new ValidationException(where + ": " + (field.isEmpty() || message.startsWith(field) ? "" : field + ": ") + message);
+            }
+            throw new ValidationException(where + ": " + (field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(where + ": " + firstLine(e.getOriginalMessage()));
+        }
+    }
+
+    private static ValidationException validationCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ValidationException v) {
+                return v;
+            }
+            if (t instanceof IllegalArgumentException a && t.getCause() == null && t != e) {
+                return new ValidationException(a.getMessage());
+            }
+        }
+        return null;
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder out = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                out.append(out.length() > 0 ? "." : "").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                out.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return out.toString();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable input";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

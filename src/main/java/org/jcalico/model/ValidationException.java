@@ -1,0 +1,12 @@
+package org.jcalico.model;
+
+/** A value a user supplied is not acceptable; the message names the field and the value. */
+public final class ValidationException extends RuntimeException {
+    public ValidationException(String message) {
+        super(message);
+    }
+
+    public static ValidationException field(String field, Object value, String problem) {
+        return new ValidationException(field + ": '" + value + "' " + problem);
+    }
+}

@@ -1,0 +1,71 @@
+package org.jcalico.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A container's network interface as the orchestrator intends it. What the node's agent made of it is reported
+ * separately, as an {@link EndpointStatus}, so that the agent never races the orchestrator for this record.
+ */
+public record WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
+                               String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
+                               List<String> profileIds, String state) implements Resource {
+    public static final String KIND = "WorkloadEndpoint";
+    private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+
+    public WorkloadEndpoint {
+        Names.check("node", node);
+        Names.check("endpointId", endpointId);
+        if (containerId == null || containerId.isBlank()) {
+            throw new ValidationException("containerId: missing");
+        }
+        orchestrator = orchestrator == null ? "jcalico" : orchestrator;
+        if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
+            throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
+        }
+        if (mac != null && !MAC.matcher(mac).matches()) {
+            throw ValidationException.field("mac", mac, "is not a lower-case MAC address like 02:00:00:00:00:01");
+        }
+        ipv4Nets = versioned("ipv4Nets", ipv4Nets, 4);
+        ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
+        profileIds = profileIds == null ? List.of() : List.copyOf(profileIds);
+        profileIds.forEach(id -> Names.check("profileIds", id));
+        state = state == null ? "active" : state;
+    }
+
+    private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {
+        List<Cidr> copy = nets == null ? List.of() : List.copyOf(nets);
+        for (Cidr net : copy) {
+            if (net.version() != version) {
+                throw ValidationException.field(field, net, "is not IPv" + version);
+            }
+        }
+        return copy;
+    }
+
+    /** Every address of this endpoint, IPv4 first. */
+    @JsonIgnore
+    public List<Cidr> nets() {
+        List<Cidr> all = new ArrayList<>(ipv4Nets);
+        all.addAll(ipv6Nets);
+        return all;
+    }
+
+    public List<Cidr> nets(int version) {
+        return version == 4 ? ipv4Nets : ipv6Nets;
+    }
+
+    @Override
+    @JsonIgnore
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String name() {
+        return endpointId;
+    }
+}
