@@ -12,7 +12,7 @@ import java.util.TreeMap;
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                         Set<EndpointInterface> interfaces) {
     public static final String OWNED_PREFIX = "jc-";
-    /** jcalico's routing protocol number (see /etc/iproute2/rt_protos: numbers above 99 but below bird's are free). */
+    /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
 
     public HostState {
