@@ -1,5 +1,7 @@
 package org.jcalico.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /** One side (source or destination) of a rule: any of a tag, a network and ports; null fields match anything. */
 public record EntityMatch(String tag, Cidr net, Ports ports) {
     public static final EntityMatch ANY = new EntityMatch(null, null, null);
@@ -10,6 +12,7 @@ public record EntityMatch(String tag, Cidr net, Ports ports) {
         }
     }
 
+    @JsonIgnore
     public boolean isAny() {
         return tag == null && net == null && ports == null;
     }

@@ -23,6 +23,7 @@ public final class ResourceCodec {
     private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
     private static final YAMLMapper YAML = configure(YAMLMapper.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
 
@@ -33,8 +34,7 @@ public final class ResourceCodec {
         return builder
                 .serializationInclusion(JsonInclude.Include.NON_EMPTY)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+                                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     }
 
     /** The compact JSON stored in the datastore. */
@@ -133,7 +133,7 @@ public final class ResourceCodec {
         try {
             return JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
-            throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + Kinds.names() + ")");
+            throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
             throw new ValidationException(where + ": unknown field '" + path(e) + "'");
         } catch (JsonMappingException e) {

@@ -1,0 +1,70 @@
+package org.jcalico.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ResourceCodecTest {
+    private static final List<Resource> ALL = List.of(
+            new Node("h1", IpAddress.parse("172.30.0.1"), IpAddress.parse("fd30::1"), 64513L),
+            new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false),
+            new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(0, "ep1", 5, "ep2")),
+            Profile.securityGroup("web"),
+            new WorkloadEndpoint("h1", null, "c1", "ep1", "jc0123456789a", "02:00:00:00:00:01",
+                    List.of(Cidr.parse("10.65.0.0/32")), List.of(Cidr.parse("fd65::/128")), List.of("web"), null),
+            new EndpointStatus("h1", "ep1", EndpointStatus.State.programmed, null, 1L),
+            new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null),
+            BgpConfiguration.DEFAULTS,
+            new FelixConfiguration("node.h1", 5, null, null, null));
+
+    @Test
+    void everyKindRoundTripsThroughJsonAndYaml() {
+        for (Resource resource : ALL) {
+            assertEquals(resource, ResourceCodec.fromJson(ResourceCodec.toJson(resource)), resource.kind());
+        }
+        assertEquals(ALL, ResourceCodec.decodeAll(ResourceCodec.toYaml(ALL)));
+        assertEquals(ALL, ResourceCodec.decodeAll(ResourceCodec.toPrettyJson(ALL, true)));
+    }
+
+    @Test
+    void yamlFormIsReadable() {
+        assertEquals("kind: IPPool\ncidr: 10.65.0.0/16\nnatOutgoing: true\nblockSize: 26\ndisabled: false\n",
+                ResourceCodec.toYaml(List.of(ALL.get(1))));
+    }
+
+    @Test
+    void defaultsAreFilledIn() {
+        IpPool pool = (IpPool) ResourceCodec.decodeAll("kind: IPPool\ncidr: fd00::/64\n").get(0);
+        assertEquals(122, pool.blockSize());
+        assertEquals(false, pool.natOutgoing());
+    }
+
+    @Test
+    void errorsNameTheResourceFieldAndValue() {
+        String file = "kind: Profile\nname: web\n---\nkind: IPPool\ncidr: 10.0.0/16\n";
+        assertEquals("resource 2 (IPPool): cidr: '10.0.0/16' is not a valid CIDR", message(file));
+        assertEquals("resource 1 (IPPool): unknown field 'natoutgoing'", message("kind: IPPool\ncidr: 10.0.0.0/16\nnatoutgoing: true\n"));
+        assertEquals("resource 1 (Pool): unknown kind 'Pool' (known: " + String.join(", ", Kinds.names()) + ")",
+                message("kind: Pool\ncidr: 10.0.0.0/16\n"));
+        assertEquals("resource 1 (IPPool): blockSize: '12' is out of range for IPv4 (20-32)",
+                message("kind: IPPool\ncidr: 10.0.0.0/8\nblockSize: 12\n"));
+        assertEquals("resource 1: missing 'kind'", message("cidr: 10.0.0.0/8\n"));
+        assertEquals("resource 1 (Profile): inbound[0].destination.ports: '80x' is not a valid port list (expected e.g. 80,443,8000:8080)",
+                message("kind: Profile\nname: p\ninbound:\n- action: allow\n  protocol: tcp\n  destination: {ports: 80x}\n"));
+    }
+
+    private static String message(String file) {
+        return assertThrows(ValidationException.class, () -> ResourceCodec.decodeAll(file)).getMessage();
+    }
+
+    @Test
+    void kindsResolveFromWhatUsersType() {
+        assertEquals("IPPool", Kinds.resolve("ippools").orElseThrow());
+        assertEquals("IPPool", Kinds.resolve("pool").orElseThrow());
+        assertEquals("WorkloadEndpoint", Kinds.resolve("workloadendpoint").orElseThrow());
+        assertEquals(true, Kinds.resolve("frobs").isEmpty());
+    }
+}
