@@ -140,8 +140,7 @@ public final class ResourceCodec {
             ValidationException cause = validationCause(e);
             String field = path(e);
             if (cause != null) {
-                String message = cause.getMessage();
-                throw new ValidationException(where + ": " + (field.isEmpty() || message.startsWith(field) ? "" : field + ": ") + message);
+                throw new ValidationException(where + ": " + withField(field, cause.getMessage()));
             }
             throw new ValidationException(where + ": " + (field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
@@ -159,6 +158,15 @@ public final class ResourceCodec {
             }
         }
         return null;
+    }
+
+    /** "field: message", where a message that already names the field's last part keeps just the full path. */
+    private static String withField(String field, String message) {
+        if (field.isEmpty()) {
+            return message;
+        }
+        String last = field.substring(Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1);
+        return field + ": " + (message.startsWith(last + ": ") ? message.substring(last.length() + 2) : message);
     }
 
     private static String path(JsonMappingException e) {
