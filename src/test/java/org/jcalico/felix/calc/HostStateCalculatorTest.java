@@ -1,0 +1,120 @@
+package org.jcalico.felix.calc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.RouteSpec;
+import org.jcalico.model.Action;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.Direction;
+import org.jcalico.model.EntityMatch;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Ports;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Protocol;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.junit.jupiter.api.Test;
+
+class HostStateCalculatorTest {
+    private static WorkloadEndpoint endpoint(String node, String id, String v4, String v6, String... profiles) {
+        return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null,
+                v4 == null ? List.of() : List.of(Cidr.parseHostOrNet(v4)),
+                v6 == null ? List.of() : List.of(Cidr.parseHostOrNet(v6)), List.of(profiles), null);
+    }
+
+    private static Snapshot snapshot(List<WorkloadEndpoint> endpoints, Profile... profiles) {
+        Map<String, Profile> byName = new java.util.TreeMap<>();
+        for (Profile profile : profiles) {
+            byName.put(profile.name(), profile);
+        }
+        return new Snapshot("h1", FelixConfiguration.DEFAULTS, endpoints, byName, List.of(), List.of());
+    }
+
+    private final Profile web = Profile.securityGroup("web");
+    private final Profile db = Profile.securityGroup("db");
+
+    @Test
+    void localEndpointsGetDispatchWithAntiSpoofingAndPolicyChains() {
+        HostState state = HostStateCalculator.calculate(snapshot(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
+                endpoint("h2", "b1", "10.0.0.65", null, "web")), web));
+        var v4 = state.ipv4().chains("filter");
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
+        assertEquals(List.of(
+                "-m conntrack --ctstate INVALID -j DROP",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-j MARK --set-xmark 0x0/0x1000000",
+                "-j jc-pi-web",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-j DROP"), v4.get("jc-tw-jca1").rules());
+        assertEquals(List.of("-m set --match-set jc-4t-web src -j MARK --set-xmark 0x1000000/0x1000000",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN"), v4.get("jc-pi-web").rules());
+        assertFalse(v4.containsKey("jc-fw-jcb1"), "remote endpoints get no chains here");
+        assertEquals(List.of("-i jca1 -s fd00::1/128 -g jc-fw-jca1", "-j DROP"),
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch").rules());
+        assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1"),
+                RouteSpec.toInterface(Cidr.parse("fd00::1/128"), "jca1")), state.routes());
+    }
+
+    @Test
+    void tagSetsHoldEveryEndpointInTheClusterCarryingTheTag() {
+        HostState state = HostStateCalculator.calculate(snapshot(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
+                endpoint("h2", "b1", "10.0.0.65", null, "web"),
+                endpoint("h2", "b2", "10.0.0.66", null, "db")), web, db));
+        assertEquals(Set.of("10.0.0.1/32", "10.0.0.65/32"), state.ipSets().get("jc-4t-web").members());
+        assertEquals(Set.of("fd00::1/128"), state.ipSets().get("jc-6t-web").members());
+        assertFalse(state.ipSets().containsKey("jc-4t-db"), "no local rule uses tag db");
+    }
+
+    @Test
+    void rulesRenderEveryMatch() {
+        Rule rule = new Rule(Action.ALLOW, Protocol.parse("tcp"), null,
+                new EntityMatch("db", Cidr.parse("10.1.0.0/16"), null),
+                new EntityMatch(null, null, Ports.parse("80,8000:8080")), null, null, null);
+        Rule deny = new Rule(Action.DENY, Protocol.parse("icmp"), null, null, null, 8, 0, null);
+        Rule notUdp = new Rule(Action.ALLOW, null, Protocol.parse("udp"), null, null, null, null, 6);
+        Profile profile = new Profile("p", List.of("p"), Map.of(), List.of(deny, rule, notUdp), List.of());
+        assertEquals(List.of(
+                "-p icmp -m icmp --icmp-type 8/0 -j DROP",
+                "-p tcp -s 10.1.0.0/16 -m set --match-set jc-4t-db src -m multiport --destination-ports 80,8000:8080 -j MARK --set-xmark 0x1000000/0x1000000",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN"), RuleRenderer.profileChain(profile, Direction.INBOUND, 4));
+        assertEquals(List.of("! -p udp -j MARK --set-xmark 0x1000000/0x1000000", "-m mark --mark 0x1000000/0x1000000 -j RETURN"),
+                RuleRenderer.profileChain(profile, Direction.INBOUND, 6));
+    }
+
+    @Test
+    void endpointToHostFollowsConfiguration() {
+        var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)
+                .merge(FelixConfiguration.DEFAULTS);
+        var snapshot = new Snapshot("h1", accept, List.of(), Map.of(), List.of(), List.of());
+        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-j jc-from-wl-dispatch", "-j ACCEPT"),
+                HostStateCalculator.calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules());
+        var dropped = HostStateCalculator.calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();
+        assertTrue(dropped.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT"));
+        assertEquals("-j DROP", dropped.get(dropped.size() - 1));
+    }
+
+    @Test
+    void missingProfilesAreReportedAndDropEverything() {
+        var snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", null, "ghost")));
+        assertEquals(Map.of("a1", List.of("ghost")), HostStateCalculator.missingProfiles(snapshot));
+        assertEquals(List.of(), HostStateCalculator.calculate(snapshot).ipv4().chains("filter").get("jc-pi-ghost").rules());
+    }
+
+    @Test
+    void longNamesAreHashedWithinKernelLimits() {
+        String longName = "a-very-long-profile-name-that-exceeds-limits";
+        assertTrue(DataplaneNames.profile(longName, Direction.INBOUND).startsWith("jc-pih-"));
+        assertTrue(DataplaneNames.profile(longName, Direction.INBOUND).length() <= 28);
+        assertTrue(DataplaneNames.tagSet(longName, 6).startsWith("jc-6th-"));
+        assertEquals("jc-4t-web", DataplaneNames.tagSet("web", 4));
+    }
+}
