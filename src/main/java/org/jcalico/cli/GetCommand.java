@@ -1,0 +1,40 @@
+package org.jcalico.cli;
+
+import java.util.List;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.Kinds;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ValidationException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "get", mixinStandardHelpOptions = true,
+        description = "Show resources of a kind, or one by name. Kinds: Node, IPPool, IPAMBlock, Profile, WorkloadEndpoint, WorkloadEndpointStatus, BGPPeer, BGPConfiguration, FelixConfiguration (case-insensitive, plural allowed).")
+final class GetCommand implements Runnable {
+    @Spec CommandSpec spec;
+    @Mixin OutputOption output;
+    @Parameters(index = "0", paramLabel = "KIND") String kind;
+    @Parameters(index = "1", paramLabel = "NAME", arity = "0..1") String name;
+
+    @Override
+    public void run() {
+        Class<? extends Resource> type = KindArgument.parse(kind);
+        try (Session session = new Session(spec)) {
+            List<? extends Resource> resources;
+            if (name == null) {
+                resources = session.store().list(type).stream().map(Versioned::resource).toList();
+            } else {
+                resources = List.of(session.store().get(type, name).map(Versioned::resource)
+                        .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
+            }
+            if (output.isTable()) {
+                ResourceTables.of(type, resources).print(session.out());
+            } else {
+                output.printResources(session.out(), resources, name == null);
+            }
+        }
+    }
+}

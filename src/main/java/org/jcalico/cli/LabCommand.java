@@ -1,0 +1,99 @@
+package org.jcalico.cli;
+
+import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+import org.jcalico.model.ValidationException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "lab", mixinStandardHelpOptions = true,
+        description = "A whole cluster on this machine in network namespaces: a fabric, hosts running the agent, an outside world.",
+        subcommands = {LabCommand.Up.class, LabCommand.Down.class, LabCommand.Exec.class, LabCommand.Workload.class})
+final class LabCommand {
+
+    static final class LabName {
+        @Option(names = "--name", paramLabel = "L", defaultValue = "lab", description = "lab name, at most 8 characters (default: ${DEFAULT-VALUE})")
+        String name = "lab";
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Create the lab and start every host's agent.")
+    static final class Up implements Runnable {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Mixin LabName lab;
+        @Option(names = "--hosts", paramLabel = "N", defaultValue = "2", description = "number of hosts (default: ${DEFAULT-VALUE})") int hosts;
+        @Option(names = "--no-bgp", description = "hosts do not run BIRD") boolean noBgp;
+
+        @Override
+        public void run() {
+            if (!noBgp) {
+                throw new CommandFailure("this build has no BGP support yet: use 'lab up --no-bgp'");
+            }
+            LabLayout layout = new LabLayout(lab.name, hosts);
+            long start = System.nanoTime();
+            var out = spec.commandLine().getOut();
+            new Lab(layout, line -> {
+                out.println("  " + line);
+                out.flush();
+            }).up();
+            out.printf("lab %s is up: %d host(s) in %.1f s; datastore %s%n", layout.name(), hosts,
+                    (System.nanoTime() - start) / 1e9, layout.datastoreUrl());
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab.")
+    static final class Down implements Runnable {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Mixin LabName lab;
+
+        @Override
+        public void run() {
+            new Lab(new LabLayout(lab.name, 1), line -> { }).down();
+            spec.commandLine().getOut().println("lab " + lab.name + " is down");
+        }
+    }
+
+    @Command(name = "exec", mixinStandardHelpOptions = true,
+            description = "Run a command in a host of the lab, with JCALICO_NODENAME and JCALICO_DATASTORE set.")
+    static final class Exec implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Mixin LabName lab;
+        @Parameters(index = "0", paramLabel = "HOST") String host;
+        @Parameters(index = "1..*", paramLabel = "CMD", description = "the command (after --)") List<String> command;
+
+        @Override
+        public Integer call() {
+            if (command == null || command.isEmpty()) {
+                throw new ValidationException("exec needs a command: jcalico lab exec HOST -- CMD...");
+            }
+            Lab running = Lab.existing(lab.name, line -> { });
+            CommandRunner.Result result = running.exec(host, command);
+            spec.commandLine().getOut().print(result.stdout());
+            spec.commandLine().getOut().flush();
+            System.err.print(result.stderr());
+            return result.exitCode();
+        }
+    }
+
+    @Command(name = "workload", mixinStandardHelpOptions = true,
+            description = "Create an empty container namespace L-NAME to attach on a host with 'container add netns:L-NAME'.")
+    static final class Workload implements Runnable {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Mixin LabName lab;
+        @Parameters(index = "0", paramLabel = "HOST") String host;
+        @Parameters(index = "1", paramLabel = "NAME") String name;
+
+        @Override
+        public void run() {
+            Lab running = Lab.existing(lab.name, line -> { });
+            running.hostIndex(host);
+            String namespace = running.workload(name);
+            spec.commandLine().getOut().println("created workload namespace " + namespace
+                    + "; attach it with: jcalico lab exec " + host + " -- jcalico container add netns:" + namespace);
+        }
+    }
+}

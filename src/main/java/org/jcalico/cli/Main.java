@@ -1,0 +1,49 @@
+package org.jcalico.cli;
+
+import java.io.PrintWriter;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.kernel.KernelException;
+import org.jcalico.model.ValidationException;
+import picocli.CommandLine;
+
+/** Runs one jcalico command: errors become one "error:" line, status 1 (2 for a malformed command line). */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine commandLine = new CommandLine(new JcalicoCommand());
+        PrintWriter err = commandLine.getErr();
+        commandLine.setParameterExceptionHandler((e, ignored) -> {
+            err.println("error: " + e.getMessage());
+            err.println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            err.flush();
+            return 2;
+        });
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            err.println("error: " + userMessage(e));
+            if (System.getenv("JCALICO_DEBUG") != null || !isUserError(e)) {
+                e.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return commandLine.execute(args);
+    }
+
+    private static boolean isUserError(Throwable e) {
+        return e instanceof ValidationException || e instanceof DatastoreException || e instanceof KernelException
+                || e instanceof CommandFailure;
+    }
+
+    private static String userMessage(Throwable e) {
+        if (isUserError(e)) {
+            return e.getMessage();
+        }
+        return "internal error: " + e + " (please report it; the stack trace follows)";
+    }
+}

@@ -1,0 +1,172 @@
+package org.jcalico.cli;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.felix.Agent;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.felix.AgentPaths;
+import org.jcalico.felix.AgentProcess;
+import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.log.Log;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Names;
+import org.jcalico.nodes.NodeService;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.Node;
+import org.jcalico.model.WorkloadEndpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
+        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+final class NodeCommand {
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Register this host as a node and run its agent (in the background unless --foreground).")
+    static final class Start implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME", description = "node name (default: --node, $JCALICO_NODENAME, hostname)") String name;
+        @Option(names = "--ip", paramLabel = "ADDRESS", description = "this host's IPv4 address (default: the source address of its default route)") String ip;
+        @Option(names = "--ip6", paramLabel = "ADDRESS", description = "this host's IPv6 address") String ip6;
+        @Option(names = "--as", paramLabel = "N", description = "this node's AS number (default: the cluster's)") Long asNumber;
+        @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
+        @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
+        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+        @Option(names = "--detached", hidden = true) boolean detached;
+
+        @Override
+        public void run() {
+            if (!noBgp) {
+                throw new CommandFailure("this build has no BGP support yet: start the node with --no-bgp");
+            }
+            try (Session session = new Session(spec)) {
+                String node = name != null ? name : session.nodeName();
+                Names.check("name", node);
+                IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
+                IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
+                AgentPaths paths = AgentPaths.of(node, runRoot, logRoot);
+                AgentProcess process = new AgentProcess(paths);
+                if (foreground || detached) {
+                    process.claim();
+                    new NodeService(session.store()).register(node, ipv4, ipv6, asNumber);
+                    runAgent(session, node, paths, !detached);
+                    return;
+                }
+                List<String> command = new ArrayList<>(AgentCommandLine.java());
+                command.addAll(List.of("--datastore", session.datastoreUrl(), "node", "start", "--detached", "--no-bgp",
+                        "--name", node, "--log-dir", logRoot.toString(), "--run-dir", runRoot.toString()));
+                if (ipv4 != null) {
+                    command.addAll(List.of("--ip", ipv4.toString()));
+                }
+                if (ipv6 != null) {
+                    command.addAll(List.of("--ip6", ipv6.toString()));
+                }
+                if (asNumber != null) {
+                    command.addAll(List.of("--as", asNumber.toString()));
+                }
+                long pid = process.startInBackground(command);
+                session.out().println("started the agent for node " + node + " (pid " + pid + ", addresses "
+                        + (ipv4 == null ? "-" : ipv4) + (ipv6 == null ? "" : ", " + ipv6) + "); log: " + paths.log());
+            }
+        }
+
+        private static void runAgent(Session session, String node, AgentPaths paths, boolean console) {
+            Datastore datastore = session.store().datastore();
+            Log log = Log.open(paths.log(), console, "info");
+            Agent agent = new Agent(datastore, node, new Dataplane(CommandRunner.local()), log,
+                    new AgentStatusFile(paths.statusFile(), node));
+            CountDownLatch finished = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                agent.stop();
+                try {
+                    finished.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            try {
+                agent.run();
+            } finally {
+                finished.countDown();
+            }
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true,
+            description = "Stop this node's agent. The kernel keeps its routes and rules, so traffic keeps flowing.")
+    static final class Stop implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                String node = name != null ? name : session.nodeName();
+                Optional<Long> stopped = new AgentProcess(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG)).stop();
+                session.out().println(stopped.map(pid -> "stopped the agent for node " + node + " (pid " + pid
+                        + "); the kernel keeps its routes and rules").orElse("the agent for node " + node + " was not running"));
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a node that has no endpoints.")
+    static final class Remove implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "NAME") String name;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                new NodeService(session.store()).remove(name);
+                session.out().println("removed node " + name);
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List nodes.")
+    static final class ListNodes implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin OutputOption output;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                ResourceStore store = session.store();
+                List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
+                if (!output.isTable()) {
+                    output.printResources(session.out(), nodes, true);
+                    return;
+                }
+                Map<String, Long> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
+                        .collect(Collectors.groupingBy(WorkloadEndpoint::node, Collectors.counting()));
+                Table table = new Table("NAME", "IPV4", "IPV6", "AS", "ENDPOINTS");
+                for (Node node : nodes) {
+                    table.row(node.name(), node.ipv4(), node.ipv6(), node.asNumber() == null ? "(default)" : node.asNumber(),
+                            endpoints.getOrDefault(node.name(), 0L));
+                }
+                table.print(session.out());
+            }
+        }
+    }
+
+    static <T, K> Map<K, T> index(List<T> items, Function<T, K> key) {
+        return items.stream().collect(Collectors.toMap(key, Function.identity(), (a, b) -> a));
+    }
+}

@@ -1,0 +1,57 @@
+package org.jcalico.cli;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import org.jcalico.model.BgpConfiguration;
+import org.jcalico.model.BgpPeer;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Resource;
+import org.jcalico.model.WorkloadEndpoint;
+
+/** The table `jcalico get KIND` prints for each kind of resource. */
+final class ResourceTables {
+    private ResourceTables() {
+    }
+
+    static Table of(Class<? extends Resource> kind, List<? extends Resource> resources) {
+        Table table = header(kind);
+        for (Resource resource : resources) {
+            switch (resource) {
+                case Node n -> table.row(n.name(), n.ipv4(), n.ipv6(), n.asNumber());
+                case IpPool p -> table.row(p.cidr(), p.natOutgoing(), p.blockSize(), p.disabled());
+                case IpamBlock b -> table.row(b.cidr(), b.affinity(), b.allocations().size(), b.free());
+                case Profile p -> table.row(p.name(), String.join(",", p.tags()), p.inbound().size(), p.outbound().size());
+                case WorkloadEndpoint e -> table.row(e.endpointId(), e.node(), e.containerId(), e.interfaceName(),
+                        addresses(e), String.join(",", e.profileIds()));
+                case EndpointStatus s -> table.row(s.endpointId(), s.node(), s.state(), s.detail());
+                case BgpPeer p -> table.row(p.peerIp(), p.asNumber(), p.node() == null ? "(all nodes)" : p.node());
+                case BgpConfiguration c -> table.row(c.name(), c.defaultAs(), c.nodeToNodeMesh() ? "on" : "off");
+                case FelixConfiguration f -> table.row(f.name(), f.resyncIntervalSeconds(),
+                        f.defaultEndpointToHostAction(), f.interfacePrefix(), f.logLevel());
+            }
+        }
+        return table;
+    }
+
+    static String addresses(WorkloadEndpoint endpoint) {
+        return endpoint.nets().stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
+    private static Table header(Class<? extends Resource> kind) {
+        if (kind == Node.class) return new Table("NAME", "IPV4", "IPV6", "AS");
+        if (kind == IpPool.class) return new Table("CIDR", "NAT-OUTGOING", "BLOCK-SIZE", "DISABLED");
+        if (kind == IpamBlock.class) return new Table("CIDR", "NODE", "USED", "FREE");
+        if (kind == Profile.class) return new Table("NAME", "TAGS", "INBOUND-RULES", "OUTBOUND-RULES");
+        if (kind == WorkloadEndpoint.class) return new Table("ENDPOINT", "NODE", "CONTAINER", "INTERFACE", "ADDRESSES", "PROFILES");
+        if (kind == EndpointStatus.class) return new Table("ENDPOINT", "NODE", "STATE", "DETAIL");
+        if (kind == BgpPeer.class) return new Table("PEER", "AS", "NODE");
+        if (kind == BgpConfiguration.class) return new Table("NAME", "DEFAULT-AS", "NODE-MESH");
+        return new Table("NAME", "RESYNC-INTERVAL", "ENDPOINT-TO-HOST", "INTERFACE-PREFIX", "LOG-LEVEL");
+    }
+}

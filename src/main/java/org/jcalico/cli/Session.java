@@ -1,0 +1,60 @@
+package org.jcalico.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.model.Names;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What a command works with: the datastore it was pointed at, this host's node name, and where to print. */
+final class Session implements AutoCloseable {
+    private final CommandSpec spec;
+    private Datastore datastore;
+
+    Session(CommandSpec spec) {
+        this.spec = spec;
+    }
+
+    private JcalicoCommand root() {
+        return (JcalicoCommand) spec.root().userObject();
+    }
+
+    String datastoreUrl() {
+        return Datastores.resolve(root().datastore);
+    }
+
+    ResourceStore store() {
+        if (datastore == null) {
+            datastore = Datastores.open(datastoreUrl());
+        }
+        return new ResourceStore(datastore);
+    }
+
+    /** --node, else $JCALICO_NODENAME, else the kernel's hostname. */
+    String nodeName() {
+        String name = root().node != null ? root().node : System.getenv("JCALICO_NODENAME");
+        if (name == null || name.isBlank()) {
+            try {
+                name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            } catch (IOException e) {
+                throw new CommandFailure("cannot tell this host's node name: use --node NAME or JCALICO_NODENAME");
+            }
+        }
+        return Names.check("node", name);
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    @Override
+    public void close() {
+        if (datastore != null) {
+            datastore.close();
+        }
+    }
+}

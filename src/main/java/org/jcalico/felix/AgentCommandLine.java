@@ -1,0 +1,24 @@
+package org.jcalico.felix;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** How to run jcalico again in a new JVM (the background agent, the lab's hosts): same java, same jar. */
+public final class AgentCommandLine {
+    private AgentCommandLine() {
+    }
+
+    public static List<String> java() {
+        String java = System.getProperty("jcalico.java",
+                ProcessHandle.current().info().command().orElse("java"));
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx512m",
+                "--enable-native-access=ALL-UNNAMED"));
+        String sqliteDir = System.getProperty("org.sqlite.tmpdir");
+        if (sqliteDir != null) {
+            command.add("-Dorg.sqlite.tmpdir=" + sqliteDir);
+        }
+        // a jar on -cp brings its manifest's Class-Path too, so this works from the jar and from the test classpath
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jcalico.cli.Main"));
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+package org.jcalico.felix;
+
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The agent's state in a small JSON file beside its pid file, replaced atomically; `jcalico node status` and
+ * `node start` read it.
+ */
+public final class AgentStatusFile {
+    public enum State { starting, disconnected, in_sync, stopped }
+
+    /** One reading of the file. */
+    public record Status(String node, long pid, State state, int programmed, int failed, String problem,
+                         long updatedAtMillis) {
+    }
+
+    private static final JsonMapper JSON = new JsonMapper();
+    private final Path path;
+    private final String node;
+
+    public AgentStatusFile(Path path, String node) {
+        this.path = path;
+        this.node = node;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    void write(State state, int programmed, int failed, String problem) {
+        Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
+                System.currentTimeMillis());
+        try {
+            Files.createDirectories(path.getParent());
+            Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
+            JSON.writeValue(temporary.toFile(), status);
+            Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The last state written, or null if there is none. */
+    public Status read() {
+        try {
+            return Files.exists(path) ? JSON.readValue(path.toFile(), Status.class) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.jcalico.felix;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Op;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * Tells the datastore what became of each of this node's endpoints, writing only what changed, and removing the
+ * status of endpoints that are gone (which is how `container remove` learns the agent has cleaned up).
+ */
+final class StatusReporter {
+    private final ResourceStore store;
+    private final String node;
+    private final Map<String, Versioned<EndpointStatus>> written = new HashMap<>();
+
+    StatusReporter(ResourceStore store, String node) {
+        this.store = store;
+        this.node = node;
+    }
+
+    void load() {
+        written.clear();
+        for (Versioned<EndpointStatus> status : store.list(EndpointStatus.class, Keys.nodePrefix(EndpointStatus.class, node))) {
+            written.put(status.resource().endpointId(), status);
+        }
+    }
+
+    /** @param failures endpoint id to the reason it is not (fully) programmed */
+    void report(List<WorkloadEndpoint> local, Map<String, String> failures) {
+        List<Op> ops = new ArrayList<>();
+        List<EndpointStatus> puts = new ArrayList<>();
+        Map<String, Boolean> present = new HashMap<>();
+        for (WorkloadEndpoint endpoint : local) {
+            present.put(endpoint.endpointId(), true);
+            String failure = failures.get(endpoint.endpointId());
+            EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.error;
+            Versioned<EndpointStatus> previous = written.get(endpoint.endpointId());
+            if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), failure)) {
+                continue;
+            }
+            EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, failure, System.currentTimeMillis());
+            puts.add(status);
+            ops.add(ResourceStore.putOp(status));
+        }
+        List<String> gone = new ArrayList<>();
+        for (Versioned<EndpointStatus> status : written.values()) {
+            if (!present.containsKey(status.resource().endpointId())) {
+                gone.add(status.resource().endpointId());
+                ops.add(ResourceStore.deleteOp(status.resource(), status.revision()));
+            }
+        }
+        if (ops.isEmpty()) {
+            return;
+        }
+        long revision = store.commit(ops);
+        puts.forEach(status -> written.put(status.endpointId(), new Versioned<>(status, revision)));
+        gone.forEach(written::remove);
+    }
+}

@@ -1,0 +1,171 @@
+package org.jcalico.lab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.ValidationException;
+
+/**
+ * A whole cluster on one machine, made of network namespaces, each host running the real agent. Used by the demo,
+ * the functional tests and the benchmarks. Nothing here touches the root namespace's network.
+ */
+public final class Lab {
+    private final LabLayout layout;
+    private final Consumer<String> progress;
+
+    public Lab(LabLayout layout, Consumer<String> progress) {
+        this.layout = layout;
+        this.progress = progress;
+    }
+
+    public LabLayout layout() {
+        return layout;
+    }
+
+    /** Builds the fabric, the outside world and the hosts, and starts every host's agent; all or nothing. */
+    public void up() {
+        if (Namespaces.list().stream().anyMatch(ns -> ns.startsWith(layout.prefix()))) {
+            throw new ValidationException("lab '" + layout.name() + "' already exists: 'jcalico lab down --name "
+                    + layout.name() + "' first");
+        }
+        try {
+            Files.createDirectories(layout.stateDir());
+            Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + "\n");
+            buildFabric();
+            for (int index : layout.hostIndexes()) {
+                buildHost(index);
+            }
+            for (int index : layout.hostIndexes()) {
+                progress.accept("starting the agent on " + layout.host(index));
+                startAgent(index);
+            }
+        } catch (IOException | RuntimeException e) {
+            down();
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The lab of that name as `lab up` made it. */
+    public static Lab existing(String name, Consumer<String> progress) {
+        Path hosts = new LabLayout(name, 1).stateDir().resolve("hosts");
+        try {
+            return new Lab(new LabLayout(name, Integer.parseInt(Files.readString(hosts).strip())), progress);
+        } catch (IOException | NumberFormatException e) {
+            throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
+        }
+    }
+
+    /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */
+    public void down() {
+        Namespaces.deleteAll(layout.prefix());
+        deleteRecursively(layout.stateDir());
+    }
+
+    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore. */
+    public CommandRunner.Result exec(String host, List<String> command) {
+        int index = hostIndex(host);
+        String home = System.getProperty("jcalico.home");
+        List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
+                "JCALICO_DATASTORE=" + layout.datastoreUrl()));
+        if (home != null) {
+            full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+        }
+        full.addAll(command);
+        return CommandRunner.inNamespace(layout.host(index)).run(full);
+    }
+
+    /** An empty container namespace L-NAME, for `container add netns:L-NAME` on a host of the lab. */
+    public String workload(String name) {
+        String namespace = layout.workload(name);
+        if (Namespaces.list().contains(namespace)) {
+            throw new ValidationException("workload '" + name + "' already exists (namespace " + namespace + ")");
+        }
+        Namespaces.create(namespace);
+        return namespace;
+    }
+
+    /** Accepts "h2", "2" or "L-h2". */
+    public int hostIndex(String host) {
+        String bare = host.startsWith(layout.prefix()) ? host.substring(layout.prefix().length()) : host;
+        bare = bare.startsWith("h") ? bare.substring(1) : bare;
+        try {
+            int index = Integer.parseInt(bare);
+            if (layout.hostIndexes().contains(index)) {
+                return index;
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the error
+        }
+        throw new ValidationException("host: '" + host + "' is not a host of lab '" + layout.name() + "' (h1-h"
+                + layout.hosts() + ")");
+    }
+
+    private void buildFabric() {
+        progress.accept("creating the fabric " + layout.fabric() + " and the outside world " + layout.outside());
+        CommandRunner fabric = Namespaces.create(layout.fabric());
+        String v4 = layout.fabricGatewayV4() + "/" + LabLayout.FABRIC_V4.prefixLength();
+        String v6 = layout.fabricGatewayV6() + "/" + LabLayout.FABRIC_V6.prefixLength();
+        batch(fabric, List.of(
+                "link add br0 type bridge", "link set br0 up",
+                "addr add " + v4 + " dev br0", "-6 addr add " + v6 + " dev br0 nodad",
+                "link add out type veth peer name eth0 netns " + layout.outside(),
+                "addr add " + LabLayout.OUTSIDE_GATEWAY_V4 + "/24 dev out", "link set out up"), layout.outside());
+        fabric.run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1").check();
+        CommandRunner outside = CommandRunner.inNamespace(layout.outside());
+        batch(outside, List.of("addr add " + LabLayout.OUTSIDE_V4 + "/24 dev eth0", "link set eth0 up"), null);
+    }
+
+    private void buildHost(int index) {
+        String namespace = layout.host(index);
+        progress.accept("creating host " + namespace + " (" + layout.hostV4(index) + ", " + layout.hostV6(index) + ")");
+        CommandRunner host = Namespaces.create(namespace);
+        CommandRunner fabric = CommandRunner.inNamespace(layout.fabric());
+        batch(fabric, List.of("link add h" + index + " type veth peer name eth0 netns " + namespace,
+                "link set h" + index + " master br0", "link set h" + index + " up"), namespace);
+        batch(host, List.of(
+                "addr add " + layout.hostV4(index) + "/" + LabLayout.FABRIC_V4.prefixLength() + " dev eth0",
+                "-6 addr add " + layout.hostV6(index) + "/" + LabLayout.FABRIC_V6.prefixLength() + " dev eth0 nodad",
+                "link set eth0 up",
+                "route add default via " + layout.fabricGatewayV4(),
+                "-6 route add default via " + layout.fabricGatewayV6()), null);
+    }
+
+    private void startAgent(int index) {
+        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start", "--no-bgp",
+                "--name", layout.nodeName(index), "--ip", layout.hostV4(index).toString(),
+                "--ip6", layout.hostV6(index).toString(),
+                "--run-dir", layout.runDir().toString(), "--log-dir", layout.logDir().toString()));
+        CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
+        if (!result.ok()) {
+            throw new KernelException("the agent on " + layout.host(index) + " did not start: "
+                    + (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip());
+        }
+    }
+
+    /** One `ip -batch` per namespace; {@code peerNamespace} must exist first if a line moves a veth end there. */
+    private static void batch(CommandRunner runner, List<String> lines, String peerNamespace) {
+        if (peerNamespace != null && !Namespaces.list().contains(peerNamespace)) {
+            Namespaces.create(peerNamespace);
+        }
+        runner.run(List.of("ip", "-batch", "-"), String.join("\n", lines) + "\n").check();
+    }
+
+    private static void deleteRecursively(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var paths = Files.walk(path)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

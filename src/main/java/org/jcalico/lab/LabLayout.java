@@ -1,0 +1,91 @@
+package org.jcalico.lab;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Names;
+
+/**
+ * The names and addresses of a lab: a fabric namespace with a bridge joining hosts L-h1..L-hN, and an L-outside
+ * namespace behind the fabric standing for the internet. Every address here lives only inside the lab's namespaces.
+ */
+public record LabLayout(String name, int hosts) {
+    public static final Cidr FABRIC_V4 = Cidr.parse("172.30.0.0/24");
+    public static final Cidr FABRIC_V6 = Cidr.parse("fd30::/64");
+    public static final IpAddress OUTSIDE_V4 = IpAddress.parse("203.0.113.2");
+    public static final IpAddress OUTSIDE_GATEWAY_V4 = IpAddress.parse("203.0.113.1");
+    public static final Path STATE_ROOT = Path.of("/run/jcalico-lab");
+
+    public LabLayout {
+        Names.check("lab name", name);
+        if (name.length() > 8) {
+            throw new org.jcalico.model.ValidationException("lab name: '" + name + "' is longer than 8 characters");
+        }
+        if (hosts < 1 || hosts > 50) {
+            throw new org.jcalico.model.ValidationException("hosts: '" + hosts + "' is not in 1-50");
+        }
+    }
+
+    public String fabric() {
+        return name + "-fabric";
+    }
+
+    public String outside() {
+        return name + "-outside";
+    }
+
+    public String host(int index) {
+        return name + "-h" + index;
+    }
+
+    public String nodeName(int index) {
+        return "h" + index;
+    }
+
+    public List<Integer> hostIndexes() {
+        return IntStream.rangeClosed(1, hosts).boxed().toList();
+    }
+
+    public String workload(String workloadName) {
+        return name + "-" + workloadName;
+    }
+
+    public IpAddress fabricGatewayV4() {
+        return FABRIC_V4.addressAt(java.math.BigInteger.ONE);
+    }
+
+    public IpAddress fabricGatewayV6() {
+        return FABRIC_V6.addressAt(java.math.BigInteger.ONE);
+    }
+
+    public IpAddress hostV4(int index) {
+        return FABRIC_V4.addressAt(java.math.BigInteger.valueOf(10 + index));
+    }
+
+    public IpAddress hostV6(int index) {
+        return FABRIC_V6.addressAt(java.math.BigInteger.valueOf(10 + index));
+    }
+
+    /** Every namespace of the lab starts with this; `lab down` removes them all by it. */
+    public String prefix() {
+        return name + "-";
+    }
+
+    public Path stateDir() {
+        return STATE_ROOT.resolve(name);
+    }
+
+    public String datastoreUrl() {
+        return "embedded:" + stateDir().resolve("datastore.db");
+    }
+
+    public Path runDir() {
+        return stateDir().resolve("run");
+    }
+
+    public Path logDir() {
+        return Path.of("/var/log/jcalico/lab-" + name);
+    }
+}

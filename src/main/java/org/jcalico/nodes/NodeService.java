@@ -1,0 +1,61 @@
+package org.jcalico.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.Optional;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Node;
+import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
+
+/** Registering hosts as nodes, and removing them once they have no endpoints left. */
+public final class NodeService {
+    private final ResourceStore store;
+
+    public NodeService(ResourceStore store) {
+        this.store = store;
+    }
+
+    /** Creates the node, or updates it if its addresses or AS changed; returns what is stored. */
+    public Node register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
+        Node wanted = new Node(name, ipv4, ipv6, asNumber);
+        Optional<Versioned<Node>> existing = store.get(Node.class, name);
+        if (existing.isEmpty()) {
+            store.create(wanted);
+        } else if (!existing.get().resource().equals(wanted)) {
+            store.update(wanted, existing.get().revision());
+        }
+        return wanted;
+    }
+
+    public void remove(String name) {
+        Versioned<Node> node = store.get(Node.class, name)
+                .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
+        long endpoints = store.list(WorkloadEndpoint.class).stream()
+                .filter(endpoint -> endpoint.resource().node().equals(name)).count();
+        if (endpoints > 0) {
+            throw new ValidationException("node '" + name + "' still has " + endpoints + " endpoint(s); remove them first");
+        }
+        store.delete(node.resource(), node.revision());
+    }
+
+    /** This host's address of the version: the preferred source address of its default route, if it has one. */
+    public static Optional<IpAddress> detectAddress(CommandRunner runner, int version) {
+        String probe = version == 4 ? "192.0.2.1" : "2001:db8::1";
+        CommandRunner.Result result = runner.run("ip", "-j", "-" + version, "route", "get", probe);
+        if (!result.ok()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode routes = new JsonMapper().readTree(result.stdout());
+            return routes.isArray() && routes.size() > 0 && routes.get(0).hasNonNull("prefsrc")
+                    ? Optional.ofNullable(IpAddress.parseOrNull(routes.get(0).get("prefsrc").asText()))
+                    : Optional.empty();
+        } catch (java.io.IOException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.jcalico.policy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.Direction;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
+
+/** Profiles and their rules, with the checks that keep references sound: tags in rules exist, used profiles stay. */
+public final class ProfileService {
+    private final ResourceStore store;
+
+    public ProfileService(ResourceStore store) {
+        this.store = store;
+    }
+
+    /** Creates a profile with the prototype's security-group behaviour; an existing name is an error. */
+    public Profile add(String name) {
+        Profile profile = Profile.securityGroup(name);
+        if (store.get(Profile.class, name).isPresent()) {
+            throw new ValidationException("profile '" + name + "' already exists");
+        }
+        store.create(profile);
+        return profile;
+    }
+
+    public Versioned<Profile> get(String name) {
+        return store.get(Profile.class, name)
+                .orElseThrow(() -> new ValidationException("profile '" + name + "' does not exist"));
+    }
+
+    public void remove(String name) {
+        Versioned<Profile> current = get(name);
+        List<String> users = endpointsUsing(name);
+        if (!users.isEmpty()) {
+            throw new ValidationException("profile '" + name + "' is used by " + users.size() + " endpoint(s) ("
+                    + String.join(", ", users.subList(0, Math.min(3, users.size()))) + (users.size() > 3 ? ", ..." : "")
+                    + "); remove them first");
+        }
+        List<Profile> others = store.list(Profile.class).stream().map(Versioned::resource)
+                .filter(p -> !p.name().equals(name)).toList();
+        Set<String> remainingTags = tagsOf(others);
+        for (Profile other : others) {
+            for (String tag : ruleTags(other)) {
+                if (current.resource().tags().contains(tag) && !remainingTags.contains(tag)) {
+                    throw new ValidationException("profile '" + name + "' carries tag '" + tag
+                            + "', which rules of profile '" + other.name() + "' use; remove those rules first");
+                }
+            }
+        }
+        store.delete(current.resource(), current.revision());
+    }
+
+    /** Inserts the rule at 1-based position {@code at} (null: append). */
+    public Profile addRule(String name, Direction direction, Rule rule, Integer at) {
+        Versioned<Profile> current = get(name);
+        checkTags(rule, tagsOf(store.list(Profile.class).stream().map(Versioned::resource).toList()));
+        List<Rule> rules = new ArrayList<>(current.resource().rules(direction));
+        int index = at == null ? rules.size() : at - 1;
+        if (index < 0 || index > rules.size()) {
+            throw ValidationException.field("at", at, "is not a position in 1-" + (rules.size() + 1));
+        }
+        rules.add(index, rule);
+        Profile updated = current.resource().withRules(direction, rules);
+        store.update(updated, current.revision());
+        return updated;
+    }
+
+    /** Removes the rule at 1-based position {@code number} and returns it. */
+    public Rule removeRule(String name, Direction direction, int number) {
+        Versioned<Profile> current = get(name);
+        List<Rule> rules = new ArrayList<>(current.resource().rules(direction));
+        if (number < 1 || number > rules.size()) {
+            throw ValidationException.field("rule", number, "is not a " + direction + " rule of profile '" + name
+                    + "' (it has " + rules.size() + ")");
+        }
+        Rule removed = rules.remove(number - 1);
+        store.update(current.resource().withRules(direction, rules), current.revision());
+        return removed;
+    }
+
+    /** Endpoint ids of every endpoint that carries the profile. */
+    public List<String> endpointsUsing(String profile) {
+        return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
+                .filter(endpoint -> endpoint.profileIds().contains(profile))
+                .map(WorkloadEndpoint::endpointId).toList();
+    }
+
+    /** Fails unless every tag the rule names is carried by one of the known profiles. */
+    public static void checkTags(Rule rule, Set<String> knownTags) {
+        if (rule.source().tag() != null && !knownTags.contains(rule.source().tag())) {
+            throw ValidationException.field("source.tag", rule.source().tag(), "is not a tag of any profile");
+        }
+        if (rule.destination().tag() != null && !knownTags.contains(rule.destination().tag())) {
+            throw ValidationException.field("destination.tag", rule.destination().tag(), "is not a tag of any profile");
+        }
+    }
+
+    public static Set<String> tagsOf(List<Profile> profiles) {
+        Set<String> tags = new TreeSet<>();
+        profiles.forEach(profile -> tags.addAll(profile.tags()));
+        return tags;
+    }
+
+    private static Set<String> ruleTags(Profile profile) {
+        Set<String> tags = new TreeSet<>();
+        for (Direction direction : Direction.values()) {
+            for (Rule rule : profile.rules(direction)) {
+                if (rule.source().tag() != null) {
+                    tags.add(rule.source().tag());
+                }
+                if (rule.destination().tag() != null) {
+                    tags.add(rule.destination().tag());
+                }
+            }
+        }
+        return tags;
+    }
+}

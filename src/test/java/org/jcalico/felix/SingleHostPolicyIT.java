@@ -1,0 +1,165 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.jcalico.lab.Probe;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * One host running the real agent, four workloads in two profiles with the prototype's security-group rules:
+ * the connectivity matrix a user would check, and what happens on rule changes, spoofing, drift and restarts.
+ */
+@Tag("kernel")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SingleHostPolicyIT {
+    private static final String H1 = "h1";
+    private static final Map<String, String> PROFILE_OF = new LinkedHashMap<>();
+    private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
+    private static LabFixture fixture;
+
+    @BeforeAll
+    static void up() {
+        PROFILE_OF.putAll(Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"));
+        fixture = LabFixture.up("jctf", 1);
+        fixture.jc(H1, "pool", "add", "10.65.0.0/16");
+        fixture.jc(H1, "pool", "add", "fd65::/64");
+        for (var workload : List.of("w1", "w2", "w3", "w4")) {
+            String namespace = fixture.lab().workload(workload);
+            fixture.jc(H1, "container", "add", "netns:" + namespace, "--profile", PROFILE_OF.get(workload));
+            serve(namespace, 80);
+            serve(namespace, 8080);
+        }
+        for (Resource resource : ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))) {
+            WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
+            ENDPOINTS.put(endpoint.containerId().substring(endpoint.containerId().lastIndexOf('-') + 1), endpoint);
+        }
+    }
+
+    @AfterAll
+    static void down() {
+        if (fixture != null) {
+            fixture.close();
+        }
+    }
+
+    /** A TCP listener that stays up: busybox httpd daemonises inside the workload's namespace. */
+    private static void serve(String namespace, int port) {
+        fixture.in(namespace, "mkdir", "-p", "/tmp/jct-www").check();
+        fixture.in(namespace, "busybox", "httpd", "-p", String.valueOf(port), "-h", "/tmp/jct-www").check();
+    }
+
+    private static String ns(String workload) {
+        return fixture.layout().workload(workload);
+    }
+
+    private static IpAddress address(String workload, int version) {
+        List<Cidr> nets = ENDPOINTS.get(workload).nets(version);
+        return nets.get(0).network();
+    }
+
+    @Test
+    @Order(1)
+    void withinAProfileAllowedAcrossProfilesRefusedBothFamiliesBothWays() {
+        List<Probe> probes = new ArrayList<>();
+        List<Boolean> expected = new ArrayList<>();
+        for (String from : ENDPOINTS.keySet()) {
+            for (String to : ENDPOINTS.keySet()) {
+                if (from.equals(to)) {
+                    continue;
+                }
+                boolean allowed = PROFILE_OF.get(from).equals(PROFILE_OF.get(to));
+                for (int version : List.of(4, 6)) {
+                    probes.add(Probe.ping(ns(from), address(to, version)));
+                    probes.add(Probe.tcp(ns(from), address(to, version), 80));
+                    expected.add(allowed);
+                    expected.add(allowed);
+                }
+            }
+        }
+        assertMatrix(probes, expected);
+    }
+
+    @Test
+    @Order(2)
+    void endpointToHostIsRefusedByDefault() {
+        var host = fixture.layout().hostV4(1);
+        assertMatrix(List.of(Probe.ping(ns("w1"), host), Probe.tcp(ns("w1"), host, 22)), List.of(false, false));
+    }
+
+    @Test
+    @Order(3)
+    void ruleChangesTakeEffectWithoutRestartAndRemovalTakesThemAway() {
+        Probe blueToRed8080 = Probe.tcp(ns("w1"), address("w3", 4), 8080);
+        Probe blueToRed80 = Probe.tcp(ns("w1"), address("w3", 4), 80);
+        assertFalse(blueToRed8080.succeeds());
+        fixture.jc(H1, "profile", "rule", "add", "red", "inbound", "allow", "--protocol", "tcp", "--src-tag", "blue",
+                "--dst-ports", "8080");
+        assertTrue(eventually(blueToRed8080::succeeds), "tcp 8080 blue -> red allowed after the rule was added");
+        assertFalse(blueToRed80.succeeds(), "port 80 stays refused");
+        fixture.jc(H1, "profile", "rule", "remove", "red", "inbound", "2");
+        assertTrue(eventually(() -> !blueToRed8080.succeeds()), "tcp 8080 refused again after the rule was removed");
+    }
+
+    @Test
+    @Order(4)
+    void aWorkloadThatForgesItsSourceAddressIsDropped() {
+        String forged = "10.65.255.254";
+        fixture.in(ns("w1"), "ip", "addr", "add", forged + "/32", "dev", "eth0").check();
+        try {
+            var honest = fixture.in(ns("w1"), "busybox", "ping", "-c", "1", "-W", "1", address("w2", 4).toString());
+            var spoofed = fixture.in(ns("w1"), "busybox", "ping", "-c", "1", "-W", "1", "-I", forged, address("w2", 4).toString());
+            assertTrue(honest.ok(), "control: w1 reaches w2 from its own address");
+            assertFalse(spoofed.ok(), "w1 must not reach w2 from a forged source address");
+        } finally {
+            fixture.in(ns("w1"), "ip", "addr", "del", forged + "/32", "dev", "eth0");
+        }
+    }
+
+    private static boolean eventually(BooleanSupplier condition) {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (System.currentTimeMillis() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+
+    static void assertMatrix(List<Probe> probes, List<Boolean> expected) {
+        List<Boolean> observed = Probe.runAll(probes);
+        StringBuilder differences = new StringBuilder();
+        for (int i = 0; i < probes.size(); i++) {
+            if (!observed.get(i).equals(expected.get(i))) {
+                differences.append("\n  ").append(probes.get(i)).append(": expected ")
+                        .append(expected.get(i) ? "allowed" : "refused").append(", observed ")
+                        .append(observed.get(i) ? "allowed" : "refused");
+            }
+        }
+        assertEquals("", differences.toString(), "connectivity differs from policy:");
+    }
+}

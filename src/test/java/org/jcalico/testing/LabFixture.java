@@ -1,0 +1,68 @@
+package org.jcalico.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+
+/**
+ * A lab for a functional test: built fresh (after removing any leftovers of an earlier run by its name), and torn
+ * down by {@link #close}. Commands run as real jcalico processes inside the lab's hosts.
+ */
+public final class LabFixture implements AutoCloseable {
+    private final Lab lab;
+
+    private LabFixture(Lab lab) {
+        this.lab = lab;
+    }
+
+    public static LabFixture up(String name, int hosts) {
+        assumeTrue("root".equals(System.getProperty("user.name")), "functional tests need root");
+        Namespaces.deleteAll(name + "-");
+        Lab lab = new Lab(new LabLayout(name, hosts), line -> System.out.println("[lab " + name + "] " + line));
+        lab.down();
+        lab.up();
+        return new LabFixture(lab);
+    }
+
+    public Lab lab() {
+        return lab;
+    }
+
+    public LabLayout layout() {
+        return lab.layout();
+    }
+
+    /** Runs `jcalico ARGS` on the host and returns what happened, whatever the exit status. */
+    public CommandRunner.Result run(String host, String... args) {
+        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        command.addAll(List.of(args));
+        return lab.exec(host, command);
+    }
+
+    /** Runs `jcalico ARGS` on the host; fails the test with its error output unless it succeeds. */
+    public String jc(String host, String... args) {
+        CommandRunner.Result result = run(host, args);
+        if (!result.ok()) {
+            fail("jcalico " + String.join(" ", args) + " on " + host + " failed (" + result.exitCode() + "): "
+                    + result.stderr() + result.stdout());
+        }
+        return result.stdout();
+    }
+
+    /** Runs a plain command inside one of the lab's namespaces (host or workload). */
+    public CommandRunner.Result in(String namespace, String... command) {
+        return CommandRunner.inNamespace(namespace).run(command);
+    }
+
+    @Override
+    public void close() {
+        lab.down();
+    }
+}
