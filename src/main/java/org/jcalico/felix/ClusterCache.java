@@ -9,6 +9,9 @@ import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.model.BgpConfiguration;
+import org.jcalico.model.BgpPeer;
+import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
@@ -25,7 +28,8 @@ import org.jcalico.model.WorkloadEndpoint;
 final class ClusterCache {
     private static final List<String> RELEVANT = List.of(
             Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
-            Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class));
+            Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
+            Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class));
     private final Map<String, Resource> byKey = new HashMap<>();
     private final String node;
 
@@ -97,6 +101,9 @@ final class ClusterCache {
         Map<String, Profile> profiles = new TreeMap<>();
         List<IpPool> pools = new ArrayList<>();
         List<IpamBlock> blocks = new ArrayList<>();
+        List<Node> nodes = new ArrayList<>();
+        List<BgpPeer> peers = new ArrayList<>();
+        BgpConfiguration bgp = BgpConfiguration.DEFAULTS;
         for (Resource resource : byKey.values()) {
             switch (resource) {
                 case WorkloadEndpoint endpoint -> endpoints.add(endpoint);
@@ -107,9 +114,12 @@ final class ClusterCache {
                         blocks.add(block);
                     }
                 }
+                case Node other -> nodes.add(other);
+                case BgpPeer peer -> peers.add(peer);
+                case BgpConfiguration configuration -> bgp = configuration;
                 default -> { }
             }
         }
-        return new Snapshot(node, config(), endpoints, profiles, pools, blocks);
+        return new Snapshot(node, config(), endpoints, profiles, pools, blocks, nodes, peers, bgp);
     }
 }

@@ -33,7 +33,7 @@ class HostStateCalculatorTest {
         for (Profile profile : profiles) {
             byName.put(profile.name(), profile);
         }
-        return new Snapshot("h1", FelixConfiguration.DEFAULTS, endpoints, byName, List.of(), List.of());
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, byName);
     }
 
     private final Profile web = Profile.securityGroup("web");
@@ -94,7 +94,7 @@ class HostStateCalculatorTest {
     void endpointToHostFollowsConfiguration() {
         var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)
                 .merge(FelixConfiguration.DEFAULTS);
-        var snapshot = new Snapshot("h1", accept, List.of(), Map.of(), List.of(), List.of());
+        var snapshot = Snapshot.of("h1", accept, List.of(), Map.of());
         assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-j jc-from-wl-dispatch", "-j ACCEPT"),
                 HostStateCalculator.calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules());
         var dropped = HostStateCalculator.calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();

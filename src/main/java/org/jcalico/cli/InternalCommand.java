@@ -1,0 +1,59 @@
+package org.jcalico.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
+        subcommands = {InternalCommand.TrainStartupCache.class})
+final class InternalCommand {
+
+    /**
+     * Runs the everyday commands once against a scratch datastore, so that the launcher can record which classes
+     * they load (the JDK's AOT cache) and later commands start without loading them afresh.
+     */
+    @Command(name = "train-startup-cache", hidden = true)
+    static final class TrainStartupCache implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            String datastore = new Session(spec).datastoreUrl();
+            Path file;
+            try {
+                file = Files.createTempFile("jcalico-train", ".yaml");
+                Files.writeString(file, "kind: Profile\nname: train-b\ntags: [train-b]\ninbound:\n- {action: allow, source: {tag: train-b}}\n"
+                        + "---\nkind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 10\n");
+            } catch (IOException e) {
+                throw new CommandFailure("cannot write a scratch file: " + e.getMessage());
+            }
+            List<List<String>> commands = List.of(
+                    List.of("--help"), List.of("version"),
+                    List.of("pool", "add", "10.99.0.0/16", "--nat-outgoing"), List.of("pool", "add", "fd99::/64"),
+                    List.of("pool", "list"), List.of("pool", "list", "-o", "json"),
+                    List.of("profile", "add", "train-a"), List.of("apply", "-f", file.toString()),
+                    List.of("profile", "rule", "add", "train-a", "inbound", "allow", "--protocol", "tcp",
+                            "--src-tag", "train-b", "--dst-ports", "80,8080:8090"),
+                    List.of("profile", "show", "train-a"), List.of("profile", "list"),
+                    List.of("get", "profile", "-o", "yaml"), List.of("get", "pool", "nosuch"),
+                    List.of("ipam", "show"), List.of("node", "list"), List.of("container", "list"),
+                    List.of("profile", "rule", "remove", "train-a", "inbound", "2"),
+                    List.of("delete", "profile", "train-b"), List.of("pool", "remove", "fd99::/64"),
+                    List.of("pool", "add", "10.99.0.0/33"));
+            try {
+                for (List<String> command : commands) {
+                    List<String> args = new ArrayList<>(List.of("--datastore", datastore));
+                    args.addAll(command);
+                    Main.run(args.toArray(String[]::new));
+                }
+            } finally {
+                file.toFile().delete();
+            }
+        }
+    }
+}
