@@ -35,6 +35,7 @@ public final class BirdConfig {
                 .append(" from the datastore; it is rewritten on every change, so edits here are lost.\n");
         out.append("router id ").append(self.ipv4()).append(";\n");
         out.append("log \"").append(logFile).append("\" { info, remote, warning, error, auth, fatal, bug };\n");
+        out.append("timeformat protocol \"%FT%T\";\n");
         out.append("protocol device { scan time 10; }\n\n");
         List<BgpSession> sessions = sessions(snapshot, self);
         for (int version : List.of(4, 6)) {

@@ -1,0 +1,32 @@
+package org.jcalico.datastore;
+
+import java.nio.file.Path;
+import org.jcalico.datastore.embedded.EmbeddedDatastore;
+
+/** Opens a datastore from the URL a user gives: embedded:PATH, or etcd://HOST:PORT[,HOST:PORT...]. */
+public final class Datastores {
+    public static final String DEFAULT_URL = "embedded:/var/lib/jcalico/datastore.db";
+    public static final String ENVIRONMENT = "JCALICO_DATASTORE";
+
+    private Datastores() {
+    }
+
+    /** The flag if given, else $JCALICO_DATASTORE, else the default. */
+    public static String resolve(String flag) {
+        if (flag != null && !flag.isBlank()) {
+            return flag;
+        }
+        String environment = System.getenv(ENVIRONMENT);
+        return environment != null && !environment.isBlank() ? environment : DEFAULT_URL;
+    }
+
+    public static Datastore open(String url) {
+        if (url.startsWith("embedded:") && url.length() > "embedded:".length()) {
+            return EmbeddedDatastore.open(Path.of(url.substring("embedded:".length())));
+        }
+        if (url.startsWith("etcd://") || url.startsWith("etcds://")) {
+            throw new DatastoreException("datastore '" + url + "': this build has no etcd backend yet (use embedded:PATH)");
+        }
+        throw new DatastoreException("unknown datastore '" + url + "' (expected embedded:PATH or etcd://HOST:PORT)");
+    }
+}

@@ -1,0 +1,292 @@
+package org.jcalico.datastore.embedded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.Op;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchListener;
+
+/**
+ * The datastore in one SQLite file, safe for many processes on one machine: WAL journal, writes serialised by
+ * SQLite's write lock (BEGIN IMMEDIATE), a revision counter and an event log that watchers in any process follow.
+ * The log keeps the latest {@link #HISTORY} revisions; a watcher further behind is told to resync.
+ */
+public final class EmbeddedDatastore implements Datastore {
+    static final long HISTORY = 10_000;
+    private static final int BUSY_TIMEOUT_MILLIS = 15_000;
+    private final Path path;
+    private final Connection connection;
+    private WatchPoller poller;
+
+    private EmbeddedDatastore(Path path, Connection connection) {
+        this.path = path;
+        this.connection = connection;
+    }
+
+    public static EmbeddedDatastore open(Path path) {
+        try {
+            Path parent = path.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            Connection connection = connect(path);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("PRAGMA journal_mode=WAL");
+                statement.execute("PRAGMA synchronous=NORMAL");
+                statement.execute("BEGIN IMMEDIATE");
+                statement.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+                        + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
+                statement.execute("CREATE TABLE IF NOT EXISTS events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                        + " key TEXT NOT NULL, value TEXT, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+                statement.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+                statement.execute("INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0)");
+                statement.execute("COMMIT");
+            }
+            return new EmbeddedDatastore(path, connection);
+        } catch (IOException | SQLException e) {
+            throw new DatastoreException("cannot open datastore embedded:" + path + ": " + reason(e), e);
+        }
+    }
+
+    static Connection connect(Path path) throws SQLException {
+        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
+        }
+        return connection;
+    }
+
+    @Override
+    public synchronized Optional<KeyValue> get(String key) {
+        try (PreparedStatement query = connection.prepareStatement("SELECT value, create_rev, mod_rev FROM kv WHERE key = ?")) {
+            query.setString(1, key);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? Optional.of(new KeyValue(key, row.getString(1), row.getLong(2), row.getLong(3)))
+                        : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failure("read " + key, e);
+        }
+    }
+
+    @Override
+    public synchronized Listing list(String prefix) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN");
+            try {
+                long revision = meta(connection, "revision");
+                List<KeyValue> items = new ArrayList<>();
+                try (PreparedStatement query = connection.prepareStatement(
+                        "SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key")) {
+                    query.setString(1, prefix);
+                    query.setString(2, prefixEnd(prefix));
+                    try (ResultSet row = query.executeQuery()) {
+                        while (row.next()) {
+                            items.add(new KeyValue(row.getString(1), row.getString(2), row.getLong(3), row.getLong(4)));
+                        }
+                    }
+                }
+                return new Listing(items, revision);
+            } finally {
+                statement.execute("COMMIT");
+            }
+        } catch (SQLException e) {
+            throw failure("list " + prefix, e);
+        }
+    }
+
+    @Override
+    public synchronized long commit(List<Op> ops) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            boolean done = false;
+            try {
+                long revision = meta(connection, "revision") + 1;
+                int sequence = 0;
+                for (Op op : ops) {
+                    check(op);
+                    apply(op, revision, sequence++);
+                }
+                setMeta("revision", revision);
+                trimHistory(revision - HISTORY);
+                statement.execute("COMMIT");
+                done = true;
+                return revision;
+            } finally {
+                if (!done) {
+                    statement.execute("ROLLBACK");
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("write", e);
+        }
+    }
+
+    private void check(Op op) throws SQLException {
+        Long current = modRevision(op.key());
+        switch (op) {
+            case Op.Create create -> {
+                if (current != null) {
+                    throw new ConflictException(op.key(), ConflictException.Reason.ALREADY_EXISTS);
+                }
+            }
+            case Op.Update update -> requireRevision(op.key(), current, update.expectedRevision());
+            case Op.Delete delete -> requireRevision(op.key(), current, delete.expectedRevision());
+            case Op.Put put -> { }
+        }
+    }
+
+    private static void requireRevision(String key, Long current, long expected) {
+        if (current == null) {
+            throw new ConflictException(key, ConflictException.Reason.NOT_FOUND);
+        }
+        if (current != expected) {
+            throw new ConflictException(key, ConflictException.Reason.REVISION_MISMATCH);
+        }
+    }
+
+    private void apply(Op op, long revision, int sequence) throws SQLException {
+        String value = switch (op) {
+            case Op.Create create -> create.value();
+            case Op.Update update -> update.value();
+            case Op.Put put -> put.value();
+            case Op.Delete delete -> null;
+        };
+        if (value == null) {
+            execute("DELETE FROM kv WHERE key = ?", op.key());
+        } else {
+            try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO kv VALUES (?, ?, ?, ?) ON CONFLICT(key)"
+                    + " DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev")) {
+                upsert.setString(1, op.key());
+                upsert.setString(2, value);
+                upsert.setLong(3, revision);
+                upsert.setLong(4, revision);
+                upsert.executeUpdate();
+            }
+        }
+        try (PreparedStatement event = connection.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?)")) {
+            event.setLong(1, revision);
+            event.setInt(2, sequence);
+            event.setString(3, op.key());
+            event.setString(4, value);
+            event.executeUpdate();
+        }
+    }
+
+    /** Forgets the history up to and including the revision: watchers that still need it must resync. */
+    public synchronized void compact(long revision) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+            trimHistory(revision);
+            statement.execute("COMMIT");
+        } catch (SQLException e) {
+            throw failure("compact", e);
+        }
+    }
+
+    private void trimHistory(long upTo) throws SQLException {
+        if (upTo <= meta(connection, "compacted")) {
+            return;
+        }
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE rev <= ?")) {
+            delete.setLong(1, upTo);
+            delete.executeUpdate();
+        }
+        setMeta("compacted", upTo);
+    }
+
+    @Override
+    public synchronized Watch watch(String prefix, long afterRevision, WatchListener listener) {
+        if (poller == null) {
+            try {
+                poller = new WatchPoller(connect(path), path.toString());
+            } catch (SQLException e) {
+                throw failure("watch", e);
+            }
+        }
+        return poller.add(prefix, afterRevision, listener);
+    }
+
+    @Override
+    public String location() {
+        return "embedded:" + path;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (poller != null) {
+            poller.close();
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // closing: nothing left to protect
+        }
+    }
+
+    private Long modRevision(String key) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT mod_rev FROM kv WHERE key = ?")) {
+            query.setString(1, key);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getLong(1) : null;
+            }
+        }
+    }
+
+    static long meta(Connection connection, String name) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT value FROM meta WHERE name = ?")) {
+            query.setString(1, name);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getLong(1) : 0;
+            }
+        }
+    }
+
+    private void setMeta(String name, long value) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
+            update.setLong(1, value);
+            update.setString(2, name);
+            update.executeUpdate();
+        }
+    }
+
+    private void execute(String sql, String key) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, key);
+            statement.executeUpdate();
+        }
+    }
+
+    /** The smallest string greater than every string that starts with the prefix. */
+    static String prefixEnd(String prefix) {
+        if (prefix.isEmpty()) {
+            return "\uffff\uffff";
+        }
+        char last = prefix.charAt(prefix.length() - 1);
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+    }
+
+    private DatastoreException failure(String what, SQLException e) {
+        return new DatastoreException("datastore embedded:" + path + ": cannot " + what + ": " + reason(e), e);
+    }
+
+    private static String reason(Exception e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return message.replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "");
+    }
+}

@@ -1,0 +1,147 @@
+package org.jcalico.datastore.embedded;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.datastore.WatchListener;
+
+/**
+ * Follows the event log for all watches of one store, on one daemon thread with its own connection. SQLite's
+ * data_version tells cheaply whether anyone (any process) committed since the last look, so an idle poll costs
+ * one pragma; a change reaches watchers within a few milliseconds.
+ */
+final class WatchPoller {
+    private static final long POLL_MILLIS = 5;
+    private final Connection connection;
+    private final String name;
+    private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile boolean newWatcher;
+
+    WatchPoller(Connection connection, String name) {
+        this.connection = connection;
+        this.name = name;
+        this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + name).start(this::loop);
+    }
+
+    Watch add(String prefix, long afterRevision, WatchListener listener) {
+        Watcher watcher = new Watcher(prefix, afterRevision, listener);
+        watchers.add(watcher);
+        newWatcher = true;
+        return () -> watchers.remove(watcher);
+    }
+
+    void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(1000);
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            // closing: nothing left to protect
+        }
+    }
+
+    private void loop() {
+        long seenVersion = -1;
+        while (running) {
+            try {
+                long version = dataVersion();
+                if (version != seenVersion || newWatcher) {
+                    newWatcher = false;
+                    seenVersion = version;
+                    deliver();
+                }
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (SQLException e) {
+                // the file is briefly locked or unreadable; the next poll tries again with nothing lost
+                sleepQuietly(100);
+            }
+        }
+    }
+
+    private long dataVersion() throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery("PRAGMA data_version")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** Reads, in one transaction, the history every watcher has not seen yet, and hands each its part. */
+    private void deliver() throws SQLException {
+        List<Watcher> current = List.copyOf(watchers);
+        if (current.isEmpty()) {
+            return;
+        }
+        long from = current.stream().mapToLong(w -> w.after).min().orElseThrow();
+        List<WatchEvent> events = new ArrayList<>();
+        long compacted;
+        long revision;
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN");
+            try {
+                compacted = EmbeddedDatastore.meta(connection, "compacted");
+                revision = EmbeddedDatastore.meta(connection, "revision");
+                try (PreparedStatement query = connection.prepareStatement(
+                        "SELECT rev, key, value FROM events WHERE rev > ? ORDER BY rev, seq")) {
+                    query.setLong(1, Math.max(from, compacted));
+                    try (ResultSet row = query.executeQuery()) {
+                        while (row.next()) {
+                            String value = row.getString(3);
+                            events.add(new WatchEvent(value == null ? WatchEvent.Type.DELETE : WatchEvent.Type.PUT,
+                                    row.getString(2), value, row.getLong(1)));
+                        }
+                    }
+                }
+            } finally {
+                statement.execute("COMMIT");
+            }
+        }
+        for (Watcher watcher : current) {
+            if (watcher.after < compacted) {
+                watchers.remove(watcher);
+                watcher.listener.onResync("revision " + watcher.after + " of " + name + " was compacted (history kept from "
+                        + (compacted + 1) + ")");
+                continue;
+            }
+            List<WatchEvent> mine = events.stream()
+                    .filter(event -> event.revision() > watcher.after && event.key().startsWith(watcher.prefix)).toList();
+            watcher.after = revision;
+            if (!mine.isEmpty() && watchers.contains(watcher)) {
+                watcher.listener.onEvents(mine);
+            }
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final class Watcher {
+        final String prefix;
+        final WatchListener listener;
+        long after;
+
+        Watcher(String prefix, long after, WatchListener listener) {
+            this.prefix = prefix;
+            this.after = after;
+            this.listener = listener;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package org.jcalico.datastore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every datastore backend promises the rest of jcalico. A backend's test extends this class and supplies an
+ * empty store; the assertions are the same for all of them.
+ */
+public abstract class DatastoreContract {
+    private static final long WAIT_SECONDS = 5;
+    protected Datastore store;
+
+    /** A new, empty store. */
+    protected abstract Datastore openEmpty() throws Exception;
+
+    /** Drops the store's history up to the revision, as the backend's own compaction does. */
+    protected abstract void compact(Datastore store, long revision) throws Exception;
+
+    @BeforeEach
+    void open() throws Exception {
+        store = openEmpty();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void createGetAndListByPrefixWithExactBoundaries() {
+        store.create("/a/b/1", "one");
+        store.create("/a/b/2", "two");
+        store.create("/a/bc/3", "three");
+        store.create("/a/c", "four");
+        assertEquals("one", store.get("/a/b/1").orElseThrow().value());
+        assertTrue(store.get("/a/b/9").isEmpty());
+        assertEquals(List.of("/a/b/1", "/a/b/2"), keys(store.list("/a/b/")));
+        assertEquals(List.of("/a/b/1", "/a/b/2", "/a/bc/3"), keys(store.list("/a/b")));
+        assertEquals(4, store.list("").items().size());
+    }
+
+    @Test
+    void everyCommitGetsTheNextRevisionSharedByItsWrites() {
+        long first = store.create("/k1", "v");
+        long second = store.commit(List.of(new Op.Create("/k2", "v"), new Op.Create("/k3", "v")));
+        assertTrue(second > first);
+        assertEquals(second, store.get("/k2").orElseThrow().modRevision());
+        assertEquals(second, store.get("/k3").orElseThrow().modRevision());
+        assertEquals(second, store.list("/").revision());
+        long third = store.update("/k1", "w", first);
+        KeyValue k1 = store.get("/k1").orElseThrow();
+        assertEquals(first, k1.createRevision());
+        assertEquals(third, k1.modRevision());
+    }
+
+    @Test
+    void conditionsGuardEveryWriteAndAFailureChangesNothing() {
+        long revision = store.create("/k", "v1");
+        assertEquals(ConflictException.Reason.ALREADY_EXISTS,
+                assertThrows(ConflictException.class, () -> store.create("/k", "again")).reason());
+        assertEquals(ConflictException.Reason.REVISION_MISMATCH,
+                assertThrows(ConflictException.class, () -> store.update("/k", "v2", revision + 7)).reason());
+        assertEquals(ConflictException.Reason.REVISION_MISMATCH,
+                assertThrows(ConflictException.class, () -> store.delete("/k", revision + 7)).reason());
+        assertEquals(ConflictException.Reason.NOT_FOUND,
+                assertThrows(ConflictException.class, () -> store.update("/missing", "v", 1)).reason());
+        assertEquals("v1", store.get("/k").orElseThrow().value());
+        assertEquals(revision, store.list("").revision(), "failed commits do not consume revisions");
+        store.delete("/k", revision);
+        assertTrue(store.get("/k").isEmpty());
+    }
+
+    @Test
+    void aMultiWriteCommitIsAllOrNothing() {
+        long revision = store.create("/existing", "v");
+        Listing before = store.list("");
+        assertThrows(ConflictException.class, () -> store.commit(List.of(
+                new Op.Create("/new1", "v"), new Op.Put("/new2", "v"), new Op.Update("/existing", "w", revision + 1))));
+        assertEquals(before, store.list(""));
+    }
+
+    @Test
+    void putCreatesOrReplacesUnconditionally() {
+        store.put("/p", "1");
+        store.put("/p", "2");
+        assertEquals("2", store.get("/p").orElseThrow().value());
+    }
+
+    @Test
+    void watchReplaysFromARevisionThenFollowsLiveChangesInOrder() throws Exception {
+        long start = store.create("/w/a", "1");
+        store.create("/w/b", "2");
+        store.create("/other/x", "3");
+        Recorder recorder = new Recorder();
+        try (Watch ignored = store.watch("/w/", start, recorder)) {
+            List<WatchEvent> replayed = recorder.await(1);
+            assertEquals("/w/b", replayed.get(0).key());
+            long revision = store.get("/w/a").orElseThrow().modRevision();
+            store.update("/w/a", "1b", revision);
+            store.delete("/w/b", store.get("/w/b").orElseThrow().modRevision());
+            store.put("/other/y", "not mine");
+            List<WatchEvent> live = recorder.await(2);
+            assertEquals(WatchEvent.Type.PUT, live.get(0).type());
+            assertEquals("1b", live.get(0).value());
+            assertEquals(WatchEvent.Type.DELETE, live.get(1).type());
+            assertEquals(null, live.get(1).value());
+            assertTrue(live.get(0).revision() < live.get(1).revision());
+        }
+    }
+
+    @Test
+    void oneCommitsEventsArriveTogetherWithOneRevision() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Watch ignored = store.watch("/", store.list("").revision(), recorder)) {
+            long revision = store.commit(List.of(new Op.Create("/m/1", "a"), new Op.Create("/m/2", "b")));
+            List<WatchEvent> events = recorder.await(2);
+            assertEquals(List.of(revision, revision), events.stream().map(WatchEvent::revision).toList());
+        }
+    }
+
+    @Test
+    void closingAWatchStopsDeliveries() throws Exception {
+        Recorder recorder = new Recorder();
+        Watch watch = store.watch("/", store.list("").revision(), recorder);
+        store.create("/c/1", "v");
+        recorder.await(1);
+        watch.close();
+        store.create("/c/2", "v");
+        Thread.sleep(300);
+        assertEquals(0, recorder.events.size());
+    }
+
+    @Test
+    void aWatcherWhoseRevisionWasCompactedIsToldToResync() throws Exception {
+        long old = store.create("/r/1", "v");
+        store.create("/r/2", "v");
+        long latest = store.create("/r/3", "v");
+        compact(store, latest);
+        Recorder recorder = new Recorder();
+        try (Watch ignored = store.watch("/r/", old, recorder)) {
+            assertTrue(recorder.resyncs.poll(WAIT_SECONDS, TimeUnit.SECONDS) != null, "no resync signal");
+        }
+        Recorder current = new Recorder();
+        try (Watch ignored = store.watch("/r/", latest, current)) {
+            store.create("/r/4", "v");
+            assertEquals("/r/4", current.await(1).get(0).key());
+        }
+    }
+
+    private static List<String> keys(Listing listing) {
+        return listing.items().stream().map(KeyValue::key).toList();
+    }
+
+    /** Collects what a watch delivers, for assertions with a time limit. */
+    public static final class Recorder implements WatchListener {
+        public final LinkedBlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+        public final LinkedBlockingQueue<String> resyncs = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onEvents(List<WatchEvent> batch) {
+            events.addAll(batch);
+        }
+
+        @Override
+        public void onResync(String reason) {
+            resyncs.add(reason);
+        }
+
+        public List<WatchEvent> await(int count) throws InterruptedException {
+            List<WatchEvent> received = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (received.size() < count && System.nanoTime() < deadline) {
+                WatchEvent event = events.poll(10, TimeUnit.MILLISECONDS);
+                if (event != null) {
+                    received.add(event);
+                }
+            }
+            assertEquals(count, received.size(), "events received: " + received);
+            return received;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package org.jcalico.datastore.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreContract;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.datastore.WatchListener;
+import org.jcalico.testing.JavaProcess;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedDatastoreTest extends DatastoreContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    protected Datastore openEmpty() {
+        return Datastores.open("embedded:" + dir.resolve("sub/store.db"));
+    }
+
+    @Override
+    protected void compact(Datastore store, long revision) {
+        ((EmbeddedDatastore) store).compact(revision);
+    }
+
+    @Test
+    void aWatcherSeesAnotherProcessesWritesWithinMilliseconds() throws Exception {
+        Path file = dir.resolve("shared.db");
+        List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
+        try (EmbeddedDatastore watcher = EmbeddedDatastore.open(file)) {
+            WatchListener timing = new WatchListener() {
+                @Override
+                public void onEvents(List<WatchEvent> events) {
+                    long now = System.nanoTime();
+                    // both processes read the same monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux)
+                    events.forEach(event -> latenciesMicros.add((now - Long.parseLong(event.value())) / 1000));
+                }
+
+                @Override
+                public void onResync(String reason) {
+                    throw new AssertionError(reason);
+                }
+            };
+            try (Watch ignored = watcher.watch("/latency/", watcher.list("").revision(), timing)) {
+                Process writer = JavaProcess.start(StoreWriterMain.class, file.toString(), "timestamps", "20");
+                assertEquals(0, writer.waitFor());
+                Thread.sleep(200);
+            }
+        }
+        assertEquals(20, latenciesMicros.size());
+        Collections.sort(latenciesMicros);
+        long median = latenciesMicros.get(latenciesMicros.size() / 2);
+        System.out.println("cross-process watch latency: median " + median + " us, max "
+                + latenciesMicros.get(latenciesMicros.size() - 1) + " us");
+        assertTrue(median < 50_000, "median latency " + median + " us");
+    }
+
+    @Test
+    void twoProcessesCompareAndSwapWithoutLosingAnUpdate() throws Exception {
+        Path file = dir.resolve("counter.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.create("/counter", "0");
+        }
+        Process first = JavaProcess.start(StoreWriterMain.class, file.toString(), "counter", "300");
+        Process second = JavaProcess.start(StoreWriterMain.class, file.toString(), "counter", "300");
+        assertEquals(0, first.waitFor());
+        assertEquals(0, second.waitFor());
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            assertEquals("600", store.get("/counter").orElseThrow().value());
+        }
+    }
+
+    @Test
+    void anUnusableLocationIsOneClearError() {
+        DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class,
+                () -> Datastores.open("embedded:/proc/jcalico/store.db"));
+        assertTrue(e.getMessage().startsWith("cannot open datastore embedded:/proc/jcalico/store.db: "), e.getMessage());
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class,
+                () -> Datastores.open("mysql://x")).getMessage().startsWith("unknown datastore 'mysql://x'"));
+    }
+}
