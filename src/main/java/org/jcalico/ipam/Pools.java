@@ -1,0 +1,76 @@
+package org.jcalico.ipam;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jcalico.datastore.Op;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.ValidationException;
+
+/** IP pools: adding without overlap, changing safely, removing only when nothing is allocated from them. */
+public final class Pools {
+    private final ResourceStore store;
+
+    public Pools(ResourceStore store) {
+        this.store = store;
+    }
+
+    public List<IpPool> list() {
+        return store.list(IpPool.class).stream().map(Versioned::resource).toList();
+    }
+
+    public void add(IpPool pool) {
+        if (store.get(IpPool.class, pool.name()).isPresent()) {
+            throw new ValidationException("pool " + pool.cidr() + " already exists");
+        }
+        checkCanApply(pool, list(), blocks());
+        store.create(pool);
+    }
+
+    /**
+     * Fails unless the pool can be stored next to the others: no overlap with another pool, and no block-size change
+     * while the pool has blocks.
+     */
+    public static void checkCanApply(IpPool pool, List<IpPool> others, List<IpamBlock> blocks) {
+        for (IpPool other : others) {
+            if (other.cidr().equals(pool.cidr())) {
+                boolean hasBlocks = blocks.stream().anyMatch(block -> pool.cidr().contains(block.cidr()));
+                if (!other.blockSize().equals(pool.blockSize()) && hasBlocks) {
+                    throw ValidationException.field("blockSize", pool.blockSize(), "cannot change while pool "
+                            + pool.cidr() + " has blocks (it is " + other.blockSize() + ")");
+                }
+            } else if (other.cidr().overlaps(pool.cidr())) {
+                throw ValidationException.field("cidr", pool.cidr(), "overlaps pool " + other.cidr());
+            }
+        }
+    }
+
+    /** Removes the pool and its (empty) blocks in one commit; refused while any address of it is allocated. */
+    public void remove(Cidr cidr) {
+        Versioned<IpPool> pool = store.get(IpPool.class, cidr.toString())
+                .orElseThrow(() -> new ValidationException("pool " + cidr + " does not exist"));
+        List<Versioned<IpamBlock>> blocks = store.list(IpamBlock.class).stream()
+                .filter(block -> cidr.contains(block.resource().cidr())).toList();
+        int allocated = blocks.stream().mapToInt(block -> block.resource().allocations().size()).sum();
+        if (allocated > 0) {
+            throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
+                    + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
+        }
+        List<Op> ops = new ArrayList<>();
+        ops.add(ResourceStore.deleteOp(pool.resource(), pool.revision()));
+        blocks.forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
+        store.commit(ops);
+    }
+
+    public Optional<IpPool> enabledPoolContaining(org.jcalico.model.IpAddress address) {
+        return list().stream().filter(pool -> !pool.disabled() && pool.cidr().contains(address)).findFirst();
+    }
+
+    private List<IpamBlock> blocks() {
+        return store.list(IpamBlock.class).stream().map(Versioned::resource).toList();
+    }
+}

@@ -1,0 +1,142 @@
+package org.jcalico.ipam;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.datastore.embedded.EmbeddedDatastore;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.ValidationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IpamTest {
+    @TempDir
+    Path dir;
+    private Datastore datastore;
+    private ResourceStore store;
+    private Ipam ipam;
+    private Pools pools;
+
+    @BeforeEach
+    void open() {
+        datastore = EmbeddedDatastore.open(dir.resolve("ipam.db"));
+        store = new ResourceStore(datastore);
+        ipam = new Ipam(store);
+        pools = new Pools(store);
+    }
+
+    @AfterEach
+    void close() {
+        datastore.close();
+    }
+
+    private static IpPool pool(String cidr, Integer blockSize) {
+        return new IpPool(Cidr.parse(cidr), false, blockSize, false);
+    }
+
+    private IpamBlock block(String cidr) {
+        return store.get(IpamBlock.class, cidr).orElseThrow().resource();
+    }
+
+    @Test
+    void aNodeFillsItsOwnBlockThenClaimsAnother() {
+        pools.add(pool("10.65.0.0/24", 30));
+        assertEquals("10.65.0.0", ipam.autoAssign("h1", 4, "e1").toString());
+        assertEquals("10.65.0.4", ipam.autoAssign("h2", 4, "e2").toString(), "h2 claims its own block");
+        for (int i = 1; i < 4; i++) {
+            ipam.autoAssign("h1", 4, "e1-" + i);
+        }
+        assertEquals("10.65.0.8", ipam.autoAssign("h1", 4, "e1-4").toString(), "h1's first block is full");
+        assertEquals("h1", block("10.65.0.8/30").affinity());
+        assertEquals(Map.of(0, "e1", 1, "e1-1", 2, "e1-2", 3, "e1-3"), block("10.65.0.0/30").allocations());
+    }
+
+    @Test
+    void whenEveryBlockIsClaimedANodeBorrowsThenThePoolIsExhausted() {
+        pools.add(pool("10.65.0.0/29", 30));
+        ipam.autoAssign("h1", 4, "a");
+        ipam.autoAssign("h2", 4, "b");
+        IpAddress borrowed = ipam.autoAssign("h3", 4, "c");
+        assertEquals("10.65.0.1", borrowed.toString(), "h3 borrows from h1's block, which stays h1's");
+        assertEquals("h1", block("10.65.0.0/30").affinity());
+        for (int i = 0; i < 5; i++) {
+            ipam.autoAssign("h3", 4, "more" + i);
+        }
+        var e = assertThrows(ValidationException.class, () -> ipam.autoAssign("h3", 4, "last"));
+        assertEquals("no free IPv4 address in any enabled pool", e.getMessage());
+    }
+
+    @Test
+    void explicitAddressesAreCheckedAndClaimTheirBlock() {
+        pools.add(pool("10.65.0.0/16", null));
+        ipam.assign(IpAddress.parse("10.65.3.7"), "h2", "e1");
+        assertEquals("h2", block("10.65.3.0/26").affinity());
+        Listing before = datastore.list("");
+        assertEquals("address 10.65.3.7 is already in use (by e1)",
+                assertThrows(ValidationException.class, () -> ipam.assign(IpAddress.parse("10.65.3.7"), "h1", "e2")).getMessage());
+        assertEquals("address 10.99.0.1 is not in any enabled IP pool",
+                assertThrows(ValidationException.class, () -> ipam.assign(IpAddress.parse("10.99.0.1"), "h1", "e2")).getMessage());
+        assertEquals(before, datastore.list(""), "a refused assignment changes nothing");
+    }
+
+    @Test
+    void disabledPoolsGiveNothing() {
+        store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, true));
+        assertEquals("no enabled IPv4 pool: add one with 'jcalico pool add CIDR'",
+                assertThrows(ValidationException.class, () -> ipam.autoAssign("h1", 4, "e")).getMessage());
+        assertThrows(ValidationException.class, () -> ipam.assign(IpAddress.parse("10.65.0.1"), "h1", "e"));
+    }
+
+    @Test
+    void releaseFreesAnAddressForReuse() {
+        pools.add(pool("10.65.0.0/16", null));
+        IpAddress first = ipam.autoAssign("h1", 4, "e1");
+        ipam.autoAssign("h1", 4, "e2");
+        assertEquals("e1", ipam.release(first));
+        assertEquals(first, ipam.autoAssign("h1", 4, "e3"));
+        assertEquals("address 10.65.0.9 is not allocated",
+                assertThrows(ValidationException.class, () -> ipam.release(IpAddress.parse("10.65.0.9"))).getMessage());
+        assertEquals(1, ipam.releaseHandle("e2"));
+    }
+
+    @Test
+    void ipv6PoolsUse122Blocks() {
+        pools.add(pool("fd65::/64", null));
+        assertEquals("fd65::", ipam.autoAssign("h1", 6, "e1").toString());
+        assertEquals("fd65::40", ipam.autoAssign("h2", 6, "e2").toString());
+        assertEquals(64, block("fd65::/122").capacity());
+    }
+
+    @Test
+    void poolsMayNotOverlapAndAreRemovedOnlyWhenEmpty() {
+        pools.add(pool("10.65.0.0/16", null));
+        assertEquals("cidr: '10.65.1.0/24' overlaps pool 10.65.0.0/16",
+                assertThrows(ValidationException.class, () -> pools.add(pool("10.65.1.0/24", null))).getMessage());
+        assertEquals("pool 10.65.0.0/16 already exists",
+                assertThrows(ValidationException.class, () -> pools.add(pool("10.65.0.0/16", null))).getMessage());
+        ipam.autoAssign("h1", 4, "a");
+        ipam.autoAssign("h1", 4, "b");
+        ipam.autoAssign("h1", 4, "c");
+        Listing before = datastore.list("");
+        assertEquals("pool 10.65.0.0/16 still has 3 allocated addresses; release them first (jcalico ipam show)",
+                assertThrows(ValidationException.class, () -> pools.remove(Cidr.parse("10.65.0.0/16"))).getMessage());
+        assertEquals(before, datastore.list(""));
+        ipam.releaseHandle("a");
+        ipam.releaseHandle("b");
+        ipam.releaseHandle("c");
+        pools.remove(Cidr.parse("10.65.0.0/16"));
+        assertEquals(List.of(), store.list(IpamBlock.class).stream().map(Versioned::resource).toList(), "its blocks went too");
+    }
+}
