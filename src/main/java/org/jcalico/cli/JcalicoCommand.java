@@ -8,7 +8,7 @@ import picocli.CommandLine.ScopeType;
         description = "Pure layer-3 container networking with network security policy.",
         subcommands = {
                 PoolCommand.class, ProfileCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
-                IpamCommand.class, NodeCommand.class, ContainerCommand.class, VersionCommand.class,
+                IpamCommand.class, NodeCommand.class, ContainerCommand.class, LabCommand.class, VersionCommand.class,
                 InternalCommand.class})
 public final class JcalicoCommand implements Runnable {
     @Option(names = "--datastore", scope = ScopeType.INHERIT, paramLabel = "URL",

@@ -1,0 +1,58 @@
+package org.jcalico.cli;
+
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.PoolUsage;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "ipam", mixinStandardHelpOptions = true, description = "Address management: pools, blocks and allocations.",
+        subcommands = {IpamCommand.Show.class, IpamCommand.Release.class})
+final class IpamCommand {
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Pools, their blocks, which node owns each, used and free.")
+    static final class Show implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                var out = session.out();
+                var usage = new Ipam(session.store()).usage();
+                if (usage.isEmpty()) {
+                    out.println("no pools (add one with: jcalico pool add CIDR)");
+                }
+                for (PoolUsage pool : usage) {
+                    out.println("pool " + pool.pool().cidr() + (pool.pool().disabled() ? " (disabled)" : "") + ": "
+                            + pool.used() + " used, " + pool.free() + " free, " + pool.blocks().size() + " block(s) of /"
+                            + pool.pool().blockSize());
+                    Table table = new Table("  BLOCK", "NODE", "USED", "FREE");
+                    for (IpamBlock block : pool.blocks()) {
+                        table.row("  " + block.cidr(), block.affinity(), block.allocations().size(), block.free());
+                    }
+                    if (!pool.blocks().isEmpty()) {
+                        table.print(out);
+                    }
+                }
+            }
+        }
+    }
+
+    @Command(name = "release", mixinStandardHelpOptions = true, description = "Free an allocated address.")
+    static final class Release implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "IP") String ip;
+
+        @Override
+        public void run() {
+            IpAddress address = CliValues.address("IP", ip);
+            try (Session session = new Session(spec)) {
+                String holder = new Ipam(session.store()).release(address);
+                session.out().println("released " + address + " (held by " + holder + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.jcalico.cli;
+
+import java.util.List;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.PoolUsage;
+import org.jcalico.ipam.Pools;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "IP pools that endpoints take addresses from.",
+        subcommands = {PoolCommand.Add.class, PoolCommand.Remove.class, PoolCommand.ListPools.class})
+final class PoolCommand {
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a pool (IPv4 or IPv6).")
+    static final class Add implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "CIDR") String cidr;
+        @Option(names = "--nat-outgoing", description = "masquerade traffic to destinations outside every pool") boolean natOutgoing;
+        @Option(names = "--block-size", paramLabel = "N", description = "prefix length of per-node blocks (default 26 for IPv4, 122 for IPv6)") Integer blockSize;
+        @Option(names = "--disabled", description = "keep existing addresses but hand out no new ones") boolean disabled;
+
+        @Override
+        public void run() {
+            IpPool pool = new IpPool(CliValues.cidr("CIDR", cidr), natOutgoing, blockSize, disabled);
+            try (Session session = new Session(spec)) {
+                new Pools(session.store()).add(pool);
+                session.out().println("added pool " + pool.cidr() + " (blocks /" + pool.blockSize()
+                        + (pool.natOutgoing() ? ", NAT outgoing" : "") + (pool.disabled() ? ", disabled" : "") + ")");
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a pool with no allocated addresses.")
+    static final class Remove implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "CIDR") String cidr;
+
+        @Override
+        public void run() {
+            Cidr parsed = CliValues.cidr("CIDR", cidr);
+            try (Session session = new Session(spec)) {
+                new Pools(session.store()).remove(parsed);
+                session.out().println("removed pool " + parsed);
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List pools and how full they are.")
+    static final class ListPools implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin OutputOption output;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                List<PoolUsage> usage = new Ipam(session.store()).usage();
+                if (!output.isTable()) {
+                    output.printResources(session.out(), usage.stream().map(PoolUsage::pool).toList(), true);
+                    return;
+                }
+                Table table = new Table("CIDR", "NAT-OUTGOING", "BLOCK-SIZE", "DISABLED", "BLOCKS", "USED");
+                for (PoolUsage pool : usage) {
+                    table.row(pool.pool().cidr(), pool.pool().natOutgoing() ? "yes" : "no", "/" + pool.pool().blockSize(),
+                            pool.pool().disabled() ? "yes" : "no", pool.blocks().size(), pool.used());
+                }
+                table.print(session.out());
+            }
+        }
+    }
+}

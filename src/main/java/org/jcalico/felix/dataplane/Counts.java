@@ -1,0 +1,26 @@
+package org.jcalico.felix.dataplane;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Accumulates one pass's changes and failures across the drivers. */
+final class Counts {
+    int chainsWritten;
+    int chainsDeleted;
+    int hooksRepaired;
+    int setsWritten;
+    int setsDeleted;
+    int routesAdded;
+    int routesRemoved;
+    int interfacesConfigured;
+    final Map<String, String> failures = new HashMap<>();
+
+    void fail(String interfaceName, String reason) {
+        failures.merge(interfaceName, reason, (a, b) -> a + "; " + b);
+    }
+
+    DataplaneReport report() {
+        return new DataplaneReport(chainsWritten, chainsDeleted, hooksRepaired, setsWritten, setsDeleted, routesAdded,
+                routesRemoved, interfacesConfigured, failures);
+    }
+}
