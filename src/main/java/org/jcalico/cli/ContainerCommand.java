@@ -1,6 +1,14 @@
 package org.jcalico.cli;
 
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.workload.ContainerResolver;
+import org.jcalico.workload.ContainerService;
+import org.jcalico.workload.DockerClient;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -12,8 +20,59 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "container", mixinStandardHelpOptions = true, description = "Containers (workload endpoints) on the network.",
-        subcommands = {ContainerCommand.ListContainers.class})
+        subcommands = {ContainerCommand.Add.class, ContainerCommand.Remove.class, ContainerCommand.ListContainers.class})
 final class ContainerCommand {
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Attach a container: addresses from IPAM (or the ones given), a veth pair to this host, the endpoint record; then wait until this host's agent has programmed it.")
+    static final class Add implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "CONTAINER", description = "docker id or name, pid:N, netns:NAME or netns:/path") String container;
+        @Parameters(index = "1..*", paramLabel = "ADDRESS", description = "IPv4/IPv6 addresses (default: one from each family with an enabled pool)") List<String> addresses = new ArrayList<>();
+        @Option(names = "--profile", paramLabel = "P", description = "profiles in order; a missing one is created as a security group") List<String> profiles = new ArrayList<>();
+        @Option(names = "--interface", paramLabel = "NAME", defaultValue = "eth0", description = "interface name inside the container (default: ${DEFAULT-VALUE})") String containerInterface;
+        @Option(names = "--no-wait", description = "return without waiting for the agent") boolean noWait;
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "how long to wait for the agent (default: ${DEFAULT-VALUE})") int timeout;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                ContainerService.Added added = service(session).add(session.nodeName(), container, addresses, profiles,
+                        containerInterface, noWait ? Duration.ZERO : Duration.ofSeconds(timeout));
+                WorkloadEndpoint endpoint = added.endpoint();
+                var out = session.out();
+                added.createdProfiles().forEach(name -> out.println("created profile " + name
+                        + " (tag " + name + "; inbound: allow from tag " + name + "; outbound: allow all)"));
+                out.println("added " + shortId(endpoint.containerId()) + " on node " + endpoint.node() + ": "
+                        + containerInterface + " " + endpoint.mac() + " <-> host " + endpoint.interfaceName() + ", addresses "
+                        + ResourceTables.addresses(endpoint) + ", profiles "
+                        + (endpoint.profileIds().isEmpty() ? "(none: all traffic dropped)" : String.join(",", endpoint.profileIds()))
+                        + (added.programmedMillis() < 0 ? "; not waiting for the agent"
+                        : "; programmed in " + added.programmedMillis() + " ms"));
+            }
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true,
+            description = "Detach a container: its veth, routes, rules, set memberships, addresses and record.")
+    static final class Remove implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "CONTAINER") String container;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                for (WorkloadEndpoint endpoint : service(session).remove(session.nodeName(), container, Duration.ofSeconds(10))) {
+                    session.out().println("removed " + shortId(endpoint.containerId()) + " from node " + endpoint.node()
+                            + ": host interface " + endpoint.interfaceName() + ", released " + ResourceTables.addresses(endpoint));
+                }
+            }
+        }
+    }
+
+    private static ContainerService service(Session session) {
+        return new ContainerService(session.store(), CommandRunner.local(), new ContainerResolver(DockerClient.fromEnvironment()));
+    }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List endpoints with their node, interface, addresses, profiles and the status their node's agent reported.")

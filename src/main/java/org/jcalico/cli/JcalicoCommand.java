@@ -1,16 +1,19 @@
 package org.jcalico.cli;
 
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 @Command(name = "jcalico", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
-        description = "Pure layer-3 container networking with network security policy.",
-        subcommands = {
-                PoolCommand.class, ProfileCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
-                IpamCommand.class, NodeCommand.class, ContainerCommand.class, LabCommand.class, VersionCommand.class,
-                InternalCommand.class})
+        description = "Pure layer-3 container networking with network security policy.")
 public final class JcalicoCommand implements Runnable {
+    /** Every top-level command; Main registers only the one being run, since building each costs start-up time. */
+    static final List<Class<?>> COMMANDS = List.of(
+            PoolCommand.class, ProfileCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
+            IpamCommand.class, NodeCommand.class, ContainerCommand.class, LabCommand.class, VersionCommand.class,
+            InternalCommand.class);
+
     @Option(names = "--datastore", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "embedded:PATH or etcd://HOST:PORT[,HOST:PORT...] (default: $JCALICO_DATASTORE, else embedded:/var/lib/jcalico/datastore.db)")
     String datastore;

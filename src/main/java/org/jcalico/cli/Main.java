@@ -5,6 +5,7 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.ValidationException;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** Runs one jcalico command: errors become one "error:" line, status 1 (2 for a malformed command line). */
 public final class Main {
@@ -17,6 +18,16 @@ public final class Main {
 
     public static int run(String... args) {
         CommandLine commandLine = new CommandLine(new JcalicoCommand());
+        String requested = commandName(args);
+        for (Class<?> command : JcalicoCommand.COMMANDS) {
+            String name = command.getAnnotation(Command.class).name();
+            if (requested == null || requested.equals(name)) {
+                commandLine.addSubcommand(name, command);
+            }
+        }
+        if (requested != null && commandLine.getSubcommands().isEmpty()) {
+            JcalicoCommand.COMMANDS.forEach(command -> commandLine.addSubcommand(command.getAnnotation(Command.class).name(), command));
+        }
         PrintWriter err = commandLine.getErr();
         commandLine.setParameterExceptionHandler((e, ignored) -> {
             err.println("error: " + e.getMessage());
@@ -33,6 +44,20 @@ public final class Main {
             return 1;
         });
         return commandLine.execute(args);
+    }
+
+    /** The first word that is not a global option or its value: the command to build. */
+    private static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--datastore") || args[i].equals("--node")) {
+                i++;
+            } else if (!args[i].startsWith("-")) {
+                return args[i];
+            } else if (!args[i].startsWith("--datastore=") && !args[i].startsWith("--node=")) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private static boolean isUserError(Throwable e) {

@@ -71,12 +71,16 @@ final class ProfileCommand {
                 ProfileService service = new ProfileService(store);
                 Table table = new Table("NAME", "TAGS", "INBOUND", "OUTBOUND", "ENDPOINTS");
                 for (Profile profile : profiles) {
-                    table.row(profile.name(), String.join(",", profile.tags()), profile.inbound().size() + " rules",
-                            profile.outbound().size() + " rules", service.endpointsUsing(profile.name()).size());
+                    table.row(profile.name(), String.join(",", profile.tags()), rules(profile.inbound().size()),
+                            rules(profile.outbound().size()), service.endpointsUsing(profile.name()).size());
                 }
                 table.print(session.out());
             }
         }
+    }
+
+    private static String rules(int count) {
+        return count + (count == 1 ? " rule" : " rules");
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a profile's tags and numbered rules.")

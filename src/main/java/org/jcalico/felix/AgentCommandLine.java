@@ -13,9 +13,10 @@ public final class AgentCommandLine {
                 ProcessHandle.current().info().command().orElse("java"));
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx512m",
                 "--enable-native-access=ALL-UNNAMED"));
-        String sqliteDir = System.getProperty("org.sqlite.tmpdir");
-        if (sqliteDir != null) {
-            command.add("-Dorg.sqlite.tmpdir=" + sqliteDir);
+        for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
+            if (System.getProperty(property) != null) {
+                command.add("-D" + property + "=" + System.getProperty(property));
+            }
         }
         // a jar on -cp brings its manifest's Class-Path too, so this works from the jar and from the test classpath
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jcalico.cli.Main"));

@@ -89,11 +89,7 @@ final class ClusterCache {
                 }
             }
         }
-        FelixConfiguration effective = FelixConfiguration.DEFAULTS;
-        if (global != null) {
-            effective = global.merge(effective);
-        }
-        return own == null ? effective : own.merge(effective);
+        return FelixConfiguration.effective(global, own);
     }
 
     Snapshot snapshot() {

@@ -37,6 +37,11 @@ public final class CommandRunner {
         return new CommandRunner(List.of("nsenter", "--net=/run/netns/" + name, "--"), name);
     }
 
+    /** Runs commands inside the network namespace at a path (/proc/PID/ns/net, a bind mount ...). */
+    public static CommandRunner atPath(String path) {
+        return new CommandRunner(List.of("nsenter", "--net=" + path, "--"), path);
+    }
+
     /** The namespace this runner is bound to, or null for the caller's own. */
     public String namespace() {
         return namespace;

@@ -12,6 +12,19 @@ public record EntityMatch(String tag, Cidr net, Ports ports) {
         }
     }
 
+    /** Leaves a rule side that matches anything out of the JSON/YAML form. */
+    public static final class OmitAny {
+        @Override
+        public boolean equals(Object other) {
+            return other == null || (other instanceof EntityMatch match && match.isAny());
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
+    }
+
     @JsonIgnore
     public boolean isAny() {
         return tag == null && net == null && ports == null;

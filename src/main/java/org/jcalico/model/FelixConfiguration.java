@@ -60,6 +60,12 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
         return NODE_PREFIX + node;
     }
 
+    /** A node's settings: its own layer over the global one over the defaults; either layer may be null. */
+    public static FelixConfiguration effective(FelixConfiguration global, FelixConfiguration own) {
+        FelixConfiguration effective = global == null ? DEFAULTS : global.merge(DEFAULTS);
+        return own == null ? effective : own.merge(effective);
+    }
+
     /** This layer's set fields, the rest from {@code below}. */
     public FelixConfiguration merge(FelixConfiguration below) {
         return new FelixConfiguration(name,

@@ -1,13 +1,16 @@
 package org.jcalico.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Set;
 
 /**
  * One allow or deny rule of a profile. Null fields match anything. ipVersion restricts the rule to IPv4 or IPv6;
  * when absent, the rule applies to the versions its nets and protocol allow.
  */
-public record Rule(Action action, Protocol protocol, Protocol notProtocol, EntityMatch source, EntityMatch destination,
+public record Rule(Action action, Protocol protocol, Protocol notProtocol,
+                   @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch source,
+                   @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch destination,
                    Integer icmpType, Integer icmpCode, Integer ipVersion) {
     public Rule {
         if (action == null) {

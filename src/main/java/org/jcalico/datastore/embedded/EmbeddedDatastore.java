@@ -46,6 +46,9 @@ public final class EmbeddedDatastore implements Datastore {
             }
             Connection connection = connect(path);
             try (Statement statement = connection.createStatement()) {
+                if (hasSchema(statement)) {
+                    return new EmbeddedDatastore(path, connection);
+                }
                 statement.execute("PRAGMA journal_mode=WAL");
                 statement.execute("PRAGMA synchronous=NORMAL");
                 statement.execute("BEGIN IMMEDIATE");
@@ -60,6 +63,13 @@ public final class EmbeddedDatastore implements Datastore {
             return new EmbeddedDatastore(path, connection);
         } catch (IOException | SQLException e) {
             throw new DatastoreException("cannot open datastore embedded:" + path + ": " + reason(e), e);
+        }
+    }
+
+    /** A read instead of a write transaction on every open: commands start faster and never wait for the lock. */
+    private static boolean hasSchema(Statement statement) throws SQLException {
+        try (ResultSet row = statement.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'meta'")) {
+            return row.next() && row.getInt(1) == 1;
         }
     }
 
