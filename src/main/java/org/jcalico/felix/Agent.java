@@ -150,7 +150,7 @@ public final class Agent {
             failures = endpointFailures(local, report, HostStateCalculator.missingProfiles(snapshot));
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
-            if (report.changedAnything() || !full) {
+            if (report.changedAnything()) {
                 log.info(what + " of " + local.size() + " local endpoints in " + micros / 1000.0 + " ms: " + report.summary());
             } else {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");

@@ -113,9 +113,9 @@ public final class Lab {
         String v4 = layout.fabricGatewayV4() + "/" + LabLayout.FABRIC_V4.prefixLength();
         String v6 = layout.fabricGatewayV6() + "/" + LabLayout.FABRIC_V6.prefixLength();
         batch(fabric, List.of(
-                "link add br0 type bridge", "link set br0 up",
-                "addr add " + v4 + " dev br0", "-6 addr add " + v6 + " dev br0 nodad",
-                "link add out type veth peer name eth0 netns " + layout.outside(),
+                "link add name br0 type bridge", "link set br0 up",
+                "addr add " + v4 + " dev br0", "addr add " + v6 + " dev br0 nodad",
+                "link add name out type veth peer name eth0 netns " + layout.outside(),
                 "addr add " + LabLayout.OUTSIDE_GATEWAY_V4 + "/24 dev out", "link set out up"), layout.outside());
         fabric.run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1").check();
         CommandRunner outside = CommandRunner.inNamespace(layout.outside());
@@ -127,14 +127,14 @@ public final class Lab {
         progress.accept("creating host " + namespace + " (" + layout.hostV4(index) + ", " + layout.hostV6(index) + ")");
         CommandRunner host = Namespaces.create(namespace);
         CommandRunner fabric = CommandRunner.inNamespace(layout.fabric());
-        batch(fabric, List.of("link add h" + index + " type veth peer name eth0 netns " + namespace,
+        batch(fabric, List.of("link add name h" + index + " type veth peer name eth0 netns " + namespace,
                 "link set h" + index + " master br0", "link set h" + index + " up"), namespace);
         batch(host, List.of(
                 "addr add " + layout.hostV4(index) + "/" + LabLayout.FABRIC_V4.prefixLength() + " dev eth0",
-                "-6 addr add " + layout.hostV6(index) + "/" + LabLayout.FABRIC_V6.prefixLength() + " dev eth0 nodad",
+                "addr add " + layout.hostV6(index) + "/" + LabLayout.FABRIC_V6.prefixLength() + " dev eth0 nodad",
                 "link set eth0 up",
                 "route add default via " + layout.fabricGatewayV4(),
-                "-6 route add default via " + layout.fabricGatewayV6()), null);
+                "route add default via " + layout.fabricGatewayV6()), null);
     }
 
     private void startAgent(int index) {

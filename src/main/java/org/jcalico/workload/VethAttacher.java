@@ -38,7 +38,7 @@ public final class VethAttacher {
             throw new ValidationException("host interface " + hostInterface + " already exists (is this container attached already?)");
         }
         String temporary = "tmp" + hostInterface.substring(Math.max(0, hostInterface.length() - 12));
-        host.run("ip", "link", "add", hostInterface, "address", HOST_MAC, "type", "veth", "peer", "name", temporary).check();
+        host.run("ip", "link", "add", "name", hostInterface, "address", HOST_MAC, "type", "veth", "peer", "name", temporary).check();
         try {
             host.run("ip", "link", "set", temporary, "netns", container.path()).check();
             List<String> lines = new ArrayList<>(List.of(

@@ -12,11 +12,12 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 
 /**
- * Configures the host side of endpoint veths: up, proxy ARP (IPv4), forwarding, no router advertisements (IPv6).
+ * Configures the host side of endpoint veths: up, proxy ARP without delay (IPv4), forwarding, no router
+ * advertisements (IPv6).
  * One `ip -batch` and one `sysctl` per pass, for the interfaces that are new or whose settings drifted.
  */
 public final class InterfaceDriver {
-    private static final Pattern MISSING = Pattern.compile("/proc/sys/net/ipv[46]/conf/([^/]+)/");
+    private static final Pattern MISSING = Pattern.compile("/proc/sys/net/ipv[46]/(?:conf|neigh)/([^/]+)/");
     private final CommandRunner runner;
     private Set<EndpointInterface> known = new HashSet<>();
 
@@ -102,6 +103,8 @@ public final class InterfaceDriver {
         if (endpoint.ipv4()) {
             settings.put("net/ipv4/conf/" + name + "/proxy_arp", "1");
             settings.put("net/ipv4/conf/" + name + "/forwarding", "1");
+            // proxy ARP answers are otherwise delayed up to 0.8 s, which a container's first packet would wait for
+            settings.put("net/ipv4/neigh/" + name + "/proxy_delay", "0");
         }
         if (endpoint.ipv6()) {
             settings.put("net/ipv6/conf/" + name + "/accept_ra", "0");
