@@ -137,7 +137,8 @@ public final class Lab {
                 "route add default via " + layout.fabricGatewayV6()), null);
     }
 
-    private void startAgent(int index) {
+    /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
+    public void startAgent(int index) {
         List<String> command = new ArrayList<>(AgentCommandLine.java());
         command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start", "--no-bgp",
                 "--name", layout.nodeName(index), "--ip", layout.hostV4(index).toString(),

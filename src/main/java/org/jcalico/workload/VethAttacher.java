@@ -62,6 +62,8 @@ public final class VethAttacher {
             if (v6) {
                 run(inside, List.of("-6"), List.of("route add default via " + IPV6_GATEWAY + " dev " + containerInterface));
             }
+            // without duplicate-address detection the gateway's link-local address answers at once, not after ~1 s
+            host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
             host.run("ip", "link", "set", hostInterface, "up").check();
             Matcher mac = MAC.matcher(inside.run("ip", "link", "show", containerInterface).check().stdout());
             if (!mac.find()) {

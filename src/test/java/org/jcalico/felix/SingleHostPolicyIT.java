@@ -40,6 +40,7 @@ class SingleHostPolicyIT {
     static void up() {
         PROFILE_OF.putAll(Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"));
         fixture = LabFixture.up("jctf", 1);
+        fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
         fixture.jc(H1, "pool", "add", "10.65.0.0/16");
         fixture.jc(H1, "pool", "add", "fd65::/64");
         for (var workload : List.of("w1", "w2", "w3", "w4")) {
@@ -132,6 +133,70 @@ class SingleHostPolicyIT {
         } finally {
             fixture.in(ns("w1"), "ip", "addr", "del", forged + "/32", "dev", "eth0");
         }
+    }
+
+    @Test
+    @Order(5)
+    void driftIsRepairedWithinOneResync() {
+        WorkloadEndpoint w2 = ENDPOINTS.get("w2");
+        String chain = "jc-tw-" + w2.interfaceName();
+        String route = w2.ipv4Nets().get(0).toString();
+        fixture.in(host(), "iptables", "-F", chain).check();
+        fixture.in(host(), "ip", "route", "del", route).check();
+        assertFalse(Probe.ping(ns("w1"), address("w2", 4)).succeeds(), "the drift breaks w1 -> w2");
+        assertTrue(eventually(() -> fixture.in(host(), "ip", "route", "show", route).stdout().contains("dev " + w2.interfaceName())
+                && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 3), "route and chain are back");
+        assertTrue(Probe.ping(ns("w1"), address("w2", 4)).succeeds(), "w1 -> w2 works again");
+    }
+
+    @Test
+    @Order(6)
+    void restartingTheAgentLosesNoPacketAndLeavesTheKernelAsItWas() throws Exception {
+        String before = kernelState();
+        var ping = java.util.concurrent.CompletableFuture.supplyAsync(() -> fixture.in(ns("w1"), "busybox", "ping", "-i", "0.02",
+                "-c", "200", address("w2", 4).toString()));
+        Thread.sleep(500);
+        fixture.jc(H1, "node", "stop", "--name", "h1", "--run-dir", fixture.layout().runDir().toString());
+        Thread.sleep(1000);
+        fixture.lab().startAgent(1);
+        var result = ping.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(result.stdout().contains("200 packets transmitted, 200 packets received"), result.stdout());
+        assertEquals(before, kernelState(), "kernel state after the restart");
+    }
+
+    @Test
+    @Order(7)
+    void removingAContainerLeavesNothingOfItBehind() {
+        WorkloadEndpoint w4 = ENDPOINTS.get("w4");
+        fixture.jc(H1, "container", "remove", "netns:" + ns("w4"));
+        assertTrue(eventually(() -> !kernelState().contains(w4.interfaceName())), "no chain, route or interface of w4: " + kernelState());
+        String state = kernelState();
+        for (Cidr net : w4.nets()) {
+            assertFalse(state.contains(net.network().toString()), net + " still in the kernel: " + state);
+        }
+        assertTrue(fixture.jc(H1, "ipam", "show").contains("pool 10.65.0.0/16: 3 used"), "its addresses were released");
+        assertTrue(fixture.in(host(), "ip", "link", "show", w4.interfaceName()).exitCode() != 0, "its veth is gone");
+    }
+
+    private static String host() {
+        return fixture.layout().host(1);
+    }
+
+    /** jcalico's part of the host kernel: its rules (without counters), ipsets, routes and interfaces. */
+    private static String kernelState() {
+        StringBuilder state = new StringBuilder();
+        for (String tool : List.of("iptables-save", "ip6tables-save")) {
+            fixture.in(host(), tool, "-t", "filter").stdout().lines().filter(line -> line.contains("jc"))
+                    .map(line -> line.replaceAll("\\[\\d+:\\d+\\]", "")).forEach(line -> state.append(line).append('\n'));
+        }
+        fixture.in(host(), "ipset", "save").stdout().lines().filter(line -> line.contains(" jc-"))
+                .map(line -> line.replaceAll(" initval 0x[0-9a-f]+", "")).sorted().forEach(line -> state.append(line).append('\n'));
+        for (String family : List.of("-4", "-6")) {
+            state.append(fixture.in(host(), "ip", family, "route", "show", "proto", "98").stdout());
+        }
+        fixture.in(host(), "ip", "-o", "link", "show").stdout().lines().filter(line -> line.contains(": jc"))
+                .map(line -> line.replaceAll("^\\d+: ", "").replaceAll(" state \\S+", "")).forEach(line -> state.append(line).append('\n'));
+        return state.toString();
     }
 
     private static boolean eventually(BooleanSupplier condition) {

@@ -56,6 +56,17 @@ public final class LabFixture implements AutoCloseable {
         return result.stdout();
     }
 
+    /** Applies resources given as YAML text, from a file in the lab's state directory. */
+    public void apply(String host, String yaml) {
+        try {
+            java.nio.file.Path file = java.nio.file.Files.createTempFile(layout().stateDir(), "apply", ".yaml");
+            java.nio.file.Files.writeString(file, yaml);
+            jc(host, "apply", "-f", file.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** Runs a plain command inside one of the lab's namespaces (host or workload). */
     public CommandRunner.Result in(String namespace, String... command) {
         return CommandRunner.inNamespace(namespace).run(command);
