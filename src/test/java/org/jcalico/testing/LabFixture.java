@@ -41,14 +41,26 @@ public final class LabFixture implements AutoCloseable {
 
     /** Runs `jcalico ARGS` on the host and returns what happened, whatever the exit status. */
     public CommandRunner.Result run(String host, String... args) {
-        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        return runWith(List.of(), host, args);
+    }
+
+    /** Runs `jcalico ARGS` on the host with extra environment variables ("NAME=VALUE"). */
+    public CommandRunner.Result runWith(List<String> environment, String host, String... args) {
+        List<String> command = new ArrayList<>(List.of("env"));
+        command.addAll(environment);
+        command.addAll(AgentCommandLine.java());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }
 
     /** Runs `jcalico ARGS` on the host; fails the test with its error output unless it succeeds. */
     public String jc(String host, String... args) {
-        CommandRunner.Result result = run(host, args);
+        return jcWith(List.of(), host, args);
+    }
+
+    /** As {@link #jc}, with extra environment variables ("NAME=VALUE"). */
+    public String jcWith(List<String> environment, String host, String... args) {
+        CommandRunner.Result result = runWith(environment, host, args);
         if (!result.ok()) {
             fail("jcalico " + String.join(" ", args) + " on " + host + " failed (" + result.exitCode() + "): "
                     + result.stderr() + result.stdout());
