@@ -20,6 +20,15 @@ public final class DataplaneNames {
     private DataplaneNames() {
     }
 
+    /** The leaf of the from-endpoint dispatch tree for interfaces whose name continues with {@code key}. */
+    public static String fromDispatch(char key) {
+        return FROM_DISPATCH + "-" + key;
+    }
+
+    public static String toDispatch(char key) {
+        return TO_DISPATCH + "-" + key;
+    }
+
     /** Chain for traffic from an endpoint (its outbound policy). */
     public static String fromEndpoint(String interfaceName) {
         return "jc-fw-" + interfaceName;

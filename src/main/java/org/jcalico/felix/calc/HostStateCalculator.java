@@ -70,17 +70,34 @@ public final class HostStateCalculator {
                 "-o " + prefix + " -j ACCEPT"));
         add(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
 
-        List<String> fromDispatch = new ArrayList<>();
-        List<String> toDispatch = new ArrayList<>();
+        // Dispatch is a two-level tree keyed by the interface name's first character after the prefix: adding an
+        // endpoint rewrites one small leaf, and a packet passes at most 16 + N/16 rules instead of N.
+        String interfacePrefix = snapshot.config().interfacePrefix();
+        Map<Character, List<String>> fromLeaves = new java.util.TreeMap<>();
+        Map<Character, List<String>> toLeaves = new java.util.TreeMap<>();
         for (WorkloadEndpoint endpoint : local) {
             String iface = endpoint.interfaceName();
+            char key = iface.length() > interfacePrefix.length() ? iface.charAt(interfacePrefix.length()) : '_';
+            List<String> from = fromLeaves.computeIfAbsent(key, k -> new ArrayList<>());
             for (Cidr net : endpoint.nets(version)) {
-                fromDispatch.add("-i " + iface + " -s " + net + " -g " + DataplaneNames.fromEndpoint(iface));
+                from.add("-i " + iface + " -s " + net + " -g " + DataplaneNames.fromEndpoint(iface));
             }
-            toDispatch.add("-o " + iface + " -g " + DataplaneNames.toEndpoint(iface));
+            toLeaves.computeIfAbsent(key, k -> new ArrayList<>()).add("-o " + iface + " -g " + DataplaneNames.toEndpoint(iface));
             add(chains, DataplaneNames.fromEndpoint(iface), endpointChain(endpoint, Direction.OUTBOUND));
             add(chains, DataplaneNames.toEndpoint(iface), endpointChain(endpoint, Direction.INBOUND));
         }
+        List<String> fromDispatch = new ArrayList<>();
+        List<String> toDispatch = new ArrayList<>();
+        fromLeaves.forEach((key, rules) -> {
+            fromDispatch.add("-i " + interfacePrefix + key + "+ -g " + DataplaneNames.fromDispatch(key));
+            rules.add("-j DROP");
+            add(chains, DataplaneNames.fromDispatch(key), rules);
+        });
+        toLeaves.forEach((key, rules) -> {
+            toDispatch.add("-o " + interfacePrefix + key + "+ -g " + DataplaneNames.toDispatch(key));
+            rules.add("-j DROP");
+            add(chains, DataplaneNames.toDispatch(key), rules);
+        });
         fromDispatch.add("-j DROP");
         toDispatch.add("-j DROP");
         add(chains, DataplaneNames.FROM_DISPATCH, fromDispatch);

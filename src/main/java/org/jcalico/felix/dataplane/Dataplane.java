@@ -1,6 +1,11 @@
 package org.jcalico.felix.dataplane;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
@@ -33,19 +38,46 @@ public final class Dataplane {
 
     public DataplaneReport apply(HostState desired) {
         Counts counts = new Counts();
-        counts.interfacesConfigured = interfaces.apply(desired.interfaces(), counts.failures);
-        counts.setsWritten = ipSets.update(desired.ipSets());
-        for (IptablesDriver driver : iptables) {
-            IptablesDriver.Changes changes = driver.apply(desired.iptables(driver.version()));
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        // three phases, each running its independent kernel updates at once
+        long start = System.nanoTime();
+        var configured = async(() -> interfaces.apply(desired.interfaces(), failures));
+        var setsWritten = async(() -> ipSets.update(desired.ipSets()));
+        counts.interfacesConfigured = join(configured);
+        counts.setsWritten = join(setsWritten);
+        counts.timed("interfaces+ipsets", start);
+        start = System.nanoTime();
+        List<CompletableFuture<IptablesDriver.Changes>> tables = iptables.stream()
+                .map(driver -> async(() -> driver.apply(desired.iptables(driver.version())))).toList();
+        for (CompletableFuture<IptablesDriver.Changes> table : tables) {
+            IptablesDriver.Changes changes = join(table);
             counts.chainsWritten += changes.written();
             counts.chainsDeleted += changes.deleted();
             counts.hooksRepaired += changes.hooksRepaired();
         }
-        counts.setsDeleted = ipSets.sweep(desired.ipSets());
-        RouteDriver.Changes routeChanges = routes.apply(desired.routes(), counts.failures);
-        counts.routesAdded = routeChanges.added();
-        counts.routesRemoved = routeChanges.removed();
+        counts.timed("iptables", start);
+        start = System.nanoTime();
+        var setsDeleted = async(() -> ipSets.sweep(desired.ipSets()));
+        var routeChanges = async(() -> routes.apply(desired.routes(), failures));
+        counts.setsDeleted = join(setsDeleted);
+        counts.routesAdded = join(routeChanges).added();
+        counts.routesRemoved = join(routeChanges).removed();
+        counts.timed("routes", start);
+        failures.forEach(counts::fail);
         return counts.report();
+    }
+
+    private static <T> CompletableFuture<T> async(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, Thread::startVirtualThread);
+    }
+
+    /** The result, or the driver's own exception (a KernelException) rather than a wrapper. */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     public DataplaneReport resync(HostState desired) {

@@ -45,8 +45,9 @@ class HostStateCalculatorTest {
                 endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
                 endpoint("h2", "b1", "10.0.0.65", null, "web")), web));
         var v4 = state.ipv4().chains("filter");
-        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
-        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
+        assertEquals(List.of("-i jca+ -g jc-from-wl-dispatch-a", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch-a").rules());
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch-a").rules());
         assertEquals(List.of(
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -58,7 +59,7 @@ class HostStateCalculatorTest {
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), v4.get("jc-pi-web").rules());
         assertFalse(v4.containsKey("jc-fw-jcb1"), "remote endpoints get no chains here");
         assertEquals(List.of("-i jca1 -s fd00::1/128 -g jc-fw-jca1", "-j DROP"),
-                state.ipv6().chains("filter").get("jc-from-wl-dispatch").rules());
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a").rules());
         assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1"),
                 RouteSpec.toInterface(Cidr.parse("fd00::1/128"), "jca1")), state.routes());
     }

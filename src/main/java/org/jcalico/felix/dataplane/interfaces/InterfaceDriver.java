@@ -17,9 +17,12 @@ import org.jcalico.kernel.CommandRunner;
  * One `ip -batch` and one `sysctl` per pass, for the interfaces that are new or whose settings drifted.
  */
 public final class InterfaceDriver {
+    private static final Pattern LINK = Pattern.compile("^\\d+: ([^:@]+)[@:][^\\n<]*<([^>]*)>", Pattern.MULTILINE);
     private static final Pattern MISSING = Pattern.compile("/proc/sys/net/ipv[46]/(?:conf|neigh)/([^/]+)/");
     private final CommandRunner runner;
     private Set<EndpointInterface> known = new HashSet<>();
+    /** After {@link #forget}: read settings back and change only what drifted; otherwise new interfaces are just set. */
+    private boolean verify = true;
 
     public InterfaceDriver(CommandRunner runner) {
         this.runner = runner;
@@ -28,6 +31,7 @@ public final class InterfaceDriver {
     /** Checks every interface's settings against the kernel on the next pass. */
     public void forget() {
         known = new HashSet<>();
+        verify = true;
     }
 
     /** Sets the forwarding switches the whole namespace needs; once at start. */
@@ -47,7 +51,7 @@ public final class InterfaceDriver {
         for (EndpointInterface endpoint : pending) {
             wanted.putAll(settings(endpoint));
         }
-        Map<String, String> current = read(wanted.keySet());
+        Map<String, String> current = verify ? read(wanted.keySet()) : Map.of();
         List<String> toSet = new ArrayList<>();
         Set<String> changed = new HashSet<>();
         wanted.forEach((key, value) -> {
@@ -57,7 +61,8 @@ public final class InterfaceDriver {
             }
         });
         List<String> links = new ArrayList<>();
-        Set<String> down = linksDown(pending);
+        Set<String> down = verify ? linksDown(pending) : pending.stream().map(EndpointInterface::name)
+                .collect(java.util.stream.Collectors.toSet());
         for (EndpointInterface endpoint : pending) {
             if (down.contains(endpoint.name())) {
                 links.add("link set " + endpoint.name() + " up");
@@ -94,6 +99,7 @@ public final class InterfaceDriver {
             }
         }
         changed.removeAll(failed);
+        verify = false;
         return changed.size();
     }
 
@@ -132,12 +138,14 @@ public final class InterfaceDriver {
     }
 
     private Set<String> linksDown(List<EndpointInterface> interfaces) {
+        java.util.Map<String, Boolean> up = new java.util.HashMap<>();
+        Matcher matcher = LINK.matcher(runner.run("ip", "-o", "link", "show").stdout());
+        while (matcher.find()) {
+            up.put(matcher.group(1), List.of(matcher.group(2).split(",")).contains("UP"));
+        }
         Set<String> down = new HashSet<>();
-        String output = runner.run("ip", "-o", "link", "show").stdout();
         for (EndpointInterface endpoint : interfaces) {
-            Pattern line = Pattern.compile("^\\d+: " + Pattern.quote(endpoint.name()) + "[@:][^\\n]*<([^>]*)>", Pattern.MULTILINE);
-            Matcher matcher = line.matcher(output);
-            if (!matcher.find() || !List.of(matcher.group(1).split(",")).contains("UP")) {
+            if (!up.getOrDefault(endpoint.name(), false)) {
                 down.add(endpoint.name());
             }
         }

@@ -24,6 +24,9 @@ public final class IptablesDriver {
     private Map<String, Map<String, List<String>>> known;
     /** Built-in chains' rules as last read; hooks are checked against these. */
     private SavedTables lastRead;
+    /** The chains this driver wrote, with their hashes, so that an unchanged chain is not hashed again. */
+    private final Map<String, Chain> written = new HashMap<>();
+    private final Map<String, List<String>> writtenHashes = new HashMap<>();
 
     public IptablesDriver(int version, CommandRunner runner) {
         this.version = version;
@@ -61,7 +64,7 @@ public final class IptablesDriver {
             Map<String, Chain> wanted = desired.chains(table);
             Map<String, List<String>> present = known.getOrDefault(table, Map.of());
             Map<String, List<String>> hashes = new LinkedHashMap<>();
-            wanted.forEach((name, chain) -> hashes.put(name, hashes(chain)));
+            wanted.forEach((name, chain) -> hashes.put(name, hashes(table, chain)));
             List<String> lines = new ArrayList<>();
             List<Chain> toWrite = wanted.values().stream().filter(c -> !hashes.get(c.name()).equals(present.get(c.name()))).toList();
             toWrite.forEach(chain -> lines.add(":" + chain.name() + " - [0:0]"));
@@ -136,11 +139,17 @@ public final class IptablesDriver {
         return 1;
     }
 
-    private static List<String> hashes(Chain chain) {
+    private List<String> hashes(String table, Chain chain) {
+        String key = table + "/" + chain.name();
+        if (chain.equals(written.get(key))) {
+            return writtenHashes.get(key);
+        }
         List<String> hashes = new ArrayList<>();
         for (int i = 0; i < chain.rules().size(); i++) {
             hashes.add(RuleHash.of(chain.name(), i, chain.rules().get(i)));
         }
+        written.put(key, chain);
+        writtenHashes.put(key, hashes);
         return hashes;
     }
 
