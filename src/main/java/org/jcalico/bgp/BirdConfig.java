@@ -94,8 +94,9 @@ public final class BirdConfig {
         out.append("protocol kernel jc_kernel").append(v).append(" {\n  persist;\n  ").append(channel)
                 .append(" { import none; export filter { if source = RTS_BGP then accept; reject; }; };\n}\n");
         if (local != null) {
+            // peers are on the node's own subnet (the mesh, top-of-rack routers, reflectors beside the hosts)
             out.append("template bgp jc_peer").append(v).append(" {\n  local ").append(local).append(" as ").append(ownAs)
-                    .append(";\n  ").append(channel).append(" { import filter jc_import").append(v)
+                    .append(";\n  direct;\n  ").append(channel).append(" { import filter jc_import").append(v)
                     .append("; export filter jc_export").append(v).append("; next hop self; gateway direct; };\n}\n");
             for (BgpSession session : sessions) {
                 out.append("protocol bgp ").append(session.protocolName()).append(" from jc_peer").append(v)

@@ -26,17 +26,14 @@ final class LabCommand {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
         @Option(names = "--hosts", paramLabel = "N", defaultValue = "2", description = "number of hosts (default: ${DEFAULT-VALUE})") int hosts;
-        @Option(names = "--no-bgp", description = "hosts do not run BIRD") boolean noBgp;
+        @Option(names = "--no-bgp", description = "hosts do not run BIRD (then only workloads on the same host reach each other)") boolean noBgp;
 
         @Override
         public void run() {
-            if (!noBgp) {
-                throw new CommandFailure("this build has no BGP support yet: use 'lab up --no-bgp'");
-            }
             LabLayout layout = new LabLayout(lab.name, hosts);
             long start = System.nanoTime();
             var out = spec.commandLine().getOut();
-            new Lab(layout, line -> {
+            new Lab(layout, !noBgp, line -> {
                 out.println("  " + line);
                 out.flush();
             }).up();
@@ -52,7 +49,7 @@ final class LabCommand {
 
         @Override
         public void run() {
-            new Lab(new LabLayout(lab.name, 1), line -> { }).down();
+            new Lab(new LabLayout(lab.name, 1), false, line -> { }).down();
             spec.commandLine().getOut().println("lab " + lab.name + " is down");
         }
     }

@@ -16,6 +16,9 @@ import org.jcalico.felix.AgentCommandLine;
 import org.jcalico.felix.AgentPaths;
 import org.jcalico.felix.AgentProcess;
 import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.felix.BgpSpeaker;
+import org.jcalico.bgp.BgpStatus;
+import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
@@ -33,7 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
@@ -52,9 +55,6 @@ final class NodeCommand {
 
         @Override
         public void run() {
-            if (!noBgp) {
-                throw new CommandFailure("this build has no BGP support yet: start the node with --no-bgp");
-            }
             try (Session session = new Session(spec)) {
                 String node = name != null ? name : session.nodeName();
                 Names.check("name", node);
@@ -65,12 +65,15 @@ final class NodeCommand {
                 if (foreground || detached) {
                     process.claim();
                     new NodeService(session.store()).register(node, ipv4, ipv6, asNumber);
-                    runAgent(session, node, paths, !detached);
+                    runAgent(session, node, paths, !detached, noBgp);
                     return;
                 }
                 List<String> command = new ArrayList<>(AgentCommandLine.java());
-                command.addAll(List.of("--datastore", session.datastoreUrl(), "node", "start", "--detached", "--no-bgp",
+                command.addAll(List.of("--datastore", session.datastoreUrl(), "node", "start", "--detached",
                         "--name", node, "--log-dir", logRoot.toString(), "--run-dir", runRoot.toString()));
+                if (noBgp) {
+                    command.add("--no-bgp");
+                }
                 if (ipv4 != null) {
                     command.addAll(List.of("--ip", ipv4.toString()));
                 }
@@ -86,11 +89,13 @@ final class NodeCommand {
             }
         }
 
-        private static void runAgent(Session session, String node, AgentPaths paths, boolean console) {
+        private static void runAgent(Session session, String node, AgentPaths paths, boolean console, boolean noBgp) {
             Datastore datastore = session.store().datastore();
             Log log = Log.open(paths.log(), console, "info");
+            BgpSpeaker bgp = noBgp ? null : new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
+                    paths.logDir().resolve("bird.log"), log);
             Agent agent = new Agent(datastore, node, new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), node));
+                    new AgentStatusFile(paths.statusFile(), node), bgp);
             CountDownLatch finished = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 agent.stop();
@@ -114,15 +119,69 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME") String name;
         @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+        @Option(names = "--keep-bgp", description = "leave BIRD running, so that BGP sessions survive an agent restart") boolean keepBgp;
 
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
                 String node = name != null ? name : session.nodeName();
-                Optional<Long> stopped = new AgentProcess(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG)).stop();
+                AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
+                Optional<Long> stopped = new AgentProcess(paths).stop();
+                BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
+                boolean birdRan = bird.process().isPresent();
+                if (!keepBgp) {
+                    bird.stop();
+                }
                 session.out().println(stopped.map(pid -> "stopped the agent for node " + node + " (pid " + pid
-                        + "); the kernel keeps its routes and rules").orElse("the agent for node " + node + " was not running"));
+                        + "); the kernel keeps its routes and rules").orElse("the agent for node " + node + " was not running")
+                        + (birdRan ? (keepBgp ? "; BIRD keeps running" : "; stopped BIRD") : ""));
             }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "This node's agent (running, in sync, endpoints programmed or failed) and its BGP sessions; exit status 1 unless all is well.")
+    static final class Status implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+
+        @Override
+        public Integer call() {
+            String node = name != null ? name : new Session(spec).nodeName();
+            AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
+            var out = spec.commandLine().getOut();
+            boolean healthy = true;
+            Optional<ProcessHandle> agent = new AgentProcess(paths).running();
+            AgentStatusFile.Status status = new AgentStatusFile(paths.statusFile(), node).read();
+            if (agent.isEmpty()) {
+                out.println("agent for node " + node + ": not running");
+                healthy = false;
+            } else {
+                out.println("agent for node " + node + ": running (pid " + agent.get().pid() + ")"
+                        + (status == null ? "" : ", " + status.state().toString().replace('_', ' ') + "; endpoints: "
+                        + status.programmed() + " programmed, " + status.failed() + " failed; updated "
+                        + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
+                        + (status.problem() == null ? "" : "; " + status.problem())));
+                healthy = status != null && status.state() == AgentStatusFile.State.in_sync && status.failed() == 0;
+            }
+            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
+            if (bird.process().isEmpty()) {
+                out.println("BGP: BIRD is not running" + (java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"))
+                        ? " (it should be: the agent restarts it within a second)" : " (node started with --no-bgp)"));
+                out.flush();
+                return healthy && !java.nio.file.Files.exists(paths.runDir().resolve("bird.conf")) ? 0 : 1;
+            }
+            Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
+            var sessions = BgpStatus.read(CommandRunner.local(), bird.socket());
+            for (BgpStatus.Session session : sessions) {
+                table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
+                healthy &= session.established();
+            }
+            out.println("BGP sessions (BIRD pid " + bird.process().get().pid() + "):");
+            table.print(out);
+            out.flush();
+            return healthy ? 0 : 1;
         }
     }
 

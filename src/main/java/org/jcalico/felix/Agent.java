@@ -37,8 +37,11 @@ public final class Agent {
     private boolean synced;
     private boolean reportPending;
     private Map<String, String> failures = Map.of();
+    private final BgpSpeaker bgp;
 
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile) {
+    /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
+        this.bgp = bgp;
         this.node = node;
         this.dataplane = dataplane;
         this.log = log;
@@ -63,7 +66,8 @@ public final class Agent {
         while (true) {
             List<Object> batch = new ArrayList<>();
             try {
-                Object first = queue.poll(Math.max(1, nextResync - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                long wait = Math.max(1, nextResync - System.currentTimeMillis());
+                Object first = queue.poll(bgp == null ? wait : Math.min(wait, BgpSpeaker.CHECK_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch);
@@ -77,6 +81,9 @@ public final class Agent {
             boolean dirty = absorb(batch);
             if (!synced) {
                 continue;
+            }
+            if (bgp != null) {
+                bgp.supervise();
             }
             boolean resyncDue = System.currentTimeMillis() >= nextResync;
             if (dirty || resyncDue || reportPending) {
@@ -172,6 +179,9 @@ public final class Agent {
             reporter.load();
             reportPending = true;
             ok = false;
+        }
+        if (bgp != null) {
+            bgp.configure(snapshot);
         }
         statusFile.write(AgentStatusFile.State.in_sync, local.size() - failures.size(), failures.size(), null);
         return ok;

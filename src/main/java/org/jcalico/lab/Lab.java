@@ -18,10 +18,13 @@ import org.jcalico.model.ValidationException;
  */
 public final class Lab {
     private final LabLayout layout;
+    private final boolean bgp;
     private final Consumer<String> progress;
 
-    public Lab(LabLayout layout, Consumer<String> progress) {
+    /** @param bgp hosts run BIRD and peer in a full mesh; without it only same-host traffic is routed */
+    public Lab(LabLayout layout, boolean bgp, Consumer<String> progress) {
         this.layout = layout;
+        this.bgp = bgp;
         this.progress = progress;
     }
 
@@ -37,7 +40,7 @@ public final class Lab {
         }
         try {
             Files.createDirectories(layout.stateDir());
-            Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + "\n");
+            Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "") + "\n");
             buildFabric();
             for (int index : layout.hostIndexes()) {
                 buildHost(index);
@@ -56,7 +59,8 @@ public final class Lab {
     public static Lab existing(String name, Consumer<String> progress) {
         Path hosts = new LabLayout(name, 1).stateDir().resolve("hosts");
         try {
-            return new Lab(new LabLayout(name, Integer.parseInt(Files.readString(hosts).strip())), progress);
+            String[] saved = Files.readString(hosts).strip().split(" ");
+            return new Lab(new LabLayout(name, Integer.parseInt(saved[0])), saved.length > 1, progress);
         } catch (IOException | NumberFormatException e) {
             throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
         }
@@ -116,10 +120,18 @@ public final class Lab {
                 "link add name br0 type bridge", "link set br0 up",
                 "addr add " + v4 + " dev br0", "addr add " + v6 + " dev br0 nodad",
                 "link add name out type veth peer name eth0 netns " + layout.outside(),
-                "addr add " + LabLayout.OUTSIDE_GATEWAY_V4 + "/24 dev out", "link set out up"), layout.outside());
+                "addr add " + LabLayout.OUTSIDE_GATEWAY_V4 + "/24 dev out",
+                "addr add " + LabLayout.OUTSIDE_GATEWAY_V6 + "/64 dev out nodad", "link set out up"), layout.outside());
         fabric.run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1").check();
         CommandRunner outside = CommandRunner.inNamespace(layout.outside());
-        batch(outside, List.of("addr add " + LabLayout.OUTSIDE_V4 + "/24 dev eth0", "link set eth0 up"), null);
+        // the outside world knows the hosts' own addresses, never the pools: only masqueraded traffic gets answers
+        batch(outside, List.of("addr add " + LabLayout.OUTSIDE_V4 + "/24 dev eth0",
+                "addr add " + LabLayout.OUTSIDE_V6 + "/64 dev eth0 nodad", "link set eth0 up",
+                "route add " + LabLayout.FABRIC_V4 + " via " + LabLayout.OUTSIDE_GATEWAY_V4,
+                "route add " + LabLayout.FABRIC_V6 + " via " + LabLayout.OUTSIDE_GATEWAY_V6), null);
+        // a rule that consults conntrack makes the kernel track connections there, so one can see who came in
+        outside.run("iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate", "NEW", "-j", "ACCEPT").check();
+        outside.run("ip6tables", "-A", "INPUT", "-m", "conntrack", "--ctstate", "NEW", "-j", "ACCEPT").check();
     }
 
     private void buildHost(int index) {
@@ -140,10 +152,13 @@ public final class Lab {
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
         List<String> command = new ArrayList<>(AgentCommandLine.java());
-        command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start", "--no-bgp",
+        command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start",
                 "--name", layout.nodeName(index), "--ip", layout.hostV4(index).toString(),
                 "--ip6", layout.hostV6(index).toString(),
                 "--run-dir", layout.runDir().toString(), "--log-dir", layout.logDir().toString()));
+        if (!bgp) {
+            command.add("--no-bgp");
+        }
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             throw new KernelException("the agent on " + layout.host(index) + " did not start: "

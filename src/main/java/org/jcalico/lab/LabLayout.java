@@ -16,6 +16,8 @@ public record LabLayout(String name, int hosts) {
     public static final Cidr FABRIC_V6 = Cidr.parse("fd30::/64");
     public static final IpAddress OUTSIDE_V4 = IpAddress.parse("203.0.113.2");
     public static final IpAddress OUTSIDE_GATEWAY_V4 = IpAddress.parse("203.0.113.1");
+    public static final IpAddress OUTSIDE_V6 = IpAddress.parse("2001:db8:113::2");
+    public static final IpAddress OUTSIDE_GATEWAY_V6 = IpAddress.parse("2001:db8:113::1");
     public static final Path STATE_ROOT = Path.of("/run/jcalico-lab");
 
     public LabLayout {

@@ -39,7 +39,7 @@ class SingleHostPolicyIT {
     @BeforeAll
     static void up() {
         PROFILE_OF.putAll(Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"));
-        fixture = LabFixture.up("jctf", 1);
+        fixture = LabFixture.up("jctf", 1, false);
         fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
         fixture.jc(H1, "pool", "add", "10.65.0.0/16");
         fixture.jc(H1, "pool", "add", "fd65::/64");

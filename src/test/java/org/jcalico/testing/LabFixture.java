@@ -23,9 +23,13 @@ public final class LabFixture implements AutoCloseable {
     }
 
     public static LabFixture up(String name, int hosts) {
+        return up(name, hosts, true);
+    }
+
+    public static LabFixture up(String name, int hosts, boolean bgp) {
         assumeTrue("root".equals(System.getProperty("user.name")), "functional tests need root");
         Namespaces.deleteAll(name + "-");
-        Lab lab = new Lab(new LabLayout(name, hosts), line -> System.out.println("[lab " + name + "] " + line));
+        Lab lab = new Lab(new LabLayout(name, hosts), bgp, line -> System.out.println("[lab " + name + "] " + line));
         lab.down();
         lab.up();
         return new LabFixture(lab);

@@ -16,6 +16,7 @@ public final class DataplaneNames {
     public static final String WORKLOAD_TO_HOST = "jc-wl-to-host";
     public static final String FROM_DISPATCH = "jc-from-wl-dispatch";
     public static final String TO_DISPATCH = "jc-to-wl-dispatch";
+    public static final String POSTROUTING = "jc-POSTROUTING";
 
     private DataplaneNames() {
     }
@@ -37,6 +38,16 @@ public final class DataplaneNames {
     /** Chain for traffic to an endpoint (its inbound policy). */
     public static String toEndpoint(String interfaceName) {
         return "jc-tw-" + interfaceName;
+    }
+
+    /** Every pool's CIDR of the IP version: destinations that are never masqueraded. */
+    public static String allPoolsSet(int version) {
+        return "jc-" + version + "-all-pools";
+    }
+
+    /** The natOutgoing pools' CIDRs of the IP version: sources that are masqueraded. */
+    public static String natPoolsSet(int version) {
+        return "jc-" + version + "-nat-pools";
     }
 
     public static String profile(String profile, Direction direction) {

@@ -20,6 +20,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
+import org.jcalico.model.IpPool;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
@@ -27,6 +28,7 @@ import org.jcalico.model.WorkloadEndpoint;
 /** The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out. */
 public final class HostStateCalculator {
     private static final String FILTER = "filter";
+    private static final String NAT = "nat";
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
 
     private HostStateCalculator() {
@@ -38,11 +40,16 @@ public final class HostStateCalculator {
         Set<String> usedProfiles = new TreeSet<>();
         local.forEach(endpoint -> usedProfiles.addAll(endpoint.profileIds()));
         Set<String> usedTags = tagsUsedBy(usedProfiles, snapshot.profiles());
+        Map<String, IpSetSpec> sets = tagSets(snapshot.endpoints(), snapshot.profiles(), usedTags);
+        sets.putAll(poolSets(snapshot.pools()));
+        Set<RouteSpec> routes = routes(local);
+        // traffic to a free address of a local block fails at once instead of following the default route
+        snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         return new HostState(
                 iptables(snapshot, local, usedProfiles, 4),
                 iptables(snapshot, local, usedProfiles, 6),
-                tagSets(snapshot.endpoints(), snapshot.profiles(), usedTags),
-                routes(local),
+                sets,
+                routes,
                 interfaces(local));
     }
 
@@ -112,8 +119,41 @@ public final class HostStateCalculator {
         }
         List<Hook> hooks = List.of(
                 new Hook(FILTER, "INPUT", "-j " + DataplaneNames.INPUT),
-                new Hook(FILTER, "FORWARD", "-j " + DataplaneNames.FORWARD));
-        return new IptablesState(version, Map.of(FILTER, chains), hooks);
+                new Hook(FILTER, "FORWARD", "-j " + DataplaneNames.FORWARD),
+                new Hook(NAT, "POSTROUTING", "-j " + DataplaneNames.POSTROUTING));
+        Map<String, Chain> nat = Map.of(DataplaneNames.POSTROUTING, new Chain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
+        return new IptablesState(version, Map.of(FILTER, chains, NAT, nat), hooks);
+    }
+
+    /**
+     * Traffic from a natOutgoing pool to anywhere outside every pool leaves with the host's address; traffic between
+     * pools keeps its endpoint addresses.
+     */
+    private static List<String> natRules(List<IpPool> pools, int version) {
+        if (pools.stream().noneMatch(pool -> pool.natOutgoing() && pool.cidr().version() == version)) {
+            return List.of();
+        }
+        return List.of("-m set --match-set " + DataplaneNames.natPoolsSet(version) + " src -m set ! --match-set "
+                + DataplaneNames.allPoolsSet(version) + " dst -j MASQUERADE");
+    }
+
+    private static Map<String, IpSetSpec> poolSets(List<IpPool> pools) {
+        Map<String, IpSetSpec> sets = new TreeMap<>();
+        for (int version : List.of(4, 6)) {
+            Set<String> all = new TreeSet<>();
+            Set<String> nat = new TreeSet<>();
+            for (IpPool pool : pools) {
+                if (pool.cidr().version() == version) {
+                    all.add(pool.cidr().toString());
+                    if (pool.natOutgoing()) {
+                        nat.add(pool.cidr().toString());
+                    }
+                }
+            }
+            sets.put(DataplaneNames.allPoolsSet(version), new IpSetSpec(DataplaneNames.allPoolsSet(version), version, all));
+            sets.put(DataplaneNames.natPoolsSet(version), new IpSetSpec(DataplaneNames.natPoolsSet(version), version, nat));
+        }
+        return sets;
     }
 
     private static List<String> workloadToHost(EndpointToHostAction action, int version) {

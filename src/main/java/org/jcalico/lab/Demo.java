@@ -1,0 +1,204 @@
+package org.jcalico.lab;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * The prototype's README re-enacted on a lab of two hosts: a pool with NAT, four workloads in two security groups
+ * spread over both hosts, then what a user would check: the connectivity matrix (expected versus observed), the
+ * BGP sessions, the routes each host learned, and the outside world reached through NAT.
+ */
+public final class Demo {
+    private static final String LAB = "demo";
+    private static final Map<String, String[]> WORKLOADS = new LinkedHashMap<>();
+
+    static {
+        WORKLOADS.put("web-1", new String[] {"h1", "web"});
+        WORKLOADS.put("web-2", new String[] {"h2", "web"});
+        WORKLOADS.put("db-1", new String[] {"h1", "db"});
+        WORKLOADS.put("db-2", new String[] {"h2", "db"});
+    }
+
+    private final PrintWriter out;
+    private final long start = System.nanoTime();
+    private final Lab lab = new Lab(new LabLayout(LAB, 2), true, this::step);
+
+    public Demo(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** @return true if everything observed matched what policy says */
+    public boolean run(boolean keep) {
+        try {
+            lab.down();
+            step("building a lab of 2 hosts in network namespaces, each running the jcalico agent and BIRD");
+            lab.up();
+            jc("h1", "pool", "add", "10.65.0.0/16", "--nat-outgoing");
+            jc("h1", "pool", "add", "fd65::/64", "--nat-outgoing");
+            Map<String, WorkloadEndpoint> endpoints = new LinkedHashMap<>();
+            for (var workload : WORKLOADS.entrySet()) {
+                String host = workload.getValue()[0];
+                String namespace = lab.workload(workload.getKey());
+                String added = jc(host, "container", "add", "netns:" + namespace, "--profile", workload.getValue()[1]);
+                step(workload.getKey() + " on " + host + ": " + added.lines().reduce((a, b) -> b).orElse("").strip());
+                CommandRunner.inNamespace(namespace).run("mkdir", "-p", "/tmp/jcalico-demo-www").check();
+                CommandRunner.inNamespace(namespace).run("busybox", "httpd", "-p", "80", "-h", "/tmp/jcalico-demo-www").check();
+            }
+            for (var resource : ResourceCodec.decodeAll(jc("h1", "container", "list", "-o", "json"))) {
+                WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
+                endpoints.put(endpoint.containerId().substring(("netns:" + LAB + "-").length()), endpoint);
+            }
+            step("waiting for BGP sessions");
+            waitForBgp();
+            boolean matrixOk = matrix(endpoints);
+            sessionsAndRoutes();
+            boolean natOk = outside();
+            boolean ok = matrixOk && natOk;
+            step(ok ? "RESULT: everything matched the policy" : "RESULT: FAILED - see the lines marked UNEXPECTED");
+            if (keep) {
+                out.println("kept the lab: try 'jcalico lab exec --name " + LAB + " h1 -- jcalico container list'; "
+                        + "remove it with 'jcalico lab down --name " + LAB + "'");
+            }
+            return ok;
+        } finally {
+            if (!keep) {
+                step("removing the lab");
+                lab.down();
+            }
+            out.flush();
+        }
+    }
+
+    private boolean matrix(Map<String, WorkloadEndpoint> endpoints) {
+        step("connectivity matrix (ping and TCP port 80, IPv4 and IPv6): same group allowed, other group refused");
+        List<String[]> rows = new ArrayList<>();
+        List<Probe> probes = new ArrayList<>();
+        for (String from : WORKLOADS.keySet()) {
+            for (String to : WORKLOADS.keySet()) {
+                if (from.equals(to)) {
+                    continue;
+                }
+                IpAddress v4 = endpoints.get(to).ipv4Nets().get(0).network();
+                IpAddress v6 = endpoints.get(to).ipv6Nets().get(0).network();
+                String namespace = lab.layout().workload(from);
+                probes.addAll(List.of(Probe.ping(namespace, v4), Probe.ping(namespace, v6), Probe.tcp(namespace, v4, 80),
+                        Probe.tcp(namespace, v6, 80)));
+                rows.add(new String[] {from, to});
+            }
+        }
+        List<Boolean> observed = Probe.runAll(probes);
+        out.printf("    %-7s %-7s %-8s %-6s %-6s %-6s %-6s%n", "from", "to", "expected", "ping4", "ping6", "tcp4", "tcp6");
+        boolean ok = true;
+        for (int i = 0; i < rows.size(); i++) {
+            String from = rows.get(i)[0];
+            String to = rows.get(i)[1];
+            boolean expected = WORKLOADS.get(from)[1].equals(WORKLOADS.get(to)[1]);
+            StringBuilder cells = new StringBuilder();
+            boolean rowOk = true;
+            for (int j = 0; j < 4; j++) {
+                boolean cell = observed.get(i * 4 + j);
+                cells.append(String.format("%-7s", cell ? "ok" : "no"));
+                rowOk &= cell == expected;
+            }
+            ok &= rowOk;
+            out.printf("    %-7s %-7s %-8s %s%s%n", from, to, expected ? "allowed" : "refused", cells,
+                    rowOk ? "" : "<-- UNEXPECTED");
+        }
+        return ok;
+    }
+
+    private void sessionsAndRoutes() {
+        for (int index : lab.layout().hostIndexes()) {
+            String host = "h" + index;
+            step("BGP sessions of " + host);
+            indent(jc(host, "node", "status", "--run-dir", lab.layout().runDir().toString()));
+            step("routes " + host + " learned over BGP");
+            CommandRunner runner = CommandRunner.inNamespace(lab.layout().host(index));
+            indent(runner.run("ip", "-4", "route", "show", "proto", "bird").stdout()
+                    + runner.run("ip", "-6", "route", "show", "proto", "bird").stdout());
+        }
+    }
+
+    private boolean outside() {
+        step("the outside world (" + LabLayout.OUTSIDE_V4 + ", " + LabLayout.OUTSIDE_V6
+                + ") knows no pool address: it is reached through NAT only");
+        List<Probe> probes = new ArrayList<>();
+        for (String workload : WORKLOADS.keySet()) {
+            probes.add(Probe.ping(lab.layout().workload(workload), LabLayout.OUTSIDE_V4));
+            probes.add(Probe.ping(lab.layout().workload(workload), LabLayout.OUTSIDE_V6));
+        }
+        List<Boolean> observed = Probe.runAll(probes);
+        boolean ok = true;
+        int i = 0;
+        for (String workload : WORKLOADS.keySet()) {
+            boolean v4 = observed.get(i++);
+            boolean v6 = observed.get(i++);
+            ok &= v4 && v6;
+            out.printf("    %-7s -> outside  ping4 %-3s ping6 %-3s%s%n", workload, v4 ? "ok" : "no", v6 ? "ok" : "no",
+                    v4 && v6 ? "" : "<-- UNEXPECTED");
+        }
+        CommandRunner outside = CommandRunner.inNamespace(lab.layout().outside());
+        String seen = outside.run("conntrack", "-L", "-f", "ipv4").stdout() + outside.run("conntrack", "-L", "-f", "ipv6").stdout();
+        List<String> sources = seen.lines().filter(line -> line.contains("src="))
+                .map(line -> line.replaceAll(".*?src=(\\S+).*", "$1")).distinct().sorted().toList();
+        boolean masqueraded = !sources.isEmpty() && sources.stream().noneMatch(source -> source.startsWith("10.65.") || source.startsWith("fd65:"));
+        ok &= masqueraded;
+        out.println("    the outside saw the sources " + String.join(", ", sources) + (masqueraded
+                ? " (the hosts' own addresses: masqueraded)" : " <-- UNEXPECTED: endpoint addresses must not leave unmasqueraded"));
+        return ok;
+    }
+
+    private void waitForBgp() {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            boolean all = true;
+            for (int index : lab.layout().hostIndexes()) {
+                all &= run("h" + index, "node", "status", "--run-dir", lab.layout().runDir().toString()).ok();
+            }
+            if (all) {
+                return;
+            }
+            sleep(250);
+        }
+    }
+
+    private String jc(String host, String... args) {
+        CommandRunner.Result result = run(host, args);
+        if (!result.ok()) {
+            throw new IllegalStateException("jcalico " + String.join(" ", args) + " on " + host + " failed: "
+                    + result.stderr().strip());
+        }
+        return result.stdout();
+    }
+
+    private CommandRunner.Result run(String host, String... args) {
+        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        command.addAll(List.of(args));
+        return lab.exec(host, command);
+    }
+
+    private void step(String line) {
+        out.printf("[%5.1fs] %s%n", (System.nanoTime() - start) / 1e9, line);
+        out.flush();
+    }
+
+    private void indent(String text) {
+        text.lines().forEach(line -> out.println("    " + line));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
