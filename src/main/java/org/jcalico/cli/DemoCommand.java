@@ -20,7 +20,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() {
         if (!"root".equals(System.getProperty("user.name"))) {
-            throw new CommandFailure("the demo builds network namespaces and needs root: sudo ./jcalico demo");
+            throw new CommandFailure("the demo builds network namespaces and needs root (run it as root)");
         }
         installMissingTools();
         return new Demo(spec.commandLine().getOut()).run(keep) ? 0 : 1;
