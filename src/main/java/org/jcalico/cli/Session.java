@@ -34,6 +34,11 @@ final class Session implements AutoCloseable {
         return new ResourceStore(datastore);
     }
 
+    /** --node exactly as given on the command line, or null: for commands where its absence means "every node". */
+    String explicitNode() {
+        return root().node == null ? null : Names.check("node", root().node);
+    }
+
     /** --node, else $JCALICO_NODENAME, else the kernel's hostname. */
     String nodeName() {
         String name = root().node != null ? root().node : System.getenv("JCALICO_NODENAME");

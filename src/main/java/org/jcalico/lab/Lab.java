@@ -34,6 +34,11 @@ public final class Lab {
 
     /** Builds the fabric, the outside world and the hosts, and starts every host's agent; all or nothing. */
     public void up() {
+        up(layout.hostIndexes());
+    }
+
+    /** As {@link #up()}, with only the given hosts; the others can {@link #join} later. */
+    public void up(List<Integer> hosts) {
         if (Namespaces.list().stream().anyMatch(ns -> ns.startsWith(layout.prefix()))) {
             throw new ValidationException("lab '" + layout.name() + "' already exists: 'jcalico lab down --name "
                     + layout.name() + "' first");
@@ -42,10 +47,10 @@ public final class Lab {
             Files.createDirectories(layout.stateDir());
             Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "") + "\n");
             buildFabric();
-            for (int index : layout.hostIndexes()) {
+            for (int index : hosts) {
                 buildHost(index);
             }
-            for (int index : layout.hostIndexes()) {
+            for (int index : hosts) {
                 progress.accept("starting the agent on " + layout.host(index));
                 startAgent(index);
             }
@@ -64,6 +69,12 @@ public final class Lab {
         } catch (IOException | NumberFormatException e) {
             throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
         }
+    }
+
+    /** Adds a host that {@link #up(List)} left out, as a new machine joining the cluster would. */
+    public void join(int index) {
+        buildHost(index);
+        startAgent(index);
     }
 
     /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */

@@ -27,11 +27,16 @@ public final class LabFixture implements AutoCloseable {
     }
 
     public static LabFixture up(String name, int hosts, boolean bgp) {
+        return up(name, hosts, bgp, hosts);
+    }
+
+    /** A lab laid out for {@code hosts} hosts of which the first {@code started} are up. */
+    public static LabFixture up(String name, int hosts, boolean bgp, int started) {
         assumeTrue("root".equals(System.getProperty("user.name")), "functional tests need root");
         Namespaces.deleteAll(name + "-");
         Lab lab = new Lab(new LabLayout(name, hosts), bgp, line -> System.out.println("[lab " + name + "] " + line));
         lab.down();
-        lab.up();
+        lab.up(java.util.stream.IntStream.rangeClosed(1, started).boxed().toList());
         return new LabFixture(lab);
     }
 
