@@ -1,10 +1,8 @@
 package org.jcalico.felix.dataplane;
 
-import java.util.List;
-import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
@@ -14,77 +12,69 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
 
 /**
- * Makes one host's kernel match a desired {@link HostState}. {@link #apply} works from what the drivers last wrote,
- * so a small change costs a small update; {@link #resync} reads the kernel back first, which repairs drift and
- * sweeps away jcalico's objects that are no longer wanted. The order keeps every step valid: interfaces up before
- * their routes; ipsets filled before rules refer to them; rules gone before their ipsets are destroyed.
+ * Makes one host's kernel (the namespace of its runner) match a desired {@link HostState}, touching only what
+ * jcalico owns. Each driver remembers what it last programmed, so an apply costs in proportion to the change; a
+ * resync reads everything back first, which repairs drift and sweeps what is no longer desired. Not thread-safe:
+ * Felix's single event loop owns it.
  */
 public final class Dataplane {
-    private final InterfaceDriver interfaces;
     private final IpSetDriver ipSets;
-    private final List<IptablesDriver> iptables;
+    private final IptablesDriver iptables;
+    private final IptablesDriver ip6tables;
+    private final InterfaceDriver interfaces;
     private final RouteDriver routes;
 
     public Dataplane(CommandRunner runner) {
-        this.interfaces = new InterfaceDriver(runner);
         this.ipSets = new IpSetDriver(runner);
-        this.iptables = List.of(new IptablesDriver(4, runner), new IptablesDriver(6, runner));
+        this.iptables = new IptablesDriver(runner, 4);
+        this.ip6tables = new IptablesDriver(runner, 6);
+        this.interfaces = new InterfaceDriver(runner);
         this.routes = new RouteDriver(runner);
     }
 
-    public void start() {
-        interfaces.start();
+    /** The host-wide settings Felix needs (forwarding, both families); once, before the first apply. */
+    public DataplaneReport start() {
+        return timed(interfaces::start);
     }
 
+    /**
+     * The order keeps every step acceptable to the kernel: sets exist before rules refer to them and are destroyed
+     * after rules stopped referring to them; interfaces are up before routes point at them. Within each of the three
+     * phases the drivers touch different kernel objects and keep separate state, so they run at once.
+     */
     public DataplaneReport apply(HostState desired) {
-        Counts counts = new Counts();
-        Map<String, String> failures = new ConcurrentHashMap<>();
-        // three phases, each running its independent kernel updates at once
-        long start = System.nanoTime();
-        var configured = async(() -> interfaces.apply(desired.interfaces(), failures));
-        var setsWritten = async(() -> ipSets.update(desired.ipSets()));
-        counts.interfacesConfigured = join(configured);
-        counts.setsWritten = join(setsWritten);
-        counts.timed("interfaces+ipsets", start);
-        start = System.nanoTime();
-        List<CompletableFuture<IptablesDriver.Changes>> tables = iptables.stream()
-                .map(driver -> async(() -> driver.apply(desired.iptables(driver.version())))).toList();
-        for (CompletableFuture<IptablesDriver.Changes> table : tables) {
-            IptablesDriver.Changes changes = join(table);
-            counts.chainsWritten += changes.written();
-            counts.chainsDeleted += changes.deleted();
-            counts.hooksRepaired += changes.hooksRepaired();
-        }
-        counts.timed("iptables", start);
-        start = System.nanoTime();
-        var setsDeleted = async(() -> ipSets.sweep(desired.ipSets()));
-        var routeChanges = async(() -> routes.apply(desired.routes(), failures));
-        counts.setsDeleted = join(setsDeleted);
-        counts.routesAdded = join(routeChanges).added();
-        counts.routesRemoved = join(routeChanges).removed();
-        counts.timed("routes", start);
-        failures.forEach(counts::fail);
-        return counts.report();
+        return timed(() -> {
+            Changes first = both(() -> ipSets.fill(desired.ipSets()), () -> interfaces.apply(desired.interfaces()));
+            Changes second = both(() -> iptables.apply(desired.ipv4()), () -> ip6tables.apply(desired.ipv6()));
+            Changes third = both(() -> ipSets.sweep(desired.ipSets()), () -> routes.apply(desired.routes()));
+            return first.plus(second).plus(third);
+        });
     }
 
-    private static <T> CompletableFuture<T> async(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, Thread::startVirtualThread);
-    }
-
-    /** The result, or the driver's own exception (a KernelException) rather than a wrapper. */
-    private static <T> T join(CompletableFuture<T> future) {
+    /** Runs the two at once; a driver's own exception (a KernelException) comes out unwrapped. */
+    private static Changes both(Supplier<Changes> one, Supplier<Changes> other) {
+        CompletableFuture<Changes> background = CompletableFuture.supplyAsync(other, Thread::startVirtualThread);
+        Changes mine = one.get();
         try {
-            return future.join();
+            return mine.plus(background.join());
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 
+    /** An apply that starts from the kernel as it is rather than from what was last programmed. */
     public DataplaneReport resync(HostState desired) {
-        interfaces.forget();
         ipSets.forget();
-        iptables.forEach(IptablesDriver::forget);
+        iptables.forget();
+        ip6tables.forget();
+        interfaces.forget();
         routes.forget();
         return apply(desired);
+    }
+
+    private static DataplaneReport timed(Supplier<Changes> work) {
+        long start = System.nanoTime();
+        Changes changes = work.get();
+        return new DataplaneReport(changes, Duration.ofNanos(System.nanoTime() - start));
     }
 }

@@ -1,30 +1,30 @@
 package org.jcalico.felix.dataplane;
 
+import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.stream.Collectors;
 
-/** What one apply or resync changed in the kernel, and which interfaces could not be fully programmed (and why). */
-public record DataplaneReport(int chainsWritten, int chainsDeleted, int hooksRepaired, int setsWritten, int setsDeleted,
-                              int routesAdded, int routesRemoved, int interfacesConfigured, Map<String, String> failures,
-                              Map<String, Long> phaseMicros) {
-    public DataplaneReport {
-        failures = java.util.Collections.unmodifiableMap(new TreeMap<>(failures));
-        phaseMicros = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(phaseMicros));
+/** What one apply or resync changed in the kernel, what it could not do (and why), and how long it took. */
+public record DataplaneReport(Changes changes, Duration elapsed) {
+    public int count(Change kind) {
+        return changes.count(kind);
+    }
+
+    /** Failures by object: interface names for endpoint interfaces and their routes, see {@link Changes}. */
+    public Map<String, String> failures() {
+        return changes.failures();
     }
 
     public boolean changedAnything() {
-        return chainsWritten + chainsDeleted + hooksRepaired + setsWritten + setsDeleted + routesAdded + routesRemoved
-                + interfacesConfigured > 0 || !failures.isEmpty();
+        return !changes.counts().isEmpty() || !changes.failures().isEmpty();
     }
 
+    /** One line for the log, e.g. "chains_written=1 set_members_added=2 in 4.1 ms". */
     public String summary() {
-        String changes = String.format("chains +%d -%d, hooks %d, ipsets +%d -%d, routes +%d -%d, interfaces %d",
-                chainsWritten, chainsDeleted, hooksRepaired, setsWritten, setsDeleted, routesAdded, routesRemoved,
-                interfacesConfigured);
-        StringBuilder phases = new StringBuilder();
-        phaseMicros.forEach((phase, micros) -> phases.append(phases.length() == 0 ? " (" : ", ")
-                .append(phase).append(' ').append(micros / 1000).append(" ms"));
-        changes += phases.length() == 0 ? "" : phases + ")";
-        return failures.isEmpty() ? changes : changes + "; failed: " + failures;
+        String counts = changes.counts().entrySet().stream()
+                .map(entry -> entry.getKey().name().toLowerCase() + "=" + entry.getValue())
+                .collect(Collectors.joining(" "));
+        String text = (counts.isEmpty() ? "no changes" : counts) + " in " + elapsed.toNanos() / 100_000 / 10.0 + " ms";
+        return failures().isEmpty() ? text : text + "; failed: " + failures();
     }
 }

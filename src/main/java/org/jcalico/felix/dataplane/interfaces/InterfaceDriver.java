@@ -1,154 +1,135 @@
 package org.jcalico.felix.dataplane.interfaces;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
 
 /**
- * Configures the host side of endpoint veths: up, proxy ARP without delay (IPv4), forwarding, no router
- * advertisements (IPv6).
- * One `ip -batch` and one `sysctl` per pass, for the interfaces that are new or whose settings drifted.
+ * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
+ * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Per apply at most one
+ * read of links and of sysctls, one "sysctl -w" and one "ip -batch"; only settings that differ are written. An
+ * interface, once configured, is left alone until {@link #forget()}; one that does not exist is reported and tried
+ * again by the next apply.
  */
 public final class InterfaceDriver {
-    private static final Pattern LINK = Pattern.compile("^\\d+: ([^:@]+)[@:][^\\n<]*<([^>]*)>", Pattern.MULTILINE);
-    private static final Pattern MISSING = Pattern.compile("/proc/sys/net/ipv[46]/(?:conf|neigh)/([^/]+)/");
+    private static final String GLOBAL = "sysctl";
     private final CommandRunner runner;
-    private Set<EndpointInterface> known = new HashSet<>();
-    /** After {@link #forget}: read settings back and change only what drifted; otherwise new interfaces are just set. */
-    private boolean verify = true;
+    /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
+    private Set<EndpointInterface> configured;
 
     public InterfaceDriver(CommandRunner runner) {
         this.runner = runner;
     }
 
-    /** Checks every interface's settings against the kernel on the next pass. */
     public void forget() {
-        known = new HashSet<>();
-        verify = true;
+        configured = null;
     }
 
-    /** Sets the forwarding switches the whole namespace needs; once at start. */
-    public void start() {
-        runner.run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1").check();
+    /** The host-wide settings only. */
+    public Changes start() {
+        try {
+            Map<String, String> stale = stale(Sysctls.global());
+            Map<String, String> refused = write(stale);
+            Changes changes = Changes.of(Change.SYSCTLS_WRITTEN, stale.size() - refused.size());
+            return refused.isEmpty() ? changes : changes.plus(Changes.failure(GLOBAL, String.join("; ", refused.values())));
+        } catch (KernelException e) {
+            return Changes.failure(GLOBAL, e.getMessage());
+        }
     }
 
-    /** @return how many interfaces needed configuring; failures go into the map by interface name */
-    public int apply(Set<EndpointInterface> desired, Map<String, String> failures) {
-        List<EndpointInterface> pending = desired.stream().filter(i -> !known.contains(i))
-                .sorted(java.util.Comparator.comparing(EndpointInterface::name)).toList();
-        known.retainAll(desired);
-        if (pending.isEmpty()) {
-            return 0;
+    public Changes apply(Set<EndpointInterface> desired) {
+        boolean checkGlobal = configured == null;
+        Set<EndpointInterface> known = checkGlobal ? Set.of() : configured;
+        Set<EndpointInterface> done = new HashSet<>();
+        List<EndpointInterface> pending = new ArrayList<>();
+        for (EndpointInterface endpoint : desired) {
+            (known.contains(endpoint) ? done : pending).add(endpoint);
         }
-        Map<String, String> wanted = new LinkedHashMap<>();
-        for (EndpointInterface endpoint : pending) {
-            wanted.putAll(settings(endpoint));
+        if (pending.isEmpty() && !checkGlobal) {
+            configured = done;
+            return Changes.NONE;
         }
-        Map<String, String> current = verify ? read(wanted.keySet()) : Map.of();
-        List<String> toSet = new ArrayList<>();
-        Set<String> changed = new HashSet<>();
-        wanted.forEach((key, value) -> {
+        pending.sort(Comparator.comparing(EndpointInterface::name));
+        configured = null;
+        try {
+            Map<String, Boolean> links = pending.isEmpty() ? Map.of()
+                    : LinkParser.parse(runner.run("ip", "-j", "link", "show").check().stdout());
+            Map<String, String> failures = new HashMap<>();
+            Map<String, String> settings = new LinkedHashMap<>(checkGlobal ? Sysctls.global() : Map.of());
+            Map<String, String> owners = new HashMap<>();
+            List<EndpointInterface> present = new ArrayList<>();
+            for (EndpointInterface endpoint : pending) {
+                if (!links.containsKey(endpoint.name())) {
+                    failures.put(endpoint.name(), "no such interface");
+                    continue;
+                }
+                present.add(endpoint);
+                Sysctls.forInterface(endpoint).forEach((key, value) -> {
+                    settings.put(key, value);
+                    owners.put(key, endpoint.name());
+                });
+            }
+            Map<String, String> stale = stale(settings);
+            Map<String, String> refusedKeys = write(stale);
+            refusedKeys.forEach((key, error) -> failures.merge(owners.getOrDefault(key, GLOBAL), error, this::join));
+
+            List<String> down = present.stream().map(EndpointInterface::name).filter(name -> !links.get(name)).toList();
+            IpBatch.run(runner, down.stream().map(name -> "link set " + name + " up").toList())
+                    .forEach((index, error) -> failures.merge(down.get(index), error, this::join));
+
+            Set<String> changed = new HashSet<>(down);
+            stale.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
+            int interfacesChanged = 0;
+            for (EndpointInterface endpoint : present) {
+                if (!failures.containsKey(endpoint.name())) {
+                    done.add(endpoint);
+                    interfacesChanged += changed.contains(endpoint.name()) ? 1 : 0;
+                }
+            }
+            configured = done;
+            return new Changes(Map.of(Change.INTERFACES_CONFIGURED, interfacesChanged,
+                    Change.SYSCTLS_WRITTEN, stale.size() - refusedKeys.size()), failures);
+        } catch (KernelException | IllegalArgumentException e) {
+            return Changes.failure("interfaces", e.getMessage());
+        }
+    }
+
+    /** The settings whose current value differs (or cannot be read: then writing it reports why). */
+    private Map<String, String> stale(Map<String, String> settings) {
+        if (settings.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> current = Sysctls.parse(runner.run(Sysctls.readCommand(settings.keySet())).stdout());
+        Map<String, String> stale = new LinkedHashMap<>();
+        settings.forEach((key, value) -> {
             if (!value.equals(current.get(key))) {
-                toSet.add(key + "=" + value);
-                changed.add(interfaceOf(key));
+                stale.put(key, value);
             }
         });
-        List<String> links = new ArrayList<>();
-        Set<String> down = verify ? linksDown(pending) : pending.stream().map(EndpointInterface::name)
-                .collect(java.util.stream.Collectors.toSet());
-        for (EndpointInterface endpoint : pending) {
-            if (down.contains(endpoint.name())) {
-                links.add("link set " + endpoint.name() + " up");
-                changed.add(endpoint.name());
-            }
-        }
-        Set<String> failed = new HashSet<>();
-        if (!links.isEmpty()) {
-            CommandRunner.Result result = runner.run(List.of("ip", "-force", "-batch", "-"), String.join("\n", links) + "\n");
-            if (!result.ok()) {
-                for (String line : links) {
-                    String name = line.split(" ")[2];
-                    if (result.stderr().contains("\"" + name + "\"")) {
-                        failed.add(name);
-                        failures.merge(name, "interface does not exist", (a, b) -> a + "; " + b);
-                    }
-                }
-            }
-        }
-        if (!toSet.isEmpty()) {
-            List<String> command = new ArrayList<>(List.of("sysctl", "-q", "-w"));
-            command.addAll(toSet);
-            CommandRunner.Result result = runner.run(command);
-            Matcher matcher = MISSING.matcher(result.stderr());
-            while (matcher.find()) {
-                if (failed.add(matcher.group(1))) {
-                    failures.merge(matcher.group(1), "interface does not exist", (a, b) -> a + "; " + b);
-                }
-            }
-        }
-        for (EndpointInterface endpoint : pending) {
-            if (!failed.contains(endpoint.name())) {
-                known.add(endpoint);
-            }
-        }
-        changed.removeAll(failed);
-        verify = false;
-        return changed.size();
+        return stale;
     }
 
-    private static Map<String, String> settings(EndpointInterface endpoint) {
-        Map<String, String> settings = new LinkedHashMap<>();
-        String name = endpoint.name();
-        if (endpoint.ipv4()) {
-            settings.put("net/ipv4/conf/" + name + "/proxy_arp", "1");
-            settings.put("net/ipv4/conf/" + name + "/forwarding", "1");
-            // proxy ARP answers are otherwise delayed up to 0.8 s, which a container's first packet would wait for
-            settings.put("net/ipv4/neigh/" + name + "/proxy_delay", "0");
+    /** Writes all settings in one sysctl; returns the refused ones' errors by key. */
+    private Map<String, String> write(Map<String, String> settings) {
+        if (settings.isEmpty()) {
+            return Map.of();
         }
-        if (endpoint.ipv6()) {
-            settings.put("net/ipv6/conf/" + name + "/accept_ra", "0");
-            settings.put("net/ipv6/conf/" + name + "/forwarding", "1");
-        }
-        return settings;
+        CommandRunner.Result result = runner.run(Sysctls.writeCommand(settings));
+        return result.ok() ? Map.of() : Sysctls.refused(settings.keySet(), result);
     }
 
-    private static String interfaceOf(String key) {
-        return key.split("/")[3];
-    }
-
-    /** Current values, by key; keys of missing interfaces are absent. */
-    private Map<String, String> read(Set<String> keys) {
-        List<String> command = new ArrayList<>(List.of("sysctl"));
-        command.addAll(keys);
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : runner.run(command).stdout().split("\n")) {
-            int equals = line.indexOf(" = ");
-            if (equals > 0) {
-                values.put(line.substring(0, equals).replace('.', '/'), line.substring(equals + 3).strip());
-            }
-        }
-        return values;
-    }
-
-    private Set<String> linksDown(List<EndpointInterface> interfaces) {
-        java.util.Map<String, Boolean> up = new java.util.HashMap<>();
-        Matcher matcher = LINK.matcher(runner.run("ip", "-o", "link", "show").stdout());
-        while (matcher.find()) {
-            up.put(matcher.group(1), List.of(matcher.group(2).split(",")).contains("UP"));
-        }
-        Set<String> down = new HashSet<>();
-        for (EndpointInterface endpoint : interfaces) {
-            if (!up.getOrDefault(endpoint.name(), false)) {
-                down.add(endpoint.name());
-            }
-        }
-        return down;
+    private String join(String first, String second) {
+        return first + "; " + second;
     }
 }

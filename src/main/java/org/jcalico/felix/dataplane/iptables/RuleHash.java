@@ -3,38 +3,56 @@ package org.jcalico.felix.dataplane.iptables;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.felix.hoststate.Chain;
 
 /**
- * Every rule jcalico writes carries a comment "jc:HASH" of its chain, position and text. iptables-save prints
- * rules normalised (different from how they were written), so drift is found by comparing these hashes, not text.
+ * The tag jcalico writes into each of its rules: iptables-save prints rules normalised ("-s 10.0.0.5/32", "-m tcp"),
+ * so what was written is recognised on read-back by a hash of chain, position and rule text carried in a comment.
  */
-final class RuleHash {
-    private static final Pattern COMMENT = Pattern.compile("--comment \"?jc:([0-9a-f]{16})\"?");
+public final class RuleHash {
+    static final int LENGTH = 16;
+    private static final Pattern TAG = Pattern.compile("--comment \"?jc:([A-Za-z0-9_-]{" + LENGTH + "})(?=[\"\\s]|$)");
+
+    /** Looking the algorithm up costs more than hashing one rule; a digest resets itself after each use. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    });
 
     private RuleHash() {
     }
 
-    static String of(String chain, int position, String rule) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] hash = digest.digest((chain + "\n" + position + "\n" + rule).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** 96 bits of SHA-256, base64url: collisions are not a practical concern for a host's few thousand rules. */
+    public static String of(String chain, int position, String rule) {
+        byte[] digest = SHA256.get().digest((chain + "\n" + position + "\n" + rule).getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, LENGTH);
     }
 
-    /** The rule as written: the hash comment first, then the rule. */
-    static String tagged(String hash, String rule) {
+    /** The tags of a chain's rules, in order. */
+    public static List<String> of(Chain chain) {
+        List<String> hashes = new ArrayList<>(chain.rules().size());
+        for (int i = 0; i < chain.rules().size(); i++) {
+            hashes.add(of(chain.name(), i + 1, chain.rules().get(i)));
+        }
+        return List.copyOf(hashes);
+    }
+
+    /** The rule as written: the tag first, so that a comment match of the rule's own stays intact after it. */
+    public static String tagged(String hash, String rule) {
         return "-m comment --comment \"jc:" + hash + "\" " + rule;
     }
 
-    /** The hash in a saved rule, or null if it carries none. */
-    static String find(String savedRule) {
-        Matcher matcher = COMMENT.matcher(savedRule);
+    /** The tag found in a rule as iptables-save prints it, or null for a rule jcalico did not write. */
+    public static String find(String savedRule) {
+        Matcher matcher = TAG.matcher(savedRule);
         return matcher.find() ? matcher.group(1) : null;
     }
 }

@@ -1,0 +1,121 @@
+package org.jcalico.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+import org.jcalico.model.IpAddress;
+
+/**
+ * How soon a new container works: on a lab of two hosts, for sequential `container add` calls, the time from the
+ * command's start to (a) its return, (b) the first answered ping from a workload on the same host, (c) from a
+ * workload on the other host. Pingers start with the command, so what they see is what a user would.
+ */
+public final class AttachBenchmark {
+    private static final String LAB = "jcbench";
+    private final PrintWriter out;
+
+    public AttachBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public void run(int count) {
+        Lab lab = new Lab(new LabLayout(LAB, 2), true, line -> { });
+        lab.down();
+        try {
+            out.println("building a lab of 2 hosts...");
+            out.flush();
+            lab.up();
+            jc(lab, "h1", "pool", "add", "10.70.0.0/16");
+            String near = add(lab, "near", "h1", "10.70.255.1");
+            String far = add(lab, "far", "h2", "10.70.255.65");
+            List<Long> returned = new ArrayList<>();
+            List<Long> sameHost = new ArrayList<>();
+            List<Long> otherHost = new ArrayList<>();
+            for (int i = 1; i <= count; i++) {
+                String namespace = lab.workload("w" + i);
+                IpAddress address = IpAddress.parse("10.70.0." + i);
+                long start = System.nanoTime();
+                CompletableFuture<Long> fromNear = firstReply(near, address, start);
+                CompletableFuture<Long> fromFar = firstReply(far, address, start);
+                jc(lab, "h1", "container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+                returned.add((System.nanoTime() - start) / 1_000_000);
+                sameHost.add(fromNear.join());
+                otherHost.add(fromFar.join());
+            }
+            out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
+            out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
+            print("(a) the command returned", returned);
+            print("(b) first ping answered, same host", sameHost);
+            print("(c) first ping answered, other host", otherHost);
+            out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command includes its own JVM start");
+        } finally {
+            lab.down();
+            out.flush();
+        }
+    }
+
+    private String add(Lab lab, String name, String host, String address) {
+        String namespace = lab.workload(name);
+        jc(lab, host, "container", "add", "netns:" + namespace, address, "--profile", "bench");
+        return namespace;
+    }
+
+    /** Pings every 10 ms from inside the namespace; completes with the milliseconds until the first reply. */
+    private static CompletableFuture<Long> firstReply(String namespace, IpAddress address, long start) {
+        return CompletableFuture.supplyAsync(() -> {
+            Process ping;
+            try {
+                ping = new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "busybox", "ping", "-i", "0.01",
+                        "-w", "10", address.toString()).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(ping.getInputStream()))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.contains("bytes from")) {
+                        return (System.nanoTime() - start) / 1_000_000;
+                    }
+                }
+                return -1L;
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                ping.destroy();
+            }
+        }, Thread::startVirtualThread);
+    }
+
+    /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
+    private static void jc(Lab lab, String host, String... args) {
+        String home = System.getProperty("jcalico.home");
+        List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : AgentCommandLine.java());
+        command.addAll(List.of(args));
+        var result = lab.exec(host, command);
+        if (!result.ok()) {
+            throw new IllegalStateException("jcalico " + String.join(" ", args) + ": " + result.stderr().strip());
+        }
+    }
+
+    private void print(String label, List<Long> millis) {
+        List<Long> sorted = new ArrayList<>(millis);
+        Collections.sort(sorted);
+        if (sorted.get(0) < 0) {
+            out.printf("  %-34s some pings were never answered%n", label);
+            return;
+        }
+        out.printf("  %-34s %6d %6d %6d %6d%n", label, percentile(sorted, 50), percentile(sorted, 90),
+                percentile(sorted, 99), sorted.get(sorted.size() - 1));
+    }
+
+    private static long percentile(List<Long> sorted, int percent) {
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
+    }
+}

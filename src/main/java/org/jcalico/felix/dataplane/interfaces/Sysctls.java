@@ -1,0 +1,99 @@
+package org.jcalico.felix.dataplane.interfaces;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.hoststate.EndpointInterface;
+import org.jcalico.kernel.CommandRunner;
+
+/** The kernel settings jcalico needs, as sysctl keys and values, and the reading of sysctl's output. */
+public final class Sysctls {
+    private Sysctls() {
+    }
+
+    /** The host routes between its endpoints and the world. */
+    public static Map<String, String> global() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("net.ipv4.ip_forward", "1");
+        settings.put("net.ipv6.conf.all.forwarding", "1");
+        return settings;
+    }
+
+    /**
+     * IPv4: the host side has no address; it answers the container's ARP for its gateway by proxy ARP, at once rather
+     * than after the default random delay of up to 0.8 s. IPv6: the container's gateway is the host side's link-local
+     * address (from its fixed MAC), which must be usable at once, so no duplicate address detection (every host-side
+     * veth has the same address, each on its own link); router advertisements are not taken from a container.
+     */
+    public static Map<String, String> forInterface(EndpointInterface endpoint) {
+        String name = keyPart(endpoint.name());
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (endpoint.ipv4()) {
+            settings.put("net.ipv4.conf." + name + ".forwarding", "1");
+            settings.put("net.ipv4.conf." + name + ".proxy_arp", "1");
+            settings.put("net.ipv4.neigh." + name + ".proxy_delay", "0");
+        }
+        if (endpoint.ipv6()) {
+            settings.put("net.ipv6.conf." + name + ".disable_ipv6", "0");
+            settings.put("net.ipv6.conf." + name + ".accept_dad", "0");
+            settings.put("net.ipv6.conf." + name + ".accept_ra", "0");
+            settings.put("net.ipv6.conf." + name + ".forwarding", "1");
+        }
+        return settings;
+    }
+
+    /** sysctl writes a dot inside an interface name as a slash (eth0.100 -> net.ipv4.conf.eth0/100.proxy_arp). */
+    static String keyPart(String interfaceName) {
+        return interfaceName.replace('.', '/');
+    }
+
+    /** "key = value" lines, as "sysctl -e KEY..." prints them. */
+    public static Map<String, String> parse(String output) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : output.split("\n")) {
+            int equals = line.indexOf(" = ");
+            if (equals > 0) {
+                values.put(line.substring(0, equals).strip(), line.substring(equals + 3).strip());
+            }
+        }
+        return values;
+    }
+
+    /** The keys a failed "sysctl -w" refused, with its error; sysctl names a key by its /proc/sys path or itself. */
+    public static Map<String, String> refused(Iterable<String> keys, CommandRunner.Result result) {
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (String line : result.stderr().split("\n")) {
+            for (String key : keys) {
+                if (line.contains(path(key) + ":") || line.contains("\"" + key + "\"")) {
+                    refused.put(key, line.strip());
+                }
+            }
+        }
+        if (refused.isEmpty()) {
+            keys.forEach(key -> refused.put(key, result.describe()));
+        }
+        return refused;
+    }
+
+    /** /proc/sys/net/ipv4/conf/eth0.100/proxy_arp for net.ipv4.conf.eth0/100.proxy_arp: dots and slashes swap. */
+    static String path(String key) {
+        StringBuilder path = new StringBuilder("/proc/sys/");
+        for (char c : key.toCharArray()) {
+            path.append(c == '.' ? '/' : c == '/' ? '.' : c);
+        }
+        return path.toString();
+    }
+
+    public static List<String> readCommand(Iterable<String> keys) {
+        List<String> command = new ArrayList<>(List.of("sysctl", "-e"));
+        keys.forEach(command::add);
+        return command;
+    }
+
+    public static List<String> writeCommand(Map<String, String> settings) {
+        List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
+        settings.forEach((key, value) -> command.add(key + "=" + value));
+        return command;
+    }
+}

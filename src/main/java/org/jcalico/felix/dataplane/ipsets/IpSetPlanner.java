@@ -1,0 +1,157 @@
+package org.jcalico.felix.dataplane.ipsets;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.IpSetSpec;
+
+/**
+ * Diffs desired ipsets against a snapshot, in two steps that bracket the iptables update: {@link #fill} creates and
+ * updates sets before any rule can refer to them, {@link #sweep} destroys the unwanted ones after rules stopped
+ * referring to them. Input is for "ipset -exist restore", so re-adding a member or deleting a missing one is no error.
+ */
+public final class IpSetPlanner {
+    static final String TYPE = "hash:net";
+    /** Far above any host's needs, and costs nothing: hash sets allocate as they grow. */
+    static final int MAX_ELEMENTS = 1 << 20;
+    /** A change of more members than this (or a quarter of the set, if larger) is swapped in rather than edited. */
+    static final int INCREMENTAL_LIMIT = 64;
+    private static final String TEMPORARY_PREFIX = "jc-tmp-";
+
+    private IpSetPlanner() {
+    }
+
+    public static IpSetUpdate fill(Map<String, IpSetSpec> desired, IpSetSnapshot observed) {
+        List<String> lines = new ArrayList<>();
+        Changes changes = Changes.NONE;
+        Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
+        Set<String> misfits = new HashSet<>(observed.misfits());
+        for (IpSetSpec set : desired.values()) {
+            IpSetSpec present = observed.sets().get(set.name());
+            if (present != null && present.version() == set.version()) {
+                changes = changes.plus(update(present, set, observed, lines));
+            } else {
+                if (observed.contains(set.name())) {
+                    lines.add("destroy " + set.name());
+                }
+                create(set.name(), set, lines);
+                changes = changes.plus(Change.SETS_WRITTEN, 1);
+            }
+            after.put(set.name(), set);
+            misfits.remove(set.name());
+        }
+        return new IpSetUpdate(render(lines), changes, new IpSetSnapshot(after, misfits));
+    }
+
+    public static IpSetUpdate sweep(Set<String> desired, IpSetSnapshot observed) {
+        List<String> lines = new ArrayList<>();
+        Map<String, IpSetSpec> after = new HashMap<>();
+        observed.sets().forEach((name, set) -> {
+            if (desired.contains(name)) {
+                after.put(name, set);
+            } else {
+                lines.add("destroy " + name);
+            }
+        });
+        Set<String> misfits = new HashSet<>();
+        for (String misfit : observed.misfits()) {
+            if (desired.contains(misfit)) {
+                misfits.add(misfit);
+            } else {
+                lines.add("destroy " + misfit);
+            }
+        }
+        return new IpSetUpdate(render(lines), Changes.of(Change.SETS_DELETED, lines.size()),
+                new IpSetSnapshot(after, misfits));
+    }
+
+    /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
+    static String temporaryName(String name) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
+            return TEMPORARY_PREFIX + HexFormat.of().formatHex(digest).substring(0, 31 - TEMPORARY_PREFIX.length());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, List<String> lines) {
+        List<String> added = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        if (present.members() != wanted.members()) {
+            diff(sorted(present.members()), sorted(wanted.members()), added, removed);
+        }
+        int changed = added.size() + removed.size();
+        if (changed == 0) {
+            return Changes.NONE;
+        }
+        if (changed > Math.max(INCREMENTAL_LIMIT, wanted.members().size() / 4)) {
+            // a crash between create and destroy may have left the temporary set behind
+            String temporary = temporaryName(wanted.name());
+            if (observed.contains(temporary)) {
+                lines.add("destroy " + temporary);
+            }
+            create(temporary, wanted, lines);
+            lines.add("swap " + temporary + " " + wanted.name());
+            lines.add("destroy " + temporary);
+            return Changes.of(Change.SETS_WRITTEN, 1);
+        }
+        removed.forEach(member -> lines.add("del " + wanted.name() + " " + member));
+        added.forEach(member -> lines.add("add " + wanted.name() + " " + member));
+        return Changes.of(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
+    }
+
+    /** A merge of two sorted sets: linear, where lookups of each member in the other set cost a log factor more. */
+    private static void diff(SortedSet<String> present, SortedSet<String> wanted, List<String> added,
+                             List<String> removed) {
+        Iterator<String> have = present.iterator();
+        Iterator<String> want = wanted.iterator();
+        String h = have.hasNext() ? have.next() : null;
+        String w = want.hasNext() ? want.next() : null;
+        while (h != null || w != null) {
+            int order = h == null ? 1 : w == null ? -1 : h.compareTo(w);
+            if (order <= 0) {
+                if (order < 0) {
+                    removed.add(h);
+                }
+                h = have.hasNext() ? have.next() : null;
+            }
+            if (order >= 0) {
+                if (order > 0) {
+                    added.add(w);
+                }
+                w = want.hasNext() ? want.next() : null;
+            }
+        }
+    }
+
+    private static SortedSet<String> sorted(Set<String> members) {
+        return members instanceof SortedSet<String> sorted && sorted.comparator() == null ? sorted : new TreeSet<>(members);
+    }
+
+    private static void create(String name, IpSetSpec set, List<String> lines) {
+        lines.add("create " + name + " " + TYPE + " family " + (set.version() == 4 ? "inet" : "inet6")
+                + " maxelem " + MAX_ELEMENTS);
+        for (String member : set.members()) {
+            lines.add("add " + name + " " + member);
+        }
+    }
+
+    private static String render(List<String> lines) {
+        StringBuilder input = new StringBuilder();
+        lines.forEach(line -> input.append(line).append('\n'));
+        return input.toString();
+    }
+}

@@ -1,0 +1,166 @@
+package org.jcalico.felix.dataplane.iptables;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
+import org.jcalico.felix.hoststate.IptablesState;
+
+/**
+ * Diffs the desired iptables state against a snapshot and renders the difference as restore input, per table:
+ * declare (and so flush) each chain to rewrite or delete, delete stray or misplaced hooks by content, insert the
+ * hooks at the top, append the rewritten chains' rules, and finally delete the chains no longer wanted (by then
+ * nothing of ours refers to them).
+ */
+public final class IptablesPlanner {
+    private IptablesPlanner() {
+    }
+
+    /** hashes gives each rule's tag for a chain, see {@link RuleHash#of}; the driver memoises it. */
+    public static IptablesUpdate plan(IptablesState desired, IptablesSnapshot observed,
+                                      Function<Chain, List<String>> hashes) {
+        TreeSet<String> tableNames = new TreeSet<>(observed.tables().keySet());
+        tableNames.addAll(desired.tables().keySet());
+        Map<String, Map<String, List<Hook>>> hooksByTable = hooksByTable(desired.hooks());
+        tableNames.addAll(hooksByTable.keySet());
+
+        StringBuilder input = new StringBuilder();
+        Changes changes = Changes.NONE;
+        Map<String, TableState> after = new TreeMap<>();
+        for (String tableName : tableNames) {
+            TablePlan table = new TablePlan(tableName, observed.table(tableName));
+            table.chains(desired.chains(tableName), hashes);
+            table.hooks(hooksByTable.getOrDefault(tableName, Map.of()));
+            table.render(input);
+            changes = changes.plus(table.changes);
+            TableState state = new TableState(table.chainsAfter, table.hooksAfter);
+            if (!state.chains().isEmpty() || !state.hooks().isEmpty()) {
+                after.put(tableName, state);
+            }
+        }
+        return new IptablesUpdate(input.toString(), changes, new IptablesSnapshot(after));
+    }
+
+    private static Map<String, Map<String, List<Hook>>> hooksByTable(List<Hook> hooks) {
+        Map<String, Map<String, List<Hook>>> byTable = new TreeMap<>();
+        for (Hook hook : hooks) {
+            byTable.computeIfAbsent(hook.table(), t -> new LinkedHashMap<>())
+                    .computeIfAbsent(hook.builtinChain(), c -> new ArrayList<>()).add(hook);
+        }
+        return byTable;
+    }
+
+    private static final class TablePlan {
+        private final String name;
+        private final TableState observed;
+        private final List<String> declarations = new ArrayList<>();
+        private final List<String> hookDeletions = new ArrayList<>();
+        private final List<String> hookInsertions = new ArrayList<>();
+        private final List<String> appends = new ArrayList<>();
+        private final List<String> chainDeletions = new ArrayList<>();
+        private final Map<String, List<String>> chainsAfter = new TreeMap<>();
+        private final Map<String, List<TaggedRule>> hooksAfter = new TreeMap<>();
+        private Changes changes = Changes.NONE;
+
+        TablePlan(String name, TableState observed) {
+            this.name = name;
+            this.observed = observed;
+        }
+
+        void chains(Map<String, Chain> desired, Function<Chain, List<String>> hashes) {
+            for (Chain chain : desired.values()) {
+                List<String> wanted = hashes.apply(chain);
+                chainsAfter.put(chain.name(), wanted);
+                if (wanted.equals(observed.chains().get(chain.name()))) {
+                    continue;
+                }
+                declarations.add(":" + chain.name() + " - [0:0]");
+                for (int i = 0; i < chain.rules().size(); i++) {
+                    appends.add("-A " + chain.name() + " " + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
+                }
+                changes = changes.plus(Change.CHAINS_WRITTEN, 1);
+            }
+            for (String stale : observed.chains().keySet()) {
+                if (!desired.containsKey(stale)) {
+                    declarations.add(":" + stale + " - [0:0]");
+                    chainDeletions.add("-X " + stale);
+                    changes = changes.plus(Change.CHAINS_DELETED, 1);
+                }
+            }
+        }
+
+        /** A built-in chain is right when exactly its hooks, in order, occupy its first positions. */
+        void hooks(Map<String, List<Hook>> desired) {
+            TreeSet<String> builtins = new TreeSet<>(observed.hooks().keySet());
+            builtins.addAll(desired.keySet());
+            for (String builtin : builtins) {
+                List<TaggedRule> wanted = new ArrayList<>();
+                List<Hook> hooks = desired.getOrDefault(builtin, List.of());
+                for (int i = 0; i < hooks.size(); i++) {
+                    String hash = RuleHash.of(builtin, i + 1, hooks.get(i).rule());
+                    wanted.add(new TaggedRule(i + 1, hash, RuleHash.tagged(hash, hooks.get(i).rule())));
+                }
+                if (!wanted.isEmpty()) {
+                    hooksAfter.put(builtin, wanted);
+                }
+                List<TaggedRule> present = observed.hooks().getOrDefault(builtin, List.of());
+                List<TaggedRule> removals = removals(present, wanted);
+                removals.forEach(stray -> hookDeletions.add("-D " + builtin + " " + stray.spec()));
+                // with every tagged rule gone (or none there), the hooks go in afresh; else they are in place
+                if (removals.size() == present.size()) {
+                    wanted.forEach(hook -> hookInsertions.add("-I " + builtin + " " + hook.position() + " " + hook.spec()));
+                    changes = changes.plus(Change.HOOKS_WRITTEN, wanted.size());
+                }
+                changes = changes.plus(Change.HOOKS_REMOVED, removals.size());
+            }
+        }
+
+        /**
+         * The tagged rules to delete: none when the hooks are in place, only the strays after them when deleting those
+         * by content cannot hit a hook (-D removes the first match; a different tag never matches), else all, to
+         * insert the hooks afresh.
+         */
+        private static List<TaggedRule> removals(List<TaggedRule> present, List<TaggedRule> wanted) {
+            if (present.size() < wanted.size() || !samePositionsAndHashes(present.subList(0, wanted.size()), wanted)) {
+                return present;
+            }
+            List<TaggedRule> strays = present.subList(wanted.size(), present.size());
+            boolean duplicate = strays.stream()
+                    .anyMatch(stray -> wanted.stream().anyMatch(hook -> hook.hash().equals(stray.hash())));
+            return duplicate ? present : strays;
+        }
+
+        private static boolean samePositionsAndHashes(List<TaggedRule> present, List<TaggedRule> wanted) {
+            if (present.size() != wanted.size()) {
+                return false;
+            }
+            for (int i = 0; i < present.size(); i++) {
+                if (present.get(i).position() != wanted.get(i).position()
+                        || !present.get(i).hash().equals(wanted.get(i).hash())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        void render(StringBuilder input) {
+            if (declarations.isEmpty() && hookDeletions.isEmpty() && hookInsertions.isEmpty()) {
+                return;
+            }
+            input.append('*').append(name).append('\n');
+            for (List<String> lines : List.of(declarations, hookDeletions, hookInsertions, appends, chainDeletions)) {
+                for (String line : lines) {
+                    input.append(line).append('\n');
+                }
+            }
+            input.append("COMMIT\n");
+        }
+    }
+}

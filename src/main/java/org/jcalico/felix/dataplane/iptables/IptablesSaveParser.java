@@ -1,0 +1,79 @@
+package org.jcalico.felix.dataplane.iptables;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.hoststate.HostState;
+
+/**
+ * Reads the jcalico-owned part out of iptables-save output: the jc- chains, and the tagged rules in built-in chains
+ * with their positions. Other chains are skipped.
+ */
+public final class IptablesSaveParser {
+    private IptablesSaveParser() {
+    }
+
+    public static IptablesSnapshot parse(String save) {
+        Map<String, TableState> tables = new LinkedHashMap<>();
+        String tableName = null;
+        TableReader table = null;
+        for (String line : save.split("\n")) {
+            if (line.startsWith("*")) {
+                tableName = line.substring(1).strip();
+                table = new TableReader();
+            } else if (table == null) {
+                continue;
+            } else if (line.startsWith(":")) {
+                table.declare(line.substring(1));
+            } else if (line.startsWith("-A ")) {
+                table.rule(line.substring(3));
+            } else if (line.strip().equals("COMMIT")) {
+                tables.put(tableName, table.state());
+                table = null;
+            }
+        }
+        return new IptablesSnapshot(tables);
+    }
+
+    private static final class TableReader {
+        private final Map<String, List<String>> chains = new LinkedHashMap<>();
+        private final Set<String> builtins = new HashSet<>();
+        private final Map<String, Integer> builtinRuleCounts = new HashMap<>();
+        private final Map<String, List<TaggedRule>> hooks = new LinkedHashMap<>();
+
+        /** ":NAME POLICY [packets:bytes]"; user chains have the policy "-". */
+        void declare(String declaration) {
+            String[] fields = declaration.split("\\s+");
+            if (fields[0].startsWith(HostState.OWNED_PREFIX)) {
+                chains.put(fields[0], new ArrayList<>());
+            } else if (fields.length > 1 && !fields[1].equals("-")) {
+                builtins.add(fields[0]);
+            }
+        }
+
+        void rule(String chainAndSpec) {
+            int space = chainAndSpec.indexOf(' ');
+            String chain = space < 0 ? chainAndSpec : chainAndSpec.substring(0, space);
+            String spec = space < 0 ? "" : chainAndSpec.substring(space + 1);
+            List<String> owned = chains.get(chain);
+            if (owned != null) {
+                String hash = RuleHash.find(spec);
+                owned.add(hash == null ? TableState.UNTAGGED : hash);
+            } else if (builtins.contains(chain)) {
+                int position = builtinRuleCounts.merge(chain, 1, Integer::sum);
+                String hash = RuleHash.find(spec);
+                if (hash != null) {
+                    hooks.computeIfAbsent(chain, c -> new ArrayList<>()).add(new TaggedRule(position, hash, spec));
+                }
+            }
+        }
+
+        TableState state() {
+            return new TableState(chains, hooks);
+        }
+    }
+}

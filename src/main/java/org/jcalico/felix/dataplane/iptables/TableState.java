@@ -1,0 +1,26 @@
+package org.jcalico.felix.dataplane.iptables;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The jcalico-owned part of one table: the rule hashes of each jc- chain in order ({@link #UNTAGGED} for a rule
+ * jcalico did not write), and the tagged rules found in each built-in chain.
+ */
+public record TableState(Map<String, List<String>> chains, Map<String, List<TaggedRule>> hooks) {
+    public static final String UNTAGGED = "";
+    public static final TableState EMPTY = new TableState(Map.of(), Map.of());
+
+    public TableState {
+        chains = copy(chains);
+        hooks = copy(hooks);
+    }
+
+    private static <T> Map<String, List<T>> copy(Map<String, List<T>> map) {
+        TreeMap<String, List<T>> copy = new TreeMap<>();
+        map.forEach((name, list) -> copy.put(name, List.copyOf(list)));
+        return Collections.unmodifiableMap(copy);
+    }
+}

@@ -1,0 +1,104 @@
+package org.jcalico.felix.dataplane.ipsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.junit.jupiter.api.Test;
+
+class IpSetPlannerTest {
+    static final IpSetSpec A = new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.1/32", "10.0.0.2/32"));
+
+    static IpSetSnapshot snapshot(IpSetSpec... sets) {
+        Map<String, IpSetSpec> byName = new java.util.HashMap<>();
+        for (IpSetSpec set : sets) {
+            byName.put(set.name(), set);
+        }
+        return new IpSetSnapshot(byName, Set.of());
+    }
+
+    static Set<String> hosts(int count) {
+        Set<String> members = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            members.add("10.1." + i / 256 + "." + i % 256 + "/32");
+        }
+        return members;
+    }
+
+    @Test
+    void aNewSetIsCreatedAndFilled() {
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), A), IpSetSnapshot.EMPTY);
+        assertEquals("""
+                create jc-4t-a hash:net family inet maxelem 1048576
+                add jc-4t-a 10.0.0.1/32
+                add jc-4t-a 10.0.0.2/32
+                """, update.restoreInput());
+        assertEquals(1, update.changes().count(Change.SETS_WRITTEN));
+        assertEquals(snapshot(A), update.after());
+    }
+
+    @Test
+    void aSmallChangeAddsAndDeletesMembers() {
+        IpSetSpec changed = new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.1/32", "10.0.0.3/32"));
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), changed), snapshot(A));
+        assertEquals("del jc-4t-a 10.0.0.2/32\nadd jc-4t-a 10.0.0.3/32\n", update.restoreInput());
+        assertEquals(1, update.changes().count(Change.SET_MEMBERS_ADDED));
+        assertEquals(1, update.changes().count(Change.SET_MEMBERS_REMOVED));
+        assertEquals(0, update.changes().count(Change.SETS_WRITTEN));
+    }
+
+    @Test
+    void aLargeChangeIsFilledIntoATemporarySetAndSwappedIn() {
+        IpSetSpec big = new IpSetSpec("jc-4t-a", 4, hosts(1000));
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), big), snapshot(A));
+        String temporary = IpSetPlanner.temporaryName("jc-4t-a");
+        List<String> lines = update.restoreInput().lines().toList();
+        assertEquals("create " + temporary + " hash:net family inet maxelem 1048576", lines.get(0));
+        assertEquals(List.of("swap " + temporary + " jc-4t-a", "destroy " + temporary), lines.subList(1001, 1003));
+        assertEquals(1, update.changes().count(Change.SETS_WRITTEN));
+    }
+
+    @Test
+    void temporaryNamesAreOwnedAndFitTheKernelLimit() {
+        String temporary = IpSetPlanner.temporaryName("jc-4t-" + "x".repeat(25));
+        assertEquals(31, temporary.length());
+        assertTrue(temporary.startsWith("jc-"));
+    }
+
+    @Test
+    void aLeftoverTemporarySetIsDestroyedBeforeReuse() {
+        String temporary = IpSetPlanner.temporaryName("jc-4t-a");
+        IpSetSnapshot observed = new IpSetSnapshot(Map.of(A.name(), A,
+                temporary, new IpSetSpec(temporary, 4, Set.of())), Set.of());
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), new IpSetSpec("jc-4t-a", 4, hosts(100))), observed);
+        assertTrue(update.restoreInput().startsWith("destroy " + temporary + "\ncreate " + temporary));
+    }
+
+    @Test
+    void aSetOfTheWrongKindIsRecreated() {
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), A), new IpSetSnapshot(Map.of(), Set.of("jc-4t-a")));
+        assertTrue(update.restoreInput().startsWith("destroy jc-4t-a\ncreate jc-4t-a hash:net"));
+        assertEquals(snapshot(A), update.after());
+    }
+
+    @Test
+    void sweepDestroysOnlyOwnedSetsNoLongerDesired() {
+        IpSetSpec b = new IpSetSpec("jc-4t-b", 4, Set.of());
+        IpSetSnapshot observed = new IpSetSnapshot(Map.of(A.name(), A, b.name(), b), Set.of("jc-odd"));
+        IpSetUpdate update = IpSetPlanner.sweep(Set.of(A.name()), observed);
+        assertEquals("destroy jc-4t-b\ndestroy jc-odd\n", update.restoreInput());
+        assertEquals(2, update.changes().count(Change.SETS_DELETED));
+        assertEquals(snapshot(A), update.after());
+    }
+
+    @Test
+    void nothingToDoIsEmpty() {
+        assertTrue(IpSetPlanner.fill(Map.of(A.name(), A), snapshot(A)).isEmpty());
+        assertTrue(IpSetPlanner.sweep(Set.of(A.name()), snapshot(A)).isEmpty());
+    }
+}

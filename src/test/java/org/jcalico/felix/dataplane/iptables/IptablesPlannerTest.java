@@ -1,0 +1,142 @@
+package org.jcalico.felix.dataplane.iptables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.junit.jupiter.api.Test;
+
+class IptablesPlannerTest {
+    static final Chain FORWARD = new Chain("jc-FORWARD", List.of("-i jc+ -j jc-from", "-o jc+ -j ACCEPT"));
+    static final Chain FROM = new Chain("jc-from", List.of("-m conntrack --ctstate INVALID -j DROP", "-j RETURN"));
+    static final Hook HOOK = new Hook("filter", "FORWARD", "-j jc-FORWARD");
+
+    static IptablesState state(List<Hook> hooks, Chain... chains) {
+        Map<String, Chain> filter = new java.util.TreeMap<>();
+        for (Chain chain : chains) {
+            filter.put(chain.name(), chain);
+        }
+        return new IptablesState(4, Map.of("filter", filter), hooks);
+    }
+
+    static IptablesUpdate plan(IptablesState desired, IptablesSnapshot observed) {
+        return IptablesPlanner.plan(desired, observed, RuleHash::of);
+    }
+
+    @Test
+    void fromEmptyWritesEveryChainAndTheHook() {
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, FROM), IptablesSnapshot.EMPTY);
+        String hookHash = RuleHash.of("FORWARD", 1, "-j jc-FORWARD");
+        String first = RuleHash.of("jc-FORWARD", 1, "-i jc+ -j jc-from");
+        assertEquals("""
+                *filter
+                :jc-FORWARD - [0:0]
+                :jc-from - [0:0]
+                -I FORWARD 1 -m comment --comment "jc:%s" -j jc-FORWARD
+                -A jc-FORWARD -m comment --comment "jc:%s" -i jc+ -j jc-from
+                -A jc-FORWARD -m comment --comment "jc:%s" -o jc+ -j ACCEPT
+                -A jc-from -m comment --comment "jc:%s" -m conntrack --ctstate INVALID -j DROP
+                -A jc-from -m comment --comment "jc:%s" -j RETURN
+                COMMIT
+                """.formatted(hookHash, first, RuleHash.of("jc-FORWARD", 2, "-o jc+ -j ACCEPT"),
+                RuleHash.of("jc-from", 1, "-m conntrack --ctstate INVALID -j DROP"), RuleHash.of("jc-from", 2, "-j RETURN")),
+                update.restoreInput());
+        assertEquals(2, update.changes().count(Change.CHAINS_WRITTEN));
+        assertEquals(1, update.changes().count(Change.HOOKS_WRITTEN));
+    }
+
+    @Test
+    void whatWasWrittenNeedsNothingMore() {
+        IptablesState desired = state(List.of(HOOK), FORWARD, FROM);
+        IptablesUpdate first = plan(desired, IptablesSnapshot.EMPTY);
+        IptablesUpdate second = plan(desired, first.after());
+        assertTrue(second.isEmpty());
+        assertEquals(first.after(), second.after());
+    }
+
+    @Test
+    void readBackOfWhatWasWrittenMatchesTheSnapshot() {
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, FROM), IptablesSnapshot.EMPTY);
+        String save = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n" + update.restoreInput()
+                .replace("*filter\n", "").replace("-I FORWARD 1 ", "-A FORWARD ");
+        assertEquals(update.after(), IptablesSaveParser.parse(save));
+    }
+
+    @Test
+    void onlyTheChangedChainIsRewritten() {
+        IptablesSnapshot before = plan(state(List.of(HOOK), FORWARD, FROM), IptablesSnapshot.EMPTY).after();
+        Chain changed = new Chain("jc-from", List.of("-j DROP"));
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, changed), before);
+        assertEquals("*filter\n:jc-from - [0:0]\n-A jc-from -m comment --comment \"jc:"
+                + RuleHash.of("jc-from", 1, "-j DROP") + "\" -j DROP\nCOMMIT\n", update.restoreInput());
+        assertEquals(1, update.changes().count(Change.CHAINS_WRITTEN));
+    }
+
+    @Test
+    void aChainNoLongerDesiredIsFlushedThenDeletedAfterTheRewrites() {
+        IptablesSnapshot before = plan(state(List.of(HOOK), FORWARD, FROM), IptablesSnapshot.EMPTY).after();
+        Chain forward = new Chain("jc-FORWARD", List.of("-j ACCEPT"));
+        IptablesUpdate update = plan(state(List.of(HOOK), forward), before);
+        List<String> lines = update.restoreInput().lines().toList();
+        assertEquals(List.of("*filter", ":jc-FORWARD - [0:0]", ":jc-from - [0:0]"), lines.subList(0, 3));
+        assertEquals(List.of("-X jc-from", "COMMIT"), lines.subList(lines.size() - 2, lines.size()));
+        assertEquals(1, update.changes().count(Change.CHAINS_DELETED));
+        assertEquals(Map.of("jc-FORWARD", RuleHash.of(forward)), update.after().table("filter").chains());
+    }
+
+    @Test
+    void aMovedOrDuplicatedHookIsDeletedByContentAndInsertedAtTheTop() {
+        String hash = RuleHash.of("FORWARD", 1, "-j jc-FORWARD");
+        String spec = "-m comment --comment \"jc:" + hash + "\" -j jc-FORWARD";
+        TableState moved = new TableState(Map.of("jc-FORWARD", RuleHash.of(FORWARD)),
+                Map.of("FORWARD", List.of(new TaggedRule(2, hash, spec), new TaggedRule(5, hash, spec))));
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD), new IptablesSnapshot(Map.of("filter", moved)));
+        assertEquals("*filter\n-D FORWARD " + spec + "\n-D FORWARD " + spec + "\n-I FORWARD 1 " + spec + "\nCOMMIT\n",
+                update.restoreInput());
+        assertEquals(2, update.changes().count(Change.HOOKS_REMOVED));
+        assertEquals(1, update.changes().count(Change.HOOKS_WRITTEN));
+    }
+
+    @Test
+    void aStrayTaggedRuleBehindTheHooksIsDeletedAlone() {
+        String hash = RuleHash.of("FORWARD", 1, "-j jc-FORWARD");
+        String spec = "-m comment --comment \"jc:" + hash + "\" -j jc-FORWARD";
+        String stray = "-m comment --comment \"jc:AAAAAAAAAAAAAAAA\" -j jc-old";
+        TableState withStray = new TableState(Map.of("jc-FORWARD", RuleHash.of(FORWARD)),
+                Map.of("FORWARD", List.of(new TaggedRule(1, hash, spec), new TaggedRule(4, "AAAAAAAAAAAAAAAA", stray))));
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD), new IptablesSnapshot(Map.of("filter", withStray)));
+        assertEquals("*filter\n-D FORWARD " + stray + "\nCOMMIT\n", update.restoreInput());
+        assertEquals(Map.of(Change.HOOKS_REMOVED, 1), update.changes().counts());
+    }
+
+    @Test
+    void hooksOfOneChainTakeTheFirstPositionsInOrder() {
+        Hook second = new Hook("filter", "FORWARD", "-j jc-second");
+        IptablesUpdate update = plan(state(List.of(HOOK, second), FORWARD, new Chain("jc-second", List.of())),
+                IptablesSnapshot.EMPTY);
+        assertTrue(update.restoreInput().contains("-I FORWARD 1 -m comment --comment \"jc:"
+                + RuleHash.of("FORWARD", 1, "-j jc-FORWARD") + "\" -j jc-FORWARD\n-I FORWARD 2 "));
+    }
+
+    @Test
+    void hooksNoLongerDesiredAreRemovedEvenInOtherTables() {
+        IptablesSnapshot before = plan(new IptablesState(4, Map.of("nat", Map.of("jc-nat", new Chain("jc-nat", List.of()))),
+                List.of(new Hook("nat", "POSTROUTING", "-j jc-nat"))), IptablesSnapshot.EMPTY).after();
+        IptablesUpdate update = plan(state(List.of()), before);
+        String spec = "-m comment --comment \"jc:" + RuleHash.of("POSTROUTING", 1, "-j jc-nat") + "\" -j jc-nat";
+        assertEquals("*nat\n:jc-nat - [0:0]\n-D POSTROUTING " + spec + "\n-X jc-nat\nCOMMIT\n", update.restoreInput());
+        assertEquals(Map.of(), update.after().tables());
+    }
+
+    @Test
+    void anUntaggedRuleInAnOwnedChainIsDrift() {
+        TableState edited = new TableState(Map.of("jc-from", List.of(TableState.UNTAGGED)), Map.of());
+        IptablesUpdate update = plan(state(List.of(), FROM), new IptablesSnapshot(Map.of("filter", edited)));
+        assertEquals(1, update.changes().count(Change.CHAINS_WRITTEN));
+    }
+}
