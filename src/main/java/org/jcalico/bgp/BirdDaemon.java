@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.PidFile;
 
 /**
  * The node's BIRD: started on first configuration, reconfigured in place (`birdc configure`) when the configuration
@@ -60,14 +61,7 @@ public final class BirdDaemon {
     }
 
     public Optional<ProcessHandle> process() {
-        try {
-            if (!Files.exists(pidFile())) {
-                return Optional.empty();
-            }
-            return ProcessHandle.of(Long.parseLong(Files.readString(pidFile()).strip())).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return PidFile.liveProcess(pidFile());
     }
 
     /** Stops BIRD; its kernel routes stay (persist) until the next BIRD or the admin removes them. */

@@ -89,8 +89,8 @@ final class ContainerCommand {
                     output.printResources(session.out(), endpoints, true);
                     return;
                 }
-                Map<String, EndpointStatus> statuses = NodeCommand.index(
-                        store.list(EndpointStatus.class).stream().map(Versioned::resource).toList(), EndpointStatus::endpointId);
+                Map<String, EndpointStatus> statuses = store.list(EndpointStatus.class).stream().map(Versioned::resource)
+                        .collect(java.util.stream.Collectors.toMap(EndpointStatus::endpointId, status -> status, (a, b) -> a));
                 Table table = new Table("CONTAINER", "NODE", "INTERFACE", "ADDRESSES", "PROFILES", "STATUS");
                 for (WorkloadEndpoint endpoint : endpoints) {
                     EndpointStatus status = statuses.get(endpoint.endpointId());

@@ -2,7 +2,6 @@ package org.jcalico.cli;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -225,7 +224,4 @@ final class NodeCommand {
         }
     }
 
-    static <T, K> Map<K, T> index(List<T> items, Function<T, K> key) {
-        return items.stream().collect(Collectors.toMap(key, Function.identity(), (a, b) -> a));
-    }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.model.ValidationException;
 
 /** Starting the agent in the background, finding it by its pid file, and stopping it. */
@@ -19,15 +20,7 @@ public final class AgentProcess {
 
     /** The running agent's process, if its pid file names a live one. */
     public Optional<ProcessHandle> running() {
-        try {
-            if (!Files.exists(paths.pidFile())) {
-                return Optional.empty();
-            }
-            long pid = Long.parseLong(Files.readString(paths.pidFile()).strip());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return PidFile.liveProcess(paths.pidFile());
     }
 
     /** Marks this process as the node's agent; the pid file goes when the JVM exits. */

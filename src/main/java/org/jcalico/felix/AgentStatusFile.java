@@ -27,9 +27,6 @@ public final class AgentStatusFile {
         this.node = node;
     }
 
-    public Path path() {
-        return path;
-    }
 
     void write(State state, int programmed, int failed, String problem) {
         Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,

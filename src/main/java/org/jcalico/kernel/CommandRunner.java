@@ -17,16 +17,14 @@ import java.util.concurrent.TimeUnit;
 public final class CommandRunner {
     private static final long TIMEOUT_SECONDS = 60;
     private final List<String> prefix;
-    private final String namespace;
 
-    private CommandRunner(List<String> prefix, String namespace) {
+    private CommandRunner(List<String> prefix) {
         this.prefix = List.copyOf(prefix);
-        this.namespace = namespace;
     }
 
     /** Runs commands in the caller's own network namespace. */
     public static CommandRunner local() {
-        return new CommandRunner(List.of(), null);
+        return new CommandRunner(List.of());
     }
 
     /**
@@ -34,18 +32,14 @@ public final class CommandRunner {
      * which gives a private /sys).
      */
     public static CommandRunner inNamespace(String name) {
-        return new CommandRunner(List.of("nsenter", "--net=/run/netns/" + name, "--"), name);
+        return new CommandRunner(List.of("nsenter", "--net=/run/netns/" + name, "--"));
     }
 
     /** Runs commands inside the network namespace at a path (/proc/PID/ns/net, a bind mount ...). */
     public static CommandRunner atPath(String path) {
-        return new CommandRunner(List.of("nsenter", "--net=" + path, "--"), path);
+        return new CommandRunner(List.of("nsenter", "--net=" + path, "--"));
     }
 
-    /** The namespace this runner is bound to, or null for the caller's own. */
-    public String namespace() {
-        return namespace;
-    }
 
     public List<String> command(List<String> args) {
         List<String> full = new ArrayList<>(prefix);

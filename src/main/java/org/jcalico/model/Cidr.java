@@ -100,9 +100,6 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         return offsetOf(subnet.network).shiftRight(network.bits() - subnet.prefixLength);
     }
 
-    public boolean isHost() {
-        return prefixLength == network.bits();
-    }
 
     @Override
     public int compareTo(Cidr other) {

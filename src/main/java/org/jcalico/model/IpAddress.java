@@ -3,8 +3,6 @@ package org.jcalico.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /** An IPv4 or IPv6 address as a number; parsing is strict and never touches DNS. */
 public record IpAddress(int version, BigInteger value) implements Comparable<IpAddress> {
@@ -41,9 +39,6 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
         return v4 < 0 ? null : new IpAddress(4, BigInteger.valueOf(v4));
     }
 
-    public static IpAddress of(InetAddress address) {
-        return new IpAddress(address.getAddress().length == 4 ? 4 : 6, new BigInteger(1, address.getAddress()));
-    }
 
     public int bits() {
         return version == 4 ? 32 : 128;
@@ -53,17 +48,6 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
         return new IpAddress(version, value.add(offset));
     }
 
-    public InetAddress toInetAddress() {
-        byte[] raw = value.toByteArray();
-        byte[] bytes = new byte[bits() / 8];
-        int copy = Math.min(raw.length, bytes.length);
-        System.arraycopy(raw, raw.length - copy, bytes, bytes.length - copy, copy);
-        try {
-            return InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @Override
     public int compareTo(IpAddress other) {
