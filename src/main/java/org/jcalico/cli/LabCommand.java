@@ -26,7 +26,8 @@ final class LabCommand {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
         @Option(names = "--hosts", paramLabel = "N", defaultValue = "2", description = "number of hosts (default: ${DEFAULT-VALUE})") int hosts;
-        @Option(names = "--no-bgp", description = "hosts do not run BIRD (then only workloads on the same host reach each other)") boolean noBgp;
+        @Option(names = "--no-bgp", description = "hosts run no BIRD; as in a cloud, the fabric routes a fixed range per host "
+                + "(the lab creates pools 10.65.0.0/16 and fd65::/64 and gives host N the blocks 10.65.N.0/24 and fd65::N00/120)") boolean noBgp;
 
         @Override
         public void run() {

@@ -81,6 +81,21 @@ public final class Ipam {
         });
     }
 
+    /** Claims an empty block for the node ahead of any allocation, as a fabric that routes fixed ranges needs. */
+    public IpamBlock claim(Cidr block, String node) {
+        IpPool pool = pools.list().stream().filter(p -> !p.disabled() && p.cidr().contains(block)).findFirst()
+                .orElseThrow(() -> new ValidationException("block " + block + " is not in any enabled IP pool"));
+        if (pool.blockSize() != block.prefixLength()) {
+            throw new ValidationException("block " + block + " does not have pool " + pool.cidr() + "'s block size /" + pool.blockSize());
+        }
+        if (store.get(IpamBlock.class, block.toString()).isPresent()) {
+            throw new ValidationException("block " + block + " is claimed already");
+        }
+        IpamBlock claimed = new IpamBlock(block, node, Map.of());
+        store.create(claimed);
+        return claimed;
+    }
+
     /** Frees the address and returns the handle that held it. */
     public String release(IpAddress address) {
         return retrying(() -> {

@@ -6,7 +6,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.Pools;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Namespaces;
@@ -54,6 +61,9 @@ public final class Lab {
                 progress.accept("starting the agent on " + layout.host(index));
                 startAgent(index);
             }
+            if (!bgp) {
+                routeFixedRanges(hosts);
+            }
         } catch (IOException | RuntimeException e) {
             down();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
@@ -68,6 +78,31 @@ public final class Lab {
             return new Lab(new LabLayout(name, Integer.parseInt(saved[0])), saved.length > 1, progress);
         } catch (IOException | NumberFormatException e) {
             throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
+        }
+    }
+
+    /**
+     * The cloud variant of the prototype: without BGP, the fabric routes one fixed range per host (an IPv4 /24 and
+     * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block.
+     */
+    private void routeFixedRanges(List<Integer> hosts) {
+        try (Datastore datastore = Datastores.open(layout.datastoreUrl())) {
+            ResourceStore store = new ResourceStore(datastore);
+            Pools pools = new Pools(store);
+            pools.add(new IpPool(LabLayout.FIXED_RANGES_V4, true, 24, false));
+            pools.add(new IpPool(LabLayout.FIXED_RANGES_V6, true, 120, false));
+            Ipam ipam = new Ipam(store);
+            List<String> routes = new ArrayList<>();
+            for (int index : hosts) {
+                Cidr v4 = layout.fixedRange(4, index);
+                Cidr v6 = layout.fixedRange(6, index);
+                ipam.claim(v4, layout.nodeName(index));
+                ipam.claim(v6, layout.nodeName(index));
+                routes.add("route add " + v4 + " via " + layout.hostV4(index));
+                routes.add("route add " + v6 + " via " + layout.hostV6(index));
+                progress.accept("the fabric routes " + v4 + " and " + v6 + " to " + layout.host(index));
+            }
+            CommandRunner.inNamespace(layout.fabric()).run(List.of("ip", "-batch", "-"), String.join("\n", routes) + "\n").check();
         }
     }
 

@@ -19,6 +19,9 @@ public record LabLayout(String name, int hosts) {
     public static final IpAddress OUTSIDE_V6 = IpAddress.parse("2001:db8:113::2");
     public static final IpAddress OUTSIDE_GATEWAY_V6 = IpAddress.parse("2001:db8:113::1");
     public static final Path STATE_ROOT = Path.of("/run/jcalico-lab");
+    /** Without BGP, the pools whose fixed per-host ranges the fabric routes. */
+    public static final Cidr FIXED_RANGES_V4 = Cidr.parse("10.65.0.0/16");
+    public static final Cidr FIXED_RANGES_V6 = Cidr.parse("fd65::/64");
 
     public LabLayout {
         Names.check("lab name", name);
@@ -60,6 +63,12 @@ public record LabLayout(String name, int hosts) {
 
     public IpAddress fabricGatewayV6() {
         return FABRIC_V6.addressAt(java.math.BigInteger.ONE);
+    }
+
+    /** Host N's fixed range without BGP: 10.65.N.0/24 and fd65::N00/120 (hexadecimal N). */
+    public Cidr fixedRange(int version, int index) {
+        Cidr pool = version == 4 ? FIXED_RANGES_V4 : FIXED_RANGES_V6;
+        return pool.subnet(java.math.BigInteger.valueOf(index), version == 4 ? 24 : 120);
     }
 
     public IpAddress hostV4(int index) {

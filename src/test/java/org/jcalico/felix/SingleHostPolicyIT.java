@@ -41,8 +41,7 @@ class SingleHostPolicyIT {
         PROFILE_OF.putAll(Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"));
         fixture = LabFixture.up("jctf", 1, false);
         fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
-        fixture.jc(H1, "pool", "add", "10.65.0.0/16");
-        fixture.jc(H1, "pool", "add", "fd65::/64");
+        // the lab without BGP made the pools 10.65.0.0/16 and fd65::/64 and gave h1 their blocks 10.65.1.0/24, fd65::100/120
         for (var workload : List.of("w1", "w2", "w3", "w4")) {
             String namespace = fixture.lab().workload(workload);
             fixture.jc(H1, "container", "add", "netns:" + namespace, "--profile", PROFILE_OF.get(workload));
