@@ -2,6 +2,7 @@ package org.jcalico.datastore;
 
 import java.nio.file.Path;
 import org.jcalico.datastore.embedded.EmbeddedDatastore;
+import org.jcalico.datastore.etcd.EtcdDatastore;
 
 /** Opens a datastore from the URL a user gives: embedded:PATH, or etcd://HOST:PORT[,HOST:PORT...]. */
 public final class Datastores {
@@ -24,8 +25,11 @@ public final class Datastores {
         if (url.startsWith("embedded:") && url.length() > "embedded:".length()) {
             return EmbeddedDatastore.open(Path.of(url.substring("embedded:".length())));
         }
-        if (url.startsWith("etcd://") || url.startsWith("etcds://")) {
-            throw new DatastoreException("datastore '" + url + "': this build has no etcd backend yet (use embedded:PATH)");
+        if (url.startsWith("etcd://")) {
+            return EtcdDatastore.open(url);
+        }
+        if (url.startsWith("etcds://")) {
+            throw new DatastoreException("datastore '" + url + "': TLS to etcd is not supported yet (use etcd://)");
         }
         throw new DatastoreException("unknown datastore '" + url + "' (expected embedded:PATH or etcd://HOST:PORT)");
     }

@@ -1,8 +1,8 @@
 package org.jcalico.ipam;
 
-import java.nio.file.Path;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.datastore.embedded.EmbeddedDatastore;
 
 /** One of the competing processes of the concurrency test: allocates N addresses and prints each on a line. */
 public final class ConcurrentAllocatorMain {
@@ -10,7 +10,7 @@ public final class ConcurrentAllocatorMain {
     }
 
     public static void main(String[] args) {
-        try (EmbeddedDatastore store = EmbeddedDatastore.open(Path.of(args[0]))) {
+        try (Datastore store = Datastores.open(args[0])) {
             Ipam ipam = new Ipam(new ResourceStore(store));
             String node = args[1];
             int count = Integer.parseInt(args[2]);

@@ -1,0 +1,167 @@
+package org.jcalico.datastore.etcd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.Op;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchListener;
+
+/**
+ * The datastore in etcd v3, for clusters of many machines. Revisions are etcd's own; a commit is one etcd
+ * transaction whose compares are the writes' conditions, so compare-and-swap needs no lock anywhere.
+ */
+public final class EtcdDatastore implements Datastore {
+    private final String location;
+    private final EtcdClient client;
+    private final List<EtcdWatch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private EtcdDatastore(String location, EtcdClient client) {
+        this.location = location;
+        this.client = client;
+    }
+
+    /** etcd://HOST:PORT[,HOST:PORT...]; the first answering member serves each call. */
+    public static EtcdDatastore open(String url) {
+        String hosts = url.substring("etcd://".length());
+        List<URI> members = new ArrayList<>();
+        for (String host : hosts.split(",")) {
+            if (!host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT");
+            }
+            members.add(URI.create("http://" + host + "/"));
+        }
+        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(members));
+        store.client.call("v3/maintenance/status", EtcdClient.object());
+        return store;
+    }
+
+    @Override
+    public Optional<KeyValue> get(String key) {
+        ObjectNode request = EtcdClient.object().put("key", EtcdClient.encode(key));
+        JsonNode kvs = client.call("v3/kv/range", request).path("kvs");
+        return kvs.isArray() && kvs.size() > 0 ? Optional.of(keyValue(kvs.get(0))) : Optional.empty();
+    }
+
+    @Override
+    public Listing list(String prefix) {
+        JsonNode response = client.call("v3/kv/range", range(prefix));
+        List<KeyValue> items = new ArrayList<>();
+        response.path("kvs").forEach(kv -> items.add(keyValue(kv)));
+        return new Listing(items, response.path("header").path("revision").asLong());
+    }
+
+    @Override
+    public long commit(List<Op> ops) {
+        ObjectNode txn = EtcdClient.object();
+        ArrayNode compares = txn.putArray("compare");
+        ArrayNode success = txn.putArray("success");
+        for (Op op : ops) {
+            String key = EtcdClient.encode(op.key());
+            switch (op) {
+                case Op.Create create -> {
+                    compares.addObject().put("key", key).put("target", "CREATE").put("result", "EQUAL").put("create_revision", "0");
+                    success.addObject().putObject("request_put").put("key", key).put("value", EtcdClient.encode(create.value()));
+                }
+                case Op.Update update -> {
+                    compares.addObject().put("key", key).put("target", "MOD").put("result", "EQUAL")
+                            .put("mod_revision", String.valueOf(update.expectedRevision()));
+                    success.addObject().putObject("request_put").put("key", key).put("value", EtcdClient.encode(update.value()));
+                }
+                case Op.Put put -> success.addObject().putObject("request_put").put("key", key).put("value", EtcdClient.encode(put.value()));
+                case Op.Delete delete -> {
+                    compares.addObject().put("key", key).put("target", "MOD").put("result", "EQUAL")
+                            .put("mod_revision", String.valueOf(delete.expectedRevision()));
+                    success.addObject().putObject("request_delete_range").put("key", key);
+                }
+            }
+        }
+        JsonNode response = client.call("v3/kv/txn", txn);
+        if (!response.path("succeeded").asBoolean(false)) {
+            throw firstFailedCondition(ops);
+        }
+        return response.path("header").path("revision").asLong();
+    }
+
+    /** etcd says only that some compare failed; reading the keys tells which, and why. */
+    private ConflictException firstFailedCondition(List<Op> ops) {
+        for (Op op : ops) {
+            Optional<KeyValue> current = get(op.key());
+            switch (op) {
+                case Op.Create create -> {
+                    if (current.isPresent()) {
+                        return new ConflictException(op.key(), ConflictException.Reason.ALREADY_EXISTS);
+                    }
+                }
+                case Op.Update update -> {
+                    ConflictException conflict = mismatch(op.key(), current, update.expectedRevision());
+                    if (conflict != null) {
+                        return conflict;
+                    }
+                }
+                case Op.Delete delete -> {
+                    ConflictException conflict = mismatch(op.key(), current, delete.expectedRevision());
+                    if (conflict != null) {
+                        return conflict;
+                    }
+                }
+                case Op.Put put -> { }
+            }
+        }
+        return new ConflictException(ops.get(0).key(), ConflictException.Reason.REVISION_MISMATCH);
+    }
+
+    private static ConflictException mismatch(String key, Optional<KeyValue> current, long expected) {
+        if (current.isEmpty()) {
+            return new ConflictException(key, ConflictException.Reason.NOT_FOUND);
+        }
+        return current.get().modRevision() != expected ? new ConflictException(key, ConflictException.Reason.REVISION_MISMATCH) : null;
+    }
+
+    @Override
+    public Watch watch(String prefix, long afterRevision, WatchListener listener) {
+        EtcdWatch watch = new EtcdWatch(client, range(prefix), afterRevision, listener, watches::remove);
+        watches.add(watch);
+        return watch;
+    }
+
+    /** Forgets history up to the revision, as etcd's compaction does. */
+    public void compact(long revision) {
+        client.call("v3/kv/compaction", EtcdClient.object().put("revision", String.valueOf(revision)).put("physical", true));
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public void close() {
+        watches.forEach(EtcdWatch::close);
+    }
+
+    /** A range over every key with the prefix; the empty prefix is every key ("\0" to "\0" in etcd's terms). */
+    static ObjectNode range(String prefix) {
+        ObjectNode range = EtcdClient.object();
+        if (prefix.isEmpty()) {
+            return range.put("key", EtcdClient.encode("\0")).put("range_end", EtcdClient.encode("\0"));
+        }
+        char last = prefix.charAt(prefix.length() - 1);
+        String end = prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
+        return range.put("key", EtcdClient.encode(prefix)).put("range_end", EtcdClient.encode(end));
+    }
+
+    static KeyValue keyValue(JsonNode kv) {
+        return new KeyValue(EtcdClient.decode(kv.path("key")), EtcdClient.decode(kv.path("value")),
+                kv.path("create_revision").asLong(), kv.path("mod_revision").asLong());
+    }
+}

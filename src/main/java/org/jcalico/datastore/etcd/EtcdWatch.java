@@ -1,0 +1,111 @@
+package org.jcalico.datastore.etcd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.datastore.WatchListener;
+
+/**
+ * One etcd watch stream on its own daemon thread. If the stream breaks (a member went away), it reconnects from the
+ * last revision it delivered, so nothing is missed or repeated; if that revision was compacted, the listener is
+ * told to resync and the watch ends.
+ */
+final class EtcdWatch implements Watch {
+    private static final long RETRY_MILLIS = 500;
+    private final EtcdClient client;
+    private final ObjectNode range;
+    private final WatchListener listener;
+    private final Consumer<EtcdWatch> onClose;
+    private final Thread thread;
+    private volatile boolean open = true;
+    private volatile Stream<String> current;
+    private long delivered;
+
+    EtcdWatch(EtcdClient client, ObjectNode range, long afterRevision, WatchListener listener, Consumer<EtcdWatch> onClose) {
+        this.client = client;
+        this.range = range;
+        this.listener = listener;
+        this.onClose = onClose;
+        this.delivered = afterRevision;
+        this.thread = Thread.ofPlatform().daemon().name("jcalico-etcd-watch").start(this::loop);
+    }
+
+    private void loop() {
+        while (open) {
+            ObjectNode create = range.deepCopy().put("start_revision", String.valueOf(delivered + 1));
+            ObjectNode request = EtcdClient.object();
+            request.set("create_request", create);
+            try (Stream<String> lines = client.stream("v3/watch", request)) {
+                current = lines;
+                for (String line : (Iterable<String>) lines::iterator) {
+                    if (!open || !handle(EtcdClient.JSON.readTree(line).path("result"))) {
+                        return;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // the member went away or the stream broke: reconnect from the last delivered revision
+            } catch (InterruptedException e) {
+                return;
+            }
+            sleep();
+        }
+    }
+
+    /** @return false when the watch has ended (compacted past, or cancelled by etcd) */
+    private boolean handle(JsonNode result) {
+        long compacted = result.path("compact_revision").asLong(0);
+        if (compacted > 0) {
+            end();
+            listener.onResync("revision " + (delivered + 1) + " was compacted in etcd (history kept from " + compacted + ")");
+            return false;
+        }
+        if (result.path("canceled").asBoolean(false)) {
+            end();
+            listener.onResync("etcd cancelled the watch: " + result.path("cancel_reason").asText("no reason given"));
+            return false;
+        }
+        List<WatchEvent> events = new ArrayList<>();
+        for (JsonNode event : result.path("events")) {
+            JsonNode kv = event.path("kv");
+            boolean deleted = "DELETE".equals(event.path("type").asText());
+            long revision = kv.path("mod_revision").asLong();
+            events.add(new WatchEvent(deleted ? WatchEvent.Type.DELETE : WatchEvent.Type.PUT, EtcdClient.decode(kv.path("key")),
+                    deleted ? null : EtcdClient.decode(kv.path("value")), revision));
+        }
+        if (!events.isEmpty() && open) {
+            delivered = events.get(events.size() - 1).revision();
+            listener.onEvents(events);
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        end();
+        Stream<String> stream = current;
+        if (stream != null) {
+            stream.close();
+        }
+        thread.interrupt();
+    }
+
+    private void end() {
+        open = false;
+        onClose.accept(this);
+    }
+
+    private void sleep() {
+        try {
+            Thread.sleep(RETRY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            open = false;
+        }
+    }
+}
