@@ -41,6 +41,11 @@ public final class VethAttacher {
         host.run("ip", "link", "add", "name", hostInterface, "address", HOST_MAC, "type", "veth", "peer", "name", temporary).check();
         try {
             host.run("ip", "link", "set", temporary, "netns", container.path()).check();
+            if (nets.stream().anyMatch(net -> net.version() == 6)) {
+                // docker, among others, creates network namespaces with IPv6 switched off
+                inside.run("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
+                        "net.ipv6.conf.default.disable_ipv6=0", "net/ipv6/conf/" + temporary + "/disable_ipv6=0").check();
+            }
             List<String> lines = new ArrayList<>(List.of(
                     "link set lo up",
                     "link set " + temporary + " name " + containerInterface,

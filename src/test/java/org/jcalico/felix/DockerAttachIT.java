@@ -37,6 +37,8 @@ class DockerAttachIT {
             assertTrue(inside.contains(web.ipv4Nets().get(0).toString()), inside);
             var ping = docker.docker("exec", "jctd-db", "ping", "-c", "1", "-W", "2", web.ipv4Nets().get(0).network().toString());
             assertTrue(ping.ok(), "db reaches web in the same profile: " + ping.stdout() + ping.stderr());
+            var ping6 = docker.docker("exec", "jctd-db", "ping", "-c", "1", "-W", "2", web.ipv6Nets().get(0).network().toString());
+            assertTrue(ping6.ok(), "and over IPv6, which docker had switched off in the container: " + ping6.stdout() + ping6.stderr());
         }
     }
 }
