@@ -63,14 +63,16 @@ public final class InterfaceDriver {
         pending.sort(Comparator.comparing(EndpointInterface::name));
         configured = null;
         try {
-            Map<String, Boolean> links = pending.isEmpty() ? Map.of()
+            // after a forget (start, resync) the kernel is read back; otherwise the pending interfaces are new, so
+            // their settings are written and their links set up without first listing every link of the host
+            Map<String, Boolean> links = !checkGlobal ? null : pending.isEmpty() ? Map.of()
                     : LinkParser.parse(runner.run("ip", "-j", "link", "show").check().stdout());
             Map<String, String> failures = new HashMap<>();
             Map<String, String> settings = new LinkedHashMap<>(checkGlobal ? Sysctls.global() : Map.of());
             Map<String, String> owners = new HashMap<>();
             List<EndpointInterface> present = new ArrayList<>();
             for (EndpointInterface endpoint : pending) {
-                if (!links.containsKey(endpoint.name())) {
+                if (links != null && !links.containsKey(endpoint.name())) {
                     failures.put(endpoint.name(), "no such interface");
                     continue;
                 }
@@ -80,11 +82,12 @@ public final class InterfaceDriver {
                     owners.put(key, endpoint.name());
                 });
             }
-            Map<String, String> stale = stale(settings);
+            Map<String, String> stale = links == null ? settings : stale(settings);
             Map<String, String> refusedKeys = write(stale);
             refusedKeys.forEach((key, error) -> failures.merge(owners.getOrDefault(key, GLOBAL), error, this::join));
 
-            List<String> down = present.stream().map(EndpointInterface::name).filter(name -> !links.get(name)).toList();
+            List<String> down = present.stream().map(EndpointInterface::name)
+                    .filter(name -> links == null || !links.get(name)).toList();
             IpBatch.run(runner, down.stream().map(name -> "link set " + name + " up").toList())
                     .forEach((index, error) -> failures.merge(down.get(index), error, this::join));
 
