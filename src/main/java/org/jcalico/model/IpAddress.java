@@ -162,10 +162,11 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
 
     /** RFC 5952: lower-case hex, the longest run of two or more zero groups shortened to "::". */
     private static String formatV6(BigInteger value) {
+        long high = value.shiftRight(64).longValue();
+        long low = value.longValue();
         int[] groups = new int[8];
-        for (int i = 7; i >= 0; i--) {
-            groups[i] = value.and(BigInteger.valueOf(0xffff)).intValue();
-            value = value.shiftRight(16);
+        for (int i = 0; i < 8; i++) {
+            groups[i] = (int) (((i < 4 ? high : low) >>> (16 * (3 - i % 4))) & 0xffff);
         }
         int bestStart = -1;
         int bestLength = 1;

@@ -221,12 +221,9 @@ public final class HostStateCalculator {
         for (WorkloadEndpoint endpoint : endpoints) {
             for (String profile : endpoint.profileIds()) {
                 for (String tag : tagsOfProfile.getOrDefault(profile, Set.of())) {
-                    if (!usedTags.contains(tag)) {
-                        continue;
-                    }
-                    for (int version : List.of(4, 6)) {
-                        Set<String> set = members.get(DataplaneNames.tagSet(tag, version));
-                        endpoint.nets(version).forEach(net -> set.add(net.toString()));
+                    if (usedTags.contains(tag)) {
+                        endpoint.ipv4Nets().forEach(net -> members.get(DataplaneNames.tagSet(tag, 4)).add(net.toString()));
+                        endpoint.ipv6Nets().forEach(net -> members.get(DataplaneNames.tagSet(tag, 6)).add(net.toString()));
                     }
                 }
             }
