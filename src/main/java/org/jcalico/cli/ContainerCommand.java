@@ -95,7 +95,8 @@ final class ContainerCommand {
                 for (WorkloadEndpoint endpoint : endpoints) {
                     EndpointStatus status = statuses.get(endpoint.endpointId());
                     table.row(shortId(endpoint.containerId()), endpoint.node(), endpoint.interfaceName(),
-                            ResourceTables.addresses(endpoint), String.join(",", endpoint.profileIds()),
+                            ResourceTables.addresses(endpoint),
+                            endpoint.profileIds().isEmpty() ? "(none)" : String.join(",", endpoint.profileIds()),
                             status == null ? "waiting for agent" : status.state() + (status.detail() == null ? "" : ": " + status.detail()));
                 }
                 table.print(session.out());
