@@ -36,6 +36,7 @@ public final class AttachBenchmark {
             jc(lab, "h1", "pool", "add", "10.70.0.0/16");
             String near = add(lab, "near", "h1", "10.70.255.1");
             String far = add(lab, "far", "h2", "10.70.255.65");
+            awaitBgp(lab);
             List<Long> returned = new ArrayList<>();
             List<Long> sameHost = new ArrayList<>();
             List<Long> otherHost = new ArrayList<>();
@@ -60,6 +61,29 @@ public final class AttachBenchmark {
             lab.down();
             out.flush();
         }
+    }
+
+    /** Measuring before the hosts peer would time BGP's connect retry, not jcalico. */
+    private static void awaitBgp(Lab lab) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        String runDir = lab.layout().runDir().toString();
+        while (!(status(lab, "h1", runDir) && status(lab, "h2", runDir))) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("BGP sessions did not come up within 60 s");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean status(Lab lab, String host, String runDir) {
+        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        command.addAll(List.of("node", "status", "--run-dir", runDir));
+        return lab.exec(host, command).ok();
     }
 
     private String add(Lab lab, String name, String host, String address) {
