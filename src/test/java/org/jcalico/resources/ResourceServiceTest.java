@@ -1,0 +1,103 @@
+package org.jcalico.resources;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.embedded.EmbeddedDatastore;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.ValidationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** apply and delete: a file is applied whole or not at all, and nothing is deleted that something depends on. */
+class ResourceServiceTest {
+    @TempDir
+    Path dir;
+    private Datastore datastore;
+    private ResourceService service;
+
+    @BeforeEach
+    void open() {
+        datastore = EmbeddedDatastore.open(dir.resolve("store.db"));
+        service = new ResourceService(new ResourceStore(datastore));
+    }
+
+    @AfterEach
+    void close() {
+        datastore.close();
+    }
+
+    private String refused(String yaml) {
+        Listing before = datastore.list("");
+        String message = assertThrows(ValidationException.class, () -> service.apply(ResourceCodec.decodeAll(yaml))).getMessage();
+        assertEquals(before, datastore.list(""), "a refused file changes nothing");
+        return message;
+    }
+
+    @Test
+    void aFileWithOneBadResourceAppliesNothing() {
+        assertEquals("resource 2 (Profile db): source.tag: 'nope' is not a tag of any profile", refused("""
+                kind: IPPool
+                cidr: 10.65.0.0/16
+                ---
+                kind: Profile
+                name: db
+                inbound: [{action: allow, source: {tag: nope}}]
+                """));
+        assertEquals("resource 1 (IPPool 10.65.0.0/16): cidr: '10.65.0.0/16' overlaps pool 10.65.1.0/24", refused("""
+                kind: IPPool
+                cidr: 10.65.0.0/16
+                ---
+                kind: IPPool
+                cidr: 10.65.1.0/24
+                """));
+        assertEquals("resource 1 (IPAMBlock 10.65.0.0/26): IPAMBlock is written by jcalico itself (it cannot be applied)",
+                refused("kind: IPAMBlock\ncidr: 10.65.0.0/26\n"));
+        assertEquals("resource 2 (Profile web): appears twice in the input",
+                refused("kind: Profile\nname: web\n---\nkind: Profile\nname: web\n"));
+    }
+
+    @Test
+    void tagsMayComeFromTheSameFileAndReApplyingIsUnchanged() {
+        String file = """
+                kind: Profile
+                name: web
+                tags: [web]
+                inbound: [{action: allow, source: {tag: db}}]
+                ---
+                kind: Profile
+                name: db
+                tags: [db]
+                """;
+        assertEquals("created", service.apply(ResourceCodec.decodeAll(file)).get(0).verb());
+        assertEquals("unchanged", service.apply(ResourceCodec.decodeAll(file)).get(0).verb());
+    }
+
+    @Test
+    void deletionIsRefusedWhileSomethingDependsOnIt() {
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(new IpPool(org.jcalico.model.Cidr.parse("10.65.0.0/16"), false, null, false));
+        new Ipam(store).autoAssign("h1", 4, "e1");
+        store.create(Profile.securityGroup("web"));
+        store.create(new Profile("app", java.util.List.of("app"), java.util.Map.of(),
+                java.util.List.of(org.jcalico.model.Rule.allow().withSource(new org.jcalico.model.EntityMatch("web", null, null))),
+                java.util.List.of()));
+        Listing before = datastore.list("");
+        assertEquals("pool 10.65.0.0/16 still has 1 allocated address; release them first (jcalico ipam show)",
+                assertThrows(ValidationException.class, () -> service.delete(IpPool.class, "10.65.0.0/16")).getMessage());
+        assertEquals("profile 'web' carries tag 'web', which rules of profile 'app' use; remove those rules first",
+                assertThrows(ValidationException.class, () -> service.delete(Profile.class, "web")).getMessage());
+        assertEquals("a WorkloadEndpoint is managed by jcalico itself: use 'jcalico container remove'",
+                assertThrows(ValidationException.class, () -> service.delete(org.jcalico.model.WorkloadEndpoint.class, "x")).getMessage());
+        assertEquals(before, datastore.list(""));
+    }
+}
