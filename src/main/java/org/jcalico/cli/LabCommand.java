@@ -21,17 +21,24 @@ final class LabCommand {
         String name = "lab";
     }
 
-    @Command(name = "up", mixinStandardHelpOptions = true, description = "Create the lab and start every host's agent.")
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Create the lab and start every host's agent. With --datastore etcd the lab runs a 3-member etcd cluster in namespaces of its own, reached over the fabric; the default is an embedded store.")
     static final class Up implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
         @Option(names = "--hosts", paramLabel = "N", defaultValue = "2", description = "number of hosts (default: ${DEFAULT-VALUE})") int hosts;
+
         @Option(names = "--no-bgp", description = "hosts run no BIRD; as in a cloud, the fabric routes a fixed range per host "
                 + "(the lab creates pools 10.65.0.0/16 and fd65::/64 and gives host N the blocks 10.65.N.0/24 and fd65::N00/120)") boolean noBgp;
 
         @Override
         public void run() {
-            LabLayout layout = new LabLayout(lab.name, hosts);
+            // the global --datastore names the lab's kind of store here: embedded (default) or etcd
+            String datastoreKind = new Session(spec).explicitDatastore() == null ? "embedded" : new Session(spec).explicitDatastore();
+            if (!datastoreKind.equals("embedded") && !datastoreKind.equals("etcd")) {
+                throw new org.jcalico.model.ValidationException("--datastore: '" + datastoreKind + "' is not embedded or etcd");
+            }
+            LabLayout layout = new LabLayout(lab.name, hosts, datastoreKind.equals("etcd"));
             long start = System.nanoTime();
             var out = spec.commandLine().getOut();
             new Lab(layout, !noBgp, line -> {

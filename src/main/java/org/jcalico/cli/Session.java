@@ -34,6 +34,11 @@ final class Session implements AutoCloseable {
         return new ResourceStore(datastore);
     }
 
+    /** --datastore exactly as given on the command line, or null. */
+    String explicitDatastore() {
+        return root().datastore;
+    }
+
     /** --node exactly as given on the command line, or null: for commands where its absence means "every node". */
     String explicitNode() {
         return root().node == null ? null : Names.check("node", root().node);

@@ -52,8 +52,15 @@ public final class Lab {
         }
         try {
             Files.createDirectories(layout.stateDir());
-            Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "") + "\n");
+            Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "")
+                    + (layout.etcd() ? " etcd" : "") + "\n");
+            if (layout.etcd() && !bgp) {
+                throw new ValidationException("a lab without BGP keeps its datastore embedded (use --datastore embedded)");
+            }
             buildFabric();
+            if (layout.etcd()) {
+                buildEtcd();
+            }
             for (int index : hosts) {
                 buildHost(index);
             }
@@ -74,8 +81,8 @@ public final class Lab {
     public static Lab existing(String name, Consumer<String> progress) {
         Path hosts = new LabLayout(name, 1).stateDir().resolve("hosts");
         try {
-            String[] saved = Files.readString(hosts).strip().split(" ");
-            return new Lab(new LabLayout(name, Integer.parseInt(saved[0])), saved.length > 1, progress);
+            List<String> saved = List.of(Files.readString(hosts).strip().split(" "));
+            return new Lab(new LabLayout(name, Integer.parseInt(saved.get(0)), saved.contains("etcd")), saved.contains("bgp"), progress);
         } catch (IOException | NumberFormatException e) {
             throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
         }
@@ -103,6 +110,83 @@ public final class Lab {
                 progress.accept("the fabric routes " + v4 + " and " + v6 + " to " + layout.host(index));
             }
             CommandRunner.inNamespace(layout.fabric()).run(List.of("ip", "-batch", "-"), String.join("\n", routes) + "\n").check();
+        }
+    }
+
+    /** Three etcd members in namespaces of their own on the fabric, as a real cluster's would be on their machines. */
+    private void buildEtcd() {
+        CommandRunner fabric = CommandRunner.inNamespace(layout.fabric());
+        for (int member = 1; member <= LabLayout.ETCD_MEMBERS; member++) {
+            String namespace = layout.etcdMember(member);
+            CommandRunner runner = Namespaces.create(namespace);
+            batch(fabric, List.of("link add name e" + member + " type veth peer name eth0 netns " + namespace,
+                    "link set e" + member + " master br0", "link set e" + member + " up"), namespace);
+            batch(runner, List.of("addr add " + layout.etcdAddress(member) + "/24 dev eth0", "link set eth0 up"), null);
+        }
+        for (int member = 1; member <= LabLayout.ETCD_MEMBERS; member++) {
+            startEtcd(member);
+        }
+        progress.accept("started a 3-member etcd cluster (" + layout.datastoreUrl() + ")");
+        awaitEtcd();
+    }
+
+    /** Starts (or restarts, keeping its data) one etcd member. */
+    public void startEtcd(int member) {
+        String self = "http://" + layout.etcdAddress(member);
+        List<String> cluster = new ArrayList<>();
+        for (int other = 1; other <= LabLayout.ETCD_MEMBERS; other++) {
+            cluster.add("e" + other + "=http://" + layout.etcdAddress(other) + ":2380");
+        }
+        Path data = layout.stateDir().resolve("etcd" + member);
+        try {
+            Files.createDirectories(data);
+            new ProcessBuilder("setsid", "nsenter", "--net=/run/netns/" + layout.etcdMember(member), "--", "etcd",
+                    "--name", "e" + member, "--data-dir", data.resolve("data").toString(),
+                    "--listen-client-urls", self + ":2379", "--advertise-client-urls", self + ":2379",
+                    "--listen-peer-urls", self + ":2380", "--initial-advertise-peer-urls", self + ":2380",
+                    "--initial-cluster", String.join(",", cluster), "--log-level", "error")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("etcd.log").toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new KernelException("cannot start etcd member " + member + ": " + e.getMessage());
+        }
+    }
+
+    /** Stops one etcd member (its data stays, for {@link #startEtcd}). */
+    public void stopEtcd(int member) {
+        String pids = CommandRunner.local().run("ip", "netns", "pids", layout.etcdMember(member)).stdout().strip();
+        if (!pids.isEmpty()) {
+            List<String> kill = new ArrayList<>(List.of("kill"));
+            kill.addAll(List.of(pids.split("\\s+")));
+            CommandRunner.local().run(kill);
+        }
+        while (!CommandRunner.local().run("ip", "netns", "pids", layout.etcdMember(member)).stdout().isBlank()) {
+            sleep();
+        }
+    }
+
+    /** Waits until the cluster answers a health check through one of its members. */
+    public void awaitEtcd() {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (int member = 1; member <= LabLayout.ETCD_MEMBERS; member++) {
+                CommandRunner.Result health = CommandRunner.inNamespace(layout.etcdMember(member))
+                        .run("curl", "-sf", "-m", "1", "http://" + layout.etcdAddress(member) + ":2379/health");
+                if (health.ok() && health.stdout().contains("true")) {
+                    return;
+                }
+            }
+            sleep();
+        }
+        throw new KernelException("the lab's etcd cluster did not become healthy within 30 s (see "
+                + layout.stateDir() + "/etcd*/etcd.log)");
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

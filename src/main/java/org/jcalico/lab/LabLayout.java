@@ -11,7 +11,7 @@ import org.jcalico.model.Names;
  * The names and addresses of a lab: a fabric namespace with a bridge joining hosts L-h1..L-hN, and an L-outside
  * namespace behind the fabric standing for the internet. Every address here lives only inside the lab's namespaces.
  */
-public record LabLayout(String name, int hosts) {
+public record LabLayout(String name, int hosts, boolean etcd) {
     public static final Cidr FABRIC_V4 = Cidr.parse("172.30.0.0/24");
     public static final Cidr FABRIC_V6 = Cidr.parse("fd30::/64");
     public static final IpAddress OUTSIDE_V4 = IpAddress.parse("203.0.113.2");
@@ -22,6 +22,13 @@ public record LabLayout(String name, int hosts) {
     /** Without BGP, the pools whose fixed per-host ranges the fabric routes. */
     public static final Cidr FIXED_RANGES_V4 = Cidr.parse("10.65.0.0/16");
     public static final Cidr FIXED_RANGES_V6 = Cidr.parse("fd65::/64");
+
+    public static final int ETCD_MEMBERS = 3;
+
+    /** A lab whose datastore is an embedded file in its state directory. */
+    public LabLayout(String name, int hosts) {
+        this(name, hosts, false);
+    }
 
     public LabLayout {
         Names.check("lab name", name);
@@ -88,8 +95,21 @@ public record LabLayout(String name, int hosts) {
         return STATE_ROOT.resolve(name);
     }
 
+    /** The embedded file, or the lab's etcd cluster, which the hosts reach over the fabric (not the root namespace). */
     public String datastoreUrl() {
+        if (etcd) {
+            return "etcd://" + String.join(",", java.util.stream.IntStream.rangeClosed(1, ETCD_MEMBERS)
+                    .mapToObj(member -> etcdAddress(member) + ":2379").toList());
+        }
         return "embedded:" + stateDir().resolve("datastore.db");
+    }
+
+    public String etcdMember(int member) {
+        return name + "-etcd" + member;
+    }
+
+    public IpAddress etcdAddress(int member) {
+        return FABRIC_V4.addressAt(java.math.BigInteger.valueOf(200 + member));
     }
 
     public Path runDir() {

@@ -32,9 +32,19 @@ public final class LabFixture implements AutoCloseable {
 
     /** A lab laid out for {@code hosts} hosts of which the first {@code started} are up. */
     public static LabFixture up(String name, int hosts, boolean bgp, int started) {
+        return up(new LabLayout(name, hosts), bgp, started);
+    }
+
+    /** A lab with BGP whose datastore is a 3-member etcd cluster of its own. */
+    public static LabFixture upOnEtcd(String name, int hosts) {
+        return up(new LabLayout(name, hosts, true), true, hosts);
+    }
+
+    private static LabFixture up(LabLayout layout, boolean bgp, int started) {
+        String name = layout.name();
         assumeTrue("root".equals(System.getProperty("user.name")), "functional tests need root");
         Namespaces.deleteAll(name + "-");
-        Lab lab = new Lab(new LabLayout(name, hosts), bgp, line -> System.out.println("[lab " + name + "] " + line));
+        Lab lab = new Lab(layout, bgp, line -> System.out.println("[lab " + name + "] " + line));
         lab.down();
         lab.up(java.util.stream.IntStream.rangeClosed(1, started).boxed().toList());
         return new LabFixture(lab);

@@ -1,0 +1,104 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.EtcdFixture;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Two hosts on a 3-member etcd cluster reached over the lab's fabric, through the outages of one and of all members. */
+@Tag("kernel")
+class EtcdLabIT {
+    private static final int OUTAGE_SECONDS = 20;
+
+    @Test
+    void oneMemberDownChangesNothingAndAFullOutageKeepsTrafficFlowing() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (LabFixture fixture = LabFixture.upOnEtcd("jcte", 2)) {
+            fixture.jc("h1", "pool", "add", "10.65.0.0/16");
+            add(fixture, "a", "h1");
+            add(fixture, "b", "h2");
+            IpAddress b = address(fixture, "b");
+            String runDir = fixture.layout().runDir().toString();
+            assertTrue(eventually(() -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
+                    && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
+            assertTrue(ping(fixture, "a", b, 3).ok(), "a reaches b across hosts");
+
+            fixture.lab().stopEtcd(2);
+            add(fixture, "c", "h1");
+            assertTrue(ping(fixture, "c", b, 3).ok(), "with one member down a new container works as usual");
+            fixture.lab().startEtcd(2);
+
+            int linksBefore = links(fixture);
+            for (int member = 1; member <= 3; member++) {
+                fixture.lab().stopEtcd(member);
+            }
+            CompletableFuture<CommandRunner.Result> traffic = CompletableFuture.supplyAsync(
+                    () -> ping(fixture, "a", b, OUTAGE_SECONDS * 5));
+            String d = fixture.lab().workload("d");
+            CommandRunner.Result refused = fixture.run("h1", "container", "add", "netns:" + d, "--profile", "p");
+            assertEquals(1, refused.exitCode());
+            assertEquals(1, refused.stderr().lines().count(), "one error line: " + refused.stderr());
+            assertTrue(refused.stderr().startsWith("error: etcd not reachable"), refused.stderr());
+            assertEquals(linksBefore, links(fixture), "no veth left behind");
+            assertFalse(fixture.in(d, "ip", "link", "show", "eth0").ok(), "nothing in the container either");
+            CommandRunner.Result during = traffic.get(OUTAGE_SECONDS + 30, TimeUnit.SECONDS);
+            assertTrue(during.stdout().contains((OUTAGE_SECONDS * 5) + " packets received"),
+                    "no packet lost while etcd was down: " + during.stdout());
+
+            for (int member = 1; member <= 3; member++) {
+                fixture.lab().startEtcd(member);
+            }
+            fixture.lab().awaitEtcd();
+            String added = fixture.jc("h1", "container", "add", "netns:" + d, "--profile", "p");
+            assertTrue(added.contains("programmed"), "after the outage the agents are back in sync: " + added);
+            assertTrue(ping(fixture, "d", b, 3).ok());
+        }
+    }
+
+    private static void add(LabFixture fixture, String workload, String host) {
+        fixture.jc(host, "container", "add", "netns:" + fixture.lab().workload(workload), "--profile", "p");
+    }
+
+    private static IpAddress address(LabFixture fixture, String workload) {
+        return ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json")).stream()
+                .map(WorkloadEndpoint.class::cast)
+                .filter(endpoint -> endpoint.containerId().equals("netns:" + fixture.layout().workload(workload)))
+                .findFirst().orElseThrow().ipv4Nets().get(0).network();
+    }
+
+    private static CommandRunner.Result ping(LabFixture fixture, String from, IpAddress to, int count) {
+        return fixture.in(fixture.layout().workload(from), "busybox", "ping", "-i", "0.2", "-c", String.valueOf(count),
+                "-W", "2", to.toString());
+    }
+
+    private static int links(LabFixture fixture) {
+        return (int) fixture.in(fixture.layout().host(1), "ip", "-o", "link").stdout().lines().count();
+    }
+
+    private static boolean eventually(java.util.function.BooleanSupplier condition) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+}
