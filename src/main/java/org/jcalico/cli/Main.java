@@ -62,7 +62,7 @@ public final class Main {
 
     private static boolean isUserError(Throwable e) {
         return e instanceof ValidationException || e instanceof DatastoreException || e instanceof KernelException
-                || e instanceof CommandFailure;
+                || e instanceof CommandFailure || e instanceof org.jcalico.workload.WorkloadException;
     }
 
     private static String userMessage(Throwable e) {

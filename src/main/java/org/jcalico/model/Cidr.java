@@ -101,6 +101,11 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     }
 
 
+    /** A single address: /32 or /128. */
+    public boolean isHost() {
+        return prefixLength == network.bits();
+    }
+
     @Override
     public int compareTo(Cidr other) {
         int byNetwork = network.compareTo(other.network);

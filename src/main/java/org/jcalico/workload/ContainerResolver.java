@@ -1,11 +1,20 @@
 package org.jcalico.workload;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.jcalico.model.ValidationException;
+import java.util.regex.Pattern;
 
-/** Turns what a user calls a container (docker id or name, pid:N, netns:NAME, netns:/path) into its namespace. */
+/**
+ * Finds a container's network namespace from what a user typed: a docker container id or name, "pid:N",
+ * "netns:NAME" (under /run/netns) or "netns:/PATH".
+ */
 public final class ContainerResolver {
+    private static final String PID = "pid:";
+    private static final String NETNS = "netns:";
+    private static final Path NETNS_DIR = Path.of("/run/netns");
+    private static final Pattern PID_NUMBER = Pattern.compile("[1-9][0-9]{0,9}");
+    private static final Pattern NETNS_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
     private final DockerClient docker;
 
     public ContainerResolver(DockerClient docker) {
@@ -13,35 +22,71 @@ public final class ContainerResolver {
     }
 
     public ContainerNamespace resolve(String spec) {
-        if (spec.startsWith("pid:")) {
-            String pid = spec.substring(4);
-            if (!pid.matches("[1-9][0-9]{0,9}")) {
-                throw new ValidationException("container: '" + spec + "' is not pid:N with a process id");
-            }
-            Path path = Path.of("/proc", pid, "ns", "net");
-            if (!Files.exists(path)) {
-                throw new ValidationException("container: process " + pid + " does not exist");
-            }
-            return new ContainerNamespace(path.toString(), spec, "process " + pid);
+        if (spec == null) {
+            throw malformed(spec);
         }
-        if (spec.startsWith("netns:")) {
-            String name = spec.substring(6);
-            if (name.isEmpty()) {
-                throw new ValidationException("container: '" + spec + "' names no namespace");
-            }
-            Path path = name.startsWith("/") ? Path.of(name) : Path.of("/run/netns", name);
-            if (!name.startsWith("/") && (name.contains("/") || name.startsWith("."))) {
-                throw new ValidationException("container: '" + name + "' is not a namespace name");
-            }
-            if (!Files.exists(path)) {
-                throw new ValidationException("container: network namespace " + path + " does not exist");
-            }
-            return new ContainerNamespace(path.toString(), spec, "namespace " + path);
+        if (spec.startsWith(PID)) {
+            return byPid(spec, spec.substring(PID.length()));
         }
-        if (!spec.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
-            throw new ValidationException("container: '" + spec + "' is not a docker id or name, pid:N, netns:NAME or netns:/path");
+        if (spec.startsWith(NETNS)) {
+            return byNetns(spec, spec.substring(NETNS.length()));
         }
-        DockerClient.Container container = docker.inspect(spec);
-        return new ContainerNamespace("/proc/" + container.pid() + "/ns/net", container.id(), "docker container " + container.name());
+        if (DockerClient.isIdOrName(spec)) {
+            return byDocker(spec);
+        }
+        throw malformed(spec);
+    }
+
+    private static ContainerNamespace byPid(String spec, String pid) {
+        if (!PID_NUMBER.matcher(pid).matches()) {
+            throw malformed(spec);
+        }
+        Path path = Path.of("/proc", pid, "ns", "net");
+        if (!Files.exists(path)) {
+            throw new WorkloadException("no such process: " + pid + " (from '" + spec + "')");
+        }
+        return new ContainerNamespace(path, spec, "process " + pid);
+    }
+
+    private static ContainerNamespace byNetns(String spec, String target) {
+        Path path;
+        if (target.startsWith("/")) {
+            path = Path.of(target);
+        } else if (NETNS_NAME.matcher(target).matches()) {
+            path = NETNS_DIR.resolve(target);
+        } else {
+            throw malformed(spec);
+        }
+        if (!Files.exists(path)) {
+            throw new WorkloadException("no such network namespace: " + path + " (from '" + spec + "')");
+        }
+        if (!isNamespaceFile(path)) {
+            throw new WorkloadException(path + " is not a network namespace (from '" + spec + "')");
+        }
+        return new ContainerNamespace(path, spec, "netns " + target);
+    }
+
+    private ContainerNamespace byDocker(String spec) {
+        DockerContainer container = docker.inspect(spec);
+        String description = "docker container " + container.name() + " (" + container.shortId() + ")";
+        if (!container.running() || container.pid() <= 0) {
+            throw new WorkloadException(description + " is not running");
+        }
+        return new ContainerNamespace(Path.of("/proc", Long.toString(container.pid()), "ns", "net"), container.id(),
+                description);
+    }
+
+    /** Namespace files all live on the kernel's one nsfs device, whichever path they are reached by. */
+    private static boolean isNamespaceFile(Path path) {
+        try {
+            return Files.getAttribute(path, "unix:dev").equals(Files.getAttribute(Path.of("/proc/self/ns/net"), "unix:dev"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static WorkloadException malformed(String spec) {
+        return new WorkloadException("malformed container '" + spec
+                + "': expected a docker container id or name, pid:N, netns:NAME or netns:/PATH");
     }
 }

@@ -68,7 +68,7 @@ public final class ContainerService {
             List<String> created = createMissingProfiles(profiles, undo);
             List<Cidr> nets = allocate(node, endpointId, requested, undo);
             VethAttacher veth = new VethAttacher(host);
-            String mac = veth.attach(hostInterface, container, containerInterface, nets);
+            String mac = veth.attach(hostInterface, container, containerInterface, nets).mac();
             undo.push(() -> veth.detach(hostInterface));
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, "jcalico", container.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
@@ -184,7 +184,7 @@ public final class ContainerService {
     private String containerIdOf(String spec) {
         try {
             return resolver.resolve(spec).containerId();
-        } catch (ValidationException e) {
+        } catch (ValidationException | WorkloadException e) {
             // the container or its namespace is gone already: its endpoint is still known by the id it had
             return spec;
         }

@@ -1,73 +1,101 @@
 package org.jcalico.workload;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.ByteArrayOutputStream;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
-import org.jcalico.model.ValidationException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
 
-/** The one question jcalico asks the docker daemon: which container is this, and which process runs it. */
+/** Asks a docker daemon, over its unix socket, where a container runs. Read-only: jcalico never changes docker's state. */
 public final class DockerClient {
-    private final String socket;
+    public static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
+    private static final String UNIX_SCHEME = "unix://";
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    // docker's own rule for names; full and short ids fit it too
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path socket;
+    private final UnixSocketHttp http;
 
-    public DockerClient(String socket) {
+    public DockerClient(Path socket) {
         this.socket = socket;
+        this.http = new UnixSocketHttp(socket, TIMEOUT);
     }
 
-    /** DOCKER_HOST=unix://PATH if set, else docker's default socket. */
+    /** The daemon that DOCKER_HOST names, as the docker command would pick it. */
     public static DockerClient fromEnvironment() {
-        String host = System.getenv("DOCKER_HOST");
-        return new DockerClient(host != null && host.startsWith("unix://") ? host.substring("unix://".length())
-                : "/var/run/docker.sock");
+        return fromDockerHost(System.getenv("DOCKER_HOST"));
     }
 
-    /** A running container by id, id prefix or name. */
-    public record Container(String id, String name, long pid) {
+    /** The daemon at unix://PATH, or at the default socket when dockerHost is null or empty. */
+    public static DockerClient fromDockerHost(String dockerHost) {
+        if (dockerHost == null || dockerHost.isBlank()) {
+            return new DockerClient(DEFAULT_SOCKET);
+        }
+        if (!dockerHost.startsWith(UNIX_SCHEME) || !dockerHost.startsWith("/", UNIX_SCHEME.length())) {
+            throw new WorkloadException("DOCKER_HOST '" + dockerHost + "' is not supported: expected unix:///PATH/TO/SOCKET");
+        }
+        return new DockerClient(Path.of(dockerHost.substring(UNIX_SCHEME.length())));
     }
 
-    public Container inspect(String idOrName) {
-        String path = "/containers/" + URLEncoder.encode(idOrName, StandardCharsets.UTF_8) + "/json";
-        String response = get(path);
-        int split = response.indexOf("\r\n\r\n");
-        String statusLine = response.substring(0, Math.max(0, response.indexOf("\r\n")));
-        String body = split < 0 ? "" : response.substring(split + 4);
-        if (statusLine.contains(" 404 ")) {
-            throw new ValidationException("container '" + idOrName + "' does not exist (not a docker container; "
-                    + "use pid:N or netns:NAME for others)");
-        }
-        if (!statusLine.contains(" 200 ")) {
-            throw new ValidationException("docker daemon at " + socket + " answered '" + statusLine + "' for container '" + idOrName + "'");
-        }
+    /** Whether the text can be a container id or name, as docker accepts them. */
+    public static boolean isIdOrName(String text) {
+        return text != null && NAME.matcher(text).matches();
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /**
+     * Whether the daemon serves its API. A socket that accepts connections is not enough: dockerd listens before it
+     * has finished starting, and answers only then.
+     */
+    public boolean answers() {
         try {
-            JsonNode json = new JsonMapper().readTree(body);
-            if (!json.path("State").path("Running").asBoolean(false)) {
-                throw new ValidationException("container '" + idOrName + "' is not running");
-            }
-            return new Container(json.path("Id").asText(), json.path("Name").asText().replaceFirst("^/", ""),
-                    json.path("State").path("Pid").asLong());
+            return http.get("/_ping").status() == 200;
         } catch (IOException e) {
-            throw new ValidationException("docker daemon at " + socket + " sent an unreadable answer: " + e.getMessage());
+            return false;
         }
     }
 
-    private String get(String path) {
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            channel.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.0\r\nHost: docker\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
-            ByteArrayOutputStream response = new ByteArrayOutputStream();
-            ByteBuffer buffer = ByteBuffer.allocate(16384);
-            while (channel.read(buffer) >= 0) {
-                response.write(buffer.array(), 0, buffer.position());
-                buffer.clear();
-            }
-            return response.toString(StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ValidationException("docker daemon not reachable at unix://" + socket + " (" + e.getMessage()
-                    + "); is it running, or is DOCKER_HOST set?");
+    /** The container with this id, id prefix or name. */
+    public DockerContainer inspect(String idOrName) {
+        if (!isIdOrName(idOrName)) {
+            throw new WorkloadException("'" + idOrName + "' is not a docker container id or name");
         }
+        UnixSocketHttp.Reply reply;
+        try {
+            reply = http.get("/containers/" + idOrName + "/json");
+        } catch (IOException e) {
+            throw new WorkloadException("docker daemon not reachable at " + socket + ": " + reason(e));
+        }
+        if (reply.status() == 404) {
+            throw new WorkloadException("no such docker container: " + idOrName);
+        }
+        JsonNode json = parse(reply.body());
+        if (reply.status() != 200) {
+            throw new WorkloadException("docker daemon at " + socket + " refused to describe container " + idOrName + ": "
+                    + json.path("message").asText("HTTP status " + reply.status()));
+        }
+        JsonNode state = json.path("State");
+        String name = json.path("Name").asText();
+        return new DockerContainer(json.path("Id").asText(), name.startsWith("/") ? name.substring(1) : name,
+                state.path("Running").asBoolean(), state.path("Pid").asLong());
+    }
+
+    private JsonNode parse(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new WorkloadException("docker daemon at " + socket + " answered something that is not JSON: "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

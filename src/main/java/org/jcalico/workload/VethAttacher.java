@@ -1,101 +1,143 @@
 package org.jcalico.workload;
 
-import java.util.ArrayList;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
 import java.util.List;
-import java.util.regex.Matcher;
+import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.ValidationException;
 
 /**
- * Joins a container to its host with a veth pair, as the prototype's network_container.sh did, but all or nothing.
- * The host side gets the fixed MAC ee:ee:ee:ee:ee:ee, so that its link-local address fe80::ecee:eeff:feee:eeee is
- * every container's IPv6 gateway; for IPv4 the gateway is 169.254.1.1, which the host answers with proxy ARP.
+ * Plugs a container into its host with a veth pair and nothing else: no bridge, no address on the host side. The
+ * container routes everything to a gateway that exists only as an ARP answer (IPv4, proxy_arp on the host side) or as
+ * the host side's fixed link-local address (IPv6), so every container on every host is configured the same way.
+ * The host side's sysctls and routes are the agent's job; this class only builds the pair and the container's half.
  */
 public final class VethAttacher {
     public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
     public static final String IPV4_GATEWAY = "169.254.1.1";
+    /** The EUI-64 link-local address that {@link #HOST_MAC} gives the host side. */
     public static final String IPV6_GATEWAY = "fe80::ecee:eeff:feee:eeee";
-    private static final Pattern MAC = Pattern.compile("link/ether ([0-9a-f:]{17})");
+    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final CommandRunner host;
 
+    /** @param host runs commands in the host's namespace, where the host side of every pair lives */
     public VethAttacher(CommandRunner host) {
         this.host = host;
     }
 
-    /** Creates and configures the pair; returns the container side's MAC. On failure nothing is left behind. */
-    public String attach(String hostInterface, ContainerNamespace container, String containerInterface, List<Cidr> nets) {
-        CommandRunner inside = CommandRunner.atPath(container.path());
-        if (!inside.run("true").ok()) {
-            throw new ValidationException("cannot enter " + container.description() + " (" + container.path() + ")");
+    /**
+     * Creates the pair and configures the container's side: up, the addresses (single hosts, IPv4 and/or IPv6) and the
+     * default routes. All or nothing: on failure the pair is removed again and a {@link WorkloadException} says why.
+     */
+    public Attachment attach(String hostInterface, ContainerNamespace container, String containerInterface,
+                             List<Cidr> addresses) {
+        checkInterfaceName(hostInterface);
+        checkInterfaceName(containerInterface);
+        for (Cidr address : addresses) {
+            if (!address.isHost()) {
+                throw new WorkloadException("address " + address + " is not a single address (/32 or /128)");
+            }
         }
-        if (inside.run("ip", "link", "show", containerInterface).ok()) {
-            throw new ValidationException(container.description() + " already has an interface " + containerInterface);
-        }
-        if (host.run("ip", "link", "show", hostInterface).ok()) {
-            throw new ValidationException("host interface " + hostInterface + " already exists (is this container attached already?)");
-        }
-        String temporary = "tmp" + hostInterface.substring(Math.max(0, hostInterface.length() - 12));
-        host.run("ip", "link", "add", "name", hostInterface, "address", HOST_MAC, "type", "veth", "peer", "name", temporary).check();
+        String failure = "cannot attach " + container.description();
+        CommandRunner inside = CommandRunner.atPath(container.path().toString());
+        createPair(hostInterface, container, inside, containerInterface, failure);
         try {
-            host.run("ip", "link", "set", temporary, "netns", container.path()).check();
-            if (nets.stream().anyMatch(net -> net.version() == 6)) {
-                // docker, among others, creates network namespaces with IPv6 switched off
-                inside.run("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=0",
-                        "net.ipv6.conf.default.disable_ipv6=0", "net/ipv6/conf/" + temporary + "/disable_ipv6=0").check();
+            boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);
+            if (ipv6) {
+                // docker turns IPv6 off in --net=none containers, and a new interface inherits that
+                inside.run("sysctl", "-q", "-w", "net/ipv6/conf/" + containerInterface + "/disable_ipv6=0").check();
             }
-            List<String> lines = new ArrayList<>(List.of(
-                    "link set lo up",
-                    "link set " + temporary + " name " + containerInterface,
-                    "link set " + containerInterface + " up"));
-            boolean v4 = false;
-            boolean v6 = false;
-            for (Cidr net : nets) {
-                lines.add("addr add " + net + " dev " + containerInterface + (net.version() == 6 ? " nodad" : ""));
-                v4 |= net.version() == 4;
-                v6 |= net.version() == 6;
+            inside.run(List.of("ip", "-batch", "-"), containerSide(containerInterface, addresses)).check();
+            if (ipv6) {
+                // the host side's link-local is every container's IPv6 gateway; duplicate address detection would leave
+                // it unusable for the first second or so after the link comes up
+                host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
             }
-            run(inside, List.of(), lines);
-            List<String> routes = new ArrayList<>();
-            if (v4) {
-                routes.add("route add " + IPV4_GATEWAY + " dev " + containerInterface + " scope link");
-                routes.add("route add default via " + IPV4_GATEWAY + " dev " + containerInterface);
-            }
-            run(inside, List.of("-4"), routes);
-            if (v6) {
-                run(inside, List.of("-6"), List.of("route add default via " + IPV6_GATEWAY + " dev " + containerInterface));
-            }
-            // without duplicate-address detection the gateway's link-local address answers at once, not after ~1 s
-            host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
-            host.run("ip", "link", "set", hostInterface, "up").check();
-            Matcher mac = MAC.matcher(inside.run("ip", "link", "show", containerInterface).check().stdout());
-            if (!mac.find()) {
-                throw new KernelException("cannot read the MAC of " + containerInterface + " in " + container.description());
-            }
-            return mac.group(1);
-        } catch (RuntimeException e) {
+            host.run("ip", "link", "set", "dev", hostInterface, "up").check();
+            return new Attachment(hostInterface, containerInterface, macOf(inside, containerInterface));
+        } catch (KernelException e) {
             detach(hostInterface);
-            throw e;
+            throw new WorkloadException(failure + ": " + e.getMessage());
         }
     }
 
-    /** Removes the pair (deleting one end deletes the other); nothing to do if it is gone already. */
+    /** Removes the pair by its host side; nothing to do when it is already gone (as when its container has died). */
     public void detach(String hostInterface) {
-        if (host.run("ip", "link", "show", hostInterface).ok()) {
-            host.run("ip", "link", "del", hostInterface).check();
+        checkInterfaceName(hostInterface);
+        CommandRunner.Result result = host.run("ip", "link", "del", "dev", hostInterface);
+        if (!result.ok() && linkExists(host, hostInterface)) {
+            throw new WorkloadException("cannot remove host interface " + hostInterface + ": " + result.describe());
         }
     }
 
-    /** One `ip [-4|-6] -batch -` for the lines (a batch line cannot choose its own family). */
-    private static void run(CommandRunner runner, List<String> family, List<String> lines) {
-        if (lines.isEmpty()) {
+    /**
+     * One netlink request creates both ends, the peer directly inside the container under its final name, so a
+     * failure leaves nothing behind and the container's name never has to be free on the host.
+     */
+    private void createPair(String hostInterface, ContainerNamespace container, CommandRunner inside,
+                            String containerInterface, String failure) {
+        CommandRunner.Result result = host.run("ip", "link", "add", hostInterface, "address", HOST_MAC, "type", "veth",
+                "peer", "name", containerInterface, "netns", container.path().toString());
+        if (result.ok()) {
             return;
         }
-        List<String> command = new ArrayList<>(List.of("ip"));
-        command.addAll(family);
-        command.addAll(List.of("-batch", "-"));
-        runner.run(command, String.join("\n", lines) + "\n").check();
+        if (!Files.exists(container.path())) {
+            throw new WorkloadException(failure + ": its network namespace " + container.path() + " no longer exists");
+        }
+        if (linkExists(host, hostInterface)) {
+            throw new WorkloadException(failure + ": host interface " + hostInterface + " already exists");
+        }
+        if (linkExists(inside, containerInterface)) {
+            throw new WorkloadException(failure + ": the container already has an interface " + containerInterface);
+        }
+        throw new WorkloadException(failure + ": " + result.describe());
+    }
+
+    private static String containerSide(String device, List<Cidr> addresses) {
+        StringBuilder batch = new StringBuilder();
+        batch.append("link set dev lo up\n");
+        batch.append("link set dev ").append(device).append(" up\n");
+        for (Cidr address : addresses) {
+            // nodad: the address is unique by allocation, and must be usable the moment the command returns
+            batch.append("address add ").append(address).append(" dev ").append(device)
+                    .append(address.version() == 6 ? " nodad\n" : "\n");
+        }
+        // families come from the prefixes: ip -batch takes no per-line -4/-6
+        if (addresses.stream().anyMatch(address -> address.version() == 4)) {
+            batch.append("route add ").append(IPV4_GATEWAY).append("/32 dev ").append(device).append(" scope link\n");
+            batch.append("route add 0.0.0.0/0 via ").append(IPV4_GATEWAY).append(" dev ").append(device).append('\n');
+        }
+        if (addresses.stream().anyMatch(address -> address.version() == 6)) {
+            batch.append("route add ::/0 via ").append(IPV6_GATEWAY).append(" dev ").append(device).append('\n');
+        }
+        return batch.toString();
+    }
+
+    private static String macOf(CommandRunner runner, String device) {
+        String json = runner.run("ip", "-j", "link", "show", "dev", device).check().stdout();
+        try {
+            String mac = JSON.readTree(json).path(0).path("address").asText();
+            if (!mac.isEmpty()) {
+                return mac.toLowerCase(Locale.ROOT);
+            }
+        } catch (JsonProcessingException e) {
+            // reported below, as for output without an address
+        }
+        throw new KernelException("ip -j link show: no MAC address in its output for " + device);
+    }
+
+    private static boolean linkExists(CommandRunner runner, String device) {
+        return runner.run("ip", "link", "show", "dev", device).ok();
+    }
+
+    private static void checkInterfaceName(String name) {
+        if (name == null || !INTERFACE.matcher(name).matches()) {
+            throw new WorkloadException("'" + name + "' is not a valid interface name (1 to 15 of A-Z a-z 0-9 _ . -)");
+        }
     }
 }
