@@ -6,6 +6,7 @@ import java.util.List;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Connectivity;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class CloudFabricIT {
                     }
                 }
             }
-            SingleHostPolicyIT.assertMatrix(probes, expected);
+            Connectivity.assertMatrix(probes, expected);
         }
     }
 }

@@ -12,6 +12,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.EtcdFixture;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class EtcdLabIT {
             add(fixture, "b", "h2");
             IpAddress b = address(fixture, "b");
             String runDir = fixture.layout().runDir().toString();
-            assertTrue(eventually(() -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
+            assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
                     && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
             assertTrue(ping(fixture, "a", b, 3).ok(), "a reaches b across hosts");
 
@@ -84,21 +85,5 @@ class EtcdLabIT {
 
     private static int links(LabFixture fixture) {
         return (int) fixture.in(fixture.layout().host(1), "ip", "-o", "link").stdout().lines().count();
-    }
-
-    private static boolean eventually(java.util.function.BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
     }
 }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.LabLayout;
@@ -16,6 +15,8 @@ import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Connectivity;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +48,7 @@ class MultiHostIT {
                 add(colour + "-" + host, "h" + host, colour);
             }
         }
-        assertTrue(eventually(() -> meshUp(3), 30), "BGP sessions up on every host");
+        assertTrue(Eventually.within(30, () -> meshUp(3)), "BGP sessions up on every host");
     }
 
     @AfterAll
@@ -107,7 +108,7 @@ class MultiHostIT {
                 }
             }
         }
-        SingleHostPolicyIT.assertMatrix(probes, expected);
+        Connectivity.assertMatrix(probes, expected);
     }
 
     @Test
@@ -133,12 +134,12 @@ class MultiHostIT {
         String h1Block = ENDPOINTS.get("red-1").ipv4Nets().get(0).network().toString().replaceFirst("\\.\\d+$", ".50");
         add("borrow-2", "h2", "red", h1Block);
         CommandRunner h3 = CommandRunner.inNamespace(fixture.layout().host(3));
-        assertTrue(eventually(() -> h3.run("ip", "route", "show", h1Block).stdout().contains("via " + fixture.layout().hostV4(2)), 10),
+        assertTrue(Eventually.within(10, () -> h3.run("ip", "route", "show", h1Block).stdout().contains("via " + fixture.layout().hostV4(2))),
                 "h3 routes the borrowed address to h2: " + h3.run("ip", "route").stdout());
         assertTrue(Probe.ping(ns("red-3"), IpAddress.parse(h1Block)).succeeds());
         assertTrue(Probe.ping(ns("red-1"), IpAddress.parse(h1Block)).succeeds(), "even from the block's own host");
         fixture.jc("h2", "container", "remove", "netns:" + ns("borrow-2"));
-        assertTrue(eventually(() -> !h3.run("ip", "route", "show", h1Block).stdout().contains("via"), 10),
+        assertTrue(Eventually.within(10, () -> !h3.run("ip", "route", "show", h1Block).stdout().contains("via")),
                 "the host route is withdrawn: " + h3.run("ip", "route").stdout());
         assertFalse(Probe.ping(ns("red-3"), IpAddress.parse(h1Block)).succeeds(), "and nothing answers there");
     }
@@ -148,17 +149,17 @@ class MultiHostIT {
     void aFourthHostJoinsWithNoConfigurationAndLeavesCleanly() {
         fixture.lab().join(4);
         add("red-4", "h4", "red");
-        assertTrue(eventually(() -> meshUp(4), 30), "every host peers with h4");
-        assertTrue(eventually(() -> Probe.ping(ns("red-1"), address("red-4", 4)).succeeds()
-                && Probe.ping(ns("red-1"), address("red-4", 6)).succeeds(), 10), "h1's workload reaches h4's");
+        assertTrue(Eventually.within(30, () -> meshUp(4)), "every host peers with h4");
+        assertTrue(Eventually.within(10, () -> Probe.ping(ns("red-1"), address("red-4", 4)).succeeds()
+                && Probe.ping(ns("red-1"), address("red-4", 6)).succeeds()), "h1's workload reaches h4's");
         fixture.jc("h4", "container", "remove", "netns:" + ns("red-4"));
         fixture.jc("h4", "node", "stop", "--name", "h4", "--run-dir", fixture.layout().runDir().toString());
         fixture.jc("h1", "node", "remove", "h4");
         String h4 = fixture.layout().hostV4(4).toString();
         CommandRunner h1 = CommandRunner.inNamespace(fixture.layout().host(1));
-        assertTrue(eventually(() -> !h1.run("ip", "route").stdout().contains("via " + h4)
+        assertTrue(Eventually.within(10, () -> !h1.run("ip", "route").stdout().contains("via " + h4)
                 && !h1.run("birdc", "-s", fixture.layout().runDir().resolve("h1/bird.ctl").toString(), "show", "protocols")
-                .stdout().contains(h4.replace('.', '_')), 10), "h1 forgets h4's routes and session");
+                .stdout().contains(h4.replace('.', '_'))), "h1 forgets h4's routes and session");
         assertTrue(meshUp(3), "the others are still fine");
     }
 
@@ -183,32 +184,16 @@ class MultiHostIT {
         rr.run("bird", "-c", config.toString(), "-s", fixture.layout().stateDir().resolve("rr.ctl").toString()).check();
         fixture.jc("h1", "bgp", "peer", "add", "172.30.0.100", "--as", "64512");
         fixture.jc("h1", "bgp", "node-mesh", "off");
-        assertTrue(eventually(() -> meshUp(3), 30), "every host's only IPv4 session, to the reflector, is up");
+        assertTrue(Eventually.within(30, () -> meshUp(3)), "every host's only IPv4 session, to the reflector, is up");
         String status = fixture.jc("h1", "node", "status", "--run-dir", fixture.layout().runDir().toString());
         assertTrue(status.contains("172.30.0.100") && status.contains("global") && !status.contains("mesh"), status);
-        assertTrue(eventually(() -> Probe.ping(ns("red-1"), address("red-2", 4)).succeeds()
-                && Probe.ping(ns("red-3"), address("red-1", 4)).succeeds(), 10), "routes reflected between hosts");
+        assertTrue(Eventually.within(10, () -> Probe.ping(ns("red-1"), address("red-2", 4)).succeeds()
+                && Probe.ping(ns("red-3"), address("red-1", 4)).succeeds()), "routes reflected between hosts");
         for (int host = 1; host <= 3; host++) {
             String routes = CommandRunner.inNamespace(fixture.layout().host(host)).run("ip", "route").stdout();
             assertFalse(routes.contains("198.51.100.0"), "h" + host + " took a foreign prefix: " + routes);
             assertEquals(1, routes.lines().filter(line -> line.startsWith("default")).count(), "h" + host + ": " + routes);
             assertFalse(routes.lines().anyMatch(line -> line.startsWith("default") && line.contains("bird")), routes);
         }
-    }
-
-    private static boolean eventually(BooleanSupplier condition, int seconds) {
-        long deadline = System.currentTimeMillis() + seconds * 1000L;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return condition.getAsBoolean();
     }
 }

@@ -8,13 +8,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Connectivity;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,14 +96,14 @@ class SingleHostPolicyIT {
                 }
             }
         }
-        assertMatrix(probes, expected);
+        Connectivity.assertMatrix(probes, expected);
     }
 
     @Test
     @Order(2)
     void endpointToHostIsRefusedByDefault() {
         var host = fixture.layout().hostV4(1);
-        assertMatrix(List.of(Probe.ping(ns("w1"), host), Probe.tcp(ns("w1"), host, 22)), List.of(false, false));
+        Connectivity.assertMatrix(List.of(Probe.ping(ns("w1"), host), Probe.tcp(ns("w1"), host, 22)), List.of(false, false));
     }
 
     @Test
@@ -113,10 +114,10 @@ class SingleHostPolicyIT {
         assertFalse(blueToRed8080.succeeds());
         fixture.jc(H1, "profile", "rule", "add", "red", "inbound", "allow", "--protocol", "tcp", "--src-tag", "blue",
                 "--dst-ports", "8080");
-        assertTrue(eventually(blueToRed8080::succeeds), "tcp 8080 blue -> red allowed after the rule was added");
+        assertTrue(Eventually.within(5, blueToRed8080::succeeds), "tcp 8080 blue -> red allowed after the rule was added");
         assertFalse(blueToRed80.succeeds(), "port 80 stays refused");
         fixture.jc(H1, "profile", "rule", "remove", "red", "inbound", "2");
-        assertTrue(eventually(() -> !blueToRed8080.succeeds()), "tcp 8080 refused again after the rule was removed");
+        assertTrue(Eventually.within(5, () -> !blueToRed8080.succeeds()), "tcp 8080 refused again after the rule was removed");
     }
 
     @Test
@@ -143,7 +144,7 @@ class SingleHostPolicyIT {
         fixture.in(host(), "iptables", "-F", chain).check();
         fixture.in(host(), "ip", "route", "del", route).check();
         assertFalse(Probe.ping(ns("w1"), address("w2", 4)).succeeds(), "the drift breaks w1 -> w2");
-        assertTrue(eventually(() -> fixture.in(host(), "ip", "route", "show", route).stdout().contains("dev " + w2.interfaceName())
+        assertTrue(Eventually.within(5, () -> fixture.in(host(), "ip", "route", "show", route).stdout().contains("dev " + w2.interfaceName())
                 && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 3), "route and chain are back");
         assertTrue(Probe.ping(ns("w1"), address("w2", 4)).succeeds(), "w1 -> w2 works again");
     }
@@ -168,7 +169,7 @@ class SingleHostPolicyIT {
     void removingAContainerLeavesNothingOfItBehind() {
         WorkloadEndpoint w4 = ENDPOINTS.get("w4");
         fixture.jc(H1, "container", "remove", "netns:" + ns("w4"));
-        assertTrue(eventually(() -> !kernelState().contains(w4.interfaceName())), "no chain, route or interface of w4: " + kernelState());
+        assertTrue(Eventually.within(5, () -> !kernelState().contains(w4.interfaceName())), "no chain, route or interface of w4: " + kernelState());
         String state = kernelState();
         for (Cidr net : w4.nets()) {
             assertFalse(state.contains(net.network().toString()), net + " still in the kernel: " + state);
@@ -196,34 +197,5 @@ class SingleHostPolicyIT {
         fixture.in(host(), "ip", "-o", "link", "show").stdout().lines().filter(line -> line.contains(": jc"))
                 .map(line -> line.replaceAll("^\\d+: ", "").replaceAll(" state \\S+", "")).forEach(line -> state.append(line).append('\n'));
         return state.toString();
-    }
-
-    private static boolean eventually(BooleanSupplier condition) {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return true;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return condition.getAsBoolean();
-    }
-
-    static void assertMatrix(List<Probe> probes, List<Boolean> expected) {
-        List<Boolean> observed = Probe.runAll(probes);
-        StringBuilder differences = new StringBuilder();
-        for (int i = 0; i < probes.size(); i++) {
-            if (!observed.get(i).equals(expected.get(i))) {
-                differences.append("\n  ").append(probes.get(i)).append(": expected ")
-                        .append(expected.get(i) ? "allowed" : "refused").append(", observed ")
-                        .append(observed.get(i) ? "allowed" : "refused");
-            }
-        }
-        assertEquals("", differences.toString(), "connectivity differs from policy:");
     }
 }
