@@ -51,6 +51,11 @@ public final class Keys {
         return prefix(kind) + (kind == IpPool.class || kind == IpamBlock.class ? cidr(name) : name);
     }
 
+    /** The key of one node's endpoint (or its status), which its name alone does not give. */
+    public static String nodeKey(Class<? extends Resource> kind, String node, String name) {
+        return nodePrefix(kind, node) + name;
+    }
+
     /** Endpoints (or their status) of one node. */
     public static String nodePrefix(Class<? extends Resource> kind, String node) {
         return prefix(kind) + node + "/";

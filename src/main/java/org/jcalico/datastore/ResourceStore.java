@@ -26,6 +26,11 @@ public final class ResourceStore {
         return datastore.get(key).map(kv -> decode(kind, kv));
     }
 
+    /** A per-node resource by node and name: one read, where {@link #get} would have to list the kind. */
+    public <T extends Resource> Optional<Versioned<T>> get(Class<T> kind, String node, String name) {
+        return datastore.get(Keys.nodeKey(kind, node, name)).map(kv -> decode(kind, kv));
+    }
+
     public <T extends Resource> List<Versioned<T>> list(Class<T> kind) {
         return list(kind, Keys.prefix(kind));
     }

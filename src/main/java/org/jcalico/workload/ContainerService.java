@@ -10,7 +10,6 @@ import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
@@ -122,8 +121,7 @@ public final class ContainerService {
 
     /** The agent's report on the endpoint, if it has made one. */
     public Optional<EndpointStatus> statusOf(String node, String endpointId) {
-        return store.list(EndpointStatus.class, Keys.nodePrefix(EndpointStatus.class, node)).stream()
-                .map(Versioned::resource).filter(status -> status.endpointId().equals(endpointId)).findFirst();
+        return store.get(EndpointStatus.class, node, endpointId).map(Versioned::resource);
     }
 
     private void awaitProgrammed(String node, String endpointId, Duration wait) {
