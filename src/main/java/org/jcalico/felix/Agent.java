@@ -33,6 +33,7 @@ public final class Agent {
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
+    private final HostStateCalculator calculator = new HostStateCalculator();
     private final Object stop = new Object();
     private boolean synced;
     private boolean reportPending;
@@ -152,7 +153,7 @@ public final class Agent {
         boolean ok = true;
         try {
             long start = System.nanoTime();
-            HostState desired = HostStateCalculator.calculate(snapshot);
+            HostState desired = calculator.calculate(snapshot);
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
             failures = endpointFailures(local, report, HostStateCalculator.missingProfiles(snapshot));
             long micros = (System.nanoTime() - start) / 1000;

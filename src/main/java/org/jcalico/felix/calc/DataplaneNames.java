@@ -21,12 +21,12 @@ public final class DataplaneNames {
     private DataplaneNames() {
     }
 
-    /** The leaf of the from-endpoint dispatch tree for interfaces whose name continues with {@code key}. */
-    public static String fromDispatch(char key) {
+    /** The from-endpoint dispatch chain for interfaces whose name continues with {@code key} after the prefix. */
+    public static String fromDispatch(String key) {
         return FROM_DISPATCH + "-" + key;
     }
 
-    public static String toDispatch(char key) {
+    public static String toDispatch(String key) {
         return TO_DISPATCH + "-" + key;
     }
 

@@ -16,7 +16,6 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.RouteSpec;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
@@ -24,33 +23,43 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Memo;
 
-/** The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out. */
+/**
+ * The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out. What it
+ * derives from each local endpoint alone (its chains, routes, interface) and the members of the tag sets are kept
+ * between calculations, keyed by the endpoint object: the agent's cache keeps an endpoint's object until the endpoint
+ * changes, so adding one endpoint to a thousand derives only what the new one brings. The result is the same as a
+ * calculation from nothing.
+ */
 public final class HostStateCalculator {
     private static final String FILTER = "filter";
     private static final String NAT = "nat";
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
+    private final TagSets tagSets = new TagSets();
+    private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
 
-    private HostStateCalculator() {
-    }
-
-    public static HostState calculate(Snapshot snapshot) {
-        List<WorkloadEndpoint> local = snapshot.localEndpoints().stream()
-                .sorted(java.util.Comparator.comparing(WorkloadEndpoint::interfaceName)).toList();
+    public HostState calculate(Snapshot snapshot) {
+        locals.nextRound();
+        List<LocalEndpoint> local = snapshot.localEndpoints().stream().map(locals::get)
+                .sorted(java.util.Comparator.comparing(LocalEndpoint::interfaceName)).toList();
         Set<String> usedProfiles = new TreeSet<>();
         local.forEach(endpoint -> usedProfiles.addAll(endpoint.profileIds()));
         Set<String> usedTags = tagsUsedBy(usedProfiles, snapshot.profiles());
-        Map<String, IpSetSpec> sets = tagSets(snapshot.endpoints(), snapshot.profiles(), usedTags);
+        Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), usedTags);
         sets.putAll(poolSets(snapshot.pools()));
-        Set<RouteSpec> routes = routes(local);
+        Set<RouteSpec> routes = new HashSet<>();
+        local.forEach(endpoint -> routes.addAll(endpoint.routes()));
         // traffic to a free address of a local block fails at once instead of following the default route
         snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
+        Set<EndpointInterface> interfaces = new HashSet<>();
+        local.forEach(endpoint -> interfaces.add(endpoint.link()));
         return new HostState(
                 iptables(snapshot, local, usedProfiles, 4),
                 iptables(snapshot, local, usedProfiles, 6),
                 sets,
                 routes,
-                interfaces(local));
+                interfaces);
     }
 
     /** Endpoints whose profiles do not all exist; their missing profiles count as empty (everything dropped). */
@@ -65,7 +74,7 @@ public final class HostStateCalculator {
         return missing;
     }
 
-    private static IptablesState iptables(Snapshot snapshot, List<WorkloadEndpoint> local, Set<String> usedProfiles,
+    private static IptablesState iptables(Snapshot snapshot, List<LocalEndpoint> local, Set<String> usedProfiles,
                                           int version) {
         String prefix = snapshot.config().interfacePrefix() + "+";
         Map<String, Chain> chains = new LinkedHashMap<>();
@@ -77,38 +86,17 @@ public final class HostStateCalculator {
                 "-o " + prefix + " -j ACCEPT"));
         add(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
 
-        // Dispatch is a two-level tree keyed by the interface name's first character after the prefix: adding an
-        // endpoint rewrites one small leaf, and a packet passes at most 16 + N/16 rules instead of N.
         String interfacePrefix = snapshot.config().interfacePrefix();
-        Map<Character, List<String>> fromLeaves = new java.util.TreeMap<>();
-        Map<Character, List<String>> toLeaves = new java.util.TreeMap<>();
-        for (WorkloadEndpoint endpoint : local) {
-            String iface = endpoint.interfaceName();
-            char key = iface.length() > interfacePrefix.length() ? iface.charAt(interfacePrefix.length()) : '_';
-            List<String> from = fromLeaves.computeIfAbsent(key, k -> new ArrayList<>());
-            for (Cidr net : endpoint.nets(version)) {
-                from.add("-i " + iface + " -s " + net + " -g " + DataplaneNames.fromEndpoint(iface));
-            }
-            toLeaves.computeIfAbsent(key, k -> new ArrayList<>()).add("-o " + iface + " -g " + DataplaneNames.toEndpoint(iface));
-            add(chains, DataplaneNames.fromEndpoint(iface), endpointChain(endpoint, Direction.OUTBOUND));
-            add(chains, DataplaneNames.toEndpoint(iface), endpointChain(endpoint, Direction.INBOUND));
+        DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, "-i", interfacePrefix);
+        DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, "-o", interfacePrefix);
+        for (LocalEndpoint endpoint : local) {
+            from.add(endpoint.interfaceName(), endpoint.fromDispatch(version));
+            to.add(endpoint.interfaceName(), List.of(endpoint.toDispatch()));
+            chains.put(endpoint.from().name(), endpoint.from());
+            chains.put(endpoint.to().name(), endpoint.to());
         }
-        List<String> fromDispatch = new ArrayList<>();
-        List<String> toDispatch = new ArrayList<>();
-        fromLeaves.forEach((key, rules) -> {
-            fromDispatch.add("-i " + interfacePrefix + key + "+ -g " + DataplaneNames.fromDispatch(key));
-            rules.add("-j DROP");
-            add(chains, DataplaneNames.fromDispatch(key), rules);
-        });
-        toLeaves.forEach((key, rules) -> {
-            toDispatch.add("-o " + interfacePrefix + key + "+ -g " + DataplaneNames.toDispatch(key));
-            rules.add("-j DROP");
-            add(chains, DataplaneNames.toDispatch(key), rules);
-        });
-        fromDispatch.add("-j DROP");
-        toDispatch.add("-j DROP");
-        add(chains, DataplaneNames.FROM_DISPATCH, fromDispatch);
-        add(chains, DataplaneNames.TO_DISPATCH, toDispatch);
+        from.addTo(chains);
+        to.addTo(chains);
 
         for (String name : usedProfiles) {
             Profile profile = snapshot.profiles().get(name);
@@ -171,19 +159,6 @@ public final class HostStateCalculator {
         return rules;
     }
 
-    private static List<String> endpointChain(WorkloadEndpoint endpoint, Direction direction) {
-        List<String> rules = new ArrayList<>(List.of(
-                "-m conntrack --ctstate INVALID -j DROP",
-                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-                "-j MARK --set-xmark 0x0/" + RuleRenderer.ACCEPT_BIT));
-        for (String profile : endpoint.profileIds()) {
-            rules.add("-j " + DataplaneNames.profile(profile, direction));
-            rules.add("-m mark --mark " + RuleRenderer.ACCEPT_MARK + " -j RETURN");
-        }
-        rules.add("-j DROP");
-        return rules;
-    }
-
     private static Set<String> tagsUsedBy(Set<String> profileNames, Map<String, Profile> profiles) {
         Set<String> tags = new TreeSet<>();
         for (String name : profileNames) {
@@ -205,54 +180,6 @@ public final class HostStateCalculator {
         if (match.tag() != null) {
             tags.add(match.tag());
         }
-    }
-
-    /** For each tag a local rule uses: the addresses of every endpoint in the cluster whose profiles carry it. */
-    private static Map<String, IpSetSpec> tagSets(List<WorkloadEndpoint> endpoints, Map<String, Profile> profiles,
-                                                  Set<String> usedTags) {
-        Map<String, Set<String>> tagsOfProfile = new HashMap<>();
-        profiles.forEach((name, profile) -> tagsOfProfile.put(name, new HashSet<>(profile.tags())));
-        Map<String, Set<String>> members = new HashMap<>();
-        for (String tag : usedTags) {
-            for (int version : List.of(4, 6)) {
-                members.put(DataplaneNames.tagSet(tag, version), new HashSet<>());
-            }
-        }
-        for (WorkloadEndpoint endpoint : endpoints) {
-            for (String profile : endpoint.profileIds()) {
-                for (String tag : tagsOfProfile.getOrDefault(profile, Set.of())) {
-                    if (usedTags.contains(tag)) {
-                        endpoint.ipv4Nets().forEach(net -> members.get(DataplaneNames.tagSet(tag, 4)).add(net.toString()));
-                        endpoint.ipv6Nets().forEach(net -> members.get(DataplaneNames.tagSet(tag, 6)).add(net.toString()));
-                    }
-                }
-            }
-        }
-        Map<String, IpSetSpec> sets = new TreeMap<>();
-        for (String tag : usedTags) {
-            for (int version : List.of(4, 6)) {
-                String name = DataplaneNames.tagSet(tag, version);
-                sets.put(name, new IpSetSpec(name, version, members.get(name)));
-            }
-        }
-        return sets;
-    }
-
-    private static Set<RouteSpec> routes(List<WorkloadEndpoint> local) {
-        Set<RouteSpec> routes = new HashSet<>();
-        for (WorkloadEndpoint endpoint : local) {
-            endpoint.nets().forEach(net -> routes.add(RouteSpec.toInterface(net, endpoint.interfaceName())));
-        }
-        return routes;
-    }
-
-    private static Set<EndpointInterface> interfaces(List<WorkloadEndpoint> local) {
-        Set<EndpointInterface> interfaces = new HashSet<>();
-        for (WorkloadEndpoint endpoint : local) {
-            interfaces.add(new EndpointInterface(endpoint.interfaceName(), !endpoint.ipv4Nets().isEmpty(),
-                    !endpoint.ipv6Nets().isEmpty()));
-        }
-        return interfaces;
     }
 
     private static void add(Map<String, Chain> chains, String name, List<String> rules) {

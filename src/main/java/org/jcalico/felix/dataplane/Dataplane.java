@@ -39,22 +39,32 @@ public final class Dataplane {
 
     /**
      * The order keeps every step acceptable to the kernel: sets exist before rules refer to them and are destroyed
-     * after rules stopped referring to them; interfaces are up before routes point at them. Within each of the three
-     * phases the drivers touch different kernel objects and keep separate state, so they run at once.
+     * after rules stopped referring to them; interfaces are up before routes point at them. Links and routes wait for
+     * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
+     * nothing through, because the dispatch chains drop traffic of interfaces they do not know. The IPv4 and IPv6
+     * rules are separate tools and tables, so they are restored at once too.
      */
     public DataplaneReport apply(HostState desired) {
-        return timed(() -> {
-            Changes first = both(() -> ipSets.fill(desired.ipSets()), () -> interfaces.apply(desired.interfaces()));
-            Changes second = both(() -> iptables.apply(desired.ipv4()), () -> ip6tables.apply(desired.ipv6()));
-            Changes third = both(() -> ipSets.sweep(desired.ipSets()), () -> routes.apply(desired.routes()));
-            return first.plus(second).plus(third);
-        });
+        return timed(() -> both(
+                () -> ipSets.fill(desired.ipSets())
+                        .plus(both(() -> iptables.apply(desired.ipv4()), () -> ip6tables.apply(desired.ipv6())))
+                        .plus(ipSets.sweep(desired.ipSets())),
+                () -> interfaces.apply(desired.interfaces()).plus(routes.apply(desired.routes()))));
     }
 
-    /** Runs the two at once; a driver's own exception (a KernelException) comes out unwrapped. */
+    /**
+     * Runs the two at once and returns when both have finished, also when one failed, so that no driver is still at
+     * work when the next apply starts; a driver's own exception (a KernelException) comes out unwrapped.
+     */
     private static Changes both(Supplier<Changes> one, Supplier<Changes> other) {
         CompletableFuture<Changes> background = CompletableFuture.supplyAsync(other, Thread::startVirtualThread);
-        Changes mine = one.get();
+        Changes mine;
+        try {
+            mine = one.get();
+        } catch (RuntimeException e) {
+            background.handle((changes, failure) -> changes).join();
+            throw e;
+        }
         try {
             return mine.plus(background.join());
         } catch (CompletionException e) {

@@ -41,13 +41,14 @@ class HostStateCalculatorTest {
 
     @Test
     void localEndpointsGetDispatchWithAntiSpoofingAndPolicyChains() {
-        HostState state = HostStateCalculator.calculate(snapshot(List.of(
+        HostState state = new HostStateCalculator().calculate(snapshot(List.of(
                 endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
                 endpoint("h2", "b1", "10.0.0.65", null, "web")), web));
         var v4 = state.ipv4().chains("filter");
         assertEquals(List.of("-i jca+ -g jc-from-wl-dispatch-a", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
-        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch-a").rules());
-        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch-a").rules());
+        assertEquals(List.of("-i jca1+ -g jc-from-wl-dispatch-a1", "-j DROP"), v4.get("jc-from-wl-dispatch-a").rules());
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch-a1").rules());
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch-a1").rules());
         assertEquals(List.of(
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
@@ -59,14 +60,14 @@ class HostStateCalculatorTest {
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), v4.get("jc-pi-web").rules());
         assertFalse(v4.containsKey("jc-fw-jcb1"), "remote endpoints get no chains here");
         assertEquals(List.of("-i jca1 -s fd00::1/128 -g jc-fw-jca1", "-j DROP"),
-                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a").rules());
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a1").rules());
         assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1"),
                 RouteSpec.toInterface(Cidr.parse("fd00::1/128"), "jca1")), state.routes());
     }
 
     @Test
     void tagSetsHoldEveryEndpointInTheClusterCarryingTheTag() {
-        HostState state = HostStateCalculator.calculate(snapshot(List.of(
+        HostState state = new HostStateCalculator().calculate(snapshot(List.of(
                 endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
                 endpoint("h2", "b1", "10.0.0.65", null, "web"),
                 endpoint("h2", "b2", "10.0.0.66", null, "db")), web, db));
@@ -97,8 +98,8 @@ class HostStateCalculatorTest {
                 .merge(FelixConfiguration.DEFAULTS);
         var snapshot = Snapshot.of("h1", accept, List.of(), Map.of());
         assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-j jc-from-wl-dispatch", "-j ACCEPT"),
-                HostStateCalculator.calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules());
-        var dropped = HostStateCalculator.calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();
+                new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules());
+        var dropped = new HostStateCalculator().calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();
         assertTrue(dropped.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT"));
         assertEquals("-j DROP", dropped.get(dropped.size() - 1));
     }
@@ -107,7 +108,7 @@ class HostStateCalculatorTest {
     void missingProfilesAreReportedAndDropEverything() {
         var snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", null, "ghost")));
         assertEquals(Map.of("a1", List.of("ghost")), HostStateCalculator.missingProfiles(snapshot));
-        assertEquals(List.of(), HostStateCalculator.calculate(snapshot).ipv4().chains("filter").get("jc-pi-ghost").rules());
+        assertEquals(List.of(), new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-pi-ghost").rules());
     }
 
     @Test
@@ -117,5 +118,35 @@ class HostStateCalculatorTest {
         assertTrue(DataplaneNames.profile(longName, Direction.INBOUND).length() <= 28);
         assertTrue(DataplaneNames.tagSet(longName, 6).startsWith("jc-6th-"));
         assertEquals("jc-4t-web", DataplaneNames.tagSet("web", 4));
+    }
+
+    @Test
+    void aCalculatorThatRemembersGivesWhatAFreshOneGivesAfterEveryChange() {
+        Profile dbFromWeb = db.withRules(org.jcalico.model.Direction.INBOUND, List.of(db.inbound().get(0),
+                new org.jcalico.model.Rule(org.jcalico.model.Action.ALLOW, null, null,
+                        new org.jcalico.model.EntityMatch("web", null, null), null, null, null, null)));
+        HostStateCalculator remembering = new HostStateCalculator();
+        // each policy sees every change (kept sets), then the switch to the next policy (sets rebuilt)
+        for (Profile[] policy : List.of(new Profile[]{web, db}, new Profile[]{web, dbFromWeb})) {
+            List<WorkloadEndpoint> endpoints = new java.util.ArrayList<>(List.of(
+                    endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
+                    endpoint("h2", "b1", "10.0.0.65", null, "web"),
+                    endpoint("h2", "b2", "10.0.0.66", "fd00::66", "db")));
+            List<Runnable> changes = List.of(
+                    () -> { },
+                    () -> endpoints.add(endpoint("h1", "a2", "10.0.0.2", null, "db")),
+                    () -> endpoints.add(endpoint("h2", "b3", "10.0.0.67", "fd00::67", "web")),
+                    () -> endpoints.remove(1),
+                    // the same address on two endpoints stays in the set until both are gone
+                    () -> endpoints.add(endpoint("h2", "b4", "10.0.0.67", null, "web")),
+                    () -> endpoints.removeIf(endpoint -> endpoint.endpointId().equals("b3")),
+                    () -> endpoints.set(0, endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web", "db")),
+                    () -> endpoints.clear());
+            for (Runnable change : changes) {
+                change.run();
+                Snapshot snapshot = snapshot(endpoints, policy);
+                assertEquals(new HostStateCalculator().calculate(snapshot), remembering.calculate(snapshot));
+            }
+        }
     }
 }

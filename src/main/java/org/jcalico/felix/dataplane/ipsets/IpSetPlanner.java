@@ -7,12 +7,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedSet;
-import java.util.TreeSet;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -91,7 +88,7 @@ public final class IpSetPlanner {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (present.members() != wanted.members()) {
-            diff(sorted(present.members()), sorted(wanted.members()), added, removed);
+            diff(present.members(), wanted.members(), added, removed);
         }
         int changed = added.size() + removed.size();
         if (changed == 0) {
@@ -113,40 +110,16 @@ public final class IpSetPlanner {
         return Changes.of(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
     }
 
-    /** A merge of two sorted sets: linear, where lookups of each member in the other set cost a log factor more. */
-    private static void diff(SortedSet<String> present, SortedSet<String> wanted, List<String> added,
-                             List<String> removed) {
-        Iterator<String> have = present.iterator();
-        Iterator<String> want = wanted.iterator();
-        String h = have.hasNext() ? have.next() : null;
-        String w = want.hasNext() ? want.next() : null;
-        while (h != null || w != null) {
-            int order = h == null ? 1 : w == null ? -1 : h.compareTo(w);
-            if (order <= 0) {
-                if (order < 0) {
-                    removed.add(h);
-                }
-                h = have.hasNext() ? have.next() : null;
-            }
-            if (order >= 0) {
-                if (order > 0) {
-                    added.add(w);
-                }
-                w = want.hasNext() ? want.next() : null;
-            }
-        }
-    }
-
-    private static SortedSet<String> sorted(Set<String> members) {
-        return members instanceof SortedSet<String> sorted && sorted.comparator() == null ? sorted : new TreeSet<>(members);
+    /** Sorted, so that the restore input (and a log of it) reads the same for the same change. */
+    private static void diff(Set<String> present, Set<String> wanted, List<String> added, List<String> removed) {
+        wanted.stream().filter(member -> !present.contains(member)).sorted().forEach(added::add);
+        present.stream().filter(member -> !wanted.contains(member)).sorted().forEach(removed::add);
     }
 
     private static void create(String name, IpSetSpec set, List<String> lines) {
         lines.add("create " + name + " " + TYPE + " family " + (set.version() == 4 ? "inet" : "inet6")
                 + " maxelem " + MAX_ELEMENTS);
-        for (String member : set.members()) {
-            lines.add("add " + name + " " + member);
-        }
+        set.members().stream().sorted().forEach(member -> lines.add("add " + name + " " + member));
     }
 
     private static String render(List<String> lines) {

@@ -2,9 +2,11 @@ package org.jcalico.felix.dataplane.iptables;
 
 import java.util.List;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.util.Memo;
 
 /**
  * Keeps one iptables version's jcalico-owned chains and hooks as desired, with one iptables-restore --noflush per
@@ -14,7 +16,8 @@ import org.jcalico.kernel.KernelException;
 public final class IptablesDriver {
     private final CommandRunner runner;
     private final int version;
-    private final ChainHashes hashes = new ChainHashes();
+    /** With a thousand endpoints' chains desired, a small change then hashes only the chains new or different. */
+    private final Memo<Chain, List<String>> hashes = Memo.byEquality(RuleHash::of);
     private IptablesSnapshot programmed;
 
     public IptablesDriver(CommandRunner runner, int version) {
@@ -36,7 +39,8 @@ public final class IptablesDriver {
         }
         try {
             IptablesSnapshot before = programmed != null ? programmed : read();
-            IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes.lookup());
+            hashes.nextRound();
+            IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
             if (!update.isEmpty()) {
                 programmed = null;
                 runner.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();

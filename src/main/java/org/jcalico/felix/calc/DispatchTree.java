@@ -1,0 +1,70 @@
+package org.jcalico.felix.calc;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.jcalico.felix.hoststate.Chain;
+
+/**
+ * The chains that send a packet to its endpoint's chain by interface name, for one direction ("-i" from endpoints,
+ * "-o" to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
+ * digits of a hash, so endpoints spread evenly. A packet passes at most 16 + 16 + N/256 rules instead of N, and adding
+ * an endpoint rewrites one leaf of a few rules: flushing and refilling a chain costs the kernel in proportion to its
+ * length, at every commit. Whatever no rule matches is dropped, at every level.
+ */
+final class DispatchTree {
+    private static final int DEPTH = 2;
+    private final String root;
+    private final Function<String, String> chainName;
+    private final String interfaceOption;
+    private final String interfacePrefix;
+    private final Map<String, List<String>> leaves = new TreeMap<>();
+
+    /** @param chainName the chain for the characters after the prefix that it covers, one or two */
+    DispatchTree(String root, Function<String, String> chainName, String interfaceOption, String interfacePrefix) {
+        this.root = root;
+        this.chainName = chainName;
+        this.interfaceOption = interfaceOption;
+        this.interfacePrefix = interfacePrefix;
+    }
+
+    void add(String interfaceName, List<String> rules) {
+        leaves.computeIfAbsent(key(interfaceName), k -> new ArrayList<>()).addAll(rules);
+    }
+
+    void addTo(Map<String, Chain> chains) {
+        Map<String, List<String>> middles = new TreeMap<>();
+        leaves.forEach((key, rules) -> {
+            middles.computeIfAbsent(key.substring(0, 1), k -> new ArrayList<>()).add(jump(key));
+            put(chains, chainName.apply(key), rules);
+        });
+        List<String> top = new ArrayList<>();
+        middles.forEach((key, rules) -> {
+            top.add(jump(key));
+            put(chains, chainName.apply(key), rules);
+        });
+        put(chains, root, top);
+    }
+
+    private String jump(String key) {
+        return interfaceOption + " " + interfacePrefix + key + "+ -g " + chainName.apply(key);
+    }
+
+    private static void put(Map<String, Chain> chains, String name, List<String> rules) {
+        List<String> withDrop = new ArrayList<>(rules);
+        withDrop.add("-j DROP");
+        chains.put(name, new Chain(name, withDrop));
+    }
+
+    /** A name too short for the tree (possible only with a hand-made interface) goes under '_', and is dropped. */
+    private String key(String interfaceName) {
+        StringBuilder key = new StringBuilder();
+        for (int i = 0; i < DEPTH; i++) {
+            int at = interfacePrefix.length() + i;
+            key.append(at < interfaceName.length() ? interfaceName.charAt(at) : '_');
+        }
+        return key.toString();
+    }
+}

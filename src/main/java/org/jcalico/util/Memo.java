@@ -1,0 +1,55 @@
+package org.jcalico.util;
+
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Values derived from immutable inputs, kept from one round of work to the next: the agent recalculates its whole
+ * desired state on every change, and with this only what is new or different is derived again. A round remembers
+ * what it was asked for; everything else is forgotten when the next round starts, so the memo never outgrows the
+ * inputs of one round. Not thread-safe.
+ */
+public final class Memo<K, V> {
+    private final Supplier<Map<K, V>> maps;
+    private final Function<K, V> derive;
+    private Map<K, V> previous;
+    private Map<K, V> current;
+
+    private Memo(Supplier<Map<K, V>> maps, Function<K, V> derive) {
+        this.maps = maps;
+        this.derive = derive;
+        this.previous = maps.get();
+        this.current = maps.get();
+    }
+
+    /** Keys are the same when they are the same object: cheap for large records that are kept, not rebuilt. */
+    public static <K, V> Memo<K, V> byIdentity(Function<K, V> derive) {
+        return new Memo<>(IdentityHashMap::new, derive);
+    }
+
+    /** Keys are the same when they are equal. */
+    public static <K, V> Memo<K, V> byEquality(Function<K, V> derive) {
+        return new Memo<>(HashMap::new, derive);
+    }
+
+    /** Starts a round: what the last round did not ask for is dropped. */
+    public void nextRound() {
+        previous = current;
+        current = maps.get();
+    }
+
+    public V get(K key) {
+        V value = current.get(key);
+        if (value == null) {
+            value = previous.get(key);
+            if (value == null) {
+                value = derive.apply(key);
+            }
+            current.put(key, value);
+        }
+        return value;
+    }
+}
