@@ -48,7 +48,7 @@ final class ContainerCommand {
                         + ResourceTables.addresses(endpoint) + ", profiles "
                         + (endpoint.profileIds().isEmpty() ? "(none: all traffic dropped)" : String.join(",", endpoint.profileIds()))
                         + (added.programmedMillis() < 0 ? "; not waiting for the agent"
-                        : "; programmed in " + added.programmedMillis() + " ms"));
+                        : "; ready in " + added.programmedMillis() + " ms"));
             }
         }
     }

@@ -63,7 +63,7 @@ final class LabCommand {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command in a host of the lab, with JCALICO_NODENAME and JCALICO_DATASTORE set.")
+            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set.")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;

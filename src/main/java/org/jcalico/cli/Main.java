@@ -17,6 +17,11 @@ public final class Main {
     }
 
     public static int run(String... args) {
+        return run(null, null, args);
+    }
+
+    /** With out and err in place of the process's standard output and error (when not null). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine commandLine = new CommandLine(new JcalicoCommand());
         String requested = commandName(args);
         for (Class<?> command : JcalicoCommand.COMMANDS) {
@@ -28,19 +33,26 @@ public final class Main {
         if (requested != null && commandLine.getSubcommands().isEmpty()) {
             JcalicoCommand.COMMANDS.forEach(command -> commandLine.addSubcommand(command.getAnnotation(Command.class).name(), command));
         }
-        PrintWriter err = commandLine.getErr();
+        // after the subcommands are added, which take these settings over only from then on
+        if (out != null) {
+            commandLine.setOut(out);
+        }
+        if (err != null) {
+            commandLine.setErr(err);
+        }
+        PrintWriter errors = commandLine.getErr();
         commandLine.setParameterExceptionHandler((e, ignored) -> {
-            err.println("error: " + e.getMessage());
-            err.println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
-            err.flush();
+            errors.println("error: " + e.getMessage());
+            errors.println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
+            errors.flush();
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            err.println("error: " + userMessage(e));
+            errors.println("error: " + userMessage(e));
             if (System.getenv("JCALICO_DEBUG") != null || !isUserError(e)) {
-                e.printStackTrace(err);
+                e.printStackTrace(errors);
             }
-            err.flush();
+            errors.flush();
             return 1;
         });
         return commandLine.execute(args);

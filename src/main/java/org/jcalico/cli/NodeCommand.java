@@ -1,5 +1,6 @@
 package org.jcalico.cli;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -13,6 +14,7 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentCommandLine;
 import org.jcalico.felix.AgentPaths;
+import org.jcalico.felix.ControlSocket;
 import org.jcalico.felix.AgentProcess;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
@@ -49,7 +51,7 @@ final class NodeCommand {
         @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
         @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
-        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
         @Option(names = "--detached", hidden = true) boolean detached;
 
         @Override
@@ -104,9 +106,20 @@ final class NodeCommand {
                     Thread.currentThread().interrupt();
                 }
             }));
+            ControlSocket control = null;
+            try {
+                control = ControlSocket.open(paths.controlSocket(),
+                        new AgentDelegation(session.datastoreUrl(), node, log)::handle, log);
+            } catch (IOException | UnsupportedOperationException e) {
+                log.warn("no control socket at " + paths.controlSocket() + " (" + e.getMessage()
+                        + "); container commands start their own JVM");
+            }
             try {
                 agent.run();
             } finally {
+                if (control != null) {
+                    control.close();
+                }
                 finished.countDown();
             }
         }
@@ -117,7 +130,7 @@ final class NodeCommand {
     static final class Stop implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME") String name;
-        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
         @Option(names = "--keep-bgp", description = "leave BIRD running, so that BGP sessions survive an agent restart") boolean keepBgp;
 
         @Override
@@ -143,7 +156,7 @@ final class NodeCommand {
     static final class Status implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME") String name;
-        @Option(names = "--run-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path runRoot = AgentPaths.DEFAULT_RUN;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
 
         @Override
         public Integer call() {

@@ -7,7 +7,8 @@ import java.nio.file.Path;
  * on one machine do not collide.
  */
 public record AgentPaths(Path runDir, Path logDir) {
-    public static final Path DEFAULT_RUN = Path.of("/run/jcalico");
+    /** picocli's default for --run-dir; the launcher looks for the agent's control socket under the same directory. */
+    public static final String RUN_ROOT = "${env:JCALICO_RUN_DIR:-/run/jcalico}";
     public static final Path DEFAULT_LOG = Path.of("/var/log/jcalico");
 
     public static AgentPaths of(String node, Path runRoot, Path logRoot) {
@@ -20,6 +21,11 @@ public record AgentPaths(Path runDir, Path logDir) {
 
     public Path statusFile() {
         return runDir.resolve("status.json");
+    }
+
+    /** Where the running agent takes commands from this host (see ControlSocket). */
+    public Path controlSocket() {
+        return runDir.resolve("agent.sock");
     }
 
     public Path log() {

@@ -202,12 +202,12 @@ public final class Lab {
         deleteRecursively(layout.stateDir());
     }
 
-    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore. */
+    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent. */
     public CommandRunner.Result exec(String host, List<String> command) {
         int index = hostIndex(host);
         String home = System.getProperty("jcalico.home");
         List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
-                "JCALICO_DATASTORE=" + layout.datastoreUrl()));
+                "JCALICO_DATASTORE=" + layout.datastoreUrl(), "JCALICO_RUN_DIR=" + layout.runDir()));
         if (home != null) {
             full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
         }

@@ -1,10 +1,9 @@
 package org.jcalico.workload;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -14,7 +13,8 @@ import org.jcalico.model.Cidr;
  * Plugs a container into its host with a veth pair and nothing else: no bridge, no address on the host side. The
  * container routes everything to a gateway that exists only as an ARP answer (IPv4, proxy_arp on the host side) or as
  * the host side's fixed link-local address (IPv6), so every container on every host is configured the same way.
- * The host side's sysctls and routes are the agent's job; this class only builds the pair and the container's half.
+ * The host side is the agent's job (its sysctls, then bringing it up, then its routes), so that it comes up only once
+ * it is configured; this class only builds the pair and the container's half.
  */
 public final class VethAttacher {
     public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
@@ -22,7 +22,7 @@ public final class VethAttacher {
     /** The EUI-64 link-local address that {@link #HOST_MAC} gives the host side. */
     public static final String IPV6_GATEWAY = "fe80::ecee:eeff:feee:eeee";
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final SecureRandom RANDOM = new SecureRandom();
     private final CommandRunner host;
 
     /** @param host runs commands in the host's namespace, where the host side of every pair lives */
@@ -32,7 +32,7 @@ public final class VethAttacher {
 
     /**
      * Creates the pair and configures the container's side: up, the addresses (single hosts, IPv4 and/or IPv6) and the
-     * default routes. All or nothing: on failure the pair is removed again and a {@link WorkloadException} says why.
+     * default routes; the host side stays down until the agent has configured it. All or nothing: on failure the pair is removed again and a {@link WorkloadException} says why.
      */
     public Attachment attach(String hostInterface, ContainerNamespace container, String containerInterface,
                              List<Cidr> addresses) {
@@ -45,21 +45,15 @@ public final class VethAttacher {
         }
         String failure = "cannot attach " + container.description();
         CommandRunner inside = CommandRunner.atPath(container.path().toString());
-        createPair(hostInterface, container, inside, containerInterface, failure);
+        String containerMac = randomMac();
+        createPair(hostInterface, container, inside, containerInterface, containerMac, failure);
         try {
-            boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);
-            if (ipv6) {
+            if (addresses.stream().anyMatch(address -> address.version() == 6)) {
                 // docker turns IPv6 off in --net=none containers, and a new interface inherits that
                 inside.run("sysctl", "-q", "-w", "net/ipv6/conf/" + containerInterface + "/disable_ipv6=0").check();
             }
             inside.run(List.of("ip", "-batch", "-"), containerSide(containerInterface, addresses)).check();
-            if (ipv6) {
-                // the host side's link-local is every container's IPv6 gateway; duplicate address detection would leave
-                // it unusable for the first second or so after the link comes up
-                host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
-            }
-            host.run("ip", "link", "set", "dev", hostInterface, "up").check();
-            return new Attachment(hostInterface, containerInterface, macOf(inside, containerInterface));
+            return new Attachment(hostInterface, containerInterface, containerMac);
         } catch (KernelException e) {
             detach(hostInterface);
             throw new WorkloadException(failure + ": " + e.getMessage());
@@ -80,9 +74,9 @@ public final class VethAttacher {
      * failure leaves nothing behind and the container's name never has to be free on the host.
      */
     private void createPair(String hostInterface, ContainerNamespace container, CommandRunner inside,
-                            String containerInterface, String failure) {
+                            String containerInterface, String containerMac, String failure) {
         CommandRunner.Result result = host.run("ip", "link", "add", hostInterface, "address", HOST_MAC, "type", "veth",
-                "peer", "name", containerInterface, "netns", container.path().toString());
+                "peer", "name", containerInterface, "address", containerMac, "netns", container.path().toString());
         if (result.ok()) {
             return;
         }
@@ -118,17 +112,12 @@ public final class VethAttacher {
         return batch.toString();
     }
 
-    private static String macOf(CommandRunner runner, String device) {
-        String json = runner.run("ip", "-j", "link", "show", "dev", device).check().stdout();
-        try {
-            String mac = JSON.readTree(json).path(0).path("address").asText();
-            if (!mac.isEmpty()) {
-                return mac.toLowerCase(Locale.ROOT);
-            }
-        } catch (JsonProcessingException e) {
-            // reported below, as for output without an address
-        }
-        throw new KernelException("ip -j link show: no MAC address in its output for " + device);
+    /** Locally administered and unicast; chosen here rather than read back from the kernel afterwards. */
+    private static String randomMac() {
+        byte[] bytes = new byte[6];
+        RANDOM.nextBytes(bytes);
+        bytes[0] = (byte) ((bytes[0] | 0x02) & 0xfe);
+        return HexFormat.ofDelimiter(":").formatHex(bytes);
     }
 
     private static boolean linkExists(CommandRunner runner, String device) {

@@ -1,6 +1,13 @@
 package org.jcalico.workload;
 
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
+import org.jcalico.felix.dataplane.routes.RouteDriver;
+import org.jcalico.felix.hoststate.EndpointInterface;
+import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
@@ -24,14 +31,18 @@ final class TestHost {
         return host;
     }
 
-    /** The agent's share of an endpoint: answer the container's ARP for its gateway, forward, route its addresses. */
+    /**
+     * The agent's share of an endpoint, by the agent's own drivers: the host side's settings (proxy ARP for the
+     * container's gateway, forwarding, no duplicate address detection), then the link up, then routes to its addresses.
+     */
     static void program(CommandRunner host, String hostInterface, List<Cidr> addresses) {
-        host.run("sysctl", "-q", "-w", "net.ipv4.conf." + hostInterface + ".proxy_arp=1",
-                "net.ipv4.neigh." + hostInterface + ".proxy_delay=0",
-                "net.ipv4.conf." + hostInterface + ".forwarding=1").check();
-        StringBuilder routes = new StringBuilder();
-        addresses.forEach(address -> routes.append("route add ").append(address).append(" dev ").append(hostInterface).append('\n'));
-        host.run(List.of("ip", "-batch", "-"), routes.toString()).check();
+        Changes changes = new InterfaceDriver(host).apply(Set.of(new EndpointInterface(hostInterface,
+                addresses.stream().anyMatch(a -> a.version() == 4), addresses.stream().anyMatch(a -> a.version() == 6))));
+        changes = changes.plus(new RouteDriver(host).apply(addresses.stream()
+                .map(address -> RouteSpec.toInterface(address, hostInterface)).collect(Collectors.toSet())));
+        if (!changes.failures().isEmpty()) {
+            throw new IllegalStateException("programming the host side failed: " + changes.failures());
+        }
     }
 
     static boolean ping(CommandRunner from, String address) {

@@ -1,0 +1,66 @@
+package org.jcalico.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.jcalico.log.Log;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the agent runs for the launcher, and what it leaves to the launcher to run itself. */
+class AgentDelegationTest {
+    private static final String DECLINED = "||-|";
+    @TempDir
+    Path dir;
+    private String store;
+    private AgentDelegation delegation;
+
+    @BeforeEach
+    void agent() {
+        store = "embedded:" + dir.resolve("store.db");
+        delegation = new AgentDelegation(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+    }
+
+    /** The reply with its NULs shown as '|'. */
+    private String ask(String environmentDatastore, String environmentNode, String... args) {
+        StringBuilder request = new StringBuilder(environmentDatastore).append('\0').append(environmentNode).append('\0');
+        for (String arg : args) {
+            request.append(arg).append('\0');
+        }
+        return new String(delegation.handle(request.toString().getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8)
+                .replace('\0', '|');
+    }
+
+    @Test
+    void runsContainerCommandsOfItsOwnNodeAndDatastore() {
+        String reply = ask(store, "h1", "container", "add", "netns:jct-no-such-namespace");
+        assertEquals("|error: no such network namespace: /run/netns/jct-no-such-namespace (from 'netns:jct-no-such-namespace')\n|1|",
+                reply);
+        assertEquals(reply, ask("", "h2", "--node", "h1", "--datastore=" + store, "container", "add", "netns:jct-no-such-namespace"),
+                "flags take precedence over the client's environment");
+        assertTrue(ask(store, "h1", "container", "remove", "c1").endsWith("|1|"), "remove too");
+    }
+
+    @Test
+    void leavesEverythingElseToTheLauncher() {
+        for (List<String> args : List.of(
+                List.of("container", "list"),
+                List.of("pool", "list"),
+                List.of("node", "stop"),
+                List.of("--help"),
+                List.of("container", "add", "netns:relative/path"),
+                List.of("--etcd-ca", "ca.pem", "container", "add", "netns:n"),
+                List.of("--datastore", "embedded:/elsewhere.db", "container", "add", "netns:n"),
+                List.of("--node", "h2", "container", "add", "netns:n"))) {
+            assertEquals(DECLINED, ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
+        }
+        assertEquals(DECLINED, ask("", "h1", "container", "add", "netns:n"), "the client would use the default datastore");
+        assertEquals(DECLINED, ask(store, "h2", "container", "add", "netns:n"), "the client is another node");
+        assertEquals(DECLINED, new String(delegation.handle("container\0add".getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8).replace('\0', '|'), "a malformed request");
+    }
+}
