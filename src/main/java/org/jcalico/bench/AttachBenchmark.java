@@ -56,7 +56,8 @@ public final class AttachBenchmark {
             print("(a) the command returned", returned);
             print("(b) first ping answered, same host", sameHost);
             print("(c) first ping answered, other host", otherHost);
-            out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command includes its own JVM start");
+            out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it, through");
+            out.println("  the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command starts its own JVM)");
         } finally {
             lab.down();
             out.flush();
