@@ -12,7 +12,9 @@ import org.jcalico.felix.hoststate.Chain;
 
 /**
  * The tag jcalico writes into each of its rules: iptables-save prints rules normalised ("-s 10.0.0.5/32", "-m tcp"),
- * so what was written is recognised on read-back by a hash of chain, position and rule text carried in a comment.
+ * so what was written is recognised on read-back by a hash carried in a comment. A rule of an owned chain is tagged
+ * by chain and text, not position, so that a rule inserted before it leaves its tag valid (a chain's order is checked
+ * by comparing the tags in order); a hook is tagged by its position too, which is what makes it a hook.
  */
 public final class RuleHash {
     static final int LENGTH = 16;
@@ -30,17 +32,27 @@ public final class RuleHash {
     private RuleHash() {
     }
 
-    /** 96 bits of SHA-256, base64url: collisions are not a practical concern for a host's few thousand rules. */
+    /** The tag of a hook: a rule at a position of a built-in chain. */
     public static String of(String chain, int position, String rule) {
-        byte[] digest = SHA256.get().digest((chain + "\n" + position + "\n" + rule).getBytes(StandardCharsets.UTF_8));
+        return digest(chain + "\n" + position + "\n" + rule);
+    }
+
+    /** 96 bits of SHA-256, base64url: collisions are not a practical concern for a host's few thousand rules. */
+    private static String digest(String text) {
+        byte[] digest = SHA256.get().digest(text.getBytes(StandardCharsets.UTF_8));
         return Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, LENGTH);
+    }
+
+    /** The tag of a rule of an owned chain. */
+    public static String of(String chain, String rule) {
+        return digest(chain + "\n" + rule);
     }
 
     /** The tags of a chain's rules, in order. */
     public static List<String> of(Chain chain) {
         List<String> hashes = new ArrayList<>(chain.rules().size());
-        for (int i = 0; i < chain.rules().size(); i++) {
-            hashes.add(of(chain.name(), i + 1, chain.rules().get(i)));
+        for (String rule : chain.rules()) {
+            hashes.add(of(chain.name(), rule));
         }
         return List.copyOf(hashes);
     }

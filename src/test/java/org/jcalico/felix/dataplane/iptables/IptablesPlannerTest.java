@@ -32,7 +32,7 @@ class IptablesPlannerTest {
     void fromEmptyWritesEveryChainAndTheHook() {
         IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, FROM), IptablesSnapshot.EMPTY);
         String hookHash = RuleHash.of("FORWARD", 1, "-j jc-FORWARD");
-        String first = RuleHash.of("jc-FORWARD", 1, "-i jc+ -j jc-from");
+        String first = RuleHash.of("jc-FORWARD", "-i jc+ -j jc-from");
         assertEquals("""
                 *filter
                 :jc-FORWARD - [0:0]
@@ -43,8 +43,8 @@ class IptablesPlannerTest {
                 -A jc-from -m comment --comment "jc:%s" -m conntrack --ctstate INVALID -j DROP
                 -A jc-from -m comment --comment "jc:%s" -j RETURN
                 COMMIT
-                """.formatted(hookHash, first, RuleHash.of("jc-FORWARD", 2, "-o jc+ -j ACCEPT"),
-                RuleHash.of("jc-from", 1, "-m conntrack --ctstate INVALID -j DROP"), RuleHash.of("jc-from", 2, "-j RETURN")),
+                """.formatted(hookHash, first, RuleHash.of("jc-FORWARD", "-o jc+ -j ACCEPT"),
+                RuleHash.of("jc-from", "-m conntrack --ctstate INVALID -j DROP"), RuleHash.of("jc-from", "-j RETURN")),
                 update.restoreInput());
         assertEquals(2, update.changes().count(Change.CHAINS_WRITTEN));
         assertEquals(1, update.changes().count(Change.HOOKS_WRITTEN));
@@ -73,8 +73,28 @@ class IptablesPlannerTest {
         Chain changed = new Chain("jc-from", List.of("-j DROP"));
         IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, changed), before);
         assertEquals("*filter\n:jc-from - [0:0]\n-A jc-from -m comment --comment \"jc:"
-                + RuleHash.of("jc-from", 1, "-j DROP") + "\" -j DROP\nCOMMIT\n", update.restoreInput());
+                + RuleHash.of("jc-from", "-j DROP") + "\" -j DROP\nCOMMIT\n", update.restoreInput());
         assertEquals(1, update.changes().count(Change.CHAINS_WRITTEN));
+    }
+
+    @Test
+    void rulesAddedAnywhereInAChainAreInsertedWithoutRewritingIt() {
+        Chain leaf = new Chain("jc-leaf", List.of("-i jca -j ACCEPT", "-i jcc -j ACCEPT", "-j DROP"));
+        IptablesSnapshot before = plan(state(List.of(HOOK), FORWARD, leaf), IptablesSnapshot.EMPTY).after();
+        Chain grown = new Chain("jc-leaf", List.of("-i jc0 -j ACCEPT", "-i jca -j ACCEPT", "-i jcb -j ACCEPT",
+                "-i jcc -j ACCEPT", "-j DROP"));
+        IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, grown), before);
+        assertEquals("*filter\n"
+                + "-I jc-leaf 1 -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jc0 -j ACCEPT") + "\" -i jc0 -j ACCEPT\n"
+                + "-I jc-leaf 3 -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jcb -j ACCEPT") + "\" -i jcb -j ACCEPT\n"
+                + "COMMIT\n", update.restoreInput());
+        assertEquals(2, update.changes().count(Change.RULES_INSERTED));
+        assertEquals(0, update.changes().count(Change.CHAINS_WRITTEN));
+        assertEquals(RuleHash.of(grown), update.after().table("filter").chains().get("jc-leaf"));
+
+        Chain reordered = new Chain("jc-leaf", List.of("-i jcc -j ACCEPT", "-i jca -j ACCEPT", "-i jcd -j ACCEPT", "-j DROP"));
+        assertTrue(plan(state(List.of(HOOK), FORWARD, reordered), before).restoreInput().contains(":jc-leaf - [0:0]\n"),
+                "a chain whose old rules moved is rewritten");
     }
 
     @Test

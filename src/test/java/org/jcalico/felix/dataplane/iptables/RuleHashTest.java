@@ -8,7 +8,18 @@ import org.junit.jupiter.api.Test;
 
 class RuleHashTest {
     @Test
-    void coversChainPositionAndText() {
+    void aChainRuleIsTaggedByChainAndTextWhereverItStands() {
+        String hash = RuleHash.of("jc-fw-a", "-j DROP");
+        assertEquals(16, hash.length());
+        assertEquals(hash, RuleHash.of("jc-fw-a", "-j DROP"));
+        assertNotEquals(hash, RuleHash.of("jc-fw-b", "-j DROP"));
+        assertNotEquals(hash, RuleHash.of("jc-fw-a", "-j ACCEPT"));
+        assertEquals(java.util.List.of(RuleHash.of("jc-fw-a", "-j ACCEPT"), hash),
+                RuleHash.of(new org.jcalico.felix.hoststate.Chain("jc-fw-a", java.util.List.of("-j ACCEPT", "-j DROP"))));
+    }
+
+    @Test
+    void aHookIsTaggedByChainPositionAndText() {
         String hash = RuleHash.of("jc-fw-a", 1, "-j DROP");
         assertEquals(16, hash.length());
         assertEquals(hash, RuleHash.of("jc-fw-a", 1, "-j DROP"));
