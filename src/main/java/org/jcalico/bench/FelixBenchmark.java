@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.felix.AgentCommandLine;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -24,12 +25,13 @@ import org.jcalico.model.WorkloadEndpoint;
 /**
  * How long the agent takes to program N endpoints into an empty kernel and to add one more, against the bare
  * kernel path: `ipset restore` + `iptables-restore` of the very same final rules in a fresh namespace. Everything
- * runs in namespaces of its own (prefix jcb-), removed at the end.
+ * runs in namespaces of its own (prefix jcb-), removed at the end; the agent's part runs in a JVM of its own inside
+ * the host's namespace, as the agent does.
  */
 public final class FelixBenchmark {
     private static final String PREFIX = "jcb-";
     private static final int REMOTE = 10_000;
-    private static final int ADDS = 10;
+    private static final int ADDS = 40;
     private final PrintWriter out;
 
     public FelixBenchmark(PrintWriter out) {
@@ -57,6 +59,39 @@ public final class FelixBenchmark {
     private void measure(int size) {
         CommandRunner host = Namespaces.create(PREFIX + "host");
         createInterfaces(host, size + ADDS);
+        List<String> worker = new ArrayList<>(AgentCommandLine.java());
+        worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size)));
+        CommandRunner.Result result = host.run(worker);
+        if (!result.ok()) {
+            throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
+        }
+        Timings timings = Timings.parse(result.stdout());
+        String ipsets = host.run("ipset", "save").check().stdout();
+        String v4 = host.run("iptables-save").check().stdout();
+        String v6 = host.run("ip6tables-save").check().stdout();
+        Namespaces.delete(PREFIX + "host");
+        CommandRunner bare = Namespaces.create(PREFIX + "bare");
+        long start = System.nanoTime();
+        bare.run(List.of("ipset", "restore"), ipsets).check();
+        bare.run(List.of("iptables-restore"), v4).check();
+        bare.run(List.of("ip6tables-restore"), v6).check();
+        long bareMicros = (System.nanoTime() - start) / 1000;
+        Namespaces.delete(PREFIX + "bare");
+        long rules = (v4 + v6).lines().filter(line -> line.startsWith("-A")).count();
+        long members = ipsets.lines().filter(line -> line.startsWith("add")).count();
+        out.printf("%-6d %9.1f ms %6.1f / %5.1f ms %7.1f ms %11.1f ms %7.2fx %7d/%d%n", size, timings.program() / 1000.0,
+                timings.adds().get(ADDS / 2) / 1000.0, timings.adds().get(ADDS - 1) / 1000.0,
+                timings.calcs().get(ADDS / 2) / 1000.0, bareMicros / 1000.0, (double) timings.program() / bareMicros,
+                rules, members);
+        out.flush();
+    }
+
+    /**
+     * The measured part, in a JVM started as the agent's is, inside the host's namespace (so that, as for the agent,
+     * the kernel tools run there directly): program N endpoints, then add one at a time. Prints the timings for
+     * {@link Timings#parse}.
+     */
+    public static void programAndAdd(int size, PrintWriter out) {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             endpoints.add(endpoint("local", i));
@@ -65,49 +100,51 @@ public final class FelixBenchmark {
             endpoints.add(endpoint("remote", size + 1 + i));
         }
         Map<String, Profile> profiles = profiles();
-        Dataplane dataplane = new Dataplane(host);
+        Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
         long start = System.nanoTime();
-        HostState state = calculator.calculate(snapshot(endpoints, profiles));
-        DataplaneReport first = dataplane.apply(state);
-        long programMicros = (System.nanoTime() - start) / 1000;
-        List<Long> addMicros = new ArrayList<>();
-        List<Long> calcMicros = new ArrayList<>();
+        check(dataplane.apply(calculator.calculate(snapshot(endpoints, profiles))));
+        out.println("program " + (System.nanoTime() - start) / 1000);
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             start = System.nanoTime();
             HostState desired = calculator.calculate(snapshot(endpoints, profiles));
-            calcMicros.add((System.nanoTime() - start) / 1000);
-            DataplaneReport added = dataplane.apply(desired);
-            addMicros.add((System.nanoTime() - start) / 1000);
-            if (!added.failures().isEmpty()) {
-                throw new IllegalStateException("benchmark programming failed: " + added.failures());
-            }
+            long calc = (System.nanoTime() - start) / 1000;
+            check(dataplane.apply(desired));
+            out.println("add " + calc + " " + (System.nanoTime() - start) / 1000);
         }
-        java.util.Collections.sort(addMicros);
-        java.util.Collections.sort(calcMicros);
-        if (!first.failures().isEmpty()) {
-            throw new IllegalStateException("benchmark programming failed: " + first.failures());
-        }
-        String ipsets = host.run("ipset", "save").check().stdout();
-        String v4 = host.run("iptables-save").check().stdout();
-        String v6 = host.run("ip6tables-save").check().stdout();
-        Namespaces.delete(PREFIX + "host");
-        CommandRunner bare = Namespaces.create(PREFIX + "bare");
-        start = System.nanoTime();
-        bare.run(List.of("ipset", "restore"), ipsets).check();
-        bare.run(List.of("iptables-restore"), v4).check();
-        bare.run(List.of("ip6tables-restore"), v6).check();
-        long bareMicros = (System.nanoTime() - start) / 1000;
-        Namespaces.delete(PREFIX + "bare");
-        long rules = (v4 + v6).lines().filter(line -> line.startsWith("-A")).count();
-        long members = ipsets.lines().filter(line -> line.startsWith("add")).count();
-        out.printf("%-6d %9.1f ms %6.1f / %5.1f ms %7.1f ms %11.1f ms %7.2fx %7d/%d%n", size, programMicros / 1000.0,
-                addMicros.get(ADDS / 2) / 1000.0, addMicros.get(ADDS - 1) / 1000.0, calcMicros.get(ADDS / 2) / 1000.0,
-                bareMicros / 1000.0,
-                (double) programMicros / bareMicros, rules, members);
         out.flush();
+    }
+
+    private static void check(DataplaneReport report) {
+        if (!report.failures().isEmpty()) {
+            throw new IllegalStateException("benchmark programming failed: " + report.failures());
+        }
+    }
+
+    /** What the worker measured, in microseconds; adds and their calculation shares sorted. */
+    private record Timings(long program, List<Long> calcs, List<Long> adds) {
+        static Timings parse(String output) {
+            long program = -1;
+            List<Long> calcs = new ArrayList<>();
+            List<Long> adds = new ArrayList<>();
+            for (String line : output.lines().toList()) {
+                String[] words = line.split(" ");
+                if (words[0].equals("program")) {
+                    program = Long.parseLong(words[1]);
+                } else if (words[0].equals("add")) {
+                    calcs.add(Long.parseLong(words[1]));
+                    adds.add(Long.parseLong(words[2]));
+                }
+            }
+            if (program < 0 || adds.size() != ADDS) {
+                throw new IllegalStateException("the benchmark worker printed no timings: " + output.strip());
+            }
+            java.util.Collections.sort(calcs);
+            java.util.Collections.sort(adds);
+            return new Timings(program, calcs, adds);
+        }
     }
 
     private static void createInterfaces(CommandRunner host, int count) {

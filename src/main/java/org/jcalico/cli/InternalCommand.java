@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class})
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class})
 final class InternalCommand {
 
     /**
@@ -54,6 +54,18 @@ final class InternalCommand {
             } finally {
                 file.toFile().delete();
             }
+        }
+    }
+
+    /** The part of `bench felix` that runs inside the benchmark's host namespace, see FelixBenchmark. */
+    @Command(name = "bench-felix-worker", hidden = true)
+    static final class BenchFelixWorker implements Runnable {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Parameters(paramLabel = "N") int size;
+
+        @Override
+        public void run() {
+            org.jcalico.bench.FelixBenchmark.programAndAdd(size, spec.commandLine().getOut());
         }
     }
 }
