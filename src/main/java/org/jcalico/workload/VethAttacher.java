@@ -13,8 +13,8 @@ import org.jcalico.model.Cidr;
  * Plugs a container into its host with a veth pair and nothing else: no bridge, no address on the host side. The
  * container routes everything to a gateway that exists only as an ARP answer (IPv4, proxy_arp on the host side) or as
  * the host side's fixed link-local address (IPv6), so every container on every host is configured the same way.
- * The host side is the agent's job (its sysctls, then bringing it up, then its routes), so that it comes up only once
- * it is configured; this class only builds the pair and the container's half.
+ * The host side's sysctls and routes are the agent's job; this class only builds the pair, the container's half, and
+ * brings the host side up.
  */
 public final class VethAttacher {
     public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
@@ -32,7 +32,8 @@ public final class VethAttacher {
 
     /**
      * Creates the pair and configures the container's side: up, the addresses (single hosts, IPv4 and/or IPv6) and the
-     * default routes; the host side stays down until the agent has configured it. All or nothing: on failure the pair is removed again and a {@link WorkloadException} says why.
+     * default routes, and brings the host side up. All or nothing: on failure the pair is removed again and a
+     * {@link WorkloadException} says why.
      */
     public Attachment attach(String hostInterface, ContainerNamespace container, String containerInterface,
                              List<Cidr> addresses) {
@@ -53,6 +54,12 @@ public final class VethAttacher {
                 inside.run("sysctl", "-q", "-w", "net/ipv6/conf/" + containerInterface + "/disable_ipv6=0").check();
             }
             inside.run(List.of("ip", "-batch", "-"), containerSide(containerInterface, addresses)).check();
+            // the host side's link-local is every container's IPv6 gateway; duplicate address detection would leave
+            // it unusable for the first second or so after the link comes up. It comes up here, not when the agent
+            // configures it: a veth whose carrier comes on just as the first packets arrive may hold them for a second
+            // (seen in `bench attach` as one add in fifty whose first ping took 1.1 s).
+            host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
+            host.run("ip", "link", "set", "dev", hostInterface, "up").check();
             return new Attachment(hostInterface, containerInterface, containerMac);
         } catch (KernelException e) {
             detach(hostInterface);
