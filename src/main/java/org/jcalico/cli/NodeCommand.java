@@ -108,10 +108,10 @@ final class NodeCommand {
             }));
             ControlSocket control = null;
             try {
-                control = ControlSocket.open(paths.controlSocket(),
+                control = ControlSocket.open(paths.controlFile(),
                         new AgentDelegation(session.datastoreUrl(), node, log)::handle, log);
             } catch (IOException | UnsupportedOperationException e) {
-                log.warn("no control socket at " + paths.controlSocket() + " (" + e.getMessage()
+                log.warn("no control socket (" + paths.controlFile() + ": " + e.getMessage()
                         + "); container commands start their own JVM");
             }
             try {

@@ -23,9 +23,9 @@ public record AgentPaths(Path runDir, Path logDir) {
         return runDir.resolve("status.json");
     }
 
-    /** Where the running agent takes commands from this host (see ControlSocket). */
-    public Path controlSocket() {
-        return runDir.resolve("agent.sock");
+    /** The port and token of the running agent's control socket (see ControlSocket); root only. */
+    public Path controlFile() {
+        return runDir.resolve("agent.control");
     }
 
     public Path log() {

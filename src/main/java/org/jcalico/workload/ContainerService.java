@@ -30,7 +30,7 @@ import org.jcalico.policy.ProfileService;
  * and a failure anywhere (a taken address, a vanished namespace, an agent that never reports) undoes them all.
  */
 public final class ContainerService {
-    private static final long POLL_MILLIS = 10;
+    private static final long POLL_MILLIS = 4;
     private final ResourceStore store;
     private final CommandRunner host;
     private final ContainerResolver resolver;

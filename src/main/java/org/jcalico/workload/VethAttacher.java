@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -13,8 +14,8 @@ import org.jcalico.model.Cidr;
  * Plugs a container into its host with a veth pair and nothing else: no bridge, no address on the host side. The
  * container routes everything to a gateway that exists only as an ARP answer (IPv4, proxy_arp on the host side) or as
  * the host side's fixed link-local address (IPv6), so every container on every host is configured the same way.
- * The host side's sysctls and routes are the agent's job; this class only builds the pair, the container's half, and
- * brings the host side up.
+ * The host side's sysctls and routes are the agent's job; this class only builds the pair, brings the host side up,
+ * and configures the container's half.
  */
 public final class VethAttacher {
     public static final String HOST_MAC = "ee:ee:ee:ee:ee:ee";
@@ -23,6 +24,7 @@ public final class VethAttacher {
     public static final String IPV6_GATEWAY = "fe80::ecee:eeff:feee:eeee";
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern FAILED_LINE = Pattern.compile("Command failed -:(\\d+)");
     private final CommandRunner host;
 
     /** @param host runs commands in the host's namespace, where the host side of every pair lives */
@@ -47,19 +49,14 @@ public final class VethAttacher {
         String failure = "cannot attach " + container.description();
         CommandRunner inside = CommandRunner.atPath(container.path().toString());
         String containerMac = randomMac();
-        createPair(hostInterface, container, inside, containerInterface, containerMac, failure);
+        boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);
+        createPair(hostInterface, container, inside, containerInterface, containerMac, ipv6, failure);
         try {
-            if (addresses.stream().anyMatch(address -> address.version() == 6)) {
+            if (ipv6) {
                 // docker turns IPv6 off in --net=none containers, and a new interface inherits that
                 inside.run("sysctl", "-q", "-w", "net/ipv6/conf/" + containerInterface + "/disable_ipv6=0").check();
             }
             inside.run(List.of("ip", "-batch", "-"), containerSide(containerInterface, addresses)).check();
-            // the host side's link-local is every container's IPv6 gateway; duplicate address detection would leave
-            // it unusable for the first second or so after the link comes up. It comes up here, not when the agent
-            // configures it: a veth whose carrier comes on just as the first packets arrive may hold them for a second
-            // (seen in `bench attach` as one add in fifty whose first ping took 1.1 s).
-            host.run("sysctl", "-q", "-w", "net/ipv6/conf/" + hostInterface + "/accept_dad=0").check();
-            host.run("ip", "link", "set", "dev", hostInterface, "up").check();
             return new Attachment(hostInterface, containerInterface, containerMac);
         } catch (KernelException e) {
             detach(hostInterface);
@@ -78,14 +75,33 @@ public final class VethAttacher {
 
     /**
      * One netlink request creates both ends, the peer directly inside the container under its final name, so a
-     * failure leaves nothing behind and the container's name never has to be free on the host.
+     * failure leaves nothing behind and the container's name never has to be free on the host. The host side comes up
+     * in the same batch, not when the agent configures it: a veth whose carrier comes on just as the first packets
+     * arrive may hold them for a second (seen in `bench attach` as one add in fifty whose first ping took 1.1 s). Its
+     * link-local address, every container's IPv6 gateway, is given rather than generated, so that it is usable at once
+     * instead of after a second of duplicate address detection.
      */
     private void createPair(String hostInterface, ContainerNamespace container, CommandRunner inside,
-                            String containerInterface, String containerMac, String failure) {
-        CommandRunner.Result result = host.run("ip", "link", "add", hostInterface, "address", HOST_MAC, "type", "veth",
-                "peer", "name", containerInterface, "address", containerMac, "netns", container.path().toString());
+                            String containerInterface, String containerMac, boolean ipv6, String failure) {
+        StringBuilder batch = new StringBuilder("link add " + hostInterface + " address " + HOST_MAC + " type veth peer name "
+                + containerInterface + " address " + containerMac + " netns " + container.path() + "\n");
+        if (ipv6) {
+            batch.append("link set dev ").append(hostInterface).append(" addrgenmode none\n");
+            batch.append("address add ").append(IPV6_GATEWAY).append("/64 dev ").append(hostInterface).append(" nodad\n");
+        }
+        batch.append("link set dev ").append(hostInterface).append(" up\n");
+        CommandRunner.Result result = host.run(List.of("ip", "-batch", "-"), batch.toString());
         if (result.ok()) {
             return;
+        }
+        Matcher failedLine = FAILED_LINE.matcher(result.stderr());
+        if (failedLine.find() && !failedLine.group(1).equals("1")) {
+            // the pair was made; what came after it was refused
+            detach(hostInterface);
+            boolean gateway = ipv6 && result.stderr().contains("Command failed -:3");
+            throw new WorkloadException(failure + ": " + result.describe() + (gateway
+                    ? " (the IPv6 gateway address on the host side; is IPv6 off for new interfaces: net.ipv6.conf.default.disable_ipv6?)"
+                    : ""));
         }
         if (!Files.exists(container.path())) {
             throw new WorkloadException(failure + ": its network namespace " + container.path() + " no longer exists");

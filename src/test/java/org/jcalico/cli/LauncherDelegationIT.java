@@ -2,14 +2,19 @@ package org.jcalico.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.jcalico.felix.AgentPaths;
 import org.jcalico.felix.ControlSocket;
@@ -18,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The launcher hands `container add` to the node's running agent over its control socket (with curl), and runs the
- * command itself when the agent declines or is not there; the user sees the same either way.
+ * The launcher hands `container add` to the node's running agent over its control socket, and runs the command itself
+ * when the agent declines or is not there; the user sees the same either way. Without the token, the socket refuses.
  */
 class LauncherDelegationIT {
     private static final String MISSING = "netns:jct-launcher-no-such-namespace";
@@ -45,11 +50,10 @@ class LauncherDelegationIT {
 
     @Test
     void theAgentServesTheCommandAndTheLauncherRunsWhatItDeclines() throws Exception {
-        assumeTrue(new ProcessBuilder("sh", "-c", "command -v curl").start().waitFor() == 0, "curl is needed");
         String store = "embedded:" + dir.resolve("store.db");
         Path log = dir.resolve("felix.log");
         AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir);
-        try (ControlSocket ignored = ControlSocket.open(paths.controlSocket(),
+        try (ControlSocket ignored = ControlSocket.open(paths.controlFile(),
                 new AgentDelegation(store, "h1", Log.open(log, false, "info"))::handle, Log.open(log, false, "info"))) {
             assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
             assertTrue(Files.readString(log).contains("ran 'container add " + MISSING + "' for the launcher: exit status 1"),
@@ -60,13 +64,31 @@ class LauncherDelegationIT {
                     "declined (another datastore) and run by the launcher");
             assertEquals(1, Files.readString(log).lines().filter(line -> line.contains("for the launcher:")).count(),
                     "the agent ran only the first");
-        }
-        assertTrue(Files.notExists(paths.controlSocket()), "a stopped agent's socket is removed");
 
-        // a socket file that nobody listens on any more, as a killed agent leaves it
-        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            dead.bind(UnixDomainSocketAddress.of(paths.controlSocket()));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.controlFile())));
+            String[] portAndToken = Files.readString(paths.controlFile()).strip().split(" ");
+            HttpClient http = HttpClient.newHttpClient();
+            URI uri = URI.create("http://127.0.0.1:" + portAndToken[0] + "/v1/run");
+            byte[] request = (store + "\0h1\0container\0add\0" + MISSING + "\0").getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer 0123456789abcdef0123456789abcdef")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, refused.statusCode(), "a wrong token is refused");
+            HttpResponse<String> served = http.send(HttpRequest.newBuilder(uri)
+                    .header("Authorization", "Bearer " + portAndToken[1])
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("\0" + ERROR + "\0" + "1\0", served.body(), "curl or any HTTP client with the token works too");
+            assertEquals(2, Files.readString(log).lines().filter(line -> line.contains("for the launcher:")).count());
         }
+        assertTrue(Files.notExists(paths.controlFile()), "a stopped agent's control file is removed");
+
+        // a control file whose port nobody listens on any more, as a killed agent leaves it
+        int deadPort;
+        try (ServerSocketChannel dead = ServerSocketChannel.open()) {
+            dead.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            deadPort = ((InetSocketAddress) dead.getLocalAddress()).getPort();
+        }
+        Files.writeString(paths.controlFile(), deadPort + " 0123456789abcdef0123456789abcdef\n");
         assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING), "run by the launcher");
     }
 }
