@@ -9,6 +9,9 @@ import picocli.CommandLine.Command;
 
 /** Runs one jcalico command: errors become one "error:" line, status 1 (2 for a malformed command line). */
 public final class Main {
+    /** The options of jcalico itself that take a value, as in JcalicoCommand. */
+    private static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
+            "--etcd-cert", "--etcd-key", "--etcd-user", "--etcd-password-file");
     private Main() {
     }
 
@@ -61,11 +64,11 @@ public final class Main {
     /** The first word that is not a global option or its value: the command to build. */
     private static String commandName(String[] args) {
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--datastore") || args[i].equals("--node")) {
+            if (GLOBAL_OPTIONS.contains(args[i])) {
                 i++;
             } else if (!args[i].startsWith("-")) {
                 return args[i];
-            } else if (!args[i].startsWith("--datastore=") && !args[i].startsWith("--node=")) {
+            } else if (!GLOBAL_OPTIONS.contains(args[i].split("=", 2)[0])) {
                 return null;
             }
         }

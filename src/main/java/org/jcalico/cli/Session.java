@@ -23,8 +23,17 @@ final class Session implements AutoCloseable {
         return (JcalicoCommand) spec.root().userObject();
     }
 
+    /** The datastore URL, with the etcd flags given folded into it, so that child processes (the agent) get them. */
     String datastoreUrl() {
-        return Datastores.resolve(root().datastore);
+        String url = Datastores.resolve(root().datastore);
+        java.util.Map<String, String> etcd = root().etcdSettings();
+        if (etcd.isEmpty()) {
+            return url;
+        }
+        if (!url.startsWith("etcd://") && !url.startsWith("etcds://")) {
+            throw new CommandFailure("--etcd-* options are for an etcd datastore, not '" + url + "'");
+        }
+        return org.jcalico.datastore.etcd.EtcdEndpoint.withParameters(url, etcd);
     }
 
     ResourceStore store() {

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import org.jcalico.datastore.embedded.EmbeddedDatastore;
 import org.jcalico.datastore.etcd.EtcdDatastore;
 
-/** Opens a datastore from the URL a user gives: embedded:PATH, or etcd://HOST:PORT[,HOST:PORT...]. */
+/** Opens a datastore from the URL a user gives: embedded:PATH, or etcd(s)://HOST:PORT[,HOST:PORT...][?SETTINGS]. */
 public final class Datastores {
     public static final String DEFAULT_URL = "embedded:/var/lib/jcalico/datastore.db";
     public static final String ENVIRONMENT = "JCALICO_DATASTORE";
@@ -25,12 +25,9 @@ public final class Datastores {
         if (url.startsWith("embedded:") && url.length() > "embedded:".length()) {
             return EmbeddedDatastore.open(Path.of(url.substring("embedded:".length())));
         }
-        if (url.startsWith("etcd://")) {
+        if (url.startsWith("etcd://") || url.startsWith("etcds://")) {
             return EtcdDatastore.open(url);
         }
-        if (url.startsWith("etcds://")) {
-            throw new DatastoreException("datastore '" + url + "': TLS to etcd is not supported yet (use etcd://)");
-        }
-        throw new DatastoreException("unknown datastore '" + url + "' (expected embedded:PATH or etcd://HOST:PORT)");
+        throw new DatastoreException("unknown datastore '" + url + "' (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)");
     }
 }

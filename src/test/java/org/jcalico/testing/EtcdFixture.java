@@ -12,11 +12,13 @@ public final class EtcdFixture implements AutoCloseable {
     private final Process process;
     private final Path dataDir;
     private final int clientPort;
+    private final TestCertificates tls;
 
-    private EtcdFixture(Process process, Path dataDir, int clientPort) {
+    private EtcdFixture(Process process, Path dataDir, int clientPort, TestCertificates tls) {
         this.process = process;
         this.dataDir = dataDir;
         this.clientPort = clientPort;
+        this.tls = tls;
     }
 
     public static boolean installed() {
@@ -24,19 +26,42 @@ public final class EtcdFixture implements AutoCloseable {
     }
 
     public static EtcdFixture start() throws IOException, InterruptedException {
+        return start(List.of(), null);
+    }
+
+    /** With etcd's own options added (e.g. --auth-token-ttl). */
+    public static EtcdFixture start(List<String> options) throws IOException, InterruptedException {
+        return start(options, null);
+    }
+
+    /** Clients only over TLS, with a certificate signed by the certificates' CA. */
+    public static EtcdFixture startTls(TestCertificates certificates) throws IOException, InterruptedException {
+        return start(List.of("--cert-file", certificates.serverCert().toString(), "--key-file", certificates.serverKey().toString(),
+                "--client-cert-auth", "--trusted-ca-file", certificates.ca().toString()), certificates);
+    }
+
+    private static EtcdFixture start(List<String> options, TestCertificates tls) throws IOException, InterruptedException {
         Path dataDir = Files.createTempDirectory("jct-etcd");
         int client = freePort();
         int peer = freePort();
-        String clientUrl = "http://127.0.0.1:" + client;
+        String clientUrl = (tls == null ? "http" : "https") + "://127.0.0.1:" + client;
         String peerUrl = "http://127.0.0.1:" + peer;
-        Process process = new ProcessBuilder(List.of("etcd", "--name", "jct", "--data-dir", dataDir.resolve("data").toString(),
+        List<String> command = new java.util.ArrayList<>(List.of("etcd", "--name", "jct", "--data-dir", dataDir.resolve("data").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                "--initial-cluster", "jct=" + peerUrl, "--log-level", "error"))
+                "--initial-cluster", "jct=" + peerUrl, "--log-level", "error"));
+        command.addAll(options);
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(dataDir.resolve("etcd.log").toFile()).start();
-        EtcdFixture fixture = new EtcdFixture(process, dataDir, client);
+        EtcdFixture fixture = new EtcdFixture(process, dataDir, client, tls);
+        List<String> health = new java.util.ArrayList<>(List.of("curl", "-sf"));
+        if (tls != null) {
+            health.addAll(List.of("--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
+                    "--key", tls.clientKey().toString()));
+        }
+        health.add(clientUrl + "/health");
         long deadline = System.currentTimeMillis() + 20_000;
-        while (!CommandRunner.local().run("curl", "-sf", clientUrl + "/health").ok()) {
+        while (!CommandRunner.local().run(health).ok()) {
             if (System.currentTimeMillis() > deadline || !process.isAlive()) {
                 String log = Files.readString(dataDir.resolve("etcd.log"));
                 fixture.close();
@@ -47,8 +72,23 @@ public final class EtcdFixture implements AutoCloseable {
         return fixture;
     }
 
+    /** etcd://127.0.0.1:PORT, or etcds:// with the CA and the client certificate when it was started with TLS. */
     public String url() {
-        return "etcd://127.0.0.1:" + clientPort;
+        if (tls == null) {
+            return "etcd://127.0.0.1:" + clientPort;
+        }
+        return "etcds://127.0.0.1:" + clientPort + "?ca=" + tls.ca() + "&cert=" + tls.clientCert() + "&key=" + tls.clientKey();
+    }
+
+    /** etcd://127.0.0.1:PORT or etcds://127.0.0.1:PORT, without any settings. */
+    public String bareUrl() {
+        return (tls == null ? "etcd" : "etcds") + "://127.0.0.1:" + clientPort;
+    }
+
+    /** Posts to etcd's JSON gateway as a client without credentials would (to set up users, say); the response body. */
+    public String post(String path, String json) {
+        return CommandRunner.local().run("curl", "-sf", "-X", "POST", "-d", json, "http://127.0.0.1:" + clientPort + "/" + path)
+                .check().stdout();
     }
 
     private static int freePort() throws IOException {

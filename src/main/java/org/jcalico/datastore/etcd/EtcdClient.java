@@ -11,38 +11,63 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.List;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
 import org.jcalico.datastore.DatastoreException;
 
 /**
  * etcd's v3 API through its JSON gateway (POST /v3/kv/range, /v3/kv/txn, /v3/watch ...): the same calls as gRPC,
- * with keys and values in base64. Members are tried in order until one answers.
+ * with keys and values in base64. Members are tried in order until one answers. Over TLS when the endpoint says so;
+ * with a user, every call carries the token etcd gave for the user's password, renewed when etcd no longer takes it.
+ * A TLS or authentication failure is a matter of configuration, so it ends the call at once with what went wrong.
  */
 final class EtcdClient {
     static final JsonMapper JSON = new JsonMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-    private final List<URI> members;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final EtcdEndpoint endpoint;
+    private final HttpClient http;
+    private volatile String token;
 
-    EtcdClient(List<URI> members) {
-        this.members = List.copyOf(members);
+    EtcdClient(EtcdEndpoint endpoint) {
+        this.endpoint = endpoint;
+        HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2));
+        if (endpoint.tls()) {
+            builder.sslContext(PemTls.context(endpoint.ca(), endpoint.cert(), endpoint.key()));
+        }
+        this.http = builder.build();
     }
 
     /** One unary call; the first member that answers decides. */
     JsonNode call(String path, ObjectNode body) {
+        String used = authorization();
+        try {
+            return send(path, body, used);
+        } catch (TokenRefused e) {
+            // tokens expire (etcd's --auth-token-ttl); one fresh token, one more try
+            token = null;
+            return send(path, body, authorization());
+        }
+    }
+
+    private JsonNode send(String path, ObjectNode body, String authorization) {
         IOException last = null;
-        for (URI member : members) {
+        for (URI member : endpoint.members()) {
             try {
-                HttpResponse<String> response = http.send(request(member, path, body).timeout(TIMEOUT).build(),
+                HttpResponse<String> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT).build(),
                         HttpResponse.BodyHandlers.ofString());
                 JsonNode json = JSON.readTree(response.body());
                 if (response.statusCode() != 200) {
-                    throw new DatastoreException("etcd at " + member + " refused " + path + ": "
-                            + json.path("error").asText(json.path("message").asText(response.body())));
+                    String message = json.path("error").asText(json.path("message").asText(response.body()));
+                    if (authorization != null && message.contains("invalid auth token")) {
+                        throw new TokenRefused();
+                    }
+                    throw new DatastoreException("etcd at " + member + " refused " + path + ": " + message
+                            + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
                 }
                 return json;
+            } catch (SSLException e) {
+                throw tlsFailure(member, e);
             } catch (IOException e) {
                 last = e;
             } catch (InterruptedException e) {
@@ -50,21 +75,27 @@ final class EtcdClient {
                 throw new DatastoreException("interrupted while talking to etcd");
             }
         }
-        throw new DatastoreException("etcd not reachable at " + members + ": "
+        throw new DatastoreException("etcd not reachable at " + endpoint.members() + ": "
                 + (last == null || last.getMessage() == null ? String.valueOf(last) : last.getMessage()));
     }
 
     /** A streaming call (a watch): the lines of the response as they arrive, from the first member that answers. */
     Stream<String> stream(String path, ObjectNode body) throws IOException, InterruptedException {
         IOException last = null;
-        for (URI member : members) {
+        String authorization = authorization();
+        for (URI member : endpoint.members()) {
             try {
-                HttpResponse<Stream<String>> response = http.send(request(member, path, body).build(),
+                HttpResponse<Stream<String>> response = http.send(request(member, path, body, authorization).build(),
                         HttpResponse.BodyHandlers.ofLines());
                 if (response.statusCode() == 200) {
                     return response.body();
                 }
                 response.body().close();
+                if (response.statusCode() == 401) {
+                    token = null;
+                }
+            } catch (SSLException e) {
+                throw tlsFailure(member, e);
             } catch (IOException e) {
                 last = e;
             }
@@ -72,9 +103,53 @@ final class EtcdClient {
         throw last != null ? last : new IOException("no etcd member accepted " + path);
     }
 
-    private static HttpRequest.Builder request(URI member, String path, ObjectNode body) {
-        return HttpRequest.newBuilder(member.resolve(path)).header("Content-Type", "application/json")
+    /** The token to send, asking etcd for one first if there is a user and no token yet; null without a user. */
+    private String authorization() {
+        String current = token;
+        if (endpoint.user() == null || current != null) {
+            return current;
+        }
+        ObjectNode credentials = object().put("name", endpoint.user()).put("password", endpoint.password());
+        JsonNode response;
+        try {
+            response = send("v3/auth/authenticate", credentials, null);
+        } catch (DatastoreException e) {
+            throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' failed: " + e.getMessage());
+        }
+        token = response.path("token").asText(null);
+        if (token == null || token.isEmpty()) {
+            throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' gave no token (is auth enabled?)");
+        }
+        return token;
+    }
+
+    private static DatastoreException tlsFailure(URI member, SSLException e) {
+        String message = String.valueOf(e.getMessage());
+        String meaning;
+        if (message.contains("PKIX") || message.contains("certification path")) {
+            meaning = "its certificate is not signed by a CA we trust (give etcd's CA with --etcd-ca)";
+        } else if (message.contains("No subject alternative") || message.contains("No name matching")) {
+            meaning = "its certificate is not for this address (" + message + ")";
+        } else if (message.contains("certificate_required") || message.contains("bad_certificate")
+                || message.contains("unknown_ca") || message.contains("certificate_unknown")) {
+            meaning = "it did not accept our client certificate, or we sent none (--etcd-cert and --etcd-key): " + message;
+        } else {
+            meaning = message;
+        }
+        return new DatastoreException("TLS with etcd at " + member + " failed: " + meaning);
+    }
+
+    private static HttpRequest.Builder request(URI member, String path, ObjectNode body, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        return authorization == null ? request : request.header("Authorization", authorization);
+    }
+
+    /** etcd no longer takes the token it gave. */
+    private static final class TokenRefused extends RuntimeException {
+        TokenRefused() {
+            super(null, null, false, false);
+        }
     }
 
     static String encode(String text) {

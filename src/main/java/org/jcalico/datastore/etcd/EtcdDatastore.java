@@ -3,7 +3,6 @@ package org.jcalico.datastore.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,18 +29,13 @@ public final class EtcdDatastore implements Datastore {
         this.client = client;
     }
 
-    /** etcd://HOST:PORT[,HOST:PORT...]; the first answering member serves each call. */
+    /** etcd://HOST:PORT[,HOST:PORT...] or etcds://... (see EtcdEndpoint); the first answering member serves each call. */
     public static EtcdDatastore open(String url) {
-        String hosts = url.substring("etcd://".length());
-        List<URI> members = new ArrayList<>();
-        for (String host : hosts.split(",")) {
-            if (!host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
-                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT");
-            }
-            members.add(URI.create("http://" + host + "/"));
-        }
-        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(members));
-        store.client.call("v3/maintenance/status", EtcdClient.object());
+        EtcdEndpoint endpoint = EtcdEndpoint.parse(url, System.getenv());
+        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(endpoint));
+        // a read of jcalico's keys rather than a status call: it also proves the credentials (status needs none)
+        store.client.call("v3/kv/range", EtcdClient.object().put("key", EtcdClient.encode(org.jcalico.datastore.Keys.ROOT))
+                .put("count_only", true));
         return store;
     }
 

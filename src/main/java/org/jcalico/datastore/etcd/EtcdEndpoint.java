@@ -1,0 +1,135 @@
+package org.jcalico.datastore.etcd;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.datastore.DatastoreException;
+
+/**
+ * Where and how to reach an etcd cluster, from the datastore URL a user gives:
+ * {@code etcd://HOST:PORT[,HOST:PORT...]} or {@code etcds://...} (TLS), with optional query parameters
+ * {@code ca}, {@code cert}, {@code key} (PEM files), {@code user} and {@code password-file}. What the URL leaves out
+ * comes from the environment ($JCALICO_ETCD_CA, _CERT, _KEY, _USER, _PASSWORD, _PASSWORD_FILE). A password is never
+ * part of the URL, which is passed to child processes and shown in logs.
+ */
+public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path ca, Path cert, Path key, String user,
+                           String password) {
+    static final Set<String> PARAMETERS = Set.of("ca", "cert", "key", "user", "password-file");
+
+    public EtcdEndpoint {
+        members = List.copyOf(members);
+    }
+
+    public static EtcdEndpoint parse(String url, Map<String, String> environment) {
+        boolean tls = url.startsWith("etcds://");
+        if (!tls && !url.startsWith("etcd://")) {
+            throw new DatastoreException("datastore '" + url + "' is not etcd://HOST:PORT or etcds://HOST:PORT");
+        }
+        String rest = url.substring(tls ? "etcds://".length() : "etcd://".length());
+        int question = rest.indexOf('?');
+        String hosts = question < 0 ? rest : rest.substring(0, question);
+        Map<String, String> parameters = parameters(url, question < 0 ? "" : rest.substring(question + 1));
+        List<URI> members = new ArrayList<>();
+        for (String host : hosts.split(",")) {
+            if (!host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
+                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT");
+            }
+            members.add(URI.create((tls ? "https://" : "http://") + host + "/"));
+        }
+        Path ca = file(url, "ca", parameters, environment);
+        Path cert = file(url, "cert", parameters, environment);
+        Path key = file(url, "key", parameters, environment);
+        if (!tls && (ca != null || cert != null || key != null)) {
+            throw new DatastoreException("datastore '" + url + "': a CA, client certificate or key needs TLS: use etcds://");
+        }
+        if ((cert == null) != (key == null)) {
+            throw new DatastoreException("datastore '" + url + "': a client certificate needs its key and a key its certificate"
+                    + " (--etcd-cert with --etcd-key)");
+        }
+        String user = setting("user", parameters, environment);
+        String password = password(url, parameters, environment);
+        if ((user == null) != (password == null)) {
+            throw new DatastoreException("datastore '" + url + "': " + (user == null
+                    ? "a password but no user (--etcd-user or $JCALICO_ETCD_USER)"
+                    : "user '" + user + "' but no password ($JCALICO_ETCD_PASSWORD or --etcd-password-file)"));
+        }
+        return new EtcdEndpoint(url, tls, members, ca, cert, key, user, password);
+    }
+
+    /** The URL with these settings (flags a user gave) added to its query, where the URL does not set them already. */
+    public static String withParameters(String url, Map<String, String> settings) {
+        StringBuilder result = new StringBuilder(url);
+        boolean query = url.contains("?");
+        for (Map.Entry<String, String> setting : settings.entrySet()) {
+            if (setting.getValue() == null || url.matches(".*[?&]" + setting.getKey() + "=.*")) {
+                continue;
+            }
+            if (setting.getValue().contains("&") || setting.getValue().contains("?")) {
+                throw new DatastoreException("--etcd-" + setting.getKey() + " '" + setting.getValue() + "' may not contain & or ?");
+            }
+            result.append(query ? '&' : '?').append(setting.getKey()).append('=').append(setting.getValue());
+            query = true;
+        }
+        return result.toString();
+    }
+
+    private static Map<String, String> parameters(String url, String query) {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (query.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : query.split("&")) {
+            int equals = pair.indexOf('=');
+            String name = equals < 0 ? pair : pair.substring(0, equals);
+            if (!PARAMETERS.contains(name) || equals < 0) {
+                throw new DatastoreException("datastore '" + url + "': unknown setting '" + pair + "' (known: ca, cert, key, user, password-file)");
+            }
+            parameters.put(name, URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+        }
+        return parameters;
+    }
+
+    private static String setting(String name, Map<String, String> parameters, Map<String, String> environment) {
+        String value = parameters.get(name);
+        if (value == null) {
+            value = environment.get("JCALICO_ETCD_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+        }
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static Path file(String url, String name, Map<String, String> parameters, Map<String, String> environment) {
+        String value = setting(name, parameters, environment);
+        if (value == null) {
+            return null;
+        }
+        Path path = Path.of(value);
+        if (!Files.isReadable(path)) {
+            throw new DatastoreException("datastore '" + url + "': cannot read the " + name + " file " + path);
+        }
+        return path;
+    }
+
+    private static String password(String url, Map<String, String> parameters, Map<String, String> environment) {
+        String password = environment.get("JCALICO_ETCD_PASSWORD");
+        if (password != null && !password.isEmpty()) {
+            return password;
+        }
+        Path file = file(url, "password-file", parameters, environment);
+        if (file == null) {
+            return null;
+        }
+        try {
+            return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+        } catch (IOException e) {
+            throw new DatastoreException("datastore '" + url + "': cannot read the password file " + file + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.jcalico.datastore.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.datastore.WatchListener;
+import org.jcalico.testing.EtcdFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** etcd with authentication on: a user and password work (also once the token expired), wrong ones are refused. */
+class EtcdAuthTest {
+    private static EtcdFixture etcd;
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEtcdWithAuth() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        // tokens that expire after a second, so that the test sees one renewed
+        etcd = EtcdFixture.start(List.of("--auth-token", "simple", "--auth-token-ttl", "1"));
+        etcd.post("v3/auth/user/add", "{\"name\":\"root\",\"password\":\"s3cret\"}");
+        etcd.post("v3/auth/user/grant", "{\"user\":\"root\",\"role\":\"root\"}");
+        etcd.post("v3/auth/enable", "{}");
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private String url(String password) throws Exception {
+        Path file = Files.writeString(dir.resolve("password-" + password.hashCode()), password + "\n");
+        return etcd.url() + "?user=root&password-file=" + file;
+    }
+
+    @Test
+    void theRightPasswordWorksForCallsAndWatchesAndOutlivesItsToken() throws Exception {
+        try (Datastore store = Datastores.open(url("s3cret"))) {
+            LinkedBlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
+            WatchListener listener = new WatchListener() {
+                @Override
+                public void onEvents(List<WatchEvent> batch) {
+                    events.addAll(batch);
+                }
+
+                @Override
+                public void onResync(String reason) {
+                }
+            };
+            try (var watch = store.watch("/auth-test/", store.list("/auth-test/").revision(), listener)) {
+                store.create("/auth-test/a", "1");
+                WatchEvent event = events.poll(10, TimeUnit.SECONDS);
+                assertEquals("/auth-test/a", event == null ? null : event.key());
+            }
+            Thread.sleep(2500);
+            store.create("/auth-test/b", "2");
+            assertEquals("2", store.get("/auth-test/b").orElseThrow().value());
+        }
+    }
+
+    @Test
+    void aWrongOrMissingPasswordIsRefusedClearly() throws Exception {
+        String wrong = assertThrows(DatastoreException.class, () -> Datastores.open(url("guess")).close()).getMessage();
+        assertTrue(wrong.startsWith("etcd: authentication as 'root' failed:") && wrong.contains("authentication failed"), wrong);
+        String none = assertThrows(DatastoreException.class, () -> Datastores.open(etcd.url()).close()).getMessage();
+        assertTrue(none.contains("(etcd wants a user: --etcd-user)"), none);
+        String userOnly = assertThrows(DatastoreException.class, () -> Datastores.open(etcd.url() + "?user=root").close()).getMessage();
+        assertTrue(userOnly.endsWith("user 'root' but no password ($JCALICO_ETCD_PASSWORD or --etcd-password-file)"), userOnly);
+    }
+}
