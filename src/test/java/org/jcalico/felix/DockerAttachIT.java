@@ -28,7 +28,7 @@ class DockerAttachIT {
             var env = java.util.List.of("DOCKER_HOST=unix://" + docker.socket());
             fixture.jcWith(env, "h1", "container", "add", first.substring(0, 12), "--profile", "app");
             String added = fixture.jcWith(env, "h1", "container", "add", "jctd-db", "--profile", "app");
-            assertTrue(added.contains("programmed"), added);
+            assertTrue(added.contains("ready in"), added);
             var endpoints = ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json")).stream()
                     .map(WorkloadEndpoint.class::cast).toList();
             WorkloadEndpoint web = endpoints.stream().filter(e -> e.containerId().equals(first)).findFirst().orElseThrow();

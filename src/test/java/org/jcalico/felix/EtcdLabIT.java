@@ -62,7 +62,7 @@ class EtcdLabIT {
             }
             fixture.lab().awaitEtcd();
             String added = fixture.jc("h1", "container", "add", "netns:" + d, "--profile", "p");
-            assertTrue(added.contains("programmed"), "after the outage the agents are back in sync: " + added);
+            assertTrue(added.contains("ready in"), "after the outage the agents are back in sync: " + added);
             assertTrue(ping(fixture, "d", b, 3).ok());
         }
     }
