@@ -67,6 +67,58 @@ class EtcdLabIT {
         }
     }
 
+    /**
+     * An agent that was cut off while etcd compacted past its watch's revision cannot replay what it missed: it must
+     * be told to list everything again, and end up with the dataplane of the current state, without dropping traffic
+     * that stays allowed.
+     */
+    @Test
+    void anAgentWhoseWatchFellBehindACompactionResyncsAndEndsUpRight() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (LabFixture fixture = LabFixture.upOnEtcd("jctk", 2)) {
+            fixture.jc("h1", "pool", "add", "10.65.0.0/16");
+            add(fixture, "a", "h1");
+            add(fixture, "b", "h2");
+            add(fixture, "c", "h2");
+            IpAddress b = address(fixture, "b");
+            IpAddress c = address(fixture, "c");
+            String runDir = fixture.layout().runDir().toString();
+            assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
+                    && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
+            String h1 = fixture.layout().host(1);
+            assertTrue(fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok(), "h1 knows c as a member of p");
+
+            CompletableFuture<CommandRunner.Result> traffic = CompletableFuture.supplyAsync(() -> ping(fixture, "a", b, 100));
+            // h1 can no longer reach etcd; stopping the member its watch streams from breaks that stream
+            fixture.in(h1, "iptables", "-I", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "REJECT",
+                    "--reject-with", "tcp-reset").check();
+            fixture.lab().stopEtcd(1);
+            fixture.jc("h2", "container", "remove", "netns:" + fixture.layout().workload("c"));
+            fixture.jc("h2", "profile", "rule", "add", "p", "inbound", "allow", "--protocol", "tcp", "--dst-ports", "7777");
+            String etcd = "http://" + fixture.layout().etcdAddress(2) + ":2379";
+            String range = fixture.in(fixture.layout().host(2), "curl", "-sf", "-X", "POST", "-d", "{\"key\":\"AA==\"}",
+                    etcd + "/v3/kv/range").check().stdout();
+            String revision = range.replaceAll("(?s).*\"revision\":\"(\\d+)\".*", "$1");
+            fixture.in(fixture.layout().host(2), "curl", "-sf", "-X", "POST", "-d",
+                    "{\"revision\":\"" + revision + "\",\"physical\":true}", etcd + "/v3/kv/compaction").check();
+            assertTrue(fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok(), "cut off, h1 has not seen c go");
+
+            fixture.lab().startEtcd(1);
+            fixture.in(h1, "iptables", "-D", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "REJECT",
+                    "--reject-with", "tcp-reset").check();
+            fixture.lab().awaitEtcd();
+            assertTrue(Eventually.within(30, () -> !fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok()
+                    && fixture.in(h1, "iptables", "-S", "jc-pi-p").stdout().contains("7777")),
+                    "h1's kernel shows the changes it missed");
+            String log = java.nio.file.Files.readString(fixture.layout().logDir().resolve("h1").resolve("felix.log"));
+            assertTrue(log.contains("watch lost its place (revision ") && log.contains("was compacted in etcd"),
+                    "h1's agent says why it listed everything again");
+            CommandRunner.Result during = traffic.get(60, TimeUnit.SECONDS);
+            assertTrue(during.stdout().contains("100 packets received"), "a -> b lost nothing: " + during.stdout());
+            assertTrue(ping(fixture, "a", b, 2).ok(), "and still works");
+        }
+    }
+
     private static void add(LabFixture fixture, String workload, String host) {
         fixture.jc(host, "container", "add", "netns:" + fixture.lab().workload(workload), "--profile", "p");
     }
