@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
-        subcommands = {BenchCommand.Felix.class, BenchCommand.Attach.class})
+        subcommands = {BenchCommand.Felix.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -33,6 +33,49 @@ final class BenchCommand {
         @Override
         public void run() {
             new FelixBenchmark(spec.commandLine().getOut()).run(sizes);
+        }
+    }
+
+    @Command(name = "scale", mixinStandardHelpOptions = true,
+            description = "One node's agent in a simulated cluster in etcd: start to in sync, heap and RSS, and how soon an endpoint change reaches its kernel.")
+    static final class Scale implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}") int nodes;
+        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "default: ${DEFAULT-VALUE}") int endpoints;
+        @Option(names = "--profiles", paramLabel = "N", defaultValue = "50", description = "default: ${DEFAULT-VALUE}") int profiles;
+
+        @Override
+        public Integer call() {
+            checkSize(nodes, endpoints, profiles);
+            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(nodes, endpoints, profiles);
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Write a simulated cluster (nodes, a pool, profiles, blocks, endpoints) into the datastore, for benchmarks.")
+    static final class Generate implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}") int nodes;
+        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "default: ${DEFAULT-VALUE}") int endpoints;
+        @Option(names = "--profiles", paramLabel = "N", defaultValue = "50", description = "default: ${DEFAULT-VALUE}") int profiles;
+
+        @Override
+        public void run() {
+            checkSize(nodes, endpoints, profiles);
+            try (Session session = new Session(spec)) {
+                var out = spec.commandLine().getOut();
+                int written = new org.jcalico.bench.ClusterGenerator(session.store(), line -> {
+                    out.println(line);
+                    out.flush();
+                }).write(nodes, endpoints, profiles);
+                out.println("wrote " + written + " resources: " + nodes + " nodes, " + endpoints + " endpoints, " + profiles + " profiles");
+            }
+        }
+    }
+
+    private static void checkSize(int nodes, int endpoints, int profiles) {
+        if (nodes < 2 || nodes > 9999 || endpoints < nodes || profiles < 2 || profiles > 99) {
+            throw new CommandFailure("expected 2 to 9999 nodes, at least one endpoint per node and 2 to 99 profiles");
         }
     }
 }

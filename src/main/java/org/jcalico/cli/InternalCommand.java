@@ -10,7 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class})
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class,
+                InternalCommand.BenchScaleWorker.class})
 final class InternalCommand {
 
     /**
@@ -66,6 +67,22 @@ final class InternalCommand {
         @Override
         public void run() {
             org.jcalico.bench.FelixBenchmark.programAndAdd(size, spec.commandLine().getOut());
+        }
+    }
+
+    /** The part of `bench scale` that runs inside the benchmark's namespace, see ScaleBenchmark. */
+    @Command(name = "bench-scale-worker", hidden = true)
+    static final class BenchScaleWorker implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @picocli.CommandLine.Parameters(index = "0") int nodes;
+        @picocli.CommandLine.Parameters(index = "1") int endpoints;
+        @picocli.CommandLine.Parameters(index = "2") int profiles;
+        @picocli.CommandLine.Parameters(index = "3") Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            org.jcalico.bench.ScaleBenchmark.measure(nodes, endpoints, profiles, dir, spec.commandLine().getOut());
+            return 0;
         }
     }
 }

@@ -132,7 +132,6 @@ public final class Lab {
 
     /** Starts (or restarts, keeping its data) one etcd member. */
     public void startEtcd(int member) {
-        String self = "http://" + layout.etcdAddress(member);
         List<String> cluster = new ArrayList<>();
         for (int other = 1; other <= LabLayout.ETCD_MEMBERS; other++) {
             cluster.add("e" + other + "=http://" + layout.etcdAddress(other) + ":2380");
@@ -140,12 +139,10 @@ public final class Lab {
         Path data = layout.stateDir().resolve("etcd" + member);
         try {
             Files.createDirectories(data);
-            new ProcessBuilder("setsid", "nsenter", "--net=/run/netns/" + layout.etcdMember(member), "--", "etcd",
-                    "--name", "e" + member, "--data-dir", data.resolve("data").toString(),
-                    "--listen-client-urls", self + ":2379", "--advertise-client-urls", self + ":2379",
-                    "--listen-peer-urls", self + ":2380", "--initial-advertise-peer-urls", self + ":2380",
-                    "--initial-cluster", String.join(",", cluster), "--log-level", "error")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("etcd.log").toFile()))
+            List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=/run/netns/" + layout.etcdMember(member), "--"));
+            command.addAll(EtcdCommand.of("e" + member, layout.etcdAddress(member).toString(), data.resolve("data"),
+                    String.join(",", cluster)));
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("etcd.log").toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             throw new KernelException("cannot start etcd member " + member + ": " + e.getMessage());

@@ -60,8 +60,7 @@ public final class ContainerService {
             throw new ValidationException(container.description() + " already has an endpoint on " + containerInterface
                     + " (interface " + existing.get().resource().interfaceName() + ")");
         }
-        String prefix = config(node).interfacePrefix();
-        String hostInterface = prefix + endpointId.substring(0, 15 - prefix.length());
+        String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
         Deque<Runnable> undo = new ArrayDeque<>();
         try {
             List<String> created = createMissingProfiles(profiles, undo);
@@ -213,7 +212,13 @@ public final class ContainerService {
     }
 
     /** Stable for a container's interface on a node, so that a retried add finds the first one. */
-    static String endpointId(String node, String containerId, String containerInterface) {
+    /** The host side's name: the interface prefix and as much of the endpoint id as fits in 15 characters. */
+    public static String hostInterface(String prefix, String endpointId) {
+        return prefix + endpointId.substring(0, 15 - prefix.length());
+    }
+
+    /** A hash of where the endpoint is: node, container and the container's interface. */
+    public static String endpointId(String node, String containerId, String containerInterface) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest((node + "/" + containerId + "/" + containerInterface).getBytes(StandardCharsets.UTF_8));

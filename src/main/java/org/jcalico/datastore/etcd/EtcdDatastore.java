@@ -20,6 +20,7 @@ import org.jcalico.datastore.WatchListener;
  * transaction whose compares are the writes' conditions, so compare-and-swap needs no lock anywhere.
  */
 public final class EtcdDatastore implements Datastore {
+    private static final int PAGE = 2000;
     private final String location;
     private final EtcdClient client;
     private final List<EtcdWatch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -47,11 +48,26 @@ public final class EtcdDatastore implements Datastore {
     }
 
     @Override
+    /**
+     * In pages of {@value #PAGE} keys, all read at the revision of the first: one response for a cluster's hundred
+     * thousand endpoints would be a hundred megabytes of JSON to hold at once, at both ends.
+     */
     public Listing list(String prefix) {
-        JsonNode response = client.call("v3/kv/range", range(prefix));
         List<KeyValue> items = new ArrayList<>();
-        response.path("kvs").forEach(kv -> items.add(keyValue(kv)));
-        return new Listing(items, response.path("header").path("revision").asLong());
+        ObjectNode request = range(prefix).put("limit", PAGE);
+        long revision = 0;
+        while (true) {
+            JsonNode response = client.call("v3/kv/range", request);
+            if (revision == 0) {
+                revision = response.path("header").path("revision").asLong();
+                request.put("revision", String.valueOf(revision));
+            }
+            response.path("kvs").forEach(kv -> items.add(keyValue(kv)));
+            if (!response.path("more").asBoolean(false) || items.isEmpty()) {
+                return new Listing(items, revision);
+            }
+            request.put("key", EtcdClient.encode(items.getLast().key() + "\0"));
+        }
     }
 
     @Override

@@ -1,0 +1,209 @@
+package org.jcalico.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.felix.AgentPaths;
+import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.felix.calc.DataplaneNames;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.lab.EtcdCommand;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * One agent in a big simulated cluster: etcd holding N nodes and M endpoints (see ClusterGenerator), and the real
+ * agent of one of those nodes, with that node's interfaces present, in a namespace of its own (jcs-host, removed at
+ * the end) where etcd runs too. Measures the agent's start to "in sync", its heap and RSS, and how soon a single
+ * endpoint change reaches its kernel.
+ */
+public final class ScaleBenchmark {
+    private static final String NAMESPACE = "jcs-host";
+    private static final String URL = "etcd://127.0.0.1:2379";
+    private static final int CHANGES = 50;
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private final PrintWriter out;
+
+    public ScaleBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    /**
+     * Sets up etcd in the benchmark's namespace and runs {@link #measure} there, in a JVM started as the agent's is;
+     * returns that JVM's exit status (it has said what failed).
+     */
+    public int run(int nodes, int endpoints, int profiles) {
+        Namespaces.deleteAll("jcs-");
+        CommandRunner host = Namespaces.create(NAMESPACE);
+        Path dir = null;
+        Process etcd = null;
+        try {
+            dir = Files.createTempDirectory("jcalico-scale");
+            etcd = new ProcessBuilder(host.command(EtcdCommand.of("scale", "127.0.0.1", dir.resolve("etcd"),
+                    "scale=http://127.0.0.1:2380")))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!host.run("curl", "-sf", "http://127.0.0.1:2379/health").ok()) {
+                if (System.currentTimeMillis() > deadline || !etcd.isAlive()) {
+                    throw new IllegalStateException("etcd did not start: " + Files.readString(dir.resolve("etcd.log")));
+                }
+                Thread.sleep(100);
+            }
+            List<String> worker = new ArrayList<>(AgentCommandLine.java());
+            worker.addAll(List.of("internal", "bench-scale-worker", String.valueOf(nodes), String.valueOf(endpoints),
+                    String.valueOf(profiles), dir.toString()));
+            out.flush();
+            return new ProcessBuilder(host.command(worker)).inheritIO().start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException("scale benchmark: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        } finally {
+            if (etcd != null) {
+                etcd.destroy();
+                try {
+                    etcd.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Namespaces.delete(NAMESPACE);
+            deleteRecursively(dir);
+        }
+    }
+
+    /** The measured part, inside the namespace: generate, start the agent of the first node, time, change, time. */
+    public static void measure(int nodes, int endpoints, int profiles, Path dir, PrintWriter out) throws Exception {
+        try (Datastore datastore = Datastores.open(URL)) {
+            ResourceStore store = new ResourceStore(datastore);
+            long start = System.nanoTime();
+            int written = new ClusterGenerator(store, line -> print(out, line)).write(nodes, endpoints, profiles);
+            print(out, String.format("simulated cluster: %d nodes, %d endpoints, %d profiles: %d resources written in %.1f s"
+                    + " (100 per etcd transaction)", nodes, endpoints, profiles, written, seconds(start)));
+
+            int local = ClusterGenerator.endpointsPerNode(nodes, endpoints);
+            String node = ClusterGenerator.nodeName(1);
+            StringBuilder links = new StringBuilder();
+            for (int i = 0; i < local; i++) {
+                links.append("link add ").append(ClusterGenerator.endpoint(1, i, local, profiles).interfaceName())
+                        .append(" type veth peer name jcs-peer").append(i).append('\n');
+            }
+            CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
+
+            AgentPaths paths = AgentPaths.of(node, dir.resolve("run"), dir.resolve("log"));
+            List<String> command = new ArrayList<>(AgentCommandLine.java());
+            command.addAll(List.of("--datastore", URL, "node", "start", "--foreground", "--no-bgp", "--name", node,
+                    "--run-dir", dir.resolve("run").toString(), "--log-dir", dir.resolve("log").toString()));
+            Files.createDirectories(paths.logDir());
+            start = System.nanoTime();
+            Process agent = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(paths.logDir().resolve("agent.out").toFile()).start();
+            try {
+                AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), node);
+                long deadline = System.currentTimeMillis() + 600_000;
+                AgentStatusFile.Status status = statusFile.read();
+                while (status == null || status.state() != AgentStatusFile.State.in_sync || status.programmed() < local) {
+                    if (!agent.isAlive() || System.currentTimeMillis() > deadline) {
+                        throw new IllegalStateException("the agent did not get in sync; see " + paths.log());
+                    }
+                    Thread.sleep(10);
+                    status = statusFile.read();
+                }
+                print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s", node, local, seconds(start)));
+                print(out, "  heap after a full GC " + heapMegabytes(agent.pid()) + " MB, RSS " + rssMegabytes(agent.pid())
+                        + " MB (the agent's JVM: -Xmx512m, serial GC)");
+                List<Long> latencies = changes(store, nodes, local, profiles);
+                Collections.sort(latencies);
+                print(out, String.format("  a single endpoint change, from its commit to the agent's kernel: p50 %d ms, p99 %d ms,"
+                        + " max %d ms", latencies.get(latencies.size() / 2), latencies.get(latencies.size() * 99 / 100),
+                        latencies.getLast()));
+                print(out, "  (" + CHANGES + " changes in a row: an endpoint of another node gains a profile; timed until its"
+                        + " address is in that tag's ipset on " + node + ")");
+            } finally {
+                agent.destroy();
+                agent.waitFor();
+            }
+        }
+    }
+
+    private static List<Long> changes(ResourceStore store, int nodes, int local, int profiles) throws InterruptedException {
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 0; i < CHANGES; i++) {
+            WorkloadEndpoint template = ClusterGenerator.endpoint(2 + i % (nodes - 1), i / (nodes - 1), local, profiles);
+            Versioned<WorkloadEndpoint> current = store.get(WorkloadEndpoint.class, template.endpointId()).orElseThrow();
+            String extra = ClusterGenerator.profileName((profiles / 2 + i) % profiles);
+            List<String> profileIds = new ArrayList<>(current.resource().profileIds());
+            if (profileIds.contains(extra)) {
+                continue;
+            }
+            profileIds.add(extra);
+            WorkloadEndpoint was = current.resource();
+            WorkloadEndpoint changed = new WorkloadEndpoint(was.node(), was.orchestrator(), was.containerId(), was.endpointId(),
+                    was.interfaceName(), was.mac(), was.ipv4Nets(), was.ipv6Nets(), profileIds, was.state());
+            String set = DataplaneNames.tagSet(extra, 4);
+            String member = changed.ipv4Nets().get(0).network().toString();
+            long start = System.nanoTime();
+            store.update(changed, current.revision());
+            while (!CommandRunner.local().run("ipset", "test", set, member).ok()) {
+                if (System.nanoTime() - start > 30_000_000_000L) {
+                    throw new IllegalStateException("the change did not reach the kernel within 30 s");
+                }
+            }
+            latencies.add((System.nanoTime() - start) / 1_000_000);
+        }
+        return latencies;
+    }
+
+    private static long heapMegabytes(long pid) throws IOException, InterruptedException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.run").check();
+        long kilobytes = 0;
+        // the serial collector's young and old generations (DefNew, Tenured: unindented); not Metaspace, no heap
+        for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
+            Matcher used = HEAP_USED.matcher(line);
+            if (!line.startsWith(" ") && used.find()) {
+                kilobytes += Long.parseLong(used.group(1));
+            }
+        }
+        return kilobytes / 1024;
+    }
+
+    private static long rssMegabytes(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
+    }
+
+    private static void print(PrintWriter out, String line) {
+        out.println(line);
+        out.flush();
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind is not worth failing the benchmark for
+        }
+    }
+}
