@@ -144,7 +144,8 @@ public final class ScaleBenchmark {
         List<Long> latencies = new ArrayList<>();
         for (int i = 0; i < CHANGES; i++) {
             WorkloadEndpoint template = ClusterGenerator.endpoint(2 + i % (nodes - 1), i / (nodes - 1), local, profiles);
-            Versioned<WorkloadEndpoint> current = store.get(WorkloadEndpoint.class, template.endpointId()).orElseThrow();
+            Versioned<WorkloadEndpoint> current = store.get(WorkloadEndpoint.class, template.node(), template.endpointId())
+                    .orElseThrow();
             String extra = ClusterGenerator.profileName((profiles / 2 + i) % profiles);
             List<String> profileIds = new ArrayList<>(current.resource().profileIds());
             if (profileIds.contains(extra)) {

@@ -1,13 +1,18 @@
 package org.jcalico.datastore.etcd;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreContract;
 import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.Op;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The same contract as the embedded store, against a real etcd started for this class. */
 class EtcdDatastoreTest extends DatastoreContract {
@@ -40,5 +45,24 @@ class EtcdDatastoreTest extends DatastoreContract {
     @Override
     protected void compact(Datastore store, long revision) {
         ((EtcdDatastore) store).compact(revision);
+    }
+
+    @Test
+    void aListingLongerThanOnePageComesWholeInOrderAtOneRevision() {
+        try (Datastore store = openEmpty()) {
+            for (int batch = 0; batch < 45; batch++) {
+                List<Op> ops = new java.util.ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    ops.add(new Op.Create(String.format("/paging/%05d", batch * 100 + i), "v"));
+                }
+                store.commit(ops);
+            }
+            long revision = store.commit(List.of(new Op.Create("/paging-other", "not listed")));
+            Listing listing = store.list("/paging/");
+            assertEquals(4500, listing.items().size());
+            assertEquals(String.format("/paging/%05d", 0), listing.items().get(0).key());
+            assertEquals(String.format("/paging/%05d", 4499), listing.items().getLast().key());
+            assertEquals(revision, listing.revision());
+        }
     }
 }

@@ -1,0 +1,38 @@
+package org.jcalico.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.testing.EtcdFixture;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** `bench scale` on a small cluster, so that the benchmark behind the README's figures keeps working. */
+@Tag("kernel")
+class ScaleBenchmarkIT {
+    @Test
+    void aSmallClusterGetsItsFiguresAndNothingIsLeftBehind() throws Exception {
+        KernelTests.assumeKernel();
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "5"));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the benchmark finishes");
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("simulated cluster: 20 nodes, 600 endpoints, 5 profiles:"), output);
+        assertTrue(output.matches("(?s).*agent of node-0001 \\(30 local endpoints\\): start to in sync \\d+\\.\\d s.*"), output);
+        assertTrue(output.matches("(?s).*heap after a full GC \\d+ MB, RSS \\d+ MB.*"), output);
+        assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
+        assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains("jcs-"), "its namespace is gone");
+    }
+}
