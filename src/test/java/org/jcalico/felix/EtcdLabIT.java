@@ -75,7 +75,7 @@ class EtcdLabIT {
     @Test
     void anAgentWhoseWatchFellBehindACompactionResyncsAndEndsUpRight() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
-        try (LabFixture fixture = LabFixture.upOnEtcd("jctk", 2)) {
+        try (LabFixture fixture = LabFixture.upOnEtcd("jctw", 2)) {
             fixture.jc("h1", "pool", "add", "10.65.0.0/16");
             add(fixture, "a", "h1");
             add(fixture, "b", "h2");
