@@ -9,13 +9,16 @@ import org.jcalico.kernel.CommandRunner;
 
 /** A real single-member etcd for a test: on loopback, free ports, its own data directory, removed on close. */
 public final class EtcdFixture implements AutoCloseable {
-    private final Process process;
+    private final List<String> command;
+    private final List<String> health;
+    private Process process;
     private final Path dataDir;
     private final int clientPort;
     private final TestCertificates tls;
 
-    private EtcdFixture(Process process, Path dataDir, int clientPort, TestCertificates tls) {
-        this.process = process;
+    private EtcdFixture(List<String> command, List<String> health, Path dataDir, int clientPort, TestCertificates tls) {
+        this.command = List.copyOf(command);
+        this.health = List.copyOf(health);
         this.dataDir = dataDir;
         this.clientPort = clientPort;
         this.tls = tls;
@@ -51,25 +54,45 @@ public final class EtcdFixture implements AutoCloseable {
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", "jct=" + peerUrl, "--log-level", "error"));
         command.addAll(options);
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(dataDir.resolve("etcd.log").toFile()).start();
-        EtcdFixture fixture = new EtcdFixture(process, dataDir, client, tls);
         List<String> health = new java.util.ArrayList<>(List.of("curl", "-sf"));
         if (tls != null) {
             health.addAll(List.of("--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
                     "--key", tls.clientKey().toString()));
         }
         health.add(clientUrl + "/health");
+        EtcdFixture fixture = new EtcdFixture(command, health, dataDir, client, tls);
+        fixture.launch();
+        return fixture;
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile())).start();
         long deadline = System.currentTimeMillis() + 20_000;
         while (!CommandRunner.local().run(health).ok()) {
             if (System.currentTimeMillis() > deadline || !process.isAlive()) {
                 String log = Files.readString(dataDir.resolve("etcd.log"));
-                fixture.close();
+                close();
                 throw new IllegalStateException("etcd did not start: " + log);
             }
             Thread.sleep(100);
         }
-        return fixture;
+    }
+
+    /** Stops etcd and starts it again on its data, as after a crash: what it keeps only in memory is gone. */
+    public void restart() throws IOException, InterruptedException {
+        stop();
+        launch();
+    }
+
+    private void stop() {
+        process.destroy();
+        try {
+            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process.destroyForcibly();
     }
 
     /** etcd://127.0.0.1:PORT, or etcds:// with the CA and the client certificate when it was started with TLS. */
@@ -99,13 +122,7 @@ public final class EtcdFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        process.destroyForcibly();
+        stop();
         CommandRunner.local().run("rm", "-rf", dataDir.toString());
     }
 }

@@ -45,7 +45,7 @@ final class EtcdClient {
             return send(path, body, used);
         } catch (TokenRefused e) {
             // tokens expire (etcd's --auth-token-ttl); one fresh token, one more try
-            token = null;
+            forgetToken();
             return send(path, body, authorization());
         }
     }
@@ -92,7 +92,7 @@ final class EtcdClient {
                 }
                 response.body().close();
                 if (response.statusCode() == 401) {
-                    token = null;
+                    forgetToken();
                 }
             } catch (SSLException e) {
                 throw tlsFailure(member, e);
@@ -101,6 +101,11 @@ final class EtcdClient {
             }
         }
         throw last != null ? last : new IOException("no etcd member accepted " + path);
+    }
+
+    /** The next call asks etcd for a new token. */
+    void forgetToken() {
+        token = null;
     }
 
     /** The token to send, asking etcd for one first if there is a user and no token yet; null without a user. */

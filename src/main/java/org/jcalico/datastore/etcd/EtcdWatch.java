@@ -66,6 +66,11 @@ final class EtcdWatch implements Watch {
             return false;
         }
         if (result.path("canceled").asBoolean(false)) {
+            if (result.path("cancel_reason").asText("").contains("invalid auth token")) {
+                // etcd forgot the token (it expired, or etcd restarted): a new one, and on from where the watch was
+                client.forgetToken();
+                throw new IllegalStateException("token refused");
+            }
             end();
             listener.onResync("etcd cancelled the watch: " + result.path("cancel_reason").asText("no reason given"));
             return false;

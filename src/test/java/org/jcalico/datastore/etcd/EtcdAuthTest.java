@@ -75,6 +75,31 @@ class EtcdAuthTest {
     }
 
     @Test
+    void aWatchWhoseTokenEtcdForgotCarriesOnWithANewOneAndMissesNothing() throws Exception {
+        try (Datastore store = Datastores.open(url("s3cret"))) {
+            LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
+            WatchListener listener = new WatchListener() {
+                @Override
+                public void onEvents(List<WatchEvent> batch) {
+                    batch.forEach(event -> seen.add(event.key()));
+                }
+
+                @Override
+                public void onResync(String reason) {
+                    seen.add("resync: " + reason);
+                }
+            };
+            try (var watch = store.watch("/restart-test/", store.list("/restart-test/").revision(), listener)) {
+                store.create("/restart-test/before", "1");
+                assertEquals("/restart-test/before", seen.poll(10, TimeUnit.SECONDS));
+                etcd.restart();
+                store.create("/restart-test/after", "2");
+                assertEquals("/restart-test/after", seen.poll(20, TimeUnit.SECONDS), "no resync, nothing missed");
+            }
+        }
+    }
+
+    @Test
     void aWrongOrMissingPasswordIsRefusedClearly() throws Exception {
         String wrong = assertThrows(DatastoreException.class, () -> Datastores.open(url("guess")).close()).getMessage();
         assertTrue(wrong.startsWith("etcd: authentication as 'root' failed:") && wrong.contains("authentication failed"), wrong);

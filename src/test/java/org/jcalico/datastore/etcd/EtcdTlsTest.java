@@ -77,6 +77,8 @@ class EtcdTlsTest extends DatastoreContract {
         assertTrue(foreign.contains("did not accept our client certificate"), foreign);
         String untrusted = refusal(bare + "?cert=" + certificates.clientCert() + "&key=" + certificates.clientKey());
         assertTrue(untrusted.contains("its certificate is not signed by a CA we trust (give etcd's CA with --etcd-ca)"), untrusted);
+        String otherName = refusal(etcd.url().replace("127.0.0.1", "localhost"));
+        assertTrue(otherName.contains("its certificate is not for this address"), "host names are checked: " + otherName);
         String plain = refusal(bare.replace("etcds://", "etcd://"));
         assertTrue(plain.startsWith("etcd not reachable at") || plain.contains("refused"), plain);
 
