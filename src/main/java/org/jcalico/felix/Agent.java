@@ -177,9 +177,13 @@ public final class Agent {
             reportPending = false;
         } catch (DatastoreException e) {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
-            reporter.load();
             reportPending = true;
             ok = false;
+            try {
+                reporter.load();
+            } catch (DatastoreException unreachable) {
+                // the retry reloads first; the kernel keeps what was programmed meanwhile
+            }
         }
         if (bgp != null) {
             bgp.configure(snapshot);

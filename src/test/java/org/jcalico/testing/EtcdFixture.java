@@ -52,7 +52,9 @@ public final class EtcdFixture implements AutoCloseable {
         List<String> command = new java.util.ArrayList<>(List.of("etcd", "--name", "jct", "--data-dir", dataDir.resolve("data").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
-                "--initial-cluster", "jct=" + peerUrl, "--log-level", "error"));
+                "--initial-cluster", "jct=" + peerUrl, "--log-level", "error",
+                // idle watchers hear from etcd every second, well within the watch deadline tests choose
+                "--experimental-watch-progress-notify-interval", "1s"));
         command.addAll(options);
         List<String> health = new java.util.ArrayList<>(List.of("curl", "-sf"));
         if (tls != null) {
@@ -93,6 +95,10 @@ public final class EtcdFixture implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process.destroyForcibly();
+    }
+
+    public int port() {
+        return clientPort;
     }
 
     /** etcd://127.0.0.1:PORT, or etcds:// with the CA and the client certificate when it was started with TLS. */

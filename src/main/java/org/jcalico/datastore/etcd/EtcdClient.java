@@ -52,6 +52,7 @@ final class EtcdClient {
 
     private JsonNode send(String path, ObjectNode body, String authorization) {
         IOException last = null;
+        URI lastMember = null;
         for (URI member : endpoint.members()) {
             try {
                 HttpResponse<String> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT).build(),
@@ -69,24 +70,37 @@ final class EtcdClient {
             } catch (SSLException e) {
                 throw tlsFailure(member, e);
             } catch (IOException e) {
+                if (e.getCause() instanceof SSLException tls) {
+                    throw tlsFailure(member, tls);
+                }
                 last = e;
+                lastMember = member;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DatastoreException("interrupted while talking to etcd");
             }
         }
-        throw new DatastoreException("etcd not reachable at " + endpoint.members() + ": "
-                + (last == null || last.getMessage() == null ? String.valueOf(last) : last.getMessage()));
+        String reason = last == null || last.getMessage() == null ? String.valueOf(last) : last.getMessage();
+        if (endpoint.tls() && reason.contains("received no bytes")) {
+            // with TLS 1.3 a server checks the client's certificate after the handshake and then just hangs up
+            throw new DatastoreException("TLS with etcd at " + lastMember + " failed: it closed the connection right after"
+                    + " the handshake, as etcd does when it did not accept our client certificate, or we sent none"
+                    + " (--etcd-cert and --etcd-key)");
+        }
+        throw new DatastoreException("etcd not reachable at " + endpoint.members() + ": " + reason);
     }
 
-    /** A streaming call (a watch): the lines of the response as they arrive, from the first member that answers. */
+    /**
+     * A streaming call (a watch): the lines of the response as they arrive, from the first member that answers. The
+     * timeout covers only the wait for the response to start; the stream's own silence is the caller's to judge.
+     */
     Stream<String> stream(String path, ObjectNode body) throws IOException, InterruptedException {
         IOException last = null;
         String authorization = authorization();
         for (URI member : endpoint.members()) {
             try {
-                HttpResponse<Stream<String>> response = http.send(request(member, path, body, authorization).build(),
-                        HttpResponse.BodyHandlers.ofLines());
+                HttpResponse<Stream<String>> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
+                        .build(), HttpResponse.BodyHandlers.ofLines());
                 if (response.statusCode() == 200) {
                     return response.body();
                 }

@@ -3,6 +3,7 @@ package org.jcalico.datastore.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,19 +22,31 @@ import org.jcalico.datastore.WatchListener;
  */
 public final class EtcdDatastore implements Datastore {
     private static final int PAGE = 2000;
+    /**
+     * How long a watch stream may stay silent before it is taken for dead and reconnected: three of the progress
+     * notifications etcd sends to idle watchers when started with --experimental-watch-progress-notify-interval=10s
+     * (its default of 10 minutes is far too slow to notice a dead connection).
+     */
+    static final Duration WATCH_DEADLINE = Duration.ofSeconds(30);
     private final String location;
     private final EtcdClient client;
+    private final Duration watchDeadline;
     private final List<EtcdWatch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private EtcdDatastore(String location, EtcdClient client) {
+    private EtcdDatastore(String location, EtcdClient client, Duration watchDeadline) {
         this.location = location;
         this.client = client;
+        this.watchDeadline = watchDeadline;
     }
 
     /** etcd://HOST:PORT[,HOST:PORT...] or etcds://... (see EtcdEndpoint); the first answering member serves each call. */
     public static EtcdDatastore open(String url) {
+        return open(url, WATCH_DEADLINE);
+    }
+
+    static EtcdDatastore open(String url, Duration watchDeadline) {
         EtcdEndpoint endpoint = EtcdEndpoint.parse(url, System.getenv());
-        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(endpoint));
+        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(endpoint), watchDeadline);
         // a read of jcalico's keys rather than a status call: it also proves the credentials (status needs none)
         store.client.call("v3/kv/range", EtcdClient.object().put("key", EtcdClient.encode(org.jcalico.datastore.Keys.ROOT))
                 .put("count_only", true));
@@ -139,7 +152,7 @@ public final class EtcdDatastore implements Datastore {
 
     @Override
     public Watch watch(String prefix, long afterRevision, WatchListener listener) {
-        EtcdWatch watch = new EtcdWatch(client, range(prefix), afterRevision, listener, watches::remove);
+        EtcdWatch watch = new EtcdWatch(client, range(prefix), afterRevision, listener, watches::remove, watchDeadline);
         watches.add(watch);
         return watch;
     }

@@ -3,6 +3,7 @@ package org.jcalico.datastore.etcd;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -14,10 +15,14 @@ import org.jcalico.datastore.WatchListener;
 /**
  * One etcd watch stream on its own daemon thread. If the stream breaks (a member went away), it reconnects from the
  * last revision it delivered, so nothing is missed or repeated; if that revision was compacted, the listener is
- * told to resync and the watch ends.
+ * told to resync and the watch ends. A stream that stays silent past its deadline is taken for dead and reconnected
+ * the same way: the watch only reads, so a connection whose packets are dropped, or whose peer is gone without a
+ * reset reaching us, would otherwise keep it waiting forever. etcd's progress notifications keep a healthy quiet
+ * stream talking where etcd sends them more often than the deadline; elsewhere a quiet stream is merely renewed.
  */
 final class EtcdWatch implements Watch {
     private static final long RETRY_MILLIS = 500;
+    private final long deadlineNanos;
     private final EtcdClient client;
     private final ObjectNode range;
     private final WatchListener listener;
@@ -25,35 +30,56 @@ final class EtcdWatch implements Watch {
     private final Thread thread;
     private volatile boolean open = true;
     private volatile Stream<String> current;
+    private volatile long heardAt;
     private long delivered;
 
-    EtcdWatch(EtcdClient client, ObjectNode range, long afterRevision, WatchListener listener, Consumer<EtcdWatch> onClose) {
+    EtcdWatch(EtcdClient client, ObjectNode range, long afterRevision, WatchListener listener, Consumer<EtcdWatch> onClose,
+              Duration deadline) {
+        this.deadlineNanos = deadline.toNanos();
         this.client = client;
         this.range = range;
         this.listener = listener;
         this.onClose = onClose;
         this.delivered = afterRevision;
         this.thread = Thread.ofPlatform().daemon().name("jcalico-etcd-watch").start(this::loop);
+        Thread.ofVirtual().name("jcalico-etcd-watch-deadline").start(this::enforceDeadline);
     }
 
     private void loop() {
         while (open) {
-            ObjectNode create = range.deepCopy().put("start_revision", String.valueOf(delivered + 1));
+            ObjectNode create = range.deepCopy().put("start_revision", String.valueOf(delivered + 1)).put("progress_notify", true);
             ObjectNode request = EtcdClient.object();
             request.set("create_request", create);
             try (Stream<String> lines = client.stream("v3/watch", request)) {
+                heardAt = System.nanoTime();
                 current = lines;
                 for (String line : (Iterable<String>) lines::iterator) {
+                    heardAt = System.nanoTime();
                     if (!open || !handle(EtcdClient.JSON.readTree(line).path("result"))) {
                         return;
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                // the member went away or the stream broke: reconnect from the last delivered revision
+                // the member went away, the stream broke or fell silent: reconnect from the last delivered revision
             } catch (InterruptedException e) {
                 return;
             }
             sleep();
+        }
+    }
+
+    /** Closes the current stream once it has been silent past the deadline, which makes the loop reconnect. */
+    private void enforceDeadline() {
+        while (open) {
+            Stream<String> stream = current;
+            if (stream != null && System.nanoTime() - heardAt > deadlineNanos) {
+                stream.close();
+            }
+            try {
+                Thread.sleep(Duration.ofNanos(deadlineNanos / 4));
+            } catch (InterruptedException e) {
+                return;
+            }
         }
     }
 

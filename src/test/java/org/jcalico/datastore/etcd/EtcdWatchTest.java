@@ -1,0 +1,126 @@
+package org.jcalico.datastore.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.datastore.DatastoreContract.Recorder;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.testing.EtcdFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the contract cannot show: a watch whose connection to etcd breaks while it runs. It must pick up where it
+ * left off, or, if etcd compacted that history meanwhile, say so with a resync signal rather than go silent.
+ */
+class EtcdWatchTest {
+    private static final int WAIT_SECONDS = 10;
+    /** Three of the test etcd's progress notifications (one a second). */
+    private static final Duration DEADLINE = Duration.ofSeconds(3);
+    private static EtcdFixture etcd;
+    private SeverableProxy network;
+    private EtcdDatastore direct;
+    private EtcdDatastore watcher;
+
+    @BeforeAll
+    static void startEtcd() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        etcd = EtcdFixture.start();
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    @BeforeEach
+    void connect() throws Exception {
+        network = new SeverableProxy(etcd.port());
+        direct = EtcdDatastore.open(etcd.url());
+        watcher = EtcdDatastore.open("etcd://127.0.0.1:" + network.port());
+    }
+
+    @AfterEach
+    void disconnect() {
+        watcher.close();
+        direct.close();
+        network.close();
+    }
+
+    @Test
+    void aBrokenStreamResumesFromItsLastRevisionWithoutGapOrRepeat() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Watch ignored = watcher.watch("/resume/", direct.list("").revision(), recorder)) {
+            direct.create("/resume/1", "v");
+            assertEquals("/resume/1", recorder.await(1).get(0).key());
+            network.sever();
+            direct.create("/resume/2", "v");
+            direct.create("/resume/3", "v");
+            network.mend();
+            assertEquals(List.of("/resume/2", "/resume/3"), recorder.await(2).stream().map(WatchEvent::key).toList());
+            assertNull(recorder.events.poll(1, TimeUnit.SECONDS), "nothing repeated");
+            assertTrue(recorder.resyncs.isEmpty(), "no resync needed: " + recorder.resyncs);
+        }
+    }
+
+    @Test
+    void aStreamThatFallsSilentIsReconnectedAfterItsDeadline() throws Exception {
+        try (EtcdDatastore impatient = EtcdDatastore.open("etcd://127.0.0.1:" + network.port(), DEADLINE)) {
+            Recorder recorder = new Recorder();
+            impatient.watch("/silent/", direct.list("").revision(), recorder);
+            direct.create("/silent/1", "v");
+            assertEquals("/silent/1", recorder.await(1).get(0).key());
+            network.silenceOpenConnections();
+            direct.create("/silent/2", "v");
+            assertEquals("/silent/2", recorder.await(1).get(0).key(), "delivered over a new stream after the deadline");
+            assertTrue(recorder.resyncs.isEmpty(), "no resync needed: " + recorder.resyncs);
+        }
+    }
+
+    @Test
+    void aQuietHealthyStreamIsKeptAliveByEtcdsProgressNotifications() throws Exception {
+        try (EtcdDatastore impatient = EtcdDatastore.open("etcd://127.0.0.1:" + network.port(), DEADLINE)) {
+            Recorder recorder = new Recorder();
+            impatient.watch("/quiet/", direct.list("").revision(), recorder);
+            Thread.sleep(DEADLINE.toMillis() / 2);
+            int connections = network.accepted();
+            Thread.sleep(DEADLINE.toMillis() * 3);
+            assertEquals(connections, network.accepted(), "the stream was kept, not renewed");
+            direct.create("/quiet/1", "v");
+            assertEquals("/quiet/1", recorder.await(1).get(0).key());
+        }
+    }
+
+    @Test
+    void aWatchThatFellBehindACompactionWhileCutOffIsToldToResync() throws Exception {
+        Recorder recorder = new Recorder();
+        try (Watch ignored = watcher.watch("/behind/", direct.list("").revision(), recorder)) {
+            direct.create("/behind/1", "v");
+            assertEquals("/behind/1", recorder.await(1).get(0).key());
+            network.sever();
+            direct.create("/behind/2", "v");
+            long latest = direct.create("/behind/3", "v");
+            direct.compact(latest);
+            network.mend();
+            String reason = recorder.resyncs.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(reason, "a resync signal, not silence");
+            assertTrue(reason.contains("compacted"), reason);
+            assertTrue(recorder.events.isEmpty(), "nothing delivered across the gap: " + recorder.events);
+            direct.create("/behind/4", "v");
+            assertNull(recorder.events.poll(1, TimeUnit.SECONDS), "the watch has ended; the receiver starts a new one");
+            assertTrue(recorder.resyncs.isEmpty(), "one signal: " + recorder.resyncs);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package org.jcalico.datastore.etcd;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP relay on loopback in front of a real server, standing for the network between a client and it: a test can
+ * sever it (every open connection is closed and new ones are closed on arrival, as a reset would) and mend it, or
+ * silence the open connections (their bytes are dropped both ways and neither end is told, as when a path turns
+ * into a black hole) while new ones work. Only sockets of this process on 127.0.0.1 are involved.
+ */
+final class SeverableProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final int targetPort;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean severed;
+
+    SeverableProxy(int targetPort) throws IOException {
+        this.targetPort = targetPort;
+        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(this::accept);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Closes every relayed connection now, and each new one as it arrives, until {@link #mend}. */
+    void sever() {
+        severed = true;
+        open.forEach(SeverableProxy::closeQuietly);
+        open.clear();
+    }
+
+    void mend() {
+        severed = false;
+    }
+
+    /** From now on the connections open now carry nothing, and stay open; later connections are relayed as usual. */
+    void silenceOpenConnections() {
+        silenced.addAll(open);
+    }
+
+    /** How many connections the proxy has relayed so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(server);
+        sever();
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                if (severed) {
+                    closeQuietly(client);
+                    continue;
+                }
+                relay(client);
+            } catch (IOException e) {
+                // the server socket was closed: the proxy is done
+            }
+        }
+    }
+
+    private void relay(Socket client) {
+        try {
+            Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+            accepted.incrementAndGet();
+            open.add(client);
+            open.add(upstream);
+            Thread.ofVirtual().start(() -> pump(client, upstream));
+            Thread.ofVirtual().start(() -> pump(upstream, client));
+        } catch (IOException e) {
+            closeQuietly(client);
+        }
+    }
+
+    private void pump(Socket from, Socket to) {
+        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+            byte[] buffer = new byte[8192];
+            for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                if (!silenced.contains(from)) {
+                    out.write(buffer, 0, read);
+                }
+            }
+        } catch (IOException e) {
+            // one side went away: close both below
+        } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+            open.remove(from);
+            open.remove(to);
+            silenced.remove(from);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // already closed
+        }
+    }
+}
