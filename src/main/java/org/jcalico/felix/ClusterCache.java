@@ -22,15 +22,18 @@ import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
- * The agent's copy of the parts of the datastore its calculation reads, kept by key. Owned by the agent's one
- * thread. Values that fail to decode are logged by the caller and left out rather than stopping the agent.
+ * The agent's copy of the parts of the datastore its calculation reads, kept by kind and then by key, so that a
+ * snapshot or the configuration reads only the kinds it needs: with 100,000 endpoints, scanning every resource on
+ * every pass cost tens of milliseconds per change. Owned by the agent's one thread. Values that fail to decode are
+ * logged by the caller and left out rather than stopping the agent.
  */
 final class ClusterCache {
     private static final List<String> RELEVANT = List.of(
             Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class));
-    private final Map<String, Resource> byKey = new HashMap<>();
+    private final Map<Class<? extends Resource>, Map<String, Resource>> byKind = new HashMap<>();
+    private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
 
     ClusterCache(String node) {
@@ -42,7 +45,8 @@ final class ClusterCache {
     }
 
     void replaceAll(List<KeyValue> items, List<String> problems) {
-        byKey.clear();
+        byKind.clear();
+        kindOfKey.clear();
         for (KeyValue item : items) {
             put(item.key(), item.value(), problems);
         }
@@ -57,7 +61,7 @@ final class ClusterCache {
             }
             changed = true;
             if (event.type() == WatchEvent.Type.DELETE) {
-                byKey.remove(event.key());
+                remove(event.key());
             } else {
                 put(event.key(), event.value(), problems);
             }
@@ -69,53 +73,49 @@ final class ClusterCache {
         if (!isRelevant(key)) {
             return;
         }
+        remove(key);
         try {
-            byKey.put(key, ResourceCodec.fromJson(value));
+            Resource resource = ResourceCodec.fromJson(value);
+            byKind.computeIfAbsent(resource.getClass(), kind -> new HashMap<>()).put(key, resource);
+            kindOfKey.put(key, resource.getClass());
         } catch (ValidationException e) {
-            byKey.remove(key);
             problems.add("ignoring unreadable " + key + ": " + e.getMessage());
         }
+    }
+
+    /** A key's value may decode to another kind than before (a hand-written value), so it is looked up, not assumed. */
+    private void remove(String key) {
+        Class<? extends Resource> kind = kindOfKey.remove(key);
+        if (kind != null) {
+            byKind.get(kind).remove(key);
+        }
+    }
+
+    private <T extends Resource> List<T> all(Class<T> kind) {
+        List<T> all = new ArrayList<>();
+        byKind.getOrDefault(kind, Map.of()).values().forEach(resource -> all.add(kind.cast(resource)));
+        return all;
     }
 
     FelixConfiguration config() {
         FelixConfiguration global = null;
         FelixConfiguration own = null;
-        for (Resource resource : byKey.values()) {
-            if (resource instanceof FelixConfiguration config) {
-                if (config.name().equals(FelixConfiguration.GLOBAL)) {
-                    global = config;
-                } else if (config.name().equals(FelixConfiguration.nodeName(node))) {
-                    own = config;
-                }
+        for (FelixConfiguration config : all(FelixConfiguration.class)) {
+            if (config.name().equals(FelixConfiguration.GLOBAL)) {
+                global = config;
+            } else if (config.name().equals(FelixConfiguration.nodeName(node))) {
+                own = config;
             }
         }
         return FelixConfiguration.effective(global, own);
     }
 
     Snapshot snapshot() {
-        List<WorkloadEndpoint> endpoints = new ArrayList<>();
         Map<String, Profile> profiles = new TreeMap<>();
-        List<IpPool> pools = new ArrayList<>();
-        List<IpamBlock> blocks = new ArrayList<>();
-        List<Node> nodes = new ArrayList<>();
-        List<BgpPeer> peers = new ArrayList<>();
-        BgpConfiguration bgp = BgpConfiguration.DEFAULTS;
-        for (Resource resource : byKey.values()) {
-            switch (resource) {
-                case WorkloadEndpoint endpoint -> endpoints.add(endpoint);
-                case Profile profile -> profiles.put(profile.name(), profile);
-                case IpPool pool -> pools.add(pool);
-                case IpamBlock block -> {
-                    if (node.equals(block.affinity())) {
-                        blocks.add(block);
-                    }
-                }
-                case Node other -> nodes.add(other);
-                case BgpPeer peer -> peers.add(peer);
-                case BgpConfiguration configuration -> bgp = configuration;
-                default -> { }
-            }
-        }
-        return new Snapshot(node, config(), endpoints, profiles, pools, blocks, nodes, peers, bgp);
+        all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
+        List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
+        List<BgpConfiguration> bgp = all(BgpConfiguration.class);
+        return new Snapshot(node, config(), all(WorkloadEndpoint.class), profiles, all(IpPool.class), blocks,
+                all(Node.class), all(BgpPeer.class), bgp.isEmpty() ? BgpConfiguration.DEFAULTS : bgp.get(bgp.size() - 1));
     }
 }

@@ -1,0 +1,77 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+import org.junit.jupiter.api.Test;
+
+class ClusterCacheTest {
+    private final List<String> problems = new ArrayList<>();
+
+    @Test
+    void snapshotHoldsWhatTheListingAndTheEventsLeft() {
+        ClusterCache cache = new ClusterCache("a");
+        WorkloadEndpoint local = endpoint("a", "e1");
+        WorkloadEndpoint remote = endpoint("b", "e2");
+        cache.replaceAll(List.of(kv(local), kv(remote), kv(Profile.securityGroup("web")),
+                kv(new IpamBlock(Cidr.parse("10.0.0.0/26"), "a", null)), kv(new IpamBlock(Cidr.parse("10.0.0.64/26"), "b", null))),
+                problems);
+        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(remote), null, 9),
+                put(Profile.securityGroup("db"))), problems));
+
+        Snapshot snapshot = cache.snapshot();
+        assertEquals(List.of(local), snapshot.endpoints());
+        assertEquals(List.of("db", "web"), List.copyOf(snapshot.profiles().keySet()));
+        assertEquals(List.of(Cidr.parse("10.0.0.0/26")), snapshot.localBlocks().stream().map(IpamBlock::cidr).toList());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void ownConfigurationOverridesTheGlobalOne() {
+        ClusterCache cache = new ClusterCache("a");
+        FelixConfiguration global = new FelixConfiguration(FelixConfiguration.GLOBAL, null, null, "gl", null);
+        FelixConfiguration own = new FelixConfiguration(FelixConfiguration.nodeName("a"), null, null, "own", null);
+        cache.replaceAll(List.of(kv(global)), problems);
+        assertEquals("gl", cache.config().interfacePrefix());
+        cache.apply(List.of(put(own)), problems);
+        assertEquals("own", cache.config().interfacePrefix());
+    }
+
+    @Test
+    void unreadableValueReplacesAndDropsTheOldOne() {
+        ClusterCache cache = new ClusterCache("a");
+        WorkloadEndpoint endpoint = endpoint("a", "e1");
+        cache.replaceAll(List.of(kv(endpoint)), problems);
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint), "{not json", 5)), problems);
+        assertTrue(cache.snapshot().endpoints().isEmpty());
+        assertEquals(1, problems.size());
+        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, "/jcalico/v1/status/endpoints/a/e1", "{}", 6)), problems));
+    }
+
+    private static WorkloadEndpoint endpoint(String node, String id) {
+        return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
+                List.of("web"), null);
+    }
+
+    private static KeyValue kv(Resource resource) {
+        return new KeyValue(Keys.key(resource), ResourceCodec.toJson(resource), 1, 1);
+    }
+
+    private static WatchEvent put(Resource resource) {
+        return new WatchEvent(WatchEvent.Type.PUT, Keys.key(resource), ResourceCodec.toJson(resource), 7);
+    }
+}
