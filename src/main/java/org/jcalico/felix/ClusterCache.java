@@ -1,6 +1,5 @@
 package org.jcalico.felix;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,7 @@ final class ClusterCache {
             Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class));
-    private final Map<Class<? extends Resource>, Map<String, Resource>> byKind = new HashMap<>();
+    private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
 
@@ -76,7 +75,7 @@ final class ClusterCache {
         remove(key);
         try {
             Resource resource = ResourceCodec.fromJson(value);
-            byKind.computeIfAbsent(resource.getClass(), kind -> new HashMap<>()).put(key, resource);
+            byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(key, resource);
             kindOfKey.put(key, resource.getClass());
         } catch (ValidationException e) {
             problems.add("ignoring unreadable " + key + ": " + e.getMessage());
@@ -91,10 +90,11 @@ final class ClusterCache {
         }
     }
 
+    /** Every resource of the kind; each bucket holds only resources of its own class, so the cast is safe. */
+    @SuppressWarnings("unchecked")
     private <T extends Resource> List<T> all(Class<T> kind) {
-        List<T> all = new ArrayList<>();
-        byKind.getOrDefault(kind, Map.of()).values().forEach(resource -> all.add(kind.cast(resource)));
-        return all;
+        KeyedValues<Resource> values = byKind.get(kind);
+        return values == null ? List.of() : (List<T>) values.list();
     }
 
     FelixConfiguration config() {
