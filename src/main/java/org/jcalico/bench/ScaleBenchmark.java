@@ -6,11 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
@@ -23,6 +21,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.EtcdCommand;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Directories;
 
 /**
  * One agent in a big simulated cluster: etcd holding N nodes and M endpoints (see ClusterGenerator), and the real
@@ -82,7 +81,7 @@ public final class ScaleBenchmark {
                 }
             }
             Namespaces.delete(NAMESPACE);
-            deleteRecursively(dir);
+            Directories.delete(dir);
         }
     }
 
@@ -232,16 +231,5 @@ public final class ScaleBenchmark {
 
     private static double seconds(long start) {
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind is not worth failing the benchmark for
-        }
     }
 }

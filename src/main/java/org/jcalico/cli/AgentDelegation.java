@@ -14,10 +14,9 @@ import org.jcalico.log.Log;
  * Runs `container add` and `container remove` inside the node's agent, for the launcher (see ControlSocket): a
  * command that starts a JVM of its own spends most of its time starting it, while the agent's is already warm. The
  * request is the client's $JCALICO_DATASTORE, its node name ($JCALICO_NODENAME or hostname) and its arguments,
- * NUL-separated; the reply is its
- * standard output, standard error and exit status, NUL-separated, or an empty output and error with the status "-"
- * when the agent cannot run it exactly as the client would (another command, another datastore or node, a path
- * relative to the client's directory): the launcher then runs it itself.
+ * NUL-separated; the reply is its standard output, standard error and exit status, NUL-separated, or an empty output
+ * and error with the status "-" when the agent cannot run it exactly as the client would (another command, another
+ * datastore or node, a path relative to the client's directory): the launcher then runs it itself.
  */
 public final class AgentDelegation {
     private static final Set<String> SERVED = Set.of("add", "remove");

@@ -3,6 +3,7 @@ package org.jcalico.cli;
 import java.util.List;
 import org.jcalico.bench.FelixBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,14 +41,12 @@ final class BenchCommand {
             description = "One node's agent in a simulated cluster in etcd: start to in sync, heap and RSS, and how soon an endpoint change reaches its kernel.")
     static final class Scale implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}") int nodes;
-        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "default: ${DEFAULT-VALUE}") int endpoints;
-        @Option(names = "--profiles", paramLabel = "N", defaultValue = "50", description = "default: ${DEFAULT-VALUE}") int profiles;
+        @Mixin ClusterSize size;
 
         @Override
         public Integer call() {
-            checkSize(nodes, endpoints, profiles);
-            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(nodes, endpoints, profiles);
+            size.check();
+            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(size.nodes, size.endpoints, size.profiles);
         }
     }
 
@@ -55,27 +54,33 @@ final class BenchCommand {
             description = "Write a simulated cluster (nodes, a pool, profiles, blocks, endpoints) into the datastore, for benchmarks.")
     static final class Generate implements Runnable {
         @Spec CommandSpec spec;
-        @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}") int nodes;
-        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "default: ${DEFAULT-VALUE}") int endpoints;
-        @Option(names = "--profiles", paramLabel = "N", defaultValue = "50", description = "default: ${DEFAULT-VALUE}") int profiles;
+        @Mixin ClusterSize size;
 
         @Override
         public void run() {
-            checkSize(nodes, endpoints, profiles);
+            size.check();
             try (Session session = new Session(spec)) {
                 var out = spec.commandLine().getOut();
                 int written = new org.jcalico.bench.ClusterGenerator(session.store(), line -> {
                     out.println(line);
                     out.flush();
-                }).write(nodes, endpoints, profiles);
-                out.println("wrote " + written + " resources: " + nodes + " nodes, " + endpoints + " endpoints, " + profiles + " profiles");
+                }).write(size.nodes, size.endpoints, size.profiles);
+                out.println("wrote " + written + " resources: " + size.nodes + " nodes, " + size.endpoints + " endpoints, "
+                        + size.profiles + " profiles");
             }
         }
     }
 
-    private static void checkSize(int nodes, int endpoints, int profiles) {
-        if (nodes < 2 || nodes > 9999 || endpoints < nodes || profiles < 2 || profiles > 99) {
-            throw new CommandFailure("expected 2 to 9999 nodes, at least one endpoint per node and 2 to 99 profiles");
+    /** The size of a simulated cluster, for `bench generate` and `bench scale`. */
+    static final class ClusterSize {
+        @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000", description = "default: ${DEFAULT-VALUE}") int nodes;
+        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "default: ${DEFAULT-VALUE}") int endpoints;
+        @Option(names = "--profiles", paramLabel = "N", defaultValue = "50", description = "default: ${DEFAULT-VALUE}") int profiles;
+
+        void check() {
+            if (nodes < 2 || nodes > 9999 || endpoints < nodes || profiles < 2 || profiles > 99) {
+                throw new CommandFailure("expected 2 to 9999 nodes, at least one endpoint per node and 2 to 99 profiles");
+            }
         }
     }
 }

@@ -18,6 +18,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Directories;
 
 /**
  * A whole cluster on one machine, made of network namespaces, each host running the real agent. Used by the demo,
@@ -196,7 +197,7 @@ public final class Lab {
     /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */
     public void down() {
         Namespaces.deleteAll(layout.prefix());
-        deleteRecursively(layout.stateDir());
+        Directories.delete(layout.stateDir());
     }
 
     /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent. */
@@ -299,16 +300,5 @@ public final class Lab {
             Namespaces.create(peerNamespace);
         }
         runner.run(List.of("ip", "-batch", "-"), String.join("\n", lines) + "\n").check();
-    }
-
-    private static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (var paths = Files.walk(path)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot remove " + path + ": " + e.getMessage(), e);
-        }
     }
 }

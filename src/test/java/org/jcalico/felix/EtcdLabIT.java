@@ -30,9 +30,7 @@ class EtcdLabIT {
             add(fixture, "a", "h1");
             add(fixture, "b", "h2");
             IpAddress b = address(fixture, "b");
-            String runDir = fixture.layout().runDir().toString();
-            assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
-                    && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
+            awaitBothInSync(fixture);
             assertTrue(ping(fixture, "a", b, 3).ok(), "a reaches b across hosts");
 
             fixture.lab().stopEtcd(2);
@@ -82,9 +80,7 @@ class EtcdLabIT {
             add(fixture, "c", "h2");
             IpAddress b = address(fixture, "b");
             IpAddress c = address(fixture, "c");
-            String runDir = fixture.layout().runDir().toString();
-            assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
-                    && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
+            awaitBothInSync(fixture);
             String h1 = fixture.layout().host(1);
             assertTrue(fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok(), "h1 knows c as a member of p");
 
@@ -117,6 +113,12 @@ class EtcdLabIT {
             assertTrue(during.stdout().contains("100 packets received"), "a -> b lost nothing: " + during.stdout());
             assertTrue(ping(fixture, "a", b, 2).ok(), "and still works");
         }
+    }
+
+    private static void awaitBothInSync(LabFixture fixture) {
+        String runDir = fixture.layout().runDir().toString();
+        assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
+                && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "both hosts in sync and peered");
     }
 
     private static void add(LabFixture fixture, String workload, String host) {

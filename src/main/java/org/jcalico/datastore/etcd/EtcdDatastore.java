@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;

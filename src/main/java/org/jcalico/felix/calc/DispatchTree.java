@@ -11,8 +11,8 @@ import org.jcalico.felix.hoststate.Chain;
  * The chains that send a packet to its endpoint's chain by interface name, for one direction ("-i" from endpoints,
  * "-o" to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
  * digits of a hash, so endpoints spread evenly. A packet passes at most 16 + 16 + N/256 rules instead of N, and adding
- * an endpoint rewrites one leaf of a few rules: flushing and refilling a chain costs the kernel in proportion to its
- * length, at every commit. Whatever no rule matches is dropped, at every level.
+ * an endpoint changes one leaf of a few rules (and a level above it when the leaf is new). Whatever no rule matches
+ * is dropped, at every level.
  */
 final class DispatchTree {
     private static final int DEPTH = 2;

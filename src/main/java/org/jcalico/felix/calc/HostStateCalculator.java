@@ -1,7 +1,6 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;

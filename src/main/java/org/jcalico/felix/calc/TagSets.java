@@ -1,12 +1,12 @@
 package org.jcalico.felix.calc;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.HashSet;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Profile;

@@ -8,13 +8,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreContract.Recorder;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.Datastores;
-import org.jcalico.datastore.WatchEvent;
-import org.jcalico.datastore.WatchListener;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,21 +49,10 @@ class EtcdAuthTest {
     @Test
     void theRightPasswordWorksForCallsAndWatchesAndOutlivesItsToken() throws Exception {
         try (Datastore store = Datastores.open(url("s3cret"))) {
-            LinkedBlockingQueue<WatchEvent> events = new LinkedBlockingQueue<>();
-            WatchListener listener = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> batch) {
-                    events.addAll(batch);
-                }
-
-                @Override
-                public void onResync(String reason) {
-                }
-            };
-            try (var watch = store.watch("/auth-test/", store.list("/auth-test/").revision(), listener)) {
+            Recorder recorder = new Recorder();
+            try (var watch = store.watch("/auth-test/", store.list("/auth-test/").revision(), recorder)) {
                 store.create("/auth-test/a", "1");
-                WatchEvent event = events.poll(10, TimeUnit.SECONDS);
-                assertEquals("/auth-test/a", event == null ? null : event.key());
+                assertEquals("/auth-test/a", recorder.await(1).get(0).key());
             }
             Thread.sleep(2500);
             store.create("/auth-test/b", "2");
@@ -77,24 +63,14 @@ class EtcdAuthTest {
     @Test
     void aWatchWhoseTokenEtcdForgotCarriesOnWithANewOneAndMissesNothing() throws Exception {
         try (Datastore store = Datastores.open(url("s3cret"))) {
-            LinkedBlockingQueue<String> seen = new LinkedBlockingQueue<>();
-            WatchListener listener = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> batch) {
-                    batch.forEach(event -> seen.add(event.key()));
-                }
-
-                @Override
-                public void onResync(String reason) {
-                    seen.add("resync: " + reason);
-                }
-            };
-            try (var watch = store.watch("/restart-test/", store.list("/restart-test/").revision(), listener)) {
+            Recorder recorder = new Recorder();
+            try (var watch = store.watch("/restart-test/", store.list("/restart-test/").revision(), recorder)) {
                 store.create("/restart-test/before", "1");
-                assertEquals("/restart-test/before", seen.poll(10, TimeUnit.SECONDS));
+                assertEquals("/restart-test/before", recorder.await(1).get(0).key());
                 etcd.restart();
                 store.create("/restart-test/after", "2");
-                assertEquals("/restart-test/after", seen.poll(20, TimeUnit.SECONDS), "no resync, nothing missed");
+                assertEquals("/restart-test/after", recorder.await(1).get(0).key(), "nothing missed");
+                assertEquals(List.of(), List.copyOf(recorder.resyncs), "no resync");
             }
         }
     }

@@ -14,6 +14,7 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.TestCertificates;
+import org.jcalico.util.Directories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,11 +42,7 @@ class EtcdTlsTest extends DatastoreContract {
         if (etcd != null) {
             etcd.close();
         }
-        if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        Directories.delete(dir);
     }
 
     @Override
