@@ -57,16 +57,7 @@ public final class Main {
             errors.flush();
             return 2;
         });
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            boolean user = isUserError(e);
-            errors.println("error: " + (user ? e.getMessage()
-                    : "internal error: " + e + " (please report it; the stack trace follows)"));
-            if (System.getenv("JCALICO_DEBUG") != null || !user) {
-                e.printStackTrace(errors);
-            }
-            errors.flush();
-            return user ? USER_ERROR : INTERNAL_ERROR;
-        });
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, errors, System.getenv("JCALICO_DEBUG") != null));
         return commandLine.execute(args);
     }
 
@@ -82,6 +73,18 @@ public final class Main {
             }
         }
         return null;
+    }
+
+    /** Prints a command's failure as its type says, with the stack trace when internal (or asked for); its exit status. */
+    static int report(Throwable e, PrintWriter errors, boolean debug) {
+        boolean user = isUserError(e);
+        errors.println("error: " + (user ? e.getMessage()
+                : "internal error: " + e + " (please report it; the stack trace follows)"));
+        if (debug || !user) {
+            e.printStackTrace(errors);
+        }
+        errors.flush();
+        return user ? USER_ERROR : INTERNAL_ERROR;
     }
 
     private static boolean isUserError(Throwable e) {
