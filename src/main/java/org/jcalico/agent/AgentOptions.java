@@ -3,6 +3,7 @@ package org.jcalico.agent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.model.IpAddress;
 
 /**
@@ -67,6 +68,6 @@ public record AgentOptions(String node, String datastoreUrl, IpAddress ipv4, IpA
     /** Whether a process's command line ({@code /proc/PID/cmdline}) is a jcalico agent or supervisor. */
     static boolean isAgentCommand(List<String> args) {
         boolean jcalico = args.contains("org.jcalico.cli.Main") || args.stream().anyMatch(arg -> arg.endsWith("jcalico.jar"));
-        return jcalico && org.jcalico.kernel.PidFile.contains(args, List.of("node", "start"));
+        return jcalico && PidFile.contains(args, List.of("node", "start"));
     }
 }

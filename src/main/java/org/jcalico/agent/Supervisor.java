@@ -21,6 +21,8 @@ public final class Supervisor {
     /** An agent that ran this long was healthy: the next failure starts the back-off anew. */
     static final long HEALTHY_MILLIS = 60_000;
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
+    /** What {@link #waitFor} returns when the agent got in sync (no exit status is this low). */
+    private static final int IN_SYNC = Integer.MIN_VALUE;
 
     private Supervisor() {
     }
@@ -63,10 +65,17 @@ public final class Supervisor {
                 continue;
             }
             current.set(agent);
-            int status = waitFor(agent, everInSync ? null : statusFile);
-            everInSync |= status == IN_SYNC;
-            if (status == IN_SYNC) {
-                status = waitFor(agent, null);
+            int status;
+            try {
+                status = waitFor(agent, everInSync ? null : statusFile);
+                everInSync |= status == IN_SYNC;
+                if (status == IN_SYNC) {
+                    status = waitFor(agent, null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                agent.destroy();
+                return 0;
             }
             if (stopping.get()) {
                 break;
@@ -84,18 +93,11 @@ public final class Supervisor {
         return 0;
     }
 
-    private static final int IN_SYNC = Integer.MIN_VALUE;
-
     /** The agent's exit status; or IN_SYNC as soon as the status file says so, when one is given to watch. */
-    private static int waitFor(Process agent, AgentStatusFile watched) {
+    private static int waitFor(Process agent, AgentStatusFile watched) throws InterruptedException {
         while (true) {
-            try {
-                if (agent.waitFor(watched == null ? 1000 : 50, TimeUnit.MILLISECONDS)) {
-                    return agent.exitValue();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return agent.isAlive() ? 0 : agent.exitValue();
+            if (agent.waitFor(watched == null ? 1000 : 50, TimeUnit.MILLISECONDS)) {
+                return agent.exitValue();
             }
             if (watched != null) {
                 AgentStatusFile.Status status = watched.read();

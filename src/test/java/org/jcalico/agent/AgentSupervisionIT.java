@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jcalico.kernel.CommandRunner;
@@ -37,6 +43,35 @@ class AgentSupervisionIT {
             fixture.jc(H1, "container", "add", "netns:" + w2, "--profile", "blue");
             IpAddress w2Address = address(fixture, w2);
             assertTrue(Probe.ping(w1, w2Address).succeeds(), "w1 -> w2 in one profile");
+
+            // defect 1: a flood of connections and a 100 MB header line neither stop the agent programming nor serving
+            try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(runDir.resolve("agent.sock")))) {
+                channel.write(ByteBuffer.wrap("POST /v1/run HTTP/1.1\r\nX-Long: ".getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer chunk = ByteBuffer.wrap("a".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII));
+                for (int i = 0; i < 100; i++) {
+                    channel.write(chunk.rewind());
+                }
+            } catch (IOException e) {
+                // the agent hung up on it
+            }
+            List<SocketChannel> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 300; i++) {
+                    flood.add(SocketChannel.open(UnixDomainSocketAddress.of(runDir.resolve("agent.sock"))));
+                }
+                String w4 = fixture.lab().workload("w4");
+                assertTrue(fixture.jc(H1, "container", "add", "netns:" + w4, "--profile", "blue").contains("ready"),
+                        "the agent programs a new endpoint meanwhile");
+            } finally {
+                for (SocketChannel channel : flood) {
+                    channel.close();
+                }
+            }
+            var launched = fixture.lab().exec(H1, List.of(Path.of("jcalico").toAbsolutePath().toString(), "container",
+                    "remove", "netns:" + fixture.layout().workload("w4")));
+            assertTrue(launched.ok(), launched.stderr());
+            assertTrue(Files.readString(fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log"))
+                    .contains("ran 'container remove"), "and serves the launcher once the flood is gone");
 
             long agent = pid(runDir.resolve("agent.pid"));
             long supervisor = pid(runDir.resolve("supervisor.pid"));
