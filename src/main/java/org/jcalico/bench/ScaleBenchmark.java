@@ -13,8 +13,9 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
-import org.jcalico.felix.AgentCommandLine;
-import org.jcalico.felix.AgentPaths;
+import org.jcalico.agent.JvmCommand;
+import org.jcalico.agent.AgentOptions;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.kernel.CommandRunner;
@@ -61,7 +62,7 @@ public final class ScaleBenchmark {
                 }
                 Thread.sleep(100);
             }
-            List<String> worker = new ArrayList<>(AgentCommandLine.java());
+            List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-scale-worker", String.valueOf(nodes), String.valueOf(endpoints),
                     String.valueOf(profiles), dir.toString()));
             out.flush();
@@ -104,9 +105,8 @@ public final class ScaleBenchmark {
             CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
 
             AgentPaths paths = AgentPaths.of(node, dir.resolve("run"), dir.resolve("log"));
-            List<String> command = new ArrayList<>(AgentCommandLine.java());
-            command.addAll(List.of("--datastore", URL, "node", "start", "--foreground", "--no-bgp", "--name", node,
-                    "--run-dir", dir.resolve("run").toString(), "--log-dir", dir.resolve("log").toString()));
+            List<String> command = new AgentOptions(node, URL, null, null, null, false, dir.resolve("run"),
+                    dir.resolve("log")).command(AgentOptions.Role.AGENT);
             Files.createDirectories(paths.logDir());
             start = System.nanoTime();
             Process agent = new ProcessBuilder(command).redirectErrorStream(true)

@@ -60,8 +60,10 @@ public final class BirdDaemon {
         return Optional.of(restart ? "restarted after it died" : "started");
     }
 
+    /** The BIRD started for this run directory: BIRD's pid file has no start time, so its command line must name the file. */
     public Optional<ProcessHandle> process() {
-        return PidFile.liveProcess(pidFile());
+        return PidFile.liveProcess(pidFile(), args -> args.getFirst().endsWith("bird")
+                && PidFile.contains(args, java.util.List.of("-P", pidFile().toString())));
     }
 
     /** Stops BIRD; its kernel routes stay (persist) until the next BIRD or the admin removes them. */
