@@ -62,7 +62,7 @@ public final class AgentProcess {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             AgentStatusFile.Status status = statusFile.read();
-            if (status != null && status.state() == AgentStatusFile.State.in_sync) {
+            if (status != null && status.state().running()) {
                 return process.pid();
             }
             if (!process.isAlive()) {

@@ -55,6 +55,21 @@ public final class Log {
         write(Level.ERROR, message);
     }
 
+    /** An error with its stack trace, on the lines after the event's, each indented by a tab. */
+    public void error(String message, Throwable cause) {
+        java.io.StringWriter trace = new java.io.StringWriter();
+        cause.printStackTrace(new java.io.PrintWriter(trace));
+        synchronized (this) {
+            write(Level.ERROR, message);
+            trace.toString().lines().forEach(line -> {
+                file.println("\t" + line);
+                if (console != null) {
+                    console.println("\t" + line);
+                }
+            });
+        }
+    }
+
     private synchronized void write(Level level, String message) {
         if (level.ordinal() < threshold.ordinal()) {
             return;
