@@ -83,7 +83,7 @@ public final class AgentProcess {
         while (System.currentTimeMillis() < deadline) {
             AgentStatusFile.Status status = statusFile.read();
             Optional<ProcessHandle> agent = running();
-            if (status != null && status.state() == AgentStatusFile.State.in_sync && agent.isPresent()) {
+            if (status != null && status.state().running() && agent.isPresent()) {
                 return agent.get().pid();
             }
             if (!process.isAlive()) {
