@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
@@ -21,12 +22,12 @@ import org.jcalico.log.Log;
 public final class AgentDelegation {
     private static final Set<String> SERVED = Set.of("add", "remove");
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
-    private final String datastoreUrl;
+    private final DatastoreUrl datastoreUrl;
     private final String node;
     private final Log log;
 
     /** @param datastoreUrl the agent's own datastore, @param node its own node */
-    public AgentDelegation(String datastoreUrl, String node, Log log) {
+    public AgentDelegation(DatastoreUrl datastoreUrl, String node, Log log) {
         this.datastoreUrl = datastoreUrl;
         this.node = node;
         this.log = log;
@@ -62,10 +63,8 @@ public final class AgentDelegation {
         List<String> command = args.subList(at, args.size());
         boolean served = command.size() >= 2 && command.get(0).equals("container") && SERVED.contains(command.get(1))
                 && command.stream().noneMatch(AgentDelegation::relativePath);
-        String clientDatastore = flagDatastore != null ? flagDatastore
-                : fields.get(0).isBlank() ? Datastores.DEFAULT_URL : fields.get(0);
         String clientNode = flagNode != null ? flagNode : fields.get(1);
-        if (!served || !datastoreUrl.equals(clientDatastore) || !node.equals(clientNode)) {
+        if (!served || !datastoreUrl.equals(clientDatastore(flagDatastore, fields.get(0))) || !node.equals(clientNode)) {
             log.debug("declined to run '" + String.join(" ", args) + "' for the launcher (not a command for this agent)");
             return DECLINED;
         }
@@ -78,6 +77,15 @@ public final class AgentDelegation {
         log.info("ran '" + String.join(" ", command) + "' for the launcher: exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The datastore the client would open, or null when what it gave is not a datastore URL (it says so itself). */
+    private static DatastoreUrl clientDatastore(String flag, String environment) {
+        try {
+            return DatastoreUrl.resolve(flag, environment);
+        } catch (DatastoreException e) {
+            return null;
+        }
     }
 
     /** netns:PATH relative to the client's directory, which the agent does not know. */

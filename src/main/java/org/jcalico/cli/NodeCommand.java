@@ -70,7 +70,7 @@ final class NodeCommand {
                     return;
                 }
                 List<String> command = new ArrayList<>(AgentCommandLine.java());
-                command.addAll(List.of("--datastore", session.datastoreUrl(), "node", "start", "--detached",
+                command.addAll(List.of("--datastore", session.datastoreUrl().toString(), "node", "start", "--detached",
                         "--name", node, "--log-dir", logRoot.toString(), "--run-dir", runRoot.toString()));
                 if (noBgp) {
                     command.add("--no-bgp");
@@ -219,7 +219,7 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), nodes, true);

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.AgentCommandLine;
 import org.jcalico.ipam.Ipam;
@@ -94,7 +93,7 @@ public final class Lab {
      * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block.
      */
     private void routeFixedRanges(List<Integer> hosts) {
-        try (Datastore datastore = Datastores.open(layout.datastoreUrl())) {
+        try (Datastore datastore = layout.datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             Pools pools = new Pools(store);
             pools.add(new IpPool(LabLayout.FIXED_RANGES_V4, true, 24, false));
@@ -280,7 +279,7 @@ public final class Lab {
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
         List<String> command = new ArrayList<>(AgentCommandLine.java());
-        command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start",
+        command.addAll(List.of("--datastore", layout.datastoreUrl().toString(), "node", "start",
                 "--name", layout.nodeName(index), "--ip", layout.hostV4(index).toString(),
                 "--ip6", layout.hostV6(index).toString(),
                 "--run-dir", layout.runDir().toString(), "--log-dir", layout.logDir().toString()));

@@ -22,7 +22,7 @@ class AgentDelegationTest {
     @BeforeEach
     void agent() {
         store = "embedded:" + dir.resolve("store.db");
-        delegation = new AgentDelegation(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+        delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Log.open(dir.resolve("felix.log"), false, "info"));
     }
 
     /** The reply with its NULs shown as '|'. */

@@ -56,7 +56,7 @@ class LauncherDelegationIT {
         Path log = dir.resolve("felix.log");
         AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir);
         try (ControlSocket ignored = ControlSocket.open(paths.controlFile(),
-                new AgentDelegation(store, "h1", Log.open(log, false, "info"))::handle, Log.open(log, false, "info"))) {
+                new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Log.open(log, false, "info"))::handle, Log.open(log, false, "info"))) {
             assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
             assertTrue(Files.readString(log).contains("ran 'container add " + MISSING + "' for the launcher: exit status 1"),
                     "the agent ran it");

@@ -1,10 +1,7 @@
 package org.jcalico.datastore.embedded;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +15,7 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchListener;
 
@@ -28,62 +26,46 @@ import org.jcalico.datastore.WatchListener;
  */
 public final class EmbeddedDatastore implements Datastore {
     static final long HISTORY = 10_000;
-    private static final int BUSY_TIMEOUT_MILLIS = 15_000;
+    private static final int SQLITE_FULL = 13;
     private final Path path;
-    private final Connection connection;
+    private final OpenMode mode;
+    private Connection connection;
+    private StoreFile.Identity identity;
     private WatchPoller poller;
 
-    private EmbeddedDatastore(Path path, Connection connection) {
+    private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
         this.path = path;
-        this.connection = connection;
+        this.mode = mode;
+        this.connection = opened.connection();
+        this.identity = opened.identity();
     }
 
+    /** For reading and writing; a store that does not exist yet is created. */
     public static EmbeddedDatastore open(Path path) {
-        try {
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Connection connection = connect(path);
-            try (Statement statement = connection.createStatement()) {
-                if (hasSchema(statement)) {
-                    return new EmbeddedDatastore(path, connection);
-                }
-                statement.execute("PRAGMA journal_mode=WAL");
-                statement.execute("PRAGMA synchronous=NORMAL");
-                statement.execute("BEGIN IMMEDIATE");
-                statement.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
-                        + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
-                statement.execute("CREATE TABLE IF NOT EXISTS events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
-                        + " key TEXT NOT NULL, value TEXT, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
-                statement.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-                statement.execute("INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0)");
-                statement.execute("COMMIT");
-            }
-            return new EmbeddedDatastore(path, connection);
-        } catch (IOException | SQLException e) {
-            throw new DatastoreException("cannot open datastore embedded:" + path + ": " + reason(e), e);
-        }
+        return open(path, OpenMode.WRITE);
     }
 
-    /** A read instead of a write transaction on every open: commands start faster and never wait for the lock. */
-    private static boolean hasSchema(Statement statement) throws SQLException {
-        try (ResultSet row = statement.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'meta'")) {
-            return row.next() && row.getInt(1) == 1;
-        }
+    public static EmbeddedDatastore open(Path path, OpenMode mode) {
+        return new EmbeddedDatastore(path, mode, StoreFile.open(path, mode, true));
     }
 
-    static Connection connect(Path path) throws SQLException {
-        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path);
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
+    /**
+     * The connection to the file now at the path. A file moved over the path (a restored backup) is opened afresh,
+     * never created: a removed file is an error until one is back. Watchers learn of it from the poller.
+     */
+    private Connection connection() {
+        if (StoreFile.replaced(path, identity)) {
+            closeQuietly(connection);
+            StoreFile.Opened opened = StoreFile.open(path, mode, false);
+            connection = opened.connection();
+            identity = opened.identity();
         }
         return connection;
     }
 
     @Override
     public synchronized Optional<KeyValue> get(String key) {
-        try (PreparedStatement query = connection.prepareStatement("SELECT value, create_rev, mod_rev FROM kv WHERE key = ?")) {
+        try (PreparedStatement query = connection().prepareStatement("SELECT value, create_rev, mod_rev FROM kv WHERE key = ?")) {
             query.setString(1, key);
             try (ResultSet row = query.executeQuery()) {
                 return row.next() ? Optional.of(new KeyValue(key, row.getString(1), row.getLong(2), row.getLong(3)))
@@ -96,7 +78,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     @Override
     public synchronized Listing list(String prefix) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN");
             try {
                 long revision = meta(connection, "revision");
@@ -122,7 +104,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     @Override
     public synchronized long commit(List<Op> ops) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN IMMEDIATE");
             boolean done = false;
             try {
@@ -139,11 +121,23 @@ public final class EmbeddedDatastore implements Datastore {
                 return revision;
             } finally {
                 if (!done) {
-                    statement.execute("ROLLBACK");
+                    rollback(statement);
                 }
             }
         } catch (SQLException e) {
             throw failure("write", e);
+        }
+    }
+
+    /**
+     * After some errors (a full disk, I/O) SQLite has already rolled the transaction back, and ROLLBACK would fail
+     * with "no transaction is active", hiding the error that matters.
+     */
+    private static void rollback(Statement statement) {
+        try {
+            statement.execute("ROLLBACK");
+        } catch (SQLException e) {
+            // nothing left to undo; the caller's own error says what went wrong
         }
     }
 
@@ -200,7 +194,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     /** Forgets the history up to and including the revision: watchers that still need it must resync. */
     public synchronized void compact(long revision) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN IMMEDIATE");
             trimHistory(revision);
             statement.execute("COMMIT");
@@ -224,7 +218,7 @@ public final class EmbeddedDatastore implements Datastore {
     public synchronized Watch watch(String prefix, long afterRevision, WatchListener listener) {
         if (poller == null) {
             try {
-                poller = new WatchPoller(connect(path), path.toString());
+                poller = new WatchPoller(path, mode, identity);
             } catch (SQLException e) {
                 throw failure("watch", e);
             }
@@ -242,6 +236,10 @@ public final class EmbeddedDatastore implements Datastore {
         if (poller != null) {
             poller.close();
         }
+        closeQuietly(connection);
+    }
+
+    static void closeQuietly(Connection connection) {
         try {
             connection.close();
         } catch (SQLException e) {
@@ -295,7 +293,10 @@ public final class EmbeddedDatastore implements Datastore {
         return new DatastoreException("datastore embedded:" + path + ": cannot " + what + ": " + reason(e), e);
     }
 
-    private static String reason(Exception e) {
+    static String reason(Exception e) {
+        if (e instanceof SQLException sql && (sql.getErrorCode() & 0xff) == SQLITE_FULL) {
+            return "its file system is full";
+        }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return message.replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "");
     }

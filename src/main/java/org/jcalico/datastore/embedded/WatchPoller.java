@@ -1,5 +1,6 @@
 package org.jcalico.datastore.embedded;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +9,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
@@ -15,21 +18,28 @@ import org.jcalico.datastore.WatchListener;
 /**
  * Follows the event log for all watches of one store, on one daemon thread with its own connection. SQLite's
  * data_version tells cheaply whether anyone (any process) committed since the last look, so an idle poll costs
- * one pragma; a change reaches watchers within a few milliseconds.
+ * one pragma; a change reaches watchers within a few milliseconds. Each poll also checks that the path still names
+ * the file it reads: when another file was moved over it (a restored backup), every watcher is told to resync, and
+ * the poller follows the new file; while there is none, it waits for one.
  */
 final class WatchPoller {
     private static final long POLL_MILLIS = 5;
-    private final Connection connection;
-    private final String name;
+    private final Path path;
+    private final OpenMode mode;
+    private Connection connection;
+    private StoreFile.Identity identity;
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean newWatcher;
 
-    WatchPoller(Connection connection, String name) {
-        this.connection = connection;
-        this.name = name;
-        this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + name).start(this::loop);
+    /** @param identity the file the watchers' revisions come from */
+    WatchPoller(Path path, OpenMode mode, StoreFile.Identity identity) throws SQLException {
+        this.path = path;
+        this.mode = mode;
+        this.identity = identity;
+        this.connection = StoreFile.connect(path, mode);
+        this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + path).start(this::loop);
     }
 
     Watch add(String prefix, long afterRevision, WatchListener listener) {
@@ -44,11 +54,11 @@ final class WatchPoller {
         thread.interrupt();
         try {
             thread.join(1000);
-            connection.close();
+            if (connection != null) {
+                EmbeddedDatastore.closeQuietly(connection);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-            // closing: nothing left to protect
         }
     }
 
@@ -56,6 +66,10 @@ final class WatchPoller {
         long seenVersion = -1;
         while (running) {
             try {
+                if (connection == null || StoreFile.replaced(path, identity)) {
+                    followReplacedFile();
+                    seenVersion = -1;
+                }
                 long version = dataVersion();
                 if (version != seenVersion || newWatcher) {
                     newWatcher = false;
@@ -65,11 +79,27 @@ final class WatchPoller {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 return;
-            } catch (SQLException e) {
-                // the file is briefly locked or unreadable; the next poll tries again with nothing lost
+            } catch (SQLException | DatastoreException e) {
+                // the file is briefly locked, unreadable or absent; the next poll tries again with nothing lost
                 sleepQuietly(100);
             }
         }
+    }
+
+    /** Ends every watch (their revisions belong to the old file) and reads the file now at the path, if any. */
+    private void followReplacedFile() {
+        StoreFile.Identity now = StoreFile.Identity.of(path);
+        for (Watcher watcher : watchers) {
+            watchers.remove(watcher);
+            watcher.listener.onResync("the datastore file " + path + " was " + (now == null ? "removed" : "replaced by another file"));
+        }
+        if (connection != null) {
+            EmbeddedDatastore.closeQuietly(connection);
+            connection = null;
+        }
+        StoreFile.Opened opened = StoreFile.open(path, mode, false);
+        connection = opened.connection();
+        identity = opened.identity();
     }
 
     private long dataVersion() throws SQLException {
@@ -112,7 +142,7 @@ final class WatchPoller {
         for (Watcher watcher : current) {
             if (watcher.after < compacted) {
                 watchers.remove(watcher);
-                watcher.listener.onResync("revision " + watcher.after + " of " + name + " was compacted (history kept from "
+                watcher.listener.onResync("revision " + watcher.after + " of " + path + " was compacted (history kept from "
                         + (compacted + 1) + ")");
                 continue;
             }
