@@ -29,15 +29,14 @@ public final class EmbeddedDatastore implements Datastore {
     private static final int SQLITE_FULL = 13;
     private final Path path;
     private final OpenMode mode;
-    private Connection connection;
-    private StoreFile.Identity identity;
+    private StoreFile.Opened opened;
+    private long generation;
     private WatchPoller poller;
 
     private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
         this.path = path;
         this.mode = mode;
-        this.connection = opened.connection();
-        this.identity = opened.identity();
+        this.opened = opened;
     }
 
     /** For reading and writing; a store that does not exist yet is created. */
@@ -49,18 +48,31 @@ public final class EmbeddedDatastore implements Datastore {
         return new EmbeddedDatastore(path, mode, StoreFile.open(path, mode, true));
     }
 
-    /**
-     * The connection to the file now at the path. A file moved over the path (a restored backup) is opened afresh,
-     * never created: a removed file is an error until one is back. Watchers learn of it from the poller.
-     */
     private Connection connection() {
-        if (StoreFile.replaced(path, identity)) {
-            closeQuietly(connection);
-            StoreFile.Opened opened = StoreFile.open(path, mode, false);
-            connection = opened.connection();
-            identity = opened.identity();
+        followFile();
+        return opened.connection();
+    }
+
+    /**
+     * Keeps this store on the file now at the path. A file moved over the path (a restored backup) is opened afresh
+     * once every connection to the old one is closed, never created: a removed file is an error until one is back.
+     * Each change of file is a new generation, on which the poller ends every watch.
+     */
+    synchronized void followFile() {
+        if (!StoreFile.replaced(path, opened.identity())) {
+            return;
         }
-        return connection;
+        closeQuietly(opened.connection());
+        if (poller != null) {
+            poller.dropConnection();
+        }
+        generation++;
+        StoreFile.removeJournalOf(path, opened);
+        opened = StoreFile.open(path, mode, false);
+    }
+
+    synchronized long generation() {
+        return generation;
     }
 
     @Override
@@ -81,9 +93,9 @@ public final class EmbeddedDatastore implements Datastore {
         try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN");
             try {
-                long revision = meta(connection, "revision");
+                long revision = meta(opened.connection(), "revision");
                 List<KeyValue> items = new ArrayList<>();
-                try (PreparedStatement query = connection.prepareStatement(
+                try (PreparedStatement query = opened.connection().prepareStatement(
                         "SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key")) {
                     query.setString(1, prefix);
                     query.setString(2, prefixEnd(prefix));
@@ -108,7 +120,7 @@ public final class EmbeddedDatastore implements Datastore {
             statement.execute("BEGIN IMMEDIATE");
             boolean done = false;
             try {
-                long revision = meta(connection, "revision") + 1;
+                long revision = meta(opened.connection(), "revision") + 1;
                 int sequence = 0;
                 for (Op op : ops) {
                     check(op);
@@ -174,7 +186,7 @@ public final class EmbeddedDatastore implements Datastore {
         if (value == null) {
             execute("DELETE FROM kv WHERE key = ?", op.key());
         } else {
-            try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO kv VALUES (?, ?, ?, ?) ON CONFLICT(key)"
+            try (PreparedStatement upsert = opened.connection().prepareStatement("INSERT INTO kv VALUES (?, ?, ?, ?) ON CONFLICT(key)"
                     + " DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev")) {
                 upsert.setString(1, op.key());
                 upsert.setString(2, value);
@@ -183,7 +195,7 @@ public final class EmbeddedDatastore implements Datastore {
                 upsert.executeUpdate();
             }
         }
-        try (PreparedStatement event = connection.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement event = opened.connection().prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?)")) {
             event.setLong(1, revision);
             event.setInt(2, sequence);
             event.setString(3, op.key());
@@ -204,10 +216,10 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void trimHistory(long upTo) throws SQLException {
-        if (upTo <= meta(connection, "compacted")) {
+        if (upTo <= meta(opened.connection(), "compacted")) {
             return;
         }
-        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE rev <= ?")) {
+        try (PreparedStatement delete = opened.connection().prepareStatement("DELETE FROM events WHERE rev <= ?")) {
             delete.setLong(1, upTo);
             delete.executeUpdate();
         }
@@ -218,7 +230,7 @@ public final class EmbeddedDatastore implements Datastore {
     public synchronized Watch watch(String prefix, long afterRevision, WatchListener listener) {
         if (poller == null) {
             try {
-                poller = new WatchPoller(path, mode, identity);
+                poller = new WatchPoller(this, path, mode);
             } catch (SQLException e) {
                 throw failure("watch", e);
             }
@@ -232,11 +244,19 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     @Override
-    public synchronized void close() {
-        if (poller != null) {
-            poller.close();
+    public void close() {
+        WatchPoller stopping;
+        synchronized (this) {
+            stopping = poller;
+            poller = null;
         }
-        closeQuietly(connection);
+        // outside the lock, which the poller takes for each poll
+        if (stopping != null) {
+            stopping.close();
+        }
+        synchronized (this) {
+            closeQuietly(opened.connection());
+        }
     }
 
     static void closeQuietly(Connection connection) {
@@ -248,7 +268,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private Long modRevision(String key) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement("SELECT mod_rev FROM kv WHERE key = ?")) {
+        try (PreparedStatement query = opened.connection().prepareStatement("SELECT mod_rev FROM kv WHERE key = ?")) {
             query.setString(1, key);
             try (ResultSet row = query.executeQuery()) {
                 return row.next() ? row.getLong(1) : null;
@@ -266,7 +286,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void setMeta(String name, long value) throws SQLException {
-        try (PreparedStatement update = connection.prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
+        try (PreparedStatement update = opened.connection().prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
             update.setLong(1, value);
             update.setString(2, name);
             update.executeUpdate();
@@ -274,7 +294,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void execute(String sql, String key) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (PreparedStatement statement = opened.connection().prepareStatement(sql)) {
             statement.setString(1, key);
             statement.executeUpdate();
         }

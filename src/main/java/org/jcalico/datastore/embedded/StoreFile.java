@@ -35,8 +35,12 @@ final class StoreFile {
         }
     }
 
-    /** A connection and the identity of the file it was opened on. */
-    record Opened(Connection connection, Identity identity) {
+    /**
+     * A connection, the identity of the file it was opened on, and of that file's WAL journal and its index, which
+     * SQLite finds by the path: when the file is replaced, they stay behind, and the new file must not be read with
+     * them.
+     */
+    record Opened(Connection connection, Identity identity, Identity wal, Identity shm) {
     }
 
     private StoreFile() {
@@ -54,13 +58,45 @@ final class StoreFile {
                     throw new DatastoreException("there is no datastore at " + path
                             + (identity == null ? "" : " (an empty file)") + "; check --datastore or $JCALICO_DATASTORE");
                 }
-                Connection connection = create(path);
-                return new Opened(connection, Identity.of(path));
+                return opened(path, create(path));
             }
-            Connection connection = connect(path, mode);
-            return new Opened(connection, identity);
+            return opened(path, connect(path, mode));
         } catch (IOException | SQLException e) {
             throw new DatastoreException("cannot open datastore embedded:" + path + ": " + EmbeddedDatastore.reason(e), e);
+        }
+    }
+
+    /** Reads once, which opens the journal, so that its files can be told apart from a later file's. */
+    private static Opened opened(Path path, Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet ignored = statement.executeQuery("SELECT value FROM meta WHERE name = 'revision'")) {
+            return new Opened(connection, Identity.of(path), Identity.of(journal(path, "-wal")), Identity.of(journal(path, "-shm")));
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    private static Path journal(Path path, String suffix) {
+        return path.resolveSibling(path.getFileName() + suffix);
+    }
+
+    /**
+     * Once every connection of this process to a replaced file is closed: removes the journal files it left beside
+     * the path (SQLite keeps them when the file was unlinked), but only those same files, never the journal of a new
+     * file that another process opened meanwhile.
+     */
+    static void removeJournalOf(Path path, Opened old) {
+        for (var journal : java.util.List.of(java.util.Map.entry(journal(path, "-wal"), java.util.Optional.ofNullable(old.wal())),
+                java.util.Map.entry(journal(path, "-shm"), java.util.Optional.ofNullable(old.shm())))) {
+            if (journal.getValue().isPresent() && journal.getValue().get().equals(Identity.of(journal.getKey()))) {
+                try {
+                    Files.deleteIfExists(journal.getKey());
+                } catch (IOException e) {
+                    throw new DatastoreException("cannot remove " + journal.getKey() + ", the journal of the datastore file"
+                            + " that was replaced: " + e.getMessage());
+                }
+            }
         }
     }
 

@@ -18,26 +18,27 @@ import org.jcalico.datastore.WatchListener;
 /**
  * Follows the event log for all watches of one store, on one daemon thread with its own connection. SQLite's
  * data_version tells cheaply whether anyone (any process) committed since the last look, so an idle poll costs
- * one pragma; a change reaches watchers within a few milliseconds. Each poll also checks that the path still names
- * the file it reads: when another file was moved over it (a restored backup), every watcher is told to resync, and
- * the poller follows the new file; while there is none, it waits for one.
+ * one pragma; a change reaches watchers within a few milliseconds. Each poll also has the store check that the path
+ * still names the file it opened: when another file was moved over it (a restored backup), every watcher is told to
+ * resync and the poller reads the new file; while there is none, it waits for one. A poll runs under the store's
+ * lock, so that no connection of this process is open on the old file when one is opened on the new: SQLite finds
+ * the journal (-wal, -shm) by the path, and a new file must never be read with the old one's.
  */
 final class WatchPoller {
     private static final long POLL_MILLIS = 5;
+    private final EmbeddedDatastore store;
     private final Path path;
     private final OpenMode mode;
     private Connection connection;
-    private StoreFile.Identity identity;
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean newWatcher;
 
-    /** @param identity the file the watchers' revisions come from */
-    WatchPoller(Path path, OpenMode mode, StoreFile.Identity identity) throws SQLException {
+    WatchPoller(EmbeddedDatastore store, Path path, OpenMode mode) throws SQLException {
+        this.store = store;
         this.path = path;
         this.mode = mode;
-        this.identity = identity;
         this.connection = StoreFile.connect(path, mode);
         this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + path).start(this::loop);
     }
@@ -64,17 +65,31 @@ final class WatchPoller {
 
     private void loop() {
         long seenVersion = -1;
+        long generation = store.generation();
         while (running) {
             try {
-                if (connection == null || StoreFile.replaced(path, identity)) {
-                    followReplacedFile();
-                    seenVersion = -1;
-                }
-                long version = dataVersion();
-                if (version != seenVersion || newWatcher) {
-                    newWatcher = false;
-                    seenVersion = version;
-                    deliver();
+                synchronized (store) {
+                    if (!running) {
+                        return;
+                    }
+                    try {
+                        store.followFile();
+                    } finally {
+                        if (generation != store.generation()) {
+                            generation = store.generation();
+                            seenVersion = -1;
+                            endAll();
+                        }
+                    }
+                    if (connection == null) {
+                        connection = StoreFile.connect(path, mode);
+                    }
+                    long version = dataVersion();
+                    if (version != seenVersion || newWatcher) {
+                        newWatcher = false;
+                        seenVersion = version;
+                        deliver();
+                    }
                 }
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -86,20 +101,22 @@ final class WatchPoller {
         }
     }
 
-    /** Ends every watch (their revisions belong to the old file) and reads the file now at the path, if any. */
-    private void followReplacedFile() {
-        StoreFile.Identity now = StoreFile.Identity.of(path);
+    /** Ends every watch: their revisions belong to the file that was at the path. */
+    private void endAll() {
+        String reason = "the datastore file " + path + " was "
+                + (StoreFile.Identity.of(path) == null ? "removed" : "replaced by another file");
         for (Watcher watcher : watchers) {
             watchers.remove(watcher);
-            watcher.listener.onResync("the datastore file " + path + " was " + (now == null ? "removed" : "replaced by another file"));
+            watcher.listener.onResync(reason);
         }
+    }
+
+    /** Called by the store, under its lock, before it opens the file now at the path. */
+    void dropConnection() {
         if (connection != null) {
             EmbeddedDatastore.closeQuietly(connection);
             connection = null;
         }
-        StoreFile.Opened opened = StoreFile.open(path, mode, false);
-        connection = opened.connection();
-        identity = opened.identity();
     }
 
     private long dataVersion() throws SQLException {
@@ -140,6 +157,13 @@ final class WatchPoller {
             }
         }
         for (Watcher watcher : current) {
+            if (watcher.after > revision) {
+                // the file's contents were put back to an older state in place (sqlite3 .restore of a backup)
+                watchers.remove(watcher);
+                watcher.listener.onResync("the revision of " + path + " went back from " + watcher.after + " to " + revision
+                        + " (restored from a backup?)");
+                continue;
+            }
             if (watcher.after < compacted) {
                 watchers.remove(watcher);
                 watcher.listener.onResync("revision " + watcher.after + " of " + path + " was compacted (history kept from "
