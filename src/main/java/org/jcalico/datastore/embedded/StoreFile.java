@@ -53,14 +53,28 @@ final class StoreFile {
     static Opened open(Path path, OpenMode mode, boolean create) {
         try {
             Identity identity = Identity.of(path);
-            if (identity == null || Files.size(path) == 0 || !hasTables(path)) {
-                if (mode == OpenMode.READ || !create) {
-                    throw new DatastoreException("there is no datastore at " + path
-                            + (identity == null ? "" : " (an empty file)") + "; check --datastore or $JCALICO_DATASTORE");
+            if (identity != null && Files.size(path) > 0) {
+                Connection look = connect(path, OpenMode.READ);
+                boolean store;
+                try {
+                    store = hasTables(look, path);
+                } catch (SQLException | RuntimeException e) {
+                    look.close();
+                    throw e;
                 }
-                return opened(path, create(path));
+                if (store && mode == OpenMode.READ) {
+                    return opened(path, look);
+                }
+                look.close();
+                if (store) {
+                    return opened(path, connect(path, mode));
+                }
             }
-            return opened(path, connect(path, mode));
+            if (mode == OpenMode.READ || !create) {
+                throw new DatastoreException("there is no datastore at " + path
+                        + (identity == null ? "" : " (an empty file)") + "; check --datastore or $JCALICO_DATASTORE");
+            }
+            return opened(path, create(path));
         } catch (IOException | SQLException e) {
             throw new DatastoreException("cannot open datastore embedded:" + path + ": " + EmbeddedDatastore.reason(e), e);
         }
@@ -104,8 +118,8 @@ final class StoreFile {
      * True for a jcalico store, false for a SQLite file with no tables; any other file is refused. The look is taken
      * through a read-only connection, which cannot change the file.
      */
-    private static boolean hasTables(Path path) throws SQLException {
-        try (Connection connection = connect(path, OpenMode.READ); Statement statement = connection.createStatement()) {
+    private static boolean hasTables(Connection connection, Path path) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
             int tables = 0;
             int ours = 0;
             try (ResultSet row = statement.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
