@@ -3,6 +3,7 @@ package org.jcalico.agent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.model.IpAddress;
 
@@ -15,7 +16,7 @@ import org.jcalico.model.IpAddress;
  * @param asNumber this node's AS number (null: the cluster's), @param bgp whether to run BIRD
  * @param runRoot the directory that holds one run directory per node, @param logRoot the same for logs
  */
-public record AgentOptions(String node, String datastoreUrl, IpAddress ipv4, IpAddress ipv6, Long asNumber, boolean bgp,
+public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv4, IpAddress ipv6, Long asNumber, boolean bgp,
                            Path runRoot, Path logRoot) {
 
     /** Which process a command line starts. */
@@ -40,7 +41,7 @@ public record AgentOptions(String node, String datastoreUrl, IpAddress ipv4, IpA
 
     /** jcalico's arguments for this role. */
     public List<String> arguments(Role role) {
-        List<String> args = new ArrayList<>(List.of("--datastore", datastoreUrl, "node", "start"));
+        List<String> args = new ArrayList<>(List.of("--datastore", datastoreUrl.toString(), "node", "start"));
         args.addAll(role.flags);
         args.addAll(List.of("--name", node, "--run-dir", runRoot.toString(), "--log-dir", logRoot.toString()));
         if (ipv4 != null) {

@@ -8,7 +8,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
@@ -38,7 +38,7 @@ public final class AgentRuntime {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         Log log = Log.open(paths.log(), console, "info");
-        try (Datastore datastore = Datastores.open(options.datastoreUrl())) {
+        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
             new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
                     options.asNumber());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),

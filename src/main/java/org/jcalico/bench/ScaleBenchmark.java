@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.agent.JvmCommand;
@@ -32,7 +33,7 @@ import org.jcalico.util.Directories;
  */
 public final class ScaleBenchmark {
     private static final String NAMESPACE = "jcs-host";
-    private static final String URL = "etcd://127.0.0.1:2379";
+    private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://127.0.0.1:2379");
     private static final int CHANGES = 50;
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private final PrintWriter out;
@@ -88,7 +89,7 @@ public final class ScaleBenchmark {
 
     /** The measured part, inside the namespace: generate, start the agent of the first node, time, change, time. */
     public static void measure(int nodes, int endpoints, int profiles, Path dir, PrintWriter out) throws Exception {
-        try (Datastore datastore = Datastores.open(URL)) {
+        try (Datastore datastore = URL.open(OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             long start = System.nanoTime();
             int written = new ClusterGenerator(store, line -> print(out, line)).write(nodes, endpoints, profiles);

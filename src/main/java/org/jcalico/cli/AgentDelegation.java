@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
@@ -29,7 +30,7 @@ public final class AgentDelegation {
     /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
             "JCALICO_NODENAME");
-    private final String datastoreUrl;
+    private final DatastoreUrl datastoreUrl;
     private final String node;
     private final Map<String, String> environment;
     private final Log log;
@@ -38,7 +39,7 @@ public final class AgentDelegation {
      * @param datastoreUrl the agent's own datastore, @param node its own node, @param environment its own
      * environment, which the commands it runs read
      */
-    public AgentDelegation(String datastoreUrl, String node, Map<String, String> environment, Log log) {
+    public AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log) {
         this.datastoreUrl = datastoreUrl;
         this.node = node;
         this.environment = compared(environment);
@@ -94,9 +95,7 @@ public final class AgentDelegation {
         List<String> command = args.subList(at, args.size());
         boolean served = command.size() >= 2 && command.get(0).equals("container") && SERVED.contains(command.get(1))
                 && command.stream().noneMatch(AgentDelegation::relativePath);
-        String environmentDatastore = clientEnvironment.getOrDefault("JCALICO_DATASTORE", "");
-        String clientDatastore = flagDatastore != null ? flagDatastore
-                : environmentDatastore.isBlank() ? Datastores.DEFAULT_URL : environmentDatastore;
+        DatastoreUrl clientDatastore = clientDatastore(flagDatastore, clientEnvironment.get(DatastoreUrl.ENVIRONMENT));
         String environmentNode = clientEnvironment.getOrDefault("JCALICO_NODENAME", "");
         String clientNode = flagNode != null ? flagNode : environmentNode.isBlank() ? fields.get(0) : environmentNode;
         if (!served || !datastoreUrl.equals(clientDatastore) || !node.equals(clientNode)) {
@@ -117,6 +116,15 @@ public final class AgentDelegation {
         log.info("ran '" + String.join(" ", command) + "' for the launcher: exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The datastore the client would open, or null when what it gave is not a datastore URL (it says so itself). */
+    private static DatastoreUrl clientDatastore(String flag, String environment) {
+        try {
+            return DatastoreUrl.resolve(flag, environment);
+        } catch (DatastoreException e) {
+            return null;
+        }
     }
 
     /** The names (never the values: they may be secrets) of the variables that differ. */

@@ -83,7 +83,7 @@ final class ContainerCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<WorkloadEndpoint> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), endpoints, true);

@@ -1,5 +1,7 @@
 package org.jcalico.cli;
 
+import org.jcalico.datastore.DatastoreUrl;
+
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -61,7 +63,7 @@ final class NodeCommand {
                     return Supervisor.run(options);
                 }
                 if (foreground || detached) {
-                    String url = options.datastoreUrl();
+                    DatastoreUrl url = options.datastoreUrl();
                     AgentRuntime.run(options, foreground, log -> new AgentDelegation(url, node, System.getenv(), log)::handle);
                     return 0;
                 }
@@ -169,7 +171,7 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), nodes, true);

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.ValidationException;
 
 /** Typed resources over a {@link Datastore}: keys from {@link Keys}, values in their JSON form. */
 public final class ResourceStore {
@@ -75,7 +76,21 @@ public final class ResourceStore {
         return new Op.Delete(Keys.key(resource), expectedRevision);
     }
 
+    /**
+     * The record under a key of this kind's key space. A record that is not this kind's JSON (written by hand, by
+     * another program, or damaged) is one clear error naming its key, never a ClassCastException.
+     */
     private static <T extends Resource> Versioned<T> decode(Class<T> kind, KeyValue kv) {
-        return new Versioned<>(ResourceCodec.fromJson(kv.value(), kind), kv.modRevision());
+        Resource resource;
+        try {
+            resource = ResourceCodec.fromJson(kv.value());
+        } catch (ValidationException e) {
+            throw new DatastoreException("datastore record " + kv.key() + " is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
+        }
+        if (!kind.isInstance(resource)) {
+            throw new DatastoreException("datastore record " + kv.key() + " holds a " + resource.getClass().getSimpleName()
+                    + ", not a " + kind.getSimpleName());
+        }
+        return new Versioned<>(kind.cast(resource), kv.modRevision());
     }
 }

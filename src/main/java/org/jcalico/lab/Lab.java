@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.ipam.Ipam;
@@ -94,7 +93,7 @@ public final class Lab {
      * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block.
      */
     private void routeFixedRanges(List<Integer> hosts) {
-        try (Datastore datastore = Datastores.open(layout.datastoreUrl())) {
+        try (Datastore datastore = layout.datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             Pools pools = new Pools(store);
             pools.add(new IpPool(LabLayout.FIXED_RANGES_V4, true, 24, false));

@@ -24,7 +24,7 @@ class AgentDelegationTest {
     @BeforeEach
     void agent() {
         store = "embedded:" + dir.resolve("store.db");
-        delegation = new AgentDelegation(store, "h1", Map.of("JCALICO_DATASTORE", "embedded:/elsewhere.db", "PATH", "/bin",
+        delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_DATASTORE", "embedded:/elsewhere.db", "PATH", "/bin",
                 "JCALICO_ETCD_USER", "agent"), Log.open(dir.resolve("felix.log"), false, "info"));
     }
 
@@ -72,7 +72,7 @@ class AgentDelegationTest {
         assertEquals(DECLINED, askWith(Map.of("DOCKER_HOST", "unix:///other.sock"), store, "h1", "container", "add", "c1"));
         assertEquals(DECLINED, askWith(Map.of("JCALICO_ETCD_USER", "other"), store, "h1", "container", "add", "c1"));
         assertEquals(DECLINED, askWith(Map.of("JCALICO_DEBUG", "1"), store, "h1", "container", "add", "c1"));
-        assertEquals(DECLINED, new String(new AgentDelegation(store, "h1", Map.of("DOCKER_HOST", "tcp://agent:2375"),
+        assertEquals(DECLINED, new String(new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("DOCKER_HOST", "tcp://agent:2375"),
                 Log.open(dir.resolve("felix.log"), false, "info")).handle(("box\0JCALICO_DATASTORE=" + store
                 + "\0JCALICO_NODENAME=h1\0\0container\0add\0c1\0").getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8).replace('\0', '|'), "a DOCKER_HOST of the agent's that the client lacks");

@@ -88,7 +88,7 @@ class LauncherDelegationIT {
 
     private ControlServer server() throws IOException {
         Log agentLog = Log.open(log, false, "info");
-        return ControlServer.start(paths.socket(), new AgentDelegation(store, "h1", System.getenv(), agentLog)::handle,
+        return ControlServer.start(paths.socket(), new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog)::handle,
                 agentLog);
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.util.List;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
@@ -104,7 +103,7 @@ class FailClosedIT {
                 .lines().filter(line -> line.contains("mesh") && line.contains("Established")).count() == 2),
                 "the mesh is up");
         String good = ResourceCodec.toJson(new BgpPeer(IpAddress.parse("fd30::99"), 64512, null));
-        try (Datastore datastore = Datastores.open(fixture.layout().datastoreUrl())) {
+        try (Datastore datastore = fixture.layout().datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             datastore.commit(List.of(new Op.Put(Keys.keyOf(BgpPeer.class, "fe80::1"), good.replace("fd30::99", "fe80::1"))));
         }
         assertTrue(Eventually.within(10, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).stdout()
@@ -138,7 +137,7 @@ class FailClosedIT {
 
     /** What the agent reported for the workload's endpoint: "programmed", or "error: " and the reason. */
     private static String status(String workload) {
-        try (Datastore datastore = Datastores.open(fixture.layout().datastoreUrl())) {
+        try (Datastore datastore = fixture.layout().datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
                     .filter(endpoint -> endpoint.containerId().endsWith(ns(workload)))
