@@ -16,6 +16,7 @@ import org.jcalico.felix.AgentCommandLine;
 import org.jcalico.felix.AgentPaths;
 import org.jcalico.felix.ControlSocket;
 import org.jcalico.felix.AgentProcess;
+import org.jcalico.workload.IntentSweeper;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.bgp.BgpStatus;
@@ -114,6 +115,7 @@ final class NodeCommand {
                 log.warn("no control socket (" + paths.controlFile() + ": " + e.getMessage()
                         + "); container commands start their own JVM");
             }
+            IntentSweeper.start(session.store(), node, CommandRunner.local(), log);
             try {
                 agent.run();
             } finally {
