@@ -51,6 +51,9 @@ class PoolRaceTest {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         try (EtcdFixture etcd = EtcdFixture.start()) {
             overlappingPoolAdds(etcd.url());
+            try (Datastore datastore = Datastores.open(etcd.url())) {
+                datastore.list("").items().forEach(item -> datastore.delete(item.key(), item.modRevision()));
+            }
             poolRemoveAgainstAllocation(etcd.url());
         }
     }
