@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.Datastores;
@@ -11,10 +12,12 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.ValidationException;
+import org.jcalico.resources.ResourceService;
 
 /**
  * One of the two racing processes of {@link PoolRaceTest}: reads commands from its input, one per line ("add-pool
- * CIDR", "remove-pool CIDR", "allocate NODE HANDLE"), runs each as the CLI would and answers "ok ..." or "error ...".
+ * CIDR", "apply-pool CIDR", "remove-pool CIDR", "allocate NODE
+ * HANDLE"), runs each as the CLI would and answers "ok ..." or "error ...".
  */
 public final class IpamRaceMain {
     private IpamRaceMain() {
@@ -27,6 +30,7 @@ public final class IpamRaceMain {
             ResourceStore store = new ResourceStore(datastore);
             Pools pools = new Pools(store);
             Ipam ipam = new Ipam(store);
+            ResourceService resources = new ResourceService(store);
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 String[] words = line.split(" ");
                 try {
@@ -34,6 +38,10 @@ public final class IpamRaceMain {
                         case "add-pool" -> {
                             pools.add(new IpPool(Cidr.parse(words[1]), false, null, false));
                             yield "added";
+                        }
+                        case "apply-pool" -> {
+                            resources.apply(List.of(new IpPool(Cidr.parse(words[1]), false, null, false)));
+                            yield "applied";
                         }
                         case "remove-pool" -> {
                             pools.remove(Cidr.parse(words[1]));
