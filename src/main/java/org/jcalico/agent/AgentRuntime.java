@@ -17,6 +17,7 @@ import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
 import org.jcalico.nodes.NodeService;
+import org.jcalico.workload.IntentSweeper;
 
 /**
  * The agent process put together: it claims the node's pid file, registers the node, runs Felix (and BIRD through
@@ -45,6 +46,7 @@ public final class AgentRuntime {
                     paths.logDir().resolve("bird.log"), log) : null;
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
                     new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+            IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             serve(agent, paths, control.apply(log), log);
         }
     }

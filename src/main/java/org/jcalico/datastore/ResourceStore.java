@@ -44,6 +44,23 @@ public final class ResourceStore {
         return result;
     }
 
+    /** Every resource of the kind with the listing's revision, for a {@link Op.NoneNewer} guard on the kind. */
+    public <T extends Resource> Listed<T> listed(Class<T> kind) {
+        Listing listing = datastore.list(Keys.prefix(kind));
+        return new Listed<>(listing.items().stream().map(kv -> decode(kind, kv)).toList(), listing.revision());
+    }
+
+    /** Resources as of one revision. */
+    public record Listed<T extends Resource>(List<Versioned<T>> items, long revision) {
+        public Listed {
+            items = List.copyOf(items);
+        }
+
+        public List<T> resources() {
+            return items.stream().map(Versioned::resource).toList();
+        }
+    }
+
     public long create(Resource resource) {
         return datastore.commit(List.of(createOp(resource)));
     }
@@ -74,6 +91,16 @@ public final class ResourceStore {
 
     public static Op deleteOp(Resource resource, long expectedRevision) {
         return new Op.Delete(Keys.key(resource), expectedRevision);
+    }
+
+    /** A guard: the resource is still at the revision it was read at. */
+    public static Op unchangedOp(Versioned<? extends Resource> read) {
+        return new Op.Unchanged(Keys.key(read.resource()), read.revision());
+    }
+
+    /** A guard: no resource of the kind was created or changed since the listing. */
+    public static Op noneNewerOp(Class<? extends Resource> kind, long listingRevision) {
+        return new Op.NoneNewer(Keys.prefix(kind), listingRevision);
     }
 
     /**

@@ -44,6 +44,7 @@ public final class ResourceService {
     }
 
     public List<Applied> apply(List<Resource> resources) {
+        List<Op> guards = poolGuards(resources);
         Map<String, Resource> byKey = new TreeMap<>();
         for (int i = 0; i < resources.size(); i++) {
             Resource resource = resources.get(i);
@@ -72,9 +73,29 @@ public final class ResourceService {
             }
         }
         if (!ops.isEmpty()) {
+            ops.addAll(guards);
             store.commit(ops);
         }
         return applied;
+    }
+
+    /**
+     * Pools are checked against the pools (and, for a block-size change, the blocks) as read after these revisions:
+     * the commit fails if any of them changed meanwhile, so two overlapping pools can never both be applied.
+     */
+    private List<Op> poolGuards(List<Resource> resources) {
+        List<IpPool> pools = resources.stream().filter(r -> r instanceof IpPool).map(IpPool.class::cast).toList();
+        if (pools.isEmpty()) {
+            return List.of();
+        }
+        ResourceStore.Listed<IpPool> existing = store.listed(IpPool.class);
+        List<Op> guards = new ArrayList<>(List.of(ResourceStore.noneNewerOp(IpPool.class, existing.revision())));
+        boolean resized = pools.stream().anyMatch(pool -> existing.resources().stream()
+                .anyMatch(other -> other.cidr().equals(pool.cidr()) && !other.blockSize().equals(pool.blockSize())));
+        if (resized) {
+            guards.add(ResourceStore.noneNewerOp(IpamBlock.class, store.datastore().list(Keys.prefix(IpamBlock.class)).revision()));
+        }
+        return guards;
     }
 
     private void check(Resource resource, List<Resource> batch, String where) {

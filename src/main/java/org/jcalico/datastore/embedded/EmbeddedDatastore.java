@@ -120,14 +120,22 @@ public final class EmbeddedDatastore implements Datastore {
             statement.execute("BEGIN IMMEDIATE");
             boolean done = false;
             try {
-                long revision = meta(opened.connection(), "revision") + 1;
-                int sequence = 0;
+                long current = meta(opened.connection(), "revision");
                 for (Op op : ops) {
                     check(op);
-                    apply(op, revision, sequence++);
                 }
-                setMeta("revision", revision);
-                trimHistory(revision - HISTORY);
+                // guards alone change nothing, so they take no revision (as in etcd)
+                long revision = ops.stream().anyMatch(Op::writes) ? current + 1 : current;
+                int sequence = 0;
+                for (Op op : ops) {
+                    if (op.writes()) {
+                        apply(op, revision, sequence++);
+                    }
+                }
+                if (revision != current) {
+                    setMeta("revision", revision);
+                    trimHistory(revision - HISTORY);
+                }
                 statement.execute("COMMIT");
                 done = true;
                 return revision;
@@ -153,17 +161,41 @@ public final class EmbeddedDatastore implements Datastore {
         }
     }
 
+    /** Every condition is checked before anything is written, so an op sees the store as the commit found it. */
     private void check(Op op) throws SQLException {
+        if (op instanceof Op.NoneNewer newer) {
+            if (changedAfter(newer.key(), newer.revision())) {
+                throw new ConflictException(op.key(), ConflictException.Reason.REVISION_MISMATCH);
+            }
+            return;
+        }
         Long current = modRevision(op.key());
         switch (op) {
-            case Op.Create create -> {
-                if (current != null) {
-                    throw new ConflictException(op.key(), ConflictException.Reason.ALREADY_EXISTS);
-                }
-            }
+            case Op.Create create -> requireAbsent(op.key(), current);
+            case Op.Absent absent -> requireAbsent(op.key(), current);
             case Op.Update update -> requireRevision(op.key(), current, update.expectedRevision());
             case Op.Delete delete -> requireRevision(op.key(), current, delete.expectedRevision());
+            case Op.Unchanged unchanged -> requireRevision(op.key(), current, unchanged.expectedRevision());
             case Op.Put put -> { }
+            case Op.NoneNewer newer -> throw new IllegalStateException("checked above");
+        }
+    }
+
+    private static void requireAbsent(String key, Long current) {
+        if (current != null) {
+            throw new ConflictException(key, ConflictException.Reason.ALREADY_EXISTS);
+        }
+    }
+
+    private boolean changedAfter(String prefix, long revision) throws SQLException {
+        try (PreparedStatement query = opened.connection().prepareStatement(
+                "SELECT 1 FROM kv WHERE key >= ? AND key < ? AND mod_rev > ? LIMIT 1")) {
+            query.setString(1, prefix);
+            query.setString(2, prefixEnd(prefix));
+            query.setLong(3, revision);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next();
+            }
         }
     }
 
@@ -182,6 +214,9 @@ public final class EmbeddedDatastore implements Datastore {
             case Op.Update update -> update.value();
             case Op.Put put -> put.value();
             case Op.Delete delete -> null;
+            case Op.Unchanged unchanged -> throw new IllegalArgumentException("a guard writes nothing");
+            case Op.Absent absent -> throw new IllegalArgumentException("a guard writes nothing");
+            case Op.NoneNewer newer -> throw new IllegalArgumentException("a guard writes nothing");
         };
         if (value == null) {
             execute("DELETE FROM kv WHERE key = ?", op.key());
