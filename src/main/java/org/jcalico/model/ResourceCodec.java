@@ -2,6 +2,9 @@ package org.jcalico.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +16,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +29,8 @@ public final class ResourceCodec {
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            // "80" stays a string when printed, so that what get prints applies back unchanged
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
 
     private ResourceCodec() {
@@ -34,7 +40,12 @@ public final class ResourceCodec {
         return builder
                 .serializationInclusion(JsonInclude.Include.NON_EMPTY)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+                // deny-then-allow under one key must not quietly become allow
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                // 26.9 is not 26: a number where an integer is expected must be one
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     }
 
     /** The compact JSON stored in the datastore. */
@@ -92,7 +103,7 @@ public final class ResourceCodec {
                 nodes.add(JSON.readTree(trimmed));
             } else {
                 YAMLFactory factory = YAML.getFactory();
-                try (var parser = factory.createParser(text)) {
+                try (var parser = new NoAliases((YAMLParser) factory.createParser(text))) {
                     YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
                         if (node != null && !node.isNull() && !node.isMissingNode()) {
                             nodes.add(node);
@@ -100,6 +111,8 @@ public final class ResourceCodec {
                     });
                 }
             }
+        } catch (ValidationException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new ValidationException("not valid JSON or YAML: " + firstLine(e.getMessage()));
         }
@@ -111,6 +124,35 @@ public final class ResourceCodec {
             resources.add(decode(nodes.get(i), i + 1));
         }
         return resources;
+    }
+
+    /**
+     * Refuses YAML anchors and aliases: Jackson would read an alias as the anchor's name, a value nobody wrote, and
+     * resources are small enough to be written out in full.
+     */
+    private static final class NoAliases extends JsonParserDelegate {
+        private final YAMLParser yaml;
+
+        NoAliases(YAMLParser yaml) {
+            super(yaml);
+            this.yaml = yaml;
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken token = yaml.nextToken();
+            if (yaml.isCurrentAlias() || yaml.getCurrentAnchor() != null) {
+                throw new ValidationException("not valid YAML: line " + yaml.currentTokenLocation().getLineNr()
+                        + ": anchors and aliases (&NAME, *NAME) are not supported; write the value out in full");
+            }
+            return token;
+        }
+
+        @Override
+        public JsonToken nextValue() throws IOException {
+            JsonToken token = nextToken();
+            return token == JsonToken.FIELD_NAME ? nextToken() : token;
+        }
     }
 
     private static Resource decode(ObjectMapper mapper, String text, int position) {
