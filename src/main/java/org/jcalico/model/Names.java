@@ -15,7 +15,10 @@ public final class Names {
     }
 
     public static String check(String field, String value) {
-        if (value == null || !NAME.matcher(value).matches()) {
+        if (value == null) {
+            throw new ValidationException(field + ": missing");
+        }
+        if (!NAME.matcher(value).matches()) {
             throw ValidationException.field(field, value,
                     "is not a valid name (letters, digits, '_', '.', '-'; up to 63 characters; starts with a letter or digit)");
         }

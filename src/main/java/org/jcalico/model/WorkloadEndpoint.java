@@ -23,7 +23,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
             throw new ValidationException("containerId: missing");
         }
         Names.checkText("containerId", containerId);
-        orchestrator = Names.checkText("orchestrator", orchestrator == null ? "jcalico" : orchestrator);
+        orchestrator = Names.checkText("orchestrator", orchestrator == null || orchestrator.isEmpty() ? "jcalico" : orchestrator);
         if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
             throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
         }
@@ -34,7 +34,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
         profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
-        state = Names.checkText("state", state == null ? "active" : state);
+        state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
     }
 
     private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {
