@@ -30,7 +30,9 @@ import java.util.stream.Collectors;
 public final class ResourceCodec {
     private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
     private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
-                    .stringQuotingChecker(new QuoteNumberLike()).build())
+                    .stringQuotingChecker(new QuoteNumberLike())
+                    .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // the default mapper's, which a built factory lacks
+                    .build())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)

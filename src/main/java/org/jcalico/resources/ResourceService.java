@@ -62,6 +62,7 @@ public final class ResourceService {
         checkPools(resources, stored);
         checkProfiles(resources, stored);
         checkPeers(resources, stored);
+        checkNodes(resources, stored);
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
         for (Resource resource : resources) {
@@ -160,6 +161,26 @@ public final class ResourceService {
         ProfileService.usedTagRemoved(before, after.values()).ifPresent(inUse -> {
             throw at(resources, positions.get(inUse.carrier()), inUse.error());
         });
+    }
+
+    private static void checkNodes(List<Resource> resources, Stored stored) {
+        if (resources.stream().noneMatch(r -> r instanceof Node)) {
+            return;
+        }
+        // each node is checked against the stored ones and those before it, so the later of two is blamed
+        Set<String> inBatch = new HashSet<>();
+        resources.stream().filter(r -> r instanceof Node).forEach(node -> inBatch.add(node.name()));
+        List<Node> cluster = new ArrayList<>(stored.list(Node.class).stream().filter(node -> !inBatch.contains(node.name())).toList());
+        for (int i = 0; i < resources.size(); i++) {
+            if (resources.get(i) instanceof Node node) {
+                try {
+                    NodeService.checkAddressesFree(node, cluster);
+                } catch (ValidationException e) {
+                    throw at(resources, i, e);
+                }
+                cluster.add(node);
+            }
+        }
     }
 
     private void checkPeers(List<Resource> resources, Stored stored) {

@@ -64,6 +64,8 @@ class ResourceServiceTest {
                 """));
         assertEquals("resource 1 (IPAMBlock 10.65.0.0/26): IPAMBlock is written by jcalico itself (it cannot be applied)",
                 refused("kind: IPAMBlock\ncidr: 10.65.0.0/26\n"));
+        assertEquals("resource 2 (Node h2): ipv4: '172.30.0.1' is already the address of node 'h1'",
+                refused("kind: Node\nname: h1\nipv4: 172.30.0.1\n---\nkind: Node\nname: h2\nipv4: 172.30.0.1\n"));
         assertEquals("resource 2 (Profile web): appears twice in the input",
                 refused("kind: Profile\nname: web\n---\nkind: Profile\nname: web\n"));
     }
