@@ -10,6 +10,7 @@ public record BgpPeer(IpAddress peerIp, long asNumber, String node) implements R
         if (peerIp == null) {
             throw new ValidationException("peerIp: missing");
         }
+        ReservedNetworks.checkUsable("peerIp", peerIp);
         AsNumbers.check("asNumber", asNumber);
         if (node != null) {
             Names.check("node", node);

@@ -123,7 +123,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
             return -1;
         }
         for (int i = 0; i < text.length(); i++) {
-            if (!Character.isDigit(text.charAt(i))) {
+            if (text.charAt(i) < '0' || text.charAt(i) > '9') {
                 return -1;
             }
         }

@@ -14,6 +14,8 @@ public record EndpointStatus(String node, String endpointId, State state, String
     public EndpointStatus {
         Names.check("node", node);
         Names.check("endpointId", endpointId);
+        // the stored form leaves empty text out, so "" and absent must be the same value
+        detail = detail == null || detail.isEmpty() ? null : detail;
         if (state == null) {
             throw new ValidationException("state: missing (programmed or error)");
         }

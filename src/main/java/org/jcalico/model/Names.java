@@ -2,18 +2,81 @@ package org.jcalico.model;
 
 import java.util.regex.Pattern;
 
-/** The one rule for names of profiles, tags, nodes and labels, so that they are safe in keys, ipset and chain names. */
+/**
+ * The one rule for names of profiles, tags, nodes and labels, so that they are safe in keys, ipset and chain names;
+ * and the one rule for free text (ids, label values), so that no value can break a command line, a batch file or an
+ * iptables comment it may reach.
+ */
 public final class Names {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    public static final int MAX_TEXT = 1024;
 
     private Names() {
     }
 
     public static String check(String field, String value) {
-        if (value == null || !NAME.matcher(value).matches()) {
+        if (value == null) {
+            throw new ValidationException(field + ": missing");
+        }
+        if (!NAME.matcher(value).matches()) {
             throw ValidationException.field(field, value,
                     "is not a valid name (letters, digits, '_', '.', '-'; up to 63 characters; starts with a letter or digit)");
         }
         return value;
+    }
+
+    /**
+     * Free text: at most {@link #MAX_TEXT} characters, none of them a control, format (such as a bidi override) or
+     * line-separator character, and no unpaired surrogate.
+     */
+    public static String checkText(String field, String value) {
+        if (value == null) {
+            return null;
+        }
+        if (value.length() > MAX_TEXT) {
+            throw ValidationException.field(field, value.substring(0, 40) + "...", "is longer than "
+                    + MAX_TEXT + " characters");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (!isPlain(value, i)) {
+                throw ValidationException.field(field, value, "contains the control or invisible character U+"
+                        + String.format("%04X", (int) value.charAt(i)));
+            }
+        }
+        return value;
+    }
+
+    private static boolean isPlain(String value, int i) {
+        char c = value.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i > 0 && Character.isHighSurrogate(value.charAt(i - 1));
+        }
+        return switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR,
+                 Character.UNASSIGNED, Character.PRIVATE_USE -> false;
+            default -> true;
+        };
+    }
+
+    /** Text as an error message can show it: control characters escaped, so that the message stays one line. */
+    static String printable(String value) {
+        if (value == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        value.codePoints().forEach(c -> {
+            if (c == '\n' || c == '\r' || c == '\t') {
+                out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
+                    || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return out.toString();
     }
 }

@@ -14,6 +14,12 @@ public record Node(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) i
         if (ipv6 != null && ipv6.version() != 6) {
             throw ValidationException.field("ipv6", ipv6, "is not an IPv6 address");
         }
+        if (ipv4 != null) {
+            ReservedNetworks.checkUsable("ipv4", ipv4);
+        }
+        if (ipv6 != null) {
+            ReservedNetworks.checkUsable("ipv6", ipv6);
+        }
         if (asNumber != null) {
             AsNumbers.check("asNumber", asNumber);
         }

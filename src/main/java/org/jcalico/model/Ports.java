@@ -45,8 +45,14 @@ public record Ports(List<PortRange> ranges) {
         return new Ports(ranges);
     }
 
+    /** A single port written as a bare number ({@code ports: 80} in YAML). */
+    @JsonCreator
+    public static Ports of(int port) {
+        return parse(Integer.toString(port));
+    }
+
     private static int port(String text, String spec) {
-        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw malformed(spec);
         }
         int value = Integer.parseInt(text);

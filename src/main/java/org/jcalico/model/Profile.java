@@ -15,12 +15,19 @@ public record Profile(String name, List<String> tags, Map<String, String> labels
 
     public Profile {
         Names.check("name", name);
-        tags = tags == null ? List.of() : List.copyOf(tags);
+        tags = Lists.copy("tags", tags);
         tags.forEach(tag -> Names.check("tags", tag));
-        labels = labels == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
-        labels.keySet().forEach(key -> Names.check("labels", key));
-        inbound = inbound == null ? List.of() : List.copyOf(inbound);
-        outbound = outbound == null ? List.of() : List.copyOf(outbound);
+        labels = labels == null ? Map.of() : labels;
+        labels.forEach((key, value) -> {
+            Names.check("labels", key);
+            if (value == null) {
+                throw new ValidationException("labels." + key + ": missing");
+            }
+            Names.checkText("labels." + key, value);
+        });
+        labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        inbound = Lists.copy("inbound", inbound);
+        outbound = Lists.copy("outbound", outbound);
     }
 
     /**

@@ -4,12 +4,17 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Map;
 
-/** An IP protocol by name (tcp, udp, icmp, icmpv6, sctp) or number (0-255); known numbers become names. */
+/**
+ * An IP protocol by name (tcp, udp, icmp, icmpv6, sctp) or number (0-255, ASCII digits); known numbers become names
+ * and other numbers their canonical decimal form, so that what iptables is given is what it parses.
+ */
 public record Protocol(String name) {
     private static final Map<String, String> BY_NUMBER = Map.of("6", "tcp", "17", "udp", "1", "icmp", "58", "icmpv6", "132", "sctp");
+    /** Protocol 0 in a rule means "any protocol" to iptables. */
+    public static final String ANY = "0";
 
     public Protocol {
-        if (!BY_NUMBER.containsValue(name) && !isNumber(name)) {
+        if (!BY_NUMBER.containsValue(name) && !isCanonicalNumber(name)) {
             throw new ValidationException("protocol: '" + name + "' is not one of tcp, udp, icmp, icmpv6, sctp or a number 0-255");
         }
     }
@@ -17,7 +22,16 @@ public record Protocol(String name) {
     @JsonCreator
     public static Protocol parse(String text) {
         String lower = text == null ? "" : text.toLowerCase(java.util.Locale.ROOT);
+        if (isAsciiNumber(lower)) {
+            lower = Integer.toString(Integer.parseInt(lower));
+        }
         return new Protocol(BY_NUMBER.getOrDefault(lower, lower));
+    }
+
+    /** A protocol written as a bare number ({@code protocol: 6} in YAML). */
+    @JsonCreator
+    public static Protocol of(int number) {
+        return parse(Integer.toString(number));
     }
 
     public boolean hasPorts() {
@@ -26,6 +40,10 @@ public record Protocol(String name) {
 
     public boolean isIcmp() {
         return name.equals("icmp") || name.equals("icmpv6");
+    }
+
+    public boolean isAny() {
+        return name.equals(ANY);
     }
 
     /** The only IP version this protocol exists in, or 0 for both. */
@@ -37,11 +55,13 @@ public record Protocol(String name) {
         };
     }
 
-    private static boolean isNumber(String text) {
-        if (text == null || text.isEmpty() || text.length() > 3 || !text.chars().allMatch(Character::isDigit)) {
-            return false;
-        }
-        return Integer.parseInt(text) <= 255;
+    /** 1-3 ASCII digits: Character.isDigit would also take other scripts' digits, which iptables does not. */
+    private static boolean isAsciiNumber(String text) {
+        return text != null && !text.isEmpty() && text.length() <= 3 && text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    private static boolean isCanonicalNumber(String text) {
+        return isAsciiNumber(text) && Integer.parseInt(text) <= 255 && Integer.toString(Integer.parseInt(text)).equals(text);
     }
 
     @JsonValue

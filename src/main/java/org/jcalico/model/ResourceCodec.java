@@ -1,27 +1,38 @@
 package org.jcalico.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. */
 public final class ResourceCodec {
     private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
-    private static final YAMLMapper YAML = configure(YAMLMapper.builder()
+    private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
+                    .stringQuotingChecker(new QuoteNumberLike())
+                    .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // the default mapper's, which a built factory lacks
+                    .build())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -34,7 +45,12 @@ public final class ResourceCodec {
         return builder
                 .serializationInclusion(JsonInclude.Include.NON_EMPTY)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+                // deny-then-allow under one key must not quietly become allow
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                // 26.9 is not 26: a number where an integer is expected must be one
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     }
 
     /** The compact JSON stored in the datastore. */
@@ -92,7 +108,7 @@ public final class ResourceCodec {
                 nodes.add(JSON.readTree(trimmed));
             } else {
                 YAMLFactory factory = YAML.getFactory();
-                try (var parser = factory.createParser(text)) {
+                try (var parser = new NoAliases((YAMLParser) factory.createParser(text))) {
                     YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
                         if (node != null && !node.isNull() && !node.isMissingNode()) {
                             nodes.add(node);
@@ -100,6 +116,8 @@ public final class ResourceCodec {
                     });
                 }
             }
+        } catch (ValidationException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new ValidationException("not valid JSON or YAML: " + firstLine(e.getMessage()));
         }
@@ -111,6 +129,49 @@ public final class ResourceCodec {
             resources.add(decode(nodes.get(i), i + 1));
         }
         return resources;
+    }
+
+    /**
+     * Quotes, besides YAML's keywords, every string that the YAML reader would take for a number: "80", "9_" (YAML 1.1
+     * ignores underscores in numbers), "0x10", "1e3", ".5", so that what get prints applies back unchanged. Strings
+     * with more than one dot, a colon or a slash (addresses, networks, port ranges) read back as strings unquoted.
+     */
+    private static final class QuoteNumberLike extends StringQuotingChecker.Default {
+        private static final Pattern NUMBER_LIKE = Pattern.compile("[-+]?[0-9.][0-9A-Za-z_+-]*(\\.[0-9A-Za-z_+-]*)?");
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || NUMBER_LIKE.matcher(value).matches();
+        }
+    }
+
+    /**
+     * Refuses YAML anchors and aliases: Jackson would read an alias as the anchor's name, a value nobody wrote, and
+     * resources are small enough to be written out in full.
+     */
+    private static final class NoAliases extends JsonParserDelegate {
+        private final YAMLParser yaml;
+
+        NoAliases(YAMLParser yaml) {
+            super(yaml);
+            this.yaml = yaml;
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken token = yaml.nextToken();
+            if (yaml.isCurrentAlias() || yaml.getCurrentAnchor() != null) {
+                throw new ValidationException("not valid YAML: line " + yaml.currentTokenLocation().getLineNr()
+                        + ": anchors and aliases (&NAME, *NAME) are not supported; write the value out in full");
+            }
+            return token;
+        }
+
+        @Override
+        public JsonToken nextValue() throws IOException {
+            JsonToken token = nextToken();
+            return token == JsonToken.FIELD_NAME ? nextToken() : token;
+        }
     }
 
     private static Resource decode(ObjectMapper mapper, String text, int position) {
@@ -136,6 +197,10 @@ public final class ResourceCodec {
             throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
             throw new ValidationException(where + ": unknown field '" + path(e) + "'");
+        } catch (MismatchedInputException e) {
+            JsonNode value = node.at(pointer(e));
+            throw new ValidationException(where + ": " + ValidationException.field(path(e),
+                    value.isValueNode() ? value.asText() : value.toString(), "is not " + expected(e.getTargetType())).getMessage());
         } catch (JsonMappingException e) {
             ValidationException cause = validationCause(e);
             String field = path(e);
@@ -167,6 +232,33 @@ public final class ResourceCodec {
         }
         String last = field.substring(Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1);
         return field + ": " + (message.startsWith(last + ": ") ? message.substring(last.length() + 2) : message);
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type != null && java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (type != null && (java.util.Map.class.isAssignableFrom(type) || type.isRecord())) {
+            return "an object";
+        }
+        return "a valid value here";
+    }
+
+    private static JsonPointer pointer(JsonMappingException e) {
+        JsonPointer pointer = JsonPointer.empty();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            pointer = ref.getFieldName() != null ? pointer.appendProperty(ref.getFieldName()) : pointer.appendIndex(ref.getIndex());
+        }
+        return pointer;
     }
 
     private static String path(JsonMappingException e) {

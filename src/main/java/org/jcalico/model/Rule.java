@@ -21,6 +21,14 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
         if (ipVersion != null && ipVersion != 4 && ipVersion != 6) {
             throw ValidationException.field("ipVersion", ipVersion, "is not 4 or 6");
         }
+        // iptables takes one -p per rule, and "! -p 0" (every protocol but any) never matches
+        if (protocol != null && notProtocol != null) {
+            throw ValidationException.field("notProtocol", notProtocol, "cannot be combined with protocol '" + protocol
+                    + "' (a rule matches one protocol or excludes one)");
+        }
+        if (notProtocol != null && notProtocol.isAny()) {
+            throw ValidationException.field("notProtocol", notProtocol, "would match no packet (protocol 0 means any)");
+        }
         if ((source.ports() != null || destination.ports() != null) && (protocol == null || !protocol.hasPorts())) {
             throw ValidationException.field("protocol", protocol, "does not have ports; ports need tcp, udp or sctp");
         }

@@ -22,7 +22,8 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         if (containerId == null || containerId.isBlank()) {
             throw new ValidationException("containerId: missing");
         }
-        orchestrator = orchestrator == null ? "jcalico" : orchestrator;
+        Names.checkText("containerId", containerId);
+        orchestrator = Names.checkText("orchestrator", orchestrator == null || orchestrator.isEmpty() ? "jcalico" : orchestrator);
         if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
             throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
         }
@@ -31,13 +32,13 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         }
         ipv4Nets = versioned("ipv4Nets", ipv4Nets, 4);
         ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
-        profileIds = profileIds == null ? List.of() : List.copyOf(profileIds);
+        profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
-        state = state == null ? "active" : state;
+        state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
     }
 
     private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {
-        List<Cidr> copy = nets == null ? List.of() : List.copyOf(nets);
+        List<Cidr> copy = Lists.copy(field, nets);
         for (Cidr net : copy) {
             if (net.version() != version) {
                 throw ValidationException.field(field, net, "is not IPv" + version);

@@ -2,6 +2,7 @@ package org.jcalico.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.Collection;
 import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -22,6 +23,7 @@ public final class NodeService {
     /** Creates the node, or updates it if its addresses or AS changed; returns what is stored. */
     public Node register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
         Node wanted = new Node(name, ipv4, ipv6, asNumber);
+        checkAddressesFree(wanted, store.list(Node.class).stream().map(Versioned::resource).toList());
         Optional<Versioned<Node>> existing = store.get(Node.class, name);
         if (existing.isEmpty()) {
             store.create(wanted);
@@ -29,6 +31,24 @@ public final class NodeService {
             store.update(wanted, existing.get().revision());
         }
         return wanted;
+    }
+
+    /**
+     * Fails if another node has one of the node's addresses: BGP names a session by its peer's address, and two
+     * nodes at one address would give every other node's BIRD two sessions of one name, which it refuses.
+     */
+    public static void checkAddressesFree(Node node, Collection<Node> nodes) {
+        for (Node other : nodes) {
+            if (other.name().equals(node.name())) {
+                continue;
+            }
+            for (IpAddress address : new IpAddress[] {node.ipv4(), node.ipv6()}) {
+                if (address != null && (address.equals(other.ipv4()) || address.equals(other.ipv6()))) {
+                    throw ValidationException.field(address.version() == 4 ? "ipv4" : "ipv6", address,
+                            "is already the address of node '" + other.name() + "'");
+                }
+            }
+        }
     }
 
     public void remove(String name) {

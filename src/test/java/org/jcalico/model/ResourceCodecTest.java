@@ -2,6 +2,7 @@ package org.jcalico.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -66,5 +67,37 @@ class ResourceCodecTest {
         assertEquals("IPPool", Kinds.resolve("pool").orElseThrow());
         assertEquals("WorkloadEndpoint", Kinds.resolve("workloadendpoint").orElseThrow());
         assertEquals(true, Kinds.resolve("frobs").isEmpty());
+    }
+
+    /** Issue 9, defect 11: a duplicate key, an alias or a fraction where an integer belongs is refused, never guessed. */
+    @Test
+    void duplicateKeysAliasesAndFractionsAreRefused() {
+        String denyThenAllow = "kind: Profile\nname: p\ninbound:\n- action: deny\n  action: allow\n";
+        assertTrue(message(denyThenAllow).contains("Duplicate field 'action'"), message(denyThenAllow));
+        String json = "{\"kind\": \"Profile\", \"name\": \"p\", \"inbound\": [{\"action\": \"deny\", \"action\": \"allow\"}]}";
+        assertTrue(message(json).contains("Duplicate field 'action'"), message(json));
+        assertTrue(message("kind: IPPool\ncidr: 10.0.0.0/16\ncidr: 10.1.0.0/16\n").contains("Duplicate field 'cidr'"));
+        String alias = "kind: Profile\nname: &n web\ntags: [*n]\n";
+        assertEquals("not valid YAML: line 3: anchors and aliases (&NAME, *NAME) are not supported; write the value out in full",
+                message(alias));
+        assertTrue(message("kind: IPPool\ncidr: 10.0.0.0/16\nblockSize: 26.9\n").startsWith("resource 1 (IPPool): blockSize: "));
+        assertTrue(message("{\"kind\": \"Node\", \"name\": \"h1\", \"asNumber\": 64512.5}").startsWith("resource 1 (Node): asNumber: "));
+        assertTrue(message("{\"kind\": \"Node\", \"name\": \"h1\"} {\"kind\": \"Node\", \"name\": \"h2\"}")
+                .startsWith("not valid JSON or YAML: "));
+    }
+
+    /** Issue 9, defect 16: what get prints applies back unchanged; a YAML number where a string belongs is read too. */
+    @Test
+    void numbersLookingStringsRoundTripThroughYaml() {
+        Profile profile = new Profile("80", List.of("443"), Map.of("1", "2"), List.of(new Rule(Action.ALLOW,
+                Protocol.parse("47"), null, null, null, null, null, null), new Rule(Action.ALLOW, Protocol.parse("tcp"),
+                null, new EntityMatch(null, null, Ports.parse("1")), new EntityMatch(null, null, Ports.parse("80")),
+                null, null, null)), List.of());
+        String yaml = ResourceCodec.toYaml(List.of(profile));
+        assertEquals(List.of(profile), ResourceCodec.decodeAll(yaml), yaml);
+        Profile typed = (Profile) ResourceCodec.decodeAll(
+                "kind: Profile\nname: p\ninbound:\n- {action: allow, protocol: 6, destination: {ports: 80}}\n").get(0);
+        assertEquals("tcp", typed.inbound().get(0).protocol().name());
+        assertEquals("80", typed.inbound().get(0).destination().ports().toString());
     }
 }

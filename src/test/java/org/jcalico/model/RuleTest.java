@@ -55,4 +55,27 @@ class RuleTest {
         assertThrows(ValidationException.class, () -> Protocol.parse("256"));
         assertThrows(ValidationException.class, () -> Protocol.parse("tcpp"));
     }
+
+    /** Issue 9, defect 4: each of these passed validation and made every iptables-restore of the host fail. */
+    @Test
+    void rulesIptablesRejectsAreRefusedNamingTheField() {
+        assertEquals("notProtocol: 'udp' cannot be combined with protocol 'tcp' (a rule matches one protocol or excludes one)",
+                assertThrows(ValidationException.class, () -> new Rule(Action.ALLOW, Protocol.parse("tcp"),
+                        Protocol.parse("udp"), null, null, null, null, null)).getMessage());
+        assertEquals("notProtocol: '0' would match no packet (protocol 0 means any)",
+                assertThrows(ValidationException.class, () -> new Rule(Action.DENY, null, Protocol.parse("0"),
+                        null, null, null, null, null)).getMessage());
+        assertEquals("protocol: '\u0666' is not one of tcp, udp, icmp, icmpv6, sctp or a number 0-255",
+                assertThrows(ValidationException.class, () -> Protocol.parse("\u0666")).getMessage());
+        assertThrows(ValidationException.class, () -> Ports.parse("\u0668\u0660"));
+    }
+
+    @Test
+    void protocolNumbersAreCanonical() {
+        assertEquals("tcp", Protocol.parse("006").name());
+        assertEquals("47", Protocol.parse("047").name());
+        assertEquals("47", Protocol.of(47).name());
+        assertThrows(ValidationException.class, () -> Protocol.of(-1));
+        assertThrows(ValidationException.class, () -> new Protocol("047"));
+    }
 }

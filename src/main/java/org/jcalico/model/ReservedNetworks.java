@@ -1,0 +1,47 @@
+package org.jcalico.model;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Address ranges with a fixed meaning that endpoints and BGP speakers cannot use: a pool over one of them would hand
+ * endpoints addresses the host or the network treats specially (169.254.1.1 is every endpoint's gateway), and a BGP
+ * neighbour or node address in one of them is one BIRD cannot reach or refuses.
+ */
+public final class ReservedNetworks {
+    /** One reserved range and what it is for, as the error message names it. */
+    public record Range(Cidr cidr, String purpose) {
+    }
+
+    private static final List<Range> RANGES = List.of(
+            range("0.0.0.0/8", "'this network' and the unspecified address"),
+            range("127.0.0.0/8", "loopback"),
+            range("169.254.0.0/16", "link-local, which holds the endpoints' gateway"),
+            range("224.0.0.0/4", "multicast"),
+            range("240.0.0.0/4", "reserved, with the broadcast address"),
+            range("::/8", "reserved, with the unspecified, loopback and IPv4-mapped addresses"),
+            range("fe80::/10", "link-local"),
+            range("ff00::/8", "multicast"));
+
+    private ReservedNetworks() {
+    }
+
+    private static Range range(String cidr, String purpose) {
+        return new Range(Cidr.parse(cidr), purpose);
+    }
+
+    /** The first reserved range that the network overlaps (contains, or lies in). */
+    public static Optional<Range> overlapping(Cidr network) {
+        return RANGES.stream().filter(range -> range.cidr().overlaps(network)).findFirst();
+    }
+
+    /** Fails unless the address is one a host or BGP speaker can have. */
+    public static IpAddress checkUsable(String field, IpAddress address) {
+        Optional<Range> reserved = overlapping(Cidr.host(address));
+        if (reserved.isPresent()) {
+            throw ValidationException.field(field, address, "is in " + reserved.get().cidr() + " ("
+                    + reserved.get().purpose() + "), which cannot be a BGP or node address");
+        }
+        return address;
+    }
+}
