@@ -94,6 +94,7 @@ class AgentDelegationTest {
         assertEquals(DECLINED, ask("", "h1", "container", "add", "netns:n"), "the client would use the default datastore");
         assertEquals(DECLINED, ask(store, "h2", "container", "add", "netns:n"), "the client is another node");
         assertEquals(DECLINED, ask(store, "", "container", "add", "netns:n"), "the client's hostname is another node");
+        assertEquals(DECLINED, ask(store + "\n", "h1", "container", "add", "netns:n"), "not a datastore URL: the client says so");
         assertEquals(DECLINED, new String(delegation.handle("container\0add".getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8).replace('\0', '|'), "a malformed request");
     }

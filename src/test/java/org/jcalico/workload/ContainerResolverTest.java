@@ -44,6 +44,10 @@ class ContainerResolverTest {
         Path link = Files.createSymbolicLink(temp.resolve("ns with blanks"), Path.of("/proc/self/ns/net"));
         assertEquals("cannot attach to the namespace at '" + link + "': its path contains a blank, quote, backslash, '#' or"
                 + " control character", error("netns:" + link));
+        // the value itself refuses such a path, whoever makes one: it becomes a word of root's ip -batch
+        for (String path : java.util.List.of("/tmp/x\nlink add evil type dummy", "/tmp/x#", "/tmp/\"x", "/tmp/x\\")) {
+            assertThrows(WorkloadException.class, () -> new ContainerNamespace(Path.of(path), "c", "c"), path);
+        }
     }
 
     @Test

@@ -29,7 +29,9 @@ public final class EmbeddedDatastore implements Datastore {
     private static final int SQLITE_FULL = 13;
     private final Path path;
     private final OpenMode mode;
+    /** The file this store has open, its journal's files, and the connection to it (also in {@link #connection}). */
     private StoreFile.Opened opened;
+    private Connection connection;
     private long generation;
     private WatchPoller poller;
 
@@ -37,6 +39,7 @@ public final class EmbeddedDatastore implements Datastore {
         this.path = path;
         this.mode = mode;
         this.opened = opened;
+        this.connection = opened.connection();
     }
 
     /** For reading and writing; a store that does not exist yet is created. */
@@ -50,7 +53,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     private Connection connection() {
         followFile();
-        return opened.connection();
+        return connection;
     }
 
     /**
@@ -62,13 +65,14 @@ public final class EmbeddedDatastore implements Datastore {
         if (!StoreFile.replaced(path, opened.identity())) {
             return;
         }
-        closeQuietly(opened.connection());
+        closeQuietly(connection);
         if (poller != null) {
             poller.dropConnection();
         }
         generation++;
         StoreFile.removeJournalOf(path, opened);
         opened = StoreFile.open(path, mode, false);
+        connection = opened.connection();
     }
 
     synchronized long generation() {
@@ -93,9 +97,9 @@ public final class EmbeddedDatastore implements Datastore {
         try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN");
             try {
-                long revision = meta(opened.connection(), "revision");
+                long revision = meta(connection, "revision");
                 List<KeyValue> items = new ArrayList<>();
-                try (PreparedStatement query = opened.connection().prepareStatement(
+                try (PreparedStatement query = connection.prepareStatement(
                         "SELECT key, value, create_rev, mod_rev FROM kv WHERE key >= ? AND key < ? ORDER BY key")) {
                     query.setString(1, prefix);
                     query.setString(2, prefixEnd(prefix));
@@ -120,7 +124,7 @@ public final class EmbeddedDatastore implements Datastore {
             statement.execute("BEGIN IMMEDIATE");
             boolean done = false;
             try {
-                long current = meta(opened.connection(), "revision");
+                long current = meta(connection, "revision");
                 for (Op op : ops) {
                     check(op);
                 }
@@ -188,7 +192,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private boolean changedAfter(String prefix, long revision) throws SQLException {
-        try (PreparedStatement query = opened.connection().prepareStatement(
+        try (PreparedStatement query = connection.prepareStatement(
                 "SELECT 1 FROM kv WHERE key >= ? AND key < ? AND mod_rev > ? LIMIT 1")) {
             query.setString(1, prefix);
             query.setString(2, prefixEnd(prefix));
@@ -221,7 +225,7 @@ public final class EmbeddedDatastore implements Datastore {
         if (value == null) {
             execute("DELETE FROM kv WHERE key = ?", op.key());
         } else {
-            try (PreparedStatement upsert = opened.connection().prepareStatement("INSERT INTO kv VALUES (?, ?, ?, ?) ON CONFLICT(key)"
+            try (PreparedStatement upsert = connection.prepareStatement("INSERT INTO kv VALUES (?, ?, ?, ?) ON CONFLICT(key)"
                     + " DO UPDATE SET value = excluded.value, mod_rev = excluded.mod_rev")) {
                 upsert.setString(1, op.key());
                 upsert.setString(2, value);
@@ -230,7 +234,7 @@ public final class EmbeddedDatastore implements Datastore {
                 upsert.executeUpdate();
             }
         }
-        try (PreparedStatement event = opened.connection().prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?)")) {
+        try (PreparedStatement event = connection.prepareStatement("INSERT INTO events VALUES (?, ?, ?, ?)")) {
             event.setLong(1, revision);
             event.setInt(2, sequence);
             event.setString(3, op.key());
@@ -251,10 +255,10 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void trimHistory(long upTo) throws SQLException {
-        if (upTo <= meta(opened.connection(), "compacted")) {
+        if (upTo <= meta(connection, "compacted")) {
             return;
         }
-        try (PreparedStatement delete = opened.connection().prepareStatement("DELETE FROM events WHERE rev <= ?")) {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM events WHERE rev <= ?")) {
             delete.setLong(1, upTo);
             delete.executeUpdate();
         }
@@ -290,7 +294,7 @@ public final class EmbeddedDatastore implements Datastore {
             stopping.close();
         }
         synchronized (this) {
-            closeQuietly(opened.connection());
+            closeQuietly(connection);
         }
     }
 
@@ -303,7 +307,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private Long modRevision(String key) throws SQLException {
-        try (PreparedStatement query = opened.connection().prepareStatement("SELECT mod_rev FROM kv WHERE key = ?")) {
+        try (PreparedStatement query = connection.prepareStatement("SELECT mod_rev FROM kv WHERE key = ?")) {
             query.setString(1, key);
             try (ResultSet row = query.executeQuery()) {
                 return row.next() ? row.getLong(1) : null;
@@ -321,7 +325,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void setMeta(String name, long value) throws SQLException {
-        try (PreparedStatement update = opened.connection().prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
+        try (PreparedStatement update = connection.prepareStatement("UPDATE meta SET value = ? WHERE name = ?")) {
             update.setLong(1, value);
             update.setString(2, name);
             update.executeUpdate();
@@ -329,7 +333,7 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     private void execute(String sql, String key) throws SQLException {
-        try (PreparedStatement statement = opened.connection().prepareStatement(sql)) {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, key);
             statement.executeUpdate();
         }
