@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -146,7 +147,7 @@ public final class ContainerService {
 
     /** An endpoint with an intent record is one an attachment died on: a new add undoes that one first. */
     private boolean intentPending(String node, String endpointId) {
-        return store.datastore().get(org.jcalico.datastore.Keys.intent(node, endpointId)).isPresent();
+        return store.datastore().get(Keys.intent(node, endpointId)).isPresent();
     }
 
     /**
@@ -164,7 +165,7 @@ public final class ContainerService {
                 return;
             } catch (ConflictException e) {
                 // another allocation in the same block changed its revision: read it again
-                if (attempt == 20 || !e.key().startsWith(org.jcalico.datastore.Keys.prefix(IpamBlock.class))) {
+                if (attempt == 20 || !e.key().startsWith(Keys.prefix(IpamBlock.class))) {
                     throw e;
                 }
             }

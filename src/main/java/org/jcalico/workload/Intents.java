@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
@@ -134,7 +135,16 @@ public final class Intents {
     public List<Intent> recoverStale(String node, String containerId, List<RuntimeException> failures) {
         List<Intent> recovered = new ArrayList<>();
         for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
-            Intent intent = Intent.fromJson(record.key(), record.value());
+            Intent intent;
+            try {
+                intent = Intent.fromJson(record.key(), record.value());
+            } catch (DatastoreException unreadable) {
+                // reported by the agent's sweep; it must not stop a command on another container
+                if (containerId == null) {
+                    failures.add(unreadable);
+                }
+                continue;
+            }
             if (containerId != null && !matches(intent.containerId(), containerId)) {
                 continue;
             }

@@ -112,12 +112,13 @@ class AddCrashIT {
         restartAgent(List.of(CrashPoint.VARIABLE + "=address"));
         CommandRunner.Result died;
         try {
-            died = fixture.lab().exec(H1, List.of(Path.of("jcalico").toAbsolutePath().toString(),
-                    "container", "add", "netns:" + delegated, "--profile", "blue"));
+            // the same variable on the client's side: an agent runs only what it would run exactly as the client would
+            died = fixture.lab().exec(H1, List.of("env", CrashPoint.VARIABLE + "=address", Path.of("jcalico").toAbsolutePath()
+                    .toString(), "container", "add", "netns:" + delegated, "--profile", "blue"));
         } finally {
             restartAgent(List.of());
         }
-        assertEquals(1, died.exitCode(), died.stdout() + died.stderr());
+        assertEquals(1, died.exitCode(), "the agent ran the add and died in it: " + died.stdout() + died.stderr());
         assertTrue(died.stderr().startsWith("error: ") && died.stderr().contains("agent"), died.stderr());
         assertNothingLeft("agent restart after it died in a delegated add", delegated);
         fixture.jc(H1, "container", "add", "netns:" + delegated, "--profile", "blue");
