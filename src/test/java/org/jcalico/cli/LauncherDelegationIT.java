@@ -10,8 +10,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -188,6 +191,25 @@ class LauncherDelegationIT {
         assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING),
                 "nobody listens: the launcher runs the command itself and reports its real outcome");
         assertEquals(1, served());
+    }
+
+    /** An agent that dies after it took the command may have done part of it: the launcher must not run it again. */
+    @Test
+    void anAgentThatDiesWhileRunningTheCommandIsReportedAndTheCommandNotRunTwice() throws Exception {
+        Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwx------"));
+        try (ServerSocketChannel dying = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dying.bind(UnixDomainSocketAddress.of(paths.socket()));
+            Thread.ofPlatform().daemon().start(() -> {
+                try (SocketChannel client = dying.accept()) {
+                    client.read(ByteBuffer.allocate(1 << 16));
+                } catch (IOException e) {
+                    // the test is over
+                }
+            });
+            Outcome outcome = launch(store, "container", "add", MISSING);
+            assertEquals(new Outcome(1, "", "error: the agent stopped before finishing the command (see its log)\n"), outcome);
+        }
     }
 
     /** Binds the socket path it is given and answers every request with a forged success. */
