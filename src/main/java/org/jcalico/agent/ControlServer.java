@@ -32,7 +32,7 @@ import org.jcalico.log.Log;
 public final class ControlServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 * 1024;
     static final int MAX_BODY_BYTES = 1 << 20;
-    static final int MAX_CONNECTIONS = 32;
+    public static final int MAX_CONNECTIONS = 32;
     /** Between two bytes of one request or answer; a command's own run time does not count. */
     static final long IDLE_TIMEOUT_MILLIS = 10_000;
     private final Server server;

@@ -11,7 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jcalico.kernel.CommandRunner;
@@ -19,6 +18,7 @@ import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.ConnectionFlood;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.Tag;
@@ -54,18 +54,11 @@ class AgentSupervisionIT {
             } catch (IOException e) {
                 // the agent hung up on it
             }
-            List<SocketChannel> flood = new ArrayList<>();
-            try {
-                for (int i = 0; i < 300; i++) {
-                    flood.add(SocketChannel.open(UnixDomainSocketAddress.of(runDir.resolve("agent.sock"))));
-                }
+            try (ConnectionFlood flood = new ConnectionFlood(runDir.resolve("agent.sock"), 300)) {
                 String w4 = fixture.lab().workload("w4");
                 assertTrue(fixture.jc(H1, "container", "add", "netns:" + w4, "--profile", "blue").contains("ready"),
                         "the agent programs a new endpoint meanwhile");
-            } finally {
-                for (SocketChannel channel : flood) {
-                    channel.close();
-                }
+                assertTrue(flood.connected() < 300, "the endpoint accepts no more than its limit: " + flood.connected());
             }
             var launched = fixture.lab().exec(H1, List.of(Path.of("jcalico").toAbsolutePath().toString(), "container",
                     "remove", "netns:" + fixture.layout().workload("w4")));

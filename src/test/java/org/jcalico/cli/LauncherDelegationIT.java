@@ -14,12 +14,12 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +28,7 @@ import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.ControlServer;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
+import org.jcalico.testing.ConnectionFlood;
 import org.jcalico.testing.JavaProcess;
 import org.jcalico.testing.Unprivileged;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,23 +128,13 @@ class LauncherDelegationIT {
             assertTrue(attempt.stderr().contains("Permission denied") || attempt.stderr().contains("Couldn't connect"),
                     attempt.stderr());
 
-            List<SocketChannel> flood = new ArrayList<>();
-            try {
-                long before = openSockets();
-                for (int i = 0; i < 300; i++) {
-                    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                    channel.connect(UnixDomainSocketAddress.of(paths.socket()));
-                    flood.add(channel);
-                }
-                Thread.sleep(300);
-                long accepted = openSockets() - before - flood.size();
-                assertTrue(accepted <= 40, "the endpoint holds at most its connection limit open, not " + accepted);
-            } finally {
-                for (SocketChannel channel : flood) {
-                    channel.close();
-                }
+            long before = openSockets();
+            try (ConnectionFlood flood = new ConnectionFlood(paths.socket(), 300)) {
+                Thread.sleep(1000);
+                long accepted = openSockets() - before - 300;
+                assertTrue(accepted <= ControlServer.MAX_CONNECTIONS + 8,
+                        "the endpoint holds at most its connection limit open, not " + accepted);
             }
-
             long sent = 0;
             try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(paths.socket()));
                  OutputStream out = Channels.newOutputStream(channel)) {
@@ -200,6 +191,25 @@ class LauncherDelegationIT {
         assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING),
                 "nobody listens: the launcher runs the command itself and reports its real outcome");
         assertEquals(1, served());
+    }
+
+    /** An agent that dies after it took the command may have done part of it: the launcher must not run it again. */
+    @Test
+    void anAgentThatDiesWhileRunningTheCommandIsReportedAndTheCommandNotRunTwice() throws Exception {
+        Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwx------"));
+        try (ServerSocketChannel dying = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dying.bind(UnixDomainSocketAddress.of(paths.socket()));
+            Thread.ofPlatform().daemon().start(() -> {
+                try (SocketChannel client = dying.accept()) {
+                    client.read(ByteBuffer.allocate(1 << 16));
+                } catch (IOException e) {
+                    // the test is over
+                }
+            });
+            Outcome outcome = launch(store, "container", "add", MISSING);
+            assertEquals(new Outcome(1, "", "error: the agent stopped before finishing the command (see its log)\n"), outcome);
+        }
     }
 
     /** Binds the socket path it is given and answers every request with a forged success. */
