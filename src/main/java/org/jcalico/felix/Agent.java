@@ -39,6 +39,7 @@ public final class Agent {
     private final StatusReporter reporter;
     private final ClusterCache cache;
     private final Function<Snapshot, HostState> calculate;
+    private final InterfacePrefixGuard prefixGuard;
     private final Object stop = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
@@ -59,6 +60,7 @@ public final class Agent {
     Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
           Function<Snapshot, HostState> calculate) {
         this.calculate = calculate;
+        this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
         this.bgp = bgp;
         this.node = node;
         this.dataplane = dataplane;
@@ -192,7 +194,7 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
-        Snapshot snapshot = cache.snapshot();
+        Snapshot snapshot = prefixGuard.apply(cache.snapshot(), full);
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         Map<String, String> endpointFailures;
         Map<String, String> otherFailures;
@@ -264,6 +266,9 @@ public final class Agent {
         List<String> problems = new ArrayList<>();
         if (crash != null) {
             problems.add(crash);
+        }
+        if (prefixGuard.problem() != null) {
+            problems.add(prefixGuard.problem());
         }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));

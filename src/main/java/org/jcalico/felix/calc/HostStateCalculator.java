@@ -97,17 +97,18 @@ public final class HostStateCalculator {
 
     private static IptablesState iptables(Snapshot snapshot, List<LocalEndpoint> local, Set<String> usedProfiles,
                                           int version) {
-        String prefix = snapshot.config().interfacePrefix() + "+";
+        String interfacePrefix = snapshot.config().interfacePrefix();
+        List<String> caught = caught(interfacePrefix, local);
         Map<String, Chain> chains = new LinkedHashMap<>();
-        add(chains, DataplaneNames.INPUT, List.of("-i " + prefix + " -g " + DataplaneNames.WORKLOAD_TO_HOST));
-        add(chains, DataplaneNames.FORWARD, List.of(
-                "-i " + prefix + " -j " + DataplaneNames.FROM_DISPATCH,
-                "-o " + prefix + " -j " + DataplaneNames.TO_DISPATCH,
-                "-i " + prefix + " -j ACCEPT",
-                "-o " + prefix + " -j ACCEPT"));
+        add(chains, DataplaneNames.INPUT, caught.stream().map(m -> "-i " + m + " -g " + DataplaneNames.WORKLOAD_TO_HOST).toList());
+        List<String> forward = new ArrayList<>();
+        caught.forEach(m -> forward.add("-i " + m + " -j " + DataplaneNames.FROM_DISPATCH));
+        caught.forEach(m -> forward.add("-o " + m + " -j " + DataplaneNames.TO_DISPATCH));
+        caught.forEach(m -> forward.add("-i " + m + " -j ACCEPT"));
+        caught.forEach(m -> forward.add("-o " + m + " -j ACCEPT"));
+        add(chains, DataplaneNames.FORWARD, forward);
         add(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
 
-        String interfacePrefix = snapshot.config().interfacePrefix();
         DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, "-i", interfacePrefix);
         DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, "-o", interfacePrefix);
         for (LocalEndpoint endpoint : local) {
@@ -132,6 +133,22 @@ public final class HostStateCalculator {
                 new Hook(NAT, "POSTROUTING", "-j " + DataplaneNames.POSTROUTING));
         Map<String, Chain> nat = Map.of(DataplaneNames.POSTROUTING, new Chain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
         return new IptablesState(version, Map.of(FILTER, chains, NAT, nat), hooks);
+    }
+
+    /**
+     * The interfaces whose traffic goes through policy: every interface with the prefix (null when the agent accepted
+     * none), and each local endpoint's own interface that does not have it, so that an endpoint made under an earlier
+     * prefix is never left outside policy when the prefix changes.
+     */
+    private static List<String> caught(String interfacePrefix, List<LocalEndpoint> local) {
+        List<String> caught = new ArrayList<>();
+        if (interfacePrefix != null) {
+            caught.add(interfacePrefix + "+");
+        }
+        local.stream().map(LocalEndpoint::interfaceName)
+                .filter(name -> interfacePrefix == null || !name.startsWith(interfacePrefix))
+                .forEach(caught::add);
+        return caught;
     }
 
     /**
