@@ -63,24 +63,39 @@ public final class HostStateCalculator {
                 concerns(local, snapshot.profiles()));
     }
 
-    /** Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface. */
+    /**
+     * Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface.
+     * An endpoint's own chains are its alone (one small set each); the shared ones collect their endpoints.
+     */
     private static Map<String, Set<String>> concerns(List<LocalEndpoint> local, Map<String, Profile> profiles) {
         Map<String, Set<String>> concerns = new HashMap<>();
-        Map<String, Set<String>> tagsOf = new HashMap<>();
+        Map<String, Set<String>> shared = new HashMap<>();
+        Map<String, List<String>> objectsOfProfile = new HashMap<>();
         for (LocalEndpoint endpoint : local) {
-            List<String> objects = new ArrayList<>(List.of(endpoint.from().name(), endpoint.to().name()));
-            for (String name : endpoint.profileIds()) {
-                for (Direction direction : Direction.values()) {
-                    objects.add(DataplaneNames.profile(name, direction));
-                }
-                for (String tag : tagsOf.computeIfAbsent(name, profile -> tagsUsedBy(Set.of(profile), profiles))) {
-                    objects.add(DataplaneNames.tagSet(tag, 4));
-                    objects.add(DataplaneNames.tagSet(tag, 6));
+            Set<String> own = Set.of(endpoint.interfaceName());
+            concerns.put(endpoint.from().name(), own);
+            concerns.put(endpoint.to().name(), own);
+            for (String profile : endpoint.profileIds()) {
+                for (String object : objectsOfProfile.computeIfAbsent(profile, name -> objectsOf(name, profiles))) {
+                    shared.computeIfAbsent(object, k -> new HashSet<>()).add(endpoint.interfaceName());
                 }
             }
-            objects.forEach(object -> concerns.computeIfAbsent(object, k -> new TreeSet<>()).add(endpoint.interfaceName()));
         }
+        shared.forEach((object, interfaces) -> concerns.put(object, Set.copyOf(interfaces)));
         return concerns;
+    }
+
+    /** A profile's chains and the tag sets its rules match. */
+    private static List<String> objectsOf(String profile, Map<String, Profile> profiles) {
+        List<String> objects = new ArrayList<>();
+        for (Direction direction : Direction.values()) {
+            objects.add(DataplaneNames.profile(profile, direction));
+        }
+        for (String tag : tagsUsedBy(Set.of(profile), profiles)) {
+            objects.add(DataplaneNames.tagSet(tag, 4));
+            objects.add(DataplaneNames.tagSet(tag, 6));
+        }
+        return objects;
     }
 
     /** Endpoints whose profiles do not all exist; their missing profiles count as empty (everything dropped). */
