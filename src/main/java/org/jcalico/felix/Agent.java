@@ -39,6 +39,7 @@ public final class Agent {
     private final StatusReporter reporter;
     private final ClusterCache cache;
     private final Function<Snapshot, HostState> calculate;
+    private final InterfacePrefixGuard prefixGuard;
     private final Object stop = new Object();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
@@ -46,6 +47,9 @@ public final class Agent {
     private Map<String, String> failures = Map.of();
     /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
     private Map<String, String> hostFailures = Map.of();
+    private int localCount;
+    /** After a failed pass, the datastore is listed afresh: the failure may have cost the cache an event. */
+    private boolean relist;
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
     private final BgpSpeaker bgp;
@@ -59,6 +63,7 @@ public final class Agent {
     Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
           Function<Snapshot, HostState> calculate) {
         this.calculate = calculate;
+        this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
         this.bgp = bgp;
         this.node = node;
         this.dataplane = dataplane;
@@ -105,6 +110,11 @@ public final class Agent {
                 break;
             }
             try {
+                if (relist) {
+                    relist = false;
+                    synced = false;
+                    startSyncing();
+                }
                 boolean dirty = absorb(batch);
                 if (!synced) {
                     continue;
@@ -125,14 +135,18 @@ public final class Agent {
                 crash = "internal error, retrying in " + backoff / 1000.0 + " s: " + e;
                 log.error("agent pass failed (" + e + "); the kernel keeps what was programmed; listing everything again in "
                         + backoff / 1000.0 + " s", e);
-                statusFile.write(AgentStatusFile.State.degraded, programmedCount(), failures.size(), problem());
+                try {
+                    statusFile.write(AgentStatusFile.State.degraded, Math.max(0, localCount - failures.size()),
+                            failures.size(), problem());
+                } catch (RuntimeException unwritable) {
+                    log.error("cannot write the status file: " + unwritable.getMessage());
+                }
                 if (awaitStop(backoff)) {
                     break;
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 nextResync = 0;
-                synced = false;
-                startSyncing();
+                relist = true;
             } catch (Error e) {
                 log.error("agent stopping on a fatal error (" + e + ")", e);
                 throw e;
@@ -192,8 +206,9 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
-        Snapshot snapshot = cache.snapshot();
+        Snapshot snapshot = prefixGuard.apply(cache.snapshot(), full);
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
+        localCount = local.size();
         Map<String, String> endpointFailures;
         Map<String, String> otherFailures;
         boolean ok;
@@ -265,6 +280,9 @@ public final class Agent {
         if (crash != null) {
             problems.add(crash);
         }
+        if (prefixGuard.problem() != null) {
+            problems.add(prefixGuard.problem());
+        }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
         String bgpProblem = bgp == null ? null : bgp.problem();
@@ -296,10 +314,6 @@ public final class Agent {
             }
         }
         return result;
-    }
-
-    private int programmedCount() {
-        return Math.max(0, cache.snapshot().localEndpoints().size() - failures.size());
     }
 
     /** Waits until stopped (true) or until the time is up (false). */

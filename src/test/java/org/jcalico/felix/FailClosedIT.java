@@ -36,6 +36,7 @@ class FailClosedIT {
     @BeforeAll
     static void up() {
         fixture = LabFixture.up("jctp", 2, true);
+        fixture.jc("h1", "pool", "add", "10.66.0.0/16");
     }
 
     @AfterAll
@@ -53,7 +54,6 @@ class FailClosedIT {
      */
     @Test
     void aRuleTheKernelRefusesDropsOnlyItsEndpointsAndIsReported() {
-        fixture.jc("h1", "pool", "add", "10.66.0.0/16");
         fixture.jc("h1", "profile", "add", "p1");
         fixture.jc("h1", "profile", "add", "good");
         fixture.jc("h1", "profile", "add", "held");
@@ -123,10 +123,51 @@ class FailClosedIT {
         }
     }
 
+    /**
+     * Defect 3: a new interfacePrefix while endpoints exist. Old code: the hooks followed the new prefix, so the
+     * existing endpoints' traffic (to each other and to the host) bypassed policy; and "eth" captured the uplink eth0,
+     * locking the host out. Now the endpoints' own interfaces stay hooked, and a prefix that matches a link that is
+     * not an endpoint is refused and reported. On h2 only (a node's own FelixConfiguration).
+     */
+    @Test
+    void aNewInterfacePrefixNeverLetsEndpointsBypassPolicyNorCapturesTheUplink() {
+        fixture.jc("h2", "profile", "add", "a1");
+        fixture.jc("h2", "profile", "add", "b1");
+        IpAddress x1 = add("h2", "x1", "a1");
+        IpAddress x2 = add("h2", "x2", "b1");
+        IpAddress hostAddress = fixture.layout().hostV4(2);
+        Probe x1ToX2 = Probe.ping(ns("x1"), x2);
+        Probe x1ToHost = Probe.ping(ns("x1"), hostAddress);
+        assertFalse(x1ToX2.succeeds(), "across profiles refused");
+        assertFalse(x1ToHost.succeeds(), "endpoint to host refused");
+
+        String own = "kind: FelixConfiguration\nname: node." + fixture.layout().nodeName(2) + "\ninterfacePrefix: ";
+        fixture.apply("h2", own + "cal\n");
+        IpAddress x3 = add("h2", "x3", "a1");
+        assertTrue(Probe.ping(ns("x3"), x1).succeeds(), "an endpoint under the new prefix reaches one under the old");
+        assertFalse(Probe.ping(ns("x3"), x2).succeeds(), "the new endpoint is under policy");
+        assertFalse(x1ToX2.succeeds(), "the old endpoint stays under policy");
+        assertFalse(x1ToHost.succeeds(), "and may not reach the host");
+
+        fixture.apply("h2", own + "eth\n");
+        String runDir = fixture.layout().runDir().toString();
+        assertTrue(Eventually.within(10, () -> fixture.run("h2", "node", "status", "--run-dir", runDir).stdout()
+                .contains("interfacePrefix 'eth' refused")), fixture.run("h2", "node", "status", "--run-dir", runDir).stdout());
+        assertFalse(fixture.run("h2", "node", "status", "--run-dir", runDir).ok());
+        assertTrue(Probe.ping(fixture.layout().host(1), hostAddress).succeeds(), "the host is not locked out");
+        assertTrue(Probe.ping(ns("x3"), x1).succeeds());
+        assertFalse(x1ToX2.succeeds());
+        assertTrue(log(2).lines().anyMatch(line -> line.contains(" ERROR ") && line.contains("interfacePrefix 'eth' refused")));
+    }
+
     private static IpAddress add(String workload, String profile) {
+        return add("h1", workload, profile);
+    }
+
+    private static IpAddress add(String host, String workload, String profile) {
         String namespace = fixture.lab().workload(workload);
-        fixture.jc("h1", "container", "add", "netns:" + namespace, "--profile", profile);
-        for (Resource resource : ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json"))) {
+        fixture.jc(host, "container", "add", "netns:" + namespace, "--profile", profile);
+        for (Resource resource : ResourceCodec.decodeAll(fixture.jc(host, "container", "list", "-o", "json"))) {
             WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
             if (endpoint.containerId().endsWith(namespace)) {
                 return endpoint.ipv4Nets().get(0).network();

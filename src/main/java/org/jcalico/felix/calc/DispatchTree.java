@@ -12,7 +12,8 @@ import org.jcalico.felix.hoststate.Chain;
  * "-o" to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
  * digits of a hash, so endpoints spread evenly. A packet passes at most 16 + 16 + N/256 rules instead of N, and adding
  * an endpoint changes one leaf of a few rules (and a level above it when the leaf is new). Whatever no rule matches
- * is dropped, at every level.
+ * is dropped, at every level. An endpoint whose interface lacks the prefix (made under an earlier one, or when the
+ * agent accepted none) is matched by its full name at the top, before the tree.
  */
 final class DispatchTree {
     private static final int DEPTH = 2;
@@ -21,8 +22,12 @@ final class DispatchTree {
     private final String interfaceOption;
     private final String interfacePrefix;
     private final Map<String, List<String>> leaves = new TreeMap<>();
+    private final List<String> direct = new ArrayList<>();
 
-    /** @param chainName the chain for the characters after the prefix that it covers, one or two */
+    /**
+     * @param chainName the chain for the characters after the prefix that it covers, one or two
+     * @param interfacePrefix the interface prefix, or null when every endpoint is matched by its full name
+     */
     DispatchTree(String root, Function<String, String> chainName, String interfaceOption, String interfacePrefix) {
         this.root = root;
         this.chainName = chainName;
@@ -31,7 +36,11 @@ final class DispatchTree {
     }
 
     void add(String interfaceName, List<String> rules) {
-        leaves.computeIfAbsent(key(interfaceName), k -> new ArrayList<>()).addAll(rules);
+        if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)) {
+            direct.addAll(rules);
+        } else {
+            leaves.computeIfAbsent(key(interfaceName), k -> new ArrayList<>()).addAll(rules);
+        }
     }
 
     void addTo(Map<String, Chain> chains) {
@@ -40,7 +49,7 @@ final class DispatchTree {
             middles.computeIfAbsent(key.substring(0, 1), k -> new ArrayList<>()).add(jump(key));
             put(chains, chainName.apply(key), rules);
         });
-        List<String> top = new ArrayList<>();
+        List<String> top = new ArrayList<>(direct);
         middles.forEach((key, rules) -> {
             top.add(jump(key));
             put(chains, chainName.apply(key), rules);

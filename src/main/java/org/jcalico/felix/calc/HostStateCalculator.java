@@ -63,24 +63,39 @@ public final class HostStateCalculator {
                 concerns(local, snapshot.profiles()));
     }
 
-    /** Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface. */
+    /**
+     * Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface.
+     * An endpoint's own chains are its alone (one small set each); the shared ones collect their endpoints.
+     */
     private static Map<String, Set<String>> concerns(List<LocalEndpoint> local, Map<String, Profile> profiles) {
         Map<String, Set<String>> concerns = new HashMap<>();
-        Map<String, Set<String>> tagsOf = new HashMap<>();
+        Map<String, Set<String>> shared = new HashMap<>();
+        Map<String, List<String>> objectsOfProfile = new HashMap<>();
         for (LocalEndpoint endpoint : local) {
-            List<String> objects = new ArrayList<>(List.of(endpoint.from().name(), endpoint.to().name()));
-            for (String name : endpoint.profileIds()) {
-                for (Direction direction : Direction.values()) {
-                    objects.add(DataplaneNames.profile(name, direction));
-                }
-                for (String tag : tagsOf.computeIfAbsent(name, profile -> tagsUsedBy(Set.of(profile), profiles))) {
-                    objects.add(DataplaneNames.tagSet(tag, 4));
-                    objects.add(DataplaneNames.tagSet(tag, 6));
+            Set<String> own = Set.of(endpoint.interfaceName());
+            concerns.put(endpoint.from().name(), own);
+            concerns.put(endpoint.to().name(), own);
+            for (String profile : endpoint.profileIds()) {
+                for (String object : objectsOfProfile.computeIfAbsent(profile, name -> objectsOf(name, profiles))) {
+                    shared.computeIfAbsent(object, k -> new HashSet<>()).add(endpoint.interfaceName());
                 }
             }
-            objects.forEach(object -> concerns.computeIfAbsent(object, k -> new TreeSet<>()).add(endpoint.interfaceName()));
         }
+        shared.forEach((object, interfaces) -> concerns.put(object, Set.copyOf(interfaces)));
         return concerns;
+    }
+
+    /** A profile's chains and the tag sets its rules match. */
+    private static List<String> objectsOf(String profile, Map<String, Profile> profiles) {
+        List<String> objects = new ArrayList<>();
+        for (Direction direction : Direction.values()) {
+            objects.add(DataplaneNames.profile(profile, direction));
+        }
+        for (String tag : tagsUsedBy(Set.of(profile), profiles)) {
+            objects.add(DataplaneNames.tagSet(tag, 4));
+            objects.add(DataplaneNames.tagSet(tag, 6));
+        }
+        return objects;
     }
 
     /** Endpoints whose profiles do not all exist; their missing profiles count as empty (everything dropped). */
@@ -97,17 +112,18 @@ public final class HostStateCalculator {
 
     private static IptablesState iptables(Snapshot snapshot, List<LocalEndpoint> local, Set<String> usedProfiles,
                                           int version) {
-        String prefix = snapshot.config().interfacePrefix() + "+";
+        String interfacePrefix = snapshot.config().interfacePrefix();
+        List<String> caught = caught(interfacePrefix, local);
         Map<String, Chain> chains = new LinkedHashMap<>();
-        add(chains, DataplaneNames.INPUT, List.of("-i " + prefix + " -g " + DataplaneNames.WORKLOAD_TO_HOST));
-        add(chains, DataplaneNames.FORWARD, List.of(
-                "-i " + prefix + " -j " + DataplaneNames.FROM_DISPATCH,
-                "-o " + prefix + " -j " + DataplaneNames.TO_DISPATCH,
-                "-i " + prefix + " -j ACCEPT",
-                "-o " + prefix + " -j ACCEPT"));
+        add(chains, DataplaneNames.INPUT, caught.stream().map(m -> "-i " + m + " -g " + DataplaneNames.WORKLOAD_TO_HOST).toList());
+        List<String> forward = new ArrayList<>();
+        caught.forEach(m -> forward.add("-i " + m + " -j " + DataplaneNames.FROM_DISPATCH));
+        caught.forEach(m -> forward.add("-o " + m + " -j " + DataplaneNames.TO_DISPATCH));
+        caught.forEach(m -> forward.add("-i " + m + " -j ACCEPT"));
+        caught.forEach(m -> forward.add("-o " + m + " -j ACCEPT"));
+        add(chains, DataplaneNames.FORWARD, forward);
         add(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
 
-        String interfacePrefix = snapshot.config().interfacePrefix();
         DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, "-i", interfacePrefix);
         DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, "-o", interfacePrefix);
         for (LocalEndpoint endpoint : local) {
@@ -132,6 +148,22 @@ public final class HostStateCalculator {
                 new Hook(NAT, "POSTROUTING", "-j " + DataplaneNames.POSTROUTING));
         Map<String, Chain> nat = Map.of(DataplaneNames.POSTROUTING, new Chain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
         return new IptablesState(version, Map.of(FILTER, chains, NAT, nat), hooks);
+    }
+
+    /**
+     * The interfaces whose traffic goes through policy: every interface with the prefix (null when the agent accepted
+     * none), and each local endpoint's own interface that does not have it, so that an endpoint made under an earlier
+     * prefix is never left outside policy when the prefix changes.
+     */
+    private static List<String> caught(String interfacePrefix, List<LocalEndpoint> local) {
+        List<String> caught = new ArrayList<>();
+        if (interfacePrefix != null) {
+            caught.add(interfacePrefix + "+");
+        }
+        local.stream().map(LocalEndpoint::interfaceName)
+                .filter(name -> interfacePrefix == null || !name.startsWith(interfacePrefix))
+                .forEach(caught::add);
+        return caught;
     }
 
     /**

@@ -92,6 +92,11 @@ public final class Dataplane {
         }
     }
 
+    /** The names of every link of the host, jcalico's or not. */
+    public Set<String> links() {
+        return interfaces.links();
+    }
+
     /** An apply that starts from the kernel as it is rather than from what was last programmed. */
     public DataplaneReport resync(HostState desired) {
         ipSets.forget();

@@ -11,7 +11,9 @@ import java.util.TreeMap;
  *
  * @param concerns for each chain or ipset that only some local endpoints depend on (their own chains, their profiles'
  *                 chains, the tag sets their rules match), the interfaces of those endpoints: when the kernel refuses
- *                 such an object, only they fail, and the drivers may replace the chain by one that drops everything
+ *                 such an object, only they fail, and the drivers may replace the chain by one that drops everything;
+ *                 the sets must be immutable (they are not copied: with a thousand endpoints, copying them on every
+ *                 calculation would cost more than computing them)
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                         Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
@@ -23,9 +25,7 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
         routes = Set.copyOf(routes);
         interfaces = Set.copyOf(interfaces);
-        TreeMap<String, Set<String>> copy = new TreeMap<>();
-        concerns.forEach((object, names) -> copy.put(object, Set.copyOf(names)));
-        concerns = java.util.Collections.unmodifiableMap(copy);
+        concerns = Map.copyOf(concerns);
     }
 
     public IptablesState iptables(int version) {

@@ -66,6 +66,43 @@ class HostStateCalculatorTest {
     }
 
     @Test
+    void eachEndpointsChainsProfilesAndTagSetsConcernItsInterfaceOnly() {
+        Profile dbFromWeb = db.withRules(Direction.INBOUND, List.of(db.inbound().get(0),
+                Rule.allow().withSource(new EntityMatch("web", null, null))));
+        HostState state = new HostStateCalculator().calculate(snapshot(List.of(
+                endpoint("h1", "a1", "10.0.0.1", null, "web"),
+                endpoint("h1", "a2", "10.0.0.2", null, "web", "db"),
+                endpoint("h2", "b1", "10.0.0.65", null, "db")), web, dbFromWeb));
+        assertEquals(Set.of("jca1"), state.concerns().get("jc-fw-jca1"));
+        assertEquals(Set.of("jca2"), state.concerns().get("jc-tw-jca2"));
+        assertEquals(Set.of("jca1", "jca2"), state.concerns().get("jc-pi-web"));
+        assertEquals(Set.of("jca2"), state.concerns().get("jc-po-db"));
+        assertEquals(Set.of("jca1", "jca2"), state.concerns().get("jc-4t-web"), "both match tag web");
+        assertEquals(Set.of("jca2"), state.concerns().get("jc-6t-db"));
+        assertFalse(state.concerns().containsKey("jc-from-wl-dispatch"), "shared chains are nobody's alone");
+        assertFalse(state.concerns().containsKey("jc-fw-jcb1"), "remote endpoints have no chains here");
+    }
+
+    @Test
+    void endpointsWithoutThePrefixAreHookedAndDispatchedByName() {
+        var cali = new FelixConfiguration("global", null, null, "cal", null).merge(FelixConfiguration.DEFAULTS);
+        HostState state = new HostStateCalculator().calculate(Snapshot.of("h1", cali, List.of(
+                endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)));
+        var v4 = state.ipv4().chains("filter");
+        assertEquals(List.of("-i cal+ -g jc-wl-to-host", "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
+        assertEquals(List.of("-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
+                "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
+                "-o cal+ -j ACCEPT", "-o jca1 -j ACCEPT"), v4.get("jc-FORWARD").rules());
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
+
+        var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");
+        assertEquals(List.of("-i jca1 -g jc-wl-to-host"), new HostStateCalculator().calculate(Snapshot.of("h1", refused,
+                List.of(endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)))
+                .ipv4().chains("filter").get("jc-INPUT").rules(), "no prefix accepted: the endpoints' own interfaces");
+    }
+
+    @Test
     void tagSetsHoldEveryEndpointInTheClusterCarryingTheTag() {
         HostState state = new HostStateCalculator().calculate(snapshot(List.of(
                 endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),

@@ -108,6 +108,11 @@ public final class InterfaceDriver {
         }
     }
 
+    /** The names of every link of the host, jcalico's or not. */
+    public Set<String> links() {
+        return LinkParser.parse(runner.run("ip", "-j", "link", "show").check().stdout()).keySet();
+    }
+
     /** The settings whose current value differs (or cannot be read: then writing it reports why). */
     private Map<String, String> stale(Map<String, String> settings) {
         if (settings.isEmpty()) {

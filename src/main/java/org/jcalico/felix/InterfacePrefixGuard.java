@@ -1,0 +1,74 @@
+package org.jcalico.felix;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.log.Log;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * Decides which interface prefix the agent hooks. A prefix that matches a link of the host that is not a local
+ * endpoint's (the uplink "eth0", "lo", "docker0") would put that link behind endpoint policy and lock the host out,
+ * so such a prefix is refused, reported, and the last accepted one kept (none at first: then only the endpoints' own
+ * interfaces are hooked, see HostStateCalculator). A refused prefix is checked again on every resync, as the link may
+ * go away.
+ */
+final class InterfacePrefixGuard {
+    private final Dataplane dataplane;
+    private final Log log;
+    private String checked;
+    private String accepted;
+    private String problem;
+
+    InterfacePrefixGuard(Dataplane dataplane, Log log) {
+        this.dataplane = dataplane;
+        this.log = log;
+    }
+
+    /** The snapshot with the configuration's prefix replaced by the accepted one (null: none) where they differ. */
+    Snapshot apply(Snapshot snapshot, boolean full) {
+        String wanted = snapshot.config().interfacePrefix();
+        if (!wanted.equals(checked) || (full && problem != null)) {
+            check(wanted, snapshot.localEndpoints());
+        }
+        if (Objects.equals(accepted, wanted)) {
+            return snapshot;
+        }
+        FelixConfiguration config = snapshot.config();
+        FelixConfiguration kept = new FelixConfiguration(config.name(), config.resyncIntervalSeconds(),
+                config.defaultEndpointToHostAction(), accepted, config.logLevel());
+        return new Snapshot(snapshot.node(), kept, snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
+                snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp());
+    }
+
+    /** Why the configured prefix is not in use, or null. */
+    String problem() {
+        return problem;
+    }
+
+    private void check(String wanted, List<WorkloadEndpoint> local) {
+        Set<String> endpoints = new java.util.HashSet<>();
+        local.forEach(endpoint -> endpoints.add(endpoint.interfaceName()));
+        List<String> foreign = dataplane.links().stream()
+                .filter(link -> link.startsWith(wanted) && !endpoints.contains(link)).sorted().toList();
+        checked = wanted;
+        if (foreign.isEmpty()) {
+            if (!wanted.equals(accepted)) {
+                log.info("interface prefix '" + wanted + "' in use" + (accepted == null ? "" : " (was '" + accepted + "')"));
+            }
+            accepted = wanted;
+            problem = null;
+            return;
+        }
+        String now = "interfacePrefix '" + wanted + "' refused: it matches interfaces that are not endpoints ("
+                + String.join(", ", foreign) + "), which it would cut off; "
+                + (accepted == null ? "only endpoints' own interfaces are hooked" : "keeping '" + accepted + "'");
+        if (!now.equals(problem)) {
+            log.error(now);
+        }
+        problem = now;
+    }
+}
