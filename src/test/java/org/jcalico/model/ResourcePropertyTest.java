@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class ResourcePropertyTest {
     static final long SEED = Long.getLong("jcalico.fuzz.seed", 20261130L);
-    private static final int COUNT = 10_000;
+    private static final int COUNT = 6_000;
     private static final ObjectMapper PLAIN = new ObjectMapper();
 
     @Test
