@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.model.IpAddress;
@@ -82,7 +82,7 @@ public final class AttachBenchmark {
     }
 
     private static boolean status(Lab lab, String host, String runDir) {
-        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
         command.addAll(List.of("node", "status", "--run-dir", runDir));
         return lab.exec(host, command).ok();
     }
@@ -121,7 +121,7 @@ public final class AttachBenchmark {
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
     private static void jc(Lab lab, String host, String... args) {
         String home = System.getProperty("jcalico.home");
-        List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : AgentCommandLine.java());
+        List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : JvmCommand.jcalico());
         command.addAll(List.of(args));
         var result = lab.exec(host, command);
         if (!result.ok()) {

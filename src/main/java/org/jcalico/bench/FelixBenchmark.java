@@ -5,7 +5,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -59,7 +59,7 @@ public final class FelixBenchmark {
     private void measure(int size) {
         CommandRunner host = Namespaces.create(PREFIX + "host");
         createInterfaces(host, size + ADDS);
-        List<String> worker = new ArrayList<>(AgentCommandLine.java());
+        List<String> worker = new ArrayList<>(JvmCommand.jcalico());
         worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size)));
         CommandRunner.Result result = host.run(worker);
         if (!result.ok()) {

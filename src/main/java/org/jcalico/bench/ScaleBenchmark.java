@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
-import org.jcalico.felix.AgentCommandLine;
-import org.jcalico.felix.AgentPaths;
+import org.jcalico.agent.JvmCommand;
+import org.jcalico.agent.AgentOptions;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.kernel.CommandRunner;
@@ -31,7 +33,7 @@ import org.jcalico.util.Directories;
  */
 public final class ScaleBenchmark {
     private static final String NAMESPACE = "jcs-host";
-    private static final String URL = "etcd://127.0.0.1:2379";
+    private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://127.0.0.1:2379");
     private static final int CHANGES = 50;
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private final PrintWriter out;
@@ -61,7 +63,7 @@ public final class ScaleBenchmark {
                 }
                 Thread.sleep(100);
             }
-            List<String> worker = new ArrayList<>(AgentCommandLine.java());
+            List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-scale-worker", String.valueOf(nodes), String.valueOf(endpoints),
                     String.valueOf(profiles), dir.toString()));
             out.flush();
@@ -87,7 +89,7 @@ public final class ScaleBenchmark {
 
     /** The measured part, inside the namespace: generate, start the agent of the first node, time, change, time. */
     public static void measure(int nodes, int endpoints, int profiles, Path dir, PrintWriter out) throws Exception {
-        try (Datastore datastore = Datastores.open(URL)) {
+        try (Datastore datastore = URL.open(OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             long start = System.nanoTime();
             int written = new ClusterGenerator(store, line -> print(out, line)).write(nodes, endpoints, profiles);
@@ -104,9 +106,8 @@ public final class ScaleBenchmark {
             CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
 
             AgentPaths paths = AgentPaths.of(node, dir.resolve("run"), dir.resolve("log"));
-            List<String> command = new ArrayList<>(AgentCommandLine.java());
-            command.addAll(List.of("--datastore", URL, "node", "start", "--foreground", "--no-bgp", "--name", node,
-                    "--run-dir", dir.resolve("run").toString(), "--log-dir", dir.resolve("log").toString()));
+            List<String> command = new AgentOptions(node, URL, null, null, null, false, dir.resolve("run"),
+                    dir.resolve("log")).command(AgentOptions.Role.AGENT);
             Files.createDirectories(paths.logDir());
             start = System.nanoTime();
             Process agent = new ProcessBuilder(command).redirectErrorStream(true)

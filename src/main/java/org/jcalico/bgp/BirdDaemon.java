@@ -60,8 +60,21 @@ public final class BirdDaemon {
         return Optional.of(restart ? "restarted after it died" : "started");
     }
 
+    /**
+     * BIRD's verdict on a configuration, without applying it (`bird -p`): empty if it would accept it, else BIRD's
+     * message, which names the refused line ("bird: FILE:LINE:COLUMN reason").
+     */
+    public Optional<String> check(String config) {
+        Path candidate = runDir.resolve("bird.conf.check");
+        writeTo(candidate, config);
+        CommandRunner.Result result = runner.run("bird", "-p", "-c", candidate.toString());
+        return result.ok() ? Optional.empty() : Optional.of((result.stdout() + result.stderr()).strip());
+    }
+
+    /** The BIRD started for this run directory: BIRD's pid file has no start time, so its command line must name the file. */
     public Optional<ProcessHandle> process() {
-        return PidFile.liveProcess(pidFile());
+        return PidFile.liveProcess(pidFile(), args -> args.getFirst().endsWith("bird")
+                && PidFile.contains(args, java.util.List.of("-P", pidFile().toString())));
     }
 
     /** Stops BIRD; its kernel routes stay (persist) until the next BIRD or the admin removes them. */
@@ -73,14 +86,18 @@ public final class BirdDaemon {
     }
 
     private void write(String config) {
+        writeTo(configFile(), config);
+    }
+
+    private void writeTo(Path file, String config) {
         try {
             Files.createDirectories(runDir);
-            Path temporary = runDir.resolve("bird.conf.tmp");
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
             Files.writeString(temporary, config);
-            Files.move(temporary, configFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new KernelException("cannot write " + configFile() + ": " + e.getMessage());
+            throw new KernelException("cannot write " + file + ": " + e.getMessage());
         }
     }
 }

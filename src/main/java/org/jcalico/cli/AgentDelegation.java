@@ -6,39 +6,72 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.jcalico.datastore.Datastores;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
- * Runs `container add` and `container remove` inside the node's agent, for the launcher (see ControlSocket): a
+ * Runs `container add` and `container remove` inside the node's agent, for the launcher (see agent/ControlServer): a
  * command that starts a JVM of its own spends most of its time starting it, while the agent's is already warm. The
- * request is the client's $JCALICO_DATASTORE, its node name ($JCALICO_NODENAME or hostname) and its arguments,
- * NUL-separated; the reply is its standard output, standard error and exit status, NUL-separated, or an empty output
- * and error with the status "-" when the agent cannot run it exactly as the client would (another command, another
- * datastore or node, a path relative to the client's directory): the launcher then runs it itself.
+ * request is NUL-separated fields: the client's hostname, then each of its environment variables that jcalico reads
+ * (JCALICO_* and DOCKER_*) as NAME=VALUE, an empty field, and its arguments. The reply is the command's standard
+ * output, standard error and exit status, NUL-separated, or an empty output and error with the status "-" when the
+ * agent cannot run it exactly as the client would (another command, another datastore or node, a path relative to the
+ * client's directory, an environment that differs from the agent's own in anything the command reads, such as the
+ * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  */
 public final class AgentDelegation {
     private static final Set<String> SERVED = Set.of("add", "remove");
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
-    private final String datastoreUrl;
+    /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
+    private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
+            "JCALICO_NODENAME");
+    private final DatastoreUrl datastoreUrl;
     private final String node;
+    private final Map<String, String> environment;
     private final Log log;
 
-    /** @param datastoreUrl the agent's own datastore, @param node its own node */
-    public AgentDelegation(String datastoreUrl, String node, Log log) {
+    /**
+     * @param datastoreUrl the agent's own datastore, @param node its own node, @param environment its own
+     * environment, which the commands it runs read
+     */
+    public AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log) {
         this.datastoreUrl = datastoreUrl;
         this.node = node;
+        this.environment = compared(environment);
         this.log = log;
     }
 
+    /** The variables whose values must be the same for a command to run in the agent as in the client. */
+    static Map<String, String> compared(Map<String, String> environment) {
+        Map<String, String> compared = new TreeMap<>();
+        environment.forEach((name, value) -> {
+            if ((name.startsWith("JCALICO_") || name.startsWith("DOCKER_")) && !NOT_COMPARED.contains(name)) {
+                compared.put(name, value);
+            }
+        });
+        return compared;
+    }
+
     public byte[] handle(byte[] request) {
-        List<String> fields = new ArrayList<>(Arrays.asList(new String(request, StandardCharsets.UTF_8).split("\0", -1)));
-        if (fields.size() < 3 || !fields.getLast().isEmpty()) {
+        List<String> fields = Arrays.asList(new String(request, StandardCharsets.UTF_8).split("\0", -1));
+        int separator = fields.indexOf("");
+        if (fields.size() < 3 || separator < 1 || separator == fields.size() - 1 || !fields.getLast().isEmpty()) {
             return DECLINED;
         }
-        fields.removeLast();
-        List<String> args = fields.subList(2, fields.size());
+        Map<String, String> clientEnvironment = new TreeMap<>();
+        for (String variable : fields.subList(1, separator)) {
+            int equals = variable.indexOf('=');
+            if (equals < 1) {
+                return DECLINED;
+            }
+            clientEnvironment.put(variable.substring(0, equals), variable.substring(equals + 1));
+        }
+        List<String> args = fields.subList(separator + 1, fields.size() - 1);
         String flagDatastore = null;
         String flagNode = null;
         int at = 0;
@@ -62,11 +95,16 @@ public final class AgentDelegation {
         List<String> command = args.subList(at, args.size());
         boolean served = command.size() >= 2 && command.get(0).equals("container") && SERVED.contains(command.get(1))
                 && command.stream().noneMatch(AgentDelegation::relativePath);
-        String clientDatastore = flagDatastore != null ? flagDatastore
-                : fields.get(0).isBlank() ? Datastores.DEFAULT_URL : fields.get(0);
-        String clientNode = flagNode != null ? flagNode : fields.get(1);
+        DatastoreUrl clientDatastore = clientDatastore(flagDatastore, clientEnvironment.get(DatastoreUrl.ENVIRONMENT));
+        String environmentNode = clientEnvironment.getOrDefault("JCALICO_NODENAME", "");
+        String clientNode = flagNode != null ? flagNode : environmentNode.isBlank() ? fields.get(0) : environmentNode;
         if (!served || !datastoreUrl.equals(clientDatastore) || !node.equals(clientNode)) {
             log.debug("declined to run '" + String.join(" ", args) + "' for the launcher (not a command for this agent)");
+            return DECLINED;
+        }
+        if (!environment.equals(compared(clientEnvironment))) {
+            log.info("declined to run '" + String.join(" ", command) + "' for the launcher: its environment differs from"
+                    + " the agent's in " + differences(compared(clientEnvironment)) + "; the launcher runs it itself");
             return DECLINED;
         }
         long start = System.nanoTime();
@@ -78,6 +116,23 @@ public final class AgentDelegation {
         log.info("ran '" + String.join(" ", command) + "' for the launcher: exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The datastore the client would open, or null when what it gave is not a datastore URL (it says so itself). */
+    private static DatastoreUrl clientDatastore(String flag, String environment) {
+        try {
+            return DatastoreUrl.resolve(flag, environment);
+        } catch (DatastoreException e) {
+            return null;
+        }
+    }
+
+    /** The names (never the values: they may be secrets) of the variables that differ. */
+    private String differences(Map<String, String> client) {
+        Set<String> names = new TreeSet<>(client.keySet());
+        names.addAll(environment.keySet());
+        names.removeIf(name -> java.util.Objects.equals(client.get(name), environment.get(name)));
+        return String.join(", ", names);
     }
 
     /** netns:PATH relative to the client's directory, which the agent does not know. */

@@ -40,7 +40,7 @@ final class BgpCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                BgpSettings settings = new BgpSettings(session.store());
+                BgpSettings settings = new BgpSettings(asNumber == null ? session.readStore() : session.store());
                 BgpConfiguration config = asNumber == null ? settings.current() : settings.setDefaultAs(asNumber);
                 session.out().println("default AS " + config.defaultAs());
             }
@@ -94,7 +94,7 @@ final class BgpCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                List<BgpPeer> peers = new BgpSettings(session.store()).peers();
+                List<BgpPeer> peers = new BgpSettings(session.readStore()).peers();
                 if (output.isTable()) {
                     ResourceTables.of(BgpPeer.class, peers).print(session.out());
                 } else {

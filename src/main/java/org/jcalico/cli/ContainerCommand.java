@@ -7,6 +7,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.workload.ContainerResolver;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
+import org.jcalico.workload.Intent;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import java.util.Map;
@@ -62,7 +63,13 @@ final class ContainerCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                for (WorkloadEndpoint endpoint : service(session).remove(session.nodeName(), container, Duration.ofSeconds(10))) {
+                ContainerService.Removed removed = service(session).remove(session.nodeName(), container, Duration.ofSeconds(10));
+                for (Intent intent : removed.recovered()) {
+                    session.out().println("undid an unfinished " + intent.operation() + " of " + shortId(intent.containerId())
+                            + " on node " + intent.node() + " (its command died): host interface " + intent.hostInterface()
+                            + " and its addresses released");
+                }
+                for (WorkloadEndpoint endpoint : removed.endpoints()) {
                     session.out().println("removed " + shortId(endpoint.containerId()) + " from node " + endpoint.node()
                             + ": host interface " + endpoint.interfaceName() + ", released " + ResourceTables.addresses(endpoint));
                 }
@@ -83,7 +90,7 @@ final class ContainerCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<WorkloadEndpoint> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), endpoints, true);

@@ -1,7 +1,8 @@
 package org.jcalico.cli;
 
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Migration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +23,7 @@ final class DatastoreCommand {
 
         @Override
         public void run() {
-            try (Datastore source = Datastores.open(from); Datastore target = Datastores.open(to)) {
+            try (Datastore source = DatastoreUrl.parse(from).open(OpenMode.READ); Datastore target = DatastoreUrl.parse(to).open(OpenMode.WRITE)) {
                 int copied = Migration.copy(source, target, overwrite);
                 spec.commandLine().getOut().println("copied " + copied + " keys from " + source.location() + " to " + target.location());
             }

@@ -25,9 +25,9 @@ final class GetCommand implements Runnable {
         try (Session session = new Session(spec)) {
             List<? extends Resource> resources;
             if (name == null) {
-                resources = session.store().list(type).stream().map(Versioned::resource).toList();
+                resources = session.readStore().list(type).stream().map(Versioned::resource).toList();
             } else {
-                resources = List.of(session.store().get(type, name).map(Versioned::resource)
+                resources = List.of(session.readStore().get(type, name).map(Versioned::resource)
                         .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
             }
             if (output.isTable()) {

@@ -24,7 +24,7 @@ final class InternalCommand {
 
         @Override
         public void run() {
-            String datastore = new Session(spec).datastoreUrl();
+            String datastore = new Session(spec).datastoreUrl().toString();
             Path file;
             try {
                 file = Files.createTempFile("jcalico-train", ".yaml");

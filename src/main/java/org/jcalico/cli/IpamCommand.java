@@ -21,7 +21,7 @@ final class IpamCommand {
         public void run() {
             try (Session session = new Session(spec)) {
                 var out = session.out();
-                var usage = new Ipam(session.store()).usage();
+                var usage = new Ipam(session.readStore()).usage();
                 if (usage.isEmpty()) {
                     out.println("no pools (add one with: jcalico pool add CIDR)");
                 }

@@ -1,28 +1,22 @@
 package org.jcalico.cli;
 
-import java.io.IOException;
+import org.jcalico.datastore.DatastoreUrl;
+
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.felix.Agent;
-import org.jcalico.felix.AgentCommandLine;
-import org.jcalico.felix.AgentPaths;
-import org.jcalico.felix.ControlSocket;
-import org.jcalico.felix.AgentProcess;
+import org.jcalico.agent.AgentPaths;
+import org.jcalico.agent.AgentOptions;
+import org.jcalico.agent.AgentProcess;
+import org.jcalico.agent.AgentRuntime;
+import org.jcalico.agent.Supervisor;
 import org.jcalico.felix.AgentStatusFile;
-import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
-import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.log.Log;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Names;
 import org.jcalico.nodes.NodeService;
@@ -41,8 +35,9 @@ import picocli.CommandLine.Spec;
 final class NodeCommand {
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Register this host as a node and run its agent (in the background unless --foreground).")
-    static final class Start implements Runnable {
+            description = "Register this host as a node and run its agent: in the background under a supervisor that restarts it"
+                    + " if it dies, or in this process with --foreground.")
+    static final class Start implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME", description = "node name (default: --node, $JCALICO_NODENAME, hostname)") String name;
         @Option(names = "--ip", paramLabel = "ADDRESS", description = "this host's IPv4 address (default: the source address of its default route)") String ip;
@@ -52,75 +47,31 @@ final class NodeCommand {
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
         @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--supervisor", hidden = true) boolean supervisor;
         @Option(names = "--detached", hidden = true) boolean detached;
 
         @Override
-        public void run() {
+        public Integer call() {
             try (Session session = new Session(spec)) {
                 String node = name != null ? name : session.nodeName();
                 Names.check("name", node);
                 IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
                 IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
-                AgentPaths paths = AgentPaths.of(node, runRoot, logRoot);
-                AgentProcess process = new AgentProcess(paths);
+                AgentOptions options = new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp,
+                        runRoot, logRoot);
+                if (supervisor) {
+                    return Supervisor.run(options);
+                }
                 if (foreground || detached) {
-                    process.claim();
-                    new NodeService(session.store()).register(node, ipv4, ipv6, asNumber);
-                    runAgent(session, node, paths, !detached, noBgp);
-                    return;
+                    DatastoreUrl url = options.datastoreUrl();
+                    AgentRuntime.run(options, foreground, log -> new AgentDelegation(url, node, System.getenv(), log)::handle);
+                    return 0;
                 }
-                List<String> command = new ArrayList<>(AgentCommandLine.java());
-                command.addAll(List.of("--datastore", session.datastoreUrl(), "node", "start", "--detached",
-                        "--name", node, "--log-dir", logRoot.toString(), "--run-dir", runRoot.toString()));
-                if (noBgp) {
-                    command.add("--no-bgp");
-                }
-                if (ipv4 != null) {
-                    command.addAll(List.of("--ip", ipv4.toString()));
-                }
-                if (ipv6 != null) {
-                    command.addAll(List.of("--ip6", ipv6.toString()));
-                }
-                if (asNumber != null) {
-                    command.addAll(List.of("--as", asNumber.toString()));
-                }
-                long pid = process.startInBackground(command);
+                long pid = new AgentProcess(options.paths()).startInBackground(options);
                 session.out().println("started the agent for node " + node + " (pid " + pid + ", addresses "
-                        + (ipv4 == null ? "-" : ipv4) + (ipv6 == null ? "" : ", " + ipv6) + "); log: " + paths.log());
-            }
-        }
-
-        private static void runAgent(Session session, String node, AgentPaths paths, boolean console, boolean noBgp) {
-            Datastore datastore = session.store().datastore();
-            Log log = Log.open(paths.log(), console, "info");
-            BgpSpeaker bgp = noBgp ? null : new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
-                    paths.logDir().resolve("bird.log"), log);
-            Agent agent = new Agent(datastore, node, new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), node), bgp);
-            CountDownLatch finished = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                agent.stop();
-                try {
-                    finished.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-            ControlSocket control = null;
-            try {
-                control = ControlSocket.open(paths.controlFile(),
-                        new AgentDelegation(session.datastoreUrl(), node, log)::handle, log);
-            } catch (IOException | UnsupportedOperationException e) {
-                log.warn("no control socket (" + paths.controlFile() + ": " + e.getMessage()
-                        + "); container commands start their own JVM");
-            }
-            try {
-                agent.run();
-            } finally {
-                if (control != null) {
-                    control.close();
-                }
-                finished.countDown();
+                        + (ipv4 == null ? "-" : ipv4) + (ipv6 == null ? "" : ", " + ipv6) + "), restarted if it dies; log: "
+                        + options.paths().log());
+                return 0;
             }
         }
     }
@@ -170,7 +121,8 @@ final class NodeCommand {
                 out.println("agent for node " + node + ": not running");
                 healthy = false;
             } else {
-                out.println("agent for node " + node + ": running (pid " + agent.get().pid() + ")"
+                out.println("agent for node " + node + ": running (pid " + agent.get().pid()
+                        + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("") + ")"
                         + (status == null ? "" : ", " + status.state().toString().replace('_', ' ') + "; endpoints: "
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
@@ -219,7 +171,7 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), nodes, true);

@@ -59,7 +59,7 @@ final class PoolCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                List<PoolUsage> usage = new Ipam(session.store()).usage();
+                List<PoolUsage> usage = new Ipam(session.readStore()).usage();
                 if (!output.isTable()) {
                     output.printResources(session.out(), usage.stream().map(PoolUsage::pool).toList(), true);
                     return;

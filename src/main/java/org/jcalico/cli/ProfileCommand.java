@@ -62,7 +62,7 @@ final class ProfileCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                ResourceStore store = session.store();
+                ResourceStore store = session.readStore();
                 List<Profile> profiles = store.list(Profile.class).stream().map(Versioned::resource).toList();
                 if (!output.isTable()) {
                     output.printResources(session.out(), profiles, true);
@@ -92,7 +92,7 @@ final class ProfileCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                Profile profile = new ProfileService(session.store()).get(name).resource();
+                Profile profile = new ProfileService(session.readStore()).get(name).resource();
                 if (!output.isTable()) {
                     output.printResources(session.out(), List.of(profile), false);
                     return;

@@ -5,7 +5,8 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Names;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,22 +24,25 @@ final class Session implements AutoCloseable {
         return (JcalicoCommand) spec.root().userObject();
     }
 
-    /** The datastore URL, with the etcd flags given folded into it, so that child processes (the agent) get them. */
-    String datastoreUrl() {
-        String url = Datastores.resolve(root().datastore);
-        java.util.Map<String, String> etcd = root().etcdSettings();
-        if (etcd.isEmpty()) {
-            return url;
-        }
-        if (!url.startsWith("etcd://") && !url.startsWith("etcds://")) {
-            throw new CommandFailure("--etcd-* options are for an etcd datastore, not '" + url + "'");
-        }
-        return org.jcalico.datastore.etcd.EtcdEndpoint.withParameters(url, etcd);
+    /** The datastore named by --datastore, $JCALICO_DATASTORE or the default, with the etcd flags folded in. */
+    DatastoreUrl datastoreUrl() {
+        return DatastoreUrl.resolve(root().datastore, System.getenv(DatastoreUrl.ENVIRONMENT))
+                .withEtcdSettings(root().etcdSettings());
     }
 
+    /** The store, for a command that may write; an embedded store that does not exist yet is created. */
     ResourceStore store() {
+        return open(OpenMode.WRITE);
+    }
+
+    /** The store, for a command that only reads: it must exist already, and opening it writes nothing. */
+    ResourceStore readStore() {
+        return open(OpenMode.READ);
+    }
+
+    private ResourceStore open(OpenMode mode) {
         if (datastore == null) {
-            datastore = Datastores.open(datastoreUrl());
+            datastore = datastoreUrl().open(mode);
         }
         return new ResourceStore(datastore);
     }

@@ -17,6 +17,8 @@ import org.jcalico.model.WorkloadEndpoint;
  */
 public final class Keys {
     public static final String ROOT = "/jcalico/v1/";
+    /** Container attachments and detachments under way, by node and endpoint id (see docs/ipam.md). */
+    public static final String INTENTS = ROOT + "intents/";
 
     private Keys() {
     }
@@ -59,6 +61,11 @@ public final class Keys {
     /** Endpoints (or their status) of one node. */
     public static String nodePrefix(Class<? extends Resource> kind, String node) {
         return prefix(kind) + node + "/";
+    }
+
+    /** The intent record of one endpoint's attachment or detachment. */
+    public static String intent(String node, String endpointId) {
+        return INTENTS + node + "/" + endpointId;
     }
 
     private static String cidr(String cidr) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.ValidationException;
 
 /** Typed resources over a {@link Datastore}: keys from {@link Keys}, values in their JSON form. */
 public final class ResourceStore {
@@ -43,6 +44,23 @@ public final class ResourceStore {
         return result;
     }
 
+    /** Every resource of the kind with the listing's revision, for a {@link Op.NoneNewer} guard on the kind. */
+    public <T extends Resource> Listed<T> listed(Class<T> kind) {
+        Listing listing = datastore.list(Keys.prefix(kind));
+        return new Listed<>(listing.items().stream().map(kv -> decode(kind, kv)).toList(), listing.revision());
+    }
+
+    /** Resources as of one revision. */
+    public record Listed<T extends Resource>(List<Versioned<T>> items, long revision) {
+        public Listed {
+            items = List.copyOf(items);
+        }
+
+        public List<T> resources() {
+            return items.stream().map(Versioned::resource).toList();
+        }
+    }
+
     public long create(Resource resource) {
         return datastore.commit(List.of(createOp(resource)));
     }
@@ -75,7 +93,31 @@ public final class ResourceStore {
         return new Op.Delete(Keys.key(resource), expectedRevision);
     }
 
+    /** A guard: the resource is still at the revision it was read at. */
+    public static Op unchangedOp(Versioned<? extends Resource> read) {
+        return new Op.Unchanged(Keys.key(read.resource()), read.revision());
+    }
+
+    /** A guard: no resource of the kind was created or changed since the listing. */
+    public static Op noneNewerOp(Class<? extends Resource> kind, long listingRevision) {
+        return new Op.NoneNewer(Keys.prefix(kind), listingRevision);
+    }
+
+    /**
+     * The record under a key of this kind's key space. A record that is not this kind's JSON (written by hand, by
+     * another program, or damaged) is one clear error naming its key, never a ClassCastException.
+     */
     private static <T extends Resource> Versioned<T> decode(Class<T> kind, KeyValue kv) {
-        return new Versioned<>(ResourceCodec.fromJson(kv.value(), kind), kv.modRevision());
+        Resource resource;
+        try {
+            resource = ResourceCodec.fromJson(kv.value());
+        } catch (ValidationException e) {
+            throw new DatastoreException("datastore record " + kv.key() + " is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
+        }
+        if (!kind.isInstance(resource)) {
+            throw new DatastoreException("datastore record " + kv.key() + " holds a " + resource.getClass().getSimpleName()
+                    + ", not a " + kind.getSimpleName());
+        }
+        return new Versioned<>(kind.cast(resource), kv.modRevision());
     }
 }

@@ -4,6 +4,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jcalico.datastore.Datastore;
@@ -25,6 +29,7 @@ import org.jcalico.model.WorkloadEndpoint;
  */
 public final class Agent {
     private static final long RETRY_MILLIS = 1000;
+    static final long MAX_BACKOFF_MILLIS = 60_000;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -33,15 +38,27 @@ public final class Agent {
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
-    private final HostStateCalculator calculator = new HostStateCalculator();
+    private final Function<Snapshot, HostState> calculate;
     private final Object stop = new Object();
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
     private boolean reportPending;
     private Map<String, String> failures = Map.of();
+    /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
+    private Map<String, String> hostFailures = Map.of();
+    /** The last pass's exception, while the loop backs off from it. */
+    private String crash;
     private final BgpSpeaker bgp;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
     public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
+        this(datastore, node, dataplane, log, statusFile, bgp, new HostStateCalculator()::calculate);
+    }
+
+    /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
+    Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+          Function<Snapshot, HostState> calculate) {
+        this.calculate = calculate;
         this.bgp = bgp;
         this.node = node;
         this.dataplane = dataplane;
@@ -54,16 +71,24 @@ public final class Agent {
 
     /** Asks the loop to finish its current batch and return. Safe from any thread (a shutdown hook). */
     public void stop() {
+        stopped.countDown();
         queue.add(stop);
     }
 
-    /** Runs until {@link #stop}. */
+    /**
+     * Runs until {@link #stop}. An exception from any part of a pass (a bug in the calculation, a driver, the
+     * reporting or BGP) is logged with its stack trace and shown in the status; the loop then waits, twice as long
+     * after each failed pass up to {@link #MAX_BACKOFF_MILLIS}, lists the datastore afresh and carries on. An Error
+     * (out of memory, say) leaves the JVM in no state to go on: it is logged and rethrown, and the process exits
+     * non-zero for its supervisor to restart it.
+     */
     public void run() {
         log.info("agent for node " + node + " starting");
         statusFile.write(AgentStatusFile.State.starting, 0, 0, null);
         dataplane.start();
         startSyncing();
         long nextResync = 0;
+        long backoff = RETRY_MILLIS;
         while (true) {
             List<Object> batch = new ArrayList<>();
             try {
@@ -79,20 +104,38 @@ public final class Agent {
             if (batch.contains(stop)) {
                 break;
             }
-            boolean dirty = absorb(batch);
-            if (!synced) {
-                continue;
-            }
-            if (bgp != null) {
-                bgp.supervise();
-            }
-            boolean resyncDue = System.currentTimeMillis() >= nextResync;
-            if (dirty || resyncDue || reportPending) {
-                boolean ok = program(resyncDue);
-                long interval = ok ? cache.config().resyncIntervalSeconds() * 1000L : RETRY_MILLIS;
-                if (resyncDue || !ok) {
-                    nextResync = System.currentTimeMillis() + interval;
+            try {
+                boolean dirty = absorb(batch);
+                if (!synced) {
+                    continue;
                 }
+                if (bgp != null) {
+                    bgp.supervise();
+                }
+                boolean resyncDue = System.currentTimeMillis() >= nextResync;
+                if (dirty || resyncDue || reportPending) {
+                    boolean ok = program(resyncDue);
+                    backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                    long interval = ok ? cache.config().resyncIntervalSeconds() * 1000L : backoff;
+                    if (resyncDue || !ok) {
+                        nextResync = System.currentTimeMillis() + interval;
+                    }
+                }
+            } catch (RuntimeException e) {
+                crash = "internal error, retrying in " + backoff / 1000.0 + " s: " + e;
+                log.error("agent pass failed (" + e + "); the kernel keeps what was programmed; listing everything again in "
+                        + backoff / 1000.0 + " s", e);
+                statusFile.write(AgentStatusFile.State.degraded, programmedCount(), failures.size(), problem());
+                if (awaitStop(backoff)) {
+                    break;
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+                nextResync = 0;
+                synced = false;
+                startSyncing();
+            } catch (Error e) {
+                log.error("agent stopping on a fatal error (" + e + ")", e);
+                throw e;
             }
         }
         syncer.stop();
@@ -148,14 +191,21 @@ public final class Agent {
 
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
+        crash = null;
         Snapshot snapshot = cache.snapshot();
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
-        boolean ok = true;
+        Map<String, String> endpointFailures;
+        Map<String, String> otherFailures;
+        boolean ok;
         try {
             long start = System.nanoTime();
-            HostState desired = calculator.calculate(snapshot);
+            HostState desired = calculate.apply(snapshot);
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
-            failures = endpointFailures(local, report, HostStateCalculator.missingProfiles(snapshot));
+            endpointFailures = endpointFailures(local, report, HostStateCalculator.missingProfiles(snapshot));
+            Map<String, String> others = new TreeMap<>(report.failures());
+            local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
+            others.keySet().removeAll(desired.concerns().keySet());
+            otherFailures = others;
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
             if (report.changedAnything()) {
@@ -165,13 +215,17 @@ public final class Agent {
             }
             ok = report.failures().isEmpty();
         } catch (KernelException e) {
-            log.error("programming the kernel failed: " + e.getMessage());
-            failures = new HashMap<>();
+            endpointFailures = new HashMap<>();
             for (WorkloadEndpoint endpoint : local) {
-                failures.put(endpoint.endpointId(), e.getMessage());
+                endpointFailures.put(endpoint.endpointId(), e.getMessage());
             }
+            otherFailures = Map.of("kernel", e.getMessage());
             ok = false;
         }
+        logChanges("endpoint", failures, endpointFailures);
+        logChanges("host", hostFailures, otherFailures);
+        failures = endpointFailures;
+        hostFailures = otherFailures;
         try {
             reporter.report(local, failures);
             reportPending = false;
@@ -188,15 +242,52 @@ public final class Agent {
         if (bgp != null) {
             bgp.configure(snapshot);
         }
-        statusFile.write(AgentStatusFile.State.in_sync, local.size() - failures.size(), failures.size(), null);
+        String problem = problem();
+        statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
+                local.size() - failures.size(), failures.size(), problem);
         return ok;
     }
 
+    /** Failures that began or changed are errors; ones that ended are news. Unchanged ones were logged already. */
+    private void logChanges(String what, Map<String, String> before, Map<String, String> after) {
+        after.forEach((object, reason) -> {
+            if (!reason.equals(before.get(object))) {
+                log.error(what + " " + object + " failed: " + reason);
+            }
+        });
+        before.keySet().stream().filter(object -> !after.containsKey(object))
+                .forEach(object -> log.info(what + " " + object + " no longer fails"));
+    }
+
+    /** Everything that keeps this node from being as configured, for `node status`; null when nothing does. */
+    private String problem() {
+        List<String> problems = new ArrayList<>();
+        if (crash != null) {
+            problems.add(crash);
+        }
+        failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
+        hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
+        String bgpProblem = bgp == null ? null : bgp.problem();
+        if (bgpProblem != null) {
+            problems.add(bgpProblem);
+        }
+        return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /**
+     * A failure of an endpoint's interface, route or chains is its own; a refusal of a whole tool's batch (nothing
+     * of it was written) is every endpoint's; a missing profile leaves its endpoints dropped.
+     */
     private static Map<String, String> endpointFailures(List<WorkloadEndpoint> local, DataplaneReport report,
                                                         Map<String, List<String>> missingProfiles) {
         Map<String, String> result = new HashMap<>();
+        String whole = Dataplane.TOOLS.stream().map(tool -> report.failures().get(tool)).filter(Objects::nonNull)
+                .reduce((a, b) -> a + "; " + b).orElse(null);
         for (WorkloadEndpoint endpoint : local) {
             String failure = report.failures().get(endpoint.interfaceName());
+            if (failure == null) {
+                failure = whole;
+            }
             if (failure != null) {
                 result.put(endpoint.endpointId(), failure);
             } else if (missingProfiles.containsKey(endpoint.endpointId())) {
@@ -205,6 +296,20 @@ public final class Agent {
             }
         }
         return result;
+    }
+
+    private int programmedCount() {
+        return Math.max(0, cache.snapshot().localEndpoints().size() - failures.size());
+    }
+
+    /** Waits until stopped (true) or until the time is up (false). */
+    private boolean awaitStop(long millis) {
+        try {
+            return stopped.await(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     private static void sleep(long millis) {

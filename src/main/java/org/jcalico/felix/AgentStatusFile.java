@@ -11,7 +11,18 @@ import java.nio.file.StandardCopyOption;
  * `node start` read it.
  */
 public final class AgentStatusFile {
-    public enum State { starting, disconnected, in_sync, stopped }
+    /**
+     * degraded: in sync with the datastore, but something is not as configured (an endpoint failed, the kernel or
+     * BIRD refused something, a pass failed); the status's problem says what.
+     */
+    public enum State {
+        starting, disconnected, in_sync, degraded, stopped;
+
+        /** The agent has read the datastore and programs the host (possibly with problems). */
+        public boolean running() {
+            return this == in_sync || this == degraded;
+        }
+    }
 
     /** One reading of the file. */
     public record Status(String node, long pid, State state, int programmed, int failed, String problem,

@@ -17,7 +17,6 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
-import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -77,7 +76,8 @@ final class ClusterCache {
             Resource resource = ResourceCodec.fromJson(value);
             byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(key, resource);
             kindOfKey.put(key, resource.getClass());
-        } catch (ValidationException e) {
+        } catch (RuntimeException e) {
+            // a value no reader of ours expects must cost that value, not the agent
             problems.add("ignoring unreadable " + key + ": " + e.getMessage());
         }
     }

@@ -1,14 +1,17 @@
 package org.jcalico.ipam;
 
 import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import org.jcalico.datastore.ConflictException;
-import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
@@ -16,14 +19,15 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * Address management without a cluster-wide lock. Pools are carved into blocks that each belong to one node, so a
  * node allocates from its own blocks and advertises one route per block; every change is a compare-and-swap on a
- * single block, retried when another allocator got there first.
+ * single block, guarded by the revision of the pool it lies in (so a block never outlives its pool), and retried
+ * when another allocator got there first.
  */
 public final class Ipam {
-    private static final int ATTEMPTS = 200;
     private final ResourceStore store;
     private final Pools pools;
 
@@ -37,9 +41,9 @@ public final class Ipam {
      * borrowed from another node's block.
      */
     public IpAddress autoAssign(String node, int version, String handle) {
-        return retrying(() -> {
-            List<IpPool> enabled = pools.list().stream()
-                    .filter(pool -> !pool.disabled() && pool.cidr().version() == version).toList();
+        return Retries.run(() -> {
+            List<Versioned<IpPool>> enabled = store.list(IpPool.class).stream()
+                    .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version).toList();
             if (enabled.isEmpty()) {
                 throw new ValidationException("no enabled IPv" + version + " pool: add one with 'jcalico pool add CIDR'");
             }
@@ -47,7 +51,7 @@ public final class Ipam {
             Optional<Versioned<IpamBlock>> own = blocks.stream()
                     .filter(block -> node.equals(block.resource().affinity()) && block.resource().free() > 0).findFirst();
             if (own.isPresent()) {
-                return takeFree(own.get(), handle);
+                return takeFree(own.get(), enabled, handle);
             }
             Optional<IpAddress> claimed = claimBlock(enabled, blocks, node, handle);
             if (claimed.isPresent()) {
@@ -55,7 +59,7 @@ public final class Ipam {
             }
             Optional<Versioned<IpamBlock>> borrowable = blocks.stream().filter(block -> block.resource().free() > 0).findFirst();
             if (borrowable.isPresent()) {
-                return takeFree(borrowable.get(), handle);
+                return takeFree(borrowable.get(), enabled, handle);
             }
             throw new ValidationException("no free IPv" + version + " address in any enabled pool");
         });
@@ -63,42 +67,51 @@ public final class Ipam {
 
     /** The given address for the handle; it must lie in an enabled pool and be free. */
     public void assign(IpAddress address, String node, String handle) {
-        retrying(() -> {
-            IpPool pool = pools.enabledPoolContaining(address).orElseThrow(() ->
+        Retries.run(() -> {
+            Versioned<IpPool> pool = pools.enabledPoolContaining(address).orElseThrow(() ->
                     new ValidationException("address " + address + " is not in any enabled IP pool"));
-            Cidr blockCidr = Cidr.containing(address, pool.blockSize());
+            Cidr blockCidr = Cidr.containing(address, pool.resource().blockSize());
             Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, blockCidr.toString());
             if (block.isEmpty()) {
-                store.create(new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle));
-                return address;
+                store.commit(List.of(ResourceStore.createOp(new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle)),
+                        ResourceStore.unchangedOp(pool)));
+                return;
             }
             String holder = block.get().resource().holderOf(address);
             if (holder != null) {
                 throw new ValidationException("address " + address + " is already in use (by " + holder + ")");
             }
-            store.update(block.get().resource().withAllocation(address, handle), block.get().revision());
-            return address;
+            store.commit(List.of(ResourceStore.updateOp(block.get().resource().withAllocation(address, handle), block.get().revision()),
+                    ResourceStore.unchangedOp(pool)));
         });
     }
 
     /** Claims an empty block for the node ahead of any allocation, as a fabric that routes fixed ranges needs. */
     public IpamBlock claim(Cidr block, String node) {
-        IpPool pool = pools.list().stream().filter(p -> !p.disabled() && p.cidr().contains(block)).findFirst()
-                .orElseThrow(() -> new ValidationException("block " + block + " is not in any enabled IP pool"));
-        if (pool.blockSize() != block.prefixLength()) {
-            throw new ValidationException("block " + block + " does not have pool " + pool.cidr() + "'s block size /" + pool.blockSize());
-        }
-        if (store.get(IpamBlock.class, block.toString()).isPresent()) {
-            throw new ValidationException("block " + block + " is claimed already");
-        }
-        IpamBlock claimed = new IpamBlock(block, node, Map.of());
-        store.create(claimed);
-        return claimed;
+        return Retries.run(() -> {
+            Versioned<IpPool> pool = store.list(IpPool.class).stream()
+                    .filter(p -> !p.resource().disabled() && p.resource().cidr().contains(block)).findFirst()
+                    .orElseThrow(() -> new ValidationException("block " + block + " is not in any enabled IP pool"));
+            if (pool.resource().blockSize() != block.prefixLength()) {
+                throw new ValidationException("block " + block + " does not have pool " + pool.resource().cidr()
+                        + "'s block size /" + pool.resource().blockSize());
+            }
+            if (store.get(IpamBlock.class, block.toString()).isPresent()) {
+                throw new ValidationException("block " + block + " is claimed already");
+            }
+            IpamBlock claimed = new IpamBlock(block, node, Map.of());
+            store.commit(List.of(ResourceStore.createOp(claimed), ResourceStore.unchangedOp(pool)));
+            return claimed;
+        });
     }
 
-    /** Frees the address and returns the handle that held it. */
+    /**
+     * Frees the address and returns the handle that held it; refused while an endpoint uses the address or an
+     * attachment under way holds it (that one's own undo releases it). The commit is guarded so that neither can
+     * appear between the check and the release.
+     */
     public String release(IpAddress address) {
-        return retrying(() -> {
+        return Retries.run(() -> {
             Versioned<IpamBlock> block = store.list(IpamBlock.class).stream()
                     .filter(candidate -> candidate.resource().cidr().contains(address)).findFirst()
                     .orElseThrow(() -> new ValidationException("address " + address + " is not allocated"));
@@ -106,14 +119,30 @@ public final class Ipam {
             if (holder == null) {
                 throw new ValidationException("address " + address + " is not allocated");
             }
-            store.update(block.resource().withoutAllocation(address), block.revision());
+            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class);
+            for (WorkloadEndpoint endpoint : endpoints.resources()) {
+                if (endpoint.endpointId().equals(holder) || endpoint.nets().contains(Cidr.host(address))) {
+                    throw new ValidationException("address " + address + " is used by container " + endpoint.containerId()
+                            + " on node " + endpoint.node() + ": 'jcalico container remove' releases it");
+                }
+            }
+            Listing intents = store.datastore().list(Keys.INTENTS);
+            for (KeyValue intent : intents.items()) {
+                if (intent.key().endsWith("/" + holder)) {
+                    throw new ValidationException("address " + address + " is held by a container attachment under way ("
+                            + intent.key().substring(Keys.INTENTS.length()) + "): it releases the address itself if it fails");
+                }
+            }
+            store.commit(List.of(ResourceStore.updateOp(block.resource().withoutAllocation(address), block.revision()),
+                    ResourceStore.noneNewerOp(WorkloadEndpoint.class, endpoints.revision()),
+                    new Op.NoneNewer(Keys.INTENTS, intents.revision())));
             return holder;
         });
     }
 
     /** Frees every address the handle holds; returns how many. */
     public int releaseHandle(String handle) {
-        return retrying(() -> {
+        return Retries.run(() -> {
             int released = 0;
             for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
                 IpamBlock updated = block.resource();
@@ -131,34 +160,56 @@ public final class Ipam {
         });
     }
 
+    /** The blocks holding the handle's addresses, as read now: guards that those addresses are still the handle's. */
+    public List<Op> heldBy(String handle, List<Cidr> addresses) {
+        List<Op> guards = new ArrayList<>();
+        for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
+            List<Cidr> inBlock = addresses.stream().filter(address -> block.resource().cidr().contains(address)).toList();
+            for (Cidr address : inBlock) {
+                if (!handle.equals(block.resource().holderOf(address.network()))) {
+                    throw new ValidationException("address " + address.network() + " is no longer held for " + handle);
+                }
+            }
+            if (!inBlock.isEmpty()) {
+                guards.add(ResourceStore.unchangedOp(block));
+            }
+        }
+        return guards;
+    }
+
     /** Every pool with its blocks, in address order. */
     public List<PoolUsage> usage() {
         List<IpamBlock> blocks = store.list(IpamBlock.class).stream().map(Versioned::resource).sorted(
-                java.util.Comparator.comparing(IpamBlock::cidr)).toList();
-        return pools.list().stream().sorted(java.util.Comparator.comparing(IpPool::cidr))
+                Comparator.comparing(IpamBlock::cidr)).toList();
+        return pools.list().stream().sorted(Comparator.comparing(IpPool::cidr))
                 .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList()))
                 .toList();
     }
 
-    private IpAddress takeFree(Versioned<IpamBlock> block, String handle) {
+    private IpAddress takeFree(Versioned<IpamBlock> block, List<Versioned<IpPool>> enabled, String handle) {
         IpamBlock current = block.resource();
         IpAddress address = current.cidr().addressAt(BigInteger.valueOf(current.firstFreeOffset()));
-        store.update(current.withAllocation(address, handle), block.revision());
+        Versioned<IpPool> pool = enabled.stream().filter(p -> p.resource().cidr().contains(current.cidr())).findFirst().orElseThrow();
+        store.commit(List.of(ResourceStore.updateOp(current.withAllocation(address, handle), block.revision()),
+                ResourceStore.unchangedOp(pool)));
         return address;
     }
 
     /** Claims the first unclaimed block of the first pool that has one, with its first address for the handle. */
-    private Optional<IpAddress> claimBlock(List<IpPool> enabled, List<Versioned<IpamBlock>> blocks, String node, String handle) {
+    private Optional<IpAddress> claimBlock(List<Versioned<IpPool>> enabled, List<Versioned<IpamBlock>> blocks, String node,
+                                           String handle) {
         Set<Cidr> taken = new HashSet<>();
         blocks.forEach(block -> taken.add(block.resource().cidr()));
-        for (IpPool pool : enabled) {
+        for (Versioned<IpPool> versioned : enabled) {
+            IpPool pool = versioned.resource();
             BigInteger count = pool.cidr().subnetCount(pool.blockSize());
             // the first free index is found within (blocks already in the pool + 1) steps
             for (BigInteger index = BigInteger.ZERO; index.compareTo(count) < 0; index = index.add(BigInteger.ONE)) {
                 Cidr candidate = pool.cidr().subnet(index, pool.blockSize());
                 if (!taken.contains(candidate)) {
                     IpAddress address = candidate.network();
-                    store.create(new IpamBlock(candidate, node, Map.of()).withAllocation(address, handle));
+                    store.commit(List.of(ResourceStore.createOp(new IpamBlock(candidate, node, Map.of()).withAllocation(address, handle)),
+                            ResourceStore.unchangedOp(versioned)));
                     return Optional.of(address);
                 }
             }
@@ -166,28 +217,9 @@ public final class Ipam {
         return Optional.empty();
     }
 
-    private List<Versioned<IpamBlock>> blocksIn(List<IpPool> enabled) {
+    private List<Versioned<IpamBlock>> blocksIn(List<Versioned<IpPool>> enabled) {
         return store.list(IpamBlock.class).stream()
-                .filter(block -> enabled.stream().anyMatch(pool -> pool.cidr().contains(block.resource().cidr())))
+                .filter(block -> enabled.stream().anyMatch(pool -> pool.resource().cidr().contains(block.resource().cidr())))
                 .toList();
-    }
-
-    /** Runs the attempt until no compare-and-swap conflict interferes, backing off a little more each time. */
-    private static <T> T retrying(java.util.function.Supplier<T> attempt) {
-        for (int tries = 1; ; tries++) {
-            try {
-                return attempt.get();
-            } catch (ConflictException e) {
-                if (tries == ATTEMPTS) {
-                    throw new DatastoreException("IPAM gave up after " + ATTEMPTS + " conflicting attempts: " + e.getMessage());
-                }
-                try {
-                    Thread.sleep(ThreadLocalRandom.current().nextInt(1 + Math.min(tries, 20)));
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new DatastoreException("interrupted while allocating");
-                }
-            }
-        }
     }
 }

@@ -7,11 +7,16 @@ import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.ValidationException;
 
-/** IP pools: adding without overlap, changing safely, removing only when nothing is allocated from them. */
+/**
+ * IP pools: adding without overlap, changing safely, removing only when nothing is allocated from them. Each check
+ * is guarded in the commit it allows (see docs/ipam.md): an add commits only if no pool appeared since the pools it
+ * checked were read, a removal only if no block appeared or changed since it found the pool's blocks empty.
+ */
 public final class Pools {
     private final ResourceStore store;
 
@@ -24,11 +29,14 @@ public final class Pools {
     }
 
     public void add(IpPool pool) {
-        if (store.get(IpPool.class, pool.name()).isPresent()) {
-            throw new ValidationException("pool " + pool.cidr() + " already exists");
-        }
-        checkCanApply(pool, list(), blocks());
-        store.create(pool);
+        Retries.run(() -> {
+            ResourceStore.Listed<IpPool> pools = store.listed(IpPool.class);
+            if (pools.resources().stream().anyMatch(other -> other.cidr().equals(pool.cidr()))) {
+                throw new ValidationException("pool " + pool.cidr() + " already exists");
+            }
+            checkCanApply(pool, pools.resources(), List.of());
+            store.commit(List.of(ResourceStore.createOp(pool), ResourceStore.noneNewerOp(IpPool.class, pools.revision())));
+        });
     }
 
     /**
@@ -51,26 +59,28 @@ public final class Pools {
 
     /** Removes the pool and its (empty) blocks in one commit; refused while any address of it is allocated. */
     public void remove(Cidr cidr) {
-        Versioned<IpPool> pool = store.get(IpPool.class, cidr.toString())
-                .orElseThrow(() -> new ValidationException("pool " + cidr + " does not exist"));
-        List<Versioned<IpamBlock>> blocks = store.list(IpamBlock.class).stream()
-                .filter(block -> cidr.contains(block.resource().cidr())).toList();
-        int allocated = blocks.stream().mapToInt(block -> block.resource().allocations().size()).sum();
-        if (allocated > 0) {
-            throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
-                    + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
-        }
-        List<Op> ops = new ArrayList<>();
-        ops.add(ResourceStore.deleteOp(pool.resource(), pool.revision()));
-        blocks.forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
-        store.commit(ops);
+        Retries.run(() -> {
+            Versioned<IpPool> pool = store.get(IpPool.class, cidr.toString())
+                    .orElseThrow(() -> new ValidationException("pool " + cidr + " does not exist"));
+            ResourceStore.Listed<IpamBlock> all = store.listed(IpamBlock.class);
+            List<Versioned<IpamBlock>> blocks = all.items().stream().filter(block -> cidr.contains(block.resource().cidr())).toList();
+            int allocated = blocks.stream().mapToInt(block -> block.resource().allocations().size()).sum();
+            if (allocated > 0) {
+                throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
+                        + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
+            }
+            List<Op> ops = new ArrayList<>();
+            ops.add(ResourceStore.deleteOp(pool.resource(), pool.revision()));
+            blocks.forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
+            // a block claimed since the listing would outlive its pool
+            ops.add(ResourceStore.noneNewerOp(IpamBlock.class, all.revision()));
+            store.commit(ops);
+        });
     }
 
-    public Optional<IpPool> enabledPoolContaining(org.jcalico.model.IpAddress address) {
-        return list().stream().filter(pool -> !pool.disabled() && pool.cidr().contains(address)).findFirst();
-    }
-
-    private List<IpamBlock> blocks() {
-        return store.list(IpamBlock.class).stream().map(Versioned::resource).toList();
+    /** The enabled pool containing the address, with its revision to guard an allocation from it. */
+    Optional<Versioned<IpPool>> enabledPoolContaining(IpAddress address) {
+        return store.list(IpPool.class).stream()
+                .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().contains(address)).findFirst();
     }
 }

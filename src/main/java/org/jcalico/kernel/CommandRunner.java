@@ -55,8 +55,16 @@ public final class CommandRunner {
         return run(List.of(args), null);
     }
 
-    /** Runs the command with the given standard input; never throws for a non-zero exit (see {@link Result#check}). */
+    /**
+     * Runs the command with the given standard input; never throws for a non-zero exit (see {@link Result#check}).
+     * An argument with a control character, or input with one other than the newlines between its lines, is refused
+     * with a {@link KernelException} before anything runs (see {@link CommandText}).
+     */
     public Result run(List<String> args, String stdin) {
+        args.forEach(CommandText::argument);
+        if (stdin != null) {
+            CommandText.input(stdin);
+        }
         List<String> full = command(args);
         Process process;
         try {

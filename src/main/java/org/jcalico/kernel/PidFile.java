@@ -1,23 +1,83 @@
 package org.jcalico.kernel;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
-/** A daemon's pid file: the process it names, if that process is still alive. */
+/**
+ * A daemon's pid file, and the process it names only if that process is the one that wrote it: after a daemon dies,
+ * the kernel hands its pid to any later process, and stopping "the agent" must never kill that one. A pid file of
+ * ours holds the pid and the process's start time (field 22 of /proc/PID/stat, in clock ticks since boot), which a
+ * later process with the same pid cannot have; every pid file, ours or a daemon's own (BIRD writes its pid alone),
+ * is also checked against the command line the daemon was started with.
+ */
 public final class PidFile {
     private PidFile() {
     }
 
-    public static Optional<ProcessHandle> liveProcess(Path file) {
+    /** Writes "PID START" for this process, atomically (a reader never sees half a file). */
+    public static void writeSelf(Path file) throws IOException {
+        long pid = ProcessHandle.current().pid();
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temporary, pid + " " + startTime(pid).orElseThrow(() -> new IOException("no /proc/self/stat"))
+                + "\n");
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * The live process the file names, if its start time matches the one recorded (when the file has one) and its
+     * command line (the arguments as /proc/PID/cmdline has them) satisfies {@code expected}.
+     */
+    public static Optional<ProcessHandle> liveProcess(Path file, Predicate<List<String>> expected) {
+        String[] fields;
         try {
-            if (!Files.exists(file)) {
-                return Optional.empty();
-            }
-            return ProcessHandle.of(Long.parseLong(Files.readString(file).strip())).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
+            fields = Files.readString(file).strip().split("\\s+");
+        } catch (IOException e) {
             return Optional.empty();
         }
+        try {
+            long pid = Long.parseLong(fields[0]);
+            Optional<Long> recordedStart = fields.length > 1 ? Optional.of(Long.parseLong(fields[1])) : Optional.empty();
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            if (handle.isEmpty() || recordedStart.isPresent() && !recordedStart.equals(startTime(pid))) {
+                return Optional.empty();
+            }
+            return commandLine(pid).filter(expected).flatMap(ignored -> handle.filter(ProcessHandle::isAlive));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Field 22 of /proc/PID/stat; the fields are counted after the command name, which may hold spaces and ')'. */
+    static Optional<Long> startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Optional.of(Long.parseLong(rest[19]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Optional<List<String>> commandLine(long pid) {
+        try {
+            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+            String text = new String(raw, StandardCharsets.UTF_8);
+            return Optional.of(Arrays.asList(text.endsWith("\0") ? text.substring(0, text.length() - 1).split("\0", -1)
+                    : text.split("\0", -1)));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether {@code args} holds {@code words} one right after another. */
+    public static boolean contains(List<String> args, List<String> words) {
+        return java.util.Collections.indexOfSubList(args, words) >= 0;
     }
 }

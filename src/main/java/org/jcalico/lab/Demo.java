@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
@@ -180,7 +180,7 @@ public final class Demo {
     }
 
     private CommandRunner.Result run(String host, String... args) {
-        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }

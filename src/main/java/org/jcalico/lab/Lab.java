@@ -7,9 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.AgentOptions;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
@@ -94,7 +93,7 @@ public final class Lab {
      * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block.
      */
     private void routeFixedRanges(List<Integer> hosts) {
-        try (Datastore datastore = Datastores.open(layout.datastoreUrl())) {
+        try (Datastore datastore = layout.datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             Pools pools = new Pools(store);
             pools.add(new IpPool(LabLayout.FIXED_RANGES_V4, true, 24, false));
@@ -279,14 +278,8 @@ public final class Lab {
 
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
-        List<String> command = new ArrayList<>(AgentCommandLine.java());
-        command.addAll(List.of("--datastore", layout.datastoreUrl(), "node", "start",
-                "--name", layout.nodeName(index), "--ip", layout.hostV4(index).toString(),
-                "--ip6", layout.hostV6(index).toString(),
-                "--run-dir", layout.runDir().toString(), "--log-dir", layout.logDir().toString()));
-        if (!bgp) {
-            command.add("--no-bgp");
-        }
+        List<String> command = new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
+                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir()).command(AgentOptions.Role.START);
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             throw new KernelException("the agent on " + layout.host(index) + " did not start: "

@@ -96,12 +96,12 @@ public record LabLayout(String name, int hosts, boolean etcd) {
     }
 
     /** The embedded file, or the lab's etcd cluster, which the hosts reach over the fabric (not the root namespace). */
-    public String datastoreUrl() {
+    public org.jcalico.datastore.DatastoreUrl datastoreUrl() {
         if (etcd) {
-            return "etcd://" + String.join(",", java.util.stream.IntStream.rangeClosed(1, ETCD_MEMBERS)
-                    .mapToObj(member -> etcdAddress(member) + ":2379").toList());
+            return org.jcalico.datastore.DatastoreUrl.parse("etcd://" + String.join(",", java.util.stream.IntStream.rangeClosed(1, ETCD_MEMBERS)
+                    .mapToObj(member -> etcdAddress(member) + ":2379").toList()));
         }
-        return "embedded:" + stateDir().resolve("datastore.db");
+        return org.jcalico.datastore.DatastoreUrl.parse("embedded:" + stateDir().resolve("datastore.db"));
     }
 
     public String etcdMember(int member) {

@@ -55,6 +55,21 @@ public final class Log {
         write(Level.ERROR, message);
     }
 
+    /** An internal failure: the line, then the stack trace (indented, so that one event still reads as one). */
+    public void error(String message, Throwable cause) {
+        java.io.StringWriter trace = new java.io.StringWriter();
+        cause.printStackTrace(new java.io.PrintWriter(trace));
+        synchronized (this) {
+            write(Level.ERROR, message);
+            trace.toString().lines().forEach(line -> {
+                file.println("    " + line);
+                if (console != null) {
+                    console.println("    " + line);
+                }
+            });
+        }
+    }
+
     private synchronized void write(Level level, String message) {
         if (level.ordinal() < threshold.ordinal()) {
             return;

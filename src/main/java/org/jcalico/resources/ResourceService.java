@@ -47,6 +47,7 @@ public final class ResourceService {
      * in the list is read once, and the checks work on those readings (100,000 profiles take seconds).
      */
     public List<Applied> apply(List<Resource> resources) {
+        List<Op> guards = poolGuards(resources);
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < resources.size(); i++) {
             Resource resource = resources.get(i);
@@ -78,9 +79,29 @@ public final class ResourceService {
             }
         }
         if (!ops.isEmpty()) {
+            ops.addAll(guards);
             store.commit(ops);
         }
         return applied;
+    }
+
+    /**
+     * Pools are checked against the pools (and, for a block-size change, the blocks) as read after these revisions:
+     * the commit fails if any of them changed meanwhile, so two overlapping pools can never both be applied.
+     */
+    private List<Op> poolGuards(List<Resource> resources) {
+        List<IpPool> pools = resources.stream().filter(r -> r instanceof IpPool).map(IpPool.class::cast).toList();
+        if (pools.isEmpty()) {
+            return List.of();
+        }
+        ResourceStore.Listed<IpPool> existing = store.listed(IpPool.class);
+        List<Op> guards = new ArrayList<>(List.of(ResourceStore.noneNewerOp(IpPool.class, existing.revision())));
+        boolean resized = pools.stream().anyMatch(pool -> existing.resources().stream()
+                .anyMatch(other -> other.cidr().equals(pool.cidr()) && !other.blockSize().equals(pool.blockSize())));
+        if (resized) {
+            guards.add(ResourceStore.noneNewerOp(IpamBlock.class, store.datastore().list(Keys.prefix(IpamBlock.class)).revision()));
+        }
+        return guards;
     }
 
     /** What the store holds of each kind, read once per apply. */

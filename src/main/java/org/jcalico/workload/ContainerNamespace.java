@@ -1,6 +1,7 @@
 package org.jcalico.workload;
 
 import java.nio.file.Path;
+import org.jcalico.kernel.CommandText;
 
 /**
  * Where a container's network lives.
@@ -11,10 +12,18 @@ import java.nio.file.Path;
  * @param description how messages name the container, e.g. "docker container web (3f2a1b9c8d7e)"
  */
 public record ContainerNamespace(Path path, String containerId, String description) {
+    /** What ip -batch reads as one word: no blank, quote, backslash or comment sign, and no control character. */
+    private static final java.util.regex.Pattern BATCH_WORD = java.util.regex.Pattern.compile("[^\\s\\p{Cntrl}\"'\\\\#]+");
+
     public ContainerNamespace {
         if (!path.isAbsolute()) {
             // ip(8) reads a netns argument without a slash as a name under /run/netns
             throw new IllegalArgumentException("namespace path must be absolute: " + path);
+        }
+        if (!BATCH_WORD.matcher(path.toString()).matches() || CommandText.hasControl(path.toString())) {
+            // the path is a word of an ip -batch line that root runs: anything else would end it or add to it
+            throw new WorkloadException("cannot attach to the namespace at '" + CommandText.visible(path.toString())
+                    + "': its path contains a blank, quote, backslash, '#' or control character");
         }
     }
 

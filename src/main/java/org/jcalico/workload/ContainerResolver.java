@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandText;
 
 /**
  * Finds a container's network namespace from what a user typed: a docker container id or name, "pid:N",
@@ -24,6 +25,10 @@ public final class ContainerResolver {
     public ContainerNamespace resolve(String spec) {
         if (spec == null) {
             throw malformed(spec);
+        }
+        if (CommandText.hasControl(spec)) {
+            // it would reach ip -batch and other commands that root runs
+            throw new WorkloadException("malformed container '" + CommandText.visible(spec) + "': it contains a control character");
         }
         if (spec.startsWith(PID)) {
             return byPid(spec, spec.substring(PID.length()));

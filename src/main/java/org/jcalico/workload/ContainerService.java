@@ -4,12 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
@@ -19,26 +20,29 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
-import org.jcalico.model.Profile;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.policy.ProfileService;
 
 /**
- * Attaching containers to the network and detaching them. Adding is all or nothing: every step registers its undo,
- * and a failure anywhere (a taken address, a vanished namespace, an agent that never reports) undoes them all.
+ * Attaching containers to the network and detaching them. Adding is all or nothing, even across a kill -9: an intent
+ * record naming everything the attachment may leave is written before its first step (see {@link Intents}), so a
+ * failure anywhere (a taken address, a vanished namespace, an agent that never reports) undoes it all, and so does
+ * the next command or the agent when the process died on the way.
  */
 public final class ContainerService {
     private static final long POLL_MILLIS = 4;
     private final ResourceStore store;
     private final CommandRunner host;
     private final ContainerResolver resolver;
+    private final Intents intents;
 
     public ContainerService(ResourceStore store, CommandRunner host, ContainerResolver resolver) {
         this.store = store;
         this.host = host;
         this.resolver = resolver;
+        this.intents = new Intents(store, host);
     }
 
     /** The outcome of an add: the endpoint, the profiles it created, and how long the agent took (-1: not awaited). */
@@ -50,48 +54,67 @@ public final class ContainerService {
         long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         profiles.forEach(profile -> org.jcalico.model.Names.check("profile", profile));
+        if (requested.stream().distinct().count() < requested.size()) {
+            throw new ValidationException("an address is given twice");
+        }
         ContainerNamespace container = resolver.resolve(spec);
         if (store.get(Node.class, node).isEmpty()) {
             throw new ValidationException("node '" + node + "' is not registered: start its agent with 'jcalico node start'");
         }
         String endpointId = endpointId(node, container.containerId(), containerInterface);
-        Optional<Versioned<WorkloadEndpoint>> existing = store.get(WorkloadEndpoint.class, endpointId);
-        if (existing.isPresent()) {
+        Optional<Versioned<WorkloadEndpoint>> existing = store.get(WorkloadEndpoint.class, node, endpointId);
+        if (existing.isPresent() && !intentPending(node, endpointId)) {
             throw new ValidationException(container.description() + " already has an endpoint on " + containerInterface
                     + " (interface " + existing.get().resource().interfaceName() + ")");
         }
         String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
-        Deque<Runnable> undo = new ArrayDeque<>();
+        Intent planned = new Intent(Intent.Operation.attach, node, endpointId, container.containerId(), hostInterface,
+                endpointId, List.of(), null);
+        Intents.Held intent = intents.beginAttach(planned, profiles, container.description());
         try {
-            List<String> created = createMissingProfiles(profiles, undo);
-            List<Cidr> nets = allocate(node, endpointId, requested, undo);
-            VethAttacher veth = new VethAttacher(host);
-            String mac = veth.attach(hostInterface, container, containerInterface, nets).mac();
-            undo.push(() -> veth.detach(hostInterface));
+            CrashPoint.reach("intent");
+            List<Cidr> nets = allocate(node, endpointId, requested);
+            CrashPoint.reach("address");
+            String mac = new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac();
+            CrashPoint.reach("veth");
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, "jcalico", container.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), profiles, null);
-            store.create(endpoint);
-            undo.push(() -> store.get(WorkloadEndpoint.class, endpointId)
-                    .ifPresent(current -> store.delete(current.resource(), current.revision())));
+            createEndpoint(endpoint, intent);
+            CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
                 awaitProgrammed(node, endpointId, wait);
             }
-            return new Added(endpoint, created, wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000);
+            CrashPoint.reach("programmed");
+            intents.finish(intent);
+            return new Added(endpoint, intent.intent().createdProfiles(), wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000);
         } catch (RuntimeException e) {
-            rollBack(undo, e);
+            try {
+                intents.tearDown(intent);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo);
+            }
             throw e;
         }
     }
 
-    /** Detaches every endpoint of the container on this node; returns them. */
-    public List<WorkloadEndpoint> remove(String node, String spec, Duration wait) {
+    /** The outcome of a remove: the endpoints detached, and the unfinished commands on the container that were undone. */
+    public record Removed(List<WorkloadEndpoint> endpoints, List<Intent> recovered) {
+    }
+
+    /**
+     * Detaches every endpoint of the container on this node, after undoing what commands that died while attaching or
+     * detaching it left behind.
+     */
+    public Removed remove(String node, String spec, Duration wait) {
         String containerId = containerIdOf(spec);
-        List<Versioned<WorkloadEndpoint>> endpoints = store.list(WorkloadEndpoint.class).stream()
-                .filter(e -> e.resource().containerId().equals(containerId)
-                        || (containerId.length() >= 12 && e.resource().containerId().startsWith(containerId)))
-                .toList();
-        if (endpoints.isEmpty()) {
+        List<RuntimeException> failures = new ArrayList<>();
+        List<Intent> recovered = intents.recoverStale(node, containerId, failures);
+        if (!failures.isEmpty()) {
+            throw failures.getFirst();
+        }
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId);
+        if (endpoints.isEmpty() && recovered.isEmpty()) {
             throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
         }
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
@@ -100,13 +123,12 @@ public final class ContainerService {
                         + ", not " + node + ": run this on that host");
             }
         }
-        Ipam ipam = new Ipam(store);
-        VethAttacher veth = new VethAttacher(host);
         List<WorkloadEndpoint> removed = new ArrayList<>();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
-            store.delete(endpoint.resource(), endpoint.revision());
-            veth.detach(endpoint.resource().interfaceName());
-            ipam.releaseHandle(endpoint.resource().endpointId());
+            Intents.Held intent = intents.beginDetach(endpoint, "container '" + spec + "'").orElseThrow(() ->
+                    new ValidationException("container '" + spec + "' changed while it was being removed; try again"));
+            CrashPoint.reach("detach");
+            intents.tearDown(intent);
             removed.add(endpoint.resource());
         }
         long deadline = System.nanoTime() + wait.toNanos();
@@ -115,7 +137,39 @@ public final class ContainerService {
                 sleep();
             }
         }
-        return removed;
+        return new Removed(removed, recovered);
+    }
+
+    private List<Versioned<WorkloadEndpoint>> endpointsOf(String containerId) {
+        return store.list(WorkloadEndpoint.class).stream()
+                .filter(e -> Intents.matches(e.resource().containerId(), containerId)).toList();
+    }
+
+    /** An endpoint with an intent record is one an attachment died on: a new add undoes that one first. */
+    private boolean intentPending(String node, String endpointId) {
+        return store.datastore().get(Keys.intent(node, endpointId)).isPresent();
+    }
+
+    /**
+     * The endpoint record is written only while its attachment's intent is as committed and its addresses are still
+     * held for it, in one commit: an address never has two owners, and an intent torn down meanwhile wins.
+     */
+    private void createEndpoint(WorkloadEndpoint endpoint, Intents.Held intent) {
+        Ipam ipam = new Ipam(store);
+        for (int attempt = 1; ; attempt++) {
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint),
+                    new Op.Unchanged(intent.intent().key(), intent.revision())));
+            ops.addAll(ipam.heldBy(endpoint.endpointId(), endpoint.nets()));
+            try {
+                store.commit(ops);
+                return;
+            } catch (ConflictException e) {
+                // another allocation in the same block changed its revision: read it again
+                if (attempt == 20 || !e.key().startsWith(Keys.prefix(IpamBlock.class))) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The agent's report on the endpoint, if it has made one. */
@@ -140,22 +194,8 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<String> createMissingProfiles(List<String> profiles, Deque<Runnable> undo) {
-        ProfileService service = new ProfileService(store);
-        List<String> created = new ArrayList<>();
-        for (String name : profiles) {
-            if (store.get(Profile.class, name).isEmpty()) {
-                service.add(name);
-                created.add(name);
-                undo.push(() -> service.remove(name));
-            }
-        }
-        return created;
-    }
-
-    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested, Deque<Runnable> undo) {
+    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested) {
         Ipam ipam = new Ipam(store);
-        undo.push(() -> ipam.releaseHandle(endpointId));
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
             List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())
@@ -167,9 +207,6 @@ public final class ContainerService {
                 nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId)));
             }
         } else {
-            if (requested.stream().distinct().count() < requested.size()) {
-                throw new ValidationException("an address is given twice");
-            }
             for (IpAddress address : requested) {
                 ipam.assign(address, node, endpointId);
                 nets.add(Cidr.host(address));
@@ -188,19 +225,14 @@ public final class ContainerService {
     }
 
     private FelixConfiguration config(String node) {
+        return config(store, node);
+    }
+
+    /** The node's effective Felix configuration, as its agent reads it. */
+    static FelixConfiguration config(ResourceStore store, String node) {
         return FelixConfiguration.effective(
                 store.get(FelixConfiguration.class, FelixConfiguration.GLOBAL).map(Versioned::resource).orElse(null),
                 store.get(FelixConfiguration.class, FelixConfiguration.nodeName(node)).map(Versioned::resource).orElse(null));
-    }
-
-    private static void rollBack(Deque<Runnable> undo, RuntimeException cause) {
-        while (!undo.isEmpty()) {
-            try {
-                undo.pop().run();
-            } catch (RuntimeException e) {
-                cause.addSuppressed(e);
-            }
-        }
     }
 
     private static IpAddress address(String text) {

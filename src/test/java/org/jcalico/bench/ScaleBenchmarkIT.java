@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.KernelTests;
@@ -23,7 +23,7 @@ class ScaleBenchmarkIT {
     void aSmallClusterGetsItsFiguresAndNothingIsLeftBehind() throws Exception {
         KernelTests.assumeKernel();
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
-        List<String> command = new ArrayList<>(AgentCommandLine.java());
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
         command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "5"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the benchmark finishes");

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.jcalico.log.Log;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,12 +24,28 @@ class AgentDelegationTest {
     @BeforeEach
     void agent() {
         store = "embedded:" + dir.resolve("store.db");
-        delegation = new AgentDelegation(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+        delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_DATASTORE", "embedded:/elsewhere.db", "PATH", "/bin",
+                "JCALICO_ETCD_USER", "agent"), Log.open(dir.resolve("felix.log"), false, "info"));
     }
 
-    /** The reply with its NULs shown as '|'. */
+    /** The reply with its NULs shown as '|', to a client on host "box" with the agent's environment and these. */
     private String ask(String environmentDatastore, String environmentNode, String... args) {
-        StringBuilder request = new StringBuilder(environmentDatastore).append('\0').append(environmentNode).append('\0');
+        return askWith(Map.of(), environmentDatastore, environmentNode, args);
+    }
+
+    private String askWith(Map<String, String> environment, String environmentDatastore, String environmentNode,
+                           String... args) {
+        Map<String, String> variables = new TreeMap<>(Map.of("JCALICO_ETCD_USER", "agent", "JCALICO_RUN_DIR", "/run/x"));
+        variables.putAll(environment);
+        if (!environmentDatastore.isEmpty()) {
+            variables.put("JCALICO_DATASTORE", environmentDatastore);
+        }
+        if (!environmentNode.isEmpty()) {
+            variables.put("JCALICO_NODENAME", environmentNode);
+        }
+        StringBuilder request = new StringBuilder("box").append('\0');
+        variables.forEach((name, value) -> request.append(name).append('=').append(value).append('\0'));
+        request.append('\0');
         for (String arg : args) {
             request.append(arg).append('\0');
         }
@@ -45,6 +63,21 @@ class AgentDelegationTest {
         assertTrue(ask(store, "h1", "container", "remove", "c1").endsWith("|1|"), "remove too");
     }
 
+    /** Defect 13: a delegated add attached from the agent's docker daemon, not from the one the client named. */
+    @Test
+    void declinesWhatTheClientsEnvironmentWouldRunDifferently() {
+        assertTrue(ask(store, "h1", "container", "remove", "c1").endsWith("|1|"), "the same environment: served");
+        assertTrue(askWith(Map.of("PATH", "/usr/bin"), store, "h1", "container", "remove", "c1").endsWith("|1|"),
+                "what jcalico does not read does not count");
+        assertEquals(DECLINED, askWith(Map.of("DOCKER_HOST", "unix:///other.sock"), store, "h1", "container", "add", "c1"));
+        assertEquals(DECLINED, askWith(Map.of("JCALICO_ETCD_USER", "other"), store, "h1", "container", "add", "c1"));
+        assertEquals(DECLINED, askWith(Map.of("JCALICO_DEBUG", "1"), store, "h1", "container", "add", "c1"));
+        assertEquals(DECLINED, new String(new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("DOCKER_HOST", "tcp://agent:2375"),
+                Log.open(dir.resolve("felix.log"), false, "info")).handle(("box\0JCALICO_DATASTORE=" + store
+                + "\0JCALICO_NODENAME=h1\0\0container\0add\0c1\0").getBytes(StandardCharsets.UTF_8)),
+                StandardCharsets.UTF_8).replace('\0', '|'), "a DOCKER_HOST of the agent's that the client lacks");
+    }
+
     @Test
     void leavesEverythingElseToTheLauncher() {
         for (List<String> args : List.of(
@@ -60,6 +93,8 @@ class AgentDelegationTest {
         }
         assertEquals(DECLINED, ask("", "h1", "container", "add", "netns:n"), "the client would use the default datastore");
         assertEquals(DECLINED, ask(store, "h2", "container", "add", "netns:n"), "the client is another node");
+        assertEquals(DECLINED, ask(store, "", "container", "add", "netns:n"), "the client's hostname is another node");
+        assertEquals(DECLINED, ask(store + "\n", "h1", "container", "add", "netns:n"), "not a datastore URL: the client says so");
         assertEquals(DECLINED, new String(delegation.handle("container\0add".getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8).replace('\0', '|'), "a malformed request");
     }

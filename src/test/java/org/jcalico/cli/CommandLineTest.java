@@ -55,4 +55,17 @@ class CommandLineTest {
         assertTrue(outcome.err().startsWith("error: Missing required parameter: 'CIDR'"), outcome.err());
         assertEquals(2, run("frobnicate").status());
     }
+
+    @Test
+    void anInternalErrorIsStatusSeventyWithItsStackTraceAndAUserErrorOneLine() {
+        java.io.StringWriter internal = new java.io.StringWriter();
+        assertEquals(70, Main.report(new IllegalStateException("a bug"), new java.io.PrintWriter(internal), false));
+        assertTrue(internal.toString().startsWith("error: internal error: java.lang.IllegalStateException: a bug (please report it"),
+                internal.toString());
+        assertTrue(internal.toString().contains("\tat org.jcalico.cli.CommandLineTest."), "with its stack trace");
+        java.io.StringWriter user = new java.io.StringWriter();
+        assertEquals(1, Main.report(new org.jcalico.model.ValidationException("cidr: 'x' is not a CIDR"),
+                new java.io.PrintWriter(user), false));
+        assertEquals("error: cidr: 'x' is not a CIDR\n", user.toString());
+    }
 }

@@ -1,30 +1,44 @@
 package org.jcalico.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
-import org.jcalico.felix.AgentPaths;
-import org.jcalico.felix.ControlSocket;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.agent.AgentPaths;
+import org.jcalico.agent.ControlServer;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
+import org.jcalico.testing.ConnectionFlood;
+import org.jcalico.testing.JavaProcess;
+import org.jcalico.testing.Unprivileged;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The launcher hands `container add` to the node's running agent over its control socket, and runs the command itself
- * when the agent declines or is not there; the user sees the same either way. Without the token, the socket refuses.
+ * The launcher hands `container add` to the node's running agent over its Unix socket, and runs the command itself
+ * when the agent declines or is not there; the user sees the same either way. Nobody but root can reach the socket,
+ * or take its place once the agent is gone, and no client can exhaust it.
  */
 class LauncherDelegationIT {
     private static final String MISSING = "netns:jct-launcher-no-such-namespace";
@@ -32,65 +46,197 @@ class LauncherDelegationIT {
             + MISSING + "')\n";
     @TempDir
     Path dir;
+    private Path log;
+    private String store;
+    private AgentPaths paths;
 
     private record Outcome(int status, String out, String err) {
     }
 
+    @BeforeEach
+    void layout() throws IOException, InterruptedException {
+        // everything above the run directory is open to all, so that only the run directory's own mode keeps others out
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        log = dir.resolve("felix.log");
+        store = "embedded:" + dir.resolve("store.db");
+        paths = AgentPaths.of("h1", dir.resolve("run"), dir);
+        // the launcher's first run in a fresh clone records its start-up cache, and says so
+        assertEquals(0, launch(store, "version").status());
+    }
+
     private Outcome launch(String datastore, String... args) throws IOException, InterruptedException {
+        return launchWith(Map.of(), datastore, args);
+    }
+
+    private Outcome launchWith(Map<String, String> environment, String datastore, String... args)
+            throws IOException, InterruptedException {
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
         ProcessBuilder builder = new ProcessBuilder(Path.of("jcalico").toAbsolutePath().toString());
         builder.command().addAll(List.of(args));
-        builder.environment().putAll(java.util.Map.of("JCALICO_RUN_DIR", dir.resolve("run").toString(),
+        Map<String, String> env = new HashMap<>(Map.of("JCALICO_RUN_DIR", dir.resolve("run").toString(),
                 "JCALICO_NODENAME", "h1", "JCALICO_DATASTORE", datastore));
+        env.putAll(environment);
+        builder.environment().putAll(env);
         Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         int status = process.waitFor();
         return new Outcome(status, Files.readString(stdout), Files.readString(stderr));
     }
 
+    private long served() throws IOException {
+        return Files.readString(log).lines().filter(line -> line.contains("for the launcher: exit status")).count();
+    }
+
+    private ControlServer server() throws IOException {
+        Log agentLog = Log.open(log, false, "info");
+        return ControlServer.start(paths.socket(), new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog)::handle,
+                agentLog);
+    }
+
     @Test
     void theAgentServesTheCommandAndTheLauncherRunsWhatItDeclines() throws Exception {
-        String store = "embedded:" + dir.resolve("store.db");
-        // the launcher's first run in a fresh clone records its start-up cache, and says so
-        assertEquals(0, launch(store, "version").status());
-        Path log = dir.resolve("felix.log");
-        AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir);
-        try (ControlSocket ignored = ControlSocket.open(paths.controlFile(),
-                new AgentDelegation(store, "h1", Log.open(log, false, "info"))::handle, Log.open(log, false, "info"))) {
+        try (ControlServer ignored = server()) {
             assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
-            assertTrue(Files.readString(log).contains("ran 'container add " + MISSING + "' for the launcher: exit status 1"),
-                    "the agent ran it");
+            assertEquals(1, served(), "the agent ran it");
 
             String otherStore = "embedded:" + dir.resolve("other.db");
             assertEquals(new Outcome(1, "", ERROR), launch(otherStore, "container", "add", MISSING),
                     "declined (another datastore) and run by the launcher");
-            assertEquals(1, Files.readString(log).lines().filter(line -> line.contains("for the launcher:")).count(),
-                    "the agent ran only the first");
+            assertEquals(new Outcome(1, "", ERROR), launchWith(Map.of("DOCKER_HOST", "unix:///run/jct-other-docker.sock"),
+                    store, "container", "add", MISSING), "declined (another docker daemon) and run by the launcher");
+            assertTrue(Files.readString(log).contains("its environment differs from the agent's in DOCKER_HOST"));
+            assertEquals(1, served(), "the agent ran only the first");
 
-            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.controlFile())));
-            String[] portAndToken = Files.readString(paths.controlFile()).strip().split(" ");
-            HttpClient http = HttpClient.newHttpClient();
-            URI uri = URI.create("http://127.0.0.1:" + portAndToken[0] + "/v1/run");
-            byte[] request = (store + "\0h1\0container\0add\0" + MISSING + "\0").getBytes(StandardCharsets.UTF_8);
-            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(uri)
-                    .header("Authorization", "Bearer 0123456789abcdef0123456789abcdef")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(401, refused.statusCode(), "a wrong token is refused");
-            HttpResponse<String> served = http.send(HttpRequest.newBuilder(uri)
-                    .header("Authorization", "Bearer " + portAndToken[1])
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals("\0" + ERROR + "\0" + "1\0", served.body(), "curl or any HTTP client with the token works too");
-            assertEquals(2, Files.readString(log).lines().filter(line -> line.contains("for the launcher:")).count());
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
+            CommandRunner.Result curl = CommandRunner.local().run(List.of("curl", "-s", "--unix-socket",
+                    paths.socket().toString(), "--data-binary", "@-", "http://agent/v1/run"),
+                    "h1\0JCALICO_DATASTORE=" + store + "\0\0container\0add\0" + MISSING + "\0");
+            assertEquals("\0" + ERROR + "\0" + "1\0", curl.stdout(), "curl or any HTTP client on the socket works too");
+            assertEquals(2, served());
         }
-        assertTrue(Files.notExists(paths.controlFile()), "a stopped agent's control file is removed");
-
-        // a control file whose port nobody listens on any more, as a killed agent leaves it
-        int deadPort;
-        try (ServerSocketChannel dead = ServerSocketChannel.open()) {
-            dead.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            deadPort = ((InetSocketAddress) dead.getLocalAddress()).getPort();
-        }
-        Files.writeString(paths.controlFile(), deadPort + " 0123456789abcdef0123456789abcdef\n");
-        assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING), "run by the launcher");
+        assertTrue(Files.notExists(paths.socket()), "a stopped agent's socket is removed");
     }
+
+    /** Defect 1: a local user could connect, exhaust the agent's file descriptors and, with one long line, its memory. */
+    @Test
+    void nobodyElseCanConnectAndNoClientCanExhaustTheEndpoint() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        try (ControlServer ignored = server()) {
+            CommandRunner.Result attempt = Unprivileged.run("curl", "-sS", "--unix-socket", paths.socket().toString(),
+                    "--data-binary", "x", "http://agent/v1/run");
+            assertEquals(7, attempt.exitCode(), "an unprivileged user cannot connect: " + attempt.stderr());
+            assertTrue(attempt.stderr().contains("Permission denied") || attempt.stderr().contains("Couldn't connect"),
+                    attempt.stderr());
+
+            long before = openSockets();
+            try (ConnectionFlood flood = new ConnectionFlood(paths.socket(), 300)) {
+                Thread.sleep(1000);
+                long accepted = openSockets() - before - 300;
+                assertTrue(accepted <= ControlServer.MAX_CONNECTIONS + 8,
+                        "the endpoint holds at most its connection limit open, not " + accepted);
+            }
+            long sent = 0;
+            try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(paths.socket()));
+                 OutputStream out = Channels.newOutputStream(channel)) {
+                out.write("POST /v1/run HTTP/1.1\r\nHost: agent\r\nX-Long: ".getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = "a".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+                while (sent < 100L << 20) {
+                    out.write(chunk);
+                    sent += chunk.length;
+                }
+            } catch (IOException e) {
+                // the endpoint hung up
+            }
+            assertTrue(sent < 1 << 20, "the endpoint hangs up on a 100 MB header line early, not after " + sent + " bytes");
+
+            long start = System.nanoTime();
+            assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
+            assertEquals(1, served(), "and still serves the launcher");
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "promptly");
+        }
+    }
+
+    private static long openSockets() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+
+    /** Defect 2: a killed agent's control file let a local user serve its port, get root's token and forge answers. */
+    @Test
+    void aKilledAgentsSocketCannotBeTakenOverAndTheLauncherRunsTheCommandItself() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        Process agent = JavaProcess.start(ControlServerMain.class, paths.socket().toString(), store, "h1", log.toString());
+        try {
+            assertEquals("ready", new BufferedReader(new InputStreamReader(agent.getInputStream())).readLine());
+            assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
+            assertEquals(1, served());
+        } finally {
+            agent.destroyForcibly().waitFor();
+        }
+        assertTrue(Files.exists(paths.socket()), "kill -9 leaves the socket file behind");
+
+        CommandRunner.Result impostor = Unprivileged.java(dir, "Impostor", IMPOSTOR, paths.socket().toString());
+        assertNotEquals(0, impostor.exitCode(), "an unprivileged user cannot serve the old socket: " + impostor.stdout());
+        assertTrue(impostor.stdout().contains("denied"), impostor.stdout() + impostor.stderr());
+        CommandRunner.Result elsewhere = Unprivileged.run("touch", paths.runDir().resolve("agent.sock.new").toString());
+        assertFalse(elsewhere.ok(), "nor put anything into the run directory");
+
+        assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING),
+                "nobody listens: the launcher runs the command itself and reports its real outcome");
+        assertEquals(1, served());
+    }
+
+    /** An agent that dies after it took the command may have done part of it: the launcher must not run it again. */
+    @Test
+    void anAgentThatDiesWhileRunningTheCommandIsReportedAndTheCommandNotRunTwice() throws Exception {
+        Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwx------"));
+        try (ServerSocketChannel dying = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dying.bind(UnixDomainSocketAddress.of(paths.socket()));
+            Thread.ofPlatform().daemon().start(() -> {
+                try (SocketChannel client = dying.accept()) {
+                    client.read(ByteBuffer.allocate(1 << 16));
+                } catch (IOException e) {
+                    // the test is over
+                }
+            });
+            Outcome outcome = launch(store, "container", "add", MISSING);
+            assertEquals(new Outcome(1, "", "error: the agent stopped before finishing the command (see its log)\n"), outcome);
+        }
+    }
+
+    /** Binds the socket path it is given and answers every request with a forged success. */
+    private static final String IMPOSTOR = """
+            import java.net.*;
+            import java.nio.*;
+            import java.nio.channels.*;
+            import java.nio.file.*;
+            public class Impostor {
+                public static void main(String[] args) throws Exception {
+                    Path path = Path.of(args[0]);
+                    try {
+                        Files.deleteIfExists(path);
+                        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                        server.bind(UnixDomainSocketAddress.of(path));
+                        System.out.println("bound");
+                        try (SocketChannel client = server.accept()) {
+                            byte[] body = "forged\\0\\0000\\0".getBytes();
+                            client.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\\r\\nContent-Length: " + body.length
+                                    + "\\r\\n\\r\\n").getBytes()));
+                            client.write(ByteBuffer.wrap(body));
+                        }
+                    } catch (AccessDeniedException | SocketException e) {
+                        System.out.println("denied: " + e);
+                        System.exit(3);
+                    }
+                }
+            }
+            """;
 }

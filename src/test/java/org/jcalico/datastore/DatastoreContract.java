@@ -90,6 +90,52 @@ public abstract class DatastoreContract {
     }
 
     @Test
+    void guardsOnKeysNotWrittenDecideTheWholeCommitAndWriteNothing() {
+        long revision = store.create("/g/pool", "v");
+        store.commit(List.of(new Op.Create("/g/block1", "b"), new Op.Unchanged("/g/pool", revision), new Op.Absent("/g/other")));
+        assertEquals("b", store.get("/g/block1").orElseThrow().value());
+        Listing before = store.list("");
+        assertEquals(ConflictException.Reason.REVISION_MISMATCH, assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/g/block2", "b"), new Op.Unchanged("/g/pool", revision + 7)))).reason());
+        assertEquals(ConflictException.Reason.NOT_FOUND, assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/g/block2", "b"), new Op.Unchanged("/g/gone", revision)))).reason());
+        assertEquals(ConflictException.Reason.ALREADY_EXISTS, assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/g/block2", "b"), new Op.Absent("/g/pool")))).reason());
+        assertEquals(before, store.list(""), "a failed guard writes nothing");
+        store.commit(List.of(new Op.Unchanged("/g/pool", revision), new Op.Absent("/g/other")));
+        assertEquals(before, store.list(""), "guards alone write nothing and take no revision");
+    }
+
+    @Test
+    void noneNewerFailsWhenAKeyUnderThePrefixWasCreatedOrChangedAfterTheRevision() {
+        store.create("/set/a", "1");
+        store.create("/settled", "outside the prefix");
+        Listing read = store.list("/set/");
+        store.put("/settled", "changed, but not under /set/");
+        store.commit(List.of(new Op.Create("/log/1", "x"), new Op.NoneNewer("/set/", read.revision())));
+        store.create("/set/b", "2");
+        assertEquals(ConflictException.Reason.REVISION_MISMATCH, assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/log/2", "x"), new Op.NoneNewer("/set/", read.revision())))).reason());
+        assertTrue(store.get("/log/2").isEmpty());
+        Listing again = store.list("/set/");
+        store.commit(List.of(new Op.Create("/log/2", "x"), new Op.NoneNewer("/set/", again.revision())));
+        KeyValue a = store.get("/set/a").orElseThrow();
+        store.update("/set/a", "changed", a.modRevision());
+        assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/log/3", "x"), new Op.NoneNewer("/set/", again.revision()))));
+    }
+
+    @Test
+    void ofTwoWritersCheckingTheSameSetOnlyOneCommits() {
+        Listing first = store.list("/pools/");
+        Listing second = store.list("/pools/");
+        store.commit(List.of(new Op.Create("/pools/10.0.0.0-16", "a"), new Op.NoneNewer("/pools/", first.revision())));
+        assertThrows(ConflictException.class, () -> store.commit(
+                List.of(new Op.Create("/pools/10.0.0.0-17", "b"), new Op.NoneNewer("/pools/", second.revision()))));
+        assertEquals(List.of("/pools/10.0.0.0-16"), keys(store.list("/pools/")));
+    }
+
+    @Test
     void putCreatesOrReplacesUnconditionally() {
         store.put("/p", "1");
         store.put("/p", "2");

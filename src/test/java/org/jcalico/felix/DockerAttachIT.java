@@ -27,8 +27,13 @@ class DockerAttachIT {
             docker.docker("run", "-d", "--net=none", "--name", "jctd-db", DockerFixture.IMAGE, "sleep", "1000").check();
             var env = java.util.List.of("DOCKER_HOST=unix://" + docker.socket());
             fixture.jcWith(env, "h1", "container", "add", first.substring(0, 12), "--profile", "app");
-            String added = fixture.jcWith(env, "h1", "container", "add", "jctd-db", "--profile", "app");
-            assertTrue(added.contains("ready in"), added);
+            // as a user runs it, through the launcher: the node's agent knows no DOCKER_HOST, so it must not attach
+            // from its own daemon (defect 13); it declines and the launcher runs the command with the client's
+            var launched = fixture.lab().exec("h1", java.util.List.of("env", env.get(0),
+                    Path.of("jcalico").toAbsolutePath().toString(), "container", "add", "jctd-db", "--profile", "app"));
+            assertTrue(launched.ok() && launched.stdout().contains("ready in"), launched.stdout() + launched.stderr());
+            Path agentLog = fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log");
+            assertTrue(java.nio.file.Files.readString(agentLog).contains("its environment differs from the agent's in DOCKER_HOST"));
             var endpoints = ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json")).stream()
                     .map(WorkloadEndpoint.class::cast).toList();
             WorkloadEndpoint web = endpoints.stream().filter(e -> e.containerId().equals(first)).findFirst().orElseThrow();

@@ -51,6 +51,23 @@ class IpamTest {
     }
 
     @Test
+    void releaseRefusesAnAddressAnEndpointOrAnAttachmentUnderWayHolds() {
+        pools.add(pool("10.65.0.0/24", null));
+        IpAddress used = ipam.autoAssign("h1", 4, "ep1");
+        store.create(new org.jcalico.model.WorkloadEndpoint("h1", "jcalico", "netns:web", "ep1", "jcep1", null,
+                List.of(Cidr.host(used)), List.of(), List.of(), null));
+        ValidationException refused = assertThrows(ValidationException.class, () -> ipam.release(used));
+        assertEquals("address 10.65.0.0 is used by container netns:web on node h1: 'jcalico container remove' releases it",
+                refused.getMessage());
+        IpAddress attaching = ipam.autoAssign("h1", 4, "ep2");
+        datastore.create(org.jcalico.datastore.Keys.intent("h1", "ep2"), "{}");
+        assertThrows(ValidationException.class, () -> ipam.release(attaching));
+        assertEquals(2, block("10.65.0.0/26").allocations().size(), "both still allocated");
+        IpAddress leaked = ipam.autoAssign("h1", 4, "gone");
+        assertEquals("gone", ipam.release(leaked), "an address nobody uses is released");
+    }
+
+    @Test
     void aNodeFillsItsOwnBlockThenClaimsAnother() {
         pools.add(pool("10.65.0.0/24", 30));
         assertEquals("10.65.0.0", ipam.autoAssign("h1", 4, "e1").toString());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.felix.AgentCommandLine;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Lab;
@@ -67,7 +67,7 @@ public final class LabFixture implements AutoCloseable {
     public CommandRunner.Result runWith(List<String> environment, String host, String... args) {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(environment);
-        command.addAll(AgentCommandLine.java());
+        command.addAll(JvmCommand.jcalico());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }

@@ -33,6 +33,24 @@ class ContainerResolverTest {
     }
 
     @Test
+    void aControlCharacterAnywhereIsRefusedInOneLine() throws IOException {
+        for (String spec : java.util.List.of("netns:/tmp/x\nlink add evil type veth peer name evil2", "pid:1\n", "netns:a\rb",
+                "web\u001b", "netns:/run/netns/x\u2028y")) {
+            String message = error(spec);
+            assertTrue(message.startsWith("malformed container '") && message.endsWith("': it contains a control character"), message);
+            assertEquals(1, message.lines().count(), message);
+        }
+        // an existing namespace file under a path that ip -batch would read as several words
+        Path link = Files.createSymbolicLink(temp.resolve("ns with blanks"), Path.of("/proc/self/ns/net"));
+        assertEquals("cannot attach to the namespace at '" + link + "': its path contains a blank, quote, backslash, '#' or"
+                + " control character", error("netns:" + link));
+        // the value itself refuses such a path, whoever makes one: it becomes a word of root's ip -batch
+        for (String path : java.util.List.of("/tmp/x\nlink add evil type dummy", "/tmp/x#", "/tmp/\"x", "/tmp/x\\")) {
+            assertThrows(WorkloadException.class, () -> new ContainerNamespace(Path.of(path), "c", "c"), path);
+        }
+    }
+
+    @Test
     void aPidNamesItsProcessNamespace() {
         long self = ProcessHandle.current().pid();
         ContainerNamespace namespace = resolver().resolve("pid:" + self);

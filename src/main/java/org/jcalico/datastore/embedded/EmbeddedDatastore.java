@@ -1,10 +1,7 @@
 package org.jcalico.datastore.embedded;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,6 +15,7 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchListener;
 
@@ -28,62 +26,62 @@ import org.jcalico.datastore.WatchListener;
  */
 public final class EmbeddedDatastore implements Datastore {
     static final long HISTORY = 10_000;
-    private static final int BUSY_TIMEOUT_MILLIS = 15_000;
+    private static final int SQLITE_FULL = 13;
     private final Path path;
-    private final Connection connection;
+    private final OpenMode mode;
+    /** The file this store has open, its journal's files, and the connection to it (also in {@link #connection}). */
+    private StoreFile.Opened opened;
+    private Connection connection;
+    private long generation;
     private WatchPoller poller;
 
-    private EmbeddedDatastore(Path path, Connection connection) {
+    private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
         this.path = path;
-        this.connection = connection;
+        this.mode = mode;
+        this.opened = opened;
+        this.connection = opened.connection();
     }
 
+    /** For reading and writing; a store that does not exist yet is created. */
     public static EmbeddedDatastore open(Path path) {
-        try {
-            Path parent = path.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Connection connection = connect(path);
-            try (Statement statement = connection.createStatement()) {
-                if (hasSchema(statement)) {
-                    return new EmbeddedDatastore(path, connection);
-                }
-                statement.execute("PRAGMA journal_mode=WAL");
-                statement.execute("PRAGMA synchronous=NORMAL");
-                statement.execute("BEGIN IMMEDIATE");
-                statement.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
-                        + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
-                statement.execute("CREATE TABLE IF NOT EXISTS events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
-                        + " key TEXT NOT NULL, value TEXT, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
-                statement.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
-                statement.execute("INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0)");
-                statement.execute("COMMIT");
-            }
-            return new EmbeddedDatastore(path, connection);
-        } catch (IOException | SQLException e) {
-            throw new DatastoreException("cannot open datastore embedded:" + path + ": " + reason(e), e);
-        }
+        return open(path, OpenMode.WRITE);
     }
 
-    /** A read instead of a write transaction on every open: commands start faster and never wait for the lock. */
-    private static boolean hasSchema(Statement statement) throws SQLException {
-        try (ResultSet row = statement.executeQuery("SELECT count(*) FROM sqlite_master WHERE name = 'meta'")) {
-            return row.next() && row.getInt(1) == 1;
-        }
+    public static EmbeddedDatastore open(Path path, OpenMode mode) {
+        return new EmbeddedDatastore(path, mode, StoreFile.open(path, mode, true));
     }
 
-    static Connection connect(Path path) throws SQLException {
-        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path);
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
-        }
+    private Connection connection() {
+        followFile();
         return connection;
+    }
+
+    /**
+     * Keeps this store on the file now at the path. A file moved over the path (a restored backup) is opened afresh
+     * once every connection to the old one is closed, never created: a removed file is an error until one is back.
+     * Each change of file is a new generation, on which the poller ends every watch.
+     */
+    synchronized void followFile() {
+        if (!StoreFile.replaced(path, opened.identity())) {
+            return;
+        }
+        closeQuietly(connection);
+        if (poller != null) {
+            poller.dropConnection();
+        }
+        generation++;
+        StoreFile.removeJournalOf(path, opened);
+        opened = StoreFile.open(path, mode, false);
+        connection = opened.connection();
+    }
+
+    synchronized long generation() {
+        return generation;
     }
 
     @Override
     public synchronized Optional<KeyValue> get(String key) {
-        try (PreparedStatement query = connection.prepareStatement("SELECT value, create_rev, mod_rev FROM kv WHERE key = ?")) {
+        try (PreparedStatement query = connection().prepareStatement("SELECT value, create_rev, mod_rev FROM kv WHERE key = ?")) {
             query.setString(1, key);
             try (ResultSet row = query.executeQuery()) {
                 return row.next() ? Optional.of(new KeyValue(key, row.getString(1), row.getLong(2), row.getLong(3)))
@@ -96,7 +94,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     @Override
     public synchronized Listing list(String prefix) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN");
             try {
                 long revision = meta(connection, "revision");
@@ -122,24 +120,32 @@ public final class EmbeddedDatastore implements Datastore {
 
     @Override
     public synchronized long commit(List<Op> ops) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN IMMEDIATE");
             boolean done = false;
             try {
-                long revision = meta(connection, "revision") + 1;
-                int sequence = 0;
+                long current = meta(connection, "revision");
                 for (Op op : ops) {
                     check(op);
-                    apply(op, revision, sequence++);
                 }
-                setMeta("revision", revision);
-                trimHistory(revision - HISTORY);
+                // guards alone change nothing, so they take no revision (as in etcd)
+                long revision = ops.stream().anyMatch(Op::writes) ? current + 1 : current;
+                int sequence = 0;
+                for (Op op : ops) {
+                    if (op.writes()) {
+                        apply(op, revision, sequence++);
+                    }
+                }
+                if (revision != current) {
+                    setMeta("revision", revision);
+                    trimHistory(revision - HISTORY);
+                }
                 statement.execute("COMMIT");
                 done = true;
                 return revision;
             } finally {
                 if (!done) {
-                    statement.execute("ROLLBACK");
+                    rollback(statement);
                 }
             }
         } catch (SQLException e) {
@@ -147,17 +153,53 @@ public final class EmbeddedDatastore implements Datastore {
         }
     }
 
+    /**
+     * After some errors (a full disk, I/O) SQLite has already rolled the transaction back, and ROLLBACK would fail
+     * with "no transaction is active", hiding the error that matters.
+     */
+    private static void rollback(Statement statement) {
+        try {
+            statement.execute("ROLLBACK");
+        } catch (SQLException e) {
+            // nothing left to undo; the caller's own error says what went wrong
+        }
+    }
+
+    /** Every condition is checked before anything is written, so an op sees the store as the commit found it. */
     private void check(Op op) throws SQLException {
+        if (op instanceof Op.NoneNewer newer) {
+            if (changedAfter(newer.key(), newer.revision())) {
+                throw new ConflictException(op.key(), ConflictException.Reason.REVISION_MISMATCH);
+            }
+            return;
+        }
         Long current = modRevision(op.key());
         switch (op) {
-            case Op.Create create -> {
-                if (current != null) {
-                    throw new ConflictException(op.key(), ConflictException.Reason.ALREADY_EXISTS);
-                }
-            }
+            case Op.Create create -> requireAbsent(op.key(), current);
+            case Op.Absent absent -> requireAbsent(op.key(), current);
             case Op.Update update -> requireRevision(op.key(), current, update.expectedRevision());
             case Op.Delete delete -> requireRevision(op.key(), current, delete.expectedRevision());
+            case Op.Unchanged unchanged -> requireRevision(op.key(), current, unchanged.expectedRevision());
             case Op.Put put -> { }
+            case Op.NoneNewer newer -> throw new IllegalStateException("checked above");
+        }
+    }
+
+    private static void requireAbsent(String key, Long current) {
+        if (current != null) {
+            throw new ConflictException(key, ConflictException.Reason.ALREADY_EXISTS);
+        }
+    }
+
+    private boolean changedAfter(String prefix, long revision) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(
+                "SELECT 1 FROM kv WHERE key >= ? AND key < ? AND mod_rev > ? LIMIT 1")) {
+            query.setString(1, prefix);
+            query.setString(2, prefixEnd(prefix));
+            query.setLong(3, revision);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next();
+            }
         }
     }
 
@@ -176,6 +218,9 @@ public final class EmbeddedDatastore implements Datastore {
             case Op.Update update -> update.value();
             case Op.Put put -> put.value();
             case Op.Delete delete -> null;
+            case Op.Unchanged unchanged -> throw new IllegalArgumentException("a guard writes nothing");
+            case Op.Absent absent -> throw new IllegalArgumentException("a guard writes nothing");
+            case Op.NoneNewer newer -> throw new IllegalArgumentException("a guard writes nothing");
         };
         if (value == null) {
             execute("DELETE FROM kv WHERE key = ?", op.key());
@@ -200,7 +245,7 @@ public final class EmbeddedDatastore implements Datastore {
 
     /** Forgets the history up to and including the revision: watchers that still need it must resync. */
     public synchronized void compact(long revision) {
-        try (Statement statement = connection.createStatement()) {
+        try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN IMMEDIATE");
             trimHistory(revision);
             statement.execute("COMMIT");
@@ -224,7 +269,7 @@ public final class EmbeddedDatastore implements Datastore {
     public synchronized Watch watch(String prefix, long afterRevision, WatchListener listener) {
         if (poller == null) {
             try {
-                poller = new WatchPoller(connect(path), path.toString());
+                poller = new WatchPoller(this, path, mode);
             } catch (SQLException e) {
                 throw failure("watch", e);
             }
@@ -238,10 +283,22 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     @Override
-    public synchronized void close() {
-        if (poller != null) {
-            poller.close();
+    public void close() {
+        WatchPoller stopping;
+        synchronized (this) {
+            stopping = poller;
+            poller = null;
         }
+        // outside the lock, which the poller takes for each poll
+        if (stopping != null) {
+            stopping.close();
+        }
+        synchronized (this) {
+            closeQuietly(connection);
+        }
+    }
+
+    static void closeQuietly(Connection connection) {
         try {
             connection.close();
         } catch (SQLException e) {
@@ -295,7 +352,10 @@ public final class EmbeddedDatastore implements Datastore {
         return new DatastoreException("datastore embedded:" + path + ": cannot " + what + ": " + reason(e), e);
     }
 
-    private static String reason(Exception e) {
+    static String reason(Exception e) {
+        if (e instanceof SQLException sql && (sql.getErrorCode() & 0xff) == SQLITE_FULL) {
+            return "its file system is full";
+        }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return message.replaceFirst("^\\[SQLITE_[A-Z_]+\\]\\s*", "");
     }

@@ -1,5 +1,6 @@
 package org.jcalico.datastore.embedded;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,6 +9,8 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
@@ -15,21 +18,29 @@ import org.jcalico.datastore.WatchListener;
 /**
  * Follows the event log for all watches of one store, on one daemon thread with its own connection. SQLite's
  * data_version tells cheaply whether anyone (any process) committed since the last look, so an idle poll costs
- * one pragma; a change reaches watchers within a few milliseconds.
+ * one pragma; a change reaches watchers within a few milliseconds. Each poll also has the store check that the path
+ * still names the file it opened: when another file was moved over it (a restored backup), every watcher is told to
+ * resync and the poller reads the new file; while there is none, it waits for one. A poll runs under the store's
+ * lock, so that no connection of this process is open on the old file when one is opened on the new: SQLite finds
+ * the journal (-wal, -shm) by the path, and a new file must never be read with the old one's.
  */
 final class WatchPoller {
     private static final long POLL_MILLIS = 5;
-    private final Connection connection;
-    private final String name;
+    private final EmbeddedDatastore store;
+    private final Path path;
+    private final OpenMode mode;
+    private Connection connection;
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean newWatcher;
 
-    WatchPoller(Connection connection, String name) {
-        this.connection = connection;
-        this.name = name;
-        this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + name).start(this::loop);
+    WatchPoller(EmbeddedDatastore store, Path path, OpenMode mode) throws SQLException {
+        this.store = store;
+        this.path = path;
+        this.mode = mode;
+        this.connection = StoreFile.connect(path, mode);
+        this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + path).start(this::loop);
     }
 
     Watch add(String prefix, long afterRevision, WatchListener listener) {
@@ -44,31 +55,67 @@ final class WatchPoller {
         thread.interrupt();
         try {
             thread.join(1000);
-            connection.close();
+            if (connection != null) {
+                EmbeddedDatastore.closeQuietly(connection);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (SQLException e) {
-            // closing: nothing left to protect
         }
     }
 
     private void loop() {
         long seenVersion = -1;
+        long generation = store.generation();
         while (running) {
             try {
-                long version = dataVersion();
-                if (version != seenVersion || newWatcher) {
-                    newWatcher = false;
-                    seenVersion = version;
-                    deliver();
+                synchronized (store) {
+                    if (!running) {
+                        return;
+                    }
+                    try {
+                        store.followFile();
+                    } finally {
+                        if (generation != store.generation()) {
+                            generation = store.generation();
+                            seenVersion = -1;
+                            endAll();
+                        }
+                    }
+                    if (connection == null) {
+                        connection = StoreFile.connect(path, mode);
+                    }
+                    long version = dataVersion();
+                    if (version != seenVersion || newWatcher) {
+                        newWatcher = false;
+                        seenVersion = version;
+                        deliver();
+                    }
                 }
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 return;
-            } catch (SQLException e) {
-                // the file is briefly locked or unreadable; the next poll tries again with nothing lost
+            } catch (SQLException | DatastoreException e) {
+                // the file is briefly locked, unreadable or absent; the next poll tries again with nothing lost
                 sleepQuietly(100);
             }
+        }
+    }
+
+    /** Ends every watch: their revisions belong to the file that was at the path. */
+    private void endAll() {
+        String reason = "the datastore file " + path + " was "
+                + (StoreFile.Identity.of(path) == null ? "removed" : "replaced by another file");
+        for (Watcher watcher : watchers) {
+            watchers.remove(watcher);
+            watcher.listener.onResync(reason);
+        }
+    }
+
+    /** Called by the store, under its lock, before it opens the file now at the path. */
+    void dropConnection() {
+        if (connection != null) {
+            EmbeddedDatastore.closeQuietly(connection);
+            connection = null;
         }
     }
 
@@ -110,9 +157,16 @@ final class WatchPoller {
             }
         }
         for (Watcher watcher : current) {
+            if (watcher.after > revision) {
+                // the file's contents were put back to an older state in place (sqlite3 .restore of a backup)
+                watchers.remove(watcher);
+                watcher.listener.onResync("the revision of " + path + " went back from " + watcher.after + " to " + revision
+                        + " (restored from a backup?)");
+                continue;
+            }
             if (watcher.after < compacted) {
                 watchers.remove(watcher);
-                watcher.listener.onResync("revision " + watcher.after + " of " + name + " was compacted (history kept from "
+                watcher.listener.onResync("revision " + watcher.after + " of " + path + " was compacted (history kept from "
                         + (compacted + 1) + ")");
                 continue;
             }

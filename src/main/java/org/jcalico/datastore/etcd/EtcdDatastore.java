@@ -105,6 +105,13 @@ public final class EtcdDatastore implements Datastore {
                             .put("mod_revision", String.valueOf(delete.expectedRevision()));
                     success.addObject().putObject("request_delete_range").put("key", key);
                 }
+                case Op.Unchanged unchanged -> compares.addObject().put("key", key).put("target", "MOD").put("result", "EQUAL")
+                        .put("mod_revision", String.valueOf(unchanged.expectedRevision()));
+                case Op.Absent absent -> compares.addObject().put("key", key).put("target", "CREATE").put("result", "EQUAL")
+                        .put("create_revision", "0");
+                // a compare over a range holds when every key in it holds (and when the range is empty)
+                case Op.NoneNewer newer -> compares.addObject().<ObjectNode>setAll(range(newer.key())).put("target", "MOD")
+                        .put("result", "LESS").put("mod_revision", String.valueOf(newer.revision() + 1));
             }
         }
         JsonNode response = client.call("v3/kv/txn", txn);
@@ -117,7 +124,7 @@ public final class EtcdDatastore implements Datastore {
     /** etcd says only that some compare failed; reading the keys tells which, and why. */
     private ConflictException firstFailedCondition(List<Op> ops) {
         for (Op op : ops) {
-            Optional<KeyValue> current = get(op.key());
+            Optional<KeyValue> current = op instanceof Op.NoneNewer ? Optional.empty() : get(op.key());
             switch (op) {
                 case Op.Create create -> {
                     if (current.isPresent()) {
@@ -134,6 +141,22 @@ public final class EtcdDatastore implements Datastore {
                     ConflictException conflict = mismatch(op.key(), current, delete.expectedRevision());
                     if (conflict != null) {
                         return conflict;
+                    }
+                }
+                case Op.Unchanged unchanged -> {
+                    ConflictException conflict = mismatch(op.key(), current, unchanged.expectedRevision());
+                    if (conflict != null) {
+                        return conflict;
+                    }
+                }
+                case Op.Absent absent -> {
+                    if (current.isPresent()) {
+                        return new ConflictException(op.key(), ConflictException.Reason.ALREADY_EXISTS);
+                    }
+                }
+                case Op.NoneNewer newer -> {
+                    if (list(newer.key()).items().stream().anyMatch(kv -> kv.modRevision() > newer.revision())) {
+                        return new ConflictException(op.key(), ConflictException.Reason.REVISION_MISMATCH);
                     }
                 }
                 case Op.Put put -> { }

@@ -64,23 +64,6 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         return new EtcdEndpoint(url, tls, members, ca, cert, key, user, password);
     }
 
-    /** The URL with these settings (flags a user gave) added to its query, where the URL does not set them already. */
-    public static String withParameters(String url, Map<String, String> settings) {
-        StringBuilder result = new StringBuilder(url);
-        boolean query = url.contains("?");
-        for (Map.Entry<String, String> setting : settings.entrySet()) {
-            if (setting.getValue() == null || url.matches(".*[?&]" + setting.getKey() + "=.*")) {
-                continue;
-            }
-            if (setting.getValue().contains("&") || setting.getValue().contains("?")) {
-                throw new DatastoreException("--etcd-" + setting.getKey() + " '" + setting.getValue() + "' may not contain & or ?");
-            }
-            result.append(query ? '&' : '?').append(setting.getKey()).append('=').append(setting.getValue());
-            query = true;
-        }
-        return result.toString();
-    }
-
     private static Map<String, String> parameters(String url, String query) {
         Map<String, String> parameters = new LinkedHashMap<>();
         if (query.isEmpty()) {

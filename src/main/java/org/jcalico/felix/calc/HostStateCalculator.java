@@ -1,6 +1,7 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +59,28 @@ public final class HostStateCalculator {
                 iptables(snapshot, local, usedProfiles, 6),
                 sets,
                 routes,
-                interfaces);
+                interfaces,
+                concerns(local, snapshot.profiles()));
+    }
+
+    /** Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface. */
+    private static Map<String, Set<String>> concerns(List<LocalEndpoint> local, Map<String, Profile> profiles) {
+        Map<String, Set<String>> concerns = new HashMap<>();
+        Map<String, Set<String>> tagsOf = new HashMap<>();
+        for (LocalEndpoint endpoint : local) {
+            List<String> objects = new ArrayList<>(List.of(endpoint.from().name(), endpoint.to().name()));
+            for (String name : endpoint.profileIds()) {
+                for (Direction direction : Direction.values()) {
+                    objects.add(DataplaneNames.profile(name, direction));
+                }
+                for (String tag : tagsOf.computeIfAbsent(name, profile -> tagsUsedBy(Set.of(profile), profiles))) {
+                    objects.add(DataplaneNames.tagSet(tag, 4));
+                    objects.add(DataplaneNames.tagSet(tag, 6));
+                }
+            }
+            objects.forEach(object -> concerns.computeIfAbsent(object, k -> new TreeSet<>()).add(endpoint.interfaceName()));
+        }
+        return concerns;
     }
 
     /** Endpoints whose profiles do not all exist; their missing profiles count as empty (everything dropped). */

@@ -1,6 +1,8 @@
 package org.jcalico.felix.dataplane;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
@@ -18,6 +20,8 @@ import org.jcalico.kernel.CommandRunner;
  * Felix's single event loop owns it.
  */
 public final class Dataplane {
+    /** The failure keys of a driver's whole batch refused (see {@link Changes}): nothing of it was written. */
+    public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", "routes", "interfaces");
     private final IpSetDriver ipSets;
     private final IptablesDriver iptables;
     private final IptablesDriver ip6tables;
@@ -45,11 +49,27 @@ public final class Dataplane {
      * rules are separate tools and tables, so they are restored at once too.
      */
     public DataplaneReport apply(HostState desired) {
-        return timed(() -> both(
+        Set<String> isolable = desired.concerns().keySet();
+        return timed(() -> byEndpoint(desired, both(
                 () -> ipSets.fill(desired.ipSets())
-                        .plus(both(() -> iptables.apply(desired.ipv4()), () -> ip6tables.apply(desired.ipv6())))
+                        .plus(both(() -> iptables.apply(desired.ipv4(), isolable),
+                                () -> ip6tables.apply(desired.ipv6(), isolable)))
                         .plus(ipSets.sweep(desired.ipSets())),
-                () -> interfaces.apply(desired.interfaces()).plus(routes.apply(desired.routes()))));
+                () -> interfaces.apply(desired.interfaces()).plus(routes.apply(desired.routes())))));
+    }
+
+    /**
+     * A refused chain or set that only some endpoints depend on is reported under each of their interfaces as well
+     * as under its own name, so that those endpoints, and only they, are marked failed.
+     */
+    private static Changes byEndpoint(HostState desired, Changes changes) {
+        Changes result = changes;
+        for (Map.Entry<String, String> failure : changes.failures().entrySet()) {
+            for (String interfaceName : desired.concerns().getOrDefault(failure.getKey(), Set.of())) {
+                result = result.plus(Changes.failure(interfaceName, failure.getValue()));
+            }
+        }
+        return result;
     }
 
     /**

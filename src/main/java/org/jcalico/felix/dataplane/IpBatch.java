@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.CommandText;
 
 /**
  * Runs many ip(8) commands in one process with "ip -force -batch -": a refused line does not stop the others, and
@@ -24,7 +25,7 @@ public final class IpBatch {
             return Map.of();
         }
         StringBuilder input = new StringBuilder();
-        lines.forEach(line -> input.append(line).append('\n'));
+        lines.forEach(line -> input.append(CommandText.line(line)).append('\n'));
         CommandRunner.Result result = runner.run(List.of("ip", "-force", "-batch", "-"), input.toString());
         if (result.ok()) {
             return Map.of();

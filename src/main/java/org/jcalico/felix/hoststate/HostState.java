@@ -8,9 +8,13 @@ import java.util.TreeMap;
  * The desired state of one host's kernel, as the pure calculation produces it and the dataplane drivers apply it.
  * Only objects named with {@link #OWNED_PREFIX} (chains, ipsets), routes with {@link #ROUTE_PROTOCOL}, and the
  * listed interfaces belong to jcalico.
+ *
+ * @param concerns for each chain or ipset that only some local endpoints depend on (their own chains, their profiles'
+ *                 chains, the tag sets their rules match), the interfaces of those endpoints: when the kernel refuses
+ *                 such an object, only they fail, and the drivers may replace the chain by one that drops everything
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
-                        Set<EndpointInterface> interfaces) {
+                        Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
     public static final String OWNED_PREFIX = "jc-";
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
@@ -19,6 +23,9 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
         routes = Set.copyOf(routes);
         interfaces = Set.copyOf(interfaces);
+        TreeMap<String, Set<String>> copy = new TreeMap<>();
+        concerns.forEach((object, names) -> copy.put(object, Set.copyOf(names)));
+        concerns = java.util.Collections.unmodifiableMap(copy);
     }
 
     public IptablesState iptables(int version) {

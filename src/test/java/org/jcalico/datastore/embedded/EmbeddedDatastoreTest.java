@@ -79,6 +79,73 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /** Records every resync a watch is told of. */
+    private static final class Resyncs implements WatchListener {
+        final java.util.concurrent.BlockingQueue<String> reasons = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public void onEvents(List<WatchEvent> events) {
+        }
+
+        @Override
+        public void onResync(String reason) {
+            reasons.add(reason);
+        }
+
+        String next() throws InterruptedException {
+            String reason = reasons.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(reason != null, "no resync within 5 s");
+            return reason;
+        }
+    }
+
+    @Test
+    void aFileMovedOverTheStoreIsFollowedAndItsWatchersResync() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path backup = dir.resolve("backup.db");
+        try (EmbeddedDatastore old = EmbeddedDatastore.open(backup)) {
+            old.put("/restored", "from the backup");
+        }
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/live", "1");
+            store.put("/live", "2");
+            Resyncs resyncs = new Resyncs();
+            store.watch("/", store.list("/").revision(), resyncs);
+            java.nio.file.Files.move(backup, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            assertEquals("the datastore file " + file + " was replaced by another file", resyncs.next());
+            assertEquals(List.of("/restored"), store.list("/").items().stream().map(kv -> kv.key()).toList());
+            store.put("/after", "written to the restored file");
+            try (EmbeddedDatastore reader = EmbeddedDatastore.open(file, org.jcalico.datastore.OpenMode.READ)) {
+                assertEquals("written to the restored file", reader.get("/after").orElseThrow().value());
+            }
+
+            store.watch("/", store.list("/").revision(), resyncs);
+            java.nio.file.Files.delete(file);
+            assertEquals("the datastore file " + file + " was removed", resyncs.next());
+            assertEquals("there is no datastore at " + file + "; check --datastore or $JCALICO_DATASTORE",
+                    org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> store.list("/")).getMessage());
+            assertTrue(!java.nio.file.Files.exists(file), "a store that was removed is not created again");
+        }
+    }
+
+    @Test
+    void aStoreRestoredInPlaceToAnOlderRevisionMakesItsWatchersResync() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path backup = dir.resolve("backup.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/a", "1");
+            assertEquals(0, new ProcessBuilder("sqlite3", file.toString(), ".backup " + backup).start().waitFor());
+            store.put("/a", "2");
+            store.put("/b", "3");
+            Resyncs resyncs = new Resyncs();
+            store.watch("/", store.list("/").revision(), resyncs);
+            assertEquals(0, new ProcessBuilder("sqlite3", file.toString(), ".restore " + backup).start().waitFor());
+            assertEquals("the revision of " + file + " went back from 3 to 1 (restored from a backup?)", resyncs.next());
+            assertEquals("1", store.get("/a").orElseThrow().value());
+        }
+    }
+
     @Test
     void anUnusableLocationIsOneClearError() {
         DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class,

@@ -299,6 +299,62 @@ class DataplaneKernelTest {
     }
 
     /**
+     * Fail closed, isolate, report: one endpoint's chain the kernel refuses must cost that endpoint only. Validation
+     * refuses every rule we know the kernel rejects, so the refused rule is written into the desired state directly,
+     * as a calculation bug or a kernel difference would: a match on an ipset that does not exist, which iptables
+     * accepts on parsing and the kernel refuses ("Set ... doesn't exist"). Old code: the whole restore failed on every
+     * apply, b was never programmed, and the report blamed "iptables" rather than a's interface.
+     */
+    @Test
+    void aChainTheKernelRefusesIsDropOnlyAndOnlyItsEndpointFails() {
+        run(host, "ip", "link", "del", "jcA");
+        CommandRunner a = workload("a", "jcA", 1);
+        CommandRunner b = workload("b", "jcB", 2);
+        CommandRunner c = workload("c", "jcC", 3);
+        HostStates state = new HostStates()
+                .chain(4, "filter", "jc-FORWARD", "-i jc+ -j jc-from-wl", "-o jc+ -j jc-to-wl", "-i jc+ -j ACCEPT",
+                        "-o jc+ -j ACCEPT")
+                .chain(4, "filter", "jc-from-wl", "-i jcA -s 10.65.0.1/32 -g jc-fw-jcA",
+                        "-i jcB -s 10.65.0.2/32 -g jc-fw-jcB", "-j DROP")
+                .chain(4, "filter", "jc-to-wl", "-o jcA -g jc-tw-jcA", "-o jcB -g jc-tw-jcB", "-j DROP")
+                .chain(4, "filter", "jc-fw-jcA", "-m set --match-set jc-4t-missing dst -j RETURN", "-j DROP")
+                .chain(4, "filter", "jc-tw-jcA", "-j RETURN")
+                .chain(4, "filter", "jc-fw-jcB", "-j RETURN")
+                .chain(4, "filter", "jc-tw-jcB", "-j RETURN")
+                .hook(4, "filter", "FORWARD", "-j jc-FORWARD")
+                .concerns("jc-fw-jcA", "jcA").concerns("jc-tw-jcA", "jcA")
+                .concerns("jc-fw-jcB", "jcB").concerns("jc-tw-jcB", "jcB")
+                .route("10.65.0.1/32", "jcA").route("10.65.0.2/32", "jcB").route("10.65.0.3/32", "jcC")
+                .endpoint("jcA", true, false).endpoint("jcB", true, false).endpoint("jcC", true, false);
+        DataplaneReport report = dataplane.apply(state.build());
+        assertEquals(Set.of("jc-fw-jcA", "jcA"), report.failures().keySet(), report.failures().toString());
+        assertTrue(report.failures().get("jcA").contains("Set jc-4t-missing doesn't exist"), report.failures().toString());
+        assertEquals(List.of("-A jc-fw-jcA -j DROP"), save(4).lines().filter(line -> line.startsWith("-A jc-fw-jcA"))
+                .map(line -> line.replaceAll(" -m comment --comment \"jc:[^\"]*\"", "")).toList());
+        assertFalse(pings(a, 4, 2), "a's refused chain drops its traffic");
+        assertFalse(pings(b, 4, 1), "and a's answers");
+
+        // an endpoint added afterwards is programmed; a stays isolated, and a retry costs no more than that
+        state.chain(4, "filter", "jc-from-wl", "-i jcA -s 10.65.0.1/32 -g jc-fw-jcA",
+                        "-i jcB -s 10.65.0.2/32 -g jc-fw-jcB", "-i jcC -s 10.65.0.3/32 -g jc-fw-jcC", "-j DROP")
+                .chain(4, "filter", "jc-to-wl", "-o jcA -g jc-tw-jcA", "-o jcB -g jc-tw-jcB", "-o jcC -g jc-tw-jcC",
+                        "-j DROP")
+                .chain(4, "filter", "jc-fw-jcC", "-j RETURN")
+                .chain(4, "filter", "jc-tw-jcC", "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", "-j DROP")
+                .concerns("jc-fw-jcC", "jcC").concerns("jc-tw-jcC", "jcC");
+        DataplaneReport second = dataplane.apply(state.build());
+        assertEquals(Set.of("jc-fw-jcA", "jcA"), second.failures().keySet(), second.failures().toString());
+        assertTrue(pings(c, 4, 2), "c reaches b");
+        assertFalse(pings(b, 4, 3), "c's inbound policy drops what b sends");
+        assertFalse(pings(a, 4, 3), "a stays dropped");
+
+        // fixed: a is programmed as desired
+        state.chain(4, "filter", "jc-fw-jcA", "-j RETURN");
+        assertEquals(Map.of(), dataplane.apply(state.build()).failures());
+        assertTrue(pings(a, 4, 2), "a reaches b once its chain is accepted");
+    }
+
+    /**
      * A container namespace joined to the host by a veth, set up the way workload attachment does it: the host side
      * has the fixed MAC (its link-local address is the IPv6 gateway), IPv4 goes to the host by proxy ARP.
      */

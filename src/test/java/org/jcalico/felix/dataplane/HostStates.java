@@ -22,6 +22,7 @@ final class HostStates {
     private final Map<String, IpSetSpec> sets = new LinkedHashMap<>();
     private final List<RouteSpec> routes = new ArrayList<>();
     private final List<EndpointInterface> interfaces = new ArrayList<>();
+    private final Map<String, Set<String>> concerns = new TreeMap<>();
 
     HostStates chain(int version, String table, String name, String... rules) {
         chains.computeIfAbsent(version, v -> new TreeMap<>()).computeIfAbsent(table, t -> new TreeMap<>())
@@ -59,8 +60,14 @@ final class HostStates {
         return this;
     }
 
+    /** The chain or set concerns only these endpoints' interfaces (see {@link HostState#concerns}). */
+    HostStates concerns(String object, String... interfaceNames) {
+        concerns.put(object, Set.of(interfaceNames));
+        return this;
+    }
+
     HostState build() {
-        return new HostState(iptables(4), iptables(6), sets, Set.copyOf(routes), Set.copyOf(interfaces));
+        return new HostState(iptables(4), iptables(6), sets, Set.copyOf(routes), Set.copyOf(interfaces), concerns);
     }
 
     private IptablesState iptables(int version) {

@@ -6,9 +6,12 @@ import java.util.List;
 import java.util.Map;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.CommandText;
+import org.jcalico.kernel.KernelException;
 
 /** The kernel settings jcalico needs, as sysctl keys and values, and the reading of sysctl's output. */
 public final class Sysctls {
+    private static final java.util.regex.Pattern INTERFACE_NAME = java.util.regex.Pattern.compile("[^/=\\s\\p{Cntrl}\\x{80}-\\x{9f}\\x{2028}\\x{2029}]{1,15}");
     private Sysctls() {
     }
 
@@ -43,8 +46,16 @@ public final class Sysctls {
         return settings;
     }
 
-    /** sysctl writes a dot inside an interface name as a slash (eth0.100 -> net.ipv4.conf.eth0/100.proxy_arp). */
+    /**
+     * sysctl writes a dot inside an interface name as a slash (eth0.100 -> net.ipv4.conf.eth0/100.proxy_arp). A name
+     * the kernel cannot have is refused rather than turned into a key: "..", a slash, "=" or a blank would name another
+     * file under /proc/sys or another setting.
+     */
     static String keyPart(String interfaceName) {
+        if (!INTERFACE_NAME.matcher(interfaceName).matches() || interfaceName.equals(".") || interfaceName.equals("..")) {
+            throw new KernelException("refused to write sysctls for the interface '" + CommandText.visible(interfaceName)
+                    + "': not an interface name (1 to 15 characters, no '/', '=', blank or control character)");
+        }
         return interfaceName.replace('.', '/');
     }
 

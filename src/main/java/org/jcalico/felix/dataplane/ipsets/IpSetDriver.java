@@ -13,6 +13,9 @@ import org.jcalico.kernel.KernelException;
 /**
  * Keeps the jc- ipsets as desired with one "ipset restore" before the iptables update ({@link #fill}) and one after
  * it ({@link #sweep}). Works from what it last wrote; after {@link #forget()} or a failure it reads the kernel back.
+ * ipset stops at the first line the kernel refuses, so when a fill is refused, each set is filled again in a restore
+ * of its own: one set the kernel will not take (say, a set of that name held by someone else's rule) is reported
+ * under its name, and every other set is still filled.
  */
 public final class IpSetDriver {
     private static final Pattern FAILED_LINE = Pattern.compile("Error in line (\\d+)");
@@ -28,7 +31,18 @@ public final class IpSetDriver {
     }
 
     public Changes fill(Map<String, IpSetSpec> desired) {
-        return run(snapshot -> IpSetPlanner.fill(desired, snapshot));
+        Changes changes = run(snapshot -> IpSetPlanner.fill(desired, snapshot));
+        if (changes.failures().isEmpty()) {
+            return changes;
+        }
+        changes = Changes.NONE;
+        for (IpSetSpec set : desired.values()) {
+            Changes one = run(snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), snapshot));
+            changes = changes.plus(one.failures().isEmpty() ? one
+                    : new Changes(one.counts(), Map.of(set.name(), one.failures().get("ipset"))));
+        }
+        programmed = null;
+        return changes;
     }
 
     public Changes sweep(Map<String, IpSetSpec> desired) {

@@ -13,6 +13,7 @@ import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.kernel.CommandText;
 
 /**
  * Diffs desired ipsets against a snapshot, in two steps that bracket the iptables update: {@link #fill} creates and
@@ -124,7 +125,7 @@ public final class IpSetPlanner {
 
     private static String render(List<String> lines) {
         StringBuilder input = new StringBuilder();
-        lines.forEach(line -> input.append(line).append('\n'));
+        lines.forEach(line -> input.append(CommandText.line(line)).append('\n'));
         return input.toString();
     }
 }

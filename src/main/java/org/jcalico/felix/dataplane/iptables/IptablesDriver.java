@@ -1,6 +1,11 @@
 package org.jcalico.felix.dataplane.iptables;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
@@ -12,8 +17,17 @@ import org.jcalico.util.Memo;
  * Keeps one iptables version's jcalico-owned chains and hooks as desired, with one iptables-restore --noflush per
  * apply covering all tables. It works from what it last wrote; after {@link #forget()} (or a failure) it reads the
  * kernel back first, which repairs drift and sweeps what is no longer wanted.
+ *
+ * <p>When the kernel refuses that restore, one refused rule must not stop the whole host from being programmed, nor
+ * open anything: the driver isolates it. It writes everything again with each isolable chain (one that only some
+ * endpoints depend on) that differs from the kernel replaced by a chain that only drops, then releases those chains
+ * in halves, each half in a restore of its own; a chain the kernel refuses on its own stays drop-only and is reported
+ * under its name with the kernel's message. Only the filter table holds isolable chains, so each release is one
+ * table's COMMIT, which the kernel applies whole or not at all: a refused release leaves the kernel as it was.
  */
 public final class IptablesDriver {
+    /** What an isolated chain holds: the endpoints that depend on it are dropped, never let through. */
+    static final List<String> DROP_ONLY = List.of("-j DROP");
     private final CommandRunner runner;
     private final int version;
     /** With a thousand endpoints' chains desired, a small change then hashes only the chains new or different. */
@@ -33,17 +47,20 @@ public final class IptablesDriver {
         programmed = null;
     }
 
-    public Changes apply(IptablesState desired) {
+    /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
+    public Changes apply(IptablesState desired, Set<String> isolable) {
         if (desired.version() != version) {
             throw new IllegalArgumentException("IPv" + desired.version() + " state given to the IPv" + version + " driver");
         }
         try {
             IptablesSnapshot before = programmed != null ? programmed : read();
+            programmed = null;
             hashes.nextRound();
-            IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
-            if (!update.isEmpty()) {
-                programmed = null;
-                runner.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();
+            IptablesUpdate update;
+            try {
+                update = write(desired, before);
+            } catch (KernelException refused) {
+                return isolate(desired, isolable, refused);
             }
             programmed = update.after();
             return update.changes();
@@ -54,6 +71,80 @@ public final class IptablesDriver {
 
     public IptablesSnapshot read() {
         return IptablesSaveParser.parse(runner.run(tool("save")).check().stdout());
+    }
+
+    private IptablesUpdate write(IptablesState desired, IptablesSnapshot before) {
+        IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
+        if (!update.isEmpty()) {
+            runner.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();
+        }
+        return update;
+    }
+
+    private Changes isolate(IptablesState desired, Set<String> isolable, KernelException refused) {
+        IptablesSnapshot observed = read();
+        List<String> suspects = new ArrayList<>();
+        desired.tables().forEach((table, chains) -> chains.values().forEach(chain -> {
+            if (isolable.contains(chain.name())
+                    && !hashes.get(chain).equals(observed.table(table).chains().get(chain.name()))) {
+                suspects.add(chain.name());
+            }
+        }));
+        if (suspects.isEmpty()) {
+            throw refused;
+        }
+        Isolation isolation = new Isolation(desired, suspects);
+        IptablesUpdate held = write(isolation.state(), observed);
+        isolation.wrote(held);
+        isolation.release(suspects);
+        programmed = isolation.current;
+        return isolation.changes;
+    }
+
+    /** The state of one isolation: which chains are still held drop-only, and what the kernel has now. */
+    private final class Isolation {
+        private final IptablesState desired;
+        private final Set<String> held;
+        private IptablesSnapshot current;
+        private Changes changes = Changes.NONE;
+
+        Isolation(IptablesState desired, List<String> suspects) {
+            this.desired = desired;
+            this.held = new TreeSet<>(suspects);
+        }
+
+        IptablesState state() {
+            Map<String, Map<String, Chain>> tables = new HashMap<>();
+            desired.tables().forEach((table, chains) -> {
+                Map<String, Chain> copy = new HashMap<>(chains);
+                chains.keySet().stream().filter(held::contains)
+                        .forEach(name -> copy.put(name, new Chain(name, DROP_ONLY)));
+                tables.put(table, copy);
+            });
+            return new IptablesState(desired.version(), tables, desired.hooks());
+        }
+
+        void wrote(IptablesUpdate update) {
+            current = update.after();
+            changes = changes.plus(update.changes());
+        }
+
+        void release(List<String> group) {
+            held.removeAll(group);
+            try {
+                wrote(write(state(), current));
+            } catch (KernelException e) {
+                if (group.size() == 1) {
+                    held.add(group.get(0));
+                    changes = changes.plus(Changes.failure(group.get(0), "the kernel refused chain " + group.get(0)
+                            + " (" + e.getMessage() + "); it drops all traffic until this is fixed"));
+                    return;
+                }
+                held.addAll(group);
+                release(group.subList(0, group.size() / 2));
+                release(group.subList(group.size() / 2, group.size()));
+            }
+        }
     }
 
     /** "iptables-save", "ip6tables-restore", ... or the plain tool name for an empty suffix. */

@@ -12,6 +12,7 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.kernel.CommandText;
 
 /**
  * Diffs the desired iptables state against a snapshot and renders the difference as restore input, per table:
@@ -191,7 +192,7 @@ public final class IptablesPlanner {
             input.append('*').append(name).append('\n');
             for (List<String> lines : List.of(declarations, hookDeletions, hookInsertions, insertions, appends, chainDeletions)) {
                 for (String line : lines) {
-                    input.append(line).append('\n');
+                    input.append(CommandText.line(line)).append('\n');
                 }
             }
             input.append("COMMIT\n");

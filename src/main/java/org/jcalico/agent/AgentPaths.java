@@ -1,13 +1,13 @@
-package org.jcalico.felix;
+package org.jcalico.agent;
 
 import java.nio.file.Path;
 
 /**
  * Where a node's agent keeps its pid file, status file and log: one directory per node, so that the lab's many hosts
- * on one machine do not collide.
+ * on one machine do not collide. The run directory is root's alone (mode 0700, see RunDirectory).
  */
 public record AgentPaths(Path runDir, Path logDir) {
-    /** picocli's default for --run-dir; the launcher looks for the agent's control socket under the same directory. */
+    /** picocli's default for --run-dir; the launcher looks for the agent's socket under the same directory. */
     public static final String RUN_ROOT = "${env:JCALICO_RUN_DIR:-/run/jcalico}";
     public static final Path DEFAULT_LOG = Path.of("/var/log/jcalico");
 
@@ -23,9 +23,14 @@ public record AgentPaths(Path runDir, Path logDir) {
         return runDir.resolve("status.json");
     }
 
-    /** The port and token of the running agent's control socket (see ControlSocket); root only. */
-    public Path controlFile() {
-        return runDir.resolve("agent.control");
+    /** The supervisor's pid file (see Supervisor). */
+    public Path supervisorPidFile() {
+        return runDir.resolve("supervisor.pid");
+    }
+
+    /** The agent's local HTTP endpoint (see ControlServer), in the run directory that only root can enter. */
+    public Path socket() {
+        return runDir.resolve("agent.sock");
     }
 
     public Path log() {

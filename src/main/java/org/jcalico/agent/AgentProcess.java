@@ -1,14 +1,19 @@
-package org.jcalico.felix;
+package org.jcalico.agent;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.model.ValidationException;
 
-/** Starting the agent in the background, finding it by its pid file, and stopping it. */
+/**
+ * A node's agent and its supervisor as processes: starting them in the background, finding them by their pid files
+ * (only the very processes that wrote them, see PidFile), and stopping them.
+ */
 public final class AgentProcess {
     private static final long START_TIMEOUT_MILLIS = 20_000;
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
@@ -18,41 +23,56 @@ public final class AgentProcess {
         this.paths = paths;
     }
 
-    /** The running agent's process, if its pid file names a live one. */
+    /** The running agent, if its pid file names a live agent process. */
     public Optional<ProcessHandle> running() {
-        return PidFile.liveProcess(paths.pidFile());
+        return PidFile.liveProcess(paths.pidFile(), AgentOptions::isAgentCommand);
+    }
+
+    /** The running supervisor, if any. */
+    public Optional<ProcessHandle> supervisor() {
+        return PidFile.liveProcess(paths.supervisorPidFile(), AgentOptions::isAgentCommand);
     }
 
     /** Marks this process as the node's agent; the pid file goes when the JVM exits. */
     public void claim() {
-        running().filter(handle -> handle.pid() != ProcessHandle.current().pid()).ifPresent(handle -> {
-            throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
+        claim(paths.pidFile(), running(), "an agent");
+    }
+
+    /** Marks this process as the node's supervisor. */
+    void claimSupervisor() {
+        claim(paths.supervisorPidFile(), supervisor(), "a supervisor");
+    }
+
+    private void claim(Path pidFile, Optional<ProcessHandle> running, String what) {
+        running.filter(handle -> handle.pid() != ProcessHandle.current().pid()).ifPresent(handle -> {
+            throw new ValidationException(what + " for this node is already running (pid " + handle.pid() + ")");
         });
         try {
-            Files.createDirectories(paths.runDir());
-            Files.writeString(paths.pidFile(), ProcessHandle.current().pid() + "\n");
-            paths.pidFile().toFile().deleteOnExit();
+            RunDirectory.secure(paths.runDir());
+            PidFile.writeSelf(pidFile);
+            pidFile.toFile().deleteOnExit();
         } catch (IOException e) {
-            throw new ValidationException("cannot write " + paths.pidFile() + ": " + e.getMessage());
+            throw new ValidationException("cannot write " + pidFile + ": " + e.getMessage());
         }
     }
 
     /**
-     * Starts {@code agentCommand} (a foreground agent) detached from this terminal and waits until it reports being
-     * in sync; returns its pid. If it dies or does not get there in time, it is stopped and the reason thrown.
+     * Starts the supervisor with these options, detached from this terminal, and waits until its agent reports being
+     * in sync; returns the agent's pid. If the agent dies or does not get there in time, both are stopped and the
+     * reason thrown.
      */
-    public long startInBackground(List<String> agentCommand) {
-        running().ifPresent(handle -> {
+    public long startInBackground(AgentOptions options) {
+        running().or(this::supervisor).ifPresent(handle -> {
             throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
         });
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), "");
         Process process;
         try {
             Files.createDirectories(paths.logDir());
-            Files.createDirectories(paths.runDir());
+            RunDirectory.secure(paths.runDir());
             Files.deleteIfExists(paths.statusFile());
             List<String> command = new ArrayList<>(List.of("setsid"));
-            command.addAll(agentCommand);
+            command.addAll(options.command(AgentOptions.Role.SUPERVISOR));
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -62,8 +82,9 @@ public final class AgentProcess {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             AgentStatusFile.Status status = statusFile.read();
-            if (status != null && status.state() == AgentStatusFile.State.in_sync) {
-                return process.pid();
+            Optional<ProcessHandle> agent = running();
+            if (status != null && status.state().running() && agent.isPresent()) {
+                return agent.get().pid();
             }
             if (!process.isAlive()) {
                 throw new ValidationException("the agent exited at start (status " + process.exitValue() + "): "
@@ -71,26 +92,28 @@ public final class AgentProcess {
             }
             sleep(20);
         }
-        process.destroy();
+        stop();
         throw new ValidationException("the agent did not get in sync within " + START_TIMEOUT_MILLIS / 1000
                 + " s; stopped it (see " + paths.log() + ")");
     }
 
-    /** Stops the agent and waits for it to exit; empty if none was running. */
+    /** Stops the supervisor (so that nothing restarts the agent), then the agent; the agent's pid, if one ran. */
     public Optional<Long> stop() {
-        Optional<ProcessHandle> handle = running();
-        if (handle.isEmpty()) {
-            return Optional.empty();
-        }
-        handle.get().destroy();
+        Optional<ProcessHandle> agent = running();
+        supervisor().ifPresent(AgentProcess::terminate);
+        agent.ifPresent(AgentProcess::terminate);
+        return agent.map(ProcessHandle::pid);
+    }
+
+    private static void terminate(ProcessHandle handle) {
+        handle.destroy();
         long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MILLIS;
-        while (handle.get().isAlive() && System.currentTimeMillis() < deadline) {
+        while (handle.isAlive() && System.currentTimeMillis() < deadline) {
             sleep(20);
         }
-        if (handle.get().isAlive()) {
-            handle.get().destroyForcibly();
+        if (handle.isAlive()) {
+            handle.destroyForcibly();
         }
-        return Optional.of(handle.get().pid());
     }
 
     private String lastLine() {
@@ -109,7 +132,7 @@ public final class AgentProcess {
         return "no error message";
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

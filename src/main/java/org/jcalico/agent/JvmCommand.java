@@ -1,14 +1,14 @@
-package org.jcalico.felix;
+package org.jcalico.agent;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** How to run jcalico again in a new JVM (the background agent, the lab's hosts): same java, same jar. */
-public final class AgentCommandLine {
-    private AgentCommandLine() {
+/** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
+public final class JvmCommand {
+    private JvmCommand() {
     }
 
-    public static List<String> java() {
+    public static List<String> jcalico() {
         String java = System.getProperty("jcalico.java",
                 ProcessHandle.current().info().command().orElse("java"));
         List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx512m",

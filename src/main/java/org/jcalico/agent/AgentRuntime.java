@@ -1,0 +1,87 @@
+package org.jcalico.agent;
+
+import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import org.jcalico.bgp.BirdDaemon;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.felix.Agent;
+import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.felix.BgpSpeaker;
+import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.log.Log;
+import org.jcalico.nodes.NodeService;
+import org.jcalico.workload.IntentSweeper;
+
+/**
+ * The agent process put together: it claims the node's pid file, registers the node, runs Felix (and BIRD through
+ * it) and serves its local endpoint beside it, until SIGTERM. It returns only when asked to stop; a loop that ends
+ * by itself or on an exception is logged with its stack trace and thrown on, so that the process exits as on any
+ * internal error (status 70, see cli/Main) and the supervisor starts a new agent.
+ */
+public final class AgentRuntime {
+    private static final long STOP_TIMEOUT_SECONDS = 10;
+
+    private AgentRuntime() {
+    }
+
+    /**
+     * @param console whether to log to stderr too (a foreground run)
+     * @param control what the local endpoint answers, made with the agent's log
+     */
+    public static void run(AgentOptions options, boolean console, Function<Log, UnaryOperator<byte[]>> control) {
+        AgentPaths paths = options.paths();
+        new AgentProcess(paths).claim();
+        Log log = Log.open(paths.log(), console, "info");
+        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
+            new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
+                    options.asNumber());
+            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
+                    paths.logDir().resolve("bird.log"), log) : null;
+            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
+                    new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+            IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
+            serve(agent, paths, control.apply(log), log);
+        }
+    }
+
+    private static void serve(Agent agent, AgentPaths paths, UnaryOperator<byte[]> handler, Log log) {
+        AtomicBoolean stopRequested = new AtomicBoolean();
+        CountDownLatch finished = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopRequested.set(true);
+            agent.stop();
+            try {
+                finished.await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        ControlServer control = null;
+        try {
+            control = ControlServer.start(paths.socket(), handler, log);
+        } catch (IOException e) {
+            log.error("no local endpoint (" + e.getMessage() + "); container commands start their own JVM");
+        }
+        try {
+            agent.run();
+            if (!stopRequested.get()) {
+                throw new IllegalStateException("the agent's loop ended without being asked to");
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("the agent stopped on an internal error; its process exits and its supervisor starts a new one", e);
+            throw e;
+        } finally {
+            if (control != null) {
+                control.close();
+            }
+            finished.countDown();
+        }
+    }
+}

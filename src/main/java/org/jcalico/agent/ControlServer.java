@@ -1,0 +1,134 @@
+package org.jcalico.agent;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.SizeLimitHandler;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jcalico.log.Log;
+
+/**
+ * The agent's local HTTP endpoint, served by Jetty on a Unix socket in the node's run directory, which only root can
+ * enter (see {@link RunDirectory}): whoever cannot enter it can neither connect nor, once the agent is gone, bind a
+ * socket of their own in its place, so no token is needed and none can leak. Everything a client sends is bounded
+ * (header and body size, time between bytes, connections at once); Jetty's acceptor backs off when accepting fails
+ * (out of file descriptors, say) instead of spinning. Today it serves one resource, {@code POST /v1/run}, whose body
+ * the handler turns into the answer (see AgentDelegation); the docker plugin, health and metrics go beside it.
+ */
+public final class ControlServer implements AutoCloseable {
+    static final int MAX_HEADER_BYTES = 8 * 1024;
+    static final int MAX_BODY_BYTES = 1 << 20;
+    public static final int MAX_CONNECTIONS = 32;
+    /** Between two bytes of one request or answer; a command's own run time does not count. */
+    static final long IDLE_TIMEOUT_MILLIS = 10_000;
+    private final Server server;
+    private final Path socket;
+
+    private ControlServer(Server server, Path socket) {
+        this.server = server;
+        this.socket = socket;
+    }
+
+    /** Serves {@code handler} on {@code socket}, replacing what a killed agent left there. */
+    public static ControlServer start(Path socket, UnaryOperator<byte[]> handler, Log log) throws IOException {
+        RunDirectory.secure(socket.getParent());
+        Files.deleteIfExists(socket);
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
+        threads.setName("control");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setUnixDomainPath(socket);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        connector.setAcceptQueueSize(MAX_CONNECTIONS);
+        server.addConnector(connector);
+        server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+        SizeLimitHandler limit = new SizeLimitHandler(MAX_BODY_BYTES, -1);
+        limit.setHandler(new Run(handler, log));
+        server.setHandler(limit);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stop(server);
+            throw new IOException("cannot serve " + socket + ": " + e.getMessage(), e);
+        }
+        return new ControlServer(server, socket);
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    private static final class Run extends Handler.Abstract {
+        private final UnaryOperator<byte[]> handler;
+        private final Log log;
+
+        Run(UnaryOperator<byte[]> handler, Log log) {
+            this.handler = handler;
+            this.log = log;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!request.getHttpURI().getPath().equals("/v1/run")) {
+                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                return true;
+            }
+            if (!request.getMethod().equals("POST")) {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+                return true;
+            }
+            ByteBuffer body = Content.Source.asByteBuffer(request);
+            byte[] bytes = new byte[body.remaining()];
+            body.get(bytes);
+            byte[] answer;
+            try {
+                answer = handler.apply(bytes);
+            } catch (RuntimeException e) {
+                log.error("control socket: " + e, e);
+                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
+                return true;
+            }
+            response.setStatus(HttpStatus.OK_200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
+            response.write(true, ByteBuffer.wrap(answer), callback);
+            return true;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(server);
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // the next agent replaces it
+        }
+    }
+
+    private static void stop(Server server) {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping a server that did not start
+        }
+    }
+}

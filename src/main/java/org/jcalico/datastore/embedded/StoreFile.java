@@ -1,0 +1,193 @@
+package org.jcalico.datastore.embedded;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.OpenMode;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * Opens connections to the SQLite file of an embedded store, and tells which file that was. Nothing is written to a
+ * file before a read-only look has shown that it is a jcalico store (or that it is new), so a mistyped path or
+ * another program's database is refused instead of created or given our tables and WAL journal.
+ */
+final class StoreFile {
+    private static final int BUSY_TIMEOUT_MILLIS = 15_000;
+    private static final String[] TABLES = {"kv", "events", "meta"};
+
+    /** The file a connection was opened on: a file moved over the path (a restored backup) has another. */
+    record Identity(Object device, Object inode) {
+        /** The identity of the file now at the path, or null if there is none. */
+        static Identity of(Path path) {
+            try {
+                Map<String, Object> attributes = Files.readAttributes(path, "unix:dev,ino");
+                return new Identity(attributes.get("dev"), attributes.get("ino"));
+            } catch (IOException | UnsupportedOperationException e) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * A connection, the identity of the file it was opened on, and of that file's WAL journal and its index, which
+     * SQLite finds by the path: when the file is replaced, they stay behind, and the new file must not be read with
+     * them.
+     */
+    record Opened(Connection connection, Identity identity, Identity wal, Identity shm) {
+    }
+
+    private StoreFile() {
+    }
+
+    /**
+     * A connection to the jcalico store at the path: read-only for {@link OpenMode#READ}; with create, a file that
+     * does not exist yet (or holds no tables at all) becomes an empty store.
+     */
+    static Opened open(Path path, OpenMode mode, boolean create) {
+        try {
+            Identity identity = Identity.of(path);
+            if (identity != null && Files.size(path) > 0) {
+                Connection look = connect(path, OpenMode.READ);
+                boolean store;
+                try {
+                    store = hasTables(look, path);
+                } catch (SQLException | RuntimeException e) {
+                    look.close();
+                    throw e;
+                }
+                if (store && mode == OpenMode.READ) {
+                    return opened(path, look);
+                }
+                look.close();
+                if (store) {
+                    return opened(path, connect(path, mode));
+                }
+            }
+            if (mode == OpenMode.READ || !create) {
+                throw new DatastoreException("there is no datastore at " + path
+                        + (identity == null ? "" : " (an empty file)") + "; check --datastore or $JCALICO_DATASTORE");
+            }
+            return opened(path, create(path));
+        } catch (IOException | SQLException e) {
+            throw new DatastoreException("cannot open datastore embedded:" + path + ": " + EmbeddedDatastore.reason(e), e);
+        }
+    }
+
+    /** Reads once, which opens the journal, so that its files can be told apart from a later file's. */
+    private static Opened opened(Path path, Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet ignored = statement.executeQuery("SELECT value FROM meta WHERE name = 'revision'")) {
+            return new Opened(connection, Identity.of(path), Identity.of(journal(path, "-wal")), Identity.of(journal(path, "-shm")));
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+    }
+
+    private static Path journal(Path path, String suffix) {
+        return path.resolveSibling(path.getFileName() + suffix);
+    }
+
+    /**
+     * Once every connection of this process to a replaced file is closed: removes the journal files it left beside
+     * the path (SQLite keeps them when the file was unlinked), but only those same files, never the journal of a new
+     * file that another process opened meanwhile.
+     */
+    static void removeJournalOf(Path path, Opened old) {
+        for (var journal : java.util.List.of(java.util.Map.entry(journal(path, "-wal"), java.util.Optional.ofNullable(old.wal())),
+                java.util.Map.entry(journal(path, "-shm"), java.util.Optional.ofNullable(old.shm())))) {
+            if (journal.getValue().isPresent() && journal.getValue().get().equals(Identity.of(journal.getKey()))) {
+                try {
+                    Files.deleteIfExists(journal.getKey());
+                } catch (IOException e) {
+                    throw new DatastoreException("cannot remove " + journal.getKey() + ", the journal of the datastore file"
+                            + " that was replaced: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * True for a jcalico store, false for a SQLite file with no tables; any other file is refused. The look is taken
+     * through a read-only connection, which cannot change the file.
+     */
+    private static boolean hasTables(Connection connection, Path path) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            int tables = 0;
+            int ours = 0;
+            try (ResultSet row = statement.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+                while (row.next()) {
+                    tables++;
+                    ours += java.util.Arrays.asList(TABLES).contains(row.getString(1)) ? 1 : 0;
+                }
+            }
+            if (tables == 0) {
+                return false;
+            }
+            if (ours != TABLES.length || !hasRevision(statement)) {
+                throw new DatastoreException("embedded:" + path + " is not a jcalico datastore (a SQLite database with other"
+                        + " tables); check --datastore or $JCALICO_DATASTORE");
+            }
+            return true;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 26) {
+                // SQLITE_NOTADB
+                throw new DatastoreException("embedded:" + path + " is not a jcalico datastore (not a SQLite database);"
+                        + " check --datastore or $JCALICO_DATASTORE");
+            }
+            throw e;
+        }
+    }
+
+    private static boolean hasRevision(Statement statement) throws SQLException {
+        try (ResultSet row = statement.executeQuery("SELECT count(*) FROM meta WHERE name = 'revision'")) {
+            return row.next() && row.getInt(1) == 1;
+        }
+    }
+
+    private static Connection create(Path path) throws IOException, SQLException {
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Connection connection = connect(path, OpenMode.WRITE);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA journal_mode=WAL");
+            statement.execute("PRAGMA synchronous=NORMAL");
+            statement.execute("BEGIN IMMEDIATE");
+            statement.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
+                    + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
+            statement.execute("CREATE TABLE IF NOT EXISTS events (rev INTEGER NOT NULL, seq INTEGER NOT NULL,"
+                    + " key TEXT NOT NULL, value TEXT, PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+            statement.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+            statement.execute("INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0)");
+            statement.execute("COMMIT");
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
+    }
+
+    static Connection connect(Path path, OpenMode mode) throws SQLException {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setReadOnly(mode == OpenMode.READ);
+        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
+        }
+        return connection;
+    }
+
+    /** Whether the path still names the file that was opened. */
+    static boolean replaced(Path path, Identity opened) {
+        return !java.util.Objects.equals(Identity.of(path), opened);
+    }
+}

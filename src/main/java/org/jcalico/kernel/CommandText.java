@@ -1,0 +1,62 @@
+package org.jcalico.kernel;
+
+/**
+ * The last line of defence between values and the kernel tools that root runs: an argument, a line of a batch
+ * (ip -batch, iptables-restore, ipset restore) or a sysctl key holding a control character could end one command
+ * and start another. Such a value is refused, never escaped: whatever produced it is wrong and must say so.
+ */
+public final class CommandText {
+    private CommandText() {
+    }
+
+    /** True if the text holds a control character (C0, DEL, C1) or a Unicode line or paragraph separator. */
+    public static boolean hasControl(String text) {
+        return text.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+    }
+
+    /** The text with its control characters written out (\n, \t, \r, \x1b ...), so that a message stays one line. */
+    public static String visible(String text) {
+        StringBuilder visible = new StringBuilder();
+        text.chars().forEach(c -> {
+            switch (c) {
+                case '\n' -> visible.append("\\n");
+                case '\r' -> visible.append("\\r");
+                case '\t' -> visible.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                        visible.append(String.format(c > 0xff ? "\\u%04x" : "\\x%02x", c));
+                    } else {
+                        visible.append((char) c);
+                    }
+                }
+            }
+        });
+        return visible.toString();
+    }
+
+    /** The argument of a command, or a {@link KernelException} naming it if it holds a control character. */
+    public static String argument(String text) {
+        return refuseControl("argument", text);
+    }
+
+    /** One line of a batch tool's input (without its newline), or a {@link KernelException} naming it. */
+    public static String line(String text) {
+        return refuseControl("input line", text);
+    }
+
+    /** A batch tool's whole input: lines separated by newlines, each checked as by {@link #line}. */
+    public static String input(String text) {
+        for (String line : text.split("\n", -1)) {
+            line(line);
+        }
+        return text;
+    }
+
+    private static String refuseControl(String what, String text) {
+        if (hasControl(text)) {
+            throw new KernelException("refused to run a command with the " + what + " '" + visible(text)
+                    + "': it contains a control character");
+        }
+        return text;
+    }
+}

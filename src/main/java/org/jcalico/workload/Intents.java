@@ -1,0 +1,222 @@
+package org.jcalico.workload;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Op;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.policy.ProfileService;
+
+/**
+ * Intent records (see {@link Intent} and docs/ipam.md): one per endpoint at most, so two commands on one container
+ * never interleave; written before an attachment's first step and removed after its last, or written in the same
+ * commit that deletes an endpoint and removed once its veth and addresses are gone. A record whose owner died is
+ * torn down by whoever comes next: `container add` or `container remove` of that container, or the node's agent.
+ */
+public final class Intents {
+    private static final int ATTEMPTS = 50;
+    /** Intents this process works on now: held by a live owner, and that owner is us. */
+    private static final Set<String> ACTIVE = ConcurrentHashMap.newKeySet();
+    private final ResourceStore store;
+    private final Datastore datastore;
+    private final CommandRunner host;
+
+    /** An intent as committed, with the revision that guards its later changes. */
+    public record Held(Intent intent, long revision) {
+    }
+
+    /** @param host runs commands in the node's own namespace, where the host side of each veth is */
+    public Intents(ResourceStore store, CommandRunner host) {
+        this.store = store;
+        this.datastore = store.datastore();
+        this.host = host;
+    }
+
+    /**
+     * Starts an attachment: creates the profiles that do not exist yet and the intent naming them, in one commit that
+     * also requires the endpoint to be absent. A stale intent for the endpoint is torn down first; a live one refuses.
+     */
+    public Held beginAttach(Intent planned, List<String> profiles, String description) {
+        String endpointKey = Keys.nodeKey(WorkloadEndpoint.class, planned.node(), planned.endpointId());
+        for (int attempt = 1; ; attempt++) {
+            clearStale(planned.key(), description);
+            List<String> missing = profiles.stream().distinct().filter(name -> store.get(Profile.class, name).isEmpty()).toList();
+            Intent intent = planned.withCreatedProfiles(missing).ownedBy(Owner.current());
+            List<Op> ops = new ArrayList<>(List.of(new Op.Create(intent.key(), intent.toJson()), new Op.Absent(endpointKey)));
+            missing.forEach(name -> ops.add(ResourceStore.createOp(Profile.securityGroup(name))));
+            ACTIVE.add(intent.key());
+            try {
+                return new Held(intent, datastore.commit(ops));
+            } catch (ConflictException e) {
+                ACTIVE.remove(intent.key());
+                if (datastore.get(endpointKey).isPresent()) {
+                    throw new ValidationException(description + " already has an endpoint on this node (" + planned.endpointId() + ")");
+                }
+                if (attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts a detachment: deletes the endpoint record and writes the intent to remove the rest, in one commit.
+     * Empty if the endpoint changed or went meanwhile (read it again).
+     */
+    public Optional<Held> beginDetach(Versioned<WorkloadEndpoint> endpoint, String description) {
+        WorkloadEndpoint e = endpoint.resource();
+        Intent intent = new Intent(Intent.Operation.detach, e.node(), e.endpointId(), e.containerId(), e.interfaceName(),
+                e.endpointId(), List.of(), Owner.current());
+        clearStale(intent.key(), description);
+        ACTIVE.add(intent.key());
+        try {
+            return Optional.of(new Held(intent, datastore.commit(List.of(ResourceStore.deleteOp(e, endpoint.revision()),
+                    new Op.Create(intent.key(), intent.toJson())))));
+        } catch (ConflictException conflict) {
+            ACTIVE.remove(intent.key());
+            return Optional.empty();
+        }
+    }
+
+    /** The attachment is complete: its record goes, and with it the means to undo it. */
+    public void finish(Held held) {
+        try {
+            datastore.delete(held.intent().key(), held.revision());
+        } finally {
+            ACTIVE.remove(held.intent().key());
+        }
+    }
+
+    /**
+     * Undoes everything the intent names; each step is idempotent, so a teardown cut short is simply done again by
+     * the next one. If it fails, the intent is left without an owner for the next command or the agent to finish.
+     */
+    public void tearDown(Held held) {
+        Intent intent = held.intent();
+        try {
+            String endpointKey = Keys.nodeKey(WorkloadEndpoint.class, intent.node(), intent.endpointId());
+            // while the intent exists no one else can create this endpoint: if it is there, this attachment made it
+            datastore.get(endpointKey).ifPresent(endpoint -> datastore.commit(List.of(
+                    new Op.Delete(endpointKey, endpoint.modRevision()), new Op.Unchanged(intent.key(), held.revision()))));
+            new VethAttacher(host).detach(intent.hostInterface());
+            CrashPoint.reach("teardown-veth");
+            new Ipam(store).releaseHandle(intent.handle());
+            removeCreatedProfiles(intent);
+            datastore.delete(intent.key(), held.revision());
+        } catch (RuntimeException e) {
+            try {
+                datastore.update(intent.key(), intent.ownedBy(null).toJson(), held.revision());
+            } catch (RuntimeException unrecorded) {
+                e.addSuppressed(unrecorded);
+            }
+            throw e;
+        } finally {
+            ACTIVE.remove(intent.key());
+        }
+    }
+
+    /**
+     * Tears down every intent of the node whose owner is gone (optionally only those of one container); returns them.
+     * A teardown that fails is left for the next call.
+     */
+    public List<Intent> recoverStale(String node, String containerId, List<RuntimeException> failures) {
+        List<Intent> recovered = new ArrayList<>();
+        for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
+            Intent intent;
+            try {
+                intent = Intent.fromJson(record.key(), record.value());
+            } catch (DatastoreException unreadable) {
+                // reported by the agent's sweep; it must not stop a command on another container
+                if (containerId == null) {
+                    failures.add(unreadable);
+                }
+                continue;
+            }
+            if (containerId != null && !matches(intent.containerId(), containerId)) {
+                continue;
+            }
+            Optional<Held> claimed = claim(record);
+            if (claimed.isPresent()) {
+                try {
+                    tearDown(claimed.get());
+                    recovered.add(intent);
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+        }
+        return recovered;
+    }
+
+    /** The way `container remove` matches a container: by its id, or by the first 12 or more characters of it. */
+    static boolean matches(String containerId, String given) {
+        return containerId.equals(given) || (given.length() >= 12 && containerId.startsWith(given));
+    }
+
+    /** Takes over the intent if its owner is gone; empty if it lives or someone else took it over first. */
+    private Optional<Held> claim(KeyValue record) {
+        Intent intent = Intent.fromJson(record.key(), record.value());
+        if (live(intent)) {
+            return Optional.empty();
+        }
+        Intent mine = intent.ownedBy(Owner.current());
+        ACTIVE.add(record.key());
+        try {
+            return Optional.of(new Held(mine, datastore.update(record.key(), mine.toJson(), record.modRevision())));
+        } catch (ConflictException e) {
+            ACTIVE.remove(record.key());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean live(Intent intent) {
+        Owner owner = intent.owner();
+        return owner != null && owner.alive() && (!owner.runsHere() || ACTIVE.contains(intent.key()));
+    }
+
+    /** Tears down a stale intent at the key; refuses if a live command holds it. */
+    private void clearStale(String key, String description) {
+        Optional<KeyValue> record = datastore.get(key);
+        if (record.isEmpty()) {
+            return;
+        }
+        Intent other = Intent.fromJson(key, record.get().value());
+        if (live(other)) {
+            throw new ValidationException(description + " is being " + (other.operation() == Intent.Operation.attach
+                    ? "attached" : "detached") + " by another command (pid " + other.owner().pid() + "); try again when it has finished");
+        }
+        claim(record.get()).ifPresent(this::tearDown);
+    }
+
+    /** A profile this attachment created goes again unless someone changed it or an endpoint uses it since. */
+    private void removeCreatedProfiles(Intent intent) {
+        if (intent.createdProfiles().isEmpty()) {
+            return;
+        }
+        long created = datastore.get(intent.key()).map(KeyValue::createRevision).orElse(-1L);
+        ProfileService profiles = new ProfileService(store);
+        for (String name : intent.createdProfiles()) {
+            Optional<Versioned<Profile>> profile = store.get(Profile.class, name);
+            if (profile.isPresent() && profile.get().revision() == created) {
+                try {
+                    profiles.remove(name);
+                } catch (ValidationException | ConflictException e) {
+                    // in use, or changed just now: it stays
+                }
+            }
+        }
+    }
+}

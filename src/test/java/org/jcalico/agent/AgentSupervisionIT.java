@@ -1,0 +1,116 @@
+package org.jcalico.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.Probe;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.ConnectionFlood;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The background agent is supervised: killed with -9, it is back and in sync within seconds while the kernel keeps
+ * enforcing meanwhile; and `node stop` stops only the processes that are the node's, never one that merely reuses a
+ * pid named in a stale pid file.
+ */
+@Tag("kernel")
+class AgentSupervisionIT {
+    private static final String H1 = "h1";
+
+    @Test
+    void aKilledAgentIsRestartedAndAStalePidFileNeverStopsAnotherProcess() throws Exception {
+        try (LabFixture fixture = LabFixture.up("jcta", 1, false)) {
+            Path runDir = fixture.layout().runDir().resolve(fixture.layout().nodeName(1));
+            String w1 = fixture.lab().workload("w1");
+            String w2 = fixture.lab().workload("w2");
+            fixture.jc(H1, "container", "add", "netns:" + w1, "--profile", "blue");
+            fixture.jc(H1, "container", "add", "netns:" + w2, "--profile", "blue");
+            IpAddress w2Address = address(fixture, w2);
+            assertTrue(Probe.ping(w1, w2Address).succeeds(), "w1 -> w2 in one profile");
+
+            // defect 1: a flood of connections and a 100 MB header line neither stop the agent programming nor serving
+            try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(runDir.resolve("agent.sock")))) {
+                channel.write(ByteBuffer.wrap("POST /v1/run HTTP/1.1\r\nX-Long: ".getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer chunk = ByteBuffer.wrap("a".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII));
+                for (int i = 0; i < 100; i++) {
+                    channel.write(chunk.rewind());
+                }
+            } catch (IOException e) {
+                // the agent hung up on it
+            }
+            try (ConnectionFlood flood = new ConnectionFlood(runDir.resolve("agent.sock"), 300)) {
+                String w4 = fixture.lab().workload("w4");
+                assertTrue(fixture.jc(H1, "container", "add", "netns:" + w4, "--profile", "blue").contains("ready"),
+                        "the agent programs a new endpoint meanwhile");
+                assertTrue(flood.connected() < 300, "the endpoint accepts no more than its limit: " + flood.connected());
+            }
+            var launched = fixture.lab().exec(H1, List.of(Path.of("jcalico").toAbsolutePath().toString(), "container",
+                    "remove", "netns:" + fixture.layout().workload("w4")));
+            assertTrue(launched.ok(), launched.stderr());
+            assertTrue(Files.readString(fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log"))
+                    .contains("ran 'container remove"), "and serves the launcher once the flood is gone");
+
+            long agent = pid(runDir.resolve("agent.pid"));
+            long supervisor = pid(runDir.resolve("supervisor.pid"));
+            CommandRunner.local().run("kill", "-9", Long.toString(agent)).check();
+            assertTrue(Eventually.within(5, () -> ProcessHandle.of(agent).isEmpty()));
+            assertTrue(Probe.ping(w1, w2Address).succeeds(), "the kernel keeps enforcing while the agent is down");
+            assertTrue(Eventually.within(15, () -> fixture.run(H1, "node", "status").ok()),
+                    "a new agent is running and in sync: " + fixture.run(H1, "node", "status").stdout());
+            long restarted = pid(runDir.resolve("agent.pid"));
+            assertNotEquals(agent, restarted);
+            assertEquals(supervisor, pid(runDir.resolve("supervisor.pid")), "by the same supervisor");
+            String w3 = fixture.lab().workload("w3");
+            assertTrue(fixture.jc(H1, "container", "add", "netns:" + w3, "--profile", "blue").contains("ready"),
+                    "and it programs new endpoints");
+            assertTrue(Probe.ping(w3, w2Address).succeeds(), "w3 -> w2");
+
+            String stopped = fixture.jc(H1, "node", "stop");
+            assertTrue(stopped.contains("stopped the agent"), stopped);
+            assertTrue(Eventually.within(5, () -> ProcessHandle.of(supervisor).isEmpty() && ProcessHandle.of(restarted).isEmpty()),
+                    "node stop stops the supervisor too, so nothing restarts the agent");
+            assertTrue(Probe.ping(w3, w2Address).succeeds(), "traffic keeps flowing with the agent stopped");
+
+            // pid reuse: the pid files name an unrelated live process, as after the node's processes died long ago
+            Process unrelated = new ProcessBuilder("sleep", "60").start();
+            try {
+                long pid = unrelated.pid();
+                Files.writeString(runDir.resolve("agent.pid"), pid + "\n");
+                Files.writeString(runDir.resolve("supervisor.pid"), pid + " 1\n");
+                Files.writeString(runDir.resolve("bird.pid"), pid + "\n");
+                String again = fixture.jc(H1, "node", "stop");
+                assertTrue(again.contains("was not running"), again);
+                assertTrue(unrelated.isAlive(), "node stop left the unrelated process alone");
+                assertEquals(1, fixture.run(H1, "node", "status").exitCode(), "and status does not take it for the agent");
+            } finally {
+                unrelated.destroyForcibly();
+            }
+        }
+    }
+
+    private static long pid(Path file) throws Exception {
+        return Long.parseLong(Files.readString(file).strip().split("\\s+")[0]);
+    }
+
+    private static IpAddress address(LabFixture fixture, String namespace) {
+        Optional<WorkloadEndpoint> endpoint = ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))
+                .stream().map(WorkloadEndpoint.class::cast).filter(e -> e.containerId().endsWith(namespace)).findFirst();
+        return endpoint.orElseThrow().ipv4Nets().get(0).network();
+    }
+}

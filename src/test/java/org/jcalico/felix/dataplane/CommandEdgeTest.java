@@ -1,0 +1,61 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.dataplane.interfaces.Sysctls;
+import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
+import org.jcalico.felix.dataplane.ipsets.IpSetSnapshot;
+import org.jcalico.felix.dataplane.iptables.IptablesPlanner;
+import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
+import org.jcalico.felix.dataplane.iptables.RuleHash;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.EndpointInterface;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dataplane's last line of defence: whatever value reaches it, no batch line, restore input or sysctl key can
+ * carry a second command. Each case is refused before a tool runs (the runner is bound to a namespace that does not
+ * exist, so even a failing guard could change nothing).
+ */
+class CommandEdgeTest {
+    private static final CommandRunner NOWHERE = CommandRunner.inNamespace("jcts-no-such-namespace");
+
+    @Test
+    void ipBatchRefusesALineThatWouldBeTwo() {
+        KernelException e = assertThrows(KernelException.class, () -> IpBatch.run(NOWHERE,
+                List.of("link set jc1 up", "link set jc2 up\nlink add evil type veth peer name evil2")));
+        assertEquals("refused to run a command with the input line 'link set jc2 up\\nlink add evil type veth peer name evil2':"
+                + " it contains a control character", e.getMessage());
+    }
+
+    @Test
+    void iptablesRestoreInputRefusesARuleThatWouldBeTwo() {
+        IptablesState desired = new IptablesState(4, Map.of("filter", Map.of("jc-x",
+                new Chain("jc-x", List.of("-j DROP\n-A INPUT -j ACCEPT")))), List.of());
+        KernelException e = assertThrows(KernelException.class,
+                () -> IptablesPlanner.plan(desired, IptablesSnapshot.EMPTY, RuleHash::of));
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void ipsetRestoreInputRefusesAMemberThatWouldBeTwo() {
+        IpSetSpec set = new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.1/32\nflush"));
+        assertThrows(KernelException.class, () -> IpSetPlanner.fill(Map.of(set.name(), set), IpSetSnapshot.EMPTY));
+    }
+
+    @Test
+    void sysctlsRefuseAnInterfaceNameThatWouldNameAnotherKeyOrFile() {
+        for (String name : List.of("jc1\nx", "..", ".", "a/b", "a=b", "a b", "", "sixteen-chars-xx")) {
+            assertThrows(KernelException.class, () -> Sysctls.forInterface(new EndpointInterface(name, true, true)), name);
+        }
+        assertEquals("1", Sysctls.forInterface(new EndpointInterface("jc.100", true, false)).get("net.ipv4.conf.jc/100.proxy_arp"));
+    }
+}

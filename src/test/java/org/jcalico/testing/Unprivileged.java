@@ -1,0 +1,36 @@
+package org.jcalico.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+
+/** Commands run as the unprivileged user nobody (uid and gid 65534, no supplementary groups), as a local attacker. */
+public final class Unprivileged {
+    private Unprivileged() {
+    }
+
+    public static CommandRunner.Result run(String... command) {
+        List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        full.addAll(List.of(command));
+        return CommandRunner.local().run(full);
+    }
+
+    /**
+     * Runs a single-file Java program (the JDK's source launcher) as nobody; the source is written where that user can read
+     * it, under {@code dir}.
+     */
+    public static CommandRunner.Result java(Path dir, String className, String source, String... args) throws IOException {
+        Path sources = Files.createDirectories(dir.resolve("nobody-src"));
+        Files.setPosixFilePermissions(sources, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = sources.resolve(className + ".java");
+        Files.writeString(file, source);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", file.toString()));
+        command.addAll(List.of(args));
+        return run(command.toArray(String[]::new));
+    }
+}

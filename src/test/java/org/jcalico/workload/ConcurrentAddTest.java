@@ -1,0 +1,154 @@
+package org.jcalico.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.Pools;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #9, defect 6: two `container add` of one container at once, each in its own JVM. The loser must fail
+ * without touching what the winner holds: before, its undo released every address of the shared handle, the
+ * winner's included, and IPAM handed that address out again.
+ */
+@Tag("kernel")
+class ConcurrentAddTest {
+    private static final String PREFIX = "jcti-add-";
+    private static final String HOST = PREFIX + "host";
+    private static final String CONTAINER = PREFIX + "ctr";
+    private static final int ROUNDS = 4;
+
+    @TempDir
+    Path dir;
+    private String url;
+
+    @BeforeEach
+    void setUp() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+        TestHost.create(HOST);
+        Namespaces.create(CONTAINER);
+        url = "embedded:" + dir.resolve("store.db");
+        try (Datastore datastore = Datastores.open(url)) {
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(new Node("n1", null, null, null));
+            new Pools(store).add(new IpPool(Cidr.parse("10.66.0.0/24"), false, null, false));
+        }
+    }
+
+    @AfterEach
+    void tearDown() {
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @Test
+    void theLoserOfTwoConcurrentAddsLeavesTheWinnersAddressAlone() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            List<String> outcomes = race(List.of("container", "add", "netns:" + CONTAINER, "--no-wait", "--profile", "web"),
+                    List.of("container", "add", "netns:" + CONTAINER, "--no-wait", "--profile", "web"));
+            System.out.println("round " + round + ": " + outcomes);
+            long succeeded = outcomes.stream().filter(o -> o.endsWith("exit 0")).count();
+            assertEquals(1, succeeded, "round " + round + ": one add wins: " + outcomes);
+            try (Datastore datastore = Datastores.open(url)) {
+                ResourceStore store = new ResourceStore(datastore);
+                List<WorkloadEndpoint> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
+                assertEquals(1, endpoints.size(), "round " + round + ": " + endpoints);
+                WorkloadEndpoint winner = endpoints.get(0);
+                assertEquals(Map.of(winner.nets().get(0).network().toString(), winner.endpointId()), allocations(store),
+                        "round " + round + ": IPAM holds exactly the winner's address for it: " + outcomes);
+                assertTrue(datastore.list(Keys.INTENTS).items().isEmpty(), "no intent left");
+                assertTrue(TestHost.hasLink(CommandRunner.inNamespace(HOST), winner.interfaceName()), "the winner's veth stays");
+                assertTrue(new Ipam(store).usage().get(0).used() == 1);
+            }
+            assertTrue(run(List.of("container", "remove", "netns:" + CONTAINER)).ok(), "remove after round " + round);
+            try (Datastore datastore = Datastores.open(url)) {
+                assertTrue(allocations(new ResourceStore(datastore)).isEmpty(), "remove releases the address");
+            }
+        }
+    }
+
+    @Test
+    void ipamReleaseRefusesAnAddressALiveEndpointUses() {
+        assertTrue(run(List.of("container", "add", "netns:" + CONTAINER, "--no-wait")).ok());
+        String address;
+        try (Datastore datastore = Datastores.open(url)) {
+            address = allocations(new ResourceStore(datastore)).keySet().iterator().next();
+        }
+        CommandRunner.Result release = run(List.of("ipam", "release", address));
+        assertFalse(release.ok(), release.stdout());
+        assertTrue(release.stderr().startsWith("error: address " + address + " is used by container netns:" + CONTAINER),
+                release.stderr());
+        try (Datastore datastore = Datastores.open(url)) {
+            assertEquals(1, allocations(new ResourceStore(datastore)).size(), "still allocated");
+        }
+    }
+
+    private static Map<String, String> allocations(ResourceStore store) {
+        Map<String, String> held = new HashMap<>();
+        for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
+            block.resource().allocations().forEach((offset, handle) ->
+                    held.put(block.resource().cidr().addressAt(java.math.BigInteger.valueOf(offset)).toString(), handle));
+        }
+        return held;
+    }
+
+    private CommandRunner.Result run(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "org.jcalico.cli.Main", "--datastore", url, "--node", "n1"));
+        command.addAll(args);
+        return CommandRunner.inNamespace(HOST).run(command);
+    }
+
+    /** Both commands start in JVMs of their own in the host's namespace, and are let go together. */
+    private List<String> race(List<String> first, List<String> second) throws IOException, InterruptedException {
+        List<Process> processes = new ArrayList<>();
+        for (List<String> args : List.of(first, second)) {
+            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", HOST, java(), "-XX:TieredStopAtLevel=1",
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    GatedCommandMain.class.getName(), "--datastore", url, "--node", "n1"));
+            command.addAll(args);
+            processes.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+        }
+        Thread.sleep(2000);
+        for (Process process : processes) {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+        }
+        List<String> outcomes = new ArrayList<>();
+        for (Process process : processes) {
+            outcomes.add(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+            process.waitFor();
+        }
+        return outcomes;
+    }
+
+    private static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+}
