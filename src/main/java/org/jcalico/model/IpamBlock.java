@@ -22,6 +22,12 @@ public record IpamBlock(Cidr cidr, String affinity, Map<Integer, String> allocat
         }
         TreeMap<Integer, String> sorted = new TreeMap<>(allocations == null ? Map.of() : allocations);
         BigInteger size = cidr.size();
+        sorted.forEach((offset, handle) -> {
+            if (handle == null) {
+                throw new ValidationException("allocations." + offset + ": missing");
+            }
+            Names.checkText("allocations." + offset, handle);
+        });
         for (Integer offset : sorted.keySet()) {
             if (offset < 0 || BigInteger.valueOf(offset).compareTo(size) >= 0) {
                 throw ValidationException.field("allocations", offset, "is not an offset inside " + cidr);

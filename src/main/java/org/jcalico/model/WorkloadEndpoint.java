@@ -14,7 +14,8 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
                                List<String> profileIds, String state) implements Resource {
     public static final String KIND = "WorkloadEndpoint";
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
-    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
+    /** What the kernel takes as a name and no command line can take for an option: no leading '-', not "." or "..". */
+    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
 
     public WorkloadEndpoint {
         Names.check("node", node);

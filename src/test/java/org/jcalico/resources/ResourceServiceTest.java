@@ -2,9 +2,10 @@ package org.jcalico.resources;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Listing;
@@ -143,10 +144,9 @@ class ResourceServiceTest {
                     .append("- {action: allow, source: {tag: t").append((i + 1) % count).append("}}\n---\n");
         }
         List<org.jcalico.model.Resource> resources = ResourceCodec.decodeAll(file.toString());
-        long start = System.nanoTime();
-        assertEquals(count, service.apply(resources).stream().filter(a -> a.verb().equals("created")).count());
-        assertEquals(count, service.apply(resources).stream().filter(a -> a.verb().equals("unchanged")).count());
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(millis < 15_000, "applying " + count + " profiles twice took " + millis + " ms");
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertEquals(count, service.apply(resources).stream().filter(a -> a.verb().equals("created")).count());
+            assertEquals(count, service.apply(resources).stream().filter(a -> a.verb().equals("unchanged")).count());
+        }, "applying " + count + " profiles twice");
     }
 }
