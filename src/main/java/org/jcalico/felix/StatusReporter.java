@@ -41,7 +41,7 @@ final class StatusReporter {
         for (WorkloadEndpoint endpoint : local) {
             present.put(endpoint.endpointId(), true);
             String failure = failures.get(endpoint.endpointId());
-            EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.error;
+            EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.failed;
             Versioned<EndpointStatus> previous = written.get(endpoint.endpointId());
             if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), failure)) {
                 continue;

@@ -184,7 +184,7 @@ public final class ContainerService {
             if (status.isPresent() && status.get().state() == EndpointStatus.State.programmed) {
                 return;
             }
-            if (status.isPresent() && status.get().state() == EndpointStatus.State.error) {
+            if (status.isPresent() && status.get().state() == EndpointStatus.State.failed) {
                 throw new ValidationException("the agent on node " + node + " could not program the endpoint: "
                         + status.get().detail());
             }

@@ -70,7 +70,7 @@ class FailClosedIT {
 
         assertTrue(Eventually.within(10, () -> status("w1").contains("The protocol family of set jc-4t-held is IPv6")),
                 "w1 failed with the kernel's message: " + status("w1"));
-        assertTrue(status("w1").startsWith("error"), status("w1"));
+        assertTrue(status("w1").startsWith("failed"), status("w1"));
         assertTrue(Eventually.within(5, () -> !Probe.ping(ns("w2"), w1).succeeds()), "w1 is dropped, not opened");
 
         IpAddress w3 = add("w3", "good");
@@ -176,7 +176,7 @@ class FailClosedIT {
         throw new AssertionError(workload + " not listed");
     }
 
-    /** What the agent reported for the workload's endpoint: "programmed", or "error: " and the reason. */
+    /** What the agent reported for the workload's endpoint: "programmed", or "failed: " and the reason. */
     private static String status(String workload) {
         try (Datastore datastore = fixture.layout().datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);

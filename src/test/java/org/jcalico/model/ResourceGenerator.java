@@ -85,7 +85,7 @@ public final class ResourceGenerator {
             case EndpointStatus.KIND -> {
                 put(out, "node", 0.98, this::name, BAD_TEXT);
                 put(out, "endpointId", 0.98, this::name, BAD_TEXT);
-                put(out, "state", 0.98, () -> pick(List.of("programmed", "error")), List.of("ready", 1));
+                put(out, "state", 0.98, () -> pick(List.of("programmed", "failed", "error")), List.of("ready", 1));
                 put(out, "detail", 0.5, () -> "iptables-restore: line 3 failed", List.of(5, List.of()));
                 put(out, "updatedAtMillis", 0.8, () -> random.nextLong(0, 1L << 42), BAD_NUMBER);
             }
