@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
@@ -15,7 +14,7 @@ import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
- * BIRD 2's configuration for one node, rendered from the agent's snapshot. The node advertises one route per IPAM
+ * BIRD 2's configuration for one node, rendered from the node's routing intent. The node advertises one route per IPAM
  * block it owns plus a host route per address it borrowed from another node's block; it accepts only routes inside
  * the IP pools; and it puts only BGP-learned routes into the kernel. Everything else is neither sent nor accepted.
  */
@@ -23,13 +22,13 @@ public final class BirdConfig {
     private BirdConfig() {
     }
 
-    public static String render(Snapshot snapshot, Path logFile) {
-        Node self = snapshot.nodes().stream().filter(node -> node.name().equals(snapshot.node())).findFirst()
-                .orElseThrow(() -> new ValidationException("node '" + snapshot.node() + "' is not registered"));
+    public static String render(RoutingIntent intent, Path logFile) {
+        Node self = intent.nodes().stream().filter(node -> node.name().equals(intent.node())).findFirst()
+                .orElseThrow(() -> new ValidationException("node '" + intent.node() + "' is not registered"));
         if (self.ipv4() == null) {
             throw new ValidationException("node '" + self.name() + "' has no IPv4 address, which BGP needs as router id");
         }
-        long ownAs = self.asNumber() != null ? self.asNumber() : snapshot.bgp().defaultAs();
+        long ownAs = self.asNumber() != null ? self.asNumber() : intent.bgp().defaultAs();
         StringBuilder out = new StringBuilder();
         out.append("# Written by the jcalico agent for node ").append(self.name())
                 .append(" from the datastore; it is rewritten on every change, so edits here are lost.\n");
@@ -37,24 +36,24 @@ public final class BirdConfig {
         out.append("log \"").append(logFile).append("\" { info, remote, warning, error, auth, fatal, bug };\n");
         out.append("timeformat protocol \"%FT%T\";\n");
         out.append("protocol device { scan time 10; }\n\n");
-        List<BgpSession> sessions = sessions(snapshot, self);
+        List<BgpSession> sessions = sessions(intent, self);
         for (int version : List.of(4, 6)) {
             IpAddress local = version == 4 ? self.ipv4() : self.ipv6();
-            family(out, snapshot, version, local, ownAs,
+            family(out, intent, version, local, ownAs,
                     sessions.stream().filter(session -> session.peer().version() == version).toList());
         }
         return out.toString();
     }
 
     /** Every session this node should have, mesh first. */
-    public static List<BgpSession> sessions(Snapshot snapshot, Node self) {
+    public static List<BgpSession> sessions(RoutingIntent intent, Node self) {
         List<BgpSession> sessions = new ArrayList<>();
-        if (snapshot.bgp().nodeToNodeMesh()) {
-            for (Node other : snapshot.nodes()) {
+        if (intent.bgp().nodeToNodeMesh()) {
+            for (Node other : intent.nodes()) {
                 if (other.name().equals(self.name())) {
                     continue;
                 }
-                long as = other.asNumber() != null ? other.asNumber() : snapshot.bgp().defaultAs();
+                long as = other.asNumber() != null ? other.asNumber() : intent.bgp().defaultAs();
                 for (IpAddress address : new IpAddress[] {other.ipv4(), other.ipv6()}) {
                     if (address != null) {
                         sessions.add(new BgpSession(BgpSession.Type.mesh, address, as, other.name()));
@@ -62,7 +61,7 @@ public final class BirdConfig {
                 }
             }
         }
-        for (BgpPeer peer : snapshot.peers()) {
+        for (BgpPeer peer : intent.peers()) {
             if (peer.node() == null || peer.node().equals(self.name())) {
                 sessions.add(new BgpSession(peer.node() == null ? BgpSession.Type.global : BgpSession.Type.node,
                         peer.peerIp(), peer.asNumber(), null));
@@ -73,11 +72,11 @@ public final class BirdConfig {
                 .toList();
     }
 
-    private static void family(StringBuilder out, Snapshot snapshot, int version, IpAddress local, long ownAs,
+    private static void family(StringBuilder out, RoutingIntent intent, int version, IpAddress local, long ownAs,
                                List<BgpSession> sessions) {
         String v = String.valueOf(version);
         String channel = version == 4 ? "ipv4" : "ipv6";
-        List<Cidr> pools = snapshot.pools().stream().map(IpPool::cidr).filter(cidr -> cidr.version() == version).toList();
+        List<Cidr> pools = intent.pools().stream().map(IpPool::cidr).filter(cidr -> cidr.version() == version).toList();
         out.append("filter jc_import").append(v).append(" {\n");
         if (!pools.isEmpty()) {
             out.append("  if net ~ [ ").append(String.join(", ", pools.stream().map(cidr -> cidr + "+").toList()))
@@ -87,7 +86,7 @@ public final class BirdConfig {
         out.append("filter jc_export").append(v).append(" {\n  if proto = \"jc_local").append(v)
                 .append("\" then accept;\n  reject;\n}\n");
         out.append("protocol static jc_local").append(v).append(" {\n  ").append(channel).append(";\n");
-        for (Cidr route : advertised(snapshot, version)) {
+        for (Cidr route : advertised(intent, version)) {
             out.append("  route ").append(route).append(" blackhole;\n");
         }
         out.append("}\n");
@@ -107,11 +106,11 @@ public final class BirdConfig {
     }
 
     /** The blocks this node owns, and host routes for its endpoints' addresses that lie outside them (borrowed). */
-    public static List<Cidr> advertised(Snapshot snapshot, int version) {
+    public static List<Cidr> advertised(RoutingIntent intent, int version) {
         List<Cidr> routes = new ArrayList<>();
-        List<Cidr> blocks = snapshot.localBlocks().stream().map(IpamBlock::cidr).filter(cidr -> cidr.version() == version).toList();
+        List<Cidr> blocks = intent.localBlocks().stream().map(IpamBlock::cidr).filter(cidr -> cidr.version() == version).toList();
         routes.addAll(blocks);
-        for (WorkloadEndpoint endpoint : snapshot.localEndpoints()) {
+        for (WorkloadEndpoint endpoint : intent.localEndpoints()) {
             for (Cidr net : endpoint.nets(version)) {
                 Optional<Cidr> owner = blocks.stream().filter(block -> block.contains(net)).findFirst();
                 if (owner.isEmpty()) {

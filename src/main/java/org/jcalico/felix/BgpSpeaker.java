@@ -11,10 +11,10 @@ import java.util.regex.Pattern;
 import org.jcalico.bgp.BgpSession;
 import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
+import org.jcalico.bgp.RoutingIntent;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
-import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 
@@ -48,9 +48,10 @@ public final class BgpSpeaker {
 
     void configure(Snapshot snapshot) {
         try {
-            String candidate = BirdConfig.render(snapshot, birdLog);
+            RoutingIntent intent = intentOf(snapshot);
+            String candidate = BirdConfig.render(intent, birdLog);
             if (!candidate.equals(rendered)) {
-                accept(snapshot, candidate);
+                accept(intent, candidate);
                 rendered = candidate;
             }
         } catch (ValidationException | KernelException e) {
@@ -63,9 +64,15 @@ public final class BgpSpeaker {
     }
 
     /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */
-    private void accept(Snapshot snapshot, String candidate) {
+    /** What BGP needs of the agent's view of the cluster. */
+    static RoutingIntent intentOf(Snapshot snapshot) {
+        return new RoutingIntent(snapshot.node(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.pools(),
+                snapshot.localBlocks(), snapshot.localEndpoints());
+    }
+
+    private void accept(RoutingIntent intent, String candidate) {
         Map<String, String> refused = new TreeMap<>();
-        Snapshot usable = snapshot;
+        RoutingIntent usable = intent;
         for (Optional<String> error = bird.check(candidate); error.isPresent(); error = bird.check(candidate)) {
             Optional<BgpSession> culprit = sessionAt(usable, candidate, error.get());
             if (culprit.isEmpty()) {
@@ -73,7 +80,7 @@ public final class BgpSpeaker {
                 return;
             }
             refused.put(culprit.get().protocolName(), error.get());
-            usable = without(usable, culprit.get());
+            usable = usable.without(culprit.get());
             candidate = BirdConfig.render(usable, birdLog);
         }
         refusedConfig = null;
@@ -92,7 +99,7 @@ public final class BgpSpeaker {
     }
 
     /** The session whose line BIRD's message names, if it names one. */
-    private static Optional<BgpSession> sessionAt(Snapshot snapshot, String config, String error) {
+    private static Optional<BgpSession> sessionAt(RoutingIntent intent, String config, String error) {
         Matcher at = REFUSED_LINE.matcher(error);
         List<String> lines = config.lines().toList();
         if (!at.find() || Integer.parseInt(at.group(1)) > lines.size()) {
@@ -102,22 +109,9 @@ public final class BgpSpeaker {
         if (!session.find()) {
             return Optional.empty();
         }
-        Node self = snapshot.nodes().stream().filter(node -> node.name().equals(snapshot.node())).findFirst().orElseThrow();
-        return BirdConfig.sessions(snapshot, self).stream()
+        Node self = intent.nodes().stream().filter(node -> node.name().equals(intent.node())).findFirst().orElseThrow();
+        return BirdConfig.sessions(intent, self).stream()
                 .filter(candidate -> candidate.protocolName().equals(session.group(1))).findFirst();
-    }
-
-    /** The snapshot without what gives rise to the session: the peer, or the other node of the mesh. */
-    private static Snapshot without(Snapshot snapshot, BgpSession session) {
-        List<Node> nodes = new ArrayList<>(snapshot.nodes());
-        List<BgpPeer> peers = new ArrayList<>(snapshot.peers());
-        switch (session.type()) {
-            case mesh -> nodes.removeIf(node -> node.name().equals(session.peerNode()));
-            case global -> peers.removeIf(peer -> peer.node() == null && peer.peerIp().equals(session.peer()));
-            case node -> peers.removeIf(peer -> peer.node() != null && peer.peerIp().equals(session.peer()));
-        }
-        return new Snapshot(snapshot.node(), snapshot.config(), snapshot.endpoints(), snapshot.profiles(),
-                snapshot.pools(), snapshot.localBlocks(), nodes, peers, snapshot.bgp());
     }
 
     void supervise() {

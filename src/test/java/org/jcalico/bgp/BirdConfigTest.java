@@ -9,12 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
@@ -27,39 +25,56 @@ class BirdConfigTest {
     private static final Node H1 = new Node("h1", IpAddress.parse("172.30.0.11"), IpAddress.parse("fd30::11"), null);
     private static final Node H2 = new Node("h2", IpAddress.parse("172.30.0.12"), IpAddress.parse("fd30::12"), 64600L);
 
-    private static Snapshot snapshot(boolean mesh, List<BgpPeer> peers) {
+    private static RoutingIntent intent(boolean mesh, List<BgpPeer> peers) {
         var endpoint = new WorkloadEndpoint("h1", null, "c1", "e1", "jce1", null,
                 List.of(Cidr.parse("10.65.0.1/32"), Cidr.parse("10.65.0.70/32")),
                 List.of(Cidr.parse("fd65::1/128")), List.of(), null);
-        return new Snapshot("h1", FelixConfiguration.DEFAULTS, List.of(endpoint), Map.of(),
+        return new RoutingIntent("h1", List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh),
                 List.of(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false), new IpPool(Cidr.parse("fd65::/64"), false, null, false)),
                 List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1")),
                         new IpamBlock(Cidr.parse("fd65::/122"), "h1", Map.of(1, "e1"))),
-                List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh));
+                List.of(endpoint));
     }
 
     @Test
     void advertisesOwnBlocksAndBorrowedAddressesOnly() {
-        Snapshot snapshot = snapshot(true, List.of());
-        assertEquals(List.of(Cidr.parse("10.65.0.0/26"), Cidr.parse("10.65.0.70/32")), BirdConfig.advertised(snapshot, 4));
-        assertEquals(List.of(Cidr.parse("fd65::/122")), BirdConfig.advertised(snapshot, 6));
+        RoutingIntent intent = intent(true, List.of());
+        assertEquals(List.of(Cidr.parse("10.65.0.0/26"), Cidr.parse("10.65.0.70/32")), BirdConfig.advertised(intent, 4));
+        assertEquals(List.of(Cidr.parse("fd65::/122")), BirdConfig.advertised(intent, 6));
     }
 
     @Test
     void meshAndPeersBecomeSessions() {
         var peers = List.of(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null),
                 new BgpPeer(IpAddress.parse("172.30.0.101"), 65001, "h2"));
-        List<BgpSession> sessions = BirdConfig.sessions(snapshot(true, peers), H1);
+        List<BgpSession> sessions = BirdConfig.sessions(intent(true, peers), H1);
         assertEquals(List.of("mesh4_172_30_0_12", "mesh6_fd30__12", "global4_172_30_0_100"),
                 sessions.stream().map(BgpSession::protocolName).toList());
         assertEquals(64600, sessions.get(0).peerAs());
         assertEquals(List.of("global4_172_30_0_100"),
-                BirdConfig.sessions(snapshot(false, peers), H1).stream().map(BgpSession::protocolName).toList());
+                BirdConfig.sessions(intent(false, peers), H1).stream().map(BgpSession::protocolName).toList());
+    }
+
+    /** What the agent leaves out when BIRD refuses one session: its source, and nothing else. */
+    @Test
+    void withoutASessionDropsOnlyItsSource() {
+        var peers = List.of(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null),
+                new BgpPeer(IpAddress.parse("172.30.0.100"), 65001, "h1"));
+        RoutingIntent intent = intent(true, peers);
+        List<BgpSession> sessions = BirdConfig.sessions(intent, H1);
+        BgpSession mesh = sessions.get(0);
+        BgpSession global = sessions.stream().filter(s -> s.type() == BgpSession.Type.global).findFirst().orElseThrow();
+        BgpSession node = sessions.stream().filter(s -> s.type() == BgpSession.Type.node).findFirst().orElseThrow();
+        assertEquals(List.of("global4_172_30_0_100", "node4_172_30_0_100"),
+                BirdConfig.sessions(intent.without(mesh), H1).stream().map(BgpSession::protocolName).toList());
+        assertEquals(List.of(peers.get(1)), intent.without(global).peers());
+        assertEquals(List.of(peers.get(0)), intent.without(node).peers());
+        assertEquals(intent.nodes(), intent.without(node).nodes());
     }
 
     @Test
     void importAcceptsOnlyPoolPrefixes() {
-        String config = BirdConfig.render(snapshot(true, List.of()), Path.of("/tmp/bird.log"));
+        String config = BirdConfig.render(intent(true, List.of()), Path.of("/tmp/bird.log"));
         assertTrue(config.contains("if net ~ [ 10.65.0.0/16+ ] then accept;"));
         assertTrue(config.contains("if net ~ [ fd65::/64+ ] then accept;"));
         assertFalse(config.contains("0.0.0.0/0"));
@@ -69,9 +84,9 @@ class BirdConfigTest {
     void birdAcceptsTheConfiguration(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/bird")), "bird2 is not installed");
         var peers = List.of(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null));
-        for (Snapshot snapshot : List.of(snapshot(true, peers), snapshot(false, List.of()))) {
+        for (RoutingIntent intent : List.of(intent(true, peers), intent(false, List.of()))) {
             Path file = dir.resolve("bird.conf");
-            Files.writeString(file, BirdConfig.render(snapshot, dir.resolve("bird.log")));
+            Files.writeString(file, BirdConfig.render(intent, dir.resolve("bird.log")));
             CommandRunner.Result parsed = CommandRunner.local().run("bird", "-p", "-c", file.toString());
             assertEquals(0, parsed.exitCode(), "bird -p: " + parsed.stderr() + "\n" + Files.readString(file));
         }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jcalico.bgp.BirdConfig;
+import org.jcalico.bgp.RoutingIntent;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
@@ -202,11 +203,10 @@ class RenderPropertyTest {
                                       BgpConfiguration bgp) {
         List<Node> nodes = new ArrayList<>(others.stream().filter(node -> !node.name().equals(self.name())).toList());
         nodes.add(self);
-        Snapshot snapshot = new Snapshot(self.name(), FelixConfiguration.DEFAULTS, List.of(), Map.of(), pools, List.of(),
-                nodes, peers, bgp);
+        RoutingIntent intent = new RoutingIntent(self.name(), nodes, peers, bgp, pools, List.of(), List.of());
         Path file = dir.resolve("bird.conf");
         try {
-            Files.writeString(file, BirdConfig.render(snapshot, dir.resolve("bird.log")));
+            Files.writeString(file, BirdConfig.render(intent, dir.resolve("bird.log")));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
