@@ -108,9 +108,10 @@ class LauncherDelegationIT {
             assertEquals(1, served(), "the agent ran only the first");
 
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
-            CommandRunner.Result curl = CommandRunner.local().run(List.of("curl", "-s", "--unix-socket",
-                    paths.socket().toString(), "--data-binary", "@-", "http://agent/v1/run"),
-                    "h1\0JCALICO_DATASTORE=" + store + "\0\0container\0add\0" + MISSING + "\0");
+            // from a file: the NULs of the request would be refused on a command's standard input
+            Path request = Files.writeString(dir.resolve("request"), "h1\0JCALICO_DATASTORE=" + store + "\0\0container\0add\0" + MISSING + "\0");
+            CommandRunner.Result curl = CommandRunner.local().run("curl", "-s", "--unix-socket",
+                    paths.socket().toString(), "--data-binary", "@" + request, "http://agent/v1/run");
             assertEquals("\0" + ERROR + "\0" + "1\0", curl.stdout(), "curl or any HTTP client on the socket works too");
             assertEquals(2, served());
         }
