@@ -101,7 +101,8 @@ public final class ScaleBenchmark {
             StringBuilder links = new StringBuilder();
             for (int i = 0; i < local; i++) {
                 links.append("link add ").append(ClusterGenerator.endpoint(1, i, local, profiles).interfaceName())
-                        .append(" type veth peer name jcs-peer").append(i).append('\n');
+                        // the workload ends must not look like endpoints (the agent refuses a prefix that captures them)
+                        .append(" type veth peer name wl").append(i).append('\n');
             }
             CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
 

@@ -26,7 +26,13 @@ class ScaleBenchmarkIT {
         List<String> command = new ArrayList<>(JvmCommand.jcalico());
         command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "5"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "the benchmark finishes");
+        if (!process.waitFor(180, TimeUnit.SECONDS)) {
+            // its etcd and agent are its children, and its namespace would outlive it
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            CommandRunner.local().run("ip", "netns", "delete", "jcs-host");
+            throw new AssertionError("the benchmark did not finish within 180 s");
+        }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("simulated cluster: 20 nodes, 600 endpoints, 5 profiles:"), output);
