@@ -1,6 +1,6 @@
 package org.jcalico.datastore;
 
-/** Opens a datastore for writing from the URL text a user or a test gives; see {@link DatastoreUrl}. */
+/** For tests: opens a datastore for writing from a URL's text (commands resolve theirs through {@link DatastoreUrl}). */
 public final class Datastores {
     private Datastores() {
     }
