@@ -21,7 +21,7 @@ public final class Supervisor {
     /** An agent that ran this long was healthy: the next failure starts the back-off anew. */
     static final long HEALTHY_MILLIS = 60_000;
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
-    /** What {@link #waitFor} returns when the agent got in sync (no exit status is this low). */
+    /** What {@link #waitFor} returns when the agent got in sync, with problems or without (no exit status is this low). */
     private static final int IN_SYNC = Integer.MIN_VALUE;
 
     private Supervisor() {
@@ -93,7 +93,10 @@ public final class Supervisor {
         return 0;
     }
 
-    /** The agent's exit status; or IN_SYNC as soon as the status file says so, when one is given to watch. */
+    /**
+     * The agent's exit status; or IN_SYNC as soon as the status file says it programs the host, in sync or degraded
+     * (as `node start` waits for), when one is given to watch.
+     */
     private static int waitFor(Process agent, AgentStatusFile watched) throws InterruptedException {
         while (true) {
             if (agent.waitFor(watched == null ? 1000 : 50, TimeUnit.MILLISECONDS)) {
@@ -101,7 +104,7 @@ public final class Supervisor {
             }
             if (watched != null) {
                 AgentStatusFile.Status status = watched.read();
-                if (status != null && status.state() == AgentStatusFile.State.in_sync) {
+                if (status != null && status.state().running()) {
                     return IN_SYNC;
                 }
             }

@@ -101,6 +101,23 @@ class AgentSupervisionIT {
             } finally {
                 unrelated.destroyForcibly();
             }
+
+            // an agent that programs the host with a problem (here a prefix it refuses) is supervised all the same
+            fixture.apply(H1, "kind: FelixConfiguration\nname: node." + fixture.layout().nodeName(1) + "\ninterfacePrefix: eth\n");
+            fixture.lab().startAgent(1);
+            assertTrue(fixture.run(H1, "node", "status").stdout().contains("degraded"), fixture.run(H1, "node", "status").stdout());
+            long degraded = pid(runDir.resolve("agent.pid"));
+            CommandRunner.local().run("kill", "-9", Long.toString(degraded)).check();
+            assertTrue(Eventually.within(15, () -> {
+                try {
+                    long now = pid(runDir.resolve("agent.pid"));
+                    return now != degraded && ProcessHandle.of(now).isPresent()
+                            && fixture.run(H1, "node", "status").stdout().contains("degraded");
+                } catch (Exception e) {
+                    return false; // between two agents, the pid file may be missing
+                }
+            }), "the degraded agent is restarted too: " + fixture.run(H1, "node", "status").stdout());
+            fixture.jc(H1, "node", "stop");
         }
     }
 
