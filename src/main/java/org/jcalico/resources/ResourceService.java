@@ -47,7 +47,6 @@ public final class ResourceService {
      * in the list is read once, and the checks work on those readings (100,000 profiles take seconds).
      */
     public List<Applied> apply(List<Resource> resources) {
-        List<Op> guards = poolGuards(resources);
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < resources.size(); i++) {
             Resource resource = resources.get(i);
@@ -64,6 +63,7 @@ public final class ResourceService {
         checkProfiles(resources, stored);
         checkPeers(resources, stored);
         checkNodes(resources, stored);
+        List<Op> guards = poolGuards(resources, stored);
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
         for (Resource resource : resources) {
@@ -86,34 +86,42 @@ public final class ResourceService {
     }
 
     /**
-     * Pools are checked against the pools (and, for a block-size change, the blocks) as read after these revisions:
-     * the commit fails if any of them changed meanwhile, so two overlapping pools can never both be applied.
+     * Pools are checked against the pools (and, for a block-size change, the blocks) as this apply read them: the
+     * commit fails if any of them changed since, so two overlapping pools can never both be applied.
      */
-    private List<Op> poolGuards(List<Resource> resources) {
+    private static List<Op> poolGuards(List<Resource> resources, Stored stored) {
         List<IpPool> pools = resources.stream().filter(r -> r instanceof IpPool).map(IpPool.class::cast).toList();
         if (pools.isEmpty()) {
             return List.of();
         }
-        ResourceStore.Listed<IpPool> existing = store.listed(IpPool.class);
-        List<Op> guards = new ArrayList<>(List.of(ResourceStore.noneNewerOp(IpPool.class, existing.revision())));
-        boolean resized = pools.stream().anyMatch(pool -> existing.resources().stream()
+        List<Op> guards = new ArrayList<>(List.of(ResourceStore.noneNewerOp(IpPool.class, stored.revision(IpPool.class))));
+        List<IpPool> existing = stored.list(IpPool.class);
+        boolean resized = pools.stream().anyMatch(pool -> existing.stream()
                 .anyMatch(other -> other.cidr().equals(pool.cidr()) && !other.blockSize().equals(pool.blockSize())));
         if (resized) {
-            guards.add(ResourceStore.noneNewerOp(IpamBlock.class, store.datastore().list(Keys.prefix(IpamBlock.class)).revision()));
+            guards.add(ResourceStore.noneNewerOp(IpamBlock.class, stored.revision(IpamBlock.class)));
         }
         return guards;
     }
 
-    /** What the store holds of each kind, read once per apply. */
+    /** What the store holds of each kind, read once per apply, and the revision it was read at. */
     private final class Stored {
         private final Map<Class<? extends Resource>, Map<String, Versioned<? extends Resource>>> byKind = new HashMap<>();
+        private final Map<Class<? extends Resource>, Long> revisions = new HashMap<>();
 
         Map<String, Versioned<? extends Resource>> byKey(Class<? extends Resource> kind) {
             return byKind.computeIfAbsent(kind, k -> {
+                ResourceStore.Listed<? extends Resource> listed = store.listed(k);
+                revisions.put(k, listed.revision());
                 Map<String, Versioned<? extends Resource>> map = new LinkedHashMap<>();
-                store.list(k).forEach(versioned -> map.put(Keys.key(versioned.resource()), versioned));
+                listed.items().forEach(versioned -> map.put(Keys.key(versioned.resource()), versioned));
                 return map;
             });
+        }
+
+        long revision(Class<? extends Resource> kind) {
+            byKey(kind);
+            return revisions.get(kind);
         }
 
         <T extends Resource> List<T> list(Class<T> kind) {
