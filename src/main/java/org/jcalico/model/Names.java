@@ -46,7 +46,8 @@ public final class Names {
         return value;
     }
 
-    private static boolean isPlain(String value, int i) {
+    /** Whether the character at i is one that {@link #checkText} accepts. */
+    public static boolean isPlain(String value, int i) {
         char c = value.charAt(i);
         if (Character.isHighSurrogate(c)) {
             return i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1));

@@ -53,6 +53,17 @@ public sealed interface Selector {
         return mapKeys(key -> prefix + key);
     }
 
+    /**
+     * This namespaceSelector as a selector over endpoints that carry their namespace's labels under prefix, as
+     * Calico converts a rule's namespaceSelector (libcalico-go updateprocessors/rules.go): keys prefixed, all()
+     * (every namespace) becomes has(projectcalico.org/namespace), so it selects every namespaced endpoint and no
+     * global resource, and global() becomes !has(projectcalico.org/namespace).
+     */
+    default Selector overNamespaceLabels(String prefix) {
+        Selector namespaced = new Has(NAMESPACE_LABEL);
+        return withKeyPrefix(prefix).replaceAllAndGlobal(namespaced, Selector.not(namespaced));
+    }
+
     /** Whether global() occurs anywhere in the expression. */
     default boolean usesGlobal() {
         return switch (this) {
@@ -61,6 +72,17 @@ public sealed interface Selector {
             case And and -> and.operands().stream().anyMatch(Selector::usesGlobal);
             case Or or -> or.operands().stream().anyMatch(Selector::usesGlobal);
             default -> false;
+        };
+    }
+
+    private Selector replaceAllAndGlobal(Selector all, Selector global) {
+        return switch (this) {
+            case All a -> all;
+            case Global g -> global;
+            case Not not -> Selector.not(not.operand().replaceAllAndGlobal(all, global));
+            case And and -> new And(and.operands().stream().map(o -> o.replaceAllAndGlobal(all, global)).toList());
+            case Or or -> new Or(or.operands().stream().map(o -> o.replaceAllAndGlobal(all, global)).toList());
+            default -> this;
         };
     }
 

@@ -2,6 +2,7 @@ package org.jcalico.model.selector;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -14,7 +15,8 @@ import org.jcalico.model.ValidationException;
  *                     | KEY ('in' | 'not' 'in') '{' [STRING (',' STRING)* [',']] '}' )
  *   KEY       := [A-Za-z0-9_./-]+        STRING := '...' | "..."  (no escapes)
  * </pre>
- * Whitespace is spaces and tabs only, as in Calico. Errors name the 1-based column of what is wrong. Input is bounded
+ * Whitespace is spaces and tabs only, as in Calico; control and invisible characters are refused anywhere (Calico
+ * takes them in strings, but no label value can hold one). Errors name the 1-based column of what is wrong. Input is bounded
  * (length and parenthesis depth) so that hostile text costs little and cannot exhaust the stack.
  */
 final class SelectorParser {
@@ -202,6 +204,13 @@ final class SelectorParser {
     // ---- tokenizer ----
 
     private static List<Token> tokenize(String input) {
+        // No label value holds such a character, and the selector's text may reach logs and rule comments
+        for (int i = 0; i < input.length(); i++) {
+            if (input.charAt(i) != '\t' && !Names.isPlain(input, i)) {
+                throw error(input, i, "control or invisible character U+"
+                        + String.format("%04X", (int) input.charAt(i)));
+            }
+        }
         List<Token> tokens = new ArrayList<>();
         int i = 0;
         while (true) {

@@ -177,4 +177,62 @@ class SelectorTest {
         assertTrue(Selector.parse("a == 'x' || !(b == 'y' && global())").usesGlobal());
         assertFalse(Selector.parse("a == 'x' || !(b == 'y' && all())").usesGlobal());
     }
+
+    @Test
+    void calicoDocumentationExample() {
+        // docs.tigera.io selector reference: "! has(my-label) || my-label starts with 'prod' && role in {...}"
+        Selector s = Selector.parse("! has(my-label) || my-label starts with 'prod' && role in {'frontend','business'}");
+        assertEquals("!has(my-label) || my-label starts with \"prod\" && role in {\"business\", \"frontend\"}", s.toString());
+        assertTrue(s.matches(Map.of("role", "db")));
+        assertTrue(s.matches(Map.of("my-label", "prod-1", "role", "business")));
+        assertFalse(s.matches(Map.of("my-label", "prod-1", "role", "db")));
+        assertFalse(s.matches(Map.of("my-label", "dev", "role", "frontend")));
+    }
+
+    @Test
+    void wordOperatorsAreLexedAsCalicoLexesThem() {
+        assertEquals(Selector.parse("a not in {'x'}"), Selector.parse("a notin{'x'}"));
+        assertEquals(Selector.parse("a starts with 'x'"), Selector.parse("a startswith'x'"));
+        assertEquals(Selector.parse("a ends with 'x'"), Selector.parse("a ends\twith 'x'"));
+        assertTrue(matches("in == 'x' && contains == 'y' && has == 'z' && all == 'w'",
+                Map.of("in", "x", "contains", "y", "has", "z", "all", "w")));
+        assertEquals("selector: column 3: expected an operator (==, !=, in, not in, contains, starts with, ends with) "
+                + "after label 'a', found 'index'", error("a index {'x'}"));
+        assertEquals("selector: column 5: expected an operator (==, !=, in, not in, contains, starts with, ends with) "
+                + "after label 'has', found '('", error("has ('a')"));
+    }
+
+    @Test
+    void controlCharactersAndNewlinesAreRefused() {
+        assertEquals("selector: column 9: control or invisible character U+000A", error("a == 'x'\n"));
+        assertEquals("selector: column 8: control or invisible character U+202E", error("a == 'x\u202ey'"));
+        assertTrue(matches("a\t==\t'x'", Map.of("a", "x")));
+    }
+
+    @Test
+    void recordsRefuseWhatNoTextCouldSpell() {
+        assertThrows(ValidationException.class, () -> new Selector.Eq("a b", "x"));
+        assertThrows(ValidationException.class, () -> new Selector.Eq("a", "'\""));
+        assertThrows(IllegalArgumentException.class, () -> new Selector.Not(new Selector.Not(new Selector.Has("a"))));
+        assertThrows(IllegalArgumentException.class, () -> new Selector.And(List.of(new Selector.Has("a"))));
+        assertThrows(IllegalArgumentException.class, () -> Selector.parse("a == 'x'").withKeyPrefix("bad prefix"));
+    }
+
+    @Test
+    void namespaceSelectorsBecomeSelectorsOverCopiedNamespaceLabels() {
+        Map<String, String> inProd = Map.of("pcns.env", "prod", Selector.NAMESPACE_LABEL, "prod");
+        Map<String, String> globalSet = Map.of("env", "prod");
+        Selector env = Selector.parse("env == 'prod'").overNamespaceLabels("pcns.");
+        assertEquals(Selector.parse("pcns.env == 'prod'"), env);
+        assertTrue(env.matches(inProd));
+        Selector all = Selector.parse("all()").overNamespaceLabels("pcns.");
+        assertEquals(Selector.parse("has(projectcalico.org/namespace)"), all);
+        assertFalse(all.matches(globalSet));
+        Selector global = Selector.parse("global()").overNamespaceLabels("pcns.");
+        assertEquals(Selector.parse("!has(projectcalico.org/namespace)"), global);
+        assertTrue(global.matches(globalSet));
+        assertFalse(global.matches(inProd));
+        assertEquals(Selector.parse("has(projectcalico.org/namespace)"),
+                Selector.parse("!global()").overNamespaceLabels("pcns."));
+    }
 }
