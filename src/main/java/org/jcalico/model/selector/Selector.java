@@ -1,5 +1,6 @@
 package org.jcalico.model.selector;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -194,7 +195,7 @@ public sealed interface Selector {
         @Override
         public boolean matches(Map<String, String> labels) {
             String value = labels.get(key);
-            return value != null && values.contains(value);
+            return value != null && Collections.binarySearch(values, value) >= 0;
         }
 
         @Override
@@ -213,7 +214,7 @@ public sealed interface Selector {
         @Override
         public boolean matches(Map<String, String> labels) {
             String value = labels.get(key);
-            return value == null || !values.contains(value);
+            return value == null || Collections.binarySearch(values, value) < 0;
         }
 
         @Override

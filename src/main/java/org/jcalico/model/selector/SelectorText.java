@@ -3,6 +3,7 @@ package org.jcalico.model.selector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.jcalico.model.ValidationException;
 
 /** The lexical rules and spellings that the parser and the selector records share. */
@@ -60,7 +61,7 @@ final class SelectorText {
     }
 
     static String setLiteral(List<String> values) {
-        return values.stream().map(SelectorText::quote).collect(java.util.stream.Collectors.joining(", ", "{", "}"));
+        return values.stream().map(SelectorText::quote).collect(Collectors.joining(", ", "{", "}"));
     }
 
     /** The operands of an n-ary operator, with operands of the same operator spliced in (it is associative). */

@@ -1,6 +1,7 @@
 package org.jcalico.model.selector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,6 +9,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.model.ValidationException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +28,7 @@ class SelectorPropertyTest {
     void canonicalTextRespellingsAndEvaluationAgree() {
         System.out.println("SelectorPropertyTest seed " + SEED + " (rerun with -Dselector.seed=" + SEED + ")");
         Random random = new Random(SEED);
-        for (int n = 0; n < 3000; n++) {
+        for (int n = 0; n < 2000; n++) {
             Selector selector = selector(random, 4);
             String text = selector.toString();
             assertEquals(selector, Selector.parse(text), "canonical text " + text);
@@ -35,6 +39,30 @@ class SelectorPropertyTest {
             for (int m = 0; m < 20; m++) {
                 Map<String, String> labels = labels(random);
                 assertEquals(expected(selector, labels), selector.matches(labels), text + " on " + labels);
+            }
+        }
+    }
+
+    @Test
+    void anyTextParsesOrFailsWithOneColumnedLine() {
+        String[] pieces = {"a", "b/c", " ", "\t", "(", ")", "!", "=", "==", "!=", "&", "&&", "|", "||", "{", "}", ",",
+                "'", "\"", "'v'", "\"w\"", "has(", "has(a)", "in", "not", "all()", "all(", "global()", "contains",
+                "starts", "with", "ends", "\n", "\u00e9", "\u202e", "\ud83d\ude00"};
+        Pattern error = Pattern.compile("selector: column (\\d+): [^\n]+");
+        Random random = new Random(SEED);
+        for (int n = 0; n < 10000; n++) {
+            StringBuilder text = new StringBuilder();
+            for (int i = random.nextInt(12); i > 0; i--) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            try {
+                Selector selector = Selector.parse(text.toString());
+                assertEquals(selector, Selector.parse(selector.toString()), text.toString());
+            } catch (ValidationException e) {
+                Matcher matcher = error.matcher(e.getMessage());
+                assertTrue(matcher.matches(), e.getMessage());
+                int column = Integer.parseInt(matcher.group(1));
+                assertTrue(column >= 1 && column <= text.codePointCount(0, text.length()) + 1, text + " -> " + e.getMessage());
             }
         }
     }
