@@ -4,6 +4,11 @@ import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.Tier;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
@@ -38,6 +43,11 @@ public final class Keys {
             case BgpPeer peer -> (peer.node() == null ? "global" : "node/" + peer.node()) + "/" + peer.peerIp();
             case BgpConfiguration config -> config.name();
             case FelixConfiguration config -> config.name();
+            case Tier tier -> tier.name();
+            case GlobalNetworkPolicy policy -> policy.name();
+            case NetworkPolicy policy -> policy.name();
+            case GlobalNetworkSet set -> set.name();
+            case NetworkSet set -> set.name();
         };
     }
 
@@ -49,6 +59,10 @@ public final class Keys {
         if (kind == BgpPeer.class) {
             int slash = name.indexOf('/');
             return prefix(kind) + (slash < 0 ? "global/" + name : "node/" + name);
+        }
+        if (kind == NetworkPolicy.class || kind == NetworkSet.class) {
+            // a namespaced name without its namespace is in "default", as kubectl and calicoctl read it
+            return prefix(kind) + (name.contains("/") ? name : "default/" + name);
         }
         return prefix(kind) + (kind == IpPool.class || kind == IpamBlock.class ? cidr(name) : name);
     }
@@ -82,6 +96,11 @@ public final class Keys {
         if (kind == BgpPeer.class) return "bgppeers";
         if (kind == BgpConfiguration.class) return "config/bgp";
         if (kind == FelixConfiguration.class) return "config/felix";
+        if (kind == Tier.class) return "tiers";
+        if (kind == GlobalNetworkPolicy.class) return "globalnetworkpolicies";
+        if (kind == NetworkPolicy.class) return "networkpolicies";
+        if (kind == GlobalNetworkSet.class) return "globalnetworksets";
+        if (kind == NetworkSet.class) return "networksets";
         throw new IllegalArgumentException("no key space for " + kind);
     }
 }
