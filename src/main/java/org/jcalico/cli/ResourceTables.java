@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
@@ -9,6 +10,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -34,6 +36,7 @@ final class ResourceTables {
                 case BgpConfiguration c -> table.row(c.name(), c.defaultAs(), c.nodeToNodeMesh() ? "on" : "off");
                 case FelixConfiguration f -> table.row(f.name(), f.resyncIntervalSeconds(),
                         f.defaultEndpointToHostAction(), f.interfacePrefix(), f.logLevel());
+                case Namespace n -> table.row(n.name(), labels(n.labels()));
             }
         }
         return table;
@@ -41,6 +44,12 @@ final class ResourceTables {
 
     static String addresses(WorkloadEndpoint endpoint) {
         return endpoint.nets().stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
+    /** Labels as one cell: KEY=VALUE,... in key order. */
+    static String labels(Map<String, String> labels) {
+        return labels.entrySet().stream().map(label -> label.getKey() + "=" + label.getValue())
+                .collect(Collectors.joining(","));
     }
 
     private static Table header(Class<? extends Resource> kind) {
@@ -52,6 +61,7 @@ final class ResourceTables {
         if (kind == EndpointStatus.class) return new Table("ENDPOINT", "NODE", "STATE", "DETAIL");
         if (kind == BgpPeer.class) return new Table("PEER", "AS", "NODE");
         if (kind == BgpConfiguration.class) return new Table("NAME", "DEFAULT-AS", "NODE-MESH");
+        if (kind == Namespace.class) return new Table("NAME", "LABELS");
         return new Table("NAME", "RESYNC-INTERVAL", "ENDPOINT-TO-HOST", "INTERFACE-PREFIX", "LOG-LEVEL");
     }
 }

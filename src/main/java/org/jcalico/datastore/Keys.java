@@ -6,6 +6,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -38,6 +39,7 @@ public final class Keys {
             case BgpPeer peer -> (peer.node() == null ? "global" : "node/" + peer.node()) + "/" + peer.peerIp();
             case BgpConfiguration config -> config.name();
             case FelixConfiguration config -> config.name();
+            case Namespace namespace -> namespace.name();
         };
     }
 
@@ -82,6 +84,7 @@ public final class Keys {
         if (kind == BgpPeer.class) return "bgppeers";
         if (kind == BgpConfiguration.class) return "config/bgp";
         if (kind == FelixConfiguration.class) return "config/felix";
+        if (kind == Namespace.class) return "namespaces";
         throw new IllegalArgumentException("no key space for " + kind);
     }
 }

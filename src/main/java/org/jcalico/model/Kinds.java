@@ -17,10 +17,11 @@ public final class Kinds {
             EndpointStatus.KIND, EndpointStatus.class,
             BgpPeer.KIND, BgpPeer.class,
             BgpConfiguration.KIND, BgpConfiguration.class,
-            FelixConfiguration.KIND, FelixConfiguration.class);
+            FelixConfiguration.KIND, FelixConfiguration.class,
+            Namespace.KIND, Namespace.class);
     private static final Map<String, String> ALIASES = Map.of(
             "pool", IpPool.KIND, "block", IpamBlock.KIND, "endpoint", WorkloadEndpoint.KIND,
-            "wep", WorkloadEndpoint.KIND, "peer", BgpPeer.KIND, "container", WorkloadEndpoint.KIND);
+            "wep", WorkloadEndpoint.KIND, "peer", BgpPeer.KIND, "container", WorkloadEndpoint.KIND, "ns", Namespace.KIND);
 
     private Kinds() {
     }
