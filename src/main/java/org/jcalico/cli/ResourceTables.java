@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
@@ -9,6 +10,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -47,6 +49,7 @@ final class ResourceTables {
                 case GlobalNetworkSet s -> table.row(s.name(), labels(s.metadata().labels()), nets(s.spec().nets()));
                 case NetworkSet s -> table.row(s.metadata().namespace(), s.metadata().name(), labels(s.metadata().labels()),
                         nets(s.spec().nets()));
+                case Namespace n -> table.row(n.name(), labels(n.labels()));
             }
         }
         return table;
@@ -68,16 +71,18 @@ final class ResourceTables {
         return order == Math.rint(order) && Math.abs(order) < 1e15 ? Long.toString((long) order) : Double.toString(order);
     }
 
-    private static String labels(java.util.Map<String, String> labels) {
-        return labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
-    }
-
     private static String nets(List<Cidr> nets) {
         return nets.stream().map(Cidr::toString).collect(Collectors.joining(","));
     }
 
     static String addresses(WorkloadEndpoint endpoint) {
         return endpoint.nets().stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
+    /** Labels as one cell: KEY=VALUE,... in key order. */
+    static String labels(Map<String, String> labels) {
+        return labels.entrySet().stream().map(label -> label.getKey() + "=" + label.getValue())
+                .collect(Collectors.joining(","));
     }
 
     private static Table header(Class<? extends Resource> kind) {
@@ -94,6 +99,7 @@ final class ResourceTables {
         if (kind == NetworkPolicy.class) return new Table("NAMESPACE", "NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
         if (kind == GlobalNetworkSet.class) return new Table("NAME", "LABELS", "NETS");
         if (kind == NetworkSet.class) return new Table("NAMESPACE", "NAME", "LABELS", "NETS");
+        if (kind == Namespace.class) return new Table("NAME", "LABELS");
         return new Table("NAME", "RESYNC-INTERVAL", "ENDPOINT-TO-HOST", "INTERFACE-PREFIX", "LOG-LEVEL");
     }
 }

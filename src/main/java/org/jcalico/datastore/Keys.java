@@ -11,6 +11,7 @@ import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Tier;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -48,6 +49,7 @@ public final class Keys {
             case NetworkPolicy policy -> policy.name();
             case GlobalNetworkSet set -> set.name();
             case NetworkSet set -> set.name();
+            case Namespace namespace -> namespace.name();
         };
     }
 
@@ -101,6 +103,7 @@ public final class Keys {
         if (kind == NetworkPolicy.class) return "networkpolicies";
         if (kind == GlobalNetworkSet.class) return "globalnetworksets";
         if (kind == NetworkSet.class) return "networksets";
+        if (kind == Namespace.class) return "namespaces";
         throw new IllegalArgumentException("no key space for " + kind);
     }
 }

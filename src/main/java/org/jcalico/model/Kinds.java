@@ -22,7 +22,8 @@ public final class Kinds {
             Map.entry(GlobalNetworkPolicy.KIND, GlobalNetworkPolicy.class),
             Map.entry(NetworkPolicy.KIND, NetworkPolicy.class),
             Map.entry(GlobalNetworkSet.KIND, GlobalNetworkSet.class),
-            Map.entry(NetworkSet.KIND, NetworkSet.class));
+            Map.entry(NetworkSet.KIND, NetworkSet.class),
+            Map.entry(Namespace.KIND, Namespace.class));
     private static final Map<String, String> ALIASES = Map.ofEntries(
             Map.entry("pool", IpPool.KIND),
             Map.entry("block", IpamBlock.KIND),
@@ -34,7 +35,8 @@ public final class Kinds {
             Map.entry("np", NetworkPolicy.KIND),
             Map.entry("policy", NetworkPolicy.KIND),
             Map.entry("gns", GlobalNetworkSet.KIND),
-            Map.entry("netset", NetworkSet.KIND));
+            Map.entry("netset", NetworkSet.KIND),
+            Map.entry("ns", Namespace.KIND));
 
     private Kinds() {
     }

@@ -23,9 +23,10 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = NetworkPolicy.class, name = NetworkPolicy.KIND),
         @JsonSubTypes.Type(value = GlobalNetworkSet.class, name = GlobalNetworkSet.KIND),
         @JsonSubTypes.Type(value = NetworkSet.class, name = NetworkSet.KIND),
+        @JsonSubTypes.Type(value = Namespace.class, name = Namespace.KIND),
 })
 public sealed interface Resource permits Node, IpPool, IpamBlock, Profile, WorkloadEndpoint, EndpointStatus, BgpPeer,
-        BgpConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet {
+        BgpConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace {
 
     /** The kind's name as it appears in files and in the "kind" field. */
     String kind();

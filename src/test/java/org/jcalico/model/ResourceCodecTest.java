@@ -15,7 +15,7 @@ class ResourceCodecTest {
             new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(0, "ep1", 5, "ep2")),
             Profile.securityGroup("web"),
             new WorkloadEndpoint("h1", null, "c1", "ep1", "jc0123456789a", "02:00:00:00:00:01",
-                    List.of(Cidr.parse("10.65.0.0/32")), List.of(Cidr.parse("fd65::/128")), List.of("web"), null),
+                    List.of(Cidr.parse("10.65.0.0/32")), List.of(Cidr.parse("fd65::/128")), List.of("web"), null, null, null, null),
             new EndpointStatus("h1", "ep1", EndpointStatus.State.programmed, null, 1L),
             new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null),
             BgpConfiguration.DEFAULTS,

@@ -25,7 +25,7 @@ class HostStateCalculatorTest {
     private static WorkloadEndpoint endpoint(String node, String id, String v4, String v6, String... profiles) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null,
                 v4 == null ? List.of() : List.of(Cidr.parseHostOrNet(v4)),
-                v6 == null ? List.of() : List.of(Cidr.parseHostOrNet(v6)), List.of(profiles), null);
+                v6 == null ? List.of() : List.of(Cidr.parseHostOrNet(v6)), List.of(profiles), null, null, null, null);
     }
 
     private static Snapshot snapshot(List<WorkloadEndpoint> endpoints, Profile... profiles) {
