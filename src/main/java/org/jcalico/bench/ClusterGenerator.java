@@ -61,7 +61,7 @@ public final class ClusterGenerator {
         IpAddress address = block(node, index / BLOCK_SIZE, endpointsPerNode).addressAt(BigInteger.valueOf(index % BLOCK_SIZE));
         return new WorkloadEndpoint(nodeName, "sim", containerId, endpointId,
                 ContainerService.hostInterface(FelixConfiguration.DEFAULTS.interfacePrefix(), endpointId), null,
-                List.of(Cidr.host(address)), List.of(), List.of(profileName((node * 7 + index) % profiles)), null);
+                List.of(Cidr.host(address)), List.of(), List.of(profileName((node * 7 + index) % profiles)), null, null, null, null);
     }
 
     public static int endpointsPerNode(int nodes, int endpoints) {

@@ -164,7 +164,7 @@ public final class FelixBenchmark {
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
         return new WorkloadEndpoint(node, null, "bench-" + index, "e" + index, interfaceName(index), null,
-                List.of(v4), List.of(v6), List.of(index % 2 == 0 ? "web" : "db"), null);
+                List.of(v4), List.of(v6), List.of(index % 2 == 0 ? "web" : "db"), null, null, null, null);
     }
 
     private static Map<String, Profile> profiles() {

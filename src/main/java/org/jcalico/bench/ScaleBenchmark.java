@@ -157,7 +157,7 @@ public final class ScaleBenchmark {
                 profileIds.add(extra);
                 WorkloadEndpoint was = current.resource();
                 WorkloadEndpoint changed = new WorkloadEndpoint(was.node(), was.orchestrator(), was.containerId(), was.endpointId(),
-                        was.interfaceName(), was.mac(), was.ipv4Nets(), was.ipv6Nets(), profileIds, was.state());
+                        was.interfaceName(), was.mac(), was.ipv4Nets(), was.ipv6Nets(), profileIds, was.state(), was.namespace(), was.labels(), was.ports());
                 String set = DataplaneNames.tagSet(extra, 4);
                 String member = changed.ipv4Nets().get(0).network().toString();
                 long start = System.nanoTime();

@@ -145,7 +145,7 @@ final class ProfileCommand {
             Rule rule = new Rule(Action.parse(action), protocol == null ? null : Protocol.parse(protocol),
                     notProtocol == null ? null : Protocol.parse(notProtocol),
                     side("src", srcTag, srcNet, srcPorts), side("dst", dstTag, dstNet, dstPorts),
-                    icmpType, icmpCode, ipVersion);
+                    parse("icmp-type", () -> org.jcalico.model.IcmpMatch.of(icmpType, icmpCode)), null, ipVersion);
             try (Session session = new Session(spec)) {
                 Profile updated = new ProfileService(session.store()).addRule(profile, parsedDirection, rule, at);
                 int position = at == null ? updated.rules(parsedDirection).size() : at;

@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
@@ -9,10 +10,17 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.PolicySpec;
+import org.jcalico.model.Tier;
 
 /** The table `jcalico get KIND` prints for each kind of resource. */
 final class ResourceTables {
@@ -34,13 +42,47 @@ final class ResourceTables {
                 case BgpConfiguration c -> table.row(c.name(), c.defaultAs(), c.nodeToNodeMesh() ? "on" : "off");
                 case FelixConfiguration f -> table.row(f.name(), f.resyncIntervalSeconds(),
                         f.defaultEndpointToHostAction(), f.interfacePrefix(), f.logLevel());
+                case Tier t -> table.row(t.name(), t.spec().order() == null ? "(last)" : order(t.spec().order()),
+                        t.spec().defaultAction().calicoName());
+                case GlobalNetworkPolicy p -> policyRow(table, null, p.metadata().name(), p.spec());
+                case NetworkPolicy p -> policyRow(table, p.namespace(), p.metadata().name(), p.spec());
+                case GlobalNetworkSet s -> table.row(s.name(), labels(s.metadata().labels()), nets(s.spec().nets()));
+                case NetworkSet s -> table.row(s.metadata().namespace(), s.metadata().name(), labels(s.metadata().labels()),
+                        nets(s.spec().nets()));
+                case Namespace n -> table.row(n.name(), labels(n.labels()));
             }
         }
         return table;
     }
 
+    private static void policyRow(Table table, String namespace, String name, PolicySpec spec) {
+        List<Object> cells = new java.util.ArrayList<>();
+        if (namespace != null) {
+            cells.add(namespace);
+        }
+        cells.addAll(List.of(name, spec.tier(), spec.order() == null ? "(last)" : order(spec.order()), spec.selector(),
+                spec.types().stream().map(Object::toString).collect(Collectors.joining(",")),
+                spec.ingress().size(), spec.egress().size()));
+        table.row(cells.toArray());
+    }
+
+    /** 100.0 prints as 100: orders are mostly whole numbers. */
+    private static String order(double order) {
+        return order == Math.rint(order) && Math.abs(order) < 1e15 ? Long.toString((long) order) : Double.toString(order);
+    }
+
+    private static String nets(List<Cidr> nets) {
+        return nets.stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
     static String addresses(WorkloadEndpoint endpoint) {
         return endpoint.nets().stream().map(Cidr::toString).collect(Collectors.joining(","));
+    }
+
+    /** Labels as one cell: KEY=VALUE,... in key order. */
+    static String labels(Map<String, String> labels) {
+        return labels.entrySet().stream().map(label -> label.getKey() + "=" + label.getValue())
+                .collect(Collectors.joining(","));
     }
 
     private static Table header(Class<? extends Resource> kind) {
@@ -52,6 +94,12 @@ final class ResourceTables {
         if (kind == EndpointStatus.class) return new Table("ENDPOINT", "NODE", "STATE", "DETAIL");
         if (kind == BgpPeer.class) return new Table("PEER", "AS", "NODE");
         if (kind == BgpConfiguration.class) return new Table("NAME", "DEFAULT-AS", "NODE-MESH");
+        if (kind == Tier.class) return new Table("NAME", "ORDER", "DEFAULT-ACTION");
+        if (kind == GlobalNetworkPolicy.class) return new Table("NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
+        if (kind == NetworkPolicy.class) return new Table("NAMESPACE", "NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
+        if (kind == GlobalNetworkSet.class) return new Table("NAME", "LABELS", "NETS");
+        if (kind == NetworkSet.class) return new Table("NAMESPACE", "NAME", "LABELS", "NETS");
+        if (kind == Namespace.class) return new Table("NAME", "LABELS");
         return new Table("NAME", "RESYNC-INTERVAL", "ENDPOINT-TO-HOST", "INTERFACE-PREFIX", "LOG-LEVEL");
     }
 }

@@ -19,10 +19,10 @@ final class RuleText {
         if (rule.notProtocol() != null) {
             out.append(" not ").append(rule.notProtocol());
         }
-        if (rule.icmpType() != null) {
-            out.append(" type ").append(rule.icmpType());
-            if (rule.icmpCode() != null) {
-                out.append(" code ").append(rule.icmpCode());
+        if (rule.icmp() != null) {
+            out.append(" type ").append(rule.icmp().type());
+            if (rule.icmp().code() != null) {
+                out.append(" code ").append(rule.icmp().code());
             }
         }
         side(out, "from", rule.source());
@@ -41,8 +41,8 @@ final class RuleText {
         if (match.tag() != null) {
             out.append(" tag ").append(match.tag());
         }
-        if (match.net() != null) {
-            out.append(" net ").append(match.net());
+        if (!match.nets().isEmpty()) {
+            out.append(" net ").append(String.join(",", match.nets().stream().map(Object::toString).toList()));
         }
         if (match.ports() != null) {
             out.append(" ports ").append(match.ports());

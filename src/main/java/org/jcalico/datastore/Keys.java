@@ -4,8 +4,14 @@ import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.Tier;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -38,6 +44,12 @@ public final class Keys {
             case BgpPeer peer -> (peer.node() == null ? "global" : "node/" + peer.node()) + "/" + peer.peerIp();
             case BgpConfiguration config -> config.name();
             case FelixConfiguration config -> config.name();
+            case Tier tier -> tier.name();
+            case GlobalNetworkPolicy policy -> policy.name();
+            case NetworkPolicy policy -> policy.name();
+            case GlobalNetworkSet set -> set.name();
+            case NetworkSet set -> set.name();
+            case Namespace namespace -> namespace.name();
         };
     }
 
@@ -49,6 +61,10 @@ public final class Keys {
         if (kind == BgpPeer.class) {
             int slash = name.indexOf('/');
             return prefix(kind) + (slash < 0 ? "global/" + name : "node/" + name);
+        }
+        if (kind == NetworkPolicy.class || kind == NetworkSet.class) {
+            // a namespaced name without its namespace is in "default", as kubectl and calicoctl read it
+            return prefix(kind) + (name.contains("/") ? name : "default/" + name);
         }
         return prefix(kind) + (kind == IpPool.class || kind == IpamBlock.class ? cidr(name) : name);
     }
@@ -82,6 +98,12 @@ public final class Keys {
         if (kind == BgpPeer.class) return "bgppeers";
         if (kind == BgpConfiguration.class) return "config/bgp";
         if (kind == FelixConfiguration.class) return "config/felix";
+        if (kind == Tier.class) return "tiers";
+        if (kind == GlobalNetworkPolicy.class) return "globalnetworkpolicies";
+        if (kind == NetworkPolicy.class) return "networkpolicies";
+        if (kind == GlobalNetworkSet.class) return "globalnetworksets";
+        if (kind == NetworkSet.class) return "networksets";
+        if (kind == Namespace.class) return "namespaces";
         throw new IllegalArgumentException("no key space for " + kind);
     }
 }

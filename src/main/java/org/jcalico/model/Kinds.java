@@ -8,19 +8,35 @@ import java.util.stream.Collectors;
 
 /** The kinds of resource by the names users type: "IPPool", "ippool", "ippools" and "pool" all mean IpPool. */
 public final class Kinds {
-    private static final Map<String, Class<? extends Resource>> TYPES = Map.of(
-            Node.KIND, Node.class,
-            IpPool.KIND, IpPool.class,
-            IpamBlock.KIND, IpamBlock.class,
-            Profile.KIND, Profile.class,
-            WorkloadEndpoint.KIND, WorkloadEndpoint.class,
-            EndpointStatus.KIND, EndpointStatus.class,
-            BgpPeer.KIND, BgpPeer.class,
-            BgpConfiguration.KIND, BgpConfiguration.class,
-            FelixConfiguration.KIND, FelixConfiguration.class);
-    private static final Map<String, String> ALIASES = Map.of(
-            "pool", IpPool.KIND, "block", IpamBlock.KIND, "endpoint", WorkloadEndpoint.KIND,
-            "wep", WorkloadEndpoint.KIND, "peer", BgpPeer.KIND, "container", WorkloadEndpoint.KIND);
+    private static final Map<String, Class<? extends Resource>> TYPES = Map.ofEntries(
+            Map.entry(Node.KIND, Node.class),
+            Map.entry(IpPool.KIND, IpPool.class),
+            Map.entry(IpamBlock.KIND, IpamBlock.class),
+            Map.entry(Profile.KIND, Profile.class),
+            Map.entry(WorkloadEndpoint.KIND, WorkloadEndpoint.class),
+            Map.entry(EndpointStatus.KIND, EndpointStatus.class),
+            Map.entry(BgpPeer.KIND, BgpPeer.class),
+            Map.entry(BgpConfiguration.KIND, BgpConfiguration.class),
+            Map.entry(FelixConfiguration.KIND, FelixConfiguration.class),
+            Map.entry(Tier.KIND, Tier.class),
+            Map.entry(GlobalNetworkPolicy.KIND, GlobalNetworkPolicy.class),
+            Map.entry(NetworkPolicy.KIND, NetworkPolicy.class),
+            Map.entry(GlobalNetworkSet.KIND, GlobalNetworkSet.class),
+            Map.entry(NetworkSet.KIND, NetworkSet.class),
+            Map.entry(Namespace.KIND, Namespace.class));
+    private static final Map<String, String> ALIASES = Map.ofEntries(
+            Map.entry("pool", IpPool.KIND),
+            Map.entry("block", IpamBlock.KIND),
+            Map.entry("endpoint", WorkloadEndpoint.KIND),
+            Map.entry("wep", WorkloadEndpoint.KIND),
+            Map.entry("peer", BgpPeer.KIND),
+            Map.entry("container", WorkloadEndpoint.KIND),
+            Map.entry("gnp", GlobalNetworkPolicy.KIND),
+            Map.entry("np", NetworkPolicy.KIND),
+            Map.entry("policy", NetworkPolicy.KIND),
+            Map.entry("gns", GlobalNetworkSet.KIND),
+            Map.entry("netset", NetworkSet.KIND),
+            Map.entry("ns", Namespace.KIND));
 
     private Kinds() {
     }

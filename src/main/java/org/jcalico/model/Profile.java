@@ -3,13 +3,13 @@ package org.jcalico.model;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * A security profile: endpoints that carry it are members of its tags, and its inbound and outbound rules are
  * checked in order; a packet that no rule matches falls through to the endpoint's next profile, then is dropped.
+ * Its labels are Calico's labelsToApply: labels that every endpoint carrying the profile inherits.
  */
-public record Profile(String name, List<String> tags, Map<String, String> labels, List<Rule> inbound,
+public record Profile(String name, List<String> tags, @KeepsEmptyValues Map<String, String> labels, List<Rule> inbound,
                       List<Rule> outbound) implements Resource {
     public static final String KIND = "Profile";
 
@@ -17,15 +17,7 @@ public record Profile(String name, List<String> tags, Map<String, String> labels
         Names.check("name", name);
         tags = Lists.copy("tags", tags);
         tags.forEach(tag -> Names.check("tags", tag));
-        labels = labels == null ? Map.of() : labels;
-        labels.forEach((key, value) -> {
-            Names.check("labels", key);
-            if (value == null) {
-                throw new ValidationException("labels." + key + ": missing");
-            }
-            Names.checkText("labels." + key, value);
-        });
-        labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        labels = LabelRules.check("labels", labels);
         inbound = Lists.copy("inbound", inbound);
         outbound = Lists.copy("outbound", outbound);
     }

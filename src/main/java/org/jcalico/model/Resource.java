@@ -18,9 +18,15 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = BgpPeer.class, name = BgpPeer.KIND),
         @JsonSubTypes.Type(value = BgpConfiguration.class, name = BgpConfiguration.KIND),
         @JsonSubTypes.Type(value = FelixConfiguration.class, name = FelixConfiguration.KIND),
+        @JsonSubTypes.Type(value = Tier.class, name = Tier.KIND),
+        @JsonSubTypes.Type(value = GlobalNetworkPolicy.class, name = GlobalNetworkPolicy.KIND),
+        @JsonSubTypes.Type(value = NetworkPolicy.class, name = NetworkPolicy.KIND),
+        @JsonSubTypes.Type(value = GlobalNetworkSet.class, name = GlobalNetworkSet.KIND),
+        @JsonSubTypes.Type(value = NetworkSet.class, name = NetworkSet.KIND),
+        @JsonSubTypes.Type(value = Namespace.class, name = Namespace.KIND),
 })
 public sealed interface Resource permits Node, IpPool, IpamBlock, Profile, WorkloadEndpoint, EndpointStatus, BgpPeer,
-        BgpConfiguration, FelixConfiguration {
+        BgpConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace {
 
     /** The kind's name as it appears in files and in the "kind" field. */
     String kind();

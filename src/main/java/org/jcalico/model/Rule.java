@@ -1,20 +1,25 @@
 package org.jcalico.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * One allow or deny rule of a profile. Null fields match anything. ipVersion restricts the rule to IPv4 or IPv6;
- * when absent, the rule applies to the versions its nets and protocol allow.
+ * One rule of a policy or profile, in Calico's v3 form: it matches a packet when every field present matches (null
+ * fields match anything), and then its action applies. ipVersion restricts the rule to IPv4 or IPv6; when absent, the
+ * rule applies to the versions its nets and protocol allow. jcalico's earlier {@code icmpType} / {@code icmpCode} read
+ * as {@code icmp: {type, code}}.
  */
 public record Rule(Action action, Protocol protocol, Protocol notProtocol,
                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch source,
                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch destination,
-                   Integer icmpType, Integer icmpCode, Integer ipVersion) {
+                   IcmpMatch icmp, @JsonProperty("notICMP") IcmpMatch notICMP, Integer ipVersion) {
     public Rule {
         if (action == null) {
-            throw new ValidationException("action: missing (allow or deny)");
+            throw new ValidationException("action: missing (Allow, Deny, Pass or Log)");
         }
         source = source == null ? EntityMatch.ANY : source;
         destination = destination == null ? EntityMatch.ANY : destination;
@@ -29,25 +34,29 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
         if (notProtocol != null && notProtocol.isAny()) {
             throw ValidationException.field("notProtocol", notProtocol, "would match no packet (protocol 0 means any)");
         }
-        if ((source.ports() != null || destination.ports() != null) && (protocol == null || !protocol.hasPorts())) {
+        if ((source.hasPorts() || destination.hasPorts()) && (protocol == null || !protocol.hasPorts())) {
             throw ValidationException.field("protocol", protocol, "does not have ports; ports need tcp, udp or sctp");
         }
-        if (icmpType != null && (icmpType < 0 || icmpType > 255)) {
-            throw ValidationException.field("icmpType", icmpType, "is not in 0-255");
-        }
-        if (icmpCode != null && (icmpCode < 0 || icmpCode > 255)) {
-            throw ValidationException.field("icmpCode", icmpCode, "is not in 0-255");
-        }
-        if (icmpCode != null && icmpType == null) {
-            throw ValidationException.field("icmpCode", icmpCode, "needs an icmpType");
-        }
-        if (icmpType != null && (protocol == null || !protocol.isIcmp())) {
-            throw ValidationException.field("protocol", protocol, "is not icmp or icmpv6, which icmpType needs");
+        if ((icmp != null || notICMP != null) && (protocol == null || !protocol.isIcmp())) {
+            throw ValidationException.field("protocol", protocol, "is not icmp or icmpv6, which icmp and notICMP need");
         }
         if (versions(protocol, source, destination, ipVersion).isEmpty()) {
-            throw new ValidationException("rule mixes IP versions (protocol " + protocol + ", source net "
-                    + source.net() + ", destination net " + destination.net() + ", ipVersion " + ipVersion + ")");
+            throw new ValidationException("rule can match neither IPv4 nor IPv6 (protocol " + protocol + ", source nets "
+                    + source.nets() + ", destination nets " + destination.nets() + ", ipVersion " + ipVersion + ")");
         }
+    }
+
+    @JsonCreator
+    static Rule fromJson(@JsonProperty("action") Action action, @JsonProperty("protocol") Protocol protocol,
+                         @JsonProperty("notProtocol") Protocol notProtocol, @JsonProperty("source") EntityMatch source,
+                         @JsonProperty("destination") EntityMatch destination, @JsonProperty("icmp") IcmpMatch icmp,
+                         @JsonProperty("notICMP") IcmpMatch notICMP, @JsonProperty("ipVersion") Integer ipVersion,
+                         @JsonProperty("icmpType") Integer icmpType, @JsonProperty("icmpCode") Integer icmpCode) {
+        if (icmp != null && (icmpType != null || icmpCode != null)) {
+            throw new ValidationException("icmpType: give icmp or icmpType/icmpCode, not both");
+        }
+        return new Rule(action, protocol, notProtocol, source, destination,
+                icmp != null ? icmp : IcmpMatch.of(icmpType, icmpCode), notICMP, ipVersion);
     }
 
     public static Rule allow() {
@@ -55,7 +64,7 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
     }
 
     public Rule withSource(EntityMatch newSource) {
-        return new Rule(action, protocol, notProtocol, newSource, destination, icmpType, icmpCode, ipVersion);
+        return new Rule(action, protocol, notProtocol, newSource, destination, icmp, notICMP, ipVersion);
     }
 
     /** The IP versions (4, 6) this rule applies to. */
@@ -65,19 +74,15 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
     }
 
     private static Set<Integer> versions(Protocol protocol, EntityMatch source, EntityMatch destination, Integer ipVersion) {
-        java.util.TreeSet<Integer> versions = new java.util.TreeSet<>(Set.of(4, 6));
+        TreeSet<Integer> versions = new TreeSet<>(Set.of(4, 6));
         if (ipVersion != null) {
             versions.retainAll(Set.of(ipVersion));
         }
         if (protocol != null && protocol.onlyVersion() != 0) {
             versions.retainAll(Set.of(protocol.onlyVersion()));
         }
-        if (source.net() != null) {
-            versions.retainAll(Set.of(source.net().version()));
-        }
-        if (destination.net() != null) {
-            versions.retainAll(Set.of(destination.net().version()));
-        }
+        versions.retainAll(source.versions());
+        versions.retainAll(destination.versions());
         return versions;
     }
 }

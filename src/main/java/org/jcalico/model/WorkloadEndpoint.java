@@ -2,16 +2,23 @@ package org.jcalico.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * A container's network interface as the orchestrator intends it. What the node's agent made of it is reported
  * separately, as an {@link EndpointStatus}, so that the agent never races the orchestrator for this record.
+ * Its namespace (default {@value Namespace#DEFAULT}), labels and named ports are what policy selectors see; records
+ * stored before they existed read as the defaults.
  */
 public record WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
                                String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
-                               List<String> profileIds, String state) implements Resource {
+                               List<String> profileIds, String state, String namespace,
+                               @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports)
+        implements Resource {
     public static final String KIND = "WorkloadEndpoint";
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
     /** What the kernel takes as a name and no command line can take for an option: no leading '-', not "." or "..". */
@@ -36,6 +43,20 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
         state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
+        namespace = Namespace.checkName("namespace", namespace == null || namespace.isEmpty() ? Namespace.DEFAULT : namespace);
+        labels = LabelRules.check("labels", labels);
+        ports = Lists.copy("ports", ports);
+        Set<String> declared = new HashSet<>();
+        for (EndpointPort port : ports) {
+            if (!declared.add(port.name() + "/" + port.protocol())) {
+                throw ValidationException.field("ports", port.name(), "is declared twice for " + port.protocol());
+            }
+        }
+    }
+
+    public WorkloadEndpoint withLabels(Map<String, String> newLabels) {
+        return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
+                ipv6Nets, profileIds, state, namespace, newLabels, ports);
     }
 
     private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {

@@ -79,7 +79,7 @@ public final class ContainerService {
             CrashPoint.reach("veth");
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, "jcalico", container.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
-                    nets.stream().filter(n -> n.version() == 6).toList(), profiles, null);
+                    nets.stream().filter(n -> n.version() == 6).toList(), profiles, null, null, null, null);
             createEndpoint(endpoint, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {

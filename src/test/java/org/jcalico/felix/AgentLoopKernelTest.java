@@ -92,7 +92,7 @@ class AgentLoopKernelTest {
 
     private static WorkloadEndpoint endpoint(String name, String interfaceName, String address) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + name, "ep-" + name, interfaceName, null,
-                List.of(Cidr.parse(address)), List.of(), List.of("blue"), null);
+                List.of(Cidr.parse(address)), List.of(), List.of("blue"), null, null, null, null);
     }
 
     private static boolean programmed(ResourceStore store, String name) {

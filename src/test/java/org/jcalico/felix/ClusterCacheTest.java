@@ -64,7 +64,7 @@ class ClusterCacheTest {
 
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
-                List.of("web"), null);
+                List.of("web"), null, null, null, null);
     }
 
     private static KeyValue kv(Resource resource) {

@@ -175,7 +175,7 @@ class RenderPropertyTest {
         all.add(carrier);
         Map<String, Profile> byName = all.stream().collect(Collectors.toMap(Profile::name, p -> p, (a, b) -> b));
         WorkloadEndpoint endpoint = new WorkloadEndpoint("h1", null, "c1", "ep1", "jc0", null,
-                List.of(Cidr.parse("10.65.0.1/32")), List.of(Cidr.parse("fd65::1/128")), List.copyOf(byName.keySet()), null);
+                List.of(Cidr.parse("10.65.0.1/32")), List.of(Cidr.parse("fd65::1/128")), List.copyOf(byName.keySet()), null, null, null, null);
         Snapshot snapshot = Snapshot.of("h1", FelixConfiguration.DEFAULTS, List.of(endpoint), byName);
         return new HostStateCalculator().calculate(snapshot);
     }

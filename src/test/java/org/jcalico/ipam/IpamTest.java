@@ -55,7 +55,7 @@ class IpamTest {
         pools.add(pool("10.65.0.0/24", null));
         IpAddress used = ipam.autoAssign("h1", 4, "ep1");
         store.create(new org.jcalico.model.WorkloadEndpoint("h1", "jcalico", "netns:web", "ep1", "jcep1", null,
-                List.of(Cidr.host(used)), List.of(), List.of(), null));
+                List.of(Cidr.host(used)), List.of(), List.of(), null, null, null, null));
         ValidationException refused = assertThrows(ValidationException.class, () -> ipam.release(used));
         assertEquals("address 10.65.0.0 is used by container netns:web on node h1: 'jcalico container remove' releases it",
                 refused.getMessage());

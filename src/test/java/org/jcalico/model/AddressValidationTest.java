@@ -48,16 +48,16 @@ class AddressValidationTest {
     void freeTextRefusesControlCharacters() {
         for (String bad : List.of("c1\nip link del eth0", "c1\r", "c1\u0000", "c1\u202e", "c1\u2028", "c1\t")) {
             String message = assertThrows(ValidationException.class, () -> new WorkloadEndpoint("h1", null, bad, "ep1",
-                    "jc0123", null, null, null, null, null)).getMessage();
+                    "jc0123", null, null, null, null, null, null, null, null)).getMessage();
             assertTrue(message.startsWith("containerId: ") && !message.contains("\n") && !message.contains("\r"), message);
         }
         assertThrows(ValidationException.class, () -> new Profile("p", null,
                 java.util.Map.of("team", "a\nb"), null, null));
         assertThrows(ValidationException.class, () -> new WorkloadEndpoint("h1", "docker\n", "c1", "ep1",
-                "jc0123", null, null, null, null, null));
+                "jc0123", null, null, null, null, null, null, null, null));
         for (String name : List.of("-jc0", ".", "..", "jc0\n", "jc 0", "a234567890123456")) {
             assertThrows(ValidationException.class, () -> new WorkloadEndpoint("h1", null, "c1", "ep1", name, null,
-                    null, null, null, null), name);
+                    null, null, null, null, null, null, null), name);
         }
         assertThrows(ValidationException.class, () -> new IpamBlock(Cidr.parse("10.65.0.0/26"), null, java.util.Map.of(1, "e\n1")));
         assertEquals("tags: 'a\\nb' is not a valid name (letters, digits, '_', '.', '-'; up to 63 characters; starts with a letter or digit)",

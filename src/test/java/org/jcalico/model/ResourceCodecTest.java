@@ -15,7 +15,7 @@ class ResourceCodecTest {
             new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(0, "ep1", 5, "ep2")),
             Profile.securityGroup("web"),
             new WorkloadEndpoint("h1", null, "c1", "ep1", "jc0123456789a", "02:00:00:00:00:01",
-                    List.of(Cidr.parse("10.65.0.0/32")), List.of(Cidr.parse("fd65::/128")), List.of("web"), null),
+                    List.of(Cidr.parse("10.65.0.0/32")), List.of(Cidr.parse("fd65::/128")), List.of("web"), null, null, null, null),
             new EndpointStatus("h1", "ep1", EndpointStatus.State.programmed, null, 1L),
             new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null),
             BgpConfiguration.DEFAULTS,
@@ -53,8 +53,8 @@ class ResourceCodecTest {
         assertEquals("resource 1 (IPPool): blockSize: '12' is out of range for IPv4 (20-32)",
                 message("kind: IPPool\ncidr: 10.0.0.0/8\nblockSize: 12\n"));
         assertEquals("resource 1: missing 'kind'", message("cidr: 10.0.0.0/8\n"));
-        assertEquals("resource 1 (Profile): inbound[0].destination.ports: '80x' is not a valid port list (expected e.g. 80,443,8000:8080)",
-                message("kind: Profile\nname: p\ninbound:\n- action: allow\n  protocol: tcp\n  destination: {ports: 80x}\n"));
+        assertEquals("resource 1 (Profile): inbound[0].destination.ports: '80_x' is not a valid port list (expected numbers, ranges first:last or port names, e.g. [80, \"8000:8080\", http])",
+                message("kind: Profile\nname: p\ninbound:\n- action: allow\n  protocol: tcp\n  destination: {ports: 80_x}\n"));
     }
 
     private static String message(String file) {

@@ -16,13 +16,18 @@ import java.util.function.Supplier;
  */
 public final class ResourceGenerator {
     public static final List<String> KINDS = List.of(Node.KIND, IpPool.KIND, IpamBlock.KIND, Profile.KIND,
-            WorkloadEndpoint.KIND, EndpointStatus.KIND, BgpPeer.KIND, BgpConfiguration.KIND, FelixConfiguration.KIND);
+            WorkloadEndpoint.KIND, EndpointStatus.KIND, BgpPeer.KIND, BgpConfiguration.KIND, FelixConfiguration.KIND,
+            Namespace.KIND);
     /** Tags that generated rules name; {@link #tagCarrier} carries them all. */
     public static final List<String> TAGS = List.of("web", "db", "t.1", "a-very-long-tag-name-that-needs-a-hashed-ipset-name-x");
     private static final List<Object> BAD_TEXT = List.of("", " ", "a b", "a\nb", "a\u0000", "a\u202eb", "-a", ".a",
             "é", "a".repeat(64), "a;reboot", "a'b", "a\"b", "a$(x)", 5, 1.5, true, List.of("a"), Map.of("a", "b"));
     private static final List<Object> BAD_NUMBER = List.of(-1, 0, 26.9, 1e300, "26", "x", true, 4294967296L,
             Long.MAX_VALUE, List.of(1), "\u0662\u0666");
+    private static final List<Object> BAD_LABELS = List.of(Map.of("a", "x\ny"), Map.of("a b", "x"), List.of("x"),
+            Map.of("a", "\u202e"), Map.of("a", "any text, with spaces"), Map.of("-a", "x"), Map.of("a", "x".repeat(64)),
+            Map.of("Example.com/a", "x"), Map.of("/a", "x"), Map.of("a/b/c", "x"), Map.of("a.", "x"), Map.of("a", "-x"));
+    private static final List<Object> BAD_NAMESPACES = List.of("Web", "-web", "web-", "a_b", "a.b", "a".repeat(64), 5, "é");
     private final Random random;
     private final double badness;
 
@@ -64,8 +69,7 @@ public final class ResourceGenerator {
             case Profile.KIND -> {
                 put(out, "name", 0.98, this::name, BAD_TEXT);
                 put(out, "tags", 0.6, () -> list(3, () -> pick(TAGS)), List.of(List.of(""), List.of("a\nb"), "web", List.of(5)));
-                put(out, "labels", 0.3, () -> Map.of(name(), random.nextBoolean() ? name() : "any text, with spaces: ok"),
-                        List.of(Map.of("a", "x\ny"), Map.of("a b", "x"), List.of("x"), Map.of("a", "\u202e")));
+                put(out, "labels", 0.3, this::labels, BAD_LABELS);
                 put(out, "inbound", 0.8, () -> list(4, this::rule), List.of("allow", List.of("allow"), Map.of()));
                 put(out, "outbound", 0.8, () -> list(4, this::rule), List.of("deny", List.of(5)));
             }
@@ -81,6 +85,18 @@ public final class ResourceGenerator {
                 put(out, "ipv6Nets", 0.5, () -> list(2, () -> cidr(6, 128)), badCidrs());
                 put(out, "profileIds", 0.8, () -> list(3, this::name), List.of(List.of("a b"), "web"));
                 put(out, "state", 0.3, () -> "active", BAD_TEXT);
+                put(out, "namespace", 0.5, this::namespace, BAD_NAMESPACES);
+                put(out, "labels", 0.5, this::labels, BAD_LABELS);
+                put(out, "ports", 0.3, this::namedPorts, List.of(List.of(Map.of("name", "http", "protocol", "icmp", "port", 80)),
+                        List.of(Map.of("name", "Http", "protocol", "tcp", "port", 80)),
+                        List.of(Map.of("name", "http", "protocol", "tcp", "port", 65536)),
+                        List.of(Map.of("name", "80", "protocol", "tcp", "port", 80)),
+                        List.of(Map.of("name", "a--b", "protocol", "tcp", "port", 80)),
+                        List.of(Map.of("name", "http", "protocol", "tcp", "port", 80), Map.of("name", "http", "protocol", "tcp", "port", 81))));
+            }
+            case Namespace.KIND -> {
+                put(out, "name", 0.98, this::namespace, BAD_NAMESPACES);
+                put(out, "labels", 0.5, this::labels, BAD_LABELS);
             }
             case EndpointStatus.KIND -> {
                 put(out, "node", 0.98, this::name, BAD_TEXT);
@@ -113,6 +129,27 @@ public final class ResourceGenerator {
             out.put(pick(List.of("extra", "Name", "natoutgoing", "kinds")), "x");
         }
         return out;
+    }
+
+    private Map<String, String> labels() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (int i = random.nextInt(4); i > 0; i--) {
+            String key = pick(List.of("app", "tier", "a_b.c-d", "x".repeat(63), "example.com/team", "k8s.io/x-y", "Role"));
+            labels.put(key, pick(List.of("", "web", "DB", "v1.2_3", "z".repeat(63))));
+        }
+        return labels;
+    }
+
+    private String namespace() {
+        return pick(List.of("default", "kube-system", "team-a", "n".repeat(63), "0"));
+    }
+
+    private List<Map<String, Object>> namedPorts() {
+        List<Map<String, Object>> ports = new ArrayList<>();
+        for (String name : List.of("http", "metrics", "dns-1").subList(0, random.nextInt(4))) {
+            ports.add(Map.of("name", name, "protocol", pick(List.of("tcp", "udp", "sctp", "TCP")), "port", 1 + random.nextInt(65535)));
+        }
+        return ports;
     }
 
     /** A profile that carries every tag generated rules may name, so that their sets exist. */

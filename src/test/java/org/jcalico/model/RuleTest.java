@@ -3,12 +3,13 @@ package org.jcalico.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RuleTest {
     private static Rule rule(Protocol protocol, EntityMatch source, EntityMatch destination, Integer icmpType, Integer ipVersion) {
-        return new Rule(Action.ALLOW, protocol, null, source, destination, icmpType, null, ipVersion);
+        return new Rule(Action.ALLOW, protocol, null, source, destination, IcmpMatch.of(icmpType, null), null, ipVersion);
     }
 
     @Test
@@ -18,7 +19,9 @@ class RuleTest {
         assertThrows(ValidationException.class, () -> Ports.parse("70000"));
         assertThrows(ValidationException.class, () -> Ports.parse("90:80"));
         assertThrows(ValidationException.class, () -> Ports.parse("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"));
-        assertThrows(ValidationException.class, () -> Ports.parse("http"));
+        assertEquals(List.of("http"), Ports.parse("http").names());
+        assertEquals(List.of(80, "8000:8080", "http"), Ports.parse("80,http,8000:8080").items());
+        assertThrows(ValidationException.class, () -> Ports.parse("Http"));
     }
 
     @Test
@@ -43,7 +46,7 @@ class RuleTest {
     void icmpFieldsNeedIcmp() {
         assertThrows(ValidationException.class, () -> rule(Protocol.parse("tcp"), null, null, 8, null));
         assertThrows(ValidationException.class,
-                () -> new Rule(Action.ALLOW, Protocol.parse("icmp"), null, null, null, null, 0, null));
+                () -> IcmpMatch.of(null, 0));
         assertThrows(ValidationException.class, () -> rule(Protocol.parse("icmp"), null, null, 256, null));
     }
 

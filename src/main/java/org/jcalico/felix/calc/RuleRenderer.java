@@ -49,8 +49,8 @@ public final class RuleRenderer {
         }
         side(parts, rule.source(), "src", "-s", "--source-ports", version);
         side(parts, rule.destination(), "dst", "-d", "--destination-ports", version);
-        if (rule.icmpType() != null) {
-            String type = rule.icmpType() + (rule.icmpCode() == null ? "" : "/" + rule.icmpCode());
+        if (rule.icmp() != null) {
+            String type = rule.icmp().toString();
             parts.add(version == 4 ? "-m icmp --icmp-type " + type : "-m icmp6 --icmpv6-type " + type);
         }
         return String.join(" ", parts);
@@ -58,8 +58,8 @@ public final class RuleRenderer {
 
     private static void side(List<String> parts, EntityMatch match, String direction, String netFlag, String portsFlag,
                              int version) {
-        if (match.net() != null) {
-            parts.add(netFlag + " " + match.net());
+        if (!match.nets().isEmpty()) {
+            parts.add(netFlag + " " + String.join(",", match.nets(version).stream().map(Object::toString).toList()));
         }
         if (match.tag() != null) {
             parts.add("-m set --match-set " + DataplaneNames.tagSet(match.tag(), version) + " " + direction);

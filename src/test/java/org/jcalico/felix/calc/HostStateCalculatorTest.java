@@ -25,7 +25,7 @@ class HostStateCalculatorTest {
     private static WorkloadEndpoint endpoint(String node, String id, String v4, String v6, String... profiles) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null,
                 v4 == null ? List.of() : List.of(Cidr.parseHostOrNet(v4)),
-                v6 == null ? List.of() : List.of(Cidr.parseHostOrNet(v6)), List.of(profiles), null);
+                v6 == null ? List.of() : List.of(Cidr.parseHostOrNet(v6)), List.of(profiles), null, null, null, null);
     }
 
     private static Snapshot snapshot(List<WorkloadEndpoint> endpoints, Profile... profiles) {
@@ -118,7 +118,7 @@ class HostStateCalculatorTest {
         Rule rule = new Rule(Action.ALLOW, Protocol.parse("tcp"), null,
                 new EntityMatch("db", Cidr.parse("10.1.0.0/16"), null),
                 new EntityMatch(null, null, Ports.parse("80,8000:8080")), null, null, null);
-        Rule deny = new Rule(Action.DENY, Protocol.parse("icmp"), null, null, null, 8, 0, null);
+        Rule deny = new Rule(Action.DENY, Protocol.parse("icmp"), null, null, null, new org.jcalico.model.IcmpMatch(8, 0), null, null);
         Rule notUdp = new Rule(Action.ALLOW, null, Protocol.parse("udp"), null, null, null, null, 6);
         Profile profile = new Profile("p", List.of("p"), Map.of(), List.of(deny, rule, notUdp), List.of());
         assertEquals(List.of(

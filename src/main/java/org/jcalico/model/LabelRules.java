@@ -1,0 +1,76 @@
+package org.jcalico.model;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Kubernetes' rules for labels, which Calico's selectors assume: a key is an optional DNS-subdomain prefix and '/',
+ * then a name of 1-63 characters, letters or digits at both ends and '-', '_', '.' inside; a value is empty or such
+ * a name. Everything they allow is plain ASCII, so a label can reach a command line or a comment unescaped.
+ */
+public final class LabelRules {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final int MAX_PREFIX = 253;
+
+    private LabelRules() {
+    }
+
+    /** The labels as a sorted, unmodifiable map; absent means none. */
+    public static SortedMap<String, String> check(String field, Map<String, String> labels) {
+        if (labels == null) {
+            return Collections.emptySortedMap();
+        }
+        TreeMap<String, String> copy = new TreeMap<>();
+        labels.forEach((key, value) -> copy.put(checkKey(field, key), checkValue(field + "." + key, value)));
+        return Collections.unmodifiableSortedMap(copy);
+    }
+
+    public static String checkKey(String field, String key) {
+        if (key == null) {
+            throw new ValidationException(field + ": a key is missing");
+        }
+        int slash = key.indexOf('/');
+        String name = slash < 0 ? key : key.substring(slash + 1);
+        if (slash >= 0 && !isDnsSubdomain(key.substring(0, slash))) {
+            throw ValidationException.field(field, key, "is not a valid label key: its prefix before '/' must be a "
+                    + "lower-case DNS subdomain of up to " + MAX_PREFIX + " characters");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw ValidationException.field(field, key, "is not a valid label key (an optional DNS-subdomain prefix "
+                    + "and '/', then 1-63 characters: letters, digits, '-', '_', '.', a letter or digit at both ends)");
+        }
+        return key;
+    }
+
+    public static String checkValue(String field, String value) {
+        if (value == null) {
+            throw new ValidationException(field + ": missing");
+        }
+        if (!value.isEmpty() && !NAME.matcher(value).matches()) {
+            throw ValidationException.field(field, value, "is not a valid label value (empty, or up to 63 characters:"
+                    + " letters, digits, '-', '_', '.', a letter or digit at both ends)");
+        }
+        return value;
+    }
+
+    /** A lower-case DNS label (RFC 1123) of up to 63 characters, as Kubernetes names namespaces. */
+    public static boolean isDnsLabel(String text) {
+        return text != null && DNS_LABEL.matcher(text).matches();
+    }
+
+    private static boolean isDnsSubdomain(String text) {
+        if (text.isEmpty() || text.length() > MAX_PREFIX) {
+            return false;
+        }
+        for (String part : text.split("\\.", -1)) {
+            if (!isDnsLabel(part)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

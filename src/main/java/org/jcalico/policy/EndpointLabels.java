@@ -1,0 +1,57 @@
+package org.jcalico.policy;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.Profile;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * The labels a selector sees on an endpoint, computed as Calico computes them (docs/resources.md, "Labels a
+ * selector sees"): the endpoint's own labels, with projectcalico.org/namespace and projectcalico.org/orchestrator
+ * set over them; then, for keys the endpoint does not have, its parents' labels, the first parent that has a key
+ * deciding: first its namespace (each of the Namespace's labels under "pcns.", and pcns.projectcalico.org/name), as
+ * Calico's per-namespace profile comes first, then its profiles' labelsToApply in the endpoint's profile order.
+ */
+public final class EndpointLabels {
+    public static final String NAMESPACE = "projectcalico.org/namespace";
+    public static final String ORCHESTRATOR = "projectcalico.org/orchestrator";
+    /** The prefix under which a namespace's labels reach its endpoints, for namespaceSelector. */
+    public static final String NAMESPACE_PREFIX = "pcns.";
+    /** The namespace's own name, as a namespaceSelector can test it. */
+    public static final String NAMESPACE_NAME = NAMESPACE_PREFIX + "projectcalico.org/name";
+
+    private EndpointLabels() {
+    }
+
+    /**
+     * The effective labels of ENDPOINT. Profiles and namespaces it names but the maps lack (not yet seen, or
+     * deleted) contribute nothing but the namespace's name.
+     */
+    public static SortedMap<String, String> effective(WorkloadEndpoint endpoint, Map<String, Profile> profiles,
+                                                      Map<String, Namespace> namespaces) {
+        TreeMap<String, String> labels = new TreeMap<>(endpoint.labels());
+        labels.put(NAMESPACE, endpoint.namespace());
+        labels.put(ORCHESTRATOR, endpoint.orchestrator());
+        namespaceParent(endpoint.namespace(), namespaces.get(endpoint.namespace())).forEach(labels::putIfAbsent);
+        for (String profileId : endpoint.profileIds()) {
+            Profile profile = profiles.get(profileId);
+            if (profile != null) {
+                profile.labels().forEach(labels::putIfAbsent);
+            }
+        }
+        return Collections.unmodifiableSortedMap(labels);
+    }
+
+    /** What Calico's per-namespace profile applies: the namespace's labels under the prefix, and its name. */
+    private static Map<String, String> namespaceParent(String name, Namespace namespace) {
+        Map<String, String> applied = new TreeMap<>();
+        if (namespace != null) {
+            namespace.labels().forEach((key, value) -> applied.put(NAMESPACE_PREFIX + key, value));
+        }
+        applied.put(NAMESPACE_NAME, name);
+        return applied;
+    }
+}
