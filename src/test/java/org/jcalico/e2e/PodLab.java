@@ -1,0 +1,232 @@
+package org.jcalico.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.IpAddress;
+import org.jcalico.testing.LabFixture;
+
+/**
+ * The Kubernetes network-policy e2e suite's model in a jcalico lab: namespaces x, y, z (labels ns=NAME and
+ * kubernetes.io/metadata.name=NAME, as Kubernetes sets it) with pods a, b, c each (label pod=NAME, named ports
+ * serve-80-tcp, serve-81-tcp, serve-80-udp, serve-81-udp as the suite's pods declare them), spread over two hosts
+ * without BGP (the fabric routes each host's fixed ranges), both address families. Every pod is in the profile
+ * "open", which allows everything both ways, as Kubernetes allows all traffic to a pod no policy selects. Each pod
+ * listens on TCP 80 and 81 (busybox httpd) and answers "ping" with "pong" on UDP 80 (a one-line perl server;
+ * perl-base is part of every Debian system). One lab serves every case of a test class: {@link #reset} removes what
+ * a case applied.
+ */
+public final class PodLab implements AutoCloseable {
+    public static final List<String> NAMESPACES = List.of("x", "y", "z");
+    public static final List<String> POD_NAMES = List.of("a", "b", "c");
+    public static final String PROFILE = "open";
+    /** The UDP echo: "pong" to every datagram, on one dual-stack socket. */
+    private static final String UDP_ECHO = "use IO::Socket::IP; my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => 80,"
+            + " Proto => 'udp', V6Only => 0) or die \"udp: $@\"; while (1) { my $peer = recv($s, my $d, 512, 0);"
+            + " send($s, \"pong\\n\", 0, $peer) if defined $peer; }";
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    private final LabFixture fixture;
+    private final List<Pod> pods;
+    private final Set<List<String>> applied = new LinkedHashSet<>();
+
+    private PodLab(LabFixture fixture, List<Pod> pods) {
+        this.fixture = fixture;
+        this.pods = pods;
+    }
+
+    /** Builds the lab (removing leftovers of an earlier run of the same name first); all or nothing. */
+    public static PodLab up(String name) {
+        long start = System.nanoTime();
+        LabFixture fixture = LabFixture.up(name, 2, false);
+        try {
+            fixture.apply("h1", "kind: Profile\nname: " + PROFILE + "\ninbound:\n- {action: allow}\noutbound:\n- {action: allow}\n");
+            for (String namespace : NAMESPACES) {
+                fixture.jc("h1", "namespace", "label", namespace, "ns=" + namespace, "kubernetes.io/metadata.name=" + namespace);
+            }
+            List<Pod> pods = new ArrayList<>();
+            int index = 0;
+            for (String namespace : NAMESPACES) {
+                for (String pod : POD_NAMES) {
+                    pods.add(addPod(fixture, namespace, pod, index++ % 2 + 1));
+                }
+            }
+            PodLab lab = new PodLab(fixture, List.copyOf(pods));
+            System.out.printf("[%s] 2 hosts and 9 pods up in %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+            return lab;
+        } catch (RuntimeException | Error e) {
+            fixture.close();
+            throw e;
+        }
+    }
+
+    private static Pod addPod(LabFixture fixture, String namespace, String name, int host) {
+        String netns = fixture.lab().workload(namespace + "-" + name);
+        fixture.jc("h" + host, "container", "add", "netns:" + netns, "--profile", PROFILE, "--namespace", namespace,
+                "--label", "pod=" + name, "--port", "serve-80-tcp=tcp/80", "--port", "serve-81-tcp=tcp/81",
+                "--port", "serve-80-udp=udp/80", "--port", "serve-81-udp=udp/81");
+        fixture.in(netns, "ip", "link", "set", "lo", "up").check();
+        fixture.in(netns, "mkdir", "-p", "/tmp/jctz-www").check();
+        fixture.in(netns, "busybox", "httpd", "-p", "80", "-h", "/tmp/jctz-www").check();
+        fixture.in(netns, "busybox", "httpd", "-p", "81", "-h", "/tmp/jctz-www").check();
+        fixture.in(netns, "bash", "-c", "setsid -f perl -e \"$0\" </dev/null >/dev/null 2>&1", UDP_ECHO).check();
+        return new Pod(namespace, name, host, netns, address(fixture, netns, 4), address(fixture, netns, 6));
+    }
+
+    private static IpAddress address(LabFixture fixture, String netns, int family) {
+        String line = fixture.in(netns, "ip", "-" + family, "-o", "addr", "show", "dev", "eth0", "scope", "global").check().stdout();
+        String[] words = line.strip().split("\\s+");
+        for (int i = 0; i < words.length - 1; i++) {
+            if (words[i].equals(family == 4 ? "inet" : "inet6")) {
+                return IpAddress.parse(words[i + 1].substring(0, words[i + 1].indexOf('/')));
+            }
+        }
+        throw new IllegalStateException(netns + " has no IPv" + family + " address: " + line);
+    }
+
+    public List<Pod> pods() {
+        return pods;
+    }
+
+    public Pod pod(String id) {
+        return pods.stream().filter(pod -> pod.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no pod " + id));
+    }
+
+    public LabFixture fixture() {
+        return fixture;
+    }
+
+    /** `jcalico ARGS` on host h1; fails the test unless it succeeds. */
+    public String jc(String... args) {
+        return fixture.jc("h1", args);
+    }
+
+    /**
+     * `jcalico apply -f` of the YAML as written; every resource in it is removed again by {@link #reset}. Fails the
+     * test if apply refuses it.
+     */
+    public void apply(String yaml) {
+        fixture.apply("h1", yaml);
+        applied.addAll(identities(yaml));
+    }
+
+    /** Deletes, newest first, what {@link #apply} applied since the last reset. */
+    public void reset() {
+        List<List<String>> newestFirst = new ArrayList<>(applied);
+        Collections.reverse(newestFirst);
+        applied.clear();
+        for (List<String> kindAndName : newestFirst) {
+            jc("delete", kindAndName.get(0), kindAndName.get(1));
+        }
+    }
+
+    /**
+     * The kind and name of each document, as `jcalico delete` takes them: a Kubernetes NetworkPolicy is kind
+     * KubernetesNetworkPolicy; namespaced resources are named NAMESPACE/NAME.
+     */
+    static List<List<String>> identities(String yaml) {
+        List<List<String>> identities = new ArrayList<>();
+        try (MappingIterator<JsonNode> documents = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+            while (documents.hasNext()) {
+                JsonNode document = documents.next();
+                String kind = document.path("kind").asText();
+                if (document.path("apiVersion").asText().equals("networking.k8s.io/v1")) {
+                    kind = "KubernetesNetworkPolicy";
+                }
+                JsonNode metadata = document.path("metadata");
+                String name = metadata.path("name").asText();
+                if (metadata.has("namespace")) {
+                    name = metadata.path("namespace").asText() + "/" + name;
+                }
+                identities.add(List.of(kind, name));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return identities;
+    }
+
+    /** Runs a command inside a pod's network namespace. */
+    public CommandRunner.Result inPod(String id, String... command) {
+        return fixture.in(pod(id).netns(), command);
+    }
+
+    /** Every ordered pair of distinct pods, for the given traffic (all three kinds if none given), both families. */
+    public List<Cell> allCells(Traffic... traffic) {
+        Set<Traffic> kinds = traffic.length == 0 ? EnumSet.allOf(Traffic.class) : EnumSet.copyOf(List.of(traffic));
+        List<Cell> cells = new ArrayList<>();
+        for (Pod from : pods) {
+            for (Pod to : pods) {
+                if (from != to) {
+                    for (Traffic kind : kinds) {
+                        for (int family : Traffic.FAMILIES) {
+                            cells.add(new Cell(from, to, kind, family));
+                        }
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+
+    /**
+     * Probes the cells until every outcome is as expected or {@code seconds} have passed (the agents program a
+     * change within a moment of the command returning); fails with every differing cell of the last round.
+     */
+    public void assertEventually(String what, Map<Cell, Boolean> expected, int seconds) {
+        long start = System.nanoTime();
+        long deadline = start + seconds * 1_000_000_000L;
+        List<Cell> cells = List.copyOf(expected.keySet());
+        int rounds = 0;
+        while (true) {
+            Map<Cell, Boolean> observed = MatrixProber.probe(cells);
+            rounds++;
+            List<String> differences = new ArrayList<>();
+            for (Cell cell : cells) {
+                if (!observed.get(cell).equals(expected.get(cell))) {
+                    differences.add(cell + ": expected " + verdict(expected.get(cell)) + ", observed " + verdict(observed.get(cell)));
+                }
+            }
+            if (differences.isEmpty()) {
+                System.out.printf("[%s] %s: %d probes as expected (%d round%s, %.1f s)%n", fixture.layout().name(), what,
+                        cells.size(), rounds, rounds == 1 ? "" : "s", (System.nanoTime() - start) / 1e9);
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                fail(what + ": " + differences.size() + " of " + cells.size() + " probes differ from the expected truth table"
+                        + " (after " + rounds + " rounds):\n  " + String.join("\n  ", differences));
+            }
+        }
+    }
+
+    /** The truth table over every pair of pods, for the given traffic (all three kinds if none given). */
+    public void assertReachability(String what, Reachability expected, Traffic... traffic) {
+        Map<Cell, Boolean> cells = new java.util.LinkedHashMap<>();
+        for (Cell cell : allCells(traffic)) {
+            cells.put(cell, expected.allowed(cell.from(), cell.to(), cell.traffic(), cell.family()));
+        }
+        assertEventually(what, cells, 10);
+    }
+
+    private static String verdict(boolean allowed) {
+        return allowed ? "allowed" : "denied";
+    }
+
+    @Override
+    public void close() {
+        fixture.close();
+    }
+}
