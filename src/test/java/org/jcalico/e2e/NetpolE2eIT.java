@@ -29,7 +29,7 @@ class NetpolE2eIT {
 
     @BeforeAll
     static void up() {
-        lab = PodLab.up("jctz");
+        lab = PodLab.netpolModel("jctz");
     }
 
     @AfterAll

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,52 +19,70 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.testing.LabFixture;
 
 /**
- * The Kubernetes network-policy e2e suite's model in a jcalico lab: namespaces x, y, z (labels ns=NAME and
- * kubernetes.io/metadata.name=NAME, as Kubernetes sets it) with pods a, b, c each (label pod=NAME, named ports
- * serve-80-tcp, serve-81-tcp, serve-80-udp, serve-81-udp as the suite's pods declare them), spread over two hosts
- * without BGP (the fabric routes each host's fixed ranges), both address families. Every pod is in the profile
- * "open", which allows everything both ways, as Kubernetes allows all traffic to a pod no policy selects. Each pod
- * listens on TCP 80 and 81 (busybox httpd) and answers "ping" with "pong" on UDP 80 (a one-line perl server;
- * perl-base is part of every Debian system). One lab serves every case of a test class: {@link #reset} removes what
- * a case applied.
+ * Pods in namespaces on a two-host jcalico lab without BGP (the fabric routes each host's fixed ranges), both address
+ * families, pods alternating between the hosts. Every pod is in the profile "open", which allows everything both
+ * ways, as Kubernetes allows all traffic to a pod no policy selects. Each pod listens on the lab's TCP ports (busybox
+ * httpd) and answers any datagram with "pong" on its UDP ports (a one-line perl server; perl-base is part of every
+ * Debian system), and declares each of them as a named port serve-PORT-PROTO, as the Kubernetes e2e suite's pods do.
+ * One lab serves every case of a test class: {@link #reset} removes what a case applied.
  */
 public final class PodLab implements AutoCloseable {
-    public static final List<String> NAMESPACES = List.of("x", "y", "z");
-    public static final List<String> POD_NAMES = List.of("a", "b", "c");
     public static final String PROFILE = "open";
-    /** The UDP echo: "pong" to every datagram, on one dual-stack socket. */
-    private static final String UDP_ECHO = "use IO::Socket::IP; my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => 80,"
+    /** The UDP echo: "pong" to every datagram, on one dual-stack socket; the port is its first argument. */
+    private static final String UDP_ECHO = "use IO::Socket::IP; my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => $ARGV[0],"
             + " Proto => 'udp', V6Only => 0) or die \"udp: $@\"; while (1) { my $peer = recv($s, my $d, 512, 0);"
             + " send($s, \"pong\\n\", 0, $peer) if defined $peer; }";
     private static final YAMLMapper YAML = new YAMLMapper();
 
+    /** A pod to create: its namespace, name and labels. */
+    public record PodSpec(String namespace, String name, Map<String, String> labels) {
+    }
+
     private final LabFixture fixture;
     private final List<Pod> pods;
+    private final List<Traffic> listeners;
     private final Set<List<String>> applied = new LinkedHashSet<>();
 
-    private PodLab(LabFixture fixture, List<Pod> pods) {
+    private PodLab(LabFixture fixture, List<Pod> pods, List<Traffic> listeners) {
         this.fixture = fixture;
         this.pods = pods;
+        this.listeners = listeners;
+    }
+
+    /**
+     * The Kubernetes network-policy e2e suite's model: namespaces x, y, z (labels ns=NAME and
+     * kubernetes.io/metadata.name=NAME, as Kubernetes sets it) with pods a, b, c each (label pod=NAME), listening on
+     * TCP 80 and 81 and UDP 80.
+     */
+    public static PodLab netpolModel(String name) {
+        Map<String, Map<String, String>> namespaces = new LinkedHashMap<>();
+        List<PodSpec> pods = new ArrayList<>();
+        for (String namespace : List.of("x", "y", "z")) {
+            namespaces.put(namespace, Map.of("ns", namespace, "kubernetes.io/metadata.name", namespace));
+            for (String pod : List.of("a", "b", "c")) {
+                pods.add(new PodSpec(namespace, pod, Map.of("pod", pod)));
+            }
+        }
+        return up(name, namespaces, pods, Traffic.NETPOL);
     }
 
     /** Builds the lab (removing leftovers of an earlier run of the same name first); all or nothing. */
-    public static PodLab up(String name) {
+    public static PodLab up(String name, Map<String, Map<String, String>> namespaces, List<PodSpec> specs, List<Traffic> listeners) {
         long start = System.nanoTime();
         LabFixture fixture = LabFixture.up(name, 2, false);
         try {
             fixture.apply("h1", "kind: Profile\nname: " + PROFILE + "\ninbound:\n- {action: allow}\noutbound:\n- {action: allow}\n");
-            for (String namespace : NAMESPACES) {
-                fixture.jc("h1", "namespace", "label", namespace, "ns=" + namespace, "kubernetes.io/metadata.name=" + namespace);
+            for (var namespace : namespaces.entrySet()) {
+                List<String> command = new ArrayList<>(List.of("namespace", "label", namespace.getKey()));
+                namespace.getValue().forEach((key, value) -> command.add(key + "=" + value));
+                fixture.jc("h1", command.toArray(String[]::new));
             }
             List<Pod> pods = new ArrayList<>();
-            int index = 0;
-            for (String namespace : NAMESPACES) {
-                for (String pod : POD_NAMES) {
-                    pods.add(addPod(fixture, namespace, pod, index++ % 2 + 1));
-                }
+            for (PodSpec spec : specs) {
+                pods.add(addPod(fixture, spec, pods.size() % 2 + 1, listeners));
             }
-            PodLab lab = new PodLab(fixture, List.copyOf(pods));
-            System.out.printf("[%s] 2 hosts and 9 pods up in %.1f s%n", name, (System.nanoTime() - start) / 1e9);
+            PodLab lab = new PodLab(fixture, List.copyOf(pods), List.copyOf(listeners));
+            System.out.printf("[%s] 2 hosts and %d pods up in %.1f s%n", name, pods.size(), (System.nanoTime() - start) / 1e9);
             return lab;
         } catch (RuntimeException | Error e) {
             fixture.close();
@@ -72,17 +90,26 @@ public final class PodLab implements AutoCloseable {
         }
     }
 
-    private static Pod addPod(LabFixture fixture, String namespace, String name, int host) {
-        String netns = fixture.lab().workload(namespace + "-" + name);
-        fixture.jc("h" + host, "container", "add", "netns:" + netns, "--profile", PROFILE, "--namespace", namespace,
-                "--label", "pod=" + name, "--port", "serve-80-tcp=tcp/80", "--port", "serve-81-tcp=tcp/81",
-                "--port", "serve-80-udp=udp/80", "--port", "serve-81-udp=udp/81");
+    private static Pod addPod(LabFixture fixture, PodSpec spec, int host, List<Traffic> listeners) {
+        String netns = fixture.lab().workload(spec.namespace() + "-" + spec.name());
+        List<String> add = new ArrayList<>(List.of("container", "add", "netns:" + netns, "--profile", PROFILE,
+                "--namespace", spec.namespace()));
+        spec.labels().forEach((key, value) -> add.addAll(List.of("--label", key + "=" + value)));
+        for (Traffic listener : listeners) {
+            add.addAll(List.of("--port", "serve-" + listener.port() + "-" + listener.protocol() + "=" + listener.protocol() + "/" + listener.port()));
+        }
+        fixture.jc("h" + host, add.toArray(String[]::new));
         fixture.in(netns, "ip", "link", "set", "lo", "up").check();
         fixture.in(netns, "mkdir", "-p", "/tmp/jctz-www").check();
-        fixture.in(netns, "busybox", "httpd", "-p", "80", "-h", "/tmp/jctz-www").check();
-        fixture.in(netns, "busybox", "httpd", "-p", "81", "-h", "/tmp/jctz-www").check();
-        fixture.in(netns, "bash", "-c", "setsid -f perl -e \"$0\" </dev/null >/dev/null 2>&1", UDP_ECHO).check();
-        return new Pod(namespace, name, host, netns, address(fixture, netns, 4), address(fixture, netns, 6));
+        for (Traffic listener : listeners) {
+            if (listener.protocol().equals("tcp")) {
+                fixture.in(netns, "busybox", "httpd", "-p", String.valueOf(listener.port()), "-h", "/tmp/jctz-www").check();
+            } else {
+                fixture.in(netns, "bash", "-c", "setsid -f perl -e \"$0\" \"$1\" </dev/null >/dev/null 2>&1", UDP_ECHO,
+                        String.valueOf(listener.port())).check();
+            }
+        }
+        return new Pod(spec.namespace(), spec.name(), host, netns, address(fixture, netns, 4), address(fixture, netns, 6));
     }
 
     private static IpAddress address(LabFixture fixture, String netns, int family) {
@@ -164,9 +191,9 @@ public final class PodLab implements AutoCloseable {
         return fixture.in(pod(id).netns(), command);
     }
 
-    /** Every ordered pair of distinct pods, for the given traffic (all three kinds if none given), both families. */
+    /** Every ordered pair of distinct pods, for the given traffic (everything the pods listen on if none given), both families. */
     public List<Cell> allCells(Traffic... traffic) {
-        Set<Traffic> kinds = traffic.length == 0 ? EnumSet.allOf(Traffic.class) : EnumSet.copyOf(List.of(traffic));
+        List<Traffic> kinds = traffic.length == 0 ? listeners : List.of(traffic);
         List<Cell> cells = new ArrayList<>();
         for (Pod from : pods) {
             for (Pod to : pods) {
@@ -212,7 +239,7 @@ public final class PodLab implements AutoCloseable {
         }
     }
 
-    /** The truth table over every pair of pods, for the given traffic (all three kinds if none given). */
+    /** The truth table over every pair of pods, for the given traffic (everything the pods listen on if none given). */
     public void assertReachability(String what, Reachability expected, Traffic... traffic) {
         Map<Cell, Boolean> cells = new java.util.LinkedHashMap<>();
         for (Cell cell : allCells(traffic)) {

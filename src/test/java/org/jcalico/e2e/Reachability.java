@@ -1,7 +1,6 @@
 package org.jcalico.e2e;
 
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -31,7 +30,7 @@ public final class Reachability {
         return new Reachability(false);
     }
 
-    /** from -> to, for every kind of traffic (or only those given) in both families. */
+    /** from -> to, for every kind of traffic probed (or only those given) in both families. */
     public Reachability expect(String from, String to, boolean allowed, Traffic... only) {
         return expect(from, to, allowed, Traffic.FAMILIES, only);
     }
@@ -44,8 +43,7 @@ public final class Reachability {
     private Reachability expect(String from, String to, boolean allowed, List<Integer> families, Traffic... only) {
         check(from);
         check(to);
-        Set<Traffic> traffic = only.length == 0 ? EnumSet.allOf(Traffic.class) : EnumSet.copyOf(List.of(only));
-        overrides.add(new Override(from, to, traffic, Set.copyOf(families), allowed));
+        overrides.add(new Override(from, to, Set.of(only), Set.copyOf(families), allowed));
         return this;
     }
 
@@ -62,7 +60,7 @@ public final class Reachability {
     public boolean allowed(Pod from, Pod to, Traffic traffic, int family) {
         boolean allowed = byDefault;
         for (Override override : overrides) {
-            if (matches(override.from, from) && matches(override.to, to) && override.traffic.contains(traffic)
+            if (matches(override.from, from) && matches(override.to, to) && (override.traffic.isEmpty() || override.traffic.contains(traffic))
                     && override.families.contains(family)) {
                 allowed = override.allowed;
             }
@@ -79,7 +77,7 @@ public final class Reachability {
     }
 
     private static void check(String pattern) {
-        if (!pattern.equals("*") && !pattern.matches("[a-z*]+/[a-z*]+")) {
+        if (!pattern.equals("*") && !pattern.matches("[a-z0-9*-]+/[a-z0-9*-]+")) {
             throw new IllegalArgumentException("pattern '" + pattern + "' is not NS/POD (either may be *) or *");
         }
     }
