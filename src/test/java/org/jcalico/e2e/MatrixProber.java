@@ -10,19 +10,36 @@ import java.util.concurrent.Future;
 import org.jcalico.kernel.CommandRunner;
 
 /**
- * Probes many cells at once: one bash per source pod, inside its network namespace, runs all of that pod's probes
- * as background jobs and prints one line per probe, so that a 9 x 9 matrix costs about one timeout and nine
- * namespace entries, not hundreds. A TCP probe is a connect (to busybox httpd); a UDP probe sends "ping" and
- * expects the pod's echo server to answer "pong" (read by head, which takes the datagram whole: bash's read takes one
- * byte of it and loses the rest). A probe that gets no answer within {@value #TIMEOUT_SECONDS} s
- * counts as denied.
+ * Probes many cells at once: one perl process per source pod, inside its network namespace, opens all of that pod's
+ * probes as non-blocking sockets and waits for them together, so that a 9 x 9 matrix costs one timeout and nine
+ * processes, not hundreds (forking a process per probe overloads a 2-core machine and then the forks themselves
+ * outlast the timeout). A TCP probe is a connect (to busybox httpd); a UDP probe sends "ping" and expects the pod's
+ * echo server to answer "pong". A probe without an answer within {@value #TIMEOUT_SECONDS} s counts as denied.
+ * perl-base, with IO::Socket::IP, is part of every Debian system.
  */
 public final class MatrixProber {
     static final int TIMEOUT_SECONDS = 1;
-    private static final String FUNCTIONS = """
-            t() { if timeout %1$d bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; then echo "$1 1"; else echo "$1 0"; fi; }
-            u() { if [ "$( ( exec 3<>"/dev/udp/$2/$3" && printf 'ping\\n' >&3 && timeout %1$d head -c 4 <&3 ) 2>/dev/null)" = pong ]; then echo "$1 1"; else echo "$1 0"; fi; }
-            """.formatted(TIMEOUT_SECONDS);
+    /** Arguments: the timeout, then ID,PROTO,ADDRESS,PORT per probe; prints "ID 1" (got through) or "ID 0". */
+    private static final String PROBER = """
+use strict; use IO::Socket::IP; use IO::Select; use Socket qw(SOL_SOCKET SO_ERROR); use Time::HiRes qw(time);
+my $timeout = shift @ARGV; my (%pending, %result);
+my ($reads, $writes) = (IO::Select->new, IO::Select->new);
+for my $probe (@ARGV) {
+  my ($id, $proto, $addr, $port) = split /,/, $probe;
+  my $s = IO::Socket::IP->new(PeerHost => $addr, PeerPort => $port, Proto => $proto, Blocking => 0);
+  if (!$s) { $result{$id} = 0; next; }
+  $pending{fileno $s} = [$id, $proto, $s];
+  if ($proto eq 'udp') { $s->send("ping\\n"); $reads->add($s); } else { $writes->add($s); }
+}
+my $deadline = time + $timeout;
+while (%pending && (my $left = $deadline - time) > 0) {
+  my ($r, $w) = IO::Select->select($reads, $writes, undef, $left);
+  for my $s (@{$r || []}) { my ($id) = @{delete $pending{fileno $s}}; my $d; my $ok = defined $s->recv($d, 64) && $d eq "pong\\n"; $result{$id} = $ok ? 1 : 0; $reads->remove($s); }
+  for my $s (@{$w || []}) { my ($id) = @{delete $pending{fileno $s}}; $result{$id} = $s->getsockopt(SOL_SOCKET, SO_ERROR) == 0 ? 1 : 0; $writes->remove($s); }
+}
+$result{$_->[0]} //= 0 for values %pending;
+print "$_ $result{$_}\\n" for sort { $a <=> $b } keys %result;
+            """;
 
     private MatrixProber() {
     }
@@ -56,14 +73,12 @@ public final class MatrixProber {
     }
 
     private static void probeFrom(Pod source, List<Integer> indexes, List<Cell> cells, boolean[] outcome) {
-        StringBuilder script = new StringBuilder(FUNCTIONS);
+        List<String> command = new ArrayList<>(List.of("perl", "-", String.valueOf(TIMEOUT_SECONDS)));
         for (int index : indexes) {
             Cell cell = cells.get(index);
-            script.append(cell.traffic().protocol().equals("tcp") ? "t " : "u ").append(index).append(' ')
-                    .append(cell.to().address(cell.family())).append(' ').append(cell.traffic().port()).append(" &\n");
+            command.add(index + "," + cell.traffic().protocol() + "," + cell.to().address(cell.family()) + "," + cell.traffic().port());
         }
-        script.append("wait\n");
-        CommandRunner.Result result = CommandRunner.inNamespace(source.netns()).run(List.of("bash", "-s"), script.toString());
+        CommandRunner.Result result = CommandRunner.inNamespace(source.netns()).run(command, PROBER);
         int seen = 0;
         for (String line : result.stdout().lines().toList()) {
             String[] parts = line.split(" ");

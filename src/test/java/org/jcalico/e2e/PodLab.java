@@ -210,8 +210,9 @@ public final class PodLab implements AutoCloseable {
     }
 
     /**
-     * Probes the cells until every outcome is as expected or {@code seconds} have passed (the agents program a
-     * change within a moment of the command returning); fails with every differing cell of the last round.
+     * Probes the cells until every outcome is as expected, or {@code seconds} and at least three rounds have passed
+     * (the agents program a change within a moment of the command returning; a busy machine may lose a first SYN);
+     * fails with every differing cell of the last round.
      */
     public void assertEventually(String what, Map<Cell, Boolean> expected, int seconds) {
         long start = System.nanoTime();
@@ -232,7 +233,7 @@ public final class PodLab implements AutoCloseable {
                         cells.size(), rounds, rounds == 1 ? "" : "s", (System.nanoTime() - start) / 1e9);
                 return;
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() > deadline && rounds >= 3) {
                 fail(what + ": " + differences.size() + " of " + cells.size() + " probes differ from the expected truth table"
                         + " (after " + rounds + " rounds):\n  " + String.join("\n  ", differences));
             }
