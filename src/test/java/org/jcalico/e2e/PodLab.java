@@ -72,17 +72,27 @@ public final class PodLab implements AutoCloseable {
         LabFixture fixture = LabFixture.up(name, 2, false);
         try {
             fixture.apply("h1", "kind: Profile\nname: " + PROFILE + "\ninbound:\n- {action: allow}\noutbound:\n- {action: allow}\n");
+            List<Runnable> labelling = new ArrayList<>();
             for (var namespace : namespaces.entrySet()) {
                 List<String> command = new ArrayList<>(List.of("namespace", "label", namespace.getKey()));
                 namespace.getValue().forEach((key, value) -> command.add(key + "=" + value));
-                fixture.jc("h1", command.toArray(String[]::new));
+                labelling.add(() -> fixture.jc("h1", command.toArray(String[]::new)));
             }
-            List<Pod> pods = new ArrayList<>();
-            for (PodSpec spec : specs) {
-                pods.add(addPod(fixture, spec, pods.size() % 2 + 1, listeners));
+            inParallel(labelling);
+            // each host's pods one after another, the two hosts at once
+            Pod[] pods = new Pod[specs.size()];
+            List<Runnable> hosts = new ArrayList<>();
+            for (int host = 1; host <= 2; host++) {
+                int first = host - 1;
+                hosts.add(() -> {
+                    for (int i = first; i < specs.size(); i += 2) {
+                        pods[i] = addPod(fixture, specs.get(i), first + 1, listeners);
+                    }
+                });
             }
-            PodLab lab = new PodLab(fixture, List.copyOf(pods), List.copyOf(listeners));
-            System.out.printf("[%s] 2 hosts and %d pods up in %.1f s%n", name, pods.size(), (System.nanoTime() - start) / 1e9);
+            inParallel(hosts);
+            PodLab lab = new PodLab(fixture, List.of(pods), List.copyOf(listeners));
+            System.out.printf("[%s] 2 hosts and %d pods up in %.1f s%n", name, pods.length, (System.nanoTime() - start) / 1e9);
             return lab;
         } catch (RuntimeException | Error e) {
             fixture.close();
@@ -99,17 +109,31 @@ public final class PodLab implements AutoCloseable {
             add.addAll(List.of("--port", "serve-" + listener.port() + "-" + listener.protocol() + "=" + listener.protocol() + "/" + listener.port()));
         }
         fixture.jc("h" + host, add.toArray(String[]::new));
-        fixture.in(netns, "ip", "link", "set", "lo", "up").check();
-        fixture.in(netns, "mkdir", "-p", "/tmp/jctz-www").check();
+        StringBuilder serve = new StringBuilder("ip link set lo up && mkdir -p /tmp/jctz-www");
         for (Traffic listener : listeners) {
-            if (listener.protocol().equals("tcp")) {
-                fixture.in(netns, "busybox", "httpd", "-p", String.valueOf(listener.port()), "-h", "/tmp/jctz-www").check();
-            } else {
-                fixture.in(netns, "bash", "-c", "setsid -f perl -e \"$0\" \"$1\" </dev/null >/dev/null 2>&1", UDP_ECHO,
-                        String.valueOf(listener.port())).check();
-            }
+            serve.append(listener.protocol().equals("tcp")
+                    ? " && busybox httpd -p " + listener.port() + " -h /tmp/jctz-www"
+                    : " && setsid -f perl -e \"$0\" " + listener.port() + " </dev/null >/dev/null 2>&1");
         }
+        fixture.in(netns, "bash", "-c", serve.toString(), UDP_ECHO).check();
         return new Pod(spec.namespace(), spec.name(), host, netns, address(fixture, netns, 4), address(fixture, netns, 6));
+    }
+
+    private static void inParallel(List<Runnable> tasks) {
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> running = tasks.stream().<java.util.concurrent.Future<?>>map(pool::submit).toList();
+            for (var future : running) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // an assertion of a command that failed
+            }
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
     }
 
     private static IpAddress address(LabFixture fixture, String netns, int family) {
