@@ -13,7 +13,7 @@ import org.jcalico.kernel.CommandRunner;
  * Probes many cells at once: one perl process per source pod, inside its network namespace, opens all of that pod's
  * probes as non-blocking sockets and waits for them together, so that a 9 x 9 matrix costs one timeout and nine
  * processes, not hundreds (forking a process per probe overloads a 2-core machine and then the forks themselves
- * outlast the timeout). A TCP probe is a connect (to busybox httpd); a UDP probe sends "ping" and expects the pod's
+ * outlast the timeout). A TCP probe is a connect; a UDP probe sends "ping" and expects the pod's
  * echo server to answer "pong". A probe without an answer within {@value #TIMEOUT_SECONDS} s counts as denied.
  * perl-base, with IO::Socket::IP, is part of every Debian system.
  */

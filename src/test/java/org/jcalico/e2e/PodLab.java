@@ -21,17 +21,33 @@ import org.jcalico.testing.LabFixture;
 /**
  * Pods in namespaces on a two-host jcalico lab without BGP (the fabric routes each host's fixed ranges), both address
  * families, pods alternating between the hosts. Every pod is in the profile "open", which allows everything both
- * ways, as Kubernetes allows all traffic to a pod no policy selects. Each pod listens on the lab's TCP ports (busybox
- * httpd) and answers any datagram with "pong" on its UDP ports (a one-line perl server; perl-base is part of every
- * Debian system), and declares each of them as a named port serve-PORT-PROTO, as the Kubernetes e2e suite's pods do.
+ * ways, as Kubernetes allows all traffic to a pod no policy selects. Each pod accepts connections on the lab's TCP
+ * ports and answers any datagram with "pong" on its UDP ports (a small perl server; perl-base is part of every Debian
+ * system), and declares each of them as a named port serve-PORT-PROTO, as the Kubernetes e2e suite's pods do.
  * One lab serves every case of a test class: {@link #reset} removes what a case applied.
  */
 public final class PodLab implements AutoCloseable {
     public static final String PROFILE = "open";
-    /** The UDP echo: "pong" to every datagram, on one dual-stack socket; the port is its first argument. */
-    private static final String UDP_ECHO = "use IO::Socket::IP; my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => $ARGV[0],"
-            + " Proto => 'udp', V6Only => 0) or die \"udp: $@\"; while (1) { my $peer = recv($s, my $d, 512, 0);"
-            + " send($s, \"pong\\n\", 0, $peer) if defined $peer; }";
+    /**
+     * The pod's server, one process: accepts and closes every TCP connection (a backlog of 256, since a matrix
+     * connects to one port from 16 places at once and a small backlog, like busybox httpd's, drops SYNs) and answers
+     * every UDP datagram with "pong". Arguments: PROTO/PORT to listen on, each on one dual-stack socket.
+     */
+    private static final String SERVER = """
+use strict; use IO::Socket::IP; use IO::Select;
+my $all = IO::Select->new; my %udp;
+for my $spec (@ARGV) {
+  my ($proto, $port) = split m{/}, $spec;
+  my $s = IO::Socket::IP->new(LocalHost => '::', LocalPort => $port, Proto => $proto, V6Only => 0, ReuseAddr => 1, $proto eq 'tcp' ? (Listen => 256) : ()) or die "$spec: $@";
+  $udp{fileno $s} = 1 if $proto eq 'udp'; $all->add($s);
+}
+while (1) {
+  for my $s ($all->can_read) {
+    if ($udp{fileno $s}) { my $peer = recv($s, my $d, 512, 0); send($s, "pong\\n", 0, $peer) if defined $peer; }
+    else { my $c = $s->accept; close $c if $c; }
+  }
+}
+            """.replace('\n', ' ');
     private static final YAMLMapper YAML = new YAMLMapper();
 
     /** A pod to create: its namespace, name and labels. */
@@ -109,13 +125,9 @@ public final class PodLab implements AutoCloseable {
             add.addAll(List.of("--port", "serve-" + listener.port() + "-" + listener.protocol() + "=" + listener.protocol() + "/" + listener.port()));
         }
         fixture.jc("h" + host, add.toArray(String[]::new));
-        StringBuilder serve = new StringBuilder("ip link set lo up && mkdir -p /tmp/jctz-www");
-        for (Traffic listener : listeners) {
-            serve.append(listener.protocol().equals("tcp")
-                    ? " && busybox httpd -p " + listener.port() + " -h /tmp/jctz-www"
-                    : " && setsid -f perl -e \"$0\" " + listener.port() + " </dev/null >/dev/null 2>&1");
-        }
-        fixture.in(netns, "bash", "-c", serve.toString(), UDP_ECHO).check();
+        List<String> serve = new ArrayList<>(List.of("bash", "-c", "ip link set lo up && setsid -f perl -e \"$0\" \"$@\" </dev/null >/dev/null 2>&1", SERVER));
+        listeners.forEach(listener -> serve.add(listener.protocol() + "/" + listener.port()));
+        fixture.in(netns, serve.toArray(String[]::new)).check();
         return new Pod(spec.namespace(), spec.name(), host, netns, address(fixture, netns, 4), address(fixture, netns, 6));
     }
 
