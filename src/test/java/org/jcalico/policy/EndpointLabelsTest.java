@@ -61,14 +61,6 @@ class EndpointLabelsTest {
     }
 
     @Test
-    void theSystemLabelsOverrideTheEndpointsOwn() {
-        var labels = EndpointLabels.effective(endpoint("ns1", Map.of("projectcalico.org/namespace", "other",
-                "projectcalico.org/orchestrator", "k8s")), Map.of(), Map.of());
-        assertEquals("ns1", labels.get("projectcalico.org/namespace"));
-        assertEquals("docker", labels.get("projectcalico.org/orchestrator"));
-    }
-
-    @Test
     void profilesAndNamespacesNotKnownContributeNothingButTheName() {
         var labels = EndpointLabels.effective(endpoint("ns9", Map.of(), "missing"), Map.of(), Map.of());
         assertEquals(Map.of("projectcalico.org/namespace", "ns9", "projectcalico.org/orchestrator", "docker",
