@@ -69,8 +69,8 @@ class EndpointLabelsTest {
 
     @Test
     void aNetworkSetSeesItsLabelsItsNamespaceAndItsNamespacesLabels() {
-        NetworkSet set = new NetworkSet(new Metadata("db", "ns1", Map.of("role", "db", "env", "own",
-                "projectcalico.org/namespace", "other"), null), new NetworkSetSpec(List.of(Cidr.parse("192.0.2.0/24"))));
+        NetworkSet set = new NetworkSet(new Metadata("db", "ns1", Map.of("role", "db", "env", "own"), null),
+                new NetworkSetSpec(List.of(Cidr.parse("192.0.2.0/24"))));
         Map<String, Namespace> namespaces = Map.of("ns1", new Namespace("ns1", Map.of("env", "prod")));
         assertEquals(Map.of("role", "db", "env", "own", "projectcalico.org/namespace", "ns1", "pcns.env", "prod",
                 "pcns.projectcalico.org/name", "ns1"), EndpointLabels.forNetworkSet(set, namespaces));
