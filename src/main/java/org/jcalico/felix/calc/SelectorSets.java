@@ -47,7 +47,8 @@ public final class SelectorSets {
      */
     private final Map<String, Map<String, Set<Group>>> byLabel = new HashMap<>();
     private final Map<SetKey, Members> sets = new HashMap<>();
-    private boolean round;
+    private List<?> lastEndpoints = List.of();
+    private List<?> lastNetworkSets = List.of();
 
     /** One entry per needed key, by its set's name; empty sets too. */
     public Map<String, IpSetSpec> calculate(Snapshot snapshot, Set<SetKey> needed) {
@@ -59,12 +60,14 @@ public final class SelectorSets {
                                      Set<SetKey> needed) {
         new ArrayList<>(sets.keySet()).stream().filter(key -> !needed.contains(key)).forEach(this::removeKey);
 
-        round = !round;
         List<Object> added = new ArrayList<>();
-        markPresent(endpoints, added);
-        markPresent(networkSets, added);
-        List<Item> gone = items.values().stream().filter(item -> item.round != round).toList();
-        gone.forEach(this::remove);
+        List<Object> gone = new ArrayList<>();
+        compare(lastEndpoints, endpoints, added, gone);
+        compare(lastNetworkSets, networkSets, added, gone);
+        // a copy, unless it is immutable already (as a snapshot's lists are): a caller's list may change in place
+        lastEndpoints = List.copyOf(endpoints);
+        lastNetworkSets = List.copyOf(networkSets);
+        gone.forEach(source -> remove(items.get(source)));
 
         Set<Item> relabel = new HashSet<>();
         changedNamespaces(newNamespaces).forEach(name -> relabel.addAll(byNamespace.getOrDefault(name, Set.of())));
@@ -84,15 +87,32 @@ public final class SelectorSets {
         return result;
     }
 
-    private void markPresent(List<?> sources, List<Object> added) {
-        for (Object source : sources) {
-            Item item = items.get(source);
-            if (item == null) {
-                added.add(source);
-            } else {
-                item.round = round;
+    /**
+     * What came and went between two lists of the same resources. The agent's cache lists them in a stable order (a
+     * change replaces an object in its place, a removal moves the last one into the gap), so walking both lists side
+     * by side finds the few places that differ without looking up 100,000 objects; the objects found there are then
+     * told apart by identity. Any order gives the right answer, only more slowly.
+     */
+    private static void compare(List<?> before, List<?> after, List<Object> added, List<Object> gone) {
+        Map<Object, Boolean> left = new IdentityHashMap<>();
+        List<Object> arrived = new ArrayList<>();
+        int common = Math.min(before.size(), after.size());
+        for (int i = 0; i < common; i++) {
+            Object was = before.get(i);
+            Object is = after.get(i);
+            if (was != is) {
+                left.put(was, Boolean.TRUE);
+                arrived.add(is);
             }
         }
+        before.subList(common, before.size()).forEach(was -> left.put(was, Boolean.TRUE));
+        arrived.addAll(after.subList(common, after.size()));
+        for (Object is : arrived) {
+            if (left.remove(is) == null) {
+                added.add(is);
+            }
+        }
+        gone.addAll(left.keySet());
     }
 
     private Set<String> changedNamespaces(Map<String, Namespace> next) {
@@ -130,7 +150,7 @@ public final class SelectorSets {
     }
 
     private void add(Object source) {
-        Item item = new Item(source, round);
+        Item item = new Item(source);
         items.put(source, item);
         if (item.namespace() != null) {
             byNamespace.computeIfAbsent(item.namespace(), name -> new HashSet<>()).add(item);
@@ -331,14 +351,12 @@ public final class SelectorSets {
     /** An endpoint or a network set. */
     private static final class Item {
         final Object source;
-        boolean round;
         Group group;
         private List<String> v4;
         private List<String> v6;
 
-        Item(Object source, boolean round) {
+        Item(Object source) {
             this.source = source;
-            this.round = round;
         }
 
         String namespace() {
