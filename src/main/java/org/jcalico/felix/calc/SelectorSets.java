@@ -41,6 +41,8 @@ public final class SelectorSets {
     private final Map<String, Set<Item>> byProfile = new HashMap<>();
     private final Map<Map<String, String>, Group> groups = new HashMap<>();
     private final Map<Selector, Matches> selectors = new HashMap<>();
+    /** The selectors in use by the label keys they read. */
+    private final Map<String, Set<Selector>> selectorsByKey = new HashMap<>();
     /**
      * Groups by their value of a label key, for each key that a selector in use tests for a value or presence: a new
      * selector is matched only against the groups that can match it, not against every endpoint of the cluster.
@@ -72,8 +74,8 @@ public final class SelectorSets {
         Set<Item> relabel = new HashSet<>();
         changedNamespaces(newNamespaces).forEach(name -> relabel.addAll(byNamespace.getOrDefault(name, Set.of())));
         changedProfiles(newProfiles).forEach(name -> relabel.addAll(byProfile.getOrDefault(name, Set.of())));
-        namespaces = newNamespaces;
-        profiles = newProfiles;
+        namespaces = Map.copyOf(newNamespaces);
+        profiles = Map.copyOf(newProfiles);
         relabel.forEach(this::relabel);
         added.forEach(this::add);
 
@@ -182,14 +184,23 @@ public final class SelectorSets {
 
     private void relabel(Item item) {
         Map<String, String> labels = item.labels(profiles, namespaces);
-        if (!labels.equals(item.group.labels)) {
+        Group before = item.group;
+        if (!labels.equals(before.labels)) {
             leave(item);
-            join(item, groupFor(labels));
+            join(item, groupFor(labels, before));
         }
     }
 
-    /** The group of items with these labels; a new one is matched against every selector in use. */
     private Group groupFor(Map<String, String> labels) {
+        return groupFor(labels, null);
+    }
+
+    /**
+     * The group of items with these labels. A new one is matched against every selector in use, or, when it differs
+     * from an old group only in a few labels (a namespace's or profile's labels changed), only against the selectors
+     * that read one of those: the others match it exactly when they matched the old group.
+     */
+    private Group groupFor(Map<String, String> labels, Group similar) {
         Group group = groups.get(labels);
         if (group == null) {
             group = new Group(labels);
@@ -200,14 +211,61 @@ public final class SelectorSets {
                     key.getValue().computeIfAbsent(value, v -> new HashSet<>()).add(group);
                 }
             }
-            for (Map.Entry<Selector, Matches> selector : selectors.entrySet()) {
-                if (selector.getKey().matches(labels)) {
-                    group.matched.add(selector.getKey());
-                    selector.getValue().groups.add(group);
+            if (similar == null) {
+                selectors.keySet().forEach(group::match);
+            } else {
+                Set<Selector> affected = new HashSet<>();
+                for (String key : differingKeys(similar.labels, labels)) {
+                    affected.addAll(selectorsByKey.getOrDefault(key, Set.of()));
                 }
+                for (Selector selector : similar.matched) {
+                    if (!affected.contains(selector)) {
+                        group.matched.add(selector);
+                    }
+                }
+                affected.forEach(group::match);
+            }
+            for (Selector selector : group.matched) {
+                selectors.get(selector).groups.add(group);
             }
         }
         return group;
+    }
+
+    private static Set<String> differingKeys(Map<String, String> a, Map<String, String> b) {
+        Set<String> keys = new HashSet<>();
+        a.forEach((key, value) -> {
+            if (!value.equals(b.get(key))) {
+                keys.add(key);
+            }
+        });
+        b.keySet().stream().filter(key -> !a.containsKey(key)).forEach(keys::add);
+        return keys;
+    }
+
+    /** The label keys whose values can change whether SELECTOR matches. */
+    private static Set<String> keysReadBy(Selector selector) {
+        Set<String> keys = new HashSet<>();
+        collectKeys(selector, keys);
+        return keys;
+    }
+
+    private static void collectKeys(Selector selector, Set<String> keys) {
+        switch (selector) {
+            case Selector.All all -> { }
+            case Selector.Global global -> keys.add(Selector.NAMESPACE_LABEL);
+            case Selector.Has has -> keys.add(has.key());
+            case Selector.Eq eq -> keys.add(eq.key());
+            case Selector.Ne ne -> keys.add(ne.key());
+            case Selector.In in -> keys.add(in.key());
+            case Selector.NotIn notIn -> keys.add(notIn.key());
+            case Selector.Contains contains -> keys.add(contains.key());
+            case Selector.StartsWith startsWith -> keys.add(startsWith.key());
+            case Selector.EndsWith endsWith -> keys.add(endsWith.key());
+            case Selector.Not not -> collectKeys(not.operand(), keys);
+            case Selector.And and -> and.operands().forEach(operand -> collectKeys(operand, keys));
+            case Selector.Or or -> or.operands().forEach(operand -> collectKeys(operand, keys));
+        }
     }
 
     private void join(Item item, Group group) {
@@ -249,6 +307,9 @@ public final class SelectorSets {
         if (matches == null) {
             matches = new Matches();
             selectors.put(key.selector(), matches);
+            for (String read : keysReadBy(key.selector())) {
+                selectorsByKey.computeIfAbsent(read, k -> new HashSet<>()).add(key.selector());
+            }
             Candidates candidates = candidates(key.selector());
             for (Collection<Group> some : candidates == null ? List.of(groups.values()) : candidates.sets()) {
                 for (Group group : some) {
@@ -344,6 +405,13 @@ public final class SelectorSets {
         matches.keys.remove(key);
         if (matches.keys.isEmpty()) {
             selectors.remove(key.selector());
+            for (String read : keysReadBy(key.selector())) {
+                Set<Selector> reading = selectorsByKey.get(read);
+                reading.remove(key.selector());
+                if (reading.isEmpty()) {
+                    selectorsByKey.remove(read);
+                }
+            }
             matches.groups.forEach(group -> group.matched.remove(key.selector()));
         }
     }
@@ -426,6 +494,12 @@ public final class SelectorSets {
 
         Group(Map<String, String> labels) {
             this.labels = labels;
+        }
+
+        void match(Selector selector) {
+            if (selector.matches(labels)) {
+                matched.add(selector);
+            }
         }
     }
 

@@ -104,6 +104,22 @@ class SelectorSetsTest {
     }
 
     @Test
+    void namespacesAndProfilesChangedInTheCallersOwnMapsAreSeen() {
+        SetKey prodGold = SetKey.of(Selector.parse("pcns.env == 'prod' && tier == 'gold'"), 4);
+        endpoints.add(endpoint("a", "ns1", Map.of(), "10.0.0.1", null, List.of(), "p"));
+        Map<String, Namespace> ownNamespaces = new java.util.HashMap<>(Map.of("ns1", new Namespace("ns1", Map.of("env", "prod"))));
+        Map<String, Profile> ownProfiles = new java.util.HashMap<>(Map.of("p", new Profile("p", null, Map.of("tier", "gold"), null, null)));
+        namespaces = ownNamespaces;
+        profiles = ownProfiles;
+        assertEquals(Set.of("10.0.0.1/32"), members(prodGold));
+        ownNamespaces.put("ns1", new Namespace("ns1", Map.of("env", "dev")));
+        assertEquals(Set.of(), members(prodGold));
+        ownNamespaces.put("ns1", new Namespace("ns1", Map.of("env", "prod")));
+        ownProfiles.put("p", new Profile("p", null, Map.of("tier", "bronze"), null, null));
+        assertEquals(Set.of(), members(prodGold));
+    }
+
+    @Test
     void aProfilesLabelsToApplyReachItsEndpointsUnlessTheyHaveTheKey() {
         SetKey gold = SetKey.of(Selector.parse("tier == 'gold'"), 4);
         endpoints.add(endpoint("a", null, Map.of(), "10.0.0.1", null, List.of(), "p"));
