@@ -25,13 +25,9 @@ import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
-import org.jcalico.model.EndpointPort;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
-import org.jcalico.model.LabelledNets;
-import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Protocol;
@@ -54,6 +50,7 @@ public final class HostStateCalculator {
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
     private final Renderer renderer;
     private final TagSets tagSets = new TagSets();
+    private final SelectorSets selectorSetMembers = new SelectorSets();
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
     private final Memo<Policy, CompiledPolicy> policies = Memo.byIdentity(CompiledPolicy::new);
     private final Memo<ProfileKey, CompiledProfile> profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile()));
@@ -119,7 +116,7 @@ public final class HostStateCalculator {
         ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), usedTags);
         sets.putAll(netSets);
-        sets.putAll(selectorSets(snapshot, selectorSets));
+        sets.putAll(selectorSetMembers.calculate(snapshot, selectorSets));
         sets.putAll(poolSets(snapshot.pools()));
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
@@ -303,54 +300,6 @@ public final class HostStateCalculator {
             rules.add(rule(Match.ANY, Verdict.DROP));
         }
         return rules;
-    }
-
-    /**
-     * The members of each selector set, computed from nothing on every pass. TEMPORARY: the sets helper's
-     * SelectorSets (p10-sets) replaces this with an incremental calculation; delete this method when it lands.
-     */
-    private static Map<String, IpSetSpec> selectorSets(Snapshot snapshot, Set<SetKey> needed) {
-        Map<String, IpSetSpec> sets = new TreeMap<>();
-        if (needed.isEmpty()) {
-            return sets;
-        }
-        List<Map.Entry<WorkloadEndpoint, SortedMap<String, String>>> endpoints = new ArrayList<>();
-        for (WorkloadEndpoint endpoint : snapshot.endpoints()) {
-            endpoints.add(Map.entry(endpoint, EndpointLabels.effective(endpoint, snapshot.profiles(), snapshot.namespaces())));
-        }
-        for (SetKey key : needed) {
-            Set<String> members = new HashSet<>();
-            for (var entry : endpoints) {
-                if (!key.selector().matches(entry.getValue())) {
-                    continue;
-                }
-                for (Cidr net : entry.getKey().nets(key.version())) {
-                    if (!key.isNamedPort()) {
-                        members.add(net.toString());
-                        continue;
-                    }
-                    for (EndpointPort port : entry.getKey().ports()) {
-                        if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
-                            members.add(net.network() + "," + port.protocol() + ":" + port.port());
-                        }
-                    }
-                }
-            }
-            if (!key.isNamedPort()) {
-                for (LabelledNets set : snapshot.networkSets()) {
-                    Map<String, String> labels = new TreeMap<>(set.metadata().labels());
-                    if (set instanceof NetworkSet namespaced) {
-                        labels.put(EndpointLabels.NAMESPACE, namespaced.metadata().namespace());
-                    }
-                    if (key.selector().matches(labels)) {
-                        set.spec().nets().stream().filter(net -> net.version() == key.version())
-                                .forEach(net -> members.add(net.toString()));
-                    }
-                }
-            }
-            sets.put(key.name(), new IpSetSpec(key.name(), key.version(), members));
-        }
-        return sets;
     }
 
     private static ProgramRule rule(Match match, Verdict verdict) {

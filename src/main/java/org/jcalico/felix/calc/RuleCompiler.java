@@ -166,8 +166,9 @@ final class RuleCompiler {
             return new Criterion.NetIs(which, nets.get(0), negated);
         }
         String name = DataplaneNames.netSet(nets, version);
-        needs.netSets.put(name, new IpSetSpec(name, version, nets.stream().map(Cidr::toString).collect(
-                java.util.stream.Collectors.toSet())));
+        java.util.Set<String> members = new java.util.HashSet<>();
+        nets.forEach(net -> members.addAll(IpSetMembers.net(net)));
+        needs.netSets.put(name, new IpSetSpec(name, version, members));
         return new Criterion.InSet(which, name, false, negated);
     }
 }
