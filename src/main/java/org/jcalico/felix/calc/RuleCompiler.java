@@ -36,6 +36,9 @@ final class RuleCompiler {
      */
     static List<ProgramRule> compile(Rule rule, int version, String policyNamespace, boolean inPolicy, Origin origin,
                                      String logPrefix, CompiledChain.Needs needs) {
+        if (excludesEverything(rule.source(), version) || excludesEverything(rule.destination(), version)) {
+            return List.of();
+        }
         List<Criterion> common = new ArrayList<>();
         if (rule.protocol() != null) {
             common.add(new Criterion.ProtocolIs(rule.protocol(), false));
@@ -91,11 +94,12 @@ final class RuleCompiler {
         List<Criterion> fixed = new ArrayList<>();
         List<Cidr> nets = side.nets(version);
         if (!nets.isEmpty()) {
-            fixed.add(nets(nets, which, false, version, needs));
+            fixed.add(nets(nets, which, false, nets.size() == 1, version, needs));
         }
         List<Cidr> notNets = side.notNets(version);
         if (!notNets.isEmpty()) {
-            fixed.add(nets(notNets, which, true, version, needs));
+            // iptables takes one -s (-d) per rule: with nets, notNets go into a set even when there is one
+            fixed.add(nets(notNets, which, true, notNets.size() == 1 && nets.isEmpty(), version, needs));
         }
         if (side.tag() != null) {
             needs.tags.add(side.tag());
@@ -155,14 +159,23 @@ final class RuleCompiler {
         return side.selector() == null ? null : selector;
     }
 
+    /**
+     * notNets with a whole address space (/0) leave no address of that family: the rule matches nothing there, and
+     * the kernel refuses "! -s 0.0.0.0/0" anyway.
+     */
+    private static boolean excludesEverything(EntityMatch side, int version) {
+        return side.notNets(version).stream().anyMatch(net -> net.prefixLength() == 0);
+    }
+
     private static Criterion selectorSet(SetKey key, Side which, boolean negated, CompiledChain.Needs needs) {
         needs.selectorSets.add(key);
         return new Criterion.InSet(which, key.name(), key.isNamedPort(), negated);
     }
 
-    /** One net is matched directly; several by a set of their own (iptables takes no "! -s a,b"). */
-    private static Criterion nets(List<Cidr> nets, Side which, boolean negated, int version, CompiledChain.Needs needs) {
-        if (nets.size() == 1) {
+    /** One net may be matched directly; several by a set of their own (iptables takes no "! -s a,b"). */
+    private static Criterion nets(List<Cidr> nets, Side which, boolean negated, boolean direct, int version,
+                                  CompiledChain.Needs needs) {
+        if (direct) {
             return new Criterion.NetIs(which, nets.get(0), negated);
         }
         String name = DataplaneNames.netSet(nets, version);
