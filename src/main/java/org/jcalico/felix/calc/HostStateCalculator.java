@@ -28,6 +28,7 @@ import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Direction;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Protocol;
@@ -54,6 +55,9 @@ public final class HostStateCalculator {
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
     private final Memo<Policy, CompiledPolicy> policies = Memo.byIdentity(CompiledPolicy::new);
     private final Memo<ProfileKey, CompiledProfile> profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile()));
+    /** Each local endpoint's policy, valid while what it depends on beyond the endpoint (PolicyInputs) is unchanged. */
+    private Memo<WorkloadEndpoint, EndpointPolicy> endpointPolicies = Memo.byIdentity(endpoint -> null);
+    private PolicyInputs lastInputs;
 
     /** The iptables renderer, which today's drivers apply. */
     public HostStateCalculator() {
@@ -64,12 +68,47 @@ public final class HostStateCalculator {
         this.renderer = renderer;
     }
 
+    /** A profile by name and object: the same object is the same profile (records would compare every rule). */
     private record ProfileKey(String name, Profile profile) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ProfileKey key && key.name.equals(name) && key.profile == profile;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + System.identityHashCode(profile);
+        }
     }
 
-    /** One local endpoint's policy: per direction, its tiers' applying policies, and why calc keeps it dropped. */
+    /** What an endpoint's policy depends on besides the endpoint; policies compare by object, as the cache keeps them. */
+    private record PolicyInputs(List<Policy> policies, List<Tier> tiers, Map<String, Profile> profiles,
+                                Map<String, Namespace> namespaces) {
+        boolean sameAs(PolicyInputs other) {
+            if (other == null || other.policies.size() != policies.size()) {
+                return false;
+            }
+            for (int i = 0; i < policies.size(); i++) {
+                if (other.policies.get(i) != policies.get(i)) {
+                    return false;
+                }
+            }
+            return other.tiers.equals(tiers) && other.profiles.equals(profiles) && other.namespaces.equals(namespaces);
+        }
+    }
+
+    /**
+     * One local endpoint's policy: per direction, its tiers' applying policies and why calc keeps it dropped; per
+     * family, its two chains, the policy and profile chains they use, and every object it depends on.
+     */
     private record EndpointPolicy(LocalEndpoint local, Map<Direction, List<EndpointChains.TierPolicies>> tiers,
-                                  Map<Direction, String> failed) {
+                                  Map<Direction, String> failed, List<PerVersion> versions) {
+        PerVersion version(int version) {
+            return versions.get(version == 4 ? 0 : 1);
+        }
+    }
+
+    private record PerVersion(List<ProgramChain> own, List<CompiledChain> used, List<String> objects) {
     }
 
     public HostState calculate(Snapshot snapshot) {
@@ -91,11 +130,17 @@ public final class HostStateCalculator {
                 .thenComparing(p -> ((org.jcalico.model.Resource) p.policy()).name()));
         Map<String, Tier> tiersByName = new HashMap<>();
         tiers.forEach(tier -> tiersByName.put(tier.name(), tier));
+        PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces());
+        if (!inputs.sameAs(lastInputs)) {
+            endpointPolicies = Memo.byIdentity(endpoint -> policyOf(locals.get(endpoint), inputs, ordered, orphans, tiersByName));
+        }
+        lastInputs = inputs;
+        endpointPolicies.nextRound();
 
         List<EndpointPolicy> endpoints = new ArrayList<>();
         Map<String, String> failedClosed = new TreeMap<>();
         for (LocalEndpoint endpoint : local) {
-            EndpointPolicy policy = policyOf(endpoint, snapshot, ordered, orphans, tiersByName);
+            EndpointPolicy policy = endpointPolicies.get(endpoint.endpoint());
             endpoints.add(policy);
             List<String> reasons = new ArrayList<>(new TreeSet<>(policy.failed().values()));
             List<String> absent = endpoint.endpoint().profileIds().stream()
@@ -140,8 +185,8 @@ public final class HostStateCalculator {
         return tiers;
     }
 
-    private static EndpointPolicy policyOf(LocalEndpoint endpoint, Snapshot snapshot, List<CompiledPolicy> ordered,
-                                           List<CompiledPolicy> orphans, Map<String, Tier> tiers) {
+    private EndpointPolicy policyOf(LocalEndpoint endpoint, PolicyInputs snapshot, List<CompiledPolicy> ordered,
+                                    List<CompiledPolicy> orphans, Map<String, Tier> tiers) {
         WorkloadEndpoint workload = endpoint.endpoint();
         SortedMap<String, String> labels = EndpointLabels.effective(workload, snapshot.profiles(), snapshot.namespaces());
         Map<Direction, List<EndpointChains.TierPolicies>> byDirection = new HashMap<>();
@@ -165,7 +210,38 @@ public final class HostStateCalculator {
                 }
             }
         }
-        return new EndpointPolicy(endpoint, byDirection, failed);
+        List<PerVersion> versions = new ArrayList<>();
+        for (int version : List.of(4, 6)) {
+            versions.add(chains(endpoint, snapshot, byDirection, failed, version));
+        }
+        return new EndpointPolicy(endpoint, byDirection, failed, versions);
+    }
+
+    private PerVersion chains(LocalEndpoint endpoint, PolicyInputs snapshot,
+                              Map<Direction, List<EndpointChains.TierPolicies>> tiers, Map<Direction, String> failed,
+                              int version) {
+        String iface = endpoint.interfaceName();
+        String endpointId = endpoint.endpoint().endpointId();
+        List<ProgramChain> own = new ArrayList<>();
+        List<CompiledChain> used = new ArrayList<>();
+        Set<String> objects = new java.util.LinkedHashSet<>();
+        for (Direction direction : Direction.values()) {
+            String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
+            String reason = failed.get(direction);
+            if (reason != null) {
+                own.add(EndpointChains.failedClosed(name, endpointId, direction, reason));
+                continue;
+            }
+            for (EndpointChains.TierPolicies tier : tiers.get(direction)) {
+                tier.policies().forEach(policy -> used.add(policy.chain(direction, version)));
+            }
+            for (String profile : endpoint.endpoint().profileIds()) {
+                used.add(profiles.get(new ProfileKey(profile, snapshot.profiles().get(profile))).chain(direction, version));
+            }
+            own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds()));
+        }
+        used.forEach(chain -> objects.addAll(chain.objects(version)));
+        return new PerVersion(List.copyOf(own), List.copyOf(used), List.copyOf(objects));
     }
 
     private ProgramTables tables(Snapshot snapshot, List<EndpointPolicy> endpoints, int version,
@@ -196,29 +272,13 @@ public final class HostStateCalculator {
             from.add(iface, own.fromDispatch(version));
             to.add(iface, List.of(own.toDispatch()));
             Set<String> owner = Set.of(iface);
-            for (Direction direction : Direction.values()) {
-                String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
-                concerns.put(name, owner);
-                String reason = endpoint.failed().get(direction);
-                String endpointId = own.endpoint().endpointId();
-                if (reason != null) {
-                    chains.put(name, EndpointChains.failedClosed(name, endpointId, direction, reason));
-                    continue;
-                }
-                List<CompiledChain> used = new ArrayList<>();
-                for (EndpointChains.TierPolicies tier : endpoint.tiers().get(direction)) {
-                    tier.policies().forEach(policy -> used.add(policy.chain(direction, version)));
-                }
-                for (String profile : own.endpoint().profileIds()) {
-                    used.add(profiles.get(new ProfileKey(profile, snapshot.profiles().get(profile))).chain(direction, version));
-                }
-                for (CompiledChain chain : used) {
-                    shared.put(chain.chain().name(), chain);
-                    chain.objects(version).forEach(object -> concerns.computeIfAbsent(object, k -> new HashSet<>()).add(iface));
-                }
-                chains.put(name, EndpointChains.chain(name, endpointId, direction, endpoint.tiers().get(direction),
-                        own.endpoint().profileIds()));
+            PerVersion mine = endpoint.version(version);
+            for (ProgramChain chain : mine.own()) {
+                chains.put(chain.name(), chain);
+                concerns.put(chain.name(), owner);
             }
+            mine.used().forEach(chain -> shared.put(chain.chain().name(), chain));
+            mine.objects().forEach(object -> concerns.computeIfAbsent(object, k -> new HashSet<>()).add(iface));
         }
         from.addTo(chains);
         to.addTo(chains);

@@ -257,8 +257,15 @@ class PolicyCalcTest {
         List<WorkloadEndpoint> endpoints = List.of(
                 endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web")),
                 endpoint("h1", "a2", "10.0.0.2", "other", Map.of("app", "legacy")));
-        for (String yaml : List.of("", TIERS, TIERS.replace("order: 10", "order: 30"), "")) {
+        String relabelled = TIERS + "---\nkind: Namespace\nname: shop\nlabels: {team: b}\n";
+        for (String yaml : List.of("", TIERS, TIERS.replace("order: 10", "order: 30"), relabelled, TIERS, "")) {
             Snapshot snapshot = snapshot(endpoints, yaml);
+            assertEquals(new HostStateCalculator().calculate(snapshot), remembering.calculate(snapshot));
+            // the same policy objects with one endpoint relabelled: the others' policy is remembered
+            List<WorkloadEndpoint> changed = List.of(endpoints.get(0).withLabels(Map.of("app", "legacy")), endpoints.get(1));
+            Snapshot labelled = Snapshot.of("h1", FelixConfiguration.DEFAULTS, changed, Map.of("open", OPEN))
+                    .withPolicy(snapshot.tiers(), snapshot.policies(), snapshot.networkSets(), snapshot.namespaces());
+            assertEquals(new HostStateCalculator().calculate(labelled), remembering.calculate(labelled));
             assertEquals(new HostStateCalculator().calculate(snapshot), remembering.calculate(snapshot));
         }
     }

@@ -19,21 +19,28 @@ import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
 import org.jcalico.model.PortRange;
 import org.jcalico.model.Protocol;
+import org.jcalico.util.Memo;
 
 /**
  * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
  * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
+ * Calc hands out the same chain objects while they do not change (a policy's, an endpoint's), so each family's
+ * rendered chains are remembered by object from one calculation to the next.
  */
 public final class IptablesRenderer implements Renderer {
     /** NFLOG group of the Log action's packets (ulogd and `policy explain` read it). */
     public static final int LOG_GROUP = 1;
+    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
+    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
 
     @Override
     public IptablesState render(ProgramTables tables) {
+        Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
+        memo.nextRound();
         Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
         tables.tables().forEach((table, chains) -> {
             Map<String, Chain> out = new LinkedHashMap<>();
-            chains.forEach((name, chain) -> out.put(name, chain(chain, tables.version())));
+            chains.forEach((name, chain) -> out.put(name, memo.get(chain)));
             rendered.put(table, out);
         });
         List<Hook> hooks = tables.hooks().stream()
