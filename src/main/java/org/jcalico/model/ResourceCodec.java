@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -70,28 +71,34 @@ public final class ResourceCodec {
         return type.cast(fromJson(json));
     }
 
-    /** Pretty JSON for people and scripts: one object, or an array when there are several. */
+    /** Pretty JSON in the API form (docs/resources.md) for people and scripts: one object, or an array of several. */
     public static String toPrettyJson(List<? extends Resource> resources, boolean asList) {
         try {
-            Object value = asList ? resources : resources.get(0);
-            return JSON.writerWithDefaultPrettyPrinter()
-                    .forType(asList ? JSON.getTypeFactory().constructCollectionType(List.class, Resource.class)
-                            : JSON.constructType(Resource.class))
-                    .writeValueAsString(value) + "\n";
+            Object value = asList ? resources.stream().map(ResourceCodec::apiForm).toList() : apiForm(resources.get(0));
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** YAML documents separated by "---". */
+    /** YAML documents in the API form, separated by "---". */
     public static String toYaml(List<? extends Resource> resources) {
         return resources.stream().map(resource -> {
             try {
-                return YAML.writerFor(Resource.class).writeValueAsString(resource);
+                return YAML.writeValueAsString(apiForm(resource));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }).collect(Collectors.joining("---\n"));
+    }
+
+    /** The API form's tree of a resource: Calico's v3 shape (Kubernetes' for its kinds). */
+    static ObjectNode apiForm(Resource resource) {
+        try {
+            return ApiForm.print(resource.kind(), (ObjectNode) JSON.readTree(toJson(resource)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -191,12 +198,33 @@ public final class ResourceCodec {
         if (kind.isEmpty()) {
             throw new ValidationException(where + ": missing 'kind'");
         }
+        ApiForm.Read read;
+        try {
+            read = ApiForm.read((ObjectNode) node);
+        } catch (ValidationException e) {
+            throw new ValidationException(where + ": " + e.getMessage());
+        }
+        try {
+            return decodeStored(read.stored(), kind, where);
+        } catch (ValidationException e) {
+            String message = e.getMessage();
+            return fail(where + ": " + read.fieldNames().apply(message.substring(where.length() + 2)));
+        }
+    }
+
+    private static Resource fail(String message) {
+        throw new ValidationException(message);
+    }
+
+    private static Resource decodeStored(JsonNode node, String kind, String where) {
         try {
             return JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
             throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
-            throw new ValidationException(where + ": unknown field '" + path(e) + "'");
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(Object::toString).filter(id -> !id.equals("kind")).sorted().toList();
+            throw new ValidationException(where + ": " + ApiForm.notSupported(path(e), known).getMessage());
         } catch (MismatchedInputException e) {
             JsonNode value = node.at(pointer(e));
             throw new ValidationException(where + ": " + ValidationException.field(path(e),

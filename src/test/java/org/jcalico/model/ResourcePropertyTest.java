@@ -70,7 +70,7 @@ class ResourcePropertyTest {
         }
     }
 
-    /** "FIELD...: ..." or "unknown field 'FIELD'", where FIELD is one of the kind's fields. */
+    /** "FIELD...: ..." where FIELD is one of the kind's fields, or "FIELD: not supported by jcalico (...)". */
     private static boolean namesAField(String kind, String detail) {
         java.util.regex.Matcher field = java.util.regex.Pattern.compile("(?:unknown field '|Duplicate field ')?([A-Za-z0-9]+)[\\[.:' ].*")
                 .matcher(detail);
@@ -78,7 +78,8 @@ class ResourcePropertyTest {
             return false;
         }
         Class<? extends Resource> type = Kinds.type(kind);
-        return detail.startsWith("unknown field") || java.util.Arrays.stream(type.getRecordComponents())
+        return detail.startsWith("unknown field") || detail.startsWith(field.group(1) + ": not supported by jcalico (")
+                || java.util.Arrays.stream(type.getRecordComponents())
                 .anyMatch(component -> component.getName().equals(field.group(1)));
     }
 
