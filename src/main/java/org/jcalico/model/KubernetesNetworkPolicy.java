@@ -113,7 +113,7 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
                 throw new ValidationException("ipBlock: may not be combined with podSelector or namespaceSelector in one peer");
             }
             if (ipBlock == null && podSelector == null && namespaceSelector == null) {
-                throw new ValidationException("peer: must give podSelector, namespaceSelector or ipBlock");
+                throw new ValidationException("must give podSelector, namespaceSelector or ipBlock");
             }
         }
     }
@@ -122,12 +122,12 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
     public record IpBlock(Cidr cidr, List<Cidr> except) {
         public IpBlock {
             if (cidr == null) {
-                throw new ValidationException("ipBlock.cidr: missing");
+                throw new ValidationException("cidr: missing");
             }
             except = Lists.copy("ipBlock.except", except);
             for (Cidr hole : except) {
                 if (hole.version() != cidr.version() || !cidr.contains(hole) || hole.prefixLength() <= cidr.prefixLength()) {
-                    throw ValidationException.field("ipBlock.except", hole, "is not strictly inside " + cidr);
+                    throw ValidationException.field("except", hole, "is not strictly inside " + cidr);
                 }
             }
         }

@@ -253,13 +253,29 @@ public final class ResourceCodec {
         return null;
     }
 
-    /** "field: message", where a message that already names the field's last part keeps just the full path. */
+    private static final Pattern FIELD_FIRST = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\[[0-9]+])?[:.\\[].*");
+
+    /**
+     * The field path and a message from the value found there, as one "path: problem": a message that names a field
+     * of the value ("type: missing" at "icmp") is joined to the path ("icmp.type: missing"); one that repeats the
+     * path's last part, or starts from it, keeps the full path once.
+     */
     private static String withField(String field, String message) {
         if (field.isEmpty()) {
             return message;
         }
-        String last = field.substring(Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1);
-        return field + ": " + (message.startsWith(last + ": ") ? message.substring(last.length() + 2) : message);
+        int cut = Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1;
+        String last = field.substring(cut);
+        if (message.startsWith(last + ": ")) {
+            return field + ": " + message.substring(last.length() + 2);
+        }
+        if (!last.isEmpty() && (message.startsWith(last + ".") || message.startsWith(last + "["))) {
+            return field.substring(0, cut) + message;
+        }
+        if (FIELD_FIRST.matcher(message).matches()) {
+            return field + "." + message;
+        }
+        return field + ": " + message;
     }
 
     private static String expected(Class<?> type) {
