@@ -220,7 +220,13 @@ final class ApiForm {
                 field.reader().read(value, stored);
             }
         }
-        String leftover = firstField(rest, "");
+        Set<String> containers = new java.util.HashSet<>();
+        for (Field field : shape.fields()) {
+            for (int dot = field.path().indexOf('.'); dot > 0; dot = field.path().indexOf('.', dot + 1)) {
+                containers.add(field.path().substring(0, dot));
+            }
+        }
+        String leftover = firstField(rest, "", containers);
         if (leftover != null) {
             throw notSupported(leftover, shape.fields().stream().map(Field::path).toList());
         }
@@ -413,15 +419,18 @@ final class ApiForm {
         node.set(parts[parts.length - 1], value);
     }
 
-    /** The path of the first field left that says something (empty objects and nulls say nothing). */
-    private static String firstField(JsonNode node, String prefix) {
+    /**
+     * The path of the first field left that says something (empty objects and nulls say nothing), descending only
+     * into the objects that hold supported fields: an unsupported object is named as a whole.
+     */
+    private static String firstField(JsonNode node, String prefix, Set<String> containers) {
         Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> entry = fields.next();
             String path = prefix + entry.getKey();
             JsonNode value = entry.getValue();
-            if (value.isObject()) {
-                String inner = firstField(value, path + ".");
+            if (value.isObject() && (value.isEmpty() || containers.contains(path))) {
+                String inner = firstField(value, path + ".", containers);
                 if (inner != null) {
                     return inner;
                 }
