@@ -92,6 +92,11 @@ public final class ResourceCodec {
         }).collect(Collectors.joining("---\n"));
     }
 
+    /** The resource's metadata.name in the API form, e.g. an IPPool's Calico name or "default" for the global FelixConfiguration. */
+    public static String apiName(Resource resource) {
+        return apiForm(resource).path("metadata").path("name").asText();
+    }
+
     /** The API form's tree of a resource: Calico's v3 shape (Kubernetes' for its kinds). */
     static ObjectNode apiForm(Resource resource) {
         try {
