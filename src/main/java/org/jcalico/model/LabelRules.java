@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 public final class LabelRules {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** RFC 1123 as Kubernetes checks it: only the whole is limited in length, not each part. */
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final int MAX_PREFIX = 253;
 
     private LabelRules() {
@@ -63,14 +65,6 @@ public final class LabelRules {
     }
 
     private static boolean isDnsSubdomain(String text) {
-        if (text.isEmpty() || text.length() > MAX_PREFIX) {
-            return false;
-        }
-        for (String part : text.split("\\.", -1)) {
-            if (!isDnsLabel(part)) {
-                return false;
-            }
-        }
-        return true;
+        return text.length() <= MAX_PREFIX && DNS_SUBDOMAIN.matcher(text).matches();
     }
 }

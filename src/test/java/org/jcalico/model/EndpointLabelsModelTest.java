@@ -17,7 +17,7 @@ class EndpointLabelsModelTest {
     @Test
     void labelKeysAndValuesFollowKubernetesRules() {
         for (String key : List.of("app", "a", "A-b_c.d", "x".repeat(63), "example.com/app", "k8s.io/a",
-                "projectcalico.org/namespace", "a-b.c/Z_9", "a".repeat(63) + "." + "b".repeat(63) + "/x")) {
+                "projectcalico.org/namespace", "a-b.c/Z_9", "a".repeat(63) + "." + "b".repeat(63) + "/x", "a".repeat(100) + ".io/x")) {
             assertEquals(key, LabelRules.checkKey("labels", key), key);
         }
         for (String key : List.of("", "-a", "a-", "_a", ".a", "a.", "x".repeat(64), "a b", "a/b/c", "/a", "a/",
