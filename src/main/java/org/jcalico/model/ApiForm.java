@@ -246,7 +246,7 @@ final class ApiForm {
         if (shape != null) {
             versions.add(shape.apiVersion());
         }
-        return " (expected " + String.join(" or ", versions) + ")";
+        return " (expected " + String.join(" or ", versions.stream().sorted().toList()) + ")";
     }
 
     /** Server-set metadata and status are dropped; they say nothing jcalico keeps. */
