@@ -322,7 +322,7 @@ class ApiFormTest {
         assertRefused("resource 1 (Namespace): apiVersion: 'projectcalico.org/v3' is not an API jcalico reads Namespace in"
                 + " (expected v1)", V3 + "kind: Namespace\nmetadata: {name: a}\n");
         assertRefused("resource 1 (NetworkPolicy): apiVersion: 'v1' is not an API jcalico reads NetworkPolicy in (expected"
-                + " projectcalico.org/v3 or networking.k8s.io/v1)", "apiVersion: v1\nkind: NetworkPolicy\nmetadata: {name: a}\n");
+                + " networking.k8s.io/v1 or projectcalico.org/v3)", "apiVersion: v1\nkind: NetworkPolicy\nmetadata: {name: a}\n");
         assertRefused("resource 1 (HostEndpoint): unknown kind 'HostEndpoint' (known: " + String.join(", ", Kinds.names()) + ")",
                 V3 + "kind: HostEndpoint\nmetadata: {name: a}\n");
     }
