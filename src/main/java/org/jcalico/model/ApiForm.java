@@ -162,7 +162,7 @@ final class ApiForm {
             out.put("kind", nested[0]);
             stored.properties().forEach(entry -> {
                 if (!entry.getKey().equals("kind")) {
-                    out.set(entry.getKey(), entry.getValue());
+                    out.set(entry.getKey(), wholeNumbers(entry.getValue()));
                 }
             });
             return out;
@@ -182,6 +182,21 @@ final class ApiForm {
             out.remove("spec");
         }
         return out;
+    }
+
+    /** Orders as Calico prints them: 100, not 100.0 (they read back as the same number). */
+    private static JsonNode wholeNumbers(JsonNode node) {
+        if (node.isDouble() && node.doubleValue() == Math.rint(node.doubleValue()) && Math.abs(node.doubleValue()) < 1e15) {
+            return NODES.numberNode(node.longValue());
+        }
+        if (node instanceof ObjectNode object) {
+            object.properties().forEach(entry -> entry.setValue(wholeNumbers(entry.getValue())));
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                ((com.fasterxml.jackson.databind.node.ArrayNode) node).set(i, wholeNumbers(node.get(i)));
+            }
+        }
+        return node;
     }
 
     /**

@@ -258,7 +258,7 @@ class ApiFormTest {
                   annotations:
                     owner: net
                 spec:
-                  order: 100.0
+                  order: 100
                   defaultAction: Pass
                 """, "kind: Tier\nmetadata: {name: platform, annotations: {owner: net}}\nspec: {order: 100, defaultAction: Pass}\n");
         assertEquals(tier, read(V3 + """
@@ -313,6 +313,21 @@ class ApiFormTest {
                 + " spec.bgp.ipv4Address, spec.bgp.ipv6Address, spec.bgp.asNumber)", V3 + "kind: Node\nmetadata: {name: h1, labels: {rack: a}}\n");
         assertRefused("resource 1 (BGPPeer): spec.peerIP: '192.0.2.1:179' is not a valid IP address",
                 V3 + "kind: BGPPeer\nmetadata: {name: p}\nspec: {peerIP: \"192.0.2.1:179\", asNumber: 64512}");
+    }
+
+    /** The datastore keeps the stored form: what jcalico stored before the API form existed still reads, unchanged. */
+    @Test
+    void recordsStoredBeforeStillRead() {
+        assertEquals(new IpPool(Cidr.parse("10.65.0.0/16"), true, 26, false),
+                ResourceCodec.fromJson("{\"kind\":\"IPPool\",\"cidr\":\"10.65.0.0/16\",\"natOutgoing\":true,\"blockSize\":26,\"disabled\":false}"));
+        assertEquals(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, "h1"),
+                ResourceCodec.fromJson("{\"kind\":\"BGPPeer\",\"peerIp\":\"172.30.0.100\",\"asNumber\":65000,\"node\":\"h1\"}"));
+        Profile profile = (Profile) ResourceCodec.fromJson("{\"kind\":\"Profile\",\"name\":\"web\",\"tags\":[\"web\"],"
+                + "\"inbound\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"destination\":{\"ports\":\"80,443\"}}],"
+                + "\"outbound\":[{\"action\":\"allow\"}]}");
+        assertEquals(new Rule(Action.ALLOW, Protocol.parse("tcp"), null, null, new EntityMatch(null, null, Ports.parse("80,443")),
+                null, null, null), profile.inbound().get(0));
+        assertEquals(profile, ResourceCodec.fromJson(ResourceCodec.toJson(profile)));
     }
 
     @Test
