@@ -205,6 +205,10 @@ final class ApiForm {
      */
     static Read read(ObjectNode node) {
         if (!node.has("apiVersion")) {
+            if (node.path("kind").asText().equals(NetworkPolicy.KIND) && node.path("spec").has("podSelector")) {
+                throw new ValidationException("apiVersion: missing (a Kubernetes NetworkPolicy needs apiVersion: "
+                        + KubernetesNetworkPolicy.API_VERSION + ")");
+            }
             return new Read(node, UnaryOperator.identity());
         }
         String apiVersion = node.path("apiVersion").asText();

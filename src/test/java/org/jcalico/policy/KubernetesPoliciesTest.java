@@ -371,6 +371,13 @@ class KubernetesPoliciesTest {
                 """.formatted("a".repeat(52)));
     }
 
+    @Test
+    void withoutItsApiVersionItIsToldApartFromCalicos() {
+        assertEquals("resource 1 (NetworkPolicy): apiVersion: missing (a Kubernetes NetworkPolicy needs apiVersion:"
+                + " networking.k8s.io/v1)", assertThrows(ValidationException.class, () -> ResourceCodec.decodeAll(
+                "kind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n")).getMessage());
+    }
+
     private static void assertRefused(String message, String k8s) {
         assertEquals(message, assertThrows(ValidationException.class, () -> ResourceCodec.decodeAll(K8S + k8s)).getMessage());
     }
