@@ -47,6 +47,10 @@ final class ApiForm {
         void read(JsonNode value, ObjectNode stored);
     }
 
+    /** How a kind is named in files: its kind there and its apiVersion. */
+    private record Api(String kind, String version) {
+    }
+
     /** A kind whose stored form is flat: its API kind, API version and fields. */
     private record FlatShape(String kind, String apiVersion, List<Field> fields) {
         Map<String, String> renames() {
@@ -56,15 +60,21 @@ final class ApiForm {
         }
     }
 
+    /** Calico's endpoint-to-host actions and jcalico's. */
+    private static final Map<String, String> ENDPOINT_TO_HOST = Map.of("Drop", "drop", "Accept", "accept");
+    /** Calico's log severities and jcalico's levels. */
+    private static final Map<String, String> LOG_LEVELS = Map.of("Debug", "debug", "Info", "info", "Warning", "warn",
+            "Error", "error");
+
     private static final Map<String, FlatShape> FLAT = flatShapes();
     /** Kinds stored in the API's own metadata/spec shape, by stored kind: their API kind and version. */
-    private static final Map<String, String[]> NESTED = Map.of(
-            Tier.KIND, new String[] {Tier.KIND, CALICO},
-            GlobalNetworkPolicy.KIND, new String[] {GlobalNetworkPolicy.KIND, CALICO},
-            NetworkPolicy.KIND, new String[] {NetworkPolicy.KIND, CALICO},
-            GlobalNetworkSet.KIND, new String[] {GlobalNetworkSet.KIND, CALICO},
-            NetworkSet.KIND, new String[] {NetworkSet.KIND, CALICO},
-            KubernetesNetworkPolicy.KIND, new String[] {"NetworkPolicy", KubernetesNetworkPolicy.API_VERSION});
+    private static final Map<String, Api> NESTED = Map.of(
+            Tier.KIND, new Api(Tier.KIND, CALICO),
+            GlobalNetworkPolicy.KIND, new Api(GlobalNetworkPolicy.KIND, CALICO),
+            NetworkPolicy.KIND, new Api(NetworkPolicy.KIND, CALICO),
+            GlobalNetworkSet.KIND, new Api(GlobalNetworkSet.KIND, CALICO),
+            NetworkSet.KIND, new Api(NetworkSet.KIND, CALICO),
+            KubernetesNetworkPolicy.KIND, new Api(NetworkPolicy.KIND, KubernetesNetworkPolicy.API_VERSION));
 
     private static Map<String, FlatShape> flatShapes() {
         Map<String, FlatShape> shapes = new LinkedHashMap<>();
@@ -134,8 +144,8 @@ final class ApiForm {
                         value -> text(value.asText().equals(FelixConfiguration.GLOBAL) ? "default" : value.asText())),
                 same("spec.interfacePrefix", "interfacePrefix"),
                 convert("spec.defaultEndpointToHostAction", "defaultEndpointToHostAction",
-                        value -> words(value, "spec.defaultEndpointToHostAction", Map.of("Drop", "drop", "Accept", "accept")),
-                        value -> unwords(value, Map.of("Drop", "drop", "Accept", "accept"))),
+                        value -> words(value, "spec.defaultEndpointToHostAction", ENDPOINT_TO_HOST),
+                        value -> unwords(value, ENDPOINT_TO_HOST)),
                 convert("spec.logSeverityScreen", "logLevel",
                         value -> words(value, "spec.logSeverityScreen", LOG_LEVELS),
                         value -> unwords(value, LOG_LEVELS)),
@@ -149,17 +159,13 @@ final class ApiForm {
         return shapes;
     }
 
-    /** Calico's log severities and jcalico's levels. */
-    private static final Map<String, String> LOG_LEVELS = Map.of("Debug", "debug", "Info", "info", "Warning", "warn",
-            "Error", "error");
-
     /** The API form of a resource, from its stored form. */
     static ObjectNode print(String kind, ObjectNode stored) {
         ObjectNode out = NODES.objectNode();
-        String[] nested = NESTED.get(kind);
+        Api nested = NESTED.get(kind);
         if (nested != null) {
-            out.put("apiVersion", nested[1]);
-            out.put("kind", nested[0]);
+            out.put("apiVersion", nested.version());
+            out.put("kind", nested.kind());
             stored.properties().forEach(entry -> {
                 if (!entry.getKey().equals("kind")) {
                     out.set(entry.getKey(), wholeNumbers(entry.getValue()));
@@ -217,15 +223,15 @@ final class ApiForm {
         rest.remove("apiVersion");
         rest.remove("kind");
         dropServerFields(rest);
-        for (Map.Entry<String, String[]> entry : NESTED.entrySet()) {
-            if (entry.getValue()[0].equals(kind) && entry.getValue()[1].equals(apiVersion)) {
+        for (Map.Entry<String, Api> entry : NESTED.entrySet()) {
+            if (entry.getValue().equals(new Api(kind, apiVersion))) {
                 ObjectNode stored = NODES.objectNode().put("kind", entry.getKey());
                 stored.setAll(rest);
                 return new Read(stored, UnaryOperator.identity());
             }
         }
         FlatShape shape = FLAT.get(kind);
-        if (shape == null && NESTED.values().stream().noneMatch(api -> api[0].equals(kind))) {
+        if (shape == null && NESTED.values().stream().noneMatch(api -> api.kind().equals(kind))) {
             throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         }
         if (shape == null || !shape.apiVersion().equals(apiVersion)) {
@@ -260,7 +266,7 @@ final class ApiForm {
 
     private static String expectedVersions(String kind) {
         List<String> versions = new ArrayList<>();
-        NESTED.values().stream().filter(api -> api[0].equals(kind)).forEach(api -> versions.add(api[1]));
+        NESTED.values().stream().filter(api -> api.kind().equals(kind)).forEach(api -> versions.add(api.version()));
         FlatShape shape = FLAT.get(kind);
         if (shape != null) {
             versions.add(shape.apiVersion());
@@ -282,10 +288,6 @@ final class ApiForm {
             if (message.startsWith(name) && message.length() > name.length()
                     && ":.[ ".indexOf(message.charAt(name.length())) >= 0) {
                 return entry.getValue() + message.substring(name.length());
-            }
-            String quoted = "'" + name + "'";
-            if (message.startsWith("unknown field " + quoted)) {
-                return "unknown field '" + entry.getValue() + "'" + message.substring(("unknown field " + quoted).length());
             }
         }
         return message;
