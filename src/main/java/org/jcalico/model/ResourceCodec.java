@@ -203,46 +203,41 @@ public final class ResourceCodec {
         if (kind.isEmpty()) {
             throw new ValidationException(where + ": missing 'kind'");
         }
-        ApiForm.Read read;
         try {
-            read = ApiForm.read((ObjectNode) node);
+            ApiForm.Read read = ApiForm.read((ObjectNode) node);
+            try {
+                return decodeStored(read.stored(), kind);
+            } catch (ValidationException e) {
+                throw new ValidationException(read.fieldNames().apply(e.getMessage()));
+            }
         } catch (ValidationException e) {
             throw new ValidationException(where + ": " + e.getMessage());
         }
-        try {
-            return decodeStored(read.stored(), kind, where);
-        } catch (ValidationException e) {
-            String message = e.getMessage();
-            return fail(where + ": " + read.fieldNames().apply(message.substring(where.length() + 2)));
-        }
     }
 
-    private static Resource fail(String message) {
-        throw new ValidationException(message);
-    }
-
-    private static Resource decodeStored(JsonNode node, String kind, String where) {
+    /** The resource of a stored-form tree; errors name the field and value, without the resource's position. */
+    private static Resource decodeStored(JsonNode node, String kind) {
         try {
             return JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
-            throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
+            throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
             List<String> known = e.getKnownPropertyIds() == null ? List.of()
                     : e.getKnownPropertyIds().stream().map(Object::toString).filter(id -> !id.equals("kind")).sorted().toList();
-            throw new ValidationException(where + ": " + ApiForm.notSupported(path(e), known).getMessage());
+            throw ApiForm.notSupported(path(e), known);
         } catch (MismatchedInputException e) {
             JsonNode value = node.at(pointer(e));
-            throw new ValidationException(where + ": " + ValidationException.field(path(e),
-                    value.isValueNode() ? value.asText() : value.toString(), "is not " + expected(e.getTargetType())).getMessage());
+            throw ValidationException.field(path(e), value.isValueNode() ? value.asText() : value.toString(),
+                    "is not " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             ValidationException cause = validationCause(e);
             String field = path(e);
             if (cause != null) {
-                throw new ValidationException(where + ": " + withField(field, cause.getMessage()));
+                throw new ValidationException(withField(field, cause.getMessage()));
             }
-            throw new ValidationException(where + ": " + (field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
+            throw new ValidationException((field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            throw new ValidationException(where + ": " + firstLine(e.getOriginalMessage()));
+            throw new ValidationException(firstLine(e.getOriginalMessage()));
         }
     }
 
