@@ -81,7 +81,8 @@ public sealed interface KernelStep {
 
         @Override
         public String text() {
-            return (origin != null ? origin : "a rule jcalico did not write") + " in " + chain + ": " + rule;
+            return (origin != null ? origin : "a rule jcalico did not write (not in the node's desired state)") + " in "
+                    + chain + ": " + rule;
         }
 
         @Override
