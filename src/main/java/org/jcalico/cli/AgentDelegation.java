@@ -25,7 +25,7 @@ import org.jcalico.log.Log;
  * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  */
 public final class AgentDelegation {
-    private static final Set<String> SERVED = Set.of("add", "remove");
+    private static final Set<String> SERVED = Set.of("add", "remove", "label");
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
     /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
