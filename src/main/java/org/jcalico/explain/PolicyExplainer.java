@@ -63,7 +63,7 @@ public final class PolicyExplainer {
         }
 
         String name() {
-            return endpoint == null ? given : given + " (" + endpoint.endpointId() + ")";
+            return endpoint == null || given.equals(endpoint.endpointId()) ? given : given + " (" + endpoint.endpointId() + ")";
         }
     }
 
@@ -91,6 +91,9 @@ public final class PolicyExplainer {
         runners.forEach((node, runner) -> before.put(node, counters(runner, family)));
         Probe probe = probe(packet, destination.address());
         CommandRunner.Result sent = sender.run(probe.command());
+        if (probe.kind() == Probe.Kind.udp) {
+            settle();
+        }
         String outcome = "one " + probe.kind() + " probe from " + source.given() + ": "
                 + (probe.kind() == Probe.Kind.udp ? "sent" : sent.ok() ? "answered" : "no answer within 1 s");
         Map<String, RuleCounters> counted = new HashMap<>();
@@ -98,6 +101,15 @@ public final class PolicyExplainer {
         KernelPath egress = path(source, Direction.OUTBOUND, counted, family);
         KernelPath ingress = path(destination, Direction.INBOUND, counted, family);
         return report(source, destination, model, outcome, egress, egressNote, ingress, ingressNote);
+    }
+
+    /** A datagram is on its way when its sender returns: let it cross the hosts before the counters are read. */
+    private static void settle() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private ExplainReport report(Party source, Party destination, Explanation model, String probe, KernelPath egress,
