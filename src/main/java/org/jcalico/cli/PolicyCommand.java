@@ -115,8 +115,11 @@ final class PolicyCommand {
         map.put("packet", report.model().packet().toString());
         map.put("from", report.from());
         map.put("to", report.to());
-        map.put("model", Map.of("egress", report.model().egress().json(), "ingress", report.model().ingress().json(),
-                "allowed", report.model().allows()));
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("egress", report.model().egress().json());
+        model.put("ingress", report.model().ingress().json());
+        model.put("allowed", report.model().allows());
+        map.put("model", model);
         Map<String, Object> kernel = new LinkedHashMap<>();
         kernel.put("probe", report.probe());
         kernel.put("egress", kernelJson(report.kernelEgress(), report.egressNote()));

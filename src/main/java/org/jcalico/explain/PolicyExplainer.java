@@ -94,13 +94,21 @@ public final class PolicyExplainer {
         if (probe.kind() == Probe.Kind.udp) {
             settle();
         }
-        String outcome = "one " + probe.kind() + " probe from " + source.given() + ": "
-                + (probe.kind() == Probe.Kind.udp ? "sent" : sent.ok() ? "answered" : "no answer within 1 s");
+        String outcome = "one " + probe.kind() + " probe from " + source.given() + ": " + outcome(probe.kind(), sent);
         Map<String, RuleCounters> counted = new HashMap<>();
         runners.forEach((node, runner) -> counted.put(node, counters(runner, family).since(before.get(node))));
         KernelPath egress = path(source, Direction.OUTBOUND, counted, family);
         KernelPath ingress = path(destination, Direction.INBOUND, counted, family);
         return report(source, destination, model, outcome, egress, egressNote, ingress, ingressNote);
+    }
+
+    /** What the sender saw; timeout(1) exits 124 when the connection was neither accepted nor refused in time. */
+    private static String outcome(Probe.Kind kind, CommandRunner.Result sent) {
+        return switch (kind) {
+            case udp -> "sent";
+            case ping -> sent.ok() ? "answered" : "no answer within 1 s";
+            case tcp -> sent.ok() ? "connected" : sent.exitCode() == 124 ? "no answer within 1 s" : "refused (the destination answered)";
+        };
     }
 
     /** A datagram is on its way when its sender returns: let it cross the hosts before the counters are read. */
