@@ -86,7 +86,8 @@ final class PolicyCommand {
             out.println("MISMATCH: " + mismatch);
         }
         if (report.mismatches().isEmpty()) {
-            out.println("the kernel agrees with the model");
+            out.println(report.kernelEgress() == null && report.kernelIngress() == null
+                    ? "the kernel was not read: nothing to compare" : "the kernel agrees with the model");
         }
     }
 

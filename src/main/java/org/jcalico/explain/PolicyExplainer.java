@@ -85,7 +85,9 @@ public final class PolicyExplainer {
         String egressNote = kernelNote(source, runners, "egress");
         String ingressNote = kernelNote(destination, runners, "ingress");
         if (refusal != null) {
-            return report(source, destination, model, "no probe sent: " + refusal, null, egressNote, null, ingressNote);
+            return report(source, destination, model, "no probe sent: " + refusal, null,
+                    egressNote != null ? egressNote : "not read: no probe sent", null,
+                    ingressNote != null ? ingressNote : "not read: no probe sent");
         }
         Map<String, RuleCounters> before = new HashMap<>();
         runners.forEach((node, runner) -> before.put(node, counters(runner, family)));
