@@ -43,6 +43,7 @@ public final class Comparison {
         return switch (kernel) {
             case KernelStep.Modelled modelled -> modelled.hit().equals(model);
             case KernelStep.EndpointDrop drop -> model instanceof Hit.ProfilesEnd || model instanceof Hit.NoProfile;
+            case KernelStep.Plumbing plumbing -> false;
             case KernelStep.Other other -> false;
         };
     }

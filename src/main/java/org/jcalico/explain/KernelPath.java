@@ -32,12 +32,18 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
      */
     public static KernelPath read(RuleCounters counted, String endpointChain, Map<String, Origin> origins) {
         List<KernelStep> path = new ArrayList<>();
-        KernelStep decision = walk(counted, endpointChain, origins, path, new HashSet<>());
-        return new KernelPath(path, decision);
+        List<KernelStep> plumbing = new ArrayList<>();
+        KernelStep decision = walk(counted, endpointChain, origins, path, plumbing, new HashSet<>());
+        return new KernelPath(path, decision != null ? decision : plumbing.isEmpty() ? null : plumbing.get(0));
     }
 
+    /**
+     * The first deciding rule of the model's or of nobody's. A connection's later packets (the probe's handshake,
+     * its close) pass the connection-tracking accept at the top of the chain: plumbing that decides is the decision
+     * only when nothing else did. A rule rendered as several (mark, then return) counts once on the path.
+     */
     private static KernelStep walk(RuleCounters counted, String chain, Map<String, Origin> origins, List<KernelStep> path,
-                                   Set<String> visited) {
+                                   List<KernelStep> plumbing, Set<String> visited) {
         if (!visited.add(chain)) {
             return null;
         }
@@ -46,15 +52,16 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
                 continue;
             }
             KernelStep step = step(chain, rule, origins);
-            if (step != null && step.decides()) {
+            if (step instanceof KernelStep.Plumbing) {
+                plumbing.add(step);
+            } else if (step != null && step.decides()) {
                 return step;
-            }
-            if (step != null) {
+            } else if (step != null && (path.isEmpty() || !path.get(path.size() - 1).equals(step))) {
                 path.add(step);
             }
             Matcher jump = JUMP.matcher(rule.spec());
             if (jump.find() && counted.chains().containsKey(jump.group(1))) {
-                KernelStep inner = walk(counted, jump.group(1), origins, path, visited);
+                KernelStep inner = walk(counted, jump.group(1), origins, path, plumbing, visited);
                 if (inner != null) {
                     return inner;
                 }
@@ -76,7 +83,7 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
             case Origin.FailedClosed failed -> new KernelStep.Other(chain, rule.spec(),
                     "the endpoint's policy failed closed (" + failed.reason() + ")", false);
             case Origin.Structural structural -> target == null ? null
-                    : new KernelStep.Other(chain, rule.spec(), structural.what(), target.equals("ACCEPT"));
+                    : new KernelStep.Plumbing(chain, rule.spec(), structural.what(), target.equals("ACCEPT"));
             case Origin.PolicyEntry entry -> null;
             case Origin.ProfileEntry entry -> null;
         };

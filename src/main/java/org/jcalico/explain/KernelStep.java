@@ -67,9 +67,33 @@ public sealed interface KernelStep {
         }
     }
 
+    /** jcalico's plumbing that ends a packet's way: connection tracking's accept of a known flow, or its drop. */
+    record Plumbing(String chain, String rule, String what, boolean accepts) implements KernelStep {
+        @Override
+        public boolean decides() {
+            return true;
+        }
+
+        @Override
+        public String text() {
+            return what + " in " + chain + ": " + rule;
+        }
+
+        @Override
+        public Map<String, Object> json() {
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("kind", "plumbing");
+            map.put("chain", chain);
+            map.put("rule", rule);
+            map.put("what", what);
+            map.put("accepts", accepts);
+            return map;
+        }
+    }
+
     /**
-     * Any other rule that ends the packet's way: jcalico's plumbing (connection tracking, a chain refused by the
-     * kernel and failed closed) or a rule jcalico did not write or does not want there.
+     * Any other rule that ends the packet's way: an endpoint's chain that failed closed, or a rule jcalico did not
+     * write or does not want there.
      *
      * @param origin what jcalico meant by it, or null for a rule that is not in the node's desired state
      */
@@ -88,7 +112,7 @@ public sealed interface KernelStep {
         @Override
         public Map<String, Object> json() {
             Map<String, Object> map = new LinkedHashMap<>();
-            map.put("kind", origin != null ? "plumbing" : "foreign-rule");
+            map.put("kind", origin != null ? "failed-closed" : "foreign-rule");
             map.put("chain", chain);
             map.put("rule", rule);
             map.put("origin", origin);

@@ -39,6 +39,8 @@ public final class PolicyExplainer {
     private final PolicyCluster cluster;
     private final HostKernels hosts;
     private final ContainerResolver resolver;
+    /** The origins of a node's desired rules in one family ("NODE/FAMILY"): one calculation per node and family. */
+    private final Map<String, Map<String, Origin>> origins = new HashMap<>();
 
     public PolicyExplainer(ClusterReading reading, HostKernels hosts, ContainerResolver resolver) {
         this.reading = reading;
@@ -160,7 +162,8 @@ public final class PolicyExplainer {
         String node = party.endpoint().node();
         String iface = party.endpoint().interfaceName();
         String chain = direction == Direction.OUTBOUND ? DataplaneNames.fromEndpoint(iface) : DataplaneNames.toEndpoint(iface);
-        return KernelPath.read(counted.get(node), chain, origins(reading.desiredState(node), family));
+        return KernelPath.read(counted.get(node), chain,
+                origins.computeIfAbsent(node + "/" + family, key -> origins(reading.desiredState(node), family)));
     }
 
     /** The origin of every rule of the node's desired filter table in one family, by the tag the driver gives it. */

@@ -83,6 +83,41 @@ class KernelPathTest {
     }
 
     @Test
+    void aConnectionsLaterPacketsAcceptedByConntrackDoNotHideTheRuleThatLetItsFirstPacketThrough() {
+        endpointChain(0, 0, 0, 0, 0);
+        policyChain(0, 0, 0);
+        String before = save();
+        lines.clear();
+        endpointChain(4, 1, 0, 0, 0);
+        policyChain(0, 0, 1);
+        assertEquals(new KernelStep.Modelled(new Hit.PolicyRule("default", "GlobalNetworkPolicy/p1", 2, Action.ALLOW)),
+                read(before, save()).decision());
+        lines.clear();
+        endpointChain(4, 0, 0, 0, 0);
+        policyChain(0, 0, 0);
+        KernelStep established = read(before, save()).decision();
+        assertTrue(established instanceof KernelStep.Plumbing plumbing && plumbing.accepts(), "only a known flow: " + established);
+    }
+
+    @Test
+    void aRuleRenderedAsAMarkAndAReturnIsOneStep() {
+        Origin pass = new Origin.PolicyRule("GlobalNetworkPolicy/p1", "default", Direction.INBOUND, 0, Action.PASS);
+        rule(CHAIN, 0, "-j " + POLICY, new Origin.PolicyEntry("GlobalNetworkPolicy/p1", "default", Direction.INBOUND));
+        rule(CHAIN, 0, "-j DROP", new Origin.EndpointDrop("ep", Direction.INBOUND));
+        rule(POLICY, 0, "-j MARK --set-xmark 0x2000000/0x2000000", pass);
+        rule(POLICY, 0, "-m mark --mark 0x2000000/0x2000000 -j RETURN", pass);
+        String before = save();
+        lines.clear();
+        rule(CHAIN, 1, "-j " + POLICY, new Origin.PolicyEntry("GlobalNetworkPolicy/p1", "default", Direction.INBOUND));
+        rule(CHAIN, 1, "-j DROP", new Origin.EndpointDrop("ep", Direction.INBOUND));
+        rule(POLICY, 1, "-j MARK --set-xmark 0x2000000/0x2000000", pass);
+        rule(POLICY, 1, "-m mark --mark 0x2000000/0x2000000 -j RETURN", pass);
+        KernelPath path = read(before, save());
+        assertEquals(List.of(new KernelStep.Modelled(new Hit.PolicyRule("default", "GlobalNetworkPolicy/p1", 0, Action.PASS))), path.path());
+        assertEquals(new KernelStep.EndpointDrop(), path.decision());
+    }
+
+    @Test
     void theEndOfTierAndTheFinalDropAreDecisions() {
         endpointChain(0, 0, 0, 0, 0);
         String before = save();
