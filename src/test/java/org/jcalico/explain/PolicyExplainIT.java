@@ -118,6 +118,7 @@ class PolicyExplainIT {
             CommandRunner.inNamespace(fixture.layout().host(2)).run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
             CommandRunner.Result explained = fixture.run("h1", "policy", "explain", "--lab", "jcty",
                     "netns:" + fixture.layout().workload("a"), endpoints.get("c").endpointId(), "--protocol", "udp", "--port", "5353");
+            System.out.println(explained.stdout());
             assertEquals(3, explained.exitCode(), explained.stdout() + explained.stderr());
             assertTrue(explained.stdout().contains("MISMATCH: ingress of " + endpoints.get("c").endpointId()
                     + ": the model says 'tier platform > GlobalNetworkPolicy/platform.guard > rule 0 > Deny', the kernel 'a rule"
