@@ -77,7 +77,8 @@ class EndpointLabelsModelTest {
             assertEquals(resource, ResourceCodec.fromJson(ResourceCodec.toJson(resource)), resource.kind());
         }
         assertEquals(all, ResourceCodec.decodeAll(ResourceCodec.toYaml(all)));
-        assertEquals("kind: Namespace\nname: team-a\nlabels:\n  env: prod\n  quiet: \"\"\n", ResourceCodec.toYaml(List.of(all.get(1))));
+        assertEquals("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    env: prod\n    quiet: \"\"\n",
+                ResourceCodec.toYaml(List.of(all.get(1))));
     }
 
     @Test
