@@ -49,8 +49,8 @@ public final class SelectorSets {
      */
     private final Map<String, Map<String, Set<Group>>> byLabel = new HashMap<>();
     private final Map<SetKey, Members> sets = new HashMap<>();
-    private List<?> lastEndpoints = List.of();
-    private List<?> lastNetworkSets = List.of();
+    private List<WorkloadEndpoint> lastEndpoints = List.of();
+    private List<LabelledNets> lastNetworkSets = List.of();
 
     /** One entry per needed key, by its set's name; empty sets too. */
     public Map<String, IpSetSpec> calculate(Snapshot snapshot, Set<SetKey> needed) {
@@ -64,8 +64,8 @@ public final class SelectorSets {
 
         List<Object> added = new ArrayList<>();
         List<Object> gone = new ArrayList<>();
-        compare(lastEndpoints, endpoints, added, gone);
-        compare(lastNetworkSets, networkSets, added, gone);
+        ListChanges.compare(lastEndpoints, endpoints, added, gone);
+        ListChanges.compare(lastNetworkSets, networkSets, added, gone);
         // a copy, unless it is immutable already (as a snapshot's lists are): a caller's list may change in place
         lastEndpoints = List.copyOf(endpoints);
         lastNetworkSets = List.copyOf(networkSets);
@@ -87,34 +87,6 @@ public final class SelectorSets {
             result.put(members.name, members.spec(key));
         }
         return result;
-    }
-
-    /**
-     * What came and went between two lists of the same resources. The agent's cache lists them in a stable order (a
-     * change replaces an object in its place, a removal moves the last one into the gap), so walking both lists side
-     * by side finds the few places that differ without looking up 100,000 objects; the objects found there are then
-     * told apart by identity. Any order gives the right answer, only more slowly.
-     */
-    private static void compare(List<?> before, List<?> after, List<Object> added, List<Object> gone) {
-        Map<Object, Boolean> left = new IdentityHashMap<>();
-        List<Object> arrived = new ArrayList<>();
-        int common = Math.min(before.size(), after.size());
-        for (int i = 0; i < common; i++) {
-            Object was = before.get(i);
-            Object is = after.get(i);
-            if (was != is) {
-                left.put(was, Boolean.TRUE);
-                arrived.add(is);
-            }
-        }
-        before.subList(common, before.size()).forEach(was -> left.put(was, Boolean.TRUE));
-        arrived.addAll(after.subList(common, after.size()));
-        for (Object is : arrived) {
-            if (left.remove(is) == null) {
-                added.add(is);
-            }
-        }
-        gone.addAll(left.keySet());
     }
 
     private Set<String> changedNamespaces(Map<String, Namespace> next) {
