@@ -41,6 +41,45 @@ class ClusterCacheTest {
     }
 
     @Test
+    void policyKindsReachTheSnapshotAndTheirChangesMatter() {
+        ClusterCache cache = new ClusterCache("a");
+        List<Resource> kinds = ResourceCodec.decodeAll("""
+                kind: Tier
+                metadata: {name: platform}
+                spec: {order: 10}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: g}
+                spec: {selector: all(), ingress: [{action: Allow}]}
+                ---
+                kind: NetworkPolicy
+                metadata: {name: n, namespace: shop}
+                spec: {selector: all(), ingress: [{action: Deny}]}
+                ---
+                kind: GlobalNetworkSet
+                metadata: {name: gs, labels: {a: b}}
+                spec: {nets: [10.9.0.0/16]}
+                ---
+                kind: NetworkSet
+                metadata: {name: ns, namespace: shop}
+                spec: {nets: [10.8.0.0/16]}
+                ---
+                kind: Namespace
+                name: shop
+                labels: {team: a}
+                """);
+        cache.replaceAll(kinds.subList(0, 1).stream().map(ClusterCacheTest::kv).toList(), problems);
+        assertTrue(cache.apply(kinds.subList(1, kinds.size()).stream().map(ClusterCacheTest::put).toList(), problems));
+        Snapshot snapshot = cache.snapshot();
+        assertEquals(List.of("platform"), snapshot.tiers().stream().map(org.jcalico.model.Tier::name).toList());
+        assertEquals(java.util.Set.of("GlobalNetworkPolicy/g", "NetworkPolicy/shop/n"),
+                snapshot.policies().stream().map(org.jcalico.model.Policy::id).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(2, snapshot.networkSets().size());
+        assertEquals(java.util.Map.of("team", "a"), snapshot.namespaces().get("shop").labels());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
     void ownConfigurationOverridesTheGlobalOne() {
         ClusterCache cache = new ClusterCache("a");
         FelixConfiguration global = new FelixConfiguration(FelixConfiguration.GLOBAL, null, null, "gl", null);
