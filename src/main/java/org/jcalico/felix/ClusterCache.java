@@ -15,6 +15,7 @@ import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.GlobalNetworkSet;
 import org.jcalico.model.LabelledNets;
@@ -27,6 +28,8 @@ import org.jcalico.model.Tier;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.policy.KubernetesPolicies;
+import org.jcalico.util.Memo;
 
 /**
  * The agent's copy of the parts of the datastore its calculation reads, kept by kind and then by key, so that a
@@ -40,10 +43,12 @@ final class ClusterCache {
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
             Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
-            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class));
+            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
+    /** Each Kubernetes NetworkPolicy's Calico policy, translated once while the stored object stays the same. */
+    private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
 
     ClusterCache(String node) {
         this.node = node;
@@ -129,6 +134,8 @@ final class ClusterCache {
         // every kind that acts as a policy joins this list (a translated Kubernetes NetworkPolicy as its NetworkPolicy)
         List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));
         policies.addAll(all(NetworkPolicy.class));
+        translated.nextRound();
+        all(KubernetesNetworkPolicy.class).forEach(policy -> policies.add(translated.get(policy)));
         List<LabelledNets> networkSets = new ArrayList<>(all(GlobalNetworkSet.class));
         networkSets.addAll(all(NetworkSet.class));
         Map<String, Namespace> namespaces = new TreeMap<>();
