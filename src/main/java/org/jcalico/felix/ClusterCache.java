@@ -15,21 +15,21 @@ import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
-import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.GlobalNetworkSet;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
+import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Tier;
+import org.jcalico.policy.KubernetesPolicies;
+import org.jcalico.util.Memo;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.policy.KubernetesPolicies;
-import org.jcalico.util.Memo;
 
 /**
  * The agent's copy of the parts of the datastore its calculation reads, kept by kind and then by key, so that a
@@ -47,7 +47,7 @@ final class ClusterCache {
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
-    /** Each Kubernetes NetworkPolicy's Calico policy, translated once while the stored object stays the same. */
+    /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
     private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
 
     ClusterCache(String node) {
@@ -131,7 +131,7 @@ final class ClusterCache {
         all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
         List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
         List<BgpConfiguration> bgp = all(BgpConfiguration.class);
-        // every kind that acts as a policy joins this list (a translated Kubernetes NetworkPolicy as its NetworkPolicy)
+        // every kind that acts as a policy joins this list (a Kubernetes NetworkPolicy as the NetworkPolicy Calico makes of it)
         List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));
         policies.addAll(all(NetworkPolicy.class));
         translated.nextRound();

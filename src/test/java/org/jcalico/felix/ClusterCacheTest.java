@@ -40,27 +40,6 @@ class ClusterCacheTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
-    /** A Kubernetes NetworkPolicy acts as the Calico policy it translates to, translated once while it is unchanged. */
-    @Test
-    void kubernetesNetworkPoliciesReachTheSnapshotTranslated() {
-        ClusterCache cache = new ClusterCache("a");
-        Resource deny = ResourceCodec.decodeAll("""
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata: {name: deny-all, namespace: shop}
-                spec: {podSelector: {}, policyTypes: [Ingress]}
-                """).get(0);
-        cache.replaceAll(List.of(), problems);
-        assertTrue(cache.apply(List.of(put(deny)), problems));
-        Snapshot first = cache.snapshot();
-        assertEquals(List.of("NetworkPolicy/shop/knp.default.deny-all"),
-                first.policies().stream().map(org.jcalico.model.Policy::id).toList());
-        assertTrue(first.policies().get(0) == cache.snapshot().policies().get(0), "translated again though unchanged");
-        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(deny), null, 9)), problems));
-        assertEquals(List.of(), cache.snapshot().policies());
-        assertTrue(problems.isEmpty(), problems.toString());
-    }
-
     @Test
     void policyKindsReachTheSnapshotAndTheirChangesMatter() {
         ClusterCache cache = new ClusterCache("a");
@@ -98,6 +77,24 @@ class ClusterCacheTest {
         assertEquals(2, snapshot.networkSets().size());
         assertEquals(java.util.Map.of("team", "a"), snapshot.namespaces().get("shop").labels());
         assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void aKubernetesNetworkPolicyActsAsTheNetworkPolicyCalicoMakesOfIt() {
+        ClusterCache cache = new ClusterCache("a");
+        Resource deny = ResourceCodec.decodeAll("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: shop}
+                spec: {podSelector: {}, policyTypes: [Ingress]}
+                """).get(0);
+        cache.replaceAll(List.of(kv(deny)), problems);
+        org.jcalico.model.Policy policy = cache.snapshot().policies().get(0);
+        assertEquals("NetworkPolicy/shop/knp.default.deny-all", policy.id());
+        assertEquals(List.of(org.jcalico.model.PolicyType.INGRESS), policy.spec().types());
+        assertTrue(policy == cache.snapshot().policies().get(0), "an unchanged policy stays the same object for the calc");
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(deny), null, 9)), problems);
+        assertEquals(List.of(), cache.snapshot().policies());
     }
 
     @Test
