@@ -15,7 +15,7 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
- * Runs `container add` and `container remove` inside the node's agent, for the launcher (see agent/ControlServer): a
+ * Runs `container add`, `remove` and `label` inside the node's agent, for the launcher (see agent/ControlServer): a
  * command that starts a JVM of its own spends most of its time starting it, while the agent's is already warm. The
  * request is NUL-separated fields: the client's hostname, then each of its environment variables that jcalico reads
  * (JCALICO_* and DOCKER_*) as NAME=VALUE, an empty field, and its arguments. The reply is the command's standard

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
-        subcommands = {BenchCommand.Felix.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class})
+        subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -34,6 +34,19 @@ final class BenchCommand {
         @Override
         public void run() {
             new FelixBenchmark(spec.commandLine().getOut()).run(sizes);
+        }
+    }
+
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = "1,000 local endpoints, 500 policies in 3 tiers, 100,000 remote endpoints with labels: first programming"
+                    + " against the bare kernel restore of the same content, time to kernel of a policy change, a remote label"
+                    + " change and an endpoint added, memory.")
+    static final class Policy implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            return new org.jcalico.bench.PolicyBenchmark(spec.commandLine().getOut()).run();
         }
     }
 

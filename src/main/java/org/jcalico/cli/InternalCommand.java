@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class,
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
                 InternalCommand.BenchScaleWorker.class})
 final class InternalCommand {
 
@@ -67,6 +67,17 @@ final class InternalCommand {
         @Override
         public void run() {
             org.jcalico.bench.FelixBenchmark.programAndAdd(size, spec.commandLine().getOut());
+        }
+    }
+
+    /** The part of `bench policy` that runs inside the benchmark's host namespace, see PolicyBenchmark. */
+    @Command(name = "bench-policy-worker", hidden = true)
+    static final class BenchPolicyWorker implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            org.jcalico.bench.PolicyBenchmark.measure(spec.commandLine().getOut());
         }
     }
 

@@ -216,7 +216,7 @@ public final class Agent {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
-            endpointFailures = endpointFailures(local, report, HostStateCalculator.missingProfiles(snapshot));
+            endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
             local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
             others.keySet().removeAll(desired.concerns().keySet());
@@ -294,10 +294,11 @@ public final class Agent {
 
     /**
      * A failure of an endpoint's interface, route or chains is its own; a refusal of a whole tool's batch (nothing
-     * of it was written) is every endpoint's; a missing profile leaves its endpoints dropped.
+     * of it was written) is every endpoint's; calc keeps an endpoint dropped when a profile or a policy's tier it
+     * needs does not exist.
      */
     private static Map<String, String> endpointFailures(List<WorkloadEndpoint> local, DataplaneReport report,
-                                                        Map<String, List<String>> missingProfiles) {
+                                                        Map<String, String> failedClosed) {
         Map<String, String> result = new HashMap<>();
         String whole = Dataplane.TOOLS.stream().map(tool -> report.failures().get(tool)).filter(Objects::nonNull)
                 .reduce((a, b) -> a + "; " + b).orElse(null);
@@ -308,9 +309,8 @@ public final class Agent {
             }
             if (failure != null) {
                 result.put(endpoint.endpointId(), failure);
-            } else if (missingProfiles.containsKey(endpoint.endpointId())) {
-                result.put(endpoint.endpointId(), "profile(s) " + String.join(", ", missingProfiles.get(endpoint.endpointId()))
-                        + " do not exist: all their traffic is dropped");
+            } else if (failedClosed.containsKey(endpoint.endpointId())) {
+                result.put(endpoint.endpointId(), failedClosed.get(endpoint.endpointId()));
             }
         }
         return result;

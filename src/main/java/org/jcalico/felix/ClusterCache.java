@@ -1,5 +1,6 @@
 package org.jcalico.felix;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,18 @@ import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.KubernetesNetworkPolicy;
+import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
+import org.jcalico.model.Tier;
+import org.jcalico.policy.KubernetesPolicies;
+import org.jcalico.util.Memo;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -29,10 +41,14 @@ final class ClusterCache {
     private static final List<String> RELEVANT = List.of(
             Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
-            Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class));
+            Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
+            Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
+            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
+    /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
+    private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
 
     ClusterCache(String node) {
         this.node = node;
@@ -115,7 +131,17 @@ final class ClusterCache {
         all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
         List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
         List<BgpConfiguration> bgp = all(BgpConfiguration.class);
+        // every kind that acts as a policy joins this list (a Kubernetes NetworkPolicy as the NetworkPolicy Calico makes of it)
+        List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));
+        policies.addAll(all(NetworkPolicy.class));
+        translated.nextRound();
+        all(KubernetesNetworkPolicy.class).forEach(policy -> policies.add(translated.get(policy)));
+        List<LabelledNets> networkSets = new ArrayList<>(all(GlobalNetworkSet.class));
+        networkSets.addAll(all(NetworkSet.class));
+        Map<String, Namespace> namespaces = new TreeMap<>();
+        all(Namespace.class).forEach(namespace -> namespaces.put(namespace.name(), namespace));
         return new Snapshot(node, config(), all(WorkloadEndpoint.class), profiles, all(IpPool.class), blocks,
-                all(Node.class), all(BgpPeer.class), bgp.isEmpty() ? BgpConfiguration.DEFAULTS : bgp.get(bgp.size() - 1));
+                all(Node.class), all(BgpPeer.class), bgp.isEmpty() ? BgpConfiguration.DEFAULTS : bgp.get(bgp.size() - 1),
+                all(Tier.class), policies, networkSets, namespaces);
     }
 }

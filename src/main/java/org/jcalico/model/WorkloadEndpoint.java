@@ -44,7 +44,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         profileIds.forEach(id -> Names.check("profileIds", id));
         state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
         namespace = namespaceOrDefault(namespace);
-        labels = LabelRules.check("labels", labels);
+        labels = LabelRules.checkOwn("labels", labels);
         ports = checkPorts(ports);
     }
 

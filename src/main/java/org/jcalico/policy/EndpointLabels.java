@@ -4,7 +4,9 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
+import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -19,7 +21,7 @@ public final class EndpointLabels {
     public static final String NAMESPACE = "projectcalico.org/namespace";
     public static final String ORCHESTRATOR = "projectcalico.org/orchestrator";
     /** The prefix under which a namespace's labels reach its endpoints, for namespaceSelector. */
-    public static final String NAMESPACE_PREFIX = "pcns.";
+    public static final String NAMESPACE_PREFIX = org.jcalico.model.LabelRules.NAMESPACE_PREFIX;
     /** The namespace's own name, as a namespaceSelector can test it. */
     public static final String NAMESPACE_NAME = NAMESPACE_PREFIX + "projectcalico.org/name";
 
@@ -41,6 +43,21 @@ public final class EndpointLabels {
             if (profile != null) {
                 profile.labels().forEach(labels::putIfAbsent);
             }
+        }
+        return Collections.unmodifiableSortedMap(labels);
+    }
+
+    /**
+     * The labels a selector sees on a network set, by the same rule as an endpoint's: its own labels; for a
+     * (namespaced) NetworkSet, projectcalico.org/namespace set over them and then its namespace's labels for keys it
+     * does not have. A GlobalNetworkSet has no namespace label, which is what global() tests.
+     */
+    public static SortedMap<String, String> forNetworkSet(LabelledNets set, Map<String, Namespace> namespaces) {
+        TreeMap<String, String> labels = new TreeMap<>(set.metadata().labels());
+        if (set instanceof NetworkSet) {
+            String namespace = set.metadata().namespace();
+            labels.put(NAMESPACE, namespace);
+            namespaceParent(namespace, namespaces.get(namespace)).forEach(labels::putIfAbsent);
         }
         return Collections.unmodifiableSortedMap(labels);
     }

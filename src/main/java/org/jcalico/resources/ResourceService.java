@@ -51,6 +51,23 @@ public final class ResourceService {
      * in the list is read once, and the checks work on those readings (100,000 profiles take seconds).
      */
     public List<Applied> apply(List<Resource> resources) {
+        Plan plan = plan(resources);
+        if (!plan.ops().isEmpty()) {
+            store.commit(plan.ops());
+        }
+        return plan.applied();
+    }
+
+    /** What {@link #apply} would do with the list, checked exactly as apply checks it; nothing is written. */
+    public List<Applied> check(List<Resource> resources) {
+        return plan(resources).applied();
+    }
+
+    /** The writes of an apply, with the guards of its checks, and what it does to each resource. */
+    private record Plan(List<Op> ops, List<Applied> applied) {
+    }
+
+    private Plan plan(List<Resource> resources) {
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < resources.size(); i++) {
             Resource resource = resources.get(i);
@@ -85,9 +102,8 @@ public final class ResourceService {
         }
         if (!ops.isEmpty()) {
             ops.addAll(guards);
-            store.commit(ops);
         }
-        return applied;
+        return new Plan(ops, applied);
     }
 
     /**

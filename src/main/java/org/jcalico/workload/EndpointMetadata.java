@@ -16,7 +16,7 @@ public record EndpointMetadata(String namespace, Map<String, String> labels, Lis
 
     public EndpointMetadata {
         namespace = WorkloadEndpoint.namespaceOrDefault(namespace);
-        labels = LabelRules.check("labels", labels);
+        labels = LabelRules.checkOwn("labels", labels);
         ports = WorkloadEndpoint.checkPorts(ports);
     }
 }

@@ -41,6 +41,63 @@ class ClusterCacheTest {
     }
 
     @Test
+    void policyKindsReachTheSnapshotAndTheirChangesMatter() {
+        ClusterCache cache = new ClusterCache("a");
+        List<Resource> kinds = ResourceCodec.decodeAll("""
+                kind: Tier
+                metadata: {name: platform}
+                spec: {order: 10}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: g}
+                spec: {selector: all(), ingress: [{action: Allow}]}
+                ---
+                kind: NetworkPolicy
+                metadata: {name: n, namespace: shop}
+                spec: {selector: all(), ingress: [{action: Deny}]}
+                ---
+                kind: GlobalNetworkSet
+                metadata: {name: gs, labels: {a: b}}
+                spec: {nets: [10.9.0.0/16]}
+                ---
+                kind: NetworkSet
+                metadata: {name: ns, namespace: shop}
+                spec: {nets: [10.8.0.0/16]}
+                ---
+                kind: Namespace
+                name: shop
+                labels: {team: a}
+                """);
+        cache.replaceAll(kinds.subList(0, 1).stream().map(ClusterCacheTest::kv).toList(), problems);
+        assertTrue(cache.apply(kinds.subList(1, kinds.size()).stream().map(ClusterCacheTest::put).toList(), problems));
+        Snapshot snapshot = cache.snapshot();
+        assertEquals(List.of("platform"), snapshot.tiers().stream().map(org.jcalico.model.Tier::name).toList());
+        assertEquals(java.util.Set.of("GlobalNetworkPolicy/g", "NetworkPolicy/shop/n"),
+                snapshot.policies().stream().map(org.jcalico.model.Policy::id).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(2, snapshot.networkSets().size());
+        assertEquals(java.util.Map.of("team", "a"), snapshot.namespaces().get("shop").labels());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void aKubernetesNetworkPolicyActsAsTheNetworkPolicyCalicoMakesOfIt() {
+        ClusterCache cache = new ClusterCache("a");
+        Resource deny = ResourceCodec.decodeAll("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: shop}
+                spec: {podSelector: {}, policyTypes: [Ingress]}
+                """).get(0);
+        cache.replaceAll(List.of(kv(deny)), problems);
+        org.jcalico.model.Policy policy = cache.snapshot().policies().get(0);
+        assertEquals("NetworkPolicy/shop/knp.default.deny-all", policy.id());
+        assertEquals(List.of(org.jcalico.model.PolicyType.INGRESS), policy.spec().types());
+        assertTrue(policy == cache.snapshot().policies().get(0), "an unchanged policy stays the same object for the calc");
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(deny), null, 9)), problems);
+        assertEquals(List.of(), cache.snapshot().policies());
+    }
+
+    @Test
     void ownConfigurationOverridesTheGlobalOne() {
         ClusterCache cache = new ClusterCache("a");
         FelixConfiguration global = new FelixConfiguration(FelixConfiguration.GLOBAL, null, null, "gl", null);

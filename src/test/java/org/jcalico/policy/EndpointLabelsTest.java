@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.Metadata;
 import org.jcalico.model.Namespace;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.NetworkSetSpec;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Test;
@@ -57,17 +61,25 @@ class EndpointLabelsTest {
     }
 
     @Test
-    void theSystemLabelsOverrideTheEndpointsOwn() {
-        var labels = EndpointLabels.effective(endpoint("ns1", Map.of("projectcalico.org/namespace", "other",
-                "projectcalico.org/orchestrator", "k8s")), Map.of(), Map.of());
-        assertEquals("ns1", labels.get("projectcalico.org/namespace"));
-        assertEquals("docker", labels.get("projectcalico.org/orchestrator"));
-    }
-
-    @Test
     void profilesAndNamespacesNotKnownContributeNothingButTheName() {
         var labels = EndpointLabels.effective(endpoint("ns9", Map.of(), "missing"), Map.of(), Map.of());
         assertEquals(Map.of("projectcalico.org/namespace", "ns9", "projectcalico.org/orchestrator", "docker",
                 "pcns.projectcalico.org/name", "ns9"), labels);
+    }
+
+    @Test
+    void aNetworkSetSeesItsLabelsItsNamespaceAndItsNamespacesLabels() {
+        NetworkSet set = new NetworkSet(new Metadata("db", "ns1", Map.of("role", "db", "env", "own"), null),
+                new NetworkSetSpec(List.of(Cidr.parse("192.0.2.0/24"))));
+        Map<String, Namespace> namespaces = Map.of("ns1", new Namespace("ns1", Map.of("env", "prod")));
+        assertEquals(Map.of("role", "db", "env", "own", "projectcalico.org/namespace", "ns1", "pcns.env", "prod",
+                "pcns.projectcalico.org/name", "ns1"), EndpointLabels.forNetworkSet(set, namespaces));
+    }
+
+    @Test
+    void aGlobalNetworkSetSeesOnlyItsOwnLabels() {
+        GlobalNetworkSet set = new GlobalNetworkSet(new Metadata("ext", null, Map.of("role", "ext"), null), null);
+        assertEquals(Map.of("role", "ext"), EndpointLabels.forNetworkSet(set,
+                Map.of("default", new Namespace("default", Map.of("env", "prod")))));
     }
 }

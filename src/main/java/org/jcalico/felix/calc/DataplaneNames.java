@@ -4,7 +4,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Protocol;
 
 /**
  * Names of jcalico's chains and ipsets. Readable where the kernel's limits allow (chains 28 characters, ipsets 31),
@@ -57,6 +61,32 @@ public final class DataplaneNames {
 
     public static String tagSet(String tag, int version) {
         return readableOrHashed("jc-" + version + "t", tag, 31);
+    }
+
+    /** The hash:net set of an effective selector's members (its canonical text), e.g. "jc-4s-0123456789abcdef". */
+    public static String selectorSet(String canonicalSelector, int version) {
+        return "jc-" + version + "s-" + hash(canonicalSelector);
+    }
+
+    /** The hash:ip,port set of a named port: the effective selector's endpoints that declare NAME for PROTOCOL. */
+    public static String namedPortSet(String canonicalSelector, Protocol protocol, String portName, int version) {
+        return "jc-" + version + "p-" + hash(canonicalSelector + "\n" + protocol + "\n" + portName);
+    }
+
+    /** The hash:net set of a rule's literal nets (or notNets) with more than one member, in the given order. */
+    public static String netSet(List<Cidr> nets, int version) {
+        return "jc-" + version + "n-" + hash(String.join(",", nets.stream().map(Cidr::toString).toList()));
+    }
+
+    /**
+     * The chain of a policy for one direction (both IP families use the same name, in iptables and ip6tables):
+     * "jc-gi-NAME" / "jc-go-NAME" for a GlobalNetworkPolicy, "jc-ni-NS.NAME" / "jc-no-NS.NAME" for a NetworkPolicy
+     * (a namespace has no '.', so the first one separates), hashed when too long.
+     */
+    public static String policy(Policy policy, Direction direction) {
+        String marker = (policy.namespace() == null ? "jc-g" : "jc-n") + (direction == Direction.INBOUND ? "i" : "o");
+        String name = policy.namespace() == null ? policy.metadata().name() : policy.namespace() + "." + policy.metadata().name();
+        return readableOrHashed(marker, name, 28);
     }
 
     private static String readableOrHashed(String marker, String name, int limit) {

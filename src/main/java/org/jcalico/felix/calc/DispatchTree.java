@@ -5,11 +5,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
-import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.Side;
+import org.jcalico.felix.program.Verdict;
 
 /**
- * The chains that send a packet to its endpoint's chain by interface name, for one direction ("-i" from endpoints,
- * "-o" to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
+ * The chains that send a packet to its endpoint's chain by interface name, for one direction (the incoming interface from endpoints,
+ * the outgoing one to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
  * digits of a hash, so endpoints spread evenly. A packet passes at most 16 + 16 + N/256 rules instead of N, and adding
  * an endpoint changes one leaf of a few rules (and a level above it when the leaf is new). Whatever no rule matches
  * is dropped, at every level. An endpoint whose interface lacks the prefix (made under an earlier one, or when the
@@ -19,23 +24,23 @@ final class DispatchTree {
     private static final int DEPTH = 2;
     private final String root;
     private final Function<String, String> chainName;
-    private final String interfaceOption;
+    private final Side interfaceSide;
     private final String interfacePrefix;
-    private final Map<String, List<String>> leaves = new TreeMap<>();
-    private final List<String> direct = new ArrayList<>();
+    private final Map<String, List<ProgramRule>> leaves = new TreeMap<>();
+    private final List<ProgramRule> direct = new ArrayList<>();
 
     /**
      * @param chainName the chain for the characters after the prefix that it covers, one or two
      * @param interfacePrefix the interface prefix, or null when every endpoint is matched by its full name
      */
-    DispatchTree(String root, Function<String, String> chainName, String interfaceOption, String interfacePrefix) {
+    DispatchTree(String root, Function<String, String> chainName, Side interfaceSide, String interfacePrefix) {
         this.root = root;
         this.chainName = chainName;
-        this.interfaceOption = interfaceOption;
+        this.interfaceSide = interfaceSide;
         this.interfacePrefix = interfacePrefix;
     }
 
-    void add(String interfaceName, List<String> rules) {
+    void add(String interfaceName, List<ProgramRule> rules) {
         if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)) {
             direct.addAll(rules);
         } else {
@@ -43,13 +48,13 @@ final class DispatchTree {
         }
     }
 
-    void addTo(Map<String, Chain> chains) {
-        Map<String, List<String>> middles = new TreeMap<>();
+    void addTo(Map<String, ProgramChain> chains) {
+        Map<String, List<ProgramRule>> middles = new TreeMap<>();
         leaves.forEach((key, rules) -> {
             middles.computeIfAbsent(key.substring(0, 1), k -> new ArrayList<>()).add(jump(key));
             put(chains, chainName.apply(key), rules);
         });
-        List<String> top = new ArrayList<>(direct);
+        List<ProgramRule> top = new ArrayList<>(direct);
         middles.forEach((key, rules) -> {
             top.add(jump(key));
             put(chains, chainName.apply(key), rules);
@@ -57,14 +62,15 @@ final class DispatchTree {
         put(chains, root, top);
     }
 
-    private String jump(String key) {
-        return interfaceOption + " " + interfacePrefix + key + "+ -g " + chainName.apply(key);
+    private ProgramRule jump(String key) {
+        return ProgramRule.structural(Match.of(new Criterion.InterfaceIs(interfaceSide, interfacePrefix + key + "+")),
+                new Verdict.Goto(chainName.apply(key)));
     }
 
-    private static void put(Map<String, Chain> chains, String name, List<String> rules) {
-        List<String> withDrop = new ArrayList<>(rules);
-        withDrop.add("-j DROP");
-        chains.put(name, new Chain(name, withDrop));
+    private static void put(Map<String, ProgramChain> chains, String name, List<ProgramRule> rules) {
+        List<ProgramRule> withDrop = new ArrayList<>(rules);
+        withDrop.add(ProgramRule.structural(Match.ANY, Verdict.DROP));
+        chains.put(name, new ProgramChain(name, withDrop));
     }
 
     /** A name too short for the tree (possible only with a hand-made interface) goes under '_', and is dropped. */

@@ -1,52 +1,167 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
-import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.RouteSpec;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramHook;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.ProgramTables;
+import org.jcalico.felix.program.Renderer;
+import org.jcalico.felix.program.Side;
+import org.jcalico.felix.program.Verdict;
+import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Direction;
-import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Rule;
+import org.jcalico.model.Protocol;
+import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.policy.EndpointLabels;
 import org.jcalico.util.Memo;
 
 /**
- * The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out. What it
- * derives from each local endpoint alone (its chains, routes, interface) and the members of the tag sets are kept
- * between calculations, keyed by the endpoint object: the agent's cache keeps an endpoint's object until the endpoint
- * changes, so adding one endpoint to a thousand derives only what the new one brings. The result is the same as a
- * calculation from nothing.
+ * The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out, through
+ * the neutral rule model (org.jcalico.felix.program) and a renderer. Each policy's chains are compiled once per
+ * policy object and shared by every local endpoint it applies to; each endpoint's chains list its tiers' policies
+ * and its profiles (EndpointChains). What it derives from each local endpoint alone, each policy and each profile,
+ * and the members of the tag sets are kept between calculations, keyed by the objects: the agent's cache keeps an
+ * object until it changes. The result is the same as a calculation from nothing.
  */
 public final class HostStateCalculator {
     private static final String FILTER = "filter";
     private static final String NAT = "nat";
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
+    private final Renderer renderer;
     private final TagSets tagSets = new TagSets();
+    private final SelectorSets selectorSetMembers = new SelectorSets();
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
+    private final Memo<Policy, CompiledPolicy> policies = Memo.byIdentity(CompiledPolicy::new);
+    private final Memo<ProfileKey, CompiledProfile> profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile()));
+    /** Each local endpoint's policy, valid while what it depends on beyond the endpoint (PolicyInputs) is unchanged. */
+    private Memo<WorkloadEndpoint, EndpointPolicy> endpointPolicies = Memo.byIdentity(endpoint -> null);
+    private PolicyInputs lastInputs;
+
+    /** The iptables renderer, which today's drivers apply. */
+    public HostStateCalculator() {
+        this(new IptablesRenderer());
+    }
+
+    public HostStateCalculator(Renderer renderer) {
+        this.renderer = renderer;
+    }
+
+    /** A profile by name and object: the same object is the same profile (records would compare every rule). */
+    private record ProfileKey(String name, Profile profile) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof ProfileKey key && key.name.equals(name) && key.profile == profile;
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode() * 31 + System.identityHashCode(profile);
+        }
+    }
+
+    /** What an endpoint's policy depends on besides the endpoint; policies compare by object, as the cache keeps them. */
+    private record PolicyInputs(List<Policy> policies, List<Tier> tiers, Map<String, Profile> profiles,
+                                Map<String, Namespace> namespaces) {
+        boolean sameAs(PolicyInputs other) {
+            if (other == null || other.policies.size() != policies.size()) {
+                return false;
+            }
+            for (int i = 0; i < policies.size(); i++) {
+                if (other.policies.get(i) != policies.get(i)) {
+                    return false;
+                }
+            }
+            return other.tiers.equals(tiers) && other.profiles.equals(profiles) && other.namespaces.equals(namespaces);
+        }
+    }
+
+    /**
+     * One local endpoint's policy: per direction, its tiers' applying policies and why calc keeps it dropped; per
+     * family, its two chains, the policy and profile chains they use, and every object it depends on.
+     */
+    private record EndpointPolicy(LocalEndpoint local, Map<Direction, List<EndpointChains.TierPolicies>> tiers,
+                                  Map<Direction, String> failed, List<PerVersion> versions) {
+        PerVersion version(int version) {
+            return versions.get(version == 4 ? 0 : 1);
+        }
+    }
+
+    private record PerVersion(List<ProgramChain> own, List<CompiledChain> used, List<String> objects) {
+    }
 
     public HostState calculate(Snapshot snapshot) {
         locals.nextRound();
+        policies.nextRound();
+        profiles.nextRound();
         List<LocalEndpoint> local = snapshot.localEndpoints().stream().map(locals::get)
-                .sorted(java.util.Comparator.comparing(LocalEndpoint::interfaceName)).toList();
-        Set<String> usedProfiles = new TreeSet<>();
-        local.forEach(endpoint -> usedProfiles.addAll(endpoint.profileIds()));
-        Set<String> usedTags = tagsUsedBy(usedProfiles, snapshot.profiles());
+                .sorted(Comparator.comparing(LocalEndpoint::interfaceName)).toList();
+        List<Tier> tiers = orderedTiers(snapshot.tiers());
+        Map<String, Integer> tierRank = new HashMap<>();
+        tiers.forEach(tier -> tierRank.put(tier.name(), tierRank.size()));
+        List<CompiledPolicy> ordered = new ArrayList<>();
+        List<CompiledPolicy> orphans = new ArrayList<>();
+        for (Policy policy : snapshot.policies()) {
+            (tierRank.containsKey(policy.spec().tier()) ? ordered : orphans).add(policies.get(policy));
+        }
+        ordered.sort(Comparator.<CompiledPolicy>comparingInt(p -> tierRank.get(p.policy().spec().tier()))
+                .thenComparing(p -> p.policy().spec().order(), Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(p -> ((org.jcalico.model.Resource) p.policy()).name()));
+        Map<String, Tier> tiersByName = new HashMap<>();
+        tiers.forEach(tier -> tiersByName.put(tier.name(), tier));
+        PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces());
+        if (!inputs.sameAs(lastInputs)) {
+            endpointPolicies = Memo.byIdentity(endpoint -> policyOf(locals.get(endpoint), inputs, ordered, orphans, tiersByName));
+        }
+        lastInputs = inputs;
+        endpointPolicies.nextRound();
+
+        List<EndpointPolicy> endpoints = new ArrayList<>();
+        Map<String, String> failedClosed = new TreeMap<>();
+        for (LocalEndpoint endpoint : local) {
+            EndpointPolicy policy = endpointPolicies.get(endpoint.endpoint());
+            endpoints.add(policy);
+            List<String> reasons = new ArrayList<>(new TreeSet<>(policy.failed().values()));
+            List<String> absent = endpoint.endpoint().profileIds().stream()
+                    .filter(id -> !snapshot.profiles().containsKey(id)).toList();
+            if (!absent.isEmpty()) {
+                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: all their traffic is dropped");
+            }
+            if (!reasons.isEmpty()) {
+                failedClosed.put(endpoint.endpoint().endpointId(), String.join("; ", reasons));
+            }
+        }
+
+        Map<String, Set<String>> concerns = new HashMap<>();
+        Map<String, IpSetSpec> netSets = new TreeMap<>();
+        Set<SetKey> selectorSets = new HashSet<>();
+        Set<String> usedTags = new TreeSet<>();
+        ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
+        ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), usedTags);
+        sets.putAll(netSets);
+        sets.putAll(selectorSetMembers.calculate(snapshot, selectorSets));
         sets.putAll(poolSets(snapshot.pools()));
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
@@ -54,100 +169,132 @@ public final class HostStateCalculator {
         snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        return new HostState(
-                iptables(snapshot, local, usedProfiles, 4),
-                iptables(snapshot, local, usedProfiles, 6),
-                sets,
-                routes,
-                interfaces,
-                concerns(local, snapshot.profiles()));
+        Map<String, Set<String>> frozen = new HashMap<>();
+        concerns.forEach((object, owners) -> frozen.put(object, Set.copyOf(owners)));
+        return new HostState(renderer.render(v4), renderer.render(v6), sets, routes, interfaces, frozen, failedClosed);
     }
 
-    /**
-     * Each local endpoint's own chains, its profiles' chains and the tag sets their rules match, to its interface.
-     * An endpoint's own chains are its alone (one small set each); the shared ones collect their endpoints.
-     */
-    private static Map<String, Set<String>> concerns(List<LocalEndpoint> local, Map<String, Profile> profiles) {
-        Map<String, Set<String>> concerns = new HashMap<>();
-        Map<String, Set<String>> shared = new HashMap<>();
-        Map<String, List<String>> objectsOfProfile = new HashMap<>();
-        for (LocalEndpoint endpoint : local) {
-            Set<String> own = Set.of(endpoint.interfaceName());
-            concerns.put(endpoint.from().name(), own);
-            concerns.put(endpoint.to().name(), own);
-            for (String profile : endpoint.profileIds()) {
-                for (String object : objectsOfProfile.computeIfAbsent(profile, name -> objectsOf(name, profiles))) {
-                    shared.computeIfAbsent(object, k -> new HashSet<>()).add(endpoint.interfaceName());
+    /** Tiers by order (absent last), then name; "default" is always there. */
+    static List<Tier> orderedTiers(List<Tier> stored) {
+        Map<String, Tier> byName = new TreeMap<>();
+        byName.put(Tier.DEFAULT, Tier.DEFAULT_TIER);
+        stored.forEach(tier -> byName.put(tier.name(), tier));
+        List<Tier> tiers = new ArrayList<>(byName.values());
+        tiers.sort(Comparator.comparing((Tier tier) -> tier.spec().order(), Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(Tier::name));
+        return tiers;
+    }
+
+    private EndpointPolicy policyOf(LocalEndpoint endpoint, PolicyInputs snapshot, List<CompiledPolicy> ordered,
+                                    List<CompiledPolicy> orphans, Map<String, Tier> tiers) {
+        WorkloadEndpoint workload = endpoint.endpoint();
+        SortedMap<String, String> labels = EndpointLabels.effective(workload, snapshot.profiles(), snapshot.namespaces());
+        Map<Direction, List<EndpointChains.TierPolicies>> byDirection = new HashMap<>();
+        Map<Direction, String> failed = new HashMap<>();
+        for (Direction direction : Direction.values()) {
+            List<EndpointChains.TierPolicies> applying = new ArrayList<>();
+            for (CompiledPolicy policy : ordered) {
+                if (policy.appliesTo(workload.namespace(), labels, direction)) {
+                    Tier tier = tiers.get(policy.policy().spec().tier());
+                    if (applying.isEmpty() || !applying.get(applying.size() - 1).tier().equals(tier)) {
+                        applying.add(new EndpointChains.TierPolicies(tier, new ArrayList<>()));
+                    }
+                    applying.get(applying.size() - 1).policies().add(policy);
+                }
+            }
+            byDirection.put(direction, applying);
+            for (CompiledPolicy orphan : orphans) {
+                if (orphan.appliesTo(workload.namespace(), labels, direction)) {
+                    failed.put(direction, "policy " + orphan.policy().id() + " names tier '" + orphan.policy().spec().tier()
+                            + "', which does not exist: all " + direction + " traffic of this endpoint is dropped");
                 }
             }
         }
-        shared.forEach((object, interfaces) -> concerns.put(object, Set.copyOf(interfaces)));
-        return concerns;
+        List<PerVersion> versions = new ArrayList<>();
+        for (int version : List.of(4, 6)) {
+            versions.add(chains(endpoint, snapshot, byDirection, failed, version));
+        }
+        return new EndpointPolicy(endpoint, byDirection, failed, versions);
     }
 
-    /** A profile's chains and the tag sets its rules match. */
-    private static List<String> objectsOf(String profile, Map<String, Profile> profiles) {
-        List<String> objects = new ArrayList<>();
+    private PerVersion chains(LocalEndpoint endpoint, PolicyInputs snapshot,
+                              Map<Direction, List<EndpointChains.TierPolicies>> tiers, Map<Direction, String> failed,
+                              int version) {
+        String iface = endpoint.interfaceName();
+        String endpointId = endpoint.endpoint().endpointId();
+        List<ProgramChain> own = new ArrayList<>();
+        List<CompiledChain> used = new ArrayList<>();
+        Set<String> objects = new java.util.LinkedHashSet<>();
         for (Direction direction : Direction.values()) {
-            objects.add(DataplaneNames.profile(profile, direction));
-        }
-        for (String tag : tagsUsedBy(Set.of(profile), profiles)) {
-            objects.add(DataplaneNames.tagSet(tag, 4));
-            objects.add(DataplaneNames.tagSet(tag, 6));
-        }
-        return objects;
-    }
-
-    /** Endpoints whose profiles do not all exist; their missing profiles count as empty (everything dropped). */
-    public static Map<String, List<String>> missingProfiles(Snapshot snapshot) {
-        Map<String, List<String>> missing = new TreeMap<>();
-        for (WorkloadEndpoint endpoint : snapshot.localEndpoints()) {
-            List<String> absent = endpoint.profileIds().stream().filter(id -> !snapshot.profiles().containsKey(id)).toList();
-            if (!absent.isEmpty()) {
-                missing.put(endpoint.endpointId(), absent);
+            String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
+            String reason = failed.get(direction);
+            if (reason != null) {
+                own.add(EndpointChains.failedClosed(name, endpointId, direction, reason));
+                continue;
             }
+            for (EndpointChains.TierPolicies tier : tiers.get(direction)) {
+                tier.policies().forEach(policy -> used.add(policy.chain(direction, version)));
+            }
+            for (String profile : endpoint.endpoint().profileIds()) {
+                used.add(profiles.get(new ProfileKey(profile, snapshot.profiles().get(profile))).chain(direction, version));
+            }
+            own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds()));
         }
-        return missing;
+        used.forEach(chain -> objects.addAll(chain.objects(version)));
+        return new PerVersion(List.copyOf(own), List.copyOf(used), List.copyOf(objects));
     }
 
-    private static IptablesState iptables(Snapshot snapshot, List<LocalEndpoint> local, Set<String> usedProfiles,
-                                          int version) {
+    private ProgramTables tables(Snapshot snapshot, List<EndpointPolicy> endpoints, int version,
+                                 Map<String, Set<String>> concerns, Map<String, IpSetSpec> netSets,
+                                 Set<SetKey> selectorSets, Set<String> usedTags) {
         String interfacePrefix = snapshot.config().interfacePrefix();
+        List<LocalEndpoint> local = endpoints.stream().map(EndpointPolicy::local).toList();
         List<String> caught = caught(interfacePrefix, local);
-        Map<String, Chain> chains = new LinkedHashMap<>();
-        add(chains, DataplaneNames.INPUT, caught.stream().map(m -> "-i " + m + " -g " + DataplaneNames.WORKLOAD_TO_HOST).toList());
-        List<String> forward = new ArrayList<>();
-        caught.forEach(m -> forward.add("-i " + m + " -j " + DataplaneNames.FROM_DISPATCH));
-        caught.forEach(m -> forward.add("-o " + m + " -j " + DataplaneNames.TO_DISPATCH));
-        caught.forEach(m -> forward.add("-i " + m + " -j ACCEPT"));
-        caught.forEach(m -> forward.add("-o " + m + " -j ACCEPT"));
-        add(chains, DataplaneNames.FORWARD, forward);
-        add(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
+        Map<String, ProgramChain> chains = new LinkedHashMap<>();
+        put(chains, DataplaneNames.INPUT, caught.stream().map(name -> rule(
+                Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
+        List<ProgramRule> forward = new ArrayList<>();
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
+                new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),
+                new Verdict.Jump(DataplaneNames.TO_DISPATCH))));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
+        put(chains, DataplaneNames.FORWARD, forward);
+        put(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
 
-        DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, "-i", interfacePrefix);
-        DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, "-o", interfacePrefix);
-        for (LocalEndpoint endpoint : local) {
-            from.add(endpoint.interfaceName(), endpoint.fromDispatch(version));
-            to.add(endpoint.interfaceName(), List.of(endpoint.toDispatch()));
-            chains.put(endpoint.from().name(), endpoint.from());
-            chains.put(endpoint.to().name(), endpoint.to());
+        DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
+        DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
+        Map<String, CompiledChain> shared = new TreeMap<>();
+        for (EndpointPolicy endpoint : endpoints) {
+            LocalEndpoint own = endpoint.local();
+            String iface = own.interfaceName();
+            from.add(iface, own.fromDispatch(version));
+            to.add(iface, List.of(own.toDispatch()));
+            Set<String> owner = Set.of(iface);
+            PerVersion mine = endpoint.version(version);
+            for (ProgramChain chain : mine.own()) {
+                chains.put(chain.name(), chain);
+                concerns.put(chain.name(), owner);
+            }
+            mine.used().forEach(chain -> shared.put(chain.chain().name(), chain));
+            mine.objects().forEach(object -> concerns.computeIfAbsent(object, k -> new HashSet<>()).add(iface));
         }
         from.addTo(chains);
         to.addTo(chains);
-
-        for (String name : usedProfiles) {
-            Profile profile = snapshot.profiles().get(name);
-            for (Direction direction : Direction.values()) {
-                add(chains, DataplaneNames.profile(name, direction),
-                        profile == null ? List.of() : RuleRenderer.profileChain(profile, direction, version));
-            }
-        }
-        List<Hook> hooks = List.of(
-                new Hook(FILTER, "INPUT", "-j " + DataplaneNames.INPUT),
-                new Hook(FILTER, "FORWARD", "-j " + DataplaneNames.FORWARD),
-                new Hook(NAT, "POSTROUTING", "-j " + DataplaneNames.POSTROUTING));
-        Map<String, Chain> nat = Map.of(DataplaneNames.POSTROUTING, new Chain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
-        return new IptablesState(version, Map.of(FILTER, chains, NAT, nat), hooks);
+        shared.values().forEach(chain -> {
+            chains.put(chain.chain().name(), chain.chain());
+            netSets.putAll(chain.netSets());
+            selectorSets.addAll(chain.selectorSets());
+            usedTags.addAll(chain.tags());
+        });
+        List<ProgramHook> hooks = List.of(
+                new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
+                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
+                new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
+        Map<String, ProgramChain> nat = Map.of(DataplaneNames.POSTROUTING,
+                new ProgramChain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
+        return new ProgramTables(version, Map.of(FILTER, chains, NAT, nat), hooks);
     }
 
     /**
@@ -170,12 +317,13 @@ public final class HostStateCalculator {
      * Traffic from a natOutgoing pool to anywhere outside every pool leaves with the host's address; traffic between
      * pools keeps its endpoint addresses.
      */
-    private static List<String> natRules(List<IpPool> pools, int version) {
+    private static List<ProgramRule> natRules(List<IpPool> pools, int version) {
         if (pools.stream().noneMatch(pool -> pool.natOutgoing() && pool.cidr().version() == version)) {
             return List.of();
         }
-        return List.of("-m set --match-set " + DataplaneNames.natPoolsSet(version) + " src -m set ! --match-set "
-                + DataplaneNames.allPoolsSet(version) + " dst -j MASQUERADE");
+        return List.of(rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.natPoolsSet(version), false, false),
+                new Criterion.InSet(Side.DESTINATION, DataplaneNames.allPoolsSet(version), false, true)),
+                new Verdict.Masquerade()));
     }
 
     private static Map<String, IpSetSpec> poolSets(List<IpPool> pools) {
@@ -197,45 +345,28 @@ public final class HostStateCalculator {
         return sets;
     }
 
-    private static List<String> workloadToHost(EndpointToHostAction action, int version) {
-        List<String> rules = new ArrayList<>();
+    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
+        List<ProgramRule> rules = new ArrayList<>();
         if (version == 6) {
-            ICMPV6_NEIGHBOUR_DISCOVERY.forEach(type -> rules.add("-p ipv6-icmp -m icmp6 --icmpv6-type " + type + " -j ACCEPT"));
+            ICMPV6_NEIGHBOUR_DISCOVERY.forEach(type -> rules.add(rule(Match.of(
+                    new Criterion.ProtocolIs(Protocol.parse("icmpv6"), false),
+                    new Criterion.IcmpIs(new org.jcalico.model.IcmpMatch(type, null), false)), Verdict.ACCEPT)));
         }
-        rules.add("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))), Verdict.ACCEPT));
         if (action == EndpointToHostAction.ACCEPT) {
-            rules.add("-j " + DataplaneNames.FROM_DISPATCH);
-            rules.add("-j ACCEPT");
+            rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
+            rules.add(rule(Match.ANY, Verdict.ACCEPT));
         } else {
-            rules.add("-j DROP");
+            rules.add(rule(Match.ANY, Verdict.DROP));
         }
         return rules;
     }
 
-    private static Set<String> tagsUsedBy(Set<String> profileNames, Map<String, Profile> profiles) {
-        Set<String> tags = new TreeSet<>();
-        for (String name : profileNames) {
-            Profile profile = profiles.get(name);
-            if (profile == null) {
-                continue;
-            }
-            for (Direction direction : Direction.values()) {
-                for (Rule rule : profile.rules(direction)) {
-                    addTag(tags, rule.source());
-                    addTag(tags, rule.destination());
-                }
-            }
-        }
-        return tags;
+    private static ProgramRule rule(Match match, Verdict verdict) {
+        return ProgramRule.structural(match, verdict);
     }
 
-    private static void addTag(Set<String> tags, EntityMatch match) {
-        if (match.tag() != null) {
-            tags.add(match.tag());
-        }
-    }
-
-    private static void add(Map<String, Chain> chains, String name, List<String> rules) {
-        chains.put(name, new Chain(name, rules));
+    private static void put(Map<String, ProgramChain> chains, String name, List<ProgramRule> rules) {
+        chains.put(name, new ProgramChain(name, rules));
     }
 }

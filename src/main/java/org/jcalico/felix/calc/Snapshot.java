@@ -8,17 +8,25 @@ import org.jcalico.model.BgpPeer;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
+import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
+import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
- * What one host's agent knows of the cluster at one moment: every endpoint (remote ones matter for tag membership),
- * profiles by name, pools, the IPAM blocks affine to this node, and what BGP needs: nodes, peers, configuration.
+ * What one host's agent knows of the cluster at one moment: every endpoint (remote ones matter for tag and selector
+ * membership), profiles by name, pools, the IPAM blocks affine to this node, what BGP needs (nodes, peers,
+ * configuration), and the policy model: tiers, policies of both kinds (Calico's, and whatever a translator makes of
+ * other kinds, e.g. Kubernetes NetworkPolicies as NetworkPolicy: whoever builds the snapshot adds them to
+ * {@code policies}), network sets of both kinds, and namespaces by name.
  */
 public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                        Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
-                       List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp) {
+                       List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
+                       List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces) {
     public Snapshot {
         nodes = List.copyOf(nodes);
         peers = List.copyOf(peers);
@@ -26,6 +34,18 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
         profiles = java.util.Collections.unmodifiableMap(new TreeMap<>(profiles));
         pools = List.copyOf(pools);
         localBlocks = List.copyOf(localBlocks);
+        tiers = List.copyOf(tiers);
+        policies = List.copyOf(policies);
+        networkSets = List.copyOf(networkSets);
+        namespaces = java.util.Collections.unmodifiableMap(new TreeMap<>(namespaces));
+    }
+
+    /** A snapshot without policies, network sets or namespaces. */
+    public Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
+                    Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
+                    List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp) {
+        this(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, List.of(), List.of(), List.of(),
+                Map.of());
     }
 
     /** A snapshot with no BGP information, for calculations that do not need it. */
@@ -33,6 +53,13 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
                               Map<String, Profile> profiles) {
         return new Snapshot(node, config, endpoints, profiles, List.of(), List.of(), List.of(), List.of(),
                 BgpConfiguration.DEFAULTS);
+    }
+
+    /** The same snapshot with this policy model. */
+    public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
+                               List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {
+        return new Snapshot(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, newTiers,
+                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces);
     }
 
     public List<WorkloadEndpoint> localEndpoints() {

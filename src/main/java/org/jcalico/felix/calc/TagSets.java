@@ -1,8 +1,8 @@
 package org.jcalico.felix.calc;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +23,8 @@ import org.jcalico.model.WorkloadEndpoint;
 final class TagSets {
     private Map<String, Profile> profiles = Map.of();
     private Set<String> usedTags = Set.of();
-    private Map<WorkloadEndpoint, Boolean> counted = new IdentityHashMap<>();
+    /** The endpoints counted, in the caller's order (see ListChanges). */
+    private List<WorkloadEndpoint> counted = List.of();
     /** Per set: how many counted endpoints contribute each member (two endpoints may share an address). */
     private final Map<SetName, Map<String, Integer>> contributions = new HashMap<>();
     private Map<String, IpSetSpec> sets = Map.of();
@@ -33,22 +34,20 @@ final class TagSets {
         if (!profiles.equals(this.profiles) || !usedTags.equals(this.usedTags)) {
             this.profiles = profiles;
             this.usedTags = Set.copyOf(usedTags);
-            counted = new IdentityHashMap<>();
+            counted = List.of();
             contributions.clear();
             usedTags.forEach(tag -> List.of(4, 6).forEach(version ->
                     contributions.put(new SetName(DataplaneNames.tagSet(tag, version), version), new HashMap<>())));
             sets = Map.of();
         }
         Set<SetName> touched = new HashSet<>();
-        Map<WorkloadEndpoint, Boolean> current = new IdentityHashMap<>(endpoints.size() * 4 / 3 + 1);
-        for (WorkloadEndpoint endpoint : endpoints) {
-            current.put(endpoint, Boolean.TRUE);
-            if (counted.remove(endpoint) == null) {
-                count(endpoint, 1, touched);
-            }
-        }
-        counted.keySet().forEach(gone -> count(gone, -1, touched));
-        counted = current;
+        List<WorkloadEndpoint> added = new ArrayList<>();
+        List<WorkloadEndpoint> gone = new ArrayList<>();
+        ListChanges.compare(counted, endpoints, added, gone);
+        // a copy, unless it is immutable already (as a snapshot's list is): a caller's list may change in place
+        counted = List.copyOf(endpoints);
+        gone.forEach(endpoint -> count(endpoint, -1, touched));
+        added.forEach(endpoint -> count(endpoint, 1, touched));
 
         Map<String, IpSetSpec> result = new TreeMap<>();
         contributions.forEach((set, members) -> {

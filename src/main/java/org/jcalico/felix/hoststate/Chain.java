@@ -1,13 +1,28 @@
 package org.jcalico.felix.hoststate;
 
+import java.util.Collections;
 import java.util.List;
+import org.jcalico.felix.program.Origin;
 
-/** One jcalico-owned iptables chain: its rules in iptables-restore syntax, without the "-A NAME" part. */
-public record Chain(String name, List<String> rules) {
+/**
+ * One jcalico-owned iptables chain: its rules in iptables-restore syntax, without the "-A NAME" part, and where each
+ * rule comes from ({@code origins.get(i)} is the origin of {@code rules.get(i)}), which {@code policy explain} reads
+ * to tell a kernel counter as a verdict. Rules given without origins are structural.
+ */
+public record Chain(String name, List<String> rules, List<Origin> origins) {
     public Chain {
         if (!name.startsWith(HostState.OWNED_PREFIX) || name.length() > 28) {
             throw new IllegalArgumentException("chain name " + name + " is not jcalico's or is too long");
         }
         rules = List.copyOf(rules);
+        origins = origins == null ? Collections.nCopies(rules.size(), Origin.STRUCTURAL) : List.copyOf(origins);
+        if (origins.size() != rules.size()) {
+            throw new IllegalArgumentException("chain " + name + " has " + rules.size() + " rules but " + origins.size()
+                    + " origins");
+        }
+    }
+
+    public Chain(String name, List<String> rules) {
+        this(name, rules, null);
     }
 }

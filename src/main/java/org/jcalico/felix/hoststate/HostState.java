@@ -14,9 +14,12 @@ import java.util.TreeMap;
  *                 such an object, only they fail, and the drivers may replace the chain by one that drops everything;
  *                 the sets must be immutable (they are not copied: with a thousand endpoints, copying them on every
  *                 calculation would cost more than computing them)
+ * @param failedClosed local endpoints (by endpoint id) that calc itself keeps dropped, with the reason for their status
+ *                     (a profile that does not exist, a policy whose tier does not exist)
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
-                        Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
+                        Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                        Map<String, String> failedClosed) {
     public static final String OWNED_PREFIX = "jc-";
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
@@ -26,6 +29,12 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         routes = Set.copyOf(routes);
         interfaces = Set.copyOf(interfaces);
         concerns = Map.copyOf(concerns);
+        failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
+    }
+
+    public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, Map.of());
     }
 
     public IptablesState iptables(int version) {

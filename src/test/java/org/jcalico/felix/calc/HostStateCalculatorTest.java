@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
+import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Action;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
@@ -52,7 +53,7 @@ class HostStateCalculatorTest {
         assertEquals(List.of(
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-                "-j MARK --set-xmark 0x0/0x1000000",
+                "-j MARK --set-xmark 0x0/0x3000000",
                 "-j jc-pi-web",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
                 "-j DROP"), v4.get("jc-tw-jca1").rules());
@@ -124,9 +125,14 @@ class HostStateCalculatorTest {
         assertEquals(List.of(
                 "-p icmp -m icmp --icmp-type 8/0 -j DROP",
                 "-p tcp -s 10.1.0.0/16 -m set --match-set jc-4t-db src -m multiport --destination-ports 80,8000:8080 -j MARK --set-xmark 0x1000000/0x1000000",
-                "-m mark --mark 0x1000000/0x1000000 -j RETURN"), RuleRenderer.profileChain(profile, Direction.INBOUND, 4));
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN"), profileChain(profile, 4));
         assertEquals(List.of("! -p udp -j MARK --set-xmark 0x1000000/0x1000000", "-m mark --mark 0x1000000/0x1000000 -j RETURN"),
-                RuleRenderer.profileChain(profile, Direction.INBOUND, 6));
+                profileChain(profile, 6));
+    }
+
+    private static List<String> profileChain(Profile profile, int version) {
+        return IptablesRenderer.chain(new CompiledProfile(profile.name(), profile).chain(Direction.INBOUND, version).chain(),
+                version).rules();
     }
 
     @Test
@@ -144,8 +150,9 @@ class HostStateCalculatorTest {
     @Test
     void missingProfilesAreReportedAndDropEverything() {
         var snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", null, "ghost")));
-        assertEquals(Map.of("a1", List.of("ghost")), HostStateCalculator.missingProfiles(snapshot));
-        assertEquals(List.of(), new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-pi-ghost").rules());
+        HostState state = new HostStateCalculator().calculate(snapshot);
+        assertEquals(Map.of("a1", "profile(s) ghost do not exist: all their traffic is dropped"), state.failedClosed());
+        assertEquals(List.of(), state.ipv4().chains("filter").get("jc-pi-ghost").rules());
     }
 
     @Test

@@ -21,7 +21,6 @@ import org.jcalico.kernel.CommandText;
  * referring to them. Input is for "ipset -exist restore", so re-adding a member or deleting a missing one is no error.
  */
 public final class IpSetPlanner {
-    static final String TYPE = "hash:net";
     /** Far above any host's needs, and costs nothing: hash sets allocate as they grow. */
     static final int MAX_ELEMENTS = 1 << 20;
     /** A change of more members than this (or a quarter of the set, if larger) is swapped in rather than edited. */
@@ -38,7 +37,7 @@ public final class IpSetPlanner {
         Set<String> misfits = new HashSet<>(observed.misfits());
         for (IpSetSpec set : desired.values()) {
             IpSetSpec present = observed.sets().get(set.name());
-            if (present != null && present.version() == set.version()) {
+            if (present != null && present.version() == set.version() && present.type() == set.type()) {
                 changes = changes.plus(update(present, set, observed, lines));
             } else {
                 if (observed.contains(set.name())) {
@@ -118,7 +117,7 @@ public final class IpSetPlanner {
     }
 
     private static void create(String name, IpSetSpec set, List<String> lines) {
-        lines.add("create " + name + " " + TYPE + " family " + (set.version() == 4 ? "inet" : "inet6")
+        lines.add("create " + name + " " + set.type().kernelName() + " family " + (set.version() == 4 ? "inet" : "inet6")
                 + " maxelem " + MAX_ELEMENTS);
         set.members().stream().sorted().forEach(member -> lines.add("add " + name + " " + member));
     }

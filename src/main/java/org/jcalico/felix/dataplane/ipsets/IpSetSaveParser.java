@@ -15,6 +15,7 @@ public final class IpSetSaveParser {
 
     public static IpSetSnapshot parse(String save) {
         Map<String, Integer> versions = new LinkedHashMap<>();
+        Map<String, IpSetSpec.Type> types = new HashMap<>();
         Map<String, Set<String>> members = new HashMap<>();
         Set<String> misfits = new HashSet<>();
         for (String line : save.split("\n")) {
@@ -24,27 +25,26 @@ public final class IpSetSaveParser {
             }
             String name = fields[1];
             if (fields[0].equals("create")) {
+                IpSetSpec.Type type = IpSetSpec.Type.ofKernelName(fields[2]);
                 int version = versionOf(fields);
-                if (version == 0) {
+                if (type == null || version == 0) {
                     misfits.add(name);
                 } else {
                     versions.put(name, version);
+                    types.put(name, type);
                     members.put(name, new HashSet<>());
                 }
             } else if (fields[0].equals("add") && versions.containsKey(name)) {
-                members.get(name).add(canonical(fields[2], versions.get(name)));
+                members.get(name).add(canonical(fields[2], types.get(name), versions.get(name)));
             }
         }
         Map<String, IpSetSpec> sets = new LinkedHashMap<>();
-        versions.forEach((name, version) -> sets.put(name, new IpSetSpec(name, version, members.get(name))));
+        versions.forEach((name, version) -> sets.put(name, new IpSetSpec(name, types.get(name), version, members.get(name))));
         return new IpSetSnapshot(sets, misfits);
     }
 
-    /** "create NAME hash:net family inet|inet6 ..." gives 4 or 6; any other kind of set gives 0. */
+    /** "create NAME TYPE family inet|inet6 ..." gives 4 or 6; any other family gives 0. */
     private static int versionOf(String[] create) {
-        if (!create[2].equals(IpSetPlanner.TYPE)) {
-            return 0;
-        }
         for (int i = 3; i + 1 < create.length; i++) {
             if (create[i].equals("family")) {
                 return switch (create[i + 1]) {
@@ -57,8 +57,11 @@ public final class IpSetSaveParser {
         return 0;
     }
 
-    /** ipset prints a single-host net without its prefix length. */
-    static String canonical(String member, int version) {
-        return member.indexOf('/') >= 0 ? member : member + (version == 4 ? "/32" : "/128");
+    /** ipset prints a single-host net without its prefix length; an address and port as IpSetSpec keeps it. */
+    static String canonical(String member, IpSetSpec.Type type, int version) {
+        if (type != IpSetSpec.Type.NET || member.indexOf('/') >= 0) {
+            return member;
+        }
+        return member + (version == 4 ? "/32" : "/128");
     }
 }

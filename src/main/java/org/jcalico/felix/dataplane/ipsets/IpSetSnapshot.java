@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import org.jcalico.felix.hoststate.IpSetSpec;
 
 /**
- * The jcalico-owned ipsets: those of the kind jcalico creates (hash:net, inet or inet6) with their members, and the
+ * The jcalico-owned ipsets: those of a type jcalico creates (IpSetSpec.Type, inet or inet6) with their members, and the
  * names of jc- sets of any other kind (misfits, which must be recreated or removed).
  */
 public record IpSetSnapshot(Map<String, IpSetSpec> sets, Set<String> misfits) {

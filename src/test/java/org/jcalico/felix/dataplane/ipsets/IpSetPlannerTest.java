@@ -87,6 +87,37 @@ class IpSetPlannerTest {
     }
 
     @Test
+    void aNamedPortSetIsCreatedAsAddressAndPort() {
+        IpSetSpec ports = new IpSetSpec("jc-6n-a", IpSetSpec.Type.IP_PORT, 6, Set.of("fd00::5,tcp:80", "fd00::6,udp:53"));
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(ports.name(), ports), IpSetSnapshot.EMPTY);
+        assertEquals("""
+                create jc-6n-a hash:ip,port family inet6 maxelem 1048576
+                add jc-6n-a fd00::5,tcp:80
+                add jc-6n-a fd00::6,udp:53
+                """, update.restoreInput());
+    }
+
+    @Test
+    void aSetWhoseTypeChangedIsRecreated() {
+        IpSetSpec ports = new IpSetSpec("jc-4t-a", IpSetSpec.Type.IP_PORT, 4, Set.of("10.0.0.1,tcp:80"));
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(ports.name(), ports), snapshot(A));
+        assertEquals("destroy jc-4t-a\ncreate jc-4t-a hash:ip,port family inet maxelem 1048576\n"
+                + "add jc-4t-a 10.0.0.1,tcp:80\n", update.restoreInput());
+        assertEquals(snapshot(ports), update.after());
+    }
+
+    @Test
+    void aLargeChangeOfANamedPortSetIsSwappedThroughASetOfTheSameType() {
+        Set<String> members = new HashSet<>();
+        hosts(100).forEach(host -> members.add(host.replace("/32", ",tcp:8080")));
+        IpSetSpec before = new IpSetSpec("jc-4n-a", IpSetSpec.Type.IP_PORT, 4, Set.of("10.0.0.1,tcp:8080"));
+        IpSetSpec after = new IpSetSpec("jc-4n-a", IpSetSpec.Type.IP_PORT, 4, members);
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(after.name(), after), snapshot(before));
+        assertEquals("create " + IpSetPlanner.temporaryName("jc-4n-a") + " hash:ip,port family inet maxelem 1048576",
+                update.restoreInput().lines().findFirst().orElseThrow());
+    }
+
+    @Test
     void sweepDestroysOnlyOwnedSetsNoLongerDesired() {
         IpSetSpec b = new IpSetSpec("jc-4t-b", 4, Set.of());
         IpSetSnapshot observed = new IpSetSnapshot(Map.of(A.name(), A, b.name(), b), Set.of("jc-odd"));

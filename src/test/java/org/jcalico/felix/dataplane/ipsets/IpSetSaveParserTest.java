@@ -22,12 +22,19 @@ class IpSetSaveParserTest {
                 create jc-4t-empty hash:net family inet hashsize 1024 maxelem 1048576
                 create jc-odd hash:ip family inet hashsize 1024 maxelem 65536
                 add jc-odd 10.0.0.1
+                create jc-4n-p hash:ip,port family inet hashsize 1024 maxelem 1048576 bucketsize 12 initval 0x579b9e2b
+                add jc-4n-p 10.0.0.7,sctp:9000
+                add jc-4n-p 10.0.0.5,tcp:80
+                create jc-6n-p hash:ip,port family inet6 hashsize 1024 maxelem 1048576 bucketsize 12 initval 0x7765356
+                add jc-6n-p fd00::7,udp:1
                 """;
         IpSetSnapshot snapshot = IpSetSaveParser.parse(save);
         assertEquals(Map.of(
                 "jc-4t-a", new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.5/32", "10.1.0.0/16")),
                 "jc-6t-a", new IpSetSpec("jc-6t-a", 6, Set.of("fd00::5/128", "fd00:0:0:1::/64")),
-                "jc-4t-empty", new IpSetSpec("jc-4t-empty", 4, Set.of())), snapshot.sets());
+                "jc-4t-empty", new IpSetSpec("jc-4t-empty", 4, Set.of()),
+                "jc-4n-p", new IpSetSpec("jc-4n-p", IpSetSpec.Type.IP_PORT, 4, Set.of("10.0.0.7,sctp:9000", "10.0.0.5,tcp:80")),
+                "jc-6n-p", new IpSetSpec("jc-6n-p", IpSetSpec.Type.IP_PORT, 6, Set.of("fd00::7,udp:1"))), snapshot.sets());
         assertEquals(Set.of("jc-odd"), snapshot.misfits());
     }
 }

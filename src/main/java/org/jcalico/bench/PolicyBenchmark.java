@@ -1,0 +1,406 @@
+package org.jcalico.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.agent.JvmCommand;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.felix.dataplane.DataplaneReport;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointPort;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Tier;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * The policy model at scale on one host: 1,000 local endpoints, 500 policies in 3 tiers (platform and security tiers
+ * of GlobalNetworkPolicies with Deny and Pass, the default tier of namespaced NetworkPolicies with selectors,
+ * namespaceSelectors and named ports), and 100,000 remote endpoints whose labels the policies' selector sets match.
+ * Measures the first programming of an empty kernel against the bare kernel path (`ipset restore` +
+ * `iptables-restore` + `ip6tables-restore` of the very same final content into a fresh namespace), then how soon each
+ * of three kinds of change is in the kernel (a policy changed, a remote endpoint's labels changed, a local endpoint
+ * added), and the memory of the process doing it. Runs in namespaces of its own (prefix jcbp-), removed at the end;
+ * the measured part runs in a JVM started as the agent's is, inside the host's namespace.
+ */
+public final class PolicyBenchmark {
+    private static final String PREFIX = "jcbp-";
+    static final int LOCAL = 1_000;
+    static final int REMOTE = 100_000;
+    static final int POLICIES = 500;
+    static final int CHANGES = 40;
+    private static final int APPS = 250;
+    private static final int NAMESPACES = 20;
+    private static final List<String> TIERS_OF_APPS = List.of("frontend", "backend", "db");
+    private final PrintWriter out;
+
+    public PolicyBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public int run() {
+        Namespaces.deleteAll(PREFIX);
+        String loadBefore = load();
+        try {
+            CommandRunner host = Namespaces.create(PREFIX + "host");
+            createInterfaces(host, LOCAL + CHANGES);
+            List<String> worker = new ArrayList<>(JvmCommand.jcalico());
+            worker.addAll(List.of("internal", "bench-policy-worker"));
+            CommandRunner.Result result = host.run(worker);
+            if (!result.ok()) {
+                out.println("error: the benchmark's worker failed: " + result.stderr().strip());
+                return 1;
+            }
+            Map<String, List<Long>> timings = timings(result.stdout());
+            String ipsets = host.run("ipset", "save").check().stdout();
+            String v4 = host.run("iptables-save").check().stdout();
+            String v6 = host.run("ip6tables-save").check().stdout();
+            Namespaces.delete(PREFIX + "host");
+            CommandRunner bare = Namespaces.create(PREFIX + "bare");
+            long start = System.nanoTime();
+            bare.run(List.of("ipset", "restore"), ipsets).check();
+            bare.run(List.of("iptables-restore"), v4).check();
+            bare.run(List.of("ip6tables-restore"), v6).check();
+            long bareMicros = (System.nanoTime() - start) / 1000;
+            report(timings, bareMicros, ipsets, v4 + v6, loadBefore);
+            return 0;
+        } finally {
+            Namespaces.deleteAll(PREFIX);
+        }
+    }
+
+    private void report(Map<String, List<Long>> timings, long bareMicros, String ipsets, String rules, String loadBefore) {
+        long program = timings.get("program").getFirst();
+        out.printf("cluster: %,d local endpoints, %,d policies in 3 tiers, %,d remote endpoints with labels (%d apps in %d"
+                + " namespaces)%n", LOCAL, POLICIES, REMOTE, APPS, NAMESPACES);
+        out.printf("kernel content: %,d rules (iptables + ip6tables), %,d ipsets with %,d members%n",
+                rules.lines().filter(line -> line.startsWith("-A")).count(),
+                ipsets.lines().filter(line -> line.startsWith("create")).count(),
+                ipsets.lines().filter(line -> line.startsWith("add")).count());
+        out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
+                program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
+        out.printf("bare ipset restore + iptables-restore + ip6tables-restore of the same content: %.0f ms%n",
+                bareMicros / 1000.0);
+        out.printf("ratio first programming / bare: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
+        out.println("time to kernel (calc + apply, " + CHANGES + " changes of each kind in a row):");
+        for (String kind : List.of("policy", "label", "add")) {
+            List<Long> sorted = new ArrayList<>(timings.get(kind));
+            Collections.sort(sorted);
+            List<Long> calcs = new ArrayList<>(timings.get(kind + "-calc"));
+            Collections.sort(calcs);
+            out.printf("  %-48s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (calc p50 %5.1f ms; target p99 <= 50 ms)%n",
+                    describe(kind), percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
+                    sorted.getLast() / 1000.0, percentile(calcs, 50) / 1000.0);
+        }
+        out.printf("memory of the process doing it: RSS %d MB, heap after a full GC %d MB (target RSS <= 250 MB; the"
+                + " agent's JVM flags; no datastore client or cache)%n", timings.get("rss").getFirst(),
+                timings.get("heap").getFirst());
+        out.println("machine load average before / after: " + loadBefore + " / " + load() + " on "
+                + Runtime.getRuntime().availableProcessors() + " CPUs" + (loaded() ? ": LOADED, the times above are"
+                + " inflated; compare the ratio, measured in the same run" : ": quiet"));
+        out.flush();
+    }
+
+    private static String describe(String kind) {
+        return switch (kind) {
+            case "policy" -> "one policy changed (a rule's port):";
+            case "label" -> "one remote endpoint's labels changed (its app):";
+            default -> "one local endpoint added:";
+        };
+    }
+
+    private static long percentile(List<Long> sorted, int percent) {
+        return sorted.get(Math.min(sorted.size() - 1, sorted.size() * percent / 100));
+    }
+
+    /**
+     * The measured part, inside the host's namespace: program the cluster's policy into an empty kernel, then change
+     * it one step at a time. Prints "KIND MICROSECONDS" lines for {@link #timings}.
+     */
+    public static void measure(PrintWriter out) {
+        Cluster cluster = new Cluster();
+        Dataplane dataplane = new Dataplane(CommandRunner.local());
+        HostStateCalculator calculator = new HostStateCalculator();
+        check(dataplane.start());
+        long start = System.nanoTime();
+        var desired = calculator.calculate(cluster.snapshot());
+        long calc = System.nanoTime() - start;
+        check(dataplane.apply(desired));
+        out.println("program " + (System.nanoTime() - start) / 1000);
+        out.println("program-calc " + calc / 1000);
+        for (int i = 0; i < CHANGES; i++) {
+            cluster.changePolicy(i);
+            timeToKernel("policy", calculator, dataplane, cluster, out);
+            cluster.relabelRemote(i);
+            timeToKernel("label", calculator, dataplane, cluster, out);
+            cluster.addLocal(i);
+            timeToKernel("add", calculator, dataplane, cluster, out);
+        }
+        System.gc();
+        Runtime runtime = Runtime.getRuntime();
+        out.println("heap " + (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024));
+        out.println("rss " + rssMegabytes());
+        out.flush();
+    }
+
+    private static void timeToKernel(String kind, HostStateCalculator calculator, Dataplane dataplane, Cluster cluster,
+                                     PrintWriter out) {
+        long start = System.nanoTime();
+        var desired = calculator.calculate(cluster.snapshot());
+        long calc = System.nanoTime() - start;
+        check(dataplane.apply(desired));
+        out.println(kind + " " + (System.nanoTime() - start) / 1000);
+        out.println(kind + "-calc " + calc / 1000);
+    }
+
+    private static void check(DataplaneReport report) {
+        if (!report.failures().isEmpty()) {
+            throw new IllegalStateException("programming failed: " + report.failures());
+        }
+    }
+
+    private static Map<String, List<Long>> timings(String output) {
+        Map<String, List<Long>> timings = new HashMap<>();
+        for (String line : output.lines().toList()) {
+            String[] words = line.split(" ");
+            if (words.length == 2 && words[1].chars().allMatch(Character::isDigit)) {
+                timings.computeIfAbsent(words[0], k -> new ArrayList<>()).add(Long.parseLong(words[1]));
+            }
+        }
+        for (String kind : List.of("program", "program-calc", "policy", "label", "add", "policy-calc", "label-calc",
+                "add-calc", "heap", "rss")) {
+            if (!timings.containsKey(kind)) {
+                throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());
+            }
+        }
+        return timings;
+    }
+
+    private static long rssMegabytes() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                    .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static String load() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Loaded: the last minute's load average above the number of CPUs. */
+    private static boolean loaded() {
+        try {
+            double oneMinute = Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+            return oneMinute > Runtime.getRuntime().availableProcessors();
+        } catch (IOException | NumberFormatException e) {
+            return true;
+        }
+    }
+
+    private static void createInterfaces(CommandRunner host, int count) {
+        StringBuilder batch = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            batch.append("link add name ").append(interfaceName(i)).append(" type veth peer name p").append(i).append('\n');
+        }
+        host.run(List.of("ip", "-batch", "-"), batch.toString()).check();
+    }
+
+    /** Spread like the real names (prefix + hash of the endpoint id), so that dispatch leaves fill evenly. */
+    private static String interfaceName(int index) {
+        return "jc" + java.util.HexFormat.of().toHexDigits(index * 0x9E3779B97F4A7C15L).substring(3);
+    }
+
+    /**
+     * The simulated cluster and its changes. Endpoints are labelled as deployments label their pods: an app (in one
+     * namespace), its tier, a version and a pod-template hash shared by the replicas, so that labels repeat as they
+     * do in a real cluster; every endpoint declares the named ports http and metrics.
+     */
+    static final class Cluster {
+        private final List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        private final List<Policy> policies = new ArrayList<>();
+        private final List<Tier> tiers = new ArrayList<>();
+        private final Map<String, Namespace> namespaces = new HashMap<>();
+        private final List<LabelledNets> networkSets = new ArrayList<>();
+        private int next;
+
+        Cluster() {
+            for (int i = 0; i < NAMESPACES; i++) {
+                String name = "ns-" + i;
+                namespaces.put(name, new Namespace(name, Map.of("team", "t" + i % 5, "env", i % 2 == 0 ? "prod" : "dev")));
+            }
+            for (int i = 0; i < LOCAL; i++) {
+                endpoints.add(endpoint("local", i, i));
+            }
+            for (int i = 0; i < REMOTE; i++) {
+                endpoints.add(endpoint("remote-" + i % 999, LOCAL + CHANGES + i, i));
+            }
+            StringBuilder yaml = new StringBuilder();
+            yaml.append(tier("platform", 100)).append(tier("security", 200));
+            for (int k = 0; k < POLICIES; k++) {
+                yaml.append(policy(k, 8080));
+            }
+            yaml.append("""
+                    apiVersion: projectcalico.org/v3
+                    kind: GlobalNetworkSet
+                    metadata:
+                      name: partners
+                      labels: {role: partner}
+                    spec:
+                      nets: [198.51.100.0/24, 203.0.113.0/24]
+                    """);
+            for (Resource resource : ResourceCodec.decodeAll(yaml.toString())) {
+                switch (resource) {
+                    case Tier tier -> tiers.add(tier);
+                    case Policy policy -> policies.add(policy);
+                    case LabelledNets set -> networkSets.add(set);
+                    default -> throw new IllegalStateException("unexpected " + resource.kind());
+                }
+            }
+            next = LOCAL;
+        }
+
+        Snapshot snapshot() {
+            return Snapshot.of("local", FelixConfiguration.DEFAULTS, endpoints, Map.of())
+                    .withPolicy(tiers, policies, networkSets, namespaces);
+        }
+
+        /** A default-tier policy's first ingress rule moves to another port. */
+        void changePolicy(int step) {
+            int k = 100 + step * 7 % (POLICIES - 100);
+            int position = indexOf(k);
+            policies.set(position, (Policy) ResourceCodec.decodeAll(policy(k, 10_000 + step)).getFirst());
+        }
+
+        /** A remote endpoint moves to another app (so to other sets, and maybe another tier's). */
+        void relabelRemote(int step) {
+            int position = LOCAL + step * 997 % REMOTE;
+            WorkloadEndpoint was = endpoints.get(position);
+            int app = (Integer.parseInt(was.labels().get("app").substring(4)) + 1 + step) % APPS;
+            endpoints.set(position, was.withLabels(labels(app, step)));
+        }
+
+        void addLocal(int step) {
+            endpoints.add(endpoint("local", next++, step * 31));
+        }
+
+        private int indexOf(int k) {
+            for (int i = 0; i < policies.size(); i++) {
+                if (policies.get(i).metadata().name().endsWith("p-" + k)) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("no policy p-" + k);
+        }
+
+        private static WorkloadEndpoint endpoint(String node, int index, int seed) {
+            int app = seed % APPS;
+            Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
+            String id = "e" + index;
+            return new WorkloadEndpoint(node, "k8s", "pod-" + index, id, node.equals("local") ? interfaceName(index)
+                    : "jcr" + Integer.toHexString(index), null, List.of(v4), List.of(), List.of(), null,
+                    namespaceOf(app), labels(app, seed), List.of(new EndpointPort("http", org.jcalico.model.Protocol.parse("tcp"), 8080),
+                    new EndpointPort("metrics", org.jcalico.model.Protocol.parse("tcp"), 9090)));
+        }
+
+        private static Map<String, String> labels(int app, int seed) {
+            return Map.of("app", "app-" + app, "tier", TIERS_OF_APPS.get(app % 3), "version", "v" + seed % 2,
+                    "pod-template-hash", "h" + app + "x" + seed % 2);
+        }
+
+        private static String namespaceOf(int app) {
+            return "ns-" + app % NAMESPACES;
+        }
+
+        private static String tier(String name, int order) {
+            return """
+                    apiVersion: projectcalico.org/v3
+                    kind: Tier
+                    metadata: {name: %s}
+                    spec: {order: %d}
+                    ---
+                    """.formatted(name, order);
+        }
+
+        /**
+         * Policy K: 50 platform GlobalNetworkPolicies (deny a quarantined team's namespaces, pass the rest), 50 security
+         * ones (deny a blocked address and app per tier of apps, pass the rest), 400 default-tier NetworkPolicies (one
+         * app: from the next app on PORT, from the frontends of a team's namespaces on the named port http, to the
+         * databases on 5432, to partners' networks on 443).
+         */
+        private static String policy(int k, int port) {
+            if (k < 50) {
+                return """
+                        apiVersion: projectcalico.org/v3
+                        kind: GlobalNetworkPolicy
+                        metadata: {name: platform.p-%1$d}
+                        spec:
+                          tier: platform
+                          order: %1$d
+                          selector: app == 'app-%2$d'
+                          ingress:
+                          - {action: Deny, source: {namespaceSelector: team == 'quarantine-%1$d'}}
+                          - {action: Pass}
+                          egress:
+                          - {action: Pass}
+                        ---
+                        """.formatted(k, k * 5 % APPS);
+            }
+            if (k < 100) {
+                return """
+                        apiVersion: projectcalico.org/v3
+                        kind: GlobalNetworkPolicy
+                        metadata: {name: security.p-%1$d}
+                        spec:
+                          tier: security
+                          order: %1$d
+                          selector: tier == '%2$s' && version == 'v%3$d'
+                          ingress:
+                          - {action: Deny, source: {nets: [192.0.2.%1$d/32]}}
+                          - {action: Pass}
+                          egress:
+                          - {action: Deny, destination: {selector: app == 'blocked-%1$d'}}
+                          - {action: Pass}
+                        ---
+                        """.formatted(k, TIERS_OF_APPS.get(k % 3), k % 2);
+            }
+            int app = (k - 100) % APPS;
+            return """
+                    apiVersion: projectcalico.org/v3
+                    kind: NetworkPolicy
+                    metadata: {name: p-%1$d, namespace: %2$s}
+                    spec:
+                      order: %1$d
+                      selector: app == 'app-%3$d'
+                      ingress:
+                      - {action: Allow, protocol: TCP, source: {selector: app == 'app-%4$d'}, destination: {ports: [%5$d]}}
+                      - {action: Allow, protocol: TCP, source: {namespaceSelector: team == 't%6$d', selector: tier == 'frontend'}, destination: {ports: [http]}}
+                      egress:
+                      - {action: Allow, protocol: TCP, destination: {selector: tier == 'db', ports: [5432]}}
+                      - {action: Allow, protocol: TCP, destination: {namespaceSelector: global(), selector: role == 'partner', ports: [443]}}
+                    ---
+                    """.formatted(k, namespaceOf(app), app, (app + 1) % APPS, port, k % 5);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package org.jcalico.felix.calc;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import org.jcalico.felix.program.Origin;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.model.Direction;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Rule;
+import org.jcalico.model.selector.Selector;
+import org.jcalico.policy.EndpointLabels;
+
+/**
+ * A policy made ready for the dataplane: its selectors parsed, and its chain per direction it governs and IP
+ * family, rendered once and shared by every local endpoint it applies to.
+ */
+final class CompiledPolicy {
+    private final Policy policy;
+    private final Selector selector;
+    private final Selector namespaceSelector;
+    private final Map<Direction, Map<Integer, CompiledChain>> chains = new HashMap<>();
+
+    CompiledPolicy(Policy policy) {
+        this.policy = policy;
+        this.selector = Selector.parse(policy.spec().selector());
+        this.namespaceSelector = policy.spec().namespaceSelector() == null ? null
+                : Selector.parse(policy.spec().namespaceSelector()).overNamespaceLabels(EndpointLabels.NAMESPACE_PREFIX);
+        for (Direction direction : Direction.values()) {
+            if (policy.spec().governs(direction)) {
+                Map<Integer, CompiledChain> byVersion = new HashMap<>();
+                for (int version : List.of(4, 6)) {
+                    byVersion.put(version, compile(direction, version));
+                }
+                chains.put(direction, byVersion);
+            }
+        }
+    }
+
+    Policy policy() {
+        return policy;
+    }
+
+    /** Whether the policy applies to an endpoint of this namespace with these effective labels, in this direction. */
+    boolean appliesTo(String namespace, SortedMap<String, String> labels, Direction direction) {
+        return chains.containsKey(direction) && appliesTo(namespace, labels);
+    }
+
+    /** Whether the policy selects the endpoint, in whichever direction. */
+    boolean appliesTo(String namespace, SortedMap<String, String> labels) {
+        if (policy.namespace() != null && !policy.namespace().equals(namespace)) {
+            return false;
+        }
+        return selector.matches(labels) && (namespaceSelector == null || namespaceSelector.matches(labels));
+    }
+
+    CompiledChain chain(Direction direction, int version) {
+        return chains.get(direction).get(version);
+    }
+
+    private CompiledChain compile(Direction direction, int version) {
+        String name = DataplaneNames.policy(policy, direction);
+        CompiledChain.Needs needs = new CompiledChain.Needs();
+        List<ProgramRule> rules = new ArrayList<>();
+        List<Rule> policyRules = policy.spec().rules(direction);
+        for (int i = 0; i < policyRules.size(); i++) {
+            Rule rule = policyRules.get(i);
+            if (rule.versions().contains(version)) {
+                Origin origin = new Origin.PolicyRule(policy.id(), policy.spec().tier(), direction, i, rule.action());
+                rules.addAll(RuleCompiler.compile(rule, version, policy.namespace(), true, origin, name + ":" + i, needs));
+            }
+        }
+        return needs.chain(new ProgramChain(name, rules));
+    }
+}

@@ -1,0 +1,75 @@
+package org.jcalico.felix.calc;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Marks;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.Origin;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.Verdict;
+import org.jcalico.model.Action;
+import org.jcalico.model.Direction;
+import org.jcalico.model.Tier;
+
+/**
+ * An endpoint's chain for one direction (jc-fw-IF from it, jc-tw-IF to it), as docs/dataplane.md draws it:
+ * connection state first; then, per tier with applying policies, a jump to each policy while neither the accept nor
+ * the pass mark is set, a return (allow) on the accept mark, the end-of-tier drop unless a policy passed (tiers with
+ * defaultAction Deny), and the pass mark cleared for the next tier; then the profiles, each followed by a return on
+ * the accept mark; then a drop. Returning from it means "allowed in this direction".
+ */
+final class EndpointChains {
+    private static final Match NO_MARK = Match.of(new Criterion.MarkIs(0, Marks.BOTH));
+    private static final Match ACCEPTED = Match.of(new Criterion.MarkIs(Marks.ACCEPT, Marks.ACCEPT));
+    private static final Match NOT_PASSED = Match.of(new Criterion.MarkIs(0, Marks.PASS));
+
+    /** The applying policies of one tier, in policy order. */
+    record TierPolicies(Tier tier, List<CompiledPolicy> policies) {
+    }
+
+    private EndpointChains() {
+    }
+
+    static ProgramChain chain(String name, String endpointId, Direction direction, List<TierPolicies> tiers,
+                              List<String> profiles) {
+        List<ProgramRule> rules = new ArrayList<>(start());
+        for (TierPolicies tier : tiers) {
+            String tierName = tier.tier().name();
+            for (CompiledPolicy policy : tier.policies()) {
+                rules.add(new ProgramRule(NO_MARK, new Verdict.Jump(DataplaneNames.policy(policy.policy(), direction)),
+                        new Origin.PolicyEntry(policy.policy().id(), tierName, direction)));
+            }
+            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed in tier " + tierName)));
+            if (tier.tier().spec().defaultAction() == Action.DENY) {
+                rules.add(new ProgramRule(NOT_PASSED, Verdict.DROP, new Origin.EndOfTier(tierName, endpointId, direction)));
+            }
+            rules.add(ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.PASS)));
+        }
+        for (String profile : profiles) {
+            rules.add(new ProgramRule(Match.ANY, new Verdict.Jump(DataplaneNames.profile(profile, direction)),
+                    new Origin.ProfileEntry(profile, direction)));
+            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed by profile " + profile)));
+        }
+        rules.add(new ProgramRule(Match.ANY, Verdict.DROP, new Origin.EndpointDrop(endpointId, direction)));
+        return new ProgramChain(name, rules);
+    }
+
+    /**
+     * The chain of an endpoint that calc keeps dropped in this direction (see HostState.failedClosed): everything,
+     * established connections too, as when the kernel refuses its chain.
+     */
+    static ProgramChain failedClosed(String name, String endpointId, Direction direction, String reason) {
+        return new ProgramChain(name, List.of(
+                new ProgramRule(Match.ANY, Verdict.DROP, new Origin.FailedClosed(endpointId, direction, reason))));
+    }
+
+    private static List<ProgramRule> start() {
+        return List.of(
+                ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("INVALID"))), Verdict.DROP),
+                ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
+                        Verdict.ACCEPT),
+                ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.BOTH)));
+    }
+}

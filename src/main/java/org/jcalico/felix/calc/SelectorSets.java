@@ -1,0 +1,510 @@
+package org.jcalico.felix.calc;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointPort;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.Profile;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.model.selector.Selector;
+import org.jcalico.policy.EndpointLabels;
+
+/**
+ * The members of the selector ipsets that local rules match (a {@link SetKey} each), for every endpoint and network
+ * set of the cluster, kept between calculations as Felix's label index keeps them: with 100,000 endpoints, matching
+ * every selector against every endpoint on every change would be most of the agent's work.
+ * <p>
+ * Endpoints and network sets ("items") are known by identity: the agent's cache keeps a resource's object until it
+ * changes, so a changed one is one gone and one come. Items with equal effective labels share a group, and a selector
+ * is matched once per group: when the group first appears, or when the selector first appears (against every group).
+ * An item is labelled again only when it is new or when its namespace's labels or one of its profiles' labelsToApply
+ * changed. Each set counts how many items contribute each member (two endpoints may share an address); a set nobody
+ * added to or removed from is handed out again as the same object, which lets the ipset driver skip it.
+ */
+public final class SelectorSets {
+    private Map<String, Namespace> namespaces = Map.of();
+    private Map<String, Profile> profiles = Map.of();
+    private final Map<Object, Item> items = new IdentityHashMap<>();
+    private final Map<String, Set<Item>> byNamespace = new HashMap<>();
+    private final Map<String, Set<Item>> byProfile = new HashMap<>();
+    private final Map<Map<String, String>, Group> groups = new HashMap<>();
+    private final Map<Selector, Matches> selectors = new HashMap<>();
+    /** The selectors in use by the label keys they read. */
+    private final Map<String, Set<Selector>> selectorsByKey = new HashMap<>();
+    /**
+     * Groups by their value of a label key, for each key that a selector in use tests for a value or presence: a new
+     * selector is matched only against the groups that can match it, not against every endpoint of the cluster.
+     */
+    private final Map<String, Map<String, Set<Group>>> byLabel = new HashMap<>();
+    private final Map<SetKey, Members> sets = new HashMap<>();
+    private List<WorkloadEndpoint> lastEndpoints = List.of();
+    private List<LabelledNets> lastNetworkSets = List.of();
+
+    /** One entry per needed key, by its set's name; empty sets too. */
+    public Map<String, IpSetSpec> calculate(Snapshot snapshot, Set<SetKey> needed) {
+        return calculate(snapshot.endpoints(), snapshot.networkSets(), snapshot.profiles(), snapshot.namespaces(), needed);
+    }
+
+    Map<String, IpSetSpec> calculate(List<WorkloadEndpoint> endpoints, List<LabelledNets> networkSets,
+                                     Map<String, Profile> newProfiles, Map<String, Namespace> newNamespaces,
+                                     Set<SetKey> needed) {
+        new ArrayList<>(sets.keySet()).stream().filter(key -> !needed.contains(key)).forEach(this::removeKey);
+
+        List<Object> added = new ArrayList<>();
+        List<Object> gone = new ArrayList<>();
+        ListChanges.compare(lastEndpoints, endpoints, added, gone);
+        ListChanges.compare(lastNetworkSets, networkSets, added, gone);
+        // a copy, unless it is immutable already (as a snapshot's lists are): a caller's list may change in place
+        lastEndpoints = List.copyOf(endpoints);
+        lastNetworkSets = List.copyOf(networkSets);
+        gone.forEach(source -> remove(items.get(source)));
+
+        Set<Item> relabel = new HashSet<>();
+        changedNamespaces(newNamespaces).forEach(name -> relabel.addAll(byNamespace.getOrDefault(name, Set.of())));
+        changedProfiles(newProfiles).forEach(name -> relabel.addAll(byProfile.getOrDefault(name, Set.of())));
+        namespaces = Map.copyOf(newNamespaces);
+        profiles = Map.copyOf(newProfiles);
+        relabel.forEach(this::relabel);
+        added.forEach(this::add);
+
+        needed.stream().filter(key -> !sets.containsKey(key)).forEach(this::addKey);
+
+        Map<String, IpSetSpec> result = new TreeMap<>();
+        for (SetKey key : needed) {
+            Members members = sets.get(key);
+            result.put(members.name, members.spec(key));
+        }
+        return result;
+    }
+
+    private Set<String> changedNamespaces(Map<String, Namespace> next) {
+        Set<String> changed = new HashSet<>();
+        Set<String> names = new HashSet<>(namespaces.keySet());
+        names.addAll(next.keySet());
+        for (String name : names) {
+            Namespace before = namespaces.get(name);
+            Namespace after = next.get(name);
+            if (before != after && !Objects.equals(labelsOf(before), labelsOf(after))) {
+                changed.add(name);
+            }
+        }
+        return changed;
+    }
+
+    private Set<String> changedProfiles(Map<String, Profile> next) {
+        Set<String> changed = new HashSet<>();
+        Set<String> names = new HashSet<>(profiles.keySet());
+        names.addAll(next.keySet());
+        for (String name : names) {
+            Profile before = profiles.get(name);
+            Profile after = next.get(name);
+            if (before != after && !Objects.equals(before == null ? null : before.labels(),
+                    after == null ? null : after.labels())) {
+                changed.add(name);
+            }
+        }
+        return changed;
+    }
+
+    /** A missing namespace and one without labels look the same to a selector. */
+    private static Map<String, String> labelsOf(Namespace namespace) {
+        return namespace == null ? Map.of() : namespace.labels();
+    }
+
+    private void add(Object source) {
+        Item item = new Item(source);
+        items.put(source, item);
+        if (item.namespace() != null) {
+            byNamespace.computeIfAbsent(item.namespace(), name -> new HashSet<>()).add(item);
+        }
+        for (String profile : item.profileIds()) {
+            byProfile.computeIfAbsent(profile, name -> new HashSet<>()).add(item);
+        }
+        join(item, groupFor(item.labels(profiles, namespaces)));
+    }
+
+    private void remove(Item item) {
+        leave(item);
+        items.remove(item.source);
+        if (item.namespace() != null) {
+            unindex(byNamespace, item.namespace(), item);
+        }
+        for (String profile : item.profileIds()) {
+            unindex(byProfile, profile, item);
+        }
+    }
+
+    private static void unindex(Map<String, Set<Item>> index, String name, Item item) {
+        Set<Item> indexed = index.get(name);
+        indexed.remove(item);
+        if (indexed.isEmpty()) {
+            index.remove(name);
+        }
+    }
+
+    private void relabel(Item item) {
+        Map<String, String> labels = item.labels(profiles, namespaces);
+        Group before = item.group;
+        if (!labels.equals(before.labels)) {
+            leave(item);
+            join(item, groupFor(labels, before));
+        }
+    }
+
+    private Group groupFor(Map<String, String> labels) {
+        return groupFor(labels, null);
+    }
+
+    /**
+     * The group of items with these labels. A new one is matched against every selector in use, or, when it differs
+     * from an old group only in a few labels (a namespace's or profile's labels changed), only against the selectors
+     * that read one of those: the others match it exactly when they matched the old group.
+     */
+    private Group groupFor(Map<String, String> labels, Group similar) {
+        Group group = groups.get(labels);
+        if (group == null) {
+            group = new Group(labels);
+            groups.put(labels, group);
+            for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
+                String value = labels.get(key.getKey());
+                if (value != null) {
+                    key.getValue().computeIfAbsent(value, v -> new HashSet<>()).add(group);
+                }
+            }
+            if (similar == null) {
+                selectors.keySet().forEach(group::match);
+            } else {
+                Set<Selector> affected = new HashSet<>();
+                for (String key : differingKeys(similar.labels, labels)) {
+                    affected.addAll(selectorsByKey.getOrDefault(key, Set.of()));
+                }
+                for (Selector selector : similar.matched) {
+                    if (!affected.contains(selector)) {
+                        group.matched.add(selector);
+                    }
+                }
+                affected.forEach(group::match);
+            }
+            for (Selector selector : group.matched) {
+                selectors.get(selector).groups.add(group);
+            }
+        }
+        return group;
+    }
+
+    private static Set<String> differingKeys(Map<String, String> a, Map<String, String> b) {
+        Set<String> keys = new HashSet<>();
+        a.forEach((key, value) -> {
+            if (!value.equals(b.get(key))) {
+                keys.add(key);
+            }
+        });
+        b.keySet().stream().filter(key -> !a.containsKey(key)).forEach(keys::add);
+        return keys;
+    }
+
+    /** The label keys whose values can change whether SELECTOR matches. */
+    private static Set<String> keysReadBy(Selector selector) {
+        Set<String> keys = new HashSet<>();
+        collectKeys(selector, keys);
+        return keys;
+    }
+
+    private static void collectKeys(Selector selector, Set<String> keys) {
+        switch (selector) {
+            case Selector.All all -> { }
+            case Selector.Global global -> keys.add(Selector.NAMESPACE_LABEL);
+            case Selector.Has has -> keys.add(has.key());
+            case Selector.Eq eq -> keys.add(eq.key());
+            case Selector.Ne ne -> keys.add(ne.key());
+            case Selector.In in -> keys.add(in.key());
+            case Selector.NotIn notIn -> keys.add(notIn.key());
+            case Selector.Contains contains -> keys.add(contains.key());
+            case Selector.StartsWith startsWith -> keys.add(startsWith.key());
+            case Selector.EndsWith endsWith -> keys.add(endsWith.key());
+            case Selector.Not not -> collectKeys(not.operand(), keys);
+            case Selector.And and -> and.operands().forEach(operand -> collectKeys(operand, keys));
+            case Selector.Or or -> or.operands().forEach(operand -> collectKeys(operand, keys));
+        }
+    }
+
+    private void join(Item item, Group group) {
+        item.group = group;
+        group.items.add(item);
+        group.matched.forEach(selector -> count(item, selector, 1));
+    }
+
+    private void leave(Item item) {
+        Group group = item.group;
+        group.matched.forEach(selector -> count(item, selector, -1));
+        group.items.remove(item);
+        if (group.items.isEmpty()) {
+            groups.remove(group.labels);
+            for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
+                String value = group.labels.get(key.getKey());
+                if (value != null) {
+                    Set<Group> indexed = key.getValue().get(value);
+                    indexed.remove(group);
+                    if (indexed.isEmpty()) {
+                        key.getValue().remove(value);
+                    }
+                }
+            }
+            group.matched.forEach(selector -> selectors.get(selector).groups.remove(group));
+        }
+        item.group = null;
+    }
+
+    private void count(Item item, Selector selector, int delta) {
+        for (SetKey key : selectors.get(selector).keys) {
+            sets.get(key).count(item.members(key), delta);
+        }
+    }
+
+    /** A key not seen before: its selector is matched against every group unless another key already did it. */
+    private void addKey(SetKey key) {
+        Matches matches = selectors.get(key.selector());
+        if (matches == null) {
+            matches = new Matches();
+            selectors.put(key.selector(), matches);
+            for (String read : keysReadBy(key.selector())) {
+                selectorsByKey.computeIfAbsent(read, k -> new HashSet<>()).add(key.selector());
+            }
+            Candidates candidates = candidates(key.selector());
+            for (Collection<Group> some : candidates == null ? List.of(groups.values()) : candidates.sets()) {
+                for (Group group : some) {
+                    if (key.selector().matches(group.labels)) {
+                        group.matched.add(key.selector());
+                        matches.groups.add(group);
+                    }
+                }
+            }
+        }
+        matches.keys.add(key);
+        Members members = new Members(key.name());
+        sets.put(key, members);
+        for (Group group : matches.groups) {
+            for (Item item : group.items) {
+                members.count(item.members(key), 1);
+            }
+        }
+    }
+
+    /**
+     * The groups that can match SELECTOR, as a union of index entries (a group may be in more than one), or null when
+     * the selector names no value or key that every match must have: an equality, a set of values or has() as the
+     * selector or as one of the operands of its top-level and (the smallest wins), or such a restriction in every
+     * operand of an or.
+     */
+    private Candidates candidates(Selector selector) {
+        return switch (selector) {
+            case Selector.Eq eq -> withValues(eq.key(), List.of(eq.value()));
+            case Selector.In in -> withValues(in.key(), in.values());
+            case Selector.Has has -> withValues(has.key(), null);
+            case Selector.And and -> {
+                Candidates smallest = null;
+                for (Selector operand : and.operands()) {
+                    Candidates some = candidates(operand);
+                    if (some != null && (smallest == null || some.size() < smallest.size())) {
+                        smallest = some;
+                    }
+                }
+                yield smallest;
+            }
+            case Selector.Or or -> {
+                List<Collection<Group>> union = new ArrayList<>();
+                for (Selector operand : or.operands()) {
+                    Candidates some = candidates(operand);
+                    if (some == null) {
+                        yield null;
+                    }
+                    union.addAll(some.sets());
+                }
+                yield new Candidates(union);
+            }
+            default -> null;
+        };
+    }
+
+    /** The groups with one of VALUES for KEY (any value if null), indexing KEY first if no selector did before. */
+    private Candidates withValues(String key, List<String> values) {
+        Map<String, Set<Group>> byValue = byLabel.get(key);
+        if (byValue == null) {
+            byValue = new HashMap<>();
+            byLabel.put(key, byValue);
+            for (Group group : groups.values()) {
+                String value = group.labels.get(key);
+                if (value != null) {
+                    byValue.computeIfAbsent(value, v -> new HashSet<>()).add(group);
+                }
+            }
+        }
+        if (values == null) {
+            return new Candidates(List.copyOf(byValue.values()));
+        }
+        List<Collection<Group>> sets = new ArrayList<>();
+        for (String value : values) {
+            Set<Group> some = byValue.get(value);
+            if (some != null) {
+                sets.add(some);
+            }
+        }
+        return new Candidates(sets);
+    }
+
+    /** A union of index entries. */
+    private record Candidates(List<? extends Collection<Group>> sets) {
+        int size() {
+            return sets.stream().mapToInt(Collection::size).sum();
+        }
+    }
+
+    private void removeKey(SetKey key) {
+        sets.remove(key);
+        Matches matches = selectors.get(key.selector());
+        matches.keys.remove(key);
+        if (matches.keys.isEmpty()) {
+            selectors.remove(key.selector());
+            for (String read : keysReadBy(key.selector())) {
+                Set<Selector> reading = selectorsByKey.get(read);
+                reading.remove(key.selector());
+                if (reading.isEmpty()) {
+                    selectorsByKey.remove(read);
+                }
+            }
+            matches.groups.forEach(group -> group.matched.remove(key.selector()));
+        }
+    }
+
+    /** An endpoint or a network set. */
+    private static final class Item {
+        final Object source;
+        Group group;
+        private List<String> v4;
+        private List<String> v6;
+
+        Item(Object source) {
+            this.source = source;
+        }
+
+        String namespace() {
+            return switch (source) {
+                case WorkloadEndpoint endpoint -> endpoint.namespace();
+                case NetworkSet set -> set.metadata().namespace();
+                default -> null;
+            };
+        }
+
+        List<String> profileIds() {
+            return source instanceof WorkloadEndpoint endpoint ? endpoint.profileIds() : List.of();
+        }
+
+        Map<String, String> labels(Map<String, Profile> profiles, Map<String, Namespace> namespaces) {
+            return source instanceof WorkloadEndpoint endpoint ? EndpointLabels.effective(endpoint, profiles, namespaces)
+                    : EndpointLabels.forNetworkSet((LabelledNets) source, namespaces);
+        }
+
+        /** What this item puts into the set of KEY (if the key's selector matches it). */
+        List<String> members(SetKey key) {
+            if (!key.isNamedPort()) {
+                return key.version() == 4 ? nets(4) : nets(6);
+            }
+            List<String> members = new ArrayList<>();
+            if (source instanceof WorkloadEndpoint endpoint) {
+                for (EndpointPort port : endpoint.ports()) {
+                    if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
+                        endpoint.nets(key.version()).forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
+                    }
+                }
+            }
+            return members;
+        }
+
+        /**
+         * The item's nets of the family as hash:net members, made once: every set the item is in then holds the same
+         * strings, which with 100,000 endpoints in many sets is most of the index's memory.
+         */
+        private List<String> nets(int version) {
+            List<String> nets = version == 4 ? v4 : v6;
+            if (nets == null) {
+                nets = new ArrayList<>();
+                List<Cidr> all = source instanceof WorkloadEndpoint endpoint ? endpoint.nets(version)
+                        : ((LabelledNets) source).spec().nets();
+                for (Cidr net : all) {
+                    if (net.version() == version) {
+                        nets.addAll(IpSetMembers.net(net));
+                    }
+                }
+                nets = List.copyOf(nets);
+                if (version == 4) {
+                    v4 = nets;
+                } else {
+                    v6 = nets;
+                }
+            }
+            return nets;
+        }
+    }
+
+    /** Items with the same effective labels, and the selectors in use that match them. */
+    private static final class Group {
+        final Map<String, String> labels;
+        final Set<Item> items = new HashSet<>();
+        final Set<Selector> matched = new HashSet<>();
+
+        Group(Map<String, String> labels) {
+            this.labels = labels;
+        }
+
+        void match(Selector selector) {
+            if (selector.matches(labels)) {
+                matched.add(selector);
+            }
+        }
+    }
+
+    /** A selector in use: the keys that use it and the groups it matches. */
+    private static final class Matches {
+        final List<SetKey> keys = new ArrayList<>();
+        final Set<Group> groups = new HashSet<>();
+    }
+
+    /** One set: how many items contribute each member, and the spec last handed out while nothing changed. */
+    private static final class Members {
+        /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
+        final String name;
+        final Map<String, Integer> counts = new HashMap<>();
+        IpSetSpec spec;
+
+        Members(String name) {
+            this.name = name;
+        }
+
+        void count(List<String> members, int delta) {
+            for (String member : members) {
+                counts.merge(member, delta, (a, b) -> a + b == 0 ? null : a + b);
+                spec = null;
+            }
+        }
+
+        IpSetSpec spec(SetKey key) {
+            if (spec == null) {
+                spec = new IpSetSpec(name, key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
+                        key.version(), counts.keySet());
+            }
+            return spec;
+        }
+    }
+}

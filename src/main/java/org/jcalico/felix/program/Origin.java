@@ -1,0 +1,49 @@
+package org.jcalico.felix.program;
+
+import org.jcalico.model.Action;
+import org.jcalico.model.Direction;
+
+/**
+ * Where a rendered rule comes from, in the policy model's terms, so that a kernel counter can be told as a verdict
+ * ({@code policy explain}): a policy's rule, the jump into a policy, a tier's end, a profile's rule, an endpoint's
+ * final drop, or the structure around them.
+ */
+public sealed interface Origin {
+    Structural STRUCTURAL = new Structural("structure");
+
+    /** Plumbing: dispatch, connection state, mark handling, hooks. */
+    record Structural(String what) implements Origin {
+    }
+
+    /**
+     * Rule {@code index} (0-based, in the policy's rules for the direction) of a policy ({@link
+     * org.jcalico.model.Policy#id()}), in its tier; an Allow or Pass renders as a mark rule and a return, both with
+     * this origin.
+     */
+    record PolicyRule(String policy, String tier, Direction direction, int index, Action action) implements Origin {
+    }
+
+    /** An endpoint chain's jump into a policy's chain (counted once per packet that reached the policy). */
+    record PolicyEntry(String policy, String tier, Direction direction) implements Origin {
+    }
+
+    /** The drop after a tier's applying policies when none decided or passed (the tier's defaultAction Deny). */
+    record EndOfTier(String tier, String endpoint, Direction direction) implements Origin {
+    }
+
+    /** Rule {@code index} of a profile's rules for the direction. */
+    record ProfileRule(String profile, Direction direction, int index, Action action) implements Origin {
+    }
+
+    /** An endpoint chain's jump into a profile's chain. */
+    record ProfileEntry(String profile, Direction direction) implements Origin {
+    }
+
+    /** The endpoint's final drop: no tier decided or the last passed, and no profile allowed. */
+    record EndpointDrop(String endpoint, Direction direction) implements Origin {
+    }
+
+    /** Everything of the endpoint in this direction is dropped because calc refused its policy (the reason). */
+    record FailedClosed(String endpoint, Direction direction, String reason) implements Origin {
+    }
+}

@@ -1,0 +1,118 @@
+package org.jcalico.felix.render.iptables;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.Origin;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramHook;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.ProgramTables;
+import org.jcalico.felix.program.Renderer;
+import org.jcalico.felix.program.Side;
+import org.jcalico.felix.program.Verdict;
+import org.jcalico.model.PortRange;
+import org.jcalico.model.Protocol;
+import org.jcalico.util.Memo;
+
+/**
+ * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
+ * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
+ * Calc hands out the same chain objects while they do not change (a policy's, an endpoint's), so each family's
+ * rendered chains are remembered by object from one calculation to the next.
+ */
+public final class IptablesRenderer implements Renderer {
+    /** NFLOG group of the Log action's packets (ulogd and `policy explain` read it). */
+    public static final int LOG_GROUP = 1;
+    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
+    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
+
+    @Override
+    public IptablesState render(ProgramTables tables) {
+        Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
+        memo.nextRound();
+        Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
+        tables.tables().forEach((table, chains) -> {
+            Map<String, Chain> out = new LinkedHashMap<>();
+            chains.forEach((name, chain) -> out.put(name, memo.get(chain)));
+            rendered.put(table, out);
+        });
+        List<Hook> hooks = tables.hooks().stream()
+                .map(hook -> new Hook(hook.table(), hook.builtinChain(), "-j " + hook.chain())).toList();
+        return new IptablesState(tables.version(), rendered, hooks);
+    }
+
+    public static Chain chain(ProgramChain chain, int version) {
+        List<String> rules = new ArrayList<>(chain.rules().size());
+        List<Origin> origins = new ArrayList<>(chain.rules().size());
+        for (ProgramRule rule : chain.rules()) {
+            rules.add(rule(rule, version));
+            origins.add(rule.origin());
+        }
+        return new Chain(chain.name(), rules, origins);
+    }
+
+    public static String rule(ProgramRule rule, int version) {
+        String match = match(rule.match(), version);
+        String verdict = verdict(rule.verdict());
+        return match.isEmpty() ? verdict : match + " " + verdict;
+    }
+
+    static String match(Match match, int version) {
+        List<String> parts = new ArrayList<>(match.criteria().size());
+        for (Criterion criterion : match.criteria()) {
+            parts.add(criterion(criterion, version));
+        }
+        return String.join(" ", parts);
+    }
+
+    private static String criterion(Criterion criterion, int version) {
+        return switch (criterion) {
+            case Criterion.ProtocolIs p -> not(p.negated()) + "-p " + protocol(p.protocol());
+            case Criterion.NetIs n -> not(n.negated()) + (n.side() == Side.SOURCE ? "-s " : "-d ") + n.net();
+            case Criterion.InSet s -> "-m set " + not(s.negated()) + "--match-set " + s.set() + " "
+                    + (s.side() == Side.SOURCE ? (s.withPort() ? "src,src" : "src") : (s.withPort() ? "dst,dst" : "dst"));
+            case Criterion.PortsIn p -> "-m multiport " + not(p.negated())
+                    + (p.side() == Side.SOURCE ? "--source-ports " : "--destination-ports ")
+                    + String.join(",", p.ranges().stream().map(PortRange::toString).toList());
+            case Criterion.IcmpIs i -> (version == 4 ? "-m icmp " + not(i.negated()) + "--icmp-type "
+                    : "-m icmp6 " + not(i.negated()) + "--icmpv6-type ") + i.icmp();
+            case Criterion.MarkIs m -> "-m mark --mark " + hex(m.value()) + "/" + hex(m.mask());
+            case Criterion.InterfaceIs i -> (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
+            case Criterion.ConntrackState c -> "-m conntrack --ctstate " + String.join(",", c.states());
+        };
+    }
+
+    private static String verdict(Verdict verdict) {
+        return switch (verdict) {
+            case Verdict.Accept a -> "-j ACCEPT";
+            case Verdict.Drop d -> "-j DROP";
+            case Verdict.Return r -> "-j RETURN";
+            case Verdict.Jump j -> "-j " + j.chain();
+            case Verdict.Goto g -> "-g " + g.chain();
+            case Verdict.SetMark s -> "-j MARK --set-xmark " + hex(s.bits()) + "/" + hex(s.bits());
+            case Verdict.ClearMark c -> "-j MARK --set-xmark 0x0/" + hex(c.bits());
+            case Verdict.Log l -> "-j NFLOG --nflog-group " + LOG_GROUP + " --nflog-prefix " + l.prefix();
+            case Verdict.Masquerade m -> "-j MASQUERADE";
+        };
+    }
+
+    private static String not(boolean negated) {
+        return negated ? "! " : "";
+    }
+
+    private static String hex(int value) {
+        return "0x" + Integer.toHexString(value);
+    }
+
+    /** iptables' name for ICMPv6; a rule's versions already exclude icmp from IPv6 and icmpv6 from IPv4. */
+    private static String protocol(Protocol protocol) {
+        return protocol.name().equals("icmpv6") ? "ipv6-icmp" : protocol.name();
+    }
+}

@@ -1,0 +1,272 @@
+package org.jcalico.felix.calc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.program.Origin;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.Direction;
+import org.jcalico.model.EndpointPort;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Tier;
+import org.jcalico.model.WorkloadEndpoint;
+import org.junit.jupiter.api.Test;
+
+/** Tiers, policies and their sharing, as docs/policy.md and docs/dataplane.md say calc renders them. */
+class PolicyCalcTest {
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(),
+            List.of(org.jcalico.model.Rule.allow()), List.of(org.jcalico.model.Rule.allow()));
+
+    private static WorkloadEndpoint endpoint(String node, String id, String ip, String namespace, Map<String, String> labels,
+                                             EndpointPort... ports) {
+        return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parseHostOrNet(ip)),
+                List.of(), List.of("open"), null, namespace, labels, List.of(ports));
+    }
+
+    private static HostState calculate(List<WorkloadEndpoint> endpoints, String yaml) {
+        return new HostStateCalculator().calculate(snapshot(endpoints, yaml));
+    }
+
+    static Snapshot snapshot(List<WorkloadEndpoint> endpoints, String yaml) {
+        List<Tier> tiers = new ArrayList<>();
+        List<Policy> policies = new ArrayList<>();
+        List<LabelledNets> sets = new ArrayList<>();
+        Map<String, Namespace> namespaces = new TreeMap<>();
+        for (Resource resource : yaml.isBlank() ? List.<Resource>of() : ResourceCodec.decodeAll(yaml)) {
+            switch (resource) {
+                case Tier tier -> tiers.add(tier);
+                case Policy policy -> policies.add(policy);
+                case LabelledNets set -> sets.add(set);
+                case Namespace namespace -> namespaces.put(namespace.name(), namespace);
+                default -> throw new IllegalArgumentException(resource.kind());
+            }
+        }
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
+                .withPolicy(tiers, policies, sets, namespaces);
+    }
+
+    private static List<String> rules(HostState state, String chain) {
+        return state.ipv4().chains("filter").get(chain).rules();
+    }
+
+    private static final String TIERS = """
+            kind: Tier
+            metadata: {name: platform}
+            spec: {order: 100}
+            ---
+            kind: Tier
+            metadata: {name: last}
+            spec: {defaultAction: Pass}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: z-block}
+            spec:
+              tier: platform
+              order: 10
+              selector: app == "web"
+              types: [Ingress]
+              ingress:
+              - {action: Deny, source: {selector: app == "legacy"}}
+              - {action: Pass}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: a-later}
+            spec: {tier: platform, order: 20, selector: all(), ingress: [{action: Allow}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: unordered}
+            spec: {tier: platform, selector: all(), ingress: [{action: Log}]}
+            ---
+            kind: NetworkPolicy
+            metadata: {name: web, namespace: shop}
+            spec: {selector: app == "web", ingress: [{action: Allow, protocol: TCP, destination: {ports: [80]}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: tail}
+            spec: {tier: last, selector: all(), types: [Ingress, Egress]}
+            """;
+
+    @Test
+    void tiersInOrderPoliciesByOrderThenNameEndOfTierDropUnlessPass() {
+        HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
+        assertEquals(List.of(
+                "-m conntrack --ctstate INVALID -j DROP",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-j MARK --set-xmark 0x0/0x3000000",
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block",
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-a-later",
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-unordered",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-m mark --mark 0x0/0x2000000 -j DROP",
+                "-j MARK --set-xmark 0x0/0x2000000",
+                "-m mark --mark 0x0/0x3000000 -j jc-ni-shop.web",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-m mark --mark 0x0/0x2000000 -j DROP",
+                "-j MARK --set-xmark 0x0/0x2000000",
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-tail",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-j MARK --set-xmark 0x0/0x2000000",
+                "-j jc-pi-open",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-j DROP"), rules(state, "jc-tw-jca1"), "platform, then default, then last (no order), then profiles");
+        Chain inbound = state.ipv4().chains("filter").get("jc-tw-jca1");
+        assertEquals(new Origin.EndOfTier("platform", "a1", Direction.INBOUND), inbound.origins().get(7));
+        assertEquals(new Origin.PolicyEntry("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND), inbound.origins().get(3));
+        assertEquals(new Origin.EndpointDrop("a1", Direction.INBOUND), inbound.origins().get(18));
+        String legacy = SetKey.of(org.jcalico.model.selector.Selector.parse("app == \"legacy\""), 4).name();
+        assertEquals(List.of(
+                "-m set --match-set " + legacy + " src -j DROP",
+                "-j MARK --set-xmark 0x2000000/0x2000000",
+                "-m mark --mark 0x2000000/0x2000000 -j RETURN"), rules(state, "jc-gi-z-block"));
+        assertEquals(new Origin.PolicyRule("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND, 1,
+                org.jcalico.model.Action.PASS), state.ipv4().chains("filter").get("jc-gi-z-block").origins().get(2));
+        assertTrue(rules(state, "jc-gi-unordered").get(0).startsWith("-j NFLOG --nflog-group 1 --nflog-prefix jc-gi-unordered:0"));
+        assertEquals(List.of("-p tcp -m multiport --destination-ports 80 -j MARK --set-xmark 0x1000000/0x1000000",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN"), rules(state, "jc-ni-shop.web"));
+        assertEquals(List.of(
+                "-m conntrack --ctstate INVALID -j DROP",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-j MARK --set-xmark 0x0/0x3000000",
+                "-m mark --mark 0x0/0x3000000 -j jc-go-tail",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-j MARK --set-xmark 0x0/0x2000000",
+                "-j jc-po-open",
+                "-m mark --mark 0x1000000/0x1000000 -j RETURN",
+                "-j DROP"), rules(state, "jc-fw-jca1"), "egress: only the tail policy governs it");
+    }
+
+    @Test
+    void namespaceScopingAndTypesDecideWhichPoliciesApply() {
+        HostState state = calculate(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "other", Map.of("app", "web")),
+                endpoint("h1", "a3", "10.0.0.3", "other", Map.of("app", "db"))), """
+                kind: Namespace
+                name: other
+                labels: {team: b}
+                ---
+                kind: NetworkPolicy
+                metadata: {name: web, namespace: shop}
+                spec: {selector: app == "web", ingress: [{action: Allow}]}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: team-b}
+                spec: {namespaceSelector: team == "b", selector: all(), types: [Egress], egress: [{action: Allow}]}
+                """);
+        assertTrue(rules(state, "jc-tw-jca1").contains("-m mark --mark 0x0/0x3000000 -j jc-ni-shop.web"));
+        assertFalse(String.join("\n", rules(state, "jc-tw-jca2")).contains("jc-ni-shop.web"), "another namespace");
+        assertFalse(String.join("\n", rules(state, "jc-fw-jca1")).contains("jc-go-team-b"), "namespace not labelled b");
+        assertTrue(rules(state, "jc-fw-jca2").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
+        assertTrue(rules(state, "jc-fw-jca3").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
+        assertFalse(String.join("\n", rules(state, "jc-tw-jca3")).contains("jc-go-team-b"), "types: Egress only");
+        assertFalse(state.ipv4().chains("filter").containsKey("jc-gi-team-b"));
+    }
+
+    @Test
+    void twoEndpointsShareOnePolicyChainAndItsRefusalConcernsBoth() {
+        String yaml = """
+                kind: GlobalNetworkPolicy
+                metadata: {name: shared}
+                spec: {selector: app == "web", ingress: [{action: Allow, source: {selector: app == "lb"}}]}
+                """;
+        HostState state = calculate(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "default", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "default", Map.of("app", "web")),
+                endpoint("h1", "a3", "10.0.0.3", "default", Map.of("app", "db")),
+                endpoint("h2", "b1", "10.0.0.65", "default", Map.of("app", "lb"))), yaml);
+        long policyChains = state.ipv4().chains("filter").keySet().stream().filter(name -> name.startsWith("jc-g")).count();
+        assertEquals(1, policyChains, "one chain for the policy's one direction");
+        assertEquals(Set.of("jca1", "jca2"), state.concerns().get("jc-gi-shared"));
+        String lb = SetKey.of(org.jcalico.model.selector.Selector.parse("app == \"lb\""), 4).name();
+        assertEquals(Set.of("jca1", "jca2"), state.concerns().get(lb));
+        assertEquals(Set.of("10.0.0.65/32"), state.ipSets().get(lb).members(), "remote endpoints are members");
+    }
+
+    @Test
+    void aPolicyInATierThatDoesNotExistFailsItsEndpointsClosed() {
+        HostState state = calculate(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "default", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "default", Map.of("app", "db"))), """
+                kind: GlobalNetworkPolicy
+                metadata: {name: ghost.p}
+                spec: {tier: ghost, selector: app == "web", ingress: [{action: Allow}]}
+                """);
+        assertEquals(List.of("-j DROP"), rules(state, "jc-tw-jca1"));
+        assertTrue(state.failedClosed().get("a1").contains("tier 'ghost', which does not exist"), state.failedClosed().toString());
+        assertFalse(state.failedClosed().containsKey("a2"));
+        assertFalse(state.ipv4().chains("filter").containsKey("jc-gi-ghost.p"), "the policy is not applied");
+        assertTrue(rules(state, "jc-fw-jca1").contains("-j jc-po-open"), "the policy governs ingress only");
+    }
+
+    @Test
+    void networkPolicyRuleSelectorsAreScopedAndNamedPortsBecomeSets() {
+        String yaml = """
+                kind: NetworkPolicy
+                metadata: {name: db, namespace: shop}
+                spec:
+                  selector: role == "db"
+                  ingress:
+                  - action: Allow
+                    protocol: TCP
+                    source: {selector: role == "frontend"}
+                    destination: {ports: [5432, postgres]}
+                  - action: Allow
+                    source: {namespaceSelector: global(), nets: [10.9.0.0/16, 10.8.0.0/16]}
+                """;
+        HostState state = calculate(List.of(
+                endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("role", "db"), EndpointPort.parse("postgres=tcp/6432")),
+                endpoint("h2", "b1", "10.0.0.65", "shop", Map.of("role", "frontend")),
+                endpoint("h2", "b2", "10.0.0.66", "other", Map.of("role", "frontend"))), yaml);
+        var scoped = org.jcalico.model.selector.Selector.parse(
+                "projectcalico.org/namespace == \"shop\" && role == \"frontend\"");
+        String frontend = SetKey.of(scoped, 4).name();
+        String postgres = SetKey.namedPort(org.jcalico.model.selector.Selector.all(),
+                org.jcalico.model.Protocol.parse("tcp"), "postgres", 4).name();
+        List<String> chain = rules(state, "jc-ni-shop.db");
+        assertEquals("-p tcp -m set --match-set " + frontend + " src -m multiport --destination-ports 5432"
+                + " -j MARK --set-xmark 0x1000000/0x1000000", chain.get(0));
+        assertEquals("-p tcp -m set --match-set " + frontend + " src -m set --match-set " + postgres
+                + " dst,dst -j MARK --set-xmark 0x1000000/0x1000000", chain.get(1));
+        assertEquals(Set.of("10.0.0.65/32"), state.ipSets().get(frontend).members(), "only shop's frontend");
+        assertEquals(Set.of("10.0.0.1,tcp:6432"), state.ipSets().get(postgres).members());
+        String nets = DataplaneNames.netSet(List.of(Cidr.parse("10.9.0.0/16"), Cidr.parse("10.8.0.0/16")), 4);
+        String global = SetKey.of(org.jcalico.model.selector.Selector.parse("global()")
+                .overNamespaceLabels("pcns."), 4).name();
+        assertEquals("-m set --match-set " + nets + " src -m set --match-set " + global
+                + " src -j MARK --set-xmark 0x1000000/0x1000000", chain.get(3));
+        assertEquals(Set.of("10.9.0.0/16", "10.8.0.0/16"), state.ipSets().get(nets).members());
+    }
+
+    @Test
+    void aRememberingCalculatorMatchesAFreshOneAcrossPolicyChanges() {
+        HostStateCalculator remembering = new HostStateCalculator();
+        List<WorkloadEndpoint> endpoints = List.of(
+                endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "other", Map.of("app", "legacy")));
+        String relabelled = TIERS + "---\nkind: Namespace\nname: shop\nlabels: {team: b}\n";
+        for (String yaml : List.of("", TIERS, TIERS.replace("order: 10", "order: 30"), relabelled, TIERS, "")) {
+            Snapshot snapshot = snapshot(endpoints, yaml);
+            assertEquals(new HostStateCalculator().calculate(snapshot), remembering.calculate(snapshot));
+            // the same policy objects with one endpoint relabelled: the others' policy is remembered
+            List<WorkloadEndpoint> changed = List.of(endpoints.get(0).withLabels(Map.of("app", "legacy")), endpoints.get(1));
+            Snapshot labelled = Snapshot.of("h1", FelixConfiguration.DEFAULTS, changed, Map.of("open", OPEN))
+                    .withPolicy(snapshot.tiers(), snapshot.policies(), snapshot.networkSets(), snapshot.namespaces());
+            assertEquals(new HostStateCalculator().calculate(labelled), remembering.calculate(labelled));
+            assertEquals(new HostStateCalculator().calculate(snapshot), remembering.calculate(snapshot));
+        }
+    }
+}
