@@ -71,14 +71,18 @@ class PolicyDifferentialIT {
         }
     }
 
-    /** Gives pods and namespaces the scenario's labels, removing those of the last round it no longer has. */
+    /**
+     * Gives pods and namespaces the scenario's labels, removing those of the last round it no longer has; one command
+     * per pod or namespace, all at once (each edits its own record).
+     */
     private void relabel(Scenario scenario) {
+        List<List<String>> commands = new ArrayList<>();
         for (var entry : scenario.podLabels().entrySet()) {
             List<String> edits = edits(podLabels.getOrDefault(entry.getKey(), Map.of()), entry.getValue());
             if (!edits.isEmpty()) {
                 List<String> command = new ArrayList<>(List.of("container", "label", "netns:" + lab.pod(entry.getKey()).netns()));
                 command.addAll(edits);
-                lab.jc(command.toArray(String[]::new));
+                commands.add(command);
             }
             podLabels.put(entry.getKey(), entry.getValue());
         }
@@ -87,9 +91,24 @@ class PolicyDifferentialIT {
             if (!edits.isEmpty()) {
                 List<String> command = new ArrayList<>(List.of("namespace", "label", entry.getKey()));
                 command.addAll(edits);
-                lab.jc(command.toArray(String[]::new));
+                commands.add(command);
             }
             namespaceLabels.put(entry.getKey(), entry.getValue());
+        }
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<String>> running = commands.stream()
+                    .map(command -> pool.submit(() -> lab.jc(command.toArray(String[]::new)))).toList();
+            for (var future : running) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // a command that failed fails the test with its output
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
