@@ -15,7 +15,7 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
- * Runs `container add` and `container remove` inside the node's agent, for the launcher (see agent/ControlServer): a
+ * Runs `container add`, `remove` and `label` inside the node's agent, for the launcher (see agent/ControlServer): a
  * command that starts a JVM of its own spends most of its time starting it, while the agent's is already warm. The
  * request is NUL-separated fields: the client's hostname, then each of its environment variables that jcalico reads
  * (JCALICO_* and DOCKER_*) as NAME=VALUE, an empty field, and its arguments. The reply is the command's standard
@@ -25,7 +25,7 @@ import org.jcalico.log.Log;
  * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  */
 public final class AgentDelegation {
-    private static final Set<String> SERVED = Set.of("add", "remove");
+    private static final Set<String> SERVED = Set.of("add", "remove", "label");
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
     /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",

@@ -7,13 +7,16 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.workload.ContainerResolver;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
+import org.jcalico.workload.EndpointMetadata;
 import org.jcalico.workload.Intent;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
+import org.jcalico.model.EndpointPort;
 import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.LabelEdit;
 import org.jcalico.model.WorkloadEndpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "container", mixinStandardHelpOptions = true, description = "Containers (workload endpoints) on the network.",
-        subcommands = {ContainerCommand.Add.class, ContainerCommand.Remove.class, ContainerCommand.ListContainers.class})
+        subcommands = {ContainerCommand.Add.class, ContainerCommand.Remove.class, ContainerCommand.Label.class,
+                ContainerCommand.ListContainers.class})
 final class ContainerCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
@@ -31,15 +35,20 @@ final class ContainerCommand {
         @Parameters(index = "0", paramLabel = "CONTAINER", description = "docker id or name, pid:N, netns:NAME or netns:/path") String container;
         @Parameters(index = "1..*", paramLabel = "ADDRESS", description = "IPv4/IPv6 addresses (default: one from each family with an enabled pool)") List<String> addresses = new ArrayList<>();
         @Option(names = "--profile", paramLabel = "P", description = "profiles in order; a missing one is created as a security group") List<String> profiles = new ArrayList<>();
+        @Option(names = "--namespace", paramLabel = "NS", description = "the endpoint's namespace, for policies and namespaceSelector (default: default)") String namespace;
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "a label of the endpoint, for selectors (repeatable)") List<String> labels = new ArrayList<>();
+        @Option(names = "--port", paramLabel = "NAME=PROTO/N", description = "a named port the endpoint declares, e.g. http=tcp/8080 (repeatable)") List<String> ports = new ArrayList<>();
         @Option(names = "--interface", paramLabel = "NAME", defaultValue = "eth0", description = "interface name inside the container (default: ${DEFAULT-VALUE})") String containerInterface;
         @Option(names = "--no-wait", description = "return without waiting for the agent") boolean noWait;
         @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "how long to wait for the agent (default: ${DEFAULT-VALUE})") int timeout;
 
         @Override
         public void run() {
+            EndpointMetadata metadata = new EndpointMetadata(namespace, LabelEdit.assignments(labels),
+                    ports.stream().map(EndpointPort::parse).toList());
             try (Session session = new Session(spec)) {
                 ContainerService.Added added = service(session).add(session.nodeName(), container, addresses, profiles,
-                        containerInterface, noWait ? Duration.ZERO : Duration.ofSeconds(timeout));
+                        metadata, containerInterface, noWait ? Duration.ZERO : Duration.ofSeconds(timeout));
                 WorkloadEndpoint endpoint = added.endpoint();
                 var out = session.out();
                 added.createdProfiles().forEach(name -> out.println("created profile " + name
@@ -48,6 +57,9 @@ final class ContainerCommand {
                         + containerInterface + " " + endpoint.mac() + " <-> host " + endpoint.interfaceName() + ", addresses "
                         + ResourceTables.addresses(endpoint) + ", profiles "
                         + (endpoint.profileIds().isEmpty() ? "(none: all traffic dropped)" : String.join(",", endpoint.profileIds()))
+                        + ", namespace " + endpoint.namespace()
+                        + (endpoint.labels().isEmpty() ? "" : ", labels " + ResourceTables.labels(endpoint.labels()))
+                        + (endpoint.ports().isEmpty() ? "" : ", ports " + ports(endpoint))
                         + (added.programmedMillis() < 0 ? "; not waiting for the agent"
                         : "; ready in " + added.programmedMillis() + " ms"));
             }
@@ -77,6 +89,26 @@ final class ContainerCommand {
         }
     }
 
+    @Command(name = "label", mixinStandardHelpOptions = true,
+            description = "Set (KEY=VALUE) or remove (KEY-) labels of a container's endpoints; prints what changed.")
+    static final class Label implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(index = "0", paramLabel = "CONTAINER", description = "docker id or name, pid:N, netns:NAME or netns:/path, or the id 'container list' shows") String container;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "KEY=VALUE|KEY-") List<String> edits;
+
+        @Override
+        public void run() {
+            List<LabelEdit> parsed = LabelEdit.parseAll(edits);
+            try (Session session = new Session(spec)) {
+                for (ContainerService.Relabelled relabelled : service(session).relabel(container, parsed)) {
+                    List<String> changes = relabelled.changes();
+                    session.out().println(shortId(relabelled.endpoint().containerId()) + " ("
+                            + relabelled.endpoint().endpointId() + "): " + (changes.isEmpty() ? "unchanged" : String.join(", ", changes)));
+                }
+            }
+        }
+    }
+
     private static ContainerService service(Session session) {
         return new ContainerService(session.store(), CommandRunner.local(), new ContainerResolver(DockerClient.fromEnvironment()));
     }
@@ -98,17 +130,22 @@ final class ContainerCommand {
                 }
                 Map<String, EndpointStatus> statuses = store.list(EndpointStatus.class).stream().map(Versioned::resource)
                         .collect(java.util.stream.Collectors.toMap(EndpointStatus::endpointId, status -> status, (a, b) -> a));
-                Table table = new Table("CONTAINER", "NODE", "INTERFACE", "ADDRESSES", "PROFILES", "STATUS");
+                Table table = new Table("CONTAINER", "NODE", "NAMESPACE", "INTERFACE", "ADDRESSES", "PROFILES", "LABELS", "STATUS");
                 for (WorkloadEndpoint endpoint : endpoints) {
                     EndpointStatus status = statuses.get(endpoint.endpointId());
-                    table.row(shortId(endpoint.containerId()), endpoint.node(), endpoint.interfaceName(),
+                    table.row(shortId(endpoint.containerId()), endpoint.node(), endpoint.namespace(), endpoint.interfaceName(),
                             ResourceTables.addresses(endpoint),
                             endpoint.profileIds().isEmpty() ? "(none)" : String.join(",", endpoint.profileIds()),
+                            endpoint.labels().isEmpty() ? "(none)" : ResourceTables.labels(endpoint.labels()),
                             status == null ? "waiting for agent" : status.state() + (status.detail() == null ? "" : ": " + status.detail()));
                 }
                 table.print(session.out());
             }
         }
+    }
+
+    private static String ports(WorkloadEndpoint endpoint) {
+        return endpoint.ports().stream().map(EndpointPort::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** Docker ids are 64 hex characters; people know them by the first 12. */

@@ -4,6 +4,7 @@ import java.util.List;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Kinds;
 import org.jcalico.model.Resource;
+import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.ValidationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
-        description = "Show resources of a kind, or one by name. Kinds: Node, IPPool, IPAMBlock, Profile, WorkloadEndpoint, WorkloadEndpointStatus, BGPPeer, BGPConfiguration, FelixConfiguration (case-insensitive, plural allowed).")
+        description = "Show resources of a kind, or one by name (jcalico's, or its metadata.name in Calico's API); -o yaml/json prints Calico's v3 form (docs/resources.md). Kinds: Node, IPPool, IPAMBlock, Profile, WorkloadEndpoint, WorkloadEndpointStatus, BGPPeer, BGPConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace, KubernetesNetworkPolicy (case-insensitive, plural allowed).")
 final class GetCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin OutputOption output;
@@ -27,7 +28,10 @@ final class GetCommand implements Runnable {
             if (name == null) {
                 resources = session.readStore().list(type).stream().map(Versioned::resource).toList();
             } else {
-                resources = List.of(session.readStore().get(type, name).map(Versioned::resource)
+                // by jcalico's key, or by its name in Calico's API (an IPPool's free name, FelixConfiguration "default")
+                resources = List.of(session.readStore().get(type, name).<Resource>map(Versioned::resource)
+                        .or(() -> session.readStore().list(type).stream().<Resource>map(Versioned::resource)
+                                .filter(resource -> ResourceCodec.apiName(resource).equals(name)).findFirst())
                         .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
             }
             if (output.isTable()) {

@@ -10,6 +10,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
@@ -21,6 +22,7 @@ import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.NetworkSet;
 import org.jcalico.model.PolicySpec;
 import org.jcalico.model.Tier;
+import org.jcalico.policy.KubernetesPolicies;
 
 /** The table `jcalico get KIND` prints for each kind of resource. */
 final class ResourceTables {
@@ -50,6 +52,8 @@ final class ResourceTables {
                 case NetworkSet s -> table.row(s.metadata().namespace(), s.metadata().name(), labels(s.metadata().labels()),
                         nets(s.spec().nets()));
                 case Namespace n -> table.row(n.name(), labels(n.labels()));
+                case KubernetesNetworkPolicy p -> policyRow(table, p.metadata().namespace(), p.metadata().name(),
+                        KubernetesPolicies.toCalico(p).spec());
             }
         }
         return table;
@@ -96,7 +100,7 @@ final class ResourceTables {
         if (kind == BgpConfiguration.class) return new Table("NAME", "DEFAULT-AS", "NODE-MESH");
         if (kind == Tier.class) return new Table("NAME", "ORDER", "DEFAULT-ACTION");
         if (kind == GlobalNetworkPolicy.class) return new Table("NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
-        if (kind == NetworkPolicy.class) return new Table("NAMESPACE", "NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
+        if (kind == NetworkPolicy.class || kind == KubernetesNetworkPolicy.class) return new Table("NAMESPACE", "NAME", "TIER", "ORDER", "SELECTOR", "TYPES", "INGRESS-RULES", "EGRESS-RULES");
         if (kind == GlobalNetworkSet.class) return new Table("NAME", "LABELS", "NETS");
         if (kind == NetworkSet.class) return new Table("NAMESPACE", "NAME", "LABELS", "NETS");
         if (kind == Namespace.class) return new Table("NAME", "LABELS");

@@ -11,6 +11,7 @@ import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Tier;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
@@ -50,6 +51,7 @@ public final class Keys {
             case GlobalNetworkSet set -> set.name();
             case NetworkSet set -> set.name();
             case Namespace namespace -> namespace.name();
+            case KubernetesNetworkPolicy policy -> policy.name();
         };
     }
 
@@ -62,7 +64,7 @@ public final class Keys {
             int slash = name.indexOf('/');
             return prefix(kind) + (slash < 0 ? "global/" + name : "node/" + name);
         }
-        if (kind == NetworkPolicy.class || kind == NetworkSet.class) {
+        if (kind == NetworkPolicy.class || kind == NetworkSet.class || kind == KubernetesNetworkPolicy.class) {
             // a namespaced name without its namespace is in "default", as kubectl and calicoctl read it
             return prefix(kind) + (name.contains("/") ? name : "default/" + name);
         }
@@ -104,6 +106,7 @@ public final class Keys {
         if (kind == GlobalNetworkSet.class) return "globalnetworksets";
         if (kind == NetworkSet.class) return "networksets";
         if (kind == Namespace.class) return "namespaces";
+        if (kind == KubernetesNetworkPolicy.class) return "k8s/networkpolicies";
         throw new IllegalArgumentException("no key space for " + kind);
     }
 }

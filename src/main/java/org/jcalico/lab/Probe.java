@@ -9,11 +9,12 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
 
 /**
- * Whether traffic gets through: one ping, or one TCP connection, from inside a namespace to an address. Many probes
- * run at once, so that a matrix with refused cells costs one timeout, not one per cell.
+ * Whether traffic gets through: one ping, one TCP connection, or one UDP datagram (sent; nothing tells whether it
+ * arrived) from inside a namespace to an address. Many probes run at once, so that a matrix with refused cells costs
+ * one timeout, not one per cell.
  */
 public record Probe(String fromNamespace, IpAddress to, Kind kind, int port) {
-    public enum Kind { ping, tcp }
+    public enum Kind { ping, tcp, udp }
 
     private static final int TIMEOUT_SECONDS = 1;
 
@@ -25,11 +26,21 @@ public record Probe(String fromNamespace, IpAddress to, Kind kind, int port) {
         return new Probe(from, to, Kind.tcp, port);
     }
 
+    public static Probe udp(String from, IpAddress to, int port) {
+        return new Probe(from, to, Kind.udp, port);
+    }
+
     public boolean succeeds() {
-        List<String> command = kind == Kind.ping
-                ? List.of("busybox", "ping", "-c", "1", "-W", String.valueOf(TIMEOUT_SECONDS), to.toString())
-                : List.of("timeout", String.valueOf(TIMEOUT_SECONDS), "bash", "-c", "exec 3<>/dev/tcp/" + to + "/" + port);
-        return CommandRunner.inNamespace(fromNamespace).run(command).ok();
+        return CommandRunner.inNamespace(fromNamespace).run(command()).ok();
+    }
+
+    /** The command that sends the probe, to run in the sending namespace: one packet, and a second at most. */
+    public List<String> command() {
+        return switch (kind) {
+            case ping -> List.of("busybox", "ping", "-c", "1", "-W", String.valueOf(TIMEOUT_SECONDS), to.toString());
+            case tcp -> List.of("timeout", String.valueOf(TIMEOUT_SECONDS), "bash", "-c", "exec 3<>/dev/tcp/" + to + "/" + port);
+            case udp -> List.of("timeout", String.valueOf(TIMEOUT_SECONDS), "bash", "-c", "echo probe >/dev/udp/" + to + "/" + port);
+        };
     }
 
     /** Runs all probes concurrently; the results in the same order. */
@@ -54,6 +65,6 @@ public record Probe(String fromNamespace, IpAddress to, Kind kind, int port) {
 
     @Override
     public String toString() {
-        return fromNamespace + " -> " + to + (kind == Kind.tcp ? " tcp/" + port : " ping");
+        return fromNamespace + " -> " + to + (kind == Kind.ping ? " ping" : " " + kind + "/" + port);
     }
 }

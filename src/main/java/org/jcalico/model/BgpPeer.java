@@ -2,11 +2,22 @@ package org.jcalico.model;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
-/** A BGP speaker outside the node mesh (a route reflector or top-of-rack router); node null means every node. */
-public record BgpPeer(IpAddress peerIp, long asNumber, String node) implements Resource {
+/**
+ * A BGP speaker outside the node mesh (a route reflector or top-of-rack router); node null means every node. Peers
+ * are keyed by node and address; peerName is the free name Calico's API gives a peer (metadata.name), kept so that
+ * a peer can be found by it too; absent, the API form shows {@link #apiName()}.
+ */
+public record BgpPeer(IpAddress peerIp, long asNumber, String node, String peerName) implements Resource {
     public static final String KIND = "BGPPeer";
 
+    public BgpPeer(IpAddress peerIp, long asNumber, String node) {
+        this(peerIp, asNumber, node, null);
+    }
+
     public BgpPeer {
+        if (peerName != null) {
+            Names.check("peerName", peerName);
+        }
         if (peerIp == null) {
             throw new ValidationException("peerIp: missing");
         }
@@ -26,5 +37,15 @@ public record BgpPeer(IpAddress peerIp, long asNumber, String node) implements R
     @Override
     public String name() {
         return node == null ? peerIp.toString() : node + "/" + peerIp;
+    }
+
+    /** Its name in Calico's API: peerName, or one made from node and address ("global-192.0.2.1"). */
+    @JsonIgnore
+    public String apiName() {
+        return peerName != null ? peerName : derivedName(node, peerIp.toString());
+    }
+
+    static String derivedName(String node, String peerIp) {
+        return (node == null ? "global" : node) + "-" + peerIp.replace(':', '-');
     }
 }

@@ -14,6 +14,7 @@ public record GlobalNetworkSet(Metadata metadata, NetworkSetSpec spec) implement
             throw new ValidationException("metadata: missing");
         }
         metadata = metadata.global(KIND);
+        LabelRules.checkOwn("metadata.labels", metadata.labels());
         spec = spec == null ? new NetworkSetSpec(null) : spec;
     }
 

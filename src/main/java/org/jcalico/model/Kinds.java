@@ -23,7 +23,8 @@ public final class Kinds {
             Map.entry(NetworkPolicy.KIND, NetworkPolicy.class),
             Map.entry(GlobalNetworkSet.KIND, GlobalNetworkSet.class),
             Map.entry(NetworkSet.KIND, NetworkSet.class),
-            Map.entry(Namespace.KIND, Namespace.class));
+            Map.entry(Namespace.KIND, Namespace.class),
+            Map.entry(KubernetesNetworkPolicy.KIND, KubernetesNetworkPolicy.class));
     private static final Map<String, String> ALIASES = Map.ofEntries(
             Map.entry("pool", IpPool.KIND),
             Map.entry("block", IpamBlock.KIND),
@@ -36,7 +37,10 @@ public final class Kinds {
             Map.entry("policy", NetworkPolicy.KIND),
             Map.entry("gns", GlobalNetworkSet.KIND),
             Map.entry("netset", NetworkSet.KIND),
-            Map.entry("ns", Namespace.KIND));
+            Map.entry("ns", Namespace.KIND),
+            Map.entry("knp", KubernetesNetworkPolicy.KIND),
+            Map.entry("k8snetworkpolicy", KubernetesNetworkPolicy.KIND),
+            Map.entry("networkpolicy.networking.k8s.io", KubernetesNetworkPolicy.KIND));
 
     private Kinds() {
     }

@@ -14,7 +14,12 @@ import java.util.regex.Pattern;
 public final class LabelRules {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** RFC 1123 as Kubernetes checks it: only the whole is limited in length, not each part. */
+    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final int MAX_PREFIX = 253;
+    /** The prefix under which an endpoint carries its namespace's labels (Calico's). */
+    public static final String NAMESPACE_PREFIX = "pcns.";
+    private static final String SYSTEM_PREFIX = "projectcalico.org/";
 
     private LabelRules() {
     }
@@ -27,6 +32,35 @@ public final class LabelRules {
         TreeMap<String, String> copy = new TreeMap<>();
         labels.forEach((key, value) -> copy.put(checkKey(field, key), checkValue(field + "." + key, value)));
         return Collections.unmodifiableSortedMap(copy);
+    }
+
+    /**
+     * The labels an endpoint or a network set carries itself: as {@link #check}, and none under the keys jcalico sets
+     * (its namespace's labels under "pcns.", "projectcalico.org/..."), so that nothing can claim to be in a namespace
+     * it is not in, or match a namespaceSelector its namespace does not.
+     */
+    public static SortedMap<String, String> checkOwn(String field, Map<String, String> labels) {
+        SortedMap<String, String> checked = check(field, labels);
+        for (String key : checked.keySet()) {
+            if (key.startsWith(NAMESPACE_PREFIX) || key.startsWith(SYSTEM_PREFIX)) {
+                throw ValidationException.field(field, key, "is reserved: jcalico sets the keys starting with '"
+                        + NAMESPACE_PREFIX + "' and '" + SYSTEM_PREFIX + "' itself");
+            }
+        }
+        return checked;
+    }
+
+    public static boolean isKey(String key) {
+        try {
+            checkKey("label", key);
+            return true;
+        } catch (ValidationException e) {
+            return false;
+        }
+    }
+
+    public static boolean isValue(String value) {
+        return value != null && (value.isEmpty() || NAME.matcher(value).matches());
     }
 
     public static String checkKey(String field, String key) {
@@ -50,7 +84,7 @@ public final class LabelRules {
         if (value == null) {
             throw new ValidationException(field + ": missing");
         }
-        if (!value.isEmpty() && !NAME.matcher(value).matches()) {
+        if (!isValue(value)) {
             throw ValidationException.field(field, value, "is not a valid label value (empty, or up to 63 characters:"
                     + " letters, digits, '-', '_', '.', a letter or digit at both ends)");
         }
@@ -63,14 +97,6 @@ public final class LabelRules {
     }
 
     private static boolean isDnsSubdomain(String text) {
-        if (text.isEmpty() || text.length() > MAX_PREFIX) {
-            return false;
-        }
-        for (String part : text.split("\\.", -1)) {
-            if (!isDnsLabel(part)) {
-                return false;
-            }
-        }
-        return true;
+        return text.length() <= MAX_PREFIX && DNS_SUBDOMAIN.matcher(text).matches();
     }
 }

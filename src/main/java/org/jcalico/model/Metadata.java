@@ -3,7 +3,6 @@ package org.jcalico.model;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.jcalico.model.selector.Labels;
 
 /**
  * The {@code metadata} of a resource in Calico's v3 form: its name, its namespace (namespaced kinds only), its labels
@@ -19,7 +18,7 @@ public record Metadata(String name, String namespace, Map<String, String> labels
         if (namespace != null) {
             checkNamespace("metadata.namespace", namespace);
         }
-        labels = Labels.check("metadata.labels", labels);
+        labels = LabelRules.check("metadata.labels", labels);
         annotations = annotations == null ? Map.of() : annotations;
         annotations.forEach((key, value) -> {
             Names.checkText("metadata.annotations", key);

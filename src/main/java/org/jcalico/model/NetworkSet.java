@@ -14,6 +14,7 @@ public record NetworkSet(Metadata metadata, NetworkSetSpec spec) implements Reso
             throw new ValidationException("metadata: missing");
         }
         metadata = metadata.namespaced();
+        LabelRules.checkOwn("metadata.labels", metadata.labels());
         spec = spec == null ? new NetworkSetSpec(null) : spec;
     }
 

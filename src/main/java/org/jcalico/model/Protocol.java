@@ -64,7 +64,17 @@ public record Protocol(String name) {
         return isAsciiNumber(text) && Integer.parseInt(text) <= 255 && Integer.toString(Integer.parseInt(text)).equals(text);
     }
 
+    /** How Calico's API writes it (TCP, UDP, ICMP, ICMPv6, SCTP, or the number), used in files; reads back the same. */
     @JsonValue
+    public Object calicoName() {
+        return switch (name) {
+            case "icmpv6" -> "ICMPv6";
+            case "tcp", "udp", "icmp", "sctp" -> name.toUpperCase(java.util.Locale.ROOT);
+            default -> Integer.valueOf(name);
+        };
+    }
+
+    /** The name iptables takes. */
     @Override
     public String toString() {
         return name;

@@ -24,9 +24,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = GlobalNetworkSet.class, name = GlobalNetworkSet.KIND),
         @JsonSubTypes.Type(value = NetworkSet.class, name = NetworkSet.KIND),
         @JsonSubTypes.Type(value = Namespace.class, name = Namespace.KIND),
+        @JsonSubTypes.Type(value = KubernetesNetworkPolicy.class, name = KubernetesNetworkPolicy.KIND),
 })
 public sealed interface Resource permits Node, IpPool, IpamBlock, Profile, WorkloadEndpoint, EndpointStatus, BgpPeer,
-        BgpConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace {
+        BgpConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace,
+        KubernetesNetworkPolicy {
 
     /** The kind's name as it appears in files and in the "kind" field. */
     String kind();

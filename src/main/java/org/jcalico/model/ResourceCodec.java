@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -70,28 +71,39 @@ public final class ResourceCodec {
         return type.cast(fromJson(json));
     }
 
-    /** Pretty JSON for people and scripts: one object, or an array when there are several. */
+    /** Pretty JSON in the API form (docs/resources.md) for people and scripts: one object, or an array of several. */
     public static String toPrettyJson(List<? extends Resource> resources, boolean asList) {
         try {
-            Object value = asList ? resources : resources.get(0);
-            return JSON.writerWithDefaultPrettyPrinter()
-                    .forType(asList ? JSON.getTypeFactory().constructCollectionType(List.class, Resource.class)
-                            : JSON.constructType(Resource.class))
-                    .writeValueAsString(value) + "\n";
+            Object value = asList ? resources.stream().map(ResourceCodec::apiForm).toList() : apiForm(resources.get(0));
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** YAML documents separated by "---". */
+    /** YAML documents in the API form, separated by "---". */
     public static String toYaml(List<? extends Resource> resources) {
         return resources.stream().map(resource -> {
             try {
-                return YAML.writerFor(Resource.class).writeValueAsString(resource);
+                return YAML.writeValueAsString(apiForm(resource));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }).collect(Collectors.joining("---\n"));
+    }
+
+    /** The resource's metadata.name in the API form, e.g. an IPPool's Calico name or "default" for the global FelixConfiguration. */
+    public static String apiName(Resource resource) {
+        return apiForm(resource).path("metadata").path("name").asText();
+    }
+
+    /** The API form's tree of a resource: Calico's v3 shape (Kubernetes' for its kinds). */
+    static ObjectNode apiForm(Resource resource) {
+        try {
+            return ApiForm.print(resource.kind(), (ObjectNode) JSON.readTree(toJson(resource)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -192,24 +204,40 @@ public final class ResourceCodec {
             throw new ValidationException(where + ": missing 'kind'");
         }
         try {
+            ApiForm.Read read = ApiForm.read((ObjectNode) node);
+            try {
+                return decodeStored(read.stored(), kind);
+            } catch (ValidationException e) {
+                throw new ValidationException(read.fieldNames().apply(e.getMessage()));
+            }
+        } catch (ValidationException e) {
+            throw new ValidationException(where + ": " + e.getMessage());
+        }
+    }
+
+    /** The resource of a stored-form tree; errors name the field and value, without the resource's position. */
+    private static Resource decodeStored(JsonNode node, String kind) {
+        try {
             return JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
-            throw new ValidationException(where + ": unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
+            throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
-            throw new ValidationException(where + ": unknown field '" + path(e) + "'");
+            List<String> known = e.getKnownPropertyIds() == null ? List.of()
+                    : e.getKnownPropertyIds().stream().map(Object::toString).filter(id -> !id.equals("kind")).sorted().toList();
+            throw ApiForm.notSupported(path(e), known);
         } catch (MismatchedInputException e) {
             JsonNode value = node.at(pointer(e));
-            throw new ValidationException(where + ": " + ValidationException.field(path(e),
-                    value.isValueNode() ? value.asText() : value.toString(), "is not " + expected(e.getTargetType())).getMessage());
+            throw ValidationException.field(path(e), value.isValueNode() ? value.asText() : value.toString(),
+                    "is not " + expected(e.getTargetType()));
         } catch (JsonMappingException e) {
             ValidationException cause = validationCause(e);
             String field = path(e);
             if (cause != null) {
-                throw new ValidationException(where + ": " + withField(field, cause.getMessage()));
+                throw new ValidationException(withField(field, cause.getMessage()));
             }
-            throw new ValidationException(where + ": " + (field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
+            throw new ValidationException((field.isEmpty() ? "" : field + ": ") + firstLine(e.getOriginalMessage()));
         } catch (JsonProcessingException e) {
-            throw new ValidationException(where + ": " + firstLine(e.getOriginalMessage()));
+            throw new ValidationException(firstLine(e.getOriginalMessage()));
         }
     }
 
@@ -225,13 +253,29 @@ public final class ResourceCodec {
         return null;
     }
 
-    /** "field: message", where a message that already names the field's last part keeps just the full path. */
+    private static final Pattern FIELD_FIRST = Pattern.compile("[A-Za-z][A-Za-z0-9]*(\\[[0-9]+])?[:.\\[].*");
+
+    /**
+     * The field path and a message from the value found there, as one "path: problem": a message that names a field
+     * of the value ("type: missing" at "icmp") is joined to the path ("icmp.type: missing"); one that repeats the
+     * path's last part, or starts from it, keeps the full path once.
+     */
     private static String withField(String field, String message) {
         if (field.isEmpty()) {
             return message;
         }
-        String last = field.substring(Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1);
-        return field + ": " + (message.startsWith(last + ": ") ? message.substring(last.length() + 2) : message);
+        int cut = Math.max(field.lastIndexOf('.'), field.lastIndexOf(']')) + 1;
+        String last = field.substring(cut);
+        if (message.startsWith(last + ": ")) {
+            return field + ": " + message.substring(last.length() + 2);
+        }
+        if (!last.isEmpty() && (message.startsWith(last + ".") || message.startsWith(last + "["))) {
+            return field.substring(0, cut) + message;
+        }
+        if (FIELD_FIRST.matcher(message).matches()) {
+            return field + "." + message;
+        }
+        return field + ": " + message;
     }
 
     private static String expected(Class<?> type) {

@@ -11,13 +11,20 @@ import java.util.TreeSet;
  * One rule of a policy or profile, in Calico's v3 form: it matches a packet when every field present matches (null
  * fields match anything), and then its action applies. ipVersion restricts the rule to IPv4 or IPv6; when absent, the
  * rule applies to the versions its nets and protocol allow. jcalico's earlier {@code icmpType} / {@code icmpCode} read
- * as {@code icmp: {type, code}}.
+ * as {@code icmp: {type, code}}. metadata holds Calico's per-rule annotations, kept and printed, never interpreted.
  */
 public record Rule(Action action, Protocol protocol, Protocol notProtocol,
                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch source,
                    @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = EntityMatch.OmitAny.class) EntityMatch destination,
-                   IcmpMatch icmp, @JsonProperty("notICMP") IcmpMatch notICMP, Integer ipVersion) {
+                   IcmpMatch icmp, @JsonProperty("notICMP") IcmpMatch notICMP, Integer ipVersion,
+                   @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = NoAnnotations.class) RuleMetadata metadata) {
+    public Rule(Action action, Protocol protocol, Protocol notProtocol, EntityMatch source, EntityMatch destination,
+                IcmpMatch icmp, IcmpMatch notICMP, Integer ipVersion) {
+        this(action, protocol, notProtocol, source, destination, icmp, notICMP, ipVersion, null);
+    }
+
     public Rule {
+        metadata = metadata == null || metadata.annotations().isEmpty() ? null : metadata;
         if (action == null) {
             throw new ValidationException("action: missing (Allow, Deny, Pass or Log)");
         }
@@ -51,12 +58,26 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
                          @JsonProperty("notProtocol") Protocol notProtocol, @JsonProperty("source") EntityMatch source,
                          @JsonProperty("destination") EntityMatch destination, @JsonProperty("icmp") IcmpMatch icmp,
                          @JsonProperty("notICMP") IcmpMatch notICMP, @JsonProperty("ipVersion") Integer ipVersion,
-                         @JsonProperty("icmpType") Integer icmpType, @JsonProperty("icmpCode") Integer icmpCode) {
+                         @JsonProperty("icmpType") Integer icmpType, @JsonProperty("icmpCode") Integer icmpCode,
+                         @JsonProperty("metadata") RuleMetadata metadata) {
         if (icmp != null && (icmpType != null || icmpCode != null)) {
             throw new ValidationException("icmpType: give icmp or icmpType/icmpCode, not both");
         }
         return new Rule(action, protocol, notProtocol, source, destination,
-                icmp != null ? icmp : IcmpMatch.of(icmpType, icmpCode), notICMP, ipVersion);
+                icmp != null ? icmp : IcmpMatch.of(icmpType, icmpCode), notICMP, ipVersion, metadata);
+    }
+
+    /** Leaves metadata without annotations out of the JSON/YAML form. */
+    public static final class NoAnnotations {
+        @Override
+        public boolean equals(Object other) {
+            return other == null || other instanceof RuleMetadata m && m.annotations().isEmpty();
+        }
+
+        @Override
+        public int hashCode() {
+            return 0;
+        }
     }
 
     public static Rule allow() {
@@ -64,7 +85,7 @@ public record Rule(Action action, Protocol protocol, Protocol notProtocol,
     }
 
     public Rule withSource(EntityMatch newSource) {
-        return new Rule(action, protocol, notProtocol, newSource, destination, icmp, notICMP, ipVersion);
+        return new Rule(action, protocol, notProtocol, newSource, destination, icmp, notICMP, ipVersion, metadata);
     }
 
     /** The IP versions (4, 6) this rule applies to. */

@@ -43,15 +43,26 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
         state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
-        namespace = Namespace.checkName("namespace", namespace == null || namespace.isEmpty() ? Namespace.DEFAULT : namespace);
-        labels = LabelRules.check("labels", labels);
-        ports = Lists.copy("ports", ports);
+        namespace = namespaceOrDefault(namespace);
+        labels = LabelRules.checkOwn("labels", labels);
+        ports = checkPorts(ports);
+    }
+
+    /** A namespace as given, absent or empty meaning {@value Namespace#DEFAULT}. */
+    public static String namespaceOrDefault(String namespace) {
+        return Namespace.checkName("namespace", namespace == null || namespace.isEmpty() ? Namespace.DEFAULT : namespace);
+    }
+
+    /** Named ports as given: a name declared twice for one protocol would leave a named port ambiguous. */
+    public static List<EndpointPort> checkPorts(List<EndpointPort> ports) {
+        List<EndpointPort> copy = Lists.copy("ports", ports);
         Set<String> declared = new HashSet<>();
-        for (EndpointPort port : ports) {
+        for (EndpointPort port : copy) {
             if (!declared.add(port.name() + "/" + port.protocol())) {
                 throw ValidationException.field("ports", port.name(), "is declared twice for " + port.protocol());
             }
         }
+        return copy;
     }
 
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {

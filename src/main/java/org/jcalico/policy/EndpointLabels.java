@@ -21,7 +21,7 @@ public final class EndpointLabels {
     public static final String NAMESPACE = "projectcalico.org/namespace";
     public static final String ORCHESTRATOR = "projectcalico.org/orchestrator";
     /** The prefix under which a namespace's labels reach its endpoints, for namespaceSelector. */
-    public static final String NAMESPACE_PREFIX = "pcns.";
+    public static final String NAMESPACE_PREFIX = org.jcalico.model.LabelRules.NAMESPACE_PREFIX;
     /** The namespace's own name, as a namespaceSelector can test it. */
     public static final String NAMESPACE_NAME = NAMESPACE_PREFIX + "projectcalico.org/name";
 

@@ -18,7 +18,11 @@ import org.jcalico.model.Direction;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.Node;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Tier;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
 import org.jcalico.model.Rule;
@@ -47,6 +51,23 @@ public final class ResourceService {
      * in the list is read once, and the checks work on those readings (100,000 profiles take seconds).
      */
     public List<Applied> apply(List<Resource> resources) {
+        Plan plan = plan(resources);
+        if (!plan.ops().isEmpty()) {
+            store.commit(plan.ops());
+        }
+        return plan.applied();
+    }
+
+    /** What {@link #apply} would do with the list, checked exactly as apply checks it; nothing is written. */
+    public List<Applied> check(List<Resource> resources) {
+        return plan(resources).applied();
+    }
+
+    /** The writes of an apply, with the guards of its checks, and what it does to each resource. */
+    private record Plan(List<Op> ops, List<Applied> applied) {
+    }
+
+    private Plan plan(List<Resource> resources) {
         Map<String, Integer> positions = new HashMap<>();
         for (int i = 0; i < resources.size(); i++) {
             Resource resource = resources.get(i);
@@ -63,7 +84,8 @@ public final class ResourceService {
         checkProfiles(resources, stored);
         checkPeers(resources, stored);
         checkNodes(resources, stored);
-        List<Op> guards = poolGuards(resources, stored);
+        List<Op> guards = new ArrayList<>(poolGuards(resources, stored));
+        guards.addAll(tierGuards(resources, stored));
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
         for (Resource resource : resources) {
@@ -80,9 +102,8 @@ public final class ResourceService {
         }
         if (!ops.isEmpty()) {
             ops.addAll(guards);
-            store.commit(ops);
         }
-        return applied;
+        return new Plan(ops, applied);
     }
 
     /**
@@ -100,6 +121,38 @@ public final class ResourceService {
                 .anyMatch(other -> other.cidr().equals(pool.cidr()) && !other.blockSize().equals(pool.blockSize())));
         if (resized) {
             guards.add(ResourceStore.noneNewerOp(IpamBlock.class, stored.revision(IpamBlock.class)));
+        }
+        return guards;
+    }
+
+    /**
+     * A policy's tier exists once the list is applied (as Calico refuses a policy in a tier it does not have), and the
+     * commit fails if a stored tier it relies on was deleted or changed since this apply read it.
+     */
+    private static List<Op> tierGuards(List<Resource> resources, Stored stored) {
+        Set<String> inBatch = new HashSet<>();
+        resources.stream().filter(r -> r instanceof Tier).forEach(tier -> inBatch.add(tier.name()));
+        Map<String, Versioned<? extends Resource>> tiers = null;
+        List<Op> guards = new ArrayList<>();
+        Set<String> guarded = new HashSet<>();
+        for (int i = 0; i < resources.size(); i++) {
+            if (!(resources.get(i) instanceof Policy policy)) {
+                continue;
+            }
+            String tier = policy.spec().tier();
+            if (tier.equals(Tier.DEFAULT) || inBatch.contains(tier)) {
+                continue;
+            }
+            if (tiers == null) {
+                tiers = stored.byKey(Tier.class);
+            }
+            Versioned<? extends Resource> existing = tiers.get(Keys.keyOf(Tier.class, tier));
+            if (existing == null) {
+                throw at(resources, i, ValidationException.field("spec.tier", tier, "does not exist (apply the Tier first, or in the same file)"));
+            }
+            if (guarded.add(tier)) {
+                guards.add(ResourceStore.unchangedOp(existing));
+            }
         }
         return guards;
     }
@@ -241,6 +294,9 @@ public final class ResourceService {
             new NodeService(store).remove(name);
             return node;
         }
+        if (kind == Tier.class) {
+            return deleteTier(name);
+        }
         if (kind == WorkloadEndpoint.class || kind == IpamBlock.class || kind == EndpointStatus.class) {
             String instead = kind == WorkloadEndpoint.class ? ": use 'jcalico container remove'"
                     : kind == IpamBlock.class ? ": use 'jcalico ipam release' or 'pool remove'" : "";
@@ -249,6 +305,27 @@ public final class ResourceService {
         Versioned<? extends Resource> existing = store.get(kind, name)
                 .orElseThrow(() -> new ValidationException(kindName(kind) + " '" + name + "' does not exist"));
         store.delete(existing.resource(), existing.revision());
+        return existing.resource();
+    }
+
+    /** A tier goes only when no policy is in it; the commit fails if a policy was written meanwhile. */
+    private Resource deleteTier(String name) {
+        if (name.equals(Tier.DEFAULT)) {
+            throw new ValidationException("the default tier always exists and cannot be deleted");
+        }
+        Versioned<Tier> existing = store.get(Tier.class, name)
+                .orElseThrow(() -> new ValidationException("Tier '" + name + "' does not exist"));
+        List<Op> ops = new ArrayList<>(List.of(ResourceStore.deleteOp(existing.resource(), existing.revision())));
+        for (Class<? extends Resource> kind : List.of(GlobalNetworkPolicy.class, NetworkPolicy.class)) {
+            ResourceStore.Listed<? extends Resource> policies = store.listed(kind);
+            policies.items().stream().map(Versioned::resource).map(Policy.class::cast)
+                    .filter(policy -> policy.spec().tier().equals(name)).findFirst().ifPresent(policy -> {
+                        throw new ValidationException("Tier '" + name + "' still holds " + policy.id()
+                                + " (delete or move its policies first)");
+                    });
+            ops.add(ResourceStore.noneNewerOp(kind, policies.revision()));
+        }
+        store.commit(ops);
         return existing.resource();
     }
 

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Keys;
@@ -21,6 +22,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.LabelEdit;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
@@ -49,8 +51,8 @@ public final class ContainerService {
     public record Added(WorkloadEndpoint endpoint, List<String> createdProfiles, long programmedMillis) {
     }
 
-    public Added add(String node, String spec, List<String> addresses, List<String> profiles, String containerInterface,
-                     Duration wait) {
+    public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
+                     String containerInterface, Duration wait) {
         long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         profiles.forEach(profile -> org.jcalico.model.Names.check("profile", profile));
@@ -79,7 +81,8 @@ public final class ContainerService {
             CrashPoint.reach("veth");
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, "jcalico", container.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
-                    nets.stream().filter(n -> n.version() == 6).toList(), profiles, null, null, null, null);
+                    nets.stream().filter(n -> n.version() == 6).toList(), profiles, null, metadata.namespace(),
+                    metadata.labels(), metadata.ports());
             createEndpoint(endpoint, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
@@ -138,6 +141,51 @@ public final class ContainerService {
             }
         }
         return new Removed(removed, recovered);
+    }
+
+    /** The outcome of relabelling one endpoint: its labels before and after. */
+    public record Relabelled(WorkloadEndpoint endpoint, Map<String, String> before) {
+        public List<String> changes() {
+            return LabelEdit.changes(before, endpoint.labels());
+        }
+    }
+
+    /**
+     * Edits the labels of every endpoint of the container, each by compare-and-swap on its record, so that an edit
+     * made meanwhile by someone else is never lost.
+     */
+    public List<Relabelled> relabel(String spec, List<LabelEdit> edits) {
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerIdOf(spec));
+        if (endpoints.isEmpty()) {
+            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
+        }
+        List<Relabelled> relabelled = new ArrayList<>();
+        for (Versioned<WorkloadEndpoint> read : endpoints) {
+            relabelled.add(relabel(read, edits));
+        }
+        return relabelled;
+    }
+
+    private Relabelled relabel(Versioned<WorkloadEndpoint> read, List<LabelEdit> edits) {
+        for (int attempt = 1; ; attempt++) {
+            WorkloadEndpoint was = read.resource();
+            WorkloadEndpoint edited = was.withLabels(LabelEdit.apply(was.labels(), edits));
+            try {
+                if (!edited.equals(was)) {
+                    store.update(edited, read.revision());
+                }
+                return new Relabelled(edited, was.labels());
+            } catch (ConflictException e) {
+                Optional<Versioned<WorkloadEndpoint>> again = store.get(WorkloadEndpoint.class, was.node(), was.endpointId());
+                if (again.isEmpty()) {
+                    throw new ValidationException("the endpoint " + was.endpointId() + " was removed meanwhile; nothing was changed");
+                }
+                if (attempt == 20) {
+                    throw e;
+                }
+                read = again.get();
+            }
+        }
     }
 
     private List<Versioned<WorkloadEndpoint>> endpointsOf(String containerId) {

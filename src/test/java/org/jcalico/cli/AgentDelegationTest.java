@@ -61,6 +61,12 @@ class AgentDelegationTest {
         assertEquals(reply, ask("", "h2", "--node", "h1", "--datastore=" + store, "container", "add", "netns:jct-no-such-namespace"),
                 "flags take precedence over the client's environment");
         assertTrue(ask(store, "h1", "container", "remove", "c1").endsWith("|1|"), "remove too");
+        assertEquals("|error: container 'c1' has no endpoint (see 'jcalico container list')\n|1|",
+                ask(store, "h1", "container", "label", "c1", "app=web"), "and label");
+        assertEquals("|error: label: 'bad key' is not a valid label key (an optional DNS-subdomain prefix and '/', then"
+                        + " 1-63 characters: letters, digits, '-', '_', '.', a letter or digit at both ends)\n|1|",
+                ask(store, "h1", "container", "add", "netns:jct-no-such-namespace", "--namespace", "team-a", "--port",
+                        "http=tcp/80", "--label", "bad key=x"), "the command's options reach the command as given");
     }
 
     /** Defect 13: a delegated add attached from the agent's docker daemon, not from the one the client named. */

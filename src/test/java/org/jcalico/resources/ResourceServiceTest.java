@@ -149,4 +149,25 @@ class ResourceServiceTest {
             assertEquals(count, service.apply(resources).stream().filter(a -> a.verb().equals("unchanged")).count());
         }, "applying " + count + " profiles twice");
     }
+
+    @Test
+    void aPolicyNeedsItsTierAndATierWithPoliciesStays() {
+        String policy = """
+                kind: GlobalNetworkPolicy
+                metadata: {name: deny-legacy}
+                spec: {tier: platform, selector: app == "legacy", ingress: [{action: Deny}]}
+                """;
+        assertEquals("resource 1 (GlobalNetworkPolicy deny-legacy): spec.tier: 'platform' does not exist (apply the Tier first, or in the same file)",
+                refused(policy));
+        service.apply(ResourceCodec.decodeAll("kind: Tier\nmetadata: {name: platform}\nspec: {order: 100}\n---\n" + policy));
+        Listing before = datastore.list("");
+        assertEquals("Tier 'platform' still holds GlobalNetworkPolicy/deny-legacy (delete or move its policies first)",
+                assertThrows(ValidationException.class, () -> service.delete(org.jcalico.model.Tier.class, "platform")).getMessage());
+        assertEquals("the default tier always exists and cannot be deleted",
+                assertThrows(ValidationException.class, () -> service.delete(org.jcalico.model.Tier.class, "default")).getMessage());
+        assertEquals(before, datastore.list(""));
+        service.delete(org.jcalico.model.GlobalNetworkPolicy.class, "deny-legacy");
+        service.delete(org.jcalico.model.Tier.class, "platform");
+        assertEquals(List.of(), new ResourceStore(datastore).list(org.jcalico.model.Tier.class));
+    }
 }

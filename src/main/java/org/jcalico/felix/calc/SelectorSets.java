@@ -1,6 +1,7 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -40,8 +41,14 @@ public final class SelectorSets {
     private final Map<String, Set<Item>> byProfile = new HashMap<>();
     private final Map<Map<String, String>, Group> groups = new HashMap<>();
     private final Map<Selector, Matches> selectors = new HashMap<>();
+    /**
+     * Groups by their value of a label key, for each key that a selector in use tests for a value or presence: a new
+     * selector is matched only against the groups that can match it, not against every endpoint of the cluster.
+     */
+    private final Map<String, Map<String, Set<Group>>> byLabel = new HashMap<>();
     private final Map<SetKey, Members> sets = new HashMap<>();
-    private boolean round;
+    private List<?> lastEndpoints = List.of();
+    private List<?> lastNetworkSets = List.of();
 
     /** One entry per needed key, by its set's name; empty sets too. */
     public Map<String, IpSetSpec> calculate(Snapshot snapshot, Set<SetKey> needed) {
@@ -53,12 +60,14 @@ public final class SelectorSets {
                                      Set<SetKey> needed) {
         new ArrayList<>(sets.keySet()).stream().filter(key -> !needed.contains(key)).forEach(this::removeKey);
 
-        round = !round;
         List<Object> added = new ArrayList<>();
-        markPresent(endpoints, added);
-        markPresent(networkSets, added);
-        List<Item> gone = items.values().stream().filter(item -> item.round != round).toList();
-        gone.forEach(this::remove);
+        List<Object> gone = new ArrayList<>();
+        compare(lastEndpoints, endpoints, added, gone);
+        compare(lastNetworkSets, networkSets, added, gone);
+        // a copy, unless it is immutable already (as a snapshot's lists are): a caller's list may change in place
+        lastEndpoints = List.copyOf(endpoints);
+        lastNetworkSets = List.copyOf(networkSets);
+        gone.forEach(source -> remove(items.get(source)));
 
         Set<Item> relabel = new HashSet<>();
         changedNamespaces(newNamespaces).forEach(name -> relabel.addAll(byNamespace.getOrDefault(name, Set.of())));
@@ -72,20 +81,38 @@ public final class SelectorSets {
 
         Map<String, IpSetSpec> result = new TreeMap<>();
         for (SetKey key : needed) {
-            result.put(key.name(), sets.get(key).spec(key));
+            Members members = sets.get(key);
+            result.put(members.name, members.spec(key));
         }
         return result;
     }
 
-    private void markPresent(List<?> sources, List<Object> added) {
-        for (Object source : sources) {
-            Item item = items.get(source);
-            if (item == null) {
-                added.add(source);
-            } else {
-                item.round = round;
+    /**
+     * What came and went between two lists of the same resources. The agent's cache lists them in a stable order (a
+     * change replaces an object in its place, a removal moves the last one into the gap), so walking both lists side
+     * by side finds the few places that differ without looking up 100,000 objects; the objects found there are then
+     * told apart by identity. Any order gives the right answer, only more slowly.
+     */
+    private static void compare(List<?> before, List<?> after, List<Object> added, List<Object> gone) {
+        Map<Object, Boolean> left = new IdentityHashMap<>();
+        List<Object> arrived = new ArrayList<>();
+        int common = Math.min(before.size(), after.size());
+        for (int i = 0; i < common; i++) {
+            Object was = before.get(i);
+            Object is = after.get(i);
+            if (was != is) {
+                left.put(was, Boolean.TRUE);
+                arrived.add(is);
             }
         }
+        before.subList(common, before.size()).forEach(was -> left.put(was, Boolean.TRUE));
+        arrived.addAll(after.subList(common, after.size()));
+        for (Object is : arrived) {
+            if (left.remove(is) == null) {
+                added.add(is);
+            }
+        }
+        gone.addAll(left.keySet());
     }
 
     private Set<String> changedNamespaces(Map<String, Namespace> next) {
@@ -123,7 +150,7 @@ public final class SelectorSets {
     }
 
     private void add(Object source) {
-        Item item = new Item(source, round);
+        Item item = new Item(source);
         items.put(source, item);
         if (item.namespace() != null) {
             byNamespace.computeIfAbsent(item.namespace(), name -> new HashSet<>()).add(item);
@@ -167,6 +194,12 @@ public final class SelectorSets {
         if (group == null) {
             group = new Group(labels);
             groups.put(labels, group);
+            for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
+                String value = labels.get(key.getKey());
+                if (value != null) {
+                    key.getValue().computeIfAbsent(value, v -> new HashSet<>()).add(group);
+                }
+            }
             for (Map.Entry<Selector, Matches> selector : selectors.entrySet()) {
                 if (selector.getKey().matches(labels)) {
                     group.matched.add(selector.getKey());
@@ -189,6 +222,16 @@ public final class SelectorSets {
         group.items.remove(item);
         if (group.items.isEmpty()) {
             groups.remove(group.labels);
+            for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
+                String value = group.labels.get(key.getKey());
+                if (value != null) {
+                    Set<Group> indexed = key.getValue().get(value);
+                    indexed.remove(group);
+                    if (indexed.isEmpty()) {
+                        key.getValue().remove(value);
+                    }
+                }
+            }
             group.matched.forEach(selector -> selectors.get(selector).groups.remove(group));
         }
         item.group = null;
@@ -206,20 +249,92 @@ public final class SelectorSets {
         if (matches == null) {
             matches = new Matches();
             selectors.put(key.selector(), matches);
-            for (Group group : groups.values()) {
-                if (key.selector().matches(group.labels)) {
-                    group.matched.add(key.selector());
-                    matches.groups.add(group);
+            Candidates candidates = candidates(key.selector());
+            for (Collection<Group> some : candidates == null ? List.of(groups.values()) : candidates.sets()) {
+                for (Group group : some) {
+                    if (key.selector().matches(group.labels)) {
+                        group.matched.add(key.selector());
+                        matches.groups.add(group);
+                    }
                 }
             }
         }
         matches.keys.add(key);
-        Members members = new Members();
+        Members members = new Members(key.name());
         sets.put(key, members);
         for (Group group : matches.groups) {
             for (Item item : group.items) {
                 members.count(item.members(key), 1);
             }
+        }
+    }
+
+    /**
+     * The groups that can match SELECTOR, as a union of index entries (a group may be in more than one), or null when
+     * the selector names no value or key that every match must have: an equality, a set of values or has() as the
+     * selector or as one of the operands of its top-level and (the smallest wins), or such a restriction in every
+     * operand of an or.
+     */
+    private Candidates candidates(Selector selector) {
+        return switch (selector) {
+            case Selector.Eq eq -> withValues(eq.key(), List.of(eq.value()));
+            case Selector.In in -> withValues(in.key(), in.values());
+            case Selector.Has has -> withValues(has.key(), null);
+            case Selector.And and -> {
+                Candidates smallest = null;
+                for (Selector operand : and.operands()) {
+                    Candidates some = candidates(operand);
+                    if (some != null && (smallest == null || some.size() < smallest.size())) {
+                        smallest = some;
+                    }
+                }
+                yield smallest;
+            }
+            case Selector.Or or -> {
+                List<Collection<Group>> union = new ArrayList<>();
+                for (Selector operand : or.operands()) {
+                    Candidates some = candidates(operand);
+                    if (some == null) {
+                        yield null;
+                    }
+                    union.addAll(some.sets());
+                }
+                yield new Candidates(union);
+            }
+            default -> null;
+        };
+    }
+
+    /** The groups with one of VALUES for KEY (any value if null), indexing KEY first if no selector did before. */
+    private Candidates withValues(String key, List<String> values) {
+        Map<String, Set<Group>> byValue = byLabel.get(key);
+        if (byValue == null) {
+            byValue = new HashMap<>();
+            byLabel.put(key, byValue);
+            for (Group group : groups.values()) {
+                String value = group.labels.get(key);
+                if (value != null) {
+                    byValue.computeIfAbsent(value, v -> new HashSet<>()).add(group);
+                }
+            }
+        }
+        if (values == null) {
+            return new Candidates(List.copyOf(byValue.values()));
+        }
+        List<Collection<Group>> sets = new ArrayList<>();
+        for (String value : values) {
+            Set<Group> some = byValue.get(value);
+            if (some != null) {
+                sets.add(some);
+            }
+        }
+        return new Candidates(sets);
+    }
+
+    /** A union of index entries. */
+    private record Candidates(List<? extends Collection<Group>> sets) {
+        int size() {
+            return sets.stream().mapToInt(Collection::size).sum();
         }
     }
 
@@ -236,12 +351,12 @@ public final class SelectorSets {
     /** An endpoint or a network set. */
     private static final class Item {
         final Object source;
-        boolean round;
         Group group;
+        private List<String> v4;
+        private List<String> v6;
 
-        Item(Object source, boolean round) {
+        Item(Object source) {
             this.source = source;
-            this.round = round;
         }
 
         String namespace() {
@@ -263,26 +378,43 @@ public final class SelectorSets {
 
         /** What this item puts into the set of KEY (if the key's selector matches it). */
         List<String> members(SetKey key) {
+            if (!key.isNamedPort()) {
+                return key.version() == 4 ? nets(4) : nets(6);
+            }
             List<String> members = new ArrayList<>();
             if (source instanceof WorkloadEndpoint endpoint) {
-                List<Cidr> nets = endpoint.nets(key.version());
-                if (key.isNamedPort()) {
-                    for (EndpointPort port : endpoint.ports()) {
-                        if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
-                            nets.forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
-                        }
-                    }
-                } else {
-                    nets.forEach(net -> members.addAll(IpSetMembers.net(net)));
-                }
-            } else if (!key.isNamedPort()) {
-                for (Cidr net : ((LabelledNets) source).spec().nets()) {
-                    if (net.version() == key.version()) {
-                        members.addAll(IpSetMembers.net(net));
+                for (EndpointPort port : endpoint.ports()) {
+                    if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
+                        endpoint.nets(key.version()).forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
                     }
                 }
             }
             return members;
+        }
+
+        /**
+         * The item's nets of the family as hash:net members, made once: every set the item is in then holds the same
+         * strings, which with 100,000 endpoints in many sets is most of the index's memory.
+         */
+        private List<String> nets(int version) {
+            List<String> nets = version == 4 ? v4 : v6;
+            if (nets == null) {
+                nets = new ArrayList<>();
+                List<Cidr> all = source instanceof WorkloadEndpoint endpoint ? endpoint.nets(version)
+                        : ((LabelledNets) source).spec().nets();
+                for (Cidr net : all) {
+                    if (net.version() == version) {
+                        nets.addAll(IpSetMembers.net(net));
+                    }
+                }
+                nets = List.copyOf(nets);
+                if (version == 4) {
+                    v4 = nets;
+                } else {
+                    v6 = nets;
+                }
+            }
+            return nets;
         }
     }
 
@@ -305,8 +437,14 @@ public final class SelectorSets {
 
     /** One set: how many items contribute each member, and the spec last handed out while nothing changed. */
     private static final class Members {
+        /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
+        final String name;
         final Map<String, Integer> counts = new HashMap<>();
         IpSetSpec spec;
+
+        Members(String name) {
+            this.name = name;
+        }
 
         void count(List<String> members, int delta) {
             for (String member : members) {
@@ -317,7 +455,7 @@ public final class SelectorSets {
 
         IpSetSpec spec(SetKey key) {
             if (spec == null) {
-                spec = new IpSetSpec(key.name(), key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
+                spec = new IpSetSpec(name, key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
                         key.version(), counts.keySet());
             }
             return spec;

@@ -3,6 +3,7 @@ package org.jcalico.felix.calc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -69,8 +70,15 @@ class SelectorSetsPropertyTest {
         SelectorSets index = new SelectorSets();
         for (int step = 0; step < 400; step++) {
             String change = change();
-            Map<String, IpSetSpec> incremental = index.calculate(List.copyOf(endpoints.values()),
-                    List.copyOf(networkSets.values()), Map.copyOf(profiles), Map.copyOf(namespaces), Set.copyOf(needed));
+            List<WorkloadEndpoint> listed = new ArrayList<>(endpoints.values());
+            List<LabelledNets> sets = new ArrayList<>(networkSets.values());
+            if (random.nextInt(5) == 0) {
+                // the agent's cache keeps its order stable, which the index exploits; any order must give the same sets
+                Collections.shuffle(listed, random);
+                Collections.shuffle(sets, random);
+            }
+            Map<String, IpSetSpec> incremental = index.calculate(listed, sets, Map.copyOf(profiles),
+                    Map.copyOf(namespaces), Set.copyOf(needed));
             assertEquals("", differences(fromDefinition(), incremental), "seed " + SEED + ", step " + step + ": " + change);
         }
     }
