@@ -55,6 +55,12 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
                 BgpConfiguration.DEFAULTS);
     }
 
+    /** The same snapshot with another configuration (everything else, the policy model too, as it is). */
+    public Snapshot withConfig(FelixConfiguration newConfig) {
+        return new Snapshot(node, newConfig, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies,
+                networkSets, namespaces);
+    }
+
     /** The same snapshot with this policy model. */
     public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
                                List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {

@@ -269,6 +269,17 @@ class PolicyCalcTest {
     }
 
     @Test
+    void anotherConfigurationKeepsThePolicyModel() {
+        Snapshot snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
+        var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");
+        Snapshot kept = snapshot.withConfig(refused);
+        assertEquals(snapshot.policies(), kept.policies(), "the agent's refused-prefix path must not drop policies");
+        assertEquals(snapshot.tiers(), kept.tiers());
+        assertTrue(rules(new HostStateCalculator().calculate(kept), "jc-tw-jca1").contains(
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block"));
+    }
+
+    @Test
     void aRememberingCalculatorMatchesAFreshOneAcrossPolicyChanges() {
         HostStateCalculator remembering = new HostStateCalculator();
         List<WorkloadEndpoint> endpoints = List.of(
