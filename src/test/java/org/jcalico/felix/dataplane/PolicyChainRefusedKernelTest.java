@@ -73,17 +73,14 @@ class PolicyChainRefusedKernelTest {
                 """).get(0));
         HostState desired = new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints,
                 Map.of("open", OPEN)).withPolicy(List.of(), policies, List.of(), Map.of()));
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
-        assertTrue(dataplane.apply(desired).failures().isEmpty(), "the whole state applies");
-        assertTrue(pings(workloads.get("w3"), 1), "db reaches web through the policy");
-
         Map<String, IpSetSpec> withoutSets = new HashMap<>(desired.ipSets());
         for (int version : List.of(4, 6)) {
             withoutSets.remove(SetKey.of(Selector.parse("app == \"db\""), version).name());
         }
         HostState broken = new HostState(desired.ipv4(), desired.ipv6(), withoutSets, desired.routes(),
                 desired.interfaces(), desired.concerns(), desired.failedClosed());
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
         DataplaneReport report = dataplane.apply(broken);
         assertTrue(report.failures().containsKey("jc-gi-web-in"), report.failures().toString());
         assertTrue(report.failures().containsKey("jcw1") && report.failures().containsKey("jcw2"), report.failures().toString());
@@ -91,6 +88,9 @@ class PolicyChainRefusedKernelTest {
         assertFalse(pings(workloads.get("w3"), 1), "the refused policy chain drops (fail closed), never opens");
         assertFalse(pings(workloads.get("w3"), 2));
         assertTrue(pings(workloads.get("w1"), 3), "web's egress and db's ingress are not the policy's");
+
+        assertTrue(dataplane.apply(desired).failures().isEmpty(), "the whole state applies once the set is there");
+        assertTrue(pings(workloads.get("w3"), 1), "db reaches web through the policy");
     }
 
     private static CommandRunner workload(String name, String hostSide, int number) {
