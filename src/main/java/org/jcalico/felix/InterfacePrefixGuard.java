@@ -40,8 +40,7 @@ final class InterfacePrefixGuard {
         FelixConfiguration config = snapshot.config();
         FelixConfiguration kept = new FelixConfiguration(config.name(), config.resyncIntervalSeconds(),
                 config.defaultEndpointToHostAction(), accepted, config.logLevel());
-        return new Snapshot(snapshot.node(), kept, snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
-                snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp());
+        return snapshot.withConfig(kept);
     }
 
     /** Why the configured prefix is not in use, or null. */

@@ -44,12 +44,7 @@ final class CompiledPolicy {
         return policy;
     }
 
-    /** Whether the policy applies to an endpoint of this namespace with these effective labels, in this direction. */
-    boolean appliesTo(String namespace, SortedMap<String, String> labels, Direction direction) {
-        return chains.containsKey(direction) && appliesTo(namespace, labels);
-    }
-
-    /** Whether the policy selects the endpoint, in whichever direction. */
+    /** Whether the policy selects an endpoint of this namespace with these effective labels (in the directions it governs). */
     boolean appliesTo(String namespace, SortedMap<String, String> labels) {
         if (policy.namespace() != null && !policy.namespace().equals(namespace)) {
             return false;

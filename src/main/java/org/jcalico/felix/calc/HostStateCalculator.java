@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Direction;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Namespace;
@@ -55,9 +57,13 @@ public final class HostStateCalculator {
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
     private final Memo<Policy, CompiledPolicy> policies = Memo.byIdentity(CompiledPolicy::new);
     private final Memo<ProfileKey, CompiledProfile> profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile()));
-    /** Each local endpoint's policy, valid while what it depends on beyond the endpoint (PolicyInputs) is unchanged. */
-    private Memo<WorkloadEndpoint, EndpointPolicy> endpointPolicies = Memo.byIdentity(endpoint -> null);
+    /**
+     * Each local endpoint's policy by endpoint object, from the last calculation: kept while tiers, profiles and
+     * namespaces are unchanged and no policy that applied to the endpoint went and none that applies came.
+     */
+    private Map<WorkloadEndpoint, EndpointPolicy> endpointPolicies = new IdentityHashMap<>();
     private PolicyInputs lastInputs;
+    private LocalPart lastPart;
 
     /** The iptables renderer, which today's drivers apply. */
     public HostStateCalculator() {
@@ -84,16 +90,19 @@ public final class HostStateCalculator {
     /** What an endpoint's policy depends on besides the endpoint; policies compare by object, as the cache keeps them. */
     private record PolicyInputs(List<Policy> policies, List<Tier> tiers, Map<String, Profile> profiles,
                                 Map<String, Namespace> namespaces) {
-        boolean sameAs(PolicyInputs other) {
-            if (other == null || other.policies.size() != policies.size()) {
-                return false;
-            }
-            for (int i = 0; i < policies.size(); i++) {
-                if (other.policies.get(i) != policies.get(i)) {
-                    return false;
-                }
-            }
-            return other.tiers.equals(tiers) && other.profiles.equals(profiles) && other.namespaces.equals(namespaces);
+        /** Whether everything but the policies is the same. */
+        boolean sameContext(PolicyInputs other) {
+            return other != null && other.tiers.equals(tiers) && other.profiles.equals(profiles)
+                    && other.namespaces.equals(namespaces);
+        }
+
+        /** The policies of this that the other does not have (as objects). */
+        Set<Policy> policiesNotIn(PolicyInputs other) {
+            Set<Policy> theirs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            theirs.addAll(other.policies);
+            Set<Policy> mine = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            policies.stream().filter(policy -> !theirs.contains(policy)).forEach(mine::add);
+            return mine;
         }
     }
 
@@ -101,7 +110,8 @@ public final class HostStateCalculator {
      * One local endpoint's policy: per direction, its tiers' applying policies and why calc keeps it dropped; per
      * family, its two chains, the policy and profile chains they use, and every object it depends on.
      */
-    private record EndpointPolicy(LocalEndpoint local, Map<Direction, List<EndpointChains.TierPolicies>> tiers,
+    private record EndpointPolicy(LocalEndpoint local, SortedMap<String, String> labels, Set<Policy> matched,
+                                  Map<Direction, List<EndpointChains.TierPolicies>> tiers,
                                   Map<Direction, String> failed, List<PerVersion> versions) {
         PerVersion version(int version) {
             return versions.get(version == 4 ? 0 : 1);
@@ -131,16 +141,23 @@ public final class HostStateCalculator {
         Map<String, Tier> tiersByName = new HashMap<>();
         tiers.forEach(tier -> tiersByName.put(tier.name(), tier));
         PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces());
-        if (!inputs.sameAs(lastInputs)) {
-            endpointPolicies = Memo.byIdentity(endpoint -> policyOf(locals.get(endpoint), inputs, ordered, orphans, tiersByName));
-        }
+        boolean sameContext = inputs.sameContext(lastInputs);
+        Set<Policy> gone = sameContext ? lastInputs.policiesNotIn(inputs) : Set.of();
+        List<CompiledPolicy> came = sameContext ? inputs.policiesNotIn(lastInputs).stream().map(policies::get).toList() : List.of();
         lastInputs = inputs;
-        endpointPolicies.nextRound();
+        Map<WorkloadEndpoint, EndpointPolicy> kept = new IdentityHashMap<>();
 
         List<EndpointPolicy> endpoints = new ArrayList<>();
         Map<String, String> failedClosed = new TreeMap<>();
         for (LocalEndpoint endpoint : local) {
-            EndpointPolicy policy = endpointPolicies.get(endpoint.endpoint());
+            EndpointPolicy policy = sameContext ? endpointPolicies.get(endpoint.endpoint()) : null;
+            if (policy != null && stale(policy, gone, came)) {
+                policy = null;
+            }
+            if (policy == null) {
+                policy = policyOf(endpoint, inputs, ordered, orphans, tiersByName);
+            }
+            kept.put(endpoint.endpoint(), policy);
             endpoints.add(policy);
             List<String> reasons = new ArrayList<>(new TreeSet<>(policy.failed().values()));
             List<String> absent = endpoint.endpoint().profileIds().stream()
@@ -153,15 +170,12 @@ public final class HostStateCalculator {
             }
         }
 
-        Map<String, Set<String>> concerns = new HashMap<>();
-        Map<String, IpSetSpec> netSets = new TreeMap<>();
-        Set<SetKey> selectorSets = new HashSet<>();
-        Set<String> usedTags = new TreeSet<>();
-        ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
-        ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
-        Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), usedTags);
-        sets.putAll(netSets);
-        sets.putAll(selectorSetMembers.calculate(snapshot, selectorSets));
+        endpointPolicies = kept;
+
+        LocalPart part = localPart(snapshot, endpoints);
+        Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), part.usedTags());
+        sets.putAll(part.netSets());
+        sets.putAll(selectorSetMembers.calculate(snapshot, part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
@@ -169,9 +183,46 @@ public final class HostStateCalculator {
         snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
+        return new HostState(part.ipv4(), part.ipv6(), sets, routes, interfaces, part.concerns(), failedClosed);
+    }
+
+    /**
+     * What the local endpoints' policies make of the kernel's tables (rendered), the objects they concern, and the sets
+     * their rules need. Remote changes (most of a cluster's churn) leave it as it was: it is kept while every local
+     * endpoint's policy is the same object and the configuration and pools are equal.
+     */
+    private record LocalPart(List<EndpointPolicy> endpoints, FelixConfiguration config, List<IpPool> pools,
+                             org.jcalico.felix.hoststate.IptablesState ipv4, org.jcalico.felix.hoststate.IptablesState ipv6,
+                             Map<String, Set<String>> concerns, Map<String, IpSetSpec> netSets,
+                             Set<SetKey> selectorSets, Set<String> usedTags) {
+        boolean holds(List<EndpointPolicy> others, FelixConfiguration otherConfig, List<IpPool> otherPools) {
+            if (others.size() != endpoints.size()) {
+                return false;
+            }
+            for (int i = 0; i < others.size(); i++) {
+                if (others.get(i) != endpoints.get(i)) {
+                    return false;
+                }
+            }
+            return otherConfig.equals(config) && otherPools.equals(pools);
+        }
+    }
+
+    private LocalPart localPart(Snapshot snapshot, List<EndpointPolicy> endpoints) {
+        if (lastPart != null && lastPart.holds(endpoints, snapshot.config(), snapshot.pools())) {
+            return lastPart;
+        }
+        Map<String, Set<String>> concerns = new HashMap<>();
+        Map<String, IpSetSpec> netSets = new TreeMap<>();
+        Set<SetKey> selectorSets = new HashSet<>();
+        Set<String> usedTags = new TreeSet<>();
+        ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
+        ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
         Map<String, Set<String>> frozen = new HashMap<>();
         concerns.forEach((object, owners) -> frozen.put(object, Set.copyOf(owners)));
-        return new HostState(renderer.render(v4), renderer.render(v6), sets, routes, interfaces, frozen, failedClosed);
+        lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(), renderer.render(v4),
+                renderer.render(v6), Map.copyOf(frozen), Map.copyOf(netSets), Set.copyOf(selectorSets), Set.copyOf(usedTags));
+        return lastPart;
     }
 
     /** Tiers by order (absent last), then name; "default" is always there. */
@@ -185,28 +236,48 @@ public final class HostStateCalculator {
         return tiers;
     }
 
+    /** Whether a policy that applied to the endpoint is gone, or one that came applies to it. */
+    private static boolean stale(EndpointPolicy policy, Set<Policy> gone, List<CompiledPolicy> came) {
+        String namespace = policy.local().endpoint().namespace();
+        return policy.matched().stream().anyMatch(gone::contains)
+                || came.stream().anyMatch(compiled -> compiled.appliesTo(namespace, policy.labels()));
+    }
+
     private EndpointPolicy policyOf(LocalEndpoint endpoint, PolicyInputs snapshot, List<CompiledPolicy> ordered,
                                     List<CompiledPolicy> orphans, Map<String, Tier> tiers) {
         WorkloadEndpoint workload = endpoint.endpoint();
         SortedMap<String, String> labels = EndpointLabels.effective(workload, snapshot.profiles(), snapshot.namespaces());
+        Set<Policy> matched = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         Map<Direction, List<EndpointChains.TierPolicies>> byDirection = new HashMap<>();
         Map<Direction, String> failed = new HashMap<>();
         for (Direction direction : Direction.values()) {
-            List<EndpointChains.TierPolicies> applying = new ArrayList<>();
-            for (CompiledPolicy policy : ordered) {
-                if (policy.appliesTo(workload.namespace(), labels, direction)) {
-                    Tier tier = tiers.get(policy.policy().spec().tier());
+            byDirection.put(direction, new ArrayList<>());
+        }
+        for (CompiledPolicy policy : ordered) {
+            if (!policy.appliesTo(workload.namespace(), labels)) {
+                continue;
+            }
+            matched.add(policy.policy());
+            Tier tier = tiers.get(policy.policy().spec().tier());
+            for (Direction direction : Direction.values()) {
+                if (policy.policy().spec().governs(direction)) {
+                    List<EndpointChains.TierPolicies> applying = byDirection.get(direction);
                     if (applying.isEmpty() || !applying.get(applying.size() - 1).tier().equals(tier)) {
                         applying.add(new EndpointChains.TierPolicies(tier, new ArrayList<>()));
                     }
                     applying.get(applying.size() - 1).policies().add(policy);
                 }
             }
-            byDirection.put(direction, applying);
-            for (CompiledPolicy orphan : orphans) {
-                if (orphan.appliesTo(workload.namespace(), labels, direction)) {
-                    failed.put(direction, "policy " + orphan.policy().id() + " names tier '" + orphan.policy().spec().tier()
-                            + "', which does not exist: all " + direction + " traffic of this endpoint is dropped");
+        }
+        for (CompiledPolicy orphan : orphans) {
+            if (orphan.appliesTo(workload.namespace(), labels)) {
+                matched.add(orphan.policy());
+                for (Direction direction : Direction.values()) {
+                    if (orphan.policy().spec().governs(direction)) {
+                        failed.put(direction, "policy " + orphan.policy().id() + " names tier '"
+                                + orphan.policy().spec().tier() + "', which does not exist: all " + direction
+                                + " traffic of this endpoint is dropped");
+                    }
                 }
             }
         }
@@ -214,7 +285,7 @@ public final class HostStateCalculator {
         for (int version : List.of(4, 6)) {
             versions.add(chains(endpoint, snapshot, byDirection, failed, version));
         }
-        return new EndpointPolicy(endpoint, byDirection, failed, versions);
+        return new EndpointPolicy(endpoint, labels, matched, byDirection, failed, versions);
     }
 
     private PerVersion chains(LocalEndpoint endpoint, PolicyInputs snapshot,
@@ -265,7 +336,7 @@ public final class HostStateCalculator {
 
         DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
-        Map<String, CompiledChain> shared = new TreeMap<>();
+        Map<String, CompiledChain> shared = new HashMap<>();
         for (EndpointPolicy endpoint : endpoints) {
             LocalEndpoint own = endpoint.local();
             String iface = own.interfaceName();

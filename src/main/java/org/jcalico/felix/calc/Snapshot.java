@@ -40,19 +40,17 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
         namespaces = java.util.Collections.unmodifiableMap(new TreeMap<>(namespaces));
     }
 
-    /** A snapshot without policies, network sets or namespaces. */
-    public Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
-                    Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
-                    List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp) {
-        this(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, List.of(), List.of(), List.of(),
-                Map.of());
-    }
-
-    /** A snapshot with no BGP information, for calculations that do not need it. */
+    /** A snapshot with no BGP information and no policy model, for calculations that need neither. */
     public static Snapshot of(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                               Map<String, Profile> profiles) {
         return new Snapshot(node, config, endpoints, profiles, List.of(), List.of(), List.of(), List.of(),
-                BgpConfiguration.DEFAULTS);
+                BgpConfiguration.DEFAULTS, List.of(), List.of(), List.of(), Map.of());
+    }
+
+    /** The same snapshot with another configuration (everything else, the policy model too, as it is). */
+    public Snapshot withConfig(FelixConfiguration newConfig) {
+        return new Snapshot(node, newConfig, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies,
+                networkSets, namespaces);
     }
 
     /** The same snapshot with this policy model. */

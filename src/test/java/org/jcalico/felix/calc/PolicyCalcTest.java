@@ -252,6 +252,34 @@ class PolicyCalcTest {
     }
 
     @Test
+    void netsAndNotNetsOnOneSideUseOneAddressMatchAndAWholeFamilyExcludedLeavesTheRuleOut() {
+        HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "default", Map.of())), """
+                kind: GlobalNetworkPolicy
+                metadata: {name: nets}
+                spec:
+                  selector: all()
+                  ingress:
+                  - {action: Deny, source: {nets: [10.1.0.0/16], notNets: [10.1.2.0/24]}}
+                  - {action: Deny, source: {notNets: [0.0.0.0/0, fd00::/8]}}
+                """);
+        String notNets = DataplaneNames.netSet(List.of(Cidr.parse("10.1.2.0/24")), 4);
+        assertEquals(List.of("-s 10.1.0.0/16 -m set ! --match-set " + notNets + " src -j DROP"),
+                rules(state, "jc-gi-nets"), "one -s per rule (the kernel refuses two); no IPv4 address is outside 0/0");
+        assertEquals(List.of("! -s fd00::/8 -j DROP"), state.ipv6().chains("filter").get("jc-gi-nets").rules());
+    }
+
+    @Test
+    void anotherConfigurationKeepsThePolicyModel() {
+        Snapshot snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
+        var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");
+        Snapshot kept = snapshot.withConfig(refused);
+        assertEquals(snapshot.policies(), kept.policies(), "the agent's refused-prefix path must not drop policies");
+        assertEquals(snapshot.tiers(), kept.tiers());
+        assertTrue(rules(new HostStateCalculator().calculate(kept), "jc-tw-jca1").contains(
+                "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block"));
+    }
+
+    @Test
     void aRememberingCalculatorMatchesAFreshOneAcrossPolicyChanges() {
         HostStateCalculator remembering = new HostStateCalculator();
         List<WorkloadEndpoint> endpoints = List.of(

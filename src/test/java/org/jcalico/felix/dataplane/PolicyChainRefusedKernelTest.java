@@ -1,0 +1,114 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.SetKey;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.model.selector.Selector;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fail closed, isolate, report, for a policy's chain shared by two endpoints ("jctk-fc-" namespaces): when the kernel
+ * refuses it, exactly the endpoints the policy applies to fail and drop what the policy would have judged; a third
+ * endpoint it does not apply to keeps working. The refusal is provoked as a calculation bug would: the policy's
+ * selector set is left out of the desired state, so the kernel refuses the rule that matches it.
+ */
+@Tag("kernel")
+class PolicyChainRefusedKernelTest {
+    private static final String PREFIX = "jctk-fc-";
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private static CommandRunner host;
+
+    @BeforeAll
+    static void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+        host = Namespaces.create(PREFIX + "host");
+    }
+
+    @AfterAll
+    static void deleteNamespaces() {
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @Test
+    void aRefusedPolicyChainFailsOnlyTheEndpointsItAppliesTo() {
+        Map<String, CommandRunner> workloads = new HashMap<>();
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        int number = 1;
+        for (String app : List.of("web", "web", "db")) {
+            String name = "w" + number;
+            workloads.put(name, workload(name, "jc" + name, number));
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, name, "jc" + name, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
+                    List.of("open"), null, null, Map.of("app", app), null));
+            number++;
+        }
+        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: web-in}
+                spec: {selector: app == "web", ingress: [{action: Allow, source: {selector: app == "db"}}]}
+                """).get(0));
+        HostState desired = new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints,
+                Map.of("open", OPEN)).withPolicy(List.of(), policies, List.of(), Map.of()));
+        Map<String, IpSetSpec> withoutSets = new HashMap<>(desired.ipSets());
+        for (int version : List.of(4, 6)) {
+            withoutSets.remove(SetKey.of(Selector.parse("app == \"db\""), version).name());
+        }
+        HostState broken = new HostState(desired.ipv4(), desired.ipv6(), withoutSets, desired.routes(),
+                desired.interfaces(), desired.concerns(), desired.failedClosed());
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        DataplaneReport report = dataplane.apply(broken);
+        assertTrue(report.failures().containsKey("jc-gi-web-in"), report.failures().toString());
+        assertTrue(report.failures().containsKey("jcw1") && report.failures().containsKey("jcw2"), report.failures().toString());
+        assertFalse(report.failures().containsKey("jcw3"), "the db endpoint is not the policy's: " + report.failures());
+        assertFalse(pings(workloads.get("w3"), 1), "the refused policy chain drops (fail closed), never opens");
+        assertFalse(pings(workloads.get("w3"), 2));
+        assertTrue(pings(workloads.get("w1"), 3), "web's egress and db's ingress are not the policy's");
+
+        assertTrue(dataplane.apply(desired).failures().isEmpty(), "the whole state applies once the set is there");
+        assertTrue(pings(workloads.get("w3"), 1), "db reaches web through the policy");
+    }
+
+    private static CommandRunner workload(String name, String hostSide, int number) {
+        CommandRunner container = Namespaces.create(PREFIX + name);
+        host.run("ip", "link", "add", hostSide, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name", "eth0",
+                "netns", PREFIX + name).check();
+        container.run("ip", "link", "set", "eth0", "up").check();
+        container.run("ip", "addr", "add", "10.65.0." + number + "/32", "dev", "eth0").check();
+        container.run("ip", "route", "add", "default", "dev", "eth0").check();
+        return container;
+    }
+
+    private static boolean pings(CommandRunner from, int target) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            if (from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
