@@ -1,7 +1,6 @@
 package org.jcalico.felix;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -72,37 +71,10 @@ public final class ClusterReading {
         return List.copyOf(new TreeSet<>(snapshot("").endpoints().stream().map(WorkloadEndpoint::node).toList()));
     }
 
-    /** The policy model's inputs: the same for every node. */
+    /** The policy model's inputs, as the agents' snapshots hold them: the same for every node. */
     public PolicyCluster policyCluster() {
         Snapshot snapshot = snapshot("");
-        Map<Class<?>, List<Resource>> byKind = new LinkedHashMap<>();
-        values.forEach((key, value) -> {
-            try {
-                Resource resource = ResourceCodec.fromJson(value);
-                byKind.computeIfAbsent(resource.getClass(), k -> new ArrayList<>()).add(resource);
-            } catch (RuntimeException e) {
-                // left out, as the agent leaves it out
-            }
-        });
-        return new PolicyCluster(snapshot.endpoints(), snapshot.profiles(),
-                map(byKind, org.jcalico.model.Namespace.class), list(byKind, org.jcalico.model.Tier.class),
-                list(byKind, org.jcalico.model.Policy.class), list(byKind, org.jcalico.model.LabelledNets.class));
-    }
-
-    private static <T> List<T> list(Map<Class<?>, List<Resource>> byKind, Class<T> type) {
-        List<T> found = new ArrayList<>();
-        byKind.forEach((kind, resources) -> {
-            if (type.isAssignableFrom(kind)) {
-                resources.forEach(resource -> found.add(type.cast(resource)));
-            }
-        });
-        return found;
-    }
-
-    private static Map<String, org.jcalico.model.Namespace> map(Map<Class<?>, List<Resource>> byKind,
-                                                                Class<org.jcalico.model.Namespace> type) {
-        Map<String, org.jcalico.model.Namespace> found = new TreeMap<>();
-        list(byKind, type).forEach(namespace -> found.put(namespace.name(), namespace));
-        return found;
+        return new PolicyCluster(snapshot.endpoints(), snapshot.profiles(), snapshot.namespaces(), snapshot.tiers(),
+                snapshot.policies(), snapshot.networkSets());
     }
 }
