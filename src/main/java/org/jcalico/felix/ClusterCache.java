@@ -19,11 +19,14 @@ import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.GlobalNetworkSet;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
+import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Tier;
+import org.jcalico.policy.KubernetesPolicies;
+import org.jcalico.util.Memo;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -40,10 +43,12 @@ final class ClusterCache {
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
             Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
-            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class));
+            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
+    /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
+    private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
 
     ClusterCache(String node) {
         this.node = node;
@@ -126,9 +131,11 @@ final class ClusterCache {
         all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
         List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
         List<BgpConfiguration> bgp = all(BgpConfiguration.class);
-        // every kind that acts as a policy joins this list (a translated Kubernetes NetworkPolicy as its NetworkPolicy)
+        // every kind that acts as a policy joins this list (a Kubernetes NetworkPolicy as the NetworkPolicy Calico makes of it)
         List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));
         policies.addAll(all(NetworkPolicy.class));
+        translated.nextRound();
+        all(KubernetesNetworkPolicy.class).forEach(policy -> policies.add(translated.get(policy)));
         List<LabelledNets> networkSets = new ArrayList<>(all(GlobalNetworkSet.class));
         networkSets.addAll(all(NetworkSet.class));
         Map<String, Namespace> namespaces = new TreeMap<>();

@@ -71,7 +71,7 @@ public final class ClusterReading {
         return List.copyOf(new TreeSet<>(snapshot("").endpoints().stream().map(WorkloadEndpoint::node).toList()));
     }
 
-    /** The policy model's inputs, as the agents' snapshots hold them: the same for every node. */
+    /** The policy model's inputs, as every agent's calculation reads them: the same for every node. */
     public PolicyCluster policyCluster() {
         Snapshot snapshot = snapshot("");
         return new PolicyCluster(snapshot.endpoints(), snapshot.profiles(), snapshot.namespaces(), snapshot.tiers(),

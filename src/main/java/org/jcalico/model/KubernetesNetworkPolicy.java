@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.jcalico.model.selector.Labels;
 
 /**
  * A Kubernetes {@code networking.k8s.io/v1} NetworkPolicy, kept as written so that {@code get} prints it back in its
@@ -43,7 +42,7 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
         public static final LabelSelector EMPTY = new LabelSelector(null, null);
 
         public LabelSelector {
-            matchLabels = Labels.check("matchLabels", matchLabels);
+            matchLabels = LabelRules.check("matchLabels", matchLabels);
             matchExpressions = Lists.copy("matchExpressions", matchExpressions);
         }
 
@@ -70,7 +69,7 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
     /** One matchExpressions entry: In and NotIn take values, Exists and DoesNotExist none. */
     public record Requirement(String key, Operator operator, List<String> values) {
         public Requirement {
-            if (key == null || !Labels.isKey(key)) {
+            if (key == null || !LabelRules.isKey(key)) {
                 throw ValidationException.field("key", key, "is not a valid label key");
             }
             if (operator == null) {
@@ -85,7 +84,7 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
                 throw new ValidationException("values: must be empty for operator " + operator);
             }
             for (String value : values) {
-                if (!Labels.isValue(value)) {
+                if (!LabelRules.isValue(value)) {
                     throw ValidationException.field("values", value, "is not a valid label value");
                 }
             }

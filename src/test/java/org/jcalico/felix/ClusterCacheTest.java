@@ -80,6 +80,24 @@ class ClusterCacheTest {
     }
 
     @Test
+    void aKubernetesNetworkPolicyActsAsTheNetworkPolicyCalicoMakesOfIt() {
+        ClusterCache cache = new ClusterCache("a");
+        Resource deny = ResourceCodec.decodeAll("""
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata: {name: deny-all, namespace: shop}
+                spec: {podSelector: {}, policyTypes: [Ingress]}
+                """).get(0);
+        cache.replaceAll(List.of(kv(deny)), problems);
+        org.jcalico.model.Policy policy = cache.snapshot().policies().get(0);
+        assertEquals("NetworkPolicy/shop/knp.default.deny-all", policy.id());
+        assertEquals(List.of(org.jcalico.model.PolicyType.INGRESS), policy.spec().types());
+        assertTrue(policy == cache.snapshot().policies().get(0), "an unchanged policy stays the same object for the calc");
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(deny), null, 9)), problems);
+        assertEquals(List.of(), cache.snapshot().policies());
+    }
+
+    @Test
     void ownConfigurationOverridesTheGlobalOne() {
         ClusterCache cache = new ClusterCache("a");
         FelixConfiguration global = new FelixConfiguration(FelixConfiguration.GLOBAL, null, null, "gl", null);
