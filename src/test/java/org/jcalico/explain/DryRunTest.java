@@ -117,6 +117,14 @@ class DryRunTest {
     }
 
     @Test
+    void aRuleWithASelectorAddsItsSetWithTheMembersItMatchesAnywhere() throws Exception {
+        Outcome outcome = run("apply", "--dry-run", "-f", file(POLICY.replace("destination: {ports: [80]}",
+                "source: {selector: app == \"db\"}")));
+        assertEquals(0, outcome.status(), outcome.err());
+        assertTrue(outcome.out().matches("(?s).*\n  ipset added   jc-4s-[0-9a-f]+ \\(1 members\\)\n.*"), outcome.out());
+    }
+
+    @Test
     void aFileApplyRefusesIsRefusedTheSameWay() throws Exception {
         String bad = "kind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec: {tier: nosuch}\n";
         Outcome applied = run("apply", "-f", file(bad));
