@@ -259,6 +259,34 @@ final class ApiForm {
         return new Read(stored, message -> rename(message, renames));
     }
 
+    /**
+     * The objects of a file with each list (kubectl's {@code kind: List}, calicoctl's {@code kind: IPPoolList}, both
+     * with {@code items}) replaced by its items; an item without a kind takes the list's kind and apiVersion, as
+     * servers leave them out of typed lists' items.
+     */
+    static List<JsonNode> listItems(List<JsonNode> nodes) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode node : nodes) {
+            String kind = node.path("kind").asText("");
+            if (!kind.endsWith("List") || !node.path("items").isArray() || Kinds.type(kind) != null) {
+                out.add(node);
+                continue;
+            }
+            for (JsonNode item : node.get("items")) {
+                if (item instanceof ObjectNode object && !object.has("kind") && !kind.equals("List")) {
+                    ObjectNode typed = NODES.objectNode();
+                    typed.set("apiVersion", node.get("apiVersion"));
+                    typed.put("kind", kind.substring(0, kind.length() - "List".length()));
+                    typed.setAll(object);
+                    out.add(typed);
+                } else {
+                    out.add(item);
+                }
+            }
+        }
+        return out;
+    }
+
     /** "FIELD: not supported by jcalico (supported here: ...)". */
     static ValidationException notSupported(String field, List<String> supported) {
         return new ValidationException(field + ": not supported by jcalico (supported here: " + String.join(", ", supported) + ")");

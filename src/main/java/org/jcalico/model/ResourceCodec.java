@@ -107,8 +107,9 @@ public final class ResourceCodec {
     }
 
     /**
-     * Every resource in a file: a JSON object, a JSON array of objects, or YAML documents separated by "---".
-     * Throws {@link ValidationException} for the first bad one, naming its position and kind.
+     * Every resource in a file: a JSON object, a JSON array of objects, or YAML documents separated by "---"; a list
+     * as kubectl and calicoctl print one ({@code kind: List} or {@code IPPoolList}, with {@code items}) stands for its
+     * items. Throws {@link ValidationException} for the first bad one, naming its position and kind.
      */
     public static List<Resource> decodeAll(String text) {
         String trimmed = text.stripLeading();
@@ -133,12 +134,13 @@ public final class ResourceCodec {
         } catch (IOException | RuntimeException e) {
             throw new ValidationException("not valid JSON or YAML: " + firstLine(e.getMessage()));
         }
-        if (nodes.isEmpty()) {
+        List<JsonNode> objects = ApiForm.listItems(nodes);
+        if (objects.isEmpty()) {
             throw new ValidationException("no resources found");
         }
         List<Resource> resources = new ArrayList<>();
-        for (int i = 0; i < nodes.size(); i++) {
-            resources.add(decode(nodes.get(i), i + 1));
+        for (int i = 0; i < objects.size(); i++) {
+            resources.add(decode(objects.get(i), i + 1));
         }
         return resources;
     }

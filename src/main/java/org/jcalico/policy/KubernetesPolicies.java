@@ -1,11 +1,13 @@
 package org.jcalico.policy;
 
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jcalico.model.Action;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.KubernetesNetworkPolicy;
@@ -39,10 +41,6 @@ public final class KubernetesPolicies {
     private KubernetesPolicies() {
     }
 
-    public static List<NetworkPolicy> toCalico(Collection<KubernetesNetworkPolicy> policies) {
-        return policies.stream().map(KubernetesPolicies::toCalico).toList();
-    }
-
     public static NetworkPolicy toCalico(KubernetesNetworkPolicy policy) {
         KubernetesNetworkPolicy.Spec spec = policy.spec();
         String namespace = policy.metadata().namespace();
@@ -68,7 +66,7 @@ public final class KubernetesPolicies {
     }
 
     private static List<Rule> rules(List<Peer> peers, List<PolicyPort> ports, boolean ingress) {
-        List<Peer> sides = peers.isEmpty() ? java.util.Collections.singletonList(null) : peers;
+        List<Peer> sides = peers.isEmpty() ? Collections.singletonList(null) : peers;
         List<Rule> rules = new ArrayList<>();
         for (Map.Entry<Protocol, List<Ports>> entry : portsByProtocol(ports).entrySet()) {
             for (Ports portsPart : entry.getValue()) {
@@ -92,9 +90,9 @@ public final class KubernetesPolicies {
      * more than one kernel multiport match; each becomes a rule of its own. Null in a list is every port.
      */
     private static Map<Protocol, List<Ports>> portsByProtocol(List<PolicyPort> ports) {
-        Map<Protocol, List<Ports>> result = new TreeMap<>(java.util.Comparator.comparing(Protocol::name));
+        Map<Protocol, List<Ports>> result = new TreeMap<>(Comparator.comparing(Protocol::name));
         if (ports.isEmpty()) {
-            result.put(Protocol.parse(Protocol.ANY), java.util.Collections.singletonList(null));
+            result.put(Protocol.parse(Protocol.ANY), Collections.singletonList(null));
             return result;
         }
         Map<String, TreeSet<Integer>> numbers = new TreeMap<>();
@@ -119,7 +117,7 @@ public final class KubernetesPolicies {
         }
         for (String protocol : numbers.keySet()) {
             result.put(Protocol.parse(protocol), everyPort.contains(protocol)
-                    ? java.util.Collections.singletonList(null)
+                    ? Collections.singletonList(null)
                     : chunks(ranges(numbers.get(protocol)), names.get(protocol)));
         }
         return result;
@@ -189,7 +187,7 @@ public final class KubernetesPolicies {
         selector.matchLabels().forEach((key, value) -> terms.add(key + " == \"" + value + "\""));
         for (KubernetesNetworkPolicy.Requirement requirement : selector.matchExpressions()) {
             String values = requirement.values().stream().map(v -> "\"" + v + "\"")
-                    .collect(java.util.stream.Collectors.joining(", ", "{", "}"));
+                    .collect(Collectors.joining(", ", "{", "}"));
             terms.add(switch (requirement.operator()) {
                 case In -> requirement.key() + " in " + values;
                 case NotIn -> requirement.key() + " not in " + values;

@@ -78,6 +78,10 @@ class CommandLineTest {
                 + "spec:\n  logSeverityScreen: Warning\n", ""), run("get", "felixconfiguration", "default", "-o", "yaml"));
         assertEquals(new Outcome(0, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n"
                 + "  namespace: prod\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n", ""), run("get", "knp", "prod/deny-all", "-o", "yaml"));
+        Outcome table = run("get", "knp");
+        assertEquals(0, table.status(), table.err());
+        assertTrue(table.out().lines().skip(1).findFirst().orElse("").matches("prod +deny-all +default +1000 +all\\(\\) +Ingress +0 +0"),
+                table.out());
         assertEquals(new Outcome(1, "", "error: resource 1 (IPPool): apiVersion: 'v2' is not an API jcalico reads IPPool in"
                 + " (expected projectcalico.org/v3)\n"), run("apply", "-f", write("apiVersion: v2\nkind: IPPool\n")));
     }

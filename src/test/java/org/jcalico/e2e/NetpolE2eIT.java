@@ -315,6 +315,7 @@ class NetpolE2eIT {
     void egressOnNamedPorts() {
         lab.apply(np("x", "allow-egress", """
                   podSelector: {}
+                  policyTypes: [Egress]
                   egress:
                   - ports:
                     - port: serve-80-tcp
@@ -381,6 +382,7 @@ class NetpolE2eIT {
                 """;
         lab.apply(both(np("x", "allow-to-ns-y-pod-a", """
                   podSelector: {matchLabels: {pod: a}}
+                  policyTypes: [Egress]
                   egress:
                   - to:
                     - namespaceSelector: {matchLabels: {ns: y}}
@@ -506,6 +508,7 @@ class NetpolE2eIT {
     void egressAllowAllTakesPrecedenceOverAPortPolicy() {
         lab.apply(np("x", "allow-egress-port-80", """
                   podSelector: {}
+                  policyTypes: [Egress]
                   egress:
                   - ports:
                     - port: 80
@@ -514,6 +517,7 @@ class NetpolE2eIT {
         lab.assertReachability("x to tcp/80 only", Reachability.allAllowed().expect("x/*", "*", false, TCP81, UDP80));
         lab.apply(np("x", "allow-egress", """
                   podSelector: {}
+                  policyTypes: [Egress]
                   egress:
                   - {}
                 """));
@@ -543,6 +547,7 @@ class NetpolE2eIT {
     void ingressAndEgressControlledIndependently() {
         lab.apply(np("x", "allow-egress-for-target", """
                   podSelector: {matchLabels: {pod: a}}
+                  policyTypes: [Egress]
                   egress:
                   - {}
                 """));

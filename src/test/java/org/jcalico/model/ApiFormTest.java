@@ -248,6 +248,28 @@ class ApiFormTest {
                 """));
     }
 
+    /** What kubectl get -o yaml and calicoctl get -o yaml print for several resources applies as its items. */
+    @Test
+    void listsStandForTheirItems() {
+        List<Resource> expected = List.of(new Namespace("a", null), new Namespace("b", null),
+                new IpPool(Cidr.parse("10.1.0.0/16"), false, null, false, "p"));
+        assertEquals(expected, ResourceCodec.decodeAll("""
+                apiVersion: v1
+                kind: List
+                items:
+                - {apiVersion: v1, kind: Namespace, metadata: {name: a}}
+                - {apiVersion: v1, kind: Namespace, metadata: {name: b}}
+                metadata: {resourceVersion: ""}
+                ---
+                apiVersion: projectcalico.org/v3
+                kind: IPPoolList
+                items:
+                - metadata: {name: p, resourceVersion: "1"}
+                  spec: {cidr: 10.1.0.0/16}
+                metadata: {resourceVersion: "9"}
+                """));
+    }
+
     @Test
     void newKindsPrintWithTheirApiVersionAndServerMetadataIsDropped() {
         Tier tier = new Tier(new Metadata("platform", null, null, Map.of("owner", "net")), new Tier.Spec(100.0, Action.PASS));
