@@ -11,7 +11,6 @@ import java.util.TreeMap;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
-import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Tier;
@@ -82,7 +81,7 @@ public final class PolicyCluster {
         endpointsAt(address).forEach(endpoint -> found.add(labels(endpoint)));
         for (LabelledNets set : networkSets) {
             if (set.spec().nets().stream().anyMatch(net -> net.contains(address))) {
-                found.add(networkSetLabels.computeIfAbsent(set, this::networkSetLabelsOf));
+                found.add(networkSetLabels.computeIfAbsent(set, s -> EndpointLabels.forNetworkSet(s, namespaces)));
             }
         }
         return found;
@@ -90,21 +89,6 @@ public final class PolicyCluster {
 
     public SortedMap<String, String> labels(WorkloadEndpoint endpoint) {
         return endpointLabels.computeIfAbsent(endpoint, e -> EndpointLabels.effective(e, profiles, namespaces));
-    }
-
-    /** A network set's labels as docs/policy.md gives them: a NetworkSet's carry its namespace, as an endpoint's do. */
-    private SortedMap<String, String> networkSetLabelsOf(LabelledNets set) {
-        TreeMap<String, String> labels = new TreeMap<>(set.metadata().labels());
-        if (set instanceof NetworkSet namespaced) {
-            String namespace = namespaced.metadata().namespace();
-            labels.put(EndpointLabels.NAMESPACE, namespace);
-            Namespace parent = namespaces.get(namespace);
-            if (parent != null) {
-                parent.labels().forEach((key, value) -> labels.putIfAbsent(EndpointLabels.NAMESPACE_PREFIX + key, value));
-            }
-            labels.putIfAbsent(EndpointLabels.NAMESPACE_NAME, namespace);
-        }
-        return labels;
     }
 
     /** The labels of a namespace as a policy's namespaceSelector sees them: its own, and projectcalico.org/name. */

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** `apply --dry-run`: checked as apply checks, what would change per node, and nothing written. */
 class DryRunTest {
     private static final String POLICY = """
+            apiVersion: projectcalico.org/v3
             kind: GlobalNetworkPolicy
             metadata: {name: web-in}
             spec:
@@ -95,7 +96,10 @@ class DryRunTest {
         assertEquals(0, outcome.status(), outcome.err());
         assertTrue(outcome.out().startsWith("dry run: nothing written (the store stays at revision " + before + ")\n"
                 + "would be created: GlobalNetworkPolicy web-in\nnode h1:\n"
-                + "  endpoint ep1 (netns:web) ingress: profile web -> default/GlobalNetworkPolicy/web-in, profile web\n"), outcome.out());
+                + "  endpoint ep1 (netns:web) ingress: profile web -> default/GlobalNetworkPolicy/web-in, profile web\n"
+                + "  chain added   filter jc-gi-web-in (IPv4) (2 rules)\n"
+                + "  chain added   filter jc-gi-web-in (IPv6) (2 rules)\n"
+                + "  chain changed filter jc-tw-jcep1 (IPv4) (+4 -0 rules)\n"), outcome.out());
         assertTrue(outcome.out().contains("node h2: no change\n"), outcome.out());
         assertEquals(before, revision(), "the store's revision is unchanged");
         assertEquals(1, run("get", "globalnetworkpolicy", "web-in").status(), "the policy was not written");
@@ -110,6 +114,14 @@ class DryRunTest {
         assertTrue(outcome.out().contains("node h1:\n  chain changed filter jc-pi-web (IPv4) (+"), outcome.out());
         assertTrue(outcome.out().contains("node h2:\n"), outcome.out());
         assertEquals(before, revision());
+    }
+
+    @Test
+    void aRuleWithASelectorAddsItsSetWithTheMembersItMatchesAnywhere() throws Exception {
+        Outcome outcome = run("apply", "--dry-run", "-f", file(POLICY.replace("destination: {ports: [80]}",
+                "source: {selector: app == \"db\"}")));
+        assertEquals(0, outcome.status(), outcome.err());
+        assertTrue(outcome.out().matches("(?s).*\n  ipset added   jc-4s-[0-9a-f]+ \\(1 members\\)\n.*"), outcome.out());
     }
 
     @Test

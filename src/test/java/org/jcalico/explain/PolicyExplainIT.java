@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * `policy explain` against the kernel: on two hosts with a platform tier (Deny, Pass), a default-tier policy (Log,
  * Allow, end-of-tier drop), an egress policy and profiles, the model and the kernel agree on every ordered pair of
- * three workloads for TCP and UDP; then a rule slipped into an endpoint's chain makes explain say MISMATCH and exit 3.
+ * three workloads for TCP and UDP in both families; then a rule slipped into an endpoint's chain makes explain say MISMATCH and exit 3.
  */
 @Tag("kernel")
 class PolicyExplainIT {
@@ -92,26 +92,25 @@ class PolicyExplainIT {
                         new ContainerResolver(DockerClient.fromEnvironment()));
                 for (String from : workloads.keySet()) {
                     for (String to : workloads.keySet()) {
-                        if (from.equals(to)) {
-                            continue;
-                        }
-                        for (String protocol : List.of("tcp", "udp")) {
-                            ExplainReport report = explainer.explain(new PolicyExplainer.Request(
-                                    "netns:" + fixture.lab().layout().workload(from), endpoints.get(to).endpointId(),
-                                    protocol, protocol.equals("tcp") ? 8080 : 5353, 4, null));
-                            String pair = from + " -> " + to + " " + protocol + ": ";
-                            assertNotNull(report.kernelEgress().decision(), pair + "the kernel counted the probe on egress");
-                            if (report.kernelEgress().decision().accepts()) {
-                                assertNotNull(report.kernelIngress().decision(), pair + "the kernel counted the probe on ingress");
+                        for (String protocol : from.equals(to) ? List.<String>of() : List.of("tcp", "udp")) {
+                            for (int family : List.of(4, 6)) {
+                                ExplainReport report = explainer.explain(new PolicyExplainer.Request(
+                                        "netns:" + fixture.lab().layout().workload(from), endpoints.get(to).endpointId(),
+                                        protocol, protocol.equals("tcp") ? 8080 : 5353, family, null));
+                                String pair = from + " -> " + to + " " + protocol + " IPv" + family + ": ";
+                                assertNotNull(report.kernelEgress().decision(), pair + "the kernel counted the probe on egress");
+                                if (report.kernelEgress().decision().accepts()) {
+                                    assertNotNull(report.kernelIngress().decision(), pair + "the kernel counted the probe on ingress");
+                                }
+                                report.mismatches().forEach(mismatch -> disagreements.add(pair + mismatch));
+                                allowed += report.model().allows() ? 1 : 0;
                             }
-                            report.mismatches().forEach(mismatch -> disagreements.add(pair + mismatch));
-                            allowed += report.model().allows() ? 1 : 0;
                         }
                     }
                 }
             }
             assertEquals(List.of(), disagreements);
-            assertEquals(8, allowed, "a->b tcp, a->c tcp, b->a, b->c and c->a both: a->b udp (egress), a->c udp (platform), c->b (end of tier) dropped");
+            assertEquals(16, allowed, "in both families: a->b tcp, a->c tcp, b->a, b->c and c->a both: a->b udp (egress), a->c udp (platform), c->b (end of tier) dropped");
 
             // a rule nobody wrote at the head of c's ingress chain lets a's UDP through, which the model denies
             String chain = DataplaneNames.toEndpoint(endpoints.get("c").interfaceName());
