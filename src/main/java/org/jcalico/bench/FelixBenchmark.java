@@ -58,7 +58,7 @@ public final class FelixBenchmark {
 
     private void measure(int size) {
         CommandRunner host = Namespaces.create(PREFIX + "host");
-        createInterfaces(host, size + ADDS);
+        BenchInterfaces.create(host, size + ADDS);
         List<String> worker = new ArrayList<>(JvmCommand.jcalico());
         worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size)));
         CommandRunner.Result result = host.run(worker);
@@ -147,23 +147,10 @@ public final class FelixBenchmark {
         }
     }
 
-    private static void createInterfaces(CommandRunner host, int count) {
-        StringBuilder batch = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            batch.append("link add name ").append(interfaceName(i)).append(" type veth peer name p").append(i).append('\n');
-        }
-        host.run(List.of("ip", "-batch", "-"), batch.toString()).check();
-    }
-
-    /** Spread like the real names (prefix + hash of the endpoint id), so that dispatch leaves fill evenly. */
-    private static String interfaceName(int index) {
-        return "jc" + java.util.HexFormat.of().toHexDigits(index * 0x9E3779B97F4A7C15L).substring(3);
-    }
-
     private static WorkloadEndpoint endpoint(String node, int index) {
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
-        return new WorkloadEndpoint(node, null, "bench-" + index, "e" + index, interfaceName(index), null,
+        return new WorkloadEndpoint(node, null, "bench-" + index, "e" + index, BenchInterfaces.name(index), null,
                 List.of(v4), List.of(v6), List.of(index % 2 == 0 ? "web" : "db"), null, null, null, null);
     }
 

@@ -58,7 +58,7 @@ public final class PolicyBenchmark {
         String loadBefore = load();
         try {
             CommandRunner host = Namespaces.create(PREFIX + "host");
-            createInterfaces(host, LOCAL + CHANGES);
+            BenchInterfaces.create(host, LOCAL + CHANGES);
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-policy-worker"));
             CommandRunner.Result result = host.run(worker);
@@ -219,19 +219,6 @@ public final class PolicyBenchmark {
         }
     }
 
-    private static void createInterfaces(CommandRunner host, int count) {
-        StringBuilder batch = new StringBuilder();
-        for (int i = 0; i < count; i++) {
-            batch.append("link add name ").append(interfaceName(i)).append(" type veth peer name p").append(i).append('\n');
-        }
-        host.run(List.of("ip", "-batch", "-"), batch.toString()).check();
-    }
-
-    /** Spread like the real names (prefix + hash of the endpoint id), so that dispatch leaves fill evenly. */
-    private static String interfaceName(int index) {
-        return "jc" + java.util.HexFormat.of().toHexDigits(index * 0x9E3779B97F4A7C15L).substring(3);
-    }
-
     /**
      * The simulated cluster and its changes. Endpoints are labelled as deployments label their pods: an app (in one
      * namespace), its tier, a version and a pod-template hash shared by the replicas, so that labels repeat as they
@@ -318,7 +305,7 @@ public final class PolicyBenchmark {
             int app = seed % APPS;
             Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
             String id = "e" + index;
-            return new WorkloadEndpoint(node, "k8s", "pod-" + index, id, node.equals("local") ? interfaceName(index)
+            return new WorkloadEndpoint(node, "k8s", "pod-" + index, id, node.equals("local") ? BenchInterfaces.name(index)
                     : "jcr" + Integer.toHexString(index), null, List.of(v4), List.of(), List.of(), null,
                     namespaceOf(app), labels(app, seed), List.of(new EndpointPort("http", org.jcalico.model.Protocol.parse("tcp"), 8080),
                     new EndpointPort("metrics", org.jcalico.model.Protocol.parse("tcp"), 9090)));
