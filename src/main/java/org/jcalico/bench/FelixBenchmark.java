@@ -66,18 +66,10 @@ public final class FelixBenchmark {
             throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
         }
         Timings timings = Timings.parse(result.stdout());
-        String ipsets = host.run("ipset", "save").check().stdout();
-        String v4 = host.run("iptables-save").check().stdout();
-        String v6 = host.run("ip6tables-save").check().stdout();
-        Namespaces.delete(PREFIX + "host");
-        CommandRunner bare = Namespaces.create(PREFIX + "bare");
-        long start = System.nanoTime();
-        bare.run(List.of("ipset", "restore"), ipsets).check();
-        bare.run(List.of("iptables-restore"), v4).check();
-        bare.run(List.of("ip6tables-restore"), v6).check();
-        long bareMicros = (System.nanoTime() - start) / 1000;
-        Namespaces.delete(PREFIX + "bare");
-        long rules = (v4 + v6).lines().filter(line -> line.startsWith("-A")).count();
+        KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare");
+        long bareMicros = floor.micros();
+        String ipsets = floor.ipsets();
+        long rules = floor.rules().lines().filter(line -> line.startsWith("-A")).count();
         long members = ipsets.lines().filter(line -> line.startsWith("add")).count();
         out.printf("%-6d %9.1f ms %6.1f / %5.1f ms %7.1f ms %11.1f ms %7.2fx %7d/%d%n", size, timings.program() / 1000.0,
                 timings.adds().get(ADDS / 2) / 1000.0, timings.adds().get(ADDS - 1) / 1000.0,

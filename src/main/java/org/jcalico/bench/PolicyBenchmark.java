@@ -67,17 +67,8 @@ public final class PolicyBenchmark {
                 return 1;
             }
             Map<String, List<Long>> timings = timings(result.stdout());
-            String ipsets = host.run("ipset", "save").check().stdout();
-            String v4 = host.run("iptables-save").check().stdout();
-            String v6 = host.run("ip6tables-save").check().stdout();
-            Namespaces.delete(PREFIX + "host");
-            CommandRunner bare = Namespaces.create(PREFIX + "bare");
-            long start = System.nanoTime();
-            bare.run(List.of("ipset", "restore"), ipsets).check();
-            bare.run(List.of("iptables-restore"), v4).check();
-            bare.run(List.of("ip6tables-restore"), v6).check();
-            long bareMicros = (System.nanoTime() - start) / 1000;
-            report(timings, bareMicros, ipsets, v4 + v6, loadBefore);
+            KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare");
+            report(timings, floor.micros(), floor.ipsets(), floor.rules(), loadBefore);
             return 0;
         } finally {
             Namespaces.deleteAll(PREFIX);
