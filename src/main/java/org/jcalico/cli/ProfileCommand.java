@@ -11,7 +11,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.Protocol;
 import org.jcalico.model.Rule;
 import org.jcalico.model.Action;
-import org.jcalico.policy.ProfileService;
+import org.jcalico.resources.ProfileService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -29,7 +29,6 @@ import org.jcalico.model.Rule;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
-import org.jcalico.policy.ProfileService;
 
 /**
  * `apply` and `delete` for any kind: the same checks as the dedicated commands, and a whole file applied in one

@@ -18,7 +18,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.policy.ProfileService;
+import org.jcalico.resources.ProfileService;
 
 /**
  * Intent records (see {@link Intent} and docs/ipam.md): one per endpoint at most, so two commands on one container

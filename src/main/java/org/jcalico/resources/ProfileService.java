@@ -1,4 +1,4 @@
-package org.jcalico.policy;
+package org.jcalico.resources;
 
 import java.util.ArrayList;
 import java.util.Collection;
