@@ -64,7 +64,9 @@ final class NodeCommand {
                 }
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
-                    AgentRuntime.run(options, foreground, log -> new AgentDelegation(url, node, System.getenv(), log)::handle);
+                    AgentRuntime.run(options, foreground, log -> java.util.Map.of(
+                            "/v1/run", new AgentDelegation(url, node, System.getenv(), log)::handle,
+                            "/v1/cni", new org.jcalico.cni.CniAgentResource(url, node, log)::handle));
                     return 0;
                 }
                 long pid = new AgentProcess(options.paths()).startInBackground(options);
