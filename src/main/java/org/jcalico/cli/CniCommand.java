@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "cni", mixinStandardHelpOptions = true, description = "jcalico as a CNI plugin (podman, containerd, Kubernetes ...).",
-        subcommands = {CniCommand.Install.class, CniCommand.Plugin.class})
+        subcommands = {CniCommand.Install.class, CniCommand.Plugin.class, CniCommand.IpamPlugin.class})
 final class CniCommand {
 
     @Command(name = "install", mixinStandardHelpOptions = true,
@@ -61,19 +61,32 @@ final class CniCommand {
         }
     }
 
-    /** What the plugin scripts run when no agent answers: the verb from CNI_COMMAND, the configuration on stdin. */
+    /** What jcalico-cni runs when no agent answers: the verb from CNI_COMMAND, the configuration on stdin. */
     @Command(name = "plugin", hidden = true, description = "Run jcalico-cni as the CNI specification describes (CNI_* variables, configuration on standard input).")
     static final class Plugin implements java.util.concurrent.Callable<Integer> {
         @Override
         public Integer call() throws IOException {
-            byte[] stdin = System.in.readAllBytes();
-            CniInvocation.Outcome outcome = CniInvocation.run(System.getenv(), stdin, false);
-            PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-            out.print(outcome.stdout());
-            out.flush();
-            System.err.print(outcome.stderr());
-            System.err.flush();
-            return outcome.status();
+            return invoke(CniInvocation.Role.PLUGIN);
         }
+    }
+
+    /** What jcalico-ipam runs when no agent answers. */
+    @Command(name = "ipam", hidden = true, description = "Run jcalico-ipam as the CNI specification describes (CNI_* variables, configuration on standard input).")
+    static final class IpamPlugin implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() throws IOException {
+            return invoke(CniInvocation.Role.IPAM);
+        }
+    }
+
+    private static int invoke(CniInvocation.Role role) throws IOException {
+        byte[] stdin = System.in.readAllBytes();
+        CniInvocation.Outcome outcome = CniInvocation.run(role, System.getenv(), stdin, false);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        out.print(outcome.stdout());
+        out.flush();
+        System.err.print(outcome.stderr());
+        System.err.flush();
+        return outcome.status();
     }
 }

@@ -9,7 +9,7 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
- * {@code POST /v1/cni} on the agent's socket: the plugin script's fast path. The body is the runtime's CNI_*
+ * {@code POST /v1/cni} (and {@code /v1/cni-ipam}) on the agent's socket: the plugin scripts' fast path. The body is the runtime's CNI_*
  * variables as NAME=VALUE, NUL-terminated, an empty field, then the configuration's bytes as the runtime gave them;
  * the answer is standard output, standard error and exit status, NUL-separated, as for {@code /v1/run}. The agent
  * declines (status "-", and the script starts the plugin's own JVM) a request for another datastore or node, or for
@@ -17,11 +17,13 @@ import org.jcalico.log.Log;
  */
 public final class CniAgentResource {
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
+    private final CniInvocation.Role role;
     private final DatastoreUrl datastore;
     private final String node;
     private final Log log;
 
-    public CniAgentResource(DatastoreUrl datastore, String node, Log log) {
+    public CniAgentResource(CniInvocation.Role role, DatastoreUrl datastore, String node, Log log) {
+        this.role = role;
         this.datastore = datastore;
         this.node = node;
         this.log = log;
@@ -53,8 +55,8 @@ public final class CniAgentResource {
             return DECLINED;
         }
         long start = System.nanoTime();
-        CniInvocation.Outcome outcome = CniInvocation.run(env, config, true);
-        log.info("ran CNI " + env.get("CNI_COMMAND") + " for container " + env.getOrDefault("CNI_CONTAINERID", "-")
+        CniInvocation.Outcome outcome = CniInvocation.run(role, env, config, true);
+        log.info("ran CNI " + (role == CniInvocation.Role.IPAM ? "IPAM " : "") + env.get("CNI_COMMAND") + " for container " + env.getOrDefault("CNI_CONTAINERID", "-")
                 + ": exit status " + outcome.status() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (outcome.stdout() + "\0" + outcome.stderr() + "\0" + outcome.status() + "\0").getBytes(StandardCharsets.UTF_8);
     }

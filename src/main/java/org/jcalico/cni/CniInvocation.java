@@ -28,8 +28,16 @@ public final class CniInvocation {
     public record Outcome(String stdout, String stderr, int status) {
     }
 
+    /** Which of the two executables `cni install` writes was run. */
+    public enum Role {
+        /** jcalico-cni: the interface plugin, which needs the node's agent */
+        PLUGIN,
+        /** jcalico-ipam: addresses alone, from the datastore */
+        IPAM
+    }
+
     /** @param inAgent whether the node's agent runs it (so the agent is up), rather than the plugin's own JVM */
-    public static Outcome run(Map<String, String> env, byte[] stdin, boolean inAgent) {
+    public static Outcome run(Role role, Map<String, String> env, byte[] stdin, boolean inAgent) {
         StringBuilder stderr = new StringBuilder();
         String version = NetworkConfig.versionOf(stdin);
         try {
@@ -40,12 +48,15 @@ public final class CniInvocation {
             }
             Target target = Target.of(request.config());
             boolean status = request.verb() == CniRequest.Verb.STATUS;
-            if (status && !inAgent && new AgentProcess(target.agentPaths()).running().isEmpty()) {
+            if (role == Role.PLUGIN && status && !inAgent && new AgentProcess(target.agentPaths()).running().isEmpty()) {
                 throw new CniError(CniError.NOT_AVAILABLE, "jcalico is not available", "the agent of node " + target.node()
                         + " is not running (start it with 'jcalico node start')");
             }
             try (Datastore datastore = open(target, status)) {
                 ResourceStore store = new ResourceStore(datastore);
+                if (role == Role.IPAM) {
+                    return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0);
+                }
                 ContainerService containers = new ContainerService(store, CommandRunner.local(),
                         new ContainerResolver(DockerClient.fromEnvironment()));
                 String stdout = new CniPlugin(store, containers, new HostProbe(CommandRunner.local()), target.node(), stderr)

@@ -99,8 +99,10 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         if (prevResult != null && !prevResult.isObject() && !prevResult.isNull()) {
             throw invalid("prevResult: not an object");
         }
-        return new NetworkConfig(version, name, text(config, "type"), text(config, "datastore"),
-                text(config, "nodename"), text(config, "run_dir"), strings(config, "profiles"), labels, ipamType, pools,
+        ObjectNode ipamObject = ipam == null ? null : (ObjectNode) ipam;
+        return new NetworkConfig(version, name, text(config, "type"), located(config, ipamObject, "datastore"),
+                located(config, ipamObject, "nodename"), located(config, ipamObject, "run_dir"), strings(config, "profiles"),
+                labels, ipamType, pools,
                 dns == null || dns.isNull() ? null : dns, prevResult == null || prevResult.isNull() ? null : prevResult,
                 attachments(config), bytes.clone());
     }
@@ -135,6 +137,15 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
             attachments.add(new AttachmentId(item.get("containerID").asText(), item.get("ifname").asText()));
         }
         return attachments;
+    }
+
+    /**
+     * Where jcalico is: the plugin's own field, else the ipam section's (another plugin, such as bridge, that
+     * delegates to jcalico-ipam carries jcalico's settings there).
+     */
+    private static String located(ObjectNode config, ObjectNode ipam, String field) {
+        String own = text(config, field);
+        return own != null || ipam == null ? own : text(ipam, field);
     }
 
     private static String text(ObjectNode node, String field) {

@@ -115,6 +115,11 @@ class CniPluginIT {
         return fixture.jc("h1", "container", "list", "-o", "json");
     }
 
+    /** The IPAM blocks with their allocations' handles. */
+    private static String blocks() {
+        return fixture.jc("h1", "get", "IPAMBlock", "-o", "json");
+    }
+
     private static long agentServed(String verb) throws IOException {
         Path log = fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log");
         return Files.readAllLines(log).stream().filter(line -> line.contains("ran CNI " + verb + " ")).count();
@@ -174,13 +179,14 @@ class CniPluginIT {
         String d = netns("d");
         JsonNode added = cni("ADD", "jcc1-d", d, pluginConfig("1.0.0")).ok().json();
         String hostSide = added.path("interfaces").get(0).path("name").asText();
+        String endpointId = org.jcalico.workload.ContainerService.endpointId(fixture.layout().nodeName(1), "jcc1-d", "eth0");
+        assertTrue(blocks().contains(endpointId), "its addresses are held for it");
         Namespaces.delete(fixture.layout().workload("d"));
         cni("DEL", "jcc1-d", d, pluginConfig("1.0.0")).ok();
         assertFalse(CommandRunner.inNamespace(fixture.layout().host(1)).run("ip", "link", "show", "dev", hostSide).ok(),
                 "the host side is gone");
         assertFalse(endpoints().contains("jcc1-d"), "the endpoint is gone");
-        assertFalse(fixture.jc("h1", "ipam", "show").contains(added.path("ips").get(0).path("address").asText().replace("/32", "") + " "),
-                "its address is released");
+        assertFalse(blocks().contains(endpointId), "its addresses are released");
         cni("DEL", "jcc1-d", d, pluginConfig("1.0.0")).ok();
     }
 
@@ -263,8 +269,44 @@ class CniPluginIT {
         assertFalse(Files.exists(leases.resolve(address.toString())), "DEL released it in host-local too");
     }
 
+    /** jcalico-ipam as another plugin (bridge, ptp ...) calls it: jcalico's settings in its ipam section. */
     @Test
     @Order(8)
+    void jcalicoIpamServesPluginsThatDelegateToIt() throws IOException {
+        JsonNode own = JSON.readTree(pluginConfig("1.1.0"));
+        var delegating = JSON.createObjectNode().put("cniVersion", "1.1.0").put("name", "jcc1ipam").put("type", "ptp");
+        delegating.putObject("ipam").put("type", "jcalico-ipam").put("datastore", own.path("datastore").asText())
+                .put("nodename", own.path("nodename").asText()).put("run_dir", own.path("run_dir").asText())
+                .putArray("pools").add("10.65.0.0/16");
+        JsonNode result = ipam("ADD", "jcc1-k", delegating.toString()).ok().json();
+        assertEquals(1, result.path("ips").size(), "from the IPv4 pool named alone: " + result);
+        assertTrue(result.path("interfaces").isMissingNode() && result.path("ips").get(0).path("interface").isMissingNode(),
+                "an IPAM plugin's abbreviated result: " + result);
+        String address = result.path("ips").get(0).path("address").asText().replace("/32", "");
+        assertTrue(blocks().contains("cni:" + own.path("nodename").asText() + ":jcc1ipam:jcc1-k:eth0"), blocks());
+        delegating.set("prevResult", result);
+        ipam("CHECK", "jcc1-k", delegating.toString()).ok();
+        ipam("ADD", "jcc1-k", delegating.toString()).failed(CniError.ATTACHMENT_FAILED);
+        delegating.remove("prevResult");
+        delegating.putArray("cni.dev/valid-attachments");
+        ipam("GC", null, delegating.toString()).ok();
+        assertFalse(blocks().contains("jcc1-k"), "GC released " + address);
+        ipam("DEL", "jcc1-k", delegating.toString()).ok();
+    }
+
+    private static Reply ipam(String verb, String containerId, String stdin) {
+        List<String> command = new ArrayList<>(List.of("env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "CNI_COMMAND=" + verb, "CNI_PATH=" + bin));
+        if (containerId != null) {
+            command.addAll(List.of("CNI_CONTAINERID=" + containerId, "CNI_IFNAME=eth0", "CNI_NETNS=/run/netns/jcc1-none"));
+        }
+        command.add(bin.resolve("jcalico-ipam").toString());
+        CommandRunner.Result result = CommandRunner.inNamespace(fixture.layout().host(1)).run(command, stdin);
+        return new Reply(result.exitCode(), result.stdout(), result.stderr());
+    }
+
+    @Test
+    @Order(9)
     void statusIsCode50OnceTheAgentIsStopped() throws IOException {
         assertEquals("", cni("STATUS", null, null, pluginConfig("1.1.0")).ok().stdout());
         fixture.jc("h1", "node", "stop");
