@@ -12,8 +12,9 @@ import org.jcalico.log.Log;
  * {@code POST /v1/cni} (and {@code /v1/cni-ipam}) on the agent's socket: the plugin scripts' fast path. The body is the runtime's CNI_*
  * variables as NAME=VALUE, NUL-terminated, an empty field, then the configuration's bytes as the runtime gave them;
  * the answer is standard output, standard error and exit status, NUL-separated, as for {@code /v1/run}. The agent
- * declines (status "-", and the script starts the plugin's own JVM) a request for another datastore or node, or for
- * a namespace it cannot see: only what it would do exactly as the plugin's own process would.
+ * declines (status "-", and the script starts the plugin's own JVM) a request for another datastore or node, or an
+ * interface plugin's request for a namespace it cannot see: it does only what it would do exactly as the plugin's own
+ * process would.
  */
 public final class CniAgentResource {
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
@@ -69,8 +70,9 @@ public final class CniAgentResource {
                 return true;
             }
             Target target = Target.of(request.config());
-            return target.datastore().equals(datastore) && target.node().equals(node)
-                    && (request.netns() == null || request.verb() == CniRequest.Verb.DEL || Files.exists(request.netns()));
+            boolean namespaceSeen = role == CniInvocation.Role.IPAM || request.netns() == null
+                    || request.verb() == CniRequest.Verb.DEL || Files.exists(request.netns());
+            return target.datastore().equals(datastore) && target.node().equals(node) && namespaceSeen;
         } catch (CniError e) {
             return true;
         }

@@ -84,6 +84,12 @@ public final class CniPlugin {
         DelegatedIpam ipam = delegatedIpam(request);
         List<IpAddress> addresses = List.of();
         if (ipam != null) {
+            // refused before the IPAM plugin is asked: undoing its second allocation would release the first one too
+            String endpointId = ContainerService.endpointId(node, request.containerId(), request.ifname());
+            if (store.get(WorkloadEndpoint.class, node, endpointId).isPresent()) {
+                throw new CniError(CniError.ATTACHMENT_FAILED, "cannot attach container " + request.containerId(),
+                        "it already has an endpoint on " + request.ifname() + " (" + endpointId + ")");
+            }
             JsonNode allocated = ipam.run(CniRequest.Verb.ADD);
             addresses = allocated == null ? List.of() : CniResult.parse(allocated).ips().stream().map(CniResult.Ip::address).toList();
             if (addresses.isEmpty()) {

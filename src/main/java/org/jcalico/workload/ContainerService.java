@@ -55,9 +55,6 @@ public final class ContainerService {
                      String containerInterface, Duration wait) {
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         profiles.forEach(profile -> org.jcalico.model.Names.check("profile", profile));
-        if (requested.stream().distinct().count() < requested.size()) {
-            throw new ValidationException("an address is given twice");
-        }
         return add(node, resolver.resolve(spec), "jcalico", requested, List.of(), profiles, metadata, containerInterface, wait);
     }
 
@@ -69,6 +66,10 @@ public final class ContainerService {
                      List<Cidr> pools, List<String> profiles, EndpointMetadata metadata, String containerInterface,
                      Duration wait) {
         long start = System.nanoTime();
+        profiles.forEach(profile -> org.jcalico.model.Names.check("profile", profile));
+        if (requested.stream().distinct().count() < requested.size()) {
+            throw new ValidationException("an address is given twice");
+        }
         if (store.get(Node.class, node).isEmpty()) {
             throw new ValidationException("node '" + node + "' is not registered: start its agent with 'jcalico node start'");
         }

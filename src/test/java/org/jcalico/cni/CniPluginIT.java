@@ -111,13 +111,21 @@ class CniPluginIT {
         return "/run/netns/" + fixture.lab().workload(name);
     }
 
+    /** The endpoint records, read from the lab's datastore as they are (a JVM per read would cost seconds). */
     private static String endpoints() {
-        return fixture.jc("h1", "container", "list", "-o", "json");
+        return read(org.jcalico.model.WorkloadEndpoint.class);
+    }
+
+    private static String read(Class<? extends org.jcalico.model.Resource> kind) {
+        try (var datastore = fixture.layout().datastoreUrl().open(org.jcalico.datastore.OpenMode.READ)) {
+            return new org.jcalico.datastore.ResourceStore(datastore).list(kind)
+                    .stream().map(read -> read.resource().toString()).sorted().toList().toString();
+        }
     }
 
     /** The IPAM blocks with their allocations' handles. */
     private static String blocks() {
-        return fixture.jc("h1", "get", "IPAMBlock", "-o", "json");
+        return read(org.jcalico.model.IpamBlock.class);
     }
 
     private static long agentServed(String verb) throws IOException {
@@ -157,7 +165,8 @@ class CniPluginIT {
         Connectivity.assertMatrix(List.of(Probe.ping(fixture.layout().workload("a"), addressB),
                 Probe.ping(fixture.layout().workload("b"), addressA), Probe.ping(fixture.layout().workload("a"), v6B)),
                 List.of(true, true, true));
-        assertTrue(endpoints().contains("cni.jcalico.org/network: " + NETWORK) || endpoints().contains(NETWORK));
+        assertTrue(endpoints().contains("orchestrator=cni") && endpoints().contains(Identity.NETWORK_LABEL + "=" + NETWORK),
+                endpoints());
     }
 
     @Test
@@ -265,6 +274,8 @@ class CniPluginIT {
                         .path("ips").get(0).path("address").asText().replace("/32", "")))), List.of(true));
         Path leases = fixture.layout().stateDir().resolve("host-local").resolve("jcc1local");
         assertTrue(Files.exists(leases.resolve(address.toString())), "host-local holds it");
+        cni("ADD", "jcc1-i", i, hostLocal.toString()).failed(CniError.ATTACHMENT_FAILED);
+        assertTrue(Files.exists(leases.resolve(address.toString())), "a second ADD leaves the first's lease");
         cni("DEL", "jcc1-i", i, hostLocal.toString()).ok();
         assertFalse(Files.exists(leases.resolve(address.toString())), "DEL released it in host-local too");
     }
@@ -278,7 +289,9 @@ class CniPluginIT {
         delegating.putObject("ipam").put("type", "jcalico-ipam").put("datastore", own.path("datastore").asText())
                 .put("nodename", own.path("nodename").asText()).put("run_dir", own.path("run_dir").asText())
                 .putArray("pools").add("10.65.0.0/16");
+        long served = agentServed("IPAM ADD");
         JsonNode result = ipam("ADD", "jcc1-k", delegating.toString()).ok().json();
+        assertEquals(served + 1, agentServed("IPAM ADD"), "the node's agent served it");
         assertEquals(1, result.path("ips").size(), "from the IPv4 pool named alone: " + result);
         assertTrue(result.path("interfaces").isMissingNode() && result.path("ips").get(0).path("interface").isMissingNode(),
                 "an IPAM plugin's abbreviated result: " + result);
@@ -308,7 +321,14 @@ class CniPluginIT {
     @Test
     @Order(9)
     void statusIsCode50OnceTheAgentIsStopped() throws IOException {
+        long served = agentServed("STATUS");
         assertEquals("", cni("STATUS", null, null, pluginConfig("1.1.0")).ok().stdout());
+        assertEquals(served + 1, agentServed("STATUS"));
+        var elsewhere = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(pluginConfig("1.1.0"));
+        elsewhere.put("nodename", "jcc1-elsewhere");
+        JsonNode declined = cni("STATUS", null, null, elsewhere.toString()).failed(CniError.NOT_AVAILABLE);
+        assertTrue(declined.path("details").asText().contains("jcc1-elsewhere"), "the plugin's own JVM answered: " + declined);
+        assertEquals(served + 1, agentServed("STATUS"), "the agent declined another node's request");
         fixture.jc("h1", "node", "stop");
         JsonNode error = cni("STATUS", null, null, pluginConfig("1.1.0")).failed(CniError.NOT_AVAILABLE);
         assertTrue(error.path("details").asText().contains("not running"), error.toString());
