@@ -36,7 +36,12 @@ final class CniCommand {
 
         @Override
         public void run() {
-            Session session = new Session(spec);
+            try (Session session = new Session(spec)) {
+                install(session);
+            }
+        }
+
+        private void install(Session session) {
             Names.check("network", network);
             profiles.forEach(profile -> Names.check("profile", profile));
             String runDirFlag = spec.commandLine().getParseResult().hasMatchedOption("--run-dir") ? runDir.toString()

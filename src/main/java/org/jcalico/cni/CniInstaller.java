@@ -85,7 +85,8 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                   mapfile -d '' reply < <({ printf '%%s\\0' "${fields[@]}" ""; printf '%%s' "$config"; } | curl -s \\
                     --unix-socket "$socket" -H 'Expect:' -H 'Content-Type: application/octet-stream' --data-binary @- \\
                     -w '%%{exitcode} %%{http_code}' http://agent/v1/%3$s)
-                  outcome="${reply[-1]:-}"
+                  outcome=""
+                  (( ${#reply[@]} )) && outcome="${reply[-1]}"
                   if [[ "$outcome" != "7 "* ]]; then
                     if [[ "$outcome" == "0 200" && ${#reply[@]} -eq 4 && "${reply[2]}" =~ ^([0-9]+|-)$ ]]; then
                       if [[ "${reply[2]}" != - ]]; then
