@@ -279,7 +279,7 @@ public final class Lab {
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
         List<String> command = new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
-                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir()).command(AgentOptions.Role.START);
+                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir(), null).command(AgentOptions.Role.START);
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             throw new KernelException("the agent on " + layout.host(index) + " did not start: "
