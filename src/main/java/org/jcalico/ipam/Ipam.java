@@ -50,6 +50,9 @@ public final class Ipam {
             List<Versioned<IpPool>> enabled = store.list(IpPool.class).stream()
                     .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version)
                     .filter(pool -> pools.isEmpty() || pools.contains(pool.resource().cidr())).toList();
+            if (enabled.isEmpty() && !pools.isEmpty()) {
+                throw new ValidationException("IP pool " + (pools.size() == 1 ? pools.getFirst() : pools) + " is not enabled");
+            }
             if (enabled.isEmpty()) {
                 throw new ValidationException("no enabled IPv" + version + " pool: add one with 'jcalico pool add CIDR'");
             }
