@@ -161,6 +161,18 @@ class CniPluginIT {
         IpAddress addressB = IpAddress.parse(old.path("ips").get(0).path("address").asText().replace("/32", ""));
         IpAddress v6B = IpAddress.parse(old.path("ips").get(1).path("address").asText().replace("/128", ""));
 
+        // chained after another plugin: its result handed on with jcalico's added; the configuration's DNS given back
+        var chained = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(pluginConfig("1.0.0"));
+        chained.set("prevResult", JSON.readTree("{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"tap0\"}],"
+                + "\"ips\":[{\"address\":\"192.0.2.7/24\",\"interface\":0}]}"));
+        chained.putObject("dns").putArray("nameservers").add("192.0.2.53");
+        JsonNode merged = cni("ADD", "jcc1-c", netns("c"), chained.toString()).ok().json();
+        assertEquals("tap0", merged.path("interfaces").get(0).path("name").asText(), merged.toString());
+        assertEquals("eth0", merged.path("interfaces").get(2).path("name").asText(), merged.toString());
+        assertEquals("192.0.2.7/24", merged.path("ips").get(0).path("address").asText());
+        assertEquals(2, merged.path("ips").get(1).path("interface").asInt(), "jcalico's IPs point at its interface");
+        assertEquals("192.0.2.53", merged.path("dns").path("nameservers").get(0).asText());
+
         // programmed before ADD returned: the first packets pass
         Connectivity.assertMatrix(List.of(Probe.ping(fixture.layout().workload("a"), addressB),
                 Probe.ping(fixture.layout().workload("b"), addressA), Probe.ping(fixture.layout().workload("a"), v6B)),
