@@ -32,12 +32,12 @@ class LabDockerIT {
                 assertEquals(layout.host(index), CommandRunner.local().run("ip", "netns", "identify", Long.toString(dockerd))
                         .check().stdout().strip(), "the daemon runs in its host's network namespace");
                 CommandRunner.Result links = lab.exec(layout.nodeName(index), List.of(DOCKER, "run", "--rm", "--net=none",
-                        LabDocker.IMAGE, "ip", "-o", "link"));
+                        LabLayout.DOCKER_IMAGE, "ip", "-o", "link"));
                 assertTrue(links.ok(), links.stderr());
                 assertEquals(1, links.stdout().lines().count(), "a --net=none container has only its loopback: " + links.stdout());
             }
 
-            String id = lab.exec("h1", List.of(DOCKER, "run", "-d", "--net=none", "--name", "jcd1-sleeper", LabDocker.IMAGE,
+            String id = lab.exec("h1", List.of(DOCKER, "run", "-d", "--net=none", "--name", "jcd1-sleeper", LabLayout.DOCKER_IMAGE,
                     "sleep", "600")).check().stdout().strip();
             container = Long.parseLong(lab.exec("h1", List.of(DOCKER, "inspect", "-f", "{{.State.Pid}}", id)).check().stdout().strip());
             assertEquals("", lab.exec("h2", List.of(DOCKER, "ps", "-aq")).check().stdout().strip(), "h2's daemon knows only its own");
