@@ -47,6 +47,9 @@ final class NodeCommand {
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
         @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--docker-plugin-dir", paramLabel = "DIR", defaultValue = AgentOptions.DEFAULT_DOCKER_PLUGIN_DIR,
+                description = "serve the docker network and IPAM plugins (drivers jcalico, jcalico-ipam) and put their spec"
+                        + " files here for dockerd to find; 'none': no docker plugin (default: ${DEFAULT-VALUE})") String dockerPluginDir;
         @Option(names = "--supervisor", hidden = true) boolean supervisor;
         @Option(names = "--detached", hidden = true) boolean detached;
 
@@ -58,7 +61,7 @@ final class NodeCommand {
                 IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
                 IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
                 AgentOptions options = new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp,
-                        runRoot, logRoot);
+                        runRoot, logRoot, dockerPluginDir.equals(AgentOptions.NO_DOCKER_PLUGIN) ? null : Path.of(dockerPluginDir));
                 if (supervisor) {
                     return Supervisor.run(options);
                 }

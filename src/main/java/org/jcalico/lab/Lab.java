@@ -306,7 +306,8 @@ public final class Lab {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(dockerEnvironment(index));
         command.addAll(new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
-                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir()).command(AgentOptions.Role.START));
+                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir(),
+                docker ? layout.dockerPluginDir(index) : null).command(AgentOptions.Role.START));
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             throw new KernelException("the agent on " + layout.host(index) + " did not start: "
