@@ -12,13 +12,11 @@ import org.jcalico.kernel.KernelException;
 import org.jcalico.model.ValidationException;
 
 /**
- * The lab's docker daemons: one per host namespace (see {@link DockerDaemon}), each with the image {@link #IMAGE} and
- * a plugin discovery directory of its own, as each machine of a real cluster has. Daemons start and stop in
- * parallel: each takes a second or two, mostly waiting.
+ * The lab's docker daemons: one per host namespace (see {@link DockerDaemon}), each with the image
+ * {@link LabLayout#DOCKER_IMAGE} and a plugin discovery directory of its own, as each machine of a real cluster has.
+ * Daemons start and stop in parallel: each takes a second or two, mostly waiting.
  */
 final class LabDocker {
-    /** busybox-static's applets as an image, in every host's daemon. */
-    static final String IMAGE = "busybox:latest";
     private final LabLayout layout;
     private final Consumer<String> progress;
 
@@ -53,9 +51,9 @@ final class LabDocker {
             }
             long begin = System.nanoTime();
             DockerDaemon daemon = DockerDaemon.start(layout.host(index), layout.dockerRoot(index), layout.etcDocker(index));
-            daemon.importImage(image, IMAGE);
+            daemon.importImage(image, LabLayout.DOCKER_IMAGE);
             progress.accept(String.format("dockerd on %s answers at %s with image %s (%.1f s)", layout.host(index),
-                    daemon.socket(), IMAGE, (System.nanoTime() - begin) / 1e9));
+                    daemon.socket(), LabLayout.DOCKER_IMAGE, (System.nanoTime() - begin) / 1e9));
         }, Thread::startVirtualThread)).toArray(CompletableFuture[]::new));
     }
 

@@ -19,6 +19,8 @@ public record LabLayout(String name, int hosts, boolean etcd) {
     public static final IpAddress OUTSIDE_V6 = IpAddress.parse("2001:db8:113::2");
     public static final IpAddress OUTSIDE_GATEWAY_V6 = IpAddress.parse("2001:db8:113::1");
     public static final Path STATE_ROOT = Path.of("/run/jcalico-lab");
+    /** busybox-static's applets as an image, in every host's docker daemon (`lab up --docker`). */
+    public static final String DOCKER_IMAGE = "busybox:latest";
     /** Per-namespace files that `ip netns exec` binds over /etc. */
     public static final Path ETC_NETNS = Path.of("/etc/netns");
     /** Without BGP, the pools whose fixed per-host ranges the fabric routes. */

@@ -9,13 +9,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** `lab up --docker`: a docker daemon of its own in each host, reached with `lab exec HOST -- docker`; `lab down` removes all. */
+/**
+ * `lab up --docker`: a docker daemon of its own in each host, reached with `lab exec HOST -- docker`, finding its own
+ * host's agent as its plugin; `lab down` removes all.
+ */
 @Tag("kernel")
 class LabDockerIT {
     private static final String DOCKER = DockerDaemon.DOCKER;
@@ -32,12 +36,12 @@ class LabDockerIT {
                 assertEquals(layout.host(index), CommandRunner.local().run("ip", "netns", "identify", Long.toString(dockerd))
                         .check().stdout().strip(), "the daemon runs in its host's network namespace");
                 CommandRunner.Result links = lab.exec(layout.nodeName(index), List.of(DOCKER, "run", "--rm", "--net=none",
-                        LabDocker.IMAGE, "ip", "-o", "link"));
+                        LabLayout.DOCKER_IMAGE, "ip", "-o", "link"));
                 assertTrue(links.ok(), links.stderr());
                 assertEquals(1, links.stdout().lines().count(), "a --net=none container has only its loopback: " + links.stdout());
             }
 
-            String id = lab.exec("h1", List.of(DOCKER, "run", "-d", "--net=none", "--name", "jcd1-sleeper", LabDocker.IMAGE,
+            String id = lab.exec("h1", List.of(DOCKER, "run", "-d", "--net=none", "--name", "jcd1-sleeper", LabLayout.DOCKER_IMAGE,
                     "sleep", "600")).check().stdout().strip();
             container = Long.parseLong(lab.exec("h1", List.of(DOCKER, "inspect", "-f", "{{.State.Pid}}", id)).check().stdout().strip());
             assertEquals("", lab.exec("h2", List.of(DOCKER, "ps", "-aq")).check().stdout().strip(), "h2's daemon knows only its own");
@@ -46,11 +50,14 @@ class LabDockerIT {
             cli.addAll(List.of("lab", "exec", "--name", "jcd1", "h1", "--", DOCKER, "ps", "-q", "--no-trunc"));
             assertEquals(id, CommandRunner.local().run(cli).check().stdout().strip(), "jcalico lab exec h1 -- docker ps");
 
-            // what the lab's agent would write into a host's plugin directory is that host's daemon's, no one else's
-            Files.writeString(layout.dockerPluginDir(1).resolve("jcd1-probe.spec"), "unix:///run/jcd1-nowhere.sock\n");
-            assertTrue(Files.exists(seenBy(dockerd(layout, 1), "jcd1-probe.spec")), "h1's daemon sees it in /etc/docker/plugins");
-            assertFalse(Files.exists(seenBy(dockerd(layout, 2), "jcd1-probe.spec")), "h2's daemon does not");
-            assertFalse(Files.exists(Path.of("/etc/docker/plugins/jcd1-probe.spec")), "nor does the machine");
+            // each daemon finds its own host's agent as its plugin, and the machine's daemons find no lab agent
+            for (int index : layout.hostIndexes()) {
+                Path agentSocket = AgentPaths.of(layout.nodeName(index), layout.runDir(), layout.logDir()).dockerSocket();
+                assertEquals("unix://" + agentSocket, Files.readString(seenBy(dockerd(layout, index), "jcalico.spec")).strip(),
+                        "the spec file in " + layout.host(index) + "'s /etc/docker/plugins");
+            }
+            Path machines = Path.of("/etc/docker/plugins/jcalico.spec");
+            assertFalse(Files.exists(machines) && Files.readString(machines).contains(layout.runDir().toString()), "the machine's");
 
             long begin = System.nanoTime();
             lab.down();
