@@ -28,12 +28,14 @@ public final class DockerFixture implements AutoCloseable {
     // deep enough for v1 (controller/docker/ID) and v2 (docker/ID or system.slice/docker-ID.scope)
     private static final int CGROUP_DEPTH = 3;
     private final Path root;
-    private final Process daemon;
+    private final List<String> command;
+    private Process daemon;
     private long startMillis;
     private long imageMillis;
 
-    private DockerFixture(Path root, Process daemon) {
+    private DockerFixture(Path root, List<String> command, Process daemon) {
         this.root = root;
+        this.command = command;
         this.daemon = daemon;
     }
 
@@ -55,9 +57,8 @@ public final class DockerFixture implements AutoCloseable {
                 // vfs needs no mounts, so an interrupted run leaves only plain files behind
                 "--storage-driver", "vfs");
         long begin = System.nanoTime();
-        Process daemon = new ProcessBuilder(CommandRunner.inNamespace(namespace).command(dockerd))
-                .redirectErrorStream(true).redirectOutput(root.resolve("dockerd.log").toFile()).start();
-        DockerFixture fixture = new DockerFixture(root, daemon);
+        List<String> command = CommandRunner.inNamespace(namespace).command(dockerd);
+        DockerFixture fixture = new DockerFixture(root, command, launch(command, root));
         try {
             fixture.awaitApi();
             fixture.startMillis = (System.nanoTime() - begin) / 1_000_000;
@@ -70,6 +71,25 @@ public final class DockerFixture implements AutoCloseable {
             throw e;
         }
         return fixture;
+    }
+
+    private static Process launch(List<String> command, Path root) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("dockerd.log").toFile())).start();
+    }
+
+    /**
+     * Stops the daemon as a service manager would (SIGTERM: it stops its containers first, within their stop
+     * timeouts) and starts it again on the same state, as after an upgrade; returns how long each took, in
+     * milliseconds: {stop, start until the API answers}.
+     */
+    public long[] restart() throws IOException, InterruptedException {
+        long begin = System.nanoTime();
+        stop(daemon.toHandle());
+        long stopped = System.nanoTime();
+        daemon = launch(command, root);
+        awaitApi();
+        return new long[] {(stopped - begin) / 1_000_000, (System.nanoTime() - stopped) / 1_000_000};
     }
 
     /** The daemon's API socket, for DOCKER_HOST=unix://SOCKET. */
