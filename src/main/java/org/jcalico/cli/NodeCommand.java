@@ -119,7 +119,7 @@ final class NodeCommand {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Run this host's agent and BIRD in the node image, in a docker container (--net=host --privileged) that"
+            description = "Run this host's agent and BIRD in the node image, in a docker container (--net=host --pid=host, the capabilities it needs) that"
                     + " docker restarts; builds the image first if needed. `node stop` and `node status` work as after `node start`.")
     static final class Run implements Runnable {
         @Spec CommandSpec spec;

@@ -18,7 +18,8 @@ import org.jcalico.model.ValidationException;
 
 /**
  * A node's agent and BIRD running in the node image, as `calicoctl node run` ran calico/node: one container per node,
- * named {@code jcalico-node-NODE}, in the host's network and process namespaces, privileged, with the node's run and
+ * named {@code jcalico-node-NODE}, in the host's network and process namespaces, with the capabilities the agent
+ * needs, with the node's run and
  * log directories (and the embedded datastore's, the named network namespaces, the docker socket) mounted at the
  * same paths. So the pid files, the status file and the agent's socket mean inside what they mean outside, and
  * `node status` and the launcher's delegation work unchanged; only stopping goes through docker (see
@@ -28,6 +29,15 @@ public final class NodeContainer {
     public static final String NODE_LABEL = "org.jcalico.node";
     /** How long docker waits after SIGTERM before it kills the agent; the agent itself stops within a second or two. */
     static final int STOP_TIMEOUT_SECONDS = 30;
+    /**
+     * What the agent needs, rather than --privileged, which asks for every capability docker knows and so cannot start
+     * where the bounding set lacks one (these machines have no CAP_SYS_RESOURCE): the network (NET_ADMIN, NET_RAW),
+     * entering workloads' namespaces (SYS_ADMIN; SYS_PTRACE for another process's /proc/PID/ns), and writing the
+     * network sysctls, which docker mounts read-only (systempaths) and AppArmor's docker-default profile denies.
+     */
+    static final List<String> PRIVILEGES = List.of("--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW",
+            "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_PTRACE",
+            "--security-opt", "systempaths=unconfined", "--security-opt", "apparmor=unconfined");
     private static final Path NAMED_NETNS = Path.of("/run/netns");
     private static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
     private final DockerCli docker;
@@ -48,8 +58,8 @@ public final class NodeContainer {
     static List<String> runArguments(AgentOptions options, String image, Map<String, String> environment) {
         List<String> args = new ArrayList<>(List.of("run", "--detach", "--name", name(options.node()),
                 "--label", NODE_LABEL + "=" + options.node(),
-                "--net=host", "--pid=host", "--privileged",
-                "--restart=unless-stopped", "--stop-timeout", Integer.toString(STOP_TIMEOUT_SECONDS)));
+                "--net=host", "--pid=host", "--restart=unless-stopped", "--stop-timeout", Integer.toString(STOP_TIMEOUT_SECONDS)));
+        args.addAll(PRIVILEGES);
         Set<Path> mounts = new LinkedHashSet<>(List.of(options.paths().runDir(), options.paths().logDir()));
         if (options.datastoreUrl().isEmbedded()) {
             mounts.add(options.datastoreUrl().path().toAbsolutePath().getParent());

@@ -56,7 +56,9 @@ class NodeImageIT {
             begin = System.nanoTime();
             String kept = fixture.jcWith(env, "h1", "node", "image");
             System.out.println("node image, again: " + kept.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
-            assertTrue(kept.startsWith("kept " + NodeImage.tag()), "an image of the same content is kept: " + kept);
+            String tag = built.split(" ")[1];
+            assertTrue(built.startsWith("built " + NodeImage.REPOSITORY + ":"), built);
+            assertTrue(kept.startsWith("kept " + tag + " "), "an image of the same content is kept: " + kept);
 
             fixture.jc("h1", "node", "stop");
             begin = System.nanoTime();
@@ -65,7 +67,7 @@ class NodeImageIT {
             System.out.println("node run: " + run.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
             assertTrue(run.contains("in container " + container), run);
             String ps = docker.docker("ps", "--filter", "name=" + container, "--format", "{{.Image}} {{.Status}}").check().stdout();
-            assertTrue(ps.startsWith(NodeImage.tag() + " Up"), "the node container runs the image: " + ps);
+            assertTrue(ps.startsWith(tag + " Up"), "the node container runs the image: " + ps);
 
             fixture.jc("h1", "pool", "add", "10.70.0.0/16");
             fixture.jc("h1", "pool", "add", "fd70::/64");
