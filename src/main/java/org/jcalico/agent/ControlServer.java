@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -27,7 +28,8 @@ import org.jcalico.log.Log;
  * socket of their own in its place, so no token is needed and none can leak. Everything a client sends is bounded
  * (header and body size, time between bytes, connections at once); Jetty's acceptor backs off when accepting fails
  * (out of file descriptors, say) instead of spinning. Today it serves one resource, {@code POST /v1/run}, whose body
- * the handler turns into the answer (see AgentDelegation); the docker plugin, health and metrics go beside it.
+ * the handler turns into the answer (see AgentDelegation). The docker plugin is a second server of the same make on a
+ * socket of its own (docs/docker.md); health and metrics go beside them.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 * 1024;
@@ -45,10 +47,22 @@ public final class ControlServer implements AutoCloseable {
 
     /** Serves {@code handler} on {@code socket}, replacing what a killed agent left there. */
     public static ControlServer start(Path socket, UnaryOperator<byte[]> handler, Log log) throws IOException {
+        return serve(socket, new Run(handler, log), "control");
+    }
+
+    /**
+     * Serves docker's plugin protocols on a socket of their own (see docs/docker.md) under the same limits: every
+     * request is a POST of JSON to /Method.Name, answered with JSON. {@code plugin} takes the path and the body.
+     */
+    public static ControlServer startPlugin(Path socket, BiFunction<String, byte[], byte[]> plugin, Log log) throws IOException {
+        return serve(socket, new Plugin(plugin, log), "docker-plugin");
+    }
+
+    private static ControlServer serve(Path socket, Handler handler, String name) throws IOException {
         RunDirectory.secure(socket.getParent());
         Files.deleteIfExists(socket);
         QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
-        threads.setName("control");
+        threads.setName(name);
         threads.setDaemon(true);
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
@@ -61,7 +75,7 @@ public final class ControlServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
         SizeLimitHandler limit = new SizeLimitHandler(MAX_BODY_BYTES, -1);
-        limit.setHandler(new Run(handler, log));
+        limit.setHandler(handler);
         server.setHandler(limit);
         try {
             server.start();
@@ -108,6 +122,45 @@ public final class ControlServer implements AutoCloseable {
             }
             response.setStatus(HttpStatus.OK_200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
+            response.write(true, ByteBuffer.wrap(answer), callback);
+            return true;
+        }
+    }
+
+    private static final class Plugin extends Handler.Abstract {
+        private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
+        private final BiFunction<String, byte[], byte[]> plugin;
+        private final Log log;
+
+        Plugin(BiFunction<String, byte[], byte[]> plugin, Log log) {
+            this.plugin = plugin;
+            this.log = log;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!request.getMethod().equals("POST")) {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+                return true;
+            }
+            ByteBuffer body = Content.Source.asByteBuffer(request);
+            byte[] bytes = new byte[body.remaining()];
+            body.get(bytes);
+            byte[] answer;
+            try {
+                answer = plugin.apply(request.getHttpURI().getPath(), bytes);
+            } catch (RuntimeException e) {
+                log.error("docker plugin socket: " + e, e);
+                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
+                return true;
+            }
+            if (answer == null) {
+                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                return true;
+            }
+            response.setStatus(HttpStatus.OK_200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
             response.write(true, ByteBuffer.wrap(answer), callback);
             return true;

@@ -46,13 +46,17 @@ final class NodeCommand {
         @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
         @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--docker-plugin-dir", paramLabel = "DIR", defaultValue = AgentOptions.DEFAULT_DOCKER_PLUGIN_DIR,
+                description = "serve the docker network and IPAM plugins (drivers jcalico, jcalico-ipam) and put their spec"
+                        + " files here for dockerd to find; 'none': no docker plugin (default: ${DEFAULT-VALUE})") String dockerPluginDir;
 
         AgentOptions options(Session session) {
             String node = name != null ? name : session.nodeName();
             Names.check("name", node);
             IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
             IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
-            return new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp, runRoot, logRoot);
+            return new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp, runRoot, logRoot,
+                    dockerPluginDir.equals(AgentOptions.NO_DOCKER_PLUGIN) ? null : Path.of(dockerPluginDir));
         }
     }
 

@@ -19,8 +19,8 @@ import org.jcalico.model.ValidationException;
 /**
  * A node's agent and BIRD running in the node image, as `calicoctl node run` ran calico/node: one container per node,
  * named {@code jcalico-node-NODE}, in the host's network and process namespaces, with the capabilities the agent
- * needs, with the node's run and
- * log directories (and the embedded datastore's, the named network namespaces, the docker socket) mounted at the
+ * needs, with the node's run and log directories (and the docker plugin's spec directory, the embedded datastore's,
+ * the named network namespaces, the docker socket) mounted at the
  * same paths. So the pid files, the status file and the agent's socket mean inside what they mean outside, and
  * `node status` and the launcher's delegation work unchanged; only stopping goes through docker (see
  * docs/docker.md, "The node image", for the restart policy and why dockerd never waits for this container).
@@ -61,6 +61,9 @@ public final class NodeContainer {
                 "--net=host", "--pid=host", "--restart=unless-stopped", "--stop-timeout", Integer.toString(STOP_TIMEOUT_SECONDS)));
         args.addAll(PRIVILEGES);
         Set<Path> mounts = new LinkedHashSet<>(List.of(options.paths().runDir(), options.paths().logDir()));
+        if (options.dockerPluginDir() != null) {
+            mounts.add(options.dockerPluginDir());
+        }
         if (options.datastoreUrl().isEmbedded()) {
             mounts.add(options.datastoreUrl().path().toAbsolutePath().getParent());
         }

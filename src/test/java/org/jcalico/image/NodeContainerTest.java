@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 class NodeContainerTest {
     private static final AgentOptions OPTIONS = new AgentOptions("n1", DatastoreUrl.parse("embedded:/srv/jc/store.db"),
-            IpAddress.parse("172.30.0.11"), IpAddress.parse("fd30::b"), 64512L, true, Path.of("/run/jc"), Path.of("/var/log/jc"));
+            IpAddress.parse("172.30.0.11"), IpAddress.parse("fd30::b"), 64512L, true, Path.of("/run/jc"), Path.of("/var/log/jc"),
+            Path.of("/etc/jc/plugins"));
 
     @Test
     void theContainerSharesTheHostsNetworkAndPidsAndRunsTheAgentInTheForeground() {
@@ -31,13 +32,15 @@ class NodeContainerTest {
     }
 
     @Test
-    void theRunAndLogDirectoriesAndTheEmbeddedStoreAreMountedAtTheirOwnPaths() {
+    void theRunLogAndPluginDirectoriesAndTheEmbeddedStoreAreMountedAtTheirOwnPaths() {
         List<String> volumes = volumes(NodeContainer.runArguments(OPTIONS, "i", Map.of()));
-        assertTrue(volumes.containsAll(List.of("/run/jc/n1:/run/jc/n1", "/var/log/jc/n1:/var/log/jc/n1", "/srv/jc:/srv/jc")),
+        assertTrue(volumes.containsAll(List.of("/run/jc/n1:/run/jc/n1", "/var/log/jc/n1:/var/log/jc/n1", "/srv/jc:/srv/jc",
+                "/etc/jc/plugins:/etc/jc/plugins")),
                 volumes.toString());
         List<String> etcd = volumes(NodeContainer.runArguments(new AgentOptions("n1", DatastoreUrl.parse("etcd://10.0.0.5:2379"),
-                null, null, null, false, Path.of("/run/jc"), Path.of("/var/log/jc")), "i", Map.of()));
-        assertFalse(etcd.stream().anyMatch(volume -> volume.startsWith("/srv")), "no store directory with etcd: " + etcd);
+                null, null, null, false, Path.of("/run/jc"), Path.of("/var/log/jc"), null), "i", Map.of()));
+        assertFalse(etcd.stream().anyMatch(volume -> volume.startsWith("/srv") || volume.startsWith("/etc")),
+                "no store directory with etcd, no plugin directory without the plugin: " + etcd);
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Connectivity;
-import org.jcalico.testing.DockerFixture;
+import org.jcalico.lab.DockerDaemon;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.Tag;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The node runs from its image: `node image` builds it once (and keeps it), `node run` replaces h1's agent with the
- * node container in h1's own dockerd, workloads attach on both hosts and the matrix holds; restarting the container
+ * node container in h1's own dockerd (`lab up --docker`), workloads attach on both hosts and the matrix holds; restarting the container
  * under a continuous ping loses no packet; `node status` and `node stop` work as for `node start`; and dockerd
  * restarted while the node container runs stops and starts within bounded time, the node coming back in sync.
  */
@@ -42,19 +42,18 @@ class NodeImageIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dockerd")) && Files.isExecutable(Path.of(DockerCli.DOCKER)),
                 "docker.io is not installed");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/mmdebstrap")), "mmdebstrap is not installed");
-        try (LabFixture fixture = LabFixture.up("jcd3", 2, true);
-             DockerFixture docker = DockerFixture.start(fixture.layout().host(1), Path.of("/tmp/jcd3-docker"))) {
+        try (LabFixture fixture = LabFixture.upWithDocker("jcd3", 2)) {
             lab = fixture;
-            List<String> env = List.of("DOCKER_HOST=unix://" + docker.socket());
+            DockerDaemon docker = DockerDaemon.at(fixture.layout().dockerRoot(1));
             String node = fixture.layout().nodeName(1);
             String container = NodeContainer.name(node);
 
             long begin = System.nanoTime();
-            String built = fixture.jcWith(env, "h1", "node", "image");
+            String built = fixture.jc("h1", "node", "image");
             System.out.println("node image, first in this dockerd: " + built.strip() + " (test's wall time "
                     + (System.nanoTime() - begin) / 1_000_000 + " ms)");
             begin = System.nanoTime();
-            String kept = fixture.jcWith(env, "h1", "node", "image");
+            String kept = fixture.jc("h1", "node", "image");
             System.out.println("node image, again: " + kept.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
             String tag = built.split(" ")[1];
             assertTrue(built.startsWith("built " + NodeImage.REPOSITORY + ":"), built);
@@ -62,8 +61,9 @@ class NodeImageIT {
 
             fixture.jc("h1", "node", "stop");
             begin = System.nanoTime();
-            String run = fixture.jcWith(env, "h1", "node", "run", "--ip", fixture.layout().hostV4(1).toString(),
-                    "--ip6", fixture.layout().hostV6(1).toString(), "--log-dir", fixture.layout().logDir().toString());
+            String run = fixture.jc("h1", "node", "run", "--ip", fixture.layout().hostV4(1).toString(),
+                    "--ip6", fixture.layout().hostV6(1).toString(), "--log-dir", fixture.layout().logDir().toString(),
+                    "--docker-plugin-dir", fixture.layout().dockerPluginDir(1).toString());
             System.out.println("node run: " + run.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
             assertTrue(run.contains("in container " + container), run);
             String ps = docker.docker("ps", "--filter", "name=" + container, "--format", "{{.Image}} {{.Status}}").check().stdout();
@@ -72,11 +72,11 @@ class NodeImageIT {
             fixture.jc("h1", "pool", "add", "10.70.0.0/16");
             fixture.jc("h1", "pool", "add", "fd70::/64");
             // through the launcher: the agent in the container runs it, in a namespace made after the container started
-            add("red-1", "h1", "red", env, true);
-            add("red-1b", "h1", "red", env, false);
-            add("blue-1", "h1", "blue", env, false);
-            add("red-2", "h2", "red", env, false);
-            add("blue-2", "h2", "blue", env, false);
+            add("red-1", "h1", "red", true);
+            add("red-1b", "h1", "red", false);
+            add("blue-1", "h1", "blue", false);
+            add("red-2", "h2", "red", false);
+            add("blue-2", "h2", "blue", false);
             assertTrue(Files.readString(fixture.layout().logDir().resolve(node).resolve("felix.log"))
                     .contains("ran 'container add"), "the agent in the container ran the launcher's container add");
             assertTrue(Eventually.within(30, () -> statusOk("h1") && statusOk("h2")), "both nodes in sync, BGP up: "
@@ -130,18 +130,16 @@ class NodeImageIT {
         return lab.run(host, "node", "status").ok();
     }
 
-    private void add(String workload, String host, String profile, List<String> env, boolean throughLauncher) {
+    private void add(String workload, String host, String profile, boolean throughLauncher) {
         String namespace = lab.lab().workload(workload);
         List<String> args = List.of("container", "add", "netns:" + namespace, "--profile", profile);
         if (throughLauncher) {
-            List<String> command = new ArrayList<>(List.of("env"));
-            command.addAll(env);
-            command.add(Path.of("jcalico").toAbsolutePath().toString());
+            List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
             command.addAll(args);
             var result = lab.lab().exec(host, command);
             assertTrue(result.ok() && result.stdout().contains("ready in"), result.stdout() + result.stderr());
         } else {
-            lab.jcWith(env, host, args.toArray(String[]::new));
+            lab.jc(host, args.toArray(String[]::new));
         }
         lab.in(namespace, "mkdir", "-p", "/tmp/jcd3-www").check();
         lab.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jcd3-www").check();
