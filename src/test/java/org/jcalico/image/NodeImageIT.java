@@ -69,6 +69,8 @@ class NodeImageIT {
             String ps = docker.docker("ps", "--filter", "name=" + container, "--format", "{{.Image}} {{.Status}}").check().stdout();
             assertTrue(ps.startsWith(tag + " Up"), "the node container runs the image: " + ps);
 
+            Path spec = fixture.layout().dockerPluginDir(1).resolve("jcalico.spec");
+            assertTrue(Files.exists(spec), "the agent in the container announces the docker plugin to h1's dockerd");
             fixture.jc("h1", "pool", "add", "10.70.0.0/16");
             fixture.jc("h1", "pool", "add", "fd70::/64");
             // through the launcher: the agent in the container runs it, in a namespace made after the container started
@@ -84,6 +86,13 @@ class NodeImageIT {
             String status = fixture.run("h1", "node", "status").stdout();
             assertTrue(status.contains("in container " + container) && status.contains("in sync"), status);
             assertMatrix();
+
+            // a docker container on network red, through the plugin that the agent in the node container serves
+            docker(List.of("network", "create", "--driver", "jcalico", "--ipam-driver", "jcalico-ipam", "red"));
+            docker(List.of("run", "-d", "--net", "red", "--name", "jcd3-web", "busybox:latest", "sleep", "600")); // the lab's image
+            IpAddress web = IpAddress.parse(docker(List.of("inspect", "--format",
+                    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "jcd3-web")).strip());
+            Connectivity.assertMatrix(List.of(Probe.ping(ns("red-2"), web), Probe.ping(ns("blue-2"), web)), List.of(true, false));
 
             // the node container restarted while red-1b pings red-1 on the same host: the kernel keeps forwarding
             Process ping = new ProcessBuilder(CommandRunner.inNamespace(ns("red-1b"))
@@ -103,7 +112,6 @@ class NodeImageIT {
             System.out.println("docker restart " + container + ": back in sync in " + restarted + " ms; ping every 50 ms: "
                     + summary.group(0));
             assertEquals(summary.group(1), summary.group(2), "no ping lost while the node container restarted: " + summary.group(0));
-            assertMatrix();
 
             // dockerd restarted with the node container running: it stops and starts in bounded time, the node comes back
             long[] took = docker.restart();
@@ -119,11 +127,19 @@ class NodeImageIT {
             assertTrue(stopped.contains("stopped the node container " + container), stopped);
             assertEquals("", docker.docker("ps", "--all", "--quiet", "--filter", "name=" + container).check().stdout().strip(),
                     "node stop removed the container");
+            assertFalse(Files.exists(spec), "the plugin's spec files went with the node: dockerd waits for no plugin");
             var after = fixture.run("h1", "node", "status");
             assertEquals(1, after.exitCode(), after.stdout());
             assertTrue(after.stdout().contains("not running") && after.stdout().contains("BIRD is not running"), after.stdout());
             assertTrue(Probe.ping(ns("red-1b"), address("red-1", 4)).succeeds(), "the kernel keeps the dataplane after node stop");
         }
+    }
+
+    /** Runs the docker client on h1 against h1's daemon; fails the test unless it succeeds. */
+    private String docker(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(DockerDaemon.DOCKER));
+        command.addAll(args);
+        return lab.lab().exec("h1", command).check().stdout();
     }
 
     private boolean statusOk(String host) {
