@@ -8,6 +8,8 @@ import java.util.stream.Collectors;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.cni.CniAgentResource;
+import org.jcalico.cni.CniInvocation;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentProcess;
@@ -80,7 +82,10 @@ final class NodeCommand {
                 }
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
-                    AgentRuntime.run(options, foreground, log -> new AgentDelegation(url, node, System.getenv(), log)::handle);
+                    AgentRuntime.run(options, foreground, log -> java.util.Map.of(
+                            "/v1/run", new AgentDelegation(url, node, System.getenv(), log)::handle,
+                            "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log)::handle,
+                            "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log)::handle));
                     return 0;
                 }
                 long pid = new AgentProcess(options.paths()).startInBackground(options);
