@@ -39,6 +39,7 @@ public final class NodeContainer {
             "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_PTRACE",
             "--security-opt", "systempaths=unconfined", "--security-opt", "apparmor=unconfined");
     private static final Path NAMED_NETNS = Path.of("/run/netns");
+    private static final List<String> ETCD_FILES = List.of("ca", "cert", "key", "password-file");
     private static final String DEFAULT_HOST = "unix:///var/run/docker.sock";
     private final DockerCli docker;
 
@@ -74,6 +75,9 @@ public final class NodeContainer {
         for (Path mount : mounts) {
             args.addAll(List.of("--volume", mount + ":" + mount));
         }
+        for (Path file : etcdFiles(options.datastoreUrl().toString(), environment)) {
+            args.addAll(List.of("--volume", file + ":" + file + ":ro"));
+        }
         // `container add netns:NAME` for a namespace made after the node started: its mount must reach the container
         if (Files.isDirectory(NAMED_NETNS)) {
             args.addAll(List.of("--volume", NAMED_NETNS + ":" + NAMED_NETNS + ":rslave"));
@@ -83,6 +87,27 @@ public final class NodeContainer {
         args.add(image);
         args.addAll(options.arguments(AgentOptions.Role.FOREGROUND));
         return args;
+    }
+
+    /** The files etcd's client reads (certificates, key, password), named in the URL's query or by JCALICO_ETCD_*. */
+    static Set<Path> etcdFiles(String url, Map<String, String> environment) {
+        Set<Path> files = new LinkedHashSet<>();
+        int query = url.indexOf('?');
+        if (query >= 0) {
+            for (String parameter : url.substring(query + 1).split("&")) {
+                String[] pair = parameter.split("=", 2);
+                if (pair.length == 2 && ETCD_FILES.contains(pair[0])) {
+                    files.add(Path.of(pair[1]).toAbsolutePath());
+                }
+            }
+        }
+        for (String setting : ETCD_FILES) {
+            String value = environment.get("JCALICO_ETCD_" + setting.toUpperCase().replace('-', '_'));
+            if (value != null && !value.isBlank()) {
+                files.add(Path.of(value).toAbsolutePath());
+            }
+        }
+        return files;
     }
 
     /**

@@ -52,6 +52,16 @@ class NodeContainerTest {
         assertFalse(args.stream().anyMatch(arg -> arg.contains("secret") || arg.contains("HOME")), args.toString());
     }
 
+    @Test
+    void etcdsCertificatesKeyAndPasswordFilesAreMountedReadOnly() {
+        AgentOptions options = new AgentOptions("n1", DatastoreUrl.parse("etcds://10.0.0.5:2379?ca=/etc/jc/ca.pem&cert=/etc/jc/me.pem&user=u"),
+                null, null, null, true, Path.of("/run/jc"), Path.of("/var/log/jc"), null);
+        List<String> volumes = volumes(NodeContainer.runArguments(options, "i",
+                Map.of("JCALICO_ETCD_KEY", "/etc/jc/me.key", "JCALICO_ETCD_PASSWORD_FILE", "/etc/jc/password")));
+        assertTrue(volumes.containsAll(List.of("/etc/jc/ca.pem:/etc/jc/ca.pem:ro", "/etc/jc/me.pem:/etc/jc/me.pem:ro",
+                "/etc/jc/me.key:/etc/jc/me.key:ro", "/etc/jc/password:/etc/jc/password:ro")), volumes.toString());
+    }
+
     private static List<String> volumes(List<String> args) {
         return java.util.stream.IntStream.range(0, args.size() - 1).filter(i -> args.get(i).equals("--volume"))
                 .mapToObj(i -> args.get(i + 1)).toList();
