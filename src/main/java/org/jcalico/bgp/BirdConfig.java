@@ -17,8 +17,18 @@ import org.jcalico.model.WorkloadEndpoint;
  * BIRD 2's configuration for one node, rendered from the node's routing intent. The node advertises one route per IPAM
  * block it owns plus a host route per address it borrowed from another node's block; it accepts only routes inside
  * the IP pools; and it puts only BGP-learned routes into the kernel. Everything else is neither sent nor accepted.
+ * Sessions and the kernel protocol take part in BGP graceful restart (RFC 4724), so that a BIRD restart loses no
+ * traffic: see docs/architecture.md, "BGP graceful restart".
  */
 public final class BirdConfig {
+    /**
+     * How long peers keep this node's routes as stale while its BIRD is down (advertised in the graceful restart
+     * capability): bounds what a node that stopped and never came back leaves on the others.
+     */
+    public static final int RESTART_TIME_SECONDS = 120;
+    /** How long a BIRD started in recovery (-R) waits for its peers' End-of-RIB before it syncs the kernel anyway. */
+    public static final int RECOVERY_WAIT_SECONDS = 30;
+
     private BirdConfig() {
     }
 
@@ -35,6 +45,7 @@ public final class BirdConfig {
         out.append("router id ").append(self.ipv4()).append(";\n");
         out.append("log \"").append(logFile).append("\" { info, remote, warning, error, auth, fatal, bug };\n");
         out.append("timeformat protocol \"%FT%T\";\n");
+        out.append("graceful restart wait ").append(RECOVERY_WAIT_SECONDS).append(";\n");
         out.append("protocol device { scan time 10; }\n\n");
         List<BgpSession> sessions = sessions(intent, self);
         for (int version : List.of(4, 6)) {
@@ -90,12 +101,13 @@ public final class BirdConfig {
             out.append("  route ").append(route).append(" blackhole;\n");
         }
         out.append("}\n");
-        out.append("protocol kernel jc_kernel").append(v).append(" {\n  persist;\n  ").append(channel)
+        out.append("protocol kernel jc_kernel").append(v).append(" {\n  persist;\n  graceful restart;\n  ").append(channel)
                 .append(" { import none; export filter { if source = RTS_BGP then accept; reject; }; };\n}\n");
         if (local != null) {
             // peers are on the node's own subnet (the mesh, top-of-rack routers, reflectors beside the hosts)
             out.append("template bgp jc_peer").append(v).append(" {\n  local ").append(local).append(" as ").append(ownAs)
-                    .append(";\n  direct;\n  ").append(channel).append(" { import filter jc_import").append(v)
+                    .append(";\n  direct;\n  graceful restart on;\n  graceful restart time ").append(RESTART_TIME_SECONDS)
+                    .append(";\n  ").append(channel).append(" { import filter jc_import").append(v)
                     .append("; export filter jc_export").append(v).append("; next hop self; gateway direct; };\n}\n");
             for (BgpSession session : sessions) {
                 out.append("protocol bgp ").append(session.protocolName()).append(" from jc_peer").append(v)

@@ -3,6 +3,8 @@ package org.jcalico.bgp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -11,7 +13,8 @@ import org.jcalico.kernel.PidFile;
 /**
  * The node's BIRD: started on first configuration, reconfigured in place (`birdc configure`) when the configuration
  * changes, restarted if it died. It runs detached from the agent, so BGP sessions survive an agent restart; a new
- * agent adopts the running BIRD through its pid file.
+ * agent adopts the running BIRD through its pid file. A BIRD started where an earlier one left routes in the kernel
+ * starts in graceful restart recovery, and stopping BIRD is a graceful restart shutdown (docs/architecture.md).
  */
 public final class BirdDaemon {
     private final Path runDir;
@@ -54,10 +57,31 @@ public final class BirdDaemon {
             return Optional.of("reconfigured");
         }
         boolean restart = applied != null;
-        runner.run("setsid", "bird", "-c", configFile().toString(), "-s", socket().toString(), "-P", pidFile().toString())
-                .check();
+        boolean recovery = kernelHoldsRoutes();
+        List<String> command = new ArrayList<>(List.of("setsid", "bird", "-c", configFile().toString(), "-s",
+                socket().toString(), "-P", pidFile().toString()));
+        if (recovery) {
+            command.add("-R");
+        }
+        runner.run(command).check();
         applied = config;
-        return Optional.of(restart ? "restarted after it died" : "started");
+        return Optional.of((restart ? "restarted after it died" : "started")
+                + (recovery ? " in graceful restart recovery (the kernel keeps its routes until the peers resent theirs)" : ""));
+    }
+
+    /**
+     * Whether an earlier BIRD left routes in the kernel (persist): the forwarding state a restarting BIRD tells its
+     * peers it kept (-R sets the capability's forwarding bit) and defers its kernel sync for. Without such routes
+     * there is nothing to keep, and recovery would only hold back the first routes for peers that are not up yet.
+     */
+    private boolean kernelHoldsRoutes() {
+        for (String family : List.of("-4", "-6")) {
+            CommandRunner.Result routes = runner.run("ip", family, "route", "show", "proto", "bird");
+            if (routes.ok() && !routes.stdout().isBlank()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -74,13 +98,19 @@ public final class BirdDaemon {
     /** The BIRD started for this run directory: BIRD's pid file has no start time, so its command line must name the file. */
     public Optional<ProcessHandle> process() {
         return PidFile.liveProcess(pidFile(), args -> args.getFirst().endsWith("bird")
-                && PidFile.contains(args, java.util.List.of("-P", pidFile().toString())));
+                && PidFile.contains(args, List.of("-P", pidFile().toString())));
     }
 
-    /** Stops BIRD; its kernel routes stay (persist) until the next BIRD or the admin removes them. */
+    /**
+     * Stops BIRD for a graceful restart (`birdc graceful restart`: sessions close without a NOTIFICATION), so peers
+     * keep this node's routes for {@link BirdConfig#RESTART_TIME_SECONDS}; its kernel routes stay (persist) until the
+     * next BIRD has relearnt them, or the admin removes them. SIGTERM if BIRD does not answer on its socket.
+     */
     public void stop() {
         process().ifPresent(handle -> {
-            handle.destroy();
+            if (!runner.run("birdc", "-s", socket().toString(), "graceful", "restart").ok()) {
+                handle.destroy();
+            }
             handle.onExit().join();
         });
     }

@@ -20,6 +20,7 @@ import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
 import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
@@ -178,7 +179,8 @@ final class NodeCommand {
                 }
                 session.out().println(stopped.map(pid -> "stopped the agent for node " + node + " (pid " + pid
                         + "); the kernel keeps its routes and rules").orElse("the agent for node " + node + " was not running")
-                        + (birdRan ? (keepBgp ? "; BIRD keeps running" : "; stopped BIRD") : ""));
+                        + (birdRan ? (keepBgp ? "; BIRD keeps running" : "; stopped BIRD for a graceful restart (the other hosts keep this node's routes for "
+                        + BirdConfig.RESTART_TIME_SECONDS + " s)") : ""));
             }
         }
     }

@@ -80,6 +80,28 @@ class BirdConfigTest {
         assertFalse(config.contains("0.0.0.0/0"));
     }
 
+    /** Peers keep this node's routes while its BIRD restarts, and the kernel keeps theirs: both sides of RFC 4724. */
+    @Test
+    void sessionsAndKernelTakePartInGracefulRestart() {
+        String config = BirdConfig.render(intent(true, List.of()), Path.of("/tmp/bird.log"));
+        assertTrue(config.contains("\ngraceful restart wait " + BirdConfig.RECOVERY_WAIT_SECONDS + ";\n"), config);
+        for (String v : List.of("4", "6")) {
+            String template = block(config, "template bgp jc_peer" + v + " {");
+            assertTrue(template.contains("graceful restart on;") && template.contains(
+                    "graceful restart time " + BirdConfig.RESTART_TIME_SECONDS + ";"), template);
+            String kernel = block(config, "protocol kernel jc_kernel" + v + " {");
+            assertTrue(kernel.contains("persist;") && kernel.contains("graceful restart;"), kernel);
+        }
+        assertTrue(config.lines().filter(line -> line.startsWith("protocol bgp ")).allMatch(line -> line.contains(" from jc_peer")),
+                "every session takes its graceful restart from the template: " + config);
+    }
+
+    private static String block(String config, String opening) {
+        int start = config.indexOf(opening);
+        assertTrue(start >= 0, opening + " in " + config);
+        return config.substring(start, config.indexOf("\n}\n", start));
+    }
+
     @Test
     void birdAcceptsTheConfiguration(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/bird")), "bird2 is not installed");

@@ -82,7 +82,7 @@ class GracefulRestartIT {
         Thread.sleep(500);
         String stopped = fixture.jc("h1", "node", "stop", "--name", fixture.layout().nodeName(1), "--run-dir",
                 fixture.layout().runDir().toString());
-        assertTrue(stopped.contains("stopped BIRD"), stopped);
+        assertTrue(stopped.contains("stopped BIRD for a graceful restart"), stopped);
         fixture.jc("h1", "container", "remove", "netns:" + ns("borrow-1"));
         Thread.sleep(1000);
         assertTrue(h2.run("ip", "route", "show", borrowed).stdout().contains(via),

@@ -11,14 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Connectivity;
+import org.jcalico.testing.ContinuousPing;
 import org.jcalico.lab.DockerDaemon;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
@@ -33,7 +32,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class NodeImageIT {
-    private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received");
     private final Map<String, WorkloadEndpoint> endpoints = new LinkedHashMap<>();
     private LabFixture lab;
 
@@ -87,25 +85,25 @@ class NodeImageIT {
             assertTrue(status.contains("in container " + container) && status.contains("in sync"), status);
             assertMatrix();
 
-            // the node container restarted while red-1b pings red-1 on the same host: the kernel keeps forwarding.
-            // red-2 pings red-1 from h2 too, for the record: BIRD restarts with the container, and h2 withdraws h1's
-            // routes while their session is down (docs/docker.md)
+            // the node container restarted while red-1b pings red-1 on the same host (the kernel keeps forwarding)
+            // and red-2 pings it from h2: BIRD dies with the container, h2 keeps h1's routes and the new BIRD keeps
+            // the kernel's (BGP graceful restart, docs/architecture.md)
             Path birdPid = fixture.layout().runDir().resolve(node).resolve("bird.pid");
             String birdBefore = Files.readString(birdPid).strip();
-            Process sameHost = ping("red-1b", address("red-1", 4));
-            Process otherHost = ping("red-2", address("red-1", 4));
+            ContinuousPing sameHost = ContinuousPing.start(ns("red-1b"), address("red-1", 4), 50);
+            ContinuousPing otherHost = ContinuousPing.start(ns("red-2"), address("red-1", 4), 50);
             Thread.sleep(500);
             begin = System.nanoTime();
             docker.docker("restart", container).check();
             assertTrue(Eventually.within(30, () -> statusOk("h1") && statusOk("h2")), "the node is back in sync after docker restart");
             long restarted = (System.nanoTime() - begin) / 1_000_000;
             Thread.sleep(500);
-            String[] local = stop(sameHost);
-            String[] remote = stop(otherHost);
+            ContinuousPing.Counts local = sameHost.stop();
+            ContinuousPing.Counts remote = otherHost.stop();
             System.out.println("docker restart " + container + ": back in sync in " + restarted + " ms; ping every 50 ms on h1: "
-                    + local[1] + " of " + local[0] + " received; from h2: " + remote[1] + " of " + remote[0] + "; BIRD pid "
-                    + birdBefore + " -> " + Files.readString(birdPid).strip());
-            assertEquals(local[0], local[1], "no ping lost on h1 while the node container restarted");
+                    + local + "; from h2: " + remote + "; BIRD pid " + birdBefore + " -> " + Files.readString(birdPid).strip());
+            assertEquals(0, local.lost(), "no ping lost on h1 while the node container restarted: " + local);
+            assertEquals(0, remote.lost(), "no ping from h2 lost while h1's node container restarted: " + remote);
 
             // dockerd restarted with the node container running: it stops and starts in bounded time, the node comes back
             long[] took = docker.restart();
@@ -127,22 +125,6 @@ class NodeImageIT {
             assertTrue(after.stdout().contains("not running") && after.stdout().contains("BIRD is not running"), after.stdout());
             assertTrue(Probe.ping(ns("red-1b"), address("red-1", 4)).succeeds(), "the kernel keeps the dataplane after node stop");
         }
-    }
-
-    /** A ping every 50 ms until {@link #stop}. */
-    private Process ping(String from, IpAddress to) throws java.io.IOException {
-        return new ProcessBuilder(CommandRunner.inNamespace(ns(from)).command(List.of("busybox", "ping", "-i", "0.05", to.toString())))
-                .redirectErrorStream(true).start();
-    }
-
-    /** Stops a ping as Ctrl-C would; {transmitted, received}. */
-    private static String[] stop(Process ping) throws Exception {
-        CommandRunner.local().run("kill", "-INT", Long.toString(ping.pid())).check();
-        String output = new String(ping.getInputStream().readAllBytes());
-        ping.waitFor();
-        Matcher summary = PING_SUMMARY.matcher(output);
-        assertTrue(summary.find(), output);
-        return new String[] {summary.group(1), summary.group(2)};
     }
 
     private boolean statusOk(String host) {
