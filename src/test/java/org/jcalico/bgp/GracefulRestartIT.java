@@ -70,8 +70,11 @@ class GracefulRestartIT {
     @Test
     @Order(2)
     void nodeStopAndStartLosesNoCrossHostPacketAndDropsWhatWasRemovedMeanwhile() throws Exception {
-        // an address of h2's block used on h1: h1 advertises it as a host route, which h2 installs via h1
-        String borrowed = address("red-2").toString().replaceFirst("\\.\\d+$", ".50");
+        // an address of h2's block (the /26 of red-2's address) used on h1: h1 advertises it as a host route, which
+        // h2 installs via h1
+        String red2 = address("red-2").toString();
+        int last = Integer.parseInt(red2.substring(red2.lastIndexOf('.') + 1));
+        String borrowed = red2.substring(0, red2.lastIndexOf('.') + 1) + (last / 64 * 64 + 50);
         add("borrow-1", "h1", borrowed);
         String via = "via " + fixture.layout().hostV4(1);
         CommandRunner h2 = CommandRunner.inNamespace(fixture.layout().host(2));
