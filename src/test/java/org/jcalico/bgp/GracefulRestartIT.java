@@ -86,16 +86,23 @@ class GracefulRestartIT {
         String stopped = fixture.jc("h1", "node", "stop", "--name", fixture.layout().nodeName(1), "--run-dir",
                 fixture.layout().runDir().toString());
         assertTrue(stopped.contains("stopped BIRD for a graceful restart"), stopped);
+        long stoppedAt = ping.elapsedMillis();
         fixture.jc("h1", "container", "remove", "netns:" + ns("borrow-1"));
+        long removedAt = ping.elapsedMillis();
         Thread.sleep(1000);
         assertTrue(h2.run("ip", "route", "show", borrowed).stdout().contains(via),
                 "h2 keeps h1's routes (stale) while h1's BIRD is down: " + h2.run("ip", "route").stdout());
+        long startAt = ping.elapsedMillis();
         fixture.lab().startAgent(1);
+        long startedAt = ping.elapsedMillis();
         assertTrue(Eventually.within(30, () -> statusOk(1) && statusOk(2)),
                 "h1's node is back: " + fixture.run("h1", "node", "status").stdout());
+        long backAt = ping.elapsedMillis();
         Thread.sleep(1500);
         ContinuousPing.Counts counts = ping.stop();
-        System.out.println("node stop + node start on h1: ping every " + INTERVAL_MILLIS + " ms from h2: " + counts);
+        System.out.println("node stop + node start on h1: ping every " + INTERVAL_MILLIS + " ms from h2: " + counts
+                + "; stopped at " + stoppedAt + " ms, workload removed at " + removedAt + ", node start from " + startAt
+                + " to " + startedAt + ", sessions up at " + backAt);
         assertEquals(0, counts.lost(), "no ping from h2 to h1 lost across node stop and node start: " + counts);
         assertTrue(Eventually.within(10, () -> !h2.run("ip", "route", "show", borrowed).stdout().contains(via)),
                 "the route of the workload removed while BIRD was down is gone from h2: " + h2.run("ip", "route").stdout());

@@ -10,15 +10,24 @@ import org.jcalico.model.IpAddress;
 /** busybox ping from a namespace at a fixed interval, until {@link #stop}: what a user watching the dataplane sees. */
 public final class ContinuousPing {
     private static final Pattern SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received");
+    private static final Pattern REPLY = Pattern.compile("seq=(\\d+) ");
     private final Process process;
+    private final int intervalMillis;
+    private final long started = System.nanoTime();
 
-    private ContinuousPing(Process process) {
+    private ContinuousPing(Process process, int intervalMillis) {
         this.process = process;
+        this.intervalMillis = intervalMillis;
+    }
+
+    /** Milliseconds since the ping started: to set events beside the gaps of {@link Counts#gaps}. */
+    public long elapsedMillis() {
+        return (System.nanoTime() - started) / 1_000_000;
     }
 
     public static ContinuousPing start(String namespace, IpAddress to, int intervalMillis) throws IOException {
         return new ContinuousPing(new ProcessBuilder(CommandRunner.inNamespace(namespace).command(List.of("busybox", "ping",
-                "-i", String.valueOf(intervalMillis / 1000.0), to.toString()))).redirectErrorStream(true).start());
+                "-i", String.valueOf(intervalMillis / 1000.0), to.toString()))).redirectErrorStream(true).start(), intervalMillis);
     }
 
     /** Stops the ping as Ctrl-C would and reads its summary. */
@@ -30,17 +39,29 @@ public final class ContinuousPing {
         if (!summary.find()) {
             throw new AssertionError("no ping summary: " + output);
         }
-        return new Counts(Integer.parseInt(summary.group(1)), Integer.parseInt(summary.group(2)));
+        int transmitted = Integer.parseInt(summary.group(1));
+        java.util.BitSet answered = new java.util.BitSet(transmitted);
+        for (Matcher reply = REPLY.matcher(output); reply.find(); ) {
+            answered.set(Integer.parseInt(reply.group(1)));
+        }
+        java.util.List<String> gaps = new java.util.ArrayList<>();
+        for (int first = answered.nextClearBit(0); first < transmitted; first = answered.nextClearBit(first)) {
+            int end = Math.min(answered.nextSetBit(first) < 0 ? transmitted : answered.nextSetBit(first), transmitted);
+            gaps.add((long) first * intervalMillis + "-" + (long) end * intervalMillis + " ms");
+            first = end;
+        }
+        return new Counts(transmitted, Integer.parseInt(summary.group(2)), gaps);
     }
 
-    public record Counts(int transmitted, int received) {
+    /** gaps: when unanswered pings were sent, in milliseconds since the ping started. */
+    public record Counts(int transmitted, int received, java.util.List<String> gaps) {
         public int lost() {
             return transmitted - received;
         }
 
         @Override
         public String toString() {
-            return received + " of " + transmitted + " received";
+            return received + " of " + transmitted + " received" + (gaps.isEmpty() ? "" : ", unanswered " + gaps);
         }
     }
 }
