@@ -14,10 +14,19 @@ public final class ContinuousPing {
     private final Process process;
     private final int intervalMillis;
     private final long started = System.nanoTime();
+    /** Reads the output as it comes: a full pipe would block ping's receiving loop while its timer still sends. */
+    private final java.util.concurrent.CompletableFuture<String> output;
 
     private ContinuousPing(Process process, int intervalMillis) {
         this.process = process;
         this.intervalMillis = intervalMillis;
+        this.output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, runnable -> Thread.ofVirtual().start(runnable));
     }
 
     /** Milliseconds since the ping started: to set events beside the gaps of {@link Counts#gaps}. */
@@ -31,9 +40,9 @@ public final class ContinuousPing {
     }
 
     /** Stops the ping as Ctrl-C would and reads its summary. */
-    public Counts stop() throws IOException, InterruptedException {
+    public Counts stop() throws InterruptedException, java.util.concurrent.ExecutionException {
         CommandRunner.local().run("kill", "-INT", Long.toString(process.pid())).check();
-        String output = new String(process.getInputStream().readAllBytes());
+        String output = this.output.get();
         process.waitFor();
         Matcher summary = SUMMARY.matcher(output);
         if (!summary.find()) {
