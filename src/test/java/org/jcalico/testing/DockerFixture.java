@@ -28,7 +28,8 @@ public final class DockerFixture implements AutoCloseable {
     // deep enough for v1 (controller/docker/ID) and v2 (docker/ID or system.slice/docker-ID.scope)
     private static final int CGROUP_DEPTH = 3;
     private final Path root;
-    private final Process daemon;
+    private List<String> command;
+    private Process daemon;
     private long startMillis;
     private long imageMillis;
 
@@ -42,6 +43,15 @@ public final class DockerFixture implements AutoCloseable {
      * runtime's unix sockets live below it and a socket path may not exceed 107 bytes.
      */
     public static DockerFixture start(String namespace, Path root) throws IOException, InterruptedException {
+        return start(namespace, root, null);
+    }
+
+    /**
+     * The same, with {@code etcDocker} in place of /etc/docker for this daemon alone (a mount namespace of its own,
+     * whose mounts do not reach the machine's): its plugin spec files are found in etcDocker/plugins, not the
+     * machine's. /etc/docker is created if missing, for the bind mount to land on.
+     */
+    public static DockerFixture start(String namespace, Path root, Path etcDocker) throws IOException, InterruptedException {
         removeLeftovers(root);
         Files.createDirectories(root);
         // an empty configuration, so that the machine's /etc/docker/daemon.json cannot change the daemon under test
@@ -55,9 +65,18 @@ public final class DockerFixture implements AutoCloseable {
                 // vfs needs no mounts, so an interrupted run leaves only plain files behind
                 "--storage-driver", "vfs");
         long begin = System.nanoTime();
-        Process daemon = new ProcessBuilder(CommandRunner.inNamespace(namespace).command(dockerd))
+        List<String> command = dockerd;
+        if (etcDocker != null) {
+            Files.createDirectories(Path.of("/etc/docker"));
+            command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "slave", "sh", "-c",
+                    "mount --bind \"$0\" /etc/docker && exec \"$@\"", etcDocker.toString()));
+            command.addAll(dockerd);
+        }
+        command = CommandRunner.inNamespace(namespace).command(command);
+        Process daemon = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(root.resolve("dockerd.log").toFile()).start();
         DockerFixture fixture = new DockerFixture(root, daemon);
+        fixture.command = command;
         try {
             fixture.awaitApi();
             fixture.startMillis = (System.nanoTime() - begin) / 1_000_000;
@@ -70,6 +89,24 @@ public final class DockerFixture implements AutoCloseable {
             throw e;
         }
         return fixture;
+    }
+
+    /**
+     * Kills the daemon and the containerd it started with SIGKILL, as a crash would (its containers keep running under
+     * their shims), and starts it again on the same state: it finds the containers, stops them and cleans up after
+     * them as after any crash. (A containerd left running keeps its database locked from the new one.)
+     */
+    public void killAndRestart() throws IOException, InterruptedException {
+        List<ProcessHandle> containerd = daemon.toHandle().children().toList();
+        daemon.destroyForcibly();
+        containerd.forEach(ProcessHandle::destroyForcibly);
+        daemon.onExit().orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        for (ProcessHandle child : containerd) {
+            child.onExit().orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+        }
+        daemon = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("dockerd.log").toFile())).start();
+        awaitApi();
     }
 
     /** The daemon's API socket, for DOCKER_HOST=unix://SOCKET. */
