@@ -65,7 +65,9 @@ class DockerNetworkIT {
         removeEtc();
         fixture = LabFixture.up(LAB, 2);
         LabLayout layout = fixture.layout();
-        fixture.jc("h1", "pool", "add", B_POOL);
+        for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString(), B_POOL)) {
+            fixture.jc("h1", "pool", "add", pool);
+        }
         for (int host = 1; host <= 2; host++) {
             Path etc = etcDocker(host);
             Files.createDirectories(etc.resolve("plugins"));
@@ -223,7 +225,7 @@ class DockerNetworkIT {
         fixture.jc("h" + host, "node", "stop", "--name", layout.nodeName(host), "--run-dir", layout.runDir().toString());
         List<String> command = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + docker[host].socket()));
         command.addAll(new AgentOptions(layout.nodeName(host), layout.datastoreUrl(), layout.hostV4(host), layout.hostV6(host),
-                null, false, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
+                null, true, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
         CommandRunner.Result started = fixture.lab().exec("h" + host, command);
         assertTrue(started.ok(), started.stderr() + started.stdout());
     }
@@ -384,8 +386,9 @@ class DockerNetworkIT {
         List<String> links = hostLinks(host).lines().map(line -> line.split(":")[1].strip()).sorted().toList();
         return new Snapshot(store.list(Profile.class).stream().map(p -> p.resource().name()).sorted().toList(),
                 store.list(WorkloadEndpoint.class).stream().map(e -> e.resource().endpointId()).sorted().toList(),
-                new java.util.TreeMap<>(store.list(IpamBlock.class).stream().collect(java.util.stream.Collectors.toMap(
-                        b -> b.resource().cidr().toString(), b -> b.resource().allocations()))),
+                // a block claimed for the host stays its own once empty, as any allocation leaves it
+                new java.util.TreeMap<>(store.list(IpamBlock.class).stream().filter(b -> !b.resource().allocations().isEmpty())
+                        .collect(java.util.stream.Collectors.toMap(b -> b.resource().cidr().toString(), b -> b.resource().allocations()))),
                 links);
     }
 
