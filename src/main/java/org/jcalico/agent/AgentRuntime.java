@@ -17,6 +17,7 @@ import org.jcalico.docker.NetworkDriver;
 import org.jcalico.workload.ContainerResolver;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
+import org.jcalico.workload.WorkloadException;
 import org.jcalico.docker.PluginSpecs;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
@@ -66,7 +67,13 @@ public final class AgentRuntime {
      * (docs/docker.md); the sweeper goes on at every resync.
      */
     private static DockerPlugin dockerPlugin(ResourceStore store, String node, Log log) {
-        DockerClient docker = DockerClient.fromEnvironment();
+        DockerClient docker;
+        try {
+            docker = DockerClient.fromEnvironment();
+        } catch (WorkloadException e) {
+            log.error("no docker plugin: " + e.getMessage());
+            return null;
+        }
         NetworkDriver network = new NetworkDriver(new ContainerService(store, CommandRunner.local(), new ContainerResolver(docker)),
                 docker, node, log);
         DockerSweeper sweeper = new DockerSweeper(store, node, docker, network, log);
