@@ -252,7 +252,8 @@ class CniPluginIT {
     void badInputIsTheSpecificationsErrorAndChangesNothing() throws IOException {
         String before = endpoints();
         String h = netns("h");
-        cni("ADD", "jcc1-h", h, "{\"cniVersion\": \"1.0.0\", \"name\": ").failed(CniError.DECODING_FAILURE);
+        JsonNode undecodable = cni("ADD", "jcc1-h", h, "{\"cniVersion\": \"1.0.0\", \"name\": ").failed(CniError.DECODING_FAILURE);
+        assertEquals("1.0.0", undecodable.path("cniVersion").asText(), "answered in the version its text names");
         JsonNode version = cni("ADD", "jcc1-h", h, pluginConfig("0.3.1")).failed(CniError.INCOMPATIBLE_VERSION);
         assertTrue(version.path("details").asText().contains("0.3.1"), version.toString());
         cni("ADD", "jcc1-h", h, pluginConfig("1.0.0"), "CNI_ARGS=NOSUCHKEY=1").failed(CniError.INVALID_ENVIRONMENT);
