@@ -53,7 +53,6 @@ public final class ContainerService {
 
     public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
                      String containerInterface, Duration wait) {
-        long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         if (requested.stream().distinct().count() < requested.size()) {
             throw new ValidationException("an address is given twice");
