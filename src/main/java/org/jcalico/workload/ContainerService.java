@@ -368,7 +368,7 @@ public final class ContainerService {
     }
 
     /** The node's effective Felix configuration, as its agent reads it. */
-    static FelixConfiguration config(ResourceStore store, String node) {
+    public static FelixConfiguration config(ResourceStore store, String node) {
         return FelixConfiguration.effective(
                 store.get(FelixConfiguration.class, FelixConfiguration.GLOBAL).map(Versioned::resource).orElse(null),
                 store.get(FelixConfiguration.class, FelixConfiguration.nodeName(node)).map(Versioned::resource).orElse(null));
