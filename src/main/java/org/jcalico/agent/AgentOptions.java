@@ -31,7 +31,9 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
         /** The supervisor, which runs the agent and restarts it when it exits on its own. */
         SUPERVISOR(List.of("--supervisor")),
         /** The agent itself, without a terminal. */
-        AGENT(List.of("--detached"));
+        AGENT(List.of("--detached")),
+        /** The agent in the command's own process, supervised by a container runtime (`node run`'s image). */
+        FOREGROUND(List.of("--foreground"));
 
         private final List<String> flags;
 

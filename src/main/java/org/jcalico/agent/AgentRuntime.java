@@ -1,6 +1,7 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,9 +43,9 @@ public final class AgentRuntime {
 
     /**
      * @param console whether to log to stderr too (a foreground run)
-     * @param control what the local endpoint answers, made with the agent's log
+     * @param control what the local endpoint answers (path to handler), made with the agent's log
      */
-    public static void run(AgentOptions options, boolean console, Function<Log, UnaryOperator<byte[]>> control) {
+    public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         Log log = Log.open(paths.log(), console, "info");
@@ -102,7 +103,7 @@ public final class AgentRuntime {
         }
     }
 
-    private static void serve(Agent agent, AgentPaths paths, UnaryOperator<byte[]> handler, PluginSpecs specs,
+    private static void serve(Agent agent, AgentPaths paths, Map<String, UnaryOperator<byte[]>> resources, PluginSpecs specs,
                               DockerPlugin plugin, Log log) {
         AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
@@ -117,7 +118,7 @@ public final class AgentRuntime {
         }));
         ControlServer control = null;
         try {
-            control = ControlServer.start(paths.socket(), handler, log);
+            control = ControlServer.start(paths.socket(), resources, log);
         } catch (IOException e) {
             log.error("no local endpoint (" + e.getMessage() + "); container commands start their own JVM");
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HostPortHttpField;
@@ -29,9 +30,10 @@ import org.jcalico.log.Log;
  * enter (see {@link RunDirectory}): whoever cannot enter it can neither connect nor, once the agent is gone, bind a
  * socket of their own in its place, so no token is needed and none can leak. Everything a client sends is bounded
  * (header and body size, time between bytes, connections at once); Jetty's acceptor backs off when accepting fails
- * (out of file descriptors, say) instead of spinning. Today it serves one resource, {@code POST /v1/run}, whose body
- * the handler turns into the answer (see AgentDelegation). The docker plugin is a second server of the same make on a
- * socket of its own (docs/docker.md); health and metrics go beside them.
+ * (out of file descriptors, say) instead of spinning. It serves resources by path, each {@code POST} whose body its
+ * handler turns into the answer: {@code /v1/run} (see AgentDelegation), {@code /v1/cni} (see cni/CniAgentResource).
+ * The docker plugin is a second server of the same make on a socket of its own (docs/docker.md); health and metrics
+ * go beside them.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 * 1024;
@@ -47,9 +49,9 @@ public final class ControlServer implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Serves {@code handler} on {@code socket}, replacing what a killed agent left there. */
-    public static ControlServer start(Path socket, UnaryOperator<byte[]> handler, Log log) throws IOException {
-        return serve(socket, new Run(handler, log), "control");
+    /** Serves the resources (path to handler) on {@code socket}, replacing what a killed agent left there. */
+    public static ControlServer start(Path socket, Map<String, UnaryOperator<byte[]>> resources, Log log) throws IOException {
+        return serve(socket, new Run(Map.copyOf(resources), log), "control");
     }
 
     /**
@@ -127,17 +129,18 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private static final class Run extends Handler.Abstract {
-        private final UnaryOperator<byte[]> handler;
+        private final Map<String, UnaryOperator<byte[]>> resources;
         private final Log log;
 
-        Run(UnaryOperator<byte[]> handler, Log log) {
-            this.handler = handler;
+        Run(Map<String, UnaryOperator<byte[]>> resources, Log log) {
+            this.resources = resources;
             this.log = log;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (!request.getHttpURI().getPath().equals("/v1/run")) {
+            UnaryOperator<byte[]> handler = resources.get(request.getHttpURI().getPath());
+            if (handler == null) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 return true;
             }

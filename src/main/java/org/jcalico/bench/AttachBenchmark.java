@@ -136,11 +136,7 @@ public final class AttachBenchmark {
             out.printf("  %-34s some pings were never answered%n", label);
             return;
         }
-        out.printf("  %-34s %6d %6d %6d %6d%n", label, percentile(sorted, 50), percentile(sorted, 90),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1));
-    }
-
-    private static long percentile(List<Long> sorted, int percent) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
+        out.printf("  %-34s %6d %6d %6d %6d%n", label, Percentiles.of(sorted, 50), Percentiles.of(sorted, 90),
+                Percentiles.of(sorted, 99), sorted.get(sorted.size() - 1));
     }
 }

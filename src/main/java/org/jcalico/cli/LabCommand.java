@@ -31,6 +31,9 @@ final class LabCommand {
         @Option(names = "--no-bgp", description = "hosts run no BIRD; as in a cloud, the fabric routes a fixed range per host "
                 + "(the lab creates pools 10.65.0.0/16 and fd65::/64 and gives host N the blocks 10.65.N.0/24 and fd65::N00/120)") boolean noBgp;
 
+        @Option(names = "--docker", description = "each host runs a docker daemon of its own (Debian's docker.io) with a busybox image; "
+                + "'lab exec HOST -- docker ...' talks to it") boolean docker;
+
         @Override
         public void run() {
             // the global --datastore names the lab's kind of store here: embedded (default) or etcd
@@ -41,7 +44,7 @@ final class LabCommand {
             LabLayout layout = new LabLayout(lab.name, hosts, datastoreKind.equals("etcd"));
             long start = System.nanoTime();
             var out = spec.commandLine().getOut();
-            new Lab(layout, !noBgp, line -> {
+            new Lab(layout, !noBgp, docker, line -> {
                 out.println("  " + line);
                 out.flush();
             }).up();
@@ -50,7 +53,7 @@ final class LabCommand {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab.")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab (docker daemons and their containers included).")
     static final class Down implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
@@ -63,7 +66,8 @@ final class LabCommand {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set.")
+            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
+                    + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker).")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;

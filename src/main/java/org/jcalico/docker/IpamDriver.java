@@ -1,5 +1,6 @@
 package org.jcalico.docker;
 
+import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -61,7 +62,7 @@ public final class IpamDriver {
             }
             ipam.assign(address, node, handle(node));
         } else {
-            address = ipam.autoAssign(node, pool.version(), handle(node), pool.pool());
+            address = ipam.autoAssign(node, pool.version(), handle(node), pool.pool() == null ? List.of() : List.of(pool.pool()));
         }
         return new Protocol.AddressAnswer(Cidr.host(address).toString(), Map.of());
     }

@@ -53,17 +53,26 @@ public final class ContainerService {
 
     public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
                      String containerInterface, Duration wait) {
-        long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         if (requested.stream().distinct().count() < requested.size()) {
             throw new ValidationException("an address is given twice");
         }
-        ContainerNamespace container = resolver.resolve(spec);
+        return add(node, resolver.resolve(spec), "jcalico", requested, List.of(), profiles, metadata, containerInterface, wait);
+    }
+
+    /**
+     * Attaches a container found already (as a CNI runtime names it), for an orchestrator: the addresses given, or
+     * else one of each family from {@code pools} (every enabled pool when empty).
+     */
+    public Added add(String node, ContainerNamespace container, String orchestrator, List<IpAddress> requested,
+                     List<Cidr> pools, List<String> profiles, EndpointMetadata metadata, String containerInterface,
+                     Duration wait) {
+        long start = System.nanoTime();
         String endpointId = endpointId(node, container.containerId(), containerInterface);
         String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
-        Attaching what = new Attaching(node, "jcalico", container.containerId(), endpointId, container.description(),
+        Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
                 profiles, metadata);
-        return attach(what, hostInterface, () -> allocate(node, endpointId, requested), endpointId,
+        return attach(what, hostInterface, () -> allocate(node, endpointId, requested, pools), endpointId,
                 nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
     }
 
@@ -151,16 +160,26 @@ public final class ContainerService {
      * detaching it left behind.
      */
     public Removed remove(String node, String spec, Duration wait) {
-        String containerId = containerIdOf(spec);
+        Removed removed = detach(node, containerIdOf(spec), spec, endpoint -> true, wait);
+        if (removed.endpoints().isEmpty() && removed.recovered().isEmpty()) {
+            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
+        }
+        return removed;
+    }
+
+    /**
+     * Detaches the container's endpoints that {@code which} selects (on this node), after undoing what commands that
+     * died on the container left behind; nothing to detach is no error.
+     */
+    public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
+                          Duration wait) {
         List<RuntimeException> failures = new ArrayList<>();
         List<Intent> recovered = intents.recoverStale(node, containerId, failures);
         if (!failures.isEmpty()) {
             throw failures.getFirst();
         }
-        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId);
-        if (endpoints.isEmpty() && recovered.isEmpty()) {
-            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
-        }
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId).stream()
+                .filter(endpoint -> which.test(endpoint.resource())).toList();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
             if (!endpoint.resource().node().equals(node)) {
                 throw new ValidationException("container '" + spec + "' is attached on node " + endpoint.resource().node()
@@ -311,17 +330,20 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested) {
+    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
         Ipam ipam = new Ipam(store);
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
             List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())
+                    .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
                     .map(pool -> pool.cidr().version()).distinct().sorted().toList();
             if (versions.isEmpty()) {
-                throw new ValidationException("no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'");
+                throw new ValidationException(pools.isEmpty()
+                        ? "no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'"
+                        : "none of the pools " + pools + " is an enabled IP pool (see 'jcalico pool list')");
             }
             for (int version : versions) {
-                nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId)));
+                nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId, pools)));
             }
         } else {
             for (IpAddress address : requested) {
