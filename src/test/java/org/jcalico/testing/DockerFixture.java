@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Mounts;
+import org.jcalico.lab.BusyboxRootfs;
 import org.jcalico.workload.DockerClient;
 
 /**
@@ -132,7 +134,7 @@ public final class DockerFixture implements AutoCloseable {
                     process.onExit().orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS).exceptionally(e -> null).join();
                 });
         removeCgroups(containers);
-        mountsUnder(root).forEach(mount -> CommandRunner.local().run("umount", "-l", mount).check());
+        Mounts.unmountUnder(root);
         if (Files.exists(root)) {
             // never cross into another file system, should a mount have survived
             CommandRunner.local().run("rm", "-rf", "--one-file-system", root.toString()).check();
@@ -246,33 +248,5 @@ public final class DockerFixture implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot list " + containers, e);
         }
-    }
-
-    /** Mount points at or below root, deepest first. */
-    private static List<String> mountsUnder(Path root) {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                    .map(line -> unescape(line.split(" ")[4]))
-                    .filter(mount -> Path.of(mount).startsWith(root))
-                    .sorted(Comparator.comparingInt(String::length).reversed())
-                    .toList();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read /proc/self/mountinfo", e);
-        }
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as octal escapes. */
-    private static String unescape(String field) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length()) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
     }
 }
