@@ -31,6 +31,10 @@ final class LabCommand {
         @Option(names = "--no-bgp", description = "hosts run no BIRD; as in a cloud, the fabric routes a fixed range per host "
                 + "(the lab creates pools 10.65.0.0/16 and fd65::/64 and gives host N the blocks 10.65.N.0/24 and fd65::N00/120)") boolean noBgp;
 
+        @Option(names = "--podman", description = "make podman usable on every host: its CNI backend with jcalico's plugin and a network "
+                + "'jcalico', storage of the lab's own and a busybox image ('lab exec H -- podman run --network jcalico busybox ...')")
+        boolean podman;
+
         @Override
         public void run() {
             // the global --datastore names the lab's kind of store here: embedded (default) or etcd
@@ -39,12 +43,20 @@ final class LabCommand {
                 throw new org.jcalico.model.ValidationException("--datastore: '" + datastoreKind + "' is not embedded or etcd");
             }
             LabLayout layout = new LabLayout(lab.name, hosts, datastoreKind.equals("etcd"));
+            if (podman && !org.jcalico.lab.PodmanHost.available()) {
+                throw new ValidationException("--podman: podman is not installed (apt-get install podman containernetworking-plugins)");
+            }
             long start = System.nanoTime();
             var out = spec.commandLine().getOut();
-            new Lab(layout, !noBgp, line -> {
+            java.util.function.Consumer<String> progress = line -> {
                 out.println("  " + line);
                 out.flush();
-            }).up();
+            };
+            Lab created = new Lab(layout, !noBgp, progress);
+            created.up();
+            if (podman) {
+                org.jcalico.lab.PodmanHost.setUpAll(created, progress);
+            }
             out.printf("lab %s is up: %d host(s) in %.1f s; datastore %s%n", layout.name(), hosts,
                     (System.nanoTime() - start) / 1e9, layout.datastoreUrl());
         }
@@ -63,7 +75,8 @@ final class LabCommand {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set.")
+            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
+                    + "(and CONTAINERS_CONF, CONTAINERS_STORAGE_CONF for the host's podman in a lab made with --podman).")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
