@@ -191,7 +191,7 @@ public final class Lab {
     public void join(int index) {
         buildHost(index);
         startAgent(index);
-        PodmanHost.joined(layout, index);
+        PodmanHost.joined(this, index);
     }
 
     /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */

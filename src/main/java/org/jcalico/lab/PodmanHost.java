@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Mounts;
@@ -25,6 +26,8 @@ public record PodmanHost(LabLayout layout, int index) {
     public static final Path STANDARD_PLUGINS = Path.of("/usr/lib/cni");
     /** podman's own default network, written out so that its leases stay under the lab's state, not in /var/lib/cni. */
     public static final String DEFAULT_NETWORK = "podman";
+    /** The network of jcalico's plugin that `lab up --podman` installs on every host. */
+    public static final String NETWORK = "jcalico";
 
     /** Whether podman is installed (the demo's podman act and the tests depend on it). */
     public static boolean available() {
@@ -39,7 +42,7 @@ public record PodmanHost(LabLayout layout, int index) {
             BusyboxRootfs.tar(root(layout).resolve("rootfs"), image(layout));
             for (int index : layout.hostIndexes()) {
                 progress.accept("podman on " + layout.host(index) + ": CNI backend, storage of its own, image " + IMAGE);
-                new PodmanHost(layout, index).setUp();
+                new PodmanHost(layout, index).setUp(lab);
             }
         } catch (IOException | RuntimeException e) {
             lab.down();
@@ -48,9 +51,9 @@ public record PodmanHost(LabLayout layout, int index) {
     }
 
     /** Sets podman up on a host that joined a lab made with podman; nothing for a lab without. */
-    public static void joined(LabLayout layout, int index) {
-        if (Files.exists(image(layout))) {
-            new PodmanHost(layout, index).setUp();
+    public static void joined(Lab lab, int index) {
+        if (Files.exists(image(lab.layout()))) {
+            new PodmanHost(lab.layout(), index).setUp(lab);
         }
     }
 
@@ -108,7 +111,25 @@ public record PodmanHost(LabLayout layout, int index) {
         return runner.run(command);
     }
 
-    private void setUp() {
+    /**
+     * Installs jcalico's plugins in this host's plugin directory and a network for them in its network directory,
+     * as `jcalico cni install` does on a real host, with the lab's datastore, this node and the lab's run directory.
+     * With no profile, the network's endpoints get one named after it.
+     */
+    public void installNetwork(Lab lab, String network, String... profiles) {
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        command.addAll(List.of("cni", "install", "--bin-dir", pluginDir().toString(), "--conf-dir", networkDir().toString(),
+                "--network", network));
+        for (String profile : profiles) {
+            command.addAll(List.of("--profile", profile));
+        }
+        CommandRunner.Result installed = lab.exec(layout.nodeName(index), command);
+        if (!installed.ok()) {
+            throw new KernelException("jcalico cni install on " + layout.host(index) + ": " + installed.stderr().strip());
+        }
+    }
+
+    private void setUp(Lab lab) {
         try {
             Files.createDirectories(pluginDir());
             Files.createDirectories(networkDir());
@@ -147,6 +168,7 @@ public record PodmanHost(LabLayout layout, int index) {
         if (!imported.ok()) {
             throw new KernelException("podman import on " + layout.host(index) + ": " + imported.stderr().strip());
         }
+        installNetwork(lab, NETWORK);
     }
 
     /** podman's default network as podman 4 makes it, but with host-local's leases in this host's directory. */
