@@ -1,8 +1,5 @@
 package org.jcalico.bench;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,8 +41,8 @@ public final class AttachBenchmark {
                 String namespace = lab.workload("w" + i);
                 IpAddress address = IpAddress.parse("10.70.0." + i);
                 long start = System.nanoTime();
-                CompletableFuture<Long> fromNear = firstReply(near, address, start);
-                CompletableFuture<Long> fromFar = firstReply(far, address, start);
+                CompletableFuture<Long> fromNear = FirstReply.from(near, address, start);
+                CompletableFuture<Long> fromFar = FirstReply.from(far, address, start);
                 jc(lab, "h1", "container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
@@ -91,31 +88,6 @@ public final class AttachBenchmark {
         String namespace = lab.workload(name);
         jc(lab, host, "container", "add", "netns:" + namespace, address, "--profile", "bench");
         return namespace;
-    }
-
-    /** Pings every 10 ms from inside the namespace; completes with the milliseconds until the first reply. */
-    private static CompletableFuture<Long> firstReply(String namespace, IpAddress address, long start) {
-        return CompletableFuture.supplyAsync(() -> {
-            Process ping;
-            try {
-                ping = new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "busybox", "ping", "-i", "0.01",
-                        "-w", "10", address.toString()).redirectErrorStream(true).start();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(ping.getInputStream()))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.contains("bytes from")) {
-                        return (System.nanoTime() - start) / 1_000_000;
-                    }
-                }
-                return -1L;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } finally {
-                ping.destroy();
-            }
-        }, Thread::startVirtualThread);
     }
 
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
