@@ -2,7 +2,6 @@ package org.jcalico.bench;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jcalico.agent.JvmCommand;
@@ -50,9 +49,9 @@ public final class AttachBenchmark {
             }
             out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
             out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
-            print("(a) the command returned", returned);
-            print("(b) first ping answered, same host", sameHost);
-            print("(c) first ping answered, other host", otherHost);
+            Latencies.row(out, "(a) the command returned", returned);
+            Latencies.row(out, "(b) first ping answered, same host", sameHost);
+            Latencies.row(out, "(c) first ping answered, other host", otherHost);
             out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it, through");
             out.println("  the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command starts its own JVM)");
         } finally {
@@ -62,7 +61,7 @@ public final class AttachBenchmark {
     }
 
     /** Measuring before the hosts peer would time BGP's connect retry, not jcalico. */
-    private static void awaitBgp(Lab lab) {
+    static void awaitBgp(Lab lab) {
         long deadline = System.currentTimeMillis() + 60_000;
         String runDir = lab.layout().runDir().toString();
         while (!(status(lab, "h1", runDir) && status(lab, "h2", runDir))) {
@@ -91,7 +90,7 @@ public final class AttachBenchmark {
     }
 
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
-    private static void jc(Lab lab, String host, String... args) {
+    static void jc(Lab lab, String host, String... args) {
         String home = System.getProperty("jcalico.home");
         List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : JvmCommand.jcalico());
         command.addAll(List.of(args));
@@ -99,20 +98,5 @@ public final class AttachBenchmark {
         if (!result.ok()) {
             throw new IllegalStateException("jcalico " + String.join(" ", args) + ": " + result.stderr().strip());
         }
-    }
-
-    private void print(String label, List<Long> millis) {
-        List<Long> sorted = new ArrayList<>(millis);
-        Collections.sort(sorted);
-        if (sorted.get(0) < 0) {
-            out.printf("  %-34s some pings were never answered%n", label);
-            return;
-        }
-        out.printf("  %-34s %6d %6d %6d %6d%n", label, percentile(sorted, 50), percentile(sorted, 90),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1));
-    }
-
-    private static long percentile(List<Long> sorted, int percent) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
     }
 }
