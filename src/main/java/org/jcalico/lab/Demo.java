@@ -61,7 +61,9 @@ public final class Demo {
             boolean matrixOk = matrix(endpoints);
             sessionsAndRoutes();
             boolean natOk = outside();
-            boolean ok = matrixOk && natOk;
+            boolean podmanOk = !PodmanHost.available()
+                    || new PodmanAct(lab, out, this::step).run(endpoints.get("web-1").ipv4Nets().get(0).network());
+            boolean ok = matrixOk && natOk && podmanOk;
             step(ok ? "RESULT: everything matched the policy" : "RESULT: FAILED - see the lines marked UNEXPECTED");
             if (keep) {
                 out.println("kept the lab: try 'jcalico lab exec --name " + LAB + " h1 -- jcalico container list'; "
