@@ -49,7 +49,7 @@ final class PodmanAct {
                         "ping", "-c", "1", "-W", "1", otherGroup.toString()).ok());
         h2.podman("rm", "--force", "--time", "0", "pod-web").check();
         boolean gone = !jcalico("h2", "container", "list").contains(web);
-        ok &= expect("h2: podman rm pod-web: its endpoint and address are gone", true, gone);
+        ok &= expect("h2: podman rm pod-web: its endpoint is gone", true, gone);
         return ok;
     }
 
