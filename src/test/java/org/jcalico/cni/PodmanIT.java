@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Mounts;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.PodmanHost;
 import org.jcalico.lab.Probe;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * podman 4 driving jcalico's CNI plugin, as a user of `lab up --podman` would: `podman run --network jcalico` on two
  * hosts of a lab (each podman with its CNI backend, plugin and network directories and storage of its own), the
- * connectivity matrix between the containers, `podman rm` releasing everything, and a network with two profiles.
+ * connectivity matrix between the containers, `podman rm` releasing everything, a network with two profiles, and
+ * `lab down` leaving nothing of podman's behind.
  */
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -136,6 +140,26 @@ class PodmanIT {
             }
         }
         Connectivity.assertMatrix(probes, expected);
+    }
+
+    @Test
+    @Order(4)
+    void labDownRemovesWhatPodmanMade() {
+        Container running = run("h2", "jcc2-left", PodmanHost.NETWORK);
+        String id = podman("h2", "inspect", "--format", "{{.Id}}", running.name()).check().stdout().strip();
+        assertFalse(Mounts.under(fixture.layout().stateDir()).isEmpty(), "a running container has its shm mounted");
+
+        fixture.lab().down();
+
+        assertEquals(List.of(), Mounts.under(fixture.layout().stateDir()), "nothing stays mounted under the lab's state");
+        assertFalse(Namespaces.list().contains(running.namespace()), "the container's network namespace is gone");
+        assertFalse(Files.exists(fixture.layout().stateDir()), "the lab's state is gone");
+        Path cache = Path.of("/var/lib/cni/results");
+        try (var results = Files.isDirectory(cache) ? Files.list(cache) : java.util.stream.Stream.<Path>empty()) {
+            assertTrue(results.noneMatch(result -> result.getFileName().toString().contains(id)), "libcni's cached result is gone");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** `podman run -d` of a busybox web server on the host, found back through `podman inspect`. */
