@@ -15,9 +15,14 @@ import org.jcalico.model.IpAddress;
  * @param ipv4 this host's IPv4 address (null: none), @param ipv6 its IPv6 address (null: none)
  * @param asNumber this node's AS number (null: the cluster's), @param bgp whether to run BIRD
  * @param runRoot the directory that holds one run directory per node, @param logRoot the same for logs
+ * @param dockerPluginDir where dockerd looks for plugin spec files (see docs/docker.md); null: no docker plugin
  */
 public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv4, IpAddress ipv6, Long asNumber, boolean bgp,
-                           Path runRoot, Path logRoot) {
+                           Path runRoot, Path logRoot, Path dockerPluginDir) {
+    /** Where dockerd looks for plugin spec files unless told otherwise; the CLI's default. */
+    public static final String DEFAULT_DOCKER_PLUGIN_DIR = "/etc/docker/plugins";
+    /** What --docker-plugin-dir takes for "no docker plugin". */
+    public static final String NO_DOCKER_PLUGIN = "none";
 
     /** Which process a command line starts. */
     public enum Role {
@@ -26,12 +31,21 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
         /** The supervisor, which runs the agent and restarts it when it exits on its own. */
         SUPERVISOR(List.of("--supervisor")),
         /** The agent itself, without a terminal. */
-        AGENT(List.of("--detached"));
+        AGENT(List.of("--detached")),
+        /** The agent in the command's own process, supervised by a container runtime (`node run`'s image). */
+        FOREGROUND(List.of("--foreground"));
 
         private final List<String> flags;
 
         Role(List<String> flags) {
             this.flags = flags;
+        }
+    }
+
+    public AgentOptions {
+        if (dockerPluginDir != null && !dockerPluginDir.isAbsolute()) {
+            throw new org.jcalico.model.ValidationException("--docker-plugin-dir " + dockerPluginDir
+                    + " is not an absolute path (dockerd reads the spec files from its own directory)");
         }
     }
 
@@ -56,6 +70,8 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
         if (!bgp) {
             args.add("--no-bgp");
         }
+        // always written out: left to its default, a child would serve the machine's dockerd
+        args.addAll(List.of("--docker-plugin-dir", dockerPluginDir == null ? NO_DOCKER_PLUGIN : dockerPluginDir.toString()));
         return args;
     }
 

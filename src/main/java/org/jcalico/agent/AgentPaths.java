@@ -33,6 +33,11 @@ public record AgentPaths(Path runDir, Path logDir) {
         return runDir.resolve("agent.sock");
     }
 
+    /** The docker plugin's socket (see docs/docker.md), beside agent.sock and under the same protection. */
+    public Path dockerSocket() {
+        return runDir.resolve("docker.sock");
+    }
+
     public Path log() {
         return logDir.resolve("felix.log");
     }

@@ -62,15 +62,9 @@ public final class AgentProcess {
      * reason thrown.
      */
     public long startInBackground(AgentOptions options) {
-        running().or(this::supervisor).ifPresent(handle -> {
-            throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
-        });
-        AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), "");
+        prepareStart();
         Process process;
         try {
-            Files.createDirectories(paths.logDir());
-            RunDirectory.secure(paths.runDir());
-            Files.deleteIfExists(paths.statusFile());
             List<String> command = new ArrayList<>(List.of("setsid"));
             command.addAll(options.command(AgentOptions.Role.SUPERVISOR));
             process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -79,6 +73,35 @@ public final class AgentProcess {
         } catch (IOException e) {
             throw new ValidationException("cannot start the agent: " + e.getMessage());
         }
+        return awaitInSync(() -> process.isAlive() ? Optional.empty() : Optional.of("status " + process.exitValue()),
+                this::stop);
+    }
+
+    /**
+     * Before an agent starts (here or in a container): none may run yet; its log directory and its run directory
+     * (root's alone) are there, and an earlier agent's status is gone.
+     */
+    public void prepareStart() {
+        running().or(this::supervisor).ifPresent(handle -> {
+            throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
+        });
+        try {
+            Files.createDirectories(paths.logDir());
+            RunDirectory.secure(paths.runDir());
+            Files.deleteIfExists(paths.statusFile());
+        } catch (IOException e) {
+            throw new ValidationException("cannot prepare the agent's directories: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Waits until a just started agent reports being in sync and returns its pid. {@code exited} tells, while
+     * waiting, whether what runs the agent has ended (and how); then, or after the start timeout, {@code stop}
+     * stops what is left and the agent's last error is thrown. {@link #prepareStart} removed the status file
+     * before, so that an earlier agent's report does not count.
+     */
+    public long awaitInSync(java.util.function.Supplier<Optional<String>> exited, Runnable stop) {
+        AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), "");
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
         while (System.currentTimeMillis() < deadline) {
             AgentStatusFile.Status status = statusFile.read();
@@ -86,13 +109,15 @@ public final class AgentProcess {
             if (status != null && status.state().running() && agent.isPresent()) {
                 return agent.get().pid();
             }
-            if (!process.isAlive()) {
-                throw new ValidationException("the agent exited at start (status " + process.exitValue() + "): "
+            Optional<String> ended = exited.get();
+            if (ended.isPresent()) {
+                stop.run();
+                throw new ValidationException("the agent exited at start (" + ended.get() + "): "
                         + lastLine() + " (see " + paths.log() + ")");
             }
             sleep(20);
         }
-        stop();
+        stop.run();
         throw new ValidationException("the agent did not get in sync within " + START_TIMEOUT_MILLIS / 1000
                 + " s; stopped it (see " + paths.log() + ")");
     }

@@ -1,6 +1,7 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -10,6 +11,8 @@ import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.docker.DockerPlugin;
+import org.jcalico.docker.PluginSpecs;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
@@ -33,9 +36,9 @@ public final class AgentRuntime {
 
     /**
      * @param console whether to log to stderr too (a foreground run)
-     * @param control what the local endpoint answers, made with the agent's log
+     * @param control what the local endpoint answers (path to handler), made with the agent's log
      */
-    public static void run(AgentOptions options, boolean console, Function<Log, UnaryOperator<byte[]>> control) {
+    public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         Log log = Log.open(paths.log(), console, "info");
@@ -47,11 +50,30 @@ public final class AgentRuntime {
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
                     new AgentStatusFile(paths.statusFile(), options.node()), bgp);
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
-            serve(agent, paths, control.apply(log), log);
+            DockerPlugin plugin = options.dockerPluginDir() == null ? null
+                    : DockerPlugin.forAgent(new ResourceStore(datastore), options.node(), log);
+            serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
+                    paths.dockerSocket()), plugin, log);
         }
     }
 
-    private static void serve(Agent agent, AgentPaths paths, UnaryOperator<byte[]> handler, Log log) {
+    /** The docker plugin's socket, then its spec files; without a socket no spec file, so dockerd never waits on it. */
+    private static ControlServer startPlugin(AgentPaths paths, PluginSpecs specs, DockerPlugin plugin, Log log) {
+        try {
+            ControlServer server = ControlServer.startPlugin(paths.dockerSocket(), plugin::answer, log);
+            specs.write();
+            log.info("serving the docker plugins " + PluginSpecs.NETWORK_DRIVER + " and " + PluginSpecs.IPAM_DRIVER + " on "
+                    + paths.dockerSocket() + " (spec files in " + specs.directory() + ")");
+            return server;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.error("no docker plugin: " + e.getMessage());
+            specs.remove();
+            return null;
+        }
+    }
+
+    private static void serve(Agent agent, AgentPaths paths, Map<String, UnaryOperator<byte[]>> resources, PluginSpecs specs,
+                              DockerPlugin plugin, Log log) {
         AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -65,10 +87,11 @@ public final class AgentRuntime {
         }));
         ControlServer control = null;
         try {
-            control = ControlServer.start(paths.socket(), handler, log);
+            control = ControlServer.start(paths.socket(), resources, log);
         } catch (IOException e) {
             log.error("no local endpoint (" + e.getMessage() + "); container commands start their own JVM");
         }
+        ControlServer pluginServer = plugin == null ? null : startPlugin(paths, specs, plugin, log);
         try {
             agent.run();
             if (!stopRequested.get()) {
@@ -78,6 +101,11 @@ public final class AgentRuntime {
             log.error("the agent stopped on an internal error; its process exits and its supervisor starts a new one", e);
             throw e;
         } finally {
+            if (pluginServer != null) {
+                // the spec files first: a dockerd that reads them must find a plugin, or none
+                specs.remove();
+                pluginServer.close();
+            }
             if (control != null) {
                 control.close();
             }

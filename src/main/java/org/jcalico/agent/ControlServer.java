@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -26,8 +28,10 @@ import org.jcalico.log.Log;
  * enter (see {@link RunDirectory}): whoever cannot enter it can neither connect nor, once the agent is gone, bind a
  * socket of their own in its place, so no token is needed and none can leak. Everything a client sends is bounded
  * (header and body size, time between bytes, connections at once); Jetty's acceptor backs off when accepting fails
- * (out of file descriptors, say) instead of spinning. Today it serves one resource, {@code POST /v1/run}, whose body
- * the handler turns into the answer (see AgentDelegation); the docker plugin, health and metrics go beside it.
+ * (out of file descriptors, say) instead of spinning. It serves resources by path, each {@code POST} whose body its
+ * handler turns into the answer: {@code /v1/run} (see AgentDelegation), {@code /v1/cni} (see cni/CniAgentResource).
+ * The docker plugin is a second server of the same make on a socket of its own (docs/docker.md); health and metrics
+ * go beside them.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 * 1024;
@@ -43,12 +47,24 @@ public final class ControlServer implements AutoCloseable {
         this.socket = socket;
     }
 
-    /** Serves {@code handler} on {@code socket}, replacing what a killed agent left there. */
-    public static ControlServer start(Path socket, UnaryOperator<byte[]> handler, Log log) throws IOException {
+    /** Serves the resources (path to handler) on {@code socket}, replacing what a killed agent left there. */
+    public static ControlServer start(Path socket, Map<String, UnaryOperator<byte[]>> resources, Log log) throws IOException {
+        return serve(socket, new Run(Map.copyOf(resources), log), "control");
+    }
+
+    /**
+     * Serves docker's plugin protocols on a socket of their own (see docs/docker.md) under the same limits: every
+     * request is a POST of JSON to /Method.Name, answered with JSON. {@code plugin} takes the path and the body.
+     */
+    public static ControlServer startPlugin(Path socket, BiFunction<String, byte[], byte[]> plugin, Log log) throws IOException {
+        return serve(socket, new Plugin(plugin, log), "docker-plugin");
+    }
+
+    private static ControlServer serve(Path socket, Handler handler, String name) throws IOException {
         RunDirectory.secure(socket.getParent());
         Files.deleteIfExists(socket);
         QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
-        threads.setName("control");
+        threads.setName(name);
         threads.setDaemon(true);
         Server server = new Server(threads);
         HttpConfiguration http = new HttpConfiguration();
@@ -61,7 +77,7 @@ public final class ControlServer implements AutoCloseable {
         server.addConnector(connector);
         server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
         SizeLimitHandler limit = new SizeLimitHandler(MAX_BODY_BYTES, -1);
-        limit.setHandler(new Run(handler, log));
+        limit.setHandler(handler);
         server.setHandler(limit);
         try {
             server.start();
@@ -77,17 +93,18 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private static final class Run extends Handler.Abstract {
-        private final UnaryOperator<byte[]> handler;
+        private final Map<String, UnaryOperator<byte[]>> resources;
         private final Log log;
 
-        Run(UnaryOperator<byte[]> handler, Log log) {
-            this.handler = handler;
+        Run(Map<String, UnaryOperator<byte[]>> resources, Log log) {
+            this.resources = resources;
             this.log = log;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (!request.getHttpURI().getPath().equals("/v1/run")) {
+            UnaryOperator<byte[]> handler = resources.get(request.getHttpURI().getPath());
+            if (handler == null) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 return true;
             }
@@ -108,6 +125,45 @@ public final class ControlServer implements AutoCloseable {
             }
             response.setStatus(HttpStatus.OK_200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
+            response.write(true, ByteBuffer.wrap(answer), callback);
+            return true;
+        }
+    }
+
+    private static final class Plugin extends Handler.Abstract {
+        private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
+        private final BiFunction<String, byte[], byte[]> plugin;
+        private final Log log;
+
+        Plugin(BiFunction<String, byte[], byte[]> plugin, Log log) {
+            this.plugin = plugin;
+            this.log = log;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            if (!request.getMethod().equals("POST")) {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+                return true;
+            }
+            ByteBuffer body = Content.Source.asByteBuffer(request);
+            byte[] bytes = new byte[body.remaining()];
+            body.get(bytes);
+            byte[] answer;
+            try {
+                answer = plugin.apply(request.getHttpURI().getPath(), bytes);
+            } catch (RuntimeException e) {
+                log.error("docker plugin socket: " + e, e);
+                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
+                return true;
+            }
+            if (answer == null) {
+                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                return true;
+            }
+            response.setStatus(HttpStatus.OK_200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
             response.write(true, ByteBuffer.wrap(answer), callback);
             return true;

@@ -5,14 +5,17 @@ import java.util.List;
 
 /** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
 public final class JvmCommand {
+    /** The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point). */
+    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-Xmx512m", "--enable-native-access=ALL-UNNAMED");
+
     private JvmCommand() {
     }
 
     public static List<String> jcalico() {
         String java = System.getProperty("jcalico.java",
                 ProcessHandle.current().info().command().orElse("java"));
-        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-Xmx512m",
-                "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(AGENT_FLAGS);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
             if (System.getProperty(property) != null) {
                 command.add("-D" + property + "=" + System.getProperty(property));

@@ -146,13 +146,13 @@ public final class CniBenchmark {
         out.printf("'podman run --rm --network NET busybox ping -c1 PEER' on h1, %d runs each, alternating (milliseconds,"
                 + " the whole command):%n", runs);
         out.printf("  %-34s %6s %6s %6s%n", "", "p50", "p99", "max");
-        out.printf("  %-34s %6d %6d %6d%n", "jcalico (jcalico-cni)", Latencies.percentile(jcalico, 50),
-                Latencies.percentile(jcalico, 99), jcalico.getLast());
-        out.printf("  %-34s %6d %6d %6d%n", "podman's default network (bridge)", Latencies.percentile(bridge, 50),
-                Latencies.percentile(bridge, 99), bridge.getLast());
+        out.printf("  %-34s %6d %6d %6d%n", "jcalico (jcalico-cni)", Percentiles.of(jcalico, 50),
+                Percentiles.of(jcalico, 99), jcalico.getLast());
+        out.printf("  %-34s %6d %6d %6d%n", "podman's default network (bridge)", Percentiles.of(bridge, 50),
+                Percentiles.of(bridge, 99), bridge.getLast());
         out.printf("  ratio jcalico / default: p50 %.2fx, p99 %.2fx (goal <= 1.0x)%n",
-                (double) Latencies.percentile(jcalico, 50) / Latencies.percentile(bridge, 50),
-                (double) Latencies.percentile(jcalico, 99) / Latencies.percentile(bridge, 99));
+                (double) Percentiles.of(jcalico, 50) / Percentiles.of(bridge, 50),
+                (double) Percentiles.of(jcalico, 99) / Percentiles.of(bridge, 99));
     }
 
     /** One `podman run --rm` that pings the peer once; its wall time in milliseconds (it must succeed). */

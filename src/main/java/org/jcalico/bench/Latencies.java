@@ -5,14 +5,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Latency figures in milliseconds as the benchmarks print them: nearest-rank percentiles of one run. */
+/** Latency figures in milliseconds as the attach and CNI benchmarks print them. */
 final class Latencies {
     private Latencies() {
-    }
-
-    /** The smallest of the sorted figures that at least {@code percent} % of them do not exceed. */
-    static long percentile(List<Long> sorted, int percent) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
     }
 
     static List<Long> sorted(List<Long> millis) {
@@ -28,7 +23,7 @@ final class Latencies {
             out.printf("  %-34s some pings were never answered%n", label);
             return;
         }
-        out.printf("  %-34s %6d %6d %6d %6d%n", label, percentile(sorted, 50), percentile(sorted, 90),
-                percentile(sorted, 99), sorted.get(sorted.size() - 1));
+        out.printf("  %-34s %6d %6d %6d %6d%n", label, Percentiles.of(sorted, 50), Percentiles.of(sorted, 90),
+                Percentiles.of(sorted, 99), sorted.get(sorted.size() - 1));
     }
 }

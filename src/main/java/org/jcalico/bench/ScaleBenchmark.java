@@ -108,7 +108,7 @@ public final class ScaleBenchmark {
 
             AgentPaths paths = AgentPaths.of(node, dir.resolve("run"), dir.resolve("log"));
             List<String> command = new AgentOptions(node, URL, null, null, null, false, dir.resolve("run"),
-                    dir.resolve("log")).command(AgentOptions.Role.AGENT);
+                    dir.resolve("log"), null).command(AgentOptions.Role.AGENT);
             Files.createDirectories(paths.logDir());
             start = System.nanoTime();
             Process agent = new ProcessBuilder(command).redirectErrorStream(true)

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Cni.class})
+                BenchCommand.Docker.class, BenchCommand.Cni.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -22,6 +22,22 @@ final class BenchCommand {
         @Override
         public void run() {
             new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(count);
+        }
+    }
+
+    @Command(name = "docker", mixinStandardHelpOptions = true,
+            description = "On a lab host with a docker daemon of its own: 'docker run --net NET busybox ping -c1 PEER' on a jcalico"
+                    + " network against docker's bridge driver, median and p99, and their ratio.")
+    static final class Docker implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "30", description = "runs on each network (default: ${DEFAULT-VALUE})") int count;
+
+        @Override
+        public void run() {
+            if (count < 1 || count > 1000) {
+                throw new CommandFailure("--count: '" + count + "' is not in 1-1000");
+            }
+            new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(count);
         }
     }
 

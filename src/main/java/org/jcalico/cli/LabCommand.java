@@ -31,6 +31,9 @@ final class LabCommand {
         @Option(names = "--no-bgp", description = "hosts run no BIRD; as in a cloud, the fabric routes a fixed range per host "
                 + "(the lab creates pools 10.65.0.0/16 and fd65::/64 and gives host N the blocks 10.65.N.0/24 and fd65::N00/120)") boolean noBgp;
 
+        @Option(names = "--docker", description = "each host runs a docker daemon of its own (Debian's docker.io) with a busybox image; "
+                + "'lab exec HOST -- docker ...' talks to it") boolean docker;
+
         @Option(names = "--podman", description = "make podman usable on every host: its CNI backend with jcalico's plugin and a network "
                 + "'jcalico', storage of the lab's own and a busybox image ('lab exec H -- podman run --network jcalico busybox ...')")
         boolean podman;
@@ -52,7 +55,7 @@ final class LabCommand {
                 out.println("  " + line);
                 out.flush();
             };
-            Lab created = new Lab(layout, !noBgp, progress);
+            Lab created = new Lab(layout, !noBgp, docker, progress);
             created.up();
             if (podman) {
                 org.jcalico.lab.PodmanHost.setUpAll(created, progress);
@@ -62,7 +65,7 @@ final class LabCommand {
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab.")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab (docker daemons and their containers, podman's containers included).")
     static final class Down implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
@@ -76,7 +79,8 @@ final class LabCommand {
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
             description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
-                    + "(and CONTAINERS_CONF, CONTAINERS_STORAGE_CONF for the host's podman in a lab made with --podman).")
+                    + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker; CONTAINERS_CONF and"
+                    + " CONTAINERS_STORAGE_CONF, the host's podman, in a lab up with --podman).")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;

@@ -8,12 +8,17 @@ import java.util.stream.Collectors;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.cni.CniAgentResource;
+import org.jcalico.cni.CniInvocation;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentProcess;
 import org.jcalico.agent.AgentRuntime;
 import org.jcalico.agent.Supervisor;
 import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.image.DockerCli;
+import org.jcalico.image.NodeContainer;
+import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
@@ -31,47 +36,115 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
+
+    /** How the agent is started, the same for `node start` and `node run`. */
+    static final class AgentFlags {
+        @Option(names = "--name", paramLabel = "NAME", description = "node name (default: --node, $JCALICO_NODENAME, hostname)") String name;
+        @Option(names = "--ip", paramLabel = "ADDRESS", description = "this host's IPv4 address (default: the source address of its default route)") String ip;
+        @Option(names = "--ip6", paramLabel = "ADDRESS", description = "this host's IPv6 address") String ip6;
+        @Option(names = "--as", paramLabel = "N", description = "this node's AS number (default: the cluster's)") Long asNumber;
+        @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
+        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--docker-plugin-dir", paramLabel = "DIR", defaultValue = AgentOptions.DEFAULT_DOCKER_PLUGIN_DIR,
+                description = "serve the docker network and IPAM plugins (drivers jcalico, jcalico-ipam) and put their spec"
+                        + " files here for dockerd to find; 'none': no docker plugin (default: ${DEFAULT-VALUE})") String dockerPluginDir;
+
+        AgentOptions options(Session session) {
+            String node = name != null ? name : session.nodeName();
+            Names.check("name", node);
+            IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
+            IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
+            return new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp, runRoot, logRoot,
+                    dockerPluginDir.equals(AgentOptions.NO_DOCKER_PLUGIN) ? null : Path.of(dockerPluginDir));
+        }
+    }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
             description = "Register this host as a node and run its agent: in the background under a supervisor that restarts it"
                     + " if it dies, or in this process with --foreground.")
     static final class Start implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--name", paramLabel = "NAME", description = "node name (default: --node, $JCALICO_NODENAME, hostname)") String name;
-        @Option(names = "--ip", paramLabel = "ADDRESS", description = "this host's IPv4 address (default: the source address of its default route)") String ip;
-        @Option(names = "--ip6", paramLabel = "ADDRESS", description = "this host's IPv6 address") String ip6;
-        @Option(names = "--as", paramLabel = "N", description = "this node's AS number (default: the cluster's)") Long asNumber;
-        @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
+        @Mixin AgentFlags flags;
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
-        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
-        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
         @Option(names = "--supervisor", hidden = true) boolean supervisor;
         @Option(names = "--detached", hidden = true) boolean detached;
 
         @Override
         public Integer call() {
             try (Session session = new Session(spec)) {
-                String node = name != null ? name : session.nodeName();
-                Names.check("name", node);
-                IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
-                IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
-                AgentOptions options = new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp,
-                        runRoot, logRoot);
+                AgentOptions options = flags.options(session);
+                String node = options.node();
                 if (supervisor) {
                     return Supervisor.run(options);
                 }
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
-                    AgentRuntime.run(options, foreground, log -> new AgentDelegation(url, node, System.getenv(), log)::handle);
+                    AgentRuntime.run(options, foreground, log -> java.util.Map.of(
+                            "/v1/run", new AgentDelegation(url, node, System.getenv(), log)::handle,
+                            "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log)::handle,
+                            "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log)::handle));
                     return 0;
                 }
                 long pid = new AgentProcess(options.paths()).startInBackground(options);
                 session.out().println("started the agent for node " + node + " (pid " + pid + ", addresses "
-                        + (ipv4 == null ? "-" : ipv4) + (ipv6 == null ? "" : ", " + ipv6) + "), restarted if it dies; log: "
-                        + options.paths().log());
+                        + addresses(options) + "), restarted if it dies; log: " + options.paths().log());
                 return 0;
+            }
+        }
+    }
+
+    private static String addresses(AgentOptions options) {
+        return (options.ipv4() == null ? "-" : options.ipv4().toString()) + (options.ipv6() == null ? "" : ", " + options.ipv6());
+    }
+
+    @Command(name = "image", mixinStandardHelpOptions = true,
+            description = "Build the node image " + NodeImage.REPOSITORY + ":VERSION in the local docker daemon ($DOCKER_HOST)"
+                    + " from Debian's packages (mmdebstrap), a jlink'd Java runtime and this jcalico; kept if it is already there.")
+    static final class Image implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "where the root file system and Java runtime are kept between builds (default: ${DEFAULT-VALUE})")
+        Path cache = NodeImage.DEFAULT_CACHE;
+
+        @Override
+        public void run() {
+            var out = spec.commandLine().getOut();
+            NodeImage.Built built = ensureImage(cache);
+            out.println((built.reused() ? "kept " : "built ") + built.tag() + " (content " + built.content().substring(0, 12)
+                    + ", " + built.bytes() / 1_000_000 + " MB) in " + String.format("%.1f s", built.millis() / 1000.0));
+            out.flush();
+        }
+    }
+
+    private static NodeImage.Built ensureImage(Path cache) {
+        DockerCli docker = new DockerCli(CommandRunner.local());
+        if (!docker.available()) {
+            throw new CommandFailure("no docker daemon answers at " + System.getenv().getOrDefault("DOCKER_HOST",
+                    "unix:///var/run/docker.sock") + " (set DOCKER_HOST, or start dockerd)");
+        }
+        return new NodeImage(docker, cache, line -> System.err.println("jcalico: " + line)).ensure();
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run this host's agent and BIRD in the node image, in a docker container (--net=host --pid=host, the capabilities it needs) that"
+                    + " docker restarts; builds the image first if needed. `node stop` and `node status` work as after `node start`.")
+    static final class Run implements Runnable {
+        @Spec CommandSpec spec;
+        @Mixin AgentFlags flags;
+        @Option(names = "--image", paramLabel = "IMAGE", description = "run this image as it is (default: build or keep " + NodeImage.REPOSITORY + ":VERSION)") String image;
+        @Option(names = "--cache-dir", paramLabel = "DIR", description = "as for `node image` (default: ${DEFAULT-VALUE})") Path cache = NodeImage.DEFAULT_CACHE;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                AgentOptions options = flags.options(session);
+                String tag = image != null ? image : ensureImage(cache).tag();
+                String id = new NodeContainer(new DockerCli(CommandRunner.local())).run(options, tag, System.getenv());
+                session.out().println("started the agent for node " + options.node() + " in container "
+                        + NodeContainer.name(options.node()) + " (" + id.substring(0, 12) + ", image " + tag + ", addresses "
+                        + addresses(options) + "), restarted by docker if it dies; log: " + options.paths().log());
             }
         }
     }
@@ -89,6 +162,14 @@ final class NodeCommand {
             try (Session session = new Session(spec)) {
                 String node = name != null ? name : session.nodeName();
                 AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
+                Optional<String> container = NodeContainer.stop(paths);
+                if (container.isPresent()) {
+                    // BIRD lived in the container and went with it (docker kills what is left of a container): there
+                    // is none to keep with --keep-bgp
+                    session.out().println("stopped the node container " + NodeContainer.name(node) + " (" + container.get()
+                            .substring(0, 12) + ": agent and BIRD); the kernel keeps its routes and rules");
+                    return;
+                }
                 Optional<Long> stopped = new AgentProcess(paths).stop();
                 BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
                 boolean birdRan = bird.process().isPresent();
@@ -122,7 +203,8 @@ final class NodeCommand {
                 healthy = false;
             } else {
                 out.println("agent for node " + node + ": running (pid " + agent.get().pid()
-                        + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("") + ")"
+                        + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("")
+                        + NodeContainer.Placement.of(paths).map(p -> ", in container " + NodeContainer.name(node)).orElse("") + ")"
                         + (status == null ? "" : ", " + status.state().toString().replace('_', ' ') + "; endpoints: "
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"

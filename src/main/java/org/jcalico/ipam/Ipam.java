@@ -41,9 +41,18 @@ public final class Ipam {
      * borrowed from another node's block.
      */
     public IpAddress autoAssign(String node, int version, String handle) {
+        return autoAssign(node, version, handle, List.of());
+    }
+
+    /** As {@link #autoAssign(String, int, String)}, from the given pools alone (every enabled pool when empty). */
+    public IpAddress autoAssign(String node, int version, String handle, List<Cidr> pools) {
         return Retries.run(() -> {
             List<Versioned<IpPool>> enabled = store.list(IpPool.class).stream()
-                    .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version).toList();
+                    .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version)
+                    .filter(pool -> pools.isEmpty() || pools.contains(pool.resource().cidr())).toList();
+            if (enabled.isEmpty() && !pools.isEmpty()) {
+                throw new ValidationException("IP pool " + (pools.size() == 1 ? pools.getFirst() : pools) + " is not enabled");
+            }
             if (enabled.isEmpty()) {
                 throw new ValidationException("no enabled IPv" + version + " pool: add one with 'jcalico pool add CIDR'");
             }

@@ -8,7 +8,7 @@ import org.jcalico.kernel.CommandRunner;
 
 /**
  * A root filesystem made of the static busybox and a link for each of its applets (sh, ip, ping, nc, sleep ...): a
- * test image that needs no registry.
+ * test image that needs no registry (the lab's `busybox` image; Debian's busybox-static provides the binary).
  */
 public final class BusyboxRootfs {
     /** Where Debian's busybox-static installs its binary. */

@@ -29,7 +29,12 @@ public final class Demo {
 
     private final PrintWriter out;
     private final long start = System.nanoTime();
-    private final Lab lab = new Lab(new LabLayout(LAB, 2), true, this::step);
+    private final boolean docker = DockerAct.available();
+    private final Lab lab = new Lab(new LabLayout(LAB, 2), true, docker, this::step);
+
+    /** One cell's end of the matrix: where it sends from, its security group, its addresses. */
+    record Member(String namespace, String group, IpAddress v4, IpAddress v6) {
+    }
 
     public Demo(PrintWriter out) {
         this.out = out;
@@ -39,11 +44,12 @@ public final class Demo {
     public boolean run(boolean keep) {
         try {
             lab.down();
-            step("building a lab of 2 hosts in network namespaces, each running the jcalico agent and BIRD");
+            step("building a lab of 2 hosts in network namespaces, each running the jcalico agent and BIRD"
+                    + (docker ? " and a docker daemon of its own" : ""));
             lab.up();
             jc("h1", "pool", "add", "10.65.0.0/16", "--nat-outgoing");
             jc("h1", "pool", "add", "fd65::/64", "--nat-outgoing");
-            Map<String, WorkloadEndpoint> endpoints = new LinkedHashMap<>();
+            Map<String, Member> members = new LinkedHashMap<>();
             for (var workload : WORKLOADS.entrySet()) {
                 String host = workload.getValue()[0];
                 String namespace = lab.workload(workload.getKey());
@@ -54,16 +60,30 @@ public final class Demo {
             }
             for (var resource : ResourceCodec.decodeAll(jc("h1", "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
-                endpoints.put(endpoint.containerId().substring(("netns:" + LAB + "-").length()), endpoint);
+                String name = endpoint.containerId().substring(("netns:" + LAB + "-").length());
+                members.put(name, new Member(lab.layout().workload(name), WORKLOADS.get(name)[1],
+                        endpoint.ipv4Nets().get(0).network(), endpoint.ipv6Nets().get(0).network()));
             }
             step("waiting for BGP sessions");
             waitForBgp();
-            boolean matrixOk = matrix(endpoints);
+            boolean matrixOk = matrix("connectivity matrix (ping and TCP port 80, IPv4 and IPv6): same group allowed, other group refused",
+                    members);
             sessionsAndRoutes();
             boolean natOk = outside();
-            boolean podmanOk = !PodmanHost.available()
-                    || new PodmanAct(lab, out, this::step).run(endpoints.get("web-1").ipv4Nets().get(0).network());
-            boolean ok = matrixOk && natOk && podmanOk;
+            boolean dockerOk = true;
+            if (docker) {
+                dockerOk = matrix("the docker matrix (ping and TCP port 80, IPv4 and IPv6): same network allowed, other network refused",
+                        new DockerAct(lab, this::step).run());
+            } else {
+                step("no docker act: /usr/sbin/dockerd is not installed (Debian's docker.io)");
+            }
+            boolean podmanOk = true;
+            if (PodmanHost.available()) {
+                podmanOk = new PodmanAct(lab, out, this::step).run(members.get("web-1").v4());
+            } else {
+                step("no podman act: podman is not installed (Debian's podman and containernetworking-plugins)");
+            }
+            boolean ok = matrixOk && natOk && dockerOk && podmanOk;
             step(ok ? "RESULT: everything matched the policy" : "RESULT: FAILED - see the lines marked UNEXPECTED");
             if (keep) {
                 out.println("kept the lab: try 'jcalico lab exec --name " + LAB + " h1 -- jcalico container list'; "
@@ -79,18 +99,18 @@ public final class Demo {
         }
     }
 
-    private boolean matrix(Map<String, WorkloadEndpoint> endpoints) {
-        step("connectivity matrix (ping and TCP port 80, IPv4 and IPv6): same group allowed, other group refused");
+    private boolean matrix(String title, Map<String, Member> members) {
+        step(title);
         List<String[]> rows = new ArrayList<>();
         List<Probe> probes = new ArrayList<>();
-        for (String from : WORKLOADS.keySet()) {
-            for (String to : WORKLOADS.keySet()) {
+        for (String from : members.keySet()) {
+            for (String to : members.keySet()) {
                 if (from.equals(to)) {
                     continue;
                 }
-                IpAddress v4 = endpoints.get(to).ipv4Nets().get(0).network();
-                IpAddress v6 = endpoints.get(to).ipv6Nets().get(0).network();
-                String namespace = lab.layout().workload(from);
+                IpAddress v4 = members.get(to).v4();
+                IpAddress v6 = members.get(to).v6();
+                String namespace = members.get(from).namespace();
                 probes.addAll(List.of(Probe.ping(namespace, v4), Probe.ping(namespace, v6), Probe.tcp(namespace, v4, 80),
                         Probe.tcp(namespace, v6, 80)));
                 rows.add(new String[] {from, to});
@@ -102,7 +122,7 @@ public final class Demo {
         for (int i = 0; i < rows.size(); i++) {
             String from = rows.get(i)[0];
             String to = rows.get(i)[1];
-            boolean expected = WORKLOADS.get(from)[1].equals(WORKLOADS.get(to)[1]);
+            boolean expected = members.get(from).group().equals(members.get(to).group());
             StringBuilder cells = new StringBuilder();
             boolean rowOk = true;
             for (int j = 0; j < 4; j++) {

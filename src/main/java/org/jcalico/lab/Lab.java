@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.ResourceStore;
@@ -26,12 +27,19 @@ import org.jcalico.util.Directories;
 public final class Lab {
     private final LabLayout layout;
     private final boolean bgp;
+    private final boolean docker;
     private final Consumer<String> progress;
 
     /** @param bgp hosts run BIRD and peer in a full mesh; without it only same-host traffic is routed */
     public Lab(LabLayout layout, boolean bgp, Consumer<String> progress) {
+        this(layout, bgp, false, progress);
+    }
+
+    /** @param docker each host runs a docker daemon of its own (see {@link LabDocker}) */
+    public Lab(LabLayout layout, boolean bgp, boolean docker, Consumer<String> progress) {
         this.layout = layout;
         this.bgp = bgp;
+        this.docker = docker;
         this.progress = progress;
     }
 
@@ -50,10 +58,11 @@ public final class Lab {
             throw new ValidationException("lab '" + layout.name() + "' already exists: 'jcalico lab down --name "
                     + layout.name() + "' first");
         }
+        CompletableFuture<Void> dockers = CompletableFuture.completedFuture(null);
         try {
             Files.createDirectories(layout.stateDir());
             Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "")
-                    + (layout.etcd() ? " etcd" : "") + "\n");
+                    + (layout.etcd() ? " etcd" : "") + (docker ? " docker" : "") + "\n");
             if (layout.etcd() && !bgp) {
                 throw new ValidationException("a lab without BGP keeps its datastore embedded (use --datastore embedded)");
             }
@@ -64,14 +73,20 @@ public final class Lab {
             for (int index : hosts) {
                 buildHost(index);
             }
+            if (docker) {
+                dockers = new LabDocker(layout, progress).start(hosts);
+            }
             for (int index : hosts) {
                 progress.accept("starting the agent on " + layout.host(index));
                 startAgent(index);
             }
+            LabDocker.await(dockers);
             if (!bgp) {
                 routeFixedRanges(hosts);
             }
         } catch (IOException | RuntimeException e) {
+            // daemons still starting would race the clean-up
+            dockers.handle((done, failure) -> null).join();
             down();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
         }
@@ -82,7 +97,8 @@ public final class Lab {
         Path hosts = new LabLayout(name, 1).stateDir().resolve("hosts");
         try {
             List<String> saved = List.of(Files.readString(hosts).strip().split(" "));
-            return new Lab(new LabLayout(name, Integer.parseInt(saved.get(0)), saved.contains("etcd")), saved.contains("bgp"), progress);
+            return new Lab(new LabLayout(name, Integer.parseInt(saved.get(0)), saved.contains("etcd")), saved.contains("bgp"),
+                    saved.contains("docker"), progress);
         } catch (IOException | NumberFormatException e) {
             throw new ValidationException("lab '" + name + "' is not up (no " + hosts + ")");
         }
@@ -190,12 +206,20 @@ public final class Lab {
     /** Adds a host that {@link #up(List)} left out, as a new machine joining the cluster would. */
     public void join(int index) {
         buildHost(index);
-        startAgent(index);
+        CompletableFuture<Void> dockers = docker ? new LabDocker(layout, progress).start(List.of(index)) : CompletableFuture.completedFuture(null);
+        try {
+            startAgent(index);
+        } finally {
+            dockers.handle((done, failure) -> null).join();
+        }
+        LabDocker.await(dockers);
         PodmanHost.joined(this, index);
     }
 
     /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */
     public void down() {
+        // first the docker daemons and podman's containers, which live in namespaces of their own
+        new LabDocker(layout, progress).stopAll();
         PodmanHost.tearDownAll(layout);
         Namespaces.deleteAll(layout.prefix());
         Directories.delete(layout.stateDir());
@@ -207,6 +231,7 @@ public final class Lab {
         String home = System.getProperty("jcalico.home");
         List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
                 "JCALICO_DATASTORE=" + layout.datastoreUrl(), "JCALICO_RUN_DIR=" + layout.runDir()));
+        full.addAll(dockerEnvironment(index));
         if (home != null) {
             full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
         }
@@ -281,13 +306,21 @@ public final class Lab {
 
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
-        List<String> command = new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
-                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir()).command(AgentOptions.Role.START);
+        List<String> command = new ArrayList<>(List.of("env"));
+        command.addAll(dockerEnvironment(index));
+        command.addAll(new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
+                layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir(),
+                docker ? layout.dockerPluginDir(index) : null).command(AgentOptions.Role.START));
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             throw new KernelException("the agent on " + layout.host(index) + " did not start: "
                     + (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip());
         }
+    }
+
+    /** The agent and every command on a host talk to the host's own docker daemon, if the lab runs them. */
+    private List<String> dockerEnvironment(int index) {
+        return docker ? List.of("DOCKER_HOST=unix://" + layout.dockerSocket(index)) : List.of();
     }
 
     /** One `ip -batch` per namespace; {@code peerNamespace} must exist first if a line moves a veth end there. */

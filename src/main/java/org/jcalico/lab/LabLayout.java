@@ -19,6 +19,10 @@ public record LabLayout(String name, int hosts, boolean etcd) {
     public static final IpAddress OUTSIDE_V6 = IpAddress.parse("2001:db8:113::2");
     public static final IpAddress OUTSIDE_GATEWAY_V6 = IpAddress.parse("2001:db8:113::1");
     public static final Path STATE_ROOT = Path.of("/run/jcalico-lab");
+    /** busybox-static's applets as an image, in every host's docker daemon (`lab up --docker`). */
+    public static final String DOCKER_IMAGE = "busybox:latest";
+    /** Per-namespace files that `ip netns exec` binds over /etc. */
+    public static final Path ETC_NETNS = Path.of("/etc/netns");
     /** Without BGP, the pools whose fixed per-host ranges the fabric routes. */
     public static final Cidr FIXED_RANGES_V4 = Cidr.parse("10.65.0.0/16");
     public static final Cidr FIXED_RANGES_V6 = Cidr.parse("fd65::/64");
@@ -118,5 +122,33 @@ public record LabLayout(String name, int hosts, boolean etcd) {
 
     public Path logDir() {
         return Path.of("/var/log/jcalico/lab-" + name);
+    }
+
+    /** Where host N's docker daemon keeps everything it writes (see {@link DockerDaemon}); under {@link #dockerRoots}. */
+    public Path dockerRoot(int index) {
+        return dockerRoots().resolve(host(index));
+    }
+
+    /** One directory per host that has a docker daemon; `lab down` stops the daemon of each it finds. */
+    public Path dockerRoots() {
+        return stateDir().resolve("docker");
+    }
+
+    /** Host N's docker daemon's API socket: DOCKER_HOST=unix://SOCKET. */
+    public Path dockerSocket(int index) {
+        return DockerDaemon.at(dockerRoot(index)).socket();
+    }
+
+    /**
+     * What host N's docker daemon sees as /etc/docker: `ip netns exec` binds /etc/netns/HOST/docker over /etc/docker,
+     * and the lab starts the daemon with the same bind.
+     */
+    public Path etcDocker(int index) {
+        return ETC_NETNS.resolve(host(index)).resolve("docker");
+    }
+
+    /** Where host N's docker daemon discovers remote plugins (its /etc/docker/plugins), and its agent writes their specs. */
+    public Path dockerPluginDir(int index) {
+        return etcDocker(index).resolve("plugins");
     }
 }

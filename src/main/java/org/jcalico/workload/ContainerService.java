@@ -53,37 +53,87 @@ public final class ContainerService {
 
     public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
                      String containerInterface, Duration wait) {
-        long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
-        profiles.forEach(profile -> org.jcalico.model.Names.check("profile", profile));
         if (requested.stream().distinct().count() < requested.size()) {
             throw new ValidationException("an address is given twice");
         }
-        ContainerNamespace container = resolver.resolve(spec);
+        return add(node, resolver.resolve(spec), "jcalico", requested, List.of(), profiles, metadata, containerInterface, wait);
+    }
+
+    /**
+     * Attaches a container found already (as a CNI runtime names it), for an orchestrator: the addresses given, or
+     * else one of each family from {@code pools} (every enabled pool when empty).
+     */
+    public Added add(String node, ContainerNamespace container, String orchestrator, List<IpAddress> requested,
+                     List<Cidr> pools, List<String> profiles, EndpointMetadata metadata, String containerInterface,
+                     Duration wait) {
+        long start = System.nanoTime();
+        String endpointId = endpointId(node, container.containerId(), containerInterface);
+        String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
+        Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
+                profiles, metadata);
+        return attach(what, hostInterface, () -> allocate(node, endpointId, requested, pools), endpointId,
+                nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
+    }
+
+    /**
+     * Who an attachment is for: the orchestrator that asks, the container as it names it (docker's endpoint id for
+     * the docker plugin), the endpoint's id on the node, how messages name it, its profiles and policy metadata.
+     */
+    public record Attaching(String node, String orchestrator, String containerId, String endpointId, String description,
+                            List<String> profiles, EndpointMetadata metadata) {
+    }
+
+    /**
+     * Attaches for a runtime that moves the interface into its container itself and already holds the addresses
+     * (docker: its IPAM driver allocated them under {@code addressHandle}): the pair is made with its peer left in
+     * the host's namespace as {@code peerName} (with {@code peerMac}, null: a random one), and the endpoint is
+     * recorded and programmed before this returns. A failure removes what this made; the addresses stay with their
+     * handle, for the runtime to release.
+     */
+    public Added attachUnplugged(Attaching what, List<Cidr> nets, String addressHandle, String peerName, String peerMac,
+                                 Duration wait) {
+        long start = System.nanoTime();
+        String hostInterface = hostInterface(config(what.node()).interfacePrefix(), what.endpointId());
+        new Ipam(store).heldBy(addressHandle, nets);
+        return attach(what, hostInterface, () -> nets, addressHandle,
+                addresses -> new VethAttacher(host).createUnplugged(hostInterface, peerName, peerMac,
+                        addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
+    }
+
+    /**
+     * The steps every attachment shares, each undone on a failure: the intent (with the profiles it creates), the
+     * addresses, the veth ({@code plug} makes it and returns the container side's MAC), the endpoint record guarded
+     * by the addresses still being {@code addressHandle}'s, and the agent's report.
+     */
+    private Added attach(Attaching what, String hostInterface, java.util.function.Supplier<List<Cidr>> addresses,
+                         String addressHandle, java.util.function.Function<List<Cidr>, String> plug, Duration wait, long start) {
+        String node = what.node();
+        String endpointId = what.endpointId();
+        what.profiles().forEach(profile -> org.jcalico.model.Names.check("profile", profile));
         if (store.get(Node.class, node).isEmpty()) {
             throw new ValidationException("node '" + node + "' is not registered: start its agent with 'jcalico node start'");
         }
-        String endpointId = endpointId(node, container.containerId(), containerInterface);
         Optional<Versioned<WorkloadEndpoint>> existing = store.get(WorkloadEndpoint.class, node, endpointId);
         if (existing.isPresent() && !intentPending(node, endpointId)) {
-            throw new ValidationException(container.description() + " already has an endpoint on " + containerInterface
+            throw new ValidationException(what.description() + " already has an endpoint " + endpointId
                     + " (interface " + existing.get().resource().interfaceName() + ")");
         }
-        String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
-        Intent planned = new Intent(Intent.Operation.attach, node, endpointId, container.containerId(), hostInterface,
+        Intent planned = new Intent(Intent.Operation.attach, node, endpointId, what.containerId(), hostInterface,
                 endpointId, List.of(), null);
-        Intents.Held intent = intents.beginAttach(planned, profiles, container.description());
+        Intents.Held intent = intents.beginAttach(planned, what.profiles(), what.description());
         try {
             CrashPoint.reach("intent");
-            List<Cidr> nets = allocate(node, endpointId, requested);
+            List<Cidr> nets = addresses.get();
             CrashPoint.reach("address");
-            String mac = new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac();
+            String mac = plug.apply(nets);
             CrashPoint.reach("veth");
-            WorkloadEndpoint endpoint = new WorkloadEndpoint(node, "jcalico", container.containerId(), endpointId,
+            EndpointMetadata metadata = what.metadata();
+            WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
-                    nets.stream().filter(n -> n.version() == 6).toList(), profiles, null, metadata.namespace(),
+                    nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
                     metadata.labels(), metadata.ports());
-            createEndpoint(endpoint, intent);
+            createEndpoint(endpoint, addressHandle, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
                 awaitProgrammed(node, endpointId, wait);
@@ -110,26 +160,59 @@ public final class ContainerService {
      * detaching it left behind.
      */
     public Removed remove(String node, String spec, Duration wait) {
-        String containerId = containerIdOf(spec);
+        Removed removed = detach(node, containerIdOf(spec), spec, endpoint -> true, wait);
+        if (removed.endpoints().isEmpty() && removed.recovered().isEmpty()) {
+            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
+        }
+        return removed;
+    }
+
+    /**
+     * Detaches the container's endpoints that {@code which} selects (on this node), after undoing what commands that
+     * died on the container left behind; nothing to detach is no error.
+     */
+    public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
+                          Duration wait) {
         List<RuntimeException> failures = new ArrayList<>();
         List<Intent> recovered = intents.recoverStale(node, containerId, failures);
         if (!failures.isEmpty()) {
             throw failures.getFirst();
         }
-        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId);
-        if (endpoints.isEmpty() && recovered.isEmpty()) {
-            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
-        }
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId).stream()
+                .filter(endpoint -> which.test(endpoint.resource())).toList();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
             if (!endpoint.resource().node().equals(node)) {
                 throw new ValidationException("container '" + spec + "' is attached on node " + endpoint.resource().node()
                         + ", not " + node + ": run this on that host");
             }
         }
+        return new Removed(detach(node, endpoints, "container '" + spec + "'", wait), recovered);
+    }
+
+    /**
+     * Detaches one endpoint of the node by its id, after undoing an unfinished command on it; empty if it has none
+     * (a runtime asking twice, or after a failed attach that undid itself).
+     */
+    public Optional<WorkloadEndpoint> detachEndpoint(String node, String endpointId, String containerId, String description,
+                                                     Duration wait) {
+        List<RuntimeException> failures = new ArrayList<>();
+        intents.recoverStale(node, containerId, failures);
+        if (!failures.isEmpty()) {
+            throw failures.getFirst();
+        }
+        Optional<Versioned<WorkloadEndpoint>> endpoint = store.get(WorkloadEndpoint.class, node, endpointId);
+        if (endpoint.isEmpty()) {
+            return Optional.empty();
+        }
+        return detach(node, List.of(endpoint.get()), description, wait).stream().findFirst();
+    }
+
+    private List<WorkloadEndpoint> detach(String node, List<Versioned<WorkloadEndpoint>> endpoints, String description,
+                                          Duration wait) {
         List<WorkloadEndpoint> removed = new ArrayList<>();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
-            Intents.Held intent = intents.beginDetach(endpoint, "container '" + spec + "'").orElseThrow(() ->
-                    new ValidationException("container '" + spec + "' changed while it was being removed; try again"));
+            Intents.Held intent = intents.beginDetach(endpoint, description).orElseThrow(() ->
+                    new ValidationException(description + " changed while it was being removed; try again"));
             CrashPoint.reach("detach");
             intents.tearDown(intent);
             removed.add(endpoint.resource());
@@ -140,7 +223,7 @@ public final class ContainerService {
                 sleep();
             }
         }
-        return new Removed(removed, recovered);
+        return removed;
     }
 
     /** The outcome of relabelling one endpoint: its labels before and after. */
@@ -164,6 +247,11 @@ public final class ContainerService {
             relabelled.add(relabel(read, edits));
         }
         return relabelled;
+    }
+
+    /** Edits the labels of one endpoint of the node by its id; empty if it is gone. */
+    public Optional<Relabelled> relabelEndpoint(String node, String endpointId, List<LabelEdit> edits) {
+        return store.get(WorkloadEndpoint.class, node, endpointId).map(read -> relabel(read, edits));
     }
 
     private Relabelled relabel(Versioned<WorkloadEndpoint> read, List<LabelEdit> edits) {
@@ -202,12 +290,12 @@ public final class ContainerService {
      * The endpoint record is written only while its attachment's intent is as committed and its addresses are still
      * held for it, in one commit: an address never has two owners, and an intent torn down meanwhile wins.
      */
-    private void createEndpoint(WorkloadEndpoint endpoint, Intents.Held intent) {
+    private void createEndpoint(WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
         Ipam ipam = new Ipam(store);
         for (int attempt = 1; ; attempt++) {
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
-            ops.addAll(ipam.heldBy(endpoint.endpointId(), endpoint.nets()));
+            ops.addAll(ipam.heldBy(addressHandle, endpoint.nets()));
             try {
                 store.commit(ops);
                 return;
@@ -242,17 +330,20 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested) {
+    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
         Ipam ipam = new Ipam(store);
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
             List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())
+                    .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
                     .map(pool -> pool.cidr().version()).distinct().sorted().toList();
             if (versions.isEmpty()) {
-                throw new ValidationException("no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'");
+                throw new ValidationException(pools.isEmpty()
+                        ? "no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'"
+                        : "none of the pools " + pools + " is an enabled IP pool (see 'jcalico pool list')");
             }
             for (int version : versions) {
-                nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId)));
+                nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId, pools)));
             }
         } else {
             for (IpAddress address : requested) {

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
-/** Asks a docker daemon, over its unix socket, where a container runs. Read-only: jcalico never changes docker's state. */
+/**
+ * Asks a docker daemon, over its unix socket, where a container runs, and (for the docker plugin) what networks,
+ * endpoints and labels it has. Read-only: jcalico never changes docker's state.
+ */
 public final class DockerClient {
     public static final Path DEFAULT_SOCKET = Path.of("/var/run/docker.sock");
     private static final String UNIX_SCHEME = "unix://";
@@ -84,6 +87,70 @@ public final class DockerClient {
         String name = json.path("Name").asText();
         return new DockerContainer(json.path("Id").asText(), name.startsWith("/") ? name.substring(1) : name,
                 state.path("Running").asBoolean(), state.path("Pid").asLong());
+    }
+
+    /** A docker network's endpoint as dockerd records it: its container and addresses. */
+    public record NetworkEndpoint(String networkId, String networkName, String endpointId, String containerId,
+                                  String ipv4Address, String ipv6Address) {
+    }
+
+    /** The network's name, empty if dockerd knows no such network. */
+    public java.util.Optional<String> networkName(String networkId) {
+        JsonNode network = get("/networks/" + networkId, true);
+        return network == null ? java.util.Optional.empty() : java.util.Optional.of(network.path("Name").asText());
+    }
+
+    /** Every endpoint of every network of the driver, as dockerd lists them now. */
+    public java.util.List<NetworkEndpoint> endpoints(String driver) {
+        java.util.List<NetworkEndpoint> endpoints = new java.util.ArrayList<>();
+        for (JsonNode network : get("/networks", false)) {
+            if (!driver.equals(network.path("Driver").asText())) {
+                continue;
+            }
+            JsonNode inspected = get("/networks/" + network.path("Id").asText(), true);
+            if (inspected == null) {
+                continue;
+            }
+            inspected.path("Containers").fields().forEachRemaining(entry -> endpoints.add(new NetworkEndpoint(
+                    inspected.path("Id").asText(), inspected.path("Name").asText(), entry.getValue().path("EndpointID").asText(),
+                    entry.getKey(), entry.getValue().path("IPv4Address").asText(), entry.getValue().path("IPv6Address").asText())));
+        }
+        return endpoints;
+    }
+
+    /**
+     * The container's labels, from dockerd's list of containers: unlike inspecting the container, listing does not
+     * wait for the container's lock, which dockerd holds while it starts the container and asks a plugin to join it.
+     */
+    public java.util.Map<String, String> labels(String containerId) {
+        if (!isIdOrName(containerId)) {
+            throw new WorkloadException("'" + containerId + "' is not a docker container id");
+        }
+        String filter = java.net.URLEncoder.encode("{\"id\":[\"" + containerId + "\"]}", java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Map<String, String> labels = new java.util.TreeMap<>();
+        for (JsonNode container : get("/containers/json?all=1&filters=" + filter, false)) {
+            container.path("Labels").fields().forEachRemaining(label -> labels.put(label.getKey(), label.getValue().asText()));
+        }
+        return labels;
+    }
+
+    /** The JSON at the path; null for 404 if {@code absentIsNull}. */
+    private JsonNode get(String path, boolean absentIsNull) {
+        UnixSocketHttp.Reply reply;
+        try {
+            reply = http.get(path);
+        } catch (IOException e) {
+            throw new WorkloadException("docker daemon not reachable at " + socket + ": " + reason(e));
+        }
+        if (reply.status() == 404 && absentIsNull) {
+            return null;
+        }
+        JsonNode json = parse(reply.body());
+        if (reply.status() != 200) {
+            throw new WorkloadException("docker daemon at " + socket + " refused " + path + ": "
+                    + json.path("message").asText("HTTP status " + reply.status()));
+        }
+        return json;
     }
 
     private JsonNode parse(String body) {

@@ -25,6 +25,7 @@ public final class VethAttacher {
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern FAILED_LINE = Pattern.compile("Command failed -:(\\d+)");
+    private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
     private final CommandRunner host;
 
     /** @param host runs commands in the host's namespace, where the host side of every pair lives */
@@ -64,6 +65,25 @@ public final class VethAttacher {
         }
     }
 
+    /**
+     * Creates the pair with both ends in the host's namespace, the host side up as {@link #attach} leaves it and the
+     * peer down and unconfigured under {@code peerName}, for a runtime that moves it into its container and
+     * configures it itself (docker). All or nothing, like attach.
+     *
+     * @param peerMac the peer's MAC, null: a random one
+     */
+    public Attachment createUnplugged(String hostInterface, String peerName, String peerMac, boolean ipv6) {
+        checkInterfaceName(hostInterface);
+        checkInterfaceName(peerName);
+        String mac = peerMac == null ? randomMac() : peerMac;
+        if (!MAC.matcher(mac).matches()) {
+            throw new WorkloadException("'" + mac + "' is not a MAC address like 02:00:00:00:00:01");
+        }
+        createPair(hostInterface, null, host, peerName, mac, ipv6, "cannot create the interface pair " + hostInterface
+                + " / " + peerName);
+        return new Attachment(hostInterface, peerName, mac);
+    }
+
     /** Removes the pair by its host side; nothing to do when it is already gone (as when its container has died). */
     public void detach(String hostInterface) {
         checkInterfaceName(hostInterface);
@@ -84,7 +104,7 @@ public final class VethAttacher {
     private void createPair(String hostInterface, ContainerNamespace container, CommandRunner inside,
                             String containerInterface, String containerMac, boolean ipv6, String failure) {
         StringBuilder batch = new StringBuilder("link add " + hostInterface + " address " + HOST_MAC + " type veth peer name "
-                + containerInterface + " address " + containerMac + " netns " + container.path() + "\n");
+                + containerInterface + " address " + containerMac + (container == null ? "" : " netns " + container.path()) + "\n");
         if (ipv6) {
             batch.append("link set dev ").append(hostInterface).append(" addrgenmode none\n");
             batch.append("address add ").append(IPV6_GATEWAY).append("/64 dev ").append(hostInterface).append(" nodad\n");
@@ -103,14 +123,15 @@ public final class VethAttacher {
                     ? " (the IPv6 gateway address on the host side; is IPv6 off for new interfaces: net.ipv6.conf.default.disable_ipv6?)"
                     : ""));
         }
-        if (!Files.exists(container.path())) {
+        if (container != null && !Files.exists(container.path())) {
             throw new WorkloadException(failure + ": its network namespace " + container.path() + " no longer exists");
         }
         if (linkExists(host, hostInterface)) {
             throw new WorkloadException(failure + ": host interface " + hostInterface + " already exists");
         }
         if (linkExists(inside, containerInterface)) {
-            throw new WorkloadException(failure + ": the container already has an interface " + containerInterface);
+            throw new WorkloadException(failure + ": " + (container == null ? "the host" : "the container")
+                    + " already has an interface " + containerInterface);
         }
         throw new WorkloadException(failure + ": " + result.describe());
     }

@@ -2,8 +2,6 @@ package org.jcalico.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +16,7 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.CliOutcome;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,18 +27,8 @@ class LabelCommandsTest {
     Path dir;
     private String url;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
-        full[0] = "--datastore=" + url;
-        full[1] = "--node=h1";
-        System.arraycopy(args, 0, full, 2, args.length);
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), full);
-        return new Outcome(status, out.toString(), err.toString());
+    private CliOutcome run(String... args) {
+        return CliOutcome.run(List.of("--datastore=" + url, "--node=h1"), args);
     }
 
     private <T> T withStore(java.util.function.Function<ResourceStore, T> action) {
@@ -66,12 +55,12 @@ class LabelCommandsTest {
 
     @Test
     void containerLabelSetsAndRemovesLabelsAndSaysWhatChanged() {
-        assertEquals(new Outcome(0, "netns:jctl-web (ep1): app: web -> api, set example.com/tier=front, set quiet=''\n", ""),
+        assertEquals(new CliOutcome(0, "netns:jctl-web (ep1): app: web -> api, set example.com/tier=front, set quiet=''\n", ""),
                 run("container", "label", "netns:jctl-web", "app=api", "example.com/tier=front", "quiet="));
         assertEquals(Map.of("app", "api", "example.com/tier", "front", "quiet", ""), endpoint("ep1").labels());
-        assertEquals(new Outcome(0, "netns:jctl-web (ep1): removed example.com/tier (was front), removed quiet (was '')\n", ""),
+        assertEquals(new CliOutcome(0, "netns:jctl-web (ep1): removed example.com/tier (was front), removed quiet (was '')\n", ""),
                 run("container", "label", "netns:jctl-web", "example.com/tier-", "quiet-", "gone-"));
-        assertEquals(new Outcome(0, "netns:jctl-web (ep1): unchanged\n", ""), run("container", "label", "netns:jctl-web", "app=api"));
+        assertEquals(new CliOutcome(0, "netns:jctl-web (ep1): unchanged\n", ""), run("container", "label", "netns:jctl-web", "app=api"));
         assertEquals(Map.of("app", "api"), endpoint("ep1").labels());
         assertEquals("team-a", endpoint("ep1").namespace(), "nothing else of the record changes");
         String list = run("container", "list").out();
@@ -89,23 +78,23 @@ class LabelCommandsTest {
                 List.of("netns:jctl-nothing", "app=x"), "error: container 'netns:jctl-nothing' has no endpoint (see 'jcalico container list')\n").entrySet()) {
             List<String> args = new java.util.ArrayList<>(List.of("container", "label"));
             args.addAll(bad.getKey());
-            assertEquals(new Outcome(1, "", bad.getValue()), run(args.toArray(String[]::new)), bad.getKey().toString());
+            assertEquals(new CliOutcome(1, "", bad.getValue()), run(args.toArray(String[]::new)), bad.getKey().toString());
         }
         assertEquals(before, (long) withStore(store -> store.get(WorkloadEndpoint.class, "h1", "ep1").orElseThrow().revision()));
     }
 
     @Test
     void namespaceLabelCreatesTheNamespaceAndListShowsIt() {
-        assertEquals(new Outcome(0, "created namespace team-a: set env=prod, set example.com/team=red\n", ""),
+        assertEquals(new CliOutcome(0, "created namespace team-a: set env=prod, set example.com/team=red\n", ""),
                 run("namespace", "label", "team-a", "env=prod", "example.com/team=red"));
-        assertEquals(new Outcome(0, "namespace team-a: env: prod -> dev, removed example.com/team (was red)\n", ""),
+        assertEquals(new CliOutcome(0, "namespace team-a: env: prod -> dev, removed example.com/team (was red)\n", ""),
                 run("namespace", "label", "team-a", "env=dev", "example.com/team-"));
-        assertEquals(new Outcome(0, "NAMESPACE  LABELS\nteam-a     env=dev\n", ""), run("namespace", "list"));
+        assertEquals(new CliOutcome(0, "NAMESPACE  LABELS\nteam-a     env=dev\n", ""), run("namespace", "list"));
         assertEquals(new Namespace("team-a", Map.of("env", "dev")),
                 withStore(store -> store.get(Namespace.class, "team-a").orElseThrow().resource()));
-        assertEquals(new Outcome(1, "", "error: namespace: 'Team' is not a valid namespace name (up to 63 lower-case letters,"
+        assertEquals(new CliOutcome(1, "", "error: namespace: 'Team' is not a valid namespace name (up to 63 lower-case letters,"
                 + " digits and '-', a letter or digit at both ends)\n"), run("namespace", "label", "Team", "a=b"));
-        assertEquals(new Outcome(1, "", "error: label: 'Example.com/a' is not a valid label key: its prefix before '/' must be a lower-case"
+        assertEquals(new CliOutcome(1, "", "error: label: 'Example.com/a' is not a valid label key: its prefix before '/' must be a lower-case"
                 + " DNS subdomain of up to 253 characters\n"), run("namespace", "label", "team-b", "Example.com/a=1"));
         assertEquals(List.of("team-a"), withStore(store -> store.list(Namespace.class).stream()
                 .map(Versioned::resource).map(Namespace::name).toList()), "nothing created by a refused command");
@@ -125,7 +114,7 @@ class LabelCommandsTest {
                 List.of("--namespace", "Bad"), "error: namespace: 'Bad' is not a valid namespace name (up to 63 lower-case letters, digits and '-', a letter or digit at both ends)\n").entrySet()) {
             List<String> args = new java.util.ArrayList<>(List.of("container", "add", "netns:jctl-db", "--no-wait"));
             args.addAll(bad.getKey());
-            assertEquals(new Outcome(1, "", bad.getValue()), run(args.toArray(String[]::new)), bad.getKey().toString());
+            assertEquals(new CliOutcome(1, "", bad.getValue()), run(args.toArray(String[]::new)), bad.getKey().toString());
         }
         withStore(store -> {
             assertEquals(1, store.list(WorkloadEndpoint.class).size());

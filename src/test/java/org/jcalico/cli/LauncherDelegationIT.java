@@ -89,7 +89,7 @@ class LauncherDelegationIT {
 
     private ControlServer server() throws IOException {
         Log agentLog = Log.open(log, false, "info");
-        return ControlServer.start(paths.socket(), new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog)::handle,
+        return ControlServer.start(paths.socket(), java.util.Map.of("/v1/run", new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog)::handle),
                 agentLog);
     }
 

@@ -3,13 +3,10 @@ package org.jcalico.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.cli.Main;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
@@ -19,6 +16,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.CliOutcome;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,17 +48,8 @@ class DryRunTest {
     Path dir;
     private String url;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 1];
-        full[0] = "--datastore=" + url;
-        System.arraycopy(args, 0, full, 1, args.length);
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), full);
-        return new Outcome(status, out.toString(), err.toString());
+    private CliOutcome run(String... args) {
+        return CliOutcome.run(List.of("--datastore=" + url), args);
     }
 
     private long revision() {
@@ -92,7 +81,7 @@ class DryRunTest {
     @Test
     void aNewPolicyChangesTheEffectivePolicyOfTheEndpointsItSelectsAndNothingIsWritten() throws Exception {
         long before = revision();
-        Outcome outcome = run("apply", "--dry-run", "-f", file(POLICY));
+        CliOutcome outcome = run("apply", "--dry-run", "-f", file(POLICY));
         assertEquals(0, outcome.status(), outcome.err());
         assertTrue(outcome.out().startsWith("dry run: nothing written (the store stays at revision " + before + ")\n"
                 + "would be created: GlobalNetworkPolicy web-in\nnode h1:\n"
@@ -108,7 +97,7 @@ class DryRunTest {
     @Test
     void aChangedProfileChangesItsChainsOnEveryNodeThatUsesIt() throws Exception {
         long before = revision();
-        Outcome outcome = run("apply", "--dry-run", "-f", file(PROFILE));
+        CliOutcome outcome = run("apply", "--dry-run", "-f", file(PROFILE));
         assertEquals(0, outcome.status(), outcome.err());
         assertTrue(outcome.out().contains("would be updated: Profile web\n"), outcome.out());
         assertTrue(outcome.out().contains("node h1:\n  chain changed filter jc-pi-web (IPv4) (+"), outcome.out());
@@ -118,7 +107,7 @@ class DryRunTest {
 
     @Test
     void aRuleWithASelectorAddsItsSetWithTheMembersItMatchesAnywhere() throws Exception {
-        Outcome outcome = run("apply", "--dry-run", "-f", file(POLICY.replace("destination: {ports: [80]}",
+        CliOutcome outcome = run("apply", "--dry-run", "-f", file(POLICY.replace("destination: {ports: [80]}",
                 "source: {selector: app == \"db\"}")));
         assertEquals(0, outcome.status(), outcome.err());
         assertTrue(outcome.out().matches("(?s).*\n  ipset added   jc-4s-[0-9a-f]+ \\(1 members\\)\n.*"), outcome.out());
@@ -127,15 +116,15 @@ class DryRunTest {
     @Test
     void aFileApplyRefusesIsRefusedTheSameWay() throws Exception {
         String bad = "kind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec: {tier: nosuch}\n";
-        Outcome applied = run("apply", "-f", file(bad));
-        Outcome dry = run("apply", "--dry-run", "-f", file(bad));
+        CliOutcome applied = run("apply", "-f", file(bad));
+        CliOutcome dry = run("apply", "--dry-run", "-f", file(bad));
         assertEquals(1, applied.status());
         assertEquals(applied, dry);
     }
 
     @Test
     void theJsonFormListsTheNodesChanges() throws Exception {
-        Outcome outcome = run("apply", "--dry-run", "-o", "json", "-f", file(POLICY));
+        CliOutcome outcome = run("apply", "--dry-run", "-o", "json", "-f", file(POLICY));
         assertEquals(0, outcome.status(), outcome.err());
         assertTrue(outcome.out().contains("\"endpoint\" : \"ep1\""), outcome.out());
         assertTrue(outcome.out().contains("\"after\" : [ \"default/GlobalNetworkPolicy/web-in\", \"profile web\" ]"), outcome.out());

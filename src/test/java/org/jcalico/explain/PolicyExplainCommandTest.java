@@ -3,12 +3,9 @@ package org.jcalico.explain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.cli.Main;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
@@ -23,6 +20,7 @@ import org.jcalico.model.PolicySpec;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.CliOutcome;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,18 +31,8 @@ class PolicyExplainCommandTest {
     Path dir;
     private String url;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        String[] full = new String[args.length + 2];
-        full[0] = "--datastore=" + url;
-        full[1] = "--node=h1";
-        System.arraycopy(args, 0, full, 2, args.length);
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), full);
-        return new Outcome(status, out.toString(), err.toString());
+    private CliOutcome run(String... args) {
+        return CliOutcome.run(List.of("--datastore=" + url, "--node=h1"), args);
     }
 
     @BeforeEach
@@ -63,7 +51,7 @@ class PolicyExplainCommandTest {
 
     @Test
     void fromAnAddressOutsideWithoutItsNamespaceTheModelAloneAnswers() {
-        Outcome outcome = run("policy", "explain", "203.0.113.9", "ep1", "--port", "80");
+        CliOutcome outcome = run("policy", "explain", "203.0.113.9", "ep1", "--port", "80");
         assertEquals(0, outcome.status(), outcome.err());
         assertEquals("""
                 packet: 203.0.113.9 -> 10.65.0.1 tcp/80
@@ -82,13 +70,13 @@ class PolicyExplainCommandTest {
 
     @Test
     void badInputIsOneErrorLine() {
-        assertEquals(new Outcome(1, "", "error: FROM: 'nosuch' is not an address, an endpoint id or a container with an endpoint\n"),
+        assertEquals(new CliOutcome(1, "", "error: FROM: 'nosuch' is not an address, an endpoint id or a container with an endpoint\n"),
                 run("policy", "explain", "nosuch", "ep1", "--port", "80"));
-        assertEquals(new Outcome(1, "", "error: --port: icmp has no ports\n"),
+        assertEquals(new CliOutcome(1, "", "error: --port: icmp has no ports\n"),
                 run("policy", "explain", "203.0.113.9", "ep1", "--protocol", "icmp", "--port", "80"));
-        assertEquals(new Outcome(1, "", "error: --port: needed for udp\n"),
+        assertEquals(new CliOutcome(1, "", "error: --port: needed for udp\n"),
                 run("policy", "explain", "203.0.113.9", "ep1", "--protocol", "udp"));
-        assertEquals(new Outcome(1, "", "error: 'ep1' has no IPv6 address\n"),
+        assertEquals(new CliOutcome(1, "", "error: 'ep1' has no IPv6 address\n"),
                 run("policy", "explain", "ep1", "fd00::1", "--port", "80"));
     }
 }

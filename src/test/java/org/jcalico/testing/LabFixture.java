@@ -40,11 +40,21 @@ public final class LabFixture implements AutoCloseable {
         return up(new LabLayout(name, hosts, true), true, hosts);
     }
 
+    /** A lab with BGP in which each host runs a docker daemon of its own (`lab up --docker`). */
+    public static LabFixture upWithDocker(String name, int hosts) {
+        assumeTrue(CommandRunner.local().run("which", "dockerd").ok(), "docker.io is not installed");
+        return up(new LabLayout(name, hosts), true, hosts, true);
+    }
+
     private static LabFixture up(LabLayout layout, boolean bgp, int started) {
+        return up(layout, bgp, started, false);
+    }
+
+    private static LabFixture up(LabLayout layout, boolean bgp, int started, boolean docker) {
         String name = layout.name();
         assumeTrue("root".equals(System.getProperty("user.name")), "functional tests need root");
         Namespaces.deleteAll(name + "-");
-        Lab lab = new Lab(layout, bgp, line -> System.out.println("[lab " + name + "] " + line));
+        Lab lab = new Lab(layout, bgp, docker, line -> System.out.println("[lab " + name + "] " + line));
         lab.down();
         lab.up(java.util.stream.IntStream.rangeClosed(1, started).boxed().toList());
         return new LabFixture(lab);

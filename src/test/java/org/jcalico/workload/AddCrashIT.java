@@ -142,7 +142,7 @@ class AddCrashIT {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(environment);
         command.addAll(new AgentOptions(layout.nodeName(1), layout.datastoreUrl(), layout.hostV4(1), layout.hostV6(1), null,
-                false, layout.runDir(), layout.logDir()).command(AgentOptions.Role.START));
+                false, layout.runDir(), layout.logDir(), null).command(AgentOptions.Role.START));
         CommandRunner.Result started = fixture.lab().exec(H1, command);
         assertTrue(started.ok(), started.stderr() + started.stdout());
     }

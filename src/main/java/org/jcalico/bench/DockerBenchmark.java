@@ -1,0 +1,123 @@
+package org.jcalico.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jcalico.agent.JvmCommand;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.DockerDaemon;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+
+/**
+ * What `docker run --net NET` costs on a jcalico network against docker's own bridge driver, on the same lab host
+ * and the same dockerd: the wall time of `docker run --net NET busybox ping -c1 PEER` (create, attach, start, one
+ * answered ping, exit), PEER a container already running on NET. The runs of the two alternate, so that the
+ * machine's noise falls on both alike. The lab's daemons run with `--bridge=none --iptables=false`, so docker's side
+ * is a bridge network created for the benchmark: the same driver and data path as docker's default `bridge`, without
+ * its NAT rules (which `docker run` does not touch).
+ */
+public final class DockerBenchmark {
+    private static final String LAB = "jcbdock";
+    private static final String HOST = "h1";
+    private static final String POOL = "10.71.0.0/16";
+    private static final String JCALICO = "bench-jcalico";
+    private static final String BRIDGE = "bench-bridge";
+    private static final String BRIDGE_SUBNET = "10.72.0.0/24";
+    private final PrintWriter out;
+    private int runs;
+
+    public DockerBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public void run(int count) {
+        Lab lab = new Lab(new LabLayout(LAB, 1), true, true, line -> { });
+        lab.down();
+        try {
+            out.println("building a lab of 1 host with a docker daemon of its own...");
+            out.flush();
+            lab.up();
+            jcalico(lab, "pool", "add", POOL);
+            docker(lab, "network", "create", "--driver", "jcalico", "--ipam-driver", "jcalico-ipam", JCALICO);
+            docker(lab, "network", "create", "--driver", "bridge", "--subnet", BRIDGE_SUBNET, BRIDGE);
+            String jcalicoPeer = peer(lab, JCALICO);
+            String bridgePeer = peer(lab, BRIDGE);
+            // the first run on each network pays for what later ones find loaded and cached
+            time(lab, JCALICO, jcalicoPeer);
+            time(lab, BRIDGE, bridgePeer);
+            List<Long> onJcalico = new ArrayList<>();
+            List<Long> onBridge = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                onJcalico.add(time(lab, JCALICO, jcalicoPeer));
+                onBridge.add(time(lab, BRIDGE, bridgePeer));
+            }
+            Collections.sort(onJcalico);
+            Collections.sort(onBridge);
+            out.printf("%d runs each of 'docker run --net NET busybox ping -c1 PEER' on one lab host, alternating%n", count);
+            out.println("(milliseconds of wall time of the docker command; PEER a container already on NET):");
+            out.printf("  %-36s %7s %7s %7s%n", "", "median", "p99", "max");
+            print("jcalico network (jcalico driver+IPAM)", onJcalico);
+            print("docker's bridge driver", onBridge);
+            out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", "ratio jcalico / bridge",
+                    (double) Percentiles.of(onJcalico, 50) / Percentiles.of(onBridge, 50),
+                    (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
+        } finally {
+            lab.down();
+            out.flush();
+        }
+    }
+
+    /** A container that stays on the network; returns its IPv4 address, the ping's target. */
+    private static String peer(Lab lab, String network) {
+        docker(lab, "run", "-d", "--net", network, "--name", "peer-" + network, LabLayout.DOCKER_IMAGE, "sleep", "3600");
+        String address = docker(lab, "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", "peer-" + network).strip();
+        if (address.isEmpty()) {
+            throw new IllegalStateException("the peer on " + network + " got no IPv4 address");
+        }
+        return address;
+    }
+
+    /** One measured `docker run`; the container is removed afterwards, outside the measurement. */
+    private long time(Lab lab, String network, String peer) {
+        String name = "run-" + ++runs;
+        List<String> run = List.of("run", "--net", network, "--name", name, LabLayout.DOCKER_IMAGE, "ping", "-c1", "-W", "2", peer);
+        long start = System.nanoTime();
+        CommandRunner.Result result = lab.exec(HOST, dockerCommand(run));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        if (!result.ok()) {
+            throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip());
+        }
+        docker(lab, "rm", name);
+        return millis;
+    }
+
+    private static String docker(Lab lab, String... args) {
+        return check(lab.exec(HOST, dockerCommand(List.of(args))), "docker", args);
+    }
+
+    /** Debian's client, which `lab exec` points at the host's daemon. */
+    private static List<String> dockerCommand(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(DockerDaemon.DOCKER));
+        command.addAll(args);
+        return command;
+    }
+
+    private static void jcalico(Lab lab, String... args) {
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        command.addAll(List.of(args));
+        check(lab.exec(HOST, command), "jcalico", args);
+    }
+
+    private static String check(CommandRunner.Result result, String tool, String... args) {
+        if (!result.ok()) {
+            throw new IllegalStateException(tool + " " + String.join(" ", args) + ": " + result.stderr().strip());
+        }
+        return result.stdout();
+    }
+
+    private void print(String label, List<Long> sorted) {
+        out.printf("  %-36s %7d %7d %7d%n", label, Percentiles.of(sorted, 50), Percentiles.of(sorted, 99), sorted.getLast());
+    }
+}

@@ -1,0 +1,91 @@
+package org.jcalico.cni;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import org.jcalico.agent.AgentProcess;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
+import org.jcalico.model.ValidationException;
+import org.jcalico.workload.WorkloadException;
+import org.jcalico.workload.ContainerResolver;
+import org.jcalico.workload.ContainerService;
+import org.jcalico.workload.DockerClient;
+
+/**
+ * One run of the plugin, from what the runtime gave (CNI_* variables, the configuration's bytes) to what it gets back
+ * (standard output, standard error, exit status), the same whether the node's agent runs it or the plugin's own JVM.
+ * Every failure is the specification's error object on standard output and exit status 1, and changes nothing.
+ */
+public final class CniInvocation {
+    private CniInvocation() {
+    }
+
+    public record Outcome(String stdout, String stderr, int status) {
+    }
+
+    /** Which of the two executables `cni install` writes was run. */
+    public enum Role {
+        /** jcalico-cni: the interface plugin, which needs the node's agent */
+        PLUGIN,
+        /** jcalico-ipam: addresses alone, from the datastore */
+        IPAM
+    }
+
+    /** @param inAgent whether the node's agent runs it (so the agent is up), rather than the plugin's own JVM */
+    public static Outcome run(Role role, Map<String, String> env, byte[] stdin, boolean inAgent) {
+        StringBuilder stderr = new StringBuilder();
+        String version = NetworkConfig.versionOf(stdin);
+        try {
+            CniRequest request = CniRequest.parse(env, stdin);
+            version = request.cniVersion();
+            if (request.verb() == CniRequest.Verb.VERSION) {
+                return new Outcome(CniPlugin.version(request).toString(), "", 0);
+            }
+            Target target = Target.of(request.config());
+            boolean status = request.verb() == CniRequest.Verb.STATUS;
+            if (role == Role.PLUGIN && status && !inAgent && new AgentProcess(target.agentPaths()).running().isEmpty()) {
+                throw new CniError(CniError.NOT_AVAILABLE, "jcalico is not available", "the agent of node " + target.node()
+                        + " is not running (start it with 'jcalico node start')");
+            }
+            try (Datastore datastore = open(target, status)) {
+                ResourceStore store = new ResourceStore(datastore);
+                if (role == Role.IPAM) {
+                    return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0);
+                }
+                ContainerService containers = new ContainerService(store, CommandRunner.local(),
+                        new ContainerResolver(DockerClient.fromEnvironment()));
+                String stdout = new CniPlugin(store, containers, new HostProbe(CommandRunner.local()), target.node(), stderr)
+                        .run(request);
+                return new Outcome(stdout, stderr.toString(), 0);
+            }
+        } catch (CniError e) {
+            return failed(e, version, stderr);
+        } catch (DatastoreException | ValidationException | WorkloadException | KernelException e) {
+            return failed(Failures.of(e, "jcalico-cni failed"), version, stderr);
+        } catch (RuntimeException e) {
+            StringWriter trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            stderr.append("jcalico-cni: internal error (please report it): ").append(trace);
+            return failed(new CniError(CniError.INTERNAL, "internal error in jcalico-cni", e.toString()), version, stderr);
+        }
+    }
+
+    /** STATUS only reads, and reports a datastore that cannot serve as code 50; other verbs may retry later. */
+    private static Datastore open(Target target, boolean status) {
+        try {
+            return target.datastore().open(status ? OpenMode.READ : OpenMode.WRITE);
+        } catch (DatastoreException e) {
+            throw new CniError(status ? CniError.NOT_AVAILABLE : CniError.TRY_AGAIN_LATER,
+                    status ? "jcalico is not available" : "the datastore cannot serve", e.getMessage());
+        }
+    }
+
+    private static Outcome failed(CniError e, String version, StringBuilder stderr) {
+        return new Outcome(e.toJson(version).toString(), stderr.toString(), 1);
+    }
+}

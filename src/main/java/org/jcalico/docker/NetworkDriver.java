@@ -1,0 +1,176 @@
+package org.jcalico.docker;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jcalico.log.Log;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.LabelEdit;
+import org.jcalico.model.LabelRules;
+import org.jcalico.model.ValidationException;
+import org.jcalico.workload.ContainerService;
+import org.jcalico.workload.DockerClient;
+import org.jcalico.workload.EndpointMetadata;
+import org.jcalico.workload.VethAttacher;
+import org.jcalico.workload.WorkloadException;
+
+/**
+ * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
+ * is the jcalico profile of the same name (made by the first endpoint that joins it on any host, kept afterwards);
+ * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached at Leave
+ * (again at DeleteEndpoint if Leave never came). See docs/docker.md.
+ */
+public final class NetworkDriver {
+    /** The orchestrator of the endpoints this driver makes; the consistency sweep looks for no others. */
+    public static final String ORCHESTRATOR = "docker";
+    /** The container label prefix whose labels become endpoint labels. */
+    public static final String LABEL_PREFIX = "jcalico.label.";
+    /** Every endpoint of network NET carries the label jcalico.network/NET. */
+    public static final String NETWORK_LABEL = "jcalico.network/";
+    private static final Duration PROGRAMMED_WAIT = Duration.ofSeconds(10);
+    private static final long LABEL_WAIT_MILLIS = 30_000;
+    private final ContainerService containers;
+    private final DockerClient docker;
+    private final String node;
+    private final Log log;
+    /** What CreateEndpoint told about each endpoint, for its Join (docker sends the addresses only there). */
+    private final Map<String, Created> created = new ConcurrentHashMap<>();
+
+    private record Created(String network, List<Cidr> nets, String mac) {
+    }
+
+    public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
+        this.containers = containers;
+        this.docker = docker;
+        this.node = node;
+        this.log = log;
+    }
+
+    public void createNetwork(Protocol.CreateNetwork request) {
+        NetworkOptions.check(request.options(), request.ipv4Data(), request.ipv6Data());
+        log.info("docker network " + shortId(request.networkId()) + " created");
+    }
+
+    /** The profile stays: it is the cluster's, other hosts' networks of that name may use it, and it may hold rules. */
+    public void deleteNetwork(Protocol.NetworkRef request) {
+        log.info("docker network " + shortId(request.networkId()) + " deleted");
+    }
+
+    public Protocol.CreateEndpointAnswer createEndpoint(Protocol.CreateEndpoint request) {
+        Protocol.EndpointInterface given = request.iface();
+        if (given == null || empty(given.address()) && empty(given.addressIpv6())) {
+            throw new ValidationException("the endpoint has no address: create the network with --ipam-driver " + PluginSpecs.IPAM_DRIVER);
+        }
+        List<Cidr> nets = new ArrayList<>();
+        for (String address : new String[] {given.address(), given.addressIpv6()}) {
+            if (!empty(address)) {
+                nets.add(Cidr.host(Cidr.parseHostOrNet(address.replaceAll("/.*", "")).network()));
+            }
+        }
+        String network = docker.networkName(request.networkId()).orElseThrow(() ->
+                new WorkloadException("docker network " + shortId(request.networkId()) + " is not known to dockerd at " + docker.socket()));
+        LabelRules.checkKey("network", NETWORK_LABEL + network);
+        created.put(request.endpointId(), new Created(network, nets, empty(given.macAddress()) ? null : given.macAddress().toLowerCase()));
+        return new Protocol.CreateEndpointAnswer(null);
+    }
+
+    public Protocol.JoinAnswer join(Protocol.Join request) {
+        Created endpoint = created.get(request.endpointId());
+        if (endpoint == null) {
+            throw new WorkloadException("endpoint " + shortId(request.endpointId()) + " was created before this agent started:"
+                    + " disconnect and connect the container again");
+        }
+        String endpointId = endpointId(request.endpointId());
+        String peer = "tmp" + endpointId.substring(0, 12);
+        Map<String, String> labels = Map.of(NETWORK_LABEL + endpoint.network(), "");
+        ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, request.endpointId(), endpointId,
+                "docker endpoint " + shortId(request.endpointId()) + " on network " + endpoint.network(), List.of(endpoint.network()),
+                new EndpointMetadata(null, labels, null));
+        containers.attachUnplugged(what, endpoint.nets(), IpamDriver.handle(node), peer, endpoint.mac(), PROGRAMMED_WAIT);
+        Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
+                .start(() -> copyLabels(request.networkId(), request.endpointId(), endpointId));
+        boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
+        boolean v6 = endpoint.nets().stream().anyMatch(net -> net.version() == 6);
+        List<Protocol.StaticRoute> routes = new ArrayList<>();
+        if (v4) {
+            routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV4_GATEWAY + "/32"));
+        }
+        if (v6) {
+            routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV6_GATEWAY + "/128"));
+        }
+        return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? VethAttacher.IPV4_GATEWAY : null,
+                v6 ? VethAttacher.IPV6_GATEWAY : null, routes, true);
+    }
+
+    public void leave(Protocol.EndpointRef request) {
+        detach(request.endpointId());
+    }
+
+    public void deleteEndpoint(Protocol.EndpointRef request) {
+        detach(request.endpointId());
+        created.remove(request.endpointId());
+    }
+
+    /** Detaches the endpoint docker knows by this id (the consistency sweep too); nothing if it has none. */
+    public Optional<org.jcalico.model.WorkloadEndpoint> detach(String dockerEndpointId) {
+        return containers.detachEndpoint(node, endpointId(dockerEndpointId), dockerEndpointId,
+                "docker endpoint " + shortId(dockerEndpointId), PROGRAMMED_WAIT);
+    }
+
+    /** The endpoint's id on this node: stable for docker's endpoint id, so every call on it finds the same record. */
+    public String endpointId(String dockerEndpointId) {
+        return ContainerService.endpointId(node, dockerEndpointId, ORCHESTRATOR);
+    }
+
+    /**
+     * dockerd records which container an endpoint belongs to only after Join has answered, so the container's
+     * jcalico.label.K=V labels are copied onto the endpoint afterwards, as soon as dockerd lists it (see docs/docker.md).
+     */
+    private void copyLabels(String networkId, String dockerEndpointId, String endpointId) {
+        long deadline = System.currentTimeMillis() + LABEL_WAIT_MILLIS;
+        try {
+            while (System.currentTimeMillis() < deadline) {
+                Optional<String> container = docker.endpoints(PluginSpecs.NETWORK_DRIVER).stream()
+                        .filter(e -> e.endpointId().equals(dockerEndpointId)).map(DockerClient.NetworkEndpoint::containerId)
+                        .findFirst();
+                if (container.isPresent()) {
+                    List<LabelEdit> edits = endpointLabels(docker.labels(container.get())).entrySet().stream()
+                            .map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
+                    if (!edits.isEmpty()) {
+                        containers.relabelEndpoint(node, endpointId, edits);
+                    }
+                    return;
+                }
+                Thread.sleep(50);
+            }
+            log.warn("docker endpoint " + shortId(dockerEndpointId) + ": dockerd never listed its container; its labels were not copied");
+        } catch (RuntimeException e) {
+            log.warn("docker endpoint " + shortId(dockerEndpointId) + ": cannot copy its container's labels: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The container's labels jcalico.label.K=V as the endpoint's K=V; others are docker's or the user's business. */
+    static Map<String, String> endpointLabels(Map<String, String> containerLabels) {
+        Map<String, String> labels = new TreeMap<>();
+        containerLabels.forEach((key, value) -> {
+            if (key.startsWith(LABEL_PREFIX) && key.length() > LABEL_PREFIX.length()) {
+                labels.put(key.substring(LABEL_PREFIX.length()), value);
+            }
+        });
+        return labels;
+    }
+
+    private static boolean empty(String text) {
+        return text == null || text.isEmpty();
+    }
+
+    private static String shortId(String id) {
+        return id == null ? "?" : id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}

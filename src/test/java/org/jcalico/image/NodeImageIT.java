@@ -1,0 +1,199 @@
+package org.jcalico.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.Probe;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Connectivity;
+import org.jcalico.lab.DockerDaemon;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The node runs from its image: `node image` builds it once (and keeps it), `node run` replaces h1's agent with the
+ * node container in h1's own dockerd (`lab up --docker`), workloads attach on both hosts and the matrix holds; restarting the container
+ * under a continuous ping loses no packet; `node status` and `node stop` work as for `node start`; and dockerd
+ * restarted while the node container runs stops and starts within bounded time, the node coming back in sync.
+ */
+@Tag("kernel")
+class NodeImageIT {
+    private static final Pattern PING_SUMMARY = Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received");
+    private final Map<String, WorkloadEndpoint> endpoints = new LinkedHashMap<>();
+    private LabFixture lab;
+
+    @Test
+    void theNodeRunsFromItsImageAndSurvivesRestarts() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dockerd")) && Files.isExecutable(Path.of(DockerCli.DOCKER)),
+                "docker.io is not installed");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/mmdebstrap")), "mmdebstrap is not installed");
+        try (LabFixture fixture = LabFixture.upWithDocker("jcd3", 2)) {
+            lab = fixture;
+            DockerDaemon docker = DockerDaemon.at(fixture.layout().dockerRoot(1));
+            String node = fixture.layout().nodeName(1);
+            String container = NodeContainer.name(node);
+
+            long begin = System.nanoTime();
+            String built = fixture.jc("h1", "node", "image");
+            System.out.println("node image, first in this dockerd: " + built.strip() + " (test's wall time "
+                    + (System.nanoTime() - begin) / 1_000_000 + " ms)");
+            begin = System.nanoTime();
+            String kept = fixture.jc("h1", "node", "image");
+            System.out.println("node image, again: " + kept.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
+            String tag = built.split(" ")[1];
+            assertTrue(built.startsWith("built " + NodeImage.REPOSITORY + ":"), built);
+            assertTrue(kept.startsWith("kept " + tag + " "), "an image of the same content is kept: " + kept);
+
+            fixture.jc("h1", "node", "stop");
+            begin = System.nanoTime();
+            String run = fixture.jc("h1", "node", "run", "--ip", fixture.layout().hostV4(1).toString(),
+                    "--ip6", fixture.layout().hostV6(1).toString(), "--log-dir", fixture.layout().logDir().toString(),
+                    "--docker-plugin-dir", fixture.layout().dockerPluginDir(1).toString());
+            System.out.println("node run: " + run.strip() + " (" + (System.nanoTime() - begin) / 1_000_000 + " ms)");
+            assertTrue(run.contains("in container " + container), run);
+            String ps = docker.docker("ps", "--filter", "name=" + container, "--format", "{{.Image}} {{.Status}}").check().stdout();
+            assertTrue(ps.startsWith(tag + " Up"), "the node container runs the image: " + ps);
+
+            Path spec = fixture.layout().dockerPluginDir(1).resolve("jcalico.spec");
+            assertTrue(Files.exists(spec), "the agent in the container announces the docker plugin to h1's dockerd");
+            fixture.jc("h1", "pool", "add", "10.70.0.0/16");
+            fixture.jc("h1", "pool", "add", "fd70::/64");
+            // through the launcher: the agent in the container runs it, in a namespace made after the container started
+            add("red-1", "h1", "red", true);
+            add("red-1b", "h1", "red", false);
+            add("blue-1", "h1", "blue", false);
+            add("red-2", "h2", "red", false);
+            add("blue-2", "h2", "blue", false);
+            assertTrue(Files.readString(fixture.layout().logDir().resolve(node).resolve("felix.log"))
+                    .contains("ran 'container add"), "the agent in the container ran the launcher's container add");
+            assertTrue(Eventually.within(30, () -> statusOk("h1") && statusOk("h2")), "both nodes in sync, BGP up: "
+                    + fixture.run("h1", "node", "status").stdout());
+            String status = fixture.run("h1", "node", "status").stdout();
+            assertTrue(status.contains("in container " + container) && status.contains("in sync"), status);
+            assertMatrix();
+
+            // the node container restarted while red-1b pings red-1 on the same host: the kernel keeps forwarding.
+            // red-2 pings red-1 from h2 too, for the record: BIRD restarts with the container, and h2 withdraws h1's
+            // routes while their session is down (docs/docker.md)
+            Path birdPid = fixture.layout().runDir().resolve(node).resolve("bird.pid");
+            String birdBefore = Files.readString(birdPid).strip();
+            Process sameHost = ping("red-1b", address("red-1", 4));
+            Process otherHost = ping("red-2", address("red-1", 4));
+            Thread.sleep(500);
+            begin = System.nanoTime();
+            docker.docker("restart", container).check();
+            assertTrue(Eventually.within(30, () -> statusOk("h1") && statusOk("h2")), "the node is back in sync after docker restart");
+            long restarted = (System.nanoTime() - begin) / 1_000_000;
+            Thread.sleep(500);
+            String[] local = stop(sameHost);
+            String[] remote = stop(otherHost);
+            System.out.println("docker restart " + container + ": back in sync in " + restarted + " ms; ping every 50 ms on h1: "
+                    + local[1] + " of " + local[0] + " received; from h2: " + remote[1] + " of " + remote[0] + "; BIRD pid "
+                    + birdBefore + " -> " + Files.readString(birdPid).strip());
+            assertEquals(local[0], local[1], "no ping lost on h1 while the node container restarted");
+
+            // dockerd restarted with the node container running: it stops and starts in bounded time, the node comes back
+            long[] took = docker.restart();
+            System.out.println("dockerd restart with the node container running: stopped in " + took[0]
+                    + " ms, answering again " + took[1] + " ms later");
+            assertTrue(took[0] < 10_000, "dockerd stopped by itself (not killed) within 10 s: " + took[0] + " ms");
+            assertTrue(took[1] < 30_000, "dockerd answered again within 30 s: " + took[1] + " ms");
+            assertTrue(Eventually.within(30, () -> statusOk("h1")), "docker's restart policy brought the node back: "
+                    + fixture.run("h1", "node", "status").stdout());
+            assertMatrix();
+
+            String stopped = fixture.jc("h1", "node", "stop");
+            assertTrue(stopped.contains("stopped the node container " + container), stopped);
+            assertEquals("", docker.docker("ps", "--all", "--quiet", "--filter", "name=" + container).check().stdout().strip(),
+                    "node stop removed the container");
+            assertFalse(Files.exists(spec), "the plugin's spec files went with the node: dockerd waits for no plugin");
+            var after = fixture.run("h1", "node", "status");
+            assertEquals(1, after.exitCode(), after.stdout());
+            assertTrue(after.stdout().contains("not running") && after.stdout().contains("BIRD is not running"), after.stdout());
+            assertTrue(Probe.ping(ns("red-1b"), address("red-1", 4)).succeeds(), "the kernel keeps the dataplane after node stop");
+        }
+    }
+
+    /** A ping every 50 ms until {@link #stop}. */
+    private Process ping(String from, IpAddress to) throws java.io.IOException {
+        return new ProcessBuilder(CommandRunner.inNamespace(ns(from)).command(List.of("busybox", "ping", "-i", "0.05", to.toString())))
+                .redirectErrorStream(true).start();
+    }
+
+    /** Stops a ping as Ctrl-C would; {transmitted, received}. */
+    private static String[] stop(Process ping) throws Exception {
+        CommandRunner.local().run("kill", "-INT", Long.toString(ping.pid())).check();
+        String output = new String(ping.getInputStream().readAllBytes());
+        ping.waitFor();
+        Matcher summary = PING_SUMMARY.matcher(output);
+        assertTrue(summary.find(), output);
+        return new String[] {summary.group(1), summary.group(2)};
+    }
+
+    private boolean statusOk(String host) {
+        return lab.run(host, "node", "status").ok();
+    }
+
+    private void add(String workload, String host, String profile, boolean throughLauncher) {
+        String namespace = lab.lab().workload(workload);
+        List<String> args = List.of("container", "add", "netns:" + namespace, "--profile", profile);
+        if (throughLauncher) {
+            List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
+            command.addAll(args);
+            var result = lab.lab().exec(host, command);
+            assertTrue(result.ok() && result.stdout().contains("ready in"), result.stdout() + result.stderr());
+        } else {
+            lab.jc(host, args.toArray(String[]::new));
+        }
+        lab.in(namespace, "mkdir", "-p", "/tmp/jcd3-www").check();
+        lab.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jcd3-www").check();
+        for (var resource : ResourceCodec.decodeAll(lab.jc(host, "container", "list", "-o", "json"))) {
+            WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
+            if (endpoint.containerId().equals("netns:" + namespace)) {
+                endpoints.put(workload, endpoint);
+                return;
+            }
+        }
+        throw new AssertionError(workload + " not listed");
+    }
+
+    /** Each workload to every other by ping (both families) and TCP: allowed exactly within a colour. */
+    private void assertMatrix() {
+        List<Probe> probes = new ArrayList<>();
+        List<Boolean> expected = new ArrayList<>();
+        for (String from : endpoints.keySet()) {
+            for (String to : endpoints.keySet()) {
+                if (!from.equals(to)) {
+                    boolean allowed = from.split("-")[0].equals(to.split("-")[0]);
+                    probes.addAll(List.of(Probe.ping(ns(from), address(to, 4)), Probe.ping(ns(from), address(to, 6)),
+                            Probe.tcp(ns(from), address(to, 4), 80)));
+                    expected.addAll(List.of(allowed, allowed, allowed));
+                }
+            }
+        }
+        Connectivity.assertMatrix(probes, expected);
+    }
+
+    private String ns(String workload) {
+        return lab.layout().workload(workload);
+    }
+
+    private IpAddress address(String workload, int version) {
+        return endpoints.get(workload).nets(version).get(0).network();
+    }
+}
