@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.LabelledNets;
@@ -486,7 +487,11 @@ public final class SelectorSets {
         /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
         final String name;
         final Map<String, Integer> counts = new HashMap<>();
+        /** Members that came (true) or went (false) since {@link #spec} was last made; a come-and-gone cancels out. */
+        private final Map<String, Boolean> pending = new HashMap<>();
         IpSetSpec spec;
+        /** The members of the last spec made, which the next one is made from. */
+        private MemberSet made;
 
         Members(String name) {
             this.name = name;
@@ -494,17 +499,32 @@ public final class SelectorSets {
 
         void count(List<String> members, int delta) {
             for (String member : members) {
+                boolean was = counts.containsKey(member);
                 counts.merge(member, delta, (a, b) -> a + b == 0 ? null : a + b);
-                spec = null;
+                if (was != counts.containsKey(member)) {
+                    if (pending.remove(member) == null) {
+                        pending.put(member, !was);
+                    }
+                    spec = null;
+                }
             }
         }
 
         IpSetSpec spec(SetKey key) {
             if (spec == null) {
+                made = made == null ? MemberSet.of(counts.keySet()) : changed(made);
+                pending.clear();
                 spec = new IpSetSpec(name, key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
-                        key.version(), counts.keySet());
+                        key.version(), made);
             }
             return spec;
+        }
+
+        private MemberSet changed(MemberSet previous) {
+            Set<String> added = new HashSet<>();
+            Set<String> removed = new HashSet<>();
+            pending.forEach((member, came) -> (came ? added : removed).add(member));
+            return previous.with(added, removed);
         }
     }
 }
