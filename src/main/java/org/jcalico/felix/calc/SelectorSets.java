@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.felix.hoststate.IpSetSpec;
-import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.LabelledNets;
@@ -49,7 +48,7 @@ public final class SelectorSets {
      * selector is matched only against the groups that can match it, not against every endpoint of the cluster.
      */
     private final Map<String, Map<String, Set<Group>>> byLabel = new HashMap<>();
-    private final Map<SetKey, Members> sets = new HashMap<>();
+    private final Map<SetKey, CountedMembers> sets = new HashMap<>();
     private List<WorkloadEndpoint> lastEndpoints = List.of();
     private List<LabelledNets> lastNetworkSets = List.of();
 
@@ -84,8 +83,9 @@ public final class SelectorSets {
 
         Map<String, IpSetSpec> result = new TreeMap<>();
         for (SetKey key : needed) {
-            Members members = sets.get(key);
-            result.put(members.name, members.spec(key));
+            CountedMembers members = sets.get(key);
+            result.put(members.name(), members.spec(key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
+                    key.version()));
         }
         return result;
     }
@@ -294,7 +294,7 @@ public final class SelectorSets {
             }
         }
         matches.keys.add(key);
-        Members members = new Members(key.name());
+        CountedMembers members = new CountedMembers(key.name());
         sets.put(key, members);
         for (Group group : matches.groups) {
             for (Item item : group.items) {
@@ -483,48 +483,4 @@ public final class SelectorSets {
     }
 
     /** One set: how many items contribute each member, and the spec last handed out while nothing changed. */
-    private static final class Members {
-        /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
-        final String name;
-        final Map<String, Integer> counts = new HashMap<>();
-        /** Members that came (true) or went (false) since {@link #spec} was last made; a come-and-gone cancels out. */
-        private final Map<String, Boolean> pending = new HashMap<>();
-        IpSetSpec spec;
-        /** The members of the last spec made, which the next one is made from. */
-        private MemberSet made;
-
-        Members(String name) {
-            this.name = name;
-        }
-
-        void count(List<String> members, int delta) {
-            for (String member : members) {
-                boolean was = counts.containsKey(member);
-                counts.merge(member, delta, (a, b) -> a + b == 0 ? null : a + b);
-                if (was != counts.containsKey(member)) {
-                    if (pending.remove(member) == null) {
-                        pending.put(member, !was);
-                    }
-                    spec = null;
-                }
-            }
-        }
-
-        IpSetSpec spec(SetKey key) {
-            if (spec == null) {
-                made = made == null ? MemberSet.of(counts.keySet()) : changed(made);
-                pending.clear();
-                spec = new IpSetSpec(name, key.isNamedPort() ? IpSetSpec.Type.IP_PORT : IpSetSpec.Type.NET,
-                        key.version(), made);
-            }
-            return spec;
-        }
-
-        private MemberSet changed(MemberSet previous) {
-            Set<String> added = new HashSet<>();
-            Set<String> removed = new HashSet<>();
-            pending.forEach((member, came) -> (came ? added : removed).add(member));
-            return previous.with(added, removed);
-        }
-    }
 }
