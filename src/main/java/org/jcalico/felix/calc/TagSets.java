@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Profile;
@@ -47,7 +46,7 @@ final class TagSets {
         gone.forEach(endpoint -> count(endpoint, -1));
         added.forEach(endpoint -> count(endpoint, 1));
 
-        Map<String, IpSetSpec> result = new TreeMap<>();
+        Map<String, IpSetSpec> result = new HashMap<>();
         contributions.forEach((set, members) -> result.put(set.name(), members.spec(IpSetSpec.Type.NET, set.version())));
         return result;
     }
