@@ -12,6 +12,13 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.docker.DockerPlugin;
+import org.jcalico.docker.DockerSweeper;
+import org.jcalico.docker.IpamDriver;
+import org.jcalico.docker.NetworkDriver;
+import org.jcalico.workload.ContainerResolver;
+import org.jcalico.workload.ContainerService;
+import org.jcalico.workload.DockerClient;
+import org.jcalico.workload.WorkloadException;
 import org.jcalico.docker.PluginSpecs;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
@@ -50,11 +57,35 @@ public final class AgentRuntime {
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
                     new AgentStatusFile(paths.statusFile(), options.node()), bgp);
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
-            DockerPlugin plugin = options.dockerPluginDir() == null ? null
-                    : DockerPlugin.forAgent(new ResourceStore(datastore), options.node(), log);
+            DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
             serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
                     paths.dockerSocket()), plugin, log);
         }
+    }
+
+    /**
+     * The docker plugin, after a first comparison with dockerd's view while no call of dockerd's can be under way
+     * (docs/docker.md); the sweeper goes on at every resync.
+     */
+    private static DockerPlugin dockerPlugin(ResourceStore store, String node, Log log) {
+        DockerClient docker;
+        try {
+            docker = DockerClient.fromEnvironment();
+        } catch (WorkloadException e) {
+            log.error("no docker plugin: " + e.getMessage());
+            return null;
+        }
+        NetworkDriver network = new NetworkDriver(new ContainerService(store, CommandRunner.local(), new ContainerResolver(docker)),
+                docker, node, log);
+        DockerSweeper sweeper = new DockerSweeper(store, node, docker, network, log);
+        try {
+            sweeper.sweep(true);
+        } catch (RuntimeException e) {
+            log.error("could not compare node " + node + "'s docker endpoints with dockerd's: " + e.getMessage()
+                    + "; trying again at the next resync");
+        }
+        sweeper.start();
+        return new DockerPlugin(network, new IpamDriver(store, node, network), log);
     }
 
     /** The docker plugin's socket, then its spec files; without a socket no spec file, so dockerd never waits on it. */

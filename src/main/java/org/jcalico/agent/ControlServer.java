@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
+import org.eclipse.jetty.http.HostPortHttpField;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
@@ -57,20 +59,54 @@ public final class ControlServer implements AutoCloseable {
      * request is a POST of JSON to /Method.Name, answered with JSON. {@code plugin} takes the path and the body.
      */
     public static ControlServer startPlugin(Path socket, BiFunction<String, byte[], byte[]> plugin, Log log) throws IOException {
-        return serve(socket, new Plugin(plugin, log), "docker-plugin");
+        return serve(socket, new Plugin(plugin, log), "docker-plugin", new BlankHostHttp(new HttpConfiguration()));
     }
 
     private static ControlServer serve(Path socket, Handler handler, String name) throws IOException {
+        return serve(socket, handler, name, new HttpConnectionFactory(new HttpConfiguration()));
+    }
+
+    /**
+     * HTTP/1.1 as docker's plugin client speaks it: it sends an empty Host header (meaningless on a Unix socket), which
+     * Jetty refuses with 400 "Blank Host"; here it is read as "localhost". Everything else is Jetty's own parsing.
+     */
+    private static final class BlankHostHttp extends HttpConnectionFactory {
+        BlankHostHttp(HttpConfiguration http) {
+            super(http);
+        }
+
+        @Override
+        public org.eclipse.jetty.io.Connection newConnection(org.eclipse.jetty.server.Connector connector,
+                                                             org.eclipse.jetty.io.EndPoint endPoint) {
+            org.eclipse.jetty.server.internal.HttpConnection connection =
+                    new org.eclipse.jetty.server.internal.HttpConnection(getHttpConfiguration(), connector, endPoint) {
+                        @Override
+                        protected RequestHandler newRequestHandler() {
+                            return new RequestHandler() {
+                                @Override
+                                public void parsedHeader(HttpField field) {
+                                    super.parsedHeader(field.getHeader() == HttpHeader.HOST && field.getValue().isBlank()
+                                            ? new HostPortHttpField("localhost") : field);
+                                }
+                            };
+                        }
+                    };
+            connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
+            return configure(connection, connector, endPoint);
+        }
+    }
+
+    private static ControlServer serve(Path socket, Handler handler, String name, HttpConnectionFactory factory) throws IOException {
         RunDirectory.secure(socket.getParent());
         Files.deleteIfExists(socket);
         QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
         threads.setName(name);
         threads.setDaemon(true);
         Server server = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
+        HttpConfiguration http = factory.getHttpConfiguration();
         http.setRequestHeaderSize(MAX_HEADER_BYTES);
         http.setSendServerVersion(false);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, factory);
         connector.setUnixDomainPath(socket);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
         connector.setAcceptQueueSize(MAX_CONNECTIONS);

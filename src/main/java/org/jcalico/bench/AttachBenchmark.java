@@ -1,11 +1,7 @@
 package org.jcalico.bench;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.jcalico.agent.JvmCommand;
@@ -44,8 +40,8 @@ public final class AttachBenchmark {
                 String namespace = lab.workload("w" + i);
                 IpAddress address = IpAddress.parse("10.70.0." + i);
                 long start = System.nanoTime();
-                CompletableFuture<Long> fromNear = firstReply(near, address, start);
-                CompletableFuture<Long> fromFar = firstReply(far, address, start);
+                CompletableFuture<Long> fromNear = FirstReply.from(near, address, start);
+                CompletableFuture<Long> fromFar = FirstReply.from(far, address, start);
                 jc(lab, "h1", "container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
@@ -53,9 +49,9 @@ public final class AttachBenchmark {
             }
             out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
             out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
-            print("(a) the command returned", returned);
-            print("(b) first ping answered, same host", sameHost);
-            print("(c) first ping answered, other host", otherHost);
+            Latencies.row(out, "(a) the command returned", returned);
+            Latencies.row(out, "(b) first ping answered, same host", sameHost);
+            Latencies.row(out, "(c) first ping answered, other host", otherHost);
             out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it, through");
             out.println("  the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command starts its own JVM)");
         } finally {
@@ -65,7 +61,7 @@ public final class AttachBenchmark {
     }
 
     /** Measuring before the hosts peer would time BGP's connect retry, not jcalico. */
-    private static void awaitBgp(Lab lab) {
+    static void awaitBgp(Lab lab) {
         long deadline = System.currentTimeMillis() + 60_000;
         String runDir = lab.layout().runDir().toString();
         while (!(status(lab, "h1", runDir) && status(lab, "h2", runDir))) {
@@ -93,33 +89,8 @@ public final class AttachBenchmark {
         return namespace;
     }
 
-    /** Pings every 10 ms from inside the namespace; completes with the milliseconds until the first reply. */
-    private static CompletableFuture<Long> firstReply(String namespace, IpAddress address, long start) {
-        return CompletableFuture.supplyAsync(() -> {
-            Process ping;
-            try {
-                ping = new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "busybox", "ping", "-i", "0.01",
-                        "-w", "10", address.toString()).redirectErrorStream(true).start();
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(ping.getInputStream()))) {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    if (line.contains("bytes from")) {
-                        return (System.nanoTime() - start) / 1_000_000;
-                    }
-                }
-                return -1L;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            } finally {
-                ping.destroy();
-            }
-        }, Thread::startVirtualThread);
-    }
-
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
-    private static void jc(Lab lab, String host, String... args) {
+    static void jc(Lab lab, String host, String... args) {
         String home = System.getProperty("jcalico.home");
         List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : JvmCommand.jcalico());
         command.addAll(List.of(args));
@@ -127,16 +98,5 @@ public final class AttachBenchmark {
         if (!result.ok()) {
             throw new IllegalStateException("jcalico " + String.join(" ", args) + ": " + result.stderr().strip());
         }
-    }
-
-    private void print(String label, List<Long> millis) {
-        List<Long> sorted = new ArrayList<>(millis);
-        Collections.sort(sorted);
-        if (sorted.get(0) < 0) {
-            out.printf("  %-34s some pings were never answered%n", label);
-            return;
-        }
-        out.printf("  %-34s %6d %6d %6d %6d%n", label, Percentiles.of(sorted, 50), Percentiles.of(sorted, 90),
-                Percentiles.of(sorted, 99), sorted.get(sorted.size() - 1));
     }
 }

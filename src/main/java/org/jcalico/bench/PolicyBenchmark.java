@@ -55,7 +55,7 @@ public final class PolicyBenchmark {
 
     public int run() {
         Namespaces.deleteAll(PREFIX);
-        String loadBefore = load();
+        String loadBefore = MachineLoad.averages();
         try {
             CommandRunner host = Namespaces.create(PREFIX + "host");
             BenchInterfaces.create(host, LOCAL + CHANGES);
@@ -101,9 +101,7 @@ public final class PolicyBenchmark {
         out.printf("memory of the process doing it: RSS %d MB, heap after a full GC %d MB (target RSS <= 250 MB; the"
                 + " agent's JVM flags; no datastore client or cache)%n", timings.get("rss").getFirst(),
                 timings.get("heap").getFirst());
-        out.println("machine load average before / after: " + loadBefore + " / " + load() + " on "
-                + Runtime.getRuntime().availableProcessors() + " CPUs" + (loaded() ? ": LOADED, the times above are"
-                + " inflated; compare the ratio, measured in the same run" : ": quiet"));
+        out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
 
@@ -188,25 +186,6 @@ public final class PolicyBenchmark {
                     .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
         } catch (IOException e) {
             return -1;
-        }
-    }
-
-    private static String load() {
-        try {
-            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return fields[0] + " " + fields[1] + " " + fields[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    /** Loaded: the last minute's load average above the number of CPUs. */
-    private static boolean loaded() {
-        try {
-            double oneMinute = Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
-            return oneMinute > Runtime.getRuntime().availableProcessors();
-        } catch (IOException | NumberFormatException e) {
-            return true;
         }
     }
 

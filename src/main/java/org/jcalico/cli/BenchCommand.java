@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Docker.class})
+                BenchCommand.Docker.class, BenchCommand.Cni.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -38,6 +38,27 @@ final class BenchCommand {
                 throw new CommandFailure("--count: '" + count + "' is not in 1-1000");
             }
             new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(count);
+        }
+    }
+
+    @Command(name = "cni", mixinStandardHelpOptions = true,
+            description = "On a lab of two hosts with podman: CNI ADD of jcalico-cni to first packet, and 'podman run --network"
+                    + " jcalico ... ping -c1 PEER' against podman's default network on the same host.")
+    static final class Cni implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--adds", paramLabel = "N", defaultValue = "50", description = "CNI ADDs to time (default: ${DEFAULT-VALUE})") int adds;
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "20", description = "podman runs on each network (default: ${DEFAULT-VALUE})") int runs;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbcni", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public void run() {
+            if (adds < 1 || runs < 1) {
+                throw new CommandFailure("--adds and --runs: expected at least 1");
+            }
+            if (!org.jcalico.lab.PodmanHost.available()) {
+                throw new CommandFailure("podman is not installed (apt-get install podman containernetworking-plugins)");
+            }
+            new org.jcalico.bench.CniBenchmark(spec.commandLine().getOut()).run(lab, adds, runs);
         }
     }
 

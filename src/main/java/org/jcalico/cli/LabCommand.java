@@ -34,6 +34,10 @@ final class LabCommand {
         @Option(names = "--docker", description = "each host runs a docker daemon of its own (Debian's docker.io) with a busybox image; "
                 + "'lab exec HOST -- docker ...' talks to it") boolean docker;
 
+        @Option(names = "--podman", description = "make podman usable on every host: its CNI backend with jcalico's plugin and a network "
+                + "'jcalico', storage of the lab's own and a busybox image ('lab exec H -- podman run --network jcalico busybox ...')")
+        boolean podman;
+
         @Override
         public void run() {
             // the global --datastore names the lab's kind of store here: embedded (default) or etcd
@@ -42,18 +46,26 @@ final class LabCommand {
                 throw new org.jcalico.model.ValidationException("--datastore: '" + datastoreKind + "' is not embedded or etcd");
             }
             LabLayout layout = new LabLayout(lab.name, hosts, datastoreKind.equals("etcd"));
+            if (podman && !org.jcalico.lab.PodmanHost.available()) {
+                throw new ValidationException("--podman: podman is not installed (apt-get install podman containernetworking-plugins)");
+            }
             long start = System.nanoTime();
             var out = spec.commandLine().getOut();
-            new Lab(layout, !noBgp, docker, line -> {
+            java.util.function.Consumer<String> progress = line -> {
                 out.println("  " + line);
                 out.flush();
-            }).up();
+            };
+            Lab created = new Lab(layout, !noBgp, docker, progress);
+            created.up();
+            if (podman) {
+                org.jcalico.lab.PodmanHost.setUpAll(created, progress);
+            }
             out.printf("lab %s is up: %d host(s) in %.1f s; datastore %s%n", layout.name(), hosts,
                     (System.nanoTime() - start) / 1e9, layout.datastoreUrl());
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab (docker daemons and their containers included).")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Remove every namespace and process of the lab (docker daemons and their containers, podman's containers included).")
     static final class Down implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
@@ -67,7 +79,8 @@ final class LabCommand {
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
             description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
-                    + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker).")
+                    + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker; CONTAINERS_CONF and"
+                    + " CONTAINERS_STORAGE_CONF, the host's podman, in a lab up with --podman).")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;

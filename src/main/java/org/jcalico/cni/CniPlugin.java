@@ -90,11 +90,17 @@ public final class CniPlugin {
                 throw new CniError(CniError.ATTACHMENT_FAILED, "cannot attach container " + request.containerId(),
                         "it already has an endpoint on " + request.ifname() + " (" + endpointId + ")");
             }
-            JsonNode allocated = ipam.run(CniRequest.Verb.ADD);
-            addresses = allocated == null ? List.of() : CniResult.parse(allocated).ips().stream().map(CniResult.Ip::address).toList();
-            if (addresses.isEmpty()) {
+            try {
+                JsonNode allocated = ipam.run(CniRequest.Verb.ADD);
+                addresses = allocated == null ? List.of()
+                        : CniResult.parse(allocated).ips().stream().map(CniResult.Ip::address).toList();
+                if (addresses.isEmpty()) {
+                    throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + ipam.name() + " gave no address", null);
+                }
+            } catch (CniError e) {
+                // the specification: a delegated plugin that failed its ADD is called again with DEL
                 undoIpam(ipam);
-                throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + ipam.name() + " gave no address", null);
+                throw e;
             }
         }
         ContainerService.Added added;

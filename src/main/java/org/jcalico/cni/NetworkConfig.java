@@ -36,6 +36,7 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** The specification's rule for network names. */
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.\\-]*");
+    private static final Pattern VERSION_TEXT = Pattern.compile("\"cniVersion\"\\s*:\\s*\"([0-9.]+)\"");
 
     /** One attachment GC must keep. */
     public record AttachmentId(String containerId, String ifname) {
@@ -48,7 +49,7 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
             tree = JSON.readTree(bytes);
         } catch (java.io.IOException e) {
             throw new CniError(CniError.DECODING_FAILURE, "cannot decode the network configuration",
-                    e instanceof JsonProcessingException p ? p.getOriginalMessage() : e.getMessage());
+                    e instanceof JsonProcessingException p ? where(p) : e.getMessage());
         }
         if (!(tree instanceof ObjectNode config)) {
             throw new CniError(CniError.DECODING_FAILURE, "cannot decode the network configuration", "it is not a JSON object");
@@ -107,14 +108,25 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
                 attachments(config), bytes.clone());
     }
 
-    /** The configuration's cniVersion as far as it can be read, for an error about the configuration itself. */
+    /**
+     * The configuration's cniVersion as far as it can be read, for an error about the configuration itself: from the
+     * text when it is no JSON, as a runtime that reads the error would.
+     */
     public static String versionOf(byte[] bytes) {
         try {
             JsonNode version = JSON.readTree(bytes).get("cniVersion");
             return version != null && version.isTextual() ? version.asText() : CniVersion.LATEST;
         } catch (java.io.IOException | RuntimeException e) {
-            return CniVersion.LATEST;
+            java.util.regex.Matcher version = VERSION_TEXT.matcher(new String(bytes, StandardCharsets.UTF_8));
+            return version.find() ? version.group(1) : CniVersion.LATEST;
         }
+    }
+
+    /** Jackson's message without its own location (which names no source here), and the line and column. */
+    private static String where(JsonProcessingException e) {
+        String message = e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*\\)$", "");
+        return e.getLocation() == null ? message
+                : message + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
     }
 
     public String bytesAsText() {

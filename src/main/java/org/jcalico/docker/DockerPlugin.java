@@ -7,11 +7,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.DatastoreException;
-import org.jcalico.datastore.ResourceStore;
-import org.jcalico.kernel.CommandRunner;
-import org.jcalico.workload.ContainerResolver;
-import org.jcalico.workload.ContainerService;
-import org.jcalico.workload.DockerClient;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
 import org.jcalico.model.ValidationException;
@@ -36,13 +31,6 @@ public final class DockerPlugin {
         this.network = network;
         this.ipam = ipam;
         this.log = log;
-    }
-
-    /** The plugin of a node's agent: its workload service in the host's namespace, dockerd as DOCKER_HOST names it. */
-    public static DockerPlugin forAgent(ResourceStore store, String node, Log log) {
-        DockerClient docker = DockerClient.fromEnvironment();
-        ContainerService containers = new ContainerService(store, CommandRunner.local(), new ContainerResolver(docker));
-        return new DockerPlugin(new NetworkDriver(containers, docker, node, log), new IpamDriver(store, node), log);
     }
 
     /** The answer to the call at {@code path}, or null if there is no such call. */

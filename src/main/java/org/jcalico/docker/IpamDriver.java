@@ -3,12 +3,14 @@ package org.jcalico.docker;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * jcalico-ipam: docker's IPAM calls on jcalico's IPAM. An address docker asks for is allocated at once, on this
@@ -20,10 +22,13 @@ public final class IpamDriver {
     private static final String GATEWAY_REQUEST = "com.docker.network.gateway";
     private final ResourceStore store;
     private final String node;
+    private final NetworkDriver network;
 
-    public IpamDriver(ResourceStore store, String node) {
+    /** @param network detaches an endpoint whose address docker releases while jcalico still has it */
+    public IpamDriver(ResourceStore store, String node, NetworkDriver network) {
         this.store = store;
         this.node = node;
+        this.network = network;
     }
 
     /** The handle of every address docker's IPAM holds on the node. */
@@ -62,7 +67,12 @@ public final class IpamDriver {
         return new Protocol.AddressAnswer(Cidr.host(address).toString(), Map.of());
     }
 
-    /** Frees the address if docker's IPAM on this node still holds it; anything else is not docker's to free. */
+    /**
+     * Frees the address if docker's IPAM on this node still holds it; anything else is not docker's to free. Docker
+     * releasing an address says that its endpoint is gone on docker's side, even when Leave never reached jcalico (a
+     * dockerd restarted after a crash releases its dead containers' addresses without calling the driver): the
+     * endpoint that still uses it is detached first.
+     */
     public void releaseAddress(Protocol.ReleaseAddress request) {
         String text = request.address() == null ? "" : request.address().replaceAll("/.*", "");
         IpAddress address = IpAddress.parseOrNull(text);
@@ -72,8 +82,14 @@ public final class IpamDriver {
         boolean held = store.list(IpamBlock.class).stream().map(block -> block.resource())
                 .filter(block -> block.cidr().contains(address))
                 .anyMatch(block -> handle(node).equals(block.holderOf(address)));
-        if (held) {
-            new Ipam(store).release(address);
+        if (!held) {
+            return;
         }
+        Cidr host = Cidr.host(address);
+        store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
+                .filter(endpoint -> endpoint.node().equals(node) && endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)
+                        && endpoint.nets().contains(host))
+                .forEach(endpoint -> network.detach(endpoint.containerId()));
+        new Ipam(store).release(address);
     }
 }

@@ -40,7 +40,8 @@ public final class NetworkDriver {
     /** What CreateEndpoint told about each endpoint, for its Join (docker sends the addresses only there). */
     private final Map<String, Created> created = new ConcurrentHashMap<>();
 
-    private record Created(String network, List<Cidr> nets, String mac) {
+    /** @param subnets the network's own pools (--subnet), which its endpoints route to through their own interface */
+    private record Created(String network, List<Cidr> nets, String mac, List<Cidr> subnets) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -71,10 +72,12 @@ public final class NetworkDriver {
                 nets.add(Cidr.host(Cidr.parseHostOrNet(address.replaceAll("/.*", "")).network()));
             }
         }
-        String network = docker.networkName(request.networkId()).orElseThrow(() ->
+        DockerClient.Network network = docker.network(request.networkId()).orElseThrow(() ->
                 new WorkloadException("docker network " + shortId(request.networkId()) + " is not known to dockerd at " + docker.socket()));
-        LabelRules.checkKey("network", NETWORK_LABEL + network);
-        created.put(request.endpointId(), new Created(network, nets, empty(given.macAddress()) ? null : given.macAddress().toLowerCase()));
+        LabelRules.checkKey("network", NETWORK_LABEL + network.name());
+        List<Cidr> subnets = network.subnets().stream().map(Cidr::parse).filter(subnet -> subnet.prefixLength() > 0).toList();
+        created.put(request.endpointId(), new Created(network.name(), nets,
+                empty(given.macAddress()) ? null : given.macAddress().toLowerCase(), subnets));
         return new Protocol.CreateEndpointAnswer(null);
     }
 
@@ -95,15 +98,32 @@ public final class NetworkDriver {
                 .start(() -> copyLabels(request.networkId(), request.endpointId(), endpointId));
         boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
         boolean v6 = endpoint.nets().stream().anyMatch(net -> net.version() == 6);
+        String gateway = gatewayV4(endpointId);
         List<Protocol.StaticRoute> routes = new ArrayList<>();
         if (v4) {
-            routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV4_GATEWAY + "/32"));
+            routes.add(Protocol.StaticRoute.connected(gateway + "/32"));
         }
         if (v6) {
             routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV6_GATEWAY + "/128"));
         }
-        return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? VethAttacher.IPV4_GATEWAY : null,
+        // a container on several networks reaches each network's own pool through that network's interface, and so
+        // from its address there, which is what the network's profile admits
+        for (Cidr subnet : endpoint.subnets()) {
+            routes.add(new Protocol.StaticRoute(subnet.toString(), 0, subnet.version() == 4 ? gateway : VethAttacher.IPV6_GATEWAY));
+        }
+        return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? gateway : null,
                 v6 ? VethAttacher.IPV6_GATEWAY : null, routes, true);
+    }
+
+    /**
+     * The endpoint's IPv4 gateway: a link-local address of its own, answered by the host side's proxy ARP like
+     * 169.254.1.1. Docker installs every endpoint's connected route to its gateway in the one container, and a second
+     * route to the same /32 collides ("file exists") when a container joins a second network; IPv6's gateway is
+     * link-local per interface already.
+     */
+    static String gatewayV4(String endpointId) {
+        int hash = Integer.parseInt(endpointId.substring(0, 4), 16);
+        return "169.254." + (hash / 256 % 254 + 1) + "." + (hash % 254 + 1);
     }
 
     public void leave(Protocol.EndpointRef request) {

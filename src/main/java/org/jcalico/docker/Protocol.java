@@ -14,8 +14,11 @@ public final class Protocol {
     private Protocol() {
     }
 
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Failure(@JsonProperty("Err") String err) {
+    /** The network driver's calls read an error from "Err", the IPAM driver's from "Error": the one answer has both. */
+    public record Failure(@JsonProperty("Err") String err, @JsonProperty("Error") String error) {
+        public Failure(String message) {
+            this(message, message);
+        }
     }
 
     public record Activate(@JsonProperty("Implements") List<String> implementsApis) {

@@ -219,7 +219,7 @@ public final class Agent {
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
             local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
-            others.keySet().removeAll(desired.concerns().keySet());
+            others.keySet().removeIf(desired.concerns()::containsKey);
             otherFailures = others;
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";

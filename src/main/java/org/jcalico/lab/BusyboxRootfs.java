@@ -35,7 +35,7 @@ public final class BusyboxRootfs {
         return dir;
     }
 
-    /** Builds the tree in dir and packs it as a tar archive for "docker import"; returns the archive. */
+    /** Builds the tree in dir and packs it as a tar archive for "docker import" or "podman import"; returns the archive. */
     public static Path tar(Path dir, Path archive) throws IOException {
         build(dir);
         CommandRunner.local().run("tar", "-C", dir.toString(), "-cf", archive.toString(), ".").check();

@@ -77,7 +77,13 @@ public final class Demo {
             } else {
                 step("no docker act: /usr/sbin/dockerd is not installed (Debian's docker.io)");
             }
-            boolean ok = matrixOk && natOk && dockerOk;
+            boolean podmanOk = true;
+            if (PodmanHost.available()) {
+                podmanOk = new PodmanAct(lab, out, this::step).run(members.get("web-1").v4());
+            } else {
+                step("no podman act: podman is not installed (Debian's podman and containernetworking-plugins)");
+            }
+            boolean ok = matrixOk && natOk && dockerOk && podmanOk;
             step(ok ? "RESULT: everything matched the policy" : "RESULT: FAILED - see the lines marked UNEXPECTED");
             if (keep) {
                 out.println("kept the lab: try 'jcalico lab exec --name " + LAB + " h1 -- jcalico container list'; "

@@ -39,14 +39,18 @@ public final class DockerDaemon {
     // a shell that records its pid (which the daemon keeps: exec), binds /etc/docker if asked to, then runs the daemon
     private static final String LAUNCH = "echo $$ > \"$1\" && { [ -z \"$2\" ] || mount --bind \"$2\" /etc/docker; } && shift 2 && exec \"$@\"";
     private final Path root;
+    private final String namespace;
+    private final Path etcDocker;
 
-    private DockerDaemon(Path root) {
+    private DockerDaemon(Path root, String namespace, Path etcDocker) {
         this.root = root;
+        this.namespace = namespace;
+        this.etcDocker = etcDocker;
     }
 
     /** The daemon rooted there, running or not: for its client, or to {@link #stop} it from another process. */
     public static DockerDaemon at(Path root) {
-        return new DockerDaemon(root);
+        return new DockerDaemon(root, null, null);
     }
 
     /**
@@ -58,28 +62,68 @@ public final class DockerDaemon {
      *                  null for the machine's own
      */
     public static DockerDaemon start(String namespace, Path root, Path etcDocker) {
-        DockerDaemon daemon = new DockerDaemon(root);
+        DockerDaemon daemon = new DockerDaemon(root, namespace, etcDocker);
         daemon.stop();
         try {
             Files.createDirectories(root);
             // an empty configuration, so that a daemon.json of the machine's cannot change this daemon
             Files.writeString(root.resolve("daemon.json"), "{}");
             Files.writeString(root.resolve("containerd.toml"), daemon.containerdConfig());
-            Process containerd = daemon.launch(namespace, "containerd", etcDocker, List.of("containerd", "--config",
-                    root.resolve("containerd.toml").toString()));
-            daemon.await(containerd, "containerd", () -> Files.exists(root.resolve("containerd.sock")));
-            long containerdPid = Long.parseLong(Files.readString(root.resolve("containerd.pid")).strip());
-            Path mounts = Path.of("/proc", Long.toString(containerdPid), "ns", "mnt");
-            if (Files.readSymbolicLink(mounts).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")))) {
-                throw new KernelException("containerd in " + namespace + " runs in the machine's mount namespace");
-            }
-            Process process = daemon.start(daemon.dockerd("/run/netns/" + namespace, mounts), "dockerd");
-            daemon.await(process, "dockerd", daemon::answers);
+            daemon.run(null);
             return daemon;
         } catch (IOException | RuntimeException e) {
             daemon.stop();
             throw e instanceof KernelException k ? k : new KernelException("cannot start dockerd in " + namespace + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Kills dockerd and its containerd with SIGKILL, as a crash would (the containers keep running under their shims),
+     * and starts both again on the same state, in the mount namespace the shims still hold (as on a machine, where
+     * the mounts a crashed daemon made are still there for the next one): dockerd then finds the containers and deals
+     * with them as after any crash. Only for a daemon this process {@link #start}ed.
+     */
+    public void killAndRestart() {
+        if (namespace == null) {
+            throw new IllegalStateException("not started here: " + root);
+        }
+        for (String pidFile : List.of("dockerd.pid", "containerd.pid")) {
+            ownProcess(pidFile).ifPresent(process -> {
+                process.destroyForcibly();
+                process.onExit().orTimeout(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS).join();
+            });
+        }
+        try {
+            // a killed containerd leaves its socket, which would pass for the new one's
+            Files.deleteIfExists(root.resolve("containerd.sock"));
+            Path own = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt"));
+            Path held = ProcessHandle.allProcesses().filter(process -> belongsHere(process.pid()))
+                    .map(process -> Path.of("/proc", Long.toString(process.pid()), "ns", "mnt"))
+                    .filter(mounts -> !own.equals(readLink(mounts))).findFirst().orElse(null);
+            run(held);
+        } catch (IOException e) {
+            throw new KernelException("cannot restart dockerd in " + namespace + ": " + e.getMessage());
+        }
+    }
+
+    private static Path readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Starts containerd (in a new mount namespace, or in the one given) and dockerd joining it; waits for its API. */
+    private void run(Path mountNamespace) throws IOException {
+        Process containerd = launch("containerd", mountNamespace, List.of("containerd", "--config", root.resolve("containerd.toml").toString()));
+        await(containerd, "containerd", () -> Files.exists(root.resolve("containerd.sock")));
+        long containerdPid = Long.parseLong(Files.readString(root.resolve("containerd.pid")).strip());
+        Path mounts = Path.of("/proc", Long.toString(containerdPid), "ns", "mnt");
+        if (Files.readSymbolicLink(mounts).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")))) {
+            throw new KernelException("containerd in " + namespace + " runs in the machine's mount namespace");
+        }
+        await(start(dockerd("/run/netns/" + namespace, mounts), "dockerd"), "dockerd", this::answers);
     }
 
     /**
@@ -196,11 +240,19 @@ public final class DockerDaemon {
                 "");
     }
 
-    /** Starts a daemon in the namespace, in a new mount namespace whose /etc/docker is etcDocker (if given). */
-    private Process launch(String namespace, String name, Path etcDocker, List<String> daemon) throws IOException {
-        List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=/run/netns/" + namespace, "--",
-                "unshare", "--mount", "--propagation", "slave", "--", "sh", "-c", LAUNCH, "sh",
-                root.resolve(name + ".pid").toString(), etcDocker == null ? "" : etcDocker.toString()));
+    /**
+     * Starts a daemon in the network namespace and either in a new mount namespace whose /etc/docker is etcDocker (if
+     * given) or in an existing one (which has that bind already).
+     */
+    private Process launch(String name, Path mountNamespace, List<String> daemon) throws IOException {
+        List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=/run/netns/" + namespace));
+        if (mountNamespace == null) {
+            command.addAll(List.of("--", "unshare", "--mount", "--propagation", "slave", "--"));
+        } else {
+            command.addAll(List.of("--mount=" + mountNamespace, "--"));
+        }
+        command.addAll(List.of("sh", "-c", LAUNCH, "sh", root.resolve(name + ".pid").toString(),
+                etcDocker == null || mountNamespace != null ? "" : etcDocker.toString()));
         command.addAll(daemon);
         return start(command, name);
     }

@@ -213,17 +213,19 @@ public final class Lab {
             dockers.handle((done, failure) -> null).join();
         }
         LabDocker.await(dockers);
+        PodmanHost.joined(this, index);
     }
 
     /** Stops every process of the lab and removes its namespaces and state; fine to call twice. */
     public void down() {
-        // first the docker daemons, which stop their containers: those live in namespaces of their own
+        // first the docker daemons and podman's containers, which live in namespaces of their own
         new LabDocker(layout, progress).stopAll();
+        PodmanHost.tearDownAll(layout);
         Namespaces.deleteAll(layout.prefix());
         Directories.delete(layout.stateDir());
     }
 
-    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent. */
+    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent (and its podman). */
     public CommandRunner.Result exec(String host, List<String> command) {
         int index = hostIndex(host);
         String home = System.getProperty("jcalico.home");
@@ -233,6 +235,7 @@ public final class Lab {
         if (home != null) {
             full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
         }
+        full.addAll(new PodmanHost(layout, index).environment());
         full.addAll(command);
         return CommandRunner.inNamespace(layout.host(index)).run(full);
     }

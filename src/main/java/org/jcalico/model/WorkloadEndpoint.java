@@ -43,9 +43,11 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
         state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
-        namespace = namespaceOrDefault(namespace);
-        labels = LabelRules.checkOwn("labels", labels);
-        ports = checkPorts(ports);
+        // an agent holds every endpoint of the cluster: equal labels, namespaces and ports are kept once
+        node = node.intern();
+        namespace = namespaceOrDefault(namespace).intern();
+        labels = Interned.of(LabelRules.checkOwn("labels", labels));
+        ports = Interned.of(checkPorts(ports));
     }
 
     /** A namespace as given, absent or empty meaning {@value Namespace#DEFAULT}. */

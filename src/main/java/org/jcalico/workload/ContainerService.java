@@ -53,7 +53,6 @@ public final class ContainerService {
 
     public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
                      String containerInterface, Duration wait) {
-        long start = System.nanoTime();
         List<IpAddress> requested = addresses.stream().map(ContainerService::address).toList();
         if (requested.stream().distinct().count() < requested.size()) {
             throw new ValidationException("an address is given twice");
@@ -369,7 +368,7 @@ public final class ContainerService {
     }
 
     /** The node's effective Felix configuration, as its agent reads it. */
-    static FelixConfiguration config(ResourceStore store, String node) {
+    public static FelixConfiguration config(ResourceStore store, String node) {
         return FelixConfiguration.effective(
                 store.get(FelixConfiguration.class, FelixConfiguration.GLOBAL).map(Versioned::resource).orElse(null),
                 store.get(FelixConfiguration.class, FelixConfiguration.nodeName(node)).map(Versioned::resource).orElse(null));

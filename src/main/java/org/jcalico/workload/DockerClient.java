@@ -94,10 +94,19 @@ public final class DockerClient {
                                   String ipv4Address, String ipv6Address) {
     }
 
-    /** The network's name, empty if dockerd knows no such network. */
-    public java.util.Optional<String> networkName(String networkId) {
+    /** A docker network's name and the subnets of its IPAM configuration. */
+    public record Network(String name, java.util.List<String> subnets) {
+    }
+
+    /** The network, empty if dockerd knows no such network. */
+    public java.util.Optional<Network> network(String networkId) {
         JsonNode network = get("/networks/" + networkId, true);
-        return network == null ? java.util.Optional.empty() : java.util.Optional.of(network.path("Name").asText());
+        if (network == null) {
+            return java.util.Optional.empty();
+        }
+        java.util.List<String> subnets = new java.util.ArrayList<>();
+        network.path("IPAM").path("Config").forEach(config -> subnets.add(config.path("Subnet").asText()));
+        return java.util.Optional.of(new Network(network.path("Name").asText(), subnets));
     }
 
     /** Every endpoint of every network of the driver, as dockerd lists them now. */

@@ -252,7 +252,8 @@ class CniPluginIT {
     void badInputIsTheSpecificationsErrorAndChangesNothing() throws IOException {
         String before = endpoints();
         String h = netns("h");
-        cni("ADD", "jcc1-h", h, "{\"cniVersion\": \"1.0.0\", \"name\": ").failed(CniError.DECODING_FAILURE);
+        JsonNode undecodable = cni("ADD", "jcc1-h", h, "{\"cniVersion\": \"1.0.0\", \"name\": ").failed(CniError.DECODING_FAILURE);
+        assertEquals("1.0.0", undecodable.path("cniVersion").asText(), "answered in the version its text names");
         JsonNode version = cni("ADD", "jcc1-h", h, pluginConfig("0.3.1")).failed(CniError.INCOMPATIBLE_VERSION);
         assertTrue(version.path("details").asText().contains("0.3.1"), version.toString());
         cni("ADD", "jcc1-h", h, pluginConfig("1.0.0"), "CNI_ARGS=NOSUCHKEY=1").failed(CniError.INVALID_ENVIRONMENT);
@@ -290,6 +291,17 @@ class CniPluginIT {
         assertTrue(Files.exists(leases.resolve(address.toString())), "a second ADD leaves the first's lease");
         cni("DEL", "jcc1-i", i, hostLocal.toString()).ok();
         assertFalse(Files.exists(leases.resolve(address.toString())), "DEL released it in host-local too");
+
+        // a range outside jcalico's pools: host-local gives an address that jcalico cannot route; its lease is undone
+        ((com.fasterxml.jackson.databind.node.ObjectNode) hostLocal.path("ipam").path("ranges").get(0).get(0))
+                .put("subnet", "192.0.2.0/24").put("rangeStart", "192.0.2.10").put("rangeEnd", "192.0.2.19");
+        JsonNode error = cni("ADD", "jcc1-l", netns("l"), hostLocal.toString()).failed(CniError.ATTACHMENT_FAILED);
+        assertTrue(error.path("details").asText().contains("not in any enabled IP pool"), error.toString());
+        try (var leftovers = Files.list(leases)) {
+            assertTrue(leftovers.noneMatch(file -> file.getFileName().toString().startsWith("192.0.2.")),
+                    "host-local's lease was released again");
+        }
+        assertFalse(fixture.in(fixture.layout().workload("l"), "ip", "link", "show", "dev", "eth0").ok(), "no interface made");
     }
 
     /** jcalico-ipam as another plugin (bridge, ptp ...) calls it: jcalico's settings in its ipam section. */

@@ -70,6 +70,16 @@ class CniRequestTest {
     }
 
     @Test
+    void anUndecodableConfigurationIsAnsweredInTheVersionItsTextNames() {
+        String broken = "{\"cniVersion\": \"1.0.0\", \"name\": ";
+        assertEquals("1.0.0", NetworkConfig.versionOf(broken.getBytes(StandardCharsets.UTF_8)));
+        CniError error = assertThrows(CniError.class, () -> parse(env("ADD"), broken));
+        assertTrue(error.getMessage().contains("line 1"), error.getMessage());
+        assertTrue(!error.getMessage().contains("start marker"), error.getMessage());
+        assertEquals(CniVersion.LATEST, NetworkConfig.versionOf("{".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void delNeedsNoNamespaceAndVersionNoConfiguration() {
         Map<String, String> del = env("DEL");
         del.remove("CNI_NETNS");

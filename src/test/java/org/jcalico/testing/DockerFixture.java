@@ -25,8 +25,13 @@ public final class DockerFixture implements AutoCloseable {
 
     /** Starts the daemon inside the (existing) namespace with its state under root (see {@link DockerDaemon#start}). */
     public static DockerFixture start(String namespace, Path root) throws IOException, InterruptedException {
+        return start(namespace, root, null);
+    }
+
+    /** The same, with etcDocker as the daemon's /etc/docker: it finds plugins in etcDocker/plugins, not the machine's. */
+    public static DockerFixture start(String namespace, Path root, Path etcDocker) throws IOException, InterruptedException {
         long begin = System.nanoTime();
-        DockerDaemon daemon = DockerDaemon.start(namespace, root, null);
+        DockerDaemon daemon = DockerDaemon.start(namespace, root, etcDocker);
         long started = System.nanoTime();
         try {
             daemon.importImage(BusyboxRootfs.tar(root.resolve("rootfs"), root.resolve("rootfs.tar")), IMAGE);
@@ -35,6 +40,11 @@ public final class DockerFixture implements AutoCloseable {
             throw e;
         }
         return new DockerFixture(daemon, (started - begin) / 1_000_000, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Kills the daemon as a crash would and starts it again on its state (see {@link DockerDaemon#killAndRestart}). */
+    public void killAndRestart() {
+        daemon.killAndRestart();
     }
 
     /** The daemon's API socket, for DOCKER_HOST=unix://SOCKET. */

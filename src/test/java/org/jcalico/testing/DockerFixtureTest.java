@@ -19,6 +19,29 @@ class DockerFixtureTest {
     private static final Path ROOT = Path.of(System.getProperty("java.io.tmpdir"), "jct-wl-fixture");
 
     @Test
+    void aKilledDaemonRestartsOnItsState() throws Exception {
+        KernelTests.assumeKernel();
+        assumeTrue(CommandRunner.local().run("dockerd", "--version").ok(), "dockerd is not installed");
+        Namespaces.delete(NAMESPACE);
+        Namespaces.create(NAMESPACE);
+        try (DockerFixture docker = DockerFixture.start(NAMESPACE, ROOT)) {
+            // the new daemon stops what the old one left running, and sleep as pid 1 ignores SIGTERM: no need to wait 10 s
+            String id = docker.docker("run", "-d", "--net=none", "--stop-timeout", "1", DockerFixture.IMAGE, "sleep", "600")
+                    .check().stdout().strip();
+            long dockerd = Long.parseLong(Files.readString(ROOT.resolve("dockerd.pid")).strip());
+
+            docker.killAndRestart();
+
+            assertFalse(ProcessHandle.of(dockerd).map(ProcessHandle::isAlive).orElse(false), "the old daemon was killed");
+            assertTrue(docker.docker("inspect", "--format", "{{.Id}}", id).ok(), "the new daemon knows the old one's container");
+            assertTrue(docker.docker("run", "--rm", "--net=none", DockerFixture.IMAGE, "true").ok(), "and runs new ones");
+        } finally {
+            Namespaces.delete(NAMESPACE);
+        }
+        assertFalse(Files.exists(ROOT));
+    }
+
+    @Test
     void whatAKilledDaemonLeftIsRemoved() throws Exception {
         KernelTests.assumeKernel();
         assumeTrue(CommandRunner.local().run("dockerd", "--version").ok(), "dockerd is not installed");

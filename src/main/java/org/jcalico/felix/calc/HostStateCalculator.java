@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jcalico.felix.hoststate.Concerns;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -118,7 +119,8 @@ public final class HostStateCalculator {
         }
     }
 
-    private record PerVersion(List<ProgramChain> own, List<CompiledChain> used, List<String> objects) {
+    /** concerns: its own chains and every object it depends on, which concern the endpoint (see Concerns). */
+    private record PerVersion(List<ProgramChain> own, List<CompiledChain> used, Concerns.Owned concerns) {
     }
 
     public HostState calculate(Snapshot snapshot) {
@@ -212,16 +214,15 @@ public final class HostStateCalculator {
         if (lastPart != null && lastPart.holds(endpoints, snapshot.config(), snapshot.pools())) {
             return lastPart;
         }
-        Map<String, Set<String>> concerns = new HashMap<>();
+        List<Concerns.Owned> concerns = new ArrayList<>();
         Map<String, IpSetSpec> netSets = new TreeMap<>();
         Set<SetKey> selectorSets = new HashSet<>();
         Set<String> usedTags = new TreeSet<>();
         ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
         ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
-        Map<String, Set<String>> frozen = new HashMap<>();
-        concerns.forEach((object, owners) -> frozen.put(object, Set.copyOf(owners)));
         lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(), renderer.render(v4),
-                renderer.render(v6), Map.copyOf(frozen), Map.copyOf(netSets), Set.copyOf(selectorSets), Set.copyOf(usedTags));
+                renderer.render(v6), new Concerns(concerns), Map.copyOf(netSets), Set.copyOf(selectorSets),
+                Set.copyOf(usedTags));
         return lastPart;
     }
 
@@ -311,12 +312,13 @@ public final class HostStateCalculator {
             }
             own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds()));
         }
+        own.forEach(chain -> objects.add(chain.name()));
         used.forEach(chain -> objects.addAll(chain.objects(version)));
-        return new PerVersion(List.copyOf(own), List.copyOf(used), List.copyOf(objects));
+        return new PerVersion(List.copyOf(own), List.copyOf(used), new Concerns.Owned(iface, List.copyOf(objects)));
     }
 
     private ProgramTables tables(Snapshot snapshot, List<EndpointPolicy> endpoints, int version,
-                                 Map<String, Set<String>> concerns, Map<String, IpSetSpec> netSets,
+                                 List<Concerns.Owned> concerns, Map<String, IpSetSpec> netSets,
                                  Set<SetKey> selectorSets, Set<String> usedTags) {
         String interfacePrefix = snapshot.config().interfacePrefix();
         List<LocalEndpoint> local = endpoints.stream().map(EndpointPolicy::local).toList();
@@ -342,14 +344,12 @@ public final class HostStateCalculator {
             String iface = own.interfaceName();
             from.add(iface, own.fromDispatch(version));
             to.add(iface, List.of(own.toDispatch()));
-            Set<String> owner = Set.of(iface);
             PerVersion mine = endpoint.version(version);
             for (ProgramChain chain : mine.own()) {
                 chains.put(chain.name(), chain);
-                concerns.put(chain.name(), owner);
             }
             mine.used().forEach(chain -> shared.put(chain.chain().name(), chain));
-            mine.objects().forEach(object -> concerns.computeIfAbsent(object, k -> new HashSet<>()).add(iface));
+            concerns.add(mine.concerns());
         }
         from.addTo(chains);
         to.addTo(chains);

@@ -25,4 +25,13 @@ public record Chain(String name, List<String> rules, List<Origin> origins) {
     public Chain(String name, List<String> rules) {
         this(name, rules, null);
     }
+
+    /**
+     * By name and rules only (equal chains have equal origins too): the driver looks each desired chain up on every
+     * apply, and hashing a thousand endpoints' origin records each time cost more than the rest of the lookup.
+     */
+    @Override
+    public int hashCode() {
+        return name.hashCode() * 31 + rules.hashCode();
+    }
 }

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  *                 chains, the tag sets their rules match), the interfaces of those endpoints: when the kernel refuses
  *                 such an object, only they fail, and the drivers may replace the chain by one that drops everything;
  *                 the sets must be immutable (they are not copied: with a thousand endpoints, copying them on every
- *                 calculation would cost more than computing them)
+ *                 calculation would cost more than computing them); calc hands out {@link Concerns}, which works the map out
+ *                 only when it is read
  * @param failedClosed local endpoints (by endpoint id) that calc itself keeps dropped, with the reason for their status
  *                     (a profile that does not exist, a policy whose tier does not exist)
  */
@@ -28,7 +29,7 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
         routes = Set.copyOf(routes);
         interfaces = Set.copyOf(interfaces);
-        concerns = Map.copyOf(concerns);
+        concerns = concerns instanceof Concerns made ? made : Map.copyOf(concerns);
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
     }
 

@@ -6,7 +6,8 @@ import java.util.Set;
  * A jcalico-owned ipset of one IP family and type, with members in the canonical form ipset itself prints for that
  * type: "10.0.0.5/32" or "fd00::/64" in a {@link Type#NET} set, "10.0.0.5,tcp:80" in an {@link Type#IP_PORT} set.
  * Members are a hash set, not a sorted one: the agent builds sets of tens of thousands of members on every change, and
- * only the few lines written to the kernel need an order.
+ * only the few lines written to the kernel need an order. The sets calc keeps between calculations are
+ * {@link MemberSet}s, which are immutable already and tell the driver what changed.
  */
 public record IpSetSpec(String name, Type type, int version, Set<String> members) {
     /** The kinds of ipset jcalico creates, by the kernel's name for them. */
@@ -44,7 +45,7 @@ public record IpSetSpec(String name, Type type, int version, Set<String> members
         if (type == null) {
             throw new IllegalArgumentException("ipset " + name + " has no type");
         }
-        members = Set.copyOf(members);
+        members = members instanceof MemberSet kept ? kept : Set.copyOf(members);
     }
 
     /** A set of networks. */

@@ -13,6 +13,7 @@ import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.kernel.CommandText;
 
 /**
@@ -87,7 +88,10 @@ public final class IpSetPlanner {
     private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, List<String> lines) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
-        if (present.members() != wanted.members()) {
+        if (wanted.members() instanceof MemberSet changed && changed.madeFrom(present.members())) {
+            changed.added().stream().sorted().forEach(added::add);
+            changed.removed().stream().sorted().forEach(removed::add);
+        } else if (present.members() != wanted.members()) {
             diff(present.members(), wanted.members(), added, removed);
         }
         int changed = added.size() + removed.size();

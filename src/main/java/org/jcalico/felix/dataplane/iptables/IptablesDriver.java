@@ -30,9 +30,15 @@ public final class IptablesDriver {
     static final List<String> DROP_ONLY = List.of("-j DROP");
     private final CommandRunner runner;
     private final int version;
-    /** With a thousand endpoints' chains desired, a small change then hashes only the chains new or different. */
-    private final Memo<Chain, List<String>> hashes = Memo.byEquality(RuleHash::of);
+    /**
+     * With a thousand endpoints' chains desired, a small change then hashes only the chains new or different: a chain
+     * calc kept is found by identity, one it made again (equal) by equality.
+     */
+    private final Memo<Chain, List<String>> equalHashes = Memo.byEquality(RuleHash::of);
+    private final Memo<Chain, List<String>> hashes = Memo.byIdentity(equalHashes::get);
     private IptablesSnapshot programmed;
+    /** The state whose writing made {@link #programmed}: calc hands the same object out again while it holds. */
+    private IptablesState written;
 
     public IptablesDriver(CommandRunner runner, int version) {
         if (version != 4 && version != 6) {
@@ -52,10 +58,15 @@ public final class IptablesDriver {
         if (desired.version() != version) {
             throw new IllegalArgumentException("IPv" + desired.version() + " state given to the IPv" + version + " driver");
         }
+        if (programmed != null && desired == written) {
+            return Changes.NONE;
+        }
         try {
             IptablesSnapshot before = programmed != null ? programmed : read();
             programmed = null;
+            written = null;
             hashes.nextRound();
+            equalHashes.nextRound();
             IptablesUpdate update;
             try {
                 update = write(desired, before);
@@ -63,6 +74,7 @@ public final class IptablesDriver {
                 return isolate(desired, isolable, refused);
             }
             programmed = update.after();
+            written = desired;
             return update.changes();
         } catch (KernelException e) {
             return Changes.failure(tool(""), e.getMessage());

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.junit.jupiter.api.Test;
 
 class IpSetPlannerTest {
@@ -50,6 +51,35 @@ class IpSetPlannerTest {
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_ADDED));
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_REMOVED));
         assertEquals(0, update.changes().count(Change.SETS_WRITTEN));
+    }
+
+    @Test
+    void aSetMadeFromTheWrittenOneWritesWhatChangedWithoutComparing() {
+        MemberSet written = MemberSet.of(hosts(5000));
+        IpSetSpec was = new IpSetSpec("jc-4s-a", 4, written);
+        MemberSet now = written.with(Set.of("10.9.0.1/32"), Set.of("10.1.0.7/32", "10.1.3.1/32"));
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(was.name(), new IpSetSpec("jc-4s-a", 4, now)), snapshot(was));
+        assertEquals("del jc-4s-a 10.1.0.7/32\ndel jc-4s-a 10.1.3.1/32\nadd jc-4s-a 10.9.0.1/32\n", update.restoreInput());
+        Set<String> expected = new HashSet<>(hosts(5000));
+        expected.add("10.9.0.1/32");
+        expected.removeAll(Set.of("10.1.0.7/32", "10.1.3.1/32"));
+        assertEquals(expected, now);
+        assertEquals(now, expected);
+        assertEquals(4999, now.size());
+        assertEquals(expected, new HashSet<>(now));
+    }
+
+    @Test
+    void aSetNotMadeFromTheWrittenOneIsCompared() {
+        MemberSet written = MemberSet.of(hosts(600));
+        IpSetSpec readBack = new IpSetSpec("jc-4s-a", 4, new HashSet<>(written));
+        MemberSet now = written.with(Set.of("10.9.0.1/32"), Set.of());
+        MemberSet later = now.with(Set.of("10.9.0.2/32"), Set.of());
+        assertEquals("add jc-4s-a 10.9.0.1/32\nadd jc-4s-a 10.9.0.2/32\n", IpSetPlanner.fill(
+                Map.of("jc-4s-a", new IpSetSpec("jc-4s-a", 4, later)), snapshot(readBack)).restoreInput());
+        assertEquals("add jc-4s-a 10.9.0.1/32\nadd jc-4s-a 10.9.0.2/32\n", IpSetPlanner.fill(
+                Map.of("jc-4s-a", new IpSetSpec("jc-4s-a", 4, later)),
+                snapshot(new IpSetSpec("jc-4s-a", 4, written))).restoreInput());
     }
 
     @Test

@@ -1,0 +1,148 @@
+package org.jcalico.docker;
+
+import java.math.BigInteger;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.log.Log;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.workload.ContainerService;
+import org.jcalico.workload.DockerClient;
+
+/**
+ * Keeps the node's docker endpoints and addresses consistent with dockerd's own view (docs/docker.md): an endpoint
+ * whose docker endpoint is in none of dockerd's jcalico networks is detached, an address docker's IPAM holds that
+ * nothing uses is released. A dockerd that does not answer proves nothing, so then nothing is touched. A `docker run`
+ * under way looks like an orphan until dockerd records its endpoint, so a periodic pass removes only what the
+ * previous pass found orphaned already; the pass at agent start, before the plugin serves, has nothing under way.
+ */
+public final class DockerSweeper implements Runnable {
+    private final ResourceStore store;
+    private final String node;
+    private final DockerClient docker;
+    private final NetworkDriver network;
+    private final Log log;
+    private Set<String> suspects = Set.of();
+    private boolean dockerdAnswered = true;
+
+    /** What one pass removed: docker endpoint ids, and addresses. */
+    public record Swept(List<String> endpoints, List<IpAddress> addresses) {
+    }
+
+    public DockerSweeper(ResourceStore store, String node, DockerClient docker, NetworkDriver network, Log log) {
+        this.store = store;
+        this.node = node;
+        this.docker = docker;
+        this.network = network;
+        this.log = log;
+    }
+
+    /** Sweeps on a daemon thread of its own at every resync interval, after the first pass. */
+    public void start() {
+        Thread.ofPlatform().daemon().name("docker-sweeper").start(this);
+    }
+
+    @Override
+    public void run() {
+        while (true) {
+            long interval = 10_000;
+            try {
+                interval = ContainerService.config(store, node).resyncIntervalSeconds() * 1000L;
+                Thread.sleep(interval);
+                sweep(false);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.error("could not compare node " + node + "'s docker endpoints with dockerd's: " + e.getMessage()
+                        + "; trying again at the next resync");
+            }
+        }
+    }
+
+    /** One pass; {@code now}: remove orphans at once (nothing can be under way), else only those found last time. */
+    public synchronized Swept sweep(boolean now) {
+        if (!docker.answers()) {
+            if (dockerdAnswered) {
+                log.info("dockerd at " + docker.socket() + " does not answer: docker endpoints left as they are");
+            }
+            dockerdAnswered = false;
+            suspects = Set.of();
+            return new Swept(List.of(), List.of());
+        }
+        dockerdAnswered = true;
+        List<DockerClient.NetworkEndpoint> known = docker.endpoints(PluginSpecs.NETWORK_DRIVER);
+        Set<String> knownIds = new HashSet<>();
+        Set<IpAddress> used = new HashSet<>();
+        for (DockerClient.NetworkEndpoint endpoint : known) {
+            knownIds.add(endpoint.endpointId());
+            for (String address : List.of(endpoint.ipv4Address(), endpoint.ipv6Address())) {
+                if (!address.isEmpty()) {
+                    used.add(IpAddress.parse(address.replaceAll("/.*", "")));
+                }
+            }
+        }
+        Set<String> orphans = new HashSet<>();
+        List<String> detached = new java.util.ArrayList<>();
+        for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class)) {
+            WorkloadEndpoint endpoint = read.resource();
+            endpoint.nets().forEach(net -> used.add(net.network()));
+            if (!endpoint.node().equals(node) || !endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)
+                    || knownIds.contains(endpoint.containerId())) {
+                continue;
+            }
+            String key = "endpoint " + endpoint.containerId();
+            if (now || suspects.contains(key)) {
+                network.detach(endpoint.containerId());
+                detached.add(endpoint.containerId());
+                log.warn("detached docker endpoint " + endpoint.containerId() + " (" + endpoint.interfaceName() + ", "
+                        + endpoint.nets() + "): dockerd no longer has it");
+            } else {
+                orphans.add(key);
+            }
+        }
+        List<IpAddress> released = new java.util.ArrayList<>();
+        for (var held : heldByDocker().entrySet()) {
+            IpAddress address = held.getKey();
+            if (used.contains(address)) {
+                continue;
+            }
+            // with its block's revision: an address released and taken again meanwhile is another allocation
+            String key = "address " + address + " @" + held.getValue();
+            if (now || suspects.contains(key)) {
+                try {
+                    new Ipam(store).release(address);
+                    released.add(address);
+                    log.warn("released address " + address + " of docker's IPAM: no endpoint in dockerd or jcalico uses it");
+                } catch (ValidationException e) {
+                    // taken into use meanwhile: it is no orphan
+                }
+            } else {
+                orphans.add(key);
+            }
+        }
+        suspects = orphans;
+        return new Swept(detached, released);
+    }
+
+    /** Docker's addresses on this node, each with the revision of its block as read. */
+    private java.util.Map<IpAddress, Long> heldByDocker() {
+        String handle = IpamDriver.handle(node);
+        java.util.Map<IpAddress, Long> held = new java.util.LinkedHashMap<>();
+        for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
+            Cidr cidr = block.resource().cidr();
+            block.resource().allocations().forEach((offset, holder) -> {
+                if (holder.equals(handle)) {
+                    held.put(cidr.addressAt(BigInteger.valueOf(offset)), block.revision());
+                }
+            });
+        }
+        return held;
+    }
+}

@@ -1,0 +1,134 @@
+package org.jcalico.felix.hoststate;
+
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The members of an ipset, immutable, for the sets calc keeps between calculations: a selector set of a third of
+ * a 100,000-endpoint cluster changes by one member when one endpoint is relabelled, and copying and then diffing the
+ * whole set for that was most of the agent's work on such a change. A changed copy ({@link #with}) shares every
+ * bucket it does not touch with this one, and says what it added and removed relative to the version it was made
+ * from, so that the ipset driver, which last wrote that version, writes the difference without comparing the sets.
+ * Only a version number links the two, never a reference: a chain of old versions is never kept alive.
+ */
+public final class MemberSet extends AbstractSet<String> {
+    /** Below this a set is one bucket: copying a small set is cheaper than a bucket array. */
+    private static final int BUCKETED_FROM = 512;
+    private static final int BUCKETS = 64;
+    private static final AtomicLong VERSIONS = new AtomicLong();
+    private final Set<String>[] buckets;
+    private final int size;
+    private final long version = VERSIONS.incrementAndGet();
+    private final long base;
+    private final Set<String> added;
+    private final Set<String> removed;
+
+    private MemberSet(Set<String>[] buckets, long base, Set<String> added, Set<String> removed) {
+        this.buckets = buckets;
+        this.size = Arrays.stream(buckets).mapToInt(Set::size).sum();
+        this.base = base;
+        this.added = added;
+        this.removed = removed;
+    }
+
+    public static MemberSet of(Collection<String> members) {
+        int count = members.size() < BUCKETED_FROM ? 1 : BUCKETS;
+        @SuppressWarnings("unchecked")
+        Set<String>[] buckets = new Set[count];
+        if (count == 1) {
+            buckets[0] = Set.copyOf(members);
+        } else {
+            @SuppressWarnings("unchecked")
+            Set<String>[] building = new Set[count];
+            Arrays.setAll(building, i -> new HashSet<>());
+            members.forEach(member -> building[bucket(member, count)].add(member));
+            Arrays.setAll(buckets, i -> Set.copyOf(building[i]));
+        }
+        return new MemberSet(buckets, -1, Set.of(), Set.of());
+    }
+
+    /** This set with ADDED (none of them members) added and REMOVED (all members) removed. */
+    public MemberSet with(Set<String> added, Set<String> removed) {
+        Set<String>[] copy = buckets.clone();
+        boolean[] touched = new boolean[copy.length];
+        for (Set<String> changed : java.util.List.of(added, removed)) {
+            for (String member : changed) {
+                int i = bucket(member, copy.length);
+                if (!touched[i]) {
+                    copy[i] = new HashSet<>(copy[i]);
+                    touched[i] = true;
+                }
+                if (changed == added ? !copy[i].add(member) : !copy[i].remove(member)) {
+                    throw new IllegalArgumentException((changed == added ? "already a member: " : "not a member: ")
+                            + member);
+                }
+            }
+        }
+        for (int i = 0; i < copy.length; i++) {
+            if (touched[i]) {
+                copy[i] = Set.copyOf(copy[i]);
+            }
+        }
+        return new MemberSet(copy, version, Set.copyOf(added), Set.copyOf(removed));
+    }
+
+    /** Whether this was made by {@link #with} from OTHER, so that {@link #added} and {@link #removed} say the change. */
+    public boolean madeFrom(Set<String> other) {
+        return other instanceof MemberSet previous && previous.version == base;
+    }
+
+    /** The members added to the set this was made from (see {@link #madeFrom}). */
+    public Set<String> added() {
+        return added;
+    }
+
+    /** The members removed from the set this was made from (see {@link #madeFrom}). */
+    public Set<String> removed() {
+        return removed;
+    }
+
+    private static int bucket(Object member, int count) {
+        int hash = member.hashCode();
+        return ((hash ^ (hash >>> 16)) & Integer.MAX_VALUE) % count;
+    }
+
+    @Override
+    public boolean contains(Object member) {
+        return member != null && buckets[bucket(member, buckets.length)].contains(member);
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public Iterator<String> iterator() {
+        return new Iterator<>() {
+            private int next;
+            private Iterator<String> current = buckets[0].iterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && next + 1 < buckets.length) {
+                    current = buckets[++next].iterator();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
+    }
+}

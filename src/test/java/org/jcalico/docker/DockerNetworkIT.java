@@ -1,0 +1,402 @@
+package org.jcalico.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.jcalico.agent.AgentOptions;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.LabLayout;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Profile;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.DockerFixture;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * `docker network create -d jcalico` and `docker run --net` on two lab hosts, each with a dockerd of its own that
+ * finds its host's agent as its network and IPAM plugin (docs/docker.md). The tests run in order on one lab: the
+ * matrix, then what docker removes, then a dockerd crash, with the bad input first so that it sees a clean cluster.
+ */
+@Tag("kernel")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerNetworkIT {
+    private static final String LAB = "jcd2";
+    private static final String A = "jcd2-a";
+    private static final String B = "jcd2-b";
+    private static final String TCP_PORT = "8080";
+    /** Network A takes the lab's pools, B one of its own: a container on both routes to each through its interface. */
+    private static final String B_POOL = "10.66.0.0/16";
+    private LabFixture fixture;
+    private final DockerFixture[] docker = new DockerFixture[3];
+    private Datastore datastore;
+    private ResourceStore store;
+
+    @BeforeAll
+    void up() throws Exception {
+        assumeTrue(CommandRunner.local().run("test", "-x", "/usr/sbin/dockerd").ok(), "docker.io is not installed");
+        removeEtc();
+        fixture = LabFixture.up(LAB, 2);
+        LabLayout layout = fixture.layout();
+        for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString(), B_POOL)) {
+            fixture.jc("h1", "pool", "add", pool);
+        }
+        for (int host = 1; host <= 2; host++) {
+            Path etc = etcDocker(host);
+            Files.createDirectories(etc.resolve("plugins"));
+            docker[host] = DockerFixture.start(layout.host(host), Path.of("/tmp/" + LAB + "-d" + host), etc);
+            restartAgentWithPlugin(host);
+        }
+        datastore = layout.datastoreUrl().open(OpenMode.READ);
+        store = new ResourceStore(datastore);
+    }
+
+    @AfterAll
+    void down() throws Exception {
+        try {
+            if (datastore != null) {
+                datastore.close();
+            }
+            for (DockerFixture daemon : docker) {
+                if (daemon != null) {
+                    daemon.close();
+                }
+            }
+            if (fixture != null) {
+                fixture.close();
+            }
+        } finally {
+            removeEtc();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void badInputIsOneMessageFromJcalicoAndLeavesNothing() throws Exception {
+        Snapshot before = snapshot(1);
+        assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", "10.99.0.0/24", "jcd2-x"),
+                "jcalico: subnet 10.99.0.0/24 is not an enabled jcalico IP pool");
+        assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "-o", "jcd2=1", "jcd2-x"),
+                "jcalico: unknown network option -o jcd2");
+        IpPool v6 = store.list(IpPool.class).stream().map(Versioned::resource).filter(p -> p.cidr().version() == 6)
+                .findFirst().orElseThrow();
+        fixture.apply("h1", pool(v6, true));
+        try {
+            assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--ipv6", "jcd2-x"),
+                    "jcalico: no enabled IPv6 pool for --ipv6");
+        } finally {
+            fixture.apply("h1", pool(v6, false));
+        }
+        assertFalse(docker(1, "network", "ls", "--format", "{{.Name}}").stdout().contains("jcd2-x"), "no network was made");
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", LabLayout.FIXED_RANGES_V4.toString(),
+                "jcd2-s").check();
+        docker(1, "run", "-d", "--name", "jcd2-s1", "--net", "jcd2-s", DockerFixture.IMAGE, "sleep", "1000").check();
+        String taken = address(1, "jcd2-s1", "jcd2-s", 4);
+        Snapshot withOne = snapshot(1);
+        assertRefused(docker(1, "run", "-d", "--name", "jcd2-s2", "--net", "jcd2-s", "--ip", taken, DockerFixture.IMAGE, "sleep", "1000"),
+                "jcalico: address " + taken + " is already in use");
+        assertEquals(withOne, snapshot(1), "the refused --ip left no address, endpoint, profile or interface");
+        docker(1, "rm", "-f", "jcd2-s1", "jcd2-s2").check();
+        docker(1, "network", "rm", "jcd2-s").check();
+        // the network's profile stays (docs/docker.md); everything else made went again
+        assertTrue(Eventually.within(5, () -> snapshot(1).withoutProfiles().equals(before.withoutProfiles())),
+                "no endpoint, allocation or interface left: " + before + " / " + snapshot(1));
+    }
+
+    @Test
+    @Order(2)
+    void aNetworksMembersReachEachOtherOnBothHostsAndNoOtherNetwork() throws Exception {
+        for (int host = 1; host <= 2; host++) {
+            docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--ipv6",
+                    "--subnet", LabLayout.FIXED_RANGES_V4.toString(), "--subnet", LabLayout.FIXED_RANGES_V6.toString(), A).check();
+            docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", B_POOL, B).check();
+        }
+        run(1, "jcd2-a1", A, "--label", "jcalico.label.role=web");
+        run(1, "jcd2-b1", B);
+        run(2, "jcd2-ab2", A);
+        docker(2, "network", "connect", B, "jcd2-ab2").check();
+        run(2, "jcd2-a2", A);
+        // reachable the moment docker run returns: one packet, no retry
+        Check first = ping(1, "jcd2-a1", address(2, "jcd2-a2", A, 4));
+        assertTrue(first.succeeds(), "the first packet after docker run returned: " + first);
+        for (String container : List.of("jcd2-a1", "jcd2-b1")) {
+            listen(1, container);
+        }
+        listen(2, "jcd2-a2");
+
+        String a1 = address(1, "jcd2-a1", A, 4);
+        String a2 = address(2, "jcd2-a2", A, 4);
+        String b1 = address(1, "jcd2-b1", B, 4);
+        assertMatrix(List.of(
+                ping(1, "jcd2-a1", a2), tcp(1, "jcd2-a1", a2), ping(2, "jcd2-a2", a1), tcp(2, "jcd2-a2", a1),
+                ping(1, "jcd2-a1", address(2, "jcd2-a2", A, 6)), ping(2, "jcd2-a2", address(1, "jcd2-a1", A, 6)),
+                ping(2, "jcd2-ab2", a1), tcp(2, "jcd2-ab2", a1), ping(2, "jcd2-ab2", b1), tcp(2, "jcd2-ab2", b1),
+                ping(1, "jcd2-b1", a2), tcp(1, "jcd2-b1", a2), ping(1, "jcd2-a1", b1), tcp(1, "jcd2-a1", b1),
+                tcp(2, "jcd2-a2", b1)),
+                List.of(true, true, true, true, true, true, true, true, true, true, false, false, false, false, false));
+
+        assertEquals(1, store.list(Profile.class).stream().filter(p -> p.resource().name().equals(A)).count(),
+                "one profile for the network of both hosts");
+        WorkloadEndpoint web = endpointWith(a1).orElseThrow();
+        assertEquals(List.of(A), web.profileIds());
+        assertEquals("docker", web.orchestrator());
+        assertTrue(Eventually.within(5, () -> endpointWith(a1).map(e -> "web".equals(e.labels().get("role"))
+                && e.labels().containsKey("jcalico.network/" + A)).orElse(false)),
+                "the container's label jcalico.label.role=web and the membership label are the endpoint's: " + endpointWith(a1));
+    }
+
+    @Test
+    @Order(3)
+    void disconnectRmAndNetworkRmLeaveNothingAndRunningContainersKeepWorking() throws Exception {
+        String ab2OnB = address(2, "jcd2-ab2", B, 4);
+        Gone abGone = gone(2, ab2OnB);
+        docker(2, "network", "disconnect", B, "jcd2-ab2").check();
+        String b1 = address(1, "jcd2-b1", B, 4);
+        Gone b1Gone = gone(1, b1);
+        docker(1, "rm", "-f", "jcd2-b1").check();
+        for (int host = 1; host <= 2; host++) {
+            docker(host, "network", "rm", B).check();
+        }
+        abGone.assertGone();
+        b1Gone.assertGone();
+        String a1 = address(1, "jcd2-a1", A, 4);
+        assertMatrix(List.of(ping(2, "jcd2-ab2", a1), tcp(2, "jcd2-a2", a1), ping(2, "jcd2-ab2", b1)), List.of(true, true, false));
+    }
+
+    @Test
+    @Order(4)
+    void aDockerdKilledAndRestartedLeavesNothingOfItsContainers() throws Exception {
+        List<Gone> gone = List.of(gone(2, address(2, "jcd2-a2", A, 4)), gone(2, address(2, "jcd2-a2", A, 6)),
+                gone(2, address(2, "jcd2-ab2", A, 4)));
+        docker[2].killAndRestart();
+        for (Gone endpoint : gone) {
+            endpoint.assertGone();
+        }
+        run(2, "jcd2-a3", A);
+        String a1 = address(1, "jcd2-a1", A, 4);
+        String a3 = address(2, "jcd2-a3", A, 4);
+        listen(2, "jcd2-a3");
+        assertMatrix(List.of(ping(1, "jcd2-a1", a3), tcp(1, "jcd2-a1", a3), ping(2, "jcd2-a3", a1), tcp(2, "jcd2-a3", a1)),
+                List.of(true, true, true, true));
+    }
+
+    // --- the lab's side, until `lab up --docker` does it
+
+    private Path etcDocker(int host) {
+        return Path.of("/etc/netns", LAB + "-h" + host, "docker");
+    }
+
+    private void removeEtc() {
+        for (int host = 1; host <= 2; host++) {
+            CommandRunner.local().run("rm", "-rf", "--one-file-system", "/etc/netns/" + LAB + "-h" + host).check();
+        }
+        // only if empty: other labs keep theirs there
+        CommandRunner.local().run("rmdir", "--ignore-fail-on-non-empty", "/etc/netns");
+    }
+
+    /** The lab's agent again, now serving the plugin to its host's dockerd. */
+    private void restartAgentWithPlugin(int host) {
+        LabLayout layout = fixture.layout();
+        fixture.jc("h" + host, "node", "stop", "--name", layout.nodeName(host), "--run-dir", layout.runDir().toString());
+        List<String> command = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + docker[host].socket()));
+        command.addAll(new AgentOptions(layout.nodeName(host), layout.datastoreUrl(), layout.hostV4(host), layout.hostV6(host),
+                null, true, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
+        CommandRunner.Result started = fixture.lab().exec("h" + host, command);
+        assertTrue(started.ok(), started.stderr() + started.stdout());
+    }
+
+    // --- docker
+
+    private CommandRunner.Result docker(int host, String... args) {
+        return docker[host].docker(args);
+    }
+
+    private void run(int host, String name, String network, String... options) {
+        List<String> args = new ArrayList<>(List.of("run", "-d", "--name", name, "--net", network));
+        args.addAll(List.of(options));
+        args.addAll(List.of(DockerFixture.IMAGE, "sleep", "1000"));
+        docker(host, args.toArray(String[]::new)).check();
+    }
+
+    /** A TCP server in the container: every connection accepted, then closed. */
+    private void listen(int host, String container) {
+        docker(host, "exec", "-d", container, "nc", "-ll", "-p", TCP_PORT, "-e", "/bin/true").check();
+    }
+
+    private String address(int host, String container, String network, int version) {
+        String field = version == 4 ? "IPAddress" : "GlobalIPv6Address";
+        String address = docker(host, "inspect", "-f", "{{(index .NetworkSettings.Networks \"" + network + "\")." + field + "}}",
+                container).check().stdout().strip();
+        assertFalse(address.isEmpty(), container + " has an IPv" + version + " address on " + network);
+        return address;
+    }
+
+    private static void assertRefused(CommandRunner.Result result, String message) {
+        assertFalse(result.ok(), "refused: " + result.stdout());
+        assertTrue(result.stderr().contains(message), "docker shows jcalico's message '" + message + "': " + result.stderr());
+        assertEquals(1, result.stderr().lines().filter(line -> line.contains("jcalico:")).count(), "one line: " + result.stderr());
+    }
+
+    // --- connectivity, probed from inside the containers
+
+    private record Check(DockerFixture daemon, String from, String to, List<String> command) {
+        boolean succeeds() {
+            List<String> args = new ArrayList<>(List.of("exec", from));
+            args.addAll(command);
+            return daemon.docker(args.toArray(String[]::new)).ok();
+        }
+
+        @Override
+        public String toString() {
+            return from + " -> " + to + " " + command.getFirst();
+        }
+    }
+
+    private Check ping(int host, String from, String to) {
+        return new Check(docker[host], from, to, List.of("ping", to.contains(":") ? "-6" : "-4", "-c", "1", "-W", "1", to));
+    }
+
+    private Check tcp(int host, String from, String to) {
+        return new Check(docker[host], from, to, List.of("nc", "-w", "1", to, TCP_PORT));
+    }
+
+    /**
+     * Every check as expected. Routes between hosts come by BGP, a moment after a host's first container: a cell
+     * expected reached may take a few seconds, a cell expected refused must never be reached.
+     */
+    private static void assertMatrix(List<Check> checks, List<Boolean> expected) throws Exception {
+        List<Boolean> observed = probe(checks);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!observed.equals(expected) && System.nanoTime() < deadline && noneReachedWrongly(observed, expected)) {
+            Thread.sleep(500);
+            observed = probe(checks);
+        }
+        StringBuilder differences = new StringBuilder();
+        for (int i = 0; i < checks.size(); i++) {
+            if (!observed.get(i).equals(expected.get(i))) {
+                differences.append("\n  ").append(checks.get(i)).append(": expected ").append(expected.get(i) ? "reached" : "refused");
+            }
+        }
+        assertEquals("", differences.toString(), "connectivity differs:");
+    }
+
+    private static List<Boolean> probe(List<Check> checks) throws Exception {
+        List<Boolean> observed = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> futures = checks.stream().map(check -> pool.submit(check::succeeds)).toList();
+            for (Future<Boolean> future : futures) {
+                observed.add(future.get());
+            }
+        }
+        return observed;
+    }
+
+    private static boolean noneReachedWrongly(List<Boolean> observed, List<Boolean> expected) {
+        for (int i = 0; i < observed.size(); i++) {
+            if (observed.get(i) && !expected.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // --- what jcalico holds: datastore, kernel
+
+    private Optional<WorkloadEndpoint> endpointWith(String address) {
+        Cidr host = Cidr.host(IpAddress.parse(address));
+        return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).filter(e -> e.nets().contains(host)).findFirst();
+    }
+
+    private Optional<String> holderOf(String address) {
+        IpAddress ip = IpAddress.parse(address);
+        return store.list(IpamBlock.class).stream().map(Versioned::resource).filter(b -> b.cidr().contains(ip))
+                .map(b -> b.holderOf(ip)).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    /** An endpoint that is to go, by its address: afterwards no record, no address, no veth, no rule of it is left. */
+    private final class Gone {
+        private final int host;
+        private final String address;
+        private final WorkloadEndpoint endpoint;
+
+        Gone(int host, String address) {
+            this.host = host;
+            this.address = address;
+            this.endpoint = endpointWith(address).orElseThrow(() -> new AssertionError("no endpoint has " + address));
+            assertTrue(hostLinks(host).contains(endpoint.interfaceName()), "its veth is there before: " + endpoint.interfaceName());
+        }
+
+        void assertGone() {
+            assertTrue(Eventually.within(5, () -> endpointWith(address).isEmpty() && holderOf(address).isEmpty()),
+                    "no endpoint record and no allocation for " + address + ": " + endpointWith(address) + " " + holderOf(address));
+            assertTrue(store.get(WorkloadEndpoint.class, endpoint.node(), endpoint.endpointId()).isEmpty());
+            assertFalse(hostLinks(host).contains(endpoint.interfaceName()), "no veth " + endpoint.interfaceName());
+            assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
+                    "no iptables rule for " + endpoint.interfaceName());
+        }
+    }
+
+    private Gone gone(int host, String address) {
+        return new Gone(host, address);
+    }
+
+    private String hostLinks(int host) {
+        return fixture.in(fixture.layout().host(host), "ip", "-o", "link", "show").check().stdout();
+    }
+
+    private String hostRules(int host) {
+        String namespace = fixture.layout().host(host);
+        return fixture.in(namespace, "iptables-save").check().stdout() + fixture.in(namespace, "ip6tables-save").check().stdout();
+    }
+
+    /** What a refused command must not change: profiles, endpoints, allocations, the host's interfaces. */
+    private record Snapshot(List<String> profiles, List<String> endpoints, Map<String, Map<Integer, String>> allocations,
+                            List<String> links) {
+        Snapshot withoutProfiles() {
+            return new Snapshot(List.of(), endpoints, allocations, links);
+        }
+    }
+
+    private Snapshot snapshot(int host) {
+        List<String> links = hostLinks(host).lines().map(line -> line.split(":")[1].strip()).sorted().toList();
+        return new Snapshot(store.list(Profile.class).stream().map(p -> p.resource().name()).sorted().toList(),
+                store.list(WorkloadEndpoint.class).stream().map(e -> e.resource().endpointId()).sorted().toList(),
+                // a block claimed for the host stays its own once empty, as any allocation leaves it
+                new java.util.TreeMap<>(store.list(IpamBlock.class).stream().filter(b -> !b.resource().allocations().isEmpty())
+                        .collect(java.util.stream.Collectors.toMap(b -> b.resource().cidr().toString(), b -> b.resource().allocations()))),
+                links);
+    }
+
+    private static String pool(IpPool pool, boolean disabled) {
+        return "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: " + pool.apiName()
+                + "\nspec:\n  cidr: " + pool.cidr() + "\n  blockSize: " + pool.blockSize() + "\n  natOutgoing: " + pool.natOutgoing()
+                + "\n  disabled: " + disabled + "\n";
+    }
+}

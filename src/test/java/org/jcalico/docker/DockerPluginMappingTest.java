@@ -1,0 +1,91 @@
+package org.jcalico.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.ValidationException;
+import org.junit.jupiter.api.Test;
+
+/** The pure half of the docker plugin: pools, network options, labels, gateways and errors as docker sees them. */
+class DockerPluginMappingTest {
+    private static final List<IpPool> POOLS = List.of(new IpPool(Cidr.parse("10.65.0.0/16"), true, 26, false),
+            new IpPool(Cidr.parse("10.66.0.0/16"), true, 26, true));
+
+    @Test
+    void aSubnetMustBeAnEnabledPool() {
+        DockerPools any = DockerPools.choose("", null, Map.of(), false, POOLS);
+        assertEquals("0.0.0.0/0", any.subnet());
+        assertEquals(any, DockerPools.parse(any.id()));
+        DockerPools named = DockerPools.choose("10.65.0.0/16", null, Map.of(), false, POOLS);
+        assertEquals("10.65.0.0/16", named.subnet());
+        assertEquals(named, DockerPools.parse(named.id()));
+        String outside = assertThrows(ValidationException.class, () -> DockerPools.choose("10.99.0.0/24", null, Map.of(), false, POOLS))
+                .getMessage();
+        assertTrue(outside.contains("10.99.0.0/24 is not an enabled jcalico IP pool (enabled: 10.65.0.0/16)"), outside);
+        assertThrows(ValidationException.class, () -> DockerPools.choose("10.66.0.0/16", null, Map.of(), false, POOLS),
+                "a disabled pool is no pool to take from");
+        assertThrows(ValidationException.class, () -> DockerPools.choose("10.65.1.0/24", null, Map.of(), false, POOLS),
+                "a subnet inside a pool is refused, not silently widened");
+        assertTrue(assertThrows(ValidationException.class, () -> DockerPools.choose("", null, Map.of(), true, POOLS))
+                .getMessage().contains("no enabled IPv6 pool for --ipv6"));
+        assertTrue(assertThrows(ValidationException.class, () -> DockerPools.choose("", "10.65.1.0/24", Map.of(), false, POOLS))
+                .getMessage().contains("--ip-range"));
+        assertTrue(assertThrows(ValidationException.class, () -> DockerPools.choose("", null, Map.of("k", "v"), false, POOLS))
+                .getMessage().contains("unknown IPAM option k"));
+    }
+
+    @Test
+    void everyNetworkOptionIsRefusedByNameAndOnlyJcalicosPoolsAreTaken() {
+        List<Protocol.IpamData> ours = List.of(new Protocol.IpamData("jcalico", "0.0.0.0/0", DockerPools.gateway(4)));
+        NetworkOptions.check(Map.of(NetworkOptions.ENABLE_IPV6, true, NetworkOptions.GENERIC, Map.of()), ours, List.of());
+        NetworkOptions.check(Map.of("com.docker.network.internal", false), ours, List.of());
+        String generic = assertThrows(ValidationException.class, () -> NetworkOptions.check(
+                Map.of(NetworkOptions.GENERIC, Map.of("mtu", "1400", "foo", "1")), ours, List.of())).getMessage();
+        assertTrue(generic.startsWith("unknown network options -o foo, -o mtu:"), generic);
+        assertTrue(assertThrows(ValidationException.class, () -> NetworkOptions.check(
+                Map.of("com.docker.network.internal", true), ours, List.of())).getMessage().contains("--internal"));
+        List<Protocol.IpamData> theirs = List.of(new Protocol.IpamData("LocalDefault", "172.18.0.0/16", "172.18.0.1/16"));
+        assertTrue(assertThrows(ValidationException.class, () -> NetworkOptions.check(Map.of(), theirs, List.of()))
+                .getMessage().contains("--ipam-driver jcalico-ipam"));
+    }
+
+    @Test
+    void onlyJcalicoLabelsOfTheContainerBecomeTheEndpointsLabels() {
+        assertEquals(Map.of("role", "web", "example.com/tier", "1"), NetworkDriver.endpointLabels(Map.of(
+                "jcalico.label.role", "web", "jcalico.label.example.com/tier", "1", "jcalico.label.", "x", "maintainer", "me")));
+    }
+
+    @Test
+    void eachEndpointHasALinkLocalGatewayOfItsOwn() {
+        String one = NetworkDriver.gatewayV4("50b8b2f035bee2de");
+        assertTrue(one.matches("169\\.254\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])"), one);
+        assertEquals(one, NetworkDriver.gatewayV4("50b8b2f035bee2de"));
+        assertNotEquals(one, NetworkDriver.gatewayV4("c81a341df420b6aa"));
+    }
+
+    @Test
+    void aRefusalIsOneLineUnderBothKeysDockerReads() {
+        DockerPlugin plugin = new DockerPlugin(null, null, null);
+        String activate = new String(plugin.answer("/Plugin.Activate", new byte[0]), StandardCharsets.UTF_8);
+        assertEquals("{\"Implements\":[\"NetworkDriver\",\"IpamDriver\"]}", activate);
+        assertNull(plugin.answer("/NoSuch.Call", new byte[0]));
+        assertTrue(DockerPlugin.message(new ValidationException("a\nb")).matches("jcalico: a[^\n]+b"), "one line");
+        assertEquals("{\"Err\":\"x\",\"Error\":\"x\"}", new String(json(new Protocol.Failure("x")), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
