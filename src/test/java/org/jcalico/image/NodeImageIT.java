@@ -113,6 +113,13 @@ class NodeImageIT {
             assertTrue(took[1] < 30_000, "dockerd answered again within 30 s: " + took[1] + " ms");
             assertTrue(Eventually.within(30, () -> statusOk("h1")), "docker's restart policy brought the node back: "
                     + fixture.run("h1", "node", "status").stdout());
+            // BIRD restarted twice in a row: h2 may have flushed h1's stale routes (RFC 4724, a second restart before
+            // End-of-RIB) and gets them back once h1's new BIRD ends its recovery (docs/architecture.md)
+            long inSync = System.nanoTime();
+            assertTrue(Eventually.within(45, () -> Probe.ping(ns("red-2"), address("red-1", 4)).succeeds()),
+                    "h2 reaches h1's workloads again after the second restart");
+            System.out.println("after dockerd's restart, h2 reached h1's workloads " + (System.nanoTime() - inSync) / 1_000_000
+                    + " ms after h1 was in sync");
             assertMatrix();
 
             String stopped = fixture.jc("h1", "node", "stop");
