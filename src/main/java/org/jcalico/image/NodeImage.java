@@ -132,7 +132,8 @@ public final class NodeImage {
 
     /** The root file system as a tar file, made by mmdebstrap once per recipe. */
     private Path rootfs() {
-        List<String> command = new ArrayList<>(List.of("mmdebstrap", "--variant=essential",
+        // the format said, not guessed from the target's name: the ".partial" it is written under is no tar suffix
+        List<String> command = new ArrayList<>(List.of("mmdebstrap", "--variant=essential", "--format=tar",
                 "--include=" + String.join(",", PACKAGES)));
         EXCLUDED.forEach(path -> command.add("--dpkgopt=path-exclude=" + path));
         Path file = cache.resolve("rootfs-" + hash(String.join(" ", command), SUITE).substring(0, 16) + ".tar");
