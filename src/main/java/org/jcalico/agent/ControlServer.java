@@ -51,7 +51,12 @@ public final class ControlServer implements AutoCloseable {
 
     /** Serves the resources (path to handler) on {@code socket}, replacing what a killed agent left there. */
     public static ControlServer start(Path socket, Map<String, UnaryOperator<byte[]>> resources, Log log) throws IOException {
-        return serve(socket, new Run(Map.copyOf(resources), log), "control");
+        Map<String, UnaryOperator<byte[]>> served = Map.copyOf(resources);
+        BiFunction<String, byte[], byte[]> answer = (path, body) -> {
+            UnaryOperator<byte[]> resource = served.get(path);
+            return resource == null ? null : resource.apply(body);
+        };
+        return serve(socket, new Posts(answer, "application/octet-stream", "control", log), "control");
     }
 
     /**
@@ -59,7 +64,8 @@ public final class ControlServer implements AutoCloseable {
      * request is a POST of JSON to /Method.Name, answered with JSON. {@code plugin} takes the path and the body.
      */
     public static ControlServer startPlugin(Path socket, BiFunction<String, byte[], byte[]> plugin, Log log) throws IOException {
-        return serve(socket, new Plugin(plugin, log), "docker-plugin", new BlankHostHttp(new HttpConfiguration()));
+        return serve(socket, new Posts(plugin, "application/vnd.docker.plugins.v1.2+json", "docker plugin", log),
+                "docker-plugin", new BlankHostHttp(new HttpConfiguration()));
     }
 
     private static ControlServer serve(Path socket, Handler handler, String name) throws IOException {
@@ -128,52 +134,20 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
-    private static final class Run extends Handler.Abstract {
-        private final Map<String, UnaryOperator<byte[]>> resources;
+    /**
+     * Answers POSTs: {@code answer} turns a path and a body into the answer, or null for a path it does not serve
+     * (404); a failure is logged and answered 500.
+     */
+    private static final class Posts extends Handler.Abstract {
+        private final BiFunction<String, byte[], byte[]> answer;
+        private final String contentType;
+        private final String name;
         private final Log log;
 
-        Run(Map<String, UnaryOperator<byte[]>> resources, Log log) {
-            this.resources = resources;
-            this.log = log;
-        }
-
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            UnaryOperator<byte[]> handler = resources.get(request.getHttpURI().getPath());
-            if (handler == null) {
-                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
-                return true;
-            }
-            if (!request.getMethod().equals("POST")) {
-                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
-                return true;
-            }
-            ByteBuffer body = Content.Source.asByteBuffer(request);
-            byte[] bytes = new byte[body.remaining()];
-            body.get(bytes);
-            byte[] answer;
-            try {
-                answer = handler.apply(bytes);
-            } catch (RuntimeException e) {
-                log.error("control socket: " + e, e);
-                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
-                return true;
-            }
-            response.setStatus(HttpStatus.OK_200);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
-            response.write(true, ByteBuffer.wrap(answer), callback);
-            return true;
-        }
-    }
-
-    private static final class Plugin extends Handler.Abstract {
-        private static final String CONTENT_TYPE = "application/vnd.docker.plugins.v1.2+json";
-        private final BiFunction<String, byte[], byte[]> plugin;
-        private final Log log;
-
-        Plugin(BiFunction<String, byte[], byte[]> plugin, Log log) {
-            this.plugin = plugin;
+        Posts(BiFunction<String, byte[], byte[]> answer, String contentType, String name, Log log) {
+            this.answer = answer;
+            this.contentType = contentType;
+            this.name = name;
             this.log = log;
         }
 
@@ -186,22 +160,22 @@ public final class ControlServer implements AutoCloseable {
             ByteBuffer body = Content.Source.asByteBuffer(request);
             byte[] bytes = new byte[body.remaining()];
             body.get(bytes);
-            byte[] answer;
+            byte[] answered;
             try {
-                answer = plugin.apply(request.getHttpURI().getPath(), bytes);
+                answered = answer.apply(request.getHttpURI().getPath(), bytes);
             } catch (RuntimeException e) {
-                log.error("docker plugin socket: " + e, e);
+                log.error(name + " socket: " + e, e);
                 Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
                 return true;
             }
-            if (answer == null) {
+            if (answered == null) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 return true;
             }
             response.setStatus(HttpStatus.OK_200);
-            response.getHeaders().put(HttpHeader.CONTENT_TYPE, CONTENT_TYPE);
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answer.length);
-            response.write(true, ByteBuffer.wrap(answer), callback);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, answered.length);
+            response.write(true, ByteBuffer.wrap(answered), callback);
             return true;
         }
     }
