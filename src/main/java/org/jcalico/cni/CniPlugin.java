@@ -25,7 +25,7 @@ import org.jcalico.workload.VethAttacher;
  * records make an ADD all or nothing, even across a kill -9), jcalico's IPAM or a delegated IPAM plugin gives the
  * addresses. Each verb returns what goes on standard output (empty for none) or throws a {@link CniError}.
  */
-public final class CniPlugin {
+public final class CniPlugin implements CniVerbs {
     /** An ADD returns once the node's agent has programmed the endpoint (routes, rules, sets). */
     static final Duration PROGRAMMED = Duration.ofSeconds(10);
     /** A DEL waits this long for the agent to take the endpoint's state down; it succeeds either way. */
@@ -45,29 +45,6 @@ public final class CniPlugin {
         this.stderr = stderr;
     }
 
-    public String run(CniRequest request) {
-        return switch (request.verb()) {
-            case ADD -> add(request).toString();
-            case DEL -> {
-                del(request);
-                yield "";
-            }
-            case CHECK -> {
-                check(request);
-                yield "";
-            }
-            case STATUS -> {
-                status(request);
-                yield "";
-            }
-            case GC -> {
-                gc(request);
-                yield "";
-            }
-            case VERSION -> version(request).toString();
-        };
-    }
-
     public static ObjectNode version(CniRequest request) {
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
         answer.put("cniVersion", request.config() == null ? CniVersion.LATEST : request.config().cniVersion());
@@ -75,7 +52,8 @@ public final class CniPlugin {
         return answer;
     }
 
-    private ObjectNode add(CniRequest request) {
+    @Override
+    public ObjectNode add(CniRequest request) {
         if (!Files.exists(request.netns())) {
             throw new CniError(CniError.UNKNOWN_CONTAINER, "no such container", "CNI_NETNS " + request.netns() + " does not exist");
         }
@@ -156,7 +134,8 @@ public final class CniPlugin {
         return new CniResult(interfaces, ips, routes, own.dns() != null ? own.dns() : previous.dns());
     }
 
-    private void del(CniRequest request) {
+    @Override
+    public void del(CniRequest request) {
         String endpointId = ContainerService.endpointId(node, request.containerId(), request.ifname());
         List<CniError> failures = new ArrayList<>();
         try {
@@ -178,7 +157,8 @@ public final class CniPlugin {
         }
     }
 
-    private void check(CniRequest request) {
+    @Override
+    public void check(CniRequest request) {
         if (request.config().prevResult() == null) {
             throw NetworkConfig.invalid("prevResult: missing (CHECK is given the ADD's result)");
         }
@@ -207,7 +187,8 @@ public final class CniPlugin {
     }
 
     /** The datastore answers and the node is registered; the agent's part is the caller's (see CniInvocation). */
-    private void status(CniRequest request) {
+    @Override
+    public void status(CniRequest request) {
         try {
             if (store.get(org.jcalico.model.Node.class, node).isEmpty()) {
                 throw new CniError(CniError.NOT_AVAILABLE, "jcalico is not available", "node " + node
@@ -228,7 +209,8 @@ public final class CniPlugin {
     }
 
     /** Detaches this network's endpoints on this node whose attachment the runtime no longer knows. */
-    private void gc(CniRequest request) {
+    @Override
+    public void gc(CniRequest request) {
         List<NetworkConfig.AttachmentId> valid = request.config().validAttachments();
         if (valid == null) {
             throw NetworkConfig.invalid("cni.dev/valid-attachments: missing (GC is given the attachments to keep)");

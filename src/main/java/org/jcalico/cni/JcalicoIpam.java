@@ -21,7 +21,7 @@ import org.jcalico.model.IpamBlock;
  * handle {@code cni:NODE:NETWORK:CONTAINERID:IFNAME}, which `ipam show` prints and GC selects by. Addresses are host
  * addresses (/32, /128), as a routed network hands them out; a plugin that needs a subnet (bridge) wants host-local.
  */
-public final class JcalicoIpam {
+public final class JcalicoIpam implements CniVerbs {
     private final ResourceStore store;
     private final String node;
 
@@ -30,27 +30,9 @@ public final class JcalicoIpam {
         this.node = node;
     }
 
-    public String run(CniRequest request) {
-        return switch (request.verb()) {
-            case ADD -> add(request).toString();
-            case DEL -> {
-                new Ipam(store).releaseHandle(handle(request.config().name(), request.containerId(), request.ifname()));
-                yield "";
-            }
-            case CHECK -> {
-                check(request);
-                yield "";
-            }
-            case STATUS -> {
-                status(request);
-                yield "";
-            }
-            case GC -> {
-                gc(request);
-                yield "";
-            }
-            case VERSION -> CniPlugin.version(request).toString();
-        };
+    @Override
+    public void del(CniRequest request) {
+        new Ipam(store).releaseHandle(handle(request.config().name(), request.containerId(), request.ifname()));
     }
 
     private String handle(String network, String containerId, String ifname) {
@@ -61,7 +43,8 @@ public final class JcalicoIpam {
         return "cni:" + node + ":" + network + ":";
     }
 
-    private ObjectNode add(CniRequest request) {
+    @Override
+    public ObjectNode add(CniRequest request) {
         String handle = handle(request.config().name(), request.containerId(), request.ifname());
         if (!held(handle).isEmpty()) {
             throw new CniError(CniError.ATTACHMENT_FAILED, "cannot assign addresses", "container " + request.containerId()
@@ -89,7 +72,8 @@ public final class JcalicoIpam {
         return new CniResult(List.of(), ips, List.of(), request.config().dns()).render(request.cniVersion());
     }
 
-    private void check(CniRequest request) {
+    @Override
+    public void check(CniRequest request) {
         Set<IpAddress> held = held(handle(request.config().name(), request.containerId(), request.ifname()));
         if (held.isEmpty()) {
             throw new CniError(CniError.NOT_AS_RECORDED, "the attachment is not as recorded", "container "
@@ -105,7 +89,8 @@ public final class JcalicoIpam {
         }
     }
 
-    private void status(CniRequest request) {
+    @Override
+    public void status(CniRequest request) {
         boolean free = new Pools(store).list().stream().filter(pool -> !pool.disabled())
                 .anyMatch(pool -> request.config().pools().isEmpty() || request.config().pools().contains(pool.cidr()));
         if (!free) {
@@ -114,7 +99,8 @@ public final class JcalicoIpam {
     }
 
     /** Releases this node's and network's handles whose attachment the runtime no longer knows. */
-    private void gc(CniRequest request) {
+    @Override
+    public void gc(CniRequest request) {
         if (request.config().validAttachments() == null) {
             throw NetworkConfig.invalid("cni.dev/valid-attachments: missing (GC is given the attachments to keep)");
         }
