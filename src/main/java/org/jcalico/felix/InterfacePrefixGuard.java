@@ -37,10 +37,7 @@ final class InterfacePrefixGuard {
         if (Objects.equals(accepted, wanted)) {
             return snapshot;
         }
-        FelixConfiguration config = snapshot.config();
-        FelixConfiguration kept = new FelixConfiguration(config.name(), config.resyncIntervalSeconds(),
-                config.defaultEndpointToHostAction(), accepted, config.logLevel());
-        return snapshot.withConfig(kept);
+        return snapshot.withConfig(snapshot.config().withInterfacePrefix(accepted));
     }
 
     /** Why the configured prefix is not in use, or null. */

@@ -151,7 +151,14 @@ final class ApiForm {
                         value -> unwords(value, LOG_LEVELS)),
                 convert("spec.iptablesRefreshInterval", "resyncIntervalSeconds",
                         value -> NODES.numberNode(seconds("spec.iptablesRefreshInterval", value)),
-                        value -> text(value.asInt() + "s")))));
+                        value -> text(value.asInt() + "s")),
+                same("spec.healthEnabled", "healthEnabled"),
+                same("spec.healthHost", "healthHost"),
+                same("spec.healthPort", "healthPort"),
+                same("spec.prometheusMetricsEnabled", "prometheusMetricsEnabled"),
+                same("spec.prometheusMetricsHost", "prometheusMetricsHost"),
+                same("spec.prometheusMetricsPort", "prometheusMetricsPort"),
+                same("spec.deniedFlowLogsEnabled", "deniedFlowLogsEnabled"))));
         shapes.put(Namespace.KIND, new FlatShape(Namespace.KIND, "v1", List.of(
                 same("metadata.name", "name"),
                 same("metadata.labels", "labels"),

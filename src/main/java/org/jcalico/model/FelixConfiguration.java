@@ -11,12 +11,22 @@ import java.util.Locale;
  */
 public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                                  EndpointToHostAction defaultEndpointToHostAction, String interfacePrefix,
-                                 String logLevel) implements Resource {
+                                 String logLevel, Boolean healthEnabled, String healthHost, Integer healthPort,
+                                 Boolean prometheusMetricsEnabled, String prometheusMetricsHost,
+                                 Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled) implements Resource {
     public static final String KIND = "FelixConfiguration";
     public static final String GLOBAL = "global";
     public static final String NODE_PREFIX = "node.";
     public static final FelixConfiguration DEFAULTS =
-            new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info");
+            new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info",
+                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true);
+
+    /** The settings a layer sets for the four fields of the first releases; the rest unset. */
+    public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,
+                              String interfacePrefix, String logLevel) {
+        this(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
+                null, null, null, null, null, null, null);
+    }
 
     public enum EndpointToHostAction {
         DROP, ACCEPT;
@@ -54,6 +64,23 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
         if (logLevel != null && !logLevel.matches("debug|info|warn|error")) {
             throw ValidationException.field("logLevel", logLevel, "is not debug, info, warn or error");
         }
+        checkAddress("healthHost", healthHost);
+        checkPort("healthPort", healthPort);
+        checkAddress("prometheusMetricsHost", prometheusMetricsHost);
+        checkPort("prometheusMetricsPort", prometheusMetricsPort);
+    }
+
+    /** A listening address is an IP address literal: a host name would make where the agent listens depend on DNS. */
+    private static void checkAddress(String field, String host) {
+        if (host != null && IpAddress.parseOrNull(host) == null) {
+            throw ValidationException.field(field, host, "is not an IPv4 or IPv6 address");
+        }
+    }
+
+    private static void checkPort(String field, Integer port) {
+        if (port != null && (port < 1 || port > 65535)) {
+            throw ValidationException.field(field, port, "is not in 1-65535");
+        }
     }
 
     public static String nodeName(String node) {
@@ -72,7 +99,21 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                 resyncIntervalSeconds != null ? resyncIntervalSeconds : below.resyncIntervalSeconds,
                 defaultEndpointToHostAction != null ? defaultEndpointToHostAction : below.defaultEndpointToHostAction,
                 interfacePrefix != null ? interfacePrefix : below.interfacePrefix,
-                logLevel != null ? logLevel : below.logLevel);
+                logLevel != null ? logLevel : below.logLevel,
+                healthEnabled != null ? healthEnabled : below.healthEnabled,
+                healthHost != null ? healthHost : below.healthHost,
+                healthPort != null ? healthPort : below.healthPort,
+                prometheusMetricsEnabled != null ? prometheusMetricsEnabled : below.prometheusMetricsEnabled,
+                prometheusMetricsHost != null ? prometheusMetricsHost : below.prometheusMetricsHost,
+                prometheusMetricsPort != null ? prometheusMetricsPort : below.prometheusMetricsPort,
+                deniedFlowLogsEnabled != null ? deniedFlowLogsEnabled : below.deniedFlowLogsEnabled);
+    }
+
+    /** These settings with another interface prefix (the one the agent could accept). */
+    public FelixConfiguration withInterfacePrefix(String prefix) {
+        return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, prefix, logLevel,
+                healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
+                prometheusMetricsPort, deniedFlowLogsEnabled);
     }
 
     @Override

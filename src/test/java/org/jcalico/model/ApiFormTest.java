@@ -106,6 +106,33 @@ class ApiFormTest {
                   defaultEndpointToHostAction: Drop
                   logSeverityScreen: Debug
                 """, "kind: FelixConfiguration\nname: node.h1\ndefaultEndpointToHostAction: drop\nlogLevel: debug\n");
+        assertForm(new FelixConfiguration("global", null, null, null, null, false, "::1", 19099, true, "10.0.0.1", 19091, false), V3 + """
+                kind: FelixConfiguration
+                metadata:
+                  name: default
+                spec:
+                  healthEnabled: false
+                  healthHost: ::1
+                  healthPort: 19099
+                  prometheusMetricsEnabled: true
+                  prometheusMetricsHost: 10.0.0.1
+                  prometheusMetricsPort: 19091
+                  deniedFlowLogsEnabled: false
+                """, """
+                kind: FelixConfiguration
+                name: global
+                healthEnabled: false
+                healthHost: ::1
+                healthPort: 19099
+                prometheusMetricsEnabled: true
+                prometheusMetricsHost: 10.0.0.1
+                prometheusMetricsPort: 19091
+                deniedFlowLogsEnabled: false
+                """);
+        assertRefused("resource 1 (FelixConfiguration): spec.healthHost: 'localhost' is not an IPv4 or IPv6 address",
+                V3 + "kind: FelixConfiguration\nmetadata: {name: default}\nspec: {healthHost: localhost}");
+        assertRefused("resource 1 (FelixConfiguration): spec.prometheusMetricsPort: '0' is not in 1-65535",
+                V3 + "kind: FelixConfiguration\nmetadata: {name: default}\nspec: {prometheusMetricsPort: 0}");
         assertEquals(1830, ((FelixConfiguration) read(V3
                 + "kind: FelixConfiguration\nmetadata: {name: default}\nspec: {iptablesRefreshInterval: 30m30s}\n")).resyncIntervalSeconds());
     }
@@ -317,7 +344,9 @@ class ApiFormTest {
         assertRefused(rule + "destination.services:" + side, policy + "ingress: [{action: Allow, destination: {services: {name: a}}}]}");
         String felix = V3 + "kind: FelixConfiguration\nmetadata: {name: default}\nspec: {";
         String felixFields = ": not supported by jcalico (supported here: metadata.name, spec.interfacePrefix,"
-                + " spec.defaultEndpointToHostAction, spec.logSeverityScreen, spec.iptablesRefreshInterval)";
+                + " spec.defaultEndpointToHostAction, spec.logSeverityScreen, spec.iptablesRefreshInterval, spec.healthEnabled,"
+                + " spec.healthHost, spec.healthPort, spec.prometheusMetricsEnabled, spec.prometheusMetricsHost,"
+                + " spec.prometheusMetricsPort, spec.deniedFlowLogsEnabled)";
         assertRefused("resource 1 (FelixConfiguration): spec.logActionRateLimit" + felixFields, felix + "logActionRateLimit: 10/second}");
         assertRefused("resource 1 (FelixConfiguration): spec.logActionRateLimitBurst" + felixFields, felix + "logActionRateLimitBurst: 5}");
         assertRefused("resource 1 (FelixConfiguration): spec.defaultEndpointToHostAction: 'Return' is not supported by jcalico"
