@@ -1,11 +1,13 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HostPortHttpField;
 import org.eclipse.jetty.http.HttpField;
@@ -19,6 +21,7 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.SizeLimitHandler;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
@@ -32,8 +35,8 @@ import org.jcalico.log.Log;
  * (header and body size, time between bytes, connections at once); Jetty's acceptor backs off when accepting fails
  * (out of file descriptors, say) instead of spinning. It serves resources by path, each {@code POST} whose body its
  * handler turns into the answer: {@code /v1/run} (see AgentDelegation), {@code /v1/cni} (see cni/CniAgentResource).
- * The docker plugin is a second server of the same make on a socket of its own (docs/docker.md); health and metrics
- * go beside them.
+ * The docker plugin is a second server of the same make on a socket of its own (docs/docker.md). Health and metrics,
+ * which Prometheus and probes reach over TCP, are served by {@link #startPages} under the same limits.
  */
 public final class ControlServer implements AutoCloseable {
     static final int MAX_HEADER_BYTES = 8 * 1024;
@@ -42,7 +45,15 @@ public final class ControlServer implements AutoCloseable {
     /** Between two bytes of one request or answer; a command's own run time does not count. */
     static final long IDLE_TIMEOUT_MILLIS = 10_000;
     private final Server server;
+    /** The Unix socket served, or null for a TCP listener. */
     private final Path socket;
+
+    /** What a GET of one page answers: computed afresh for every request. */
+    public record Page(int status, String contentType, byte[] body) {
+        public static Page text(int status, String contentType, String body) {
+            return new Page(status, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
 
     private ControlServer(Server server, Path socket) {
         this.server = server;
@@ -105,18 +116,53 @@ public final class ControlServer implements AutoCloseable {
     private static ControlServer serve(Path socket, Handler handler, String name, HttpConnectionFactory factory) throws IOException {
         RunDirectory.secure(socket.getParent());
         Files.deleteIfExists(socket);
-        QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
-        threads.setName(name);
-        threads.setDaemon(true);
-        Server server = new Server(threads);
-        HttpConfiguration http = factory.getHttpConfiguration();
-        http.setRequestHeaderSize(MAX_HEADER_BYTES);
-        http.setSendServerVersion(false);
-        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, factory);
+        Server server = server(name);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1, limited(factory));
         connector.setUnixDomainPath(socket);
         connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
         connector.setAcceptQueueSize(MAX_CONNECTIONS);
         server.addConnector(connector);
+        start(server, connector, handler, socket.toString());
+        return new ControlServer(server, socket);
+    }
+
+    /**
+     * Serves read-only pages by GET (anything else: 405) on a TCP address, for the health probes and Prometheus (see
+     * docs/observability.md): what they show is no secret of the node's, and it changes nothing, so no directory
+     * guards it; the address is loopback unless configured otherwise. A page supplier's failure is logged and
+     * answered 500.
+     */
+    public static ControlServer startPages(InetSocketAddress address, Map<String, Supplier<Page>> pages, String name, Log log)
+            throws IOException {
+        Map<String, Supplier<Page>> served = Map.copyOf(pages);
+        Server server = server(name);
+        ServerConnector connector = new ServerConnector(server, 1, 1, limited(new HttpConnectionFactory(new HttpConfiguration())));
+        connector.setHost(address.getAddress().getHostAddress());
+        connector.setPort(address.getPort());
+        connector.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
+        connector.setAcceptQueueSize(MAX_CONNECTIONS);
+        connector.setReuseAddress(true);
+        server.addConnector(connector);
+        start(server, connector, new Gets(served, name, log), name + " on " + address);
+        return new ControlServer(server, null);
+    }
+
+    private static Server server(String name) {
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_CONNECTIONS + 4, 2);
+        threads.setName(name);
+        threads.setDaemon(true);
+        return new Server(threads);
+    }
+
+    private static HttpConnectionFactory limited(HttpConnectionFactory factory) {
+        HttpConfiguration http = factory.getHttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADER_BYTES);
+        http.setSendServerVersion(false);
+        return factory;
+    }
+
+    private static void start(Server server, org.eclipse.jetty.server.AbstractConnector connector, Handler handler,
+                              String what) throws IOException {
         server.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
         SizeLimitHandler limit = new SizeLimitHandler(MAX_BODY_BYTES, -1);
         limit.setHandler(handler);
@@ -125,9 +171,8 @@ public final class ControlServer implements AutoCloseable {
             server.start();
         } catch (Exception e) {
             stop(server);
-            throw new IOException("cannot serve " + socket + ": " + e.getMessage(), e);
+            throw new IOException("cannot serve " + what + ": " + e.getMessage(), e);
         }
-        return new ControlServer(server, socket);
     }
 
     public Path socket() {
@@ -180,9 +225,51 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Answers GETs of the pages it was given; 404 for any other path. */
+    private static final class Gets extends Handler.Abstract {
+        private final Map<String, Supplier<Page>> pages;
+        private final String name;
+        private final Log log;
+
+        Gets(Map<String, Supplier<Page>> pages, String name, Log log) {
+            this.pages = pages;
+            this.name = name;
+            this.log = log;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            if (!request.getMethod().equals("GET") && !request.getMethod().equals("HEAD")) {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+                return true;
+            }
+            Supplier<Page> supplier = pages.get(request.getHttpURI().getPath());
+            if (supplier == null) {
+                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                return true;
+            }
+            Page page;
+            try {
+                page = supplier.get();
+            } catch (RuntimeException e) {
+                log.error(name + ": " + e, e);
+                Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);
+                return true;
+            }
+            response.setStatus(page.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, page.contentType());
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, page.body().length);
+            response.write(true, request.getMethod().equals("HEAD") ? ByteBuffer.allocate(0) : ByteBuffer.wrap(page.body()), callback);
+            return true;
+        }
+    }
+
     @Override
     public void close() {
         stop(server);
+        if (socket == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {
