@@ -11,8 +11,8 @@ import org.jcalico.workload.VethAttacher;
 /**
  * How docker's IPAM pools map onto jcalico's, pure. A docker network takes its addresses either from every enabled
  * jcalico pool of the IP version (no --subnet: docker is told 0.0.0.0/0 or ::/0, since the addresses come from
- * whichever pool has room) or from the one enabled pool whose CIDR --subnet names. The pool id carries the choice
- * ("jcalico-v4", "jcalico-v4:10.65.0.0/16"), so that later calls need no state. The network's gateway is the one
+ * whichever pool has room) or from the subnet --subnet names, an enabled pool or a part of one. The pool id carries
+ * the choice ("jcalico-v4", "jcalico-v4:10.65.1.0/24"), so that later calls need no state. The network's gateway is the one
  * every jcalico container has (see {@link VethAttacher}), not an address of the pool.
  */
 public record DockerPools(int version, Cidr pool) {
@@ -43,8 +43,8 @@ public record DockerPools(int version, Cidr pool) {
     }
 
     /**
-     * The pool for docker's RequestPool: {@code subnet} (null or empty: none given) must be the CIDR of an enabled
-     * pool of {@code pools}; without one, an enabled pool of the version must exist. Options (--ipam-opt) and
+     * The pool for docker's RequestPool: {@code subnet} (null or empty: none given) must lie inside an enabled pool of
+     * {@code pools} (or be one); without one, an enabled pool of the version must exist. Options (--ipam-opt) and
      * sub-ranges (--ip-range) are refused by name, since jcalico would otherwise ignore them silently.
      */
     public static DockerPools choose(String subnet, String subPool, Map<String, String> options, boolean v6, List<IpPool> pools) {
@@ -66,14 +66,31 @@ public record DockerPools(int version, Cidr pool) {
             return new DockerPools(version, null);
         }
         Cidr asked = Cidr.parse(subnet);
-        for (IpPool candidate : enabled) {
-            if (candidate.cidr().equals(asked)) {
-                return new DockerPools(version, asked);
-            }
+        if (enabled.stream().anyMatch(candidate -> candidate.cidr().contains(asked))) {
+            return new DockerPools(version, asked);
         }
         String known = enabled.isEmpty() ? "there is none" : "enabled: " + enabled.stream().map(p -> p.cidr().toString())
                 .collect(Collectors.joining(", "));
-        throw new ValidationException("subnet " + asked + " is not an enabled jcalico IP pool (" + known
-                + "); add it with 'jcalico pool add " + asked + "' or leave --subnet out");
+        throw new ValidationException("subnet " + asked + " is not inside an enabled jcalico IP pool (" + known
+                + "); add a pool holding it with 'jcalico pool add CIDR' or leave --subnet out");
+    }
+
+    /**
+     * Refuses a network whose subnets overlap those of another jcalico network ({@code others}: name to subnets),
+     * since their addresses would be drawn from one range. Networks without --subnet (0.0.0.0/0, ::/0: every pool)
+     * are no subnet.
+     */
+    public static void checkOverlap(List<Cidr> subnets, Map<String, List<Cidr>> others) {
+        for (Cidr subnet : subnets) {
+            if (subnet.prefixLength() == 0) {
+                continue;
+            }
+            others.forEach((name, theirs) -> theirs.stream()
+                    .filter(other -> other.prefixLength() > 0 && other.version() == subnet.version() && other.overlaps(subnet))
+                    .findFirst().ifPresent(other -> {
+                        throw new ValidationException("subnet " + subnet + " overlaps the subnet " + other + " of network " + name
+                                + ": give each network a subnet of its own");
+                    }));
+        }
     }
 }

@@ -53,6 +53,12 @@ public final class NetworkDriver {
 
     public void createNetwork(Protocol.CreateNetwork request) {
         NetworkOptions.check(request.options(), request.ipv4Data(), request.ipv6Data());
+        List<Cidr> subnets = java.util.stream.Stream.of(request.ipv4Data(), request.ipv6Data()).filter(java.util.Objects::nonNull)
+                .flatMap(List::stream).map(Protocol.IpamData::pool).filter(pool -> !empty(pool)).map(Cidr::parse).toList();
+        Map<String, List<Cidr>> others = new TreeMap<>();
+        docker.subnets(PluginSpecs.NETWORK_DRIVER, request.networkId())
+                .forEach((name, theirs) -> others.put(name, theirs.stream().filter(subnet -> !empty(subnet)).map(Cidr::parse).toList()));
+        DockerPools.checkOverlap(subnets, others);
         log.info("docker network " + shortId(request.networkId()) + " created");
     }
 

@@ -44,33 +44,41 @@ public final class Ipam {
         return autoAssign(node, version, handle, List.of());
     }
 
-    /** As {@link #autoAssign(String, int, String)}, from the given pools alone (every enabled pool when empty). */
-    public IpAddress autoAssign(String node, int version, String handle, List<Cidr> pools) {
+    /**
+     * As {@link #autoAssign(String, int, String)}, from the given ranges alone (every enabled pool when empty): each
+     * range is an enabled pool or lies inside one. A range smaller than the pool's blocks takes its addresses from the
+     * one block that holds it (claimed for the node if nobody has it yet); a larger one from the blocks inside it.
+     */
+    public IpAddress autoAssign(String node, int version, String handle, List<Cidr> ranges) {
         return Retries.run(() -> {
             List<Versioned<IpPool>> enabled = store.list(IpPool.class).stream()
                     .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version)
-                    .filter(pool -> pools.isEmpty() || pools.contains(pool.resource().cidr())).toList();
-            if (enabled.isEmpty() && !pools.isEmpty()) {
-                throw new ValidationException("IP pool " + (pools.size() == 1 ? pools.getFirst() : pools) + " is not enabled");
+                    .filter(pool -> ranges.isEmpty() || ranges.stream().anyMatch(range -> pool.resource().cidr().contains(range)))
+                    .toList();
+            if (enabled.isEmpty() && !ranges.isEmpty()) {
+                throw new ValidationException("IP pool " + (ranges.size() == 1 ? ranges.getFirst() : ranges) + " is not enabled");
             }
             if (enabled.isEmpty()) {
                 throw new ValidationException("no enabled IPv" + version + " pool: add one with 'jcalico pool add CIDR'");
             }
+            List<Cidr> within = ranges.isEmpty() ? enabled.stream().map(pool -> pool.resource().cidr()).toList() : ranges;
             List<Versioned<IpamBlock>> blocks = blocksIn(enabled);
-            Optional<Versioned<IpamBlock>> own = blocks.stream()
-                    .filter(block -> node.equals(block.resource().affinity()) && block.resource().free() > 0).findFirst();
+            List<Versioned<IpamBlock>> usable = blocks.stream()
+                    .filter(block -> firstFree(block.resource(), within).isPresent()).toList();
+            Optional<Versioned<IpamBlock>> own = usable.stream()
+                    .filter(block -> node.equals(block.resource().affinity())).findFirst();
             if (own.isPresent()) {
-                return takeFree(own.get(), enabled, handle);
+                return takeFree(own.get(), enabled, handle, within);
             }
-            Optional<IpAddress> claimed = claimBlock(enabled, blocks, node, handle);
+            Optional<IpAddress> claimed = claimBlock(enabled, blocks, node, handle, within);
             if (claimed.isPresent()) {
                 return claimed.get();
             }
-            Optional<Versioned<IpamBlock>> borrowable = blocks.stream().filter(block -> block.resource().free() > 0).findFirst();
-            if (borrowable.isPresent()) {
-                return takeFree(borrowable.get(), enabled, handle);
+            if (!usable.isEmpty()) {
+                return takeFree(usable.getFirst(), enabled, handle, within);
             }
-            throw new ValidationException("no free IPv" + version + " address in any enabled pool");
+            throw new ValidationException("no free IPv" + version + " address in "
+                    + (ranges.isEmpty() ? "any enabled pool" : String.join(", ", ranges.stream().map(Cidr::toString).toList())));
         });
     }
 
@@ -195,35 +203,76 @@ public final class Ipam {
                 .toList();
     }
 
-    private IpAddress takeFree(Versioned<IpamBlock> block, List<Versioned<IpPool>> enabled, String handle) {
+    private IpAddress takeFree(Versioned<IpamBlock> block, List<Versioned<IpPool>> enabled, String handle, List<Cidr> within) {
         IpamBlock current = block.resource();
-        IpAddress address = current.cidr().addressAt(BigInteger.valueOf(current.firstFreeOffset()));
+        IpAddress address = firstFree(current, within).orElseThrow();
         Versioned<IpPool> pool = enabled.stream().filter(p -> p.resource().cidr().contains(current.cidr())).findFirst().orElseThrow();
         store.commit(List.of(ResourceStore.updateOp(current.withAllocation(address, handle), block.revision()),
                 ResourceStore.unchangedOp(pool)));
         return address;
     }
 
-    /** Claims the first unclaimed block of the first pool that has one, with its first address for the handle. */
-    private Optional<IpAddress> claimBlock(List<Versioned<IpPool>> enabled, List<Versioned<IpamBlock>> blocks, String node,
-                                           String handle) {
-        Set<Cidr> taken = new HashSet<>();
-        blocks.forEach(block -> taken.add(block.resource().cidr()));
-        for (Versioned<IpPool> versioned : enabled) {
-            IpPool pool = versioned.resource();
-            BigInteger count = pool.cidr().subnetCount(pool.blockSize());
-            // the first free index is found within (blocks already in the pool + 1) steps
-            for (BigInteger index = BigInteger.ZERO; index.compareTo(count) < 0; index = index.add(BigInteger.ONE)) {
-                Cidr candidate = pool.cidr().subnet(index, pool.blockSize());
-                if (!taken.contains(candidate)) {
-                    IpAddress address = candidate.network();
-                    store.commit(List.of(ResourceStore.createOp(new IpamBlock(candidate, node, Map.of()).withAllocation(address, handle)),
-                            ResourceStore.unchangedOp(versioned)));
-                    return Optional.of(address);
+    /** The block's lowest free address inside one of the ranges. */
+    private static Optional<IpAddress> firstFree(IpamBlock block, List<Cidr> within) {
+        for (Cidr range : within) {
+            if (!range.overlaps(block.cidr())) {
+                continue;
+            }
+            if (range.contains(block.cidr())) {
+                if (block.free() > 0) {
+                    return Optional.of(block.cidr().addressAt(BigInteger.valueOf(block.firstFreeOffset())));
+                }
+                continue;
+            }
+            int first = block.cidr().offsetOf(range.network()).intValueExact();
+            for (int i = 0; BigInteger.valueOf(i).compareTo(range.size()) < 0; i++) {
+                int offset = first + i;
+                if (!block.allocations().containsKey(offset)) {
+                    return Optional.of(block.cidr().addressAt(BigInteger.valueOf(offset)));
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Claims the first unclaimed block that a range reaches, of the first pool that has one, with the block's first
+     * address inside the range for the handle.
+     */
+    private Optional<IpAddress> claimBlock(List<Versioned<IpPool>> enabled, List<Versioned<IpamBlock>> blocks, String node,
+                                           String handle, List<Cidr> within) {
+        Set<Cidr> taken = new HashSet<>();
+        blocks.forEach(block -> taken.add(block.resource().cidr()));
+        for (Versioned<IpPool> versioned : enabled) {
+            IpPool pool = versioned.resource();
+            for (Cidr range : within) {
+                if (!pool.cidr().contains(range)) {
+                    continue;
+                }
+                if (range.prefixLength() >= pool.blockSize()) {
+                    Cidr candidate = Cidr.containing(range.network(), pool.blockSize());
+                    if (!taken.contains(candidate)) {
+                        return Optional.of(create(candidate, versioned, node, handle, range.network()));
+                    }
+                    continue;
+                }
+                BigInteger count = range.subnetCount(pool.blockSize());
+                // the first free index is found within (blocks already in the range + 1) steps
+                for (BigInteger index = BigInteger.ZERO; index.compareTo(count) < 0; index = index.add(BigInteger.ONE)) {
+                    Cidr candidate = range.subnet(index, pool.blockSize());
+                    if (!taken.contains(candidate)) {
+                        return Optional.of(create(candidate, versioned, node, handle, candidate.network()));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private IpAddress create(Cidr block, Versioned<IpPool> pool, String node, String handle, IpAddress address) {
+        store.commit(List.of(ResourceStore.createOp(new IpamBlock(block, node, Map.of()).withAllocation(address, handle)),
+                ResourceStore.unchangedOp(pool)));
+        return address;
     }
 
     private List<Versioned<IpamBlock>> blocksIn(List<Versioned<IpPool>> enabled) {

@@ -109,6 +109,19 @@ public final class DockerClient {
         return java.util.Optional.of(new Network(network.path("Name").asText(), subnets));
     }
 
+    /** The subnets of every network of the driver but one ({@code exceptId}), by network name, as dockerd lists them now. */
+    public java.util.Map<String, java.util.List<String>> subnets(String driver, String exceptId) {
+        java.util.Map<String, java.util.List<String>> subnets = new java.util.TreeMap<>();
+        for (JsonNode network : get("/networks", false)) {
+            if (driver.equals(network.path("Driver").asText()) && !network.path("Id").asText().equals(exceptId)) {
+                java.util.List<String> own = new java.util.ArrayList<>();
+                network.path("IPAM").path("Config").forEach(config -> own.add(config.path("Subnet").asText()));
+                subnets.put(network.path("Name").asText(), own);
+            }
+        }
+        return subnets;
+    }
+
     /** Every endpoint of every network of the driver, as dockerd lists them now. */
     public java.util.List<NetworkEndpoint> endpoints(String driver) {
         java.util.List<NetworkEndpoint> endpoints = new java.util.ArrayList<>();

@@ -20,7 +20,7 @@ class DockerPluginMappingTest {
             new IpPool(Cidr.parse("10.66.0.0/16"), true, 26, true));
 
     @Test
-    void aSubnetMustBeAnEnabledPool() {
+    void aSubnetMustLieInsideAnEnabledPoolAndOverlapNoOtherNetwork() {
         DockerPools any = DockerPools.choose("", null, Map.of(), false, POOLS);
         assertEquals("0.0.0.0/0", any.subnet());
         assertEquals(any, DockerPools.parse(any.id()));
@@ -29,11 +29,21 @@ class DockerPluginMappingTest {
         assertEquals(named, DockerPools.parse(named.id()));
         String outside = assertThrows(ValidationException.class, () -> DockerPools.choose("10.99.0.0/24", null, Map.of(), false, POOLS))
                 .getMessage();
-        assertTrue(outside.contains("10.99.0.0/24 is not an enabled jcalico IP pool (enabled: 10.65.0.0/16)"), outside);
+        assertTrue(outside.contains("10.99.0.0/24 is not inside an enabled jcalico IP pool (enabled: 10.65.0.0/16)"), outside);
         assertThrows(ValidationException.class, () -> DockerPools.choose("10.66.0.0/16", null, Map.of(), false, POOLS),
                 "a disabled pool is no pool to take from");
-        assertThrows(ValidationException.class, () -> DockerPools.choose("10.65.1.0/24", null, Map.of(), false, POOLS),
-                "a subnet inside a pool is refused, not silently widened");
+        DockerPools inside = DockerPools.choose("10.65.1.0/24", null, Map.of(), false, POOLS);
+        assertEquals("10.65.1.0/24", inside.subnet(), "a subnet inside a pool is the network's, not widened to the pool");
+        assertEquals(inside, DockerPools.parse(inside.id()));
+        assertThrows(ValidationException.class, () -> DockerPools.choose("10.65.0.0/15", null, Map.of(), false, POOLS),
+                "a subnet larger than the pool is not inside it");
+        Map<String, List<Cidr>> others = Map.of("web", List.of(Cidr.parse("10.65.1.0/24")), "all", List.of(Cidr.parse("0.0.0.0/0")));
+        DockerPools.checkOverlap(List.of(Cidr.parse("10.65.2.0/24"), Cidr.parse("::/0")), others);
+        assertEquals("subnet 10.65.1.128/25 overlaps the subnet 10.65.1.0/24 of network web: give each network a subnet of its own",
+                assertThrows(ValidationException.class, () -> DockerPools.checkOverlap(List.of(Cidr.parse("10.65.1.128/25")), others))
+                        .getMessage());
+        assertThrows(ValidationException.class, () -> DockerPools.checkOverlap(List.of(Cidr.parse("10.65.0.0/16")), others),
+                "a subnet holding another network's overlaps it too");
         assertTrue(assertThrows(ValidationException.class, () -> DockerPools.choose("", null, Map.of(), true, POOLS))
                 .getMessage().contains("no enabled IPv6 pool for --ipv6"));
         assertTrue(assertThrows(ValidationException.class, () -> DockerPools.choose("", "10.65.1.0/24", Map.of(), false, POOLS))

@@ -109,6 +109,26 @@ class IpamTest {
     }
 
     @Test
+    void aRangeInsideAPoolGivesItsAddressesAlone() {
+        pools.add(pool("10.65.0.0/16", 30));
+        // a range smaller than a block: the block that holds it, and only the range's addresses in it
+        List<Cidr> small = List.of(Cidr.parse("10.65.0.2/31"));
+        assertEquals("10.65.0.2", ipam.autoAssign("h1", 4, "s1", small).toString());
+        assertEquals("10.65.0.0", ipam.autoAssign("h1", 4, "w1").toString(), "the block's other addresses stay the pool's");
+        assertEquals("10.65.0.3", ipam.autoAssign("h2", 4, "s2", small).toString(), "another node borrows inside the range");
+        assertEquals("no free IPv4 address in 10.65.0.2/31",
+                assertThrows(ValidationException.class, () -> ipam.autoAssign("h1", 4, "s3", small)).getMessage());
+        // a range of several blocks: a block of its own inside the range for each node
+        List<Cidr> large = List.of(Cidr.parse("10.65.1.0/24"));
+        assertEquals("10.65.1.0", ipam.autoAssign("h1", 4, "l1", large).toString());
+        assertEquals("10.65.1.4", ipam.autoAssign("h2", 4, "l2", large).toString());
+        assertEquals("10.65.1.1", ipam.autoAssign("h1", 4, "l3", large).toString());
+        assertEquals("h2", block("10.65.1.4/30").affinity());
+        assertEquals("IP pool 10.99.0.0/24 is not enabled",
+                assertThrows(ValidationException.class, () -> ipam.autoAssign("h1", 4, "x", List.of(Cidr.parse("10.99.0.0/24")))).getMessage());
+    }
+
+    @Test
     void disabledPoolsGiveNothing() {
         store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, true));
         assertEquals("no enabled IPv4 pool: add one with 'jcalico pool add CIDR'",
