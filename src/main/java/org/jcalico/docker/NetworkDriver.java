@@ -95,13 +95,18 @@ public final class NetworkDriver {
         }
         String endpointId = endpointId(request.endpointId());
         String peer = "tmp" + endpointId.substring(0, 12);
-        Map<String, String> labels = Map.of(NETWORK_LABEL + endpoint.network(), "");
+        Map<String, String> labels = new TreeMap<>();
+        Optional<Map<String, String>> containerLabels = labelsAtJoin(endpoint.network());
+        containerLabels.ifPresent(labels::putAll);
+        labels.put(NETWORK_LABEL + endpoint.network(), "");
         ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, request.endpointId(), endpointId,
                 "docker endpoint " + shortId(request.endpointId()) + " on network " + endpoint.network(), List.of(endpoint.network()),
                 new EndpointMetadata(null, labels, null));
         containers.attachUnplugged(what, endpoint.nets(), IpamDriver.handle(node), peer, endpoint.mac(), PROGRAMMED_WAIT);
-        Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
-                .start(() -> copyLabels(request.networkId(), request.endpointId(), endpointId));
+        if (containerLabels.isEmpty()) {
+            Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
+                    .start(() -> copyLabels(request.endpointId(), endpointId));
+        }
         boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
         boolean v6 = endpoint.nets().stream().anyMatch(net -> net.version() == 6);
         String gateway = gatewayV4(endpointId);
@@ -156,7 +161,7 @@ public final class NetworkDriver {
      * dockerd records which container an endpoint belongs to only after Join has answered, so the container's
      * jcalico.label.K=V labels are copied onto the endpoint afterwards, as soon as dockerd lists it (see docs/docker.md).
      */
-    private void copyLabels(String networkId, String dockerEndpointId, String endpointId) {
+    private void copyLabels(String dockerEndpointId, String endpointId) {
         long deadline = System.currentTimeMillis() + LABEL_WAIT_MILLIS;
         try {
             while (System.currentTimeMillis() < deadline) {
@@ -178,6 +183,35 @@ public final class NetworkDriver {
             log.warn("docker endpoint " + shortId(dockerEndpointId) + ": cannot copy its container's labels: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The endpoint labels of the container being joined, when dockerd tells which it is: the containers it lists on
+     * the network without an endpoint there yet are those being started on it, and every one of them must carry the
+     * same jcalico labels. Empty when that does not tell (`docker network connect` of a running container, which
+     * dockerd lists on the network only afterwards; containers of different labels started at once; dockerd not
+     * answering): then the labels are copied just after Join (see docs/docker.md).
+     */
+    private Optional<Map<String, String>> labelsAtJoin(String network) {
+        try {
+            List<Map<String, String>> candidates = docker.joining(network).values().stream()
+                    .map(NetworkDriver::endpointLabels).distinct().toList();
+            if (candidates.size() != 1) {
+                return Optional.empty();
+            }
+            Map<String, String> labels = new TreeMap<>();
+            candidates.getFirst().forEach((key, value) -> {
+                try {
+                    labels.putAll(LabelRules.checkOwn("label", Map.of(key, value)));
+                } catch (ValidationException e) {
+                    log.warn("docker network " + network + ": the container's label " + LABEL_PREFIX + key + " is skipped: " + e.getMessage());
+                }
+            });
+            return Optional.of(labels);
+        } catch (RuntimeException e) {
+            log.warn("docker network " + network + ": cannot tell which container joins it: " + e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -156,6 +156,27 @@ public final class DockerClient {
         return labels;
     }
 
+    /**
+     * The labels of each container that dockerd lists on the network but that has no endpoint there yet, by container
+     * id: the containers being started on it. Listing takes no container's lock, and dockerd lists a container with
+     * the networks it was created with before it starts it, whereas it records the endpoint only after the driver's
+     * Join has answered.
+     */
+    public java.util.Map<String, java.util.Map<String, String>> joining(String networkName) {
+        String filter = java.net.URLEncoder.encode("{\"network\":[\"" + networkName + "\"]}", java.nio.charset.StandardCharsets.UTF_8);
+        java.util.Map<String, java.util.Map<String, String>> joining = new java.util.TreeMap<>();
+        for (JsonNode container : get("/containers/json?all=1&filters=" + filter, false)) {
+            JsonNode network = container.path("NetworkSettings").path("Networks").path(networkName);
+            if (network.isMissingNode() || !network.path("EndpointID").asText().isEmpty()) {
+                continue;
+            }
+            java.util.Map<String, String> labels = new java.util.TreeMap<>();
+            container.path("Labels").fields().forEachRemaining(label -> labels.put(label.getKey(), label.getValue().asText()));
+            joining.put(container.path("Id").asText(), labels);
+        }
+        return joining;
+    }
+
     /** The JSON at the path; null for 404 if {@code absentIsNull}. */
     private JsonNode get(String path, boolean absentIsNull) {
         UnixSocketHttp.Reply reply;

@@ -16,6 +16,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Watch;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.datastore.WatchListener;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -26,6 +30,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.DockerFixture;
 import org.jcalico.testing.Eventually;
@@ -54,6 +59,8 @@ class DockerNetworkIT {
     private static final String TCP_PORT = "8080";
     /** Network A takes the lab's pools, B one of its own: a container on both routes to each through its interface. */
     private static final String B_POOL = "10.66.0.0/16";
+    /** A network's subnet inside the lab's pool 10.65.0.0/16. */
+    private static final String S_SUBNET = "10.65.200.0/24";
     private LabFixture fixture;
     private final DockerFixture[] docker = new DockerFixture[3];
     private Datastore datastore;
@@ -102,7 +109,7 @@ class DockerNetworkIT {
     void badInputIsOneMessageFromJcalicoAndLeavesNothing() throws Exception {
         Snapshot before = snapshot(1);
         assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", "10.99.0.0/24", "jcd2-x"),
-                "jcalico: subnet 10.99.0.0/24 is not an enabled jcalico IP pool");
+                "jcalico: subnet 10.99.0.0/24 is not inside an enabled jcalico IP pool");
         assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "-o", "jcd2=1", "jcd2-x"),
                 "jcalico: unknown network option -o jcd2");
         IpPool v6 = store.list(IpPool.class).stream().map(Versioned::resource).filter(p -> p.cidr().version() == 6)
@@ -114,11 +121,14 @@ class DockerNetworkIT {
         } finally {
             fixture.apply("h1", pool(v6, false));
         }
+        // a subnet inside a pool: the network's addresses come from it alone; another network may not overlap it
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", S_SUBNET, "jcd2-s").check();
+        assertRefused(docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", "10.65.200.128/25", "jcd2-x"),
+                "jcalico: subnet 10.65.200.128/25 overlaps the subnet " + S_SUBNET + " of network jcd2-s");
         assertFalse(docker(1, "network", "ls", "--format", "{{.Name}}").stdout().contains("jcd2-x"), "no network was made");
-        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", LabLayout.FIXED_RANGES_V4.toString(),
-                "jcd2-s").check();
         docker(1, "run", "-d", "--name", "jcd2-s1", "--net", "jcd2-s", DockerFixture.IMAGE, "sleep", "1000").check();
         String taken = address(1, "jcd2-s1", "jcd2-s", 4);
+        assertTrue(Cidr.parse(S_SUBNET).contains(IpAddress.parse(taken)), "the address " + taken + " is in the network's subnet " + S_SUBNET);
         Snapshot withOne = snapshot(1);
         assertRefused(docker(1, "run", "-d", "--name", "jcd2-s2", "--net", "jcd2-s", "--ip", taken, DockerFixture.IMAGE, "sleep", "1000"),
                 "jcalico: address " + taken + " is already in use");
@@ -138,6 +148,20 @@ class DockerNetworkIT {
                     "--subnet", LabLayout.FIXED_RANGES_V4.toString(), "--subnet", LabLayout.FIXED_RANGES_V6.toString(), A).check();
             docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", B_POOL, B).check();
         }
+        fixture.apply("h1", QUARANTINE);
+        List<WorkloadEndpoint> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Watch watch = datastore.watch(Keys.prefix(WorkloadEndpoint.class), datastore.list(Keys.prefix(WorkloadEndpoint.class)).revision(),
+                new WatchListener() {
+                    @Override
+                    public void onEvents(List<WatchEvent> events) {
+                        events.stream().filter(event -> event.value() != null)
+                                .forEach(event -> written.add((WorkloadEndpoint) ResourceCodec.fromJson(event.value())));
+                    }
+
+                    @Override
+                    public void onResync(String reason) {
+                    }
+                });
         run(1, "jcd2-a1", A, "--label", "jcalico.label.role=web");
         run(1, "jcd2-b1", B);
         run(2, "jcd2-ab2", A);
@@ -146,6 +170,17 @@ class DockerNetworkIT {
         // reachable the moment docker run returns: one packet, no retry
         Check first = ping(1, "jcd2-a1", address(2, "jcd2-a2", A, 4));
         assertTrue(first.succeeds(), "the first packet after docker run returned: " + first);
+        // and a policy selecting the container's labels holds from its first packet too
+        run(2, "jcd2-q2", A, "--label", "jcalico.label.quarantine=yes");
+        String q2 = address(2, "jcd2-q2", A, 4);
+        Check quarantined = ping(1, "jcd2-a1", q2);
+        assertFalse(quarantined.succeeds(), "the first packet to a container whose label a Deny policy selects: " + quarantined);
+        watch.close();
+        String a1Address = address(1, "jcd2-a1", A, 4);
+        WorkloadEndpoint firstWritten = written.stream().filter(e -> e.nets().contains(Cidr.host(IpAddress.parse(a1Address))))
+                .findFirst().orElseThrow(() -> new AssertionError("no endpoint record with " + a1Address + " was written: " + written));
+        assertEquals(Map.of("role", "web", "jcalico.network/" + A, ""), firstWritten.labels(),
+                "the endpoint record carries the container's labels from its first version on, programmed before Join answered");
         for (String container : List.of("jcd2-a1", "jcd2-b1")) {
             listen(1, container);
         }
@@ -155,21 +190,21 @@ class DockerNetworkIT {
         String a2 = address(2, "jcd2-a2", A, 4);
         String b1 = address(1, "jcd2-b1", B, 4);
         assertMatrix(List.of(
+                ping(1, "jcd2-a1", q2), ping(2, "jcd2-q2", a1),
                 ping(1, "jcd2-a1", a2), tcp(1, "jcd2-a1", a2), ping(2, "jcd2-a2", a1), tcp(2, "jcd2-a2", a1),
                 ping(1, "jcd2-a1", address(2, "jcd2-a2", A, 6)), ping(2, "jcd2-a2", address(1, "jcd2-a1", A, 6)),
                 ping(2, "jcd2-ab2", a1), tcp(2, "jcd2-ab2", a1), ping(2, "jcd2-ab2", b1), tcp(2, "jcd2-ab2", b1),
                 ping(1, "jcd2-b1", a2), tcp(1, "jcd2-b1", a2), ping(1, "jcd2-a1", b1), tcp(1, "jcd2-a1", b1),
                 tcp(2, "jcd2-a2", b1)),
-                List.of(true, true, true, true, true, true, true, true, true, true, false, false, false, false, false));
+                List.of(false, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false));
 
         assertEquals(1, store.list(Profile.class).stream().filter(p -> p.resource().name().equals(A)).count(),
                 "one profile for the network of both hosts");
         WorkloadEndpoint web = endpointWith(a1).orElseThrow();
         assertEquals(List.of(A), web.profileIds());
         assertEquals("docker", web.orchestrator());
-        assertTrue(Eventually.within(5, () -> endpointWith(a1).map(e -> "web".equals(e.labels().get("role"))
-                && e.labels().containsKey("jcalico.network/" + A)).orElse(false)),
-                "the container's label jcalico.label.role=web and the membership label are the endpoint's: " + endpointWith(a1));
+        assertEquals(Map.of("role", "web", "jcalico.network/" + A, ""), web.labels(),
+                "the container's label jcalico.label.role=web and the membership label are the endpoint's");
     }
 
     @Test
@@ -393,6 +428,18 @@ class DockerNetworkIT {
                         .collect(java.util.stream.Collectors.toMap(b -> b.resource().cidr().toString(), b -> b.resource().allocations()))),
                 links);
     }
+
+    /** Nothing reaches a container labelled jcalico.label.quarantine=yes; it reaches out as before. */
+    private static final String QUARANTINE = """
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: {name: jcd2-quarantine}
+            spec:
+              selector: quarantine == "yes"
+              types: [Ingress]
+              ingress:
+              - action: Deny
+            """;
 
     private static String pool(IpPool pool, boolean disabled) {
         return "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: " + pool.apiName()
