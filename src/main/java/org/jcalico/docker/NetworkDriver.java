@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jcalico.log.Log;
@@ -12,6 +13,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.LabelEdit;
 import org.jcalico.model.LabelRules;
 import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
 import org.jcalico.workload.EndpointMetadata;
@@ -39,9 +41,14 @@ public final class NetworkDriver {
     private final Log log;
     /** What CreateEndpoint told about each endpoint, for its Join (docker sends the addresses only there). */
     private final Map<String, Created> created = new ConcurrentHashMap<>();
+    /**
+     * The endpoints each sandbox (container) joined through this agent, by docker's sandbox key: Join tells the
+     * sandbox, never the container. Kept in memory: after an agent restart a container's next network is joined
+     * without its earlier ones (docs/docker.md).
+     */
+    private final Map<String, Set<String>> sandboxes = new ConcurrentHashMap<>();
 
-    /** @param subnets the network's own pools (--subnet), which its endpoints route to through their own interface */
-    private record Created(String network, List<Cidr> nets, String mac, List<Cidr> subnets) {
+    private record Created(String network, List<Cidr> nets, String mac) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -81,9 +88,8 @@ public final class NetworkDriver {
         DockerClient.Network network = docker.network(request.networkId()).orElseThrow(() ->
                 new WorkloadException("docker network " + shortId(request.networkId()) + " is not known to dockerd at " + docker.socket()));
         LabelRules.checkKey("network", NETWORK_LABEL + network.name());
-        List<Cidr> subnets = network.subnets().stream().map(Cidr::parse).filter(subnet -> subnet.prefixLength() > 0).toList();
         created.put(request.endpointId(), new Created(network.name(), nets,
-                empty(given.macAddress()) ? null : given.macAddress().toLowerCase(), subnets));
+                empty(given.macAddress()) ? null : given.macAddress().toLowerCase()));
         return new Protocol.CreateEndpointAnswer(null);
     }
 
@@ -99,10 +105,27 @@ public final class NetworkDriver {
         Optional<Map<String, String>> containerLabels = labelsAtJoin(endpoint.network());
         containerLabels.ifPresent(labels::putAll);
         labels.put(NETWORK_LABEL + endpoint.network(), "");
+        // the container's endpoints on its other networks, and all of them as members of every one of its networks
+        Set<String> sandbox = sandboxes.computeIfAbsent(request.sandboxKey() == null ? "" : request.sandboxKey(),
+                key -> ConcurrentHashMap.newKeySet());
+        List<WorkloadEndpoint> siblings = containers.endpoints(node, sandbox);
+        ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, endpoint.network(), labels, endpoint.nets());
+        List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
+        members.add(joining);
+        ContainerNetworks together = new ContainerNetworks(members);
         ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, request.endpointId(), endpointId,
-                "docker endpoint " + shortId(request.endpointId()) + " on network " + endpoint.network(), List.of(endpoint.network()),
-                new EndpointMetadata(null, labels, null));
-        containers.attachUnplugged(what, endpoint.nets(), IpamDriver.handle(node), peer, endpoint.mac(), PROGRAMMED_WAIT);
+                "docker endpoint " + shortId(request.endpointId()) + " on network " + endpoint.network(), together.profiles(joining),
+                new EndpointMetadata(null, together.labels(joining), null), together.spoofable(joining));
+        regroup(siblings, together);
+        try {
+            containers.attachUnplugged(what, endpoint.nets(), IpamDriver.handle(node), peer, endpoint.mac(), PROGRAMMED_WAIT);
+        } catch (RuntimeException e) {
+            regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
+            throw e;
+        }
+        if (request.sandboxKey() != null) {
+            sandbox.add(endpointId);
+        }
         if (containerLabels.isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
                     .start(() -> copyLabels(request.endpointId(), endpointId));
@@ -116,11 +139,6 @@ public final class NetworkDriver {
         }
         if (v6) {
             routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV6_GATEWAY + "/128"));
-        }
-        // a container on several networks reaches each network's own pool through that network's interface, and so
-        // from its address there, which is what the network's profile admits
-        for (Cidr subnet : endpoint.subnets()) {
-            routes.add(new Protocol.StaticRoute(subnet.toString(), 0, subnet.version() == 4 ? gateway : VethAttacher.IPV6_GATEWAY));
         }
         return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? gateway : null,
                 v6 ? VethAttacher.IPV6_GATEWAY : null, routes, true);
@@ -146,10 +164,36 @@ public final class NetworkDriver {
         created.remove(request.endpointId());
     }
 
-    /** Detaches the endpoint docker knows by this id (the consistency sweep too); nothing if it has none. */
-    public Optional<org.jcalico.model.WorkloadEndpoint> detach(String dockerEndpointId) {
-        return containers.detachEndpoint(node, endpointId(dockerEndpointId), dockerEndpointId,
+    /**
+     * Detaches the endpoint docker knows by this id (the consistency sweep too); nothing if it has none. The
+     * container's endpoints on its other networks (those it may send from) cease to be members of its network.
+     */
+    public Optional<WorkloadEndpoint> detach(String dockerEndpointId) {
+        String endpointId = endpointId(dockerEndpointId);
+        Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
                 "docker endpoint " + shortId(dockerEndpointId), PROGRAMMED_WAIT);
+        sandboxes.values().forEach(sandbox -> sandbox.remove(endpointId));
+        sandboxes.values().removeIf(Set::isEmpty);
+        detached.filter(gone -> !gone.allowSpoofedSourcePrefixes().isEmpty()).ifPresent(gone -> {
+            List<WorkloadEndpoint> left = siblingsOf(gone);
+            regroup(left, new ContainerNetworks(left.stream().map(ContainerNetworks.Member::of).toList()));
+        });
+        return detached;
+    }
+
+    /** This node's docker endpoints whose addresses the endpoint may send from: the container's other endpoints. */
+    private List<WorkloadEndpoint> siblingsOf(WorkloadEndpoint endpoint) {
+        return containers.endpointsOn(node, ORCHESTRATOR).stream()
+                .filter(other -> !other.endpointId().equals(endpoint.endpointId()))
+                .filter(other -> other.nets().stream().anyMatch(endpoint.allowSpoofedSourcePrefixes()::contains))
+                .toList();
+    }
+
+    /** Rewrites the endpoints as members of the networks together (each compare-and-swap; those gone meanwhile left). */
+    private void regroup(List<WorkloadEndpoint> endpoints, ContainerNetworks together) {
+        for (WorkloadEndpoint endpoint : endpoints) {
+            containers.updateEndpoint(node, endpoint.endpointId(), current -> together.apply(current));
+        }
     }
 
     /** The endpoint's id on this node: stable for docker's endpoint id, so every call on it finds the same record. */

@@ -122,6 +122,7 @@ final class ApiForm {
                 new Field("spec.ipNetworks", List.of("ipv4Nets", "ipv6Nets"), ApiForm::readNetworks, ApiForm::printNetworks),
                 same("spec.profiles", "profileIds"),
                 same("spec.ports", "ports"),
+                same("spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes"),
                 same("spec.state", "state"))));
         shapes.put(EndpointStatus.KIND, new FlatShape(EndpointStatus.KIND, CALICO, List.of(
                 same("metadata.name", "endpointId"),

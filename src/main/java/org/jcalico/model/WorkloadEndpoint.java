@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public record WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
                                String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
                                List<String> profileIds, String state, String namespace,
-                               @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports)
+                               @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports,
+                               List<Cidr> allowSpoofedSourcePrefixes)
         implements Resource {
     public static final String KIND = "WorkloadEndpoint";
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
@@ -48,6 +49,15 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         namespace = namespaceOrDefault(namespace).intern();
         labels = Interned.of(LabelRules.checkOwn("labels", labels));
         ports = Interned.of(checkPorts(ports));
+        allowSpoofedSourcePrefixes = Lists.copy("allowSpoofedSourcePrefixes", allowSpoofedSourcePrefixes);
+    }
+
+    /** An endpoint that sends from its own addresses alone. */
+    public WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId, String interfaceName,
+                            String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets, List<String> profileIds, String state,
+                            String namespace, Map<String, String> labels, List<EndpointPort> ports) {
+        this(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets, ipv6Nets, profileIds, state, namespace,
+                labels, ports, List.of());
     }
 
     /** A namespace as given, absent or empty meaning {@value Namespace#DEFAULT}. */
@@ -69,7 +79,21 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
 
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {
         return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
-                ipv6Nets, profileIds, state, namespace, newLabels, ports);
+                ipv6Nets, profileIds, state, namespace, newLabels, ports, allowSpoofedSourcePrefixes);
+    }
+
+    /**
+     * The endpoint with other profiles, labels and source prefixes it may send from besides its own addresses
+     * (Calico's allowSpoofedSourcePrefixes): a docker container's endpoint on several networks (docs/docker.md).
+     */
+    public WorkloadEndpoint withMembership(List<String> newProfileIds, Map<String, String> newLabels, List<Cidr> spoofable) {
+        return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
+                ipv6Nets, newProfileIds, state, namespace, newLabels, ports, spoofable);
+    }
+
+    /** The source prefixes of the IP version the endpoint may send from besides its own addresses. */
+    public List<Cidr> allowSpoofedSourcePrefixes(int version) {
+        return allowSpoofedSourcePrefixes.stream().filter(prefix -> prefix.version() == version).toList();
     }
 
     private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {

@@ -71,7 +71,7 @@ public final class ContainerService {
         String endpointId = endpointId(node, container.containerId(), containerInterface);
         String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
-                profiles, metadata);
+                profiles, metadata, List.of());
         return attach(what, hostInterface, () -> allocate(node, endpointId, requested, pools), endpointId,
                 nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
     }
@@ -81,7 +81,7 @@ public final class ContainerService {
      * the docker plugin), the endpoint's id on the node, how messages name it, its profiles and policy metadata.
      */
     public record Attaching(String node, String orchestrator, String containerId, String endpointId, String description,
-                            List<String> profiles, EndpointMetadata metadata) {
+                            List<String> profiles, EndpointMetadata metadata, List<Cidr> allowSpoofedSourcePrefixes) {
     }
 
     /**
@@ -132,7 +132,7 @@ public final class ContainerService {
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
-                    metadata.labels(), metadata.ports());
+                    metadata.labels(), metadata.ports(), what.allowSpoofedSourcePrefixes());
             createEndpoint(endpoint, addressHandle, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
@@ -254,10 +254,33 @@ public final class ContainerService {
         return store.get(WorkloadEndpoint.class, node, endpointId).map(read -> relabel(read, edits));
     }
 
+    /** The endpoints of the node with these ids, as stored now (those gone left out). */
+    public List<WorkloadEndpoint> endpoints(String node, java.util.Collection<String> endpointIds) {
+        return endpointIds.stream().map(id -> store.get(WorkloadEndpoint.class, node, id)).flatMap(Optional::stream)
+                .map(Versioned::resource).toList();
+    }
+
+    /** The node's endpoints of the orchestrator, as stored now. */
+    public List<WorkloadEndpoint> endpointsOn(String node, String orchestrator) {
+        return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
+                .filter(endpoint -> endpoint.node().equals(node) && endpoint.orchestrator().equals(orchestrator)).toList();
+    }
+
+    /** Rewrites one endpoint of the node by compare-and-swap, read again on a conflict; empty if it is gone. */
+    public Optional<WorkloadEndpoint> updateEndpoint(String node, String endpointId,
+                                                     java.util.function.UnaryOperator<WorkloadEndpoint> change) {
+        return store.get(WorkloadEndpoint.class, node, endpointId).map(read -> update(read, change).endpoint());
+    }
+
     private Relabelled relabel(Versioned<WorkloadEndpoint> read, List<LabelEdit> edits) {
+        return update(read, endpoint -> endpoint.withLabels(LabelEdit.apply(endpoint.labels(), edits)));
+    }
+
+    /** The record as rewritten, with the labels of the version it was rewritten from. */
+    private Relabelled update(Versioned<WorkloadEndpoint> read, java.util.function.UnaryOperator<WorkloadEndpoint> change) {
         for (int attempt = 1; ; attempt++) {
             WorkloadEndpoint was = read.resource();
-            WorkloadEndpoint edited = was.withLabels(LabelEdit.apply(was.labels(), edits));
+            WorkloadEndpoint edited = change.apply(was);
             try {
                 if (!edited.equals(was)) {
                     store.update(edited, read.revision());

@@ -94,8 +94,8 @@ public final class DockerClient {
                                   String ipv4Address, String ipv6Address) {
     }
 
-    /** A docker network's name and the subnets of its IPAM configuration. */
-    public record Network(String name, java.util.List<String> subnets) {
+    /** A docker network as the plugin needs it: its name. */
+    public record Network(String name) {
     }
 
     /** The network, empty if dockerd knows no such network. */
@@ -104,9 +104,7 @@ public final class DockerClient {
         if (network == null) {
             return java.util.Optional.empty();
         }
-        java.util.List<String> subnets = new java.util.ArrayList<>();
-        network.path("IPAM").path("Config").forEach(config -> subnets.add(config.path("Subnet").asText()));
-        return java.util.Optional.of(new Network(network.path("Name").asText(), subnets));
+        return java.util.Optional.of(new Network(network.path("Name").asText()));
     }
 
     /** The subnets of every network of the driver but one ({@code exceptId}), by network name, as dockerd lists them now. */

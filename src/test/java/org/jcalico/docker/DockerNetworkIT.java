@@ -57,8 +57,6 @@ class DockerNetworkIT {
     private static final String A = "jcd2-a";
     private static final String B = "jcd2-b";
     private static final String TCP_PORT = "8080";
-    /** Network A takes the lab's pools, B one of its own: a container on both routes to each through its interface. */
-    private static final String B_POOL = "10.66.0.0/16";
     /** A network's subnet inside the lab's pool 10.65.0.0/16. */
     private static final String S_SUBNET = "10.65.200.0/24";
     private LabFixture fixture;
@@ -72,7 +70,7 @@ class DockerNetworkIT {
         removeEtc();
         fixture = LabFixture.up(LAB, 2);
         LabLayout layout = fixture.layout();
-        for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString(), B_POOL)) {
+        for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString())) {
             fixture.jc("h1", "pool", "add", pool);
         }
         for (int host = 1; host <= 2; host++) {
@@ -146,7 +144,8 @@ class DockerNetworkIT {
         for (int host = 1; host <= 2; host++) {
             docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--ipv6",
                     "--subnet", LabLayout.FIXED_RANGES_V4.toString(), "--subnet", LabLayout.FIXED_RANGES_V6.toString(), A).check();
-            docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", B_POOL, B).check();
+            // B shares A's pool: a container on both cannot tell their members apart by address
+            docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", B).check();
         }
         fixture.apply("h1", QUARANTINE);
         List<WorkloadEndpoint> written = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -185,18 +184,22 @@ class DockerNetworkIT {
             listen(1, container);
         }
         listen(2, "jcd2-a2");
+        listen(2, "jcd2-ab2");
 
         String a1 = address(1, "jcd2-a1", A, 4);
         String a2 = address(2, "jcd2-a2", A, 4);
         String b1 = address(1, "jcd2-b1", B, 4);
+        String ab2OnA = address(2, "jcd2-ab2", A, 4);
+        String ab2OnB = address(2, "jcd2-ab2", B, 4);
         assertMatrix(List.of(
+                ping(1, "jcd2-b1", ab2OnB), tcp(1, "jcd2-b1", ab2OnB), ping(1, "jcd2-a1", ab2OnA), tcp(1, "jcd2-a1", ab2OnA),
                 ping(1, "jcd2-a1", q2), ping(2, "jcd2-q2", a1),
                 ping(1, "jcd2-a1", a2), tcp(1, "jcd2-a1", a2), ping(2, "jcd2-a2", a1), tcp(2, "jcd2-a2", a1),
                 ping(1, "jcd2-a1", address(2, "jcd2-a2", A, 6)), ping(2, "jcd2-a2", address(1, "jcd2-a1", A, 6)),
                 ping(2, "jcd2-ab2", a1), tcp(2, "jcd2-ab2", a1), ping(2, "jcd2-ab2", b1), tcp(2, "jcd2-ab2", b1),
                 ping(1, "jcd2-b1", a2), tcp(1, "jcd2-b1", a2), ping(1, "jcd2-a1", b1), tcp(1, "jcd2-a1", b1),
                 tcp(2, "jcd2-a2", b1)),
-                List.of(false, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false));
+                List.of(true, true, true, true, false, true, true, true, true, true, true, true, true, true, true, true, false, false, false, false, false));
 
         assertEquals(1, store.list(Profile.class).stream().filter(p -> p.resource().name().equals(A)).count(),
                 "one profile for the network of both hosts");
@@ -213,6 +216,10 @@ class DockerNetworkIT {
         String ab2OnB = address(2, "jcd2-ab2", B, 4);
         Gone abGone = gone(2, ab2OnB);
         docker(2, "network", "disconnect", B, "jcd2-ab2").check();
+        WorkloadEndpoint ab2 = endpointWith(address(2, "jcd2-ab2", A, 4)).orElseThrow();
+        assertEquals(List.of(A), ab2.profileIds(), "the container left B: its endpoint on A is no member of B any more");
+        assertEquals(List.of(), ab2.allowSpoofedSourcePrefixes());
+        assertFalse(ab2.labels().containsKey("jcalico.network/" + B));
         String b1 = address(1, "jcd2-b1", B, 4);
         Gone b1Gone = gone(1, b1);
         docker(1, "rm", "-f", "jcd2-b1").check();

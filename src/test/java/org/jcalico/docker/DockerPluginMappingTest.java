@@ -12,6 +12,7 @@ import java.util.Map;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Test;
 
 /** The pure half of the docker plugin: pools, network options, labels, gateways and errors as docker sees them. */
@@ -65,6 +66,25 @@ class DockerPluginMappingTest {
         List<Protocol.IpamData> theirs = List.of(new Protocol.IpamData("LocalDefault", "172.18.0.0/16", "172.18.0.1/16"));
         assertTrue(assertThrows(ValidationException.class, () -> NetworkOptions.check(Map.of(), theirs, List.of()))
                 .getMessage().contains("--ipam-driver jcalico-ipam"));
+    }
+
+    @Test
+    void aContainersEndpointsAreMembersOfAllItsNetworksAndMaySendFromAllItsAddresses() {
+        WorkloadEndpoint onA = new WorkloadEndpoint("h1", "docker", "da", "ea", "jca", null, List.of(Cidr.parse("10.65.0.1/32")),
+                List.of(), List.of("a"), null, null, Map.of("role", "web", "jcalico.network/a", ""), List.of());
+        ContainerNetworks.Member b = new ContainerNetworks.Member("eb", "b", Map.of("role", "web", "jcalico.network/b", ""),
+                List.of(Cidr.parse("10.65.0.2/32"), Cidr.parse("fd65::2/128")));
+        ContainerNetworks both = new ContainerNetworks(List.of(ContainerNetworks.Member.of(onA), b));
+        assertEquals(List.of("b", "a"), both.profiles(b), "its own network's profile first");
+        assertEquals(Map.of("role", "web", "jcalico.network/a", "", "jcalico.network/b", ""), both.labels(b));
+        assertEquals(List.of(Cidr.parse("10.65.0.1/32")), both.spoofable(b));
+        WorkloadEndpoint grouped = both.apply(onA);
+        assertEquals(List.of("a", "b"), grouped.profileIds());
+        assertEquals(b.nets(), grouped.allowSpoofedSourcePrefixes());
+        assertEquals(List.of(Cidr.parse("10.65.0.2/32")), grouped.allowSpoofedSourcePrefixes(4));
+        // alone again: the membership of the others goes, its own labels stay
+        WorkloadEndpoint alone = new ContainerNetworks(List.of(ContainerNetworks.Member.of(grouped))).apply(grouped);
+        assertEquals(onA, alone);
     }
 
     @Test

@@ -13,8 +13,8 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
- * What one endpoint of this host contributes on its own: its dispatch rules (the from-rules carry its addresses:
- * anti-spoofing), its routes and its interface settings. Its chains depend on policies too (EndpointChains).
+ * What one endpoint of this host contributes on its own: its dispatch rules (the from-rules carry its addresses and
+ * the prefixes it may send from besides: anti-spoofing), its routes and its interface settings. Its chains depend on policies too (EndpointChains).
  */
 record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<ProgramRule> fromDispatch4,
                      List<ProgramRule> fromDispatch6, ProgramRule toDispatch, List<RouteSpec> routes,
@@ -35,7 +35,9 @@ record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<Progr
     private static List<ProgramRule> fromDispatch(WorkloadEndpoint endpoint, int version) {
         String iface = endpoint.interfaceName();
         List<ProgramRule> rules = new ArrayList<>();
-        for (Cidr net : endpoint.nets(version)) {
+        List<Cidr> sources = new ArrayList<>(endpoint.nets(version));
+        sources.addAll(endpoint.allowSpoofedSourcePrefixes(version));
+        for (Cidr net : sources) {
             rules.add(ProgramRule.structural(Match.of(new Criterion.InterfaceIs(Side.SOURCE, iface),
                     new Criterion.NetIs(Side.SOURCE, net, false)), new Verdict.Goto(DataplaneNames.fromEndpoint(iface))));
         }

@@ -67,6 +67,19 @@ class HostStateCalculatorTest {
     }
 
     @Test
+    void anEndpointMaySendFromItsAllowedSpoofedPrefixesToo() {
+        WorkloadEndpoint a1 = endpoint("h1", "a1", "10.0.0.1", null, "web");
+        WorkloadEndpoint spoofing = a1.withMembership(a1.profileIds(), a1.labels(),
+                List.of(Cidr.parse("10.0.0.2/32"), Cidr.parse("fd00::2/128")));
+        HostState state = new HostStateCalculator().calculate(snapshot(List.of(spoofing), web));
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-i jca1 -s 10.0.0.2/32 -g jc-fw-jca1", "-j DROP"),
+                state.ipv4().chains("filter").get("jc-from-wl-dispatch-a1").rules());
+        assertEquals(List.of("-i jca1 -s fd00::2/128 -g jc-fw-jca1", "-j DROP"),
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a1").rules());
+        assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1")), state.routes(), "no route to what it may send from");
+    }
+
+    @Test
     void eachEndpointsChainsProfilesAndTagSetsConcernItsInterfaceOnly() {
         Profile dbFromWeb = db.withRules(Direction.INBOUND, List.of(db.inbound().get(0),
                 Rule.allow().withSource(new EntityMatch("web", null, null))));
