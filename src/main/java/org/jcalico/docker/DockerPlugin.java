@@ -36,8 +36,11 @@ public final class DockerPlugin {
     /** The answer to the call at {@code path}, or null if there is no such call. */
     public byte[] answer(String path, byte[] body) {
         Object answer;
+        long start = System.nanoTime();
         try {
             answer = call(path, body);
+            // agent-side timings: what a docker command waits for jcalico (docs/docker.md, bench docker)
+            log.info("docker " + path.substring(1) + " answered in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         } catch (ValidationException | WorkloadException | KernelException | DatastoreException e) {
             log.warn("docker " + path.substring(1) + " refused: " + e.getMessage());
             answer = new Protocol.Failure(message(e));

@@ -170,8 +170,11 @@ public final class NetworkDriver {
      */
     public Optional<WorkloadEndpoint> detach(String dockerEndpointId) {
         String endpointId = endpointId(dockerEndpointId);
+        // no wait for the agent's removal of its chains and set members: nothing can use the endpoint any more (its
+        // veth is gone), and the agent applies changes in revision order, so an endpoint that takes the address
+        // next is programmed only after that removal (docs/docker.md, "Performance")
         Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
-                "docker endpoint " + shortId(dockerEndpointId), PROGRAMMED_WAIT);
+                "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO);
         sandboxes.values().forEach(sandbox -> sandbox.remove(endpointId));
         sandboxes.values().removeIf(Set::isEmpty);
         detached.filter(gone -> !gone.allowSpoofedSourcePrefixes().isEmpty()).ifPresent(gone -> {
