@@ -107,8 +107,10 @@ public final class AgentRuntime {
                               DockerPlugin plugin, Log log) {
         AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeStop = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopRequested.set(true);
+            beforeStop.get().run();
             agent.stop();
             try {
                 finished.await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -123,6 +125,13 @@ public final class AgentRuntime {
             log.error("no local endpoint (" + e.getMessage() + "); container commands start their own JVM");
         }
         ControlServer pluginServer = plugin == null ? null : startPlugin(paths, specs, plugin, log);
+        if (pluginServer != null) {
+            // dockerd's calls under way when the stop comes are answered, by an agent that still programs (docs/docker.md)
+            beforeStop.set(() -> {
+                plugin.linger();
+                specs.remove();
+            });
+        }
         try {
             agent.run();
             if (!stopRequested.get()) {

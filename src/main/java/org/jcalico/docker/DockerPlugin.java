@@ -27,20 +27,30 @@ public final class DockerPlugin {
     private final IpamDriver ipam;
     private final Log log;
 
+    private volatile long lastCall = System.nanoTime() - java.util.concurrent.TimeUnit.HOURS.toNanos(1);
+
     public DockerPlugin(NetworkDriver network, IpamDriver ipam, Log log) {
         this.network = network;
         this.ipam = ipam;
         this.log = log;
     }
 
+    /** When dockerd last called, as System.nanoTime(); long ago when it never did. */
+    public long lastCallNanos() {
+        return lastCall;
+    }
+
     /** The answer to the call at {@code path}, or null if there is no such call. */
     public byte[] answer(String path, byte[] body) {
         Object answer;
         long start = System.nanoTime();
+        lastCall = start;
         try {
             answer = call(path, body);
-            // agent-side timings: what a docker command waits for jcalico (docs/docker.md, bench docker)
-            log.info("docker " + path.substring(1) + " answered in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            if (answer != null) {
+                // agent-side timings: what a docker command waits for jcalico (docs/docker.md, bench docker)
+                log.info("docker " + path.substring(1) + " answered in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+            }
         } catch (ValidationException | WorkloadException | KernelException | DatastoreException e) {
             log.warn("docker " + path.substring(1) + " refused: " + e.getMessage());
             answer = new Protocol.Failure(message(e));
@@ -62,6 +72,11 @@ public final class DockerPlugin {
     static String message(RuntimeException e) {
         String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return "jcalico: " + text.replaceAll("\\p{Cntrl}", " ");
+    }
+
+    /** Stopping: returns once dockerd need not find the plugin any more ({@link PluginLinger}). */
+    public void linger() {
+        PluginLinger.serveWhileCalled(this, network, log);
     }
 
     private Object call(String path, byte[] body) {

@@ -199,6 +199,11 @@ public final class NetworkDriver {
         }
     }
 
+    /** Whether dockerd has an endpoint on a jcalico network (throws when dockerd does not answer). */
+    public boolean dockerHasEndpoints() {
+        return !docker.endpoints(PluginSpecs.NETWORK_DRIVER).isEmpty();
+    }
+
     /** The endpoint's id on this node: stable for docker's endpoint id, so every call on it finds the same record. */
     public String endpointId(String dockerEndpointId) {
         return ContainerService.endpointId(node, dockerEndpointId, ORCHESTRATOR);

@@ -234,7 +234,7 @@ class DockerNetworkIT {
 
     @Test
     @Order(4)
-    void aDockerdKilledAndRestartedLeavesNothingOfItsContainers() throws Exception {
+    void aDockerdKilledAndRestartedLeavesNothingOfItsContainersAndAStoppingAgentStillAnswersIt() throws Exception {
         List<Gone> gone = List.of(gone(2, address(2, "jcd2-a2", A, 4)), gone(2, address(2, "jcd2-a2", A, 6)),
                 gone(2, address(2, "jcd2-ab2", A, 4)));
         docker[2].killAndRestart();
@@ -247,6 +247,21 @@ class DockerNetworkIT {
         listen(2, "jcd2-a3");
         assertMatrix(List.of(ping(1, "jcd2-a1", a3), tcp(1, "jcd2-a1", a3), ping(2, "jcd2-a3", a1), tcp(2, "jcd2-a3", a1)),
                 List.of(true, true, true, true));
+
+        // a node stop while docker removes a container: the stopping agent still answers dockerd's calls
+        Gone a3Gone = gone(2, address(2, "jcd2-a3", A, 4));
+        LabLayout layout = fixture.layout();
+        Path agentLog = layout.logDir().resolve(layout.nodeName(2)).resolve("felix.log");
+        long logged = logLines(agentLog).size();
+        try (ExecutorService background = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<?> stopping = background.submit(() -> fixture.jc("h2", "node", "stop", "--name", layout.nodeName(2),
+                    "--run-dir", layout.runDir().toString()));
+            assertTrue(Eventually.within(15, () -> logLines(agentLog).stream().skip(logged)
+                    .anyMatch(line -> line.contains("the docker plugin is served on while dockerd calls it"))), "the agent is stopping");
+            docker(2, "rm", "-f", "jcd2-a3").check();
+            a3Gone.assertGone();
+            stopping.get();
+        }
     }
 
     // --- the lab's side, until `lab up --docker` does it
@@ -402,6 +417,14 @@ class DockerNetworkIT {
             assertFalse(hostLinks(host).contains(endpoint.interfaceName()), "no veth " + endpoint.interfaceName());
             assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
                     "no iptables rule for " + endpoint.interfaceName());
+        }
+    }
+
+    private static List<String> logLines(Path log) {
+        try {
+            return Files.readAllLines(log);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.jcalico.docker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -88,6 +89,20 @@ class DockerPluginMappingTest {
     }
 
     @Test
+    void aStoppingAgentServesThePluginWhileDockerdCallsAndNoLonger() {
+        java.time.Duration now = java.time.Duration.ZERO;
+        java.time.Duration longAgo = java.time.Duration.ofHours(1);
+        assertFalse(PluginLinger.serveOn(now, longAgo, false), "dockerd has nothing on jcalico networks: close at once");
+        assertTrue(PluginLinger.serveOn(now, longAgo, true), "dockerd has endpoints: a moment for calls under way");
+        assertTrue(PluginLinger.serveOn(now, longAgo, null), "dockerd not answering (stopping itself?): a moment too");
+        assertFalse(PluginLinger.serveOn(PluginLinger.QUIET, longAgo, true), "no call came meanwhile");
+        assertTrue(PluginLinger.serveOn(java.time.Duration.ofSeconds(5), java.time.Duration.ofMillis(300), null), "calls come");
+        assertTrue(PluginLinger.serveOn(java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(300), false),
+                "a call just came: its next ones (ReleaseAddress after DeleteEndpoint) too");
+        assertFalse(PluginLinger.serveOn(PluginLinger.LONGEST, java.time.Duration.ZERO, true), "never longer than that");
+    }
+
+    @Test
     void onlyJcalicoLabelsOfTheContainerBecomeTheEndpointsLabels() {
         assertEquals(Map.of("role", "web", "example.com/tier", "1"), NetworkDriver.endpointLabels(Map.of(
                 "jcalico.label.role", "web", "jcalico.label.example.com/tier", "1", "jcalico.label.", "x", "maintainer", "me")));
@@ -102,8 +117,8 @@ class DockerPluginMappingTest {
     }
 
     @Test
-    void aRefusalIsOneLineUnderBothKeysDockerReads() {
-        DockerPlugin plugin = new DockerPlugin(null, null, null);
+    void aRefusalIsOneLineUnderBothKeysDockerReads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path logs) {
+        DockerPlugin plugin = new DockerPlugin(null, null, org.jcalico.log.Log.open(logs.resolve("felix.log"), false, "info"));
         String activate = new String(plugin.answer("/Plugin.Activate", new byte[0]), StandardCharsets.UTF_8);
         assertEquals("{\"Implements\":[\"NetworkDriver\",\"IpamDriver\"]}", activate);
         assertNull(plugin.answer("/NoSuch.Call", new byte[0]));
