@@ -106,9 +106,9 @@ public final class NetworkDriver {
         containerLabels.ifPresent(labels::putAll);
         labels.put(NETWORK_LABEL + endpoint.network(), "");
         // the container's endpoints on its other networks, and all of them as members of every one of its networks
-        Set<String> sandbox = sandboxes.computeIfAbsent(request.sandboxKey() == null ? "" : request.sandboxKey(),
-                key -> ConcurrentHashMap.newKeySet());
-        List<WorkloadEndpoint> siblings = containers.endpoints(node, sandbox);
+        String sandbox = request.sandboxKey() == null ? "" : request.sandboxKey();
+        List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
+                .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
         ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, endpoint.network(), labels, endpoint.nets());
         List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
         members.add(joining);
@@ -123,8 +123,12 @@ public final class NetworkDriver {
             regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
             throw e;
         }
-        if (request.sandboxKey() != null) {
-            sandbox.add(endpointId);
+        if (!sandbox.isEmpty()) {
+            sandboxes.compute(sandbox, (key, joined) -> {
+                Set<String> now = joined == null ? ConcurrentHashMap.newKeySet() : joined;
+                now.add(endpointId);
+                return now;
+            });
         }
         if (containerLabels.isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
@@ -175,8 +179,12 @@ public final class NetworkDriver {
         // next is programmed only after that removal (docs/docker.md, "Performance")
         Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
                 "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO);
-        sandboxes.values().forEach(sandbox -> sandbox.remove(endpointId));
-        sandboxes.values().removeIf(Set::isEmpty);
+        for (String sandbox : List.copyOf(sandboxes.keySet())) {
+            sandboxes.computeIfPresent(sandbox, (key, joined) -> {
+                joined.remove(endpointId);
+                return joined.isEmpty() ? null : joined;
+            });
+        }
         detached.filter(gone -> !gone.allowSpoofedSourcePrefixes().isEmpty()).ifPresent(gone -> {
             List<WorkloadEndpoint> left = siblingsOf(gone);
             regroup(left, new ContainerNetworks(left.stream().map(ContainerNetworks.Member::of).toList()));
@@ -187,7 +195,7 @@ public final class NetworkDriver {
     /** This node's docker endpoints whose addresses the endpoint may send from: the container's other endpoints. */
     private List<WorkloadEndpoint> siblingsOf(WorkloadEndpoint endpoint) {
         return containers.endpointsOn(node, ORCHESTRATOR).stream()
-                .filter(other -> !other.endpointId().equals(endpoint.endpointId()))
+                .filter(other -> !other.endpointId().equals(endpoint.endpointId()) && !other.profileIds().isEmpty())
                 .filter(other -> other.nets().stream().anyMatch(endpoint.allowSpoofedSourcePrefixes()::contains))
                 .toList();
     }
