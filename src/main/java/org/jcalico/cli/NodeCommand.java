@@ -20,6 +20,9 @@ import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
 import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.health.HealthFacts;
+import org.jcalico.health.HealthProbe;
+import org.jcalico.health.HealthReport;
 import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
@@ -197,12 +200,10 @@ final class NodeCommand {
             String node = name != null ? name : new Session(spec).nodeName();
             AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
             var out = spec.commandLine().getOut();
-            boolean healthy = true;
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
-            AgentStatusFile.Status status = new AgentStatusFile(paths.statusFile(), node).read();
+            AgentStatusFile.Status status = agent.isEmpty() ? null : new AgentStatusFile(paths.statusFile(), node).read();
             if (agent.isEmpty()) {
                 out.println("agent for node " + node + ": not running");
-                healthy = false;
             } else {
                 out.println("agent for node " + node + ": running (pid " + agent.get().pid()
                         + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("")
@@ -211,25 +212,30 @@ final class NodeCommand {
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
-                healthy = status != null && status.state() == AgentStatusFile.State.in_sync && status.failed() == 0;
             }
-            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
-            if (bird.process().isEmpty()) {
-                out.println("BGP: BIRD is not running" + (java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"))
-                        ? " (it should be: the agent restarts it within a second)" : " (node started with --no-bgp)"));
-                out.flush();
-                return healthy && !java.nio.file.Files.exists(paths.runDir().resolve("bird.conf")) ? 0 : 1;
+            // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
+            boolean bgp = java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"));
+            HealthFacts facts = HealthProbe.gather(status, bgp ? new BirdDaemon(paths.runDir(), CommandRunner.local()) : null,
+                    CommandRunner.local());
+            if (!bgp) {
+                out.println("BGP: BIRD is not running (node started with --no-bgp)");
+            } else if (facts.birdPid() == null) {
+                out.println("BGP: BIRD is not running (it should be: the agent restarts it within a second)");
+            } else {
+                Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
+                for (BgpStatus.Session session : facts.sessions()) {
+                    table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
+                }
+                out.println("BGP sessions (BIRD pid " + facts.birdPid() + "):");
+                table.print(out);
             }
-            Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
-            var sessions = BgpStatus.read(CommandRunner.local(), bird.socket());
-            for (BgpStatus.Session session : sessions) {
-                table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
-                healthy &= session.established();
-            }
-            out.println("BGP sessions (BIRD pid " + bird.process().get().pid() + "):");
-            table.print(out);
+            HealthReport readiness = HealthReport.readiness(facts);
+            out.println("readiness: " + (readiness.ok() ? "ready" : "not ready") + " (the agent's /readiness says the same)");
+            Table conditions = new Table("CONDITION", "OK", "DETAIL");
+            readiness.conditions().forEach(condition -> conditions.row(condition.name(), condition.ok() ? "yes" : "no", condition.detail()));
+            conditions.print(out);
             out.flush();
-            return healthy ? 0 : 1;
+            return readiness.ok() ? 0 : 1;
         }
     }
 
