@@ -20,6 +20,9 @@ import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
 import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.checksystem.SystemCheck;
+import org.jcalico.checksystem.SystemChecks;
+import org.jcalico.checksystem.SystemProbe;
 import org.jcalico.health.HealthFacts;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.health.HealthReport;
@@ -40,7 +43,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.CheckSystem.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     /** How the agent is started, the same for `node start` and `node run`. */
@@ -236,6 +239,35 @@ final class NodeCommand {
             conditions.print(out);
             out.flush();
             return readiness.ok() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "checksystem", mixinStandardHelpOptions = true,
+            description = "Check that this host can run jcalico (kernel features, tools, forwarding, firewall rules, the BGP port),"
+                    + " changing nothing; one line per check with how to fix it; exit status 1 when something blocks.")
+    static final class CheckSystem implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME", description = "node name, to tell its own BIRD on port 179 apart (default: --node, $JCALICO_NODENAME, hostname)") String name;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--no-bgp", description = "the node will run without BIRD: no BGP tools or port needed") boolean noBgp;
+
+        @Override
+        public Integer call() {
+            String node = name != null ? name : new Session(spec).nodeName();
+            Long ownBird = new BirdDaemon(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG).runDir(), CommandRunner.local())
+                    .process().map(ProcessHandle::pid).orElse(null);
+            List<SystemCheck> checks = SystemChecks.evaluate(new SystemProbe(CommandRunner.local()).gather(!noBgp, ownBird));
+            var out = spec.commandLine().getOut();
+            Table table = new Table("RESULT", "CHECK", "DETAIL");
+            checks.forEach(check -> table.row(check.result(), check.name(),
+                    check.detail() + (check.fix() == null ? "" : "; fix: " + check.fix())));
+            table.print(out);
+            long failed = checks.stream().filter(check -> check.result() == SystemCheck.Result.FAIL).count();
+            long warned = checks.stream().filter(check -> check.result() == SystemCheck.Result.WARN).count();
+            out.println(failed > 0 ? failed + " checks failed: jcalico cannot run on this host as it is"
+                    : "this host can run jcalico" + (warned > 0 ? " (" + warned + " warnings)" : ""));
+            out.flush();
+            return SystemChecks.blocked(checks) ? 1 : 0;
         }
     }
 
