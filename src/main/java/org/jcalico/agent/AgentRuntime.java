@@ -1,6 +1,7 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -81,8 +82,13 @@ public final class AgentRuntime {
         BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
         PageListener health = new PageListener("health", HealthPages.pages(
                 () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
-        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
-                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        agent.onConfiguration(config -> {
+            InetSocketAddress address = config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null;
+            health.serveAt(address);
+            // the dataplane is fine without its health pages: a warning in `node status`, not a degraded state
+            statusFile.warn("health", address != null && health.port() < 0 ? "cannot serve the health pages on "
+                    + address.getAddress().getHostAddress() + ":" + address.getPort() + " (see felix.log)" : null);
+        });
         return health;
     }
 

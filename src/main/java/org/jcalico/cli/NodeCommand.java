@@ -215,6 +215,9 @@ final class NodeCommand {
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
+                if (status != null) {
+                    status.warnings().forEach(warning -> out.println("warning: " + warning));
+                }
             }
             // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
             boolean bgp = java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"));

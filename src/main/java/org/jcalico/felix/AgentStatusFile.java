@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The agent's state in a small JSON file beside its pid file, replaced atomically; `jcalico node status` and
@@ -24,9 +27,17 @@ public final class AgentStatusFile {
         }
     }
 
-    /** One reading of the file. */
+    /**
+     * One reading of the file.
+     *
+     * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
+     *     cannot bind its address: the dataplane is fine), one line each
+     */
     public record Status(String node, long pid, State state, int programmed, int failed, String problem,
-                         long updatedAtMillis) {
+                         long updatedAtMillis, List<String> warnings) {
+        public Status {
+            warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
     }
 
     private static final JsonMapper JSON = new JsonMapper();
@@ -34,6 +45,7 @@ public final class AgentStatusFile {
     private final String node;
     /** The last status this process wrote, for its own health pages (no file read per probe). */
     private volatile Status last;
+    private final Map<String, String> warnings = new ConcurrentSkipListMap<>();
 
     public AgentStatusFile(Path path, String node) {
         this.path = path;
@@ -42,7 +54,7 @@ public final class AgentStatusFile {
 
     void write(State state, int programmed, int failed, String problem) {
         Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), List.copyOf(warnings.values()));
         last = status;
         try {
             Files.createDirectories(path.getParent());
@@ -51,6 +63,15 @@ public final class AgentStatusFile {
             Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets (or, with null, clears) the warning about {@code topic}; written with the next status. */
+    public void warn(String topic, String warning) {
+        if (warning == null) {
+            warnings.remove(topic);
+        } else {
+            warnings.put(topic, warning);
         }
     }
 
