@@ -1,12 +1,14 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
@@ -26,6 +28,7 @@ import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
 
@@ -49,18 +52,33 @@ public final class AgentRuntime {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         Log log = Log.open(paths.log(), console, "info");
-        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
+        AgentMetrics metrics = new AgentMetrics();
+        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE);
+             ConfiguredPages metricsPages = metricsPages(metrics, log)) {
             new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
                     options.asNumber());
-            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
-                    paths.logDir().resolve("bird.log"), log) : null;
-            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
+            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(bird, paths.logDir().resolve("bird.log"), log) : null;
+            if (bgp != null) {
+                metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+            }
+            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
+                    log, new AgentStatusFile(paths.statusFile(), options.node()), bgp, metrics, metricsPages);
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
             serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
                     paths.dockerSocket()), plugin, log);
         }
+    }
+
+    /**
+     * GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, unless switched off (the host is
+     * an IP literal, so making the address asks no DNS).
+     */
+    private static ConfiguredPages metricsPages(AgentMetrics metrics, Log log) {
+        return new ConfiguredPages("metrics", config -> config.prometheusMetricsEnabled()
+                ? new InetSocketAddress(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null,
+                Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,8 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -53,15 +56,21 @@ public final class Agent {
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
     private final BgpSpeaker bgp;
+    private final AgentMetrics metrics;
+    /** Told the node's effective configuration on every pass (the metrics listener follows its address). */
+    private final Consumer<FelixConfiguration> configured;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
-        this(datastore, node, dataplane, log, statusFile, bgp, new HostStateCalculator()::calculate);
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 AgentMetrics metrics, Consumer<FelixConfiguration> configured) {
+        this(datastore, node, dataplane, log, statusFile, bgp, metrics, configured, new HostStateCalculator()::calculate);
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
     Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
-          Function<Snapshot, HostState> calculate) {
+          AgentMetrics metrics, Consumer<FelixConfiguration> configured, Function<Snapshot, HostState> calculate) {
+        this.metrics = metrics;
+        this.configured = configured;
         this.calculate = calculate;
         this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
         this.bgp = bgp;
@@ -186,6 +195,7 @@ public final class Agent {
                 }
                 case Syncer.Input.Changed changed -> {
                     events += changed.events().size();
+                    metrics.received(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Lost lost -> {
@@ -207,6 +217,7 @@ public final class Agent {
     private boolean program(boolean full) {
         crash = null;
         Snapshot snapshot = prefixGuard.apply(cache.snapshot(), full);
+        configured.accept(snapshot.config());
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         localCount = local.size();
         Map<String, String> endpointFailures;
@@ -215,7 +226,9 @@ public final class Agent {
         try {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
+            metrics.calculated(System.nanoTime() - start);
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
+            metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
             local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
@@ -242,7 +255,7 @@ public final class Agent {
         failures = endpointFailures;
         hostFailures = otherFailures;
         try {
-            reporter.report(local, failures);
+            metrics.programmed(reporter.report(local, failures));
             reportPending = false;
         } catch (DatastoreException e) {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
@@ -257,6 +270,7 @@ public final class Agent {
         if (bgp != null) {
             bgp.configure(snapshot);
         }
+        metrics.endpoints(local.size() - failures.size(), failures.size());
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
                 local.size() - failures.size(), failures.size(), problem);
