@@ -1,7 +1,6 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +26,10 @@ import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
 
@@ -51,34 +52,56 @@ public final class AgentRuntime {
     public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
+        // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
-        AgentMetrics metrics = new AgentMetrics();
-        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE);
-             ConfiguredPages metricsPages = metricsPages(metrics, log)) {
+        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
             new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
                     options.asNumber());
-            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
-            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(bird, paths.logDir().resolve("bird.log"), log) : null;
-            if (bgp != null) {
-                metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
-            }
+            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
+                    paths.logDir().resolve("bird.log"), log) : null;
+            AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
+            AgentMetrics metrics = new AgentMetrics();
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
-                    log, new AgentStatusFile(paths.statusFile(), options.node()), bgp, metrics, metricsPages);
+                    log, statusFile, bgp, metrics);
+            agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
-                    paths.dockerSocket()), plugin, log);
+            try (PageListener health = health(agent, statusFile, options, log);
+                 PageListener served = metrics(agent, metrics, options, log)) {
+                serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
+                        paths.dockerSocket()), plugin, log);
+            }
         }
     }
 
-    /**
-     * GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, unless switched off (the host is
-     * an IP literal, so making the address asks no DNS).
-     */
-    private static ConfiguredPages metricsPages(AgentMetrics metrics, Log log) {
-        return new ConfiguredPages("metrics", config -> config.prometheusMetricsEnabled()
-                ? new InetSocketAddress(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null,
+    private static void followLogLevel(Log log, FelixConfiguration config) {
+        Log.Level before = log.level();
+        if (log.setLevel(Log.Level.parse(config.logLevel()))) {
+            log.info("log level changed", "from", before.toString().toLowerCase(java.util.Locale.ROOT), "to", config.logLevel());
+        }
+    }
+
+    /** /liveness and /readiness at FelixConfiguration's healthHost:healthPort, moved or closed when that changes. */
+    private static PageListener health(Agent agent, AgentStatusFile statusFile, AgentOptions options, Log log) {
+        BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
+        PageListener health = new PageListener("health", HealthPages.pages(
+                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
+        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
+                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        return health;
+    }
+
+    /** GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, moved or closed when that changes. */
+    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentOptions options, Log log) {
+        if (options.bgp()) {
+            BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
+            metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+        }
+        PageListener listener = new PageListener("metrics",
                 Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
+        agent.onConfiguration(config -> listener.serveAt(config.prometheusMetricsEnabled()
+                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null));
+        return listener;
     }
 
     /**
