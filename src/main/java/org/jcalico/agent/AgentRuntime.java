@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
@@ -87,13 +88,15 @@ public final class AgentRuntime {
         BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
         PageListener health = new PageListener("health", HealthPages.pages(
                 () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
+        AtomicReference<InetSocketAddress> wanted = new AtomicReference<>();
         agent.onConfiguration(config -> {
-            InetSocketAddress address = config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null;
-            health.serveAt(address);
-            // the dataplane is fine without its health pages: a warning in `node status`, not a degraded state
-            statusFile.warn("health", address != null && health.port() < 0 ? "cannot serve the health pages on "
-                    + address.getAddress().getHostAddress() + ":" + address.getPort() + " (see felix.log)" : null);
+            wanted.set(config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null);
+            health.serveAt(wanted.get());
         });
+        // the dataplane is fine without its health pages: a warning in `node status` while they are not served, not a
+        // degraded state
+        statusFile.addWarning(() -> wanted.get() == null || health.port() >= 0 ? null : "cannot serve the health pages on "
+                + wanted.get().getAddress().getHostAddress() + ":" + wanted.get().getPort() + " (see felix.log)");
         return health;
     }
 

@@ -6,8 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * The agent's state in a small JSON file beside its pid file, replaced atomically; `jcalico node status` and
@@ -45,7 +46,7 @@ public final class AgentStatusFile {
     private final String node;
     /** The last status this process wrote, for its own health pages (no file read per probe). */
     private volatile Status last;
-    private final Map<String, String> warnings = new ConcurrentSkipListMap<>();
+    private final List<Supplier<String>> warnings = new CopyOnWriteArrayList<>();
 
     public AgentStatusFile(Path path, String node) {
         this.path = path;
@@ -54,7 +55,7 @@ public final class AgentStatusFile {
 
     void write(State state, int programmed, int failed, String problem) {
         Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
-                System.currentTimeMillis(), List.copyOf(warnings.values()));
+                System.currentTimeMillis(), warnings.stream().map(Supplier::get).filter(Objects::nonNull).toList());
         last = status;
         try {
             Files.createDirectories(path.getParent());
@@ -66,13 +67,9 @@ public final class AgentStatusFile {
         }
     }
 
-    /** Sets (or, with null, clears) the warning about {@code topic}; written with the next status. */
-    public void warn(String topic, String warning) {
-        if (warning == null) {
-            warnings.remove(topic);
-        } else {
-            warnings.put(topic, warning);
-        }
+    /** Adds a source of a warning (null: none now), asked at every write of the status. */
+    public void addWarning(Supplier<String> warning) {
+        warnings.add(warning);
     }
 
     /** The last status this process wrote, or null before the first. */
