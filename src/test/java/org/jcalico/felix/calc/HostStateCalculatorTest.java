@@ -131,7 +131,7 @@ class HostStateCalculatorTest {
     }
 
     private static List<String> profileChain(Profile profile, int version) {
-        return IptablesRenderer.chain(new CompiledProfile(profile.name(), profile).chain(Direction.INBOUND, version).chain(),
+        return IptablesRenderer.chain(new CompiledProfile(profile.name(), profile, false).chain(Direction.INBOUND, version).chain(),
                 version).rules();
     }
 
