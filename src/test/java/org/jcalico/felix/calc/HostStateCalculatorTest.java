@@ -34,7 +34,8 @@ class HostStateCalculatorTest {
         for (Profile profile : profiles) {
             byName.put(profile.name(), profile);
         }
-        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, byName);
+        // the rules' structure; DropLogCalcTest adds the denied-flow log's rules to it
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS.withDeniedFlowLogsEnabled(false), endpoints, byName);
     }
 
     private final Profile web = Profile.securityGroup("web");
