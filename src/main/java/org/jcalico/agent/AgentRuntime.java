@@ -24,6 +24,7 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
 import org.jcalico.nodes.NodeService;
@@ -54,8 +55,9 @@ public final class AgentRuntime {
                     options.asNumber());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
+            DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+                    new AgentStatusFile(paths.statusFile(), options.node()), bgp, deniedFlows);
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
             serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),

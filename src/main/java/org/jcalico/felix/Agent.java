@@ -18,6 +18,7 @@ import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
 import org.jcalico.model.WorkloadEndpoint;
@@ -53,10 +54,19 @@ public final class Agent {
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
     private final BgpSpeaker bgp;
+    /** The denied-flow log's reader, or null (tests of the loop alone). */
+    private DeniedFlowLog deniedFlows;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
     public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
         this(datastore, node, dataplane, log, statusFile, bgp, new HostStateCalculator()::calculate);
+    }
+
+    /** @param deniedFlows told each new desired state, to read the denied-flow log by it */
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 DeniedFlowLog deniedFlows) {
+        this(datastore, node, dataplane, log, statusFile, bgp);
+        this.deniedFlows = deniedFlows;
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
@@ -153,6 +163,9 @@ public final class Agent {
             }
         }
         syncer.stop();
+        if (deniedFlows != null) {
+            deniedFlows.close();
+        }
         statusFile.write(AgentStatusFile.State.stopped, 0, 0, null);
         log.info("agent for node " + node + " stopped; the kernel keeps its state");
     }
@@ -215,6 +228,9 @@ public final class Agent {
         try {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
+            if (deniedFlows != null) {
+                deniedFlows.update(snapshot.config(), desired, local);
+            }
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
