@@ -22,11 +22,16 @@ public record DeniedFlow(Instant time, String node, String direction, String end
     public static final String INGRESS = "ingress";
     public static final String EGRESS = "egress";
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** The time as the log writes it: ISO-8601 UTC with milliseconds. */
+    public String timeText() {
+        return TIME.format(time);
+    }
 
     public String toJson() {
         Map<String, Object> json = new LinkedHashMap<>();
-        json.put("time", TIME.format(time));
+        json.put("time", timeText());
         json.put("node", node);
         json.put("direction", direction);
         DroppedBy.putIfSet(json, "endpoint", endpoint);
