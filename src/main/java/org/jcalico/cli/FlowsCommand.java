@@ -13,7 +13,6 @@ import org.jcalico.agent.AgentPaths;
 import org.jcalico.flows.DeniedFlow;
 import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.lab.Lab;
-import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,7 +32,6 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--denied", description = "denied flows (the only flows logged; for Calico's habit)") boolean denied;
     @Option(names = "--endpoint", paramLabel = "E", description = "only this endpoint's (its endpoint id)") String endpoint;
     @Option(names = {"-f", "--follow"}, description = "keep printing flows as they are logged, until interrupted") boolean follow;
-    @Option(names = "--node", paramLabel = "N", description = "the node whose log to read (default: --node of jcalico, $JCALICO_NODENAME, hostname)") String node;
     @Option(names = "--log-dir", paramLabel = "DIR", description = "the agents' log root (default: ${DEFAULT-VALUE})") Path logRoot = AgentPaths.DEFAULT_LOG;
     @Option(names = "--lab", paramLabel = "L", description = "a node of this lab (its log root)") String lab;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
@@ -44,7 +42,8 @@ final class FlowsCommand implements Callable<Integer> {
         if (!output.equals("table") && !output.equals("json")) {
             throw new ValidationException("--output: '" + output + "' is not table or json");
         }
-        String name = node != null ? Names.check("node", node) : new Session(spec).nodeName();
+        // --node (jcalico's, inherited) names the node whose log to read
+        String name = new Session(spec).nodeName();
         Path root = lab == null ? logRoot : Lab.existing(lab, line -> { }).layout().logDir();
         Path file = DeniedFlowFile.of(root, name);
         if (!Files.isRegularFile(file)) {
