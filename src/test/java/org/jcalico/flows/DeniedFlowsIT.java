@@ -66,6 +66,8 @@ class DeniedFlowsIT {
     @Test
     void deniedPacketsAppearWithWhatDroppedThemAndTheSettingRemovesTheRules() {
         try (LabFixture fixture = LabFixture.up("jcf1", 1, false)) {
+            // the lab's logs outlive it: an earlier run's flows must not count (nothing is denied before the policies)
+            deleteLog(fixture);
             fixture.apply(H1, POLICIES);
             Map<String, List<String>> workloads = new LinkedHashMap<>();
             workloads.put("a", List.of("--profile", "open", "--label", "app=client"));
@@ -153,6 +155,14 @@ class DeniedFlowsIT {
         assertFalse(found.isEmpty(), "a matching flow within 2 s; the log has " + flows(fixture));
         System.out.printf("denied flow logged within %.0f ms of the probe's end%n", (System.nanoTime() - start) / 1e6);
         return found.getLast();
+    }
+
+    private static void deleteLog(LabFixture fixture) {
+        try {
+            java.nio.file.Files.deleteIfExists(DeniedFlowFile.of(fixture.layout().logDir(), fixture.layout().nodeName(1)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The node's log as `jcalico flows -o json` prints it, read from its file by the test (no JVM per poll). */
