@@ -90,7 +90,10 @@ final class Ulogd {
         }
     }
 
-    /** NFLOG -> BASE (headers) -> IP2STR (addresses as text) -> JSON, one line per packet, flushed at once. */
+    /**
+     * NFLOG -> BASE (headers) -> IP2STR (addresses as text) -> JSON, one line per packet, flushed at once. The kernel
+     * would otherwise batch up to 100 packets or 1 s per message; the rate limit keeps one message per packet cheap.
+     */
     static String config(Path plugins, int group, Path pipe, Path logFile) {
         return """
                 # written by the jcalico agent (docs/observability.md, "Denied flows")
@@ -105,6 +108,7 @@ final class Ulogd {
 
                 [log1]
                 group=%3$d
+                netlink_qthreshold=1
                 netlink_socket_buffer_size=217088
                 netlink_socket_buffer_maxsize=1085440
 
