@@ -1,26 +1,21 @@
 package org.jcalico.flows;
 
-import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import org.jcalico.log.RotatingFile;
 
 /**
- * LOG_ROOT/NODE/denied-flows.jsonl, appended one flushed line per flow (readers follow it); at {@link #ROTATE_BYTES}
- * it becomes denied-flows.jsonl.1 (replacing the one before) and a new file starts.
+ * LOG_ROOT/NODE/denied-flows.jsonl, appended one line per flow (readers follow it), rotated like the agent's other
+ * logs (RotatingFile: denied-flows.jsonl.1 ... .5 at 10 MiB each).
  */
 public final class DeniedFlowFile {
     public static final String NAME = "denied-flows.jsonl";
-    static final long ROTATE_BYTES = 16L << 20;
     private final Path file;
-    private Writer writer;
-    private long size;
+    private final RotatingFile rotating;
 
     DeniedFlowFile(Path logDir) {
         this.file = logDir.resolve(NAME);
+        this.rotating = new RotatingFile(file, RotatingFile.DEFAULT_MAX_BYTES, RotatingFile.DEFAULT_KEEP);
     }
 
     Path path() {
@@ -31,20 +26,8 @@ public final class DeniedFlowFile {
         return logRoot.resolve(node).resolve(NAME);
     }
 
-    void append(DeniedFlow flow) throws IOException {
-        if (writer == null) {
-            Files.createDirectories(file.getParent());
-            writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            size = Files.size(file);
-        }
-        String line = flow.toJson() + "\n";
-        writer.write(line);
-        writer.flush();
-        size += line.length();
-        if (size >= ROTATE_BYTES) {
-            writer.close();
-            writer = null;
-            Files.move(file, file.resolveSibling(NAME + ".1"), StandardCopyOption.REPLACE_EXISTING);
-        }
+    /** @throws java.io.UncheckedIOException when the line cannot be written */
+    void append(DeniedFlow flow) {
+        rotating.append((flow.toJson() + "\n").getBytes(StandardCharsets.UTF_8));
     }
 }

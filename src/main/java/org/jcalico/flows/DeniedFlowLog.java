@@ -114,7 +114,7 @@ public final class DeniedFlowLog implements AutoCloseable {
         try {
             file.append(flow);
             writeProblem = null;
-        } catch (IOException e) {
+        } catch (java.io.UncheckedIOException e) {
             if (!String.valueOf(e.getMessage()).equals(writeProblem)) {
                 writeProblem = String.valueOf(e.getMessage());
                 log.error("denied-flow log: cannot write " + file.path() + ": " + writeProblem);
