@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * The denied-flow log on the real kernel with the real ulogd ("jcf1" lab, one host, the real agent): a denied ping
  * (both families), a denied TCP connection, a denied egress datagram, a profile's Deny and the default drop appear
  * in `jcalico flows` within 2 s, told by what dropped them; allowed traffic does not; deniedFlowLogsEnabled false
- * takes every NFLOG rule out of both families' tables and logs nothing more.
+ * takes every NFLOG rule out of both families' tables and logs nothing more. /metrics counts what the log holds.
  */
 @Tag("kernel")
 class DeniedFlowsIT {
@@ -133,8 +133,17 @@ class DeniedFlowsIT {
             assertEquals(1, unknown.exitCode());
             assertTrue(unknown.stderr().startsWith("error: no denied-flow log for node nosuch"), unknown.stderr());
 
-            fixture.apply(H1, "kind: FelixConfiguration\nname: global\ndeniedFlowLogsEnabled: false\n");
             CommandRunner host = CommandRunner.inNamespace(fixture.layout().host(1));
+            String metrics = host.run("curl", "-sf", "http://127.0.0.1:9091/metrics").check().stdout();
+            for (String direction : List.of(DeniedFlow.INGRESS, DeniedFlow.EGRESS)) {
+                long logged = flows(fixture).stream().filter(flow -> flow.direction().equals(direction)).count();
+                java.util.regex.Matcher counted = java.util.regex.Pattern.compile(
+                        "jcalico_denied_packets_total\\{direction=\"" + direction + "\"\\} ([0-9.]+)").matcher(metrics);
+                assertTrue(counted.find(), metrics);
+                assertEquals(logged, (long) Double.parseDouble(counted.group(1)), "the metric counts what the log holds");
+            }
+
+            fixture.apply(H1, "kind: FelixConfiguration\nname: global\ndeniedFlowLogsEnabled: false\n");
             assertTrue(Eventually.within(10, () -> !host.run("iptables-save").stdout().contains("NFLOG")
                     && !host.run("ip6tables-save").stdout().contains("NFLOG")), "no NFLOG rule in either family");
             int before = flows(fixture).size();
