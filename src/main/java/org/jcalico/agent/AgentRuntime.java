@@ -25,7 +25,9 @@ import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
 
@@ -48,19 +50,40 @@ public final class AgentRuntime {
     public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
+        // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
         try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
             new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
                     options.asNumber());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
-            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+            AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
+            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log, statusFile, bgp);
+            agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
-                    paths.dockerSocket()), plugin, log);
+            try (PageListener health = health(agent, statusFile, options, log)) {
+                serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
+                        paths.dockerSocket()), plugin, log);
+            }
         }
+    }
+
+    private static void followLogLevel(Log log, FelixConfiguration config) {
+        Log.Level before = log.level();
+        if (log.setLevel(Log.Level.parse(config.logLevel()))) {
+            log.info("log level changed", "from", before.toString().toLowerCase(java.util.Locale.ROOT), "to", config.logLevel());
+        }
+    }
+
+    /** /liveness and /readiness at FelixConfiguration's healthHost:healthPort, moved or closed when that changes. */
+    private static PageListener health(Agent agent, AgentStatusFile statusFile, AgentOptions options, Log log) {
+        BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
+        PageListener health = new PageListener("health", HealthPages.pages(
+                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
+        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
+                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        return health;
     }
 
     /**

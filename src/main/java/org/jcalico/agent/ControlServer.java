@@ -191,6 +191,11 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
+    /** The TCP port served (the kernel's choice when port 0 was asked for), or -1 on a Unix socket. */
+    public int port() {
+        return socket == null && server.getConnectors()[0] instanceof ServerConnector tcp ? tcp.getLocalPort() : -1;
+    }
+
     /**
      * Answers POSTs: {@code answer} turns a path and a body into the answer, or null for a path it does not serve
      * (404); a failure is logged and answered 500.

@@ -22,6 +22,12 @@ import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
 import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.checksystem.SystemCheck;
+import org.jcalico.checksystem.SystemChecks;
+import org.jcalico.checksystem.SystemProbe;
+import org.jcalico.health.HealthFacts;
+import org.jcalico.health.HealthProbe;
+import org.jcalico.health.HealthReport;
 import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
@@ -39,7 +45,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class, NodeCommand.Diags.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.CheckSystem.class, NodeCommand.Diags.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     /** How the agent is started, the same for `node start` and `node run`. */
@@ -199,12 +205,10 @@ final class NodeCommand {
             String node = name != null ? name : new Session(spec).nodeName();
             AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
             var out = spec.commandLine().getOut();
-            boolean healthy = true;
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
-            AgentStatusFile.Status status = new AgentStatusFile(paths.statusFile(), node).read();
+            AgentStatusFile.Status status = agent.isEmpty() ? null : new AgentStatusFile(paths.statusFile(), node).read();
             if (agent.isEmpty()) {
                 out.println("agent for node " + node + ": not running");
-                healthy = false;
             } else {
                 out.println("agent for node " + node + ": running (pid " + agent.get().pid()
                         + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("")
@@ -213,25 +217,59 @@ final class NodeCommand {
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
-                healthy = status != null && status.state() == AgentStatusFile.State.in_sync && status.failed() == 0;
             }
-            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
-            if (bird.process().isEmpty()) {
-                out.println("BGP: BIRD is not running" + (java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"))
-                        ? " (it should be: the agent restarts it within a second)" : " (node started with --no-bgp)"));
-                out.flush();
-                return healthy && !java.nio.file.Files.exists(paths.runDir().resolve("bird.conf")) ? 0 : 1;
+            // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
+            boolean bgp = java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"));
+            HealthFacts facts = HealthProbe.gather(status, bgp ? new BirdDaemon(paths.runDir(), CommandRunner.local()) : null,
+                    CommandRunner.local());
+            if (!bgp) {
+                out.println("BGP: BIRD is not running (node started with --no-bgp)");
+            } else if (facts.birdPid() == null) {
+                out.println("BGP: BIRD is not running (it should be: the agent restarts it within a second)");
+            } else {
+                Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
+                for (BgpStatus.Session session : facts.sessions()) {
+                    table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
+                }
+                out.println("BGP sessions (BIRD pid " + facts.birdPid() + "):");
+                table.print(out);
             }
-            Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
-            var sessions = BgpStatus.read(CommandRunner.local(), bird.socket());
-            for (BgpStatus.Session session : sessions) {
-                table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
-                healthy &= session.established();
-            }
-            out.println("BGP sessions (BIRD pid " + bird.process().get().pid() + "):");
-            table.print(out);
+            HealthReport readiness = HealthReport.readiness(facts);
+            out.println("readiness: " + (readiness.ok() ? "ready" : "not ready") + " (the agent's /readiness says the same)");
+            Table conditions = new Table("CONDITION", "OK", "DETAIL");
+            readiness.conditions().forEach(condition -> conditions.row(condition.name(), condition.ok() ? "yes" : "no", condition.detail()));
+            conditions.print(out);
             out.flush();
-            return healthy ? 0 : 1;
+            return readiness.ok() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "checksystem", mixinStandardHelpOptions = true,
+            description = "Check that this host can run jcalico (kernel features, tools, forwarding, firewall rules, the BGP port),"
+                    + " changing nothing; one line per check with how to fix it; exit status 1 when something blocks.")
+    static final class CheckSystem implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME", description = "node name, to tell its own BIRD on port 179 apart (default: --node, $JCALICO_NODENAME, hostname)") String name;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--no-bgp", description = "the node will run without BIRD: no BGP tools or port needed") boolean noBgp;
+
+        @Override
+        public Integer call() {
+            String node = name != null ? name : new Session(spec).nodeName();
+            Long ownBird = new BirdDaemon(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG).runDir(), CommandRunner.local())
+                    .process().map(ProcessHandle::pid).orElse(null);
+            List<SystemCheck> checks = SystemChecks.evaluate(new SystemProbe(CommandRunner.local()).gather(!noBgp, ownBird));
+            var out = spec.commandLine().getOut();
+            Table table = new Table("RESULT", "CHECK", "DETAIL");
+            checks.forEach(check -> table.row(check.result(), check.name(),
+                    check.detail() + (check.fix() == null ? "" : "; fix: " + check.fix())));
+            table.print(out);
+            long failed = checks.stream().filter(check -> check.result() == SystemCheck.Result.FAIL).count();
+            long warned = checks.stream().filter(check -> check.result() == SystemCheck.Result.WARN).count();
+            out.println(failed > 0 ? failed + " checks failed: jcalico cannot run on this host as it is"
+                    : "this host can run jcalico" + (warned > 0 ? " (" + warned + " warnings)" : ""));
+            out.flush();
+            return SystemChecks.blocked(checks) ? 1 : 0;
         }
     }
 

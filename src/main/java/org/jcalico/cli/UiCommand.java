@@ -35,7 +35,7 @@ final class UiCommand implements Runnable {
         Session session = new Session(spec);
         CountDownLatch stopped = new CountDownLatch(1);
         try (Datastore datastore = session.datastoreUrl().open(OpenMode.READ);
-             UiServer server = UiServer.start(datastore, runRoot, logRoot, address, Log.open(Path.of("/dev/stderr"), false, "warn"))) {
+             UiServer server = UiServer.start(datastore, runRoot, logRoot, address, Log.console("warn"))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             String host = address.getAddress() instanceof java.net.Inet6Address ? "[" + address.getHostString() + "]" : address.getHostString();
             session.out().println("serving the UI on http://" + host + ":" + address.getPort() + "/ (Ctrl-C to stop)");

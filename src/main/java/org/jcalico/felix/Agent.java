@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +22,7 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -29,6 +32,8 @@ import org.jcalico.model.WorkloadEndpoint;
  */
 public final class Agent {
     private static final long RETRY_MILLIS = 1000;
+    /** The loop goes round at least this often, so that liveness can tell a waiting loop from a stuck one. */
+    private static final long HEARTBEAT_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 60_000;
     private final String node;
     private final Dataplane dataplane;
@@ -53,6 +58,9 @@ public final class Agent {
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
     private final BgpSpeaker bgp;
+    private final List<Consumer<FelixConfiguration>> configurationListeners = new CopyOnWriteArrayList<>();
+    private FelixConfiguration announced;
+    private volatile long lastLoopMillis = System.currentTimeMillis();
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
     public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
@@ -72,6 +80,20 @@ public final class Agent {
         this.syncer = new Syncer(datastore, queue);
         this.reporter = new StatusReporter(new ResourceStore(datastore), node);
         this.cache = new ClusterCache(node);
+    }
+
+    /**
+     * Calls {@code listener} on the agent's thread with this node's effective FelixConfiguration once the datastore is
+     * read and whenever it changes (the log level, the health and metrics listeners follow it). Register before
+     * {@link #run}.
+     */
+    public void onConfiguration(Consumer<FelixConfiguration> listener) {
+        configurationListeners.add(listener);
+    }
+
+    /** When the loop last went round (or retried the datastore), for liveness. */
+    public long lastLoopMillis() {
+        return lastLoopMillis;
     }
 
     /** Asks the loop to finish its current batch and return. Safe from any thread (a shutdown hook). */
@@ -95,10 +117,11 @@ public final class Agent {
         long nextResync = 0;
         long backoff = RETRY_MILLIS;
         while (true) {
+            lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
             try {
                 long wait = Math.max(1, nextResync - System.currentTimeMillis());
-                Object first = queue.poll(bgp == null ? wait : Math.min(wait, BgpSpeaker.CHECK_MILLIS), TimeUnit.MILLISECONDS);
+                Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch);
@@ -118,6 +141,9 @@ public final class Agent {
                 boolean dirty = absorb(batch);
                 if (!synced) {
                     continue;
+                }
+                if (dirty) {
+                    announceConfiguration();
                 }
                 if (bgp != null) {
                     bgp.supervise();
@@ -167,7 +193,16 @@ public final class Agent {
                 log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
                 statusFile.write(AgentStatusFile.State.disconnected, 0, 0, e.getMessage());
                 sleep(RETRY_MILLIS);
+                lastLoopMillis = System.currentTimeMillis();
             }
+        }
+    }
+
+    private void announceConfiguration() {
+        FelixConfiguration config = cache.config();
+        if (!config.equals(announced)) {
+            announced = config;
+            configurationListeners.forEach(listener -> listener.accept(config));
         }
     }
 

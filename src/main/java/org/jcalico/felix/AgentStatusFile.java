@@ -32,16 +32,18 @@ public final class AgentStatusFile {
     private static final JsonMapper JSON = new JsonMapper();
     private final Path path;
     private final String node;
+    /** The last status this process wrote, for its own health pages (no file read per probe). */
+    private volatile Status last;
 
     public AgentStatusFile(Path path, String node) {
         this.path = path;
         this.node = node;
     }
 
-
     void write(State state, int programmed, int failed, String problem) {
         Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
                 System.currentTimeMillis());
+        last = status;
         try {
             Files.createDirectories(path.getParent());
             Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
@@ -50,6 +52,11 @@ public final class AgentStatusFile {
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The last status this process wrote, or null before the first. */
+    public Status last() {
+        return last;
     }
 
     /** The last state written, or null if there is none. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EndpointStatus;
@@ -41,24 +42,29 @@ public final class ClusterView {
         map.put("ipv6", node.ipv6() == null ? null : node.ipv6().toString());
         map.put("as", node.asNumber());
         map.put("agent", facts.agent());
-        if (facts.status() != null) {
-            map.put("state", facts.status().state().toString().replace('_', ' '));
-            map.put("programmed", facts.status().programmed());
-            map.put("failed", facts.status().failed());
-            map.put("problem", facts.status().problem());
-        }
-        map.put("bgp", facts.bgp());
         List<Map<String, Object>> sessions = new ArrayList<>();
-        for (BgpStatus.Session session : facts.sessions()) {
-            Map<String, Object> s = new LinkedHashMap<>();
-            s.put("peer", session.peer());
-            s.put("type", session.type());
-            s.put("family", "IPv" + session.version());
-            s.put("state", session.state());
-            s.put("since", session.since());
-            s.put("info", session.info());
-            s.put("established", session.established());
-            sessions.add(s);
+        if (facts.health() != null) {
+            AgentStatusFile.Status status = facts.health().status();
+            if (status != null) {
+                map.put("state", status.state().toString().replace('_', ' '));
+                map.put("programmed", status.programmed());
+                map.put("failed", status.failed());
+            }
+            map.put("ready", facts.readiness().ok());
+            map.put("problem", facts.readiness().problem());
+            map.put("bgp", !facts.health().bgpExpected() ? "off" : facts.health().birdPid() == null ? "BIRD not running"
+                    : facts.health().birdError() != null ? facts.health().birdError() : "running");
+            for (BgpStatus.Session session : facts.health().sessions()) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("peer", session.peer());
+                s.put("type", session.type());
+                s.put("family", "IPv" + session.version());
+                s.put("state", session.state());
+                s.put("since", session.since());
+                s.put("info", session.info());
+                s.put("established", session.established());
+                sessions.add(s);
+            }
         }
         map.put("sessions", sessions);
         return map;

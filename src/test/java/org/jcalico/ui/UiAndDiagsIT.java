@@ -19,11 +19,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.Resource;
-import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
@@ -50,17 +51,13 @@ class UiAndDiagsIT {
         Directories.delete(new org.jcalico.lab.LabLayout("jcu1", 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
         fixture.jc("h1", "pool", "add", "10.69.0.0/16");
-        int host = 1;
-        for (var workload : List.of("w1", "w2")) {
-            String namespace = fixture.lab().workload(workload);
-            fixture.jc("h" + host, "container", "add", "netns:" + namespace, "--profile", host == 1 ? "blue" : "red");
-            for (Resource resource : ResourceCodec.decodeAll(fixture.jc("h" + host, "container", "list", "-o", "json"))) {
-                WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
-                if (endpoint.containerId().endsWith(workload)) {
-                    ENDPOINTS.put(workload, endpoint);
-                }
+        fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue");
+        fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("w2"), "--profile", "red");
+        try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.READ)) {
+            for (var endpoint : new ResourceStore(datastore).list(WorkloadEndpoint.class)) {
+                String id = endpoint.resource().containerId();
+                ENDPOINTS.put(id.substring(id.lastIndexOf('-') + 1), endpoint.resource());
             }
-            host++;
         }
         assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status").ok()), "BGP sessions of h1 up");
     }
@@ -145,6 +142,8 @@ class UiAndDiagsIT {
         }
         String iptables = extract(archive, top.group(1) + "/iptables-save.txt");
         assertTrue(iptables.lines().anyMatch(line -> line.startsWith("[") && line.contains(" -j jc-")), "jcalico's rules with counters");
+        assertTrue(extract(archive, top.group(1) + "/readiness.txt").startsWith("# GET http://127.0.0.1:9099/readiness: 200"),
+                "the agent's readiness, at FelixConfiguration's default address");
         assertTrue(extract(archive, top.group(1) + "/birdc-show-protocols-all.txt").contains("Established"), "BIRD's sessions");
         assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get("w1").endpointId()), "h1's endpoint");
     }
