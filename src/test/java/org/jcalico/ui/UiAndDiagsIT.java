@@ -51,8 +51,16 @@ class UiAndDiagsIT {
         Directories.delete(new org.jcalico.lab.LabLayout("jcu1", 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
         fixture.jc("h1", "pool", "add", "10.69.0.0/16");
-        fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue");
-        fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("w2"), "--profile", "red");
+        fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue", "--label", "app=frontend");
+        fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("w2"), "--profile", "red", "--label", "app=backend");
+        fixture.apply("h1", """
+                kind: NetworkPolicy
+                metadata: {name: backend, namespace: default}
+                spec:
+                  selector: app == "backend"
+                  ingress:
+                  - {action: Allow, protocol: TCP, source: {selector: app == "frontend"}, destination: {ports: [80]}}
+                """);
         try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.READ)) {
             for (var endpoint : new ResourceStore(datastore).list(WorkloadEndpoint.class)) {
                 String id = endpoint.resource().containerId();
@@ -84,7 +92,7 @@ class UiAndDiagsIT {
         Files.writeString(flows, "{\"time\":\"" + java.time.Instant.now() + "\",\"node\":\"h2\",\"direction\":\"ingress\","
                 + "\"endpoint\":\"" + ENDPOINTS.get("w2").endpointId() + "\",\"protocol\":\"icmp\",\"source\":\"" + address("w1")
                 + "\",\"destination\":\"" + address("w2") + "\",\"icmpType\":8,\"icmpCode\":0,"
-                + "\"droppedBy\":{\"kind\":\"profile\",\"profile\":\"red\"}}\n");
+                + "\"droppedBy\":{\"kind\":\"policy\",\"tier\":\"default\",\"policy\":\"default/backend\"}}\n");
 
         assertEquals(1, fixture.run("h1", "ui", "--listen", "localhost:9098").exitCode(), "a host name is refused");
         Process ui = startUi();
@@ -97,12 +105,22 @@ class UiAndDiagsIT {
                 assertTrue(dom.contains("data-endpoint=\"" + ENDPOINTS.get(workload).endpointId() + "\""), workload + " shown");
                 assertTrue(dom.contains(address(workload) + "/32"), workload + "'s address shown");
             }
-            assertTrue(dom.contains("profiles: blue") && dom.contains("profiles: red"), "the endpoints' profiles shown");
+            assertTrue(dom.contains("app=frontend") && dom.contains("profiles: blue"), "w1's labels and profiles shown");
+            Matcher backend = Pattern.compile("<tr data-endpoint=\"" + ENDPOINTS.get("w2").endpointId() + "\">(.*?)</tr>",
+                    Pattern.DOTALL).matcher(dom);
+            assertTrue(backend.find() && backend.group(1).contains("default &gt; NetworkPolicy/default/backend"),
+                    "the policy that applies to w2 shown");
             Matcher matrix = Pattern.compile("<table id=\"matrix\">(.*?)</table>", Pattern.DOTALL).matcher(dom);
             assertTrue(matrix.find() && matrix.group(1).contains("class=\"deny\""), "the model says blue -> red is denied: " + dom);
             Matcher flow = Pattern.compile("<tr class=\"flow\">(.*?)</tr>", Pattern.DOTALL).matcher(dom);
             assertTrue(flow.find(), "a denied flow shown");
-            assertTrue(flow.group(1).contains(address("w1").toString()) && flow.group(1).contains("profile red"), flow.group(1));
+            assertTrue(flow.group(1).contains(address("w1").toString()) && flow.group(1).contains("default/backend &gt; end of tier"), flow.group(1));
+            String ids = ENDPOINTS.get("w1").endpointId() + "," + ENDPOINTS.get("w2").endpointId();
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp&port=80").contains(
+                    "\"allowed\":true,\"packet\":\"" + address("w1") + " -> " + address("w2") + " tcp/80\""), "frontend may reach backend on 80");
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp&port=81").contains(
+                    "\"allowed\":false,\"packet\":\"" + address("w1") + " -> " + address("w2") + " tcp/81\""), "but not on 81");
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp").startsWith("400 {\"error\":\"--port: needed for tcp"));
             Path screenshot = Path.of("target", "jcu1-ui.png").toAbsolutePath();
             Files.createDirectories(screenshot.getParent());
             chromium("--screenshot=" + screenshot, "--window-size=1400,1100", "--virtual-time-budget=5000");
@@ -162,6 +180,13 @@ class UiAndDiagsIT {
         String first = new BufferedReader(new InputStreamReader(ui.getInputStream(), StandardCharsets.UTF_8)).readLine();
         assertEquals("serving the UI on http://" + LISTEN + "/ (Ctrl-C to stop)", first);
         return ui;
+    }
+
+    /** The status and body of a GET from h1, where the UI listens. */
+    private static String api(String path) {
+        String got = CommandRunner.inNamespace(fixture.layout().host(1)).run("curl", "-s", "-w", "|%{http_code}",
+                "http://" + LISTEN + path).stdout();
+        return got.substring(got.lastIndexOf('|') + 1) + " " + got.substring(0, got.lastIndexOf('|'));
     }
 
     /** Headless Chromium in the same network namespace as the UI. */
