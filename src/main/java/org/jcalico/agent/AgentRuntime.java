@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
@@ -27,6 +28,7 @@ import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
@@ -58,11 +60,14 @@ public final class AgentRuntime {
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
             AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
-            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log, statusFile, bgp);
+            AgentMetrics metrics = new AgentMetrics();
+            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
+                    log, statusFile, bgp, metrics);
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            try (PageListener health = health(agent, statusFile, options, log)) {
+            try (PageListener health = health(agent, statusFile, options, log);
+                 PageListener served = metrics(agent, metrics, options, log)) {
                 serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
                         paths.dockerSocket()), plugin, log);
             }
@@ -84,6 +89,19 @@ public final class AgentRuntime {
         agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
                 ? PageListener.address(config.healthHost(), config.healthPort()) : null));
         return health;
+    }
+
+    /** GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, moved or closed when that changes. */
+    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentOptions options, Log log) {
+        if (options.bgp()) {
+            BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
+            metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+        }
+        PageListener listener = new PageListener("metrics",
+                Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
+        agent.onConfiguration(config -> listener.serveAt(config.prometheusMetricsEnabled()
+                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null));
+        return listener;
     }
 
     /**

@@ -11,19 +11,30 @@ import org.jcalico.log.Log;
 
 /**
  * Pages served on an address that follows the configuration while the agent runs (health, metrics): a new address
- * moves the listener, none closes it. One that cannot bind is logged and tried again at the next change.
+ * moves the listener, none closes it. An address it cannot bind (the port taken by another program, the address not
+ * on the host yet) never stops the agent: it is logged at ERROR once per address and tried again every
+ * {@link #RETRY_MILLIS} until it binds or the configuration names another.
  */
 public final class PageListener implements AutoCloseable {
+    static final long RETRY_MILLIS = 10_000;
     private final String name;
     private final Map<String, Supplier<ControlServer.Page>> pages;
     private final Log log;
+    private final long retryMillis;
     private InetSocketAddress address;
     private ControlServer server;
+    private boolean closed;
 
     public PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, Log log) {
+        this(name, pages, log, RETRY_MILLIS);
+    }
+
+    /** @param retryMillis how long after a failed bind to try again (tests shorten it) */
+    PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, Log log, long retryMillis) {
         this.name = name;
         this.pages = Map.copyOf(pages);
         this.log = log;
+        this.retryMillis = retryMillis;
     }
 
     /** An address from configured settings: the host is an IP literal (FelixConfiguration checks it), so nothing is looked up. */
@@ -37,22 +48,45 @@ public final class PageListener implements AutoCloseable {
 
     /** Serves the pages at {@code wanted}, or nowhere when it is null. */
     public synchronized void serveAt(InetSocketAddress wanted) {
-        if (Objects.equals(wanted, address) && (server != null || wanted == null)) {
+        if (closed || Objects.equals(wanted, address) && (server != null || wanted == null)) {
             return;
         }
-        close();
+        boolean sameAddress = Objects.equals(wanted, address);
+        stop();
         address = wanted;
         if (wanted == null) {
             log.info(name + " not served", "listener", name);
             return;
         }
+        bind(!sameAddress);
+    }
+
+    private void bind(boolean firstTry) {
+        InetSocketAddress wanted = address;
         try {
             server = ControlServer.startPages(wanted, pages, name, log);
             log.info("serving " + name + " pages " + String.join(", ", new java.util.TreeSet<>(pages.keySet())), "listener",
                     name, "address", wanted.getAddress().getHostAddress() + ":" + wanted.getPort());
         } catch (IOException e) {
-            log.error("cannot serve " + name + " pages: " + e.getMessage() + "; trying again when the configuration changes",
-                    "listener", name);
+            if (firstTry) {
+                log.error("cannot serve " + name + " pages: " + e.getMessage() + "; trying again every "
+                        + retryMillis / 1000.0 + " s", "listener", name);
+            }
+            Thread.ofVirtual().name(name + "-listener-retry").start(() -> {
+                try {
+                    Thread.sleep(retryMillis);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                retry(wanted);
+            });
+        }
+    }
+
+    /** Binds {@code failed} again unless the listener was closed or moved meanwhile. */
+    private synchronized void retry(InetSocketAddress failed) {
+        if (!closed && server == null && failed.equals(address)) {
+            bind(false);
         }
     }
 
@@ -61,11 +95,16 @@ public final class PageListener implements AutoCloseable {
         return server == null ? -1 : server.port();
     }
 
-    @Override
-    public synchronized void close() {
+    private void stop() {
         if (server != null) {
             server.close();
             server = null;
         }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        stop();
     }
 }

@@ -1,6 +1,8 @@
 package org.jcalico.diags;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +15,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.jcalico.agent.AgentPaths;
+import org.jcalico.agent.PageListener;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreUrl;
@@ -164,8 +167,11 @@ public final class NodeDiagnostics {
         return Files.readString(file);
     }
 
+    /** Where the agent listens for this page: the address it binds, as its PageListener makes it from the settings. */
     private static String url(String host, int port, String path) {
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + path;
+        InetSocketAddress address = PageListener.address(host, port);
+        String literal = address.getAddress().getHostAddress();
+        return "http://" + (address.getAddress() instanceof Inet6Address ? "[" + literal + "]" : literal) + ":" + port + path;
     }
 
     /**

@@ -22,6 +22,7 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -61,15 +62,18 @@ public final class Agent {
     private final List<Consumer<FelixConfiguration>> configurationListeners = new CopyOnWriteArrayList<>();
     private FelixConfiguration announced;
     private volatile long lastLoopMillis = System.currentTimeMillis();
+    private final AgentMetrics metrics;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
-        this(datastore, node, dataplane, log, statusFile, bgp, new HostStateCalculator()::calculate);
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 AgentMetrics metrics) {
+        this(datastore, node, dataplane, log, statusFile, bgp, metrics, new HostStateCalculator()::calculate);
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
     Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
-          Function<Snapshot, HostState> calculate) {
+          AgentMetrics metrics, Function<Snapshot, HostState> calculate) {
+        this.metrics = metrics;
         this.calculate = calculate;
         this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
         this.bgp = bgp;
@@ -221,6 +225,7 @@ public final class Agent {
                 }
                 case Syncer.Input.Changed changed -> {
                     events += changed.events().size();
+                    metrics.received(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Lost lost -> {
@@ -250,7 +255,9 @@ public final class Agent {
         try {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
+            metrics.calculated(System.nanoTime() - start);
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
+            metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
             local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
@@ -277,7 +284,7 @@ public final class Agent {
         failures = endpointFailures;
         hostFailures = otherFailures;
         try {
-            reporter.report(local, failures);
+            metrics.programmed(reporter.report(local, failures));
             reportPending = false;
         } catch (DatastoreException e) {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
@@ -292,6 +299,7 @@ public final class Agent {
         if (bgp != null) {
             bgp.configure(snapshot);
         }
+        metrics.endpoints(local.size() - failures.size(), failures.size());
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
                 local.size() - failures.size(), failures.size(), problem);

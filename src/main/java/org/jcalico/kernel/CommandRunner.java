@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Runs the kernel tools (ip, iptables-restore, ipset, sysctl ...), optionally inside a named network namespace.
@@ -16,10 +17,25 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CommandRunner {
     private static final long TIMEOUT_SECONDS = 60;
+    private static final BiConsumer<String, Boolean> UNOBSERVED = (tool, ok) -> { };
     private final List<String> prefix;
+    private final BiConsumer<String, Boolean> observer;
+
+    private CommandRunner(List<String> prefix, BiConsumer<String, Boolean> observer) {
+        this.prefix = List.copyOf(prefix);
+        this.observer = observer;
+    }
 
     private CommandRunner(List<String> prefix) {
-        this.prefix = List.copyOf(prefix);
+        this(prefix, UNOBSERVED);
+    }
+
+    /**
+     * This runner, telling {@code observer} the tool (the first argument) and whether it exited 0 after every command:
+     * how the agent counts its iptables-restore and ipset runs without the drivers knowing of metrics.
+     */
+    public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
+        return new CommandRunner(prefix, observer);
     }
 
     /** Runs commands in the caller's own network namespace. */
@@ -61,6 +77,12 @@ public final class CommandRunner {
      * with a {@link KernelException} before anything runs (see {@link CommandText}).
      */
     public Result run(List<String> args, String stdin) {
+        Result result = execute(args, stdin);
+        observer.accept(args.get(0), result.ok());
+        return result;
+    }
+
+    private Result execute(List<String> args, String stdin) {
         args.forEach(CommandText::argument);
         if (stdin != null) {
             CommandText.input(stdin);

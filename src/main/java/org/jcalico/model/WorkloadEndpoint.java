@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 public record WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
                                String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
                                List<String> profileIds, String state, String namespace,
-                               @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports)
+                               @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports,
+                               Long createdAtMillis)
         implements Resource {
     public static final String KIND = "WorkloadEndpoint";
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
@@ -50,6 +51,19 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         ports = Interned.of(checkPorts(ports));
     }
 
+    /**
+     * An endpoint without a creation time. {@code createdAtMillis} is the writer's wall clock just before it commits
+     * the record (null in records written before it existed): the agent measures the endpoint's programming latency
+     * from it (docs/observability.md). The writer is the endpoint's own node, so it is the agent's clock.
+     */
+    public WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
+                            String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
+                            List<String> profileIds, String state, String namespace, Map<String, String> labels,
+                            List<EndpointPort> ports) {
+        this(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets, ipv6Nets, profileIds, state,
+                namespace, labels, ports, null);
+    }
+
     /** A namespace as given, absent or empty meaning {@value Namespace#DEFAULT}. */
     public static String namespaceOrDefault(String namespace) {
         return Namespace.checkName("namespace", namespace == null || namespace.isEmpty() ? Namespace.DEFAULT : namespace);
@@ -69,7 +83,13 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
 
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {
         return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
-                ipv6Nets, profileIds, state, namespace, newLabels, ports);
+                ipv6Nets, profileIds, state, namespace, newLabels, ports, createdAtMillis);
+    }
+
+    /** This endpoint as written at {@code millis} (the writer's wall clock). */
+    public WorkloadEndpoint createdAt(long millis) {
+        return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
+                ipv6Nets, profileIds, state, namespace, labels, ports, millis);
     }
 
     private static List<Cidr> versioned(String field, List<Cidr> nets, int version) {

@@ -293,7 +293,7 @@ public final class ContainerService {
     private void createEndpoint(WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
         Ipam ipam = new Ipam(store);
         for (int attempt = 1; ; attempt++) {
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint),
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
             ops.addAll(ipam.heldBy(addressHandle, endpoint.nets()));
             try {

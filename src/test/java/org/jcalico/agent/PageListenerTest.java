@@ -79,4 +79,29 @@ class PageListenerTest {
             assertThrows(ConnectException.class, () -> send("GET", "127.0.0.2", second, "/liveness"), "not served at all");
         }
     }
+
+    @Test
+    void aTakenPortIsReportedOnceAndBoundWhenItIsFree() throws Exception {
+        Path logFile = dir.resolve("felix.log");
+        Log log = Log.open(logFile, false, "info");
+        Map<String, Supplier<ControlServer.Page>> pages = Map.of("/metrics", () -> ControlServer.Page.text(200, "text/plain", "m"));
+        java.net.ServerSocket other = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+        int port = other.getLocalPort();
+        try (PageListener listener = new PageListener("metrics", pages, log, 100)) {
+            listener.serveAt(new InetSocketAddress("127.0.0.1", port));
+            assertEquals(-1, listener.port(), "another program holds the port");
+            Thread.sleep(350);
+            assertEquals(1, java.nio.file.Files.readString(logFile).lines().filter(line -> line.contains("cannot serve metrics")).count(),
+                    "logged once however often it is retried");
+            other.close();
+            long deadline = System.currentTimeMillis() + 5000;
+            while (listener.port() != port && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(port, listener.port(), "bound once the port is free, with no change of configuration");
+            assertEquals("m", send("GET", "127.0.0.1", port, "/metrics").body());
+        } finally {
+            other.close();
+        }
+    }
 }

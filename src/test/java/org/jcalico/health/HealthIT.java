@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.AfterAll;
@@ -20,9 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * One two-host lab with real BIRD for everything health and logs: h1's /readiness (and `node status`, which must say
- * the same) turns not ready when its BIRD is killed and when its peer h2 goes down, and ready again when they are
- * back; the health listener follows FelixConfiguration; the log level changes without a restart.
+ * One two-host lab with real BIRD for a node's health, logs and checksystem: h1's /readiness (and `node status`,
+ * which must say the same) turns not ready when its BIRD is killed and when its peer h2 goes down, and ready again
+ * when they are back; the health listener follows FelixConfiguration; the log level changes without a restart;
+ * `node checksystem` passes on a lab host and fails, changing nothing, in a bare namespace set up to fail.
  */
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -114,14 +116,15 @@ class HealthIT {
 
     @Test
     @Order(4)
-    void theLogLevelFollowsFelixConfigurationWithoutARestart() throws IOException {
-        String before = Files.readString(felixLog(1));
-        assertFalse(before.contains(" DEBUG "), "info by default");
+    void theLogLevelFollowsFelixConfigurationWithoutARestart() {
+        // the lab's log directory outlives the lab: this agent's lines are those since it started
+        String agentStarted = "agent for node " + fixture.layout().nodeName(1) + " starting";
+        assertFalse(after(read(felixLog(1)), agentStarted).contains(" DEBUG "), "info by default");
         apply("Debug");
-        assertTrue(Eventually.within(10, () -> read(felixLog(1)).contains(" DEBUG ")), "debug lines appear");
-        assertTrue(read(felixLog(1)).contains("log level changed from=info to=debug"), read(felixLog(1)));
+        assertTrue(Eventually.within(10, () -> after(read(felixLog(1)), agentStarted).contains(" DEBUG ")), "debug lines appear");
+        assertTrue(after(read(felixLog(1)), agentStarted).contains("log level changed from=info to=debug"), read(felixLog(1)));
         apply("Info");
-        assertTrue(Eventually.within(10, () -> read(felixLog(1)).contains("log level changed from=debug to=info")));
+        assertTrue(Eventually.within(10, () -> after(read(felixLog(1)), agentStarted).contains("log level changed from=debug to=info")));
         // a change the agent handles (its batch and pass are logged at debug) shows that the debug lines are gone
         fixture.apply("h1", "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 11\n");
         sleepSeconds(2);
@@ -139,6 +142,54 @@ class HealthIT {
         assertEquals(200, page(2, 9099, "/readiness").code(), "h2 keeps the global port");
         fixture.apply("h1", own + "healthEnabled: false\n");
         assertTrue(Eventually.within(10, () -> page(1, 9199, "/readiness").code() == 0), "not served when disabled");
+    }
+
+    @Test
+    @Order(6)
+    void checksystemPassesOnALabHostWhoseBirdHoldsTheBgpPort() {
+        CommandRunner.Result result = fixture.run("h1", "node", "checksystem");
+        assertEquals(0, result.exitCode(), result.stdout() + result.stderr());
+        assertTrue(result.stdout().contains("held by this node's BIRD"), result.stdout());
+        assertFalse(result.stdout().contains("FAIL"), result.stdout());
+    }
+
+    @Test
+    @Order(7)
+    void checksystemFailsWithoutForwardingBehindABlanketDropAndWithThePortTakenAndChangesNothing() throws Exception {
+        String bare = "jch1-bare";
+        Namespaces.create(bare);
+        Process squatter = null;
+        try {
+            CommandRunner host = CommandRunner.inNamespace(bare);
+            host.run("ip", "link", "set", "lo", "up").check();
+            for (String rule : List.of("-N jc-FORWARD", "-A FORWARD -j DROP", "-A FORWARD -j jc-FORWARD")) {
+                host.run(("iptables " + rule).split(" ")).check();
+            }
+            squatter = new ProcessBuilder(host.command(List.of("busybox", "nc", "-l", "-p", "179"))).start();
+            assertTrue(Eventually.within(5, () -> host.run("ss", "-Hltn", "sport = :179").stdout().contains(":179")));
+            java.util.function.Supplier<String> state = () -> host.run("iptables-save").stdout().replaceAll("(?m)^#.*\n", "")
+                    + host.run("ipset", "list").stdout() + host.run("ip", "-d", "link").stdout();
+            String before = state.get();
+            List<String> command = new java.util.ArrayList<>(List.of("env", "JCALICO_NODENAME=bare",
+                    "JCALICO_RUN_DIR=" + fixture.layout().runDir()));
+            command.addAll(org.jcalico.agent.JvmCommand.jcalico());
+            command.addAll(List.of("node", "checksystem"));
+            CommandRunner.Result result = host.run(command);
+            assertEquals(1, result.exitCode(), result.stdout() + result.stderr());
+            List<String> failed = result.stdout().lines().filter(line -> line.startsWith("FAIL")).toList();
+            assertEquals(3, failed.size(), result.stdout());
+            assertTrue(failed.get(0).contains("net.ipv4.ip_forward") && failed.get(0).contains("fix: sysctl -w"), result.stdout());
+            assertTrue(failed.get(1).contains("iptables FORWARD") && failed.get(1).contains("ahead of jcalico"), result.stdout());
+            assertTrue(failed.get(2).contains("BGP port 179") && failed.get(2).contains("busybox"), result.stdout());
+            assertTrue(result.stdout().lines().anyMatch(line -> line.startsWith("OK") && line.contains("kernel NFLOG")), result.stdout());
+            assertEquals(before, state.get(), "checksystem changed nothing");
+            assertEquals("0", host.run("sysctl", "-n", "net.ipv4.ip_forward").stdout().strip());
+        } finally {
+            if (squatter != null) {
+                squatter.destroyForcibly().waitFor();
+            }
+            Namespaces.delete(bare);
+        }
     }
 
     private static void apply(String level) {

@@ -162,6 +162,8 @@ class UiAndDiagsIT {
         assertTrue(iptables.lines().anyMatch(line -> line.startsWith("[") && line.contains(" -j jc-")), "jcalico's rules with counters");
         assertTrue(extract(archive, top.group(1) + "/readiness.txt").startsWith("# GET http://127.0.0.1:9099/readiness: 200"),
                 "the agent's readiness, at FelixConfiguration's default address");
+        assertTrue(extract(archive, top.group(1) + "/metrics.txt").startsWith("# GET http://127.0.0.1:9091/metrics: 200"),
+                "the agent's metrics");
         assertTrue(extract(archive, top.group(1) + "/birdc-show-protocols-all.txt").contains("Established"), "BIRD's sessions");
         assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get("w1").endpointId()), "h1's endpoint");
     }
