@@ -204,14 +204,14 @@ public final class NodeDiagnostics {
         }
     }
 
-    /** The node's logs: every file of its log directory but the denied-flow log (collected apart) and compressed ones. */
+    /** The node's logs: every file of its log directory but the denied-flow log (collected apart), compressed ones and lock files. */
     private List<Path> logs() {
         if (!Files.isDirectory(paths.logDir())) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(paths.logDir())) {
             return files.filter(Files::isRegularFile).filter(file -> !file.getFileName().toString().equals(DeniedFlowFeed.FILE)
-                    && !file.getFileName().toString().endsWith(".gz")).sorted().toList();
+                    && !file.getFileName().toString().endsWith(".gz") && !file.getFileName().toString().endsWith(".lock")).sorted().toList();
         } catch (IOException e) {
             return List.of();
         }
