@@ -27,6 +27,7 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
@@ -63,8 +64,10 @@ public final class AgentRuntime {
                     paths.logDir().resolve("bird.log"), log) : null;
             AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
             AgentMetrics metrics = new AgentMetrics();
+            DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
+            metrics.countDeniedPackets(deniedFlows.counted());
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
-                    log, statusFile, bgp, metrics);
+                    log, statusFile, bgp, metrics, deniedFlows);
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
