@@ -265,10 +265,16 @@ public final class ControlServer implements AutoCloseable {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 return true;
             }
+            Map<String, String> query = new java.util.HashMap<>();
+            try {
+                Request.extractQueryParameters(request).forEach(field -> query.putIfAbsent(field.getName(), field.getValue()));
+            } catch (RuntimeException malformed) {
+                // a broken percent-encoding is the client's error, not the page's
+                Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400, "malformed query: " + malformed.getMessage());
+                return true;
+            }
             Page page;
             try {
-                Map<String, String> query = new java.util.HashMap<>();
-                Request.extractQueryParameters(request).forEach(field -> query.putIfAbsent(field.getName(), field.getValue()));
                 page = supplier.apply(query);
             } catch (RuntimeException e) {
                 log.error(name + ": " + e, e);

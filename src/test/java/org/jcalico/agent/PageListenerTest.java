@@ -35,6 +35,16 @@ class PageListenerTest {
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The status line for a request target that java.net.URI would refuse to build. */
+    private static String rawStatusLine(int port, String target) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
     @Test
     void servesReadyAndNotReadyPagesAndRefusesEverythingElse() throws Exception {
         AtomicBoolean ready = new AtomicBoolean(true);
@@ -57,6 +67,7 @@ class PageListenerTest {
             assertTrue(not.body().contains("\"ok\":false") && not.body().contains("stuck"), not.body());
             assertEquals(404, send("GET", "127.0.0.1", port, "/metrics").statusCode());
             assertEquals(405, send("POST", "127.0.0.1", port, "/readiness").statusCode());
+            assertTrue(rawStatusLine(port, "/readiness?x=%zz").contains(" 400 "), "a malformed query is the client's error");
             assertEquals(500, send("GET", "127.0.0.1", port, "/broken").statusCode());
             assertTrue(java.nio.file.Files.readString(dir.resolve("felix.log")).contains("a page that fails"), "the failure is logged");
         }
