@@ -1,10 +1,12 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
@@ -25,6 +27,7 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
@@ -61,8 +64,10 @@ public final class AgentRuntime {
                     paths.logDir().resolve("bird.log"), log) : null;
             AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
             AgentMetrics metrics = new AgentMetrics();
+            DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
+            metrics.countDeniedPackets(deniedFlows.counted());
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
-                    log, statusFile, bgp, metrics);
+                    log, statusFile, bgp, metrics, deniedFlows);
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
@@ -86,8 +91,15 @@ public final class AgentRuntime {
         BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
         PageListener health = new PageListener("health", HealthPages.pages(
                 () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
-        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
-                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        AtomicReference<InetSocketAddress> wanted = new AtomicReference<>();
+        agent.onConfiguration(config -> {
+            wanted.set(config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null);
+            health.serveAt(wanted.get());
+        });
+        // the dataplane is fine without its health pages: a warning in `node status` while they are not served, not a
+        // degraded state
+        statusFile.addWarning(() -> wanted.get() == null || health.port() >= 0 ? null : "cannot serve the health pages on "
+                + wanted.get().getAddress().getHostAddress() + ":" + wanted.get().getPort() + " (see felix.log)");
         return health;
     }
 

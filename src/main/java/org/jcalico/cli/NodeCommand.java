@@ -10,6 +10,8 @@ import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.cni.CniAgentResource;
 import org.jcalico.cni.CniInvocation;
+import org.jcalico.diags.DiagsArchive;
+import org.jcalico.diags.NodeDiagnostics;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentProcess;
@@ -43,7 +45,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.CheckSystem.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.CheckSystem.class, NodeCommand.Diags.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     /** How the agent is started, the same for `node start` and `node run`. */
@@ -215,6 +217,9 @@ final class NodeCommand {
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
+                if (status != null) {
+                    status.warnings().forEach(warning -> out.println("warning: " + warning));
+                }
             }
             // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
             boolean bgp = java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"));
@@ -268,6 +273,49 @@ final class NodeCommand {
                     : "this host can run jcalico" + (warned > 0 ? " (" + warned + " warnings)" : ""));
             out.flush();
             return SystemChecks.blocked(checks) ? 1 : 0;
+        }
+    }
+
+    @Command(name = "diags", mixinStandardHelpOptions = true,
+            description = "Collect what it takes to debug this host into one tar.gz: versions, the node's records and Felix configuration,"
+                    + " its endpoints, ip addresses/routes/rules/links, iptables and ipsets, BIRD's configuration and sessions, the agent's"
+                    + " health and metrics, the last denied flows and the end of its logs. A part that cannot be read holds its error;"
+                    + " the rest is still collected.")
+    static final class Diags implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--output", paramLabel = "FILE", description = "default: jcalico-diags-NODE-TIME.tar.gz in this directory") Path output;
+        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+
+        @Override
+        public void run() {
+            Session session = new Session(spec);
+            String node = name != null ? Names.check("name", name) : session.nodeName();
+            String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                    .format(java.time.Instant.now());
+            String top = "jcalico-diags-" + node + "-" + time;
+            Path file = output != null ? output : Path.of(top + ".tar.gz");
+            var collectors = new NodeDiagnostics(node, AgentPaths.of(node, runRoot, logRoot), session.datastoreUrl(),
+                    CommandRunner.local()).collectors();
+            List<DiagsArchive.Entry> entries;
+            try {
+                entries = DiagsArchive.write(file, top, collectors);
+            } catch (java.io.IOException e) {
+                throw new CommandFailure("cannot write " + file + ": " + e.getMessage());
+            }
+            var out = session.out();
+            List<DiagsArchive.Entry> failed = entries.stream().filter(entry -> entry.error() != null).toList();
+            out.println("wrote " + file.toAbsolutePath() + " (" + file.toFile().length() + " bytes), " + entries.size()
+                    + " files under " + top + "/:");
+            Table table = new Table("FILE", "BYTES", "COLLECTED");
+            entries.forEach(entry -> table.row(entry.file(), entry.bytes(), entry.error() == null ? "ok" : "FAILED: " + entry.error()));
+            table.print(out);
+            if (!failed.isEmpty()) {
+                out.println(failed.size() + " of " + entries.size() + " could not be collected (their files hold the error): "
+                        + String.join(", ", failed.stream().map(DiagsArchive.Entry::file).toList()));
+            }
+            out.flush();
         }
     }
 

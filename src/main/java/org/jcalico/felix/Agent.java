@@ -20,6 +20,7 @@ import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
@@ -63,11 +64,20 @@ public final class Agent {
     private FelixConfiguration announced;
     private volatile long lastLoopMillis = System.currentTimeMillis();
     private final AgentMetrics metrics;
+    /** The denied-flow log's reader, or null (tests of the loop alone). */
+    private DeniedFlowLog deniedFlows;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
     public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
                  AgentMetrics metrics) {
         this(datastore, node, dataplane, log, statusFile, bgp, metrics, new HostStateCalculator()::calculate);
+    }
+
+    /** @param deniedFlows told each new desired state, to read the denied-flow log by it */
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 AgentMetrics metrics, DeniedFlowLog deniedFlows) {
+        this(datastore, node, dataplane, log, statusFile, bgp, metrics);
+        this.deniedFlows = deniedFlows;
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
@@ -183,6 +193,9 @@ public final class Agent {
             }
         }
         syncer.stop();
+        if (deniedFlows != null) {
+            deniedFlows.close();
+        }
         statusFile.write(AgentStatusFile.State.stopped, 0, 0, null);
         log.info("agent for node " + node + " stopped; the kernel keeps its state");
     }
@@ -256,6 +269,9 @@ public final class Agent {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
             metrics.calculated(System.nanoTime() - start);
+            if (deniedFlows != null) {
+                deniedFlows.update(snapshot.config(), desired, local);
+            }
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
             metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());

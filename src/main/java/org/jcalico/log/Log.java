@@ -41,6 +41,11 @@ public final class Log {
                 console ? System.err : null, Level.parse(level));
     }
 
+    /** To stderr alone: for a command that serves pages in the foreground (`jcalico ui`), which keeps no log file. */
+    public static Log console(String level) {
+        return new Log(null, System.err, Level.parse(level));
+    }
+
     public Level level() {
         return threshold;
     }
@@ -110,7 +115,9 @@ public final class Log {
     }
 
     private void emit(String line) {
-        file.append((line + "\n").getBytes(StandardCharsets.UTF_8));
+        if (file != null) {
+            file.append((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
         if (console != null) {
             console.println(line);
         }

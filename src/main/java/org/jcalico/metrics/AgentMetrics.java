@@ -2,6 +2,7 @@ package org.jcalico.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -21,6 +22,8 @@ import org.jcalico.bgp.BgpStatus;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.flows.DeniedFlow;
+import org.jcalico.flows.DeniedPackets;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -122,6 +125,17 @@ public final class AgentMetrics {
                         return;
                     }
                     byState(read).forEach((state, count) -> callback.call(count, state));
+                }).register(registry);
+    }
+
+    /** Counts the packets the denied-flow log took (jcalico_denied_packets_total), by direction, read when scraped. */
+    public void countDeniedPackets(DeniedPackets packets) {
+        CounterWithCallback.builder().name("jcalico_denied_packets")
+                .help("Packets policy dropped that the denied-flow log took, by direction (beyond the kernel's per-endpoint rate limit not counted)")
+                .labelNames("direction").callback(callback -> {
+                    for (String direction : List.of(DeniedFlow.INGRESS, DeniedFlow.EGRESS)) {
+                        callback.call(packets.total(direction), direction);
+                    }
                 }).register(registry);
     }
 

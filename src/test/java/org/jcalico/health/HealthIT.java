@@ -134,14 +134,27 @@ class HealthIT {
 
     @Test
     @Order(5)
-    void theHealthListenerMovesWithItsPortAndStopsWhenDisabled() {
+    void theHealthListenerMovesWithItsPortAndStopsWhenDisabled() throws InterruptedException, IOException {
         String own = "kind: FelixConfiguration\nname: node." + fixture.layout().nodeName(1) + "\n";
         fixture.apply("h1", own + "healthPort: 9199\n");
         assertTrue(Eventually.within(10, () -> page(1, 9199, "/readiness").code() == 200), "served on the new port");
         assertEquals(0, page(1, 9099, "/readiness").code(), "and no longer on the old one");
         assertEquals(200, page(2, 9099, "/readiness").code(), "h2 keeps the global port");
+        Process squatter = new ProcessBuilder(CommandRunner.inNamespace(fixture.layout().host(1))
+                .command(List.of("busybox", "nc", "-l", "-p", "9299"))).start();
+        try {
+            assertTrue(Eventually.within(5, () -> fixture.in(fixture.layout().host(1), "ss", "-Hltn", "sport = :9299").stdout()
+                    .contains(":9299")));
+            fixture.apply("h1", own + "healthPort: 9299\n");
+            String warning = "warning: cannot serve the health pages on 127.0.0.1:9299";
+            assertTrue(Eventually.within(10, () -> status(1).stdout().contains(warning)), "a port taken is shown: " + status(1).stdout());
+            assertEquals(0, status(1).exitCode(), "and costs the node nothing else: " + status(1).stdout());
+        } finally {
+            squatter.destroyForcibly().waitFor();
+        }
         fixture.apply("h1", own + "healthEnabled: false\n");
-        assertTrue(Eventually.within(10, () -> page(1, 9199, "/readiness").code() == 0), "not served when disabled");
+        assertTrue(Eventually.within(10, () -> page(1, 9199, "/readiness").code() == 0 && !status(1).stdout().contains("warning:")),
+                "not served when disabled, and no warning left: " + status(1).stdout());
     }
 
     @Test
