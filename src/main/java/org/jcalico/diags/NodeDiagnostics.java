@@ -31,7 +31,7 @@ import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Node;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
-import org.jcalico.ui.DeniedFlowFeed;
+import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.util.FileTail;
 
 /**
@@ -86,7 +86,7 @@ public final class NodeDiagnostics {
                 ? url(config.healthHost(), config.healthPort(), "/readiness") : null, "health")));
         collectors.add(new Collector("metrics.txt", () -> fetch(config -> config.prometheusMetricsEnabled()
                 ? url(config.prometheusMetricsHost(), config.prometheusMetricsPort(), "/metrics") : null, "Prometheus metrics")));
-        collectors.add(new Collector(DeniedFlowFeed.FILE, () -> FileTail.lines(paths.logDir().resolve(DeniedFlowFeed.FILE),
+        collectors.add(new Collector(DeniedFlowFile.NAME, () -> FileTail.lines(paths.logDir().resolve(DeniedFlowFile.NAME),
                 DENIED_FLOWS, LOG_TAIL_BYTES).stream().map(line -> line + "\n").collect(java.util.stream.Collectors.joining())));
         for (Path log : logs()) {
             collectors.add(new Collector("logs/" + log.getFileName(), () -> FileTail.text(log, LOG_TAIL_BYTES)));
@@ -204,13 +204,13 @@ public final class NodeDiagnostics {
         }
     }
 
-    /** The node's logs: every file of its log directory but the denied-flow log (collected apart), compressed ones and lock files. */
+    /** The node's logs: every file of its log directory but the denied-flow log and its rotations (collected apart), compressed ones and lock files. */
     private List<Path> logs() {
         if (!Files.isDirectory(paths.logDir())) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(paths.logDir())) {
-            return files.filter(Files::isRegularFile).filter(file -> !file.getFileName().toString().equals(DeniedFlowFeed.FILE)
+            return files.filter(Files::isRegularFile).filter(file -> !file.getFileName().toString().startsWith(DeniedFlowFile.NAME)
                     && !file.getFileName().toString().endsWith(".gz") && !file.getFileName().toString().endsWith(".lock")).sorted().toList();
         } catch (IOException e) {
             return List.of();

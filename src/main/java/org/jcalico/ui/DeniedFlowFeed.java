@@ -8,15 +8,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.util.FileTail;
 
 /**
- * The latest denied flows of the nodes whose logs are on this machine: the end of each LOG_ROOT/NODE/denied-flows.jsonl
- * (one JSON object per dropped packet, as docs/observability.md describes it), newest first. A line that is not a
- * JSON object (one being written) is skipped.
+ * The latest denied flows of the nodes whose logs are on this machine: the end of each node's {@link DeniedFlowFile}
+ * (one JSON object per dropped packet, as docs/observability.md describes it), newest first, passed on as they are
+ * for the page to show. A line that is not a JSON object (one being written) is skipped.
  */
 public final class DeniedFlowFeed {
-    public static final String FILE = "denied-flows.jsonl";
     private static final JsonMapper JSON = new JsonMapper();
     private static final long TAIL_BYTES = 256 * 1024;
     private final Path logRoot;
@@ -28,7 +28,7 @@ public final class DeniedFlowFeed {
     public List<Map<String, Object>> latest(List<String> nodes, int count) throws IOException {
         List<Map<String, Object>> flows = new ArrayList<>();
         for (String node : nodes) {
-            for (String line : FileTail.lines(logRoot.resolve(node).resolve(FILE), count, TAIL_BYTES)) {
+            for (String line : FileTail.lines(DeniedFlowFile.of(logRoot, node), count, TAIL_BYTES)) {
                 try {
                     flows.add(JSON.readValue(line, new TypeReference<Map<String, Object>>() { }));
                 } catch (IOException e) {

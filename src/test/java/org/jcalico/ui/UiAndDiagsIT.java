@@ -22,6 +22,7 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.Test;
 /**
  * `jcalico ui` as a person sees it, rendered by a real headless Chromium in the lab host where the UI listens, and
  * `node diags`' archive opened with tar: one lab of two hosts with BGP and a workload on each in profiles that refuse
- * each other, so there are sessions to show, a denied ping, and a matrix cell that says deny.
+ * each other and a policy on one, so there are sessions to show, a denied ping in the agent's log, and a matrix cell that
+ * says deny.
  */
 @Tag("kernel")
 class UiAndDiagsIT {
@@ -85,14 +87,10 @@ class UiAndDiagsIT {
     @Test
     void pageInChromiumShowsNodesSessionsEndpointsTheMatrixAndADeniedFlow() throws Exception {
         Probe denied = Probe.ping(fixture.layout().workload("w1"), address("w2"));
-        assertFalse(denied.succeeds(), "blue may not ping red");
-        // the denied-flow log as the agent writes it (docs/observability.md): the branch that writes it is not merged yet
-        Path flows = fixture.layout().logDir().resolve("h2").resolve(DeniedFlowFeed.FILE);
-        Files.createDirectories(flows.getParent());
-        Files.writeString(flows, "{\"time\":\"" + java.time.Instant.now() + "\",\"node\":\"h2\",\"direction\":\"ingress\","
-                + "\"endpoint\":\"" + ENDPOINTS.get("w2").endpointId() + "\",\"protocol\":\"icmp\",\"source\":\"" + address("w1")
-                + "\",\"destination\":\"" + address("w2") + "\",\"icmpType\":8,\"icmpCode\":0,"
-                + "\"droppedBy\":{\"kind\":\"policy\",\"tier\":\"default\",\"policy\":\"default/backend\"}}\n");
+        assertFalse(denied.succeeds(), "the backend takes only TCP 80 from the frontend");
+        Path flows = DeniedFlowFile.of(fixture.layout().logDir(), "h2");
+        assertTrue(Eventually.within(5, () -> read(flows).contains("\"source\":\"" + address("w1") + "\"")),
+                "h2's agent logged the denied ping");
 
         assertEquals(1, fixture.run("h1", "ui", "--listen", "localhost:9098").exitCode(), "a host name is refused");
         Process ui = startUi();
@@ -166,6 +164,14 @@ class UiAndDiagsIT {
                 "the agent's metrics");
         assertTrue(extract(archive, top.group(1) + "/birdc-show-protocols-all.txt").contains("Established"), "BIRD's sessions");
         assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get("w1").endpointId()), "h1's endpoint");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String extract(Path archive, String file) {
