@@ -1,12 +1,10 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
@@ -72,7 +70,7 @@ public final class AgentRuntime {
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
             try (PageListener health = health(agent, statusFile, options, log);
-                 PageListener served = metrics(agent, metrics, options, log)) {
+                 PageListener served = metrics(agent, metrics, statusFile, options, log)) {
                 serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
                         paths.dockerSocket()), plugin, log);
             }
@@ -91,20 +89,15 @@ public final class AgentRuntime {
         BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
         PageListener health = new PageListener("health", HealthPages.pages(
                 () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
-        AtomicReference<InetSocketAddress> wanted = new AtomicReference<>();
-        agent.onConfiguration(config -> {
-            wanted.set(config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null);
-            health.serveAt(wanted.get());
-        });
-        // the dataplane is fine without its health pages: a warning in `node status` while they are not served, not a
-        // degraded state
-        statusFile.addWarning(() -> wanted.get() == null || health.port() >= 0 ? null : "cannot serve the health pages on "
-                + wanted.get().getAddress().getHostAddress() + ":" + wanted.get().getPort() + " (see felix.log)");
+        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
+                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        statusFile.addWarning(health::unserved);
         return health;
     }
 
     /** GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, moved or closed when that changes. */
-    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentOptions options, Log log) {
+    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentStatusFile statusFile, AgentOptions options,
+                                        Log log) {
         if (options.bgp()) {
             BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
             metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
@@ -113,6 +106,7 @@ public final class AgentRuntime {
                 Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
         agent.onConfiguration(config -> listener.serveAt(config.prometheusMetricsEnabled()
                 ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null));
+        statusFile.addWarning(listener::unserved);
         return listener;
     }
 

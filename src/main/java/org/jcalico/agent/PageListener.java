@@ -90,6 +90,15 @@ public final class PageListener implements AutoCloseable {
         }
     }
 
+    /**
+     * While the configured address is not served (its bind failed and is being retried), what `node status` warns of:
+     * the agent and its dataplane are fine without these pages, so it is a warning, not a degraded state; else null.
+     */
+    public synchronized String unserved() {
+        return address == null || server != null ? null : "cannot serve the " + name + " pages on "
+                + address.getAddress().getHostAddress() + ":" + address.getPort() + " (see felix.log)";
+    }
+
     /** The port served, or -1 when none is (for a configured port 0, the one the kernel chose). */
     public synchronized int port() {
         return server == null ? -1 : server.port();

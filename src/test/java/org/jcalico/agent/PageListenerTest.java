@@ -101,6 +101,8 @@ class PageListenerTest {
         try (PageListener listener = new PageListener("metrics", pages, log, 100)) {
             listener.serveAt(new InetSocketAddress("127.0.0.1", port));
             assertEquals(-1, listener.port(), "another program holds the port");
+            assertEquals("cannot serve the metrics pages on 127.0.0.1:" + port + " (see felix.log)", listener.unserved(),
+                    "what node status warns of");
             Thread.sleep(350);
             assertEquals(1, java.nio.file.Files.readString(logFile).lines().filter(line -> line.contains("cannot serve metrics")).count(),
                     "logged once however often it is retried");
@@ -110,6 +112,7 @@ class PageListenerTest {
                 Thread.sleep(50);
             }
             assertEquals(port, listener.port(), "bound once the port is free, with no change of configuration");
+            assertEquals(null, listener.unserved());
             assertEquals("m", send("GET", "127.0.0.1", port, "/metrics").body());
         } finally {
             other.close();
