@@ -24,9 +24,10 @@ record UlogdPacket(String prefix, Instant time, int protocol, String source, Str
         if (json == null || !json.hasNonNull("oob.prefix") || !json.hasNonNull("src_ip") || !json.hasNonNull("dest_ip")) {
             throw new IllegalArgumentException("ulogd wrote a packet without prefix or addresses: " + line);
         }
-        Instant time = json.hasNonNull("oob.time.sec")
+        // milliseconds, as the log writes it: the kernel's stamp is taken when the packet is logged, not on the wire
+        Instant time = (json.hasNonNull("oob.time.sec")
                 ? Instant.ofEpochSecond(json.get("oob.time.sec").asLong(), json.path("oob.time.usec").asLong() * 1000)
-                : Instant.now();
+                : Instant.now()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         boolean v6 = json.has("icmpv6.type");
         return new UlogdPacket(json.get("oob.prefix").asText(), time, json.path("ip.protocol").asInt(-1),
                 json.get("src_ip").asText(), json.get("dest_ip").asText(), number(json, "src_port"),

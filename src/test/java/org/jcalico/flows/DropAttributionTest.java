@@ -56,7 +56,7 @@ class DropAttributionTest {
         String prefix = DropLog.prefix(new Origin.PolicyRule("NetworkPolicy/shop/guard", "default", Direction.INBOUND, 0, Action.DENY));
         DeniedFlow flow = attribution.flow(UlogdPacket.parse(line(prefix, "\"ip.protocol\": 6, \"src_port\": 39836, "
                 + "\"dest_port\": 22, \"tcp.syn\": 1, \"src_ip\": \"10.0.0.9\", \"dest_ip\": \"10.0.0.1\"")), "h1");
-        assertEquals(new DeniedFlow(java.time.Instant.parse("2026-11-30T13:58:56.736109Z"), "h1", "ingress", "ep-web", "tcp",
+        assertEquals(new DeniedFlow(java.time.Instant.parse("2026-11-30T13:58:56.736Z"), "h1", "ingress", "ep-web", "tcp",
                 "10.0.0.9", "10.0.0.1", 39836, 22, null, null, DroppedBy.policyRule("default", "shop/guard", 0)), flow);
         assertEquals("{\"time\":\"2026-11-30T13:58:56.736Z\",\"node\":\"h1\",\"direction\":\"ingress\",\"endpoint\":\"ep-web\","
                 + "\"protocol\":\"tcp\",\"source\":\"10.0.0.9\",\"destination\":\"10.0.0.1\",\"sourcePort\":39836,"
