@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 "The kernel logs at most 10 packets a second per endpoint address and direction (after a burst of 50)."})
 final class FlowsCommand implements Callable<Integer> {
     private static final long FOLLOW_POLL_MILLIS = 200;
-    private static final String ROW = "%-23s  %-9s  %-16s  %-6s  %-15s  %-15s  %-14s  %s";
+    private static final String ROW = "%-24s  %-9s  %-16s  %-6s  %-15s  %-15s  %-14s  %s";
 
     @Spec CommandSpec spec;
     @Option(names = "--denied", description = "denied flows (the only flows logged; for Calico's habit)") boolean denied;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.DropLog;
 import org.jcalico.log.Log;
 import org.jcalico.model.FelixConfiguration;
@@ -25,7 +26,8 @@ public final class DeniedFlowLog implements AutoCloseable {
     private final DeniedPackets counted = new DeniedPackets();
     private final Log log;
     private volatile DropAttribution attribution = DropAttribution.EMPTY;
-    private HostState attributed;
+    private IptablesState attributedV4;
+    private IptablesState attributedV6;
     private Thread reader;
     private String problem;
     /** Touched by the reader thread only. */
@@ -45,9 +47,11 @@ public final class DeniedFlowLog implements AutoCloseable {
 
     /** Called by the agent's loop after each calculation; never throws (a failure is logged and tried again next pass). */
     public void update(FelixConfiguration config, HostState desired, List<WorkloadEndpoint> local) {
-        if (desired != attributed) {
+        // calc hands out the same tables while no local endpoint's policy changed (remote churn): nothing to redo
+        if (desired.ipv4() != attributedV4 || desired.ipv6() != attributedV6) {
             attribution = DropAttribution.of(desired, local);
-            attributed = desired;
+            attributedV4 = desired.ipv4();
+            attributedV6 = desired.ipv6();
         }
         try {
             if (Boolean.FALSE.equals(config.deniedFlowLogsEnabled())) {
