@@ -20,14 +20,24 @@ public final class CommandRunner {
     private static final BiConsumer<String, Boolean> UNOBSERVED = (tool, ok) -> { };
     private final List<String> prefix;
     private final BiConsumer<String, Boolean> observer;
+    private final long timeoutSeconds;
 
-    private CommandRunner(List<String> prefix, BiConsumer<String, Boolean> observer) {
+    private CommandRunner(List<String> prefix, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
         this.prefix = List.copyOf(prefix);
         this.observer = observer;
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     private CommandRunner(List<String> prefix) {
-        this(prefix, UNOBSERVED);
+        this(prefix, UNOBSERVED, TIMEOUT_SECONDS);
+    }
+
+    /**
+     * This runner, killing a command that runs longer than {@code seconds}: for probes that someone waits on (a
+     * readiness check, a scrape), where a hung BIRD must cost seconds, not the minute a kernel change may take.
+     */
+    public CommandRunner withTimeout(long seconds) {
+        return new CommandRunner(prefix, observer, seconds);
     }
 
     /**
@@ -35,7 +45,7 @@ public final class CommandRunner {
      * how the agent counts its iptables-restore and ipset runs without the drivers knowing of metrics.
      */
     public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
-        return new CommandRunner(prefix, observer);
+        return new CommandRunner(prefix, observer, timeoutSeconds);
     }
 
     /** Runs commands in the caller's own network namespace. */
@@ -104,9 +114,9 @@ public final class CommandRunner {
             // the tool exited before reading all its input; its exit status and stderr tell why
         }
         try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                return new Result(full, 124, out.getNow(""), "timed out after " + TIMEOUT_SECONDS + " s");
+                return new Result(full, 124, out.getNow(""), "timed out after " + timeoutSeconds + " s");
             }
             return new Result(full, process.exitValue(), out.join(), err.join());
         } catch (InterruptedException e) {
