@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jcalico.agent.AgentPaths;
+import org.jcalico.felix.program.DropLog;
 import org.jcalico.flows.DeniedFlow;
 import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.lab.Lab;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "flows", mixinStandardHelpOptions = true,
         description = {"The packets policy dropped on a node, from its agent's denied-flow log: when, direction, endpoint,"
                 + " protocol, addresses, ports, and the policy and rule, tier end, profile or default drop that dropped them.",
-                "The kernel logs at most 10 packets a second per endpoint address and direction (after a burst of 50)."})
+                "The kernel logs at most " + DropLog.PER_SECOND + " packets a second per endpoint address and direction (after a"
+                        + " burst of " + DropLog.BURST + ")."})
 final class FlowsCommand implements Callable<Integer> {
     private static final long FOLLOW_POLL_MILLIS = 200;
     private static final String ROW = "%-24s  %-9s  %-16s  %-6s  %-15s  %-15s  %-14s  %s";

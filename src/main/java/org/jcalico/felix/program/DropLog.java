@@ -19,8 +19,8 @@ public final class DropLog {
     /** The NFLOG group the agent's reader binds. */
     public static final int GROUP = 2;
     public static final String PREFIX = "jcd:";
-    static final int PER_SECOND = 10;
-    static final int BURST = 50;
+    public static final int PER_SECOND = 10;
+    public static final int BURST = 50;
     private static final int HASH_CHARS = 12;
 
     private DropLog() {
