@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
+import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
@@ -24,8 +25,12 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
 
@@ -48,19 +53,61 @@ public final class AgentRuntime {
     public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
+        // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
         try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
             new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
                     options.asNumber());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
-            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local()), log,
-                    new AgentStatusFile(paths.statusFile(), options.node()), bgp);
+            AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
+            AgentMetrics metrics = new AgentMetrics();
+            DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
+            metrics.countDeniedPackets(deniedFlows.counted());
+            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
+                    log, statusFile, bgp, metrics, deniedFlows);
+            agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
-                    paths.dockerSocket()), plugin, log);
+            try (PageListener health = health(agent, statusFile, options, log);
+                 PageListener served = metrics(agent, metrics, statusFile, options, log)) {
+                serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
+                        paths.dockerSocket()), plugin, log);
+            }
         }
+    }
+
+    private static void followLogLevel(Log log, FelixConfiguration config) {
+        Log.Level before = log.level();
+        if (log.setLevel(Log.Level.parse(config.logLevel()))) {
+            log.info("log level changed", "from", before.toString().toLowerCase(java.util.Locale.ROOT), "to", config.logLevel());
+        }
+    }
+
+    /** /liveness and /readiness at FelixConfiguration's healthHost:healthPort, moved or closed when that changes. */
+    private static PageListener health(Agent agent, AgentStatusFile statusFile, AgentOptions options, Log log) {
+        BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
+        PageListener health = new PageListener("health", HealthPages.pages(
+                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
+        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
+                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        statusFile.addWarning(health::unserved);
+        return health;
+    }
+
+    /** GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, moved or closed when that changes. */
+    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentStatusFile statusFile, AgentOptions options,
+                                        Log log) {
+        if (options.bgp()) {
+            BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
+            metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+        }
+        PageListener listener = new PageListener("metrics",
+                Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
+        agent.onConfiguration(config -> listener.serveAt(config.prometheusMetricsEnabled()
+                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null));
+        statusFile.addWarning(listener::unserved);
+        return listener;
     }
 
     /**

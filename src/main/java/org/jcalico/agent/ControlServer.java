@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.eclipse.jetty.http.HostPortHttpField;
@@ -134,7 +135,18 @@ public final class ControlServer implements AutoCloseable {
      */
     public static ControlServer startPages(InetSocketAddress address, Map<String, Supplier<Page>> pages, String name, Log log)
             throws IOException {
-        Map<String, Supplier<Page>> served = Map.copyOf(pages);
+        Map<String, Function<Map<String, String>, Page>> queried = new java.util.HashMap<>();
+        pages.forEach((path, page) -> queried.put(path, query -> page.get()));
+        return startQueryPages(address, queried, name, log);
+    }
+
+    /**
+     * As {@link #startPages}, for pages that depend on the request's query parameters (the first value of each name):
+     * the UI's connectivity matrix for the endpoints a person picked.
+     */
+    public static ControlServer startQueryPages(InetSocketAddress address, Map<String, Function<Map<String, String>, Page>> pages,
+                                               String name, Log log) throws IOException {
+        Map<String, Function<Map<String, String>, Page>> served = Map.copyOf(pages);
         Server server = server(name);
         ServerConnector connector = new ServerConnector(server, 1, 1, limited(new HttpConnectionFactory(new HttpConfiguration())));
         connector.setHost(address.getAddress().getHostAddress());
@@ -177,6 +189,11 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** The TCP port served (the kernel's choice when port 0 was asked for), or -1 on a Unix socket. */
+    public int port() {
+        return socket == null && server.getConnectors()[0] instanceof ServerConnector tcp ? tcp.getLocalPort() : -1;
     }
 
     /**
@@ -227,11 +244,11 @@ public final class ControlServer implements AutoCloseable {
 
     /** Answers GETs of the pages it was given; 404 for any other path. */
     private static final class Gets extends Handler.Abstract {
-        private final Map<String, Supplier<Page>> pages;
+        private final Map<String, Function<Map<String, String>, Page>> pages;
         private final String name;
         private final Log log;
 
-        Gets(Map<String, Supplier<Page>> pages, String name, Log log) {
+        Gets(Map<String, Function<Map<String, String>, Page>> pages, String name, Log log) {
             this.pages = pages;
             this.name = name;
             this.log = log;
@@ -243,14 +260,22 @@ public final class ControlServer implements AutoCloseable {
                 Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
                 return true;
             }
-            Supplier<Page> supplier = pages.get(request.getHttpURI().getPath());
+            Function<Map<String, String>, Page> supplier = pages.get(request.getHttpURI().getPath());
             if (supplier == null) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 return true;
             }
+            Map<String, String> query = new java.util.HashMap<>();
+            try {
+                Request.extractQueryParameters(request).forEach(field -> query.putIfAbsent(field.getName(), field.getValue()));
+            } catch (RuntimeException malformed) {
+                // a broken percent-encoding is the client's error, not the page's
+                Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400, "malformed query: " + malformed.getMessage());
+                return true;
+            }
             Page page;
             try {
-                page = supplier.get();
+                page = supplier.apply(query);
             } catch (RuntimeException e) {
                 log.error(name + ": " + e, e);
                 Response.writeError(request, response, callback, HttpStatus.INTERNAL_SERVER_ERROR_500);

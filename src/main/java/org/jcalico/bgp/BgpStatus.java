@@ -17,8 +17,11 @@ public final class BgpStatus {
     private BgpStatus() {
     }
 
+    static final long QUERY_TIMEOUT_SECONDS = 5;
+
     public static List<Session> read(CommandRunner runner, Path socket) {
-        CommandRunner.Result result = runner.run("birdc", "-s", socket.toString(), "show", "protocols");
+        // readiness probes, scrapes and `node status` wait on this: a hung BIRD is "not answering" within seconds
+        CommandRunner.Result result = runner.withTimeout(QUERY_TIMEOUT_SECONDS).run("birdc", "-s", socket.toString(), "show", "protocols");
         if (!result.ok()) {
             throw new org.jcalico.kernel.KernelException("BIRD is not answering on " + socket + ": "
                     + (result.stdout() + result.stderr()).strip());

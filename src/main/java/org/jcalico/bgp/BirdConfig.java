@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jcalico.log.RotatingFile;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
@@ -43,7 +44,9 @@ public final class BirdConfig {
         out.append("# Written by the jcalico agent for node ").append(self.name())
                 .append(" from the datastore; it is rewritten on every change, so edits here are lost.\n");
         out.append("router id ").append(self.ipv4()).append(";\n");
-        out.append("log \"").append(logFile).append("\" { info, remote, warning, error, auth, fatal, bug };\n");
+        // BIRD rotates its own log as the agent does felix.log (docs/observability.md, "Logs"): one old file, same limit
+        out.append("log \"").append(logFile).append("\" ").append(RotatingFile.DEFAULT_MAX_BYTES).append(" \"").append(logFile)
+                .append(".1\" { info, remote, warning, error, auth, fatal, bug };\n");
         out.append("timeformat protocol \"%FT%T\";\n");
         out.append("graceful restart wait ").append(RECOVERY_WAIT_SECONDS).append(";\n");
         out.append("protocol device { scan time 10; }\n\n");

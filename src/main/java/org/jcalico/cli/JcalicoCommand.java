@@ -12,7 +12,7 @@ public final class JcalicoCommand implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(
             PoolCommand.class, ProfileCommand.class, ApplyCommand.class, GetCommand.class, DeleteCommand.class,
             IpamCommand.class, NodeCommand.class, ContainerCommand.class, NamespaceCommand.class, BgpCommand.class, LabCommand.class, DemoCommand.class, BenchCommand.class, DatastoreCommand.class, VersionCommand.class,
-            InternalCommand.class, PolicyCommand.class, CniCommand.class);
+            InternalCommand.class, PolicyCommand.class, FlowsCommand.class, CniCommand.class, UiCommand.class);
 
     @Option(names = "--datastore", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "embedded:PATH or etcd://HOST:PORT[,HOST:PORT...] (default: $JCALICO_DATASTORE, else embedded:/var/lib/jcalico/datastore.db)")

@@ -10,6 +10,8 @@ import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.cni.CniAgentResource;
 import org.jcalico.cni.CniInvocation;
+import org.jcalico.diags.DiagsArchive;
+import org.jcalico.diags.NodeDiagnostics;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentProcess;
@@ -20,6 +22,12 @@ import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
 import org.jcalico.image.NodeImage;
 import org.jcalico.bgp.BgpStatus;
+import org.jcalico.checksystem.SystemCheck;
+import org.jcalico.checksystem.SystemChecks;
+import org.jcalico.checksystem.SystemProbe;
+import org.jcalico.health.HealthFacts;
+import org.jcalico.health.HealthProbe;
+import org.jcalico.health.HealthReport;
 import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
@@ -37,7 +45,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "node", mixinStandardHelpOptions = true, description = "The hosts of the cluster and their agents.",
-        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
+        subcommands = {NodeCommand.Start.class, NodeCommand.Run.class, NodeCommand.Image.class, NodeCommand.Stop.class, NodeCommand.Status.class, NodeCommand.CheckSystem.class, NodeCommand.Diags.class, NodeCommand.ListNodes.class, NodeCommand.Remove.class})
 final class NodeCommand {
 
     /** How the agent is started, the same for `node start` and `node run`. */
@@ -197,12 +205,10 @@ final class NodeCommand {
             String node = name != null ? name : new Session(spec).nodeName();
             AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
             var out = spec.commandLine().getOut();
-            boolean healthy = true;
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
-            AgentStatusFile.Status status = new AgentStatusFile(paths.statusFile(), node).read();
+            AgentStatusFile.Status status = agent.isEmpty() ? null : new AgentStatusFile(paths.statusFile(), node).read();
             if (agent.isEmpty()) {
                 out.println("agent for node " + node + ": not running");
-                healthy = false;
             } else {
                 out.println("agent for node " + node + ": running (pid " + agent.get().pid()
                         + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("")
@@ -211,25 +217,105 @@ final class NodeCommand {
                         + status.programmed() + " programmed, " + status.failed() + " failed; updated "
                         + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
-                healthy = status != null && status.state() == AgentStatusFile.State.in_sync && status.failed() == 0;
+                if (status != null) {
+                    status.warnings().forEach(warning -> out.println("warning: " + warning));
+                }
             }
-            BirdDaemon bird = new BirdDaemon(paths.runDir(), CommandRunner.local());
-            if (bird.process().isEmpty()) {
-                out.println("BGP: BIRD is not running" + (java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"))
-                        ? " (it should be: the agent restarts it within a second)" : " (node started with --no-bgp)"));
-                out.flush();
-                return healthy && !java.nio.file.Files.exists(paths.runDir().resolve("bird.conf")) ? 0 : 1;
+            // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
+            boolean bgp = java.nio.file.Files.exists(paths.runDir().resolve("bird.conf"));
+            HealthFacts facts = HealthProbe.gather(status, bgp ? new BirdDaemon(paths.runDir(), CommandRunner.local()) : null,
+                    CommandRunner.local());
+            if (!bgp) {
+                out.println("BGP: BIRD is not running (node started with --no-bgp)");
+            } else if (facts.birdPid() == null) {
+                out.println("BGP: BIRD is not running (it should be: the agent restarts it within a second)");
+            } else {
+                Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
+                for (BgpStatus.Session session : facts.sessions()) {
+                    table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
+                }
+                out.println("BGP sessions (BIRD pid " + facts.birdPid() + "):");
+                table.print(out);
             }
-            Table table = new Table("PEER", "TYPE", "FAMILY", "STATE", "SINCE", "INFO");
-            var sessions = BgpStatus.read(CommandRunner.local(), bird.socket());
-            for (BgpStatus.Session session : sessions) {
-                table.row(session.peer(), session.type(), "IPv" + session.version(), session.state(), session.since(), session.info());
-                healthy &= session.established();
-            }
-            out.println("BGP sessions (BIRD pid " + bird.process().get().pid() + "):");
-            table.print(out);
+            HealthReport readiness = HealthReport.readiness(facts);
+            out.println("readiness: " + (readiness.ok() ? "ready" : "not ready") + " (the agent's /readiness says the same)");
+            Table conditions = new Table("CONDITION", "OK", "DETAIL");
+            readiness.conditions().forEach(condition -> conditions.row(condition.name(), condition.ok() ? "yes" : "no", condition.detail()));
+            conditions.print(out);
             out.flush();
-            return healthy ? 0 : 1;
+            return readiness.ok() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "checksystem", mixinStandardHelpOptions = true,
+            description = "Check that this host can run jcalico (kernel features, tools, forwarding, firewall rules, the BGP port),"
+                    + " changing nothing; one line per check with how to fix it; exit status 1 when something blocks.")
+    static final class CheckSystem implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME", description = "node name, to tell its own BIRD on port 179 apart (default: --node, $JCALICO_NODENAME, hostname)") String name;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+        @Option(names = "--no-bgp", description = "the node will run without BIRD: no BGP tools or port needed") boolean noBgp;
+
+        @Override
+        public Integer call() {
+            String node = name != null ? name : new Session(spec).nodeName();
+            Long ownBird = new BirdDaemon(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG).runDir(), CommandRunner.local())
+                    .process().map(ProcessHandle::pid).orElse(null);
+            List<SystemCheck> checks = SystemChecks.evaluate(new SystemProbe(CommandRunner.local()).gather(!noBgp, ownBird));
+            var out = spec.commandLine().getOut();
+            Table table = new Table("RESULT", "CHECK", "DETAIL");
+            checks.forEach(check -> table.row(check.result(), check.name(),
+                    check.detail() + (check.fix() == null ? "" : "; fix: " + check.fix())));
+            table.print(out);
+            long failed = checks.stream().filter(check -> check.result() == SystemCheck.Result.FAIL).count();
+            long warned = checks.stream().filter(check -> check.result() == SystemCheck.Result.WARN).count();
+            out.println(failed > 0 ? failed + " checks failed: jcalico cannot run on this host as it is"
+                    : "this host can run jcalico" + (warned > 0 ? " (" + warned + " warnings)" : ""));
+            out.flush();
+            return SystemChecks.blocked(checks) ? 1 : 0;
+        }
+    }
+
+    @Command(name = "diags", mixinStandardHelpOptions = true,
+            description = "Collect what it takes to debug this host into one tar.gz: versions, the node's records and Felix configuration,"
+                    + " its endpoints, ip addresses/routes/rules/links, iptables and ipsets, BIRD's configuration and sessions, the agent's"
+                    + " health and metrics, the last denied flows and the end of its logs. A part that cannot be read holds its error;"
+                    + " the rest is still collected.")
+    static final class Diags implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--name", paramLabel = "NAME") String name;
+        @Option(names = "--output", paramLabel = "FILE", description = "default: jcalico-diags-NODE-TIME.tar.gz in this directory") Path output;
+        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
+
+        @Override
+        public void run() {
+            Session session = new Session(spec);
+            String node = name != null ? Names.check("name", name) : session.nodeName();
+            String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
+                    .format(java.time.Instant.now());
+            String top = "jcalico-diags-" + node + "-" + time;
+            Path file = output != null ? output : Path.of(top + ".tar.gz");
+            var collectors = new NodeDiagnostics(node, AgentPaths.of(node, runRoot, logRoot), session.datastoreUrl(),
+                    CommandRunner.local()).collectors();
+            List<DiagsArchive.Entry> entries;
+            try {
+                entries = DiagsArchive.write(file, top, collectors);
+            } catch (java.io.IOException e) {
+                throw new CommandFailure("cannot write " + file + ": " + e.getMessage());
+            }
+            var out = session.out();
+            List<DiagsArchive.Entry> failed = entries.stream().filter(entry -> entry.error() != null).toList();
+            out.println("wrote " + file.toAbsolutePath() + " (" + file.toFile().length() + " bytes), " + entries.size()
+                    + " files under " + top + "/:");
+            Table table = new Table("FILE", "BYTES", "COLLECTED");
+            entries.forEach(entry -> table.row(entry.file(), entry.bytes(), entry.error() == null ? "ok" : "FAILED: " + entry.error()));
+            table.print(out);
+            if (!failed.isEmpty()) {
+                out.println(failed.size() + " of " + entries.size() + " could not be collected (their files hold the error): "
+                        + String.join(", ", failed.stream().map(DiagsArchive.Entry::file).toList()));
+            }
+            out.flush();
         }
     }
 

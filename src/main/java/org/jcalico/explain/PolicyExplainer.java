@@ -75,7 +75,7 @@ public final class PolicyExplainer {
         int family = family(request.family(), from, to);
         Party source = party(request.from(), from, family);
         Party destination = party(request.to(), to, family);
-        Packet packet = packet(request, source.address(), destination.address());
+        Packet packet = packet(request.protocol(), request.port(), source.address(), destination.address());
         Explanation model = new PolicyVerdicts(cluster).explain(packet, source.endpoint(), destination.endpoint());
 
         CommandRunner sender = sender(source, request.fromNetns());
@@ -228,20 +228,25 @@ public final class PolicyExplainer {
                 : Probe.tcp(label, to, packet.destinationPort());
     }
 
-    private static Packet packet(Request request, IpAddress source, IpAddress destination) {
-        String protocol = request.protocol() != null ? request.protocol() : request.port() != null ? "tcp" : "icmp";
+    /**
+     * The packet a probe sends (the UI's connectivity matrix asks the model about the same ones).
+     *
+     * @param protocol tcp, udp or icmp; null: tcp with a port, else icmp
+     */
+    public static Packet packet(String requestedProtocol, Integer port, IpAddress source, IpAddress destination) {
+        String protocol = requestedProtocol != null ? requestedProtocol : port != null ? "tcp" : "icmp";
         switch (protocol) {
             case "tcp", "udp" -> {
-                if (request.port() == null) {
+                if (port == null) {
                     throw new ValidationException("--port: needed for " + protocol);
                 }
-                if (request.port() < 1 || request.port() > 65535) {
-                    throw ValidationException.field("--port", request.port(), "is not a port number 1-65535");
+                if (port < 1 || port > 65535) {
+                    throw ValidationException.field("--port", port, "is not a port number 1-65535");
                 }
-                return Packet.toPort(source, destination, Protocol.parse(protocol), request.port());
+                return Packet.toPort(source, destination, Protocol.parse(protocol), port);
             }
             case "icmp" -> {
-                if (request.port() != null) {
+                if (port != null) {
                     throw new ValidationException("--port: icmp has no ports");
                 }
                 return Packet.echoRequest(source, destination);

@@ -6,7 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +20,11 @@ import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
+import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -29,6 +34,8 @@ import org.jcalico.model.WorkloadEndpoint;
  */
 public final class Agent {
     private static final long RETRY_MILLIS = 1000;
+    /** The loop goes round at least this often, so that liveness can tell a waiting loop from a stuck one. */
+    private static final long HEARTBEAT_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 60_000;
     private final String node;
     private final Dataplane dataplane;
@@ -53,15 +60,30 @@ public final class Agent {
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
     private final BgpSpeaker bgp;
+    private final List<Consumer<FelixConfiguration>> configurationListeners = new CopyOnWriteArrayList<>();
+    private FelixConfiguration announced;
+    private volatile long lastLoopMillis = System.currentTimeMillis();
+    private final AgentMetrics metrics;
+    /** The denied-flow log's reader, or null (tests of the loop alone). */
+    private DeniedFlowLog deniedFlows;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp) {
-        this(datastore, node, dataplane, log, statusFile, bgp, new HostStateCalculator()::calculate);
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 AgentMetrics metrics) {
+        this(datastore, node, dataplane, log, statusFile, bgp, metrics, new HostStateCalculator()::calculate);
+    }
+
+    /** @param deniedFlows told each new desired state, to read the denied-flow log by it */
+    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+                 AgentMetrics metrics, DeniedFlowLog deniedFlows) {
+        this(datastore, node, dataplane, log, statusFile, bgp, metrics);
+        this.deniedFlows = deniedFlows;
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
     Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
-          Function<Snapshot, HostState> calculate) {
+          AgentMetrics metrics, Function<Snapshot, HostState> calculate) {
+        this.metrics = metrics;
         this.calculate = calculate;
         this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
         this.bgp = bgp;
@@ -72,6 +94,20 @@ public final class Agent {
         this.syncer = new Syncer(datastore, queue);
         this.reporter = new StatusReporter(new ResourceStore(datastore), node);
         this.cache = new ClusterCache(node);
+    }
+
+    /**
+     * Calls {@code listener} on the agent's thread with this node's effective FelixConfiguration once the datastore is
+     * read and whenever it changes (the log level, the health and metrics listeners follow it). Register before
+     * {@link #run}.
+     */
+    public void onConfiguration(Consumer<FelixConfiguration> listener) {
+        configurationListeners.add(listener);
+    }
+
+    /** When the loop last went round (or retried the datastore), for liveness. */
+    public long lastLoopMillis() {
+        return lastLoopMillis;
     }
 
     /** Asks the loop to finish its current batch and return. Safe from any thread (a shutdown hook). */
@@ -95,10 +131,11 @@ public final class Agent {
         long nextResync = 0;
         long backoff = RETRY_MILLIS;
         while (true) {
+            lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
             try {
                 long wait = Math.max(1, nextResync - System.currentTimeMillis());
-                Object first = queue.poll(bgp == null ? wait : Math.min(wait, BgpSpeaker.CHECK_MILLIS), TimeUnit.MILLISECONDS);
+                Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch);
@@ -118,6 +155,9 @@ public final class Agent {
                 boolean dirty = absorb(batch);
                 if (!synced) {
                     continue;
+                }
+                if (dirty) {
+                    announceConfiguration();
                 }
                 if (bgp != null) {
                     bgp.supervise();
@@ -153,6 +193,9 @@ public final class Agent {
             }
         }
         syncer.stop();
+        if (deniedFlows != null) {
+            deniedFlows.close();
+        }
         statusFile.write(AgentStatusFile.State.stopped, 0, 0, null);
         log.info("agent for node " + node + " stopped; the kernel keeps its state");
     }
@@ -167,7 +210,16 @@ public final class Agent {
                 log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
                 statusFile.write(AgentStatusFile.State.disconnected, 0, 0, e.getMessage());
                 sleep(RETRY_MILLIS);
+                lastLoopMillis = System.currentTimeMillis();
             }
+        }
+    }
+
+    private void announceConfiguration() {
+        FelixConfiguration config = cache.config();
+        if (!config.equals(announced)) {
+            announced = config;
+            configurationListeners.forEach(listener -> listener.accept(config));
         }
     }
 
@@ -186,6 +238,7 @@ public final class Agent {
                 }
                 case Syncer.Input.Changed changed -> {
                     events += changed.events().size();
+                    metrics.received(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Lost lost -> {
@@ -215,7 +268,12 @@ public final class Agent {
         try {
             long start = System.nanoTime();
             HostState desired = calculate.apply(snapshot);
+            metrics.calculated(System.nanoTime() - start);
+            if (deniedFlows != null) {
+                deniedFlows.update(snapshot.config(), desired, local);
+            }
             DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
+            metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
             local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
@@ -242,7 +300,7 @@ public final class Agent {
         failures = endpointFailures;
         hostFailures = otherFailures;
         try {
-            reporter.report(local, failures);
+            metrics.programmed(reporter.report(local, failures));
             reportPending = false;
         } catch (DatastoreException e) {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
@@ -257,6 +315,7 @@ public final class Agent {
         if (bgp != null) {
             bgp.configure(snapshot);
         }
+        metrics.endpoints(local.size() - failures.size(), failures.size());
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
                 local.size() - failures.size(), failures.size(), problem);

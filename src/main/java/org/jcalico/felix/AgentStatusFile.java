@@ -5,6 +5,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 /**
  * The agent's state in a small JSON file beside its pid file, replaced atomically; `jcalico node status` and
@@ -24,24 +28,35 @@ public final class AgentStatusFile {
         }
     }
 
-    /** One reading of the file. */
+    /**
+     * One reading of the file.
+     *
+     * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
+     *     cannot bind its address: the dataplane is fine), one line each
+     */
     public record Status(String node, long pid, State state, int programmed, int failed, String problem,
-                         long updatedAtMillis) {
+                         long updatedAtMillis, List<String> warnings) {
+        public Status {
+            warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
     }
 
     private static final JsonMapper JSON = new JsonMapper();
     private final Path path;
     private final String node;
+    /** The last status this process wrote, for its own health pages (no file read per probe). */
+    private volatile Status last;
+    private final List<Supplier<String>> warnings = new CopyOnWriteArrayList<>();
 
     public AgentStatusFile(Path path, String node) {
         this.path = path;
         this.node = node;
     }
 
-
     void write(State state, int programmed, int failed, String problem) {
         Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
-                System.currentTimeMillis());
+                System.currentTimeMillis(), warnings.stream().map(Supplier::get).filter(Objects::nonNull).toList());
+        last = status;
         try {
             Files.createDirectories(path.getParent());
             Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
@@ -50,6 +65,16 @@ public final class AgentStatusFile {
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Adds a source of a warning (null: none now), asked at every write of the status. */
+    public void addWarning(Supplier<String> warning) {
+        warnings.add(warning);
+    }
+
+    /** The last status this process wrote, or null before the first. */
+    public Status last() {
+        return last;
     }
 
     /** The last state written, or null if there is none. */

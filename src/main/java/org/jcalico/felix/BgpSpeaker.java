@@ -86,7 +86,7 @@ public final class BgpSpeaker {
         refusedConfig = null;
         config = candidate;
         if (!refused.equals(refusedSessions)) {
-            refused.forEach((session, error) -> log.error("BGP session " + session + " left out: BIRD refused it: " + error));
+            refused.forEach((session, error) -> log.error("BGP session left out: BIRD refused it", "session", session, "error", error));
         }
         refusedSessions = refused;
     }
@@ -136,7 +136,7 @@ public final class BgpSpeaker {
     private void ensure() {
         nextCheck = System.currentTimeMillis() + CHECK_MILLIS;
         try {
-            bird.ensure(config).ifPresent(action -> log.info("BIRD " + action + " (" + bird.socket() + ")"));
+            bird.ensure(config).ifPresent(action -> log.info("BIRD " + action, "socket", bird.socket()));
             lastError = null;
         } catch (KernelException e) {
             if (!e.getMessage().equals(lastError)) {

@@ -33,9 +33,13 @@ final class StatusReporter {
         }
     }
 
-    /** @param failures endpoint id to the reason it is not (fully) programmed */
-    void report(List<WorkloadEndpoint> local, Map<String, String> failures) {
+    /**
+     * @param failures endpoint id to the reason it is not (fully) programmed
+     * @return the endpoints reported programmed here for the first time (no status of theirs was written before)
+     */
+    List<WorkloadEndpoint> report(List<WorkloadEndpoint> local, Map<String, String> failures) {
         List<Op> ops = new ArrayList<>();
+        List<WorkloadEndpoint> first = new ArrayList<>();
         List<EndpointStatus> puts = new ArrayList<>();
         Map<String, Boolean> present = new HashMap<>();
         for (WorkloadEndpoint endpoint : local) {
@@ -45,6 +49,9 @@ final class StatusReporter {
             Versioned<EndpointStatus> previous = written.get(endpoint.endpointId());
             if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), failure)) {
                 continue;
+            }
+            if (previous == null && state == EndpointStatus.State.programmed) {
+                first.add(endpoint);
             }
             EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, failure, System.currentTimeMillis());
             puts.add(status);
@@ -58,10 +65,11 @@ final class StatusReporter {
             }
         }
         if (ops.isEmpty()) {
-            return;
+            return first;
         }
         long revision = store.commit(ops);
         puts.forEach(status -> written.put(status.endpointId(), new Versioned<>(status, revision)));
         gone.forEach(written::remove);
+        return first;
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Runs the kernel tools (ip, iptables-restore, ipset, sysctl ...), optionally inside a named network namespace.
@@ -16,10 +17,35 @@ import java.util.concurrent.TimeUnit;
  */
 public final class CommandRunner {
     private static final long TIMEOUT_SECONDS = 60;
+    private static final BiConsumer<String, Boolean> UNOBSERVED = (tool, ok) -> { };
     private final List<String> prefix;
+    private final BiConsumer<String, Boolean> observer;
+    private final long timeoutSeconds;
+
+    private CommandRunner(List<String> prefix, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        this.prefix = List.copyOf(prefix);
+        this.observer = observer;
+        this.timeoutSeconds = timeoutSeconds;
+    }
 
     private CommandRunner(List<String> prefix) {
-        this.prefix = List.copyOf(prefix);
+        this(prefix, UNOBSERVED, TIMEOUT_SECONDS);
+    }
+
+    /**
+     * This runner, killing a command that runs longer than {@code seconds}: for probes that someone waits on (a
+     * readiness check, a scrape), where a hung BIRD must cost seconds, not the minute a kernel change may take.
+     */
+    public CommandRunner withTimeout(long seconds) {
+        return new CommandRunner(prefix, observer, seconds);
+    }
+
+    /**
+     * This runner, telling {@code observer} the tool (the first argument) and whether it exited 0 after every command:
+     * how the agent counts its iptables-restore and ipset runs without the drivers knowing of metrics.
+     */
+    public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
+        return new CommandRunner(prefix, observer, timeoutSeconds);
     }
 
     /** Runs commands in the caller's own network namespace. */
@@ -61,6 +87,12 @@ public final class CommandRunner {
      * with a {@link KernelException} before anything runs (see {@link CommandText}).
      */
     public Result run(List<String> args, String stdin) {
+        Result result = execute(args, stdin);
+        observer.accept(args.get(0), result.ok());
+        return result;
+    }
+
+    private Result execute(List<String> args, String stdin) {
         args.forEach(CommandText::argument);
         if (stdin != null) {
             CommandText.input(stdin);
@@ -82,9 +114,9 @@ public final class CommandRunner {
             // the tool exited before reading all its input; its exit status and stderr tell why
         }
         try {
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                return new Result(full, 124, out.getNow(""), "timed out after " + TIMEOUT_SECONDS + " s");
+                return new Result(full, 124, out.getNow(""), "timed out after " + timeoutSeconds + " s");
             }
             return new Result(full, process.exitValue(), out.join(), err.join());
         } catch (InterruptedException e) {

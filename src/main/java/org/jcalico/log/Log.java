@@ -1,27 +1,35 @@
 package org.jcalico.log;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 
-/** One line per event: "2026-11-22T10:15:30.123Z INFO  message", to a file and, for foreground runs, stderr. */
+/**
+ * One line per event: "2026-11-22T10:15:30.123Z INFO  message key=value ...", to a file that rotates itself by size
+ * (see {@link RotatingFile}) and, for foreground runs, to stderr. The level can change while the process runs (the
+ * agent follows FelixConfiguration's logLevel).
+ */
 public final class Log {
-    public enum Level { DEBUG, INFO, WARN, ERROR }
+    public enum Level {
+        DEBUG, INFO, WARN, ERROR;
+
+        /** debug, info, warn or error, as FelixConfiguration spells them. */
+        public static Level parse(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+    }
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
             .withZone(ZoneOffset.UTC);
-    private final PrintStream file;
+    private final RotatingFile file;
     private final PrintStream console;
-    private final Level threshold;
+    private volatile Level threshold;
 
-    private Log(PrintStream file, PrintStream console, Level threshold) {
+    private Log(RotatingFile file, PrintStream console, Level threshold) {
         this.file = file;
         this.console = console;
         this.threshold = threshold;
@@ -29,30 +37,45 @@ public final class Log {
 
     /** Appends to the file (creating its directory); also to stderr when {@code console} is set. */
     public static Log open(Path path, boolean console, String level) {
-        try {
-            Files.createDirectories(path.getParent());
-            PrintStream out = new PrintStream(Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                    true, StandardCharsets.UTF_8);
-            return new Log(out, console ? System.err : null, Level.valueOf(level.toUpperCase(Locale.ROOT)));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot open log file " + path + ": " + e.getMessage(), e);
-        }
+        return new Log(new RotatingFile(path, RotatingFile.DEFAULT_MAX_BYTES, RotatingFile.DEFAULT_KEEP),
+                console ? System.err : null, Level.parse(level));
     }
 
-    public void debug(String message) {
-        write(Level.DEBUG, message);
+    /** To stderr alone: for a command that serves pages in the foreground (`jcalico ui`), which keeps no log file. */
+    public static Log console(String level) {
+        return new Log(null, System.err, Level.parse(level));
     }
 
-    public void info(String message) {
-        write(Level.INFO, message);
+    public Level level() {
+        return threshold;
     }
 
-    public void warn(String message) {
-        write(Level.WARN, message);
+    /** Sets the level from now on; true if it changed. */
+    public boolean setLevel(Level level) {
+        Level before = threshold;
+        threshold = level;
+        return before != level;
     }
 
-    public void error(String message) {
-        write(Level.ERROR, message);
+    public boolean enabled(Level level) {
+        return level.ordinal() >= threshold.ordinal();
+    }
+
+    /** @param fields alternate keys and values, written after the message as key=value */
+    public void debug(String message, Object... fields) {
+        write(Level.DEBUG, message, fields);
+    }
+
+    public void info(String message, Object... fields) {
+        write(Level.INFO, message, fields);
+    }
+
+    public void warn(String message, Object... fields) {
+        write(Level.WARN, message, fields);
+    }
+
+    public void error(String message, Object... fields) {
+        write(Level.ERROR, message, fields);
     }
 
     /** An internal failure: the line, then the stack trace (indented, so that one event still reads as one). */
@@ -61,21 +84,40 @@ public final class Log {
         cause.printStackTrace(new java.io.PrintWriter(trace));
         synchronized (this) {
             write(Level.ERROR, message);
-            trace.toString().lines().forEach(line -> {
-                file.println("    " + line);
-                if (console != null) {
-                    console.println("    " + line);
-                }
-            });
+            trace.toString().lines().forEach(line -> emit("    " + line));
         }
     }
 
-    private synchronized void write(Level level, String message) {
-        if (level.ordinal() < threshold.ordinal()) {
+    private synchronized void write(Level level, String message, Object... fields) {
+        if (!enabled(level)) {
             return;
         }
-        String line = TIME.format(Instant.now()) + " " + String.format("%-5s", level) + " " + message.replace('\n', ' ');
-        file.println(line);
+        emit(line(Instant.now(), level, message, fields));
+    }
+
+    /** The text of one event: time, level, the message on one line, then each field as key=value. */
+    static String line(Instant time, Level level, String message, Object... fields) {
+        if (fields.length % 2 != 0) {
+            throw new IllegalArgumentException("log fields come in key, value pairs");
+        }
+        StringBuilder line = new StringBuilder(TIME.format(time)).append(' ').append(String.format("%-5s", level)).append(' ')
+                .append(message.replace('\n', ' '));
+        for (int i = 0; i < fields.length; i += 2) {
+            line.append(' ').append(fields[i]).append('=').append(value(String.valueOf(fields[i + 1])));
+        }
+        return line.toString();
+    }
+
+    /** A value with a space, quote or equals sign is quoted, so that a reader can split the fields again. */
+    private static String value(String text) {
+        String flat = text.replace('\n', ' ');
+        return flat.isEmpty() || flat.matches(".*[\\s\"=].*") ? '"' + flat.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : flat;
+    }
+
+    private void emit(String line) {
+        if (file != null) {
+            file.append((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
         if (console != null) {
             console.println(line);
         }

@@ -116,6 +116,13 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                 prometheusMetricsPort, deniedFlowLogsEnabled);
     }
 
+    /** These settings with the denied-flow log on or off. */
+    public FelixConfiguration withDeniedFlowLogsEnabled(boolean enabled) {
+        return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
+                healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
+                prometheusMetricsPort, enabled);
+    }
+
     @Override
     @JsonIgnore
     public String kind() {

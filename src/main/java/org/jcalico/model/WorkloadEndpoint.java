@@ -18,7 +18,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
                                String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
                                List<String> profileIds, String state, String namespace,
                                @KeepsEmptyValues Map<String, String> labels, List<EndpointPort> ports,
-                               List<Cidr> allowSpoofedSourcePrefixes)
+                               Long createdAtMillis, List<Cidr> allowSpoofedSourcePrefixes)
         implements Resource {
     public static final String KIND = "WorkloadEndpoint";
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
@@ -55,9 +55,22 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
     /** An endpoint that sends from its own addresses alone. */
     public WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId, String interfaceName,
                             String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets, List<String> profileIds, String state,
-                            String namespace, Map<String, String> labels, List<EndpointPort> ports) {
+                            String namespace, Map<String, String> labels, List<EndpointPort> ports, Long createdAtMillis) {
         this(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets, ipv6Nets, profileIds, state, namespace,
-                labels, ports, List.of());
+                labels, ports, createdAtMillis, List.of());
+    }
+
+    /**
+     * An endpoint without a creation time. {@code createdAtMillis} is the writer's wall clock just before it commits
+     * the record (null in records written before it existed): the agent measures the endpoint's programming latency
+     * from it (docs/observability.md). The writer is the endpoint's own node, so it is the agent's clock.
+     */
+    public WorkloadEndpoint(String node, String orchestrator, String containerId, String endpointId,
+                            String interfaceName, String mac, List<Cidr> ipv4Nets, List<Cidr> ipv6Nets,
+                            List<String> profileIds, String state, String namespace, Map<String, String> labels,
+                            List<EndpointPort> ports) {
+        this(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets, ipv6Nets, profileIds, state,
+                namespace, labels, ports, null, List.of());
     }
 
     /** A namespace as given, absent or empty meaning {@value Namespace#DEFAULT}. */
@@ -79,7 +92,13 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
 
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {
         return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
-                ipv6Nets, profileIds, state, namespace, newLabels, ports, allowSpoofedSourcePrefixes);
+                ipv6Nets, profileIds, state, namespace, newLabels, ports, createdAtMillis, allowSpoofedSourcePrefixes);
+    }
+
+    /** This endpoint as written at {@code millis} (the writer's wall clock). */
+    public WorkloadEndpoint createdAt(long millis) {
+        return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
+                ipv6Nets, profileIds, state, namespace, labels, ports, millis, allowSpoofedSourcePrefixes);
     }
 
     /**
@@ -88,7 +107,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
      */
     public WorkloadEndpoint withMembership(List<String> newProfileIds, Map<String, String> newLabels, List<Cidr> spoofable) {
         return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
-                ipv6Nets, newProfileIds, state, namespace, newLabels, ports, spoofable);
+                ipv6Nets, newProfileIds, state, namespace, newLabels, ports, createdAtMillis, spoofable);
     }
 
     /** The source prefixes of the IP version the endpoint may send from besides its own addresses. */

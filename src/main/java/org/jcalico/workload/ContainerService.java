@@ -132,7 +132,7 @@ public final class ContainerService {
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
-                    metadata.labels(), metadata.ports(), what.allowSpoofedSourcePrefixes());
+                    metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
             createEndpoint(endpoint, addressHandle, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
@@ -316,7 +316,7 @@ public final class ContainerService {
     private void createEndpoint(WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
         Ipam ipam = new Ipam(store);
         for (int attempt = 1; ; attempt++) {
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint),
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
             ops.addAll(ipam.heldBy(addressHandle, endpoint.nets()));
             try {

@@ -88,7 +88,7 @@ class DryRunTest {
                 + "  endpoint ep1 (netns:web) ingress: profile web -> default/GlobalNetworkPolicy/web-in, profile web\n"
                 + "  chain added   filter jc-gi-web-in (IPv4) (2 rules)\n"
                 + "  chain added   filter jc-gi-web-in (IPv6) (2 rules)\n"
-                + "  chain changed filter jc-tw-jcep1 (IPv4) (+4 -0 rules)\n"), outcome.out());
+                + "  chain changed filter jc-tw-jcep1 (IPv4) (+5 -0 rules)\n"), outcome.out());
         assertTrue(outcome.out().contains("node h2: no change\n"), outcome.out());
         assertEquals(before, revision(), "the store's revision is unchanged");
         assertEquals(1, run("get", "globalnetworkpolicy", "web-in").status(), "the policy was not written");

@@ -56,7 +56,7 @@ class AgentLoopKernelTest {
             HostStateCalculator real = new HostStateCalculator();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                    statusFile, null, snapshot -> {
+                    statusFile, null, new org.jcalico.metrics.AgentMetrics(), snapshot -> {
                         if (snapshot.profiles().containsKey("boom") && thrown.compareAndSet(false, true)) {
                             throw new IllegalStateException("injected fault");
                         }

@@ -23,9 +23,12 @@ final class CompiledPolicy {
     private final Selector selector;
     private final Selector namespaceSelector;
     private final Map<Direction, Map<Integer, CompiledChain>> chains = new HashMap<>();
+    private final boolean logDrops;
 
-    CompiledPolicy(Policy policy) {
+    /** @param logDrops whether its Deny rules log what they drop (the denied-flow log) */
+    CompiledPolicy(Policy policy, boolean logDrops) {
         this.policy = policy;
+        this.logDrops = logDrops;
         this.selector = Selector.parse(policy.spec().selector());
         this.namespaceSelector = policy.spec().namespaceSelector() == null ? null
                 : Selector.parse(policy.spec().namespaceSelector()).overNamespaceLabels(EndpointLabels.NAMESPACE_PREFIX);
@@ -65,7 +68,7 @@ final class CompiledPolicy {
             Rule rule = policyRules.get(i);
             if (rule.versions().contains(version)) {
                 Origin origin = new Origin.PolicyRule(policy.id(), policy.spec().tier(), direction, i, rule.action());
-                rules.addAll(RuleCompiler.compile(rule, version, policy.namespace(), true, origin, name + ":" + i, needs));
+                rules.addAll(RuleCompiler.compile(rule, version, policy.namespace(), true, origin, name + ":" + i, logDrops, needs));
             }
         }
         return needs.chain(new ProgramChain(name, rules));

@@ -13,10 +13,11 @@ import org.jcalico.model.Rule;
 final class CompiledProfile {
     private final CompiledChain[][] chains = new CompiledChain[2][2];
 
-    CompiledProfile(String name, Profile profile) {
+    /** @param logDrops whether its Deny rules log what they drop (the denied-flow log) */
+    CompiledProfile(String name, Profile profile, boolean logDrops) {
         for (Direction direction : Direction.values()) {
             for (int version : List.of(4, 6)) {
-                chains[direction.ordinal()][version == 4 ? 0 : 1] = compile(name, profile, direction, version);
+                chains[direction.ordinal()][version == 4 ? 0 : 1] = compile(name, profile, direction, version, logDrops);
             }
         }
     }
@@ -25,7 +26,7 @@ final class CompiledProfile {
         return chains[direction.ordinal()][version == 4 ? 0 : 1];
     }
 
-    private static CompiledChain compile(String name, Profile profile, Direction direction, int version) {
+    private static CompiledChain compile(String name, Profile profile, Direction direction, int version, boolean logDrops) {
         String chain = DataplaneNames.profile(name, direction);
         CompiledChain.Needs needs = new CompiledChain.Needs();
         List<ProgramRule> rules = new ArrayList<>();
@@ -34,7 +35,7 @@ final class CompiledProfile {
             Rule rule = profileRules.get(i);
             if (rule.versions().contains(version)) {
                 Origin origin = new Origin.ProfileRule(name, direction, i, rule.action());
-                rules.addAll(RuleCompiler.compile(rule, version, null, false, origin, chain + ":" + i, needs));
+                rules.addAll(RuleCompiler.compile(rule, version, null, false, origin, chain + ":" + i, logDrops, needs));
             }
         }
         return needs.chain(new ProgramChain(chain, rules));

@@ -3,6 +3,7 @@ package org.jcalico.felix.calc;
 import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.DropLog;
 import org.jcalico.felix.program.Marks;
 import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.Origin;
@@ -18,7 +19,8 @@ import org.jcalico.model.Tier;
  * connection state first; then, per tier with applying policies, a jump to each policy while neither the accept nor
  * the pass mark is set, a return (allow) on the accept mark, the end-of-tier drop unless a policy passed (tiers with
  * defaultAction Deny), and the pass mark cleared for the next tier; then the profiles, each followed by a return on
- * the accept mark; then a drop. Returning from it means "allowed in this direction".
+ * the accept mark; then a drop. Returning from it means "allowed in this direction". With the denied-flow log on, each
+ * drop but the connection-state one is preceded by its log rule (DropLog).
  */
 final class EndpointChains {
     private static final Match NO_MARK = Match.of(new Criterion.MarkIs(0, Marks.BOTH));
@@ -33,7 +35,7 @@ final class EndpointChains {
     }
 
     static ProgramChain chain(String name, String endpointId, Direction direction, List<TierPolicies> tiers,
-                              List<String> profiles) {
+                              List<String> profiles, boolean logDrops) {
         List<ProgramRule> rules = new ArrayList<>(start());
         for (TierPolicies tier : tiers) {
             String tierName = tier.tier().name();
@@ -43,7 +45,7 @@ final class EndpointChains {
             }
             rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed in tier " + tierName)));
             if (tier.tier().spec().defaultAction() == Action.DENY) {
-                rules.add(new ProgramRule(NOT_PASSED, Verdict.DROP, new Origin.EndOfTier(tierName, endpointId, direction)));
+                drop(rules, NOT_PASSED, new Origin.EndOfTier(tierName, endpointId, direction), logDrops);
             }
             rules.add(ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.PASS)));
         }
@@ -52,8 +54,15 @@ final class EndpointChains {
                     new Origin.ProfileEntry(profile, direction)));
             rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed by profile " + profile)));
         }
-        rules.add(new ProgramRule(Match.ANY, Verdict.DROP, new Origin.EndpointDrop(endpointId, direction)));
+        drop(rules, Match.ANY, new Origin.EndpointDrop(endpointId, direction), logDrops);
         return new ProgramChain(name, rules);
+    }
+
+    private static void drop(List<ProgramRule> rules, Match match, Origin origin, boolean logDrops) {
+        if (logDrops) {
+            rules.add(DropLog.before(match, origin));
+        }
+        rules.add(new ProgramRule(match, Verdict.DROP, origin));
     }
 
     /**

@@ -56,8 +56,10 @@ public final class HostStateCalculator {
     private final TagSets tagSets = new TagSets();
     private final SelectorSets selectorSetMembers = new SelectorSets();
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
-    private final Memo<Policy, CompiledPolicy> policies = Memo.byIdentity(CompiledPolicy::new);
-    private final Memo<ProfileKey, CompiledProfile> profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile()));
+    /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
+    private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
+    private Memo<Policy, CompiledPolicy> policies;
+    private Memo<ProfileKey, CompiledProfile> profiles;
     /**
      * Each local endpoint's policy by endpoint object, from the last calculation: kept while tiers, profiles and
      * namespaces are unchanged and no policy that applied to the endpoint went and none that applies came.
@@ -73,6 +75,14 @@ public final class HostStateCalculator {
 
     public HostStateCalculator(Renderer renderer) {
         this.renderer = renderer;
+        forgetCompiledRules();
+    }
+
+    /** Every compiled policy and profile, and every endpoint chain, depend on whether drops are logged. */
+    private void forgetCompiledRules() {
+        policies = Memo.byIdentity(policy -> new CompiledPolicy(policy, logDrops));
+        profiles = Memo.byEquality(key -> new CompiledProfile(key.name(), key.profile(), logDrops));
+        lastInputs = null;
     }
 
     /** A profile by name and object: the same object is the same profile (records would compare every rule). */
@@ -124,6 +134,12 @@ public final class HostStateCalculator {
     }
 
     public HostState calculate(Snapshot snapshot) {
+        // unset (a configuration made for a test, not merged over the defaults) is the default: on
+        boolean wanted = !Boolean.FALSE.equals(snapshot.config().deniedFlowLogsEnabled());
+        if (wanted != logDrops) {
+            logDrops = wanted;
+            forgetCompiledRules();
+        }
         locals.nextRound();
         policies.nextRound();
         profiles.nextRound();
@@ -310,7 +326,8 @@ public final class HostStateCalculator {
             for (String profile : endpoint.endpoint().profileIds()) {
                 used.add(profiles.get(new ProfileKey(profile, snapshot.profiles().get(profile))).chain(direction, version));
             }
-            own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds()));
+            own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds(),
+                    logDrops));
         }
         own.forEach(chain -> objects.add(chain.name()));
         used.forEach(chain -> objects.addAll(chain.objects(version)));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.DropLog;
 import org.jcalico.felix.program.Marks;
 import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.Origin;
@@ -33,9 +34,10 @@ final class RuleCompiler {
      * @param policyNamespace the namespace of a NetworkPolicy, whose rule sides are scoped to it; null for a global
      *                        policy or a profile
      * @param logPrefix       what a Log rule's packets are logged with
+     * @param logDrops        whether a Deny rule logs the packets it drops first (the denied-flow log, DropLog)
      */
     static List<ProgramRule> compile(Rule rule, int version, String policyNamespace, boolean inPolicy, Origin origin,
-                                     String logPrefix, CompiledChain.Needs needs) {
+                                     String logPrefix, boolean logDrops, CompiledChain.Needs needs) {
         if (excludesEverything(rule.source(), version) || excludesEverything(rule.destination(), version)) {
             return List.of();
         }
@@ -73,7 +75,12 @@ final class RuleCompiler {
             return rules;
         }
         switch (action) {
-            case DENY -> matches.forEach(match -> rules.add(new ProgramRule(match, Verdict.DROP, origin)));
+            case DENY -> matches.forEach(match -> {
+                if (logDrops) {
+                    rules.add(DropLog.before(match, origin));
+                }
+                rules.add(new ProgramRule(match, Verdict.DROP, origin));
+            });
             case LOG -> matches.forEach(match -> rules.add(new ProgramRule(match, new Verdict.Log(logPrefix), origin)));
             case ALLOW, PASS -> {
                 int bit = action == Action.ALLOW ? Marks.ACCEPT : Marks.PASS;

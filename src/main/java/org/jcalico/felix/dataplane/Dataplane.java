@@ -38,7 +38,8 @@ public final class Dataplane {
 
     /** The host-wide settings Felix needs (forwarding, both families); once, before the first apply. */
     public DataplaneReport start() {
-        return timed(interfaces::start);
+        DriverTimes times = new DriverTimes();
+        return timed(times, () -> times.time("interfaces", interfaces::start));
     }
 
     /**
@@ -50,12 +51,14 @@ public final class Dataplane {
      */
     public DataplaneReport apply(HostState desired) {
         Set<String> isolable = desired.concerns().keySet();
-        return timed(() -> byEndpoint(desired, both(
-                () -> ipSets.fill(desired.ipSets())
-                        .plus(both(() -> iptables.apply(desired.ipv4(), isolable),
-                                () -> ip6tables.apply(desired.ipv6(), isolable)))
-                        .plus(ipSets.sweep(desired.ipSets())),
-                () -> interfaces.apply(desired.interfaces()).plus(routes.apply(desired.routes())))));
+        DriverTimes times = new DriverTimes();
+        return timed(times, () -> byEndpoint(desired, both(
+                () -> times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
+                        .plus(both(() -> times.time("iptables", () -> iptables.apply(desired.ipv4(), isolable)),
+                                () -> times.time("ip6tables", () -> ip6tables.apply(desired.ipv6(), isolable))))
+                        .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets()))),
+                () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
+                        .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
     }
 
     /**
@@ -107,9 +110,29 @@ public final class Dataplane {
         return apply(desired);
     }
 
-    private static DataplaneReport timed(Supplier<Changes> work) {
+    private static DataplaneReport timed(DriverTimes times, Supplier<Changes> work) {
         long start = System.nanoTime();
         Changes changes = work.get();
-        return new DataplaneReport(changes, Duration.ofNanos(System.nanoTime() - start));
+        return new DataplaneReport(changes, Duration.ofNanos(System.nanoTime() - start), times.durations());
+    }
+
+    /** How long each driver worked during one apply; drivers run on two threads at once, so it is shared. */
+    private static final class DriverTimes {
+        private final Map<String, Long> nanos = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Changes time(String driver, Supplier<Changes> work) {
+            long start = System.nanoTime();
+            try {
+                return work.get();
+            } finally {
+                nanos.merge(driver, System.nanoTime() - start, Long::sum);
+            }
+        }
+
+        Map<String, Duration> durations() {
+            Map<String, Duration> result = new java.util.TreeMap<>();
+            nanos.forEach((driver, spent) -> result.put(driver, Duration.ofNanos(spent)));
+            return result;
+        }
     }
 }

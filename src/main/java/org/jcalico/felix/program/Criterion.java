@@ -48,4 +48,11 @@ public sealed interface Criterion {
             states = List.copyOf(states);
         }
     }
+
+    /**
+     * At most {@code perSecond} packets a second after a burst of {@code burst}, counted per address of the side
+     * {@code keyedBy} in the named bucket, which every rule naming it shares (per IP family).
+     */
+    record RateLimit(String bucket, Side keyedBy, int perSecond, int burst) implements Criterion {
+    }
 }

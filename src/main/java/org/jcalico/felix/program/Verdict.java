@@ -33,12 +33,22 @@ public sealed interface Verdict {
     record ClearMark(int bits) implements Verdict {
     }
 
-    /** Log the packet with this prefix (letters, digits, '.', '-', '_', '/', ':', at most 64) and go on. */
-    record Log(String prefix) implements Verdict {
+    /**
+     * Log the packet to a log group with this prefix (letters, digits, '.', '-', '_', '/', ':', at most 64) and go
+     * on. Group {@link #RULES_GROUP} takes the Log action's packets, {@link DropLog#GROUP} the denied flows.
+     */
+    record Log(String prefix, int group) implements Verdict {
+        public static final int RULES_GROUP = 1;
+
         public Log {
             if (!prefix.matches("[A-Za-z0-9._/:-]{1,64}")) {
                 throw new IllegalArgumentException("log prefix '" + prefix + "' has characters a log prefix cannot");
             }
+        }
+
+        /** A Log rule's packet. */
+        public Log(String prefix) {
+            this(prefix, RULES_GROUP);
         }
     }
 

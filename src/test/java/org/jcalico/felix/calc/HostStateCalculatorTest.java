@@ -34,7 +34,8 @@ class HostStateCalculatorTest {
         for (Profile profile : profiles) {
             byName.put(profile.name(), profile);
         }
-        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, byName);
+        // the rules' structure; DropLogCalcTest adds the denied-flow log's rules to it
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS.withDeniedFlowLogsEnabled(false), endpoints, byName);
     }
 
     private final Profile web = Profile.securityGroup("web");
@@ -144,7 +145,7 @@ class HostStateCalculatorTest {
     }
 
     private static List<String> profileChain(Profile profile, int version) {
-        return IptablesRenderer.chain(new CompiledProfile(profile.name(), profile).chain(Direction.INBOUND, version).chain(),
+        return IptablesRenderer.chain(new CompiledProfile(profile.name(), profile, false).chain(Direction.INBOUND, version).chain(),
                 version).rules();
     }
 

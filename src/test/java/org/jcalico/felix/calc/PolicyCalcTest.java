@@ -55,7 +55,8 @@ class PolicyCalcTest {
                 default -> throw new IllegalArgumentException(resource.kind());
             }
         }
-        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
+        // the rules' structure; DropLogCalcTest adds the denied-flow log's rules to it
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS.withDeniedFlowLogsEnabled(false), endpoints, Map.of("open", OPEN))
                 .withPolicy(tiers, policies, sets, namespaces);
     }
 

@@ -19,7 +19,7 @@ class ChangesTest {
 
     @Test
     void zeroCountsAreNoChange() {
-        DataplaneReport report = new DataplaneReport(Changes.of(Change.CHAINS_WRITTEN, 0), Duration.ofMillis(3));
+        DataplaneReport report = new DataplaneReport(Changes.of(Change.CHAINS_WRITTEN, 0), Duration.ofMillis(3), java.util.Map.of());
         assertFalse(report.changedAnything());
         assertEquals("no changes in 3.0 ms", report.summary());
     }

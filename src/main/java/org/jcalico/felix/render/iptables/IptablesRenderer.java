@@ -28,8 +28,6 @@ import org.jcalico.util.Memo;
  * rendered chains are remembered by object from one calculation to the next.
  */
 public final class IptablesRenderer implements Renderer {
-    /** NFLOG group of the Log action's packets (ulogd and `policy explain` read it). */
-    public static final int LOG_GROUP = 1;
     private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
     private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
 
@@ -86,6 +84,9 @@ public final class IptablesRenderer implements Renderer {
             case Criterion.MarkIs m -> "-m mark --mark " + hex(m.value()) + "/" + hex(m.mask());
             case Criterion.InterfaceIs i -> (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
             case Criterion.ConntrackState c -> "-m conntrack --ctstate " + String.join(",", c.states());
+            case Criterion.RateLimit r -> "-m hashlimit --hashlimit-upto " + r.perSecond() + "/sec --hashlimit-burst "
+                    + r.burst() + " --hashlimit-mode " + (r.keyedBy() == Side.SOURCE ? "srcip" : "dstip")
+                    + " --hashlimit-name " + r.bucket();
         };
     }
 
@@ -98,7 +99,7 @@ public final class IptablesRenderer implements Renderer {
             case Verdict.Goto g -> "-g " + g.chain();
             case Verdict.SetMark s -> "-j MARK --set-xmark " + hex(s.bits()) + "/" + hex(s.bits());
             case Verdict.ClearMark c -> "-j MARK --set-xmark 0x0/" + hex(c.bits());
-            case Verdict.Log l -> "-j NFLOG --nflog-group " + LOG_GROUP + " --nflog-prefix " + l.prefix();
+            case Verdict.Log l -> "-j NFLOG --nflog-group " + l.group() + " --nflog-prefix " + l.prefix();
             case Verdict.Masquerade m -> "-j MASQUERADE";
         };
     }

@@ -1,0 +1,67 @@
+package org.jcalico.felix.program;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.jcalico.model.Action;
+import org.jcalico.model.Direction;
+
+/**
+ * The denied-flow log's rule, placed just before each drop that policy causes (docs/observability.md, "Denied
+ * flows"): it logs the packet to {@link #GROUP} with a prefix that names the drop's origin by a hash, which the
+ * agent maps back to the origin, since a policy's name alone can be longer than the kernel's 64-byte prefix. The
+ * kernel limits it per endpoint address and direction (the endpoint is the destination of an inbound packet and the
+ * source of an outbound one), in one bucket per direction that every such rule shares: a flood from or to one
+ * endpoint cannot crowd out another's.
+ */
+public final class DropLog {
+    /** The NFLOG group the agent's reader binds. */
+    public static final int GROUP = 2;
+    public static final String PREFIX = "jcd:";
+    public static final int PER_SECOND = 10;
+    public static final int BURST = 50;
+    private static final int HASH_CHARS = 12;
+
+    private DropLog() {
+    }
+
+    /** Whether a rule of this origin that drops is one policy causes (and so is logged). */
+    public static boolean logged(Origin origin) {
+        return switch (origin) {
+            case Origin.PolicyRule rule -> rule.action() == Action.DENY;
+            case Origin.ProfileRule rule -> rule.action() == Action.DENY;
+            case Origin.EndOfTier end -> true;
+            case Origin.EndpointDrop drop -> true;
+            default -> false;
+        };
+    }
+
+    /** The log rule to put before a drop of this match and origin (one that {@link #logged} accepts). */
+    public static ProgramRule before(Match match, Origin origin) {
+        boolean inbound = direction(origin) == Direction.INBOUND;
+        Criterion limit = new Criterion.RateLimit(inbound ? "jc-deny-in" : "jc-deny-out",
+                inbound ? Side.DESTINATION : Side.SOURCE, PER_SECOND, BURST);
+        return new ProgramRule(match.and(limit), new Verdict.Log(prefix(origin), GROUP), origin);
+    }
+
+    /** The prefix a drop of this origin is logged with: the same for the same origin in every calculation. */
+    public static String prefix(Origin origin) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(origin.toString().getBytes(StandardCharsets.UTF_8));
+            return PREFIX + HexFormat.of().formatHex(digest).substring(0, HASH_CHARS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    public static Direction direction(Origin origin) {
+        return switch (origin) {
+            case Origin.PolicyRule rule -> rule.direction();
+            case Origin.ProfileRule rule -> rule.direction();
+            case Origin.EndOfTier end -> end.direction();
+            case Origin.EndpointDrop drop -> drop.direction();
+            default -> throw new IllegalArgumentException("not a drop policy causes: " + origin);
+        };
+    }
+}

@@ -1,0 +1,29 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentStatusFileTest {
+    @Test
+    void warningsAreAskedAtEveryWriteAndAFileWithoutThemStillReads(@TempDir Path dir) throws Exception {
+        AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        AtomicReference<String> problem = new AtomicReference<>("cannot serve the health pages on 127.0.0.1:9099");
+        file.addWarning(problem::get);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, null);
+        assertEquals(List.of("cannot serve the health pages on 127.0.0.1:9099"), file.read().warnings());
+        assertEquals(AgentStatusFile.State.in_sync, file.read().state(), "a warning is no change of state");
+        problem.set(null);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, null);
+        assertEquals(List.of(), file.read().warnings());
+        assertEquals(file.read(), file.last(), "the agent's own copy is what it wrote");
+        Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"in_sync\",\"programmed\":0,"
+                + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
+        assertEquals(List.of(), file.read().warnings(), "as an agent of an earlier release wrote it");
+    }
+}

@@ -1,0 +1,211 @@
+package org.jcalico.ui;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.agent.JvmCommand;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.flows.DeniedFlowFile;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.Probe;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.LabFixture;
+import org.jcalico.util.Directories;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `jcalico ui` as a person sees it, rendered by a real headless Chromium in the lab host where the UI listens, and
+ * `node diags`' archive opened with tar: one lab of two hosts with BGP and a workload on each in profiles that refuse
+ * each other and a policy on one, so there are sessions to show, a denied ping in the agent's log, and a matrix cell that
+ * says deny.
+ */
+@Tag("kernel")
+class UiAndDiagsIT {
+    private static final String LISTEN = "127.0.0.1:9098";
+    private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
+    private static LabFixture fixture;
+
+    @BeforeAll
+    static void up() {
+        // logs of an earlier run would hold flows of endpoints gone
+        Directories.delete(new org.jcalico.lab.LabLayout("jcu1", 2).logDir());
+        fixture = LabFixture.up("jcu1", 2);
+        fixture.jc("h1", "pool", "add", "10.69.0.0/16");
+        fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue", "--label", "app=frontend");
+        fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("w2"), "--profile", "red", "--label", "app=backend");
+        fixture.apply("h1", """
+                kind: NetworkPolicy
+                metadata: {name: backend, namespace: default}
+                spec:
+                  selector: app == "backend"
+                  ingress:
+                  - {action: Allow, protocol: TCP, source: {selector: app == "frontend"}, destination: {ports: [80]}}
+                """);
+        try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.READ)) {
+            for (var endpoint : new ResourceStore(datastore).list(WorkloadEndpoint.class)) {
+                String id = endpoint.resource().containerId();
+                ENDPOINTS.put(id.substring(id.lastIndexOf('-') + 1), endpoint.resource());
+            }
+        }
+        assertTrue(Eventually.within(30, () -> fixture.run("h1", "node", "status").ok()), "BGP sessions of h1 up");
+    }
+
+    @AfterAll
+    static void down() {
+        if (fixture != null) {
+            fixture.close();
+            Directories.delete(fixture.layout().logDir());
+        }
+    }
+
+    private static IpAddress address(String workload) {
+        return ENDPOINTS.get(workload).nets(4).get(0).network();
+    }
+
+    @Test
+    void pageInChromiumShowsNodesSessionsEndpointsTheMatrixAndADeniedFlow() throws Exception {
+        Probe denied = Probe.ping(fixture.layout().workload("w1"), address("w2"));
+        assertFalse(denied.succeeds(), "the backend takes only TCP 80 from the frontend");
+        Path flows = DeniedFlowFile.of(fixture.layout().logDir(), "h2");
+        assertTrue(Eventually.within(5, () -> read(flows).contains("\"source\":\"" + address("w1") + "\"")),
+                "h2's agent logged the denied ping");
+
+        assertEquals(1, fixture.run("h1", "ui", "--listen", "localhost:9098").exitCode(), "a host name is refused");
+        Process ui = startUi();
+        try {
+            String dom = chromium("--dump-dom", "--virtual-time-budget=5000");
+            assertTrue(dom.contains("data-node=\"h1\"") && dom.contains("data-node=\"h2\""), "both nodes shown:\n" + dom);
+            assertTrue(Pattern.compile("<table id=\"nodes\">.*Established.*</table>", Pattern.DOTALL).matcher(dom).find(),
+                    "an Established BGP session shown");
+            for (String workload : ENDPOINTS.keySet()) {
+                assertTrue(dom.contains("data-endpoint=\"" + ENDPOINTS.get(workload).endpointId() + "\""), workload + " shown");
+                assertTrue(dom.contains(address(workload) + "/32"), workload + "'s address shown");
+            }
+            assertTrue(dom.contains("app=frontend") && dom.contains("profiles: blue"), "w1's labels and profiles shown");
+            Matcher backend = Pattern.compile("<tr data-endpoint=\"" + ENDPOINTS.get("w2").endpointId() + "\">(.*?)</tr>",
+                    Pattern.DOTALL).matcher(dom);
+            assertTrue(backend.find() && backend.group(1).contains("default &gt; NetworkPolicy/default/backend"),
+                    "the policy that applies to w2 shown");
+            Matcher matrix = Pattern.compile("<table id=\"matrix\">(.*?)</table>", Pattern.DOTALL).matcher(dom);
+            assertTrue(matrix.find() && matrix.group(1).contains("class=\"deny\""), "the model says blue -> red is denied: " + dom);
+            Matcher flow = Pattern.compile("<tr class=\"flow\">(.*?)</tr>", Pattern.DOTALL).matcher(dom);
+            assertTrue(flow.find(), "a denied flow shown");
+            assertTrue(flow.group(1).contains(address("w1").toString()) && flow.group(1).contains("default/backend &gt; end of tier"), flow.group(1));
+            String ids = ENDPOINTS.get("w1").endpointId() + "," + ENDPOINTS.get("w2").endpointId();
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp&port=80").contains(
+                    "\"allowed\":true,\"packet\":\"" + address("w1") + " -> " + address("w2") + " tcp/80\""), "frontend may reach backend on 80");
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp&port=81").contains(
+                    "\"allowed\":false,\"packet\":\"" + address("w1") + " -> " + address("w2") + " tcp/81\""), "but not on 81");
+            assertTrue(api("/api/matrix?endpoints=" + ids + "&protocol=tcp").startsWith("400 {\"error\":\"--port: needed for tcp"));
+            Path screenshot = Path.of("target", "jcu1-ui.png").toAbsolutePath();
+            Files.createDirectories(screenshot.getParent());
+            chromium("--screenshot=" + screenshot, "--window-size=1400,1100", "--virtual-time-budget=5000");
+            assertTrue(Files.size(screenshot) > 10_000, "a screenshot of the page");
+        } finally {
+            ui.destroy();
+            ui.waitFor(10, TimeUnit.SECONDS);
+        }
+        assertEquals(143, ui.exitValue(), "stopped by SIGTERM");
+    }
+
+    @Test
+    void diagsArchiveOpensWithTarAndHoldsEveryFileListed() {
+        Path archive = fixture.layout().stateDir().resolve("diags.tar.gz");
+        String out = fixture.jc("h1", "node", "diags", "--output", archive.toString(), "--log-dir", fixture.layout().logDir().toString());
+        assertTrue(out.startsWith("wrote " + archive), out);
+        Matcher top = Pattern.compile("files under (\\S+)/:").matcher(out);
+        assertTrue(top.find(), out);
+        List<String> listed = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] cells = line.strip().split("\\s+");
+            if (cells.length >= 3 && (cells[2].equals("ok") || cells[2].equals("FAILED:"))) {
+                listed.add(cells[0]);
+            }
+        }
+        for (String expected : List.of("versions.txt", "node.json", "felix-configuration.txt", "endpoints.json",
+                "ip-4-route.txt", "ip-6-addr.txt", "iptables-save.txt", "ip6tables-save.txt", "ipset-list.txt", "bird.conf",
+                "birdc-show-protocols-all.txt", "readiness.txt", "metrics.txt", "logs/felix.log")) {
+            assertTrue(listed.contains(expected), expected + " listed: " + out);
+        }
+        assertFalse(out.contains("FAILED"), "every part collected on a healthy host: " + out);
+        CommandRunner.Result tar = CommandRunner.local().run("tar", "-tzf", archive.toString());
+        assertTrue(tar.ok(), tar.stderr());
+        Set<String> held = new HashSet<>(List.of(tar.stdout().split("\n")));
+        for (String file : listed) {
+            assertTrue(held.contains(top.group(1) + "/" + file), file + " in the archive: " + held);
+        }
+        String iptables = extract(archive, top.group(1) + "/iptables-save.txt");
+        assertTrue(iptables.lines().anyMatch(line -> line.startsWith("[") && line.contains(" -j jc-")), "jcalico's rules with counters");
+        assertTrue(extract(archive, top.group(1) + "/readiness.txt").startsWith("# GET http://127.0.0.1:9099/readiness: 200"),
+                "the agent's readiness, at FelixConfiguration's default address");
+        assertTrue(extract(archive, top.group(1) + "/metrics.txt").startsWith("# GET http://127.0.0.1:9091/metrics: 200"),
+                "the agent's metrics");
+        assertTrue(extract(archive, top.group(1) + "/birdc-show-protocols-all.txt").contains("Established"), "BIRD's sessions");
+        assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get("w1").endpointId()), "h1's endpoint");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String extract(Path archive, String file) {
+        return CommandRunner.local().run("tar", "-xzOf", archive.toString(), file).check().stdout();
+    }
+
+    /** `jcalico ui` on h1, in the background, once it says where it serves. */
+    private static Process startUi() throws Exception {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fixture.layout().host(1), "env",
+                "JCALICO_DATASTORE=" + fixture.layout().datastoreUrl(), "JCALICO_RUN_DIR=" + fixture.layout().runDir()));
+        command.addAll(JvmCommand.jcalico());
+        command.addAll(List.of("ui", "--listen", LISTEN, "--log-dir", fixture.layout().logDir().toString()));
+        Process ui = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String first = new BufferedReader(new InputStreamReader(ui.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        assertEquals("serving the UI on http://" + LISTEN + "/ (Ctrl-C to stop)", first);
+        return ui;
+    }
+
+    /** The status and body of a GET from h1, where the UI listens. */
+    private static String api(String path) {
+        String got = CommandRunner.inNamespace(fixture.layout().host(1)).run("curl", "-s", "-w", "|%{http_code}",
+                "http://" + LISTEN + path).stdout();
+        return got.substring(got.lastIndexOf('|') + 1) + " " + got.substring(0, got.lastIndexOf('|'));
+    }
+
+    /** Headless Chromium in the same network namespace as the UI. */
+    private static String chromium(String... flags) {
+        Path profile = fixture.layout().stateDir().resolve("chromium");
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fixture.layout().host(1), "env",
+                "HOME=" + profile, "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile));
+        command.addAll(List.of(flags));
+        command.add("http://" + LISTEN + "/");
+        CommandRunner.Result result = CommandRunner.local().run(command);
+        assertTrue(result.ok(), "chromium: " + result.stderr());
+        return result.stdout();
+    }
+}
