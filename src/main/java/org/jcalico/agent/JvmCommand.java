@@ -7,15 +7,31 @@ import java.util.List;
 public final class JvmCommand {
     /** The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point). */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-Xmx512m", "--enable-native-access=ALL-UNNAMED");
+    /**
+     * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
+     * optimizing compiler or a bigger collector would pay for their start-up.
+     */
+    private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+            "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
     }
 
+    /** jcalico in a JVM with the agent's options: for agents, workers and benchmarks. */
     public static List<String> jcalico() {
+        return with(AGENT_FLAGS);
+    }
+
+    /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
+    public static List<String> command() {
+        return with(COMMAND_FLAGS);
+    }
+
+    private static List<String> with(List<String> flags) {
         String java = System.getProperty("jcalico.java",
                 ProcessHandle.current().info().command().orElse("java"));
         List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(AGENT_FLAGS);
+        command.addAll(flags);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
             if (System.getProperty(property) != null) {
                 command.add("-D" + property + "=" + System.getProperty(property));

@@ -77,7 +77,7 @@ public final class LabFixture implements AutoCloseable {
     public CommandRunner.Result runWith(List<String> environment, String host, String... args) {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(environment);
-        command.addAll(JvmCommand.jcalico());
+        command.addAll(JvmCommand.command());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }
