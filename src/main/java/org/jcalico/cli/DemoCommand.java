@@ -11,8 +11,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "The prototype's story on two hosts in network namespaces: security groups, BGP, NAT; prints what it sees and exits 1 if anything differs from the policy.")
 final class DemoCommand implements java.util.concurrent.Callable<Integer> {
-    private static final List<String> TOOLS = List.of("ip", "iptables", "ipset", "bird", "birdc", "busybox", "conntrack", "nsenter");
-    private static final List<String> PACKAGES = List.of("iproute2", "iptables", "ipset", "bird2", "bird2", "busybox-static", "conntrack", "util-linux");
+    /** A tool is a command, or a file for a plugin (ulogd's JSON output, which the agent's denied-flow log needs). */
+    private static final List<String> TOOLS = List.of("ip", "iptables", "ipset", "bird", "birdc", "busybox", "conntrack", "nsenter",
+            "ulogd", "/usr/lib/x86_64-linux-gnu/ulogd/ulogd_output_JSON.so");
+    private static final List<String> PACKAGES = List.of("iproute2", "iptables", "ipset", "bird2", "bird2", "busybox-static", "conntrack",
+            "util-linux", "ulogd2", "ulogd2-json");
 
     @Spec CommandSpec spec;
     @Option(names = "--keep", description = "leave the lab running afterwards") boolean keep;
@@ -29,7 +32,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
     private void installMissingTools() {
         List<String> missing = new java.util.ArrayList<>();
         for (int i = 0; i < TOOLS.size(); i++) {
-            if (!CommandRunner.local().run("sh", "-c", "command -v " + TOOLS.get(i)).ok() && !missing.contains(PACKAGES.get(i))) {
+            if (!CommandRunner.local().run("sh", "-c", "command -v \"$0\" || test -e \"$0\"", TOOLS.get(i)).ok()
+                    && !missing.contains(PACKAGES.get(i))) {
                 missing.add(PACKAGES.get(i));
             }
         }
