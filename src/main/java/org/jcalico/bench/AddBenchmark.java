@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Pools;
@@ -47,9 +48,10 @@ public final class AddBenchmark {
 
     /** One store under test, with what was measured on it. */
     private record Store(String name, CountingDatastore datastore, ContainerService containers, List<Long> adds,
-                         List<Long> removes, List<Long> addKeys, List<Long> removeKeys) {
+                         List<Long> removes, List<Long> addKeys, List<Long> removeKeys, List<Long> gets, List<Long> commits) {
         Store(String name, CountingDatastore datastore, ContainerService containers) {
-            this(name, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            this(name, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(),
+                    new ArrayList<>(), new ArrayList<>());
         }
     }
 
@@ -81,9 +83,12 @@ public final class AddBenchmark {
                 for (Store store : List.of(empty, full)) {
                     List.of(store.adds(), store.removes(), store.addKeys(), store.removeKeys()).forEach(List::clear);
                 }
+                // what filling left on the heap is not the adds' to collect
+                System.gc();
                 for (int i = 0; i < rounds; i++) {
                     for (Store store : i % 2 == 0 ? List.of(empty, full) : List.of(full, empty)) {
                         cycle(store);
+                        probe(store);
                     }
                 }
                 report(etcd, endpoints, rounds, empty, full, loadBefore);
@@ -136,6 +141,17 @@ public final class AddBenchmark {
         store.removeKeys().add(store.datastore().keysRead() - addKeys);
     }
 
+    /** The store's own cost at its size: one get of a key, one commit writing one (a scratch key, deleted again). */
+    private static void probe(Store store) {
+        long start = System.nanoTime();
+        store.datastore().get(Keys.keyOf(Node.class, NODE));
+        long got = System.nanoTime();
+        long revision = store.datastore().put(Keys.ROOT + "bench/probe", "x");
+        store.gets().add(got - start);
+        store.commits().add(System.nanoTime() - got);
+        store.datastore().delete(Keys.ROOT + "bench/probe", revision);
+    }
+
     private void report(boolean etcd, int endpoints, int rounds, Store empty, Store full, String loadBefore) {
         print(String.format("bench add: %s, %d adds and removes of one container on each store, alternating, after %d to warm up",
                 etcd ? "etcd (a single member on loopback per store)" : "embedded (SQLite, a file per store)", rounds, WARMUP));
@@ -156,6 +172,14 @@ public final class AddBenchmark {
             print(String.format("  %-10s %-18s %7.2fx %8.2fx   target <= 1.2x: %s", what, "ratio", p50, p99,
                     p50 <= 1.2 && p99 <= 1.2 ? "met" : "NOT met"));
         }
+        for (String what : List.of("get", "commit")) {
+            List<Long> base = sorted(what.equals("get") ? empty.gets() : empty.commits());
+            List<Long> big = sorted(what.equals("get") ? full.gets() : full.commits());
+            print(String.format("  %-10s %-18s %6.2f ms %6.2f ms   vs empty: %.2fx / %.2fx", "one " + what, full.name(),
+                    millis(Percentiles.of(big, 50)), millis(Percentiles.of(big, 99)),
+                    (double) Percentiles.of(big, 50) / Percentiles.of(base, 50), (double) Percentiles.of(big, 99) / Percentiles.of(base, 99)));
+        }
+        print("  (one get / one commit of one key: what the backend itself costs at each size, timed after each add and remove)");
         print(String.format("floor: the same add and remove on the empty store of the same backend, in this run, alternating"
                 + " with the %,d-endpoint store; each add is `container add --no-wait`'s own work in this JVM (intent, IPAM,"
                 + " veth pair by `ip` in the host and container namespaces, endpoint record), no agent", endpoints));

@@ -32,7 +32,7 @@ final class BenchCommand {
     static final class Add implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "endpoints in the filled store (default: ${DEFAULT-VALUE})") int endpoints;
-        @Option(names = "--count", paramLabel = "N", defaultValue = "40", description = "adds and removes on each store (default: ${DEFAULT-VALUE})") int count;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "100", description = "adds and removes on each store (default: ${DEFAULT-VALUE})") int count;
 
         @Override
         public void run() {
