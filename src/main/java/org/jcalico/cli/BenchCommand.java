@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class})
+                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -81,6 +81,23 @@ final class BenchCommand {
                 throw new CommandFailure("podman is not installed (apt-get install podman containernetworking-plugins)");
             }
             new org.jcalico.bench.CniBenchmark(spec.commandLine().getOut()).run(lab, adds, runs);
+        }
+    }
+
+    @Command(name = "cli", mixinStandardHelpOptions = true,
+            description = "On a lab of one host: 'pool list' and 'container list' through the launcher, served by the host's agent and"
+                    + " without one, median and p99 against a trivial JVM start with the launcher's flags, in one run.")
+    static final class Cli implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "30", description = "runs of each (default: ${DEFAULT-VALUE})") int runs;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbcli", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public void run() {
+            if (runs < 1 || runs > 1000) {
+                throw new CommandFailure("--runs: '" + runs + "' is not in 1-1000");
+            }
+            new org.jcalico.bench.CliBenchmark(spec.commandLine().getOut()).run(lab, runs);
         }
     }
 
