@@ -232,6 +232,27 @@ class LauncherDelegationIT {
         }
     }
 
+    /** A list only reads: when the agent fails it, the launcher runs it itself rather than fail. */
+    @Test
+    void aListTheAgentFailsRunsInTheLauncher() throws Exception {
+        assertEquals(0, launch(store, "pool", "add", "10.73.0.0/16").status());
+        Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, "pool", "list");
+        Files.createDirectories(paths.runDir());
+        Files.setPosixFilePermissions(paths.runDir(), PosixFilePermissions.fromString("rwx------"));
+        try (ServerSocketChannel dying = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dying.bind(UnixDomainSocketAddress.of(paths.socket()));
+            Thread.ofPlatform().daemon().start(() -> {
+                try (SocketChannel client = dying.accept()) {
+                    client.read(ByteBuffer.allocate(1 << 16));
+                } catch (IOException e) {
+                    // the test is over
+                }
+            });
+            assertEquals(local, launch(store, "pool", "list"));
+            assertTrue(local.out().contains("10.73.0.0/16"), local.out());
+        }
+    }
+
     /** Binds the socket path it is given and answers every request with a forged success. */
     private static final String IMPOSTOR = """
             import java.net.*;
