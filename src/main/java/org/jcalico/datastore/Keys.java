@@ -27,13 +27,14 @@ public final class Keys {
     /** Container attachments and detachments under way, by node and endpoint id (see docs/ipam.md). */
     public static final String INTENTS = ROOT + "intents/";
     /**
-     * IPAM's indexes (see docs/ipam.md), so that a container's addresses are found by key rather than by reading every
-     * block: the blocks affine to each node, the blocks holding each handle's addresses, and the marker saying both
-     * are complete for this store.
+     * Indexes kept beside the resources, outside {@link #ROOT}: agents list and watch ROOT, and never need them. IPAM's
+     * (see docs/ipam.md) find a container's addresses by key rather than by reading every block: the blocks affine to
+     * each node, the blocks holding each handle's addresses, and the marker saying both are complete for this store.
      */
-    public static final String IPAM_AFFINITIES = ROOT + "ipam/affinities/";
-    public static final String IPAM_HANDLES = ROOT + "ipam/handles/";
-    public static final String IPAM_INDEXED = ROOT + "ipam/indexed";
+    public static final String INDEXES = "/jcalico/index/v1/";
+    public static final String IPAM_AFFINITIES = INDEXES + "ipam/affinities/";
+    public static final String IPAM_HANDLES = INDEXES + "ipam/handles/";
+    public static final String IPAM_INDEXED = INDEXES + "ipam/indexed";
 
     private Keys() {
     }

@@ -35,6 +35,8 @@ class MigrationTest {
             List<String> keys = to.list(Keys.ROOT).items().stream().map(KeyValue::key).toList();
             assertEquals(from.list(Keys.ROOT).items().stream().map(KeyValue::key).toList(), keys);
             assertEquals(from.get(keys.get(0)).orElseThrow().value(), to.get(keys.get(0)).orElseThrow().value());
+            assertEquals(from.list(Keys.INDEXES).items().stream().map(KeyValue::key).toList(),
+                    to.list(Keys.INDEXES).items().stream().map(KeyValue::key).toList(), "IPAM's index moves too");
             var refused = assertThrows(DatastoreException.class, () -> Migration.copy(from, to, false));
             assertTrue(refused.getMessage().contains("already holds 6 jcalico keys"), refused.getMessage());
         }
