@@ -40,21 +40,31 @@ final class ThroughputFloor {
     }
 
     /**
-     * Builds the bare copy of the pair {@code client} -> {@code server} as hosts bare1 and bare2 of the lab (fabric
-     * addresses .101 and .102), with workloads at {@code bareClient} and {@code bareServer} (each in a /26 of its own,
-     * as IPAM blocks are). Returns the bare sides, client first.
+     * Builds a bare copy of the pair {@code client} -> {@code server} as hosts NAME1 and NAME2 of the lab (fabric
+     * addresses .(100+2*copy+1) and .(100+2*copy+2)), with workloads NAMEw1 and NAMEw2 at 10.73.COPY.1 and
+     * 10.73.COPY.65 (each in a /26 of its own, as IPAM blocks are). Returns the bare sides, client first.
      */
-    static List<Side> build(Lab lab, Side client, Side server, IpAddress bareClient, IpAddress bareServer) {
+    static List<Side> build(Lab lab, String name, int copy, Side client, Side server) {
         LabLayout layout = lab.layout();
-        Side bare1 = new Side(layout.prefix() + "bare1", layout.workload("barew1"), bareClient, client.hostInterface());
-        Side bare2 = new Side(layout.prefix() + "bare2", layout.workload("barew2"), bareServer, server.hostInterface());
-        IpAddress host1 = fabricAddress(101);
-        IpAddress host2 = fabricAddress(102);
-        plain(lab, bare1, "b1", host1, 101);
-        plain(lab, bare2, "b2", host2, 102);
-        route(bare1, bare2, host2);
-        route(bare2, bare1, host1);
-        return List.of(bare1, bare2);
+        Side first = new Side(layout.prefix() + name + "1", layout.workload(name + "w1"),
+                IpAddress.parse("10.73." + copy + ".1"), client.hostInterface());
+        Side second = new Side(layout.prefix() + name + "2", layout.workload(name + "w2"),
+                IpAddress.parse("10.73." + copy + ".65"), server.hostInterface());
+        int index = 101 + 2 * copy;
+        plain(lab, first, name.charAt(0) + "1", fabricAddress(index), index);
+        plain(lab, second, name.charAt(0) + "2", fabricAddress(index + 1), index + 1);
+        route(first, second, fabricAddress(index + 1));
+        route(second, first, fabricAddress(index));
+        return List.of(first, second);
+    }
+
+    /**
+     * The one rule that makes the kernel track the host's connections (and drops what it finds invalid, as jcalico's
+     * endpoint chains do): the floor of any stateful dataplane.
+     */
+    static void trackConnections(Side host) {
+        CommandRunner.inNamespace(host.host()).run("iptables", "-A", "FORWARD", "-m", "conntrack", "--ctstate", "INVALID",
+                "-j", "DROP").check();
     }
 
     private static IpAddress fabricAddress(int index) {
@@ -80,10 +90,10 @@ final class ThroughputFloor {
 
     /**
      * Makes the bare host's network sysctls and its links' settings (uplink and workload side) those of the jcalico
-     * host, and returns what still differs, as "key: jcalico value / bare value" (tracking settings left out: they
-     * exist only where rules track connections).
+     * host; returns the keys it wrote and what still differs, as "key: jcalico value / bare value" (tracking
+     * settings left out: they exist only where rules track connections).
      */
-    static List<String> equalize(Side jcalico, Side bare) {
+    static Equalized equalize(Side jcalico, Side bare) {
         CommandRunner original = CommandRunner.inNamespace(jcalico.host());
         CommandRunner copy = CommandRunner.inNamespace(bare.host());
         Map<String, String> wanted = new LinkedHashMap<>();
@@ -109,7 +119,11 @@ final class ThroughputFloor {
         differences(linkSettings(CommandRunner.inNamespace(jcalico.workload()), "eth0"),
                 linkSettings(CommandRunner.inNamespace(bare.workload()), "eth0"))
                 .forEach((key, values) -> remaining.add("workload eth0 " + key + ": " + values.get(0) + " / " + values.get(1)));
-        return remaining;
+        return new Equalized(List.copyOf(wanted.keySet()), remaining);
+    }
+
+    /** The sysctls copied from the jcalico host to the bare one, and what differs after. */
+    record Equalized(List<String> copied, List<String> remaining) {
     }
 
     private static Map<String, String> sysctls(CommandRunner host) {

@@ -37,16 +37,30 @@ final class ThroughputProbe {
         }
     }
 
-    /** One TCP run of {@code seconds}: what the receiver got, in bits per second. */
-    double bitsPerSecond(int seconds) {
+    /**
+     * One iperf3 TCP run: what the receiver got, and the CPU its two processes used (user and system, as iperf3
+     * reports it, in percent of one CPU each; a kernel without IRQ time accounting, as this machine's, charges them
+     * the forwarding softirqs they run).
+     */
+    record Run(double bitsPerSecond, double cpuPercent) {
+        /** Bits carried per CPU-second of the two ends: less hostage to the machine's load than the rate alone. */
+        double bitsPerCpuSecond() {
+            return bitsPerSecond / (cpuPercent / 100);
+        }
+    }
+
+    /** One TCP run of {@code seconds}. */
+    Run run(int seconds) {
         CommandRunner.Result result = client.run("iperf3", "-c", server.toString(), "-p", String.valueOf(PORT), "-t",
                 String.valueOf(seconds), "-J");
         try {
-            JsonNode received = JSON.readTree(result.stdout()).path("end").path("sum_received").path("bits_per_second");
+            JsonNode end = JSON.readTree(result.stdout()).path("end");
+            JsonNode received = end.path("sum_received").path("bits_per_second");
+            JsonNode cpu = end.path("cpu_utilization_percent");
             if (!result.ok() || !received.isNumber()) {
                 throw new IllegalStateException("iperf3 to " + server + " failed: " + result.describe());
             }
-            return received.asDouble();
+            return new Run(received.asDouble(), cpu.path("host_total").asDouble() + cpu.path("remote_total").asDouble());
         } catch (IOException e) {
             throw new IllegalStateException("iperf3 to " + server + " printed no report: " + result.describe(), e);
         }
