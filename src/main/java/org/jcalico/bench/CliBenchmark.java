@@ -75,6 +75,7 @@ public final class CliBenchmark {
                 variants.put(name + ", agent", new Variant(launched, withAgent));
             }
 
+            long servedBeforeRuns = served(agentLog);
             Map<String, List<Long>> millis = new LinkedHashMap<>();
             variants.keySet().forEach(name -> millis.put(name, new ArrayList<>()));
             List<String> order = new ArrayList<>(variants.keySet());
@@ -86,6 +87,10 @@ public final class CliBenchmark {
                 }
             }
             print(runs, millis);
+            List<Long> inAgent = agentMillis(agentLog, servedBeforeRuns);
+            out.printf("  inside h1's agent (by its log, %d commands): median %d ms, p99 %d ms; the rest of an agent row is%n",
+                    inAgent.size(), Percentiles.of(inAgent, 50), Percentiles.of(inAgent, 99));
+            out.println("  the launcher's bash and curl starting, and the round trip over the socket");
         } catch (IOException e) {
             throw new IllegalStateException("cannot make a scratch directory: " + e.getMessage(), e);
         } finally {
@@ -144,6 +149,15 @@ public final class CliBenchmark {
         }
         try (var lines = Files.lines(log)) {
             return lines.filter(line -> line.contains("for the launcher: exit status")).count();
+        }
+    }
+
+    /** How long the agent took over each command it ran for the launcher after the first {@code skip}, sorted. */
+    private static List<Long> agentMillis(Path log, long skip) throws IOException {
+        java.util.regex.Pattern took = java.util.regex.Pattern.compile("for the launcher: exit status \\d+ in (\\d+) ms");
+        try (var lines = Files.lines(log)) {
+            return Latencies.sorted(lines.map(took::matcher).filter(java.util.regex.Matcher::find).skip(skip)
+                    .map(matcher -> Long.parseLong(matcher.group(1))).toList());
         }
     }
 
