@@ -15,8 +15,11 @@ import org.jcalico.model.IpAddress;
  * {@link ThroughputFloor}), in one run, the paths taking turns so that the machine's load falls on both alike.
  */
 public final class ThroughputBenchmark {
-    /** The dataplanes measured, each on a host pair of its own; the faster one is held to the targets. */
-    private static final List<String> DATAPLANES = List.of("iptables");
+    /**
+     * The dataplanes measured, each on a host pair of its own (FelixConfiguration node.NAME's dataplaneDriver); the
+     * faster one is held to the targets.
+     */
+    private static final List<String> DATAPLANES = List.of("iptables", "nftables");
     private static final double THROUGHPUT_TARGET = 0.97;
     private static final double RTT_TARGET = 1.2;
     private final PrintWriter out;
@@ -65,12 +68,16 @@ public final class ThroughputBenchmark {
             List<Path> paths = new ArrayList<>();
             List<ThroughputFloor.Side> firstPair = null;
             for (int pair = 0; pair < DATAPLANES.size(); pair++) {
+                useDataplane(lab, pair, DATAPLANES.get(pair));
                 List<ThroughputFloor.Side> sides = workloads(lab, pair);
                 firstPair = firstPair == null ? sides : firstPair;
                 servers.add(ThroughputProbe.serveIn(sides.get(1).workload()));
                 paths.add(new Path("jcalico " + DATAPLANES.get(pair), new ThroughputProbe(sides.get(0).workload(), sides.get(1).address())));
             }
             AttachBenchmark.awaitBgp(lab);
+            for (int pair = 0; pair < DATAPLANES.size(); pair++) {
+                awaitDataplane(lab, pair, DATAPLANES.get(pair));
+            }
             List<ThroughputFloor.Side> bare = ThroughputFloor.build(lab, "bare", 0, firstPair.get(0), firstPair.get(1));
             List<ThroughputFloor.Side> tracked = ThroughputFloor.build(lab, "ct", 1, firstPair.get(0), firstPair.get(1));
             tracked.forEach(ThroughputFloor::trackConnections);
@@ -94,6 +101,46 @@ public final class ThroughputBenchmark {
             servers.forEach(Process::destroy);
             lab.down();
             out.flush();
+        }
+    }
+
+    /** Both hosts of the pair run the dataplane, set for each node as a user would: `jcalico apply -f`. */
+    private static void useDataplane(Lab lab, int pair, String dataplane) {
+        java.nio.file.Path file = lab.layout().stateDir().resolve("dataplane-" + pair + ".yaml");
+        StringBuilder yaml = new StringBuilder();
+        for (int host = 2 * pair + 1; host <= 2 * pair + 2; host++) {
+            yaml.append("---\nkind: FelixConfiguration\nname: node.").append(lab.layout().nodeName(host))
+                    .append("\ndataplaneDriver: ").append(dataplane).append('\n');
+        }
+        try {
+            java.nio.file.Files.writeString(file, yaml);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        AttachBenchmark.jc(lab, "h" + (2 * pair + 1), "apply", "-f", file.toString());
+    }
+
+    /** Measuring a host still on the other dataplane (or on both, while it switches) would measure the wrong thing. */
+    private static void awaitDataplane(Lab lab, int pair, String dataplane) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        for (int host = 2 * pair + 1; host <= 2 * pair + 2; host++) {
+            CommandRunner runner = CommandRunner.inNamespace(lab.layout().host(host));
+            while (true) {
+                boolean nft = runner.run("nft", "list", "tables").stdout().contains("jcalico");
+                boolean iptables = runner.run("iptables-save", "-t", "filter").stdout().contains(":jc-FORWARD");
+                if (dataplane.equals("nftables") ? nft && !iptables : iptables && !nft) {
+                    break;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(lab.layout().host(host) + " is not on " + dataplane + " alone after 30 s");
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
         }
     }
 
