@@ -84,4 +84,11 @@ public final class Sysctls {
         keys.forEach(command::add);
         return command;
     }
+
+    /** One "sysctl -w" of all settings: for a one-off setup (a bench's floor), not the agent's changes. */
+    public static List<String> writeCommand(Map<String, String> settings) {
+        List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
+        settings.forEach((key, value) -> command.add(key + "=" + value));
+        return command;
+    }
 }
