@@ -85,7 +85,7 @@ public final class Sysctls {
         return command;
     }
 
-    /** One "sysctl -w" of the settings: for the benches' bare floors, which set up a namespace once. */
+    /** One "sysctl -w" of all settings: for a one-off setup (a bench's floor), not the agent's changes. */
     public static List<String> writeCommand(Map<String, String> settings) {
         List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
         settings.forEach((key, value) -> command.add(key + "=" + value));
