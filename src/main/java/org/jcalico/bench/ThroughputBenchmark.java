@@ -10,9 +10,10 @@ import org.jcalico.lab.LabLayout;
 import org.jcalico.model.IpAddress;
 
 /**
- * What jcalico's rules cost per packet: iperf3 TCP and ping between workloads on two hosts of a lab (BGP, the real
- * agents, a profile that allows the traffic) against a bare copy of the same pair on the same fabric (see
- * {@link ThroughputFloor}), in one run, the paths taking turns so that the machine's load falls on both alike.
+ * What jcalico's rules cost per packet, on each dataplane: iperf3 TCP and ping between workloads on two hosts of a lab
+ * (BGP, the real agents, a profile that allows the traffic; one host pair per dataplane, all made alike) against a
+ * bare copy of the first pair on the same fabric (see {@link ThroughputFloor}), and a copy with one conntrack rule, in
+ * one run, the paths taking turns so that the machine's load falls on all alike.
  */
 public final class ThroughputBenchmark {
     /**
