@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
@@ -124,8 +123,8 @@ class ClusterCacheTest {
                 List.of("web"), null, null, null, null);
     }
 
-    private static KeyValue kv(Resource resource) {
-        return new KeyValue(Keys.key(resource), ResourceCodec.toJson(resource), 1, 1);
+    private static ClusterCache.Decoded kv(Resource resource) {
+        return ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource));
     }
 
     private static WatchEvent put(Resource resource) {
