@@ -109,6 +109,10 @@ final class ClusterCache {
             return;
         }
         Resource resource = item.resource();
+        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
+            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+            return;
+        }
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(item.key(), resource);
         kindOfKey.put(item.key(), resource.getClass());
     }
@@ -144,7 +148,7 @@ final class ClusterCache {
     Snapshot snapshot() {
         Map<String, Profile> profiles = new TreeMap<>();
         all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
-        List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
+        List<IpamBlock> blocks = all(IpamBlock.class);
         List<BgpConfiguration> bgp = all(BgpConfiguration.class);
         // every kind that acts as a policy joins this list (a Kubernetes NetworkPolicy as the NetworkPolicy Calico makes of it)
         List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));

@@ -115,7 +115,7 @@ class ClusterCacheTest {
         cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint), "{not json", 5)), problems);
         assertTrue(cache.snapshot().endpoints().isEmpty());
         assertEquals(1, problems.size());
-        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, "/jcalico/v1/status/endpoints/a/e1", "{}", 6)), problems));
+        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.LEGACY_STATUS + "a/e1", "{}", 6)), problems));
     }
 
     private static WorkloadEndpoint endpoint(String node, String id) {
