@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class})
+                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class,
+                BenchCommand.Throughput.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -81,6 +82,25 @@ final class BenchCommand {
                 throw new CommandFailure("podman is not installed (apt-get install podman containernetworking-plugins)");
             }
             new org.jcalico.bench.CniBenchmark(spec.commandLine().getOut()).run(lab, adds, runs);
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "On a lab of two hosts: iperf3 TCP and ping between a workload on each, against a bare copy of the same"
+                    + " hosts and workloads with plain routes and no rules, alternating in one run.")
+    static final class Throughput implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "6", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "3", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
+        @Option(names = "--pings", paramLabel = "N", defaultValue = "200", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbtput", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public Integer call() {
+            if (rounds < 1 || rounds > 100 || seconds < 1 || seconds > 60 || pings < 1 || pings > 10_000) {
+                throw new CommandFailure("expected 1-100 --rounds, 1-60 --seconds and 1-10000 --pings");
+            }
+            return new org.jcalico.bench.ThroughputBenchmark(spec.commandLine().getOut()).run(lab, rounds, seconds, pings);
         }
     }
 
