@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
@@ -14,6 +15,8 @@ import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.ToolSession;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 
 /**
  * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one long-lived
@@ -29,11 +32,13 @@ public final class RouteDriver {
             .thenComparing(route -> route.interfaceName() == null ? "" : route.interfaceName());
     private final CommandRunner runner;
     private final IpBatch ip;
+    private final StaleFlows staleFlows;
     private Set<RouteSpec> programmed;
 
     public RouteDriver(CommandRunner runner) {
         this.runner = runner;
         this.ip = new IpBatch(runner);
+        this.staleFlows = new StaleFlows(runner);
     }
 
     public void forget() {
@@ -65,10 +70,12 @@ public final class RouteDriver {
             Map<Integer, String> refused = ip.run(lines);
 
             Changes changes = Changes.NONE;
+            List<IpAddress> endpointsGone = new ArrayList<>();
             for (int i = 0; i < deletions.size(); i++) {
                 String error = refused.get(i);
                 if (error == null || isGone(error)) {
                     present.remove(deletions.get(i));
+                    endpointAddress(deletions.get(i)).ifPresent(endpointsGone::add);
                     changes = changes.plus(Change.ROUTES_REMOVED, error == null ? 1 : 0);
                 } else {
                     changes = changes.plus(failure(deletions.get(i), "cannot delete route: " + error));
@@ -84,7 +91,7 @@ public final class RouteDriver {
                 }
             }
             programmed = present;
-            return changes;
+            return changes.plus(staleFlows.forget(endpointsGone));
         } catch (ToolSession.Ended e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {
@@ -103,6 +110,13 @@ public final class RouteDriver {
     /** The id of the long-lived ip process, for a test that kills it. */
     long helperPid() {
         return ip.pid();
+    }
+
+    /** A local endpoint's address: the destination of a route to an interface, when it is a single address. */
+    private static Optional<IpAddress> endpointAddress(RouteSpec route) {
+        Cidr destination = route.destination();
+        boolean single = destination.prefixLength() == destination.network().bits();
+        return route.type() == RouteSpec.Type.INTERFACE && single ? Optional.of(destination.network()) : Optional.empty();
     }
 
     /** A route vanishes with its interface, so deleting it can find it, or its device, already gone. */

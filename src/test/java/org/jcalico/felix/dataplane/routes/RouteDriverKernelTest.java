@@ -61,4 +61,34 @@ class RouteDriverKernelTest {
         assertTrue(refused.failures().getOrDefault("jcNOPE", "").contains("Cannot find device"), refused.toString());
         assertEquals(Set.of(first, second, third), driver.read());
     }
+
+    @Test
+    void aGoneEndpointsTrackedConnectionsAreForgottenSoThatTheNextHolderOfItsAddressInheritsNone() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.1.1/32"), "jcA");
+        RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::11/128"), "jcA");
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.1.2/32"), "jcA");
+        assertTrue(driver.apply(Set.of(leaving, leaving6, staying)).failures().isEmpty());
+        // an established connection out of each endpoint, and one into the leaving endpoint
+        track("10.66.1.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.1.1");
+        track("fd66::11", "fd66::99");
+        track("10.66.1.2", "10.66.9.9");
+
+        Changes changes = driver.apply(Set.of(staying));
+        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
+        assertEquals("", tracked("10.66.1.1"), "the gone endpoint's connections, both ways, are forgotten");
+        assertEquals("", tracked("fd66::11"));
+        assertTrue(tracked("10.66.1.2").contains("src=10.66.1.2"), "the staying endpoint keeps its connection");
+    }
+
+    private static void track(String source, String destination) {
+        host.run("conntrack", "-I", "-s", source, "-d", destination, "-p", "tcp", "--sport", "40000", "--dport", "80",
+                "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
+    }
+
+    /** The entries with the address on either side of their original direction. */
+    private static String tracked(String address) {
+        return (host.run("conntrack", "-L", "-s", address).stdout() + host.run("conntrack", "-L", "-d", address).stdout()).strip();
+    }
 }
