@@ -5,8 +5,14 @@ import java.util.List;
 
 /** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
 public final class JvmCommand {
-    /** The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point). */
-    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-Xmx512m", "--enable-native-access=ALL-UNNAMED");
+    /**
+     * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point). The heap starts
+     * small and gives back what a full collection frees beyond 30 % (the default initial heap, a 64th of the machine's
+     * memory, had an idle agent touch over 100 MB of it; the default 70 % kept a start-up's peak for good); thread stacks
+     * of 512 KiB; glibc's malloc arenas trimmed every 10 s (docs/agent.md, "Memory").
+     */
+    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m", "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=30", "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "--enable-native-access=ALL-UNNAMED");
     /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.
@@ -27,10 +33,19 @@ public final class JvmCommand {
         return with(COMMAND_FLAGS);
     }
 
+    /** The JVM a short-lived command gets, without jcalico: the floor that `bench cli` measures commands against. */
+    public static List<String> commandJvm() {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(COMMAND_FLAGS);
+        return command;
+    }
+
+    private static String java() {
+        return System.getProperty("jcalico.java", ProcessHandle.current().info().command().orElse("java"));
+    }
+
     private static List<String> with(List<String> flags) {
-        String java = System.getProperty("jcalico.java",
-                ProcessHandle.current().info().command().orElse("java"));
-        List<String> command = new ArrayList<>(List.of(java));
+        List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(flags);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
             if (System.getProperty(property) != null) {

@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -33,7 +34,10 @@ import org.jcalico.util.Directories;
  */
 public final class ScaleBenchmark {
     private static final String NAMESPACE = "jcs-host";
-    private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://127.0.0.1:2379");
+    /** Three members, as a production etcd runs, each on a loopback address of its own in the benchmark's namespace. */
+    private static final List<String> MEMBERS = List.of("127.0.0.1", "127.0.0.2", "127.0.0.3");
+    private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
+            MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private final PrintWriter out;
@@ -50,18 +54,24 @@ public final class ScaleBenchmark {
         Namespaces.deleteAll("jcs-");
         CommandRunner host = Namespaces.create(NAMESPACE);
         Path dir = null;
-        Process etcd = null;
+        List<Process> etcd = new ArrayList<>();
         try {
             dir = Files.createTempDirectory("jcalico-scale");
-            etcd = new ProcessBuilder(host.command(EtcdCommand.of("scale", "127.0.0.1", dir.resolve("etcd"),
-                    "scale=http://127.0.0.1:2380")))
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
+            String cluster = String.join(",", MEMBERS.stream().map(member -> "scale" + member.substring(member.lastIndexOf('.') + 1)
+                    + "=http://" + member + ":2380").toList());
+            for (String member : MEMBERS) {
+                String name = "scale" + member.substring(member.lastIndexOf('.') + 1);
+                etcd.add(new ProcessBuilder(host.command(EtcdCommand.of(name, member, dir.resolve(name), cluster)))
+                        .redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start());
+            }
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!host.run("curl", "-sf", "http://127.0.0.1:2379/health").ok()) {
-                if (System.currentTimeMillis() > deadline || !etcd.isAlive()) {
-                    throw new IllegalStateException("etcd did not start: " + Files.readString(dir.resolve("etcd.log")));
+            for (String member : MEMBERS) {
+                while (!host.run("curl", "-sf", "http://" + member + ":2379/health").ok()) {
+                    if (System.currentTimeMillis() > deadline || etcd.stream().anyMatch(process -> !process.isAlive())) {
+                        throw new IllegalStateException("etcd did not start: " + Files.readString(dir.resolve("scale1.log")));
+                    }
+                    Thread.sleep(100);
                 }
-                Thread.sleep(100);
             }
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-scale-worker", String.valueOf(nodes), String.valueOf(endpoints),
@@ -74,10 +84,10 @@ public final class ScaleBenchmark {
             Thread.currentThread().interrupt();
             return 130;
         } finally {
-            if (etcd != null) {
-                etcd.destroy();
+            for (Process member : etcd) {
+                member.destroy();
                 try {
-                    etcd.waitFor();
+                    member.waitFor();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -106,10 +116,17 @@ public final class ScaleBenchmark {
             }
             CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
 
+            // the floor of start to in sync: etcd handing out the same keys, in the agent's pages, read and dropped
+            long bare = System.nanoTime();
+            int[] keys = {0};
+            datastore.list(Keys.ROOT, page -> keys[0] += page.size());
+            double floor = seconds(bare);
+
             AgentPaths paths = AgentPaths.of(node, dir.resolve("run"), dir.resolve("log"));
             List<String> command = new AgentOptions(node, URL, null, null, null, false, dir.resolve("run"),
                     dir.resolve("log"), null).command(AgentOptions.Role.AGENT);
             Files.createDirectories(paths.logDir());
+            String loadBefore = MachineLoad.averages();
             start = System.nanoTime();
             Process agent = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(paths.logDir().resolve("agent.out").toFile()).start();
@@ -124,16 +141,25 @@ public final class ScaleBenchmark {
                     Thread.sleep(10);
                     status = statusFile.read();
                 }
-                print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s", node, local, seconds(start)));
-                print(out, "  heap after a full GC " + heapMegabytes(agent.pid()) + " MB, RSS " + rssMegabytes(agent.pid())
-                        + " MB (the agent's JVM: -Xmx512m, serial GC)");
+                double inSync = seconds(start);
+                print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
+                        + " etcd handing out the same %d keys in the agent's pages to a reader that drops them: %.1f s (%.1fx)",
+                        node, local, inSync, keys[0], floor, inSync / floor));
+                long rssInSync = rssMegabytes(agent.pid());
+                long heap = heapMegabytes(agent.pid());
+                print(out, "  RSS when in sync " + rssInSync + " MB; after a full GC: live heap " + heap + " MB, RSS "
+                        + rssMegabytes(agent.pid()) + " MB (target <= 150 MB; the agent's JVM flags: "
+                        + String.join(" ", JvmCommand.AGENT_FLAGS) + ")");
                 List<Long> latencies = changes(store, nodes, local, profiles);
                 Collections.sort(latencies);
                 print(out, String.format("  a single endpoint change, from its commit to the agent's kernel: p50 %d ms, p99 %d ms,"
                         + " max %d ms", latencies.get(latencies.size() / 2), latencies.get(latencies.size() * 99 / 100),
                         latencies.getLast()));
                 print(out, "  (" + CHANGES + " changes in a row: an endpoint of another node gains a profile; timed until its"
-                        + " address is in that tag's ipset on " + node + ", looked up every 0.2 ms)");
+                        + " address is in that tag's ipset on " + node + ", looked up every 0.2 ms; target p99 <= 50 ms)");
+                print(out, "  RSS after the changes " + rssMegabytes(agent.pid()) + " MB; etcd: " + MEMBERS.size()
+                        + " members on this machine");
+                print(out, MachineLoad.describe(loadBefore));
             } finally {
                 agent.destroy();
                 agent.waitFor();

@@ -2,6 +2,7 @@ package org.jcalico.datastore;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * jcalico's whole view of its storage: a revisioned key-value store. Every commit gets the next revision (one
@@ -12,6 +13,18 @@ public interface Datastore extends AutoCloseable {
     Optional<KeyValue> get(String key);
 
     Listing list(String prefix);
+
+    /**
+     * The same listing handed over in pages, in key order, as they arrive, so that a reader of a big store (the agent
+     * at its start) can decode one page while the store sends the next, and need not hold every value's text at once.
+     *
+     * @return the revision the listing is of
+     */
+    default long list(String prefix, Consumer<List<KeyValue>> pages) {
+        Listing listing = list(prefix);
+        pages.accept(listing.items());
+        return listing.revision();
+    }
 
     /**
      * Applies all writes atomically, or none: throws {@link ConflictException} for the first failed condition.

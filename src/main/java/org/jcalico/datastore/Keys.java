@@ -27,19 +27,28 @@ public final class Keys {
     /** Container attachments and detachments under way, by node and endpoint id (see docs/ipam.md). */
     public static final String INTENTS = ROOT + "intents/";
     /**
-     * IPAM's indexes (see docs/ipam.md), so that a container's addresses are found by key rather than by reading every
-     * block: the blocks affine to each node, the blocks holding each handle's addresses, and the marker saying both
-     * are complete for this store.
+     * Indexes kept beside the resources, outside {@link #ROOT}: agents list and watch ROOT, and never need them. IPAM's
+     * (see docs/ipam.md) find a container's addresses by key rather than by reading every block: the blocks affine to
+     * each node, the blocks holding each handle's addresses, and the marker saying both are complete for this store.
      */
-    public static final String IPAM_AFFINITIES = ROOT + "ipam/affinities/";
-    public static final String IPAM_HANDLES = ROOT + "ipam/handles/";
-    public static final String IPAM_INDEXED = ROOT + "ipam/indexed";
+    public static final String INDEXES = "/jcalico/index/v1/";
+    public static final String IPAM_AFFINITIES = INDEXES + "ipam/affinities/";
+    public static final String IPAM_HANDLES = INDEXES + "ipam/handles/";
+    public static final String IPAM_INDEXED = INDEXES + "ipam/indexed";
+    /**
+     * What each agent reports of its own endpoints, outside {@link #ROOT}, which every agent lists and watches: no
+     * agent reads another node's status, and with the status among the resources each agent received every other
+     * node's status writes (docs/datastore.md, "What an agent lists and watches").
+     */
+    public static final String STATUS_ROOT = "/jcalico/status/v1/";
+    /** Where endpoint status was kept before it left ROOT; an agent removes its node's from there (StatusReporter). */
+    public static final String LEGACY_STATUS = ROOT + "status/endpoints/";
 
     private Keys() {
     }
 
     public static String prefix(Class<? extends Resource> kind) {
-        return ROOT + segment(kind) + "/";
+        return (kind == EndpointStatus.class ? STATUS_ROOT : ROOT) + segment(kind) + "/";
     }
 
     public static String key(Resource resource) {
@@ -124,7 +133,7 @@ public final class Keys {
         if (kind == IpamBlock.class) return "ipam/blocks";
         if (kind == Profile.class) return "profiles";
         if (kind == WorkloadEndpoint.class) return "workloadendpoints";
-        if (kind == EndpointStatus.class) return "status/endpoints";
+        if (kind == EndpointStatus.class) return "endpoints";
         if (kind == BgpPeer.class) return "bgppeers";
         if (kind == BgpConfiguration.class) return "config/bgp";
         if (kind == FelixConfiguration.class) return "config/felix";

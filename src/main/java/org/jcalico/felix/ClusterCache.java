@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
@@ -58,11 +57,31 @@ final class ClusterCache {
         return RELEVANT.stream().anyMatch(key::startsWith);
     }
 
-    void replaceAll(List<KeyValue> items, List<String> problems) {
+    /**
+     * A value the cache keeps, decoded apart from the cache so that the agent's listing decodes each page while etcd
+     * sends the next one; {@code problem} says why a value could not be read (then {@code resource} is null).
+     */
+    record Decoded(String key, Resource resource, String problem) {
+    }
+
+    /** The value decoded, or null when the calculation reads nothing under its key. Safe on any thread. */
+    static Decoded decode(String key, String value) {
+        if (!isRelevant(key)) {
+            return null;
+        }
+        try {
+            return new Decoded(key, ResourceCodec.fromJson(value), null);
+        } catch (RuntimeException e) {
+            // a value no reader of ours expects must cost that value, not the agent
+            return new Decoded(key, null, "ignoring unreadable " + key + ": " + e.getMessage());
+        }
+    }
+
+    void replaceAll(List<Decoded> items, List<String> problems) {
         byKind.clear();
         kindOfKey.clear();
-        for (KeyValue item : items) {
-            put(item.key(), item.value(), problems);
+        for (Decoded item : items) {
+            put(item, problems);
         }
     }
 
@@ -77,25 +96,25 @@ final class ClusterCache {
             if (event.type() == WatchEvent.Type.DELETE) {
                 remove(event.key());
             } else {
-                put(event.key(), event.value(), problems);
+                put(decode(event.key(), event.value()), problems);
             }
         }
         return changed;
     }
 
-    private void put(String key, String value, List<String> problems) {
-        if (!isRelevant(key)) {
+    private void put(Decoded item, List<String> problems) {
+        remove(item.key());
+        if (item.resource() == null) {
+            problems.add(item.problem());
             return;
         }
-        remove(key);
-        try {
-            Resource resource = ResourceCodec.fromJson(value);
-            byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(key, resource);
-            kindOfKey.put(key, resource.getClass());
-        } catch (RuntimeException e) {
-            // a value no reader of ours expects must cost that value, not the agent
-            problems.add("ignoring unreadable " + key + ": " + e.getMessage());
+        Resource resource = item.resource();
+        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
+            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+            return;
         }
+        byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(item.key(), resource);
+        kindOfKey.put(item.key(), resource.getClass());
     }
 
     /** A key's value may decode to another kind than before (a hand-written value), so it is looked up, not assumed. */
@@ -129,7 +148,7 @@ final class ClusterCache {
     Snapshot snapshot() {
         Map<String, Profile> profiles = new TreeMap<>();
         all(Profile.class).forEach(profile -> profiles.put(profile.name(), profile));
-        List<IpamBlock> blocks = all(IpamBlock.class).stream().filter(block -> node.equals(block.affinity())).toList();
+        List<IpamBlock> blocks = all(IpamBlock.class);
         List<BgpConfiguration> bgp = all(BgpConfiguration.class);
         // every kind that acts as a policy joins this list (a Kubernetes NetworkPolicy as the NetworkPolicy Calico makes of it)
         List<Policy> policies = new ArrayList<>(all(GlobalNetworkPolicy.class));

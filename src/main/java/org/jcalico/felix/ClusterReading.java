@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Listing;
 import org.jcalico.felix.calc.HostStateCalculator;
@@ -55,8 +54,13 @@ public final class ClusterReading {
     /** The snapshot the node's agent would hold; values it cannot read are left out, as the agent leaves them. */
     public Snapshot snapshot(String node) {
         ClusterCache cache = new ClusterCache(node);
-        List<KeyValue> items = new ArrayList<>();
-        values.forEach((key, value) -> items.add(new KeyValue(key, value, revision, revision)));
+        List<ClusterCache.Decoded> items = new ArrayList<>();
+        values.forEach((key, value) -> {
+            ClusterCache.Decoded item = ClusterCache.decode(key, value);
+            if (item != null) {
+                items.add(item);
+            }
+        });
         cache.replaceAll(items, new ArrayList<>());
         return cache.snapshot();
     }

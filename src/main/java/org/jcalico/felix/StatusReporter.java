@@ -17,6 +17,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * status of endpoints that are gone (which is how `container remove` learns the agent has cleaned up).
  */
 final class StatusReporter {
+    /** etcd takes at most 128 operations in one transaction unless told otherwise. */
+    private static final int LEGACY_BATCH = 100;
     private final ResourceStore store;
     private final String node;
     private final Map<String, Versioned<EndpointStatus>> written = new HashMap<>();
@@ -27,9 +29,22 @@ final class StatusReporter {
     }
 
     void load() {
+        dropLegacyStatus();
         written.clear();
         for (Versioned<EndpointStatus> status : store.list(EndpointStatus.class, Keys.nodePrefix(EndpointStatus.class, node))) {
             written.put(status.resource().endpointId(), status);
+        }
+    }
+
+    /**
+     * Removes what an agent of an earlier version reported under ROOT ({@link Keys#LEGACY_STATUS}), where every agent
+     * would list it at each start; this node's alone, since each agent writes only its own status.
+     */
+    private void dropLegacyStatus() {
+        List<Op> ops = store.datastore().list(Keys.LEGACY_STATUS + node + "/").items().stream()
+                .<Op>map(item -> new Op.Delete(item.key(), item.modRevision())).toList();
+        for (int from = 0; from < ops.size(); from += LEGACY_BATCH) {
+            store.commit(ops.subList(from, Math.min(from + LEGACY_BATCH, ops.size())));
         }
     }
 

@@ -1,11 +1,11 @@
 package org.jcalico.felix;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.KeyValue;
-import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
@@ -16,7 +16,8 @@ import org.jcalico.datastore.WatchListener;
  */
 final class Syncer {
     sealed interface Input {
-        record Listed(List<KeyValue> items, long revision) implements Input { }
+        /** What the cache keeps of the listing, decoded (the keys it reads nothing under are left out). */
+        record Listed(List<ClusterCache.Decoded> items, long revision) implements Input { }
         record Changed(List<WatchEvent> events) implements Input { }
         record Lost(String reason) implements Input { }
     }
@@ -30,12 +31,23 @@ final class Syncer {
         this.queue = queue;
     }
 
-    /** Lists everything, queues the listing, and watches from its revision. */
+    /**
+     * Lists everything, queues the listing, and watches from its revision. Each page is decoded as it comes, while
+     * the store sends the next, and its text dropped: the values' text of a whole cluster is never held at once.
+     */
     void start() {
         stop();
-        Listing listing = datastore.list(Keys.ROOT);
-        queue.add(new Input.Listed(listing.items(), listing.revision()));
-        watch = datastore.watch(Keys.ROOT, listing.revision(), new WatchListener() {
+        List<ClusterCache.Decoded> items = new ArrayList<>();
+        long revision = datastore.list(Keys.ROOT, page -> {
+            for (KeyValue item : page) {
+                ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
+                if (decoded != null) {
+                    items.add(decoded);
+                }
+            }
+        });
+        queue.add(new Input.Listed(items, revision));
+        watch = datastore.watch(Keys.ROOT, revision, new WatchListener() {
             @Override
             public void onEvents(List<WatchEvent> events) {
                 queue.add(new Input.Changed(events));

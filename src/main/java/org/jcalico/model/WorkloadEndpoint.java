@@ -44,8 +44,12 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
         profileIds = Lists.copy("profileIds", profileIds);
         profileIds.forEach(id -> Names.check("profileIds", id));
         state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
-        // an agent holds every endpoint of the cluster: equal labels, namespaces and ports are kept once
+        // an agent holds every endpoint of the cluster: equal labels, namespaces, ports, profile lists, orchestrators
+        // and states are kept once
         node = node.intern();
+        orchestrator = orchestrator.intern();
+        state = state.intern();
+        profileIds = Interned.of(profileIds);
         namespace = namespaceOrDefault(namespace).intern();
         labels = Interned.of(LabelRules.checkOwn("labels", labels));
         ports = Interned.of(checkPorts(ports));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
@@ -116,7 +115,7 @@ class ClusterCacheTest {
         cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint), "{not json", 5)), problems);
         assertTrue(cache.snapshot().endpoints().isEmpty());
         assertEquals(1, problems.size());
-        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, "/jcalico/v1/status/endpoints/a/e1", "{}", 6)), problems));
+        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.LEGACY_STATUS + "a/e1", "{}", 6)), problems));
     }
 
     private static WorkloadEndpoint endpoint(String node, String id) {
@@ -124,8 +123,8 @@ class ClusterCacheTest {
                 List.of("web"), null, null, null, null);
     }
 
-    private static KeyValue kv(Resource resource) {
-        return new KeyValue(Keys.key(resource), ResourceCodec.toJson(resource), 1, 1);
+    private static ClusterCache.Decoded kv(Resource resource) {
+        return ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource));
     }
 
     private static WatchEvent put(Resource resource) {

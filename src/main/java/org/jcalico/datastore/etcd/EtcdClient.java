@@ -1,9 +1,12 @@
 package org.jcalico.datastore.etcd;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,33 +43,57 @@ final class EtcdClient {
 
     /** One unary call; the first member that answers decides. */
     JsonNode call(String path, ObjectNode body) {
+        return call(path, body, EtcdClient::tree);
+    }
+
+    private static JsonNode tree(JsonParser parser) throws IOException {
+        JsonNode tree = JSON.readTree(parser);
+        return tree == null ? MissingNode.getInstance() : tree;
+    }
+
+    /**
+     * One unary call whose answer the reader parses as it arrives: a page of a listing is megabytes of JSON, which
+     * read as one tree would be held twice (text and tree) and walked twice.
+     */
+    <T> T call(String path, ObjectNode body, AnswerReader<T> reader) {
         String used = authorization();
         try {
-            return send(path, body, used);
+            return send(path, body, used, reader);
         } catch (TokenRefused e) {
             // tokens expire (etcd's --auth-token-ttl); one fresh token, one more try
             forgetToken();
-            return send(path, body, authorization());
+            return send(path, body, authorization(), reader);
         }
     }
 
-    private JsonNode send(String path, ObjectNode body, String authorization) {
+    /** Reads a successful answer's JSON from its parser. */
+    @FunctionalInterface
+    interface AnswerReader<T> {
+        T read(JsonParser parser) throws IOException;
+    }
+
+    private <T> T send(String path, ObjectNode body, String authorization, AnswerReader<T> reader) {
         IOException last = null;
         URI lastMember = null;
         for (URI member : endpoint.members()) {
             try {
-                HttpResponse<String> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                JsonNode json = JSON.readTree(response.body());
-                if (response.statusCode() != 200) {
-                    String message = json.path("error").asText(json.path("message").asText(response.body()));
-                    if (authorization != null && message.contains("invalid auth token")) {
-                        throw new TokenRefused();
+                HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
+                        .build(), HttpResponse.BodyHandlers.ofInputStream());
+                try (InputStream answer = response.body()) {
+                    if (response.statusCode() != 200) {
+                        String text = new String(answer.readAllBytes(), StandardCharsets.UTF_8);
+                        JsonNode json = JSON.readTree(text);
+                        String message = json.path("error").asText(json.path("message").asText(text));
+                        if (authorization != null && message.contains("invalid auth token")) {
+                            throw new TokenRefused();
+                        }
+                        throw new DatastoreException("etcd at " + member + " refused " + path + ": " + message
+                                + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
                     }
-                    throw new DatastoreException("etcd at " + member + " refused " + path + ": " + message
-                            + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
+                    try (JsonParser parser = JSON.createParser(answer)) {
+                        return reader.read(parser);
+                    }
                 }
-                return json;
             } catch (SSLException e) {
                 throw tlsFailure(member, e);
             } catch (IOException e) {
@@ -131,7 +158,7 @@ final class EtcdClient {
         ObjectNode credentials = object().put("name", endpoint.user()).put("password", endpoint.password());
         JsonNode response;
         try {
-            response = send("v3/auth/authenticate", credentials, null);
+            response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree);
         } catch (DatastoreException e) {
             throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' failed: " + e.getMessage());
         }

@@ -1,14 +1,22 @@
 package org.jcalico.datastore.etcd;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Consumer;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
@@ -60,25 +68,109 @@ public final class EtcdDatastore implements Datastore {
     }
 
     @Override
-    /**
-     * In pages of {@value #PAGE} keys, all read at the revision of the first: one response for a cluster's hundred
-     * thousand endpoints would be a hundred megabytes of JSON to hold at once, at both ends.
-     */
     public Listing list(String prefix) {
         List<KeyValue> items = new ArrayList<>();
+        long revision = list(prefix, items::addAll);
+        return new Listing(items, revision);
+    }
+
+    /**
+     * In pages of {@value #PAGE} keys, all read at the revision of the first: one response for a cluster's hundred
+     * thousand endpoints would be fifty megabytes of JSON to hold at once, at both ends. Each page is asked for before
+     * the one before it is handed on, so etcd serves it while the reader decodes (etcd spends about as long encoding
+     * a page as the agent decoding it).
+     */
+    @Override
+    public long list(String prefix, Consumer<List<KeyValue>> pages) {
         ObjectNode request = range(prefix).put("limit", PAGE);
-        long revision = 0;
+        Page page = client.call("v3/kv/range", request, EtcdDatastore::page);
+        long revision = page.revision();
+        request.put("revision", String.valueOf(revision));
         while (true) {
-            JsonNode response = client.call("v3/kv/range", request);
-            if (revision == 0) {
-                revision = response.path("header").path("revision").asLong();
-                request.put("revision", String.valueOf(revision));
+            FutureTask<Page> next = null;
+            if (page.more() && !page.items().isEmpty()) {
+                ObjectNode following = request.deepCopy().put("key", EtcdClient.encode(page.items().getLast().key() + "\0"));
+                next = new FutureTask<>(() -> client.call("v3/kv/range", following, EtcdDatastore::page));
+                Thread.ofVirtual().name("jcalico-etcd-list").start(next);
             }
-            response.path("kvs").forEach(kv -> items.add(keyValue(kv)));
-            if (!response.path("more").asBoolean(false) || items.isEmpty()) {
-                return new Listing(items, revision);
+            pages.accept(page.items());
+            if (next == null) {
+                return revision;
             }
-            request.put("key", EtcdClient.encode(items.getLast().key() + "\0"));
+            page = await(next);
+        }
+    }
+
+    private static Page await(FutureTask<Page> page) {
+        try {
+            return page.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new DatastoreException("listing etcd failed: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatastoreException("interrupted while listing etcd");
+        }
+    }
+
+    /** One answer of a range call. */
+    private record Page(List<KeyValue> items, long revision, boolean more) {
+    }
+
+    /**
+     * A range answer read as it streams in: its keys and values decoded from base64 straight into the key-values,
+     * no tree of the whole page in between.
+     */
+    private static Page page(JsonParser parser) throws IOException {
+        List<KeyValue> items = new ArrayList<>();
+        long revision = 0;
+        boolean more = false;
+        expect(parser.nextToken(), JsonToken.START_OBJECT);
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            switch (field) {
+                case "header" -> {
+                    JsonNode header = parser.readValueAsTree();
+                    revision = header.path("revision").asLong();
+                }
+                case "more" -> more = value == JsonToken.VALUE_TRUE;
+                case "kvs" -> {
+                    expect(value, JsonToken.START_ARRAY);
+                    while (parser.nextToken() == JsonToken.START_OBJECT) {
+                        items.add(keyValue(parser));
+                    }
+                }
+                default -> parser.skipChildren();
+            }
+        }
+        return new Page(items, revision, more);
+    }
+
+    private static KeyValue keyValue(JsonParser parser) throws IOException {
+        String key = "";
+        String value = "";
+        long created = 0;
+        long modified = 0;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.currentName();
+            parser.nextToken();
+            switch (field) {
+                case "key" -> key = new String(parser.getBinaryValue(), StandardCharsets.UTF_8);
+                case "value" -> value = new String(parser.getBinaryValue(), StandardCharsets.UTF_8);
+                case "create_revision" -> created = Long.parseLong(parser.getValueAsString());
+                case "mod_revision" -> modified = Long.parseLong(parser.getValueAsString());
+                default -> parser.skipChildren();
+            }
+        }
+        return new KeyValue(key, value, created, modified);
+    }
+
+    private static void expect(JsonToken token, JsonToken expected) throws IOException {
+        if (token != expected) {
+            throw new IOException("etcd's range answer has " + token + " where " + expected + " belongs");
         }
     }
 

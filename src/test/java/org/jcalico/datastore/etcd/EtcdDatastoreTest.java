@@ -1,12 +1,14 @@
 package org.jcalico.datastore.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreContract;
 import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 import org.jcalico.testing.EtcdFixture;
@@ -63,6 +65,19 @@ class EtcdDatastoreTest extends DatastoreContract {
             assertEquals(String.format("/paging/%05d", 0), listing.items().get(0).key());
             assertEquals(String.format("/paging/%05d", 4499), listing.items().getLast().key());
             assertEquals(revision, listing.revision());
+
+            // handed over page by page, each asked for while the one before is read: the same keys at one revision,
+            // though a key is written while the first page is being read
+            List<List<KeyValue>> pages = new java.util.ArrayList<>();
+            long paged = store.list("/paging/", page -> {
+                if (pages.isEmpty()) {
+                    store.commit(List.of(new Op.Create("/paging/04499x", "written while the listing is read")));
+                }
+                pages.add(page);
+            });
+            assertEquals(revision, paged);
+            assertTrue(pages.size() > 1, "pages: " + pages.size());
+            assertEquals(listing.items(), pages.stream().flatMap(List::stream).toList());
         }
     }
 }

@@ -1,0 +1,70 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.WatchEvent;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.EtcdFixture;
+import org.junit.jupiter.api.Test;
+
+/** What the agent's syncer receives from a real etcd: what its calculation reads, not the status other agents write. */
+class SyncerTest {
+    @Test
+    void anotherNodesStatusWritesNeverReachTheAgent() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
+            ResourceStore store = new ResourceStore(datastore);
+            WorkloadEndpoint remote = endpoint("b", "e1", "web");
+            store.create(remote);
+            // what an agent of an earlier version left under ROOT: node a's own is removed when its reporter loads
+            datastore.put(Keys.LEGACY_STATUS + "a/old", "{}");
+            datastore.put(Keys.LEGACY_STATUS + "b/old", "{}");
+            LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+            Syncer syncer = new Syncer(datastore, queue);
+            syncer.start();
+            new StatusReporter(store, "a").load();
+            try {
+                Syncer.Input.Listed listed = (Syncer.Input.Listed) queue.poll(10, TimeUnit.SECONDS);
+                assertNotNull(listed);
+                assertEquals(List.of(Keys.key(remote)), listed.items().stream().map(ClusterCache.Decoded::key).toList());
+                assertTrue(datastore.get(Keys.LEGACY_STATUS + "a/old").isEmpty());
+                assertTrue(datastore.get(Keys.LEGACY_STATUS + "b/old").isPresent());
+
+                // node b's agent reports its endpoint, then the endpoint changes: only the change arrives
+                store.create(new EndpointStatus("b", "e1", EndpointStatus.State.programmed, null, 1));
+                var current = store.get(WorkloadEndpoint.class, "b", "e1").orElseThrow();
+                store.update(endpoint("b", "e1", "db"), current.revision());
+                List<WatchEvent> received = new ArrayList<>();
+                while (received.stream().noneMatch(event -> event.key().equals(Keys.key(remote)))) {
+                    Syncer.Input.Changed changed = (Syncer.Input.Changed) queue.poll(10, TimeUnit.SECONDS);
+                    assertNotNull(changed, "the endpoint's change did not arrive; received " + received);
+                    received.addAll(changed.events());
+                }
+                // besides the change, at most the removal of this node's legacy status
+                assertEquals(List.of(), received.stream().map(WatchEvent::key)
+                        .filter(key -> !key.equals(Keys.key(remote)) && !key.equals(Keys.LEGACY_STATUS + "a/old")).toList());
+                assertTrue(store.get(EndpointStatus.class, "b", "e1").isPresent());
+            } finally {
+                syncer.stop();
+            }
+        }
+    }
+
+    private static WorkloadEndpoint endpoint(String node, String id, String profile) {
+        return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
+                List.of(profile), null, null, null, null);
+    }
+}
