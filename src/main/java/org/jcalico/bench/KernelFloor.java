@@ -31,8 +31,10 @@ record KernelFloor(String ipsets, String ipv4Rules, String ipv6Rules, int links,
                 .map(HOST_SIDE::matcher).filter(java.util.regex.Matcher::find).map(matcher -> matcher.group(1)).toList();
         List<String> routes = new ArrayList<>();
         for (String family : List.of("-4", "-6")) {
+            // "linkdown" is a state ip prints (the veth's other end is down), not something one can add
             host.run("ip", family, "route", "show", "proto", String.valueOf(HostState.ROUTE_PROTOCOL)).check().stdout()
-                    .lines().forEach(route -> routes.add("route add " + route + " proto " + HostState.ROUTE_PROTOCOL));
+                    .lines().forEach(route -> routes.add("route add " + route.replace(" linkdown", "") + " proto "
+                            + HostState.ROUTE_PROTOCOL));
         }
         Namespaces.delete(hostNamespace);
 
