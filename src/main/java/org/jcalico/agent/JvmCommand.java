@@ -33,10 +33,19 @@ public final class JvmCommand {
         return with(COMMAND_FLAGS);
     }
 
+    /** The JVM a short-lived command gets, without jcalico: the floor that `bench cli` measures commands against. */
+    public static List<String> commandJvm() {
+        List<String> command = new ArrayList<>(List.of(java()));
+        command.addAll(COMMAND_FLAGS);
+        return command;
+    }
+
+    private static String java() {
+        return System.getProperty("jcalico.java", ProcessHandle.current().info().command().orElse("java"));
+    }
+
     private static List<String> with(List<String> flags) {
-        String java = System.getProperty("jcalico.java",
-                ProcessHandle.current().info().command().orElse("java"));
-        List<String> command = new ArrayList<>(List.of(java));
+        List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(flags);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
             if (System.getProperty(property) != null) {

@@ -15,8 +15,10 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
 /**
- * Runs `container add`, `remove` and `label` inside the node's agent, for the launcher (see agent/ControlServer): a
- * command that starts a JVM of its own spends most of its time starting it, while the agent's is already warm. The
+ * Runs `container add`, `remove`, `label` and `list` and `pool list` inside the node's agent, for the launcher (see
+ * agent/ControlServer): a command that starts a JVM of its own spends most of its time starting it, while the agent's
+ * is already warm. A list runs the same code as in the launcher's JVM and reads the datastore afresh, never the
+ * agent's view of it, so its output is what the launcher would print. The
  * request is NUL-separated fields: the client's hostname, then each of its environment variables that jcalico reads
  * (JCALICO_* and DOCKER_*) as NAME=VALUE, an empty field, and its arguments. The reply is the command's standard
  * output, standard error and exit status, NUL-separated, or an empty output and error with the status "-" when the
@@ -25,7 +27,8 @@ import org.jcalico.log.Log;
  * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  */
 public final class AgentDelegation {
-    private static final Set<String> SERVED = Set.of("add", "remove", "label");
+    private static final Set<List<String>> SERVED = Set.of(List.of("container", "add"), List.of("container", "remove"),
+            List.of("container", "label"), List.of("container", "list"), List.of("pool", "list"));
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
     /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
@@ -93,7 +96,7 @@ public final class AgentDelegation {
             }
         }
         List<String> command = args.subList(at, args.size());
-        boolean served = command.size() >= 2 && command.get(0).equals("container") && SERVED.contains(command.get(1))
+        boolean served = command.size() >= 2 && SERVED.contains(command.subList(0, 2))
                 && command.stream().noneMatch(AgentDelegation::relativePath);
         DatastoreUrl clientDatastore = clientDatastore(flagDatastore, clientEnvironment.get(DatastoreUrl.ENVIRONMENT));
         String environmentNode = clientEnvironment.getOrDefault("JCALICO_NODENAME", "");

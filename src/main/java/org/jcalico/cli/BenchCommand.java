@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Docker.class, BenchCommand.Cni.class})
+                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class,
+                BenchCommand.Throughput.class})
 final class BenchCommand {
 
     @Command(name = "attach", mixinStandardHelpOptions = true,
@@ -22,6 +23,28 @@ final class BenchCommand {
         @Override
         public void run() {
             new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(count);
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "'container add' and 'remove' (no agent) on an empty store and on one holding a simulated cluster,"
+                    + " alternating: p50 and p99 of each, their ratio, and the keys each reads. --datastore embedded (default)"
+                    + " or etcd: the kind of the two stores the bench makes for itself.")
+    static final class Add implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "endpoints in the filled store (default: ${DEFAULT-VALUE})") int endpoints;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "100", description = "adds and removes on each store (default: ${DEFAULT-VALUE})") int count;
+
+        @Override
+        public void run() {
+            String backend = ((JcalicoCommand) spec.root().userObject()).datastore;
+            if (backend != null && !backend.equals("embedded") && !backend.equals("etcd")) {
+                throw new CommandFailure("--datastore: '" + backend + "' is not embedded or etcd (bench add makes stores of its own)");
+            }
+            if (endpoints < 2 || endpoints > 1_000_000 || count < 2 || count > 1000) {
+                throw new CommandFailure("expected --endpoints 2 to 1000000 and --count 2 to 1000");
+            }
+            new org.jcalico.bench.AddBenchmark(spec.commandLine().getOut()).run("etcd".equals(backend), endpoints, count);
         }
     }
 
@@ -59,6 +82,42 @@ final class BenchCommand {
                 throw new CommandFailure("podman is not installed (apt-get install podman containernetworking-plugins)");
             }
             new org.jcalico.bench.CniBenchmark(spec.commandLine().getOut()).run(lab, adds, runs);
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "On a lab of two hosts: iperf3 TCP and ping between a workload on each, against a bare copy of the same"
+                    + " hosts and workloads with plain routes and no rules, alternating in one run.")
+    static final class Throughput implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "6", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "3", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
+        @Option(names = "--pings", paramLabel = "N", defaultValue = "200", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbtput", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public Integer call() {
+            if (rounds < 1 || rounds > 100 || seconds < 1 || seconds > 60 || pings < 1 || pings > 10_000) {
+                throw new CommandFailure("expected 1-100 --rounds, 1-60 --seconds and 1-10000 --pings");
+            }
+            return new org.jcalico.bench.ThroughputBenchmark(spec.commandLine().getOut()).run(lab, rounds, seconds, pings);
+        }
+    }
+
+    @Command(name = "cli", mixinStandardHelpOptions = true,
+            description = "On a lab of one host: 'pool list' and 'container list' through the launcher, served by the host's agent and"
+                    + " without one, median and p99 against a trivial JVM start with the launcher's flags, in one run.")
+    static final class Cli implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "30", description = "runs of each (default: ${DEFAULT-VALUE})") int runs;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbcli", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public void run() {
+            if (runs < 1 || runs > 1000) {
+                throw new CommandFailure("--runs: '" + runs + "' is not in 1-1000");
+            }
+            new org.jcalico.bench.CliBenchmark(spec.commandLine().getOut()).run(lab, runs);
         }
     }
 

@@ -100,7 +100,7 @@ final class ContainerCommand {
         public void run() {
             List<LabelEdit> parsed = LabelEdit.parseAll(edits);
             try (Session session = new Session(spec)) {
-                for (ContainerService.Relabelled relabelled : service(session).relabel(container, parsed)) {
+                for (ContainerService.Relabelled relabelled : service(session).relabel(session.nodeName(), container, parsed)) {
                     List<String> changes = relabelled.changes();
                     session.out().println(shortId(relabelled.endpoint().containerId()) + " ("
                             + relabelled.endpoint().endpointId() + "): " + (changes.isEmpty() ? "unchanged" : String.join(", ", changes)));

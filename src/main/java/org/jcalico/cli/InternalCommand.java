@@ -43,9 +43,13 @@ final class InternalCommand {
                     List.of("profile", "show", "train-a"), List.of("profile", "list"),
                     List.of("get", "profile", "-o", "yaml"), List.of("get", "pool", "nosuch"),
                     List.of("ipam", "show"), List.of("node", "list"), List.of("container", "list"),
+                    List.of("container", "list", "-o", "json"),
                     List.of("profile", "rule", "remove", "train-a", "inbound", "2"),
                     List.of("delete", "profile", "train-b"), List.of("pool", "remove", "fd99::/64"),
                     List.of("pool", "add", "10.99.0.0/33"));
+            try (Session session = new Session(spec)) {
+                endpoint(session.store());
+            }
             try {
                 for (List<String> command : commands) {
                     List<String> args = new ArrayList<>(List.of("--datastore", datastore));
@@ -56,6 +60,20 @@ final class InternalCommand {
                 file.toFile().delete();
             }
         }
+    }
+
+    /**
+     * An endpoint and its status, as `container add` and an agent would write them (training has neither a namespace
+     * nor an agent): without them `container list` never decodes one, and those classes would load from the jar.
+     */
+    private static void endpoint(org.jcalico.datastore.ResourceStore store) {
+        store.create(new org.jcalico.model.Node("train-h1", org.jcalico.model.IpAddress.parse("172.30.0.1"), null, null));
+        store.create(new org.jcalico.model.WorkloadEndpoint("train-h1", null, "netns:train", "train-e1", "jctrain1", null,
+                List.of(org.jcalico.model.Cidr.parse("10.99.0.1/32")), List.of(org.jcalico.model.Cidr.parse("fd99::1/128")),
+                List.of("train-a"), null, "default", java.util.Map.of("app", "web"),
+                List.of(org.jcalico.model.EndpointPort.parse("http=tcp/8080"))));
+        store.create(new org.jcalico.model.EndpointStatus("train-h1", "train-e1",
+                org.jcalico.model.EndpointStatus.State.programmed, null, 5L));
     }
 
     /** The part of `bench felix` that runs inside the benchmark's host namespace, see FelixBenchmark. */

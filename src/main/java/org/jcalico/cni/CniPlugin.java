@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
@@ -218,9 +219,9 @@ public final class CniPlugin implements CniVerbs {
         Set<String> keep = new HashSet<>();
         valid.forEach(a -> keep.add(ContainerService.endpointId(node, a.containerId(), a.ifname())));
         List<String> failures = new ArrayList<>();
-        for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class)) {
+        for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node))) {
             WorkloadEndpoint endpoint = read.resource();
-            if (!endpoint.node().equals(node) || !Identity.ORCHESTRATOR.equals(endpoint.orchestrator())
+            if (!Identity.ORCHESTRATOR.equals(endpoint.orchestrator())
                     || !request.config().name().equals(endpoint.labels().get(Identity.NETWORK_LABEL))
                     || keep.contains(endpoint.endpointId())) {
                 continue;

@@ -1,7 +1,6 @@
 package org.jcalico.cni;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -119,14 +118,6 @@ public final class JcalicoIpam implements CniVerbs {
     }
 
     private Set<IpAddress> held(String handle) {
-        Set<IpAddress> held = new HashSet<>();
-        for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
-            block.resource().allocations().forEach((offset, holder) -> {
-                if (holder.equals(handle)) {
-                    held.add(block.resource().cidr().addressAt(BigInteger.valueOf(offset)));
-                }
-            });
-        }
-        return held;
+        return new Ipam(store).addressesOf(handle);
     }
 }

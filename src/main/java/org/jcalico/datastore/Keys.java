@@ -27,6 +27,15 @@ public final class Keys {
     /** Container attachments and detachments under way, by node and endpoint id (see docs/ipam.md). */
     public static final String INTENTS = ROOT + "intents/";
     /**
+     * Indexes kept beside the resources, outside {@link #ROOT}: agents list and watch ROOT, and never need them. IPAM's
+     * (see docs/ipam.md) find a container's addresses by key rather than by reading every block: the blocks affine to
+     * each node, the blocks holding each handle's addresses, and the marker saying both are complete for this store.
+     */
+    public static final String INDEXES = "/jcalico/index/v1/";
+    public static final String IPAM_AFFINITIES = INDEXES + "ipam/affinities/";
+    public static final String IPAM_HANDLES = INDEXES + "ipam/handles/";
+    public static final String IPAM_INDEXED = INDEXES + "ipam/indexed";
+    /**
      * What each agent reports of its own endpoints, outside {@link #ROOT}, which every agent lists and watches: no
      * agent reads another node's status, and with the status among the resources each agent received every other
      * node's status writes (docs/datastore.md, "What an agent lists and watches").
@@ -92,6 +101,26 @@ public final class Keys {
     /** The intent record of one endpoint's attachment or detachment. */
     public static String intent(String node, String endpointId) {
         return INTENTS + node + "/" + endpointId;
+    }
+
+    /** The blocks affine to the node. */
+    public static String affinityPrefix(String node) {
+        return IPAM_AFFINITIES + node + "/";
+    }
+
+    /** The index entry saying that the block is affine to the node; its value is the block's CIDR. */
+    public static String affinity(String node, String blockCidr) {
+        return affinityPrefix(node) + cidr(blockCidr);
+    }
+
+    /** The blocks holding the handle's addresses. A handle may hold any text: '%' and '/' are escaped. */
+    public static String handlePrefix(String handle) {
+        return IPAM_HANDLES + handle.replace("%", "%25").replace("/", "%2F") + "/";
+    }
+
+    /** The index entry saying that the block holds addresses of the handle; its value is the block's CIDR. */
+    public static String handleBlock(String handle, String blockCidr) {
+        return handlePrefix(handle) + cidr(blockCidr);
     }
 
     private static String cidr(String cidr) {

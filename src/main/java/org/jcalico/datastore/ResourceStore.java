@@ -46,7 +46,12 @@ public final class ResourceStore {
 
     /** Every resource of the kind with the listing's revision, for a {@link Op.NoneNewer} guard on the kind. */
     public <T extends Resource> Listed<T> listed(Class<T> kind) {
-        Listing listing = datastore.list(Keys.prefix(kind));
+        return listed(kind, Keys.prefix(kind));
+    }
+
+    /** The resources of the kind under the prefix (one node's endpoints, say) with the listing's revision. */
+    public <T extends Resource> Listed<T> listed(Class<T> kind, String prefix) {
+        Listing listing = datastore.list(prefix);
         return new Listed<>(listing.items().stream().map(kv -> decode(kind, kv)).toList(), listing.revision());
     }
 

@@ -8,7 +8,7 @@ import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.IpamBlock;
+import org.jcalico.datastore.Keys;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -79,17 +79,15 @@ public final class IpamDriver {
         if (address == null || DockerPools.gateway(address.version()).startsWith(text + "/")) {
             return;
         }
-        boolean held = store.list(IpamBlock.class).stream().map(block -> block.resource())
-                .filter(block -> block.cidr().contains(address))
-                .anyMatch(block -> handle(node).equals(block.holderOf(address)));
-        if (!held) {
+        Ipam ipam = new Ipam(store);
+        if (!ipam.addressesOf(handle(node)).contains(address)) {
             return;
         }
         Cidr host = Cidr.host(address);
-        store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
-                .filter(endpoint -> endpoint.node().equals(node) && endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)
-                        && endpoint.nets().contains(host))
+        store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).stream().map(Versioned::resource)
+                .filter(endpoint -> endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR) && endpoint.nets().contains(host))
                 .forEach(endpoint -> network.detach(endpoint.containerId()));
-        new Ipam(store).release(address);
+        // only this node's endpoints use docker's addresses of this node
+        ipam.release(address, node);
     }
 }

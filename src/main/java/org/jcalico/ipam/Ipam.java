@@ -30,10 +30,12 @@ import org.jcalico.model.WorkloadEndpoint;
 public final class Ipam {
     private final ResourceStore store;
     private final Pools pools;
+    private final IpamIndex index;
 
     public Ipam(ResourceStore store) {
         this.store = store;
         this.pools = new Pools(store);
+        this.index = new IpamIndex(store);
     }
 
     /**
@@ -62,14 +64,16 @@ public final class Ipam {
                 throw new ValidationException("no enabled IPv" + version + " pool: add one with 'jcalico pool add CIDR'");
             }
             List<Cidr> within = ranges.isEmpty() ? enabled.stream().map(pool -> pool.resource().cidr()).toList() : ranges;
-            List<Versioned<IpamBlock>> blocks = blocksIn(enabled);
-            List<Versioned<IpamBlock>> usable = blocks.stream()
-                    .filter(block -> firstFree(block.resource(), within).isPresent()).toList();
-            Optional<Versioned<IpamBlock>> own = usable.stream()
-                    .filter(block -> node.equals(block.resource().affinity())).findFirst();
+            index.ensure();
+            Optional<Versioned<IpamBlock>> own = index.affineBlocks(node).stream()
+                    .filter(block -> inAny(enabled, block) && firstFree(block.resource(), within).isPresent()).findFirst();
             if (own.isPresent()) {
                 return takeFree(own.get(), enabled, handle, within);
             }
+            // claiming a block or borrowing from another node's reads every block: once per block of addresses a node takes
+            List<Versioned<IpamBlock>> blocks = store.list(IpamBlock.class).stream().filter(block -> inAny(enabled, block)).toList();
+            List<Versioned<IpamBlock>> usable = blocks.stream()
+                    .filter(block -> firstFree(block.resource(), within).isPresent()).toList();
             Optional<IpAddress> claimed = claimBlock(enabled, blocks, node, handle, within);
             if (claimed.isPresent()) {
                 return claimed.get();
@@ -85,13 +89,15 @@ public final class Ipam {
     /** The given address for the handle; it must lie in an enabled pool and be free. */
     public void assign(IpAddress address, String node, String handle) {
         Retries.run(() -> {
+            index.ensure();
             Versioned<IpPool> pool = pools.enabledPoolContaining(address).orElseThrow(() ->
                     new ValidationException("address " + address + " is not in any enabled IP pool"));
             Cidr blockCidr = Cidr.containing(address, pool.resource().blockSize());
             Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, blockCidr.toString());
             if (block.isEmpty()) {
-                store.commit(List.of(ResourceStore.createOp(new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle)),
-                        ResourceStore.unchangedOp(pool)));
+                IpamBlock created = new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle);
+                store.commit(List.of(ResourceStore.createOp(created), ResourceStore.unchangedOp(pool),
+                        IpamIndex.affinityOp(created), IpamIndex.handleOp(handle, blockCidr)));
                 return;
             }
             String holder = block.get().resource().holderOf(address);
@@ -99,7 +105,7 @@ public final class Ipam {
                 throw new ValidationException("address " + address + " is already in use (by " + holder + ")");
             }
             store.commit(List.of(ResourceStore.updateOp(block.get().resource().withAllocation(address, handle), block.get().revision()),
-                    ResourceStore.unchangedOp(pool)));
+                    ResourceStore.unchangedOp(pool), IpamIndex.handleOp(handle, blockCidr)));
         });
     }
 
@@ -116,8 +122,9 @@ public final class Ipam {
             if (store.get(IpamBlock.class, block.toString()).isPresent()) {
                 throw new ValidationException("block " + block + " is claimed already");
             }
+            index.ensure();
             IpamBlock claimed = new IpamBlock(block, node, Map.of());
-            store.commit(List.of(ResourceStore.createOp(claimed), ResourceStore.unchangedOp(pool)));
+            store.commit(List.of(ResourceStore.createOp(claimed), ResourceStore.unchangedOp(pool), IpamIndex.affinityOp(claimed)));
             return claimed;
         });
     }
@@ -128,31 +135,43 @@ public final class Ipam {
      * appear between the check and the release.
      */
     public String release(IpAddress address) {
+        return release(address, null);
+    }
+
+    /**
+     * As {@link #release(IpAddress)}, for a handle whose addresses only endpoints of {@code node} can use (docker's
+     * IPAM on that node): only that node's endpoints and intents are read and guarded.
+     */
+    public String release(IpAddress address, String node) {
         return Retries.run(() -> {
-            Versioned<IpamBlock> block = store.list(IpamBlock.class).stream()
-                    .filter(candidate -> candidate.resource().cidr().contains(address)).findFirst()
+            index.ensure();
+            Versioned<IpamBlock> block = blockHolding(address)
                     .orElseThrow(() -> new ValidationException("address " + address + " is not allocated"));
             String holder = block.resource().holderOf(address);
             if (holder == null) {
                 throw new ValidationException("address " + address + " is not allocated");
             }
-            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class);
+            String endpointPrefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
+            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointPrefix);
             for (WorkloadEndpoint endpoint : endpoints.resources()) {
                 if (endpoint.endpointId().equals(holder) || endpoint.nets().contains(Cidr.host(address))) {
                     throw new ValidationException("address " + address + " is used by container " + endpoint.containerId()
                             + " on node " + endpoint.node() + ": 'jcalico container remove' releases it");
                 }
             }
-            Listing intents = store.datastore().list(Keys.INTENTS);
+            String intentPrefix = node == null ? Keys.INTENTS : Keys.INTENTS + node + "/";
+            Listing intents = store.datastore().list(intentPrefix);
             for (KeyValue intent : intents.items()) {
                 if (intent.key().endsWith("/" + holder)) {
                     throw new ValidationException("address " + address + " is held by a container attachment under way ("
                             + intent.key().substring(Keys.INTENTS.length()) + "): it releases the address itself if it fails");
                 }
             }
-            store.commit(List.of(ResourceStore.updateOp(block.resource().withoutAllocation(address), block.revision()),
-                    ResourceStore.noneNewerOp(WorkloadEndpoint.class, endpoints.revision()),
-                    new Op.NoneNewer(Keys.INTENTS, intents.revision())));
+            IpamBlock updated = block.resource().withoutAllocation(address);
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.updateOp(updated, block.revision()),
+                    new Op.NoneNewer(endpointPrefix, endpoints.revision()), new Op.NoneNewer(intentPrefix, intents.revision())));
+            ops.addAll(index.unneeded(updated, Set.of(holder)));
+            store.commit(ops);
             return holder;
         });
     }
@@ -160,38 +179,59 @@ public final class Ipam {
     /** Frees every address the handle holds; returns how many. */
     public int releaseHandle(String handle) {
         return Retries.run(() -> {
+            index.ensure();
             int released = 0;
-            for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
+            for (IpamIndex.Held held : index.blocksOf(handle)) {
+                Versioned<IpamBlock> block = held.block();
                 IpamBlock updated = block.resource();
                 for (var allocation : block.resource().allocations().entrySet()) {
                     if (allocation.getValue().equals(handle)) {
                         updated = updated.withoutAllocation(updated.cidr().addressAt(BigInteger.valueOf(allocation.getKey())));
                     }
                 }
-                if (updated != block.resource()) {
-                    store.update(updated, block.revision());
-                    released += block.resource().allocations().size() - updated.allocations().size();
-                }
+                store.commit(List.of(ResourceStore.updateOp(updated, block.revision()),
+                        new Op.Delete(held.entry().key(), held.entry().modRevision())));
+                released += block.resource().allocations().size() - updated.allocations().size();
             }
             return released;
         });
     }
 
+    /** The addresses the handle holds now. */
+    public Set<IpAddress> addressesOf(String handle) {
+        index.ensure();
+        Set<IpAddress> addresses = new HashSet<>();
+        for (IpamIndex.Held held : index.blocksOf(handle)) {
+            IpamBlock block = held.block().resource();
+            block.allocations().forEach((offset, holder) -> {
+                if (holder.equals(handle)) {
+                    addresses.add(block.cidr().addressAt(BigInteger.valueOf(offset)));
+                }
+            });
+        }
+        return addresses;
+    }
+
     /** The blocks holding the handle's addresses, as read now: guards that those addresses are still the handle's. */
     public List<Op> heldBy(String handle, List<Cidr> addresses) {
-        List<Op> guards = new ArrayList<>();
-        for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
-            List<Cidr> inBlock = addresses.stream().filter(address -> block.resource().cidr().contains(address)).toList();
-            for (Cidr address : inBlock) {
-                if (!handle.equals(block.resource().holderOf(address.network()))) {
-                    throw new ValidationException("address " + address.network() + " is no longer held for " + handle);
-                }
+        Map<Cidr, Versioned<IpamBlock>> blocks = new java.util.LinkedHashMap<>();
+        for (Cidr address : addresses) {
+            Optional<Versioned<IpamBlock>> block = blockHolding(address.network());
+            if (block.isEmpty()) {
+                continue;
             }
-            if (!inBlock.isEmpty()) {
-                guards.add(ResourceStore.unchangedOp(block));
+            if (!handle.equals(block.get().resource().holderOf(address.network()))) {
+                throw new ValidationException("address " + address.network() + " is no longer held for " + handle);
             }
+            blocks.putIfAbsent(block.get().resource().cidr(), block.get());
         }
-        return guards;
+        return blocks.values().stream().map(ResourceStore::unchangedOp).toList();
+    }
+
+    /** The block the address would be in, read by key: its pool says the block size. */
+    private Optional<Versioned<IpamBlock>> blockHolding(IpAddress address) {
+        return store.list(IpPool.class).stream().map(Versioned::resource).filter(pool -> pool.cidr().contains(address)).findFirst()
+                .flatMap(pool -> store.get(IpamBlock.class, Cidr.containing(address, pool.blockSize()).toString()));
     }
 
     /** Every pool with its blocks, in address order. */
@@ -208,7 +248,7 @@ public final class Ipam {
         IpAddress address = firstFree(current, within).orElseThrow();
         Versioned<IpPool> pool = enabled.stream().filter(p -> p.resource().cidr().contains(current.cidr())).findFirst().orElseThrow();
         store.commit(List.of(ResourceStore.updateOp(current.withAllocation(address, handle), block.revision()),
-                ResourceStore.unchangedOp(pool)));
+                ResourceStore.unchangedOp(pool), IpamIndex.handleOp(handle, current.cidr())));
         return address;
     }
 
@@ -270,14 +310,13 @@ public final class Ipam {
     }
 
     private IpAddress create(Cidr block, Versioned<IpPool> pool, String node, String handle, IpAddress address) {
-        store.commit(List.of(ResourceStore.createOp(new IpamBlock(block, node, Map.of()).withAllocation(address, handle)),
-                ResourceStore.unchangedOp(pool)));
+        IpamBlock created = new IpamBlock(block, node, Map.of()).withAllocation(address, handle);
+        store.commit(List.of(ResourceStore.createOp(created), ResourceStore.unchangedOp(pool),
+                IpamIndex.affinityOp(created), IpamIndex.handleOp(handle, block)));
         return address;
     }
 
-    private List<Versioned<IpamBlock>> blocksIn(List<Versioned<IpPool>> enabled) {
-        return store.list(IpamBlock.class).stream()
-                .filter(block -> enabled.stream().anyMatch(pool -> pool.resource().cidr().contains(block.resource().cidr())))
-                .toList();
+    private static boolean inAny(List<Versioned<IpPool>> pools, Versioned<IpamBlock> block) {
+        return pools.stream().anyMatch(pool -> pool.resource().cidr().contains(block.resource().cidr()));
     }
 }

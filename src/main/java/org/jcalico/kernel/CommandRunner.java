@@ -92,6 +92,14 @@ public final class CommandRunner {
         return result;
     }
 
+    /**
+     * A long-lived process of the tool, in this runner's namespace, that takes batches on its input: see
+     * {@link ToolSession}. Each batch counts as a run for the observer.
+     */
+    public ToolSession session(String... args) {
+        return new ToolSession(command(List.of(args)), observer, timeoutSeconds);
+    }
+
     private Result execute(List<String> args, String stdin) {
         args.forEach(CommandText::argument);
         if (stdin != null) {

@@ -13,6 +13,7 @@ import org.jcalico.agent.AgentOptions;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -290,18 +291,26 @@ public final class Lab {
     }
 
     private void buildHost(int index) {
-        String namespace = layout.host(index);
-        progress.accept("creating host " + namespace + " (" + layout.hostV4(index) + ", " + layout.hostV6(index) + ")");
+        progress.accept("creating host " + layout.host(index) + " (" + layout.hostV4(index) + ", " + layout.hostV6(index) + ")");
+        plainHost(layout.host(index), "h" + index, layout.hostV4(index), layout.hostV6(index));
+    }
+
+    /**
+     * A host namespace on the fabric as every lab host is made, with no agent: its uplink eth0 is the peer of the
+     * fabric's bridge port {@code port}. The throughput bench builds its bare floor with it.
+     */
+    public CommandRunner plainHost(String namespace, String port, IpAddress v4, IpAddress v6) {
         CommandRunner host = Namespaces.create(namespace);
         CommandRunner fabric = CommandRunner.inNamespace(layout.fabric());
-        batch(fabric, List.of("link add name h" + index + " type veth peer name eth0 netns " + namespace,
-                "link set h" + index + " master br0", "link set h" + index + " up"), namespace);
+        batch(fabric, List.of("link add name " + port + " type veth peer name eth0 netns " + namespace,
+                "link set " + port + " master br0", "link set " + port + " up"), namespace);
         batch(host, List.of(
-                "addr add " + layout.hostV4(index) + "/" + LabLayout.FABRIC_V4.prefixLength() + " dev eth0",
-                "addr add " + layout.hostV6(index) + "/" + LabLayout.FABRIC_V6.prefixLength() + " dev eth0 nodad",
+                "addr add " + v4 + "/" + LabLayout.FABRIC_V4.prefixLength() + " dev eth0",
+                "addr add " + v6 + "/" + LabLayout.FABRIC_V6.prefixLength() + " dev eth0 nodad",
                 "link set eth0 up",
                 "route add default via " + layout.fabricGatewayV4(),
                 "route add default via " + layout.fabricGatewayV6()), null);
+        return host;
     }
 
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */

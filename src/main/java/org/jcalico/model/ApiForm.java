@@ -159,7 +159,8 @@ final class ApiForm {
                 same("spec.prometheusMetricsEnabled", "prometheusMetricsEnabled"),
                 same("spec.prometheusMetricsHost", "prometheusMetricsHost"),
                 same("spec.prometheusMetricsPort", "prometheusMetricsPort"),
-                same("spec.deniedFlowLogsEnabled", "deniedFlowLogsEnabled"))));
+                same("spec.deniedFlowLogsEnabled", "deniedFlowLogsEnabled"),
+                same("spec.dataplaneDriver", "dataplaneDriver"))));
         shapes.put(Namespace.KIND, new FlatShape(Namespace.KIND, "v1", List.of(
                 same("metadata.name", "name"),
                 same("metadata.labels", "labels"),

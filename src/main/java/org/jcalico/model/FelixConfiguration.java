@@ -13,19 +13,30 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                                  EndpointToHostAction defaultEndpointToHostAction, String interfacePrefix,
                                  String logLevel, Boolean healthEnabled, String healthHost, Integer healthPort,
                                  Boolean prometheusMetricsEnabled, String prometheusMetricsHost,
-                                 Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled) implements Resource {
+                                 Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled,
+                                 DataplaneDriver dataplaneDriver) implements Resource {
     public static final String KIND = "FelixConfiguration";
     public static final String GLOBAL = "global";
     public static final String NODE_PREFIX = "node.";
     public static final FelixConfiguration DEFAULTS =
             new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info",
-                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true);
+                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true, DataplaneDriver.IPTABLES);
 
     /** The settings a layer sets for the four fields of the first releases; the rest unset. */
     public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,
                               String interfacePrefix, String logLevel) {
         this(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
                 null, null, null, null, null, null, null);
+    }
+
+    /** The settings of the fields before dataplaneDriver; it unset. */
+    public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,
+                              String interfacePrefix, String logLevel, Boolean healthEnabled, String healthHost,
+                              Integer healthPort, Boolean prometheusMetricsEnabled, String prometheusMetricsHost,
+                              Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled) {
+        this(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel, healthEnabled,
+                healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost, prometheusMetricsPort,
+                deniedFlowLogsEnabled, null);
     }
 
     public enum EndpointToHostAction {
@@ -106,21 +117,29 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                 prometheusMetricsEnabled != null ? prometheusMetricsEnabled : below.prometheusMetricsEnabled,
                 prometheusMetricsHost != null ? prometheusMetricsHost : below.prometheusMetricsHost,
                 prometheusMetricsPort != null ? prometheusMetricsPort : below.prometheusMetricsPort,
-                deniedFlowLogsEnabled != null ? deniedFlowLogsEnabled : below.deniedFlowLogsEnabled);
+                deniedFlowLogsEnabled != null ? deniedFlowLogsEnabled : below.deniedFlowLogsEnabled,
+                dataplaneDriver != null ? dataplaneDriver : below.dataplaneDriver);
     }
 
     /** These settings with another interface prefix (the one the agent could accept). */
     public FelixConfiguration withInterfacePrefix(String prefix) {
         return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, prefix, logLevel,
                 healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
-                prometheusMetricsPort, deniedFlowLogsEnabled);
+                prometheusMetricsPort, deniedFlowLogsEnabled, dataplaneDriver);
     }
 
     /** These settings with the denied-flow log on or off. */
     public FelixConfiguration withDeniedFlowLogsEnabled(boolean enabled) {
         return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
                 healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
-                prometheusMetricsPort, enabled);
+                prometheusMetricsPort, enabled, dataplaneDriver);
+    }
+
+    /** These settings with the packet filter programmed by this driver. */
+    public FelixConfiguration withDataplaneDriver(DataplaneDriver driver) {
+        return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
+                healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
+                prometheusMetricsPort, deniedFlowLogsEnabled, driver);
     }
 
     @Override

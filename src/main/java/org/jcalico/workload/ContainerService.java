@@ -178,12 +178,15 @@ public final class ContainerService {
         if (!failures.isEmpty()) {
             throw failures.getFirst();
         }
-        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerId).stream()
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(node, containerId).stream()
                 .filter(endpoint -> which.test(endpoint.resource())).toList();
-        for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
-            if (!endpoint.resource().node().equals(node)) {
-                throw new ValidationException("container '" + spec + "' is attached on node " + endpoint.resource().node()
-                        + ", not " + node + ": run this on that host");
+        if (endpoints.isEmpty()) {
+            // nothing here: only then are the other nodes read, to say where the container is
+            for (Versioned<WorkloadEndpoint> elsewhere : endpointsOf(null, containerId)) {
+                if (which.test(elsewhere.resource())) {
+                    throw new ValidationException("container '" + spec + "' is attached on node " + elsewhere.resource().node()
+                            + ", not " + node + ": run this on that host");
+                }
             }
         }
         return new Removed(detach(node, endpoints, "container '" + spec + "'", wait), recovered);
@@ -235,10 +238,16 @@ public final class ContainerService {
 
     /**
      * Edits the labels of every endpoint of the container, each by compare-and-swap on its record, so that an edit
-     * made meanwhile by someone else is never lost.
+     * made meanwhile by someone else is never lost. Its endpoints on {@code node} (where the command runs) are read by
+     * that node's key prefix; the whole kind only when it has none there.
      */
-    public List<Relabelled> relabel(String spec, List<LabelEdit> edits) {
-        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(containerIdOf(spec));
+    public List<Relabelled> relabel(String node, String spec, List<LabelEdit> edits) {
+        String containerId = containerIdOf(spec);
+        List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(node, containerId);
+        if (endpoints.isEmpty()) {
+            // a container of another node (labels are only records): found by reading every node's endpoints
+            endpoints = endpointsOf(null, containerId);
+        }
         if (endpoints.isEmpty()) {
             throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
         }
@@ -262,8 +271,8 @@ public final class ContainerService {
 
     /** The node's endpoints of the orchestrator, as stored now. */
     public List<WorkloadEndpoint> endpointsOn(String node, String orchestrator) {
-        return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
-                .filter(endpoint -> endpoint.node().equals(node) && endpoint.orchestrator().equals(orchestrator)).toList();
+        return store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).stream().map(Versioned::resource)
+                .filter(endpoint -> endpoint.orchestrator().equals(orchestrator)).toList();
     }
 
     /** Rewrites one endpoint of the node by compare-and-swap, read again on a conflict; empty if it is gone. */
@@ -299,8 +308,10 @@ public final class ContainerService {
         }
     }
 
-    private List<Versioned<WorkloadEndpoint>> endpointsOf(String containerId) {
-        return store.list(WorkloadEndpoint.class).stream()
+    /** The container's endpoints on the node, read by the node's key prefix; on every node when null. */
+    private List<Versioned<WorkloadEndpoint>> endpointsOf(String node, String containerId) {
+        String prefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
+        return store.list(WorkloadEndpoint.class, prefix).stream()
                 .filter(e -> Intents.matches(e.resource().containerId(), containerId)).toList();
     }
 

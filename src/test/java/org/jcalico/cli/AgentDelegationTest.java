@@ -84,11 +84,29 @@ class AgentDelegationTest {
                 StandardCharsets.UTF_8).replace('\0', '|'), "a DOCKER_HOST of the agent's that the client lacks");
     }
 
+    /** The lists print what the launcher's own JVM would: the same code, reading the datastore afresh each time. */
+    @Test
+    void servesTheListsWithTheOutputOfTheLaunchersOwnRun() {
+        assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.70.0.0/16"));
+        for (List<String> args : List.of(List.of("pool", "list"), List.of("pool", "list", "-o", "yaml"),
+                List.of("container", "list"), List.of("container", "list", "-o", "json"), List.of("pool", "list", "--help"))) {
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            List<String> local = new java.util.ArrayList<>(List.of("--datastore", store));
+            local.addAll(args);
+            int status = Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), local.toArray(String[]::new));
+            assertEquals(out + "|" + err + "|" + status + "|", ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
+        }
+        assertTrue(ask(store, "h1", "pool", "list").contains("10.70.0.0/16"));
+        assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.71.0.0/16"));
+        assertTrue(ask(store, "h1", "pool", "list").contains("10.71.0.0/16"), "a change made elsewhere shows at once");
+    }
+
     @Test
     void leavesEverythingElseToTheLauncher() {
         for (List<String> args : List.of(
-                List.of("container", "list"),
-                List.of("pool", "list"),
+                List.of("pool", "add", "10.70.0.0/16"),
+                List.of("ipam", "show"),
                 List.of("node", "stop"),
                 List.of("--help"),
                 List.of("container", "add", "netns:relative/path"),

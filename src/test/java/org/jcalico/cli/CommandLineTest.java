@@ -7,6 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +92,39 @@ class CommandLineTest {
         Path file = java.nio.file.Files.createTempFile(dir, "resource", ".yaml");
         java.nio.file.Files.writeString(file, text);
         return file.toString();
+    }
+
+    /**
+     * Main builds only the command the arguments name (start-up time), so each command must still parse on its own and
+     * the help must still list every one: every command and subcommand answers --help with its own usage.
+     */
+    @Test
+    void theHelpListsEveryCommandAndEachParsesWhenBuiltAlone() {
+        String help = run("--help").out();
+        picocli.CommandLine whole = new picocli.CommandLine(new JcalicoCommand());
+        JcalicoCommand.COMMANDS.forEach(command -> whole.addSubcommand(command));
+        List<List<String>> paths = new ArrayList<>();
+        whole.getSubcommands().forEach((name, command) -> {
+            if (command.getCommandSpec().usageMessage().hidden()) {
+                return; // jcalico's own tooling: no help of its own
+            }
+            assertTrue(help.contains("\n  " + name + " "), "--help lists " + name + ":\n" + help);
+            paths.add(List.of(name));
+            command.getSubcommands().forEach((sub, subcommand) -> {
+                if (!subcommand.getCommandSpec().usageMessage().hidden()) {
+                    paths.add(List.of(name, sub));
+                }
+            });
+        });
+        assertEquals(JcalicoCommand.COMMANDS.size(), whole.getSubcommands().size());
+        for (List<String> path : paths) {
+            List<String> args = new ArrayList<>(path);
+            args.add("--help");
+            Outcome outcome = run(args.toArray(String[]::new));
+            assertEquals(0, outcome.status(), path + ": " + outcome.err());
+            assertTrue(outcome.out().startsWith("Usage: jcalico " + String.join(" ", path)), path + ": " + outcome.out());
+        }
+        assertTrue(paths.size() > 60, "every subcommand: " + paths.size());
     }
 
     @Test

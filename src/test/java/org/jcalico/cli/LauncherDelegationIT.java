@@ -84,6 +84,9 @@ class LauncherDelegationIT {
     }
 
     private long served() throws IOException {
+        if (Files.notExists(log)) {
+            return 0;
+        }
         return Files.readString(log).lines().filter(line -> line.contains("for the launcher: exit status")).count();
     }
 
@@ -116,6 +119,22 @@ class LauncherDelegationIT {
             assertEquals(2, served());
         }
         assertTrue(Files.notExists(paths.socket()), "a stopped agent's socket is removed");
+    }
+
+    /** `pool list` and `container list` through the agent print exactly what the launcher's own JVM prints. */
+    @Test
+    void theListsThroughTheAgentPrintWhatTheLauncherPrints() throws Exception {
+        assertEquals(0, launch(store, "pool", "add", "10.72.0.0/16", "--nat-outgoing").status());
+        try (ControlServer ignored = server()) {
+            for (List<String> args : List.of(List.of("pool", "list"), List.of("container", "list", "-o", "json"),
+                    List.of("--node", "h1", "container", "list"))) {
+                Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, args.toArray(String[]::new));
+                long before = served();
+                assertEquals(local, launch(store, args.toArray(String[]::new)), String.join(" ", args));
+                assertEquals(before + 1, served(), "the agent ran " + String.join(" ", args));
+            }
+            assertTrue(launch(store, "pool", "list").out().contains("10.72.0.0/16"));
+        }
     }
 
     /** Defect 1: a local user could connect, exhaust the agent's file descriptors and, with one long line, its memory. */

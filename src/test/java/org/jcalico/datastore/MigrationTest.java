@@ -30,12 +30,15 @@ class MigrationTest {
             new Pools(source).add(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false));
             new Ipam(source).autoAssign("h1", 4, "e1");
             source.create(Profile.securityGroup("web"));
-            assertEquals(3, Migration.copy(from, to, false));
+            // the pool, the block, the profile, and IPAM's index entries (the block's affinity, the handle's block, the marker)
+            assertEquals(6, Migration.copy(from, to, false));
             List<String> keys = to.list(Keys.ROOT).items().stream().map(KeyValue::key).toList();
             assertEquals(from.list(Keys.ROOT).items().stream().map(KeyValue::key).toList(), keys);
             assertEquals(from.get(keys.get(0)).orElseThrow().value(), to.get(keys.get(0)).orElseThrow().value());
+            assertEquals(from.list(Keys.INDEXES).items().stream().map(KeyValue::key).toList(),
+                    to.list(Keys.INDEXES).items().stream().map(KeyValue::key).toList(), "IPAM's index moves too");
             var refused = assertThrows(DatastoreException.class, () -> Migration.copy(from, to, false));
-            assertTrue(refused.getMessage().contains("already holds 3 jcalico keys"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("already holds 6 jcalico keys"), refused.getMessage());
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import org.jcalico.felix.calc.HostStateCalculator;
@@ -20,10 +21,12 @@ import org.jcalico.felix.dataplane.ipsets.IpSetSnapshot;
 import org.jcalico.felix.dataplane.iptables.IptablesPlanner;
 import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
+import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.GlobalNetworkPolicy;
@@ -80,6 +83,16 @@ class PolicyRenderKernelTest {
 
     @Test
     void acceptedPoliciesTiersAndSetsRenderIntoStateTheKernelAccepts() {
+        check(FelixConfiguration.DEFAULTS);
+    }
+
+    /** The same policies rendered for nftables and applied by its driver (a whole-table replace each time). */
+    @Test
+    void andIntoNftablesStateTheKernelAccepts() {
+        check(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
+    }
+
+    private void check(FelixConfiguration config) {
         List<Tier> tiers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             Map<String, Object> spec = new LinkedHashMap<>();
@@ -112,16 +125,20 @@ class PolicyRenderKernelTest {
         assertTrue(policies.size() >= 200 && rules >= 400, policies.size() + " policies with " + rules + " rules");
 
         Function<List<Policy>, String> refusal = batch -> refusal(new HostStateCalculator().calculate(
-                Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
+                Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
                         .withPolicy(tiers, batch, sets, namespaces)));
         assertFalse(refusal.apply(policies.subList(0, 0)).contains("error"), "the harness applies an empty policy set");
-        HostState all = new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints,
+        HostState all = new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints,
                 Map.of("open", OPEN)).withPolicy(tiers, policies, sets, namespaces));
         assertTrue(all.ipSets().keySet().stream().anyMatch(name -> name.startsWith("jc-4p-")), "named-port sets in use");
         assertTrue(all.ipv4().chains("filter").keySet().stream().filter(name -> name.startsWith("jc-gi-")).count() > 10,
                 "policy chains in use");
         String message = refusal.apply(policies);
         if (message.isEmpty()) {
+            String kernel = config.dataplaneDriver() == DataplaneDriver.NFTABLES
+                    ? scratch.run("nft", "list", "table", "ip", "jcalico").check().stdout()
+                    : scratch.run("iptables-save").check().stdout();
+            assertTrue(kernel.lines().filter(line -> line.contains("jc-gi-")).count() > 10, "the policy chains are in the kernel");
             return;
         }
         List<Policy> suspects = policies;
@@ -135,6 +152,10 @@ class PolicyRenderKernelTest {
 
     /** Applies the state's sets and rules to the scratch namespace for real (flushing what was there); "" if accepted. */
     private static String refusal(HostState state) {
+        if (state.driver() == DataplaneDriver.NFTABLES) {
+            NftablesDriver driver = new NftablesDriver(scratch);
+            return String.join("\n", driver.apply(state, Set.of()).failures().values());
+        }
         StringBuilder refusals = new StringBuilder();
         for (String table : List.of("filter", "nat")) {
             for (String tool : List.of("iptables", "ip6tables")) {

@@ -2,11 +2,14 @@ package org.jcalico.ipam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -175,5 +178,32 @@ class IpamTest {
         ipam.releaseHandle("c");
         pools.remove(Cidr.parse("10.65.0.0/16"));
         assertEquals(List.of(), store.list(IpamBlock.class).stream().map(Versioned::resource).toList(), "its blocks went too");
+    }
+
+    @Test
+    void aStoreWrittenBeforeTheIndexesIsIndexedOnceThenAddressesAreFoundByKey() {
+        pools.add(pool("10.65.0.0/24", null));
+        // as an older jcalico left it: blocks with their affinity and allocations, and no index entries
+        store.commit(List.of(ResourceStore.putOp(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(0, "old", 1, "other"))),
+                ResourceStore.putOp(new IpamBlock(Cidr.parse("10.65.0.64/26"), "h2", Map.of(5, "old")))));
+        assertEquals(2, ipam.releaseHandle("old"), "both of its addresses, found through the index built from the blocks");
+        assertTrue(datastore.get(Keys.IPAM_INDEXED).isPresent());
+        assertTrue(datastore.list(Keys.handlePrefix("old")).items().isEmpty(), "its entries go with its addresses");
+        assertEquals(Set.of(IpAddress.parse("10.65.0.1")), ipam.addressesOf("other"));
+        assertEquals(IpAddress.parse("10.65.0.0"), ipam.autoAssign("h1", 4, "new"), "h1's own block, by its affinity entry");
+        assertEquals(0, ipam.releaseHandle("old"));
+    }
+
+    @Test
+    void anAffinityEntryLeftByARemovedPoolIsDropped() {
+        pools.add(pool("10.65.0.0/24", null));
+        ipam.autoAssign("h1", 4, "a");
+        ipam.releaseHandle("a");
+        pools.remove(Cidr.parse("10.65.0.0/24"));
+        pools.add(pool("10.65.0.0/24", null));
+        assertEquals(IpAddress.parse("10.65.0.0"), ipam.autoAssign("h2", 4, "b"), "h2 claims the first block again");
+        assertEquals(IpAddress.parse("10.65.0.64"), ipam.autoAssign("h1", 4, "c"), "not h2's block, though h1's old entry names it");
+        assertEquals(List.of("10.65.0.64/26"), datastore.list(Keys.affinityPrefix("h1")).items().stream()
+                .map(org.jcalico.datastore.KeyValue::value).toList());
     }
 }

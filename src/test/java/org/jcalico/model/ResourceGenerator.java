@@ -122,6 +122,7 @@ public final class ResourceGenerator {
                 put(out, "defaultEndpointToHostAction", 0.5, () -> pick(List.of("drop", "accept")), List.of("DROP", "return", 1));
                 put(out, "interfacePrefix", 0.5, () -> pick(List.of("jc", "cali", "w1", "abcdef")), List.of("eth", "jc+", "", "JC", "abcdefg", "j\nc"));
                 put(out, "logLevel", 0.5, () -> pick(List.of("debug", "info", "warn", "error")), List.of("trace", "INFO", 3));
+                put(out, "dataplaneDriver", 0.3, () -> pick(List.of("iptables", "nftables")), List.of("NFTABLES", "bpf", 4));
             }
             default -> throw new IllegalArgumentException(kind);
         }
@@ -157,7 +158,7 @@ public final class ResourceGenerator {
                     "nodeToNodeMesh", "spec.nodeToNodeMeshEnabled")),
             Map.entry(FelixConfiguration.KIND, Map.of("name", "metadata.name", "resyncIntervalSeconds", "spec.iptablesRefreshInterval",
                     "defaultEndpointToHostAction", "spec.defaultEndpointToHostAction", "interfacePrefix", "spec.interfacePrefix",
-                    "logLevel", "spec.logSeverityScreen")),
+                    "logLevel", "spec.logSeverityScreen", "dataplaneDriver", "spec.dataplaneDriver")),
             Map.entry(Namespace.KIND, Map.of("name", "metadata.name", "labels", "metadata.labels")));
     /** Calico's spelling of jcalico's values, where they differ. */
     private static final Map<String, Map<Object, Object>> API_VALUES = Map.of(

@@ -14,20 +14,27 @@ import org.jcalico.felix.program.Verdict;
 
 /**
  * The chains that send a packet to its endpoint's chain by interface name, for one direction (the incoming interface from endpoints,
- * the outgoing one to them): a tree keyed by the first and then the second character after the interface prefix, which are hex
- * digits of a hash, so endpoints spread evenly. A packet passes at most 16 + 16 + N/256 rules instead of N, and adding
- * an endpoint changes one leaf of a few rules (and a level above it when the leaf is new). Whatever no rule matches
- * is dropped, at every level. An endpoint whose interface lacks the prefix (made under an earlier one, or when the
- * agent accepted none) is matched by its full name at the top, before the tree.
+ * the outgoing one to them). Few endpoints are matched in the root itself, one rule each: every level of a tree costs
+ * each packet a jump and a rule. More than 16 rules make a tree keyed by the first character after the interface prefix, more
+ * than 256 by the first and then the second; those characters are hex digits of a hash, so endpoints spread evenly,
+ * and a packet passes at most 16 per level plus its leaf instead of N, and adding an endpoint changes one leaf of a few
+ * rules (and a level above it when the leaf is new). The depth follows the count, so a table that grows past a bound is
+ * rewritten once, in one restore like every change. Whatever no rule matches is dropped, at every level. An endpoint
+ * whose interface lacks the prefix (made under an earlier one, or when the agent accepted none) or is too short for the
+ * tree is matched by its full name at the top, before the tree.
  */
 final class DispatchTree {
-    private static final int DEPTH = 2;
+    /** Rules a chain holds before a level is worth its jump: the hex digits a level keys on. */
+    private static final int FAN_OUT = 16;
+    private static final int MAX_DEPTH = 2;
     private final String root;
     private final Function<String, String> chainName;
     private final Side interfaceSide;
     private final String interfacePrefix;
+    /** Rules by the MAX_DEPTH characters after the prefix. */
     private final Map<String, List<ProgramRule>> leaves = new TreeMap<>();
     private final List<ProgramRule> direct = new ArrayList<>();
+    private int count;
 
     /**
      * @param chainName the chain for the characters after the prefix that it covers, one or two
@@ -41,24 +48,36 @@ final class DispatchTree {
     }
 
     void add(String interfaceName, List<ProgramRule> rules) {
-        if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)) {
+        if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)
+                || interfaceName.length() < interfacePrefix.length() + MAX_DEPTH) {
             direct.addAll(rules);
         } else {
-            leaves.computeIfAbsent(key(interfaceName), k -> new ArrayList<>()).addAll(rules);
+            String key = interfaceName.substring(interfacePrefix.length(), interfacePrefix.length() + MAX_DEPTH);
+            leaves.computeIfAbsent(key, k -> new ArrayList<>()).addAll(rules);
+            count += rules.size();
         }
     }
 
     void addTo(Map<String, ProgramChain> chains) {
-        Map<String, List<ProgramRule>> middles = new TreeMap<>();
-        leaves.forEach((key, rules) -> {
-            middles.computeIfAbsent(key.substring(0, 1), k -> new ArrayList<>()).add(jump(key));
-            put(chains, chainName.apply(key), rules);
-        });
+        int depth = 0;
+        for (long capacity = FAN_OUT; count > capacity && depth < MAX_DEPTH; capacity *= FAN_OUT) {
+            depth++;
+        }
+        // from the leaves up: each level's chains, and in their parents the jumps to them
+        Map<String, List<ProgramRule>> level = new TreeMap<>();
+        for (Map.Entry<String, List<ProgramRule>> leaf : leaves.entrySet()) {
+            level.computeIfAbsent(leaf.getKey().substring(0, depth), k -> new ArrayList<>()).addAll(leaf.getValue());
+        }
+        for (int length = depth; length > 0; length--) {
+            Map<String, List<ProgramRule>> parents = new TreeMap<>();
+            for (Map.Entry<String, List<ProgramRule>> chain : level.entrySet()) {
+                put(chains, chainName.apply(chain.getKey()), chain.getValue());
+                parents.computeIfAbsent(chain.getKey().substring(0, length - 1), k -> new ArrayList<>()).add(jump(chain.getKey()));
+            }
+            level = parents;
+        }
         List<ProgramRule> top = new ArrayList<>(direct);
-        middles.forEach((key, rules) -> {
-            top.add(jump(key));
-            put(chains, chainName.apply(key), rules);
-        });
+        top.addAll(level.getOrDefault("", List.of()));
         put(chains, root, top);
     }
 
@@ -71,15 +90,5 @@ final class DispatchTree {
         List<ProgramRule> withDrop = new ArrayList<>(rules);
         withDrop.add(ProgramRule.structural(Match.ANY, Verdict.DROP));
         chains.put(name, new ProgramChain(name, withDrop));
-    }
-
-    /** A name too short for the tree (possible only with a hand-made interface) goes under '_', and is dropped. */
-    private String key(String interfaceName) {
-        StringBuilder key = new StringBuilder();
-        for (int i = 0; i < DEPTH; i++) {
-            int at = interfacePrefix.length() + i;
-            key.append(at < interfaceName.length() ? interfaceName.charAt(at) : '_');
-        }
-        return key.toString();
     }
 }

@@ -74,11 +74,15 @@ final class EndpointChains {
                 new ProgramRule(Match.ANY, Verdict.DROP, new Origin.FailedClosed(endpointId, direction, reason))));
     }
 
+    /**
+     * Established first: it is what nearly every packet is, and a packet is never both established and invalid, so
+     * the order changes no verdict and saves established packets a rule.
+     */
     private static List<ProgramRule> start() {
         return List.of(
-                ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("INVALID"))), Verdict.DROP),
                 ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
                         Verdict.ACCEPT),
+                ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("INVALID"))), Verdict.DROP),
                 ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.BOTH)));
     }
 }

@@ -27,6 +27,8 @@ import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
+import org.jcalico.felix.render.nftables.NftablesRenderer;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Direction;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
@@ -52,7 +54,8 @@ public final class HostStateCalculator {
     private static final String FILTER = "filter";
     private static final String NAT = "nat";
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
-    private final Renderer renderer;
+    private final Renderer iptablesRenderer;
+    private final Renderer nftablesRenderer;
     private final TagSets tagSets = new TagSets();
     private final SelectorSets selectorSetMembers = new SelectorSets();
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
@@ -68,14 +71,24 @@ public final class HostStateCalculator {
     private PolicyInputs lastInputs;
     private LocalPart lastPart;
 
-    /** The iptables renderer, which today's drivers apply. */
+    /** Renders for the driver FelixConfiguration.dataplaneDriver names. */
     public HostStateCalculator() {
-        this(new IptablesRenderer());
+        this(new IptablesRenderer(), new NftablesRenderer());
     }
 
+    /** Always renders with this renderer, whatever the configuration says. */
     public HostStateCalculator(Renderer renderer) {
-        this.renderer = renderer;
+        this(renderer, renderer);
+    }
+
+    private HostStateCalculator(Renderer iptablesRenderer, Renderer nftablesRenderer) {
+        this.iptablesRenderer = iptablesRenderer;
+        this.nftablesRenderer = nftablesRenderer;
         forgetCompiledRules();
+    }
+
+    private Renderer renderer(FelixConfiguration config) {
+        return config.dataplaneDriver() == DataplaneDriver.NFTABLES ? nftablesRenderer : iptablesRenderer;
     }
 
     /** Every compiled policy and profile, and every endpoint chain, depend on whether drops are logged. */
@@ -201,7 +214,8 @@ public final class HostStateCalculator {
         snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        return new HostState(part.ipv4(), part.ipv6(), sets, routes, interfaces, part.concerns(), failedClosed);
+        return new HostState(part.ipv4(), part.ipv6(), sets, routes, interfaces, part.concerns(), failedClosed,
+                renderer(snapshot.config()).driver());
     }
 
     /**
@@ -236,6 +250,7 @@ public final class HostStateCalculator {
         Set<String> usedTags = new TreeSet<>();
         ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
         ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
+        Renderer renderer = renderer(snapshot.config());
         lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(), renderer.render(v4),
                 renderer.render(v6), new Concerns(concerns), Map.copyOf(netSets), Set.copyOf(selectorSets),
                 Set.copyOf(usedTags));

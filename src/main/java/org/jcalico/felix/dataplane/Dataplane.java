@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -9,8 +10,11 @@ import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
+import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.kernel.CommandRunner;
 
 /**
@@ -21,10 +25,13 @@ import org.jcalico.kernel.CommandRunner;
  */
 public final class Dataplane {
     /** The failure keys of a driver's whole batch refused (see {@link Changes}): nothing of it was written. */
-    public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", "routes", "interfaces");
+    public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", NftablesDriver.TOOL, "routes", "interfaces");
+    private static final IptablesState NO_IPV4_RULES = new IptablesState(4, Map.of(), List.of());
+    private static final IptablesState NO_IPV6_RULES = new IptablesState(6, Map.of(), List.of());
     private final IpSetDriver ipSets;
     private final IptablesDriver iptables;
     private final IptablesDriver ip6tables;
+    private final NftablesDriver nftables;
     private final InterfaceDriver interfaces;
     private final RouteDriver routes;
 
@@ -32,6 +39,7 @@ public final class Dataplane {
         this.ipSets = new IpSetDriver(runner);
         this.iptables = new IptablesDriver(runner, 4);
         this.ip6tables = new IptablesDriver(runner, 6);
+        this.nftables = new NftablesDriver(runner);
         this.interfaces = new InterfaceDriver(runner);
         this.routes = new RouteDriver(runner);
     }
@@ -48,17 +56,31 @@ public final class Dataplane {
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too.
+     *
+     * <p>The state is rendered for one driver ({@link HostState#driver()}); the other's jcalico state is removed, but
+     * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
         Set<String> isolable = desired.concerns().keySet();
         DriverTimes times = new DriverTimes();
-        return timed(times, () -> byEndpoint(desired, both(
-                () -> times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
-                        .plus(both(() -> times.time("iptables", () -> iptables.apply(desired.ipv4(), isolable)),
-                                () -> times.time("ip6tables", () -> ip6tables.apply(desired.ipv6(), isolable))))
-                        .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets()))),
+        Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
+                ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
+                        () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
+                                .plus(ipSets.sweep(Map.of()))))
+                : () -> times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
+                        .plus(written(both(() -> times.time("iptables", () -> iptables.apply(desired.ipv4(), isolable)),
+                                () -> times.time("ip6tables", () -> ip6tables.apply(desired.ipv6(), isolable))),
+                                () -> times.time("nftables", nftables::remove)))
+                        .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+        return timed(times, () -> byEndpoint(desired, both(rules,
                 () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                         .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
+    }
+
+    /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
+    private static Changes written(Changes rules, Supplier<Changes> removeOther) {
+        boolean refused = rules.failures().keySet().stream().anyMatch(TOOLS::contains);
+        return refused ? rules : rules.plus(removeOther.get());
     }
 
     /**
@@ -105,6 +127,7 @@ public final class Dataplane {
         ipSets.forget();
         iptables.forget();
         ip6tables.forget();
+        nftables.forget();
         interfaces.forget();
         routes.forget();
         return apply(desired);

@@ -4,40 +4,70 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.CommandText;
+import org.jcalico.kernel.ToolSession;
 
 /**
- * Runs many ip(8) commands in one process with "ip -force -batch -": a refused line does not stop the others, and
- * each refusal is reported with its line's error.
+ * Runs ip(8) commands in one long-lived "ip -force -batch -" ({@link ToolSession}): a refused line does not stop the
+ * others, and each refusal is reported with its line's error. ip prints nothing for a line it did, so each batch ends
+ * with a line that always fails, {@link #END}: its failure, which ip prints after everything before it was done, ends
+ * the batch and gives the line number the batch started at (ip counts lines from its start).
  */
 public final class IpBatch {
+    /** Longer than an interface name can be (15), so no such device ever exists and ip answers with an error. */
+    static final String END_DEVICE = "jcalico-batch-end";
+    private static final String END = "link show dev " + END_DEVICE;
     private static final Pattern FAILED = Pattern.compile("Command failed -:(\\d+)");
+    private final ToolSession ip;
 
-    private IpBatch() {
+    public IpBatch(CommandRunner runner) {
+        this.ip = runner.session("ip", "-force", "-batch", "-");
     }
 
-    /** The errors of the refused lines, by 0-based index into lines; empty when all succeeded. */
-    public static Map<Integer, String> run(CommandRunner runner, List<String> lines) {
+    /**
+     * The errors of the refused lines, by 0-based index into lines; empty when all succeeded.
+     *
+     * @throws ToolSession.Ended when ip ended before confirming the batch: which lines took effect is unknown
+     */
+    public Map<Integer, String> run(List<String> lines) {
         if (lines.isEmpty()) {
             return Map.of();
         }
         StringBuilder input = new StringBuilder();
         lines.forEach(line -> input.append(CommandText.line(line)).append('\n'));
-        CommandRunner.Result result = runner.run(List.of("ip", "-force", "-batch", "-"), input.toString());
-        if (result.ok()) {
-            return Map.of();
-        }
-        Map<Integer, String> failures = failures(result.stderr());
-        if (failures.isEmpty()) {
-            // ip itself did not run, or failed before any line: every line counts as refused
-            for (int i = 0; i < lines.size(); i++) {
-                failures.put(i, result.describe());
+        input.append(END).append('\n');
+        List<String> output = ip.exchange(input.toString(), new AfterEnd());
+        Map<Integer, String> failures = failures(String.join("\n", output));
+        int end = failures.keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        int first = end - lines.size();
+        Map<Integer, String> refused = new HashMap<>();
+        failures.forEach((line, error) -> {
+            if (line != end) {
+                refused.put(line - first, error);
             }
+        });
+        return refused;
+    }
+
+    /** The process's id, for a test that kills it. */
+    public long pid() {
+        return ip.pid();
+    }
+
+    /** Accepts the "Command failed" line right after ip's error for {@link #END_DEVICE}. */
+    private static final class AfterEnd implements Predicate<String> {
+        private boolean endDeviceNamed;
+
+        @Override
+        public boolean test(String line) {
+            boolean last = endDeviceNamed && FAILED.matcher(line).find();
+            endDeviceNamed = line.contains("\"" + END_DEVICE + "\"");
+            return last;
         }
-        return failures;
     }
 
     /** ip prints a failed line's error, then "Command failed -:N" with the 1-based line number. */

@@ -3,6 +3,7 @@ package org.jcalico.felix.hoststate;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jcalico.model.DataplaneDriver;
 
 /**
  * The desired state of one host's kernel, as the pure calculation produces it and the dataplane drivers apply it.
@@ -17,10 +18,11 @@ import java.util.TreeMap;
  *                 only when it is read
  * @param failedClosed local endpoints (by endpoint id) that calc itself keeps dropped, with the reason for their status
  *                     (a profile that does not exist, a policy whose tier does not exist)
+ * @param driver       the driver whose syntax the chains are rendered in (iptables or nftables), which applies them
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                         Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
-                        Map<String, String> failedClosed) {
+                        Map<String, String> failedClosed, DataplaneDriver driver) {
     public static final String OWNED_PREFIX = "jc-";
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
@@ -31,6 +33,14 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         interfaces = Set.copyOf(interfaces);
         concerns = concerns instanceof Concerns made ? made : Map.copyOf(concerns);
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
+        driver = driver == null ? DataplaneDriver.IPTABLES : driver;
+    }
+
+    /** Rendered for iptables. */
+    public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                     Map<String, String> failedClosed) {
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, DataplaneDriver.IPTABLES);
     }
 
     public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,

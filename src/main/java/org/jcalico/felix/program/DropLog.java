@@ -21,6 +21,9 @@ public final class DropLog {
     public static final String PREFIX = "jcd:";
     public static final int PER_SECOND = 10;
     public static final int BURST = 50;
+    /** The rate buckets of inbound and outbound denials (each shared by every log rule of its direction). */
+    public static final String INBOUND_BUCKET = "jc-deny-in";
+    public static final String OUTBOUND_BUCKET = "jc-deny-out";
     private static final int HASH_CHARS = 12;
 
     private DropLog() {
@@ -40,7 +43,7 @@ public final class DropLog {
     /** The log rule to put before a drop of this match and origin (one that {@link #logged} accepts). */
     public static ProgramRule before(Match match, Origin origin) {
         boolean inbound = direction(origin) == Direction.INBOUND;
-        Criterion limit = new Criterion.RateLimit(inbound ? "jc-deny-in" : "jc-deny-out",
+        Criterion limit = new Criterion.RateLimit(inbound ? INBOUND_BUCKET : OUTBOUND_BUCKET,
                 inbound ? Side.DESTINATION : Side.SOURCE, PER_SECOND, BURST);
         return new ProgramRule(match.and(limit), new Verdict.Log(prefix(origin), GROUP), origin);
     }

@@ -1,6 +1,7 @@
 package org.jcalico.felix.program;
 
 import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.model.DataplaneDriver;
 
 /**
  * Turns the neutral model into what a dataplane driver applies. Each rendered chain keeps its rules' origins, one per
@@ -8,4 +9,9 @@ import org.jcalico.felix.hoststate.IptablesState;
  */
 public interface Renderer {
     IptablesState render(ProgramTables tables);
+
+    /** The driver that applies what this renderer writes. */
+    default DataplaneDriver driver() {
+        return DataplaneDriver.IPTABLES;
+    }
 }

@@ -47,13 +47,13 @@ class HostStateCalculatorTest {
                 endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
                 endpoint("h2", "b1", "10.0.0.65", null, "web")), web));
         var v4 = state.ipv4().chains("filter");
-        assertEquals(List.of("-i jca+ -g jc-from-wl-dispatch-a", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
-        assertEquals(List.of("-i jca1+ -g jc-from-wl-dispatch-a1", "-j DROP"), v4.get("jc-from-wl-dispatch-a").rules());
-        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch-a1").rules());
-        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch-a1").rules());
+        assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules(),
+                "one endpoint: no tree, its rule in the root");
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
+        assertFalse(v4.containsKey("jc-from-wl-dispatch-a"));
         assertEquals(List.of(
-                "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
                 "-j jc-pi-web",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
@@ -62,9 +62,39 @@ class HostStateCalculatorTest {
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), v4.get("jc-pi-web").rules());
         assertFalse(v4.containsKey("jc-fw-jcb1"), "remote endpoints get no chains here");
         assertEquals(List.of("-i jca1 -s fd00::1/128 -g jc-fw-jca1", "-j DROP"),
-                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a1").rules());
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch").rules());
         assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1"),
                 RouteSpec.toInterface(Cidr.parse("fd00::1/128"), "jca1")), state.routes());
+    }
+
+    /** 16 rules in the root, then a level keyed by the first hex digit, past 256 a second by the next. */
+    @Test
+    void theDispatchTreeGrowsALevelPastEachSixteenfold() {
+        for (int count : List.of(16, 17, 256, 257)) {
+            List<WorkloadEndpoint> endpoints = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                endpoints.add(endpoint("h1", String.format("%03x", i), "10.1." + i / 250 + "." + (1 + i % 250), null, "web"));
+            }
+            var v4 = new HostStateCalculator().calculate(snapshot(endpoints, web)).ipv4().chains("filter");
+            List<String> root = v4.get("jc-to-wl-dispatch").rules();
+            if (count == 16) {
+                assertEquals(17, root.size(), "every endpoint's rule and the drop");
+                assertEquals("-o jc000 -g jc-tw-jc000", root.get(0));
+            } else if (count <= 256) {
+                assertEquals("-o jc0+ -g jc-to-wl-dispatch-0", root.get(0));
+                assertEquals("-o jc000 -g jc-tw-jc000", v4.get("jc-to-wl-dispatch-0").rules().get(0));
+                assertFalse(v4.containsKey("jc-to-wl-dispatch-00"));
+            } else {
+                assertEquals("-o jc0+ -g jc-to-wl-dispatch-0", root.get(0));
+                assertEquals("-o jc00+ -g jc-to-wl-dispatch-00", v4.get("jc-to-wl-dispatch-0").rules().get(0));
+                assertEquals(List.of("-o jc000 -g jc-tw-jc000", "-o jc001 -g jc-tw-jc001", "-o jc002 -g jc-tw-jc002",
+                        "-o jc003 -g jc-tw-jc003", "-o jc004 -g jc-tw-jc004", "-o jc005 -g jc-tw-jc005", "-o jc006 -g jc-tw-jc006",
+                        "-o jc007 -g jc-tw-jc007", "-o jc008 -g jc-tw-jc008", "-o jc009 -g jc-tw-jc009", "-o jc00a -g jc-tw-jc00a",
+                        "-o jc00b -g jc-tw-jc00b", "-o jc00c -g jc-tw-jc00c", "-o jc00d -g jc-tw-jc00d", "-o jc00e -g jc-tw-jc00e",
+                        "-o jc00f -g jc-tw-jc00f", "-j DROP"), v4.get("jc-to-wl-dispatch-00").rules());
+            }
+            assertEquals("-j DROP", root.get(root.size() - 1), "whatever no rule takes is dropped");
+        }
     }
 
     @Test
@@ -74,9 +104,9 @@ class HostStateCalculatorTest {
                 List.of(Cidr.parse("10.0.0.2/32"), Cidr.parse("fd00::2/128")));
         HostState state = new HostStateCalculator().calculate(snapshot(List.of(spoofing), web));
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-i jca1 -s 10.0.0.2/32 -g jc-fw-jca1", "-j DROP"),
-                state.ipv4().chains("filter").get("jc-from-wl-dispatch-a1").rules());
+                state.ipv4().chains("filter").get("jc-from-wl-dispatch").rules());
         assertEquals(List.of("-i jca1 -s fd00::2/128 -g jc-fw-jca1", "-j DROP"),
-                state.ipv6().chains("filter").get("jc-from-wl-dispatch-a1").rules());
+                state.ipv6().chains("filter").get("jc-from-wl-dispatch").rules());
         assertEquals(Set.of(RouteSpec.toInterface(Cidr.parse("10.0.0.1/32"), "jca1")), state.routes(), "no route to what it may send from");
     }
 

@@ -105,8 +105,8 @@ class PolicyCalcTest {
     void tiersInOrderPoliciesByOrderThenNameEndOfTierDropUnlessPass() {
         HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
         assertEquals(List.of(
-                "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-a-later",
@@ -139,8 +139,8 @@ class PolicyCalcTest {
         assertEquals(List.of("-p tcp -m multiport --destination-ports 80 -j MARK --set-xmark 0x1000000/0x1000000",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), rules(state, "jc-ni-shop.web"));
         assertEquals(List.of(
-                "-m conntrack --ctstate INVALID -j DROP",
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
                 "-m mark --mark 0x0/0x3000000 -j jc-go-tail",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",

@@ -30,7 +30,7 @@ class CommandEdgeTest {
 
     @Test
     void ipBatchRefusesALineThatWouldBeTwo() {
-        KernelException e = assertThrows(KernelException.class, () -> IpBatch.run(NOWHERE,
+        KernelException e = assertThrows(KernelException.class, () -> new IpBatch(NOWHERE).run(
                 List.of("link set jc1 up", "link set jc2 up\nlink add evil type veth peer name evil2")));
         assertEquals("refused to run a command with the input line 'link set jc2 up\\nlink add evil type veth peer name evil2':"
                 + " it contains a control character", e.getMessage());

@@ -24,37 +24,55 @@ import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.selector.Selector;
 import org.jcalico.testing.KernelTests;
-import org.junit.jupiter.api.AfterAll;
+import org.jcalico.model.DataplaneDriver;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fail closed, isolate, report, for a policy's chain shared by two endpoints ("jctk-fc-" namespaces): when the kernel
- * refuses it, exactly the endpoints the policy applies to fail and drop what the policy would have judged; a third
- * endpoint it does not apply to keeps working. The refusal is provoked as a calculation bug would: the policy's
- * selector set is left out of the desired state, so the kernel refuses the rule that matches it.
+ * Fail closed, isolate, report, for a policy's chain shared by two endpoints ("jctk-fc-" namespaces), on each
+ * dataplane driver: when the kernel refuses it, exactly the endpoints the policy applies to fail and drop what the
+ * policy would have judged; a third endpoint it does not apply to keeps working. The refusal is provoked as a
+ * calculation bug would: the policy's selector set is left out of the desired state, so the kernel refuses the rule
+ * that matches it. Then the same host switches to the other driver: the policy holds throughout and the first
+ * driver's state is gone.
  */
 @Tag("kernel")
 class PolicyChainRefusedKernelTest {
     private static final String PREFIX = "jctk-fc-";
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
-    private static CommandRunner host;
+    private CommandRunner host;
 
     @BeforeAll
-    static void createHost() {
+    static void removeLeftovers() {
         KernelTests.assumeKernel();
         Namespaces.deleteAll(PREFIX);
+    }
+
+    @BeforeEach
+    void createHost() {
         host = Namespaces.create(PREFIX + "host");
     }
 
-    @AfterAll
-    static void deleteNamespaces() {
+    @AfterEach
+    void deleteNamespaces() {
         Namespaces.deleteAll(PREFIX);
     }
 
     @Test
     void aRefusedPolicyChainFailsOnlyTheEndpointsItAppliesTo() {
+        failsOnlyTheEndpointsItAppliesTo(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void onNftablesToo() {
+        failsOnlyTheEndpointsItAppliesTo(DataplaneDriver.NFTABLES);
+    }
+
+    private void failsOnlyTheEndpointsItAppliesTo(DataplaneDriver driver) {
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         Map<String, CommandRunner> workloads = new HashMap<>();
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         int number = 1;
@@ -71,29 +89,54 @@ class PolicyChainRefusedKernelTest {
                 metadata: {name: web-in}
                 spec: {selector: app == "web", ingress: [{action: Allow, source: {selector: app == "db"}}]}
                 """).get(0));
-        HostState desired = new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints,
-                Map.of("open", OPEN)).withPolicy(List.of(), policies, List.of(), Map.of()));
+        HostStateCalculator calculator = new HostStateCalculator();
+        Snapshot snapshot = Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, List.of(), Map.of());
+        HostState desired = calculator.calculate(snapshot);
+        assertEquals(driver, desired.driver());
         Map<String, IpSetSpec> withoutSets = new HashMap<>(desired.ipSets());
         for (int version : List.of(4, 6)) {
             withoutSets.remove(SetKey.of(Selector.parse("app == \"db\""), version).name());
         }
         HostState broken = new HostState(desired.ipv4(), desired.ipv6(), withoutSets, desired.routes(),
-                desired.interfaces(), desired.concerns(), desired.failedClosed());
+                desired.interfaces(), desired.concerns(), desired.failedClosed(), driver);
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         DataplaneReport report = dataplane.apply(broken);
         assertTrue(report.failures().containsKey("jc-gi-web-in"), report.failures().toString());
         assertTrue(report.failures().containsKey("jcw1") && report.failures().containsKey("jcw2"), report.failures().toString());
         assertFalse(report.failures().containsKey("jcw3"), "the db endpoint is not the policy's: " + report.failures());
-        assertFalse(pings(workloads.get("w3"), 1), "the refused policy chain drops (fail closed), never opens");
-        assertFalse(pings(workloads.get("w3"), 2));
+        assertTrue(blocked(workloads.get("w3"), 1), "the refused policy chain drops (fail closed), never opens");
+        assertTrue(blocked(workloads.get("w3"), 2));
         assertTrue(pings(workloads.get("w1"), 3), "web's egress and db's ingress are not the policy's");
 
         assertTrue(dataplane.apply(desired).failures().isEmpty(), "the whole state applies once the set is there");
         assertTrue(pings(workloads.get("w3"), 1), "db reaches web through the policy");
+        assertTrue(blocked(workloads.get("w2"), 1), "web does not reach web: the policy allows only db");
+
+        DataplaneDriver other = driver == DataplaneDriver.IPTABLES ? DataplaneDriver.NFTABLES : DataplaneDriver.IPTABLES;
+        HostState switched = calculator.calculate(Snapshot.of("h1", config.withDataplaneDriver(other), endpoints,
+                Map.of("open", OPEN)).withPolicy(List.of(), policies, List.of(), Map.of()));
+        assertEquals(Map.of(), dataplane.apply(switched).failures());
+        assertTrue(pings(workloads.get("w3"), 1), "db reaches web on " + other);
+        assertTrue(blocked(workloads.get("w2"), 1), "web does not reach web on " + other);
+        assertEquals(other == DataplaneDriver.NFTABLES, nftTable(), "jcalico's nft tables exist only on nftables");
+        assertEquals(other == DataplaneDriver.IPTABLES, host.run("iptables-save").check().stdout().contains(":jc-FORWARD"),
+                "jcalico's iptables chains exist only on iptables");
+        assertEquals(other == DataplaneDriver.IPTABLES, host.run("ipset", "list", "-n").check().stdout().contains("jc-"),
+                "jcalico's ipsets exist only on iptables");
+        DataplaneReport resync = dataplane.resync(switched);
+        assertEquals(Map.of(), resync.failures());
+        assertEquals(other == DataplaneDriver.NFTABLES, resync.changedAnything(),
+                "a resync reads iptables back and finds nothing to change; nftables' tables are replaced whole");
+        assertTrue(pings(workloads.get("w3"), 1), "db reaches web after the resync");
     }
 
-    private static CommandRunner workload(String name, String hostSide, int number) {
+    private boolean nftTable() {
+        return host.run("nft", "list", "tables").check().stdout().contains("table ip jcalico");
+    }
+
+    private CommandRunner workload(String name, String hostSide, int number) {
         CommandRunner container = Namespaces.create(PREFIX + name);
         host.run("ip", "link", "add", hostSide, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name", "eth0",
                 "netns", PREFIX + name).check();
@@ -101,6 +144,11 @@ class PolicyChainRefusedKernelTest {
         container.run("ip", "addr", "add", "10.65.0." + number + "/32", "dev", "eth0").check();
         container.run("ip", "route", "add", "default", "dev", "eth0").check();
         return container;
+    }
+
+    /** One ping that gets no answer (a dropped one needs no second try). */
+    private static boolean blocked(CommandRunner from, int target) {
+        return !from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok();
     }
 
     private static boolean pings(CommandRunner from, int target) {

@@ -14,22 +14,28 @@ import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.ToolSession;
 
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
- * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Per apply at most one
- * read of links and of sysctls, one "sysctl -w" and one "ip -batch"; only settings that differ are written. An
- * interface, once configured, is left alone until {@link #forget()}; one that does not exist is reported and tried
- * again by the next apply.
+ * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
+ * through a long-lived shell ({@link SysctlWriter}) and links set up through a long-lived "ip -batch" ({@link IpBatch}),
+ * so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are the links and sysctls
+ * read back, and only settings that differ written. An interface, once configured, is left alone until
+ * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
 public final class InterfaceDriver {
     private static final String GLOBAL = "sysctl";
     private final CommandRunner runner;
+    private final SysctlWriter sysctls;
+    private final IpBatch ip;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
     private Set<EndpointInterface> configured;
 
     public InterfaceDriver(CommandRunner runner) {
         this.runner = runner;
+        this.sysctls = new SysctlWriter(runner);
+        this.ip = new IpBatch(runner);
     }
 
     public void forget() {
@@ -88,8 +94,7 @@ public final class InterfaceDriver {
 
             List<String> down = present.stream().map(EndpointInterface::name)
                     .filter(name -> links == null || !links.get(name)).toList();
-            IpBatch.run(runner, down.stream().map(name -> "link set " + name + " up").toList())
-                    .forEach((index, error) -> failures.merge(down.get(index), error, this::join));
+            linksUp(down).forEach((index, error) -> failures.merge(down.get(index), error, this::join));
 
             Set<String> changed = new HashSet<>(down);
             stale.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
@@ -128,13 +133,24 @@ public final class InterfaceDriver {
         return stale;
     }
 
-    /** Writes all settings in one sysctl; returns the refused ones' errors by key. */
+    /** Returns the refused settings' errors by key. */
     private Map<String, String> write(Map<String, String> settings) {
-        if (settings.isEmpty()) {
-            return Map.of();
+        return sysctls.write(settings);
+    }
+
+    /** Setting a link up twice does no harm, so a batch ip did not confirm is sent once more to a fresh ip. */
+    private Map<Integer, String> linksUp(List<String> names) {
+        List<String> lines = names.stream().map(name -> "link set " + name + " up").toList();
+        try {
+            return ip.run(lines);
+        } catch (ToolSession.Ended e) {
+            return ip.run(lines);
         }
-        CommandRunner.Result result = runner.run(Sysctls.writeCommand(settings));
-        return result.ok() ? Map.of() : Sysctls.refused(settings.keySet(), result);
+    }
+
+    /** The ids of the long-lived shell and ip processes, for a test that kills them. */
+    List<Long> helperPids() {
+        return List.of(sysctls.pid(), ip.pid());
     }
 
     private String join(String first, String second) {

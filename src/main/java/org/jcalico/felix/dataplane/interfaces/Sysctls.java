@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.KernelException;
 
@@ -71,22 +70,6 @@ public final class Sysctls {
         return values;
     }
 
-    /** The keys a failed "sysctl -w" refused, with its error; sysctl names a key by its /proc/sys path or itself. */
-    public static Map<String, String> refused(Iterable<String> keys, CommandRunner.Result result) {
-        Map<String, String> refused = new LinkedHashMap<>();
-        for (String line : result.stderr().split("\n")) {
-            for (String key : keys) {
-                if (line.contains(path(key) + ":") || line.contains("\"" + key + "\"")) {
-                    refused.put(key, line.strip());
-                }
-            }
-        }
-        if (refused.isEmpty()) {
-            keys.forEach(key -> refused.put(key, result.describe()));
-        }
-        return refused;
-    }
-
     /** /proc/sys/net/ipv4/conf/eth0.100/proxy_arp for net.ipv4.conf.eth0/100.proxy_arp: dots and slashes swap. */
     static String path(String key) {
         StringBuilder path = new StringBuilder("/proc/sys/");
@@ -102,6 +85,7 @@ public final class Sysctls {
         return command;
     }
 
+    /** One "sysctl -w" of all settings: for a one-off setup (a bench's floor), not the agent's changes. */
     public static List<String> writeCommand(Map<String, String> settings) {
         List<String> command = new ArrayList<>(List.of("sysctl", "-w"));
         settings.forEach((key, value) -> command.add(key + "=" + value));

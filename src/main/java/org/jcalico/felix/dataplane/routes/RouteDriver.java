@@ -13,9 +13,12 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.ToolSession;
 
 /**
- * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 in one "ip -force -batch -".
+ * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one long-lived
+ * "ip -force -batch -" ({@link IpBatch}). When ip ends before it confirmed a batch (killed, crashed), which routes it
+ * wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip.
  * Routes of other protocols are never deleted or replaced: a desired route whose destination someone else holds
  * fails ("File exists") and is reported. A refused route (e.g. its interface does not exist yet) is reported under
  * its interface name, or its destination, and tried again by the next apply.
@@ -25,10 +28,12 @@ public final class RouteDriver {
             .thenComparing(route -> route.type().name())
             .thenComparing(route -> route.interfaceName() == null ? "" : route.interfaceName());
     private final CommandRunner runner;
+    private final IpBatch ip;
     private Set<RouteSpec> programmed;
 
     public RouteDriver(CommandRunner runner) {
         this.runner = runner;
+        this.ip = new IpBatch(runner);
     }
 
     public void forget() {
@@ -37,6 +42,19 @@ public final class RouteDriver {
 
     public Changes apply(Set<RouteSpec> desired) {
         try {
+            return write(desired);
+        } catch (ToolSession.Ended e) {
+            programmed = null;
+            try {
+                return write(desired);
+            } catch (ToolSession.Ended again) {
+                return Changes.failure("routes", again.getMessage());
+            }
+        }
+    }
+
+    private Changes write(Set<RouteSpec> desired) {
+        try {
             Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
             List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
             List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
@@ -44,7 +62,7 @@ public final class RouteDriver {
             deletions.forEach(route -> lines.add(RouteCommands.delete(route)));
             additions.forEach(route -> lines.add(RouteCommands.add(route)));
             programmed = null;
-            Map<Integer, String> refused = IpBatch.run(runner, lines);
+            Map<Integer, String> refused = ip.run(lines);
 
             Changes changes = Changes.NONE;
             for (int i = 0; i < deletions.size(); i++) {
@@ -67,6 +85,8 @@ public final class RouteDriver {
             }
             programmed = present;
             return changes;
+        } catch (ToolSession.Ended e) {
+            throw e;
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("routes", e.getMessage());
         }
@@ -78,6 +98,11 @@ public final class RouteDriver {
         routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-4", "route", "show", "proto", proto).check().stdout(), 4));
         routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-6", "route", "show", "proto", proto).check().stdout(), 6));
         return routes;
+    }
+
+    /** The id of the long-lived ip process, for a test that kills it. */
+    long helperPid() {
+        return ip.pid();
     }
 
     /** A route vanishes with its interface, so deleting it can find it, or its device, already gone. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.kernel.CommandRunner;
 import org.junit.jupiter.api.Test;
 
 class SysctlsTest {
@@ -29,14 +28,5 @@ class SysctlsTest {
     void parsesWhatSysctlPrints() {
         assertEquals(Map.of("net.ipv4.ip_forward", "0", "net.ipv4.conf.jcA.proxy_arp", "1"),
                 Sysctls.parse("net.ipv4.conf.jcA.proxy_arp = 1\nnet.ipv4.ip_forward = 0\n"));
-    }
-
-    @Test
-    void attributesWriteErrorsToTheirKeys() {
-        CommandRunner.Result result = new CommandRunner.Result(List.of("sysctl"), 1, "",
-                "sysctl: cannot stat /proc/sys/net/ipv4/conf/jcNOPE/proxy_arp: No such file or directory\n");
-        assertEquals(Map.of("net.ipv4.conf.jcNOPE.proxy_arp",
-                        "sysctl: cannot stat /proc/sys/net/ipv4/conf/jcNOPE/proxy_arp: No such file or directory"),
-                Sysctls.refused(List.of("net.ipv4.conf.jcA.proxy_arp", "net.ipv4.conf.jcNOPE.proxy_arp"), result));
     }
 }

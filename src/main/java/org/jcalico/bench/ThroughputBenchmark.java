@@ -1,0 +1,239 @@
+package org.jcalico.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+import org.jcalico.model.IpAddress;
+
+/**
+ * What jcalico's rules cost per packet, on each dataplane: iperf3 TCP and ping between workloads on two hosts of a lab
+ * (BGP, the real agents, a profile that allows the traffic; one host pair per dataplane, all made alike) against a
+ * bare copy of the first pair on the same fabric (see {@link ThroughputFloor}), and a copy with one conntrack rule, in
+ * one run, the paths taking turns so that the machine's load falls on all alike.
+ */
+public final class ThroughputBenchmark {
+    /**
+     * The dataplanes measured, each on a host pair of its own (FelixConfiguration node.NAME's dataplaneDriver); the
+     * faster one is held to the targets.
+     */
+    private static final List<String> DATAPLANES = List.of("iptables", "nftables");
+    private static final double THROUGHPUT_TARGET = 0.97;
+    private static final double RTT_TARGET = 1.2;
+    private final PrintWriter out;
+
+    public ThroughputBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    /** One way between two workloads, and what was measured on it. */
+    private record Path(String name, ThroughputProbe probe, List<ThroughputProbe.Run> runs, List<Long> rtts) {
+        Path(String name, ThroughputProbe probe) {
+            this(name, probe, new ArrayList<>(), new ArrayList<>());
+        }
+
+        double medianBits() {
+            return median(runs.stream().map(ThroughputProbe.Run::bitsPerSecond).toList());
+        }
+
+        double medianBitsPerCpuSecond() {
+            return median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
+        }
+
+        long rtt(int percent) {
+            return Percentiles.of(Latencies.sorted(rtts), percent);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** @return 0 when the faster dataplane meets both targets, 1 otherwise */
+    public int run(String labName, int rounds, int seconds, int pings) {
+        String before = MachineLoad.averages();
+        Lab lab = new Lab(new LabLayout(labName, 2 * DATAPLANES.size()), true, line -> { });
+        lab.down();
+        List<Process> servers = new ArrayList<>();
+        try {
+            out.printf("building a lab of %d hosts and two bare copies of a host pair...%n", 2 * DATAPLANES.size());
+            out.flush();
+            lab.up();
+            AttachBenchmark.jc(lab, "h1", "pool", "add", "10.72.0.0/16");
+            List<Path> paths = new ArrayList<>();
+            List<ThroughputFloor.Side> firstPair = null;
+            for (int pair = 0; pair < DATAPLANES.size(); pair++) {
+                useDataplane(lab, pair, DATAPLANES.get(pair));
+                List<ThroughputFloor.Side> sides = workloads(lab, pair);
+                firstPair = firstPair == null ? sides : firstPair;
+                servers.add(ThroughputProbe.serveIn(sides.get(1).workload()));
+                paths.add(new Path("jcalico " + DATAPLANES.get(pair), new ThroughputProbe(sides.get(0).workload(), sides.get(1).address())));
+            }
+            AttachBenchmark.awaitBgp(lab);
+            for (int pair = 0; pair < DATAPLANES.size(); pair++) {
+                awaitDataplane(lab, pair, DATAPLANES.get(pair));
+            }
+            List<ThroughputFloor.Side> bare = ThroughputFloor.build(lab, "bare", 0, firstPair.get(0), firstPair.get(1));
+            List<ThroughputFloor.Side> tracked = ThroughputFloor.build(lab, "ct", 1, firstPair.get(0), firstPair.get(1));
+            tracked.forEach(ThroughputFloor::trackConnections);
+            List<ThroughputFloor.Equalized> equalized = new ArrayList<>();
+            for (List<ThroughputFloor.Side> copy : List.of(bare, tracked)) {
+                for (int i = 0; i < 2; i++) {
+                    equalized.add(ThroughputFloor.equalize(firstPair.get(i), copy.get(i)));
+                }
+                servers.add(ThroughputProbe.serveIn(copy.get(1).workload()));
+            }
+            paths.add(0, new Path("bare", new ThroughputProbe(bare.get(0).workload(), bare.get(1).address())));
+            paths.add(1, new Path("bare + conntrack", new ThroughputProbe(tracked.get(0).workload(), tracked.get(1).address())));
+            for (Path path : paths) {
+                awaitReachable(path);
+                path.probe().run(1);
+            }
+            measure(paths, rounds, seconds, pings);
+            printFloor(lab, firstPair, bare, equalized);
+            return report(paths, rounds, seconds, pings, before);
+        } finally {
+            servers.forEach(Process::destroy);
+            lab.down();
+            out.flush();
+        }
+    }
+
+    /** Both hosts of the pair run the dataplane, set for each node as a user would: `jcalico apply -f`. */
+    private static void useDataplane(Lab lab, int pair, String dataplane) {
+        java.nio.file.Path file = lab.layout().stateDir().resolve("dataplane-" + pair + ".yaml");
+        StringBuilder yaml = new StringBuilder();
+        for (int host = 2 * pair + 1; host <= 2 * pair + 2; host++) {
+            yaml.append("---\nkind: FelixConfiguration\nname: node.").append(lab.layout().nodeName(host))
+                    .append("\ndataplaneDriver: ").append(dataplane).append('\n');
+        }
+        try {
+            java.nio.file.Files.writeString(file, yaml);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        AttachBenchmark.jc(lab, "h" + (2 * pair + 1), "apply", "-f", file.toString());
+    }
+
+    /** Measuring a host still on the other dataplane (or on both, while it switches) would measure the wrong thing. */
+    private static void awaitDataplane(Lab lab, int pair, String dataplane) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        for (int host = 2 * pair + 1; host <= 2 * pair + 2; host++) {
+            CommandRunner runner = CommandRunner.inNamespace(lab.layout().host(host));
+            while (true) {
+                boolean nft = runner.run("nft", "list", "tables").stdout().contains("jcalico");
+                boolean iptables = runner.run("iptables-save", "-t", "filter").stdout().contains(":jc-FORWARD");
+                if (dataplane.equals("nftables") ? nft && !iptables : iptables && !nft) {
+                    break;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(lab.layout().host(host) + " is not on " + dataplane + " alone after 30 s");
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                }
+            }
+        }
+    }
+
+    /** The pair's client workload on host 2k+1 and its server on host 2k+2, each in a /26 of its own. */
+    private static List<ThroughputFloor.Side> workloads(Lab lab, int pair) {
+        List<ThroughputFloor.Side> sides = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            int host = 2 * pair + 1 + i;
+            String namespace = lab.workload("w" + host);
+            IpAddress address = IpAddress.parse("10.72." + pair + "." + (1 + 64 * i));
+            AttachBenchmark.jc(lab, "h" + host, "container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+            String route = CommandRunner.inNamespace(lab.layout().host(host)).run("ip", "-o", "route", "show", address.toString())
+                    .check().stdout();
+            String hostInterface = route.replaceFirst("(?s).*\\bdev (\\S+).*", "$1");
+            sides.add(new ThroughputFloor.Side(lab.layout().host(host), namespace, address, hostInterface));
+        }
+        return sides;
+    }
+
+    /** BGP up is not yet the route learnt: wait for a first answer. */
+    private static void awaitReachable(Path path) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try {
+                path.probe().roundTrips(1);
+                return;
+            } catch (IllegalStateException e) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException(path.name() + ": no answer within 30 s: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Each round visits every path once, in an order that turns, so that no path always follows another. */
+    private static void measure(List<Path> paths, int rounds, int seconds, int pings) {
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < paths.size(); i++) {
+                Path path = paths.get((i + round) % paths.size());
+                path.runs().add(path.probe().run(seconds));
+                path.rtts().addAll(path.probe().roundTrips(pings));
+            }
+        }
+    }
+
+    private void printFloor(Lab lab, List<ThroughputFloor.Side> jcalico, List<ThroughputFloor.Side> bare,
+                            List<ThroughputFloor.Equalized> equalized) {
+        out.println("the floor (bare): hosts " + bare.get(0).host() + " and " + bare.get(1).host() + " on the same fabric bridge as the lab's"
+                + " hosts, made by the lab's host builder; workloads attached by the same veth attacher, host sides named as");
+        out.println("  jcalico's (" + jcalico.get(0).hostInterface() + ", " + jcalico.get(1).hostInterface() + ") with the agent's"
+                + " sysctls; routes by hand: each workload's /32 on its veth, the other host's /26 via its fabric address");
+        out.println("  (what the agent and BIRD install; a static and a BGP route are the same lookup). No rule, no agent, no BIRD.");
+        out.println("  Then every net.* sysctl and link setting (mtu, queues, GSO/GRO/TSO sizes, XDP) of the bare hosts was compared"
+                + " with the jcalico hosts' and made equal; sysctls copied: " + equalized.stream()
+                .mapToInt(each -> each.copied().size()).sum() + " " + equalized.stream().flatMap(each -> each.copied().stream())
+                .distinct().limit(8).toList());
+        List<String> differ = equalized.stream().flatMap(each -> each.remaining().stream()).toList();
+        out.println("  'bare + conntrack' is a second such copy with one rule in each host's FORWARD (-m conntrack --ctstate INVALID"
+                + " -j DROP), which makes the kernel track connections: the floor of any stateful dataplane.");
+        out.println("  what differs: jcalico's rules (and, because they match conntrack state, connection tracking in both"
+                + " hosts), the idle agent and BIRD" + (differ.isEmpty() ? "; no other setting" : "; and still:"));
+        differ.forEach(line -> out.println("    " + line));
+        long rules = CommandRunner.inNamespace(lab.layout().host(2)).run("iptables-save", "-t", "filter").stdout().lines()
+                .filter(line -> line.startsWith("-A")).count();
+        out.println("  (h2's filter table holds " + rules + " rules)");
+    }
+
+    private int report(List<Path> paths, int rounds, int seconds, int pings, String before) {
+        Path bare = paths.get(0);
+        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart%n", rounds, seconds, pings);
+        out.printf("  %-18s %8s %15s %7s %14s %7s %8s %8s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
+                "Gbit/CPU-s", "ratio", "RTT p50", "RTT p99", "ratio");
+        Path best = null;
+        for (Path path : paths) {
+            List<Double> bits = path.runs().stream().map(ThroughputProbe.Run::bitsPerSecond).toList();
+            out.printf("  %-18s %8.2f %6.2f - %6.2f %7.3f %14.2f %7.3f %5d us %5d us %7.2f%n", path.name(), path.medianBits() / 1e9,
+                    Collections.min(bits) / 1e9, Collections.max(bits) / 1e9, path.medianBits() / bare.medianBits(),
+                    path.medianBitsPerCpuSecond() / 1e9, path.medianBitsPerCpuSecond() / bare.medianBitsPerCpuSecond(),
+                    path.rtt(50), path.rtt(99), (double) path.rtt(50) / bare.rtt(50));
+            if (path.name().startsWith("jcalico") && (best == null || path.medianBits() > best.medianBits())) {
+                best = path;
+            }
+        }
+        out.println("  (Gbit/s: the receiver's rate, median of the runs; Gbit/CPU-s: bits per CPU-second of iperf3's two ends,"
+                + " which run the forwarding too; ratios to bare)");
+        double ratio = best.medianBits() / bare.medianBits();
+        double rttRatio = (double) best.rtt(50) / bare.rtt(50);
+        boolean met = ratio >= THROUGHPUT_TARGET && rttRatio <= RTT_TARGET;
+        out.printf("  targets (the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f); ping RTT p50 <= %.1fx bare: %s (%.2fx)%n",
+                best.name(), THROUGHPUT_TARGET, ratio >= THROUGHPUT_TARGET ? "met" : "NOT met", ratio, RTT_TARGET,
+                rttRatio <= RTT_TARGET ? "met" : "NOT met", rttRatio);
+        out.println("  " + MachineLoad.describe(before));
+        return met ? 0 : 1;
+    }
+}

@@ -1,0 +1,84 @@
+package org.jcalico.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.IpAddress;
+
+/**
+ * What one path between two workloads carries, measured from inside the client's namespace: an iperf3 TCP run to
+ * the server's iperf3, and the round-trip times of a burst of pings. Both are the tools' own figures.
+ */
+final class ThroughputProbe {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int PORT = 5201;
+    private static final Pattern RTT = Pattern.compile("time=([0-9.]+) ms");
+    private final CommandRunner client;
+    private final IpAddress server;
+
+    ThroughputProbe(String clientNamespace, IpAddress server) {
+        this.client = CommandRunner.inNamespace(clientNamespace);
+        this.server = server;
+    }
+
+    /** Starts iperf3's server in the namespace; it dies with the namespace, or when the caller destroys it. */
+    static Process serveIn(String namespace) {
+        try {
+            return new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "iperf3", "-s", "-p",
+                    String.valueOf(PORT)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start iperf3 (apt-get install iperf3): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One iperf3 TCP run: what the receiver got, and the CPU its two processes used (user and system, as iperf3
+     * reports it, in percent of one CPU each; a kernel without IRQ time accounting, as this machine's, charges them
+     * the forwarding softirqs they run).
+     */
+    record Run(double bitsPerSecond, double cpuPercent) {
+        /** Bits carried per CPU-second of the two ends: less hostage to the machine's load than the rate alone. */
+        double bitsPerCpuSecond() {
+            return bitsPerSecond / (cpuPercent / 100);
+        }
+    }
+
+    /** One TCP run of {@code seconds}. */
+    Run run(int seconds) {
+        CommandRunner.Result result = client.run("iperf3", "-c", server.toString(), "-p", String.valueOf(PORT), "-t",
+                String.valueOf(seconds), "-J");
+        try {
+            JsonNode end = JSON.readTree(result.stdout()).path("end");
+            JsonNode received = end.path("sum_received").path("bits_per_second");
+            JsonNode cpu = end.path("cpu_utilization_percent");
+            if (!result.ok() || !received.isNumber()) {
+                throw new IllegalStateException("iperf3 to " + server + " failed: " + result.describe());
+            }
+            return new Run(received.asDouble(), cpu.path("host_total").asDouble() + cpu.path("remote_total").asDouble());
+        } catch (IOException e) {
+            throw new IllegalStateException("iperf3 to " + server + " printed no report: " + result.describe(), e);
+        }
+    }
+
+    /** The RTT of each of {@code count} pings 10 ms apart, in microseconds; a lost ping fails the run. */
+    List<Long> roundTrips(int count) {
+        CommandRunner.Result result = client.run("busybox", "ping", "-c", String.valueOf(count), "-i", "0.01", "-W", "2",
+                server.toString());
+        List<Long> micros = new ArrayList<>();
+        Matcher matcher = RTT.matcher(result.stdout());
+        while (matcher.find()) {
+            micros.add(Math.round(Double.parseDouble(matcher.group(1)) * 1000));
+        }
+        if (micros.size() != count) {
+            throw new IllegalStateException(count - micros.size() + " of " + count + " pings to " + server
+                    + " were not answered: " + result.describe());
+        }
+        return micros;
+    }
+}

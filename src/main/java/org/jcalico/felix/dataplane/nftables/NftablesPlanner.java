@@ -1,0 +1,295 @@
+package org.jcalico.felix.dataplane.nftables;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.render.nftables.NftablesRenderer;
+
+/**
+ * The nft script (one transaction for {@code nft -f -}) that takes jcalico's two tables, {@code ip jcalico} and
+ * {@code ip6 jcalico}, from one state to another: the whole tables replaced (when what the kernel holds is not known,
+ * or the hooks change), or only what differs (a changed chain flushed and its rules added again, set elements added
+ * and deleted). Pure: the driver runs it.
+ */
+final class NftablesPlanner {
+    static final String TABLE = "jcalico";
+    /** How long a denied-flow rate bucket of an address outlives its last packet. */
+    private static final String BUCKET_TIMEOUT = "1m";
+
+    private NftablesPlanner() {
+    }
+
+    /** What the kernel holds (as written): both families' chains and hooks, and the sets. */
+    record Tables(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> sets) {
+        IptablesState family(int version) {
+            return version == 4 ? ipv4 : ipv6;
+        }
+    }
+
+    record Plan(String script, Changes changes) {
+        boolean isEmpty() {
+            return script.isEmpty();
+        }
+    }
+
+    /** Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither. */
+    static Plan replace(Tables desired) {
+        Script script = new Script();
+        for (int version : List.of(4, 6)) {
+            String table = table(version);
+            script.line("add table " + table);
+            script.line("delete table " + table);
+            script.line("add table " + table);
+            for (IpSetSpec set : sets(desired.sets(), version)) {
+                script.addSet(table, set);
+                script.addElements(table, set, set.members());
+            }
+            NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
+                    + addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
+            IptablesState state = desired.family(version);
+            List<Chain> chains = chains(state);
+            chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
+            chains.forEach(chain -> script.rules(table, chain));
+            script.changes = script.changes.plus(Change.CHAINS_WRITTEN, chains.size());
+            script.hooks(table, state.hooks());
+        }
+        return script.plan();
+    }
+
+    /**
+     * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
+     * incrementally (the hooks, or a set's type, changed): then {@link #replace}.
+     */
+    static Plan delta(Tables held, Tables desired) {
+        Script script = new Script();
+        for (int version : List.of(4, 6)) {
+            String table = table(version);
+            IptablesState before = held.family(version);
+            IptablesState after = desired.family(version);
+            if (!before.hooks().equals(after.hooks())) {
+                return null;
+            }
+            Map<String, IpSetSpec> oldSets = byName(sets(held.sets(), version));
+            Map<String, IpSetSpec> newSets = byName(sets(desired.sets(), version));
+            List<String> removedSets = new ArrayList<>();
+            for (IpSetSpec set : newSets.values()) {
+                IpSetSpec old = oldSets.get(set.name());
+                if (old == null) {
+                    script.addSet(table, set);
+                    script.addElements(table, set, set.members());
+                } else if (old.type() != set.type()) {
+                    return null;
+                } else if (old.members() != set.members()) {
+                    script.changeElements(table, set, old.members());
+                }
+            }
+            oldSets.keySet().stream().filter(name -> !newSets.containsKey(name)).forEach(removedSets::add);
+
+            Map<String, Chain> oldChains = byName(chains(before));
+            Map<String, Chain> newChains = byName(chains(after));
+            List<Chain> written = new ArrayList<>();
+            for (Chain chain : newChains.values()) {
+                Chain old = oldChains.get(chain.name());
+                if (old == null) {
+                    script.line("add chain " + table + " " + chain.name());
+                    written.add(chain);
+                } else if (old != chain && !old.equals(chain)) {
+                    script.line("flush chain " + table + " " + chain.name());
+                    written.add(chain);
+                }
+            }
+            List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
+            removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
+            written.forEach(chain -> script.rules(table, chain));
+            removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
+            removedSets.forEach(name -> script.line("delete set " + table + " " + name));
+            script.changes = script.changes.plus(Change.CHAINS_WRITTEN, written.size())
+                    .plus(Change.CHAINS_DELETED, removedChains.size()).plus(Change.SETS_DELETED, removedSets.size());
+        }
+        return script.plan();
+    }
+
+    /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
+    static String removeAll() {
+        StringBuilder script = new StringBuilder();
+        for (int version : List.of(4, 6)) {
+            script.append("add table ").append(table(version)).append('\n');
+            script.append("delete table ").append(table(version)).append('\n');
+        }
+        return script.toString();
+    }
+
+    static String table(int version) {
+        return (version == 4 ? "ip " : "ip6 ") + TABLE;
+    }
+
+    /** Every table's chains: nft has no tables inside a table, and calc's chain names are unique across them. */
+    private static List<Chain> chains(IptablesState state) {
+        List<Chain> chains = new ArrayList<>();
+        state.tables().values().forEach(table -> chains.addAll(table.values()));
+        return chains;
+    }
+
+    private static List<IpSetSpec> sets(Map<String, IpSetSpec> sets, int version) {
+        return sets.values().stream().filter(set -> set.version() == version).toList();
+    }
+
+    private static <T> Map<String, T> byName(List<T> items) {
+        Map<String, T> map = new TreeMap<>();
+        for (T item : items) {
+            map.put(item instanceof Chain chain ? chain.name() : ((IpSetSpec) item).name(), item);
+        }
+        return map;
+    }
+
+    private static String addressType(int version) {
+        return version == 4 ? "ipv4_addr" : "ipv6_addr";
+    }
+
+    /** "10.0.0.5,tcp:8080" (ipset's form, which calc writes) as nft's concatenation "10.0.0.5 . tcp . 8080". */
+    static String element(IpSetSpec.Type type, String member) {
+        if (type == IpSetSpec.Type.NET) {
+            return member;
+        }
+        int comma = member.lastIndexOf(',');
+        int colon = member.lastIndexOf(':');
+        return member.substring(0, comma) + " . " + member.substring(comma + 1, colon) + " . " + member.substring(colon + 1);
+    }
+
+    private static boolean hostsOnly(Set<String> members) {
+        for (String member : members) {
+            if (!(member.endsWith("/32") || member.endsWith("/128"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The script being written and what it changes. */
+    private static final class Script {
+        private final StringBuilder text = new StringBuilder();
+        private Changes changes = Changes.NONE;
+
+        void line(String line) {
+            text.append(line).append('\n');
+        }
+
+        /**
+         * A set of networks is an interval set that merges what overlaps (a network set's net and an endpoint's
+         * address in it), as ipset's hash:net holds both; a named port's set is exact (address . protocol . port).
+         */
+        void addSet(String table, IpSetSpec set) {
+            String type = set.type() == IpSetSpec.Type.NET
+                    ? addressType(set.version()) + "; flags interval; auto-merge;"
+                    : addressType(set.version()) + " . inet_proto . inet_service;";
+            line("add set " + table + " " + set.name() + " { type " + type + " }");
+            changes = changes.plus(Change.SETS_WRITTEN, 1);
+        }
+
+        void addElements(String table, IpSetSpec set, Set<String> members) {
+            elements("add", table, set, members);
+            changes = changes.plus(Change.SET_MEMBERS_ADDED, members.size());
+        }
+
+        /**
+         * Only the members added and removed, while the set holds single addresses (or address, protocol, port):
+         * an interval set with networks has merged what overlapped, and deleting an address it merged would be
+         * refused, so such a set is flushed and filled again (in the same transaction).
+         */
+        void changeElements(String table, IpSetSpec set, Set<String> held) {
+            Set<String> added;
+            Set<String> removed;
+            if (set.members() instanceof MemberSet changed && changed.madeFrom(held)) {
+                added = changed.added();
+                removed = changed.removed();
+            } else {
+                added = new HashSet<>(set.members());
+                added.removeAll(held);
+                removed = new HashSet<>(held);
+                removed.removeAll(set.members());
+            }
+            if (added.isEmpty() && removed.isEmpty()) {
+                return;
+            }
+            if (set.type() == IpSetSpec.Type.NET && !(hostsOnly(held) && hostsOnly(set.members()))) {
+                line("flush set " + table + " " + set.name());
+                addElements(table, set, set.members());
+                changes = changes.plus(Change.SET_MEMBERS_REMOVED, held.size()).plus(Change.SETS_WRITTEN, 1);
+                return;
+            }
+            elements("delete", table, set, removed);
+            elements("add", table, set, added);
+            changes = changes.plus(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
+        }
+
+        private void elements(String verb, String table, IpSetSpec set, Set<String> members) {
+            if (members.isEmpty()) {
+                return;
+            }
+            StringBuilder line = new StringBuilder(verb).append(" element ").append(table).append(' ')
+                    .append(set.name()).append(" { ");
+            boolean first = true;
+            for (String member : members) {
+                if (!first) {
+                    line.append(", ");
+                }
+                first = false;
+                line.append(element(set.type(), member));
+            }
+            line(line.append(" }").toString());
+        }
+
+        void rules(String table, Chain chain) {
+            for (String rule : chain.rules()) {
+                line("add rule " + table + " " + chain.name() + " " + rule);
+            }
+            changes = changes.plus(Change.RULES_INSERTED, chain.rules().size());
+        }
+
+        /**
+         * One base chain per hook point, at the priority iptables' own tables use (filter 0, srcnat 100): a packet
+         * passes every table's base chains, so jcalico's decides alongside others', never instead of them.
+         */
+        void hooks(String table, List<Hook> hooks) {
+            Map<String, List<Hook>> byPoint = new TreeMap<>();
+            hooks.forEach(hook -> byPoint.computeIfAbsent(hook.table() + "-" + hook.builtinChain(), k -> new ArrayList<>()).add(hook));
+            byPoint.forEach((name, at) -> {
+                Hook first = at.get(0);
+                String kind = first.table().equals("nat") ? "nat" : "filter";
+                String priority = first.table().equals("nat") ? "srcnat" : "filter";
+                line("add chain " + table + " " + name + " { type " + kind + " hook "
+                        + first.builtinChain().toLowerCase(java.util.Locale.ROOT) + " priority " + priority
+                        + "; policy accept; }");
+                at.forEach(hook -> line("add rule " + table + " " + name + " " + hook.rule()));
+            });
+            changes = changes.plus(Change.HOOKS_WRITTEN, hooks.size());
+        }
+
+        Plan plan() {
+            return new Plan(text.toString(), changes);
+        }
+    }
+
+    /** Whether calc handed out the very objects last written (remote churn leaves them): nothing to do. */
+    static boolean sameObjects(Tables a, Tables b) {
+        if (a.ipv4() != b.ipv4() || a.ipv6() != b.ipv6() || a.sets().size() != b.sets().size()) {
+            return false;
+        }
+        for (Map.Entry<String, IpSetSpec> entry : b.sets().entrySet()) {
+            if (a.sets().get(entry.getKey()) != entry.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

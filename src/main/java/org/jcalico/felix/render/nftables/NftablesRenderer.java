@@ -1,0 +1,279 @@
+package org.jcalico.felix.render.nftables;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jcalico.felix.calc.DataplaneNames;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.DropLog;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.Origin;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.ProgramTables;
+import org.jcalico.felix.program.Renderer;
+import org.jcalico.felix.program.Side;
+import org.jcalico.felix.program.Verdict;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.IcmpMatch;
+import org.jcalico.model.PortRange;
+import org.jcalico.model.Protocol;
+import org.jcalico.util.Memo;
+
+/**
+ * The neutral model in nft syntax, one nft rule per neutral rule (each keeping its origin), for the nftables driver
+ * (docs/dataplane.md, "The nftables dataplane"). The chains keep calc's names and tables; the driver puts each
+ * family's chains into its own nft table. One thing is shaped differently: each dispatch tree (the chains that send a
+ * packet to its endpoint's chain by interface name) becomes one verdict map in its root chain, keyed by interface
+ * name (and, from endpoints, source address: the anti-spoofing check), so a packet finds its endpoint's chain in
+ * one hash lookup; the tree's inner chains are not rendered. Calc hands out the same chain objects while they do not
+ * change, so each family's rendered chains are remembered by object, as the iptables renderer does.
+ */
+public final class NftablesRenderer implements Renderer {
+    /** The rate buckets the driver declares as dynamic sets in each family's table. */
+    public static final Set<String> RATE_BUCKETS = Set.of(DropLog.INBOUND_BUCKET, DropLog.OUTBOUND_BUCKET);
+    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
+    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
+    private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
+
+    @Override
+    public DataplaneDriver driver() {
+        return DataplaneDriver.NFTABLES;
+    }
+
+    @Override
+    public IptablesState render(ProgramTables tables) {
+        Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
+        memo.nextRound();
+        Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
+        tables.tables().forEach((table, chains) -> {
+            Map<String, Chain> out = new LinkedHashMap<>();
+            Set<String> absorbed = new HashSet<>();
+            for (String root : DISPATCH_ROOTS) {
+                Chain flat = chains.containsKey(root) ? dispatchMap(root, chains, tables.version(), absorbed) : null;
+                if (flat != null) {
+                    out.put(root, flat);
+                }
+            }
+            chains.forEach((name, chain) -> {
+                if (!out.containsKey(name) && !absorbed.contains(name)) {
+                    out.put(name, memo.get(chain));
+                }
+            });
+            rendered.put(table, out);
+        });
+        List<Hook> hooks = tables.hooks().stream()
+                .map(hook -> new Hook(hook.table(), hook.builtinChain(), "jump " + hook.chain())).toList();
+        return new IptablesState(tables.version(), rendered, hooks);
+    }
+
+    public static Chain chain(ProgramChain chain, int version) {
+        List<String> rules = new ArrayList<>(chain.rules().size());
+        List<Origin> origins = new ArrayList<>(chain.rules().size());
+        for (ProgramRule rule : chain.rules()) {
+            rules.add(rule(rule, version));
+            origins.add(rule.origin());
+        }
+        return new Chain(chain.name(), rules, origins);
+    }
+
+    public static String rule(ProgramRule rule, int version) {
+        String match = match(rule.match(), version);
+        String verdict = verdict(rule.verdict());
+        return match.isEmpty() ? verdict : match + " " + verdict;
+    }
+
+    /**
+     * The dispatch tree under {@code root} as verdict maps: every rule of the tree that sends one interface (and,
+     * optionally, one source address) to a chain is an element; a source net wider than one address stays a rule of
+     * its own (a map of intervals would refuse it overlapping an endpoint's address). Null when the tree holds a rule
+     * of another shape: then it is rendered chain by chain.
+     */
+    private static Chain dispatchMap(String root, Map<String, ProgramChain> chains, int version, Set<String> absorbed) {
+        Map<String, String> byName = new LinkedHashMap<>();
+        Map<String, String> byNameAndSource = new LinkedHashMap<>();
+        List<String> wide = new ArrayList<>();
+        Set<String> visited = new HashSet<>();
+        if (!collect(root, root, chains, version, byName, byNameAndSource, wide, visited)) {
+            return null;
+        }
+        visited.remove(root);
+        absorbed.addAll(visited);
+        List<String> rules = new ArrayList<>(wide);
+        if (!byNameAndSource.isEmpty()) {
+            rules.add("iifname . " + family(version) + " saddr vmap { " + elements(byNameAndSource) + " }");
+        }
+        if (!byName.isEmpty()) {
+            Side side = chains.get(root).rules().stream()
+                    .flatMap(rule -> rule.match().criteria().stream())
+                    .filter(Criterion.InterfaceIs.class::isInstance).map(c -> ((Criterion.InterfaceIs) c).side())
+                    .findFirst().orElse(Side.SOURCE);
+            rules.add(name(side) + " vmap { " + elements(byName) + " }");
+        }
+        rules.add("drop");
+        return new Chain(root, rules);
+    }
+
+    private static boolean collect(String root, String name, Map<String, ProgramChain> chains, int version,
+                                   Map<String, String> byName, Map<String, String> byNameAndSource, List<String> wide,
+                                   Set<String> visited) {
+        visited.add(name);
+        for (ProgramRule rule : chains.get(name).rules()) {
+            List<Criterion> criteria = rule.match().criteria();
+            String target = switch (rule.verdict()) {
+                case Verdict.Goto g -> "goto " + g.chain();
+                case Verdict.Jump j -> "jump " + j.chain();
+                default -> null;
+            };
+            if (criteria.isEmpty() && rule.verdict() instanceof Verdict.Drop) {
+                continue;
+            }
+            if (target == null || criteria.isEmpty() || !(criteria.get(0) instanceof Criterion.InterfaceIs iface)) {
+                return false;
+            }
+            boolean wildcard = iface.name().endsWith("+");
+            if (criteria.size() == 1 && wildcard && rule.verdict() instanceof Verdict.Goto g
+                    && g.chain().startsWith(root + "-") && chains.containsKey(g.chain()) && !visited.contains(g.chain())) {
+                if (!collect(root, g.chain(), chains, version, byName, byNameAndSource, wide, visited)) {
+                    return false;
+                }
+            } else if (criteria.size() == 1 && !wildcard) {
+                byName.putIfAbsent(quoted(iface.name()), target);
+            } else if (criteria.size() == 2 && !wildcard && criteria.get(1) instanceof Criterion.NetIs net
+                    && net.side() == Side.SOURCE && !net.negated()) {
+                if (net.net().isHost()) {
+                    byNameAndSource.putIfAbsent(quoted(iface.name()) + " . " + net.net().network(), target);
+                } else {
+                    wide.add(rule(rule, version));
+                }
+            } else {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String elements(Map<String, String> entries) {
+        return entries.entrySet().stream().map(entry -> entry.getKey() + " : " + entry.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    static String match(Match match, int version) {
+        List<String> parts = new ArrayList<>(match.criteria().size());
+        for (Criterion criterion : match.criteria()) {
+            String part = criterion(criterion, version);
+            if (!part.isEmpty()) {
+                parts.add(part);
+            }
+        }
+        return String.join(" ", parts);
+    }
+
+    private static String criterion(Criterion criterion, int version) {
+        return switch (criterion) {
+            case Criterion.ProtocolIs p -> protocol(p.protocol(), p.negated());
+            case Criterion.NetIs n -> family(version) + (n.side() == Side.SOURCE ? " saddr " : " daddr ")
+                    + not(n.negated()) + n.net();
+            case Criterion.InSet s -> {
+                String side = s.side() == Side.SOURCE ? "saddr" : "daddr";
+                String port = s.side() == Side.SOURCE ? "sport" : "dport";
+                yield family(version) + " " + side + (s.withPort() ? " . meta l4proto . th " + port : "") + " "
+                        + not(s.negated()) + "@" + s.set();
+            }
+            case Criterion.PortsIn p -> "th " + (p.side() == Side.SOURCE ? "sport " : "dport ") + not(p.negated())
+                    + ports(p.ranges());
+            case Criterion.IcmpIs i -> icmp(i.icmp(), i.negated(), version == 4 ? "icmp" : "icmpv6");
+            case Criterion.MarkIs m -> "meta mark & " + hex(m.mask()) + " == " + hex(m.value());
+            case Criterion.InterfaceIs i -> name(i.side()) + " " + quoted(i.name());
+            case Criterion.ConntrackState c -> "ct state " + anonymousSet(
+                    c.states().stream().map(state -> state.toLowerCase(java.util.Locale.ROOT)).toList());
+            case Criterion.RateLimit r -> {
+                if (!RATE_BUCKETS.contains(r.bucket())) {
+                    throw new IllegalArgumentException("rate bucket " + r.bucket() + " is not one the nftables driver declares");
+                }
+                yield "update @" + r.bucket() + " { " + family(version) + (r.keyedBy() == Side.SOURCE ? " saddr" : " daddr")
+                        + " limit rate " + r.perSecond() + "/second burst " + r.burst() + " packets }";
+            }
+        };
+    }
+
+    private static String verdict(Verdict verdict) {
+        return switch (verdict) {
+            case Verdict.Accept a -> "accept";
+            case Verdict.Drop d -> "drop";
+            case Verdict.Return r -> "return";
+            case Verdict.Jump j -> "jump " + j.chain();
+            case Verdict.Goto g -> "goto " + g.chain();
+            case Verdict.SetMark s -> "meta mark set meta mark | " + hex(s.bits());
+            case Verdict.ClearMark c -> "meta mark set meta mark & " + hex(~c.bits());
+            case Verdict.Log l -> "log prefix \"" + l.prefix() + "\" group " + l.group();
+            case Verdict.Masquerade m -> "masquerade";
+        };
+    }
+
+    /**
+     * iptables reads protocol 0 as "any protocol", and so does the model: it tests nothing, and negated it matches
+     * nothing. Numbers for the protocols nft has no unambiguous name for.
+     */
+    private static String protocol(Protocol protocol, boolean negated) {
+        if (protocol.isAny()) {
+            return negated ? "meta l4proto 0 meta l4proto != 0" : "";
+        }
+        String name = switch (protocol.name()) {
+            case "tcp", "udp", "icmp" -> protocol.name();
+            case "icmpv6" -> "58";
+            case "sctp" -> "132";
+            default -> protocol.name();
+        };
+        return "meta l4proto " + not(negated) + name;
+    }
+
+    /** A type and code negated together: the packet is not of this type with this code. */
+    private static String icmp(IcmpMatch icmp, boolean negated, String header) {
+        if (icmp.code() == null) {
+            return header + " type " + not(negated) + icmp.type();
+        }
+        if (negated) {
+            return header + " type . " + header + " code != { " + icmp.type() + " . " + icmp.code() + " }";
+        }
+        return header + " type " + icmp.type() + " " + header + " code " + icmp.code();
+    }
+
+    private static String ports(List<PortRange> ranges) {
+        return anonymousSet(ranges.stream()
+                .map(range -> range.isSingle() ? Integer.toString(range.first()) : range.first() + "-" + range.last())
+                .toList());
+    }
+
+    private static String anonymousSet(List<String> items) {
+        return items.size() == 1 ? items.get(0) : "{ " + String.join(", ", items) + " }";
+    }
+
+    private static String family(int version) {
+        return version == 4 ? "ip" : "ip6";
+    }
+
+    private static String name(Side side) {
+        return side == Side.SOURCE ? "iifname" : "oifname";
+    }
+
+    /** An interface name; a trailing '+' (iptables' prefix match) is nft's '*'. */
+    private static String quoted(String name) {
+        return "\"" + (name.endsWith("+") ? name.substring(0, name.length() - 1) + "*" : name) + "\"";
+    }
+
+    private static String not(boolean negated) {
+        return negated ? "!= " : "";
+    }
+
+    private static String hex(int value) {
+        return "0x" + Integer.toHexString(value);
+    }
+}

@@ -1,0 +1,160 @@
+package org.jcalico.kernel;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+
+/**
+ * One long-lived tool process ({@code ip -force -batch -}, {@code sh}) that takes batch after batch on its standard
+ * input, so that a change costs a write to a pipe rather than starting a process. Its standard output and error are
+ * one stream, in the order the tool wrote them; the caller ends each batch with a line whose answer it recognises
+ * (see {@link #exchange}), which tells it that the tool has done every line before.
+ *
+ * <p>A tool that exits, is killed or does not answer within the timeout is an {@link Ended}: the caller cannot know
+ * which lines of that batch took effect, so it must not believe any did (it reads the kernel back, or repeats lines
+ * that are idempotent). The next exchange starts a fresh process. A process idle for {@link #IDLE_SECONDS} is ended
+ * (its input closed), so that sessions of short-lived users (tests, namespaces deleted) do not linger; the next
+ * exchange starts it again.
+ */
+public final class ToolSession {
+    static final long IDLE_SECONDS = 30;
+    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "tool-session-timer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final List<String> command;
+    private final BiConsumer<String, Boolean> observer;
+    private final long timeoutSeconds;
+    private Process process;
+    private OutputStream input;
+    private BufferedReader output;
+    private ScheduledFuture<?> idleEnd;
+
+    ToolSession(List<String> command, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        command.forEach(CommandText::argument);
+        this.command = List.copyOf(command);
+        this.observer = observer;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    /** The tool's name, for messages: the first argument after the runner's nsenter prefix. */
+    public String tool() {
+        int separator = command.indexOf("--");
+        return command.get(command.get(0).equals("nsenter") && separator >= 0 ? separator + 1 : 0);
+    }
+
+    /**
+     * Writes {@code batch} (lines, each ending in a newline) and reads the tool's output up to and including the
+     * first line {@code last} accepts. Input with a control character other than the newlines between lines is refused
+     * before anything is written.
+     *
+     * @throws Ended when the tool ends or times out first: what the batch did is unknown
+     */
+    public synchronized List<String> exchange(String batch, Predicate<String> last) {
+        CommandText.input(batch);
+        if (idleEnd != null) {
+            idleEnd.cancel(false);
+        }
+        boolean ok = false;
+        ScheduledFuture<?> watchdog = null;
+        try {
+            start();
+            Process running = process;
+            watchdog = TIMERS.schedule(running::destroyForcibly, timeoutSeconds, TimeUnit.SECONDS);
+            try {
+                input.write(batch.getBytes(StandardCharsets.UTF_8));
+                input.flush();
+            } catch (IOException e) {
+                throw ended("its input closed (" + e.getMessage() + ")");
+            }
+            List<String> lines = new ArrayList<>();
+            while (true) {
+                String line;
+                try {
+                    line = output.readLine();
+                } catch (IOException e) {
+                    line = null;
+                }
+                if (line == null) {
+                    throw ended(watchdog.isDone() ? "it did not answer within " + timeoutSeconds + " s" : "it exited");
+                }
+                lines.add(line);
+                if (last.test(line)) {
+                    ok = true;
+                    return lines;
+                }
+            }
+        } finally {
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+            if (!ok) {
+                end();
+            } else {
+                idleEnd = TIMERS.schedule(this::end, IDLE_SECONDS, TimeUnit.SECONDS);
+            }
+            observer.accept(tool(), ok);
+        }
+    }
+
+    /** Ends the process, if one runs; the next exchange starts another. */
+    public synchronized void end() {
+        if (process == null) {
+            return;
+        }
+        try {
+            input.close();
+        } catch (IOException e) {
+            // it is gone already
+        }
+        process.destroyForcibly();
+        try {
+            output.close();
+        } catch (IOException e) {
+            // nothing left to read
+        }
+        process = null;
+    }
+
+    /** The process's id, starting it if needed: for tests that kill it. */
+    public synchronized long pid() {
+        start();
+        return process.pid();
+    }
+
+    private void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        end();
+        try {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new Ended("cannot run " + tool() + ": " + e.getMessage());
+        }
+        input = process.getOutputStream();
+        output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    private Ended ended(String why) {
+        return new Ended(tool() + " ended before it confirmed its batch: " + why);
+    }
+
+    /** The tool ended before it answered a batch, which may have been done in part. */
+    public static final class Ended extends KernelException {
+        Ended(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package org.jcalico.felix.dataplane.interfaces;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.EndpointInterface;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Endpoint interfaces configured through the long-lived shell and ip, and what happens when those are killed. */
+@Tag("kernel")
+class InterfaceDriverKernelTest {
+    private static final String NAMESPACE = "jcg1-interfaces";
+    private static CommandRunner host;
+
+    @BeforeAll
+    static void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(NAMESPACE);
+        host = Namespaces.create(NAMESPACE);
+        for (String name : List.of("jcA", "jcB", "jc'C")) {
+            host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name.replace("'", "")).check();
+        }
+    }
+
+    @AfterAll
+    static void deleteHost() {
+        Namespaces.delete(NAMESPACE);
+    }
+
+    @Test
+    void killedHelpersAreReplacedAndEachRefusedSettingIsReportedUnderItsInterface() {
+        InterfaceDriver driver = new InterfaceDriver(host);
+        EndpointInterface a = new EndpointInterface("jcA", true, true);
+        assertTrue(driver.apply(Set.of(a)).failures().isEmpty());
+        assertConfigured("jcA");
+        List<Long> helpers = driver.helperPids();
+        for (long pid : helpers) {
+            CommandRunner.local().run("kill", "-9", String.valueOf(pid)).check();
+        }
+
+        // a new interface after the kill is configured all the same, by fresh processes; a quote in its name stays a name
+        EndpointInterface b = new EndpointInterface("jcB", true, true);
+        EndpointInterface quoted = new EndpointInterface("jc'C", true, false);
+        Changes changes = driver.apply(Set.of(a, b, quoted));
+        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
+        assertConfigured("jcB");
+        assertEquals("1", sysctl("net.ipv4.conf.jc'C.proxy_arp"));
+        assertTrue(driver.helperPids().stream().noneMatch(helpers::contains));
+
+        // an interface that is gone: its settings are refused by the kernel, reported under it alone
+        EndpointInterface gone = new EndpointInterface("jcGONE", true, false);
+        Changes refused = driver.apply(Set.of(a, b, quoted, gone));
+        assertEquals(Set.of("jcGONE"), refused.failures().keySet(), refused.toString());
+        assertTrue(refused.failures().get("jcGONE").contains("/proc/sys/net/ipv4/conf/jcGONE/"), refused.toString());
+
+        // after forget the kernel is read back: a setting changed behind the driver's back is written again
+        host.run("sysctl", "-w", "net.ipv4.conf.jcB.proxy_arp=0").check();
+        driver.forget();
+        assertTrue(driver.apply(Set.of(a, b, quoted)).failures().isEmpty());
+        assertEquals("1", sysctl("net.ipv4.conf.jcB.proxy_arp"));
+    }
+
+    private static void assertConfigured(String name) {
+        assertEquals("1", sysctl("net.ipv4.conf." + name + ".proxy_arp"));
+        assertEquals("0", sysctl("net.ipv6.conf." + name + ".accept_dad"));
+        assertTrue(host.run("ip", "-o", "link", "show", name).check().stdout().contains(",UP"), name + " is up");
+    }
+
+    private static String sysctl(String key) {
+        return host.run("sysctl", "-n", key).check().stdout().strip();
+    }
+}

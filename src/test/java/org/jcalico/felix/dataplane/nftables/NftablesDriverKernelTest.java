@@ -1,0 +1,182 @@
+package org.jcalico.felix.dataplane.nftables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The nftables driver's incremental transactions against the real kernel ("jcn1-" namespace): after each change of
+ * calc's state (endpoints come and go, a policy comes, changes and goes, a set gains and loses members, with and
+ * without a network overlapping an endpoint's address), the tables the driver's small transaction left hold exactly
+ * what a whole-table replace of the same state holds, and the transaction wrote only what changed.
+ */
+@Tag("kernel")
+class NftablesDriverKernelTest {
+    private static final String PREFIX = "jcn1-";
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private static final FelixConfiguration CONFIG = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
+    private static CommandRunner host;
+    private final HostStateCalculator calculator = new HostStateCalculator();
+
+    @BeforeAll
+    static void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+        host = Namespaces.create(PREFIX + "host");
+    }
+
+    @AfterAll
+    static void deleteNamespaces() {
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @Test
+    void eachSmallTransactionLeavesWhatAWholeReplaceWould() {
+        NftablesDriver driver = new NftablesDriver(host);
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int i = 1; i <= 6; i++) {
+            endpoints.add(endpoint(i, i % 2 == 0 ? "web" : "db"));
+        }
+        List<Policy> policies = new ArrayList<>(policies("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: web-in}
+                spec:
+                  selector: app == "web"
+                  ingress:
+                  - {action: Allow, protocol: TCP, source: {selector: app == "db"}, destination: {ports: [80, "8000:8080", http]}}
+                  - {action: Deny, protocol: ICMP, notICMP: {type: 8, code: 0}}
+                """));
+        List<LabelledNets> sets = new ArrayList<>();
+
+        Changes first = same(driver, state(endpoints, policies, sets));
+        assertTrue(first.count(Change.CHAINS_WRITTEN) > 20, first.toString());
+        assertTrue(driver.apply(state(endpoints, policies, sets), Set.of()).counts().isEmpty(), "an unchanged state writes nothing");
+
+        endpoints.add(endpoint(7, "db"));
+        Changes added = same(driver, state(endpoints, policies, sets));
+        assertTrue(added.count(Change.CHAINS_WRITTEN) < 12, "one endpoint more is a few chains: " + added);
+        assertEquals(1, added.count(Change.SET_MEMBERS_ADDED) / 2, "its address joins the db selector's set (of both families)");
+
+        sets.add((LabelledNets) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkSet
+                metadata: {name: outside, labels: {app: db}}
+                spec: {nets: [10.65.0.0/28, "fd65::/120"]}
+                """).get(0));
+        same(driver, state(endpoints, policies, sets));
+        endpoints.remove(0);
+        same(driver, state(endpoints, policies, sets));
+
+        policies.add(policies("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: db-out}
+                spec: {selector: app == "db", egress: [{action: Pass}, {action: Log}], types: [Egress]}
+                """).get(0));
+        same(driver, state(endpoints, policies, sets));
+        policies.remove(0);
+        Changes gone = same(driver, state(endpoints, policies, sets));
+        assertTrue(gone.count(Change.CHAINS_DELETED) >= 2 && gone.count(Change.SETS_DELETED) >= 2, gone.toString());
+        assertFalse(kernel().contains("web-in"), "the policy's chains are gone");
+    }
+
+    /** Applies the state incrementally, then compares the kernel with a whole replace of it; the delta's changes. */
+    private static Changes same(NftablesDriver driver, HostState state) {
+        Changes changes = driver.apply(state, Set.of());
+        assertEquals(Map.of(), changes.failures());
+        String incremental = kernel();
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures());
+        Map<String, List<String>> replaced = normalized(kernel());
+        Map<String, List<String>> left = normalized(incremental);
+        Set<String> differ = new TreeSet<>(replaced.keySet());
+        differ.addAll(left.keySet());
+        differ.removeIf(block -> java.util.Objects.equals(replaced.get(block), left.get(block)));
+        assertEquals(Set.of(), differ, "the small transaction left what a replace leaves, but for these blocks");
+        assertTrue(replaced.size() > 20, replaced.keySet().toString());
+        return changes;
+    }
+
+    private HostState state(List<WorkloadEndpoint> endpoints, List<Policy> policies, List<LabelledNets> sets) {
+        HostState state = calculator.calculate(Snapshot.of("h1", CONFIG, List.copyOf(endpoints), Map.of("open", OPEN))
+                .withPolicy(List.of(), List.copyOf(policies), List.copyOf(sets), Map.of()));
+        assertEquals(DataplaneDriver.NFTABLES, state.driver());
+        return state;
+    }
+
+    private static WorkloadEndpoint endpoint(int number, String app) {
+        return new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
+                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
+                List.of("open"), null, null, Map.of("app", app), null);
+    }
+
+    private static List<Policy> policies(String yaml) {
+        return ResourceCodec.decodeAll(yaml).stream().map(Policy.class::cast).toList();
+    }
+
+    private static String kernel() {
+        return host.run("nft", "list", "table", "ip", "jcalico").check().stdout()
+                + host.run("nft", "list", "table", "ip6", "jcalico").check().stdout();
+    }
+
+    /**
+     * The listing as blocks (each set and chain of each table, by name), each set's elements as a sorted set: nft lists
+     * chains in the order they were made and a set's elements in the order they came.
+     */
+    private static Map<String, List<String>> normalized(String listing) {
+        Map<String, List<String>> blocks = new TreeMap<>();
+        String table = "";
+        String block = null;
+        TreeSet<String> elements = null;
+        for (String line : listing.lines().map(String::strip).filter(line -> !line.isEmpty()).toList()) {
+            if (line.startsWith("table ")) {
+                table = line;
+            } else if (block == null && (line.startsWith("chain ") || line.startsWith("set "))) {
+                block = table + " " + line;
+                blocks.put(block, new ArrayList<>());
+            } else if (elements != null || line.startsWith("elements = {")) {
+                elements = elements == null ? new TreeSet<>() : elements;
+                for (String element : line.replace("elements = {", "").replace("}", "").split(",")) {
+                    if (!element.isBlank()) {
+                        elements.add(element.strip());
+                    }
+                }
+                if (line.endsWith("}")) {
+                    blocks.get(block).add("elements " + elements);
+                    elements = null;
+                }
+            } else if (line.equals("}")) {
+                block = null;
+            } else if (block != null) {
+                blocks.get(block).add(line);
+            }
+        }
+        return blocks;
+    }
+}
