@@ -37,7 +37,9 @@ class ScaleBenchmarkIT {
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("simulated cluster: 20 nodes, 600 endpoints, 5 profiles:"), output);
         assertTrue(output.matches("(?s).*agent of node-0001 \\(30 local endpoints\\): start to in sync \\d+\\.\\d s.*"), output);
-        assertTrue(output.matches("(?s).*heap after a full GC \\d+ MB, RSS \\d+ MB.*"), output);
+        assertTrue(output.matches("(?s).*etcd handing out the same \\d+ keys in the agent's pages.*"), output);
+        assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
+        assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
         assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains("jcs-"), "its namespace is gone");
     }
