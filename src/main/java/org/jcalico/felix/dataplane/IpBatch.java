@@ -12,8 +12,10 @@ import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.ToolSession;
 
 /**
- * Runs ip(8) commands in one long-lived "ip -force -batch -" ({@link ToolSession}): a refused line does not stop the
- * others, and each refusal is reported with its line's error. ip prints nothing for a line it did, so each batch ends
+ * Runs ip(8) commands in an "ip -force -batch -" ({@link ToolSession}) that lives for one batch: a refused line does
+ * not stop the others, and each refusal is reported with its line's error. Not longer: ip keeps the index of every
+ * interface it looked up by name for its whole life, so a long-lived ip sent a route for an interface re-created since
+ * (a container added again under the same name) to the old index, and the kernel refused it ("No such device"). ip prints nothing for a line it did, so each batch ends
  * with a line that always fails, {@link #END}: its failure, which ip prints after everything before it was done, ends
  * the batch and gives the line number the batch started at (ip counts lines from its start).
  */
@@ -40,7 +42,12 @@ public final class IpBatch {
         StringBuilder input = new StringBuilder();
         lines.forEach(line -> input.append(CommandText.line(line)).append('\n'));
         input.append(END).append('\n');
-        List<String> output = ip.exchange(input.toString(), new AfterEnd());
+        List<String> output;
+        try {
+            output = ip.exchange(input.toString(), new AfterEnd());
+        } finally {
+            ip.end();
+        }
         Map<Integer, String> failures = failures(String.join("\n", output));
         int end = failures.keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
         int first = end - lines.size();
