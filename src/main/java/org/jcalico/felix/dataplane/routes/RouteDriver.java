@@ -20,7 +20,8 @@ import org.jcalico.model.IpAddress;
 /**
  * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one
  * "ip -force -batch -" per apply ({@link IpBatch}). When ip ends before it went through a batch (killed, crashed), which
- * routes it wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip.
+ * routes it wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip;
+ * a route that ip was to delete and the kernel no longer holds counts as deleted (its address's connections go too).
  * Routes of other protocols are never deleted or replaced: a desired route whose destination someone else holds
  * fails ("File exists") and is reported. A refused route (e.g. its interface does not exist yet) is reported under
  * its interface name, or its destination, and tried again by the next apply.
@@ -33,6 +34,12 @@ public final class RouteDriver {
     private final IpBatch ip;
     private final StaleFlows staleFlows;
     private Set<RouteSpec> programmed;
+    /**
+     * Routes a batch was to delete when its ip ended mid-batch, kept until a batch goes through: one the kernel no
+     * longer holds was deleted (by that ip, or with its interface), and its address's tracked connections must go as
+     * for any deletion, though the read-back that follows no longer shows the route.
+     */
+    private Set<RouteSpec> unconfirmedDeletions = Set.of();
 
     public RouteDriver(CommandRunner runner) {
         this(runner, new IpBatch(runner));
@@ -67,14 +74,21 @@ public final class RouteDriver {
             Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
             List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
             List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
+            List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
+                    .filter(route -> !present.contains(route) && !desired.contains(route)).toList();
             List<String> lines = new ArrayList<>();
             deletions.forEach(route -> lines.add(RouteCommands.delete(route)));
             additions.forEach(route -> lines.add(RouteCommands.add(route)));
             programmed = null;
+            Set<RouteSpec> unconfirmed = new HashSet<>(unconfirmedDeletions);
+            unconfirmed.addAll(deletions);
+            unconfirmedDeletions = unconfirmed;
             Map<Integer, String> refused = ip.run(lines);
+            unconfirmedDeletions = Set.of();
 
-            Changes changes = Changes.NONE;
+            Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
             List<IpAddress> endpointsGone = new ArrayList<>();
+            deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
             for (int i = 0; i < deletions.size(); i++) {
                 String error = refused.get(i);
                 if (error == null || isGone(error)) {

@@ -92,8 +92,8 @@ class RouteDriverKernelTest {
     }
 
     @Test
-    void aGoneEndpointsTrackedConnectionsAreForgottenSoThatTheNextHolderOfItsAddressInheritsNone() {
-        RouteDriver driver = new RouteDriver(host);
+    void aGoneEndpointsTrackedConnectionsAreForgottenSoThatTheNextHolderOfItsAddressInheritsNone() throws IOException {
+        RouteDriver driver = killable();
         RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.1.1/32"), "jcA");
         RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::11/128"), "jcA");
         RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.1.2/32"), "jcA");
@@ -104,8 +104,14 @@ class RouteDriverKernelTest {
         track("fd66::11", "fd66::99");
         track("10.66.1.2", "10.66.9.9");
 
+        // the ip of this apply deletes the first route (10.66.1.1) and is killed; the retry reads the kernel back, which
+        // no longer holds that route: it was deleted all the same, and so are its connections
+        Files.createFile(armed);
         Changes changes = driver.apply(Set.of(staying));
+        assertTrue(Files.notExists(armed), "the ip of that apply was killed");
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
+        assertEquals(Set.of(staying), driver.read());
+        assertEquals(2, changes.count(Change.ROUTES_REMOVED), changes.toString());
         assertEquals("", tracked("10.66.1.1"), "the gone endpoint's connections, both ways, are forgotten");
         assertEquals("", tracked("fd66::11"));
         assertTrue(tracked("10.66.1.2").contains("src=10.66.1.2"), "the staying endpoint keeps its connection");
