@@ -17,8 +17,11 @@ import org.jcalico.model.WorkloadEndpoint;
  * status of endpoints that are gone (which is how `container remove` learns the agent has cleaned up).
  */
 final class StatusReporter {
-    /** etcd takes at most 128 operations in one transaction unless told otherwise. */
-    private static final int LEGACY_BATCH = 100;
+    /**
+     * etcd takes at most 128 operations in one transaction unless told otherwise (--max-txn-ops), so a pass's status
+     * is committed in transactions of at most this many: each endpoint's status is one operation, written whole.
+     */
+    private static final int MAX_OPS = 128;
     private final ResourceStore store;
     private final String node;
     private final Map<String, Versioned<EndpointStatus>> written = new HashMap<>();
@@ -43,8 +46,8 @@ final class StatusReporter {
     private void dropLegacyStatus() {
         List<Op> ops = store.datastore().list(Keys.LEGACY_STATUS + node + "/").items().stream()
                 .<Op>map(item -> new Op.Delete(item.key(), item.modRevision())).toList();
-        for (int from = 0; from < ops.size(); from += LEGACY_BATCH) {
-            store.commit(ops.subList(from, Math.min(from + LEGACY_BATCH, ops.size())));
+        for (int from = 0; from < ops.size(); from += MAX_OPS) {
+            store.commit(ops.subList(from, Math.min(from + MAX_OPS, ops.size())));
         }
     }
 
@@ -53,9 +56,8 @@ final class StatusReporter {
      * @return the endpoints reported programmed here for the first time (no status of theirs was written before)
      */
     List<WorkloadEndpoint> report(List<WorkloadEndpoint> local, Map<String, String> failures) {
-        List<Op> ops = new ArrayList<>();
         List<WorkloadEndpoint> first = new ArrayList<>();
-        List<EndpointStatus> puts = new ArrayList<>();
+        List<Write> writes = new ArrayList<>();
         Map<String, Boolean> present = new HashMap<>();
         for (WorkloadEndpoint endpoint : local) {
             present.put(endpoint.endpointId(), true);
@@ -69,22 +71,29 @@ final class StatusReporter {
                 first.add(endpoint);
             }
             EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, failure, System.currentTimeMillis());
-            puts.add(status);
-            ops.add(ResourceStore.putOp(status));
+            writes.add(new Write(endpoint.endpointId(), status, ResourceStore.putOp(status)));
         }
-        List<String> gone = new ArrayList<>();
         for (Versioned<EndpointStatus> status : written.values()) {
             if (!present.containsKey(status.resource().endpointId())) {
-                gone.add(status.resource().endpointId());
-                ops.add(ResourceStore.deleteOp(status.resource(), status.revision()));
+                writes.add(new Write(status.resource().endpointId(), null,
+                        ResourceStore.deleteOp(status.resource(), status.revision())));
             }
         }
-        if (ops.isEmpty()) {
-            return first;
+        for (int from = 0; from < writes.size(); from += MAX_OPS) {
+            List<Write> batch = writes.subList(from, Math.min(from + MAX_OPS, writes.size()));
+            long revision = store.commit(batch.stream().map(Write::op).toList());
+            for (Write write : batch) {
+                if (write.status() == null) {
+                    written.remove(write.endpointId());
+                } else {
+                    written.put(write.endpointId(), new Versioned<>(write.status(), revision));
+                }
+            }
         }
-        long revision = store.commit(ops);
-        puts.forEach(status -> written.put(status.endpointId(), new Versioned<>(status, revision)));
-        gone.forEach(written::remove);
         return first;
+    }
+
+    /** One endpoint's status written ({@code status}), or removed (null), by one operation. */
+    private record Write(String endpointId, EndpointStatus status, Op op) {
     }
 }
