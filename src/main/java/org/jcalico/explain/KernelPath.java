@@ -5,8 +5,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.felix.program.Origin;
 import org.jcalico.model.Action;
 import org.jcalico.policy.Hit;
@@ -20,8 +18,6 @@ import org.jcalico.policy.Hit;
  * @param decision null when no rule of the endpoint's chains counted the probe
  */
 public record KernelPath(List<KernelStep> path, KernelStep decision) {
-    private static final Pattern JUMP = Pattern.compile("(?:^|\\s)-[jg] (\\S+)");
-
     public KernelPath {
         path = List.copyOf(path);
     }
@@ -59,9 +55,8 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
             } else if (step != null && (path.isEmpty() || !path.get(path.size() - 1).equals(step))) {
                 path.add(step);
             }
-            Matcher jump = JUMP.matcher(rule.spec());
-            if (jump.find() && counted.chains().containsKey(jump.group(1))) {
-                KernelStep inner = walk(counted, jump.group(1), origins, path, plumbing, visited);
+            if (rule.jump() != null && counted.chains().containsKey(rule.jump())) {
+                KernelStep inner = walk(counted, rule.jump(), origins, path, plumbing, visited);
                 if (inner != null) {
                     return inner;
                 }
@@ -73,7 +68,7 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
     /** The rule as a step, or null for plumbing that neither decides nor belongs to the model's path. */
     private static KernelStep step(String chain, RuleCounters.CountedRule rule, Map<String, Origin> origins) {
         Origin origin = rule.hash() == null ? null : origins.get(rule.hash());
-        String target = target(rule.spec());
+        String target = rule.ends();
         return switch (origin) {
             case null -> target == null ? null : new KernelStep.Other(chain, rule.spec(), null, target.equals("ACCEPT"));
             case Origin.PolicyRule p -> new KernelStep.Modelled(new Hit.PolicyRule(p.tier(), p.policy(), p.index(), p.action()));
@@ -87,17 +82,5 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
             case Origin.PolicyEntry entry -> null;
             case Origin.ProfileEntry entry -> null;
         };
-    }
-
-    /** ACCEPT, DROP or REJECT when the rule ends a packet's way, else null. */
-    private static String target(String spec) {
-        Matcher jump = JUMP.matcher(spec);
-        while (jump.find()) {
-            String target = jump.group(1);
-            if (target.equals("ACCEPT") || target.equals("DROP") || target.equals("REJECT")) {
-                return target;
-            }
-        }
-        return null;
     }
 }

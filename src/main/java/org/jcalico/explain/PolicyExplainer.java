@@ -14,6 +14,7 @@ import org.jcalico.felix.program.Origin;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Probe;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.IpAddress;
@@ -41,6 +42,8 @@ public final class PolicyExplainer {
     private final ContainerResolver resolver;
     /** The origins of a node's desired rules in one family ("NODE/FAMILY"): one calculation per node and family. */
     private final Map<String, Map<String, Origin>> origins = new HashMap<>();
+    /** Each node's desired state, as the agent calculates it from the same store: one calculation per node. */
+    private final Map<String, HostState> states = new HashMap<>();
 
     public PolicyExplainer(ClusterReading reading, HostKernels hosts, ContainerResolver resolver) {
         this.reading = reading;
@@ -92,7 +95,7 @@ public final class PolicyExplainer {
                     ingressNote != null ? ingressNote : "not read: no probe sent");
         }
         Map<String, RuleCounters> before = new HashMap<>();
-        runners.forEach((node, runner) -> before.put(node, counters(runner, family)));
+        runners.forEach((node, runner) -> before.put(node, counters(runner, family, state(node).driver())));
         Probe probe = probe(packet, destination.address());
         CommandRunner.Result sent = sender.run(probe.command());
         if (probe.kind() == Probe.Kind.udp) {
@@ -100,7 +103,8 @@ public final class PolicyExplainer {
         }
         String outcome = "one " + probe.kind() + " probe from " + source.given() + ": " + outcome(probe.kind(), sent);
         Map<String, RuleCounters> counted = new HashMap<>();
-        runners.forEach((node, runner) -> counted.put(node, counters(runner, family).since(before.get(node))));
+        runners.forEach((node, runner) -> counted.put(node,
+                counters(runner, family, state(node).driver()).since(before.get(node))));
         KernelPath egress = path(source, Direction.OUTBOUND, counted, family);
         KernelPath ingress = path(destination, Direction.INBOUND, counted, family);
         return report(source, destination, model, outcome, egress, egressNote, ingress, ingressNote);
@@ -163,11 +167,15 @@ public final class PolicyExplainer {
         String iface = party.endpoint().interfaceName();
         String chain = direction == Direction.OUTBOUND ? DataplaneNames.fromEndpoint(iface) : DataplaneNames.toEndpoint(iface);
         return KernelPath.read(counted.get(node), chain,
-                origins.computeIfAbsent(node + "/" + family, key -> origins(reading.desiredState(node), family)));
+                origins.computeIfAbsent(node + "/" + family, key -> origins(state(node), family)));
+    }
+
+    private HostState state(String node) {
+        return states.computeIfAbsent(node, reading::desiredState);
     }
 
     /** The origin of every rule of the node's desired filter table in one family, by the tag the driver gives it. */
-    static Map<String, Origin> origins(HostState state, int family) {
+    public static Map<String, Origin> origins(HostState state, int family) {
         Map<String, Origin> origins = new HashMap<>();
         for (Chain chain : state.iptables(family).chains(TABLE).values()) {
             for (int i = 0; i < chain.rules().size(); i++) {
@@ -177,7 +185,15 @@ public final class PolicyExplainer {
         return origins;
     }
 
-    private static RuleCounters counters(CommandRunner runner, int family) {
+    /**
+     * The counters of jcalico's rules in a host, from the dataplane the node's state is written for: iptables-save,
+     * or jcalico's nft table (none yet: nothing counted).
+     */
+    public static RuleCounters counters(CommandRunner runner, int family, DataplaneDriver driver) {
+        if (driver == DataplaneDriver.NFTABLES) {
+            CommandRunner.Result listed = runner.run("nft", "list", "table", family == 4 ? "ip" : "ip6", "jcalico");
+            return listed.ok() ? RuleCounters.parseNft(listed.stdout()) : new RuleCounters(Map.of());
+        }
         String save = runner.run(family == 4 ? "iptables-save" : "ip6tables-save", "-c", "-t", TABLE).check().stdout();
         return RuleCounters.parse(save, TABLE);
     }

@@ -12,13 +12,24 @@ import org.jcalico.felix.hoststate.HostState;
 
 /**
  * The packet counters of jcalico's chains in one table, as {@code iptables-save -c} prints them ("[packets:bytes] -A
- * CHAIN spec"), and the difference between two readings: which rules counted packets in between.
+ * CHAIN spec") or as {@code nft list table} prints jcalico's nftables table (a {@code counter} in each rule policy
+ * gave, a {@code jc:HASH} comment in every rule), and the difference between two readings: which rules counted
+ * packets in between.
  */
 public record RuleCounters(Map<String, List<CountedRule>> chains) {
     private static final Pattern LINE = Pattern.compile("\\[(\\d+):\\d+] -A (\\S+)(?: (.*))?");
+    private static final Pattern IPTABLES_JUMP = Pattern.compile("(?:^|\\s)-[jg] (\\S+)");
+    private static final Pattern NFT_CHAIN = Pattern.compile("chain (\\S+) \\{");
+    private static final Pattern NFT_COUNTER = Pattern.compile("counter packets (\\d+) bytes \\d+ ");
+    private static final Pattern NFT_COMMENT = Pattern.compile(" comment \"jc:([A-Za-z0-9_-]+)\"$");
+    private static final Pattern NFT_JUMP = Pattern.compile("(?:^|\\s)(?:jump|goto) (\\S+)$");
+    private static final Pattern NFT_END = Pattern.compile("(?:^|\\s)(accept|drop|reject)$");
 
-    /** One rule: its jcalico tag (null when jcalico did not write it), its text as saved, and its packet count. */
-    public record CountedRule(String hash, String spec, long packets) {
+    /**
+     * One rule: its jcalico tag (null when jcalico did not write it), its text as read, its packet count, the chain
+     * it jumps or goes to (or null) and how it ends a packet's way: ACCEPT, DROP, REJECT, or null when it does not.
+     */
+    public record CountedRule(String hash, String spec, long packets, String jump, String ends) {
     }
 
     public RuleCounters {
@@ -40,12 +51,59 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
                 Matcher matcher = LINE.matcher(line);
                 if (matcher.matches() && matcher.group(2).startsWith(HostState.OWNED_PREFIX)) {
                     String spec = matcher.group(3) == null ? "" : matcher.group(3);
-                    chains.computeIfAbsent(matcher.group(2), c -> new ArrayList<>())
-                            .add(new CountedRule(RuleHash.find(spec), spec, Long.parseLong(matcher.group(1))));
+                    chains.computeIfAbsent(matcher.group(2), c -> new ArrayList<>()).add(new CountedRule(RuleHash.find(spec),
+                            spec, Long.parseLong(matcher.group(1)), iptablesJump(spec), iptablesEnd(spec)));
                 }
             }
         }
         return new RuleCounters(chains);
+    }
+
+    /** jcalico's chains as {@code nft list table ip|ip6 jcalico} prints them; a rule without a counter counts 0. */
+    public static RuleCounters parseNft(String listing) {
+        Map<String, List<CountedRule>> chains = new LinkedHashMap<>();
+        String chain = null;
+        for (String raw : listing.split("\n")) {
+            String line = raw.strip();
+            Matcher header = NFT_CHAIN.matcher(line);
+            if (header.matches()) {
+                chain = header.group(1);
+                if (chain.startsWith(HostState.OWNED_PREFIX)) {
+                    chains.put(chain, new ArrayList<>());
+                }
+            } else if (line.equals("}")) {
+                chain = null;
+            } else if (chain != null && chains.containsKey(chain) && !line.isEmpty()) {
+                Matcher comment = NFT_COMMENT.matcher(line);
+                String hash = comment.find() ? comment.group(1) : null;
+                String rule = hash == null ? line : line.substring(0, comment.start());
+                Matcher counter = NFT_COUNTER.matcher(rule);
+                long packets = counter.find() ? Long.parseLong(counter.group(1)) : 0;
+                String spec = counter.replaceFirst("counter ");
+                Matcher jump = NFT_JUMP.matcher(spec);
+                Matcher end = NFT_END.matcher(spec);
+                chains.get(chain).add(new CountedRule(hash, spec, packets, jump.find() ? jump.group(1) : null,
+                        end.find() ? end.group(1).toUpperCase(java.util.Locale.ROOT) : null));
+            }
+        }
+        return new RuleCounters(chains);
+    }
+
+    private static String iptablesJump(String spec) {
+        Matcher jump = IPTABLES_JUMP.matcher(spec);
+        return jump.find() ? jump.group(1) : null;
+    }
+
+    /** ACCEPT, DROP or REJECT when the rule ends a packet's way, else null. */
+    private static String iptablesEnd(String spec) {
+        Matcher jump = IPTABLES_JUMP.matcher(spec);
+        while (jump.find()) {
+            String target = jump.group(1);
+            if (target.equals("ACCEPT") || target.equals("DROP") || target.equals("REJECT")) {
+                return target;
+            }
+        }
+        return null;
     }
 
     /**
@@ -65,7 +123,8 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
                 int occurrence = seen.merge(identity(rule), 1, Integer::sum) - 1;
                 List<Long> previous = earlier.getOrDefault(identity(rule), List.of());
                 long was = occurrence < previous.size() ? previous.get(occurrence) : 0;
-                counted.add(new CountedRule(rule.hash(), rule.spec(), Math.max(0, rule.packets() - was)));
+                counted.add(new CountedRule(rule.hash(), rule.spec(), Math.max(0, rule.packets() - was), rule.jump(),
+                        rule.ends()));
             }
             delta.put(chain, counted);
         });

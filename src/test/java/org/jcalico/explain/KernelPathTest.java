@@ -141,6 +141,43 @@ class KernelPathTest {
         assertTrue(path.decision().text().contains("a rule jcalico did not write"));
     }
 
+    /** The same chains as nft lists jcalico's table: a counter in each rule policy gave, a jc:HASH comment in each. */
+    @Test
+    void nftListingsAreReadTheSameWay() {
+        Origin allow = new Origin.PolicyRule("GlobalNetworkPolicy/p1", "default", Direction.INBOUND, 2, Action.ALLOW);
+        Origin entry = new Origin.PolicyEntry("GlobalNetworkPolicy/p1", "default", Direction.INBOUND);
+        Origin drop = new Origin.EndpointDrop("ep", Direction.INBOUND);
+        String conntrack = "ct state { established, related } accept";
+        String jump = "meta mark & 0x03000000 == 0x00000000 counter jump " + POLICY;
+        String end = "counter drop";
+        String mark = "meta l4proto tcp counter meta mark set meta mark | 0x01000000";
+        origins.put(RuleHash.of(CHAIN, conntrack), new Origin.Structural("conntrack"));
+        origins.put(RuleHash.of(CHAIN, jump), entry);
+        origins.put(RuleHash.of(CHAIN, end), drop);
+        origins.put(RuleHash.of(POLICY, mark), allow);
+        java.util.function.LongFunction<String> listing = packets -> "table ip jcalico {\n"
+                + "\tset jc-4s-x {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 }\n\t}\n"
+                + "\tchain filter-FORWARD {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+                + "\t\tjump jc-FORWARD comment \"jc:x\"\n\t}\n"
+                + "\tchain " + CHAIN + " {\n" + nft(CHAIN, conntrack, -1)
+                + nft(CHAIN, jump, packets) + nft(CHAIN, end, 0) + "\t}\n"
+                + "\tchain " + POLICY + " {\n" + nft(POLICY, mark, packets) + "\t}\n}\n";
+        RuleCounters before = RuleCounters.parseNft(listing.apply(3));
+        assertEquals(List.of(CHAIN, POLICY), List.copyOf(before.chains().keySet()), "only jc- chains");
+        assertEquals(new RuleCounters.CountedRule(RuleHash.of(CHAIN, jump), jump, 3, POLICY, null),
+                before.chains().get(CHAIN).get(1));
+        assertEquals("ACCEPT", before.chains().get(CHAIN).get(0).ends());
+        KernelPath path = KernelPath.read(RuleCounters.parseNft(listing.apply(4)).since(before), CHAIN, origins);
+        assertEquals(new KernelStep.Modelled(new Hit.PolicyRule("default", "GlobalNetworkPolicy/p1", 2, Action.ALLOW)),
+                path.decision());
+    }
+
+    /** A rule as nft lists it: its counter's figures in place of the bare "counter" (none: -1), then its comment. */
+    private static String nft(String chain, String rule, long packets) {
+        String listed = packets < 0 ? rule : rule.replace("counter ", "counter packets " + packets + " bytes " + packets * 60 + " ");
+        return "\t\t" + listed + " comment \"jc:" + RuleHash.of(chain, rule) + "\"\n";
+    }
+
     @Test
     void nothingCountedIsNoDecision() {
         endpointChain(0, 0, 0, 0, 0);

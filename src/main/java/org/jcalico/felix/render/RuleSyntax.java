@@ -14,13 +14,24 @@ import org.jcalico.felix.program.Verdict;
  * How a neutral chain becomes kernel text, whatever the syntax: one rendered rule per neutral rule, each keeping its
  * origin, the criteria in calc's order and then the verdict. A renderer gives the two things that differ between
  * dataplanes, the text of one criterion (for an IP family; empty when the criterion tests nothing in that syntax) and
- * of one verdict.
+ * of one verdict (which may read the rule: its origin).
  */
-public record RuleSyntax(CriterionText criterion, Function<Verdict, String> verdict) {
+public record RuleSyntax(CriterionText criterion, VerdictText verdict) {
+    /** The verdict's text alone. */
+    public RuleSyntax(CriterionText criterion, Function<Verdict, String> verdict) {
+        this(criterion, (ProgramRule rule) -> verdict.apply(rule.verdict()));
+    }
+
     /** The text of one criterion for IP version 4 or 6; empty when it tests nothing. */
     @FunctionalInterface
     public interface CriterionText {
         String of(Criterion criterion, int version);
+    }
+
+    /** The text that ends a rule: its verdict, and whatever the syntax puts before it for this rule. */
+    @FunctionalInterface
+    public interface VerdictText {
+        String of(ProgramRule rule);
     }
 
     public Chain chain(ProgramChain chain, int version) {
@@ -41,6 +52,6 @@ public record RuleSyntax(CriterionText criterion, Function<Verdict, String> verd
                 text.append(part).append(' ');
             }
         }
-        return text.append(verdict.apply(rule.verdict())).toString();
+        return text.append(verdict.of(rule)).toString();
     }
 }

@@ -13,6 +13,12 @@ import org.jcalico.felix.calc.SetKey;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.explain.KernelPath;
+import org.jcalico.explain.KernelStep;
+import org.jcalico.explain.PolicyExplainer;
+import org.jcalico.explain.RuleCounters;
+import org.jcalico.felix.calc.DataplaneNames;
+import org.jcalico.felix.program.Origin;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
@@ -113,6 +119,18 @@ class PolicyChainRefusedKernelTest {
         assertTrue(dataplane.apply(desired).failures().isEmpty(), "the whole state applies once the set is there");
         assertTrue(pings(workloads.get("w3"), 1), "db reaches web through the policy");
         assertTrue(blocked(workloads.get("w2"), 1), "web does not reach web: the policy allows only db");
+        // policy explain's kernel half on this driver: the rules that counted a probe, told by their origins
+        Map<String, Origin> origins = PolicyExplainer.origins(desired, 4);
+        String ingress = DataplaneNames.toEndpoint("jcw1");
+        RuleCounters before = PolicyExplainer.counters(host, 4, driver);
+        assertTrue(pings(workloads.get("w3"), 1));
+        RuleCounters afterAllowed = PolicyExplainer.counters(host, 4, driver);
+        KernelPath allowed = KernelPath.read(afterAllowed.since(before), ingress, origins);
+        assertTrue(allowed.decision() instanceof KernelStep.Modelled && allowed.decision().accepts(), allowed.toString());
+        assertTrue(allowed.decision().text().contains("web-in"), allowed.decision().text());
+        assertTrue(blocked(workloads.get("w2"), 1));
+        KernelPath denied = KernelPath.read(PolicyExplainer.counters(host, 4, driver).since(afterAllowed), ingress, origins);
+        assertTrue(denied.decision() instanceof KernelStep.Modelled && !denied.decision().accepts(), denied.toString());
 
         DataplaneDriver other = driver == DataplaneDriver.IPTABLES ? DataplaneDriver.NFTABLES : DataplaneDriver.IPTABLES;
         HostState switched = calculator.calculate(Snapshot.of("h1", config.withDataplaneDriver(other), endpoints,

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -251,7 +252,8 @@ final class NftablesPlanner {
 
         void rules(String table, Chain chain) {
             for (String rule : chain.rules()) {
-                line("add rule " + table + " " + chain.name() + " " + rule);
+                line("add rule " + table + " " + chain.name() + " " + rule + " comment \"jc:"
+                        + RuleHash.of(chain.name(), rule) + "\"");
             }
             changes = changes.plus(Change.RULES_INSERTED, chain.rules().size());
         }

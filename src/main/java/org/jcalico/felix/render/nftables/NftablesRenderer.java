@@ -13,6 +13,7 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.DropLog;
+import org.jcalico.felix.program.Origin;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
@@ -38,7 +39,13 @@ import org.jcalico.util.Memo;
 public final class NftablesRenderer implements Renderer {
     /** The rate buckets the driver declares as dynamic sets in each family's table. */
     public static final Set<String> RATE_BUCKETS = Set.of(DropLog.INBOUND_BUCKET, DropLog.OUTBOUND_BUCKET);
-    private static final RuleSyntax SYNTAX = new RuleSyntax(NftablesRenderer::criterion, NftablesRenderer::verdict);
+    /**
+     * A rule that policy gave (any origin but jcalico's structure) counts the packets it takes, which is what
+     * {@code policy explain} reads; structural rules (dispatch, the established accept every packet of a known flow
+     * meets first) count nothing, so the per-packet path of established traffic carries no counter.
+     */
+    private static final RuleSyntax SYNTAX = new RuleSyntax(NftablesRenderer::criterion,
+            (ProgramRule rule) -> (rule.origin() instanceof Origin.Structural ? "" : "counter ") + verdict(rule.verdict()));
     private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
     private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
