@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Resource;
@@ -32,14 +33,14 @@ public final class ProfileLab implements AutoCloseable {
     }
 
     /**
-     * Builds lab {@code name} with one host, applies the FelixConfiguration given as YAML, and adds each workload
-     * (in the map's order) to its profile.
+     * Builds lab {@code name} with one host, applies the FelixConfiguration given as YAML, and adds each workload to
+     * its profile, in the order of their names.
      */
     public static ProfileLab up(String name, Map<String, String> profileOf, String felixConfiguration) {
         LabFixture fixture = LabFixture.up(name, 1, false);
         try {
             fixture.apply(HOST, felixConfiguration);
-            for (var workload : profileOf.entrySet()) {
+            for (var workload : new TreeMap<>(profileOf).entrySet()) {
                 String namespace = fixture.lab().workload(workload.getKey());
                 fixture.jc(HOST, "container", "add", "netns:" + namespace, "--profile", workload.getValue());
                 fixture.in(namespace, "mkdir", "-p", "/tmp/" + name + "-www").check();
@@ -52,7 +53,7 @@ public final class ProfileLab implements AutoCloseable {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
                 endpoints.put(endpoint.containerId().substring(endpoint.containerId().lastIndexOf('-') + 1), endpoint);
             }
-            return new ProfileLab(fixture, new LinkedHashMap<>(profileOf), endpoints);
+            return new ProfileLab(fixture, Map.copyOf(profileOf), endpoints);
         } catch (RuntimeException | Error e) {
             fixture.close();
             throw e;
