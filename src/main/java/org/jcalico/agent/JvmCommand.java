@@ -9,10 +9,10 @@ public final class JvmCommand {
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point). The heap starts
      * small and gives back what a full collection frees beyond 20 %, all at once rather than over four collections
      * (the default initial heap, a 64th of the machine's memory, had an idle agent touch over 100 MB of it; the
-     * default 70 % and the stepped shrinking kept a start-up's peak for good); the young generation a fifth of the heap (by
-     * default a third, though the heap is mostly the cluster's copy; capping it at 24 MB instead promoted so much
-     * short-lived garbage that `bench policy`'s worker ran 300 young collections into a 400 MB heap and timed out); thread stacks of 512 KiB;
-     * glibc's malloc arenas trimmed every 10 s (docs/agent.md, "Memory").
+     * default 70 % and the stepped shrinking kept a start-up's peak for good); the young generation a fifth of the
+     * heap (by default a third, though the heap is mostly the cluster's copy; a 24 MB cap instead promoted so much
+     * short-lived garbage that `bench policy`'s worker ran 300 young collections into a 400 MB heap and timed out);
+     * thread stacks of 512 KiB; glibc's malloc arenas trimmed every 10 s (docs/agent.md, "Memory").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m", "-XX:NewRatio=4",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:-ShrinkHeapInSteps", "-Xss512k",
