@@ -50,6 +50,14 @@ public final class CountingDatastore implements Datastore {
     }
 
     @Override
+    public List<Optional<KeyValue>> getAll(List<String> keys) {
+        roundTrips.incrementAndGet();
+        List<Optional<KeyValue>> found = datastore.getAll(keys);
+        keysRead.addAndGet(found.stream().filter(Optional::isPresent).count());
+        return found;
+    }
+
+    @Override
     public Listing list(String prefix) {
         roundTrips.incrementAndGet();
         listings.computeIfAbsent(prefix, ignored -> new AtomicLong()).incrementAndGet();

@@ -39,6 +39,8 @@ class PerContainerReadsTest {
     private static final String NODE = "jcb7-n1";
     /** A handful of gets and per-node listings: the node, its configuration, pools, its block, the intent, ... */
     private static final int FEW = 20;
+    /** Gets, listings and commits of an add into the node's existing block. */
+    private static final int ADD_ROUND_TRIPS = 11;
 
     @TempDir
     Path dir;
@@ -77,6 +79,8 @@ class PerContainerReadsTest {
         assertEquals(onEmpty, onFull, "a container's add and remove read the same keys whatever the store holds");
         assertTrue(onFull.add() <= FEW && onFull.remove() <= FEW, "a few keys each: " + onFull);
         assertEquals(1, onFull.poolListings(), "an add reads the pools once: " + onFull);
+        // the node, its configuration and the endpoint in one read, the intent and the profiles in another (was 15)
+        assertTrue(onFull.addRoundTrips() <= ADD_ROUND_TRIPS, "an add's round trips to the store: " + onFull);
     }
 
     record Reads(long add, long remove, long addRoundTrips, long removeRoundTrips, long poolListings) {
