@@ -149,7 +149,7 @@ public final class ScaleBenchmark {
                 long heap = heapMegabytes(agent.pid());
                 print(out, "  RSS when in sync " + rssInSync + " MB; after a full GC: live heap " + heap + " MB, RSS "
                         + rssMegabytes(agent.pid()) + " MB (target <= 150 MB; the agent's JVM flags: "
-                        + String.join(" ", JvmCommand.AGENT_FLAGS) + ")");
+                        + String.join(" ", command.stream().filter(arg -> arg.startsWith("-X")).toList()) + ")");
                 List<Long> latencies = changes(store, nodes, local, profiles);
                 Collections.sort(latencies);
                 print(out, String.format("  a single endpoint change, from its commit to the agent's kernel: p50 %d ms, p99 %d ms,"

@@ -23,17 +23,21 @@ import org.jcalico.util.Memo;
  * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
  * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
  * Calc hands out the same chain objects while they do not change (a policy's, an endpoint's), so each family's
- * rendered chains are remembered by object from one calculation to the next.
+ * rendered chains are remembered by object from one calculation to the next; a chain calc makes again each time (the
+ * dispatch chains, jc-FORWARD) by equality, so that an unchanged one is the same rendered object for the driver too.
  */
 public final class IptablesRenderer implements Renderer {
     private static final RuleSyntax SYNTAX = new RuleSyntax(IptablesRenderer::criterion, IptablesRenderer::verdict);
-    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
-    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
+    private final Memo<ProgramChain, Chain> equalIpv4 = Memo.byEquality(chain -> chain(chain, 4));
+    private final Memo<ProgramChain, Chain> equalIpv6 = Memo.byEquality(chain -> chain(chain, 6));
+    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(equalIpv4::get);
+    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(equalIpv6::get);
 
     @Override
     public IptablesState render(ProgramTables tables) {
         Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
         memo.nextRound();
+        (tables.version() == 4 ? equalIpv4 : equalIpv6).nextRound();
         Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
         tables.tables().forEach((table, chains) -> {
             Map<String, Chain> out = new LinkedHashMap<>();
