@@ -44,7 +44,6 @@ final class ClusterCache {
             Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
             Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
-    private final Map<String, Class<? extends Resource>> kindOfKey = new HashMap<>();
     private final String node;
     /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
     private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
@@ -79,7 +78,6 @@ final class ClusterCache {
 
     void replaceAll(List<Decoded> items, List<String> problems) {
         byKind.clear();
-        kindOfKey.clear();
         for (Decoded item : items) {
             put(item, problems);
         }
@@ -114,15 +112,14 @@ final class ClusterCache {
             return;
         }
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(item.key(), resource);
-        kindOfKey.put(item.key(), resource.getClass());
     }
 
-    /** A key's value may decode to another kind than before (a hand-written value), so it is looked up, not assumed. */
+    /**
+     * A key's value may decode to another kind than before (a hand-written value), so every kind's values are asked:
+     * a dozen lookups per event, where an index of each key's kind cost a map entry for every endpoint of the cluster.
+     */
     private void remove(String key) {
-        Class<? extends Resource> kind = kindOfKey.remove(key);
-        if (kind != null) {
-            byKind.get(kind).remove(key);
-        }
+        byKind.values().forEach(values -> values.remove(key));
     }
 
     /** Every resource of the kind; each bucket holds only resources of its own class, so the cast is safe. */

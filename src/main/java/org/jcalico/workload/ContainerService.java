@@ -15,7 +15,6 @@ import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
-import org.jcalico.ipam.Pools;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
@@ -72,7 +71,8 @@ public final class ContainerService {
         String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
                 profiles, metadata, List.of());
-        return attach(what, hostInterface, () -> allocate(node, endpointId, requested, pools), endpointId,
+        Ipam ipam = new Ipam(store);
+        return attach(what, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, pools), endpointId,
                 nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
     }
 
@@ -95,8 +95,9 @@ public final class ContainerService {
                                  Duration wait) {
         long start = System.nanoTime();
         String hostInterface = hostInterface(config(what.node()).interfacePrefix(), what.endpointId());
-        new Ipam(store).heldBy(addressHandle, nets);
-        return attach(what, hostInterface, () -> nets, addressHandle,
+        Ipam ipam = new Ipam(store);
+        ipam.heldBy(addressHandle, nets);
+        return attach(what, hostInterface, ipam, () -> nets, addressHandle,
                 addresses -> new VethAttacher(host).createUnplugged(hostInterface, peerName, peerMac,
                         addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
     }
@@ -106,7 +107,7 @@ public final class ContainerService {
      * addresses, the veth ({@code plug} makes it and returns the container side's MAC), the endpoint record guarded
      * by the addresses still being {@code addressHandle}'s, and the agent's report.
      */
-    private Added attach(Attaching what, String hostInterface, java.util.function.Supplier<List<Cidr>> addresses,
+    private Added attach(Attaching what, String hostInterface, Ipam ipam, java.util.function.Supplier<List<Cidr>> addresses,
                          String addressHandle, java.util.function.Function<List<Cidr>, String> plug, Duration wait, long start) {
         String node = what.node();
         String endpointId = what.endpointId();
@@ -133,7 +134,7 @@ public final class ContainerService {
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
-            createEndpoint(endpoint, addressHandle, intent);
+            createEndpoint(ipam, endpoint, addressHandle, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
                 awaitProgrammed(node, endpointId, wait);
@@ -324,8 +325,7 @@ public final class ContainerService {
      * The endpoint record is written only while its attachment's intent is as committed and its addresses are still
      * held for it, in one commit: an address never has two owners, and an intent torn down meanwhile wins.
      */
-    private void createEndpoint(WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
-        Ipam ipam = new Ipam(store);
+    private void createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
         for (int attempt = 1; ; attempt++) {
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
@@ -364,11 +364,10 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
-        Ipam ipam = new Ipam(store);
+    private List<Cidr> allocate(Ipam ipam, String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
-            List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())
+            List<Integer> versions = ipam.pools().stream().map(Versioned::resource).filter(pool -> !pool.disabled())
                     .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
                     .map(pool -> pool.cidr().version()).distinct().sorted().toList();
             if (versions.isEmpty()) {

@@ -118,6 +118,21 @@ class ClusterCacheTest {
         assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.LEGACY_STATUS + "a/e1", "{}", 6)), problems));
     }
 
+    @Test
+    void aKeyRewrittenAsAnotherKindDropsItsOldValue() {
+        ClusterCache cache = new ClusterCache("a");
+        WorkloadEndpoint endpoint = endpoint("a", "e1");
+        cache.replaceAll(List.of(kv(endpoint)), problems);
+        // a hand-written value: a profile stored under the endpoint's key
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint),
+                ResourceCodec.toJson(Profile.securityGroup("web")), 5)), problems);
+        assertTrue(cache.snapshot().endpoints().isEmpty());
+        assertEquals(List.of("web"), List.copyOf(cache.snapshot().profiles().keySet()));
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(endpoint), null, 6)), problems);
+        assertTrue(cache.snapshot().profiles().isEmpty());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);
