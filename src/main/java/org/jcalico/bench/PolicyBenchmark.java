@@ -44,6 +44,8 @@ public final class PolicyBenchmark {
     static final int REMOTE = 100_000;
     static final int POLICIES = 500;
     static final int CHANGES = 40;
+    private static final int LARGE_SET_ROUNDS = 3;
+    private static final String LARGE_SET_FLOOR = "jcbp-floor";
     private static final int APPS = 250;
     private static final int NAMESPACES = 20;
     private static final List<String> TIERS_OF_APPS = List.of("frontend", "backend", "db");
@@ -61,7 +63,8 @@ public final class PolicyBenchmark {
             BenchInterfaces.create(host, LOCAL + CHANGES);
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-policy-worker"));
-            CommandRunner.Result result = host.run(worker);
+            // the first programming alone takes 10-20 s on a loaded machine, more than a kernel tool's default limit
+            CommandRunner.Result result = host.withTimeout(900).run(worker);
             if (!result.ok()) {
                 out.println("error: the benchmark's worker failed: " + result.stderr().strip());
                 return 1;
@@ -109,6 +112,13 @@ public final class PolicyBenchmark {
             });
             out.println(drivers);
         }
+        List<Long> large = sorted(timings.get("large"));
+        List<Long> largeFloor = sorted(timings.get("large-floor"));
+        out.printf("a policy starting to reference a set of %,d members (every endpoint), %d rounds: median %.0f ms, max %.0f"
+                + " ms; bare `ipset restore` of the same set in the same namespace, alternating: median %.0f ms; ratio of"
+                + " medians %.2fx (target <= 1.5x)%n", timings.get("large-members").getFirst(), large.size(),
+                percentile(large, 50) / 1000.0, large.getLast() / 1000.0, percentile(largeFloor, 50) / 1000.0,
+                (double) percentile(large, 50) / percentile(largeFloor, 50));
         out.printf("memory of the process doing it: RSS %d MB, heap after a full GC %d MB (target RSS <= 250 MB; the"
                 + " agent's JVM flags; no datastore client or cache)%n", timings.get("rss").getFirst(),
                 timings.get("heap").getFirst());
@@ -122,6 +132,12 @@ public final class PolicyBenchmark {
             case "label" -> "one remote endpoint's labels changed (its app):";
             default -> "one local endpoint added:";
         };
+    }
+
+    private static List<Long> sorted(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted;
     }
 
     private static long percentile(List<Long> sorted, int percent) {
@@ -151,11 +167,41 @@ public final class PolicyBenchmark {
             cluster.addLocal(i);
             timeToKernel("add", calculator, dataplane, cluster, out);
         }
+        largeSet(calculator, dataplane, cluster, out);
         System.gc();
         Runtime runtime = Runtime.getRuntime();
         out.println("heap " + (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024));
         out.println("rss " + rssMegabytes());
         out.flush();
+    }
+
+    /**
+     * A policy that starts to reference a selector every endpoint matches (a set of over 100,000 members), against the
+     * bare kernel doing the same: one {@code ipset restore} of that set's saved content under another name, in the
+     * same namespace, alternating with the agent's; the policy is removed (its set destroyed) between rounds.
+     */
+    private static void largeSet(HostStateCalculator calculator, Dataplane dataplane, Cluster cluster, PrintWriter out) {
+        CommandRunner kernel = CommandRunner.local();
+        for (int round = 0; round < LARGE_SET_ROUNDS; round++) {
+            java.util.Set<String> before = java.util.Set.copyOf(kernel.run("ipset", "list", "-n").check().stdout().lines().toList());
+            cluster.referenceEveryone(true);
+            timeToKernel("large", calculator, dataplane, cluster, out);
+            // the selector's set of each family: the IPv4 one holds every endpoint, the IPv6 one none
+            String largest = kernel.run("ipset", "list", "-n").check().stdout().lines()
+                    .filter(name -> !before.contains(name))
+                    .map(name -> kernel.run("ipset", "save", name).check().stdout())
+                    .max(java.util.Comparator.comparingLong(save -> save.lines().count()))
+                    .orElseThrow(() -> new IllegalStateException("the policy made no set"));
+            String name = largest.lines().findFirst().orElseThrow().split(" ")[1];
+            String saved = largest.replace(" " + name + " ", " " + LARGE_SET_FLOOR + " ");
+            out.println("large-members " + saved.lines().filter(line -> line.startsWith("add")).count());
+            long start = System.nanoTime();
+            kernel.run(List.of("ipset", "restore"), saved).check();
+            out.println("large-floor " + (System.nanoTime() - start) / 1000);
+            kernel.run("ipset", "destroy", LARGE_SET_FLOOR).check();
+            cluster.referenceEveryone(false);
+            check(dataplane.apply(calculator.calculate(cluster.snapshot())));
+        }
     }
 
     private static void timeToKernel(String kind, HostStateCalculator calculator, Dataplane dataplane, Cluster cluster,
@@ -185,7 +231,7 @@ public final class PolicyBenchmark {
             }
         }
         for (String kind : List.of("program", "program-calc", "policy", "label", "add", "policy-calc", "label-calc",
-                "add-calc", "heap", "rss")) {
+                "add-calc", "large", "large-floor", "large-members", "heap", "rss")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());
             }
@@ -269,6 +315,23 @@ public final class PolicyBenchmark {
             WorkloadEndpoint was = endpoints.get(position);
             int app = (Integer.parseInt(was.labels().get("app").substring(4)) + 1 + step) % APPS;
             endpoints.set(position, was.withLabels(labels(app, step)));
+        }
+
+        /** A default-tier policy of 4 local endpoints allows every endpoint in (its selector's set holds all). */
+        void referenceEveryone(boolean present) {
+            policies.removeIf(policy -> policy.metadata().name().equals("everyone"));
+            if (present) {
+                policies.add((Policy) ResourceCodec.decodeAll("""
+                        apiVersion: projectcalico.org/v3
+                        kind: GlobalNetworkPolicy
+                        metadata: {name: everyone}
+                        spec:
+                          order: 5000
+                          selector: app == 'app-7'
+                          ingress:
+                          - {action: Allow, protocol: TCP, source: {selector: has(tier)}, destination: {ports: [7000]}}
+                        """).getFirst());
+            }
         }
 
         void addLocal(int step) {
