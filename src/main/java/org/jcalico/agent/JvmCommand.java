@@ -21,8 +21,8 @@ public final class JvmCommand {
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.
      */
-    private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-            "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
+    private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:CompileThresholdScaling=20", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
     }

@@ -11,12 +11,15 @@ import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchListener;
 
 /**
- * A datastore that counts the keys it hands out (a get that finds one, every item of a listing): how much of the store
- * an operation reads, which unlike its time does not depend on the machine's load. Closing it closes the store.
+ * A datastore that counts the keys it hands out (a get that finds one, every item of a listing) and its round trips
+ * (each get, listing and commit): how much of the store an operation reads and how often it asks, which unlike its
+ * time do not depend on the machine's load. Closing it closes the store.
  */
 public final class CountingDatastore implements Datastore {
     private final Datastore datastore;
     private final AtomicLong keysRead = new AtomicLong();
+    private final AtomicLong roundTrips = new AtomicLong();
+    private final java.util.Map<String, AtomicLong> listings = new java.util.concurrent.ConcurrentHashMap<>();
 
     public CountingDatastore(Datastore datastore) {
         this.datastore = datastore;
@@ -27,15 +30,37 @@ public final class CountingDatastore implements Datastore {
         return keysRead.get();
     }
 
+    /** Gets, listings and commits since it was made. */
+    public long roundTrips() {
+        return roundTrips.get();
+    }
+
+    /** Listings of exactly this prefix since it was made. */
+    public long listings(String prefix) {
+        AtomicLong count = listings.get(prefix);
+        return count == null ? 0 : count.get();
+    }
+
     @Override
     public Optional<KeyValue> get(String key) {
+        roundTrips.incrementAndGet();
         Optional<KeyValue> found = datastore.get(key);
         found.ifPresent(kv -> keysRead.incrementAndGet());
         return found;
     }
 
     @Override
+    public List<Optional<KeyValue>> getAll(List<String> keys) {
+        roundTrips.incrementAndGet();
+        List<Optional<KeyValue>> found = datastore.getAll(keys);
+        keysRead.addAndGet(found.stream().filter(Optional::isPresent).count());
+        return found;
+    }
+
+    @Override
     public Listing list(String prefix) {
+        roundTrips.incrementAndGet();
+        listings.computeIfAbsent(prefix, ignored -> new AtomicLong()).incrementAndGet();
         Listing listing = datastore.list(prefix);
         keysRead.addAndGet(listing.items().size());
         return listing;
@@ -43,6 +68,7 @@ public final class CountingDatastore implements Datastore {
 
     @Override
     public long commit(List<Op> ops) {
+        roundTrips.incrementAndGet();
         return datastore.commit(ops);
     }
 

@@ -1,9 +1,16 @@
 package org.jcalico.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.DockerDaemon;
@@ -19,12 +26,14 @@ import org.jcalico.lab.LabLayout;
  * its NAT rules (which `docker run` does not touch).
  */
 public final class DockerBenchmark {
-    private static final String LAB = "jcbdock";
     private static final String HOST = "h1";
     private static final String POOL = "10.71.0.0/16";
     private static final String JCALICO = "bench-jcalico";
     private static final String BRIDGE = "bench-bridge";
     private static final String BRIDGE_SUBNET = "10.72.0.0/24";
+    /** The agent's log lines that time a plugin call, or an apply of local endpoints (felix.log's format). */
+    private static final Pattern AGENT_TIMING = Pattern.compile(
+            "^(\\S+) INFO  (?:docker (\\S+) answered in|update of \\d+ local endpoints in) ([0-9.]+) ms");
     private final PrintWriter out;
     private int runs;
 
@@ -32,8 +41,9 @@ public final class DockerBenchmark {
         this.out = out;
     }
 
-    public void run(int count) {
-        Lab lab = new Lab(new LabLayout(LAB, 1), true, true, line -> { });
+    public void run(String labName, int count) {
+        String before = MachineLoad.averages();
+        Lab lab = new Lab(new LabLayout(labName, 1), true, true, line -> { });
         lab.down();
         try {
             out.println("building a lab of 1 host with a docker daemon of its own...");
@@ -49,6 +59,7 @@ public final class DockerBenchmark {
             time(lab, BRIDGE, bridgePeer);
             List<Long> onJcalico = new ArrayList<>();
             List<Long> onBridge = new ArrayList<>();
+            Instant measured = Instant.now();
             for (int i = 0; i < count; i++) {
                 onJcalico.add(time(lab, JCALICO, jcalicoPeer));
                 onBridge.add(time(lab, BRIDGE, bridgePeer));
@@ -63,6 +74,8 @@ public final class DockerBenchmark {
             out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", "ratio jcalico / bridge",
                     (double) Percentiles.of(onJcalico, 50) / Percentiles.of(onBridge, 50),
                     (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
+            printPluginCalls(lab, measured);
+            out.println("  " + MachineLoad.describe(before));
         } finally {
             lab.down();
             out.flush();
@@ -115,6 +128,36 @@ public final class DockerBenchmark {
             throw new IllegalStateException(tool + " " + String.join(" ", args) + ": " + result.stderr().strip());
         }
         return result.stdout();
+    }
+
+    /**
+     * Where a jcalico run's extra time goes on the agent's side: each plugin call dockerd made during the measured runs
+     * (the plugin logs its answer time), and the agent's apply of the endpoint, which Join waits for.
+     */
+    private void printPluginCalls(Lab lab, Instant since) {
+        java.nio.file.Path log = lab.layout().logDir().resolve(HOST).resolve("felix.log");
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log);
+        } catch (IOException e) {
+            out.println("  (no agent log at " + log + ": " + e.getMessage() + ")");
+            return;
+        }
+        Map<String, List<Long>> calls = new TreeMap<>();
+        for (String line : lines) {
+            Matcher matcher = AGENT_TIMING.matcher(line);
+            if (matcher.find() && !Instant.parse(matcher.group(1)).isBefore(since)) {
+                String call = matcher.group(2) != null ? matcher.group(2) : line.contains("routes_added")
+                        ? "agent's apply of the endpoint (Join waits)" : "agent's apply of its removal (no wait)";
+                calls.computeIfAbsent(call, key -> new ArrayList<>()).add(Math.round(Double.parseDouble(matcher.group(3))));
+            }
+        }
+        out.println("where the jcalico runs' time goes on the agent's side (its log; median and p99 ms): every plugin call below is"
+                + " on docker run's path (it returns after ReleaseAddress), the removal's apply is not");
+        calls.forEach((call, millis) -> {
+            Collections.sort(millis);
+            out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
+        });
     }
 
     private void print(String label, List<Long> sorted) {

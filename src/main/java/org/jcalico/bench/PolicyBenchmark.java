@@ -100,6 +100,14 @@ public final class PolicyBenchmark {
             out.printf("  %-48s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (calc p50 %5.1f ms; target p99 <= 50 ms)%n",
                     describe(kind), percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
                     sorted.getLast() / 1000.0, percentile(calcs, 50) / 1000.0);
+            StringBuilder drivers = new StringBuilder("    median per driver (two run at once):");
+            timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted().forEach(key -> {
+                List<Long> spent = new ArrayList<>(timings.get(key));
+                Collections.sort(spent);
+                drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
+                        percentile(spent, 50) / 1000.0));
+            });
+            out.println(drivers);
         }
         out.printf("memory of the process doing it: RSS %d MB, heap after a full GC %d MB (target RSS <= 250 MB; the"
                 + " agent's JVM flags; no datastore client or cache)%n", timings.get("rss").getFirst(),
@@ -155,15 +163,17 @@ public final class PolicyBenchmark {
         long start = System.nanoTime();
         var desired = calculator.calculate(cluster.snapshot());
         long calc = System.nanoTime() - start;
-        check(dataplane.apply(desired));
+        DataplaneReport report = check(dataplane.apply(desired));
         out.println(kind + " " + (System.nanoTime() - start) / 1000);
         out.println(kind + "-calc " + calc / 1000);
+        report.drivers().forEach((driver, spent) -> out.println(kind + "-driver-" + driver + " " + spent.toNanos() / 1000));
     }
 
-    private static void check(DataplaneReport report) {
+    private static DataplaneReport check(DataplaneReport report) {
         if (!report.failures().isEmpty()) {
             throw new IllegalStateException("programming failed: " + report.failures());
         }
+        return report;
     }
 
     private static Map<String, List<Long>> timings(String output) {

@@ -54,13 +54,14 @@ final class BenchCommand {
     static final class Docker implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "30", description = "runs on each network (default: ${DEFAULT-VALUE})") int count;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbdock", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public void run() {
             if (count < 1 || count > 1000) {
                 throw new CommandFailure("--count: '" + count + "' is not in 1-1000");
             }
-            new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(count);
+            new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(lab, count);
         }
     }
 

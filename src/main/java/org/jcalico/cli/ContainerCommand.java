@@ -23,10 +23,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "container", mixinStandardHelpOptions = true, description = "Containers (workload endpoints) on the network.",
-        subcommands = {ContainerCommand.Add.class, ContainerCommand.Remove.class, ContainerCommand.Label.class,
-                ContainerCommand.ListContainers.class})
+@Command(name = "container", mixinStandardHelpOptions = true, description = "Containers (workload endpoints) on the network.")
 final class ContainerCommand {
+    /** Its subcommands, registered by Main: only the one named, when one is (see Main.NESTED). */
+    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Add.class, Remove.class, Label.class, ListContainers.class);
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Attach a container: addresses from IPAM (or the ones given), a veth pair to this host, the endpoint record; then wait until this host's agent has programmed it.")

@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pool", mixinStandardHelpOptions = true, description = "IP pools that endpoints take addresses from.",
-        subcommands = {PoolCommand.Add.class, PoolCommand.Remove.class, PoolCommand.ListPools.class})
+@Command(name = "pool", mixinStandardHelpOptions = true, description = "IP pools that endpoints take addresses from.")
 final class PoolCommand {
+    /** Its subcommands, registered by Main: only the one named, when one is (see Main.NESTED). */
+    static final List<Class<?>> SUBCOMMANDS = List.of(Add.class, Remove.class, ListPools.class);
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a pool (IPv4 or IPv6).")
     static final class Add implements Runnable {

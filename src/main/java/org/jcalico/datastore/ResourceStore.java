@@ -27,6 +27,11 @@ public final class ResourceStore {
         return datastore.get(key).map(kv -> decode(kind, kv));
     }
 
+    /** A record read by key (as {@link Datastore#getAll} hands them), as the resource of the kind. */
+    public static <T extends Resource> Optional<Versioned<T>> decoded(Class<T> kind, Optional<KeyValue> record) {
+        return record.map(kv -> decode(kind, kv));
+    }
+
     /** A per-node resource by node and name: one read, where {@link #get} would have to list the kind. */
     public <T extends Resource> Optional<Versioned<T>> get(Class<T> kind, String node, String name) {
         return datastore.get(Keys.nodeKey(kind, node, name)).map(kv -> decode(kind, kv));

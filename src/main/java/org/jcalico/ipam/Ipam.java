@@ -26,15 +26,18 @@ import org.jcalico.model.WorkloadEndpoint;
  * node allocates from its own blocks and advertises one route per block; every change is a compare-and-swap on a
  * single block, guarded by the revision of the pool it lies in (so a block never outlives its pool), and retried
  * when another allocator got there first.
+ *
+ * <p>An instance reads the pools once and keeps them for the steps of one operation (a container's add takes an
+ * address of each family and then guards them: one listing, not one per step); a conflicting commit, which may come
+ * from a pool's change, makes the next attempt read them again. So an instance is made per operation, never kept.
  */
 public final class Ipam {
     private final ResourceStore store;
-    private final Pools pools;
     private final IpamIndex index;
+    private List<Versioned<IpPool>> poolsRead;
 
     public Ipam(ResourceStore store) {
         this.store = store;
-        this.pools = new Pools(store);
         this.index = new IpamIndex(store);
     }
 
@@ -52,8 +55,8 @@ public final class Ipam {
      * one block that holds it (claimed for the node if nobody has it yet); a larger one from the blocks inside it.
      */
     public IpAddress autoAssign(String node, int version, String handle, List<Cidr> ranges) {
-        return Retries.run(() -> {
-            List<Versioned<IpPool>> enabled = store.list(IpPool.class).stream()
+        return retried(() -> {
+            List<Versioned<IpPool>> enabled = pools().stream()
                     .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version)
                     .filter(pool -> ranges.isEmpty() || ranges.stream().anyMatch(range -> pool.resource().cidr().contains(range)))
                     .toList();
@@ -88,9 +91,10 @@ public final class Ipam {
 
     /** The given address for the handle; it must lie in an enabled pool and be free. */
     public void assign(IpAddress address, String node, String handle) {
-        Retries.run(() -> {
+        retried(() -> {
             index.ensure();
-            Versioned<IpPool> pool = pools.enabledPoolContaining(address).orElseThrow(() ->
+            Versioned<IpPool> pool = pools().stream()
+                    .filter(p -> !p.resource().disabled() && p.resource().cidr().contains(address)).findFirst().orElseThrow(() ->
                     new ValidationException("address " + address + " is not in any enabled IP pool"));
             Cidr blockCidr = Cidr.containing(address, pool.resource().blockSize());
             Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, blockCidr.toString());
@@ -98,7 +102,7 @@ public final class Ipam {
                 IpamBlock created = new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle);
                 store.commit(List.of(ResourceStore.createOp(created), ResourceStore.unchangedOp(pool),
                         IpamIndex.affinityOp(created), IpamIndex.handleOp(handle, blockCidr)));
-                return;
+                return null;
             }
             String holder = block.get().resource().holderOf(address);
             if (holder != null) {
@@ -106,13 +110,14 @@ public final class Ipam {
             }
             store.commit(List.of(ResourceStore.updateOp(block.get().resource().withAllocation(address, handle), block.get().revision()),
                     ResourceStore.unchangedOp(pool), IpamIndex.handleOp(handle, blockCidr)));
+            return null;
         });
     }
 
     /** Claims an empty block for the node ahead of any allocation, as a fabric that routes fixed ranges needs. */
     public IpamBlock claim(Cidr block, String node) {
-        return Retries.run(() -> {
-            Versioned<IpPool> pool = store.list(IpPool.class).stream()
+        return retried(() -> {
+            Versioned<IpPool> pool = pools().stream()
                     .filter(p -> !p.resource().disabled() && p.resource().cidr().contains(block)).findFirst()
                     .orElseThrow(() -> new ValidationException("block " + block + " is not in any enabled IP pool"));
             if (pool.resource().blockSize() != block.prefixLength()) {
@@ -143,7 +148,7 @@ public final class Ipam {
      * IPAM on that node): only that node's endpoints and intents are read and guarded.
      */
     public String release(IpAddress address, String node) {
-        return Retries.run(() -> {
+        return retried(() -> {
             index.ensure();
             Versioned<IpamBlock> block = blockHolding(address)
                     .orElseThrow(() -> new ValidationException("address " + address + " is not allocated"));
@@ -230,7 +235,7 @@ public final class Ipam {
 
     /** The block the address would be in, read by key: its pool says the block size. */
     private Optional<Versioned<IpamBlock>> blockHolding(IpAddress address) {
-        return store.list(IpPool.class).stream().map(Versioned::resource).filter(pool -> pool.cidr().contains(address)).findFirst()
+        return pools().stream().map(Versioned::resource).filter(pool -> pool.cidr().contains(address)).findFirst()
                 .flatMap(pool -> store.get(IpamBlock.class, Cidr.containing(address, pool.blockSize()).toString()));
     }
 
@@ -238,9 +243,29 @@ public final class Ipam {
     public List<PoolUsage> usage() {
         List<IpamBlock> blocks = store.list(IpamBlock.class).stream().map(Versioned::resource).sorted(
                 Comparator.comparing(IpamBlock::cidr)).toList();
-        return pools.list().stream().sorted(Comparator.comparing(IpPool::cidr))
+        return pools().stream().map(Versioned::resource).sorted(Comparator.comparing(IpPool::cidr))
                 .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList()))
                 .toList();
+    }
+
+    /** The pools, as this operation read them (see the class). */
+    public List<Versioned<IpPool>> pools() {
+        if (poolsRead == null) {
+            poolsRead = store.list(IpPool.class);
+        }
+        return poolsRead;
+    }
+
+    /** An attempt of {@link Retries}, after whose conflict the pools are read again. */
+    private <T> T retried(java.util.function.Supplier<T> attempt) {
+        return Retries.run(() -> {
+            try {
+                return attempt.get();
+            } catch (org.jcalico.datastore.ConflictException e) {
+                poolsRead = null;
+                throw e;
+            }
+        });
     }
 
     private IpAddress takeFree(Versioned<IpamBlock> block, List<Versioned<IpPool>> enabled, String handle, List<Cidr> within) {

@@ -77,10 +77,4 @@ public final class Pools {
             store.commit(ops);
         });
     }
-
-    /** The enabled pool containing the address, with its revision to guard an allocation from it. */
-    Optional<Versioned<IpPool>> enabledPoolContaining(IpAddress address) {
-        return store.list(IpPool.class).stream()
-                .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().contains(address)).findFirst();
-    }
 }

@@ -15,9 +15,9 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * One long-lived tool process ({@code ip -force -batch -}, {@code sh}) that takes batch after batch on its standard
- * input, so that a change costs a write to a pipe rather than starting a process. Its standard output and error are
- * one stream, in the order the tool wrote them; the caller ends each batch with a line whose answer it recognises
+ * One long-lived tool process (the interface driver's {@code sh}) that takes batch after batch on its standard input,
+ * so that a change costs a write to a pipe rather than starting a process. Its standard output and error are one
+ * stream, in the order the tool wrote them; the caller ends each batch with a line whose answer it recognises
  * (see {@link #exchange}), which tells it that the tool has done every line before.
  *
  * <p>A tool that exits, is killed or does not answer within the timeout is an {@link Ended}: the caller cannot know

@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
-import org.jcalico.ipam.Pools;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
@@ -69,10 +69,12 @@ public final class ContainerService {
                      Duration wait) {
         long start = System.nanoTime();
         String endpointId = endpointId(node, container.containerId(), containerInterface);
-        String hostInterface = hostInterface(config(node).interfacePrefix(), endpointId);
+        Before before = before(node, endpointId);
+        String hostInterface = hostInterface(before.config().interfacePrefix(), endpointId);
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
                 profiles, metadata, List.of());
-        return attach(what, hostInterface, () -> allocate(node, endpointId, requested, pools), endpointId,
+        Ipam ipam = new Ipam(store);
+        return attach(what, before, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, pools), endpointId,
                 nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
     }
 
@@ -94,9 +96,11 @@ public final class ContainerService {
     public Added attachUnplugged(Attaching what, List<Cidr> nets, String addressHandle, String peerName, String peerMac,
                                  Duration wait) {
         long start = System.nanoTime();
-        String hostInterface = hostInterface(config(what.node()).interfacePrefix(), what.endpointId());
-        new Ipam(store).heldBy(addressHandle, nets);
-        return attach(what, hostInterface, () -> nets, addressHandle,
+        Before before = before(what.node(), what.endpointId());
+        String hostInterface = hostInterface(before.config().interfacePrefix(), what.endpointId());
+        Ipam ipam = new Ipam(store);
+        ipam.heldBy(addressHandle, nets);
+        return attach(what, before, hostInterface, ipam, () -> nets, addressHandle,
                 addresses -> new VethAttacher(host).createUnplugged(hostInterface, peerName, peerMac,
                         addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
     }
@@ -106,15 +110,15 @@ public final class ContainerService {
      * addresses, the veth ({@code plug} makes it and returns the container side's MAC), the endpoint record guarded
      * by the addresses still being {@code addressHandle}'s, and the agent's report.
      */
-    private Added attach(Attaching what, String hostInterface, java.util.function.Supplier<List<Cidr>> addresses,
+    private Added attach(Attaching what, Before before, String hostInterface, Ipam ipam, java.util.function.Supplier<List<Cidr>> addresses,
                          String addressHandle, java.util.function.Function<List<Cidr>, String> plug, Duration wait, long start) {
         String node = what.node();
         String endpointId = what.endpointId();
         what.profiles().forEach(profile -> org.jcalico.model.Names.check("profile", profile));
-        if (store.get(Node.class, node).isEmpty()) {
+        if (!before.registered()) {
             throw new ValidationException("node '" + node + "' is not registered: start its agent with 'jcalico node start'");
         }
-        Optional<Versioned<WorkloadEndpoint>> existing = store.get(WorkloadEndpoint.class, node, endpointId);
+        Optional<Versioned<WorkloadEndpoint>> existing = before.existing();
         if (existing.isPresent() && !intentPending(node, endpointId)) {
             throw new ValidationException(what.description() + " already has an endpoint " + endpointId
                     + " (interface " + existing.get().resource().interfaceName() + ")");
@@ -133,7 +137,7 @@ public final class ContainerService {
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
-            createEndpoint(endpoint, addressHandle, intent);
+            createEndpoint(ipam, endpoint, addressHandle, intent);
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
                 awaitProgrammed(node, endpointId, wait);
@@ -324,8 +328,7 @@ public final class ContainerService {
      * The endpoint record is written only while its attachment's intent is as committed and its addresses are still
      * held for it, in one commit: an address never has two owners, and an intent torn down meanwhile wins.
      */
-    private void createEndpoint(WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
-        Ipam ipam = new Ipam(store);
+    private void createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
         for (int attempt = 1; ; attempt++) {
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
@@ -364,11 +367,10 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<Cidr> allocate(String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
-        Ipam ipam = new Ipam(store);
+    private List<Cidr> allocate(Ipam ipam, String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
-            List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())
+            List<Integer> versions = ipam.pools().stream().map(Versioned::resource).filter(pool -> !pool.disabled())
                     .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
                     .map(pool -> pool.cidr().version()).distinct().sorted().toList();
             if (versions.isEmpty()) {
@@ -397,8 +399,23 @@ public final class ContainerService {
         }
     }
 
-    private FelixConfiguration config(String node) {
-        return config(store, node);
+    /**
+     * What an attachment reads before it starts, in one read (on etcd one transaction, where these were four round
+     * trips): the node's Felix configuration, whether the node is registered, and an endpoint of the same id.
+     */
+    private record Before(FelixConfiguration config, boolean registered, Optional<Versioned<WorkloadEndpoint>> existing) {
+    }
+
+    private Before before(String node, String endpointId) {
+        List<Optional<KeyValue>> read = store.datastore().getAll(List.of(
+                Keys.keyOf(FelixConfiguration.class, FelixConfiguration.GLOBAL),
+                Keys.keyOf(FelixConfiguration.class, FelixConfiguration.nodeName(node)), Keys.keyOf(Node.class, node),
+                Keys.nodeKey(WorkloadEndpoint.class, node, endpointId)));
+        FelixConfiguration config = FelixConfiguration.effective(
+                ResourceStore.decoded(FelixConfiguration.class, read.get(0)).map(Versioned::resource).orElse(null),
+                ResourceStore.decoded(FelixConfiguration.class, read.get(1)).map(Versioned::resource).orElse(null));
+        return new Before(config, ResourceStore.decoded(Node.class, read.get(2)).isPresent(),
+                ResourceStore.decoded(WorkloadEndpoint.class, read.get(3)));
     }
 
     /** The node's effective Felix configuration, as its agent reads it. */

@@ -51,9 +51,24 @@ public final class Intents {
      */
     public Held beginAttach(Intent planned, List<String> profiles, String description) {
         String endpointKey = Keys.nodeKey(WorkloadEndpoint.class, planned.node(), planned.endpointId());
+        List<String> names = profiles.stream().distinct().toList();
+        List<String> profileKeys = names.stream().map(name -> Keys.keyOf(Profile.class, name)).toList();
         for (int attempt = 1; ; attempt++) {
-            clearStale(planned.key(), description);
-            List<String> missing = profiles.stream().distinct().filter(name -> store.get(Profile.class, name).isEmpty()).toList();
+            // the intent and the profiles in one read; the profiles again if a stale intent was undone meanwhile
+            List<String> keys = new ArrayList<>(List.of(planned.key()));
+            keys.addAll(profileKeys);
+            List<Optional<KeyValue>> read = datastore.getAll(keys);
+            List<Optional<KeyValue>> profileRecords = read.subList(1, read.size());
+            if (read.getFirst().isPresent()) {
+                clearStale(read.getFirst().get(), description);
+                profileRecords = datastore.getAll(profileKeys);
+            }
+            List<String> missing = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                if (ResourceStore.decoded(Profile.class, profileRecords.get(i)).isEmpty()) {
+                    missing.add(names.get(i));
+                }
+            }
             Intent intent = planned.withCreatedProfiles(missing).ownedBy(Owner.current());
             List<Op> ops = new ArrayList<>(List.of(new Op.Create(intent.key(), intent.toJson()), new Op.Absent(endpointKey)));
             missing.forEach(name -> ops.add(ResourceStore.createOp(Profile.securityGroup(name))));
@@ -189,16 +204,16 @@ public final class Intents {
 
     /** Tears down a stale intent at the key; refuses if a live command holds it. */
     private void clearStale(String key, String description) {
-        Optional<KeyValue> record = datastore.get(key);
-        if (record.isEmpty()) {
-            return;
-        }
-        Intent other = Intent.fromJson(key, record.get().value());
+        datastore.get(key).ifPresent(record -> clearStale(record, description));
+    }
+
+    private void clearStale(KeyValue record, String description) {
+        Intent other = Intent.fromJson(record.key(), record.value());
         if (live(other)) {
             throw new ValidationException(description + " is being " + (other.operation() == Intent.Operation.attach
                     ? "attached" : "detached") + " by another command (pid " + other.owner().pid() + "); try again when it has finished");
         }
-        claim(record.get()).ifPresent(this::tearDown);
+        claim(record).ifPresent(this::tearDown);
     }
 
     /** A profile this attachment created goes again unless someone changed it or an endpoint uses it since. */

@@ -101,8 +101,7 @@ class CommandLineTest {
     @Test
     void theHelpListsEveryCommandAndEachParsesWhenBuiltAlone() {
         String help = run("--help").out();
-        picocli.CommandLine whole = new picocli.CommandLine(new JcalicoCommand());
-        JcalicoCommand.COMMANDS.forEach(command -> whole.addSubcommand(command));
+        picocli.CommandLine whole = Main.build();
         List<List<String>> paths = new ArrayList<>();
         whole.getSubcommands().forEach((name, command) -> {
             if (command.getCommandSpec().usageMessage().hidden()) {

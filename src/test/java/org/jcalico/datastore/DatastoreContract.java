@@ -50,6 +50,21 @@ public abstract class DatastoreContract {
     }
 
     @Test
+    void severalKeysAtOnceInTheOrderAskedWithTheirRevisions() {
+        long first = store.create("/m/1", "one");
+        long second = store.create("/m/2", "two");
+        List<java.util.Optional<KeyValue>> found = store.getAll(List.of("/m/2", "/m/none", "/m/1", "/m/2"));
+        assertEquals(4, found.size());
+        assertEquals("two", found.get(0).orElseThrow().value());
+        assertEquals(second, found.get(0).orElseThrow().modRevision());
+        assertTrue(found.get(1).isEmpty());
+        assertEquals("one", found.get(2).orElseThrow().value());
+        assertEquals(first, found.get(2).orElseThrow().modRevision());
+        assertEquals(found.get(0), found.get(3));
+        assertEquals(List.of(), store.getAll(List.of()));
+    }
+
+    @Test
     void everyCommitGetsTheNextRevisionSharedByItsWrites() {
         long first = store.create("/k1", "v");
         long second = store.commit(List.of(new Op.Create("/k2", "v"), new Op.Create("/k3", "v")));

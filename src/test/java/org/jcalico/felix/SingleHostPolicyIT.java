@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.Datastore;
@@ -22,11 +21,11 @@ import org.jcalico.model.EndpointPort;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Resource;
-import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Connectivity;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
+import org.jcalico.testing.ProfileLab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -42,71 +41,37 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SingleHostPolicyIT {
-    private static final String H1 = "h1";
-    private static final Map<String, String> PROFILE_OF = new LinkedHashMap<>();
-    private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
+    private static final String H1 = ProfileLab.HOST;
+    private static ProfileLab lab;
     private static LabFixture fixture;
 
     @BeforeAll
     static void up() {
-        PROFILE_OF.putAll(Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"));
-        fixture = LabFixture.up("jctf", 1, false);
-        fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
         // the lab without BGP made the pools 10.65.0.0/16 and fd65::/64 and gave h1 their blocks 10.65.1.0/24, fd65::100/120
-        for (var workload : List.of("w1", "w2", "w3", "w4")) {
-            String namespace = fixture.lab().workload(workload);
-            fixture.jc(H1, "container", "add", "netns:" + namespace, "--profile", PROFILE_OF.get(workload));
-            serve(namespace, 80);
-            serve(namespace, 8080);
-        }
-        for (Resource resource : ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))) {
-            WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
-            ENDPOINTS.put(endpoint.containerId().substring(endpoint.containerId().lastIndexOf('-') + 1), endpoint);
-        }
+        lab = ProfileLab.up("jctf", Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"),
+                "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
+        fixture = lab.fixture();
     }
 
     @AfterAll
     static void down() {
-        if (fixture != null) {
-            fixture.close();
+        if (lab != null) {
+            lab.close();
         }
     }
 
-    /** A TCP listener that stays up: busybox httpd daemonises inside the workload's namespace. */
-    private static void serve(String namespace, int port) {
-        fixture.in(namespace, "mkdir", "-p", "/tmp/jct-www").check();
-        fixture.in(namespace, "busybox", "httpd", "-p", String.valueOf(port), "-h", "/tmp/jct-www").check();
-    }
-
     private static String ns(String workload) {
-        return fixture.layout().workload(workload);
+        return lab.ns(workload);
     }
 
     private static IpAddress address(String workload, int version) {
-        List<Cidr> nets = ENDPOINTS.get(workload).nets(version);
-        return nets.get(0).network();
+        return lab.address(workload, version);
     }
 
     @Test
     @Order(1)
     void withinAProfileAllowedAcrossProfilesRefusedBothFamiliesBothWays() {
-        List<Probe> probes = new ArrayList<>();
-        List<Boolean> expected = new ArrayList<>();
-        for (String from : ENDPOINTS.keySet()) {
-            for (String to : ENDPOINTS.keySet()) {
-                if (from.equals(to)) {
-                    continue;
-                }
-                boolean allowed = PROFILE_OF.get(from).equals(PROFILE_OF.get(to));
-                for (int version : List.of(4, 6)) {
-                    probes.add(Probe.ping(ns(from), address(to, version)));
-                    probes.add(Probe.tcp(ns(from), address(to, version), 80));
-                    expected.add(allowed);
-                    expected.add(allowed);
-                }
-            }
-        }
-        Connectivity.assertMatrix(probes, expected);
+        lab.assertProfileMatrix();
     }
 
     @Test
@@ -119,15 +84,7 @@ class SingleHostPolicyIT {
     @Test
     @Order(3)
     void ruleChangesTakeEffectWithoutRestartAndRemovalTakesThemAway() {
-        Probe blueToRed8080 = Probe.tcp(ns("w1"), address("w3", 4), 8080);
-        Probe blueToRed80 = Probe.tcp(ns("w1"), address("w3", 4), 80);
-        assertFalse(blueToRed8080.succeeds());
-        fixture.jc(H1, "profile", "rule", "add", "red", "inbound", "allow", "--protocol", "tcp", "--src-tag", "blue",
-                "--dst-ports", "8080");
-        assertTrue(Eventually.within(5, blueToRed8080::succeeds), "tcp 8080 blue -> red allowed after the rule was added");
-        assertFalse(blueToRed80.succeeds(), "port 80 stays refused");
-        fixture.jc(H1, "profile", "rule", "remove", "red", "inbound", "2");
-        assertTrue(Eventually.within(5, () -> !blueToRed8080.succeeds()), "tcp 8080 refused again after the rule was removed");
+        lab.assertARuleChangeTakesEffect("w1", "w3");
     }
 
     @Test
@@ -148,7 +105,7 @@ class SingleHostPolicyIT {
     @Test
     @Order(5)
     void driftIsRepairedWithinOneResync() {
-        WorkloadEndpoint w2 = ENDPOINTS.get("w2");
+        WorkloadEndpoint w2 = lab.endpoint("w2");
         String chain = "jc-tw-" + w2.interfaceName();
         String route = w2.ipv4Nets().get(0).toString();
         java.util.function.BooleanSupplier repaired = () -> fixture.in(host(), "ip", "route", "show", route).stdout()
@@ -185,7 +142,7 @@ class SingleHostPolicyIT {
     @Test
     @Order(7)
     void removingAContainerLeavesNothingOfItBehind() {
-        WorkloadEndpoint w4 = ENDPOINTS.get("w4");
+        WorkloadEndpoint w4 = lab.endpoint("w4");
         fixture.jc(H1, "container", "remove", "netns:" + ns("w4"));
         assertTrue(Eventually.within(5, () -> !kernelState().contains(w4.interfaceName())), "no chain, route or interface of w4: " + kernelState());
         String state = kernelState();

@@ -39,6 +39,8 @@ class PerContainerReadsTest {
     private static final String NODE = "jcb7-n1";
     /** A handful of gets and per-node listings: the node, its configuration, pools, its block, the intent, ... */
     private static final int FEW = 20;
+    /** Gets, listings and commits of an add into the node's existing block. */
+    private static final int ADD_ROUND_TRIPS = 11;
 
     @TempDir
     Path dir;
@@ -73,12 +75,15 @@ class PerContainerReadsTest {
     private void compare(String emptyUrl, String fullUrl) {
         Reads onEmpty = reads(emptyUrl, false);
         Reads onFull = reads(fullUrl, true);
-        System.out.println("keys read: empty store " + onEmpty + ", 2,000 endpoints " + onFull);
+        System.out.println("keys read, round trips: empty store " + onEmpty + ", 2,000 endpoints " + onFull);
         assertEquals(onEmpty, onFull, "a container's add and remove read the same keys whatever the store holds");
         assertTrue(onFull.add() <= FEW && onFull.remove() <= FEW, "a few keys each: " + onFull);
+        assertEquals(1, onFull.poolListings(), "an add reads the pools once: " + onFull);
+        // the node, its configuration and the endpoint in one read, the intent and the profiles in another (was 15)
+        assertTrue(onFull.addRoundTrips() <= ADD_ROUND_TRIPS, "an add's round trips to the store: " + onFull);
     }
 
-    record Reads(long add, long remove) {
+    record Reads(long add, long remove, long addRoundTrips, long removeRoundTrips, long poolListings) {
     }
 
     /** Keys read by the second add and remove of one container (the first claims the node's block). */
@@ -95,13 +100,19 @@ class PerContainerReadsTest {
             ContainerService containers = new ContainerService(store, host, new ContainerResolver(
                     org.jcalico.workload.DockerClient.fromDockerHost(null)));
             Reads reads = null;
+            String pools = org.jcalico.datastore.Keys.prefix(IpPool.class);
             for (int round = 0; round < 2; round++) {
                 long before = datastore.keysRead();
+                long tripsBefore = datastore.roundTrips();
+                long poolsBefore = datastore.listings(pools);
                 containers.add(NODE, "netns:" + CONTAINER, List.of(), List.of(ClusterGenerator.profileName(0)),
                         EndpointMetadata.NONE, "eth0", Duration.ZERO);
                 long added = datastore.keysRead();
+                long tripsAdded = datastore.roundTrips();
+                long poolListings = datastore.listings(pools) - poolsBefore;
                 assertEquals(1, containers.remove(NODE, "netns:" + CONTAINER, Duration.ZERO).endpoints().size());
-                reads = new Reads(added - before, datastore.keysRead() - added);
+                reads = new Reads(added - before, datastore.keysRead() - added, tripsAdded - tripsBefore,
+                        datastore.roundTrips() - tripsAdded, poolListings);
             }
             return reads;
         }

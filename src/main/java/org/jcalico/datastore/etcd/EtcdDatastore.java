@@ -29,6 +29,8 @@ import org.jcalico.datastore.WatchListener;
  */
 public final class EtcdDatastore implements Datastore {
     private static final int PAGE = 2000;
+    /** etcd's default limit on the operations of one transaction (--max-txn-ops). */
+    private static final int TXN_OPS = 128;
     /**
      * How long a watch stream may stay silent before it is taken for dead and reconnected: three of the progress
      * notifications etcd sends to idle watchers when started with --experimental-watch-progress-notify-interval=10s
@@ -65,6 +67,30 @@ public final class EtcdDatastore implements Datastore {
         ObjectNode request = EtcdClient.object().put("key", EtcdClient.encode(key));
         JsonNode kvs = client.call("v3/kv/range", request).path("kvs");
         return kvs.isArray() && kvs.size() > 0 ? Optional.of(keyValue(kvs.get(0))) : Optional.empty();
+    }
+
+    @Override
+    public List<Optional<KeyValue>> getAll(List<String> keys) {
+        if (keys.size() > TXN_OPS) {
+            // etcd refuses a transaction of more operations than that unless told otherwise
+            List<Optional<KeyValue>> found = new ArrayList<>(getAll(keys.subList(0, TXN_OPS)));
+            found.addAll(getAll(keys.subList(TXN_OPS, keys.size())));
+            return found;
+        }
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        ObjectNode txn = EtcdClient.object();
+        txn.putArray("compare");
+        ArrayNode success = txn.putArray("success");
+        keys.forEach(key -> success.addObject().putObject("request_range").put("key", EtcdClient.encode(key)));
+        JsonNode responses = client.call("v3/kv/txn", txn).path("responses");
+        List<Optional<KeyValue>> found = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            JsonNode kvs = responses.path(i).path("response_range").path("kvs");
+            found.add(kvs.isArray() && kvs.size() > 0 ? Optional.of(keyValue(kvs.get(0))) : Optional.empty());
+        }
+        return found;
     }
 
     @Override

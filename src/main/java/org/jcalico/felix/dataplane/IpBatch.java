@@ -4,36 +4,44 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.CommandText;
-import org.jcalico.kernel.ToolSession;
+import org.jcalico.kernel.KernelException;
 
 /**
- * Runs ip(8) commands in an "ip -force -batch -" ({@link ToolSession}) that lives for one batch: a refused line does
- * not stop the others, and each refusal is reported with its line's error. Not longer: ip keeps the index of every
- * interface it looked up by name for its whole life, so a long-lived ip sent a route for an interface re-created since
- * (a container added again under the same name) to the old index, and the kernel refused it ("No such device"). ip prints nothing for a line it did, so each batch ends
- * with a line that always fails, {@link #END}: its failure, which ip prints after everything before it was done, ends
- * the batch and gives the line number the batch started at (ip counts lines from its start).
+ * Runs ip(8) commands as one "ip -force -batch -" process per batch: a refused line does not stop the others, and
+ * each refusal is reported with its line's error. One process per batch, not a long-lived one: ip keeps the index of
+ * every interface it looked up by name for its whole life, so a long-lived ip sent a route for an interface re-created
+ * since (a container added again under the same name) to the old index, and the kernel refused it ("No such device").
+ *
+ * <p>ip prints nothing for a line it did and, for one it refused, the error then "Command failed -:N" (N counting the
+ * batch's lines from 1). At the end of its input it exits 0 if every line was done, 1 if any was refused. So a batch
+ * ip went through is an exit status of 0 with nothing printed, or 1 with a "Command failed" line last; anything else
+ * (killed, timed out, or exited on an argument it could not parse, whose error has no "Command failed" after it) is an
+ * ip that ended mid-batch ({@link Ended}), and which lines took effect is unknown.
  */
 public final class IpBatch {
-    /** Longer than an interface name can be (15), so no such device ever exists and ip answers with an error. */
-    static final String END_DEVICE = "jcalico-batch-end";
-    private static final String END = "link show dev " + END_DEVICE;
+    private static final List<String> IP = List.of("ip", "-force", "-batch", "-");
     private static final Pattern FAILED = Pattern.compile("Command failed -:(\\d+)");
-    private final ToolSession ip;
+    private final CommandRunner runner;
+    private final List<String> command;
 
     public IpBatch(CommandRunner runner) {
-        this.ip = runner.session("ip", "-force", "-batch", "-");
+        this(runner, IP);
+    }
+
+    /** Runs {@code command} as ip: for tests, an ip that is killed part way through a batch. */
+    public IpBatch(CommandRunner runner, List<String> command) {
+        this.runner = runner;
+        this.command = List.copyOf(command);
     }
 
     /**
      * The errors of the refused lines, by 0-based index into lines; empty when all succeeded.
      *
-     * @throws ToolSession.Ended when ip ended before confirming the batch: which lines took effect is unknown
+     * @throws Ended when ip ended before it went through the batch: which lines took effect is unknown
      */
     public Map<Integer, String> run(List<String> lines) {
         if (lines.isEmpty()) {
@@ -41,40 +49,15 @@ public final class IpBatch {
         }
         StringBuilder input = new StringBuilder();
         lines.forEach(line -> input.append(CommandText.line(line)).append('\n'));
-        input.append(END).append('\n');
-        List<String> output;
-        try {
-            output = ip.exchange(input.toString(), new AfterEnd());
-        } finally {
-            ip.end();
+        CommandRunner.Result result = runner.run(command, input.toString());
+        List<String> printed = result.stderr().lines().filter(line -> !line.isBlank()).toList();
+        boolean through = result.exitCode() == 0 ? printed.isEmpty()
+                : result.exitCode() == 1 && !printed.isEmpty() && FAILED.matcher(printed.get(printed.size() - 1)).find();
+        if (!through) {
+            throw new Ended("ip ended before it went through its batch (exit status " + result.exitCode() + ")"
+                    + (printed.isEmpty() ? "" : ": " + printed.get(printed.size() - 1).strip()));
         }
-        Map<Integer, String> failures = failures(String.join("\n", output));
-        int end = failures.keySet().stream().mapToInt(Integer::intValue).max().orElseThrow();
-        int first = end - lines.size();
-        Map<Integer, String> refused = new HashMap<>();
-        failures.forEach((line, error) -> {
-            if (line != end) {
-                refused.put(line - first, error);
-            }
-        });
-        return refused;
-    }
-
-    /** The process's id, for a test that kills it. */
-    public long pid() {
-        return ip.pid();
-    }
-
-    /** Accepts the "Command failed" line right after ip's error for {@link #END_DEVICE}. */
-    private static final class AfterEnd implements Predicate<String> {
-        private boolean endDeviceNamed;
-
-        @Override
-        public boolean test(String line) {
-            boolean last = endDeviceNamed && FAILED.matcher(line).find();
-            endDeviceNamed = line.contains("\"" + END_DEVICE + "\"");
-            return last;
-        }
+        return failures(String.join("\n", printed));
     }
 
     /** ip prints a failed line's error, then "Command failed -:N" with the 1-based line number. */
@@ -92,5 +75,12 @@ public final class IpBatch {
             }
         }
         return failures;
+    }
+
+    /** ip ended before it went through a batch, which may have been done in part. */
+    public static final class Ended extends KernelException {
+        Ended(String message) {
+            super(message);
+        }
     }
 }

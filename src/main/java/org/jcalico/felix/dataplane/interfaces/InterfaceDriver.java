@@ -14,13 +14,12 @@ import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.ToolSession;
 
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
- * through a long-lived shell ({@link SysctlWriter}) and links set up through a long-lived "ip -batch" ({@link IpBatch}),
- * so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are the links and sysctls
+ * through a long-lived shell ({@link SysctlWriter}) and links set up through one "ip -batch" per apply ({@link IpBatch}),
+ * so an endpoint's arrival starts at most that process; only after {@link #forget()} (start, resync) are the links and sysctls
  * read back, and only settings that differ written. An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
@@ -138,19 +137,19 @@ public final class InterfaceDriver {
         return sysctls.write(settings);
     }
 
-    /** Setting a link up twice does no harm, so a batch ip did not confirm is sent once more to a fresh ip. */
+    /** Setting a link up twice does no harm, so a batch ip did not go through is sent once more to a fresh ip. */
     private Map<Integer, String> linksUp(List<String> names) {
         List<String> lines = names.stream().map(name -> "link set " + name + " up").toList();
         try {
             return ip.run(lines);
-        } catch (ToolSession.Ended e) {
+        } catch (IpBatch.Ended e) {
             return ip.run(lines);
         }
     }
 
-    /** The ids of the long-lived shell and ip processes, for a test that kills them. */
+    /** The id of the long-lived shell, for a test that kills it (ip lives for one batch only). */
     List<Long> helperPids() {
-        return List.of(sysctls.pid(), ip.pid());
+        return List.of(sysctls.pid());
     }
 
     private String join(String first, String second) {

@@ -9,21 +9,35 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.ToolSession;
 
 /**
- * Keeps the jc- ipsets as desired with one "ipset restore" before the iptables update ({@link #fill}) and one after
- * it ({@link #sweep}). Works from what it last wrote; after {@link #forget()} or a failure it reads the kernel back.
- * ipset stops at the first line the kernel refuses, so when a fill is refused, each set is filled again in a restore
- * of its own: one set the kernel will not take (say, a set of that name held by someone else's rule) is reported
- * under its name, and every other set is still filled.
+ * Keeps the jc- ipsets as desired with one batch before the iptables update ({@link #fill}) and one after it
+ * ({@link #sweep}). Works from what it last wrote; after {@link #forget()} or a failure it reads the kernel back.
+ * When a fill is refused, each set is filled again in a batch of its own: one set the kernel will not take (say, a set
+ * of that name held by someone else's rule) is reported under its name, and every other set is still filled.
+ *
+ * <p>A change of members (up to {@link #SESSION_LINES} lines of add and del) goes to one long-lived
+ * {@code ipset -exist -}, so that it costs a write to a pipe rather than a process; the rest (a cold start, sets made,
+ * swapped in or destroyed) to one {@code ipset -exist restore}, which stops at a refused line and sends consecutive
+ * members in one netlink message. The long-lived ipset prints
+ * nothing for a line it did and an error on stderr for one it refused, and goes on with the next line; its prompts go
+ * to a buffered stdout, which only ever prefixes a line. Each batch ends with a line that always fails with an error
+ * naming it ({@link #END}): its answer, after every line before it was done, confirms the batch, and any line before
+ * it is a refusal. A process that ends first leaves the batch unknown: the driver reads the kernel back.
  */
 public final class IpSetDriver {
+    static final int SESSION_LINES = 1_000;
+    private static final String END = "create jcalico-batch-end jcalico-batch-end\n";
+    private static final String END_ANSWER = "typename 'jcalico-batch-end' is unknown";
     private static final Pattern FAILED_LINE = Pattern.compile("Error in line (\\d+)");
     private final CommandRunner runner;
+    private final ToolSession session;
     private IpSetSnapshot programmed;
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
+        this.session = runner.session("ipset", "-exist", "-");
     }
 
     public void forget() {
@@ -58,10 +72,7 @@ public final class IpSetDriver {
             IpSetUpdate update = planner.apply(programmed != null ? programmed : read());
             programmed = null;
             if (!update.isEmpty()) {
-                CommandRunner.Result result = runner.run(List.of("ipset", "-exist", "restore"), update.restoreInput());
-                if (!result.ok()) {
-                    throw new KernelException(result.describe() + failedLine(result.stderr(), update.restoreInput()));
-                }
+                write(update.restoreInput());
             }
             programmed = update.after();
             return update.changes();
@@ -70,7 +81,31 @@ public final class IpSetDriver {
         }
     }
 
-    /** ipset stops at the first refused line and names only its number. */
+    private void write(String input) {
+        if (membersOnly(input)) {
+            List<String> answer = session.exchange(input + END, line -> line.contains(END_ANSWER));
+            if (answer.size() > 1) {
+                throw new KernelException("ipset refused: " + String.join("; ", answer.subList(0, answer.size() - 1)));
+            }
+            return;
+        }
+        CommandRunner.Result result = runner.run(List.of("ipset", "-exist", "restore"), input);
+        if (!result.ok()) {
+            throw new KernelException(result.describe() + failedLine(result.stderr(), input));
+        }
+    }
+
+    /**
+     * Whether the batch only adds and deletes members, few enough for the long-lived ipset. It goes on after a refused
+     * line where restore stops; a refused member leaves the lines after it harmless, a refused destroy or create (a
+     * set held by someone else's rule) would not, so those keep restore's stop.
+     */
+    private static boolean membersOnly(String input) {
+        List<String> lines = input.lines().toList();
+        return lines.size() <= SESSION_LINES && lines.stream().allMatch(line -> line.startsWith("add ") || line.startsWith("del "));
+    }
+
+    /** ipset restore stops at the first refused line and names only its number. */
     private static String failedLine(String stderr, String input) {
         Matcher matcher = FAILED_LINE.matcher(stderr);
         if (!matcher.find()) {

@@ -1,12 +1,10 @@
 package org.jcalico.felix.dataplane.iptables;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
@@ -19,10 +17,9 @@ import org.jcalico.util.Memo;
  * kernel back first, which repairs drift and sweeps what is no longer wanted.
  *
  * <p>When the kernel refuses that restore, one refused rule must not stop the whole host from being programmed, nor
- * open anything: the driver isolates it. It writes everything again with each isolable chain (one that only some
- * endpoints depend on) that differs from the kernel replaced by a chain that only drops, then releases those chains
- * in halves, each half in a restore of its own; a chain the kernel refuses on its own stays drop-only and is reported
- * under its name with the kernel's message. Only the filter table holds isolable chains, so each release is one
+ * open anything: the driver isolates it ({@link Isolation}), holding each isolable chain (one that only some
+ * endpoints depend on) that differs from the kernel drop-only and releasing them in halves, each in a restore of its
+ * own. Only the filter table holds isolable chains, so each release is one
  * table's COMMIT, which the kernel applies whole or not at all: a refused release leaves the kernel as it was.
  */
 public final class IptablesDriver {
@@ -105,58 +102,13 @@ public final class IptablesDriver {
         if (suspects.isEmpty()) {
             throw refused;
         }
-        Isolation isolation = new Isolation(desired, suspects);
-        IptablesUpdate held = write(isolation.state(), observed);
-        isolation.wrote(held);
-        isolation.release(suspects);
-        programmed = isolation.current;
-        return isolation.changes;
-    }
-
-    /** The state of one isolation: which chains are still held drop-only, and what the kernel has now. */
-    private final class Isolation {
-        private final IptablesState desired;
-        private final Set<String> held;
-        private IptablesSnapshot current;
-        private Changes changes = Changes.NONE;
-
-        Isolation(IptablesState desired, List<String> suspects) {
-            this.desired = desired;
-            this.held = new TreeSet<>(suspects);
-        }
-
-        IptablesState state() {
-            Map<String, Map<String, Chain>> tables = new HashMap<>();
-            desired.tables().forEach((table, chains) -> {
-                Map<String, Chain> copy = new HashMap<>(chains);
-                chains.keySet().stream().filter(held::contains)
-                        .forEach(name -> copy.put(name, new Chain(name, DROP_ONLY)));
-                tables.put(table, copy);
-            });
-            return new IptablesState(desired.version(), tables, desired.hooks());
-        }
-
-        void wrote(IptablesUpdate update) {
-            current = update.after();
-            changes = changes.plus(update.changes());
-        }
-
-        void release(List<String> group) {
-            held.removeAll(group);
-            try {
-                wrote(write(state(), current));
-            } catch (KernelException e) {
-                if (group.size() == 1) {
-                    held.add(group.get(0));
-                    changes = changes.plus(Changes.failure(group.get(0), "the kernel refused chain " + group.get(0)
-                            + " (" + e.getMessage() + "); it drops all traffic until this is fixed"));
-                    return;
-                }
-                held.addAll(group);
-                release(group.subList(0, group.size() / 2));
-                release(group.subList(group.size() / 2, group.size()));
-            }
-        }
+        Isolation.Written<IptablesSnapshot> isolated = Isolation.isolate(suspects,
+                held -> Isolation.dropOnly(desired, held, DROP_ONLY), observed, (state, kernel) -> {
+                    IptablesUpdate update = write(state, kernel);
+                    return new Isolation.Written<>(update.after(), update.changes());
+                });
+        programmed = isolated.kernel();
+        return isolated.changes();
     }
 
     /** "iptables-save", "ip6tables-restore", ... or the plain tool name for an empty suffix. */

@@ -69,7 +69,7 @@ public final class IptablesPlanner {
         private final List<String> insertions = new ArrayList<>();
         private final List<String> appends = new ArrayList<>();
         private final List<String> chainDeletions = new ArrayList<>();
-        private final Map<String, List<String>> chainsAfter = new TreeMap<>();
+        private final Map<String, List<String>> chainsAfter = new java.util.HashMap<>();
         private final Map<String, List<TaggedRule>> hooksAfter = new TreeMap<>();
         private Changes changes = Changes.NONE;
 
@@ -102,7 +102,7 @@ public final class IptablesPlanner {
                 }
                 changes = changes.plus(Change.CHAINS_WRITTEN, 1);
             }
-            for (String stale : observed.chains().keySet()) {
+            for (String stale : new TreeSet<>(observed.chains().keySet())) {
                 if (!desired.containsKey(stale)) {
                     declarations.add(":" + stale + " - [0:0]");
                     chainDeletions.add("-X " + stale);

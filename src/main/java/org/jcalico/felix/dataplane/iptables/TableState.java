@@ -3,7 +3,7 @@ package org.jcalico.felix.dataplane.iptables;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.HashMap;
 
 /**
  * The jcalico-owned part of one table: the rule hashes of each jc- chain in order ({@link #UNTAGGED} for a rule
@@ -19,7 +19,8 @@ public record TableState(Map<String, List<String>> chains, Map<String, List<Tagg
     }
 
     private static <T> Map<String, List<T>> copy(Map<String, List<T>> map) {
-        TreeMap<String, List<T>> copy = new TreeMap<>();
+        // hashed, not sorted: with thousands of chains, a sorted copy per apply was most of a small change's planning
+        HashMap<String, List<T>> copy = HashMap.newHashMap(map.size());
         map.forEach((name, list) -> copy.put(name, List.copyOf(list)));
         return Collections.unmodifiableMap(copy);
     }

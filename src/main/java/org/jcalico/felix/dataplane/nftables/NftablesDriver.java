@@ -1,12 +1,10 @@
 package org.jcalico.felix.dataplane.nftables;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Plan;
 import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Tables;
 import org.jcalico.felix.hoststate.Chain;
@@ -22,10 +20,9 @@ import org.jcalico.kernel.KernelException;
  * drift and sweeps what is no longer wanted. It never touches another table.
  *
  * <p>When the kernel refuses a transaction, nothing of it was applied, and one refused rule must neither stop the
- * host from being programmed nor open anything: as the iptables driver does, it writes everything again with each
- * isolable chain that differs from what the kernel holds replaced by a chain that only drops, then releases those
- * chains in halves, each in a transaction of its own; a chain the kernel refuses on its own stays drop-only and is
- * reported under its name with the kernel's message. A transaction refused with every such chain held drop-only (a
+ * host from being programmed nor open anything: as the iptables driver does ({@link Isolation}), it holds each
+ * isolable chain that differs from what the kernel holds drop-only and releases them in halves, each in a transaction
+ * of its own. A transaction refused with every such chain held drop-only (a
  * shared chain, a set's element) is reported under "nftables" and leaves the kernel as it was.
  */
 public final class NftablesDriver {
@@ -105,66 +102,15 @@ public final class NftablesDriver {
         if (suspects.isEmpty()) {
             return Changes.failure(TOOL, refused.getMessage());
         }
-        Isolation isolation = new Isolation(wanted, suspects);
+        Isolation.Written<Tables> isolated;
         try {
-            isolation.wrote(write(isolation.state(), before));
+            isolated = Isolation.isolate(suspects, held -> new Tables(Isolation.dropOnly(wanted.ipv4(), held, DROP_ONLY),
+                    Isolation.dropOnly(wanted.ipv6(), held, DROP_ONLY), wanted.sets()), before,
+                    (state, kernel) -> new Isolation.Written<>(state, write(state, kernel).changes()));
         } catch (KernelException stillRefused) {
             return Changes.failure(TOOL, stillRefused.getMessage());
         }
-        isolation.release(suspects);
-        programmed = isolation.current;
-        return isolation.changes;
-    }
-
-    /** The state of one isolation: which chains are still held drop-only, and what the kernel has now. */
-    private final class Isolation {
-        private final Tables desired;
-        private final Set<String> held;
-        private Tables current;
-        private Changes changes = Changes.NONE;
-
-        Isolation(Tables desired, List<String> suspects) {
-            this.desired = desired;
-            this.held = new TreeSet<>(suspects);
-        }
-
-        Tables state() {
-            return new Tables(heldDropOnly(desired.ipv4()), heldDropOnly(desired.ipv6()), desired.sets());
-        }
-
-        private IptablesState heldDropOnly(IptablesState state) {
-            Map<String, Map<String, Chain>> tables = new HashMap<>();
-            state.tables().forEach((table, chains) -> {
-                Map<String, Chain> copy = new HashMap<>(chains);
-                chains.keySet().stream().filter(held::contains).forEach(name -> copy.put(name, new Chain(name, DROP_ONLY)));
-                tables.put(table, copy);
-            });
-            return new IptablesState(state.version(), tables, state.hooks());
-        }
-
-        void wrote(Plan plan) {
-            changes = changes.plus(plan.changes());
-            current = state();
-        }
-
-        void release(List<String> group) {
-            held.removeAll(group);
-            Tables next = state();
-            try {
-                Plan plan = write(next, current);
-                changes = changes.plus(plan.changes());
-                current = next;
-            } catch (KernelException e) {
-                if (group.size() == 1) {
-                    held.add(group.get(0));
-                    changes = changes.plus(Changes.failure(group.get(0), "the kernel refused chain " + group.get(0)
-                            + " (" + e.getMessage() + "); it drops all traffic until this is fixed"));
-                    return;
-                }
-                held.addAll(group);
-                release(group.subList(0, group.size() / 2));
-                release(group.subList(group.size() / 2, group.size()));
-            }
-        }
+        programmed = isolated.kernel();
+        return isolated.changes();
     }
 }

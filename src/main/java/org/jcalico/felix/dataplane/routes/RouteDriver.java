@@ -14,14 +14,13 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.ToolSession;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 
 /**
- * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one long-lived
- * "ip -force -batch -" ({@link IpBatch}). When ip ends before it confirmed a batch (killed, crashed), which routes it
- * wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip.
+ * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one
+ * "ip -force -batch -" per apply ({@link IpBatch}). When ip ends before it went through a batch (killed, crashed), which
+ * routes it wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip.
  * Routes of other protocols are never deleted or replaced: a desired route whose destination someone else holds
  * fails ("File exists") and is reported. A refused route (e.g. its interface does not exist yet) is reported under
  * its interface name, or its destination, and tried again by the next apply.
@@ -36,8 +35,13 @@ public final class RouteDriver {
     private Set<RouteSpec> programmed;
 
     public RouteDriver(CommandRunner runner) {
+        this(runner, new IpBatch(runner));
+    }
+
+    /** With {@code ip} standing in for ip: for tests, one that is killed part way through a batch. */
+    RouteDriver(CommandRunner runner, IpBatch ip) {
         this.runner = runner;
-        this.ip = new IpBatch(runner);
+        this.ip = ip;
         this.staleFlows = new StaleFlows(runner);
     }
 
@@ -48,11 +52,11 @@ public final class RouteDriver {
     public Changes apply(Set<RouteSpec> desired) {
         try {
             return write(desired);
-        } catch (ToolSession.Ended e) {
+        } catch (IpBatch.Ended e) {
             programmed = null;
             try {
                 return write(desired);
-            } catch (ToolSession.Ended again) {
+            } catch (IpBatch.Ended again) {
                 return Changes.failure("routes", again.getMessage());
             }
         }
@@ -92,7 +96,7 @@ public final class RouteDriver {
             }
             programmed = present;
             return changes.plus(staleFlows.forget(endpointsGone));
-        } catch (ToolSession.Ended e) {
+        } catch (IpBatch.Ended e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("routes", e.getMessage());
@@ -105,11 +109,6 @@ public final class RouteDriver {
         routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-4", "route", "show", "proto", proto).check().stdout(), 4));
         routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-6", "route", "show", "proto", proto).check().stdout(), 6));
         return routes;
-    }
-
-    /** The id of the long-lived ip process, for a test that kills it. */
-    long helperPid() {
-        return ip.pid();
     }
 
     /** A local endpoint's address: the destination of a route to an interface, when it is a single address. */

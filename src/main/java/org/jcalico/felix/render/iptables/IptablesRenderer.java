@@ -1,6 +1,5 @@
 package org.jcalico.felix.render.iptables;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,8 +7,6 @@ import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.Criterion;
-import org.jcalico.felix.program.Match;
-import org.jcalico.felix.program.Origin;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramHook;
 import org.jcalico.felix.program.ProgramRule;
@@ -17,6 +14,7 @@ import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.felix.render.RuleSyntax;
 import org.jcalico.model.PortRange;
 import org.jcalico.model.Protocol;
 import org.jcalico.util.Memo;
@@ -25,16 +23,21 @@ import org.jcalico.util.Memo;
  * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
  * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
  * Calc hands out the same chain objects while they do not change (a policy's, an endpoint's), so each family's
- * rendered chains are remembered by object from one calculation to the next.
+ * rendered chains are remembered by object from one calculation to the next; a chain calc makes again each time (the
+ * dispatch chains, jc-FORWARD) by equality, so that an unchanged one is the same rendered object for the driver too.
  */
 public final class IptablesRenderer implements Renderer {
-    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
-    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
+    private static final RuleSyntax SYNTAX = new RuleSyntax(IptablesRenderer::criterion, IptablesRenderer::verdict);
+    private final Memo<ProgramChain, Chain> equalIpv4 = Memo.byEquality(chain -> chain(chain, 4));
+    private final Memo<ProgramChain, Chain> equalIpv6 = Memo.byEquality(chain -> chain(chain, 6));
+    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(equalIpv4::get);
+    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(equalIpv6::get);
 
     @Override
     public IptablesState render(ProgramTables tables) {
         Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
         memo.nextRound();
+        (tables.version() == 4 ? equalIpv4 : equalIpv6).nextRound();
         Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
         tables.tables().forEach((table, chains) -> {
             Map<String, Chain> out = new LinkedHashMap<>();
@@ -47,27 +50,11 @@ public final class IptablesRenderer implements Renderer {
     }
 
     public static Chain chain(ProgramChain chain, int version) {
-        List<String> rules = new ArrayList<>(chain.rules().size());
-        List<Origin> origins = new ArrayList<>(chain.rules().size());
-        for (ProgramRule rule : chain.rules()) {
-            rules.add(rule(rule, version));
-            origins.add(rule.origin());
-        }
-        return new Chain(chain.name(), rules, origins);
+        return SYNTAX.chain(chain, version);
     }
 
     public static String rule(ProgramRule rule, int version) {
-        String match = match(rule.match(), version);
-        String verdict = verdict(rule.verdict());
-        return match.isEmpty() ? verdict : match + " " + verdict;
-    }
-
-    static String match(Match match, int version) {
-        List<String> parts = new ArrayList<>(match.criteria().size());
-        for (Criterion criterion : match.criteria()) {
-            parts.add(criterion(criterion, version));
-        }
-        return String.join(" ", parts);
+        return SYNTAX.rule(rule, version);
     }
 
     private static String criterion(Criterion criterion, int version) {

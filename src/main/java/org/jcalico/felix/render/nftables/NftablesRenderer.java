@@ -13,14 +13,13 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.DropLog;
-import org.jcalico.felix.program.Match;
-import org.jcalico.felix.program.Origin;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.felix.render.RuleSyntax;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.IcmpMatch;
 import org.jcalico.model.PortRange;
@@ -39,6 +38,7 @@ import org.jcalico.util.Memo;
 public final class NftablesRenderer implements Renderer {
     /** The rate buckets the driver declares as dynamic sets in each family's table. */
     public static final Set<String> RATE_BUCKETS = Set.of(DropLog.INBOUND_BUCKET, DropLog.OUTBOUND_BUCKET);
+    private static final RuleSyntax SYNTAX = new RuleSyntax(NftablesRenderer::criterion, NftablesRenderer::verdict);
     private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
     private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
@@ -75,19 +75,11 @@ public final class NftablesRenderer implements Renderer {
     }
 
     public static Chain chain(ProgramChain chain, int version) {
-        List<String> rules = new ArrayList<>(chain.rules().size());
-        List<Origin> origins = new ArrayList<>(chain.rules().size());
-        for (ProgramRule rule : chain.rules()) {
-            rules.add(rule(rule, version));
-            origins.add(rule.origin());
-        }
-        return new Chain(chain.name(), rules, origins);
+        return SYNTAX.chain(chain, version);
     }
 
     public static String rule(ProgramRule rule, int version) {
-        String match = match(rule.match(), version);
-        String verdict = verdict(rule.verdict());
-        return match.isEmpty() ? verdict : match + " " + verdict;
+        return SYNTAX.rule(rule, version);
     }
 
     /**
@@ -163,17 +155,6 @@ public final class NftablesRenderer implements Renderer {
     private static String elements(Map<String, String> entries) {
         return entries.entrySet().stream().map(entry -> entry.getKey() + " : " + entry.getValue())
                 .collect(Collectors.joining(", "));
-    }
-
-    static String match(Match match, int version) {
-        List<String> parts = new ArrayList<>(match.criteria().size());
-        for (Criterion criterion : match.criteria()) {
-            String part = criterion(criterion, version);
-            if (!part.isEmpty()) {
-                parts.add(part);
-            }
-        }
-        return String.join(" ", parts);
     }
 
     private static String criterion(Criterion criterion, int version) {

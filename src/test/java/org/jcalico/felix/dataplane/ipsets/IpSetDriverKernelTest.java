@@ -104,6 +104,25 @@ class IpSetDriverKernelTest {
         assertTrue(host.run("iptables-save").check().stdout().contains("--match-set jc-4n-a dst,dst -j ACCEPT"));
     }
 
+    @Test
+    void aChangeGoesThroughTheLongLivedIpsetWhichReportsARefusedMemberAndSurvivesAKill() {
+        assertEquals(Map.of(), driver.fill(byName(NETS4, NETS6)).failures());
+        IpSetSpec refused = new IpSetSpec(NETS4.name(), Type.NET, 4, Set.of("10.0.0.5/32", "10.0.0.300/32"));
+        IpSetSpec grown = new IpSetSpec(NETS6.name(), Type.NET, 6, Set.of("fd00::5/128", "fd00::9/128"));
+        Changes changes = driver.fill(byName(refused, grown));
+        assertEquals(Set.of(NETS4.name()), changes.failures().keySet(), changes.toString());
+        assertEquals(grown, driver.read().sets().get(NETS6.name()), "the other set is still filled");
+
+        String pids = CommandRunner.local().run("ip", "netns", "pids", NAMESPACE).check().stdout().strip();
+        assertTrue(!pids.isEmpty(), "member changes went to a long-lived ipset in the namespace");
+        for (String pid : pids.split("\\s+")) {
+            CommandRunner.local().run("kill", "-9", pid);
+        }
+        IpSetSpec shrunk = new IpSetSpec(NETS6.name(), Type.NET, 6, Set.of("fd00::9/128"));
+        assertEquals(Map.of(), driver.fill(byName(NETS4, shrunk)).failures());
+        assertEquals(byName(NETS4, shrunk), new TreeMap<>(driver.read().sets()), "a killed ipset is started again");
+    }
+
     private List<String> setNames() {
         return host.run("ipset", "list", "-n").check().stdout().lines().sorted().toList();
     }
