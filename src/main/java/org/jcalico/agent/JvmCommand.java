@@ -1,7 +1,5 @@
 package org.jcalico.agent;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,23 +29,7 @@ public final class JvmCommand {
 
     /** jcalico in a JVM with the agent's options: for agents, workers and benchmarks. */
     public static List<String> jcalico() {
-        List<String> flags = new ArrayList<>(AGENT_FLAGS);
-        flags.addAll(startupCache());
-        return with(flags);
-    }
-
-    /**
-     * The launcher's start-up cache when there is one (JDK 25's AOT cache, recorded once per build by ./jcalico):
-     * jcalico's and its libraries' classes come loaded and linked, which shortens an agent's cold start. A JVM whose
-     * class path or options the cache does not fit starts without it, as it would with no cache.
-     */
-    private static List<String> startupCache() {
-        String home = System.getProperty("jcalico.home");
-        if (home == null || Runtime.version().feature() < 25) {
-            return List.of();
-        }
-        Path cache = Path.of(home, "target", "jcalico.aot");
-        return Files.isRegularFile(cache) ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off") : List.of();
+        return with(AGENT_FLAGS);
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
