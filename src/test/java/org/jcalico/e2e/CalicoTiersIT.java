@@ -1,6 +1,5 @@
 package org.jcalico.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -8,6 +7,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tiers, written as Calico v3 YAML and applied with `jcalico apply -f`, on the Kubernetes e2e model (x, y, z times
@@ -19,18 +19,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CalicoTiersIT {
+    @RegisterExtension
+    static final SharedNetpolLab SHARED = new SharedNetpolLab();
     private static PodLab lab;
 
     @BeforeAll
     static void up() {
-        lab = PodLab.netpolModel("jctzt");
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
+        lab = SHARED.lab();
     }
 
     @AfterEach

@@ -14,31 +14,48 @@ import org.jcalico.kernel.CommandRunner;
  * probes as non-blocking sockets and waits for them together, so that a 9 x 9 matrix costs one timeout and nine
  * processes, not hundreds (forking a process per probe overloads a 2-core machine and then the forks themselves
  * outlast the timeout). A TCP probe is a connect; a UDP probe sends "ping" and expects the pod's
- * echo server to answer "pong". A probe without an answer within {@value #TIMEOUT_SECONDS} s counts as denied.
+ * echo server to answer "pong". A probe without an answer counts as denied once {@value #FLOOR_SECONDS} s have passed
+ * and {@value #SLOWEST_FACTOR} times the slowest answer of the same process, never later than {@value #CAP_SECONDS} s
+ * (the old fixed timeout): a matrix mostly waits on its denied cells, and an allowed cell answers in milliseconds
+ * unless the machine is slow, which the answers of the allowed cells show. Answers that arrived while the prober was
+ * not scheduled are collected before anything is counted as denied.
  * perl-base, with IO::Socket::IP, is part of every Debian system.
  */
 public final class MatrixProber {
-    static final int TIMEOUT_SECONDS = 1;
-    /** Arguments: the timeout, then ID,PROTO,ADDRESS,PORT per probe; prints "ID 1" (got through) or "ID 0". */
+    static final double FLOOR_SECONDS = 0.5;
+    static final int SLOWEST_FACTOR = 3;
+    static final double CAP_SECONDS = 1;
+    /**
+     * Arguments: the floor, factor and cap, then ID,PROTO,ADDRESS,PORT per probe; prints "ID 1" (got through) or
+     * "ID 0".
+     */
     private static final String PROBER = """
 use strict; use IO::Socket::IP; use IO::Select; use Socket qw(SOL_SOCKET SO_ERROR); use Time::HiRes qw(time);
-my $timeout = shift @ARGV; my (%pending, %result);
+my ($floor, $factor, $cap) = splice @ARGV, 0, 3; my (%pending, %result);
 my ($reads, $writes) = (IO::Select->new, IO::Select->new);
+my $sent = time; my $slowest = 0;
 for my $probe (@ARGV) {
   my ($id, $proto, $addr, $port) = split /,/, $probe;
   my $s = IO::Socket::IP->new(PeerHost => $addr, PeerPort => $port, Proto => $proto, Blocking => 0);
   if (!$s) { $result{$id} = 0; next; }
   $pending{fileno $s} = [$id, $proto, $s];
-  if ($proto eq 'udp') { $s->send("ping\\n"); $reads->add($s); } else { $writes->add($s); }
+  if ($proto eq 'udp') { $s->send("ping\n"); $reads->add($s); } else { $writes->add($s); }
 }
-my $deadline = time + $timeout;
-while (%pending && (my $left = $deadline - time) > 0) {
-  my ($r, $w) = IO::Select->select($reads, $writes, undef, $left);
-  for my $s (@{$r || []}) { my ($id) = @{delete $pending{fileno $s}}; my $d; my $ok = defined $s->recv($d, 64) && $d eq "pong\\n"; $result{$id} = $ok ? 1 : 0; $reads->remove($s); }
-  for my $s (@{$w || []}) { my ($id) = @{delete $pending{fileno $s}}; $result{$id} = $s->getsockopt(SOL_SOCKET, SO_ERROR) == 0 ? 1 : 0; $writes->remove($s); }
+my $start = time;
+sub collect {
+  my ($r, $w) = IO::Select->select($reads, $writes, undef, $_[0]);
+  for my $s (@{$r || []}) { my ($id) = @{delete $pending{fileno $s}}; my $d; my $ok = defined $s->recv($d, 64) && $d eq "pong\n"; $result{$id} = $ok ? 1 : 0; $reads->remove($s); $slowest = time - $sent if $ok; }
+  for my $s (@{$w || []}) { my ($id) = @{delete $pending{fileno $s}}; my $ok = $s->getsockopt(SOL_SOCKET, SO_ERROR) == 0; $result{$id} = $ok ? 1 : 0; $writes->remove($s); $slowest = time - $sent if $ok; }
 }
+while (%pending) {
+  my $limit = $factor * $slowest > $floor ? $factor * $slowest : $floor; $limit = $cap if $limit > $cap;
+  my $left = $start + $limit - time;
+  last if $left <= 0;
+  collect($left);
+}
+collect(0) if %pending;
 $result{$_->[0]} //= 0 for values %pending;
-print "$_ $result{$_}\\n" for sort { $a <=> $b } keys %result;
+print "$_ $result{$_}\n" for sort { $a <=> $b } keys %result;
             """;
 
     private MatrixProber() {
@@ -73,7 +90,8 @@ print "$_ $result{$_}\\n" for sort { $a <=> $b } keys %result;
     }
 
     private static void probeFrom(Pod source, List<Integer> indexes, List<Cell> cells, boolean[] outcome) {
-        List<String> command = new ArrayList<>(List.of("perl", "-", String.valueOf(TIMEOUT_SECONDS)));
+        List<String> command = new ArrayList<>(List.of("perl", "-", String.valueOf(FLOOR_SECONDS), String.valueOf(SLOWEST_FACTOR),
+                String.valueOf(CAP_SECONDS)));
         for (int index : indexes) {
             Cell cell = cells.get(index);
             command.add(index + "," + cell.traffic().protocol() + "," + cell.to().address(cell.family()) + "," + cell.traffic().port());

@@ -5,7 +5,6 @@ import static org.jcalico.e2e.Traffic.TCP81;
 import static org.jcalico.e2e.Traffic.UDP80;
 
 import org.jcalico.lab.LabLayout;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The cases of Kubernetes' network-policy e2e suite (test/e2e/network/netpol), each a Kubernetes
@@ -25,18 +25,13 @@ import org.junit.jupiter.api.TestMethodOrder;
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NetpolE2eIT {
+    @RegisterExtension
+    static final SharedNetpolLab SHARED = new SharedNetpolLab();
     private static PodLab lab;
 
     @BeforeAll
     static void up() {
-        lab = PodLab.netpolModel("jctz");
-    }
-
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
+        lab = SHARED.lab();
     }
 
     @AfterEach

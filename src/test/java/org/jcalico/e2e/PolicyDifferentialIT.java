@@ -8,10 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.e2e.RandomPolicy.Scenario;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A randomized differential test: random labels on the 9 pods and their namespaces, random tiers (order,
@@ -23,20 +24,25 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class PolicyDifferentialIT {
     private static final int ROUNDS = 4;
+    @RegisterExtension
+    static final SharedNetpolLab SHARED = new SharedNetpolLab();
     private static PodLab lab;
     private final Map<String, Map<String, String>> podLabels = new HashMap<>();
     private final Map<String, Map<String, String>> namespaceLabels = new HashMap<>();
 
     @BeforeAll
     static void up() {
-        lab = PodLab.netpolModel("jctzr");
+        lab = SHARED.lab();
     }
 
-    @AfterAll
-    static void down() {
-        if (lab != null) {
-            lab.close();
-        }
+    /** The shared lab goes back to the model's labels: the scenarios' labels removed. */
+    @AfterEach
+    void restoreTheLabels() {
+        Map<String, Map<String, String>> none = new HashMap<>();
+        podLabels.keySet().forEach(pod -> none.put(pod, Map.of()));
+        Map<String, Map<String, String>> noNamespaceLabels = new HashMap<>();
+        namespaceLabels.keySet().forEach(namespace -> noNamespaceLabels.put(namespace, Map.of()));
+        relabel(none, noNamespaceLabels);
     }
 
     @Test
@@ -47,7 +53,7 @@ class PolicyDifferentialIT {
         List<String> namespaces = lab.pods().stream().map(Pod::namespace).distinct().toList();
         for (int round = 0; round < ROUNDS; round++) {
             Scenario scenario = RandomPolicy.generate(seed + round, pods, namespaces);
-            relabel(scenario);
+            relabel(scenario.podLabels(), scenario.namespaceLabels());
             lab.apply(scenario.yaml());
             try {
                 PolicyOracle oracle = new PolicyOracle(scenario);
@@ -72,12 +78,12 @@ class PolicyDifferentialIT {
     }
 
     /**
-     * Gives pods and namespaces the scenario's labels, removing those of the last round it no longer has; one command
+     * Gives pods and namespaces these labels, removing those of the last round it no longer has; one command
      * per pod or namespace, all at once (each edits its own record).
      */
-    private void relabel(Scenario scenario) {
+    private void relabel(Map<String, Map<String, String>> podLabelsNow, Map<String, Map<String, String>> namespaceLabelsNow) {
         List<List<String>> commands = new ArrayList<>();
-        for (var entry : scenario.podLabels().entrySet()) {
+        for (var entry : podLabelsNow.entrySet()) {
             List<String> edits = edits(podLabels.getOrDefault(entry.getKey(), Map.of()), entry.getValue());
             if (!edits.isEmpty()) {
                 List<String> command = new ArrayList<>(List.of("container", "label", "netns:" + lab.pod(entry.getKey()).netns()));
@@ -86,7 +92,7 @@ class PolicyDifferentialIT {
             }
             podLabels.put(entry.getKey(), entry.getValue());
         }
-        for (var entry : scenario.namespaceLabels().entrySet()) {
+        for (var entry : namespaceLabelsNow.entrySet()) {
             List<String> edits = edits(namespaceLabels.getOrDefault(entry.getKey(), Map.of()), entry.getValue());
             if (!edits.isEmpty()) {
                 List<String> command = new ArrayList<>(List.of("namespace", "label", entry.getKey()));
