@@ -39,19 +39,9 @@ public final class ThroughputBenchmark {
             this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
-        /**
-         * This path's figure over the bare path's in the same round, for every round: under a load that moves a run
-         * by 2x, neighbours in time share most of it, so the median of the paired ratios is steadier than the ratio of
-         * the medians.
-         */
-        List<Double> pairedRatios(Path bare, java.util.function.Function<Path, List<Double>> figure) {
-            List<Double> mine = figure.apply(this);
-            List<Double> theirs = figure.apply(bare);
-            List<Double> ratios = new ArrayList<>();
-            for (int i = 0; i < mine.size(); i++) {
-                ratios.add(mine.get(i) / theirs.get(i));
-            }
-            return ratios;
+        /** This path's figure over the bare path's in the same round, for every round. */
+        PairedRatios pairedWith(Path bare, java.util.function.Function<Path, List<Double>> figure) {
+            return PairedRatios.of(figure.apply(this), figure.apply(bare));
         }
 
         List<Double> bits() {
@@ -59,30 +49,16 @@ public final class ThroughputBenchmark {
         }
 
         double medianBits() {
-            return median(runs.stream().map(ThroughputProbe.Run::bitsPerSecond).toList());
+            return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerSecond).toList());
         }
 
         double medianBitsPerCpuSecond() {
-            return median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
+            return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
         }
 
         long rtt(int percent) {
             return Percentiles.of(Latencies.sorted(rtts), percent);
         }
-    }
-
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    /** The q-th quartile (1 or 3) of the values, by the nearest rank. */
-    private static double quartile(List<Double> values, int q) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.round(q * (sorted.size() - 1) / 4.0)));
     }
 
     /** @return 0 when the faster dataplane meets both targets, 1 otherwise */
@@ -259,16 +235,16 @@ public final class ThroughputBenchmark {
         out.println("paired by round (each path's figure over bare's in the same round; median, and the middle half of the rounds):");
         out.printf("  %-18s %24s %24s%n", "path", "rate ratio", "RTT p50 ratio");
         for (Path path : paths.subList(1, paths.size())) {
-            List<Double> rate = path.pairedRatios(bare, Path::bits);
-            List<Double> rtt = path.pairedRatios(bare, Path::roundRtts);
-            out.printf("  %-18s %7.3f (%.3f - %.3f) %7.2f (%.2f - %.2f)%n", path.name(), median(rate), quartile(rate, 1),
-                    quartile(rate, 3), median(rtt), quartile(rtt, 1), quartile(rtt, 3));
-            if (path.name().startsWith("jcalico") && (best == null || median(rate) > median(best.pairedRatios(bare, Path::bits)))) {
+            PairedRatios rate = path.pairedWith(bare, Path::bits);
+            PairedRatios rtt = path.pairedWith(bare, Path::roundRtts);
+            out.printf("  %-18s %7.3f (%.3f - %.3f) %7.2f (%.2f - %.2f)%n", path.name(), rate.median(), rate.quartile(1),
+                    rate.quartile(3), rtt.median(), rtt.quartile(1), rtt.quartile(3));
+            if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.pairedWith(bare, Path::bits).median())) {
                 best = path;
             }
         }
-        double ratio = median(best.pairedRatios(bare, Path::bits));
-        double rttRatio = median(best.pairedRatios(bare, Path::roundRtts));
+        double ratio = best.pairedWith(bare, Path::bits).median();
+        double rttRatio = best.pairedWith(bare, Path::roundRtts).median();
         boolean met = ratio >= THROUGHPUT_TARGET && rttRatio <= RTT_TARGET;
         out.printf("  targets (paired medians, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f); ping RTT p50 <= %.1fx bare: %s (%.2fx)%n",
                 best.name(), THROUGHPUT_TARGET, ratio >= THROUGHPUT_TARGET ? "met" : "NOT met", ratio, RTT_TARGET,
