@@ -318,12 +318,22 @@ public final class DockerDaemon {
     /** The daemons and the shims all name the root in their command lines. */
     private boolean belongsHere(long pid) {
         try {
-            String commandLine = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ');
-            return commandLine.contains(root + "/");
+            List<String> args = List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).split("\0"));
+            return isDaemon(args) && String.join(" ", args).contains(root + "/");
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * Whether a command line is one of the programs a daemon runs as (or its launching shell): naming the root is not
+     * enough, since a command being started for the lab (the agent under {@code env DOCKER_HOST=unix://ROOT/...},
+     * a docker client) names it too and must not be killed by a sweep that runs meanwhile.
+     */
+    static boolean isDaemon(List<String> args) {
+        String program = args.isEmpty() ? "" : args.get(0).substring(args.get(0).lastIndexOf('/') + 1);
+        return program.equals("dockerd") || program.startsWith("containerd") || args.contains(LAUNCH);
     }
 
     /** Container processes name nothing of the daemon, but docker puts each in a cgroup named after its container. */

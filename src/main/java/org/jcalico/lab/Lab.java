@@ -322,8 +322,9 @@ public final class Lab {
                 docker ? layout.dockerPluginDir(index) : null).command(AgentOptions.Role.START));
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
-            throw new KernelException("the agent on " + layout.host(index) + " did not start: "
-                    + (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip());
+            // the status first: a command killed by a signal (128 + N) says nothing itself
+            throw new KernelException("the agent on " + layout.host(index) + " did not start (exit status "
+                    + result.exitCode() + "): " + (result.stderr().isBlank() ? result.stdout() : result.stderr()).strip());
         }
     }
 
