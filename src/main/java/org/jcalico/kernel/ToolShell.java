@@ -1,5 +1,7 @@
 package org.jcalico.kernel;
 
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -18,8 +20,7 @@ import java.util.function.BiConsumer;
 public final class ToolShell {
     /** Inputs up to this many characters go through the shell; larger ones to a process of their own. */
     static final int MAX_INPUT = 64 * 1024;
-    private static final String DELIMITER = "@jcalico-input";
-    private static final String EXIT = "@jcalico-exit ";
+    private static final SecureRandom NONCES = new SecureRandom();
     private final CommandRunner runner;
     private final ToolSession shell;
     private final BiConsumer<String, Boolean> observer;
@@ -40,27 +41,23 @@ public final class ToolShell {
         if (stdin.length() > MAX_INPUT) {
             return runner.run(args, stdin);
         }
-        if (stdin.lines().anyMatch(DELIMITER::equals)) {
-            throw new KernelException("refused to run " + args.get(0) + ": a line of its input is '" + DELIMITER + "'");
-        }
+        // unguessable for each run, so that no line of the input ends the here-document and no line the tool prints
+        // passes for the shell's answer
+        String nonce = HexFormat.of().toHexDigits(NONCES.nextLong());
+        String delimiter = "@jcalico-input-" + nonce;
+        String exit = "@jcalico-exit-" + nonce + " ";
         StringBuilder script = new StringBuilder();
         for (String arg : args) {
             script.append(CommandText.shellQuoted(CommandText.argument(arg))).append(' ');
         }
-        script.append("2>&1 >/dev/null <<'").append(DELIMITER).append("'\n").append(stdin);
+        script.append("2>&1 >/dev/null <<'").append(delimiter).append("'\n").append(stdin);
         if (!stdin.isEmpty() && !stdin.endsWith("\n")) {
             script.append('\n');
         }
         // the status on a line of its own, whether or not the tool's last line ended
-        script.append(DELIMITER).append("\nprintf '\\n").append(EXIT).append("%s\\n' $?\n");
-        List<String> output = shell.exchange(script.toString(), line -> line.startsWith(EXIT));
-        int exitCode;
-        try {
-            exitCode = Integer.parseInt(output.get(output.size() - 1).substring(EXIT.length()));
-        } catch (NumberFormatException e) {
-            shell.end();
-            throw new ToolSession.Ended("sh ended its answer with '" + output.get(output.size() - 1) + "'");
-        }
+        script.append(delimiter).append("\nprintf '\\n").append(exit).append("%s\\n' $?\n");
+        List<String> output = shell.exchange(script.toString(), line -> line.startsWith(exit));
+        int exitCode = Integer.parseInt(output.get(output.size() - 1).substring(exit.length()));
         String stderr = String.join("\n", output.subList(0, output.size() - 1));
         observer.accept(args.get(0), exitCode == 0);
         return new CommandRunner.Result(runner.command(args), exitCode, "", stderr);
