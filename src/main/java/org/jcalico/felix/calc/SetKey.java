@@ -14,7 +14,8 @@ import org.jcalico.model.selector.Selector;
  * name are a named port's, null otherwise.
  *
  * <p>A key is compared and hashed on every calculation (the sets local rules need against the sets kept), and a
- * selector's hash walks its whole tree, so the hash is worked out once.
+ * selector's hash walks its whole tree, so the hash is worked out once; likewise the name, a hash of the selector's
+ * text.
  */
 public final class SetKey {
     private final Selector selector;
@@ -22,6 +23,8 @@ public final class SetKey {
     private final Protocol protocol;
     private final String portName;
     private final int hash;
+    /** Worked out when first asked (a race makes the same string twice, no harm). */
+    private String name;
 
     public SetKey(Selector selector, int version, Protocol protocol, String portName) {
         if (selector == null || version != 4 && version != 6) {
@@ -67,8 +70,11 @@ public final class SetKey {
 
     /** The ipset's name, as rules match it. */
     public String name() {
-        return isNamedPort() ? DataplaneNames.namedPortSet(selector.toString(), protocol, portName, version)
-                : DataplaneNames.selectorSet(selector.toString(), version);
+        if (name == null) {
+            name = isNamedPort() ? DataplaneNames.namedPortSet(selector.toString(), protocol, portName, version)
+                    : DataplaneNames.selectorSet(selector.toString(), version);
+        }
+        return name;
     }
 
     @Override
