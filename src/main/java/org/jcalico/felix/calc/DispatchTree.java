@@ -150,7 +150,11 @@ final class DispatchTree {
         }
         now.put(root, kept(chain(root, top)));
         made.keySet().stream().filter(name -> !now.containsKey(name)).forEach(chains::remove);
-        chains.putAll(now);
+        now.forEach((name, chain) -> {
+            if (made.get(name) != chain) {
+                chains.put(name, chain);
+            }
+        });
         made = now;
         madeDepth = depth;
     }

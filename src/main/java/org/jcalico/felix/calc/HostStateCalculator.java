@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,26 +16,18 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
-import org.jcalico.felix.program.Criterion;
-import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.ProgramChain;
-import org.jcalico.felix.program.ProgramHook;
-import org.jcalico.felix.program.ProgramRule;
-import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
-import org.jcalico.felix.program.Side;
-import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Direction;
 import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Protocol;
 import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.policy.EndpointLabels;
@@ -72,6 +63,7 @@ public final class HostStateCalculator {
     private LocalTables ipv6Tables;
     private LocalTables.SetUse setUse;
     private boolean duplicatedLast;
+    private Links lastLinks;
 
     /** Renders for the driver FelixConfiguration.dataplaneDriver names. */
     public HostStateCalculator() {
@@ -210,14 +202,42 @@ public final class HostStateCalculator {
         sets.putAll(part.netSets());
         sets.putAll(selectorSetMembers.calculate(snapshot, part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
+        Links links = links(local, snapshot.localBlocks());
+        return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
+                failedClosed, renderer(snapshot.config()).driver());
+    }
+
+    /**
+     * The routes and interfaces of the local endpoints and blocks, kept while those are the same (a policy or a remote
+     * change): immutable sets, which HostState takes without copying or hashing them again.
+     */
+    private record Links(List<LocalEndpoint> local, List<IpamBlock> blocks, Set<RouteSpec> routes,
+                         Set<EndpointInterface> interfaces) {
+        boolean holds(List<LocalEndpoint> otherLocal, List<IpamBlock> otherBlocks) {
+            if (otherLocal.size() != local.size() || !otherBlocks.equals(blocks)) {
+                return false;
+            }
+            for (int i = 0; i < local.size(); i++) {
+                if (otherLocal.get(i) != local.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private Links links(List<LocalEndpoint> local, List<IpamBlock> blocks) {
+        if (lastLinks != null && lastLinks.holds(local, blocks)) {
+            return lastLinks;
+        }
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
         // traffic to a free address of a local block fails at once instead of following the default route
-        snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
+        blocks.forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        return new HostState(part.ipv4(), part.ipv6(), sets, routes, interfaces, part.concerns(), failedClosed,
-                renderer(snapshot.config()).driver());
+        lastLinks = new Links(local, blocks, Set.copyOf(routes), Set.copyOf(interfaces));
+        return lastLinks;
     }
 
     /**
@@ -303,6 +323,9 @@ public final class HostStateCalculator {
 
     /** Whether a policy that applied to the endpoint is gone, or one that came applies to it. */
     private static boolean stale(EndpointPolicy policy, Set<Policy> gone, List<CompiledPolicy> came) {
+        if (gone.isEmpty() && came.isEmpty()) {
+            return false;
+        }
         String namespace = policy.local().endpoint().namespace();
         return policy.matched().stream().anyMatch(gone::contains)
                 || came.stream().anyMatch(compiled -> compiled.appliesTo(namespace, policy.labels()));

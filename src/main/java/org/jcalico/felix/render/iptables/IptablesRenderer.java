@@ -11,7 +11,6 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.ProgramChain;
-import org.jcalico.felix.program.ProgramHook;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
