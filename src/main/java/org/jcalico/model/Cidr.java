@@ -10,7 +10,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         if (prefixLength < 0 || prefixLength > network.bits()) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " out of range");
         }
-        if (!network.value().and(hostMask(network.bits(), prefixLength)).equals(BigInteger.ZERO)) {
+        if (!network.masked(prefixLength).equals(network)) {
             throw new IllegalArgumentException("host bits set in " + network + "/" + prefixLength);
         }
     }
@@ -47,8 +47,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     }
 
     public static Cidr containing(IpAddress address, int prefixLength) {
-        BigInteger masked = address.value().andNot(hostMask(address.bits(), prefixLength));
-        return new Cidr(new IpAddress(address.version(), masked), prefixLength);
+        return new Cidr(address.masked(prefixLength), prefixLength);
     }
 
     public int version() {
@@ -61,7 +60,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
 
     public boolean contains(IpAddress address) {
         return address.version() == version()
-                && address.value().andNot(hostMask(network.bits(), prefixLength)).equals(network.value());
+                && address.masked(prefixLength).equals(network);
     }
 
     public boolean contains(Cidr other) {
@@ -128,9 +127,5 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
             }
         }
         return Integer.parseInt(text);
-    }
-
-    private static BigInteger hostMask(int bits, int prefixLength) {
-        return BigInteger.ONE.shiftLeft(bits - prefixLength).subtract(BigInteger.ONE);
     }
 }

@@ -45,6 +45,16 @@ public final class IpAddress implements Comparable<IpAddress> {
         return new BigInteger(1, ByteBuffer.allocate(16).putLong(high).putLong(low).array());
     }
 
+    /** This address with every bit after the first PREFIX_LENGTH cleared (a prefix length out of range is the caller's). */
+    IpAddress masked(int prefixLength) {
+        if (version == 4) {
+            return new IpAddress(4, 0, prefixLength == 0 ? 0 : low & (0xffffffffL << (32 - prefixLength)) & 0xffffffffL);
+        }
+        long highMask = prefixLength >= 64 ? -1L : prefixLength == 0 ? 0 : -1L << (64 - prefixLength);
+        long lowMask = prefixLength <= 64 ? 0 : prefixLength == 128 ? -1L : -1L << (128 - prefixLength);
+        return new IpAddress(6, high & highMask, low & lowMask);
+    }
+
     @JsonCreator
     public static IpAddress parse(String text) {
         IpAddress parsed = parseOrNull(text);

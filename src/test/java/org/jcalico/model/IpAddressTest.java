@@ -80,5 +80,21 @@ class IpAddressTest {
         assertEquals(java.math.BigInteger.valueOf(0xffffffffL), IpAddress.parse("255.255.255.255").value());
         assertEquals("255.255.255.255", new IpAddress(4, java.math.BigInteger.valueOf(0xffffffffL)).toString());
         assertEquals("fd00::/8", Cidr.containing(IpAddress.parse("fdff::1"), 8).toString());
+        for (String[] masked : new String[][] {{"255.255.255.255", "0", "0.0.0.0/0"}, {"255.255.255.255", "1", "128.0.0.0/1"},
+                {"255.255.255.255", "31", "255.255.255.254/31"}, {"255.255.255.255", "32", "255.255.255.255/32"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0", "::/0"}, {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "1", "8000::/1"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "63", "ffff:ffff:ffff:fffe::/63"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "64", "ffff:ffff:ffff:ffff::/64"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "65", "ffff:ffff:ffff:ffff:8000::/65"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "127", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"},
+                {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "128", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"}}) {
+            Cidr net = Cidr.containing(IpAddress.parse(masked[0]), Integer.parseInt(masked[1]));
+            assertEquals(masked[2], net.toString());
+            assertEquals(net, Cidr.parse(masked[2]));
+            org.junit.jupiter.api.Assertions.assertTrue(net.contains(IpAddress.parse(masked[0])), masked[2]);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Cidr(IpAddress.parse("10.0.0.1"), 31));
+        assertThrows(IllegalArgumentException.class, () -> new Cidr(IpAddress.parse("::1"), 127));
+        org.junit.jupiter.api.Assertions.assertFalse(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("11.0.0.0")));
     }
 }
