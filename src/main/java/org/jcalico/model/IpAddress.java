@@ -3,19 +3,46 @@ package org.jcalico.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 
-/** An IPv4 or IPv6 address as a number; parsing is strict and never touches DNS. */
-public record IpAddress(int version, BigInteger value) implements Comparable<IpAddress> {
+/**
+ * An IPv4 or IPv6 address as a number; parsing is strict and never touches DNS. Kept as two longs rather than the
+ * BigInteger that {@link #value()} makes: an agent holds an address for every endpoint of the cluster, and a
+ * BigInteger with its array was 64 of the 88 bytes each one took (docs/agent.md, "Memory").
+ */
+public final class IpAddress implements Comparable<IpAddress> {
     private static final BigInteger MAX_V4 = BigInteger.ONE.shiftLeft(32);
     private static final BigInteger MAX_V6 = BigInteger.ONE.shiftLeft(128);
+    private final int version;
+    /** The upper 64 bits of an IPv6 address; 0 for IPv4. */
+    private final long high;
+    private final long low;
 
-    public IpAddress {
+    public IpAddress(int version, BigInteger value) {
         if (version != 4 && version != 6) {
             throw new IllegalArgumentException("IP version must be 4 or 6, not " + version);
         }
         if (value.signum() < 0 || value.compareTo(version == 4 ? MAX_V4 : MAX_V6) >= 0) {
             throw new IllegalArgumentException("address value out of range for IPv" + version);
         }
+        this.version = version;
+        this.high = value.shiftRight(64).longValue();
+        this.low = value.longValue();
+    }
+
+    private IpAddress(int version, long high, long low) {
+        this.version = version;
+        this.high = high;
+        this.low = low;
+    }
+
+    public int version() {
+        return version;
+    }
+
+    /** The address as an unsigned number. */
+    public BigInteger value() {
+        return new BigInteger(1, ByteBuffer.allocate(16).putLong(high).putLong(low).array());
     }
 
     @JsonCreator
@@ -32,11 +59,23 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
             return null;
         }
         if (text.indexOf(':') >= 0) {
-            BigInteger v6 = parseV6(text);
-            return v6 == null ? null : new IpAddress(6, v6);
+            int[] groups = parseV6(text);
+            if (groups == null) {
+                return null;
+            }
+            long high = 0;
+            long low = 0;
+            for (int i = 0; i < 8; i++) {
+                if (i < 4) {
+                    high = high << 16 | groups[i];
+                } else {
+                    low = low << 16 | groups[i];
+                }
+            }
+            return new IpAddress(6, high, low);
         }
         long v4 = parseV4(text);
-        return v4 < 0 ? null : new IpAddress(4, BigInteger.valueOf(v4));
+        return v4 < 0 ? null : new IpAddress(4, 0, v4);
     }
 
 
@@ -45,20 +84,35 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
     }
 
     public IpAddress plus(BigInteger offset) {
-        return new IpAddress(version, value.add(offset));
+        return new IpAddress(version, value().add(offset));
     }
 
 
     @Override
     public int compareTo(IpAddress other) {
         int byVersion = Integer.compare(version, other.version);
-        return byVersion != 0 ? byVersion : value.compareTo(other.value);
+        if (byVersion != 0) {
+            return byVersion;
+        }
+        int byHigh = Long.compareUnsigned(high, other.high);
+        return byHigh != 0 ? byHigh : Long.compareUnsigned(low, other.low);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof IpAddress address && version == address.version && high == address.high
+                && low == address.low;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * version + Long.hashCode(high)) + Long.hashCode(low);
     }
 
     @JsonValue
     @Override
     public String toString() {
-        return version == 4 ? formatV4(value.longValue()) : formatV6(value);
+        return version == 4 ? formatV4(low) : formatV6(high, low);
     }
 
     /** Dotted quad with exactly four decimal parts, no leading zeros; -1 when malformed. */
@@ -93,7 +147,8 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
         return value <= 255 ? value : -1;
     }
 
-    private static BigInteger parseV6(String text) {
+    /** The eight 16-bit groups of an IPv6 address; null when malformed. */
+    private static int[] parseV6(String text) {
         int doubleColon = text.indexOf("::");
         if (doubleColon >= 0 && text.indexOf("::", doubleColon + 1) >= 0) {
             return null;
@@ -112,11 +167,7 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
         int[] groups = new int[8];
         System.arraycopy(headGroups, 0, groups, 0, headGroups.length);
         System.arraycopy(tailGroups, 0, groups, 8 - tailGroups.length, tailGroups.length);
-        BigInteger result = BigInteger.ZERO;
-        for (int group : groups) {
-            result = result.shiftLeft(16).or(BigInteger.valueOf(group));
-        }
-        return result;
+        return groups;
     }
 
     /** Colon-separated hex groups; the last may be a dotted quad (two groups) when allowed. */
@@ -161,9 +212,7 @@ public record IpAddress(int version, BigInteger value) implements Comparable<IpA
     }
 
     /** RFC 5952: lower-case hex, the longest run of two or more zero groups shortened to "::". */
-    private static String formatV6(BigInteger value) {
-        long high = value.shiftRight(64).longValue();
-        long low = value.longValue();
+    private static String formatV6(long high, long low) {
         int[] groups = new int[8];
         for (int i = 0; i < 8; i++) {
             groups[i] = (int) (((i < 4 ? high : low) >>> (16 * (3 - i % 4))) & 0xffff);

@@ -62,4 +62,23 @@ class IpAddressTest {
         assertEquals(java.math.BigInteger.valueOf(5), pool.subnetIndexOf(Cidr.parse("10.0.1.64/26")));
         assertEquals("fd00::40/122", Cidr.parse("fd00::/64").subnet(java.math.BigInteger.ONE, 122).toString());
     }
+
+    /** Addresses with the top bit of either half set: the halves are unsigned, in value, order and arithmetic. */
+    @org.junit.jupiter.api.Test
+    void highAddressesKeepTheirValueAndOrder() {
+        java.math.BigInteger top = java.math.BigInteger.ONE.shiftLeft(128).subtract(java.math.BigInteger.ONE);
+        IpAddress last = IpAddress.parse("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+        assertEquals(top, last.value());
+        assertEquals(last, new IpAddress(6, top));
+        assertEquals(last.hashCode(), new IpAddress(6, top).hashCode());
+        assertEquals("8000::", IpAddress.parse("7fff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").plus(java.math.BigInteger.ONE)
+                .toString());
+        assertEquals("::8000:0:0:0", IpAddress.parse("::7fff:ffff:ffff:ffff").plus(java.math.BigInteger.ONE).toString());
+        assertEquals(-1, IpAddress.parse("::7fff:ffff:ffff:ffff").compareTo(IpAddress.parse("::8000:0:0:0")));
+        assertEquals(-1, IpAddress.parse("7fff::").compareTo(IpAddress.parse("8000::")));
+        assertEquals(-1, IpAddress.parse("255.255.255.255").compareTo(IpAddress.parse("::")));
+        assertEquals(java.math.BigInteger.valueOf(0xffffffffL), IpAddress.parse("255.255.255.255").value());
+        assertEquals("255.255.255.255", new IpAddress(4, java.math.BigInteger.valueOf(0xffffffffL)).toString());
+        assertEquals("fd00::/8", Cidr.containing(IpAddress.parse("fdff::1"), 8).toString());
+    }
 }

@@ -1,5 +1,6 @@
 package org.jcalico.felix.calc;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,7 @@ import org.jcalico.felix.hoststate.MemberSet;
 final class CountedMembers {
     /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
     private final String name;
-    private final Map<String, Integer> counts = new HashMap<>();
+    private final Counts counts = new Counts();
     /** Members that came (true) or went (false) since the last spec was made; a come-and-gone cancels out. */
     private final Map<String, Boolean> pending = new HashMap<>();
     private IpSetSpec spec;
@@ -34,11 +35,10 @@ final class CountedMembers {
 
     void count(List<String> members, int delta) {
         for (String member : members) {
-            boolean was = counts.containsKey(member);
-            counts.merge(member, delta, (a, b) -> a + b == 0 ? null : a + b);
-            if (was != counts.containsKey(member)) {
+            int change = counts.add(member, delta);
+            if (change != 0) {
                 if (pending.remove(member) == null) {
-                    pending.put(member, !was);
+                    pending.put(member, change > 0);
                 }
                 spec = null;
             }
@@ -47,7 +47,7 @@ final class CountedMembers {
 
     IpSetSpec spec(IpSetSpec.Type type, int version) {
         if (spec == null) {
-            made = made == null ? MemberSet.of(counts.keySet()) : changed(made);
+            made = made == null ? MemberSet.of(counts.members()) : changed(made);
             pending.clear();
             spec = new IpSetSpec(name, type, version, made);
         }
@@ -59,5 +59,90 @@ final class CountedMembers {
         Set<String> removed = new HashSet<>();
         pending.forEach((member, came) -> (came ? added : removed).add(member));
         return previous.with(added, removed);
+    }
+
+    /**
+     * How many items contribute each member, by open addressing (linear probing, deletion by shifting back): calc keeps
+     * a count for every member of every set, and a HashMap's entry took 32 bytes beside its table slot, 2.5 times this.
+     */
+    static final class Counts {
+        private String[] members = new String[8];
+        private int[] counts = new int[8];
+        private int size;
+
+        /** Adds DELTA to MEMBER's count: 1 if the member came (it had none), -1 if it went (none left), else 0. */
+        int add(String member, int delta) {
+            int mask = members.length - 1;
+            int i = home(member, mask);
+            while (members[i] != null) {
+                if (members[i].equals(member)) {
+                    counts[i] += delta;
+                    if (counts[i] == 0) {
+                        delete(i);
+                        return -1;
+                    }
+                    return 0;
+                }
+                i = (i + 1) & mask;
+            }
+            if (delta == 0) {
+                return 0;
+            }
+            members[i] = member;
+            counts[i] = delta;
+            size++;
+            if (size * 4 > members.length * 3) {
+                grow();
+            }
+            return 1;
+        }
+
+        List<String> members() {
+            List<String> all = new ArrayList<>(size);
+            for (String member : members) {
+                if (member != null) {
+                    all.add(member);
+                }
+            }
+            return all;
+        }
+
+        private static int home(String member, int mask) {
+            int hash = member.hashCode() * 0x9E3779B9;
+            return (hash ^ (hash >>> 16)) & mask;
+        }
+
+        /** Empties slot HOLE, moving back each following member of the run whose home is not after the hole. */
+        private void delete(int hole) {
+            int mask = members.length - 1;
+            members[hole] = null;
+            size--;
+            for (int i = (hole + 1) & mask; members[i] != null; i = (i + 1) & mask) {
+                if (((i - home(members[i], mask)) & mask) >= ((i - hole) & mask)) {
+                    members[hole] = members[i];
+                    counts[hole] = counts[i];
+                    members[i] = null;
+                    hole = i;
+                }
+            }
+        }
+
+        private void grow() {
+            String[] oldMembers = members;
+            int[] oldCounts = counts;
+            members = new String[oldMembers.length * 2];
+            counts = new int[oldMembers.length * 2];
+            int mask = members.length - 1;
+            for (int j = 0; j < oldMembers.length; j++) {
+                if (oldMembers[j] != null) {
+                    int i = home(oldMembers[j], mask);
+                    while (members[i] != null) {
+                        i = (i + 1) & mask;
+                    }
+                    members[i] = oldMembers[j];
+                    counts[i] = oldCounts[j];
+                }
+            }
+        }
     }
 }

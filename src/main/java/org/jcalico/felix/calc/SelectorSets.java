@@ -14,7 +14,6 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
-import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.selector.Selector;
@@ -36,7 +35,11 @@ public final class SelectorSets {
     private Map<String, Namespace> namespaces = Map.of();
     private Map<String, Profile> profiles = Map.of();
     private final Map<Object, Item> items = new IdentityHashMap<>();
-    private final Map<String, Set<Item>> byNamespace = new HashMap<>();
+    /**
+     * Groups by namespace, to relabel a namespace's items when its labels change: a group's labels name its
+     * namespace, and there are far fewer groups than items (an index of items had an entry per endpoint).
+     */
+    private final Map<String, Set<Group>> byNamespace = new HashMap<>();
     private final Map<String, Set<Item>> byProfile = new HashMap<>();
     private final Map<Map<String, String>, Group> groups = new HashMap<>();
     private final Map<Selector, Matches> selectors = new HashMap<>();
@@ -71,7 +74,8 @@ public final class SelectorSets {
         gone.forEach(source -> remove(items.get(source)));
 
         Set<Item> relabel = new HashSet<>();
-        changedNamespaces(newNamespaces).forEach(name -> relabel.addAll(byNamespace.getOrDefault(name, Set.of())));
+        changedNamespaces(newNamespaces).forEach(name -> byNamespace.getOrDefault(name, Set.of())
+                .forEach(group -> relabel.addAll(group.items)));
         changedProfiles(newProfiles).forEach(name -> relabel.addAll(byProfile.getOrDefault(name, Set.of())));
         namespaces = Map.copyOf(newNamespaces);
         profiles = Map.copyOf(newProfiles);
@@ -127,9 +131,6 @@ public final class SelectorSets {
     private void add(Object source) {
         Item item = new Item(source);
         items.put(source, item);
-        if (item.namespace() != null) {
-            byNamespace.computeIfAbsent(item.namespace(), name -> new HashSet<>()).add(item);
-        }
         for (String profile : item.profileIds()) {
             byProfile.computeIfAbsent(profile, name -> new HashSet<>()).add(item);
         }
@@ -139,17 +140,14 @@ public final class SelectorSets {
     private void remove(Item item) {
         leave(item);
         items.remove(item.source);
-        if (item.namespace() != null) {
-            unindex(byNamespace, item.namespace(), item);
-        }
         for (String profile : item.profileIds()) {
             unindex(byProfile, profile, item);
         }
     }
 
-    private static void unindex(Map<String, Set<Item>> index, String name, Item item) {
-        Set<Item> indexed = index.get(name);
-        indexed.remove(item);
+    private static <T> void unindex(Map<String, Set<T>> index, String name, T value) {
+        Set<T> indexed = index.get(name);
+        indexed.remove(value);
         if (indexed.isEmpty()) {
             index.remove(name);
         }
@@ -178,6 +176,9 @@ public final class SelectorSets {
         if (group == null) {
             group = new Group(labels);
             groups.put(labels, group);
+            if (group.namespace() != null) {
+                byNamespace.computeIfAbsent(group.namespace(), name -> new HashSet<>()).add(group);
+            }
             for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
                 String value = labels.get(key.getKey());
                 if (value != null) {
@@ -253,6 +254,9 @@ public final class SelectorSets {
         group.items.remove(item);
         if (group.items.isEmpty()) {
             groups.remove(group.labels);
+            if (group.namespace() != null) {
+                unindex(byNamespace, group.namespace(), group);
+            }
             for (Map.Entry<String, Map<String, Set<Group>>> key : byLabel.entrySet()) {
                 String value = group.labels.get(key.getKey());
                 if (value != null) {
@@ -400,14 +404,6 @@ public final class SelectorSets {
             this.source = source;
         }
 
-        String namespace() {
-            return switch (source) {
-                case WorkloadEndpoint endpoint -> endpoint.namespace();
-                case NetworkSet set -> set.metadata().namespace();
-                default -> null;
-            };
-        }
-
         List<String> profileIds() {
             return source instanceof WorkloadEndpoint endpoint ? endpoint.profileIds() : List.of();
         }
@@ -467,6 +463,11 @@ public final class SelectorSets {
 
         Group(Map<String, String> labels) {
             this.labels = labels;
+        }
+
+        /** The namespace of its items (effective labels name it), null for global network sets'. */
+        String namespace() {
+            return labels.get(Selector.NAMESPACE_LABEL);
         }
 
         void match(Selector selector) {
