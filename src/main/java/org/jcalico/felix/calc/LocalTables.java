@@ -2,7 +2,6 @@ package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -41,8 +40,12 @@ final class LocalTables {
     /** The interfaces without the prefix, each as often as an endpoint has it: they are caught by name. */
     private final TreeMap<String, Integer> unprefixed = new TreeMap<>();
     private boolean unprefixedChanged = true;
-    /** The policy and profile chains in use, with how many endpoints use each. */
-    private final Map<CompiledChain, Integer> users = new IdentityHashMap<>();
+    /**
+     * The policy and profile chains in use, by name, with how many endpoints use each. By name, not by object: endpoints
+     * whose policies changed in different calculations hold equal chains compiled apart, and the chain must stay until
+     * the last of them goes (counted by object, the first object's last user took the name away from the others).
+     */
+    private final Map<String, Integer> users = new HashMap<>();
     private final SetUse sets;
 
     LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
@@ -62,7 +65,7 @@ final class LocalTables {
         to.add(iface, List.of(endpoint.toDispatch()));
         own.forEach(chain -> chains.put(chain.name(), chain));
         for (CompiledChain chain : used) {
-            if (users.merge(chain, 1, Integer::sum) == 1) {
+            if (users.merge(chain.chain().name(), 1, Integer::sum) == 1) {
                 chains.put(chain.chain().name(), chain.chain());
                 sets.count(chain, 1);
             }
@@ -80,9 +83,8 @@ final class LocalTables {
         to.remove(iface);
         own.forEach(chain -> chains.remove(chain.name(), chain));
         for (CompiledChain chain : used) {
-            if (users.merge(chain, -1, Integer::sum) == 0) {
-                users.remove(chain);
-                chains.remove(chain.chain().name(), chain.chain());
+            if (users.merge(chain.chain().name(), -1, (was, less) -> was + less == 0 ? null : was + less) == null) {
+                chains.remove(chain.chain().name());
                 sets.count(chain, -1);
             }
         }
