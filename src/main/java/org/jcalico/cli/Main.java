@@ -34,6 +34,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        int at = commandAt(args);
+        Warmup.startFor(at < 0 ? null : args[at]);
         System.exit(run(args));
     }
 

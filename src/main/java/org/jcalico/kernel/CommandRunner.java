@@ -100,6 +100,14 @@ public final class CommandRunner {
         return new ToolSession(command(List.of(args)), observer, timeoutSeconds);
     }
 
+    /**
+     * Runs a tool once per batch through a long-lived shell in this runner's namespace rather than from the JVM: see
+     * {@link ToolShell}. Each run counts for the observer under the tool's name, as a run here does.
+     */
+    public ToolShell shell() {
+        return new ToolShell(this, new ToolSession(command(List.of("sh")), UNOBSERVED, timeoutSeconds), observer);
+    }
+
     private Result execute(List<String> args, String stdin) {
         args.forEach(CommandText::argument);
         if (stdin != null) {

@@ -52,6 +52,11 @@ public final class CommandText {
         return text;
     }
 
+    /** The text in single quotes for sh, any quote in it closed, escaped and reopened: always one literal word. */
+    public static String shellQuoted(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
+    }
+
     private static String refuseControl(String what, String text) {
         if (hasControl(text)) {
             throw new KernelException("refused to run a command with the " + what + " '" + visible(text)

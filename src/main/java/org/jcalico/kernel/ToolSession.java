@@ -15,7 +15,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * One long-lived tool process (the interface driver's {@code sh}) that takes batch after batch on its standard input,
+ * One long-lived tool process (the interface driver's {@code sh}, the ipset driver's {@code ipset -}, the shell of a
+ * {@link ToolShell}) that takes batch after batch on its standard input,
  * so that a change costs a write to a pipe rather than starting a process. Its standard output and error are one
  * stream, in the order the tool wrote them; the caller ends each batch with a line whose answer it recognises
  * (see {@link #exchange}), which tells it that the tool has done every line before.

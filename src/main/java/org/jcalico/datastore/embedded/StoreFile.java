@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -176,10 +175,14 @@ final class StoreFile {
         return connection;
     }
 
+    /**
+     * Through SQLite's driver itself: DriverManager's first connection looks up every JDBC driver that each jar on the
+     * class path declares, tens of milliseconds of a command's start (docs/agent.md, "Start-up of a command").
+     */
     static Connection connect(Path path, OpenMode mode) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(mode == OpenMode.READ);
-        Connection connection = DriverManager.getConnection("jdbc:sqlite:" + path, config.toProperties());
+        Connection connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + path, config.toProperties());
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
         }

@@ -1,9 +1,14 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.Match;
@@ -22,6 +27,10 @@ import org.jcalico.felix.program.Verdict;
  * rewritten once, in one restore like every change. Whatever no rule matches is dropped, at every level. An endpoint
  * whose interface lacks the prefix (made under an earlier one, or when the agent accepted none) or is too short for the
  * tree is matched by its full name at the top, before the tree.
+ *
+ * <p>Kept between calculations and told which endpoints came and went: it makes again only the chains those touch
+ * (a leaf and the few small chains above it), and hands out every other chain as the object it made before, so that
+ * what renders and applies them finds them unchanged by identity. Within each chain, rules are in interface order.
  */
 final class DispatchTree {
     /** Rules a chain holds before a level is worth its jump: the hex digits a level keys on. */
@@ -31,9 +40,15 @@ final class DispatchTree {
     private final Function<String, String> chainName;
     private final Side interfaceSide;
     private final String interfacePrefix;
-    /** Rules by the MAX_DEPTH characters after the prefix. */
-    private final Map<String, List<ProgramRule>> leaves = new TreeMap<>();
-    private final List<ProgramRule> direct = new ArrayList<>();
+    /** Per MAX_DEPTH characters after the prefix, each interface's rules. */
+    private final SortedMap<String, SortedMap<String, List<ProgramRule>>> leaves = new TreeMap<>();
+    /** The rules of interfaces matched at the top, by interface. */
+    private final SortedMap<String, List<ProgramRule>> direct = new TreeMap<>();
+    /** Leaf keys whose rules changed since the chains were last made. */
+    private final Set<String> dirty = new HashSet<>();
+    /** The chains made last, by name, and the depth they were made for. */
+    private Map<String, ProgramChain> made = Map.of();
+    private int madeDepth = -1;
     private int count;
 
     /**
@@ -47,38 +62,124 @@ final class DispatchTree {
         this.interfacePrefix = interfacePrefix;
     }
 
+    /** An interface's rules; an interface added twice has the rules of both, in the order added. */
     void add(String interfaceName, List<ProgramRule> rules) {
-        if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)
-                || interfaceName.length() < interfacePrefix.length() + MAX_DEPTH) {
-            direct.addAll(rules);
+        String key = key(interfaceName);
+        if (key == null) {
+            direct.merge(interfaceName, rules, DispatchTree::concat);
         } else {
-            String key = interfaceName.substring(interfacePrefix.length(), interfacePrefix.length() + MAX_DEPTH);
-            leaves.computeIfAbsent(key, k -> new ArrayList<>()).addAll(rules);
+            leaves.computeIfAbsent(key, k -> new TreeMap<>()).merge(interfaceName, rules, DispatchTree::concat);
             count += rules.size();
+            dirty.add(key);
         }
     }
 
-    void addTo(Map<String, ProgramChain> chains) {
+    /** Every rule of the interface. */
+    void remove(String interfaceName) {
+        String key = key(interfaceName);
+        if (key == null) {
+            direct.remove(interfaceName);
+            return;
+        }
+        SortedMap<String, List<ProgramRule>> leaf = leaves.get(key);
+        List<ProgramRule> rules = leaf == null ? null : leaf.remove(interfaceName);
+        if (rules != null) {
+            count -= rules.size();
+            dirty.add(key);
+            if (leaf.isEmpty()) {
+                leaves.remove(key);
+            }
+        }
+    }
+
+    /** The leaf key of an interface in the tree, or null when it is matched at the top. */
+    private String key(String interfaceName) {
+        if (interfacePrefix == null || !interfaceName.startsWith(interfacePrefix)
+                || interfaceName.length() < interfacePrefix.length() + MAX_DEPTH) {
+            return null;
+        }
+        return interfaceName.substring(interfacePrefix.length(), interfacePrefix.length() + MAX_DEPTH);
+    }
+
+    private static List<ProgramRule> concat(List<ProgramRule> first, List<ProgramRule> second) {
+        List<ProgramRule> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
+    }
+
+    /** Brings CHAINS to this tree: its chains put there, the ones it made before and no longer has removed. */
+    void update(Map<String, ProgramChain> chains) {
+        int depth = depth();
+        Set<String> remake = new HashSet<>();
+        if (depth != madeDepth) {
+            leaves.keySet().forEach(key -> remake.add(key.substring(0, depth)));
+        } else {
+            dirty.forEach(key -> remake.add(key.substring(0, depth)));
+        }
+        dirty.clear();
+        Map<String, ProgramChain> now = new HashMap<>();
+        // from the leaves up: each level's chains (the lowest made again only where an interface came or went), and
+        // in their parents the jumps to them
+        Set<String> level = new TreeSet<>();
+        leaves.keySet().forEach(key -> level.add(key.substring(0, depth)));
+        if (depth > 0) {
+            for (String key : level) {
+                String name = chainName.apply(key);
+                now.put(name, remake.contains(key) || !made.containsKey(name) ? chain(name, rulesUnder(key)) : made.get(name));
+            }
+        }
+        Map<String, List<ProgramRule>> jumps = new TreeMap<>();
+        for (int length = depth; length > 0; length--) {
+            Map<String, List<ProgramRule>> parents = new TreeMap<>();
+            for (String key : level) {
+                parents.computeIfAbsent(key.substring(0, length - 1), k -> new ArrayList<>()).add(jump(key));
+            }
+            if (length > 1) {
+                parents.forEach((key, rules) -> now.put(chainName.apply(key), kept(chain(chainName.apply(key), rules))));
+            }
+            jumps = parents;
+            level.clear();
+            level.addAll(parents.keySet());
+        }
+        List<ProgramRule> top = new ArrayList<>();
+        direct.values().forEach(top::addAll);
+        if (depth == 0) {
+            leaves.keySet().forEach(key -> top.addAll(rulesUnder(key)));
+        } else {
+            top.addAll(jumps.getOrDefault("", List.of()));
+        }
+        now.put(root, kept(chain(root, top)));
+        made.keySet().stream().filter(name -> !now.containsKey(name)).forEach(chains::remove);
+        now.forEach((name, chain) -> {
+            if (made.get(name) != chain) {
+                chains.put(name, chain);
+            }
+        });
+        made = now;
+        madeDepth = depth;
+    }
+
+    private int depth() {
         int depth = 0;
         for (long capacity = FAN_OUT; count > capacity && depth < MAX_DEPTH; capacity *= FAN_OUT) {
             depth++;
         }
-        // from the leaves up: each level's chains, and in their parents the jumps to them
-        Map<String, List<ProgramRule>> level = new TreeMap<>();
-        for (Map.Entry<String, List<ProgramRule>> leaf : leaves.entrySet()) {
-            level.computeIfAbsent(leaf.getKey().substring(0, depth), k -> new ArrayList<>()).addAll(leaf.getValue());
-        }
-        for (int length = depth; length > 0; length--) {
-            Map<String, List<ProgramRule>> parents = new TreeMap<>();
-            for (Map.Entry<String, List<ProgramRule>> chain : level.entrySet()) {
-                put(chains, chainName.apply(chain.getKey()), chain.getValue());
-                parents.computeIfAbsent(chain.getKey().substring(0, length - 1), k -> new ArrayList<>()).add(jump(chain.getKey()));
-            }
-            level = parents;
-        }
-        List<ProgramRule> top = new ArrayList<>(direct);
-        top.addAll(level.getOrDefault("", List.of()));
-        put(chains, root, top);
+        return depth;
+    }
+
+    /** The chain made last under the same name when it is equal (the levels above the leaves: a few short chains). */
+    private ProgramChain kept(ProgramChain chain) {
+        ProgramChain before = made.get(chain.name());
+        return chain.equals(before) ? before : chain;
+    }
+
+    /** The rules of every interface whose leaf key starts with KEY, in interface order. */
+    private List<ProgramRule> rulesUnder(String key) {
+        List<ProgramRule> rules = new ArrayList<>();
+        SortedMap<String, SortedMap<String, List<ProgramRule>>> under = key.length() == MAX_DEPTH
+                ? leaves.subMap(key, key + "\0") : leaves.subMap(key, key + Character.MAX_VALUE);
+        under.values().forEach(leaf -> leaf.values().forEach(rules::addAll));
+        return rules;
     }
 
     private ProgramRule jump(String key) {
@@ -86,9 +187,9 @@ final class DispatchTree {
                 new Verdict.Goto(chainName.apply(key)));
     }
 
-    private static void put(Map<String, ProgramChain> chains, String name, List<ProgramRule> rules) {
+    private static ProgramChain chain(String name, List<ProgramRule> rules) {
         List<ProgramRule> withDrop = new ArrayList<>(rules);
         withDrop.add(ProgramRule.structural(Match.ANY, Verdict.DROP));
-        chains.put(name, new ProgramChain(name, withDrop));
+        return new ProgramChain(name, withDrop);
     }
 }

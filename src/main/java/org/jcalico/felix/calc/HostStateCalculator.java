@@ -5,7 +5,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,26 +16,18 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
-import org.jcalico.felix.program.Criterion;
-import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.ProgramChain;
-import org.jcalico.felix.program.ProgramHook;
-import org.jcalico.felix.program.ProgramRule;
-import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
-import org.jcalico.felix.program.Side;
-import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Direction;
 import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Protocol;
 import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.policy.EndpointLabels;
@@ -51,9 +42,6 @@ import org.jcalico.util.Memo;
  * object until it changes. The result is the same as a calculation from nothing.
  */
 public final class HostStateCalculator {
-    private static final String FILTER = "filter";
-    private static final String NAT = "nat";
-    private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
     private final Renderer iptablesRenderer;
     private final Renderer nftablesRenderer;
     private final TagSets tagSets = new TagSets();
@@ -70,6 +58,12 @@ public final class HostStateCalculator {
     private Map<WorkloadEndpoint, EndpointPolicy> endpointPolicies = new IdentityHashMap<>();
     private PolicyInputs lastInputs;
     private LocalPart lastPart;
+    /** Each family's local tables and the sets their chains use, changed by each calculation's endpoints that differ. */
+    private LocalTables ipv4Tables;
+    private LocalTables ipv6Tables;
+    private LocalTables.SetUse setUse;
+    private boolean duplicatedLast;
+    private Links lastLinks;
 
     /** Renders for the driver FelixConfiguration.dataplaneDriver names. */
     public HostStateCalculator() {
@@ -208,14 +202,42 @@ public final class HostStateCalculator {
         sets.putAll(part.netSets());
         sets.putAll(selectorSetMembers.calculate(snapshot, part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
+        Links links = links(local, snapshot.localBlocks());
+        return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
+                failedClosed, renderer(snapshot.config()).driver());
+    }
+
+    /**
+     * The routes and interfaces of the local endpoints and blocks, kept while those are the same (a policy or a remote
+     * change): immutable sets, which HostState takes without copying or hashing them again.
+     */
+    private record Links(List<LocalEndpoint> local, List<IpamBlock> blocks, Set<RouteSpec> routes,
+                         Set<EndpointInterface> interfaces) {
+        boolean holds(List<LocalEndpoint> otherLocal, List<IpamBlock> otherBlocks) {
+            if (otherLocal.size() != local.size() || !otherBlocks.equals(blocks)) {
+                return false;
+            }
+            for (int i = 0; i < local.size(); i++) {
+                if (otherLocal.get(i) != local.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private Links links(List<LocalEndpoint> local, List<IpamBlock> blocks) {
+        if (lastLinks != null && lastLinks.holds(local, blocks)) {
+            return lastLinks;
+        }
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
         // traffic to a free address of a local block fails at once instead of following the default route
-        snapshot.localBlocks().forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
+        blocks.forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        return new HostState(part.ipv4(), part.ipv6(), sets, routes, interfaces, part.concerns(), failedClosed,
-                renderer(snapshot.config()).driver());
+        lastLinks = new Links(local, blocks, Set.copyOf(routes), Set.copyOf(interfaces));
+        return lastLinks;
     }
 
     /**
@@ -244,17 +266,48 @@ public final class HostStateCalculator {
         if (lastPart != null && lastPart.holds(endpoints, snapshot.config(), snapshot.pools())) {
             return lastPart;
         }
-        List<Concerns.Owned> concerns = new ArrayList<>();
-        Map<String, IpSetSpec> netSets = new TreeMap<>();
-        Set<SetKey> selectorSets = new HashSet<>();
-        Set<String> usedTags = new TreeSet<>();
-        ProgramTables v4 = tables(snapshot, endpoints, 4, concerns, netSets, selectorSets, usedTags);
-        ProgramTables v6 = tables(snapshot, endpoints, 6, concerns, netSets, selectorSets, usedTags);
+        List<EndpointPolicy> added = new ArrayList<>();
+        List<EndpointPolicy> gone = new ArrayList<>();
+        boolean duplicated = sharesAnInterface(endpoints);
+        if (lastPart == null || duplicatedLast || duplicated || !lastPart.config().equals(snapshot.config())
+                || !lastPart.pools().equals(snapshot.pools())) {
+            setUse = new LocalTables.SetUse();
+            ipv4Tables = new LocalTables(4, snapshot.config(), snapshot.pools(), setUse);
+            ipv6Tables = new LocalTables(6, snapshot.config(), snapshot.pools(), setUse);
+            added.addAll(endpoints);
+        } else {
+            ListChanges.compare(lastPart.endpoints(), endpoints, added, gone);
+        }
+        duplicatedLast = duplicated;
+        for (int version : List.of(4, 6)) {
+            LocalTables tables = version == 4 ? ipv4Tables : ipv6Tables;
+            gone.forEach(endpoint -> tables.remove(endpoint.local(), endpoint.version(version).own(),
+                    endpoint.version(version).used()));
+            added.forEach(endpoint -> tables.add(endpoint.local(), endpoint.version(version).own(),
+                    endpoint.version(version).used()));
+        }
+        List<Concerns.Owned> concerns = new ArrayList<>(endpoints.size() * 2);
+        for (int version : List.of(4, 6)) {
+            endpoints.forEach(endpoint -> concerns.add(endpoint.version(version).concerns()));
+        }
         Renderer renderer = renderer(snapshot.config());
-        lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(), renderer.render(v4),
-                renderer.render(v6), new Concerns(concerns), Map.copyOf(netSets), Set.copyOf(selectorSets),
-                Set.copyOf(usedTags));
+        lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(),
+                renderer.render(ipv4Tables.tables()), renderer.render(ipv6Tables.tables()), new Concerns(concerns),
+                setUse.netSets(), setUse.selectorSets(), setUse.tags());
         return lastPart;
+    }
+
+    /**
+     * Whether two of the endpoints (ordered by interface) have the same interface: then the tables are made from
+     * nothing (a kept table takes an interface's chains and rules back whole), as long as it lasts.
+     */
+    private static boolean sharesAnInterface(List<EndpointPolicy> endpoints) {
+        for (int i = 1; i < endpoints.size(); i++) {
+            if (endpoints.get(i).local().interfaceName().equals(endpoints.get(i - 1).local().interfaceName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Tiers by order (absent last), then name; "default" is always there. */
@@ -270,6 +323,9 @@ public final class HostStateCalculator {
 
     /** Whether a policy that applied to the endpoint is gone, or one that came applies to it. */
     private static boolean stale(EndpointPolicy policy, Set<Policy> gone, List<CompiledPolicy> came) {
+        if (gone.isEmpty() && came.isEmpty()) {
+            return false;
+        }
         String namespace = policy.local().endpoint().namespace();
         return policy.matched().stream().anyMatch(gone::contains)
                 || came.stream().anyMatch(compiled -> compiled.appliesTo(namespace, policy.labels()));
@@ -349,86 +405,6 @@ public final class HostStateCalculator {
         return new PerVersion(List.copyOf(own), List.copyOf(used), new Concerns.Owned(iface, List.copyOf(objects)));
     }
 
-    private ProgramTables tables(Snapshot snapshot, List<EndpointPolicy> endpoints, int version,
-                                 List<Concerns.Owned> concerns, Map<String, IpSetSpec> netSets,
-                                 Set<SetKey> selectorSets, Set<String> usedTags) {
-        String interfacePrefix = snapshot.config().interfacePrefix();
-        List<LocalEndpoint> local = endpoints.stream().map(EndpointPolicy::local).toList();
-        List<String> caught = caught(interfacePrefix, local);
-        Map<String, ProgramChain> chains = new LinkedHashMap<>();
-        put(chains, DataplaneNames.INPUT, caught.stream().map(name -> rule(
-                Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
-        List<ProgramRule> forward = new ArrayList<>();
-        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
-                new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
-        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),
-                new Verdict.Jump(DataplaneNames.TO_DISPATCH))));
-        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
-        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
-        put(chains, DataplaneNames.FORWARD, forward);
-        put(chains, DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(snapshot.config().defaultEndpointToHostAction(), version));
-
-        DispatchTree from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
-        DispatchTree to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
-        Map<String, CompiledChain> shared = new HashMap<>();
-        for (EndpointPolicy endpoint : endpoints) {
-            LocalEndpoint own = endpoint.local();
-            String iface = own.interfaceName();
-            from.add(iface, own.fromDispatch(version));
-            to.add(iface, List.of(own.toDispatch()));
-            PerVersion mine = endpoint.version(version);
-            for (ProgramChain chain : mine.own()) {
-                chains.put(chain.name(), chain);
-            }
-            mine.used().forEach(chain -> shared.put(chain.chain().name(), chain));
-            concerns.add(mine.concerns());
-        }
-        from.addTo(chains);
-        to.addTo(chains);
-        shared.values().forEach(chain -> {
-            chains.put(chain.chain().name(), chain.chain());
-            netSets.putAll(chain.netSets());
-            selectorSets.addAll(chain.selectorSets());
-            usedTags.addAll(chain.tags());
-        });
-        List<ProgramHook> hooks = List.of(
-                new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
-                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
-                new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
-        Map<String, ProgramChain> nat = Map.of(DataplaneNames.POSTROUTING,
-                new ProgramChain(DataplaneNames.POSTROUTING, natRules(snapshot.pools(), version)));
-        return new ProgramTables(version, Map.of(FILTER, chains, NAT, nat), hooks);
-    }
-
-    /**
-     * The interfaces whose traffic goes through policy: every interface with the prefix (null when the agent accepted
-     * none), and each local endpoint's own interface that does not have it, so that an endpoint made under an earlier
-     * prefix is never left outside policy when the prefix changes.
-     */
-    private static List<String> caught(String interfacePrefix, List<LocalEndpoint> local) {
-        List<String> caught = new ArrayList<>();
-        if (interfacePrefix != null) {
-            caught.add(interfacePrefix + "+");
-        }
-        local.stream().map(LocalEndpoint::interfaceName)
-                .filter(name -> interfacePrefix == null || !name.startsWith(interfacePrefix))
-                .forEach(caught::add);
-        return caught;
-    }
-
-    /**
-     * Traffic from a natOutgoing pool to anywhere outside every pool leaves with the host's address; traffic between
-     * pools keeps its endpoint addresses.
-     */
-    private static List<ProgramRule> natRules(List<IpPool> pools, int version) {
-        if (pools.stream().noneMatch(pool -> pool.natOutgoing() && pool.cidr().version() == version)) {
-            return List.of();
-        }
-        return List.of(rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.natPoolsSet(version), false, false),
-                new Criterion.InSet(Side.DESTINATION, DataplaneNames.allPoolsSet(version), false, true)),
-                new Verdict.Masquerade()));
-    }
-
     private static Map<String, IpSetSpec> poolSets(List<IpPool> pools) {
         Map<String, IpSetSpec> sets = new TreeMap<>();
         for (int version : List.of(4, 6)) {
@@ -446,30 +422,5 @@ public final class HostStateCalculator {
             sets.put(DataplaneNames.natPoolsSet(version), new IpSetSpec(DataplaneNames.natPoolsSet(version), version, nat));
         }
         return sets;
-    }
-
-    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
-        List<ProgramRule> rules = new ArrayList<>();
-        if (version == 6) {
-            ICMPV6_NEIGHBOUR_DISCOVERY.forEach(type -> rules.add(rule(Match.of(
-                    new Criterion.ProtocolIs(Protocol.parse("icmpv6"), false),
-                    new Criterion.IcmpIs(new org.jcalico.model.IcmpMatch(type, null), false)), Verdict.ACCEPT)));
-        }
-        rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))), Verdict.ACCEPT));
-        if (action == EndpointToHostAction.ACCEPT) {
-            rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
-            rules.add(rule(Match.ANY, Verdict.ACCEPT));
-        } else {
-            rules.add(rule(Match.ANY, Verdict.DROP));
-        }
-        return rules;
-    }
-
-    private static ProgramRule rule(Match match, Verdict verdict) {
-        return ProgramRule.structural(match, verdict);
-    }
-
-    private static void put(Map<String, ProgramChain> chains, String name, List<ProgramRule> rules) {
-        chains.put(name, new ProgramChain(name, rules));
     }
 }

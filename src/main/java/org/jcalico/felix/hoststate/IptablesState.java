@@ -8,7 +8,7 @@ import java.util.TreeMap;
 public record IptablesState(int version, Map<String, Map<String, Chain>> tables, List<Hook> hooks) {
     public IptablesState {
         TreeMap<String, Map<String, Chain>> copy = new TreeMap<>();
-        tables.forEach((table, chains) -> copy.put(table, java.util.Collections.unmodifiableMap(new TreeMap<>(chains))));
+        tables.forEach((table, chains) -> copy.put(table, java.util.Collections.unmodifiableSortedMap(new TreeMap<>(chains))));
         tables = java.util.Collections.unmodifiableMap(copy);
         hooks = List.copyOf(hooks);
     }

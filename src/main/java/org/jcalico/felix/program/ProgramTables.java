@@ -8,7 +8,7 @@ import java.util.TreeMap;
 public record ProgramTables(int version, Map<String, Map<String, ProgramChain>> tables, List<ProgramHook> hooks) {
     public ProgramTables {
         TreeMap<String, Map<String, ProgramChain>> copy = new TreeMap<>();
-        tables.forEach((table, chains) -> copy.put(table, java.util.Collections.unmodifiableMap(new TreeMap<>(chains))));
+        tables.forEach((table, chains) -> copy.put(table, java.util.Collections.unmodifiableSortedMap(new TreeMap<>(chains))));
         tables = java.util.Collections.unmodifiableMap(copy);
         hooks = List.copyOf(hooks);
     }

@@ -67,15 +67,22 @@ class HostStateCalculatorTest {
                 RouteSpec.toInterface(Cidr.parse("fd00::1/128"), "jca1")), state.routes());
     }
 
-    /** 16 rules in the root, then a level keyed by the first hex digit, past 256 a second by the next. */
+    /**
+     * 16 rules in the root, then a level keyed by the first hex digit, past 256 a second by the next; and back. The
+     * calculator kept from one count to the next (which changes only the chains an endpoint touches) agrees with one
+     * from nothing.
+     */
     @Test
     void theDispatchTreeGrowsALevelPastEachSixteenfold() {
-        for (int count : List.of(16, 17, 256, 257)) {
+        HostStateCalculator kept = new HostStateCalculator();
+        for (int count : List.of(16, 17, 256, 257, 258, 257, 256, 17, 16)) {
             List<WorkloadEndpoint> endpoints = new java.util.ArrayList<>();
             for (int i = 0; i < count; i++) {
                 endpoints.add(endpoint("h1", String.format("%03x", i), "10.1." + i / 250 + "." + (1 + i % 250), null, "web"));
             }
-            var v4 = new HostStateCalculator().calculate(snapshot(endpoints, web)).ipv4().chains("filter");
+            HostState fresh = new HostStateCalculator().calculate(snapshot(endpoints, web));
+            assertEquals(fresh, kept.calculate(snapshot(endpoints, web)), count + " endpoints");
+            var v4 = fresh.ipv4().chains("filter");
             List<String> root = v4.get("jc-to-wl-dispatch").rules();
             if (count == 16) {
                 assertEquals(17, root.size(), "every endpoint's rule and the drop");

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.ToolSession;
 
@@ -37,7 +38,7 @@ final class SysctlWriter {
             if (!VALUE.matcher(value).matches()) {
                 throw new KernelException("refused to write sysctl " + keys.get(i) + ": '" + value + "' is not a number");
             }
-            script.append("echo ").append(value).append(" > ").append(quoted(Sysctls.path(keys.get(i))))
+            script.append("echo ").append(value).append(" > ").append(CommandText.shellQuoted(Sysctls.path(keys.get(i))))
                     .append(" || echo ").append(REFUSED).append(i).append('\n');
         }
         script.append("echo ").append(END).append('\n');
@@ -59,11 +60,6 @@ final class SysctlWriter {
             }
         }
         return refused;
-    }
-
-    /** The path in single quotes, any quote in it (an interface name may hold one) closed, escaped and reopened. */
-    static String quoted(String path) {
-        return "'" + path.replace("'", "'\\''") + "'";
     }
 
     /** The shell's process id, for a test that kills it. */

@@ -10,6 +10,7 @@ import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.ToolSession;
+import org.jcalico.kernel.ToolShell;
 
 /**
  * Keeps the jc- ipsets as desired with one batch before the iptables update ({@link #fill}) and one after it
@@ -33,11 +34,14 @@ public final class IpSetDriver {
     private static final Pattern FAILED_LINE = Pattern.compile("Error in line (\\d+)");
     private final CommandRunner runner;
     private final ToolSession session;
+    /** Starts each restore (a cold start's, too big for it, the runner starts itself). */
+    private final ToolShell shell;
     private IpSetSnapshot programmed;
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
         this.session = runner.session("ipset", "-exist", "-");
+        this.shell = runner.shell();
     }
 
     public void forget() {
@@ -89,7 +93,7 @@ public final class IpSetDriver {
             }
             return;
         }
-        CommandRunner.Result result = runner.run(List.of("ipset", "-exist", "restore"), input);
+        CommandRunner.Result result = shell.run(List.of("ipset", "-exist", "restore"), input);
         if (!result.ok()) {
             throw new KernelException(result.describe() + failedLine(result.stderr(), input));
         }

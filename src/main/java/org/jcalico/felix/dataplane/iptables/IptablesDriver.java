@@ -9,6 +9,7 @@ import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.ToolShell;
 import org.jcalico.util.Memo;
 
 /**
@@ -26,6 +27,8 @@ public final class IptablesDriver {
     /** What an isolated chain holds: the endpoints that depend on it are dropped, never let through. */
     static final List<String> DROP_ONLY = List.of("-j DROP");
     private final CommandRunner runner;
+    /** Starts each restore: a fork of a long-lived shell costs a fraction of the JVM's launch of a process. */
+    private final ToolShell shell;
     private final int version;
     /**
      * With a thousand endpoints' chains desired, a small change then hashes only the chains new or different: a chain
@@ -42,6 +45,7 @@ public final class IptablesDriver {
             throw new IllegalArgumentException("IP version must be 4 or 6");
         }
         this.runner = runner;
+        this.shell = runner.shell();
         this.version = version;
     }
 
@@ -85,7 +89,7 @@ public final class IptablesDriver {
     private IptablesUpdate write(IptablesState desired, IptablesSnapshot before) {
         IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
         if (!update.isEmpty()) {
-            runner.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();
+            shell.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();
         }
         return update;
     }

@@ -3,6 +3,8 @@ package org.jcalico.felix.dataplane.routes;
 import java.util.List;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.ToolSession;
+import org.jcalico.kernel.ToolShell;
 import org.jcalico.model.IpAddress;
 
 /**
@@ -15,10 +17,11 @@ import org.jcalico.model.IpAddress;
 final class StaleFlows {
     /** conntrack's exit code when nothing matched: the usual case, a container whose flows had ended. */
     private static final int NONE_MATCHED = 1;
-    private final CommandRunner runner;
+    /** An endpoint's removal costs four conntrack runs: each a fork of a long-lived shell, not a JVM launch. */
+    private final ToolShell shell;
 
     StaleFlows(CommandRunner runner) {
-        this.runner = runner;
+        this.shell = runner.shell();
     }
 
     /** Deletes the entries whose original source or destination is one of the addresses; failures are host problems. */
@@ -26,10 +29,16 @@ final class StaleFlows {
         Changes changes = Changes.NONE;
         for (IpAddress address : addresses) {
             for (String side : List.of("-s", "-d")) {
-                CommandRunner.Result result = runner.run("conntrack", "-D", side, address.toString());
-                if (!result.ok() && result.exitCode() != NONE_MATCHED) {
+                String error;
+                try {
+                    CommandRunner.Result result = shell.run(List.of("conntrack", "-D", side, address.toString()), "");
+                    error = result.ok() || result.exitCode() == NONE_MATCHED ? null : result.describe();
+                } catch (ToolSession.Ended e) {
+                    error = e.getMessage();
+                }
+                if (error != null) {
                     changes = changes.plus(Changes.failure("conntrack",
-                            "cannot delete the tracked connections of " + address + ", which is gone: " + result.describe()));
+                            "cannot delete the tracked connections of " + address + ", which is gone: " + error));
                 }
             }
         }

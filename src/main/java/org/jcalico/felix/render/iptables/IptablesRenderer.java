@@ -1,14 +1,16 @@
 package org.jcalico.felix.render.iptables;
 
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.ProgramChain;
-import org.jcalico.felix.program.ProgramHook;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
@@ -17,36 +19,65 @@ import org.jcalico.felix.program.Verdict;
 import org.jcalico.felix.render.RuleSyntax;
 import org.jcalico.model.PortRange;
 import org.jcalico.model.Protocol;
-import org.jcalico.util.Memo;
 
 /**
  * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
  * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
- * Calc hands out the same chain objects while they do not change (a policy's, an endpoint's), so each family's
- * rendered chains are remembered by object from one calculation to the next; a chain calc makes again each time (the
- * dispatch chains, jc-FORWARD) by equality, so that an unchanged one is the same rendered object for the driver too.
+ * Calc hands out the same chain objects while they do not change and changes a few chains per change, so each
+ * family's rendering is the last one with the chains that differ from the last tables (by object, walked side by
+ * side in name order) rendered again: a chain made again equal to the one before keeps its rendered object, so that
+ * the driver finds it unchanged by identity too. The work is a copy of the last result plus the chains that differ.
  */
 public final class IptablesRenderer implements Renderer {
     private static final RuleSyntax SYNTAX = new RuleSyntax(IptablesRenderer::criterion, IptablesRenderer::verdict);
-    private final Memo<ProgramChain, Chain> equalIpv4 = Memo.byEquality(chain -> chain(chain, 4));
-    private final Memo<ProgramChain, Chain> equalIpv6 = Memo.byEquality(chain -> chain(chain, 6));
-    private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(equalIpv4::get);
-    private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(equalIpv6::get);
+    /** Per family (index 0 IPv4, 1 IPv6): the tables rendered last and what they were rendered to. */
+    private final ProgramTables[] lastTables = new ProgramTables[2];
+    private final IptablesState[] lastStates = new IptablesState[2];
 
     @Override
     public IptablesState render(ProgramTables tables) {
-        Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
-        memo.nextRound();
-        (tables.version() == 4 ? equalIpv4 : equalIpv6).nextRound();
+        int family = tables.version() == 4 ? 0 : 1;
+        ProgramTables before = lastTables[family];
+        IptablesState renderedBefore = lastStates[family];
         Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
-        tables.tables().forEach((table, chains) -> {
-            Map<String, Chain> out = new LinkedHashMap<>();
-            chains.forEach((name, chain) -> out.put(name, memo.get(chain)));
-            rendered.put(table, out);
-        });
+        tables.tables().forEach((table, chains) -> rendered.put(table, before == null
+                ? render(chains, Map.of(), Map.of(), tables.version())
+                : render(chains, before.tables().getOrDefault(table, Map.of()), renderedBefore.chains(table),
+                        tables.version())));
         List<Hook> hooks = tables.hooks().stream()
                 .map(hook -> new Hook(hook.table(), hook.builtinChain(), "-j " + hook.chain())).toList();
-        return new IptablesState(tables.version(), rendered, hooks);
+        IptablesState state = new IptablesState(tables.version(), rendered, hooks);
+        lastTables[family] = tables;
+        lastStates[family] = state;
+        return state;
+    }
+
+    /** CHAINS rendered, given the chains rendered last (BEFORE, both maps in name order) and what they became. */
+    private static SortedMap<String, Chain> render(Map<String, ProgramChain> chains, Map<String, ProgramChain> before,
+                                                   Map<String, Chain> renderedBefore, int version) {
+        // a copy of a sorted map is linear (no comparisons): IptablesState hands its tables out sorted
+        TreeMap<String, Chain> out = new TreeMap<>(renderedBefore);
+        Iterator<Map.Entry<String, ProgramChain>> was = before.entrySet().iterator();
+        Map.Entry<String, ProgramChain> old = was.hasNext() ? was.next() : null;
+        for (Map.Entry<String, ProgramChain> now : chains.entrySet()) {
+            String name = now.getKey();
+            while (old != null && old.getKey().compareTo(name) < 0) {
+                out.remove(old.getKey());
+                old = was.hasNext() ? was.next() : null;
+            }
+            ProgramChain previous = old != null && old.getKey().equals(name) ? old.getValue() : null;
+            if (previous != null) {
+                old = was.hasNext() ? was.next() : null;
+            }
+            if (previous != now.getValue() && !now.getValue().equals(previous)) {
+                out.put(name, chain(now.getValue(), version));
+            }
+        }
+        while (old != null) {
+            out.remove(old.getKey());
+            old = was.hasNext() ? was.next() : null;
+        }
+        return out;
     }
 
     public static Chain chain(ProgramChain chain, int version) {

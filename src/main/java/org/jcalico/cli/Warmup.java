@@ -1,0 +1,45 @@
+package org.jcalico.cli;
+
+import java.util.Set;
+import org.jcalico.model.ResourceCodec;
+
+/**
+ * The first use of SQLite's driver (its native library, its configuration's date formats) and of the resource codec
+ * (Jackson's mappers, the first record it decodes) is most of a short command's own time in a fresh JVM, and none of
+ * it needs the command line: a second thread does it while the main thread builds and parses the command, so that the
+ * command finds it done (docs/agent.md, "Start-up of a command"). Only in a JVM of its own: the agent, which also runs
+ * commands, is warm.
+ */
+final class Warmup {
+    /** The commands that read or write the datastore and whose start-up counts most: those the agent serves. */
+    private static final Set<String> COMMANDS = Set.of("pool", "container");
+    /**
+     * A pool exactly as the datastore stores it, so that decoding it takes the codec's way for stored records (the
+     * test checks that it is still that form). Made by encoding a pool instead, the warm-up would also pay for the
+     * encoder, which a list does not use, while the command waits for the decoder.
+     */
+    static final String STORED_POOL = "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/8\",\"natOutgoing\":false,\"blockSize\":26,\"disabled\":false}";
+
+    private Warmup() {
+    }
+
+    /** Starts the warm-up when the arguments name one of those commands. */
+    static void startFor(String command) {
+        if (command == null || !COMMANDS.contains(command)) {
+            return;
+        }
+        Thread thread = new Thread(Warmup::run, "jcalico-warmup");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void run() {
+        try {
+            org.sqlite.SQLiteJDBCLoader.initialize();
+            new org.sqlite.SQLiteConfig().toProperties();
+            ResourceCodec.fromJson(STORED_POOL);
+        } catch (Exception | LinkageError e) {
+            // the command itself does the same work and reports what fails there
+        }
+    }
+}

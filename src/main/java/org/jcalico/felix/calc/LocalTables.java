@@ -1,0 +1,230 @@
+package org.jcalico.felix.calc;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Match;
+import org.jcalico.felix.program.ProgramChain;
+import org.jcalico.felix.program.ProgramHook;
+import org.jcalico.felix.program.ProgramRule;
+import org.jcalico.felix.program.ProgramTables;
+import org.jcalico.felix.program.Side;
+import org.jcalico.felix.program.Verdict;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
+import org.jcalico.model.IcmpMatch;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.Protocol;
+
+/**
+ * One IP family's tables as the local endpoints' policies make them, for one configuration and set of pools, kept
+ * between calculations and told which endpoints' policies came and went: each endpoint's own chains, the policy and
+ * profile chains some endpoint uses (counted, so a chain goes with its last user), the dispatch trees (DispatchTree),
+ * and the sets the used chains match (counted likewise). A change costs what it touches, not the number of local
+ * endpoints; every chain it does not touch is handed out as the same object.
+ */
+final class LocalTables {
+    static final String FILTER = "filter";
+    private static final String NAT = "nat";
+    private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
+    private final int version;
+    private final String interfacePrefix;
+    private final EndpointToHostAction endpointToHost;
+    private final Map<String, ProgramChain> nat;
+    private final TreeMap<String, ProgramChain> chains = new TreeMap<>();
+    private final DispatchTree from;
+    private final DispatchTree to;
+    /** The interfaces without the prefix, each as often as an endpoint has it: they are caught by name. */
+    private final TreeMap<String, Integer> unprefixed = new TreeMap<>();
+    private boolean unprefixedChanged = true;
+    /** The policy and profile chains in use, with how many endpoints use each. */
+    private final Map<CompiledChain, Integer> users = new IdentityHashMap<>();
+    private final SetUse sets;
+
+    LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
+        this.version = version;
+        this.interfacePrefix = config.interfacePrefix();
+        this.endpointToHost = config.defaultEndpointToHostAction();
+        this.sets = sets;
+        this.nat = Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, natRules(pools, version)));
+        from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
+        to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
+        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version));
+    }
+
+    void add(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
+        String iface = endpoint.interfaceName();
+        from.add(iface, endpoint.fromDispatch(version));
+        to.add(iface, List.of(endpoint.toDispatch()));
+        own.forEach(chain -> chains.put(chain.name(), chain));
+        for (CompiledChain chain : used) {
+            if (users.merge(chain, 1, Integer::sum) == 1) {
+                chains.put(chain.chain().name(), chain.chain());
+                sets.count(chain, 1);
+            }
+        }
+        if (!caughtByPrefix(iface)) {
+            unprefixed.merge(iface, 1, Integer::sum);
+            unprefixedChanged = true;
+        }
+    }
+
+    /** Takes back what {@link #add} did for the endpoint; its interface is no other endpoint's. */
+    void remove(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
+        String iface = endpoint.interfaceName();
+        from.remove(iface);
+        to.remove(iface);
+        own.forEach(chain -> chains.remove(chain.name(), chain));
+        for (CompiledChain chain : used) {
+            if (users.merge(chain, -1, Integer::sum) == 0) {
+                users.remove(chain);
+                chains.remove(chain.chain().name(), chain.chain());
+                sets.count(chain, -1);
+            }
+        }
+        if (!caughtByPrefix(iface)) {
+            unprefixed.merge(iface, -1, (was, less) -> was + less == 0 ? null : was + less);
+            unprefixedChanged = true;
+        }
+    }
+
+    private boolean caughtByPrefix(String iface) {
+        return interfacePrefix != null && iface.startsWith(interfacePrefix);
+    }
+
+    ProgramTables tables() {
+        if (unprefixedChanged) {
+            caughtChains();
+            unprefixedChanged = false;
+        }
+        from.update(chains);
+        to.update(chains);
+        List<ProgramHook> hooks = List.of(
+                new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
+                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
+                new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
+        return new ProgramTables(version, Map.of(FILTER, chains, NAT, nat), hooks);
+    }
+
+    /**
+     * The chains that send traffic into policy: every interface with the prefix (none when the agent accepted none),
+     * and each local endpoint's own interface that does not have it, so that an endpoint made under an earlier
+     * prefix is never left outside policy when the prefix changes.
+     */
+    private void caughtChains() {
+        List<String> caught = new ArrayList<>();
+        if (interfacePrefix != null) {
+            caught.add(interfacePrefix + "+");
+        }
+        unprefixed.forEach((name, times) -> caught.addAll(java.util.Collections.nCopies(times, name)));
+        put(DataplaneNames.INPUT, caught.stream().map(name -> rule(
+                Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
+        List<ProgramRule> forward = new ArrayList<>();
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
+                new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),
+                new Verdict.Jump(DataplaneNames.TO_DISPATCH))));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
+        caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
+        put(DataplaneNames.FORWARD, forward);
+    }
+
+    /**
+     * Traffic from a natOutgoing pool to anywhere outside every pool leaves with the host's address; traffic between
+     * pools keeps its endpoint addresses.
+     */
+    private static List<ProgramRule> natRules(List<IpPool> pools, int version) {
+        if (pools.stream().noneMatch(pool -> pool.natOutgoing() && pool.cidr().version() == version)) {
+            return List.of();
+        }
+        return List.of(rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.natPoolsSet(version), false, false),
+                new Criterion.InSet(Side.DESTINATION, DataplaneNames.allPoolsSet(version), false, true)),
+                new Verdict.Masquerade()));
+    }
+
+    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
+        List<ProgramRule> rules = new ArrayList<>();
+        if (version == 6) {
+            ICMPV6_NEIGHBOUR_DISCOVERY.forEach(type -> rules.add(rule(Match.of(
+                    new Criterion.ProtocolIs(Protocol.parse("icmpv6"), false),
+                    new Criterion.IcmpIs(new IcmpMatch(type, null), false)), Verdict.ACCEPT)));
+        }
+        rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))), Verdict.ACCEPT));
+        if (action == EndpointToHostAction.ACCEPT) {
+            rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
+            rules.add(rule(Match.ANY, Verdict.ACCEPT));
+        } else {
+            rules.add(rule(Match.ANY, Verdict.DROP));
+        }
+        return rules;
+    }
+
+    private static ProgramRule rule(Match match, Verdict verdict) {
+        return ProgramRule.structural(match, verdict);
+    }
+
+    private void put(String name, List<ProgramRule> rules) {
+        chains.put(name, new ProgramChain(name, rules));
+    }
+
+    /**
+     * The sets the chains in use match, over both families: counted by chain, so that what is handed out is made
+     * again only when a chain came into use or went out of it.
+     */
+    static final class SetUse {
+        private final Map<SetKey, Integer> selectorSets = new HashMap<>();
+        private final Map<String, Integer> netSetUsers = new HashMap<>();
+        private final Map<String, org.jcalico.felix.hoststate.IpSetSpec> netSets = new TreeMap<>();
+        private final Map<String, Integer> tags = new HashMap<>();
+        private boolean changed = true;
+        private java.util.Set<SetKey> selectorSetsOut;
+        private Map<String, org.jcalico.felix.hoststate.IpSetSpec> netSetsOut;
+        private java.util.Set<String> tagsOut;
+
+        private void count(CompiledChain chain, int delta) {
+            chain.selectorSets().forEach(key -> selectorSets.merge(key, delta, SetUse::sum));
+            chain.tags().forEach(tag -> tags.merge(tag, delta, SetUse::sum));
+            chain.netSets().forEach((name, spec) -> {
+                if (netSetUsers.merge(name, delta, SetUse::sum) == null) {
+                    netSets.remove(name);
+                } else if (delta > 0) {
+                    netSets.put(name, spec);
+                }
+            });
+            changed = true;
+        }
+
+        private static Integer sum(Integer was, Integer delta) {
+            return was + delta == 0 ? null : was + delta;
+        }
+
+        private void freeze() {
+            if (changed) {
+                selectorSetsOut = java.util.Set.copyOf(selectorSets.keySet());
+                netSetsOut = Map.copyOf(netSets);
+                tagsOut = java.util.Set.copyOf(tags.keySet());
+                changed = false;
+            }
+        }
+
+        /** The selector sets in use; the same object while none came or went. */
+        java.util.Set<SetKey> selectorSets() {
+            freeze();
+            return selectorSetsOut;
+        }
+
+        java.util.Map<String, org.jcalico.felix.hoststate.IpSetSpec> netSets() {
+            freeze();
+            return netSetsOut;
+        }
+
+        java.util.Set<String> tags() {
+            freeze();
+            return tagsOut;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package org.jcalico.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A tool started by the long-lived shell answers as one the runner starts: its exit status, its error, its input whole. */
+class ToolShellTest {
+    private static final List<String> ECHO_INPUT_TO_STDERR = List.of("sh", "-c", "echo out; cat >&2; exit 3");
+
+    @Test
+    void exitStatusAndErrorAreTheToolsWhateverItsInputOrOutputLooksLike() {
+        ToolShell shell = CommandRunner.local().shell();
+        // lines that look like the shell's own markers are the tool's, an argument with a quote stays one argument
+        String input = "a 'quoted' $HOME `x` \\\n@jcalico-input\n@jcalico-exit 0\n";
+        CommandRunner.Result result = shell.run(ECHO_INPUT_TO_STDERR, input);
+        assertEquals(3, result.exitCode());
+        assertEquals(input.strip(), result.stderr().strip(), "stdout is not kept, stderr is the input as given");
+        assertEquals(0, shell.run(List.of("sh", "-c", "printf \"%s\" \"$1\" >&2", "-", "it's"), "").exitCode());
+        assertEquals("it's", shell.run(List.of("sh", "-c", "printf \"%s\" \"$1\" >&2; exit 1", "-", "it's"), "").stderr().strip());
+        // more input than the shell takes goes to a process of its own, with the same answer
+        String large = "x".repeat(ToolShell.MAX_INPUT) + "\n";
+        CommandRunner.Result big = shell.run(List.of("sh", "-c", "wc -c >&2; exit 4"), large);
+        assertEquals(4, big.exitCode());
+        assertEquals(String.valueOf(large.length()), big.stderr().strip());
+    }
+
+    @Test
+    void aShellThatEndsBeforeItAnswersIsNoAnswer() {
+        ToolShell shell = CommandRunner.local().shell();
+        assertThrows(ToolSession.Ended.class, () -> shell.run(List.of("sh", "-c", "kill -9 $PPID"), ""));
+        assertEquals(0, shell.run(List.of("true"), "").exitCode(), "the next run has a fresh shell");
+    }
+}
