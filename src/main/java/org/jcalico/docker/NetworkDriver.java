@@ -9,12 +9,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.LabelEdit;
@@ -54,10 +48,6 @@ public final class NetworkDriver {
      * without its earlier ones (docs/docker.md).
      */
     private final Map<String, Set<String>> sandboxes = new ConcurrentHashMap<>();
-    /** Leave's teardowns still under way (veth and intent record, after Leave answered), awaited when the plugin stops. */
-    private final Set<CompletableFuture<Void>> teardowns = ConcurrentHashMap.newKeySet();
-    private final ExecutorService teardownThreads = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("docker-teardown-", 0).factory());
 
     /** Endpoints whose Leave detached them: the DeleteEndpoint that follows has nothing left to do for them. */
     private final Set<String> left = ConcurrentHashMap.newKeySet();
@@ -178,37 +168,9 @@ public final class NetworkDriver {
         return "169.254." + (hash / 256 % 254 + 1) + "." + (hash % 254 + 1);
     }
 
-    /**
-     * Answers once the endpoint's record is gone (its policy and routes go with it); its veth, back in the host's
-     * namespace and down, is destroyed afterwards: the kernel takes 30-140 ms for that, all of it on `docker run`'s
-     * and `docker rm`'s path otherwise (docs/docker.md, "Performance").
-     */
     public void leave(Protocol.EndpointRef request) {
-        String dockerEndpointId = request.endpointId();
-        detach(dockerEndpointId, teardown -> {
-            CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
-                try {
-                    teardown.run();
-                } catch (RuntimeException e) {
-                    log.warn("docker endpoint " + shortId(dockerEndpointId) + ": its veth was not removed after Leave ("
-                            + e.getMessage() + "); the agent's sweep of unfinished commands removes it");
-                }
-            }, teardownThreads);
-            teardowns.add(running);
-            running.whenComplete((done, failure) -> teardowns.remove(running));
-        });
-        left.add(dockerEndpointId);
-    }
-
-    /** Waits, {@code longest} at most, for Leave's teardowns under way: the plugin is stopping. */
-    public void awaitTeardowns(Duration longest) {
-        try {
-            CompletableFuture.allOf(teardowns.toArray(CompletableFuture[]::new)).get(longest.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            log.warn("stopping: " + teardowns.size() + " docker endpoint teardowns still under way; the next agent's sweep finishes them");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        detach(request.endpointId());
+        left.add(request.endpointId());
     }
 
     public void deleteEndpoint(Protocol.EndpointRef request) {
@@ -223,16 +185,12 @@ public final class NetworkDriver {
      * container's endpoints on its other networks (those it may send from) cease to be members of its network.
      */
     public Optional<WorkloadEndpoint> detach(String dockerEndpointId) {
-        return detach(dockerEndpointId, Runnable::run);
-    }
-
-    private Optional<WorkloadEndpoint> detach(String dockerEndpointId, Executor teardown) {
         String endpointId = endpointId(dockerEndpointId);
         // no wait for the agent's removal of its chains and set members: nothing can use the endpoint any more (its
-        // veth is out of its container: down, or gone), and the agent applies changes in revision order, so an endpoint that takes the address
+        // veth is gone), and the agent applies changes in revision order, so an endpoint that takes the address
         // next is programmed only after that removal (docs/docker.md, "Performance")
         Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
-                "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO, teardown);
+                "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO);
         for (String sandbox : List.copyOf(sandboxes.keySet())) {
             sandboxes.computeIfPresent(sandbox, (key, joined) -> {
                 joined.remove(endpointId);

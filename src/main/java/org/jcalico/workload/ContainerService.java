@@ -193,7 +193,7 @@ public final class ContainerService {
                 }
             }
         }
-        return new Removed(detach(node, endpoints, "container '" + spec + "'", wait, Runnable::run), recovered);
+        return new Removed(detach(node, endpoints, "container '" + spec + "'", wait), recovered);
     }
 
     /**
@@ -202,18 +202,6 @@ public final class ContainerService {
      */
     public Optional<WorkloadEndpoint> detachEndpoint(String node, String endpointId, String containerId, String description,
                                                      Duration wait) {
-        return detachEndpoint(node, endpointId, containerId, description, wait, Runnable::run);
-    }
-
-    /**
-     * Like {@link #detachEndpoint(String, String, String, String, Duration)}, with the rest of the teardown (the veth,
-     * the intent record) handed to {@code teardown} once the endpoint's record is gone, so that a caller that need not
-     * wait for the kernel to destroy the veth (tens of milliseconds) answers first: with the record gone the agent
-     * removes the endpoint's routes and rules whatever becomes of the veth, the intent record covers the rest until it
-     * is done, and a teardown that fails leaves that record to the agent's sweep.
-     */
-    public Optional<WorkloadEndpoint> detachEndpoint(String node, String endpointId, String containerId, String description,
-                                                     Duration wait, java.util.concurrent.Executor teardown) {
         List<RuntimeException> failures = new ArrayList<>();
         intents.recoverStale(node, containerId, failures);
         if (!failures.isEmpty()) {
@@ -223,17 +211,17 @@ public final class ContainerService {
         if (endpoint.isEmpty()) {
             return Optional.empty();
         }
-        return detach(node, List.of(endpoint.get()), description, wait, teardown).stream().findFirst();
+        return detach(node, List.of(endpoint.get()), description, wait).stream().findFirst();
     }
 
     private List<WorkloadEndpoint> detach(String node, List<Versioned<WorkloadEndpoint>> endpoints, String description,
-                                          Duration wait, java.util.concurrent.Executor teardown) {
+                                          Duration wait) {
         List<WorkloadEndpoint> removed = new ArrayList<>();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
             Intents.Held intent = intents.beginDetach(endpoint, description).orElseThrow(() ->
                     new ValidationException(description + " changed while it was being removed; try again"));
             CrashPoint.reach("detach");
-            teardown.execute(() -> intents.tearDown(intent));
+            intents.tearDown(intent);
             removed.add(endpoint.resource());
         }
         long deadline = System.nanoTime() + wait.toNanos();

@@ -414,8 +414,7 @@ class DockerNetworkIT {
             assertTrue(Eventually.within(5, () -> endpointWith(address).isEmpty() && holderOf(address).isEmpty()),
                     "no endpoint record and no allocation for " + address + ": " + endpointWith(address) + " " + holderOf(address));
             assertTrue(store.get(WorkloadEndpoint.class, endpoint.node(), endpoint.endpointId()).isEmpty());
-            // Leave answers before the kernel has destroyed the veth (docs/docker.md, "Performance")
-            assertTrue(Eventually.within(5, () -> !hostLinks(host).contains(endpoint.interfaceName())), "no veth " + endpoint.interfaceName());
+            assertFalse(hostLinks(host).contains(endpoint.interfaceName()), "no veth " + endpoint.interfaceName());
             assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
                     "no iptables rule for " + endpoint.interfaceName());
         }
