@@ -2,16 +2,17 @@ package org.jcalico.felix.calc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.jcalico.testing.WebAndDb.OPEN;
+import static org.jcalico.testing.WebAndDb.endpoint;
+import static org.jcalico.testing.WebAndDb.policies;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Policy;
-import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
-import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.Test;
  * generation's last user went, though the second's still jumped to it, and nft refused the delete: EBUSY).
  */
 class SharedChainCountTest {
-    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
 
     @Test
     void aSharedChainStaysWhileAnyEndpointUsesIt() {
@@ -64,15 +64,5 @@ class SharedChainCountTest {
         Snapshot snapshot = Snapshot.of("h1", FelixConfiguration.DEFAULTS, List.copyOf(endpoints), Map.of("open", OPEN))
                 .withPolicy(List.of(), List.copyOf(policies), List.copyOf(sets), Map.of());
         assertEquals(new HostStateCalculator().calculate(snapshot), kept.calculate(snapshot));
-    }
-
-    private static WorkloadEndpoint endpoint(int number, String app) {
-        return new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
-                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
-                List.of("open"), null, null, Map.of("app", app), null);
-    }
-
-    private static List<Policy> policies(String yaml) {
-        return ResourceCodec.decodeAll(yaml).stream().map(Policy.class::cast).toList();
     }
 }

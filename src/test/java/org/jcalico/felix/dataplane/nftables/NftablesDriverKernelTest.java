@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static org.jcalico.testing.WebAndDb.OPEN;
+import static org.jcalico.testing.WebAndDb.endpoint;
+import static org.jcalico.testing.WebAndDb.policies;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,14 +21,11 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Policy;
-import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
-import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +42,6 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class NftablesDriverKernelTest {
     private static final String PREFIX = "jcn1-";
-    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private static final FelixConfiguration CONFIG = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
     private static CommandRunner host;
     private final HostStateCalculator calculator = new HostStateCalculator();
@@ -128,16 +128,6 @@ class NftablesDriverKernelTest {
                 .withPolicy(List.of(), List.copyOf(policies), List.copyOf(sets), Map.of()));
         assertEquals(DataplaneDriver.NFTABLES, state.driver());
         return state;
-    }
-
-    private static WorkloadEndpoint endpoint(int number, String app) {
-        return new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
-                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
-                List.of("open"), null, null, Map.of("app", app), null);
-    }
-
-    private static List<Policy> policies(String yaml) {
-        return ResourceCodec.decodeAll(yaml).stream().map(Policy.class::cast).toList();
     }
 
     private static String kernel() {
