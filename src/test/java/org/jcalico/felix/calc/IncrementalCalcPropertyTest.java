@@ -19,6 +19,7 @@ import org.jcalico.model.Policy;
 import org.jcalico.model.Protocol;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.WebAndDb;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,9 +96,9 @@ class IncrementalCalcPropertyTest {
             List<Policy> distinct = new ArrayList<>(policies.stream()
                     .collect(java.util.stream.Collectors.toMap(policy -> policy.metadata().name(), policy -> policy,
                             (first, second) -> second, java.util.LinkedHashMap::new)).values());
-            Snapshot policyModel = Snapshot.of("local", config, endpoints, Map.of())
+            Snapshot policyModel = Snapshot.of("local", config, endpoints, Map.of("open", WebAndDb.OPEN))
                     .withPolicy(List.of(), distinct, List.of(), namespaces);
-            Snapshot snapshot = new Snapshot(policyModel.node(), config, endpoints, Map.of(), pools, List.of(), List.of(),
+            Snapshot snapshot = new Snapshot(policyModel.node(), config, endpoints, policyModel.profiles(), pools, List.of(), List.of(),
                     List.of(), policyModel.bgp(), List.of(), distinct, List.of(), namespaces);
             HostState incremental = kept.calculate(snapshot);
             HostState full = new HostStateCalculator().calculate(snapshot);
@@ -121,7 +122,7 @@ class IncrementalCalcPropertyTest {
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
         return new WorkloadEndpoint(node, "k8s", "pod-" + index, "e" + index, iface, null, List.of(v4),
-                List.of(v6), List.of(), null, "ns-" + index % 2, labels(),
+                List.of(v6), random.nextBoolean() ? List.of("open") : List.of(), null, "ns-" + index % 2, labels(),
                 List.of(new EndpointPort("http", Protocol.parse("tcp"), 8000 + random.nextInt(3))));
     }
 
