@@ -1,8 +1,11 @@
 package org.jcalico.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +28,18 @@ class ToolShellTest {
         CommandRunner.Result big = shell.run(List.of("sh", "-c", "wc -c >&2; exit 4"), large);
         assertEquals(4, big.exitCode());
         assertEquals(String.valueOf(large.length()), big.stderr().strip());
+    }
+
+    @Test
+    void aControlCharacterInTheInputIsRefusedAndNothingRuns() throws Exception {
+        ToolShell shell = CommandRunner.local().shell();
+        Path ran = Files.createTempFile("jcalico-toolshell", "");
+        Files.delete(ran);
+        // a carriage return or escape in an input line never reaches a tool, through the shell as through the runner
+        for (String input : List.of("a\rb\n", "a\u001b[2Jb\n")) {
+            assertThrows(KernelException.class, () -> shell.run(List.of("sh", "-c", "touch \"$1\"", "-", ran.toString()), input));
+        }
+        assertFalse(Files.exists(ran), "the tool did not run");
     }
 
     @Test
