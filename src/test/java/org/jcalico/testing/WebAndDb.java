@@ -1,5 +1,6 @@
 package org.jcalico.testing;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.model.Cidr;
@@ -21,6 +22,15 @@ public final class WebAndDb {
         return new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
                 List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
                 List.of("open"), null, null, Map.of("app", app), null);
+    }
+
+    /** Endpoints 1 to COUNT, the even ones web and the odd ones db, in a list the test goes on to change. */
+    public static List<WorkloadEndpoint> endpoints(int count) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            endpoints.add(endpoint(i, i % 2 == 0 ? "web" : "db"));
+        }
+        return endpoints;
     }
 
     public static List<Policy> policies(String yaml) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import static org.jcalico.testing.WebAndDb.OPEN;
 import static org.jcalico.testing.WebAndDb.endpoint;
+import static org.jcalico.testing.WebAndDb.endpoints;
 import static org.jcalico.testing.WebAndDb.policies;
 
 import java.util.ArrayList;
@@ -26,10 +27,7 @@ class SharedChainCountTest {
     @Test
     void aSharedChainStaysWhileAnyEndpointUsesIt() {
         HostStateCalculator kept = new HostStateCalculator();
-        List<WorkloadEndpoint> endpoints = new ArrayList<>();
-        for (int i = 1; i <= 6; i++) {
-            endpoints.add(endpoint(i, i % 2 == 0 ? "web" : "db"));
-        }
+        List<WorkloadEndpoint> endpoints = endpoints(6);
         List<Policy> policies = new ArrayList<>(policies("""
                 kind: GlobalNetworkPolicy
                 metadata: {name: web-in}
