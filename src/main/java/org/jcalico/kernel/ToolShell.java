@@ -1,7 +1,5 @@
 package org.jcalico.kernel;
 
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -20,7 +18,6 @@ import java.util.function.BiConsumer;
 public final class ToolShell {
     /** Inputs up to this many characters go through the shell; larger ones to a process of their own. */
     static final int MAX_INPUT = 64 * 1024;
-    private static final SecureRandom NONCES = new SecureRandom();
     private final CommandRunner runner;
     private final ToolSession shell;
     private final BiConsumer<String, Boolean> observer;
@@ -43,7 +40,7 @@ public final class ToolShell {
         }
         // unguessable for each run, so that no line of the input ends the here-document and no line the tool prints
         // passes for the shell's answer
-        String nonce = HexFormat.of().toHexDigits(NONCES.nextLong());
+        String nonce = ToolSession.nonce();
         String delimiter = "@jcalico-input-" + nonce;
         String exit = "@jcalico-exit-" + nonce + " ";
         StringBuilder script = new StringBuilder();

@@ -9,13 +9,13 @@ import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.ToolShell;
 import org.jcalico.util.Memo;
 
 /**
- * Keeps one iptables version's jcalico-owned chains and hooks as desired, with one iptables-restore --noflush per
- * apply covering all tables. It works from what it last wrote; after {@link #forget()} (or a failure) it reads the
- * kernel back first, which repairs drift and sweeps what is no longer wanted.
+ * Keeps one iptables version's jcalico-owned chains and hooks as desired, with one restore --noflush batch per
+ * apply covering all tables ({@link IptablesRestore}: a change's batch goes to a long-lived restore). It works from
+ * what it last wrote; after {@link #forget()} (or a failure) it reads the kernel back first, which repairs drift and
+ * sweeps what is no longer wanted. A batch whose restore ended or answered oddly counts as refused, never as done.
  *
  * <p>When the kernel refuses that restore, one refused rule must not stop the whole host from being programmed, nor
  * open anything: the driver isolates it ({@link Isolation}), holding each isolable chain (one that only some
@@ -27,8 +27,7 @@ public final class IptablesDriver {
     /** What an isolated chain holds: the endpoints that depend on it are dropped, never let through. */
     static final List<String> DROP_ONLY = List.of("-j DROP");
     private final CommandRunner runner;
-    /** Starts each restore: a fork of a long-lived shell costs a fraction of the JVM's launch of a process. */
-    private final ToolShell shell;
+    private final IptablesRestore restore;
     private final int version;
     /**
      * With a thousand endpoints' chains desired, a small change then hashes only the chains new or different: a chain
@@ -41,11 +40,16 @@ public final class IptablesDriver {
     private IptablesState written;
 
     public IptablesDriver(CommandRunner runner, int version) {
+        this(runner, version, new IptablesRestore(runner, tool(version, "restore")));
+    }
+
+    /** With restores applied by {@code restore}: for tests whose restore ends mid-batch. */
+    IptablesDriver(CommandRunner runner, int version, IptablesRestore restore) {
         if (version != 4 && version != 6) {
             throw new IllegalArgumentException("IP version must be 4 or 6");
         }
         this.runner = runner;
-        this.shell = runner.shell();
+        this.restore = restore;
         this.version = version;
     }
 
@@ -89,7 +93,7 @@ public final class IptablesDriver {
     private IptablesUpdate write(IptablesState desired, IptablesSnapshot before) {
         IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
         if (!update.isEmpty()) {
-            shell.run(List.of(tool("restore"), "--noflush", "--wait"), update.restoreInput()).check();
+            restore.apply(update.restoreInput());
         }
         return update;
     }
@@ -115,8 +119,12 @@ public final class IptablesDriver {
         return isolated.changes();
     }
 
-    /** "iptables-save", "ip6tables-restore", ... or the plain tool name for an empty suffix. */
     private String tool(String suffix) {
+        return tool(version, suffix);
+    }
+
+    /** "iptables-save", "ip6tables-restore", ... or the plain tool name for an empty suffix. */
+    private static String tool(int version, String suffix) {
         String name = version == 4 ? "iptables" : "ip6tables";
         return suffix.isEmpty() ? name : name + "-" + suffix;
     }
