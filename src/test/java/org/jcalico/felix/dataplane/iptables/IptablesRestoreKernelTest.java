@@ -34,6 +34,13 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class IptablesRestoreKernelTest {
     private static final String NAMESPACE = "jcia-restore";
+    /**
+     * A long-lived restore given the first 4 lines of its first batch (a whole table, which it commits), then killed
+     * with kill -9 while it waits for the rest; its shell goes with it.
+     */
+    private static final String KILLED_AFTER_FIRST_TABLE = "f=$(mktemp -u); mkfifo \"$f\";"
+            + " iptables-restore --noflush --verbose --wait <\"$f\" & r=$!; exec 4>\"$f\"; rm \"$f\"; head -n 4 >&4;"
+            + " until iptables -S jc-a >/dev/null 2>&1; do sleep 0.05; done; kill -9 $r; kill -9 $$";
     private CommandRunner host;
     private IptablesRestore restore;
 
@@ -111,9 +118,7 @@ class IptablesRestoreKernelTest {
 
     @Test
     void aRestoreKilledMidBatchIsNeverTakenForDone() {
-        // the filter table is committed, then the tool is killed before it reads the nat table
-        IptablesRestore killed = new IptablesRestore(host, "iptables-restore", host.session("sh", "-c",
-                "head -n 4 | iptables-restore --noflush --verbose --wait; kill -9 $$"));
+        IptablesRestore killed = new IptablesRestore(host, "iptables-restore", host.session("sh", "-c", KILLED_AFTER_FIRST_TABLE));
         assertThrows(KernelException.class, () -> killed.apply(
                 "*filter\n:jc-a - [0:0]\n-A jc-a -j ACCEPT\nCOMMIT\n*nat\n:jc-n - [0:0]\n-A jc-n -j RETURN\nCOMMIT\n"));
         assertEquals(List.of("-A jc-a -j ACCEPT"), rules("jc-a"), "it was killed mid-batch");
@@ -126,8 +131,8 @@ class IptablesRestoreKernelTest {
         Path once = Files.createTempDirectory("jcia-restore").resolve("killed");
         try {
             IptablesRestore killedOnce = new IptablesRestore(host, "iptables-restore", host.session("sh", "-c",
-                    "if mkdir '" + once + "' 2>/dev/null; then head -n 4 | iptables-restore --noflush --verbose --wait;"
-                            + " kill -9 $$; fi; exec iptables-restore --noflush --verbose --wait"));
+                    "if mkdir '" + once + "' 2>/dev/null; then " + KILLED_AFTER_FIRST_TABLE + "; fi;"
+                            + " exec iptables-restore --noflush --verbose --wait"));
             IptablesDriver driver = new IptablesDriver(host, 4, killedOnce);
             IptablesState desired = new IptablesState(4, Map.of(
                     "filter", Map.of("jc-a", new Chain("jc-a", List.of("-j ACCEPT"))),
