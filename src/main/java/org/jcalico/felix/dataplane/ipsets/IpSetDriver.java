@@ -63,8 +63,17 @@ public final class IpSetDriver {
         return changes;
     }
 
+    /**
+     * Destroys the sets no longer desired. nf_tables frees the matches of the rules it deleted in a work queue after
+     * the commit, and a set stays held until then; it finishes that work when a process releases a netfilter netlink
+     * socket, which a restore of its own did on exiting but the long-lived iptables-restore never does. So a set
+     * whose last rule that restore has just deleted can be refused as in use: a refused sweep is planned again from a
+     * read-back, whose ipset process releases its socket on exiting, and written once more. What is refused then is
+     * held by someone else's rule, and reported.
+     */
     public Changes sweep(Map<String, IpSetSpec> desired) {
-        return run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
+        Changes changes = run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
+        return changes.failures().isEmpty() ? changes : run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
     }
 
     public IpSetSnapshot read() {

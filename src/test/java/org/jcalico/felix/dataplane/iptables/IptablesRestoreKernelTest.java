@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -238,6 +240,27 @@ class IptablesRestoreKernelTest {
         assertEquals(800, rules.size());
         for (int i = 0; i < 300; i++) {
             assertEquals("-A jc-a -s 10.5." + i / 250 + "." + i % 250 + "/32 -j ACCEPT", rules.get(i));
+        }
+    }
+
+    /**
+     * nf_tables frees a deleted rule's matches (and with them its hold on an ipset) in a work queue after the commit;
+     * a process that releases a netfilter netlink socket (a restore of its own exiting) makes the kernel finish that
+     * work, the long-lived restore never does. So right after its batch deleted the last rule matching a set, the set
+     * could still be held, and the sweep that destroys it was refused now and then.
+     */
+    @Test
+    void aSetIsDestroyedRightAfterTheLongLivedRestoreDeletedTheLastRuleMatchingIt() {
+        IptablesDriver iptables = new IptablesDriver(host, 4);
+        IpSetDriver ipsets = new IpSetDriver(host);
+        for (int i = 0; i < 30; i++) {
+            IpSetSpec set = new IpSetSpec("jc-4s-" + i, IpSetSpec.Type.NET, 4, Set.of("10.0.0." + i + "/32"));
+            assertEquals(Map.of(), ipsets.fill(Map.of(set.name(), set)).failures());
+            IptablesState matching = new IptablesState(4, Map.of("filter", Map.of("jc-a",
+                    new Chain("jc-a", List.of("-m set --match-set " + set.name() + " src -j ACCEPT")))), List.of());
+            assertEquals(Map.of(), iptables.apply(matching, Set.of()).failures());
+            assertEquals(Map.of(), iptables.apply(new IptablesState(4, Map.of(), List.of()), Set.of()).failures());
+            assertEquals(Map.of(), ipsets.sweep(Map.of()).failures(), "round " + i);
         }
     }
 
