@@ -46,6 +46,11 @@ public final class PolicyBenchmark {
     static final int CHANGES = 40;
     private static final int LARGE_SET_ROUNDS = 3;
     private static final String LARGE_SET_FLOOR = "jcbp-floor";
+    /**
+     * How long after its full collection the worker reads its RSS again: the agent's JVM hands glibc's free lists (the
+     * compiler's arenas, mostly) back every 10 s ({@code -XX:TrimNativeHeapInterval}), so an agent settles there.
+     */
+    private static final int SETTLE_SECONDS = 11;
     private static final int APPS = 250;
     private static final int NAMESPACES = 20;
     private static final List<String> TIERS_OF_APPS = List.of("frontend", "backend", "db");
@@ -119,9 +124,11 @@ public final class PolicyBenchmark {
                 + " medians %.2fx (target <= 1.5x)%n", timings.get("large-members").getFirst(), large.size(),
                 percentile(large, 50) / 1000.0, large.getLast() / 1000.0, percentile(largeFloor, 50) / 1000.0,
                 (double) percentile(large, 50) / percentile(largeFloor, 50));
-        out.printf("memory of the process doing it: RSS %d MB, heap after a full GC %d MB (target RSS <= 250 MB; the"
-                + " agent's JVM flags; no datastore client or cache)%n", timings.get("rss").getFirst(),
-                timings.get("heap").getFirst());
+        out.printf("memory of the process doing it: RSS %d MB right after a full GC, %d MB %d s later as an agent settles"
+                + " (its JVM trims the native heap every 10 s); heap after the full GC %d MB live of %d MB committed"
+                + " (target RSS <= 250 MB; the agent's JVM flags; no datastore client or cache)%n",
+                timings.get("rss").getFirst(), timings.get("rss-settled").getFirst(), SETTLE_SECONDS,
+                timings.get("heap").getFirst(), timings.get("heap-committed").getFirst());
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
@@ -171,7 +178,14 @@ public final class PolicyBenchmark {
         System.gc();
         Runtime runtime = Runtime.getRuntime();
         out.println("heap " + (runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024));
+        out.println("heap-committed " + runtime.totalMemory() / (1024 * 1024));
         out.println("rss " + rssMegabytes());
+        try {
+            Thread.sleep(SETTLE_SECONDS * 1000L);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        out.println("rss-settled " + rssMegabytes());
         out.flush();
     }
 
@@ -231,7 +245,7 @@ public final class PolicyBenchmark {
             }
         }
         for (String kind : List.of("program", "program-calc", "policy", "label", "add", "policy-calc", "label-calc",
-                "add-calc", "large", "large-floor", "large-members", "heap", "rss")) {
+                "add-calc", "large", "large-floor", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());
             }
