@@ -298,7 +298,8 @@ public final class SelectorSets {
             }
         }
         matches.keys.add(key);
-        CountedMembers members = new CountedMembers(key.name());
+        CountedMembers members = new CountedMembers(key.name(),
+                matches.groups.stream().mapToInt(group -> group.items.size()).sum());
         sets.put(key, members);
         for (Group group : matches.groups) {
             for (Item item : group.items) {
