@@ -55,7 +55,8 @@ public final class Dataplane {
      * after rules stopped referring to them; interfaces are up before routes point at them. Links and routes wait for
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. The IPv4 and IPv6
-     * rules are separate tools and tables, so they are restored at once too.
+     * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
+     * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
      *
      * <p>The state is rendered for one driver ({@link HostState#driver()}); the other's jcalico state is removed, but
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
@@ -67,14 +68,50 @@ public final class Dataplane {
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
-                : () -> times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
-                        .plus(written(both(() -> times.time("iptables", () -> iptables.apply(desired.ipv4(), isolable)),
-                                () -> times.time("ip6tables", () -> ip6tables.apply(desired.ipv6(), isolable))),
-                                () -> times.time("nftables", nftables::remove)))
-                        .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+                : () -> {
+                    // planned while the sets are filled (the JVM mostly waits for ipset then), written once they are
+                    CompletableFuture<Supplier<Changes>> ipv4 =
+                            planned(times, "iptables", () -> iptables.prepare(desired.ipv4(), isolable));
+                    CompletableFuture<Supplier<Changes>> ipv6 =
+                            planned(times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
+                    try {
+                        Changes sets = times.time("ipsets", () -> ipSets.fill(desired.ipSets()));
+                        return sets.plus(written(both(() -> times.time("iptables", joined(ipv4)),
+                                        () -> times.time("ip6tables", joined(ipv6))),
+                                        () -> times.time("nftables", nftables::remove)))
+                                .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+                    } finally {
+                        // no plan still at work when the next apply starts, also when this one failed
+                        CompletableFuture.allOf(ipv4, ipv6).handle((done, failure) -> done).join();
+                    }
+                };
         return timed(times, () -> byEndpoint(desired, both(rules,
                 () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                         .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
+    }
+
+    /** PLAN run on a thread of its own, its time counted for DRIVER. */
+    private static CompletableFuture<Supplier<Changes>> planned(DriverTimes times, String driver,
+                                                                Supplier<Supplier<Changes>> plan) {
+        return CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            try {
+                return plan.get();
+            } finally {
+                times.add(driver, System.nanoTime() - start);
+            }
+        }, Thread::startVirtualThread);
+    }
+
+    /** The write of a plan made by {@link #planned}, the plan's own exception unwrapped. */
+    private static Supplier<Changes> joined(CompletableFuture<Supplier<Changes>> plan) {
+        return () -> {
+            try {
+                return plan.join().get();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        };
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
@@ -148,8 +185,12 @@ public final class Dataplane {
             try {
                 return work.get();
             } finally {
-                nanos.merge(driver, System.nanoTime() - start, Long::sum);
+                add(driver, System.nanoTime() - start);
             }
+        }
+
+        void add(String driver, long spent) {
+            nanos.merge(driver, spent, Long::sum);
         }
 
         Map<String, Duration> durations() {
