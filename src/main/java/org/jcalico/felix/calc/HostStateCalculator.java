@@ -48,6 +48,7 @@ public final class HostStateCalculator {
     private final Renderer nftablesRenderer;
     private final TagSets tagSets = new TagSets();
     private final SelectorSets selectorSetMembers = new SelectorSets();
+    private boolean calculated;
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
@@ -143,13 +144,20 @@ public final class HostStateCalculator {
     }
 
     /**
-     * The selector sets' items (labels, groups, counts) are brought up to date on a thread of their own meanwhile,
-     * since they need nothing of the local rules: on a first calculation with 100,000 endpoints that is a third of the
-     * work, beside the local endpoints' policies and tables.
+     * On the first calculation the selector sets' items (labels, groups, counts) are brought up to date on a thread of
+     * their own meanwhile, since they need nothing of the local rules: with 100,000 endpoints that is a third of the
+     * work, beside the local endpoints' policies and tables. A later calculation's update takes microseconds to
+     * milliseconds, less than a handoff between threads costs on a loaded machine, so it is done in line.
      */
     public HostState calculate(Snapshot snapshot) {
-        CompletableFuture<Void> items = CompletableFuture.runAsync(() -> selectorSetMembers.update(snapshot),
-                Thread::startVirtualThread);
+        CompletableFuture<Void> items;
+        if (calculated) {
+            selectorSetMembers.update(snapshot);
+            items = CompletableFuture.completedFuture(null);
+        } else {
+            items = CompletableFuture.runAsync(() -> selectorSetMembers.update(snapshot), Thread::startVirtualThread);
+            calculated = true;
+        }
         try {
             return calculate(snapshot, items);
         } finally {

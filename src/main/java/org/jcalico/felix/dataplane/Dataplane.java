@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,32 +69,47 @@ public final class Dataplane {
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
-                : () -> {
-                    // planned while the sets are filled (the JVM mostly waits for ipset then), written once they are
-                    CompletableFuture<Supplier<Changes>> ipv4 =
-                            planned(times, "iptables", () -> iptables.prepare(desired.ipv4(), isolable));
-                    CompletableFuture<Supplier<Changes>> ipv6 =
-                            planned(times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
-                    try {
-                        Changes sets = times.time("ipsets", () -> ipSets.fill(desired.ipSets()));
-                        return sets.plus(written(both(() -> times.time("iptables", joined(ipv4)),
-                                        () -> times.time("ip6tables", joined(ipv6))),
-                                        () -> times.time("nftables", nftables::remove)))
-                                .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
-                    } finally {
-                        // no plan still at work when the next apply starts, also when this one failed
-                        CompletableFuture.allOf(ipv4, ipv6).handle((done, failure) -> done).join();
-                    }
-                };
+                : () -> iptablesRules(desired, isolable, times);
         return timed(times, () -> byEndpoint(desired, both(rules,
                 () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                         .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
     }
 
-    /** PLAN run on a thread of its own, its time counted for DRIVER. */
-    private static CompletableFuture<Supplier<Changes>> planned(DriverTimes times, String driver,
-                                                                Supplier<Supplier<Changes>> plan) {
-        return CompletableFuture.supplyAsync(() -> {
+    /**
+     * Sets filled, then both families' rules written at once, then the sets no longer used destroyed. On a cold start
+     * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
+     * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
+     * sets are in. A change's fill takes milliseconds, less than handing its planning to other threads costs on a
+     * loaded machine, so a change plans each family where it writes it.
+     */
+    private Changes iptablesRules(HostState desired, Set<String> isolable, DriverTimes times) {
+        boolean cold = ipSets.readsBack();
+        List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
+        Supplier<Changes> ipv4 =
+                writer(cold, planning, times, "iptables", () -> iptables.prepare(desired.ipv4(), isolable));
+        Supplier<Changes> ipv6 =
+                writer(cold, planning, times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
+        try {
+            return times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
+                    .plus(written(both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6)),
+                            () -> times.time("nftables", nftables::remove)))
+                    .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+        } finally {
+            // no plan still at work when the next apply starts, also when this one failed
+            CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
+        }
+    }
+
+    /**
+     * What writes one family's rules. EARLY: PLAN runs now on a thread of its own (added to STARTED, its time counted
+     * for DRIVER) and the writer waits for it, its exception unwrapped; otherwise the writer plans, then writes.
+     */
+    private static Supplier<Changes> writer(boolean early, List<CompletableFuture<Supplier<Changes>>> started,
+                                            DriverTimes times, String driver, Supplier<Supplier<Changes>> plan) {
+        if (!early) {
+            return () -> plan.get().get();
+        }
+        CompletableFuture<Supplier<Changes>> planned = CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
             try {
                 return plan.get();
@@ -101,13 +117,10 @@ public final class Dataplane {
                 times.add(driver, System.nanoTime() - start);
             }
         }, Thread::startVirtualThread);
-    }
-
-    /** The write of a plan made by {@link #planned}, the plan's own exception unwrapped. */
-    private static Supplier<Changes> joined(CompletableFuture<Supplier<Changes>> plan) {
+        started.add(planned);
         return () -> {
             try {
-                return plan.join().get();
+                return planned.join().get();
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException cause ? cause : e;
             }

@@ -48,6 +48,11 @@ public final class IpSetDriver {
         programmed = null;
     }
 
+    /** Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
+    public boolean readsBack() {
+        return programmed == null;
+    }
+
     public Changes fill(Map<String, IpSetSpec> desired) {
         Changes changes = run(snapshot -> IpSetPlanner.fill(desired, snapshot));
         if (changes.failures().isEmpty()) {
