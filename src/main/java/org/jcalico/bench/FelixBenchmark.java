@@ -80,6 +80,11 @@ public final class FelixBenchmark {
                 timings.calcs().get(ADDS / 2) / 1000.0, bareMicros / 1000.0, (double) timings.program() / bareMicros,
                 rules, members);
         out.println("       " + floor.describe());
+        StringBuilder first = new StringBuilder(String.format("       program N: calc %.1f ms; per driver (two run at once):",
+                timings.programCalc() / 1000.0));
+        timings.programDrivers().forEach((driver, micros) -> first.append(String.format(" %s %.1f ms", driver,
+                micros / 1000.0)));
+        out.println(first);
         StringBuilder drivers = new StringBuilder("       add 1, median per driver (two run at once):");
         timings.drivers().forEach((driver, micros) -> drivers.append(String.format(" %s %.1f ms", driver,
                 micros.get(micros.size() / 2) / 1000.0)));
@@ -105,8 +110,11 @@ public final class FelixBenchmark {
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
         long start = System.nanoTime();
-        check(dataplane.apply(calculator.calculate(snapshot(endpoints, profiles))));
-        out.println("program " + (System.nanoTime() - start) / 1000);
+        HostState programmed = calculator.calculate(snapshot(endpoints, profiles));
+        long programCalc = (System.nanoTime() - start) / 1000;
+        DataplaneReport first = check(dataplane.apply(programmed));
+        out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
+        first.drivers().forEach((driver, spent) -> out.println("program-driver " + driver + " " + spent.toNanos() / 1000));
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             start = System.nanoTime();
@@ -127,16 +135,22 @@ public final class FelixBenchmark {
     }
 
     /** What the worker measured, in microseconds; adds and their calculation shares sorted. */
-    private record Timings(long program, List<Long> calcs, List<Long> adds, Map<String, List<Long>> drivers) {
+    private record Timings(long program, long programCalc, Map<String, Long> programDrivers, List<Long> calcs,
+                           List<Long> adds, Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
             long program = -1;
+            long programCalc = -1;
+            Map<String, Long> programDrivers = new java.util.TreeMap<>();
             List<Long> calcs = new ArrayList<>();
             List<Long> adds = new ArrayList<>();
             Map<String, List<Long>> drivers = new java.util.TreeMap<>();
             for (String line : output.lines().toList()) {
                 String[] words = line.split(" ");
                 if (words[0].equals("program")) {
-                    program = Long.parseLong(words[1]);
+                    programCalc = Long.parseLong(words[1]);
+                    program = Long.parseLong(words[2]);
+                } else if (words[0].equals("program-driver")) {
+                    programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
                     calcs.add(Long.parseLong(words[1]));
                     adds.add(Long.parseLong(words[2]));
@@ -150,7 +164,7 @@ public final class FelixBenchmark {
             java.util.Collections.sort(calcs);
             java.util.Collections.sort(adds);
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, calcs, adds, drivers);
+            return new Timings(program, programCalc, programDrivers, calcs, adds, drivers);
         }
     }
 

@@ -96,6 +96,7 @@ public final class PolicyBenchmark {
                 ipsets.lines().filter(line -> line.startsWith("add")).count());
         out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
                 program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
+        out.println(perDriver(timings, "program"));
         out.println(floor.describe() + " (the same content put into a fresh namespace by the kernel's own tools, one"
                 + " process each)");
         out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
@@ -108,14 +109,7 @@ public final class PolicyBenchmark {
             out.printf("  %-48s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (calc p50 %5.1f ms; target p99 <= 50 ms)%n",
                     describe(kind), percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
                     sorted.getLast() / 1000.0, percentile(calcs, 50) / 1000.0);
-            StringBuilder drivers = new StringBuilder("    median per driver (two run at once):");
-            timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted().forEach(key -> {
-                List<Long> spent = new ArrayList<>(timings.get(key));
-                Collections.sort(spent);
-                drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
-                        percentile(spent, 50) / 1000.0));
-            });
-            out.println(drivers);
+            out.println(perDriver(timings, kind));
         }
         List<Long> large = sorted(timings.get("large"));
         List<Long> largeFloor = sorted(timings.get("large-floor"));
@@ -124,6 +118,8 @@ public final class PolicyBenchmark {
                 + " medians %.2fx (target <= 1.5x)%n", timings.get("large-members").getFirst(), large.size(),
                 percentile(large, 50) / 1000.0, large.getLast() / 1000.0, percentile(largeFloor, 50) / 1000.0,
                 (double) percentile(large, 50) / percentile(largeFloor, 50));
+        out.printf("  of which calc: median %.0f ms%n", percentile(sorted(timings.get("large-calc")), 50) / 1000.0);
+        out.println(perDriver(timings, "large"));
         out.printf("memory of the process doing it: RSS %d MB right after a full GC, %d MB %d s later as an agent settles"
                 + " (its JVM trims the native heap every 10 s); heap after the full GC %d MB live of %d MB committed"
                 + " (target RSS <= 250 MB; the agent's JVM flags; no datastore client or cache)%n",
@@ -131,6 +127,15 @@ public final class PolicyBenchmark {
                 timings.get("heap").getFirst(), timings.get("heap-committed").getFirst());
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
+    }
+
+    /** The median time of each driver in the changes of one kind. */
+    private static String perDriver(Map<String, List<Long>> timings, String kind) {
+        StringBuilder drivers = new StringBuilder("    median per driver (two run at once):");
+        timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted().forEach(key ->
+                drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
+                        percentile(sorted(timings.get(key)), 50) / 1000.0)));
+        return drivers.toString();
     }
 
     private static String describe(String kind) {
@@ -163,9 +168,10 @@ public final class PolicyBenchmark {
         long start = System.nanoTime();
         var desired = calculator.calculate(cluster.snapshot());
         long calc = System.nanoTime() - start;
-        check(dataplane.apply(desired));
+        DataplaneReport report = check(dataplane.apply(desired));
         out.println("program " + (System.nanoTime() - start) / 1000);
         out.println("program-calc " + calc / 1000);
+        report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
         for (int i = 0; i < CHANGES; i++) {
             cluster.changePolicy(i);
             timeToKernel("policy", calculator, dataplane, cluster, out);

@@ -11,7 +11,7 @@ public final class CommandText {
 
     /** True if the text holds a control character (C0, DEL, C1) or a Unicode line or paragraph separator. */
     public static boolean hasControl(String text) {
-        return text.chars().anyMatch(c -> Character.isISOControl(c) || c == '\u2028' || c == '\u2029');
+        return firstControl(text, false) >= 0;
     }
 
     /** The text with its control characters written out (\n, \t, \r, \x1b ...), so that a message stays one line. */
@@ -46,8 +46,11 @@ public final class CommandText {
 
     /** A batch tool's whole input: lines separated by newlines, each checked as by {@link #line}. */
     public static String input(String text) {
-        for (String line : text.split("\n", -1)) {
-            line(line);
+        int control = firstControl(text, true);
+        if (control >= 0) {
+            int start = text.lastIndexOf('\n', control) + 1;
+            int end = text.indexOf('\n', control);
+            line(text.substring(start, end < 0 ? text.length() : end));
         }
         return text;
     }
@@ -55,6 +58,21 @@ public final class CommandText {
     /** The text in single quotes for sh, any quote in it closed, escaped and reopened: always one literal word. */
     public static String shellQuoted(String text) {
         return "'" + text.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * The index of the first control character in TEXT (newlines allowed if asked), or -1: one pass over the
+     * characters, since a cold start's inputs hold megabytes.
+     */
+    private static int firstControl(String text, boolean newlines) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 || c >= 0x7f) && (Character.isISOControl(c) || c == '\u2028' || c == '\u2029')
+                    && !(newlines && c == '\n')) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String refuseControl(String what, String text) {

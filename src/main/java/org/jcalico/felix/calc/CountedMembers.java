@@ -18,15 +18,17 @@ import org.jcalico.felix.hoststate.MemberSet;
 final class CountedMembers {
     /** Hashing the selector's text for the name on every calculation cost more than the rest of an idle one. */
     private final String name;
-    private final Counts counts = new Counts();
+    private final Counts counts;
     /** Members that came (true) or went (false) since the last spec was made; a come-and-gone cancels out. */
     private final Map<String, Boolean> pending = new HashMap<>();
     private IpSetSpec spec;
     /** The members of the last spec made, which the next one is made from. */
     private MemberSet made;
 
-    CountedMembers(String name) {
+    /** EXPECTED: about how many members the set will have, so that its first members do not grow the table often. */
+    CountedMembers(String name, int expected) {
         this.name = name;
+        this.counts = new Counts(expected);
     }
 
     String name() {
@@ -37,7 +39,8 @@ final class CountedMembers {
         for (String member : members) {
             int change = counts.add(member, delta);
             if (change != 0) {
-                if (pending.remove(member) == null) {
+                // before the first spec every member goes into it: nothing to remember
+                if (made != null && pending.remove(member) == null) {
                     pending.put(member, change > 0);
                 }
                 spec = null;
@@ -66,9 +69,16 @@ final class CountedMembers {
      * a count for every member of every set, and a HashMap's entry took 32 bytes beside its table slot, 2.5 times this.
      */
     static final class Counts {
-        private String[] members = new String[8];
-        private int[] counts = new int[8];
+        private String[] members;
+        private int[] counts;
         private int size;
+
+        /** Room for EXPECTED members before the table grows. */
+        Counts(int expected) {
+            int capacity = Integer.highestOneBit(Math.max(8, expected * 4 / 3 + 1) - 1) << 1;
+            members = new String[capacity];
+            counts = new int[capacity];
+        }
 
         /** Adds DELTA to MEMBER's count: 1 if the member came (it had none), -1 if it went (none left), else 0. */
         int add(String member, int delta) {

@@ -35,7 +35,7 @@ final class TagSets {
             contributions.clear();
             usedTags.forEach(tag -> List.of(4, 6).forEach(version -> {
                 String name = DataplaneNames.tagSet(tag, version);
-                contributions.put(new SetName(name, version), new CountedMembers(name));
+                contributions.put(new SetName(name, version), new CountedMembers(name, 0));
             }));
         }
         List<WorkloadEndpoint> added = new ArrayList<>();

@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +56,8 @@ public final class Dataplane {
      * after rules stopped referring to them; interfaces are up before routes point at them. Links and routes wait for
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. The IPv4 and IPv6
-     * rules are separate tools and tables, so they are restored at once too.
+     * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
+     * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
      *
      * <p>The state is rendered for one driver ({@link HostState#driver()}); the other's jcalico state is removed, but
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
@@ -67,14 +69,62 @@ public final class Dataplane {
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
-                : () -> times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
-                        .plus(written(both(() -> times.time("iptables", () -> iptables.apply(desired.ipv4(), isolable)),
-                                () -> times.time("ip6tables", () -> ip6tables.apply(desired.ipv6(), isolable))),
-                                () -> times.time("nftables", nftables::remove)))
-                        .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+                : () -> iptablesRules(desired, isolable, times);
         return timed(times, () -> byEndpoint(desired, both(rules,
                 () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                         .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
+    }
+
+    /**
+     * Sets filled, then both families' rules written at once, then the sets no longer used destroyed. On a cold start
+     * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
+     * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
+     * sets are in. A change's fill takes milliseconds, less than handing its planning to other threads costs on a
+     * loaded machine, so a change plans each family where it writes it.
+     */
+    private Changes iptablesRules(HostState desired, Set<String> isolable, DriverTimes times) {
+        boolean cold = ipSets.readsBack();
+        List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
+        Supplier<Changes> ipv4 =
+                writer(cold, planning, times, "iptables", () -> iptables.prepare(desired.ipv4(), isolable));
+        Supplier<Changes> ipv6 =
+                writer(cold, planning, times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
+        try {
+            return times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
+                    .plus(written(both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6)),
+                            () -> times.time("nftables", nftables::remove)))
+                    .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
+        } finally {
+            // no plan still at work when the next apply starts, also when this one failed
+            CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
+        }
+    }
+
+    /**
+     * What writes one family's rules. EARLY: PLAN runs now on a thread of its own (added to STARTED, its time counted
+     * for DRIVER) and the writer waits for it, its exception unwrapped; otherwise the writer plans, then writes.
+     */
+    private static Supplier<Changes> writer(boolean early, List<CompletableFuture<Supplier<Changes>>> started,
+                                            DriverTimes times, String driver, Supplier<Supplier<Changes>> plan) {
+        if (!early) {
+            return () -> plan.get().get();
+        }
+        CompletableFuture<Supplier<Changes>> planned = CompletableFuture.supplyAsync(() -> {
+            long start = System.nanoTime();
+            try {
+                return plan.get();
+            } finally {
+                times.add(driver, System.nanoTime() - start);
+            }
+        }, Thread::startVirtualThread);
+        started.add(planned);
+        return () -> {
+            try {
+                return planned.join().get();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
+        };
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
@@ -148,8 +198,12 @@ public final class Dataplane {
             try {
                 return work.get();
             } finally {
-                nanos.merge(driver, System.nanoTime() - start, Long::sum);
+                add(driver, System.nanoTime() - start);
             }
+        }
+
+        void add(String driver, long spent) {
+            nanos.merge(driver, spent, Long::sum);
         }
 
         Map<String, Duration> durations() {

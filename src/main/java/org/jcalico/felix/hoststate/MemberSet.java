@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class MemberSet extends AbstractSet<String> {
     /** Below this a set is one bucket: copying a small set is cheaper than a bucket array. */
     private static final int BUCKETED_FROM = 512;
-    private static final int BUCKETS = 64;
+    private static final int BUCKET_BITS = 6;
+    private static final int BUCKETS = 1 << BUCKET_BITS;
     private static final AtomicLong VERSIONS = new AtomicLong();
     private final Set<String>[] buckets;
     private final int size;
@@ -37,19 +38,25 @@ public final class MemberSet extends AbstractSet<String> {
         this.removed = removed;
     }
 
+    /** A set of MEMBERS, which are distinct (a duplicate is an {@link IllegalArgumentException}). */
     public static MemberSet of(Collection<String> members) {
         int count = members.size() < BUCKETED_FROM ? 1 : BUCKETS;
+        String[][] building = new String[count][];
+        int[] sizes = new int[count];
+        int capacity = members.size() / count + members.size() / (4 * count) + 8;
+        for (String member : members) {
+            int i = bucket(member, count);
+            if (building[i] == null) {
+                building[i] = new String[capacity];
+            } else if (sizes[i] == building[i].length) {
+                building[i] = Arrays.copyOf(building[i], sizes[i] * 2);
+            }
+            building[i][sizes[i]++] = member;
+        }
         @SuppressWarnings("unchecked")
         Set<String>[] buckets = new Set[count];
-        if (count == 1) {
-            buckets[0] = Set.copyOf(members);
-        } else {
-            @SuppressWarnings("unchecked")
-            Set<String>[] building = new Set[count];
-            Arrays.setAll(building, i -> new HashSet<>());
-            members.forEach(member -> building[bucket(member, count)].add(member));
-            Arrays.setAll(buckets, i -> Set.copyOf(building[i]));
-        }
+        // straight from the arrays: Set.copyOf of a collection makes a HashSet of it first
+        Arrays.setAll(buckets, i -> building[i] == null ? Set.of() : Set.of(Arrays.copyOf(building[i], sizes[i])));
         return new MemberSet(buckets, -1, Set.of(), Set.of());
     }
 
@@ -93,9 +100,13 @@ public final class MemberSet extends AbstractSet<String> {
         return removed;
     }
 
+    /**
+     * The bucket of MEMBER among COUNT (1 or {@link #BUCKETS}): the top bits of a multiplicative hash. A hash set
+     * indexes by the low bits of the hash, so buckets chosen by those (as they were) left each bucket's set a
+     * sixty-fourth of its table to use, and its chains long enough to become trees.
+     */
     private static int bucket(Object member, int count) {
-        int hash = member.hashCode();
-        return ((hash ^ (hash >>> 16)) & Integer.MAX_VALUE) % count;
+        return count == 1 ? 0 : (member.hashCode() * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
     }
 
     @Override

@@ -16,7 +16,7 @@ class CountedMembersTest {
     @Test
     void countsAgreeWithAMapThroughGrowthAndDeletion() {
         Random random = new Random(7);
-        CountedMembers.Counts counts = new CountedMembers.Counts();
+        CountedMembers.Counts counts = new CountedMembers.Counts(0);
         Map<String, Integer> expected = new HashMap<>();
         for (int step = 0; step < 200_000; step++) {
             String member = "10.0." + random.nextInt(8) + "." + random.nextInt(step < 100_000 ? 250 : 20) + "/32";

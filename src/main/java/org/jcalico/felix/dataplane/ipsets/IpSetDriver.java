@@ -48,6 +48,11 @@ public final class IpSetDriver {
         programmed = null;
     }
 
+    /** Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
+    public boolean readsBack() {
+        return programmed == null;
+    }
+
     public Changes fill(Map<String, IpSetSpec> desired) {
         Changes changes = run(snapshot -> IpSetPlanner.fill(desired, snapshot));
         if (changes.failures().isEmpty()) {
@@ -114,8 +119,16 @@ public final class IpSetDriver {
      * set held by someone else's rule) would not, so those keep restore's stop.
      */
     private static boolean membersOnly(String input) {
-        List<String> lines = input.lines().toList();
-        return lines.size() <= SESSION_LINES && lines.stream().allMatch(line -> line.startsWith("add ") || line.startsWith("del "));
+        // looks at no more than the first lines' starts: a cold start's input has hundreds of thousands
+        int lines = 0;
+        for (int start = 0; start < input.length(); lines++) {
+            if (lines == SESSION_LINES || !(input.startsWith("add ", start) || input.startsWith("del ", start))) {
+                return false;
+            }
+            int end = input.indexOf('\n', start);
+            start = end < 0 ? input.length() : end + 1;
+        }
+        return true;
     }
 
     /** ipset restore stops at the first refused line and names only its number. */

@@ -3,6 +3,7 @@ package org.jcalico.felix.dataplane.iptables;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.hoststate.Chain;
@@ -60,27 +61,55 @@ public final class IptablesDriver {
 
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
     public Changes apply(IptablesState desired, Set<String> isolable) {
+        return prepare(desired, isolable).get();
+    }
+
+    /**
+     * The first half of {@link #apply}: reads the kernel back if need be and plans the restore, returning what writes
+     * it. Planning needs nothing in the kernel but this driver's chains, so the caller may plan while the sets the new
+     * rules refer to are still being filled, and write once they are. The next apply or prepare must come after the
+     * write.
+     */
+    public Supplier<Changes> prepare(IptablesState desired, Set<String> isolable) {
         if (desired.version() != version) {
             throw new IllegalArgumentException("IPv" + desired.version() + " state given to the IPv" + version + " driver");
         }
         if (programmed != null && desired == written) {
-            return Changes.NONE;
+            return () -> Changes.NONE;
         }
+        IptablesSnapshot before;
         try {
-            IptablesSnapshot before = programmed != null ? programmed : read();
-            programmed = null;
-            written = null;
-            hashes.nextRound();
-            equalHashes.nextRound();
-            IptablesUpdate update;
+            before = programmed != null ? programmed : read();
+        } catch (KernelException e) {
+            return () -> Changes.failure(tool(""), e.getMessage());
+        }
+        programmed = null;
+        written = null;
+        hashes.nextRound();
+        equalHashes.nextRound();
+        IptablesUpdate update;
+        try {
+            update = IptablesPlanner.plan(desired, before, hashes::get);
+        } catch (KernelException refused) {
+            // a rule refused before it reached the kernel (a control character) is isolated as one the kernel refused
+            return () -> reported(() -> isolate(desired, isolable, refused));
+        }
+        return () -> reported(() -> {
             try {
-                update = write(desired, before);
+                write(update);
             } catch (KernelException refused) {
                 return isolate(desired, isolable, refused);
             }
             programmed = update.after();
             written = desired;
             return update.changes();
+        });
+    }
+
+    /** WORK's changes, or the whole batch's failure if it ended in a {@link KernelException}. */
+    private Changes reported(Supplier<Changes> work) {
+        try {
+            return work.get();
         } catch (KernelException e) {
             return Changes.failure(tool(""), e.getMessage());
         }
@@ -91,7 +120,10 @@ public final class IptablesDriver {
     }
 
     private IptablesUpdate write(IptablesState desired, IptablesSnapshot before) {
-        IptablesUpdate update = IptablesPlanner.plan(desired, before, hashes::get);
+        return write(IptablesPlanner.plan(desired, before, hashes::get));
+    }
+
+    private IptablesUpdate write(IptablesUpdate update) {
         if (!update.isEmpty()) {
             restore.apply(update.restoreInput());
         }

@@ -158,6 +158,22 @@ class IpSetPlannerTest {
     }
 
     @Test
+    void aLargeSetIsWrittenWholeInAnOrderThatDependsOnItsMembersOnly() {
+        List<String> members = new java.util.ArrayList<>(hosts(50_000));
+        IpSetSpec one = new IpSetSpec("jc-4s-a", 4, MemberSet.of(members));
+        java.util.Collections.reverse(members);
+        IpSetSpec other = new IpSetSpec("jc-4s-a", 4, new HashSet<>(members));
+        String input = IpSetPlanner.fill(Map.of(one.name(), one), IpSetSnapshot.EMPTY).restoreInput();
+        assertEquals(input, IpSetPlanner.fill(Map.of(other.name(), other), IpSetSnapshot.EMPTY).restoreInput());
+        List<String> lines = input.lines().toList();
+        assertEquals("create jc-4s-a hash:net family inet maxelem 1048576", lines.getFirst());
+        assertEquals(50_001, lines.size());
+        Set<String> written = new HashSet<>();
+        lines.subList(1, lines.size()).forEach(line -> written.add(line.substring("add jc-4s-a ".length())));
+        assertEquals(one.members(), written);
+    }
+
+    @Test
     void nothingToDoIsEmpty() {
         assertTrue(IpSetPlanner.fill(Map.of(A.name(), A), snapshot(A)).isEmpty());
         assertTrue(IpSetPlanner.sweep(Set.of(A.name()), snapshot(A)).isEmpty());
