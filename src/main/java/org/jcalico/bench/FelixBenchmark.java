@@ -13,6 +13,8 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.kernel.Nft;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration;
@@ -24,7 +26,8 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * How long the agent takes to program N endpoints into an empty kernel and to add one more, against the bare
- * kernel path: `ipset restore` + `iptables-restore` of the very same final rules in a fresh namespace. Everything
+ * kernel path: `ipset restore` + `iptables-restore` (on nftables: one `nft -f`) of the very same final rules in a
+ * fresh namespace. Everything
  * runs in namespaces of its own (prefix jcb-), removed at the end; the agent's part runs in a JVM of its own inside
  * the host's namespace, as the agent does.
  */
@@ -33,9 +36,11 @@ public final class FelixBenchmark {
     private static final int REMOTE = 10_000;
     private static final int ADDS = 40;
     private final PrintWriter out;
+    private final DataplaneDriver driver;
 
-    public FelixBenchmark(PrintWriter out) {
+    public FelixBenchmark(PrintWriter out, DataplaneDriver driver) {
         this.out = out;
+        this.driver = driver;
     }
 
     public void run(List<Integer> sizes) {
@@ -50,12 +55,15 @@ public final class FelixBenchmark {
         } finally {
             Namespaces.deleteAll(PREFIX);
         }
-        out.println("program N: calc + apply from an empty kernel (interfaces, ipsets, iptables, ip6tables, routes);");
+        out.println("program N: calc + apply from an empty kernel (interfaces, " + (driver == DataplaneDriver.NFTABLES
+                ? "nftables (libnftables " + (Nft.inProcess() ? "in-process" : "not loaded: nft forked") + ")"
+                : "ipsets, iptables, ip6tables") + ", routes);");
         out.println("add 1: calc + apply of one new endpoint with N programmed, " + ADDS + " in a row (calc: its median share;"
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
         out.println("kernel floor: the same final content (sets, rules of both families, interface settings, links up,");
-        out.println("routes) put into a fresh namespace by the kernel's own tools, one process each; ratio = program N / floor"
-                + " (target <= 1.5x).");
+        out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
+                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each; ratio = program N"
+                + " / floor (target <= 1.5x).");
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
@@ -64,17 +72,16 @@ public final class FelixBenchmark {
         CommandRunner host = Namespaces.create(PREFIX + "host");
         BenchInterfaces.create(host, size + ADDS);
         List<String> worker = new ArrayList<>(JvmCommand.jcalico());
-        worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size)));
+        worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size), driver.toString()));
         CommandRunner.Result result = host.run(worker);
         if (!result.ok()) {
             throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
         }
         Timings timings = Timings.parse(result.stdout());
-        KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare");
+        KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare", driver);
         long bareMicros = floor.micros();
-        String ipsets = floor.ipsets();
-        long rules = floor.rules().lines().filter(line -> line.startsWith("-A")).count();
-        long members = ipsets.lines().filter(line -> line.startsWith("add")).count();
+        long rules = floor.ruleCount();
+        long members = floor.memberCount();
         out.printf("%-6d %9.1f ms %6.1f / %5.1f ms %7.1f ms %11.1f ms %7.2fx %7d/%d%n", size,
                 timings.program() / 1000.0, timings.adds().get(ADDS / 2) / 1000.0, timings.adds().get(ADDS - 1) / 1000.0,
                 timings.calcs().get(ADDS / 2) / 1000.0, bareMicros / 1000.0, (double) timings.program() / bareMicros,
@@ -97,7 +104,8 @@ public final class FelixBenchmark {
      * the kernel tools run there directly): program N endpoints, then add one at a time. Prints the timings for
      * {@link Timings#parse}.
      */
-    public static void programAndAdd(int size, PrintWriter out) {
+    public static void programAndAdd(int size, DataplaneDriver driver, PrintWriter out) {
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < size; i++) {
             endpoints.add(endpoint("local", i));
@@ -110,7 +118,7 @@ public final class FelixBenchmark {
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
         long start = System.nanoTime();
-        HostState programmed = calculator.calculate(snapshot(endpoints, profiles));
+        HostState programmed = calculator.calculate(snapshot(config, endpoints, profiles));
         long programCalc = (System.nanoTime() - start) / 1000;
         DataplaneReport first = check(dataplane.apply(programmed));
         out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
@@ -118,11 +126,11 @@ public final class FelixBenchmark {
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             start = System.nanoTime();
-            HostState desired = calculator.calculate(snapshot(endpoints, profiles));
+            HostState desired = calculator.calculate(snapshot(config, endpoints, profiles));
             long calc = (System.nanoTime() - start) / 1000;
             DataplaneReport report = check(dataplane.apply(desired));
             out.println("add " + calc + " " + (System.nanoTime() - start) / 1000);
-            report.drivers().forEach((driver, spent) -> out.println("driver " + driver + " " + spent.toNanos() / 1000));
+            report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
         }
         out.flush();
     }
@@ -184,7 +192,7 @@ public final class FelixBenchmark {
                 List.of(db.inbound().get(0), webToDb)));
     }
 
-    private static Snapshot snapshot(List<WorkloadEndpoint> endpoints, Map<String, Profile> profiles) {
-        return Snapshot.of("local", FelixConfiguration.DEFAULTS, endpoints, profiles);
+    private static Snapshot snapshot(FelixConfiguration config, List<WorkloadEndpoint> endpoints, Map<String, Profile> profiles) {
+        return Snapshot.of("local", config, endpoints, profiles);
     }
 }

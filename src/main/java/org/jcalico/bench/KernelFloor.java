@@ -9,24 +9,36 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.dataplane.interfaces.Sysctls;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.DataplaneDriver;
 
 /**
  * The bare kernel doing the same work as jcalico: what a host's kernel holds (ipsets, IPv4 and IPv6 rules, the
  * endpoint interfaces' settings and state, jcalico's routes), put into a fresh namespace the fastest way found, timed.
  * Benchmarks print their figures as ratios to it. The fastest way: one {@code ipset restore}, one
- * {@code iptables-restore} and one {@code ip6tables-restore} of the saved content; every interface setting written by
+ * {@code iptables-restore} and one {@code ip6tables-restore} of the saved content (on nftables: one {@code nft -f}
+ * of both tables as listed); every interface setting written by
  * one shell's built-in echo (one process, no fork per key); every link set up and
  * every route added by one {@code ip -batch}. The veth pairs themselves are made before the clock starts, as a
  * container runtime makes them before jcalico sees the endpoint.
  */
-record KernelFloor(String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes, Map<String, Long> parts) {
+record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes,
+                   Map<String, Long> parts) {
     private static final Pattern HOST_SIDE = Pattern.compile("^\\d+: (jc[^:@]*)[@:]");
 
-    /** Saves HOST's state, deletes HOST's namespace, and times restoring the state into a fresh one, then deletes it. */
+    /** The floor of the iptables driver: see the other. */
     static KernelFloor of(CommandRunner host, String hostNamespace, String bareNamespace) {
-        String ipsets = host.run("ipset", "save").check().stdout();
-        String v4 = host.run("iptables-save").check().stdout();
-        String v6 = host.run("ip6tables-save").check().stdout();
+        return of(host, hostNamespace, bareNamespace, DataplaneDriver.IPTABLES);
+    }
+
+    /**
+     * Saves HOST's state, deletes HOST's namespace, and times restoring the state into a fresh one, then deletes it.
+     * On nftables the rules and sets are jcalico's two tables as nft lists them, restored by one {@code nft -f -}.
+     */
+    static KernelFloor of(CommandRunner host, String hostNamespace, String bareNamespace, DataplaneDriver driver) {
+        boolean nft = driver == DataplaneDriver.NFTABLES;
+        String ipsets = nft ? "" : host.run("ipset", "save").check().stdout();
+        String v4 = nft ? nftTable(host, "ip") : host.run("iptables-save").check().stdout();
+        String v6 = nft ? nftTable(host, "ip6") : host.run("ip6tables-save").check().stdout();
         List<String> links = host.run("ip", "-o", "link", "show").check().stdout().lines()
                 .map(HOST_SIDE::matcher).filter(java.util.regex.Matcher::find).map(matcher -> matcher.group(1)).toList();
         List<String> routes = new ArrayList<>();
@@ -51,13 +63,23 @@ record KernelFloor(String ipsets, String ipv4Rules, String ipv6Rules, int links,
         routes.forEach(route -> up.append(route).append('\n'));
         bare.run(List.of("ip", "-batch", "-"), veths.toString()).check();
         Map<String, Long> parts = new java.util.LinkedHashMap<>();
-        time(parts, "ipset restore", () -> bare.run(List.of("ipset", "restore"), ipsets).check());
-        time(parts, "iptables-restore", () -> bare.run(List.of("iptables-restore"), v4).check());
-        time(parts, "ip6tables-restore", () -> bare.run(List.of("ip6tables-restore"), v6).check());
+        if (nft) {
+            time(parts, "nft -f (both tables)", () -> bare.run(List.of("nft", "-f", "-"), v4 + v6).check());
+        } else {
+            time(parts, "ipset restore", () -> bare.run(List.of("ipset", "restore"), ipsets).check());
+            time(parts, "iptables-restore", () -> bare.run(List.of("iptables-restore"), v4).check());
+            time(parts, "ip6tables-restore", () -> bare.run(List.of("ip6tables-restore"), v6).check());
+        }
         time(parts, "sysctls (sh)", () -> bare.run(List.of("sh", "-e"), settings.toString()).check());
         time(parts, "links up + routes (ip -batch)", () -> bare.run(List.of("ip", "-batch", "-"), up.toString()).check());
         Namespaces.delete(bareNamespace);
-        return new KernelFloor(ipsets, v4, v6, links.size(), routes.size(), parts);
+        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), parts);
+    }
+
+    /** The table as nft lists it, without its indentation (tabs, which a tool's input may not hold). */
+    private static String nftTable(CommandRunner host, String family) {
+        return host.run("nft", "list", "table", family, "jcalico").check().stdout().lines().map(String::strip)
+                .collect(java.util.stream.Collectors.joining("\n", "", "\n"));
     }
 
     private static void time(Map<String, Long> parts, String what, Runnable work) {
@@ -73,6 +95,31 @@ record KernelFloor(String ipsets, String ipv4Rules, String ipv6Rules, int links,
 
     String rules() {
         return ipv4Rules + ipv6Rules;
+    }
+
+    /** The rules of both families: iptables-save's "-A" lines, or nft's rules (each carries jcalico's tag). */
+    long ruleCount() {
+        String marker = driver == DataplaneDriver.NFTABLES ? "comment \"jc:" : "-A";
+        return rules().lines().filter(line -> driver == DataplaneDriver.NFTABLES
+                ? line.contains(marker) : line.startsWith(marker)).count();
+    }
+
+    /** The members of every set: ipset's "add" lines, or the elements nft lists (of its maps too). */
+    long memberCount() {
+        if (driver != DataplaneDriver.NFTABLES) {
+            return ipsets.lines().filter(line -> line.startsWith("add")).count();
+        }
+        long members = 0;
+        boolean inElements = false;
+        for (String line : rules().lines().map(String::strip).toList()) {
+            inElements |= line.startsWith("elements = {");
+            if (inElements) {
+                members += java.util.Arrays.stream(line.replace("elements = {", "").replace("}", "").split(","))
+                        .filter(element -> !element.isBlank()).count();
+                inElements = !line.endsWith("}");
+            }
+        }
+        return members;
     }
 
     /** One line: what the floor holds and what each part took. */

@@ -128,10 +128,19 @@ final class BenchCommand {
         @Spec CommandSpec spec;
         @Option(names = "--endpoints", split = ",", paramLabel = "N,N", defaultValue = "100,1000",
                 description = "sizes to measure (default: ${DEFAULT-VALUE})") List<Integer> sizes;
+        @Option(names = "--dataplane", paramLabel = "D", defaultValue = "iptables",
+                description = "iptables or nftables: the driver measured, and the floor's tools (default: ${DEFAULT-VALUE})")
+        String dataplane;
 
         @Override
         public void run() {
-            new FelixBenchmark(spec.commandLine().getOut()).run(sizes);
+            org.jcalico.model.DataplaneDriver driver;
+            try {
+                driver = org.jcalico.model.DataplaneDriver.parse(dataplane);
+            } catch (org.jcalico.model.ValidationException e) {
+                throw new CommandFailure("--dataplane: '" + dataplane + "' is not iptables or nftables");
+            }
+            new FelixBenchmark(spec.commandLine().getOut(), driver).run(sizes);
         }
     }
 

@@ -80,11 +80,13 @@ final class InternalCommand {
     @Command(name = "bench-felix-worker", hidden = true)
     static final class BenchFelixWorker implements Runnable {
         @Spec CommandSpec spec;
-        @picocli.CommandLine.Parameters(paramLabel = "N") int size;
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "N") int size;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "DRIVER") String driver;
 
         @Override
         public void run() {
-            org.jcalico.bench.FelixBenchmark.programAndAdd(size, spec.commandLine().getOut());
+            org.jcalico.bench.FelixBenchmark.programAndAdd(size, org.jcalico.model.DataplaneDriver.parse(driver),
+                    spec.commandLine().getOut());
         }
     }
 

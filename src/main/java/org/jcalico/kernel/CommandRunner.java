@@ -19,17 +19,20 @@ public final class CommandRunner {
     private static final long TIMEOUT_SECONDS = 60;
     private static final BiConsumer<String, Boolean> UNOBSERVED = (tool, ok) -> { };
     private final List<String> prefix;
+    /** The network namespace's path; null for the caller's own. */
+    private final String namespace;
     private final BiConsumer<String, Boolean> observer;
     private final long timeoutSeconds;
 
-    private CommandRunner(List<String> prefix, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
-        this.prefix = List.copyOf(prefix);
+    private CommandRunner(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        this.prefix = namespace == null ? List.of() : List.of("nsenter", "--net=" + namespace, "--");
+        this.namespace = namespace;
         this.observer = observer;
         this.timeoutSeconds = timeoutSeconds;
     }
 
-    private CommandRunner(List<String> prefix) {
-        this(prefix, UNOBSERVED, TIMEOUT_SECONDS);
+    private CommandRunner(String namespace) {
+        this(namespace, UNOBSERVED, TIMEOUT_SECONDS);
     }
 
     /**
@@ -37,7 +40,7 @@ public final class CommandRunner {
      * readiness check, a scrape), where a hung BIRD must cost seconds, not the minute a kernel change may take.
      */
     public CommandRunner withTimeout(long seconds) {
-        return new CommandRunner(prefix, observer, seconds);
+        return new CommandRunner(namespace, observer, seconds);
     }
 
     /**
@@ -45,12 +48,12 @@ public final class CommandRunner {
      * how the agent counts its iptables-restore and ipset runs without the drivers knowing of metrics.
      */
     public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
-        return new CommandRunner(prefix, observer, timeoutSeconds);
+        return new CommandRunner(namespace, observer, timeoutSeconds);
     }
 
     /** Runs commands in the caller's own network namespace. */
     public static CommandRunner local() {
-        return new CommandRunner(List.of());
+        return new CommandRunner((String) null);
     }
 
     /**
@@ -58,12 +61,12 @@ public final class CommandRunner {
      * which gives a private /sys).
      */
     public static CommandRunner inNamespace(String name) {
-        return new CommandRunner(List.of("nsenter", "--net=/run/netns/" + name, "--"));
+        return new CommandRunner("/run/netns/" + name);
     }
 
     /** Runs commands inside the network namespace at a path (/proc/PID/ns/net, a bind mount ...). */
     public static CommandRunner atPath(String path) {
-        return new CommandRunner(List.of("nsenter", "--net=" + path, "--"));
+        return new CommandRunner(path);
     }
 
 
@@ -98,6 +101,14 @@ public final class CommandRunner {
      */
     public ToolSession session(String... args) {
         return new ToolSession(command(List.of(args)), observer, timeoutSeconds);
+    }
+
+    /**
+     * Applies nft scripts in this runner's namespace, each one transaction, in-process where libnftables loads: see
+     * {@link Nft}. Each script counts as an nft run for the observer. One per user: it keeps a thread while in use.
+     */
+    public Nft nft() {
+        return new Nft(this, namespace, observer, timeoutSeconds);
     }
 
     /**

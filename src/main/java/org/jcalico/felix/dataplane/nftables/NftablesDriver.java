@@ -12,11 +12,12 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Nft;
 
 /**
  * Keeps jcalico's nftables tables ({@code ip jcalico}, {@code ip6 jcalico}: chains, sets and the base chains that
- * hook them) as desired, with one {@code nft -f -} per apply, which the kernel applies as one transaction, whole or
- * not at all. It works from what it last wrote; after {@link #forget()} it replaces both tables whole, which repairs
+ * hook them) as desired, with one nft script per apply ({@link Nft}: libnftables in-process, or {@code nft -f -}),
+ * which the kernel applies as one transaction, whole or not at all. It works from what it last wrote; after {@link #forget()} it replaces both tables whole, which repairs
  * drift and sweeps what is no longer wanted. It never touches another table.
  *
  * <p>When the kernel refuses a transaction, nothing of it was applied, and one refused rule must neither stop the
@@ -29,14 +30,14 @@ public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
     public static final String TOOL = "nftables";
     static final List<String> DROP_ONLY = List.of("drop");
-    private final CommandRunner runner;
+    private final Nft nft;
     /** What the kernel holds, as this driver wrote it; null when not known. */
     private Tables programmed;
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
 
     public NftablesDriver(CommandRunner runner) {
-        this.runner = runner;
+        this.nft = runner.nft();
     }
 
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
@@ -68,7 +69,7 @@ public final class NftablesDriver {
         if (removed) {
             return Changes.NONE;
         }
-        CommandRunner.Result result = runner.run(List.of("nft", "-f", "-"), NftablesPlanner.removeAll());
+        CommandRunner.Result result = nft.apply(NftablesPlanner.removeAll());
         if (!result.ok() && result.exitCode() != 127) {
             return Changes.failure(TOOL, result.describe());
         }
@@ -83,7 +84,7 @@ public final class NftablesDriver {
             plan = NftablesPlanner.replace(wanted);
         }
         if (!plan.isEmpty()) {
-            runner.run(List.of("nft", "-f", "-"), plan.script()).check();
+            nft.apply(plan.script()).check();
         }
         return plan;
     }

@@ -60,7 +60,11 @@ final class NftablesPlanner {
             IptablesState state = desired.family(version);
             List<Chain> chains = chains(state);
             chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
-            chains.forEach(chain -> script.rules(table, chain));
+            List<VerdictMaps.Split> splits = chains.stream().map(VerdictMaps::split).toList();
+            splits.forEach(split -> split.maps().values().forEach(map -> script.addMap(table, map)));
+            for (int i = 0; i < chains.size(); i++) {
+                script.rules(table, chains.get(i).name(), splits.get(i).rules());
+            }
             script.changes = script.changes.plus(Change.CHAINS_WRITTEN, chains.size());
             script.hooks(table, state.hooks());
         }
@@ -98,26 +102,45 @@ final class NftablesPlanner {
 
             Map<String, Chain> oldChains = byName(chains(before));
             Map<String, Chain> newChains = byName(chains(after));
-            List<Chain> written = new ArrayList<>();
+            Map<String, VerdictMaps.Split> written = new TreeMap<>();
+            List<MapChange> mapped = new ArrayList<>();
+            List<String> removedMaps = new ArrayList<>();
             for (Chain chain : newChains.values()) {
                 Chain old = oldChains.get(chain.name());
+                if (old != null && (old == chain || old.equals(chain))) {
+                    continue;
+                }
+                VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
+                        : VerdictMaps.split(old);
+                VerdictMaps.Split now = VerdictMaps.split(chain);
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
-                    written.add(chain);
-                } else if (old != chain && !old.equals(chain)) {
+                    written.put(chain.name(), now);
+                } else if (!was.sameButElements(now)) {
                     script.line("flush chain " + table + " " + chain.name());
-                    written.add(chain);
+                    written.put(chain.name(), now);
                 }
+                mapped.add(new MapChange(was, now));
+                was.maps().keySet().stream().filter(name -> !now.maps().containsKey(name)).forEach(removedMaps::add);
             }
             List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            written.forEach(chain -> script.rules(table, chain));
+            removedChains.forEach(name -> removedMaps.addAll(VerdictMaps.split(oldChains.get(name)).maps().keySet()));
+            // after every chain is made: an element may send packets to a new one
+            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now()));
+            written.forEach((name, split) -> script.rules(table, name, split.rules()));
+            removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
             removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
             removedSets.forEach(name -> script.line("delete set " + table + " " + name));
             script.changes = script.changes.plus(Change.CHAINS_WRITTEN, written.size())
-                    .plus(Change.CHAINS_DELETED, removedChains.size()).plus(Change.SETS_DELETED, removedSets.size());
+                    .plus(Change.CHAINS_DELETED, removedChains.size())
+                    .plus(Change.SETS_DELETED, removedSets.size() + removedMaps.size());
         }
         return script.plan();
+    }
+
+    /** A changed chain's verdict maps, before and after. */
+    private record MapChange(VerdictMaps.Split was, VerdictMaps.Split now) {
     }
 
     /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
@@ -250,12 +273,56 @@ final class NftablesPlanner {
             line(line.append(" }").toString());
         }
 
-        void rules(String table, Chain chain) {
-            for (String rule : chain.rules()) {
-                line("add rule " + table + " " + chain.name() + " " + rule + " comment \"jc:"
-                        + RuleHash.of(chain.name(), rule) + "\"");
+        /** The rules as written (a verdict map's rule refers to its map, so its tag does not change with the map). */
+        void rules(String table, String chain, List<String> rules) {
+            for (String rule : rules) {
+                line("add rule " + table + " " + chain + " " + rule + " comment \"jc:" + RuleHash.of(chain, rule) + "\"");
             }
-            changes = changes.plus(Change.RULES_INSERTED, chain.rules().size());
+            changes = changes.plus(Change.RULES_INSERTED, rules.size());
+        }
+
+        void addMap(String table, VerdictMaps.VerdictMap map) {
+            line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; }");
+            changes = changes.plus(Change.SETS_WRITTEN, 1);
+            mapElements("add", table, map.name(), map.elements().entrySet().stream()
+                    .map(element -> element.getKey() + " : " + element.getValue()).toList());
+        }
+
+        /**
+         * A chain's maps from what they held to what they hold: new maps made and filled, kept ones given only the
+         * elements added and deleted (a key whose verdict changed is deleted and added again), so an endpoint more
+         * or less is one element, whatever the number of endpoints.
+         */
+        void changeMaps(String table, VerdictMaps.Split was, VerdictMaps.Split now) {
+            for (VerdictMaps.VerdictMap map : now.maps().values()) {
+                VerdictMaps.VerdictMap old = was.maps().get(map.name());
+                if (old == null) {
+                    addMap(table, map);
+                    continue;
+                }
+                List<String> deleted = new ArrayList<>();
+                List<String> added = new ArrayList<>();
+                old.elements().forEach((key, verdict) -> {
+                    if (!verdict.equals(map.elements().get(key))) {
+                        deleted.add(key);
+                    }
+                });
+                map.elements().forEach((key, verdict) -> {
+                    if (!verdict.equals(old.elements().get(key))) {
+                        added.add(key + " : " + verdict);
+                    }
+                });
+                mapElements("delete", table, map.name(), deleted);
+                mapElements("add", table, map.name(), added);
+            }
+        }
+
+        private void mapElements(String verb, String table, String map, List<String> elements) {
+            if (elements.isEmpty()) {
+                return;
+            }
+            line(verb + " element " + table + " " + map + " { " + String.join(", ", elements) + " }");
+            changes = changes.plus(verb.equals("add") ? Change.SET_MEMBERS_ADDED : Change.SET_MEMBERS_REMOVED, elements.size());
         }
 
         /**

@@ -79,9 +79,21 @@ class NftablesDriverKernelTest {
         assertTrue(driver.apply(state(endpoints, policies, sets), Set.of()).counts().isEmpty(), "an unchanged state writes nothing");
 
         endpoints.add(endpoint(7, "db"));
-        Changes added = same(driver, state(endpoints, policies, sets));
+        String dispatch = dispatchChains();
+        Changes added = driver.apply(state(endpoints, policies, sets), Set.of());
+        assertEquals(dispatch, dispatchChains(), "the dispatch rules stay as they were (the same handles): one element each");
+        same(driver, state(endpoints, policies, sets));
         assertTrue(added.count(Change.CHAINS_WRITTEN) < 12, "one endpoint more is a few chains: " + added);
-        assertEquals(1, added.count(Change.SET_MEMBERS_ADDED) / 2, "its address joins the db selector's set (of both families)");
+        assertEquals(6, added.count(Change.SET_MEMBERS_ADDED), "its address joins the db selector's set and its interface"
+                + " each dispatch map (from and to), of both families: " + added);
+        endpoints.remove(endpoints.size() - 1);
+        dispatch = dispatchChains();
+        Changes removed = driver.apply(state(endpoints, policies, sets), Set.of());
+        assertEquals(dispatch, dispatchChains(), "removing it deletes its elements and rewrites no dispatch rule");
+        assertEquals(6, removed.count(Change.SET_MEMBERS_REMOVED), removed.toString());
+        same(driver, state(endpoints, policies, sets));
+        endpoints.add(endpoint(7, "db"));
+        same(driver, state(endpoints, policies, sets));
 
         sets.add((LabelledNets) ResourceCodec.decodeAll("""
                 kind: GlobalNetworkSet
@@ -128,13 +140,24 @@ class NftablesDriverKernelTest {
         return state;
     }
 
+    /** Both families' dispatch chains as the kernel lists them, with each rule's handle. */
+    private static String dispatchChains() {
+        StringBuilder listing = new StringBuilder();
+        for (String family : List.of("ip", "ip6")) {
+            for (String chain : List.of("jc-from-wl-dispatch", "jc-to-wl-dispatch")) {
+                listing.append(host.run("nft", "-a", "list", "chain", family, "jcalico", chain).check().stdout());
+            }
+        }
+        return listing.toString();
+    }
+
     private static String kernel() {
         return host.run("nft", "list", "table", "ip", "jcalico").check().stdout()
                 + host.run("nft", "list", "table", "ip6", "jcalico").check().stdout();
     }
 
     /**
-     * The listing as blocks (each set and chain of each table, by name), each set's elements as a sorted set: nft lists
+     * The listing as blocks (each set, map and chain of each table, by name), each set's elements as a sorted set: nft lists
      * chains in the order they were made and a set's elements in the order they came.
      */
     private static Map<String, List<String>> normalized(String listing) {
@@ -145,7 +168,7 @@ class NftablesDriverKernelTest {
         for (String line : listing.lines().map(String::strip).filter(line -> !line.isEmpty()).toList()) {
             if (line.startsWith("table ")) {
                 table = line;
-            } else if (block == null && (line.startsWith("chain ") || line.startsWith("set "))) {
+            } else if (block == null && (line.startsWith("chain ") || line.startsWith("set ") || line.startsWith("map "))) {
                 block = table + " " + line;
                 blocks.put(block, new ArrayList<>());
             } else if (elements != null || line.startsWith("elements = {")) {
