@@ -122,7 +122,7 @@ public final class FelixBenchmark {
         long programCalc = (System.nanoTime() - start) / 1000;
         DataplaneReport first = check(dataplane.apply(programmed));
         out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
-        first.drivers().forEach((driver, spent) -> out.println("program-driver " + driver + " " + spent.toNanos() / 1000));
+        first.drivers().forEach((name, spent) -> out.println("program-driver " + name + " " + spent.toNanos() / 1000));
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             start = System.nanoTime();
