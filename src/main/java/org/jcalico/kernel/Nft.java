@@ -23,6 +23,11 @@ import org.jcalico.kernel.CommandRunner.Result;
  * netlink socket is in that namespace. The thread ends after {@value #IDLE_SECONDS} s without a script, freeing its
  * context and its hold on the namespace; the next script starts another. When the library cannot be loaded, every
  * script forks {@code nft -f -} as before, and the reason is written once to stderr (the agent's console log).
+ *
+ * <p>A script that does not finish within the runner's timeout is reported as failed (its effect unknown, as for a
+ * forked nft that was killed), but a native call cannot be stopped: it may still commit. So the next script waits
+ * behind it on the same thread rather than running beside it on another; a newer transaction never lands before an
+ * older one. If the library never returns, every later script times out and fails: the kernel keeps what it had.
  */
 public final class Nft {
     static final List<String> COMMAND = List.of("nft", "-f", "-");
@@ -35,7 +40,7 @@ public final class Nft {
     private final String namespace;
     private final BiConsumer<String, Boolean> observer;
     private final long timeoutSeconds;
-    /** At most one thread; made on first use, and again after a script that timed out (guarded by this). */
+    /** At most one thread, made on first use (guarded by this); scripts run on it one after another, in order. */
     private ThreadPoolExecutor worker;
 
     Nft(CommandRunner runner, String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
@@ -78,9 +83,9 @@ public final class Nft {
         try {
             return done.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
-            // the stuck thread keeps its context to itself; the next script gets a new thread
-            worker.shutdownNow();
-            worker = null;
+            // Not run if still queued. If running, it may yet commit: the next script waits behind it on the same
+            // thread, never beside it on another, so an older transaction cannot land after a newer one.
+            done.cancel(false);
             return new Result(COMMAND, 124, "", "timed out after " + timeoutSeconds + " s");
         } catch (ExecutionException e) {
             return new Result(COMMAND, 1, "", "libnftables: " + e.getCause());

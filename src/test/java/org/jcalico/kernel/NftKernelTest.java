@@ -99,6 +99,32 @@ class NftKernelTest {
         assertFalse(tables(first).contains("jcna-ctl"));
     }
 
+    @Test
+    void aScriptThatTimedOutNeverLandsAfterALaterOne() throws InterruptedException {
+        Nft nft = first.withTimeout(1).nft();
+        StringBuilder slow = new StringBuilder("add table ip jcna-slow\nadd set ip jcna-slow s { type ipv4_addr; }\n"
+                + "add element ip jcna-slow s { 10.0.0.0");
+        for (int i = 1; i < 600_000; i++) {
+            slow.append(", 10.").append(i >> 16 & 255).append('.').append(i >> 8 & 255).append('.').append(i & 255);
+        }
+        CommandRunner.Result timedOut = nft.apply(slow.append(" }\n").toString());
+        assertEquals(124, timedOut.exitCode(), "600,000 elements take libnftables over a second: " + timedOut.stderr());
+
+        // newer than the slow one: whatever it reports, the slow one must not land after it did
+        CommandRunner.Result newer = nft.apply("add table ip jcna-slow\ndelete table ip jcna-slow\n");
+        // until the slow one has committed (then the thread is free again), or long past when it would have
+        for (int waited = 0; waited < 300 && !tables(first).contains("jcna-slow"); waited++) {
+            Thread.sleep(100);
+        }
+        if (newer.ok()) {
+            assertFalse(tables(first).contains("jcna-slow"), "the older, slower transaction landed after the newer one");
+        }
+        // once the slow script is done, the same thread takes the next one
+        CommandRunner.Result after = nft.apply("add table ip jcna-slow\ndelete table ip jcna-slow\n");
+        assertTrue(after.ok(), after.stderr());
+        assertFalse(tables(first).contains("jcna-slow"));
+    }
+
     private static String tables(CommandRunner runner) {
         return runner.run("nft", "list", "tables").check().stdout();
     }
