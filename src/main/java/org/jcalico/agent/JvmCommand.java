@@ -13,11 +13,13 @@ public final class JvmCommand {
      * kept 15 MB more of `bench policy`'s heap for no collection fewer); the young generation a fifth of the heap (by
      * default a third, though the heap is mostly the cluster's copy; a 24 MB cap instead promoted so much short-lived
      * garbage that `bench policy`'s worker ran 300 young collections into a 400 MB heap and timed out); thread stacks
-     * of 512 KiB; glibc's malloc arenas trimmed every 10 s; from JDK 25 on, objects with 8-byte headers instead of 12
-     * (JEP 519: the heap is mostly small records of the cluster, 9 % less of it; a product option from 25 on, before
-     * it an experimental one) (docs/agent.md, "Memory").
+     * of 512 KiB; glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
+     * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
+     * of it) (docs/agent.md, "Memory").
      */
-    public static final List<String> AGENT_FLAGS = agentFlags(Runtime.version().feature());
+    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms16m",
+            "-Xmx512m", "-XX:NewRatio=4", "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
+            "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "--enable-native-access=ALL-UNNAMED");
     /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.
@@ -26,16 +28,6 @@ public final class JvmCommand {
             "-XX:CompileThresholdScaling=20", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
-    }
-
-    static List<String> agentFlags(int javaFeature) {
-        List<String> flags = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m", "-XX:NewRatio=4",
-                "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps", "-Xss512k",
-                "-XX:TrimNativeHeapInterval=10000", "--enable-native-access=ALL-UNNAMED"));
-        if (javaFeature >= 25) {
-            flags.add(1, "-XX:+UseCompactObjectHeaders");
-        }
-        return List.copyOf(flags);
     }
 
     /** jcalico in a JVM with the agent's options: for agents, workers and benchmarks. */
