@@ -415,7 +415,7 @@ public final class HostStateCalculator {
         List<ProgramChain> own = new ArrayList<>();
         List<CompiledChain> used = new ArrayList<>();
         Set<String> objects = new java.util.LinkedHashSet<>();
-        for (Direction direction : Direction.values()) {
+        for (Direction direction : endpoint.inFamily(version) ? List.of(Direction.values()) : List.<Direction>of()) {
             String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
             String reason = failed.get(direction);
             if (reason != null) {

@@ -32,6 +32,20 @@ record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<Progr
         return version == 4 ? fromDispatch4 : fromDispatch6;
     }
 
+    /**
+     * Whether the endpoint takes part in the family: it has an address of it or may send from a prefix of it. One that
+     * does not has no chains in that family, and its dispatch rules there are none: whatever it sends is dropped
+     * (anti-spoofing) and whatever would be sent to it too. Every transaction that adds a rule makes the kernel validate
+     * all the rules its table's hooks reach (docs/dataplane.md), so chains no packet may take still cost each change.
+     */
+    boolean inFamily(int version) {
+        return !fromDispatch(version).isEmpty();
+    }
+
+    List<ProgramRule> toDispatch(int version) {
+        return inFamily(version) ? List.of(toDispatch) : List.of();
+    }
+
     private static List<ProgramRule> fromDispatch(WorkloadEndpoint endpoint, int version) {
         String iface = endpoint.interfaceName();
         List<ProgramRule> rules = new ArrayList<>();

@@ -62,7 +62,7 @@ final class LocalTables {
     void add(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
         String iface = endpoint.interfaceName();
         from.add(iface, endpoint.fromDispatch(version));
-        to.add(iface, List.of(endpoint.toDispatch()));
+        to.add(iface, endpoint.toDispatch(version));
         own.forEach(chain -> chains.put(chain.name(), chain));
         for (CompiledChain chain : used) {
             if (users.merge(chain.chain().name(), 1, Integer::sum) == 1) {

@@ -68,6 +68,37 @@ class HostStateCalculatorTest {
     }
 
     /**
+     * An endpoint with no address (nor allowed source prefix) of a family takes no part in it: the family's dispatch
+     * drops its traffic both ways (as anti-spoofing already dropped everything it sent), and it has no chains there,
+     * nor do the policies and profiles only it uses. Each transaction that adds a rule makes the kernel validate every
+     * rule its table's hooks reach (docs/dataplane.md), so an IPv4-only endpoint's IPv6 chains made every IPv6 change
+     * cost more, and its arrival an IPv6 transaction of its own.
+     */
+    @Test
+    void anEndpointWithoutAnAddressOfAFamilyHasNoChainsInIt() {
+        Profile v4only = Profile.securityGroup("v4only");
+        HostStateCalculator calculator = new HostStateCalculator();
+        HostState before = calculator.calculate(snapshot(List.of(endpoint("h1", "a2", "10.0.0.2", "fd00::2", "web")), web, v4only));
+        HostState state = calculator.calculate(snapshot(List.of(
+                endpoint("h1", "a1", "10.0.0.1", null, "v4only"),
+                endpoint("h1", "a2", "10.0.0.2", "fd00::2", "web")), web, v4only));
+        var v4 = state.ipv4().chains("filter");
+        var v6 = state.ipv6().chains("filter");
+        assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-o jca2 -g jc-tw-jca2", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
+        assertTrue(v4.containsKey("jc-fw-jca1") && v4.containsKey("jc-tw-jca1") && v4.containsKey("jc-pi-v4only"));
+        assertEquals(List.of("-o jca2 -g jc-tw-jca2", "-j DROP"), v6.get("jc-to-wl-dispatch").rules());
+        assertEquals(List.of("-i jca2 -s fd00::2/128 -g jc-fw-jca2", "-j DROP"), v6.get("jc-from-wl-dispatch").rules());
+        assertFalse(v6.containsKey("jc-fw-jca1") || v6.containsKey("jc-tw-jca1") || v6.containsKey("jc-pi-v4only")
+                || v6.containsKey("jc-po-v4only"), "no IPv6 chain of the IPv4-only endpoint: " + v6.keySet());
+        assertEquals(before.ipv6().chains("filter"), v6, "the IPv4-only endpoint's arrival changes nothing in IPv6");
+        HostState spoofing = new HostStateCalculator().calculate(snapshot(List.of(endpoint("h1", "a3", "10.0.0.3", null)
+                .withMembership(List.of("web"), Map.of(), List.of(Cidr.parse("fd00:1::/64")))), web));
+        assertEquals(List.of("-o jca3 -g jc-tw-jca3", "-j DROP"), spoofing.ipv6().chains("filter").get("jc-to-wl-dispatch").rules(),
+                "an endpoint that may send from an IPv6 prefix keeps its IPv6 chains");
+        assertTrue(spoofing.ipv6().chains("filter").containsKey("jc-tw-jca3"));
+    }
+
+    /**
      * 16 rules in the root, then a level keyed by the first hex digit, past 256 a second by the next; and back. The
      * calculator kept from one count to the next (which changes only the chains an endpoint touches) agrees with one
      * from nothing.
@@ -123,7 +154,7 @@ class HostStateCalculatorTest {
                 Rule.allow().withSource(new EntityMatch("web", null, null))));
         HostState state = new HostStateCalculator().calculate(snapshot(List.of(
                 endpoint("h1", "a1", "10.0.0.1", null, "web"),
-                endpoint("h1", "a2", "10.0.0.2", null, "web", "db"),
+                endpoint("h1", "a2", "10.0.0.2", "fd00::2", "web", "db"),
                 endpoint("h2", "b1", "10.0.0.65", null, "db")), web, dbFromWeb));
         assertEquals(Set.of("jca1"), state.concerns().get("jc-fw-jca1"));
         assertEquals(Set.of("jca2"), state.concerns().get("jc-tw-jca2"));

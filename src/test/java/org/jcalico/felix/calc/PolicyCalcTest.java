@@ -254,7 +254,11 @@ class PolicyCalcTest {
 
     @Test
     void netsAndNotNetsOnOneSideUseOneAddressMatchAndAWholeFamilyExcludedLeavesTheRuleOut() {
-        HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "default", Map.of())), """
+        // dual-stack: an endpoint without an IPv6 address has no IPv6 chains, nor its policies
+        WorkloadEndpoint dualStack = new WorkloadEndpoint("h1", null, "c-a1", "a1", "jca1", null,
+                List.of(Cidr.parseHostOrNet("10.0.0.1")), List.of(Cidr.parseHostOrNet("fd00::1")), List.of("open"), null,
+                "default", Map.of(), List.of());
+        HostState state = calculate(List.of(dualStack), """
                 kind: GlobalNetworkPolicy
                 metadata: {name: nets}
                 spec:
