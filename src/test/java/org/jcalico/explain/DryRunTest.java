@@ -1,6 +1,7 @@
 package org.jcalico.explain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -87,8 +88,8 @@ class DryRunTest {
                 + "would be created: GlobalNetworkPolicy web-in\nnode h1:\n"
                 + "  endpoint ep1 (netns:web) ingress: profile web -> default/GlobalNetworkPolicy/web-in, profile web\n"
                 + "  chain added   filter jc-gi-web-in (IPv4) (2 rules)\n"
-                + "  chain added   filter jc-gi-web-in (IPv6) (2 rules)\n"
                 + "  chain changed filter jc-tw-jcep1 (IPv4) (+5 -0 rules)\n"), outcome.out());
+        assertFalse(outcome.out().contains("(IPv6)"), "ep1 has no IPv6 address, so no IPv6 chain: " + outcome.out());
         assertTrue(outcome.out().contains("node h2: no change\n"), outcome.out());
         assertEquals(before, revision(), "the store's revision is unchanged");
         assertEquals(1, run("get", "globalnetworkpolicy", "web-in").status(), "the policy was not written");
