@@ -17,9 +17,6 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -35,24 +32,19 @@ class IptablesFamiliesKernelTest {
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private CommandRunner host;
 
-    @BeforeAll
-    static void removeLeftovers() {
-        KernelTests.assumeKernel();
-        Namespaces.deleteAll(PREFIX);
-    }
-
-    @BeforeEach
-    void createHost() {
-        host = Namespaces.create(PREFIX + "host");
-    }
-
-    @AfterEach
-    void deleteNamespaces() {
-        Namespaces.deleteAll(PREFIX);
-    }
-
     @Test
     void anIpv4OnlyEndpointIsNotInTheIpv6TableAndItsArrivalWritesNoIpv6Rule() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+        host = Namespaces.create(PREFIX + "host");
+        try {
+            checkFamilies();
+        } finally {
+            Namespaces.deleteAll(PREFIX);
+        }
+    }
+
+    private void checkFamilies() {
         List<WorkloadEndpoint> endpoints = new ArrayList<>(List.of(endpoint(1, true), endpoint(2, false)));
         HostStateCalculator calculator = new HostStateCalculator();
         Dataplane dataplane = new Dataplane(host);
