@@ -41,14 +41,14 @@ final class NetlinkSocket implements AutoCloseable {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = libc("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = libc("setsockopt",
+    private static final MethodHandle SOCKET = Native.libc("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SEND = libc("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle RECV = libc("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle NAME_TO_INDEX = libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle INDEX_TO_NAME = libc("if_indextoname", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle SEND = Native.libc("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = Native.libc("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle NAME_TO_INDEX = Native.libc("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle INDEX_TO_NAME = Native.libc("if_indextoname", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private final Arena arena = Arena.ofConfined();
@@ -58,7 +58,7 @@ final class NetlinkSocket implements AutoCloseable {
 
     /** Opens the socket in the calling thread's network namespace. */
     NetlinkSocket(long timeoutSeconds) {
-        fd = (int) call(() -> SOCKET.invoke(state, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+        fd = (int) Native.call(() -> SOCKET.invoke(state, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         if (fd < 0) {
             int errno = errno();
             arena.close();
@@ -87,7 +87,7 @@ final class NetlinkSocket implements AutoCloseable {
     }
 
     private void setsockopt(int level, int name, MemorySegment value) {
-        if ((int) call(() -> SETSOCKOPT.invoke(state, fd, level, name, value, (int) value.byteSize())) != 0) {
+        if ((int) Native.call(() -> SETSOCKOPT.invoke(state, fd, level, name, value, (int) value.byteSize())) != 0) {
             throw new KernelException("cannot set netlink socket option " + name + ": " + strerror(errno()));
         }
     }
@@ -98,7 +98,7 @@ final class NetlinkSocket implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment data = call.allocate(messages.remaining());
             data.copyFrom(MemorySegment.ofBuffer(messages));
-            long sent = (long) call(() -> SEND.invoke(state, fd, data, data.byteSize(), 0));
+            long sent = (long) Native.call(() -> SEND.invoke(state, fd, data, data.byteSize(), 0));
             if (sent != data.byteSize()) {
                 throw new Failed(sent < 0 ? errno() : 0, "netlink send: " + (sent < 0 ? strerror(errno()) : "short write"));
             }
@@ -108,7 +108,7 @@ final class NetlinkSocket implements AutoCloseable {
     /** The next datagram: one or more messages. */
     ByteBuffer receive() {
         open();
-        long read = (long) call(() -> RECV.invoke(state, fd, readBuffer, (long) READ_SIZE, MSG_TRUNC));
+        long read = (long) Native.call(() -> RECV.invoke(state, fd, readBuffer, (long) READ_SIZE, MSG_TRUNC));
         if (read < 0) {
             int errno = errno();
             throw new Failed(errno, "netlink receive: " + strerror(errno));
@@ -131,7 +131,7 @@ final class NetlinkSocket implements AutoCloseable {
     static int index(String name) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(CALL_STATE);
-            return (int) call(() -> NAME_TO_INDEX.invoke(state, call.allocateFrom(name)));
+            return (int) Native.call(() -> NAME_TO_INDEX.invoke(state, call.allocateFrom(name)));
         }
     }
 
@@ -140,14 +140,14 @@ final class NetlinkSocket implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment state = call.allocate(CALL_STATE);
             MemorySegment buffer = call.allocate(16);
-            MemorySegment name = (MemorySegment) call(() -> INDEX_TO_NAME.invoke(state, index, buffer));
+            MemorySegment name = (MemorySegment) Native.call(() -> INDEX_TO_NAME.invoke(state, index, buffer));
             return name.equals(MemorySegment.NULL) ? null : buffer.getString(0);
         }
     }
 
     /** The kernel's text for an errno, as ip and every other tool print it ("File exists"). */
     static String strerror(int errno) {
-        MemorySegment text = (MemorySegment) call(() -> STRERROR.invoke(errno));
+        MemorySegment text = (MemorySegment) Native.call(() -> STRERROR.invoke(errno));
         return text.reinterpret(256).getString(0);
     }
 
@@ -161,27 +161,8 @@ final class NetlinkSocket implements AutoCloseable {
         if (fd >= 0) {
             int closed = fd;
             fd = -1;
-            call(() -> CLOSE.invoke(state, closed));
+            Native.call(() -> CLOSE.invoke(state, closed));
             arena.close();
-        }
-    }
-
-    private static MethodHandle libc(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), descriptor,
-                Linker.Option.captureCallState("errno"));
-    }
-
-    private interface Call {
-        Object invoke() throws Throwable;
-    }
-
-    private static Object call(Call call) {
-        try {
-            return call.invoke();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
         }
     }
 
