@@ -29,6 +29,7 @@ final class NetlinkSocket implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int NETLINK_ROUTE = 0;
     private static final int SOL_SOCKET = 1;
+    private static final int SO_RCVBUF = 8;
     private static final int SO_RCVBUFFORCE = 33;
     private static final int SO_RCVTIMEO = 20;
     private static final int SOL_NETLINK = 270;
@@ -65,8 +66,14 @@ final class NetlinkSocket implements AutoCloseable {
             throw new KernelException("cannot open a netlink socket: " + strerror(errno));
         }
         try {
-            // many acks arrive at once and the kernel drops what does not fit (ENOBUFS): room for a chunk's worth
-            option(SOL_SOCKET, SO_RCVBUFFORCE, JAVA_INT, RECEIVE_BUFFER);
+            // many acks arrive at once and the kernel drops what does not fit (ENOBUFS): room for a chunk's worth;
+            // beyond net.core.rmem_max only with CAP_NET_ADMIN, which the agent has (without, a batch that overflows
+            // is interrupted, read back and retried as any other)
+            try {
+                option(SOL_SOCKET, SO_RCVBUFFORCE, JAVA_INT, RECEIVE_BUFFER);
+            } catch (KernelException e) {
+                option(SOL_SOCKET, SO_RCVBUF, JAVA_INT, RECEIVE_BUFFER);
+            }
             // acks carry the kernel's error text, not a copy of the request
             option(SOL_NETLINK, NETLINK_CAP_ACK, JAVA_INT, 1);
             option(SOL_NETLINK, NETLINK_EXT_ACK, JAVA_INT, 1);
