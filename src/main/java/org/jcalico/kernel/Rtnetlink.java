@@ -86,11 +86,15 @@ public final class Rtnetlink {
 
     /**
      * Makes the changes, in order, with the protocol number; returns the refused ones' errors by index into changes.
+     * No changes, no exchange (nor a run counted).
      * A route to an interface that does not exist is refused with ip's words, {@code Cannot find device "NAME"}.
      *
      * @throws Interrupted when the batch's answers were lost: which changes took effect is unknown
      */
     public Map<Integer, String> change(int protocol, List<RouteChange> changes) {
+        if (changes.isEmpty()) {
+            return Map.of();
+        }
         return observed(channel -> {
             Map<Integer, String> refused = new HashMap<>();
             Map<String, Integer> indexes = new HashMap<>();
@@ -197,6 +201,9 @@ public final class Rtnetlink {
      * @throws Interrupted when the batch's answers were lost: which links are up is unknown
      */
     public Map<Integer, String> linksUp(List<String> names) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
         return observed(channel -> channel.send(names.stream().map(name -> new NetlinkChannel.Request(RTM_NEWLINK, 0,
                 writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, name)))
                 .toList()));
