@@ -48,7 +48,7 @@ final class NetlinkChannel implements AutoCloseable {
     /**
      * Sends the requests, in order, and returns the refused ones' errors by index into requests.
      *
-     * @throws Interrupted when an ack was lost: which requests took effect is unknown
+     * @throws Rtnetlink.Interrupted when an ack was lost: which requests took effect is unknown
      */
     Map<Integer, String> send(List<Request> requests) {
         Map<Integer, String> refused = new HashMap<>();
