@@ -217,10 +217,11 @@ public final class Rtnetlink {
         });
     }
 
+    /** A dump counts as a run that went well; a batch, as ip's did, only when the kernel refused none of it. */
     private <T> T observed(Function<NetlinkChannel, T> work) {
         try {
             T result = thread.run(work);
-            observer.accept(TOOL, true);
+            observer.accept(TOOL, !(result instanceof Map<?, ?> refused) || refused.isEmpty());
             return result;
         } catch (NamespaceThread.Unfinished e) {
             observer.accept(TOOL, false);

@@ -94,6 +94,19 @@ class RtnetlinkKernelTest {
     }
 
     @Test
+    void eachBatchAndDumpCountsAsARunAndABatchWithARefusalAsAFailedOne() {
+        List<String> runs = new ArrayList<>();
+        CommandRunner host = host("f", "jcpnA");
+        Rtnetlink netlink = CommandRunner.inNamespace(PREFIX + "f").observedBy((tool, ok) -> runs.add(tool + " " + ok)).rtnetlink();
+        netlink.change(PROTO, List.of(add("10.75.0.1/32", "jcpnA")));
+        netlink.change(PROTO, List.of(add("10.75.0.1/32", "jcpnA")));
+        netlink.routes(PROTO);
+        netlink.change(PROTO, List.of());
+        assertEquals(List.of("rtnetlink true", "rtnetlink false", "rtnetlink true"), runs, "an empty batch is no run");
+        assertTrue(ip(host, "-4").contains("10.75.0.1"));
+    }
+
+    @Test
     void anInterfaceMadeAgainUnderTheSameNameIsFoundByItsNewIndex() {
         CommandRunner first = host("d", "jcpnA");
         Rtnetlink netlink = first.rtnetlink();
