@@ -112,6 +112,14 @@ public final class CommandRunner {
     }
 
     /**
+     * Changes and reads routes and links of this runner's namespace in-process over rtnetlink: see {@link Rtnetlink}.
+     * Each batch or dump counts for the observer as a run of "rtnetlink". One per user: it keeps a thread while in use.
+     */
+    public Rtnetlink rtnetlink() {
+        return new Rtnetlink(namespace, observer, timeoutSeconds);
+    }
+
+    /**
      * Runs a tool once per batch through a long-lived shell in this runner's namespace rather than from the JVM: see
      * {@link ToolShell}. Each run counts for the observer under the tool's name, as a run here does.
      */

@@ -72,12 +72,12 @@ final class Libnftables {
      * thread-safe), and its netlink socket opened in that thread's network namespace.
      */
     Context open() {
-        MemorySegment ctx = (MemorySegment) call(() -> ctxNew.invoke(NFT_CTX_DEFAULT));
+        MemorySegment ctx = (MemorySegment) Native.call(() -> ctxNew.invoke(NFT_CTX_DEFAULT));
         if (ctx.equals(MemorySegment.NULL)) {
             throw new KernelException("nft_ctx_new failed");
         }
-        if ((int) call(() -> bufferOutput.invoke(ctx)) != 0 || (int) call(() -> bufferError.invoke(ctx)) != 0) {
-            call(() -> {
+        if ((int) Native.call(() -> bufferOutput.invoke(ctx)) != 0 || (int) Native.call(() -> bufferError.invoke(ctx)) != 0) {
+            Native.call(() -> {
                 ctxFree.invoke(ctx);
                 return null;
             });
@@ -101,15 +101,15 @@ final class Libnftables {
         Outcome run(String script) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment text = arena.allocateFrom(script);
-                int status = (int) call(() -> runCmd.invoke(ctx, text));
-                return new Outcome(status == 0 ? 0 : 1, text((MemorySegment) call(() -> outputBuffer.invoke(ctx))),
-                        text((MemorySegment) call(() -> errorBuffer.invoke(ctx))));
+                int status = (int) Native.call(() -> runCmd.invoke(ctx, text));
+                return new Outcome(status == 0 ? 0 : 1, text((MemorySegment) Native.call(() -> outputBuffer.invoke(ctx))),
+                        text((MemorySegment) Native.call(() -> errorBuffer.invoke(ctx))));
             }
         }
 
         @Override
         public void close() {
-            call(() -> {
+            Native.call(() -> {
                 ctxFree.invoke(ctx);
                 return null;
             });
@@ -118,19 +118,5 @@ final class Libnftables {
 
     private static String text(MemorySegment buffer) {
         return buffer.equals(MemorySegment.NULL) ? "" : buffer.reinterpret(Long.MAX_VALUE).getString(0);
-    }
-
-    private interface Call {
-        Object invoke() throws Throwable;
-    }
-
-    private static Object call(Call call) {
-        try {
-            return call.invoke();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

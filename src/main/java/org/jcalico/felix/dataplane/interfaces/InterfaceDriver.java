@@ -10,16 +10,16 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
-import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Rtnetlink;
 
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
- * through a long-lived shell ({@link SysctlWriter}) and links set up through one "ip -batch" per apply ({@link IpBatch}),
- * so an endpoint's arrival starts at most that process; only after {@link #forget()} (start, resync) are the links and sysctls
+ * through a long-lived shell ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process
+ * ({@link Rtnetlink}), so an endpoint's arrival starts no process for its link; only after {@link #forget()} (start, resync) are the links and sysctls
  * read back, and only settings that differ written. An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
@@ -27,14 +27,14 @@ public final class InterfaceDriver {
     private static final String GLOBAL = "sysctl";
     private final CommandRunner runner;
     private final SysctlWriter sysctls;
-    private final IpBatch ip;
+    private final Rtnetlink netlink;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
     private Set<EndpointInterface> configured;
 
     public InterfaceDriver(CommandRunner runner) {
         this.runner = runner;
         this.sysctls = new SysctlWriter(runner);
-        this.ip = new IpBatch(runner);
+        this.netlink = runner.rtnetlink();
     }
 
     public void forget() {
@@ -71,7 +71,7 @@ public final class InterfaceDriver {
             // after a forget (start, resync) the kernel is read back; otherwise the pending interfaces are new, so
             // their settings are written and their links set up without first listing every link of the host
             Map<String, Boolean> links = !checkGlobal ? null : pending.isEmpty() ? Map.of()
-                    : LinkParser.parse(runner.run("ip", "-j", "link", "show").check().stdout());
+                    : netlink.links();
             Map<String, String> failures = new HashMap<>();
             Map<String, String> settings = new LinkedHashMap<>(checkGlobal ? Sysctls.global() : Map.of());
             Map<String, String> owners = new HashMap<>();
@@ -114,7 +114,7 @@ public final class InterfaceDriver {
 
     /** The names of every link of the host, jcalico's or not. */
     public Set<String> links() {
-        return LinkParser.parse(runner.run("ip", "-j", "link", "show").check().stdout()).keySet();
+        return netlink.links().keySet();
     }
 
     /** The settings whose current value differs (or cannot be read: then writing it reports why). */
@@ -137,17 +137,16 @@ public final class InterfaceDriver {
         return sysctls.write(settings);
     }
 
-    /** Setting a link up twice does no harm, so a batch ip did not go through is sent once more to a fresh ip. */
+    /** Setting a link up twice does no harm, so a batch whose answers were lost is sent once more, on a fresh socket. */
     private Map<Integer, String> linksUp(List<String> names) {
-        List<String> lines = names.stream().map(name -> "link set " + name + " up").toList();
         try {
-            return ip.run(lines);
-        } catch (IpBatch.Ended e) {
-            return ip.run(lines);
+            return netlink.linksUp(names);
+        } catch (Rtnetlink.Interrupted e) {
+            return netlink.linksUp(names);
         }
     }
 
-    /** The id of the long-lived shell, for a test that kills it (ip lives for one batch only). */
+    /** The id of the long-lived shell, for a test that kills it (links are set up in-process). */
     List<Long> helperPids() {
         return List.of(sysctls.pid());
     }

@@ -9,19 +9,19 @@ import java.util.Optional;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
-import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 
 /**
- * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 through one
- * "ip -force -batch -" per apply ({@link IpBatch}). When ip ends before it went through a batch (killed, crashed), which
- * routes it wrote is unknown: the driver reads the kernel back and writes what still differs, once, through a fresh ip;
- * a route that ip was to delete and the kernel no longer holds counts as deleted (its address's connections go too).
+ * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 in one rtnetlink batch per apply
+ * ({@link Rtnetlink}: in-process, no ip(8) per change). When a batch's answers are lost (its socket failed), which
+ * routes it wrote is unknown: the driver reads the kernel back and writes what still differs, once, on a fresh socket;
+ * a route that batch was to delete and the kernel no longer holds counts as deleted (its address's connections go too).
  * Routes of other protocols are never deleted or replaced: a desired route whose destination someone else holds
  * fails ("File exists") and is reported. A refused route (e.g. its interface does not exist yet) is reported under
  * its interface name, or its destination, and tried again by the next apply.
@@ -30,25 +30,23 @@ public final class RouteDriver {
     private static final Comparator<RouteSpec> ORDER = Comparator.comparing(RouteSpec::destination)
             .thenComparing(route -> route.type().name())
             .thenComparing(route -> route.interfaceName() == null ? "" : route.interfaceName());
-    private final CommandRunner runner;
-    private final IpBatch ip;
+    private final Rtnetlink netlink;
     private final StaleFlows staleFlows;
     private Set<RouteSpec> programmed;
     /**
-     * Routes a batch was to delete when its ip ended mid-batch, kept until a batch goes through: one the kernel no
-     * longer holds was deleted (by that ip, or with its interface), and its address's tracked connections must go as
+     * Routes a batch was to delete when its answers were lost, kept until a batch goes through: one the kernel no
+     * longer holds was deleted (by that batch, or with its interface), and its address's tracked connections must go as
      * for any deletion, though the read-back that follows no longer shows the route.
      */
     private Set<RouteSpec> unconfirmedDeletions = Set.of();
 
     public RouteDriver(CommandRunner runner) {
-        this(runner, new IpBatch(runner));
+        this(runner, runner.rtnetlink());
     }
 
-    /** With {@code ip} standing in for ip: for tests, one that is killed part way through a batch. */
-    RouteDriver(CommandRunner runner, IpBatch ip) {
-        this.runner = runner;
-        this.ip = ip;
+    /** With {@code netlink} of the runner's namespace: for tests, one whose socket is closed part way through a batch. */
+    RouteDriver(CommandRunner runner, Rtnetlink netlink) {
+        this.netlink = netlink;
         this.staleFlows = new StaleFlows(runner);
     }
 
@@ -59,11 +57,11 @@ public final class RouteDriver {
     public Changes apply(Set<RouteSpec> desired) {
         try {
             return write(desired);
-        } catch (IpBatch.Ended e) {
+        } catch (Rtnetlink.Interrupted e) {
             programmed = null;
             try {
                 return write(desired);
-            } catch (IpBatch.Ended again) {
+            } catch (Rtnetlink.Interrupted again) {
                 return Changes.failure("routes", again.getMessage());
             }
         }
@@ -76,14 +74,14 @@ public final class RouteDriver {
             List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
             List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
                     .filter(route -> !present.contains(route) && !desired.contains(route)).toList();
-            List<String> lines = new ArrayList<>();
-            deletions.forEach(route -> lines.add(RouteCommands.delete(route)));
-            additions.forEach(route -> lines.add(RouteCommands.add(route)));
+            List<Rtnetlink.RouteChange> batch = new ArrayList<>();
+            deletions.forEach(route -> batch.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
+            additions.forEach(route -> batch.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
             programmed = null;
             Set<RouteSpec> unconfirmed = new HashSet<>(unconfirmedDeletions);
             unconfirmed.addAll(deletions);
             unconfirmedDeletions = unconfirmed;
-            Map<Integer, String> refused = ip.run(lines);
+            Map<Integer, String> refused = netlink.change(HostState.ROUTE_PROTOCOL, batch);
             unconfirmedDeletions = Set.of();
 
             Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
@@ -110,7 +108,7 @@ public final class RouteDriver {
             }
             programmed = present;
             return changes.plus(staleFlows.forget(endpointsGone));
-        } catch (IpBatch.Ended e) {
+        } catch (Rtnetlink.Interrupted e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("routes", e.getMessage());
@@ -119,9 +117,7 @@ public final class RouteDriver {
 
     public Set<RouteSpec> read() {
         Set<RouteSpec> routes = new HashSet<>();
-        String proto = String.valueOf(HostState.ROUTE_PROTOCOL);
-        routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-4", "route", "show", "proto", proto).check().stdout(), 4));
-        routes.addAll(RouteParser.parse(runner.run("ip", "-j", "-6", "route", "show", "proto", proto).check().stdout(), 6));
+        netlink.routes(HostState.ROUTE_PROTOCOL).forEach(route -> KernelRoutes.fromKernel(route).ifPresent(routes::add));
         return routes;
     }
 

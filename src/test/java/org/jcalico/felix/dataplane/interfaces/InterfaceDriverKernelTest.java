@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Endpoint interfaces configured through the long-lived shell and ip, and what happens when those are killed. */
+/** Endpoint interfaces configured through the long-lived shell and rtnetlink, and what happens when the shell is killed. */
 @Tag("kernel")
 class InterfaceDriverKernelTest {
-    private static final String NAMESPACE = "jcg1-interfaces";
+    private static final String NAMESPACE = "jcpn-interfaces";
     private static CommandRunner host;
 
     @BeforeAll

@@ -3,17 +3,13 @@ package org.jcalico.felix.dataplane.routes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
-import org.jcalico.felix.dataplane.IpBatch;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterAll;
@@ -21,36 +17,30 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Routes through one ip process per apply, and what happens when that process is killed part way through. */
+/** Routes through one rtnetlink batch per apply, and what happens when its socket is closed part way through. */
 @Tag("kernel")
 class RouteDriverKernelTest {
-    private static final String NAMESPACE = "jcg1-routes";
+    private static final String NAMESPACE = "jcpn-routes";
     private static CommandRunner host;
-    /** While this file exists, the next ip does the first line of its batch, removes the file and is killed. */
-    private static Path armed;
 
     @BeforeAll
-    static void createHost() throws IOException {
+    static void createHost() {
         KernelTests.assumeKernel();
-        armed = Files.createTempDirectory("jcie-routes").resolve("armed");
-        Namespaces.deleteAll("jcg1-routes");
+        Namespaces.deleteAll(NAMESPACE);
         host = Namespaces.create(NAMESPACE);
         host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "eA").check();
         host.run("ip", "link", "set", "jcA", "up").check();
     }
 
     @AfterAll
-    static void deleteHost() throws IOException {
+    static void deleteHost() {
         Namespaces.delete(NAMESPACE);
-        if (armed != null) {
-            Files.deleteIfExists(armed);
-            Files.deleteIfExists(armed.getParent());
-        }
     }
 
     @Test
-    void anIpKilledMidBatchNeitherLosesARouteNorClaimsOne() throws IOException {
-        RouteDriver driver = killable();
+    void aBatchCutMidWayNeitherLosesARouteNorClaimsOne() {
+        Rtnetlink netlink = host.rtnetlink();
+        RouteDriver driver = new RouteDriver(host, netlink);
         RouteSpec first = RouteSpec.toInterface(Cidr.parse("10.66.0.1/32"), "jcA");
         RouteSpec second = RouteSpec.toInterface(Cidr.parse("fd66::2/128"), "jcA");
         RouteSpec third = RouteSpec.toInterface(Cidr.parse("10.66.0.3/32"), "jcA");
@@ -59,14 +49,14 @@ class RouteDriverKernelTest {
         assertTrue(driver.apply(Set.of(first, second)).failures().isEmpty());
         assertEquals(Set.of(first, second), driver.read());
 
-        Files.createFile(armed);
+        // the batch's socket is closed after its first request (the third route) was sent, before any ack was read
+        netlink.closeMidBatch(1);
         Changes changes = driver.apply(Set.of(first, second, third, fourth));
-        assertTrue(Files.notExists(armed), "the ip of that apply was killed");
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
         assertEquals(Set.of(first, second, third, fourth), driver.read());
-        assertEquals(1, changes.count(Change.ROUTES_ADDED), "only the route the killed ip left out is added: " + changes);
+        assertEquals(1, changes.count(Change.ROUTES_ADDED), "only the route the cut batch left out is added: " + changes);
 
-        // a route ip refuses is still reported, by the fresh ip, under its interface
+        // a refused route is still reported, on the fresh socket, under its interface, in ip's words
         RouteSpec nowhere = RouteSpec.toInterface(Cidr.parse("10.66.0.4/32"), "jcNOPE");
         Changes refused = driver.apply(Set.of(first, second, third, nowhere));
         assertTrue(refused.failures().getOrDefault("jcNOPE", "").contains("Cannot find device"), refused.toString());
@@ -92,8 +82,9 @@ class RouteDriverKernelTest {
     }
 
     @Test
-    void aGoneEndpointsTrackedConnectionsAreForgottenSoThatTheNextHolderOfItsAddressInheritsNone() throws IOException {
-        RouteDriver driver = killable();
+    void aGoneEndpointsTrackedConnectionsAreForgottenSoThatTheNextHolderOfItsAddressInheritsNone() {
+        Rtnetlink netlink = host.rtnetlink();
+        RouteDriver driver = new RouteDriver(host, netlink);
         RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.1.1/32"), "jcA");
         RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::11/128"), "jcA");
         RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.1.2/32"), "jcA");
@@ -104,24 +95,16 @@ class RouteDriverKernelTest {
         track("fd66::11", "fd66::99");
         track("10.66.1.2", "10.66.9.9");
 
-        // the ip of this apply deletes the first route (10.66.1.1) and is killed; the retry reads the kernel back, which
-        // no longer holds that route: it was deleted all the same, and so are its connections
-        Files.createFile(armed);
+        // this apply's batch deletes the first route (10.66.1.1) and its socket is closed; the retry reads the kernel
+        // back, which no longer holds that route: it was deleted all the same, and so are its connections
+        netlink.closeMidBatch(1);
         Changes changes = driver.apply(Set.of(staying));
-        assertTrue(Files.notExists(armed), "the ip of that apply was killed");
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
         assertEquals(Set.of(staying), driver.read());
         assertEquals(2, changes.count(Change.ROUTES_REMOVED), changes.toString());
         assertEquals("", tracked("10.66.1.1"), "the gone endpoint's connections, both ways, are forgotten");
         assertEquals("", tracked("fd66::11"));
         assertTrue(tracked("10.66.1.2").contains("src=10.66.1.2"), "the staying endpoint keeps its connection");
-    }
-
-    /** A driver whose ip is killed after the first line of its batch while {@link #armed} exists. */
-    private static RouteDriver killable() {
-        String ip = "ip -force -batch -";
-        return new RouteDriver(host, new IpBatch(host, List.of("sh", "-c", "if [ -e " + armed + " ]; then rm " + armed
-                + "; head -n 1 | " + ip + "; kill -9 $$; fi; exec " + ip)));
     }
 
     private static void track(String source, String destination) {

@@ -1,0 +1,161 @@
+package org.jcalico.kernel;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Requests and dumps over a {@link NetlinkSocket}, on the thread that opened it ({@link NamespaceThread}).
+ *
+ * <p>A batch of requests goes out in chunks of {@value #CHUNK}, each chunk one sendmsg, every request with its own
+ * sequence number and NLM_F_ACK; the kernel handles a chunk's requests one by one, each refusal touching only its own
+ * request, and answers each with an ack or its errno, so a refusal is mapped back to the request that caused it. Acks
+ * are counted, never assumed: when one cannot arrive (the socket failed, or the kernel dropped acks for want of room,
+ * ENOBUFS), the batch is {@link Rtnetlink.Interrupted} and which of its requests took effect is unknown; the socket is replaced.
+ *
+ * <p>A dump whose kernel state changed while it was read (NLM_F_DUMP_INTR), or that lost messages (ENOBUFS), is
+ * read again from the start, up to {@value #DUMPS} times.
+ */
+final class NetlinkChannel implements AutoCloseable {
+    static final int NLM_F_REQUEST = 1;
+    static final int NLM_F_ACK = 4;
+    static final int NLM_F_DUMP = 0x300;
+    /** Requests per sendmsg: their acks (with NETLINK_CAP_ACK, about 1 KiB each as the kernel counts) fit the buffer. */
+    static final int CHUNK = 256;
+    private static final int DUMPS = 5;
+    private final long timeoutSeconds;
+    private NetlinkSocket socket;
+    private int sequence;
+    /** For tests: the next batch's socket is closed once this many of its requests were sent; -1 for never. */
+    private int closeAfter = -1;
+
+    NetlinkChannel(long timeoutSeconds) {
+        this.timeoutSeconds = timeoutSeconds;
+        this.socket = new NetlinkSocket(timeoutSeconds);
+    }
+
+    /** One request: its message type, flags beside NLM_F_REQUEST and NLM_F_ACK, and its fixed part and attributes. */
+    record Request(int type, int flags, Consumer<NetlinkWriter> body) {
+    }
+
+    /** For tests: the next batch's socket is closed after {@code requests} of its requests were sent. */
+    void closeAfter(int requests) {
+        closeAfter = requests;
+    }
+
+    /**
+     * Sends the requests, in order, and returns the refused ones' errors by index into requests.
+     *
+     * @throws Rtnetlink.Interrupted when an ack was lost: which requests took effect is unknown
+     */
+    Map<Integer, String> send(List<Request> requests) {
+        Map<Integer, String> refused = new HashMap<>();
+        try {
+            for (int from = 0; from < requests.size(); from += CHUNK) {
+                List<Request> chunk = requests.subList(from, Math.min(requests.size(), from + CHUNK));
+                boolean closing = closeAfter >= 0 && closeAfter < from + chunk.size();
+                if (closing) {
+                    chunk = chunk.subList(0, closeAfter - from);
+                    closeAfter = -1;
+                }
+                int first = sequence + 1;
+                NetlinkWriter writer = new NetlinkWriter();
+                for (Request request : chunk) {
+                    writer.begin(request.type(), request.flags() | NLM_F_REQUEST | NLM_F_ACK, ++sequence);
+                    request.body().accept(writer);
+                    writer.end();
+                }
+                if (!writer.isEmpty()) {
+                    socket().send(writer.messages());
+                }
+                if (closing) {
+                    socket().close();
+                }
+                int acked = 0;
+                while (acked < chunk.size()) {
+                    for (NetlinkMessage message : NetlinkMessage.parse(socket.receive())) {
+                        int index = message.sequence() - first;
+                        if (message.type() == NetlinkMessage.NLMSG_ERROR && index >= 0 && index < chunk.size()) {
+                            acked++;
+                            if (message.errno() != 0) {
+                                refused.put(from + index, message.error());
+                            }
+                        }
+                        // anything else is late news of an earlier, interrupted batch
+                    }
+                }
+            }
+            return refused;
+        } catch (NetlinkSocket.Failed e) {
+            replace();
+            throw new Rtnetlink.Interrupted("netlink: a batch of " + requests.size() + " requests was interrupted: " + e.getMessage());
+        }
+    }
+
+    /** Every message of a dump of {@code type} (an RTM_GET*), whose fixed part the body writes. */
+    List<NetlinkMessage> dump(int type, Consumer<NetlinkWriter> body) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                List<NetlinkMessage> dumped = once(type, body);
+                if (dumped != null) {
+                    return dumped;
+                }
+            } catch (NetlinkSocket.Failed e) {
+                replace();
+                if (e.errno != NetlinkSocket.ENOBUFS || attempt >= DUMPS) {
+                    throw new Rtnetlink.Interrupted("netlink: a dump was interrupted: " + e.getMessage());
+                }
+            }
+            if (attempt >= DUMPS) {
+                throw new Rtnetlink.Interrupted("netlink: the kernel's state changed during each of " + DUMPS + " dumps");
+            }
+        }
+    }
+
+    /** One dump's messages, or null when the kernel says its state changed while it was read. */
+    private List<NetlinkMessage> once(int type, Consumer<NetlinkWriter> body) {
+        NetlinkWriter writer = new NetlinkWriter().begin(type, NLM_F_REQUEST | NLM_F_DUMP, ++sequence);
+        body.accept(writer);
+        int request = sequence;
+        socket().send(writer.end().messages());
+        List<NetlinkMessage> dumped = new ArrayList<>();
+        boolean interrupted = false;
+        while (true) {
+            for (NetlinkMessage message : NetlinkMessage.parse(socket.receive())) {
+                if (message.sequence() != request) {
+                    continue;
+                }
+                interrupted |= (message.flags() & NetlinkMessage.NLM_F_DUMP_INTR) != 0;
+                if (message.type() == NetlinkMessage.NLMSG_DONE) {
+                    return interrupted ? null : dumped;
+                }
+                if (message.type() == NetlinkMessage.NLMSG_ERROR) {
+                    throw new KernelException("netlink dump refused: " + message.error());
+                }
+                dumped.add(message);
+            }
+        }
+    }
+
+    private NetlinkSocket socket() {
+        if (socket == null) {
+            socket = new NetlinkSocket(timeoutSeconds);
+        }
+        return socket;
+    }
+
+    /** A socket that failed may hold answers to requests no one waits for any more: the next batch gets a new one. */
+    private void replace() {
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        replace();
+    }
+}

@@ -1,0 +1,89 @@
+package org.jcalico.kernel;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One netlink message the kernel sent: its header's fields and its body (the fixed part, then attributes). */
+record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
+    static final int NLMSG_ERROR = 2;
+    static final int NLMSG_DONE = 3;
+    static final int NLM_F_MULTI = 2;
+    static final int NLM_F_DUMP_INTR = 16;
+    /** On an ack: attributes (the kernel's error text) follow the error code and the request's header. */
+    private static final int NLM_F_ACK_TLVS = 0x200;
+    private static final int NLMSGERR_ATTR_MSG = 1;
+    private static final int HEADER = 16;
+
+    /** The messages of one datagram. */
+    static List<NetlinkMessage> parse(ByteBuffer datagram) {
+        List<NetlinkMessage> messages = new ArrayList<>();
+        int position = 0;
+        while (position + HEADER <= datagram.limit()) {
+            int length = datagram.getInt(position);
+            if (length < HEADER || position + length > datagram.limit()) {
+                throw new NetlinkSocket.Failed(0, "netlink: a message of length " + length + " does not fit its datagram");
+            }
+            ByteBuffer body = datagram.slice(position + HEADER, length - HEADER).order(ByteOrder.nativeOrder());
+            messages.add(new NetlinkMessage(Short.toUnsignedInt(datagram.getShort(position + 4)),
+                    Short.toUnsignedInt(datagram.getShort(position + 6)), datagram.getInt(position + 8), body));
+            position += (length + 3) & ~3;
+        }
+        return messages;
+    }
+
+    /** Of an NLMSG_ERROR: 0 for an ack, else the errno the request was refused with. */
+    int errno() {
+        return -body.getInt(0);
+    }
+
+    /**
+     * Of a refusal: the kernel's text for the errno ("File exists"), and the reason the kernel gave beside it when it
+     * gave one ("Nexthop device is not up").
+     */
+    String error() {
+        String text = NetlinkSocket.strerror(errno());
+        if ((flags & NLM_F_ACK_TLVS) != 0) {
+            // with NETLINK_CAP_ACK the request's header alone follows the error code, not its body
+            byte[] reason = attributes(4 + HEADER).get(NLMSGERR_ATTR_MSG);
+            if (reason != null) {
+                return string(reason) + " (" + text + ")";
+            }
+        }
+        return text;
+    }
+
+    /** The attributes from offset on, by type (the last of each type); nested and flag bits masked off the type. */
+    Map<Integer, byte[]> attributes(int offset) {
+        Map<Integer, byte[]> attributes = new HashMap<>();
+        int position = offset;
+        while (position + 4 <= body.limit()) {
+            int length = Short.toUnsignedInt(body.getShort(position));
+            if (length < 4 || position + length > body.limit()) {
+                break;
+            }
+            byte[] value = new byte[length - 4];
+            body.get(position + 4, value);
+            attributes.put(Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff, value);
+            position += (length + 3) & ~3;
+        }
+        return attributes;
+    }
+
+    /** A NUL-terminated string attribute's text. */
+    static String string(byte[] value) {
+        int end = 0;
+        while (end < value.length && value[end] != 0) {
+            end++;
+        }
+        return new String(value, 0, end, StandardCharsets.UTF_8);
+    }
+
+    static int u32(byte[] value) {
+        return ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getInt();
+    }
+}

@@ -1,0 +1,241 @@
+package org.jcalico.kernel;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Routes and links of a runner's network namespace through rtnetlink, spoken in-process: no ip(8) per change. The
+ * socket is opened on a thread of this object's own that entered the namespace ({@link NamespaceThread}), so it is
+ * that namespace's and no other's; requests go out in batches ({@link NetlinkChannel}) and each refusal comes back
+ * under its request with the kernel's text, as ip printed it ("File exists", "No such device").
+ *
+ * <p>What is sent is what {@code ip route add|del ... proto P} and {@code ip link set NAME up} send: a route is added
+ * with NLM_F_CREATE|NLM_F_EXCL (never replacing a route someone else holds, "File exists"), in the main table, IPv4
+ * routes to an interface with scope link; a route is deleted only when its protocol matches. An interface is named by
+ * its index, which is looked up by name in each batch, never kept across batches: an interface made again under the
+ * same name (a container added again) has a new index.
+ */
+public final class Rtnetlink {
+    private static final int RTM_NEWLINK = 16;
+    private static final int RTM_GETLINK = 18;
+    private static final int RTM_NEWROUTE = 24;
+    private static final int RTM_DELROUTE = 25;
+    private static final int RTM_GETROUTE = 26;
+    private static final int NLM_F_EXCL = 0x200;
+    private static final int NLM_F_CREATE = 0x400;
+    private static final int AF_UNSPEC = 0;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int RT_TABLE_MAIN = 254;
+    private static final int RT_SCOPE_UNIVERSE = 0;
+    private static final int RT_SCOPE_LINK = 253;
+    /** In a deletion: any scope matches. */
+    private static final int RT_SCOPE_NOWHERE = 255;
+    private static final int RTM_F_CLONED = 0x200;
+    private static final int RTA_DST = 1;
+    private static final int RTA_OIF = 4;
+    private static final int RTA_TABLE = 15;
+    private static final int IFLA_IFNAME = 3;
+    private static final int IFF_UP = 1;
+    private static final int RTMSG = 12;
+    private static final int IFINFOMSG = 16;
+    private static final String TOOL = "rtnetlink";
+    private final NamespaceThread<NetlinkChannel> thread;
+    private final BiConsumer<String, Boolean> observer;
+
+    Rtnetlink(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        this.thread = new NamespaceThread<>(namespace, TOOL, () -> new NetlinkChannel(timeoutSeconds), timeoutSeconds);
+        this.observer = observer;
+    }
+
+    /** The kinds of route jcalico writes; {@link #OTHER} for any other (prohibit, throw, local ...), read only. */
+    public enum Type {
+        UNICAST(1), BLACKHOLE(6), UNREACHABLE(7), OTHER(-1);
+
+        private final int code;
+
+        Type(int code) {
+            this.code = code;
+        }
+
+        static Type of(int code) {
+            for (Type type : values()) {
+                if (type.code == code) {
+                    return type;
+                }
+            }
+            return OTHER;
+        }
+    }
+
+    /** A route of the main table: to an interface (a unicast route) or a blackhole or unreachable one (no device). */
+    public record Route(InetAddress destination, int prefixLength, Type type, String device) {
+    }
+
+    /** A route to add or to delete. */
+    public record RouteChange(boolean add, Route route) {
+    }
+
+    /**
+     * Makes the changes, in order, with the protocol number; returns the refused ones' errors by index into changes.
+     * No changes, no exchange (nor a run counted).
+     * A route to an interface that does not exist is refused with ip's words, {@code Cannot find device "NAME"}.
+     *
+     * @throws Interrupted when the batch's answers were lost: which changes took effect is unknown
+     */
+    public Map<Integer, String> change(int protocol, List<RouteChange> changes) {
+        if (changes.isEmpty()) {
+            return Map.of();
+        }
+        return observed(channel -> {
+            Map<Integer, String> refused = new HashMap<>();
+            Map<String, Integer> indexes = new HashMap<>();
+            List<NetlinkChannel.Request> requests = new ArrayList<>();
+            List<Integer> sent = new ArrayList<>();
+            for (int i = 0; i < changes.size(); i++) {
+                Route route = changes.get(i).route();
+                int index = route.device() == null ? 0 : indexes.computeIfAbsent(route.device(), NetlinkSocket::index);
+                if (route.device() != null && index == 0) {
+                    refused.put(i, "Cannot find device \"" + route.device() + "\"");
+                    continue;
+                }
+                requests.add(routeRequest(changes.get(i).add(), protocol, route, index));
+                sent.add(i);
+            }
+            channel.send(requests).forEach((request, error) -> refused.put(sent.get(request), error));
+            return refused;
+        });
+    }
+
+    private static NetlinkChannel.Request routeRequest(boolean add, int protocol, Route route, int index) {
+        boolean v4 = route.destination() instanceof Inet4Address;
+        // as ip: an IPv4 route to an interface is on the wire (scope link); IPv6 routes have no scope; a deletion
+        // matches any scope, but only routes of its protocol
+        int scope = !add ? (v4 ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE)
+                : v4 && route.type() == Type.UNICAST ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+        return new NetlinkChannel.Request(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0, writer -> {
+            writer.u8(v4 ? AF_INET : AF_INET6).u8(route.prefixLength()).u8(0).u8(0)
+                    .u8(RT_TABLE_MAIN).u8(protocol).u8(scope).u8(route.type().code).u32(0)
+                    .attribute(RTA_DST, route.destination().getAddress());
+            if (index != 0) {
+                writer.attribute(RTA_OIF, index);
+            }
+        });
+    }
+
+    /** The main table's routes with the protocol number, IPv4 and IPv6; a route to an interface named by its device. */
+    public List<Route> routes(int protocol) {
+        return observed(channel -> {
+            List<Route> routes = new ArrayList<>();
+            Map<Integer, String> names = new HashMap<>();
+            for (int family : List.of(AF_INET, AF_INET6)) {
+                for (NetlinkMessage message : channel.dump(RTM_GETROUTE,
+                        writer -> writer.u8(family).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0))) {
+                    Route route = route(message, protocol, names);
+                    if (route != null) {
+                        routes.add(route);
+                    }
+                }
+            }
+            return routes;
+        });
+    }
+
+    /** The route, or null for one of another table or protocol, a cached clone, or one whose interface just went. */
+    private static Route route(NetlinkMessage message, int protocol, Map<Integer, String> names) {
+        if (message.type() != RTM_NEWROUTE) {
+            return null;
+        }
+        var body = message.body();
+        int family = Byte.toUnsignedInt(body.get(0));
+        Map<Integer, byte[]> attributes = message.attributes(RTMSG);
+        int table = attributes.containsKey(RTA_TABLE) ? NetlinkMessage.u32(attributes.get(RTA_TABLE))
+                : Byte.toUnsignedInt(body.get(4));
+        if (table != RT_TABLE_MAIN || Byte.toUnsignedInt(body.get(5)) != protocol || (body.getInt(8) & RTM_F_CLONED) != 0) {
+            return null;
+        }
+        byte[] destination = attributes.getOrDefault(RTA_DST, new byte[family == AF_INET ? 4 : 16]);
+        Type type = Type.of(Byte.toUnsignedInt(body.get(7)));
+        String device = null;
+        if (type == Type.UNICAST) {
+            byte[] oif = attributes.get(RTA_OIF);
+            device = oif == null ? null : names.computeIfAbsent(NetlinkMessage.u32(oif), NetlinkSocket::name);
+            if (device == null) {
+                return null;
+            }
+        }
+        try {
+            return new Route(InetAddress.getByAddress(destination), Byte.toUnsignedInt(body.get(1)), type, device);
+        } catch (UnknownHostException e) {
+            throw new KernelException("rtnetlink: a route's destination of " + destination.length + " bytes");
+        }
+    }
+
+    /** Every link of the namespace by name: whether it is administratively up. */
+    public Map<String, Boolean> links() {
+        return observed(channel -> {
+            Map<String, Boolean> links = new LinkedHashMap<>();
+            for (NetlinkMessage message : channel.dump(RTM_GETLINK,
+                    writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0))) {
+                byte[] name = message.attributes(IFINFOMSG).get(IFLA_IFNAME);
+                if (message.type() == RTM_NEWLINK && name != null) {
+                    links.put(NetlinkMessage.string(name), (message.body().getInt(8) & IFF_UP) != 0);
+                }
+            }
+            return links;
+        });
+    }
+
+    /**
+     * Sets the links up, named by name (the kernel looks each up itself); returns the refused ones' errors by index
+     * into names ("No such device").
+     *
+     * @throws Interrupted when the batch's answers were lost: which links are up is unknown
+     */
+    public Map<Integer, String> linksUp(List<String> names) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
+        return observed(channel -> channel.send(names.stream().map(name -> new NetlinkChannel.Request(RTM_NEWLINK, 0,
+                writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, name)))
+                .toList()));
+    }
+
+    /** For tests: the socket of the next batch is closed after {@code requests} of its requests were sent. */
+    public void closeMidBatch(int requests) {
+        thread.run(channel -> {
+            channel.closeAfter(requests);
+            return null;
+        });
+    }
+
+    /** A dump counts as a run that went well; a batch, as ip's did, only when the kernel refused none of it. */
+    private <T> T observed(Function<NetlinkChannel, T> work) {
+        try {
+            T result = thread.run(work);
+            observer.accept(TOOL, !(result instanceof Map<?, ?> refused) || refused.isEmpty());
+            return result;
+        } catch (NamespaceThread.Unfinished e) {
+            observer.accept(TOOL, false);
+            throw new Interrupted(TOOL + ": " + e.getMessage());
+        } catch (KernelException e) {
+            observer.accept(TOOL, false);
+            throw e;
+        }
+    }
+
+    /** A batch or dump whose answers were lost: which of its requests took effect is unknown. */
+    public static final class Interrupted extends KernelException {
+        Interrupted(String message) {
+            super(message);
+        }
+    }
+}
