@@ -74,12 +74,30 @@ public final class Nft {
         return result;
     }
 
-    private synchronized Result onThread(Libnftables library, String script) {
+    /**
+     * Makes ready, on other threads, what the first script needs (the library loaded, this object's thread in its
+     * namespace with its context open) and returns at once: a caller that knows a script is coming lets that script
+     * wait only for itself. Nothing is run in the kernel; without the library, nothing is done.
+     */
+    public void warm() {
+        Thread.startVirtualThread(() -> {
+            Libnftables library = Libnftables.loaded();
+            if (library != null) {
+                worker(library).execute(() -> { });
+            }
+        });
+    }
+
+    private synchronized ThreadPoolExecutor worker(Libnftables library) {
         if (worker == null) {
             worker = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), thread(library));
             worker.allowCoreThreadTimeOut(true);
         }
-        Future<Result> done = worker.submit(() -> ENTERED.get().run(script));
+        return worker;
+    }
+
+    private synchronized Result onThread(Libnftables library, String script) {
+        Future<Result> done = worker(library).submit(() -> ENTERED.get().run(script));
         try {
             return done.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
