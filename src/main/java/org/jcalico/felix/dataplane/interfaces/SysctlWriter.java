@@ -26,6 +26,12 @@ final class SysctlWriter {
     private static final String WRITTEN = "@jcalico-written ";
     private static final String END = "@jcalico-end";
     private static final Pattern VALUE = Pattern.compile("[0-9]{1,9}");
+    /**
+     * Settings per exchange. The shell's answer is read only once the whole batch is written, so it must fit the pipe
+     * (64 KiB) even when every setting is refused (an error and a marker line, under 150 bytes): a cold start's
+     * thousands of settings in one batch filled it and both sides waited for each other.
+     */
+    static final int BATCH = 256;
     private final ToolSession shell;
 
     SysctlWriter(CommandRunner runner) {
@@ -34,15 +40,22 @@ final class SysctlWriter {
 
     /** What a batch did: the settings written (their value differed or could not be read), the refused ones' errors. */
     record Outcome(Set<String> written, Map<String, String> refused) {
-        static final Outcome NONE = new Outcome(Set.of(), Map.of());
     }
 
     /** Writes every setting whose value differs from the kernel's (a file that cannot be read counts as differing). */
     Outcome write(Map<String, String> settings) {
-        if (settings.isEmpty()) {
-            return Outcome.NONE;
-        }
         List<String> keys = new ArrayList<>(settings.keySet());
+        Set<String> written = new HashSet<>();
+        Map<String, String> refused = new LinkedHashMap<>();
+        for (int from = 0; from < keys.size(); from += BATCH) {
+            Outcome batch = batch(keys.subList(from, Math.min(keys.size(), from + BATCH)), settings);
+            written.addAll(batch.written());
+            refused.putAll(batch.refused());
+        }
+        return new Outcome(written, refused);
+    }
+
+    private Outcome batch(List<String> keys, Map<String, String> settings) {
         StringBuilder script = new StringBuilder();
         for (int i = 0; i < keys.size(); i++) {
             String value = settings.get(keys.get(i));

@@ -2,6 +2,7 @@ package org.jcalico.felix.dataplane.interfaces;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,33 @@ class SysctlWriterKernelTest {
         assertEquals("1", sysctl("net.ipv4.conf.jcB.proxy_arp"));
         assertEquals("1", sysctl("net.ipv4.ip_forward"));
         assertFalse(tools.contains("sysctl"), "settings are read by the long-lived shell: " + tools);
+    }
+
+    @Test
+    void thousandsOfSettingsWrittenOrRefusedGoThroughWithoutFillingTheShellsPipe() {
+        StringBuilder veths = new StringBuilder();
+        Set<EndpointInterface> present = new java.util.HashSet<>();
+        for (int i = 0; i < 400; i++) {
+            veths.append("link add jcv").append(i).append(" type veth peer name pv").append(i).append('\n');
+            present.add(new EndpointInterface("jcv" + i, true, true));
+        }
+        host.run(List.of("ip", "-batch", "-"), veths.toString()).check();
+        InterfaceDriver driver = new InterfaceDriver(host.withTimeout(10));
+        Changes cold = driver.apply(present);
+        assertEquals(Map.of(), cold.failures());
+        assertEquals(400, cold.count(Change.INTERFACES_CONFIGURED));
+        assertEquals("1", sysctl("net.ipv4.conf.jcv399.proxy_arp"));
+
+        // interfaces that do not exist: every one of their 4,200 settings is refused, each with the shell's error
+        Set<EndpointInterface> withMissing = new java.util.HashSet<>(present);
+        Set<String> missing = new java.util.HashSet<>();
+        for (int i = 0; i < 600; i++) {
+            withMissing.add(new EndpointInterface("jcgone" + i, true, true));
+            missing.add("jcgone" + i);
+        }
+        Changes refused = driver.apply(withMissing);
+        assertEquals(missing, refused.failures().keySet());
+        assertTrue(refused.failures().get("jcgone599").contains("/proc/sys/net/"), refused.failures().get("jcgone599"));
     }
 
     private String sysctl(String key) {
