@@ -46,14 +46,7 @@ final class NamespaceThread<R extends AutoCloseable> {
      * is thrown as it is, anything else (a timeout, an interruption, another exception) as {@link Unfinished}.
      */
     <T> T run(Function<R, T> work) {
-        Future<T> done;
-        synchronized (this) {
-            if (worker == null) {
-                worker = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), thread());
-                worker.allowCoreThreadTimeOut(true);
-            }
-            done = worker.submit(() -> work.apply(entered.get().resource()));
-        }
+        Future<T> done = submit(work);
         try {
             return done.get(timeoutSeconds, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
@@ -69,6 +62,22 @@ final class NamespaceThread<R extends AutoCloseable> {
             Thread.currentThread().interrupt();
             throw new Unfinished(130, "interrupted");
         }
+    }
+
+    /**
+     * Starts the thread (its namespace entered, its resource opened) and returns at once, so that the first piece of
+     * work waits only for itself; what fails on the way is what that piece of work is told.
+     */
+    void warm() {
+        submit(resource -> null);
+    }
+
+    private synchronized <T> Future<T> submit(Function<R, T> work) {
+        if (worker == null) {
+            worker = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), thread());
+            worker.allowCoreThreadTimeOut(true);
+        }
+        return worker.submit(() -> work.apply(entered.get().resource()));
     }
 
     private ThreadFactory thread() {

@@ -19,20 +19,19 @@ import org.jcalico.kernel.Rtnetlink;
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
  * through a long-lived shell ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process
- * ({@link Rtnetlink}), so an endpoint's arrival starts no process for its link; only after {@link #forget()} (start, resync) are the links and sysctls
- * read back, and only settings that differ written. An interface, once configured, is left alone until
+ * ({@link Rtnetlink}), so an endpoint's arrival starts no process for its link; only after {@link #forget()} (start,
+ * resync) are the links read back and every interface's settings checked. Only settings that differ are written (the
+ * shell reads each first). An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
 public final class InterfaceDriver {
     private static final String GLOBAL = "sysctl";
-    private final CommandRunner runner;
     private final SysctlWriter sysctls;
     private final Rtnetlink netlink;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
     private Set<EndpointInterface> configured;
 
     public InterfaceDriver(CommandRunner runner) {
-        this.runner = runner;
         this.sysctls = new SysctlWriter(runner);
         this.netlink = runner.rtnetlink();
     }
@@ -44,10 +43,10 @@ public final class InterfaceDriver {
     /** The host-wide settings only. */
     public Changes start() {
         try {
-            Map<String, String> stale = stale(Sysctls.global());
-            Map<String, String> refused = write(stale);
-            Changes changes = Changes.of(Change.SYSCTLS_WRITTEN, stale.size() - refused.size());
-            return refused.isEmpty() ? changes : changes.plus(Changes.failure(GLOBAL, String.join("; ", refused.values())));
+            SysctlWriter.Outcome outcome = sysctls.write(Sysctls.global());
+            Changes changes = Changes.of(Change.SYSCTLS_WRITTEN, outcome.written().size());
+            return outcome.refused().isEmpty() ? changes
+                    : changes.plus(Changes.failure(GLOBAL, String.join("; ", outcome.refused().values())));
         } catch (KernelException e) {
             return Changes.failure(GLOBAL, e.getMessage());
         }
@@ -87,8 +86,10 @@ public final class InterfaceDriver {
                     owners.put(key, endpoint.name());
                 });
             }
-            Map<String, String> stale = links == null ? settings : stale(settings);
-            Map<String, String> refusedKeys = write(stale);
+            // each setting is read and written only if it differs, new interfaces' too (a read costs the shell
+            // microseconds): after a forget that is the read-back, without a sysctl process to parse
+            SysctlWriter.Outcome outcome = sysctls.write(settings);
+            Map<String, String> refusedKeys = outcome.refused();
             refusedKeys.forEach((key, error) -> failures.merge(owners.getOrDefault(key, GLOBAL), error, this::join));
 
             List<String> down = present.stream().map(EndpointInterface::name)
@@ -96,7 +97,8 @@ public final class InterfaceDriver {
             linksUp(down).forEach((index, error) -> failures.merge(down.get(index), error, this::join));
 
             Set<String> changed = new HashSet<>(down);
-            stale.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
+            outcome.written().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
+            refusedKeys.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
             int interfacesChanged = 0;
             for (EndpointInterface endpoint : present) {
                 if (!failures.containsKey(endpoint.name())) {
@@ -106,7 +108,7 @@ public final class InterfaceDriver {
             }
             configured = done;
             return new Changes(Map.of(Change.INTERFACES_CONFIGURED, interfacesChanged,
-                    Change.SYSCTLS_WRITTEN, stale.size() - refusedKeys.size()), failures);
+                    Change.SYSCTLS_WRITTEN, outcome.written().size()), failures);
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("interfaces", e.getMessage());
         }
@@ -115,26 +117,6 @@ public final class InterfaceDriver {
     /** The names of every link of the host, jcalico's or not. */
     public Set<String> links() {
         return netlink.links().keySet();
-    }
-
-    /** The settings whose current value differs (or cannot be read: then writing it reports why). */
-    private Map<String, String> stale(Map<String, String> settings) {
-        if (settings.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, String> current = Sysctls.parse(runner.run(Sysctls.readCommand(settings.keySet())).stdout());
-        Map<String, String> stale = new LinkedHashMap<>();
-        settings.forEach((key, value) -> {
-            if (!value.equals(current.get(key))) {
-                stale.put(key, value);
-            }
-        });
-        return stale;
-    }
-
-    /** Returns the refused settings' errors by key. */
-    private Map<String, String> write(Map<String, String> settings) {
-        return sysctls.write(settings);
     }
 
     /** Setting a link up twice does no harm, so a batch whose answers were lost is sent once more, on a fresh socket. */

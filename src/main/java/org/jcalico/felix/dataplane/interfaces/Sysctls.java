@@ -79,12 +79,6 @@ public final class Sysctls {
         return path.toString();
     }
 
-    public static List<String> readCommand(Iterable<String> keys) {
-        List<String> command = new ArrayList<>(List.of("sysctl", "-e"));
-        keys.forEach(command::add);
-        return command;
-    }
-
     /** One "sysctl -w" of all settings: for a one-off setup (a bench's floor), not the agent's changes. */
     public static List<String> writeCommand(Map<String, String> settings) {
         List<String> command = new ArrayList<>(List.of("sysctl", "-w"));

@@ -64,6 +64,17 @@ public final class NftablesDriver {
         }
     }
 
+    /**
+     * Readies what the next {@link #remove} will use, on other threads, when that removal will look at the kernel: the
+     * other driver's apply calls it first and removes after writing its rules, so the removal does not wait for
+     * libnftables to load and open (on a cold start, 70-110 ms at the end of the apply).
+     */
+    public void prepareRemove() {
+        if (!removed) {
+            nft.warm();
+        }
+    }
+
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
     public Changes remove() {
         if (removed) {

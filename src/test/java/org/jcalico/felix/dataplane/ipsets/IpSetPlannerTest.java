@@ -166,11 +166,27 @@ class IpSetPlannerTest {
         String input = IpSetPlanner.fill(Map.of(one.name(), one), IpSetSnapshot.EMPTY).restoreInput();
         assertEquals(input, IpSetPlanner.fill(Map.of(other.name(), other), IpSetSnapshot.EMPTY).restoreInput());
         List<String> lines = input.lines().toList();
-        assertEquals("create jc-4s-a hash:net family inet maxelem 1048576", lines.getFirst());
+        assertEquals("create jc-4s-a hash:net family inet hashsize 32768 maxelem 1048576", lines.getFirst());
         assertEquals(50_001, lines.size());
         Set<String> written = new HashSet<>();
         lines.subList(1, lines.size()).forEach(line -> written.add(line.substring("add jc-4s-a ".length())));
         assertEquals(one.members(), written);
+    }
+
+    @Test
+    void aLargeSetStartsWithBucketsForItsMembers() {
+        // the kernel's default (1,024) up to 2,048 members: small sets' input reads as before
+        assertEquals("", IpSetPlanner.hashSize(0));
+        assertEquals("", IpSetPlanner.hashSize(2_049));
+        assertEquals(" hashsize 2048", IpSetPlanner.hashSize(2_050));
+        assertEquals(" hashsize 65536", IpSetPlanner.hashSize(101_040));
+        assertEquals(" hashsize 524288", IpSetPlanner.hashSize(IpSetPlanner.MAX_ELEMENTS));
+        // a large change's temporary set too, so the swap brings in a set of its final size
+        IpSetSpec large = new IpSetSpec("jc-4s-a", 4, hosts(5_000));
+        String input = IpSetPlanner.fill(Map.of(large.name(), large),
+                snapshot(new IpSetSpec("jc-4s-a", 4, Set.of("10.9.9.9/32")))).restoreInput();
+        assertTrue(input.startsWith("create " + IpSetPlanner.temporaryName("jc-4s-a")
+                + " hash:net family inet hashsize 4096 maxelem 1048576\n"), input.substring(0, 120));
     }
 
     @Test

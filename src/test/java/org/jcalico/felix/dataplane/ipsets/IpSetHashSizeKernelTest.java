@@ -1,0 +1,73 @@
+package org.jcalico.felix.dataplane.ipsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.dataplane.Change;
+import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Large sets made with buckets for their members, directly and through a swap, and read back as written. */
+@Tag("kernel")
+class IpSetHashSizeKernelTest {
+    private static final String NAMESPACE = "jcpd-ipsets";
+    private CommandRunner host;
+    private IpSetDriver driver;
+
+    @BeforeEach
+    void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(NAMESPACE);
+        host = Namespaces.create(NAMESPACE);
+        driver = new IpSetDriver(host);
+    }
+
+    @AfterEach
+    void deleteHost() {
+        Namespaces.delete(NAMESPACE);
+    }
+
+    @Test
+    void aLargeSetIsMadeAtItsSizeAndASwapBringsInOneOfADifferentSize() {
+        IpSetSpec small = new IpSetSpec("jc-4s-big", 4, Set.of("10.9.9.9/32"));
+        assertEquals(Map.of(), driver.fill(Map.of(small.name(), small)).failures());
+        assertTrue(header(small.name()).contains("hashsize 1024"), header(small.name()));
+
+        IpSetSpec large = new IpSetSpec("jc-4s-big", 4, hosts(30_000));
+        Changes swapped = driver.fill(Map.of(large.name(), large));
+        assertEquals(Map.of(), swapped.failures());
+        assertEquals(1, swapped.count(Change.SETS_WRITTEN));
+        assertTrue(header(large.name()).contains("hashsize 16384"), header(large.name()));
+        assertEquals(large, driver.read().sets().get(large.name()));
+        assertEquals(Set.of(large.name()), driver.read().sets().keySet(), "the temporary set is gone");
+
+        driver.forget();
+        assertEquals(Changes.NONE, driver.fill(Map.of(large.name(), large)), "read back, the sized set is the same");
+        IpSetSpec made = new IpSetSpec("jc-6s-big", 6, Set.of("fd00::/64"));
+        driver.forget();
+        assertEquals(Map.of(), driver.fill(Map.of(large.name(), large, made.name(), made)).failures());
+        assertTrue(header(made.name()).contains("hashsize 1024"), "a small new set keeps the kernel's default");
+    }
+
+    private String header(String set) {
+        return host.run("ipset", "list", "-t", set).check().stdout();
+    }
+
+    private static Set<String> hosts(int count) {
+        Set<String> members = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            members.add("10.1." + i / 256 + "." + i % 256 + "/32");
+        }
+        return members;
+    }
+}
