@@ -27,7 +27,7 @@ final class CompiledPolicy {
     /**
      * The rule of an endpoint's chain that jumps to this policy's chain, per direction it governs: one object for
      * every local endpoint the policy applies to (with 1,000 endpoints, a copy each of the rule, its jump and origin
-     * and their strings was 5 MB of the agent's heap in `bench policy`).
+     * and their strings was 9 MB of `bench policy`'s heap).
      */
     private final Map<Direction, ProgramRule> entries = new EnumMap<>(Direction.class);
     private final boolean logDrops;
