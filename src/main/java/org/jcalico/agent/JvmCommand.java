@@ -15,11 +15,14 @@ public final class JvmCommand {
      * garbage that `bench policy`'s worker ran 300 young collections into a 400 MB heap and timed out); thread stacks
      * of 512 KiB; glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
-     * of it) (docs/agent.md, "Memory").
+     * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
+     * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
+     * (docs/agent.md, "Memory").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms16m",
             "-Xmx512m", "-XX:NewRatio=4", "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
-            "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "--enable-native-access=ALL-UNNAMED");
+            "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
+            "--enable-native-access=ALL-UNNAMED");
     /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.

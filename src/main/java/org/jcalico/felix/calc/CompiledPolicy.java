@@ -1,6 +1,7 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,12 @@ final class CompiledPolicy {
     private final Selector selector;
     private final Selector namespaceSelector;
     private final Map<Direction, Map<Integer, CompiledChain>> chains = new HashMap<>();
+    /**
+     * The rule of an endpoint's chain that jumps to this policy's chain, per direction it governs: one object for
+     * every local endpoint the policy applies to (with 1,000 endpoints, a copy each of the rule, its jump and origin
+     * and their strings was 9 MB of `bench policy`'s heap).
+     */
+    private final Map<Direction, ProgramRule> entries = new EnumMap<>(Direction.class);
     private final boolean logDrops;
 
     /** @param logDrops whether its Deny rules log what they drop (the denied-flow log) */
@@ -39,6 +46,7 @@ final class CompiledPolicy {
                     byVersion.put(version, compile(direction, version));
                 }
                 chains.put(direction, byVersion);
+                entries.put(direction, EndpointChains.entry(policy, policy.spec().tier(), direction));
             }
         }
     }
@@ -53,6 +61,13 @@ final class CompiledPolicy {
             return false;
         }
         return selector.matches(labels) && (namespaceSelector == null || namespaceSelector.matches(labels));
+    }
+
+    /** The rule that jumps to this policy's chain of DIRECTION from an endpoint's chain, as a policy of TIER. */
+    ProgramRule entry(String tier, Direction direction) {
+        ProgramRule entry = entries.get(direction);
+        return entry != null && ((Origin.PolicyEntry) entry.origin()).tier().equals(tier) ? entry
+                : EndpointChains.entry(policy, tier, direction);
     }
 
     CompiledChain chain(Direction direction, int version) {

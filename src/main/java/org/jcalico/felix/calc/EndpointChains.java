@@ -12,6 +12,7 @@ import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.Verdict;
 import org.jcalico.model.Action;
 import org.jcalico.model.Direction;
+import org.jcalico.model.Policy;
 import org.jcalico.model.Tier;
 
 /**
@@ -40,10 +41,9 @@ final class EndpointChains {
         for (TierPolicies tier : tiers) {
             String tierName = tier.tier().name();
             for (CompiledPolicy policy : tier.policies()) {
-                rules.add(new ProgramRule(NO_MARK, new Verdict.Jump(DataplaneNames.policy(policy.policy(), direction)),
-                        new Origin.PolicyEntry(policy.policy().id(), tierName, direction)));
+                rules.add(policy.entry(tierName, direction));
             }
-            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed in tier " + tierName)));
+            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural(("allowed in tier " + tierName).intern())));
             if (tier.tier().spec().defaultAction() == Action.DENY) {
                 drop(rules, NOT_PASSED, new Origin.EndOfTier(tierName, endpointId, direction), logDrops);
             }
@@ -52,10 +52,16 @@ final class EndpointChains {
         for (String profile : profiles) {
             rules.add(new ProgramRule(Match.ANY, new Verdict.Jump(DataplaneNames.profile(profile, direction)),
                     new Origin.ProfileEntry(profile, direction)));
-            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural("allowed by profile " + profile)));
+            rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural(("allowed by profile " + profile).intern())));
         }
         drop(rules, Match.ANY, new Origin.EndpointDrop(endpointId, direction), logDrops);
         return new ProgramChain(name, rules);
+    }
+
+    /** The rule of an endpoint's chain that jumps to POLICY's chain of DIRECTION, a policy of TIER (CompiledPolicy). */
+    static ProgramRule entry(Policy policy, String tier, Direction direction) {
+        return new ProgramRule(NO_MARK, new Verdict.Jump(DataplaneNames.policy(policy, direction)),
+                new Origin.PolicyEntry(policy.id(), tier, direction));
     }
 
     private static void drop(List<ProgramRule> rules, Match match, Origin origin, boolean logDrops) {
