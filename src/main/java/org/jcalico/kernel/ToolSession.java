@@ -72,11 +72,21 @@ public final class ToolSession {
      * @throws Ended when the tool ends or times out first: what the batch did is unknown; it holds what the tool
      *         printed of this batch and where the batch began in the process's input
      */
-    public synchronized List<String> exchange(String batch, Predicate<String> last) {
+    public List<String> exchange(String batch, Predicate<String> last) {
+        return exchange(batch, last, answer -> true);
+    }
+
+    /**
+     * As {@link #exchange(String, Predicate)}; the run counts as one that went well for the observer (a tool's exit 0)
+     * only when {@code confirmed} accepts the whole answer: a batch the tool refused part of, or answered in a way that
+     * leaves its effect unknown, is a failed run, as a non-zero exit is for a process of its own.
+     */
+    public synchronized List<String> exchange(String batch, Predicate<String> last, Predicate<List<String>> confirmed) {
         CommandText.input(batch);
         if (idleEnd != null) {
             idleEnd.cancel(false);
         }
+        boolean answered = false;
         boolean ok = false;
         ScheduledFuture<?> watchdog = null;
         List<String> lines = new ArrayList<>();
@@ -106,7 +116,8 @@ public final class ToolSession {
                 }
                 lines.add(line);
                 if (last.test(line)) {
-                    ok = true;
+                    answered = true;
+                    ok = confirmed.test(lines);
                     return lines;
                 }
             }
@@ -114,7 +125,7 @@ public final class ToolSession {
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
-            if (!ok || ++batchesAnswered >= BATCHES_PER_PROCESS) {
+            if (!answered || ++batchesAnswered >= BATCHES_PER_PROCESS) {
                 end();
             } else {
                 idleEnd = TIMERS.schedule(this::end, IDLE_SECONDS, TimeUnit.SECONDS);

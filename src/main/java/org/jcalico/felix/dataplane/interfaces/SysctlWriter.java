@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.CommandText;
@@ -70,10 +71,11 @@ final class SysctlWriter {
         }
         script.append("echo ").append(END).append('\n');
         List<String> output;
+        Predicate<List<String>> noneRefused = lines -> lines.stream().noneMatch(line -> line.startsWith(REFUSED));
         try {
-            output = shell.exchange(script.toString(), END::equals);
+            output = shell.exchange(script.toString(), END::equals, noneRefused);
         } catch (ToolSession.Ended e) {
-            output = shell.exchange(script.toString(), END::equals);
+            output = shell.exchange(script.toString(), END::equals, noneRefused);
         }
         Set<String> written = new HashSet<>();
         Map<String, String> refused = new LinkedHashMap<>();

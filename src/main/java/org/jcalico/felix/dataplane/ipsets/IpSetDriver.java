@@ -115,7 +115,7 @@ public final class IpSetDriver {
 
     private void write(String input) {
         if (membersOnly(input)) {
-            List<String> answer = session.exchange(input + END, line -> line.contains(END_ANSWER));
+            List<String> answer = session.exchange(input + END, line -> line.contains(END_ANSWER), lines -> lines.size() == 1);
             if (answer.size() > 1) {
                 throw new KernelException("ipset refused: " + String.join("; ", answer.subList(0, answer.size() - 1)));
             }

@@ -65,7 +65,7 @@ final class IptablesRestore {
         String marker = MARKER + ToolSession.nonce();
         List<String> answer;
         try {
-            answer = session.exchange(input + marker + "\n", marker::equals);
+            answer = session.exchange(input + marker + "\n", marker::equals, lines -> lines.size() == 1);
         } catch (ToolSession.Ended e) {
             if (e.output().isEmpty()) {
                 throw e;

@@ -107,15 +107,18 @@ class IptablesRestoreKernelTest {
 
     @Test
     void anythingButTheEchoBeforeItMakesTheBatchUnknownAndEndsTheProcess() {
+        List<String> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        restore = new IptablesRestore(host.observedBy((tool, ok) -> runs.add(tool + " " + ok)), "iptables-restore");
         restore.apply("*filter\n:jc-a - [0:0]\nCOMMIT\n");
         long first = restore.pid();
         // a comment of the input is echoed like the closing one: the batch went through, yet the answer is not the
-        // one expected, and that is never taken for done
+        // one expected, and that is never taken for done, nor counted as a run that went well
         KernelException odd = assertThrows(KernelException.class,
                 () -> restore.apply("*filter\n# jcalico's own input never holds a comment\n-A jc-a -j ACCEPT\nCOMMIT\n"));
         assertTrue(odd.getMessage().contains("before it confirmed its batch"), odd.getMessage());
         restore.apply("*filter\n-A jc-a -j DROP\nCOMMIT\n");
         assertNotEquals(first, restore.pid());
+        assertEquals(List.of("iptables-restore true", "iptables-restore false", "iptables-restore true"), runs);
     }
 
     @Test
