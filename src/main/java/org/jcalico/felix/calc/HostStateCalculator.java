@@ -357,9 +357,19 @@ public final class HostStateCalculator {
         if (gone.isEmpty() && came.isEmpty()) {
             return false;
         }
+        // by the few policies that went and came: an endpoint matches tens of policies, and this runs for every one
+        for (Policy went : gone) {
+            if (policy.matched().contains(went)) {
+                return true;
+            }
+        }
         String namespace = policy.local().endpoint().namespace();
-        return policy.matched().stream().anyMatch(gone::contains)
-                || came.stream().anyMatch(compiled -> compiled.appliesTo(namespace, policy.labels()));
+        for (CompiledPolicy compiled : came) {
+            if (compiled.appliesTo(namespace, policy.labels())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private EndpointPolicy policyOf(LocalEndpoint endpoint, PolicyInputs snapshot, List<CompiledPolicy> ordered,

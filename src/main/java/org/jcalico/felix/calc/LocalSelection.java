@@ -19,19 +19,31 @@ final class LocalSelection {
     private String node;
     private List<WorkloadEndpoint> lastAll = List.of();
     private final Set<WorkloadEndpoint> local = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** The last answer, kept while no local endpoint comes or goes; null while two endpoints share an interface. */
+    private List<WorkloadEndpoint> last;
 
     List<WorkloadEndpoint> of(Snapshot snapshot) {
         if (!snapshot.node().equals(node)) {
             node = snapshot.node();
             lastAll = List.of();
             local.clear();
+            last = null;
         }
         List<WorkloadEndpoint> added = new ArrayList<>();
         List<WorkloadEndpoint> gone = new ArrayList<>();
         ListChanges.compare(lastAll, snapshot.endpoints(), added, gone);
         lastAll = snapshot.endpoints();
-        gone.forEach(local::remove);
-        added.stream().filter(endpoint -> endpoint.node().equals(node)).forEach(local::add);
+        boolean changed = false;
+        for (WorkloadEndpoint endpoint : gone) {
+            changed |= local.remove(endpoint);
+        }
+        for (WorkloadEndpoint endpoint : added) {
+            changed |= endpoint.node().equals(node) && local.add(endpoint);
+        }
+        if (!changed && last != null) {
+            return last;
+        }
+        last = null;
         List<WorkloadEndpoint> ordered = new ArrayList<>(local);
         Comparator<WorkloadEndpoint> byInterface = Comparator.comparing(WorkloadEndpoint::interfaceName);
         ordered.sort(byInterface);
@@ -40,6 +52,7 @@ final class LocalSelection {
                 return snapshot.localEndpoints().stream().sorted(byInterface).toList();
             }
         }
-        return ordered;
+        last = List.copyOf(ordered);
+        return last;
     }
 }
