@@ -15,7 +15,6 @@ import org.jcalico.model.EndpointPort;
 import org.jcalico.model.LabelledNets;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Protocol;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.selector.Selector;
 import org.jcalico.policy.EndpointLabels;
@@ -415,16 +414,6 @@ public final class SelectorSets {
         Group group;
         private List<String> v4;
         private List<String> v6;
-        /**
-         * The members of the named port last asked for (policies name few ports, mostly one; a family the item has no
-         * address of makes none, so the other family's sets do not evict it): made once instead of for
-         * every named-port set the item is in, which was a third of the first calculation with 100,000 endpoints, and
-         * every such set then holds the same strings.
-         */
-        private List<String> portMembers;
-        private String portMembersName;
-        private Protocol portMembersProtocol;
-        private int portMembersVersion;
 
         Item(Object source) {
             this.source = source;
@@ -444,24 +433,15 @@ public final class SelectorSets {
             if (!key.isNamedPort()) {
                 return key.version() == 4 ? nets(4) : nets(6);
             }
-            if (!(source instanceof WorkloadEndpoint endpoint) || endpoint.nets(key.version()).isEmpty()) {
-                return List.of();
-            }
-            if (portMembers != null && portMembersVersion == key.version() && portMembersName.equals(key.portName())
-                    && portMembersProtocol.equals(key.protocol())) {
-                return portMembers;
-            }
             List<String> members = new ArrayList<>();
-            for (EndpointPort port : endpoint.ports()) {
-                if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
-                    endpoint.nets(key.version()).forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
+            if (source instanceof WorkloadEndpoint endpoint) {
+                for (EndpointPort port : endpoint.ports()) {
+                    if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
+                        endpoint.nets(key.version()).forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
+                    }
                 }
             }
-            portMembers = List.copyOf(members);
-            portMembersName = key.portName();
-            portMembersProtocol = key.protocol();
-            portMembersVersion = key.version();
-            return portMembers;
+            return members;
         }
 
         /**
