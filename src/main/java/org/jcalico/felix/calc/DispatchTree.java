@@ -50,6 +50,11 @@ final class DispatchTree {
     private Map<String, ProgramChain> made = Map.of();
     private int madeDepth = -1;
     private int count;
+    /**
+     * Whether an interface came or went since the chains were last made: when none did (a policy changed), the chains
+     * are the ones made last, and walking every leaf to find that out was a tenth of a policy change's calc.
+     */
+    private boolean changed = true;
 
     /**
      * @param chainName the chain for the characters after the prefix that it covers, one or two
@@ -64,6 +69,7 @@ final class DispatchTree {
 
     /** An interface's rules; an interface added twice has the rules of both, in the order added. */
     void add(String interfaceName, List<ProgramRule> rules) {
+        changed = true;
         String key = key(interfaceName);
         if (key == null) {
             direct.merge(interfaceName, rules, DispatchTree::concat);
@@ -76,6 +82,7 @@ final class DispatchTree {
 
     /** Every rule of the interface. */
     void remove(String interfaceName) {
+        changed = true;
         String key = key(interfaceName);
         if (key == null) {
             direct.remove(interfaceName);
@@ -110,6 +117,10 @@ final class DispatchTree {
     /** Brings CHAINS to this tree: its chains put there, the ones it made before and no longer has removed. */
     void update(Map<String, ProgramChain> chains) {
         int depth = depth();
+        if (!changed && depth == madeDepth) {
+            return;
+        }
+        changed = false;
         Set<String> remake = new HashSet<>();
         if (depth != madeDepth) {
             leaves.keySet().forEach(key -> remake.add(key.substring(0, depth)));

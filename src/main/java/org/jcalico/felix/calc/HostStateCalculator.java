@@ -49,6 +49,7 @@ public final class HostStateCalculator {
     private final TagSets tagSets = new TagSets();
     private final SelectorSets selectorSetMembers = new SelectorSets();
     private boolean calculated;
+    private final LocalSelection localSelection = new LocalSelection();
     private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
@@ -176,8 +177,7 @@ public final class HostStateCalculator {
         locals.nextRound();
         policies.nextRound();
         profiles.nextRound();
-        List<LocalEndpoint> local = snapshot.localEndpoints().stream().map(locals::get)
-                .sorted(Comparator.comparing(LocalEndpoint::interfaceName)).toList();
+        List<LocalEndpoint> local = localSelection.of(snapshot).stream().map(locals::get).toList();
         List<Tier> tiers = orderedTiers(snapshot.tiers());
         Map<String, Integer> tierRank = new HashMap<>();
         tiers.forEach(tier -> tierRank.put(tier.name(), tierRank.size()));
@@ -357,9 +357,19 @@ public final class HostStateCalculator {
         if (gone.isEmpty() && came.isEmpty()) {
             return false;
         }
+        // by the few policies that went and came: an endpoint matches tens of policies, and this runs for every one
+        for (Policy went : gone) {
+            if (policy.matched().contains(went)) {
+                return true;
+            }
+        }
         String namespace = policy.local().endpoint().namespace();
-        return policy.matched().stream().anyMatch(gone::contains)
-                || came.stream().anyMatch(compiled -> compiled.appliesTo(namespace, policy.labels()));
+        for (CompiledPolicy compiled : came) {
+            if (compiled.appliesTo(namespace, policy.labels())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private EndpointPolicy policyOf(LocalEndpoint endpoint, PolicyInputs snapshot, List<CompiledPolicy> ordered,
