@@ -3,6 +3,8 @@ package org.jcalico.kernel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * Encodes netlink messages one after another into one buffer, for one sendmsg: each a 16-byte header (length, type,
@@ -13,6 +15,8 @@ final class NetlinkWriter {
     private static final int HEADER = 16;
     private ByteBuffer buffer = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());
     private int start = -1;
+    /** Where each nested attribute still open began, innermost first. */
+    private final Deque<Integer> nests = new ArrayDeque<>();
 
     /** Starts a message; {@link #end()} finishes it. */
     NetlinkWriter begin(int type, int flags, int sequence) {
@@ -57,6 +61,21 @@ final class NetlinkWriter {
         byte[] terminated = new byte[text.length + 1];
         System.arraycopy(text, 0, terminated, 0, text.length);
         return attribute(type, terminated);
+    }
+
+    /** Starts an attribute whose value is what is written until {@link #endNest()}: attributes, or a fixed part and attributes. */
+    NetlinkWriter nest(int type) {
+        room(4);
+        nests.push(buffer.position());
+        buffer.putShort((short) 0).putShort((short) type);
+        return this;
+    }
+
+    NetlinkWriter endNest() {
+        int nest = nests.pop();
+        buffer.putShort(nest, (short) (buffer.position() - nest));
+        align();
+        return this;
     }
 
     NetlinkWriter end() {

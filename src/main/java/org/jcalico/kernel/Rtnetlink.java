@@ -25,7 +25,9 @@ import java.util.function.Function;
  */
 public final class Rtnetlink {
     private static final int RTM_NEWLINK = 16;
+    private static final int RTM_DELLINK = 17;
     private static final int RTM_GETLINK = 18;
+    private static final int RTM_NEWADDR = 20;
     private static final int RTM_NEWROUTE = 24;
     private static final int RTM_DELROUTE = 25;
     private static final int RTM_GETROUTE = 26;
@@ -43,7 +45,20 @@ public final class Rtnetlink {
     private static final int RTA_DST = 1;
     private static final int RTA_OIF = 4;
     private static final int RTA_TABLE = 15;
+    private static final int IFLA_ADDRESS = 1;
     private static final int IFLA_IFNAME = 3;
+    private static final int IFLA_LINKINFO = 18;
+    private static final int IFLA_AF_SPEC = 26;
+    private static final int IFLA_NET_NS_FD = 28;
+    private static final int IFLA_INFO_KIND = 1;
+    private static final int IFLA_INFO_DATA = 2;
+    private static final int VETH_INFO_PEER = 1;
+    private static final int IFLA_INET6_ADDR_GEN_MODE = 8;
+    private static final int IN6_ADDR_GEN_MODE_NONE = 1;
+    private static final int IFA_ADDRESS = 1;
+    private static final int IFA_LOCAL = 2;
+    private static final int IFA_FLAGS = 8;
+    private static final int IFA_F_NODAD = 0x02;
     private static final int IFF_UP = 1;
     private static final int RTMSG = 12;
     private static final int IFINFOMSG = 16;
@@ -209,6 +224,109 @@ public final class Rtnetlink {
                 .toList()));
     }
 
+    /**
+     * A veth pair to make: the host side {@code host} with {@code hostMac}; the peer with {@code peerMac}, in the
+     * namespace at {@code peerNamespace} (null: this one); and, when {@code ipv6Gateway} is given, that address (/64,
+     * no duplicate address detection) on the host side in place of a generated link-local one.
+     */
+    public record Veth(String host, byte[] hostMac, String peer, byte[] peerMac, String peerNamespace, byte[] ipv6Gateway) {
+    }
+
+    /** What refused a veth pair: the step ("link add", "addrgenmode", "address add", "link set up") and the kernel's words. */
+    public record Refusal(String step, String error) {
+        public boolean first() {
+            return step.equals(CREATE_STEP);
+        }
+    }
+
+    private static final String CREATE_STEP = "link add";
+
+    /**
+     * Makes the pair as {@code ip link add H address M type veth peer name P address M2 netns NS}, then, if IPv6, sets
+     * the host side's address generation to none and adds the gateway address nodad, and brings the host side up; the
+     * second part goes out as one sendmsg once the first was acked (an address needs the new link's index). All or
+     * nothing: when a step after the first is refused, the pair is deleted again.
+     *
+     * @return null when made, else what refused it
+     * @throws Interrupted when the answers were lost: whether the pair exists is unknown
+     */
+    public Refusal createVeth(Veth veth) {
+        return observed(channel -> {
+            int namespace = veth.peerNamespace() == null ? -1 : ThreadNamespace.open(veth.peerNamespace());
+            Map<Integer, String> refused;
+            try {
+                refused = channel.send(List.of(vethRequest(veth, namespace)));
+            } finally {
+                if (namespace >= 0) {
+                    ThreadNamespace.close(namespace);
+                }
+            }
+            if (!refused.isEmpty()) {
+                return new Refusal(CREATE_STEP, refused.get(0));
+            }
+            int index = NetlinkSocket.index(veth.host());
+            List<String> steps = new ArrayList<>();
+            List<NetlinkChannel.Request> requests = new ArrayList<>();
+            if (veth.ipv6Gateway() != null) {
+                steps.add("addrgenmode");
+                requests.add(new NetlinkChannel.Request(RTM_NEWLINK, 0, writer -> {
+                    writer.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(0).u32(0);
+                    writer.nest(IFLA_AF_SPEC).nest(AF_INET6).attribute(IFLA_INET6_ADDR_GEN_MODE, new byte[] {IN6_ADDR_GEN_MODE_NONE})
+                            .endNest().endNest();
+                }));
+                steps.add("address add");
+                requests.add(new NetlinkChannel.Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, writer -> writer
+                        .u8(AF_INET6).u8(64).u8(IFA_F_NODAD).u8(RT_SCOPE_UNIVERSE).u32(index)
+                        .attribute(IFA_LOCAL, veth.ipv6Gateway()).attribute(IFA_ADDRESS, veth.ipv6Gateway())
+                        .attribute(IFA_FLAGS, IFA_F_NODAD)));
+            }
+            steps.add("link set up");
+            requests.add(new NetlinkChannel.Request(RTM_NEWLINK, 0,
+                    writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(index).u32(IFF_UP).u32(IFF_UP)));
+            refused = channel.send(requests);
+            if (refused.isEmpty()) {
+                return null;
+            }
+            int step = refused.keySet().stream().min(Integer::compare).orElseThrow();
+            Map<Integer, String> undone = channel.send(List.of(deletion(veth.host())));
+            return new Refusal(steps.get(step), refused.get(step)
+                    + (undone.isEmpty() ? "" : " (and the pair could not be deleted again: " + undone.get(0) + ")"));
+        });
+    }
+
+    private static NetlinkChannel.Request vethRequest(Veth veth, int namespace) {
+        return new NetlinkChannel.Request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, writer -> {
+            writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0)
+                    .attribute(IFLA_IFNAME, veth.host()).attribute(IFLA_ADDRESS, veth.hostMac())
+                    .nest(IFLA_LINKINFO).attribute(IFLA_INFO_KIND, "veth").nest(IFLA_INFO_DATA).nest(VETH_INFO_PEER)
+                    .u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0)
+                    .attribute(IFLA_IFNAME, veth.peer()).attribute(IFLA_ADDRESS, veth.peerMac());
+            if (namespace >= 0) {
+                writer.attribute(IFLA_NET_NS_FD, namespace);
+            }
+            writer.endNest().endNest().endNest();
+        });
+    }
+
+    private static NetlinkChannel.Request deletion(String name) {
+        return new NetlinkChannel.Request(RTM_DELLINK, 0,
+                writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0).attribute(IFLA_IFNAME, name));
+    }
+
+    /**
+     * Deletes the link (a veth: both its ends) as {@code ip link del dev NAME}.
+     *
+     * @return null when deleted, else the kernel's words ("No such device" when there is none by that name)
+     */
+    public String deleteLink(String name) {
+        return observed(channel -> channel.send(List.of(deletion(name))).get(0));
+    }
+
+    /** Whether the namespace has a link by that name. */
+    public boolean hasLink(String name) {
+        return thread.run(channel -> NetlinkSocket.index(name) != 0);
+    }
+
     /** For tests: the socket of the next batch is closed after {@code requests} of its requests were sent. */
     public void closeMidBatch(int requests) {
         thread.run(channel -> {
@@ -221,7 +339,8 @@ public final class Rtnetlink {
     private <T> T observed(Function<NetlinkChannel, T> work) {
         try {
             T result = thread.run(work);
-            observer.accept(TOOL, !(result instanceof Map<?, ?> refused) || refused.isEmpty());
+            observer.accept(TOOL, !(result instanceof Map<?, ?> refused && !refused.isEmpty()) && !(result instanceof Refusal)
+                    && !(result instanceof String));
             return result;
         } catch (NamespaceThread.Unfinished e) {
             observer.accept(TOOL, false);

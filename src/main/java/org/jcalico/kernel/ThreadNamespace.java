@@ -39,28 +39,47 @@ final class ThreadNamespace {
      * {@link KernelException} if it cannot, or if the thread's namespace is not that one afterwards.
      */
     static void enter(String path) {
+        int fd = open(path);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            if ((int) SETNS.invoke(state, fd, CLONE_NEWNET) != 0) {
+                throw new KernelException("cannot enter network namespace " + path + ": errno " + ERRNO.get(state, 0L));
+            }
+        } catch (KernelException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new KernelException("cannot enter network namespace " + path + ": " + e);
+        } finally {
+            close(fd);
+        }
+        String here = current();
+        String wanted = "net:[" + inode(path) + "]";
+        if (!here.equals(wanted)) {
+            throw new KernelException("entered " + path + " (" + wanted + ") but this thread is in " + here);
+        }
+    }
+
+    /** A descriptor of the namespace at {@code path}, for setns or a netlink request that names it; {@link #close} it. */
+    static int open(String path) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = (int) OPEN.invoke(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC);
             if (fd < 0) {
                 throw new KernelException("cannot open network namespace " + path + ": errno " + ERRNO.get(state, 0L));
             }
-            try {
-                if ((int) SETNS.invoke(state, fd, CLONE_NEWNET) != 0) {
-                    throw new KernelException("cannot enter network namespace " + path + ": errno " + ERRNO.get(state, 0L));
-                }
-            } finally {
-                int ignored = (int) CLOSE.invoke(fd);
-            }
+            return fd;
         } catch (KernelException e) {
             throw e;
         } catch (Throwable e) {
-            throw new KernelException("cannot enter network namespace " + path + ": " + e);
+            throw new KernelException("cannot open network namespace " + path + ": " + e);
         }
-        String here = current();
-        String wanted = "net:[" + inode(path) + "]";
-        if (!here.equals(wanted)) {
-            throw new KernelException("entered " + path + " (" + wanted + ") but this thread is in " + here);
+    }
+
+    static void close(int fd) {
+        try {
+            int ignored = (int) CLOSE.invoke(fd);
+        } catch (Throwable e) {
+            // a descriptor that cannot be closed was never usable either: nothing to tell
         }
     }
 

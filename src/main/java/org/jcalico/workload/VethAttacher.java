@@ -1,13 +1,15 @@
 package org.jcalico.workload;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 
 /**
@@ -24,13 +26,13 @@ public final class VethAttacher {
     public static final String IPV6_GATEWAY = "fe80::ecee:eeff:feee:eeee";
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Pattern FAILED_LINE = Pattern.compile("Command failed -:(\\d+)");
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
-    private final CommandRunner host;
+    private static final byte[] GATEWAY6 = address(IPV6_GATEWAY);
+    private final Rtnetlink netlink;
 
-    /** @param host runs commands in the host's namespace, where the host side of every pair lives */
+    /** @param host the host's namespace, where the host side of every pair lives */
     public VethAttacher(CommandRunner host) {
-        this.host = host;
+        this.netlink = host.rtnetlink();
     }
 
     /**
@@ -79,7 +81,7 @@ public final class VethAttacher {
         if (!MAC.matcher(mac).matches()) {
             throw new WorkloadException("'" + mac + "' is not a MAC address like 02:00:00:00:00:01");
         }
-        createPair(hostInterface, null, host, peerName, mac, ipv6, "cannot create the interface pair " + hostInterface
+        createPair(hostInterface, null, null, peerName, mac, ipv6, "cannot create the interface pair " + hostInterface
                 + " / " + peerName);
         return new Attachment(hostInterface, peerName, mac);
     }
@@ -87,53 +89,56 @@ public final class VethAttacher {
     /** Removes the pair by its host side; nothing to do when it is already gone (as when its container has died). */
     public void detach(String hostInterface) {
         checkInterfaceName(hostInterface);
-        CommandRunner.Result result = host.run("ip", "link", "del", "dev", hostInterface);
-        if (!result.ok() && linkExists(host, hostInterface)) {
-            throw new WorkloadException("cannot remove host interface " + hostInterface + ": " + result.describe());
+        String refused = netlink.deleteLink(hostInterface);
+        if (refused != null && netlink.hasLink(hostInterface)) {
+            throw new WorkloadException("cannot remove host interface " + hostInterface + ": " + refused);
         }
     }
 
     /**
      * One netlink request creates both ends, the peer directly inside the container under its final name, so a
      * failure leaves nothing behind and the container's name never has to be free on the host. The host side comes up
-     * in the same batch, not when the agent configures it: a veth whose carrier comes on just as the first packets
-     * arrive may hold them for a second (seen in `bench attach` as one add in fifty whose first ping took 1.1 s). Its
-     * link-local address, every container's IPv6 gateway, is given rather than generated, so that it is usable at once
-     * instead of after a second of duplicate address detection.
+     * at once, not when the agent configures it: a veth whose carrier comes on just as the first packets arrive may
+     * hold them for a second (seen in `bench attach` as one add in fifty whose first ping took 1.1 s). Its link-local
+     * address, every container's IPv6 gateway, is given rather than generated, so that it is usable at once instead of
+     * after a second of duplicate address detection. In-process over rtnetlink: no ip(8) forked per container.
      */
     private void createPair(String hostInterface, ContainerNamespace container, CommandRunner inside,
                             String containerInterface, String containerMac, boolean ipv6, String failure) {
-        StringBuilder batch = new StringBuilder("link add " + hostInterface + " address " + HOST_MAC + " type veth peer name "
-                + containerInterface + " address " + containerMac + (container == null ? "" : " netns " + container.path()) + "\n");
-        if (ipv6) {
-            batch.append("link set dev ").append(hostInterface).append(" addrgenmode none\n");
-            batch.append("address add ").append(IPV6_GATEWAY).append("/64 dev ").append(hostInterface).append(" nodad\n");
+        Rtnetlink.Refusal refusal;
+        String lost = null;
+        try {
+            refusal = netlink.createVeth(new Rtnetlink.Veth(hostInterface, mac(HOST_MAC), containerInterface, mac(containerMac),
+                    container == null ? null : container.path().toString(), ipv6 ? GATEWAY6 : null));
+            if (refusal == null) {
+                return;
+            }
+        } catch (KernelException e) {
+            // the namespace could not be opened, or the answers were lost: what exists is found out below
+            refusal = null;
+            lost = e.getMessage();
         }
-        batch.append("link set dev ").append(hostInterface).append(" up\n");
-        CommandRunner.Result result = host.run(List.of("ip", "-batch", "-"), batch.toString());
-        if (result.ok()) {
-            return;
-        }
-        Matcher failedLine = FAILED_LINE.matcher(result.stderr());
-        if (failedLine.find() && !failedLine.group(1).equals("1")) {
-            // the pair was made; what came after it was refused
-            detach(hostInterface);
-            boolean gateway = ipv6 && result.stderr().contains("Command failed -:3");
-            throw new WorkloadException(failure + ": " + result.describe() + (gateway
+        if (refusal != null && !refusal.first()) {
+            // the pair was made and has been deleted again; what came after it was refused
+            throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error() + (refusal.step().equals("address add")
                     ? " (the IPv6 gateway address on the host side; is IPv6 off for new interfaces: net.ipv6.conf.default.disable_ipv6?)"
                     : ""));
         }
         if (container != null && !Files.exists(container.path())) {
             throw new WorkloadException(failure + ": its network namespace " + container.path() + " no longer exists");
         }
-        if (linkExists(host, hostInterface)) {
+        if (lost != null) {
+            detach(hostInterface);
+            throw new WorkloadException(failure + ": " + lost);
+        }
+        if (netlink.hasLink(hostInterface)) {
             throw new WorkloadException(failure + ": host interface " + hostInterface + " already exists");
         }
-        if (linkExists(inside, containerInterface)) {
+        if (container == null ? netlink.hasLink(containerInterface) : inside.run("ip", "link", "show", "dev", containerInterface).ok()) {
             throw new WorkloadException(failure + ": " + (container == null ? "the host" : "the container")
                     + " already has an interface " + containerInterface);
         }
-        throw new WorkloadException(failure + ": " + result.describe());
+        throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
     }
 
     private static String containerSide(String device, List<Cidr> addresses) {
@@ -164,8 +169,16 @@ public final class VethAttacher {
         return HexFormat.ofDelimiter(":").formatHex(bytes);
     }
 
-    private static boolean linkExists(CommandRunner runner, String device) {
-        return runner.run("ip", "link", "show", "dev", device).ok();
+    private static byte[] mac(String mac) {
+        return HexFormat.ofDelimiter(":").parseHex(mac);
+    }
+
+    private static byte[] address(String literal) {
+        try {
+            return InetAddress.getByName(literal).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(literal, e);
+        }
     }
 
     private static void checkInterfaceName(String name) {
