@@ -36,13 +36,14 @@ import org.jcalico.model.WorkloadEndpoint;
 public final class ContainerService {
     private static final long POLL_MILLIS = 4;
     private final ResourceStore store;
-    private final CommandRunner host;
+    /** One for this object's life: its rtnetlink thread is reused by every attachment, not started for each. */
+    private final VethAttacher veths;
     private final ContainerResolver resolver;
     private final Intents intents;
 
     public ContainerService(ResourceStore store, CommandRunner host, ContainerResolver resolver) {
         this.store = store;
-        this.host = host;
+        this.veths = new VethAttacher(host);
         this.resolver = resolver;
         this.intents = new Intents(store, host);
     }
@@ -75,7 +76,7 @@ public final class ContainerService {
                 profiles, metadata, List.of());
         Ipam ipam = new Ipam(store);
         return attach(what, before, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, pools), endpointId,
-                nets -> new VethAttacher(host).attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
+                nets -> veths.attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
     }
 
     /**
@@ -101,7 +102,7 @@ public final class ContainerService {
         Ipam ipam = new Ipam(store);
         ipam.heldBy(addressHandle, nets);
         return attach(what, before, hostInterface, ipam, () -> nets, addressHandle,
-                addresses -> new VethAttacher(host).createUnplugged(hostInterface, peerName, peerMac,
+                addresses -> veths.createUnplugged(hostInterface, peerName, peerMac,
                         addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
     }
 

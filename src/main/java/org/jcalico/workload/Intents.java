@@ -32,7 +32,8 @@ public final class Intents {
     private static final Set<String> ACTIVE = ConcurrentHashMap.newKeySet();
     private final ResourceStore store;
     private final Datastore datastore;
-    private final CommandRunner host;
+    /** One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. */
+    private final VethAttacher veths;
 
     /** An intent as committed, with the revision that guards its later changes. */
     public record Held(Intent intent, long revision) {
@@ -42,7 +43,7 @@ public final class Intents {
     public Intents(ResourceStore store, CommandRunner host) {
         this.store = store;
         this.datastore = store.datastore();
-        this.host = host;
+        this.veths = new VethAttacher(host);
     }
 
     /**
@@ -126,7 +127,7 @@ public final class Intents {
             // while the intent exists no one else can create this endpoint: if it is there, this attachment made it
             datastore.get(endpointKey).ifPresent(endpoint -> datastore.commit(List.of(
                     new Op.Delete(endpointKey, endpoint.modRevision()), new Op.Unchanged(intent.key(), held.revision()))));
-            new VethAttacher(host).detach(intent.hostInterface());
+            veths.detach(intent.hostInterface());
             CrashPoint.reach("teardown-veth");
             new Ipam(store).releaseHandle(intent.handle());
             removeCreatedProfiles(intent);
