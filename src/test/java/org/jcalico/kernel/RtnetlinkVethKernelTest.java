@@ -108,7 +108,7 @@ class RtnetlinkVethKernelTest {
         host.run("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1").check();
         Rtnetlink.Refusal refusal = netlink.createVeth(veth("jcpvH", "jcpvC", GATEWAY6));
         assertNotNull(refusal);
-        assertFalse(refusal.first(), refusal.toString());
+        assertEquals("address add", refusal.step(), refusal.toString());
         assertFalse(host.run("ip", "link", "show", "dev", "jcpvH").ok(), "the host side was deleted again");
         assertFalse(container.run("ip", "link", "show", "dev", "jcpvC").ok(), "and the peer with it");
         // without the IPv6 gateway the same pair is made
