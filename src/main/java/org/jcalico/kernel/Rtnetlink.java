@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Routes and links of a runner's network namespace through rtnetlink, spoken in-process: no ip(8) per change. The
@@ -127,7 +128,7 @@ public final class Rtnetlink {
             }
             channel.send(requests).forEach((request, error) -> refused.put(sent.get(request), error));
             return refused;
-        });
+        }, refusals -> !refusals.isEmpty());
     }
 
     private static NetlinkChannel.Request routeRequest(boolean add, int protocol, Route route, int index) {
@@ -161,7 +162,7 @@ public final class Rtnetlink {
                 }
             }
             return routes;
-        });
+        }, dump -> false);
     }
 
     /** The route, or null for one of another table or protocol, a cached clone, or one whose interface just went. */
@@ -206,7 +207,7 @@ public final class Rtnetlink {
                 }
             }
             return links;
-        });
+        }, dump -> false);
     }
 
     /**
@@ -221,7 +222,7 @@ public final class Rtnetlink {
         }
         return observed(channel -> channel.send(names.stream().map(name -> new NetlinkChannel.Request(RTM_NEWLINK, 0,
                 writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, name)))
-                .toList()));
+                .toList()), refusals -> !refusals.isEmpty());
     }
 
     /**
@@ -291,7 +292,7 @@ public final class Rtnetlink {
             Map<Integer, String> undone = channel.send(List.of(deletion(veth.host())));
             return new Refusal(steps.get(step), refused.get(step)
                     + (undone.isEmpty() ? "" : " (and the pair could not be deleted again: " + undone.get(0) + ")"));
-        });
+        }, refusal -> refusal != null);
     }
 
     private static NetlinkChannel.Request vethRequest(Veth veth, int namespace) {
@@ -319,7 +320,7 @@ public final class Rtnetlink {
      * @return null when deleted, else the kernel's words ("No such device" when there is none by that name)
      */
     public String deleteLink(String name) {
-        return observed(channel -> channel.send(List.of(deletion(name))).get(0));
+        return observed(channel -> channel.send(List.of(deletion(name))).get(0), error -> error != null);
     }
 
     /** Whether the namespace has a link by that name. */
@@ -336,11 +337,11 @@ public final class Rtnetlink {
     }
 
     /** A dump counts as a run that went well; a batch, as ip's did, only when the kernel refused none of it. */
-    private <T> T observed(Function<NetlinkChannel, T> work) {
+    /** The work, counted for the observer as a run that went well unless the kernel refused some of it. */
+    private <T> T observed(Function<NetlinkChannel, T> work, Predicate<T> refused) {
         try {
             T result = thread.run(work);
-            observer.accept(TOOL, !(result instanceof Map<?, ?> refused && !refused.isEmpty()) && !(result instanceof Refusal)
-                    && !(result instanceof String));
+            observer.accept(TOOL, !refused.test(result));
             return result;
         } catch (NamespaceThread.Unfinished e) {
             observer.accept(TOOL, false);
