@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +51,18 @@ public final class CommandRunner {
      */
     public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
         return new CommandRunner(namespace, observer, timeoutSeconds);
+    }
+
+    /**
+     * Whether the namespace file at {@code path} (/proc/PID/ns/net, /run/netns/NAME ...) is the network namespace this
+     * runner's commands run in: both name the same nsfs inode. A path that cannot be read is not.
+     */
+    public boolean runsIn(Path path) {
+        try {
+            return Files.isSameFile(Path.of(namespace != null ? namespace : "/proc/self/ns/net"), path);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Runs commands in the caller's own network namespace. */

@@ -28,10 +28,12 @@ public final class VethAttacher {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
     private static final byte[] GATEWAY6 = address(IPV6_GATEWAY);
+    private final CommandRunner host;
     private final Rtnetlink netlink;
 
     /** @param host the host's namespace, where the host side of every pair lives */
     public VethAttacher(CommandRunner host) {
+        this.host = host;
         this.netlink = host.rtnetlink();
     }
 
@@ -50,6 +52,10 @@ public final class VethAttacher {
             }
         }
         String failure = "cannot attach " + container.description();
+        if (host.runsIn(container.path())) {
+            // the container side's addresses and default routes would reroute the host itself
+            throw new WorkloadException(failure + ": it is the host's own network namespace");
+        }
         CommandRunner inside = CommandRunner.atPath(container.path().toString());
         String containerMac = randomMac();
         boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);

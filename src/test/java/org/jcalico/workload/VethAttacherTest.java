@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -79,11 +81,27 @@ class VethAttacherTest {
         assertTrue(TestHost.ping(container, TestHost.IPV6), "container to host, IPv6");
     }
 
+    /**
+     * The holder runs in the container's namespace only once its launcher has entered it: until then its pid names the
+     * root namespace, where the pair's peer would be made (an in-process attach is quick enough to get there first).
+     */
+    private static void awaitInContainer(long pid) throws IOException {
+        String wanted = "net:[" + Files.getAttribute(Path.of("/run/netns", CONTAINER_NS), "unix:ino") + "]";
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!wanted.equals(Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", "net")).toString())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("process " + pid + " did not enter " + CONTAINER_NS + " within 5 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
     @Test
     void attachesByPidUnderAnotherName() {
         Process holder = null;
         try {
             holder = new ProcessBuilder(container.command(List.of("sleep", "60"))).start();
+            awaitInContainer(holder.pid());
             ContainerNamespace byPid = resolver.resolve("pid:" + holder.pid());
             Attachment attachment = attacher.attach(HOST_IF, byPid, "net1", List.of(V4));
             assertEquals("net1", attachment.containerInterface());
@@ -137,6 +155,19 @@ class VethAttacherTest {
         assertEquals(1, error.getMessage().lines().count());
         assertFalse(TestHost.hasLink(host, HOST_IF));
         assertEquals(List.of("lo"), links(container));
+    }
+
+    /**
+     * A pid or netns that names the host's own namespace (a host process, a typo) must not get the container side's
+     * addresses and default routes: that would reroute the host itself.
+     */
+    @Test
+    void theHostsOwnNamespaceIsRefusedBeforeAnythingIsCreated() {
+        List<String> before = links(host);
+        WorkloadException error = assertThrows(WorkloadException.class,
+                () -> attacher.attach(HOST_IF, resolver.resolve("netns:" + HOST_NS), "eth9", List.of(V4)));
+        assertEquals("cannot attach netns " + HOST_NS + ": it is the host's own network namespace", error.getMessage());
+        assertEquals(before, links(host));
     }
 
     @Test
