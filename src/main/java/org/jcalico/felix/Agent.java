@@ -130,13 +130,13 @@ public final class Agent {
         statusFile.write(AgentStatusFile.State.starting, 0, 0, null);
         dataplane.start();
         startSyncing();
-        long nextResync = 0;
+        ResyncSchedule resync = new ResyncSchedule();
         long backoff = RETRY_MILLIS;
         while (true) {
             lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
             try {
-                long wait = Math.max(1, nextResync - System.currentTimeMillis());
+                long wait = Math.max(1, resync.dueAt(resyncIntervalMillis()) - System.currentTimeMillis());
                 Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
@@ -164,14 +164,11 @@ public final class Agent {
                 if (bgp != null) {
                     bgp.supervise();
                 }
-                boolean resyncDue = System.currentTimeMillis() >= nextResync;
+                boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis());
                 if (dirty || resyncDue || reportPending) {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                    long interval = ok ? cache.config().resyncIntervalSeconds() * 1000L : backoff;
-                    if (resyncDue || !ok) {
-                        nextResync = System.currentTimeMillis() + interval;
-                    }
+                    resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
                     if (listingPeakHeld) {
                         listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
@@ -192,7 +189,7 @@ public final class Agent {
                     break;
                 }
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
-                nextResync = 0;
+                resync.resyncNext();
                 relist = true;
             } catch (Error e) {
                 log.error("agent stopping on a fatal error (" + e + ")", e);
@@ -220,6 +217,10 @@ public final class Agent {
                 lastLoopMillis = System.currentTimeMillis();
             }
         }
+    }
+
+    private long resyncIntervalMillis() {
+        return cache.config().resyncIntervalSeconds() * 1000L;
     }
 
     private void announceConfiguration() {

@@ -7,21 +7,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
+import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +38,22 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentLoopKernelTest {
     private static final String HOST = "jctp-loop-host";
     private static final String NODE = "n1";
+    private CommandRunner host;
+    private Agent agent;
+    private Thread loop;
+
+    @BeforeEach
+    void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(HOST);
+        host = Namespaces.create(HOST);
+    }
+
+    @AfterEach
+    void deleteHost() throws InterruptedException {
+        stopAgent();
+        Namespaces.delete(HOST);
+    }
 
     /**
      * An exception from a pass (here the calculation, thrown once when a profile named "boom" appears: a stand-in for
@@ -40,11 +63,6 @@ class AgentLoopKernelTest {
      */
     @Test
     void aPassThatThrowsIsLoggedAndTheLoopCarriesOn(@TempDir Path dir) throws Exception {
-        KernelTests.assumeKernel();
-        Namespaces.deleteAll(HOST);
-        CommandRunner host = Namespaces.create(HOST);
-        Thread loop = null;
-        Agent agent = null;
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
             for (String name : List.of("jcA", "jcB")) {
                 host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
@@ -55,13 +73,12 @@ class AgentLoopKernelTest {
             AtomicBoolean thrown = new AtomicBoolean();
             HostStateCalculator real = new HostStateCalculator();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
-            agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                    statusFile, null, new org.jcalico.metrics.AgentMetrics(), snapshot -> {
-                        if (snapshot.profiles().containsKey("boom") && thrown.compareAndSet(false, true)) {
-                            throw new IllegalStateException("injected fault");
-                        }
-                        return real.calculate(snapshot);
-                    });
+            startAgent(datastore, dir, statusFile, snapshot -> {
+                if (snapshot.profiles().containsKey("boom") && thrown.compareAndSet(false, true)) {
+                    throw new IllegalStateException("injected fault");
+                }
+                return real.calculate(snapshot);
+            });
             loop = Thread.ofPlatform().start(agent::run);
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
 
@@ -80,14 +97,49 @@ class AgentLoopKernelTest {
             String log = Files.readString(dir.resolve("agent.log"));
             assertTrue(log.lines().anyMatch(line -> line.contains("ERROR") && line.contains("injected fault")), log);
             assertTrue(log.lines().anyMatch(line -> !line.isEmpty() && Character.isWhitespace(line.charAt(0)) && line.strip().startsWith("at org.jcalico.felix.Agent.run")), "stack trace: " + log);
-        } finally {
-            if (agent != null) {
-                agent.stop();
-                loop.join(10_000);
-            }
-            Namespaces.delete(HOST);
         }
+        stopAgent();
         assertEquals(AgentStatusFile.State.stopped, new AgentStatusFile(dir.resolve("status.json"), NODE).read().state());
+    }
+
+    /**
+     * A shortened resync interval takes effect at once: with an hour configured when the agent started, then 2 s, a
+     * rule slipped into an endpoint's chain is repaired within seconds. Old code: the resync after the start was put
+     * an hour ahead, and a changed interval counted only from the next resync, so the drift stayed for that hour (and
+     * the other way round, a lengthened interval still fired on the old short schedule).
+     */
+    @Test
+    void aShortenedResyncIntervalTakesEffectAtOnce(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            store.create(Profile.securityGroup("blue"));
+            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            HostStateCalculator calculator = new HostStateCalculator();
+            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), calculator::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+
+            String chain = DataplaneNames.toEndpoint("jcA");
+            host.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
+            datastore.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null))));
+            assertTrue(Eventually.within(8, () -> !host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()),
+                    "the rule nobody wrote is gone: " + Files.readString(dir.resolve("agent.log")));
+        }
+    }
+
+    private void startAgent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
+        agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
+                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
+        loop = Thread.ofPlatform().start(agent::run);
+    }
+
+    private void stopAgent() throws InterruptedException {
+        if (agent != null) {
+            agent.stop();
+            loop.join(10_000);
+            agent = null;
+        }
     }
 
     private static WorkloadEndpoint endpoint(String name, String interfaceName, String address) {

@@ -1,0 +1,66 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class ResyncScheduleTest {
+    private static final long SECOND = 1000;
+    private static final long HOUR = 3600 * SECOND;
+
+    @Test
+    void theFirstTurnResyncs() {
+        assertTrue(new ResyncSchedule().isDue(0, HOUR));
+    }
+
+    @Test
+    void aLengthenedIntervalDoesNotFireOnTheOldSchedule() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(1_000_000, true, true, SECOND);
+        assertFalse(schedule.isDue(1_000_000 + 11 * SECOND, HOUR), "10 s when scheduled, an hour now");
+        assertTrue(schedule.isDue(1_000_000 + HOUR, HOUR));
+    }
+
+    @Test
+    void aShortenedIntervalCountsFromTheLastResync() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(1_000_000, true, true, SECOND);
+        assertEquals(1_000_000 + 2 * SECOND, schedule.dueAt(2 * SECOND));
+        assertTrue(schedule.isDue(1_000_000 + 60 * SECOND, 2 * SECOND), "an hour when scheduled, 2 s now");
+    }
+
+    @Test
+    void anUpdateDoesNotMoveTheResync() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(0, true, true, SECOND);
+        schedule.passed(5 * SECOND, false, true, SECOND);
+        assertEquals(10 * SECOND, schedule.dueAt(10 * SECOND));
+    }
+
+    @Test
+    void aFailedPassRetriesAfterItsBackoffAndAGoodOneDropsTheRetry() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(0, true, true, SECOND);
+        schedule.passed(5 * SECOND, false, false, 2 * SECOND);
+        assertEquals(7 * SECOND, schedule.dueAt(HOUR));
+        schedule.passed(6 * SECOND, false, true, SECOND);
+        assertEquals(HOUR, schedule.dueAt(HOUR));
+    }
+
+    @Test
+    void aFailedResyncRetriesAfterItsBackoff() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(50 * SECOND, true, false, 4 * SECOND);
+        assertEquals(54 * SECOND, schedule.dueAt(HOUR));
+    }
+
+    @Test
+    void afterACrashTheNextTurnResyncs() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(50 * SECOND, true, true, SECOND);
+        schedule.resyncNext();
+        assertTrue(schedule.isDue(51 * SECOND, HOUR));
+    }
+}
