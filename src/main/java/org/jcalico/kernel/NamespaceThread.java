@@ -72,6 +72,17 @@ final class NamespaceThread<R extends AutoCloseable> {
         submit(resource -> null);
     }
 
+    /**
+     * Lets the thread end once the work given so far is done (its resource closed, its namespace let go) rather than
+     * after {@value #IDLE_SECONDS} s idle: for a namespace entered once, such as a container's, which a thread left in
+     * it would keep alive. No work may be given after.
+     */
+    synchronized void close() {
+        if (worker != null) {
+            worker.shutdown();
+        }
+    }
+
     private synchronized <T> Future<T> submit(Function<R, T> work) {
         if (worker == null) {
             worker = new ThreadPoolExecutor(1, 1, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), thread());

@@ -1,8 +1,11 @@
 package org.jcalico.kernel;
 
+import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -45,6 +48,9 @@ public final class Rtnetlink {
     private static final int RTM_F_CLONED = 0x200;
     private static final int RTA_DST = 1;
     private static final int RTA_OIF = 4;
+    private static final int RTA_GATEWAY = 5;
+    /** The protocol ip(8) gives the routes it adds. */
+    private static final int RTPROT_BOOT = 3;
     private static final int RTA_TABLE = 15;
     private static final int IFLA_ADDRESS = 1;
     private static final int IFLA_IFNAME = 3;
@@ -66,10 +72,16 @@ public final class Rtnetlink {
     private static final String TOOL = "rtnetlink";
     private final NamespaceThread<NetlinkChannel> thread;
     private final BiConsumer<String, Boolean> observer;
+    private final long timeoutSeconds;
 
     Rtnetlink(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
-        this.thread = new NamespaceThread<>(namespace, TOOL, () -> new NetlinkChannel(timeoutSeconds), timeoutSeconds);
+        this.thread = channelThread(namespace, timeoutSeconds);
         this.observer = observer;
+        this.timeoutSeconds = timeoutSeconds;
+    }
+
+    private static NamespaceThread<NetlinkChannel> channelThread(String namespace, long timeoutSeconds) {
+        return new NamespaceThread<>(namespace, TOOL, () -> new NetlinkChannel(timeoutSeconds), timeoutSeconds);
     }
 
     /** The kinds of route jcalico writes; {@link #OTHER} for any other (prohibit, throw, local ...), read only. */
@@ -323,6 +335,112 @@ public final class Rtnetlink {
         return observed(channel -> channel.send(List.of(deletion(name))).get(0), error -> error != null);
     }
 
+    /** An address with its prefix length, as a link holds it. */
+    public record LinkAddress(byte[] address, int prefixLength) {
+    }
+
+    /**
+     * A container's end of a pair, to configure from inside its namespace: the device's addresses, and the gateways of
+     * its default routes (IPv4: reached on the link itself; null: no default route of that family).
+     */
+    public record Inside(String device, List<LinkAddress> addresses, byte[] ipv4Gateway, byte[] ipv6Gateway) {
+    }
+
+    /**
+     * In the network namespace at {@code namespace}, as {@code sysctl -w net/ipv6/conf/DEV/disable_ipv6=0} (when an
+     * address is IPv6: a runtime may have turned IPv6 off for new interfaces there) then {@code ip -batch} of: lo and
+     * the device up, the addresses (IPv6 ones nodad: unique by allocation, usable at once), for IPv4 a link route to
+     * the gateway and a default route via it, for IPv6 a default route via its gateway. A thread of its own enters the
+     * namespace for this alone and ends with it, so nothing of this process keeps the container's namespace alive.
+     *
+     * @return null when done, else the first refused step and the kernel's words (the steps after it were still
+     *         tried: the caller deletes the device, and with it all they made)
+     * @throws Interrupted when the answers were lost: what took effect is unknown
+     */
+    public Refusal configureInside(String namespace, Inside inside) {
+        NamespaceThread<NetlinkChannel> there = channelThread(namespace, timeoutSeconds);
+        try {
+            return observed(there, channel -> {
+                boolean ipv6 = inside.addresses().stream().anyMatch(address -> address.address().length == 16);
+                if (ipv6) {
+                    String refused = enableIpv6(inside.device());
+                    if (refused != null) {
+                        return new Refusal("sysctl disable_ipv6=0", refused);
+                    }
+                }
+                int index = NetlinkSocket.index(inside.device());
+                if (index == 0) {
+                    return new Refusal("link set up", "Cannot find device \"" + inside.device() + "\"");
+                }
+                List<String> steps = new ArrayList<>();
+                List<NetlinkChannel.Request> requests = new ArrayList<>();
+                for (String link : List.of("lo", inside.device())) {
+                    steps.add("link set dev " + link + " up");
+                    requests.add(new NetlinkChannel.Request(RTM_NEWLINK, 0, writer -> writer.u8(AF_UNSPEC).u8(0).u16(0)
+                            .u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, link)));
+                }
+                for (LinkAddress address : inside.addresses()) {
+                    boolean v6 = address.address().length == 16;
+                    int flags = v6 ? IFA_F_NODAD : 0;
+                    steps.add("address add " + literal(address.address()) + "/" + address.prefixLength());
+                    requests.add(new NetlinkChannel.Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, writer -> writer
+                            .u8(v6 ? AF_INET6 : AF_INET).u8(address.prefixLength()).u8(flags).u8(RT_SCOPE_UNIVERSE).u32(index)
+                            .attribute(IFA_LOCAL, address.address()).attribute(IFA_ADDRESS, address.address())
+                            .attribute(IFA_FLAGS, flags)));
+                }
+                if (inside.ipv4Gateway() != null) {
+                    steps.add("route add " + literal(inside.ipv4Gateway()) + "/32 scope link");
+                    requests.add(gatewayRoute(AF_INET, inside.ipv4Gateway(), null, index));
+                    steps.add("route add default via " + literal(inside.ipv4Gateway()));
+                    requests.add(gatewayRoute(AF_INET, null, inside.ipv4Gateway(), index));
+                }
+                if (inside.ipv6Gateway() != null) {
+                    steps.add("route add default via " + literal(inside.ipv6Gateway()));
+                    requests.add(gatewayRoute(AF_INET6, null, inside.ipv6Gateway(), index));
+                }
+                Map<Integer, String> refused = channel.send(requests);
+                int step = refused.keySet().stream().min(Integer::compare).orElse(-1);
+                return step < 0 ? null : new Refusal(steps.get(step), refused.get(step));
+            }, refusal -> refusal != null);
+        } finally {
+            there.close();
+        }
+    }
+
+    /** A route as ip adds it: to {@code destination} (a /32 on the link) or, when null, the default one via {@code gateway}. */
+    private static NetlinkChannel.Request gatewayRoute(int family, byte[] destination, byte[] gateway, int index) {
+        return new NetlinkChannel.Request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, writer -> {
+            writer.u8(family).u8(destination == null ? 0 : destination.length * 8).u8(0).u8(0)
+                    .u8(RT_TABLE_MAIN).u8(RTPROT_BOOT).u8(gateway == null && family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE)
+                    .u8(Type.UNICAST.code).u32(0);
+            if (destination != null) {
+                writer.attribute(RTA_DST, destination);
+            }
+            if (gateway != null) {
+                writer.attribute(RTA_GATEWAY, gateway);
+            }
+            writer.attribute(RTA_OIF, index);
+        });
+    }
+
+    /** On a thread inside the namespace, whose /proc/sys/net is that namespace's: null when done, else why not. */
+    private static String enableIpv6(String device) {
+        try {
+            Files.writeString(Path.of("/proc/sys/net/ipv6/conf", device, "disable_ipv6"), "0");
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String literal(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("an address of " + address.length + " bytes", e);
+        }
+    }
+
     /** Whether the namespace has a link by that name. */
     public boolean hasLink(String name) {
         return thread.run(channel -> NetlinkSocket.index(name) != 0);
@@ -339,8 +457,12 @@ public final class Rtnetlink {
     /** A dump counts as a run that went well; a batch, as ip's did, only when the kernel refused none of it. */
     /** The work, counted for the observer as a run that went well unless the kernel refused some of it. */
     private <T> T observed(Function<NetlinkChannel, T> work, Predicate<T> refused) {
+        return observed(thread, work, refused);
+    }
+
+    private <T> T observed(NamespaceThread<NetlinkChannel> on, Function<NetlinkChannel, T> work, Predicate<T> refused) {
         try {
-            T result = thread.run(work);
+            T result = on.run(work);
             observer.accept(TOOL, !refused.test(result));
             return result;
         } catch (NamespaceThread.Unfinished e) {

@@ -12,7 +12,7 @@ import org.jcalico.kernel.CommandText;
  * @param description how messages name the container, e.g. "docker container web (3f2a1b9c8d7e)"
  */
 public record ContainerNamespace(Path path, String containerId, String description) {
-    /** What ip -batch reads as one word: no blank, quote, backslash or comment sign, and no control character. */
+    /** One plain word: no blank, quote, backslash or comment sign, and no control character. */
     private static final java.util.regex.Pattern BATCH_WORD = java.util.regex.Pattern.compile("[^\\s\\p{Cntrl}\"'\\\\#]+");
 
     public ContainerNamespace {
@@ -21,7 +21,8 @@ public record ContainerNamespace(Path path, String containerId, String descripti
             throw new IllegalArgumentException("namespace path must be absolute: " + path);
         }
         if (!BATCH_WORD.matcher(path.toString()).matches() || CommandText.hasControl(path.toString())) {
-            // the path is a word of an ip -batch line that root runs: anything else would end it or add to it
+            // the path reaches commands that root runs (nsenter --net=PATH) and every message about the container: a
+            // plain word cannot end or add to either
             throw new WorkloadException("cannot attach to the namespace at '" + CommandText.visible(path.toString())
                     + "': its path contains a blank, quote, backslash, '#' or control character");
         }

@@ -27,7 +27,7 @@ public final class ContainerResolver {
             throw malformed(spec);
         }
         if (CommandText.hasControl(spec)) {
-            // it would reach ip -batch and other commands that root runs
+            // it would reach commands that root runs (nsenter) and the messages about them
             throw new WorkloadException("malformed container '" + CommandText.visible(spec) + "': it contains a control character");
         }
         if (spec.startsWith(PID)) {

@@ -27,6 +27,7 @@ public final class VethAttacher {
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+    private static final byte[] GATEWAY4 = address(IPV4_GATEWAY);
     private static final byte[] GATEWAY6 = address(IPV6_GATEWAY);
     private final CommandRunner host;
     private final Rtnetlink netlink;
@@ -58,14 +59,19 @@ public final class VethAttacher {
         }
         CommandRunner inside = CommandRunner.atPath(container.path().toString());
         String containerMac = randomMac();
+        boolean ipv4 = addresses.stream().anyMatch(address -> address.version() == 4);
         boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);
         createPair(hostInterface, container, inside, containerInterface, containerMac, ipv6, failure);
         try {
-            if (ipv6) {
-                // docker turns IPv6 off in --net=none containers, and a new interface inherits that
-                inside.run("sysctl", "-q", "-w", "net/ipv6/conf/" + containerInterface + "/disable_ipv6=0").check();
+            // docker turns IPv6 off in --net=none containers, and a new interface inherits that: configureInside
+            // turns it on for the device when it has an IPv6 address
+            Rtnetlink.Refusal refusal = netlink.configureInside(container.path().toString(), new Rtnetlink.Inside(containerInterface,
+                    addresses.stream().map(address -> new Rtnetlink.LinkAddress(address(address.network().toString()),
+                            address.prefixLength())).toList(), ipv4 ? GATEWAY4 : null, ipv6 ? GATEWAY6 : null));
+            if (refusal != null) {
+                detach(hostInterface);
+                throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
             }
-            inside.run(List.of("ip", "-batch", "-"), containerSide(containerInterface, addresses)).check();
             return new Attachment(hostInterface, containerInterface, containerMac);
         } catch (KernelException e) {
             detach(hostInterface);
@@ -145,26 +151,6 @@ public final class VethAttacher {
                     + " already has an interface " + containerInterface);
         }
         throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
-    }
-
-    private static String containerSide(String device, List<Cidr> addresses) {
-        StringBuilder batch = new StringBuilder();
-        batch.append("link set dev lo up\n");
-        batch.append("link set dev ").append(device).append(" up\n");
-        for (Cidr address : addresses) {
-            // nodad: the address is unique by allocation, and must be usable the moment the command returns
-            batch.append("address add ").append(address).append(" dev ").append(device)
-                    .append(address.version() == 6 ? " nodad\n" : "\n");
-        }
-        // families come from the prefixes: ip -batch takes no per-line -4/-6
-        if (addresses.stream().anyMatch(address -> address.version() == 4)) {
-            batch.append("route add ").append(IPV4_GATEWAY).append("/32 dev ").append(device).append(" scope link\n");
-            batch.append("route add 0.0.0.0/0 via ").append(IPV4_GATEWAY).append(" dev ").append(device).append('\n');
-        }
-        if (addresses.stream().anyMatch(address -> address.version() == 6)) {
-            batch.append("route add ::/0 via ").append(IPV6_GATEWAY).append(" dev ").append(device).append('\n');
-        }
-        return batch.toString();
     }
 
     /** Locally administered and unicast; chosen here rather than read back from the kernel afterwards. */

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -151,7 +152,7 @@ class VethAttacherTest {
         // the second copy of the address fails after the pair exists and the first address is on it
         WorkloadException error = assertThrows(WorkloadException.class,
                 () -> attacher.attach(HOST_IF, resolver.resolve("netns:" + CONTAINER_NS), "eth0", List.of(V4, V4)));
-        assertTrue(error.getMessage().startsWith("cannot attach netns " + CONTAINER_NS + ": ip -batch -: "), error.getMessage());
+        assertEquals("cannot attach netns " + CONTAINER_NS + ": address add 10.65.0.5/32: ipv4: Address already assigned (File exists)", error.getMessage());
         assertEquals(1, error.getMessage().lines().count());
         assertFalse(TestHost.hasLink(host, HOST_IF));
         assertEquals(List.of("lo"), links(container));
@@ -190,6 +191,27 @@ class VethAttacherTest {
         assertThrows(WorkloadException.class, () -> attacher.attach(HOST_IF, target, "eth 0", List.of(V4)));
         assertFalse(TestHost.hasLink(host, HOST_IF));
         assertEquals(List.of("lo"), links(container));
+    }
+
+    /** docker's --net=none containers have IPv6 off for new interfaces; the device's own setting is turned on. */
+    @Test
+    void ipv6WorksWhereTheNamespaceTurnsItOffForNewInterfaces() {
+        container.run("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1").check();
+        attacher.attach(HOST_IF, resolver.resolve("netns:" + CONTAINER_NS), "eth0", List.of(V4, V6));
+        assertEquals(Set.of("10.65.0.5/32", "fd00:65::5/128"), globalAddresses(container, "eth0"));
+        TestHost.program(host, HOST_IF, List.of(V4, V6));
+        assertTrue(TestHost.ping(container, TestHost.IPV6), "container to host, IPv6");
+    }
+
+    /**
+     * The container side is configured from a thread that enters the container's namespace: it must not stay there,
+     * or the namespace (and the pair with it) would outlive the container.
+     */
+    @Test
+    void nothingKeepsTheContainersNamespaceAliveAfterAnAttach() {
+        attacher.attach(HOST_IF, resolver.resolve("netns:" + CONTAINER_NS), "eth0", List.of(V4));
+        Namespaces.delete(CONTAINER_NS);
+        assertTrue(Eventually.within(5, () -> !TestHost.hasLink(host, HOST_IF)), "the pair went with the namespace");
     }
 
     @Test
