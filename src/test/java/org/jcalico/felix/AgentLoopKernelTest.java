@@ -79,7 +79,6 @@ class AgentLoopKernelTest {
                 }
                 return real.calculate(snapshot);
             });
-            loop = Thread.ofPlatform().start(agent::run);
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
 
             store.create(Profile.securityGroup("boom"));
