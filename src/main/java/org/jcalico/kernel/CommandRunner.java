@@ -133,6 +133,11 @@ public final class CommandRunner {
         return new Rtnetlink(namespace, observer, timeoutSeconds);
     }
 
+    /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NftGeneration}). */
+    public NftGeneration nftGeneration() {
+        return new NftGeneration(namespace, timeoutSeconds);
+    }
+
     /**
      * Runs a tool once per batch through a long-lived shell in this runner's namespace rather than from the JVM: see
      * {@link ToolShell}. Each run counts for the observer under the tool's name, as a run here does.

@@ -26,14 +26,21 @@ final class NetlinkChannel implements AutoCloseable {
     static final int CHUNK = 256;
     private static final int DUMPS = 5;
     private final long timeoutSeconds;
+    private final int protocol;
     private NetlinkSocket socket;
     private int sequence;
     /** For tests: the next batch's socket is closed once this many of its requests were sent; -1 for never. */
     private int closeAfter = -1;
 
     NetlinkChannel(long timeoutSeconds) {
+        this(timeoutSeconds, NetlinkSocket.NETLINK_ROUTE);
+    }
+
+    /** Over a socket of the netlink family {@code protocol}. */
+    NetlinkChannel(long timeoutSeconds, int protocol) {
         this.timeoutSeconds = timeoutSeconds;
-        this.socket = new NetlinkSocket(timeoutSeconds);
+        this.protocol = protocol;
+        this.socket = new NetlinkSocket(timeoutSeconds, protocol);
     }
 
     /** One request: its message type, flags beside NLM_F_REQUEST and NLM_F_ACK, and its fixed part and attributes. */
@@ -94,6 +101,39 @@ final class NetlinkChannel implements AutoCloseable {
         }
     }
 
+    /**
+     * The answer to one request that is not a dump (its messages before the ack), as for a netfilter GET of one thing.
+     *
+     * @throws KernelException when the kernel refused it
+     * @throws Rtnetlink.Interrupted when the socket failed on the way
+     */
+    List<NetlinkMessage> query(int type, Consumer<NetlinkWriter> body) {
+        NetlinkWriter writer = new NetlinkWriter().begin(type, NLM_F_REQUEST | NLM_F_ACK, ++sequence);
+        body.accept(writer);
+        int request = sequence;
+        List<NetlinkMessage> answer = new ArrayList<>();
+        try {
+            socket().send(writer.end().messages());
+            while (true) {
+                for (NetlinkMessage message : NetlinkMessage.parse(socket.receive())) {
+                    if (message.sequence() != request) {
+                        continue;
+                    }
+                    if (message.type() == NetlinkMessage.NLMSG_ERROR) {
+                        if (message.errno() != 0) {
+                            throw new KernelException("netlink request refused: " + message.error());
+                        }
+                        return answer;
+                    }
+                    answer.add(message);
+                }
+            }
+        } catch (NetlinkSocket.Failed e) {
+            replace();
+            throw new Rtnetlink.Interrupted("netlink: a request was interrupted: " + e.getMessage());
+        }
+    }
+
     /** Every message of a dump of {@code type} (an RTM_GET*), whose fixed part the body writes. */
     List<NetlinkMessage> dump(int type, Consumer<NetlinkWriter> body) {
         for (int attempt = 1; ; attempt++) {
@@ -141,7 +181,7 @@ final class NetlinkChannel implements AutoCloseable {
 
     private NetlinkSocket socket() {
         if (socket == null) {
-            socket = new NetlinkSocket(timeoutSeconds);
+            socket = new NetlinkSocket(timeoutSeconds, protocol);
         }
         return socket;
     }

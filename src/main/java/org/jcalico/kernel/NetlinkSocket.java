@@ -27,7 +27,8 @@ final class NetlinkSocket implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int NETLINK_ROUTE = 0;
+    static final int NETLINK_ROUTE = 0;
+    static final int NETLINK_NETFILTER = 12;
     private static final int SOL_SOCKET = 1;
     private static final int SO_RCVBUF = 8;
     private static final int SO_RCVBUFFORCE = 33;
@@ -57,9 +58,14 @@ final class NetlinkSocket implements AutoCloseable {
     private final MemorySegment readBuffer = arena.allocate(READ_SIZE);
     private int fd;
 
-    /** Opens the socket in the calling thread's network namespace. */
+    /** Opens an rtnetlink socket in the calling thread's network namespace. */
     NetlinkSocket(long timeoutSeconds) {
-        fd = (int) Native.call(() -> SOCKET.invoke(state, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+        this(timeoutSeconds, NETLINK_ROUTE);
+    }
+
+    /** Opens a socket of the netlink family {@code protocol} in the calling thread's network namespace. */
+    NetlinkSocket(long timeoutSeconds, int protocol) {
+        fd = (int) Native.call(() -> SOCKET.invoke(state, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
         if (fd < 0) {
             int errno = errno();
             arena.close();

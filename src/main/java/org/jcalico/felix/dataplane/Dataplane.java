@@ -35,6 +35,7 @@ public final class Dataplane {
     private final NftablesDriver nftables;
     private final InterfaceDriver interfaces;
     private final RouteDriver routes;
+    private final RulesLeftAlone rulesLeftAlone;
 
     public Dataplane(CommandRunner runner) {
         this.ipSets = new IpSetDriver(runner);
@@ -43,6 +44,7 @@ public final class Dataplane {
         this.nftables = new NftablesDriver(runner);
         this.interfaces = new InterfaceDriver(runner);
         this.routes = new RouteDriver(runner);
+        this.rulesLeftAlone = new RulesLeftAlone(runner);
     }
 
     /** The host-wide settings Felix needs (forwarding, both families); once, before the first apply. */
@@ -173,15 +175,26 @@ public final class Dataplane {
         return interfaces.links();
     }
 
-    /** An apply that starts from the kernel as it is rather than from what was last programmed. */
+    /**
+     * An apply that starts from the kernel as it is rather than from what was last programmed. The rules (iptables,
+     * ip6tables, nftables) are not read back when no transaction has touched any of them since the last resync, which
+     * found them as desired ({@link RulesLeftAlone}): an idle agent's resync then starts no iptables-save.
+     */
     public DataplaneReport resync(HostState desired) {
+        boolean rulesLeft = rulesLeftAlone.atResyncStart();
         ipSets.forget();
-        iptables.forget();
-        ip6tables.forget();
-        nftables.forget();
+        if (!rulesLeft) {
+            iptables.forget();
+            ip6tables.forget();
+            nftables.forget();
+        }
         interfaces.forget();
         routes.forget();
-        return apply(desired);
+        try {
+            return apply(desired);
+        } finally {
+            rulesLeftAlone.atResyncEnd();
+        }
     }
 
     private static DataplaneReport timed(DriverTimes times, Supplier<Changes> work) {

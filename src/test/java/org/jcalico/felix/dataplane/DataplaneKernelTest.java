@@ -193,6 +193,30 @@ class DataplaneKernelTest {
         assertEquals("1", sysctl("net.ipv4.ip_forward"));
     }
 
+    /**
+     * Once a resync found the rules as desired and nothing has committed to nf_tables since, the next resync starts no
+     * iptables-save or ip6tables-save (an idle agent's resyncs read back only sets, links and routes); a rule anyone
+     * adds moves the generation, and the next resync reads back and repairs as before. Old code: every resync saved
+     * both families.
+     */
+    @Test
+    void aResyncReadsTheRulesBackOnlyWhenATransactionMayHaveChangedThem() {
+        Map<String, Integer> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        Dataplane observed = new Dataplane(host.observedBy((tool, ok) -> runs.merge(tool, 1, Integer::sum)));
+        HostState desired = policy(4).build();
+        observed.resync(desired);
+        assertFalse(observed.resync(desired).changedAnything(), "the first resync wrote it all");
+        runs.clear();
+        assertFalse(observed.resync(desired).changedAnything());
+        assertEquals(null, runs.get("iptables-save"), String.valueOf(runs));
+        assertEquals(null, runs.get("ip6tables-save"), String.valueOf(runs));
+
+        run(host, "iptables", "-I", "jc-fw-jcA", "1", "-j", "ACCEPT");
+        assertTrue(observed.resync(desired).changedAnything(), "the foreign rule is repaired");
+        assertEquals(1, runs.get("iptables-save"), String.valueOf(runs));
+        assertFalse(save(4).contains("-A jc-fw-jcA -j ACCEPT"));
+    }
+
     @Test
     void sweepRemovesOnlyWhatJcalicoOwnsAndNoLongerWants() {
         dataplane.apply(policy(4).build());

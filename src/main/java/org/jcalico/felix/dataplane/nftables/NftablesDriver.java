@@ -80,7 +80,11 @@ public final class NftablesDriver {
         if (removed) {
             return Changes.NONE;
         }
-        CommandRunner.Result result = nft.apply(NftablesPlanner.removeAll());
+        CommandRunner.Result result = nft.apply("list tables");
+        String script = result.ok() ? NftablesPlanner.removeAll(result.stdout()) : "";
+        if (!script.isEmpty()) {
+            result = nft.apply(script);
+        }
         if (!result.ok() && result.exitCode() != 127) {
             return Changes.failure(TOOL, result.describe());
         }

@@ -144,11 +144,20 @@ final class NftablesPlanner {
     }
 
     /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
-    static String removeAll() {
+    /**
+     * What deletes those of jcalico's tables that {@code listing} ({@code nft list tables}) shows; empty when it shows
+     * none, so that no transaction is made for nothing (each one moves the ruleset's generation, which a resync reads
+     * to tell whether anything changed the rules).
+     */
+    static String removeAll(String listing) {
+        java.util.Set<String> listed = java.util.Set.copyOf(listing.lines().map(String::strip).toList());
         StringBuilder script = new StringBuilder();
         for (int version : List.of(4, 6)) {
-            script.append("add table ").append(table(version)).append('\n');
-            script.append("delete table ").append(table(version)).append('\n');
+            if (listed.contains("table " + table(version))) {
+                // added first, so that one deleted meanwhile by someone else does not fail the transaction
+                script.append("add table ").append(table(version)).append('\n');
+                script.append("delete table ").append(table(version)).append('\n');
+            }
         }
         return script.toString();
     }

@@ -1,0 +1,60 @@
+package org.jcalico.felix.dataplane;
+
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.NftGeneration;
+
+/**
+ * Whether a resync may skip reading the rules back: when the namespace's nf_tables generation ({@link NftGeneration})
+ * is where it stood during the last resync, and that resync committed nothing (so it read, or already had, exactly
+ * what the kernel held and found it as desired), then no transaction of anyone has changed any rule since: what the
+ * drivers believe they wrote is what the kernel holds. Any commit in between (the agent's own applies, or another
+ * program's rule) moves the generation, and the next resync reads everything back as before.
+ *
+ * <p>Only where iptables and ip6tables are the nf_tables ones (Debian's default): rules of iptables-legacy live
+ * outside nf_tables and never move its generation, so with them every resync reads back. A generation that cannot be
+ * read counts as unknown, which also reads back.
+ */
+final class RulesLeftAlone {
+    private static final long UNKNOWN = -1;
+    private final CommandRunner runner;
+    private NftGeneration generation;
+    private Boolean usable;
+    /** The generation during the last resync that committed nothing, or UNKNOWN. */
+    private long quiet = UNKNOWN;
+    /** The generation when the resync under way started. */
+    private long started = UNKNOWN;
+
+    RulesLeftAlone(CommandRunner runner) {
+        this.runner = runner;
+    }
+
+    /** At the start of a resync: true when its rules need not be read back. */
+    boolean atResyncStart() {
+        started = read();
+        return started != UNKNOWN && started == quiet;
+    }
+
+    /** At the end of the resync: remembers its generation if nothing was committed during it. */
+    void atResyncEnd() {
+        long now = read();
+        quiet = started != UNKNOWN && now == started ? now : UNKNOWN;
+    }
+
+    private long read() {
+        try {
+            if (usable == null) {
+                usable = nfTables("iptables") && nfTables("ip6tables");
+                generation = usable ? runner.nftGeneration() : null;
+            }
+            return usable ? generation.read() : UNKNOWN;
+        } catch (KernelException e) {
+            return UNKNOWN;
+        }
+    }
+
+    private boolean nfTables(String tool) {
+        CommandRunner.Result version = runner.run(tool, "-V");
+        return version.ok() && version.stdout().contains("(nf_tables)");
+    }
+}
