@@ -180,7 +180,9 @@ public final class NftablesRenderer implements Renderer {
             case Criterion.IcmpIs i -> icmp(i.icmp(), i.negated(), version == 4 ? "icmp" : "icmpv6");
             case Criterion.MarkIs m -> "meta mark & " + hex(m.mask()) + " == " + hex(m.value());
             case Criterion.InterfaceIs i -> name(i.side()) + " " + quoted(i.name());
-            case Criterion.ConntrackState c -> "ct state " + anonymousSet(
+            // a list of ct_state bits is one bitwise test; "{ a, b }" would be an anonymous set in the kernel for
+            // every rule (two in each endpoint chain), each listed by libnftables' cache in every transaction
+            case Criterion.ConntrackState c -> "ct state " + String.join(",",
                     c.states().stream().map(state -> state.toLowerCase(java.util.Locale.ROOT)).toList());
             case Criterion.RateLimit r -> {
                 if (!RATE_BUCKETS.contains(r.bucket())) {

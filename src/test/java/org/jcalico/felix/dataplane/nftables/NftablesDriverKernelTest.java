@@ -121,6 +121,7 @@ class NftablesDriverKernelTest {
      * does not read back before an element's transaction as it reads every interval set; a network joining it (an
      * IPv6 /32 is one) makes it an interval set in the same transaction that rewrites the chains matching it, and
      * its last network leaving makes it a hash set again. After each step the kernel holds what a replace holds.
+     * The endpoint chains make no anonymous set either.
      */
     @Test
     void aSetOfAddressesIsAHashSetAndANetworkSwitchesItsKindInOneTransaction() {
@@ -156,6 +157,8 @@ class NftablesDriverKernelTest {
         same(driver, state(endpoints, policies, sets));
         assertEquals(List.of("type ipv4_addr", "elements [10.65.0.1, 10.65.0.3, 10.65.0.5]"), setHolding("10.65.0.1"));
         assertEquals(List.of("type ipv6_addr", "elements [fd65::1, fd65::3, fd65::5]"), setHolding("fd65::1"));
+        assertFalse(kernel().contains("ct state {"), "a connection state test is a bitmask, not an anonymous set each"
+                + " endpoint chain adds to the kernel (and to what libnftables reads in every transaction)");
     }
 
     /** The declaration and elements of the one set of jcalico's whose elements hold ADDRESS. */
