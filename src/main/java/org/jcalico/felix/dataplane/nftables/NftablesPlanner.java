@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
@@ -44,8 +45,13 @@ final class NftablesPlanner {
         }
     }
 
-    /** Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither. */
-    static Plan replace(Tables desired) {
+    /**
+     * Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither.
+     *
+     * @param splits {@link VerdictMaps#split}, or the same remembered: a dispatch chain's split is read from a rule
+     *               with an element per endpoint, and the chain the kernel holds was split when it was written
+     */
+    static Plan replace(Tables desired, Function<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -60,10 +66,10 @@ final class NftablesPlanner {
             IptablesState state = desired.family(version);
             List<Chain> chains = chains(state);
             chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
-            List<VerdictMaps.Split> splits = chains.stream().map(VerdictMaps::split).toList();
-            splits.forEach(split -> split.maps().values().forEach(map -> script.addMap(table, map)));
+            List<VerdictMaps.Split> split = chains.stream().map(splits).toList();
+            split.forEach(each -> each.maps().values().forEach(map -> script.addMap(table, map)));
             for (int i = 0; i < chains.size(); i++) {
-                script.rules(table, chains.get(i).name(), splits.get(i).rules());
+                script.rules(table, chains.get(i).name(), split.get(i).rules());
             }
             script.changes = script.changes.plus(Change.CHAINS_WRITTEN, chains.size());
             script.hooks(table, state.hooks());
@@ -73,9 +79,9 @@ final class NftablesPlanner {
 
     /**
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
-     * incrementally (the hooks, or a set's type, changed): then {@link #replace}.
+     * incrementally (the hooks, or a set's type, changed): then {@link #replace}. SPLITS as for replace.
      */
-    static Plan delta(Tables held, Tables desired) {
+    static Plan delta(Tables held, Tables desired, Function<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -118,8 +124,8 @@ final class NftablesPlanner {
                     continue;
                 }
                 VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
-                        : VerdictMaps.split(old);
-                VerdictMaps.Split now = VerdictMaps.split(chain);
+                        : splits.apply(old);
+                VerdictMaps.Split now = splits.apply(chain);
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), now);
@@ -132,7 +138,7 @@ final class NftablesPlanner {
             }
             List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(VerdictMaps.split(oldChains.get(name)).maps().keySet()));
+            removedChains.forEach(name -> removedMaps.addAll(splits.apply(oldChains.get(name)).maps().keySet()));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
