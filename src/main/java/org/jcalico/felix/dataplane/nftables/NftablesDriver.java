@@ -13,6 +13,7 @@ import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Nft;
+import org.jcalico.util.Memo;
 
 /**
  * Keeps jcalico's nftables tables ({@code ip jcalico}, {@code ip6 jcalico}: chains, sets and the base chains that
@@ -35,6 +36,8 @@ public final class NftablesDriver {
     private Tables programmed;
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
+    /** Chains' verdict maps by chain object, from one apply to the next (calc keeps unchanged chains' objects). */
+    private final Memo<Chain, VerdictMaps.Split> splits = Memo.byIdentity(VerdictMaps::split);
 
     public NftablesDriver(CommandRunner runner) {
         this.nft = runner.nft();
@@ -54,6 +57,7 @@ public final class NftablesDriver {
         }
         Tables before = programmed;
         programmed = null;
+        splits.nextRound();
         removed = false;
         try {
             Plan plan = write(wanted, before);
@@ -94,9 +98,9 @@ public final class NftablesDriver {
     }
 
     private Plan write(Tables wanted, Tables before) {
-        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted);
+        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, splits::get);
         if (plan == null) {
-            plan = NftablesPlanner.replace(wanted);
+            plan = NftablesPlanner.replace(wanted, splits::get);
         }
         if (!plan.isEmpty()) {
             nft.apply(plan.script()).check();

@@ -2,10 +2,12 @@ package org.jcalico.felix.dataplane.nftables;
 
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
@@ -43,8 +45,13 @@ final class NftablesPlanner {
         }
     }
 
-    /** Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither. */
-    static Plan replace(Tables desired) {
+    /**
+     * Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither.
+     *
+     * @param splits {@link VerdictMaps#split}, or the same remembered: a dispatch chain's split is read from a rule
+     *               with an element per endpoint, and the chain the kernel holds was split when it was written
+     */
+    static Plan replace(Tables desired, Function<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -53,17 +60,16 @@ final class NftablesPlanner {
             script.line("add table " + table);
             for (IpSetSpec set : sets(desired.sets(), version)) {
                 script.addSet(table, set);
-                script.addElements(table, set, set.members());
             }
             NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
                     + addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
             IptablesState state = desired.family(version);
             List<Chain> chains = chains(state);
             chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
-            List<VerdictMaps.Split> splits = chains.stream().map(VerdictMaps::split).toList();
-            splits.forEach(split -> split.maps().values().forEach(map -> script.addMap(table, map)));
+            List<VerdictMaps.Split> split = chains.stream().map(splits).toList();
+            split.forEach(each -> each.maps().values().forEach(map -> script.addMap(table, map)));
             for (int i = 0; i < chains.size(); i++) {
-                script.rules(table, chains.get(i).name(), splits.get(i).rules());
+                script.rules(table, chains.get(i).name(), split.get(i).rules());
             }
             script.changes = script.changes.plus(Change.CHAINS_WRITTEN, chains.size());
             script.hooks(table, state.hooks());
@@ -73,9 +79,9 @@ final class NftablesPlanner {
 
     /**
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
-     * incrementally (the hooks, or a set's type, changed): then {@link #replace}.
+     * incrementally (the hooks, or a set's type, changed): then {@link #replace}. SPLITS as for replace.
      */
-    static Plan delta(Tables held, Tables desired) {
+    static Plan delta(Tables held, Tables desired, Function<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -87,36 +93,43 @@ final class NftablesPlanner {
             Map<String, IpSetSpec> oldSets = byName(sets(held.sets(), version));
             Map<String, IpSetSpec> newSets = byName(sets(desired.sets(), version));
             List<String> removedSets = new ArrayList<>();
+            Map<String, SetKind> switched = new LinkedHashMap<>();
             for (IpSetSpec set : newSets.values()) {
                 IpSetSpec old = oldSets.get(set.name());
                 if (old == null) {
                     script.addSet(table, set);
-                    script.addElements(table, set, set.members());
                 } else if (old.type() != set.type()) {
                     return null;
                 } else if (old.members() != set.members()) {
-                    script.changeElements(table, set, old.members());
+                    SetKind kind = SetKind.of(set);
+                    if (SetKind.of(old) == kind) {
+                        script.changeElements(table, set, kind, old.members());
+                    } else {
+                        switched.put(set.name(), kind);
+                    }
                 }
             }
             oldSets.keySet().stream().filter(name -> !newSets.containsKey(name)).forEach(removedSets::add);
 
             Map<String, Chain> oldChains = byName(chains(before));
             Map<String, Chain> newChains = byName(chains(after));
+            Set<String> referring = referring(oldChains.values(), switched.keySet());
             Map<String, VerdictMaps.Split> written = new TreeMap<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
             for (Chain chain : newChains.values()) {
                 Chain old = oldChains.get(chain.name());
-                if (old != null && (old == chain || old.equals(chain))) {
+                boolean refers = referring.contains(chain.name());
+                if (old != null && !refers && (old == chain || old.equals(chain))) {
                     continue;
                 }
                 VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
-                        : VerdictMaps.split(old);
-                VerdictMaps.Split now = VerdictMaps.split(chain);
+                        : splits.apply(old);
+                VerdictMaps.Split now = splits.apply(chain);
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), now);
-                } else if (!was.sameButElements(now)) {
+                } else if (refers || !was.sameButElements(now)) {
                     script.line("flush chain " + table + " " + chain.name());
                     written.put(chain.name(), now);
                 }
@@ -125,7 +138,9 @@ final class NftablesPlanner {
             }
             List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(VerdictMaps.split(oldChains.get(name)).maps().keySet()));
+            removedChains.forEach(name -> removedMaps.addAll(splits.apply(oldChains.get(name)).maps().keySet()));
+            // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
+            switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
             mapped.forEach(change -> script.changeMaps(table, change.was(), change.now()));
             written.forEach((name, split) -> script.rules(table, name, split.rules()));
@@ -141,6 +156,40 @@ final class NftablesPlanner {
 
     /** A changed chain's verdict maps, before and after. */
     private record MapChange(VerdictMaps.Split was, VerdictMaps.Split now) {
+    }
+
+    /**
+     * The chains whose rules name one of these sets: the kernel refuses to delete a set a rule refers to, so a set
+     * that changes kind (which only deleting and adding it again can do) has these chains flushed first and their
+     * rules added again after it, all in the same transaction, so no packet meets a chain without its rules.
+     */
+    private static Set<String> referring(Iterable<Chain> chains, Set<String> sets) {
+        Set<String> names = new HashSet<>();
+        if (sets.isEmpty()) {
+            return names;
+        }
+        for (Chain chain : chains) {
+            for (String rule : chain.rules()) {
+                for (String set : sets) {
+                    if (namesSet(rule, set)) {
+                        names.add(chain.name());
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    /** Whether the rule matches against the set: "@NAME" followed by a space or the rule's end. */
+    private static boolean namesSet(String rule, String set) {
+        String reference = "@" + set;
+        for (int at = rule.indexOf(reference); at >= 0; at = rule.indexOf(reference, at + 1)) {
+            int end = at + reference.length();
+            if (end == rule.length() || rule.charAt(end) == ' ') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
@@ -189,25 +238,6 @@ final class NftablesPlanner {
         return version == 4 ? "ipv4_addr" : "ipv6_addr";
     }
 
-    /** "10.0.0.5,tcp:8080" (ipset's form, which calc writes) as nft's concatenation "10.0.0.5 . tcp . 8080". */
-    static String element(IpSetSpec.Type type, String member) {
-        if (type == IpSetSpec.Type.NET) {
-            return member;
-        }
-        int comma = member.lastIndexOf(',');
-        int colon = member.lastIndexOf(':');
-        return member.substring(0, comma) + " . " + member.substring(comma + 1, colon) + " . " + member.substring(colon + 1);
-    }
-
-    private static boolean hostsOnly(Set<String> members) {
-        for (String member : members) {
-            if (!(member.endsWith("/32") || member.endsWith("/128"))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** The script being written and what it changes. */
     private static final class Script {
         private final StringBuilder text = new StringBuilder();
@@ -217,20 +247,26 @@ final class NftablesPlanner {
             text.append(line).append('\n');
         }
 
-        /**
-         * A set of networks is an interval set that merges what overlaps (a network set's net and an endpoint's
-         * address in it), as ipset's hash:net holds both; a named port's set is exact (address . protocol . port).
-         */
+        /** A set made (of the kind its members call for, {@link SetKind}) and filled. */
         void addSet(String table, IpSetSpec set) {
-            String type = set.type() == IpSetSpec.Type.NET
-                    ? addressType(set.version()) + "; flags interval; auto-merge;"
-                    : addressType(set.version()) + " . inet_proto . inet_service;";
-            line("add set " + table + " " + set.name() + " { type " + type + " }");
-            changes = changes.plus(Change.SETS_WRITTEN, 1);
+            declare(table, set, SetKind.of(set));
         }
 
-        void addElements(String table, IpSetSpec set, Set<String> members) {
-            elements("add", table, set, members);
+        /** The set deleted and made again of its new kind with its members (no rule may refer to it here). */
+        void switchKind(String table, IpSetSpec set, SetKind kind, Set<String> held) {
+            line("delete set " + table + " " + set.name());
+            declare(table, set, kind);
+            changes = changes.plus(Change.SET_MEMBERS_REMOVED, held.size());
+        }
+
+        private void declare(String table, IpSetSpec set, SetKind kind) {
+            line("add set " + table + " " + set.name() + " { type " + kind.declaration(set.version()) + " }");
+            changes = changes.plus(Change.SETS_WRITTEN, 1);
+            addElements(table, set, kind, set.members());
+        }
+
+        private void addElements(String table, IpSetSpec set, SetKind kind, Set<String> members) {
+            elements("add", table, set, kind, members);
             changes = changes.plus(Change.SET_MEMBERS_ADDED, members.size());
         }
 
@@ -239,7 +275,7 @@ final class NftablesPlanner {
          * an interval set with networks has merged what overlapped, and deleting an address it merged would be
          * refused, so such a set is flushed and filled again (in the same transaction).
          */
-        void changeElements(String table, IpSetSpec set, Set<String> held) {
+        void changeElements(String table, IpSetSpec set, SetKind kind, Set<String> held) {
             Set<String> added;
             Set<String> removed;
             if (set.members() instanceof MemberSet changed && changed.madeFrom(held)) {
@@ -254,18 +290,18 @@ final class NftablesPlanner {
             if (added.isEmpty() && removed.isEmpty()) {
                 return;
             }
-            if (set.type() == IpSetSpec.Type.NET && !(hostsOnly(held) && hostsOnly(set.members()))) {
+            if (kind == SetKind.NETWORKS) {
                 line("flush set " + table + " " + set.name());
-                addElements(table, set, set.members());
+                addElements(table, set, kind, set.members());
                 changes = changes.plus(Change.SET_MEMBERS_REMOVED, held.size()).plus(Change.SETS_WRITTEN, 1);
                 return;
             }
-            elements("delete", table, set, removed);
-            elements("add", table, set, added);
+            elements("delete", table, set, kind, removed);
+            elements("add", table, set, kind, added);
             changes = changes.plus(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
         }
 
-        private void elements(String verb, String table, IpSetSpec set, Set<String> members) {
+        private void elements(String verb, String table, IpSetSpec set, SetKind kind, Set<String> members) {
             if (members.isEmpty()) {
                 return;
             }
@@ -277,7 +313,7 @@ final class NftablesPlanner {
                     line.append(", ");
                 }
                 first = false;
-                line.append(element(set.type(), member));
+                line.append(kind.element(member));
             }
             line(line.append(" }").toString());
         }

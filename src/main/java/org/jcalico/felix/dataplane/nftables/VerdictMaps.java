@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.felix.hoststate.Chain;
 
 /**
@@ -15,9 +13,6 @@ import org.jcalico.felix.hoststate.Chain;
  * ({@code jc-from-wl-dispatch-iifname-ip-saddr}); a rule of any other shape stays as it is. Pure.
  */
 final class VerdictMaps {
-    private static final Pattern VMAP_RULE = Pattern.compile("(\\S.*?) vmap \\{ (.+) \\}");
-    /** One element as the renderer writes it: a quoted interface name, optionally an address, and where it goes. */
-    private static final Pattern ELEMENT = Pattern.compile("(\"[^\",{}]+\"(?: \\. [0-9a-fA-F.:]+)?) : ((?:goto|jump) [\\w.-]+)");
     private static final Map<String, String> KEY_TYPES = Map.of("iifname", "ifname", "oifname", "ifname",
             "ip saddr", "ipv4_addr", "ip daddr", "ipv4_addr", "ip6 saddr", "ipv6_addr", "ip6 daddr", "ipv6_addr");
 
@@ -54,13 +49,18 @@ final class VerdictMaps {
         return new Split(List.copyOf(rules), maps);
     }
 
+    /**
+     * The rule's map, or null when it is not a verdict map of this shape. Read by hand, not by regular expression:
+     * a dispatch rule holds an element per endpoint and is read again whenever an endpoint comes or goes.
+     */
     private static VerdictMap map(String chain, String rule) {
-        Matcher matcher = VMAP_RULE.matcher(rule);
-        if (!matcher.matches()) {
+        int open = rule.indexOf(" vmap { ");
+        if (open <= 0 || !rule.endsWith(" }") || rule.charAt(0) == ' ') {
             return null;
         }
+        String key = rule.substring(0, open);
         List<String> types = new ArrayList<>();
-        for (String part : matcher.group(1).split(" \\. ")) {
+        for (String part : key.split(" \\. ")) {
             String type = KEY_TYPES.get(part);
             if (type == null) {
                 return null;
@@ -68,14 +68,68 @@ final class VerdictMaps {
             types.add(type);
         }
         Map<String, String> elements = new LinkedHashMap<>();
-        for (String element : matcher.group(2).split(", ")) {
-            Matcher parsed = ELEMENT.matcher(element);
-            if (!parsed.matches() || parsed.group(1).split(" \\. ").length != types.size()) {
+        int end = rule.length() - 2;
+        for (int at = open + " vmap { ".length(); at < end; ) {
+            int next = rule.indexOf(", ", at);
+            next = next < 0 || next > end ? end : next;
+            int colon = rule.indexOf(" : ", at);
+            if (colon < 0 || colon > next) {
                 return null;
             }
-            elements.put(parsed.group(1), parsed.group(2));
+            String element = rule.substring(at, colon);
+            String verdict = rule.substring(colon + 3, next);
+            if (!isKey(element, types.size()) || !isVerdict(verdict)) {
+                return null;
+            }
+            elements.put(element, verdict);
+            at = next + 2;
         }
-        String name = chain + "-" + matcher.group(1).replace(" . ", "-").replace(' ', '-');
+        if (elements.isEmpty()) {
+            return null;
+        }
+        String name = chain + "-" + key.replace(" . ", "-").replace(' ', '-');
         return new VerdictMap(name, String.join(" . ", types), elements);
+    }
+
+    /** A quoted interface name, then (for a key of two parts) " . " and an address. */
+    private static boolean isKey(String element, int parts) {
+        int close = element.indexOf('"', 1);
+        if (element.length() < 3 || element.charAt(0) != '"' || close < 2) {
+            return false;
+        }
+        for (int i = 1; i < close; i++) {
+            char c = element.charAt(i);
+            if (c == ',' || c == '{' || c == '}' || c == ' ') {
+                return false;
+            }
+        }
+        String rest = element.substring(close + 1);
+        if (parts == 1) {
+            return rest.isEmpty();
+        }
+        if (!rest.startsWith(" . ") || rest.length() == 3) {
+            return false;
+        }
+        for (int i = 3; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (!(Character.digit(c, 16) >= 0 || c == '.' || c == ':')) {
+                return false;
+            }
+        }
+        return parts == 2;
+    }
+
+    /** "goto CHAIN" or "jump CHAIN". */
+    private static boolean isVerdict(String verdict) {
+        if (!(verdict.startsWith("goto ") || verdict.startsWith("jump ")) || verdict.length() == 5) {
+            return false;
+        }
+        for (int i = 5; i < verdict.length(); i++) {
+            char c = verdict.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -48,6 +48,9 @@ public final class NftablesRenderer implements Renderer {
             (ProgramRule rule) -> (rule.origin() instanceof Origin.Structural ? "" : "counter ") + verdict(rule.verdict()));
     private final Memo<ProgramChain, Chain> ipv4 = Memo.byIdentity(chain -> chain(chain, 4));
     private final Memo<ProgramChain, Chain> ipv6 = Memo.byIdentity(chain -> chain(chain, 6));
+    /** Each dispatch chain's share of its tree's maps, by chain object: an endpoint more changes one inner chain. */
+    private final Memo<ProgramChain, Part> parts4 = Memo.byIdentity(chain -> part(chain, 4));
+    private final Memo<ProgramChain, Part> parts6 = Memo.byIdentity(chain -> part(chain, 6));
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
 
     @Override
@@ -58,13 +61,15 @@ public final class NftablesRenderer implements Renderer {
     @Override
     public IptablesState render(ProgramTables tables) {
         Memo<ProgramChain, Chain> memo = tables.version() == 4 ? ipv4 : ipv6;
+        Memo<ProgramChain, Part> parts = tables.version() == 4 ? parts4 : parts6;
         memo.nextRound();
+        parts.nextRound();
         Map<String, Map<String, Chain>> rendered = new LinkedHashMap<>();
         tables.tables().forEach((table, chains) -> {
             Map<String, Chain> out = new LinkedHashMap<>();
             Set<String> absorbed = new HashSet<>();
             for (String root : DISPATCH_ROOTS) {
-                Chain flat = chains.containsKey(root) ? dispatchMap(root, chains, tables.version(), absorbed) : null;
+                Chain flat = chains.containsKey(root) ? dispatchMap(root, chains, parts, tables.version(), absorbed) : null;
                 if (flat != null) {
                     out.put(root, flat);
                 }
@@ -95,12 +100,13 @@ public final class NftablesRenderer implements Renderer {
      * its own (a map of intervals would refuse it overlapping an endpoint's address). Null when the tree holds a rule
      * of another shape: then it is rendered chain by chain.
      */
-    private static Chain dispatchMap(String root, Map<String, ProgramChain> chains, int version, Set<String> absorbed) {
+    private static Chain dispatchMap(String root, Map<String, ProgramChain> chains, Memo<ProgramChain, Part> parts,
+                                     int version, Set<String> absorbed) {
         Map<String, String> byName = new LinkedHashMap<>();
         Map<String, String> byNameAndSource = new LinkedHashMap<>();
         List<String> wide = new ArrayList<>();
         Set<String> visited = new HashSet<>();
-        if (!collect(root, root, chains, version, byName, byNameAndSource, wide, visited)) {
+        if (!collect(root, root, chains, parts, byName, byNameAndSource, wide, visited)) {
             return null;
         }
         visited.remove(root);
@@ -120,11 +126,50 @@ public final class NftablesRenderer implements Renderer {
         return new Chain(root, rules);
     }
 
-    private static boolean collect(String root, String name, Map<String, ProgramChain> chains, int version,
+    /** The tree from NAME down, each chain's part as remembered; false when a chain is not of the tree's shape. */
+    private static boolean collect(String root, String name, Map<String, ProgramChain> chains, Memo<ProgramChain, Part> parts,
                                    Map<String, String> byName, Map<String, String> byNameAndSource, List<String> wide,
                                    Set<String> visited) {
         visited.add(name);
-        for (ProgramRule rule : chains.get(name).rules()) {
+        Part part = parts.get(chains.get(name));
+        if (part == Part.OTHER) {
+            return false;
+        }
+        for (Item item : part.items()) {
+            switch (item) {
+                case Item.Element e -> (e.withSource() ? byNameAndSource : byName).putIfAbsent(e.key(), e.target());
+                case Item.Wide w -> wide.add(w.rule());
+                case Item.Inner i -> {
+                    if (!i.chain().startsWith(root + "-") || !chains.containsKey(i.chain()) || visited.contains(i.chain())
+                            || !collect(root, i.chain(), chains, parts, byName, byNameAndSource, wide, visited)) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** What one chain of a dispatch tree gives its tree's maps, in its rules' order; {@link #OTHER}: not a dispatch chain. */
+    private record Part(List<Item> items) {
+        static final Part OTHER = new Part(List.of());
+    }
+
+    /** An element (interface, or interface and source address, to a chain), a rule kept, or an inner chain to descend. */
+    private sealed interface Item {
+        record Element(boolean withSource, String key, String target) implements Item {
+        }
+
+        record Wide(String rule) implements Item {
+        }
+
+        record Inner(String chain) implements Item {
+        }
+    }
+
+    private static Part part(ProgramChain chain, int version) {
+        List<Item> items = new ArrayList<>();
+        for (ProgramRule rule : chain.rules()) {
             List<Criterion> criteria = rule.match().criteria();
             String target = switch (rule.verdict()) {
                 case Verdict.Goto g -> "goto " + g.chain();
@@ -135,28 +180,23 @@ public final class NftablesRenderer implements Renderer {
                 continue;
             }
             if (target == null || criteria.isEmpty() || !(criteria.get(0) instanceof Criterion.InterfaceIs iface)) {
-                return false;
+                return Part.OTHER;
             }
             boolean wildcard = iface.name().endsWith("+");
-            if (criteria.size() == 1 && wildcard && rule.verdict() instanceof Verdict.Goto g
-                    && g.chain().startsWith(root + "-") && chains.containsKey(g.chain()) && !visited.contains(g.chain())) {
-                if (!collect(root, g.chain(), chains, version, byName, byNameAndSource, wide, visited)) {
-                    return false;
-                }
+            if (criteria.size() == 1 && wildcard && rule.verdict() instanceof Verdict.Goto g) {
+                items.add(new Item.Inner(g.chain()));
             } else if (criteria.size() == 1 && !wildcard) {
-                byName.putIfAbsent(quoted(iface.name()), target);
+                items.add(new Item.Element(false, quoted(iface.name()), target));
             } else if (criteria.size() == 2 && !wildcard && criteria.get(1) instanceof Criterion.NetIs net
                     && net.side() == Side.SOURCE && !net.negated()) {
-                if (net.net().isHost()) {
-                    byNameAndSource.putIfAbsent(quoted(iface.name()) + " . " + net.net().network(), target);
-                } else {
-                    wide.add(rule(rule, version));
-                }
+                items.add(net.net().isHost()
+                        ? new Item.Element(true, quoted(iface.name()) + " . " + net.net().network(), target)
+                        : new Item.Wide(rule(rule, version)));
             } else {
-                return false;
+                return Part.OTHER;
             }
         }
-        return true;
+        return new Part(List.copyOf(items));
     }
 
     private static String elements(Map<String, String> entries) {
@@ -180,7 +220,9 @@ public final class NftablesRenderer implements Renderer {
             case Criterion.IcmpIs i -> icmp(i.icmp(), i.negated(), version == 4 ? "icmp" : "icmpv6");
             case Criterion.MarkIs m -> "meta mark & " + hex(m.mask()) + " == " + hex(m.value());
             case Criterion.InterfaceIs i -> name(i.side()) + " " + quoted(i.name());
-            case Criterion.ConntrackState c -> "ct state " + anonymousSet(
+            // a list of ct_state bits is one bitwise test; "{ a, b }" would be an anonymous set in the kernel for
+            // every rule (two in each endpoint chain), each listed by libnftables' cache in every transaction
+            case Criterion.ConntrackState c -> "ct state " + String.join(",",
                     c.states().stream().map(state -> state.toLowerCase(java.util.Locale.ROOT)).toList());
             case Criterion.RateLimit r -> {
                 if (!RATE_BUCKETS.contains(r.bucket())) {

@@ -116,6 +116,63 @@ class NftablesDriverKernelTest {
         assertFalse(kernel().contains("web-in"), "the policy's chains are gone");
     }
 
+    /**
+     * A set of single addresses (the db selector's: endpoints' /32s and /128s) is a plain hash set, which libnftables
+     * does not read back before an element's transaction as it reads every interval set; a network joining it (an
+     * IPv6 /32 is one) makes it an interval set in the same transaction that rewrites the chains matching it, and
+     * its last network leaving makes it a hash set again. After each step the kernel holds what a replace holds.
+     * The endpoint chains make no anonymous set either.
+     */
+    @Test
+    void aSetOfAddressesIsAHashSetAndANetworkSwitchesItsKindInOneTransaction() {
+        NftablesDriver driver = new NftablesDriver(host);
+        List<WorkloadEndpoint> endpoints = endpoints(4);
+        List<Policy> policies = policies("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: db-only}
+                spec:
+                  selector: app == "web"
+                  ingress: [{action: Allow, source: {selector: app == "db"}}, {action: Deny, source: {notSelector: app == "db"}}]
+                """);
+        List<LabelledNets> sets = new ArrayList<>();
+        same(driver, state(endpoints, policies, sets));
+        assertEquals(List.of("type ipv4_addr", "elements [10.65.0.1, 10.65.0.3]"), setHolding("10.65.0.1"));
+        assertEquals(List.of("type ipv6_addr", "elements [fd65::1, fd65::3]"), setHolding("fd65::1"));
+
+        sets.add((LabelledNets) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkSet
+                metadata: {name: outside, labels: {app: db}}
+                spec: {nets: [10.66.0.0/16, "fd66::/32"]}
+                """).get(0));
+        Changes switched = same(driver, state(endpoints, policies, sets));
+        assertEquals(List.of("type ipv4_addr", "flags interval", "auto-merge", "elements [10.65.0.1, 10.65.0.3, 10.66.0.0/16]"),
+                setHolding("10.65.0.1"));
+        assertEquals(List.of("type ipv6_addr", "flags interval", "auto-merge", "elements [fd65::1, fd65::3, fd66::/32]"),
+                setHolding("fd65::1"));
+        assertTrue(switched.count(Change.CHAINS_WRITTEN) >= 2, "the chains matching the set are written again: " + switched);
+
+        endpoints.add(endpoint(5, "db"));
+        same(driver, state(endpoints, policies, sets));
+        sets.clear();
+        same(driver, state(endpoints, policies, sets));
+        assertEquals(List.of("type ipv4_addr", "elements [10.65.0.1, 10.65.0.3, 10.65.0.5]"), setHolding("10.65.0.1"));
+        assertEquals(List.of("type ipv6_addr", "elements [fd65::1, fd65::3, fd65::5]"), setHolding("fd65::1"));
+        assertFalse(kernel().contains("ct state {"), "a connection state test is a bitmask, not an anonymous set each"
+                + " endpoint chain adds to the kernel (and to what libnftables reads in every transaction)");
+    }
+
+    /** The declaration and elements of the one set of jcalico's whose elements hold ADDRESS. */
+    private static List<String> setHolding(String address) {
+        List<List<String>> found = normalized(kernel()).entrySet().stream()
+                .filter(block -> block.getKey().contains(" set "))
+                .map(Map.Entry::getValue)
+                .filter(lines -> lines.stream().anyMatch(line -> line.startsWith("elements ")
+                        && List.of(line.substring(10, line.length() - 1).split(", ")).contains(address)))
+                .toList();
+        assertEquals(1, found.size(), "one set holds " + address + ": " + found);
+        return found.get(0);
+    }
+
     /** Applies the state incrementally, then compares the kernel with a whole replace of it; the delta's changes. */
     private static Changes same(NftablesDriver driver, HostState state) {
         Changes changes = driver.apply(state, Set.of());

@@ -37,7 +37,11 @@ class VerdictMapsTest {
     @Test
     void aRuleOfAnotherShapeStaysAsItIs() {
         List<String> rules = List.of("meta mark vmap { 0x1 : accept }", "iifname vmap { \"a\" : accept }",
-                "ip saddr . meta l4proto vmap { 10.0.0.1 . tcp : goto jc-x }");
+                "ip saddr . meta l4proto vmap { 10.0.0.1 . tcp : goto jc-x }",
+                "iifname . ip saddr vmap { \"a\" . 10.0.0.1 : goto jc-a, \"b\" . 10.0.0.0/8 : goto jc-b }",
+                "iifname . ip saddr vmap { \"a\" : goto jc-a }", "oifname vmap { \"a\" . 10.0.0.1 : goto jc-a }",
+                "oifname vmap { \"a\" : goto jc-a, \"b c\" : goto jc-b }", "oifname vmap { \"a\" : goto jc-a x }",
+                "oifname vmap {  }", " oifname vmap { \"a\" : goto jc-a }");
         VerdictMaps.Split split = VerdictMaps.split(new Chain("jc-x", rules));
         assertEquals(rules, split.rules());
         assertTrue(split.maps().isEmpty());

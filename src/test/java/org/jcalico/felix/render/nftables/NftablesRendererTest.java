@@ -37,7 +37,7 @@ class NftablesRendererTest {
         assertEquals("ip6 saddr != fd00::/64 ip6 daddr . meta l4proto . th dport @jc-6p-x return", rule(6, Verdict.RETURN,
                 new Criterion.NetIs(Side.SOURCE, Cidr.parse("fd00::/64"), true),
                 new Criterion.InSet(Side.DESTINATION, "jc-6p-x", true, false)));
-        assertEquals("meta mark & 0x3000000 == 0x0 iifname \"jc*\" ct state { related, established } jump jc-gi-a",
+        assertEquals("meta mark & 0x3000000 == 0x0 iifname \"jc*\" ct state related,established jump jc-gi-a",
                 rule(4, new Verdict.Jump("jc-gi-a"), new Criterion.MarkIs(0, 0x3000000),
                         new Criterion.InterfaceIs(Side.SOURCE, "jc+"),
                         new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))));
