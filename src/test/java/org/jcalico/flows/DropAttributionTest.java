@@ -69,7 +69,7 @@ class DropAttributionTest {
     @Test
     void anEndOfTierDropNamesTheTiersLastPolicyAndICMPv6HasTypeAndCodeButNoPorts() {
         DropAttribution attribution = DropAttribution.of(state(), List.of(WEB));
-        String prefix = DropLog.prefix(new Origin.EndOfTier("default", "ep-web", Direction.INBOUND));
+        String prefix = DropLog.prefix(new Origin.EndOfTier("default", "NetworkPolicy/shop/guard", null, Direction.INBOUND));
         DeniedFlow flow = attribution.flow(UlogdPacket.parse(line(prefix, "\"ip.protocol\": 58, \"icmpv6.type\": 128, "
                 + "\"icmpv6.code\": 0, \"src_ip\": \"fd00::9\", \"dest_ip\": \"fd00::1\"")), "h1");
         assertEquals(DroppedBy.endOfTier("default", "shop/guard"), flow.droppedBy());
@@ -88,7 +88,7 @@ class DropAttributionTest {
                 + "\"icmp.code\": 0, \"src_ip\": \"10.0.0.9\", \"dest_ip\": \"10.0.0.1\"")), "h1"));
         assertThrows(IllegalArgumentException.class, () -> UlogdPacket.parse(line("jcd:x", "\"ip.protocol\": 1")));
         DeniedPackets counted = new DeniedPackets();
-        counted.count(attribution.flow(UlogdPacket.parse(line(DropLog.prefix(new Origin.EndpointDrop("ep-web", Direction.OUTBOUND)),
+        counted.count(attribution.flow(UlogdPacket.parse(line(DropLog.prefix(new Origin.EndpointDrop(null, Direction.OUTBOUND)),
                 "\"ip.protocol\": 17, \"src_port\": 1, \"dest_port\": 53, \"src_ip\": \"10.0.0.1\", \"dest_ip\": \"10.0.0.9\"")), "h1"));
         assertEquals(1, counted.total("egress"));
         assertEquals(0, counted.total("ingress"));
