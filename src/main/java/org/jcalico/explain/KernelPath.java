@@ -81,6 +81,7 @@ public record KernelPath(List<KernelStep> path, KernelStep decision) {
                     : new KernelStep.Plumbing(chain, rule.spec(), structural.what(), target.equals("ACCEPT"));
             case Origin.PolicyEntry entry -> null;
             case Origin.ProfileEntry entry -> null;
+            case Origin.SharedEntry entry -> null;
         };
     }
 }

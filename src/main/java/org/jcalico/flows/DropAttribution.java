@@ -15,7 +15,8 @@ import org.jcalico.model.WorkloadEndpoint;
 /**
  * Tells a logged packet as a denied flow: its prefix names the drop's origin (DropLog), which the node's desired
  * state maps to what dropped it; the endpoint is the one the origin names, else the local endpoint whose address is
- * the packet's destination (ingress) or source (egress), as a policy's chain is shared by its endpoints. Pure: made
+ * the packet's destination (ingress) or source (egress), as a policy's chain, and the chain of the policies of
+ * endpoints with the same ones (EndpointChains), is shared by its endpoints. Pure: made
  * from each new desired state, read by the log's reader thread.
  */
 public final class DropAttribution {
@@ -48,13 +49,9 @@ public final class DropAttribution {
         return new DropAttribution(Map.copyOf(byPrefix), Map.copyOf(endpoints));
     }
 
-    /** A chain's drops; an end-of-tier drop is told with the tier's last policy the chain jumped to before it. */
+    /** A chain's drops. */
     private static void read(Chain chain, Map<String, Drop> byPrefix) {
-        Map<String, String> lastPolicyOfTier = new HashMap<>();
         for (Origin origin : chain.origins()) {
-            if (origin instanceof Origin.PolicyEntry entry) {
-                lastPolicyOfTier.put(entry.tier(), name(entry.policy()));
-            }
             if (!DropLog.logged(origin)) {
                 continue;
             }
@@ -63,7 +60,7 @@ public final class DropAttribution {
                         rule.direction(), null);
                 case Origin.ProfileRule rule -> new Drop(DroppedBy.profileRule(rule.profile(), rule.index()),
                         rule.direction(), null);
-                case Origin.EndOfTier end -> new Drop(DroppedBy.endOfTier(end.tier(), lastPolicyOfTier.get(end.tier())),
+                case Origin.EndOfTier end -> new Drop(DroppedBy.endOfTier(end.tier(), name(end.lastPolicy())),
                         end.direction(), end.endpoint());
                 case Origin.EndpointDrop end -> new Drop(DroppedBy.defaultDrop(), end.direction(), end.endpoint());
                 default -> throw new IllegalStateException("DropLog logs no " + origin);

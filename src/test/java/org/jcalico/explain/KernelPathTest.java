@@ -40,7 +40,7 @@ class KernelPathTest {
     private void endpointChain(long conntrack, long jump, long endOfTier, long profile, long drop) {
         rule(CHAIN, conntrack, "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", new Origin.Structural("conntrack"));
         rule(CHAIN, jump, "-j " + POLICY, new Origin.PolicyEntry("GlobalNetworkPolicy/p1", "default", Direction.INBOUND));
-        rule(CHAIN, endOfTier, "-m mark --mark 0x0/0x3000000 -j DROP", new Origin.EndOfTier("default", "ep", Direction.INBOUND));
+        rule(CHAIN, endOfTier, "-m mark --mark 0x0/0x3000000 -j DROP", new Origin.EndOfTier("default", "GlobalNetworkPolicy/p1", "ep", Direction.INBOUND));
         rule(CHAIN, profile, "-j jc-pi-web", new Origin.ProfileEntry("web", Direction.INBOUND));
         rule(CHAIN, drop, "-j DROP", new Origin.EndpointDrop("ep", Direction.INBOUND));
     }

@@ -30,6 +30,10 @@ class DropAttributionTest {
             List.of(org.jcalico.model.Rule.allow()));
 
     private static HostState state() {
+        return state(List.of(WEB));
+    }
+
+    private static HostState state(List<WorkloadEndpoint> endpoints) {
         List<Policy> policies = ResourceCodec.decodeAll("""
                 kind: NetworkPolicy
                 metadata: {name: guard, namespace: shop}
@@ -39,7 +43,7 @@ class DropAttributionTest {
                   - {action: Deny, protocol: TCP, destination: {ports: [22]}}
                   - {action: Allow, protocol: UDP}
                 """).stream().map(Policy.class::cast).toList();
-        return new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, List.of(WEB),
+        return new HostStateCalculator().calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints,
                 Map.of("open", OPEN)).withPolicy(List.of(), policies, List.of(), Map.of()));
     }
 
@@ -69,7 +73,7 @@ class DropAttributionTest {
     @Test
     void anEndOfTierDropNamesTheTiersLastPolicyAndICMPv6HasTypeAndCodeButNoPorts() {
         DropAttribution attribution = DropAttribution.of(state(), List.of(WEB));
-        String prefix = DropLog.prefix(new Origin.EndOfTier("default", "ep-web", Direction.INBOUND));
+        String prefix = DropLog.prefix(new Origin.EndOfTier("default", "NetworkPolicy/shop/guard", null, Direction.INBOUND));
         DeniedFlow flow = attribution.flow(UlogdPacket.parse(line(prefix, "\"ip.protocol\": 58, \"icmpv6.type\": 128, "
                 + "\"icmpv6.code\": 0, \"src_ip\": \"fd00::9\", \"dest_ip\": \"fd00::1\"")), "h1");
         assertEquals(DroppedBy.endOfTier("default", "shop/guard"), flow.droppedBy());
@@ -81,6 +85,33 @@ class DropAttributionTest {
         assertEquals("end of tier default (after shop/guard)", flow.droppedBy().text());
     }
 
+    /**
+     * Two web endpoints share the chain of their policies, whose drops name no endpoint: each packet is its
+     * destination's; a third web endpoint that may send from another prefix keeps its own chain, whose drops name it.
+     */
+    @Test
+    void aSharedChainsDropIsTheEndpointOfThePacketsAddressAndAnOwnChainsItsEndpoints() {
+        WorkloadEndpoint other = new WorkloadEndpoint("h1", null, "c-w2", "ep-web2", "jcw2", null,
+                List.of(Cidr.parseHostOrNet("10.0.0.2")), List.of(), List.of("open"), null, "shop", Map.of("app", "web"), List.of());
+        WorkloadEndpoint spoofing = new WorkloadEndpoint("h1", null, "c-w3", "ep-web3", "jcw3", null,
+                List.of(Cidr.parseHostOrNet("10.0.0.3")), List.of(), List.of("open"), null, "shop", Map.of("app", "web"),
+                null, null, List.of(Cidr.parse("10.9.0.0/24")));
+        List<WorkloadEndpoint> local = List.of(WEB, other, spoofing);
+        DropAttribution attribution = DropAttribution.of(state(local), local);
+        String shared = DropLog.prefix(new Origin.EndOfTier("default", "NetworkPolicy/shop/guard", null, Direction.INBOUND));
+        for (String[] to : new String[][] {{"10.0.0.1", "ep-web"}, {"10.0.0.2", "ep-web2"}}) {
+            DeniedFlow flow = attribution.flow(UlogdPacket.parse(line(shared, "\"ip.protocol\": 6, \"src_port\": 1, "
+                    + "\"dest_port\": 80, \"src_ip\": \"10.0.0.9\", \"dest_ip\": \"" + to[0] + "\"")), "h1");
+            assertEquals(to[1], flow.endpoint());
+            assertEquals(DroppedBy.endOfTier("default", "shop/guard"), flow.droppedBy());
+        }
+        String own = DropLog.prefix(new Origin.EndpointDrop("ep-web3", Direction.OUTBOUND));
+        DeniedFlow flow = attribution.flow(UlogdPacket.parse(line(own, "\"ip.protocol\": 17, \"src_port\": 1, "
+                + "\"dest_port\": 53, \"src_ip\": \"10.9.0.7\", \"dest_ip\": \"10.0.0.9\"")), "h1");
+        assertEquals("ep-web3", flow.endpoint(), "sent from its other prefix: no endpoint's address, but its own chain's drop");
+        assertEquals(DroppedBy.defaultDrop(), flow.droppedBy());
+    }
+
     @Test
     void aPrefixOfNoCurrentDropIsNoFlowAndALineWithoutAddressesIsRefused() {
         DropAttribution attribution = DropAttribution.of(state(), List.of(WEB));
@@ -88,7 +119,7 @@ class DropAttributionTest {
                 + "\"icmp.code\": 0, \"src_ip\": \"10.0.0.9\", \"dest_ip\": \"10.0.0.1\"")), "h1"));
         assertThrows(IllegalArgumentException.class, () -> UlogdPacket.parse(line("jcd:x", "\"ip.protocol\": 1")));
         DeniedPackets counted = new DeniedPackets();
-        counted.count(attribution.flow(UlogdPacket.parse(line(DropLog.prefix(new Origin.EndpointDrop("ep-web", Direction.OUTBOUND)),
+        counted.count(attribution.flow(UlogdPacket.parse(line(DropLog.prefix(new Origin.EndpointDrop(null, Direction.OUTBOUND)),
                 "\"ip.protocol\": 17, \"src_port\": 1, \"dest_port\": 53, \"src_ip\": \"10.0.0.1\", \"dest_ip\": \"10.0.0.9\"")), "h1"));
         assertEquals(1, counted.total("egress"));
         assertEquals(0, counted.total("ingress"));

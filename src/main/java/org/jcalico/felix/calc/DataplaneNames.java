@@ -89,6 +89,14 @@ public final class DataplaneNames {
         return readableOrHashed(marker, name, 28);
     }
 
+    /**
+     * The chain of DIRECTION that endpoints with the same tiers, policies and profiles share (EndpointChains.shared),
+     * named by KEY, which lists them: "jc-si-0123456789abcdef" inbound, "jc-so-..." outbound.
+     */
+    public static String sharedPolicy(String key, Direction direction) {
+        return (direction == Direction.INBOUND ? "jc-si-" : "jc-so-") + hash(key);
+    }
+
     private static String readableOrHashed(String marker, String name, int limit) {
         String readable = marker + "-" + name;
         if (readable.length() <= limit) {

@@ -2,6 +2,8 @@ package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.DropLog;
 import org.jcalico.felix.program.Marks;
@@ -22,22 +24,66 @@ import org.jcalico.model.Tier;
  * defaultAction Deny), and the pass mark cleared for the next tier; then the profiles, each followed by a return on
  * the accept mark; then a drop. Returning from it means "allowed in this direction". With the denied-flow log on, each
  * drop but the connection-state one is preceded by its log rule (DropLog).
+ *
+ * <p>Everything after the connection state depends only on the endpoint's tiers, policies and profiles, so endpoints
+ * with the same ones jump to one chain holding it ({@link #shared}, named by them): every transaction that adds a
+ * rule makes the kernel validate each chain its hooks reach once, however many jumps reach it (docs/dataplane.md,
+ * "What a change costs in the kernel"), so a thousand endpoints of 250 kinds cost 250 bodies, not a thousand. Its
+ * drops name no endpoint: the denied-flow log finds it by the packet's address (DropAttribution), which is why an
+ * endpoint that address cannot tell (one that may send from other prefixes, or has a net wider than one address) keeps
+ * the body in its own chain ({@link #own}).
  */
 final class EndpointChains {
     private static final Match NO_MARK = Match.of(new Criterion.MarkIs(0, Marks.BOTH));
     private static final Match ACCEPTED = Match.of(new Criterion.MarkIs(Marks.ACCEPT, Marks.ACCEPT));
     private static final Match NOT_PASSED = Match.of(new Criterion.MarkIs(0, Marks.PASS));
+    private static final Origin INBOUND_ENTRY = new Origin.SharedEntry(Direction.INBOUND);
+    private static final Origin OUTBOUND_ENTRY = new Origin.SharedEntry(Direction.OUTBOUND);
 
-    /** The applying policies of one tier, in policy order. */
+    /** The applying policies of one tier, in policy order (never none). */
     record TierPolicies(Tier tier, List<CompiledPolicy> policies) {
     }
 
     private EndpointChains() {
     }
 
-    static ProgramChain chain(String name, String endpointId, Direction direction, List<TierPolicies> tiers,
-                              List<String> profiles, boolean logDrops) {
+    /** The endpoint's chain holding its whole policy itself, its drops naming it. */
+    static ProgramChain own(String name, String endpointId, Direction direction, List<TierPolicies> tiers,
+                            List<String> profiles, boolean logDrops) {
         List<ProgramRule> rules = new ArrayList<>(start());
+        rules.addAll(body(endpointId, direction, tiers, profiles, logDrops));
+        return new ProgramChain(name, rules);
+    }
+
+    /** The endpoint's chain that leaves its policy to the shared chain SHARED: it returns (allows) when that returns. */
+    static ProgramChain entering(String name, String shared, Direction direction) {
+        List<ProgramRule> rules = new ArrayList<>(start());
+        rules.add(new ProgramRule(Match.ANY, new Verdict.Jump(shared), direction == Direction.INBOUND ? INBOUND_ENTRY
+                : OUTBOUND_ENTRY));
+        return new ProgramChain(name, rules);
+    }
+
+    /**
+     * The chain of the policy of every endpoint with these tiers' policies and these profiles in DIRECTION, named by
+     * them (the same name for the same ones in every calculation, and in both IP families: nothing in it depends on the
+     * family). It uses no set itself; the policy and profile chains it jumps to are counted as the endpoint's own.
+     */
+    static CompiledChain shared(Direction direction, List<TierPolicies> tiers, List<String> profiles, boolean logDrops) {
+        StringBuilder key = new StringBuilder().append(direction).append('\n').append(logDrops);
+        for (TierPolicies tier : tiers) {
+            key.append("\ntier ").append(tier.tier().name()).append(' ').append(tier.tier().spec().defaultAction());
+            tier.policies().forEach(policy -> key.append("\npolicy ").append(policy.policy().id()));
+        }
+        profiles.forEach(profile -> key.append("\nprofile ").append(profile));
+        ProgramChain chain = new ProgramChain(DataplaneNames.sharedPolicy(key.toString(), direction),
+                body(null, direction, tiers, profiles, logDrops));
+        return new CompiledChain(chain, Set.of(), Map.of(), Set.of());
+    }
+
+    /** The policy after the connection state: its drops name ENDPOINTID, or nobody (null) in a shared chain. */
+    private static List<ProgramRule> body(String endpointId, Direction direction, List<TierPolicies> tiers,
+                                          List<String> profiles, boolean logDrops) {
+        List<ProgramRule> rules = new ArrayList<>();
         for (TierPolicies tier : tiers) {
             String tierName = tier.tier().name();
             for (CompiledPolicy policy : tier.policies()) {
@@ -45,7 +91,8 @@ final class EndpointChains {
             }
             rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural(("allowed in tier " + tierName).intern())));
             if (tier.tier().spec().defaultAction() == Action.DENY) {
-                drop(rules, NOT_PASSED, new Origin.EndOfTier(tierName, endpointId, direction), logDrops);
+                String last = tier.policies().get(tier.policies().size() - 1).policy().id();
+                drop(rules, NOT_PASSED, new Origin.EndOfTier(tierName, last, endpointId, direction), logDrops);
             }
             rules.add(ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.PASS)));
         }
@@ -55,7 +102,7 @@ final class EndpointChains {
             rules.add(new ProgramRule(ACCEPTED, Verdict.RETURN, new Origin.Structural(("allowed by profile " + profile).intern())));
         }
         drop(rules, Match.ANY, new Origin.EndpointDrop(endpointId, direction), logDrops);
-        return new ProgramChain(name, rules);
+        return rules;
     }
 
     /** The rule of an endpoint's chain that jumps to POLICY's chain of DIRECTION, a policy of TIER (CompiledPolicy). */

@@ -438,8 +438,14 @@ public final class HostStateCalculator {
             for (String profile : endpoint.endpoint().profileIds()) {
                 used.add(profiles.get(new ProfileKey(profile, snapshot.profiles().get(profile))).chain(direction, version));
             }
-            own.add(EndpointChains.chain(name, endpointId, direction, tiers.get(direction), endpoint.endpoint().profileIds(),
-                    logDrops));
+            List<String> profileIds = endpoint.endpoint().profileIds();
+            if (endpoint.identifiedByAddress(version)) {
+                CompiledChain shared = EndpointChains.shared(direction, tiers.get(direction), profileIds, logDrops);
+                used.add(shared);
+                own.add(EndpointChains.entering(name, shared.chain().name(), direction));
+            } else {
+                own.add(EndpointChains.own(name, endpointId, direction, tiers.get(direction), profileIds, logDrops));
+            }
         }
         own.forEach(chain -> objects.add(chain.name()));
         used.forEach(chain -> objects.addAll(chain.objects(version)));

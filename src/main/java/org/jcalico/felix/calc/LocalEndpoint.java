@@ -42,6 +42,16 @@ record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<Progr
         return !fromDispatch(version).isEmpty();
     }
 
+    /**
+     * Whether the packets it sends and receives in the family name it by their address: it may send from no other
+     * prefix, and each of its nets is one address. Only then may its policy be a chain it shares with others
+     * (EndpointChains), whose drops the denied-flow log tells by address.
+     */
+    boolean identifiedByAddress(int version) {
+        return endpoint.allowSpoofedSourcePrefixes(version).isEmpty()
+                && endpoint.nets(version).stream().allMatch(net -> net.prefixLength() == net.network().bits());
+    }
+
     List<ProgramRule> toDispatch(int version) {
         return inFamily(version) ? List.of(toDispatch) : List.of();
     }

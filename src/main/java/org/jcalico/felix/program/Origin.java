@@ -27,8 +27,19 @@ public sealed interface Origin {
     record PolicyEntry(String policy, String tier, Direction direction) implements Origin {
     }
 
-    /** The drop after a tier's applying policies when none decided or passed (the tier's defaultAction Deny). */
-    record EndOfTier(String tier, String endpoint, Direction direction) implements Origin {
+    /**
+     * An endpoint's chain's jump into the chain holding its policies, which endpoints with the same ones share (counted,
+     * so that `policy explain` follows a packet into it on every dataplane).
+     */
+    record SharedEntry(Direction direction) implements Origin {
+    }
+
+    /**
+     * The drop after a tier's applying policies when none decided or passed (the tier's defaultAction Deny), after
+     * {@code lastPolicy} (the id of the tier's last policy that applies); {@code endpoint} is null in a chain that
+     * endpoints share (the endpoint is then the packet's address's).
+     */
+    record EndOfTier(String tier, String lastPolicy, String endpoint, Direction direction) implements Origin {
     }
 
     /** Rule {@code index} of a profile's rules for the direction. */
@@ -39,7 +50,10 @@ public sealed interface Origin {
     record ProfileEntry(String profile, Direction direction) implements Origin {
     }
 
-    /** The endpoint's final drop: no tier decided or the last passed, and no profile allowed. */
+    /**
+     * The endpoint's final drop: no tier decided or the last passed, and no profile allowed; {@code endpoint} is null
+     * in a chain that endpoints share.
+     */
     record EndpointDrop(String endpoint, Direction direction) implements Origin {
     }
 

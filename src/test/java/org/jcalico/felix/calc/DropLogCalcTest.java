@@ -56,15 +56,17 @@ class DropLogCalcTest {
                 "the named port alternative logs before it drops too: " + guard.rules());
         assertEquals(deny, guard.origins().get(0), "the log rule has its drop's origin: policy explain tells it the same");
 
-        Chain in = state.ipv4().chains("filter").get("jc-tw-jcw");
-        Origin endOfTier = new Origin.EndOfTier("default", "w", Direction.INBOUND);
+        Chain in = state.ipv4().chains("filter").get(PolicyCalcTest.shared(state, "jc-tw-jcw"));
+        Origin endOfTier = new Origin.EndOfTier("default", "GlobalNetworkPolicy/guard", null, Direction.INBOUND);
         int tierDrop = in.origins().lastIndexOf(endOfTier);
         assertEquals("-m mark --mark 0x0/0x2000000 -j DROP", in.rules().get(tierDrop));
         assertEquals("-m mark --mark 0x0/0x2000000 " + LOG + DropLog.prefix(endOfTier), in.rules().get(tierDrop - 1));
-        assertEquals("-m conntrack --ctstate INVALID -j DROP", in.rules().get(1), "an invalid packet is no policy's");
+        assertEquals("-m conntrack --ctstate INVALID -j DROP", state.ipv4().chains("filter").get("jc-tw-jcw").rules().get(1),
+                "an invalid packet is no policy's");
 
-        Chain outV6 = state.ipv6().chains("filter").get("jc-fw-jcw");
-        Origin endpointDrop = new Origin.EndpointDrop("w", Direction.OUTBOUND);
+        List<String> fromV6 = state.ipv6().chains("filter").get("jc-fw-jcw").rules();
+        Chain outV6 = state.ipv6().chains("filter").get(fromV6.get(fromV6.size() - 1).substring("-j ".length()));
+        Origin endpointDrop = new Origin.EndpointDrop(null, Direction.OUTBOUND);
         int last = outV6.rules().size() - 1;
         assertEquals("-m hashlimit --hashlimit-upto 10/sec --hashlimit-burst 50 --hashlimit-mode srcip"
                 + " --hashlimit-name jc-deny-out -j NFLOG --nflog-group 2 --nflog-prefix " + DropLog.prefix(endpointDrop),

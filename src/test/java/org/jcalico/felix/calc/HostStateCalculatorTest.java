@@ -57,7 +57,7 @@ class HostStateCalculatorTest {
                 "-j MARK --set-xmark 0x0/0x3000000",
                 "-j jc-pi-web",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
-                "-j DROP"), v4.get("jc-tw-jca1").rules());
+                "-j DROP"), PolicyCalcTest.policyRules(v4, "jc-tw-jca1"));
         assertEquals(List.of("-m set --match-set jc-4t-web src -j MARK --set-xmark 0x1000000/0x1000000",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), v4.get("jc-pi-web").rules());
         assertFalse(v4.containsKey("jc-fw-jcb1"), "remote endpoints get no chains here");

@@ -64,6 +64,35 @@ class PolicyCalcTest {
         return state.ipv4().chains("filter").get(chain).rules();
     }
 
+    /** The chain an endpoint's IPv4 chain leaves its policy to, shared by the endpoints with the same policies. */
+    static String shared(HostState state, String endpointChain) {
+        return shared(state.ipv4().chains("filter"), endpointChain);
+    }
+
+    static String shared(Map<String, Chain> filter, String endpointChain) {
+        List<String> rules = filter.get(endpointChain).rules();
+        return rules.get(rules.size() - 1).substring("-j ".length());
+    }
+
+    /**
+     * What a packet meets in an endpoint's chain, with the shared chain it jumps to in its place: the connection state,
+     * then the shared policy's rules (what the endpoint's chain held itself before it shared them).
+     */
+    static List<String> policyRules(Map<String, Chain> filter, String endpointChain) {
+        List<String> rules = new java.util.ArrayList<>(filter.get(endpointChain).rules());
+        if (rules.size() == 1) {
+            return rules;
+        }
+        String shared = shared(filter, endpointChain);
+        rules.remove(rules.size() - 1);
+        rules.addAll(filter.get(shared).rules());
+        return rules;
+    }
+
+    private static List<String> policyRules(HostState state, String endpointChain) {
+        return policyRules(state.ipv4().chains("filter"), endpointChain);
+    }
+
     private static final String TIERS = """
             kind: Tier
             metadata: {name: platform}
@@ -104,10 +133,14 @@ class PolicyCalcTest {
     @Test
     void tiersInOrderPoliciesByOrderThenNameEndOfTierDropUnlessPass() {
         HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
+        String shared = shared(state, "jc-tw-jca1");
+        assertTrue(shared.startsWith("jc-si-"), shared);
         assertEquals(List.of(
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
+                "-j " + shared), rules(state, "jc-tw-jca1"), "the connection state, then the policy endpoints like it share");
+        assertEquals(List.of(
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-a-later",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-unordered",
@@ -123,11 +156,12 @@ class PolicyCalcTest {
                 "-j MARK --set-xmark 0x0/0x2000000",
                 "-j jc-pi-open",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
-                "-j DROP"), rules(state, "jc-tw-jca1"), "platform, then default, then last (no order), then profiles");
-        Chain inbound = state.ipv4().chains("filter").get("jc-tw-jca1");
-        assertEquals(new Origin.EndOfTier("platform", "a1", Direction.INBOUND), inbound.origins().get(7));
-        assertEquals(new Origin.PolicyEntry("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND), inbound.origins().get(3));
-        assertEquals(new Origin.EndpointDrop("a1", Direction.INBOUND), inbound.origins().get(18));
+                "-j DROP"), rules(state, shared), "platform, then default, then last (no order), then profiles");
+        Chain inbound = state.ipv4().chains("filter").get(shared);
+        assertEquals(new Origin.EndOfTier("platform", "GlobalNetworkPolicy/unordered", null, Direction.INBOUND),
+                inbound.origins().get(4));
+        assertEquals(new Origin.PolicyEntry("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND), inbound.origins().get(0));
+        assertEquals(new Origin.EndpointDrop(null, Direction.INBOUND), inbound.origins().get(15));
         String legacy = SetKey.of(org.jcalico.model.selector.Selector.parse("app == \"legacy\""), 4).name();
         assertEquals(List.of(
                 "-m set --match-set " + legacy + " src -j DROP",
@@ -147,7 +181,7 @@ class PolicyCalcTest {
                 "-j MARK --set-xmark 0x0/0x2000000",
                 "-j jc-po-open",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
-                "-j DROP"), rules(state, "jc-fw-jca1"), "egress: only the tail policy governs it");
+                "-j DROP"), policyRules(state, "jc-fw-jca1"), "egress: only the tail policy governs it");
     }
 
     @Test
@@ -168,12 +202,12 @@ class PolicyCalcTest {
                 metadata: {name: team-b}
                 spec: {namespaceSelector: team == "b", selector: all(), types: [Egress], egress: [{action: Allow}]}
                 """);
-        assertTrue(rules(state, "jc-tw-jca1").contains("-m mark --mark 0x0/0x3000000 -j jc-ni-shop.web"));
-        assertFalse(String.join("\n", rules(state, "jc-tw-jca2")).contains("jc-ni-shop.web"), "another namespace");
-        assertFalse(String.join("\n", rules(state, "jc-fw-jca1")).contains("jc-go-team-b"), "namespace not labelled b");
-        assertTrue(rules(state, "jc-fw-jca2").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
-        assertTrue(rules(state, "jc-fw-jca3").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
-        assertFalse(String.join("\n", rules(state, "jc-tw-jca3")).contains("jc-go-team-b"), "types: Egress only");
+        assertTrue(policyRules(state, "jc-tw-jca1").contains("-m mark --mark 0x0/0x3000000 -j jc-ni-shop.web"));
+        assertFalse(String.join("\n", policyRules(state, "jc-tw-jca2")).contains("jc-ni-shop.web"), "another namespace");
+        assertFalse(String.join("\n", policyRules(state, "jc-fw-jca1")).contains("jc-go-team-b"), "namespace not labelled b");
+        assertTrue(policyRules(state, "jc-fw-jca2").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
+        assertTrue(policyRules(state, "jc-fw-jca3").contains("-m mark --mark 0x0/0x3000000 -j jc-go-team-b"));
+        assertFalse(String.join("\n", policyRules(state, "jc-tw-jca3")).contains("jc-go-team-b"), "types: Egress only");
         assertFalse(state.ipv4().chains("filter").containsKey("jc-gi-team-b"));
     }
 
@@ -210,7 +244,7 @@ class PolicyCalcTest {
         assertTrue(state.failedClosed().get("a1").contains("tier 'ghost', which does not exist"), state.failedClosed().toString());
         assertFalse(state.failedClosed().containsKey("a2"));
         assertFalse(state.ipv4().chains("filter").containsKey("jc-gi-ghost.p"), "the policy is not applied");
-        assertTrue(rules(state, "jc-fw-jca1").contains("-j jc-po-open"), "the policy governs ingress only");
+        assertTrue(policyRules(state, "jc-fw-jca1").contains("-j jc-po-open"), "the policy governs ingress only");
     }
 
     @Test
@@ -280,7 +314,7 @@ class PolicyCalcTest {
         Snapshot kept = snapshot.withConfig(refused);
         assertEquals(snapshot.policies(), kept.policies(), "the agent's refused-prefix path must not drop policies");
         assertEquals(snapshot.tiers(), kept.tiers());
-        assertTrue(rules(new HostStateCalculator().calculate(kept), "jc-tw-jca1").contains(
+        assertTrue(policyRules(new HostStateCalculator().calculate(kept), "jc-tw-jca1").contains(
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block"));
     }
 

@@ -3,6 +3,8 @@ package org.jcalico.felix.dataplane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.jcalico.felix.dataplane.WorkloadHost.blocked;
+import static org.jcalico.felix.dataplane.WorkloadHost.pings;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +51,7 @@ import org.junit.jupiter.api.Test;
 class PolicyChainRefusedKernelTest {
     private static final String PREFIX = "jctk-fc-";
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private WorkloadHost lab;
     private CommandRunner host;
 
     @BeforeAll
@@ -59,12 +62,13 @@ class PolicyChainRefusedKernelTest {
 
     @BeforeEach
     void createHost() {
-        host = Namespaces.create(PREFIX + "host");
+        lab = new WorkloadHost(PREFIX);
+        host = lab.host();
     }
 
     @AfterEach
     void deleteNamespaces() {
-        Namespaces.deleteAll(PREFIX);
+        lab.close();
     }
 
     @Test
@@ -84,7 +88,7 @@ class PolicyChainRefusedKernelTest {
         int number = 1;
         for (String app : List.of("web", "web", "db")) {
             String name = "w" + number;
-            workloads.put(name, workload(name, "jc" + name, number));
+            workloads.put(name, lab.workload(number));
             endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, name, "jc" + name, null,
                     List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
                     List.of("open"), null, null, Map.of("app", app), null));
@@ -152,29 +156,5 @@ class PolicyChainRefusedKernelTest {
 
     private boolean nftTable() {
         return host.run("nft", "list", "tables").check().stdout().contains("table ip jcalico");
-    }
-
-    private CommandRunner workload(String name, String hostSide, int number) {
-        CommandRunner container = Namespaces.create(PREFIX + name);
-        host.run("ip", "link", "add", hostSide, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name", "eth0",
-                "netns", PREFIX + name).check();
-        container.run("ip", "link", "set", "eth0", "up").check();
-        container.run("ip", "addr", "add", "10.65.0." + number + "/32", "dev", "eth0").check();
-        container.run("ip", "route", "add", "default", "dev", "eth0").check();
-        return container;
-    }
-
-    /** One ping that gets no answer (a dropped one needs no second try). */
-    private static boolean blocked(CommandRunner from, int target) {
-        return !from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok();
-    }
-
-    private static boolean pings(CommandRunner from, int target) {
-        for (int attempt = 0; attempt < 3; attempt++) {
-            if (from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok()) {
-                return true;
-            }
-        }
-        return false;
     }
 }
