@@ -75,9 +75,13 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
         return args;
     }
 
-    /** The whole command line for this role: a new JVM of this jcalico (see {@link JvmCommand}). */
+    /**
+     * The whole command line for this role: a new JVM of this jcalico (see {@link JvmCommand}). The supervisor starts
+     * (and restarts) the agent at once: with the agent's start-up cache if this build has one, never after waiting for
+     * one to be recorded.
+     */
     public List<String> command(Role role) {
-        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        List<String> command = new ArrayList<>(role == Role.AGENT ? JvmCommand.jcalicoAsRecorded() : JvmCommand.jcalico());
         command.addAll(arguments(role));
         return command;
     }

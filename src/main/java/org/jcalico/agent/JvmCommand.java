@@ -33,9 +33,24 @@ public final class JvmCommand {
     private JvmCommand() {
     }
 
-    /** jcalico in a JVM with the agent's options: for agents, workers and benchmarks. */
+    /**
+     * jcalico in a JVM with the agent's options: for agents, workers and benchmarks; with the agent's AOT cache when
+     * run from the jar ({@link AgentCache}, recorded here first if this build has none).
+     */
     public static List<String> jcalico() {
-        return with(AGENT_FLAGS);
+        return agent(true);
+    }
+
+    /** {@link #jcalico()}, with the agent's AOT cache only if this build already has one: nothing is recorded. */
+    public static List<String> jcalicoAsRecorded() {
+        return agent(false);
+    }
+
+    private static List<String> agent(boolean record) {
+        List<String> jvm = jvm(AGENT_FLAGS);
+        String classPath = System.getProperty("java.class.path");
+        jvm.addAll(AgentCache.options(jvm, classPath, record));
+        return main(jvm, classPath);
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
@@ -55,6 +70,11 @@ public final class JvmCommand {
     }
 
     private static List<String> with(List<String> flags) {
+        return main(jvm(flags), System.getProperty("java.class.path"));
+    }
+
+    /** This java with FLAGS and the properties that tell a jcalico where it runs from. */
+    private static List<String> jvm(List<String> flags) {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(flags);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
@@ -62,8 +82,13 @@ public final class JvmCommand {
                 command.add("-D" + property + "=" + System.getProperty(property));
             }
         }
+        return command;
+    }
+
+    private static List<String> main(List<String> jvm, String classPath) {
+        List<String> command = new ArrayList<>(jvm);
         // a jar on -cp brings its manifest's Class-Path too, so this works from the jar and from the test classpath
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jcalico.cli.Main"));
+        command.addAll(List.of("-cp", classPath, "org.jcalico.cli.Main"));
         return command;
     }
 }
