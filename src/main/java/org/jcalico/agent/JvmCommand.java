@@ -33,23 +33,32 @@ public final class JvmCommand {
     private JvmCommand() {
     }
 
+    /** How a JVM of the agent's options comes to the agent's AOT cache ({@link AgentCache}). */
+    public enum CacheUse {
+        /** Recorded first if this build has none, then given: an agent's first start, the benchmarks' workers. */
+        RECORD_AND_USE,
+        /** Given if this build has one, never waited for: the agent (re)started by its supervisor. */
+        USE_IF_RECORDED,
+        /** Recorded first if this build has none, not given: the supervisor, which would map it for nothing. */
+        RECORD_ONLY
+    }
+
     /**
      * jcalico in a JVM with the agent's options: for agents, workers and benchmarks; with the agent's AOT cache when
-     * run from the jar ({@link AgentCache}, recorded here first if this build has none).
+     * run from the jar, recorded here first if this build has none.
      */
     public static List<String> jcalico() {
-        return agent(true);
+        return jcalico(CacheUse.RECORD_AND_USE);
     }
 
-    /** {@link #jcalico()}, with the agent's AOT cache only if this build already has one: nothing is recorded. */
-    public static List<String> jcalicoAsRecorded() {
-        return agent(false);
-    }
-
-    private static List<String> agent(boolean record) {
+    /** jcalico in a JVM with the agent's options, and the agent's AOT cache as USE says. */
+    public static List<String> jcalico(CacheUse use) {
         List<String> jvm = jvm(AGENT_FLAGS);
         String classPath = System.getProperty("java.class.path");
-        jvm.addAll(AgentCache.options(jvm, classPath, record));
+        List<String> cache = AgentCache.options(jvm, classPath, use != CacheUse.USE_IF_RECORDED);
+        if (use != CacheUse.RECORD_ONLY) {
+            jvm.addAll(cache);
+        }
         return main(jvm, classPath);
     }
 
