@@ -36,11 +36,21 @@ public final class JvmCommand {
     /** How a JVM of the agent's options comes to the agent's AOT cache ({@link AgentCache}). */
     public enum CacheUse {
         /** Recorded first if this build has none, then given: an agent's first start, the benchmarks' workers. */
-        RECORD_AND_USE,
+        RECORD_AND_USE(true, true),
         /** Given if this build has one, never waited for: the agent (re)started by its supervisor. */
-        USE_IF_RECORDED,
+        USE_IF_RECORDED(false, true),
         /** Recorded first if this build has none, not given: the supervisor, which would map it for nothing. */
-        RECORD_ONLY
+        RECORD_ONLY(true, false),
+        /** Neither: a command line written down for later (the CNI plugin's script), which outlives this build's cache. */
+        NONE(false, false);
+
+        private final boolean record;
+        private final boolean use;
+
+        CacheUse(boolean record, boolean use) {
+            this.record = record;
+            this.use = use;
+        }
     }
 
     /**
@@ -55,8 +65,8 @@ public final class JvmCommand {
     public static List<String> jcalico(CacheUse use) {
         List<String> jvm = jvm(AGENT_FLAGS);
         String classPath = System.getProperty("java.class.path");
-        List<String> cache = AgentCache.options(jvm, classPath, use != CacheUse.USE_IF_RECORDED);
-        if (use != CacheUse.RECORD_ONLY) {
+        List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record) : List.of();
+        if (use.use) {
             jvm.addAll(cache);
         }
         return main(jvm, classPath);

@@ -87,6 +87,28 @@ class AgentCacheTest {
         assertFalse(JvmCommand.jcalico().stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache")));
     }
 
+    @Test
+    void eachUseGetsTheCacheOrRecordsItAsItSays() throws IOException {
+        String classPath = System.getProperty("java.class.path");
+        System.setProperty("java.class.path", jar.toString());
+        try {
+            assertEquals(List.of(false, false), List.of(given(JvmCommand.CacheUse.USE_IF_RECORDED),
+                    given(JvmCommand.CacheUse.NONE)));
+            assertEquals(List.of("jcalico.jar"), listing(), "nothing recorded by the supervisor's agent nor for a script");
+            Path cache = Files.writeString(dir.resolve(AgentCache.FILE), "a cache of this build");
+            Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
+            assertEquals(List.of(true, true, false, false), List.of(given(JvmCommand.CacheUse.RECORD_AND_USE),
+                    given(JvmCommand.CacheUse.USE_IF_RECORDED), given(JvmCommand.CacheUse.RECORD_ONLY),
+                    given(JvmCommand.CacheUse.NONE)));
+        } finally {
+            System.setProperty("java.class.path", classPath);
+        }
+    }
+
+    private static boolean given(JvmCommand.CacheUse use) {
+        return JvmCommand.jcalico(use).stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache="));
+    }
+
     private CommandRunner.Result version(List<String> options) {
         List<String> command = new ArrayList<>(agentJvm);
         command.addAll(options);
