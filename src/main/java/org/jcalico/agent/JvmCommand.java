@@ -33,9 +33,43 @@ public final class JvmCommand {
     private JvmCommand() {
     }
 
-    /** jcalico in a JVM with the agent's options: for agents, workers and benchmarks. */
+    /** How a JVM of the agent's options comes to the agent's AOT cache ({@link AgentCache}). */
+    public enum CacheUse {
+        /** Recorded first if this build has none, then given: an agent's first start, the benchmarks' workers. */
+        RECORD_AND_USE(true, true),
+        /** Given if this build has one, never waited for: the agent (re)started by its supervisor. */
+        USE_IF_RECORDED(false, true),
+        /** Recorded first if this build has none, not given: the supervisor, which would map it for nothing. */
+        RECORD_ONLY(true, false),
+        /** Neither: a command line written down for later (the CNI plugin's script), which outlives this build's cache. */
+        NONE(false, false);
+
+        private final boolean record;
+        private final boolean use;
+
+        CacheUse(boolean record, boolean use) {
+            this.record = record;
+            this.use = use;
+        }
+    }
+
+    /**
+     * jcalico in a JVM with the agent's options: for agents, workers and benchmarks; with the agent's AOT cache when
+     * run from the jar, recorded here first if this build has none.
+     */
     public static List<String> jcalico() {
-        return with(AGENT_FLAGS);
+        return jcalico(CacheUse.RECORD_AND_USE);
+    }
+
+    /** jcalico in a JVM with the agent's options, and the agent's AOT cache as USE says. */
+    public static List<String> jcalico(CacheUse use) {
+        List<String> jvm = jvm(AGENT_FLAGS);
+        String classPath = System.getProperty("java.class.path");
+        List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record) : List.of();
+        if (use.use) {
+            jvm.addAll(cache);
+        }
+        return main(jvm, classPath);
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
@@ -55,6 +89,11 @@ public final class JvmCommand {
     }
 
     private static List<String> with(List<String> flags) {
+        return main(jvm(flags), System.getProperty("java.class.path"));
+    }
+
+    /** This java with FLAGS and the properties that tell a jcalico where it runs from. */
+    private static List<String> jvm(List<String> flags) {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(flags);
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
@@ -62,8 +101,13 @@ public final class JvmCommand {
                 command.add("-D" + property + "=" + System.getProperty(property));
             }
         }
+        return command;
+    }
+
+    private static List<String> main(List<String> jvm, String classPath) {
+        List<String> command = new ArrayList<>(jvm);
         // a jar on -cp brings its manifest's Class-Path too, so this works from the jar and from the test classpath
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.jcalico.cli.Main"));
+        command.addAll(List.of("-cp", classPath, "org.jcalico.cli.Main"));
         return command;
     }
 }

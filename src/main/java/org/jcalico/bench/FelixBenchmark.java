@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
@@ -96,6 +97,7 @@ public final class FelixBenchmark {
         timings.drivers().forEach((driver, micros) -> drivers.append(String.format(" %s %.1f ms", driver,
                 micros.get(micros.size() / 2) / 1000.0)));
         out.println(drivers);
+        out.println("       " + AgentCache.describe(worker));
         out.flush();
     }
 

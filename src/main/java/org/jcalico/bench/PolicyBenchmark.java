@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
@@ -76,14 +77,14 @@ public final class PolicyBenchmark {
             }
             Map<String, List<Long>> timings = timings(result.stdout());
             KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare");
-            report(timings, floor, loadBefore);
+            report(timings, floor, loadBefore, AgentCache.describe(worker));
             return 0;
         } finally {
             Namespaces.deleteAll(PREFIX);
         }
     }
 
-    private void report(Map<String, List<Long>> timings, KernelFloor floor, String loadBefore) {
+    private void report(Map<String, List<Long>> timings, KernelFloor floor, String loadBefore, String jvm) {
         long bareMicros = floor.micros();
         String ipsets = floor.ipsets();
         String rules = floor.rules();
@@ -125,6 +126,7 @@ public final class PolicyBenchmark {
                 + " (target RSS <= 250 MB; the agent's JVM flags; no datastore client or cache)%n",
                 timings.get("rss").getFirst(), timings.get("rss-settled").getFirst(), SETTLE_SECONDS,
                 timings.get("heap").getFirst(), timings.get("heap-committed").getFirst());
+        out.println(jvm);
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }

@@ -59,10 +59,13 @@ final class CniCommand {
                     + " in " + installed.conflist() + " (node " + target.node() + ", datastore " + target.datastore() + ")");
         }
 
-        /** The launcher when jcalico runs from its checkout, else this JVM's java and class path. */
+        /**
+         * The launcher when jcalico runs from its checkout, else this JVM's java and class path (without the agent's
+         * start-up cache: the script outlives this build of the jar).
+         */
         private static List<String> fallback() {
             String home = System.getProperty("jcalico.home");
-            return home != null ? List.of(Path.of(home, "jcalico").toString()) : JvmCommand.jcalico();
+            return home != null ? List.of(Path.of(home, "jcalico").toString()) : JvmCommand.jcalico(JvmCommand.CacheUse.NONE);
         }
     }
 

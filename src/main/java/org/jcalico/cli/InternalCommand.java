@@ -10,7 +10,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.TrainAgentCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
                 InternalCommand.BenchScaleWorker.class})
 final class InternalCommand {
 
@@ -59,6 +59,18 @@ final class InternalCommand {
             } finally {
                 file.toFile().delete();
             }
+        }
+    }
+
+    /** What the JVM that records the agent's AOT cache runs, see org.jcalico.agent.AgentCache. */
+    @Command(name = "train-agent-cache", hidden = true)
+    static final class TrainAgentCache implements Runnable {
+        @Spec CommandSpec spec;
+
+        @Override
+        public void run() {
+            org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut());
+            spec.commandLine().getOut().flush();
         }
     }
 

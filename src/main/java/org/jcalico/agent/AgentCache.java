@@ -1,0 +1,102 @@
+package org.jcalico.agent;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+
+/**
+ * The agent's AOT cache (JDK 25, JEP 483 and 515): the classes that the agent's calculation and planning load, linked,
+ * and their methods' profiles, recorded once per build by a JVM with the agent's options running
+ * {@link org.jcalico.bench.AgentCacheTraining}, and given to every JVM started with those options (the agent, its
+ * supervisor, the benchmarks' workers), so that the first programming and the first changes after a start do not
+ * run cold code (docs/agent.md, "Start-up of the agent").
+ *
+ * <p>The cache lies beside the jar ({@code target/jcalico-agent.aot}) and exists only for a JVM run from that jar as
+ * its whole class path (the launcher's); from any other class path (the tests') nothing is recorded or used. A cache
+ * older than the jar is never given (the launcher deletes it when it rebuilds the jar; a jar built by hand leaves it
+ * older), and the JVM itself checks the jar's size and time against what the cache recorded and runs without the
+ * cache when they differ. The JVM's own messages about the cache are off: a cache that cannot be used costs the
+ * start-up only its time, never the agent.
+ */
+public final class AgentCache {
+    static final String FILE = "jcalico-agent.aot";
+    /** The training calculates a 101,000-endpoint cluster, then the JVM writes the cache: a minute on a loaded machine. */
+    private static final long RECORD_SECONDS = 600;
+    /** Only one thread of this process records (the lab starts its hosts' agents from several). */
+    private static final Object RECORDING = new Object();
+
+    private AgentCache() {
+    }
+
+    /**
+     * The options that give a JVM started with {@link JvmCommand#AGENT_FLAGS} and CLASS_PATH the cache, recording it
+     * first when there is none for this build and RECORD: none when the class path is not one jar, or there is no
+     * cache (not recorded, or the recording failed).
+     */
+    static List<String> options(List<String> agentJvm, String classPath, boolean record) {
+        Path jar = Path.of(classPath);
+        if (classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar") || !Files.isRegularFile(jar)) {
+            return List.of();
+        }
+        Path cache = jar.resolveSibling(FILE);
+        if (record && !current(cache, jar)) {
+            record(agentJvm, jar, cache);
+        }
+        return current(cache, jar) ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off") : List.of();
+    }
+
+    /** What a benchmark prints of its worker's JVM COMMAND: whether it starts as an agent does, with the cache. */
+    public static String describe(List<String> command) {
+        return command.stream().filter(arg -> arg.startsWith("-XX:AOTCache=")).findFirst()
+                .map(arg -> "the worker's JVM: the agent's options and its start-up cache " + arg.substring(arg.indexOf('=') + 1))
+                .orElse("the worker's JVM: the agent's options, no start-up cache (not run from the jar, or none recorded)");
+    }
+
+    /** Whether CACHE exists and was written after JAR (the JVM checks the jar's size and time besides). */
+    static boolean current(Path cache, Path jar) {
+        try {
+            return Files.isRegularFile(cache)
+                    && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Runs the training in a JVM of the agent's options that writes the cache when it exits, into a file of its own
+     * moved into place once whole; under a file lock, so that processes starting agents at once record it once.
+     */
+    private static void record(List<String> agentJvm, Path jar, Path cache) {
+        synchronized (RECORDING) {
+            Path lock = cache.resolveSibling(FILE + ".lock");
+            try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock held = channel.lock()) {
+                if (current(cache, jar)) {
+                    return;
+                }
+                Path recording = cache.resolveSibling(FILE + "." + ProcessHandle.current().pid());
+                System.err.println("jcalico: recording the agent's start-up cache (once per build)");
+                List<String> command = new ArrayList<>(agentJvm);
+                command.addAll(List.of("-XX:AOTCacheOutput=" + recording, "-Xlog:aot=off", "-Xlog:cds=off",
+                        "-cp", jar.toString(), "org.jcalico.cli.Main", "internal", "train-agent-cache"));
+                CommandRunner.Result result = CommandRunner.local().withTimeout(RECORD_SECONDS).run(command);
+                if (result.ok() && Files.isRegularFile(recording)) {
+                    Files.move(recording, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } else {
+                    System.err.println("jcalico: the agent's start-up cache was not recorded, agents start without it: "
+                            + result.describe());
+                }
+                Files.deleteIfExists(recording);
+            } catch (IOException e) {
+                System.err.println("jcalico: the agent's start-up cache was not recorded: " + e.getMessage());
+            }
+        }
+    }
+}

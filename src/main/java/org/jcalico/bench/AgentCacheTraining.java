@@ -1,0 +1,93 @@
+package org.jcalico.bench;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.List;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
+import org.jcalico.felix.dataplane.ipsets.IpSetSnapshot;
+import org.jcalico.felix.dataplane.ipsets.IpSetUpdate;
+import org.jcalico.felix.dataplane.iptables.IptablesPlanner;
+import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
+import org.jcalico.felix.dataplane.iptables.IptablesUpdate;
+import org.jcalico.felix.dataplane.iptables.RuleHash;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
+
+/**
+ * What the JVM that records the agent's AOT cache runs (see {@link org.jcalico.agent.AgentCache}): the agent's own
+ * code on `bench policy`'s cluster, in memory and never near a kernel, so that it works for any user and on CI. It
+ * decodes endpoints as the agent's listing does, calculates the host state from nothing, then a few changes of each
+ * kind the agent meets (a policy, a remote endpoint's labels, a local endpoint), and plans each result as the
+ * drivers would write it into a kernel that holds what the previous plan left (the restore input of both families'
+ * rules and of the sets). The cache then holds the classes all this loads, linked, and the methods' profiles, so the
+ * agent's first calculation and first changes do not start from cold code.
+ */
+public final class AgentCacheTraining {
+    /** Changes of each kind: enough for their code's profiles, few enough to keep the training a few seconds. */
+    private static final int CHANGES = 12;
+    /** Every how many endpoints one goes through the codec as the agent's listing decodes it. */
+    private static final int DECODED_EVERY = 10;
+
+    private final PolicyBenchmark.Cluster cluster = new PolicyBenchmark.Cluster();
+    private final HostStateCalculator calculator = new HostStateCalculator();
+    private IptablesSnapshot ipv4 = IptablesSnapshot.EMPTY;
+    private IptablesSnapshot ipv6 = IptablesSnapshot.EMPTY;
+    private IpSetSnapshot sets = IpSetSnapshot.EMPTY;
+
+    private AgentCacheTraining() {
+    }
+
+    /**
+     * Prints how long the first calculation and plan and the first change of each kind took (wall and this thread's
+     * CPU time), which tell a JVM that had the cache from one that had not; and how much restore input was planned.
+     */
+    public static void run(PrintWriter out) {
+        AgentCacheTraining training = new AgentCacheTraining();
+        long planned = training.decode();
+        planned += training.timed("first", out);
+        for (int step = 0; step < CHANGES; step++) {
+            training.cluster.changePolicy(step);
+            planned += step == 0 ? training.timed("policy", out) : training.calculateAndPlan();
+            training.cluster.relabelRemote(step);
+            planned += step == 0 ? training.timed("label", out) : training.calculateAndPlan();
+            training.cluster.addLocal(step);
+            planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
+        }
+        out.println("planned " + planned + " characters of restore input");
+    }
+
+    private long timed(String what, PrintWriter out) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpu = threads.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        long planned = calculateAndPlan();
+        out.printf("%s calculation and plan: %d ms, CPU %d ms%n", what, (System.nanoTime() - start) / 1_000_000,
+                (threads.getCurrentThreadCpuTime() - cpu) / 1_000_000);
+        return planned;
+    }
+
+    private long decode() {
+        List<WorkloadEndpoint> endpoints = cluster.snapshot().endpoints();
+        long decoded = 0;
+        for (int i = 0; i < endpoints.size(); i += DECODED_EVERY) {
+            decoded += ResourceCodec.fromJson(ResourceCodec.toJson(endpoints.get(i))).hashCode() & 1;
+        }
+        return decoded;
+    }
+
+    private long calculateAndPlan() {
+        HostState desired = calculator.calculate(cluster.snapshot());
+        IpSetUpdate filled = IpSetPlanner.fill(desired.ipSets(), sets);
+        IptablesUpdate rules4 = IptablesPlanner.plan(desired.ipv4(), ipv4, RuleHash::of);
+        IptablesUpdate rules6 = IptablesPlanner.plan(desired.ipv6(), ipv6, RuleHash::of);
+        IpSetUpdate swept = IpSetPlanner.sweep(desired.ipSets().keySet(), filled.after());
+        ipv4 = rules4.after();
+        ipv6 = rules6.after();
+        sets = swept.after();
+        return filled.restoreInput().length() + rules4.restoreInput().length() + rules6.restoreInput().length()
+                + swept.restoreInput().length();
+    }
+}
