@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.ToIntFunction;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.ToolInput;
 
@@ -20,7 +21,7 @@ import org.jcalico.kernel.ToolInput;
  */
 public final class IpSetInput implements ToolInput {
     static final IpSetInput EMPTY = new IpSetInput(List.of(), 0, 0);
-    /** Up to this many members a set written whole is in text order (what a person reads), above it by hash code. */
+    /** Up to this many members a set written whole is in text order (what a person reads), above it by a number. */
     static final int TEXT_ORDER_UP_TO = 1_000;
     private final List<Piece> pieces;
     private final int lines;
@@ -57,7 +58,7 @@ public final class IpSetInput implements ToolInput {
             switch (piece) {
                 case Line line -> out.append(line.text()).append('\n');
                 case Members run -> {
-                    for (String member : run.whole() ? ordered(run.members()) : run.members()) {
+                    for (String member : run.order() != null ? ordered(run.members(), run.order()) : run.members()) {
                         out.append(run.prefix()).append(member).append('\n');
                     }
                 }
@@ -66,11 +67,12 @@ public final class IpSetInput implements ToolInput {
     }
 
     /**
-     * A whole set's members in an order that depends on them only, so that the input reads the same for the same
-     * content: by text up to {@link #TEXT_ORDER_UP_TO} members, above that by hash code, then text. Sorting 100,000
-     * members by text was a third of the driver's own time for a set that large; by hash code it is a sort of numbers.
+     * A whole set's members in an order that depends on them (and ORDER) only, so that the input reads the same for
+     * the same content: by text up to {@link #TEXT_ORDER_UP_TO} members, above that by ORDER's number for each (the
+     * kernel's bucket, or the hash code), then text. Sorting 100,000 members by text was a third of the driver's own
+     * time for a set that large; by a number it is a sort of numbers.
      */
-    static List<String> ordered(Collection<String> members) {
+    static List<String> ordered(Collection<String> members, ToIntFunction<String> order) {
         String[] all = members.toArray(new String[0]);
         if (all.length <= TEXT_ORDER_UP_TO) {
             Arrays.sort(all);
@@ -78,18 +80,18 @@ public final class IpSetInput implements ToolInput {
         }
         long[] keys = new long[all.length];
         for (int i = 0; i < all.length; i++) {
-            keys[i] = (long) all[i].hashCode() << 32 | i;
+            keys[i] = (long) order.applyAsInt(all[i]) << 32 | i;
         }
         Arrays.sort(keys);
         String[] ordered = new String[all.length];
         for (int i = 0; i < all.length; i++) {
             ordered[i] = all[(int) keys[i]];
         }
-        // members of equal hash code (rare) by text, so that the order does not depend on the set's own
+        // members of equal number by text, so that the order does not depend on the set's own
         for (int start = 0, end; start < ordered.length; start = end) {
-            int hash = ordered[start].hashCode();
+            long number = keys[start] >> 32;
             end = start + 1;
-            while (end < ordered.length && ordered[end].hashCode() == hash) {
+            while (end < ordered.length && keys[end] >> 32 == number) {
                 end++;
             }
             if (end - start > 1) {
@@ -105,8 +107,8 @@ public final class IpSetInput implements ToolInput {
     private record Line(String text) implements Piece {
     }
 
-    /** "PREFIX MEMBER" for each member: in the order given, or if WHOLE (a whole set), in {@link #ordered} order. */
-    private record Members(String prefix, Collection<String> members, boolean whole) implements Piece {
+    /** "PREFIX MEMBER" for each member: in the order given, or (a whole set) in {@link #ordered} ORDER. */
+    private record Members(String prefix, Collection<String> members, ToIntFunction<String> order) implements Piece {
     }
 
     /** The input, checked line by line as it is planned. */
@@ -123,15 +125,15 @@ public final class IpSetInput implements ToolInput {
 
         /** "VERB SET MEMBER" for each of MEMBERS (immutable, or not changed after), in the order given. */
         void members(String verb, String set, Collection<String> members) {
-            members(verb, set, members, false);
+            members(verb, set, members, null);
         }
 
-        /** "add SET MEMBER" for each member of a whole set (immutable), in {@link #ordered} order. */
-        void wholeSet(String set, Collection<String> members) {
-            members("add", set, members, true);
+        /** "add SET MEMBER" for each member of a whole set (immutable), in {@link #ordered} ORDER. */
+        void wholeSet(String set, Collection<String> members, ToIntFunction<String> order) {
+            members("add", set, members, order);
         }
 
-        private void members(String verb, String set, Collection<String> members, boolean whole) {
+        private void members(String verb, String set, Collection<String> members, ToIntFunction<String> order) {
             if (members.isEmpty()) {
                 return;
             }
@@ -140,7 +142,7 @@ public final class IpSetInput implements ToolInput {
             for (String member : members) {
                 text += CommandText.line(member).length();
             }
-            pieces.add(new Members(prefix, members, whole));
+            pieces.add(new Members(prefix, members, order));
             lines += members.size();
             length += text + members.size() * (prefix.length() + 1);
         }

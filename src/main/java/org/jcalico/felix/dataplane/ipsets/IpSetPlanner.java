@@ -121,10 +121,18 @@ public final class IpSetPlanner {
         present.stream().filter(member -> !wanted.contains(member)).sorted().forEach(removed::add);
     }
 
+    /**
+     * A large hash:net set of IPv4 networks is made with a seed of the agent's ({@link KernelBuckets#INITVAL}) and its
+     * members written in the order of their buckets; any other set in {@link IpSetInput#ordered} order of hash codes.
+     */
     private static void create(String name, IpSetSpec set, IpSetInput.Builder lines) {
+        int buckets = buckets(set.members().size());
+        boolean bucketOrder = buckets > DEFAULT_HASH_SIZE && set.type() == IpSetSpec.Type.NET && set.version() == 4;
         lines.add("create " + name + " " + set.type().kernelName() + " family " + (set.version() == 4 ? "inet" : "inet6")
-                + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS);
-        lines.wholeSet(name, set.members());
+                + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS
+                + (bucketOrder ? " initval 0x" + Integer.toHexString(KernelBuckets.INITVAL) : ""));
+        lines.wholeSet(name, set.members(), bucketOrder
+                ? member -> KernelBuckets.bucket(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
     }
 
     /**
@@ -135,7 +143,12 @@ public final class IpSetPlanner {
      * size (as {@code ipset save} writes it). The kernel still grows a set that outgrows its start.
      */
     static String hashSize(int members) {
-        int buckets = Integer.highestOneBit(Math.max(1, members / 2 - 1)) << 1;
+        int buckets = buckets(members);
         return buckets > DEFAULT_HASH_SIZE ? " hashsize " + buckets : "";
+    }
+
+    /** The buckets of a set made with MEMBERS members: see {@link #hashSize}. */
+    private static int buckets(int members) {
+        return Math.max(DEFAULT_HASH_SIZE, Integer.highestOneBit(Math.max(1, members / 2 - 1)) << 1);
     }
 }

@@ -166,7 +166,8 @@ class IpSetPlannerTest {
         String input = IpSetPlanner.fill(Map.of(one.name(), one), IpSetSnapshot.EMPTY).input().text();
         assertEquals(input, IpSetPlanner.fill(Map.of(other.name(), other), IpSetSnapshot.EMPTY).input().text());
         List<String> lines = input.lines().toList();
-        assertEquals("create jc-4s-a hash:net family inet hashsize 32768 maxelem 1048576", lines.getFirst());
+        assertEquals("create jc-4s-a hash:net family inet hashsize 32768 maxelem 1048576 initval 0x"
+                + Integer.toHexString(KernelBuckets.INITVAL), lines.getFirst());
         assertEquals(50_001, lines.size());
         Set<String> written = new HashSet<>();
         lines.subList(1, lines.size()).forEach(line -> written.add(line.substring("add jc-4s-a ".length())));
@@ -186,7 +187,7 @@ class IpSetPlannerTest {
         String input = IpSetPlanner.fill(Map.of(large.name(), large),
                 snapshot(new IpSetSpec("jc-4s-a", 4, Set.of("10.9.9.9/32")))).input().text();
         assertTrue(input.startsWith("create " + IpSetPlanner.temporaryName("jc-4s-a")
-                + " hash:net family inet hashsize 4096 maxelem 1048576\n"), input.substring(0, 120));
+                + " hash:net family inet hashsize 4096 maxelem 1048576 initval 0x"), input.substring(0, 120));
     }
 
     @Test
