@@ -20,6 +20,7 @@ final class KernelBuckets {
      */
     static final int INITVAL = new SecureRandom().nextInt();
     private static final int JHASH_INITVAL = 0xdeadbeef;
+    private static final int[] FINAL_ROTATIONS = {14, 11, 25, 16, 4, 14, 24};
 
     private KernelBuckets() {
     }
@@ -81,26 +82,17 @@ final class KernelBuckets {
         return length <= 32 ? length : -1;
     }
 
-    /** jhash2 of two words (include/linux/jhash.h: the two-word case, then __jhash_final). */
+    /** jhash2 of two words (include/linux/jhash.h: the two-word case, then __jhash_final's seven steps). */
     static int jhash2(int first, int second, int initval) {
-        int a = JHASH_INITVAL + (2 << 2) + initval;
-        int b = a + second;
-        int c = a;
-        a += first;
-        c ^= b;
-        c -= Integer.rotateLeft(b, 14);
-        a ^= c;
-        a -= Integer.rotateLeft(c, 11);
-        b ^= a;
-        b -= Integer.rotateLeft(a, 25);
-        c ^= b;
-        c -= Integer.rotateLeft(b, 16);
-        a ^= c;
-        a -= Integer.rotateLeft(c, 4);
-        b ^= a;
-        b -= Integer.rotateLeft(a, 14);
-        c ^= b;
-        c -= Integer.rotateLeft(b, 24);
-        return c;
+        int start = JHASH_INITVAL + (2 << 2) + initval;
+        int[] abc = {start + first, start + second, start};
+        for (int step = 0; step < FINAL_ROTATIONS.length; step++) {
+            // c from b, a from c, b from a, and again
+            int target = (step + 2) % 3;
+            int source = (step + 1) % 3;
+            abc[target] ^= abc[source];
+            abc[target] -= Integer.rotateLeft(abc[source], FINAL_ROTATIONS[step]);
+        }
+        return abc[2];
     }
 }
