@@ -58,6 +58,10 @@ public final class IpSetInput implements ToolInput {
             switch (piece) {
                 case Line line -> out.append(line.text()).append('\n');
                 case Members run -> {
+                    if (run.order() != null) {
+                        // ipset makes the set (the line before) while the members are put in order
+                        out.flush();
+                    }
                     for (String member : run.order() != null ? ordered(run.members(), run.order()) : run.members()) {
                         out.append(run.prefix()).append(member).append('\n');
                     }

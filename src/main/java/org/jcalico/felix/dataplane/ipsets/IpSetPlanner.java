@@ -132,7 +132,7 @@ public final class IpSetPlanner {
                 + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS
                 + (bucketOrder ? " initval 0x" + Integer.toHexString(KernelBuckets.INITVAL) : ""));
         lines.wholeSet(name, set.members(), bucketOrder
-                ? member -> KernelBuckets.bucket(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
+                ? member -> KernelBuckets.order(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
     }
 
     /**
