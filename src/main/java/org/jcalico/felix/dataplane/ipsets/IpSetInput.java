@@ -17,7 +17,7 @@ import org.jcalico.kernel.ToolInput;
  * and written as text only when the input is written. A set of 100,000 members written whole is 3.5 MB of text, which
  * the planner used to make as one string (and the runner copy again as bytes) before ipset started; now ipset starts
  * first and creates the set while the JVM orders the members, then adds the first ones while the JVM writes the next
- * (docs/dataplane.md, "Large sets").
+ * (docs/dataplane.md, "ipsets").
  */
 public final class IpSetInput implements ToolInput {
     static final IpSetInput EMPTY = new IpSetInput(List.of(), 0, 0);
