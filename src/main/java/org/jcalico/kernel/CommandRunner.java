@@ -1,9 +1,11 @@
 package org.jcalico.kernel;
 
+import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,11 +93,11 @@ public final class CommandRunner {
     }
 
     public Result run(List<String> args) {
-        return run(args, null);
+        return run(args, (ToolInput) null);
     }
 
     public Result run(String... args) {
-        return run(List.of(args), null);
+        return run(List.of(args), (ToolInput) null);
     }
 
     /**
@@ -104,6 +106,17 @@ public final class CommandRunner {
      * with a {@link KernelException} before anything runs (see {@link CommandText}).
      */
     public Result run(List<String> args, String stdin) {
+        if (stdin != null) {
+            CommandText.input(stdin);
+        }
+        return run(args, stdin == null ? null : new WholeText(stdin));
+    }
+
+    /**
+     * Runs the command with input written to it as it is made (see {@link ToolInput}: its maker checked its lines);
+     * otherwise as {@link #run(List, String)}.
+     */
+    public Result run(List<String> args, ToolInput stdin) {
         Result result = execute(args, stdin);
         observer.accept(args.get(0), result.ok());
         return result;
@@ -146,11 +159,8 @@ public final class CommandRunner {
         return new ToolShell(this, new ToolSession(command(List.of("sh")), UNOBSERVED, timeoutSeconds), observer);
     }
 
-    private Result execute(List<String> args, String stdin) {
+    private Result execute(List<String> args, ToolInput stdin) {
         args.forEach(CommandText::argument);
-        if (stdin != null) {
-            CommandText.input(stdin);
-        }
         List<String> full = command(args);
         Process process;
         try {
@@ -160,12 +170,17 @@ public final class CommandRunner {
         }
         CompletableFuture<String> out = drain(process.getInputStream());
         CompletableFuture<String> err = drain(process.getErrorStream());
-        try (OutputStream in = process.getOutputStream()) {
+        // the pipe takes 64 KiB at a time: a buffer as large writes each as one piece
+        try (Writer in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), 1 << 16)) {
             if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                stdin.writeTo(in);
             }
         } catch (IOException e) {
             // the tool exited before reading all its input; its exit status and stderr tell why
+        } catch (RuntimeException e) {
+            // the input could not be made: the tool has part of it at most, and must not act on that
+            process.destroyForcibly();
+            throw e;
         }
         try {
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
@@ -190,6 +205,19 @@ public final class CommandRunner {
                 return "";
             }
         }, Thread::startVirtualThread);
+    }
+
+    /** An input given whole, already checked by {@link CommandText#input}. */
+    private record WholeText(String text) implements ToolInput {
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public void writeTo(Writer out) throws IOException {
+            out.write(text);
+        }
     }
 
     /** What a command printed and how it ended. */

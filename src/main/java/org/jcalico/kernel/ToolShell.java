@@ -38,6 +38,18 @@ public final class ToolShell {
         if (stdin.length() > MAX_INPUT) {
             return runner.run(args, stdin);
         }
+        return throughShell(args, stdin);
+    }
+
+    /**
+     * As {@link #run(List, String)}, for an input made as it is written: a large one is written to the tool's process
+     * as it is made (the tool working on its first lines meanwhile), a small one made whole and sent through the shell.
+     */
+    public CommandRunner.Result run(List<String> args, ToolInput stdin) {
+        return stdin.length() > MAX_INPUT ? runner.run(args, stdin) : throughShell(args, stdin.text());
+    }
+
+    private CommandRunner.Result throughShell(List<String> args, String stdin) {
         // unguessable for each run, so that no line of the input ends the here-document and no line the tool prints
         // passes for the shell's answer
         String nonce = ToolSession.nonce();

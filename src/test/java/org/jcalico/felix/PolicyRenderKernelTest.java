@@ -165,7 +165,7 @@ class PolicyRenderKernelTest {
         }
         scratch.run("ipset", "destroy");
         CommandRunner.Result sets = scratch.run(List.of("ipset", "restore"),
-                IpSetPlanner.fill(state.ipSets(), IpSetSnapshot.EMPTY).restoreInput());
+                IpSetPlanner.fill(state.ipSets(), IpSetSnapshot.EMPTY).input().text());
         if (!sets.ok()) {
             refusals.append("ipset: ").append(sets.stderr().strip()).append('\n');
         }

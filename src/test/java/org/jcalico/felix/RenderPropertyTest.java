@@ -80,7 +80,7 @@ class RenderPropertyTest {
         Profile carrier = ResourceCodec.fromJson(json(ResourceGenerator.tagCarrier()), Profile.class);
         // every tag set of the whole batch exists before any subset is tried
         HostState all = hostState(carrier, profiles);
-        scratch.run(List.of("ipset", "restore", "-exist"), IpSetPlanner.fill(all.ipSets(), IpSetSnapshot.EMPTY).restoreInput()).check();
+        scratch.run(List.of("ipset", "restore", "-exist"), IpSetPlanner.fill(all.ipSets(), IpSetSnapshot.EMPTY).input().text()).check();
         assertFalse(iptablesRefusal(List.of("-A jc-test ! -p 0 -j DROP")).isEmpty(), "the harness itself must see refusals");
         long rules = profiles.stream().mapToLong(p -> p.inbound().size() + p.outbound().size()).sum();
         assertTrue(profiles.size() >= 300 && rules >= 2000, profiles.size() + " profiles with " + rules + " rules");

@@ -22,7 +22,7 @@ import org.jcalico.kernel.ToolShell;
  * <p>A change of members (up to {@link #SESSION_LINES} lines of add and del) goes to one long-lived
  * {@code ipset -exist -}, so that it costs a write to a pipe rather than a process; the rest (a cold start, sets made,
  * swapped in or destroyed) to one {@code ipset -exist restore}, which stops at a refused line and sends consecutive
- * members in one netlink message. The long-lived ipset prints
+ * members in one netlink message; a large one is written to it as it is made. The long-lived ipset prints
  * nothing for a line it did and an error on stderr for one it refused, and goes on with the next line; its prompts go
  * to a buffered stdout, which only ever prefixes a line. Each batch ends with a line that always fails with an error
  * naming it ({@link #END}): its answer, after every line before it was done, confirms the batch, and any line before
@@ -104,7 +104,7 @@ public final class IpSetDriver {
             IpSetUpdate update = planner.apply(programmed != null ? programmed : read());
             programmed = null;
             if (!update.isEmpty()) {
-                write(update.restoreInput());
+                write(update.input());
             }
             programmed = update.after();
             return update.changes();
@@ -113,9 +113,15 @@ public final class IpSetDriver {
         }
     }
 
-    private void write(String input) {
-        if (membersOnly(input)) {
-            List<String> answer = session.exchange(input + END, line -> line.contains(END_ANSWER), lines -> lines.size() == 1);
+    /**
+     * A batch that only adds and deletes members, few enough, goes to the long-lived ipset. That one goes on after a
+     * refused line where restore stops; a refused member leaves the lines after it harmless, a refused destroy or
+     * create (a set held by someone else's rule) would not, so those keep restore's stop. A restore's input is made as
+     * ipset reads it ({@link IpSetInput}).
+     */
+    private void write(IpSetInput input) {
+        if (input.membersOnly() && input.lines() <= SESSION_LINES) {
+            List<String> answer = session.exchange(input.text() + END, line -> line.contains(END_ANSWER), lines -> lines.size() == 1);
             if (answer.size() > 1) {
                 throw new KernelException("ipset refused: " + String.join("; ", answer.subList(0, answer.size() - 1)));
             }
@@ -127,32 +133,14 @@ public final class IpSetDriver {
         }
     }
 
-    /**
-     * Whether the batch only adds and deletes members, few enough for the long-lived ipset. It goes on after a refused
-     * line where restore stops; a refused member leaves the lines after it harmless, a refused destroy or create (a
-     * set held by someone else's rule) would not, so those keep restore's stop.
-     */
-    private static boolean membersOnly(String input) {
-        // looks at no more than the first lines' starts: a cold start's input has hundreds of thousands
-        int lines = 0;
-        for (int start = 0; start < input.length(); lines++) {
-            if (lines == SESSION_LINES || !(input.startsWith("add ", start) || input.startsWith("del ", start))) {
-                return false;
-            }
-            int end = input.indexOf('\n', start);
-            start = end < 0 ? input.length() : end + 1;
-        }
-        return true;
-    }
-
     /** ipset restore stops at the first refused line and names only its number. */
-    private static String failedLine(String stderr, String input) {
+    private static String failedLine(String stderr, IpSetInput input) {
         Matcher matcher = FAILED_LINE.matcher(stderr);
         if (!matcher.find()) {
             return "";
         }
         int number = Integer.parseInt(matcher.group(1));
-        List<String> lines = input.lines().toList();
+        List<String> lines = input.text().lines().toList();
         return number >= 1 && number <= lines.size() ? " (" + lines.get(number - 1) + ")" : "";
     }
 }

@@ -4,8 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -16,7 +14,6 @@ import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
-import org.jcalico.kernel.CommandText;
 
 /**
  * Diffs desired ipsets against a snapshot, in two steps that bracket the iptables update: {@link #fill} creates and
@@ -29,7 +26,6 @@ public final class IpSetPlanner {
     /** A change of more members than this (or a quarter of the set, if larger) is swapped in rather than edited. */
     static final int INCREMENTAL_LIMIT = 64;
     private static final String TEMPORARY_PREFIX = "jc-tmp-";
-    static final int TEXT_ORDER_UP_TO = 1_000;
     /** The number of buckets ipset gives a hash set made without a {@code hashsize}. */
     static final int DEFAULT_HASH_SIZE = 1024;
 
@@ -37,7 +33,7 @@ public final class IpSetPlanner {
     }
 
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, IpSetSnapshot observed) {
-        Input lines = new Input();
+        IpSetInput.Builder lines = new IpSetInput.Builder();
         Changes changes = Changes.NONE;
         Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
         Set<String> misfits = new HashSet<>(observed.misfits());
@@ -55,11 +51,11 @@ public final class IpSetPlanner {
             after.put(set.name(), set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(lines.text(), changes, new IpSetSnapshot(after, misfits));
+        return new IpSetUpdate(lines.build(), changes, new IpSetSnapshot(after, misfits));
     }
 
     public static IpSetUpdate sweep(Set<String> desired, IpSetSnapshot observed) {
-        Input lines = new Input();
+        IpSetInput.Builder lines = new IpSetInput.Builder();
         Map<String, IpSetSpec> after = new HashMap<>();
         observed.sets().forEach((name, set) -> {
             if (desired.contains(name)) {
@@ -76,7 +72,7 @@ public final class IpSetPlanner {
                 lines.add("destroy " + misfit);
             }
         }
-        return new IpSetUpdate(lines.text(), Changes.of(Change.SETS_DELETED, lines.count()),
+        return new IpSetUpdate(lines.build(), Changes.of(Change.SETS_DELETED, lines.lines()),
                 new IpSetSnapshot(after, misfits));
     }
 
@@ -90,7 +86,7 @@ public final class IpSetPlanner {
         }
     }
 
-    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, Input lines) {
+    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, IpSetInput.Builder lines) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (wanted.members() instanceof MemberSet changed && changed.madeFrom(present.members())) {
@@ -125,10 +121,18 @@ public final class IpSetPlanner {
         present.stream().filter(member -> !wanted.contains(member)).sorted().forEach(removed::add);
     }
 
-    private static void create(String name, IpSetSpec set, Input lines) {
+    /**
+     * A large hash:net set of IPv4 networks is made with a seed of the agent's ({@link KernelBuckets#INITVAL}) and its
+     * members written in the order of their buckets; any other set in {@link IpSetInput#ordered} order of hash codes.
+     */
+    private static void create(String name, IpSetSpec set, IpSetInput.Builder lines) {
+        int buckets = buckets(set.members().size());
+        boolean bucketOrder = buckets > DEFAULT_HASH_SIZE && set.type() == IpSetSpec.Type.NET && set.version() == 4;
         lines.add("create " + name + " " + set.type().kernelName() + " family " + (set.version() == 4 ? "inet" : "inet6")
-                + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS);
-        lines.members("add", name, ordered(set.members()));
+                + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS
+                + (bucketOrder ? " initval 0x" + Integer.toHexString(KernelBuckets.INITVAL) : ""));
+        lines.wholeSet(name, set.members(), bucketOrder
+                ? member -> KernelBuckets.order(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
     }
 
     /**
@@ -139,71 +143,12 @@ public final class IpSetPlanner {
      * size (as {@code ipset save} writes it). The kernel still grows a set that outgrows its start.
      */
     static String hashSize(int members) {
-        int buckets = Integer.highestOneBit(Math.max(1, members / 2 - 1)) << 1;
+        int buckets = buckets(members);
         return buckets > DEFAULT_HASH_SIZE ? " hashsize " + buckets : "";
     }
 
-    /**
-     * A whole set's members in an order that depends on them only, so that the restore input reads the same for the
-     * same content: by text up to {@link #TEXT_ORDER_UP_TO} members (what a person reads in a log or a test), above
-     * that by hash code, then text. Sorting 100,000 members by text was a third of the driver's own time for a set
-     * that large; by hash code it is a sort of numbers.
-     */
-    static List<String> ordered(Collection<String> members) {
-        String[] all = members.toArray(new String[0]);
-        if (all.length <= TEXT_ORDER_UP_TO) {
-            Arrays.sort(all);
-            return Arrays.asList(all);
-        }
-        long[] keys = new long[all.length];
-        for (int i = 0; i < all.length; i++) {
-            keys[i] = (long) all[i].hashCode() << 32 | i;
-        }
-        Arrays.sort(keys);
-        String[] ordered = new String[all.length];
-        for (int i = 0; i < all.length; i++) {
-            ordered[i] = all[(int) keys[i]];
-        }
-        // members of equal hash code (rare) by text, so that the order does not depend on the set's own
-        for (int start = 0, end; start < ordered.length; start = end) {
-            int hash = ordered[start].hashCode();
-            end = start + 1;
-            while (end < ordered.length && ordered[end].hashCode() == hash) {
-                end++;
-            }
-            if (end - start > 1) {
-                Arrays.sort(ordered, start, end);
-            }
-        }
-        return Arrays.asList(ordered);
-    }
-
-    /** The restore input, written line by line as it is planned; each line checked as {@link CommandText#line}. */
-    private static final class Input {
-        private final StringBuilder text = new StringBuilder();
-        private int count;
-
-        void add(String line) {
-            text.append(CommandText.line(line)).append('\n');
-            count++;
-        }
-
-        /** "VERB SET MEMBER" for each member, in the order given, without making each line a string of its own. */
-        void members(String verb, String set, Collection<String> members) {
-            String prefix = CommandText.line(verb + " " + set + " ");
-            text.ensureCapacity(text.length() + members.size() * (prefix.length() + 20));
-            for (String member : members) {
-                text.append(prefix).append(CommandText.line(member)).append('\n');
-            }
-            count += members.size();
-        }
-
-        int count() {
-            return count;
-        }
-
-        String text() {
-            return text.toString();
-        }
+    /** The buckets of a set made with MEMBERS members: see {@link #hashSize}. */
+    private static int buckets(int members) {
+        return Math.max(DEFAULT_HASH_SIZE, Integer.highestOneBit(Math.max(1, members / 2 - 1)) << 1);
     }
 }

@@ -3,8 +3,8 @@ package org.jcalico.felix.dataplane.ipsets;
 import org.jcalico.felix.dataplane.Changes;
 
 /** One "ipset restore" input (empty when nothing differs), what it changes, and the snapshot it leaves behind. */
-public record IpSetUpdate(String restoreInput, Changes changes, IpSetSnapshot after) {
+public record IpSetUpdate(IpSetInput input, Changes changes, IpSetSnapshot after) {
     public boolean isEmpty() {
-        return restoreInput.isEmpty();
+        return input.isEmpty();
     }
 }

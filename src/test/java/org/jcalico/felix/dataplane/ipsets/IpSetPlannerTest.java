@@ -38,7 +38,7 @@ class IpSetPlannerTest {
                 create jc-4t-a hash:net family inet maxelem 1048576
                 add jc-4t-a 10.0.0.1/32
                 add jc-4t-a 10.0.0.2/32
-                """, update.restoreInput());
+                """, update.input().text());
         assertEquals(1, update.changes().count(Change.SETS_WRITTEN));
         assertEquals(snapshot(A), update.after());
     }
@@ -47,7 +47,7 @@ class IpSetPlannerTest {
     void aSmallChangeAddsAndDeletesMembers() {
         IpSetSpec changed = new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.1/32", "10.0.0.3/32"));
         IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), changed), snapshot(A));
-        assertEquals("del jc-4t-a 10.0.0.2/32\nadd jc-4t-a 10.0.0.3/32\n", update.restoreInput());
+        assertEquals("del jc-4t-a 10.0.0.2/32\nadd jc-4t-a 10.0.0.3/32\n", update.input().text());
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_ADDED));
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_REMOVED));
         assertEquals(0, update.changes().count(Change.SETS_WRITTEN));
@@ -59,7 +59,7 @@ class IpSetPlannerTest {
         IpSetSpec was = new IpSetSpec("jc-4s-a", 4, written);
         MemberSet now = written.with(Set.of("10.9.0.1/32"), Set.of("10.1.0.7/32", "10.1.3.1/32"));
         IpSetUpdate update = IpSetPlanner.fill(Map.of(was.name(), new IpSetSpec("jc-4s-a", 4, now)), snapshot(was));
-        assertEquals("del jc-4s-a 10.1.0.7/32\ndel jc-4s-a 10.1.3.1/32\nadd jc-4s-a 10.9.0.1/32\n", update.restoreInput());
+        assertEquals("del jc-4s-a 10.1.0.7/32\ndel jc-4s-a 10.1.3.1/32\nadd jc-4s-a 10.9.0.1/32\n", update.input().text());
         Set<String> expected = new HashSet<>(hosts(5000));
         expected.add("10.9.0.1/32");
         expected.removeAll(Set.of("10.1.0.7/32", "10.1.3.1/32"));
@@ -76,10 +76,10 @@ class IpSetPlannerTest {
         MemberSet now = written.with(Set.of("10.9.0.1/32"), Set.of());
         MemberSet later = now.with(Set.of("10.9.0.2/32"), Set.of());
         assertEquals("add jc-4s-a 10.9.0.1/32\nadd jc-4s-a 10.9.0.2/32\n", IpSetPlanner.fill(
-                Map.of("jc-4s-a", new IpSetSpec("jc-4s-a", 4, later)), snapshot(readBack)).restoreInput());
+                Map.of("jc-4s-a", new IpSetSpec("jc-4s-a", 4, later)), snapshot(readBack)).input().text());
         assertEquals("add jc-4s-a 10.9.0.1/32\nadd jc-4s-a 10.9.0.2/32\n", IpSetPlanner.fill(
                 Map.of("jc-4s-a", new IpSetSpec("jc-4s-a", 4, later)),
-                snapshot(new IpSetSpec("jc-4s-a", 4, written))).restoreInput());
+                snapshot(new IpSetSpec("jc-4s-a", 4, written))).input().text());
     }
 
     @Test
@@ -87,7 +87,7 @@ class IpSetPlannerTest {
         IpSetSpec big = new IpSetSpec("jc-4t-a", 4, hosts(1000));
         IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), big), snapshot(A));
         String temporary = IpSetPlanner.temporaryName("jc-4t-a");
-        List<String> lines = update.restoreInput().lines().toList();
+        List<String> lines = update.input().text().lines().toList();
         assertEquals("create " + temporary + " hash:net family inet maxelem 1048576", lines.get(0));
         assertEquals(List.of("swap " + temporary + " jc-4t-a", "destroy " + temporary), lines.subList(1001, 1003));
         assertEquals(1, update.changes().count(Change.SETS_WRITTEN));
@@ -106,13 +106,13 @@ class IpSetPlannerTest {
         IpSetSnapshot observed = new IpSetSnapshot(Map.of(A.name(), A,
                 temporary, new IpSetSpec(temporary, 4, Set.of())), Set.of());
         IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), new IpSetSpec("jc-4t-a", 4, hosts(100))), observed);
-        assertTrue(update.restoreInput().startsWith("destroy " + temporary + "\ncreate " + temporary));
+        assertTrue(update.input().text().startsWith("destroy " + temporary + "\ncreate " + temporary));
     }
 
     @Test
     void aSetOfTheWrongKindIsRecreated() {
         IpSetUpdate update = IpSetPlanner.fill(Map.of(A.name(), A), new IpSetSnapshot(Map.of(), Set.of("jc-4t-a")));
-        assertTrue(update.restoreInput().startsWith("destroy jc-4t-a\ncreate jc-4t-a hash:net"));
+        assertTrue(update.input().text().startsWith("destroy jc-4t-a\ncreate jc-4t-a hash:net"));
         assertEquals(snapshot(A), update.after());
     }
 
@@ -124,7 +124,7 @@ class IpSetPlannerTest {
                 create jc-6n-a hash:ip,port family inet6 maxelem 1048576
                 add jc-6n-a fd00::5,tcp:80
                 add jc-6n-a fd00::6,udp:53
-                """, update.restoreInput());
+                """, update.input().text());
     }
 
     @Test
@@ -132,7 +132,7 @@ class IpSetPlannerTest {
         IpSetSpec ports = new IpSetSpec("jc-4t-a", IpSetSpec.Type.IP_PORT, 4, Set.of("10.0.0.1,tcp:80"));
         IpSetUpdate update = IpSetPlanner.fill(Map.of(ports.name(), ports), snapshot(A));
         assertEquals("destroy jc-4t-a\ncreate jc-4t-a hash:ip,port family inet maxelem 1048576\n"
-                + "add jc-4t-a 10.0.0.1,tcp:80\n", update.restoreInput());
+                + "add jc-4t-a 10.0.0.1,tcp:80\n", update.input().text());
         assertEquals(snapshot(ports), update.after());
     }
 
@@ -144,7 +144,7 @@ class IpSetPlannerTest {
         IpSetSpec after = new IpSetSpec("jc-4n-a", IpSetSpec.Type.IP_PORT, 4, members);
         IpSetUpdate update = IpSetPlanner.fill(Map.of(after.name(), after), snapshot(before));
         assertEquals("create " + IpSetPlanner.temporaryName("jc-4n-a") + " hash:ip,port family inet maxelem 1048576",
-                update.restoreInput().lines().findFirst().orElseThrow());
+                update.input().text().lines().findFirst().orElseThrow());
     }
 
     @Test
@@ -152,7 +152,7 @@ class IpSetPlannerTest {
         IpSetSpec b = new IpSetSpec("jc-4t-b", 4, Set.of());
         IpSetSnapshot observed = new IpSetSnapshot(Map.of(A.name(), A, b.name(), b), Set.of("jc-odd"));
         IpSetUpdate update = IpSetPlanner.sweep(Set.of(A.name()), observed);
-        assertEquals("destroy jc-4t-b\ndestroy jc-odd\n", update.restoreInput());
+        assertEquals("destroy jc-4t-b\ndestroy jc-odd\n", update.input().text());
         assertEquals(2, update.changes().count(Change.SETS_DELETED));
         assertEquals(snapshot(A), update.after());
     }
@@ -163,10 +163,11 @@ class IpSetPlannerTest {
         IpSetSpec one = new IpSetSpec("jc-4s-a", 4, MemberSet.of(members));
         java.util.Collections.reverse(members);
         IpSetSpec other = new IpSetSpec("jc-4s-a", 4, new HashSet<>(members));
-        String input = IpSetPlanner.fill(Map.of(one.name(), one), IpSetSnapshot.EMPTY).restoreInput();
-        assertEquals(input, IpSetPlanner.fill(Map.of(other.name(), other), IpSetSnapshot.EMPTY).restoreInput());
+        String input = IpSetPlanner.fill(Map.of(one.name(), one), IpSetSnapshot.EMPTY).input().text();
+        assertEquals(input, IpSetPlanner.fill(Map.of(other.name(), other), IpSetSnapshot.EMPTY).input().text());
         List<String> lines = input.lines().toList();
-        assertEquals("create jc-4s-a hash:net family inet hashsize 32768 maxelem 1048576", lines.getFirst());
+        assertEquals("create jc-4s-a hash:net family inet hashsize 32768 maxelem 1048576 initval 0x"
+                + Integer.toHexString(KernelBuckets.INITVAL), lines.getFirst());
         assertEquals(50_001, lines.size());
         Set<String> written = new HashSet<>();
         lines.subList(1, lines.size()).forEach(line -> written.add(line.substring("add jc-4s-a ".length())));
@@ -184,9 +185,9 @@ class IpSetPlannerTest {
         // a large change's temporary set too, so the swap brings in a set of its final size
         IpSetSpec large = new IpSetSpec("jc-4s-a", 4, hosts(5_000));
         String input = IpSetPlanner.fill(Map.of(large.name(), large),
-                snapshot(new IpSetSpec("jc-4s-a", 4, Set.of("10.9.9.9/32")))).restoreInput();
+                snapshot(new IpSetSpec("jc-4s-a", 4, Set.of("10.9.9.9/32")))).input().text();
         assertTrue(input.startsWith("create " + IpSetPlanner.temporaryName("jc-4s-a")
-                + " hash:net family inet hashsize 4096 maxelem 1048576\n"), input.substring(0, 120));
+                + " hash:net family inet hashsize 4096 maxelem 1048576 initval 0x"), input.substring(0, 120));
     }
 
     @Test
