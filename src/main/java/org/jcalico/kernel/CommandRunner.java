@@ -146,9 +146,9 @@ public final class CommandRunner {
         return new Rtnetlink(namespace, observer, timeoutSeconds);
     }
 
-    /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NftGeneration}). */
-    public NftGeneration nftGeneration() {
-        return new NftGeneration(namespace, timeoutSeconds);
+    /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NfTables}). */
+    public NfTables nfTables() {
+        return new NfTables(namespace, timeoutSeconds);
     }
 
     /**

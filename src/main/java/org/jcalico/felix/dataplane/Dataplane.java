@@ -86,7 +86,6 @@ public final class Dataplane {
      */
     private Changes iptablesRules(HostState desired, Set<String> isolable, DriverTimes times) {
         boolean cold = ipSets.readsBack();
-        nftables.prepareRemove();
         List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
         Supplier<Changes> ipv4 =
                 writer(cold, planning, times, "iptables", () -> iptables.prepare(desired.ipv4(), isolable));

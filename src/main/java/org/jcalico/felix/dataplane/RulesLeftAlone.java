@@ -2,10 +2,10 @@ package org.jcalico.felix.dataplane;
 
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.NftGeneration;
+import org.jcalico.kernel.NfTables;
 
 /**
- * Whether a resync may skip reading the rules back: when the namespace's nf_tables generation ({@link NftGeneration})
+ * Whether a resync may skip reading the rules back: when the namespace's nf_tables generation ({@link NfTables})
  * is where it stood during the last resync, and that resync committed nothing (so it read, or already had, exactly
  * what the kernel held and found it as desired), then no transaction of anyone has changed any rule since: what the
  * drivers believe they wrote is what the kernel holds. Any commit in between (the agent's own applies, or another
@@ -18,7 +18,7 @@ import org.jcalico.kernel.NftGeneration;
 final class RulesLeftAlone {
     private static final long UNKNOWN = -1;
     private final CommandRunner runner;
-    private NftGeneration generation;
+    private NfTables generation;
     private Boolean usable;
     /** The generation during the last resync that committed nothing, or UNKNOWN. */
     private long quiet = UNKNOWN;
@@ -45,7 +45,7 @@ final class RulesLeftAlone {
         try {
             if (usable == null) {
                 usable = nfTables("iptables") && nfTables("ip6tables");
-                generation = usable ? runner.nftGeneration() : null;
+                generation = usable ? runner.nfTables() : null;
             }
             return usable ? generation.read() : UNKNOWN;
         } catch (KernelException e) {

@@ -12,6 +12,7 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.NfTables;
 import org.jcalico.kernel.Nft;
 import org.jcalico.util.Memo;
 
@@ -32,6 +33,7 @@ public final class NftablesDriver {
     public static final String TOOL = "nftables";
     static final List<String> DROP_ONLY = List.of("drop");
     private final Nft nft;
+    private final NfTables tables;
     /** What the kernel holds, as this driver wrote it; null when not known. */
     private Tables programmed;
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
@@ -41,6 +43,7 @@ public final class NftablesDriver {
 
     public NftablesDriver(CommandRunner runner) {
         this.nft = runner.nft();
+        this.tables = runner.nfTables();
     }
 
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
@@ -68,29 +71,22 @@ public final class NftablesDriver {
         }
     }
 
-    /**
-     * Readies what the next {@link #remove} will use, on other threads, when that removal will look at the kernel: the
-     * other driver's apply calls it first and removes after writing its rules, so the removal does not wait for
-     * libnftables to load and open (on a cold start, 70-110 ms at the end of the apply).
-     */
-    public void prepareRemove() {
-        if (!removed) {
-            nft.warm();
-        }
-    }
-
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
     public Changes remove() {
         if (removed) {
             return Changes.NONE;
         }
-        CommandRunner.Result result = nft.apply("list tables");
-        String script = result.ok() ? NftablesPlanner.removeAll(result.stdout()) : "";
-        if (!script.isEmpty()) {
-            result = nft.apply(script);
+        String script;
+        try {
+            script = NftablesPlanner.removeAll(tables.tables());
+        } catch (KernelException e) {
+            return Changes.failure(TOOL, "cannot list the nftables tables: " + e.getMessage());
         }
-        if (!result.ok() && result.exitCode() != 127) {
-            return Changes.failure(TOOL, result.describe());
+        if (!script.isEmpty()) {
+            CommandRunner.Result result = nft.apply(script);
+            if (!result.ok() && result.exitCode() != 127) {
+                return Changes.failure(TOOL, result.describe());
+            }
         }
         programmed = null;
         removed = true;

@@ -17,6 +17,7 @@ import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
+import org.jcalico.kernel.NfTables;
 
 /**
  * The nft script (one transaction for {@code nft -f -}) that takes jcalico's two tables, {@code ip jcalico} and
@@ -194,15 +195,14 @@ final class NftablesPlanner {
 
     /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
     /**
-     * What deletes those of jcalico's tables that {@code listing} ({@code nft list tables}) shows; empty when it shows
-     * none, so that no transaction is made for nothing (each one moves the ruleset's generation, which a resync reads
-     * to tell whether anything changed the rules).
+     * What deletes those of jcalico's tables that are among {@code tables} ("FAMILY NAME", {@link NfTables#tables});
+     * empty when none is, so that no transaction is made for nothing (each one moves the ruleset's generation, which a
+     * resync reads to tell whether anything changed the rules).
      */
-    static String removeAll(String listing) {
-        java.util.Set<String> listed = java.util.Set.copyOf(listing.lines().map(String::strip).toList());
+    static String removeAll(Set<String> tables) {
         StringBuilder script = new StringBuilder();
         for (int version : List.of(4, 6)) {
-            if (listed.contains("table " + table(version))) {
+            if (tables.contains(table(version))) {
                 // added first, so that one deleted meanwhile by someone else does not fail the transaction
                 script.append("add table ").append(table(version)).append('\n');
                 script.append("delete table ").append(table(version)).append('\n');

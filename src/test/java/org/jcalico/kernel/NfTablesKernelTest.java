@@ -3,6 +3,8 @@ package org.jcalico.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Set;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,11 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 
 /**
- * The nf_tables generation ({@link NftGeneration}) in "jct-nftgen" namespaces: it moves by one with each committed
- * transaction of iptables or ip6tables, stays for reads and ipset changes, and is each namespace's own.
+ * nf_tables read over netlink ({@link NfTables}) in "jct-nftgen" namespaces: the generation moves by one with each
+ * committed transaction of iptables or ip6tables, stays for reads and ipset changes, and is each namespace's own; the
+ * tables are listed by family and name.
  */
 @Tag("kernel")
-class NftGenerationKernelTest {
+class NfTablesKernelTest {
     private static final String PREFIX = "jct-nftgen-";
 
     @BeforeAll
@@ -32,8 +35,8 @@ class NftGenerationKernelTest {
     void movesWithEachCommitAndOnlyThen() {
         CommandRunner host = Namespaces.create(PREFIX + "a");
         CommandRunner other = Namespaces.create(PREFIX + "b");
-        NftGeneration generation = host.nftGeneration();
-        NftGeneration othersGeneration = other.nftGeneration();
+        NfTables generation = host.nfTables();
+        NfTables othersGeneration = other.nfTables();
         host.run("iptables", "-N", "jct-gen").check();
         long start = generation.read();
         long othersStart = othersGeneration.read();
@@ -50,5 +53,15 @@ class NftGenerationKernelTest {
         assertTrue(host.run("iptables", "-A", "jct-gen", "-j", "NO-SUCH-CHAIN").exitCode() != 0);
         assertEquals(start + 2, generation.read(), "a refused transaction moves nothing");
         assertEquals(othersStart, othersGeneration.read(), "another namespace's generation is its own");
+    }
+
+    @Test
+    void listsTheTablesByFamilyAndName() {
+        CommandRunner host = Namespaces.create(PREFIX + "c");
+        NfTables tables = host.nfTables();
+        assertEquals(Set.of(), tables.tables());
+        host.run("iptables", "-N", "jct-gen").check();
+        host.run(List.of("nft", "-f", "-"), "add table ip6 jcalico\nadd table inet jct-other\n").check();
+        assertEquals(Set.of("ip filter", "ip6 jcalico", "inet jct-other"), tables.tables());
     }
 }
