@@ -351,9 +351,14 @@ public final class ContainerService {
         return store.get(EndpointStatus.class, node, endpointId).map(Versioned::resource);
     }
 
+    /**
+     * Reads the agent's report again at each poll, or as soon as a commit of this process follows the read: in the
+     * agent itself (the docker plugin, a delegated `container add`) that is the agent's own report being written.
+     */
     private void awaitProgrammed(String node, String endpointId, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
+            long commits = store.datastore().commitsMade();
             Optional<EndpointStatus> status = statusOf(node, endpointId);
             if (status.isPresent() && status.get().state() == EndpointStatus.State.programmed) {
                 return;
@@ -362,7 +367,12 @@ public final class ContainerService {
                 throw new ValidationException("the agent on node " + node + " could not program the endpoint: "
                         + status.get().detail());
             }
-            sleep();
+            try {
+                store.datastore().awaitCommit(commits, Duration.ofMillis(POLL_MILLIS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         throw new ValidationException("the agent on node " + node + " did not report the endpoint programmed within "
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
