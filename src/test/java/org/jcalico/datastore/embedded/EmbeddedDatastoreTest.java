@@ -37,20 +37,8 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         Path file = dir.resolve("shared.db");
         List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedDatastore watcher = EmbeddedDatastore.open(file)) {
-            WatchListener timing = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    long now = System.nanoTime();
-                    // both processes read the same monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux)
-                    events.forEach(event -> latenciesMicros.add((now - Long.parseLong(event.value())) / 1000));
-                }
-
-                @Override
-                public void onResync(String reason) {
-                    throw new AssertionError(reason);
-                }
-            };
-            try (Watch ignored = watcher.watch("/latency/", watcher.list("").revision(), timing)) {
+            // both processes read the same monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux)
+            try (Watch ignored = watcher.watch("/latency/", watcher.list("").revision(), latencies(latenciesMicros))) {
                 Process writer = JavaProcess.start(StoreWriterMain.class, file.toString(), "timestamps", "20");
                 assertEquals(0, writer.waitFor());
                 Thread.sleep(200);
@@ -97,19 +85,7 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     void aWatcherOfTheCommittingStoreIsToldAtOnce() throws Exception {
         List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedDatastore store = EmbeddedDatastore.open(dir.resolve("own.db"))) {
-            WatchListener timing = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    long now = System.nanoTime();
-                    events.forEach(event -> latenciesMicros.add((now - Long.parseLong(event.value())) / 1000));
-                }
-
-                @Override
-                public void onResync(String reason) {
-                    throw new AssertionError(reason);
-                }
-            };
-            try (Watch ignored = store.watch("/own/", store.list("").revision(), timing)) {
+            try (Watch ignored = store.watch("/own/", store.list("").revision(), latencies(latenciesMicros))) {
                 java.util.Random random = new java.util.Random(11);
                 for (int i = 0; i < 40; i++) {
                     // at random moments of the poller's interval
@@ -125,6 +101,22 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         System.out.println("same-store watch latency: median " + median + " us, max " + latenciesMicros.getLast() + " us");
         // polled every 5 ms at a random phase, the median would be about 2,500 us
         assertTrue(median < 1_500, "median latency " + median + " us");
+    }
+
+    /** Adds each event's latency in microseconds: its value is the System.nanoTime() at which it was written. */
+    private static WatchListener latencies(List<Long> micros) {
+        return new WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                long now = System.nanoTime();
+                events.forEach(event -> micros.add((now - Long.parseLong(event.value())) / 1000));
+            }
+
+            @Override
+            public void onResync(String reason) {
+                throw new AssertionError(reason);
+            }
+        };
     }
 
     private static void sleep(long millis) {
