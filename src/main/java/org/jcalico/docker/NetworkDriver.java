@@ -215,8 +215,20 @@ public final class NetworkDriver {
         return "169.254." + (hash / 256 % 254 + 1) + "." + (hash % 254 + 1);
     }
 
+    /**
+     * The endpoint's record goes (with the intent to remove the rest, in one commit) before Leave answers; its veth
+     * is destroyed afterwards. docker has moved the container's side back into the host's namespace, down, before
+     * calling Leave, and the endpoint's rules are going with its record, so nothing can use the pair meanwhile; the
+     * kernel's destruction of it (10-20 ms here) then overlaps dockerd's own work after Leave (docs/docker.md).
+     */
     public void leave(Protocol.EndpointRef request) {
-        detach(request.endpointId());
+        detach(request.endpointId(), rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
+            try {
+                rest.run();
+            } catch (RuntimeException e) {
+                log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
+            }
+        }));
         left.add(request.endpointId());
     }
 
@@ -236,12 +248,17 @@ public final class NetworkDriver {
      * container's endpoints on its other networks (those it may send from) cease to be members of its network.
      */
     public Optional<WorkloadEndpoint> detach(String dockerEndpointId) {
+        return detach(dockerEndpointId, Runnable::run);
+    }
+
+    /** {@link #detach(String)}, with the veth and the intent removed on {@code rest}. */
+    private Optional<WorkloadEndpoint> detach(String dockerEndpointId, java.util.concurrent.Executor rest) {
         String endpointId = endpointId(dockerEndpointId);
         // no wait for the agent's removal of its chains and set members: nothing can use the endpoint any more (its
         // veth is gone), and the agent applies changes in revision order, so an endpoint that takes the address
         // next is programmed only after that removal (docs/docker.md, "Performance")
         Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
-                "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO);
+                "docker endpoint " + shortId(dockerEndpointId), rest);
         for (String sandbox : List.copyOf(sandboxes.keySet())) {
             sandboxes.computeIfPresent(sandbox, (key, joined) -> {
                 joined.remove(endpointId);

@@ -453,7 +453,8 @@ class DockerNetworkIT {
             assertTrue(Eventually.within(5, () -> endpointWith(address).isEmpty() && holderOf(address).isEmpty()),
                     "no endpoint record and no allocation for " + address + ": " + endpointWith(address) + " " + holderOf(address));
             assertTrue(store.get(WorkloadEndpoint.class, endpoint.node(), endpoint.endpointId()).isEmpty());
-            assertFalse(hostLinks(host).contains(endpoint.interfaceName()), "no veth " + endpoint.interfaceName());
+            // Leave destroys the veth just after it answers
+            assertTrue(Eventually.within(5, () -> !hostLinks(host).contains(endpoint.interfaceName())), "no veth " + endpoint.interfaceName());
             assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
                     "no iptables rule for " + endpoint.interfaceName());
         }
