@@ -73,6 +73,16 @@ public final class CountingDatastore implements Datastore {
     }
 
     @Override
+    public long commitsMade() {
+        return datastore.commitsMade();
+    }
+
+    @Override
+    public void awaitCommit(long seen, java.time.Duration max) throws InterruptedException {
+        datastore.awaitCommit(seen, max);
+    }
+
+    @Override
     public Watch watch(String prefix, long afterRevision, WatchListener listener) {
         return datastore.watch(prefix, afterRevision, listener);
     }

@@ -24,6 +24,10 @@ import org.jcalico.lab.LabLayout;
  * machine's noise falls on both alike. The lab's daemons run with `--bridge=none --iptables=false`, so docker's side
  * is a bridge network created for the benchmark: the same driver and data path as docker's default `bridge`, without
  * its NAT rules (which `docker run` does not touch).
+ *
+ * <p>The floor is the same command with no network at all ({@code --net none}, the ping answered by the container's
+ * own loopback): what docker spends on creating, starting and removing a container whatever the network. Its runs
+ * alternate with the two others, and each network's figure above it is what that network's driver adds.
  */
 public final class DockerBenchmark {
     private static final String HOST = "h1";
@@ -31,6 +35,8 @@ public final class DockerBenchmark {
     private static final String JCALICO = "bench-jcalico";
     private static final String BRIDGE = "bench-bridge";
     private static final String BRIDGE_SUBNET = "10.72.0.0/24";
+    /** docker's network mode without any interface but loopback: the floor. */
+    private static final String NO_NETWORK = "none";
     /** The agent's log lines that time a plugin call, or an apply of local endpoints (felix.log's format). */
     private static final Pattern AGENT_TIMING = Pattern.compile(
             "^(\\S+) INFO  (?:docker (\\S+) answered in|update of \\d+ local endpoints in) ([0-9.]+) ms");
@@ -57,23 +63,30 @@ public final class DockerBenchmark {
             // the first run on each network pays for what later ones find loaded and cached
             time(lab, JCALICO, jcalicoPeer);
             time(lab, BRIDGE, bridgePeer);
+            time(lab, NO_NETWORK, "127.0.0.1");
             List<Long> onJcalico = new ArrayList<>();
             List<Long> onBridge = new ArrayList<>();
+            List<Long> floor = new ArrayList<>();
             Instant measured = Instant.now();
             for (int i = 0; i < count; i++) {
                 onJcalico.add(time(lab, JCALICO, jcalicoPeer));
                 onBridge.add(time(lab, BRIDGE, bridgePeer));
+                floor.add(time(lab, NO_NETWORK, "127.0.0.1"));
             }
             Collections.sort(onJcalico);
             Collections.sort(onBridge);
-            out.printf("%d runs each of 'docker run --net NET busybox ping -c1 PEER' on one lab host, alternating%n", count);
+            Collections.sort(floor);
+            out.printf("%d runs each of 'docker run --net NET busybox ping -c1 PEER' on one lab host, the three alternating%n", count);
             out.println("(milliseconds of wall time of the docker command; PEER a container already on NET):");
             out.printf("  %-36s %7s %7s %7s%n", "", "median", "p99", "max");
             print("jcalico network (jcalico driver+IPAM)", onJcalico);
             print("docker's bridge driver", onBridge);
+            print("floor: --net none, ping 127.0.0.1", floor);
             out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", "ratio jcalico / bridge",
                     (double) Percentiles.of(onJcalico, 50) / Percentiles.of(onBridge, 50),
                     (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
+            out.printf("  %-36s %7d %7d   (each network's median above the floor's)%n", "network's own ms: jcalico, bridge",
+                    Percentiles.of(onJcalico, 50) - Percentiles.of(floor, 50), Percentiles.of(onBridge, 50) - Percentiles.of(floor, 50));
             printPluginCalls(lab, measured);
             out.println("  " + MachineLoad.describe(before));
         } finally {

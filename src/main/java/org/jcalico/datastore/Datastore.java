@@ -1,5 +1,6 @@
 package org.jcalico.datastore;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -41,6 +42,23 @@ public interface Datastore extends AutoCloseable {
      * @return the revision of this commit
      */
     long commit(List<Op> ops);
+
+    /**
+     * How many commits that wrote were made through this object so far. With {@link #awaitCommit} it lets a reader
+     * that polls for a record another thread of this process writes (the docker plugin waiting for its own agent's
+     * report on an endpoint) read again as soon as that commit is made rather than at its next poll.
+     */
+    default long commitsMade() {
+        return 0;
+    }
+
+    /**
+     * Returns once a commit that wrote through this object follows the {@code seen}-th ({@link #commitsMade}), or
+     * after {@code max}, whichever comes first; a backend that does not count commits waits {@code max}.
+     */
+    default void awaitCommit(long seen, Duration max) throws InterruptedException {
+        Thread.sleep(max);
+    }
 
     /** Delivers every change under the prefix with a revision greater than afterRevision. */
     Watch watch(String prefix, long afterRevision, WatchListener listener);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
@@ -49,14 +50,23 @@ public final class NetworkDriver {
      */
     private final Map<String, Set<String>> sandboxes = new ConcurrentHashMap<>();
 
+    /**
+     * The networks' names by docker's network id, asked of dockerd at a network's first CreateEndpoint: a docker
+     * network keeps its name for life (docker cannot rename one), and a new network has a new id.
+     */
+    private final Map<String, DockerClient.Network> networks = new ConcurrentHashMap<>();
+
     /** Endpoints whose Leave detached them: the DeleteEndpoint that follows has nothing left to do for them. */
     private final Set<String> left = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param labels the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
-     *               container is listed the same way at both: see {@link #labelsAtJoin})
+     * @param labels   the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
+     *                 container is listed the same way at both: see {@link #labelsAtJoin})
+     * @param attached the endpoint attached as a member of this network alone, veth made and endpoint programmed, also
+     *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks
      */
-    private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Map<String, String>>> labels) {
+    private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Map<String, String>>> labels,
+                           CompletableFuture<Void> attached) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -79,6 +89,7 @@ public final class NetworkDriver {
 
     /** The profile stays: it is the cluster's, other hosts' networks of that name may use it, and it may hold rules. */
     public void deleteNetwork(Protocol.NetworkRef request) {
+        networks.remove(request.networkId());
         log.info("docker network " + shortId(request.networkId()) + " deleted");
     }
 
@@ -93,12 +104,17 @@ public final class NetworkDriver {
                 nets.add(Cidr.host(Cidr.parseHostOrNet(address.replaceAll("/.*", "")).network()));
             }
         }
-        DockerClient.Network network = docker.network(request.networkId()).orElseThrow(() ->
-                new WorkloadException("docker network " + shortId(request.networkId()) + " is not known to dockerd at " + docker.socket()));
+        DockerClient.Network network = networks.computeIfAbsent(request.networkId(), id -> docker.network(id).orElseThrow(() ->
+                new WorkloadException("docker network " + shortId(id) + " is not known to dockerd at " + docker.socket())));
         LabelRules.checkKey("network", NETWORK_LABEL + network.name());
-        created.put(request.endpointId(), new Created(network.name(), nets,
-                empty(given.macAddress()) ? null : given.macAddress().toLowerCase(),
-                CompletableFuture.supplyAsync(() -> labelsAtJoin(network.name()), Thread::startVirtualThread)));
+        String mac = empty(given.macAddress()) ? null : given.macAddress().toLowerCase();
+        CompletableFuture<Optional<Map<String, String>>> labels =
+                CompletableFuture.supplyAsync(() -> labelsAtJoin(network.name()), Thread::startVirtualThread);
+        // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
+        // is done meanwhile, and Join waits for it
+        CompletableFuture<Void> attached = labels.thenAcceptAsync(found -> attach(request.endpointId(), network.name(), nets,
+                mac, found, List.of()), Thread::startVirtualThread);
+        created.put(request.endpointId(), new Created(network.name(), nets, mac, labels, attached));
         return new Protocol.CreateEndpointAnswer(null);
     }
 
@@ -109,28 +125,17 @@ public final class NetworkDriver {
                     + " disconnect and connect the container again");
         }
         String endpointId = endpointId(request.endpointId());
-        String peer = "tmp" + endpointId.substring(0, 12);
-        Map<String, String> labels = new TreeMap<>();
-        Optional<Map<String, String>> containerLabels = endpoint.labels().join();
-        containerLabels.ifPresent(labels::putAll);
-        labels.put(NETWORK_LABEL + endpoint.network(), "");
-        // the container's endpoints on its other networks, and all of them as members of every one of its networks
         String sandbox = request.sandboxKey() == null ? "" : request.sandboxKey();
         List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
                 .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
-        ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, endpoint.network(), labels, endpoint.nets());
-        List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
-        members.add(joining);
-        ContainerNetworks together = new ContainerNetworks(members);
-        ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, request.endpointId(), endpointId,
-                "docker endpoint " + shortId(request.endpointId()) + " on network " + endpoint.network(), together.profiles(joining),
-                new EndpointMetadata(null, together.labels(joining), null), together.spoofable(joining));
-        regroup(siblings, together);
-        try {
-            containers.attachUnplugged(what, endpoint.nets(), IpamDriver.handle(node), peer, endpoint.mac(), PROGRAMMED_WAIT);
-        } catch (RuntimeException e) {
-            regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
-            throw e;
+        if (siblings.isEmpty()) {
+            awaitAttached(endpoint);
+        } else {
+            // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this one
+            // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks")
+            endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
+            detach(request.endpointId());
+            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.labels().join(), siblings);
         }
         if (!sandbox.isEmpty()) {
             sandboxes.compute(sandbox, (key, joined) -> {
@@ -139,10 +144,11 @@ public final class NetworkDriver {
                 return now;
             });
         }
-        if (containerLabels.isEmpty()) {
+        if (endpoint.labels().join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
                     .start(() -> copyLabels(request.endpointId(), endpointId));
         }
+        String peer = peerName(endpointId);
         boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
         boolean v6 = endpoint.nets().stream().anyMatch(net -> net.version() == 6);
         String gateway = gatewayV4(endpointId);
@@ -158,6 +164,47 @@ public final class NetworkDriver {
     }
 
     /**
+     * Attaches the endpoint as a member of its network and of the networks of its SIBLINGS (the container's endpoints on
+     * its other networks, rewritten as members of this one too, and back if the attach fails): veth made, endpoint
+     * recorded and programmed, or nothing left.
+     */
+    private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
+                        Optional<Map<String, String>> containerLabels, List<WorkloadEndpoint> siblings) {
+        String endpointId = endpointId(dockerEndpointId);
+        Map<String, String> labels = new TreeMap<>();
+        containerLabels.ifPresent(labels::putAll);
+        labels.put(NETWORK_LABEL + network, "");
+        ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, labels, nets);
+        List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
+        members.add(joining);
+        ContainerNetworks together = new ContainerNetworks(members);
+        ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, dockerEndpointId, endpointId,
+                "docker endpoint " + shortId(dockerEndpointId) + " on network " + network, together.profiles(joining),
+                new EndpointMetadata(null, together.labels(joining), null), together.spoofable(joining));
+        regroup(siblings, together);
+        try {
+            containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT);
+        } catch (RuntimeException e) {
+            regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
+            throw e;
+        }
+    }
+
+    /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is Join's. */
+    private static void awaitAttached(Created endpoint) {
+        try {
+            endpoint.attached().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /** The veth's peer, left in the host's namespace for docker to move into the container and rename. */
+    private static String peerName(String endpointId) {
+        return "tmp" + endpointId.substring(0, 12);
+    }
+
+    /**
      * The endpoint's IPv4 gateway: a link-local address of its own, answered by the host side's proxy ARP like
      * 169.254.1.1. Docker installs every endpoint's connected route to its gateway in the one container, and a second
      * route to the same /32 collides ("file exists") when a container joins a second network; IPv6's gateway is
@@ -168,16 +215,32 @@ public final class NetworkDriver {
         return "169.254." + (hash / 256 % 254 + 1) + "." + (hash % 254 + 1);
     }
 
+    /**
+     * The endpoint's record goes (with the intent to remove the rest, in one commit) before Leave answers; its veth
+     * is destroyed afterwards. docker has moved the container's side back into the host's namespace, down, before
+     * calling Leave, and the endpoint's rules are going with its record, so nothing can use the pair meanwhile; the
+     * kernel's destruction of it (10-20 ms here) then overlaps dockerd's own work after Leave (docs/docker.md).
+     */
     public void leave(Protocol.EndpointRef request) {
-        detach(request.endpointId());
+        detach(request.endpointId(), rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
+            try {
+                rest.run();
+            } catch (RuntimeException e) {
+                log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
+            }
+        }));
         left.add(request.endpointId());
     }
 
     public void deleteEndpoint(Protocol.EndpointRef request) {
+        Created endpoint = created.remove(request.endpointId());
+        if (endpoint != null) {
+            // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
+            endpoint.attached().handle((done, failure) -> done).join();
+        }
         if (!left.remove(request.endpointId())) {
             detach(request.endpointId());
         }
-        created.remove(request.endpointId());
     }
 
     /**
@@ -185,12 +248,17 @@ public final class NetworkDriver {
      * container's endpoints on its other networks (those it may send from) cease to be members of its network.
      */
     public Optional<WorkloadEndpoint> detach(String dockerEndpointId) {
+        return detach(dockerEndpointId, Runnable::run);
+    }
+
+    /** {@link #detach(String)}, with the veth and the intent removed on {@code rest}. */
+    private Optional<WorkloadEndpoint> detach(String dockerEndpointId, java.util.concurrent.Executor rest) {
         String endpointId = endpointId(dockerEndpointId);
         // no wait for the agent's removal of its chains and set members: nothing can use the endpoint any more (its
         // veth is gone), and the agent applies changes in revision order, so an endpoint that takes the address
         // next is programmed only after that removal (docs/docker.md, "Performance")
         Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
-                "docker endpoint " + shortId(dockerEndpointId), Duration.ZERO);
+                "docker endpoint " + shortId(dockerEndpointId), rest);
         for (String sandbox : List.copyOf(sandboxes.keySet())) {
             sandboxes.computeIfPresent(sandbox, (key, joined) -> {
                 joined.remove(endpointId);

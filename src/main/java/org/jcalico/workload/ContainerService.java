@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
@@ -194,15 +195,18 @@ public final class ContainerService {
                 }
             }
         }
-        return new Removed(detach(node, endpoints, "container '" + spec + "'", wait), recovered);
+        return new Removed(detach(node, endpoints, "container '" + spec + "'", wait, Runnable::run), recovered);
     }
 
     /**
      * Detaches one endpoint of the node by its id, after undoing an unfinished command on it; empty if it has none
-     * (a runtime asking twice, or after a failed attach that undid itself).
+     * (a runtime asking twice, or after a failed attach that undid itself). The endpoint record goes, and the intent
+     * to remove the rest is written, in one commit before this returns; the rest (veth, intent) is removed on
+     * {@code rest}: {@code Runnable::run} to have it done before this returns. Done elsewhere, a failure or a kill -9
+     * leaves the intent for the next command or the agent's sweep to finish.
      */
     public Optional<WorkloadEndpoint> detachEndpoint(String node, String endpointId, String containerId, String description,
-                                                     Duration wait) {
+                                                     Executor rest) {
         List<RuntimeException> failures = new ArrayList<>();
         intents.recoverStale(node, containerId, failures);
         if (!failures.isEmpty()) {
@@ -212,17 +216,17 @@ public final class ContainerService {
         if (endpoint.isEmpty()) {
             return Optional.empty();
         }
-        return detach(node, List.of(endpoint.get()), description, wait).stream().findFirst();
+        return detach(node, List.of(endpoint.get()), description, Duration.ZERO, rest).stream().findFirst();
     }
 
     private List<WorkloadEndpoint> detach(String node, List<Versioned<WorkloadEndpoint>> endpoints, String description,
-                                          Duration wait) {
+                                          Duration wait, Executor rest) {
         List<WorkloadEndpoint> removed = new ArrayList<>();
         for (Versioned<WorkloadEndpoint> endpoint : endpoints) {
             Intents.Held intent = intents.beginDetach(endpoint, description).orElseThrow(() ->
                     new ValidationException(description + " changed while it was being removed; try again"));
             CrashPoint.reach("detach");
-            intents.tearDown(intent);
+            rest.execute(() -> intents.tearDown(intent));
             removed.add(endpoint.resource());
         }
         long deadline = System.nanoTime() + wait.toNanos();
@@ -351,9 +355,14 @@ public final class ContainerService {
         return store.get(EndpointStatus.class, node, endpointId).map(Versioned::resource);
     }
 
+    /**
+     * Reads the agent's report again at each poll, or as soon as a commit of this process follows the read: in the
+     * agent itself (the docker plugin, a delegated `container add`) that is the agent's own report being written.
+     */
     private void awaitProgrammed(String node, String endpointId, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
+            long commits = store.datastore().commitsMade();
             Optional<EndpointStatus> status = statusOf(node, endpointId);
             if (status.isPresent() && status.get().state() == EndpointStatus.State.programmed) {
                 return;
@@ -362,7 +371,12 @@ public final class ContainerService {
                 throw new ValidationException("the agent on node " + node + " could not program the endpoint: "
                         + status.get().detail());
             }
-            sleep();
+            try {
+                store.datastore().awaitCommit(commits, Duration.ofMillis(POLL_MILLIS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         throw new ValidationException("the agent on node " + node + " did not report the endpoint programmed within "
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");

@@ -26,6 +26,7 @@ import org.jcalico.datastore.Versioned;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
@@ -264,6 +265,44 @@ class DockerNetworkIT {
         }
     }
 
+    /**
+     * dockerd calls CreateEndpoint, makes the container's sandbox, then calls Join: the endpoint is attached
+     * (veth, record, programmed) meanwhile, before any Join (docs/docker.md, "Join: programmed before it answers"); a
+     * DeleteEndpoint that comes instead of the Join leaves nothing of it. Called on the plugin's socket as dockerd would.
+     */
+    @Test
+    @Order(5)
+    void createEndpointAttachesBeforeJoinAndDeleteEndpointWithoutJoinLeavesNothing() throws Exception {
+        Snapshot before = snapshot(1);
+        String network = docker(1, "network", "inspect", "-f", "{{.Id}}", A).check().stdout().strip();
+        String endpointId = "5eed".repeat(16);
+        String address = new com.fasterxml.jackson.databind.ObjectMapper().readTree(plugin("IpamDriver.RequestAddress",
+                "{\"PoolID\": \"jcalico-v4\", \"Address\": \"\", \"Options\": {}}")).path("Address").asText();
+        String ip = address.replaceAll("/.*", "");
+        plugin("NetworkDriver.CreateEndpoint", "{\"NetworkID\": \"" + network + "\", \"EndpointID\": \"" + endpointId
+                + "\", \"Interface\": {\"Address\": \"" + address + "\", \"AddressIPv6\": \"\", \"MacAddress\": \"\"}, \"Options\": {}}");
+        assertTrue(Eventually.within(10, () -> endpointWith(ip).flatMap(endpoint -> store.get(EndpointStatus.class,
+                        endpoint.node(), endpoint.endpointId())).filter(status -> status.resource().state()
+                        == EndpointStatus.State.programmed).isPresent()),
+                "the endpoint is attached and programmed with no Join yet: " + endpointWith(ip));
+        Gone endpoint = gone(1, ip);
+        plugin("NetworkDriver.DeleteEndpoint", "{\"NetworkID\": \"" + network + "\", \"EndpointID\": \"" + endpointId + "\"}");
+        plugin("IpamDriver.ReleaseAddress", "{\"PoolID\": \"jcalico-v4\", \"Address\": \"" + ip + "\"}");
+        endpoint.assertGone();
+        assertTrue(Eventually.within(5, () -> snapshot(1).equals(before)), "nothing left: " + before + " / " + snapshot(1));
+        assertTrue(datastore.list(Keys.INTENTS + fixture.layout().nodeName(1) + "/").items().isEmpty(), "no intent left");
+    }
+
+    /** One call on host 1's plugin socket, as dockerd makes it; its answer, which must not be an error. */
+    private String plugin(String call, String body) {
+        LabLayout layout = fixture.layout();
+        Path socket = layout.runDir().resolve(layout.nodeName(1)).resolve("docker.sock");
+        String answer = CommandRunner.local().run("curl", "-sS", "--unix-socket", socket.toString(), "-H",
+                "Content-Type: application/json", "--data-binary", body, "http://plugin/" + call).check().stdout();
+        assertFalse(answer.contains("\"Err\":\"j"), call + ": " + answer);
+        return answer;
+    }
+
     // --- the lab's side, until `lab up --docker` does it
 
     private Path etcDocker(int host) {
@@ -414,7 +453,8 @@ class DockerNetworkIT {
             assertTrue(Eventually.within(5, () -> endpointWith(address).isEmpty() && holderOf(address).isEmpty()),
                     "no endpoint record and no allocation for " + address + ": " + endpointWith(address) + " " + holderOf(address));
             assertTrue(store.get(WorkloadEndpoint.class, endpoint.node(), endpoint.endpointId()).isEmpty());
-            assertFalse(hostLinks(host).contains(endpoint.interfaceName()), "no veth " + endpoint.interfaceName());
+            // Leave destroys the veth just after it answers
+            assertTrue(Eventually.within(5, () -> !hostLinks(host).contains(endpoint.interfaceName())), "no veth " + endpoint.interfaceName());
             assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
                     "no iptables rule for " + endpoint.interfaceName());
         }

@@ -6,9 +6,12 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
@@ -34,6 +37,8 @@ public final class EmbeddedDatastore implements Datastore {
     private Connection connection;
     private long generation;
     private WatchPoller poller;
+    /** Commits that wrote, made through this object: {@link #awaitCommit} waits on it. */
+    private final AtomicLong commits = new AtomicLong();
 
     private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
         this.path = path;
@@ -142,6 +147,9 @@ public final class EmbeddedDatastore implements Datastore {
                 }
                 statement.execute("COMMIT");
                 done = true;
+                if (revision != current) {
+                    committed();
+                }
                 return revision;
             } finally {
                 if (!done) {
@@ -150,6 +158,35 @@ public final class EmbeddedDatastore implements Datastore {
             }
         } catch (SQLException e) {
             throw failure("write", e);
+        }
+    }
+
+    /**
+     * Tells this process's own readers at once: its watchers (the agent's loop, when a plugin call of its own wrote)
+     * and those waiting in {@link #awaitCommit}, so that neither waits for its next poll.
+     */
+    private void committed() {
+        if (poller != null) {
+            poller.wake();
+        }
+        synchronized (commits) {
+            commits.incrementAndGet();
+            commits.notifyAll();
+        }
+    }
+
+    @Override
+    public long commitsMade() {
+        return commits.get();
+    }
+
+    @Override
+    public void awaitCommit(long seen, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (commits) {
+            for (long left = max.toNanos(); commits.get() == seen && left > 0; left = deadline - System.nanoTime()) {
+                TimeUnit.NANOSECONDS.timedWait(commits, left);
+            }
         }
     }
 

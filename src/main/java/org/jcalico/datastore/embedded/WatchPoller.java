@@ -9,6 +9,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Watch;
@@ -18,7 +19,8 @@ import org.jcalico.datastore.WatchListener;
 /**
  * Follows the event log for all watches of one store, on one daemon thread with its own connection. SQLite's
  * data_version tells cheaply whether anyone (any process) committed since the last look, so an idle poll costs
- * one pragma; a change reaches watchers within a few milliseconds. Each poll also has the store check that the path
+ * one pragma; a change reaches watchers within a few milliseconds, and one committed by this process at once (the
+ * commit wakes the poller). Each poll also has the store check that the path
  * still names the file it opened: when another file was moved over it (a restored backup), every watcher is told to
  * resync and the poller reads the new file; while there is none, it waits for one. A poll runs under the store's
  * lock, so that no connection of this process is open on the old file when one is opened on the new: SQLite finds
@@ -48,6 +50,11 @@ final class WatchPoller {
         watchers.add(watcher);
         newWatcher = true;
         return () -> watchers.remove(watcher);
+    }
+
+    /** A commit of this process: the next poll comes now rather than after the rest of the interval. */
+    void wake() {
+        LockSupport.unpark(thread);
     }
 
     void close() {
@@ -91,9 +98,10 @@ final class WatchPoller {
                         deliver();
                     }
                 }
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                return;
+                LockSupport.parkNanos(POLL_MILLIS * 1_000_000);
+                if (Thread.interrupted()) {
+                    return;
+                }
             } catch (SQLException | DatastoreException e) {
                 // the file is briefly locked, unreadable or absent; the next poll tries again with nothing lost
                 sleepQuietly(100);

@@ -37,20 +37,8 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         Path file = dir.resolve("shared.db");
         List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
         try (EmbeddedDatastore watcher = EmbeddedDatastore.open(file)) {
-            WatchListener timing = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    long now = System.nanoTime();
-                    // both processes read the same monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux)
-                    events.forEach(event -> latenciesMicros.add((now - Long.parseLong(event.value())) / 1000));
-                }
-
-                @Override
-                public void onResync(String reason) {
-                    throw new AssertionError(reason);
-                }
-            };
-            try (Watch ignored = watcher.watch("/latency/", watcher.list("").revision(), timing)) {
+            // both processes read the same monotonic clock (System.nanoTime is CLOCK_MONOTONIC on Linux)
+            try (Watch ignored = watcher.watch("/latency/", watcher.list("").revision(), latencies(latenciesMicros))) {
                 Process writer = JavaProcess.start(StoreWriterMain.class, file.toString(), "timestamps", "20");
                 assertEquals(0, writer.waitFor());
                 Thread.sleep(200);
@@ -62,6 +50,81 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         System.out.println("cross-process watch latency: median " + median + " us, max "
                 + latenciesMicros.get(latenciesMicros.size() - 1) + " us");
         assertTrue(median < 50_000, "median latency " + median + " us");
+    }
+
+    /**
+     * A reader that polls for what another thread of the process writes (the docker plugin waiting for its own agent's
+     * report) is woken by that commit rather than waiting out its pause; a commit that came before the pause ends it
+     * at once.
+     */
+    @Test
+    void awaitCommitEndsAtTheNextCommitOfTheProcess() throws Exception {
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(dir.resolve("await.db"))) {
+            long seen = store.commitsMade();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                sleep(300);
+                store.put("/await/a", "1");
+            });
+            long start = System.nanoTime();
+            store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
+            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+            writer.join();
+            assertTrue(waitedMillis < 30_000, "woken by the commit, not after 60 s: " + waitedMillis + " ms");
+            assertEquals(seen + 1, store.commitsMade());
+            start = System.nanoTime();
+            store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 30_000, "a commit already made ends the pause at once");
+        }
+    }
+
+    /**
+     * A watcher on the store object that commits is told at once, not at the poller's next look (every 5 ms): the
+     * agent's loop learns of an endpoint its own docker plugin wrote while the plugin waits for it to be programmed.
+     */
+    @Test
+    void aWatcherOfTheCommittingStoreIsToldAtOnce() throws Exception {
+        List<Long> latenciesMicros = Collections.synchronizedList(new ArrayList<>());
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(dir.resolve("own.db"))) {
+            try (Watch ignored = store.watch("/own/", store.list("").revision(), latencies(latenciesMicros))) {
+                java.util.Random random = new java.util.Random(11);
+                for (int i = 0; i < 40; i++) {
+                    // at random moments of the poller's interval
+                    sleep(7 + random.nextInt(5));
+                    store.put("/own/" + i, String.valueOf(System.nanoTime()));
+                }
+                sleep(200);
+            }
+        }
+        assertEquals(40, latenciesMicros.size());
+        Collections.sort(latenciesMicros);
+        long median = latenciesMicros.get(latenciesMicros.size() / 2);
+        System.out.println("same-store watch latency: median " + median + " us, max " + latenciesMicros.getLast() + " us");
+        // polled every 5 ms at a random phase, the median would be about 2,500 us
+        assertTrue(median < 1_500, "median latency " + median + " us");
+    }
+
+    /** Adds each event's latency in microseconds: its value is the System.nanoTime() at which it was written. */
+    private static WatchListener latencies(List<Long> micros) {
+        return new WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                long now = System.nanoTime();
+                events.forEach(event -> micros.add((now - Long.parseLong(event.value())) / 1000));
+            }
+
+            @Override
+            public void onResync(String reason) {
+                throw new AssertionError(reason);
+            }
+        };
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
