@@ -182,7 +182,7 @@ public final class AddBenchmark {
         print("  (one get / one commit of one key: what the backend itself costs at each size, timed after each add and remove)");
         print(String.format("floor: the same add and remove on the empty store of the same backend, in this run, alternating"
                 + " with the %,d-endpoint store; each add is `container add --no-wait`'s own work in this JVM (intent, IPAM,"
-                + " veth pair by `ip` in the host and container namespaces, endpoint record), no agent", endpoints));
+                + " veth pair and its container side over rtnetlink, endpoint record), no agent", endpoints));
         print(MachineLoad.describe(loadBefore));
     }
 
