@@ -232,9 +232,22 @@ public final class Rtnetlink {
         if (names.isEmpty()) {
             return Map.of();
         }
-        return observed(channel -> channel.send(names.stream().map(name -> new NetlinkChannel.Request(RTM_NEWLINK, 0,
-                writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, name)))
-                .toList()), refusals -> !refusals.isEmpty());
+        return observed(channel -> channel.send(names.stream().map(Rtnetlink::upByName).toList()),
+                refusals -> !refusals.isEmpty());
+    }
+
+    /** As {@code ip link set dev NAME up}: the kernel looks the link up by its name. */
+    private static NetlinkChannel.Request upByName(String name) {
+        return new NetlinkChannel.Request(RTM_NEWLINK, 0,
+                writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, name));
+    }
+
+    /** As {@code ip address add ADDRESS/PREFIX dev DEVICE [nodad]}, the device by its index. */
+    private static NetlinkChannel.Request addressRequest(int index, byte[] address, int prefixLength, boolean nodad) {
+        int flags = nodad ? IFA_F_NODAD : 0;
+        return new NetlinkChannel.Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, writer -> writer
+                .u8(address.length == 16 ? AF_INET6 : AF_INET).u8(prefixLength).u8(flags).u8(RT_SCOPE_UNIVERSE).u32(index)
+                .attribute(IFA_LOCAL, address).attribute(IFA_ADDRESS, address).attribute(IFA_FLAGS, flags));
     }
 
     /**
@@ -288,10 +301,7 @@ public final class Rtnetlink {
                             .endNest().endNest();
                 }));
                 steps.add("address add");
-                requests.add(new NetlinkChannel.Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, writer -> writer
-                        .u8(AF_INET6).u8(64).u8(IFA_F_NODAD).u8(RT_SCOPE_UNIVERSE).u32(index)
-                        .attribute(IFA_LOCAL, veth.ipv6Gateway()).attribute(IFA_ADDRESS, veth.ipv6Gateway())
-                        .attribute(IFA_FLAGS, IFA_F_NODAD)));
+                requests.add(addressRequest(index, veth.ipv6Gateway(), 64, true));
             }
             steps.add("link set up");
             requests.add(new NetlinkChannel.Request(RTM_NEWLINK, 0,
@@ -376,17 +386,12 @@ public final class Rtnetlink {
                 List<NetlinkChannel.Request> requests = new ArrayList<>();
                 for (String link : List.of("lo", inside.device())) {
                     steps.add("link set dev " + link + " up");
-                    requests.add(new NetlinkChannel.Request(RTM_NEWLINK, 0, writer -> writer.u8(AF_UNSPEC).u8(0).u16(0)
-                            .u32(0).u32(IFF_UP).u32(IFF_UP).attribute(IFLA_IFNAME, link)));
+                    requests.add(upByName(link));
                 }
                 for (LinkAddress address : inside.addresses()) {
-                    boolean v6 = address.address().length == 16;
-                    int flags = v6 ? IFA_F_NODAD : 0;
                     steps.add("address add " + literal(address.address()) + "/" + address.prefixLength());
-                    requests.add(new NetlinkChannel.Request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, writer -> writer
-                            .u8(v6 ? AF_INET6 : AF_INET).u8(address.prefixLength()).u8(flags).u8(RT_SCOPE_UNIVERSE).u32(index)
-                            .attribute(IFA_LOCAL, address.address()).attribute(IFA_ADDRESS, address.address())
-                            .attribute(IFA_FLAGS, flags)));
+                    // IPv6 nodad: unique by allocation, and usable the moment the command returns
+                    requests.add(addressRequest(index, address.address(), address.prefixLength(), address.address().length == 16));
                 }
                 if (inside.ipv4Gateway() != null) {
                     steps.add("route add " + literal(inside.ipv4Gateway()) + "/32 scope link");
