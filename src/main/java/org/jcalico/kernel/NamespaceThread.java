@@ -65,14 +65,6 @@ final class NamespaceThread<R extends AutoCloseable> {
     }
 
     /**
-     * Starts the thread (its namespace entered, its resource opened) and returns at once, so that the first piece of
-     * work waits only for itself; what fails on the way is what that piece of work is told.
-     */
-    void warm() {
-        submit(resource -> null);
-    }
-
-    /**
      * Lets the thread end once the work given so far is done (its resource closed, its namespace let go) rather than
      * after {@value #IDLE_SECONDS} s idle: for a namespace entered once, such as a container's, which a thread left in
      * it would keep alive. No work may be given after.

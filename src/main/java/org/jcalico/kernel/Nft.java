@@ -58,17 +58,6 @@ public final class Nft {
         return result;
     }
 
-    /**
-     * Makes ready, on its thread, what the first script needs (the thread in its namespace, the context open) and
-     * returns at once: a caller that knows a script is coming lets that script wait only for itself. Nothing is run in
-     * the kernel; without the library, nothing is done.
-     */
-    public void warm() {
-        if (thread != null) {
-            thread.warm();
-        }
-    }
-
     private Result onThread(String script) {
         try {
             Libnftables.Outcome outcome = thread.run(context -> context.run(script));
