@@ -40,7 +40,12 @@ class CommandModelTest {
             List.of("container", "remove"), List.of("container", "label", "x"),
             List.of("container", "list"), List.of("container", "list", "-o", "json"), List.of("container", "list", "-o", "yaml"),
             List.of("container", "list", "--datastore", "embedded:DIR/none/store.db"),
-            List.of("profile", "--help"), List.of("get", "--help"));
+            // the annotated commands with -o, which is declared once for all
+            List.of("profile", "--help"), List.of("get", "--help"), List.of("get", "pool", "-o", "xml"),
+            List.of("get", "pool", "-o", "json"), List.of("profile", "list", "--help"), List.of("profile", "show", "--help"),
+            List.of("profile", "list", "-o", "xml"), List.of("profile", "list", "-o", "yaml"), List.of("node", "list", "--help"),
+            List.of("node", "list", "-o", "json"), List.of("namespace", "list", "--help"), List.of("namespace", "list", "-o", "json"),
+            List.of("bgp", "peer", "list", "--help"), List.of("bgp", "peer", "list", "-o", "yaml"));
 
     @TempDir
     Path dir;
@@ -55,6 +60,13 @@ class CommandModelTest {
         try (var expected = CommandModelTest.class.getResourceAsStream("command-model.txt")) {
             assertEquals(new String(expected.readAllBytes(), StandardCharsets.UTF_8), now);
         }
+    }
+
+    /** Main registers a command under the name in JcalicoCommand.COMMANDS: an annotated one's must be its annotation's. */
+    @Test
+    void everyCommandIsRegisteredUnderItsOwnName() {
+        Main.build().getSubcommands().forEach((name, line) -> assertEquals(name, line.getCommandSpec().name()));
+        assertEquals(JcalicoCommand.COMMANDS.keySet(), Main.build().getSubcommands().keySet());
     }
 
     /** Every case in one store, in order: its arguments, exit status, output and error output. */
