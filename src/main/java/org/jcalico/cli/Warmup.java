@@ -10,7 +10,7 @@ import org.jcalico.model.ResourceCodec;
  * command finds it done (docs/agent.md, "Start-up of a command"). Only in a JVM of its own: the agent, which also runs
  * commands, is warm.
  */
-final class Warmup {
+final class Warmup implements Runnable {
     /** The commands that read or write the datastore and whose start-up counts most: those the agent serves. */
     private static final Set<String> COMMANDS = Set.of("pool", "container");
     /**
@@ -28,12 +28,15 @@ final class Warmup {
         if (command == null || !COMMANDS.contains(command)) {
             return;
         }
-        Thread thread = new Thread(Warmup::run, "jcalico-warmup");
+        // a class of its own, not a lambda: the JVM would spin the lambda's class at run time, as the start-up cache is
+        // recorded without this thread
+        Thread thread = new Thread(new Warmup(), "jcalico-warmup");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static void run() {
+    @Override
+    public void run() {
         try {
             org.sqlite.SQLiteJDBCLoader.initialize();
             new org.sqlite.SQLiteConfig().toProperties();
