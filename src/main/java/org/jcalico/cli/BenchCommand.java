@@ -37,7 +37,7 @@ final class BenchCommand {
 
         @Override
         public void run() {
-            String backend = ((JcalicoCommand) spec.root().userObject()).datastore;
+            String backend = ((JcalicoCommand) spec.root().userObject()).datastore();
             if (backend != null && !backend.equals("embedded") && !backend.equals("etcd")) {
                 throw new CommandFailure("--datastore: '" + backend + "' is not embedded or etcd (bench add makes stores of its own)");
             }

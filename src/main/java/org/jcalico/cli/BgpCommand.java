@@ -89,7 +89,8 @@ final class BgpCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List peers.")
     static final class PeerList implements Runnable {
         @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        final OutputOption output = new OutputOption();
+        @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
 
         @Override
         public void run() {

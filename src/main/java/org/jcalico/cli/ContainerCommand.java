@@ -1,5 +1,7 @@
 package org.jcalico.cli;
 
+import static java.util.Map.entry;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,21 +14,32 @@ import org.jcalico.workload.Intent;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import java.util.Map;
+import java.util.function.Function;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.LabelEdit;
 import org.jcalico.model.WorkloadEndpoint;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "container", mixinStandardHelpOptions = true, description = "Containers (workload endpoints) on the network.")
+/** `container` and `container list` are declared through picocli's API, as CommandModel says why; the others are annotated. */
 final class ContainerCommand {
-    /** Its subcommands, registered by Main: only the one named, when one is (see Main.NESTED). */
-    static final java.util.List<Class<?>> SUBCOMMANDS = java.util.List.of(Add.class, Remove.class, Label.class, ListContainers.class);
+    private static final Map<String, Function<String, Object>> SUBCOMMANDS = CommandModel.ordered(
+            entry("add", next -> Add.class), entry("remove", next -> Remove.class), entry("label", next -> Label.class),
+            entry("list", next -> new ListContainers().spec));
+
+    private ContainerCommand() {
+    }
+
+    /** `container` with the subcommand {@code named}, or all of them when that word names none. */
+    static CommandLine line(String named) {
+        return CommandModel.withSubcommands(CommandModel.command(new ContainerCommand(), "container",
+                "Containers (workload endpoints) on the network."), named, null, SUBCOMMANDS);
+    }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Attach a container: addresses from IPAM (or the ones given), a veth pair to this host, the endpoint record; then wait until this host's agent has programmed it.")
@@ -113,11 +126,11 @@ final class ContainerCommand {
         return new ContainerService(session.store(), CommandRunner.local(), new ContainerResolver(DockerClient.fromEnvironment()));
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List endpoints with their node, interface, addresses, profiles and the status their node's agent reported.")
     static final class ListContainers implements Runnable {
-        @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        private final OutputOption output = new OutputOption();
+        final CommandSpec spec = CommandModel.command(this, "list",
+                "List endpoints with their node, interface, addresses, profiles and the status their node's agent reported.")
+                .addMixin("output", output.mixin());
 
         @Override
         public void run() {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         description = "Show resources of a kind, or one by name (jcalico's, or its metadata.name in Calico's API); -o yaml/json prints Calico's v3 form (docs/resources.md). Kinds: Node, IPPool, IPAMBlock, Profile, WorkloadEndpoint, WorkloadEndpointStatus, BGPPeer, BGPConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace, KubernetesNetworkPolicy (case-insensitive, plural allowed).")
 final class GetCommand implements Runnable {
     @Spec CommandSpec spec;
-    @Mixin OutputOption output;
+    final OutputOption output = new OutputOption();
+    @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
     @Parameters(index = "0", paramLabel = "KIND") String kind;
     @Parameters(index = "1", paramLabel = "NAME", arity = "0..1") String name;
 

@@ -75,8 +75,9 @@ final class InternalCommand {
     }
 
     /**
-     * An endpoint and its status, as `container add` and an agent would write them (training has neither a namespace
-     * nor an agent): without them `container list` never decodes one, and those classes would load from the jar.
+     * An endpoint, its status and its address's block, as `container add` and an agent would write them (training has
+     * neither a namespace nor an agent): without them `container list` never decodes an endpoint nor `pool list` a
+     * block, and those classes would load from the jar, their lambdas made at run time.
      */
     private static void endpoint(org.jcalico.datastore.ResourceStore store) {
         store.create(new org.jcalico.model.Node("train-h1", org.jcalico.model.IpAddress.parse("172.30.0.1"), null, null));
@@ -86,6 +87,8 @@ final class InternalCommand {
                 List.of(org.jcalico.model.EndpointPort.parse("http=tcp/8080"))));
         store.create(new org.jcalico.model.EndpointStatus("train-h1", "train-e1",
                 org.jcalico.model.EndpointStatus.State.programmed, null, 5L));
+        store.create(new org.jcalico.model.IpamBlock(org.jcalico.model.Cidr.parse("10.99.0.0/26"), "train-h1",
+                java.util.Map.of(1, "train-e1")));
     }
 
     /** The part of `bench felix` that runs inside the benchmark's host namespace, see FelixBenchmark. */

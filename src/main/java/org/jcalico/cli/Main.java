@@ -1,13 +1,10 @@
 package org.jcalico.cli;
 
 import java.io.PrintWriter;
-import java.util.List;
-import java.util.Map;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.ValidationException;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 /**
  * Runs one jcalico command. Its errors come in two types: a user error (bad input, an unreachable datastore, a
@@ -21,14 +18,6 @@ public final class Main {
     /** The options of jcalico itself that take a value, as in JcalicoCommand. */
     private static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
             "--etcd-cert", "--etcd-key", "--etcd-user", "--etcd-password-file");
-    /**
-     * Commands whose subcommands Main registers rather than their annotation, so that a command builds only the
-     * subcommand it runs: the lists the agent serves are also the commands whose start-up without one counts most,
-     * and picocli builds each subcommand's model by reflection (`container`'s four took about twice the time of
-     * `list` alone).
-     */
-    private static final Map<Class<?>, List<Class<?>>> NESTED = Map.of(PoolCommand.class, PoolCommand.SUBCOMMANDS,
-            ContainerCommand.class, ContainerCommand.SUBCOMMANDS);
 
     private Main() {
     }
@@ -66,19 +55,10 @@ public final class Main {
 
     /** The command line for these arguments: the command they name with the subcommand they name; all, given none. */
     static CommandLine build(String... args) {
-        CommandLine commandLine = new CommandLine(new JcalicoCommand());
         int at = commandAt(args);
         String requested = at < 0 ? null : args[at];
         String next = at >= 0 && at + 1 < args.length ? args[at + 1] : null;
-        for (Class<?> command : JcalicoCommand.COMMANDS) {
-            if (requested == null || requested.equals(name(command))) {
-                commandLine.addSubcommand(name(command), withSubcommands(command, next));
-            }
-        }
-        if (requested != null && commandLine.getSubcommands().isEmpty()) {
-            JcalicoCommand.COMMANDS.forEach(command -> commandLine.addSubcommand(name(command), withSubcommands(command, null)));
-        }
-        return commandLine;
+        return CommandModel.withSubcommands(new JcalicoCommand().spec, requested, next, JcalicoCommand.COMMANDS);
     }
 
     /** Where the first word that is not a global option or its value is: the command to build; -1 if none. */
@@ -93,25 +73,6 @@ public final class Main {
             }
         }
         return -1;
-    }
-
-    /**
-     * The command, with its subcommands when Main registers them: only the one {@code named} (the word after the
-     * command), or all of them when that word names none (so `--help`, a bare command or a mistyped word see them all).
-     */
-    private static Object withSubcommands(Class<?> command, String named) {
-        List<Class<?>> nested = NESTED.get(command);
-        if (nested == null) {
-            return command;
-        }
-        CommandLine line = new CommandLine(command);
-        List<Class<?>> chosen = nested.stream().filter(sub -> name(sub).equals(named)).toList();
-        (chosen.isEmpty() ? nested : chosen).forEach(sub -> line.addSubcommand(name(sub), sub));
-        return line;
-    }
-
-    private static String name(Class<?> command) {
-        return command.getAnnotation(Command.class).name();
     }
 
     /** Prints a command's failure as its type says, with the stack trace when internal (or asked for); its exit status. */

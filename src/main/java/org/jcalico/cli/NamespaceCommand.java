@@ -38,7 +38,8 @@ final class NamespaceCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List namespaces that have labels.")
     static final class ListNamespaces implements Runnable {
         @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        final OutputOption output = new OutputOption();
+        @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
 
         @Override
         public void run() {

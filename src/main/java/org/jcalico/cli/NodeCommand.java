@@ -336,7 +336,8 @@ final class NodeCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List nodes.")
     static final class ListNodes implements Runnable {
         @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        final OutputOption output = new OutputOption();
+        @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
 
         @Override
         public void run() {

@@ -4,23 +4,32 @@ import java.io.PrintWriter;
 import java.util.List;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
-/** "-o table|json|yaml": tables for people, JSON or YAML resources for scripts. */
+/**
+ * "-o table|json|yaml": tables for people, JSON or YAML resources for scripts. Declared through picocli's API, as the
+ * lists that use it are (CommandModel): a command adds {@link #mixin} as its mixin "output", an annotated one with
+ * {@code @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();}.
+ */
 final class OutputOption {
     enum Format { table, json, yaml }
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json or yaml (default: ${DEFAULT-VALUE})")
-    Format format = Format.table;
+    private final OptionSpec format = OptionSpec.builder("-o", "--output").paramLabel("FORMAT").type(Format.class)
+            .initialValue(Format.table).defaultValue("table").description("table, json or yaml (default: ${DEFAULT-VALUE})").build();
+
+    /** The option as a mixin of the command that prints with it. */
+    CommandSpec mixin() {
+        return CommandSpec.wrapWithoutInspection(this).addOption(format);
+    }
 
     boolean isTable() {
-        return format == Format.table;
+        return format.getValue() == Format.table;
     }
 
     /** Prints resources as JSON or YAML; a list when asked for many, a single object when asked for one. */
     void printResources(PrintWriter out, List<? extends Resource> resources, boolean asList) {
-        if (format == Format.json) {
+        if (format.getValue() == Format.json) {
             out.print(ResourceCodec.toPrettyJson(resources, asList));
         } else {
             out.print(resources.isEmpty() ? (asList ? "[]\n" : "") : ResourceCodec.toYaml(resources));

@@ -1,22 +1,35 @@
 package org.jcalico.cli;
 
+import static java.util.Map.entry;
+
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.PoolUsage;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpPool;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "pool", mixinStandardHelpOptions = true, description = "IP pools that endpoints take addresses from.")
+/** `pool` and `pool list` are declared through picocli's API, as CommandModel says why; `add` and `remove` are annotated. */
 final class PoolCommand {
-    /** Its subcommands, registered by Main: only the one named, when one is (see Main.NESTED). */
-    static final List<Class<?>> SUBCOMMANDS = List.of(Add.class, Remove.class, ListPools.class);
+    private static final Map<String, Function<String, Object>> SUBCOMMANDS = CommandModel.ordered(
+            entry("add", next -> Add.class), entry("remove", next -> Remove.class), entry("list", next -> new ListPools().spec));
+
+    private PoolCommand() {
+    }
+
+    /** `pool` with the subcommand {@code named}, or all of them when that word names none. */
+    static CommandLine line(String named) {
+        return CommandModel.withSubcommands(CommandModel.command(new PoolCommand(), "pool", "IP pools that endpoints take addresses from."),
+                named, null, SUBCOMMANDS);
+    }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Add a pool (IPv4 or IPv6).")
     static final class Add implements Runnable {
@@ -52,10 +65,9 @@ final class PoolCommand {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List pools and how full they are.")
     static final class ListPools implements Runnable {
-        @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        private final OutputOption output = new OutputOption();
+        final CommandSpec spec = CommandModel.command(this, "list", "List pools and how full they are.").addMixin("output", output.mixin());
 
         @Override
         public void run() {

@@ -57,7 +57,8 @@ final class ProfileCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List profiles.")
     static final class ListProfiles implements Runnable {
         @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        final OutputOption output = new OutputOption();
+        @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
 
         @Override
         public void run() {
@@ -86,7 +87,8 @@ final class ProfileCommand {
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a profile's tags and numbered rules.")
     static final class Show implements Runnable {
         @Spec CommandSpec spec;
-        @Mixin OutputOption output;
+        final OutputOption output = new OutputOption();
+        @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
         @Parameters(paramLabel = "NAME") String name;
 
         @Override

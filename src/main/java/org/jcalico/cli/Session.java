@@ -26,7 +26,7 @@ final class Session implements AutoCloseable {
 
     /** The datastore named by --datastore, $JCALICO_DATASTORE or the default, with the etcd flags folded in. */
     DatastoreUrl datastoreUrl() {
-        return DatastoreUrl.resolve(root().datastore, System.getenv(DatastoreUrl.ENVIRONMENT))
+        return DatastoreUrl.resolve(root().datastore(), System.getenv(DatastoreUrl.ENVIRONMENT))
                 .withEtcdSettings(root().etcdSettings());
     }
 
@@ -49,17 +49,17 @@ final class Session implements AutoCloseable {
 
     /** --datastore exactly as given on the command line, or null. */
     String explicitDatastore() {
-        return root().datastore;
+        return root().datastore();
     }
 
     /** --node exactly as given on the command line, or null: for commands where its absence means "every node". */
     String explicitNode() {
-        return root().node == null ? null : Names.check("node", root().node);
+        return root().node() == null ? null : Names.check("node", root().node());
     }
 
     /** --node, else $JCALICO_NODENAME, else the kernel's hostname. */
     String nodeName() {
-        String name = root().node != null ? root().node : System.getenv("JCALICO_NODENAME");
+        String name = root().node() != null ? root().node() : System.getenv("JCALICO_NODENAME");
         if (name == null || name.isBlank()) {
             try {
                 name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();

@@ -1,0 +1,74 @@
+package org.jcalico.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher's start-up cache holds the jar's classes, and the JVM runs them from a cache recorded from an older jar
+ * without a word: a jar built after the cache (`mvn package` rather than the launcher, which deletes the cache when it
+ * builds) has it recorded again.
+ */
+class LauncherCacheIT {
+    private static final String RECORDING = "jcalico: recording a start-up cache (once per build)";
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCacheOlderThanTheJarIsRecordedAgain() throws IOException, InterruptedException {
+        Path home = Path.of("").toAbsolutePath();
+        assertEquals(0, run(home.resolve("jcalico")).status(), "the jar is built");
+        // a copy of the launcher and its build, so that this test's recordings leave the working tree's cache alone
+        Files.copy(home.resolve("jcalico"), dir.resolve("jcalico"));
+        Files.createDirectories(dir.resolve("scripts"));
+        Files.copy(home.resolve("scripts/find-jdk"), dir.resolve("scripts/find-jdk"));
+        Files.createDirectories(dir.resolve("src/main"));
+        Files.writeString(dir.resolve("pom.xml"), "");
+        Path target = Files.createDirectories(dir.resolve("target"));
+        for (String name : List.of("jcalico.jar", ".jdk", ".jdk-major")) {
+            Files.copy(home.resolve("target").resolve(name), target.resolve(name));
+        }
+        for (String name : List.of("lib", "native")) {
+            Files.createSymbolicLink(target.resolve(name), home.resolve("target").resolve(name));
+        }
+        FileTime sourcesTime = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+        Files.setLastModifiedTime(dir.resolve("src/main"), sourcesTime);
+        Files.setLastModifiedTime(dir.resolve("pom.xml"), sourcesTime);
+        Path jar = target.resolve("jcalico.jar");
+        Path cache = target.resolve("jcalico.aot");
+
+        Outcome first = run(dir.resolve("jcalico"));
+        assertTrue(first.status() == 0 && first.err().contains(RECORDING) && Files.exists(cache), first.toString());
+        Outcome second = run(dir.resolve("jcalico"));
+        assertTrue(second.status() == 0 && !second.err().contains(RECORDING), "recorded once: " + second);
+
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(cache).toMillis() + 2_000));
+        Outcome rebuilt = run(dir.resolve("jcalico"));
+        assertTrue(rebuilt.status() == 0 && rebuilt.err().contains(RECORDING), "a jar newer than the cache: " + rebuilt);
+        assertTrue(Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0);
+        assertFalse(run(dir.resolve("jcalico")).err().contains(RECORDING));
+    }
+
+    private record Outcome(int status, String out, String err) {
+    }
+
+    private Outcome run(Path launcher) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "version");
+        builder.environment().put("JCALICO_NO_AGENT", "1");
+        Path stderr = dir.resolve("stderr");
+        builder.redirectError(stderr.toFile());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = process.waitFor();
+        return new Outcome(status, out, Files.readString(stderr));
+    }
+}
