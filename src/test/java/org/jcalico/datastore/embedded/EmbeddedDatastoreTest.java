@@ -61,17 +61,10 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     void awaitCommitEndsAtTheNextCommitOfTheProcess() throws Exception {
         try (EmbeddedDatastore store = EmbeddedDatastore.open(dir.resolve("await.db"))) {
             long seen = store.commitsMade();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                sleep(300);
-                store.put("/await/a", "1");
-            });
-            long start = System.nanoTime();
-            store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
-            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
-            writer.join();
+            long waitedMillis = awaitACommitOf(store, store, "/await/a");
             assertTrue(waitedMillis < 30_000, "woken by the commit, not after 60 s: " + waitedMillis + " ms");
             assertEquals(seen + 1, store.commitsMade());
-            start = System.nanoTime();
+            long start = System.nanoTime();
             store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
             assertTrue((System.nanoTime() - start) / 1_000_000 < 30_000, "a commit already made ends the pause at once");
         }
@@ -154,15 +147,7 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         Path file = dir.resolve("await-shared.db");
         try (EmbeddedDatastore waiting = EmbeddedDatastore.open(file);
              EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
-            long seen = waiting.commitsMade();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                sleep(300);
-                writing.put("/await/b", "1");
-            });
-            long start = System.nanoTime();
-            waiting.awaitCommit(seen, java.time.Duration.ofSeconds(60));
-            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
-            writer.join();
+            long waitedMillis = awaitACommitOf(writing, waiting, "/await/b");
             assertTrue(waitedMillis < 30_000, "woken by the other object's commit, not after 60 s: " + waitedMillis + " ms");
         }
         // a store object of another file is not woken by this one's commits
@@ -172,6 +157,20 @@ class EmbeddedDatastoreTest extends DatastoreContract {
             writing.put("/await/c", "1");
             assertEquals(seen, other.commitsMade());
         }
+    }
+
+    /** How long {@code waiting} waited (60 s at most) for the commit that {@code writing} makes 300 ms from now. */
+    private static long awaitACommitOf(EmbeddedDatastore writing, EmbeddedDatastore waiting, String key) throws InterruptedException {
+        long seen = waiting.commitsMade();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            sleep(300);
+            writing.put(key, "1");
+        });
+        long start = System.nanoTime();
+        waiting.awaitCommit(seen, java.time.Duration.ofSeconds(60));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        writer.join();
+        return waitedMillis;
     }
 
     /** Adds each event's latency in microseconds: its value is the System.nanoTime() at which it was written. */
