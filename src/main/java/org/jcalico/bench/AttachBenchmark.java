@@ -15,15 +15,15 @@ import org.jcalico.model.IpAddress;
  * workload on the other host. Pingers start with the command, so what they see is what a user would.
  */
 public final class AttachBenchmark {
-    private static final String LAB = "jcbench";
     private final PrintWriter out;
 
     public AttachBenchmark(PrintWriter out) {
         this.out = out;
     }
 
-    public void run(int count) {
-        Lab lab = new Lab(new LabLayout(LAB, 2), true, line -> { });
+    /** @param labName the lab's name: its namespaces are LABNAME-*, removed before and after */
+    public void run(String labName, int count) {
+        Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
         lab.down();
         try {
             out.println("building a lab of 2 hosts...");

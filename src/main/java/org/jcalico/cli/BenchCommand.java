@@ -19,10 +19,11 @@ final class BenchCommand {
     static final class Attach implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "50", description = "containers to add (default: ${DEFAULT-VALUE})") int count;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbench", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public void run() {
-            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(count);
+            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count);
         }
     }
 

@@ -44,16 +44,18 @@ public interface Datastore extends AutoCloseable {
     long commit(List<Op> ops);
 
     /**
-     * How many commits that wrote were made through this object so far. With {@link #awaitCommit} it lets a reader
-     * that polls for a record another thread of this process writes (the docker plugin waiting for its own agent's
-     * report on an endpoint) read again as soon as that commit is made rather than at its next poll.
+     * How many commits that wrote were made through this object so far (the embedded store: by this process to the
+     * same file, through any of its store objects). With {@link #awaitCommit} it lets a reader that polls for a record
+     * another thread of this process writes (the docker plugin, or a `container add` the agent runs for the launcher,
+     * waiting for its own agent's report on an endpoint) read again as soon as that commit is made rather than at its
+     * next poll.
      */
     default long commitsMade() {
         return 0;
     }
 
     /**
-     * Returns once a commit that wrote through this object follows the {@code seen}-th ({@link #commitsMade}), or
+     * Returns once a commit that {@link #commitsMade} counts follows the {@code seen}-th, or
      * after {@code max}, whichever comes first; a backend that does not count commits waits {@code max}.
      */
     default void awaitCommit(long seen, Duration max) throws InterruptedException {

@@ -111,9 +111,10 @@ public final class NetworkDriver {
         CompletableFuture<Optional<Map<String, String>>> labels =
                 CompletableFuture.supplyAsync(() -> labelsAtJoin(network.name()), Thread::startVirtualThread);
         // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
-        // is done meanwhile, and Join waits for it
-        CompletableFuture<Void> attached = labels.thenAcceptAsync(found -> attach(request.endpointId(), network.name(), nets,
-                mac, found, List.of()), Thread::startVirtualThread);
+        // is done meanwhile, and Join waits for it; the labels are needed only by the endpoint record, so the intent,
+        // the address and the veth do not wait for dockerd's answer
+        CompletableFuture<Void> attached = CompletableFuture.runAsync(() -> attach(request.endpointId(), network.name(), nets,
+                mac, labels, List.of()), Thread::startVirtualThread);
         created.put(request.endpointId(), new Created(network.name(), nets, mac, labels, attached));
         return new Protocol.CreateEndpointAnswer(null);
     }
@@ -135,7 +136,7 @@ public final class NetworkDriver {
             // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks")
             endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
             detach(request.endpointId());
-            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.labels().join(), siblings);
+            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.labels(), siblings);
         }
         if (!sandbox.isEmpty()) {
             sandboxes.compute(sandbox, (key, joined) -> {
@@ -166,21 +167,26 @@ public final class NetworkDriver {
     /**
      * Attaches the endpoint as a member of its network and of the networks of its SIBLINGS (the container's endpoints on
      * its other networks, rewritten as members of this one too, and back if the attach fails): veth made, endpoint
-     * recorded and programmed, or nothing left.
+     * recorded and programmed, or nothing left. The container's labels (dockerd's answer, asked at CreateEndpoint)
+     * are waited for only when the endpoint record is written: no membership but the endpoint's own labels depends
+     * on them.
      */
     private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
-                        Optional<Map<String, String>> containerLabels, List<WorkloadEndpoint> siblings) {
+                        CompletableFuture<Optional<Map<String, String>>> containerLabels, List<WorkloadEndpoint> siblings) {
         String endpointId = endpointId(dockerEndpointId);
-        Map<String, String> labels = new TreeMap<>();
-        containerLabels.ifPresent(labels::putAll);
-        labels.put(NETWORK_LABEL + network, "");
-        ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, labels, nets);
+        ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, Map.of(NETWORK_LABEL + network, ""), nets);
         List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
         members.add(joining);
         ContainerNetworks together = new ContainerNetworks(members);
+        java.util.function.Supplier<EndpointMetadata> metadata = () -> {
+            Map<String, String> labels = new TreeMap<>();
+            containerLabels.join().ifPresent(labels::putAll);
+            labels.put(NETWORK_LABEL + network, "");
+            return new EndpointMetadata(null, together.labels(new ContainerNetworks.Member(endpointId, network, labels, nets)), null);
+        };
         ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, dockerEndpointId, endpointId,
                 "docker endpoint " + shortId(dockerEndpointId) + " on network " + network, together.profiles(joining),
-                new EndpointMetadata(null, together.labels(joining), null), together.spoofable(joining));
+                metadata, together.spoofable(joining));
         regroup(siblings, together);
         try {
             containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT);

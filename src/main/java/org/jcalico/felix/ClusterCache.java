@@ -10,6 +10,7 @@ import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
@@ -43,6 +44,7 @@ final class ClusterCache {
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
             Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
             Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
+    private static final String BLOCKS = Keys.prefix(IpamBlock.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final String node;
     /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
@@ -90,14 +92,33 @@ final class ClusterCache {
             if (!isRelevant(event.key())) {
                 continue;
             }
-            changed = true;
-            if (event.type() == WatchEvent.Type.DELETE) {
+            Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decode(event.key(), event.value());
+            changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
+            if (decoded == null) {
                 remove(event.key());
             } else {
-                put(decode(event.key(), event.value()), problems);
+                put(decoded, problems);
             }
         }
         return changed;
+    }
+
+    /**
+     * Whether a block's event changes what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
+     * An address taken or released in a block (each `container add` and remove, on every node) changes only its
+     * allocations: the agent need not calculate again for it (it did, and a pass that found nothing to do ran beside
+     * the veth of the add that caused it). Anything but a readable block is a change.
+     */
+    private boolean ownBlockChanged(String key, Decoded decoded) {
+        KeyedValues<Resource> blocks = byKind.get(IpamBlock.class);
+        Resource before = blocks == null ? null : blocks.get(key);
+        if (decoded != null && !(decoded.resource() instanceof IpamBlock)) {
+            return true;
+        }
+        IpamBlock after = decoded == null ? null : (IpamBlock) decoded.resource();
+        Cidr was = before instanceof IpamBlock block ? block.cidr() : null;
+        Cidr is = after != null && node.equals(after.affinity()) ? after.cidr() : null;
+        return !java.util.Objects.equals(was, is);
     }
 
     private void put(Decoded item, List<String> problems) {

@@ -26,6 +26,12 @@ final class KeyedValues<T> {
         values.add(value);
     }
 
+    /** The value under the key, or null. */
+    T get(String key) {
+        Integer position = positions.get(key);
+        return position == null ? null : values.get(position);
+    }
+
     void remove(String key) {
         Integer position = positions.remove(key);
         if (position == null) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
@@ -74,7 +75,7 @@ public final class ContainerService {
         Before before = before(node, endpointId);
         String hostInterface = hostInterface(before.config().interfacePrefix(), endpointId);
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
-                profiles, metadata, List.of());
+                profiles, () -> metadata, List.of());
         Ipam ipam = new Ipam(store);
         return attach(what, before, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, pools), endpointId,
                 nets -> veths.attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
@@ -82,10 +83,12 @@ public final class ContainerService {
 
     /**
      * Who an attachment is for: the orchestrator that asks, the container as it names it (docker's endpoint id for
-     * the docker plugin), the endpoint's id on the node, how messages name it, its profiles and policy metadata.
+     * the docker plugin), the endpoint's id on the node, how messages name it, its profiles and policy metadata. The
+     * metadata is asked for only when the endpoint record is written, after the intent, the address and the veth: the
+     * docker plugin's labels come from a question to dockerd that is answered meanwhile.
      */
     public record Attaching(String node, String orchestrator, String containerId, String endpointId, String description,
-                            List<String> profiles, EndpointMetadata metadata, List<Cidr> allowSpoofedSourcePrefixes) {
+                            List<String> profiles, Supplier<EndpointMetadata> metadata, List<Cidr> allowSpoofedSourcePrefixes) {
     }
 
     /**
@@ -134,7 +137,7 @@ public final class ContainerService {
             CrashPoint.reach("address");
             String mac = plug.apply(nets);
             CrashPoint.reach("veth");
-            EndpointMetadata metadata = what.metadata();
+            EndpointMetadata metadata = what.metadata().get();
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),

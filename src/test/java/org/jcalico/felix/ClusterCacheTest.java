@@ -133,6 +133,31 @@ class ClusterCacheTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /**
+     * An address taken or released in a block changes only its allocations, which neither the calculation nor BGP
+     * reads: no pass for it (each `container add` made one beside its own veth). A block of this node's that comes,
+     * goes or moves to another node is a change; another node's block never is.
+     */
+    @Test
+    void onlyThisNodesBlockCidrsAreAChange() {
+        ClusterCache cache = new ClusterCache("a");
+        IpamBlock own = new IpamBlock(Cidr.parse("10.0.0.0/26"), "a", null);
+        IpamBlock other = new IpamBlock(Cidr.parse("10.0.0.64/26"), "b", null);
+        cache.replaceAll(List.of(kv(own), kv(other)), problems);
+        assertFalse(cache.apply(List.of(put(new IpamBlock(own.cidr(), "a", java.util.Map.of(1, "e1")))), problems));
+        assertEquals(java.util.Map.of(1, "e1"), cache.snapshot().localBlocks().getFirst().allocations());
+        assertFalse(cache.apply(List.of(put(new IpamBlock(other.cidr(), "b", java.util.Map.of(1, "e2")))), problems));
+        IpamBlock claimed = new IpamBlock(Cidr.parse("10.0.0.128/26"), "a", null);
+        assertTrue(cache.apply(List.of(put(claimed)), problems));
+        assertTrue(cache.apply(List.of(put(new IpamBlock(claimed.cidr(), "b", null))), problems));
+        assertEquals(List.of(own.cidr()), cache.snapshot().localBlocks().stream().map(IpamBlock::cidr).toList());
+        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(own), null, 8)), problems));
+        assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(other), null, 9)), problems));
+        assertTrue(cache.snapshot().localBlocks().isEmpty());
+        // a value under a block's key that is no block is a change, as under any other key
+        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(other), "{not json", 10)), problems));
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);

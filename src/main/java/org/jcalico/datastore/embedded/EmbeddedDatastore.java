@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
@@ -37,14 +35,16 @@ public final class EmbeddedDatastore implements Datastore {
     private Connection connection;
     private long generation;
     private WatchPoller poller;
-    /** Commits that wrote, made through this object: {@link #awaitCommit} waits on it. */
-    private final AtomicLong commits = new AtomicLong();
+    /** Commits that wrote, made in this process to this file: {@link #awaitCommit} waits on it. */
+    private final CommitSignal signal;
+    private boolean closed;
 
     private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
         this.path = path;
         this.mode = mode;
         this.opened = opened;
         this.connection = opened.connection();
+        this.signal = CommitSignal.acquire(path);
     }
 
     /** For reading and writing; a store that does not exist yet is created. */
@@ -162,32 +162,23 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     /**
-     * Tells this process's own readers at once: its watchers (the agent's loop, when a plugin call of its own wrote)
-     * and those waiting in {@link #awaitCommit}, so that neither waits for its next poll.
+     * Tells this process's own readers of the file at once, through any store object: its watchers (the agent's loop,
+     * when a plugin call or a delegated command wrote) and those waiting in {@link #awaitCommit}, so that neither
+     * waits for its next poll.
      */
     private void committed() {
-        if (poller != null) {
-            poller.wake();
-        }
-        synchronized (commits) {
-            commits.incrementAndGet();
-            commits.notifyAll();
-        }
+        signal.committed();
     }
 
+    /** Commits that wrote, made in this process to this store's file through any store object. */
     @Override
     public long commitsMade() {
-        return commits.get();
+        return signal.commits();
     }
 
     @Override
     public void awaitCommit(long seen, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        synchronized (commits) {
-            for (long left = max.toNanos(); commits.get() == seen && left > 0; left = deadline - System.nanoTime()) {
-                TimeUnit.NANOSECONDS.timedWait(commits, left);
-            }
-        }
+        signal.await(seen, max);
     }
 
     /**
@@ -307,6 +298,7 @@ public final class EmbeddedDatastore implements Datastore {
         if (poller == null) {
             try {
                 poller = new WatchPoller(this, path, mode);
+                signal.wake(poller);
             } catch (SQLException e) {
                 throw failure("watch", e);
             }
@@ -325,9 +317,14 @@ public final class EmbeddedDatastore implements Datastore {
         synchronized (this) {
             stopping = poller;
             poller = null;
+            if (!closed) {
+                closed = true;
+                signal.release();
+            }
         }
         // outside the lock, which the poller takes for each poll
         if (stopping != null) {
+            signal.stopWaking(stopping);
             stopping.close();
         }
         synchronized (this) {

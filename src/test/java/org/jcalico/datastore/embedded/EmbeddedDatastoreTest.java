@@ -61,17 +61,10 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     void awaitCommitEndsAtTheNextCommitOfTheProcess() throws Exception {
         try (EmbeddedDatastore store = EmbeddedDatastore.open(dir.resolve("await.db"))) {
             long seen = store.commitsMade();
-            Thread writer = Thread.ofVirtual().start(() -> {
-                sleep(300);
-                store.put("/await/a", "1");
-            });
-            long start = System.nanoTime();
-            store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
-            long waitedMillis = (System.nanoTime() - start) / 1_000_000;
-            writer.join();
+            long waitedMillis = awaitACommitOf(store, store, "/await/a");
             assertTrue(waitedMillis < 30_000, "woken by the commit, not after 60 s: " + waitedMillis + " ms");
             assertEquals(seen + 1, store.commitsMade());
-            start = System.nanoTime();
+            long start = System.nanoTime();
             store.awaitCommit(seen, java.time.Duration.ofSeconds(60));
             assertTrue((System.nanoTime() - start) / 1_000_000 < 30_000, "a commit already made ends the pause at once");
         }
@@ -101,6 +94,83 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         System.out.println("same-store watch latency: median " + median + " us, max " + latenciesMicros.getLast() + " us");
         // polled every 5 ms at a random phase, the median would be about 2,500 us
         assertTrue(median < 1_500, "median latency " + median + " us");
+    }
+
+    /**
+     * The same through another store object of this process on the same file: a `container add` the agent runs for
+     * the launcher opens the store afresh, and the agent's watch must learn of its endpoint at once.
+     */
+    @Test
+    void aWatcherOfAnotherStoreObjectOnTheFileIsToldAtOnce() throws Exception {
+        // measured from the moment each commit returns: the commit itself takes a millisecond or more
+        java.util.Map<String, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<String, Long> committed = new java.util.concurrent.ConcurrentHashMap<>();
+        Path file = dir.resolve("shared.db");
+        try (EmbeddedDatastore watching = EmbeddedDatastore.open(file);
+             EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
+            WatchListener arrivals = new WatchListener() {
+                @Override
+                public void onEvents(List<WatchEvent> events) {
+                    long now = System.nanoTime();
+                    events.forEach(event -> arrived.put(event.key(), now));
+                }
+
+                @Override
+                public void onResync(String reason) {
+                    throw new AssertionError(reason);
+                }
+            };
+            try (Watch ignored = watching.watch("/shared/", watching.list("").revision(), arrivals)) {
+                java.util.Random random = new java.util.Random(12);
+                for (int i = 0; i < 40; i++) {
+                    sleep(7 + random.nextInt(5));
+                    writing.put("/shared/" + i, "x");
+                    committed.put("/shared/" + i, System.nanoTime());
+                }
+                sleep(200);
+            }
+        }
+        assertEquals(40, arrived.size());
+        List<Long> latenciesMicros = new ArrayList<>();
+        committed.forEach((key, at) -> latenciesMicros.add(Math.max(0, arrived.get(key) - at) / 1000));
+        Collections.sort(latenciesMicros);
+        long median = latenciesMicros.get(latenciesMicros.size() / 2);
+        System.out.println("other-object watch latency after the commit: median " + median + " us, max "
+                + latenciesMicros.getLast() + " us");
+        // polled every 5 ms at a random phase, the median would be about 2,500 us
+        assertTrue(median < 1_000, "median latency " + median + " us");
+    }
+
+    /** A command waiting for the agent's report, on its own store object, is woken by the agent's commit at once. */
+    @Test
+    void awaitCommitEndsAtACommitOfAnotherStoreObjectOnTheFile() throws Exception {
+        Path file = dir.resolve("await-shared.db");
+        try (EmbeddedDatastore waiting = EmbeddedDatastore.open(file);
+             EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
+            long waitedMillis = awaitACommitOf(writing, waiting, "/await/b");
+            assertTrue(waitedMillis < 30_000, "woken by the other object's commit, not after 60 s: " + waitedMillis + " ms");
+        }
+        // a store object of another file is not woken by this one's commits
+        try (EmbeddedDatastore other = EmbeddedDatastore.open(dir.resolve("await-other.db"));
+             EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
+            long seen = other.commitsMade();
+            writing.put("/await/c", "1");
+            assertEquals(seen, other.commitsMade());
+        }
+    }
+
+    /** How long {@code waiting} waited (60 s at most) for the commit that {@code writing} makes 300 ms from now. */
+    private static long awaitACommitOf(EmbeddedDatastore writing, EmbeddedDatastore waiting, String key) throws InterruptedException {
+        long seen = waiting.commitsMade();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            sleep(300);
+            writing.put(key, "1");
+        });
+        long start = System.nanoTime();
+        waiting.awaitCommit(seen, java.time.Duration.ofSeconds(60));
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+        writer.join();
+        return waitedMillis;
     }
 
     /** Adds each event's latency in microseconds: its value is the System.nanoTime() at which it was written. */
