@@ -132,7 +132,8 @@ final class ClusterCache {
             // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
             return;
         }
-        byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>()).put(item.key(), resource);
+        // a resource gives its key back (Keys.key), so the cache need not keep the key's text
+        byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);
     }
 
     /**

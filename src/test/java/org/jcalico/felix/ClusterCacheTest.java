@@ -158,6 +158,37 @@ class ClusterCacheTest {
         assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(other), "{not json", 10)), problems));
     }
 
+    @Test
+    void theCacheKeepsNoKeyTextThatItsResourceGivesBack() {
+        ClusterCache cache = new ClusterCache("a");
+        List<ClusterCache.Decoded> items = new ArrayList<>();
+        List<java.lang.ref.WeakReference<String>> keys = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            WorkloadEndpoint endpoint = endpoint("b", "e" + i);
+            // each key a string of its own, as the listing decodes it, reachable from nothing but the cache afterwards
+            String key = new String(Keys.key(endpoint).toCharArray());
+            keys.add(new java.lang.ref.WeakReference<>(key));
+            items.add(ClusterCache.decode(key, ResourceCodec.toJson(endpoint)));
+        }
+        cache.replaceAll(items, problems);
+        items.clear();
+        for (int attempt = 0; attempt < 20 && keys.stream().anyMatch(key -> key.get() != null); attempt++) {
+            System.gc();
+        }
+        assertEquals(0, keys.stream().filter(key -> key.get() != null).count(), "key strings the cache still holds");
+        assertEquals(100, cache.snapshot().endpoints().size());
+        // a key that its value does not give back (hand-written) is kept as given, so it is found again
+        WorkloadEndpoint elsewhere = endpoint("b", "other");
+        String odd = Keys.prefix(WorkloadEndpoint.class) + "b/not-its-id";
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, odd, ResourceCodec.toJson(elsewhere), 8)), problems);
+        assertEquals(101, cache.snapshot().endpoints().size());
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, odd, null, 9),
+                new WatchEvent(WatchEvent.Type.DELETE, Keys.key(endpoint("b", "e7")), null, 9)), problems);
+        assertEquals(99, cache.snapshot().endpoints().size());
+        assertFalse(cache.snapshot().endpoints().contains(elsewhere));
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);

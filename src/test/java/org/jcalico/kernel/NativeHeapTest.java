@@ -1,0 +1,52 @@
+package org.jcalico.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class NativeHeapTest {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("malloc"),
+            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    private static final MethodHandle FREE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("free"),
+            FunctionDescriptor.ofVoid(ValueLayout.ADDRESS));
+
+    /**
+     * 64 MB in small blocks, written, then freed below a block kept to the end: glibc keeps the freed pages resident
+     * (free only gives back the top of an arena), and the trim hands them back.
+     */
+    @Test
+    void freedSmallBlocksLeaveTheProcessOnlyWhenTrimmed() throws Throwable {
+        List<MemorySegment> blocks = new ArrayList<>();
+        for (int i = 0; i < 64 * 1024; i++) {
+            MemorySegment block = ((MemorySegment) MALLOC.invoke(1000L)).reinterpret(1000);
+            block.fill((byte) 1);
+            blocks.add(block);
+        }
+        MemorySegment pin = (MemorySegment) MALLOC.invoke(1000L);
+        for (MemorySegment block : blocks) {
+            FREE.invoke(block);
+        }
+        long freed = residentKilobytes();
+        boolean trimmed = NativeHeap.trim();
+        long after = residentKilobytes();
+        FREE.invoke(pin);
+        assertTrue(trimmed, "malloc_trim gave nothing back");
+        assertTrue(freed - after > 32 * 1024, "resident before the trim " + freed + " kB, after " + after + " kB");
+    }
+
+    private static long residentKilobytes() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                .map(line -> Long.parseLong(line.replaceAll("\\D", ""))).findFirst().orElseThrow();
+    }
+}
