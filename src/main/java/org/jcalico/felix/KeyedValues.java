@@ -56,8 +56,8 @@ final class KeyedValues<T> {
 
     /** The value under the key, or null. */
     T get(String key) {
-        Integer position = positions.get(key);
-        return position == null ? null : values.get(position);
+        int position = find(key, key.hashCode());
+        return position == FREE ? null : values.get(position);
     }
 
     void remove(String key) {
