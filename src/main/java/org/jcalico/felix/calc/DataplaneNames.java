@@ -22,6 +22,16 @@ public final class DataplaneNames {
     public static final String TO_DISPATCH = "jc-to-wl-dispatch";
     public static final String POSTROUTING = "jc-POSTROUTING";
 
+    private static final MessageDigest SHA256;
+
+    static {
+        try {
+            SHA256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private DataplaneNames() {
     }
 
@@ -106,10 +116,19 @@ public final class DataplaneNames {
     }
 
     private static String hash(String name) {
+        byte[] digest = sha256().digest(name.getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, 8);
+    }
+
+    /**
+     * A fresh SHA-256 digest, cloned from one made once: looking the algorithm up among the providers
+     * (MessageDigest.getInstance) cost as much as the digest itself, and a first calculation names thousands of
+     * chains and sets.
+     */
+    private static MessageDigest sha256() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -55,6 +55,7 @@ public final class HostStateCalculator {
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
     private Memo<Policy, CompiledPolicy> policies;
     private Memo<ProfileKey, CompiledProfile> profiles;
+    private final Memo<EndpointChains.SharedKey, CompiledChain> sharedChains = Memo.byEquality(EndpointChains::shared);
     /**
      * Each local endpoint's policy by endpoint object, from the last calculation: kept while tiers, profiles and
      * namespaces are unchanged and no policy that applied to the endpoint went and none that applies came.
@@ -177,6 +178,7 @@ public final class HostStateCalculator {
         locals.nextRound();
         policies.nextRound();
         profiles.nextRound();
+        sharedChains.nextRound();
         List<LocalEndpoint> local = localSelection.of(snapshot).stream().map(locals::get).toList();
         List<Tier> tiers = orderedTiers(snapshot.tiers());
         Map<String, Integer> tierRank = new HashMap<>();
@@ -440,7 +442,8 @@ public final class HostStateCalculator {
             }
             List<String> profileIds = endpoint.endpoint().profileIds();
             if (endpoint.identifiedByAddress(version)) {
-                CompiledChain shared = EndpointChains.shared(direction, tiers.get(direction), profileIds, logDrops);
+                CompiledChain shared = sharedChains.get(EndpointChains.sharedKey(direction, tiers.get(direction), profileIds,
+                        logDrops));
                 used.add(shared);
                 own.add(EndpointChains.entering(name, shared.chain().name(), direction));
             } else {
