@@ -1,9 +1,12 @@
 package org.jcalico.felix.calc;
 
-import java.util.ArrayList;
+import java.util.AbstractCollection;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -107,14 +110,47 @@ final class CountedMembers {
             return 1;
         }
 
-        List<String> members() {
-            List<String> all = new ArrayList<>(size);
-            for (String member : members) {
-                if (member != null) {
-                    all.add(member);
+        /**
+         * The members, a view of the table, not a copy: a new set's first spec reads them once, and a list of them
+         * was one more walk and copy of a 100,000-member set before its members reached the kernel.
+         */
+        Collection<String> members() {
+            return new AbstractCollection<>() {
+                @Override
+                public int size() {
+                    return size;
                 }
-            }
-            return all;
+
+                @Override
+                public Iterator<String> iterator() {
+                    return new Iterator<>() {
+                        private int next = following(0);
+
+                        private int following(int from) {
+                            int i = from;
+                            while (i < members.length && members[i] == null) {
+                                i++;
+                            }
+                            return i;
+                        }
+
+                        @Override
+                        public boolean hasNext() {
+                            return next < members.length;
+                        }
+
+                        @Override
+                        public String next() {
+                            if (!hasNext()) {
+                                throw new NoSuchElementException();
+                            }
+                            String member = members[next];
+                            next = following(next + 1);
+                            return member;
+                        }
+                    };
+                }
+            };
         }
 
         private static int home(String member, int mask) {
