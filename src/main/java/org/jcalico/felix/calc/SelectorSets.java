@@ -442,11 +442,18 @@ public final class SelectorSets {
             if (!key.isNamedPort()) {
                 return key.version() == 4 ? nets(4) : nets(6);
             }
-            List<String> members = new ArrayList<>();
-            if (source instanceof WorkloadEndpoint endpoint) {
-                for (EndpointPort port : endpoint.ports()) {
-                    if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
-                        endpoint.nets(key.version()).forEach(net -> members.add(IpSetMembers.addressAndPort(net, port)));
+            // most items put nothing into a named port's set (no address of the family, no such port): no list for them
+            if (!(source instanceof WorkloadEndpoint endpoint) || endpoint.nets(key.version()).isEmpty()) {
+                return List.of();
+            }
+            List<String> members = List.of();
+            for (EndpointPort port : endpoint.ports()) {
+                if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
+                    if (members.isEmpty()) {
+                        members = new ArrayList<>(endpoint.nets(key.version()).size());
+                    }
+                    for (Cidr net : endpoint.nets(key.version())) {
+                        members.add(IpSetMembers.addressAndPort(net, port));
                     }
                 }
             }
