@@ -1,14 +1,11 @@
 package org.jcalico.felix.calc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Protocol;
+import org.jcalico.util.Sha256;
 
 /**
  * Names of jcalico's chains and ipsets. Readable where the kernel's limits allow (chains 28 characters, ipsets 31),
@@ -21,16 +18,6 @@ public final class DataplaneNames {
     public static final String FROM_DISPATCH = "jc-from-wl-dispatch";
     public static final String TO_DISPATCH = "jc-to-wl-dispatch";
     public static final String POSTROUTING = "jc-POSTROUTING";
-
-    private static final MessageDigest SHA256;
-
-    static {
-        try {
-            SHA256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private DataplaneNames() {
     }
@@ -116,20 +103,6 @@ public final class DataplaneNames {
     }
 
     private static String hash(String name) {
-        byte[] digest = sha256().digest(name.getBytes(StandardCharsets.UTF_8));
-        return HexFormat.of().formatHex(digest, 0, 8);
-    }
-
-    /**
-     * A fresh SHA-256 digest, cloned from one made once: looking the algorithm up among the providers
-     * (MessageDigest.getInstance) cost as much as the digest itself, and a first calculation names thousands of
-     * chains and sets.
-     */
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA256.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(name, 8);
     }
 }
