@@ -1,12 +1,13 @@
 package org.jcalico.felix.calc;
 
 import java.util.AbstractCollection;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -115,40 +116,17 @@ final class CountedMembers {
          * was one more walk and copy of a 100,000-member set before its members reached the kernel.
          */
         Collection<String> members() {
+            String[] table = members;
+            int count = size;
             return new AbstractCollection<>() {
                 @Override
-                public int size() {
-                    return size;
+                public Iterator<String> iterator() {
+                    return Arrays.stream(table).filter(Objects::nonNull).iterator();
                 }
 
                 @Override
-                public Iterator<String> iterator() {
-                    return new Iterator<>() {
-                        private int next = following(0);
-
-                        private int following(int from) {
-                            int i = from;
-                            while (i < members.length && members[i] == null) {
-                                i++;
-                            }
-                            return i;
-                        }
-
-                        @Override
-                        public boolean hasNext() {
-                            return next < members.length;
-                        }
-
-                        @Override
-                        public String next() {
-                            if (!hasNext()) {
-                                throw new NoSuchElementException();
-                            }
-                            String member = members[next];
-                            next = following(next + 1);
-                            return member;
-                        }
-                    };
+                public int size() {
+                    return count;
                 }
             };
         }
