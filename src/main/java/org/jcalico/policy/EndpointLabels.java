@@ -1,6 +1,7 @@
 package org.jcalico.policy;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -33,6 +34,24 @@ public final class EndpointLabels {
      * deleted) contribute nothing but the namespace's name.
      */
     public static SortedMap<String, String> effective(WorkloadEndpoint endpoint, Map<String, Profile> profiles,
+                                                      Map<String, Namespace> namespaces) {
+        return effective(Source.of(endpoint), profiles, namespaces);
+    }
+
+    /**
+     * What of an endpoint its effective labels depend on: endpoints with equal sources have equal effective labels
+     * (under the same profiles and namespaces), so a caller labelling 100,000 endpoints of a few hundred kinds can
+     * work them out once per kind (the merge into a sorted map, with a prefixed key per namespace label, was most of
+     * it).
+     */
+    public record Source(Map<String, String> labels, String namespace, String orchestrator, List<String> profileIds) {
+        public static Source of(WorkloadEndpoint endpoint) {
+            return new Source(endpoint.labels(), endpoint.namespace(), endpoint.orchestrator(), endpoint.profileIds());
+        }
+    }
+
+    /** The effective labels of an endpoint of SOURCE. */
+    public static SortedMap<String, String> effective(Source endpoint, Map<String, Profile> profiles,
                                                       Map<String, Namespace> namespaces) {
         TreeMap<String, String> labels = new TreeMap<>(endpoint.labels());
         labels.put(NAMESPACE, endpoint.namespace());

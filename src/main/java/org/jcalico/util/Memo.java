@@ -52,4 +52,9 @@ public final class Memo<K, V> {
         }
         return value;
     }
+
+    /** Gives KEY the VALUE derived elsewhere (on another thread, say), as if this round had derived it. */
+    public void put(K key, V value) {
+        current.put(key, value);
+    }
 }

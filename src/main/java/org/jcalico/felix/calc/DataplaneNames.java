@@ -1,14 +1,11 @@
 package org.jcalico.felix.calc;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Protocol;
+import org.jcalico.util.Sha256;
 
 /**
  * Names of jcalico's chains and ipsets. Readable where the kernel's limits allow (chains 28 characters, ipsets 31),
@@ -106,11 +103,6 @@ public final class DataplaneNames {
     }
 
     private static String hash(String name) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(name, 8);
     }
 }

@@ -1,11 +1,8 @@
 package org.jcalico.felix.program;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.jcalico.model.Action;
 import org.jcalico.model.Direction;
+import org.jcalico.util.Sha256;
 
 /**
  * The denied-flow log's rule, placed just before each drop that policy causes (docs/observability.md, "Denied
@@ -50,12 +47,7 @@ public final class DropLog {
 
     /** The prefix a drop of this origin is logged with: the same for the same origin in every calculation. */
     public static String prefix(Origin origin) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(origin.toString().getBytes(StandardCharsets.UTF_8));
-            return PREFIX + HexFormat.of().formatHex(digest).substring(0, HASH_CHARS);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return PREFIX + Sha256.hex(origin.toString(), HASH_CHARS / 2);
     }
 
     public static Direction direction(Origin origin) {
