@@ -64,8 +64,8 @@ public final class FelixBenchmark {
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
         out.println("kernel floor: the same final content (sets, rules of both families, interface settings, links up,");
         out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
-                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each; ratio = program N"
-                + " / floor (target <= 1.5x).");
+                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each, one after the");
+        out.println("other or the independent ones at once, whichever was faster; ratio = program N / floor (target <= 1.5x).");
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
