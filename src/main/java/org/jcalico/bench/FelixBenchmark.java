@@ -121,11 +121,11 @@ public final class FelixBenchmark {
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
         long start = System.nanoTime();
-        // as the agent's first pass (Agent.program): a resync, with the guard, interfaces and routes written meanwhile
+        // as the agent's first pass (Agent.program): a resync, with the guard written meanwhile
         Snapshot cold = snapshot(config, endpoints, profiles);
         long[] programCalcs = new long[1];
         long programStart = start;
-        DataplaneReport first = check(dataplane.resync(() -> ColdStart.guard(cold), () -> ColdStart.plumbing(cold), () -> {
+        DataplaneReport first = check(dataplane.resync(() -> ColdStart.guard(cold), () -> {
             HostState programmed = calculator.calculate(cold);
             programCalcs[0] = (System.nanoTime() - programStart) / 1000;
             return programmed;

@@ -290,9 +290,9 @@ public final class Agent {
             };
             DataplaneReport report;
             if (full && !programmedOnce) {
-                // the first pass: on an empty kernel, a guard, interfaces and routes are written during the calculation
+                // the first pass: on an empty kernel, a guard is written during the calculation
                 programmedOnce = true;
-                report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> ColdStart.plumbing(snapshot), calculation);
+                report = dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
             } else {
                 HostState state = calculation.get();
                 report = full ? dataplane.resync(state) : dataplane.apply(state);

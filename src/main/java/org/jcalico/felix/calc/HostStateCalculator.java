@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.jcalico.felix.hoststate.Concerns;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.felix.hoststate.Plumbing;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
@@ -262,27 +261,14 @@ public final class HostStateCalculator {
         if (lastLinks != null && lastLinks.holds(local, blocks)) {
             return lastLinks;
         }
-        Plumbing plumbing = plumbing(local, blocks);
-        lastLinks = new Links(local, blocks, plumbing.routes(), plumbing.interfaces());
-        return lastLinks;
-    }
-
-    /**
-     * What {@link #calculate} will say of the snapshot's routes and interfaces, without calculating anything else: a
-     * cold start writes them while the rest is calculated (docs/dataplane.md, "The cold start's order").
-     */
-    public static Plumbing plumbing(Snapshot snapshot) {
-        return plumbing(snapshot.localEndpoints().stream().map(LocalEndpoint::of).toList(), snapshot.localBlocks());
-    }
-
-    private static Plumbing plumbing(List<LocalEndpoint> local, List<IpamBlock> blocks) {
         Set<RouteSpec> routes = new HashSet<>();
         local.forEach(endpoint -> routes.addAll(endpoint.routes()));
         // traffic to a free address of a local block fails at once instead of following the default route
         blocks.forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
         Set<EndpointInterface> interfaces = new HashSet<>();
         local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        return new Plumbing(routes, interfaces);
+        lastLinks = new Links(local, blocks, Set.copyOf(routes), Set.copyOf(interfaces));
+        return lastLinks;
     }
 
     /**

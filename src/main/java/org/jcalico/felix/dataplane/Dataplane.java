@@ -15,7 +15,6 @@ import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
-import org.jcalico.felix.hoststate.Plumbing;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -61,7 +60,7 @@ public final class Dataplane {
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. That needs the hooks
      * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
-     * ({@link #resync(Supplier, Supplier, Supplier)}'s guard); an apply that finds none writes links and rules at
+     * ({@link #resync(Supplier, Supplier)}'s guard); an apply that finds none writes links and rules at
      * once, as before (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
      * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
@@ -70,75 +69,65 @@ public final class Dataplane {
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
-        CompletableFuture<Changes> none = CompletableFuture.completedFuture(Changes.NONE);
-        return apply(desired, new DriverTimes(), none, none);
+        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(Changes.NONE));
     }
 
     /**
-     * As {@link #apply(HostState)}, with the rules written once GUARDED is done and the interfaces and routes once
-     * PLUMBED is (a cold start's early writes, see {@link #resync(Supplier, Supplier, Supplier)}).
+     * As {@link #apply(HostState)}, with nothing written before GUARDED (a cold start's guard, see
+     * {@link #resync(Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and routes
+     * (the guard is what makes them safe).
      */
-    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Changes> guarded,
-                                  CompletableFuture<Changes> plumbed) {
+    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Changes> guarded) {
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
-        return timed(times, () -> byEndpoint(desired, both(() -> joined(guarded).plus(rules.get()),
-                () -> joined(plumbed).plus(times.time("interfaces", () -> interfaces.apply(desired.interfaces())))
-                        .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
+        return timed(times, () -> byEndpoint(desired, both(() -> joined(guarded).plus(rules.get()), () -> {
+            joined(guarded);
+            return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
+                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
+        })));
     }
 
     /**
-     * A resync from a kernel that may hold nothing of jcalico (the agent's first pass), with the calculation of the
+     * The agent's first pass: a resync from a kernel that may hold nothing of jcalico, with the calculation of the
      * desired state run here. When the kernel holds no jcalico rule (nor nftables table), the GUARD's rules (calc's
-     * state for no local endpoint: the hooks, and dispatch chains that drop every packet of an interface with the
-     * prefix) are written first, and then PLUMBING's interfaces set up and routes added, all while CALCULATION runs:
-     * every packet of those interfaces meets the guard's drop until the full rules replace it in one transaction per
-     * table (docs/dataplane.md, "The cold start's order"). PLUMBING must name only interfaces the guard's hooks match.
-     * A kernel holding jcalico's rules already has dispatch chains that drop unknown interfaces, but what else it
-     * holds is not known before the read-back, so then nothing is written before the calculation ends, as in
-     * {@link #resync(HostState)}.
+     * state for no endpoint: the hooks, and dispatch chains that drop every packet of an interface with the prefix)
+     * are written while CALCULATION runs, and the apply after it (links, routes and rules at once, as always) starts
+     * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
+     * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
+     * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
      */
-    public DataplaneReport resync(Supplier<HostState> guard, Supplier<Plumbing> plumbing,
-                                  Supplier<HostState> calculation) {
+    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
         boolean rulesLeft = forget();
         try {
             DriverTimes times = new DriverTimes();
-            CompletableFuture<Changes> guarded = rulesLeft ? CompletableFuture.completedFuture(null)
+            CompletableFuture<Changes> guarded = rulesLeft ? CompletableFuture.completedFuture(Changes.NONE)
                     : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
-            CompletableFuture<Changes> plumbed = guarded.thenApplyAsync(written -> written == null
-                    || !written.failures().isEmpty() ? Changes.NONE
-                    : plumb(plumbing.get(), times), Thread::startVirtualThread);
             HostState desired;
             try {
                 desired = calculation.get();
             } catch (RuntimeException e) {
-                plumbed.handle((changes, failure) -> changes).join();
+                guarded.handle((changes, failure) -> changes).join();
                 throw e;
             }
-            return apply(desired, times, guarded.thenApply(written -> written == null ? Changes.NONE : written), plumbed);
+            return apply(desired, times, guarded);
         } finally {
             rulesLeftAlone.atResyncEnd();
         }
     }
 
-    private Changes plumb(Plumbing plumbing, DriverTimes times) {
-        return times.time("interfaces", () -> interfaces.apply(plumbing.interfaces()))
-                .plus(times.time("routes", () -> routes.apply(plumbing.routes())));
-    }
-
-    /** The guard's rules written if the kernel holds no jcalico rule; null if it holds some (nothing written). */
+    /** The guard's rules written if the kernel holds no jcalico rule; nothing if it holds some. */
     private Changes guard(Supplier<HostState> guarding, DriverTimes times) {
         try {
             if (!iptables.holdsNothing() || !ip6tables.holdsNothing() || !nftables.holdsNothing()) {
-                return null;
+                return Changes.NONE;
             }
         } catch (KernelException e) {
             // the apply after the calculation reads back again and reports it
-            return null;
+            return Changes.NONE;
         }
         HostState guard = guarding.get();
         return guard.driver() == DataplaneDriver.NFTABLES
@@ -147,7 +136,7 @@ public final class Dataplane {
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
     }
 
-    /** What EARLY changed, once it is done; its exception unwrapped. */
+    /** What the guard changed, once it is done; its exception unwrapped. */
     private static Changes joined(CompletableFuture<Changes> early) {
         try {
             return early.join();

@@ -30,9 +30,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The agent's first pass on an empty kernel ({@link Dataplane#resync(Supplier, Supplier, Supplier)}): the guard's
- * drop, then the endpoints' links and routes, while the calculation still runs; and on a kernel that already holds
- * jcalico's rules, nothing before the calculation ends. Namespaces "jct-cold-...".
+ * The agent's first pass on an empty kernel ({@link Dataplane#resync(Supplier, Supplier)}): the guard's hooks and drops
+ * go in while the calculation runs, and no link comes up before them; a kernel that already holds jcalico's rules gets
+ * nothing before the calculation ends. Namespaces "jct-cold-...".
  */
 @Tag("kernel")
 class ColdStartKernelTest {
@@ -63,31 +63,32 @@ class ColdStartKernelTest {
 
     @ParameterizedTest
     @EnumSource(DataplaneDriver.class)
-    void onAnEmptyKernelTheLinksComeUpBehindTheGuardWhileCalcRuns(DataplaneDriver driver) {
+    void onAnEmptyKernelTheGuardIsInBeforeAnyLinkComesUp(DataplaneDriver driver) {
         Snapshot snapshot = snapshot(driver, "jcA", "jcB");
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         List<String> seen = new ArrayList<>();
-        DataplaneReport report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> ColdStart.plumbing(snapshot),
-                () -> {
-                    // the calculation waits until the links are up: they come up while it runs or never
-                    waitUntil(() -> linkUp("jcA") && linkUp("jcB") && routes().contains("10.65.0.2"));
-                    seen.add(rules(driver));
-                    return new HostStateCalculator().calculate(snapshot);
-                });
+        DataplaneReport report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> {
+            // the calculation waits for the guard: it is written while the calculation runs, or never
+            waitUntil(() -> hooked(driver));
+            seen.add(rules(driver));
+            seen.add(linkUp("jcA") || linkUp("jcB") ? "a link up" : "links down");
+            return new HostStateCalculator().calculate(snapshot);
+        });
         assertEquals(Map.of(), report.failures());
         String guard = seen.getFirst();
         if (driver == DataplaneDriver.IPTABLES) {
-            assertTrue(guard.matches("(?s).*\n-A FORWARD [^\n]*-j jc-FORWARD\n.*"), guard);
-            assertTrue(guard.matches("(?s).*\n-A jc-from-wl-dispatch [^\n]*-j DROP\n.*"), guard);
-            assertTrue(guard.matches("(?s).*\n-A jc-to-wl-dispatch [^\n]*-j DROP\n.*"), guard);
+            assertTrue(guard.matches("(?s).*\\n-A jc-from-wl-dispatch [^\\n]*-j DROP\\n.*"), guard);
+            assertTrue(guard.matches("(?s).*\\n-A jc-to-wl-dispatch [^\\n]*-j DROP\\n.*"), guard);
             assertFalse(guard.contains("-g jc-fw-") || guard.contains("-g jc-tw-"), "no endpoint is dispatched yet: " + guard);
         } else {
-            assertTrue(guard.contains("hook forward"), guard);
             assertFalse(guard.contains("jc-fw-jcA"), "no endpoint is dispatched yet: " + guard);
         }
+        assertEquals("links down", seen.get(1), "the links wait for the calculation, behind the guard");
         String after = rules(driver);
         assertTrue(after.contains("jc-fw-jcA") && after.contains("jc-tw-jcB"), after);
+        assertTrue(linkUp("jcA") && linkUp("jcB"));
+        assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
     }
 
     @Test
@@ -101,7 +102,7 @@ class ColdStartKernelTest {
         Snapshot second = snapshot(DataplaneDriver.IPTABLES, "jcA", "jcB");
         Dataplane restarted = new Dataplane(host);
         List<Boolean> upDuringCalc = new ArrayList<>();
-        DataplaneReport report = restarted.resync(() -> ColdStart.guard(second), () -> ColdStart.plumbing(second), () -> {
+        DataplaneReport report = restarted.resync(() -> ColdStart.guard(second), () -> {
             sleep(500);
             upDuringCalc.add(linkUp("jcB"));
             upDuringCalc.add(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcA"));
@@ -129,8 +130,13 @@ class ColdStartKernelTest {
                 : host.run(List.of("nft", "list", "table", "ip", "jcalico")).check().stdout();
     }
 
-    private String routes() {
-        return host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout();
+    /** Whether FORWARD jumps to jcalico's chain (iptables) or jcalico's table has its forward hook (nftables). */
+    private boolean hooked(DataplaneDriver driver) {
+        if (driver == DataplaneDriver.IPTABLES) {
+            return host.run(List.of("iptables-save")).check().stdout().matches("(?s).*\\n-A FORWARD [^\\n]*-j jc-FORWARD\\n.*");
+        }
+        CommandRunner.Result table = host.run(List.of("nft", "list", "table", "ip", "jcalico"));
+        return table.ok() && table.stdout().contains("hook forward");
     }
 
     private boolean linkUp(String name) {
