@@ -136,10 +136,10 @@ public final class Dataplane {
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
     }
 
-    /** What the guard changed, once it is done; its exception unwrapped. */
-    private static Changes joined(CompletableFuture<Changes> early) {
+    /** What WORK gave, once it is done; its exception (a driver's KernelException) unwrapped. */
+    private static <T> T joined(CompletableFuture<T> work) {
         try {
-            return early.join();
+            return work.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
@@ -188,13 +188,7 @@ public final class Dataplane {
             }
         }, Thread::startVirtualThread);
         started.add(planned);
-        return () -> {
-            try {
-                return planned.join().get();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException cause ? cause : e;
-            }
-        };
+        return () -> joined(planned).get();
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
@@ -230,11 +224,7 @@ public final class Dataplane {
             background.handle((changes, failure) -> changes).join();
             throw e;
         }
-        try {
-            return mine.plus(background.join());
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
+        return mine.plus(joined(background));
     }
 
     /** The names of every link of the host, jcalico's or not. */
