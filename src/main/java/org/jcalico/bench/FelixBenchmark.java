@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.felix.ColdStart;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -63,8 +64,8 @@ public final class FelixBenchmark {
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
         out.println("kernel floor: the same final content (sets, rules of both families, interface settings, links up,");
         out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
-                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each; ratio = program N"
-                + " / floor (target <= 1.5x).");
+                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each, one after the");
+        out.println("other or the independent ones at once, whichever was faster; ratio = program N / floor (target <= 1.5x).");
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
@@ -120,9 +121,16 @@ public final class FelixBenchmark {
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
         long start = System.nanoTime();
-        HostState programmed = calculator.calculate(snapshot(config, endpoints, profiles));
-        long programCalc = (System.nanoTime() - start) / 1000;
-        DataplaneReport first = check(dataplane.apply(programmed));
+        // as the agent's first pass (Agent.program): a resync, with the guard written meanwhile
+        Snapshot cold = snapshot(config, endpoints, profiles);
+        long[] programCalcs = new long[1];
+        long programStart = start;
+        DataplaneReport first = check(dataplane.resync(() -> ColdStart.guard(cold), () -> {
+            HostState programmed = calculator.calculate(cold);
+            programCalcs[0] = (System.nanoTime() - programStart) / 1000;
+            return programmed;
+        }));
+        long programCalc = programCalcs[0];
         out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
         first.drivers().forEach((name, spent) -> out.println("program-driver " + name + " " + spent.toNanos() / 1000));
         for (int i = 0; i < ADDS; i++) {

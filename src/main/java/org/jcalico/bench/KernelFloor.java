@@ -19,10 +19,12 @@ import org.jcalico.model.DataplaneDriver;
  * of both tables as listed); every interface setting written by
  * one shell's built-in echo (one process, no fork per key); every link set up and
  * every route added by one {@code ip -batch}. The veth pairs themselves are made before the clock starts, as a
- * container runtime makes them before jcalico sees the endpoint.
+ * container runtime makes them before jcalico sees the endpoint. Timed twice, each into a fresh namespace: the tools
+ * one after the other, and the independent ones at once (the sets first, as the rules name them; then each family's
+ * rules beside the settings, links and routes), as the agent runs its writers; the floor is the faster of the two.
  */
 record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes,
-                   Map<String, Long> parts) {
+                   Map<String, Long> parts, long concurrentMicros) {
     private static final Pattern HOST_SIDE = Pattern.compile("^\\d+: (jc[^:@]*)[@:]");
 
     /** The floor of the iptables driver: see the other. */
@@ -50,7 +52,6 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         }
         Namespaces.delete(hostNamespace);
 
-        CommandRunner bare = Namespaces.create(bareNamespace);
         StringBuilder veths = new StringBuilder();
         StringBuilder settings = new StringBuilder();
         StringBuilder up = new StringBuilder();
@@ -61,8 +62,9 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
             up.append("link set ").append(links.get(i)).append(" up\n");
         }
         routes.forEach(route -> up.append(route).append('\n'));
-        bare.run(List.of("ip", "-batch", "-"), veths.toString()).check();
         Map<String, Long> parts = new java.util.LinkedHashMap<>();
+        CommandRunner bare = Namespaces.create(bareNamespace);
+        bare.run(List.of("ip", "-batch", "-"), veths.toString()).check();
         if (nft) {
             time(parts, "nft -f (both tables)", () -> bare.run(List.of("nft", "-f", "-"), v4 + v6).check());
         } else {
@@ -73,7 +75,29 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         time(parts, "sysctls (sh)", () -> bare.run(List.of("sh", "-e"), settings.toString()).check());
         time(parts, "links up + routes (ip -batch)", () -> bare.run(List.of("ip", "-batch", "-"), up.toString()).check());
         Namespaces.delete(bareNamespace);
-        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), parts);
+
+        // the same content with the independent writers at once, on the machine's cores: the sets first (the rules
+        // name them), then each family's rules beside the interfaces' settings, links and routes
+        CommandRunner again = Namespaces.create(bareNamespace);
+        again.run(List.of("ip", "-batch", "-"), veths.toString()).check();
+        long start = System.nanoTime();
+        List<Runnable> atOnce = new ArrayList<>();
+        if (nft) {
+            atOnce.add(() -> again.run(List.of("nft", "-f", "-"), v4 + v6).check());
+        } else {
+            again.run(List.of("ipset", "restore"), ipsets).check();
+            atOnce.add(() -> again.run(List.of("iptables-restore"), v4).check());
+            atOnce.add(() -> again.run(List.of("ip6tables-restore"), v6).check());
+        }
+        atOnce.add(() -> {
+            again.run(List.of("sh", "-e"), settings.toString()).check();
+            again.run(List.of("ip", "-batch", "-"), up.toString()).check();
+        });
+        java.util.concurrent.CompletableFuture.allOf(atOnce.stream().map(work -> java.util.concurrent.CompletableFuture
+                .runAsync(work, Thread::startVirtualThread)).toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        long concurrent = (System.nanoTime() - start) / 1000;
+        Namespaces.delete(bareNamespace);
+        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), parts, concurrent);
     }
 
     /** The table as nft lists it, without its indentation (tabs, which a tool's input may not hold). */
@@ -88,8 +112,12 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         parts.put(what, (System.nanoTime() - start) / 1000);
     }
 
-    /** The whole floor: its parts one after the other. */
+    /** The whole floor: the faster of its parts one after the other and of the writers at once. */
     long micros() {
+        return Math.min(sequentialMicros(), concurrentMicros);
+    }
+
+    private long sequentialMicros() {
         return parts.values().stream().mapToLong(Long::longValue).sum();
     }
 
@@ -125,7 +153,9 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
     /** One line: what the floor holds and what each part took. */
     String describe() {
         StringBuilder text = new StringBuilder(String.format("kernel floor %.1f ms for %,d links (%d settings each) and %,d"
-                + " routes besides the rules and sets:", micros() / 1000.0, links, 7, routes));
+                + " routes besides the rules and sets, the faster of the writers at once (%.1f ms) and one after the"
+                + " other (%.1f ms):", micros() / 1000.0, links, 7, routes, concurrentMicros / 1000.0,
+                sequentialMicros() / 1000.0));
         parts.forEach((what, micros) -> text.append(String.format(" %s %.1f ms;", what, micros / 1000.0)));
         return text.substring(0, text.length() - 1);
     }

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.jcalico.datastore.Datastore;
@@ -58,6 +59,8 @@ public final class Agent {
     /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
     private Map<String, String> hostFailures = Map.of();
     private int localCount;
+    /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
+    private boolean programmedOnce;
     /** After a failed pass, the datastore is listed afresh: the failure may have cost the cache an event. */
     private boolean relist;
     /** The last pass's exception, while the loop backs off from it. */
@@ -277,12 +280,25 @@ public final class Agent {
         boolean ok;
         try {
             long start = System.nanoTime();
-            HostState desired = calculate.apply(snapshot);
-            metrics.calculated(System.nanoTime() - start);
-            if (deniedFlows != null) {
-                deniedFlows.update(snapshot.config(), desired, local);
+            HostState[] calculated = new HostState[1];
+            Supplier<HostState> calculation = () -> {
+                calculated[0] = calculate.apply(snapshot);
+                metrics.calculated(System.nanoTime() - start);
+                if (deniedFlows != null) {
+                    deniedFlows.update(snapshot.config(), calculated[0], local);
+                }
+                return calculated[0];
+            };
+            DataplaneReport report;
+            if (full && !programmedOnce) {
+                // the first pass: on an empty kernel, a guard is written during the calculation
+                programmedOnce = true;
+                report = dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
+            } else {
+                HostState state = calculation.get();
+                report = full ? dataplane.resync(state) : dataplane.apply(state);
             }
-            DataplaneReport report = full ? dataplane.resync(desired) : dataplane.apply(desired);
+            HostState desired = calculated[0];
             metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());

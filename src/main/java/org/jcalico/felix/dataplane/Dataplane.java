@@ -17,6 +17,7 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
 
 /**
  * Makes one host's kernel (the namespace of its runner) match a desired {@link HostState}, touching only what
@@ -57,7 +58,10 @@ public final class Dataplane {
      * The order keeps every step acceptable to the kernel: sets exist before rules refer to them and are destroyed
      * after rules stopped referring to them; interfaces are up before routes point at them. Links and routes wait for
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
-     * nothing through, because the dispatch chains drop traffic of interfaces they do not know. The IPv4 and IPv6
+     * nothing through, because the dispatch chains drop traffic of interfaces they do not know. That needs the hooks
+     * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
+     * ({@link #resync(Supplier, Supplier)}'s guard); an apply that finds none writes links and rules at
+     * once, as before (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
      * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
      *
@@ -65,16 +69,80 @@ public final class Dataplane {
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
+        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(Changes.NONE));
+    }
+
+    /**
+     * As {@link #apply(HostState)}, with nothing written before GUARDED (a cold start's guard, see
+     * {@link #resync(Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and routes
+     * (the guard is what makes them safe).
+     */
+    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Changes> guarded) {
         Set<String> isolable = desired.concerns().keySet();
-        DriverTimes times = new DriverTimes();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
-        return timed(times, () -> byEndpoint(desired, both(rules,
-                () -> times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
-                        .plus(times.time("routes", () -> routes.apply(desired.routes()))))));
+        return timed(times, () -> byEndpoint(desired, both(() -> joined(guarded).plus(rules.get()), () -> {
+            joined(guarded);
+            return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
+                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
+        })));
+    }
+
+    /**
+     * The agent's first pass: a resync from a kernel that may hold nothing of jcalico, with the calculation of the
+     * desired state run here. When the kernel holds no jcalico rule (nor nftables table), the GUARD's rules (calc's
+     * state for no endpoint: the hooks, and dispatch chains that drop every packet of an interface with the prefix)
+     * are written while CALCULATION runs, and the apply after it (links, routes and rules at once, as always) starts
+     * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
+     * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
+     * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
+     */
+    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
+        boolean rulesLeft = forget();
+        try {
+            DriverTimes times = new DriverTimes();
+            CompletableFuture<Changes> guarded = rulesLeft ? CompletableFuture.completedFuture(Changes.NONE)
+                    : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
+            HostState desired;
+            try {
+                desired = calculation.get();
+            } catch (RuntimeException e) {
+                guarded.handle((changes, failure) -> changes).join();
+                throw e;
+            }
+            return apply(desired, times, guarded);
+        } finally {
+            rulesLeftAlone.atResyncEnd();
+        }
+    }
+
+    /** The guard's rules written if the kernel holds no jcalico rule; nothing if it holds some. */
+    private Changes guard(Supplier<HostState> guarding, DriverTimes times) {
+        try {
+            if (!iptables.holdsNothing() || !ip6tables.holdsNothing() || !nftables.holdsNothing()) {
+                return Changes.NONE;
+            }
+        } catch (KernelException e) {
+            // the apply after the calculation reads back again and reports it
+            return Changes.NONE;
+        }
+        HostState guard = guarding.get();
+        return guard.driver() == DataplaneDriver.NFTABLES
+                ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
+                : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
+                        .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
+    }
+
+    /** What WORK gave, once it is done; its exception (a driver's KernelException) unwrapped. */
+    private static <T> T joined(CompletableFuture<T> work) {
+        try {
+            return work.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
     }
 
     /**
@@ -120,13 +188,7 @@ public final class Dataplane {
             }
         }, Thread::startVirtualThread);
         started.add(planned);
-        return () -> {
-            try {
-                return planned.join().get();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException cause ? cause : e;
-            }
-        };
+        return () -> joined(planned).get();
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
@@ -162,11 +224,7 @@ public final class Dataplane {
             background.handle((changes, failure) -> changes).join();
             throw e;
         }
-        try {
-            return mine.plus(background.join());
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
+        return mine.plus(joined(background));
     }
 
     /** The names of every link of the host, jcalico's or not. */
@@ -180,6 +238,16 @@ public final class Dataplane {
      * found them as desired ({@link RulesLeftAlone}): an idle agent's resync then starts no iptables-save.
      */
     public DataplaneReport resync(HostState desired) {
+        forget();
+        try {
+            return apply(desired);
+        } finally {
+            rulesLeftAlone.atResyncEnd();
+        }
+    }
+
+    /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
+    private boolean forget() {
         boolean rulesLeft = rulesLeftAlone.atResyncStart();
         ipSets.forget();
         if (!rulesLeft) {
@@ -189,11 +257,7 @@ public final class Dataplane {
         }
         interfaces.forget();
         routes.forget();
-        try {
-            return apply(desired);
-        } finally {
-            rulesLeftAlone.atResyncEnd();
-        }
+        return rulesLeft;
     }
 
     private static DataplaneReport timed(DriverTimes times, Supplier<Changes> work) {

@@ -59,6 +59,19 @@ public final class IptablesDriver {
         programmed = null;
     }
 
+    /**
+     * Whether the kernel holds no jcalico chain or hook of this version. Reads the kernel back unless this driver
+     * knows what it holds, and keeps what it read, so the next apply reads nothing again.
+     */
+    public boolean holdsNothing() {
+        if (programmed == null) {
+            programmed = read();
+            written = null;
+        }
+        return programmed.tables().values().stream()
+                .allMatch(table -> table.chains().isEmpty() && table.hooks().values().stream().allMatch(List::isEmpty));
+    }
+
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
     public Changes apply(IptablesState desired, Set<String> isolable) {
         return prepare(desired, isolable).get();

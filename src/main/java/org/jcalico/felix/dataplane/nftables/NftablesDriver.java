@@ -71,6 +71,12 @@ public final class NftablesDriver {
         }
     }
 
+    /** Whether the kernel holds neither of jcalico's tables (listed over netlink, nothing written). */
+    public boolean holdsNothing() {
+        Set<String> present = tables.tables();
+        return !present.contains(NftablesPlanner.table(4)) && !present.contains(NftablesPlanner.table(6));
+    }
+
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
     public Changes remove() {
         if (removed) {

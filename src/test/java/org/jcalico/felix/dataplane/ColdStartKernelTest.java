@@ -1,0 +1,164 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.jcalico.felix.ColdStart;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Profile;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The agent's first pass on an empty kernel ({@link Dataplane#resync(Supplier, Supplier)}): the guard's hooks and drops
+ * go in while the calculation runs, and no link comes up before them; a kernel that already holds jcalico's rules gets
+ * nothing before the calculation ends. Namespaces "jct-cold-...".
+ */
+@Tag("kernel")
+class ColdStartKernelTest {
+    private static final String PREFIX = "jct-cold-";
+    private final List<String> namespaces = new ArrayList<>();
+    private CommandRunner host;
+
+    @BeforeAll
+    static void removeLeftovers() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @BeforeEach
+    void createHost() {
+        host = Namespaces.create(PREFIX + "host");
+        namespaces.add(PREFIX + "host");
+        for (String name : List.of("jcA", "jcB")) {
+            host.run(List.of("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name)).check();
+            host.run(List.of("ip", "link", "set", "p" + name, "up")).check();
+        }
+    }
+
+    @AfterEach
+    void deleteNamespaces() {
+        namespaces.forEach(Namespaces::delete);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void onAnEmptyKernelTheGuardIsInBeforeAnyLinkComesUp(DataplaneDriver driver) {
+        Snapshot snapshot = snapshot(driver, "jcA", "jcB");
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        List<String> seen = new ArrayList<>();
+        DataplaneReport report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> {
+            // the calculation waits for the guard: it is written while the calculation runs, or never
+            waitUntil(() -> hooked(driver));
+            seen.add(rules(driver));
+            seen.add(linkUp("jcA") || linkUp("jcB") ? "a link up" : "links down");
+            return new HostStateCalculator().calculate(snapshot);
+        });
+        assertEquals(Map.of(), report.failures());
+        String guard = seen.getFirst();
+        if (driver == DataplaneDriver.IPTABLES) {
+            assertTrue(guard.matches("(?s).*\\n-A jc-from-wl-dispatch [^\\n]*-j DROP\\n.*"), guard);
+            assertTrue(guard.matches("(?s).*\\n-A jc-to-wl-dispatch [^\\n]*-j DROP\\n.*"), guard);
+            assertFalse(guard.contains("-g jc-fw-") || guard.contains("-g jc-tw-"), "no endpoint is dispatched yet: " + guard);
+        } else {
+            assertFalse(guard.contains("jc-fw-jcA"), "no endpoint is dispatched yet: " + guard);
+        }
+        assertEquals("links down", seen.get(1), "the links wait for the calculation, behind the guard");
+        String after = rules(driver);
+        assertTrue(after.contains("jc-fw-jcA") && after.contains("jc-tw-jcB"), after);
+        assertTrue(linkUp("jcA") && linkUp("jcB"));
+        assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
+    }
+
+    @Test
+    void aKernelHoldingJcalicoRulesGetsNothingBeforeTheCalculationEnds() {
+        Snapshot first = snapshot(DataplaneDriver.IPTABLES, "jcA");
+        Dataplane before = new Dataplane(host);
+        assertTrue(before.start().failures().isEmpty());
+        assertEquals(Map.of(), before.resync(new HostStateCalculator().calculate(first)).failures());
+
+        // a restarted agent: jcB arrived while it was down
+        Snapshot second = snapshot(DataplaneDriver.IPTABLES, "jcA", "jcB");
+        Dataplane restarted = new Dataplane(host);
+        List<Boolean> upDuringCalc = new ArrayList<>();
+        DataplaneReport report = restarted.resync(() -> ColdStart.guard(second), () -> {
+            sleep(500);
+            upDuringCalc.add(linkUp("jcB"));
+            upDuringCalc.add(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcA"));
+            return new HostStateCalculator().calculate(second);
+        });
+        assertEquals(Map.of(), report.failures());
+        assertEquals(List.of(false, true), upDuringCalc, "jcB down and jcA's rules kept while calc ran");
+        assertTrue(linkUp("jcB"));
+        assertTrue(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcB"));
+    }
+
+    private static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < interfaces.length; i++) {
+            Cidr v4 = Cidr.host(Cidr.parse("10.65.0.0/24").addressAt(BigInteger.valueOf(i + 1)));
+            endpoints.add(new WorkloadEndpoint("local", null, "w" + i, "e" + i, interfaces[i], null, List.of(v4),
+                    List.of(), List.of("web"), null, null, null, null));
+        }
+        return Snapshot.of("local", FelixConfiguration.DEFAULTS.withDataplaneDriver(driver), endpoints,
+                Map.of("web", Profile.securityGroup("web")));
+    }
+
+    private String rules(DataplaneDriver driver) {
+        return driver == DataplaneDriver.IPTABLES ? host.run(List.of("iptables-save")).check().stdout()
+                : host.run(List.of("nft", "list", "table", "ip", "jcalico")).check().stdout();
+    }
+
+    /** Whether FORWARD jumps to jcalico's chain (iptables) or jcalico's table has its forward hook (nftables). */
+    private boolean hooked(DataplaneDriver driver) {
+        if (driver == DataplaneDriver.IPTABLES) {
+            return host.run(List.of("iptables-save")).check().stdout().matches("(?s).*\\n-A FORWARD [^\\n]*-j jc-FORWARD\\n.*");
+        }
+        CommandRunner.Result table = host.run(List.of("nft", "list", "table", "ip", "jcalico"));
+        return table.ok() && table.stdout().contains("hook forward");
+    }
+
+    private boolean linkUp(String name) {
+        return host.run(List.of("ip", "-o", "link", "show", name)).check().stdout().matches("(?s).*[<,]UP[,>].*");
+    }
+
+    private static void waitUntil(Supplier<Boolean> condition) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not before the calculation ended");
+            }
+            sleep(20);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
