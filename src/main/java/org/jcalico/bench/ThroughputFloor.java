@@ -68,8 +68,8 @@ final class ThroughputFloor {
     }
 
     /**
-     * Frames crossing the lab's fabric bridge skip netfilter: with the br_netfilter module loaded (anyone's docker
-     * loads it) every bridge starts with bridge-nf-call-iptables on, and each frame from host to host then passes
+     * Frames crossing the lab's fabric bridge skip netfilter: with the br_netfilter module loaded (as on this
+     * machine) every bridge starts with bridge-nf-call-iptables on, and each frame from host to host then passes
      * br_netfilter's IPv4 hooks in the fabric's namespace (header checks, an skb extension), a cost a real fabric's
      * switch does not have. It falls on every path alike, so it only diluted what jcalico's hosts add: a fairer
      * floor, not a flattering one. The setting is the fabric namespace's own.
