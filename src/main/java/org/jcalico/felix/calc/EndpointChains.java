@@ -50,14 +50,14 @@ final class EndpointChains {
     /** The endpoint's chain holding its whole policy itself, its drops naming it. */
     static ProgramChain own(String name, String endpointId, Direction direction, List<TierPolicies> tiers,
                             List<String> profiles, boolean logDrops) {
-        List<ProgramRule> rules = new ArrayList<>(start());
+        List<ProgramRule> rules = new ArrayList<>(start(direction));
         rules.addAll(body(endpointId, direction, tiers, profiles, logDrops));
         return new ProgramChain(name, rules);
     }
 
     /** The endpoint's chain that leaves its policy to the shared chain SHARED: it returns (allows) when that returns. */
     static ProgramChain entering(String name, String shared, Direction direction) {
-        List<ProgramRule> rules = new ArrayList<>(start());
+        List<ProgramRule> rules = new ArrayList<>(start(direction));
         rules.add(new ProgramRule(Match.ANY, new Verdict.Jump(shared), direction == Direction.INBOUND ? INBOUND_ENTRY
                 : OUTBOUND_ENTRY));
         return new ProgramChain(name, rules);
@@ -151,12 +151,18 @@ final class EndpointChains {
 
     /**
      * Established first: it is what nearly every packet is, and a packet is never both established and invalid, so
-     * the order changes no verdict and saves established packets a rule.
+     * the order changes no verdict and saves established packets a rule. Inbound it accepts: the receiver's chain is
+     * the last a forwarded packet meets. Outbound it returns ("allowed in this direction"), as the policy does: an
+     * accept there ended the FORWARD hook before jc-FORWARD's to-workload dispatch, so an established packet from one
+     * local workload to another never met the receiver's chain, and a receiver that calc keeps dropped, or whose
+     * chain the driver holds drop-only, kept every established flow from a sender on its own host
+     * (EstablishedFlowKernelTest). A packet leaving for another host pays two rules more for it (jc-FORWARD's
+     * to-workload test and its accept).
      */
-    private static List<ProgramRule> start() {
+    private static List<ProgramRule> start(Direction direction) {
         return List.of(
                 ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
-                        Verdict.ACCEPT),
+                        direction == Direction.INBOUND ? Verdict.ACCEPT : Verdict.RETURN),
                 ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("INVALID"))), Verdict.DROP),
                 ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.BOTH)));
     }

@@ -53,7 +53,9 @@ final class LocalTables {
         this.interfacePrefix = config.interfacePrefix();
         this.endpointToHost = config.defaultEndpointToHostAction();
         this.sets = sets;
-        this.nat = Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, natRules(pools, version)));
+        List<ProgramRule> masquerade = natRules(pools, version);
+        this.nat = masquerade.isEmpty() ? Map.of()
+                : Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, masquerade));
         from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
         put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version));
@@ -105,10 +107,13 @@ final class LocalTables {
         }
         from.update(chains);
         to.update(chains);
-        List<ProgramHook> hooks = List.of(
+        List<ProgramHook> hooks = new ArrayList<>(List.of(
                 new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
-                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
-                new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
+                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD)));
+        if (nat.isEmpty()) {
+            return new ProgramTables(version, Map.of(FILTER, chains), hooks);
+        }
+        hooks.add(new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
         return new ProgramTables(version, Map.of(FILTER, chains, NAT, nat), hooks);
     }
 
@@ -137,7 +142,9 @@ final class LocalTables {
 
     /**
      * Traffic from a natOutgoing pool to anywhere outside every pool leaves with the host's address; traffic between
-     * pools keeps its endpoint addresses.
+     * pools keeps its endpoint addresses. No such pool of the family, no rule, and then no nat chain nor hook at all
+     * (tables()): a nat hook, even with an empty chain behind it, makes the kernel register NAT at prerouting and
+     * postrouting, two more hook functions on every packet the host forwards, which decide nothing here.
      */
     private static List<ProgramRule> natRules(List<IpPool> pools, int version) {
         if (pools.stream().noneMatch(pool -> pool.natOutgoing() && pool.cidr().version() == version)) {

@@ -217,6 +217,34 @@ class HostStateCalculatorTest {
                 version).rules();
     }
 
+    /**
+     * A nat hook, even in front of an empty chain, makes the kernel run NAT at prerouting and postrouting for every
+     * packet the host forwards (docs/dataplane.md, "The per-packet path"): only a family with a natOutgoing pool has
+     * one, and it comes and goes with that pool.
+     */
+    @Test
+    void onlyAFamilyWithANatOutgoingPoolHooksNat() {
+        Snapshot plain = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web")), web);
+        Snapshot natted = new Snapshot(plain.node(), plain.config(), plain.endpoints(), plain.profiles(),
+                List.of(new org.jcalico.model.IpPool(Cidr.parse("10.0.0.0/16"), true, 26, false),
+                        new org.jcalico.model.IpPool(Cidr.parse("fd00::/64"), false, 122, false)),
+                List.of(), List.of(), List.of(), plain.bgp(), List.of(), List.of(), List.of(), Map.of());
+        HostStateCalculator calculator = new HostStateCalculator();
+        for (HostState state : List.of(calculator.calculate(plain), new HostStateCalculator().calculate(plain))) {
+            for (var family : List.of(state.ipv4(), state.ipv6())) {
+                assertEquals(Set.of("filter"), family.tables().keySet());
+                assertTrue(family.hooks().stream().noneMatch(hook -> hook.table().equals("nat")), family.hooks().toString());
+            }
+        }
+        HostState withNat = calculator.calculate(natted);
+        assertEquals(List.of(new org.jcalico.felix.hoststate.Hook("nat", "POSTROUTING", "-j jc-POSTROUTING")),
+                withNat.ipv4().hooks().stream().filter(hook -> hook.table().equals("nat")).toList());
+        assertEquals(List.of("-m set --match-set jc-4-nat-pools src -m set ! --match-set jc-4-all-pools dst -j MASQUERADE"),
+                withNat.ipv4().chains("nat").get("jc-POSTROUTING").rules());
+        assertEquals(Set.of("filter"), withNat.ipv6().tables().keySet(), "no IPv6 pool masquerades");
+        assertEquals(Set.of("filter"), calculator.calculate(plain).ipv4().tables().keySet(), "the hook goes with the pool");
+    }
+
     @Test
     void endpointToHostFollowsConfiguration() {
         var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)

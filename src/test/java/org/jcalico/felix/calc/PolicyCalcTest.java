@@ -173,7 +173,7 @@ class PolicyCalcTest {
         assertEquals(List.of("-p tcp -m multiport --destination-ports 80 -j MARK --set-xmark 0x1000000/0x1000000",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN"), rules(state, "jc-ni-shop.web"));
         assertEquals(List.of(
-                "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN",
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
                 "-m mark --mark 0x0/0x3000000 -j jc-go-tail",

@@ -1,0 +1,212 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.calc.DataplaneNames;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an established connection must still meet, on each dataplane driver ("jcrpt-ef-" namespaces): a UDP flow from
+ * w1 to w2 (fixed ports, so every later datagram of any process is the same tracked connection, and UDP has no window
+ * that would make a forged one INVALID) is cut when calc keeps w2 dropped (a policy of its names a tier that does not
+ * exist) and when the driver holds
+ * w2's own chain drop-only because the kernel refused it; and a datagram that w3 sends into the flow with w1's source
+ * address is dropped. These are the guarantees that keep established packets from being accepted ahead of the
+ * dispatch (docs/dataplane.md, "Why established is not accepted at the top of jc-FORWARD"): a layout that accepts
+ * them earlier must keep all three, and this test fails if it does not (it fails with an established accept at the
+ * top of jc-FORWARD).
+ */
+@Tag("kernel")
+class EstablishedFlowKernelTest {
+    private static final String PREFIX = "jcrpt-ef-";
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private static final String PYTHON = "/usr/bin/python3";
+    /** Echoes each datagram to port 5000 back to its sender and appends it to the file named by argv[1]. */
+    private static final String SERVER = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", 5000))
+            log = open(sys.argv[1], "a", buffering=1)
+            while True:
+                data, peer = s.recvfrom(2048)
+                log.write(data.decode() + "\\n")
+                s.sendto(data, peer)
+            """;
+    /** Sends argv[3] from argv[1]:4000 to argv[2]:5000; exits 0 with an echo within a second, 1 without. */
+    private static final String CLIENT = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], 4000))
+            s.settimeout(1.0)
+            s.sendto(sys.argv[3].encode(), (sys.argv[2], 5000))
+            try:
+                s.recvfrom(2048)
+            except socket.timeout:
+                sys.exit(1)
+            """;
+    private WorkloadHost lab;
+    private CommandRunner host;
+    private Path scripts;
+    private Path received;
+    private Process server;
+
+    @BeforeAll
+    static void removeLeftovers() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @BeforeEach
+    void createHost() throws IOException {
+        lab = new WorkloadHost(PREFIX);
+        host = lab.host();
+        // the kernel's own reverse-path filter would drop a forged source before jcalico's rules see it
+        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0").check();
+        scripts = Files.createTempDirectory("jcrpt-ef-");
+        Files.writeString(scripts.resolve("server.py"), SERVER);
+        Files.writeString(scripts.resolve("client.py"), CLIENT);
+        received = scripts.resolve("received");
+        Files.writeString(received, "");
+    }
+
+    @AfterEach
+    void deleteNamespaces() throws IOException {
+        if (server != null) {
+            server.destroyForcibly();
+        }
+        lab.close();
+        org.jcalico.util.Directories.delete(scripts);
+    }
+
+    @Test
+    void establishedFlowsMeetFailClosedIsolationAndAntiSpoofingOnIptables() throws Exception {
+        check(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void onNftablesToo() throws Exception {
+        check(DataplaneDriver.NFTABLES);
+    }
+
+    private void check(DataplaneDriver driver) throws Exception {
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+        List<CommandRunner> workloads = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            workloads.add(lab.workload(number));
+        }
+        CommandRunner w1 = workloads.get(0);
+        CommandRunner w3 = workloads.get(2);
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        HostState open = state(config, false);
+        assertEquals(Map.of(), dataplane.apply(open).failures());
+        server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", PYTHON, scripts.resolve("server.py").toString(),
+                received.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        boolean started = false;
+        for (int attempt = 0; attempt < 10 && !started; attempt++) {
+            started = echoed(w1, "10.65.0.1", "first");
+        }
+        assertTrue(started, "the flow starts (once the server listens)");
+        assertTrue(echoed(w1, "10.65.0.1", "established"), "and is established");
+
+        // w3 takes w1's address and writes into the flow: the same tuple, so conntrack calls it ESTABLISHED
+        w3.run("ip", "addr", "add", "10.65.0.1/32", "dev", "eth0").check();
+        assertFalse(echoed(w3, "10.65.0.1", "forged"), "a forged source is dropped");
+        assertFalse(receivedLines().contains("forged"), "the forged datagram never reached w2: " + receivedLines());
+        w3.run("ip", "addr", "del", "10.65.0.1/32", "dev", "eth0").check();
+
+        HostState failedClosed = state(config, true);
+        assertTrue(failedClosed.failedClosed().containsKey("w2"), "a policy of w2's names a missing tier: it fails closed");
+        assertEquals(open.routes(), failedClosed.routes(), "its route stays: only the rules may cut the flow");
+        dataplane.apply(failedClosed);
+        assertFalse(echoed(w1, "10.65.0.1", "failed-closed"), "a failed-closed endpoint cuts its established flows");
+        assertFalse(receivedLines().contains("failed-closed"), receivedLines().toString());
+
+        assertEquals(Map.of(), dataplane.apply(open).failures());
+        assertTrue(echoed(w1, "10.65.0.1", "reopened"), "the flow runs again once w2 is programmed");
+
+        String ingress = DataplaneNames.toEndpoint("jcw2");
+        HostState refused = withRefusedRule(open, ingress, driver);
+        DataplaneReport report = dataplane.apply(refused);
+        assertTrue(report.failures().containsKey(ingress), "the kernel refuses w2's chain: " + report.failures());
+        assertFalse(echoed(w1, "10.65.0.1", "isolated"), "an endpoint whose chain the driver holds drop-only cuts its established flows");
+        assertFalse(receivedLines().contains("isolated"), receivedLines().toString());
+        assertTrue(WorkloadHost.pings(w1, 3), "w3's chains were not refused: w1 still reaches it");
+    }
+
+    /**
+     * Three endpoints 10.65.0.N on jcwN with profile "open", w2 labelled app=db; with {@code lostTier}, a policy for
+     * app=db's ingress names a tier that does not exist, so calc keeps w2's ingress chain a single drop.
+     */
+    private static HostState state(FelixConfiguration config, boolean lostTier) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null,
+                    number == 2 ? Map.of("app", "db") : Map.of(), null));
+        }
+        List<Policy> policies = lostTier ? List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: lost.db-in}
+                spec: {tier: lost, selector: app == "db", ingress: [{action: Allow}]}
+                """).get(0)) : List.of();
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, List.of(), Map.of()));
+    }
+
+    /**
+     * The state with a rule the kernel refuses (a set that does not exist) at the end of one chain, after its
+     * established accept: as a calculation bug would make it.
+     */
+    private static HostState withRefusedRule(HostState state, String chainName, DataplaneDriver driver) {
+        Map<String, Map<String, Chain>> tables = new HashMap<>(state.ipv4().tables());
+        Map<String, Chain> filter = new HashMap<>(tables.get("filter"));
+        Chain chain = filter.get(chainName);
+        List<String> rules = new ArrayList<>(chain.rules());
+        rules.add(driver == DataplaneDriver.NFTABLES ? "ip saddr @jc-4s-missing drop" : "-m set --match-set jc-4s-missing src -j DROP");
+        filter.put(chainName, new Chain(chainName, rules));
+        tables.put("filter", filter);
+        IptablesState ipv4 = new IptablesState(4, tables, state.ipv4().hooks());
+        return new HostState(ipv4, state.ipv6(), state.ipSets(), state.routes(), state.interfaces(), state.concerns(),
+                state.failedClosed(), state.driver());
+    }
+
+    private boolean echoed(CommandRunner from, String source, String text) {
+        return from.run(PYTHON, scripts.resolve("client.py").toString(), source, "10.65.0.2", text).ok();
+    }
+
+    private List<String> receivedLines() throws IOException {
+        return Files.readAllLines(received);
+    }
+}
