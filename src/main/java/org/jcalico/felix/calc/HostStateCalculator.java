@@ -240,7 +240,8 @@ public final class HostStateCalculator {
             List<String> absent = endpoint.endpoint().profileIds().stream()
                     .filter(id -> !snapshot.profiles().containsKey(id)).toList();
             if (!absent.isEmpty()) {
-                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: all their traffic is dropped");
+                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: they allow nothing (new connections that no policy or other profile allows are dropped; "
+                        + "established ones go on)");
             }
             if (!reasons.isEmpty()) {
                 failedClosed.put(endpoint.endpoint().endpointId(), String.join("; ", reasons));

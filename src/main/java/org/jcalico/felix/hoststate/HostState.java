@@ -16,8 +16,9 @@ import org.jcalico.model.DataplaneDriver;
  *                 the sets must be immutable (they are not copied: with a thousand endpoints, copying them on every
  *                 calculation would cost more than computing them); calc hands out {@link Concerns}, which works the map out
  *                 only when it is read
- * @param failedClosed local endpoints (by endpoint id) that calc itself keeps dropped, with the reason for their status
- *                     (a profile that does not exist, a policy whose tier does not exist)
+ * @param failedClosed local endpoints (by endpoint id) whose status calc reports failed, with the reason: those it
+ *                     keeps dropped (a policy whose tier does not exist) and those naming a profile that does not
+ *                     exist (which allows nothing: their established connections go on)
  * @param driver       the driver whose syntax the chains are rendered in (iptables or nftables), which applies them
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,

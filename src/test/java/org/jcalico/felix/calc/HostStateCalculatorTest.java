@@ -258,10 +258,11 @@ class HostStateCalculatorTest {
     }
 
     @Test
-    void missingProfilesAreReportedAndDropEverything() {
+    void missingProfilesAreReportedAsAllowingNothing() {
         var snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", null, "ghost")));
         HostState state = new HostStateCalculator().calculate(snapshot);
-        assertEquals(Map.of("a1", "profile(s) ghost do not exist: all their traffic is dropped"), state.failedClosed());
+        assertEquals(Map.of("a1", "profile(s) ghost do not exist: they allow nothing (new connections that no policy or other "
+                + "profile allows are dropped; established ones go on)"), state.failedClosed());
         assertEquals(List.of(), state.ipv4().chains("filter").get("jc-pi-ghost").rules());
     }
 
