@@ -90,7 +90,7 @@ public final class CliBenchmark {
             List<Long> inAgent = agentMillis(agentLog, servedBeforeRuns);
             out.printf("  inside h1's agent (by its log, %d commands): median %d ms, p99 %d ms; the rest of an agent row is%n",
                     inAgent.size(), Percentiles.of(inAgent, 50), Percentiles.of(inAgent, 99));
-            out.println("  the launcher's bash and curl starting, and the round trip over the socket");
+            out.println("  the launcher's bash and its HTTP client starting, and the round trip over the socket");
         } catch (IOException e) {
             throw new IllegalStateException("cannot make a scratch directory: " + e.getMessage(), e);
         } finally {
@@ -121,7 +121,7 @@ public final class CliBenchmark {
         out.println("  target: each command's median <= " + TARGET_MILLIS + " ms with or without a running agent: "
                 + (met ? "met" : "NOT met"));
         out.println("  floor: the JVM the launcher starts (same java, same flags, no jar, no cache) printing its version;");
-        out.println("  commands: ./jcalico as a user runs it, on h1 (its agent serves them: the launcher's curl to its socket)");
+        out.println("  commands: ./jcalico as a user runs it, on h1 (its agent serves them: the launcher's HTTP client on its socket)");
         out.println("  and with a run directory where no agent runs (the launcher starts the JVM); both print the same output.");
     }
 
