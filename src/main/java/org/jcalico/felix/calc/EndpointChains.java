@@ -141,12 +141,21 @@ final class EndpointChains {
     }
 
     /**
-     * The chain of an endpoint that calc keeps dropped in this direction (see HostState.failedClosed): everything,
-     * established connections too, as when the kernel refuses its chain.
+     * The chain of an endpoint that calc keeps dropped in this direction (see HostState.failedClosed): every
+     * connection of this direction, established ones too; only the replies of the other direction's connections
+     * pass, which that direction's chain decided (an endpoint whose ingress fails closed still opens connections
+     * out and gets their answers). The driver's isolation of a chain the kernel refused is all drop, both ways.
      */
     static ProgramChain failedClosed(String name, String endpointId, Direction direction, String reason) {
         return new ProgramChain(name, List.of(
+                ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED")),
+                        new Criterion.ConntrackReply()), passed(direction)),
                 new ProgramRule(Match.ANY, Verdict.DROP, new Origin.FailedClosed(endpointId, direction, reason))));
+    }
+
+    /** What a packet this chain lets through meets: inbound the end (the receiver's chain is the last), outbound the rest. */
+    private static Verdict passed(Direction direction) {
+        return direction == Direction.INBOUND ? Verdict.ACCEPT : Verdict.RETURN;
     }
 
     /**
@@ -162,7 +171,7 @@ final class EndpointChains {
     private static List<ProgramRule> start(Direction direction) {
         return List.of(
                 ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
-                        direction == Direction.INBOUND ? Verdict.ACCEPT : Verdict.RETURN),
+                        passed(direction)),
                 ProgramRule.structural(Match.of(new Criterion.ConntrackState(List.of("INVALID"))), Verdict.DROP),
                 ProgramRule.structural(Match.ANY, new Verdict.ClearMark(Marks.BOTH)));
     }

@@ -49,6 +49,10 @@ public sealed interface Criterion {
         }
     }
 
+    /** The packet travels in its connection's reply direction (sent by the side that did not open it). */
+    record ConntrackReply() implements Criterion {
+    }
+
     /**
      * At most {@code perSecond} packets a second after a burst of {@code burst}, counted per address of the side
      * {@code keyedBy} in the named bucket, which every rule naming it shares (per IP family).

@@ -240,7 +240,9 @@ class PolicyCalcTest {
                 metadata: {name: ghost.p}
                 spec: {tier: ghost, selector: app == "web", ingress: [{action: Allow}]}
                 """);
-        assertEquals(List.of("-j DROP"), rules(state, "jc-tw-jca1"));
+        // every connection into a1 is dropped, established ones too; only the answers to its own connections pass
+        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j ACCEPT", "-j DROP"),
+                rules(state, "jc-tw-jca1"));
         assertTrue(state.failedClosed().get("a1").contains("tier 'ghost', which does not exist"), state.failedClosed().toString());
         assertFalse(state.failedClosed().containsKey("a2"));
         assertFalse(state.ipv4().chains("filter").containsKey("jc-gi-ghost.p"), "the policy is not applied");

@@ -152,6 +152,9 @@ class EstablishedFlowKernelTest {
         dataplane.apply(failedClosed);
         assertFalse(echoed(w1, "10.65.0.1", "failed-closed"), "a failed-closed endpoint cuts its established flows");
         assertFalse(receivedLines().contains("failed-closed"), receivedLines().toString());
+        assertTrue(WorkloadHost.pings(workloads.get(1), 1),
+                "w2's ingress fails closed, its egress does not: its own connections get their answers");
+        assertFalse(WorkloadHost.pings(w1, 2), "and nothing new reaches it");
 
         assertEquals(Map.of(), dataplane.apply(open).failures());
         assertTrue(echoed(w1, "10.65.0.1", "reopened"), "the flow runs again once w2 is programmed");

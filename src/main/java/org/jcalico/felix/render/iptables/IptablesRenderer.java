@@ -102,6 +102,7 @@ public final class IptablesRenderer implements Renderer {
             case Criterion.MarkIs m -> "-m mark --mark " + hex(m.value()) + "/" + hex(m.mask());
             case Criterion.InterfaceIs i -> (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
             case Criterion.ConntrackState c -> "-m conntrack --ctstate " + String.join(",", c.states());
+            case Criterion.ConntrackReply c -> "-m conntrack --ctdir REPLY";
             case Criterion.RateLimit r -> "-m hashlimit --hashlimit-upto " + r.perSecond() + "/sec --hashlimit-burst "
                     + r.burst() + " --hashlimit-mode " + (r.keyedBy() == Side.SOURCE ? "srcip" : "dstip")
                     + " --hashlimit-name " + r.bucket();

@@ -224,6 +224,7 @@ public final class NftablesRenderer implements Renderer {
             // every rule (two in each endpoint chain), each listed by libnftables' cache in every transaction
             case Criterion.ConntrackState c -> "ct state " + String.join(",",
                     c.states().stream().map(state -> state.toLowerCase(java.util.Locale.ROOT)).toList());
+            case Criterion.ConntrackReply c -> "ct direction reply";
             case Criterion.RateLimit r -> {
                 if (!RATE_BUCKETS.contains(r.bucket())) {
                     throw new IllegalArgumentException("rate bucket " + r.bucket() + " is not one the nftables driver declares");
