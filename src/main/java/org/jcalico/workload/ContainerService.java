@@ -1,11 +1,7 @@
 package org.jcalico.workload;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,6 +24,7 @@ import org.jcalico.model.LabelEdit;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Sha256;
 
 /**
  * Attaching containers to the network and detaching them. Adding is all or nothing, even across a kill -9: an intent
@@ -459,13 +456,7 @@ public final class ContainerService {
 
     /** A hash of where the endpoint is: node, container and the container's interface. */
     public static String endpointId(String node, String containerId, String containerInterface) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((node + "/" + containerId + "/" + containerInterface).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(node + "/" + containerId + "/" + containerInterface, 8);
     }
 
     private static void sleep() {

@@ -1,12 +1,8 @@
 package org.jcalico.felix.dataplane.ipsets;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +10,7 @@ import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.util.Sha256;
 
 /**
  * Diffs desired ipsets against a snapshot, in two steps that bracket the iptables update: {@link #fill} creates and
@@ -78,12 +75,7 @@ public final class IpSetPlanner {
 
     /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
     static String temporaryName(String name) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(name.getBytes(StandardCharsets.UTF_8));
-            return TEMPORARY_PREFIX + HexFormat.of().formatHex(digest).substring(0, 31 - TEMPORARY_PREFIX.length());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return TEMPORARY_PREFIX + Sha256.hex(name, (31 - TEMPORARY_PREFIX.length()) / 2);
     }
 
     private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, IpSetInput.Builder lines) {
