@@ -8,7 +8,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
@@ -21,6 +20,7 @@ import org.jcalico.workload.DockerClient;
 import org.jcalico.workload.EndpointMetadata;
 import org.jcalico.workload.VethAttacher;
 import org.jcalico.workload.WorkloadException;
+import org.jcalico.util.Futures;
 
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
@@ -198,11 +198,7 @@ public final class NetworkDriver {
 
     /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is Join's. */
     private static void awaitAttached(Created endpoint) {
-        try {
-            endpoint.attached().join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
+        Futures.joined(endpoint.attached());
     }
 
     /** The veth's peer, left in the host's namespace for docker to move into the container and rename. */

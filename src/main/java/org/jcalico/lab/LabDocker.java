@@ -5,11 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Futures;
 
 /**
  * The lab's docker daemons: one per host namespace (see {@link DockerDaemon}), each with the image
@@ -59,11 +59,7 @@ final class LabDocker {
 
     /** Waits for {@link #start}, rethrowing what failed as it was thrown. */
     static void await(CompletableFuture<Void> started) {
-        try {
-            started.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
+        Futures.joined(started);
     }
 
     /** Stops every daemon the lab has a root for, then removes the hosts' /etc/netns/HOST/docker. */

@@ -12,7 +12,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.jcalico.felix.hoststate.Concerns;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
@@ -34,6 +33,7 @@ import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.policy.EndpointLabels;
 import org.jcalico.util.Memo;
+import org.jcalico.util.Futures;
 
 /**
  * The pure heart of the agent: a snapshot of the cluster in, the desired state of this host's kernel out, through
@@ -179,14 +179,6 @@ public final class HostStateCalculator {
         return !Boolean.FALSE.equals(config.deniedFlowLogsEnabled());
     }
 
-    private static void join(CompletableFuture<Void> work) {
-        try {
-            work.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
-    }
-
     private HostState calculate(Snapshot snapshot, PolicyCompilation compilation,
                                 CompletableFuture<Void> helperCompiled, CompletableFuture<Void> selectorItems) {
         boolean wanted = logsDrops(snapshot.config());
@@ -200,7 +192,7 @@ public final class HostStateCalculator {
         sharedChains.nextRound();
         if (compilation != null) {
             compilation.work();
-            join(helperCompiled);
+            Futures.joined(helperCompiled);
             compilation.into(policies);
         }
         List<LocalEndpoint> local = localSelection.of(snapshot).stream().map(locals::get).toList();
@@ -240,7 +232,8 @@ public final class HostStateCalculator {
             List<String> absent = endpoint.endpoint().profileIds().stream()
                     .filter(id -> !snapshot.profiles().containsKey(id)).toList();
             if (!absent.isEmpty()) {
-                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: they allow nothing (new connections that no policy or other profile allows are dropped; "
+                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: they allow nothing "
+                        + "(new connections that no policy or other profile allows are dropped; "
                         + "established ones go on)");
             }
             if (!reasons.isEmpty()) {
@@ -253,7 +246,7 @@ public final class HostStateCalculator {
         LocalPart part = localPart(snapshot, endpoints);
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), part.usedTags());
         sets.putAll(part.netSets());
-        join(selectorItems);
+        Futures.joined(selectorItems);
         sets.putAll(selectorSetMembers.sets(part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
         Links links = links(local, snapshot.localBlocks());

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
@@ -18,6 +17,7 @@ import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.util.Futures;
 
 /**
  * Makes one host's kernel (the namespace of its runner) match a desired {@link HostState}, touching only what
@@ -84,8 +84,8 @@ public final class Dataplane {
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
-        return timed(times, () -> byEndpoint(desired, both(() -> joined(guarded).plus(rules.get()), () -> {
-            joined(guarded);
+        return timed(times, () -> byEndpoint(desired, both(() -> Futures.joined(guarded).plus(rules.get()), () -> {
+            Futures.joined(guarded);
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                     .plus(times.time("routes", () -> routes.apply(desired.routes())));
         })));
@@ -136,15 +136,6 @@ public final class Dataplane {
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
     }
 
-    /** What WORK gave, once it is done; its exception (a driver's KernelException) unwrapped. */
-    private static <T> T joined(CompletableFuture<T> work) {
-        try {
-            return work.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
-    }
-
     /**
      * Sets filled, then both families' rules written at once, then the sets no longer used destroyed. On a cold start
      * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
@@ -188,7 +179,7 @@ public final class Dataplane {
             }
         }, Thread::startVirtualThread);
         started.add(planned);
-        return () -> joined(planned).get();
+        return () -> Futures.joined(planned).get();
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
@@ -224,7 +215,7 @@ public final class Dataplane {
             background.handle((changes, failure) -> changes).join();
             throw e;
         }
-        return mine.plus(joined(background));
+        return mine.plus(Futures.joined(background));
     }
 
     /** The names of every link of the host, jcalico's or not. */
