@@ -37,6 +37,11 @@ public final class Dataplane {
     private final InterfaceDriver interfaces;
     private final RouteDriver routes;
     private final RulesLeftAlone rulesLeftAlone;
+    /**
+     * Whether jcalico's hooks and dispatch chains are known to be in the kernel: found there, or written by a
+     * transaction the kernel took. Only written by the rules' thread of an apply, read after it (a join).
+     */
+    private volatile boolean hooked;
 
     public Dataplane(CommandRunner runner) {
         this.ipSets = new IpSetDriver(runner);
@@ -60,8 +65,9 @@ public final class Dataplane {
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. That needs the hooks
      * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
-     * ({@link #resync(Supplier, Supplier)}'s guard); an apply that finds none writes links and rules at
-     * once, as before (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
+     * ({@link #resync(Supplier, Supplier)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
+     * read-back that failed, every batch of rules so far refused whole) links and routes wait for the rules, and are
+     * held back when those are refused whole too (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
      * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
      *
@@ -69,7 +75,11 @@ public final class Dataplane {
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
-        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(Changes.NONE));
+        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked)));
+    }
+
+    /** What a cold start's guard wrote, and whether the kernel holds jcalico's hooks after it. */
+    private record Guarded(Changes changes, boolean hooked) {
     }
 
     /**
@@ -77,15 +87,31 @@ public final class Dataplane {
      * {@link #resync(Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and routes
      * (the guard is what makes them safe).
      */
-    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Changes> guarded) {
+    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
                         () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
                                 .plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
-        return timed(times, () -> byEndpoint(desired, both(() -> Futures.joined(guarded).plus(rules.get()), () -> {
-            Futures.joined(guarded);
+        CompletableFuture<Changes> ruled = new CompletableFuture<>();
+        return timed(times, () -> byEndpoint(desired, both(() -> {
+            try {
+                Changes guard = Futures.joined(guarded).changes();
+                Changes written = rules.get();
+                hooked |= !refusedWhole(written);
+                ruled.complete(written);
+                return guard.plus(written);
+            } catch (RuntimeException e) {
+                ruled.completeExceptionally(e);
+                throw e;
+            }
+        }, () -> {
+            if (!Futures.joined(guarded).hooked()
+                    && !ruled.handle((written, failure) -> failure == null && !refusedWhole(written)).join()) {
+                return Changes.failure("interfaces",
+                        "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
+            }
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                     .plus(times.time("routes", () -> routes.apply(desired.routes())));
         })));
@@ -104,7 +130,7 @@ public final class Dataplane {
         boolean rulesLeft = forget();
         try {
             DriverTimes times = new DriverTimes();
-            CompletableFuture<Changes> guarded = rulesLeft ? CompletableFuture.completedFuture(Changes.NONE)
+            CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
                     : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
             HostState desired;
             try {
@@ -119,21 +145,25 @@ public final class Dataplane {
         }
     }
 
-    /** The guard's rules written if the kernel holds no jcalico rule; nothing if it holds some. */
-    private Changes guard(Supplier<HostState> guarding, DriverTimes times) {
+    /**
+     * The guard's rules written if the kernel holds no jcalico rule; nothing if it holds some. Hooked when the kernel
+     * held some or took the guard; not when it refused the guard or could not be read (the apply after the
+     * calculation then reads back again and reports it, and writes links only after rules).
+     */
+    private Guarded guard(Supplier<HostState> guarding, DriverTimes times) {
         try {
             if (!iptables.holdsNothing() || !ip6tables.holdsNothing() || !nftables.holdsNothing()) {
-                return Changes.NONE;
+                return new Guarded(Changes.NONE, true);
             }
         } catch (KernelException e) {
-            // the apply after the calculation reads back again and reports it
-            return Changes.NONE;
+            return new Guarded(Changes.NONE, false);
         }
         HostState guard = guarding.get();
-        return guard.driver() == DataplaneDriver.NFTABLES
+        Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
                 : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
+        return new Guarded(written, !refusedWhole(written));
     }
 
     /**
@@ -184,8 +214,12 @@ public final class Dataplane {
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
     private static Changes written(Changes rules, Supplier<Changes> removeOther) {
-        boolean refused = rules.failures().keySet().stream().anyMatch(TOOLS::contains);
-        return refused ? rules : rules.plus(removeOther.get());
+        return refusedWhole(rules) ? rules : rules.plus(removeOther.get());
+    }
+
+    /** Whether a whole batch of CHANGES was refused: nothing of that batch is in the kernel. */
+    private static boolean refusedWhole(Changes changes) {
+        return changes.failures().keySet().stream().anyMatch(TOOLS::contains);
     }
 
     /**

@@ -114,6 +114,39 @@ class ColdStartKernelTest {
         assertTrue(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcB"));
     }
 
+    /**
+     * An apply with no guard before it (the first pass threw, or the guard was refused) on a kernel without jcalico's
+     * hooks: the links wait for the rules. 60,000 remote members of the profile's set hold the rules back while the
+     * set fills; with links beside the rules, as before, a link was up with nothing in FORWARD for that long.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void withNoHooksInTheKernelNoLinkComesUpBeforeTheRules(DataplaneDriver driver) throws Exception {
+        Snapshot local = snapshot(driver, "jcA");
+        List<WorkloadEndpoint> endpoints = new ArrayList<>(local.endpoints());
+        for (int i = 0; i < 60_000; i++) {
+            Cidr address = Cidr.host(Cidr.parse("10.96.0.0/14").addressAt(BigInteger.valueOf(i + 1)));
+            endpoints.add(new WorkloadEndpoint("remote", null, "r" + i, "r" + i, "cali" + i, null, List.of(address),
+                    List.of(), List.of("web"), null, null, null, null));
+        }
+        HostState desired = new HostStateCalculator().calculate(
+                Snapshot.of("local", local.config(), endpoints, local.profiles()));
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        java.util.concurrent.CompletableFuture<DataplaneReport> applied =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> dataplane.apply(desired));
+        List<String> unguarded = new ArrayList<>();
+        while (!applied.isDone()) {
+            // the link read first: a hook seen after it was there when the link came up or came after it
+            if (linkUp("jcA") && !hooked(driver)) {
+                unguarded.add("jcA up with no hook");
+            }
+        }
+        assertEquals(Map.of(), applied.get().failures());
+        assertEquals(List.of(), unguarded);
+        assertTrue(linkUp("jcA") && hooked(driver));
+    }
+
     private static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < interfaces.length; i++) {
