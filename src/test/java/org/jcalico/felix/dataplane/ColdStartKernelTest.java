@@ -147,6 +147,39 @@ class ColdStartKernelTest {
         assertTrue(linkUp("jcA") && hooked(driver));
     }
 
+    /**
+     * A kernel that refuses jcalico's rules whole: another program owns the "ip filter" table (nft's owner flag: only
+     * its socket may change it, as a firewall daemon may), so the guard and the IPv4 rules are refused. The links stay
+     * down, reported, and come up once the rules are in.
+     */
+    @Test
+    void linksAreHeldBackWhileTheKernelRefusesEveryHook() throws Exception {
+        Snapshot snapshot = snapshot(DataplaneDriver.IPTABLES, "jcA");
+        Process owner = new ProcessBuilder("ip", "netns", "exec", PREFIX + "host", "nft", "-i")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            owner.getOutputStream().write("add table ip filter { flags owner; }\n".getBytes());
+            owner.getOutputStream().flush();
+            waitUntil(() -> host.run(List.of("nft", "list", "tables")).check().stdout().contains("table ip filter"));
+            Dataplane dataplane = new Dataplane(host);
+            assertTrue(dataplane.start().failures().isEmpty());
+            DataplaneReport refused = dataplane.resync(() -> ColdStart.guard(snapshot),
+                    () -> new HostStateCalculator().calculate(snapshot));
+            assertTrue(refused.failures().containsKey("iptables"), refused.failures().toString());
+            assertTrue(refused.failures().getOrDefault("interfaces", "").contains("held back"), refused.failures().toString());
+            assertFalse(linkUp("jcA"), "no link up while nothing filters it");
+
+            owner.getOutputStream().close();
+            owner.waitFor();
+            waitUntil(() -> !host.run(List.of("nft", "list", "tables")).check().stdout().contains("table ip filter"));
+            DataplaneReport applied = dataplane.apply(new HostStateCalculator().calculate(snapshot));
+            assertEquals(Map.of(), applied.failures());
+            assertTrue(linkUp("jcA") && hooked(DataplaneDriver.IPTABLES));
+        } finally {
+            owner.destroyForcibly().waitFor();
+        }
+    }
+
     private static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < interfaces.length; i++) {
