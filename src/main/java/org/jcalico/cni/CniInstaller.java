@@ -37,6 +37,9 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
         }
     }
 
+    /** The agent socket's HTTP client, the launcher's too (perl: it starts in a few milliseconds, curl in 10-20). */
+    private static final String SOCKET_CLIENT = socketClient();
+
     public record Installed(Path plugin, Path ipam, Path conflist) {
     }
 
@@ -79,12 +82,12 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                 set -uo pipefail
                 socket=%2$s
                 config="$(cat; printf x)"; config="${config%%x}"
-                if [[ -S "$socket" && -O "$socket" && -O "${socket%%/*}" ]] && command -v curl >/dev/null; then
+                if [[ -S "$socket" && -O "$socket" && -O "${socket%%/*}" ]] && command -v perl >/dev/null; then
                   fields=()
                   for name in ${!CNI_@}; do fields+=("$name=${!name}"); done
-                  mapfile -d '' reply < <({ printf '%%s\\0' "${fields[@]}" ""; printf '%%s' "$config"; } | curl -s \\
-                    --unix-socket "$socket" -H 'Expect:' -H 'Content-Type: application/octet-stream' --data-binary @- \\
-                    -w '%%{exitcode} %%{http_code}' http://agent/v1/%3$s)
+                  client=%6$s
+                  mapfile -d '' reply < <({ printf '%%s\\0' "${fields[@]}" ""; printf '%%s' "$config"; } \\
+                    | perl -e "$client" "$socket" /v1/%3$s)
                   outcome=""
                   (( ${#reply[@]} )) && outcome="${reply[-1]}"
                   if [[ "$outcome" != "7 "* ]]; then
@@ -102,7 +105,15 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                 fi
                 exec %5$s cni %1$s <<<"$config"
                 """.formatted(role, quoted(socket.toString()), role.equals("plugin") ? "cni" : "cni-ipam",
-                CniVersion.LATEST, command);
+                CniVersion.LATEST, command, quoted(SOCKET_CLIENT));
+    }
+
+    private static String socketClient() {
+        try (var in = CniInstaller.class.getResourceAsStream("/org/jcalico/agent/socket-client.pl")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String quoted(String word) {
