@@ -127,6 +127,33 @@ class AgentLoopKernelTest {
         }
     }
 
+    /**
+     * The agent's process starts the first listing before its loop runs (Agent.listAhead): what is written after
+     * that listing was taken, before the loop's watch begins, reaches the kernel all the same, because the watch
+     * starts from the listing's revision.
+     */
+    @Test
+    void aListingStartedAheadMissesNothingWrittenBeforeTheLoopRuns(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            for (String name : List.of("jcA", "jcB")) {
+                host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
+            }
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(Profile.securityGroup("blue"));
+            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
+                    new AgentStatusFile(dir.resolve("status.json"), NODE), null, new org.jcalico.metrics.AgentMetrics(),
+                    new HostStateCalculator()::calculate);
+            agent.listAhead();
+            Thread.sleep(500); // the listing is done by now: b comes after its revision
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            loop = Thread.ofPlatform().start(agent::run);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")),
+                    "both endpoints are programmed: " + Files.readString(dir.resolve("agent.log")));
+            assertTrue(host.run("iptables", "-S", DataplaneNames.toEndpoint("jcB")).ok(), "b's chain is in the kernel");
+        }
+    }
+
     private void startAgent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
         agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
                 statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
