@@ -64,12 +64,7 @@ class AgentLoopKernelTest {
     @Test
     void aPassThatThrowsIsLoggedAndTheLoopCarriesOn(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            for (String name : List.of("jcA", "jcB")) {
-                host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
-            }
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(Profile.securityGroup("blue"));
-            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            ResourceStore store = linksAndEndpointA(datastore);
             AtomicBoolean thrown = new AtomicBoolean();
             HostStateCalculator real = new HostStateCalculator();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -135,15 +130,8 @@ class AgentLoopKernelTest {
     @Test
     void aListingStartedAheadMissesNothingWrittenBeforeTheLoopRuns(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            for (String name : List.of("jcA", "jcB")) {
-                host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
-            }
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(Profile.securityGroup("blue"));
-            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
-            agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                    new AgentStatusFile(dir.resolve("status.json"), NODE), null, new org.jcalico.metrics.AgentMetrics(),
-                    new HostStateCalculator()::calculate);
+            ResourceStore store = linksAndEndpointA(datastore);
+            agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
             agent.listAhead();
             Thread.sleep(500); // the listing is done by now: b comes after its revision
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
@@ -154,10 +142,25 @@ class AgentLoopKernelTest {
         }
     }
 
+    /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */
+    private ResourceStore linksAndEndpointA(Datastore datastore) {
+        for (String name : List.of("jcA", "jcB")) {
+            host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
+        }
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(Profile.securityGroup("blue"));
+        store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+        return store;
+    }
+
     private void startAgent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
-        agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
+        agent = agent(datastore, dir, statusFile, calculate);
         loop = Thread.ofPlatform().start(agent::run);
+    }
+
+    private Agent agent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
+        return new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
+                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
     }
 
     private void stopAgent() throws InterruptedException {
