@@ -17,14 +17,22 @@ final class ProcessMemory {
     private ProcessMemory() {
     }
 
-    /** Resident kilobytes by part, in a fixed order; HEAP_START and HEAP_END bound the Java heap's reservation. */
-    static Map<String, Long> residentByPart(long pid, long heapStart, long heapEnd) throws IOException {
+    /** The process's mappings as the kernel describes them now. */
+    static List<String> mappings(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/smaps"));
+    }
+
+    /**
+     * Resident kilobytes by part of MAPPINGS, in a fixed order; HEAP_START and HEAP_END bound the Java heap's
+     * reservation (which stays where it is: it may be read after the mappings).
+     */
+    static Map<String, Long> residentByPart(List<String> mappings, long heapStart, long heapEnd) {
         Map<String, Long> parts = new LinkedHashMap<>();
         for (String part : List.of("java heap", "AOT cache", "libjvm", "other files", "other anonymous")) {
             parts.put(part, 0L);
         }
         String part = null;
-        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/smaps"))) {
+        for (String line : mappings) {
             // a mapping's line starts with its address in lower-case hex; its fields' lines with a capitalized name
             if (!line.isEmpty() && Character.digit(line.charAt(0), 16) >= 0 && !Character.isUpperCase(line.charAt(0))) {
                 String[] fields = line.trim().split("\\s+", 6);
