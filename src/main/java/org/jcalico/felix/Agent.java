@@ -113,7 +113,8 @@ public final class Agent {
 
     /**
      * Starts listing the datastore now, for {@link #run} to take up where it would list: what the process sets up
-     * between here and run() then overlaps the listing (docs/agent.md, "Start-up"). Call at most once, before run().
+     * between here and run() then overlaps the listing (docs/agent.md, "Start-up of the agent"). Call at most once,
+     * before run().
      */
     public void listAhead() {
         syncer.listAhead();

@@ -38,7 +38,8 @@ final class Syncer {
     /**
      * Starts the first listing now, on a thread of its own, for {@link #start} to take: the agent's process has its
      * listeners and drivers to set up first, and a listing of a big cluster is seconds of waiting on the store, which
-     * the two can share (docs/agent.md, "Start-up"). A failure reaches start(), which throws it as its own would.
+     * the two can share (docs/agent.md, "Start-up of the agent"). A failure reaches start(), which throws it as its
+     * own would.
      */
     void listAhead() {
         ahead = CompletableFuture.supplyAsync(this::list, task -> Thread.ofPlatform().name("jcalico-first-listing")
