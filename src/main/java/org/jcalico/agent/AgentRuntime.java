@@ -66,6 +66,7 @@ public final class AgentRuntime {
             metrics.countDeniedPackets(deniedFlows.counted());
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
                     log, statusFile, bgp, metrics, deniedFlows);
+            agent.listAhead();
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);

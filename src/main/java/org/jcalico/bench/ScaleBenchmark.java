@@ -40,6 +40,7 @@ public final class ScaleBenchmark {
             MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
     private final PrintWriter out;
 
     public ScaleBenchmark(PrintWriter out) {
@@ -128,6 +129,7 @@ public final class ScaleBenchmark {
             Files.createDirectories(paths.logDir());
             String loadBefore = MachineLoad.averages();
             start = System.nanoTime();
+            java.time.Instant started = java.time.Instant.now();
             Process agent = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(paths.logDir().resolve("agent.out").toFile()).start();
             try {
@@ -146,9 +148,13 @@ public final class ScaleBenchmark {
                         + " etcd handing out the same %d keys in the agent's pages to a reader that drops them: %.1f s (%.1fx)",
                         node, local, inSync, keys[0], floor, inSync / floor));
                 long rssInSync = rssMegabytes(agent.pid());
+                // read at once: the agent runs its full collection as soon as it has said in sync
+                List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());
+                print(out, "  " + AgentPhases.describe(paths.log(), started, inSync));
+                print(out, "  RSS when in sync " + rssInSync + " MB (" + rssParts(agent.pid(), mappingsInSync) + ")");
                 long heap = heapMegabytes(agent.pid());
-                print(out, "  RSS when in sync " + rssInSync + " MB; after a full GC: live heap " + heap + " MB, RSS "
-                        + rssMegabytes(agent.pid()) + " MB (target <= 150 MB; the agent's JVM flags: "
+                print(out, "  after a full GC: live heap " + heap + " MB, RSS " + rssMegabytes(agent.pid()) + " MB ("
+                        + rssParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "; target <= 150 MB; the agent's JVM flags: "
                         + String.join(" ", command.stream().filter(arg -> arg.startsWith("-X")).toList()) + ")");
                 List<Long> latencies = changes(store, nodes, local, profiles);
                 Collections.sort(latencies);
@@ -157,7 +163,7 @@ public final class ScaleBenchmark {
                         latencies.getLast()));
                 print(out, "  (" + CHANGES + " changes in a row: an endpoint of another node gains a profile; timed until its"
                         + " address is in that tag's ipset on " + node + ", looked up every 0.2 ms; target p99 <= 50 ms)");
-                print(out, "  RSS after the changes " + rssMegabytes(agent.pid()) + " MB; etcd: " + MEMBERS.size()
+                print(out, "  RSS after the changes " + rssMegabytes(agent.pid()) + " MB (" + rssParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
@@ -245,6 +251,24 @@ public final class ScaleBenchmark {
             }
         }
         return kilobytes / 1024;
+    }
+
+    /** The agent's RSS by part of MAPPINGS (ProcessMemory), its heap bounded by the generations' reservations that the JVM reports. */
+    private static String rssParts(long pid, List<String> mappings) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        long low = Long.MAX_VALUE;
+        long high = 0;
+        for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
+            if (!line.startsWith(" ") && HEAP_USED.matcher(line).find()) {
+                Matcher address = ADDRESS.matcher(line);
+                while (address.find()) {
+                    long value = Long.parseUnsignedLong(address.group(1), 16);
+                    low = Math.min(low, value);
+                    high = Math.max(high, value);
+                }
+            }
+        }
+        return ProcessMemory.describe(ProcessMemory.residentByPart(mappings, low, high));
     }
 
     private static long rssMegabytes(long pid) throws IOException {

@@ -111,6 +111,15 @@ public final class Agent {
         configurationListeners.add(listener);
     }
 
+    /**
+     * Starts listing the datastore now, for {@link #run} to take up where it would list: what the process sets up
+     * between here and run() then overlaps the listing (docs/agent.md, "Start-up of the agent"). Call at most once,
+     * before run().
+     */
+    public void listAhead() {
+        syncer.listAhead();
+    }
+
     /** When the loop last went round (or retried the datastore), for liveness. */
     public long lastLoopMillis() {
         return lastLoopMillis;
@@ -243,11 +252,13 @@ public final class Agent {
         for (Object input : batch) {
             switch (input) {
                 case Syncer.Input.Listed listed -> {
+                    long start = System.nanoTime();
                     cache.replaceAll(listed.items(), problems);
                     synced = true;
                     listingPeakHeld = true;
                     dirty = true;
-                    log.info("read " + listed.items().size() + " keys at revision " + listed.revision());
+                    log.info("read " + listed.items().size() + " keys at revision " + listed.revision() + ": listed and decoded in "
+                            + listed.listedNanos() / 1_000_000 + " ms, cached in " + (System.nanoTime() - start) / 1_000_000 + " ms");
                 }
                 case Syncer.Input.Changed changed -> {
                     events += changed.events().size();

@@ -78,10 +78,11 @@ final class ClusterCache {
         }
     }
 
+    /** The cache holds the listing's items and nothing else (a listing has one item per key: none is removed first). */
     void replaceAll(List<Decoded> items, List<String> problems) {
         byKind.clear();
         for (Decoded item : items) {
-            put(item, problems);
+            add(item, problems);
         }
     }
 
@@ -123,6 +124,11 @@ final class ClusterCache {
 
     private void put(Decoded item, List<String> problems) {
         remove(item.key());
+        add(item, problems);
+    }
+
+    /** Adds an item whose key no kind holds. */
+    private void add(Decoded item, List<String> problems) {
         if (item.resource() == null) {
             problems.add(item.problem());
             return;

@@ -3,12 +3,14 @@ package org.jcalico.felix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
+import org.jcalico.util.Futures;
 
 /**
  * Feeds the agent's queue from the datastore: a full listing, then every change after it. When the watch loses
@@ -17,7 +19,7 @@ import org.jcalico.datastore.WatchListener;
 final class Syncer {
     sealed interface Input {
         /** What the cache keeps of the listing, decoded (the keys it reads nothing under are left out). */
-        record Listed(List<ClusterCache.Decoded> items, long revision) implements Input { }
+        record Listed(List<ClusterCache.Decoded> items, long revision, long listedNanos) implements Input { }
         record Changed(List<WatchEvent> events) implements Input { }
         record Lost(String reason) implements Input { }
     }
@@ -25,6 +27,8 @@ final class Syncer {
     private final Datastore datastore;
     private final BlockingQueue<Object> queue;
     private Watch watch;
+    /** The first listing, when started ahead of {@link #start}. */
+    private CompletableFuture<Input.Listed> ahead;
 
     Syncer(Datastore datastore, BlockingQueue<Object> queue) {
         this.datastore = datastore;
@@ -32,22 +36,29 @@ final class Syncer {
     }
 
     /**
-     * Lists everything, queues the listing, and watches from its revision. Each page is decoded as it comes, while
-     * the store sends the next, and its text dropped: the values' text of a whole cluster is never held at once.
+     * Starts the first listing now, on a thread of its own, for {@link #start} to take: the agent's process has its
+     * listeners and drivers to set up first, and a listing of a big cluster is seconds of waiting on the store, which
+     * the two can share (docs/agent.md, "Start-up of the agent"). A failure reaches start(), which throws it as its
+     * own would.
      */
+    void listAhead() {
+        ahead = CompletableFuture.supplyAsync(this::list, task -> Thread.ofPlatform().name("jcalico-first-listing")
+                .daemon().start(task));
+    }
+
+    /** Lists everything (or takes the listing started ahead), queues the listing, and watches from its revision. */
     void start() {
         stop();
-        List<ClusterCache.Decoded> items = new ArrayList<>();
-        long revision = datastore.list(Keys.ROOT, page -> {
-            for (KeyValue item : page) {
-                ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
-                if (decoded != null) {
-                    items.add(decoded);
-                }
-            }
-        });
-        queue.add(new Input.Listed(items, revision));
-        watch = datastore.watch(Keys.ROOT, revision, new WatchListener() {
+        Input.Listed listed;
+        if (ahead != null) {
+            CompletableFuture<Input.Listed> first = ahead;
+            ahead = null;
+            listed = Futures.joined(first);
+        } else {
+            listed = list();
+        }
+        queue.add(listed);
+        watch = datastore.watch(Keys.ROOT, listed.revision(), new WatchListener() {
             @Override
             public void onEvents(List<WatchEvent> events) {
                 queue.add(new Input.Changed(events));
@@ -58,6 +69,24 @@ final class Syncer {
                 queue.add(new Input.Lost(reason));
             }
         });
+    }
+
+    /**
+     * Everything, decoded page by page as it comes, while the store sends the next, each page's text dropped: the
+     * values' text of a whole cluster is never held at once.
+     */
+    private Input.Listed list() {
+        long start = System.nanoTime();
+        List<ClusterCache.Decoded> items = new ArrayList<>();
+        long revision = datastore.list(Keys.ROOT, page -> {
+            for (KeyValue item : page) {
+                ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
+                if (decoded != null) {
+                    items.add(decoded);
+                }
+            }
+        });
+        return new Input.Listed(items, revision, System.nanoTime() - start);
     }
 
     void stop() {

@@ -64,12 +64,7 @@ class AgentLoopKernelTest {
     @Test
     void aPassThatThrowsIsLoggedAndTheLoopCarriesOn(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            for (String name : List.of("jcA", "jcB")) {
-                host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
-            }
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(Profile.securityGroup("blue"));
-            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            ResourceStore store = linksAndEndpointA(datastore);
             AtomicBoolean thrown = new AtomicBoolean();
             HostStateCalculator real = new HostStateCalculator();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -127,10 +122,45 @@ class AgentLoopKernelTest {
         }
     }
 
+    /**
+     * The agent's process starts the first listing before its loop runs (Agent.listAhead): what is written after
+     * that listing was taken, before the loop's watch begins, reaches the kernel all the same, because the watch
+     * starts from the listing's revision.
+     */
+    @Test
+    void aListingStartedAheadMissesNothingWrittenBeforeTheLoopRuns(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
+            agent.listAhead();
+            Thread.sleep(500); // the listing is done by now: b comes after its revision
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            loop = Thread.ofPlatform().start(agent::run);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")),
+                    "both endpoints are programmed: " + Files.readString(dir.resolve("agent.log")));
+            assertTrue(host.run("iptables", "-S", DataplaneNames.toEndpoint("jcB")).ok(), "b's chain is in the kernel");
+        }
+    }
+
+    /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */
+    private ResourceStore linksAndEndpointA(Datastore datastore) {
+        for (String name : List.of("jcA", "jcB")) {
+            host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
+        }
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(Profile.securityGroup("blue"));
+        store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+        return store;
+    }
+
     private void startAgent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
-        agent = new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
+        agent = agent(datastore, dir, statusFile, calculate);
         loop = Thread.ofPlatform().start(agent::run);
+    }
+
+    private Agent agent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
+        return new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
+                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
     }
 
     private void stopAgent() throws InterruptedException {

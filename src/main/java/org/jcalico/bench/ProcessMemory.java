@@ -1,0 +1,60 @@
+package org.jcalico.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a JVM's resident memory lies, by mapping (/proc/PID/smaps): its Java heap (the anonymous pages inside the
+ * heap's reserved range, which the caller reads from the JVM), the AOT cache, libjvm, other files, and the rest of
+ * the anonymous memory (metaspace, code cache, thread stacks, the compiler's and everyone's malloc). Needs no
+ * option in the measured JVM, unlike native memory tracking, so the figure is the JVM's as it runs.
+ */
+final class ProcessMemory {
+    private ProcessMemory() {
+    }
+
+    /** The process's mappings as the kernel describes them now. */
+    static List<String> mappings(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/smaps"));
+    }
+
+    /**
+     * Resident kilobytes by part of MAPPINGS, in a fixed order; HEAP_START and HEAP_END bound the Java heap's
+     * reservation (which stays where it is: it may be read after the mappings).
+     */
+    static Map<String, Long> residentByPart(List<String> mappings, long heapStart, long heapEnd) {
+        Map<String, Long> parts = new LinkedHashMap<>();
+        for (String part : List.of("java heap", "AOT cache", "libjvm", "other files", "other anonymous")) {
+            parts.put(part, 0L);
+        }
+        String part = null;
+        for (String line : mappings) {
+            // a mapping's line starts with its address in lower-case hex; its fields' lines with a capitalized name
+            if (!line.isEmpty() && Character.digit(line.charAt(0), 16) >= 0 && !Character.isUpperCase(line.charAt(0))) {
+                String[] fields = line.trim().split("\\s+", 6);
+                long start = Long.parseUnsignedLong(fields[0].substring(0, fields[0].indexOf('-')), 16);
+                String file = fields.length == 6 ? fields[5] : "";
+                part = file.endsWith(".aot") ? "AOT cache"
+                        : file.endsWith("libjvm.so") ? "libjvm"
+                        : file.startsWith("/") ? "other files"
+                        : start >= heapStart && start < heapEnd ? "java heap"
+                        : "other anonymous";
+            } else if (line.startsWith("Rss:") && part != null) {
+                parts.merge(part, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+            }
+        }
+        return parts;
+    }
+
+    /** "java heap 81, AOT cache 32, ..." in megabytes. */
+    static String describe(Map<String, Long> parts) {
+        StringBuilder text = new StringBuilder();
+        parts.forEach((part, kilobytes) -> text.append(text.isEmpty() ? "" : ", ").append(part).append(' ')
+                .append(Math.round(kilobytes / 1024.0)));
+        return text.toString();
+    }
+}
