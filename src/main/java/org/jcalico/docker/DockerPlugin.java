@@ -74,9 +74,10 @@ public final class DockerPlugin {
         return "jcalico: " + text.replaceAll("\\p{Cntrl}", " ");
     }
 
-    /** Stopping: returns once dockerd need not find the plugin any more ({@link PluginLinger}). */
+    /** Stopping: returns once dockerd need not find the plugin any more ({@link PluginLinger}) and what it released is done. */
     public void linger() {
         PluginLinger.serveWhileCalled(this, network, log);
+        network.awaitReleases();
     }
 
     private Object call(String path, byte[] body) {

@@ -77,6 +77,8 @@ public final class DockerSweeper implements Runnable {
             return new Swept(List.of(), List.of());
         }
         dockerdAnswered = true;
+        // what dockerd released is not orphaned but on its way out
+        network.awaitReleases();
         List<DockerClient.NetworkEndpoint> known = docker.endpoints(PluginSpecs.NETWORK_DRIVER);
         Set<String> knownIds = new HashSet<>();
         Set<IpAddress> used = new HashSet<>();

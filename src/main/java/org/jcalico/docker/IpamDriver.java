@@ -53,6 +53,8 @@ public final class IpamDriver {
             }
             return new Protocol.AddressAnswer(DockerPools.gateway(pool.version()), Map.of());
         }
+        // an address whose release dockerd was answered is free again before this allocates
+        network.awaitReleases();
         Ipam ipam = new Ipam(store);
         IpAddress address;
         if (given) {
@@ -71,7 +73,8 @@ public final class IpamDriver {
      * Frees the address if docker's IPAM on this node still holds it; anything else is not docker's to free. Docker
      * releasing an address says that its endpoint is gone on docker's side, even when Leave never reached jcalico (a
      * dockerd restarted after a crash releases its dead containers' addresses without calling the driver): the
-     * endpoint that still uses it is detached first.
+     * endpoint that still uses it is detached first. Done after the answer, behind the Leave that came before it
+     * ({@link ReleaseQueue}): until then the address stays held, so nobody else can take it.
      */
     public void releaseAddress(Protocol.ReleaseAddress request) {
         String text = request.address() == null ? "" : request.address().replaceAll("/.*", "");
@@ -79,6 +82,10 @@ public final class IpamDriver {
         if (address == null || DockerPools.gateway(address.version()).startsWith(text + "/")) {
             return;
         }
+        network.releaseLater("ReleaseAddress of " + address, () -> release(address));
+    }
+
+    private void release(IpAddress address) {
         Ipam ipam = new Ipam(store);
         if (!ipam.addressesOf(handle(node)).contains(address)) {
             return;

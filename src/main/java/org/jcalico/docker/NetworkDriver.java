@@ -56,8 +56,11 @@ public final class NetworkDriver {
      */
     private final Map<String, DockerClient.Network> networks = new ConcurrentHashMap<>();
 
-    /** Endpoints whose Leave detached them: the DeleteEndpoint that follows has nothing left to do for them. */
+    /** Endpoints whose Leave detaches them: the DeleteEndpoint that follows has nothing left to do for them. */
     private final Set<String> left = ConcurrentHashMap.newKeySet();
+
+    /** Leave's and ReleaseAddress's work, done after their answers, in their order. */
+    private final ReleaseQueue releases;
 
     /**
      * @param labels   the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
@@ -74,6 +77,7 @@ public final class NetworkDriver {
         this.docker = docker;
         this.node = node;
         this.log = log;
+        this.releases = new ReleaseQueue(log);
     }
 
     public void createNetwork(Protocol.CreateNetwork request) {
@@ -127,6 +131,10 @@ public final class NetworkDriver {
         }
         String endpointId = endpointId(request.endpointId());
         String sandbox = request.sandboxKey() == null ? "" : request.sandboxKey();
+        if (sandboxes.containsKey(sandbox)) {
+            // the container had endpoints: one that left it may still be on its way out
+            releases.awaitDone();
+        }
         List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
                 .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
         if (siblings.isEmpty()) {
@@ -218,20 +226,33 @@ public final class NetworkDriver {
     }
 
     /**
-     * The endpoint's record goes (with the intent to remove the rest, in one commit) before Leave answers; its veth
-     * is destroyed afterwards. docker has moved the container's side back into the host's namespace, down, before
-     * calling Leave, and the endpoint's rules are going with its record, so nothing can use the pair meanwhile; the
-     * kernel's destruction of it (10-20 ms here) then overlaps dockerd's own work after Leave (docs/docker.md).
+     * Leave answers at once; the endpoint's record goes (with the intent to remove the rest, in one commit) right
+     * after, on the release queue, and its veth is destroyed after that commit on a thread of its own. docker has moved
+     * the container's side back into the host's namespace, down, before calling Leave, and the endpoint keeps its
+     * rules until its record goes, so nothing can use the pair meanwhile; its addresses stay held until docker's
+     * ReleaseAddress, which the queue runs after this. The commit and the kernel's destruction of the pair (10-20 ms
+     * here) then overlap dockerd's own work after Leave (docs/docker.md).
      */
     public void leave(Protocol.EndpointRef request) {
-        detach(request.endpointId(), rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
-            try {
-                rest.run();
-            } catch (RuntimeException e) {
-                log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
-            }
-        }));
         left.add(request.endpointId());
+        releases.submit("Leave of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
+                rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
+                    try {
+                        rest.run();
+                    } catch (RuntimeException e) {
+                        log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
+                    }
+                })));
+    }
+
+    /** Runs an address's release after the Leaves and releases dockerd called before it (see {@link ReleaseQueue}). */
+    void releaseLater(String what, Runnable release) {
+        releases.submit(what, release);
+    }
+
+    /** Returns once the work of every Leave and ReleaseAddress answered so far is done (10 s at most). */
+    public void awaitReleases() {
+        releases.awaitDone();
     }
 
     public void deleteEndpoint(Protocol.EndpointRef request) {

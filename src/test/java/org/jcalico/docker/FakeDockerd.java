@@ -1,0 +1,59 @@
+package org.jcalico.docker;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A dockerd of one network, blue, and one container being started on it with the label jcalico.label.role=web: what
+ * the network driver asks of dockerd at CreateEndpoint. Before it answers the container list it runs
+ * {@code beforeContainerList}, which a test uses to hold that answer back.
+ */
+final class FakeDockerd implements AutoCloseable {
+    private final ServerSocketChannel server;
+
+    private FakeDockerd(ServerSocketChannel server) {
+        this.server = server;
+    }
+
+    static FakeDockerd serve(Path socket, String networkId, Runnable beforeContainerList) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        Thread.ofVirtual().start(() -> {
+            while (server.isOpen()) {
+                try (SocketChannel client = server.accept()) {
+                    ByteBuffer request = ByteBuffer.allocate(8192);
+                    String head = "";
+                    while (!head.contains("\r\n\r\n") && client.read(request) > 0) {
+                        head = new String(request.array(), 0, request.position(), StandardCharsets.UTF_8);
+                    }
+                    String body;
+                    if (head.startsWith("GET /containers/json")) {
+                        beforeContainerList.run();
+                        body = "[{\"Id\":\"" + "c".repeat(64) + "\",\"Labels\":{\"jcalico.label.role\":\"web\"},"
+                                + "\"NetworkSettings\":{\"Networks\":{\"blue\":{\"EndpointID\":\"\"}}}}]";
+                    } else {
+                        body = "{\"Name\":\"blue\",\"Id\":\"" + networkId + "\"}";
+                    }
+                    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+                    client.write(ByteBuffer.wrap(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                            + bytes.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.UTF_8)));
+                    client.write(ByteBuffer.wrap(bytes));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return new FakeDockerd(server);
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
