@@ -53,6 +53,8 @@ public final class AttachBenchmark {
             Latencies.row(out, "(a) the command returned", returned);
             Latencies.row(out, "(b) first ping answered, same host", sameHost);
             Latencies.row(out, "(c) first ping answered, other host", otherHost);
+            // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
+            out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
             ScrapedHistogram agent = programmingLatency(lab).since(before);
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
@@ -63,6 +65,17 @@ public final class AttachBenchmark {
             lab.down();
             out.flush();
         }
+    }
+
+    /** The three largest of the times, each with its 1-based place in the sequence. */
+    private static String slowest(List<Long> times) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < times.size(); i++) {
+            order.add(i);
+        }
+        order.sort((a, b) -> Long.compare(times.get(b), times.get(a)));
+        return String.join(", ", order.subList(0, Math.min(3, order.size())).stream()
+                .map(i -> "#" + (i + 1) + " " + times.get(i) + " ms").toList());
     }
 
     /** h1's programming-latency histogram, from its agent's /metrics on the host's loopback (the default address). */

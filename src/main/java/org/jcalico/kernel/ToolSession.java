@@ -142,6 +142,31 @@ public final class ToolSession {
         return HexFormat.of().toHexDigits(NONCES.nextLong());
     }
 
+    /**
+     * Starts the process in the background unless one runs, so that the next exchange finds it ready: for a user
+     * whose batch went to a process of its own (a cold start's restore, too large for the session) and whose next,
+     * small batches (an endpoint's arrival) should not wait for the tool's start. Idle, it ends as after an exchange.
+     * A start that fails is not reported here: the next exchange tries again and reports it.
+     */
+    public void prepare() {
+        Thread.startVirtualThread(() -> {
+            synchronized (this) {
+                if (process != null && process.isAlive()) {
+                    return;
+                }
+                try {
+                    start();
+                } catch (Ended e) {
+                    return;
+                }
+                if (idleEnd != null) {
+                    idleEnd.cancel(false);
+                }
+                idleEnd = TIMERS.schedule(this::end, IDLE_SECONDS, TimeUnit.SECONDS);
+            }
+        });
+    }
+
     /** Ends the process, if one runs; the next exchange starts another. */
     public synchronized void end() {
         if (process == null) {

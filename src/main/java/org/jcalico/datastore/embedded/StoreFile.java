@@ -159,7 +159,6 @@ final class StoreFile {
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA journal_mode=WAL");
-            statement.execute("PRAGMA synchronous=NORMAL");
             statement.execute("BEGIN IMMEDIATE");
             statement.execute("CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL,"
                     + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL) WITHOUT ROWID");
@@ -182,6 +181,12 @@ final class StoreFile {
     static Connection connect(Path path, OpenMode mode) throws SQLException {
         SQLiteConfig config = new SQLiteConfig();
         config.setReadOnly(mode == OpenMode.READ);
+        // WAL with NORMAL: a commit writes the log and syncs it only at checkpoints; an application killed at any
+        // point loses nothing committed, a power loss may lose the last commits but never makes the file
+        // inconsistent. It is a setting of each connection, not of the file: set only where the file was created, every
+        // other connection (each agent's, each command's) synced the log at every commit, 4-6 times per
+        // `container add`, each as slow as the shared disk at that moment (docs/agent.md, "A served container add").
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         Connection connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + path, config.toProperties());
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);

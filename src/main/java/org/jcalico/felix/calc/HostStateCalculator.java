@@ -228,7 +228,9 @@ public final class HostStateCalculator {
             }
             kept.put(endpoint.endpoint(), policy);
             endpoints.add(policy);
-            List<String> reasons = new ArrayList<>(new TreeSet<>(policy.failed().values()));
+            // most endpoints fail nothing: no sorted set for each of them on every calculation
+            List<String> reasons = policy.failed().isEmpty() ? new ArrayList<>()
+                    : new ArrayList<>(new TreeSet<>(policy.failed().values()));
             List<String> absent = endpoint.endpoint().profileIds().stream()
                     .filter(id -> !snapshot.profiles().containsKey(id)).toList();
             if (!absent.isEmpty()) {

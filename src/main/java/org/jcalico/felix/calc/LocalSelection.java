@@ -16,6 +16,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * calc fails closed on) keep the snapshot's order between them, so then they are taken from the snapshot again.
  */
 final class LocalSelection {
+    private static final Comparator<WorkloadEndpoint> BY_INTERFACE = Comparator.comparing(WorkloadEndpoint::interfaceName);
     private String node;
     private List<WorkloadEndpoint> lastAll = List.of();
     private final Set<WorkloadEndpoint> local = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -33,23 +34,45 @@ final class LocalSelection {
         List<WorkloadEndpoint> gone = new ArrayList<>();
         ListChanges.compare(lastAll, snapshot.endpoints(), added, gone);
         lastAll = snapshot.endpoints();
-        boolean changed = false;
+        Set<WorkloadEndpoint> goneLocal = Collections.newSetFromMap(new IdentityHashMap<>());
         for (WorkloadEndpoint endpoint : gone) {
-            changed |= local.remove(endpoint);
+            if (local.remove(endpoint)) {
+                goneLocal.add(endpoint);
+            }
         }
+        List<WorkloadEndpoint> cameLocal = new ArrayList<>();
         for (WorkloadEndpoint endpoint : added) {
-            changed |= endpoint.node().equals(node) && local.add(endpoint);
+            if (endpoint.node().equals(node) && local.add(endpoint)) {
+                cameLocal.add(endpoint);
+            }
         }
-        if (!changed && last != null) {
+        if (goneLocal.isEmpty() && cameLocal.isEmpty() && last != null) {
             return last;
         }
+        // the last order with the few that went taken out and those that came put in their places: an endpoint's
+        // arrival no longer sorts a thousand others
+        List<WorkloadEndpoint> ordered = last != null ? new ArrayList<>(last) : null;
         last = null;
-        List<WorkloadEndpoint> ordered = new ArrayList<>(local);
-        Comparator<WorkloadEndpoint> byInterface = Comparator.comparing(WorkloadEndpoint::interfaceName);
-        ordered.sort(byInterface);
-        for (int i = 1; i < ordered.size(); i++) {
-            if (ordered.get(i).interfaceName().equals(ordered.get(i - 1).interfaceName())) {
-                return snapshot.localEndpoints().stream().sorted(byInterface).toList();
+        if (ordered != null) {
+            if (!goneLocal.isEmpty()) {
+                ordered.removeIf(goneLocal::contains);
+            }
+            for (WorkloadEndpoint endpoint : cameLocal) {
+                int at = Collections.binarySearch(ordered, endpoint, BY_INTERFACE);
+                if (at >= 0) {
+                    ordered = null;
+                    break;
+                }
+                ordered.add(-at - 1, endpoint);
+            }
+        }
+        if (ordered == null) {
+            ordered = new ArrayList<>(local);
+            ordered.sort(BY_INTERFACE);
+            for (int i = 1; i < ordered.size(); i++) {
+                if (ordered.get(i).interfaceName().equals(ordered.get(i - 1).interfaceName())) {
+                    return snapshot.localEndpoints().stream().sorted(BY_INTERFACE).toList();
+                }
             }
         }
         last = List.copyOf(ordered);

@@ -10,6 +10,7 @@ import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreContract;
 import org.jcalico.datastore.DatastoreException;
+import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
@@ -30,6 +31,27 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     @Override
     protected void compact(Datastore store, long revision) {
         ((EmbeddedDatastore) store).compact(revision);
+    }
+
+    /**
+     * Every writing connection commits with WAL's NORMAL synchronisation, not only the one that created the file:
+     * synchronous is a setting of each connection, and a store opened again (each agent, each command) synced its log
+     * at every commit, FULL, the default.
+     */
+    @Test
+    void aStoreOpenedAgainCommitsWithoutSyncingEachCommit() throws Exception {
+        Path file = dir.resolve("synced.db");
+        EmbeddedDatastore.open(file).close();
+        for (OpenMode mode : OpenMode.values()) {
+            StoreFile.Opened opened = StoreFile.open(file, mode, false);
+            try (java.sql.Statement statement = opened.connection().createStatement();
+                 java.sql.ResultSet row = statement.executeQuery("PRAGMA synchronous")) {
+                assertTrue(row.next());
+                assertEquals(1, row.getInt(1), "NORMAL (1), not FULL (2), for " + mode);
+            } finally {
+                opened.connection().close();
+            }
+        }
     }
 
     @Test

@@ -131,6 +131,8 @@ public final class IpSetDriver {
         if (!result.ok()) {
             throw new KernelException(result.describe() + failedLine(result.stderr(), input));
         }
+        // as the iptables restores: members of the next endpoints go to the session, which need not start then
+        session.prepare();
     }
 
     /** ipset restore stops at the first refused line and names only its number. */

@@ -102,12 +102,17 @@ public final class IptablesPlanner {
                 }
                 changes = changes.plus(Change.CHAINS_WRITTEN, 1);
             }
-            for (String stale : new TreeSet<>(observed.chains().keySet())) {
-                if (!desired.containsKey(stale)) {
-                    declarations.add(":" + stale + " - [0:0]");
-                    chainDeletions.add("-X " + stale);
-                    changes = changes.plus(Change.CHAINS_DELETED, 1);
+            // only the stale chains are sorted (so that the same change reads the same), not the thousands kept
+            TreeSet<String> stale = new TreeSet<>();
+            for (String present : observed.chains().keySet()) {
+                if (!desired.containsKey(present)) {
+                    stale.add(present);
                 }
+            }
+            for (String chain : stale) {
+                declarations.add(":" + chain + " - [0:0]");
+                chainDeletions.add("-X " + chain);
+                changes = changes.plus(Change.CHAINS_DELETED, 1);
             }
         }
 

@@ -60,6 +60,8 @@ final class IptablesRestore {
         }
         if (input.length() > SESSION_INPUT) {
             runner.run(List.of(tool, "--noflush", "--wait"), input).check();
+            // the changes that follow a cold start are small: the first of them need not wait for the tool's start
+            session.prepare();
             return;
         }
         String marker = MARKER + ToolSession.nonce();
