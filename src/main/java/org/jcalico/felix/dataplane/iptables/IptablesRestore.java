@@ -11,7 +11,7 @@ import org.jcalico.kernel.ToolSession;
  * Applies one family's restore input (whole tables, each ending in COMMIT, applied with --noflush). A change's batch
  * goes to one long-lived {@code iptables-restore --noflush --verbose} (or ip6tables-restore), so that it costs a write
  * to a pipe rather than the tool's start, about half of a small restore; a large input (a cold start) to a restore of
- * its own, as the runner starts it.
+ * its own, as the runner starts it, with each table's chains fetched at once ({@link WholeTableCache}).
  *
  * <p>iptables-nft (1.8.9) commits each table at its COMMIT and, with --verbose, echoes each comment line of its input
  * when it reaches it: a comment after the last COMMIT, with a fresh nonce ({@link #MARKER}), comes back only once
@@ -59,7 +59,11 @@ final class IptablesRestore {
             throw new IllegalArgumentException("restore input must end with a table's COMMIT line");
         }
         if (input.length() > SESSION_INPUT) {
-            runner.run(List.of(tool, "--noflush", "--wait"), input).check();
+            WholeTableCache listed = WholeTableCache.of(input);
+            CommandRunner.Result result = runner.run(List.of(tool, "--noflush", "--wait"), listed.input());
+            if (!result.ok()) {
+                throw new KernelException(listed.numberedAsGiven(result.describe()));
+            }
             return;
         }
         String marker = MARKER + ToolSession.nonce();
