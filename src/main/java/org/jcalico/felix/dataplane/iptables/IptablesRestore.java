@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.iptables;
 
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
@@ -91,11 +92,15 @@ final class IptablesRestore {
 
     /** The tool's message with each line number of its whole input made one of this batch's. */
     private static String numberedInBatch(String message, long firstLine) {
+        return renumbered(message, line -> line >= firstLine ? line - firstLine + 1 : line);
+    }
+
+    /** The tool's MESSAGE with each line number N in it replaced by NUMBER(N). */
+    static String renumbered(String message, LongUnaryOperator number) {
         Matcher matcher = LINE_NUMBER.matcher(message);
         StringBuilder numbered = new StringBuilder();
         while (matcher.find()) {
-            long line = Long.parseLong(matcher.group(2)) - firstLine + 1;
-            matcher.appendReplacement(numbered, matcher.group(1) + (line >= 1 ? line : matcher.group(2)));
+            matcher.appendReplacement(numbered, matcher.group(1) + number.applyAsLong(Long.parseLong(matcher.group(2))));
         }
         return matcher.appendTail(numbered).toString();
     }

@@ -2,8 +2,6 @@ package org.jcalico.felix.dataplane.iptables;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A large restore input (a cold start's, a resync's that rewrites much) with a chain-less {@code -S} right after
@@ -22,8 +20,6 @@ import java.util.regex.Pattern;
  */
 record WholeTableCache(String input, List<Integer> listingLines) {
     private static final String LISTING = "-S\n";
-    /** A line number in the tool's messages, which counts the lines of its whole input. */
-    private static final Pattern LINE_NUMBER = Pattern.compile("\\b(line:? )(\\d+)");
 
     /** INPUT (whole tables, each starting with its {@code *TABLE} line) with the listing after each table line. */
     static WholeTableCache of(String input) {
@@ -48,13 +44,7 @@ record WholeTableCache(String input, List<Integer> listingLines) {
 
     /** The tool's MESSAGE with each line number of {@link #input()} made the number of that line in the input given. */
     String numberedAsGiven(String message) {
-        Matcher matcher = LINE_NUMBER.matcher(message);
-        StringBuilder numbered = new StringBuilder();
-        while (matcher.find()) {
-            long line = Long.parseLong(matcher.group(2));
-            long before = listingLines.stream().filter(listing -> listing < line).count();
-            matcher.appendReplacement(numbered, matcher.group(1) + (line - before));
-        }
-        return matcher.appendTail(numbered).toString();
+        return IptablesRestore.renumbered(message,
+                line -> line - listingLines.stream().filter(listing -> listing < line).count());
     }
 }
