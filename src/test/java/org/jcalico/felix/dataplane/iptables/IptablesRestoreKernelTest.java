@@ -245,6 +245,26 @@ class IptablesRestoreKernelTest {
     }
 
     /**
+     * A large input that hooks a built-in chain the kernel does not hold yet (a fresh namespace has no filter table):
+     * listed before the hook, iptables-nft took FORWARD for a chain that exists and the insert was refused.
+     */
+    @Test
+    void aLargeInputHooksABuiltInChainTheKernelDoesNotHoldYet() {
+        StringBuilder large = new StringBuilder("*filter\n");
+        int chains = 0;
+        while (large.length() <= IptablesRestore.SESSION_INPUT) {
+            large.append(":jc-c").append(chains++).append(" - [0:0]\n");
+        }
+        large.append("-I FORWARD 1 -j jc-c0\n");
+        for (int i = 0; i < chains; i++) {
+            large.append("-A jc-c").append(i).append(" -j RETURN\n");
+        }
+        restore.apply(large + "COMMIT\n");
+        assertEquals(List.of("-A FORWARD -j jc-c0"), rules("FORWARD"));
+        assertEquals(List.of("-A jc-c" + (chains - 1) + " -j RETURN"), rules("jc-c" + (chains - 1)));
+    }
+
+    /**
      * Another process writing all along: a batch whose ruleset generation is stale when it reaches the kernel is
      * refused with ERESTART, and iptables-nft reads the table again and retries (seen under strace while this test
      * was written); were it to give up instead, a batch here would be refused.

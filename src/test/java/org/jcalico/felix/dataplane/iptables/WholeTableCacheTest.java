@@ -13,6 +13,16 @@ class WholeTableCacheTest {
                 WholeTableCache.of(TWO_TABLES).input());
     }
 
+    /** Listed before such an insert, the built-in chain is taken for one that exists and the insert is refused. */
+    @Test
+    void aTableInsertingIntoABuiltInChainListsItselfAfterTheLastSuchInsert() {
+        String hooks = "*filter\n:jc-a - [0:0]\n-D FORWARD -j jc-old\n-I FORWARD 1 -j jc-a\n-I INPUT 1 -j jc-a\n"
+                + "-A jc-a -j DROP\nCOMMIT\n";
+        assertEquals("*filter\n:jc-a - [0:0]\n-D FORWARD -j jc-old\n-I FORWARD 1 -j jc-a\n-I INPUT 1 -j jc-a\n-S\n"
+                + "-A jc-a -j DROP\nCOMMIT\n", WholeTableCache.of(hooks).input());
+        assertEquals("line 6 failed", WholeTableCache.of(hooks).numberedAsGiven("line 7 failed"));
+    }
+
     @Test
     void theToolsLineNumbersBecomeTheInputsOwn() {
         WholeTableCache listed = WholeTableCache.of(TWO_TABLES);
