@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.iptables;
 
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
@@ -11,7 +12,7 @@ import org.jcalico.kernel.ToolSession;
  * Applies one family's restore input (whole tables, each ending in COMMIT, applied with --noflush). A change's batch
  * goes to one long-lived {@code iptables-restore --noflush --verbose} (or ip6tables-restore), so that it costs a write
  * to a pipe rather than the tool's start, about half of a small restore; a large input (a cold start) to a restore of
- * its own, as the runner starts it.
+ * its own, as the runner starts it, with each table's chains fetched at once ({@link WholeTableCache}).
  *
  * <p>iptables-nft (1.8.9) commits each table at its COMMIT and, with --verbose, echoes each comment line of its input
  * when it reaches it: a comment after the last COMMIT, with a fresh nonce ({@link #MARKER}), comes back only once
@@ -59,7 +60,11 @@ final class IptablesRestore {
             throw new IllegalArgumentException("restore input must end with a table's COMMIT line");
         }
         if (input.length() > SESSION_INPUT) {
-            runner.run(List.of(tool, "--noflush", "--wait"), input).check();
+            WholeTableCache listed = WholeTableCache.of(input);
+            CommandRunner.Result result = runner.run(List.of(tool, "--noflush", "--wait"), listed.input());
+            if (!result.ok()) {
+                throw new KernelException(listed.numberedAsGiven(result.describe()));
+            }
             // the changes that follow a cold start are small: the first of them need not wait for the tool's start
             session.prepare();
             return;
@@ -89,11 +94,15 @@ final class IptablesRestore {
 
     /** The tool's message with each line number of its whole input made one of this batch's. */
     private static String numberedInBatch(String message, long firstLine) {
+        return renumbered(message, line -> line >= firstLine ? line - firstLine + 1 : line);
+    }
+
+    /** The tool's MESSAGE with each line number N in it replaced by NUMBER(N). */
+    static String renumbered(String message, LongUnaryOperator number) {
         Matcher matcher = LINE_NUMBER.matcher(message);
         StringBuilder numbered = new StringBuilder();
         while (matcher.find()) {
-            long line = Long.parseLong(matcher.group(2)) - firstLine + 1;
-            matcher.appendReplacement(numbered, matcher.group(1) + (line >= 1 ? line : matcher.group(2)));
+            matcher.appendReplacement(numbered, matcher.group(1) + number.applyAsLong(Long.parseLong(matcher.group(2))));
         }
         return matcher.appendTail(numbered).toString();
     }

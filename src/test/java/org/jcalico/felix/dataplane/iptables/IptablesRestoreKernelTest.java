@@ -257,6 +257,52 @@ class IptablesRestoreKernelTest {
     }
 
     /**
+     * A large input goes to its restore with a listing after each table line (WholeTableCache): it writes what it
+     * says, and a refused line is still named by its line in the input given, nothing of its table committed.
+     */
+    @Test
+    void aLargeInputWritesItsChainsAndARefusedLineKeepsItsOwnNumber() {
+        StringBuilder large = new StringBuilder("*filter\n");
+        int chains = 0;
+        while (large.length() <= IptablesRestore.SESSION_INPUT) {
+            large.append(":jc-c").append(chains).append(" - [0:0]\n-A jc-c").append(chains).append(" -j ACCEPT\n");
+            chains++;
+        }
+        restore.apply(large + "COMMIT\n");
+        assertEquals(List.of("-A jc-c0 -j ACCEPT"), rules("jc-c0"));
+        assertEquals(List.of("-A jc-c" + (chains - 1) + " -j ACCEPT"), rules("jc-c" + (chains - 1)));
+
+        String refusedLine = "-A jc-missing -j ACCEPT\n";
+        long line = large.chars().filter(c -> c == '\n').count() + 1;
+        KernelException refused = assertThrows(KernelException.class, () -> restore.apply(
+                large.toString().replace(":jc-c0 - [0:0]\n-A jc-c0 -j ACCEPT\n", ":jc-c0 - [0:0]\n")
+                        + "-A jc-c1 -j DROP\n" + refusedLine + "COMMIT\n"));
+        assertTrue(refused.getMessage().contains("line " + line + " failed"), refused.getMessage());
+        assertEquals(List.of("-A jc-c0 -j ACCEPT"), rules("jc-c0"), "the refused table changed nothing");
+        assertEquals(List.of("-A jc-c1 -j ACCEPT"), rules("jc-c1"));
+    }
+
+    /**
+     * A large input that hooks a built-in chain the kernel does not hold yet (a fresh namespace has no filter table):
+     * listed before the hook, iptables-nft took FORWARD for a chain that exists and the insert was refused.
+     */
+    @Test
+    void aLargeInputHooksABuiltInChainTheKernelDoesNotHoldYet() {
+        StringBuilder large = new StringBuilder("*filter\n");
+        int chains = 0;
+        while (large.length() <= IptablesRestore.SESSION_INPUT) {
+            large.append(":jc-c").append(chains++).append(" - [0:0]\n");
+        }
+        large.append("-I FORWARD 1 -j jc-c0\n");
+        for (int i = 0; i < chains; i++) {
+            large.append("-A jc-c").append(i).append(" -j RETURN\n");
+        }
+        restore.apply(large + "COMMIT\n");
+        assertEquals(List.of("-A FORWARD -j jc-c0"), rules("FORWARD"));
+        assertEquals(List.of("-A jc-c" + (chains - 1) + " -j RETURN"), rules("jc-c" + (chains - 1)));
+    }
+
+    /**
      * Another process writing all along: a batch whose ruleset generation is stale when it reaches the kernel is
      * refused with ERESTART, and iptables-nft reads the table again and retries (seen under strace while this test
      * was written); were it to give up instead, a batch here would be refused.
