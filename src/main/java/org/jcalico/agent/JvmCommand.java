@@ -29,7 +29,6 @@ public final class JvmCommand {
      */
     private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:CompileThresholdScaling=20", "-Djdk.reflect.useNativeAccessorOnly=true", "-Dpicocli.disable.closures=true",
-            "-Dslf4j.provider=org.eclipse.jetty.logging.JettyLoggingServiceProvider", "-Dslf4j.internal.verbosity=WARN",
             "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
