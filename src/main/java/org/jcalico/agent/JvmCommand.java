@@ -28,7 +28,8 @@ public final class JvmCommand {
      * optimizing compiler or a bigger collector would pay for their start-up.
      */
     private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:CompileThresholdScaling=20", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
+            "-XX:CompileThresholdScaling=20", "-Djdk.reflect.useNativeAccessorOnly=true", "-Dpicocli.disable.closures=true",
+            "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
     }

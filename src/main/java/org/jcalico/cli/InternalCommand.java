@@ -24,6 +24,8 @@ final class InternalCommand {
 
         @Override
         public void run() {
+            // as `pool` and `container` start (Main.main): SLF4J's quiet provider, whose classes the cache must hold
+            Main.quietLibraryLogging();
             String datastore = new Session(spec).datastoreUrl().toString();
             Path file;
             try {

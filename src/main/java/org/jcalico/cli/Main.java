@@ -24,8 +24,46 @@ public final class Main {
 
     public static void main(String[] args) {
         int at = commandAt(args);
-        Warmup.startFor(at < 0 ? null : args[at]);
-        System.exit(run(args));
+        String command = at < 0 ? null : args[at];
+        if (command != null && Warmup.COMMANDS.contains(command)) {
+            quietLibraryLogging();
+        }
+        Warmup.startFor(command);
+        int status = run(args);
+        if (status == 0 && onlyDaemonThreadsLeft()) {
+            return;
+        }
+        System.exit(status);
+    }
+
+    /**
+     * Whether this JVM would end as soon as main returns. A command that succeeded then returns rather than calling
+     * System.exit, whose JDK 25 logging of the exit first looks up a system logger, and that lookup opens every jar of
+     * the class path (about 25 ms of a cold command's CPU here); the JVM then ends as after an exit with status 0,
+     * shutdown hooks included. A command that leaves a thread of its own behind still exits.
+     */
+    private static boolean onlyDaemonThreadsLeft() {
+        Thread[] threads = new Thread[Thread.activeCount() + 8];
+        int count = Thread.currentThread().getThreadGroup().enumerate(threads);
+        for (int i = 0; i < count; i++) {
+            if (threads[i] != Thread.currentThread() && !threads[i].isDaemon() && threads[i].isAlive()) {
+                return false;
+            }
+        }
+        return count < threads.length;
+    }
+
+    /**
+     * SQLite's driver logs through SLF4J, whose one provider here is Jetty's, and Jetty's logging reads the time-zone
+     * rules as it starts, whose lookup opens every jar of the class path (22, about 17 ms of a cold command's CPU):
+     * `pool` and `container`, which never run Jetty, take SLF4J's provider that logs nothing (the driver logs nothing
+     * that these commands print; their failures are exceptions, reported as one error line). Before SLF4J starts, so
+     * in a JVM of their own only; the start-up cache's training takes the same provider, so that its classes are in the
+     * cache (docs/agent.md, "Start-up of a command").
+     */
+    static void quietLibraryLogging() {
+        System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        System.setProperty("slf4j.internal.verbosity", "WARN");
     }
 
     public static int run(String... args) {

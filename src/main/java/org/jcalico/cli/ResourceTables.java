@@ -2,6 +2,7 @@ package org.jcalico.cli;
 
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.stream.Collectors;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
@@ -83,10 +84,17 @@ final class ResourceTables {
         return endpoint.nets().stream().map(Cidr::toString).collect(Collectors.joining(","));
     }
 
-    /** Labels as one cell: KEY=VALUE,... in key order. */
+    /**
+     * Labels as one cell: KEY=VALUE,... in key order. A loop, not a stream of the sorted map's entries: that stream
+     * asks for their comparator, a serializable lambda of the JDK's that the JVM makes at run time in every command
+     * (the start-up cache keeps only plain lambdas; docs/agent.md, "Start-up of a command").
+     */
     static String labels(Map<String, String> labels) {
-        return labels.entrySet().stream().map(label -> label.getKey() + "=" + label.getValue())
-                .collect(Collectors.joining(","));
+        StringJoiner cell = new StringJoiner(",");
+        for (Map.Entry<String, String> label : labels.entrySet()) {
+            cell.add(label.getKey() + "=" + label.getValue());
+        }
+        return cell.toString();
     }
 
     private static Table header(Class<? extends Resource> kind) {

@@ -13,7 +13,7 @@ import org.jcalico.model.ResourceCodec;
  */
 final class Warmup implements Runnable {
     /** The commands that read or write the datastore and whose start-up counts most: those the agent serves. */
-    private static final Set<String> COMMANDS = Set.of("pool", "container");
+    static final Set<String> COMMANDS = Set.of("pool", "container");
     /**
      * A pool exactly as the datastore stores it, so that decoding it takes the codec's way for stored records (the
      * test checks that it is still that form). Made by encoding a pool instead, the warm-up would also pay for the

@@ -2,7 +2,6 @@ package org.jcalico.ipam;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -239,11 +238,15 @@ public final class Ipam {
                 .flatMap(pool -> store.get(IpamBlock.class, Cidr.containing(address, pool.blockSize()).toString()));
     }
 
-    /** Every pool with its blocks, in address order. */
+    /**
+     * Every pool with its blocks, in address order. The comparators are lambdas of this class, not
+     * {@code Comparator.comparing}, whose serializable lambda the JVM makes at run time on every start (the start-up
+     * cache keeps only plain ones): `pool list` paid for the JDK's lambda spinning there (docs/agent.md).
+     */
     public List<PoolUsage> usage() {
         List<IpamBlock> blocks = store.list(IpamBlock.class).stream().map(Versioned::resource).sorted(
-                Comparator.comparing(IpamBlock::cidr)).toList();
-        return pools().stream().map(Versioned::resource).sorted(Comparator.comparing(IpPool::cidr))
+                (a, b) -> a.cidr().compareTo(b.cidr())).toList();
+        return pools().stream().map(Versioned::resource).sorted((a, b) -> a.cidr().compareTo(b.cidr()))
                 .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList()))
                 .toList();
     }

@@ -48,4 +48,20 @@ public record EndpointPort(String name, Protocol protocol, int port) {
     public String toString() {
         return name + "=" + protocol + "/" + port;
     }
+
+    /**
+     * Written out, as is hashCode: a record's own are bootstrapped at their first call (method handles made at run
+     * time, which the start-up cache does not keep), and decoding an endpoint interns its ports, which hashes them.
+     * The protocol is compared by its one component, its name, for the same reason.
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof EndpointPort that && name.equals(that.name)
+                && protocol.name().equals(that.protocol.name()) && port == that.port;
+    }
+
+    @Override
+    public int hashCode() {
+        return (name.hashCode() * 31 + protocol.name().hashCode()) * 31 + port;
+    }
 }

@@ -21,8 +21,24 @@ final class StoreFile {
     private static final int BUSY_TIMEOUT_MILLIS = 15_000;
     private static final String[] TABLES = {"kv", "events", "meta"};
 
-    /** The file a connection was opened on: a file moved over the path (a restored backup) has another. */
+    /**
+     * The file a connection was opened on: a file moved over the path (a restored backup) has another. Its equals and
+     * hashCode are written out: a record's own are bootstrapped at their first call (method handles made at run time,
+     * which the start-up cache does not keep), and every command that opens the store compares identities once
+     * (docs/agent.md, "Start-up of a command").
+     */
     record Identity(Object device, Object inode) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Identity that && java.util.Objects.equals(device, that.device)
+                    && java.util.Objects.equals(inode, that.inode);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Objects.hashCode(device) + java.util.Objects.hashCode(inode);
+        }
+
         /** The identity of the file now at the path, or null if there is none. */
         static Identity of(Path path) {
             try {

@@ -1,0 +1,64 @@
+package org.jcalico.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `pool list` and `container list` in a JVM of their own, as the launcher starts them, take every class from the
+ * start-up cache: none loaded from a jar, none made at run time (method handles of core reflection, of a record's
+ * equals or hashCode, the JDK's serializable lambdas), each of which costs a cold command milliseconds
+ * (docs/agent.md, "Start-up of a command"). Annotation proxies, which the JDK 25 cache cannot keep, are the exception.
+ */
+class LauncherStartupIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theListsTakeEveryClassFromTheCache() throws IOException, InterruptedException {
+        String datastore = "embedded:" + dir.resolve("store.db");
+        // the training's store: a pool, a block, an endpoint with labels and a named port, its status
+        assertEquals(0, run(null, "--datastore", datastore, "internal", "train-startup-cache"));
+        for (List<String> command : List.of(List.of("pool", "list"), List.of("container", "list"))) {
+            Path log = dir.resolve(String.join("-", command) + ".log");
+            List<String> args = new ArrayList<>(List.of("--datastore", datastore));
+            args.addAll(command);
+            assertEquals(0, run(log, args.toArray(String[]::new)), String.join(" ", command));
+            List<String> lines = Files.readAllLines(log);
+            assertTrue(lines.stream().anyMatch(line -> line.contains("org.jcalico.cli.Main source: shared objects file")),
+                    "the cache is used: " + lines.size() + " lines");
+            List<String> notCached = lines.stream()
+                    .filter(line -> !line.endsWith("source: shared objects file") && !line.endsWith("source: __dynamic_proxy__"))
+                    .filter(line -> !line.contains("source: jrt:/"))
+                    .toList();
+            assertEquals(List.of(), notCached, String.join(" ", command) + ": classes made at run time or read from a jar");
+        }
+    }
+
+    /** The launcher with the JVM's class loading logged to LOG (when not null); its exit status. */
+    private int run(Path log, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JCALICO_NO_AGENT", "1");
+        builder.environment().remove("JCALICO_DATASTORE");
+        if (log != null) {
+            builder.environment().put("JDK_JAVA_OPTIONS", "-Xlog:class+load=info:file=" + log + ":none");
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = process.waitFor();
+        if (status != 0) {
+            System.err.println(output);
+        }
+        return status;
+    }
+}
