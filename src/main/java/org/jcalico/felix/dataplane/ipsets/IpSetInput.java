@@ -66,7 +66,7 @@ public final class IpSetInput implements ToolInput {
      *
      * @throws org.jcalico.kernel.KernelException naming a value that is not what its set takes: nothing was sent
      */
-    IpSetNetlink.Batch batch() {
+    public IpSetNetlink.Batch batch() {
         IpSetNetlink.Batch batch = new IpSetNetlink.Batch();
         for (Piece piece : pieces) {
             switch (piece) {
