@@ -143,17 +143,7 @@ public final class IpSetNetlink {
     }
 
     private <T> T observed(Function<NetlinkChannel, T> work, Predicate<T> refused) {
-        try {
-            T result = thread.run(work);
-            observer.accept(TOOL, !refused.test(result));
-            return result;
-        } catch (NamespaceThread.Unfinished e) {
-            observer.accept(TOOL, false);
-            throw new Rtnetlink.Interrupted(TOOL + ": " + e.getMessage());
-        } catch (KernelException e) {
-            observer.accept(TOOL, false);
-            throw e;
-        }
+        return thread.observed(work, refused, TOOL, observer);
     }
 
     /** One message: the command, its family, the set type whose revision it names (a create), and its attributes. */
