@@ -140,6 +140,21 @@ class IpSetDriverKernelTest {
     }
 
     /**
+     * A set written whole into a temporary set whose filling the kernel refuses is never swapped in: the set in use
+     * keeps every member it had (fail closed), and the refusal is reported under its name.
+     */
+    @Test
+    void aRefusedFillingIsNeverSwappedIn() {
+        IpSetSpec before = new IpSetSpec("jc-4s-e", Type.NET, 4, hosts(10, 200));
+        assertEquals(Map.of(), driver.fill(byName(before)).failures());
+        Set<String> others = new HashSet<>(hosts(11, 200));
+        others.add("0.0.0.0/0");
+        Changes changes = driver.fill(byName(new IpSetSpec(before.name(), Type.NET, 4, others)));
+        assertEquals(Set.of(before.name()), changes.failures().keySet(), changes.toString());
+        assertEquals(before, driver.read().sets().get(before.name()), "the set in use is whole");
+    }
+
+    /**
      * A batch cut mid-way (the socket closed after 8 of its messages, among the temporary set's members) is unknown,
      * never done: the set in use stays whole (the swap was not sent), and the next pass reads the kernel back, finds
      * the half-filled temporary set and writes the set again. Through the driver, the same cut is not taken for done:
