@@ -16,8 +16,8 @@ import org.jcalico.kernel.KernelException;
  * of that name held by someone else's rule) is reported under its name, and every other set is still filled.
  *
  * <p>Batches go to the kernel in-process over its ipset netlink protocol ({@link IpSetNetlink}): a change of members
- * costs a sendmsg, not a process, and a set written whole is sent as it is encoded, many members a message, with no
- * text for a tool to parse. Every member is checked and encoded before anything is sent; the batch stops at its first
+ * costs a sendmsg, not a process, and a set written whole goes many members a message, encoded, with no text for a
+ * tool to parse. Every member is checked and encoded before anything is sent; the batch stops at its first
  * refused exchange (a swap is sent only once its temporary set was filled without a refusal); a batch whose answers
  * were lost is a failure, never taken for done, and the next pass reads the kernel back. The read-back stays
  * {@code ipset save} (docs/dataplane.md, "ipsets").
@@ -62,8 +62,7 @@ public final class IpSetDriver {
      * socket, which a restore of its own did on exiting but the long-lived iptables-restore never does. So a set
      * whose last rule that restore has just deleted can be refused as in use (and the driver's own netlink socket is
      * long-lived too): a refused sweep is planned again from a read-back, whose ipset process releases its socket on
-     * exiting, and written once more. What is refused then is
-     * held by someone else's rule, and reported.
+     * exiting, and written once more. What is refused then is held by someone else's rule, and reported.
      */
     public Changes sweep(Map<String, IpSetSpec> desired) {
         Changes changes = run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
