@@ -146,6 +146,14 @@ public final class CommandRunner {
         return new Rtnetlink(namespace, observer, timeoutSeconds);
     }
 
+    /**
+     * Writes ipsets of this runner's namespace in-process over the kernel's ipset netlink protocol: see
+     * {@link IpSetNetlink}. Each batch counts for the observer as a run of "ipset". One per user: it keeps a thread.
+     */
+    public IpSetNetlink ipSets() {
+        return new IpSetNetlink(namespace, observer, timeoutSeconds);
+    }
+
     /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NfTables}). */
     public NfTables nfTables() {
         return new NfTables(namespace, timeoutSeconds);

@@ -7,7 +7,9 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -61,6 +63,24 @@ final class NamespaceThread<R extends AutoCloseable> {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Unfinished(130, "interrupted");
+        }
+    }
+
+    /**
+     * {@link #run} for a netlink user: counted for the OBSERVER as a run of TOOL that went well unless REFUSED says the
+     * kernel refused some of it; work that did not finish is {@link Rtnetlink.Interrupted} (its effect unknown).
+     */
+    <T> T observed(Function<R, T> work, Predicate<T> refused, String tool, BiConsumer<String, Boolean> observer) {
+        try {
+            T result = run(work);
+            observer.accept(tool, !refused.test(result));
+            return result;
+        } catch (Unfinished e) {
+            observer.accept(tool, false);
+            throw new Rtnetlink.Interrupted(tool + ": " + e.getMessage());
+        } catch (KernelException e) {
+            observer.accept(tool, false);
+            throw e;
         }
     }
 

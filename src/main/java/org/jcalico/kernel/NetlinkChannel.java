@@ -24,12 +24,17 @@ final class NetlinkChannel implements AutoCloseable {
     static final int NLM_F_DUMP = 0x300;
     /** Requests per sendmsg: their acks (with NETLINK_CAP_ACK, about 1 KiB each as the kernel counts) fit the buffer. */
     static final int CHUNK = 256;
+    /**
+     * Bytes after which a chunk takes no further request: a sendmsg larger than the socket's send buffer (212,992
+     * bytes by default) is refused, and ipset's requests carry up to {@link IpSetNetlink#MESSAGE_BYTES} of members.
+     */
+    static final int CHUNK_BYTES = 128 << 10;
     private static final int DUMPS = 5;
     private final long timeoutSeconds;
     private final int protocol;
     private NetlinkSocket socket;
     private int sequence;
-    /** For tests: the next batch's socket is closed once this many of its requests were sent; -1 for never. */
+    /** For tests: the socket is closed once this many more requests were sent; -1 for never. */
     private int closeAfter = -1;
 
     NetlinkChannel(long timeoutSeconds) {
@@ -47,7 +52,10 @@ final class NetlinkChannel implements AutoCloseable {
     record Request(int type, int flags, Consumer<NetlinkWriter> body) {
     }
 
-    /** For tests: the next batch's socket is closed after {@code requests} of its requests were sent. */
+    /**
+     * For tests: the socket is closed once {@code requests} more requests were sent, in this batch or the ones after
+     * (the requests of a batch are sent in chunks; the one that reaches the count is cut there).
+     */
     void closeAfter(int requests) {
         closeAfter = requests;
     }
@@ -60,19 +68,22 @@ final class NetlinkChannel implements AutoCloseable {
     Map<Integer, String> send(List<Request> requests) {
         Map<Integer, String> refused = new HashMap<>();
         try {
-            for (int from = 0; from < requests.size(); from += CHUNK) {
-                List<Request> chunk = requests.subList(from, Math.min(requests.size(), from + CHUNK));
-                boolean closing = closeAfter >= 0 && closeAfter < from + chunk.size();
-                if (closing) {
-                    chunk = chunk.subList(0, closeAfter - from);
-                    closeAfter = -1;
-                }
+            for (int from = 0; from < requests.size(); ) {
                 int first = sequence + 1;
                 NetlinkWriter writer = new NetlinkWriter();
-                for (Request request : chunk) {
+                int count = 0;
+                boolean closing = false;
+                while (from + count < requests.size() && count < CHUNK && writer.size() < CHUNK_BYTES) {
+                    if (closeAfter == from + count) {
+                        closing = true;
+                        closeAfter = -1;
+                        break;
+                    }
+                    Request request = requests.get(from + count);
                     writer.begin(request.type(), request.flags() | NLM_F_REQUEST | NLM_F_ACK, ++sequence);
                     request.body().accept(writer);
                     writer.end();
+                    count++;
                 }
                 if (!writer.isEmpty()) {
                     socket().send(writer.messages());
@@ -81,10 +92,10 @@ final class NetlinkChannel implements AutoCloseable {
                     socket().close();
                 }
                 int acked = 0;
-                while (acked < chunk.size()) {
+                while (acked < count) {
                     for (NetlinkMessage message : NetlinkMessage.parse(socket.receive())) {
                         int index = message.sequence() - first;
-                        if (message.type() == NetlinkMessage.NLMSG_ERROR && index >= 0 && index < chunk.size()) {
+                        if (message.type() == NetlinkMessage.NLMSG_ERROR && index >= 0 && index < count) {
                             acked++;
                             if (message.errno() != 0) {
                                 refused.put(from + index, message.error());
@@ -93,6 +104,11 @@ final class NetlinkChannel implements AutoCloseable {
                         // anything else is late news of an earlier, interrupted batch
                     }
                 }
+                from += count;
+            }
+            if (closeAfter >= 0) {
+                // counted on into the next batch: a writer that sends its work in several batches is cut where asked
+                closeAfter -= requests.size();
             }
             return refused;
         } catch (NetlinkSocket.Failed e) {

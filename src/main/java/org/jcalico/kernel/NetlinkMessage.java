@@ -46,7 +46,7 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
      * gave one ("Nexthop device is not up").
      */
     String error() {
-        String text = NetlinkSocket.strerror(errno());
+        String text = errno() >= IpSetErrors.PRIVATE ? IpSetErrors.text(errno()) : NetlinkSocket.strerror(errno());
         if ((flags & NLM_F_ACK_TLVS) != 0) {
             // with NETLINK_CAP_ACK the request's header alone follows the error code, not its body
             byte[] reason = attributes(4 + HEADER).get(NLMSGERR_ATTR_MSG);

@@ -63,6 +63,13 @@ final class NetlinkWriter {
         return attribute(type, terminated);
     }
 
+    /** Bytes already encoded as attributes (each 4-byte aligned), as they are: a nest's content made beforehand. */
+    NetlinkWriter encoded(byte[] attributes, int length) {
+        room(length);
+        buffer.put(attributes, 0, length);
+        return this;
+    }
+
     /** Starts an attribute whose value is what is written until {@link #endNest()}: attributes, or a fixed part and attributes. */
     NetlinkWriter nest(int type) {
         room(4);
@@ -87,6 +94,11 @@ final class NetlinkWriter {
 
     boolean isEmpty() {
         return buffer.position() == 0;
+    }
+
+    /** The bytes written so far. */
+    int size() {
+        return buffer.position();
     }
 
     /** The messages written so far, ready to send. */

@@ -466,17 +466,7 @@ public final class Rtnetlink {
     }
 
     private <T> T observed(NamespaceThread<NetlinkChannel> on, Function<NetlinkChannel, T> work, Predicate<T> refused) {
-        try {
-            T result = on.run(work);
-            observer.accept(TOOL, !refused.test(result));
-            return result;
-        } catch (NamespaceThread.Unfinished e) {
-            observer.accept(TOOL, false);
-            throw new Interrupted(TOOL + ": " + e.getMessage());
-        } catch (KernelException e) {
-            observer.accept(TOOL, false);
-            throw e;
-        }
+        return on.observed(work, refused, TOOL, observer);
     }
 
     /** A batch or dump whose answers were lost: which of its requests took effect is unknown. */

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dataplane's last line of defence: whatever value reaches it, no restore input or sysctl key can carry a second
- * command (routes and links go over rtnetlink, where a name is one attribute, never command text). Each case is
- * refused before a tool runs.
+ * command (routes and links go over rtnetlink, where a name is one attribute, never command text), and an ipset
+ * member is one member of its set or refused. Each case is refused before a tool runs or a message is sent.
  */
 class CommandEdgeTest {
     @Test
@@ -35,9 +35,11 @@ class CommandEdgeTest {
     }
 
     @Test
-    void ipsetRestoreInputRefusesAMemberThatWouldBeTwo() {
+    void ipsetBatchRefusesAMemberThatWouldBeTwo() {
         IpSetSpec set = new IpSetSpec("jc-4t-a", 4, Set.of("10.0.0.1/32\nflush"));
-        assertThrows(KernelException.class, () -> IpSetPlanner.fill(Map.of(set.name(), set), IpSetSnapshot.EMPTY));
+        KernelException e = assertThrows(KernelException.class,
+                () -> IpSetPlanner.fill(Map.of(set.name(), set), IpSetSnapshot.EMPTY).input().batch());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
     }
 
     @Test

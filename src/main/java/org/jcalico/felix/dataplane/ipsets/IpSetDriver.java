@@ -1,17 +1,13 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.ToolSession;
-import org.jcalico.kernel.ToolShell;
 
 /**
  * Keeps the jc- ipsets as desired with one batch before the iptables update ({@link #fill}) and one after it
@@ -19,30 +15,21 @@ import org.jcalico.kernel.ToolShell;
  * When a fill is refused, each set is filled again in a batch of its own: one set the kernel will not take (say, a set
  * of that name held by someone else's rule) is reported under its name, and every other set is still filled.
  *
- * <p>A change of members (up to {@link #SESSION_LINES} lines of add and del) goes to one long-lived
- * {@code ipset -exist -}, so that it costs a write to a pipe rather than a process; the rest (a cold start, sets made,
- * swapped in or destroyed) to one {@code ipset -exist restore}, which stops at a refused line and sends consecutive
- * members in one netlink message; a large one is written to it as it is made. The long-lived ipset prints
- * nothing for a line it did and an error on stderr for one it refused, and goes on with the next line; its prompts go
- * to a buffered stdout, which only ever prefixes a line. Each batch ends with a line that always fails with an error
- * naming it ({@link #END}): its answer, after every line before it was done, confirms the batch, and any line before
- * it is a refusal. A process that ends first leaves the batch unknown: the driver reads the kernel back.
+ * <p>Batches go to the kernel in-process over its ipset netlink protocol ({@link IpSetNetlink}): a change of members
+ * costs a sendmsg, not a process, and a set written whole goes many members a message, encoded, with no text for a
+ * tool to parse. Every member is checked and encoded before anything is sent; the batch stops at its first
+ * refused exchange (a swap is sent only once its temporary set was filled without a refusal); a batch whose answers
+ * were lost is a failure, never taken for done, and the next pass reads the kernel back. The read-back stays
+ * {@code ipset save} (docs/dataplane.md, "ipsets").
  */
 public final class IpSetDriver {
-    static final int SESSION_LINES = 1_000;
-    private static final String END = "create jcalico-batch-end jcalico-batch-end\n";
-    private static final String END_ANSWER = "typename 'jcalico-batch-end' is unknown";
-    private static final Pattern FAILED_LINE = Pattern.compile("Error in line (\\d+)");
     private final CommandRunner runner;
-    private final ToolSession session;
-    /** Starts each restore (a cold start's, too big for it, the runner starts itself). */
-    private final ToolShell shell;
+    private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
-        this.session = runner.session("ipset", "-exist", "-");
-        this.shell = runner.shell();
+        this.kernel = runner.ipSets();
     }
 
     public void forget() {
@@ -73,9 +60,9 @@ public final class IpSetDriver {
      * Destroys the sets no longer desired. nf_tables frees the matches of the rules it deleted in a work queue after
      * the commit, and a set stays held until then; it finishes that work when a process releases a netfilter netlink
      * socket, which a restore of its own did on exiting but the long-lived iptables-restore never does. So a set
-     * whose last rule that restore has just deleted can be refused as in use: a refused sweep is planned again from a
-     * read-back, whose ipset process releases its socket on exiting, and written once more. What is refused then is
-     * held by someone else's rule, and reported.
+     * whose last rule that restore has just deleted can be refused as in use (and the driver's own netlink socket is
+     * long-lived too): a refused sweep is planned again from a read-back, whose ipset process releases its socket on
+     * exiting, and written once more. What is refused then is held by someone else's rule, and reported.
      */
     public Changes sweep(Map<String, IpSetSpec> desired) {
         Changes changes = run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
@@ -113,36 +100,18 @@ public final class IpSetDriver {
         }
     }
 
-    /**
-     * A batch that only adds and deletes members, few enough, goes to the long-lived ipset. That one goes on after a
-     * refused line where restore stops; a refused member leaves the lines after it harmless, a refused destroy or
-     * create (a set held by someone else's rule) would not, so those keep restore's stop. A restore's input is made as
-     * ipset reads it ({@link IpSetInput}).
-     */
+    /** Checks and encodes the whole batch, then sends it: a refusal is the kernel's words and the command refused. */
     private void write(IpSetInput input) {
-        if (input.membersOnly() && input.lines() <= SESSION_LINES) {
-            List<String> answer = session.exchange(input.text() + END, line -> line.contains(END_ANSWER), lines -> lines.size() == 1);
-            if (answer.size() > 1) {
-                throw new KernelException("ipset refused: " + String.join("; ", answer.subList(0, answer.size() - 1)));
-            }
-            return;
-        }
-        CommandRunner.Result result = shell.run(List.of("ipset", "-exist", "restore"), input);
-        if (!result.ok()) {
-            throw new KernelException(result.describe() + failedLine(result.stderr(), input));
+        IpSetNetlink.Refusal refusal = kernel.send(input.batch());
+        if (refusal != null) {
+            throw new KernelException("ipset refused: " + refusal);
         }
         // as the iptables restores: members of the next endpoints go to the session, which need not start then
         session.prepare();
     }
 
-    /** ipset restore stops at the first refused line and names only its number. */
-    private static String failedLine(String stderr, IpSetInput input) {
-        Matcher matcher = FAILED_LINE.matcher(stderr);
-        if (!matcher.find()) {
-            return "";
-        }
-        int number = Integer.parseInt(matcher.group(1));
-        List<String> lines = input.text().lines().toList();
-        return number >= 1 && number <= lines.size() ? " (" + lines.get(number - 1) + ")" : "";
+    /** For tests: the socket is closed once {@code messages} more messages were sent (a batch cut mid-way). */
+    void closeMidBatch(int messages) {
+        kernel.closeMidBatch(messages);
     }
 }

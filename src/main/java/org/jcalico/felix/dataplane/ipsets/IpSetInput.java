@@ -7,17 +7,16 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.ToIntFunction;
-import org.jcalico.kernel.CommandText;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.ToolInput;
 
 /**
- * An {@code ipset restore} input as the planner makes it: single lines (create, swap, destroy) and runs of
- * "VERB SET MEMBER" lines, one for each member of a collection. Every line is checked when it is planned
- * ({@link CommandText#line}), so that a refused value is refused before ipset starts; a run's members are put in order
- * and written as text only when the input is written. A set of 100,000 members written whole is 3.5 MB of text, which
- * the planner used to make as one string (and the runner copy again as bytes) before ipset started; now ipset starts
- * first and creates the set while the JVM orders the members, then adds the first ones while the JVM writes the next
- * (docs/dataplane.md, "ipsets").
+ * An ipset batch as the planner makes it: single commands (create, swap, destroy) and runs of "VERB SET MEMBER", one
+ * for each member of a collection, a whole set's members put in order only when the batch is made. It is written to the
+ * kernel as netlink messages ({@link #batch}, {@link IpSetNetlink}), every member checked and encoded before anything
+ * is sent; its text is the same batch as {@code ipset restore} lines (what a person reads, and what the property tests
+ * give the ipset tool to check that validation only lets through what ipset takes).
  */
 public final class IpSetInput implements ToolInput {
     static final IpSetInput EMPTY = new IpSetInput(List.of(), 0, 0);
@@ -37,14 +36,9 @@ public final class IpSetInput implements ToolInput {
         return lines == 0;
     }
 
-    /** How many lines it writes. */
+    /** How many commands (lines) it holds. */
     int lines() {
         return lines;
-    }
-
-    /** Whether every line adds or deletes a member (no set is made, swapped or destroyed). */
-    boolean membersOnly() {
-        return pieces.stream().allMatch(piece -> piece instanceof Members);
     }
 
     @Override
@@ -56,18 +50,35 @@ public final class IpSetInput implements ToolInput {
     public void writeTo(Writer out) throws IOException {
         for (Piece piece : pieces) {
             switch (piece) {
-                case Line line -> out.append(line.text()).append('\n');
                 case Members run -> {
-                    if (run.order() != null) {
-                        // ipset makes the set (the line before) while the members are put in order
-                        out.flush();
-                    }
-                    for (String member : run.order() != null ? ordered(run.members(), run.order()) : run.members()) {
-                        out.append(run.prefix()).append(member).append('\n');
+                    String prefix = run.verb() + " " + run.set() + " ";
+                    for (String member : run.inOrder()) {
+                        out.append(prefix).append(member).append('\n');
                     }
                 }
+                default -> out.append(piece.text()).append('\n');
             }
         }
+    }
+
+    /**
+     * The netlink batch: each member checked and encoded, a whole set's put in order first.
+     *
+     * @throws org.jcalico.kernel.KernelException naming a value that is not what its set takes: nothing was sent
+     */
+    public IpSetNetlink.Batch batch() {
+        IpSetNetlink.Batch batch = new IpSetNetlink.Batch();
+        for (Piece piece : pieces) {
+            switch (piece) {
+                case Create create -> batch.create(create.text(), create.name(), create.type().kernelName(),
+                        create.version() == 6, create.hashSize(), IpSetPlanner.MAX_ELEMENTS, create.initval());
+                case Destroy destroy -> batch.destroy(destroy.text(), destroy.name());
+                case Swap swap -> batch.swap(swap.text(), swap.from(), swap.to());
+                case Members run -> batch.members(run.verb().equals("add"), run.set(), run.type() == IpSetSpec.Type.IP_PORT,
+                        run.version() == 6, run.inOrder());
+            }
+        }
+        return batch;
     }
 
     /**
@@ -105,50 +116,94 @@ public final class IpSetInput implements ToolInput {
         return Arrays.asList(ordered);
     }
 
-    private sealed interface Piece permits Line, Members {
+    private sealed interface Piece permits Create, Destroy, Swap, Members {
+        /** As an {@code ipset restore} line (a run: its first line). */
+        String text();
     }
 
-    private record Line(String text) implements Piece {
+    /** HASH_SIZE 0 and a null INITVAL: the kernel's own. */
+    private record Create(String name, IpSetSpec.Type type, int version, int hashSize, Integer initval) implements Piece {
+        @Override
+        public String text() {
+            return "create " + name + " " + type.kernelName() + " family " + (version == 4 ? "inet" : "inet6")
+                    + (hashSize > 0 ? " hashsize " + hashSize : "") + " maxelem " + IpSetPlanner.MAX_ELEMENTS
+                    + (initval != null ? " initval 0x" + Integer.toHexString(initval) : "");
+        }
     }
 
-    /** "PREFIX MEMBER" for each member: in the order given, or (a whole set) in {@link #ordered} ORDER. */
-    private record Members(String prefix, Collection<String> members, ToIntFunction<String> order) implements Piece {
+    private record Destroy(String name) implements Piece {
+        @Override
+        public String text() {
+            return "destroy " + name;
+        }
     }
 
-    /** The input, checked line by line as it is planned. */
+    private record Swap(String from, String to) implements Piece {
+        @Override
+        public String text() {
+            return "swap " + from + " " + to;
+        }
+    }
+
+    /** "VERB SET MEMBER" for each member of SET (of TYPE and VERSION): in the order given, or (a whole set) in {@link #ordered} ORDER. */
+    private record Members(String verb, String set, IpSetSpec.Type type, int version, Collection<String> members,
+                           ToIntFunction<String> order) implements Piece {
+        @Override
+        public String text() {
+            return verb + " " + set + " " + members.iterator().next();
+        }
+
+        Collection<String> inOrder() {
+            return order != null ? ordered(members, order) : members;
+        }
+    }
+
+    /** The batch, as the planner makes it. */
     static final class Builder {
         private final List<Piece> pieces = new ArrayList<>();
         private int lines;
         private int length;
 
-        void add(String line) {
-            pieces.add(new Line(CommandText.line(line)));
-            lines++;
-            length += line.length() + 1;
+        /** Creates NAME of SET's type and family, with HASH_SIZE buckets (0: the kernel's default) and INITVAL (or null). */
+        void create(String name, IpSetSpec set, int hashSize, Integer initval) {
+            add(new Create(name, set.type(), set.version(), hashSize, initval));
+        }
+
+        void destroy(String name) {
+            add(new Destroy(name));
+        }
+
+        void swap(String from, String to) {
+            add(new Swap(from, to));
         }
 
         /** "VERB SET MEMBER" for each of MEMBERS (immutable, or not changed after), in the order given. */
-        void members(String verb, String set, Collection<String> members) {
-            members(verb, set, members, null);
+        void members(String verb, IpSetSpec set, Collection<String> members) {
+            members(verb, set.name(), set, members, null);
         }
 
-        /** "add SET MEMBER" for each member of a whole set (immutable), in {@link #ordered} ORDER. */
-        void wholeSet(String set, Collection<String> members, ToIntFunction<String> order) {
-            members("add", set, members, order);
+        /** "add NAME MEMBER" for each member of a whole set (immutable), in {@link #ordered} ORDER. */
+        void wholeSet(String name, IpSetSpec set, ToIntFunction<String> order) {
+            members("add", name, set, set.members(), order);
         }
 
-        private void members(String verb, String set, Collection<String> members, ToIntFunction<String> order) {
+        private void add(Piece piece) {
+            pieces.add(piece);
+            lines++;
+            length += piece.text().length() + 1;
+        }
+
+        private void members(String verb, String name, IpSetSpec set, Collection<String> members, ToIntFunction<String> order) {
             if (members.isEmpty()) {
                 return;
             }
-            String prefix = CommandText.line(verb + " " + set + " ");
             int text = 0;
             for (String member : members) {
-                text += CommandText.line(member).length();
+                text += member.length();
             }
-            pieces.add(new Members(prefix, members, order));
+            pieces.add(new Members(verb, name, set.type(), set.version(), members, order));
             lines += members.size();
-            length += text + members.size() * (prefix.length() + 1);
+            length += text + members.size() * (verb.length() + name.length() + 3);
         }
 
         int lines() {

@@ -15,7 +15,8 @@ import org.jcalico.util.Sha256;
 /**
  * Diffs desired ipsets against a snapshot, in two steps that bracket the iptables update: {@link #fill} creates and
  * updates sets before any rule can refer to them, {@link #sweep} destroys the unwanted ones after rules stopped
- * referring to them. Input is for "ipset -exist restore", so re-adding a member or deleting a missing one is no error.
+ * referring to them. The batch is written as "ipset -exist restore" would write it, so re-adding a member or deleting a missing one is no
+ * error.
  */
 public final class IpSetPlanner {
     /** Far above any host's needs, and costs nothing: hash sets allocate as they grow. */
@@ -40,7 +41,7 @@ public final class IpSetPlanner {
                 changes = changes.plus(update(present, set, observed, lines));
             } else {
                 if (observed.contains(set.name())) {
-                    lines.add("destroy " + set.name());
+                    lines.destroy(set.name());
                 }
                 create(set.name(), set, lines);
                 changes = changes.plus(Change.SETS_WRITTEN, 1);
@@ -58,7 +59,7 @@ public final class IpSetPlanner {
             if (desired.contains(name)) {
                 after.put(name, set);
             } else {
-                lines.add("destroy " + name);
+                lines.destroy(name);
             }
         });
         Set<String> misfits = new HashSet<>();
@@ -66,7 +67,7 @@ public final class IpSetPlanner {
             if (desired.contains(misfit)) {
                 misfits.add(misfit);
             } else {
-                lines.add("destroy " + misfit);
+                lines.destroy(misfit);
             }
         }
         return new IpSetUpdate(lines.build(), Changes.of(Change.SETS_DELETED, lines.lines()),
@@ -95,15 +96,15 @@ public final class IpSetPlanner {
             // a crash between create and destroy may have left the temporary set behind
             String temporary = temporaryName(wanted.name());
             if (observed.contains(temporary)) {
-                lines.add("destroy " + temporary);
+                lines.destroy(temporary);
             }
             create(temporary, wanted, lines);
-            lines.add("swap " + temporary + " " + wanted.name());
-            lines.add("destroy " + temporary);
+            lines.swap(temporary, wanted.name());
+            lines.destroy(temporary);
             return Changes.of(Change.SETS_WRITTEN, 1);
         }
-        lines.members("del", wanted.name(), removed);
-        lines.members("add", wanted.name(), added);
+        lines.members("del", wanted, removed);
+        lines.members("add", wanted, added);
         return Changes.of(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
     }
 
@@ -120,10 +121,8 @@ public final class IpSetPlanner {
     private static void create(String name, IpSetSpec set, IpSetInput.Builder lines) {
         int buckets = buckets(set.members().size());
         boolean bucketOrder = buckets > DEFAULT_HASH_SIZE && set.type() == IpSetSpec.Type.NET && set.version() == 4;
-        lines.add("create " + name + " " + set.type().kernelName() + " family " + (set.version() == 4 ? "inet" : "inet6")
-                + hashSize(set.members().size()) + " maxelem " + MAX_ELEMENTS
-                + (bucketOrder ? " initval 0x" + Integer.toHexString(KernelBuckets.INITVAL) : ""));
-        lines.wholeSet(name, set.members(), bucketOrder
+        lines.create(name, set, hashSize(set.members().size()), bucketOrder ? KernelBuckets.INITVAL : null);
+        lines.wholeSet(name, set, bucketOrder
                 ? member -> KernelBuckets.order(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
     }
 
@@ -134,9 +133,9 @@ public final class IpSetPlanner {
      * which made a 101,040-member set's restore take 1.5 times that of the same members into a set made at its final
      * size (as {@code ipset save} writes it). The kernel still grows a set that outgrows its start.
      */
-    static String hashSize(int members) {
+    static int hashSize(int members) {
         int buckets = buckets(members);
-        return buckets > DEFAULT_HASH_SIZE ? " hashsize " + buckets : "";
+        return buckets > DEFAULT_HASH_SIZE ? buckets : 0;
     }
 
     /** The buckets of a set made with MEMBERS members: see {@link #hashSize}. */

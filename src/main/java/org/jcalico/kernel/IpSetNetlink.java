@@ -1,0 +1,273 @@
+package org.jcalico.kernel;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * ipsets of a runner's network namespace written over the kernel's own ipset protocol (netfilter netlink, subsystem
+ * ipset), in-process: no ipset(8) per batch. The socket is opened on a thread of this object's own that entered the
+ * namespace ({@link NamespaceThread}), so it is that namespace's and no other's.
+ *
+ * <p>What is sent is what {@code ipset -exist restore} sends for the same lines: each command one message carrying the
+ * protocol version, without NLM_F_EXCL (so creating a set that exists with the same parameters, adding a member that
+ * is there or deleting one that is not is no error, as with -exist); consecutive members of one set in one message, as
+ * a list of elements (IPSET_ATTR_ADT), up to {@value #MESSAGE_BYTES} bytes a message. A set is created with the highest
+ * revision of its type that the kernel has, as ipset does (asked once per type and family, IPSET_CMD_TYPE).
+ *
+ * <p>A {@link Batch} is made whole before anything is sent, each member checked and encoded ({@link IpSetElement}): a
+ * value that is not a member of its set stops the batch before the kernel sees any of it. ipset's commands are not one
+ * transaction: the kernel does each message in turn and refuses each on its own, and a sendmsg of many messages does
+ * them all. So a batch goes out in exchanges, a new one before each create, swap and destroy, and the next exchange
+ * is sent only when every message of the one before was acked without a refusal: the batch stops at the first refused
+ * exchange, as restore stops at its first refused line (a swap never brings in a set whose filling was refused, a set
+ * is never created after its old self could not be destroyed). Acks are counted ({@link NetlinkChannel}): a batch whose
+ * answers were lost is {@link Rtnetlink.Interrupted}, its effect unknown.
+ */
+public final class IpSetNetlink {
+    /** The most bytes of members in one message: an attribute's length is 16 bits, and a chunk's sendmsg is limited. */
+    static final int MESSAGE_BYTES = 32 << 10;
+    private static final int NFNL_SUBSYS_IPSET = 6;
+    private static final int IPSET_PROTOCOL = 7;
+    private static final int IPSET_CMD_CREATE = 2;
+    private static final int IPSET_CMD_DESTROY = 3;
+    private static final int IPSET_CMD_SWAP = 6;
+    private static final int IPSET_CMD_ADD = 9;
+    private static final int IPSET_CMD_DEL = 10;
+    private static final int IPSET_CMD_TYPE = 13;
+    private static final int IPSET_ATTR_PROTOCOL = 1;
+    private static final int IPSET_ATTR_SETNAME = 2;
+    private static final int IPSET_ATTR_TYPENAME = 3;
+    private static final int IPSET_ATTR_SETNAME2 = 3;
+    private static final int IPSET_ATTR_REVISION = 4;
+    private static final int IPSET_ATTR_FAMILY = 5;
+    private static final int IPSET_ATTR_DATA = 7;
+    private static final int IPSET_ATTR_ADT = 8;
+    private static final int IPSET_ATTR_LINENO = 9;
+    private static final int IPSET_ATTR_INITVAL = 17;
+    private static final int IPSET_ATTR_HASHSIZE = 18;
+    private static final int IPSET_ATTR_MAXELEM = 19;
+    private static final int NLA_F_NESTED = 0x8000;
+    private static final int NLA_F_NET_BYTEORDER = 0x4000;
+    private static final int NFPROTO_IPV4 = 2;
+    private static final int NFPROTO_IPV6 = 10;
+    /** nfgenmsg: family, version, resource id. */
+    private static final int NFGENMSG = 4;
+    private static final String TOOL = "ipset";
+    private final NamespaceThread<NetlinkChannel> thread;
+    private final BiConsumer<String, Boolean> observer;
+    /** The revision each type is created with, by "TYPE FAMILY": the kernel's types do not change under it. */
+    private final Map<String, Integer> revisions = new ConcurrentHashMap<>();
+
+    IpSetNetlink(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        this.thread = new NamespaceThread<>(namespace, "ipset",
+                () -> new NetlinkChannel(timeoutSeconds, NetlinkSocket.NETLINK_NETFILTER), timeoutSeconds);
+        this.observer = observer;
+    }
+
+    /** A refused command: the restore line it stands for (or its set and first member) and the kernel's words. */
+    public record Refusal(String command, String error) {
+        @Override
+        public String toString() {
+            return error + " (" + command + ")";
+        }
+    }
+
+    /**
+     * Sends the batch, exchange after exchange, until one is refused. No commands, no exchange (nor a run counted).
+     *
+     * @return null when the kernel did every command, else the first refusal (nothing after its exchange was sent)
+     * @throws Rtnetlink.Interrupted when answers were lost: which commands took effect is unknown
+     */
+    public Refusal send(Batch batch) {
+        if (batch.exchanges.isEmpty()) {
+            return null;
+        }
+        return observed(channel -> {
+            for (List<Command> exchange : batch.exchanges) {
+                List<NetlinkChannel.Request> requests = new ArrayList<>(exchange.size());
+                for (Command command : exchange) {
+                    int revision = command.type() == null ? -1 : revision(channel, command.type(), command.family());
+                    requests.add(request(command, revision));
+                }
+                Map<Integer, String> refused = channel.send(requests);
+                if (!refused.isEmpty()) {
+                    int first = refused.keySet().stream().min(Integer::compare).orElseThrow();
+                    return new Refusal(exchange.get(first).text(), refused.get(first));
+                }
+            }
+            return null;
+        }, refusal -> refusal != null);
+    }
+
+    /** For tests: the socket is closed once {@code requests} more messages were sent (a batch cut mid-way). */
+    public void closeMidBatch(int requests) {
+        thread.run(channel -> {
+            channel.closeAfter(requests);
+            return null;
+        });
+    }
+
+    private static NetlinkChannel.Request request(Command command, int revision) {
+        return new NetlinkChannel.Request(NFNL_SUBSYS_IPSET << 8 | command.command(), 0, writer -> {
+            writer.u8(command.family()).u8(0).u16(0).attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL});
+            if (revision >= 0) {
+                writer.attribute(IPSET_ATTR_REVISION, new byte[] {(byte) revision});
+            }
+            command.attributes().accept(writer);
+        });
+    }
+
+    /** The highest revision of TYPE the kernel has for FAMILY, as ipset creates sets. */
+    private int revision(NetlinkChannel channel, String type, int family) {
+        return revisions.computeIfAbsent(type + " " + family, key -> {
+            for (NetlinkMessage message : channel.query(NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_TYPE,
+                    writer -> writer.u8(family).u8(0).u16(0).attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL})
+                            .attribute(IPSET_ATTR_TYPENAME, type).attribute(IPSET_ATTR_FAMILY, new byte[] {(byte) family}))) {
+                byte[] revision = message.attributes(NFGENMSG).get(IPSET_ATTR_REVISION);
+                if (revision != null && revision.length == 1) {
+                    return Byte.toUnsignedInt(revision[0]);
+                }
+            }
+            throw new KernelException("ipset: the kernel named no revision of the set type " + type);
+        });
+    }
+
+    private <T> T observed(Function<NetlinkChannel, T> work, Predicate<T> refused) {
+        return thread.observed(work, refused, TOOL, observer);
+    }
+
+    /** One message: the command, its family, the set type whose revision it names (a create), and its attributes. */
+    private record Command(String text, int command, int family, String type, Consumer<NetlinkWriter> attributes) {
+    }
+
+    /**
+     * Commands to send, in order, each checked and encoded as it is added: a value the kernel could not take as meant
+     * (a set name too long or holding a control character, a member that is not one of its set) is refused here.
+     */
+    public static final class Batch {
+        private final List<List<Command>> exchanges = new ArrayList<>();
+
+        /**
+         * As {@code create NAME TYPE family inet|inet6 [hashsize H] maxelem M [initval 0xI]} (TEXT): HASHSIZE 0 and a
+         * null INITVAL leave the kernel's own.
+         */
+        public Batch create(String text, String name, String type, boolean v6, int hashSize, int maxElements, Integer initval) {
+            byte[] setName = name(name);
+            byte[] typeName = name(type);
+            int family = v6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+            return barrier(new Command(text, IPSET_CMD_CREATE, family, type, writer -> {
+                writer.attribute(IPSET_ATTR_SETNAME, setName).attribute(IPSET_ATTR_TYPENAME, typeName)
+                        .attribute(IPSET_ATTR_FAMILY, new byte[] {(byte) family}).nest(IPSET_ATTR_DATA | NLA_F_NESTED);
+                if (hashSize > 0) {
+                    writer.attribute(IPSET_ATTR_HASHSIZE | NLA_F_NET_BYTEORDER, bigEndian(hashSize));
+                }
+                writer.attribute(IPSET_ATTR_MAXELEM | NLA_F_NET_BYTEORDER, bigEndian(maxElements));
+                if (initval != null) {
+                    writer.attribute(IPSET_ATTR_INITVAL | NLA_F_NET_BYTEORDER, bigEndian(initval));
+                }
+                writer.endNest();
+            }));
+        }
+
+        /** As {@code destroy NAME} (TEXT). */
+        public Batch destroy(String text, String name) {
+            byte[] setName = name(name);
+            return barrier(new Command(text, IPSET_CMD_DESTROY, NFPROTO_IPV4, null,
+                    writer -> writer.attribute(IPSET_ATTR_SETNAME, setName)));
+        }
+
+        /** As {@code swap FROM TO} (TEXT). */
+        public Batch swap(String text, String from, String to) {
+            byte[] first = name(from);
+            byte[] second = name(to);
+            return barrier(new Command(text, IPSET_CMD_SWAP, NFPROTO_IPV4, null,
+                    writer -> writer.attribute(IPSET_ATTR_SETNAME, first).attribute(IPSET_ATTR_SETNAME2, second)));
+        }
+
+        /**
+         * As {@code add|del SET MEMBER} for each member, in order, in as few messages as fit: of a hash:ip,port set when
+         * PORTS, else of a hash:net set, of IPv6 when V6 ({@link IpSetElement}).
+         */
+        public Batch members(boolean add, String set, boolean ports, boolean v6, Collection<String> members) {
+            byte[] setName = name(set);
+            ByteBuffer elements = null;
+            String first = null;
+            int count = 0;
+            int left = members.size();
+            for (String member : members) {
+                if (elements == null || elements.remaining() < IpSetElement.MAX_BYTES) {
+                    if (elements != null) {
+                        current().add(adt(add, set, setName, v6, elements, first, count));
+                    }
+                    // a few members (a change) take a few bytes
+                    elements = ByteBuffer.allocate((int) Math.min(MESSAGE_BYTES, (long) left * IpSetElement.MAX_BYTES))
+                            .order(ByteOrder.nativeOrder());
+                    first = member;
+                    count = 0;
+                }
+                IpSetElement.encode(elements, member, ports, v6);
+                count++;
+                left--;
+            }
+            if (elements != null) {
+                current().add(adt(add, set, setName, v6, elements, first, count));
+            }
+            return this;
+        }
+
+        public boolean isEmpty() {
+            return exchanges.isEmpty();
+        }
+
+        private static Command adt(boolean add, String set, byte[] setName, boolean v6, ByteBuffer elements, String first,
+                                   int count) {
+            byte[] bytes = elements.array();
+            int length = elements.position();
+            String text = (add ? "add " : "del ") + set + " " + first + (count > 1 ? " and " + (count - 1) + " more" : "");
+            return new Command(text, add ? IPSET_CMD_ADD : IPSET_CMD_DEL, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, null,
+                    // the kernel takes a list only with a line number; 0 asks for a refusal's plain answer (a line
+                    // number above 0 has it echo the whole message back with the number of the refused member)
+                    writer -> writer.attribute(IPSET_ATTR_SETNAME, setName).attribute(IPSET_ATTR_LINENO, 0)
+                            .nest(IPSET_ATTR_ADT | NLA_F_NESTED).encoded(bytes, length).endNest());
+        }
+
+        /** The command starts an exchange of its own, sent only once the one before was done without a refusal. */
+        private Batch barrier(Command command) {
+            exchanges.add(new ArrayList<>(List.of(command)));
+            return this;
+        }
+
+        private List<Command> current() {
+            if (exchanges.isEmpty()) {
+                exchanges.add(new ArrayList<>());
+            }
+            return exchanges.getLast();
+        }
+
+        /** A set or type name as the kernel takes it: NUL-terminated, within IPSET_MAXNAMELEN (32 with the NUL). */
+        private static byte[] name(String name) {
+            byte[] text = name.getBytes(StandardCharsets.UTF_8);
+            if (text.length == 0 || text.length > 31 || CommandText.hasControl(name)) {
+                throw new KernelException("refused the ipset name '" + CommandText.visible(name)
+                        + "': empty, longer than 31 bytes or holding a control character");
+            }
+            byte[] terminated = new byte[text.length + 1];
+            System.arraycopy(text, 0, terminated, 0, text.length);
+            return terminated;
+        }
+
+        private static byte[] bigEndian(int value) {
+            return ByteBuffer.allocate(4).order(ByteOrder.BIG_ENDIAN).putInt(value).array();
+        }
+    }
+}
