@@ -106,8 +106,6 @@ public final class IpSetDriver {
         if (refusal != null) {
             throw new KernelException("ipset refused: " + refusal);
         }
-        // as the iptables restores: members of the next endpoints go to the session, which need not start then
-        session.prepare();
     }
 
     /** For tests: the socket is closed once {@code messages} more messages were sent (a batch cut mid-way). */
