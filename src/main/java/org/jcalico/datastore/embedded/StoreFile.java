@@ -202,7 +202,11 @@ final class StoreFile {
         // inconsistent. It is a setting of each connection, not of the file: set only where the file was created, every
         // other connection (each agent's, each command's) synced the log at every commit, 4-6 times per
         // `container add`, each as slow as the shared disk at that moment (docs/agent.md, "A served container add").
-        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        // A read commits nothing; and set there, the driver's pragma at the open refused a file that is no database
+        // before the read could say what the file is.
+        if (mode == OpenMode.WRITE) {
+            config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        }
         Connection connection = org.sqlite.JDBC.createConnection("jdbc:sqlite:" + path, config.toProperties());
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
