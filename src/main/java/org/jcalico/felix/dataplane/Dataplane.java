@@ -99,7 +99,7 @@ public final class Dataplane {
             try {
                 Changes guard = Futures.joined(guarded).changes();
                 Changes written = rules.get();
-                hooked |= !refusedWhole(written);
+                hooked |= hooksTaken(desired.driver(), written);
                 ruled.complete(written);
                 return guard.plus(written);
             } catch (RuntimeException e) {
@@ -108,7 +108,7 @@ public final class Dataplane {
             }
         }, () -> {
             if (!Futures.joined(guarded).hooked()
-                    && !ruled.handle((written, failure) -> failure == null && !refusedWhole(written)).join()) {
+                    && !ruled.handle((written, failure) -> failure == null && hooksTaken(desired.driver(), written)).join()) {
                 return Changes.failure("interfaces",
                         "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
@@ -163,7 +163,7 @@ public final class Dataplane {
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
                 : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
-        return new Guarded(written, !refusedWhole(written));
+        return new Guarded(written, hooksTaken(guard.driver(), written));
     }
 
     /**
@@ -215,6 +215,15 @@ public final class Dataplane {
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */
     private static Changes written(Changes rules, Supplier<Changes> removeOther) {
         return refusedWhole(rules) ? rules : rules.plus(removeOther.get());
+    }
+
+    /**
+     * Whether the kernel took the rules of DRIVER that WRITTEN reports: no whole batch of that driver's refused (the
+     * other driver's removal failing leaves the hooks just written in place).
+     */
+    private static boolean hooksTaken(DataplaneDriver driver, Changes written) {
+        Set<String> tools = driver == DataplaneDriver.NFTABLES ? Set.of(NftablesDriver.TOOL) : Set.of("iptables", "ip6tables");
+        return written.failures().keySet().stream().noneMatch(tools::contains);
     }
 
     /** Whether a whole batch of CHANGES was refused: nothing of that batch is in the kernel. */
