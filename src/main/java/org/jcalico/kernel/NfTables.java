@@ -16,6 +16,9 @@ import java.util.TreeSet;
  * never otherwise. Two equal readings mean that no rule, chain or nftables set of the namespace changed in between.
  * ipsets are not nf_tables and do not move it.
  * <li>the tables (NFT_MSG_GETTABLE dumped), by family and name as nft names them ("ip filter", "ip6 jcalico").
+ * <li>which of a table's base chains are in force (NFT_MSG_GETCHAIN dumped): a dormant table's hooks see no packet,
+ * and a table that another program owns (nft's owner flag: only that program's netlink socket may change it, and the
+ * table goes with it) holds nothing of jcalico's, whatever its name.
  * </ul>
  */
 public final class NfTables {
@@ -24,8 +27,16 @@ public final class NfTables {
     private static final int NFT_MSG_NEWGEN = 15;
     private static final int NFT_MSG_NEWTABLE = 0;
     private static final int NFT_MSG_GETTABLE = 1;
+    private static final int NFT_MSG_NEWCHAIN = 3;
+    private static final int NFT_MSG_GETCHAIN = 4;
     private static final int NFTA_GEN_ID = 1;
     private static final int NFTA_TABLE_NAME = 1;
+    private static final int NFTA_TABLE_FLAGS = 2;
+    private static final int NFT_TABLE_F_DORMANT = 0x1;
+    private static final int NFT_TABLE_F_OWNER = 0x2;
+    private static final int NFTA_CHAIN_TABLE = 1;
+    private static final int NFTA_CHAIN_NAME = 3;
+    private static final int NFTA_CHAIN_HOOK = 4;
     /** nf_tables' families (NFPROTO_*) by number, as nft writes them; 0 in a request: every family. */
     private static final Map<Integer, String> FAMILIES =
             Map.of(1, "inet", 2, "ip", 3, "arp", 5, "netdev", 7, "bridge", 10, "ip6");
@@ -61,13 +72,51 @@ public final class NfTables {
         });
     }
 
+    /**
+     * The names of the base chains of FAMILY's ("ip", "ip6") TABLE that packets pass: none when the table is missing,
+     * dormant, or owned by a program (jcalico never owns its tables: they must outlive the agent).
+     */
+    public Set<String> baseChainsInForce(String family, String table) {
+        int number = FAMILIES.entrySet().stream().filter(entry -> entry.getValue().equals(family))
+                .mapToInt(Map.Entry::getKey).findFirst().orElseThrow(() -> new IllegalArgumentException(family));
+        return thread.run(channel -> {
+            Integer flags = null;
+            for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
+                    writer -> writer.u8(number).u8(0).u16(0))) {
+                Map<Integer, byte[]> attributes = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE)
+                        ? message.attributes(NFGENMSG) : Map.of();
+                if (attributes.containsKey(NFTA_TABLE_NAME) && NetlinkMessage.string(attributes.get(NFTA_TABLE_NAME)).equals(table)) {
+                    flags = attributes.containsKey(NFTA_TABLE_FLAGS) ? bigEndian(attributes.get(NFTA_TABLE_FLAGS)) : 0;
+                }
+            }
+            if (flags == null || (flags & (NFT_TABLE_F_DORMANT | NFT_TABLE_F_OWNER)) != 0) {
+                return Set.of();
+            }
+            Set<String> chains = new TreeSet<>();
+            for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
+                    writer -> writer.u8(number).u8(0).u16(0))) {
+                Map<Integer, byte[]> attributes = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
+                        ? message.attributes(NFGENMSG) : Map.of();
+                if (attributes.containsKey(NFTA_CHAIN_HOOK) && attributes.containsKey(NFTA_CHAIN_NAME)
+                        && table.equals(NetlinkMessage.string(attributes.getOrDefault(NFTA_CHAIN_TABLE, new byte[0])))) {
+                    chains.add(NetlinkMessage.string(attributes.get(NFTA_CHAIN_NAME)));
+                }
+            }
+            return chains;
+        });
+    }
+
+    /** nf_tables' numbers are in network byte order. */
+    private static int bigEndian(byte[] value) {
+        return ByteBuffer.wrap(value).order(ByteOrder.BIG_ENDIAN).getInt();
+    }
+
     private static long generation(List<NetlinkMessage> answer) {
         for (NetlinkMessage message : answer) {
             byte[] id = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWGEN)
                     ? message.attributes(NFGENMSG).get(NFTA_GEN_ID) : null;
             if (id != null && id.length == 4) {
-                // in network byte order, as every nf_tables number
-                return Integer.toUnsignedLong(ByteBuffer.wrap(id).order(ByteOrder.BIG_ENDIAN).getInt());
+                return Integer.toUnsignedLong(bigEndian(id));
             }
         }
         throw new KernelException("nf_tables: no generation in the kernel's answer to NFT_MSG_GETGEN");

@@ -64,4 +64,25 @@ class NfTablesKernelTest {
         host.run(List.of("nft", "-f", "-"), "add table ip6 jcalico\nadd table inet jct-other\n").check();
         assertEquals(Set.of("ip filter", "ip6 jcalico", "inet jct-other"), tables.tables());
     }
+
+    @Test
+    void namesTheBaseChainsInForceOfOneTable() {
+        CommandRunner host = Namespaces.create(PREFIX + "d");
+        NfTables tables = host.nfTables();
+        assertEquals(Set.of(), tables.baseChainsInForce("ip", "jcalico"), "no table");
+        host.run(List.of("nft", "-f", "-"), """
+                add table ip jcalico
+                add chain ip jcalico filter-FORWARD { type filter hook forward priority filter; policy accept; }
+                add chain ip jcalico jc-FORWARD
+                add table ip other
+                add chain ip other filter-INPUT { type filter hook input priority filter; policy accept; }
+                add table ip6 jcalico
+                add chain ip6 jcalico filter-OUTPUT { type filter hook output priority filter; policy accept; }
+                """).check();
+        host.run("iptables", "-N", "jct-gen").check();
+        assertEquals(Set.of("filter-FORWARD"), tables.baseChainsInForce("ip", "jcalico"), "its base chains only");
+        assertEquals(Set.of("filter-OUTPUT"), tables.baseChainsInForce("ip6", "jcalico"));
+        host.run(List.of("nft", "add table ip jcalico { flags dormant; }")).check();
+        assertEquals(Set.of(), tables.baseChainsInForce("ip", "jcalico"), "a dormant table's hooks see no packet");
+    }
 }

@@ -146,19 +146,21 @@ public final class Dataplane {
     }
 
     /**
-     * The guard's rules written if the kernel holds no jcalico rule; nothing if it holds some. Hooked when the kernel
-     * held some or took the guard; not when it refused the guard or could not be read (the apply after the
+     * The guard's rules written unless the kernel has jcalico's hooks in force already (every hook of the guard in
+     * place, of either driver: its chains then decide, and a link meets them). Chains without their hooks, a dormant
+     * table or one of jcalico's name that another program owns filter nothing, so they get the guard. Hooked when the
+     * kernel had the hooks or took the guard; not when it refused the guard or could not be read (the apply after the
      * calculation then reads back again and reports it, and writes links only after rules).
      */
     private Guarded guard(Supplier<HostState> guarding, DriverTimes times) {
+        HostState guard = guarding.get();
         try {
-            if (!iptables.holdsNothing() || !ip6tables.holdsNothing() || !nftables.holdsNothing()) {
+            if (iptables.holdsHooks(guard.ipv4()) && ip6tables.holdsHooks(guard.ipv6()) || nftables.holdsHooks(guard)) {
                 return new Guarded(Changes.NONE, true);
             }
         } catch (KernelException e) {
             return new Guarded(Changes.NONE, false);
         }
-        HostState guard = guarding.get();
         Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
                 : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))

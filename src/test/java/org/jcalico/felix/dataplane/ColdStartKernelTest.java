@@ -91,27 +91,28 @@ class ColdStartKernelTest {
         assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
     }
 
-    @Test
-    void aKernelHoldingJcalicoRulesGetsNothingBeforeTheCalculationEnds() {
-        Snapshot first = snapshot(DataplaneDriver.IPTABLES, "jcA");
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aKernelHoldingJcalicoRulesGetsNothingBeforeTheCalculationEnds(DataplaneDriver driver) {
+        Snapshot first = snapshot(driver, "jcA");
         Dataplane before = new Dataplane(host);
         assertTrue(before.start().failures().isEmpty());
         assertEquals(Map.of(), before.resync(new HostStateCalculator().calculate(first)).failures());
 
         // a restarted agent: jcB arrived while it was down
-        Snapshot second = snapshot(DataplaneDriver.IPTABLES, "jcA", "jcB");
+        Snapshot second = snapshot(driver, "jcA", "jcB");
         Dataplane restarted = new Dataplane(host);
         List<Boolean> upDuringCalc = new ArrayList<>();
         DataplaneReport report = restarted.resync(() -> ColdStart.guard(second), () -> {
             sleep(500);
             upDuringCalc.add(linkUp("jcB"));
-            upDuringCalc.add(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcA"));
+            upDuringCalc.add(rules(driver).contains("jc-fw-jcA"));
             return new HostStateCalculator().calculate(second);
         });
         assertEquals(Map.of(), report.failures());
         assertEquals(List.of(false, true), upDuringCalc, "jcB down and jcA's rules kept while calc ran");
         assertTrue(linkUp("jcB"));
-        assertTrue(rules(DataplaneDriver.IPTABLES).contains("jc-fw-jcB"));
+        assertTrue(rules(driver).contains("jc-fw-jcB"));
     }
 
     /**
@@ -124,11 +125,7 @@ class ColdStartKernelTest {
     void withNoHooksInTheKernelNoLinkComesUpBeforeTheRules(DataplaneDriver driver) throws Exception {
         Snapshot local = snapshot(driver, "jcA");
         List<WorkloadEndpoint> endpoints = new ArrayList<>(local.endpoints());
-        for (int i = 0; i < 60_000; i++) {
-            Cidr address = Cidr.host(Cidr.parse("10.96.0.0/14").addressAt(BigInteger.valueOf(i + 1)));
-            endpoints.add(new WorkloadEndpoint("remote", null, "r" + i, "r" + i, "cali" + i, null, List.of(address),
-                    List.of(), List.of("web"), null, null, null, null));
-        }
+        endpoints.addAll(remoteMembers(60_000));
         HostState desired = new HostStateCalculator().calculate(
                 Snapshot.of("local", local.config(), endpoints, local.profiles()));
         Dataplane dataplane = new Dataplane(host);
@@ -148,36 +145,89 @@ class ColdStartKernelTest {
     }
 
     /**
-     * A kernel that refuses jcalico's rules whole: another program owns the "ip filter" table (nft's owner flag: only
-     * its socket may change it, as a firewall daemon may), so the guard and the IPv4 rules are refused. The links stay
+     * A kernel that refuses jcalico's rules whole: another program owns the table they go in (nft's owner flag: only
+     * its socket may change it, and the table goes with that socket): "ip filter", as a firewall daemon may, or, for
+     * nftables, a table of jcalico's own name, which is then not jcalico's and filters nothing for it (the old guard
+     * took its presence for jcalico's hooks and set the link up). The guard and the rules are refused; the links stay
      * down, reported, and come up once the rules are in.
      */
-    @Test
-    void linksAreHeldBackWhileTheKernelRefusesEveryHook() throws Exception {
-        Snapshot snapshot = snapshot(DataplaneDriver.IPTABLES, "jcA");
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void linksAreHeldBackWhileTheKernelRefusesEveryHook(DataplaneDriver driver) throws Exception {
+        Snapshot snapshot = snapshot(driver, "jcA");
+        String table = driver == DataplaneDriver.IPTABLES ? "ip filter" : "ip jcalico";
         Process owner = new ProcessBuilder("ip", "netns", "exec", PREFIX + "host", "nft", "-i")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            owner.getOutputStream().write("add table ip filter { flags owner; }\n".getBytes());
+            owner.getOutputStream().write(("add table " + table + " { flags owner; }\n").getBytes());
             owner.getOutputStream().flush();
-            waitUntil(() -> host.run(List.of("nft", "list", "tables")).check().stdout().contains("table ip filter"));
+            waitUntil(() -> host.run(List.of("nft", "list", "tables")).check().stdout().contains("table " + table));
             Dataplane dataplane = new Dataplane(host);
             assertTrue(dataplane.start().failures().isEmpty());
             DataplaneReport refused = dataplane.resync(() -> ColdStart.guard(snapshot),
                     () -> new HostStateCalculator().calculate(snapshot));
-            assertTrue(refused.failures().containsKey("iptables"), refused.failures().toString());
+            String key = driver == DataplaneDriver.IPTABLES ? "iptables" : "nftables";
+            assertTrue(refused.failures().containsKey(key), refused.failures().toString());
             assertTrue(refused.failures().getOrDefault("interfaces", "").contains("held back"), refused.failures().toString());
             assertFalse(linkUp("jcA"), "no link up while nothing filters it");
 
             owner.getOutputStream().close();
             owner.waitFor();
-            waitUntil(() -> !host.run(List.of("nft", "list", "tables")).check().stdout().contains("table ip filter"));
+            waitUntil(() -> !host.run(List.of("nft", "list", "tables")).check().stdout().contains("table " + table));
             DataplaneReport applied = dataplane.apply(new HostStateCalculator().calculate(snapshot));
             assertEquals(Map.of(), applied.failures());
-            assertTrue(linkUp("jcA") && hooked(DataplaneDriver.IPTABLES));
+            assertTrue(linkUp("jcA") && hooked(driver));
         } finally {
             owner.destroyForcibly().waitFor();
         }
+    }
+
+    /**
+     * A restart onto a kernel that holds jcalico's chains but not its hooks in force (the FORWARD hook deleted from
+     * iptables; nftables' table made dormant): those chains filter nothing, so the guard goes in during the
+     * calculation, and a link that arrived meanwhile (jcB) never comes up unhooked. 60,000 remote members hold the
+     * rules back; the old guard took the chains for hooks, and jcB came up beside the rules, unfiltered.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void chainsWithoutTheirHooksInForceAreNoHook(DataplaneDriver driver) throws Exception {
+        Dataplane before = new Dataplane(host);
+        assertTrue(before.start().failures().isEmpty());
+        assertEquals(Map.of(), before.resync(new HostStateCalculator().calculate(snapshot(driver, "jcA"))).failures());
+        if (driver == DataplaneDriver.IPTABLES) {
+            host.run(List.of("iptables", "-F", "FORWARD")).check();
+        } else {
+            host.run(List.of("nft", "add table ip jcalico { flags dormant; }")).check();
+        }
+        assertFalse(hooked(driver));
+
+        Snapshot local = snapshot(driver, "jcA", "jcB");
+        List<WorkloadEndpoint> endpoints = new ArrayList<>(local.endpoints());
+        endpoints.addAll(remoteMembers(60_000));
+        Snapshot second = Snapshot.of("local", local.config(), endpoints, local.profiles());
+        Dataplane restarted = new Dataplane(host);
+        java.util.concurrent.CompletableFuture<DataplaneReport> applied = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> restarted.resync(() -> ColdStart.guard(second), () -> new HostStateCalculator().calculate(second)));
+        List<String> unguarded = new ArrayList<>();
+        while (!applied.isDone()) {
+            if (linkUp("jcB") && !hooked(driver)) {
+                unguarded.add("jcB up with no hook in force");
+            }
+        }
+        assertEquals(Map.of(), applied.get().failures());
+        assertEquals(List.of(), unguarded);
+        assertTrue(linkUp("jcB") && hooked(driver));
+    }
+
+    /** COUNT endpoints of other hosts in profile web: members of its set, which take a while to fill. */
+    private static List<WorkloadEndpoint> remoteMembers(int count) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Cidr address = Cidr.host(Cidr.parse("10.96.0.0/14").addressAt(BigInteger.valueOf(i + 1)));
+            endpoints.add(new WorkloadEndpoint("remote", null, "r" + i, "r" + i, "cali" + i, null, List.of(address),
+                    List.of(), List.of("web"), null, null, null, null));
+        }
+        return endpoints;
     }
 
     private static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
@@ -196,13 +246,14 @@ class ColdStartKernelTest {
                 : host.run(List.of("nft", "list", "table", "ip", "jcalico")).check().stdout();
     }
 
-    /** Whether FORWARD jumps to jcalico's chain (iptables) or jcalico's table has its forward hook (nftables). */
+    /** Whether FORWARD jumps to jcalico's chain (iptables) or jcalico's own table has its forward hook in force (nftables). */
     private boolean hooked(DataplaneDriver driver) {
         if (driver == DataplaneDriver.IPTABLES) {
             return host.run(List.of("iptables-save")).check().stdout().matches("(?s).*\\n-A FORWARD [^\\n]*-j jc-FORWARD\\n.*");
         }
         CommandRunner.Result table = host.run(List.of("nft", "list", "table", "ip", "jcalico"));
-        return table.ok() && table.stdout().contains("hook forward");
+        return table.ok() && table.stdout().contains("hook forward") && !table.stdout().contains("dormant")
+                && !table.stdout().contains("owner");
     }
 
     private boolean linkUp(String name) {

@@ -60,16 +60,15 @@ public final class IptablesDriver {
     }
 
     /**
-     * Whether the kernel holds no jcalico chain or hook of this version. Reads the kernel back unless this driver
-     * knows what it holds, and keeps what it read, so the next apply reads nothing again.
+     * Whether the kernel has every hook of WANTED in place, at the top of its built-in chain. Reads the kernel back
+     * unless this driver knows what it holds, and keeps what it read, so the next apply reads nothing again.
      */
-    public boolean holdsNothing() {
+    public boolean holdsHooks(IptablesState wanted) {
         if (programmed == null) {
             programmed = read();
             written = null;
         }
-        return programmed.tables().values().stream()
-                .allMatch(table -> table.chains().isEmpty() && table.hooks().values().stream().allMatch(List::isEmpty));
+        return IptablesPlanner.hooksInPlace(wanted.hooks(), programmed);
     }
 
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */

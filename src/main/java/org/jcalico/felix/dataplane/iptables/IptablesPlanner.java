@@ -60,6 +60,30 @@ public final class IptablesPlanner {
         return byTable;
     }
 
+    /** Whether OBSERVED has each of HOOKS where a plan puts it: at the top of its built-in chain, in order. */
+    public static boolean hooksInPlace(List<Hook> hooks, IptablesSnapshot observed) {
+        for (Map.Entry<String, Map<String, List<Hook>>> table : hooksByTable(hooks).entrySet()) {
+            for (Map.Entry<String, List<Hook>> builtin : table.getValue().entrySet()) {
+                List<TaggedRule> wanted = tagged(builtin.getKey(), builtin.getValue());
+                List<TaggedRule> present = observed.table(table.getKey()).hooks().getOrDefault(builtin.getKey(), List.of());
+                if (present.size() < wanted.size() || !TablePlan.samePositionsAndHashes(present.subList(0, wanted.size()), wanted)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** HOOKS of one built-in chain as their tagged rules, at positions 1, 2, ... */
+    private static List<TaggedRule> tagged(String builtin, List<Hook> hooks) {
+        List<TaggedRule> tagged = new ArrayList<>();
+        for (int i = 0; i < hooks.size(); i++) {
+            String hash = RuleHash.of(builtin, i + 1, hooks.get(i).rule());
+            tagged.add(new TaggedRule(i + 1, hash, RuleHash.tagged(hash, hooks.get(i).rule())));
+        }
+        return tagged;
+    }
+
     private static final class TablePlan {
         private final String name;
         private final TableState observed;
@@ -141,12 +165,7 @@ public final class IptablesPlanner {
             TreeSet<String> builtins = new TreeSet<>(observed.hooks().keySet());
             builtins.addAll(desired.keySet());
             for (String builtin : builtins) {
-                List<TaggedRule> wanted = new ArrayList<>();
-                List<Hook> hooks = desired.getOrDefault(builtin, List.of());
-                for (int i = 0; i < hooks.size(); i++) {
-                    String hash = RuleHash.of(builtin, i + 1, hooks.get(i).rule());
-                    wanted.add(new TaggedRule(i + 1, hash, RuleHash.tagged(hash, hooks.get(i).rule())));
-                }
+                List<TaggedRule> wanted = tagged(builtin, desired.getOrDefault(builtin, List.of()));
                 if (!wanted.isEmpty()) {
                     hooksAfter.put(builtin, wanted);
                 }

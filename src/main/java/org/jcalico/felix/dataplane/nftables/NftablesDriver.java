@@ -71,10 +71,19 @@ public final class NftablesDriver {
         }
     }
 
-    /** Whether the kernel holds neither of jcalico's tables (listed over netlink, nothing written). */
-    public boolean holdsNothing() {
-        Set<String> present = tables.tables();
-        return !present.contains(NftablesPlanner.table(4)) && !present.contains(NftablesPlanner.table(6));
+    /**
+     * Whether the kernel has every hook of WANTED in force in jcalico's tables (listed over netlink, nothing written):
+     * a base chain for each hook point, in a table that is neither dormant nor owned by another program.
+     */
+    public boolean holdsHooks(HostState wanted) {
+        for (int version : List.of(4, 6)) {
+            String[] table = NftablesPlanner.table(version).split(" ");
+            Set<String> inForce = tables.baseChainsInForce(table[0], table[1]);
+            if (!(version == 4 ? wanted.ipv4() : wanted.ipv6()).hooks().stream().map(NftablesPlanner::baseChain).allMatch(inForce::contains)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */

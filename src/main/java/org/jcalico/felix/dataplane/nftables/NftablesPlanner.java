@@ -211,6 +211,11 @@ final class NftablesPlanner {
         return script.toString();
     }
 
+    /** The base chain that holds HOOK: one per hook point, named after iptables' table and built-in chain. */
+    static String baseChain(Hook hook) {
+        return hook.table() + "-" + hook.builtinChain();
+    }
+
     static String table(int version) {
         return (version == 4 ? "ip " : "ip6 ") + TABLE;
     }
@@ -376,7 +381,7 @@ final class NftablesPlanner {
          */
         void hooks(String table, List<Hook> hooks) {
             Map<String, List<Hook>> byPoint = new TreeMap<>();
-            hooks.forEach(hook -> byPoint.computeIfAbsent(hook.table() + "-" + hook.builtinChain(), k -> new ArrayList<>()).add(hook));
+            hooks.forEach(hook -> byPoint.computeIfAbsent(baseChain(hook), k -> new ArrayList<>()).add(hook));
             byPoint.forEach((name, at) -> {
                 Hook first = at.get(0);
                 String kind = first.table().equals("nat") ? "nat" : "filter";
