@@ -71,6 +71,22 @@ public final class NftablesDriver {
         }
     }
 
+    /**
+     * Plans DESIRED's transaction against what this driver last wrote, as {@link #apply} would, and writes nothing:
+     * the kernel and this driver's view of it stay as they were. Nothing when the driver does not know what the kernel
+     * holds.
+     */
+    public void rehearse(HostState desired) {
+        if (programmed == null) {
+            return;
+        }
+        try {
+            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()), splits::get);
+        } catch (KernelException refused) {
+            // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
+        }
+    }
+
     /** Whether the kernel holds neither of jcalico's tables (listed over netlink, nothing written). */
     public boolean holdsNothing() {
         Set<String> present = tables.tables();
