@@ -63,7 +63,7 @@ public final class Agent {
     private boolean programmedOnce;
     /**
      * The snapshot of the first pass, until the incremental path has been rehearsed on it (IncrementalRehearsal): once,
-     * after the first pass that succeeded.
+     * right after the first pass, if it succeeded.
      */
     private Snapshot rehearsalDue;
     /** After a failed pass, the datastore is listed afresh: the failure may have cost the cache an event. */
@@ -187,8 +187,8 @@ public final class Agent {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
-                    if (ok && rehearsalDue != null) {
-                        rehearse();
+                    if (rehearsalDue != null) {
+                        rehearse(ok);
                     }
                     if (listingPeakHeld) {
                         listingPeakHeld = false;
@@ -372,11 +372,15 @@ public final class Agent {
      * The incremental path run in memory on the first pass's snapshot (IncrementalRehearsal), after the status file
      * says in sync and before the full collection that follows a listing: a change that arrives meanwhile waits for the
      * round under way, then the rehearsal stops. Nothing reaches the kernel. A failure here is logged and changes
-     * nothing: the next pass calculates and plans as always.
+     * nothing: the next pass calculates and plans as always. Only after a first pass that succeeded (PASSED): the
+     * snapshot is not kept for a later one.
      */
-    private void rehearse() {
+    private void rehearse(boolean passed) {
         Snapshot snapshot = rehearsalDue;
         rehearsalDue = null;
+        if (!passed) {
+            return;
+        }
         long start = System.nanoTime();
         try {
             int rounds = IncrementalRehearsal.run(snapshot, calculate, dataplane, () -> !queue.isEmpty());
