@@ -61,6 +61,11 @@ public final class Agent {
     private int localCount;
     /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
     private boolean programmedOnce;
+    /**
+     * The snapshot of the first pass, until the incremental path has been rehearsed on it (IncrementalRehearsal): once,
+     * right after the first pass, if it succeeded.
+     */
+    private Snapshot rehearsalDue;
     /** After a failed pass, the datastore is listed afresh: the failure may have cost the cache an event. */
     private boolean relist;
     /** The last pass's exception, while the loop backs off from it. */
@@ -182,6 +187,9 @@ public final class Agent {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
+                    if (rehearsalDue != null) {
+                        rehearse(ok);
+                    }
                     if (listingPeakHeld) {
                         listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
@@ -304,6 +312,7 @@ public final class Agent {
             if (full && !programmedOnce) {
                 // the first pass: on an empty kernel, a guard is written during the calculation
                 programmedOnce = true;
+                rehearsalDue = snapshot;
                 report = dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
             } else {
                 HostState state = calculation.get();
@@ -357,6 +366,29 @@ public final class Agent {
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
                 local.size() - failures.size(), failures.size(), problem);
         return ok;
+    }
+
+    /**
+     * The incremental path run in memory on the first pass's snapshot (IncrementalRehearsal), after the status file
+     * says in sync and before the full collection that follows a listing: a change that arrives meanwhile waits for the
+     * round under way, then the rehearsal stops. Nothing reaches the kernel. A failure here is logged and changes
+     * nothing: the next pass calculates and plans as always. Only after a first pass that succeeded (PASSED): the
+     * snapshot is not kept for a later one.
+     */
+    private void rehearse(boolean passed) {
+        Snapshot snapshot = rehearsalDue;
+        rehearsalDue = null;
+        if (!passed) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            int rounds = IncrementalRehearsal.run(snapshot, calculate, dataplane, () -> !queue.isEmpty());
+            log.info("incremental path rehearsed in memory: " + rounds + " rounds in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms");
+        } catch (RuntimeException e) {
+            log.error("rehearsal of the incremental path failed (" + e + "); nothing was written", e);
+        }
     }
 
     /**

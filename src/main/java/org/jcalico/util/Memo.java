@@ -4,7 +4,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 
 /**
  * Values derived from immutable inputs, kept from one round of work to the next: the agent recalculates its whole
@@ -13,16 +13,17 @@ import java.util.function.Supplier;
  * inputs of one round. Not thread-safe.
  */
 public final class Memo<K, V> {
-    private final Supplier<Map<K, V>> maps;
+    /** A map for about as many keys as the argument: a round asks for about what the last one asked for. */
+    private final IntFunction<Map<K, V>> maps;
     private final Function<K, V> derive;
     private Map<K, V> previous;
     private Map<K, V> current;
 
-    private Memo(Supplier<Map<K, V>> maps, Function<K, V> derive) {
+    private Memo(IntFunction<Map<K, V>> maps, Function<K, V> derive) {
         this.maps = maps;
         this.derive = derive;
-        this.previous = maps.get();
-        this.current = maps.get();
+        this.previous = maps.apply(0);
+        this.current = maps.apply(0);
     }
 
     /** Keys are the same when they are the same object: cheap for large records that are kept, not rebuilt. */
@@ -32,13 +33,15 @@ public final class Memo<K, V> {
 
     /** Keys are the same when they are equal. */
     public static <K, V> Memo<K, V> byEquality(Function<K, V> derive) {
-        return new Memo<>(HashMap::new, derive);
+        return new Memo<>(HashMap::newHashMap, derive);
     }
 
     /** Starts a round: what the last round did not ask for is dropped. */
     public void nextRound() {
         previous = current;
-        current = maps.get();
+        // sized for the last round's keys: a round of thousands (the drivers' chains, calc's local endpoints) grew an
+        // empty map through a rehash at every doubling
+        current = maps.apply(previous.size());
     }
 
     public V get(K key) {

@@ -90,8 +90,8 @@ class DryRunTest {
                 + "would be created: GlobalNetworkPolicy web-in\nnode h1:\n"
                 + "  endpoint ep1 (netns:web) ingress: profile web -> default/GlobalNetworkPolicy/web-in, profile web\n"
                 + "  chain added   filter jc-gi-web-in (IPv4) (2 rules)\n"
-                + "  chain removed filter jc-si-HASH (IPv4) (4 rules)\n"
-                + "  chain added   filter jc-si-HASH (IPv4) (9 rules)\n"
+                + "  chain removed filter jc-si-HASH (IPv4) (7 rules)\n"
+                + "  chain added   filter jc-si-HASH (IPv4) (12 rules)\n"
                 + "  chain changed filter jc-tw-jcep1 (IPv4) (+1 -1 rules)\n"), outcome.out());
         assertFalse(outcome.out().contains("(IPv6)"), "ep1 has no IPv6 address, so no IPv6 chain: " + outcome.out());
         assertTrue(outcome.out().contains("node h2: no change\n"), outcome.out());

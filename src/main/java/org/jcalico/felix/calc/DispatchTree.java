@@ -55,6 +55,11 @@ final class DispatchTree {
      * are the ones made last, and walking every leaf to find that out was a tenth of a policy change's calc.
      */
     private boolean changed = true;
+    /**
+     * Whether a leaf key came or went, or an interface matched at the top, since the chains were last made: then the
+     * chains above the leaves change too.
+     */
+    private boolean upperChanged = true;
 
     /**
      * @param chainName the chain for the characters after the prefix that it covers, one or two
@@ -73,8 +78,15 @@ final class DispatchTree {
         String key = key(interfaceName);
         if (key == null) {
             direct.merge(interfaceName, rules, DispatchTree::concat);
+            upperChanged = true;
         } else {
-            leaves.computeIfAbsent(key, k -> new TreeMap<>()).merge(interfaceName, rules, DispatchTree::concat);
+            SortedMap<String, List<ProgramRule>> leaf = leaves.get(key);
+            if (leaf == null) {
+                leaf = new TreeMap<>();
+                leaves.put(key, leaf);
+                upperChanged = true;
+            }
+            leaf.merge(interfaceName, rules, DispatchTree::concat);
             count += rules.size();
             dirty.add(key);
         }
@@ -86,6 +98,7 @@ final class DispatchTree {
         String key = key(interfaceName);
         if (key == null) {
             direct.remove(interfaceName);
+            upperChanged = true;
             return;
         }
         SortedMap<String, List<ProgramRule>> leaf = leaves.get(key);
@@ -95,6 +108,7 @@ final class DispatchTree {
             dirty.add(key);
             if (leaf.isEmpty()) {
                 leaves.remove(key);
+                upperChanged = true;
             }
         }
     }
@@ -121,6 +135,20 @@ final class DispatchTree {
             return;
         }
         changed = false;
+        if (depth == MAX_DEPTH && depth == madeDepth && !upperChanged) {
+            // only leaves whose interfaces came or went, no leaf new or gone: those leaves' chains are all that
+            // changes (each leaf has its own chain at this depth), the levels above keep their jumps; walking every
+            // leaf key to find that out was a seventh of an endpoint's arrival in calc
+            for (String key : dirty) {
+                String name = chainName.apply(key);
+                ProgramChain chain = chain(name, rulesUnder(key));
+                made.put(name, chain);
+                chains.put(name, chain);
+            }
+            dirty.clear();
+            return;
+        }
+        upperChanged = false;
         Set<String> remake = new HashSet<>();
         if (depth != madeDepth) {
             leaves.keySet().forEach(key -> remake.add(key.substring(0, depth)));

@@ -3,7 +3,6 @@ package org.jcalico.felix.calc;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +12,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.jcalico.felix.hoststate.Concerns;
-import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
-import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
@@ -25,7 +22,6 @@ import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.Direction;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
-import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
@@ -68,7 +64,7 @@ public final class HostStateCalculator {
     private LocalTables ipv6Tables;
     private LocalTables.SetUse setUse;
     private boolean duplicatedLast;
-    private Links lastLinks;
+    private final LocalLinks links = new LocalLinks();
 
     /** Renders for the driver FelixConfiguration.dataplaneDriver names. */
     public HostStateCalculator() {
@@ -251,42 +247,9 @@ public final class HostStateCalculator {
         Futures.joined(selectorItems);
         sets.putAll(selectorSetMembers.sets(part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
-        Links links = links(local, snapshot.localBlocks());
+        links.update(local, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
                 failedClosed, renderer(snapshot.config()).driver());
-    }
-
-    /**
-     * The routes and interfaces of the local endpoints and blocks, kept while those are the same (a policy or a remote
-     * change): immutable sets, which HostState takes without copying or hashing them again.
-     */
-    private record Links(List<LocalEndpoint> local, List<IpamBlock> blocks, Set<RouteSpec> routes,
-                         Set<EndpointInterface> interfaces) {
-        boolean holds(List<LocalEndpoint> otherLocal, List<IpamBlock> otherBlocks) {
-            if (otherLocal.size() != local.size() || !otherBlocks.equals(blocks)) {
-                return false;
-            }
-            for (int i = 0; i < local.size(); i++) {
-                if (otherLocal.get(i) != local.get(i)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-    }
-
-    private Links links(List<LocalEndpoint> local, List<IpamBlock> blocks) {
-        if (lastLinks != null && lastLinks.holds(local, blocks)) {
-            return lastLinks;
-        }
-        Set<RouteSpec> routes = new HashSet<>();
-        local.forEach(endpoint -> routes.addAll(endpoint.routes()));
-        // traffic to a free address of a local block fails at once instead of following the default route
-        blocks.forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
-        Set<EndpointInterface> interfaces = new HashSet<>();
-        local.forEach(endpoint -> interfaces.add(endpoint.link()));
-        lastLinks = new Links(local, blocks, Set.copyOf(routes), Set.copyOf(interfaces));
-        return lastLinks;
     }
 
     /**

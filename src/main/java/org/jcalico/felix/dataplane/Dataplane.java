@@ -263,6 +263,21 @@ public final class Dataplane {
         return mine.plus(Futures.joined(background));
     }
 
+    /**
+     * Plans the rules of DESIRED as an apply would, against what the drivers last wrote, and writes nothing: no
+     * driver's view of the kernel changes, so the next apply plans from what was written. For {@code
+     * IncrementalRehearsal}, which runs the incremental path once in memory so that the JIT has compiled it before the
+     * first real change. A driver that does not know what the kernel holds (no apply yet, a resync due) plans nothing.
+     */
+    public void rehearse(HostState desired) {
+        if (desired.driver() == DataplaneDriver.NFTABLES) {
+            nftables.rehearse(desired);
+        } else {
+            iptables.rehearse(desired.ipv4());
+            ip6tables.rehearse(desired.ipv6());
+        }
+    }
+
     /** The names of every link of the host, jcalico's or not. */
     public Set<String> links() {
         return interfaces.links();

@@ -75,15 +75,15 @@ class PolicyCalcTest {
     }
 
     /**
-     * What a packet meets in an endpoint's chain, with the shared chain it jumps to in its place: the connection state,
-     * then the shared policy's rules (what the endpoint's chain held itself before it shared them).
+     * What a packet meets in an endpoint's chain, with the shared chain it jumps to in its place: the shared chain's
+     * connection state and policy (what the endpoint's chain held itself before it shared them).
      */
     static List<String> policyRules(Map<String, Chain> filter, String endpointChain) {
         List<String> rules = new java.util.ArrayList<>(filter.get(endpointChain).rules());
-        if (rules.size() == 1) {
+        String shared = shared(filter, endpointChain);
+        if (!shared.startsWith("jc-si-") && !shared.startsWith("jc-so-")) {
             return rules;
         }
-        String shared = shared(filter, endpointChain);
         rules.remove(rules.size() - 1);
         rules.addAll(filter.get(shared).rules());
         return rules;
@@ -135,12 +135,11 @@ class PolicyCalcTest {
         HostState state = calculate(List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web"))), TIERS);
         String shared = shared(state, "jc-tw-jca1");
         assertTrue(shared.startsWith("jc-si-"), shared);
+        assertEquals(List.of("-j " + shared), rules(state, "jc-tw-jca1"), "the chain endpoints like it share");
         assertEquals(List.of(
                 "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
                 "-m conntrack --ctstate INVALID -j DROP",
                 "-j MARK --set-xmark 0x0/0x3000000",
-                "-j " + shared), rules(state, "jc-tw-jca1"), "the connection state, then the policy endpoints like it share");
-        assertEquals(List.of(
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-z-block",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-a-later",
                 "-m mark --mark 0x0/0x3000000 -j jc-gi-unordered",
@@ -156,12 +155,13 @@ class PolicyCalcTest {
                 "-j MARK --set-xmark 0x0/0x2000000",
                 "-j jc-pi-open",
                 "-m mark --mark 0x1000000/0x1000000 -j RETURN",
-                "-j DROP"), rules(state, shared), "platform, then default, then last (no order), then profiles");
+                "-j DROP"), rules(state, shared), "the connection state, then platform, then default, then last (no"
+                + " order), then profiles");
         Chain inbound = state.ipv4().chains("filter").get(shared);
         assertEquals(new Origin.EndOfTier("platform", "GlobalNetworkPolicy/unordered", null, Direction.INBOUND),
-                inbound.origins().get(4));
-        assertEquals(new Origin.PolicyEntry("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND), inbound.origins().get(0));
-        assertEquals(new Origin.EndpointDrop(null, Direction.INBOUND), inbound.origins().get(15));
+                inbound.origins().get(7));
+        assertEquals(new Origin.PolicyEntry("GlobalNetworkPolicy/z-block", "platform", Direction.INBOUND), inbound.origins().get(3));
+        assertEquals(new Origin.EndpointDrop(null, Direction.INBOUND), inbound.origins().get(18));
         String legacy = SetKey.of(org.jcalico.model.selector.Selector.parse("app == \"legacy\""), 4).name();
         assertEquals(List.of(
                 "-m set --match-set " + legacy + " src -j DROP",

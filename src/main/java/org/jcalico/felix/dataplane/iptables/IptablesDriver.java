@@ -118,6 +118,22 @@ public final class IptablesDriver {
         });
     }
 
+    /**
+     * Plans DESIRED against what this driver last wrote, as {@link #prepare} would, and keeps nothing of it but the rule
+     * hashes of this round (the next prepare's round starts from them): the kernel and this driver's view of it stay
+     * as they were. Nothing when the driver does not know what the kernel holds.
+     */
+    public void rehearse(IptablesState desired) {
+        if (programmed == null || desired.version() != version) {
+            return;
+        }
+        try {
+            IptablesPlanner.plan(desired, programmed, hashes::get);
+        } catch (KernelException refused) {
+            // a rule that no restore would take: the real apply isolates it; a rehearsal has nothing to do with it
+        }
+    }
+
     /** WORK's changes, or the whole batch's failure if it ended in a {@link KernelException}. */
     private Changes reported(Supplier<Changes> work) {
         try {

@@ -86,6 +86,22 @@ public final class NftablesDriver {
         return true;
     }
 
+    /**
+     * Plans DESIRED's transaction against what this driver last wrote, as {@link #apply} would, and writes nothing:
+     * the kernel and this driver's view of it stay as they were. Nothing when the driver does not know what the kernel
+     * holds.
+     */
+    public void rehearse(HostState desired) {
+        if (programmed == null) {
+            return;
+        }
+        try {
+            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()), splits::get);
+        } catch (KernelException refused) {
+            // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
+        }
+    }
+
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
     public Changes remove() {
         if (removed) {
