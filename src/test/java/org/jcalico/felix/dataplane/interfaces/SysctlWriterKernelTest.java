@@ -108,6 +108,18 @@ class SysctlWriterKernelTest {
         assertTrue(refused.failures().get("jcgone599").contains("No such file or directory"), refused.failures().get("jcgone599"));
     }
 
+    @Test
+    void aNamespaceThatCannotBeEnteredGetsNoSettingAnywhere() {
+        // the thread that writes must be in the runner's namespace: one that cannot enter it writes nothing at all
+        // (not the host's ip_forward instead), and the driver reports why
+        String before = CommandRunner.local().run("cat", "/proc/sys/net/ipv4/ip_forward").check().stdout();
+        InterfaceDriver driver = new InterfaceDriver(CommandRunner.atPath("/run/netns/jcuc-never-made"));
+        Changes changes = driver.start();
+        assertTrue(changes.failures().getOrDefault("sysctl", "").contains("cannot open network namespace"), changes.toString());
+        assertEquals(0, changes.count(Change.SYSCTLS_WRITTEN));
+        assertEquals(before, CommandRunner.local().run("cat", "/proc/sys/net/ipv4/ip_forward").check().stdout());
+    }
+
     private String sysctl(String key) {
         return host.run("sysctl", "-n", key).check().stdout().strip();
     }
