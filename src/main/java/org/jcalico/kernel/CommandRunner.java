@@ -154,6 +154,14 @@ public final class CommandRunner {
         return new IpSetNetlink(namespace, observer, timeoutSeconds);
     }
 
+    /**
+     * Reads and writes /proc/sys files of this runner's namespace in-process: see {@link ProcSys}. Each batch counts for
+     * the observer as a run of "procsys". One per user: it keeps a thread while in use.
+     */
+    public ProcSys procSys() {
+        return new ProcSys(namespace, observer, timeoutSeconds);
+    }
+
     /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NfTables}). */
     public NfTables nfTables() {
         return new NfTables(namespace, timeoutSeconds);

@@ -18,10 +18,10 @@ import org.jcalico.kernel.Rtnetlink;
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
- * through a long-lived shell ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process
- * ({@link Rtnetlink}), so an endpoint's arrival starts no process for its link; only after {@link #forget()} (start,
- * resync) are the links read back and every interface's settings checked. Only settings that differ are written (the
- * shell reads each first). An interface, once configured, is left alone until
+ * in-process ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process too
+ * ({@link Rtnetlink}), so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are
+ * the links read back and every interface's settings checked. Only settings that differ are written (the writer reads
+ * each first). An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
 public final class InterfaceDriver {
@@ -86,8 +86,8 @@ public final class InterfaceDriver {
                     owners.put(key, endpoint.name());
                 });
             }
-            // each setting is read and written only if it differs, new interfaces' too (a read costs the shell
-            // microseconds): after a forget that is the read-back, without a sysctl process to parse
+            // each setting is read and written only if it differs, new interfaces' too (a read costs microseconds):
+            // after a forget that is the read-back, without a sysctl process to parse
             SysctlWriter.Outcome outcome = sysctls.write(settings);
             Map<String, String> refusedKeys = outcome.refused();
             refusedKeys.forEach((key, error) -> failures.merge(owners.getOrDefault(key, GLOBAL), error, this::join));
@@ -126,11 +126,6 @@ public final class InterfaceDriver {
         } catch (Rtnetlink.Interrupted e) {
             return netlink.linksUp(names);
         }
-    }
-
-    /** The id of the long-lived shell, for a test that kills it (links are set up in-process). */
-    List<Long> helperPids() {
-        return List.of(sysctls.pid());
     }
 
     private String join(String first, String second) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Endpoint interfaces configured through the long-lived shell and rtnetlink, and what happens when the shell is killed. */
+/** Endpoint interfaces configured in-process (settings through /proc/sys, links over rtnetlink). */
 @Tag("kernel")
 class InterfaceDriverKernelTest {
     private static final String NAMESPACE = "jcpn-interfaces";
@@ -37,24 +37,19 @@ class InterfaceDriverKernelTest {
     }
 
     @Test
-    void killedHelpersAreReplacedAndEachRefusedSettingIsReportedUnderItsInterface() {
+    void eachRefusedSettingIsReportedUnderItsInterface() {
         InterfaceDriver driver = new InterfaceDriver(host);
         EndpointInterface a = new EndpointInterface("jcA", true, true);
         assertTrue(driver.apply(Set.of(a)).failures().isEmpty());
         assertConfigured("jcA");
-        List<Long> helpers = driver.helperPids();
-        for (long pid : helpers) {
-            CommandRunner.local().run("kill", "-9", String.valueOf(pid)).check();
-        }
 
-        // a new interface after the kill is configured all the same, by fresh processes; a quote in its name stays a name
+        // a new interface is configured by the same driver; a quote in its name stays a name
         EndpointInterface b = new EndpointInterface("jcB", true, true);
         EndpointInterface quoted = new EndpointInterface("jc'C", true, false);
         Changes changes = driver.apply(Set.of(a, b, quoted));
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
         assertConfigured("jcB");
         assertEquals("1", sysctl("net.ipv4.conf.jc'C.proxy_arp"));
-        assertTrue(driver.helperPids().stream().noneMatch(helpers::contains));
 
         // an interface that is gone: its settings are refused by the kernel, reported under it alone
         EndpointInterface gone = new EndpointInterface("jcGONE", true, false);

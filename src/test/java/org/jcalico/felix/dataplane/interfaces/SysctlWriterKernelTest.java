@@ -1,7 +1,6 @@
 package org.jcalico.felix.dataplane.interfaces;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** Interface settings read and written in one pass of the long-lived shell: only what differs is written. */
+/** Interface settings read and written in one in-process pass over /proc/sys: only what differs is written. */
 @Tag("kernel")
 class SysctlWriterKernelTest {
     private static final String NAMESPACE = "jcpd-sysctls";
@@ -77,11 +76,12 @@ class SysctlWriterKernelTest {
         assertEquals("1", sysctl("net.ipv4.conf.jcA.forwarding"));
         assertEquals("1", sysctl("net.ipv4.conf.jcB.proxy_arp"));
         assertEquals("1", sysctl("net.ipv4.ip_forward"));
-        assertFalse(tools.contains("sysctl"), "settings are read by the long-lived shell: " + tools);
+        // no process at all: the settings' files are read and written in-process, the links read over rtnetlink
+        assertEquals(Set.of("procsys", "rtnetlink"), Set.copyOf(tools), "in-process only: " + tools);
     }
 
     @Test
-    void thousandsOfSettingsWrittenOrRefusedGoThroughWithoutFillingTheShellsPipe() {
+    void thousandsOfSettingsWrittenOrRefusedGoThroughInOnePass() {
         StringBuilder veths = new StringBuilder();
         Set<EndpointInterface> present = new java.util.HashSet<>();
         for (int i = 0; i < 400; i++) {
@@ -95,7 +95,7 @@ class SysctlWriterKernelTest {
         assertEquals(400, cold.count(Change.INTERFACES_CONFIGURED));
         assertEquals("1", sysctl("net.ipv4.conf.jcv399.proxy_arp"));
 
-        // interfaces that do not exist: every one of their 4,200 settings is refused, each with the shell's error
+        // interfaces that do not exist: every one of their 4,200 settings is refused, each with the kernel's error
         Set<EndpointInterface> withMissing = new java.util.HashSet<>(present);
         Set<String> missing = new java.util.HashSet<>();
         for (int i = 0; i < 600; i++) {
@@ -105,6 +105,19 @@ class SysctlWriterKernelTest {
         Changes refused = driver.apply(withMissing);
         assertEquals(missing, refused.failures().keySet());
         assertTrue(refused.failures().get("jcgone599").contains("/proc/sys/net/"), refused.failures().get("jcgone599"));
+        assertTrue(refused.failures().get("jcgone599").contains("No such file or directory"), refused.failures().get("jcgone599"));
+    }
+
+    @Test
+    void aNamespaceThatCannotBeEnteredGetsNoSettingAnywhere() {
+        // the thread that writes must be in the runner's namespace: one that cannot enter it writes nothing at all
+        // (not the host's ip_forward instead), and the driver reports why
+        String before = CommandRunner.local().run("cat", "/proc/sys/net/ipv4/ip_forward").check().stdout();
+        InterfaceDriver driver = new InterfaceDriver(CommandRunner.atPath("/run/netns/jcuc-never-made"));
+        Changes changes = driver.start();
+        assertTrue(changes.failures().getOrDefault("sysctl", "").contains("cannot open network namespace"), changes.toString());
+        assertEquals(0, changes.count(Change.SYSCTLS_WRITTEN));
+        assertEquals(before, CommandRunner.local().run("cat", "/proc/sys/net/ipv4/ip_forward").check().stdout());
     }
 
     private String sysctl(String key) {

@@ -1,0 +1,85 @@
+package org.jcalico.kernel;
+
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * Reads and writes /proc/sys files of a runner's network namespace in-process: on a thread of this object's own that
+ * entered the namespace ({@link NamespaceThread}), since /proc/sys/net shows the settings of the namespace of the
+ * thread that opens a file there, not the process's. Each file is read first and written only if its value differs,
+ * in the given order (so a write that changes other files, ip_forward turning every interface's forwarding on, is seen
+ * by the reads after it). No process and no shell: a cold start's thousands of settings are a few system calls each
+ * on one thread, instead of a shell's built-ins in exchanges whose answers must fit a pipe.
+ */
+public final class ProcSys {
+    private static final String TOOL = "procsys";
+    private final NamespaceThread<AutoCloseable> thread;
+    private final BiConsumer<String, Boolean> observer;
+
+    ProcSys(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        // the thread holds no resource: the namespace it entered is what makes its opens land there
+        this.thread = new NamespaceThread<>(namespace, TOOL, () -> () -> { }, timeoutSeconds);
+        this.observer = observer;
+    }
+
+    /** What a batch did: the files written (their value differed or could not be read), the refused ones' errors. */
+    public record Outcome(Set<String> written, Map<String, String> refused) {
+    }
+
+    /**
+     * Writes each value (a line of text: "1") to its file under /proc/sys where the file holds another, in order; one
+     * that cannot be read is written, and the write's error says why it is refused. Counted for the observer as a run
+     * of "procsys" that went well when nothing was refused.
+     *
+     * @throws Rtnetlink.Interrupted when the batch did not finish in time: which values were written is unknown
+     */
+    public Outcome write(Map<String, String> valuesByPath) {
+        return thread.observed(ignored -> writeHere(valuesByPath), outcome -> !outcome.refused().isEmpty(), TOOL, observer);
+    }
+
+    private static Outcome writeHere(Map<String, String> valuesByPath) {
+        Set<String> written = new HashSet<>();
+        Map<String, String> refused = new LinkedHashMap<>();
+        byte[] buffer = new byte[64];
+        valuesByPath.forEach((path, value) -> {
+            if (!path.startsWith("/proc/sys/")) {
+                throw new KernelException("refused to write " + CommandText.visible(path) + ": not under /proc/sys");
+            }
+            if (value.equals(read(path, buffer))) {
+                return;
+            }
+            try (FileOutputStream out = new FileOutputStream(path)) {
+                out.write((value + "\n").getBytes(StandardCharsets.US_ASCII));
+                written.add(path);
+            } catch (IOException e) {
+                String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+                refused.put(path, reason.startsWith(path) ? reason : path + ": " + reason);
+            }
+        });
+        return new Outcome(written, refused);
+    }
+
+    /** The file's first line, or null when it cannot be read (the write that follows says why). */
+    private static String read(String path, byte[] buffer) {
+        try (FileInputStream in = new FileInputStream(path)) {
+            int length = 0;
+            for (int n; length < buffer.length && (n = in.read(buffer, length, buffer.length - length)) > 0; ) {
+                length += n;
+            }
+            int end = 0;
+            while (end < length && buffer[end] != '\n') {
+                end++;
+            }
+            return new String(buffer, 0, end, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}
