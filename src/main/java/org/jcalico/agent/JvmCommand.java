@@ -29,7 +29,7 @@ public final class JvmCommand {
      */
     private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:CompileThresholdScaling=20", "-Djdk.reflect.useNativeAccessorOnly=true", "-Dpicocli.disable.closures=true",
-            "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
+            "-Djava.locale.providers=HOST", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
     }

@@ -44,6 +44,7 @@ public final class ResourceCodec {
 
     private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(B builder) {
         return builder
+                .annotationIntrospector(new JacksonOwnAnnotations())
                 .serializationInclusion(JsonInclude.Include.NON_EMPTY)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 // deny-then-allow under one key must not quietly become allow

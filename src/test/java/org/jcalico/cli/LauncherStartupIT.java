@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * start-up cache: none loaded from a jar, none made at run time (method handles of core reflection, of a record's
  * equals or hashCode, the JDK's serializable lambdas), each of which costs a cold command milliseconds
  * (docs/agent.md, "Start-up of a command"). Annotation proxies, which the JDK 25 cache cannot keep, are the exception.
+ * Nor do they start the JDK's CLDR locale provider, whose first calendar cost more than any other single step.
  */
 class LauncherStartupIT {
     @TempDir
@@ -40,6 +41,9 @@ class LauncherStartupIT {
                     .filter(line -> !line.contains("source: jrt:/"))
                     .toList();
             assertEquals(List.of(), notCached, String.join(" ", command) + ": classes made at run time or read from a jar");
+            // the JDK's CLDR locale provider: its first Calendar (SQLite's and Jackson's date formats) was about 20 ms
+            List<String> cldr = lines.stream().filter(line -> line.startsWith("sun.util.cldr.")).toList();
+            assertEquals(List.of(), cldr, String.join(" ", command) + ": CLDR's locale provider started");
         }
     }
 
