@@ -57,6 +57,10 @@ public final class ThroughputBenchmark {
             return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerSecond).toList());
         }
 
+        List<Double> bitsPerCpuSecond() {
+            return runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList();
+        }
+
         double medianBitsPerCpuSecond() {
             return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
         }
@@ -260,15 +264,18 @@ public final class ThroughputBenchmark {
                 + " which run the forwarding too; ratios to bare, of the medians)");
         out.printf("paired by round (each path's figure over bare's in the same round): median, its %s confidence interval"
                 + " (order statistics of the rounds), middle half%n", rounds >= 6 ? ">= 95 %" : "(below 95 %: fewer than 6 rounds)");
-        out.printf("  %-18s %38s %38s%n", "path", "rate ratio", "RTT p50 ratio");
+        out.printf("  %-18s %38s %38s %38s%n", "path", "rate ratio", "RTT p50 ratio", "Gbit/CPU-s ratio");
         for (Path path : paths.subList(1, paths.size())) {
             PairedRatios rate = path.pairedWith(bare, Path::bits);
             PairedRatios rtt = path.pairedWith(bare, Path::roundRtts);
             double[] rateInterval = rate.medianInterval();
             double[] rttInterval = rtt.medianInterval();
-            out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.2f [%.2f, %.2f] (%.2f - %.2f)%n", path.name(), rate.median(),
-                    rateInterval[0], rateInterval[1], rate.quartile(1), rate.quartile(3), rtt.median(), rttInterval[0],
-                    rttInterval[1], rtt.quartile(1), rtt.quartile(3));
+            PairedRatios perCpu = path.pairedWith(bare, Path::bitsPerCpuSecond);
+            double[] perCpuInterval = perCpu.medianInterval();
+            out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.2f [%.2f, %.2f] (%.2f - %.2f) %7.3f [%.3f, %.3f] (%.3f - %.3f)%n",
+                    path.name(), rate.median(), rateInterval[0], rateInterval[1], rate.quartile(1), rate.quartile(3), rtt.median(),
+                    rttInterval[0], rttInterval[1], rtt.quartile(1), rtt.quartile(3), perCpu.median(), perCpuInterval[0],
+                    perCpuInterval[1], perCpu.quartile(1), perCpu.quartile(3));
             if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.pairedWith(bare, Path::bits).median())) {
                 best = path;
             }
