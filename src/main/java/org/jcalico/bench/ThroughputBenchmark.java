@@ -247,9 +247,8 @@ public final class ThroughputBenchmark {
 
     private int report(List<Path> paths, int rounds, int seconds, int pings, String before) {
         Path bare = paths.get(0);
-        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart; client (iperf3,"
-                + " ping) on CPU %d, server on CPU %d, on every path%n", rounds, seconds, pings, ThroughputProbe.CLIENT_CPU,
-                ThroughputProbe.SERVER_CPU);
+        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart; client and"
+                + " server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds, pings, ThroughputProbe.CPU);
         out.printf("  %-18s %8s %15s %7s %14s %7s %8s %8s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
                 "Gbit/CPU-s", "ratio", "RTT p50", "RTT p99", "ratio");
         Path best = null;
