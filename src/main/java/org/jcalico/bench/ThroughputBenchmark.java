@@ -12,8 +12,9 @@ import org.jcalico.model.IpAddress;
 /**
  * What jcalico's rules cost per packet, on each dataplane: iperf3 TCP and ping between workloads on two hosts of a lab
  * (BGP, the real agents, a profile that allows the traffic; one host pair per dataplane, all made alike) against a
- * bare copy of the first pair on the same fabric (see {@link ThroughputFloor}), and a copy with one conntrack rule, in
- * one run, the paths taking turns so that the machine's load falls on all alike.
+ * bare copy of the first pair on the same fabric (see {@link ThroughputFloor}), a second bare copy (what the method
+ * reads where nothing differs: its resolution) and a copy with one conntrack rule, in one run, the paths taking turns
+ * so that the machine's load falls on all alike; each target is judged by its paired median's confidence interval.
  */
 public final class ThroughputBenchmark {
     /**
@@ -62,7 +63,7 @@ public final class ThroughputBenchmark {
         }
 
         double medianBitsPerCpuSecond() {
-            return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
+            return PairedRatios.median(bitsPerCpuSecond());
         }
 
         long rtt(int percent) {
