@@ -39,6 +39,41 @@ record PairedRatios(List<Double> ratios) {
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
+    /**
+     * A distribution-free confidence interval of at least 95 % for the median of the paired ratios: the k-th smallest
+     * and k-th largest ratio, k the largest rank for which a binomial(n, 1/2) falls below k with probability at most
+     * 2.5 %. It assumes only that rounds are independent, not that the noise is normal (it is not: a load spike moves
+     * one round by 2x). With 6 rounds it is the whole range, with 12 the third smallest to the third largest.
+     */
+    double[] medianInterval() {
+        List<Double> sorted = new ArrayList<>(ratios);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        int k = 0;
+        double below = 0;
+        // below = P(X <= k) for X ~ binomial(n, 1/2), grown while P(X <= k) stays within 2.5 %
+        double term = Math.pow(0.5, n);
+        while (k < n / 2 && below + term <= 0.025) {
+            below += term;
+            term = term * (n - k) / (k + 1);
+            k++;
+        }
+        int rank = Math.max(k, 1);
+        return new double[] {sorted.get(rank - 1), sorted.get(n - rank)};
+    }
+
+    /**
+     * Whether the median is at least {@code target} ({@code atLeast}) or at most it, told by {@link #medianInterval}:
+     * "met" or "NOT met" only when the whole interval lies on one side; otherwise the rounds cannot tell.
+     */
+    String verdict(double target, boolean atLeast) {
+        double[] interval = medianInterval();
+        double low = atLeast ? interval[0] : -interval[1];
+        double high = atLeast ? interval[1] : -interval[0];
+        double bound = atLeast ? target : -target;
+        return low >= bound ? "met" : high < bound ? "NOT met" : "cannot tell at this noise";
+    }
+
     /** The q-th quartile (0 the least, 2 the median, 4 the greatest), by the nearest rank. */
     double quartile(int q) {
         List<Double> sorted = new ArrayList<>(ratios);

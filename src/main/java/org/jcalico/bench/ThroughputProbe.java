@@ -13,8 +13,15 @@ import org.jcalico.model.IpAddress;
 /**
  * What one path between two workloads carries, measured from inside the client's namespace: an iperf3 TCP run to
  * the server's iperf3, and the round-trip times of a burst of pings. Both are the tools' own figures.
+ *
+ * <p>Every path runs on one CPU, {@link #CPU}: iperf3's client and server and ping. A veth hands a packet to the
+ * backlog of the CPU that sent it, so the forward path of both hosts and the fabric runs there too, in softirq: a run
+ * carries what one CPU can push through the whole path, which is the per-packet cost the bench is about, and the
+ * other CPU takes most of the rest of the machine's load. With one end per CPU, a run halved (or doubled) whenever
+ * another process took the server's CPU (docs/dataplane.md, "Whether a run can decide the target").
  */
 final class ThroughputProbe {
+    static final int CPU = 0;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PORT = 5201;
     private static final Pattern RTT = Pattern.compile("time=([0-9.]+) ms");
@@ -29,7 +36,7 @@ final class ThroughputProbe {
     /** Starts iperf3's server in the namespace; it dies with the namespace, or when the caller destroys it. */
     static Process serveIn(String namespace) {
         try {
-            return new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "iperf3", "-s", "-p",
+            return new ProcessBuilder("nsenter", "--net=/run/netns/" + namespace, "--", "taskset", "-c", String.valueOf(CPU), "iperf3", "-s", "-p",
                     String.valueOf(PORT)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         } catch (IOException e) {
@@ -52,7 +59,7 @@ final class ThroughputProbe {
     /** One TCP run of {@code seconds}. */
     Run run(int seconds) {
         CommandRunner.Result result = client.run("iperf3", "-c", server.toString(), "-p", String.valueOf(PORT), "-t",
-                String.valueOf(seconds), "-J");
+                String.valueOf(seconds), "-A", String.valueOf(CPU), "-J");
         try {
             JsonNode end = JSON.readTree(result.stdout()).path("end");
             JsonNode received = end.path("sum_received").path("bits_per_second");
@@ -68,7 +75,7 @@ final class ThroughputProbe {
 
     /** The RTT of each of {@code count} pings 10 ms apart, in microseconds; a lost ping fails the run. */
     List<Long> roundTrips(int count) {
-        CommandRunner.Result result = client.run("busybox", "ping", "-c", String.valueOf(count), "-i", "0.01", "-W", "2",
+        CommandRunner.Result result = client.run("taskset", "-c", String.valueOf(CPU), "busybox", "ping", "-c", String.valueOf(count), "-i", "0.01", "-W", "2",
                 server.toString());
         List<Long> micros = new ArrayList<>();
         Matcher matcher = RTT.matcher(result.stdout());

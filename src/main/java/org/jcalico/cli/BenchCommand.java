@@ -92,9 +92,9 @@ final class BenchCommand {
                     + " hosts and workloads with plain routes and no rules, alternating in one run.")
     static final class Throughput implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--rounds", paramLabel = "N", defaultValue = "6", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
-        @Option(names = "--seconds", paramLabel = "S", defaultValue = "3", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
-        @Option(names = "--pings", paramLabel = "N", defaultValue = "200", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "12", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "2", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
+        @Option(names = "--pings", paramLabel = "N", defaultValue = "100", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbtput", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
 
         @Override

@@ -30,6 +30,32 @@ class PairedRatiosTest {
     }
 
     @Test
+    void theMediansIntervalIsTheRangeAtSixRoundsAndNarrowsWithMore() {
+        List<Double> ones = java.util.Collections.nCopies(12, 1.0);
+        List<Double> twelve = List.of(0.90, 0.95, 0.96, 0.97, 0.97, 0.98, 0.98, 0.98, 0.99, 0.99, 1.00, 1.05);
+        PairedRatios all = PairedRatios.of(twelve, ones);
+        // binomial(12, 1/2) <= 2 with probability 1.9 %: the third smallest and third largest, 96 % coverage
+        assertEquals(0.96, all.medianInterval()[0], 1e-9);
+        assertEquals(0.99, all.medianInterval()[1], 1e-9);
+        PairedRatios six = PairedRatios.of(twelve.subList(0, 6), ones.subList(0, 6));
+        assertEquals(0.90, six.medianInterval()[0], 1e-9);
+        assertEquals(0.98, six.medianInterval()[1], 1e-9);
+    }
+
+    @Test
+    void aTargetInsideTheIntervalCannotBeTold() {
+        List<Double> ones = java.util.Collections.nCopies(12, 1.0);
+        PairedRatios around = PairedRatios.of(List.of(0.90, 0.95, 0.96, 0.97, 0.97, 0.98, 0.98, 0.98, 0.99, 0.99, 1.00, 1.05), ones);
+        assertEquals("cannot tell at this noise", around.verdict(0.97, true));
+        assertEquals("met", around.verdict(0.95, true));
+        assertEquals("NOT met", around.verdict(0.995, true));
+        PairedRatios rtt = PairedRatios.of(List.of(1.05, 1.08, 1.10, 1.10, 1.11, 1.12, 1.12, 1.13, 1.14, 1.15, 1.19, 1.40), ones);
+        assertEquals("met", rtt.verdict(1.2, false));
+        assertEquals("NOT met", rtt.verdict(1.05, false));
+        assertEquals("cannot tell at this noise", rtt.verdict(1.12, false));
+    }
+
+    @Test
     void roundsThatDoNotPairAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> PairedRatios.of(List.of(1.0), List.of(1.0, 2.0)));
         assertThrows(IllegalArgumentException.class, () -> PairedRatios.of(List.of(), List.of()));
