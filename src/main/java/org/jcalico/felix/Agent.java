@@ -104,7 +104,7 @@ public final class Agent {
         this.statusFile = statusFile;
         this.syncer = new Syncer(datastore, queue);
         this.reporter = new StatusReporter(new ResourceStore(datastore), node);
-        this.cache = new ClusterCache(node);
+        this.cache = ClusterCache.ofAgent(node);
     }
 
     /**

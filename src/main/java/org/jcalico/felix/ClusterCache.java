@@ -47,11 +47,30 @@ final class ClusterCache {
     private static final String BLOCKS = Keys.prefix(IpamBlock.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final String node;
+    /** Whether other nodes' endpoints are kept as {@link WorkloadEndpoint#elsewhere}: the agent's own cache. */
+    private final boolean othersSlim;
     /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
     private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
 
+    /**
+     * A cache of everything the calculation of NODE reads, other nodes' endpoints whole: what a reading of the
+     * cluster (explain, diagnostics, the UI) shows of them.
+     */
     ClusterCache(String node) {
+        this(node, false);
+    }
+
+    private ClusterCache(String node, boolean othersSlim) {
         this.node = node;
+        this.othersSlim = othersSlim;
+    }
+
+    /**
+     * The agent's cache: other nodes' endpoints without what its calculation never reads of them (their container
+     * ids and interface names, 10 MB of heap with 100,000 endpoints; docs/agent.md, "Memory").
+     */
+    static ClusterCache ofAgent(String node) {
+        return new ClusterCache(node, true);
     }
 
     static boolean isRelevant(String key) {
@@ -137,6 +156,9 @@ final class ClusterCache {
         if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
             // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
             return;
+        }
+        if (othersSlim && resource instanceof WorkloadEndpoint endpoint && !node.equals(endpoint.node())) {
+            resource = endpoint.elsewhere();
         }
         // a resource gives its key back (Keys.key), so the cache need not keep the key's text
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);

@@ -57,6 +57,10 @@ public final class ResourceCodec {
 
     /** The compact JSON stored in the datastore. */
     public static String toJson(Resource resource) {
+        if (resource instanceof WorkloadEndpoint endpoint && !endpoint.isWhole()) {
+            // an agent's copy of another node's endpoint, without its ids: written, it would lose them for good
+            throw new IllegalStateException("cannot encode " + resource + ": an endpoint as another node's agent keeps it");
+        }
         try {
             return JSON.writerFor(Resource.class).writeValueAsString(resource);
         } catch (JsonProcessingException e) {

@@ -24,36 +24,46 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
     /** What the kernel takes as a name and no command line can take for an option: no leading '-', not "." or "..". */
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
+    /**
+     * The container id and interface name of an endpoint {@link #elsewhere}: an object of its own (not the interned
+     * literal), so that no decoded or written value can be it, and only elsewhere() makes a record that holds it.
+     */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String NOT_KEPT = new String("(not kept)");
 
     public WorkloadEndpoint {
-        Names.check("node", node);
-        Names.check("endpointId", endpointId);
-        if (containerId == null || containerId.isBlank()) {
-            throw new ValidationException("containerId: missing");
+        // an endpoint elsewhere() is made from a record that this constructor checked and interned already: 100,000
+        // checks again would cost the agent's start tens of milliseconds for nothing
+        if (containerId != NOT_KEPT) {
+            Names.check("node", node);
+            Names.check("endpointId", endpointId);
+            if (containerId == null || containerId.isBlank()) {
+                throw new ValidationException("containerId: missing");
+            }
+            Names.checkText("containerId", containerId);
+            orchestrator = Names.checkText("orchestrator", orchestrator == null || orchestrator.isEmpty() ? "jcalico" : orchestrator);
+            if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
+                throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
+            }
+            if (mac != null && !MAC.matcher(mac).matches()) {
+                throw ValidationException.field("mac", mac, "is not a lower-case MAC address like 02:00:00:00:00:01");
+            }
+            ipv4Nets = versioned("ipv4Nets", ipv4Nets, 4);
+            ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
+            profileIds = Lists.copy("profileIds", profileIds);
+            profileIds.forEach(id -> Names.check("profileIds", id));
+            state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
+            // an agent holds every endpoint of the cluster: equal labels, namespaces, ports, profile lists, orchestrators
+            // and states are kept once
+            node = node.intern();
+            orchestrator = orchestrator.intern();
+            state = state.intern();
+            profileIds = Interned.of(profileIds);
+            namespace = namespaceOrDefault(namespace).intern();
+            labels = Interned.of(LabelRules.checkOwn("labels", labels));
+            ports = Interned.of(checkPorts(ports));
+            allowSpoofedSourcePrefixes = Lists.copy("allowSpoofedSourcePrefixes", allowSpoofedSourcePrefixes);
         }
-        Names.checkText("containerId", containerId);
-        orchestrator = Names.checkText("orchestrator", orchestrator == null || orchestrator.isEmpty() ? "jcalico" : orchestrator);
-        if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
-            throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
-        }
-        if (mac != null && !MAC.matcher(mac).matches()) {
-            throw ValidationException.field("mac", mac, "is not a lower-case MAC address like 02:00:00:00:00:01");
-        }
-        ipv4Nets = versioned("ipv4Nets", ipv4Nets, 4);
-        ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
-        profileIds = Lists.copy("profileIds", profileIds);
-        profileIds.forEach(id -> Names.check("profileIds", id));
-        state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
-        // an agent holds every endpoint of the cluster: equal labels, namespaces, ports, profile lists, orchestrators
-        // and states are kept once
-        node = node.intern();
-        orchestrator = orchestrator.intern();
-        state = state.intern();
-        profileIds = Interned.of(profileIds);
-        namespace = namespaceOrDefault(namespace).intern();
-        labels = Interned.of(LabelRules.checkOwn("labels", labels));
-        ports = Interned.of(checkPorts(ports));
-        allowSpoofedSourcePrefixes = Lists.copy("allowSpoofedSourcePrefixes", allowSpoofedSourcePrefixes);
     }
 
     /** An endpoint that sends from its own addresses alone. */
@@ -92,6 +102,24 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
             }
         }
         return copy;
+    }
+
+    /**
+     * This endpoint as an agent of another node keeps it: what its calculation reads (node, endpoint id, addresses,
+     * profiles, state, namespace, labels, named ports, the prefixes it may send from) and nothing else. Its container
+     * id and interface name (the third and fourth strings of each of a cluster's endpoints, 10 MB of an agent's heap
+     * with 100,000 of them) read as "(not kept)", its MAC address and creation time as absent. It cannot be written
+     * ({@link #isWhole}), and the datastore's record still holds everything.
+     */
+    public WorkloadEndpoint elsewhere() {
+        return new WorkloadEndpoint(node, orchestrator, NOT_KEPT, endpointId, NOT_KEPT, null, ipv4Nets, ipv6Nets, profileIds,
+                state, namespace, labels, ports, null, allowSpoofedSourcePrefixes);
+    }
+
+    /** False for an endpoint as another node's agent keeps it ({@link #elsewhere}), which lacks what a record holds. */
+    @JsonIgnore
+    public boolean isWhole() {
+        return containerId != NOT_KEPT;
     }
 
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {

@@ -189,6 +189,41 @@ class ClusterCacheTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    @Test
+    void theAgentKeepsOtherNodesEndpointsWithoutWhatItsCalculationNeverReads() {
+        ClusterCache cache = ClusterCache.ofAgent("a");
+        WorkloadEndpoint local = new WorkloadEndpoint("a", null, "c-e1", "e1", "jce1", "02:00:00:00:00:01",
+                List.of(Cidr.parse("10.0.0.1/32")), List.of(), List.of("web"), null, "shop", java.util.Map.of("app", "db"),
+                null, 17L);
+        WorkloadEndpoint remote = new WorkloadEndpoint("b", null, "c-e2", "e2", "jce2", "02:00:00:00:00:02",
+                List.of(Cidr.parse("10.0.0.2/32")), List.of(), List.of("web"), null, "shop", java.util.Map.of("app", "db"),
+                null, 17L);
+        WorkloadEndpoint moved = remote.withLabels(java.util.Map.of("app", "web"));
+        cache.replaceAll(List.of(kv(local), kv(remote)), problems);
+        assertTrue(cache.apply(List.of(put(moved)), problems));
+
+        List<WorkloadEndpoint> endpoints = cache.snapshot().endpoints();
+        assertEquals(local, endpoints.get(0), "its own node's endpoints are whole");
+        WorkloadEndpoint kept = endpoints.get(1);
+        assertEquals(List.of(Keys.key(moved), "b", List.of(Cidr.parse("10.0.0.2/32")), List.of("web"), "shop",
+                java.util.Map.of("app", "web"), "active"), List.of(Keys.key(kept), kept.node(), kept.ipv4Nets(),
+                kept.profileIds(), kept.namespace(), kept.labels(), kept.state()), "what the calculation reads");
+        assertEquals(java.util.Arrays.asList("(not kept)", "(not kept)", null, null),
+                java.util.Arrays.asList(kept.containerId(), kept.interfaceName(), kept.mac(), kept.createdAtMillis()));
+        assertFalse(kept.isWhole());
+        assertTrue(local.isWhole());
+        // never written back: the datastore's record keeps what the agent dropped
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> ResourceCodec.toJson(kept));
+        // a value that merely reads like the marker is an ordinary record, checked and written as any other
+        assertTrue(new WorkloadEndpoint("b", null, "(not kept)", "e3", "jce3", null, List.of(), List.of(), List.of(), null,
+                null, null, null).isWhole());
+        // a reading of the cluster (explain, diagnostics) keeps every endpoint whole
+        ClusterCache reading = new ClusterCache("a");
+        reading.replaceAll(List.of(kv(local), kv(remote)), problems);
+        assertEquals(List.of(local, remote), reading.snapshot().endpoints());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);
