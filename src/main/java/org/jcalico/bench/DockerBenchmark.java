@@ -145,8 +145,7 @@ public final class DockerBenchmark {
 
     /**
      * Where a jcalico run's extra time goes on the agent's side: each plugin call dockerd made during the measured runs
-     * (the plugin logs its answer time), and the agent's apply of the endpoint, which ProgramExternalConnectivity
-     * waits for (Join, for a container not new to its sandbox; docs/docker.md).
+     * (the plugin logs its answer time), and the agent's apply of the endpoint, which Join waits for.
      */
     private void printPluginCalls(Lab lab, Instant since) {
         java.nio.file.Path log = lab.layout().logDir().resolve(HOST).resolve("felix.log");
@@ -162,7 +161,7 @@ public final class DockerBenchmark {
             Matcher matcher = AGENT_TIMING.matcher(line);
             if (matcher.find() && !Instant.parse(matcher.group(1)).isBefore(since)) {
                 String call = matcher.group(2) != null ? matcher.group(2) : line.contains("routes_added")
-                        ? "agent's apply of the endpoint (PEC waits)" : "agent's apply of its removal (no wait)";
+                        ? "agent's apply of the endpoint (Join waits)" : "agent's apply of its removal (no wait)";
                 calls.computeIfAbsent(call, key -> new ArrayList<>()).add(Math.round(Double.parseDouble(matcher.group(3))));
             }
         }
