@@ -14,7 +14,6 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.workload.WorkloadException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -74,31 +73,6 @@ class JoinAtTheVethTest {
                 node.store.get(EndpointStatus.class, PluginFixture.NODE, endpointId).orElseThrow().resource().state());
         assertTrue(node.store.datastore().get(Keys.intent(PluginFixture.NODE, endpointId)).isEmpty(), "the attach is finished");
         driver.awaitProgrammed(REF); // EndpointOperInfo after it: nothing left to wait for
-    }
-
-    /**
-     * An agent restarted between Join and ProgramExternalConnectivity did not attach the endpoint: it answers only for
-     * one recorded with no attach under way, so a join whose attach died with the last agent fails.
-     */
-    @Test
-    void anAgentThatDidNotAttachTheEndpointAnswersOnlyForASettledOne() throws Exception {
-        driver.join(new Protocol.Join(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT, "/var/run/docker/netns/x"));
-        String endpointId = driver.endpointId(DOCKER_ENDPOINT);
-        long deadline = System.currentTimeMillis() + 5000;
-        while (node.store.get(WorkloadEndpoint.class, PluginFixture.NODE, endpointId).isEmpty() && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
-        NetworkDriver restarted = node.networkDriver();
-        assertThrows(WorkloadException.class, () -> restarted.awaitProgrammed(REF), "recorded, its attach under way");
-        assertThrows(WorkloadException.class, () -> restarted.awaitProgrammed(
-                new Protocol.EndpointRef(PluginFixture.NETWORK_ID, "f".repeat(64))), "never recorded");
-        Thread agent = AgentStandIn.start(node.store, PluginFixture.NODE);
-        try {
-            driver.awaitProgrammed(REF);
-        } finally {
-            agent.interrupt();
-        }
-        restarted.awaitProgrammed(REF);
     }
 
     @Test
