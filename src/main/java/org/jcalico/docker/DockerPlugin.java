@@ -87,17 +87,13 @@ public final class DockerPlugin {
             case "/NetworkDriver.CreateNetwork" -> done(() -> network.createNetwork(read(body, Protocol.CreateNetwork.class)));
             case "/NetworkDriver.DeleteNetwork" -> done(() -> network.deleteNetwork(read(body, Protocol.NetworkRef.class)));
             case "/NetworkDriver.CreateEndpoint" -> network.createEndpoint(read(body, Protocol.CreateEndpoint.class));
-            case "/NetworkDriver.EndpointOperInfo" -> {
-                network.awaitProgrammed(read(body, Protocol.EndpointRef.class));
-                yield new Protocol.OperInfo(EMPTY);
-            }
-            // dockerd's join of a container's gateway endpoint, after Join: see NetworkDriver.awaitProgrammed
-            case "/NetworkDriver.ProgramExternalConnectivity" -> done(() -> network.awaitProgrammed(read(body, Protocol.EndpointRef.class)));
+            case "/NetworkDriver.EndpointOperInfo" -> new Protocol.OperInfo(EMPTY);
             case "/NetworkDriver.DeleteEndpoint" -> done(() -> network.deleteEndpoint(read(body, Protocol.EndpointRef.class)));
             case "/NetworkDriver.Join" -> network.join(read(body, Protocol.Join.class));
             case "/NetworkDriver.Leave" -> done(() -> network.leave(read(body, Protocol.EndpointRef.class)));
-            // discovery, revoking external connectivity and swarm's allocation: nothing for jcalico to do
-            case "/NetworkDriver.DiscoverNew", "/NetworkDriver.DiscoverDelete", "/NetworkDriver.RevokeExternalConnectivity", "/NetworkDriver.AllocateNetwork",
+            // discovery, external connectivity (port publishing) and swarm's allocation: nothing for jcalico to do
+            case "/NetworkDriver.DiscoverNew", "/NetworkDriver.DiscoverDelete", "/NetworkDriver.ProgramExternalConnectivity",
+                 "/NetworkDriver.RevokeExternalConnectivity", "/NetworkDriver.AllocateNetwork",
                  "/NetworkDriver.FreeNetwork" -> EMPTY;
             case "/IpamDriver.GetCapabilities" -> new Protocol.IpamCapabilities(false, false);
             case "/IpamDriver.GetDefaultAddressSpaces" -> new Protocol.AddressSpaces(DockerPools.ADDRESS_SPACE, DockerPools.ADDRESS_SPACE);

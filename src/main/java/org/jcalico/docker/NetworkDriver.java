@@ -25,9 +25,8 @@ import org.jcalico.util.Futures;
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
  * is the jcalico profile of the same name (made by the first endpoint that joins it on any host, kept afterwards);
- * an endpoint is attached from CreateEndpoint on, veth made before Join answers and endpoint programmed before Join
- * or, for a container's first network, before the ProgramExternalConnectivity that follows it answers, and detached
- * at Leave (again at DeleteEndpoint if Leave never came). See docs/docker.md.
+ * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached at Leave
+ * (again at DeleteEndpoint if Leave never came). See docs/docker.md.
  */
 public final class NetworkDriver {
     /** The orchestrator of the endpoints this driver makes; the consistency sweep looks for no others. */
@@ -57,12 +56,6 @@ public final class NetworkDriver {
      */
     private final Map<String, DockerClient.Network> networks = new ConcurrentHashMap<>();
 
-    /**
-     * Endpoints whose Join answered once their veth existed: the ProgramExternalConnectivity (or EndpointOperInfo)
-     * that dockerd calls next waits for them to be programmed (docs/docker.md, "Join").
-     */
-    private final Set<String> unconfirmed = ConcurrentHashMap.newKeySet();
-
     /** Endpoints whose Leave detaches them: the DeleteEndpoint that follows has nothing left to do for them. */
     private final Set<String> left = ConcurrentHashMap.newKeySet();
 
@@ -70,21 +63,13 @@ public final class NetworkDriver {
     private final ReleaseQueue releases;
 
     /**
-     * @param joining  the joining container, looked up while dockerd goes on from CreateEndpoint to Join (the
-     *                 container is listed the same way at both: see {@link #joiningContainer})
-     * @param plugged  the attach's veth made (or the attach failed before)
+     * @param labels   the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
+     *                 container is listed the same way at both: see {@link #labelsAtJoin})
      * @param attached the endpoint attached as a member of this network alone, veth made and endpoint programmed, also
      *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks
      */
-    private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Joining>> joining,
-                           CompletableFuture<Void> plugged, CompletableFuture<Void> attached) {
-    }
-
-    /**
-     * The container being started on the network, as dockerd lists it: its endpoint labels, and whether this network is
-     * the only one it was created with (then its sandbox is new, and this endpoint becomes its gateway endpoint).
-     */
-    private record Joining(Map<String, String> labels, boolean sole) {
+    private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Map<String, String>>> labels,
+                           CompletableFuture<Void> attached) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -127,20 +112,14 @@ public final class NetworkDriver {
                 new WorkloadException("docker network " + shortId(id) + " is not known to dockerd at " + docker.socket())));
         LabelRules.checkKey("network", NETWORK_LABEL + network.name());
         String mac = empty(given.macAddress()) ? null : given.macAddress().toLowerCase();
-        CompletableFuture<Optional<Joining>> joining =
-                CompletableFuture.supplyAsync(() -> joiningContainer(network.name()), Thread::startVirtualThread);
+        CompletableFuture<Optional<Map<String, String>>> labels =
+                CompletableFuture.supplyAsync(() -> labelsAtJoin(network.name()), Thread::startVirtualThread);
         // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
-        // is done meanwhile, and Join waits for its veth at least; the labels are needed only by the endpoint record,
-        // so the intent, the address and the veth do not wait for dockerd's answer
-        CompletableFuture<Void> plugged = new CompletableFuture<>();
+        // is done meanwhile, and Join waits for it; the labels are needed only by the endpoint record, so the intent,
+        // the address and the veth do not wait for dockerd's answer
         CompletableFuture<Void> attached = CompletableFuture.runAsync(() -> attach(request.endpointId(), network.name(), nets,
-                mac, joining, List.of(), () -> plugged.complete(null)), Thread::startVirtualThread);
-        attached.whenComplete((done, failure) -> {
-            if (failure != null) {
-                plugged.completeExceptionally(failure);
-            }
-        });
-        created.put(request.endpointId(), new Created(network.name(), nets, mac, joining, plugged, attached));
+                mac, labels, List.of()), Thread::startVirtualThread);
+        created.put(request.endpointId(), new Created(network.name(), nets, mac, labels, attached));
         return new Protocol.CreateEndpointAnswer(null);
     }
 
@@ -158,20 +137,14 @@ public final class NetworkDriver {
         }
         List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
                 .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
-        if (siblings.isEmpty() && endpoint.joining().join().map(Joining::sole).orElse(false)) {
-            // a new sandbox, whose gateway endpoint this becomes: dockerd moves the veth into it and then calls
-            // ProgramExternalConnectivity, which waits for the endpoint to be programmed (and fails the join if the
-            // attach failed), so the agent programs it while dockerd moves and configures the interface
-            Futures.joined(endpoint.plugged());
-            unconfirmed.add(request.endpointId());
-        } else if (siblings.isEmpty()) {
+        if (siblings.isEmpty()) {
             awaitAttached(endpoint);
         } else {
             // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this one
             // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks")
-            awaitEnded(endpoint);
+            endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
             detach(request.endpointId());
-            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.joining(), siblings, () -> { });
+            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.labels(), siblings);
         }
         if (!sandbox.isEmpty()) {
             sandboxes.compute(sandbox, (key, joined) -> {
@@ -180,7 +153,7 @@ public final class NetworkDriver {
                 return now;
             });
         }
-        if (endpoint.joining().join().isEmpty()) {
+        if (endpoint.labels().join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
                     .start(() -> copyLabels(request.endpointId(), endpointId));
         }
@@ -207,7 +180,7 @@ public final class NetworkDriver {
      * on them.
      */
     private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
-                        CompletableFuture<Optional<Joining>> container, List<WorkloadEndpoint> siblings, Runnable plugged) {
+                        CompletableFuture<Optional<Map<String, String>>> containerLabels, List<WorkloadEndpoint> siblings) {
         String endpointId = endpointId(dockerEndpointId);
         ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, Map.of(NETWORK_LABEL + network, ""), nets);
         List<ContainerNetworks.Member> members = new ArrayList<>(siblings.stream().map(ContainerNetworks.Member::of).toList());
@@ -215,7 +188,7 @@ public final class NetworkDriver {
         ContainerNetworks together = new ContainerNetworks(members);
         java.util.function.Supplier<EndpointMetadata> metadata = () -> {
             Map<String, String> labels = new TreeMap<>();
-            container.join().map(Joining::labels).ifPresent(labels::putAll);
+            containerLabels.join().ifPresent(labels::putAll);
             labels.put(NETWORK_LABEL + network, "");
             return new EndpointMetadata(null, together.labels(new ContainerNetworks.Member(endpointId, network, labels, nets)), null);
         };
@@ -224,40 +197,16 @@ public final class NetworkDriver {
                 metadata, together.spoofable(joining));
         regroup(siblings, together);
         try {
-            containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT, plugged);
+            containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT);
         } catch (RuntimeException e) {
             regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
             throw e;
         }
     }
 
-    /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is the caller's. */
+    /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is Join's. */
     private static void awaitAttached(Created endpoint) {
         Futures.joined(endpoint.attached());
-    }
-
-    /** Waits for the attach begun at CreateEndpoint to end, however it ends (a failed attach undid itself). */
-    private static void awaitEnded(Created endpoint) {
-        endpoint.attached().handle((done, failure) -> done).join();
-    }
-
-    /**
-     * ProgramExternalConnectivity and EndpointOperInfo, which dockerd calls after Join, before it starts the container:
-     * an endpoint whose Join answered before it was programmed is waited for here, and its attach's failure (after
-     * which nothing of it is left) fails dockerd's join, which then calls Leave. An endpoint this agent did not attach
-     * (it restarted since) must be recorded with no attach or detach of it under way: an attach that died with the
-     * last agent, between its Join and this call, has been or will be undone by its intent record.
-     */
-    public void awaitProgrammed(Protocol.EndpointRef request) {
-        Created endpoint = created.get(request.endpointId());
-        if (endpoint == null) {
-            if (!containers.settled(node, endpointId(request.endpointId()))) {
-                throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " has no jcalico endpoint on node "
-                        + node + " (the agent restarted while attaching it): run or connect the container again");
-            }
-        } else if (unconfirmed.remove(request.endpointId())) {
-            awaitAttached(endpoint);
-        }
     }
 
     /** The veth's peer, left in the host's namespace for docker to move into the container and rename. */
@@ -286,22 +235,14 @@ public final class NetworkDriver {
      */
     public void leave(Protocol.EndpointRef request) {
         left.add(request.endpointId());
-        unconfirmed.remove(request.endpointId());
-        Created joined = created.get(request.endpointId());
-        releases.submit("Leave of docker endpoint " + shortId(request.endpointId()), () -> {
-            if (joined != null) {
-                // dockerd failed between a Join that answered at the veth and its ProgramExternalConnectivity
-                awaitEnded(joined);
-            }
-            detach(request.endpointId(),
+        releases.submit("Leave of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
                 rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
                     try {
                         rest.run();
                     } catch (RuntimeException e) {
                         log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
                     }
-                }));
-        });
+                })));
     }
 
     /** Runs an address's release after the Leaves and releases dockerd called before it (see {@link ReleaseQueue}). */
@@ -316,10 +257,9 @@ public final class NetworkDriver {
 
     public void deleteEndpoint(Protocol.EndpointRef request) {
         Created endpoint = created.remove(request.endpointId());
-        unconfirmed.remove(request.endpointId());
         if (endpoint != null) {
             // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
-            awaitEnded(endpoint);
+            endpoint.attached().handle((done, failure) -> done).join();
         }
         if (!left.remove(request.endpointId())) {
             detach(request.endpointId());
@@ -410,17 +350,16 @@ public final class NetworkDriver {
     }
 
     /**
-     * The container being joined, when dockerd tells which it is: the containers it lists on the network without an
-     * endpoint there yet are those being started on it, and every one of them must carry the same jcalico labels.
-     * Empty when that does not tell (`docker network connect` of a running container, which dockerd lists on the
-     * network only afterwards; containers of different labels started at once; dockerd not answering): then the labels
-     * are copied just after Join, and Join waits for the endpoint to be programmed (see docs/docker.md).
+     * The endpoint labels of the container being joined, when dockerd tells which it is: the containers it lists on
+     * the network without an endpoint there yet are those being started on it, and every one of them must carry the
+     * same jcalico labels. Empty when that does not tell (`docker network connect` of a running container, which
+     * dockerd lists on the network only afterwards; containers of different labels started at once; dockerd not
+     * answering): then the labels are copied just after Join (see docs/docker.md).
      */
-    private Optional<Joining> joiningContainer(String network) {
+    private Optional<Map<String, String>> labelsAtJoin(String network) {
         try {
-            java.util.Collection<DockerClient.Starting> starting = docker.joining(network).values();
-            List<Map<String, String>> candidates = starting.stream().map(container -> endpointLabels(container.labels()))
-                    .distinct().toList();
+            List<Map<String, String>> candidates = docker.joining(network).values().stream()
+                    .map(NetworkDriver::endpointLabels).distinct().toList();
             if (candidates.size() != 1) {
                 return Optional.empty();
             }
@@ -432,7 +371,7 @@ public final class NetworkDriver {
                     log.warn("docker network " + network + ": the container's label " + LABEL_PREFIX + key + " is skipped: " + e.getMessage());
                 }
             });
-            return Optional.of(new Joining(labels, starting.stream().allMatch(container -> container.networks() == 1)));
+            return Optional.of(labels);
         } catch (RuntimeException e) {
             log.warn("docker network " + network + ": cannot tell which container joins it: " + e.getMessage());
             return Optional.empty();

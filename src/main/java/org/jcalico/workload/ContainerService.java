@@ -92,22 +92,19 @@ public final class ContainerService {
      * Attaches for a runtime that moves the interface into its container itself and already holds the addresses
      * (docker: its IPAM driver allocated them under {@code addressHandle}): the pair is made with its peer left in
      * the host's namespace as {@code peerName} (with {@code peerMac}, null: a random one), and the endpoint is
-     * recorded and programmed before this returns; {@code plugged} runs as soon as the pair exists (docker's Join
-     * answers then, see docs/docker.md). A failure removes what this made; the addresses stay with their handle, for
-     * the runtime to release.
+     * recorded and programmed before this returns. A failure removes what this made; the addresses stay with their
+     * handle, for the runtime to release.
      */
     public Added attachUnplugged(Attaching what, List<Cidr> nets, String addressHandle, String peerName, String peerMac,
-                                 Duration wait, Runnable plugged) {
+                                 Duration wait) {
         long start = System.nanoTime();
         Before before = before(what.node(), what.endpointId());
         String hostInterface = hostInterface(before.config().interfacePrefix(), what.endpointId());
         Ipam ipam = new Ipam(store);
         ipam.heldBy(addressHandle, nets);
-        return attach(what, before, hostInterface, ipam, () -> nets, addressHandle, addresses -> {
-            String mac = veths.createUnplugged(hostInterface, peerName, peerMac, addresses.stream().anyMatch(net -> net.version() == 6)).mac();
-            plugged.run();
-            return mac;
-        }, wait, start);
+        return attach(what, before, hostInterface, ipam, () -> nets, addressHandle,
+                addresses -> veths.createUnplugged(hostInterface, peerName, peerMac,
+                        addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
     }
 
     /**
@@ -279,11 +276,6 @@ public final class ContainerService {
     public List<WorkloadEndpoint> endpoints(String node, java.util.Collection<String> endpointIds) {
         return endpointIds.stream().map(id -> store.get(WorkloadEndpoint.class, node, id)).flatMap(Optional::stream)
                 .map(Versioned::resource).toList();
-    }
-
-    /** Whether the node's endpoint is recorded and no attachment or detachment of it is under way (no intent record). */
-    public boolean settled(String node, String endpointId) {
-        return store.get(WorkloadEndpoint.class, node, endpointId).isPresent() && !intentPending(node, endpointId);
     }
 
     /** The node's endpoints of the orchestrator, as stored now. */

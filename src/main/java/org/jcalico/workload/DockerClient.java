@@ -154,28 +154,23 @@ public final class DockerClient {
         return labels;
     }
 
-    /** A container dockerd is starting on a network: its labels, and how many networks it was created with. */
-    public record Starting(java.util.Map<String, String> labels, int networks) {
-    }
-
     /**
-     * Each container that dockerd lists on the network but that has no endpoint there yet, by container id: the
-     * containers being started on it. Listing takes no container's lock, and dockerd lists a container with the
-     * networks it was created with before it starts it, whereas it records the endpoint only after the driver's Join
-     * has answered.
+     * The labels of each container that dockerd lists on the network but that has no endpoint there yet, by container
+     * id: the containers being started on it. Listing takes no container's lock, and dockerd lists a container with
+     * the networks it was created with before it starts it, whereas it records the endpoint only after the driver's
+     * Join has answered.
      */
-    public java.util.Map<String, Starting> joining(String networkName) {
+    public java.util.Map<String, java.util.Map<String, String>> joining(String networkName) {
         String filter = java.net.URLEncoder.encode("{\"network\":[\"" + networkName + "\"]}", java.nio.charset.StandardCharsets.UTF_8);
-        java.util.Map<String, Starting> joining = new java.util.TreeMap<>();
+        java.util.Map<String, java.util.Map<String, String>> joining = new java.util.TreeMap<>();
         for (JsonNode container : get("/containers/json?all=1&filters=" + filter, false)) {
-            JsonNode networks = container.path("NetworkSettings").path("Networks");
-            JsonNode network = networks.path(networkName);
+            JsonNode network = container.path("NetworkSettings").path("Networks").path(networkName);
             if (network.isMissingNode() || !network.path("EndpointID").asText().isEmpty()) {
                 continue;
             }
             java.util.Map<String, String> labels = new java.util.TreeMap<>();
             container.path("Labels").fields().forEachRemaining(label -> labels.put(label.getKey(), label.getValue().asText()));
-            joining.put(container.path("Id").asText(), new Starting(labels, networks.size()));
+            joining.put(container.path("Id").asText(), labels);
         }
         return joining;
     }

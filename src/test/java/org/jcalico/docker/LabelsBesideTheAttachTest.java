@@ -60,8 +60,6 @@ class LabelsBesideTheAttachTest {
             driver.createEndpoint(new Protocol.CreateEndpoint(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT,
                     new Protocol.EndpointInterface("10.67.0.5/24", null, null), Map.of()));
             driver.join(new Protocol.Join(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT, "/var/run/docker/netns/x"));
-            // dockerd's ProgramExternalConnectivity after the Join of a container's first network
-            driver.awaitProgrammed(new Protocol.EndpointRef(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT));
         } finally {
             agent.interrupt();
         }

@@ -59,8 +59,6 @@ class ReleaseAfterAnswerTest {
             network.createEndpoint(new Protocol.CreateEndpoint(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT,
                     new Protocol.EndpointInterface(address.replace("/32", "/24"), null, null), Map.of()));
             network.join(new Protocol.Join(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT, "/var/run/docker/netns/x"));
-            // dockerd's ProgramExternalConnectivity after the Join of a container's first network
-            network.awaitProgrammed(new Protocol.EndpointRef(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT));
         } finally {
             agent.interrupt();
         }

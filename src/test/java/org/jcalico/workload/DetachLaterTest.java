@@ -77,7 +77,7 @@ class DetachLaterTest {
         ContainerService.Attaching what = new ContainerService.Attaching(NODE, "docker", "docker-endpoint-1", endpointId,
                 "docker endpoint 1", List.of("net"), () -> new EndpointMetadata(null, Map.of(), null), List.of());
         WorkloadEndpoint attached = containers.attachUnplugged(what, List.of(Cidr.parse("10.67.0.5/32")), HANDLE,
-                "tmp" + endpointId.substring(0, 12), null, Duration.ZERO, () -> { }).endpoint();
+                "tmp" + endpointId.substring(0, 12), null, Duration.ZERO).endpoint();
         assertTrue(links().contains(attached.interfaceName()), "the veth is made: " + links());
 
         List<Runnable> later = new ArrayList<>();
