@@ -16,7 +16,7 @@ import org.jcalico.kernel.PidFile;
  * agent adopts the running BIRD through its pid file. A BIRD started where an earlier one left routes in the kernel
  * starts in graceful restart recovery, and stopping BIRD is a graceful restart shutdown (docs/architecture.md).
  */
-public final class BirdDaemon {
+public final class BirdDaemon implements BirdControl {
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -26,6 +26,7 @@ public final class BirdDaemon {
         this.runner = runner;
     }
 
+    @Override
     public Path socket() {
         return runDir.resolve("bird.ctl");
     }
@@ -42,6 +43,7 @@ public final class BirdDaemon {
      * Makes BIRD run with this configuration; returns what was done ("started", "reconfigured", "restarted") or
      * empty when nothing was needed.
      */
+    @Override
     public Optional<String> ensure(String config) {
         boolean alive = process().isPresent();
         if (alive && config.equals(applied)) {
@@ -88,6 +90,7 @@ public final class BirdDaemon {
      * BIRD's verdict on a configuration, without applying it (`bird -p`): empty if it would accept it, else BIRD's
      * message, which names the refused line ("bird: FILE:LINE:COLUMN reason").
      */
+    @Override
     public Optional<String> check(String config) {
         Path candidate = runDir.resolve("bird.conf.check");
         writeTo(candidate, config);

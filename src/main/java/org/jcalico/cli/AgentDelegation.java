@@ -29,6 +29,8 @@ import org.jcalico.log.Log;
 public final class AgentDelegation {
     private static final Set<List<String>> SERVED = Set.of(List.of("container", "add"), List.of("container", "remove"),
             List.of("container", "label"), List.of("container", "list"), List.of("pool", "list"));
+    /** A path that is never a network namespace: the warm-up's add fails there, before it writes anything. */
+    static final String WARM_UP_NAMESPACE = "/proc/self/jcalico-warm-up/no-such-namespace";
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
     /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
@@ -110,15 +112,48 @@ public final class AgentDelegation {
                     + " the agent's in " + differences(compared(clientEnvironment)) + "; the launcher runs it itself");
             return DECLINED;
         }
+        return run(command, "ran '" + String.join(" ", command) + "' for the launcher");
+    }
+
+    /** Runs the command as its client would; {@code what} begins the log line that says how it went. */
+    private byte[] run(List<String> command, String what) {
         long start = System.nanoTime();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         List<String> full = new ArrayList<>(List.of("--datastore=" + datastoreUrl, "--node=" + node));
         full.addAll(command);
         int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), full.toArray(String[]::new));
-        log.info("ran '" + String.join(" ", command) + "' for the launcher: exit status " + status + " in "
+        log.info(what + ": exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Once {@code ready} (the agent has programmed its host: the warm-up must not compete with that on a small
+     * machine), runs on a thread of its own what a served `container add` runs before its first write, so that the
+     * first add after a start does not pay for all of it cold (picocli's model of `container add` by reflection,
+     * the store opened for writing, the attachment's objects, a list's reads and the codec): a `container list`,
+     * which only reads, and a `container add` of a namespace that does not exist, which fails where it resolves the
+     * container, before it writes anything (docs/agent.md, "A served `container add`"). Returns the thread.
+     */
+    public Thread warmUpWhen(java.util.function.BooleanSupplier ready) {
+        return Thread.ofPlatform().name("jcalico-warm-up").daemon().start(() -> {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+            try {
+                while (!ready.getAsBoolean()) {
+                    if (System.nanoTime() > deadline) {
+                        return;
+                    }
+                    Thread.sleep(100);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            for (List<String> command : List.of(List.of("container", "list", "-o", "json"),
+                    List.of("container", "add", "netns:" + WARM_UP_NAMESPACE, "--profile", "warm-up", "--no-wait"))) {
+                run(command, "warm-up, as a served " + command.get(0) + " " + command.get(1) + " (output dropped)");
+            }
+        });
     }
 
     /** The datastore the client would open, or null when what it gave is not a datastore URL (it says so itself). */

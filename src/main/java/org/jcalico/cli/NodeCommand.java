@@ -91,10 +91,18 @@ final class NodeCommand {
                 }
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
-                    AgentRuntime.run(options, foreground, log -> java.util.Map.of(
-                            "/v1/run", new AgentDelegation(url, node, System.getenv(), log)::handle,
-                            "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log)::handle,
-                            "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log)::handle));
+                    AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);
+                    AgentRuntime.run(options, foreground, log -> {
+                        AgentDelegation delegation = new AgentDelegation(url, node, System.getenv(), log);
+                        delegation.warmUpWhen(() -> {
+                            AgentStatusFile.Status now = status.read();
+                            return now != null && now.pid() == ProcessHandle.current().pid() && now.state().running();
+                        });
+                        return java.util.Map.of(
+                                "/v1/run", delegation::handle,
+                                "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log)::handle,
+                                "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log)::handle);
+                    });
                     return 0;
                 }
                 long pid = new AgentProcess(options.paths()).startInBackground(options);

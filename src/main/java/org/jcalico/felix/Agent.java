@@ -50,6 +50,10 @@ public final class Agent {
     private final Function<Snapshot, HostState> calculate;
     private final InterfacePrefixGuard prefixGuard;
     private final Object stop = new Object();
+    /** Queued by BGP's worker when it has applied a configuration or its problem changed: the status is due. */
+    private final Object bgpSettled = new Object();
+    /** A pass's status is not yet written: it waits for BIRD to have the pass's configuration. */
+    private boolean statusDue;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
     private boolean reportPending;
@@ -147,6 +151,9 @@ public final class Agent {
         log.info("agent for node " + node + " starting");
         statusFile.write(AgentStatusFile.State.starting, 0, 0, null);
         dataplane.start();
+        if (bgp != null) {
+            bgp.start(() -> queue.add(bgpSettled));
+        }
         startSyncing();
         ResyncSchedule resync = new ResyncSchedule();
         long backoff = RETRY_MILLIS;
@@ -179,9 +186,6 @@ public final class Agent {
                 if (dirty) {
                     announceConfiguration();
                 }
-                if (bgp != null) {
-                    bgp.supervise();
-                }
                 boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis());
                 if (dirty || resyncDue || reportPending) {
                     boolean ok = program(resyncDue);
@@ -195,6 +199,9 @@ public final class Agent {
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
                         givePeakBack();
                     }
+                }
+                if (statusDue && (bgp == null || !bgp.pending())) {
+                    writeStatus();
                 }
             } catch (RuntimeException e) {
                 crash = "internal error, retrying in " + backoff / 1000.0 + " s: " + e;
@@ -218,6 +225,9 @@ public final class Agent {
             }
         }
         syncer.stop();
+        if (bgp != null) {
+            bgp.close();
+        }
         if (deniedFlows != null) {
             deniedFlows.close();
         }
@@ -258,6 +268,10 @@ public final class Agent {
         List<String> problems = new ArrayList<>();
         int events = 0;
         for (Object input : batch) {
+            if (input == bgpSettled) {
+                statusDue = true;
+                continue;
+            }
             switch (input) {
                 case Syncer.Input.Listed listed -> {
                     long start = System.nanoTime();
@@ -362,10 +376,20 @@ public final class Agent {
             bgp.configure(snapshot);
         }
         metrics.endpoints(local.size() - failures.size(), failures.size());
+        statusDue = true;
+        return ok;
+    }
+
+    /**
+     * The status of the last pass. Written once BIRD has that pass's configuration (the loop does not wait for it:
+     * BGP's worker queues {@link #bgpSettled} when done), so that a status written after a change never speaks for a
+     * BIRD that does not have it yet, and a configuration BIRD refuses is in the status that follows it.
+     */
+    private void writeStatus() {
+        statusDue = false;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
-                local.size() - failures.size(), failures.size(), problem);
-        return ok;
+                localCount - failures.size(), failures.size(), problem);
     }
 
     /**

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.bgp.BgpSession;
 import org.jcalico.bgp.BirdConfig;
-import org.jcalico.bgp.BirdDaemon;
+import org.jcalico.bgp.BirdControl;
 import org.jcalico.bgp.RoutingIntent;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.kernel.KernelException;
@@ -24,52 +25,163 @@ import org.jcalico.model.ValidationException;
  * line, that session (a peer, or a node of the mesh) is left out and reported, so that one bad peer neither stops
  * every other session from being configured nor keeps BIRD from starting. Failures are logged at ERROR, reported by
  * {@link #problem()} and retried; they never stop the agent from programming its own host.
+ *
+ * <p>BIRD is driven by a thread of its own: checking and applying a configuration starts two processes (`bird -p`,
+ * `birdc configure`), 15-30 ms on a quiet machine and hundreds on a loaded one, and in the agent's loop that held back
+ * every change queued behind it, such as the endpoint record that follows a new IPAM block by a few milliseconds
+ * (docs/agent.md, "A served `container add`"). The loop hands over the rendered configuration and goes on; the worker
+ * applies the latest one it was handed (a newer one replaces one not yet started) and tells the loop when it is done,
+ * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot.
  */
-public final class BgpSpeaker {
+public final class BgpSpeaker implements AutoCloseable {
     static final long CHECK_MILLIS = 1000;
     private static final Pattern REFUSED_LINE = Pattern.compile(":(\\d+):\\d+ ");
     private static final Pattern SESSION_LINE = Pattern.compile("^protocol bgp (\\S+) from ");
-    private final BirdDaemon bird;
+    private final BirdControl bird;
     private final Path birdLog;
     private final Log log;
+    /** The last configuration handed to the worker (or the reason it could not be rendered); the loop's own. */
+    private String handedOver;
+    private final Object lock = new Object();
+    /** Handed over and not yet taken by the worker; guarded by lock. */
+    private Rendered next;
+    /** The worker is applying a configuration; guarded by lock. */
+    private boolean applying;
+    private boolean closed;
+    private Thread worker;
+    /** What keeps BGP from being as configured, as the worker last found it; null when nothing does. */
+    private volatile String problem;
+    // the worker's own from here on
     /** The configuration BIRD should run: the last rendered one that BIRD accepted. */
     private String config;
-    private String rendered;
     private String refusedConfig;
     private Map<String, String> refusedSessions = Map.of();
     private String lastError;
     private long nextCheck;
 
-    public BgpSpeaker(BirdDaemon bird, Path birdLog, Log log) {
+    /** A snapshot's configuration as the loop rendered it, or why it could not (then candidate is null). */
+    private record Rendered(RoutingIntent intent, String candidate, String error) {
+        String key() {
+            return candidate != null ? candidate : "refused: " + error;
+        }
+    }
+
+    public BgpSpeaker(BirdControl bird, Path birdLog, Log log) {
         this.bird = bird;
         this.birdLog = birdLog;
         this.log = log;
     }
 
+    /**
+     * Starts the worker; {@code settled} is called on it after each configuration it applied and whenever what
+     * {@link #problem()} says changed (BIRD died, came back), for the agent to write its status again.
+     */
+    void start(Runnable settled) {
+        worker = Thread.ofPlatform().name("jcalico-bird").daemon().start(() -> work(settled));
+    }
+
+    /**
+     * Hands this snapshot's configuration to the worker, unless it is the one handed over last. Cheap: the intent and
+     * its rendering; BIRD is not asked here.
+     */
     void configure(Snapshot snapshot) {
+        RoutingIntent intent = intentOf(snapshot);
+        Rendered rendered;
         try {
-            RoutingIntent intent = intentOf(snapshot);
-            String candidate = BirdConfig.render(intent, birdLog);
-            if (!candidate.equals(rendered)) {
-                accept(intent, candidate);
-                rendered = candidate;
-            }
+            rendered = new Rendered(intent, BirdConfig.render(intent, birdLog), null);
         } catch (ValidationException | KernelException e) {
-            rendered = null;
-            refused("BGP not configured: " + e.getMessage());
+            rendered = new Rendered(intent, null, "BGP not configured: " + e.getMessage());
         }
-        if (config != null) {
-            ensure();
+        if (rendered.key().equals(handedOver)) {
+            return;
+        }
+        handedOver = rendered.key();
+        synchronized (lock) {
+            next = rendered;
+            lock.notifyAll();
         }
     }
 
-    /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */
+    /** Whether a configuration handed over is not yet applied (or refused): BIRD is behind the last snapshot. */
+    boolean pending() {
+        synchronized (lock) {
+            return next != null || applying;
+        }
+    }
+
+    /** Stops the worker after the configuration it is applying, if any; BIRD keeps running. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        if (worker != null) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void work(Runnable settled) {
+        while (true) {
+            Rendered taken;
+            synchronized (lock) {
+                while (next == null && !closed && (config == null || System.currentTimeMillis() < nextCheck)) {
+                    try {
+                        lock.wait(config == null ? 0 : Math.max(1, nextCheck - System.currentTimeMillis()));
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                taken = next;
+                next = null;
+                applying = taken != null;
+            }
+            String before = problem;
+            try {
+                if (taken != null) {
+                    apply(taken);
+                }
+                if (config != null) {
+                    ensure();
+                }
+            } catch (RuntimeException e) {
+                // a bug here must not end the thread: BIRD would never be configured again
+                lastError = "internal error: " + e;
+                log.error("BGP configuration failed (" + e + "); retrying every second", e);
+                nextCheck = System.currentTimeMillis() + CHECK_MILLIS;
+            }
+            problem = describe();
+            synchronized (lock) {
+                applying = false;
+            }
+            if (taken != null || !Objects.equals(before, problem)) {
+                settled.run();
+            }
+        }
+    }
+
+    private void apply(Rendered rendered) {
+        if (rendered.candidate() == null) {
+            refused(rendered.error());
+        } else {
+            accept(rendered.intent(), rendered.candidate());
+        }
+    }
+
     /** What BGP needs of the agent's view of the cluster. */
     static RoutingIntent intentOf(Snapshot snapshot) {
         return new RoutingIntent(snapshot.node(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.pools(),
                 snapshot.localBlocks(), snapshot.localEndpoints());
     }
 
+    /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */
     private void accept(RoutingIntent intent, String candidate) {
         Map<String, String> refused = new TreeMap<>();
         RoutingIntent usable = intent;
@@ -114,14 +226,12 @@ public final class BgpSpeaker {
                 .filter(candidate -> candidate.protocolName().equals(session.group(1))).findFirst();
     }
 
-    void supervise() {
-        if (config != null && System.currentTimeMillis() >= nextCheck) {
-            ensure();
-        }
+    /** What keeps BGP on this node from being as configured, or null when nothing does: as of the last configuration applied. */
+    String problem() {
+        return problem;
     }
 
-    /** What keeps BGP on this node from being as configured, or null when nothing does. */
-    String problem() {
+    private String describe() {
         List<String> problems = new ArrayList<>();
         if (refusedConfig != null) {
             problems.add(refusedConfig);

@@ -69,6 +69,32 @@ class AgentDelegationTest {
                         "http=tcp/80", "--label", "bad key=x"), "the command's options reach the command as given");
     }
 
+    /**
+     * The agent's warm-up runs a served list and a served add that fails where it resolves the container: it writes
+     * nothing to the store (its revision stays), creates no profile, and says in the log that it was a warm-up, not a
+     * command for the launcher (which the functional tests count).
+     */
+    @Test
+    void theWarmUpWritesNothing() throws Exception {
+        try (org.jcalico.datastore.Datastore datastore = org.jcalico.datastore.DatastoreUrl.parse(store)
+                .open(org.jcalico.datastore.OpenMode.WRITE)) {
+            org.jcalico.datastore.ResourceStore resources = new org.jcalico.datastore.ResourceStore(datastore);
+            resources.create(new org.jcalico.model.Node("h1", org.jcalico.model.IpAddress.parse("10.99.0.1"), null, null));
+            resources.create(new org.jcalico.model.IpPool(org.jcalico.model.Cidr.parse("10.65.0.0/16"), false, null, false));
+            long revision = datastore.list("").revision();
+            java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+            Thread warmUp = delegation.warmUpWhen(() -> asked.incrementAndGet() > 2);
+            warmUp.join(30_000);
+            assertTrue(!warmUp.isAlive() && asked.get() == 3, "ran once ready");
+            assertEquals(revision, datastore.list("").revision(), "nothing written");
+            List<String> lines = java.nio.file.Files.readAllLines(dir.resolve("felix.log"));
+            assertEquals(2, lines.stream().filter(line -> line.contains("warm-up, as a served container")).count(), String.join("\n", lines));
+            assertTrue(lines.stream().anyMatch(line -> line.contains("served container list") && line.contains("exit status 0")));
+            assertTrue(lines.stream().anyMatch(line -> line.contains("served container add") && line.contains("exit status 1")));
+            assertTrue(lines.stream().noneMatch(line -> line.contains("for the launcher")));
+        }
+    }
+
     /** Defect 13: a delegated add attached from the agent's docker daemon, not from the one the client named. */
     @Test
     void declinesWhatTheClientsEnvironmentWouldRunDifferently() {

@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jcalico.bgp.BirdControl;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
@@ -23,6 +29,10 @@ import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
@@ -139,6 +149,72 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")),
                     "both endpoints are programmed: " + Files.readString(dir.resolve("agent.log")));
             assertTrue(host.run("iptables", "-S", DataplaneNames.toEndpoint("jcB")).ok(), "b's chain is in the kernel");
+        }
+    }
+
+    /**
+     * BIRD's configuration of a new IPAM block (two processes, `bird -p` and `birdc configure`) runs beside the loop:
+     * an endpoint written while BIRD is still being configured is programmed without waiting for it, and the status
+     * file is written again only once BIRD has the configuration. Here BIRD's check of the block's configuration is
+     * held until the end. Old code: the loop configured BIRD itself, so b waited for the held check.
+     */
+    @Test
+    void aNewBlocksBirdConfigurationHoldsNoEndpointBack(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null));
+            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch checking = new CountDownLatch(1);
+            AtomicBoolean holding = new AtomicBoolean();
+            AtomicReference<String> running = new AtomicReference<>();
+            BirdControl bird = new BirdControl() {
+                @Override
+                public Optional<String> check(String config) {
+                    if (holding.get()) {
+                        checking.countDown();
+                        try {
+                            held.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return Optional.empty();
+                }
+
+                @Override
+                public Optional<String> ensure(String config) {
+                    return config.equals(running.getAndSet(config)) ? Optional.empty() : Optional.of("reconfigured");
+                }
+
+                @Override
+                public Path socket() {
+                    return dir.resolve("bird.ctl");
+                }
+            };
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            Log log = Log.open(dir.resolve("agent.log"), false, "info");
+            agent = new Agent(datastore, NODE, new Dataplane(host), log, statusFile, new BgpSpeaker(bird, dir.resolve("bird.log"), log),
+                    new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
+            loop = Thread.ofPlatform().start(agent::run);
+            // running, not in sync: jcB is a link under the prefix without an endpoint yet, which the status reports
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && running.get() != null && statusFile.read() != null
+                    && statusFile.read().state().running()), "a is programmed");
+
+            holding.set(true);
+            long before = statusFile.read().updatedAtMillis();
+            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(2, "ep-b")));
+            assertTrue(checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            assertTrue(Eventually.within(5, () -> programmed(store, "b")),
+                    "b is programmed while BIRD's configuration is held: " + Files.readString(dir.resolve("agent.log")));
+            assertEquals(before, statusFile.read().updatedAtMillis(), "no status written while BIRD is behind");
+            assertTrue(!running.get().contains("10.65.0.0/26"), "BIRD does not have the block yet");
+
+            held.countDown();
+            assertTrue(Eventually.within(5, () -> statusFile.read().updatedAtMillis() > before
+                    && running.get().contains("10.65.0.0/26")),
+                    "the status follows BIRD's configuration: " + statusFile.read());
         }
     }
 
