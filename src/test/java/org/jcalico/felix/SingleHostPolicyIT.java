@@ -109,8 +109,9 @@ class SingleHostPolicyIT {
         String chain = "jc-tw-" + w2.interfaceName();
         String route = w2.ipv4Nets().get(0).toString();
         java.util.function.BooleanSupplier repaired = () -> fixture.in(host(), "ip", "route", "show", route).stdout()
-                .contains("dev " + w2.interfaceName()) && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 3;
-        // a resync may fall between the two changes and the check; then the drift is made again
+                .contains("dev " + w2.interfaceName()) && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 1;
+        // the endpoint's chain holds its rules (one jump into the shared policy chain at least) or, flushed, only its
+        // declaration; a resync may fall between the two changes and the check: then the drift is made again
         boolean drifted = false;
         for (int attempt = 0; attempt < 3 && !drifted; attempt++) {
             assertTrue(Eventually.within(5, repaired), "the kernel is as programmed before the drift");
