@@ -115,8 +115,9 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         Collections.sort(latenciesMicros);
         long median = latenciesMicros.get(latenciesMicros.size() / 2);
         System.out.println("same-store watch latency: median " + median + " us, max " + latenciesMicros.getLast() + " us");
-        // polled every 5 ms at a random phase, the median would be about 2,500 us
-        assertTrue(median < 1_500, "median latency " + median + " us");
+        // polled every 5 ms at a random phase, the median would be 2,500 us plus the same wake-ups; told at once it is
+        // about 500 us on a quiet machine, and was 1,635 us once in CI on 2 loaded cores
+        assertTrue(median < 2_500, "median latency " + median + " us");
     }
 
     /**
