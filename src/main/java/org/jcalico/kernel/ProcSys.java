@@ -49,7 +49,8 @@ public final class ProcSys {
         Map<String, String> refused = new LinkedHashMap<>();
         byte[] buffer = new byte[64];
         valuesByPath.forEach((path, value) -> {
-            if (!path.startsWith("/proc/sys/")) {
+            // normalised first: "/proc/sys/../../etc/x" starts with /proc/sys/ too
+            if (!java.nio.file.Path.of(path).normalize().startsWith("/proc/sys/")) {
                 throw new KernelException("refused to write " + CommandText.visible(path) + ": not under /proc/sys");
             }
             if (value.equals(read(path, buffer))) {

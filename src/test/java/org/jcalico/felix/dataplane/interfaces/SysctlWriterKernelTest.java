@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.interfaces;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -118,6 +119,18 @@ class SysctlWriterKernelTest {
         assertTrue(changes.failures().getOrDefault("sysctl", "").contains("cannot open network namespace"), changes.toString());
         assertEquals(0, changes.count(Change.SYSCTLS_WRITTEN));
         assertEquals(before, CommandRunner.local().run("cat", "/proc/sys/net/ipv4/ip_forward").check().stdout());
+    }
+
+    @Test
+    void aPathThatLeavesProcSysIsRefusedAndNothingIsWritten() {
+        java.nio.file.Path escape = java.nio.file.Path.of("/tmp/jcpd-procsys-escape");
+        try {
+            org.junit.jupiter.api.Assertions.assertThrows(org.jcalico.kernel.KernelException.class,
+                    () -> host.procSys().write(java.util.Map.of("/proc/sys/../../tmp/jcpd-procsys-escape", "1")));
+            assertFalse(java.nio.file.Files.exists(escape), "nothing written outside /proc/sys");
+        } finally {
+            escape.toFile().delete();
+        }
     }
 
     private String sysctl(String key) {
