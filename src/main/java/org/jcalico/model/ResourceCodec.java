@@ -29,17 +29,23 @@ import java.util.stream.Collectors;
 
 /** Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. */
 public final class ResourceCodec {
-    private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
-    private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
-                    .stringQuotingChecker(new QuoteNumberLike())
-                    .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // the default mapper's, which a built factory lacks
-                    .build())
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
-
     private ResourceCodec() {
+    }
+
+    /**
+     * The mappers, made at their first use: reading the stored form of the kinds a list reads takes no mapper
+     * ({@link StoredRecords}), and making them is a good part of a cold command's time.
+     */
+    private static final class Mappers {
+        private static final JsonMapper JSON = configure(JsonMapper.builder()).build();
+        private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
+                        .stringQuotingChecker(new QuoteNumberLike())
+                        .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // the default mapper's, which a built factory lacks
+                        .build())
+                .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
+                .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
     }
 
     private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(B builder) {
@@ -62,20 +68,26 @@ public final class ResourceCodec {
             throw new IllegalStateException("cannot encode " + resource + ": an endpoint as another node's agent keeps it");
         }
         try {
-            return JSON.writerFor(Resource.class).writeValueAsString(resource);
+            return Mappers.JSON.writerFor(Resource.class).writeValueAsString(resource);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode " + resource, e);
         }
     }
 
     public static Resource fromJson(String json) {
+        Resource stored = StoredRecords.read(json);
+        return stored != null ? stored : fromJsonByMapper(json);
+    }
+
+    /** What {@link #fromJson} answers without {@link StoredRecords}: the mapper's resource, or its error. */
+    static Resource fromJsonByMapper(String json) {
         // The stored form, as toJson writes it, maps straight onto the records: an agent reads a cluster's hundred
         // thousand endpoints at its start, and the way through a tree and the API form's reader took twice as long.
         // Anything else (the API form, a value written by hand, an invalid one) takes that way, which gives the same
         // resource or the error naming the field.
         if (!json.contains("\"apiVersion\"")) {
             try {
-                Resource resource = JSON.readValue(json, Resource.class);
+                Resource resource = Mappers.JSON.readValue(json, Resource.class);
                 if (resource != null) {
                     return resource;
                 }
@@ -83,7 +95,7 @@ public final class ResourceCodec {
                 // decoded again below, for the precise message
             }
         }
-        return decode(JSON, json, 1);
+        return decode(Mappers.JSON, json, 1);
     }
 
     public static <T extends Resource> T fromJson(String json, Class<T> type) {
@@ -94,7 +106,7 @@ public final class ResourceCodec {
     public static String toPrettyJson(List<? extends Resource> resources, boolean asList) {
         try {
             Object value = asList ? resources.stream().map(ResourceCodec::apiForm).toList() : apiForm(resources.get(0));
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+            return Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -104,7 +116,7 @@ public final class ResourceCodec {
     public static String toYaml(List<? extends Resource> resources) {
         return resources.stream().map(resource -> {
             try {
-                return YAML.writeValueAsString(apiForm(resource));
+                return Mappers.YAML.writeValueAsString(apiForm(resource));
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
@@ -119,7 +131,7 @@ public final class ResourceCodec {
     /** The API form's tree of a resource: Calico's v3 shape (Kubernetes' for its kinds). */
     static ObjectNode apiForm(Resource resource) {
         try {
-            return ApiForm.print(resource.kind(), (ObjectNode) JSON.readTree(toJson(resource)));
+            return ApiForm.print(resource.kind(), (ObjectNode) Mappers.JSON.readTree(toJson(resource)));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -135,13 +147,13 @@ public final class ResourceCodec {
         List<JsonNode> nodes = new ArrayList<>();
         try {
             if (trimmed.startsWith("[")) {
-                JSON.readTree(trimmed).forEach(nodes::add);
+                Mappers.JSON.readTree(trimmed).forEach(nodes::add);
             } else if (trimmed.startsWith("{")) {
-                nodes.add(JSON.readTree(trimmed));
+                nodes.add(Mappers.JSON.readTree(trimmed));
             } else {
-                YAMLFactory factory = YAML.getFactory();
+                YAMLFactory factory = Mappers.YAML.getFactory();
                 try (var parser = new NoAliases((YAMLParser) factory.createParser(text))) {
-                    YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
+                    Mappers.YAML.readValues(parser, JsonNode.class).forEachRemaining(node -> {
                         if (node != null && !node.isNull() && !node.isMissingNode()) {
                             nodes.add(node);
                         }
@@ -239,7 +251,7 @@ public final class ResourceCodec {
     /** The resource of a stored-form tree; errors name the field and value, without the resource's position. */
     private static Resource decodeStored(JsonNode node, String kind) {
         try {
-            return JSON.treeToValue(node, Resource.class);
+            return Mappers.JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
             throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {

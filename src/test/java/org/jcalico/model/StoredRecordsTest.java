@@ -1,0 +1,88 @@
+package org.jcalico.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * StoredRecords answers what the mapper answers, or nothing (and then the mapper decides): on random resources of
+ * every kind, well-formed and not, and on forms the mapper reads that StoredRecords leaves to it.
+ */
+class StoredRecordsTest {
+    private static final ObjectMapper PLAIN = new ObjectMapper();
+    private static final List<String> READ = List.of(IpPool.KIND, IpamBlock.KIND, WorkloadEndpoint.KIND, EndpointStatus.KIND);
+
+    @Test
+    void answersWhatTheMapperAnswersOrNothing() throws Exception {
+        ResourceGenerator generator = new ResourceGenerator(ResourcePropertyTest.SEED + 2, 0.15);
+        int answered = 0;
+        for (int i = 0; i < 6_000; i++) {
+            Map<String, Object> raw = i % 3 == 0 ? generator.any() : generator.of(READ.get(i % READ.size()));
+            String json = PLAIN.writeValueAsString(raw);
+            Resource stored = StoredRecords.read(json);
+            if (stored != null) {
+                answered++;
+                assertTrue(READ.contains(raw.get("kind")), json);
+                assertEquals(byMapper(json), stored, json);
+            }
+        }
+        assertTrue(answered > 1_000, "only " + answered + " answered");
+    }
+
+    /** Whatever the codec writes of these kinds, it reads back (a field renamed or added in a record shows here). */
+    @Test
+    void readsAllThatTheCodecWritesOfItsKinds() throws Exception {
+        ResourceGenerator generator = new ResourceGenerator(ResourcePropertyTest.SEED + 3, 0);
+        for (String kind : READ) {
+            int read = 0;
+            for (int i = 0; i < 500; i++) {
+                Resource resource;
+                try {
+                    resource = ResourceCodec.fromJsonByMapper(PLAIN.writeValueAsString(generator.of(kind)));
+                } catch (ValidationException e) {
+                    continue; // a combination validation refuses
+                }
+                String stored = ResourceCodec.toJson(resource);
+                assertEquals(resource, StoredRecords.read(stored), stored);
+                read++;
+            }
+            assertTrue(read > 50, kind + ": only " + read + " of 500 accepted");
+        }
+    }
+
+    @Test
+    void leavesToTheMapperWhatTheCodecDoesNotWrite() {
+        String endpoint = "\"node\":\"h1\",\"containerId\":\"c1\",\"endpointId\":\"e1\",\"interfaceName\":\"jc1\"";
+        List<String> others = List.of(
+                "{\"kind\":\"WorkloadEndpointStatus\",\"node\":\"h1\",\"endpointId\":\"e1\",\"state\":\"error\"}", // the old name
+                "{\"kind\":\"IPAMBlock\",\"cidr\":\"10.0.0.0/26\",\"allocations\":{\"+1\":\"e1\"}}",
+                "{\"kind\":\"IPAMBlock\",\"cidr\":\"10.0.0.0/26\",\"allocations\":{\"01\":\"e1\"}}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\",\"blockSize\":\"26\"}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\",\"natOutgoing\":null}",
+                "{\"kind\":\"WorkloadEndpoint\"," + endpoint + ",\"ports\":[{\"name\":\"http\",\"protocol\":6,\"port\":80}]}",
+                "{\"kind\":\"WorkloadEndpoint\"," + endpoint + ",\"labels\":{\"a\":\"1\",\"a\":\"2\"}}",
+                "{\"cidr\":\"10.0.0.0/16\",\"kind\":\"IPPool\"}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\"} {}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\",\"blockSize\":26.0}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\",\"cidr\":\"10.1.0.0/16\"}",
+                "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/33\"}");
+        for (String json : others) {
+            assertNull(StoredRecords.read(json), json);
+        }
+        assertEquals(EndpointStatus.State.failed, ((EndpointStatus) ResourceCodec.fromJson(others.get(0))).state());
+        assertEquals(new IpamBlock(Cidr.parse("10.0.0.0/26"), null, Map.of(1, "e1")), ResourceCodec.fromJson(others.get(1)));
+    }
+
+    private static Resource byMapper(String json) {
+        try {
+            return ResourceCodec.fromJsonByMapper(json);
+        } catch (ValidationException e) {
+            return null;
+        }
+    }
+}
