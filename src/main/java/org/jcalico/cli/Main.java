@@ -28,7 +28,7 @@ public final class Main {
         if (command != null && Warmup.COMMANDS.contains(command)) {
             quietLibraryLogging();
         }
-        Warmup.startFor(command);
+        Warmup.startFor(command, at >= 0 && at + 1 < args.length ? args[at + 1] : null);
         int status = run(args);
         if (status == 0 && onlyDaemonThreadsLeft()) {
             return;
