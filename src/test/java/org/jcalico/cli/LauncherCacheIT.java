@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The launcher's start-up cache holds the jar's classes, and the JVM runs them from a cache recorded from an older jar
- * without a word: a jar built after the cache (`mvn package` rather than the launcher, which deletes the cache when it
- * builds) has it recorded again.
+ * The launcher's start-up caches (the everyday commands', the lists') hold the jar's classes, and the JVM runs them
+ * from a cache recorded from an older jar without a word: a jar built after the caches (`mvn package` rather than the
+ * launcher, which deletes them when it builds) has them recorded again.
  */
 class LauncherCacheIT {
     private static final String RECORDING = "jcalico: recording a start-up cache (once per build)";
@@ -45,9 +45,11 @@ class LauncherCacheIT {
         Files.setLastModifiedTime(dir.resolve("pom.xml"), sourcesTime);
         Path jar = target.resolve("jcalico.jar");
         Path cache = target.resolve("jcalico.aot");
+        Path lists = target.resolve("jcalico-lists.aot");
 
         Outcome first = run(dir.resolve("jcalico"));
-        assertTrue(first.status() == 0 && first.err().contains(RECORDING) && Files.exists(cache), first.toString());
+        assertTrue(first.status() == 0 && first.err().contains(RECORDING) && Files.exists(cache) && Files.exists(lists),
+                first.toString());
         Outcome second = run(dir.resolve("jcalico"));
         assertTrue(second.status() == 0 && !second.err().contains(RECORDING), "recorded once: " + second);
 
@@ -55,6 +57,7 @@ class LauncherCacheIT {
         Outcome rebuilt = run(dir.resolve("jcalico"));
         assertTrue(rebuilt.status() == 0 && rebuilt.err().contains(RECORDING), "a jar newer than the cache: " + rebuilt);
         assertTrue(Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0);
+        assertTrue(Files.getLastModifiedTime(lists).compareTo(Files.getLastModifiedTime(jar)) > 0);
         assertFalse(run(dir.resolve("jcalico")).err().contains(RECORDING));
     }
 
