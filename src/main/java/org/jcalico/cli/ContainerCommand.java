@@ -24,12 +24,14 @@ import org.jcalico.model.WorkloadEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Spec;
 
-/** `container` and `container list` are declared through picocli's API, as CommandModel says why; the others are annotated. */
+/** `container`, `container list` and `container add` are declared through picocli's API, as CommandModel says why; the others are annotated. */
 final class ContainerCommand {
     private static final Map<String, Function<String, Object>> SUBCOMMANDS = CommandModel.ordered(
-            entry("add", next -> Add.class), entry("remove", next -> Remove.class), entry("label", next -> Label.class),
+            entry("add", next -> new Add().spec), entry("remove", next -> Remove.class), entry("label", next -> Label.class),
             entry("list", next -> new ListContainers().spec));
 
     private ContainerCommand() {
@@ -41,33 +43,55 @@ final class ContainerCommand {
                 "Containers (workload endpoints) on the network."), named, null, SUBCOMMANDS);
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Attach a container: addresses from IPAM (or the ones given), a veth pair to this host, the endpoint record; then wait until this host's agent has programmed it.")
+    /**
+     * Declared through picocli's API, as the lists are (CommandModel): the agent builds the model of every `container
+     * add` it serves, and building it from annotations was about 6 ms of each add's path to its first packet
+     * (docs/agent.md, "A served `container add`").
+     */
     static final class Add implements Runnable {
-        @Spec CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "CONTAINER", description = "docker id or name, pid:N, netns:NAME or netns:/path") String container;
-        @Parameters(index = "1..*", paramLabel = "ADDRESS", description = "IPv4/IPv6 addresses (default: one from each family with an enabled pool)") List<String> addresses = new ArrayList<>();
-        @Option(names = "--profile", paramLabel = "P", description = "profiles in order; a missing one is created as a security group") List<String> profiles = new ArrayList<>();
-        @Option(names = "--namespace", paramLabel = "NS", description = "the endpoint's namespace, for policies and namespaceSelector (default: default)") String namespace;
-        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "a label of the endpoint, for selectors (repeatable)") List<String> labels = new ArrayList<>();
-        @Option(names = "--port", paramLabel = "NAME=PROTO/N", description = "a named port the endpoint declares, e.g. http=tcp/8080 (repeatable)") List<String> ports = new ArrayList<>();
-        @Option(names = "--interface", paramLabel = "NAME", defaultValue = "eth0", description = "interface name inside the container (default: ${DEFAULT-VALUE})") String containerInterface;
-        @Option(names = "--no-wait", description = "return without waiting for the agent") boolean noWait;
-        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10", description = "how long to wait for the agent (default: ${DEFAULT-VALUE})") int timeout;
+        private final PositionalParamSpec container = PositionalParamSpec.builder().index("0").paramLabel("CONTAINER")
+                .arity("1").required(true).type(String.class).description("docker id or name, pid:N, netns:NAME or netns:/path").build();
+        private final PositionalParamSpec addresses = PositionalParamSpec.builder().index("1..*").paramLabel("ADDRESS")
+                .arity("0..*").type(List.class).auxiliaryTypes(String.class)
+                .description("IPv4/IPv6 addresses (default: one from each family with an enabled pool)").build();
+        private final OptionSpec profiles = repeated("--profile", "P", "profiles in order; a missing one is created as a security group");
+        private final OptionSpec namespace = OptionSpec.builder("--namespace").paramLabel("NS").type(String.class)
+                .description("the endpoint's namespace, for policies and namespaceSelector (default: default)").build();
+        private final OptionSpec labels = repeated("--label", "KEY=VALUE", "a label of the endpoint, for selectors (repeatable)");
+        private final OptionSpec ports = repeated("--port", "NAME=PROTO/N", "a named port the endpoint declares, e.g. http=tcp/8080 (repeatable)");
+        private final OptionSpec containerInterface = OptionSpec.builder("--interface").paramLabel("NAME").type(String.class)
+                .defaultValue("eth0").description("interface name inside the container (default: ${DEFAULT-VALUE})").build();
+        private final OptionSpec noWait = OptionSpec.builder("--no-wait").type(boolean.class).initialValue(false)
+                .description("return without waiting for the agent").build();
+        private final OptionSpec timeout = OptionSpec.builder("--timeout").paramLabel("SECONDS").type(int.class)
+                .defaultValue("10").description("how long to wait for the agent (default: ${DEFAULT-VALUE})").build();
+        final CommandSpec spec = CommandModel.command(this, "add", "Attach a container: addresses from IPAM (or the ones given),"
+                + " a veth pair to this host, the endpoint record; then wait until this host's agent has programmed it.")
+                .addPositional(container).addPositional(addresses).addOption(profiles).addOption(namespace)
+                .addOption(labels).addOption(ports).addOption(containerInterface).addOption(noWait).addOption(timeout);
+
+        private static OptionSpec repeated(String name, String label, String description) {
+            return OptionSpec.builder(name).paramLabel(label).type(List.class).auxiliaryTypes(String.class)
+                    .description(description).build();
+        }
 
         @Override
         public void run() {
-            EndpointMetadata metadata = new EndpointMetadata(namespace, LabelEdit.assignments(labels),
-                    ports.stream().map(EndpointPort::parse).toList());
+            String inside = containerInterface.getValue();
+            EndpointMetadata metadata = new EndpointMetadata(namespace.getValue(), LabelEdit.assignments(strings(labels)),
+                    strings(ports).stream().map(EndpointPort::parse).toList());
             try (Session session = new Session(spec)) {
-                ContainerService.Added added = service(session).add(session.nodeName(), container, addresses, profiles,
-                        metadata, containerInterface, noWait ? Duration.ZERO : Duration.ofSeconds(timeout));
+                boolean noWaiting = noWait.getValue();
+                int seconds = timeout.getValue();
+                ContainerService.Added added = service(session).add(session.nodeName(), container.getValue(),
+                        strings(addresses), strings(profiles), metadata, inside,
+                        noWaiting ? Duration.ZERO : Duration.ofSeconds(seconds));
                 WorkloadEndpoint endpoint = added.endpoint();
                 var out = session.out();
                 added.createdProfiles().forEach(name -> out.println("created profile " + name
                         + " (tag " + name + "; inbound: allow from tag " + name + "; outbound: allow all)"));
                 out.println("added " + shortId(endpoint.containerId()) + " on node " + endpoint.node() + ": "
-                        + containerInterface + " " + endpoint.mac() + " <-> host " + endpoint.interfaceName() + ", addresses "
+                        + inside + " " + endpoint.mac() + " <-> host " + endpoint.interfaceName() + ", addresses "
                         + ResourceTables.addresses(endpoint) + ", profiles "
                         + (endpoint.profileIds().isEmpty() ? "(none: all traffic dropped)" : String.join(",", endpoint.profileIds()))
                         + ", namespace " + endpoint.namespace()
@@ -76,6 +100,12 @@ final class ContainerCommand {
                         + (added.programmedMillis() < 0 ? "; not waiting for the agent"
                         : "; ready in " + added.programmedMillis() + " ms"));
             }
+        }
+
+        /** A repeatable argument's values: none when it was not given. */
+        private static List<String> strings(picocli.CommandLine.Model.ArgSpec arg) {
+            List<String> values = arg.getValue();
+            return values == null ? List.of() : values;
         }
     }
 
