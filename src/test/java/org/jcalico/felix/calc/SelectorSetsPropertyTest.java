@@ -52,17 +52,7 @@ class SelectorSetsPropertyTest {
     @Test
     void incrementalSetsEqualSetsFromTheDefinitionAfterEveryChange() {
         System.out.println("SelectorSetsPropertyTest seed " + SEED + " (rerun with -Dselectorsets.seed=" + SEED + ")");
-        for (int i = 0; i < 40; i++) {
-            keyPool.add(randomKey());
-        }
-        for (int i = 0; i < 120; i++) {
-            addEndpoint();
-        }
-        for (int i = 0; i < 8; i++) {
-            addNetworkSet();
-        }
-        NAMESPACES.forEach(name -> namespaces.put(name, new Namespace(name, randomLabels(2))));
-        PROFILES.forEach(name -> profiles.put(name, new Profile(name, null, randomLabels(2), null, null)));
+        cluster(120);
         for (int i = 0; i < 15; i++) {
             needed.add(pick(keyPool));
         }
@@ -90,17 +80,7 @@ class SelectorSetsPropertyTest {
      */
     @Test
     void setsCountedByTwoThreadsAtOnceEqualSetsFromTheDefinition() throws Exception {
-        for (int i = 0; i < 40; i++) {
-            keyPool.add(randomKey());
-        }
-        for (int i = 0; i < 600; i++) {
-            addEndpoint();
-        }
-        for (int i = 0; i < 8; i++) {
-            addNetworkSet();
-        }
-        NAMESPACES.forEach(name -> namespaces.put(name, new Namespace(name, randomLabels(2))));
-        PROFILES.forEach(name -> profiles.put(name, new Profile(name, null, randomLabels(2), null, null)));
+        cluster(600);
         needed.addAll(keyPool);
         java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
@@ -126,6 +106,21 @@ class SelectorSetsPropertyTest {
         } finally {
             other.shutdownNow();
         }
+    }
+
+    /** A random cluster of ENDPOINT_COUNT endpoints, 8 network sets, the namespaces and profiles, and 40 random keys. */
+    private void cluster(int endpointCount) {
+        for (int i = 0; i < 40; i++) {
+            keyPool.add(randomKey());
+        }
+        for (int i = 0; i < endpointCount; i++) {
+            addEndpoint();
+        }
+        for (int i = 0; i < 8; i++) {
+            addNetworkSet();
+        }
+        NAMESPACES.forEach(name -> namespaces.put(name, new Namespace(name, randomLabels(2))));
+        PROFILES.forEach(name -> profiles.put(name, new Profile(name, null, randomLabels(2), null, null)));
     }
 
     private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
