@@ -159,7 +159,7 @@ public final class SelectorSets {
         void count() {
             for (Group group : groups) {
                 // an IPv4-only cluster's groups give its IPv6 sets nothing: half the sets, no item to look at
-                if (group.addressed(key.version())) {
+                if (group.addressedItems(key.version()) > 0) {
                     for (Item item : group.items) {
                         members.count(item.members(key), 1);
                     }
@@ -327,7 +327,7 @@ public final class SelectorSets {
     private void join(Item item, Group group) {
         item.group = group;
         group.items.add(item);
-        group.addressedItems(item, 1);
+        group.countAddressed(item, 1);
         group.matched.forEach(selector -> count(item, selector, 1));
     }
 
@@ -335,7 +335,7 @@ public final class SelectorSets {
         Group group = item.group;
         group.matched.forEach(selector -> count(item, selector, -1));
         group.items.remove(item);
-        group.addressedItems(item, -1);
+        group.countAddressed(item, -1);
         if (group.items.isEmpty()) {
             groups.remove(group.labels);
             if (group.namespace() != null) {
@@ -385,7 +385,8 @@ public final class SelectorSets {
             }
         }
         matches.keys.add(key);
-        int expected = matches.groups.stream().mapToInt(group -> group.items.size()).sum();
+        // the items with an address of the family: an IPv4-only cluster's IPv6 sets need no table of 100,000 slots
+        int expected = matches.groups.stream().mapToInt(group -> group.addressedItems(key.version())).sum();
         CountedMembers members = new CountedMembers(key.name(), expected);
         sets.put(key, members);
         return new NewSet(key, members, matches.groups, expected);
@@ -553,14 +554,14 @@ public final class SelectorSets {
             this.labels = labels;
         }
 
-        void addressedItems(Item item, int delta) {
+        void countAddressed(Item item, int delta) {
             addressedV4 += item.v4.isEmpty() ? 0 : delta;
             addressedV6 += item.v6.isEmpty() ? 0 : delta;
         }
 
-        /** Whether an item of this group has a net of the family, without which it is in no set of that family. */
-        boolean addressed(int version) {
-            return (version == 4 ? addressedV4 : addressedV6) > 0;
+        /** How many of its items have a net of the family: an item without one is in no set of that family. */
+        int addressedItems(int version) {
+            return version == 4 ? addressedV4 : addressedV6;
         }
 
         /** The namespace of its items (effective labels name it), null for global network sets'. */
