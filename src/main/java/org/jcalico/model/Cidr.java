@@ -6,6 +6,10 @@ import java.math.BigInteger;
 
 /** An IP network: an address with no host bits set and a prefix length. */
 public record Cidr(IpAddress network, int prefixLength) implements Comparable<Cidr> {
+    /** "/0" to "/128", made once: a net's text is made for every endpoint address calc puts into an ipset. */
+    private static final String[] PREFIX_TEXT = java.util.stream.IntStream.rangeClosed(0, 128)
+            .mapToObj(length -> "/" + length).toArray(String[]::new);
+
     public Cidr {
         if (prefixLength < 0 || prefixLength > network.bits()) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " out of range");
@@ -114,7 +118,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     @JsonValue
     @Override
     public String toString() {
-        return network + "/" + prefixLength;
+        return network.withSuffix(PREFIX_TEXT[prefixLength]);
     }
 
     private static int parsePrefix(String text) {

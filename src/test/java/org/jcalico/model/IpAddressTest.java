@@ -97,4 +97,29 @@ class IpAddressTest {
         assertThrows(IllegalArgumentException.class, () -> new Cidr(IpAddress.parse("::1"), 127));
         org.junit.jupiter.api.Assertions.assertFalse(Cidr.parse("10.0.0.0/8").contains(IpAddress.parse("11.0.0.0")));
     }
+
+    /**
+     * The text of IPv4 addresses, nets and addresses with a suffix (calc's ipset members), against the JDK's own
+     * printing of the same four bytes, for random addresses and every prefix length, and every octet value.
+     */
+    @org.junit.jupiter.api.Test
+    void printsEveryIpv4AddressAsTheJdkDoes() throws Exception {
+        java.util.Random random = new java.util.Random(20261202L);
+        for (int i = 0; i < 20_000; i++) {
+            long value = i < 256 ? i * 0x01010101L : random.nextInt() & 0xffffffffL;
+            byte[] bytes = java.nio.ByteBuffer.allocate(4).putInt((int) value).array();
+            String jdk = java.net.InetAddress.getByAddress(bytes).getHostAddress();
+            IpAddress address = new IpAddress(4, java.math.BigInteger.valueOf(value));
+            assertEquals(jdk, address.toString());
+            assertEquals(jdk + ",tcp:8080", address.withSuffix(",tcp:8080"));
+            assertEquals(jdk + "/\u00e9", address.withSuffix("/\u00e9"));
+            int length = random.nextInt(33);
+            Cidr net = Cidr.containing(address, length);
+            byte[] masked = java.nio.ByteBuffer.allocate(4)
+                    .putInt(length == 0 ? 0 : (int) (value & (0xffffffffL << (32 - length)))).array();
+            assertEquals(java.net.InetAddress.getByAddress(masked).getHostAddress() + "/" + length, net.toString());
+        }
+        assertEquals("fd00::1/128", Cidr.parse("fd00::1/128").toString());
+        assertEquals("fd00::1,udp:53", IpAddress.parse("fd00::1").withSuffix(",udp:53"));
+    }
 }

@@ -40,7 +40,9 @@ final class CountedMembers {
     }
 
     void count(List<String> members, int delta) {
-        for (String member : members) {
+        // by index: most lists hold one member, and this runs for every member of every new set: no iterator for each
+        for (int i = 0; i < members.size(); i++) {
+            String member = members.get(i);
             int change = counts.add(member, delta);
             if (change != 0) {
                 // before the first spec every member goes into it: nothing to remember

@@ -162,11 +162,12 @@ public final class HostStateCalculator {
             items = helperCompiled.thenRunAsync(() -> selectorSetMembers.update(snapshot), Thread::startVirtualThread);
             calculated = true;
         }
+        List<CompletableFuture<Void>> helpers = new ArrayList<>(List.of(items));
         try {
-            return calculate(snapshot, compilation, helperCompiled, items);
+            return calculate(snapshot, compilation, helperCompiled, items, helpers);
         } finally {
-            // never leave it running into the next calculation, also when this one failed
-            items.handle((done, failure) -> done).join();
+            // never leave them running into the next calculation, also when this one failed
+            helpers.forEach(helper -> helper.handle((done, failure) -> done).join());
         }
     }
 
@@ -176,7 +177,8 @@ public final class HostStateCalculator {
     }
 
     private HostState calculate(Snapshot snapshot, PolicyCompilation compilation,
-                                CompletableFuture<Void> helperCompiled, CompletableFuture<Void> selectorItems) {
+                                CompletableFuture<Void> helperCompiled, CompletableFuture<Void> selectorItems,
+                                List<CompletableFuture<Void>> helpers) {
         boolean wanted = logsDrops(snapshot.config());
         if (wanted != logDrops) {
             logDrops = wanted;
@@ -240,16 +242,63 @@ public final class HostStateCalculator {
         }
 
         endpointPolicies = kept;
-
+        EarlyFill early = compilation == null ? null : fillEarly(endpoints, selectorItems);
+        if (early != null) {
+            helpers.add(early.helper());
+        }
         LocalPart part = localPart(snapshot, endpoints);
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), part.usedTags());
         sets.putAll(part.netSets());
         Futures.joined(selectorItems);
+        if (early != null) {
+            Futures.joined(early.filling()).work();
+            Futures.joined(early.helper());
+        }
         sets.putAll(selectorSetMembers.sets(part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
         links.update(local, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
                 failedClosed, renderer(snapshot.config()).driver());
+    }
+
+    /**
+     * On the first calculation, the new selector sets' members are counted by two threads while this one makes the
+     * local tables: the sets the endpoints' used chains match (exactly those the tables will need, as the first
+     * calculation makes them from nothing) are matched and counted on a virtual thread once the ITEMS are in
+     * ({@link SelectorSets#fill}), and this thread takes its share of the counting when its tables are made. Counting
+     * 168,000 members of 380 sets (`bench policy`) was half of the first calculation, after the tables, on this thread
+     * alone. Later calculations (a few members) do it in line, as {@link SelectorSets#sets} does; that call after this
+     * one counts any set this did not (none, unless the guess was wrong), so the result never depends on it.
+     */
+    private EarlyFill fillEarly(List<EndpointPolicy> endpoints, CompletableFuture<Void> items) {
+        Set<SetKey> needed = new java.util.HashSet<>();
+        Set<CompiledChain> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (EndpointPolicy endpoint : endpoints) {
+            for (PerVersion version : endpoint.versions()) {
+                version.used().stream().filter(seen::add).forEach(chain -> needed.addAll(chain.selectorSets()));
+            }
+        }
+        CompletableFuture<SelectorSets.Filling> filling = new CompletableFuture<>();
+        CompletableFuture<Void> helper = items.thenRunAsync(() -> {
+            SelectorSets.Filling work;
+            try {
+                work = selectorSetMembers.fill(needed);
+            } catch (RuntimeException | Error e) {
+                filling.completeExceptionally(e);
+                throw e;
+            }
+            filling.complete(work);
+            work.work();
+        }, Thread::startVirtualThread);
+        return new EarlyFill(filling, helper);
+    }
+
+    /**
+     * The sets' counting shared with a virtual thread: FILLING, once matched, for this thread's share; HELPER, done
+     * when the virtual thread's share is. If the items failed, neither runs, and the caller, which joins the items
+     * first, throws their failure.
+     */
+    private record EarlyFill(CompletableFuture<SelectorSets.Filling> filling, CompletableFuture<Void> helper) {
     }
 
     /**

@@ -25,6 +25,6 @@ public final class IpSetMembers {
 
     /** An endpoint's net as the address of a hash:ip,port member "ADDRESS,PROTO:PORT" (Calico takes the net's address). */
     public static String addressAndPort(Cidr net, EndpointPort port) {
-        return net.network() + "," + port.protocol().name() + ":" + port.port();
+        return net.network().withSuffix("," + port.protocol().name() + ":" + port.port());
     }
 }

@@ -52,17 +52,7 @@ class SelectorSetsPropertyTest {
     @Test
     void incrementalSetsEqualSetsFromTheDefinitionAfterEveryChange() {
         System.out.println("SelectorSetsPropertyTest seed " + SEED + " (rerun with -Dselectorsets.seed=" + SEED + ")");
-        for (int i = 0; i < 40; i++) {
-            keyPool.add(randomKey());
-        }
-        for (int i = 0; i < 120; i++) {
-            addEndpoint();
-        }
-        for (int i = 0; i < 8; i++) {
-            addNetworkSet();
-        }
-        NAMESPACES.forEach(name -> namespaces.put(name, new Namespace(name, randomLabels(2))));
-        PROFILES.forEach(name -> profiles.put(name, new Profile(name, null, randomLabels(2), null, null)));
+        cluster(120);
         for (int i = 0; i < 15; i++) {
             needed.add(pick(keyPool));
         }
@@ -80,6 +70,64 @@ class SelectorSetsPropertyTest {
             Map<String, IpSetSpec> incremental = index.calculate(listed, sets, Map.copyOf(profiles),
                     Map.copyOf(namespaces), Set.copyOf(needed));
             assertEquals("", differences(fromDefinition(), incremental), "seed " + SEED + ", step " + step + ": " + change);
+        }
+    }
+
+    /**
+     * As the first calculation counts them: every set new, its members counted by two threads at once, each taking
+     * the next set (SelectorSets.Filling); after random changes, a fresh index each time, the sets are those of the
+     * definition.
+     */
+    @Test
+    void setsCountedByTwoThreadsAtOnceEqualSetsFromTheDefinition() throws Exception {
+        cluster(600);
+        needed.addAll(keyPool);
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            for (int round = 0; round < 30; round++) {
+                String change = change();
+                SelectorSets index = new SelectorSets();
+                index.update(new ArrayList<>(endpoints.values()), new ArrayList<>(networkSets.values()),
+                        Map.copyOf(profiles), Map.copyOf(namespaces));
+                SelectorSets.Filling filling = index.fill(Set.copyOf(needed));
+                java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(2);
+                java.util.concurrent.Future<?> theirs = other.submit(() -> {
+                    start.countDown();
+                    awaitQuietly(start);
+                    filling.work();
+                });
+                start.countDown();
+                start.await();
+                filling.work();
+                theirs.get();
+                assertEquals("", differences(fromDefinition(), index.sets(Set.copyOf(needed))),
+                        "seed " + SEED + ", round " + round + ": " + change);
+            }
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    /** A random cluster of ENDPOINT_COUNT endpoints, 8 network sets, the namespaces and profiles, and 40 random keys. */
+    private void cluster(int endpointCount) {
+        for (int i = 0; i < 40; i++) {
+            keyPool.add(randomKey());
+        }
+        for (int i = 0; i < endpointCount; i++) {
+            addEndpoint();
+        }
+        for (int i = 0; i < 8; i++) {
+            addNetworkSet();
+        }
+        NAMESPACES.forEach(name -> namespaces.put(name, new Namespace(name, randomLabels(2))));
+        PROFILES.forEach(name -> profiles.put(name, new Profile(name, null, randomLabels(2), null, null)));
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
