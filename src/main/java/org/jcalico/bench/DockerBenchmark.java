@@ -47,7 +47,13 @@ public final class DockerBenchmark {
         this.out = out;
     }
 
-    public void run(String labName, int count) {
+    /**
+     * @param warmup unmeasured runs of each of the three first, alternating as the measured ones: the agent is a
+     *               long-lived JVM whose JIT compiler spends 70-90 ms of CPU per `docker run` over its first 20 runs and
+     *               20-30 ms after 30 (docs/docker.md), on the 2 cores that dockerd and runc share with it, while the
+     *               bridge's driver is dockerd's own compiled code
+     */
+    public void run(String labName, int count, int warmup) {
         String before = MachineLoad.averages();
         Lab lab = new Lab(new LabLayout(labName, 1), true, true, line -> { });
         lab.down();
@@ -60,10 +66,14 @@ public final class DockerBenchmark {
             docker(lab, "network", "create", "--driver", "bridge", "--subnet", BRIDGE_SUBNET, BRIDGE);
             String jcalicoPeer = peer(lab, JCALICO);
             String bridgePeer = peer(lab, BRIDGE);
-            // the first run on each network pays for what later ones find loaded and cached
-            time(lab, JCALICO, jcalicoPeer);
-            time(lab, BRIDGE, bridgePeer);
-            time(lab, NO_NETWORK, "127.0.0.1");
+            // the first runs on each network pay for what later ones find loaded, cached and compiled
+            out.printf("%d unmeasured runs of each first%n", warmup);
+            out.flush();
+            for (int i = 0; i < warmup; i++) {
+                time(lab, JCALICO, jcalicoPeer);
+                time(lab, BRIDGE, bridgePeer);
+                time(lab, NO_NETWORK, "127.0.0.1");
+            }
             List<Long> onJcalico = new ArrayList<>();
             List<Long> onBridge = new ArrayList<>();
             List<Long> floor = new ArrayList<>();

@@ -56,13 +56,18 @@ final class BenchCommand {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "30", description = "runs on each network (default: ${DEFAULT-VALUE})") int count;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbdock", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "unmeasured runs on each network first,"
+                + " alternating, so that the agent's JIT compiler has done most of its work (default: ${DEFAULT-VALUE})") int warmup;
 
         @Override
         public void run() {
             if (count < 1 || count > 1000) {
                 throw new CommandFailure("--count: '" + count + "' is not in 1-1000");
             }
-            new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(lab, count);
+            if (warmup < 1 || warmup > 1000) {
+                throw new CommandFailure("--warmup: '" + warmup + "' is not in 1-1000");
+            }
+            new org.jcalico.bench.DockerBenchmark(spec.commandLine().getOut()).run(lab, count, warmup);
         }
     }
 

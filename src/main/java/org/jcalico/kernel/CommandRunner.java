@@ -162,6 +162,14 @@ public final class CommandRunner {
         return new ProcSys(namespace, observer, timeoutSeconds);
     }
 
+    /**
+     * Deletes tracked connections of this runner's namespace in-process over ctnetlink: see {@link Conntrack}. Each batch
+     * counts for the observer as a run of "conntrack". One per user: it keeps a thread while in use.
+     */
+    public Conntrack conntrack() {
+        return new Conntrack(namespace, observer, timeoutSeconds);
+    }
+
     /** The nf_tables ruleset generation of this runner's namespace, read in-process (see {@link NfTables}). */
     public NfTables nfTables() {
         return new NfTables(namespace, timeoutSeconds);

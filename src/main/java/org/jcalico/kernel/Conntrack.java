@@ -1,0 +1,86 @@
+package org.jcalico.kernel;
+
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Deletes tracked connections of a runner's network namespace by address, in-process over conntrack's netlink
+ * protocol (netfilter netlink, subsystem ctnetlink): what {@code conntrack -D -s A} and {@code conntrack -D -d A} do,
+ * without a process. One IPCTNL_MSG_CT_DELETE per address and side, carrying a filter (CTA_FILTER: the original
+ * tuple's source, or destination, address): the kernel walks its table once and deletes what matches (a filtered
+ * flush, Linux 6.12 and later). A kernel without it reads the same message as a deletion of one connection by its whole
+ * original tuple, which this one (no protocol, one address) is not: it refuses it ("Invalid argument") and deletes
+ * nothing, and the caller falls back to the conntrack tool ({@link Unsupported}). No other reading of the message
+ * exists, so an older kernel can never take it for a flush of everything.
+ *
+ * <p>IPv4 only. The kernel's filter compares IPv6 addresses the wrong way round (`!ipv6_addr_cmp`, true when they are
+ * equal, in ctnetlink_filter_match_tuple): a filter of fd00::1 deletes every IPv6 connection except those of fd00::1
+ * (6.18 here; {@code ConntrackKernelTest} keeps the IPv6 entries out of it). IPv6 addresses stay the tool's.
+ */
+public final class Conntrack {
+    private static final int NFNL_SUBSYS_CTNETLINK = 1;
+    private static final int IPCTNL_MSG_CT_DELETE = 2;
+    private static final int CTA_TUPLE_ORIG = 1;
+    private static final int CTA_FILTER = 25;
+    private static final int CTA_TUPLE_IP = 1;
+    private static final int CTA_IP_V4_SRC = 1;
+    private static final int CTA_IP_V4_DST = 2;
+    private static final int CTA_FILTER_ORIG_FLAGS = 1;
+    /** The filter's flags are named after the tuple's attributes: bit 0 the source address, bit 1 the destination. */
+    private static final int FILTER_IP_SRC = 1;
+    private static final int FILTER_IP_DST = 1 << 1;
+    private static final int NLA_F_NESTED = 0x8000;
+    private static final int NFPROTO_IPV4 = 2;
+    private static final String TOOL = "conntrack";
+    private final NamespaceThread<NetlinkChannel> thread;
+    private final BiConsumer<String, Boolean> observer;
+
+    Conntrack(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
+        this.thread = new NamespaceThread<>(namespace, TOOL,
+                () -> new NetlinkChannel(timeoutSeconds, NetlinkSocket.NETLINK_NETFILTER), timeoutSeconds);
+        this.observer = observer;
+    }
+
+    /** The kernel refused the deletion (nothing of it was done): the conntrack tool has to do it. */
+    public static final class Unsupported extends KernelException {
+        Unsupported(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Deletes every tracked connection whose original source or original destination is one of the IPv4 addresses;
+     * none matching is no error.
+     *
+     * @throws Unsupported when the kernel refused a deletion: a kernel without filtered deletion ("Invalid argument",
+     *                     before Linux 6.12; then nothing was deleted), or one without conntrack's netlink
+     * @throws Rtnetlink.Interrupted when the answers were lost (which deletions took effect is unknown)
+     */
+    public void forget(List<Inet4Address> addresses) {
+        List<NetlinkChannel.Request> requests = new ArrayList<>();
+        for (Inet4Address address : addresses) {
+            requests.add(delete(address, FILTER_IP_SRC));
+            requests.add(delete(address, FILTER_IP_DST));
+        }
+        Map<Integer, String> refused = thread.observed(channel -> channel.send(requests), answer -> !answer.isEmpty(), TOOL, observer);
+        if (!refused.isEmpty()) {
+            int first = refused.keySet().stream().min(Integer::compare).orElseThrow();
+            throw new Unsupported("conntrack: deleting the tracked connections of " + addresses.get(first / 2).getHostAddress()
+                    + " by a filter was refused: " + refused.get(first));
+        }
+    }
+
+    private static NetlinkChannel.Request delete(Inet4Address address, int side) {
+        int attribute = side == FILTER_IP_SRC ? CTA_IP_V4_SRC : CTA_IP_V4_DST;
+        return new NetlinkChannel.Request(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_DELETE, 0, writer -> writer
+                // nfgenmsg: the family the filter holds to (a filtered deletion reads it whatever the version)
+                .u8(NFPROTO_IPV4).u8(0).u16(0)
+                .nest(CTA_TUPLE_ORIG | NLA_F_NESTED).nest(CTA_TUPLE_IP | NLA_F_NESTED)
+                .attribute(attribute, address.getAddress())
+                .endNest().endNest()
+                .nest(CTA_FILTER | NLA_F_NESTED).attribute(CTA_FILTER_ORIG_FLAGS, side).endNest());
+    }
+}

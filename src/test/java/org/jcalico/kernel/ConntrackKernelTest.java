@@ -1,0 +1,88 @@
+package org.jcalico.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * Tracked connections deleted by address over ctnetlink ({@link Conntrack}) in "jcvd-ct-" namespaces: exactly those
+ * whose original source or destination is a given IPv4 address go and the others stay, IPv6 ones included, as with
+ * {@code conntrack -D -s A} and {@code -d A}; another namespace's table is not touched.
+ */
+@Tag("kernel")
+class ConntrackKernelTest {
+    private static final String PREFIX = "jcvd-ct-";
+
+    @BeforeAll
+    static void clean() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @AfterAll
+    static void deleteNamespaces() {
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    @Test
+    void deletesTheAddressesConnectionsBothWaysAndNoOthers() throws Exception {
+        CommandRunner host = Namespaces.create(PREFIX + "a");
+        CommandRunner other = Namespaces.create(PREFIX + "b");
+        for (CommandRunner runner : List.of(host, other)) {
+            track(runner, "udp", "10.0.0.1", "10.0.0.2");
+            track(runner, "udp", "10.0.0.3", "10.0.0.1");
+            track(runner, "tcp", "10.0.0.3", "10.0.0.4");
+            track(runner, "tcp", "10.0.0.11", "10.0.0.2");
+            track(runner, "tcp", "fd00::1", "fd00::2");
+            track(runner, "udp", "fd00::3", "fd00::1");
+            track(runner, "udp", "fd00::3", "fd00::4");
+        }
+        Set<String> everything = tracked(other);
+        assertEquals(7, everything.size(), String.join("\n", everything));
+
+        host.conntrack().forget(List.of(v4("10.0.0.1")));
+
+        assertEquals(Set.of("tcp 10.0.0.3 10.0.0.4", "tcp 10.0.0.11 10.0.0.2", "tcp fd00::1 fd00::2", "udp fd00::3 fd00::1",
+                "udp fd00::3 fd00::4"), tracked(host), "the IPv4 filter leaves IPv6 alone");
+        assertEquals(everything, tracked(other), "another namespace's connections stay");
+        host.conntrack().forget(List.of(v4("10.0.0.1"), v4("10.0.0.3")));
+        assertEquals(Set.of("tcp 10.0.0.11 10.0.0.2", "tcp fd00::1 fd00::2", "udp fd00::3 fd00::1", "udp fd00::3 fd00::4"),
+                tracked(host), "an address with nothing left to delete is no error");
+    }
+
+    private static Inet4Address v4(String address) throws Exception {
+        return (Inet4Address) InetAddress.getByName(address);
+    }
+
+    private static void track(CommandRunner runner, String protocol, String source, String destination) {
+        List<String> command = new java.util.ArrayList<>(List.of("conntrack", "-I", "-p", protocol, "-s", source, "-d", destination,
+                "--sport", "1000", "--dport", "2000", "--timeout", "300"));
+        if (protocol.equals("tcp")) {
+            command.addAll(List.of("--state", "ESTABLISHED"));
+        }
+        runner.run(command).check();
+    }
+
+    /** The namespace's tracked connections, as "PROTOCOL SOURCE DESTINATION" of their original direction. */
+    private static Set<String> tracked(CommandRunner runner) {
+        Set<String> connections = new TreeSet<>();
+        for (String family : List.of("ipv4", "ipv6")) {
+            for (String line : runner.run("conntrack", "-L", "-f", family).check().stdout().split("\n")) {
+                java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("^(\\S+) .*?src=(\\S+) dst=(\\S+)").matcher(line);
+                if (matcher.find()) {
+                    connections.add(matcher.group(1) + " " + matcher.group(2) + " " + matcher.group(3));
+                }
+            }
+        }
+        return connections;
+    }
+}
