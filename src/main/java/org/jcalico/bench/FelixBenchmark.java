@@ -107,10 +107,12 @@ public final class FelixBenchmark {
                         + " given back, heap %s (counted in neither)%n",
                 timings.firstAdd().total() / 1000.0, timings.firstAdd().calc() / 1000.0, timings.rehearsalRounds(),
                 timings.rehearsal() / 1000.0, timings.peak());
-        int slowest = timings.slowest();
+        int slowest = timings.slowest(0);
+        int slowestLater = timings.slowest(1);
         long collections = timings.inOrder().stream().mapToLong(Add::collections).sum();
-        out.printf("       add 1, the slowest: #%d of %d, %s; collections in all %d adds: %d%n", slowest + 1, ADDS,
-                timings.inOrder().get(slowest).describe(), ADDS, collections);
+        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d%n",
+                slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
+                timings.inOrder().get(slowestLater).describe(), ADDS, collections);
         out.println("       " + AgentCache.describe(worker));
         out.flush();
     }
@@ -235,10 +237,10 @@ public final class FelixBenchmark {
             return inOrder.getFirst();
         }
 
-        /** The slowest add and its place in the series (1 = the first after the programming). */
-        int slowest() {
-            int slowest = 0;
-            for (int i = 1; i < inOrder.size(); i++) {
+        /** The slowest add from the FROMth on (0 = the first after the programming): its place in the series. */
+        int slowest(int from) {
+            int slowest = from;
+            for (int i = from + 1; i < inOrder.size(); i++) {
                 if (inOrder.get(i).total() > inOrder.get(slowest).total()) {
                     slowest = i;
                 }
