@@ -24,7 +24,8 @@ public final class JvmCommand {
      * collection (docs/dataplane.md, "One endpoint added to 1,000, session 28").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms16m",
-            "-Xmx512m", "-XX:NewRatio=4", "-XX:NewSize=12m", "-XX:SurvivorRatio=4", "-XX:MinHeapFreeRatio=5", "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
+            "-Xmx512m", "-XX:NewRatio=4", "-XX:NewSize=12m", "-XX:SurvivorRatio=4", "-XX:MinHeapFreeRatio=5",
+            "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");
     /**

@@ -7,9 +7,9 @@ import org.jcalico.kernel.NativeHeap;
  * only at a full collection, and the start's peak (the listing decoded beside the cache, the first calculation) would
  * otherwise stay committed until the old generation next fills, which a steady agent may never do (docs/agent.md,
  * "Memory"). The same collection sizes the young generation for the heap the agent keeps (the serial collector resizes
- * it only then: until it, eden is a fifth of the 16 MB the JVM started with, a few adds' garbage promoted by each
- * young collection into an old generation still holding the start's). The agent and `bench felix`'s worker both call
- * it at the same point, after the rehearsal.
+ * it only at a full collection), and until it the old generation still holds the start's garbage. The agent and
+ * `bench felix`'s worker both call it at the same point, after the rehearsal, so that the bench's adds meet the heap an
+ * agent's changes meet.
  */
 public final class StartPeak {
     private StartPeak() {
