@@ -9,6 +9,7 @@ import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.ColdStart;
 import org.jcalico.felix.IncrementalRehearsal;
+import org.jcalico.felix.StartPeak;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -102,9 +103,16 @@ public final class FelixBenchmark {
         // the first add after the programming runs the incremental path for the first time (the JIT's): apart, so
         // that the max says whether it or a later add is the slowest
         out.printf("       add 1, the first after programming N: %.1f ms (calc %.1f ms); before it, as the agent after its"
-                        + " first pass, the incremental path rehearsed in memory: %d rounds, %.1f ms (counted in neither)%n",
-                timings.firstAdd() / 1000.0, timings.firstCalc() / 1000.0, timings.rehearsalRounds(),
-                timings.rehearsal() / 1000.0);
+                        + " first pass, the incremental path rehearsed in memory: %d rounds, %.1f ms, then the start's peak"
+                        + " given back, heap %s (counted in neither)%n",
+                timings.firstAdd().total() / 1000.0, timings.firstAdd().calc() / 1000.0, timings.rehearsalRounds(),
+                timings.rehearsal() / 1000.0, timings.peak());
+        int slowest = timings.slowest(0);
+        int slowestLater = timings.slowest(1);
+        long collections = timings.inOrder().stream().mapToLong(Add::collections).sum();
+        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d%n",
+                slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
+                timings.inOrder().get(slowestLater).describe(), ADDS, collections);
         out.println("       " + AgentCache.describe(worker));
         out.flush();
     }
@@ -144,13 +152,21 @@ public final class FelixBenchmark {
         long rehearsalStart = System.nanoTime();
         int rounds = IncrementalRehearsal.run(cold, calculator::calculate, dataplane, () -> false);
         out.println("rehearsal " + rounds + " " + (System.nanoTime() - rehearsalStart) / 1000);
+        // and then, as the agent does, the start's peak given back: a full collection, which also sizes the young
+        // generation for the heap kept (docs/dataplane.md, "One endpoint added to 1,000, session 28")
+        out.println("peak " + StartPeak.giveBack().replace(' ', '_'));
+        JvmWork jvm = new JvmWork();
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
+            JvmWork.Mark before = jvm.mark();
             start = System.nanoTime();
             HostState desired = calculator.calculate(snapshot(config, endpoints, profiles));
             long calc = (System.nanoTime() - start) / 1000;
             DataplaneReport report = check(dataplane.apply(desired));
-            out.println("add " + calc + " " + (System.nanoTime() - start) / 1000);
+            long took = (System.nanoTime() - start) / 1000;
+            JvmWork.Mark after = jvm.mark();
+            out.println("add " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
+                    + " " + after.compileMicros(before));
             report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
         }
         out.flush();
@@ -163,19 +179,28 @@ public final class FelixBenchmark {
         return report;
     }
 
-    /** What the worker measured, in microseconds; adds and their calculation shares sorted. */
+    /** One add as the worker measured it, in microseconds: its calc, the whole, the JVM's own work meanwhile, each driver. */
+    private record Add(long calc, long total, long collections, long pause, long compile, Map<String, Long> drivers) {
+        String describe() {
+            StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", total / 1000.0, calc / 1000.0));
+            drivers.forEach((driver, micros) -> text.append(String.format(" %s %.1f ms", driver, micros / 1000.0)));
+            return text.append(String.format("; %d collection(s), %.0f ms paused; JIT %.0f ms compiling)", collections,
+                    pause / 1000.0, compile / 1000.0)).toString();
+        }
+    }
+
+    /** What the worker measured, in microseconds; adds in their order, and their totals and calculation shares sorted. */
     private record Timings(long program, long programCalc, Map<String, Long> programDrivers, int rehearsalRounds,
-                           long rehearsal, List<Long> calcs,
-                           List<Long> adds, long firstAdd, long firstCalc, Map<String, List<Long>> drivers) {
+                           long rehearsal, String peak, List<Add> inOrder, List<Long> calcs, List<Long> adds,
+                           Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
             long program = -1;
             long programCalc = -1;
             int rehearsalRounds = 0;
             long rehearsal = 0;
+            String peak = "not given back";
             Map<String, Long> programDrivers = new java.util.TreeMap<>();
-            List<Long> calcs = new ArrayList<>();
-            List<Long> adds = new ArrayList<>();
-            Map<String, List<Long>> drivers = new java.util.TreeMap<>();
+            List<Add> inOrder = new ArrayList<>();
             for (String line : output.lines().toList()) {
                 String[] words = line.split(" ");
                 if (words[0].equals("program")) {
@@ -184,25 +209,43 @@ public final class FelixBenchmark {
                 } else if (words[0].equals("rehearsal")) {
                     rehearsalRounds = Integer.parseInt(words[1]);
                     rehearsal = Long.parseLong(words[2]);
+                } else if (words[0].equals("peak")) {
+                    peak = words[1].replace('_', ' ');
                 } else if (words[0].equals("program-driver")) {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
-                    calcs.add(Long.parseLong(words[1]));
-                    adds.add(Long.parseLong(words[2]));
-                } else if (words[0].equals("driver")) {
-                    drivers.computeIfAbsent(words[1], driver -> new ArrayList<>()).add(Long.parseLong(words[2]));
+                    inOrder.add(new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
+                            Long.parseLong(words[4]), Long.parseLong(words[5]), new java.util.TreeMap<>()));
+                } else if (words[0].equals("driver") && !inOrder.isEmpty()) {
+                    inOrder.getLast().drivers().put(words[1], Long.parseLong(words[2]));
                 }
             }
-            if (program < 0 || adds.size() != ADDS) {
+            if (program < 0 || inOrder.size() != ADDS) {
                 throw new IllegalStateException("the benchmark worker printed no timings: " + output.strip());
             }
-            long firstAdd = adds.getFirst();
-            long firstCalc = calcs.getFirst();
-            java.util.Collections.sort(calcs);
-            java.util.Collections.sort(adds);
+            List<Long> calcs = inOrder.stream().map(Add::calc).sorted().toList();
+            List<Long> adds = inOrder.stream().map(Add::total).sorted().toList();
+            Map<String, List<Long>> drivers = new java.util.TreeMap<>();
+            inOrder.forEach(add -> add.drivers().forEach((driver, micros) ->
+                    drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, programCalc, programDrivers, rehearsalRounds, rehearsal, calcs, adds, firstAdd,
-                    firstCalc, drivers);
+            return new Timings(program, programCalc, programDrivers, rehearsalRounds, rehearsal, peak, inOrder, calcs, adds,
+                    drivers);
+        }
+
+        Add firstAdd() {
+            return inOrder.getFirst();
+        }
+
+        /** The slowest add from the FROMth on (0 = the first after the programming): its place in the series. */
+        int slowest(int from) {
+            int slowest = from;
+            for (int i = from + 1; i < inOrder.size(); i++) {
+                if (inOrder.get(i).total() > inOrder.get(slowest).total()) {
+                    slowest = i;
+                }
+            }
+            return slowest;
         }
     }
 

@@ -23,7 +23,6 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
-import org.jcalico.kernel.NativeHeap;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
@@ -416,22 +415,12 @@ public final class Agent {
     }
 
     /**
-     * One full collection once a listing is programmed: the serial collector gives heap back to the system only at a
-     * full collection, and the start's peak (the listing decoded beside the cache, the first calculation) would
-     * otherwise stay committed until the old generation next fills, which a steady agent may never do (docs/agent.md,
-     * "Memory"). Taken after the status file says in sync, so it delays no one waiting for that; a change arriving
-     * meanwhile waits for it (tens of milliseconds for a cluster of 100,000 endpoints). The native heap is trimmed
-     * then too, rather than up to 10 s later by the JVM's periodic trim.
+     * One full collection once a listing is programmed ({@link StartPeak}). Taken after the status file says in sync,
+     * so it delays no one waiting for that; a change arriving meanwhile waits for it (tens of milliseconds for a
+     * cluster of 100,000 endpoints).
      */
     private void givePeakBack() {
-        long start = System.nanoTime();
-        System.gc();
-        // the start's compiler work and the listing's native buffers are freed by now, but glibc keeps them resident
-        NativeHeap.trim();
-        Runtime runtime = Runtime.getRuntime();
-        log.info("heap after the listing's full collection: " + (runtime.totalMemory() - runtime.freeMemory()) / (1 << 20)
-                + " MB used of " + runtime.totalMemory() / (1 << 20) + " MB committed (" + (System.nanoTime() - start) / 1_000_000
-                + " ms)");
+        log.info("heap after the listing's full collection: " + StartPeak.giveBack());
     }
 
     /** Failures that began or changed are errors; ones that ended are news. Unchanged ones were logged already. */
