@@ -17,14 +17,10 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"); a young generation of at least 12 MB with survivor spaces a sixth of it each, so that
-     * the garbage of a change (about 2 MB at 1,000 endpoints) dies young: at a fifth of the 21 MB an agent of 1,000
-     * endpoints keeps after its start, eden was 3.6 MB and survivors 448 KB, and each change met a collection that
-     * promoted what the change in flight still held, 0.6 MB, into an old generation that grew until a full
-     * collection (docs/dataplane.md, "One endpoint added to 1,000, session 28").
+     * (docs/agent.md, "Memory").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms16m",
-            "-Xmx512m", "-XX:NewRatio=4", "-XX:NewSize=12m", "-XX:SurvivorRatio=4", "-XX:MinHeapFreeRatio=5",
+            "-Xmx512m", "-XX:NewRatio=4", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");
