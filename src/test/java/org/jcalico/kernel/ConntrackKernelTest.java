@@ -14,13 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 
 /**
- * Tracked connections deleted by address over ctnetlink ({@link Conntrack}) in "jcvd-ct-" namespaces: exactly those
+ * Tracked connections deleted by address over ctnetlink ({@link Conntrack}) in "jct-conntrack-" namespaces: exactly those
  * whose original source or destination is a given IPv4 address go and the others stay, IPv6 ones included, as with
  * {@code conntrack -D -s A} and {@code -d A}; another namespace's table is not touched.
  */
 @Tag("kernel")
 class ConntrackKernelTest {
-    private static final String PREFIX = "jcvd-ct-";
+    private static final String PREFIX = "jct-conntrack-";
 
     @BeforeAll
     static void clean() {
