@@ -8,6 +8,10 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,84 +22,105 @@ import java.util.Set;
  * written, instead of every few milliseconds. The journal's index (-shm) is shared memory that readers write too, and
  * is not followed. Lost reports (the kernel's queue overflowed) count as a write. A directory moved away with the file
  * is still followed where it went; the poller's look once a second finds the path naming another file.
+ *
+ * <p>One inotify instance and one thread for the whole process, whatever the number of stores followed: the kernel
+ * allows a user 128 instances, shared with every other program of that user (root's: dockerd, containerd, podman,
+ * systemd), and one per store ran out in the test suite's JVM, whose later stores then polled.
  */
 final class FileWrites implements AutoCloseable {
-    private final WatchService service;
-    private final Thread thread;
+    private static final Object LOCK = new Object();
+    /** The process's service, made at first use (again, if the kernel refused it then); guarded by LOCK. */
+    private static WatchService service;
+    /** Who follows files in each directory followed; guarded by LOCK. */
+    private static final Map<WatchKey, Set<FileWrites>> FOLLOWED = new HashMap<>();
+    private final WatchKey key;
+    private final Set<Path> names;
+    private final Runnable written;
     private volatile boolean following = true;
 
-    private FileWrites(WatchService service, Set<Path> names, Runnable written) {
-        this.service = service;
-        this.thread = Thread.ofPlatform().daemon().name("jcalico-file-writes " + names).start(() -> follow(names, written));
+    private FileWrites(WatchKey key, Set<Path> names, Runnable written) {
+        this.key = key;
+        this.names = names;
+        this.written = written;
     }
 
     /**
      * Follows the file at PATH, calling WRITTEN after each write by anyone; empty when its file system reports no
-     * writes or the process may follow no more files (the kernel's limit of inotify instances), in which case the
-     * caller has to look for itself.
+     * writes or the kernel refused the process an inotify instance, in which case the caller has to look for itself.
      */
     static Optional<FileWrites> of(Path path, Runnable written) {
-        WatchService service = null;
         try {
             // SQLite follows a symbolic link and writes its journal beside the file it names: so are they followed
             Path file = path.toRealPath();
-            service = FileSystems.getDefault().newWatchService();
-            file.getParent().register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                    StandardWatchEventKinds.ENTRY_DELETE);
             Path name = file.getFileName();
-            return Optional.of(new FileWrites(service, Set.of(name, Path.of(name + "-wal")), written));
-        } catch (IOException | UnsupportedOperationException e) {
-            if (service != null) {
-                try {
-                    service.close();
-                } catch (IOException ignored) {
-                    // nothing was followed
+            synchronized (LOCK) {
+                if (service == null) {
+                    WatchService made = FileSystems.getDefault().newWatchService();
+                    Thread.ofPlatform().daemon().name("jcalico-file-writes").start(() -> follow(made));
+                    service = made;
                 }
+                WatchKey key = file.getParent().register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+                FileWrites writes = new FileWrites(key, Set.of(name, Path.of(name + "-wal")), written);
+                FOLLOWED.computeIfAbsent(key, followed -> new HashSet<>()).add(writes);
+                return Optional.of(writes);
             }
+        } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }
     }
 
-    /** Whether writes are still reported: false once the directory went away or the service failed. */
+    /** Whether writes are still reported: false once the directory went away. */
     boolean following() {
         return following;
     }
 
-    private void follow(Set<Path> names, Runnable written) {
+    private static void follow(WatchService service) {
         try {
             while (true) {
                 WatchKey key = service.take();
-                boolean ours = false;
-                for (WatchEvent<?> event : key.pollEvents()) {
-                    ours |= event.kind() == StandardWatchEventKinds.OVERFLOW || names.contains((Path) event.context());
+                List<WatchEvent<?>> events = key.pollEvents();
+                boolean valid = key.reset();
+                List<FileWrites> told;
+                synchronized (LOCK) {
+                    told = List.copyOf(FOLLOWED.getOrDefault(key, Set.of()));
+                    if (!valid) {
+                        FOLLOWED.remove(key);
+                    }
                 }
-                if (ours) {
-                    written.run();
-                }
-                if (!key.reset()) {
-                    // the directory is gone: nothing more will be reported
-                    following = false;
-                    written.run();
-                    return;
+                for (FileWrites writes : told) {
+                    writes.tell(events, valid);
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
+            // the service lives as long as the process: nothing closes it
+        }
+    }
+
+    private void tell(List<WatchEvent<?>> events, boolean valid) {
+        if (!valid) {
+            // the directory is gone: nothing more will be reported
             following = false;
+            written.run();
+            return;
+        }
+        for (WatchEvent<?> event : events) {
+            if (event.kind() == StandardWatchEventKinds.OVERFLOW || names.contains((Path) event.context())) {
+                written.run();
+                return;
+            }
         }
     }
 
     @Override
     public void close() {
         following = false;
-        try {
-            service.close();
-        } catch (IOException ignored) {
-            // the thread ends either way: take() fails on a closed service
-        }
-        try {
-            thread.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        synchronized (LOCK) {
+            Set<FileWrites> same = FOLLOWED.get(key);
+            if (same != null && same.remove(this) && same.isEmpty()) {
+                FOLLOWED.remove(key);
+                key.cancel();
+            }
         }
     }
 }
