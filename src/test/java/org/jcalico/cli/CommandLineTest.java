@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,6 +125,16 @@ class CommandLineTest {
             assertTrue(outcome.out().startsWith("Usage: jcalico " + String.join(" ", path)), path + ": " + outcome.out());
         }
         assertTrue(paths.size() > 60, "every subcommand: " + paths.size());
+    }
+
+    /** The lab makes a store of its own: a store's URL (the global option's usual value) is refused before anything. */
+    @Test
+    void theLabRefusesAStoresUrlAndSaysWhatItTakes() {
+        Outcome outcome = run("lab", "up", "--name", "jcvq", "--hosts", "1");
+        assertEquals(new Outcome(1, "", "error: --datastore: 'embedded:" + dir.resolve("store.db") + "' is not embedded or etcd"
+                + " (the lab makes a store of its own: name its kind, not a store)\n"), outcome);
+        assertTrue(Files.notExists(Path.of("/run/netns/jcvq-h1")), "no host made");
+        assertTrue(Files.notExists(dir.resolve("store.db")), "no store made");
     }
 
     @Test
