@@ -2,10 +2,14 @@ package org.jcalico.agent;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.ValidationException;
 
 /**
  * Everything a node's agent is started with, as one value that renders its own command line: the background start
@@ -44,7 +48,7 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
 
     public AgentOptions {
         if (dockerPluginDir != null && !dockerPluginDir.isAbsolute()) {
-            throw new org.jcalico.model.ValidationException("--docker-plugin-dir " + dockerPluginDir
+            throw new ValidationException("--docker-plugin-dir " + dockerPluginDir
                     + " is not an absolute path (dockerd reads the spec files from its own directory)");
         }
     }
@@ -76,24 +80,61 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
     }
 
     /**
-     * The whole command line for this role: a new JVM of this jcalico (see {@link JvmCommand}). The agent's start-up
-     * cache is recorded before the supervisor starts, which does not map it (7 MB more RSS, for a process that only
-     * starts the agent); the supervisor starts and restarts the agent at once, with the cache if this build has one,
-     * never after waiting for one to be recorded.
+     * These options as {@link #arguments} rendered them for ROLE: how the supervisor, started without jcalico's
+     * command line parser (cli/SupervisorMain), reads its own.
+     */
+    public static AgentOptions parse(List<String> args, Role role) {
+        List<String> command = new ArrayList<>(List.of("node", "start"));
+        command.addAll(role.flags);
+        int head = 2 + command.size();
+        if (args.size() < head || !args.get(0).equals("--datastore") || !args.subList(2, head).equals(command)) {
+            throw new ValidationException("not the arguments of a " + role + ": " + args);
+        }
+        Map<String, String> values = new HashMap<>();
+        boolean bgp = true;
+        for (int i = head; i < args.size(); i++) {
+            if (args.get(i).equals("--no-bgp")) {
+                bgp = false;
+            } else if (i + 1 < args.size() && VALUED.contains(args.get(i))) {
+                values.put(args.get(i), args.get(++i));
+            } else {
+                throw new ValidationException("unexpected argument '" + args.get(i) + "' in " + args);
+            }
+        }
+        String plugins = values.getOrDefault("--docker-plugin-dir", NO_DOCKER_PLUGIN);
+        return new AgentOptions(values.get("--name"), DatastoreUrl.parse(args.get(1)), address(values.get("--ip")),
+                address(values.get("--ip6")), values.containsKey("--as") ? Long.valueOf(values.get("--as")) : null, bgp,
+                Path.of(values.get("--run-dir")), Path.of(values.get("--log-dir")),
+                plugins.equals(NO_DOCKER_PLUGIN) ? null : Path.of(plugins));
+    }
+
+    /** The options of {@link #arguments} that take a value. */
+    private static final Set<String> VALUED = Set.of("--name", "--run-dir", "--log-dir", "--ip",
+            "--ip6", "--as", "--docker-plugin-dir");
+
+    private static IpAddress address(String text) {
+        return text == null ? null : IpAddress.parse(text);
+    }
+
+    /**
+     * The whole command line for this role: a new JVM of this jcalico (see {@link JvmCommand}); the supervisor's its
+     * own ({@link JvmCommand#supervisor}), which starts and restarts the agent at once, with the agent's start-up cache
+     * if this build has one, never after waiting for one to be recorded.
      */
     public List<String> command(Role role) {
-        List<String> command = new ArrayList<>(JvmCommand.jcalico(switch (role) {
-            case AGENT -> JvmCommand.CacheUse.USE_IF_RECORDED;
-            case SUPERVISOR -> JvmCommand.CacheUse.RECORD_ONLY;
-            default -> JvmCommand.CacheUse.RECORD_AND_USE;
-        }));
+        List<String> command = new ArrayList<>(switch (role) {
+            case AGENT -> JvmCommand.jcalico(JvmCommand.CacheUse.USE_IF_RECORDED);
+            case SUPERVISOR -> JvmCommand.supervisor();
+            default -> JvmCommand.jcalico(JvmCommand.CacheUse.RECORD_AND_USE);
+        });
         command.addAll(arguments(role));
         return command;
     }
 
     /** Whether a process's command line ({@code /proc/PID/cmdline}) is a jcalico agent or supervisor. */
     static boolean isAgentCommand(List<String> args) {
-        boolean jcalico = args.contains("org.jcalico.cli.Main") || args.stream().anyMatch(arg -> arg.endsWith("jcalico.jar"));
+        boolean jcalico = args.contains("org.jcalico.cli.Main") || args.contains(JvmCommand.SUPERVISOR_MAIN)
+                || args.stream().anyMatch(arg -> arg.endsWith("jcalico.jar"));
         return jcalico && PidFile.contains(args, List.of("node", "start"));
     }
 }

@@ -25,6 +25,16 @@ public final class JvmCommand {
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");
     /**
+     * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
+     * it runs interpreted (no compiler threads, arenas or compiled code: 8 MB of RSS, and it starts the agent as soon as
+     * with the first compiler tier), in a heap of a few MB (docs/agent.md, "Memory").
+     */
+    static final List<String> SUPERVISOR_FLAGS = List.of("-XX:+UseSerialGC", "-Xint", "-Xms4m", "-Xmx64m", "-Xss512k",
+            "-XX:-UsePerfData");
+    /** The supervisor's entry point: jcalico without its command line's parser and commands (cli/SupervisorMain). */
+    static final String SUPERVISOR_MAIN = "org.jcalico.cli.SupervisorMain";
+    private static final String MAIN = "org.jcalico.cli.Main";
+    /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.
      */
@@ -41,8 +51,6 @@ public final class JvmCommand {
         RECORD_AND_USE(true, true),
         /** Given if this build has one, never waited for: the agent (re)started by its supervisor. */
         USE_IF_RECORDED(false, true),
-        /** Recorded first if this build has none, not given: the supervisor, which would map it for nothing. */
-        RECORD_ONLY(true, false),
         /** Neither: a command line written down for later (the CNI plugin's script), which outlives this build's cache. */
         NONE(false, false);
 
@@ -71,7 +79,18 @@ public final class JvmCommand {
         if (use.use) {
             jvm.addAll(cache);
         }
-        return main(jvm, classPath);
+        return main(jvm, classPath, MAIN);
+    }
+
+    /**
+     * The supervisor in a JVM of its own options, from its own entry point; the agent's AOT cache is recorded here first
+     * if this build has none (the supervisor starts the agent at once, never after waiting for a recording) and not
+     * given (the supervisor would map it for nothing: 7 MB of RSS).
+     */
+    public static List<String> supervisor() {
+        String classPath = System.getProperty("java.class.path");
+        AgentCache.options(jvm(AGENT_FLAGS), classPath, true);
+        return main(jvm(SUPERVISOR_FLAGS), classPath, SUPERVISOR_MAIN);
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
@@ -91,7 +110,7 @@ public final class JvmCommand {
     }
 
     private static List<String> with(List<String> flags) {
-        return main(jvm(flags), System.getProperty("java.class.path"));
+        return main(jvm(flags), System.getProperty("java.class.path"), MAIN);
     }
 
     /** This java with FLAGS and the properties that tell a jcalico where it runs from. */
@@ -106,10 +125,10 @@ public final class JvmCommand {
         return command;
     }
 
-    private static List<String> main(List<String> jvm, String classPath) {
+    private static List<String> main(List<String> jvm, String classPath, String mainClass) {
         List<String> command = new ArrayList<>(jvm);
         // a jar on -cp brings its manifest's Class-Path too, so this works from the jar and from the test classpath
-        command.addAll(List.of("-cp", classPath, "org.jcalico.cli.Main"));
+        command.addAll(List.of("-cp", classPath, mainClass));
         return command;
     }
 }

@@ -103,8 +103,8 @@ public final class Supervisor {
                 return agent.exitValue();
             }
             if (watched != null) {
-                AgentStatusFile.Status status = watched.read();
-                if (status != null && status.state().running()) {
+                AgentStatusFile.State state = watched.readState();
+                if (state != null && state.running()) {
                     return IN_SYNC;
                 }
             }

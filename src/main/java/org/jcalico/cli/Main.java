@@ -1,20 +1,15 @@
 package org.jcalico.cli;
 
 import java.io.PrintWriter;
-import org.jcalico.datastore.DatastoreException;
-import org.jcalico.kernel.KernelException;
-import org.jcalico.model.ValidationException;
 import picocli.CommandLine;
 
 /**
  * Runs one jcalico command. Its errors come in two types: a user error (bad input, an unreachable datastore, a
- * kernel that refused, a command that cannot be done: the exception types of {@link #isUserError}) is one "error:"
- * line and exit status 1 (2 for a malformed command line); anything else is a bug of jcalico's, an internal error:
- * "error: internal error: ..." with its stack trace and exit status 70 (EX_SOFTWARE).
+ * kernel that refused, a command that cannot be done: see {@link ErrorReport}) is one "error:" line and exit status 1
+ * (2 for a malformed command line); anything else is a bug of jcalico's, an internal error: "error: internal error:
+ * ..." with its stack trace and exit status 70 (EX_SOFTWARE).
  */
 public final class Main {
-    public static final int USER_ERROR = 1;
-    public static final int INTERNAL_ERROR = 70;
     /** The options of jcalico itself that take a value, as in JcalicoCommand. */
     private static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
             "--etcd-cert", "--etcd-key", "--etcd-user", "--etcd-password-file");
@@ -87,7 +82,7 @@ public final class Main {
             errors.flush();
             return 2;
         });
-        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, errors, System.getenv("JCALICO_DEBUG") != null));
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> ErrorReport.report(e, errors, System.getenv("JCALICO_DEBUG") != null));
         return commandLine.execute(args);
     }
 
@@ -112,22 +107,4 @@ public final class Main {
         }
         return -1;
     }
-
-    /** Prints a command's failure as its type says, with the stack trace when internal (or asked for); its exit status. */
-    static int report(Throwable e, PrintWriter errors, boolean debug) {
-        boolean user = isUserError(e);
-        errors.println("error: " + (user ? e.getMessage()
-                : "internal error: " + e + " (please report it; the stack trace follows)"));
-        if (debug || !user) {
-            e.printStackTrace(errors);
-        }
-        errors.flush();
-        return user ? USER_ERROR : INTERNAL_ERROR;
-    }
-
-    private static boolean isUserError(Throwable e) {
-        return e instanceof ValidationException || e instanceof DatastoreException || e instanceof KernelException
-                || e instanceof CommandFailure || e instanceof org.jcalico.workload.WorkloadException;
-    }
-
 }

@@ -16,7 +16,6 @@ import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentProcess;
 import org.jcalico.agent.AgentRuntime;
-import org.jcalico.agent.Supervisor;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.image.DockerCli;
 import org.jcalico.image.NodeContainer;
@@ -78,7 +77,6 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Mixin AgentFlags flags;
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
-        @Option(names = "--supervisor", hidden = true) boolean supervisor;
         @Option(names = "--detached", hidden = true) boolean detached;
 
         @Override
@@ -86,9 +84,6 @@ final class NodeCommand {
             try (Session session = new Session(spec)) {
                 AgentOptions options = flags.options(session);
                 String node = options.node();
-                if (supervisor) {
-                    return Supervisor.run(options);
-                }
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
                     AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);

@@ -1,5 +1,8 @@
 package org.jcalico.felix;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +44,11 @@ public final class AgentStatusFile {
         }
     }
 
-    private static final JsonMapper JSON = new JsonMapper();
+    /** In a class of its own, made at first use: the supervisor reads the state alone, without the mapper's classes. */
+    private static final class Mapper {
+        static final JsonMapper JSON = new JsonMapper();
+    }
+
     private final Path path;
     private final String node;
     /** The last status this process wrote, for its own health pages (no file read per probe). */
@@ -60,7 +67,7 @@ public final class AgentStatusFile {
         try {
             Files.createDirectories(path.getParent());
             Path temporary = path.resolveSibling(path.getFileName() + ".tmp");
-            JSON.writeValue(temporary.toFile(), status);
+            Mapper.JSON.writeValue(temporary.toFile(), status);
             Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + path + ": " + e.getMessage(), e);
@@ -80,8 +87,34 @@ public final class AgentStatusFile {
     /** The last state written, or null if there is none. */
     public Status read() {
         try {
-            return Files.exists(path) ? JSON.readValue(path.toFile(), Status.class) : null;
+            return Files.exists(path) ? Mapper.JSON.readValue(path.toFile(), Status.class) : null;
         } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The state of the last status written, or null if there is none: read with Jackson's streaming parser alone, for
+     * the supervisor, a process that lives as long as its agent and would otherwise keep the object mapper's 400
+     * classes in its metaspace for the one question it asks (docs/agent.md, "Memory").
+     */
+    public State readState() {
+        if (!Files.exists(path)) {
+            return null;
+        }
+        try (JsonParser parser = new JsonFactory().createParser(path.toFile())) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                if (parser.nextToken() == JsonToken.VALUE_STRING && field.equals("state")) {
+                    return State.valueOf(parser.getText());
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException | IllegalArgumentException e) {
             return null;
         }
     }

@@ -20,4 +20,14 @@ class JvmCommandTest {
         boolean compact = result.stdout().lines().anyMatch(line -> line.matches("\\s*bool UseCompactObjectHeaders\\s+= true.*"));
         assertTrue(compact, "8-byte object headers");
     }
+
+    @Test
+    void theSupervisorsJvmStartsWithItsOptions() {
+        List<String> command = new ArrayList<>(JvmCommand.supervisor().subList(0, 1));
+        command.addAll(JvmCommand.SUPERVISOR_FLAGS);
+        command.add("-version");
+        CommandRunner.Result result = CommandRunner.local().run(command);
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().contains("interpreted mode"), result.stderr());
+    }
 }

@@ -148,12 +148,12 @@ class CommandLineTest {
     @Test
     void anInternalErrorIsStatusSeventyWithItsStackTraceAndAUserErrorOneLine() {
         java.io.StringWriter internal = new java.io.StringWriter();
-        assertEquals(70, Main.report(new IllegalStateException("a bug"), new java.io.PrintWriter(internal), false));
+        assertEquals(70, ErrorReport.report(new IllegalStateException("a bug"), new java.io.PrintWriter(internal), false));
         assertTrue(internal.toString().startsWith("error: internal error: java.lang.IllegalStateException: a bug (please report it"),
                 internal.toString());
         assertTrue(internal.toString().contains("\tat org.jcalico.cli.CommandLineTest."), "with its stack trace");
         java.io.StringWriter user = new java.io.StringWriter();
-        assertEquals(1, Main.report(new org.jcalico.model.ValidationException("cidr: 'x' is not a CIDR"),
+        assertEquals(1, ErrorReport.report(new org.jcalico.model.ValidationException("cidr: 'x' is not a CIDR"),
                 new java.io.PrintWriter(user), false));
         assertEquals("error: cidr: 'x' is not a CIDR\n", user.toString());
     }

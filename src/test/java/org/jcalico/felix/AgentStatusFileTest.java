@@ -1,6 +1,7 @@
 package org.jcalico.felix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,5 +26,20 @@ class AgentStatusFileTest {
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"in_sync\",\"programmed\":0,"
                 + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
         assertEquals(List.of(), file.read().warnings(), "as an agent of an earlier release wrote it");
+    }
+
+    @Test
+    void theStateAloneReadsAsTheWholeStatusDoes(@TempDir Path dir) throws Exception {
+        AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        assertNull(file.readState(), "no file yet");
+        file.addWarning(() -> "a warning, in a list after the state");
+        for (AgentStatusFile.State state : AgentStatusFile.State.values()) {
+            file.write(state, 3, 1, "a problem {with \"state\": in_sync}");
+            assertEquals(file.read().state(), file.readState());
+        }
+        Files.writeString(dir.resolve("status.json"), "{\"problem\":{\"state\":\"in_sync\"},\"state\":\"starting\"}");
+        assertEquals(AgentStatusFile.State.starting, file.readState(), "only the status's own field");
+        Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"sta");
+        assertNull(file.readState(), "a file cut short");
     }
 }

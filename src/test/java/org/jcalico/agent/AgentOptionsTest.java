@@ -1,0 +1,35 @@
+package org.jcalico.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ValidationException;
+import org.junit.jupiter.api.Test;
+
+/** The supervisor reads back, without jcalico's command line parser, exactly the options its command line rendered. */
+class AgentOptionsTest {
+    @Test
+    void theSupervisorReadsTheOptionsItsCommandLineRendered() {
+        AgentOptions everything = new AgentOptions("h1", DatastoreUrl.parse("etcd://10.0.0.1:2379,10.0.0.2:2379"),
+                IpAddress.parse("172.30.0.11"), IpAddress.parse("fd30::b"), 64512L, false, Path.of("/run/jc"),
+                Path.of("/var/log/jc"), Path.of("/etc/docker/plugins"));
+        AgentOptions least = new AgentOptions("node-7", DatastoreUrl.parse("embedded:/var/lib/jc/store.db"), null, null,
+                null, true, Path.of("/run/jcalico"), Path.of("/var/log/jcalico"), null);
+        for (AgentOptions options : List.of(everything, least)) {
+            List<String> rendered = options.command(AgentOptions.Role.SUPERVISOR);
+            List<String> args = rendered.subList(rendered.indexOf(JvmCommand.SUPERVISOR_MAIN) + 1, rendered.size());
+            assertEquals(options, AgentOptions.parse(args, AgentOptions.Role.SUPERVISOR));
+            assertEquals(true, AgentOptions.isAgentCommand(rendered), "node stop finds it by its pid file: " + rendered);
+        }
+        assertThrows(ValidationException.class, () -> AgentOptions.parse(least.arguments(AgentOptions.Role.AGENT),
+                AgentOptions.Role.SUPERVISOR), "another role's arguments");
+        List<String> extra = new ArrayList<>(least.arguments(AgentOptions.Role.SUPERVISOR));
+        extra.add("--foreground");
+        assertThrows(ValidationException.class, () -> AgentOptions.parse(extra, AgentOptions.Role.SUPERVISOR));
+    }
+}
