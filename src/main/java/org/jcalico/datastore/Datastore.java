@@ -37,6 +37,20 @@ public interface Datastore extends AutoCloseable {
     }
 
     /**
+     * The same listing read in parts, all of one revision, so that a store can serve the parts at once: part 0 runs
+     * from the prefix to the first of SPLITS (keys under the prefix, ascending), part i from split i-1 to split i,
+     * the last to the prefix's end. Part i's pages reach {@code parts.get(i)} in key order, one at a time; different
+     * parts' consumers may run at the same time, on threads of the store. By default the listing is read whole and
+     * each page dealt out to the parts its keys belong to (keys compared as Java strings: jcalico's keys are ASCII).
+     *
+     * @return the revision the listing is of
+     */
+    default long list(String prefix, List<String> splits, List<Consumer<List<KeyValue>>> parts) {
+        ListingParts.check(prefix, splits, parts.size());
+        return list(prefix, page -> ListingParts.deal(page, splits, parts));
+    }
+
+    /**
      * Applies all writes atomically, or none: throws {@link ConflictException} for the first failed condition.
      *
      * @return the revision of this commit

@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.KeyValue;
+import org.jcalico.datastore.ListingParts;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
@@ -72,20 +74,30 @@ final class Syncer {
     }
 
     /**
-     * Everything, decoded page by page as it comes, while the store sends the next, each page's text dropped: the
-     * values' text of a whole cluster is never held at once.
+     * Everything, in parts read at once and at one revision ({@link ListingParts}), each part decoded page by page as
+     * it comes on a thread of its own while the store sends its next page, each page's text dropped: the values' text
+     * of a whole cluster is never held at once. The parts' items are joined in key order, as one listing's would be.
      */
     private Input.Listed list() {
         long start = System.nanoTime();
-        List<ClusterCache.Decoded> items = new ArrayList<>();
-        long revision = datastore.list(Keys.ROOT, page -> {
-            for (KeyValue item : page) {
-                ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
-                if (decoded != null) {
-                    items.add(decoded);
+        List<String> splits = ListingParts.splits(datastore, ListingParts.AGENT);
+        List<List<ClusterCache.Decoded>> parts = new ArrayList<>();
+        List<Consumer<List<KeyValue>>> readers = new ArrayList<>();
+        for (int i = 0; i <= splits.size(); i++) {
+            List<ClusterCache.Decoded> part = new ArrayList<>();
+            parts.add(part);
+            readers.add(page -> {
+                for (KeyValue item : page) {
+                    ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
+                    if (decoded != null) {
+                        part.add(decoded);
+                    }
                 }
-            }
-        });
+            });
+        }
+        long revision = datastore.list(Keys.ROOT, splits, readers);
+        List<ClusterCache.Decoded> items = new ArrayList<>(parts.stream().mapToInt(List::size).sum());
+        parts.forEach(items::addAll);
         return new Input.Listed(items, revision, System.nanoTime() - start);
     }
 

@@ -50,6 +50,29 @@ public abstract class DatastoreContract {
     }
 
     @Test
+    void aListingInPartsIsTheListingDealtOutAtOneRevision() {
+        for (String key : List.of("/p/a1", "/p/a2", "/p/b", "/p/b1", "/p/c1", "/p/c2", "/pq")) {
+            store.create(key, key);
+        }
+        Listing whole = store.list("/p/");
+        List<List<String>> parts = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<java.util.function.Consumer<List<KeyValue>>> readers = new ArrayList<>();
+        for (List<String> part : parts) {
+            readers.add(page -> {
+                // a write while the listing is read is not in it
+                store.put("/p/a0", "written while the parts are read");
+                page.forEach(item -> part.add(item.key()));
+            });
+        }
+        long revision = store.list("/p/", List.of("/p/b", "/p/c"), readers);
+        assertEquals(whole.revision(), revision);
+        assertEquals(List.of(List.of("/p/a1", "/p/a2"), List.of("/p/b", "/p/b1"), List.of("/p/c1", "/p/c2")), parts);
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/p/c", "/p/b"), readers));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/q"), readers.subList(0, 2)));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/p/b"), readers));
+    }
+
+    @Test
     void severalKeysAtOnceInTheOrderAskedWithTheirRevisions() {
         long first = store.create("/m/1", "one");
         long second = store.create("/m/2", "two");

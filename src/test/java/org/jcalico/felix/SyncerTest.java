@@ -12,10 +12,13 @@ import java.util.concurrent.TimeUnit;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.ListingParts;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,41 @@ class SyncerTest {
                 assertEquals(List.of(), received.stream().map(WatchEvent::key)
                         .filter(key -> !key.equals(Keys.key(remote)) && !key.equals(Keys.LEGACY_STATUS + "a/old")).toList());
                 assertTrue(store.get(EndpointStatus.class, "b", "e1").isPresent());
+            } finally {
+                syncer.stop();
+            }
+        }
+    }
+
+    /**
+     * An agent lists a cluster of many nodes in parts read at once (ListingParts): what it receives is every item of one
+     * listing, in key order, and the watch from its revision brings what is written after it.
+     */
+    @Test
+    void aClusterListedInPartsArrivesWholeInKeyOrder() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
+            ResourceStore store = new ResourceStore(datastore);
+            for (int node = 0; node < 8; node++) {
+                store.create(new Node("n" + node, IpAddress.parse("172.16.0." + (node + 1)), null, null));
+                for (int i = 0; i < 300; i++) {
+                    store.create(endpoint("n" + node, "e" + i, "web"));
+                }
+            }
+            assertEquals(ListingParts.AGENT - 1, ListingParts.splits(datastore, ListingParts.AGENT).size());
+            List<String> keys = datastore.list(Keys.ROOT).items().stream().map(org.jcalico.datastore.KeyValue::key).toList();
+            LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+            Syncer syncer = new Syncer(datastore, queue);
+            syncer.start();
+            try {
+                Syncer.Input.Listed listed = (Syncer.Input.Listed) queue.poll(10, TimeUnit.SECONDS);
+                assertNotNull(listed);
+                assertEquals(keys, listed.items().stream().map(ClusterCache.Decoded::key).toList());
+                WorkloadEndpoint added = endpoint("n7", "later", "db");
+                store.create(added);
+                Syncer.Input.Changed changed = (Syncer.Input.Changed) queue.poll(10, TimeUnit.SECONDS);
+                assertNotNull(changed);
+                assertEquals(List.of(Keys.key(added)), changed.events().stream().map(WatchEvent::key).toList());
             } finally {
                 syncer.stop();
             }

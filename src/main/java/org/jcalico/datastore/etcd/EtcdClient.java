@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.jcalico.datastore.DatastoreException;
@@ -56,13 +57,21 @@ final class EtcdClient {
      * read as one tree would be held twice (text and tree) and walked twice.
      */
     <T> T call(String path, ObjectNode body, AnswerReader<T> reader) {
+        return call(path, body, reader, 0);
+    }
+
+    /**
+     * The same, tried first at the member numbered FIRST (modulo their number), then at the others in order: the
+     * parts of a listing read at once are spread over the members, each encoding its share.
+     */
+    <T> T call(String path, ObjectNode body, AnswerReader<T> reader, int first) {
         String used = authorization();
         try {
-            return send(path, body, used, reader);
+            return send(path, body, used, reader, first);
         } catch (TokenRefused e) {
             // tokens expire (etcd's --auth-token-ttl); one fresh token, one more try
             forgetToken();
-            return send(path, body, authorization(), reader);
+            return send(path, body, authorization(), reader, first);
         }
     }
 
@@ -72,10 +81,12 @@ final class EtcdClient {
         T read(JsonParser parser) throws IOException;
     }
 
-    private <T> T send(String path, ObjectNode body, String authorization, AnswerReader<T> reader) {
+    private <T> T send(String path, ObjectNode body, String authorization, AnswerReader<T> reader, int first) {
         IOException last = null;
         URI lastMember = null;
-        for (URI member : endpoint.members()) {
+        List<URI> members = endpoint.members();
+        for (int i = 0; i < members.size(); i++) {
+            URI member = members.get((first + i) % members.size());
             try {
                 HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -158,7 +169,7 @@ final class EtcdClient {
         ObjectNode credentials = object().put("name", endpoint.user()).put("password", endpoint.password());
         JsonNode response;
         try {
-            response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree);
+            response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree, 0);
         } catch (DatastoreException e) {
             throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' failed: " + e.getMessage());
         }

@@ -19,6 +19,7 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.ListingParts;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchListener;
@@ -108,28 +109,75 @@ public final class EtcdDatastore implements Datastore {
      */
     @Override
     public long list(String prefix, Consumer<List<KeyValue>> pages) {
-        ObjectNode request = range(prefix).put("limit", PAGE);
-        Page page = client.call("v3/kv/range", request, EtcdDatastore::page);
-        long revision = page.revision();
-        request.put("revision", String.valueOf(revision));
+        return pages(range(prefix).put("limit", PAGE), 0, 0, pages);
+    }
+
+    /**
+     * Each part paged as above, all parts at once, each on a thread of its own and starting at a member of its own, all
+     * at the revision etcd had when it counted the prefix's keys: a read at a given revision is the store as it was then,
+     * whichever member serves it and whenever (a compacted revision is refused, never answered otherwise), so the
+     * parts are one listing, and a watch from that revision misses nothing. etcd encodes one request on one core; a
+     * listing one page after another leaves the others idle (docs/datastore.md, "Listing in parts").
+     */
+    @Override
+    public long list(String prefix, List<String> splits, List<Consumer<List<KeyValue>>> parts) {
+        ListingParts.check(prefix, splits, parts.size());
+        ObjectNode whole = range(prefix);
+        long revision = client.call("v3/kv/range", whole.deepCopy().put("count_only", true)).path("header").path("revision").asLong();
+        List<FutureTask<Long>> reads = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            ObjectNode part = whole.deepCopy().put("limit", PAGE);
+            if (i > 0) {
+                part.put("key", EtcdClient.encode(splits.get(i - 1)));
+            }
+            if (i < splits.size()) {
+                part.put("range_end", EtcdClient.encode(splits.get(i)));
+            }
+            int member = i;
+            FutureTask<Long> read = new FutureTask<>(() -> pages(part, revision, member, parts.get(member)));
+            reads.add(read);
+            Thread.ofVirtual().name("jcalico-etcd-list-part-" + i).start(read);
+        }
+        try {
+            for (FutureTask<Long> read : reads) {
+                await(read);
+            }
+        } finally {
+            // a part that failed ends the listing: the others stop rather than decode what nobody will take
+            reads.forEach(read -> read.cancel(true));
+        }
+        return revision;
+    }
+
+    /**
+     * The pages of one range from its start, at REVISION (0: at the store's revision when the first page is read),
+     * asked first of the member numbered MEMBER; returns the revision read.
+     */
+    private long pages(ObjectNode request, long revision, int member, Consumer<List<KeyValue>> pages) {
+        if (revision != 0) {
+            request.put("revision", String.valueOf(revision));
+        }
+        Page page = client.call("v3/kv/range", request, EtcdDatastore::page, member);
+        long read = revision != 0 ? revision : page.revision();
+        request.put("revision", String.valueOf(read));
         while (true) {
             FutureTask<Page> next = null;
             if (page.more() && !page.items().isEmpty()) {
                 ObjectNode following = request.deepCopy().put("key", EtcdClient.encode(page.items().getLast().key() + "\0"));
-                next = new FutureTask<>(() -> client.call("v3/kv/range", following, EtcdDatastore::page));
+                next = new FutureTask<>(() -> client.call("v3/kv/range", following, EtcdDatastore::page, member));
                 Thread.ofVirtual().name("jcalico-etcd-list").start(next);
             }
             pages.accept(page.items());
             if (next == null) {
-                return revision;
+                return read;
             }
             page = await(next);
         }
     }
 
-    private static Page await(FutureTask<Page> page) {
+    private static <T> T await(FutureTask<T> task) {
         try {
-            return page.get();
+            return task.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException failure) {
                 throw failure;

@@ -80,4 +80,93 @@ class EtcdDatastoreTest extends DatastoreContract {
             assertEquals(listing.items(), pages.stream().flatMap(List::stream).toList());
         }
     }
+
+    /**
+     * The agent lists in parts read at once (ListingParts): they must be one revision though writes go on meanwhile,
+     * and a watch from that revision must bring every later change. A writer sets the last key of every part to the
+     * same number in each of its transactions, while part 0 is read slowly; a part read at a revision of its own
+     * would show another number than the rest.
+     */
+    @Test
+    void partsReadAtOnceAreOneRevisionAndAWatchFromItMissesNothing() throws Exception {
+        List<String> parts = List.of("/parts/a/", "/parts/b/", "/parts/c/");
+        try (Datastore store = openEmpty()) {
+            for (String part : parts) {
+                for (int batch = 0; batch < 25; batch++) {
+                    List<Op> ops = new java.util.ArrayList<>();
+                    for (int i = 0; i < 100; i++) {
+                        ops.add(new Op.Create(String.format("%s%05d", part, batch * 100 + i), "v"));
+                    }
+                    store.commit(ops);
+                }
+            }
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                for (int n = 0; writing.get(); n++) {
+                    String value = String.valueOf(n);
+                    store.commit(parts.stream().<Op>map(part -> new Op.Put(part + "last", value)).toList());
+                }
+            });
+            try {
+                Thread.sleep(100);
+                java.util.Map<String, String> listed = new java.util.concurrent.ConcurrentHashMap<>();
+                List<java.util.function.Consumer<List<KeyValue>>> readers = new java.util.ArrayList<>();
+                for (int i = 0; i < parts.size(); i++) {
+                    boolean slow = i == 0;
+                    readers.add(page -> {
+                        page.forEach(item -> listed.put(item.key(), item.value()));
+                        if (slow) {
+                            try {
+                                Thread.sleep(300);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+                }
+                long revision = store.list("/parts/", List.of("/parts/b/", "/parts/c/"), readers);
+                assertEquals(3 * 2501, listed.size());
+                List<String> lasts = parts.stream().map(part -> listed.get(part + "last")).toList();
+                assertEquals(1, lasts.stream().distinct().count(), "one revision's values: " + lasts);
+
+                // the watch from the listing's revision brings what was written after it, so listing plus events is
+                // the store as it is once the writer stops
+                java.util.concurrent.LinkedBlockingQueue<org.jcalico.datastore.WatchEvent> events = new java.util.concurrent.LinkedBlockingQueue<>();
+                try (org.jcalico.datastore.Watch ignored = store.watch("/parts/", revision, new org.jcalico.datastore.WatchListener() {
+                    @Override
+                    public void onEvents(List<org.jcalico.datastore.WatchEvent> batch) {
+                        events.addAll(batch);
+                    }
+
+                    @Override
+                    public void onResync(String reason) {
+                        throw new AssertionError(reason);
+                    }
+                })) {
+                    Thread.sleep(200);
+                    writing.set(false);
+                    writer.join();
+                    Listing end = store.list("/parts/");
+                    long deadline = System.currentTimeMillis() + 10_000;
+                    java.util.Map<String, String> followed = new java.util.HashMap<>(listed);
+                    while (!followed.equals(asMap(end)) && System.currentTimeMillis() < deadline) {
+                        org.jcalico.datastore.WatchEvent event = events.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        if (event != null) {
+                            followed.put(event.key(), event.value());
+                        }
+                    }
+                    assertEquals(asMap(end), followed);
+                }
+            } finally {
+                writing.set(false);
+                writer.join();
+            }
+        }
+    }
+
+    private static java.util.Map<String, String> asMap(Listing listing) {
+        java.util.Map<String, String> map = new java.util.HashMap<>();
+        listing.items().forEach(item -> map.put(item.key(), item.value()));
+        return map;
+    }
 }
