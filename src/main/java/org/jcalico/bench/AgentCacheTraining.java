@@ -24,8 +24,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * kind the agent meets (a policy, a remote endpoint's labels, a local endpoint), and plans each result as the
  * drivers would write it into a kernel that holds what the previous plan left (the restore input of both families'
  * rules, the sets' netlink batch encoded but never sent). The cache then holds the classes all this loads, linked,
- * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code. Then
- * the docker plugin's calls of a few `docker run`s over its socket ({@link PluginTraining}).
+ * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code.
  */
 public final class AgentCacheTraining {
     /** Changes of each kind: enough for their code's profiles, few enough to keep the training a few seconds. */
@@ -59,12 +58,6 @@ public final class AgentCacheTraining {
             planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
         }
         out.println("planned " + planned + " characters of restore input");
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long cpu = threads.getCurrentThreadCpuTime();
-        long start = System.nanoTime();
-        int answered = PluginTraining.run();
-        out.printf("docker plugin: %d calls answered in %d ms, CPU of this thread %d ms%n", answered,
-                (System.nanoTime() - start) / 1_000_000, (threads.getCurrentThreadCpuTime() - cpu) / 1_000_000);
     }
 
     private long timed(String what, PrintWriter out) {
