@@ -141,8 +141,7 @@ public final class DockerBenchmark {
         docker(lab, "rm", name);
         Optional<ProcessCpu> cpuAfter = ProcessCpu.of(agent);
         if (measuring && cpuBefore.isPresent() && cpuAfter.isPresent()) {
-            agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()),
-                    (sum, more) -> new ProcessCpu(sum.totalMillis() + more.totalMillis(), sum.jitMillis() + more.jitMillis()));
+            agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()), ProcessCpu::plus);
         }
         return millis;
     }

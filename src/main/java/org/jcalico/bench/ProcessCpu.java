@@ -39,6 +39,11 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
         return new ProcessCpu(totalMillis - before.totalMillis, jitMillis - before.jitMillis);
     }
 
+    /** This and {@code more} together. */
+    public ProcessCpu plus(ProcessCpu more) {
+        return new ProcessCpu(totalMillis + more.totalMillis, jitMillis + more.jitMillis);
+    }
+
     /** utime + stime: fields 14 and 15 of stat, counted after the command name, which may hold spaces and ')'. */
     private static long millis(String stat) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

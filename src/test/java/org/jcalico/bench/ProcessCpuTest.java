@@ -20,6 +20,8 @@ class ProcessCpuTest {
         }
         ProcessCpu spent = ProcessCpu.of(ProcessHandle.current().pid()).orElseThrow().since(before);
         assertTrue(spent.totalMillis() >= 200, "300 ms of spinning (" + sum + ") shows: " + spent);
+        assertEquals(new ProcessCpu(before.totalMillis() + spent.totalMillis(), before.jitMillis() + spent.jitMillis()),
+                before.plus(spent));
     }
 
     @Test
