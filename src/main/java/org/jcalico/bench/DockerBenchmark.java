@@ -8,11 +8,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.lab.DockerDaemon;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
@@ -42,6 +45,11 @@ public final class DockerBenchmark {
             "^(\\S+) INFO  (?:docker (\\S+) answered in|update of \\d+ local endpoints in) ([0-9.]+) ms");
     private final PrintWriter out;
     private int runs;
+    /** The agent's pid, once the lab runs; 0 when its pid file does not name a live agent. */
+    private long agent;
+    /** The agent's CPU during the measured runs of each network, their `docker rm` included. */
+    private final Map<String, ProcessCpu> agentCpu = new TreeMap<>();
+    private boolean measuring;
 
     public DockerBenchmark(PrintWriter out) {
         this.out = out;
@@ -64,6 +72,8 @@ public final class DockerBenchmark {
             jcalico(lab, "pool", "add", POOL);
             docker(lab, "network", "create", "--driver", "jcalico", "--ipam-driver", "jcalico-ipam", JCALICO);
             docker(lab, "network", "create", "--driver", "bridge", "--subnet", BRIDGE_SUBNET, BRIDGE);
+            agent = PidFile.liveProcess(AgentPaths.of(HOST, lab.layout().runDir(), lab.layout().logDir()).pidFile(), args -> true)
+                    .map(ProcessHandle::pid).orElse(0L);
             String jcalicoPeer = peer(lab, JCALICO);
             String bridgePeer = peer(lab, BRIDGE);
             // the first runs on each network pay for what later ones find loaded, cached and compiled
@@ -78,6 +88,7 @@ public final class DockerBenchmark {
             List<Long> onBridge = new ArrayList<>();
             List<Long> floor = new ArrayList<>();
             Instant measured = Instant.now();
+            measuring = true;
             for (int i = 0; i < count; i++) {
                 onJcalico.add(time(lab, JCALICO, jcalicoPeer));
                 onBridge.add(time(lab, BRIDGE, bridgePeer));
@@ -97,6 +108,7 @@ public final class DockerBenchmark {
                     (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
             out.printf("  %-36s %7d %7d   (each network's median above the floor's)%n", "network's own ms: jcalico, bridge",
                     Percentiles.of(onJcalico, 50) - Percentiles.of(floor, 50), Percentiles.of(onBridge, 50) - Percentiles.of(floor, 50));
+            printAgentCpu(count);
             printPluginCalls(lab, measured);
             out.println("  " + MachineLoad.describe(before));
         } finally {
@@ -119,6 +131,7 @@ public final class DockerBenchmark {
     private long time(Lab lab, String network, String peer) {
         String name = "run-" + ++runs;
         List<String> run = List.of("run", "--net", network, "--name", name, LabLayout.DOCKER_IMAGE, "ping", "-c1", "-W", "2", peer);
+        Optional<ProcessCpu> cpuBefore = ProcessCpu.of(agent);
         long start = System.nanoTime();
         CommandRunner.Result result = lab.exec(HOST, dockerCommand(run));
         long millis = (System.nanoTime() - start) / 1_000_000;
@@ -126,6 +139,10 @@ public final class DockerBenchmark {
             throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip());
         }
         docker(lab, "rm", name);
+        Optional<ProcessCpu> cpuAfter = ProcessCpu.of(agent);
+        if (measuring && cpuBefore.isPresent() && cpuAfter.isPresent()) {
+            agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()), ProcessCpu::plus);
+        }
         return millis;
     }
 
@@ -151,6 +168,22 @@ public final class DockerBenchmark {
             throw new IllegalStateException(tool + " " + String.join(" ", args) + ": " + result.stderr().strip());
         }
         return result.stdout();
+    }
+
+    /**
+     * The agent's CPU per run of each network (/proc, its threads and JIT compilers): on 2 cores what it spends is
+     * dockerd's and runc's time too, whichever call it lands in (docs/docker.md, "Where the agent's CPU goes").
+     */
+    private void printAgentCpu(int count) {
+        if (agentCpu.size() < 3) {
+            out.println("  (the agent's CPU was not read: its pid file names no live agent)");
+            return;
+        }
+        out.println("the agent's CPU per measured run, its docker rm included (ms; all its threads, of it the JIT compilers):");
+        for (String network : List.of(JCALICO, BRIDGE, NO_NETWORK)) {
+            ProcessCpu cpu = agentCpu.get(network);
+            out.printf("  %-36s %7d %7d%n", "during runs on " + network, cpu.totalMillis() / count, cpu.jitMillis() / count);
+        }
     }
 
     /**
