@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.jcalico.kernel.ProcStat;
 
 /**
  * What the JVM itself did while a measured step ran: the collections and their pauses, and the JIT's compile time
@@ -81,7 +82,7 @@ final class JvmWork {
 
     /** utime + stime of a task's stat line (the 14th and 15th fields; the name before them may hold spaces). */
     static long cpuMicros(String stat) {
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        String[] fields = ProcStat.fieldsAfterName(stat);
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 1_000_000 / TICKS_PER_SECOND;
     }
 }
