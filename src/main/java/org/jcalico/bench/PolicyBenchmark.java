@@ -99,6 +99,11 @@ public final class PolicyBenchmark {
         out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
                 program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
         out.println(perDriver(timings, "program"));
+        out.printf("    the worker's JVM meanwhile: CPU %.0f ms in all, of which its compiler threads %.0f ms (compiling %.0f ms"
+                + " of their wall time); %d collections, %.0f ms of pauses%n",
+                timings.get("program-process-cpu").getFirst() / 1000.0, timings.get("program-compiler-cpu").getFirst() / 1000.0,
+                timings.get("program-compile").getFirst() / 1000.0, timings.get("program-collections").getFirst(),
+                timings.get("program-pauses").getFirst() / 1000.0);
         out.println(floor.describe() + " (the same content put into a fresh namespace by the kernel's own tools, one"
                 + " process each)");
         out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
@@ -168,6 +173,8 @@ public final class PolicyBenchmark {
         Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();
         check(dataplane.start());
+        JvmWork jvm = new JvmWork();
+        JvmWork.Mark before = jvm.mark();
         long start = System.nanoTime();
         // as the agent's first pass (Agent.program): a resync, with the guard written while calc runs
         var snapshot = cluster.snapshot();
@@ -178,7 +185,13 @@ public final class PolicyBenchmark {
             return desired;
         }));
         out.println("program " + (System.nanoTime() - start) / 1000);
+        JvmWork.Mark after = jvm.mark();
         out.println("program-calc " + calc[0] / 1000);
+        out.println("program-collections " + after.collections(before));
+        out.println("program-pauses " + after.pauseMicros(before));
+        out.println("program-compile " + after.compileMicros(before));
+        out.println("program-compiler-cpu " + after.compilerCpuMicros(before));
+        out.println("program-process-cpu " + after.processCpuMicros(before));
         report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
         for (int i = 0; i < CHANGES; i++) {
             cluster.changePolicy(i);
@@ -258,7 +271,8 @@ public final class PolicyBenchmark {
                 timings.computeIfAbsent(words[0], k -> new ArrayList<>()).add(Long.parseLong(words[1]));
             }
         }
-        for (String kind : List.of("program", "program-calc", "policy", "label", "add", "policy-calc", "label-calc",
+        for (String kind : List.of("program", "program-calc", "program-collections", "program-pauses",
+                "program-compile", "program-compiler-cpu", "program-process-cpu", "policy", "label", "add", "policy-calc", "label-calc",
                 "add-calc", "large", "large-floor", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());

@@ -58,8 +58,7 @@ public final class PidFile {
     static Optional<Long> startTime(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Optional.of(Long.parseLong(rest[19]));
+            return Optional.of(Long.parseLong(ProcStat.fieldsAfterName(stat)[19]));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
