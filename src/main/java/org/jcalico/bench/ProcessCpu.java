@@ -2,9 +2,11 @@ package org.jcalico.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.jcalico.kernel.ProcStat;
 
 /**
  * A process's CPU time so far (user + system, /proc/PID/stat) and, of it, its JIT compiler threads' (the JVM names
@@ -22,7 +24,12 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
         try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
             long jit = 0;
             for (Path task : tasks.toList()) {
-                String stat = Files.readString(task.resolve("stat"));
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (NoSuchFileException ended) {
+                    continue; // a thread that ended meanwhile: its time is in the process's
+                }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
                     jit += millis(stat);
@@ -45,8 +52,8 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
     }
 
     /** utime + stime: fields 14 and 15 of stat, counted after the command name, which may hold spaces and ')'. */
-    private static long millis(String stat) {
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    static long millis(String stat) {
+        String[] fields = ProcStat.fieldsAfterName(stat);
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK;
     }
 }

@@ -1,18 +1,10 @@
 package org.jcalico.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
 class JvmWorkTest {
-    @Test
-    void readsATasksCpuAfterANameWithSpacesAndParentheses() {
-        // pid (comm) state ppid ... utime (14th) stime (15th) ...
-        String stat = "4242 (C2 Compiler) x) S 1 4242 4242 0 -1 4194624 900 0 0 0 123 45 0 0 20 0 30 0 1000 0 0";
-        assertEquals((123 + 45) * 10_000L, JvmWork.cpuMicros(stat));
-    }
-
     @Test
     void countsTheProcessCpuAndTheCompilersWithinIt() {
         JvmWork jvm = new JvmWork();

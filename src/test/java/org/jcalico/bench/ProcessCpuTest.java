@@ -25,6 +25,13 @@ class ProcessCpuTest {
     }
 
     @Test
+    void readsATasksCpuAfterANameWithSpacesAndParentheses() {
+        // pid (comm) state ppid ... utime (14th) stime (15th) ...
+        String stat = "4242 (C2 Compiler) x) S 1 4242 4242 0 -1 4194624 900 0 0 0 123 45 0 0 20 0 30 0 1000 0 0";
+        assertEquals((123 + 45) * 10L, ProcessCpu.millis(stat));
+    }
+
+    @Test
     void aProcessThatIsGoneHasNone() {
         assertEquals(Optional.empty(), ProcessCpu.of(Integer.MAX_VALUE));
     }
