@@ -20,9 +20,9 @@ import org.jcalico.util.Futures;
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
- * in-process ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process too
- * ({@link Rtnetlink}), so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are
- * the links read back and every interface's settings checked. Only settings that differ are written (the writer reads
+ * in-process ({@link SysctlWriter}) and links set up in rtnetlink batches, in-process too ({@link Rtnetlink}), so an
+ * endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are the links read back and every
+ * interface's settings checked, in chunks whose links go up while the next chunk's settings are written. Only settings that differ are written (the writer reads
  * each first). An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
