@@ -112,25 +112,9 @@ public final class Dataplane {
                 return Changes.failure("interfaces",
                         "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
-            return linksAndRoutes(desired, times);
-        })));
-    }
-
-    /**
-     * The interfaces configured (settings, links up), then the routes, which need their links up. When the routes are
-     * read back (a cold apply, a resync) that read and their diff run meanwhile on a thread of their own, off the path
-     * of the pass; a change's diff takes less than the hand-over costs, as for the rules' planning below.
-     */
-    private Changes linksAndRoutes(HostState desired, DriverTimes times) {
-        List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
-        Supplier<Changes> routeWriter =
-                writer(routes.readsBack(), planning, times, "routes", () -> routes.prepare(desired.routes()));
-        try {
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
-                    .plus(times.time("routes", routeWriter));
-        } finally {
-            settled(planning);
-        }
+                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
+        })));
     }
 
     /**
@@ -204,13 +188,9 @@ public final class Dataplane {
                             () -> times.time("nftables", nftables::remove)))
                     .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
         } finally {
-            settled(planning);
+            // no plan still at work when the next apply starts, also when this one failed
+            CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
         }
-    }
-
-    /** Returns once every plan has ended, also a failed one: no plan is still at work when the next apply starts. */
-    private static void settled(List<CompletableFuture<Supplier<Changes>>> planning) {
-        CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.HostState;
@@ -56,82 +55,28 @@ public final class RouteDriver {
     }
 
     public Changes apply(Set<RouteSpec> desired) {
-        return prepare(desired).get();
-    }
-
-    /** Whether the next apply starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
-    public boolean readsBack() {
-        return programmed == null;
-    }
-
-    /**
-     * Reads the kernel back when due and works out the batch now; the writer returned sends it. So a cold apply can
-     * read and diff while the interfaces are configured (the routes need their links up, their planning does not): the
-     * read-back is of jcalico's routes only, which configuring interfaces neither adds nor deletes. When the batch's
-     * answers are lost the writer reads back and writes what still differs, once, on a fresh socket.
-     */
-    public Supplier<Changes> prepare(Set<RouteSpec> desired) {
         try {
-            Batch batch = plan(desired);
-            return () -> {
-                try {
-                    return batch.send();
-                } catch (Rtnetlink.Interrupted e) {
-                    return again(desired);
-                } catch (KernelException | IllegalArgumentException e) {
-                    return Changes.failure("routes", e.getMessage());
-                }
-            };
+            return write(desired);
         } catch (Rtnetlink.Interrupted e) {
-            return () -> again(desired);
-        } catch (KernelException | IllegalArgumentException e) {
-            Changes failure = Changes.failure("routes", e.getMessage());
-            return () -> failure;
+            programmed = null;
+            try {
+                return write(desired);
+            } catch (Rtnetlink.Interrupted again) {
+                return Changes.failure("routes", again.getMessage());
+            }
         }
     }
 
-    private Changes again(Set<RouteSpec> desired) {
-        programmed = null;
+    private Changes write(Set<RouteSpec> desired) {
         try {
-            return plan(desired).send();
-        } catch (Rtnetlink.Interrupted again) {
-            return Changes.failure("routes", again.getMessage());
-        } catch (KernelException | IllegalArgumentException e) {
-            return Changes.failure("routes", e.getMessage());
-        }
-    }
-
-    private Batch plan(Set<RouteSpec> desired) {
-        Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
-        List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
-        List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
-        List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
-                .filter(route -> !present.contains(route) && !desired.contains(route)).toList();
-        List<Rtnetlink.RouteChange> changes = new ArrayList<>();
-        deletions.forEach(route -> changes.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
-        additions.forEach(route -> changes.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
-        return new Batch(present, deletions, additions, deletedUnconfirmed, changes);
-    }
-
-    /** What one apply writes: the deletions, then the additions, against PRESENT (what the kernel holds). */
-    private final class Batch {
-        private final Set<RouteSpec> present;
-        private final List<RouteSpec> deletions;
-        private final List<RouteSpec> additions;
-        private final List<RouteSpec> deletedUnconfirmed;
-        /** The deletions' then the additions' messages. */
-        private final List<Rtnetlink.RouteChange> batch;
-
-        Batch(Set<RouteSpec> present, List<RouteSpec> deletions, List<RouteSpec> additions,
-              List<RouteSpec> deletedUnconfirmed, List<Rtnetlink.RouteChange> batch) {
-            this.present = present;
-            this.deletions = deletions;
-            this.additions = additions;
-            this.deletedUnconfirmed = deletedUnconfirmed;
-            this.batch = batch;
-        }
-
-        Changes send() {
+            Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
+            List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
+            List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
+            List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
+                    .filter(route -> !present.contains(route) && !desired.contains(route)).toList();
+            List<Rtnetlink.RouteChange> batch = new ArrayList<>();
+            deletions.forEach(route -> batch.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
+            additions.forEach(route -> batch.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
             programmed = null;
             Set<RouteSpec> unconfirmed = new HashSet<>(unconfirmedDeletions);
             unconfirmed.addAll(deletions);
@@ -163,6 +108,10 @@ public final class RouteDriver {
             }
             programmed = present;
             return changes.plus(staleFlows.forget(endpointsGone));
+        } catch (Rtnetlink.Interrupted e) {
+            throw e;
+        } catch (KernelException | IllegalArgumentException e) {
+            return Changes.failure("routes", e.getMessage());
         }
     }
 

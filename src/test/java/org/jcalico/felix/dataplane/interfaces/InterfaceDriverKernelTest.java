@@ -65,9 +65,9 @@ class InterfaceDriverKernelTest {
     }
 
     /**
-     * A cold start's batch is configured in chunks, the links of one going up while the next one's settings are
-     * written: every interface of every chunk ends configured and up, and each that is missing is reported under its
-     * own name, wherever its chunk.
+     * A cold start's batch of hundreds of interfaces (more than one rtnetlink chunk of links): every interface ends
+     * configured and up, each that is missing is reported under its own name, and once configured a second cold batch
+     * finds everything as wanted and writes nothing.
      */
     @Test
     void aColdBatchOfManyChunksConfiguresEveryInterfaceAndReportsEachMissingOne() {
