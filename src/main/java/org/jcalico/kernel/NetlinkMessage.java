@@ -74,6 +74,24 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
         return attributes;
     }
 
+    /** The value of the first attribute of TYPE from offset on (nested and flag bits masked off), or null: nothing else copied. */
+    byte[] attribute(int offset, int type) {
+        int position = offset;
+        while (position + 4 <= body.limit()) {
+            int length = Short.toUnsignedInt(body.getShort(position));
+            if (length < 4 || position + length > body.limit()) {
+                return null;
+            }
+            if ((Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff) == type) {
+                byte[] value = new byte[length - 4];
+                body.get(position + 4, value);
+                return value;
+            }
+            position += (length + 3) & ~3;
+        }
+        return null;
+    }
+
     /** A NUL-terminated string attribute's text. */
     static String string(byte[] value) {
         int end = 0;

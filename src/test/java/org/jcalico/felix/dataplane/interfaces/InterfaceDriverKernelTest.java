@@ -64,6 +64,53 @@ class InterfaceDriverKernelTest {
         assertEquals("1", sysctl("net.ipv4.conf.jcB.proxy_arp"));
     }
 
+    /**
+     * A cold start's batch of hundreds of interfaces (more than one rtnetlink chunk of links): every interface ends
+     * configured and up, each that is missing is reported under its own name, and once configured a second cold batch
+     * finds everything as wanted and writes nothing.
+     */
+    @Test
+    void aColdBatchOfManyChunksConfiguresEveryInterfaceAndReportsEachMissingOne() {
+        int count = 700;
+        StringBuilder batch = new StringBuilder();
+        Set<EndpointInterface> desired = new java.util.HashSet<>();
+        Set<String> missing = Set.of("jcm0001", "jcm0300", "jcm0699");
+        for (int i = 0; i < count; i++) {
+            String name = String.format("jcm%04d", i);
+            desired.add(new EndpointInterface(name, true, i % 3 != 0));
+            if (!missing.contains(name)) {
+                batch.append("link add ").append(name).append(" type veth peer name pm").append(i).append('\n');
+            }
+        }
+        host.run(List.of("ip", "-batch", "-"), batch.toString()).check();
+        host.run("ip", "link", "set", "jcm0400", "up").check();
+        InterfaceDriver driver = new InterfaceDriver(host);
+
+        Changes changes = driver.apply(desired);
+        assertEquals(missing, changes.failures().keySet(), changes.toString());
+        missing.forEach(name -> assertEquals("no such interface", changes.failures().get(name)));
+        assertEquals(count - missing.size(), changes.count(org.jcalico.felix.dataplane.Change.INTERFACES_CONFIGURED),
+                changes.toString());
+        String links = host.run("ip", "-o", "link", "show").check().stdout();
+        java.util.Map<String, String> settings = Sysctls.parse(host.run("sysctl", "-a").stdout());
+        for (int i = 0; i < count; i++) {
+            String name = String.format("jcm%04d", i);
+            if (!missing.contains(name)) {
+                assertTrue(java.util.regex.Pattern.compile(": " + name + "@pm" + i + ": <([A-Z_-]+,)*UP[,>]").matcher(links).find(),
+                        name + " is up");
+                assertEquals("1", settings.get("net.ipv4.conf." + name + ".proxy_arp"), name);
+                assertEquals("0", settings.get("net.ipv4.neigh." + name + ".proxy_delay"), name);
+                assertEquals(i % 3 != 0 ? "0" : "1", settings.get("net.ipv6.conf." + name + ".accept_dad"), name);
+            }
+        }
+
+        // configured now: a forget and a second cold batch finds every setting and link as wanted and writes nothing
+        driver.forget();
+        Changes again = driver.apply(desired);
+        assertEquals(0, again.count(org.jcalico.felix.dataplane.Change.INTERFACES_CONFIGURED), again.toString());
+        assertEquals(0, again.count(org.jcalico.felix.dataplane.Change.SYSCTLS_WRITTEN), again.toString());
+    }
+
     private static void assertConfigured(String name) {
         assertEquals("1", sysctl("net.ipv4.conf." + name + ".proxy_arp"));
         assertEquals("0", sysctl("net.ipv6.conf." + name + ".accept_dad"));
