@@ -22,7 +22,8 @@ final class LabCommand {
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Create the lab and start every host's agent. With --datastore etcd the lab runs a 3-member etcd cluster in namespaces of its own, reached over the fabric; the default is an embedded store.")
+            description = {"Create the lab and start every host's agent. With --datastore etcd the lab runs a 3-member etcd cluster in namespaces of its own, reached over the fabric; the default is an embedded store.",
+                    "The lab makes its own store: here --datastore takes only its kind, embedded or etcd (not a store's URL), and the etcd TLS and user options and --node, which every command shares, do not apply."})
     static final class Up implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;

@@ -138,6 +138,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theLabsHelpSaysWhichOfTheSharedOptionsItTakes() {
+        Outcome outcome = run("lab", "up", "--help");
+        assertEquals(0, outcome.status());
+        String help = outcome.out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("here --datastore takes only its kind, embedded or etcd (not a store's URL)"), help);
+        assertTrue(help.contains("the etcd TLS and user options and --node, which every command shares, do not apply"), help);
+    }
+
+    @Test
     void aMalformedCommandLineIsStatusTwo() {
         Outcome outcome = run("pool", "add");
         assertEquals(2, outcome.status());
