@@ -190,6 +190,8 @@ public final class Agent {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
+                    // the kernel is programmed: whoever waits for the node waits for that, not for what follows
+                    writeStatusIfDue();
                     if (rehearsalDue != null) {
                         rehearse(ok);
                     }
@@ -199,9 +201,7 @@ public final class Agent {
                         givePeakBack();
                     }
                 }
-                if (statusDue && (bgp == null || !bgp.pending())) {
-                    writeStatus();
-                }
+                writeStatusIfDue();
             } catch (RuntimeException e) {
                 crash = "internal error, retrying in " + backoff / 1000.0 + " s: " + e;
                 log.error("agent pass failed (" + e + "); the kernel keeps what was programmed; listing everything again in "
@@ -380,11 +380,15 @@ public final class Agent {
     }
 
     /**
-     * The status of the last pass. Written once BIRD has that pass's configuration (the loop does not wait for it:
-     * BGP's worker queues {@link #bgpSettled} when done), so that a status written after a change never speaks for a
-     * BIRD that does not have it yet, and a configuration BIRD refuses is in the status that follows it.
+     * The status of the last pass, if one is due: written as soon as the pass has programmed the kernel, before the
+     * rehearsal and the full collection that follow a first pass, and once BIRD has that pass's configuration (the loop
+     * does not wait for it: BGP's worker queues {@link #bgpSettled} when done), so that a status written after a change
+     * never speaks for a BIRD that does not have it yet, and a configuration BIRD refuses is in the status that follows it.
      */
-    private void writeStatus() {
+    private void writeStatusIfDue() {
+        if (!statusDue || bgp != null && bgp.pending()) {
+            return;
+        }
         statusDue = false;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
