@@ -2,6 +2,7 @@ package org.jcalico.datastore;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Consumer;
 import org.jcalico.model.Node;
@@ -38,7 +39,7 @@ public final class ListingParts {
         }
         // "a/" sorts after "a-b/" though "a" sorts before "a-b"
         Collections.sort(splits);
-        return List.copyOf(new java.util.LinkedHashSet<>(splits));
+        return List.copyOf(new LinkedHashSet<>(splits));
     }
 
     /** Refuses splits that are not ascending keys under the prefix, or a number of parts that does not match them. */

@@ -60,36 +60,49 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
     /** The attributes from offset on, by type (the last of each type); nested and flag bits masked off the type. */
     Map<Integer, byte[]> attributes(int offset) {
         Map<Integer, byte[]> attributes = new HashMap<>();
-        int position = offset;
-        while (position + 4 <= body.limit()) {
-            int length = Short.toUnsignedInt(body.getShort(position));
-            if (length < 4 || position + length > body.limit()) {
-                break;
-            }
-            byte[] value = new byte[length - 4];
-            body.get(position + 4, value);
-            attributes.put(Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff, value);
-            position += (length + 3) & ~3;
-        }
+        eachAttribute(offset, (type, value, length) -> {
+            attributes.put(type, value(value, length));
+            return true;
+        });
         return attributes;
     }
 
     /** The value of the first attribute of TYPE from offset on (nested and flag bits masked off), or null: nothing else copied. */
     byte[] attribute(int offset, int type) {
+        byte[][] found = new byte[1][];
+        eachAttribute(offset, (each, value, length) -> {
+            if (each != type) {
+                return true;
+            }
+            found[0] = value(value, length);
+            return false;
+        });
+        return found[0];
+    }
+
+    /** What {@link #eachAttribute} shows of one attribute: its type, where its value starts and how long it is. */
+    private interface AttributeVisitor {
+        /** Whether to go on to the next attribute. */
+        boolean visit(int type, int value, int length);
+    }
+
+    /** Shows each well-formed attribute from offset on to VISITOR, in order, until it says stop or one is malformed. */
+    private void eachAttribute(int offset, AttributeVisitor visitor) {
         int position = offset;
         while (position + 4 <= body.limit()) {
             int length = Short.toUnsignedInt(body.getShort(position));
-            if (length < 4 || position + length > body.limit()) {
-                return null;
-            }
-            if ((Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff) == type) {
-                byte[] value = new byte[length - 4];
-                body.get(position + 4, value);
-                return value;
+            if (length < 4 || position + length > body.limit()
+                    || !visitor.visit(Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff, position + 4, length - 4)) {
+                return;
             }
             position += (length + 3) & ~3;
         }
-        return null;
+    }
+
+    private byte[] value(int position, int length) {
+        byte[] value = new byte[length];
+        body.get(position, value);
+        return value;
     }
 
     /** A NUL-terminated string attribute's text. */

@@ -124,6 +124,10 @@ public final class EtcdDatastore implements Datastore {
         ListingParts.check(prefix, splits, parts.size());
         ObjectNode whole = range(prefix);
         long revision = client.call("v3/kv/range", whole.deepCopy().put("count_only", true)).path("header").path("revision").asLong();
+        if (revision <= 0) {
+            // without it each part would be read at a revision of its own: not one listing
+            throw new DatastoreException("etcd: its answer to a count of " + prefix + " gave no revision");
+        }
         List<FutureTask<Long>> reads = new ArrayList<>();
         for (int i = 0; i < parts.size(); i++) {
             ObjectNode part = whole.deepCopy().put("limit", PAGE);
