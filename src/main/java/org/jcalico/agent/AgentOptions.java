@@ -101,6 +101,11 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
                 throw new ValidationException("unexpected argument '" + args.get(i) + "' in " + args);
             }
         }
+        for (String required : REQUIRED) {
+            if (!values.containsKey(required)) {
+                throw new ValidationException("missing " + required + " in " + args);
+            }
+        }
         String plugins = values.getOrDefault("--docker-plugin-dir", NO_DOCKER_PLUGIN);
         return new AgentOptions(values.get("--name"), DatastoreUrl.parse(args.get(1)), address(values.get("--ip")),
                 address(values.get("--ip6")), values.containsKey("--as") ? Long.valueOf(values.get("--as")) : null, bgp,
@@ -111,6 +116,9 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
     /** The options of {@link #arguments} that take a value. */
     private static final Set<String> VALUED = Set.of("--name", "--run-dir", "--log-dir", "--ip",
             "--ip6", "--as", "--docker-plugin-dir");
+
+    /** The options of {@link #arguments} that every role's command line has. */
+    private static final List<String> REQUIRED = List.of("--name", "--run-dir", "--log-dir");
 
     private static IpAddress address(String text) {
         return text == null ? null : IpAddress.parse(text);

@@ -32,4 +32,18 @@ class AgentOptionsTest {
         extra.add("--foreground");
         assertThrows(ValidationException.class, () -> AgentOptions.parse(extra, AgentOptions.Role.SUPERVISOR));
     }
+
+    @Test
+    void aRequiredOptionMissingIsAnErrorThatNamesIt() {
+        AgentOptions least = new AgentOptions("node-7", DatastoreUrl.parse("embedded:/var/lib/jc/store.db"), null, null,
+                null, true, Path.of("/run/jcalico"), Path.of("/var/log/jcalico"), null);
+        for (String required : List.of("--name", "--run-dir", "--log-dir")) {
+            List<String> args = new ArrayList<>(least.arguments(AgentOptions.Role.SUPERVISOR));
+            int at = args.indexOf(required);
+            args.subList(at, at + 2).clear();
+            ValidationException e = assertThrows(ValidationException.class,
+                    () -> AgentOptions.parse(args, AgentOptions.Role.SUPERVISOR));
+            assertEquals(true, e.getMessage().contains("missing " + required), e.getMessage());
+        }
+    }
 }
