@@ -1,5 +1,6 @@
 package org.jcalico.cli;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Lab;
@@ -23,7 +24,7 @@ final class LabCommand {
 
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = {"Create the lab and start every host's agent. With --datastore etcd the lab runs a 3-member etcd cluster in namespaces of its own, reached over the fabric; the default is an embedded store.",
-                    "The lab makes its own store: here --datastore takes only its kind, embedded or etcd (not a store's URL), and the etcd TLS and user options and --node, which every command shares, do not apply."})
+                    "The lab makes its own store: here --datastore takes only its kind, embedded or etcd (not a store's URL), and the etcd TLS and user options and --node, which every command shares, do not apply: given, they are refused."})
     static final class Up implements Runnable {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
@@ -39,8 +40,26 @@ final class LabCommand {
                 + "'jcalico', storage of the lab's own and a busybox image ('lab exec H -- podman run --network jcalico busybox ...')")
         boolean podman;
 
+        /**
+         * The options every command shares that name a store's access or this host: the lab makes its own store and
+         * names its own hosts, so given here they would be ignored; a user who gave one meant something the lab does not do.
+         */
+        private void refuseWhatTheLabDoesNotTake() {
+            JcalicoCommand root = (JcalicoCommand) spec.root().userObject();
+            List<String> given = new ArrayList<>();
+            if (root.node() != null) {
+                given.add("--node");
+            }
+            root.etcdSettings().keySet().forEach(setting -> given.add("--etcd-" + setting));
+            if (!given.isEmpty()) {
+                throw new ValidationException("lab up does not take " + String.join(", ", given) + ": the lab makes a store of "
+                        + "its own (etcd without TLS or users) and names its hosts h1..hN");
+            }
+        }
+
         @Override
         public void run() {
+            refuseWhatTheLabDoesNotTake();
             // the global --datastore names the lab's kind of store here: embedded (default) or etcd
             String datastoreKind = new Session(spec).explicitDatastore() == null ? "embedded" : new Session(spec).explicitDatastore();
             if (!datastoreKind.equals("embedded") && !datastoreKind.equals("etcd")) {

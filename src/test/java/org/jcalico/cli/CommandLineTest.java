@@ -147,6 +147,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theLabRefusesTheSharedOptionsItDoesNotTake() {
+        // an unknown store kind as well: the old code, which took these silently, stops there and makes no lab
+        Outcome outcome = run("--node", "n1", "lab", "up", "--etcd-ca", "/nonexistent/ca.pem", "--datastore", "nosuch");
+        assertEquals(1, outcome.status());
+        assertEquals("error: lab up does not take --node, --etcd-ca: the lab makes a store of its own (etcd without TLS or "
+                + "users) and names its hosts h1..hN", outcome.err().strip());
+    }
+
+    @Test
     void aMalformedCommandLineIsStatusTwo() {
         Outcome outcome = run("pool", "add");
         assertEquals(2, outcome.status());
