@@ -158,9 +158,7 @@ final class EtcdGrpc implements AutoCloseable {
         final CompletableFuture<byte[]> result = new CompletableFuture<>();
         private final URI member;
         private final boolean withToken;
-        private byte[] message;
-        private int filled;
-        private final byte[] prefix = new byte[5];
+        private final GrpcMessage message = new GrpcMessage(MAX_ANSWER);
 
         Answer(URI member, boolean withToken) {
             this.member = member;
@@ -190,7 +188,7 @@ final class EtcdGrpc implements AutoCloseable {
             }
             boolean last = data.frame().isEndStream();
             try {
-                take(data.frame().getByteBuffer());
+                message.take(data.frame().getByteBuffer());
             } catch (DatastoreException e) {
                 fail(stream, e);
                 return;
@@ -205,47 +203,19 @@ final class EtcdGrpc implements AutoCloseable {
             }
         }
 
-        /** The length prefix first, then the message into an array of its announced size, checked against the cap. */
-        private void take(ByteBuffer bytes) {
-            while (bytes.hasRemaining()) {
-                if (filled < 5) {
-                    int n = Math.min(5 - filled, bytes.remaining());
-                    bytes.get(prefix, filled, n);
-                    filled += n;
-                    if (filled == 5) {
-                        int length = ByteBuffer.wrap(prefix, 1, 4).getInt();
-                        if (prefix[0] != 0) {
-                            throw RangeProtobuf.garbled("a compressed message, which was not asked for");
-                        }
-                        if (length < 0 || length > MAX_ANSWER) {
-                            throw RangeProtobuf.garbled("an answer of " + Integer.toUnsignedString(length) + " bytes (at most " + MAX_ANSWER + " taken)");
-                        }
-                        message = new byte[length];
-                    }
-                } else {
-                    int at = filled - 5;
-                    if (at >= message.length) {
-                        throw RangeProtobuf.garbled("more than one message in the answer of a unary call");
-                    }
-                    int n = Math.min(message.length - at, bytes.remaining());
-                    bytes.get(message, at, n);
-                    filled += n;
-                }
-            }
-        }
-
         private void finish(HttpFields trailers) {
             String status = trailers.get("grpc-status");
             if (!"0".equals(status)) {
                 String text = trailers.get("grpc-message");
-                String message = text == null ? "grpc-status " + status
+                String refusal = text == null ? "grpc-status " + status
                         : URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);
-                result.completeExceptionally(EtcdClient.refusal(member, "KV/Range", message, withToken));
-            } else if (message == null || filled != 5 + message.length) {
-                result.completeExceptionally(RangeProtobuf.garbled("the answer of " + member + " is cut short ("
-                        + Math.max(0, filled - 5) + " of " + (message == null ? "?" : message.length) + " bytes)"));
+                result.completeExceptionally(EtcdClient.refusal(member, "KV/Range", refusal, withToken));
             } else {
-                result.complete(message);
+                try {
+                    result.complete(message.whole());
+                } catch (DatastoreException e) {
+                    result.completeExceptionally(e);
+                }
             }
         }
 
