@@ -25,6 +25,7 @@ import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -67,7 +68,12 @@ final class EtcdGrpc implements AutoCloseable {
         connector.setScheduler(new ScheduledExecutorScheduler("jcalico-etcd-grpc-timer", true));
         connector.setSelectors(1);
         connector.setConnectTimeout(Duration.ofSeconds(2));
+        // the listing's bytes on the Java heap and nothing pooled: what the client read is the collector's to give back,
+        // never native memory that a pool or a direct buffer keeps after the listing
+        connector.setByteBufferPool(new ByteBufferPool.NonPooling());
         http2 = new HTTP2Client(connector);
+        http2.setUseInputDirectByteBuffers(false);
+        http2.setUseOutputDirectByteBuffers(false);
         // a page is read whole before it is decoded: windows of a page's size spare the round trips of window updates
         http2.setInitialStreamRecvWindow(8 << 20);
         http2.setInitialSessionRecvWindow(16 << 20);
