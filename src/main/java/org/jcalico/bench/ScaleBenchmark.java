@@ -119,7 +119,8 @@ public final class ScaleBenchmark {
             CommandRunner.local().run(List.of("ip", "-batch", "-"), links.toString()).check();
 
             // the floor of start to in sync: etcd handing out the same keys, read and dropped, the faster of one page
-            // after another and the agent's parts at once (the splits read as the agent reads them, their time included)
+            // after another over the JSON gateway and the agent's parts at once over gRPC, as the agent reads them (the
+            // splits read as the agent reads them, their time included)
             long bare = System.nanoTime();
             java.util.concurrent.atomic.AtomicInteger keys = new java.util.concurrent.atomic.AtomicInteger();
             datastore.list(Keys.ROOT, page -> keys.addAndGet(page.size()));
@@ -153,7 +154,8 @@ public final class ScaleBenchmark {
                 double inSync = seconds(start);
                 print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
-                        + " one page after another (%.2f s) and the agent's %d parts at once (%.2f s): %.1f s (%.1fx)",
+                        + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
+                        + " gRPC (%.2f s): %.1f s (%.1fx)",
                         node, local, inSync, keys.get() / 2, sequential, splits.size() + 1, inParts, floor, inSync / floor));
                 long rssInSync = rssMegabytes(agent.pid());
                 // read at once: the agent runs its full collection as soon as it has said in sync

@@ -65,13 +65,20 @@ final class EtcdClient {
      * parts of a listing read at once are spread over the members, each encoding its share.
      */
     <T> T call(String path, ObjectNode body, AnswerReader<T> reader, int first) {
+        return authorized(token -> send(path, body, token, reader, first));
+    }
+
+    /**
+     * A call made with the user's token (null without a user), made once more with a fresh token when etcd no longer
+     * takes it: tokens expire (etcd's --auth-token-ttl). The call says so by throwing what {@link #refusal} gives.
+     */
+    <T> T authorized(java.util.function.Function<String, T> call) {
         String used = authorization();
         try {
-            return send(path, body, used, reader, first);
+            return call.apply(used);
         } catch (TokenRefused e) {
-            // tokens expire (etcd's --auth-token-ttl); one fresh token, one more try
             forgetToken();
-            return send(path, body, authorization(), reader, first);
+            return call.apply(authorization());
         }
     }
 
@@ -95,11 +102,7 @@ final class EtcdClient {
                         String text = new String(answer.readAllBytes(), StandardCharsets.UTF_8);
                         JsonNode json = JSON.readTree(text);
                         String message = json.path("error").asText(json.path("message").asText(text));
-                        if (authorization != null && message.contains("invalid auth token")) {
-                            throw new TokenRefused();
-                        }
-                        throw new DatastoreException("etcd at " + member + " refused " + path + ": " + message
-                                + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
+                        throw refusal(member, path, message, authorization != null);
                     }
                     try (JsonParser parser = JSON.createParser(answer)) {
                         return reader.read(parser);
@@ -180,7 +183,16 @@ final class EtcdClient {
         return token;
     }
 
-    private static DatastoreException tlsFailure(URI member, SSLException e) {
+    /** What etcd's refusal of a call means: a token it no longer takes (to renew), else the refusal with advice. */
+    static RuntimeException refusal(URI member, String path, String message, boolean withToken) {
+        if (withToken && message.contains("invalid auth token")) {
+            return new TokenRefused();
+        }
+        return new DatastoreException("etcd at " + member + " refused " + path + ": " + message
+                + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
+    }
+
+    static DatastoreException tlsFailure(URI member, SSLException e) {
         String message = String.valueOf(e.getMessage());
         String meaning;
         if (message.contains("PKIX") || message.contains("certification path")) {

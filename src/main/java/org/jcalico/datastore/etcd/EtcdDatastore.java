@@ -39,12 +39,14 @@ public final class EtcdDatastore implements Datastore {
      */
     static final Duration WATCH_DEADLINE = Duration.ofSeconds(30);
     private final String location;
+    private final EtcdEndpoint endpoint;
     private final EtcdClient client;
     private final Duration watchDeadline;
     private final List<EtcdWatch> watches = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private EtcdDatastore(String location, EtcdClient client, Duration watchDeadline) {
+    private EtcdDatastore(String location, EtcdEndpoint endpoint, EtcdClient client, Duration watchDeadline) {
         this.location = location;
+        this.endpoint = endpoint;
         this.client = client;
         this.watchDeadline = watchDeadline;
     }
@@ -56,7 +58,7 @@ public final class EtcdDatastore implements Datastore {
 
     static EtcdDatastore open(String url, Duration watchDeadline) {
         EtcdEndpoint endpoint = EtcdEndpoint.parse(url, System.getenv());
-        EtcdDatastore store = new EtcdDatastore(url, new EtcdClient(endpoint), watchDeadline);
+        EtcdDatastore store = new EtcdDatastore(url, endpoint, new EtcdClient(endpoint), watchDeadline);
         // a read of jcalico's keys rather than a status call: it also proves the credentials (status needs none)
         store.client.call("v3/kv/range", EtcdClient.object().put("key", EtcdClient.encode(org.jcalico.datastore.Keys.ROOT))
                 .put("count_only", true));
@@ -109,7 +111,7 @@ public final class EtcdDatastore implements Datastore {
      */
     @Override
     public long list(String prefix, Consumer<List<KeyValue>> pages) {
-        return pages(range(prefix).put("limit", PAGE), 0, 0, pages);
+        return pages(new RangeProtobuf.Request(start(prefix), end(prefix), PAGE, 0, false), 0, this::overGateway, pages);
     }
 
     /**
@@ -117,66 +119,76 @@ public final class EtcdDatastore implements Datastore {
      * at the revision etcd had when it counted the prefix's keys: a read at a given revision is the store as it was then,
      * whichever member serves it and whenever (a compacted revision is refused, never answered otherwise), so the
      * parts are one listing, and a watch from that revision misses nothing. etcd encodes one request on one core; a
-     * listing one page after another leaves the others idle (docs/datastore.md, "Listing in parts").
+     * listing one page after another leaves the others idle (docs/datastore.md, "Listing in parts"). Read over etcd's
+     * gRPC API rather than its JSON gateway (docs/datastore.md, "The listing over gRPC").
      */
     @Override
     public long list(String prefix, List<String> splits, List<Consumer<List<KeyValue>>> parts) {
         ListingParts.check(prefix, splits, parts.size());
-        ObjectNode whole = range(prefix);
-        long revision = client.call("v3/kv/range", whole.deepCopy().put("count_only", true)).path("header").path("revision").asLong();
-        if (revision <= 0) {
-            // without it each part would be read at a revision of its own: not one listing
-            throw new DatastoreException("etcd: its answer to a count of " + prefix + " gave no revision");
-        }
-        List<FutureTask<Long>> reads = new ArrayList<>();
-        for (int i = 0; i < parts.size(); i++) {
-            ObjectNode part = whole.deepCopy().put("limit", PAGE);
-            if (i > 0) {
-                part.put("key", EtcdClient.encode(splits.get(i - 1)));
+        try (EtcdGrpc grpc = new EtcdGrpc(endpoint, client)) {
+            // an answer without a revision is refused as garbled: each part would be read at a revision of its own
+            long revision = grpc.range(new RangeProtobuf.Request(start(prefix), end(prefix), 0, 0, true), 0).revision();
+            List<FutureTask<Long>> reads = new ArrayList<>();
+            for (int i = 0; i < parts.size(); i++) {
+                RangeProtobuf.Request part = new RangeProtobuf.Request(i > 0 ? splits.get(i - 1) : start(prefix),
+                        i < splits.size() ? splits.get(i) : end(prefix), PAGE, revision, false);
+                int member = i;
+                FutureTask<Long> read = new FutureTask<>(() -> pages(part, member, grpc::range, parts.get(member)));
+                reads.add(read);
+                Thread.ofVirtual().name("jcalico-etcd-list-part-" + i).start(read);
             }
-            if (i < splits.size()) {
-                part.put("range_end", EtcdClient.encode(splits.get(i)));
+            try {
+                for (FutureTask<Long> read : reads) {
+                    await(read);
+                }
+            } finally {
+                // a part that failed ends the listing: the others stop rather than decode what nobody will take
+                reads.forEach(read -> read.cancel(true));
             }
-            int member = i;
-            FutureTask<Long> read = new FutureTask<>(() -> pages(part, revision, member, parts.get(member)));
-            reads.add(read);
-            Thread.ofVirtual().name("jcalico-etcd-list-part-" + i).start(read);
+            return revision;
         }
-        try {
-            for (FutureTask<Long> read : reads) {
-                await(read);
-            }
-        } finally {
-            // a part that failed ends the listing: the others stop rather than decode what nobody will take
-            reads.forEach(read -> read.cancel(true));
-        }
-        return revision;
+    }
+
+    /** One Range call, asked first of the member numbered MEMBER; over the gateway or over gRPC. */
+    @FunctionalInterface
+    private interface Ranges {
+        RangeProtobuf.Page read(RangeProtobuf.Request request, int member);
     }
 
     /**
-     * The pages of one range from its start, at REVISION (0: at the store's revision when the first page is read),
-     * asked first of the member numbered MEMBER; returns the revision read.
+     * The pages of one range from its start, at the request's revision (0: at the store's revision when the first page
+     * is read), asked first of the member numbered MEMBER; returns the revision read.
      */
-    private long pages(ObjectNode request, long revision, int member, Consumer<List<KeyValue>> pages) {
-        if (revision != 0) {
-            request.put("revision", String.valueOf(revision));
-        }
-        Page page = client.call("v3/kv/range", request, EtcdDatastore::page, member);
-        long read = revision != 0 ? revision : page.revision();
-        request.put("revision", String.valueOf(read));
+    private static long pages(RangeProtobuf.Request request, int member, Ranges ranges, Consumer<List<KeyValue>> pages) {
+        RangeProtobuf.Page page = ranges.read(request, member);
+        RangeProtobuf.Request at = request.revision() != 0 ? request : request.at(page.revision());
         while (true) {
-            FutureTask<Page> next = null;
+            FutureTask<RangeProtobuf.Page> next = null;
             if (page.more() && !page.items().isEmpty()) {
-                ObjectNode following = request.deepCopy().put("key", EtcdClient.encode(page.items().getLast().key() + "\0"));
-                next = new FutureTask<>(() -> client.call("v3/kv/range", following, EtcdDatastore::page, member));
+                RangeProtobuf.Request following = at.from(page.items().getLast().key() + "\0");
+                next = new FutureTask<>(() -> ranges.read(following, member));
                 Thread.ofVirtual().name("jcalico-etcd-list").start(next);
             }
             pages.accept(page.items());
             if (next == null) {
-                return read;
+                return at.revision();
             }
             page = await(next);
         }
+    }
+
+    private RangeProtobuf.Page overGateway(RangeProtobuf.Request request, int member) {
+        ObjectNode json = EtcdClient.object().put("key", EtcdClient.encode(request.key()));
+        if (!request.end().isEmpty()) {
+            json.put("range_end", EtcdClient.encode(request.end()));
+        }
+        if (request.limit() != 0) {
+            json.put("limit", request.limit());
+        }
+        if (request.revision() != 0) {
+            json.put("revision", String.valueOf(request.revision()));
+        }
+        return client.call("v3/kv/range", json, EtcdDatastore::page, member);
     }
 
     private static <T> T await(FutureTask<T> task) {
@@ -193,15 +205,11 @@ public final class EtcdDatastore implements Datastore {
         }
     }
 
-    /** One answer of a range call. */
-    private record Page(List<KeyValue> items, long revision, boolean more) {
-    }
-
     /**
      * A range answer read as it streams in: its keys and values decoded from base64 straight into the key-values,
      * no tree of the whole page in between.
      */
-    private static Page page(JsonParser parser) throws IOException {
+    private static RangeProtobuf.Page page(JsonParser parser) throws IOException {
         List<KeyValue> items = new ArrayList<>();
         long revision = 0;
         boolean more = false;
@@ -224,7 +232,7 @@ public final class EtcdDatastore implements Datastore {
                 default -> parser.skipChildren();
             }
         }
-        return new Page(items, revision, more);
+        return new RangeProtobuf.Page(items, revision, more);
     }
 
     private static KeyValue keyValue(JsonParser parser) throws IOException {
@@ -366,13 +374,19 @@ public final class EtcdDatastore implements Datastore {
 
     /** A range over every key with the prefix; the empty prefix is every key ("\0" to "\0" in etcd's terms). */
     static ObjectNode range(String prefix) {
-        ObjectNode range = EtcdClient.object();
+        return EtcdClient.object().put("key", EtcdClient.encode(start(prefix))).put("range_end", EtcdClient.encode(end(prefix)));
+    }
+
+    private static String start(String prefix) {
+        return prefix.isEmpty() ? "\0" : prefix;
+    }
+
+    private static String end(String prefix) {
         if (prefix.isEmpty()) {
-            return range.put("key", EtcdClient.encode("\0")).put("range_end", EtcdClient.encode("\0"));
+            return "\0";
         }
         char last = prefix.charAt(prefix.length() - 1);
-        String end = prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
-        return range.put("key", EtcdClient.encode(prefix)).put("range_end", EtcdClient.encode(end));
+        return prefix.substring(0, prefix.length() - 1) + (char) (last + 1);
     }
 
     static KeyValue keyValue(JsonNode kv) {

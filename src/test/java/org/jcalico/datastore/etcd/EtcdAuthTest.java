@@ -61,6 +61,21 @@ class EtcdAuthTest {
     }
 
     @Test
+    void theAgentsListingOverGrpcCarriesTheTokenAndRenewsItOnceExpired() throws Exception {
+        try (Datastore store = Datastores.open(url("s3cret"))) {
+            store.create("/grpc-auth/a", "1");
+            store.create("/grpc-auth/b", "2");
+            Thread.sleep(2500);
+            List<List<String>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+            long revision = store.list("/grpc-auth/", List.of("/grpc-auth/b"), parts.stream()
+                    .<java.util.function.Consumer<List<org.jcalico.datastore.KeyValue>>>map(part -> page -> page.forEach(kv -> part.add(kv.value())))
+                    .toList());
+            assertEquals(List.of(List.of("1"), List.of("2")), parts);
+            assertEquals(store.list("/grpc-auth/").revision(), revision);
+        }
+    }
+
+    @Test
     void aWatchWhoseTokenEtcdForgotCarriesOnWithANewOneAndMissesNothing() throws Exception {
         try (Datastore store = Datastores.open(url("s3cret"))) {
             Recorder recorder = new Recorder();

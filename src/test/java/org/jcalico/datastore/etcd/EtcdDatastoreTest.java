@@ -164,6 +164,38 @@ class EtcdDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * The agent's listing over gRPC passes over a member that refuses connections and one that hangs up on every call
+     * (each part starts at a member of its own), and reads what the gateway reads.
+     */
+    @Test
+    void aListingInPartsPassesOverMembersThatDoNotAnswer() throws Exception {
+        try (Datastore store = openEmpty(); SeverableProxy hangsUp = new SeverableProxy(etcd.port())) {
+            for (int batch = 0; batch < 30; batch++) {
+                List<Op> ops = new java.util.ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    ops.add(new Op.Create(String.format("/failover/%c/%05d", 'a' + batch % 3, batch * 100 + i), "v" + i));
+                }
+                store.commit(ops);
+            }
+            hangsUp.sever();
+            int refusing;
+            try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                refusing = closed.getLocalPort();
+            }
+            String url = "etcd://127.0.0.1:" + refusing + ",127.0.0.1:" + hangsUp.port() + "," + etcd.url().substring("etcd://".length());
+            try (Datastore members = Datastores.open(url)) {
+                List<List<KeyValue>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>(), new java.util.ArrayList<>());
+                long revision = members.list("/failover/", List.of("/failover/b/", "/failover/c/"),
+                        parts.stream().<java.util.function.Consumer<List<KeyValue>>>map(part -> part::addAll).toList());
+                Listing whole = store.list("/failover/");
+                assertEquals(whole.revision(), revision);
+                assertEquals(whole.items(), parts.stream().flatMap(List::stream).toList());
+                assertEquals(1000, parts.get(1).size());
+            }
+        }
+    }
+
     private static java.util.Map<String, String> asMap(Listing listing) {
         java.util.Map<String, String> map = new java.util.HashMap<>();
         listing.items().forEach(item -> map.put(item.key(), item.value()));
