@@ -112,7 +112,9 @@ final class EtcdGrpc implements AutoCloseable {
                 if (tlsFailure != null) {
                     throw EtcdClient.tlsFailure(member, tlsFailure);
                 }
-                if (e.getCause() instanceof RuntimeException refused) {
+                // etcd's refusal or an answer that cannot be right ends the call; anything else the client met on the
+                // way (a session closed by GOAWAY, say) passes over to the next member
+                if (e.getCause() instanceof DatastoreException refused) {
                     throw refused;
                 }
                 sessions.remove(member);
