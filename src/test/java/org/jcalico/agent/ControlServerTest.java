@@ -236,20 +236,24 @@ class ControlServerTest {
         }
     }
 
-    @Test
-    void closesAConnectionWhoseClientStallsButNotOneWhoseHandlerTakesLong() throws Exception {
-        Path socket = dir.resolve("slow.sock");
+    /** A server of two connections at most and the given idle bound on {@code socket}, answering with the path. */
+    private HttpServer small(Path socket, Duration idle, long handlerMillis) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket), 2);
-        HttpServer.Limits limits = new HttpServer.Limits(1024, 1024, 2, Duration.ofMillis(300));
-        try (HttpServer server = HttpServer.start(listener, limits, request -> {
+        return HttpServer.start(listener, new HttpServer.Limits(1024, 1024, 2, idle), request -> {
             try {
-                Thread.sleep(request.path().equals("/slow") ? 900 : 0);
+                Thread.sleep(request.path().equals("/slow") ? handlerMillis : 0);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             return new HttpResponse(200, "text/plain", request.path().getBytes(StandardCharsets.UTF_8));
-        }, "test", Log.open(dir.resolve("felix.log"), false, "info"))) {
+        }, "test", Log.open(dir.resolve("felix.log"), false, "info"));
+    }
+
+    @Test
+    void closesAConnectionWhoseClientStallsButNotOneWhoseHandlerTakesLong() throws Exception {
+        Path socket = dir.resolve("slow.sock");
+        try (HttpServer server = small(socket, Duration.ofMillis(300), 900)) {
             try (Client client = new Client(socket)) {
                 client.send("POST /slow HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nab");
                 Thread.sleep(100);
@@ -283,12 +287,7 @@ class ControlServerTest {
     @Test
     void holdsAtMostItsConnectionLimit() throws Exception {
         Path socket = dir.resolve("few.sock");
-        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        listener.bind(UnixDomainSocketAddress.of(socket), 2);
-        HttpServer.Limits limits = new HttpServer.Limits(1024, 1024, 2, Duration.ofSeconds(30));
-        try (HttpServer server = HttpServer.start(listener, limits,
-                request -> new HttpResponse(200, "text/plain", request.path().getBytes(StandardCharsets.UTF_8)),
-                "test", Log.open(dir.resolve("felix.log"), false, "info"));
+        try (HttpServer server = small(socket, Duration.ofSeconds(30), 0);
              Client first = new Client(socket); Client second = new Client(socket); Client third = new Client(socket)) {
             assertTrue(first.send("POST /1 HTTP/1.1\r\n\r\n").answer().endsWith("/1"));
             assertTrue(second.send("POST /2 HTTP/1.1\r\n\r\n").answer().endsWith("/2"));
