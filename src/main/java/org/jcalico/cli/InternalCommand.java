@@ -24,7 +24,7 @@ final class InternalCommand {
 
         @Override
         public void run() {
-            // as `pool` and `container` start (Main.main): SLF4J's quiet provider, whose classes the cache must hold
+            // as every command starts (Main.main): SLF4J's quiet provider, whose classes the cache must hold
             Main.quietLibraryLogging();
             String datastore = new Session(spec).datastoreUrl().toString();
             Path file;

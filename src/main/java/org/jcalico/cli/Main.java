@@ -20,9 +20,7 @@ public final class Main {
     public static void main(String[] args) {
         int at = commandAt(args);
         String command = at < 0 ? null : args[at];
-        if (command != null && Warmup.COMMANDS.contains(command)) {
-            quietLibraryLogging();
-        }
+        quietLibraryLogging();
         Warmup.startFor(command, at >= 0 && at + 1 < args.length ? args[at + 1] : null);
         int status = run(args);
         if (status == 0 && onlyDaemonThreadsLeft()) {
@@ -49,12 +47,12 @@ public final class Main {
     }
 
     /**
-     * SQLite's driver logs through SLF4J, whose one provider here is Jetty's, and Jetty's logging reads the time-zone
-     * rules as it starts, whose lookup opens every jar of the class path (22, about 17 ms of a cold command's CPU):
-     * `pool` and `container`, which never run Jetty, take SLF4J's provider that logs nothing (the driver logs nothing
-     * that these commands print; their failures are exceptions, reported as one error line). Before SLF4J starts, so
-     * in a JVM of their own only; the start-up cache's training takes the same provider, so that its classes are in the
-     * cache (docs/agent.md, "Start-up of a command").
+     * SQLite's driver logs through SLF4J, which has no provider here: every command, the agent included, names SLF4J's
+     * provider that logs nothing, so that SLF4J neither looks for providers (a lookup that opens every jar of the class
+     * path, about 17 ms of a cold command's CPU) nor warns that it found none (the driver logs nothing that a command
+     * prints; its failures are exceptions, reported as one error line). Before SLF4J starts, so in a JVM of their own
+     * only; the start-up cache's training takes the same provider, so that its classes are in the cache (docs/agent.md,
+     * "Start-up of a command").
      */
     static void quietLibraryLogging() {
         System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
