@@ -66,7 +66,7 @@ public final class UiServer implements AutoCloseable {
         }
     }
 
-    /** One reading at a time: the datastore client is shared by Jetty's threads. */
+    /** One reading at a time: the datastore client is shared by the server's threads (one virtual thread per connection). */
     private synchronized Object cluster() {
         ResourceStore store = new ResourceStore(datastore);
         List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
