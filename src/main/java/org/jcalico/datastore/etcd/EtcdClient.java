@@ -214,6 +214,11 @@ final class EtcdClient {
         return authorization == null ? request : request.header("Authorization", authorization);
     }
 
+    /** Whether {@code failure} is etcd's refusal of a token it gave, which {@link #authorized} renews. */
+    static boolean isTokenRefused(Throwable failure) {
+        return failure instanceof TokenRefused;
+    }
+
     /** etcd no longer takes the token it gave. */
     private static final class TokenRefused extends RuntimeException {
         TokenRefused() {

@@ -114,7 +114,8 @@ final class EtcdGrpc implements AutoCloseable {
                 }
                 // etcd's refusal or an answer that cannot be right ends the call; anything else the client met on the
                 // way (a session closed by GOAWAY, say) passes over to the next member
-                if (e.getCause() instanceof DatastoreException refused) {
+                if (e.getCause() instanceof RuntimeException refused
+                        && (refused instanceof DatastoreException || EtcdClient.isTokenRefused(refused))) {
                     throw refused;
                 }
                 sessions.remove(member);
