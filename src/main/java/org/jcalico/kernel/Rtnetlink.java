@@ -459,7 +459,8 @@ public final class Rtnetlink {
     /**
      * Whether the link passes packets: its operational state is up. The kernel's link watch sets that after the carrier
      * came on, and in the same step gives the link's transmit queues their qdisc; until then every packet sent on the
-     * link is dropped, ARP's questions too.
+     * link is dropped, ARP's questions too. Asked of one link by name, the kernel (since 6.8) runs the link watch for
+     * it before it answers, so that what it reports is what the link does.
      *
      * @throws KernelException when there is no such link ("No such device")
      */

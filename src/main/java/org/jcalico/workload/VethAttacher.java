@@ -162,8 +162,10 @@ public final class VethAttacher {
      * thread, late on a busy machine) has run for it: an endpoint recorded before that gets its route, the first
      * packet to it makes the host ask ARP for its address, the question is dropped, and it is asked again only a second
      * later. Seen in `bench attach` as adds whose first ping came 1.05-1.1 s after the command's start, the route in
-     * place 16 ms before the link watch ran (docs/agent.md, "A served `container add`", session 30). Past the wait, the
-     * add goes on: the link comes up by itself, and a late first packet is all that costs.
+     * place 16 ms before the link watch ran (docs/agent.md, "A served `container add`", session 30). The question
+     * itself settles it: the kernel (since 6.8) runs the link watch for a link it is asked about by name before it
+     * answers, so the first answer is nearly always up and the wait one round trip. Past the wait, the add goes on:
+     * the link comes up by itself, and a late first packet is all that costs.
      */
     private void awaitPassing(String hostInterface) {
         long deadline = System.nanoTime() + PASSING_WAIT_NANOS;
