@@ -17,19 +17,12 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"). The JIT's compiler threads run at nice 19, so that they take only the CPU that the
-     * threads doing the agent's work leave: through a series of served `container add`s the agent's JIT compiled for
-     * 20-60 ms of CPU in every add of about 50, on two cores shared with the add's own threads and processes, which
-     * then waited for a core (wall time twice their CPU time); HotSpot sets a thread's nice value only under
-     * ThreadPriorityPolicy=1, which also raises its own VM thread (collections, safepoints) to nice -4 and the few JDK
-     * threads of priority above normal likewise, and leaves every thread of normal priority, all of jcalico's, at 0
-     * (docs/agent.md, "A served `container add`", session 30).
+     * (docs/agent.md, "Memory").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms16m",
             "-Xmx512m", "-XX:NewRatio=4", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
-            "-XX:ThreadPriorityPolicy=1", "-XX:CompilerThreadPriority=19",
             "--enable-native-access=ALL-UNNAMED");
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
