@@ -54,11 +54,14 @@ public final class Rtnetlink {
     private static final int RTA_TABLE = 15;
     private static final int IFLA_ADDRESS = 1;
     private static final int IFLA_IFNAME = 3;
+    private static final int IFLA_OPERSTATE = 16;
     private static final int IFLA_LINKINFO = 18;
     private static final int IFLA_AF_SPEC = 26;
     private static final int IFLA_NET_NS_FD = 28;
     private static final int IFLA_EXT_MASK = 29;
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
+    /** RFC 2863's "up", as IFLA_OPERSTATE says it. */
+    private static final int IF_OPER_UP = 6;
     private static final int IFLA_INFO_KIND = 1;
     private static final int IFLA_INFO_DATA = 2;
     private static final int VETH_INFO_PEER = 1;
@@ -451,6 +454,27 @@ public final class Rtnetlink {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("an address of " + address.length + " bytes", e);
         }
+    }
+
+    /**
+     * Whether the link passes packets: its operational state is up. The kernel's link watch sets that after the carrier
+     * came on, and in the same step gives the link's transmit queues their qdisc; until then every packet sent on the
+     * link is dropped, ARP's questions too. Asked of one link by name, the kernel (since 6.8) runs the link watch for
+     * it before it answers, so that what it reports is what the link does.
+     *
+     * @throws KernelException when there is no such link ("No such device")
+     */
+    public boolean passesPackets(String name) {
+        return thread.run(channel -> {
+            for (NetlinkMessage message : channel.query(RTM_GETLINK, writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0)
+                    .u32(0).attribute(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS).attribute(IFLA_IFNAME, name))) {
+                byte[] state = message.type() == RTM_NEWLINK ? message.attribute(IFINFOMSG, IFLA_OPERSTATE) : null;
+                if (state != null) {
+                    return state[0] == IF_OPER_UP;
+                }
+            }
+            return false;
+        });
     }
 
     /** Whether the namespace has a link by that name. */

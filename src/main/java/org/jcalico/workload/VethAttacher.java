@@ -29,6 +29,8 @@ public final class VethAttacher {
     private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
     private static final byte[] GATEWAY4 = address(IPV4_GATEWAY);
     private static final byte[] GATEWAY6 = address(IPV6_GATEWAY);
+    /** As long as the host would otherwise wait before asking ARP again (net.ipv4.neigh.default.retrans_time_ms). */
+    private static final long PASSING_WAIT_NANOS = 1_000_000_000L;
     private final CommandRunner host;
     private final Rtnetlink netlink;
 
@@ -72,6 +74,7 @@ public final class VethAttacher {
                 detach(hostInterface);
                 throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
             }
+            awaitPassing(hostInterface);
             return new Attachment(hostInterface, containerInterface, containerMac);
         } catch (KernelException e) {
             detach(hostInterface);
@@ -151,6 +154,29 @@ public final class VethAttacher {
                     + " already has an interface " + containerInterface);
         }
         throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
+    }
+
+    /**
+     * Returns once the host side passes packets, for at most {@link #PASSING_WAIT_NANOS}. The container side coming up
+     * turns the pair's carrier on, but the host side drops what it sends until the kernel's link watch (a worker
+     * thread, late on a busy machine) has run for it: an endpoint recorded before that gets its route, the first
+     * packet to it makes the host ask ARP for its address, the question is dropped, and it is asked again only a second
+     * later. Seen in `bench attach` as adds whose first ping came 1.05-1.1 s after the command's start, the route in
+     * place 16 ms before the link watch ran (docs/agent.md, "A served `container add`", session 30). The question
+     * itself settles it: the kernel (since 6.8) runs the link watch for a link it is asked about by name before it
+     * answers, so the first answer is nearly always up and the wait one round trip. Past the wait, the add goes on:
+     * the link comes up by itself, and a late first packet is all that costs.
+     */
+    private void awaitPassing(String hostInterface) {
+        long deadline = System.nanoTime() + PASSING_WAIT_NANOS;
+        while (!netlink.passesPackets(hostInterface) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Locally administered and unicast; chosen here rather than read back from the kernel afterwards. */
