@@ -146,29 +146,33 @@ public final class IpAddress implements Comparable<IpAddress> {
     }
 
     /** Dotted quad with exactly four decimal parts, no leading zeros; -1 when malformed. */
+    /** Four decimal octets joined by '.', read in place (no split: every endpoint of a listing has an address). */
     private static long parseV4(String text) {
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
-            return -1;
-        }
         long result = 0;
-        for (String part : parts) {
-            int octet = parseDecimalOctet(part);
+        int from = 0;
+        for (int octets = 0; octets < 4; octets++) {
+            int dot = text.indexOf('.', from);
+            if (dot >= 0 == (octets == 3)) {
+                return -1;
+            }
+            int octet = parseDecimalOctet(text, from, dot < 0 ? text.length() : dot);
             if (octet < 0) {
                 return -1;
             }
             result = (result << 8) | octet;
+            from = dot + 1;
         }
         return result;
     }
 
-    private static int parseDecimalOctet(String part) {
-        if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
+    private static int parseDecimalOctet(String text, int from, int to) {
+        int length = to - from;
+        if (length == 0 || length > 3 || (length > 1 && text.charAt(from) == '0')) {
             return -1;
         }
         int value = 0;
-        for (int i = 0; i < part.length(); i++) {
-            char c = part.charAt(i);
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
             if (c < '0' || c > '9') {
                 return -1;
             }

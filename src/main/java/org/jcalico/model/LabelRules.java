@@ -4,7 +4,6 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Kubernetes' rules for labels, which Calico's selectors assume: a key is an optional DNS-subdomain prefix and '/',
@@ -12,11 +11,9 @@ import java.util.regex.Pattern;
  * a name. Everything they allow is plain ASCII, so a label can reach a command line or a comment unescaped.
  */
 public final class LabelRules {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** RFC 1123 as Kubernetes checks it: only the whole is limited in length, not each part. */
-    private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final int MAX_PREFIX = 253;
+    private static final int MAX_NAME = 63;
     /** The prefix under which an endpoint carries its namespace's labels (Calico's). */
     public static final String NAMESPACE_PREFIX = "pcns.";
     private static final String SYSTEM_PREFIX = "projectcalico.org/";
@@ -60,7 +57,7 @@ public final class LabelRules {
     }
 
     public static boolean isValue(String value) {
-        return value != null && (value.isEmpty() || NAME.matcher(value).matches());
+        return value != null && (value.isEmpty() || isName(value));
     }
 
     public static String checkKey(String field, String key) {
@@ -73,7 +70,7 @@ public final class LabelRules {
             throw ValidationException.field(field, key, "is not a valid label key: its prefix before '/' must be a "
                     + "lower-case DNS subdomain of up to " + MAX_PREFIX + " characters");
         }
-        if (!NAME.matcher(name).matches()) {
+        if (!isName(name)) {
             throw ValidationException.field(field, key, "is not a valid label key (an optional DNS-subdomain prefix "
                     + "and '/', then 1-63 characters: letters, digits, '-', '_', '.', a letter or digit at both ends)");
         }
@@ -93,10 +90,14 @@ public final class LabelRules {
 
     /** A lower-case DNS label (RFC 1123) of up to 63 characters, as Kubernetes names namespaces. */
     public static boolean isDnsLabel(String text) {
-        return text != null && DNS_LABEL.matcher(text).matches();
+        return text != null && AsciiNames.isDnsLabel(text, 0, text.length(), MAX_NAME);
     }
 
     private static boolean isDnsSubdomain(String text) {
-        return text.length() <= MAX_PREFIX && DNS_SUBDOMAIN.matcher(text).matches();
+        return text.length() <= MAX_PREFIX && AsciiNames.isDnsSubdomain(text);
+    }
+
+    private static boolean isName(String text) {
+        return AsciiNames.isName(text, MAX_NAME, false, true);
     }
 }

@@ -2,15 +2,12 @@ package org.jcalico.model;
 
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * The {@code metadata} of a resource in Calico's v3 form: its name, its namespace (namespaced kinds only), its labels
  * (what selectors match, for network sets) and annotations (kept, never interpreted).
  */
 public record Metadata(String name, String namespace, Map<String, String> labels, Map<String, String> annotations) {
-    /** A Kubernetes namespace name: a DNS label. */
-    private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     public static final String DEFAULT_NAMESPACE = "default";
 
     public Metadata {
@@ -32,7 +29,7 @@ public record Metadata(String name, String namespace, Map<String, String> labels
     }
 
     public static String checkNamespace(String field, String namespace) {
-        if (namespace == null || !NAMESPACE.matcher(namespace).matches()) {
+        if (!LabelRules.isDnsLabel(namespace)) {
             throw ValidationException.field(field, namespace,
                     "is not a valid namespace (lower-case letters, digits and '-', up to 63, starting and ending with a letter or digit)");
         }

@@ -1,14 +1,11 @@
 package org.jcalico.model;
 
-import java.util.regex.Pattern;
-
 /**
  * The one rule for names of profiles, tags, nodes and labels, so that they are safe in keys, ipset and chain names;
  * and the one rule for free text (ids, label values), so that no value can break a command line, a batch file or an
  * iptables comment it may reach.
  */
 public final class Names {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
     public static final int MAX_TEXT = 1024;
 
     private Names() {
@@ -18,7 +15,7 @@ public final class Names {
         if (value == null) {
             throw new ValidationException(field + ": missing");
         }
-        if (!NAME.matcher(value).matches()) {
+        if (!AsciiNames.isName(value, 63, false, false)) {
             throw ValidationException.field(field, value,
                     "is not a valid name (letters, digits, '_', '.', '-'; up to 63 characters; starts with a letter or digit)");
         }

@@ -6,7 +6,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A container's network interface as the orchestrator intends it. What the node's agent made of it is reported
@@ -21,9 +20,11 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
                                Long createdAtMillis, List<Cidr> allowSpoofedSourcePrefixes)
         implements Resource {
     public static final String KIND = "WorkloadEndpoint";
-    private static final Pattern MAC = Pattern.compile("([0-9a-f]{2}:){5}[0-9a-f]{2}");
-    /** What the kernel takes as a name and no command line can take for an option: no leading '-', not "." or "..". */
-    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
+    /**
+     * What the kernel takes as an interface name and no command line can take for an option: up to 15 letters, digits,
+     * '_', '.', '-', no leading '-' or '.' (so not "." or "..").
+     */
+    private static final int INTERFACE_MAX = 15;
     /**
      * The container id and interface name of an endpoint {@link #elsewhere}: an object of its own (not the interned
      * literal), so that no decoded or written value can be it, and only elsewhere() makes a record that holds it.
@@ -42,10 +43,10 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
             }
             Names.checkText("containerId", containerId);
             orchestrator = Names.checkText("orchestrator", orchestrator == null || orchestrator.isEmpty() ? "jcalico" : orchestrator);
-            if (interfaceName == null || !INTERFACE.matcher(interfaceName).matches()) {
+            if (interfaceName == null || !AsciiNames.isName(interfaceName, INTERFACE_MAX, true, false)) {
                 throw ValidationException.field("interfaceName", interfaceName, "is not a valid interface name (up to 15 characters)");
             }
-            if (mac != null && !MAC.matcher(mac).matches()) {
+            if (mac != null && !AsciiNames.isMac(mac)) {
                 throw ValidationException.field("mac", mac, "is not a lower-case MAC address like 02:00:00:00:00:01");
             }
             ipv4Nets = versioned("ipv4Nets", ipv4Nets, 4);

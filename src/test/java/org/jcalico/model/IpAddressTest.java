@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Random;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -121,5 +124,31 @@ class IpAddressTest {
         }
         assertEquals("fd00::1/128", Cidr.parse("fd00::1/128").toString());
         assertEquals("fd00::1,udp:53", IpAddress.parse("fd00::1").withSuffix(",udp:53"));
+    }
+
+    /**
+     * An IPv4 address read in place accepts exactly four decimal octets of 0-255 without leading zeros (what the
+     * split into parts accepted): random strings of digits and dots against that rule as an expression.
+     */
+    @Test
+    void anIpv4AddressIsFourOctetsWithoutLeadingZeros() {
+        String octet = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+        Pattern rule = Pattern.compile(octet + "(\\." + octet + "){3}");
+        Random random = new Random(4);
+        int accepted = 0;
+        for (int run = 0; run < 200_000; run++) {
+            StringBuilder text = new StringBuilder();
+            for (int i = random.nextInt(18) + 1; i > 0; i--) {
+                text.append(random.nextInt(4) == 0 ? '.' : random.nextInt(20) == 0 ? 'x' : (char) ('0' + random.nextInt(random.nextBoolean() ? 3 : 10)));
+            }
+            IpAddress address = IpAddress.parseOrNull(text.toString());
+            boolean expected = rule.matcher(text).matches();
+            assertEquals(expected, address != null, text.toString());
+            if (expected) {
+                assertEquals(text.toString(), address.toString());
+                accepted++;
+            }
+        }
+        assertEquals(true, accepted > 200, "accepted only " + accepted);
     }
 }
