@@ -12,6 +12,8 @@ public final class DiskFullMain {
     }
 
     public static void main(String[] args) {
+        // as jcalico's own entry point does: SQLite's driver would otherwise have SLF4J warn that it has no provider
+        Main.quietLibraryLogging();
         String datastore = "embedded:" + args[0];
         for (int i = 0; i < 100_000; i++) {
             StringWriter err = new StringWriter();
