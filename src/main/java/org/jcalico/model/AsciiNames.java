@@ -4,8 +4,7 @@ package org.jcalico.model;
  * The character rules of names (jcalico's names, interface names, label names, DNS labels, MACs), checked a character
  * at a time. They were regular expressions: an agent's listing checks each of a cluster's endpoints against five of
  * them; without java.util.regex the decoding of 100,000 endpoint values takes a quarter less CPU in a fresh JVM, a
- * third less once compiled
- * (docs/agent.md, "Start-up of the agent"). Each method accepts exactly what its expression, named in its comment,
+ * third less once compiled (docs/agent.md, "Start-up of the agent"). Each method accepts exactly what its expression, named in its comment,
  * accepted (AsciiNamesTest holds each to it); letters are ASCII only, as in those expressions.
  */
 final class AsciiNames {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.jcalico.datastore.DatastoreException;
@@ -72,7 +73,7 @@ final class EtcdClient {
      * A call made with the user's token (null without a user), made once more with a fresh token when etcd no longer
      * takes it: tokens expire (etcd's --auth-token-ttl). The call says so by throwing what {@link #refusal} gives.
      */
-    <T> T authorized(java.util.function.Function<String, T> call) {
+    <T> T authorized(Function<String, T> call) {
         String used = authorization();
         try {
             return call.apply(used);
