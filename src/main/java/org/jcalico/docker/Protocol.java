@@ -31,8 +31,7 @@ public final class Protocol {
 
         @Override
         public void write(JsonGenerator json) throws IOException {
-            json.writeStringField("Err", err);
-            json.writeStringField("Error", error);
+            PluginJson.strings(json, "Err", err, "Error", error);
         }
     }
 
@@ -50,8 +49,7 @@ public final class Protocol {
     public record Capabilities(String scope, String connectivityScope) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            json.writeStringField("Scope", scope);
-            json.writeStringField("ConnectivityScope", connectivityScope);
+            PluginJson.strings(json, "Scope", scope, "ConnectivityScope", connectivityScope);
         }
     }
 
@@ -165,8 +163,7 @@ public final class Protocol {
     public record AddressSpaces(String local, String global) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            json.writeStringField("LocalDefaultAddressSpace", local);
-            json.writeStringField("GlobalDefaultAddressSpace", global);
+            PluginJson.strings(json, "LocalDefaultAddressSpace", local, "GlobalDefaultAddressSpace", global);
         }
     }
 
@@ -181,8 +178,7 @@ public final class Protocol {
     public record PoolAnswer(String poolId, String pool) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            json.writeStringField("PoolID", poolId);
-            json.writeStringField("Pool", pool);
+            PluginJson.strings(json, "PoolID", poolId, "Pool", pool);
             json.writeObjectFieldStart("Data");
             json.writeEndObject();
         }
