@@ -58,13 +58,6 @@ final class PluginJson {
         void write(JsonGenerator json) throws IOException;
     }
 
-    /** Writes string fields in order: name, value, name, value ... */
-    static void strings(JsonGenerator json, String... namesAndValues) throws IOException {
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            json.writeStringField(namesAndValues[i], namesAndValues[i + 1]);
-        }
-    }
-
     /** Writes the field unless its value is null (databind's NON_NULL). */
     static void optional(JsonGenerator json, String name, String value) throws IOException {
         if (value != null) {

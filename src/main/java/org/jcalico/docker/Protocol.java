@@ -31,7 +31,8 @@ public final class Protocol {
 
         @Override
         public void write(JsonGenerator json) throws IOException {
-            PluginJson.strings(json, "Err", err, "Error", error);
+            json.writeStringField("Err", err);
+            json.writeStringField("Error", error);
         }
     }
 
@@ -49,7 +50,8 @@ public final class Protocol {
     public record Capabilities(String scope, String connectivityScope) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            PluginJson.strings(json, "Scope", scope, "ConnectivityScope", connectivityScope);
+            json.writeStringField("Scope", scope);
+            json.writeStringField("ConnectivityScope", connectivityScope);
         }
     }
 
@@ -163,7 +165,8 @@ public final class Protocol {
     public record AddressSpaces(String local, String global) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            PluginJson.strings(json, "LocalDefaultAddressSpace", local, "GlobalDefaultAddressSpace", global);
+            json.writeStringField("LocalDefaultAddressSpace", local);
+            json.writeStringField("GlobalDefaultAddressSpace", global);
         }
     }
 
@@ -178,7 +181,8 @@ public final class Protocol {
     public record PoolAnswer(String poolId, String pool) implements Answer {
         @Override
         public void write(JsonGenerator json) throws IOException {
-            PluginJson.strings(json, "PoolID", poolId, "Pool", pool);
+            json.writeStringField("PoolID", poolId);
+            json.writeStringField("Pool", pool);
             json.writeObjectFieldStart("Data");
             json.writeEndObject();
         }
