@@ -32,8 +32,11 @@ final class PluginJson {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw malformed(type, "not a JSON object");
             }
-            // what follows the object is not read, as databind did not read it
-            return new Fields(object(parser), type);
+            Map<String, Object> fields = object(parser);
+            if (parser.nextToken() != null) {
+                throw malformed(type, "more after the JSON object");
+            }
+            return new Fields(fields, type);
         } catch (IOException e) {
             throw malformed(type, e.getMessage().lines().findFirst().orElse(""));
         }

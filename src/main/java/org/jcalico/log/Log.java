@@ -17,9 +17,6 @@ public final class Log {
     public enum Level {
         DEBUG, INFO, WARN, ERROR;
 
-        /** The name padded to five columns, made once: String.format per line was a Formatter per logged event. */
-        private final String column = String.format("%-5s", name());
-
         /** debug, info, warn or error, as FelixConfiguration spells them. */
         public static Level parse(String name) {
             return valueOf(name.toUpperCase(Locale.ROOT));
@@ -103,7 +100,7 @@ public final class Log {
         if (fields.length % 2 != 0) {
             throw new IllegalArgumentException("log fields come in key, value pairs");
         }
-        StringBuilder line = new StringBuilder(TIME.format(time)).append(' ').append(level.column).append(' ')
+        StringBuilder line = new StringBuilder(TIME.format(time)).append(' ').append(String.format("%-5s", level)).append(' ')
                 .append(message.replace('\n', ' '));
         for (int i = 0; i < fields.length; i += 2) {
             line.append(' ').append(fields[i]).append('=').append(value(String.valueOf(fields[i + 1])));
