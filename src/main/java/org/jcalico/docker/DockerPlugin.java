@@ -1,6 +1,11 @@
 package org.jcalico.docker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
@@ -9,13 +14,15 @@ import org.jcalico.workload.WorkloadException;
 
 /**
  * The plugin's one entry: a request's path names the call (/Plugin.Activate, /NetworkDriver.Join, /IpamDriver.
- * RequestAddress ...), its body is the call's JSON. Each call is decoded into its {@link Protocol} record ({@link
- * PluginJson}) and handed
+ * RequestAddress ...), its body is the call's JSON. Each call is decoded into its {@link Protocol} record and handed
  * to the network or IPAM driver; what they throw for a user's mistake becomes docker's {"Err": "jcalico: ..."},
  * which docker prints as the command's error; anything else is logged with its stack trace and reported as an
  * internal error, never as a success.
  */
 public final class DockerPlugin {
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    private static final Map<String, Object> EMPTY = Map.of();
     private final NetworkDriver network;
     private final IpamDriver ipam;
     private final Log log;
@@ -35,7 +42,7 @@ public final class DockerPlugin {
 
     /** The answer to the call at {@code path}, or null if there is no such call. */
     public byte[] answer(String path, byte[] body) {
-        Protocol.Answer answer;
+        Object answer;
         long start = System.nanoTime();
         lastCall = start;
         try {
@@ -54,7 +61,11 @@ public final class DockerPlugin {
         if (answer == null) {
             return null;
         }
-        return PluginJson.write(answer);
+        try {
+            return JSON.writeValueAsBytes(answer);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** What docker shows for a refusal: one line, saying it comes from jcalico. */
@@ -69,33 +80,41 @@ public final class DockerPlugin {
         network.awaitReleases();
     }
 
-    private Protocol.Answer call(String path, byte[] body) {
+    private Object call(String path, byte[] body) {
         return switch (path) {
             case "/Plugin.Activate" -> new Protocol.Activate(List.of("NetworkDriver", "IpamDriver"));
             case "/NetworkDriver.GetCapabilities" -> new Protocol.Capabilities("local", "local");
-            case "/NetworkDriver.CreateNetwork" -> done(() -> network.createNetwork(Protocol.CreateNetwork.of(PluginJson.read(body, "CreateNetwork"))));
-            case "/NetworkDriver.DeleteNetwork" -> done(() -> network.deleteNetwork(Protocol.NetworkRef.of(PluginJson.read(body, "NetworkRef"))));
-            case "/NetworkDriver.CreateEndpoint" -> network.createEndpoint(Protocol.CreateEndpoint.of(PluginJson.read(body, "CreateEndpoint")));
-            case "/NetworkDriver.EndpointOperInfo" -> new Protocol.OperInfo();
-            case "/NetworkDriver.DeleteEndpoint" -> done(() -> network.deleteEndpoint(Protocol.EndpointRef.of(PluginJson.read(body, "EndpointRef"))));
-            case "/NetworkDriver.Join" -> network.join(Protocol.Join.of(PluginJson.read(body, "Join")));
-            case "/NetworkDriver.Leave" -> done(() -> network.leave(Protocol.EndpointRef.of(PluginJson.read(body, "EndpointRef"))));
+            case "/NetworkDriver.CreateNetwork" -> done(() -> network.createNetwork(read(body, Protocol.CreateNetwork.class)));
+            case "/NetworkDriver.DeleteNetwork" -> done(() -> network.deleteNetwork(read(body, Protocol.NetworkRef.class)));
+            case "/NetworkDriver.CreateEndpoint" -> network.createEndpoint(read(body, Protocol.CreateEndpoint.class));
+            case "/NetworkDriver.EndpointOperInfo" -> new Protocol.OperInfo(EMPTY);
+            case "/NetworkDriver.DeleteEndpoint" -> done(() -> network.deleteEndpoint(read(body, Protocol.EndpointRef.class)));
+            case "/NetworkDriver.Join" -> network.join(read(body, Protocol.Join.class));
+            case "/NetworkDriver.Leave" -> done(() -> network.leave(read(body, Protocol.EndpointRef.class)));
             // discovery, external connectivity (port publishing) and swarm's allocation: nothing for jcalico to do
             case "/NetworkDriver.DiscoverNew", "/NetworkDriver.DiscoverDelete", "/NetworkDriver.ProgramExternalConnectivity",
                  "/NetworkDriver.RevokeExternalConnectivity", "/NetworkDriver.AllocateNetwork",
-                 "/NetworkDriver.FreeNetwork" -> Protocol.NOTHING;
+                 "/NetworkDriver.FreeNetwork" -> EMPTY;
             case "/IpamDriver.GetCapabilities" -> new Protocol.IpamCapabilities(false, false);
             case "/IpamDriver.GetDefaultAddressSpaces" -> new Protocol.AddressSpaces(DockerPools.ADDRESS_SPACE, DockerPools.ADDRESS_SPACE);
-            case "/IpamDriver.RequestPool" -> ipam.requestPool(Protocol.RequestPool.of(PluginJson.read(body, "RequestPool")));
-            case "/IpamDriver.ReleasePool" -> Protocol.NOTHING;
-            case "/IpamDriver.RequestAddress" -> ipam.requestAddress(Protocol.RequestAddress.of(PluginJson.read(body, "RequestAddress")));
-            case "/IpamDriver.ReleaseAddress" -> done(() -> ipam.releaseAddress(Protocol.ReleaseAddress.of(PluginJson.read(body, "ReleaseAddress"))));
+            case "/IpamDriver.RequestPool" -> ipam.requestPool(read(body, Protocol.RequestPool.class));
+            case "/IpamDriver.ReleasePool" -> EMPTY;
+            case "/IpamDriver.RequestAddress" -> ipam.requestAddress(read(body, Protocol.RequestAddress.class));
+            case "/IpamDriver.ReleaseAddress" -> done(() -> ipam.releaseAddress(read(body, Protocol.ReleaseAddress.class)));
             default -> null;
         };
     }
 
-    private static Protocol.Answer done(Runnable call) {
+    private static Object done(Runnable call) {
         call.run();
-        return Protocol.NOTHING;
+        return EMPTY;
+    }
+
+    private static <T> T read(byte[] body, Class<T> type) {
+        try {
+            return JSON.readValue(body.length == 0 ? "{}".getBytes() : body, type);
+        } catch (IOException e) {
+            throw new ValidationException("malformed " + type.getSimpleName() + " request: " + e.getMessage().lines().findFirst().orElse(""));
+        }
     }
 }

@@ -39,7 +39,7 @@ public final class IpamDriver {
     public Protocol.PoolAnswer requestPool(Protocol.RequestPool request) {
         DockerPools pool = DockerPools.choose(request.pool(), request.subPool(), request.options(), request.v6(),
                 new Pools(store).list());
-        return new Protocol.PoolAnswer(pool.id(), pool.subnet());
+        return new Protocol.PoolAnswer(pool.id(), pool.subnet(), Map.of());
     }
 
     public Protocol.AddressAnswer requestAddress(Protocol.RequestAddress request) {
@@ -51,7 +51,7 @@ public final class IpamDriver {
                 throw new ValidationException("--gateway " + request.address() + " is not supported: every jcalico container's"
                         + " gateway is " + DockerPools.gateway(pool.version()).replaceAll("/.*", ""));
             }
-            return new Protocol.AddressAnswer(DockerPools.gateway(pool.version()));
+            return new Protocol.AddressAnswer(DockerPools.gateway(pool.version()), Map.of());
         }
         // an address whose release dockerd was answered is free again before this allocates
         network.awaitReleases();
@@ -66,7 +66,7 @@ public final class IpamDriver {
         } else {
             address = ipam.autoAssign(node, pool.version(), handle(node), pool.pool() == null ? List.of() : List.of(pool.pool()));
         }
-        return new Protocol.AddressAnswer(Cidr.host(address).toString());
+        return new Protocol.AddressAnswer(Cidr.host(address).toString(), Map.of());
     }
 
     /**

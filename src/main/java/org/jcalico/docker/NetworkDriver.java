@@ -120,7 +120,7 @@ public final class NetworkDriver {
         CompletableFuture<Void> attached = CompletableFuture.runAsync(() -> attach(request.endpointId(), network.name(), nets,
                 mac, labels, List.of()), Thread::startVirtualThread);
         created.put(request.endpointId(), new Created(network.name(), nets, mac, labels, attached));
-        return new Protocol.CreateEndpointAnswer();
+        return new Protocol.CreateEndpointAnswer(null);
     }
 
     public Protocol.JoinAnswer join(Protocol.Join request) {

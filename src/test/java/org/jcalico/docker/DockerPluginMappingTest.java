@@ -123,6 +123,14 @@ class DockerPluginMappingTest {
         assertEquals("{\"Implements\":[\"NetworkDriver\",\"IpamDriver\"]}", activate);
         assertNull(plugin.answer("/NoSuch.Call", new byte[0]));
         assertTrue(DockerPlugin.message(new ValidationException("a\nb")).matches("jcalico: a[^\n]+b"), "one line");
-        assertEquals("{\"Err\":\"x\",\"Error\":\"x\"}", new String(PluginJson.write(new Protocol.Failure("x")), StandardCharsets.UTF_8));
+        assertEquals("{\"Err\":\"x\",\"Error\":\"x\"}", new String(json(new Protocol.Failure("x")), StandardCharsets.UTF_8));
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
