@@ -23,7 +23,7 @@ import org.jcalico.log.Log;
  * The agent's local HTTP endpoint, served by the project's own {@link HttpServer} on a Unix socket in the node's run directory, which only root can
  * enter (see {@link RunDirectory}): whoever cannot enter it can neither connect nor, once the agent is gone, bind a
  * socket of their own in its place, so no token is needed and none can leak. Everything a client sends is bounded
- * (header and body size, time between bytes, connections at once); the acceptor backs off when accepting fails
+ * (header and body size, time between bytes, time of a request's head and of its body, connections at once); the acceptor backs off when accepting fails
  * (out of file descriptors, say) instead of spinning. It serves resources by path, each {@code POST} whose body its
  * handler turns into the answer: {@code /v1/run} (see AgentDelegation), {@code /v1/cni} (see cni/CniAgentResource).
  * The docker plugin is a second server of the same make on a socket of its own (docs/docker.md). Health and metrics,
@@ -35,8 +35,15 @@ public final class ControlServer implements AutoCloseable {
     public static final int MAX_CONNECTIONS = 32;
     /** Between two bytes of one request or answer; a command's own run time does not count. */
     static final long IDLE_TIMEOUT_MILLIS = 10_000;
+    /**
+     * A request's line and headers, whole, from its first byte; and its body, whole (docs/agent.md, "The local
+     * endpoint": every client of the agent sends a head of at most 8 KiB in one write, and a body of at most 1 MiB
+     * on a local socket in well under a second).
+     */
+    static final Duration HEAD_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration BODY_TIMEOUT = Duration.ofSeconds(20);
     static final HttpServer.Limits LIMITS = new HttpServer.Limits(MAX_HEADER_BYTES, MAX_BODY_BYTES, MAX_CONNECTIONS,
-            Duration.ofMillis(IDLE_TIMEOUT_MILLIS));
+            Duration.ofMillis(IDLE_TIMEOUT_MILLIS), HEAD_TIMEOUT, BODY_TIMEOUT);
     private final HttpServer server;
     /** The Unix socket served, or null for a TCP listener. */
     private final Path socket;

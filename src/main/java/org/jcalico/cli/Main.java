@@ -51,10 +51,10 @@ public final class Main {
      * provider that logs nothing, so that SLF4J neither looks for providers (a lookup that opens every jar of the class
      * path, about 17 ms of a cold command's CPU) nor warns that it found none (the driver logs nothing that a command
      * prints; its failures are exceptions, reported as one error line). Before SLF4J starts, so in a JVM of their own
-     * only; the start-up cache's training takes the same provider, so that its classes are in the cache (docs/agent.md,
+     * only (the test suite's own mains call it too); the start-up cache's training takes the same provider, so that its classes are in the cache (docs/agent.md,
      * "Start-up of a command").
      */
-    static void quietLibraryLogging() {
+    public static void quietLibraryLogging() {
         System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
         System.setProperty("slf4j.internal.verbosity", "WARN");
     }

@@ -238,9 +238,13 @@ class ControlServerTest {
 
     /** A server of two connections at most and the given idle bound on {@code socket}, answering with the path. */
     private HttpServer small(Path socket, Duration idle, long handlerMillis) throws IOException {
+        return small(socket, new HttpServer.Limits(1024, 1024, 2, idle, Duration.ofSeconds(30), Duration.ofSeconds(30)), handlerMillis);
+    }
+
+    private HttpServer small(Path socket, HttpServer.Limits limits, long handlerMillis) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket), 2);
-        return HttpServer.start(listener, new HttpServer.Limits(1024, 1024, 2, idle), request -> {
+        return HttpServer.start(listener, limits, request -> {
             try {
                 Thread.sleep(request.path().equals("/slow") ? handlerMillis : 0);
             } catch (InterruptedException e) {
@@ -279,6 +283,42 @@ class ControlServerTest {
             } finally {
                 for (Client holder : holders) {
                     holder.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * A client that sends a byte every 100 ms, well within the idle bound (500 ms), is cut once its request's head, or
+     * its body, took longer than its bound (1 s); its connection slot is then free for the next client.
+     */
+    @Test
+    void cutsAClientThatTricklesAHeadOrABodyAtItsBound() throws Exception {
+        Path socket = dir.resolve("trickle.sock");
+        HttpServer.Limits limits = new HttpServer.Limits(1024, 1024, 1, Duration.ofMillis(500), Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        try (HttpServer server = small(socket, limits, 0)) {
+            for (String start : List.of("POST /head HTTP/1.1\r\nHost: a\r\nX-Slow: ",
+                    "POST /body HTTP/1.1\r\nHost: a\r\nContent-Length: 900\r\n\r\n")) {
+                long cut;
+                try (Client trickler = new Client(socket)) {
+                    trickler.send(start);
+                    long begun = System.nanoTime();
+                    cut = -1;
+                    while (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun) < 4000) {
+                        Thread.sleep(100);
+                        try {
+                            trickler.send("y");
+                        } catch (IOException hungUp) {
+                            cut = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun);
+                            break;
+                        }
+                    }
+                }
+                assertTrue(cut >= 900 && cut < 2500, start.substring(0, 10) + " trickled: cut after " + cut + " ms (-1: never)");
+                try (Client next = new Client(socket)) {
+                    assertTrue(next.send("POST /next HTTP/1.1\r\nHost: a\r\n\r\n").answer().endsWith("/next"),
+                            "the one slot is free again");
                 }
             }
         }

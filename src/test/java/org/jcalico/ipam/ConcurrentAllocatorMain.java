@@ -10,6 +10,7 @@ public final class ConcurrentAllocatorMain {
     }
 
     public static void main(String[] args) {
+        org.jcalico.cli.Main.quietLibraryLogging();
         try (Datastore store = Datastores.open(args[0])) {
             Ipam ipam = new Ipam(new ResourceStore(store));
             String node = args[1];

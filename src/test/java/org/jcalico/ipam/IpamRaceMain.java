@@ -24,6 +24,7 @@ public final class IpamRaceMain {
     }
 
     public static void main(String[] args) throws Exception {
+        org.jcalico.cli.Main.quietLibraryLogging();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Datastore datastore = Datastores.open(args[0]);
              BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {

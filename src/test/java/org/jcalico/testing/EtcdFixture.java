@@ -67,9 +67,59 @@ public final class EtcdFixture implements AutoCloseable {
         return fixture;
     }
 
+    /**
+     * A cluster of MEMBERS etcd members on loopback, started at once (a member is healthy only once a quorum is up),
+     * on free ports from FIRST_PORT up (a test's own range: two ports a member).
+     */
+    public static List<EtcdFixture> cluster(int members, int firstPort) throws IOException, InterruptedException {
+        List<Integer> ports = new java.util.ArrayList<>();
+        for (int port = firstPort; ports.size() < 2 * members; port++) {
+            if (free(port)) {
+                ports.add(port);
+            }
+        }
+        List<String> initial = new java.util.ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            initial.add("jct" + i + "=http://127.0.0.1:" + ports.get(2 * i + 1));
+        }
+        List<EtcdFixture> cluster = new java.util.ArrayList<>();
+        for (int i = 0; i < members; i++) {
+            Path dataDir = Files.createTempDirectory("jct-etcd");
+            String clientUrl = "http://127.0.0.1:" + ports.get(2 * i);
+            String peerUrl = "http://127.0.0.1:" + ports.get(2 * i + 1);
+            EtcdFixture member = new EtcdFixture(List.of("etcd", "--name", "jct" + i, "--data-dir", dataDir.resolve("data").toString(),
+                    "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
+                    "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
+                    "--initial-cluster", String.join(",", initial), "--initial-cluster-state", "new", "--log-level", "error"),
+                    List.of("curl", "-sf", clientUrl + "/health"), dataDir, ports.get(2 * i), null);
+            member.spawn();
+            cluster.add(member);
+        }
+        for (EtcdFixture member : cluster) {
+            member.awaitHealthy();
+        }
+        return cluster;
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private void launch() throws IOException, InterruptedException {
+        spawn();
+        awaitHealthy();
+    }
+
+    private void spawn() throws IOException {
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile())).start();
+    }
+
+    private void awaitHealthy() throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + 20_000;
         while (!CommandRunner.local().run(health).ok()) {
             if (System.currentTimeMillis() > deadline || !process.isAlive()) {
@@ -87,7 +137,8 @@ public final class EtcdFixture implements AutoCloseable {
         launch();
     }
 
-    private void stop() {
+    /** Stops etcd as an operator would, with SIGTERM (it ends its streams gracefully), and waits for it to exit. */
+    public void stop() {
         process.destroy();
         try {
             process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -14,6 +14,7 @@ public final class GatedCommandMain {
     }
 
     public static void main(String[] args) throws Exception {
+        Main.quietLibraryLogging();
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         int status = Main.run(args);
         System.out.println("exit " + status);

@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One client's connection as bytes: lines and bodies read through a buffer (so that pipelined requests stay in it for
- * the next), answers written whole. It records since when it waits on the client, so that the server's watchdog can
- * close a connection whose client sends or takes nothing for too long; the handler's own time does not count.
+ * the next), answers written whole. It records since when it waits on the client, and by when the part of a request
+ * being read is due, so that the server's watchdog can close a connection whose client sends or takes nothing for too
+ * long, or trickles a request; the handler's own time does not count.
  */
 final class HttpConnection implements AutoCloseable {
     private static final int BUFFER_BYTES = 16 * 1024;
@@ -20,6 +21,8 @@ final class HttpConnection implements AutoCloseable {
     private final ByteBuffer in = ByteBuffer.allocate(BUFFER_BYTES).flip();
     /** System.nanoTime() when the current read or write began, or 0 when not waiting on the client. */
     private volatile long waitingSince;
+    /** System.nanoTime() by which the part of the request being read must have arrived whole, or 0 when none is. */
+    private volatile long deadline;
 
     HttpConnection(SocketChannel channel) {
         this.channel = channel;
@@ -29,6 +32,17 @@ final class HttpConnection implements AutoCloseable {
     boolean stalled(long now, long nanos) {
         long since = waitingSince;
         return since != 0 && now - since > nanos;
+    }
+
+    /** Whether the part of the request being read is past its deadline. */
+    boolean overdue(long now) {
+        long by = deadline;
+        return by != 0 && now - by > 0;
+    }
+
+    /** The part of the request read from now on must have arrived whole within BOUND; null: no bound (the handler's turn). */
+    void due(java.time.Duration bound) {
+        deadline = bound == null ? 0 : Math.max(1, System.nanoTime() + bound.toNanos());
     }
 
     /** Whether a request has begun arriving (a pipelined one, or bytes of one): false at a clean end between requests. */

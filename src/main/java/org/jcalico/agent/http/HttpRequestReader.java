@@ -2,6 +2,7 @@ package org.jcalico.agent.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.regex.Pattern;
 /**
  * HTTP/1.1's request grammar (RFC 9112) as far as the agent's clients use it, within the server's bounds: the request
  * line and headers together at most {@code maxHeaderBytes} (431 beyond), a body at most {@code maxBodyBytes} (413),
- * sent with Content-Length or chunked; anything malformed is refused with 400 rather than guessed at.
+ * sent with Content-Length or chunked; anything malformed is refused with 400 rather than guessed at. The head is due
+ * whole within its time bound from its first byte, the body within its own (the connection's watchdog enforces them).
  */
 final class HttpRequestReader {
     private static final Pattern REQUEST_LINE = Pattern.compile("[A-Z]{1,16} [!-~]+ HTTP/1\\.[01]");
@@ -18,10 +20,14 @@ final class HttpRequestReader {
     private static final int CHUNK_LINE_BYTES = 1024;
     private final int maxHeaderBytes;
     private final int maxBodyBytes;
+    private final Duration head;
+    private final Duration body;
 
-    HttpRequestReader(int maxHeaderBytes, int maxBodyBytes) {
+    HttpRequestReader(int maxHeaderBytes, int maxBodyBytes, Duration head, Duration body) {
         this.maxHeaderBytes = maxHeaderBytes;
         this.maxBodyBytes = maxBodyBytes;
+        this.head = head;
+        this.body = body;
     }
 
     /** The next request on the connection, or null when the client ended it cleanly between requests. */
@@ -29,6 +35,8 @@ final class HttpRequestReader {
         if (connection.atEnd()) {
             return null;
         }
+        // the request's first bytes are here: its line and headers are due whole within the head's bound
+        connection.due(head);
         int budget = maxHeaderBytes;
         String requestLine = connection.readLine(budget, 431);
         budget -= requestLine.length() + 2;
@@ -37,8 +45,10 @@ final class HttpRequestReader {
         }
         String[] parts = requestLine.split(" ");
         Map<String, String> headers = readFields(connection, budget);
-        byte[] body = readBody(connection, headers);
-        return new HttpRequest(parts[0], parts[1], parts[2], headers, body);
+        connection.due(body);
+        byte[] content = readBody(connection, headers);
+        connection.due(null);
+        return new HttpRequest(parts[0], parts[1], parts[2], headers, content);
     }
 
     /** Header fields until the empty line, within what is left of the budget; a repeated name's values joined. */

@@ -32,8 +32,12 @@ public final class HttpServer implements AutoCloseable {
     private final Thread acceptor;
     private final Thread watchdog;
 
-    /** The bounds on what any client can make the server hold. */
-    public record Limits(int maxHeaderBytes, int maxBodyBytes, int maxConnections, Duration idle) {
+    /**
+     * The bounds on what any client can make the server hold: IDLE between two bytes of one read or write, HEAD for a
+     * request's line and headers from its first byte, BODY for its whole body (the idle bound alone lets a client
+     * that trickles a byte just within it hold a connection for ever).
+     */
+    public record Limits(int maxHeaderBytes, int maxBodyBytes, int maxConnections, Duration idle, Duration head, Duration body) {
     }
 
     private HttpServer(ServerSocketChannel listener, Limits limits, Function<HttpRequest, HttpResponse> handler, String name,
@@ -43,7 +47,7 @@ public final class HttpServer implements AutoCloseable {
         this.handler = handler;
         this.name = name;
         this.log = log;
-        this.reader = new HttpRequestReader(limits.maxHeaderBytes(), limits.maxBodyBytes());
+        this.reader = new HttpRequestReader(limits.maxHeaderBytes(), limits.maxBodyBytes(), limits.head(), limits.body());
         this.slots = new Semaphore(limits.maxConnections());
         this.acceptor = Thread.ofVirtual().name(name + "-accept").unstarted(this::accept);
         this.watchdog = Thread.ofVirtual().name(name + "-idle").unstarted(this::closeStalled);
@@ -137,9 +141,11 @@ public final class HttpServer implements AutoCloseable {
 
     private void closeStalled() {
         long idle = limits.idle().toNanos();
-        while (pause(Math.max(1, limits.idle().toMillis() / 10))) {
+        long shortest = Math.min(limits.idle().toMillis(), Math.min(limits.head().toMillis(), limits.body().toMillis()));
+        while (pause(Math.max(1, shortest / 10))) {
             long now = System.nanoTime();
-            open.stream().filter(connection -> connection.stalled(now, idle)).forEach(HttpConnection::close);
+            open.stream().filter(connection -> connection.stalled(now, idle) || connection.overdue(now))
+                    .forEach(HttpConnection::close);
         }
     }
 

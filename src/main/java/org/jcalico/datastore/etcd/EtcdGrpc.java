@@ -44,6 +44,7 @@ import org.jcalico.datastore.DatastoreException;
  * <p>As the gateway's client: members tried in order from the one asked first, a member that cannot be reached or drops
  * the call is passed over, a refusal (a non-zero grpc-status, or none) ends the call with etcd's message, TLS with the
  * same PEM material, and with a user the same token (as metadata "token"), renewed once when etcd no longer takes it.
+ * etcd's UNAVAILABLE (an election, a member stopping) passes over too; a connection the member closed is not asked again.
  * An answer larger than {@value #MAX_ANSWER} bytes is refused before it is read.
  */
 final class EtcdGrpc implements AutoCloseable {
@@ -51,6 +52,8 @@ final class EtcdGrpc implements AutoCloseable {
     static final int MAX_ANSWER = 64 << 20;
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final String RANGE = "/etcdserverpb.KV/Range";
+    /** gRPC's status UNAVAILABLE: etcd's "leader changed", "no leader", "stopped". */
+    private static final String UNAVAILABLE = "14";
     private final EtcdEndpoint endpoint;
     private final EtcdClient client;
     private final HTTP2Client http2;
@@ -142,6 +145,12 @@ final class EtcdGrpc implements AutoCloseable {
 
     private byte[] call(URI member, byte[] body, String token) throws ExecutionException, TimeoutException, InterruptedException {
         Session session = sessions.computeIfAbsent(member, this::connect).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        if (session.isClosed()) {
+            // closed since it was kept (the member's GOAWAY, the session's idle timeout): the member may be well, so
+            // ask it again on a connection of its own rather than pass it over for what an old connection went through
+            sessions.remove(member);
+            session = sessions.computeIfAbsent(member, this::connect).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
         HttpFields.Mutable fields = HttpFields.build().add("content-type", "application/grpc").add("te", "trailers");
         if (token != null) {
             fields.add("token", token);
@@ -155,11 +164,40 @@ final class EtcdGrpc implements AutoCloseable {
         ByteBuffer message = ByteBuffer.allocate(5 + body.length).put((byte) 0).putInt(body.length).put(body).flip();
         stream.data(new DataFrame(stream.getId(), message, true), Callback.NOOP);
         // the stream's idle timeout ends a silent call; this only bounds a call that trickles
-        return answer.result.get(10 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return answer.result.get(10 * TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | InterruptedException e) {
+            // an abandoned stream would keep what it was sent of the session's flow-control window, and stall the
+            // other calls on the connection once the window is spent
+            stream.reset(new ResetFrame(stream.getId(), 8 /* CANCEL */), Callback.NOOP);
+            throw e;
+        }
     }
 
+    /** A connection to MEMBER, forgotten once it closes: the next call there opens a new one. */
     private CompletableFuture<Session> connect(URI member) {
-        return http2.connect(tls, new InetSocketAddress(member.getHost(), member.getPort()), new Session.Listener() { });
+        CompletableFuture<Session> connecting = new CompletableFuture<>();
+        http2.connect(tls, new InetSocketAddress(member.getHost(), member.getPort()), new Session.Listener() {
+            @Override
+            public void onGoAway(Session session, org.eclipse.jetty.http2.frames.GoAwayFrame frame) {
+                // the member takes no new calls on it (it is shutting down, or ends the connection): the ones open
+                // finish or fail on their own
+                sessions.remove(member, connecting);
+            }
+
+            @Override
+            public void onClose(Session session, org.eclipse.jetty.http2.frames.GoAwayFrame frame, Callback callback) {
+                sessions.remove(member, connecting);
+                callback.succeeded();
+            }
+        }).whenComplete((session, failure) -> {
+            if (failure != null) {
+                connecting.completeExceptionally(failure);
+            } else {
+                connecting.complete(session);
+            }
+        });
+        return connecting;
     }
 
     /** Gathers one call's answer: its gRPC message once the trailers say the call succeeded. */
@@ -214,7 +252,11 @@ final class EtcdGrpc implements AutoCloseable {
 
         private void finish(HttpFields trailers) {
             String status = trailers.get("grpc-status");
-            if (!"0".equals(status)) {
+            if (UNAVAILABLE.equals(status)) {
+                // the member cannot serve the call now (a leader election, a member stopping): as a connection it
+                // dropped, passed over for the next; gRPC's own clients retry UNAVAILABLE too
+                result.completeExceptionally(new IOException(member + " is unavailable: " + trailers.get("grpc-message")));
+            } else if (!"0".equals(status)) {
                 String text = trailers.get("grpc-message");
                 String refusal = text == null ? "grpc-status " + status
                         : URLDecoder.decode(text.replace("+", "%2B"), StandardCharsets.UTF_8);

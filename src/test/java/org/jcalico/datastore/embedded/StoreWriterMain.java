@@ -10,6 +10,7 @@ public final class StoreWriterMain {
     }
 
     public static void main(String[] args) throws Exception {
+        org.jcalico.cli.Main.quietLibraryLogging();
         try (EmbeddedDatastore store = EmbeddedDatastore.open(Path.of(args[0]))) {
             int count = Integer.parseInt(args[2]);
             if (args[1].equals("timestamps")) {
