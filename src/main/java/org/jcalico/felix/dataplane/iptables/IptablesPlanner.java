@@ -61,7 +61,7 @@ public final class IptablesPlanner {
             table.hooks(hooksByTable.getOrDefault(tableName, Map.of()));
             table.render(input);
             changes = changes.plus(table.changes);
-            TableState state = new TableState(table.chainsAfter, table.hooksAfter);
+            TableState state = new TableState(table.chainsAfter(), table.hooksAfter);
             if (!state.chains().isEmpty() || !state.hooks().isEmpty()) {
                 after.put(tableName, state);
             }
@@ -111,7 +111,9 @@ public final class IptablesPlanner {
         private final List<String> insertions = new ArrayList<>();
         private final List<String> appends = new ArrayList<>();
         private final List<String> chainDeletions = new ArrayList<>();
+        /** Every chain's hashes after the plan; after {@link #changedChains}, only the changed ones (null: deleted). */
         private final Map<String, List<String>> chainsAfter = new java.util.HashMap<>();
+        private boolean changedOnly;
         private final Map<String, List<TaggedRule>> hooksAfter = new TreeMap<>();
         private Changes changes = Changes.NONE;
 
@@ -147,7 +149,7 @@ public final class IptablesPlanner {
          * walk over both pairs them, and the lines come out in the order {@link #chains} writes them.
          */
         void changedChains(Map<String, Chain> desired, Map<String, Chain> written, Function<Chain, List<String>> hashes) {
-            chainsAfter.putAll(observed.chains());
+            changedOnly = true;
             List<String> stale = new ArrayList<>();
             Iterator<Chain> before = written.values().iterator();
             Chain old = before.hasNext() ? before.next() : null;
@@ -202,7 +204,9 @@ public final class IptablesPlanner {
 
         /** A chain no longer desired: emptied with the declarations, deleted once nothing of ours refers to it. */
         private void delete(String chain) {
-            chainsAfter.remove(chain);
+            if (changedOnly) {
+                chainsAfter.put(chain, null);
+            }
             declarations.add(":" + chain + " - [0:0]");
             chainDeletions.add("-X " + chain);
             changes = changes.plus(Change.CHAINS_DELETED, 1);
@@ -226,6 +230,11 @@ public final class IptablesPlanner {
                 }
             }
             return next == present.size() ? added : null;
+        }
+
+        /** The table's chains after the plan: the observed ones with the changes laid over them, or all planned. */
+        Map<String, List<String>> chainsAfter() {
+            return changedOnly ? ChangedChains.of(observed.chains(), chainsAfter) : chainsAfter;
         }
 
         /** A built-in chain is right when exactly its hooks, in order, occupy its first positions. */

@@ -195,7 +195,7 @@ class IptablesPlannerTest {
             for (int change = random.nextInt(4); change >= 0; change--) {
                 Map<String, Chain> chains = next.computeIfAbsent(random.nextBoolean() ? "filter" : "raw",
                         t -> new java.util.TreeMap<>());
-                String name = "jc-c" + random.nextInt(30);
+                String name = "jc-c" + random.nextInt(100);
                 Chain present = chains.get(name);
                 switch (random.nextInt(4)) {
                     case 0 -> chains.remove(name);
