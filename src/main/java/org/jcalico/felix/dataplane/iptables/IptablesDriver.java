@@ -90,6 +90,8 @@ public final class IptablesDriver {
             return () -> Changes.NONE;
         }
         IptablesSnapshot before;
+        // what made BEFORE, when this driver wrote it: then only the chains calc made anew are planned
+        IptablesState source = programmed != null ? written : null;
         try {
             before = programmed != null ? programmed : read();
         } catch (KernelException e) {
@@ -97,11 +99,16 @@ public final class IptablesDriver {
         }
         programmed = null;
         written = null;
-        hashes.nextRound();
-        equalHashes.nextRound();
+        if (source == null) {
+            // a round over every desired chain: the hashes of chains no longer desired are dropped. A change's round
+            // asks only for its new chains, so it keeps the rest until the next such round (a resync's, which follows
+            // any change), rather than dropping the hashes of the thousands it did not ask for
+            hashes.nextRound();
+            equalHashes.nextRound();
+        }
         IptablesUpdate update;
         try {
-            update = IptablesPlanner.plan(desired, before, hashes::get);
+            update = IptablesPlanner.plan(desired, before, source, hashes::get);
         } catch (KernelException refused) {
             // a rule refused before it reached the kernel (a control character) is isolated as one the kernel refused
             return () -> reported(() -> isolate(desired, isolable, refused));
@@ -128,7 +135,7 @@ public final class IptablesDriver {
             return;
         }
         try {
-            IptablesPlanner.plan(desired, programmed, hashes::get);
+            IptablesPlanner.plan(desired, programmed, written, hashes::get);
         } catch (KernelException refused) {
             // a rule that no restore would take: the real apply isolates it; a rehearsal has nothing to do with it
         }

@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.iptables;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,19 @@ public final class IptablesPlanner {
     /** hashes gives each rule's tag for a chain, see {@link RuleHash#of}; the driver memoises it. */
     public static IptablesUpdate plan(IptablesState desired, IptablesSnapshot observed,
                                       Function<Chain, List<String>> hashes) {
+        return plan(desired, observed, null, hashes);
+    }
+
+    /**
+     * As {@link #plan(IptablesState, IptablesSnapshot, Function)}, with WRITTEN the state whose writing made OBSERVED
+     * (null when OBSERVED was read back): then only the chains that are not the very objects WRITTEN held are planned,
+     * and hashed. Calc hands an unchanged chain out again as the same object, so a change costs its own chains, not a
+     * walk of thousands: with 1,000 endpoints (2,600 chains a family) the walk over every chain was about half of what
+     * the iptables driver spent on an endpoint's arrival, as much as the restore itself (docs/dataplane.md, session 31).
+     * The restore input and the snapshot after are the same either way ({@code IptablesPlannerTest}).
+     */
+    public static IptablesUpdate plan(IptablesState desired, IptablesSnapshot observed, IptablesState written,
+                                      Function<Chain, List<String>> hashes) {
         TreeSet<String> tableNames = new TreeSet<>(observed.tables().keySet());
         tableNames.addAll(desired.tables().keySet());
         Map<String, Map<String, List<Hook>>> hooksByTable = hooksByTable(desired.hooks());
@@ -39,11 +53,15 @@ public final class IptablesPlanner {
         Map<String, TableState> after = new TreeMap<>();
         for (String tableName : tableNames) {
             TablePlan table = new TablePlan(tableName, observed.table(tableName));
-            table.chains(desired.chains(tableName), hashes);
+            if (written == null) {
+                table.chains(desired.chains(tableName), hashes);
+            } else {
+                table.changedChains(desired.chains(tableName), written.chains(tableName), hashes);
+            }
             table.hooks(hooksByTable.getOrDefault(tableName, Map.of()));
             table.render(input);
             changes = changes.plus(table.changes);
-            TableState state = new TableState(table.chainsAfter, table.hooksAfter);
+            TableState state = new TableState(table.chainsAfter(), table.hooksAfter);
             if (!state.chains().isEmpty() || !state.hooks().isEmpty()) {
                 after.put(tableName, state);
             }
@@ -93,7 +111,9 @@ public final class IptablesPlanner {
         private final List<String> insertions = new ArrayList<>();
         private final List<String> appends = new ArrayList<>();
         private final List<String> chainDeletions = new ArrayList<>();
+        /** Every chain's hashes after the plan; after {@link #changedChains}, only the changed ones (null: deleted). */
         private final Map<String, List<String>> chainsAfter = new java.util.HashMap<>();
+        private boolean changedOnly;
         private final Map<String, List<TaggedRule>> hooksAfter = new TreeMap<>();
         private Changes changes = Changes.NONE;
 
@@ -105,30 +125,9 @@ public final class IptablesPlanner {
         void chains(Map<String, Chain> desired, Function<Chain, List<String>> hashes) {
             int kept = 0;
             for (Chain chain : desired.values()) {
-                List<String> wanted = hashes.apply(chain);
-                chainsAfter.put(chain.name(), wanted);
-                List<String> present = observed.chains().get(chain.name());
-                if (present != null) {
+                if (chain(chain, hashes)) {
                     kept++;
                 }
-                if (wanted.equals(present)) {
-                    continue;
-                }
-                List<Integer> added = present == null ? null : addedPositions(present, wanted);
-                if (added != null) {
-                    // ascending, so that every rule before an inserted one is already in place
-                    for (int i : added) {
-                        insertions.add("-I " + chain.name() + " " + (i + 1) + " "
-                                + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
-                    }
-                    changes = changes.plus(Change.RULES_INSERTED, added.size());
-                    continue;
-                }
-                declarations.add(":" + chain.name() + " - [0:0]");
-                for (int i = 0; i < chain.rules().size(); i++) {
-                    appends.add("-A " + chain.name() + " " + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
-                }
-                changes = changes.plus(Change.CHAINS_WRITTEN, 1);
             }
             // only the stale chains are sorted (so that the same change reads the same), not the thousands kept; and
             // when every chain the kernel holds is still desired (an endpoint added), none is looked for: a lookup of
@@ -141,11 +140,76 @@ public final class IptablesPlanner {
                     }
                 }
             }
-            for (String chain : stale) {
-                declarations.add(":" + chain + " - [0:0]");
-                chainDeletions.add("-X " + chain);
-                changes = changes.plus(Change.CHAINS_DELETED, 1);
+            stale.forEach(this::delete);
+        }
+
+        /**
+         * The chains of DESIRED that are not the very objects WRITTEN (whose writing made the observed table) held, and
+         * those of WRITTEN no longer desired; every other chain is as written. Both maps are sorted by name, so one
+         * walk over both pairs them, and the lines come out in the order {@link #chains} writes them.
+         */
+        void changedChains(Map<String, Chain> desired, Map<String, Chain> written, Function<Chain, List<String>> hashes) {
+            changedOnly = true;
+            List<String> stale = new ArrayList<>();
+            Iterator<Chain> before = written.values().iterator();
+            Chain old = before.hasNext() ? before.next() : null;
+            for (Chain chain : desired.values()) {
+                while (old != null && old.name().compareTo(chain.name()) < 0) {
+                    stale.add(old.name());
+                    old = before.hasNext() ? before.next() : null;
+                }
+                boolean same = old == chain;
+                if (old != null && old.name().equals(chain.name())) {
+                    old = before.hasNext() ? before.next() : null;
+                }
+                if (!same) {
+                    chain(chain, hashes);
+                }
             }
+            while (old != null) {
+                stale.add(old.name());
+                old = before.hasNext() ? before.next() : null;
+            }
+            stale.forEach(this::delete);
+        }
+
+        /**
+         * Plans one desired chain against the observed table: nothing, inserts of the rules it gained, or a rewrite.
+         * Returns whether the table holds a chain of its name.
+         */
+        private boolean chain(Chain chain, Function<Chain, List<String>> hashes) {
+            List<String> wanted = hashes.apply(chain);
+            chainsAfter.put(chain.name(), wanted);
+            List<String> present = observed.chains().get(chain.name());
+            if (wanted.equals(present)) {
+                return true;
+            }
+            List<Integer> added = present == null ? null : addedPositions(present, wanted);
+            if (added != null) {
+                // ascending, so that every rule before an inserted one is already in place
+                for (int i : added) {
+                    insertions.add("-I " + chain.name() + " " + (i + 1) + " "
+                            + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
+                }
+                changes = changes.plus(Change.RULES_INSERTED, added.size());
+                return true;
+            }
+            declarations.add(":" + chain.name() + " - [0:0]");
+            for (int i = 0; i < chain.rules().size(); i++) {
+                appends.add("-A " + chain.name() + " " + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
+            }
+            changes = changes.plus(Change.CHAINS_WRITTEN, 1);
+            return present != null;
+        }
+
+        /** A chain no longer desired: emptied with the declarations, deleted once nothing of ours refers to it. */
+        private void delete(String chain) {
+            if (changedOnly) {
+                chainsAfter.put(chain, null);
+            }
+            declarations.add(":" + chain + " - [0:0]");
+            chainDeletions.add("-X " + chain);
+            changes = changes.plus(Change.CHAINS_DELETED, 1);
         }
 
         /**
@@ -166,6 +230,11 @@ public final class IptablesPlanner {
                 }
             }
             return next == present.size() ? added : null;
+        }
+
+        /** The table's chains after the plan: the observed ones with the changes laid over them, or all planned. */
+        Map<String, List<String>> chainsAfter() {
+            return changedOnly ? ChangedChains.of(observed.chains(), chainsAfter) : chainsAfter;
         }
 
         /** A built-in chain is right when exactly its hooks, in order, occupy its first positions. */

@@ -14,7 +14,9 @@ public record TableState(Map<String, List<String>> chains, Map<String, List<Tagg
     public static final TableState EMPTY = new TableState(Map.of(), Map.of());
 
     public TableState {
-        chains = copy(chains);
+        // a change's chains laid over the ones before are immutable already: copying thousands for a few is the cost
+        // that class avoids
+        chains = chains instanceof ChangedChains ? chains : copy(chains);
         hooks = copy(hooks);
     }
 
