@@ -168,18 +168,7 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         Path file = dir.resolve("shared.db");
         try (EmbeddedDatastore watching = EmbeddedDatastore.open(file);
              EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
-            WatchListener arrivals = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    long now = System.nanoTime();
-                    events.forEach(event -> arrived.put(event.key(), now));
-                }
-
-                @Override
-                public void onResync(String reason) {
-                    throw new AssertionError(reason);
-                }
-            };
+            WatchListener arrivals = arrivals(arrived, () -> { });
             try (Watch ignored = watching.watch("/shared/", watching.list("").revision(), arrivals)) {
                 java.util.Random random = new java.util.Random(12);
                 for (int i = 0; i < 40; i++) {
@@ -214,23 +203,13 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         java.util.Map<String, Long> arrived = new java.util.concurrent.ConcurrentHashMap<>();
         try (EmbeddedDatastore watching = EmbeddedDatastore.open(file);
              EmbeddedDatastore writing = EmbeddedDatastore.open(file)) {
-            WatchListener parking = new WatchListener() {
-                @Override
-                public void onEvents(List<WatchEvent> events) {
-                    long now = System.nanoTime();
-                    events.forEach(event -> arrived.put(event.key(), now));
-                    if (arrived.containsKey("/parked/first") && listening.getCount() > 0) {
-                        listening.countDown();
-                        contended.lock();
-                        contended.unlock();
-                    }
+            WatchListener parking = arrivals(arrived, () -> {
+                if (arrived.containsKey("/parked/first") && listening.getCount() > 0) {
+                    listening.countDown();
+                    contended.lock();
+                    contended.unlock();
                 }
-
-                @Override
-                public void onResync(String reason) {
-                    throw new AssertionError(reason);
-                }
-            };
+            });
             try (Watch ignored = watching.watch("/parked/", watching.list("").revision(), parking)) {
                 long released;
                 contended.lock();
@@ -252,6 +231,23 @@ class EmbeddedDatastoreTest extends DatastoreContract {
                 assertTrue(millis < 500, "the second commit was told " + millis + " ms after the listener returned");
             }
         }
+    }
+
+    /** Notes when each key arrived, then runs {@code after}; a resync fails the test. */
+    private static WatchListener arrivals(java.util.Map<String, Long> arrived, Runnable after) {
+        return new WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                long now = System.nanoTime();
+                events.forEach(event -> arrived.put(event.key(), now));
+                after.run();
+            }
+
+            @Override
+            public void onResync(String reason) {
+                throw new AssertionError(reason);
+            }
+        };
     }
 
     /** A command waiting for the agent's report, on its own store object, is woken by the agent's commit at once. */
