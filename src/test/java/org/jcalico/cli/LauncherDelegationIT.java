@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +71,16 @@ class LauncherDelegationIT {
 
     private Outcome launchWith(Map<String, String> environment, String datastore, String... args)
             throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        return run(environment, datastore, command);
+    }
+
+    private Outcome run(Map<String, String> environment, String datastore, List<String> command)
+            throws IOException, InterruptedException {
         Path stdout = dir.resolve("stdout");
         Path stderr = dir.resolve("stderr");
-        ProcessBuilder builder = new ProcessBuilder(Path.of("jcalico").toAbsolutePath().toString());
-        builder.command().addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = new HashMap<>(Map.of("JCALICO_RUN_DIR", dir.resolve("run").toString(),
                 "JCALICO_NODENAME", "h1", "JCALICO_DATASTORE", datastore));
         env.putAll(environment);
@@ -119,6 +126,31 @@ class LauncherDelegationIT {
             assertEquals(2, served());
         }
         assertTrue(Files.notExists(paths.socket()), "a stopped agent's socket is removed");
+    }
+
+    /**
+     * A served command costs the launcher one process, its HTTP client: each fork and exec is milliseconds of the
+     * command's time on a busy machine, and the request's fields piped from printf took two more (docs/agent.md, "A
+     * served `container add`", session 31). The fields reach the agent exactly as before: arguments with spaces, a
+     * newline, an empty one and a leading dash.
+     */
+    @Test
+    void aServedCommandStartsOnlyTheClient() throws Exception {
+        assumeTrue(CommandRunner.local().run("strace", "-V").ok(), "needs strace");
+        String[] args = {"container", "add", MISSING, "--profile", "-x", "--label", "two words=a\nline", "--label", ""};
+        Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, args);
+        assertTrue(local.err().startsWith("error: label: 'two words'"), local.err());
+        try (ControlServer ignored = server()) {
+            Path trace = dir.resolve("trace");
+            List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString(), "-e",
+                    "trace=clone,clone3,fork,vfork", Path.of("jcalico").toAbsolutePath().toString()));
+            command.addAll(List.of(args));
+            assertEquals(local, run(Map.of(), store, command), "the agent's answer is the launcher's own");
+            assertEquals(1, served(), "the agent ran it");
+            List<String> forks = Files.readString(trace).lines().filter(line -> !line.contains("resumed>"))
+                    .filter(line -> line.matches("\\d+ +(clone|clone3|fork|vfork)\\(.*")).toList();
+            assertEquals(1, forks.size(), "one process started, the client's: " + forks);
+        }
     }
 
     /** `pool list` and `container list` through the agent print exactly what the launcher's own JVM prints. */

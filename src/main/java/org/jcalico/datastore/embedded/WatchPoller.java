@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
@@ -27,6 +28,11 @@ import org.jcalico.datastore.WatchListener;
  * resync and the poller reads the new file; while there is none, it waits for one. A poll runs under the store's
  * lock, so that no connection of this process is open on the old file when one is opened on the new: SQLite finds
  * the journal (-wal, -shm) by the path, and a new file must never be read with the old one's.
+ *
+ * <p>A wake is a flag as well as an unpark: the unpark's permit alone is taken by any park of this thread, and the
+ * watchers' listeners run on it (the agent's syncer hands events to its loop through a queue whose lock, when
+ * contended, parks): a commit made while a listener ran was then found only at the next look a second later, as a
+ * served `container add` in fifty did (docs/agent.md, "A served `container add`", session 31).
  */
 final class WatchPoller {
     private static final long POLL_MILLIS = 5;
@@ -40,6 +46,8 @@ final class WatchPoller {
     private final Optional<FileWrites> writes;
     private volatile boolean running = true;
     private volatile boolean newWatcher;
+    /** Set by {@link #wake}, cleared by the look that follows it. */
+    private final AtomicBoolean woken = new AtomicBoolean();
 
     WatchPoller(EmbeddedDatastore store, Path path, OpenMode mode) throws SQLException {
         this.store = store;
@@ -60,6 +68,7 @@ final class WatchPoller {
 
     /** A commit of this process, or a write the kernel reported: the next look comes now. */
     void wake() {
+        woken.set(true);
         LockSupport.unpark(thread);
     }
 
@@ -82,6 +91,8 @@ final class WatchPoller {
         long generation = store.generation();
         while (running) {
             try {
+                // cleared before the look: a wake from here on is for a commit this look may not see
+                woken.set(false);
                 synchronized (store) {
                     if (!running) {
                         return;
@@ -106,8 +117,7 @@ final class WatchPoller {
                     }
                 }
                 boolean reported = writes.isPresent() && writes.get().following();
-                LockSupport.parkNanos((reported ? REPORTED_POLL_MILLIS : POLL_MILLIS) * 1_000_000);
-                if (Thread.interrupted()) {
+                if (!pause((reported ? REPORTED_POLL_MILLIS : POLL_MILLIS) * 1_000_000)) {
                     return;
                 }
             } catch (SQLException | DatastoreException e) {
@@ -115,6 +125,18 @@ final class WatchPoller {
                 sleepQuietly(100);
             }
         }
+    }
+
+    /** Parks until woken or for {@code nanos}; false when interrupted (closing). */
+    private boolean pause(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; !woken.get() && left > 0; left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Ends every watch: their revisions belong to the file that was at the path. */
