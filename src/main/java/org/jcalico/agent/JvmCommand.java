@@ -38,7 +38,7 @@ public final class JvmCommand {
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up.
      */
-    private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+    private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseTransparentHugePages", "-XX:TieredStopAtLevel=1",
             "-XX:CompileThresholdScaling=20", "-Djdk.reflect.useNativeAccessorOnly=true", "-Dpicocli.disable.closures=true",
             "-Djava.locale.providers=HOST", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
