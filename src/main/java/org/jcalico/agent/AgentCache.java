@@ -28,7 +28,8 @@ import org.jcalico.kernel.CommandRunner;
  * <p>The cache is mapped at the address it was recorded for (ArchiveRelocationMode=0; the JVM relocates it only when
  * that range is taken), as the launcher maps the commands' caches: by default JDK 25 maps it anywhere and then patches
  * every pointer in it, which writes, hence copies, every page of its 34 MB: about 3,600 page faults more at each start
- * and 31 MB of the agent's RSS (docs/agent.md, "Start-up of the agent", session 31).
+ * (docs/agent.md, "Start-up of the agent", session 31). The cache stays resident whole either way, as clean pages of
+ * the file rather than copies.
  */
 public final class AgentCache {
     static final String FILE = "jcalico-agent.aot";
