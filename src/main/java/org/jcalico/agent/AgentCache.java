@@ -24,6 +24,12 @@ import org.jcalico.kernel.CommandRunner;
  * older), and the JVM itself checks the jar's size and time against what the cache recorded and runs without the
  * cache when they differ. The JVM's own messages about the cache are off: a cache that cannot be used costs the
  * start-up only its time, never the agent.
+ *
+ * <p>The cache is mapped at the address it was recorded for (ArchiveRelocationMode=0; the JVM relocates it only when
+ * that range is taken), as the launcher maps the commands' caches: by default JDK 25 maps it anywhere and then patches
+ * every pointer in it, which writes, hence copies, every page of its 34 MB: about 3,600 page faults more at each start
+ * (docs/agent.md, "Start-up of the agent", session 31). The cache stays resident whole either way, as clean pages of
+ * the file rather than copies.
  */
 public final class AgentCache {
     static final String FILE = "jcalico-agent.aot";
@@ -49,7 +55,8 @@ public final class AgentCache {
         if (record && !current(cache, jar)) {
             record(agentJvm, jar, cache);
         }
-        return current(cache, jar) ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off") : List.of();
+        return current(cache, jar) ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0") : List.of();
     }
 
     /** What a benchmark prints of its worker's JVM COMMAND: whether it starts as an agent does, with the cache. */

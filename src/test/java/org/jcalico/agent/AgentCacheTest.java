@@ -54,12 +54,27 @@ class AgentCacheTest {
     void theTrainingRecordsACacheThatTheAgentsJvmUses() {
         List<String> options = AgentCache.options(agentJvm, jar.toString(), true);
         Path cache = dir.resolve(AgentCache.FILE);
-        assertEquals(List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off"), options);
+        assertEquals("-XX:AOTCache=" + cache, options.getFirst());
         CommandRunner.Result result = version(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"));
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("org.jcalico.felix.calc.HostStateCalculator source: shared objects file"),
                 "calc's classes come from the cache");
         assertEquals(List.of(AgentCache.FILE, AgentCache.FILE + ".lock", "jcalico.jar"), listing(), "no recording left");
+    }
+
+    /**
+     * Mapped at an address of the JVM's choosing, the cache had each of its pointers patched, every one of its pages
+     * written (copied, 34 MB of the agent's RSS and thousands of page faults at each start); where it was recorded for,
+     * only the pages the agent reads are mapped, from the file.
+     */
+    @Test
+    void theAgentsJvmMapsTheCacheWithoutPatchingIt() {
+        List<String> options = new ArrayList<>(AgentCache.options(agentJvm, jar.toString(), true));
+        options.add("-Xlog:aot=info");
+        CommandRunner.Result result = version(options);
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().contains("Mapped static  region #0"), "the cache is mapped: " + result.stdout());
+        assertFalse(result.stdout().contains("alternative address"), "not relocated: " + result.stdout());
     }
 
     @Test

@@ -50,21 +50,51 @@ class LauncherStartupIT {
         }
     }
 
+    /**
+     * A page fault costs 15-30 us on a VM with page-table isolation: a list's heap and code cache come in huge pages
+     * where the kernel gives them on request (THP `madvise` or `always`), and the cache's method profiles are not
+     * replayed (a thread that woke at each class initialised, half of a list's system calls and most of its context
+     * switches, for profiles that the first compiler tier does not use; docs/agent.md, "Start-up of a command").
+     */
+    @Test
+    void theListsRunInHugePagesWithoutReplayingProfiles() throws IOException, InterruptedException {
+        String datastore = "embedded:" + dir.resolve("store.db");
+        assertEquals(0, run(null, "--datastore", datastore, "internal", "train-startup-cache"));
+        Path log = dir.resolve("pagesize.log");
+        Path flags = dir.resolve("flags.txt");
+        assertEquals(0, run(log, "-Xlog:pagesize=info:file=" + log + ":none -XX:+PrintFlagsFinal", flags,
+                "--datastore", datastore, "pool", "list"));
+        if (!Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")).contains("[never]")) {
+            List<String> heap = Files.readAllLines(log).stream().filter(line -> line.startsWith("Heap:")).toList();
+            assertTrue(heap.size() == 1 && heap.getFirst().endsWith("page_size=2M"), "the heap in huge pages: " + heap);
+        }
+        assertTrue(Files.readAllLines(flags).stream().anyMatch(line -> line.matches("\\s*bool AOTReplayTraining\\s+= false.*")),
+                "profiles not replayed");
+    }
+
     /** The launcher with the JVM's class loading logged to LOG (when not null); its exit status. */
     private int run(Path log, String... args) throws IOException, InterruptedException {
+        return run(log, "-Xlog:class+load=info:file=" + log + ":none", null, args);
+    }
+
+    /** The launcher with the JVM options OPTIONS when LOG is not null, its output into OUTPUT (when not null); its exit status. */
+    private int run(Path log, String options, Path output, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of("jcalico").toAbsolutePath().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("JCALICO_NO_AGENT", "1");
         builder.environment().remove("JCALICO_DATASTORE");
         if (log != null) {
-            builder.environment().put("JDK_JAVA_OPTIONS", "-Xlog:class+load=info:file=" + log + ":none");
+            builder.environment().put("JDK_JAVA_OPTIONS", options);
         }
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String printed = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         int status = process.waitFor();
         if (status != 0) {
-            System.err.println(output);
+            System.err.println(printed);
+        }
+        if (output != null) {
+            Files.writeString(output, printed);
         }
         return status;
     }
