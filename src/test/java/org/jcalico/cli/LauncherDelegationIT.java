@@ -141,16 +141,34 @@ class LauncherDelegationIT {
         Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, args);
         assertTrue(local.err().startsWith("error: label: 'two words'"), local.err());
         try (ControlServer ignored = server()) {
-            Path trace = dir.resolve("trace");
-            List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-o", trace.toString(), "-e",
-                    "trace=clone,clone3,fork,vfork", Path.of("jcalico").toAbsolutePath().toString()));
-            command.addAll(List.of(args));
-            assertEquals(local, run(Map.of(), store, command), "the agent's answer is the launcher's own");
+            assertEquals(local, run(Map.of(), store, traced("trace=clone,clone3,fork,vfork", args)),
+                    "the agent's answer is the launcher's own");
             assertEquals(1, served(), "the agent ran it");
-            List<String> forks = Files.readString(trace).lines().filter(line -> !line.contains("resumed>"))
+            List<String> forks = traceLines().stream()
                     .filter(line -> line.matches("\\d+ +(clone|clone3|fork|vfork)\\(.*")).toList();
             assertEquals(1, forks.size(), "one process started, the client's: " + forks);
+
+            // a process's arguments are anyone's to read (/proc/PID/cmdline): the password stays in environments
+            // (the agent declines this one, its environment has no password, and the launcher runs it itself)
+            String secret = "pw-only-in-the-environment";
+            run(Map.of("JCALICO_ETCD_PASSWORD", secret), store, traced("trace=execve", args));
+            assertTrue(traceLines().stream().anyMatch(line -> line.contains("socket-client.pl")), "the client ran");
+            List<String> revealing = traceLines().stream().filter(line -> line.contains(secret)).toList();
+            assertEquals(List.of(), revealing, "no process started with the password among its arguments");
         }
+    }
+
+    /** The launcher run with {@code args} under strace, which writes the system calls of {@code filter} to the trace. */
+    private List<String> traced(String filter, String... args) {
+        List<String> command = new ArrayList<>(List.of("strace", "-f", "-qq", "-s", "65536", "-o",
+                dir.resolve("trace").toString(), "-e", filter, Path.of("jcalico").toAbsolutePath().toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** The calls strace wrote (environments shown as a count of variables, as strace prints them by default). */
+    private List<String> traceLines() throws IOException {
+        return Files.readString(dir.resolve("trace")).lines().filter(line -> !line.contains("resumed>")).toList();
     }
 
     /** `pool list` and `container list` through the agent print exactly what the launcher's own JVM prints. */
