@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * One client's connection as bytes: lines and bodies read through a buffer (so that pipelined requests stay in it for
@@ -41,7 +42,7 @@ final class HttpConnection implements AutoCloseable {
     }
 
     /** The part of the request read from now on must have arrived whole within BOUND; null: no bound (the handler's turn). */
-    void due(java.time.Duration bound) {
+    void due(Duration bound) {
         deadline = bound == null ? 0 : Math.max(1, System.nanoTime() + bound.toNanos());
     }
 

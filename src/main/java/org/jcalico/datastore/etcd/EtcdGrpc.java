@@ -23,6 +23,7 @@ import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.frames.DataFrame;
+import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -144,11 +145,13 @@ final class EtcdGrpc implements AutoCloseable {
     }
 
     private byte[] call(URI member, byte[] body, String token) throws ExecutionException, TimeoutException, InterruptedException {
-        Session session = sessions.computeIfAbsent(member, this::connect).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture<Session> kept = sessions.computeIfAbsent(member, this::connect);
+        Session session = kept.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         if (session.isClosed()) {
             // closed since it was kept (the member's GOAWAY, the session's idle timeout): the member may be well, so
-            // ask it again on a connection of its own rather than pass it over for what an old connection went through
-            sessions.remove(member);
+            // ask it again on a connection of its own rather than pass it over for what an old connection went through;
+            // only that connection is forgotten, not one another part's call has opened since
+            sessions.remove(member, kept);
             session = sessions.computeIfAbsent(member, this::connect).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         HttpFields.Mutable fields = HttpFields.build().add("content-type", "application/grpc").add("te", "trailers");
@@ -179,14 +182,14 @@ final class EtcdGrpc implements AutoCloseable {
         CompletableFuture<Session> connecting = new CompletableFuture<>();
         http2.connect(tls, new InetSocketAddress(member.getHost(), member.getPort()), new Session.Listener() {
             @Override
-            public void onGoAway(Session session, org.eclipse.jetty.http2.frames.GoAwayFrame frame) {
+            public void onGoAway(Session session, GoAwayFrame frame) {
                 // the member takes no new calls on it (it is shutting down, or ends the connection): the ones open
                 // finish or fail on their own
                 sessions.remove(member, connecting);
             }
 
             @Override
-            public void onClose(Session session, org.eclipse.jetty.http2.frames.GoAwayFrame frame, Callback callback) {
+            public void onClose(Session session, GoAwayFrame frame, Callback callback) {
                 sessions.remove(member, connecting);
                 callback.succeeded();
             }
