@@ -21,9 +21,13 @@ import org.jcalico.datastore.WatchListener;
 /**
  * Follows the event log for all watches of one store, on one daemon thread with its own connection. It looks when
  * the file was written: by this process (the commit wakes it) or by another ({@link FileWrites}, the kernel's report),
- * and SQLite's data_version then tells whether anyone committed since the last look. Without the kernel's reports
- * (a file system without them) it looks every 5 ms; with them, once a second all the same, in case one was lost: an
- * idle agent polled 200 times a second, 23 ms of CPU a second. Each look also has the store check that the path
+ * and SQLite's data_version then tells whether anyone committed since the last look. With the kernel's reports it
+ * looks once a second all the same, in case one was lost. Without them (the kernel refused the process an inotify
+ * instance: a user has 128, shared with all its programs) it looks 5 ms after a change and, while nothing changes,
+ * twice as long after each look up to {@value #UNREPORTED_IDLE_POLL_MILLIS} ms, and asks the kernel again every
+ * {@value #ASK_AGAIN_MILLIS} ms: looking every 5 ms cost an idle agent 23 ms of CPU a second (on the PVM guest of
+ * session 32, where a thread's wake from a timed park alone costs 30-140 us, 5 ms of CPU a second at 100 ms), and
+ * failed CI's idle-watcher test on a machine whose instances ran out. Each look also has the store check that the path
  * still names the file it opened: when another file was moved over it (a restored backup), every watcher is told to
  * resync and the poller reads the new file; while there is none, it waits for one. A poll runs under the store's
  * lock, so that no connection of this process is open on the old file when one is opened on the new: SQLite finds
@@ -36,6 +40,8 @@ import org.jcalico.datastore.WatchListener;
  */
 final class WatchPoller {
     private static final long POLL_MILLIS = 5;
+    private static final long UNREPORTED_IDLE_POLL_MILLIS = 500;
+    private static final long ASK_AGAIN_MILLIS = 10_000;
     private static final long REPORTED_POLL_MILLIS = 1000;
     private final EmbeddedDatastore store;
     private final Path path;
@@ -43,7 +49,8 @@ final class WatchPoller {
     private Connection connection;
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
     private final Thread thread;
-    private final Optional<FileWrites> writes;
+    /** The kernel's reports of writes; empty while it refuses them. Replaced only by the poller's thread. */
+    private volatile Optional<FileWrites> writes;
     private volatile boolean running = true;
     private volatile boolean newWatcher;
     /** Set by {@link #wake}, cleared by the look that follows it. */
@@ -74,10 +81,10 @@ final class WatchPoller {
 
     void close() {
         running = false;
-        writes.ifPresent(FileWrites::close);
         thread.interrupt();
         try {
             thread.join(1000);
+            writes.ifPresent(FileWrites::close);
             if (connection != null) {
                 EmbeddedDatastore.closeQuietly(connection);
             }
@@ -89,6 +96,8 @@ final class WatchPoller {
     private void loop() {
         long seenVersion = -1;
         long generation = store.generation();
+        long unreportedPause = POLL_MILLIS;
+        long lastAsked = System.nanoTime();
         while (running) {
             try {
                 // cleared before the look: a wake from here on is for a commit this look may not see
@@ -110,20 +119,36 @@ final class WatchPoller {
                         connection = StoreFile.connect(path, mode);
                     }
                     long version = dataVersion();
-                    if (version != seenVersion || newWatcher) {
+                    boolean changed = version != seenVersion || newWatcher;
+                    if (changed) {
                         newWatcher = false;
                         seenVersion = version;
                         deliver();
                     }
+                    unreportedPause = changed ? POLL_MILLIS : Math.min(2 * unreportedPause, UNREPORTED_IDLE_POLL_MILLIS);
+                }
+                if (writes.isEmpty() && System.nanoTime() - lastAsked > ASK_AGAIN_MILLIS * 1_000_000) {
+                    lastAsked = System.nanoTime();
+                    askForReports();
                 }
                 boolean reported = writes.isPresent() && writes.get().following();
-                if (!pause((reported ? REPORTED_POLL_MILLIS : POLL_MILLIS) * 1_000_000)) {
+                if (!pause((reported ? REPORTED_POLL_MILLIS : unreportedPause) * 1_000_000)) {
                     return;
                 }
             } catch (SQLException | DatastoreException e) {
                 // the file is briefly locked, unreadable or absent; the next poll tries again with nothing lost
                 sleepQuietly(100);
             }
+        }
+    }
+
+    /** Asks the kernel again for reports it refused: another program may have given back its inotify instance. */
+    private void askForReports() {
+        Optional<FileWrites> asked = FileWrites.of(path, this::wake);
+        writes = asked;
+        if (!running) {
+            // close() may have looked at the field before it was set
+            asked.ifPresent(FileWrites::close);
         }
     }
 

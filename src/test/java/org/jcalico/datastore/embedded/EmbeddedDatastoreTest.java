@@ -112,6 +112,43 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     }
 
     /**
+     * Where the kernel refuses the process an inotify instance (its user's 128 taken by other programs, as on a CI
+     * machine in session 32), an idle watcher still costs next to no CPU, and another process's writes still reach it
+     * within about half a second: its poller looks less often while nothing changes, not every 5 ms. The watcher runs
+     * in a user namespace of its own whose inotify limit is 0, so that nothing outside it is refused anything.
+     */
+    @Test
+    void anIdleWatcherTheKernelRefusesReportsCostsLittleAndStillSeesWrites() throws Exception {
+        Path file = dir.resolve("unreported.db");
+        EmbeddedDatastore.open(file).close();
+        List<String> command = new ArrayList<>(List.of("unshare", "--user", "--map-root-user", "sh", "-c",
+                "echo 0 > /proc/sys/user/max_inotify_instances && exec \"$@\"", "sh"));
+        command.addAll(JavaProcess.builder(UnreportedWatcherMain.class, file.toString(), "5").command());
+        Process watcher = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (java.io.BufferedReader out = watcher.inputReader();
+             EmbeddedDatastore writer = EmbeddedDatastore.open(file)) {
+            assertEquals("inotify refused", out.readLine());
+            String idle = out.readLine();
+            long idleMicros = Long.parseLong(idle.substring("idle-cpu-us ".length()));
+            assertTrue(idleMicros < 5_000, "the idle poller without the kernel's reports used " + idleMicros + " us in 2 s");
+            assertEquals("ready", out.readLine());
+            for (int i = 0; i < 5; i++) {
+                writer.put("/latency/" + i, Long.toString(System.nanoTime()));
+                sleep(20);
+            }
+            String seen = out.readLine();
+            System.out.println("without inotify: idle poller " + idleMicros + " us of CPU in 2 s, " + seen);
+            assertTrue(seen.startsWith("latencies-us ["), seen);
+            for (String micros : seen.substring("latencies-us [".length(), seen.length() - 1).split(", ")) {
+                assertTrue(Long.parseLong(micros) < 500_000, "a write seen after " + micros + " us: " + seen);
+            }
+        } finally {
+            watcher.destroyForcibly();
+            watcher.waitFor();
+        }
+    }
+
+    /**
      * A reader that polls for what another thread of the process writes (the docker plugin waiting for its own agent's
      * report) is woken by that commit rather than waiting out its pause; a commit that came before the pause ends it
      * at once.
