@@ -98,7 +98,7 @@ final class EtcdClient {
             try {
                 HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
-                try (InputStream answer = response.body()) {
+                try (InputStream answer = new SilenceBoundedAnswer(response.body(), member, TIMEOUT)) {
                     if (response.statusCode() != 200) {
                         String text = new String(answer.readAllBytes(), StandardCharsets.UTF_8);
                         JsonNode json = JSON.readTree(text);

@@ -196,6 +196,33 @@ class EtcdDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * A member cut off in the middle of its answer (a partition after the first bytes: no reset ever comes) is given up
+     * after seconds of silence and the call goes to the next member; it waited for ever, and so did the agent's loop or
+     * the command that made the call.
+     */
+    @Test
+    void aMemberSilentInTheMiddleOfItsAnswerIsPassedOver() throws Exception {
+        try (Datastore store = openEmpty(); SeverableProxy cut = new SeverableProxy(etcd.port())) {
+            List<Op> ops = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                ops.add(new Op.Create(String.format("/midanswer/%05d", i), "v".repeat(100)));
+            }
+            store.commit(ops);
+            cut.cutAnswersAfter(2_000);
+            String url = "etcd://127.0.0.1:" + cut.port() + "," + etcd.url().substring("etcd://".length());
+            try (Datastore members = Datastores.open(url)) {
+                long start = System.nanoTime();
+                Listing listed = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                        () -> members.list("/midanswer/"));
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(store.list("/midanswer/").items(), listed.items());
+                assertTrue(cut.accepted() >= 1, "the first member was asked");
+                assertTrue(millis < 20_000, "passed over after " + millis + " ms");
+            }
+        }
+    }
+
     private static java.util.Map<String, String> asMap(Listing listing) {
         java.util.Map<String, String> map = new java.util.HashMap<>();
         listing.items().forEach(item -> map.put(item.key(), item.value()));

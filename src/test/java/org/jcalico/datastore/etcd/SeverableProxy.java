@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A TCP relay on loopback in front of a real server, standing for the network between a client and it: a test can
  * sever it (every open connection is closed and new ones are closed on arrival, as a reset would) and mend it, or
  * silence the open connections (their bytes are dropped both ways and neither end is told, as when a path turns
- * into a black hole) while new ones work. Only sockets of this process on 127.0.0.1 are involved.
+ * into a black hole) while new ones work, or cut later connections off partway through the server's answers (the
+ * first bytes arrive, then nothing, and the connection stays open). Only sockets of this process on 127.0.0.1 are
+ * involved.
  */
 final class SeverableProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -23,6 +25,7 @@ final class SeverableProxy implements AutoCloseable {
     private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean severed;
+    private volatile long answerBytes = Long.MAX_VALUE;
 
     SeverableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -48,6 +51,11 @@ final class SeverableProxy implements AutoCloseable {
     /** From now on the connections open now carry nothing, and stay open; later connections are relayed as usual. */
     void silenceOpenConnections() {
         silenced.addAll(open);
+    }
+
+    /** Connections made from now on carry only the first BYTES bytes of what the server sends, then nothing. */
+    void cutAnswersAfter(long bytes) {
+        answerBytes = bytes;
     }
 
     /** How many connections the proxy has relayed so far. */
@@ -82,20 +90,26 @@ final class SeverableProxy implements AutoCloseable {
             accepted.incrementAndGet();
             open.add(client);
             open.add(upstream);
-            Thread.ofVirtual().start(() -> pump(client, upstream));
-            Thread.ofVirtual().start(() -> pump(upstream, client));
+            long answered = answerBytes;
+            Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE));
+            Thread.ofVirtual().start(() -> pump(upstream, client, answered));
         } catch (IOException e) {
             closeQuietly(client);
         }
     }
 
-    private void pump(Socket from, Socket to) {
+    /** Relays FROM's bytes to TO, up to LIMIT of them; the rest is read and dropped. */
+    private void pump(Socket from, Socket to, long limit) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[8192];
+            long left = limit;
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                if (!silenced.contains(from)) {
-                    out.write(buffer, 0, read);
+                int relayed = (int) Math.min(read, left);
+                if (!silenced.contains(from) && relayed > 0) {
+                    out.write(buffer, 0, relayed);
+                    out.flush();
                 }
+                left -= relayed;
             }
         } catch (IOException e) {
             // one side went away: close both below
