@@ -36,7 +36,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * the host's namespace, as the agent does.
  */
 public final class FelixBenchmark {
-    private static final String PREFIX = "jcb-";
+    private static final String PREFIX = BenchNamespaces.prefix("jcb-");
     private static final int REMOTE = 10_000;
     private static final int ADDS = 40;
     private final PrintWriter out;

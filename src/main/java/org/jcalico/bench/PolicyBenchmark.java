@@ -41,7 +41,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * the measured part runs in a JVM started as the agent's is, inside the host's namespace.
  */
 public final class PolicyBenchmark {
-    private static final String PREFIX = "jcbp-";
+    private static final String PREFIX = BenchNamespaces.prefix("jcbp-");
     static final int LOCAL = 1_000;
     static final int REMOTE = 100_000;
     static final int POLICIES = 500;
