@@ -36,7 +36,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * the host's namespace, as the agent does.
  */
 public final class FelixBenchmark {
-    private static final String PREFIX = "jcb-";
+    private final String prefix = BenchNamespaces.prefix("jcb-");
     private static final int REMOTE = 10_000;
     private static final int ADDS = 40;
     private final PrintWriter out;
@@ -48,7 +48,7 @@ public final class FelixBenchmark {
     }
 
     public void run(List<Integer> sizes) {
-        Namespaces.deleteAll(PREFIX);
+        Namespaces.deleteAll(prefix);
         String loadBefore = MachineLoad.averages();
         out.printf("%-6s %12s %18s %10s %14s %8s %14s%n", "N", "program N", "add 1: median/max", "(calc)",
                 "kernel floor", "ratio", "rules/members");
@@ -57,7 +57,7 @@ public final class FelixBenchmark {
                 measure(size);
             }
         } finally {
-            Namespaces.deleteAll(PREFIX);
+            Namespaces.deleteAll(prefix);
         }
         out.println("program N: calc + apply from an empty kernel (interfaces, " + (driver == DataplaneDriver.NFTABLES
                 ? "nftables (libnftables " + (Nft.inProcess() ? "in-process" : "not loaded: nft forked") + ")"
@@ -73,7 +73,7 @@ public final class FelixBenchmark {
     }
 
     private void measure(int size) {
-        CommandRunner host = Namespaces.create(PREFIX + "host");
+        CommandRunner host = Namespaces.create(prefix + "host");
         BenchInterfaces.create(host, size + ADDS);
         List<String> worker = new ArrayList<>(JvmCommand.jcalico());
         worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size), driver.toString()));
@@ -82,7 +82,7 @@ public final class FelixBenchmark {
             throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
         }
         Timings timings = Timings.parse(result.stdout());
-        KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare", driver);
+        KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare", driver);
         long bareMicros = floor.micros();
         long rules = floor.ruleCount();
         long members = floor.memberCount();

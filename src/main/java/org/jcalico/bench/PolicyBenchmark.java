@@ -41,7 +41,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * the measured part runs in a JVM started as the agent's is, inside the host's namespace.
  */
 public final class PolicyBenchmark {
-    private static final String PREFIX = "jcbp-";
+    private final String prefix = BenchNamespaces.prefix("jcbp-");
     static final int LOCAL = 1_000;
     static final int REMOTE = 100_000;
     static final int POLICIES = 500;
@@ -63,10 +63,10 @@ public final class PolicyBenchmark {
     }
 
     public int run() {
-        Namespaces.deleteAll(PREFIX);
+        Namespaces.deleteAll(prefix);
         String loadBefore = MachineLoad.averages();
         try {
-            CommandRunner host = Namespaces.create(PREFIX + "host");
+            CommandRunner host = Namespaces.create(prefix + "host");
             BenchInterfaces.create(host, LOCAL + CHANGES);
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-policy-worker"));
@@ -77,11 +77,11 @@ public final class PolicyBenchmark {
                 return 1;
             }
             Map<String, List<Long>> timings = timings(result.stdout());
-            KernelFloor floor = KernelFloor.of(host, PREFIX + "host", PREFIX + "bare");
+            KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare");
             report(timings, floor, loadBefore, AgentCache.describe(worker));
             return 0;
         } finally {
-            Namespaces.deleteAll(PREFIX);
+            Namespaces.deleteAll(prefix);
         }
     }
 
