@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.ColdStart;
@@ -314,21 +315,18 @@ public final class PolicyBenchmark {
             for (int i = 0; i < REMOTE; i++) {
                 endpoints.add(endpoint("remote-" + i % 999, LOCAL + CHANGES + i, i));
             }
-            StringBuilder yaml = new StringBuilder();
-            yaml.append(tier("platform", 100)).append(tier("security", 200));
+            // JSON, as the agent reads resources from its datastore: the agent's AOT cache records what this loads
+            // (AgentCacheTraining), and YAML's parser would be 70 classes more that every agent maps and never uses
+            StringJoiner json = new StringJoiner(",", "[", "]");
+            json.add(tier("platform", 100)).add(tier("security", 200));
             for (int k = 0; k < POLICIES; k++) {
-                yaml.append(policy(k, 8080));
+                json.add(policy(k, 8080));
             }
-            yaml.append("""
-                    apiVersion: projectcalico.org/v3
-                    kind: GlobalNetworkSet
-                    metadata:
-                      name: partners
-                      labels: {role: partner}
-                    spec:
-                      nets: [198.51.100.0/24, 203.0.113.0/24]
-                    """);
-            for (Resource resource : ResourceCodec.decodeAll(yaml.toString())) {
+            json.add("""
+                    {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkSet",
+                     "metadata": {"name": "partners", "labels": {"role": "partner"}},
+                     "spec": {"nets": ["198.51.100.0/24", "203.0.113.0/24"]}}""");
+            for (Resource resource : ResourceCodec.decodeAll(json.toString())) {
                 switch (resource) {
                     case Tier tier -> tiers.add(tier);
                     case Policy policy -> policies.add(policy);
@@ -364,14 +362,9 @@ public final class PolicyBenchmark {
             policies.removeIf(policy -> policy.metadata().name().equals("everyone"));
             if (present) {
                 policies.add((Policy) ResourceCodec.decodeAll("""
-                        apiVersion: projectcalico.org/v3
-                        kind: GlobalNetworkPolicy
-                        metadata: {name: everyone}
-                        spec:
-                          order: 5000
-                          selector: app == 'app-7'
-                          ingress:
-                          - {action: Allow, protocol: TCP, source: {selector: has(tier)}, destination: {ports: [7000]}}
+                        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "everyone"},
+                         "spec": {"order": 5000, "selector": "app == 'app-7'",
+                          "ingress": [{"action": "Allow", "protocol": "TCP", "source": {"selector": "has(tier)"}, "destination": {"ports": [7000]}}]}}
                         """).getFirst());
             }
         }
@@ -410,11 +403,7 @@ public final class PolicyBenchmark {
 
         private static String tier(String name, int order) {
             return """
-                    apiVersion: projectcalico.org/v3
-                    kind: Tier
-                    metadata: {name: %s}
-                    spec: {order: %d}
-                    ---
+                    {"apiVersion": "projectcalico.org/v3", "kind": "Tier", "metadata": {"name": "%s"}, "spec": {"order": %d}}\
                     """.formatted(name, order);
         }
 
@@ -427,54 +416,30 @@ public final class PolicyBenchmark {
         private static String policy(int k, int port) {
             if (k < 50) {
                 return """
-                        apiVersion: projectcalico.org/v3
-                        kind: GlobalNetworkPolicy
-                        metadata: {name: platform.p-%1$d}
-                        spec:
-                          tier: platform
-                          order: %1$d
-                          selector: app == 'app-%2$d'
-                          ingress:
-                          - {action: Deny, source: {namespaceSelector: team == 'quarantine-%1$d'}}
-                          - {action: Pass}
-                          egress:
-                          - {action: Pass}
-                        ---
+                        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "platform.p-%1$d"},
+                         "spec": {"tier": "platform", "order": %1$d, "selector": "app == 'app-%2$d'",
+                          "ingress": [{"action": "Deny", "source": {"namespaceSelector": "team == 'quarantine-%1$d'"}}, {"action": "Pass"}],
+                          "egress": [{"action": "Pass"}]}}\
                         """.formatted(k, k * 5 % APPS);
             }
             if (k < 100) {
                 return """
-                        apiVersion: projectcalico.org/v3
-                        kind: GlobalNetworkPolicy
-                        metadata: {name: security.p-%1$d}
-                        spec:
-                          tier: security
-                          order: %1$d
-                          selector: tier == '%2$s' && version == 'v%3$d'
-                          ingress:
-                          - {action: Deny, source: {nets: [192.0.2.%1$d/32]}}
-                          - {action: Pass}
-                          egress:
-                          - {action: Deny, destination: {selector: app == 'blocked-%1$d'}}
-                          - {action: Pass}
-                        ---
+                        {"apiVersion": "projectcalico.org/v3", "kind": "GlobalNetworkPolicy", "metadata": {"name": "security.p-%1$d"},
+                         "spec": {"tier": "security", "order": %1$d, "selector": "tier == '%2$s' && version == 'v%3$d'",
+                          "ingress": [{"action": "Deny", "source": {"nets": ["192.0.2.%1$d/32"]}}, {"action": "Pass"}],
+                          "egress": [{"action": "Deny", "destination": {"selector": "app == 'blocked-%1$d'"}}, {"action": "Pass"}]}}\
                         """.formatted(k, TIERS_OF_APPS.get(k % 3), k % 2);
             }
             int app = (k - 100) % APPS;
             return """
-                    apiVersion: projectcalico.org/v3
-                    kind: NetworkPolicy
-                    metadata: {name: p-%1$d, namespace: %2$s}
-                    spec:
-                      order: %1$d
-                      selector: app == 'app-%3$d'
-                      ingress:
-                      - {action: Allow, protocol: TCP, source: {selector: app == 'app-%4$d'}, destination: {ports: [%5$d]}}
-                      - {action: Allow, protocol: TCP, source: {namespaceSelector: team == 't%6$d', selector: tier == 'frontend'}, destination: {ports: [http]}}
-                      egress:
-                      - {action: Allow, protocol: TCP, destination: {selector: tier == 'db', ports: [5432]}}
-                      - {action: Allow, protocol: TCP, destination: {namespaceSelector: global(), selector: role == 'partner', ports: [443]}}
-                    ---
+                    {"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy", "metadata": {"name": "p-%1$d", "namespace": "%2$s"},
+                     "spec": {"order": %1$d, "selector": "app == 'app-%3$d'",
+                      "ingress": [
+                       {"action": "Allow", "protocol": "TCP", "source": {"selector": "app == 'app-%4$d'"}, "destination": {"ports": [%5$d]}},
+                       {"action": "Allow", "protocol": "TCP", "source": {"namespaceSelector": "team == 't%6$d'", "selector": "tier == 'frontend'"}, "destination": {"ports": ["http"]}}],
+                      "egress": [
+                       {"action": "Allow", "protocol": "TCP", "destination": {"selector": "tier == 'db'", "ports": [5432]}},
+                       {"action": "Allow", "protocol": "TCP", "destination": {"namespaceSelector": "global()", "selector": "role == 'partner'", "ports": [443]}}]}}\
                     """.formatted(k, namespaceOf(app), app, (app + 1) % APPS, port, k % 5);
         }
     }

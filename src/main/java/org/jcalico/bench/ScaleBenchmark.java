@@ -29,12 +29,11 @@ import org.jcalico.util.Directories;
 
 /**
  * One agent in a big simulated cluster: etcd holding N nodes and M endpoints (see ClusterGenerator), and the real
- * agent of one of those nodes, with that node's interfaces present, in a namespace of its own (jcs-host, removed at
+ * agent of one of those nodes, with that node's interfaces present, in a namespace of its own (LAB-host, removed at
  * the end) where etcd runs too. Measures the agent's start to "in sync", its heap and RSS, and how soon a single
  * endpoint change reaches its kernel.
  */
 public final class ScaleBenchmark {
-    private static final String NAMESPACE = "jcs-host";
     /** Three members, as a production etcd runs, each on a loopback address of its own in the benchmark's namespace. */
     private static final List<String> MEMBERS = List.of("127.0.0.1", "127.0.0.2", "127.0.0.3");
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
@@ -52,9 +51,10 @@ public final class ScaleBenchmark {
      * Sets up etcd in the benchmark's namespace and runs {@link #measure} there, in a JVM started as the agent's is;
      * returns that JVM's exit status (it has said what failed).
      */
-    public int run(int nodes, int endpoints, int profiles) {
-        Namespaces.deleteAll("jcs-");
-        CommandRunner host = Namespaces.create(NAMESPACE);
+    public int run(String lab, int nodes, int endpoints, int profiles) {
+        String namespace = lab + "-host";
+        Namespaces.deleteAll(lab + "-");
+        CommandRunner host = Namespaces.create(namespace);
         Path dir = null;
         List<Process> etcd = new ArrayList<>();
         try {
@@ -94,7 +94,7 @@ public final class ScaleBenchmark {
                     Thread.currentThread().interrupt();
                 }
             }
-            Namespaces.delete(NAMESPACE);
+            Namespaces.delete(namespace);
             Directories.delete(dir);
         }
     }
