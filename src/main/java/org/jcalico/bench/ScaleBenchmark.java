@@ -29,12 +29,11 @@ import org.jcalico.util.Directories;
 
 /**
  * One agent in a big simulated cluster: etcd holding N nodes and M endpoints (see ClusterGenerator), and the real
- * agent of one of those nodes, with that node's interfaces present, in a namespace of its own (jcs-host, removed at
- * the end) where etcd runs too. Measures the agent's start to "in sync", its heap and RSS, and how soon a single
+ * agent of one of those nodes, with that node's interfaces present, in a namespace of its own (jcs-host unless told
+ * otherwise, so that several people's runs on one machine need not share one; removed at the end) where etcd runs too. Measures the agent's start to "in sync", its heap and RSS, and how soon a single
  * endpoint change reaches its kernel.
  */
 public final class ScaleBenchmark {
-    private static final String NAMESPACE = "jcs-host";
     /** Three members, as a production etcd runs, each on a loopback address of its own in the benchmark's namespace. */
     private static final List<String> MEMBERS = List.of("127.0.0.1", "127.0.0.2", "127.0.0.3");
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
@@ -43,9 +42,11 @@ public final class ScaleBenchmark {
     private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
     private final PrintWriter out;
+    private final String namespace;
 
-    public ScaleBenchmark(PrintWriter out) {
+    public ScaleBenchmark(PrintWriter out, String namespace) {
         this.out = out;
+        this.namespace = namespace;
     }
 
     /**
@@ -53,12 +54,12 @@ public final class ScaleBenchmark {
      * returns that JVM's exit status (it has said what failed).
      */
     public int run(int nodes, int endpoints, int profiles) {
-        Namespaces.deleteAll("jcs-");
-        CommandRunner host = Namespaces.create(NAMESPACE);
+        Namespaces.delete(namespace);
+        CommandRunner host = Namespaces.create(namespace);
         Path dir = null;
         List<Process> etcd = new ArrayList<>();
         try {
-            dir = Files.createTempDirectory("jcalico-scale");
+            dir = Files.createTempDirectory(namespace + "-");
             String cluster = String.join(",", MEMBERS.stream().map(member -> "scale" + member.substring(member.lastIndexOf('.') + 1)
                     + "=http://" + member + ":2380").toList());
             for (String member : MEMBERS) {
@@ -94,7 +95,7 @@ public final class ScaleBenchmark {
                     Thread.currentThread().interrupt();
                 }
             }
-            Namespaces.delete(NAMESPACE);
+            Namespaces.delete(namespace);
             Directories.delete(dir);
         }
     }

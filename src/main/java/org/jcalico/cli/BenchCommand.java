@@ -168,11 +168,15 @@ final class BenchCommand {
     static final class Scale implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin ClusterSize size;
+        @Option(names = "--namespace", paramLabel = "NAME", defaultValue = "jcs-host",
+                description = "the network namespace it runs in, made and removed by it (its name also prefixes its files in /tmp); default: ${DEFAULT-VALUE}")
+        String namespace;
 
         @Override
         public Integer call() {
             size.check();
-            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(size.nodes, size.endpoints, size.profiles);
+            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut(), namespace)
+                    .run(size.nodes, size.endpoints, size.profiles);
         }
     }
 
