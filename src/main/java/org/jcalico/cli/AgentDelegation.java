@@ -132,9 +132,12 @@ public final class AgentDelegation {
      * Once {@code ready} (the agent has programmed its host: the warm-up must not compete with that on a small
      * machine), runs on a thread of its own what a served `container add` runs before its first write, so that the
      * first add after a start does not pay for all of it cold (picocli's model of `container add` by reflection,
-     * the store opened for writing, the attachment's objects, a list's reads and the codec): a `container list`,
-     * which only reads, and a `container add` of a namespace that does not exist, which fails where it resolves the
-     * container, before it writes anything (docs/agent.md, "A served `container add`"). Returns the thread.
+     * the store opened for writing, the attachment's objects, a list's reads and the codec): a `pool list`, which only
+     * reads, and a `container add` of a namespace that does not exist, which fails where it resolves the container,
+     * before it writes anything (docs/agent.md, "A served `container add`"). The list is of the pools, a few keys
+     * whatever the cluster's size: a `container list` read and printed every endpoint of the cluster, 100,000 of them
+     * in `bench scale`, seconds of the agent's and etcd's CPU just when the first changes arrive (docs/agent.md,
+     * "Where the start goes"). Returns the thread.
      */
     public Thread warmUpWhen(java.util.function.BooleanSupplier ready) {
         return Thread.ofPlatform().name("jcalico-warm-up").daemon().start(() -> {
@@ -149,7 +152,7 @@ public final class AgentDelegation {
             } catch (InterruptedException e) {
                 return;
             }
-            for (List<String> command : List.of(List.of("container", "list", "-o", "json"),
+            for (List<String> command : List.of(List.of("pool", "list", "-o", "json"),
                     List.of("container", "add", "netns:" + WARM_UP_NAMESPACE, "--profile", "warm-up", "--no-wait"))) {
                 run(command, "warm-up, as a served " + command.get(0) + " " + command.get(1) + " (output dropped)");
             }

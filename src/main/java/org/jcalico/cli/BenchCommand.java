@@ -168,16 +168,11 @@ final class BenchCommand {
     static final class Scale implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin ClusterSize size;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcs", description = "the prefix of the benchmark's namespace, L-host (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public Integer call() {
             size.check();
-            if (!lab.matches("[a-z][a-z0-9]{0,7}")) {
-                // the prefix of every namespace the bench deletes before it starts: a name, never a pattern
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--lab: expected at most 8 lower-case letters or digits, starting with a letter, got '" + lab + "'");
-            }
-            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(lab, size.nodes, size.endpoints, size.profiles);
+            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(size.nodes, size.endpoints, size.profiles);
         }
     }
 

@@ -22,15 +22,24 @@ import org.jcalico.model.WorkloadEndpoint;
  * configuration), and the policy model: tiers, policies of both kinds (Calico's, and whatever a translator makes of
  * other kinds, e.g. Kubernetes NetworkPolicies as NetworkPolicy: whoever builds the snapshot adds them to
  * {@code policies}), network sets of both kinds, and namespaces by name.
+ *
+ * <p>{@code localEndpoints}, those of {@code endpoints} on {@code node}, is found once when the snapshot is made
+ * (null: find them; only {@link #withConfig} and {@link #withPolicy} hand theirs on, for the same node and endpoints):
+ * the guard, the agent, calc's local selection and BIRD's intent each asked for it, a filter of every endpoint of the
+ * cluster each time, on every pass (docs/agent.md, "Where the start goes").
  */
 public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                        Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
                        List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
-                       List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces) {
+                       List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces,
+                       List<WorkloadEndpoint> localEndpoints) {
     public Snapshot {
         nodes = List.copyOf(nodes);
         peers = List.copyOf(peers);
         endpoints = List.copyOf(endpoints);
+        String own = node;
+        localEndpoints = localEndpoints != null ? List.copyOf(localEndpoints)
+                : endpoints.stream().filter(endpoint -> endpoint.node().equals(own)).toList();
         profiles = java.util.Collections.unmodifiableMap(new TreeMap<>(profiles));
         pools = List.copyOf(pools);
         localBlocks = List.copyOf(localBlocks);
@@ -38,6 +47,15 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
         policies = List.copyOf(policies);
         networkSets = List.copyOf(networkSets);
         namespaces = java.util.Collections.unmodifiableMap(new TreeMap<>(namespaces));
+    }
+
+    /** A snapshot whose local endpoints are found among ENDPOINTS. */
+    public Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
+                    Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
+                    List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
+                    List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces) {
+        this(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies, networkSets,
+                namespaces, null);
     }
 
     /** A snapshot with no BGP information and no policy model, for calculations that need neither. */
@@ -50,17 +68,13 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
     /** The same snapshot with another configuration (everything else, the policy model too, as it is). */
     public Snapshot withConfig(FelixConfiguration newConfig) {
         return new Snapshot(node, newConfig, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies,
-                networkSets, namespaces);
+                networkSets, namespaces, localEndpoints);
     }
 
     /** The same snapshot with this policy model. */
     public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
                                List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {
         return new Snapshot(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, newTiers,
-                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces);
-    }
-
-    public List<WorkloadEndpoint> localEndpoints() {
-        return endpoints.stream().filter(endpoint -> endpoint.node().equals(node)).toList();
+                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces, localEndpoints);
     }
 }
