@@ -16,13 +16,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Directories;
+import org.jcalico.util.Futures;
 
 /**
  * Builds the node image {@code jcalico/node:VERSION} with no registry: a Debian root file system made by mmdebstrap
@@ -116,7 +116,7 @@ public final class NodeImage {
         } finally {
             linked.handle((done, failure) -> null).join();
         }
-        Path runtime = joined(linked);
+        Path runtime = Futures.joined(linked);
         Path archive = cache.resolve("node-" + content.substring(0, 16) + ".tar");
         try {
             progress.accept("adding the Java runtime and " + jar.getFileName() + " to a copy of the root file system");
@@ -160,15 +160,6 @@ public final class NodeImage {
         DockerCli.longStep(command, cache.resolve("build.log"));
         move(partial, file);
         return file;
-    }
-
-    /** What a part made on another thread came to, its failure thrown as it was thrown there. */
-    private static Path joined(CompletableFuture<Path> part) {
-        try {
-            return part.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException cause ? cause : e;
-        }
     }
 
     /**
