@@ -92,7 +92,8 @@ public final class CommandJvm {
 
     /** SQLite's native library for this machine, unpacked where the launcher puts it, named to every JVM started from here. */
     private static void unpackSqlite() {
-        String entry = OSInfo.getNativeLibFolderPathForCurrentOS() + "/libsqlitejdbc.so";
+        // the driver's own name for this machine's folder in its jar ("Linux/x86_64"), as the launcher's `uname -m`
+        String entry = "org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/libsqlitejdbc.so";
         try {
             Path target = Path.of(CommandJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
             Path library = target.resolve("native").resolve(entry);
