@@ -98,7 +98,17 @@ public final class JvmCommand {
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
     public static List<String> command() {
-        return with(COMMAND_FLAGS);
+        return command(System.getProperty("java.class.path"), List.of());
+    }
+
+    /**
+     * As {@link #command()}, from CLASS_PATH, with OPTIONS after the command's own: the functional tests run their
+     * commands from the packaged jar with the launcher's start-up cache, as `./jcalico` would.
+     */
+    public static List<String> command(String classPath, List<String> options) {
+        List<String> jvm = jvm(COMMAND_FLAGS);
+        jvm.addAll(options);
+        return main(jvm, classPath, MAIN);
     }
 
     /** The JVM a short-lived command gets, without jcalico: the floor that `bench cli` measures commands against. */
@@ -110,10 +120,6 @@ public final class JvmCommand {
 
     private static String java() {
         return System.getProperty("jcalico.java", ProcessHandle.current().info().command().orElse("java"));
-    }
-
-    private static List<String> with(List<String> flags) {
-        return main(jvm(flags), System.getProperty("java.class.path"), MAIN);
     }
 
     /** This java with FLAGS and the properties that tell a jcalico where it runs from. */

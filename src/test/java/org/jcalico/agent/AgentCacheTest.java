@@ -17,6 +17,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.jcalico.kernel.CommandRunner;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,15 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  * The agent's start-up cache, with a jar made of the compiled classes (the JVM caches classes from jars only; the
  * launcher's jar is built after the tests): it is recorded by the training and used by a JVM of the agent's options; a
  * cache older than the jar is not given; a broken one does not stop the JVM; the tests' class path gets none.
+ * The jar is made once for the class, and the training (half a minute of CPU) records once, in a directory of its own
+ * that the two tests of a recorded cache share; every other test gets a copy of the jar in a directory of its own.
  */
 class AgentCacheTest {
-    @TempDir Path dir;
+    @TempDir
+    static Path recorded;
+    @TempDir
+    Path dir;
     private Path jar;
     private final List<String> agentJvm = agentJvm();
 
-    @BeforeEach
-    void jar() throws IOException {
-        jar = dir.resolve("jcalico.jar");
+    @BeforeAll
+    static void buildJar() throws IOException {
+        Path jar = recorded.resolve("jcalico.jar");
         List<String> classPath = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
         Path classes = classPath.stream().map(Path::of).filter(path -> path.endsWith("classes")).findFirst().orElseThrow();
         Manifest manifest = new Manifest();
@@ -50,16 +56,26 @@ class AgentCacheTest {
         }
     }
 
+    @BeforeEach
+    void jar() throws IOException {
+        jar = Files.copy(recorded.resolve("jcalico.jar"), dir.resolve("jcalico.jar"));
+    }
+
+    /** The options that the shared directory's jar gets, its cache recorded there by the first test to ask. */
+    private List<String> recordedOptions() {
+        return AgentCache.options(agentJvm, recorded.resolve("jcalico.jar").toString(), true);
+    }
+
     @Test
     void theTrainingRecordsACacheThatTheAgentsJvmUses() {
-        List<String> options = AgentCache.options(agentJvm, jar.toString(), true);
-        Path cache = dir.resolve(AgentCache.FILE);
+        List<String> options = recordedOptions();
+        Path cache = recorded.resolve(AgentCache.FILE);
         assertEquals("-XX:AOTCache=" + cache, options.getFirst());
-        CommandRunner.Result result = version(List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"));
+        CommandRunner.Result result = version(recorded, List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"));
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("org.jcalico.felix.calc.HostStateCalculator source: shared objects file"),
                 "calc's classes come from the cache");
-        assertEquals(List.of(AgentCache.FILE, AgentCache.FILE + ".lock", "jcalico.jar"), listing(), "no recording left");
+        assertEquals(List.of(AgentCache.FILE, AgentCache.FILE + ".lock", "jcalico.jar"), listing(recorded), "no recording left");
     }
 
     /**
@@ -69,9 +85,9 @@ class AgentCacheTest {
      */
     @Test
     void theAgentsJvmMapsTheCacheWithoutPatchingIt() {
-        List<String> options = new ArrayList<>(AgentCache.options(agentJvm, jar.toString(), true));
+        List<String> options = new ArrayList<>(recordedOptions());
         options.add("-Xlog:aot=info");
-        CommandRunner.Result result = version(options);
+        CommandRunner.Result result = version(recorded, options);
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("Mapped static  region #0"), "the cache is mapped: " + result.stdout());
         assertFalse(result.stdout().contains("alternative address"), "not relocated: " + result.stdout());
@@ -90,7 +106,7 @@ class AgentCacheTest {
         Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
         List<String> options = AgentCache.options(agentJvm, jar.toString(), false);
         assertEquals("-XX:AOTCache=" + cache, options.getFirst());
-        CommandRunner.Result result = version(options);
+        CommandRunner.Result result = version(dir, options);
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().startsWith("jcalico "), result.stdout());
         assertEquals("", result.stderr());
@@ -109,7 +125,7 @@ class AgentCacheTest {
         try {
             assertEquals(List.of(false, false), List.of(given(JvmCommand.CacheUse.USE_IF_RECORDED),
                     given(JvmCommand.CacheUse.NONE)));
-            assertEquals(List.of("jcalico.jar"), listing(), "nothing recorded by the supervisor's agent nor for a script");
+            assertEquals(List.of("jcalico.jar"), listing(dir), "nothing recorded by the supervisor's agent nor for a script");
             Path cache = Files.writeString(dir.resolve(AgentCache.FILE), "a cache of this build");
             Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
             assertEquals(List.of(true, true, false), List.of(given(JvmCommand.CacheUse.RECORD_AND_USE),
@@ -125,15 +141,16 @@ class AgentCacheTest {
         return JvmCommand.jcalico(use).stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache="));
     }
 
-    private CommandRunner.Result version(List<String> options) {
+    /** `jcalico version` from the jar in DIRECTORY, in a JVM of the agent's options and OPTIONS. */
+    private CommandRunner.Result version(Path directory, List<String> options) {
         List<String> command = new ArrayList<>(agentJvm);
         command.addAll(options);
-        command.addAll(List.of("-cp", jar.toString(), "org.jcalico.cli.Main", "version"));
+        command.addAll(List.of("-cp", directory.resolve("jcalico.jar").toString(), "org.jcalico.cli.Main", "version"));
         return CommandRunner.local().run(command);
     }
 
-    private List<String> listing() {
-        try (Stream<Path> files = Files.list(dir)) {
+    private static List<String> listing(Path directory) {
+        try (Stream<Path> files = Files.list(directory)) {
             return files.map(file -> file.getFileName().toString()).sorted().toList();
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Lab;
@@ -16,6 +15,8 @@ import org.jcalico.lab.LabLayout;
  * down by {@link #close}. Commands run as real jcalico processes inside the lab's hosts.
  */
 public final class LabFixture implements AutoCloseable {
+    /** Set before the first lab starts its agents, which get SQLite's library from it too (see {@link CommandJvm}). */
+    private static final List<String> COMMAND_JVM = CommandJvm.command();
     private final Lab lab;
 
     private LabFixture(Lab lab) {
@@ -77,7 +78,7 @@ public final class LabFixture implements AutoCloseable {
     public CommandRunner.Result runWith(List<String> environment, String host, String... args) {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(environment);
-        command.addAll(JvmCommand.command());
+        command.addAll(COMMAND_JVM);
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,25 +127,35 @@ class ConcurrentAddTest {
         return CommandRunner.inNamespace(HOST).run(command);
     }
 
-    /** Both commands start in JVMs of their own in the host's namespace, and are let go together. */
+    /**
+     * Both commands start in JVMs of their own in the host's namespace, and are let go together once both say they
+     * wait at the gate (a fixed 2 s before: too long on a quiet machine, and on a loaded one a JVM could still be
+     * starting, which was then no race).
+     */
     private List<String> race(List<String> first, List<String> second) throws IOException, InterruptedException {
         List<Process> processes = new ArrayList<>();
+        List<BufferedReader> outputs = new ArrayList<>();
         for (List<String> args : List.of(first, second)) {
             List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", HOST, java(), "-XX:TieredStopAtLevel=1",
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     GatedCommandMain.class.getName(), "--datastore", url, "--node", "n1"));
             command.addAll(args);
-            processes.add(new ProcessBuilder(command).redirectErrorStream(true).start());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            processes.add(process);
+            outputs.add(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)));
         }
-        Thread.sleep(2000);
+        for (BufferedReader output : outputs) {
+            String line = output.readLine();
+            assertEquals(GatedCommandMain.READY, line, "the command waits at the gate");
+        }
         for (Process process : processes) {
             process.getOutputStream().write('\n');
             process.getOutputStream().flush();
         }
         List<String> outcomes = new ArrayList<>();
-        for (Process process : processes) {
-            outcomes.add(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
-            process.waitFor();
+        for (int i = 0; i < processes.size(); i++) {
+            outcomes.add(outputs.get(i).lines().collect(java.util.stream.Collectors.joining("\n")).strip());
+            processes.get(i).waitFor();
         }
         return outcomes;
     }
