@@ -72,15 +72,19 @@ class NftablesPolicyIT {
                 }
             }
         });
-        for (String driver : List.of("iptables", "nftables")) {
-            lab.fixture().apply(ProfileLab.HOST, configuration(driver));
-            assertTrue(Eventually.within(10, () -> onlyDriver(driver)), "the agent switched to " + driver);
-            assertTrue(Eventually.within(5, () -> Probe.tcp(lab.ns("w1"), lab.address("w2", 4), 80).succeeds()),
-                    "blue reaches blue on " + driver);
+        // rounds of both switches until the prober has been at it for a while: a denied probe waits out its timeout
+        // (a second), and with commands started from the jar's start-up cache one round can be over in a second
+        for (int round = 0; round < 10 && (round == 0 || probed.get() < 3); round++) {
+            for (String driver : List.of("iptables", "nftables")) {
+                lab.fixture().apply(ProfileLab.HOST, configuration(driver));
+                assertTrue(Eventually.within(10, () -> onlyDriver(driver)), "the agent switched to " + driver);
+                assertTrue(Eventually.within(5, () -> Probe.tcp(lab.ns("w1"), lab.address("w2", 4), 80).succeeds()),
+                        "blue reaches blue on " + driver);
+            }
         }
         switching.set(false);
         prober.join();
-        assertTrue(probed.get() >= 2, "the denied flow was probed during the switches");
+        assertTrue(probed.get() >= 3, "the denied flow was probed during the switches: " + probed.get());
         assertEquals(0, passed.get(), "red -> blue passed during a switch");
         lab.assertProfileMatrix();
     }
