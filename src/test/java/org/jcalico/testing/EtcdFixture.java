@@ -171,6 +171,18 @@ public final class EtcdFixture implements AutoCloseable {
                 .check().stdout();
     }
 
+    /** Adds a user with PASSWORD and grants it ROLE (etcd's own "root", or one the test added). */
+    public void addUser(String name, String password, String role) {
+        post("v3/auth/user/add", "{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}");
+        post("v3/auth/user/grant", "{\"user\":\"" + name + "\",\"role\":\"" + role + "\"}");
+    }
+
+    /** Adds etcd's root user with PASSWORD, which etcd requires, and turns authentication on: every call needs a user. */
+    public void enableAuth(String rootPassword) {
+        addUser("root", rootPassword, "root");
+        post("v3/auth/enable", "{}");
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -29,9 +29,7 @@ class EtcdAuthTest {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         // tokens that expire after a second, so that the test sees one renewed
         etcd = EtcdFixture.start(List.of("--auth-token", "simple", "--auth-token-ttl", "1"));
-        etcd.post("v3/auth/user/add", "{\"name\":\"root\",\"password\":\"s3cret\"}");
-        etcd.post("v3/auth/user/grant", "{\"user\":\"root\",\"role\":\"root\"}");
-        etcd.post("v3/auth/enable", "{}");
+        etcd.enableAuth("s3cret");
     }
 
     @AfterAll

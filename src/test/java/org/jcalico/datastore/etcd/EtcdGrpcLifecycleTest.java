@@ -45,16 +45,13 @@ class EtcdGrpcLifecycleTest {
     static void startEtcd() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         etcd = EtcdFixture.start();
-        etcd.post("v3/auth/user/add", "{\"name\":\"root\",\"password\":\"s3cret\"}");
-        etcd.post("v3/auth/user/grant", "{\"user\":\"root\",\"role\":\"root\"}");
         // a user who may read jcalico's keys (so the store opens) and nothing else: a listing elsewhere is refused
         etcd.post("v3/auth/role/add", "{\"name\":\"jcyq-reader\"}");
         etcd.post("v3/auth/role/grant", "{\"name\":\"jcyq-reader\",\"perm\":{\"key\":\"" + EtcdClient.encode(Keys.ROOT)
                 + "\",\"range_end\":\"" + EtcdClient.encode(Keys.ROOT.substring(0, Keys.ROOT.length() - 1) + "0")
                 + "\",\"permType\":\"READ\"}}");
-        etcd.post("v3/auth/user/add", "{\"name\":\"jcyq\",\"password\":\"r3ader\"}");
-        etcd.post("v3/auth/user/grant", "{\"user\":\"jcyq\",\"role\":\"jcyq-reader\"}");
-        etcd.post("v3/auth/enable", "{}");
+        etcd.addUser("jcyq", "r3ader", "jcyq-reader");
+        etcd.enableAuth("s3cret");
     }
 
     @AfterAll
