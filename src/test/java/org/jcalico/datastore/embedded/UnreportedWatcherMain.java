@@ -14,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.jcalico.datastore.Watch;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.datastore.WatchListener;
+import org.jcalico.testing.ThreadWakes;
 
 /**
  * A watcher in a process the kernel refuses inotify instances (the test runs it in a user namespace whose limit is 0):
- * prints whether the kernel refused it, its poller's CPU over two idle seconds, "ready", and then the latency of each
+ * prints whether the kernel refused it, its poller's wakes and CPU over two idle seconds, "ready", and then the latency of each
  * of the writes another process makes (each write's value is the writer's System.nanoTime, the same clock here).
  */
 public final class UnreportedWatcherMain {
@@ -51,9 +52,12 @@ public final class UnreportedWatcherMain {
                     .filter(thread -> thread.getName().equals("jcalico-watch " + file)).findFirst().orElseThrow();
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             Thread.sleep(300);
+            java.util.Map<Integer, Long> wakes = ThreadWakes.of(EmbeddedDatastoreTest.POLLER_KERNEL_NAME);
             long before = threads.getThreadCpuTime(poller.threadId());
             Thread.sleep(2000);
-            System.out.println("idle-cpu-us " + (threads.getThreadCpuTime(poller.threadId()) - before) / 1000);
+            long cpuMicros = (threads.getThreadCpuTime(poller.threadId()) - before) / 1000;
+            System.out.println("idle-wakes " + ThreadWakes.mostSince(wakes, EmbeddedDatastoreTest.POLLER_KERNEL_NAME)
+                    + " cpu-us " + cpuMicros);
             System.out.println("ready");
             boolean all = seen.await(30, TimeUnit.SECONDS);
             System.out.println("latencies-us " + (all ? "" : "incomplete ") + micros);
