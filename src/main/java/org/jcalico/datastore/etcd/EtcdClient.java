@@ -66,7 +66,20 @@ final class EtcdClient {
      * parts of a listing read at once are spread over the members, each encoding its share.
      */
     <T> T call(String path, ObjectNode body, AnswerReader<T> reader, int first) {
-        return authorized(token -> send(path, body, token, reader, first));
+        return authorized(token -> send(path, body, token, reader, first)).value();
+    }
+
+    /**
+     * A call that writes: its answer, and whether a member before the one that answered may have applied it (it was
+     * sent, and the connection then failed or fell silent), so that a condition the write itself broke can be told
+     * from someone else's write.
+     */
+    Answered<JsonNode> write(String path, ObjectNode body) {
+        return authorized(token -> send(path, body, token, EtcdClient::tree, 0));
+    }
+
+    /** An answer, and whether an earlier member lost its answer to the same call. */
+    record Answered<T>(T value, boolean afterLostAnswer) {
     }
 
     /**
@@ -89,9 +102,10 @@ final class EtcdClient {
         T read(JsonParser parser) throws IOException;
     }
 
-    private <T> T send(String path, ObjectNode body, String authorization, AnswerReader<T> reader, int first) {
+    private <T> Answered<T> send(String path, ObjectNode body, String authorization, AnswerReader<T> reader, int first) {
         IOException last = null;
         URI lastMember = null;
+        boolean lostAnswer = false;
         List<URI> members = endpoint.members();
         for (int i = 0; i < members.size(); i++) {
             URI member = members.get((first + i) % members.size());
@@ -106,7 +120,7 @@ final class EtcdClient {
                         throw refusal(member, path, message, authorization != null);
                     }
                     try (JsonParser parser = JSON.createParser(answer)) {
-                        return reader.read(parser);
+                        return new Answered<>(reader.read(parser), lostAnswer);
                     }
                 }
             } catch (SSLException e) {
@@ -117,6 +131,8 @@ final class EtcdClient {
                 }
                 last = e;
                 lastMember = member;
+                // refused or not connected in time: the member never had the request
+                lostAnswer |= !(e instanceof java.net.ConnectException || e instanceof java.net.http.HttpConnectTimeoutException);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new DatastoreException("interrupted while talking to etcd");
@@ -173,7 +189,7 @@ final class EtcdClient {
         ObjectNode credentials = object().put("name", endpoint.user()).put("password", endpoint.password());
         JsonNode response;
         try {
-            response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree, 0);
+            response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree, 0).value();
         } catch (DatastoreException e) {
             throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' failed: " + e.getMessage());
         }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
@@ -292,11 +293,43 @@ public final class EtcdDatastore implements Datastore {
                         .put("result", "LESS").put("mod_revision", String.valueOf(newer.revision() + 1));
             }
         }
-        JsonNode response = client.call("v3/kv/txn", txn);
+        EtcdClient.Answered<JsonNode> answered = client.write("v3/kv/txn", txn);
+        JsonNode response = answered.value();
         if (!response.path("succeeded").asBoolean(false)) {
+            if (answered.afterLostAnswer()) {
+                OptionalLong applied = appliedEarlier(ops);
+                if (applied.isPresent()) {
+                    return applied.getAsLong();
+                }
+            }
             throw firstFailedCondition(ops);
         }
         return response.path("header").path("revision").asLong();
+    }
+
+    /**
+     * The revision at which these ops were applied by a member whose answer was lost, if the keys show it: a
+     * transaction writes all its keys at one revision, so every key it put holds the value put, all at one revision,
+     * and every key it deleted is gone. Keys that someone changed since read as not applied: a conflict, as it is.
+     */
+    private OptionalLong appliedEarlier(List<Op> ops) {
+        List<Op> written = ops.stream().filter(Op::writes).toList();
+        List<Optional<KeyValue>> now = getAll(written.stream().map(Op::key).toList());
+        java.util.Set<Long> revisions = new java.util.HashSet<>();
+        for (int i = 0; i < written.size(); i++) {
+            Optional<KeyValue> current = now.get(i);
+            String value = switch (written.get(i)) {
+                case Op.Create create -> create.value();
+                case Op.Update update -> update.value();
+                case Op.Put put -> put.value();
+                default -> null;
+            };
+            if (value == null ? current.isPresent() : current.isEmpty() || !current.get().value().equals(value)) {
+                return OptionalLong.empty();
+            }
+            current.ifPresent(kv -> revisions.add(kv.modRevision()));
+        }
+        return revisions.size() == 1 ? OptionalLong.of(revisions.iterator().next()) : OptionalLong.empty();
     }
 
     /** etcd says only that some compare failed; reading the keys tells which, and why. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreContract;
 import org.jcalico.datastore.Datastores;
@@ -219,6 +220,33 @@ class EtcdDatastoreTest extends DatastoreContract {
                 assertEquals(store.list("/midanswer/").items(), listed.items());
                 assertTrue(cut.accepted() >= 1, "the first member was asked");
                 assertTrue(millis < 20_000, "passed over after " + millis + " ms");
+            }
+        }
+    }
+
+    /**
+     * A write whose answer is lost after it reached a member (the member applied it; its answer never came back) is
+     * tried at the next member, where its own write makes its condition fail: it is not reported as a conflict with
+     * itself. Reported so, IPAM retried the allocation and gave the handle a second address. A write that did not
+     * apply stays a conflict.
+     */
+    @Test
+    void aWriteWhoseAnswerWasLostIsNotAConflictWithItself() throws Exception {
+        try (Datastore store = openEmpty(); SeverableProxy cut = new SeverableProxy(etcd.port())) {
+            long created = store.create("/lostanswer/block", "free");
+            long other = store.create("/lostanswer/other", "free");
+            store.update("/lostanswer/other", "taken by someone else", other);
+            String url = "etcd://127.0.0.1:" + cut.port() + "," + etcd.url().substring("etcd://".length());
+            try (Datastore members = Datastores.open(url)) {
+                cut.loseTheNextAnswer();
+                long written = members.update("/lostanswer/block", "allocated to handle h", created);
+                KeyValue now = store.get("/lostanswer/block").orElseThrow();
+                assertEquals("allocated to handle h", now.value());
+                assertEquals(now.modRevision(), written, "the revision the write made");
+                cut.loseTheNextAnswer();
+                org.junit.jupiter.api.Assertions.assertThrows(ConflictException.class,
+                        () -> members.update("/lostanswer/other", "allocated to handle h", other));
+                assertEquals("taken by someone else", store.get("/lostanswer/other").orElseThrow().value());
             }
         }
     }

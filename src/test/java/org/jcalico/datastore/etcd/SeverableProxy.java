@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sever it (every open connection is closed and new ones are closed on arrival, as a reset would) and mend it, or
  * silence the open connections (their bytes are dropped both ways and neither end is told, as when a path turns
  * into a black hole) while new ones work, or cut later connections off partway through the server's answers (the
- * first bytes arrive, then nothing, and the connection stays open). Only sockets of this process on 127.0.0.1 are
+ * first bytes arrive, then nothing, and the connection stays open), or only the next connection's whole answer. Only sockets of this process on 127.0.0.1 are
  * involved.
  */
 final class SeverableProxy implements AutoCloseable {
@@ -26,6 +26,7 @@ final class SeverableProxy implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean severed;
     private volatile long answerBytes = Long.MAX_VALUE;
+    private final java.util.concurrent.atomic.AtomicBoolean cutNext = new java.util.concurrent.atomic.AtomicBoolean();
 
     SeverableProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -56,6 +57,16 @@ final class SeverableProxy implements AutoCloseable {
     /** Connections made from now on carry only the first BYTES bytes of what the server sends, then nothing. */
     void cutAnswersAfter(long bytes) {
         answerBytes = bytes;
+    }
+
+    /**
+     * The open connections are closed (as by {@link #sever}, without refusing new ones), and the next connection made
+     * carries the request but none of the answer; those after it are relayed as usual.
+     */
+    void loseTheNextAnswer() {
+        open.forEach(SeverableProxy::closeQuietly);
+        open.clear();
+        cutNext.set(true);
     }
 
     /** How many connections the proxy has relayed so far. */
@@ -90,7 +101,7 @@ final class SeverableProxy implements AutoCloseable {
             accepted.incrementAndGet();
             open.add(client);
             open.add(upstream);
-            long answered = answerBytes;
+            long answered = cutNext.getAndSet(false) ? 0 : answerBytes;
             Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE));
             Thread.ofVirtual().start(() -> pump(upstream, client, answered));
         } catch (IOException e) {
