@@ -3,11 +3,9 @@ package org.jcalico.model;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -185,8 +183,13 @@ final class StoredRecords {
     private static final class Fields {
         static final Unread UNREAD = new Unread();
         private final String json;
-        /** The names met so far in each object open around the cursor, innermost first. */
-        private final Deque<Set<String>> names = new ArrayDeque<>();
+        /**
+         * The names met so far in the objects open around the cursor, the outermost's first, and where each object's
+         * own begin: an object has a few names (a block's allocations 64 at most), so a scan finds a duplicate
+         * without a set made for each object (the agent's start reads every endpoint of the cluster through here).
+         */
+        private final List<String> names = new ArrayList<>();
+        private final Deque<Integer> objects = new ArrayDeque<>();
         private int at;
 
         Fields(String json) {
@@ -196,22 +199,25 @@ final class StoredRecords {
         /** Enters the object that is the current value. */
         void open() {
             expect('{');
-            names.push(new HashSet<>());
+            objects.push(names.size());
         }
 
         /** The next member's name, the cursor then at its value; null at the end of the object, which it leaves. */
         String next() {
+            int first = objects.element();
             if (take('}')) {
-                names.pop();
+                names.subList(first, names.size()).clear();
+                objects.pop();
                 return null;
             }
-            if (!names.element().isEmpty()) {
+            if (names.size() > first) {
                 expect(',');
             }
             String name = text();
-            if (!names.element().add(name)) {
+            if (names.subList(first, names.size()).contains(name)) {
                 throw UNREAD;
             }
+            names.add(name);
             expect(':');
             return name;
         }
