@@ -77,6 +77,7 @@ final class InternalCommand {
         @Override
         public void run() {
             Main.quietLibraryLogging();
+            Main.fixedTimeZoneFor("pool", "list");
             String datastore = new Session(spec).datastoreUrl().toString();
             for (String command : List.of("pool", "container")) {
                 Main.run("--datastore", datastore, command, "list");

@@ -1,11 +1,8 @@
 package org.jcalico.model;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,46 +10,46 @@ import java.util.function.Function;
 
 /**
  * The stored form of the kinds a list reads by the thousand (pools and their blocks, endpoints and their statuses),
- * read with Jackson's streaming parser and the records' own constructors, without the mapper: in a fresh JVM the
- * mapper's first decoding of a kind (its configuration, the records' introspection, an annotation proxy class made
- * at run time for each annotation type it reads) cost a cold `container list` more than all of its own work
- * (docs/agent.md, "Start-up of a command").
+ * read by a cursor of its own and the records' own constructors, without Jackson: in a fresh JVM the mapper's first
+ * decoding of a kind (its configuration, the records' introspection, an annotation proxy class made at run time for
+ * each annotation type it reads) cost a cold `container list` more than all of its own work, and so, after that, did
+ * Jackson's streaming parser: its base class's constants initialise {@code java.math.BigDecimal}, whose static
+ * table of 5^(2^n) squares numbers of up to 150,000 bits in the interpreter, 28 ms of CPU in a command's JVM
+ * (docs/agent.md, "Start-up of a command", session 33).
  *
- * <p>It reads only exactly what {@link ResourceCodec#toJson} writes: "kind" first, each field once with the JSON
- * type the mapper writes, no null, nothing after the object. For anything else, and for a value a constructor
- * refuses, it answers null and the mapper decides, so that what is accepted, and every error message, stays the
- * mapper's; where it answers, it answers what the mapper would (StoredRecordsTest holds both to that).
+ * <p>It reads only exactly what {@link ResourceCodec#toJson} writes: no white space, "kind" first, each field once
+ * with the JSON type the mapper writes, no null, integers without a fraction or an exponent, nothing after the
+ * object. For anything else, and for a value a constructor refuses, it answers null and the mapper decides, so that
+ * what is accepted, and every error message, stays the mapper's; where it answers, it answers what the mapper would
+ * (StoredRecordsTest holds both to that).
  */
 final class StoredRecords {
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
     private StoredRecords() {
     }
 
     /** The resource this stored form holds; null when it is not one that this class reads exactly as the mapper. */
     static Resource read(String json) {
-        try (JsonParser parser = FACTORY.createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT || !"kind".equals(parser.nextFieldName())
-                    || parser.nextToken() != JsonToken.VALUE_STRING) {
+        try {
+            Fields fields = new Fields(json);
+            fields.open();
+            if (!"kind".equals(fields.next())) {
                 return null;
             }
-            Fields fields = new Fields(parser);
-            Resource resource = switch (parser.getText()) {
+            Resource resource = switch (fields.text()) {
                 case IpPool.KIND -> pool(fields);
                 case IpamBlock.KIND -> block(fields);
                 case WorkloadEndpoint.KIND -> endpoint(fields);
                 case EndpointStatus.KIND -> status(fields);
                 default -> null;
             };
-            return resource != null && parser.nextToken() == null ? resource : null;
-        } catch (IOException | RuntimeException e) {
+            return resource != null && fields.atEnd() ? resource : null;
+        } catch (RuntimeException e) {
             // not exactly the stored form (or a value the record refuses): the mapper's way reads it, or names the fault
             return null;
         }
     }
 
-    private static IpPool pool(Fields fields) throws IOException {
+    private static IpPool pool(Fields fields) {
         Cidr cidr = null;
         boolean natOutgoing = false;
         Integer blockSize = null;
@@ -71,7 +68,7 @@ final class StoredRecords {
         return new IpPool(cidr, natOutgoing, blockSize, disabled, poolName);
     }
 
-    private static IpamBlock block(Fields fields) throws IOException {
+    private static IpamBlock block(Fields fields) {
         Cidr cidr = null;
         String affinity = null;
         Map<Integer, String> allocations = null;
@@ -86,7 +83,7 @@ final class StoredRecords {
         return new IpamBlock(cidr, affinity, allocations);
     }
 
-    private static WorkloadEndpoint endpoint(Fields fields) throws IOException {
+    private static WorkloadEndpoint endpoint(Fields fields) {
         String node = null;
         String orchestrator = null;
         String containerId = null;
@@ -126,7 +123,7 @@ final class StoredRecords {
                 profileIds, state, namespace, labels, ports, createdAtMillis, allowSpoofedSourcePrefixes);
     }
 
-    private static EndpointStatus status(Fields fields) throws IOException {
+    private static EndpointStatus status(Fields fields) {
         String node = null;
         String endpointId = null;
         EndpointStatus.State state = null;
@@ -146,10 +143,8 @@ final class StoredRecords {
         return new EndpointStatus(node, endpointId, state, detail, updatedAtMillis);
     }
 
-    private static EndpointPort port(Fields fields) throws IOException {
-        if (fields.parser.currentToken() != JsonToken.START_OBJECT) {
-            throw Fields.UNREAD;
-        }
+    private static EndpointPort port(Fields fields) {
+        fields.open();
         String name = null;
         Protocol protocol = null;
         int port = 0;
@@ -180,71 +175,130 @@ final class StoredRecords {
         return Integer.valueOf(key);
     }
 
-    /** The values of one JSON object, each of the one JSON type the mapper writes for it. */
+    /**
+     * A cursor over the stored form, at a value or a member of an object: each value of the one JSON type the mapper
+     * writes for it, structure as the mapper writes it (no white space), each member's name once in its object (the
+     * mapper's strict duplicate detection).
+     */
     private static final class Fields {
         static final Unread UNREAD = new Unread();
-        final JsonParser parser;
+        private final String json;
+        /**
+         * The names met so far in the objects open around the cursor, the outermost's first, and where each object's
+         * own begin: an object has a few names (a block's allocations 64 at most), so a scan finds a duplicate
+         * without a set made for each object (the agent's start reads every endpoint of the cluster through here).
+         */
+        private final List<String> names = new ArrayList<>();
+        private final Deque<Integer> objects = new ArrayDeque<>();
+        private int at;
 
-        Fields(JsonParser parser) {
-            this.parser = parser;
+        Fields(String json) {
+            this.json = json;
         }
 
-        /** The next field's name, its value the current token; null at the object's end. */
-        String next() throws IOException {
-            JsonToken token = parser.nextToken();
-            if (token == JsonToken.END_OBJECT) {
+        /** Enters the object that is the current value. */
+        void open() {
+            expect('{');
+            objects.push(names.size());
+        }
+
+        /** The next member's name, the cursor then at its value; null at the end of the object, which it leaves. */
+        String next() {
+            int first = objects.element();
+            if (take('}')) {
+                names.subList(first, names.size()).clear();
+                objects.pop();
                 return null;
             }
-            String name = parser.currentName();
-            parser.nextToken();
+            if (names.size() > first) {
+                expect(',');
+            }
+            String name = text();
+            if (names.subList(first, names.size()).contains(name)) {
+                throw UNREAD;
+            }
+            names.add(name);
+            expect(':');
             return name;
         }
 
-        String text() throws IOException {
-            expect(JsonToken.VALUE_STRING);
-            return parser.getText();
+        /** Whether the whole stored form has been read. */
+        boolean atEnd() {
+            return at == json.length();
+        }
+
+        String text() {
+            expect('"');
+            StringBuilder text = null;
+            int from = at;
+            while (true) {
+                char c = charAt(at++);
+                if (c == '"') {
+                    return text == null ? json.substring(from, at - 1) : text.append(json, from, at - 1).toString();
+                }
+                if (c < 0x20) {
+                    throw UNREAD;
+                }
+                if (c == '\\') {
+                    text = (text == null ? new StringBuilder() : text).append(json, from, at - 1).append(escaped());
+                    from = at;
+                }
+            }
         }
 
         boolean bool() {
-            if (parser.currentToken() == JsonToken.VALUE_TRUE) {
+            if (json.startsWith("true", at)) {
+                at += 4;
                 return true;
             }
-            expect(JsonToken.VALUE_FALSE);
-            return false;
+            if (json.startsWith("false", at)) {
+                at += 5;
+                return false;
+            }
+            throw UNREAD;
         }
 
-        int integer() throws IOException {
-            expect(JsonToken.VALUE_NUMBER_INT);
-            if (parser.getNumberType() != JsonParser.NumberType.INT) {
+        int integer() {
+            long value = longInteger();
+            if (value != (int) value) {
                 throw UNREAD;
             }
-            return parser.getIntValue();
+            return (int) value;
         }
 
-        long longInteger() throws IOException {
-            expect(JsonToken.VALUE_NUMBER_INT);
-            JsonParser.NumberType type = parser.getNumberType();
-            if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
+        /** An integer as JSON writes one: an optional minus, then 0 or digits without a leading zero (18 at most). */
+        long longInteger() {
+            boolean negative = take('-');
+            int from = at;
+            while (at < json.length() && json.charAt(at) >= '0' && json.charAt(at) <= '9' && (at == from || json.charAt(from) != '0')) {
+                at++;
+            }
+            if (at == from || at - from > 18) {
                 throw UNREAD;
             }
-            return parser.getLongValue();
+            long value = Long.parseLong(json, from, at, 10);
+            return negative ? -value : value;
         }
 
-        Cidr cidr() throws IOException {
+        Cidr cidr() {
             return Cidr.parse(text());
         }
 
-        <T> List<T> list(Element<T> element) throws IOException {
-            expect(JsonToken.START_ARRAY);
+        <T> List<T> list(Element<T> element) {
+            expect('[');
             List<T> values = new ArrayList<>();
-            while (parser.nextToken() != JsonToken.END_ARRAY) {
-                values.add(element.read(this));
+            if (take(']')) {
+                return values;
             }
+            do {
+                values.add(element.read(this));
+            } while (take(','));
+            expect(']');
             return values;
         }
 
-        <K> Map<K, String> map(Function<String, K> key) throws IOException {
-            expect(JsonToken.START_OBJECT);
+        <K> Map<K, String> map(Function<String, K> key) {
+            open();
             Map<K, String> values = new LinkedHashMap<>();
             for (String field; (field = next()) != null; ) {
                 values.put(key.apply(field), text());
@@ -252,10 +306,53 @@ final class StoredRecords {
             return values;
         }
 
-        private void expect(JsonToken token) {
-            if (parser.currentToken() != token) {
+        /** The character that the escape after a backslash stands for. */
+        private char escaped() {
+            char c = charAt(at++);
+            return switch (c) {
+                case '"', '\\', '/' -> c;
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                case 'u' -> {
+                    if (at + 4 > json.length()) {
+                        throw UNREAD;
+                    }
+                    int code = 0;
+                    for (int end = at + 4; at < end; at++) {
+                        int digit = Character.digit(json.charAt(at), 16);
+                        if (digit < 0) {
+                            throw UNREAD;
+                        }
+                        code = code * 16 + digit;
+                    }
+                    yield (char) code;
+                }
+                default -> throw UNREAD;
+            };
+        }
+
+        private boolean take(char c) {
+            if (at < json.length() && json.charAt(at) == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!take(c)) {
                 throw UNREAD;
             }
+        }
+
+        private char charAt(int index) {
+            if (index >= json.length()) {
+                throw UNREAD;
+            }
+            return json.charAt(index);
         }
     }
 
@@ -268,6 +365,6 @@ final class StoredRecords {
 
     /** Reads one element of a list, its first token current. */
     private interface Element<T> {
-        T read(Fields fields) throws IOException;
+        T read(Fields fields);
     }
 }

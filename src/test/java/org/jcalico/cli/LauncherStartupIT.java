@@ -18,23 +18,19 @@ import org.junit.jupiter.api.io.TempDir;
  * core reflection, of a record's equals or hashCode, the JDK's serializable lambdas), each of which costs a cold command
  * milliseconds (docs/agent.md, "Start-up of a command"). Nor any annotation proxy, which the JDK 25 cache cannot keep:
  * the lists read their records without Jackson's mapper, whose reading of the records' annotations made 7 and 13 of
- * them. Nor do they start the JDK's CLDR locale provider, whose first calendar cost more than any other single step.
+ * them. Nor do they start the JDK's CLDR locale provider, whose first calendar cost more than any other single step,
+ * nor initialise {@code java.math.BigDecimal}, which Jackson's streaming parser did.
  */
 class LauncherStartupIT {
     @TempDir
     Path dir;
 
+    private static final List<List<String>> LISTS = List.of(List.of("pool", "list"), List.of("container", "list"));
+
     @Test
     void theListsTakeEveryClassFromTheCache() throws IOException, InterruptedException {
-        String datastore = "embedded:" + dir.resolve("store.db");
-        // the training's store: a pool, a block, an endpoint with labels and a named port, its status
-        assertEquals(0, run(null, "--datastore", datastore, "internal", "train-startup-cache"));
-        for (List<String> command : List.of(List.of("pool", "list"), List.of("container", "list"))) {
-            Path log = dir.resolve(String.join("-", command) + ".log");
-            List<String> args = new ArrayList<>(List.of("--datastore", datastore));
-            args.addAll(command);
-            assertEquals(0, run(log, args.toArray(String[]::new)), String.join(" ", command));
-            List<String> lines = Files.readAllLines(log);
+        for (List<String> command : LISTS) {
+            List<String> lines = logged("class+load", command);
             assertTrue(lines.stream().anyMatch(line -> line.contains("org.jcalico.cli.Main source: shared objects file")),
                     "the cache is used: " + lines.size() + " lines");
             List<String> notCached = lines.stream()
@@ -59,7 +55,7 @@ class LauncherStartupIT {
     @Test
     void theListsRunInHugePagesWithoutReplayingProfiles() throws IOException, InterruptedException {
         String datastore = "embedded:" + dir.resolve("store.db");
-        assertEquals(0, run(null, "--datastore", datastore, "internal", "train-startup-cache"));
+        assertEquals(0, run(null, null, null, "--datastore", datastore, "internal", "train-startup-cache"));
         Path log = dir.resolve("pagesize.log");
         Path flags = dir.resolve("flags.txt");
         assertEquals(0, run(log, "-Xlog:pagesize=info:file=" + log + ":none -XX:+PrintFlagsFinal", flags,
@@ -72,9 +68,40 @@ class LauncherStartupIT {
                 "profiles not replayed");
     }
 
-    /** The launcher with the JVM's class loading logged to LOG (when not null); its exit status. */
-    private int run(Path log, String... args) throws IOException, InterruptedException {
-        return run(log, "-Xlog:class+load=info:file=" + log + ":none", null, args);
+    /**
+     * Classes whose initialisation a cold list cannot afford, each a cost found by `-Xlog:class+init` (docs/agent.md,
+     * "Start-up of a command", session 33): {@code java.math.BigDecimal}, whose static table of 5^(2^n) squares
+     * numbers of up to 150,000 bits in the interpreter (28 ms of CPU), which Jackson's streaming parser initialised;
+     * {@code sun.util.calendar.ZoneInfoFile}, the JDK's time-zone database read and parsed (6-8 ms), for the default
+     * time zone that SQLite's date format asked for.
+     */
+    @Test
+    void theListsInitialiseNoCostlyClass() throws IOException, InterruptedException {
+        for (List<String> command : LISTS) {
+            List<String> lines = logged("class+init", command);
+            assertTrue(lines.stream().anyMatch(line -> line.contains("'org/jcalico/cli/Table'")), "the log holds the list's classes");
+            List<String> costly = lines.stream()
+                    .filter(line -> line.contains("'java/math/BigDecimal'") || line.contains("'sun/util/calendar/ZoneInfoFile'"))
+                    .toList();
+            assertEquals(List.of(), costly, String.join(" ", command) + ": costly classes initialised");
+        }
+    }
+
+    /**
+     * What the JVM logged with TAGS of a list COMMAND run by the launcher on the training's store (a pool, a block, an
+     * endpoint with labels and a named port, its status), recorded first when it is not there.
+     */
+    private List<String> logged(String tags, List<String> command) throws IOException, InterruptedException {
+        String datastore = "embedded:" + dir.resolve("store.db");
+        if (Files.notExists(dir.resolve("store.db"))) {
+            assertEquals(0, run(null, null, null, "--datastore", datastore, "internal", "train-startup-cache"));
+        }
+        Path log = dir.resolve(String.join("-", command) + "-" + tags + ".log");
+        List<String> args = new ArrayList<>(List.of("--datastore", datastore));
+        args.addAll(command);
+        assertEquals(0, run(log, "-Xlog:" + tags + "=info:file=" + log + ":none", null, args.toArray(String[]::new)),
+                String.join(" ", command));
+        return Files.readAllLines(log);
     }
 
     /** The launcher with the JVM options OPTIONS when LOG is not null, its output into OUTPUT (when not null); its exit status. */

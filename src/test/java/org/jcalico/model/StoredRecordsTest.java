@@ -78,6 +78,42 @@ class StoredRecordsTest {
         assertEquals(new IpamBlock(Cidr.parse("10.0.0.0/26"), null, Map.of(1, "e1")), ResourceCodec.fromJson(others.get(1)));
     }
 
+    /** Escapes, numbers at the edges of their types, and structure the codec never writes: the mapper's answer or none. */
+    @Test
+    void readsEscapesAndNumbersAsTheMapperDoesOrLeavesThemToIt() {
+        EndpointStatus written = new EndpointStatus("h1", "e1", EndpointStatus.State.failed,
+                "rule \"a\\b\"\n\tfailed: \u0001 \u00e9\u4e2d/\ud83d\ude00", 1_700_000_000_000L);
+        assertEquals(written, StoredRecords.read(ResourceCodec.toJson(written)), ResourceCodec.toJson(written));
+        String status = "{\"kind\":\"WorkloadEndpointStatus\",\"node\":\"h1\",\"endpointId\":\"e1\",\"state\":\"failed\",";
+        String pool = "{\"kind\":\"IPPool\",\"cidr\":\"10.0.0.0/16\",";
+        List<String> forms = List.of(
+                status + "\"detail\":\"\\u0041\\/\\b\\f\\r\\u00E9\"}",
+                status + "\"detail\":\"\\x\"}", status + "\"detail\":\"\\u12\"}", status + "\"detail\":\"a\u0001\"}",
+                status + "\"detail\":\"\\", status + "\"detail\":\"abc", status + "\"de\\u0074ail\":\"x\",\"detail\":\"y\"}",
+                status + "\"updatedAtMillis\":-0}", status + "\"updatedAtMillis\":9223372036854775807}",
+                status + "\"updatedAtMillis\":123456789012345678}", status + "\"updatedAtMillis\":1e3}",
+                status + "\"updatedAtMillis\":-}", status + "\"updatedAtMillis\":00}",
+                pool + "\"blockSize\":2147483648}", pool + "\"blockSize\":-2147483649}", pool + "\"blockSize\":26}",
+                pool + "\"blockSize\":026}", pool + "\"blockSize\":26 }", pool + "\"natOutgoing\":truex}",
+                pool + "\"natOutgoing\":true}", pool + "\"natOutgoing\":fals}", pool + "\"natOutgoing\":true,}",
+                pool + "\"natOutgoing\":true}\n", "{\"kind\" :\"IPPool\",\"cidr\":\"10.0.0.0/16\"}",
+                "{\"kind\":\"WorkloadEndpoint\",\"node\":\"h1\",\"containerId\":\"c1\",\"endpointId\":\"e1\","
+                        + "\"interfaceName\":\"jc1\",\"ipv4Nets\":[\"10.0.0.1/32\",],\"labels\":{}}",
+                "{\"kind\":\"WorkloadEndpoint\",\"node\":\"h1\",\"containerId\":\"c1\",\"endpointId\":\"e1\","
+                        + "\"interfaceName\":\"jc1\",\"ipv4Nets\":[],\"labels\":{\"a\":\"\\u0031\"},\"ports\":[{}]}",
+                "{\"kind\":\"IPAMBlock\",\"cidr\":\"10.0.0.0/26\",\"allocations\":{\"1\":\"e1\",\"\\u0031\":\"e2\"}}");
+        int answered = 0;
+        for (String json : forms) {
+            Resource stored = StoredRecords.read(json);
+            if (stored != null) {
+                answered++;
+                assertEquals(byMapper(json), stored, json);
+            }
+        }
+        assertTrue(answered >= 5, "only " + answered + " answered");
+        assertEquals(new EndpointStatus("h1", "e1", EndpointStatus.State.failed, "A/\b\f\r\u00e9", 0), StoredRecords.read(forms.getFirst()));
+    }
+
     private static Resource byMapper(String json) {
         try {
             return ResourceCodec.fromJsonByMapper(json);
