@@ -125,8 +125,10 @@ public final class PolicyBenchmark {
             out.println(perDriver(timings, kind));
             int slowest = slowest(timings.get(kind), 0);
             int slowestLater = slowest(timings.get(kind), 1);
-            out.printf("    the slowest: #%d of %d, %s; after the first: #%d, %s%n", slowest + 1, CHANGES,
-                    change(timings, kind, slowest), slowestLater + 1, change(timings, kind, slowestLater));
+            out.printf("    the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d: %d, %.0f ms"
+                    + " paused%n", slowest + 1, CHANGES, change(timings, kind, slowest), slowestLater + 1,
+                    change(timings, kind, slowestLater), CHANGES, sum(timings.get(kind + "-collections")),
+                    sum(timings.get(kind + "-pauses")) / 1000.0);
         }
         List<Long> large = sorted(timings.get("large"));
         List<Long> largeFloor = sorted(timings.get("large-floor"));
@@ -154,6 +156,10 @@ public final class PolicyBenchmark {
                 drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
                         percentile(sorted(timings.get(key)), 50) / 1000.0)));
         return drivers.toString();
+    }
+
+    private static long sum(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).sum();
     }
 
     /** The place of the longest of TIMES (in their order) from the FROMth on. */
