@@ -14,6 +14,8 @@ import java.util.StringJoiner;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.ColdStart;
+import org.jcalico.felix.IncrementalRehearsal;
+import org.jcalico.felix.StartPeak;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -105,6 +107,9 @@ public final class PolicyBenchmark {
                 timings.get("program-process-cpu").getFirst() / 1000.0, timings.get("program-compiler-cpu").getFirst() / 1000.0,
                 timings.get("program-compile").getFirst() / 1000.0, timings.get("program-collections").getFirst(),
                 timings.get("program-pauses").getFirst() / 1000.0);
+        out.printf("then, as the agent: its incremental path rehearsed in memory, %d rounds in %.0f ms, and the start's"
+                + " peak given back (a full collection), neither counted in any figure%n",
+                timings.get("rehearsal-rounds").getFirst(), timings.get("rehearsal").getFirst() / 1000.0);
         out.println(floor.describe() + " (the same content put into a fresh namespace by the kernel's own tools, one"
                 + " process each)");
         out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
@@ -118,6 +123,12 @@ public final class PolicyBenchmark {
                     describe(kind), percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
                     sorted.getLast() / 1000.0, percentile(calcs, 50) / 1000.0);
             out.println(perDriver(timings, kind));
+            int slowest = slowest(timings.get(kind), 0);
+            int slowestLater = slowest(timings.get(kind), 1);
+            out.printf("    the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d: %d, %.0f ms"
+                    + " paused%n", slowest + 1, CHANGES, change(timings, kind, slowest), slowestLater + 1,
+                    change(timings, kind, slowestLater), CHANGES, sum(timings.get(kind + "-collections")),
+                    sum(timings.get(kind + "-pauses")) / 1000.0);
         }
         List<Long> large = sorted(timings.get("large"));
         List<Long> largeFloor = sorted(timings.get("large-floor"));
@@ -145,6 +156,36 @@ public final class PolicyBenchmark {
                 drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
                         percentile(sorted(timings.get(key)), 50) / 1000.0)));
         return drivers.toString();
+    }
+
+    private static long sum(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The place of the longest of TIMES (in their order) from the FROMth on. */
+    private static int slowest(List<Long> times, int from) {
+        int slowest = from;
+        for (int i = from + 1; i < times.size(); i++) {
+            if (times.get(i) > times.get(slowest)) {
+                slowest = i;
+            }
+        }
+        return slowest;
+    }
+
+    /**
+     * The INDEXth change of a kind: its time, calc, each driver and what the JVM did meanwhile, so that a p99 (of 40,
+     * the slowest) says whether it was a collection, the JIT or the change's own work.
+     */
+    private static String change(Map<String, List<Long>> timings, String kind, int index) {
+        StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", timings.get(kind).get(index) / 1000.0,
+                timings.get(kind + "-calc").get(index) / 1000.0));
+        timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted()
+                .filter(key -> timings.get(key).size() == CHANGES).forEach(key -> text.append(String.format(" %s %.1f ms",
+                        key.substring((kind + "-driver-").length()), timings.get(key).get(index) / 1000.0)));
+        return text.append(String.format("; %d collection(s), %.0f ms paused; JIT %.0f ms compiling)",
+                timings.get(kind + "-collections").get(index), timings.get(kind + "-pauses").get(index) / 1000.0,
+                timings.get(kind + "-compile").get(index) / 1000.0)).toString();
     }
 
     private static String describe(String kind) {
@@ -194,13 +235,20 @@ public final class PolicyBenchmark {
         out.println("program-compiler-cpu " + after.compilerCpuMicros(before));
         out.println("program-process-cpu " + after.processCpuMicros(before));
         report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
+        // as the agent does after its first pass (Agent.rehearse, then Agent.givePeakBack), in neither figure: the
+        // incremental path run in memory, nothing written, then the start's peak given back (a full collection), so
+        // that the changes meet the JVM and the heap an agent's changes meet (docs/dataplane.md, session 33)
+        long rehearsal = System.nanoTime();
+        out.println("rehearsal-rounds " + IncrementalRehearsal.run(snapshot, calculator::calculate, dataplane, () -> false));
+        out.println("rehearsal " + (System.nanoTime() - rehearsal) / 1000);
+        StartPeak.giveBack();
         for (int i = 0; i < CHANGES; i++) {
             cluster.changePolicy(i);
-            timeToKernel("policy", calculator, dataplane, cluster, out);
+            timeToKernel("policy", calculator, dataplane, cluster, jvm, out);
             cluster.relabelRemote(i);
-            timeToKernel("label", calculator, dataplane, cluster, out);
+            timeToKernel("label", calculator, dataplane, cluster, jvm, out);
             cluster.addLocal(i);
-            timeToKernel("add", calculator, dataplane, cluster, out);
+            timeToKernel("add", calculator, dataplane, cluster, jvm, out);
         }
         largeSet(calculator, dataplane, cluster, out);
         System.gc();
@@ -227,7 +275,7 @@ public final class PolicyBenchmark {
         for (int round = 0; round < LARGE_SET_ROUNDS; round++) {
             java.util.Set<String> before = java.util.Set.copyOf(kernel.run("ipset", "list", "-n").check().stdout().lines().toList());
             cluster.referenceEveryone(true);
-            timeToKernel("large", calculator, dataplane, cluster, out);
+            timeToKernel("large", calculator, dataplane, cluster, new JvmWork(), out);
             // the selector's set of each family: the IPv4 one holds every endpoint, the IPv6 one none
             String largest = kernel.run("ipset", "list", "-n").check().stdout().lines()
                     .filter(name -> !before.contains(name))
@@ -247,13 +295,18 @@ public final class PolicyBenchmark {
     }
 
     private static void timeToKernel(String kind, HostStateCalculator calculator, Dataplane dataplane, Cluster cluster,
-                                     PrintWriter out) {
+                                     JvmWork jvm, PrintWriter out) {
+        JvmWork.Mark before = jvm.mark();
         long start = System.nanoTime();
         var desired = calculator.calculate(cluster.snapshot());
         long calc = System.nanoTime() - start;
         DataplaneReport report = check(dataplane.apply(desired));
         out.println(kind + " " + (System.nanoTime() - start) / 1000);
+        JvmWork.Mark after = jvm.mark();
         out.println(kind + "-calc " + calc / 1000);
+        out.println(kind + "-collections " + after.collections(before));
+        out.println(kind + "-pauses " + after.pauseMicros(before));
+        out.println(kind + "-compile " + after.compileMicros(before));
         report.drivers().forEach((driver, spent) -> out.println(kind + "-driver-" + driver + " " + spent.toNanos() / 1000));
     }
 
@@ -273,7 +326,7 @@ public final class PolicyBenchmark {
             }
         }
         for (String kind : List.of("program", "program-calc", "program-collections", "program-pauses",
-                "program-compile", "program-compiler-cpu", "program-process-cpu", "policy", "label", "add", "policy-calc", "label-calc",
+                "program-compile", "program-compiler-cpu", "program-process-cpu", "rehearsal-rounds", "rehearsal", "policy", "label", "add", "policy-calc", "label-calc",
                 "add-calc", "large", "large-floor", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());

@@ -7,9 +7,9 @@ import org.jcalico.kernel.NativeHeap;
  * only at a full collection, and the start's peak (the listing decoded beside the cache, the first calculation) would
  * otherwise stay committed until the old generation next fills, which a steady agent may never do (docs/agent.md,
  * "Memory"). The same collection sizes the young generation for the heap the agent keeps (the serial collector resizes
- * it only at a full collection), and until it the old generation still holds the start's garbage. The agent and
- * `bench felix`'s worker both call it at the same point, after the rehearsal, so that the bench's adds meet the heap an
- * agent's changes meet.
+ * it only at a full collection), and until it the old generation still holds the start's garbage. The agent and the
+ * workers of `bench felix` and `bench policy` call it at the same point, after the rehearsal, so that the benches'
+ * changes meet the heap an agent's changes meet.
  */
 public final class StartPeak {
     private StartPeak() {

@@ -17,7 +17,9 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
@@ -29,8 +31,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The rehearsal of the incremental path after the first programming (IncrementalRehearsal) writes nothing and leaves
  * calc and the drivers as the programming left them: the kernel reads the same before and after it, the next real
- * change lands as it would have without it (only that change is written), and calc's result for it is a fresh
- * calculator's. Both drivers, in a namespace of its own ("jcua-rh-").
+ * change (an endpoint added and the policy changed) lands as it would have without it (only that change is written),
+ * and calc's result for it is a fresh calculator's. The snapshot has a policy, so the rounds rehearse a policy changed
+ * too. Both drivers, in a namespace of its own ("jcua-rh-").
  */
 @Tag("kernel")
 class IncrementalRehearsalKernelTest {
@@ -58,7 +61,8 @@ class IncrementalRehearsalKernelTest {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         Map<String, Profile> profiles = Map.of("web", Profile.securityGroup("web"));
         List<WorkloadEndpoint> endpoints = new ArrayList<>(List.of(endpoint("a", "jcA", 1), endpoint("b", "jcB", 2)));
-        Snapshot first = Snapshot.of("host", config, endpoints, profiles);
+        Snapshot first = Snapshot.of("host", config, endpoints, profiles).withPolicy(List.of(), List.of(policy(8080)),
+                List.of(), Map.of());
         HostStateCalculator calculator = new HostStateCalculator();
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
@@ -71,13 +75,15 @@ class IncrementalRehearsalKernelTest {
         assertFalse(before.contains("rehearse"), before);
 
         endpoints.add(endpoint("c", "jcC", 3));
-        Snapshot second = Snapshot.of("host", config, endpoints, profiles);
+        Snapshot second = Snapshot.of("host", config, endpoints, profiles).withPolicy(List.of(), List.of(policy(8081)),
+                List.of(), Map.of());
         HostState desired = calculator.calculate(second);
         assertEquals(new HostStateCalculator().calculate(second), desired, "calc after the rehearsal is a fresh calculator's");
         DataplaneReport added = dataplane.apply(desired);
         assertTrue(added.failures().isEmpty(), added.failures().toString());
         String after = kernel(driver);
         assertTrue(after.contains("jcC"), after);
+        assertTrue(after.contains("8081") && !after.contains("8080"), after);
         assertFalse(after.contains("rehearse") || after.contains("192.0.2.1") || after.contains("2001:db8::1"), after);
 
         // the kernel holds what a fresh agent programs for the same snapshot (line by line: a chain written later is
@@ -92,6 +98,19 @@ class IncrementalRehearsalKernelTest {
         HostStateCalculator freshCalculator = new HostStateCalculator();
         assertTrue(fresh.resync(() -> ColdStart.guard(second), () -> freshCalculator.calculate(second)).failures().isEmpty());
         assertEquals(sorted(kernel(driver)), sorted(after));
+    }
+
+    /** A policy of every endpoint with two ingress rules (the rehearsal's change drops the first), to PORT. */
+    private static Policy policy(int port) {
+        return (Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: guard}
+                spec:
+                  selector: all()
+                  ingress:
+                  - {action: Deny, source: {nets: [198.51.100.9/32]}}
+                  - {action: Allow, protocol: TCP, destination: {ports: [%d]}}
+                """.formatted(port)).getFirst();
     }
 
     /** The rules and sets of the configured driver, without counters. */
