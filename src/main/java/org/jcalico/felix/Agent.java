@@ -105,9 +105,9 @@ public final class Agent {
         this.dataplane = dataplane;
         this.log = log;
         this.statusFile = statusFile;
-        this.syncer = new Syncer(datastore, queue);
-        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
         this.cache = ClusterCache.ofAgent(node);
+        this.syncer = new Syncer(datastore, queue, cache);
+        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
     }
 
     /**

@@ -84,7 +84,18 @@ final class ClusterCache {
     record Decoded(String key, Resource resource, String problem) {
     }
 
-    /** The value decoded, or null when the calculation reads nothing under its key. Safe on any thread. */
+    /**
+     * The value decoded as this cache keeps it (other nodes' endpoints already {@link WorkloadEndpoint#elsewhere} in
+     * the agent's), or null when the calculation reads nothing under its key. Safe on any thread: the agent's listing
+     * threads call it page by page, so that the whole record of another node's endpoint is garbage as soon as its page
+     * is decoded, instead of living, all 100,000 of them, until the whole listing is cached (docs/agent.md, "Memory").
+     */
+    Decoded decodeKept(String key, String value) {
+        Decoded decoded = decode(key, value);
+        return decoded == null || decoded.resource() == null ? decoded : new Decoded(key, kept(decoded.resource()), null);
+    }
+
+    /** The value decoded whole, or null when the calculation reads nothing under its key. Safe on any thread. */
     static Decoded decode(String key, String value) {
         if (!isRelevant(key)) {
             return null;
@@ -112,7 +123,7 @@ final class ClusterCache {
             if (!isRelevant(event.key())) {
                 continue;
             }
-            Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decode(event.key(), event.value());
+            Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
             changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
             if (decoded == null) {
                 remove(event.key());
@@ -152,16 +163,21 @@ final class ClusterCache {
             problems.add(item.problem());
             return;
         }
-        Resource resource = item.resource();
+        Resource resource = kept(item.resource());
         if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
             // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
             return;
         }
-        if (othersSlim && resource instanceof WorkloadEndpoint endpoint && !node.equals(endpoint.node())) {
-            resource = endpoint.elsewhere();
-        }
         // a resource gives its key back (Keys.key), so the cache need not keep the key's text
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);
+    }
+
+    /** What this cache keeps of a resource: in the agent's, another node's endpoint without what calc never reads. */
+    private Resource kept(Resource resource) {
+        if (othersSlim && resource instanceof WorkloadEndpoint endpoint && endpoint.isWhole() && !node.equals(endpoint.node())) {
+            return endpoint.elsewhere();
+        }
+        return resource;
     }
 
     /**
