@@ -86,13 +86,18 @@ final class ClusterCache {
 
     /**
      * The value decoded as this cache keeps it (other nodes' endpoints already {@link WorkloadEndpoint#elsewhere} in
-     * the agent's), or null when the calculation reads nothing under its key. Safe on any thread: the agent's listing
-     * threads call it page by page, so that the whole record of another node's endpoint is garbage as soon as its page
-     * is decoded, instead of living, all 100,000 of them, until the whole listing is cached (docs/agent.md, "Memory").
+     * the agent's), or null when the calculation reads nothing under its key or the cache keeps nothing of it (another
+     * node's IPAM block). Safe on any thread: the agent's listing threads call it page by page, so that what the cache
+     * drops is garbage as soon as its page is decoded, instead of living until the whole listing is cached: with
+     * 100,000 endpoints, their whole records and the other nodes' blocks with their allocations (docs/agent.md, "Memory").
      */
     Decoded decodeKept(String key, String value) {
         Decoded decoded = decode(key, value);
-        return decoded == null || decoded.resource() == null ? decoded : new Decoded(key, kept(decoded.resource()), null);
+        if (decoded == null || decoded.resource() == null) {
+            return decoded;
+        }
+        Resource kept = kept(decoded.resource());
+        return kept == null ? null : new Decoded(key, kept, null);
     }
 
     /** The value decoded whole, or null when the calculation reads nothing under its key. Safe on any thread. */
@@ -164,16 +169,22 @@ final class ClusterCache {
             return;
         }
         Resource resource = kept(item.resource());
-        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
-            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+        if (resource == null) {
             return;
         }
         // a resource gives its key back (Keys.key), so the cache need not keep the key's text
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);
     }
 
-    /** What this cache keeps of a resource: in the agent's, another node's endpoint without what calc never reads. */
+    /**
+     * What this cache keeps of a resource: nothing of another node's IPAM block, and in the agent's, another node's
+     * endpoint without what calc never reads.
+     */
     private Resource kept(Resource resource) {
+        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
+            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+            return null;
+        }
         if (othersSlim && resource instanceof WorkloadEndpoint endpoint && endpoint.isWhole() && !node.equals(endpoint.node())) {
             return endpoint.elsewhere();
         }

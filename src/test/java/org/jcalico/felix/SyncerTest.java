@@ -18,6 +18,7 @@ import org.jcalico.datastore.WatchEvent;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.EtcdFixture;
@@ -112,19 +113,28 @@ class SyncerTest {
     }
 
     /**
-     * The agent's listing threads hand on other nodes' endpoints as its cache keeps them: a whole record of each (its
-     * container id, interface name, MAC and creation time: 15-20 MB with 100,000 endpoints) lived from its page's
-     * decoding until the whole listing was cached, copied into the old generation by each young collection meanwhile.
+     * The agent's listing threads hand on other nodes' endpoints as its cache keeps them, and none of their IPAM blocks:
+     * a whole record of each endpoint (its container id, interface name, MAC and creation time: 15-20 MB with 100,000
+     * endpoints) and every block with its allocations lived from its page's decoding until the whole listing was cached,
+     * copied into the old generation by the young collections meanwhile.
      */
     @Test
     void theListingHandsOnOtherNodesEndpointsAsTheAgentKeepsThem() throws Exception {
         WorkloadEndpoint own = endpoint("a", "e1", "web");
         WorkloadEndpoint other = endpoint("b", "e2", "web");
+        IpamBlock ownBlock = new IpamBlock(Cidr.parse("10.0.0.0/26"), "a", java.util.Map.of(1, "e1"));
+        IpamBlock otherBlock = new IpamBlock(Cidr.parse("10.0.0.64/26"), "b", java.util.Map.of(2, "e2"));
         listed((datastore, store) -> {
             store.create(own);
             store.create(other);
+            store.create(ownBlock);
+            store.create(otherBlock);
         }, (datastore, store, queue, listed) -> {
-            List<WorkloadEndpoint> endpoints = listed.items().stream().map(item -> (WorkloadEndpoint) item.resource()).toList();
+            // of the blocks, only the node's own (its routes)
+            assertEquals(List.of(ownBlock), listed.items().stream().map(ClusterCache.Decoded::resource)
+                    .filter(IpamBlock.class::isInstance).toList());
+            List<WorkloadEndpoint> endpoints = listed.items().stream().map(ClusterCache.Decoded::resource)
+                    .filter(WorkloadEndpoint.class::isInstance).map(WorkloadEndpoint.class::cast).toList();
             assertEquals(List.of(own, other.elsewhere()), endpoints);
             assertEquals(List.of(true, false), endpoints.stream().map(WorkloadEndpoint::isWhole).toList());
             // and so does the watch: the change of another node's endpoint reaches the cache as it keeps it
