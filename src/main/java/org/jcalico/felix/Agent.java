@@ -105,9 +105,9 @@ public final class Agent {
         this.dataplane = dataplane;
         this.log = log;
         this.statusFile = statusFile;
-        this.syncer = new Syncer(datastore, queue);
-        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
         this.cache = ClusterCache.ofAgent(node);
+        this.syncer = new Syncer(datastore, queue, cache);
+        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
     }
 
     /**
@@ -278,7 +278,9 @@ public final class Agent {
                     synced = true;
                     listingPeakHeld = true;
                     dirty = true;
-                    log.info("read " + listed.items().size() + " keys at revision " + listed.revision() + ": listed and decoded in "
+                    // what the cache keeps: the keys it reads nothing under, and other nodes' blocks, are not counted
+                    log.info("read the listing at revision " + listed.revision() + ", " + listed.items().size()
+                            + " values kept: listed and decoded in "
                             + listed.listedNanos() / 1_000_000 + " ms, cached in " + (System.nanoTime() - start) / 1_000_000 + " ms");
                 }
                 case Syncer.Input.Changed changed -> {

@@ -84,7 +84,23 @@ final class ClusterCache {
     record Decoded(String key, Resource resource, String problem) {
     }
 
-    /** The value decoded, or null when the calculation reads nothing under its key. Safe on any thread. */
+    /**
+     * The value decoded as this cache keeps it (other nodes' endpoints already {@link WorkloadEndpoint#elsewhere} in
+     * the agent's), or null when the calculation reads nothing under its key or the cache keeps nothing of it (another
+     * node's IPAM block). Safe on any thread: the agent's listing threads call it page by page, so that what the cache
+     * drops is garbage as soon as its page is decoded, instead of living until the whole listing is cached: with
+     * 100,000 endpoints, their whole records and the other nodes' blocks with their allocations (docs/agent.md, "Memory").
+     */
+    Decoded decodeKept(String key, String value) {
+        Decoded decoded = decode(key, value);
+        if (decoded == null || decoded.resource() == null) {
+            return decoded;
+        }
+        Resource kept = kept(decoded.resource());
+        return kept == null ? null : new Decoded(key, kept, null);
+    }
+
+    /** The value decoded whole, or null when the calculation reads nothing under its key. Safe on any thread. */
     static Decoded decode(String key, String value) {
         if (!isRelevant(key)) {
             return null;
@@ -112,7 +128,7 @@ final class ClusterCache {
             if (!isRelevant(event.key())) {
                 continue;
             }
-            Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decode(event.key(), event.value());
+            Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
             changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
             if (decoded == null) {
                 remove(event.key());
@@ -152,16 +168,27 @@ final class ClusterCache {
             problems.add(item.problem());
             return;
         }
-        Resource resource = item.resource();
-        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
-            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+        Resource resource = kept(item.resource());
+        if (resource == null) {
             return;
-        }
-        if (othersSlim && resource instanceof WorkloadEndpoint endpoint && !node.equals(endpoint.node())) {
-            resource = endpoint.elsewhere();
         }
         // a resource gives its key back (Keys.key), so the cache need not keep the key's text
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);
+    }
+
+    /**
+     * What this cache keeps of a resource: nothing of another node's IPAM block, and in the agent's, another node's
+     * endpoint without what calc never reads.
+     */
+    private Resource kept(Resource resource) {
+        if (resource instanceof IpamBlock block && !node.equals(block.affinity())) {
+            // only this node's blocks are read (its routes); the other nodes' would be a tenth of the cache
+            return null;
+        }
+        if (othersSlim && resource instanceof WorkloadEndpoint endpoint && endpoint.isWhole() && !node.equals(endpoint.node())) {
+            return endpoint.elsewhere();
+        }
+        return resource;
     }
 
     /**

@@ -28,13 +28,16 @@ final class Syncer {
 
     private final Datastore datastore;
     private final BlockingQueue<Object> queue;
+    /** Decodes the listing's values as the cache keeps them, on the listing's threads. */
+    private final ClusterCache cache;
     private Watch watch;
     /** The first listing, when started ahead of {@link #start}. */
     private CompletableFuture<Input.Listed> ahead;
 
-    Syncer(Datastore datastore, BlockingQueue<Object> queue) {
+    Syncer(Datastore datastore, BlockingQueue<Object> queue, ClusterCache cache) {
         this.datastore = datastore;
         this.queue = queue;
+        this.cache = cache;
     }
 
     /**
@@ -88,7 +91,7 @@ final class Syncer {
             parts.add(part);
             readers.add(page -> {
                 for (KeyValue item : page) {
-                    ClusterCache.Decoded decoded = ClusterCache.decode(item.key(), item.value());
+                    ClusterCache.Decoded decoded = cache.decodeKept(item.key(), item.value());
                     if (decoded != null) {
                         part.add(decoded);
                     }
