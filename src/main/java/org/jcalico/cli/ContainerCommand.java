@@ -164,11 +164,16 @@ final class ContainerCommand {
 
         @Override
         public void run() {
-            try (Session session = new Session(spec)) {
+            print(new Session(spec), output.format());
+        }
+
+        /** Prints the endpoints in FORMAT, then closes SESSION: the list as picocli runs it, and as PlainList does. */
+        static void print(Session session, OutputOption.Format format) {
+            try (session) {
                 ResourceStore store = session.readStore();
                 List<WorkloadEndpoint> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
-                if (!output.isTable()) {
-                    output.printResources(session.out(), endpoints, true);
+                if (format != OutputOption.Format.table) {
+                    OutputOption.printResources(session.out(), format, endpoints, true);
                     return;
                 }
                 Map<String, EndpointStatus> statuses = store.list(EndpointStatus.class).stream().map(Versioned::resource)

@@ -56,7 +56,7 @@ final class InternalCommand {
                 for (List<String> command : commands) {
                     List<String> args = new ArrayList<>(List.of("--datastore", datastore));
                     args.addAll(command);
-                    Main.run(args.toArray(String[]::new));
+                    Main.runOwnJvm(args.toArray(String[]::new));
                 }
             } finally {
                 file.toFile().delete();
@@ -80,7 +80,7 @@ final class InternalCommand {
             Main.fixedTimeZoneFor("pool", "list");
             String datastore = new Session(spec).datastoreUrl().toString();
             for (String command : List.of("pool", "container")) {
-                Main.run("--datastore", datastore, command, "list");
+                Main.runOwnJvm("--datastore", datastore, command, "list");
             }
         }
     }

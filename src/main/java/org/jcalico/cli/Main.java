@@ -26,7 +26,7 @@ public final class Main {
         quietLibraryLogging();
         fixedTimeZoneFor(command, subcommand);
         Warmup.startFor(command, subcommand);
-        int status = run(args);
+        int status = runOwnJvm(args);
         if (status == 0 && onlyDaemonThreadsLeft()) {
             return;
         }
@@ -74,6 +74,15 @@ public final class Main {
         if (Warmup.COMMANDS.contains(command) && "list".equals(subcommand)) {
             TimeZone.setDefault(new SimpleTimeZone(0, "UTC"));
         }
+    }
+
+    /**
+     * Runs the command in a JVM of its own: a plain list without picocli (PlainList), anything else through it. Not
+     * in the agent, which serves the lists through {@link #run(PrintWriter, PrintWriter, String...)} as before.
+     */
+    static int runOwnJvm(String... args) {
+        PlainList plain = PlainList.of(args);
+        return plain != null ? plain.run() : run(args);
     }
 
     public static int run(String... args) {

@@ -27,9 +27,19 @@ final class OutputOption {
         return format.getValue() == Format.table;
     }
 
+    /** The format asked for. */
+    Format format() {
+        return format.getValue();
+    }
+
     /** Prints resources as JSON or YAML; a list when asked for many, a single object when asked for one. */
     void printResources(PrintWriter out, List<? extends Resource> resources, boolean asList) {
-        if (format.getValue() == Format.json) {
+        printResources(out, format.getValue(), resources, asList);
+    }
+
+    /** Prints resources as JSON (FORMAT json) or YAML (otherwise), as {@link #printResources(PrintWriter, List, boolean)}. */
+    static void printResources(PrintWriter out, Format format, List<? extends Resource> resources, boolean asList) {
+        if (format == Format.json) {
             out.print(ResourceCodec.toPrettyJson(resources, asList));
         } else {
             out.print(resources.isEmpty() ? (asList ? "[]\n" : "") : ResourceCodec.toYaml(resources));

@@ -71,10 +71,15 @@ final class PoolCommand {
 
         @Override
         public void run() {
-            try (Session session = new Session(spec)) {
+            print(new Session(spec), output.format());
+        }
+
+        /** Prints the pools in FORMAT, then closes SESSION: the list as picocli runs it, and as PlainList does. */
+        static void print(Session session, OutputOption.Format format) {
+            try (session) {
                 List<PoolUsage> usage = new Ipam(session.readStore()).usage();
-                if (!output.isTable()) {
-                    output.printResources(session.out(), usage.stream().map(PoolUsage::pool).toList(), true);
+                if (format != OutputOption.Format.table) {
+                    OutputOption.printResources(session.out(), format, usage.stream().map(PoolUsage::pool).toList(), true);
                     return;
                 }
                 Table table = new Table("CIDR", "NAT-OUTGOING", "BLOCK-SIZE", "DISABLED", "BLOCKS", "USED");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.datastore.OpenMode;
@@ -13,21 +14,36 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** What a command works with: the datastore it was pointed at, this host's node name, and where to print. */
 final class Session implements AutoCloseable {
-    private final CommandSpec spec;
+    private final String datastoreOption;
+    private final Map<String, String> etcdSettings;
+    private final String nodeOption;
+    private final PrintWriter out;
     private Datastore datastore;
 
+    /** With jcalico's options as the command line that SPEC belongs to gave them, printing to its output. */
     Session(CommandSpec spec) {
-        this.spec = spec;
+        this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut());
     }
 
-    private JcalicoCommand root() {
+    /**
+     * With --datastore, the etcd flags by their name in an etcd URL's query and --node as given (null: not given),
+     * printing to OUT: for a command run without picocli's model (PlainList).
+     */
+    Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out) {
+        this.datastoreOption = datastoreOption;
+        this.etcdSettings = etcdSettings;
+        this.nodeOption = nodeOption;
+        this.out = out;
+    }
+
+    private static JcalicoCommand root(CommandSpec spec) {
         return (JcalicoCommand) spec.root().userObject();
     }
 
     /** The datastore named by --datastore, $JCALICO_DATASTORE or the default, with the etcd flags folded in. */
     DatastoreUrl datastoreUrl() {
-        return DatastoreUrl.resolve(root().datastore(), System.getenv(DatastoreUrl.ENVIRONMENT))
-                .withEtcdSettings(root().etcdSettings());
+        return DatastoreUrl.resolve(datastoreOption, System.getenv(DatastoreUrl.ENVIRONMENT))
+                .withEtcdSettings(etcdSettings);
     }
 
     /** The store, for a command that may write; an embedded store that does not exist yet is created. */
@@ -49,17 +65,17 @@ final class Session implements AutoCloseable {
 
     /** --datastore exactly as given on the command line, or null. */
     String explicitDatastore() {
-        return root().datastore();
+        return datastoreOption;
     }
 
     /** --node exactly as given on the command line, or null: for commands where its absence means "every node". */
     String explicitNode() {
-        return root().node() == null ? null : Names.check("node", root().node());
+        return nodeOption == null ? null : Names.check("node", nodeOption);
     }
 
     /** --node, else $JCALICO_NODENAME, else the kernel's hostname. */
     String nodeName() {
-        String name = root().node() != null ? root().node() : System.getenv("JCALICO_NODENAME");
+        String name = nodeOption != null ? nodeOption : System.getenv("JCALICO_NODENAME");
         if (name == null || name.isBlank()) {
             try {
                 name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
@@ -71,7 +87,7 @@ final class Session implements AutoCloseable {
     }
 
     PrintWriter out() {
-        return spec.commandLine().getOut();
+        return out;
     }
 
     @Override
