@@ -217,28 +217,10 @@ public final class HostStateCalculator {
         List<EndpointPolicy> endpoints = new ArrayList<>();
         Map<String, String> failedClosed = new TreeMap<>();
         for (LocalEndpoint endpoint : local) {
-            EndpointPolicy policy = sameContext ? endpointPolicies.get(endpoint.endpoint()) : null;
-            if (policy != null && stale(policy, gone, came)) {
-                policy = null;
-            }
-            if (policy == null) {
-                policy = policyOf(endpoint, inputs, ordered, orphans, tiersByName);
-            }
+            EndpointPolicy policy = endpointPolicy(endpoint, snapshot, sameContext, gone, came, inputs, ordered, orphans,
+                    tiersByName, failedClosed);
             kept.put(endpoint.endpoint(), policy);
             endpoints.add(policy);
-            // most endpoints fail nothing: no sorted set for each of them on every calculation
-            List<String> reasons = policy.failed().isEmpty() ? new ArrayList<>()
-                    : new ArrayList<>(new TreeSet<>(policy.failed().values()));
-            List<String> absent = endpoint.endpoint().profileIds().stream()
-                    .filter(id -> !snapshot.profiles().containsKey(id)).toList();
-            if (!absent.isEmpty()) {
-                reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: they allow nothing "
-                        + "(new connections that no policy or other profile allows are dropped; "
-                        + "established ones go on)");
-            }
-            if (!reasons.isEmpty()) {
-                failedClosed.put(endpoint.endpoint().endpointId(), String.join("; ", reasons));
-            }
         }
 
         endpointPolicies = kept;
@@ -259,6 +241,40 @@ public final class HostStateCalculator {
         links.update(local, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
                 failedClosed, renderer(snapshot.config()).driver());
+    }
+
+    /**
+     * One local endpoint's policy (kept from the last calculation unless a policy it depends on went or came), its
+     * fail-closed reasons added to FAILED_CLOSED. A method of its own, not the loop's body, so that the JIT compiles it
+     * within the first calculation (1,000 calls at `bench policy`'s size): {@link #calculate} runs once per
+     * calculation, interpreted through the first programming and the rehearsal, and its loop's body with it
+     * (docs/dataplane.md, session 33, lane q-pol2).
+     */
+    private EndpointPolicy endpointPolicy(LocalEndpoint endpoint, Snapshot snapshot, boolean sameContext, Set<Policy> gone,
+                                          List<CompiledPolicy> came, PolicyInputs inputs, List<CompiledPolicy> ordered,
+                                          List<CompiledPolicy> orphans, Map<String, Tier> tiersByName,
+                                          Map<String, String> failedClosed) {
+        EndpointPolicy policy = sameContext ? endpointPolicies.get(endpoint.endpoint()) : null;
+        if (policy != null && stale(policy, gone, came)) {
+            policy = null;
+        }
+        if (policy == null) {
+            policy = policyOf(endpoint, inputs, ordered, orphans, tiersByName);
+        }
+        // most endpoints fail nothing: no sorted set for each of them on every calculation
+        List<String> reasons = policy.failed().isEmpty() ? new ArrayList<>()
+                : new ArrayList<>(new TreeSet<>(policy.failed().values()));
+        List<String> absent = endpoint.endpoint().profileIds().stream()
+                .filter(id -> !snapshot.profiles().containsKey(id)).toList();
+        if (!absent.isEmpty()) {
+            reasons.add("profile(s) " + String.join(", ", absent) + " do not exist: they allow nothing "
+                    + "(new connections that no policy or other profile allows are dropped; "
+                    + "established ones go on)");
+        }
+        if (!reasons.isEmpty()) {
+            failedClosed.put(endpoint.endpoint().endpointId(), String.join("; ", reasons));
+        }
+        return policy;
     }
 
     /**
