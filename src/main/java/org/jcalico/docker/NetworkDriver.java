@@ -227,9 +227,10 @@ public final class NetworkDriver {
 
     /**
      * Leave answers at once; the endpoint's record goes (with the intent to remove the rest, in one commit) right
-     * after, on the release queue, and its veth is destroyed after that commit on a thread of its own. docker has moved
-     * the container's side back into the host's namespace, down, before calling Leave, and the endpoint keeps its
-     * rules until its record goes, so nothing can use the pair meanwhile; its addresses stay held until docker's
+     * after, on the release queue, and its veth is destroyed after that commit on a thread of its own. docker takes
+     * the container's side out of the container right after Leave's answer, and the endpoint keeps its rules until
+     * its record goes (then the dispatch chains drop the interface), so nothing passes that policy does not allow
+     * meanwhile; its addresses stay held until docker's
      * ReleaseAddress, which the queue runs after this. The commit and the kernel's destruction of the pair (10-20 ms
      * here) then overlap dockerd's own work after Leave (docs/docker.md).
      */
