@@ -71,7 +71,8 @@ public final class Main {
      * the agent, which serves them too, nor for any other command. The lists' cache training calls it as well.
      */
     static void fixedTimeZoneFor(String command, String subcommand) {
-        if (Warmup.COMMANDS.contains(command) && "list".equals(subcommand)) {
+        // no command (`jcalico --version`, `--help`): Set.of refuses to look for null
+        if (command != null && Warmup.COMMANDS.contains(command) && "list".equals(subcommand)) {
             TimeZone.setDefault(new SimpleTimeZone(0, "UTC"));
         }
     }
