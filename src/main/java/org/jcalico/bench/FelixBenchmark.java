@@ -96,6 +96,10 @@ public final class FelixBenchmark {
         timings.programDrivers().forEach((driver, micros) -> first.append(String.format(" %s %.1f ms", driver,
                 micros / 1000.0)));
         out.println(first);
+        long[] jvm = timings.programJvm();
+        out.println("       program N: the worker's JVM meanwhile: " + JvmWork.describe(timings.program(), jvm[0], jvm[1], jvm[2],
+                jvm[3], jvm[4]) + " (of " + Runtime.getRuntime().availableProcessors() + " cores, which the floor's tools"
+                + " have to themselves)");
         StringBuilder drivers = new StringBuilder("       add 1, median per driver (two run at once):");
         timings.drivers().forEach((driver, micros) -> drivers.append(String.format(" %s %.1f ms", driver,
                 micros.get(micros.size() / 2) / 1000.0)));
@@ -135,6 +139,8 @@ public final class FelixBenchmark {
         Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
+        JvmWork jvm = new JvmWork();
+        JvmWork.Mark programBefore = jvm.mark();
         long start = System.nanoTime();
         // as the agent's first pass (Agent.program): a resync, with the guard written meanwhile
         Snapshot cold = snapshot(config, endpoints, profiles);
@@ -147,6 +153,10 @@ public final class FelixBenchmark {
         }));
         long programCalc = programCalcs[0];
         out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
+        JvmWork.Mark programAfter = jvm.mark();
+        out.println("program-jvm " + programAfter.processCpuMicros(programBefore) + " "
+                + programAfter.compilerCpuMicros(programBefore) + " " + programAfter.compileMicros(programBefore) + " "
+                + programAfter.collections(programBefore) + " " + programAfter.pauseMicros(programBefore));
         first.drivers().forEach((name, spent) -> out.println("program-driver " + name + " " + spent.toNanos() / 1000));
         // as the agent does after its first pass (Agent.rehearse): the incremental path run in memory, nothing written
         long rehearsalStart = System.nanoTime();
@@ -155,7 +165,6 @@ public final class FelixBenchmark {
         // and then, as the agent does, the start's peak given back: a full collection, which also sizes the young
         // generation for the heap kept (docs/dataplane.md, "One endpoint added to 1,000, session 28")
         out.println("peak " + StartPeak.giveBack().replace(' ', '_'));
-        JvmWork jvm = new JvmWork();
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             JvmWork.Mark before = jvm.mark();
@@ -190,12 +199,13 @@ public final class FelixBenchmark {
     }
 
     /** What the worker measured, in microseconds; adds in their order, and their totals and calculation shares sorted. */
-    private record Timings(long program, long programCalc, Map<String, Long> programDrivers, int rehearsalRounds,
+    private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers, int rehearsalRounds,
                            long rehearsal, String peak, List<Add> inOrder, List<Long> calcs, List<Long> adds,
                            Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
             long program = -1;
             long programCalc = -1;
+            long[] programJvm = new long[5];
             int rehearsalRounds = 0;
             long rehearsal = 0;
             String peak = "not given back";
@@ -206,6 +216,10 @@ public final class FelixBenchmark {
                 if (words[0].equals("program")) {
                     programCalc = Long.parseLong(words[1]);
                     program = Long.parseLong(words[2]);
+                } else if (words[0].equals("program-jvm")) {
+                    for (int i = 0; i < programJvm.length; i++) {
+                        programJvm[i] = Long.parseLong(words[i + 1]);
+                    }
                 } else if (words[0].equals("rehearsal")) {
                     rehearsalRounds = Integer.parseInt(words[1]);
                     rehearsal = Long.parseLong(words[2]);
@@ -229,7 +243,7 @@ public final class FelixBenchmark {
             inOrder.forEach(add -> add.drivers().forEach((driver, micros) ->
                     drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, programCalc, programDrivers, rehearsalRounds, rehearsal, peak, inOrder, calcs, adds,
+            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, peak, inOrder, calcs, adds,
                     drivers);
         }
 

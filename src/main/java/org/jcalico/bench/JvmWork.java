@@ -41,6 +41,18 @@ final class JvmWork {
         }
     }
 
+    /**
+     * What the JVM did during a step of WALL microseconds, as the benches print it: its CPU in all and how many of the
+     * machine's cores that kept busy for the step, its compiler threads' share, their compile time, the collections.
+     */
+    static String describe(long wallMicros, long processCpuMicros, long compilerCpuMicros, long compileMicros,
+                           long collections, long pauseMicros) {
+        return String.format("CPU %.0f ms in all (%.2f cores for the %.0f ms), of which its compiler threads %.0f ms"
+                        + " (compiling %.0f ms of their wall time); %d collections, %.0f ms of pauses",
+                processCpuMicros / 1000.0, wallMicros <= 0 ? 0.0 : (double) processCpuMicros / wallMicros, wallMicros / 1000.0,
+                compilerCpuMicros / 1000.0, compileMicros / 1000.0, collections, pauseMicros / 1000.0);
+    }
+
     Mark mark() {
         long count = 0;
         long millis = 0;

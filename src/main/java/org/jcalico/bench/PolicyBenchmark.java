@@ -102,11 +102,10 @@ public final class PolicyBenchmark {
         out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
                 program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
         out.println(perDriver(timings, "program"));
-        out.printf("    the worker's JVM meanwhile: CPU %.0f ms in all, of which its compiler threads %.0f ms (compiling %.0f ms"
-                + " of their wall time); %d collections, %.0f ms of pauses%n",
-                timings.get("program-process-cpu").getFirst() / 1000.0, timings.get("program-compiler-cpu").getFirst() / 1000.0,
-                timings.get("program-compile").getFirst() / 1000.0, timings.get("program-collections").getFirst(),
-                timings.get("program-pauses").getFirst() / 1000.0);
+        out.println("    the worker's JVM meanwhile: " + JvmWork.describe(program,
+                timings.get("program-process-cpu").getFirst(), timings.get("program-compiler-cpu").getFirst(),
+                timings.get("program-compile").getFirst(), timings.get("program-collections").getFirst(),
+                timings.get("program-pauses").getFirst()));
         out.printf("then, as the agent: its incremental path rehearsed in memory, %d rounds in %.0f ms, and the start's"
                 + " peak given back (a full collection), neither counted in any figure%n",
                 timings.get("rehearsal-rounds").getFirst(), timings.get("rehearsal").getFirst() / 1000.0);

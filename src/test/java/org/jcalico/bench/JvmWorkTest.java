@@ -1,5 +1,6 @@
 package org.jcalico.bench;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -21,5 +22,14 @@ class JvmWorkTest {
         assertTrue(after.processCpuMicros(before) >= 280_000, "a thread's 300 ms of CPU: " + after.processCpuMicros(before) + " " + sum);
         assertTrue(after.compilerCpuMicros(before) <= after.processCpuMicros(before));
         assertTrue(after.compilerCpuMicros(before) >= 0);
+    }
+
+    @Test
+    void saysHowManyCoresTheJvmKeptBusyForTheStep() {
+        // bench felix's first pass of session 34: 1,035 ms of wall, 1,760 ms of CPU, 940 of it the compiler threads'
+        assertEquals("CPU 1760 ms in all (1.70 cores for the 1035 ms), of which its compiler threads 940 ms (compiling"
+                        + " 1200 ms of their wall time); 74 collections, 92 ms of pauses",
+                JvmWork.describe(1_035_000, 1_760_000, 940_000, 1_200_000, 74, 92_000));
+        assertTrue(JvmWork.describe(0, 10_000, 0, 0, 0, 0).contains("(0.00 cores for the 0 ms)"), "no step, no ratio");
     }
 }
