@@ -44,12 +44,28 @@ public final class JcalicoCommand implements Runnable {
     private final OptionSpec etcdPasswordFile = option("--etcd-password-file", "FILE",
             "file whose first line is the etcd user's password (default: $JCALICO_ETCD_PASSWORD_FILE)");
 
+    /** An open datastore the command runs on instead of opening one (a command the agent serves), or null. */
+    private org.jcalico.datastore.Datastore lent;
+
     /** An option of jcalico's that every command inherits, taking a string. */
     private OptionSpec option(String name, String paramLabel, String description) {
         OptionSpec option = OptionSpec.builder(name).scopeType(ScopeType.INHERIT).paramLabel(paramLabel).type(String.class)
                 .description(description).build();
         spec.addOption(option);
         return option;
+    }
+
+    /**
+     * Runs the command on DATASTORE, open already and left open (the agent's, for the commands it serves: see
+     * AgentDelegation), rather than on one it opens and closes itself.
+     */
+    void lend(org.jcalico.datastore.Datastore datastore) {
+        lent = datastore;
+    }
+
+    /** The datastore lent for this command, or null. */
+    org.jcalico.datastore.Datastore lent() {
+        return lent;
     }
 
     /** --datastore as given, or null. */

@@ -19,10 +19,13 @@ final class Session implements AutoCloseable {
     private final String nodeOption;
     private final PrintWriter out;
     private Datastore datastore;
+    /** Whether {@link #datastore} was lent to the command, open already: it is then not this session's to close. */
+    private final boolean lent;
 
     /** With jcalico's options as the command line that SPEC belongs to gave them, printing to its output. */
     Session(CommandSpec spec) {
-        this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut());
+        this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut(),
+                root(spec).lent());
     }
 
     /**
@@ -30,10 +33,18 @@ final class Session implements AutoCloseable {
      * printing to OUT: for a command run without picocli's model (PlainList).
      */
     Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out) {
+        this(datastoreOption, etcdSettings, nodeOption, out, null);
+    }
+
+    /** LENT: the datastore the options name, open already and not closed by this session; null: opened when needed. */
+    private Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out,
+                    Datastore lent) {
         this.datastoreOption = datastoreOption;
         this.etcdSettings = etcdSettings;
         this.nodeOption = nodeOption;
         this.out = out;
+        this.datastore = lent;
+        this.lent = lent != null;
     }
 
     private static JcalicoCommand root(CommandSpec spec) {
@@ -92,7 +103,7 @@ final class Session implements AutoCloseable {
 
     @Override
     public void close() {
-        if (datastore != null) {
+        if (datastore != null && !lent) {
             datastore.close();
         }
     }
