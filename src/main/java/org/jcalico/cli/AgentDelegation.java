@@ -14,7 +14,9 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.datastore.OpenMode;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
+import org.jcalico.workload.VethAttacher;
 
 /**
  * Runs `container add`, `remove`, `label` and `list` and `pool list` inside the node's agent, for the launcher (see
@@ -29,9 +31,9 @@ import org.jcalico.log.Log;
  * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  *
  * <p>The commands run on one connection to the datastore, opened at the first and kept for the agent's life (as the
- * agent's loop keeps its own), rather than on one opened and closed for each: opening the embedded store was 2.8 ms
- * of a served add's median and 8.9 of its p90 (docs/agent.md, "A served `container add`", session 34). It reads what
- * the datastore holds when the command runs, as a connection of the command's own would: no cache is between them.
+ * agent's loop keeps its own), and with one netlink thread for the host's side of their veths, rather than on ones
+ * opened and closed for each (see {@link Lent}). The connection reads what the datastore holds when the command runs,
+ * as one of the command's own would: no cache is between them.
  */
 public final class AgentDelegation implements AutoCloseable {
     private static final Set<List<String>> SERVED = Set.of(List.of("container", "add"), List.of("container", "remove"),
@@ -46,6 +48,8 @@ public final class AgentDelegation implements AutoCloseable {
     private final String node;
     private final Map<String, String> environment;
     private final Log log;
+    /** The host's veths, one netlink thread for every served command's (the thread ends after 30 s idle). */
+    private final VethAttacher veths;
     /** The served commands' datastore, once one has needed it; null again after {@link #close}. */
     private Datastore store;
     private boolean closed;
@@ -55,6 +59,12 @@ public final class AgentDelegation implements AutoCloseable {
      * environment, which the commands it runs read
      */
     public AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log) {
+        this(datastoreUrl, node, environment, log, CommandRunner.local());
+    }
+
+    /** @param host the host's namespace, where the served commands' veths have their host side: the process's own */
+    AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log, CommandRunner host) {
+        this.veths = new VethAttacher(host);
         this.datastoreUrl = datastoreUrl;
         this.node = node;
         this.environment = compared(environment);
@@ -132,7 +142,8 @@ public final class AgentDelegation implements AutoCloseable {
         StringWriter err = new StringWriter();
         List<String> full = new ArrayList<>(List.of("--datastore=" + datastoreUrl, "--node=" + node));
         full.addAll(command);
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), store(), full.toArray(String[]::new));
+        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(store(), veths),
+                full.toArray(String[]::new));
         log.info(what + ": exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);

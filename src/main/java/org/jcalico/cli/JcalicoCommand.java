@@ -44,8 +44,8 @@ public final class JcalicoCommand implements Runnable {
     private final OptionSpec etcdPasswordFile = option("--etcd-password-file", "FILE",
             "file whose first line is the etcd user's password (default: $JCALICO_ETCD_PASSWORD_FILE)");
 
-    /** An open datastore the command runs on instead of opening one (a command the agent serves), or null. */
-    private org.jcalico.datastore.Datastore lent;
+    /** What the agent lends a command it serves, or null. */
+    private Lent lent;
 
     /** An option of jcalico's that every command inherits, taking a string. */
     private OptionSpec option(String name, String paramLabel, String description) {
@@ -55,16 +55,13 @@ public final class JcalicoCommand implements Runnable {
         return option;
     }
 
-    /**
-     * Runs the command on DATASTORE, open already and left open (the agent's, for the commands it serves: see
-     * AgentDelegation), rather than on one it opens and closes itself.
-     */
-    void lend(org.jcalico.datastore.Datastore datastore) {
-        lent = datastore;
+    /** Runs the command with what LENT holds (the agent's, for a command it serves) rather than with its own. */
+    void lend(Lent lent) {
+        this.lent = lent;
     }
 
-    /** The datastore lent for this command, or null. */
-    org.jcalico.datastore.Datastore lent() {
+    /** What was lent to this command, or null. */
+    Lent lent() {
         return lent;
     }
 

@@ -95,11 +95,12 @@ public final class Main {
     }
 
     /**
-     * As {@link #run(PrintWriter, PrintWriter, String...)}, on LENT (when not null): a datastore open already, which
-     * the command uses instead of opening the one its arguments name, and does not close. For the agent, which serves
-     * commands on its own store (AgentDelegation): the caller makes sure that the arguments name that store.
+     * As {@link #run(PrintWriter, PrintWriter, String...)}, with LENT (when not null): a datastore open already, which
+     * the command uses instead of opening the one its arguments name, and the host's veths; it closes neither. For the
+     * agent, which serves commands with its own (AgentDelegation): the caller makes sure that the arguments name that
+     * store.
      */
-    static int run(PrintWriter out, PrintWriter err, org.jcalico.datastore.Datastore lent, String... args) {
+    static int run(PrintWriter out, PrintWriter err, Lent lent, String... args) {
         CommandLine commandLine = build(args);
         ((JcalicoCommand) commandLine.getCommandSpec().userObject()).lend(lent);
         // after the subcommands are added, which take these settings over only from then on

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -127,6 +129,45 @@ class AgentDelegationTest {
         assertEquals(open, openFilesOf("store.db"), "no connection opened beside it");
         delegation.close();
         assertEquals(0, openFilesOf("store.db"), "closed with the delegation");
+    }
+
+    /**
+     * Served adds make their veths' host side through the agent's one netlink thread for the host, not through one
+     * started for each command (which then stayed idle for 30 s, one thread and netlink socket per add of the last
+     * half minute): a thread's start was 0.4 ms of a served add at the median and 4 ms at p90 here. Real adds, each
+     * into a namespace of its own, with the host's side in another: all four attached, one thread for the host.
+     */
+    @Test
+    void servedAddsShareOneNetlinkThreadForTheHost() throws Exception {
+        Namespaces.deleteAll("jca-adt-");
+        try {
+            Namespaces.create("jca-adt-host");
+            for (int i = 1; i <= 4; i++) {
+                Namespaces.create("jca-adt-c" + i);
+            }
+            try (org.jcalico.datastore.Datastore datastore = org.jcalico.datastore.DatastoreUrl.parse(store)
+                    .open(org.jcalico.datastore.OpenMode.WRITE)) {
+                org.jcalico.datastore.ResourceStore resources = new org.jcalico.datastore.ResourceStore(datastore);
+                resources.create(new org.jcalico.model.Node("h1", org.jcalico.model.IpAddress.parse("10.99.0.1"), null, null));
+                resources.create(new org.jcalico.model.IpPool(org.jcalico.model.Cidr.parse("10.66.0.0/16"), false, null, false));
+            }
+            delegation.close();
+            delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_ETCD_USER", "agent"),
+                    Log.open(dir.resolve("felix.log"), false, "info"), CommandRunner.inNamespace("jca-adt-host"));
+            for (int i = 1; i <= 4; i++) {
+                String reply = ask(store, "h1", "container", "add", "netns:jca-adt-c" + i, "10.66.0." + i, "--no-wait");
+                assertTrue(reply.contains("added ") && reply.endsWith("|0|"), reply);
+                assertTrue(CommandRunner.inNamespace("jca-adt-c" + i).run("ip", "-4", "addr", "show", "dev", "eth0").stdout()
+                        .contains("10.66.0." + i + "/32"), "the container has its address");
+            }
+            String hostLinks = CommandRunner.inNamespace("jca-adt-host").run("ip", "-o", "link", "show", "type", "veth").stdout();
+            assertEquals(4, hostLinks.lines().count(), hostLinks);
+            long hostThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().equals("rtnetlink /run/netns/jca-adt-host")).count();
+            assertEquals(1, hostThreads, "one netlink thread for the host's side of every served add");
+        } finally {
+            Namespaces.deleteAll("jca-adt-");
+        }
     }
 
     /** This process's open files whose path starts with the store's. */
