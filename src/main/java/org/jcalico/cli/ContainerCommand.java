@@ -5,7 +5,6 @@ import static java.util.Map.entry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.kernel.CommandRunner;
 import org.jcalico.workload.ContainerResolver;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
@@ -153,7 +152,7 @@ final class ContainerCommand {
     }
 
     private static ContainerService service(Session session) {
-        return new ContainerService(session.store(), CommandRunner.local(), new ContainerResolver(DockerClient.fromEnvironment()));
+        return new ContainerService(session.store(), session.veths(), new ContainerResolver(DockerClient.fromEnvironment()));
     }
 
     static final class ListContainers implements Runnable {

@@ -44,12 +44,25 @@ public final class JcalicoCommand implements Runnable {
     private final OptionSpec etcdPasswordFile = option("--etcd-password-file", "FILE",
             "file whose first line is the etcd user's password (default: $JCALICO_ETCD_PASSWORD_FILE)");
 
+    /** What the agent lends a command it serves, or null. */
+    private Lent lent;
+
     /** An option of jcalico's that every command inherits, taking a string. */
     private OptionSpec option(String name, String paramLabel, String description) {
         OptionSpec option = OptionSpec.builder(name).scopeType(ScopeType.INHERIT).paramLabel(paramLabel).type(String.class)
                 .description(description).build();
         spec.addOption(option);
         return option;
+    }
+
+    /** Runs the command with what LENT holds (the agent's, for a command it serves) rather than with its own. */
+    void lend(Lent lent) {
+        this.lent = lent;
+    }
+
+    /** What was lent to this command, or null. */
+    Lent lent() {
+        return lent;
     }
 
     /** --datastore as given, or null. */

@@ -92,7 +92,18 @@ public final class Main {
 
     /** With out and err in place of the process's standard output and error (when not null). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return run(out, err, null, args);
+    }
+
+    /**
+     * As {@link #run(PrintWriter, PrintWriter, String...)}, with LENT (when not null): a datastore open already, which
+     * the command uses instead of opening the one its arguments name, and the host's veths; it closes neither. For the
+     * agent, which serves commands with its own (AgentDelegation): the caller makes sure that the arguments name that
+     * store.
+     */
+    static int run(PrintWriter out, PrintWriter err, Lent lent, String... args) {
         CommandLine commandLine = build(args);
+        ((JcalicoCommand) commandLine.getCommandSpec().userObject()).lend(lent);
         // after the subcommands are added, which take these settings over only from then on
         if (out != null) {
             commandLine.setOut(out);

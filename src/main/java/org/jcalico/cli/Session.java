@@ -9,7 +9,9 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Names;
+import org.jcalico.workload.VethAttacher;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What a command works with: the datastore it was pointed at, this host's node name, and where to print. */
@@ -19,10 +21,15 @@ final class Session implements AutoCloseable {
     private final String nodeOption;
     private final PrintWriter out;
     private Datastore datastore;
+    /** Whether {@link #datastore} was lent to the command, open already: it is then not this session's to close. */
+    private final boolean lentStore;
+    /** The host's veths lent to the command, or null: it makes its own. */
+    private final VethAttacher lentVeths;
 
     /** With jcalico's options as the command line that SPEC belongs to gave them, printing to its output. */
     Session(CommandSpec spec) {
-        this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut());
+        this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut(),
+                root(spec).lent() == null ? new Lent(null, null) : root(spec).lent());
     }
 
     /**
@@ -30,10 +37,22 @@ final class Session implements AutoCloseable {
      * printing to OUT: for a command run without picocli's model (PlainList).
      */
     Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out) {
+        this(datastoreOption, etcdSettings, nodeOption, out, new Lent(null, null));
+    }
+
+    /**
+     * LENT: the datastore the options name, open already and not closed by this session (null: opened when needed),
+     * and the host's veths (null: made when needed).
+     */
+    private Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out,
+                    Lent lent) {
         this.datastoreOption = datastoreOption;
         this.etcdSettings = etcdSettings;
         this.nodeOption = nodeOption;
         this.out = out;
+        this.datastore = lent.datastore();
+        this.lentStore = lent.datastore() != null;
+        this.lentVeths = lent.veths();
     }
 
     private static JcalicoCommand root(CommandSpec spec) {
@@ -86,13 +105,18 @@ final class Session implements AutoCloseable {
         return Names.check("node", name);
     }
 
+    /** The veths of this host (the process's own network namespace), lent or made for this command. */
+    VethAttacher veths() {
+        return lentVeths != null ? lentVeths : new VethAttacher(CommandRunner.local());
+    }
+
     PrintWriter out() {
         return out;
     }
 
     @Override
     public void close() {
-        if (datastore != null) {
+        if (datastore != null && !lentStore) {
             datastore.close();
         }
     }

@@ -35,16 +35,24 @@ import org.jcalico.util.Sha256;
 public final class ContainerService {
     private static final long POLL_MILLIS = 4;
     private final ResourceStore store;
-    /** One for this object's life: its rtnetlink thread is reused by every attachment, not started for each. */
+    /** One for this object's life at least: its rtnetlink thread is reused by every attachment, not started for each. */
     private final VethAttacher veths;
     private final ContainerResolver resolver;
     private final Intents intents;
 
     public ContainerService(ResourceStore store, CommandRunner host, ContainerResolver resolver) {
+        this(store, new VethAttacher(host), resolver);
+    }
+
+    /**
+     * With VETHS, the host's, which may outlive this object and serve others too (the agent's served commands share
+     * one: docs/agent.md, "A served `container add`", session 34); the intents' teardowns use it as well.
+     */
+    public ContainerService(ResourceStore store, VethAttacher veths, ContainerResolver resolver) {
         this.store = store;
-        this.veths = new VethAttacher(host);
+        this.veths = veths;
         this.resolver = resolver;
-        this.intents = new Intents(store, host);
+        this.intents = new Intents(store, veths);
     }
 
     /** The outcome of an add: the endpoint, the profiles it created, and how long the agent took (-1: not awaited). */

@@ -41,9 +41,14 @@ public final class Intents {
 
     /** @param host runs commands in the node's own namespace, where the host side of each veth is */
     public Intents(ResourceStore store, CommandRunner host) {
+        this(store, new VethAttacher(host));
+    }
+
+    /** @param veths the host's veths, shared with whoever else attaches and detaches on it */
+    Intents(ResourceStore store, VethAttacher veths) {
         this.store = store;
         this.datastore = store.datastore();
-        this.veths = new VethAttacher(host);
+        this.veths = veths;
     }
 
     /**
