@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
+import org.jcalico.felix.StartPeak;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
 import org.jcalico.felix.dataplane.ipsets.IpSetInput;
@@ -46,6 +47,8 @@ public final class AgentCacheTraining {
      * CPU time), which tell a JVM that had the cache from one that had not; and how much restore input was planned.
      */
     public static void run(PrintWriter out) {
+        // as the agent sizes its heap for its start (the management classes it loads for that are then cached)
+        out.println("heap sized for the start: " + StartPeak.makeRoom());
         AgentCacheTraining training = new AgentCacheTraining();
         long planned = training.decode();
         planned += training.timed("first", out);

@@ -126,6 +126,8 @@ public final class Agent {
      */
     public void listAhead() {
         syncer.listAhead();
+        // the listing has started its connections meanwhile; the collection stops it for a few milliseconds
+        log.info("heap sized for the start: " + StartPeak.makeRoom());
     }
 
     /** When the loop last went round (or retried the datastore), for liveness. */

@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.TreeMap;
+import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
@@ -38,12 +40,12 @@ import org.jcalico.model.WorkloadEndpoint;
  * logged by the caller and left out rather than stopping the agent.
  */
 final class ClusterCache {
-    private static final List<String> RELEVANT = List.of(
+    private static final String[] RELEVANT = {
             Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
             Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
             Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
             Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
-            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class));
+            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class)};
     private static final String BLOCKS = Keys.prefix(IpamBlock.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     private final String node;
@@ -74,7 +76,13 @@ final class ClusterCache {
     }
 
     static boolean isRelevant(String key) {
-        return RELEVANT.stream().anyMatch(key::startsWith);
+        // a loop over an array, not a stream: the agent's listing asks this of every key of the cluster
+        for (String prefix : RELEVANT) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -92,21 +100,30 @@ final class ClusterCache {
      * 100,000 endpoints, their whole records and the other nodes' blocks with their allocations (docs/agent.md, "Memory").
      */
     Decoded decodeKept(String key, String value) {
-        Decoded decoded = decode(key, value);
+        return kept(decode(key, value));
+    }
+
+    /** As {@link #decodeKept(String, String)}, the value read from its bytes where the store kept them (the listing). */
+    Decoded decodeKept(KeyValue item) {
+        return kept(isRelevant(item.key()) ? decoded(item.key(), () -> item.readValue(ResourceCodec::fromJson)) : null);
+    }
+
+    private Decoded kept(Decoded decoded) {
         if (decoded == null || decoded.resource() == null) {
             return decoded;
         }
         Resource kept = kept(decoded.resource());
-        return kept == null ? null : new Decoded(key, kept, null);
+        return kept == null ? null : kept == decoded.resource() ? decoded : new Decoded(decoded.key(), kept, null);
     }
 
     /** The value decoded whole, or null when the calculation reads nothing under its key. Safe on any thread. */
     static Decoded decode(String key, String value) {
-        if (!isRelevant(key)) {
-            return null;
-        }
+        return isRelevant(key) ? decoded(key, () -> ResourceCodec.fromJson(value)) : null;
+    }
+
+    private static Decoded decoded(String key, Supplier<Resource> reader) {
         try {
-            return new Decoded(key, ResourceCodec.fromJson(value), null);
+            return new Decoded(key, reader.get(), null);
         } catch (RuntimeException e) {
             // a value no reader of ours expects must cost that value, not the agent
             return new Decoded(key, null, "ignoring unreadable " + key + ": " + e.getMessage());

@@ -91,7 +91,7 @@ final class Syncer {
             parts.add(part);
             readers.add(page -> {
                 for (KeyValue item : page) {
-                    ClusterCache.Decoded decoded = cache.decodeKept(item.key(), item.value());
+                    ClusterCache.Decoded decoded = cache.decodeKept(item);
                     if (decoded != null) {
                         part.add(decoded);
                     }

@@ -79,6 +79,16 @@ public final class ResourceCodec {
         return stored != null ? stored : fromJsonByMapper(json);
     }
 
+    /**
+     * What {@link #fromJson(String)} answers for the text of LENGTH bytes of UTF-8 at OFFSET, read from the bytes
+     * where they hold the stored form (an agent's listing over gRPC: no string of each value); the mapper reads any
+     * other from their text, with the same resource or error.
+     */
+    public static Resource fromJson(byte[] utf8, int offset, int length) {
+        Resource stored = StoredRecords.read(utf8, offset, length);
+        return stored != null ? stored : fromJsonByMapper(new String(utf8, offset, length, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** What {@link #fromJson} answers without {@link StoredRecords}: the mapper's resource, or its error. */
     static Resource fromJsonByMapper(String json) {
         // The stored form, as toJson writes it, maps straight onto the records: an agent reads a cluster's hundred

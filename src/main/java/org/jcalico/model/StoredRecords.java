@@ -1,8 +1,8 @@
 package org.jcalico.model;
 
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,13 +29,27 @@ final class StoredRecords {
 
     /** The resource this stored form holds; null when it is not one that this class reads exactly as the mapper. */
     static Resource read(String json) {
+        byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length != json.length() && !json.equals(new String(utf8, StandardCharsets.UTF_8))) {
+            // an unpaired surrogate, which UTF-8 cannot carry: the mapper reads the text as it is
+            return null;
+        }
+        return read(utf8, 0, utf8.length);
+    }
+
+    /**
+     * The same, read from LENGTH bytes of UTF-8 at OFFSET, which stand for the text {@code new String(utf8, offset,
+     * length, UTF_8)} (bytes that are not UTF-8 read as U+FFFD, as there): the agent's listing reads its values so,
+     * straight from the page etcd sent, without a string of each value in between.
+     */
+    static Resource read(byte[] utf8, int offset, int length) {
         try {
-            Fields fields = new Fields(json);
+            Fields fields = new Fields(utf8, offset, offset + length);
             fields.open();
             if (!"kind".equals(fields.next())) {
                 return null;
             }
-            Resource resource = switch (fields.text()) {
+            Resource resource = switch (fields.word()) {
                 case IpPool.KIND -> pool(fields);
                 case IpamBlock.KIND -> block(fields);
                 case WorkloadEndpoint.KIND -> endpoint(fields);
@@ -176,86 +190,151 @@ final class StoredRecords {
     }
 
     /**
-     * A cursor over the stored form, at a value or a member of an object: each value of the one JSON type the mapper
-     * writes for it, structure as the mapper writes it (no white space), each member's name once in its object (the
-     * mapper's strict duplicate detection).
+     * A cursor over the stored form's UTF-8 bytes, at a value or a member of an object: each value of the one JSON type
+     * the mapper writes for it, structure as the mapper writes it (no white space), each member's name once in its
+     * object (the mapper's strict duplicate detection). The bytes that structure JSON are ASCII, which UTF-8 never uses
+     * within the encoding of another character, so they are found in the bytes as in the text; a text is decoded from
+     * its bytes alone (ASCII, the common case, as Latin-1: one copy), and so are the members' names, which are the
+     * known {@link #WORDS} without a string made for them.
      */
     private static final class Fields {
         static final Unread UNREAD = new Unread();
-        private final String json;
+        /** The names and kinds this class reads, found in the bytes without a string made for each. */
+        private static final List<String> WORDS = List.of("kind", IpPool.KIND, IpamBlock.KIND, WorkloadEndpoint.KIND,
+                EndpointStatus.KIND, "cidr", "natOutgoing", "blockSize", "disabled", "poolName", "affinity", "allocations",
+                "node", "orchestrator", "containerId", "endpointId", "interfaceName", "mac", "ipv4Nets", "ipv6Nets",
+                "profileIds", "state", "namespace", "labels", "ports", "createdAtMillis", "allowSpoofedSourcePrefixes",
+                "name", "protocol", "port", "detail", "updatedAtMillis");
+        private static final byte[][] WORD_BYTES = WORDS.stream().map(word -> word.getBytes(StandardCharsets.US_ASCII))
+                .toArray(byte[][]::new);
+        private final byte[] json;
+        private final int end;
         /**
          * The names met so far in the objects open around the cursor, the outermost's first, and where each object's
          * own begin: an object has a few names (a block's allocations 64 at most), so a scan finds a duplicate
          * without a set made for each object (the agent's start reads every endpoint of the cluster through here).
          */
-        private final List<String> names = new ArrayList<>();
-        private final Deque<Integer> objects = new ArrayDeque<>();
+        private String[] names = new String[8];
+        private int named;
+        private int[] objects = new int[4];
+        private int depth;
         private int at;
 
-        Fields(String json) {
+        Fields(byte[] json, int from, int to) {
             this.json = json;
+            this.at = from;
+            this.end = to;
         }
 
         /** Enters the object that is the current value. */
         void open() {
             expect('{');
-            objects.push(names.size());
+            if (depth == objects.length) {
+                objects = Arrays.copyOf(objects, 2 * depth);
+            }
+            objects[depth++] = named;
         }
 
         /** The next member's name, the cursor then at its value; null at the end of the object, which it leaves. */
         String next() {
-            int first = objects.element();
+            int first = objects[depth - 1];
             if (take('}')) {
-                names.subList(first, names.size()).clear();
-                objects.pop();
+                Arrays.fill(names, first, named, null);
+                named = first;
+                depth--;
                 return null;
             }
-            if (names.size() > first) {
+            if (named > first) {
                 expect(',');
             }
-            String name = text();
-            if (names.subList(first, names.size()).contains(name)) {
-                throw UNREAD;
+            String name = word();
+            for (int i = first; i < named; i++) {
+                if (names[i].equals(name)) {
+                    throw UNREAD;
+                }
             }
-            names.add(name);
+            if (named == names.length) {
+                names = Arrays.copyOf(names, 2 * named);
+            }
+            names[named++] = name;
             expect(':');
             return name;
         }
 
         /** Whether the whole stored form has been read. */
         boolean atEnd() {
-            return at == json.length();
+            return at == end;
+        }
+
+        /** A text that is most likely one of the {@link #WORDS} (a name, a kind): that constant where it is one. */
+        String word() {
+            int from = at + 1;
+            int close = from;
+            while (close < end && json[close] >= 0x20 && json[close] != '"' && json[close] != '\\') {
+                close++;
+            }
+            if (at < end && json[at] == '"' && close < end && json[close] == '"') {
+                for (int i = 0; i < WORD_BYTES.length; i++) {
+                    byte[] word = WORD_BYTES[i];
+                    if (word.length == close - from && Arrays.equals(word, 0, word.length, json, from, close)) {
+                        at = close + 1;
+                        return WORDS.get(i);
+                    }
+                }
+            }
+            return text();
         }
 
         String text() {
             expect('"');
             StringBuilder text = null;
             int from = at;
+            boolean ascii = true;
             while (true) {
-                char c = charAt(at++);
-                if (c == '"') {
-                    return text == null ? json.substring(from, at - 1) : text.append(json, from, at - 1).toString();
+                byte b = byteAt(at++);
+                if (b == '"') {
+                    String last = decoded(from, at - 1, ascii);
+                    return text == null ? last : text.append(last).toString();
                 }
-                if (c < 0x20) {
+                if (b >= 0 && b < 0x20) {
                     throw UNREAD;
                 }
-                if (c == '\\') {
-                    text = (text == null ? new StringBuilder() : text).append(json, from, at - 1).append(escaped());
+                ascii &= b >= 0;
+                if (b == '\\') {
+                    text = (text == null ? new StringBuilder() : text).append(decoded(from, at - 1, ascii)).append(escaped());
                     from = at;
+                    ascii = true;
                 }
             }
         }
 
+        /** The text of the bytes [from, to), none of them a quote, a backslash or a control character. */
+        private String decoded(int from, int to, boolean ascii) {
+            return new String(json, from, to - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        }
+
         boolean bool() {
-            if (json.startsWith("true", at)) {
+            if (startsWith("true")) {
                 at += 4;
                 return true;
             }
-            if (json.startsWith("false", at)) {
+            if (startsWith("false")) {
                 at += 5;
                 return false;
             }
             throw UNREAD;
+        }
+
+        private boolean startsWith(String word) {
+            if (end - at < word.length()) {
+                return false;
+            }
+            for (int i = 0; i < word.length(); i++) {
+                if (json[at + i] != word.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         int integer() {
@@ -270,13 +349,13 @@ final class StoredRecords {
         long longInteger() {
             boolean negative = take('-');
             int from = at;
-            while (at < json.length() && json.charAt(at) >= '0' && json.charAt(at) <= '9' && (at == from || json.charAt(from) != '0')) {
-                at++;
+            long value = 0;
+            while (at < end && json[at] >= '0' && json[at] <= '9' && (at == from || json[from] != '0')) {
+                value = 10 * value + (json[at++] - '0');
             }
             if (at == from || at - from > 18) {
                 throw UNREAD;
             }
-            long value = Long.parseLong(json, from, at, 10);
             return negative ? -value : value;
         }
 
@@ -308,24 +387,21 @@ final class StoredRecords {
 
         /** The character that the escape after a backslash stands for. */
         private char escaped() {
-            char c = charAt(at++);
-            return switch (c) {
-                case '"', '\\', '/' -> c;
+            byte b = byteAt(at++);
+            return switch (b) {
+                case '"', '\\', '/' -> (char) b;
                 case 'b' -> '\b';
                 case 'f' -> '\f';
                 case 'n' -> '\n';
                 case 'r' -> '\r';
                 case 't' -> '\t';
                 case 'u' -> {
-                    if (at + 4 > json.length()) {
+                    if (at + 4 > end) {
                         throw UNREAD;
                     }
                     int code = 0;
-                    for (int end = at + 4; at < end; at++) {
-                        int digit = Character.digit(json.charAt(at), 16);
-                        if (digit < 0) {
-                            throw UNREAD;
-                        }
+                    for (int stop = at + 4; at < stop; at++) {
+                        int digit = hexDigit(json[at]);
                         code = code * 16 + digit;
                     }
                     yield (char) code;
@@ -334,8 +410,19 @@ final class StoredRecords {
             };
         }
 
+        /** An ASCII hex digit's value, as JSON's escapes have them (the mapper takes no other digits there). */
+        private static int hexDigit(byte b) {
+            if (b >= '0' && b <= '9') {
+                return b - '0';
+            }
+            if (b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F') {
+                return (b | 0x20) - 'a' + 10;
+            }
+            throw UNREAD;
+        }
+
         private boolean take(char c) {
-            if (at < json.length() && json.charAt(at) == c) {
+            if (at < end && json[at] == c) {
                 at++;
                 return true;
             }
@@ -348,11 +435,11 @@ final class StoredRecords {
             }
         }
 
-        private char charAt(int index) {
-            if (index >= json.length()) {
+        private byte byteAt(int index) {
+            if (index >= end) {
                 throw UNREAD;
             }
-            return json.charAt(index);
+            return json[index];
         }
     }
 

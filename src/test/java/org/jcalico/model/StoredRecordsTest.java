@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -112,6 +113,61 @@ class StoredRecordsTest {
         }
         assertTrue(answered >= 5, "only " + answered + " answered");
         assertEquals(new EndpointStatus("h1", "e1", EndpointStatus.State.failed, "A/\b\f\r\u00e9", 0), StoredRecords.read(forms.getFirst()));
+    }
+
+    /**
+     * Read from UTF-8 bytes, as an agent's listing reads its values out of etcd's page, it answers what it answers for
+     * their text, and the codec what it answers for the text, resource or error: on random forms of every kind, on
+     * characters of every UTF-8 width, and on bytes that are not UTF-8 (which the text has as U+FFFD), in and out of
+     * the strings.
+     */
+    @Test
+    void readsFromBytesWhatItReadsFromTheirText() throws Exception {
+        ResourceGenerator generator = new ResourceGenerator(ResourcePropertyTest.SEED + 4, 0.15);
+        List<byte[]> values = new java.util.ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            Map<String, Object> raw = i % 3 == 0 ? generator.any() : generator.of(READ.get(i % READ.size()));
+            values.add(PLAIN.writeValueAsString(raw).getBytes(StandardCharsets.UTF_8));
+        }
+        String status = "{\"kind\":\"WorkloadEndpointStatus\",\"node\":\"h1\",\"endpointId\":\"e1\",\"state\":\"failed\",";
+        String endpoint = "{\"kind\":\"WorkloadEndpoint\",\"node\":\"h1\",\"containerId\":\"c1\",\"endpointId\":\"e1\","
+                + "\"interfaceName\":\"jc1\",\"labels\":{\"app\":\"";
+        byte[][] odd = {{(byte) 0xff}, {(byte) 0xc3}, {(byte) 0xe4, (byte) 0xb8}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98},
+                {(byte) 0xc3, (byte) 0xa9}, {(byte) 0xe4, (byte) 0xb8, (byte) 0xad}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98, (byte) 0x80},
+                {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xc0, (byte) 0xaf}, {(byte) 0x80}};
+        for (byte[] bytes : odd) {
+            for (String before : List.of(status + "\"detail\":\"a", status + "\"detail\":\"", endpoint + "x", status)) {
+                for (String after : List.of("\"}", "b\"}", "\\n\"}", "\\u00e9\"}", "\":1}")) {
+                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                    out.writeBytes(before.getBytes(StandardCharsets.UTF_8));
+                    out.writeBytes(bytes);
+                    out.writeBytes(after.getBytes(StandardCharsets.UTF_8));
+                    values.add(out.toByteArray());
+                }
+            }
+        }
+        int answered = 0;
+        for (byte[] value : values) {
+            String text = new String(value, StandardCharsets.UTF_8);
+            // the value amid other bytes, as in a page
+            byte[] page = new byte[value.length + 7];
+            java.util.Arrays.fill(page, (byte) '"');
+            System.arraycopy(value, 0, page, 3, value.length);
+            Resource stored = StoredRecords.read(page, 3, value.length);
+            assertEquals(StoredRecords.read(text), stored, text);
+            answered += stored != null ? 1 : 0;
+            assertEquals(outcome(() -> ResourceCodec.fromJson(text)), outcome(() -> ResourceCodec.fromJson(page, 3, value.length)), text);
+        }
+        assertTrue(answered > 500, "only " + answered + " answered");
+    }
+
+    /** The resource, or the error's type and message. */
+    private static Object outcome(java.util.function.Supplier<Resource> reading) {
+        try {
+            return reading.get();
+        } catch (RuntimeException e) {
+            return e.getClass() + ": " + e.getMessage();
+        }
     }
 
     private static Resource byMapper(String json) {

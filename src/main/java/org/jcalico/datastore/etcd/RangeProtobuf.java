@@ -138,9 +138,14 @@ final class RangeProtobuf {
         return revision;
     }
 
+    /**
+     * A key-value whose value stays the bytes of the message it was read from: the agent's listing decodes them into
+     * its records without a string of each value in between (docs/datastore.md, "The listing over gRPC").
+     */
     private static KeyValue keyValue(Reader reader) {
         String key = null;
-        String value = "";
+        int value = reader.position;
+        int valueLength = 0;
         long created = 0;
         long modified = 0;
         while (reader.hasMore()) {
@@ -151,14 +156,18 @@ final class RangeProtobuf {
                 case 1 << 3 | BYTES -> key = reader.string();
                 case 2 << 3 | VARINT -> created = reader.varint();
                 case 3 << 3 | VARINT -> modified = reader.varint();
-                case 5 << 3 | BYTES -> value = reader.string();
+                case 5 << 3 | BYTES -> {
+                    valueLength = reader.length();
+                    value = reader.position;
+                    reader.position += valueLength;
+                }
                 default -> reader.skip(type);
             }
         }
         if (key == null || key.isEmpty()) {
             throw garbled("a key-value without a key");
         }
-        return new KeyValue(key, value, created, modified);
+        return KeyValue.ofUtf8(key, reader.data, value, valueLength, created, modified);
     }
 
     static DatastoreException garbled(String what) {
@@ -196,7 +205,7 @@ final class RangeProtobuf {
             throw garbled("a number of more than 10 bytes");
         }
 
-        private int length() {
+        int length() {
             long length = varint();
             if (length < 0 || length > end - position) {
                 throw garbled("a field of " + length + " bytes where " + (end - position) + " are left");

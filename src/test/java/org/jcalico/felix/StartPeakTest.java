@@ -1,0 +1,67 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.agent.JvmCommand;
+import org.junit.jupiter.api.Test;
+
+/**
+ * In a JVM with the agent's options: the start runs with a young generation sized for it, and once the start's peak is
+ * given back the heap is what it was sized to before (docs/agent.md, "Start-up of the agent", session 34).
+ */
+class StartPeakTest {
+    @Test
+    void theStartHasAYoungGenerationOfItsOwnAndGivesItBack() throws IOException, InterruptedException {
+        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
+        jvm.addAll(JvmCommand.AGENT_FLAGS);
+        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        assertEquals(0, process.waitFor(), out);
+        String[] lines = out.strip().split("\n");
+        String[] before = lines[0].split(" ");
+        String[] during = lines[1].split(" ");
+        String[] after = lines[2].split(" ");
+        // -Xms8m: 1.5 MB of young generation, eden 1.3 MB, the size the agent's start had to itself until session 34
+        assertTrue(Long.parseLong(before[0]) < 2 << 20, out);
+        // what is in use before its collection bounds the room from above: here 2 MB in use for 1.3 MB live, eden 8.4 MB
+        assertTrue(Long.parseLong(during[0]) >= 6 << 20, "the start's eden: " + out);
+        // given back: the old generation sized to what is live again, the young one a quarter of it
+        assertTrue(Long.parseLong(after[0]) < 2 << 20, "eden after the start: " + out);
+        assertTrue(Long.parseLong(after[1]) < 16 << 20, "heap committed after the start: " + out);
+        // the free ratios the agent runs with are its own again
+        assertEquals(before[2] + " " + before[3], during[2] + " " + during[3], out);
+    }
+
+    /** Prints eden's and the heap's committed bytes and the free ratios: before, after makeRoom, after giveBack. */
+    static final class Probe {
+        public static void main(String[] args) {
+            print();
+            StartPeak.makeRoom();
+            print();
+            List<byte[]> garbage = new ArrayList<>();
+            for (int i = 0; i < 200_000; i++) {
+                garbage.add(new byte[100]);
+                if (garbage.size() > 1_000) {
+                    garbage.clear();
+                }
+            }
+            StartPeak.giveBack();
+            print();
+        }
+
+        private static void print() {
+            long eden = ManagementFactory.getMemoryPoolMXBeans().stream().filter(pool -> pool.getName().contains("Eden"))
+                    .mapToLong(pool -> pool.getUsage().getCommitted()).sum();
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            System.out.println(eden + " " + Runtime.getRuntime().totalMemory() + " " + vm.getVMOption("MinHeapFreeRatio").getValue()
+                    + " " + vm.getVMOption("MaxHeapFreeRatio").getValue());
+        }
+    }
+}
