@@ -46,11 +46,12 @@ public final class NodeImage {
             "/usr/share/locale/*");
     /**
      * `jdeps --print-module-deps` of the jar and its libraries names java.base, java.desktop (Jackson's use of
-     * java.beans), java.management, java.naming, java.net.http and java.sql (SQLite's JDBC driver); jdk.unsupported
-     * is reached by reflection only (sun.misc.Unsafe), which jdeps cannot see.
+     * java.beans), java.management, java.naming, java.net.http, java.sql (SQLite's JDBC driver) and jdk.management
+     * (felix/StartPeak's HotSpotDiagnosticMXBean); jdk.unsupported is reached by reflection only (sun.misc.Unsafe),
+     * which jdeps cannot see. NodeImageModulesTest checks jcalico's own classes against this list.
      */
     static final List<String> MODULES = List.of("java.base", "java.desktop", "java.management", "java.naming",
-            "java.net.http", "java.sql", "jdk.unsupported");
+            "java.net.http", "java.sql", "jdk.management", "jdk.unsupported");
     static final Path HOME = Path.of("/opt/jcalico");
 
     private final DockerCli docker;
