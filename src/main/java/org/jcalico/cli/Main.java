@@ -13,7 +13,7 @@ import picocli.CommandLine;
  */
 public final class Main {
     /** The options of jcalico itself that take a value, as in JcalicoCommand. */
-    private static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
+    static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
             "--etcd-cert", "--etcd-key", "--etcd-user", "--etcd-password-file");
 
     private Main() {
