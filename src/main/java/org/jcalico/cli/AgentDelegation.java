@@ -119,7 +119,7 @@ public final class AgentDelegation implements AutoCloseable {
         }
         List<String> command = args.subList(at, args.size());
         boolean served = command.size() >= 2 && SERVED.contains(command.subList(0, 2))
-                && command.stream().noneMatch(AgentDelegation::relativePath);
+                && command.stream().noneMatch(arg -> relativePath(arg) || optionOfTheClients(arg));
         DatastoreUrl clientDatastore = clientDatastore(flagDatastore, clientEnvironment.get(DatastoreUrl.ENVIRONMENT));
         String environmentNode = clientEnvironment.getOrDefault("JCALICO_NODENAME", "");
         String clientNode = flagNode != null ? flagNode : environmentNode.isBlank() ? fields.get(0) : environmentNode;
@@ -220,6 +220,15 @@ public final class AgentDelegation implements AutoCloseable {
         names.addAll(environment.keySet());
         names.removeIf(name -> java.util.Objects.equals(client.get(name), environment.get(name)));
         return String.join(", ", names);
+    }
+
+    /**
+     * One of jcalico's own options after the command, which picocli takes there too (the last one given winning), or
+     * an argument file (@FILE, relative to the client's directory, or holding such options): the datastore, the etcd
+     * user or the node it names may not be the agent's, and a served command runs on the agent's store (Lent).
+     */
+    private static boolean optionOfTheClients(String arg) {
+        return arg.startsWith("@") || Main.GLOBAL_OPTIONS.contains(arg.split("=", 2)[0]);
     }
 
     /** netns:PATH relative to the client's directory, which the agent does not know. */

@@ -13,7 +13,7 @@ import picocli.CommandLine;
  */
 public final class Main {
     /** The options of jcalico itself that take a value, as in JcalicoCommand. */
-    private static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
+    static final java.util.Set<String> GLOBAL_OPTIONS = java.util.Set.of("--datastore", "--node", "--etcd-ca",
             "--etcd-cert", "--etcd-key", "--etcd-user", "--etcd-password-file");
 
     private Main() {
@@ -127,7 +127,22 @@ public final class Main {
         int at = commandAt(args);
         String requested = at < 0 ? null : args[at];
         String next = at >= 0 && at + 1 < args.length ? args[at + 1] : null;
-        return CommandModel.withSubcommands(new JcalicoCommand().spec, requested, next, JcalicoCommand.COMMANDS);
+        CommandLine line = CommandModel.withSubcommands(new JcalicoCommand().spec, requested, next, JcalicoCommand.COMMANDS);
+        versionEverywhere(line, line.getCommandSpec().versionProvider());
+        return line;
+    }
+
+    /**
+     * Every command's -V/--version (which mixinStandardHelpOptions lists in its usage) prints jcalico's version, as
+     * the top level's does: picocli asks the command's own provider, and the subcommands had none (an empty line).
+     */
+    private static void versionEverywhere(CommandLine line, picocli.CommandLine.IVersionProvider version) {
+        for (CommandLine subcommand : line.getSubcommands().values()) {
+            if (subcommand.getCommandSpec().version().length == 0) {
+                subcommand.getCommandSpec().versionProvider(version);
+            }
+            versionEverywhere(subcommand, version);
+        }
     }
 
     /** Where the first word that is not a global option or its value is: the command to build; -1 if none. */

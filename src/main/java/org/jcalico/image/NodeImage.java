@@ -46,9 +46,10 @@ public final class NodeImage {
             "/usr/share/locale/*");
     /**
      * `jdeps --print-module-deps` of the jar and its libraries names java.base, java.desktop (Jackson's use of
-     * java.beans), java.management, java.naming, java.net.http, java.sql (SQLite's JDBC driver) and jdk.management
-     * (felix/StartPeak's HotSpotDiagnosticMXBean); jdk.unsupported is reached by reflection only (sun.misc.Unsafe),
-     * which jdeps cannot see. NodeImageModulesTest checks jcalico's own classes against this list.
+     * java.beans), java.management, java.naming, java.net.http and java.sql (SQLite's JDBC driver); jdk.unsupported
+     * is reached by reflection only (sun.misc.Unsafe), which jdeps cannot see; jdk.management holds the JVM's
+     * diagnostic bean, through which the agent sizes its heap for its start (felix/StartPeak, since session 34: without
+     * it the agent in the image died at its start, NodeImageRuntimeTest).
      */
     static final List<String> MODULES = List.of("java.base", "java.desktop", "java.management", "java.naming",
             "java.net.http", "java.sql", "jdk.management", "jdk.unsupported");

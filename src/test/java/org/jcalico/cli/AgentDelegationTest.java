@@ -217,6 +217,30 @@ class AgentDelegationTest {
         assertTrue(ask(store, "h1", "pool", "list").contains("10.71.0.0/16"), "a change made elsewhere shows at once");
     }
 
+    /**
+     * picocli takes jcalico's options after the command too (the last one given wins), and from an argument file
+     * (@FILE): a served command runs on the agent's store, so one that names another there must be the launcher's
+     * to run, or it would read and write the agent's store in place of the one named (the etcd user and
+     * certificates likewise).
+     */
+    @Test
+    void leavesToTheLauncherAStoreNamedAfterTheCommand() throws Exception {
+        String other = "embedded:" + dir.resolve("other.db");
+        assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.72.0.0/16"));
+        assertEquals(0, Main.run("--datastore", other, "pool", "add", "10.73.0.0/16"));
+        assertTrue(ask(store, "h1", "pool", "list").contains("10.72.0.0/16"), "the agent's store is open");
+        java.nio.file.Path options = dir.resolve("options");
+        java.nio.file.Files.writeString(options, "--datastore " + other + "\n");
+        for (List<String> args : List.of(List.of("pool", "list", "--datastore", other),
+                List.of("pool", "list", "--datastore=" + other), List.of("pool", "list", "@" + options),
+                List.of("container", "list", "--datastore", other))) {
+            String reply = ask(store, "h1", args.toArray(String[]::new));
+            assertTrue(reply.equals(DECLINED) || !reply.contains("10.72.0.0/16"), String.join(" ", args) + ": " + reply);
+        }
+        assertEquals(DECLINED, ask(store, "h1", "container", "add", "netns:n", "--datastore", other), "nor written there");
+        assertEquals(DECLINED, ask(store, "h1", "container", "add", "netns:n", "--etcd-user=other"), "nor as the agent's user");
+    }
+
     @Test
     void leavesEverythingElseToTheLauncher() {
         for (List<String> args : List.of(

@@ -30,7 +30,10 @@ public final class EmbeddedDatastore implements Datastore {
     private static final int SQLITE_FULL = 13;
     private final Path path;
     private final OpenMode mode;
-    /** The file this store has open, its journal's files, and the connection to it (also in {@link #connection}). */
+    /**
+     * The file this store has open, its journal's files, and the connection to it (also in {@link #connection}); while
+     * no file is at the path, the one last open, and no connection (see {@link #followFile}).
+     */
     private StoreFile.Opened opened;
     private Connection connection;
     private long generation;
@@ -64,20 +67,32 @@ public final class EmbeddedDatastore implements Datastore {
     /**
      * Keeps this store on the file now at the path. A file moved over the path (a restored backup) is opened afresh
      * once every connection to the old one is closed, never created: a removed file is an error until one is back.
-     * Each change of file is a new generation, on which the poller ends every watch.
+     * Each change of file is a new generation, on which the poller ends every watch. While no file is at the path
+     * none is open, and whatever comes back is opened, the same file too (moved away and back): with the closed
+     * connection and the file's identity kept, that one failed every call for the rest of the process's life. The
+     * journal left at the path belongs to the file last open and is removed only when another file comes: the same
+     * file back finds its own there, with the commits not yet copied into it (removed at once, they were lost).
      */
     synchronized void followFile() {
-        if (!StoreFile.replaced(path, opened.identity())) {
-            return;
+        if (connection != null) {
+            if (!StoreFile.replaced(path, opened.identity())) {
+                return;
+            }
+            closeQuietly(connection);
+            connection = null;
+            if (poller != null) {
+                poller.dropConnection();
+            }
+            generation++;
         }
-        closeQuietly(connection);
-        if (poller != null) {
-            poller.dropConnection();
+        StoreFile.Identity now = StoreFile.Identity.of(path);
+        if (now != null && !now.equals(opened.identity())) {
+            StoreFile.removeJournalOf(path, opened);
         }
-        generation++;
-        StoreFile.removeJournalOf(path, opened);
         opened = StoreFile.open(path, mode, false);
         connection = opened.connection();
+        // a file back after none was is a change of file too: a watch begun meanwhile resyncs on it
+        generation++;
     }
 
     synchronized long generation() {
@@ -328,7 +343,9 @@ public final class EmbeddedDatastore implements Datastore {
             stopping.close();
         }
         synchronized (this) {
-            closeQuietly(connection);
+            if (connection != null) {
+                closeQuietly(connection);
+            }
         }
     }
 

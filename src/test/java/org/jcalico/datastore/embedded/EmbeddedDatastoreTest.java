@@ -387,10 +387,7 @@ class EmbeddedDatastoreTest extends DatastoreContract {
     @Test
     void aFileMovedOverTheStoreIsFollowedAndItsWatchersResync() throws Exception {
         Path file = dir.resolve("live.db");
-        Path backup = dir.resolve("backup.db");
-        try (EmbeddedDatastore old = EmbeddedDatastore.open(backup)) {
-            old.put("/restored", "from the backup");
-        }
+        Path backup = backup();
         try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
             store.put("/live", "1");
             store.put("/live", "2");
@@ -399,18 +396,82 @@ class EmbeddedDatastoreTest extends DatastoreContract {
             java.nio.file.Files.move(backup, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             assertEquals("the datastore file " + file + " was replaced by another file", resyncs.next());
-            assertEquals(List.of("/restored"), store.list("/").items().stream().map(kv -> kv.key()).toList());
+            assertEquals(List.of("/restored"), keys(store));
             store.put("/after", "written to the restored file");
-            try (EmbeddedDatastore reader = EmbeddedDatastore.open(file, org.jcalico.datastore.OpenMode.READ)) {
-                assertEquals("written to the restored file", reader.get("/after").orElseThrow().value());
-            }
+            assertReadElsewhere(file, "/after", "written to the restored file");
 
             store.watch("/", store.list("/").revision(), resyncs);
             java.nio.file.Files.delete(file);
             assertEquals("the datastore file " + file + " was removed", resyncs.next());
-            assertEquals("there is no datastore at " + file + "; check --datastore or $JCALICO_DATASTORE",
-                    org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> store.list("/")).getMessage());
+            assertNoDatastore(store, file);
             assertTrue(!java.nio.file.Files.exists(file), "a store that was removed is not created again");
+        }
+    }
+
+    /**
+     * A file moved away and back (the same file: an operator's mv, a backup tool's) is followed back: the store is an
+     * error while there is none, as when it is removed, and works again once it is back. A store kept open for long
+     * meets this: the agent's own, and since session 34 the one its served commands share. It kept the connection it
+     * had closed when the file went, and the file back had the identity it remembered, so every call failed with
+     * "database connection closed" until the process ended.
+     */
+    @Test
+    void aFileMovedAwayAndBackIsFollowedBack() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path aside = dir.resolve("aside.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/before", "1");
+            java.nio.file.Files.move(file, aside);
+            assertNoDatastore(store, file);
+            java.nio.file.Files.move(aside, file);
+            assertEquals(List.of("/before"), keys(store));
+            store.put("/after", "2");
+            assertReadElsewhere(file, "/after", "2");
+        }
+    }
+
+    /** A watch begun while no file is at the path resyncs once a file comes: its revision may be of another file. */
+    @Test
+    void aWatchBegunWhileTheFileIsGoneResyncsWhenAFileComes() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path backup = backup();
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/live", "1");
+            long revision = store.list("/").revision();
+            Resyncs resyncs = new Resyncs();
+            store.watch("/", revision, resyncs);
+            java.nio.file.Files.delete(file);
+            assertEquals("the datastore file " + file + " was removed", resyncs.next());
+            Resyncs begunMeanwhile = new Resyncs();
+            store.watch("/", revision, begunMeanwhile);
+            java.nio.file.Files.move(backup, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            begunMeanwhile.next();
+            assertEquals(List.of("/restored"), keys(store));
+        }
+    }
+
+    /** Another store file beside the live one, holding "/restored" alone. */
+    private Path backup() {
+        Path backup = dir.resolve("backup.db");
+        try (EmbeddedDatastore old = EmbeddedDatastore.open(backup)) {
+            old.put("/restored", "from the backup");
+        }
+        return backup;
+    }
+
+    private static List<String> keys(EmbeddedDatastore store) {
+        return store.list("/").items().stream().map(kv -> kv.key()).toList();
+    }
+
+    private static void assertNoDatastore(EmbeddedDatastore store, Path file) {
+        assertEquals("there is no datastore at " + file + "; check --datastore or $JCALICO_DATASTORE",
+                org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> store.list("/")).getMessage());
+    }
+
+    /** The KEY has the VALUE in the FILE, as another store object reads it. */
+    private static void assertReadElsewhere(Path file, String key, String value) {
+        try (EmbeddedDatastore reader = EmbeddedDatastore.open(file, org.jcalico.datastore.OpenMode.READ)) {
+            assertEquals(value, reader.get(key).orElseThrow().value());
         }
     }
 
