@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
@@ -48,9 +48,11 @@ public final class AgentRuntime {
 
     /**
      * @param console whether to log to stderr too (a foreground run)
-     * @param control what the local endpoint answers (path to handler), made with the agent's log
+     * @param control what the local endpoint answers (path to handler), made with the agent's log and what the agent
+     * keeps for the commands and calls it serves there (closed when the agent stops)
      */
-    public static void run(AgentOptions options, boolean console, Function<Log, Map<String, UnaryOperator<byte[]>>> control) {
+    public static void run(AgentOptions options, boolean console,
+                           BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
@@ -72,8 +74,9 @@ public final class AgentRuntime {
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
             try (PageListener health = health(agent, statusFile, options, log);
                  PageListener served = metrics(agent, metrics, statusFile, options, log)) {
-                serve(agent, paths, control.apply(log), plugin == null ? null : new PluginSpecs(options.dockerPluginDir(),
-                        paths.dockerSocket()), plugin, log);
+                ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
+                serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
+                        : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
             }
         }
     }
@@ -151,8 +154,8 @@ public final class AgentRuntime {
         }
     }
 
-    private static void serve(Agent agent, AgentPaths paths, Map<String, UnaryOperator<byte[]>> resources, PluginSpecs specs,
-                              DockerPlugin plugin, Log log) {
+    private static void serve(Agent agent, AgentPaths paths, Map<String, UnaryOperator<byte[]>> resources,
+                              ServedResources servedResources, PluginSpecs specs, DockerPlugin plugin, Log log) {
         AtomicBoolean stopRequested = new AtomicBoolean();
         CountDownLatch finished = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Runnable> beforeStop = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
@@ -197,6 +200,8 @@ public final class AgentRuntime {
             if (control != null) {
                 control.close();
             }
+            // before the stop's wait ends: the JVM exits then, and closes nothing itself
+            servedResources.close();
             finished.countDown();
         }
     }

@@ -10,13 +10,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.jcalico.datastore.Datastore;
+import org.jcalico.agent.ServedResources;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.DatastoreUrl;
-import org.jcalico.datastore.OpenMode;
-import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
-import org.jcalico.workload.VethAttacher;
 
 /**
  * Runs `container add`, `remove`, `label` and `list` and `pool list` inside the node's agent, for the launcher (see
@@ -30,12 +27,11 @@ import org.jcalico.workload.VethAttacher;
  * client's directory, an environment that differs from the agent's own in anything the command reads, such as the
  * docker daemon that DOCKER_HOST names): the launcher then runs it itself.
  *
- * <p>The commands run on one connection to the datastore, opened at the first and kept for the agent's life (as the
- * agent's loop keeps its own), and with one netlink thread for the host's side of their veths, rather than on ones
- * opened and closed for each (see {@link Lent}). The connection reads what the datastore holds when the command runs,
- * as one of the command's own would: no cache is between them.
+ * <p>The commands run on the connection to the datastore and the netlink thread for the host's veths that the agent
+ * keeps for everything it serves ({@link ServedResources}, shared with the CNI plugin's calls), rather than on ones
+ * opened and closed for each.
  */
-public final class AgentDelegation implements AutoCloseable {
+public final class AgentDelegation {
     private static final Set<List<String>> SERVED = Set.of(List.of("container", "add"), List.of("container", "remove"),
             List.of("container", "label"), List.of("container", "list"), List.of("pool", "list"));
     /** A path that is never a network namespace: the warm-up's add fails there, before it writes anything. */
@@ -48,23 +44,16 @@ public final class AgentDelegation implements AutoCloseable {
     private final String node;
     private final Map<String, String> environment;
     private final Log log;
-    /** The host's veths, one netlink thread for every served command's (the thread ends after 30 s idle). */
-    private final VethAttacher veths;
-    /** The served commands' datastore, once one has needed it; null again after {@link #close}. */
-    private Datastore store;
-    private boolean closed;
+    /** The agent's connection and netlink thread for what it serves, which the agent closes when it stops. */
+    private final ServedResources served;
 
     /**
      * @param datastoreUrl the agent's own datastore, @param node its own node, @param environment its own
-     * environment, which the commands it runs read
+     * environment, which the commands it runs read, @param served what the agent keeps for the commands it serves
      */
-    public AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log) {
-        this(datastoreUrl, node, environment, log, CommandRunner.local());
-    }
-
-    /** @param host the host's namespace, where the served commands' veths have their host side: the process's own */
-    AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log, CommandRunner host) {
-        this.veths = new VethAttacher(host);
+    public AgentDelegation(DatastoreUrl datastoreUrl, String node, Map<String, String> environment, Log log,
+                           ServedResources served) {
+        this.served = served;
         this.datastoreUrl = datastoreUrl;
         this.node = node;
         this.environment = compared(environment);
@@ -142,8 +131,11 @@ public final class AgentDelegation implements AutoCloseable {
         StringWriter err = new StringWriter();
         List<String> full = new ArrayList<>(List.of("--datastore=" + datastoreUrl, "--node=" + node));
         full.addAll(command);
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(store(), veths),
-                full.toArray(String[]::new));
+        int status;
+        try (ServedResources.Use use = served.use()) {
+            status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(use.store(), use.veths()),
+                    full.toArray(String[]::new));
+        }
         log.info(what + ": exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (out + "\0" + err + "\0" + status + "\0").getBytes(StandardCharsets.UTF_8);
@@ -178,31 +170,6 @@ public final class AgentDelegation implements AutoCloseable {
                 run(command, "warm-up, as a served " + command.get(0) + " " + command.get(1) + " (output dropped)");
             }
         });
-    }
-
-    /**
-     * The datastore the served commands share, opened at the first; null when it cannot be opened now (or the agent is
-     * closing), and the command then opens its own and reports what is wrong, as the launcher's own run would.
-     */
-    private synchronized Datastore store() {
-        if (store == null && !closed) {
-            try {
-                store = datastoreUrl.open(OpenMode.WRITE);
-            } catch (DatastoreException e) {
-                return null;
-            }
-        }
-        return store;
-    }
-
-    /** Closes the served commands' datastore; a command served after this opens its own. */
-    @Override
-    public synchronized void close() {
-        closed = true;
-        if (store != null) {
-            store.close();
-            store = null;
-        }
     }
 
     /** The datastore the client would open, or null when what it gave is not a datastore URL (it says so itself). */

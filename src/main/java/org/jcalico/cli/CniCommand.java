@@ -89,7 +89,7 @@ final class CniCommand {
 
     private static int invoke(CniInvocation.Role role) throws IOException {
         byte[] stdin = System.in.readAllBytes();
-        CniInvocation.Outcome outcome = CniInvocation.run(role, System.getenv(), stdin, false);
+        CniInvocation.Outcome outcome = CniInvocation.run(role, System.getenv(), stdin);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         out.print(outcome.stdout());
         out.flush();

@@ -87,16 +87,16 @@ final class NodeCommand {
                 if (foreground || detached) {
                     DatastoreUrl url = options.datastoreUrl();
                     AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);
-                    AgentRuntime.run(options, foreground, log -> {
-                        AgentDelegation delegation = new AgentDelegation(url, node, System.getenv(), log);
+                    AgentRuntime.run(options, foreground, (log, served) -> {
+                        AgentDelegation delegation = new AgentDelegation(url, node, System.getenv(), log, served);
                         delegation.warmUpWhen(() -> {
                             AgentStatusFile.Status now = status.read();
                             return now != null && now.pid() == ProcessHandle.current().pid() && now.state().running();
                         });
                         return java.util.Map.of(
                                 "/v1/run", delegation::handle,
-                                "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log)::handle,
-                                "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log)::handle);
+                                "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log, served)::handle,
+                                "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log, served)::handle);
                     });
                     return 0;
                 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jcalico.agent.ServedResources;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.log.Log;
 
@@ -14,7 +15,8 @@ import org.jcalico.log.Log;
  * the answer is standard output, standard error and exit status, NUL-separated, as for {@code /v1/run}. The agent
  * declines (status "-", and the script starts the plugin's own JVM) a request for another datastore or node, or an
  * interface plugin's request for a namespace it cannot see: it does only what it would do exactly as the plugin's own
- * process would.
+ * process would. It runs on the datastore connection and the netlink thread the agent keeps for what it serves
+ * ({@link ServedResources}), not on ones opened for each call.
  */
 public final class CniAgentResource {
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
@@ -22,8 +24,11 @@ public final class CniAgentResource {
     private final DatastoreUrl datastore;
     private final String node;
     private final Log log;
+    /** The agent's connection and netlink thread for what it serves, shared with the launcher's commands. */
+    private final ServedResources served;
 
-    public CniAgentResource(CniInvocation.Role role, DatastoreUrl datastore, String node, Log log) {
+    public CniAgentResource(CniInvocation.Role role, DatastoreUrl datastore, String node, Log log, ServedResources served) {
+        this.served = served;
         this.role = role;
         this.datastore = datastore;
         this.node = node;
@@ -56,7 +61,10 @@ public final class CniAgentResource {
             return DECLINED;
         }
         long start = System.nanoTime();
-        CniInvocation.Outcome outcome = CniInvocation.run(role, env, config, true);
+        CniInvocation.Outcome outcome;
+        try (ServedResources.Use use = served.use()) {
+            outcome = CniInvocation.run(role, env, config, use);
+        }
         log.info("ran CNI " + (role == CniInvocation.Role.IPAM ? "IPAM " : "") + env.get("CNI_COMMAND") + " for container " + env.getOrDefault("CNI_CONTAINERID", "-")
                 + ": exit status " + outcome.status() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         return (outcome.stdout() + "\0" + outcome.stderr() + "\0" + outcome.status() + "\0").getBytes(StandardCharsets.UTF_8);

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
 import org.jcalico.agent.AgentProcess;
+import org.jcalico.agent.ServedResources;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
@@ -36,8 +37,16 @@ public final class CniInvocation {
         IPAM
     }
 
-    /** @param inAgent whether the node's agent runs it (so the agent is up), rather than the plugin's own JVM */
-    public static Outcome run(Role role, Map<String, String> env, byte[] stdin, boolean inAgent) {
+    /** In the plugin's own JVM: it opens the datastore for this call. */
+    public static Outcome run(Role role, Map<String, String> env, byte[] stdin) {
+        return run(role, env, stdin, null);
+    }
+
+    /**
+     * @param served what the node's agent keeps for the calls it serves (so the agent is up: its connection to the
+     * datastore and its netlink thread for the host's veths, see agent/ServedResources), null in the plugin's own JVM
+     */
+    public static Outcome run(Role role, Map<String, String> env, byte[] stdin, ServedResources.Use served) {
         StringBuilder stderr = new StringBuilder();
         String version = NetworkConfig.versionOf(stdin);
         try {
@@ -48,19 +57,21 @@ public final class CniInvocation {
             }
             Target target = Target.of(request.config());
             boolean status = request.verb() == CniRequest.Verb.STATUS;
-            if (role == Role.PLUGIN && status && !inAgent && new AgentProcess(target.agentPaths()).running().isEmpty()) {
+            if (role == Role.PLUGIN && status && served == null && new AgentProcess(target.agentPaths()).running().isEmpty()) {
                 throw new CniError(CniError.NOT_AVAILABLE, "jcalico is not available", "the agent of node " + target.node()
                         + " is not running (start it with 'jcalico node start')");
             }
-            try (Datastore datastore = open(target, status)) {
-                ResourceStore store = new ResourceStore(datastore);
+            Datastore lent = served == null ? null : served.store();
+            try (Datastore own = lent == null ? open(target, status) : null) {
+                ResourceStore store = new ResourceStore(lent != null ? lent : own);
                 if (role == Role.IPAM) {
                     return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0);
                 }
-                ContainerService containers = new ContainerService(store, CommandRunner.local(),
-                        new ContainerResolver(DockerClient.fromEnvironment()));
-                String stdout = new CniPlugin(store, containers, new HostProbe(CommandRunner.local()), target.node(), stderr)
-                        .run(request);
+                ContainerResolver resolver = new ContainerResolver(DockerClient.fromEnvironment());
+                ContainerService containers = served == null ? new ContainerService(store, CommandRunner.local(), resolver)
+                        : new ContainerService(store, served.veths(), resolver);
+                String stdout = new CniPlugin(store, containers, new HostProbe(served == null ? CommandRunner.local()
+                        : served.host()), target.node(), stderr).run(request);
                 return new Outcome(stdout, stderr.toString(), 0);
             }
         } catch (CniError e) {

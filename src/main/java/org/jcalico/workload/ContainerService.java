@@ -82,8 +82,12 @@ public final class ContainerService {
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
                 profiles, () -> metadata, List.of());
         Ipam ipam = new Ipam(store);
-        return attach(what, before, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, pools), endpointId,
-                nets -> veths.attach(hostInterface, container, containerInterface, nets).mac(), wait, start);
+        Versions versions = new Versions(() -> versions(ipam, requested, pools));
+        // the pair needs only to know whether an address will be IPv6: it is made while the addresses are taken
+        java.util.concurrent.atomic.AtomicReference<VethAttacher.Pair> pair = new java.util.concurrent.atomic.AtomicReference<>();
+        return attach(what, before, hostInterface, ipam, () -> allocate(ipam, node, endpointId, requested, versions.get(), pools),
+                () -> pair.set(veths.createPair(hostInterface, container, containerInterface, versions.get().contains(6))),
+                endpointId, nets -> veths.configure(pair.get(), nets).mac(), wait, start);
     }
 
     /**
@@ -110,18 +114,20 @@ public final class ContainerService {
         String hostInterface = hostInterface(before.config().interfacePrefix(), what.endpointId());
         Ipam ipam = new Ipam(store);
         ipam.heldBy(addressHandle, nets);
-        return attach(what, before, hostInterface, ipam, () -> nets, addressHandle,
+        return attach(what, before, hostInterface, ipam, () -> nets, null, addressHandle,
                 addresses -> veths.createUnplugged(hostInterface, peerName, peerMac,
                         addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
     }
 
     /**
      * The steps every attachment shares, each undone on a failure: the intent (with the profiles it creates), the
-     * addresses, the veth ({@code plug} makes it and returns the container side's MAC), the endpoint record guarded
-     * by the addresses still being {@code addressHandle}'s, and the agent's report.
+     * addresses ({@code beside}, when not null, runs meanwhile on this thread: what of the veth needs no address), the
+     * veth ({@code plug} makes or finishes it and returns the container side's MAC), the endpoint record guarded by the
+     * addresses still being {@code addressHandle}'s, and the agent's report.
      */
     private Added attach(Attaching what, Before before, String hostInterface, Ipam ipam, java.util.function.Supplier<List<Cidr>> addresses,
-                         String addressHandle, java.util.function.Function<List<Cidr>, String> plug, Duration wait, long start) {
+                         Runnable beside, String addressHandle, java.util.function.Function<List<Cidr>, String> plug,
+                         Duration wait, long start) {
         String node = what.node();
         String endpointId = what.endpointId();
         what.profiles().forEach(profile -> org.jcalico.model.Names.check("profile", profile));
@@ -138,8 +144,13 @@ public final class ContainerService {
         Intents.Held intent = intents.beginAttach(planned, what.profiles(), what.description());
         try {
             CrashPoint.reach("intent");
-            List<Cidr> nets = addresses.get();
-            CrashPoint.reach("address");
+            // killed here, the pair beside may be made, half made or not yet: the intent names it either way
+            java.util.function.Supplier<List<Cidr>> taken = () -> {
+                List<Cidr> nets = addresses.get();
+                CrashPoint.reach("address");
+                return nets;
+            };
+            List<Cidr> nets = beside == null ? taken.get() : Alongside.take(taken, beside);
             String mac = plug.apply(nets);
             CrashPoint.reach("veth");
             EndpointMetadata metadata = what.metadata().get();
@@ -390,17 +401,49 @@ public final class ContainerService {
                 + wait.toSeconds() + " s (is it running? see 'jcalico node status'); nothing was changed");
     }
 
-    private List<Cidr> allocate(Ipam ipam, String node, String endpointId, List<IpAddress> requested, List<Cidr> pools) {
+    /**
+     * The IP versions an attachment takes addresses of, read once, after its intent, by whichever of its two threads
+     * (the addresses', the pair's) needs them first.
+     */
+    private static final class Versions {
+        private final Supplier<List<Integer>> read;
+        private List<Integer> versions;
+
+        Versions(Supplier<List<Integer>> read) {
+            this.read = read;
+        }
+
+        synchronized List<Integer> get() {
+            if (versions == null) {
+                versions = read.get();
+            }
+            return versions;
+        }
+    }
+
+    /**
+     * The IP versions the attachment gets an address of: the requested addresses', else one of each enabled pool's
+     * (of {@code pools}, when given).
+     */
+    private static List<Integer> versions(Ipam ipam, List<IpAddress> requested, List<Cidr> pools) {
+        if (!requested.isEmpty()) {
+            return requested.stream().map(IpAddress::version).distinct().sorted().toList();
+        }
+        List<Integer> versions = ipam.pools().stream().map(Versioned::resource).filter(pool -> !pool.disabled())
+                .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
+                .map(pool -> pool.cidr().version()).distinct().sorted().toList();
+        if (versions.isEmpty()) {
+            throw new ValidationException(pools.isEmpty()
+                    ? "no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'"
+                    : "none of the pools " + pools + " is an enabled IP pool (see 'jcalico pool list')");
+        }
+        return versions;
+    }
+
+    private List<Cidr> allocate(Ipam ipam, String node, String endpointId, List<IpAddress> requested, List<Integer> versions,
+                                List<Cidr> pools) {
         List<Cidr> nets = new ArrayList<>();
         if (requested.isEmpty()) {
-            List<Integer> versions = ipam.pools().stream().map(Versioned::resource).filter(pool -> !pool.disabled())
-                    .filter(pool -> pools.isEmpty() || pools.contains(pool.cidr()))
-                    .map(pool -> pool.cidr().version()).distinct().sorted().toList();
-            if (versions.isEmpty()) {
-                throw new ValidationException(pools.isEmpty()
-                        ? "no enabled IP pool to take an address from: add one with 'jcalico pool add CIDR'"
-                        : "none of the pools " + pools + " is an enabled IP pool (see 'jcalico pool list')");
-            }
             for (int version : versions) {
                 nets.add(Cidr.host(ipam.autoAssign(node, version, endpointId, pools)));
             }

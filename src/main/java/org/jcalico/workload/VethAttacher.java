@@ -47,38 +47,71 @@ public final class VethAttacher {
      */
     public Attachment attach(String hostInterface, ContainerNamespace container, String containerInterface,
                              List<Cidr> addresses) {
+        checkHosts(addresses);
+        return configure(createPair(hostInterface, container, containerInterface,
+                addresses.stream().anyMatch(address -> address.version() == 6)), addresses);
+    }
+
+    /** A pair that {@link #createPair} made, its container's side not configured yet. */
+    public record Pair(String hostInterface, ContainerNamespace container, String containerInterface, String containerMac) {
+    }
+
+    /**
+     * The first half of {@link #attach}: the pair, its peer inside the container under its final name, and the host
+     * side up. It needs no address, only whether one will be IPv6 (the host side's link-local address is the
+     * container's IPv6 gateway), so an attachment makes it while its addresses are being taken (ContainerService). On
+     * failure nothing is left.
+     */
+    public Pair createPair(String hostInterface, ContainerNamespace container, String containerInterface, boolean ipv6) {
         checkInterfaceName(hostInterface);
         checkInterfaceName(containerInterface);
-        for (Cidr address : addresses) {
-            if (!address.isHost()) {
-                throw new WorkloadException("address " + address + " is not a single address (/32 or /128)");
-            }
-        }
         String failure = "cannot attach " + container.description();
         if (host.runsIn(container.path())) {
             // the container side's addresses and default routes would reroute the host itself
             throw new WorkloadException(failure + ": it is the host's own network namespace");
         }
-        CommandRunner inside = CommandRunner.atPath(container.path().toString());
         String containerMac = randomMac();
+        createPair(hostInterface, container, CommandRunner.atPath(container.path().toString()), containerInterface,
+                containerMac, ipv6, failure);
+        return new Pair(hostInterface, container, containerInterface, containerMac);
+    }
+
+    /**
+     * The second half of {@link #attach}: the container's side up, its addresses and default routes; returns once the
+     * host side passes packets. On failure the pair is removed again.
+     */
+    public Attachment configure(Pair pair, List<Cidr> addresses) {
+        String hostInterface = pair.hostInterface();
+        String failure = "cannot attach " + pair.container().description();
         boolean ipv4 = addresses.stream().anyMatch(address -> address.version() == 4);
         boolean ipv6 = addresses.stream().anyMatch(address -> address.version() == 6);
-        createPair(hostInterface, container, inside, containerInterface, containerMac, ipv6, failure);
         try {
+            checkHosts(addresses);
             // docker turns IPv6 off in --net=none containers, and a new interface inherits that: configureInside
             // turns it on for the device when it has an IPv6 address
-            Rtnetlink.Refusal refusal = netlink.configureInside(container.path().toString(), new Rtnetlink.Inside(containerInterface,
-                    addresses.stream().map(address -> new Rtnetlink.LinkAddress(address(address.network().toString()),
-                            address.prefixLength())).toList(), ipv4 ? GATEWAY4 : null, ipv6 ? GATEWAY6 : null));
+            Rtnetlink.Refusal refusal = netlink.configureInside(pair.container().path().toString(), new Rtnetlink.Inside(
+                    pair.containerInterface(), addresses.stream().map(address -> new Rtnetlink.LinkAddress(
+                    address(address.network().toString()), address.prefixLength())).toList(), ipv4 ? GATEWAY4 : null,
+                    ipv6 ? GATEWAY6 : null));
             if (refusal != null) {
-                detach(hostInterface);
                 throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
             }
             awaitPassing(hostInterface);
-            return new Attachment(hostInterface, containerInterface, containerMac);
+            return new Attachment(hostInterface, pair.containerInterface(), pair.containerMac());
         } catch (KernelException e) {
             detach(hostInterface);
             throw new WorkloadException(failure + ": " + e.getMessage());
+        } catch (WorkloadException e) {
+            detach(hostInterface);
+            throw e;
+        }
+    }
+
+    private static void checkHosts(List<Cidr> addresses) {
+        for (Cidr address : addresses) {
+            if (!address.isHost()) {
+                throw new WorkloadException("address " + address + " is not a single address (/32 or /128)");
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jcalico.agent.ServedResources;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
@@ -22,18 +23,20 @@ class AgentDelegationTest {
     @TempDir
     Path dir;
     private String store;
+    private ServedResources served;
     private AgentDelegation delegation;
 
     @BeforeEach
     void agent() {
         store = "embedded:" + dir.resolve("store.db");
+        served = new ServedResources(org.jcalico.datastore.DatastoreUrl.parse(store), CommandRunner.local());
         delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_DATASTORE", "embedded:/elsewhere.db", "PATH", "/bin",
-                "JCALICO_ETCD_USER", "agent"), Log.open(dir.resolve("felix.log"), false, "info"));
+                "JCALICO_ETCD_USER", "agent"), Log.open(dir.resolve("felix.log"), false, "info"), served);
     }
 
     @AfterEach
     void closeAgent() {
-        delegation.close();
+        served.close();
     }
 
     /** The reply with its NULs shown as '|', to a client on host "box" with the agent's environment and these. */
@@ -127,8 +130,8 @@ class AgentDelegationTest {
             ask(store, "h1", "container", "list");
         }
         assertEquals(open, openFilesOf("store.db"), "no connection opened beside it");
-        delegation.close();
-        assertEquals(0, openFilesOf("store.db"), "closed with the delegation");
+        served.close();
+        assertEquals(0, openFilesOf("store.db"), "closed when the agent closes what it keeps for the served commands");
     }
 
     /**
@@ -151,9 +154,10 @@ class AgentDelegationTest {
                 resources.create(new org.jcalico.model.Node("h1", org.jcalico.model.IpAddress.parse("10.99.0.1"), null, null));
                 resources.create(new org.jcalico.model.IpPool(org.jcalico.model.Cidr.parse("10.66.0.0/16"), false, null, false));
             }
-            delegation.close();
+            served.close();
+            served = new ServedResources(org.jcalico.datastore.DatastoreUrl.parse(store), CommandRunner.inNamespace("jca-adt-host"));
             delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_ETCD_USER", "agent"),
-                    Log.open(dir.resolve("felix.log"), false, "info"), CommandRunner.inNamespace("jca-adt-host"));
+                    Log.open(dir.resolve("felix.log"), false, "info"), served);
             for (int i = 1; i <= 4; i++) {
                 String reply = ask(store, "h1", "container", "add", "netns:jca-adt-c" + i, "10.66.0." + i, "--no-wait");
                 assertTrue(reply.contains("added ") && reply.endsWith("|0|"), reply);
@@ -194,7 +198,7 @@ class AgentDelegationTest {
         assertEquals(DECLINED, askWith(Map.of("JCALICO_ETCD_USER", "other"), store, "h1", "container", "add", "c1"));
         assertEquals(DECLINED, askWith(Map.of("JCALICO_DEBUG", "1"), store, "h1", "container", "add", "c1"));
         assertEquals(DECLINED, new String(new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("DOCKER_HOST", "tcp://agent:2375"),
-                Log.open(dir.resolve("felix.log"), false, "info")).handle(("box\0JCALICO_DATASTORE=" + store
+                Log.open(dir.resolve("felix.log"), false, "info"), served).handle(("box\0JCALICO_DATASTORE=" + store
                 + "\0JCALICO_NODENAME=h1\0\0container\0add\0c1\0").getBytes(StandardCharsets.UTF_8)),
                 StandardCharsets.UTF_8).replace('\0', '|'), "a DOCKER_HOST of the agent's that the client lacks");
     }

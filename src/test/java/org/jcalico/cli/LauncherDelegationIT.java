@@ -99,7 +99,8 @@ class LauncherDelegationIT {
 
     private ControlServer server() throws IOException {
         Log agentLog = Log.open(log, false, "info");
-        return ControlServer.start(paths.socket(), java.util.Map.of("/v1/run", new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog)::handle),
+        return ControlServer.start(paths.socket(), java.util.Map.of("/v1/run", new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", System.getenv(), agentLog,
+                new org.jcalico.agent.ServedResources(org.jcalico.datastore.DatastoreUrl.parse(store), org.jcalico.kernel.CommandRunner.local()))::handle),
                 agentLog);
     }
 

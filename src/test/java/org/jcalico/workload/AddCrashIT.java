@@ -100,31 +100,42 @@ class AddCrashIT {
     }
 
     @Test
-    void theAgentUndoesAKilledAddByItselfAndOneThatDiedWithIt() {
+    void theAgentUndoesAKilledAddByItself() {
         String namespace = newWorkload();
         assertEquals(137, crashAt("endpoint", "container", "add", "netns:" + namespace, "--profile", "orphan").exitCode());
         restartAgent(List.of());
         assertNothingLeft("agent start after add killed at endpoint", namespace);
         assertTrue(profile("orphan").isEmpty(), "the profile the killed add created is gone");
+    }
 
-        // delegated: the agent runs the add in its own JVM and dies with it
+    /**
+     * A served add (the agent runs it in its own JVM, on the connection and netlink thread it keeps for what it serves)
+     * whose agent is killed at any of its steps, the address's with the pair beside it made or not: the next agent's
+     * sweep leaves nothing, and the container can be added again.
+     */
+    @Test
+    void aServedAddWhoseAgentIsKilledAtAnyStepIsUndoneByTheNextAgent() {
         String delegated = newWorkload();
-        restartAgent(List.of(CrashPoint.VARIABLE + "=address"));
-        CommandRunner.Result died;
-        try {
-            // the same variable on the client's side: an agent runs only what it would run exactly as the client would
-            died = fixture.lab().exec(H1, List.of("env", CrashPoint.VARIABLE + "=address", Path.of("jcalico").toAbsolutePath()
-                    .toString(), "container", "add", "netns:" + delegated, "--profile", "blue"));
-        } finally {
-            restartAgent(List.of());
+        for (String step : ADD_STEPS) {
+            restartAgent(List.of(CrashPoint.VARIABLE + "=" + step));
+            CommandRunner.Result died;
+            try {
+                // the same variable on the client's side: an agent runs only what it would run exactly as the client would
+                died = fixture.lab().exec(H1, List.of("env", CrashPoint.VARIABLE + "=" + step, Path.of("jcalico")
+                        .toAbsolutePath().toString(), "container", "add", "netns:" + delegated, "--profile", "blue",
+                        "--profile", "served-" + step));
+            } finally {
+                restartAgent(List.of());
+            }
+            assertEquals(1, died.exitCode(), step + ": the agent ran the add and died in it: " + died.stdout() + died.stderr());
+            assertTrue(died.stderr().startsWith("error: ") && died.stderr().contains("agent"), died.stderr());
+            assertNothingLeft(step + ": agent restart after it died in a served add", delegated);
+            assertTrue(profile("served-" + step).isEmpty(), step + ": the profile the killed add created is gone");
         }
-        assertEquals(1, died.exitCode(), "the agent ran the add and died in it: " + died.stdout() + died.stderr());
-        assertTrue(died.stderr().startsWith("error: ") && died.stderr().contains("agent"), died.stderr());
-        assertNothingLeft("agent restart after it died in a delegated add", delegated);
         fixture.jc(H1, "container", "add", "netns:" + delegated, "--profile", "blue");
         assertMatrix(delegated);
         fixture.jc(H1, "container", "remove", "netns:" + delegated);
-        assertNothingLeft("delegated add and remove", delegated);
+        assertNothingLeft("served add and remove", delegated);
     }
 
     private static String newWorkload() {

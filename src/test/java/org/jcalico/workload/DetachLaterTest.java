@@ -9,20 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
-import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
-import org.jcalico.ipam.Pools;
-import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.IpPool;
-import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -37,42 +28,29 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 class DetachLaterTest {
     private static final String PREFIX = "jct-dlater-";
-    private static final String HOST = PREFIX + "host";
     private static final String NODE = "n1";
     private static final String HANDLE = "docker." + NODE;
 
     @TempDir
     Path dir;
-    private CommandRunner host;
-    private Datastore datastore;
-    private ResourceStore store;
+    private AttachFixture fixture;
 
     @BeforeEach
     void setUp() {
-        KernelTests.assumeKernel();
-        Namespaces.deleteAll(PREFIX);
-        host = TestHost.create(HOST);
-        datastore = Datastores.open("embedded:" + dir.resolve("store.db"));
-        store = new ResourceStore(datastore);
-        store.create(new Node(NODE, null, null, null));
-        new Pools(store).add(new IpPool(Cidr.parse("10.67.0.0/24"), false, null, false));
+        fixture = new AttachFixture(PREFIX, dir, NODE, List.of("10.67.0.0/24"));
     }
 
     @AfterEach
     void tearDown() {
-        try {
-            if (datastore != null) {
-                datastore.close();
-            }
-        } finally {
-            Namespaces.deleteAll(PREFIX);
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     @Test
     void theRecordGoesAtOnceAndTheVethWithItsIntentOnTheExecutorGiven() {
-        ContainerService containers = new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null)));
-        new Ipam(store).assign(IpAddress.parse("10.67.0.5"), NODE, HANDLE);
+        ContainerService containers = new ContainerService(fixture.store, fixture.host, new ContainerResolver(DockerClient.fromDockerHost(null)));
+        new Ipam(fixture.store).assign(IpAddress.parse("10.67.0.5"), NODE, HANDLE);
         String endpointId = ContainerService.endpointId(NODE, "docker-endpoint-1", "docker");
         ContainerService.Attaching what = new ContainerService.Attaching(NODE, "docker", "docker-endpoint-1", endpointId,
                 "docker endpoint 1", List.of("net"), () -> new EndpointMetadata(null, Map.of(), null), List.of());
@@ -83,20 +61,20 @@ class DetachLaterTest {
         List<Runnable> later = new ArrayList<>();
         assertEquals(attached.endpointId(), containers.detachEndpoint(NODE, endpointId, "docker-endpoint-1",
                 "docker endpoint 1", later::add).orElseThrow().endpointId());
-        assertTrue(store.get(WorkloadEndpoint.class, NODE, endpointId).isEmpty(), "the record is gone when detach returns");
-        assertTrue(datastore.get(Keys.intent(NODE, endpointId)).isPresent(), "an intent names what is left");
+        assertTrue(fixture.store.get(WorkloadEndpoint.class, NODE, endpointId).isEmpty(), "the record is gone when detach returns");
+        assertTrue(fixture.datastore.get(Keys.intent(NODE, endpointId)).isPresent(), "an intent names what is left");
         assertTrue(links().contains(attached.interfaceName()), "the veth is left for the executor");
 
         assertEquals(1, later.size());
         later.getFirst().run();
         assertFalse(links().contains(attached.interfaceName()), "the veth is gone: " + links());
         assertFalse(links().contains("tmp" + endpointId.substring(0, 12)), "its peer too");
-        assertTrue(datastore.get(Keys.intent(NODE, endpointId)).isEmpty(), "and the intent");
-        assertEquals(List.of(IpAddress.parse("10.67.0.5")), List.copyOf(new Ipam(store).addressesOf(HANDLE)),
+        assertTrue(fixture.datastore.get(Keys.intent(NODE, endpointId)).isEmpty(), "and the intent");
+        assertEquals(List.of(IpAddress.parse("10.67.0.5")), List.copyOf(new Ipam(fixture.store).addressesOf(HANDLE)),
                 "docker's address stays docker's, for its ReleaseAddress");
     }
 
     private String links() {
-        return host.run("ip", "-o", "link", "show").check().stdout();
+        return fixture.host.run("ip", "-o", "link", "show").check().stdout();
     }
 }

@@ -1,0 +1,46 @@
+package org.jcalico.workload;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.ipam.Pools;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.Node;
+import org.jcalico.testing.KernelTests;
+
+/**
+ * What an attach test starts from: a namespace standing for the host ({@link TestHost}, PREFIX + "host"), an
+ * embedded store in DIR with the node registered and the pools added. Closing it closes the store and removes every
+ * namespace named PREFIX*.
+ */
+final class AttachFixture implements AutoCloseable {
+    final CommandRunner host;
+    final Datastore datastore;
+    final ResourceStore store;
+    private final String prefix;
+
+    AttachFixture(String prefix, Path dir, String node, List<String> pools) {
+        KernelTests.assumeKernel();
+        this.prefix = prefix;
+        Namespaces.deleteAll(prefix);
+        host = TestHost.create(prefix + "host");
+        datastore = Datastores.open("embedded:" + dir.resolve("store.db"));
+        store = new ResourceStore(datastore);
+        store.create(new Node(node, null, null, null));
+        pools.forEach(pool -> new Pools(store).add(new IpPool(Cidr.parse(pool), false, null, false)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            datastore.close();
+        } finally {
+            Namespaces.deleteAll(prefix);
+        }
+    }
+}
