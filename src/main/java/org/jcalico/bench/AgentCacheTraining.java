@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
-import org.jcalico.felix.StartPeak;
+import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
 import org.jcalico.felix.dataplane.ipsets.IpSetInput;
@@ -48,7 +48,7 @@ public final class AgentCacheTraining {
      */
     public static void run(PrintWriter out) {
         // as the agent sizes its heap for its start (the management classes it loads for that are then cached)
-        out.println("heap sized for the start: " + StartPeak.makeRoom());
+        out.println("heap sized for the start: " + StartSequence.beforeListing());
         AgentCacheTraining training = new AgentCacheTraining();
         long planned = training.decode();
         planned += training.timed("first", out);

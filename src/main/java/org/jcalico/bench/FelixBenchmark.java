@@ -8,8 +8,7 @@ import java.util.Map;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.ColdStart;
-import org.jcalico.felix.IncrementalRehearsal;
-import org.jcalico.felix.StartPeak;
+import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -97,6 +96,8 @@ public final class FelixBenchmark {
                 micros / 1000.0)));
         out.println(first);
         long[] jvm = timings.programJvm();
+        out.println("       program N: before it, as the agent before its listing, the heap sized for the start: " + timings.room()
+                + " (counted in no figure)");
         out.println("       program N: the worker's JVM meanwhile: " + JvmWork.describe(timings.program(), jvm[0], jvm[1], jvm[2],
                 jvm[3], jvm[4]) + " (of " + Runtime.getRuntime().availableProcessors() + " cores, which the floor's tools"
                 + " have to themselves)");
@@ -127,6 +128,8 @@ public final class FelixBenchmark {
      * {@link Timings#parse}.
      */
     public static void programAndAdd(int size, DataplaneDriver driver, PrintWriter out) {
+        // as the agent before its listing (StartSequence): room for the start's allocations, in neither figure
+        out.println("room " + StartSequence.beforeListing().replace(' ', '_'));
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < size; i++) {
@@ -158,13 +161,14 @@ public final class FelixBenchmark {
                 + programAfter.compilerCpuMicros(programBefore) + " " + programAfter.compileMicros(programBefore) + " "
                 + programAfter.collections(programBefore) + " " + programAfter.pauseMicros(programBefore));
         first.drivers().forEach((name, spent) -> out.println("program-driver " + name + " " + spent.toNanos() / 1000));
-        // as the agent does after its first pass (Agent.rehearse): the incremental path run in memory, nothing written
-        long rehearsalStart = System.nanoTime();
-        int rounds = IncrementalRehearsal.run(cold, calculator::calculate, dataplane, () -> false);
-        out.println("rehearsal " + rounds + " " + (System.nanoTime() - rehearsalStart) / 1000);
-        // and then, as the agent does, the start's peak given back: a full collection, which also sizes the young
-        // generation for the heap kept (docs/dataplane.md, "One endpoint added to 1,000, session 28")
-        out.println("peak " + StartPeak.giveBack().replace(' ', '_'));
+        // as the agent does after its first pass (StartSequence): the incremental path run in memory, nothing written,
+        // then the start's peak given back, a full collection which also sizes the young generation for the heap kept
+        StartSequence.Settled settled = StartSequence.afterFirstPass(cold, calculator::calculate, dataplane, () -> false);
+        if (settled.failure() != null) {
+            throw settled.failure();
+        }
+        out.println("rehearsal " + settled.rounds() + " " + settled.rehearsalNanos() / 1000);
+        out.println("peak " + settled.heap().replace(' ', '_'));
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             JvmWork.Mark before = jvm.mark();
@@ -200,7 +204,7 @@ public final class FelixBenchmark {
 
     /** What the worker measured, in microseconds; adds in their order, and their totals and calculation shares sorted. */
     private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers, int rehearsalRounds,
-                           long rehearsal, String peak, List<Add> inOrder, List<Long> calcs, List<Long> adds,
+                           long rehearsal, String room, String peak, List<Add> inOrder, List<Long> calcs, List<Long> adds,
                            Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
             long program = -1;
@@ -209,6 +213,7 @@ public final class FelixBenchmark {
             int rehearsalRounds = 0;
             long rehearsal = 0;
             String peak = "not given back";
+            String room = "not made";
             Map<String, Long> programDrivers = new java.util.TreeMap<>();
             List<Add> inOrder = new ArrayList<>();
             for (String line : output.lines().toList()) {
@@ -223,6 +228,8 @@ public final class FelixBenchmark {
                 } else if (words[0].equals("rehearsal")) {
                     rehearsalRounds = Integer.parseInt(words[1]);
                     rehearsal = Long.parseLong(words[2]);
+                } else if (words[0].equals("room")) {
+                    room = words[1].replace('_', ' ');
                 } else if (words[0].equals("peak")) {
                     peak = words[1].replace('_', ' ');
                 } else if (words[0].equals("program-driver")) {
@@ -243,7 +250,7 @@ public final class FelixBenchmark {
             inOrder.forEach(add -> add.drivers().forEach((driver, micros) ->
                     drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, peak, inOrder, calcs, adds,
+            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, room, peak, inOrder, calcs, adds,
                     drivers);
         }
 

@@ -14,8 +14,7 @@ import java.util.StringJoiner;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.ColdStart;
-import org.jcalico.felix.IncrementalRehearsal;
-import org.jcalico.felix.StartPeak;
+import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -81,14 +80,16 @@ public final class PolicyBenchmark {
             }
             Map<String, List<Long>> timings = timings(result.stdout());
             KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare");
-            report(timings, floor, loadBefore, AgentCache.describe(worker));
+            String room = result.stdout().lines().filter(line -> line.startsWith("room ")).findFirst()
+                    .map(line -> line.substring(5).replace('_', ' ')).orElse("not done");
+            report(timings, room, floor, loadBefore, AgentCache.describe(worker));
             return 0;
         } finally {
             Namespaces.deleteAll(prefix);
         }
     }
 
-    private void report(Map<String, List<Long>> timings, KernelFloor floor, String loadBefore, String jvm) {
+    private void report(Map<String, List<Long>> timings, String room, KernelFloor floor, String loadBefore, String jvm) {
         long bareMicros = floor.micros();
         String ipsets = floor.ipsets();
         String rules = floor.rules();
@@ -99,6 +100,8 @@ public final class PolicyBenchmark {
                 rules.lines().filter(line -> line.startsWith("-A")).count(),
                 ipsets.lines().filter(line -> line.startsWith("create")).count(),
                 ipsets.lines().filter(line -> line.startsWith("add")).count());
+        out.println("before it, as the agent before its listing, the heap sized for the start: " + room
+                + " (counted in no figure)");
         out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
                 program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
         out.println(perDriver(timings, "program"));
@@ -210,6 +213,8 @@ public final class PolicyBenchmark {
      * it one step at a time. Prints "KIND MICROSECONDS" lines for {@link #timings}.
      */
     public static void measure(PrintWriter out) {
+        // as the agent before its listing (StartSequence): room for the start's allocations, in no figure
+        out.println("room " + StartSequence.beforeListing().replace(' ', '_'));
         Cluster cluster = new Cluster();
         Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();
@@ -234,13 +239,15 @@ public final class PolicyBenchmark {
         out.println("program-compiler-cpu " + after.compilerCpuMicros(before));
         out.println("program-process-cpu " + after.processCpuMicros(before));
         report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
-        // as the agent does after its first pass (Agent.rehearse, then Agent.givePeakBack), in neither figure: the
-        // incremental path run in memory, nothing written, then the start's peak given back (a full collection), so
-        // that the changes meet the JVM and the heap an agent's changes meet (docs/dataplane.md, session 33)
-        long rehearsal = System.nanoTime();
-        out.println("rehearsal-rounds " + IncrementalRehearsal.run(snapshot, calculator::calculate, dataplane, () -> false));
-        out.println("rehearsal " + (System.nanoTime() - rehearsal) / 1000);
-        StartPeak.giveBack();
+        // as the agent does after its first pass (StartSequence), in neither figure: the incremental path run in
+        // memory, nothing written, then the start's peak given back (a full collection), so that the changes meet the
+        // JVM and the heap an agent's changes meet (docs/dataplane.md, session 33)
+        StartSequence.Settled settled = StartSequence.afterFirstPass(snapshot, calculator::calculate, dataplane, () -> false);
+        if (settled.failure() != null) {
+            throw settled.failure();
+        }
+        out.println("rehearsal-rounds " + settled.rounds());
+        out.println("rehearsal " + settled.rehearsalNanos() / 1000);
         for (int i = 0; i < CHANGES; i++) {
             cluster.changePolicy(i);
             timeToKernel("policy", calculator, dataplane, cluster, jvm, out);

@@ -127,7 +127,7 @@ public final class Agent {
     public void listAhead() {
         syncer.listAhead();
         // the listing has started its connections meanwhile; the collection stops it for a few milliseconds
-        log.info("heap sized for the start: " + StartPeak.makeRoom());
+        log.info("heap sized for the start: " + StartSequence.beforeListing());
     }
 
     /** When the loop last went round (or retried the datastore), for liveness. */
@@ -194,13 +194,10 @@ public final class Agent {
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
                     // the kernel is programmed: whoever waits for the node waits for that, not for what follows
                     writeStatusIfDue();
-                    if (rehearsalDue != null) {
-                        rehearse(ok);
-                    }
-                    if (listingPeakHeld) {
+                    if (rehearsalDue != null || listingPeakHeld) {
                         listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
-                        givePeakBack();
+                        settle(ok);
                     }
                 }
                 writeStatusIfDue();
@@ -400,35 +397,26 @@ public final class Agent {
     }
 
     /**
-     * The incremental path run in memory on the first pass's snapshot (IncrementalRehearsal), after the status file
-     * says in sync and before the full collection that follows a listing: a change that arrives meanwhile waits for the
-     * round under way, then the rehearsal stops. Nothing reaches the kernel. A failure here is logged and changes
-     * nothing: the next pass calculates and plans as always. Only after a first pass that succeeded (PASSED): the
-     * snapshot is not kept for a later one.
+     * After a pass that followed a listing (StartSequence.afterFirstPass), once the status file says in sync: after the
+     * first pass, if it succeeded, the incremental path run in memory on its snapshot (IncrementalRehearsal; nothing
+     * reaches the kernel; a change that arrives meanwhile waits for the round under way, then the rehearsal stops; a
+     * failure is logged and changes nothing: the next pass calculates and plans as always); then, after any listing,
+     * one full collection that gives the start's peak back (StartPeak; a change arriving meanwhile waits for it, tens of
+     * milliseconds for a cluster of 100,000 endpoints). Only after a first pass that succeeded (PASSED) is the snapshot
+     * rehearsed: it is not kept for a later one.
      */
-    private void rehearse(boolean passed) {
-        Snapshot snapshot = rehearsalDue;
+    private void settle(boolean passed) {
+        Snapshot snapshot = passed ? rehearsalDue : null;
         rehearsalDue = null;
-        if (!passed) {
-            return;
+        StartSequence.Settled settled = StartSequence.afterFirstPass(snapshot, calculate, dataplane, () -> !queue.isEmpty());
+        if (settled.failure() != null) {
+            log.error("rehearsal of the incremental path failed (" + settled.failure() + "); nothing was written",
+                    settled.failure());
+        } else if (settled.rehearsed()) {
+            log.info("incremental path rehearsed in memory: " + settled.rounds() + " rounds in "
+                    + settled.rehearsalNanos() / 1_000_000 + " ms");
         }
-        long start = System.nanoTime();
-        try {
-            int rounds = IncrementalRehearsal.run(snapshot, calculate, dataplane, () -> !queue.isEmpty());
-            log.info("incremental path rehearsed in memory: " + rounds + " rounds in "
-                    + (System.nanoTime() - start) / 1_000_000 + " ms");
-        } catch (RuntimeException e) {
-            log.error("rehearsal of the incremental path failed (" + e + "); nothing was written", e);
-        }
-    }
-
-    /**
-     * One full collection once a listing is programmed ({@link StartPeak}). Taken after the status file says in sync,
-     * so it delays no one waiting for that; a change arriving meanwhile waits for it (tens of milliseconds for a
-     * cluster of 100,000 endpoints).
-     */
-    private void givePeakBack() {
-        log.info("heap after the listing's full collection: " + StartPeak.giveBack());
+        log.info("heap after the listing's full collection: " + settled.heap());
     }
 
     /** Failures that began or changed are errors; ones that ended are news. Unchanged ones were logged already. */

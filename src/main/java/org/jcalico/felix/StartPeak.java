@@ -10,8 +10,8 @@ import org.jcalico.kernel.NativeHeap;
  * otherwise stay committed until the old generation next fills, which a steady agent may never do (docs/agent.md,
  * "Memory"). The same collection sizes the young generation for the heap the agent keeps (the serial collector resizes
  * it only at a full collection), and until it the old generation still holds the start's garbage. The agent and the
- * workers of `bench felix` and `bench policy` call it at the same point, after the rehearsal, so that the benches'
- * changes meet the heap an agent's changes meet.
+ * workers of `bench felix` and `bench policy` call both through {@link StartSequence}, at the same points, so that the
+ * benches' first programming and changes meet the heap an agent's meet.
  */
 public final class StartPeak {
     /**

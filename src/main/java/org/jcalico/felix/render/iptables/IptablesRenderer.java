@@ -1,6 +1,5 @@
 package org.jcalico.felix.render.iptables;
 
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +15,7 @@ import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.RuleSyntax;
 import org.jcalico.model.PortRange;
 import org.jcalico.model.Protocol;
@@ -57,28 +57,7 @@ public final class IptablesRenderer implements Renderer {
                                                    Map<String, Chain> renderedBefore, int version) {
         // a copy of a sorted map is linear (no comparisons): IptablesState hands its tables out sorted
         TreeMap<String, Chain> out = new TreeMap<>(renderedBefore);
-        Iterator<Map.Entry<String, ProgramChain>> was = before.entrySet().iterator();
-        Map.Entry<String, ProgramChain> old = was.hasNext() ? was.next() : null;
-        for (Map.Entry<String, ProgramChain> now : chains.entrySet()) {
-            String name = now.getKey();
-            // a kept chain's name is the same String object in both maps (the tables keep their keys): no comparison
-            // of its characters, which was a fifth of the walk over a family's 2,300 chains
-            while (old != null && old.getKey() != name && old.getKey().compareTo(name) < 0) {
-                out.remove(old.getKey());
-                old = was.hasNext() ? was.next() : null;
-            }
-            ProgramChain previous = old != null && old.getKey().equals(name) ? old.getValue() : null;
-            if (previous != null) {
-                old = was.hasNext() ? was.next() : null;
-            }
-            if (previous != now.getValue() && !now.getValue().equals(previous)) {
-                out.put(name, chain(now.getValue(), version));
-            }
-        }
-        while (old != null) {
-            out.remove(old.getKey());
-            old = was.hasNext() ? was.next() : null;
-        }
+        ChainChanges.walk(chains, before, (name, chain) -> out.put(name, chain(chain, version)), out::remove);
         return out;
     }
 

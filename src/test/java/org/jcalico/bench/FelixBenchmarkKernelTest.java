@@ -1,0 +1,52 @@
+package org.jcalico.bench;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * `bench felix` at a few endpoints, in namespaces of its own prefix (after JCALICO_BENCH_PREFIX): its worker starts as
+ * the agent starts (StartSequence), so that what it measures is what an agent does: the heap sized for the start before
+ * the first programming (until session 35 the worker skipped it and programmed with the 1.5 MB young generation of an
+ * 8 MB heap), then the incremental path rehearsed and the start's peak given back, each said in the printout.
+ */
+@Tag("kernel")
+class FelixBenchmarkKernelTest {
+    /** "N MB used of M MB committed": what StartPeak says it left. */
+    private static final Pattern HEAP = Pattern.compile("(\\d+) MB used of (\\d+) MB committed");
+
+    @BeforeAll
+    static void needsTheKernel() {
+        KernelTests.assumeKernel();
+    }
+
+    @Test
+    void theWorkerStartsAsTheAgentStarts() {
+        StringWriter text = new StringWriter();
+        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
+        String out = text.toString();
+        Matcher room = HEAP.matcher(line(out, "the heap sized for the start: "));
+        assertTrue(room.find(), out);
+        // room for the start: the old generation sized to 64 MB (StartPeak.START_OLD_GENERATION), not the 8 MB heap's
+        assertTrue(Long.parseLong(room.group(2)) >= 48, "the heap committed for the start: " + out);
+        Matcher kept = HEAP.matcher(line(out, "then the start's peak given back, heap "));
+        assertTrue(kept.find(), out);
+        assertTrue(Long.parseLong(kept.group(2)) < Long.parseLong(room.group(2)), "the peak given back: " + out);
+        Matcher rounds = Pattern.compile("rehearsed in memory: (\\d+) rounds").matcher(out);
+        assertTrue(rounds.find() && Integer.parseInt(rounds.group(1)) > 0, out);
+    }
+
+    private static String line(String out, String marker) {
+        return out.lines().filter(line -> line.contains(marker)).findFirst()
+                .map(line -> line.substring(line.indexOf(marker))).orElse("(no line with '" + marker + "')");
+    }
+}

@@ -1,0 +1,68 @@
+package org.jcalico.felix.render.nftables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Profile;
+import org.jcalico.model.WorkloadEndpoint;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The nftables renderer renders again only what differs from its last tables (session 35): after every step of a random
+ * sequence of local endpoints coming and going, one at a time and by the dozen (so that the dispatch trees gain and lose
+ * leaves and levels, and a leaf chain goes with its last endpoint), a kept calculator's nft rendering equals a new
+ * calculator's. Fails when a changed dispatch chain does not make its tree's map again (tried).
+ */
+class NftablesRenderKeptTest {
+    private static final FelixConfiguration NFTABLES = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
+    private final Random random = new Random(20261203L);
+    private int next;
+
+    @Test
+    void aKeptRenderingEqualsOneFromNothingAfterEveryStep() {
+        Map<String, Profile> profiles = Map.of("web", Profile.securityGroup("web"));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        HostStateCalculator kept = new HostStateCalculator();
+        for (int step = 0; step < 150; step++) {
+            switch (random.nextInt(5)) {
+                case 0 -> {
+                    for (int i = random.nextInt(40); i >= 0; i--) {
+                        endpoints.add(endpoint());
+                    }
+                }
+                case 1 -> endpoints.removeIf(endpoint -> random.nextInt(3) == 0);
+                case 2 -> {
+                    if (!endpoints.isEmpty()) {
+                        endpoints.remove(random.nextInt(endpoints.size()));
+                    }
+                }
+                default -> endpoints.add(endpoint());
+            }
+            Snapshot snapshot = Snapshot.of("local", NFTABLES, endpoints, profiles);
+            HostState incremental = kept.calculate(snapshot);
+            HostState fresh = new HostStateCalculator().calculate(snapshot);
+            assertEquals(fresh.ipv4(), incremental.ipv4(), "IPv4, step " + step + ", " + endpoints.size() + " endpoints");
+            assertEquals(fresh.ipv6(), incremental.ipv6(), "IPv6, step " + step);
+        }
+    }
+
+    private WorkloadEndpoint endpoint() {
+        int index = next++;
+        Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
+        Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
+        // spread as the agent's names are (a hash of the endpoint), so that the trees' leaves fill and empty
+        String iface = "jc" + Integer.toHexString(index * 0x9E3779B1 >>> 8);
+        return new WorkloadEndpoint("local", null, "c" + index, "e" + index, iface, null, List.of(v4), List.of(v6),
+                List.of("web"), null, null, null, null);
+    }
+}
