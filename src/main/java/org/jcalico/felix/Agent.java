@@ -276,13 +276,13 @@ public final class Agent {
             switch (input) {
                 case Syncer.Input.Listed listed -> {
                     long start = System.nanoTime();
-                    cache.replaceAll(listed.items(), problems);
+                    int kept = cache.replaceWith(listed.parts(), problems);
                     synced = true;
                     listingPeakHeld = true;
                     dirty = true;
                     // what the cache keeps: the keys it reads nothing under, and other nodes' blocks, are not counted
-                    log.info("read the listing at revision " + listed.revision() + ", " + listed.items().size()
-                            + " values kept: listed and decoded in "
+                    log.info("read the listing at revision " + listed.revision() + ", " + kept
+                            + " values kept: listed, decoded and put in tables in "
                             + listed.listedNanos() / 1_000_000 + " ms, cached in " + (System.nanoTime() - start) / 1_000_000 + " ms");
                 }
                 case Syncer.Input.Changed changed -> {
