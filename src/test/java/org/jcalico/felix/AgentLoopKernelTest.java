@@ -196,14 +196,16 @@ class AgentLoopKernelTest {
 
     /**
      * The process registers its node while the listing it started ahead is read (AgentRuntime), so that listing may
-     * not hold the registration: the first pass waits for the watch to bring it and reads the node as registered (BGP's
-     * configuration reads it). Here the listing is done before the node is written. Without the wait the first pass
-     * read a cache with no node record in it.
+     * not hold the registration, and the watch may bring it only after the loop has taken the listing: the loop then
+     * calculates nothing until its cache holds the registration's revision, and its first pass reads the node as
+     * registered (BGP's configuration reads it). Here the registration is written a second after the loop has taken
+     * the listing. Without the wait the first pass ran at once, from a cache with no node in it.
      */
     @Test
     void theFirstPassWaitsForARegistrationWrittenAfterTheListing(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
             ResourceStore store = linksAndEndpointA(datastore);
+            long listedAt = store.create(Profile.securityGroup("green"));
             List<Snapshot> calculated = new java.util.concurrent.CopyOnWriteArrayList<>();
             HostStateCalculator real = new HostStateCalculator();
             agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), snapshot -> {
@@ -211,9 +213,12 @@ class AgentLoopKernelTest {
                 return real.calculate(snapshot);
             });
             agent.listAhead();
-            Thread.sleep(500); // the listing is done by now: the registration comes after its revision
-            agent.registeredAt(new org.jcalico.nodes.NodeService(store).register(NODE, IpAddress.parse("10.99.0.1"), null, null));
+            // the registration's write is the store's next one
+            agent.registeredAt(listedAt + 1);
             loop = Thread.ofPlatform().start(agent::run);
+            Thread.sleep(1_000);
+            assertEquals(List.of(), calculated, "nothing is calculated before the registration is in the cache");
+            assertEquals(listedAt + 1, new org.jcalico.nodes.NodeService(store).register(NODE, IpAddress.parse("10.99.0.1"), null, null));
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed: " + Files.readString(dir.resolve("agent.log")));
             assertEquals(List.of(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null)), calculated.getFirst().nodes(),
                     "the first pass reads the node as registered");
