@@ -58,8 +58,6 @@ public final class AgentRuntime {
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
         try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
-            new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(), options.ipv6(),
-                    options.asNumber());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
             AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
@@ -68,7 +66,15 @@ public final class AgentRuntime {
             metrics.countDeniedPackets(deniedFlows.counted());
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
                     log, statusFile, bgp, metrics, deniedFlows);
+            // the listing first: the registration's reads and write (every node is read to check the addresses) run
+            // beside it, and the loop waits for a cache that holds what the registration wrote
             agent.listAhead();
+            long registering = System.nanoTime();
+            long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(),
+                    options.ipv6(), options.asNumber());
+            agent.registeredAt(registered);
+            log.info("node " + options.node() + " registered beside the listing in " + (System.nanoTime() - registering) / 1_000_000
+                    + " ms" + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);

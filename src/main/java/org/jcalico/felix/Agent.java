@@ -55,6 +55,13 @@ public final class Agent {
     private boolean statusDue;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
+    /** The revision the cache holds: its listing's, then its last event's. */
+    private long cachedRevision;
+    /**
+     * The revision of this node's registration where it wrote one while the first listing was under way (0: none):
+     * no pass calculates from a cache that does not hold it yet ({@link #registeredAt}).
+     */
+    private long registeredRevision;
     private boolean reportPending;
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
@@ -130,6 +137,17 @@ public final class Agent {
         log.info("heap sized for the start: " + StartSequence.beforeListing());
     }
 
+    /**
+     * The revision at which this node's registration was written (0: it wrote nothing): the process registers its
+     * node while the listing it started ahead is read (AgentRuntime), so that listing may be older than the
+     * registration; the loop then calculates nothing until the watch has brought the cache up to this revision, so
+     * that no pass reads a node record older than the one registered (BGP's configuration reads it; docs/agent.md,
+     * "Start-up of the agent", session 35). Call before run().
+     */
+    public void registeredAt(long revision) {
+        registeredRevision = revision;
+    }
+
     /** When the loop last went round (or retried the datastore), for liveness. */
     public long lastLoopMillis() {
         return lastLoopMillis;
@@ -158,6 +176,8 @@ public final class Agent {
         startSyncing();
         ResyncSchedule resync = new ResyncSchedule();
         long backoff = RETRY_MILLIS;
+        // what changed while the cache was not yet up to date: the pass that follows calculates it
+        boolean changedMeanwhile = false;
         while (true) {
             lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
@@ -180,10 +200,12 @@ public final class Agent {
                     synced = false;
                     startSyncing();
                 }
-                boolean dirty = absorb(batch);
-                if (!synced) {
+                changedMeanwhile |= absorb(batch);
+                if (!synced || cachedRevision < registeredRevision) {
                     continue;
                 }
+                boolean dirty = changedMeanwhile;
+                changedMeanwhile = false;
                 if (dirty) {
                     announceConfiguration();
                 }
@@ -273,17 +295,19 @@ public final class Agent {
             switch (input) {
                 case Syncer.Input.Listed listed -> {
                     long start = System.nanoTime();
-                    cache.replaceAll(listed.items(), problems);
+                    int kept = cache.replaceWith(listed.parts(), problems);
+                    cachedRevision = listed.revision();
                     synced = true;
                     listingPeakHeld = true;
                     dirty = true;
                     // what the cache keeps: the keys it reads nothing under, and other nodes' blocks, are not counted
-                    log.info("read the listing at revision " + listed.revision() + ", " + listed.items().size()
-                            + " values kept: listed and decoded in "
+                    log.info("read the listing at revision " + listed.revision() + ", " + kept
+                            + " values kept: listed, decoded and put in tables in "
                             + listed.listedNanos() / 1_000_000 + " ms, cached in " + (System.nanoTime() - start) / 1_000_000 + " ms");
                 }
                 case Syncer.Input.Changed changed -> {
                     events += changed.events().size();
+                    changed.events().forEach(event -> cachedRevision = Math.max(cachedRevision, event.revision()));
                     metrics.received(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
                 }

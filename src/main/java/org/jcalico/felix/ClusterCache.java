@@ -2,8 +2,11 @@ package org.jcalico.felix;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.TreeMap;
 import org.jcalico.datastore.KeyValue;
@@ -132,9 +135,53 @@ final class ClusterCache {
 
     /** The cache holds the listing's items and nothing else (a listing has one item per key: none is removed first). */
     void replaceAll(List<Decoded> items, List<String> problems) {
+        Part part = new Part();
+        items.forEach(part::add);
+        replaceWith(List.of(part), problems);
+    }
+
+    /**
+     * The cache holds the parts' values and nothing else, each part's after the one before it (a listing's parts are
+     * disjoint ranges of keys, in key order: the same tables as {@link #replaceAll} of their items one after another).
+     * Called only with parts whose listing is whole. Returns how many values the cache holds.
+     */
+    int replaceWith(List<Part> parts, List<String> problems) {
         byKind.clear();
-        for (Decoded item : items) {
-            add(item, problems);
+        Set<Class<? extends Resource>> kinds = new LinkedHashSet<>();
+        parts.forEach(part -> kinds.addAll(part.byKind.keySet()));
+        int held = 0;
+        for (Class<? extends Resource> kind : kinds) {
+            KeyedValues<Resource> joined = KeyedValues.joined(Keys::key, parts.stream()
+                    .map(part -> part.byKind.get(kind)).filter(Objects::nonNull).toList());
+            byKind.put(kind, joined);
+            held += joined.size();
+        }
+        parts.forEach(part -> problems.addAll(part.problems));
+        return held;
+    }
+
+    /**
+     * One part of a listing in tables as the cache keeps them, filled on the part's own thread (Syncer) while the
+     * store still sends the other parts: the loop, which did the same key by key once the whole listing was in, then
+     * only joins the parts' tables ({@link #replaceWith}; docs/agent.md, "Start-up of the agent", session 35). The
+     * key of each value dies with its page, where a listing's decoded items held 100,000 of them until it was cached.
+     * Filled by one thread at a time, and read by another only once its listing is whole (handed over through the
+     * listing's future).
+     */
+    final class Part {
+        private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
+        private final List<String> problems = new ArrayList<>();
+
+        /** The value decoded as the cache keeps it ({@link #decodeKept(KeyValue)}), put in this part's tables. */
+        void add(KeyValue item) {
+            Decoded decoded = decodeKept(item);
+            if (decoded != null) {
+                add(decoded);
+            }
+        }
+
+        void add(Decoded item) {
+            ClusterCache.this.add(byKind, item, problems);
         }
     }
 
@@ -176,11 +223,11 @@ final class ClusterCache {
 
     private void put(Decoded item, List<String> problems) {
         remove(item.key());
-        add(item, problems);
+        add(byKind, item, problems);
     }
 
-    /** Adds an item whose key no kind holds. */
-    private void add(Decoded item, List<String> problems) {
+    /** Adds an item whose key no kind of BY_KIND holds. */
+    private void add(Map<Class<? extends Resource>, KeyedValues<Resource>> byKind, Decoded item, List<String> problems) {
         if (item.resource() == null) {
             problems.add(item.problem());
             return;

@@ -54,6 +54,30 @@ final class KeyedValues<T> {
         }
     }
 
+    /**
+     * The values of PARTS, in the parts' order, as one table. The parts hold distinct keys (a listing's parts are
+     * disjoint ranges of keys), each put where it was filled, so nothing is compared or hashed again here: the agent's
+     * listing fills a table per part on the part's own thread while the store sends the other parts, and the loop
+     * joins them (docs/agent.md, "Start-up of the agent", session 35).
+     */
+    static <T> KeyedValues<T> joined(Function<T, String> keyOf, List<KeyedValues<T>> parts) {
+        KeyedValues<T> joined = new KeyedValues<>(keyOf);
+        int size = parts.stream().mapToInt(part -> part.values.size()).sum();
+        joined.hashes = new int[Math.max(16, size)];
+        for (KeyedValues<T> part : parts) {
+            System.arraycopy(part.hashes, 0, joined.hashes, joined.values.size(), part.values.size());
+            joined.values.addAll(part.values);
+            joined.keptKeys.addAll(part.keptKeys);
+        }
+        // as put() would have grown it: more than twice the slots of the values
+        joined.rehash(Math.max(16, Integer.highestOneBit(Math.max(1, size * 2 + 1)) * 2));
+        return joined;
+    }
+
+    int size() {
+        return values.size();
+    }
+
     /** The value under the key, or null. */
     T get(String key) {
         int position = find(key, key.hashCode());

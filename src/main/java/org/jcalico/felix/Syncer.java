@@ -20,8 +20,11 @@ import org.jcalico.util.Futures;
  */
 final class Syncer {
     sealed interface Input {
-        /** What the cache keeps of the listing, decoded (the keys it reads nothing under are left out). */
-        record Listed(List<ClusterCache.Decoded> items, long revision, long listedNanos) implements Input { }
+        /**
+         * What the cache keeps of the listing, decoded and in the cache's tables part by part (the keys it reads nothing
+         * under are left out); whole: handed on only once every part is read.
+         */
+        record Listed(List<ClusterCache.Part> parts, long revision, long listedNanos) implements Input { }
         record Changed(List<WatchEvent> events) implements Input { }
         record Lost(String reason) implements Input { }
     }
@@ -79,29 +82,21 @@ final class Syncer {
     /**
      * Everything, in parts read at once and at one revision ({@link ListingParts}), each part decoded page by page as
      * it comes on a thread of its own while the store sends its next page, each page's text dropped: the values' text
-     * of a whole cluster is never held at once. The parts' items are joined in key order, as one listing's would be.
+     * of a whole cluster is never held at once. Each part's values go into the cache's tables on that thread too
+     * ({@link ClusterCache.Part}), for the loop to join in key order once all are in.
      */
     private Input.Listed list() {
         long start = System.nanoTime();
         List<String> splits = ListingParts.splits(datastore, ListingParts.AGENT);
-        List<List<ClusterCache.Decoded>> parts = new ArrayList<>();
+        List<ClusterCache.Part> parts = new ArrayList<>();
         List<Consumer<List<KeyValue>>> readers = new ArrayList<>();
         for (int i = 0; i <= splits.size(); i++) {
-            List<ClusterCache.Decoded> part = new ArrayList<>();
+            ClusterCache.Part part = cache.new Part();
             parts.add(part);
-            readers.add(page -> {
-                for (KeyValue item : page) {
-                    ClusterCache.Decoded decoded = cache.decodeKept(item);
-                    if (decoded != null) {
-                        part.add(decoded);
-                    }
-                }
-            });
+            readers.add(page -> page.forEach(part::add));
         }
         long revision = datastore.list(Keys.ROOT, splits, readers);
-        List<ClusterCache.Decoded> items = new ArrayList<>(parts.stream().mapToInt(List::size).sum());
-        parts.forEach(items::addAll);
-        return new Input.Listed(items, revision, System.nanoTime() - start);
+        return new Input.Listed(List.copyOf(parts), revision, System.nanoTime() - start);
     }
 
     void stop() {

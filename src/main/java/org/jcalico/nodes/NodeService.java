@@ -20,17 +20,18 @@ public final class NodeService {
         this.store = store;
     }
 
-    /** Creates the node, or updates it if its addresses or AS changed; returns what is stored. */
-    public Node register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
+    /**
+     * Creates the node, or updates it if its addresses or AS changed; returns the revision of that write, 0 when the
+     * node was stored as wanted already.
+     */
+    public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
         Node wanted = new Node(name, ipv4, ipv6, asNumber);
         checkAddressesFree(wanted, store.list(Node.class).stream().map(Versioned::resource).toList());
         Optional<Versioned<Node>> existing = store.get(Node.class, name);
         if (existing.isEmpty()) {
-            store.create(wanted);
-        } else if (!existing.get().resource().equals(wanted)) {
-            store.update(wanted, existing.get().revision());
+            return store.create(wanted);
         }
-        return wanted;
+        return existing.get().resource().equals(wanted) ? 0 : store.update(wanted, existing.get().revision());
     }
 
     /**

@@ -44,10 +44,13 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent's loop against a real kernel (namespace "jctp-loop-host") and a real embedded datastore. */
+/**
+ * The agent's loop against a real kernel (namespace "jctp-loop-host", after JCALICO_TEST_NS_PREFIX when set, so that
+ * people sharing a machine run it in namespaces of their own) and a real embedded datastore.
+ */
 @Tag("kernel")
 class AgentLoopKernelTest {
-    private static final String HOST = "jctp-loop-host";
+    private static final String HOST = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jctp-loop-host";
     private static final String NODE = "n1";
     private CommandRunner host;
     private Agent agent;
@@ -188,6 +191,37 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")),
                     "both endpoints are programmed: " + Files.readString(dir.resolve("agent.log")));
             assertTrue(host.run("iptables", "-S", DataplaneNames.toEndpoint("jcB")).ok(), "b's chain is in the kernel");
+        }
+    }
+
+    /**
+     * The process registers its node while the listing it started ahead is read (AgentRuntime), so that listing may
+     * not hold the registration, and the watch may bring it only after the loop has taken the listing: the loop then
+     * calculates nothing until its cache holds the registration's revision, and its first pass reads the node as
+     * registered (BGP's configuration reads it). Here the registration is written a second after the loop has taken
+     * the listing. Without the wait the first pass ran at once, from a cache with no node in it.
+     */
+    @Test
+    void theFirstPassWaitsForARegistrationWrittenAfterTheListing(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            long listedAt = store.create(Profile.securityGroup("green"));
+            List<Snapshot> calculated = new java.util.concurrent.CopyOnWriteArrayList<>();
+            HostStateCalculator real = new HostStateCalculator();
+            agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), snapshot -> {
+                calculated.add(snapshot);
+                return real.calculate(snapshot);
+            });
+            agent.listAhead();
+            // the registration's write is the store's next one
+            agent.registeredAt(listedAt + 1);
+            loop = Thread.ofPlatform().start(agent::run);
+            Thread.sleep(1_000);
+            assertEquals(List.of(), calculated, "nothing is calculated before the registration is in the cache");
+            assertEquals(listedAt + 1, new org.jcalico.nodes.NodeService(store).register(NODE, IpAddress.parse("10.99.0.1"), null, null));
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed: " + Files.readString(dir.resolve("agent.log")));
+            assertEquals(List.of(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null)), calculated.getFirst().nodes(),
+                    "the first pass reads the node as registered");
         }
     }
 

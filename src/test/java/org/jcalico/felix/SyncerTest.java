@@ -55,6 +55,13 @@ class SyncerTest {
         }
     }
 
+    /** Node a's agent's cache holding the listing, as its loop puts it there. */
+    private static ClusterCache cached(Syncer.Input.Listed listed) {
+        ClusterCache cache = ClusterCache.ofAgent("a");
+        cache.replaceWith(listed.parts(), new ArrayList<>());
+        return cache;
+    }
+
     @Test
     void anotherNodesStatusWritesNeverReachTheAgent() throws Exception {
         WorkloadEndpoint remote = endpoint("b", "e1", "web");
@@ -65,7 +72,7 @@ class SyncerTest {
             datastore.put(Keys.LEGACY_STATUS + "b/old", "{}");
         }, (datastore, store, queue, listed) -> {
             new StatusReporter(store, "a").load();
-            assertEquals(List.of(Keys.key(remote)), listed.items().stream().map(ClusterCache.Decoded::key).toList());
+            assertEquals(List.of(remote.elsewhere()), cached(listed).snapshot().endpoints());
             assertTrue(datastore.get(Keys.LEGACY_STATUS + "a/old").isEmpty());
             assertTrue(datastore.get(Keys.LEGACY_STATUS + "b/old").isPresent());
 
@@ -103,7 +110,10 @@ class SyncerTest {
             assertEquals(ListingParts.AGENT - 1, ListingParts.splits(datastore, ListingParts.AGENT).size());
             datastore.list(Keys.ROOT).items().forEach(item -> keys.add(item.key()));
         }, (datastore, store, queue, listed) -> {
-            assertEquals(keys, listed.items().stream().map(ClusterCache.Decoded::key).toList());
+            var snapshot = cached(listed).snapshot();
+            List<String> cachedKeys = new ArrayList<>(snapshot.nodes().stream().map(Keys::key).toList());
+            cachedKeys.addAll(snapshot.endpoints().stream().map(Keys::key).toList());
+            assertEquals(keys, cachedKeys);
             WorkloadEndpoint added = endpoint("n7", "later", "db");
             store.create(added);
             Syncer.Input.Changed changed = (Syncer.Input.Changed) queue.poll(10, TimeUnit.SECONDS);
@@ -131,16 +141,13 @@ class SyncerTest {
             store.create(otherBlock);
         }, (datastore, store, queue, listed) -> {
             // of the blocks, only the node's own (its routes)
-            assertEquals(List.of(ownBlock), listed.items().stream().map(ClusterCache.Decoded::resource)
-                    .filter(IpamBlock.class::isInstance).toList());
-            List<WorkloadEndpoint> endpoints = listed.items().stream().map(ClusterCache.Decoded::resource)
-                    .filter(WorkloadEndpoint.class::isInstance).map(WorkloadEndpoint.class::cast).toList();
+            ClusterCache cache = cached(listed);
+            assertEquals(List.of(ownBlock), cache.snapshot().localBlocks());
+            List<WorkloadEndpoint> endpoints = cache.snapshot().endpoints();
             assertEquals(List.of(own, other.elsewhere()), endpoints);
             assertEquals(List.of(true, false), endpoints.stream().map(WorkloadEndpoint::isWhole).toList());
             // and so does the watch: the change of another node's endpoint reaches the cache as it keeps it
             store.update(endpoint("b", "e2", "db"), store.get(WorkloadEndpoint.class, "b", "e2").orElseThrow().revision());
-            ClusterCache cache = ClusterCache.ofAgent("a");
-            cache.replaceAll(listed.items(), new ArrayList<>());
             Syncer.Input.Changed changed = (Syncer.Input.Changed) queue.poll(10, TimeUnit.SECONDS);
             assertNotNull(changed);
             assertTrue(cache.apply(changed.events(), new ArrayList<>()));

@@ -183,11 +183,34 @@ public final class EtcdFixture implements AutoCloseable {
         post("v3/auth/enable", "{}");
     }
 
+    /**
+     * A port no one listens on: the system's choice, or, where JCALICO_TEST_ETCD_PORTS names a range (FIRST-LAST), the
+     * first free one of it not handed out yet, so that people sharing a machine keep their etcds to ports of their own.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        String range = System.getenv("JCALICO_TEST_ETCD_PORTS");
+        if (range == null || range.isEmpty()) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            }
         }
+        String[] ends = range.split("-");
+        int first = Integer.parseInt(ends[0]);
+        int count = Integer.parseInt(ends[1]) - first + 1;
+        synchronized (EtcdFixture.class) {
+            for (int i = 0; i < count; i++) {
+                int port = first + (nextInRange + i) % count;
+                if (free(port)) {
+                    nextInRange = port - first + 1;
+                    return port;
+                }
+            }
+        }
+        throw new IOException("no free port left in JCALICO_TEST_ETCD_PORTS=" + range);
     }
+
+    /** Where in JCALICO_TEST_ETCD_PORTS to try next: a fixture's ports are not taken until its etcd listens. */
+    private static int nextInRange;
 
     @Override
     public void close() {
