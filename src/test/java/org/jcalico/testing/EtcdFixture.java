@@ -148,6 +148,19 @@ public final class EtcdFixture implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /**
+     * Stops etcd with SIGSTOP, as a member that hangs would: the kernel still accepts connections and takes requests,
+     * and nothing answers them (each call waits out its timeout), until {@link #resume}.
+     */
+    public void pause() {
+        CommandRunner.local().run("kill", "-STOP", Long.toString(process.pid())).check();
+    }
+
+    /** Lets a paused etcd run on (SIGCONT). */
+    public void resume() {
+        CommandRunner.local().run("kill", "-CONT", Long.toString(process.pid())).check();
+    }
+
     public int port() {
         return clientPort;
     }
