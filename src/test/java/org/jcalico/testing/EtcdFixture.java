@@ -184,6 +184,17 @@ public final class EtcdFixture implements AutoCloseable {
                 .check().stdout();
     }
 
+    /** Posts to etcd's JSON gateway as USER with PASSWORD, once authentication is on (to change a password, say). */
+    public String postAs(String user, String password, String path, String json) {
+        String answer = post("v3/auth/authenticate", "{\"name\":\"" + user + "\",\"password\":\"" + password + "\"}");
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(answer);
+        if (!token.find()) {
+            throw new IllegalStateException("etcd gave no token for " + user + ": " + answer);
+        }
+        return CommandRunner.local().run("curl", "-sf", "-X", "POST", "-H", "Authorization: " + token.group(1), "-d", json,
+                "http://127.0.0.1:" + clientPort + "/" + path).check().stdout();
+    }
+
     /** Adds a user with PASSWORD and grants it ROLE (etcd's own "root", or one the test added). */
     public void addUser(String name, String password, String role) {
         post("v3/auth/user/add", "{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}");

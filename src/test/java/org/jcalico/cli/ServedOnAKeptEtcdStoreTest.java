@@ -22,17 +22,18 @@ import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Commands served by an agent whose kept store is not open yet (it started during an etcd outage) while etcd's only
- * member hangs (SIGSTOP): each fails as soon as its own run would, with the same one `error:` line, and commands at once
- * do not wait for each other; once etcd answers again the served path takes up its kept store by itself. Before
- * session 36 a served command opened the kept store inside a monitor and, when that failed, opened its own: one
- * took 11.0 s against 5.0 s for its own run, three at once 10.0 / 15.1 / 20.1 s (v-audit, session 35).
- */
-class ServedDuringAnOutageTest {
+/** Commands served on the etcd store the agent keeps for them (agent/ServedResources). */
+class ServedOnAKeptEtcdStoreTest {
     @TempDir
     Path dir;
 
+    /**
+     * Commands served by an agent whose kept store is not open yet (it started during an etcd outage) while etcd's only
+     * member hangs (SIGSTOP): each fails as soon as its own run would, with the same one `error:` line, and commands at once
+     * do not wait for each other; once etcd answers again the served path takes up its kept store by itself. Before
+     * session 36 a served command opened the kept store inside a monitor and, when that failed, opened its own: one
+     * took 11.0 s against 5.0 s for its own run, three at once 10.0 / 15.1 / 20.1 s (v-audit, session 35).
+     */
     @Test
     void servedCommandsFailAsFastAsTheirOwnRunsAndDoNotQueueThenRecover() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
@@ -70,7 +71,7 @@ class ServedDuringAnOutageTest {
                     }
                     for (Future<Double> each : timed) {
                         assertTrue(each.get() < own + 2.5, "three served lists at once failed in " + timed.stream()
-                                .map(ServedDuringAnOutageTest::done).toList() + " s, one's own run in " + own + " s");
+                                .map(ServedOnAKeptEtcdStoreTest::done).toList() + " s, one's own run in " + own + " s");
                     }
                 } finally {
                     etcd.resume();
@@ -80,6 +81,30 @@ class ServedDuringAnOutageTest {
                 try (ServedResources.Use use = served.use()) {
                     assertNotNull(use.store(), "on the kept store again");
                 }
+            }
+        }
+    }
+
+    /**
+     * A password rotated in etcd and in the password file while the agent keeps its store: the next served command
+     * works, as its own run (which reads the file at its open) would. Until session 36 every served command failed
+     * with "authentication failed" until the agent restarted.
+     */
+    @Test
+    void aServedCommandFollowsAPasswordRotatedInEtcdAndInItsFile() throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start()) {
+            etcd.enableAuth("first");
+            Path file = java.nio.file.Files.writeString(dir.resolve("password"), "first\n");
+            DatastoreUrl url = DatastoreUrl.parse(etcd.url() + "?user=root&password-file=" + file);
+            try (ServedResources served = new ServedResources(url, CommandRunner.local())) {
+                AgentDelegation delegation = new AgentDelegation(url, "h1", Map.of(),
+                        Log.open(dir.resolve("felix.log"), false, "info"), served);
+                String before = ask(delegation, url, "pool", "list");
+                assertTrue(before.endsWith("|0|"), before);
+                etcd.postAs("root", "first", "v3/auth/user/changepw", "{\"name\":\"root\",\"password\":\"second\"}");
+                java.nio.file.Files.writeString(file, "second\n");
+                assertEquals(before, ask(delegation, url, "pool", "list"), "served on the kept store after the rotation");
             }
         }
     }
