@@ -111,9 +111,11 @@ final class StoreFile {
     }
 
     /**
-     * Once every connection of this process to a replaced file is closed: removes the journal files it left beside
-     * the path (SQLite keeps them when the file was unlinked), but only those same files, never the journal of a new
-     * file that another process opened meanwhile.
+     * Removes the journal files a replaced file left beside the path (SQLite keeps them when the file was unlinked),
+     * but only those same files, never the journal of a new file that another process opened meanwhile: called by
+     * {@link PathJournal}, which knows which file of this process's the journal at the path is. A store object of this
+     * process that still has the replaced file open goes on with it (its file is no longer at the path) until its next
+     * call, which finds the new file; SQLite leaves the journal alone when it closes a connection to an unlinked file.
      */
     static void removeJournalOf(Path path, Opened old) {
         for (var journal : java.util.List.of(java.util.Map.entry(journal(path, "-wal"), java.util.Optional.ofNullable(old.wal())),

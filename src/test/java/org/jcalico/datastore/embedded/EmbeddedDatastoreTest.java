@@ -430,6 +430,35 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * Two store objects on one file in one process, as in the agent (its loop's, and the one it keeps for its served
+     * commands): the file is moved away, both find no datastore, and a backup is copied to the path. The first to look
+     * again removes the old file's journal and opens the backup, with a new journal, to which the file system gives the
+     * inode the old journal had (ext4 hands a freed inode number out again at once). Until session 36 the second took
+     * that journal for the old file's, whose identity (device and inode) it had kept, and removed it under the
+     * first's connection: the commits made through the first were lost to every other connection.
+     */
+    @Test
+    void aSecondStoreObjectLeavesAloneTheJournalOfTheFileTheFirstOpened() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path backup = backup();
+        try (EmbeddedDatastore first = EmbeddedDatastore.open(file); EmbeddedDatastore second = EmbeddedDatastore.open(file)) {
+            first.put("/live", "1");
+            assertEquals(List.of("/live"), keys(second));
+            java.nio.file.Files.move(file, dir.resolve("aside.db"));
+            assertNoDatastore(first, file);
+            assertNoDatastore(second, file);
+            java.nio.file.Files.copy(backup, file);
+            assertEquals(List.of("/restored"), keys(first));
+            first.put("/first", "written through the first");
+            assertEquals(List.of("/first", "/restored"), keys(second), "the second reads what the first wrote");
+            second.put("/second", "written through the second");
+            assertEquals(List.of("/first", "/restored", "/second"), keys(first), "and the first what the second wrote");
+            assertReadElsewhere(file, "/first", "written through the first");
+        }
+        assertReadElsewhere(file, "/second", "written through the second");
+    }
+
     /** A watch begun while no file is at the path resyncs once a file comes: its revision may be of another file. */
     @Test
     void aWatchBegunWhileTheFileIsGoneResyncsWhenAFileComes() throws Exception {
