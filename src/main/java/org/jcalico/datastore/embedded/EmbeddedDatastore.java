@@ -42,6 +42,8 @@ public final class EmbeddedDatastore implements Datastore {
     private final CommitSignal signal;
     /** Whose journal lies at the path, for every store object of this process on it: each open goes through it. */
     private final PathJournal journal;
+    /** How many journals {@link #journal} had removed when this store opened its file. */
+    private long removalsSeen;
     private boolean closed;
 
     private EmbeddedDatastore(Path path, OpenMode mode, PathJournal journal) {
@@ -49,7 +51,9 @@ public final class EmbeddedDatastore implements Datastore {
         this.mode = mode;
         this.journal = journal;
         try {
-            this.opened = journal.open(path, mode, true);
+            PathJournal.Open open = journal.open(path, mode, true);
+            this.opened = open.opened();
+            this.removalsSeen = open.removals();
         } catch (RuntimeException e) {
             PathJournal.OF.release(path);
             throw e;
@@ -84,7 +88,7 @@ public final class EmbeddedDatastore implements Datastore {
      */
     synchronized void followFile() {
         if (connection != null) {
-            if (!StoreFile.replaced(path, opened.identity())) {
+            if (!journal.removedSince(removalsSeen) && !StoreFile.replaced(path, opened.identity())) {
                 return;
             }
             closeQuietly(connection);
@@ -94,10 +98,17 @@ public final class EmbeddedDatastore implements Datastore {
             }
             generation++;
         }
-        opened = journal.open(path, mode, false);
+        PathJournal.Open open = journal.open(path, mode, false);
+        opened = open.opened();
+        removalsSeen = open.removals();
         connection = opened.connection();
         // a file back after none was is a change of file too: a watch begun meanwhile resyncs on it
         generation++;
+    }
+
+    /** Another connection to the file this store has open, for its watch poller. */
+    Connection connectBeside() throws SQLException {
+        return journal.connect(path, mode);
     }
 
     synchronized long generation() {

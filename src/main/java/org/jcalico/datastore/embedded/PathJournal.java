@@ -1,6 +1,11 @@
 package org.jcalico.datastore.embedded;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
 import org.jcalico.datastore.OpenMode;
 
 /**
@@ -24,18 +29,50 @@ final class PathJournal {
     static final PerPath<PathJournal> OF = new PerPath<>(path -> new PathJournal());
     /** The file last opened at the path by this process, and its journal's identities; null before the first open. */
     private StoreFile.Opened last;
+    /**
+     * The connections of this process to the path, opened through this record; a closed one is forgotten when nothing
+     * holds it any more.
+     */
+    private final Set<Connection> connections = Collections.newSetFromMap(new WeakHashMap<>());
+    /** How many journals this record removed: a store object that opened before the last removal must open again. */
+    private volatile long removals;
+
+    /** A connection of a store object, and how many journals had been removed when it was opened. */
+    record Open(StoreFile.Opened opened, long removals) {
+    }
 
     /**
-     * A connection to the file now at the path (see {@link StoreFile#open}), after removing the journal of the file
-     * this process last opened there when another file has come since: whichever object finds it first. The same file
-     * back (moved away and back) finds its own journal, with the commits not yet copied into it.
+     * A connection to the file now at the path (see {@link StoreFile#open}). When another file has come since this
+     * process last opened one there, whichever object finds it first removes that file's journal, and closes every
+     * connection of the process to the path first (each is to a replaced file: a call in flight on one fails); the
+     * other objects open again at their next call ({@link #removals}). An object that had made no call meanwhile would
+     * otherwise go on with a removed journal: if its file came back (a backup restored, then the original moved back),
+     * it wrote where no other connection reads, and an object opening that file again read it through the first's
+     * index of the removed journal, "disk I/O error" (EmbeddedDatastoreTest). The same file back (moved away and back)
+     * finds its own journal, with the commits not yet copied into it.
      */
-    synchronized StoreFile.Opened open(Path path, OpenMode mode, boolean create) {
+    synchronized Open open(Path path, OpenMode mode, boolean create) {
         StoreFile.Identity now = StoreFile.Identity.of(path);
         if (now != null && last != null && !now.equals(last.identity())) {
+            connections.forEach(EmbeddedDatastore::closeQuietly);
+            connections.clear();
             StoreFile.removeJournalOf(path, last);
+            removals++;
         }
         last = StoreFile.open(path, mode, create);
-        return last;
+        connections.add(last.connection());
+        return new Open(last, removals);
+    }
+
+    /** Another connection to the file now open at the path (a watch poller's). */
+    synchronized Connection connect(Path path, OpenMode mode) throws SQLException {
+        Connection connection = StoreFile.connect(path, mode);
+        connections.add(connection);
+        return connection;
+    }
+
+    /** Whether a journal was removed since an object opened with {@code seen}: its connections are closed. */
+    boolean removedSince(long seen) {
+        return removals != seen;
     }
 }

@@ -459,6 +459,40 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         assertReadElsewhere(file, "/second", "written through the second");
     }
 
+    /**
+     * A file replaced by a backup and then moved back, while a second store object of the process made no call (the
+     * agent's served store between two commands): the first, finding the backup, removes the old file's journal, which
+     * the second still has open. When the old file is back, the second, finding the file it opened, went on with the
+     * removed journal and wrote into it, unseen by any other connection, and the first, opening the old file again,
+     * read it through the second's index of that journal. Now the first closes every connection of the process to the
+     * old file when it removes its journal, and the second opens the file at the path again at its next call.
+     */
+    @Test
+    void aStoreObjectIdleWhileItsFileWasReplacedAndMovedBackWritesWhereTheOthersRead() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path aside = dir.resolve("aside.db");
+        Path backup = backup();
+        try (EmbeddedDatastore writer = EmbeddedDatastore.open(file)) {
+            // closed, the last connection copies the journal into the file: it comes back with "/live"
+            writer.put("/live", "1");
+        }
+        try (EmbeddedDatastore first = EmbeddedDatastore.open(file); EmbeddedDatastore second = EmbeddedDatastore.open(file)) {
+            assertEquals(List.of("/live"), keys(first));
+            assertEquals(List.of("/live"), keys(second));
+            java.nio.file.Files.move(file, aside);
+            java.nio.file.Files.move(backup, file);
+            assertEquals(List.of("/restored"), keys(first));
+            java.nio.file.Files.move(file, backup);
+            java.nio.file.Files.move(aside, file);
+            second.put("/second", "written through the second");
+            assertEquals(List.of("/live", "/second"), keys(first));
+            first.put("/first", "written through the first");
+            assertEquals("written through the first", second.get("/first").orElseThrow().value());
+        }
+        assertReadElsewhere(file, "/second", "written through the second");
+        assertReadElsewhere(file, "/first", "written through the first");
+    }
+
     /** A watch begun while no file is at the path resyncs once a file comes: its revision may be of another file. */
     @Test
     void aWatchBegunWhileTheFileIsGoneResyncsWhenAFileComes() throws Exception {
