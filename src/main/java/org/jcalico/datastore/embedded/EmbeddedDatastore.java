@@ -91,7 +91,7 @@ public final class EmbeddedDatastore implements Datastore {
             if (!journal.removedSince(removalsSeen) && !StoreFile.replaced(path, opened.identity())) {
                 return;
             }
-            closeQuietly(connection);
+            StoreFile.closeLeft(connection);
             connection = null;
             if (poller != null) {
                 poller.dropConnection();

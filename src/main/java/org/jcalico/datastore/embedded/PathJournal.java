@@ -54,7 +54,7 @@ final class PathJournal {
     synchronized Open open(Path path, OpenMode mode, boolean create) {
         StoreFile.Identity now = StoreFile.Identity.of(path);
         if (now != null && last != null && !now.equals(last.identity())) {
-            connections.forEach(EmbeddedDatastore::closeQuietly);
+            connections.forEach(StoreFile::closeLeft);
             connections.clear();
             StoreFile.removeJournalOf(path, last);
             removals++;

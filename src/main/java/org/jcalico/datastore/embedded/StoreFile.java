@@ -216,6 +216,24 @@ final class StoreFile {
         return connection;
     }
 
+    /**
+     * Closes a connection to a file that is no longer at the path (replaced, moved away or removed), after copying the
+     * commits of its journal into it: the journal lies at the path, not beside the file wherever it went, and is
+     * removed when another file comes, so a file moved back (a backup restored, then the original put back) came back
+     * without the commits not yet copied into it at a checkpoint, all of them for a store whose connections had stayed
+     * open. The checkpoint writes through the connection's own descriptors, so into the file wherever it is (a removed
+     * file's are lost with it); PASSIVE, it waits for no reader of another process. A read-only connection cannot
+     * copy, and one closed already has nothing left to do.
+     */
+    static void closeLeft(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (SQLException e) {
+            // read-only, closed or busy: nothing copied, as before
+        }
+        EmbeddedDatastore.closeQuietly(connection);
+    }
+
     /** Whether the path still names the file that was opened. */
     static boolean replaced(Path path, Identity opened) {
         return !java.util.Objects.equals(Identity.of(path), opened);

@@ -493,6 +493,28 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         assertReadElsewhere(file, "/first", "written through the first");
     }
 
+    /**
+     * A file replaced by a backup and then moved back comes back with its commits: its journal, at the path, is removed
+     * when the backup comes (a new file must not be read through it), so the commits in it are first copied into the
+     * file, through the connection still open on it, wherever it went. Before, the file came back without them: all of
+     * them here, "there is no datastore ... (an empty file)".
+     */
+    @Test
+    void aFileReplacedAndMovedBackKeepsItsCommits() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path aside = dir.resolve("aside.db");
+        Path backup = backup();
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/live", "1");
+            java.nio.file.Files.move(file, aside);
+            java.nio.file.Files.move(backup, file);
+            assertEquals(List.of("/restored"), keys(store));
+            java.nio.file.Files.move(file, backup);
+            java.nio.file.Files.move(aside, file);
+            assertEquals(List.of("/live"), keys(store));
+        }
+    }
+
     /** A watch begun while no file is at the path resyncs once a file comes: its revision may be of another file. */
     @Test
     void aWatchBegunWhileTheFileIsGoneResyncsWhenAFileComes() throws Exception {
