@@ -3,7 +3,6 @@ package org.jcalico.agent;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.DatastoreUrl;
-import org.jcalico.datastore.OpenMode;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.workload.VethAttacher;
 
@@ -23,9 +22,10 @@ import org.jcalico.workload.VethAttacher;
  * it, outside this object's lock: commands that come meanwhile do not wait for that open, they open their own, as
  * they would without an agent. When the open fails, the command that made it reports that failure as its own
  * (an etcd store opens the same way for reading and for writing, so its own open would fail alike, and it does not
- * wait out a second timeout); an embedded store's kept connection is opened for writing, a list's for reading, which
- * differ (a missing file is created, or "there is no datastore"), so there the command opens its own, which costs
- * milliseconds. The next command tries again, so the served path takes its connection up by itself once the store
+ * wait out a second timeout); an embedded store's kept connection is opened for writing (but never creates a store:
+ * a served list must not, as its own run would not), a list's for reading, which may fail otherwise, so there the
+ * command opens its own, which costs milliseconds, and says in its own words what is wrong (a missing store: "there
+ * is no datastore" for a list; an add creates it, as its own run would). The next command tries again, so the served path takes its connection up by itself once the store
  * answers. Until session 36 the open ran inside the lock and a failed one was followed by the command's own: with
  * etcd's only member hung, one served `pool list` failed after 11.0 s against 5.0 s for its own run, three at once
  * after 10.0 / 15.1 / 20.1 s (docs/agent.md, "Delegated commands").
@@ -100,7 +100,8 @@ public final class ServedResources implements AutoCloseable {
         Datastore opened = null;
         DatastoreException failure = null;
         try {
-            opened = datastoreUrl.open(OpenMode.WRITE);
+            // for writing, but never creating: a served list must not make a store where there is none
+            opened = datastoreUrl.openExisting();
         } catch (DatastoreException e) {
             failure = datastoreUrl.isEmbedded() ? null : e;
         } finally {

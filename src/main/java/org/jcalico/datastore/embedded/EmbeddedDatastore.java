@@ -46,12 +46,12 @@ public final class EmbeddedDatastore implements Datastore {
     private long removalsSeen;
     private boolean closed;
 
-    private EmbeddedDatastore(Path path, OpenMode mode, PathJournal journal) {
+    private EmbeddedDatastore(Path path, OpenMode mode, boolean create, PathJournal journal) {
         this.path = path;
         this.mode = mode;
         this.journal = journal;
         try {
-            PathJournal.Open open = journal.open(path, mode, true);
+            PathJournal.Open open = journal.open(path, mode, create);
             this.opened = open.opened();
             this.removalsSeen = open.removals();
         } catch (RuntimeException e) {
@@ -68,7 +68,12 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     public static EmbeddedDatastore open(Path path, OpenMode mode) {
-        return new EmbeddedDatastore(path, mode, PathJournal.OF.acquire(path));
+        return new EmbeddedDatastore(path, mode, true, PathJournal.OF.acquire(path));
+    }
+
+    /** For reading and writing a store that is there already: none is created ("there is no datastore"). */
+    public static EmbeddedDatastore openExisting(Path path) {
+        return new EmbeddedDatastore(path, OpenMode.WRITE, false, PathJournal.OF.acquire(path));
     }
 
     private Connection connection() {
