@@ -3,7 +3,6 @@ package org.jcalico.agent;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.DatastoreUrl;
-import org.jcalico.datastore.OpenMode;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.workload.VethAttacher;
 
@@ -18,6 +17,18 @@ import org.jcalico.workload.VethAttacher;
  * <p>Each command holds a {@link Use} from its start to its end. {@link #close} (the agent stopping) closes the
  * connection at once when no command holds it, else when the last one ends, never under a command that is still
  * running; a command that starts after it opens its own.
+ *
+ * <p>While the connection is not open (the agent started during an outage of etcd), the first command to come opens
+ * it, outside this object's lock: commands that come meanwhile do not wait for that open, they open their own, as
+ * they would without an agent. When the open fails, the command that made it reports that failure as its own
+ * (an etcd store opens the same way for reading and for writing, so its own open would fail alike, and it does not
+ * wait out a second timeout); an embedded store's kept connection is opened for writing (but never creates a store:
+ * a served list must not, as its own run would not), a list's for reading, which may fail otherwise, so there the
+ * command opens its own, which costs milliseconds, and says in its own words what is wrong (a missing store: "there
+ * is no datastore" for a list; an add creates it, as its own run would). The next command tries again, so the served path takes its connection up by itself once the store
+ * answers. Until session 36 the open ran inside the lock and a failed one was followed by the command's own: with
+ * etcd's only member hung, one served `pool list` failed after 11.0 s against 5.0 s for its own run, three at once
+ * after 10.0 / 15.1 / 20.1 s (docs/agent.md, "Delegated commands").
  */
 public final class ServedResources implements AutoCloseable {
     private final DatastoreUrl datastoreUrl;
@@ -25,6 +36,8 @@ public final class ServedResources implements AutoCloseable {
     /** The host's veths (their thread ends after 30 s idle and starts again at the next request). */
     private final VethAttacher veths;
     private Datastore store;
+    /** A command is opening {@link #store}: the others do not wait for it. */
+    private boolean opening;
     private int uses;
     private boolean closed;
 
@@ -38,17 +51,27 @@ public final class ServedResources implements AutoCloseable {
     /** One command's use, from its start to its end ({@link Use#close}). */
     public final class Use implements AutoCloseable {
         private final Datastore store;
+        private final DatastoreException failure;
 
-        private Use(Datastore store) {
+        private Use(Datastore store, DatastoreException failure) {
             this.store = store;
+            this.failure = failure;
         }
 
         /**
-         * The kept connection, open, for the command to use and not close; null when it cannot be opened now (or the
-         * agent is stopping): the command then opens its own and reports what is wrong, as the client's own run would.
+         * The kept connection, open, for the command to use and not close; null when it is not open (or the agent is
+         * stopping): the command then reports {@link #failure} if there is one, else opens its own.
          */
         public Datastore store() {
             return store;
+        }
+
+        /**
+         * Why the kept connection could not be opened for this command, when the command's own open would fail the
+         * same way (see the class's comment): it is the command's error; else null.
+         */
+        public DatastoreException failure() {
+            return failure;
         }
 
         public VethAttacher veths() {
@@ -66,16 +89,37 @@ public final class ServedResources implements AutoCloseable {
         }
     }
 
-    public synchronized Use use() {
-        if (store == null && !closed) {
-            try {
-                store = datastoreUrl.open(OpenMode.WRITE);
-            } catch (DatastoreException e) {
-                // the command opens its own, and says why that fails
+    public Use use() {
+        synchronized (this) {
+            uses++;
+            if (closed || store != null || opening) {
+                return new Use(closed ? null : store, null);
+            }
+            opening = true;
+        }
+        Datastore opened = null;
+        DatastoreException failure = null;
+        try {
+            // for writing, but never creating: a served list must not make a store where there is none
+            opened = datastoreUrl.openExisting();
+        } catch (DatastoreException e) {
+            failure = datastoreUrl.isEmbedded() ? null : e;
+        } finally {
+            synchronized (this) {
+                opening = false;
+                if (!closed && opened != null) {
+                    store = opened;
+                    opened = null;
+                }
             }
         }
-        uses++;
-        return new Use(closed ? null : store);
+        if (opened != null) {
+            // the agent stopped meanwhile: the command opens its own, as after the close
+            opened.close();
+        }
+        synchronized (this) {
+            return new Use(closed ? null : store, failure);
+        }
     }
 
     private synchronized void ended() {

@@ -133,7 +133,7 @@ public final class AgentDelegation {
         full.addAll(command);
         int status;
         try (ServedResources.Use use = served.use()) {
-            status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(use.store(), use.veths()),
+            status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(use.store(), use.failure(), use.veths()),
                     full.toArray(String[]::new));
         }
         log.info(what + ": exit status " + status + " in "

@@ -23,13 +23,15 @@ final class Session implements AutoCloseable {
     private Datastore datastore;
     /** Whether {@link #datastore} was lent to the command, open already: it is then not this session's to close. */
     private final boolean lentStore;
+    /** Why the datastore lent could not be opened, when that is what this command's own open would say; or null. */
+    private final org.jcalico.datastore.DatastoreException lentFailure;
     /** The host's veths lent to the command, or null: it makes its own. */
     private final VethAttacher lentVeths;
 
     /** With jcalico's options as the command line that SPEC belongs to gave them, printing to its output. */
     Session(CommandSpec spec) {
         this(root(spec).datastore(), root(spec).etcdSettings(), root(spec).node(), spec.commandLine().getOut(),
-                root(spec).lent() == null ? new Lent(null, null) : root(spec).lent());
+                root(spec).lent() == null ? Lent.NOTHING : root(spec).lent());
     }
 
     /**
@@ -37,7 +39,7 @@ final class Session implements AutoCloseable {
      * printing to OUT: for a command run without picocli's model (PlainList).
      */
     Session(String datastoreOption, Map<String, String> etcdSettings, String nodeOption, PrintWriter out) {
-        this(datastoreOption, etcdSettings, nodeOption, out, new Lent(null, null));
+        this(datastoreOption, etcdSettings, nodeOption, out, Lent.NOTHING);
     }
 
     /**
@@ -52,6 +54,7 @@ final class Session implements AutoCloseable {
         this.out = out;
         this.datastore = lent.datastore();
         this.lentStore = lent.datastore() != null;
+        this.lentFailure = lent.failure();
         this.lentVeths = lent.veths();
     }
 
@@ -76,6 +79,9 @@ final class Session implements AutoCloseable {
     }
 
     private ResourceStore open(OpenMode mode) {
+        if (datastore == null && lentFailure != null) {
+            throw lentFailure;
+        }
         if (datastore == null) {
             datastore = datastoreUrl().open(mode);
         }

@@ -62,7 +62,7 @@ public final class CniInvocation {
                         + " is not running (start it with 'jcalico node start')");
             }
             Datastore lent = served == null ? null : served.store();
-            try (Datastore own = lent == null ? open(target, status) : null) {
+            try (Datastore own = lent == null ? open(target, status, served == null ? null : served.failure()) : null) {
                 ResourceStore store = new ResourceStore(lent != null ? lent : own);
                 if (role == Role.IPAM) {
                     return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0);
@@ -86,9 +86,15 @@ public final class CniInvocation {
         }
     }
 
-    /** STATUS only reads, and reports a datastore that cannot serve as code 50; other verbs may retry later. */
-    private static Datastore open(Target target, boolean status) {
+    /**
+     * STATUS only reads, and reports a datastore that cannot serve as code 50; other verbs may retry later. KEPT: why
+     * the agent's kept connection could not be opened for this call, when this open would fail alike (null: open).
+     */
+    private static Datastore open(Target target, boolean status, DatastoreException kept) {
         try {
+            if (kept != null) {
+                throw kept;
+            }
             return target.datastore().open(status ? OpenMode.READ : OpenMode.WRITE);
         } catch (DatastoreException e) {
             throw new CniError(status ? CniError.NOT_AVAILABLE : CniError.TRY_AGAIN_LATER,

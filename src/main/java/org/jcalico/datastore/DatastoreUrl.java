@@ -82,6 +82,14 @@ public record DatastoreUrl(String text) {
         return isEmbedded() ? EmbeddedDatastore.open(path(), mode) : EtcdDatastore.open(text);
     }
 
+    /**
+     * For writing, but an embedded store that is not there is not created: the agent's connection for its served
+     * commands, which may be lists (agent/ServedResources); an etcd store opens as {@link #open} does.
+     */
+    public Datastore openExisting() {
+        return isEmbedded() ? EmbeddedDatastore.openExisting(path()) : EtcdDatastore.open(text);
+    }
+
     private static boolean etcd(String text) {
         return text.startsWith("etcd://") || text.startsWith("etcds://");
     }

@@ -148,6 +148,19 @@ public final class EtcdFixture implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /**
+     * Stops etcd with SIGSTOP, as a member that hangs would: the kernel still accepts connections and takes requests,
+     * and nothing answers them (each call waits out its timeout), until {@link #resume}.
+     */
+    public void pause() {
+        CommandRunner.local().run("kill", "-STOP", Long.toString(process.pid())).check();
+    }
+
+    /** Lets a paused etcd run on (SIGCONT). */
+    public void resume() {
+        CommandRunner.local().run("kill", "-CONT", Long.toString(process.pid())).check();
+    }
+
     public int port() {
         return clientPort;
     }
@@ -169,6 +182,17 @@ public final class EtcdFixture implements AutoCloseable {
     public String post(String path, String json) {
         return CommandRunner.local().run("curl", "-sf", "-X", "POST", "-d", json, "http://127.0.0.1:" + clientPort + "/" + path)
                 .check().stdout();
+    }
+
+    /** Posts to etcd's JSON gateway as USER with PASSWORD, once authentication is on (to change a password, say). */
+    public String postAs(String user, String password, String path, String json) {
+        String answer = post("v3/auth/authenticate", "{\"name\":\"" + user + "\",\"password\":\"" + password + "\"}");
+        java.util.regex.Matcher token = java.util.regex.Pattern.compile("\"token\":\"([^\"]+)\"").matcher(answer);
+        if (!token.find()) {
+            throw new IllegalStateException("etcd gave no token for " + user + ": " + answer);
+        }
+        return CommandRunner.local().run("curl", "-sf", "-X", "POST", "-H", "Authorization: " + token.group(1), "-d", json,
+                "http://127.0.0.1:" + clientPort + "/" + path).check().stdout();
     }
 
     /** Adds a user with PASSWORD and grants it ROLE (etcd's own "root", or one the test added). */

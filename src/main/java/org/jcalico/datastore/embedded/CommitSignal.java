@@ -2,8 +2,6 @@ package org.jcalico.datastore.embedded;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -15,11 +13,10 @@ import java.util.concurrent.TimeUnit;
  * processes are still found by polling. One per file path while a store object has it open.
  */
 final class CommitSignal {
-    private static final Map<Path, CommitSignal> OPEN = new HashMap<>();
+    private static final PerPath<CommitSignal> OPEN = new PerPath<>(CommitSignal::new);
     private final Path path;
     private final CopyOnWriteArrayList<WatchPoller> pollers = new CopyOnWriteArrayList<>();
     private long commits;
-    private int holders;
 
     private CommitSignal(Path path) {
         this.path = path;
@@ -27,20 +24,11 @@ final class CommitSignal {
 
     /** The signal of the file at this path, for a store object that opens it; {@link #release} when it closes. */
     static CommitSignal acquire(Path path) {
-        Path key = path.toAbsolutePath().normalize();
-        synchronized (OPEN) {
-            CommitSignal signal = OPEN.computeIfAbsent(key, CommitSignal::new);
-            signal.holders++;
-            return signal;
-        }
+        return OPEN.acquire(path);
     }
 
     void release() {
-        synchronized (OPEN) {
-            if (--holders == 0) {
-                OPEN.remove(path);
-            }
-        }
+        OPEN.release(path);
     }
 
     /** A poller to wake at each commit, until {@link #stopWaking}. */

@@ -40,12 +40,24 @@ public final class EmbeddedDatastore implements Datastore {
     private WatchPoller poller;
     /** Commits that wrote, made in this process to this file: {@link #awaitCommit} waits on it. */
     private final CommitSignal signal;
+    /** Whose journal lies at the path, for every store object of this process on it: each open goes through it. */
+    private final PathJournal journal;
+    /** How many journals {@link #journal} had removed when this store opened its file. */
+    private long removalsSeen;
     private boolean closed;
 
-    private EmbeddedDatastore(Path path, OpenMode mode, StoreFile.Opened opened) {
+    private EmbeddedDatastore(Path path, OpenMode mode, boolean create, PathJournal journal) {
         this.path = path;
         this.mode = mode;
-        this.opened = opened;
+        this.journal = journal;
+        try {
+            PathJournal.Open open = journal.open(path, mode, create);
+            this.opened = open.opened();
+            this.removalsSeen = open.removals();
+        } catch (RuntimeException e) {
+            PathJournal.OF.release(path);
+            throw e;
+        }
         this.connection = opened.connection();
         this.signal = CommitSignal.acquire(path);
     }
@@ -56,7 +68,12 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     public static EmbeddedDatastore open(Path path, OpenMode mode) {
-        return new EmbeddedDatastore(path, mode, StoreFile.open(path, mode, true));
+        return new EmbeddedDatastore(path, mode, true, PathJournal.OF.acquire(path));
+    }
+
+    /** For reading and writing a store that is there already: none is created ("there is no datastore"). */
+    public static EmbeddedDatastore openExisting(Path path) {
+        return new EmbeddedDatastore(path, OpenMode.WRITE, false, PathJournal.OF.acquire(path));
     }
 
     private Connection connection() {
@@ -70,29 +87,33 @@ public final class EmbeddedDatastore implements Datastore {
      * Each change of file is a new generation, on which the poller ends every watch. While no file is at the path
      * none is open, and whatever comes back is opened, the same file too (moved away and back): with the closed
      * connection and the file's identity kept, that one failed every call for the rest of the process's life. The
-     * journal left at the path belongs to the file last open and is removed only when another file comes: the same
-     * file back finds its own there, with the commits not yet copied into it (removed at once, they were lost).
+     * journal left at the path belongs to the file this process last opened there and is removed only when another
+     * file comes, by whichever store object of the process opens it first ({@link PathJournal}): the same file back
+     * finds its own there, with the commits not yet copied into it (removed at once, they were lost).
      */
     synchronized void followFile() {
         if (connection != null) {
-            if (!StoreFile.replaced(path, opened.identity())) {
+            if (!journal.removedSince(removalsSeen) && !StoreFile.replaced(path, opened.identity())) {
                 return;
             }
-            closeQuietly(connection);
+            StoreFile.closeLeft(connection);
             connection = null;
             if (poller != null) {
                 poller.dropConnection();
             }
             generation++;
         }
-        StoreFile.Identity now = StoreFile.Identity.of(path);
-        if (now != null && !now.equals(opened.identity())) {
-            StoreFile.removeJournalOf(path, opened);
-        }
-        opened = StoreFile.open(path, mode, false);
+        PathJournal.Open open = journal.open(path, mode, false);
+        opened = open.opened();
+        removalsSeen = open.removals();
         connection = opened.connection();
         // a file back after none was is a change of file too: a watch begun meanwhile resyncs on it
         generation++;
+    }
+
+    /** Another connection to the file this store has open, for its watch poller. */
+    Connection connectBeside() throws SQLException {
+        return journal.connect(path, mode);
     }
 
     synchronized long generation() {
@@ -335,6 +356,7 @@ public final class EmbeddedDatastore implements Datastore {
             if (!closed) {
                 closed = true;
                 signal.release();
+                PathJournal.OF.release(path);
             }
         }
         // outside the lock, which the poller takes for each poll

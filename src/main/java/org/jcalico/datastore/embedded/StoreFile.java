@@ -111,9 +111,11 @@ final class StoreFile {
     }
 
     /**
-     * Once every connection of this process to a replaced file is closed: removes the journal files it left beside
-     * the path (SQLite keeps them when the file was unlinked), but only those same files, never the journal of a new
-     * file that another process opened meanwhile.
+     * Removes the journal files a replaced file left beside the path (SQLite keeps them when the file was unlinked),
+     * but only those same files, never the journal of a new file that another process opened meanwhile: called by
+     * {@link PathJournal}, which knows which file of this process's the journal at the path is. A store object of this
+     * process that still has the replaced file open goes on with it (its file is no longer at the path) until its next
+     * call, which finds the new file; SQLite leaves the journal alone when it closes a connection to an unlinked file.
      */
     static void removeJournalOf(Path path, Opened old) {
         for (var journal : java.util.List.of(java.util.Map.entry(journal(path, "-wal"), java.util.Optional.ofNullable(old.wal())),
@@ -212,6 +214,24 @@ final class StoreFile {
             statement.execute("PRAGMA busy_timeout=" + BUSY_TIMEOUT_MILLIS);
         }
         return connection;
+    }
+
+    /**
+     * Closes a connection to a file that is no longer at the path (replaced, moved away or removed), after copying the
+     * commits of its journal into it: the journal lies at the path, not beside the file wherever it went, and is
+     * removed when another file comes, so a file moved back (a backup restored, then the original put back) came back
+     * without the commits not yet copied into it at a checkpoint, all of them for a store whose connections had stayed
+     * open. The checkpoint writes through the connection's own descriptors, so into the file wherever it is (a removed
+     * file's are lost with it); PASSIVE, it waits for no reader of another process. A read-only connection cannot
+     * copy, and one closed already has nothing left to do.
+     */
+    static void closeLeft(Connection connection) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (SQLException e) {
+            // read-only, closed or busy: nothing copied, as before
+        }
+        EmbeddedDatastore.closeQuietly(connection);
     }
 
     /** Whether the path still names the file that was opened. */

@@ -60,7 +60,7 @@ final class WatchPoller {
         this.store = store;
         this.path = path;
         this.mode = mode;
-        this.connection = StoreFile.connect(path, mode);
+        this.connection = store.connectBeside();
         // a write reported before the thread is there needs no wake: the thread's first look comes at once
         this.writes = FileWrites.of(path, this::wake);
         this.thread = Thread.ofPlatform().daemon().name("jcalico-watch " + path).start(this::loop);
@@ -116,7 +116,7 @@ final class WatchPoller {
                         }
                     }
                     if (connection == null) {
-                        connection = StoreFile.connect(path, mode);
+                        connection = store.connectBeside();
                     }
                     long version = dataVersion();
                     boolean changed = version != seenVersion || newWatcher;

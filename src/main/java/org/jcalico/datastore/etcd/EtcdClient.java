@@ -24,7 +24,9 @@ import org.jcalico.datastore.DatastoreException;
  * etcd's v3 API through its JSON gateway (POST /v3/kv/range, /v3/kv/txn, /v3/watch ...): the same calls as gRPC,
  * with keys and values in base64. Members are tried in order until one answers. Over TLS when the endpoint says so;
  * with a user, every call carries the token etcd gave for the user's password, renewed when etcd no longer takes it.
- * A TLS or authentication failure is a matter of configuration, so it ends the call at once with what went wrong.
+ * A TLS or authentication failure is a matter of configuration, so it ends the call at once with what went wrong;
+ * but when etcd refuses the password, the password file is read again first (a password rotated in etcd and in its
+ * file: docs/datastore.md, "Errors").
  */
 final class EtcdClient {
     static final JsonMapper JSON = new JsonMapper();
@@ -32,9 +34,12 @@ final class EtcdClient {
     private final EtcdEndpoint endpoint;
     private final HttpClient http;
     private volatile String token;
+    /** The user's password as last read: at the open, and again when etcd refused it. */
+    private volatile String password;
 
     EtcdClient(EtcdEndpoint endpoint) {
         this.endpoint = endpoint;
+        this.password = endpoint.password();
         HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2));
         // without a context of its own the client makes the JDK's default one, which reads and parses the JDK's CA
@@ -186,18 +191,52 @@ final class EtcdClient {
         if (endpoint.user() == null || current != null) {
             return current;
         }
-        ObjectNode credentials = object().put("name", endpoint.user()).put("password", endpoint.password());
+        token = authenticate();
+        return token;
+    }
+
+    /**
+     * A token for the user's password. When etcd refuses the password, the user may have rotated it, in etcd and in
+     * the password file: the file is read again and, if it says something else now, tried once more. This is the one
+     * place every call gets its token (the gateway's calls, the watch, the listing over gRPC): the agent's own store
+     * and the one it keeps for its served commands follow a rotation without a restart, as each command's own store,
+     * which reads the file at its open, does.
+     */
+    private String authenticate() {
+        String used = password;
+        try {
+            return tokenFor(used);
+        } catch (DatastoreException refused) {
+            if (!refused.getMessage().contains("invalid user ID or password") || endpoint.passwordFile() == null) {
+                throw refused;
+            }
+            String now = endpoint.passwordNow();
+            if (now.equals(used)) {
+                throw new DatastoreException(refused.getMessage() + " (with the password in " + endpoint.passwordFile() + ")");
+            }
+            password = now;
+            try {
+                return tokenFor(now);
+            } catch (DatastoreException again) {
+                throw new DatastoreException(again.getMessage() + " (with the password in " + endpoint.passwordFile()
+                        + ", read again after etcd refused the one read before)");
+            }
+        }
+    }
+
+    private String tokenFor(String password) {
+        ObjectNode credentials = object().put("name", endpoint.user()).put("password", password);
         JsonNode response;
         try {
             response = send("v3/auth/authenticate", credentials, null, EtcdClient::tree, 0).value();
         } catch (DatastoreException e) {
             throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' failed: " + e.getMessage());
         }
-        token = response.path("token").asText(null);
-        if (token == null || token.isEmpty()) {
+        String given = response.path("token").asText(null);
+        if (given == null || given.isEmpty()) {
             throw new DatastoreException("etcd: authentication as '" + endpoint.user() + "' gave no token (is auth enabled?)");
         }
-        return token;
+        return given;
     }
 
     /** What etcd's refusal of a call means: a token it no longer takes (to renew), else the refusal with advice. */

@@ -18,10 +18,11 @@ import org.jcalico.datastore.DatastoreException;
  * {@code etcd://HOST:PORT[,HOST:PORT...]} or {@code etcds://...} (TLS), with optional query parameters
  * {@code ca}, {@code cert}, {@code key} (PEM files), {@code user} and {@code password-file}. What the URL leaves out
  * comes from the environment ($JCALICO_ETCD_CA, _CERT, _KEY, _USER, _PASSWORD, _PASSWORD_FILE). A password is never
- * part of the URL, which is passed to child processes and shown in logs.
+ * part of the URL, which is passed to child processes and shown in logs. PASSWORD_FILE is where the password was read
+ * (null when it came from $JCALICO_ETCD_PASSWORD, or without a user): {@link #passwordNow} reads it again.
  */
 public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path ca, Path cert, Path key, String user,
-                           String password) {
+                           String password, Path passwordFile) {
     static final Set<String> PARAMETERS = Set.of("ca", "cert", "key", "user", "password-file");
 
     public EtcdEndpoint {
@@ -55,13 +56,24 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
                     + " (--etcd-cert with --etcd-key)");
         }
         String user = setting("user", parameters, environment);
-        String password = password(url, parameters, environment);
+        String fromEnvironment = environment.get("JCALICO_ETCD_PASSWORD");
+        boolean given = fromEnvironment != null && !fromEnvironment.isEmpty();
+        Path passwordFile = given ? null : file(url, "password-file", parameters, environment);
+        String password = given ? fromEnvironment : passwordFile == null ? null : readPassword(url, passwordFile);
         if ((user == null) != (password == null)) {
             throw new DatastoreException("datastore '" + url + "': " + (user == null
                     ? "a password but no user (--etcd-user or $JCALICO_ETCD_USER)"
                     : "user '" + user + "' but no password ($JCALICO_ETCD_PASSWORD or --etcd-password-file)"));
         }
-        return new EtcdEndpoint(url, tls, members, ca, cert, key, user, password);
+        return new EtcdEndpoint(url, tls, members, ca, cert, key, user, password, passwordFile);
+    }
+
+    /**
+     * The password as its file says now (a user may have rotated it since the store was opened), or as it was given
+     * when it came from the environment, which a running process cannot be given anew.
+     */
+    public String passwordNow() {
+        return passwordFile == null ? password : readPassword(location, passwordFile);
     }
 
     private static Map<String, String> parameters(String url, String query) {
@@ -100,15 +112,7 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         return path;
     }
 
-    private static String password(String url, Map<String, String> parameters, Map<String, String> environment) {
-        String password = environment.get("JCALICO_ETCD_PASSWORD");
-        if (password != null && !password.isEmpty()) {
-            return password;
-        }
-        Path file = file(url, "password-file", parameters, environment);
-        if (file == null) {
-            return null;
-        }
+    private static String readPassword(String url, Path file) {
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
         } catch (IOException e) {

@@ -430,6 +430,89 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * Two store objects on one file in one process, as in the agent (its loop's, and the one it keeps for its served
+     * commands): the file is moved away, both find no datastore, and a backup is copied to the path. The first to look
+     * again removes the old file's journal and opens the backup, with a new journal, to which the file system gives the
+     * inode the old journal had (ext4 hands a freed inode number out again at once). Until session 36 the second took
+     * that journal for the old file's, whose identity (device and inode) it had kept, and removed it under the
+     * first's connection: the commits made through the first were lost to every other connection.
+     */
+    @Test
+    void aSecondStoreObjectLeavesAloneTheJournalOfTheFileTheFirstOpened() throws Exception {
+        Path file = dir.resolve("live.db");
+        Path backup = backup();
+        try (EmbeddedDatastore first = EmbeddedDatastore.open(file); EmbeddedDatastore second = EmbeddedDatastore.open(file)) {
+            first.put("/live", "1");
+            assertEquals(List.of("/live"), keys(second));
+            java.nio.file.Files.move(file, dir.resolve("aside.db"));
+            assertNoDatastore(first, file);
+            assertNoDatastore(second, file);
+            java.nio.file.Files.copy(backup, file);
+            assertEquals(List.of("/restored"), keys(first));
+            assertEachReadsTheOthersWrites(file, first, second);
+        }
+        assertReadElsewhere(file, "/second", "written through the second");
+    }
+
+    /** A write through each store object is read through the other, and through another object on the file. */
+    private static void assertEachReadsTheOthersWrites(Path file, EmbeddedDatastore first, EmbeddedDatastore second) {
+        first.put("/first", "written through the first");
+        assertEquals("written through the first", second.get("/first").orElseThrow().value());
+        second.put("/second", "written through the second");
+        assertEquals("written through the second", first.get("/second").orElseThrow().value());
+        assertReadElsewhere(file, "/first", "written through the first");
+        assertReadElsewhere(file, "/second", "written through the second");
+    }
+
+    /**
+     * A file replaced by a backup and then moved back, while a second store object of the process made no call (the
+     * agent's served store between two commands): the first, finding the backup, removes the old file's journal, which
+     * the second still has open. When the old file is back, the second, finding the file it opened, went on with the
+     * removed journal and wrote into it, unseen by any other connection, and the first, opening the old file again,
+     * read it through the second's index of that journal. Now the first closes every connection of the process to the
+     * old file when it removes its journal, and the second opens the file at the path again at its next call.
+     */
+    @Test
+    void aStoreObjectIdleWhileItsFileWasReplacedAndMovedBackWritesWhereTheOthersRead() throws Exception {
+        Path file = dir.resolve("live.db");
+        try (EmbeddedDatastore first = EmbeddedDatastore.open(file); EmbeddedDatastore second = EmbeddedDatastore.open(file)) {
+            first.put("/live", "1");
+            assertEquals(List.of("/live"), keys(second));
+            replaceByABackupAndMoveBack(file, first);
+            assertEachReadsTheOthersWrites(file, second, first);
+            assertEquals(List.of("/first", "/live", "/second"), keys(first));
+        }
+        assertReadElsewhere(file, "/first", "written through the first");
+    }
+
+    /**
+     * A file replaced by a backup and then moved back comes back with its commits: its journal, at the path, is removed
+     * when the backup comes (a new file must not be read through it), so the commits in it are first copied into the
+     * file, through the connection still open on it, wherever it went. Before, the file came back without them: all of
+     * them here, "there is no datastore ... (an empty file)".
+     */
+    @Test
+    void aFileReplacedAndMovedBackKeepsItsCommits() throws Exception {
+        Path file = dir.resolve("live.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.put("/live", "1");
+            replaceByABackupAndMoveBack(file, store);
+            assertEquals(List.of("/live"), keys(store));
+        }
+    }
+
+    /** Moves a backup over FILE, has STORE find it there, and moves the original back. */
+    private void replaceByABackupAndMoveBack(Path file, EmbeddedDatastore store) throws java.io.IOException {
+        Path aside = dir.resolve("aside.db");
+        Path backup = backup();
+        java.nio.file.Files.move(file, aside);
+        java.nio.file.Files.move(backup, file);
+        assertEquals(List.of("/restored"), keys(store));
+        java.nio.file.Files.move(file, backup);
+        java.nio.file.Files.move(aside, file);
+    }
+
     /** A watch begun while no file is at the path resyncs once a file comes: its revision may be of another file. */
     @Test
     void aWatchBegunWhileTheFileIsGoneResyncsWhenAFileComes() throws Exception {

@@ -88,6 +88,40 @@ class EtcdAuthTest {
         }
     }
 
+    /**
+     * A password rotated in etcd and in the password file: the store opened with the old one (the agent's own, and the
+     * one it keeps for its served commands) reads the file again when etcd refuses the password, and goes on, its
+     * watch too; with the file not yet rotated, one clear error, and on once the file is. Until session 36 the store kept
+     * the password read at its open, and every call failed until the process restarted.
+     */
+    @Test
+    void aPasswordRotatedInEtcdAndInItsFileIsReadAgain() throws Exception {
+        etcd.postAs("root", "s3cret", "v3/auth/user/add", "{\"name\":\"rotating\",\"password\":\"first\"}");
+        etcd.postAs("root", "s3cret", "v3/auth/user/grant", "{\"user\":\"rotating\",\"role\":\"root\"}");
+        Path file = Files.writeString(dir.resolve("rotating-password"), "first\n");
+        try (Datastore store = Datastores.open(etcd.url() + "?user=rotating&password-file=" + file)) {
+            Recorder recorder = new Recorder();
+            try (var watch = store.watch("/rotation/", store.list("/rotation/").revision(), recorder)) {
+                store.create("/rotation/a", "1");
+                assertEquals("/rotation/a", recorder.await(1).get(0).key());
+
+                etcd.postAs("root", "s3cret", "v3/auth/user/changepw", "{\"name\":\"rotating\",\"password\":\"second\"}");
+                Files.writeString(file, "second\n");
+                store.create("/rotation/b", "2");
+                assertEquals("2", store.get("/rotation/b").orElseThrow().value(), "on with the password in the file now");
+                assertEquals("/rotation/b", recorder.await(1).get(0).key(), "the watch too");
+
+                etcd.postAs("root", "s3cret", "v3/auth/user/changepw", "{\"name\":\"rotating\",\"password\":\"third\"}");
+                String refused = assertThrows(DatastoreException.class, () -> store.create("/rotation/c", "3")).getMessage();
+                assertTrue(refused.startsWith("etcd: authentication as 'rotating' failed") && refused.contains("authentication failed")
+                        && refused.contains(file.toString()), refused);
+                Files.writeString(file, "third\n");
+                store.create("/rotation/c", "3");
+                assertEquals("3", store.get("/rotation/c").orElseThrow().value(), "on once the file has it");
+            }
+        }
+    }
+
     @Test
     void aWrongOrMissingPasswordIsRefusedClearly() throws Exception {
         String wrong = assertThrows(DatastoreException.class, () -> Datastores.open(url("guess")).close()).getMessage();
