@@ -29,6 +29,12 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         members = List.copyOf(members);
     }
 
+    /** The record's own text would print the password into whatever message or log line names this endpoint. */
+    @Override
+    public String toString() {
+        return "EtcdEndpoint[" + location + (user == null ? "" : ", user " + user) + (password == null ? "" : ", password hidden") + "]";
+    }
+
     public static EtcdEndpoint parse(String url, Map<String, String> environment) {
         boolean tls = url.startsWith("etcds://");
         if (!tls && !url.startsWith("etcd://")) {
