@@ -20,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** What the agent runs for the launcher, and what it leaves to the launcher to run itself. */
 class AgentDelegationTest {
     private static final String DECLINED = "||-|";
+    /** The kernel test's namespaces, named as the functional tests' are (after JCALICO_TEST_NS_PREFIX when set). */
+    private static final String NS = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-adt-";
     @TempDir
     Path dir;
     private String store;
@@ -155,11 +157,11 @@ class AgentDelegationTest {
      */
     @Test
     void servedAddsShareOneNetlinkThreadForTheHost() throws Exception {
-        Namespaces.deleteAll("jca-adt-");
+        Namespaces.deleteAll(NS);
         try {
-            Namespaces.create("jca-adt-host");
+            Namespaces.create(NS + "host");
             for (int i = 1; i <= 4; i++) {
-                Namespaces.create("jca-adt-c" + i);
+                Namespaces.create(NS + "c" + i);
             }
             try (org.jcalico.datastore.Datastore datastore = org.jcalico.datastore.DatastoreUrl.parse(store)
                     .open(org.jcalico.datastore.OpenMode.WRITE)) {
@@ -168,22 +170,22 @@ class AgentDelegationTest {
                 resources.create(new org.jcalico.model.IpPool(org.jcalico.model.Cidr.parse("10.66.0.0/16"), false, null, false));
             }
             served.close();
-            served = new ServedResources(org.jcalico.datastore.DatastoreUrl.parse(store), CommandRunner.inNamespace("jca-adt-host"));
+            served = new ServedResources(org.jcalico.datastore.DatastoreUrl.parse(store), CommandRunner.inNamespace(NS + "host"));
             delegation = new AgentDelegation(org.jcalico.datastore.DatastoreUrl.parse(store), "h1", Map.of("JCALICO_ETCD_USER", "agent"),
                     Log.open(dir.resolve("felix.log"), false, "info"), served);
             for (int i = 1; i <= 4; i++) {
-                String reply = ask(store, "h1", "container", "add", "netns:jca-adt-c" + i, "10.66.0." + i, "--no-wait");
+                String reply = ask(store, "h1", "container", "add", "netns:" + NS + "c" + i, "10.66.0." + i, "--no-wait");
                 assertTrue(reply.contains("added ") && reply.endsWith("|0|"), reply);
-                assertTrue(CommandRunner.inNamespace("jca-adt-c" + i).run("ip", "-4", "addr", "show", "dev", "eth0").stdout()
+                assertTrue(CommandRunner.inNamespace(NS + "c" + i).run("ip", "-4", "addr", "show", "dev", "eth0").stdout()
                         .contains("10.66.0." + i + "/32"), "the container has its address");
             }
-            String hostLinks = CommandRunner.inNamespace("jca-adt-host").run("ip", "-o", "link", "show", "type", "veth").stdout();
+            String hostLinks = CommandRunner.inNamespace(NS + "host").run("ip", "-o", "link", "show", "type", "veth").stdout();
             assertEquals(4, hostLinks.lines().count(), hostLinks);
             long hostThreads = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> thread.getName().equals("rtnetlink /run/netns/jca-adt-host")).count();
+                    .filter(thread -> thread.getName().equals("rtnetlink /run/netns/" + NS + "host")).count();
             assertEquals(1, hostThreads, "one netlink thread for the host's side of every served add");
         } finally {
-            Namespaces.deleteAll("jca-adt-");
+            Namespaces.deleteAll(NS);
         }
     }
 
