@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
@@ -16,6 +17,7 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.kernel.NfTables;
 
@@ -59,7 +61,7 @@ final class NftablesPlanner {
             script.line("add table " + table);
             script.line("delete table " + table);
             script.line("add table " + table);
-            for (IpSetSpec set : sets(desired.sets(), version)) {
+            for (IpSetSpec set : sets(desired.sets(), version).values()) {
                 script.addSet(table, set);
             }
             NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
@@ -91,8 +93,8 @@ final class NftablesPlanner {
             if (!before.hooks().equals(after.hooks())) {
                 return null;
             }
-            Map<String, IpSetSpec> oldSets = byName(sets(held.sets(), version));
-            Map<String, IpSetSpec> newSets = byName(sets(desired.sets(), version));
+            Map<String, IpSetSpec> oldSets = sets(held.sets(), version);
+            Map<String, IpSetSpec> newSets = sets(desired.sets(), version);
             List<String> removedSets = new ArrayList<>();
             Map<String, SetKind> switched = new LinkedHashMap<>();
             for (IpSetSpec set : newSets.values()) {
@@ -112,14 +114,21 @@ final class NftablesPlanner {
             }
             oldSets.keySet().stream().filter(name -> !newSets.containsKey(name)).forEach(removedSets::add);
 
-            Map<String, Chain> oldChains = byName(chains(before));
-            Map<String, Chain> newChains = byName(chains(after));
-            Set<String> referring = referring(oldChains.values(), switched.keySet());
+            Set<String> referring = referring(before, switched.keySet());
+            Map<String, Chain> changed = new TreeMap<>();
+            Set<String> removedChains = new TreeSet<>();
+            changedChains(before, after, changed, removedChains);
+            referring.forEach(name -> {
+                Chain chain = chain(after, name);
+                if (chain != null) {
+                    changed.putIfAbsent(name, chain);
+                }
+            });
             Map<String, VerdictMaps.Split> written = new TreeMap<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
-            for (Chain chain : newChains.values()) {
-                Chain old = oldChains.get(chain.name());
+            for (Chain chain : changed.values()) {
+                Chain old = chain(before, chain.name());
                 boolean refers = referring.contains(chain.name());
                 if (old != null && !refers && (old == chain || old.equals(chain))) {
                     continue;
@@ -137,9 +146,8 @@ final class NftablesPlanner {
                 mapped.add(new MapChange(was, now));
                 was.maps().keySet().stream().filter(name -> !now.maps().containsKey(name)).forEach(removedMaps::add);
             }
-            List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(splits.apply(oldChains.get(name)).maps().keySet()));
+            removedChains.forEach(name -> removedMaps.addAll(splits.apply(chain(before, name)).maps().keySet()));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
@@ -155,6 +163,36 @@ final class NftablesPlanner {
         return script.plan();
     }
 
+    /**
+     * Into CHANGED, the chains of AFTER that BEFORE does not hold as the very same object (nor as an equal chain of the
+     * same table), by name; into GONE, the names of BEFORE's chains that AFTER has in no table. Each table's chains
+     * are walked side by side with the same table's before ({@link ChainChanges}): calc hands an unchanged chain out
+     * again as the same object, so an endpoint more costs one pass over the chains, not a sorted map of each state's
+     * thousands of chains by name, which was half of what planning it cost (docs/dataplane.md, "The nftables
+     * dataplane"). A chain that moved to another table is changed there and not gone (nft has one namespace of chains
+     * per table: the loop in {@link #delta} finds it equal and writes nothing).
+     */
+    private static void changedChains(IptablesState before, IptablesState after, Map<String, Chain> changed,
+                                      Set<String> gone) {
+        Set<String> tables = new TreeSet<>(before.tables().keySet());
+        tables.addAll(after.tables().keySet());
+        for (String table : tables) {
+            ChainChanges.walk(after.chains(table), before.chains(table), changed::put, gone::add);
+        }
+        gone.removeIf(name -> chain(after, name) != null);
+    }
+
+    /** The chain of that name in any of the state's tables (calc's chain names are unique across them), or null. */
+    private static Chain chain(IptablesState state, String name) {
+        for (Map<String, Chain> chains : state.tables().values()) {
+            Chain chain = chains.get(name);
+            if (chain != null) {
+                return chain;
+            }
+        }
+        return null;
+    }
+
     /** A changed chain's verdict maps, before and after. */
     private record MapChange(VerdictMaps.Split was, VerdictMaps.Split now) {
     }
@@ -164,12 +202,12 @@ final class NftablesPlanner {
      * that changes kind (which only deleting and adding it again can do) has these chains flushed first and their
      * rules added again after it, all in the same transaction, so no packet meets a chain without its rules.
      */
-    private static Set<String> referring(Iterable<Chain> chains, Set<String> sets) {
+    private static Set<String> referring(IptablesState state, Set<String> sets) {
         Set<String> names = new HashSet<>();
         if (sets.isEmpty()) {
             return names;
         }
-        for (Chain chain : chains) {
+        for (Chain chain : chains(state)) {
             for (String rule : chain.rules()) {
                 for (String set : sets) {
                     if (namesSet(rule, set)) {
@@ -227,16 +265,15 @@ final class NftablesPlanner {
         return chains;
     }
 
-    private static List<IpSetSpec> sets(Map<String, IpSetSpec> sets, int version) {
-        return sets.values().stream().filter(set -> set.version() == version).toList();
-    }
-
-    private static <T> Map<String, T> byName(List<T> items) {
-        Map<String, T> map = new TreeMap<>();
-        for (T item : items) {
-            map.put(item instanceof Chain chain ? chain.name() : ((IpSetSpec) item).name(), item);
-        }
-        return map;
+    /** The family's sets by name, in name order. */
+    private static Map<String, IpSetSpec> sets(Map<String, IpSetSpec> sets, int version) {
+        Map<String, IpSetSpec> family = new TreeMap<>();
+        sets.forEach((name, set) -> {
+            if (set.version() == version) {
+                family.put(name, set);
+            }
+        });
+        return family;
     }
 
     private static String addressType(int version) {
