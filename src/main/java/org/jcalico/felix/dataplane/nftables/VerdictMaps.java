@@ -16,6 +16,8 @@ final class VerdictMaps {
     private static final Map<String, String> KEY_TYPES = Map.of("iifname", "ifname", "oifname", "ifname",
             "ip saddr", "ipv4_addr", "ip daddr", "ipv4_addr", "ip6 saddr", "ipv6_addr", "ip6 daddr", "ipv6_addr");
 
+    private static final String VMAP = " vmap { ";
+
     private VerdictMaps() {
     }
 
@@ -35,6 +37,10 @@ final class VerdictMaps {
     }
 
     static Split split(Chain chain) {
+        if (chain.rules().stream().noneMatch(rule -> rule.contains(VMAP))) {
+            // nearly every chain: its rules as they are (calc's list is immutable), nothing copied
+            return new Split(chain.rules(), Map.of());
+        }
         List<String> rules = new ArrayList<>();
         Map<String, VerdictMap> maps = new LinkedHashMap<>();
         for (String rule : chain.rules()) {
@@ -54,7 +60,7 @@ final class VerdictMaps {
      * a dispatch rule holds an element per endpoint and is read again whenever an endpoint comes or goes.
      */
     private static VerdictMap map(String chain, String rule) {
-        int open = rule.indexOf(" vmap { ");
+        int open = rule.indexOf(VMAP);
         if (open <= 0 || !rule.endsWith(" }") || rule.charAt(0) == ' ') {
             return null;
         }
@@ -69,7 +75,7 @@ final class VerdictMaps {
         }
         Map<String, String> elements = new LinkedHashMap<>();
         int end = rule.length() - 2;
-        for (int at = open + " vmap { ".length(); at < end; ) {
+        for (int at = open + VMAP.length(); at < end; ) {
             int next = rule.indexOf(", ", at);
             next = next < 0 || next > end ? end : next;
             int colon = rule.indexOf(" : ", at);
