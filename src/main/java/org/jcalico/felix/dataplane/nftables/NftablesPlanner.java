@@ -21,6 +21,7 @@ import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.kernel.NfTables;
+import org.jcalico.util.Memo;
 
 /**
  * The nft script (one transaction for {@code nft -f -}) that takes jcalico's two tables, {@code ip jcalico} and
@@ -85,7 +86,7 @@ final class NftablesPlanner {
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
      * incrementally (the hooks, or a set's type, changed): then {@link #replace}. SPLITS as for replace.
      */
-    static Plan delta(Tables held, Tables desired, Function<Chain, VerdictMaps.Split> splits) {
+    static Plan delta(Tables held, Tables desired, Memo<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -135,8 +136,10 @@ final class NftablesPlanner {
                     continue;
                 }
                 VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
-                        : splits.apply(old);
-                VerdictMaps.Split now = splits.apply(chain);
+                        : splits.get(old);
+                // a chain new to calc is split from the one it replaces, reading only the elements that differ
+                VerdictMaps.Split now = old == null ? splits.get(chain)
+                        : splits.get(chain, next -> VerdictMaps.split(next, old, was));
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), now);
@@ -148,7 +151,7 @@ final class NftablesPlanner {
                 was.maps().keySet().stream().filter(name -> !now.maps().containsKey(name)).forEach(removedMaps::add);
             }
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(splits.apply(chain(before, name)).maps().keySet()));
+            removedChains.forEach(name -> removedMaps.addAll(splits.get(chain(before, name)).maps().keySet()));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
@@ -396,6 +399,12 @@ final class NftablesPlanner {
                 VerdictMaps.VerdictMap old = was.maps().get(map.name());
                 if (old == null) {
                     addMap(table, map);
+                    continue;
+                }
+                VerdictMaps.ElementChanges known = now.changes().get(map.name());
+                if (known != null && known.from() == old) {
+                    mapElements("delete", table, map.name(), known.deleted());
+                    mapElements("add", table, map.name(), known.added());
                     continue;
                 }
                 List<String> deleted = new ArrayList<>();
