@@ -45,11 +45,16 @@ public final class Memo<K, V> {
     }
 
     public V get(K key) {
+        return get(key, derive);
+    }
+
+    /** As {@link #get(Object)}, KEY's value derived by DERIVATION when it is not remembered (from a neighbour, say). */
+    public V get(K key, Function<K, V> derivation) {
         V value = current.get(key);
         if (value == null) {
             value = previous.get(key);
             if (value == null) {
-                value = derive.apply(key);
+                value = derivation.apply(key);
             }
             current.put(key, value);
         }

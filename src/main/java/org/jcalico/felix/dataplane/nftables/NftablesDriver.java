@@ -96,7 +96,7 @@ public final class NftablesDriver {
             return;
         }
         try {
-            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()), splits::get);
+            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()), splits);
         } catch (KernelException refused) {
             // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
         }
@@ -125,7 +125,7 @@ public final class NftablesDriver {
     }
 
     private Plan write(Tables wanted, Tables before) {
-        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, splits::get);
+        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, splits);
         if (plan == null) {
             plan = NftablesPlanner.replace(wanted, splits::get);
         }

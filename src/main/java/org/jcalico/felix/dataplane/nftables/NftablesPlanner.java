@@ -1,12 +1,14 @@
 package org.jcalico.felix.dataplane.nftables;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
@@ -16,8 +18,10 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.kernel.NfTables;
+import org.jcalico.util.Memo;
 
 /**
  * The nft script (one transaction for {@code nft -f -}) that takes jcalico's two tables, {@code ip jcalico} and
@@ -59,7 +63,7 @@ final class NftablesPlanner {
             script.line("add table " + table);
             script.line("delete table " + table);
             script.line("add table " + table);
-            for (IpSetSpec set : sets(desired.sets(), version)) {
+            for (IpSetSpec set : sets(desired.sets(), version).values()) {
                 script.addSet(table, set);
             }
             NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
@@ -72,7 +76,7 @@ final class NftablesPlanner {
             for (int i = 0; i < chains.size(); i++) {
                 script.rules(table, chains.get(i).name(), split.get(i).rules());
             }
-            script.changes = script.changes.plus(Change.CHAINS_WRITTEN, chains.size());
+            script.count(Change.CHAINS_WRITTEN, chains.size());
             script.hooks(table, state.hooks());
         }
         return script.plan();
@@ -82,7 +86,7 @@ final class NftablesPlanner {
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
      * incrementally (the hooks, or a set's type, changed): then {@link #replace}. SPLITS as for replace.
      */
-    static Plan delta(Tables held, Tables desired, Function<Chain, VerdictMaps.Split> splits) {
+    static Plan delta(Tables held, Tables desired, Memo<Chain, VerdictMaps.Split> splits) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -91,8 +95,8 @@ final class NftablesPlanner {
             if (!before.hooks().equals(after.hooks())) {
                 return null;
             }
-            Map<String, IpSetSpec> oldSets = byName(sets(held.sets(), version));
-            Map<String, IpSetSpec> newSets = byName(sets(desired.sets(), version));
+            Map<String, IpSetSpec> oldSets = sets(held.sets(), version);
+            Map<String, IpSetSpec> newSets = sets(desired.sets(), version);
             List<String> removedSets = new ArrayList<>();
             Map<String, SetKind> switched = new LinkedHashMap<>();
             for (IpSetSpec set : newSets.values()) {
@@ -112,21 +116,30 @@ final class NftablesPlanner {
             }
             oldSets.keySet().stream().filter(name -> !newSets.containsKey(name)).forEach(removedSets::add);
 
-            Map<String, Chain> oldChains = byName(chains(before));
-            Map<String, Chain> newChains = byName(chains(after));
-            Set<String> referring = referring(oldChains.values(), switched.keySet());
+            Set<String> referring = referring(before, switched.keySet());
+            Map<String, Chain> changed = new TreeMap<>();
+            Set<String> removedChains = new TreeSet<>();
+            changedChains(before, after, changed, removedChains);
+            referring.forEach(name -> {
+                Chain chain = chain(after, name);
+                if (chain != null) {
+                    changed.putIfAbsent(name, chain);
+                }
+            });
             Map<String, VerdictMaps.Split> written = new TreeMap<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
-            for (Chain chain : newChains.values()) {
-                Chain old = oldChains.get(chain.name());
+            for (Chain chain : changed.values()) {
+                Chain old = chain(before, chain.name());
                 boolean refers = referring.contains(chain.name());
                 if (old != null && !refers && (old == chain || old.equals(chain))) {
                     continue;
                 }
                 VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
-                        : splits.apply(old);
-                VerdictMaps.Split now = splits.apply(chain);
+                        : splits.get(old);
+                // a chain new to calc is split from the one it replaces, reading only the elements that differ
+                VerdictMaps.Split now = old == null ? splits.get(chain)
+                        : splits.get(chain, next -> VerdictMaps.split(next, old, was));
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), now);
@@ -137,9 +150,8 @@ final class NftablesPlanner {
                 mapped.add(new MapChange(was, now));
                 was.maps().keySet().stream().filter(name -> !now.maps().containsKey(name)).forEach(removedMaps::add);
             }
-            List<String> removedChains = oldChains.keySet().stream().filter(name -> !newChains.containsKey(name)).toList();
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(splits.apply(oldChains.get(name)).maps().keySet()));
+            removedChains.forEach(name -> removedMaps.addAll(splits.get(chain(before, name)).maps().keySet()));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
@@ -148,11 +160,41 @@ final class NftablesPlanner {
             removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
             removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
             removedSets.forEach(name -> script.line("delete set " + table + " " + name));
-            script.changes = script.changes.plus(Change.CHAINS_WRITTEN, written.size())
-                    .plus(Change.CHAINS_DELETED, removedChains.size())
-                    .plus(Change.SETS_DELETED, removedSets.size() + removedMaps.size());
+            script.count(Change.CHAINS_WRITTEN, written.size());
+            script.count(Change.CHAINS_DELETED, removedChains.size());
+            script.count(Change.SETS_DELETED, removedSets.size() + removedMaps.size());
         }
         return script.plan();
+    }
+
+    /**
+     * Into CHANGED, the chains of AFTER that BEFORE does not hold as the very same object (nor as an equal chain of the
+     * same table), by name; into GONE, the names of BEFORE's chains that AFTER has in no table. Each table's chains
+     * are walked side by side with the same table's before ({@link ChainChanges}): calc hands an unchanged chain out
+     * again as the same object, so an endpoint more costs one pass over the chains, not a sorted map of each state's
+     * thousands of chains by name, which was half of what planning it cost (docs/dataplane.md, "The nftables
+     * dataplane"). A chain that moved to another table is changed there and not gone (nft has one namespace of chains
+     * per table: the loop in {@link #delta} finds it equal and writes nothing).
+     */
+    private static void changedChains(IptablesState before, IptablesState after, Map<String, Chain> changed,
+                                      Set<String> gone) {
+        Set<String> tables = new TreeSet<>(before.tables().keySet());
+        tables.addAll(after.tables().keySet());
+        for (String table : tables) {
+            ChainChanges.walk(after.chains(table), before.chains(table), changed::put, gone::add);
+        }
+        gone.removeIf(name -> chain(after, name) != null);
+    }
+
+    /** The chain of that name in any of the state's tables (calc's chain names are unique across them), or null. */
+    private static Chain chain(IptablesState state, String name) {
+        for (Map<String, Chain> chains : state.tables().values()) {
+            Chain chain = chains.get(name);
+            if (chain != null) {
+                return chain;
+            }
+        }
+        return null;
     }
 
     /** A changed chain's verdict maps, before and after. */
@@ -164,12 +206,12 @@ final class NftablesPlanner {
      * that changes kind (which only deleting and adding it again can do) has these chains flushed first and their
      * rules added again after it, all in the same transaction, so no packet meets a chain without its rules.
      */
-    private static Set<String> referring(Iterable<Chain> chains, Set<String> sets) {
+    private static Set<String> referring(IptablesState state, Set<String> sets) {
         Set<String> names = new HashSet<>();
         if (sets.isEmpty()) {
             return names;
         }
-        for (Chain chain : chains) {
+        for (Chain chain : chains(state)) {
             for (String rule : chain.rules()) {
                 for (String set : sets) {
                     if (namesSet(rule, set)) {
@@ -227,16 +269,15 @@ final class NftablesPlanner {
         return chains;
     }
 
-    private static List<IpSetSpec> sets(Map<String, IpSetSpec> sets, int version) {
-        return sets.values().stream().filter(set -> set.version() == version).toList();
-    }
-
-    private static <T> Map<String, T> byName(List<T> items) {
-        Map<String, T> map = new TreeMap<>();
-        for (T item : items) {
-            map.put(item instanceof Chain chain ? chain.name() : ((IpSetSpec) item).name(), item);
-        }
-        return map;
+    /** The family's sets by name, in name order. */
+    private static Map<String, IpSetSpec> sets(Map<String, IpSetSpec> sets, int version) {
+        Map<String, IpSetSpec> family = new TreeMap<>();
+        sets.forEach((name, set) -> {
+            if (set.version() == version) {
+                family.put(name, set);
+            }
+        });
+        return family;
     }
 
     private static String addressType(int version) {
@@ -246,7 +287,15 @@ final class NftablesPlanner {
     /** The script being written and what it changes. */
     private static final class Script {
         private final StringBuilder text = new StringBuilder();
-        private Changes changes = Changes.NONE;
+        /**
+         * Counted here and made {@link Changes} once: a whole replace writes thousands of chains, and a Changes summed
+         * per chain (maps copied each time) was a fifth of planning one before the JIT had compiled it.
+         */
+        private final EnumMap<Change, Integer> counts = new EnumMap<>(Change.class);
+
+        void count(Change kind, int count) {
+            counts.merge(kind, count, Integer::sum);
+        }
 
         void line(String line) {
             text.append(line).append('\n');
@@ -261,18 +310,18 @@ final class NftablesPlanner {
         void switchKind(String table, IpSetSpec set, SetKind kind, Set<String> held) {
             line("delete set " + table + " " + set.name());
             declare(table, set, kind);
-            changes = changes.plus(Change.SET_MEMBERS_REMOVED, held.size());
+            count(Change.SET_MEMBERS_REMOVED, held.size());
         }
 
         private void declare(String table, IpSetSpec set, SetKind kind) {
             line("add set " + table + " " + set.name() + " { type " + kind.declaration(set.version()) + " }");
-            changes = changes.plus(Change.SETS_WRITTEN, 1);
+            count(Change.SETS_WRITTEN, 1);
             addElements(table, set, kind, set.members());
         }
 
         private void addElements(String table, IpSetSpec set, SetKind kind, Set<String> members) {
             elements("add", table, set, kind, members);
-            changes = changes.plus(Change.SET_MEMBERS_ADDED, members.size());
+            count(Change.SET_MEMBERS_ADDED, members.size());
         }
 
         /**
@@ -298,12 +347,14 @@ final class NftablesPlanner {
             if (kind == SetKind.NETWORKS) {
                 line("flush set " + table + " " + set.name());
                 addElements(table, set, kind, set.members());
-                changes = changes.plus(Change.SET_MEMBERS_REMOVED, held.size()).plus(Change.SETS_WRITTEN, 1);
+                count(Change.SET_MEMBERS_REMOVED, held.size());
+                count(Change.SETS_WRITTEN, 1);
                 return;
             }
             elements("delete", table, set, kind, removed);
             elements("add", table, set, kind, added);
-            changes = changes.plus(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
+            count(Change.SET_MEMBERS_ADDED, added.size());
+            count(Change.SET_MEMBERS_REMOVED, removed.size());
         }
 
         private void elements(String verb, String table, IpSetSpec set, SetKind kind, Set<String> members) {
@@ -328,12 +379,12 @@ final class NftablesPlanner {
             for (String rule : rules) {
                 line("add rule " + table + " " + chain + " " + rule + " comment \"jc:" + RuleHash.of(chain, rule) + "\"");
             }
-            changes = changes.plus(Change.RULES_INSERTED, rules.size());
+            count(Change.RULES_INSERTED, rules.size());
         }
 
         void addMap(String table, VerdictMaps.VerdictMap map) {
             line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; }");
-            changes = changes.plus(Change.SETS_WRITTEN, 1);
+            count(Change.SETS_WRITTEN, 1);
             mapElements("add", table, map.name(), map.elements().entrySet().stream()
                     .map(element -> element.getKey() + " : " + element.getValue()).toList());
         }
@@ -348,6 +399,12 @@ final class NftablesPlanner {
                 VerdictMaps.VerdictMap old = was.maps().get(map.name());
                 if (old == null) {
                     addMap(table, map);
+                    continue;
+                }
+                VerdictMaps.ElementChanges known = now.changes().get(map.name());
+                if (known != null && known.from() == old) {
+                    mapElements("delete", table, map.name(), known.deleted());
+                    mapElements("add", table, map.name(), known.added());
                     continue;
                 }
                 List<String> deleted = new ArrayList<>();
@@ -372,7 +429,7 @@ final class NftablesPlanner {
                 return;
             }
             line(verb + " element " + table + " " + map + " { " + String.join(", ", elements) + " }");
-            changes = changes.plus(verb.equals("add") ? Change.SET_MEMBERS_ADDED : Change.SET_MEMBERS_REMOVED, elements.size());
+            count(verb.equals("add") ? Change.SET_MEMBERS_ADDED : Change.SET_MEMBERS_REMOVED, elements.size());
         }
 
         /**
@@ -391,11 +448,11 @@ final class NftablesPlanner {
                         + "; policy accept; }");
                 at.forEach(hook -> line("add rule " + table + " " + name + " " + hook.rule()));
             });
-            changes = changes.plus(Change.HOOKS_WRITTEN, hooks.size());
+            count(Change.HOOKS_WRITTEN, hooks.size());
         }
 
         Plan plan() {
-            return new Plan(text.toString(), changes);
+            return new Plan(text.toString(), new Changes(counts, Map.of()));
         }
     }
 
