@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
+import org.jcalico.nodes.NodeService;
 
 /**
  * Everything a node's agent is started with, as one value that renders its own command line: the background start
@@ -47,10 +50,21 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
     }
 
     public AgentOptions {
+        Names.check("name", node);
         if (dockerPluginDir != null && !dockerPluginDir.isAbsolute()) {
             throw new ValidationException("--docker-plugin-dir " + dockerPluginDir
                     + " is not an absolute path (dockerd reads the spec files from its own directory)");
         }
+    }
+
+    /**
+     * These options with this host's IPv4 address, where none is given, found as the source address of its default
+     * route (none if it has none): how `node start` reads it, and the agent again where `node start` found none
+     * (AgentRuntime, beside the first listing). RUNNER runs the probe (`ip route get`).
+     */
+    public AgentOptions withDetectedAddress(CommandRunner runner) {
+        return ipv4 != null ? this : new AgentOptions(node, datastoreUrl, NodeService.detectAddress(runner, 4).orElse(null),
+                ipv6, asNumber, bgp, runRoot, logRoot, dockerPluginDir);
     }
 
     public AgentPaths paths() {
@@ -131,7 +145,7 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
      */
     public List<String> command(Role role) {
         List<String> command = new ArrayList<>(switch (role) {
-            case AGENT -> JvmCommand.jcalico(JvmCommand.CacheUse.USE_IF_RECORDED);
+            case AGENT -> JvmCommand.agent();
             case SUPERVISOR -> JvmCommand.supervisor();
             default -> JvmCommand.jcalico(JvmCommand.CacheUse.RECORD_AND_USE);
         });
@@ -142,6 +156,7 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
     /** Whether a process's command line ({@code /proc/PID/cmdline}) is a jcalico agent or supervisor. */
     static boolean isAgentCommand(List<String> args) {
         boolean jcalico = args.contains("org.jcalico.cli.Main") || args.contains(JvmCommand.SUPERVISOR_MAIN)
+                || args.contains(JvmCommand.AGENT_MAIN)
                 || args.stream().anyMatch(arg -> arg.endsWith("jcalico.jar"));
         return jcalico && PidFile.contains(args, List.of("node", "start"));
     }

@@ -70,7 +70,9 @@ public final class AgentRuntime {
             // beside it, and the loop waits for a cache that holds what the registration wrote
             agent.listAhead();
             long registering = System.nanoTime();
-            long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), options.ipv4(),
+            // the address probe (a fork) beside the listing too: only the registration reads it
+            AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
+            long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), probed.ipv4(),
                     options.ipv6(), options.asNumber());
             agent.registeredAt(registered);
             log.info("node " + options.node() + " registered beside the listing in " + (System.nanoTime() - registering) / 1_000_000

@@ -34,6 +34,8 @@ public final class JvmCommand {
             "-XX:-UsePerfData");
     /** The supervisor's entry point: jcalico without its command line's parser and commands (cli/SupervisorMain). */
     static final String SUPERVISOR_MAIN = "org.jcalico.cli.SupervisorMain";
+    /** The agent's entry point as its supervisor starts it: jcalico without its command line's parser (cli/AgentMain). */
+    static final String AGENT_MAIN = "org.jcalico.cli.AgentMain";
     private static final String MAIN = "org.jcalico.cli.Main";
     /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
@@ -76,13 +78,26 @@ public final class JvmCommand {
 
     /** jcalico in a JVM with the agent's options, and the agent's AOT cache as USE says. */
     public static List<String> jcalico(CacheUse use) {
+        return agentJvm(use, MAIN);
+    }
+
+    /**
+     * The agent as its supervisor starts it, from its own entry point, with its AOT cache if this build has one (never
+     * waited for): its start reaches the first listing without building jcalico's command line (docs/agent.md, "Start-up
+     * of the agent", session 36).
+     */
+    static List<String> agent() {
+        return agentJvm(CacheUse.USE_IF_RECORDED, AGENT_MAIN);
+    }
+
+    private static List<String> agentJvm(CacheUse use, String mainClass) {
         List<String> jvm = jvm(AGENT_FLAGS);
         String classPath = System.getProperty("java.class.path");
         List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record) : List.of();
         if (use.use) {
             jvm.addAll(cache);
         }
-        return main(jvm, classPath, MAIN);
+        return main(jvm, classPath, mainClass);
     }
 
     /**

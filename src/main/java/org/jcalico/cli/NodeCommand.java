@@ -62,11 +62,11 @@ final class NodeCommand {
 
         AgentOptions options(Session session) {
             String node = name != null ? name : session.nodeName();
-            Names.check("name", node);
-            IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : NodeService.detectAddress(CommandRunner.local(), 4).orElse(null);
+            IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : null;
             IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
             return new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp, runRoot, logRoot,
-                    dockerPluginDir.equals(AgentOptions.NO_DOCKER_PLUGIN) ? null : Path.of(dockerPluginDir));
+                    dockerPluginDir.equals(AgentOptions.NO_DOCKER_PLUGIN) ? null : Path.of(dockerPluginDir))
+                    .withDetectedAddress(CommandRunner.local());
         }
     }
 
@@ -77,27 +77,14 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Mixin AgentFlags flags;
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
-        @Option(names = "--detached", hidden = true) boolean detached;
 
         @Override
         public Integer call() {
             try (Session session = new Session(spec)) {
                 AgentOptions options = flags.options(session);
                 String node = options.node();
-                if (foreground || detached) {
-                    DatastoreUrl url = options.datastoreUrl();
-                    AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);
-                    AgentRuntime.run(options, foreground, (log, served) -> {
-                        AgentDelegation delegation = new AgentDelegation(url, node, System.getenv(), log, served);
-                        delegation.warmUpWhen(() -> {
-                            AgentStatusFile.Status now = status.read();
-                            return now != null && now.pid() == ProcessHandle.current().pid() && now.state().running();
-                        });
-                        return java.util.Map.of(
-                                "/v1/run", delegation::handle,
-                                "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log, served)::handle,
-                                "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log, served)::handle);
-                    });
+                if (foreground) {
+                    AgentMain.run(options, true);
                     return 0;
                 }
                 long pid = new AgentProcess(options.paths()).startInBackground(options);

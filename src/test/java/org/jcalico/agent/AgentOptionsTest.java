@@ -11,7 +11,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.ValidationException;
 import org.junit.jupiter.api.Test;
 
-/** The supervisor reads back, without jcalico's command line parser, exactly the options its command line rendered. */
+/** The supervisor and the agent read back, without jcalico's command line parser, exactly the options its command line rendered. */
 class AgentOptionsTest {
     @Test
     void theSupervisorReadsTheOptionsItsCommandLineRendered() {
@@ -21,10 +21,14 @@ class AgentOptionsTest {
         AgentOptions least = new AgentOptions("node-7", DatastoreUrl.parse("embedded:/var/lib/jc/store.db"), null, null,
                 null, true, Path.of("/run/jcalico"), Path.of("/var/log/jcalico"), null);
         for (AgentOptions options : List.of(everything, least)) {
-            List<String> rendered = options.command(AgentOptions.Role.SUPERVISOR);
-            List<String> args = rendered.subList(rendered.indexOf(JvmCommand.SUPERVISOR_MAIN) + 1, rendered.size());
-            assertEquals(options, AgentOptions.parse(args, AgentOptions.Role.SUPERVISOR));
-            assertEquals(true, AgentOptions.isAgentCommand(rendered), "node stop finds it by its pid file: " + rendered);
+            // the supervisor's and the agent's each from an entry point of its own (cli/SupervisorMain, cli/AgentMain)
+            for (var role : java.util.Map.of(AgentOptions.Role.SUPERVISOR, JvmCommand.SUPERVISOR_MAIN,
+                    AgentOptions.Role.AGENT, JvmCommand.AGENT_MAIN).entrySet()) {
+                List<String> rendered = options.command(role.getKey());
+                List<String> args = rendered.subList(rendered.indexOf(role.getValue()) + 1, rendered.size());
+                assertEquals(options, AgentOptions.parse(args, role.getKey()));
+                assertEquals(true, AgentOptions.isAgentCommand(rendered), "node stop finds it by its pid file: " + rendered);
+            }
         }
         assertThrows(ValidationException.class, () -> AgentOptions.parse(least.arguments(AgentOptions.Role.AGENT),
                 AgentOptions.Role.SUPERVISOR), "another role's arguments");
