@@ -32,8 +32,6 @@ public final class AgentCacheTraining {
     private static final int CHANGES = 12;
     /** Every how many endpoints one goes through the codec as the agent's listing decodes it. */
     private static final int DECODED_EVERY = 10;
-    /** The agent's start's classes that the training's work does not load. */
-    private static final String START_CLASSES = "agent-start-classes.txt";
 
     private final PolicyBenchmark.Cluster cluster = new PolicyBenchmark.Cluster();
     private final HostStateCalculator calculator = new HostStateCalculator();
@@ -63,37 +61,6 @@ public final class AgentCacheTraining {
             planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
         }
         out.println("planned " + planned + " characters of restore input");
-        out.println("loaded " + loadStartClasses() + " more classes of the agent's start");
-    }
-
-    /**
-     * The classes of the agent's start that this training's work does not load (the etcd clients, the kernel's
-     * drivers, the listeners: what needs a server or a kernel), listed in {@value #START_CLASSES}, loaded without being
-     * initialized: the cache holds a class loaded here as one the training used, so that the agent neither reads
-     * nor parses nor verifies it at its start (docs/agent.md, "Start-up of the agent", session 36). Returns how many.
-     */
-    static int loadStartClasses() {
-        ClassLoader loader = AgentCacheTraining.class.getClassLoader();
-        int loaded = 0;
-        for (String name : startClasses()) {
-            try {
-                Class.forName(name, false, loader);
-                loaded++;
-            } catch (ClassNotFoundException | LinkageError e) {
-                // renamed or gone since the list was made: not cached, loaded at the start as before (AgentCacheTest)
-            }
-        }
-        return loaded;
-    }
-
-    /** The names in {@value #START_CLASSES}. */
-    static List<String> startClasses() {
-        try (var in = AgentCacheTraining.class.getResourceAsStream(START_CLASSES)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-                    .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private long timed(String what, PrintWriter out) {

@@ -79,38 +79,6 @@ class AgentCacheTest {
     }
 
     /**
-     * The agent's start finds its etcd clients, drivers and listeners in the cache too (the training loads the classes
-     * listed for it, which its own work does not: docs/agent.md, "Start-up of the agent", session 36): started against
-     * an etcd port nobody listens on, it reads only a few classes from the jar or the JDK's modules (without the list,
-     * the JSON client's alone were hundreds).
-     */
-    @Test
-    void theAgentsStartFindsItsClassesInTheCache() throws IOException {
-        List<String> options = recordedOptions();
-        int closed;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
-        List<String> command = new ArrayList<>(agentJvm);
-        command.addAll(options);
-        command.addAll(List.of("-Xlog:class+load", "-cp", recorded.resolve("jcalico.jar").toString(), JvmCommand.AGENT_MAIN));
-        command.addAll(new AgentOptions("jcy-cache", org.jcalico.datastore.DatastoreUrl.parse("etcd://127.0.0.1:" + closed),
-                org.jcalico.model.IpAddress.parse("192.0.2.7"), null, null, false, dir.resolve("run"), dir.resolve("log"), null)
-                .arguments(AgentOptions.Role.AGENT));
-        CommandRunner.Result result = CommandRunner.local().run(command);
-        assertEquals(1, result.exitCode(), result.stderr());
-        assertTrue(result.stderr().startsWith("error: "), result.stderr());
-        for (String cached : List.of("java.net.http.HttpClient", "org.jcalico.datastore.etcd.EtcdClient", "org.jcalico.log.Log")) {
-            assertTrue(result.stdout().contains(" " + cached + " source: shared objects file"), cached + " from the cache");
-        }
-        // jcalico's and the JDK's (the libraries' jars, named by absolute URIs in this jar's manifest, are not cached here)
-        List<String> elsewhere = result.stdout().lines()
-                .filter(line -> line.contains(" source: jrt:") || line.endsWith("/jcalico.jar")).toList();
-        assertTrue(elsewhere.size() < 20, elsewhere.size() + " classes not from the cache, the first: "
-                + elsewhere.subList(0, Math.min(10, elsewhere.size())));
-    }
-
-    /**
      * Mapped at an address of the JVM's choosing, the cache had each of its pointers patched, every one of its pages
      * written (copied, 34 MB of the agent's RSS and thousands of page faults at each start); where it was recorded for,
      * only the pages the agent reads are mapped, from the file.
