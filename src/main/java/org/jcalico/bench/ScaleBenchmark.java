@@ -197,7 +197,9 @@ public final class ScaleBenchmark {
                 WorkloadEndpoint template = ClusterGenerator.endpoint(2 + i % (nodes - 1), i / (nodes - 1), local, profiles);
                 Versioned<WorkloadEndpoint> current = store.get(WorkloadEndpoint.class, template.node(), template.endpointId())
                         .orElseThrow();
-                String extra = ClusterGenerator.profileName((profiles / 2 + i) % profiles);
+                // a profile of one of the agent's own endpoints: its tag set is in the agent's kernel whatever the
+                // cluster's size (a profile no local endpoint uses has no set there, and the change would never show)
+                String extra = ClusterGenerator.endpoint(1, (local / 2 + i) % local, local, profiles).profileIds().get(0);
                 List<String> profileIds = new ArrayList<>(current.resource().profileIds());
                 if (profileIds.contains(extra)) {
                     continue;
