@@ -24,6 +24,10 @@ import java.util.function.BiConsumer;
  */
 public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
     private static final PersistentSortedMap<?, ?> NATURAL = new PersistentSortedMap<>(null, null);
+    /** The order of {@link #byHash}'s keys of one hash: their text. */
+    private static final Comparator<Object> BY_TEXT = Comparator.comparing(Object::toString);
+    private static final PersistentSortedMap<?, ?> BY_HASH = new PersistentSortedMap<>(BY_TEXT, null);
+    /** Null: the keys' natural order; BY_TEXT: by hash, then text; else this comparator. */
     private final Comparator<? super K> order;
     private final Node<K, V> root;
 
@@ -38,9 +42,15 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
         return (PersistentSortedMap<K, V>) NATURAL;
     }
 
-    /** Empty, in ORDER, which must be consistent with the keys' equals. */
-    public static <K, V> PersistentSortedMap<K, V> empty(Comparator<? super K> order) {
-        return new PersistentSortedMap<>(order, null);
+    /**
+     * Empty, for keys that have no order of their own: ordered by their hash codes, which each node keeps (a record's is
+     * worked out anew at every call: comparing by it at each level of a lookup made a set of 2,000 routes several
+     * times slower than a hash set), keys of one hash by their text, which must then tell unequal keys apart (a
+     * record's does, when its components' do).
+     */
+    @SuppressWarnings("unchecked")
+    public static <K, V> PersistentSortedMap<K, V> byHash() {
+        return (PersistentSortedMap<K, V>) BY_HASH;
     }
 
     /** MAP itself when it is one in natural order, else its entries in one. */
@@ -60,13 +70,13 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
         if (value == null) {
             throw new NullPointerException("value");
         }
-        Node<K, V> changed = put(root, key, value, priority(key));
+        Node<K, V> changed = put(root, key, value, key.hashCode());
         return changed == root ? this : new PersistentSortedMap<>(order, changed);
     }
 
     /** This map without KEY; this map itself when it has none. */
     public PersistentSortedMap<K, V> without(K key) {
-        Node<K, V> changed = remove(root, key);
+        Node<K, V> changed = remove(root, key, key.hashCode());
         return changed == root ? this : new PersistentSortedMap<>(order, changed);
     }
 
@@ -127,9 +137,10 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
     @Override
     public V get(Object key) {
         Node<K, V> node = root;
+        int hash = key.hashCode();
         while (node != null) {
             @SuppressWarnings("unchecked")
-            int c = compare((K) key, node.key);
+            int c = compare((K) key, hash, node);
             if (c == 0) {
                 return node.value;
             }
@@ -217,22 +228,24 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
     private static final class Node<K, V> implements Map.Entry<K, V> {
         final K key;
         final V value;
+        final int hash;
         final int priority;
         final Node<K, V> left;
         final Node<K, V> right;
         final int size;
 
-        Node(K key, V value, int priority, Node<K, V> left, Node<K, V> right) {
+        Node(K key, V value, int hash, Node<K, V> left, Node<K, V> right) {
             this.key = key;
             this.value = value;
-            this.priority = priority;
+            this.hash = hash;
+            this.priority = priority(hash);
             this.left = left;
             this.right = right;
             this.size = 1 + (left == null ? 0 : left.size) + (right == null ? 0 : right.size);
         }
 
         Node<K, V> with(Node<K, V> newLeft, Node<K, V> newRight) {
-            return newLeft == left && newRight == right ? this : new Node<>(key, value, priority, newLeft, newRight);
+            return newLeft == left && newRight == right ? this : new Node<>(key, value, hash, newLeft, newRight);
         }
 
         @Override
@@ -268,12 +281,26 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
 
     @SuppressWarnings("unchecked")
     private int compare(K one, K other) {
+        if (order == BY_TEXT && one.hashCode() != other.hashCode()) {
+            return Integer.compare(one.hashCode(), other.hashCode());
+        }
         return order == null ? ((Comparable<? super K>) one).compareTo(other) : order.compare(one, other);
     }
 
-    /** A hash of the key, mixed (MurmurHash3's finaliser) so that similar keys get unrelated priorities. */
-    private static int priority(Object key) {
-        int h = key.hashCode();
+    /** KEY (whose hash code is HASH) against NODE's key, by the hash NODE keeps when ordered by hash. */
+    private int compare(K key, int hash, Node<K, V> node) {
+        if (order == BY_TEXT && hash != node.hash) {
+            return Integer.compare(hash, node.hash);
+        }
+        return compare(key, node.key);
+    }
+
+    /**
+     * A key's hash code, mixed (MurmurHash3's finaliser, a bijection) so that similar keys get unrelated priorities, and
+     * keys ordered by hash code are not also heaped by it.
+     */
+    private static int priority(int hash) {
+        int h = hash;
         h ^= h >>> 16;
         h *= 0x85ebca6b;
         h ^= h >>> 13;
@@ -281,51 +308,53 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
         return h ^ (h >>> 16);
     }
 
-    /** Whether a node of KEY and PRIORITY sits above NODE: the higher priority, the lower key on a tie. */
-    private boolean above(K key, int priority, Node<K, V> node) {
-        return priority != node.priority ? priority > node.priority : compare(key, node.key) < 0;
+    /** Whether a node of KEY (of hash code HASH) sits above NODE: the higher priority, the lower key on a tie. */
+    private boolean above(K key, int hash, Node<K, V> node) {
+        int priority = priority(hash);
+        return priority != node.priority ? priority > node.priority : compare(key, hash, node) < 0;
     }
 
-    private Node<K, V> put(Node<K, V> node, K key, V value, int priority) {
+    private Node<K, V> put(Node<K, V> node, K key, V value, int hash) {
         if (node == null) {
-            return new Node<>(key, value, priority, null, null);
+            return new Node<>(key, value, hash, null, null);
         }
-        int c = compare(key, node.key);
+        int c = compare(key, hash, node);
         if (c == 0) {
-            return node.value == value ? node : new Node<>(node.key, value, node.priority, node.left, node.right);
+            return node.value == value ? node : new Node<>(node.key, value, node.hash, node.left, node.right);
         }
         // KEY sits below NODE when NODE's subtree has it: only a new key can sit above
-        if (above(key, priority, node)) {
-            Node<K, V>[] halves = split(node, key);
-            return new Node<>(key, value, priority, halves[0], halves[1]);
+        if (above(key, hash, node)) {
+            Node<K, V>[] halves = split(node, key, hash);
+            return new Node<>(key, value, hash, halves[0], halves[1]);
         }
-        return c < 0 ? node.with(put(node.left, key, value, priority), node.right)
-                : node.with(node.left, put(node.right, key, value, priority));
+        return c < 0 ? node.with(put(node.left, key, value, hash), node.right)
+                : node.with(node.left, put(node.right, key, value, hash));
     }
 
-    private Node<K, V> remove(Node<K, V> node, K key) {
+    private Node<K, V> remove(Node<K, V> node, K key, int hash) {
         if (node == null) {
             return null;
         }
-        int c = compare(key, node.key);
+        int c = compare(key, hash, node);
         if (c == 0) {
             return merge(node.left, node.right);
         }
-        return c < 0 ? node.with(remove(node.left, key), node.right) : node.with(node.left, remove(node.right, key));
+        return c < 0 ? node.with(remove(node.left, key, hash), node.right)
+                : node.with(node.left, remove(node.right, key, hash));
     }
 
     /** The keys of NODE below KEY and above it (KEY itself not among them), sharing every subtree off KEY's path. */
     @SuppressWarnings("unchecked")
-    private Node<K, V>[] split(Node<K, V> node, K key) {
+    private Node<K, V>[] split(Node<K, V> node, K key, int hash) {
         if (node == null) {
             return (Node<K, V>[]) new Node[2];
         }
-        if (compare(key, node.key) < 0) {
-            Node<K, V>[] halves = split(node.left, key);
+        if (compare(key, hash, node) < 0) {
+            Node<K, V>[] halves = split(node.left, key, hash);
             halves[1] = node.with(halves[1], node.right);
             return halves;
         }
-        Node<K, V>[] halves = split(node.right, key);
+        Node<K, V>[] halves = split(node.right, key, hash);
         halves[0] = node.with(node.left, halves[0]);
         return halves;
     }
@@ -338,7 +367,7 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
         if (high == null) {
             return low;
         }
-        return above(low.key, low.priority, high) ? low.with(low.left, merge(low.right, high))
+        return above(low.key, low.hash, high) ? low.with(low.left, merge(low.right, high))
                 : high.with(merge(low, high.left), high.right);
     }
 
@@ -354,21 +383,21 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
             forEach(before, visitor::gone);
             return;
         }
-        int c = compare(before.key, after.key);
+        int c = compare(before.key, before.hash, after);
         if (c == 0) {
             diff(before.left, after.left, visitor);
             if (before.value != after.value) {
                 visitor.changed(after.key, before.value, after.value);
             }
             diff(before.right, after.right, visitor);
-        } else if (above(before.key, before.priority, after)) {
+        } else if (above(before.key, before.hash, after)) {
             // the root of BEFORE sits above every key of AFTER: were it among them, it would be AFTER's root
-            Node<K, V>[] halves = split(after, before.key);
+            Node<K, V>[] halves = split(after, before.key, before.hash);
             diff(before.left, halves[0], visitor);
             visitor.gone(before.key, before.value);
             diff(before.right, halves[1], visitor);
         } else {
-            Node<K, V>[] halves = split(before, after.key);
+            Node<K, V>[] halves = split(before, after.key, after.hash);
             diff(halves[0], after.left, visitor);
             visitor.changed(after.key, null, after.value);
             diff(halves[1], after.right, visitor);

@@ -1,6 +1,5 @@
 package org.jcalico.felix.calc;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.hoststate.EndpointInterface;
@@ -13,17 +12,14 @@ import org.jcalico.util.PersistentSortedMap;
  * that came and went, each route and interface counted by the endpoints that have it. The counts are persistent maps
  * and the sets handed out are their keys, immutable views that nobody copies: an endpoint's arrival costs its own
  * routes, where making the sets from the counts' keys (3,000 hashed at 1,000 endpoints) was a fifth of an arrival's
- * calc (docs/dataplane.md, "One endpoint added to 1,000, session 36").
+ * calc (docs/dataplane.md, "One endpoint added to 1,000, session 36"). Routes and interfaces have no order of their
+ * own: the maps are ordered by hash ({@link PersistentSortedMap#byHash}; records print every component, so two
+ * unequal ones of one hash never print alike).
  */
 final class LocalLinks {
-    /**
-     * Any total order consistent with equals serves a set: by hash, ties by the text (records print every field, so
-     * two unequal routes or interfaces never print alike).
-     */
-    private static final Comparator<Object> BY_HASH = Comparator.comparingInt(Object::hashCode).thenComparing(Object::toString);
     private List<IpamBlock> blocks;
-    private PersistentSortedMap<RouteSpec, Integer> routeCounts = PersistentSortedMap.empty(BY_HASH);
-    private PersistentSortedMap<EndpointInterface, Integer> interfaceCounts = PersistentSortedMap.empty(BY_HASH);
+    private PersistentSortedMap<RouteSpec, Integer> routeCounts = PersistentSortedMap.byHash();
+    private PersistentSortedMap<EndpointInterface, Integer> interfaceCounts = PersistentSortedMap.byHash();
 
     /**
      * Brings the sets to the local endpoints: ADDED came and GONE went since the last call, unless ALL is given
@@ -34,8 +30,8 @@ final class LocalLinks {
             throw new IllegalArgumentException("the blocks changed: every local endpoint is needed");
         }
         if (all != null) {
-            routeCounts = PersistentSortedMap.empty(BY_HASH);
-            interfaceCounts = PersistentSortedMap.empty(BY_HASH);
+            routeCounts = PersistentSortedMap.byHash();
+            interfaceCounts = PersistentSortedMap.byHash();
             // traffic to a free address of a local block fails at once instead of following the default route
             nowBlocks.forEach(block -> routeCounts = count(routeCounts,
                     new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null), 1));

@@ -67,7 +67,10 @@ public final class RouteDriver {
         }
     }
 
-    private Changes write(Set<RouteSpec> desired) {
+    private Changes write(Set<RouteSpec> given) {
+        // calc hands out its routes as a persistent map's keys (a lookup there walks a tree of thousands): looked up
+        // once per present route below, they are hashed into a set first (docs/dataplane.md, session 36)
+        Set<RouteSpec> desired = Set.copyOf(given);
         try {
             Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
             List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
