@@ -226,9 +226,22 @@ public final class IptablesPlanner {
             return next == present.size() ? added : null;
         }
 
-        /** The table's chains after the plan: the observed ones with the changes laid over them, or all planned. */
+        /**
+         * The table's chains after the plan: all planned, or the observed ones with the changes (null: a chain deleted)
+         * put into a persistent map, which shares the rest with the observed table's. Until session 36 the changes were
+         * laid over the observed map and folded into a copy of it every 64 changed chains: a copy of 2,300 chains' hashes
+         * every sixteenth endpoint added, the slowest of 40 adds in quiet runs (8-13 ms of planning a family).
+         */
         Map<String, List<String>> chainsAfter() {
-            return changedOnly ? ChangedChains.of(observed.chains(), chainsAfter) : chainsAfter;
+            if (!changedOnly) {
+                return chainsAfter;
+            }
+            PersistentSortedMap<String, List<String>> after = PersistentSortedMap.copyOf(observed.chains());
+            for (Map.Entry<String, List<String>> change : chainsAfter.entrySet()) {
+                after = change.getValue() == null ? after.without(change.getKey())
+                        : after.with(change.getKey(), List.copyOf(change.getValue()));
+            }
+            return after;
         }
 
         /** A built-in chain is right when exactly its hooks, in order, occupy its first positions. */
