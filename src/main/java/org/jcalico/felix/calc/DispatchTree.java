@@ -16,6 +16,7 @@ import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The chains that send a packet to its endpoint's chain by interface name, for one direction (the incoming interface from endpoints,
@@ -128,11 +129,11 @@ final class DispatchTree {
         return both;
     }
 
-    /** Brings CHAINS to this tree: its chains put there, the ones it made before and no longer has removed. */
-    void update(Map<String, ProgramChain> chains) {
+    /** CHAINS brought to this tree: its chains put there, the ones it made before and no longer has removed. */
+    PersistentSortedMap<String, ProgramChain> update(PersistentSortedMap<String, ProgramChain> chains) {
         int depth = depth();
         if (!changed && depth == madeDepth) {
-            return;
+            return chains;
         }
         changed = false;
         if (depth == MAX_DEPTH && depth == madeDepth && !upperChanged) {
@@ -143,10 +144,10 @@ final class DispatchTree {
                 String name = chainName.apply(key);
                 ProgramChain chain = chain(name, rulesUnder(key));
                 made.put(name, chain);
-                chains.put(name, chain);
+                chains = chains.with(name, chain);
             }
             dirty.clear();
-            return;
+            return chains;
         }
         upperChanged = false;
         Set<String> remake = new HashSet<>();
@@ -188,14 +189,16 @@ final class DispatchTree {
             top.addAll(jumps.getOrDefault("", List.of()));
         }
         now.put(root, kept(chain(root, top)));
-        made.keySet().stream().filter(name -> !now.containsKey(name)).forEach(chains::remove);
+        PersistentSortedMap.Editor<String, ProgramChain> edited = chains.editor();
+        made.keySet().stream().filter(name -> !now.containsKey(name)).forEach(edited::remove);
         now.forEach((name, chain) -> {
             if (made.get(name) != chain) {
-                chains.put(name, chain);
+                edited.put(name, chain);
             }
         });
         made = now;
         madeDepth = depth;
+        return edited.map();
     }
 
     private int depth() {

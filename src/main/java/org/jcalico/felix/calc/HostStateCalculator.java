@@ -29,6 +29,7 @@ import org.jcalico.model.Tier;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.policy.EndpointLabels;
 import org.jcalico.util.Memo;
+import org.jcalico.util.PersistentSortedMap;
 import org.jcalico.util.Futures;
 
 /**
@@ -45,8 +46,7 @@ public final class HostStateCalculator {
     private final TagSets tagSets = new TagSets();
     private final SelectorSets selectorSetMembers = new SelectorSets();
     private boolean calculated;
-    private final LocalSelection localSelection = new LocalSelection();
-    private final Memo<WorkloadEndpoint, LocalEndpoint> locals = Memo.byIdentity(LocalEndpoint::of);
+    private LocalSelection localSelection = new LocalSelection();
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
     private Memo<Policy, CompiledPolicy> policies;
@@ -57,6 +57,8 @@ public final class HostStateCalculator {
      * namespaces are unchanged and no policy that applied to the endpoint went and none that applies came.
      */
     private Map<WorkloadEndpoint, EndpointPolicy> endpointPolicies = new IdentityHashMap<>();
+    /** The local endpoints whose status calc reports failed, with the reason (see HostState.failedClosed). */
+    private Map<WorkloadEndpoint, String> failing = new IdentityHashMap<>();
     private PolicyInputs lastInputs;
     private LocalPart lastPart;
     /** Each family's local tables and the sets their chains use, changed by each calculation's endpoints that differ. */
@@ -64,7 +66,9 @@ public final class HostStateCalculator {
     private LocalTables ipv6Tables;
     private LocalTables.SetUse setUse;
     private boolean duplicatedLast;
-    private final LocalLinks links = new LocalLinks();
+    /** Each local interface's lists of the objects that concern it (Concerns), changed with the tables. */
+    private PersistentSortedMap<String, List<Concerns.Owned>> owned = PersistentSortedMap.empty();
+    private LocalLinks links = new LocalLinks();
 
     /** Renders for the driver FelixConfiguration.dataplaneDriver names. */
     public HostStateCalculator() {
@@ -165,10 +169,22 @@ public final class HostStateCalculator {
         List<CompletableFuture<Void>> helpers = new ArrayList<>(List.of(items));
         try {
             return calculate(snapshot, compilation, helperCompiled, items, helpers);
+        } catch (RuntimeException | Error e) {
+            // what is kept of the local endpoints changes in steps: after a failure midway, the next starts from nothing
+            forgetLocalEndpoints();
+            throw e;
         } finally {
             // never leave them running into the next calculation, also when this one failed
             helpers.forEach(helper -> helper.handle((done, failure) -> done).join());
         }
+    }
+
+    private void forgetLocalEndpoints() {
+        localSelection = new LocalSelection();
+        endpointPolicies = new IdentityHashMap<>();
+        failing = new IdentityHashMap<>();
+        lastPart = null;
+        links = new LocalLinks();
     }
 
     /** Unset (a configuration made for a test, not merged over the defaults) is the default: on. */
@@ -184,7 +200,6 @@ public final class HostStateCalculator {
             logDrops = wanted;
             forgetCompiledRules();
         }
-        locals.nextRound();
         policies.nextRound();
         profiles.nextRound();
         sharedChains.nextRound();
@@ -193,7 +208,7 @@ public final class HostStateCalculator {
             Futures.joined(helperCompiled);
             compilation.into(policies);
         }
-        List<LocalEndpoint> local = localSelection.of(snapshot).stream().map(locals::get).toList();
+        LocalSelection.Selection selection = localSelection.of(snapshot);
         List<Tier> tiers = orderedTiers(snapshot.tiers());
         Map<String, Integer> tierRank = new HashMap<>();
         tiers.forEach(tier -> tierRank.put(tier.name(), tierRank.size()));
@@ -212,23 +227,48 @@ public final class HostStateCalculator {
         Set<Policy> gone = sameContext ? lastInputs.policiesNotIn(inputs) : Set.of();
         List<CompiledPolicy> came = sameContext ? inputs.policiesNotIn(lastInputs).stream().map(policies::get).toList() : List.of();
         lastInputs = inputs;
-        Map<WorkloadEndpoint, EndpointPolicy> kept = new IdentityHashMap<>();
 
-        List<EndpointPolicy> endpoints = new ArrayList<>();
-        Map<String, String> failedClosed = new TreeMap<>();
-        for (LocalEndpoint endpoint : local) {
-            EndpointPolicy policy = endpointPolicy(endpoint, snapshot, sameContext, gone, came, inputs, ordered, orphans,
-                    tiersByName, failedClosed);
-            kept.put(endpoint.endpoint(), policy);
-            endpoints.add(policy);
+        Map<WorkloadEndpoint, LocalEndpoint> cameLocal = new IdentityHashMap<>();
+        selection.came().forEach(endpoint -> cameLocal.put(endpoint, LocalEndpoint.of(endpoint)));
+        List<LocalEndpoint> goneLocal = selection.gone().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList();
+        List<EndpointPolicy> added = new ArrayList<>();
+        List<EndpointPolicy> left = new ArrayList<>();
+        // every local endpoint's policy, in interface order, when they are walked (null: only the few that came and went)
+        List<EndpointPolicy> endpoints = null;
+        if (lastPart != null && sameContext && gone.isEmpty() && came.isEmpty() && !selection.duplicated()
+                && !duplicatedLast && lastPart.config().equals(snapshot.config()) && lastPart.pools().equals(snapshot.pools())) {
+            // nothing but the local endpoints that came and went changes any local endpoint's policy or the tables'
+            // frame: those are all there is to do, whatever the number of the others (issue #14)
+            for (WorkloadEndpoint endpoint : selection.gone()) {
+                left.add(endpointPolicies.remove(endpoint));
+                failing.remove(endpoint);
+            }
+            for (WorkloadEndpoint endpoint : selection.came()) {
+                EndpointPolicy policy = endpointPolicy(cameLocal.get(endpoint), null, snapshot, inputs, ordered, orphans,
+                        tiersByName);
+                endpointPolicies.put(endpoint, policy);
+                added.add(policy);
+            }
+        } else {
+            Map<WorkloadEndpoint, EndpointPolicy> kept = new IdentityHashMap<>();
+            failing = new IdentityHashMap<>();
+            endpoints = new ArrayList<>();
+            for (WorkloadEndpoint endpoint : selection.ordered()) {
+                EndpointPolicy before = endpointPolicies.get(endpoint);
+                EndpointPolicy policy = endpointPolicy(before != null ? before.local() : cameLocal.get(endpoint),
+                        sameContext && before != null && !stale(before, gone, came) ? before : null, snapshot, inputs,
+                        ordered, orphans, tiersByName);
+                kept.put(endpoint, policy);
+                endpoints.add(policy);
+            }
+            ListChanges.compare(new ArrayList<>(endpointPolicies.values()), endpoints, added, left);
+            endpointPolicies = kept;
         }
-
-        endpointPolicies = kept;
         EarlyFill early = compilation == null ? null : fillEarly(endpoints, selectorItems);
         if (early != null) {
             helpers.add(early.helper());
         }
-        LocalPart part = localPart(snapshot, endpoints);
+        LocalPart part = localPart(snapshot, endpoints, added, left, selection.duplicated());
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), part.usedTags());
         sets.putAll(part.netSets());
         Futures.joined(selectorItems);
@@ -238,29 +278,32 @@ public final class HostStateCalculator {
         }
         sets.putAll(selectorSetMembers.sets(part.selectorSets()));
         sets.putAll(poolSets(snapshot.pools()));
-        links.update(local, snapshot.localBlocks());
+        links.update(links.sameBlocks(snapshot.localBlocks()) ? null
+                        : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
+                List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
-                failedClosed, renderer(snapshot.config()).driver());
+                failedClosed(), renderer(snapshot.config()).driver());
+    }
+
+    /** The failing endpoints' reasons by endpoint id, put in interface order (the later of two with one id wins). */
+    private Map<String, String> failedClosed() {
+        Map<String, String> failedClosed = new TreeMap<>();
+        failing.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.comparing(WorkloadEndpoint::interfaceName)))
+                .forEach(entry -> failedClosed.put(entry.getKey().endpointId(), entry.getValue()));
+        return failedClosed;
     }
 
     /**
-     * One local endpoint's policy (kept from the last calculation unless a policy it depends on went or came), its
-     * fail-closed reasons added to FAILED_CLOSED. A method of its own, not the loop's body, so that the JIT compiles it
-     * within the first calculation (1,000 calls at `bench policy`'s size): {@link #calculate} runs once per
-     * calculation, interpreted through the first programming and the rehearsal, and its loop's body with it
-     * (docs/dataplane.md, session 33, lane q-pol2).
+     * One local endpoint's policy (KEPT, the last calculation's when it still holds, else made), its fail-closed reasons
+     * kept in {@link #failing}. A method of its own, not the loop's body, so that the JIT compiles it within the first
+     * calculation (1,000 calls at `bench policy`'s size): {@link #calculate} runs once per calculation, interpreted
+     * through the first programming and the rehearsal, and its loop's body with it (docs/dataplane.md, session 33,
+     * lane q-pol2).
      */
-    private EndpointPolicy endpointPolicy(LocalEndpoint endpoint, Snapshot snapshot, boolean sameContext, Set<Policy> gone,
-                                          List<CompiledPolicy> came, PolicyInputs inputs, List<CompiledPolicy> ordered,
-                                          List<CompiledPolicy> orphans, Map<String, Tier> tiersByName,
-                                          Map<String, String> failedClosed) {
-        EndpointPolicy policy = sameContext ? endpointPolicies.get(endpoint.endpoint()) : null;
-        if (policy != null && stale(policy, gone, came)) {
-            policy = null;
-        }
-        if (policy == null) {
-            policy = policyOf(endpoint, inputs, ordered, orphans, tiersByName);
-        }
+    private EndpointPolicy endpointPolicy(LocalEndpoint endpoint, EndpointPolicy kept, Snapshot snapshot,
+                                          PolicyInputs inputs, List<CompiledPolicy> ordered,
+                                          List<CompiledPolicy> orphans, Map<String, Tier> tiersByName) {
+        EndpointPolicy policy = kept != null ? kept : policyOf(endpoint, inputs, ordered, orphans, tiersByName);
         // most endpoints fail nothing: no sorted set for each of them on every calculation
         List<String> reasons = policy.failed().isEmpty() ? new ArrayList<>()
                 : new ArrayList<>(new TreeSet<>(policy.failed().values()));
@@ -272,7 +315,7 @@ public final class HostStateCalculator {
                     + "established ones go on)");
         }
         if (!reasons.isEmpty()) {
-            failedClosed.put(endpoint.endpoint().endpointId(), String.join("; ", reasons));
+            failing.put(endpoint.endpoint(), String.join("; ", reasons));
         }
         return policy;
     }
@@ -319,41 +362,36 @@ public final class HostStateCalculator {
 
     /**
      * What the local endpoints' policies make of the kernel's tables (rendered), the objects they concern, and the sets
-     * their rules need. Remote changes (most of a cluster's churn) leave it as it was: it is kept while every local
-     * endpoint's policy is the same object and the configuration and pools are equal.
+     * their rules need, for one configuration and set of pools. Remote changes (most of a cluster's churn) leave it as
+     * it was: it is kept while no local endpoint's policy came or went.
      */
-    private record LocalPart(List<EndpointPolicy> endpoints, FelixConfiguration config, List<IpPool> pools,
+    private record LocalPart(FelixConfiguration config, List<IpPool> pools,
                              org.jcalico.felix.hoststate.IptablesState ipv4, org.jcalico.felix.hoststate.IptablesState ipv6,
                              Map<String, Set<String>> concerns, Map<String, IpSetSpec> netSets,
                              Set<SetKey> selectorSets, Set<String> usedTags) {
-        boolean holds(List<EndpointPolicy> others, FelixConfiguration otherConfig, List<IpPool> otherPools) {
-            if (others.size() != endpoints.size()) {
-                return false;
-            }
-            for (int i = 0; i < others.size(); i++) {
-                if (others.get(i) != endpoints.get(i)) {
-                    return false;
-                }
-            }
-            return otherConfig.equals(config) && otherPools.equals(pools);
-        }
     }
 
-    private LocalPart localPart(Snapshot snapshot, List<EndpointPolicy> endpoints) {
-        if (lastPart != null && lastPart.holds(endpoints, snapshot.config(), snapshot.pools())) {
+    /**
+     * The local part changed by the endpoints' policies that came (ADDED) and went (GONE), or, when they are given
+     * (ALL, in interface order) and the configuration, the pools or an interface shared by two endpoints (DUPLICATED)
+     * say so, made from nothing.
+     */
+    private LocalPart localPart(Snapshot snapshot, List<EndpointPolicy> all, List<EndpointPolicy> added,
+                                List<EndpointPolicy> gone, boolean duplicated) {
+        boolean frame = lastPart != null && lastPart.config().equals(snapshot.config())
+                && lastPart.pools().equals(snapshot.pools());
+        if (frame && added.isEmpty() && gone.isEmpty()) {
             return lastPart;
         }
-        List<EndpointPolicy> added = new ArrayList<>();
-        List<EndpointPolicy> gone = new ArrayList<>();
-        boolean duplicated = sharesAnInterface(endpoints);
-        if (lastPart == null || duplicatedLast || duplicated || !lastPart.config().equals(snapshot.config())
-                || !lastPart.pools().equals(snapshot.pools())) {
+        if (!frame || duplicatedLast || duplicated) {
+            // a kept table takes an interface's chains and rules back whole: two endpoints with one interface are
+            // made from nothing, as long as it lasts
             setUse = new LocalTables.SetUse();
             ipv4Tables = new LocalTables(4, snapshot.config(), snapshot.pools(), setUse);
             ipv6Tables = new LocalTables(6, snapshot.config(), snapshot.pools(), setUse);
-            added.addAll(endpoints);
-        } else {
-            ListChanges.compare(lastPart.endpoints(), endpoints, added, gone);
+            owned = PersistentSortedMap.empty();
+            added = all;
+            gone = List.of();
         }
         duplicatedLast = duplicated;
         for (int version : List.of(4, 6)) {
@@ -363,28 +401,24 @@ public final class HostStateCalculator {
             added.forEach(endpoint -> tables.add(endpoint.local(), endpoint.version(version).own(),
                     endpoint.version(version).used()));
         }
-        List<Concerns.Owned> concerns = new ArrayList<>(endpoints.size() * 2);
-        for (int version : List.of(4, 6)) {
-            endpoints.forEach(endpoint -> concerns.add(endpoint.version(version).concerns()));
+        for (EndpointPolicy endpoint : gone) {
+            String iface = endpoint.local().interfaceName();
+            List<Concerns.Owned> others = owned.get(iface).stream()
+                    .filter(one -> one != endpoint.version(4).concerns() && one != endpoint.version(6).concerns()).toList();
+            owned = others.isEmpty() ? owned.without(iface) : owned.with(iface, others);
+        }
+        for (EndpointPolicy endpoint : added) {
+            String iface = endpoint.local().interfaceName();
+            List<Concerns.Owned> lists = new ArrayList<>(owned.getOrDefault(iface, List.of()));
+            lists.add(endpoint.version(4).concerns());
+            lists.add(endpoint.version(6).concerns());
+            owned = owned.with(iface, List.copyOf(lists));
         }
         Renderer renderer = renderer(snapshot.config());
-        lastPart = new LocalPart(List.copyOf(endpoints), snapshot.config(), snapshot.pools(),
-                renderer.render(ipv4Tables.tables()), renderer.render(ipv6Tables.tables()), new Concerns(concerns),
-                setUse.netSets(), setUse.selectorSets(), setUse.tags());
+        lastPart = new LocalPart(snapshot.config(), snapshot.pools(), renderer.render(ipv4Tables.tables()),
+                renderer.render(ipv6Tables.tables()), new Concerns(owned), setUse.netSets(), setUse.selectorSets(),
+                setUse.tags());
         return lastPart;
-    }
-
-    /**
-     * Whether two of the endpoints (ordered by interface) have the same interface: then the tables are made from
-     * nothing (a kept table takes an interface's chains and rules back whole), as long as it lasts.
-     */
-    private static boolean sharesAnInterface(List<EndpointPolicy> endpoints) {
-        for (int i = 1; i < endpoints.size(); i++) {
-            if (endpoints.get(i).local().interfaceName().equals(endpoints.get(i - 1).local().interfaceName())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Tiers by order (absent last), then name; "default" is always there. */

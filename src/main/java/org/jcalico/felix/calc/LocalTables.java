@@ -18,6 +18,7 @@ import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IcmpMatch;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Protocol;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * One IP family's tables as the local endpoints' policies make them, for one configuration and set of pools, kept
@@ -34,7 +35,8 @@ final class LocalTables {
     private final String interfacePrefix;
     private final EndpointToHostAction endpointToHost;
     private final Map<String, ProgramChain> nat;
-    private final TreeMap<String, ProgramChain> chains = new TreeMap<>();
+    /** Every chain of the filter table, persistent: handed out as it is, and changed at the cost of what changed. */
+    private PersistentSortedMap<String, ProgramChain> chains = PersistentSortedMap.empty();
     private final DispatchTree from;
     private final DispatchTree to;
     /** The interfaces without the prefix, each as often as an endpoint has it: they are caught by name. */
@@ -65,10 +67,10 @@ final class LocalTables {
         String iface = endpoint.interfaceName();
         from.add(iface, endpoint.fromDispatch(version));
         to.add(iface, endpoint.toDispatch(version));
-        own.forEach(chain -> chains.put(chain.name(), chain));
+        own.forEach(chain -> chains = chains.with(chain.name(), chain));
         for (CompiledChain chain : used) {
             if (users.merge(chain.chain().name(), 1, Integer::sum) == 1) {
-                chains.put(chain.chain().name(), chain.chain());
+                chains = chains.with(chain.chain().name(), chain.chain());
                 sets.count(chain, 1);
             }
         }
@@ -83,10 +85,14 @@ final class LocalTables {
         String iface = endpoint.interfaceName();
         from.remove(iface);
         to.remove(iface);
-        own.forEach(chain -> chains.remove(chain.name(), chain));
+        own.forEach(chain -> {
+            if (chain.equals(chains.get(chain.name()))) {
+                chains = chains.without(chain.name());
+            }
+        });
         for (CompiledChain chain : used) {
             if (users.merge(chain.chain().name(), -1, (was, less) -> was + less == 0 ? null : was + less) == null) {
-                chains.remove(chain.chain().name());
+                chains = chains.without(chain.chain().name());
                 sets.count(chain, -1);
             }
         }
@@ -105,8 +111,7 @@ final class LocalTables {
             caughtChains();
             unprefixedChanged = false;
         }
-        from.update(chains);
-        to.update(chains);
+        chains = to.update(from.update(chains));
         List<ProgramHook> hooks = new ArrayList<>(List.of(
                 new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
                 new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD)));
@@ -177,7 +182,7 @@ final class LocalTables {
     }
 
     private void put(String name, List<ProgramRule> rules) {
-        chains.put(name, new ProgramChain(name, rules));
+        chains = chains.with(name, new ProgramChain(name, rules));
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.model.DataplaneDriver;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The desired state of one host's kernel, as the pure calculation produces it and the dataplane drivers apply it.
@@ -30,8 +31,9 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
 
     public HostState {
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
-        routes = Set.copyOf(routes);
-        interfaces = Set.copyOf(interfaces);
+        // calc's sets are persistent maps' keys, immutable: a copy would cost every route for an endpoint's arrival
+        routes = routes instanceof PersistentSortedMap.Keys<RouteSpec> kept ? kept : Set.copyOf(routes);
+        interfaces = interfaces instanceof PersistentSortedMap.Keys<EndpointInterface> kept ? kept : Set.copyOf(interfaces);
         concerns = concerns instanceof Concerns made ? made : Map.copyOf(concerns);
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
         driver = driver == null ? DataplaneDriver.IPTABLES : driver;

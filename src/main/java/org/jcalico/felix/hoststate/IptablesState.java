@@ -3,17 +3,27 @@ package org.jcalico.felix.hoststate;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jcalico.util.PersistentSortedMap;
 
-/** Everything jcalico wants in iptables (version 4) or ip6tables (version 6): owned chains per table, and hooks. */
+/**
+ * Everything jcalico wants in iptables (version 4) or ip6tables (version 6): owned chains per table, and hooks. Each
+ * table's chains are a {@link PersistentSortedMap} (taken as they are when they are one), so that a renderer makes the
+ * next state at the cost of the chains that changed and a planner finds them by {@link PersistentSortedMap#diff}.
+ */
 public record IptablesState(int version, Map<String, Map<String, Chain>> tables, List<Hook> hooks) {
     public IptablesState {
         TreeMap<String, Map<String, Chain>> copy = new TreeMap<>();
-        tables.forEach((table, chains) -> copy.put(table, java.util.Collections.unmodifiableSortedMap(new TreeMap<>(chains))));
+        tables.forEach((table, chains) -> copy.put(table, PersistentSortedMap.copyOf(chains)));
         tables = java.util.Collections.unmodifiableMap(copy);
         hooks = List.copyOf(hooks);
     }
 
     public Map<String, Chain> chains(String table) {
         return tables.getOrDefault(table, Map.of());
+    }
+
+    /** A table's chains, none when it has no table of that name. */
+    public PersistentSortedMap<String, Chain> sortedChains(String table) {
+        return PersistentSortedMap.copyOf(chains(table));
     }
 }

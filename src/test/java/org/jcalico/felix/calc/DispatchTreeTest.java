@@ -3,7 +3,6 @@ package org.jcalico.felix.calc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -14,6 +13,7 @@ import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.util.PersistentSortedMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +26,7 @@ class DispatchTreeTest {
     void aKeptTreeMakesTheChainsOfATreeFromNothing() {
         Random random = new Random(27);
         DispatchTree kept = tree();
-        Map<String, ProgramChain> keptChains = new HashMap<>();
+        PersistentSortedMap<String, ProgramChain> keptChains = PersistentSortedMap.empty();
         List<String> interfaces = new ArrayList<>();
         for (int step = 0; step < 1_500; step++) {
             boolean grow = step < 1_000 ? random.nextInt(10) < 8 : random.nextInt(10) < 2;
@@ -41,11 +41,10 @@ class DispatchTreeTest {
                 String gone = interfaces.remove(random.nextInt(interfaces.size()));
                 kept.remove(gone);
             }
-            kept.update(keptChains);
+            keptChains = kept.update(keptChains);
             DispatchTree fresh = tree();
             interfaces.forEach(name -> fresh.add(name, rules(name)));
-            Map<String, ProgramChain> freshChains = new HashMap<>();
-            fresh.update(freshChains);
+            Map<String, ProgramChain> freshChains = fresh.update(PersistentSortedMap.empty());
             assertEquals(new TreeMap<>(freshChains), new TreeMap<>(keptChains), "after step " + step + ", "
                     + interfaces.size() + " interfaces");
         }

@@ -14,6 +14,7 @@ import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Protocol;
@@ -27,13 +28,14 @@ import org.junit.jupiter.api.Test;
  * policies, selector sets, the renderer's chains by object and by equality) must never show: after every step of a
  * random sequence of changes (local endpoints added and removed, one at a time and by the dozen so that the dispatch
  * trees grow and lose levels, local and remote labels changed, policies changed, added and removed, the interface
- * prefix, the endpoint-to-host action, the denied-flow log, the dataplane driver and the pools changed; interfaces
- * with and without the prefix, and now and then two endpoints with one interface), its host state equals a
+ * prefix, the endpoint-to-host action, the denied-flow log, the dataplane driver, the pools and the local blocks changed; interfaces
+ * with and without the prefix, now and then two endpoints with one interface, some naming a profile that does not
+ * exist, which fails them closed), its host state equals a
  * calculation from nothing by a new calculator.
  */
 class IncrementalCalcPropertyTest {
     private static final long SEED = 20261130L;
-    private static final int STEPS = 80;
+    private static final int STEPS = 200;
     private static final List<String> APPS = List.of("a", "b", "c", "d");
     private final Random random = new Random(SEED);
     private int next;
@@ -53,6 +55,7 @@ class IncrementalCalcPropertyTest {
         HostStateCalculator kept = new HostStateCalculator();
         FelixConfiguration config = FelixConfiguration.DEFAULTS;
         List<IpPool> pools = List.of();
+        List<IpamBlock> blocks = List.of();
         for (int step = 0; step < STEPS; step++) {
             switch (random.nextInt(9)) {
                 case 0 -> endpoints.add(endpoint(random.nextBoolean() ? "local" : "remote"));
@@ -82,9 +85,17 @@ class IncrementalCalcPropertyTest {
                             random.nextBoolean() ? EndpointToHostAction.ACCEPT : EndpointToHostAction.DROP,
                             config.interfacePrefix(), config.logLevel()).merge(config);
                 };
-                case 8 -> pools = random.nextBoolean() ? List.of() : List.of(
-                        new IpPool(Cidr.parse("10.96.0.0/12"), random.nextBoolean(), 26, false),
-                        new IpPool(Cidr.parse("fd96::/64"), random.nextBoolean(), 122, false));
+                case 8 -> {
+                    if (random.nextBoolean()) {
+                        pools = random.nextBoolean() ? List.of() : List.of(
+                                new IpPool(Cidr.parse("10.96.0.0/12"), random.nextBoolean(), 26, false),
+                                new IpPool(Cidr.parse("fd96::/64"), random.nextBoolean(), 122, false));
+                    } else {
+                        blocks = random.nextBoolean() ? List.of() : List.of(new IpamBlock(Cidr.parse("10.96.0.0/26"),
+                                "local", Map.of()), new IpamBlock(Cidr.parse("10.96.0." + 64 * (1 + random.nextInt(3))
+                                + "/26"), "local", Map.of()));
+                    }
+                }
                 default -> {
                     if (random.nextBoolean() || policies.size() < 2) {
                         policies.add(policy(5 + random.nextInt(3)));
@@ -98,7 +109,7 @@ class IncrementalCalcPropertyTest {
                             (first, second) -> second, java.util.LinkedHashMap::new)).values());
             Snapshot policyModel = Snapshot.of("local", config, endpoints, Map.of("open", WebAndDb.OPEN))
                     .withPolicy(List.of(), distinct, List.of(), namespaces);
-            Snapshot snapshot = new Snapshot(policyModel.node(), config, endpoints, policyModel.profiles(), pools, List.of(), List.of(),
+            Snapshot snapshot = new Snapshot(policyModel.node(), config, endpoints, policyModel.profiles(), pools, blocks, List.of(),
                     List.of(), policyModel.bgp(), List.of(), distinct, List.of(), namespaces);
             HostState incremental = kept.calculate(snapshot);
             HostState full = new HostStateCalculator().calculate(snapshot);
@@ -122,7 +133,8 @@ class IncrementalCalcPropertyTest {
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
         return new WorkloadEndpoint(node, "k8s", "pod-" + index, "e" + index, iface, null, List.of(v4),
-                List.of(v6), random.nextBoolean() ? List.of("open") : List.of(), null, "ns-" + index % 2, labels(),
+                List.of(v6), random.nextInt(10) == 0 ? List.of("absent") : random.nextBoolean() ? List.of("open") : List.of(),
+                null, "ns-" + index % 2, labels(),
                 List.of(new EndpointPort("http", Protocol.parse("tcp"), 8000 + random.nextInt(3))));
     }
 

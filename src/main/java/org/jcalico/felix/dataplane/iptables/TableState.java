@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.HashMap;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The jcalico-owned part of one table: the rule hashes of each jc- chain in order ({@link #UNTAGGED} for a rule
@@ -14,9 +15,9 @@ public record TableState(Map<String, List<String>> chains, Map<String, List<Tagg
     public static final TableState EMPTY = new TableState(Map.of(), Map.of());
 
     public TableState {
-        // a change's chains laid over the ones before are immutable already: copying thousands for a few is the cost
-        // that class avoids
-        chains = chains instanceof ChangedChains ? chains : copy(chains);
+        // a change's chains put into a persistent map are immutable already: copying thousands for a few is the cost
+        // that map avoids (IptablesPlanner)
+        chains = chains instanceof PersistentSortedMap ? chains : copy(chains);
         hooks = copy(hooks);
     }
 

@@ -170,10 +170,10 @@ final class NftablesPlanner {
     /**
      * Into CHANGED, the chains of AFTER that BEFORE does not hold as the very same object (nor as an equal chain of the
      * same table), by name; into GONE, the names of BEFORE's chains that AFTER has in no table. Each table's chains
-     * are walked side by side with the same table's before ({@link ChainChanges}): calc hands an unchanged chain out
-     * again as the same object, so an endpoint more costs one pass over the chains, not a sorted map of each state's
-     * thousands of chains by name, which was half of what planning it cost (docs/dataplane.md, "The nftables
-     * dataplane"). A chain that moved to another table is changed there and not gone (nft has one namespace of chains
+     * are compared with the same table's before by {@link ChainChanges}: calc hands an unchanged chain out again as
+     * the same object, in a persistent map that shares what did not change, so an endpoint more costs its own chains,
+     * not a sorted map of each state's thousands of chains by name, which was half of what planning it cost
+     * (docs/dataplane.md, "The nftables dataplane"). A chain that moved to another table is changed there and not gone (nft has one namespace of chains
      * per table: the loop in {@link #delta} finds it equal and writes nothing).
      */
     private static void changedChains(IptablesState before, IptablesState after, Map<String, Chain> changed,

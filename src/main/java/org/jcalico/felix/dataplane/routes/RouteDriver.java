@@ -16,6 +16,7 @@ import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 in one rtnetlink batch per apply
@@ -67,7 +68,10 @@ public final class RouteDriver {
         }
     }
 
-    private Changes write(Set<RouteSpec> desired) {
+    private Changes write(Set<RouteSpec> given) {
+        // calc hands out its routes as a persistent map's keys (a lookup there walks a tree of thousands): looked up
+        // once per present route below, they are hashed into a set first (docs/dataplane.md, session 36)
+        Set<RouteSpec> desired = given instanceof PersistentSortedMap.Keys<RouteSpec> ? new HashSet<>(given) : given;
         try {
             Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
             List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();

@@ -3,8 +3,6 @@ package org.jcalico.felix.render.iptables;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
@@ -19,14 +17,16 @@ import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.RuleSyntax;
 import org.jcalico.model.PortRange;
 import org.jcalico.model.Protocol;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The neutral model in iptables-restore syntax (iptables for IPv4, ip6tables for IPv6), one line per neutral rule,
  * each keeping its origin. Criteria are written in the order calc gives them; a port match follows its protocol.
  * Calc hands out the same chain objects while they do not change and changes a few chains per change, so each
- * family's rendering is the last one with the chains that differ from the last tables (by object, walked side by
- * side in name order) rendered again: a chain made again equal to the one before keeps its rendered object, so that
- * the driver finds it unchanged by identity too. The work is a copy of the last result plus the chains that differ.
+ * family's rendering is the last one with the chains that differ from the last tables (by object, found by
+ * ChainChanges) rendered again: a chain made again equal to the one before keeps its rendered object, so that
+ * the driver finds it unchanged by identity too. The work is the chains that differ: both the tables and the result
+ * are persistent maps (ChainChanges), so neither a walk of every chain nor a copy of the last result is needed.
  */
 public final class IptablesRenderer implements Renderer {
     private static final RuleSyntax SYNTAX = new RuleSyntax(IptablesRenderer::criterion, IptablesRenderer::verdict);
@@ -52,13 +52,13 @@ public final class IptablesRenderer implements Renderer {
         return state;
     }
 
-    /** CHAINS rendered, given the chains rendered last (BEFORE, both maps in name order) and what they became. */
-    private static SortedMap<String, Chain> render(Map<String, ProgramChain> chains, Map<String, ProgramChain> before,
-                                                   Map<String, Chain> renderedBefore, int version) {
-        // a copy of a sorted map is linear (no comparisons): IptablesState hands its tables out sorted
-        TreeMap<String, Chain> out = new TreeMap<>(renderedBefore);
+    /** CHAINS rendered, given the chains rendered last (BEFORE) and what they became. */
+    private static Map<String, Chain> render(Map<String, ProgramChain> chains, Map<String, ProgramChain> before,
+                                             Map<String, Chain> renderedBefore, int version) {
+        // the last rendering with the changed chains put in and the gone ones taken out: it shares everything else
+        PersistentSortedMap.Editor<String, Chain> out = PersistentSortedMap.copyOf(renderedBefore).editor();
         ChainChanges.walk(chains, before, (name, chain) -> out.put(name, chain(chain, version)), out::remove);
-        return out;
+        return out.map();
     }
 
     public static Chain chain(ProgramChain chain, int version) {
