@@ -49,7 +49,11 @@ final class Libnftables {
         return Holder.FAILURE;
     }
 
-    /** Loads on first use, so that a node on the iptables driver never maps the library. */
+    /**
+     * Loads on first use: when a dataplane is made ({@link Nft}'s constructor), on either driver, so that a node on
+     * nftables does not load it beside its first calculation (loading it at the first script instead cost that
+     * calculation 70-120 ms and saved an iptables node 0.3 MB: docs/dataplane.md, "The nftables dataplane").
+     */
     private static final class Holder {
         private static final Libnftables LIBRARY;
         private static final String FAILURE;

@@ -9,10 +9,10 @@ import org.jcalico.kernel.CommandRunner.Result;
  * Applies nft scripts in a runner's network namespace, each as one transaction exactly as {@code nft -f -} applies
  * it (whole or not at all; a refused one changed nothing), with the same result: exit status, output, errors.
  *
- * <p>In-process through {@link Libnftables} when the library loads (at the first script, or {@link #prepare}): no
- * process per change. A context runs on a {@link NamespaceThread} of this object's own, which entered the runner's
- * namespace and opened the context there (so its netlink socket is that namespace's) and does nothing else; the
- * context (not thread-safe) never reaches other work. When the library cannot be loaded, every script forks {@code nft -f -} as before, and the reason is
+ * <p>In-process through {@link Libnftables} when the library loads: no process per change. A context runs on a
+ * {@link NamespaceThread} of this object's own, which entered the runner's namespace and opened the context there
+ * (so its netlink socket is that namespace's) and does nothing else; the context (not thread-safe) never reaches
+ * other work. When the library cannot be loaded, every script forks {@code nft -f -} as before, and the reason is
  * written once to stderr (the agent's console log).
  *
  * <p>A script that does not finish within the runner's timeout is reported as failed (its effect unknown, as for a
@@ -25,48 +25,14 @@ public final class Nft {
     private static final AtomicBoolean TOLD = new AtomicBoolean();
     private final CommandRunner runner;
     private final BiConsumer<String, Boolean> observer;
-    private final String namespace;
-    private final long timeoutSeconds;
-    /** Whether {@link #thread} was decided: the library is loaded at the first script or {@link #prepare}, not before. */
-    private boolean looked;
-    /** The library's thread, when it loaded. */
-    private NamespaceThread<Libnftables.Context> thread;
+    /** Made on first use, when the library loaded. */
+    private final NamespaceThread<Libnftables.Context> thread;
 
     Nft(CommandRunner runner, String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
         this.runner = runner;
         this.observer = observer;
-        this.namespace = namespace;
-        this.timeoutSeconds = timeoutSeconds;
-    }
-
-    /**
-     * The thread that runs scripts in-process, null when the library cannot be loaded. Every dataplane has an nftables
-     * driver, but a node on the iptables driver runs a script only to remove jcalico's tables when it finds some:
-     * until then it neither maps the library nor links its calls (a fifth of a second in a JVM without its start-up
-     * cache).
-     */
-    private synchronized NamespaceThread<Libnftables.Context> thread() {
-        if (!looked) {
-            looked = true;
-            Libnftables library = Libnftables.loaded();
-            thread = library == null ? null : new NamespaceThread<>(namespace, COMMAND.get(0), library::open, timeoutSeconds);
-        }
-        return thread;
-    }
-
-    /**
-     * Loads the library and opens its context in the namespace now, so that the first script pays neither: for a
-     * node on the nftables driver, done beside work that does not need it yet (the agent's first calculation).
-     */
-    public void prepare() {
-        NamespaceThread<Libnftables.Context> ready = thread();
-        if (ready != null) {
-            try {
-                ready.run(context -> null);
-            } catch (KernelException e) {
-                // the first script meets the same (a namespace not entered, a context not opened) and reports it
-            }
-        }
+        Libnftables library = Libnftables.loaded();
+        this.thread = library == null ? null : new NamespaceThread<>(namespace, COMMAND.get(0), library::open, timeoutSeconds);
     }
 
     /** Whether scripts run in-process (libnftables loaded) rather than by forking nft. */
@@ -80,7 +46,6 @@ public final class Nft {
      * path ({@link CommandText}).
      */
     public Result apply(String script) {
-        NamespaceThread<Libnftables.Context> thread = thread();
         if (thread == null) {
             if (TOLD.compareAndSet(false, true)) {
                 System.err.println("warning: " + Libnftables.failure() + ": nftables changes fork nft instead");
@@ -88,12 +53,12 @@ public final class Nft {
             return runner.run(COMMAND, script);
         }
         CommandText.input(script);
-        Result result = onThread(thread, script);
+        Result result = onThread(script);
         observer.accept(COMMAND.get(0), result.ok());
         return result;
     }
 
-    private static Result onThread(NamespaceThread<Libnftables.Context> thread, String script) {
+    private Result onThread(String script) {
         try {
             Libnftables.Outcome outcome = thread.run(context -> context.run(script));
             return new Result(COMMAND, outcome.status(), outcome.output(), outcome.errors());

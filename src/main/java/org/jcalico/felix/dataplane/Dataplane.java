@@ -154,11 +154,6 @@ public final class Dataplane {
      */
     private Guarded guard(Supplier<HostState> guarding, DriverTimes times) {
         HostState guard = guarding.get();
-        if (guard.driver() == DataplaneDriver.NFTABLES) {
-            // off the calculation's path, as when every node loaded it at its start (until session 36); a node on
-            // iptables loads it only if it finds jcalico's nftables tables to remove
-            Thread.startVirtualThread(nftables::prepare);
-        }
         try {
             if (iptables.holdsHooks(guard.ipv4()) && ip6tables.holdsHooks(guard.ipv6()) || nftables.holdsHooks(guard)) {
                 return new Guarded(Changes.NONE, true);

@@ -225,7 +225,7 @@ class ColdStartKernelTest {
         return endpoints;
     }
 
-    static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
+    private static Snapshot snapshot(DataplaneDriver driver, String... interfaces) {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < interfaces.length; i++) {
             Cidr v4 = Cidr.host(Cidr.parse("10.65.0.0/24").addressAt(BigInteger.valueOf(i + 1)));

@@ -102,11 +102,6 @@ public final class NftablesDriver {
         }
     }
 
-    /** libnftables loaded and its context opened, so that this driver's first transaction pays neither. */
-    public void prepare() {
-        nft.prepare();
-    }
-
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
     public Changes remove() {
         if (removed) {
