@@ -34,16 +34,23 @@ final class CommandModel {
                         .descriptionKey("mixinStandardHelpOptions.version").description("Print version information and exit.").build()));
     }
 
+    /** The subcommand that prints the help of the command it names (picocli's), where a command has one. */
+    static final String HELP = "help";
+
     /**
      * The command with the subcommands that {@code named} (the word after it, or null) chooses, each built given the
      * word after that: only the one it names, or all of them when it names none, so that `--help`, a bare command or
      * a mistyped word see them all. Only the one run is built since picocli's model of each costs start-up time.
+     * `help COMMAND` builds the command it asks about too (all of its subcommands, for its usage), and a bare `help`
+     * all of them, as `--help` does.
      */
     static CommandLine withSubcommands(CommandSpec command, String named, String after,
             Map<String, Function<String, Object>> subcommands) {
         CommandLine line = new CommandLine(command);
-        List<String> chosen = subcommands.containsKey(named) ? List.of(named) : new ArrayList<>(subcommands.keySet());
-        chosen.forEach(name -> line.addSubcommand(name, subcommands.get(name).apply(after)));
+        List<String> chosen = HELP.equals(named) && subcommands.containsKey(after) ? List.of(named, after)
+                : subcommands.containsKey(named) && !HELP.equals(named) ? List.of(named)
+                : new ArrayList<>(subcommands.keySet());
+        chosen.forEach(name -> line.addSubcommand(name, subcommands.get(name).apply(HELP.equals(named) ? null : after)));
         return line;
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,12 @@ class CommandLineTest {
     Path dir;
 
     private record Outcome(int status, String out, String err) {
+    }
+
+    /** As Main.main does before any command: without it SLF4J's warning lands in the first command's error output. */
+    @BeforeAll
+    static void quietLibraryLogging() {
+        Main.quietLibraryLogging();
     }
 
     private Outcome run(String... args) {
@@ -49,6 +56,22 @@ class CommandLineTest {
                 run("pool", "add", "10.66.0.0/16", "--block-size", "40"));
         Outcome list = run("pool", "list", "-o", "json");
         assertTrue(list.out().contains("\"cidr\" : \"10.65.0.0/16\""), list.out());
+    }
+
+    /** `jcalico help [COMMAND]` prints what --help prints, as git and kubectl users expect; an unknown one is a usage error. */
+    @Test
+    void helpIsACommand() {
+        Outcome top = run("--help");
+        assertEquals(0, top.status(), top.err());
+        assertTrue(top.out().contains("  container"), top.out());
+        assertEquals(top, run("help"));
+        Outcome container = run("container", "--help");
+        assertTrue(container.out().startsWith("Usage: jcalico container"), container.out());
+        assertEquals(container, run("help", "container"));
+        Outcome unknown = run("help", "nosuch");
+        assertEquals(2, unknown.status(), unknown.out());
+        assertEquals("", unknown.out());
+        assertTrue(unknown.err().startsWith("error: ") && unknown.err().contains("nosuch"), unknown.err());
     }
 
     /** apply takes Calico's v3 files and Kubernetes NetworkPolicy; get finds resources by their Calico names and prints v3. */
