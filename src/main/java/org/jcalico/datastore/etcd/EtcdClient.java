@@ -241,7 +241,7 @@ final class EtcdClient {
 
     /** What etcd's refusal of a call means: a token it no longer takes (to renew), else the refusal with advice. */
     static RuntimeException refusal(URI member, String path, String message, boolean withToken) {
-        if (withToken && message.contains("invalid auth token")) {
+        if (withToken && tokenRefusal(message)) {
             return new TokenRefused();
         }
         return new DatastoreException("etcd at " + member + " refused " + path + ": " + message
@@ -268,6 +268,16 @@ final class EtcdClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(member.resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
         return authorization == null ? request : request.header("Authorization", authorization);
+    }
+
+    /**
+     * Whether etcd's error message refuses the token rather than the call: one it forgot (expired, or etcd restarted),
+     * or one given before a change to etcd's users or roles ("revision of auth store is old": for good with JWT tokens,
+     * which carry the auth store's revision; with simple ones for a call that raced the change). etcd's own client
+     * renews its token on both.
+     */
+    static boolean tokenRefusal(String message) {
+        return message.contains("invalid auth token") || message.contains("revision of auth store is old");
     }
 
     /** Whether {@code failure} is etcd's refusal of a token it gave, which {@link #authorized} renews. */

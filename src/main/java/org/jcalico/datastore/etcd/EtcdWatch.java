@@ -92,8 +92,8 @@ final class EtcdWatch implements Watch {
             return false;
         }
         if (result.path("canceled").asBoolean(false)) {
-            if (result.path("cancel_reason").asText("").contains("invalid auth token")) {
-                // etcd forgot the token (it expired, or etcd restarted): a new one, and on from where the watch was
+            if (EtcdClient.tokenRefusal(result.path("cancel_reason").asText(""))) {
+                // etcd forgot the token or an auth change outdated it: a new one, and on from where the watch was
                 client.forgetToken();
                 throw new IllegalStateException("token refused");
             }
