@@ -94,6 +94,11 @@ final class EtcdGrpc implements AutoCloseable {
             http2.addBean(tls);
         } else {
             tls = null;
+            // given none, the connector makes and starts a TLS factory of the JDK's defaults, which reads and parses the
+            // JDK's whole CA bundle though nothing here speaks TLS (docs/agent.md, "Start-up of the agent", session 37)
+            SslContextFactory.Client unused = new SslContextFactory.Client();
+            unused.setSslContext(PemTls.trustingNothing());
+            connector.setSslContextFactory(unused);
         }
         try {
             http2.start();
