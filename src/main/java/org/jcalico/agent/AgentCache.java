@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.CommandRunner;
 
 /**
@@ -18,7 +19,8 @@ import org.jcalico.kernel.CommandRunner;
  * supervisor, the benchmarks' workers), so that the first programming and the first changes after a start do not
  * run cold code (docs/agent.md, "Start-up of the agent").
  *
- * <p>The cache lies beside the jar ({@code target/jcalico-agent.aot}) and exists only for a JVM run from that jar as
+ * <p>The caches lie beside the jar ({@code target/jcalico-agent.aot}, and {@code target/jcalico-agent-etcd.aot} for agents
+ * on etcd: {@link Kind}) and exist only for a JVM run from that jar as
  * its whole class path (the launcher's); from any other class path (the tests') nothing is recorded or used. A cache
  * older than the jar is never given (the launcher deletes it when it rebuilds the jar; a jar built by hand leaves it
  * older), and the JVM itself checks the jar's size and time against what the cache recorded and runs without the
@@ -32,7 +34,6 @@ import org.jcalico.kernel.CommandRunner;
  * the file rather than copies.
  */
 public final class AgentCache {
-    static final String FILE = "jcalico-agent.aot";
     /** The training calculates a 101,000-endpoint cluster, then the JVM writes the cache: a minute on a loaded machine. */
     private static final long RECORD_SECONDS = 600;
     /** Only one thread of this process records (the lab starts its hosts' agents from several). */
@@ -42,18 +43,44 @@ public final class AgentCache {
     }
 
     /**
-     * The options that give a JVM started with {@link JvmCommand#AGENT_FLAGS} and CLASS_PATH the cache, recording it
-     * first when there is none for this build and RECORD: none when the class path is not one jar, or there is no
-     * cache (not recorded, or the recording failed).
+     * Which cache a JVM of the agent's options gets. Every class in a cache is mapped and loaded at the JVM's start,
+     * used or not, so the classes that only an agent on etcd uses at its start (the JSON and gRPC clients, TLS) are in a
+     * cache of their own: in the one cache for all they cost every idle agent on the embedded store, the default, 10 MB
+     * of RSS (docs/agent.md, "Start-up of the agent", sessions 36 and 37).
      */
-    static List<String> options(List<String> agentJvm, String classPath, boolean record) {
+    public enum Kind {
+        /** The agent's work (the codec, calc, the planners): an agent on the embedded store, the benchmarks' workers. */
+        WORK("jcalico-agent.aot", List.of()),
+        /** The agent's work and the classes of an etcd agent's start ({@code AgentCacheTraining.ETCD_START}). */
+        ETCD("jcalico-agent-etcd.aot", List.of("--etcd-start"));
+
+        final String file;
+        private final List<String> training;
+
+        Kind(String file, List<String> training) {
+            this.file = file;
+            this.training = training;
+        }
+
+        /** The cache for an agent on the datastore at URL. */
+        public static Kind of(DatastoreUrl url) {
+            return url.isEmbedded() ? WORK : ETCD;
+        }
+    }
+
+    /**
+     * The options that give a JVM started with {@link JvmCommand#AGENT_FLAGS} and CLASS_PATH the cache of KIND,
+     * recording it first when there is none for this build and RECORD: none when the class path is not one jar, or
+     * there is no cache (not recorded, or the recording failed).
+     */
+    static List<String> options(List<String> agentJvm, String classPath, boolean record, Kind kind) {
         Path jar = Path.of(classPath);
         if (classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar") || !Files.isRegularFile(jar)) {
             return List.of();
         }
-        Path cache = jar.resolveSibling(FILE);
+        Path cache = jar.resolveSibling(kind.file);
         if (record && !current(cache, jar)) {
-            record(agentJvm, jar, cache);
+            record(agentJvm, jar, cache, kind);
         }
         return current(cache, jar) ? List.of("-XX:AOTCache=" + cache, "-Xlog:aot=off", "-Xlog:cds=off",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0") : List.of();
@@ -80,19 +107,21 @@ public final class AgentCache {
      * Runs the training in a JVM of the agent's options that writes the cache when it exits, into a file of its own
      * moved into place once whole; under a file lock, so that processes starting agents at once record it once.
      */
-    private static void record(List<String> agentJvm, Path jar, Path cache) {
+    private static void record(List<String> agentJvm, Path jar, Path cache, Kind kind) {
         synchronized (RECORDING) {
-            Path lock = cache.resolveSibling(FILE + ".lock");
+            Path lock = cache.resolveSibling(kind.file + ".lock");
             try (FileChannel channel = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock held = channel.lock()) {
                 if (current(cache, jar)) {
                     return;
                 }
-                Path recording = cache.resolveSibling(FILE + "." + ProcessHandle.current().pid());
-                System.err.println("jcalico: recording the agent's start-up cache (once per build)");
+                Path recording = cache.resolveSibling(kind.file + "." + ProcessHandle.current().pid());
+                System.err.println("jcalico: recording the agent's start-up cache" + (kind == Kind.ETCD ? " for etcd" : "")
+                        + " (once per build)");
                 List<String> command = new ArrayList<>(agentJvm);
                 command.addAll(List.of("-XX:AOTCacheOutput=" + recording, "-Xlog:aot=off", "-Xlog:cds=off",
                         "-cp", jar.toString(), "org.jcalico.cli.Main", "internal", "train-agent-cache"));
+                command.addAll(kind.training);
                 CommandRunner.Result result = CommandRunner.local().withTimeout(RECORD_SECONDS).run(command);
                 if (result.ok() && Files.isRegularFile(recording)) {
                     Files.move(recording, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

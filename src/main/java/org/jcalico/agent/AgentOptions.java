@@ -145,8 +145,8 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
      */
     public List<String> command(Role role) {
         List<String> command = new ArrayList<>(switch (role) {
-            case AGENT -> JvmCommand.agent();
-            case SUPERVISOR -> JvmCommand.supervisor();
+            case AGENT -> JvmCommand.agent(datastoreUrl());
+            case SUPERVISOR -> JvmCommand.supervisor(datastoreUrl());
             default -> JvmCommand.jcalico(JvmCommand.CacheUse.RECORD_AND_USE);
         });
         command.addAll(arguments(role));

@@ -2,6 +2,7 @@ package org.jcalico.agent;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.datastore.DatastoreUrl;
 
 /** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
 public final class JvmCommand {
@@ -78,22 +79,22 @@ public final class JvmCommand {
 
     /** jcalico in a JVM with the agent's options, and the agent's AOT cache as USE says. */
     public static List<String> jcalico(CacheUse use) {
-        return agentJvm(use, MAIN);
+        return agentJvm(use, MAIN, AgentCache.Kind.WORK);
     }
 
     /**
-     * The agent as its supervisor starts it, from its own entry point, with its AOT cache if this build has one (never
-     * waited for): its start reaches the first listing without building jcalico's command line (docs/agent.md, "Start-up
-     * of the agent", session 36).
+     * The agent on DATASTORE as its supervisor starts it, from its own entry point, with the AOT cache for that kind of
+     * datastore if this build has one (never waited for): its start reaches the first listing without building
+     * jcalico's command line (docs/agent.md, "Start-up of the agent", sessions 36 and 37).
      */
-    static List<String> agent() {
-        return agentJvm(CacheUse.USE_IF_RECORDED, AGENT_MAIN);
+    static List<String> agent(DatastoreUrl datastore) {
+        return agentJvm(CacheUse.USE_IF_RECORDED, AGENT_MAIN, AgentCache.Kind.of(datastore));
     }
 
-    private static List<String> agentJvm(CacheUse use, String mainClass) {
+    private static List<String> agentJvm(CacheUse use, String mainClass, AgentCache.Kind kind) {
         List<String> jvm = jvm(AGENT_FLAGS);
         String classPath = System.getProperty("java.class.path");
-        List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record) : List.of();
+        List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record, kind) : List.of();
         if (use.use) {
             jvm.addAll(cache);
         }
@@ -101,14 +102,21 @@ public final class JvmCommand {
     }
 
     /**
-     * The supervisor in a JVM of its own options, from its own entry point; the agent's AOT cache is recorded here first
-     * if this build has none (the supervisor starts the agent at once, never after waiting for a recording) and not
-     * given (the supervisor would map it for nothing: 7 MB of RSS).
+     * The supervisor of an agent on DATASTORE in a JVM of its own options, from its own entry point; the agent's AOT
+     * cache is recorded here first if this build has none (the supervisor starts the agent at once, never after
+     * waiting for a recording) and not given (the supervisor would map it for nothing: 7 MB of RSS).
      */
-    public static List<String> supervisor() {
-        String classPath = System.getProperty("java.class.path");
-        AgentCache.options(jvm(AGENT_FLAGS), classPath, true);
-        return main(jvm(SUPERVISOR_FLAGS), classPath, SUPERVISOR_MAIN);
+    public static List<String> supervisor(DatastoreUrl datastore) {
+        recordAgentCache(datastore);
+        return main(jvm(SUPERVISOR_FLAGS), System.getProperty("java.class.path"), SUPERVISOR_MAIN);
+    }
+
+    /**
+     * Records the AOT cache for agents on DATASTORE if this build has none, for agents started later without waiting
+     * for one ({@link #agent}): the supervisor's start, `bench scale` before its cluster.
+     */
+    public static void recordAgentCache(DatastoreUrl datastore) {
+        AgentCache.options(jvm(AGENT_FLAGS), System.getProperty("java.class.path"), true, AgentCache.Kind.of(datastore));
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */

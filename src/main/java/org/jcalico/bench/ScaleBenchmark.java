@@ -53,6 +53,8 @@ public final class ScaleBenchmark {
      * returns that JVM's exit status (it has said what failed).
      */
     public int run(int nodes, int endpoints, int profiles) {
+        // the worker starts the agent as its supervisor does, with the cache for agents on etcd, never waiting for one
+        JvmCommand.recordAgentCache(URL);
         String prefix = BenchNamespaces.prefix("jcs-");
         String namespace = prefix + "host";
         Namespaces.deleteAll(prefix);

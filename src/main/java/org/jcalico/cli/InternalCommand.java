@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
@@ -89,10 +90,12 @@ final class InternalCommand {
     @Command(name = "train-agent-cache", hidden = true)
     static final class TrainAgentCache implements Runnable {
         @Spec CommandSpec spec;
+        @Option(names = "--etcd-start", description = "also load the classes of an etcd agent's start (AgentCache.Kind.ETCD)")
+        boolean etcdStart;
 
         @Override
         public void run() {
-            org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut());
+            org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut(), etcdStart);
             spec.commandLine().getOut().flush();
         }
     }

@@ -34,6 +34,7 @@ class AgentCacheTest {
     static Path recorded;
     @TempDir
     Path dir;
+    private static final String HTTP_CLIENT = "java.net.http.HttpClient";
     private Path jar;
     private final List<String> agentJvm = agentJvm();
 
@@ -63,19 +64,66 @@ class AgentCacheTest {
 
     /** The options that the shared directory's jar gets, its cache recorded there by the first test to ask. */
     private List<String> recordedOptions() {
-        return AgentCache.options(agentJvm, recorded.resolve("jcalico.jar").toString(), true);
+        return recordedOptions(AgentCache.Kind.WORK);
+    }
+
+    private List<String> recordedOptions(AgentCache.Kind kind) {
+        return AgentCache.options(agentJvm, recorded.resolve("jcalico.jar").toString(), true, kind);
     }
 
     @Test
     void theTrainingRecordsACacheThatTheAgentsJvmUses() {
         List<String> options = recordedOptions();
-        Path cache = recorded.resolve(AgentCache.FILE);
+        Path cache = recorded.resolve(AgentCache.Kind.WORK.file);
         assertEquals("-XX:AOTCache=" + cache, options.getFirst());
         CommandRunner.Result result = version(recorded, List.of("-XX:AOTCache=" + cache, "-Xlog:class+load"));
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().contains("org.jcalico.felix.calc.HostStateCalculator source: shared objects file"),
                 "calc's classes come from the cache");
-        assertEquals(List.of(AgentCache.FILE, AgentCache.FILE + ".lock", "jcalico.jar"), listing(recorded), "no recording left");
+        assertTrue(listing(recorded).containsAll(List.of(AgentCache.Kind.WORK.file, AgentCache.Kind.WORK.file + ".lock",
+                "jcalico.jar")), "recorded: " + listing(recorded));
+        assertTrue(listing(recorded).stream().noneMatch(file -> file.matches(".*\\.aot\\.[0-9]+")), "no recording left");
+    }
+
+    /**
+     * An agent on etcd starts with a cache of its own, which holds its start's classes (the JSON and gRPC clients, TLS,
+     * the drivers, the listeners) besides the agent's work: started against an etcd port nobody listens on, it reads
+     * only a few classes from the jar or the JDK's modules (without them, the JSON client's alone were hundreds). The
+     * cache of an agent on the embedded store, the default, does not hold them: a JVM maps and loads every class of its
+     * cache at its start, and an idle agent there paid 10 MB for them (docs/agent.md, "Start-up of the agent",
+     * sessions 36 and 37).
+     */
+    @Test
+    void anAgentOnEtcdStartsWithItsClassesInACacheOfItsOwn() throws IOException {
+        List<String> etcd = recordedOptions(AgentCache.Kind.ETCD);
+        assertEquals("-XX:AOTCache=" + recorded.resolve(AgentCache.Kind.ETCD.file), etcd.getFirst());
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        List<String> command = new ArrayList<>(agentJvm);
+        command.addAll(etcd);
+        command.addAll(List.of("-Xlog:class+load", "-cp", recorded.resolve("jcalico.jar").toString(), JvmCommand.AGENT_MAIN));
+        command.addAll(new AgentOptions("jqs-cache", org.jcalico.datastore.DatastoreUrl.parse("etcd://127.0.0.1:" + closed),
+                org.jcalico.model.IpAddress.parse("192.0.2.7"), null, null, false, dir.resolve("run"), dir.resolve("log"), null)
+                .arguments(AgentOptions.Role.AGENT));
+        CommandRunner.Result result = CommandRunner.local().run(command);
+        assertEquals(1, result.exitCode(), result.stderr());
+        assertTrue(result.stderr().startsWith("error: "), result.stderr());
+        for (String cached : List.of(HTTP_CLIENT, "org.jcalico.datastore.etcd.EtcdClient", "org.jcalico.log.Log")) {
+            assertTrue(result.stdout().contains(" " + cached + " source: shared objects file"), cached + " from the cache");
+        }
+        // jcalico's and the JDK's (the libraries' jars, named by absolute URIs in this jar's manifest, are not cached here)
+        List<String> elsewhere = result.stdout().lines()
+                .filter(line -> line.contains(" source: jrt:") || line.endsWith("/jcalico.jar")).toList();
+        assertTrue(elsewhere.size() < 20, elsewhere.size() + " classes not from the cache, the first: "
+                + elsewhere.subList(0, Math.min(10, elsewhere.size())));
+
+        CommandRunner.Result work = version(recorded, List.of(recordedOptions().getFirst(), "-Xlog:class+load"));
+        assertEquals(0, work.exitCode(), work.stderr());
+        assertTrue(work.stdout().contains("org.jcalico.felix.calc.HostStateCalculator source: shared objects file"),
+                "the embedded store's agent's cache holds the agent's work");
+        assertFalse(work.stdout().contains(" " + HTTP_CLIENT + " "), "and not the etcd clients' classes");
     }
 
     /**
@@ -95,16 +143,16 @@ class AgentCacheTest {
 
     @Test
     void aCacheOlderThanTheJarIsNotGiven() throws IOException {
-        Path cache = Files.writeString(dir.resolve(AgentCache.FILE), "recorded for an older jar");
+        Path cache = Files.writeString(dir.resolve(AgentCache.Kind.WORK.file), "recorded for an older jar");
         Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 1000));
-        assertEquals(List.of(), AgentCache.options(agentJvm, jar.toString(), false));
+        assertEquals(List.of(), AgentCache.options(agentJvm, jar.toString(), false, AgentCache.Kind.WORK));
     }
 
     @Test
     void aBrokenCacheDoesNotStopTheAgentsJvm() throws IOException {
-        Path cache = Files.writeString(dir.resolve(AgentCache.FILE), "not a cache");
+        Path cache = Files.writeString(dir.resolve(AgentCache.Kind.WORK.file), "not a cache");
         Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
-        List<String> options = AgentCache.options(agentJvm, jar.toString(), false);
+        List<String> options = AgentCache.options(agentJvm, jar.toString(), false, AgentCache.Kind.WORK);
         assertEquals("-XX:AOTCache=" + cache, options.getFirst());
         CommandRunner.Result result = version(dir, options);
         assertEquals(0, result.exitCode(), result.stderr());
@@ -114,7 +162,7 @@ class AgentCacheTest {
 
     @Test
     void theTestsClassPathGetsNoCache() {
-        assertEquals(List.of(), AgentCache.options(agentJvm, System.getProperty("java.class.path"), true));
+        assertEquals(List.of(), AgentCache.options(agentJvm, System.getProperty("java.class.path"), true, AgentCache.Kind.ETCD));
         assertFalse(JvmCommand.jcalico().stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache")));
     }
 
@@ -126,16 +174,23 @@ class AgentCacheTest {
             assertEquals(List.of(false, false), List.of(given(JvmCommand.CacheUse.USE_IF_RECORDED),
                     given(JvmCommand.CacheUse.NONE)));
             assertEquals(List.of("jcalico.jar"), listing(dir), "nothing recorded by the supervisor's agent nor for a script");
-            Path cache = Files.writeString(dir.resolve(AgentCache.FILE), "a cache of this build");
+            Path cache = Files.writeString(dir.resolve(AgentCache.Kind.WORK.file), "a cache of this build");
             Files.setLastModifiedTime(cache, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
             assertEquals(List.of(true, true, false), List.of(given(JvmCommand.CacheUse.RECORD_AND_USE),
                     given(JvmCommand.CacheUse.USE_IF_RECORDED), given(JvmCommand.CacheUse.NONE)));
-            assertFalse(JvmCommand.supervisor().stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache=")),
+            assertFalse(JvmCommand.supervisor(EMBEDDED).stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache=")),
                     "the supervisor does not map the cache");
+            Path etcd = Files.writeString(dir.resolve(AgentCache.Kind.ETCD.file), "a cache of this build for etcd");
+            Files.setLastModifiedTime(etcd, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 1000));
+            assertTrue(JvmCommand.agent(EMBEDDED).contains("-XX:AOTCache=" + cache), "an agent on the embedded store");
+            assertTrue(JvmCommand.agent(org.jcalico.datastore.DatastoreUrl.parse("etcd://127.0.0.1:2379"))
+                    .contains("-XX:AOTCache=" + etcd), "an agent on etcd");
         } finally {
             System.setProperty("java.class.path", classPath);
         }
     }
+
+    private static final org.jcalico.datastore.DatastoreUrl EMBEDDED = org.jcalico.datastore.DatastoreUrl.parse("embedded:/tmp/jqs-unused.db");
 
     private static boolean given(JvmCommand.CacheUse use) {
         return JvmCommand.jcalico(use).stream().anyMatch(arg -> arg.startsWith("-XX:AOTCache="));

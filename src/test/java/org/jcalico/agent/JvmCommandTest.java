@@ -33,7 +33,7 @@ class JvmCommandTest {
 
     @Test
     void theSupervisorsJvmStartsWithItsOptions() {
-        List<String> command = new ArrayList<>(JvmCommand.supervisor().subList(0, 1));
+        List<String> command = new ArrayList<>(JvmCommand.supervisor(org.jcalico.datastore.DatastoreUrl.DEFAULT).subList(0, 1));
         command.addAll(JvmCommand.SUPERVISOR_FLAGS);
         command.add("-version");
         CommandRunner.Result result = CommandRunner.local().run(command);

@@ -55,11 +55,16 @@ final class EtcdGrpc implements AutoCloseable {
     private static final String RANGE = "/etcdserverpb.KV/Range";
     /** gRPC's status UNAVAILABLE: etcd's "leader changed", "no leader", "stopped". */
     private static final String UNAVAILABLE = "14";
+    private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
     private final EtcdEndpoint endpoint;
     private final EtcdClient client;
     private final HTTP2Client http2;
     private final SslContextFactory.Client tls;
     private final Map<URI, CompletableFuture<Session>> sessions = new ConcurrentHashMap<>();
+
+    static {
+        tellJettyTheReferenceSize();
+    }
 
     EtcdGrpc(EtcdEndpoint endpoint, EtcdClient client) {
         this.endpoint = endpoint;
@@ -89,12 +94,35 @@ final class EtcdGrpc implements AutoCloseable {
             http2.addBean(tls);
         } else {
             tls = null;
+            // given none, the connector makes and starts a TLS factory of the JDK's defaults, which reads and parses the
+            // JDK's whole CA bundle though nothing here speaks TLS (docs/agent.md, "Start-up of the agent", session 37)
+            SslContextFactory.Client unused = new SslContextFactory.Client();
+            unused.setSslContext(PemTls.trustingNothing());
+            connector.setSslContextFactory(unused);
         }
         try {
             http2.start();
         } catch (Exception e) {
             throw new DatastoreException("cannot start the HTTP/2 client for etcd: " + e.getMessage());
         }
+    }
+
+    /**
+     * Jetty's MemoryUtils, first used as the client starts, asks the platform MBean server whether the VM compresses its
+     * references, unless its property says how many fill a cache line; making that server registers every platform
+     * MBean (JMX, JFR's diagnostic commands, java.util.logging: about 400 classes loaded on the agent's start before its
+     * listing). The same answer from the VM option itself, which the agent reads at its start anyway (StartPeak): a
+     * cache line's bytes over 4 with compressed references, over 8 without (docs/agent.md, "Start-up of the agent",
+     * session 37). A value someone set is kept.
+     */
+    private static void tellJettyTheReferenceSize() {
+        if (System.getProperty(REFERENCES_PER_CACHE_LINE) != null) {
+            return;
+        }
+        int lineBytes = Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64);
+        boolean compressed = Boolean.parseBoolean(java.lang.management.ManagementFactory
+                .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class).getVMOption("UseCompressedOops").getValue());
+        System.setProperty(REFERENCES_PER_CACHE_LINE, String.valueOf(compressed ? lineBytes >> 2 : lineBytes >> 3));
     }
 
     /** One Range call, asked first of the member numbered FIRST (modulo their number), then of the others in order. */
