@@ -14,8 +14,10 @@ import java.util.List;
 
 /**
  * This process's hold on the pages of the read-only files it maps, let go: {@code madvise(MADV_DONTNEED)} over every
- * mapping of a file that is not writable and holds no page of its own (no copy-on-write copy: {@code Anonymous: 0 kB}
- * in {@code /proc/self/smaps}). For such a mapping the call only removes the process's page-table entries: the pages
+ * mapping of a library, the AOT cache or the JDK's modules image that is not writable and holds no page of its own (no
+ * copy-on-write copy: {@code Anonymous: 0 kB} in {@code /proc/self/smaps}). Those stay mapped for the process's life,
+ * so the range read from smaps is still theirs when the call comes; a file mapped for a while (a buffer) could be
+ * unmapped and its range taken by anonymous memory in between, which the call would clear. For such a mapping the call only removes the process's page-table entries: the pages
  * stay in the kernel's page cache (shared with any other process that maps the file), and the next read of one is a
  * minor fault that maps it again (with up to 15 neighbours, the kernel's fault-around), or a read from the disk if the
  * kernel has reclaimed it meanwhile. Nothing is lost: the file is the content. A mapping that is writable, or one
@@ -37,9 +39,14 @@ public final class FilePages {
 
     /** One mapping of /proc/self/smaps: its range, permissions, file (empty if none), resident and anonymous kB. */
     record Mapping(long start, long end, String permissions, String file, long residentKb, long anonymousKb) {
-        /** True if letting its pages go loses nothing: a file's pages, none written by this process, none writable. */
+        /**
+         * True if letting its pages go loses nothing: a file's pages, none written by this process, none writable, of
+         * a file mapped for the process's life (a library, the AOT cache, the JDK's modules image), so that no other
+         * mapping can take its place between the read of smaps and the call.
+         */
         boolean releasable() {
-            return file.startsWith("/") && permissions.charAt(1) != 'w' && anonymousKb == 0 && residentKb > 0;
+            return file.startsWith("/") && permissions.charAt(1) != 'w' && anonymousKb == 0 && residentKb > 0
+                    && (file.endsWith(".so") || file.contains(".so.") || file.endsWith(".aot") || file.endsWith("/lib/modules"));
         }
     }
 

@@ -34,14 +34,20 @@ class FilePagesTest {
             7f629e200000-7f629e201000 r--p 00000000 fe:00 77                         /usr/lib/untouched.so
             Rss:                   0 kB
             Anonymous:             0 kB
+            7f629e300000-7f629e400000 r--s 00000000 fe:00 78                         /tmp/a-buffer-mapped-for-a-while
+            Rss:                1024 kB
+            Anonymous:             0 kB
+            7f629e400000-7f629e401000 r-xp 00000000 fe:00 79                         /usr/lib/x86_64-linux-gnu/libc.so.6
+            Rss:                   4 kB
+            Anonymous:             0 kB
             """;
 
     @Test
     void onlyReadOnlyFilePagesThatThisProcessNeverWroteAreLetGo() {
         List<FilePages.Mapping> mappings = FilePages.parse(SMAPS.lines().toList());
-        assertEquals(8, mappings.size());
+        assertEquals(10, mappings.size());
         assertEquals(List.of("/work/target/jcalico-agent.aot r--p 17044", "/usr/lib/jvm/lib/server/libjvm.so r-xp 13144",
-                        "/usr/lib/jvm/lib/modules r--s 1472"),
+                        "/usr/lib/jvm/lib/modules r--s 1472", "/usr/lib/x86_64-linux-gnu/libc.so.6 r-xp 4"),
                 mappings.stream().filter(FilePages.Mapping::releasable)
                         .map(mapping -> mapping.file() + " " + mapping.permissions() + " " + mapping.residentKb()).toList());
         assertEquals(0x800da0000L, mappings.getFirst().start());
