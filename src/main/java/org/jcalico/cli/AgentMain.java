@@ -9,6 +9,7 @@ import org.jcalico.cni.CniAgentResource;
 import org.jcalico.cni.CniInvocation;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.kernel.NativeHeap;
 
 /**
  * The agent's entry point as its supervisor starts it (`node start --detached`, as {@link AgentOptions#command}
@@ -40,6 +41,8 @@ public final class AgentMain {
      * @param console whether to log to stderr too
      */
     static void run(AgentOptions options, boolean console) {
+        // before the start's compilations and buffers: their large blocks then leave the process when freed
+        NativeHeap.mapLargeBlocksApart();
         DatastoreUrl url = options.datastoreUrl();
         String node = options.node();
         AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);

@@ -45,6 +45,33 @@ class NativeHeapTest {
         assertTrue(freed - after > 32 * 1024, "resident before the trim " + freed + " kB, after " + after + " kB");
     }
 
+    /**
+     * Once large blocks are mapped apart, 64 MB of 32 KB blocks (a compiler arena's chunk size) freed between small
+     * blocks that outlive them leave the process at once, without a trim: in an arena those small blocks would keep
+     * their pages, and a trim can give back only whole free pages.
+     */
+    @Test
+    void largeBlocksMappedApartLeaveTheProcessWhenFreed() throws Throwable {
+        NativeHeap.mapLargeBlocksApart();
+        List<MemorySegment> large = new ArrayList<>();
+        List<MemorySegment> small = new ArrayList<>();
+        for (int i = 0; i < 2 * 1024; i++) {
+            MemorySegment block = ((MemorySegment) MALLOC.invoke(32L << 10)).reinterpret(32 << 10);
+            block.fill((byte) 1);
+            large.add(block);
+            small.add((MemorySegment) MALLOC.invoke(64L));
+        }
+        long written = residentKilobytes();
+        for (MemorySegment block : large) {
+            FREE.invoke(block);
+        }
+        long freed = residentKilobytes();
+        for (MemorySegment block : small) {
+            FREE.invoke(block);
+        }
+        assertTrue(written - freed > 48 * 1024, "resident with the blocks " + written + " kB, freed " + freed + " kB");
+    }
+
     private static long residentKilobytes() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("VmRSS:"))
                 .map(line -> Long.parseLong(line.replaceAll("\\D", ""))).findFirst().orElseThrow();
