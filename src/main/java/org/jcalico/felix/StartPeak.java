@@ -2,7 +2,6 @@ package org.jcalico.felix;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
-import org.jcalico.kernel.FilePages;
 import org.jcalico.kernel.NativeHeap;
 
 /**
@@ -56,19 +55,14 @@ public final class StartPeak {
                 + " MB committed (" + (System.nanoTime() - start) / 1_000_000 + " ms)";
     }
 
-    /**
-     * One full collection, the native heap trimmed, and the pages of read-only files that the start read let go of
-     * ({@link FilePages}: the steady agent maps again what it reads, 4-5 MB of the JVM's library and other files
-     * fewer); returns what the heap holds after it, for a log line.
-     */
+    /** One full collection and the native heap trimmed; returns what the heap holds after it, for a log line. */
     public static String giveBack() {
         long start = System.nanoTime();
         System.gc();
         // the start's compiler work and the listing's native buffers are freed by now, but glibc keeps them resident
         NativeHeap.trim();
-        long released = FilePages.release();
         Runtime runtime = Runtime.getRuntime();
         return (runtime.totalMemory() - runtime.freeMemory()) / (1 << 20) + " MB used of " + runtime.totalMemory() / (1 << 20)
-                + " MB committed, " + released / 1024 + " MB of files' pages let go (" + (System.nanoTime() - start) / 1_000_000 + " ms)";
+                + " MB committed (" + (System.nanoTime() - start) / 1_000_000 + " ms)";
     }
 }
