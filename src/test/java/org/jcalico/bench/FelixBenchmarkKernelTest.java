@@ -45,7 +45,7 @@ class FelixBenchmarkKernelTest {
         Matcher rounds = Pattern.compile("rehearsed in memory: (\\d+) rounds").matcher(out);
         assertTrue(rounds.find() && Integer.parseInt(rounds.group(1)) > 0, out);
         // the first add after the programming, the slowest of most runs, says where its time went whether or not it
-        // was the slowest (session 37: its sets' step was 3.4-7.7 ms against 0.1-0.2 for the adds after it)
+        // was the slowest (docs/dataplane.md, session 37)
         assertTrue(Pattern.compile("the first after programming N: [\\d.]+ ms \\(calc [\\d.]+ ms; interfaces [\\d.]+ ms"
                 + ".* ipsets [\\d.]+ ms .* routes [\\d.]+ ms; \\d+ collection").matcher(out).find(), out);
     }

@@ -270,9 +270,8 @@ public final class Dataplane {
     }
 
     /**
-     * Plans the rules of DESIRED (on iptables a change of its sets' members too) as an apply would, against what the
-     * drivers last wrote, and writes nothing: no driver's view of the kernel changes, so the next apply plans from what
-     * was written. For {@code
+     * Plans the rules of DESIRED as an apply would, against what the drivers last wrote, and writes nothing: no
+     * driver's view of the kernel changes, so the next apply plans from what was written. For {@code
      * IncrementalRehearsal}, which runs the incremental path once in memory so that the JIT has compiled it before the
      * first real change. A driver that does not know what the kernel holds (no apply yet, a resync due) plans nothing.
      */
@@ -280,7 +279,6 @@ public final class Dataplane {
         if (desired.driver() == DataplaneDriver.NFTABLES) {
             nftables.rehearse(desired);
         } else {
-            ipSets.rehearse(desired.ipSets());
             iptables.rehearse(desired.ipv4());
             ip6tables.rehearse(desired.ipv6());
         }

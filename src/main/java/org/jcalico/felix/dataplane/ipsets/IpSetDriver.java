@@ -1,13 +1,10 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
-import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.KernelException;
@@ -83,39 +80,6 @@ public final class IpSetDriver {
         Map<String, IpSetSpec> sets = new HashMap<>(read.sets());
         sets.replaceAll((name, set) -> set.equals(desired.get(name)) ? desired.get(name) : set);
         return new IpSetSnapshot(sets, read.misfits());
-    }
-
-    /**
-     * Plans a change of members as {@link #fill} and {@link #sweep} would, against what the driver last wrote, and
-     * checks and encodes its batches, sending nothing: the driver's view does not change. The change is DESIRED with a
-     * member of the documentation ranges added to its first set of networks of each family (the rehearsal's stand-in
-     * is in no set, so DESIRED alone plans no member at all). For the rehearsal after the first programming ({@code
-     * Dataplane#rehearse}), which until session 37 left the sets out: the first endpoint added after a start planned
-     * and encoded a change of members for the first time, its sets' step 3.4-7.7 ms in `bench felix` against 0.1-0.2
-     * ms for the adds after it, ahead of both families' rules (docs/dataplane.md, session 37). A driver that does not
-     * know what the kernel holds plans nothing.
-     */
-    public void rehearse(Map<String, IpSetSpec> desired) {
-        if (programmed == null) {
-            return;
-        }
-        Map<String, IpSetSpec> changed = new HashMap<>(desired);
-        for (String member : List.of("192.0.2.1/32", "2001:db8::1/128")) {
-            int version = member.contains(":") ? 6 : 4;
-            desired.values().stream()
-                    .filter(set -> set.version() == version && set.type() == IpSetSpec.Type.NET
-                            && set.members() instanceof MemberSet && !set.members().contains(member))
-                    .findFirst()
-                    .ifPresent(set -> changed.put(set.name(), new IpSetSpec(set.name(), set.type(), version,
-                            ((MemberSet) set.members()).with(Set.of(member), Set.of()))));
-        }
-        try {
-            IpSetUpdate fill = IpSetPlanner.fill(changed, programmed);
-            fill.input().batch();
-            IpSetPlanner.sweep(desired.keySet(), fill.after()).input().batch();
-        } catch (KernelException refused) {
-            // a member no set would take: the real fill reports it; a rehearsal has nothing to do with it
-        }
     }
 
     public IpSetSnapshot read() {
