@@ -106,12 +106,12 @@ public final class FelixBenchmark {
                 micros.get(micros.size() / 2) / 1000.0)));
         out.println(drivers);
         // the first add after the programming runs the incremental path for the first time (the JIT's): apart, so
-        // that the max says whether it or a later add is the slowest
-        out.printf("       add 1, the first after programming N: %.1f ms (calc %.1f ms); before it, as the agent after its"
+        // that the max says whether it or a later add is the slowest, with its drivers, since it is the slowest of most
+        // runs and where its time goes differs from the others' (docs/dataplane.md, session 37)
+        out.printf("       add 1, the first after programming N: %s; before it, as the agent after its"
                         + " first pass, the incremental path rehearsed in memory: %d rounds, %.1f ms, then the start's peak"
                         + " given back, heap %s (counted in neither)%n",
-                timings.firstAdd().total() / 1000.0, timings.firstAdd().calc() / 1000.0, timings.rehearsalRounds(),
-                timings.rehearsal() / 1000.0, timings.peak());
+                timings.firstAdd().describe(), timings.rehearsalRounds(), timings.rehearsal() / 1000.0, timings.peak());
         int slowest = timings.slowest(0);
         int slowestLater = timings.slowest(1);
         long collections = timings.inOrder().stream().mapToLong(Add::collections).sum();

@@ -3,6 +3,7 @@ package org.jcalico.util;
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.Map;
@@ -51,6 +52,47 @@ public final class PersistentSortedMap<K, V> extends AbstractMap<K, V> {
     @SuppressWarnings("unchecked")
     public static <K, V> PersistentSortedMap<K, V> byHash() {
         return (PersistentSortedMap<K, V>) BY_HASH;
+    }
+
+    /**
+     * KEYS as a map ordered by hash ({@link #byHash}): that map itself when KEYS are the keys of one, as calc hands out
+     * routes and interfaces, else a new one of them (each mapped to TRUE). A driver that keeps what it wrote as such a
+     * version finds what to write next by {@link #keyChanges}, at the cost of what changed (docs/dataplane.md, "One
+     * endpoint added to 1,000, session 37").
+     */
+    @SuppressWarnings("unchecked")
+    public static <K> PersistentSortedMap<K, Object> byHashOf(Set<K> keys) {
+        if (keys instanceof Keys<K> same && same.map.order == BY_TEXT) {
+            return (PersistentSortedMap<K, Object>) same.map;
+        }
+        PersistentSortedMap<K, Object> map = byHash();
+        for (K key : keys) {
+            map = map.with(key, Boolean.TRUE);
+        }
+        return map;
+    }
+
+    /**
+     * The keys AFTER has and BEFORE has not into CAME, and those BEFORE has and AFTER has not into GONE, each in key
+     * order, whatever their values: {@link #diff} of the two, so at the cost of what differs when one was made from the
+     * other.
+     */
+    @SuppressWarnings("unchecked")
+    public static <K> void keyChanges(PersistentSortedMap<K, ?> before, PersistentSortedMap<K, ?> after,
+                                      Collection<K> came, Collection<K> gone) {
+        diff((PersistentSortedMap<K, Object>) before, (PersistentSortedMap<K, Object>) after, new Differences<>() {
+            @Override
+            public void changed(K key, Object was, Object is) {
+                if (was == null) {
+                    came.add(key);
+                }
+            }
+
+            @Override
+            public void gone(K key, Object was) {
+                gone.add(key);
+            }
+        });
     }
 
     /** MAP itself when it is one in natural order, else its entries in one. */

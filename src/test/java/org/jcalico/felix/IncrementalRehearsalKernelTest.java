@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag("kernel")
 class IncrementalRehearsalKernelTest {
-    private static final String PREFIX = "jcua-rh-";
+    /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcua-rh-";
     private CommandRunner host;
 
     @BeforeAll

@@ -7,8 +7,8 @@ import org.jcalico.util.PersistentSortedMap;
 
 /**
  * What differs between a table's chains and the same table's chains the last time, for a renderer that renders only
- * that (both renderers: docs/dataplane.md, "What calc keeps between calculations") and for the nftables driver, which
- * writes only that. Calc changes a table's chains from one calculation to the next as a {@link PersistentSortedMap},
+ * that (both renderers: docs/dataplane.md, "What calc keeps between calculations") and for both drivers' planners,
+ * which plan only that. Calc changes a table's chains from one calculation to the next as a {@link PersistentSortedMap},
  * and the states the drivers compare hold them as one, so the difference is found by descending both versions and
  * skipping what they share: the work is the chains that changed, not a walk of every chain (before session 36, a fifth
  * of an arrival's calc at 1,000 endpoints).

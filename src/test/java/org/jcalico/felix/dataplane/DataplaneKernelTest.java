@@ -23,10 +23,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The drivers against the real kernel, each test in a namespace of its own ("jct-dp-..."). */
+/**
+ * The drivers against the real kernel, each test in a namespace of its own ("jct-dp-...", after JCALICO_TEST_NS_PREFIX
+ * when set, so that people sharing a machine do not remove each other's namespaces).
+ */
 @Tag("kernel")
 class DataplaneKernelTest {
-    private static final String PREFIX = "jct-dp-";
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-dp-";
     private final List<String> namespaces = new ArrayList<>();
     private CommandRunner host;
     private Dataplane dataplane;

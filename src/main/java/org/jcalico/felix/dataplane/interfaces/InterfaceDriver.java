@@ -14,6 +14,7 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
@@ -29,7 +30,7 @@ public final class InterfaceDriver {
     private final SysctlWriter sysctls;
     private final Rtnetlink netlink;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
-    private Set<EndpointInterface> configured;
+    private PersistentSortedMap<EndpointInterface, Object> configured;
 
     public InterfaceDriver(CommandRunner runner) {
         this.sysctls = new SysctlWriter(runner);
@@ -52,16 +53,20 @@ public final class InterfaceDriver {
         }
     }
 
-    public Changes apply(Set<EndpointInterface> desired) {
+    public Changes apply(Set<EndpointInterface> given) {
+        // calc hands out its interfaces as a persistent map's keys, versions of one another: kept as what is configured,
+        // the next version's new interfaces are found at the cost of what changed, not by a walk of every interface
+        // (docs/dataplane.md, "One endpoint added to 1,000, session 37")
+        PersistentSortedMap<EndpointInterface, Object> desired = PersistentSortedMap.byHashOf(given);
         boolean checkGlobal = configured == null;
-        Set<EndpointInterface> known = checkGlobal ? Set.of() : configured;
-        Set<EndpointInterface> done = new HashSet<>();
         List<EndpointInterface> pending = new ArrayList<>();
-        for (EndpointInterface endpoint : desired) {
-            (known.contains(endpoint) ? done : pending).add(endpoint);
+        if (checkGlobal) {
+            pending.addAll(desired.keySet());
+        } else {
+            PersistentSortedMap.keyChanges(configured, desired, pending, new ArrayList<>());
         }
         if (pending.isEmpty() && !checkGlobal) {
-            configured = done;
+            configured = desired;
             return Changes.NONE;
         }
         pending.sort(Comparator.comparing(EndpointInterface::name));
@@ -100,9 +105,11 @@ public final class InterfaceDriver {
             outcome.written().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
             refusedKeys.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
             int interfacesChanged = 0;
-            for (EndpointInterface endpoint : present) {
-                if (!failures.containsKey(endpoint.name())) {
-                    done.add(endpoint);
+            PersistentSortedMap<EndpointInterface, Object> done = desired;
+            for (EndpointInterface endpoint : pending) {
+                if (failures.containsKey(endpoint.name())) {
+                    done = done.without(endpoint);
+                } else {
                     interfacesChanged += changed.contains(endpoint.name()) ? 1 : 0;
                 }
             }

@@ -12,6 +12,7 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.util.PersistentSortedMap;
 
@@ -144,26 +145,16 @@ public final class IptablesPlanner {
         }
 
         /**
-         * The chains of DESIRED that are not the very objects WRITTEN (whose writing made the observed table) held, and
+         * The chains of DESIRED that WRITTEN (whose writing made the observed table) did not hold as an equal chain, and
          * those of WRITTEN no longer desired; every other chain is as written. Both are persistent maps, one made from
-         * the other (IptablesState), so their difference costs the chains that differ, and the lines come out in the
-         * order {@link #chains} writes them.
+         * the other (IptablesState), so their difference ({@link ChainChanges#walk}, the renderers' too) costs the chains
+         * that differ, and the lines come out in the order {@link #chains} writes them.
          */
         void changedChains(PersistentSortedMap<String, Chain> desired, PersistentSortedMap<String, Chain> written,
                            Function<Chain, List<String>> hashes) {
             changedOnly = true;
             List<String> stale = new ArrayList<>();
-            PersistentSortedMap.diff(written, desired, new PersistentSortedMap.Differences<>() {
-                @Override
-                public void changed(String name, Chain before, Chain chain) {
-                    chain(chain, hashes);
-                }
-
-                @Override
-                public void gone(String name, Chain before) {
-                    stale.add(name);
-                }
-            });
+            ChainChanges.walk(desired, written, (name, chain) -> chain(chain, hashes), stale::add);
             stale.forEach(this::delete);
         }
 

@@ -33,7 +33,8 @@ public final class RouteDriver {
             .thenComparing(route -> route.interfaceName() == null ? "" : route.interfaceName());
     private final Rtnetlink netlink;
     private final StaleFlows staleFlows;
-    private Set<RouteSpec> programmed;
+    /** What the kernel holds, as of the last batch; null when unknown (read back before the next). */
+    private PersistentSortedMap<RouteSpec, Object> programmed;
     /**
      * Routes a batch was to delete when its answers were lost, kept until a batch goes through: one the kernel no
      * longer holds was deleted (by that batch, or with its interface), and its address's tracked connections must go as
@@ -69,15 +70,20 @@ public final class RouteDriver {
     }
 
     private Changes write(Set<RouteSpec> given) {
-        // calc hands out its routes as a persistent map's keys (a lookup there walks a tree of thousands): looked up
-        // once per present route below, they are hashed into a set first (docs/dataplane.md, session 36)
-        Set<RouteSpec> desired = given instanceof PersistentSortedMap.Keys<RouteSpec> ? new HashSet<>(given) : given;
+        // calc hands out its routes as a persistent map's keys, versions of one another: kept as what was written, the
+        // next version's difference from it is found at the cost of what changed, not by a walk of every route
+        // (docs/dataplane.md, "One endpoint added to 1,000, session 37")
+        PersistentSortedMap<RouteSpec, Object> desired = PersistentSortedMap.byHashOf(given);
         try {
-            Set<RouteSpec> present = new HashSet<>(programmed != null ? programmed : read());
-            List<RouteSpec> deletions = present.stream().filter(route -> !desired.contains(route)).sorted(ORDER).toList();
-            List<RouteSpec> additions = desired.stream().filter(route -> !present.contains(route)).sorted(ORDER).toList();
+            PersistentSortedMap<RouteSpec, Object> present = programmed != null ? programmed
+                    : PersistentSortedMap.byHashOf(read());
+            List<RouteSpec> deletions = new ArrayList<>();
+            List<RouteSpec> additions = new ArrayList<>();
+            PersistentSortedMap.keyChanges(present, desired, additions, deletions);
+            deletions.sort(ORDER);
+            additions.sort(ORDER);
             List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
-                    .filter(route -> !present.contains(route) && !desired.contains(route)).toList();
+                    .filter(route -> !present.containsKey(route) && !desired.containsKey(route)).toList();
             List<Rtnetlink.RouteChange> batch = new ArrayList<>();
             deletions.forEach(route -> batch.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
             additions.forEach(route -> batch.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
@@ -91,26 +97,28 @@ public final class RouteDriver {
             Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
             List<IpAddress> endpointsGone = new ArrayList<>();
             deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
+            // what the kernel holds now: the desired routes, but a deletion it refused and an addition it refused
+            PersistentSortedMap<RouteSpec, Object> written = desired;
             for (int i = 0; i < deletions.size(); i++) {
                 String error = refused.get(i);
                 if (error == null || isGone(error)) {
-                    present.remove(deletions.get(i));
                     endpointAddress(deletions.get(i)).ifPresent(endpointsGone::add);
                     changes = changes.plus(Change.ROUTES_REMOVED, error == null ? 1 : 0);
                 } else {
+                    written = written.with(deletions.get(i), Boolean.TRUE);
                     changes = changes.plus(failure(deletions.get(i), "cannot delete route: " + error));
                 }
             }
             for (int i = 0; i < additions.size(); i++) {
                 String error = refused.get(deletions.size() + i);
                 if (error == null) {
-                    present.add(additions.get(i));
                     changes = changes.plus(Change.ROUTES_ADDED, 1);
                 } else {
+                    written = written.without(additions.get(i));
                     changes = changes.plus(failure(additions.get(i), "cannot add route: " + error));
                 }
             }
-            programmed = present;
+            programmed = written;
             return changes.plus(staleFlows.forget(endpointsGone));
         } catch (Rtnetlink.Interrupted e) {
             throw e;
