@@ -1,5 +1,6 @@
 package org.jcalico.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -8,10 +9,12 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.agent.JvmCommand;
 import org.junit.jupiter.api.Test;
 
 class NativeHeapTest {
@@ -47,29 +50,56 @@ class NativeHeapTest {
 
     /**
      * Once large blocks are mapped apart, 64 MB of 32 KB blocks (a compiler arena's chunk size) freed between small
-     * blocks that outlive them leave the process at once, without a trim: in an arena those small blocks would keep
-     * their pages, and a trim can give back only whole free pages.
+     * blocks that outlive them leave the process at once, without a trim; without the setting they stay resident in
+     * the arena, since those small blocks keep their pages and a trim can give back only whole free pages. Each in a
+     * JVM of its own with the agent's flags: the setting is the process's for good, and a test JVM's own allocations
+     * and collections would move its RSS by as much as the blocks.
      */
     @Test
-    void largeBlocksMappedApartLeaveTheProcessWhenFreed() throws Throwable {
-        NativeHeap.mapLargeBlocksApart();
-        List<MemorySegment> large = new ArrayList<>();
-        List<MemorySegment> small = new ArrayList<>();
-        for (int i = 0; i < 2 * 1024; i++) {
-            MemorySegment block = ((MemorySegment) MALLOC.invoke(32L << 10)).reinterpret(32 << 10);
-            block.fill((byte) 1);
-            large.add(block);
-            small.add((MemorySegment) MALLOC.invoke(64L));
+    void largeBlocksMappedApartLeaveTheProcessWhenFreed() throws IOException, InterruptedException {
+        long apart = freedByProbe("apart");
+        long arena = freedByProbe("arena");
+        assertTrue(apart > 48 * 1024, "mapped apart, freed " + apart + " kB of 64 MB");
+        assertTrue(arena < 16 * 1024, "in the arena, freed " + arena + " kB of 64 MB");
+    }
+
+    /** The kB that freeing the probe's large blocks took off its RSS. */
+    private static long freedByProbe(String mode) throws IOException, InterruptedException {
+        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
+        jvm.addAll(JvmCommand.AGENT_FLAGS);
+        jvm.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                LargeBlocksProbe.class.getName(), mode));
+        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        String[] kilobytes = out.strip().split(" ");
+        return Long.parseLong(kilobytes[0]) - Long.parseLong(kilobytes[1]);
+    }
+
+    /** Prints its RSS with 2,048 blocks of 32 KB written among small ones, and once they are freed (kB). */
+    static final class LargeBlocksProbe {
+        public static void main(String[] args) throws Throwable {
+            if (args[0].equals("apart") && !NativeHeap.mapLargeBlocksApart()) {
+                throw new IllegalStateException("mallopt refused");
+            }
+            List<MemorySegment> large = new ArrayList<>();
+            List<MemorySegment> small = new ArrayList<>();
+            for (int i = 0; i < 2 * 1024; i++) {
+                MemorySegment block = ((MemorySegment) MALLOC.invoke(32L << 10)).reinterpret(32 << 10);
+                block.fill((byte) 1);
+                large.add(block);
+                small.add((MemorySegment) MALLOC.invoke(64L));
+            }
+            long written = residentKilobytes();
+            for (MemorySegment block : large) {
+                FREE.invoke(block);
+            }
+            long freed = residentKilobytes();
+            for (MemorySegment block : small) {
+                FREE.invoke(block);
+            }
+            System.out.println(written + " " + freed);
         }
-        long written = residentKilobytes();
-        for (MemorySegment block : large) {
-            FREE.invoke(block);
-        }
-        long freed = residentKilobytes();
-        for (MemorySegment block : small) {
-            FREE.invoke(block);
-        }
-        assertTrue(written - freed > 48 * 1024, "resident with the blocks " + written + " kB, freed " + freed + " kB");
     }
 
     private static long residentKilobytes() throws IOException {
