@@ -1,8 +1,11 @@
 package org.jcalico.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
@@ -94,10 +97,10 @@ public final class AgentCacheTraining {
     /** The names in {@value #ETCD_START}. */
     static List<String> etcdStartClasses() {
         try (var in = AgentCacheTraining.class.getResourceAsStream(ETCD_START)) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
                     .filter(line -> !line.isBlank() && !line.startsWith("#")).toList();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

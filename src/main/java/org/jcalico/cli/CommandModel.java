@@ -47,10 +47,12 @@ final class CommandModel {
     static CommandLine withSubcommands(CommandSpec command, String named, String after,
             Map<String, Function<String, Object>> subcommands) {
         CommandLine line = new CommandLine(command);
-        List<String> chosen = HELP.equals(named) && subcommands.containsKey(after) ? List.of(named, after)
-                : subcommands.containsKey(named) && !HELP.equals(named) ? List.of(named)
+        boolean help = HELP.equals(named);
+        List<String> chosen = help && subcommands.containsKey(after) ? List.of(named, after)
+                : !help && subcommands.containsKey(named) ? List.of(named)
                 : new ArrayList<>(subcommands.keySet());
-        chosen.forEach(name -> line.addSubcommand(name, subcommands.get(name).apply(HELP.equals(named) ? null : after)));
+        String next = help ? null : after;
+        chosen.forEach(name -> line.addSubcommand(name, subcommands.get(name).apply(next)));
         return line;
     }
 
