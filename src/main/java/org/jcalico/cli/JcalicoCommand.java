@@ -2,13 +2,10 @@ package org.jcalico.cli;
 
 import static java.util.Map.entry;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
@@ -32,7 +29,7 @@ public final class JcalicoCommand implements Runnable {
             entry("version", next -> VersionCommand.class), entry("internal", next -> InternalCommand.class),
             entry("policy", next -> PolicyCommand.class), entry("flows", next -> FlowsCommand.class),
             entry("cni", next -> CniCommand.class), entry("ui", next -> UiCommand.class),
-            entry(CommandModel.HELP, JcalicoCommand::help));
+            entry(CommandModel.HELP, next -> HelpCommand.class));
 
     final CommandSpec spec = CommandModel.command(this, "jcalico", "Pure layer-3 container networking with network security policy.")
             .versionProvider(new VersionCommand.Provider());
@@ -47,19 +44,6 @@ public final class JcalicoCommand implements Runnable {
             "etcd user (default: $JCALICO_ETCD_USER); its password from $JCALICO_ETCD_PASSWORD or --etcd-password-file");
     private final OptionSpec etcdPasswordFile = option("--etcd-password-file", "FILE",
             "file whose first line is the etcd user's password (default: $JCALICO_ETCD_PASSWORD_FILE)");
-
-    /**
-     * picocli's help command, its summary moved from the header (printed above the usage) to the description's first
-     * line, where every other command of jcalico's has it, and no empty line above its usage: its help then starts with
-     * its usage, as theirs do.
-     */
-    private static Object help(String next) {
-        CommandSpec help = CommandSpec.forAnnotatedObject(new HelpCommand());
-        List<String> description = new ArrayList<>(List.of(help.usageMessage().header()));
-        description.addAll(List.of(help.usageMessage().description()));
-        help.usageMessage().description(description.toArray(String[]::new)).header(new String[0]).synopsisHeading("Usage: ");
-        return help;
-    }
 
     /** What the agent lends a command it serves, or null. */
     private Lent lent;

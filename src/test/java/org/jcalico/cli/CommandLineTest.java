@@ -58,7 +58,10 @@ class CommandLineTest {
         assertTrue(list.out().contains("\"cidr\" : \"10.65.0.0/16\""), list.out());
     }
 
-    /** `jcalico help [COMMAND]` prints what --help prints, as git and kubectl users expect; an unknown one is a usage error. */
+    /**
+     * `jcalico help [COMMAND [SUBCOMMAND]]` prints what --help prints, as git and kubectl users expect; an unknown one
+     * is a usage error.
+     */
     @Test
     void helpIsACommand() {
         Outcome top = run("--help");
@@ -68,10 +71,16 @@ class CommandLineTest {
         Outcome container = run("container", "--help");
         assertTrue(container.out().startsWith("Usage: jcalico container"), container.out());
         assertEquals(container, run("help", "container"));
-        Outcome unknown = run("help", "nosuch");
-        assertEquals(2, unknown.status(), unknown.out());
-        assertEquals("", unknown.out());
-        assertTrue(unknown.err().startsWith("error: ") && unknown.err().contains("nosuch"), unknown.err());
+        Outcome add = run("container", "add", "--help");
+        assertTrue(add.out().startsWith("Usage: jcalico container add"), add.out());
+        assertEquals(add, run("help", "container", "add"));
+        for (String[] unknown : List.of(new String[] {"help", "nosuch"}, new String[] {"help", "container", "nosuch"},
+                new String[] {"help", "version", "nosuch"})) {
+            Outcome outcome = run(unknown);
+            assertEquals(2, outcome.status(), outcome.out());
+            assertEquals("", outcome.out());
+            assertTrue(outcome.err().startsWith("error: ") && outcome.err().contains("nosuch"), outcome.err());
+        }
     }
 
     /** apply takes Calico's v3 files and Kubernetes NetworkPolicy; get finds resources by their Calico names and prints v3. */
