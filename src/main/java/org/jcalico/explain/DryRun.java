@@ -103,7 +103,7 @@ public record DryRun(List<NodeChanges> nodes) {
         for (int family : List.of(4, 6)) {
             state.iptables(family).tables().forEach((table, chains) -> {
                 for (Chain chain : chains.values()) {
-                    rules.put(table + " " + chain.name() + " (IPv" + family + ")", chain.rules());
+                    rules.put(table + " " + chain.name() + " (IPv" + family + ")", chain.inlineRules());
                 }
             });
         }

@@ -43,10 +43,12 @@ import org.jcalico.util.Futures;
 public final class HostStateCalculator {
     private final Renderer iptablesRenderer;
     private final Renderer nftablesRenderer;
-    private final TagSets tagSets = new TagSets();
-    private final SelectorSets selectorSetMembers = new SelectorSets();
+    /** The walk of the snapshot's endpoints against the last one's, made once for the three that need it. */
+    private final ListChanges.Shared endpointChanges = new ListChanges.Shared();
+    private final TagSets tagSets = new TagSets(endpointChanges);
+    private final SelectorSets selectorSetMembers = new SelectorSets(endpointChanges);
     private boolean calculated;
-    private LocalSelection localSelection = new LocalSelection();
+    private LocalSelection localSelection = new LocalSelection(endpointChanges);
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
     private Memo<Policy, CompiledPolicy> policies;
@@ -180,7 +182,7 @@ public final class HostStateCalculator {
     }
 
     private void forgetLocalEndpoints() {
-        localSelection = new LocalSelection();
+        localSelection = new LocalSelection(endpointChanges);
         endpointPolicies = new IdentityHashMap<>();
         failing = new IdentityHashMap<>();
         lastPart = null;

@@ -15,6 +15,36 @@ final class ListChanges {
     private ListChanges() {
     }
 
+    /**
+     * The last comparison, for callers that compare the same two lists: the selector sets, the local selection and
+     * the tag sets each compare the last snapshot's endpoints with this one's, which walked the cluster's endpoints
+     * three times per calculation (0.3-0.7 ms of an add at 11,000 endpoints, 1.5-2 ms in the first add after
+     * programming: docs/dataplane.md, "One endpoint added to 1,000, session 38"). A caller whose last list is another
+     * (the tag sets skip calculations while no tag is in use) gets its own walk. Holds the two lists last compared.
+     * The selector sets' first update runs beside the calculating thread, hence synchronized.
+     */
+    static final class Shared {
+        private List<?> before;
+        private List<?> after;
+        private List<?> added = List.of();
+        private List<?> gone = List.of();
+
+        @SuppressWarnings("unchecked")
+        synchronized <T> void compare(List<? extends T> before, List<? extends T> after, List<T> added, List<T> gone) {
+            if (before != this.before || after != this.after) {
+                List<T> came = new ArrayList<>();
+                List<T> went = new ArrayList<>();
+                ListChanges.compare(before, after, came, went);
+                this.before = before;
+                this.after = after;
+                this.added = came;
+                this.gone = went;
+            }
+            added.addAll((List<T>) this.added);
+            gone.addAll((List<T>) this.gone);
+        }
+    }
+
     static <T> void compare(List<? extends T> before, List<? extends T> after, List<T> added, List<T> gone) {
         Map<T, Boolean> left = new IdentityHashMap<>();
         List<T> arrived = new ArrayList<>();

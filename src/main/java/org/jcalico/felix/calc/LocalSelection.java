@@ -25,6 +25,16 @@ final class LocalSelection {
     private final Set<WorkloadEndpoint> local = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The local endpoints by interface; null while two share an interface. */
     private PersistentSortedMap<String, WorkloadEndpoint> byInterface = PersistentSortedMap.empty();
+    /** The endpoints' comparison, shared with the calculation's other walks of them (ListChanges.Shared). */
+    private final ListChanges.Shared endpointChanges;
+
+    LocalSelection() {
+        this(new ListChanges.Shared());
+    }
+
+    LocalSelection(ListChanges.Shared endpointChanges) {
+        this.endpointChanges = endpointChanges;
+    }
 
     /**
      * This node's endpoints of a snapshot, and how they differ from the last call's.
@@ -54,7 +64,7 @@ final class LocalSelection {
         }
         List<WorkloadEndpoint> added = new ArrayList<>();
         List<WorkloadEndpoint> gone = new ArrayList<>();
-        ListChanges.compare(lastAll, snapshot.endpoints(), added, gone);
+        endpointChanges.compare(lastAll, snapshot.endpoints(), added, gone);
         return change(snapshot, added, gone);
     }
 

@@ -55,6 +55,16 @@ public final class SelectorSets {
     private final Map<SetKey, CountedMembers> sets = new HashMap<>();
     private List<WorkloadEndpoint> lastEndpoints = List.of();
     private List<LabelledNets> lastNetworkSets = List.of();
+    /** The endpoints' comparison, shared with the calculation's other walks of them (ListChanges.Shared). */
+    private final ListChanges.Shared endpointChanges;
+
+    public SelectorSets() {
+        this(new ListChanges.Shared());
+    }
+
+    SelectorSets(ListChanges.Shared endpointChanges) {
+        this.endpointChanges = endpointChanges;
+    }
 
     /** One entry per needed key, by its set's name; empty sets too ({@link #update}, then {@link #sets}). */
     Map<String, IpSetSpec> calculate(List<WorkloadEndpoint> endpoints, List<LabelledNets> networkSets,
@@ -78,7 +88,7 @@ public final class SelectorSets {
                         Map<String, Profile> newProfiles, Map<String, Namespace> newNamespaces) {
         List<Object> added = new ArrayList<>();
         List<Object> gone = new ArrayList<>();
-        ListChanges.compare(lastEndpoints, endpoints, added, gone);
+        endpointChanges.compare(lastEndpoints, endpoints, added, gone);
         ListChanges.compare(lastNetworkSets, networkSets, added, gone);
         // a copy, unless it is immutable already (as a snapshot's lists are): a caller's list may change in place
         lastEndpoints = List.copyOf(endpoints);

@@ -31,6 +31,12 @@ final class TagSets {
      * calculation of 100,000 endpoints.
      */
     private final Map<String, CountedMembers[]> byTag = new HashMap<>();
+    /** The endpoints' comparison, shared with the calculation's other walks of them (ListChanges.Shared). */
+    private final ListChanges.Shared endpointChanges;
+
+    TagSets(ListChanges.Shared endpointChanges) {
+        this.endpointChanges = endpointChanges;
+    }
 
     Map<String, IpSetSpec> calculate(List<WorkloadEndpoint> endpoints, Map<String, Profile> profiles,
                                      Set<String> usedTags) {
@@ -56,7 +62,7 @@ final class TagSets {
         }
         List<WorkloadEndpoint> added = new ArrayList<>();
         List<WorkloadEndpoint> gone = new ArrayList<>();
-        ListChanges.compare(counted, endpoints, added, gone);
+        endpointChanges.compare(counted, endpoints, added, gone);
         // a copy, unless it is immutable already (as a snapshot's list is): a caller's list may change in place
         counted = List.copyOf(endpoints);
         gone.forEach(endpoint -> count(endpoint, -1));

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class PolicyChainRefusedKernelTest {
-    private static final String PREFIX = "jctk-fc-";
+    /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jctk-fc-";
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private WorkloadHost lab;
     private CommandRunner host;

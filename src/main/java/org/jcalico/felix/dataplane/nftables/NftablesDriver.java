@@ -14,7 +14,6 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTables;
 import org.jcalico.kernel.Nft;
-import org.jcalico.util.Memo;
 
 /**
  * Keeps jcalico's nftables tables ({@code ip jcalico}, {@code ip6 jcalico}: chains, sets and the base chains that
@@ -38,8 +37,6 @@ public final class NftablesDriver {
     private Tables programmed;
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
-    /** Chains' verdict maps by chain object, from one apply to the next (calc keeps unchanged chains' objects). */
-    private final Memo<Chain, VerdictMaps.Split> splits = Memo.byIdentity(VerdictMaps::split);
 
     public NftablesDriver(CommandRunner runner) {
         this.nft = runner.nft();
@@ -60,7 +57,6 @@ public final class NftablesDriver {
         }
         Tables before = programmed;
         programmed = null;
-        splits.nextRound();
         removed = false;
         try {
             Plan plan = write(wanted, before);
@@ -96,7 +92,7 @@ public final class NftablesDriver {
             return;
         }
         try {
-            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()), splits);
+            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()));
         } catch (KernelException refused) {
             // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
         }
@@ -125,9 +121,9 @@ public final class NftablesDriver {
     }
 
     private Plan write(Tables wanted, Tables before) {
-        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, splits);
+        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted);
         if (plan == null) {
-            plan = NftablesPlanner.replace(wanted, splits::get);
+            plan = NftablesPlanner.replace(wanted);
         }
         if (!plan.isEmpty()) {
             nft.apply(plan.script()).check();

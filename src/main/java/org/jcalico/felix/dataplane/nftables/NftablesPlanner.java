@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
@@ -18,10 +17,11 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.kernel.NfTables;
-import org.jcalico.util.Memo;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The nft script (one transaction for {@code nft -f -}) that takes jcalico's two tables, {@code ip jcalico} and
@@ -50,13 +50,8 @@ final class NftablesPlanner {
         }
     }
 
-    /**
-     * Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither.
-     *
-     * @param splits {@link VerdictMaps#split}, or the same remembered: a dispatch chain's split is read from a rule
-     *               with an element per endpoint, and the chain the kernel holds was split when it was written
-     */
-    static Plan replace(Tables desired, Function<Chain, VerdictMaps.Split> splits) {
+    /** Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither. */
+    static Plan replace(Tables desired) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -67,15 +62,12 @@ final class NftablesPlanner {
                 script.addSet(table, set);
             }
             NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
-                    + addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
+                    + NftablesRenderer.addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
             IptablesState state = desired.family(version);
             List<Chain> chains = chains(state);
             chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
-            List<VerdictMaps.Split> split = chains.stream().map(splits).toList();
-            split.forEach(each -> each.maps().values().forEach(map -> script.addMap(table, map)));
-            for (int i = 0; i < chains.size(); i++) {
-                script.rules(table, chains.get(i).name(), split.get(i).rules());
-            }
+            chains.forEach(chain -> chain.maps().forEach(map -> script.addMap(table, map)));
+            chains.forEach(chain -> script.rules(table, chain.name(), chain.rules()));
             script.count(Change.CHAINS_WRITTEN, chains.size());
             script.hooks(table, state.hooks());
         }
@@ -84,9 +76,9 @@ final class NftablesPlanner {
 
     /**
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
-     * incrementally (the hooks, or a set's type, changed): then {@link #replace}. SPLITS as for replace.
+     * incrementally (the hooks, or a set's type, changed): then {@link #replace}.
      */
-    static Plan delta(Tables held, Tables desired, Memo<Chain, VerdictMaps.Split> splits) {
+    static Plan delta(Tables held, Tables desired) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -126,7 +118,7 @@ final class NftablesPlanner {
                     changed.putIfAbsent(name, chain);
                 }
             });
-            Map<String, VerdictMaps.Split> written = new TreeMap<>();
+            Map<String, Chain> written = new TreeMap<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
             for (Chain chain : changed.values()) {
@@ -135,28 +127,25 @@ final class NftablesPlanner {
                 if (old != null && !refers && (old == chain || old.equals(chain))) {
                     continue;
                 }
-                VerdictMaps.Split was = old == null ? VerdictMaps.split(new Chain(chain.name(), List.of()))
-                        : splits.get(old);
-                // a chain new to calc is split from the one it replaces, reading only the elements that differ
-                VerdictMaps.Split now = old == null ? splits.get(chain)
-                        : splits.get(chain, next -> VerdictMaps.split(next, old, was));
+                List<VerdictMap> was = old == null ? List.of() : old.maps();
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
-                    written.put(chain.name(), now);
-                } else if (refers || !was.sameButElements(now)) {
+                    written.put(chain.name(), chain);
+                } else if (refers || !sameButElements(old, chain)) {
                     script.line("flush chain " + table + " " + chain.name());
-                    written.put(chain.name(), now);
+                    written.put(chain.name(), chain);
                 }
-                mapped.add(new MapChange(was, now));
-                was.maps().keySet().stream().filter(name -> !now.maps().containsKey(name)).forEach(removedMaps::add);
+                mapped.add(new MapChange(was, chain.maps()));
+                was.stream().map(VerdictMap::name).filter(name -> mapNamed(chain.maps(), name) == null)
+                        .forEach(removedMaps::add);
             }
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
-            removedChains.forEach(name -> removedMaps.addAll(splits.get(chain(before, name)).maps().keySet()));
+            removedChains.forEach(name -> chain(before, name).maps().forEach(map -> removedMaps.add(map.name())));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
             // after every chain is made: an element may send packets to a new one
             mapped.forEach(change -> script.changeMaps(table, change.was(), change.now()));
-            written.forEach((name, split) -> script.rules(table, name, split.rules()));
+            written.forEach((name, chain) -> script.rules(table, name, chain.rules()));
             removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
             removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
             removedSets.forEach(name -> script.line("delete set " + table + " " + name));
@@ -198,7 +187,31 @@ final class NftablesPlanner {
     }
 
     /** A changed chain's verdict maps, before and after. */
-    private record MapChange(VerdictMaps.Split was, VerdictMaps.Split now) {
+    private record MapChange(List<VerdictMap> was, List<VerdictMap> now) {
+    }
+
+    /** Whether the chains differ only in their maps' elements: then the maps change, and the rules stay. */
+    private static boolean sameButElements(Chain old, Chain now) {
+        if (!old.rules().equals(now.rules()) || old.maps().size() != now.maps().size()) {
+            return false;
+        }
+        for (VerdictMap map : now.maps()) {
+            VerdictMap was = mapNamed(old.maps(), map.name());
+            if (was == null || !was.type().equals(map.type())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The map of that name among a chain's (a chain has one or two), or null. */
+    private static VerdictMap mapNamed(List<VerdictMap> maps, String name) {
+        for (VerdictMap map : maps) {
+            if (map.name().equals(name)) {
+                return map;
+            }
+        }
+        return null;
     }
 
     /**
@@ -278,10 +291,6 @@ final class NftablesPlanner {
             }
         });
         return family;
-    }
-
-    private static String addressType(int version) {
-        return version == 4 ? "ipv4_addr" : "ipv6_addr";
     }
 
     /** The script being written and what it changes. */
@@ -382,41 +391,43 @@ final class NftablesPlanner {
             count(Change.RULES_INSERTED, rules.size());
         }
 
-        void addMap(String table, VerdictMaps.VerdictMap map) {
+        void addMap(String table, VerdictMap map) {
             line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; }");
             count(Change.SETS_WRITTEN, 1);
-            mapElements("add", table, map.name(), map.elements().entrySet().stream()
-                    .map(element -> element.getKey() + " : " + element.getValue()).toList());
+            List<String> elements = new ArrayList<>();
+            map.elements().forEach((key, verdict) -> elements.add(key + " : " + verdict));
+            mapElements("add", table, map.name(), elements);
         }
 
         /**
          * A chain's maps from what they held to what they hold: new maps made and filled, kept ones given only the
-         * elements added and deleted (a key whose verdict changed is deleted and added again), so an endpoint more
-         * or less is one element, whatever the number of endpoints.
+         * elements added and deleted (a key whose verdict changed is deleted and added again), found by the
+         * difference of the two versions of calc's persistent map, which skips what they share: an endpoint more or
+         * less is one element and the work of finding it, whatever the number of endpoints.
          */
-        void changeMaps(String table, VerdictMaps.Split was, VerdictMaps.Split now) {
-            for (VerdictMaps.VerdictMap map : now.maps().values()) {
-                VerdictMaps.VerdictMap old = was.maps().get(map.name());
+        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now) {
+            for (VerdictMap map : now) {
+                VerdictMap old = mapNamed(was, map.name());
                 if (old == null) {
                     addMap(table, map);
                     continue;
                 }
-                VerdictMaps.ElementChanges known = now.changes().get(map.name());
-                if (known != null && known.from() == old) {
-                    mapElements("delete", table, map.name(), known.deleted());
-                    mapElements("add", table, map.name(), known.added());
-                    continue;
-                }
                 List<String> deleted = new ArrayList<>();
                 List<String> added = new ArrayList<>();
-                old.elements().forEach((key, verdict) -> {
-                    if (!verdict.equals(map.elements().get(key))) {
-                        deleted.add(key);
+                PersistentSortedMap.diff(old.elements(), map.elements(), new PersistentSortedMap.Differences<>() {
+                    @Override
+                    public void changed(String key, String before, String after) {
+                        if (!after.equals(before)) {
+                            if (before != null) {
+                                deleted.add(key);
+                            }
+                            added.add(key + " : " + after);
+                        }
                     }
-                });
-                map.elements().forEach((key, verdict) -> {
-                    if (!verdict.equals(old.elements().get(key))) {
-                        added.add(key + " : " + verdict);
+
+                    @Override
+                    public void gone(String key, String before) {
+                        deleted.add(key);
                     }
                 });
                 mapElements("delete", table, map.name(), deleted);

@@ -42,7 +42,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class NftablesDriverKernelTest {
-    private static final String PREFIX = "jcn1-";
+    /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcn1-";
     private static final FelixConfiguration CONFIG = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
     private static CommandRunner host;
     private final HostStateCalculator calculator = new HostStateCalculator();

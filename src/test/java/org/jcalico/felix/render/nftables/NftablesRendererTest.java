@@ -62,8 +62,10 @@ class NftablesRendererTest {
         Map<String, Chain> chains = state.chains("filter");
         assertEquals(List.of(FROM), List.copyOf(chains.keySet()));
         assertEquals(List.of("iifname \"jcab1\" ip saddr 10.0.9.0/24 goto jc-fw-jcab1",
-                "iifname . ip saddr vmap { \"old1\" . 10.0.0.3 : goto jc-fw-old1, \"jcab1\" . 10.0.0.1 : goto jc-fw-jcab1, "
-                        + "\"jcab2\" . 10.0.0.2 : goto jc-fw-jcab2 }", "drop"), chains.get(FROM).rules());
+                "iifname . ip saddr vmap @" + FROM + "-iifname-ip-saddr", "drop"), chains.get(FROM).rules());
+        assertEquals(List.of("iifname \"jcab1\" ip saddr 10.0.9.0/24 goto jc-fw-jcab1",
+                "iifname . ip saddr vmap { \"jcab1\" . 10.0.0.1 : goto jc-fw-jcab1, \"jcab2\" . 10.0.0.2 : goto jc-fw-jcab2, "
+                        + "\"old1\" . 10.0.0.3 : goto jc-fw-old1 }", "drop"), chains.get(FROM).inlineRules());
     }
 
     @Test
