@@ -150,9 +150,9 @@ public final class AgentDelegation {
      * before it writes anything (docs/agent.md, "A served `container add`"). The list is of the pools, a few keys
      * whatever the cluster's size: a `container list` read and printed every endpoint of the cluster, 100,000 of them
      * in `bench scale`, seconds of the agent's and etcd's CPU just when the first changes arrive (docs/agent.md,
-     * "Where the start goes"). Returns the thread.
+     * "Where the start goes"). Then runs {@code afterwards} on the same thread. Returns the thread.
      */
-    public Thread warmUpWhen(java.util.function.BooleanSupplier ready) {
+    public Thread warmUpWhen(java.util.function.BooleanSupplier ready, Runnable afterwards) {
         return Thread.ofPlatform().name("jcalico-warm-up").daemon().start(() -> {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
             try {
@@ -169,6 +169,7 @@ public final class AgentDelegation {
                     List.of("container", "add", "netns:" + WARM_UP_NAMESPACE, "--profile", "warm-up", "--no-wait"))) {
                 run(command, "warm-up, as a served " + command.get(0) + " " + command.get(1) + " (output dropped)");
             }
+            afterwards.run();
         });
     }
 

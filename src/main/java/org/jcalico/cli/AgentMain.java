@@ -9,7 +9,10 @@ import org.jcalico.cni.CniAgentResource;
 import org.jcalico.cni.CniInvocation;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.kernel.CompilerThreads;
+import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NativeHeap;
+import org.jcalico.log.Log;
 
 /**
  * The agent's entry point as its supervisor starts it (`node start --detached`, as {@link AgentOptions#command}
@@ -51,11 +54,26 @@ public final class AgentMain {
             delegation.warmUpWhen(() -> {
                 AgentStatusFile.Status now = status.read();
                 return now != null && now.pid() == ProcessHandle.current().pid() && now.state().running();
-            });
+            }, () -> yieldTheCompilers(log));
             return Map.of(
                     "/v1/run", delegation::handle,
                     "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log, served)::handle,
                     "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log, served)::handle);
         });
+    }
+
+    /**
+     * Once the agent programs its host, its JIT compiler threads run at the lowest priority among its threads: through
+     * the first served adds after a start they took 40 ms of CPU an add against the add's own 20 (two cores), and the
+     * add's threads waited for a core. Not before: the start, the listing and the first programming are what the
+     * compilers must reach at full speed (docs/agent.md, "A served `container add`", session 38).
+     */
+    private static void yieldTheCompilers(Log log) {
+        try {
+            log.info("JIT compiler threads now at nice " + CompilerThreads.LOWEST + ": "
+                    + CompilerThreads.setNice(CompilerThreads.LOWEST));
+        } catch (KernelException e) {
+            log.warn("JIT compiler threads keep their priority: " + e.getMessage());
+        }
     }
 }

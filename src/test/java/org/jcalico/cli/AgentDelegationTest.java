@@ -100,7 +100,7 @@ class AgentDelegationTest {
                     "{not an endpoint");
             long revision = datastore.list("").revision();
             java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
-            Thread warmUp = delegation.warmUpWhen(() -> asked.incrementAndGet() > 2);
+            Thread warmUp = delegation.warmUpWhen(() -> asked.incrementAndGet() > 2, () -> { });
             warmUp.join(30_000);
             assertTrue(!warmUp.isAlive() && asked.get() == 3, "ran once ready");
             assertEquals(revision, datastore.list("").revision(), "nothing written");

@@ -1,0 +1,73 @@
+package org.jcalico.kernel;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * The nice value of this JVM's JIT compiler threads ("C1 CompilerThreadN", "C2 CompilerThreadN"), set per thread with
+ * setpriority(2) on their thread ids (Linux keeps a nice value per thread; a thread a compiler thread starts, as HotSpot
+ * adds them on demand, inherits it). Lowering one's own threads' priority needs no privilege. The other threads keep
+ * theirs: on a shared machine's scheduler (autogroup) this orders the process's own threads among themselves, and
+ * leaves its share against other processes as it was (docs/agent.md, "A served `container add`", session 38).
+ */
+public final class CompilerThreads {
+    /** The lowest priority: a compiler thread then runs when the process's other threads leave a core idle. */
+    public static final int LOWEST = 19;
+    private static final int PRIO_PROCESS = 0;
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SETPRIORITY = Native.libc("setpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final Path TASKS = Path.of("/proc/self/task");
+
+    private CompilerThreads() {
+    }
+
+    /**
+     * Sets NICE on every compiler thread of this JVM; returns how many there were. A {@link KernelException} if one's
+     * priority cannot be set (a thread that ended meanwhile is skipped).
+     */
+    public static int setNice(int nice) {
+        int set = 0;
+        try (Stream<Path> tasks = Files.list(TASKS); Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            for (Path task : tasks.toList()) {
+                if (!isCompiler(task)) {
+                    continue;
+                }
+                int tid = Integer.parseInt(task.getFileName().toString());
+                if ((int) SETPRIORITY.invoke(state, PRIO_PROCESS, tid, nice) == 0) {
+                    set++;
+                } else if ((int) ERRNO.get(state, 0L) != 3) { // ESRCH: the thread ended since it was listed
+                    throw new KernelException("cannot set the nice value of compiler thread " + tid + ": errno " + ERRNO.get(state, 0L));
+                }
+            }
+        } catch (KernelException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new KernelException("cannot set the compiler threads' nice value: " + e);
+        }
+        return set;
+    }
+
+    /** Whether TASK (/proc/self/task/TID) is a compiler thread, by its name (at most 15 characters: "C2 CompilerThre"). */
+    static boolean isCompiler(Path task) {
+        try {
+            String name = Files.readString(task.resolve("comm")).strip();
+            return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+        } catch (IOException e) {
+            return false; // ended since it was listed
+        }
+    }
+}

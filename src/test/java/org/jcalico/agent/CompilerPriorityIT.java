@@ -1,0 +1,61 @@
+package org.jcalico.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.LabFixture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A running agent's JIT compiler threads yield to its other threads once it programs its host: through the first
+ * served adds after a start they took twice the add's own CPU on two cores (docs/agent.md, "A served `container
+ * add`", session 38). Its own threads (the loop, the handlers, netlink) keep the normal priority, and it still adds.
+ */
+class CompilerPriorityIT {
+    @Test
+    void theAgentsCompilerThreadsRunAtTheLowestPriorityOnceItIsInSync() throws Exception {
+        try (LabFixture fixture = LabFixture.up("jqtcp", 1, false)) {
+            Path runDir = fixture.layout().runDir().resolve(fixture.layout().nodeName(1));
+            long agent = Long.parseLong(Files.readString(runDir.resolve("agent.pid")).strip().split("\\s+")[0]);
+            assertTrue(Eventually.within(30, () -> niceByName(agent).entrySet().stream()
+                            .anyMatch(thread -> thread.getKey().startsWith("C2 CompilerThre") && thread.getValue() == 19)),
+                    "the C2 compiler thread reaches nice 19: " + niceByName(agent));
+            Map<String, Integer> nice = niceByName(agent);
+            nice.forEach((name, value) -> {
+                boolean compiler = name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+                assertEquals(compiler ? 19 : 0, value, name + " in " + nice);
+            });
+            assertTrue(Files.readString(fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("felix.log"))
+                    .contains("JIT compiler threads now at nice 19"));
+            String w1 = fixture.lab().workload("w1");
+            assertTrue(fixture.jc("h1", "container", "add", "netns:" + w1).contains("ready"), "and it programs new endpoints");
+        }
+    }
+
+    /** Each thread's nice value (field 19 of /proc/PID/task/TID/stat), by name and thread id. */
+    private static Map<String, Integer> niceByName(long pid) {
+        Map<String, Integer> nice = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    nice.put(name + " " + task.getFileName(), Integer.parseInt(fields[16]));
+                } catch (IOException e) {
+                    // the thread ended since it was listed
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return nice;
+    }
+}
