@@ -34,7 +34,7 @@ class StartPeakTest {
         // (8.4 MB when the room was 64 MB of old generation, until session 38)
         assertTrue(Long.parseLong(during[0]) >= 20 << 20, "the start's eden: " + out);
         // the start's 256 MB of short-lived garbage (a listing's pages, the first calculation's temporaries) in a
-        // handful of young collections: 31 in the 64 MB room's eden, each a pause that copies what is in flight
+        // handful of young collections (10 here): 30 in the 64 MB room's eden, each a pause that copies what is in flight
         assertTrue(Long.parseLong(during[4]) <= 12, "young collections in the start's room: " + out);
         // given back: the old generation sized to what is live again, the young one a quarter of it
         assertTrue(Long.parseLong(after[0]) < 2 << 20, "eden after the start: " + out);
