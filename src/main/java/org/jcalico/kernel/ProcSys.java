@@ -80,15 +80,21 @@ public final class ProcSys {
     /** The file's first line, or null when it cannot be read (the write that follows says why). */
     private static String read(String path, byte[] buffer) {
         try (FileInputStream in = new FileInputStream(path)) {
+            // only the first line is wanted, and a /proc/sys file gives its value and newline in one read: reading on
+            // to the end of the file was a second system call per file for nothing
             int length = 0;
-            for (int n; length < buffer.length && (n = in.read(buffer, length, buffer.length - length)) > 0; ) {
+            int end = -1;
+            while (end < 0 && length < buffer.length) {
+                int n = in.read(buffer, length, buffer.length - length);
+                if (n <= 0) {
+                    break;
+                }
+                for (int i = length; i < length + n && end < 0; i++) {
+                    end = buffer[i] == '\n' ? i : -1;
+                }
                 length += n;
             }
-            int end = 0;
-            while (end < length && buffer[end] != '\n') {
-                end++;
-            }
-            return new String(buffer, 0, end, StandardCharsets.US_ASCII);
+            return new String(buffer, 0, end < 0 ? length : end, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             return null;
         }
