@@ -63,7 +63,8 @@ public final class FelixBenchmark {
                 : "ipsets, iptables, ip6tables") + ", routes);");
         out.println("add 1: calc + apply of one new endpoint with N programmed, " + ADDS + " in a row (calc: its median share;"
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
-        out.println("kernel floor: the same final content (sets, rules of both families, interface settings, links up,");
+        out.println("kernel floor: the same final content (sets, rules of both families, the interface settings a fresh interface");
+        out.println("lacks, written to their /proc/sys files by one sh: cheaper than over rtnetlink, docs/dataplane.md; links up,");
         out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
                 ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each, one after the");
         out.println("other or the independent ones at once, whichever was faster; ratio = program N / floor (target <= 1.5x).");

@@ -16,15 +16,16 @@ import org.jcalico.model.DataplaneDriver;
  * endpoint interfaces' settings and state, jcalico's routes), put into a fresh namespace the fastest way found, timed.
  * Benchmarks print their figures as ratios to it. The fastest way: one {@code ipset restore}, one
  * {@code iptables-restore} and one {@code ip6tables-restore} of the saved content (on nftables: one {@code nft -f}
- * of both tables as listed); every interface setting written by
- * one shell's built-in echo (one process, no fork per key); every link set up and
- * every route added by one {@code ip -batch}. The veth pairs themselves are made before the clock starts, as a
- * container runtime makes them before jcalico sees the endpoint. Timed twice, each into a fresh namespace: the tools
+ * of both tables as listed); every interface setting that a fresh interface does not already hold written by one
+ * shell's built-in echo (one process, no fork per key; writing a file is cheaper than the same setting over rtnetlink,
+ * docs/dataplane.md, session 38); every link set up and every route added by one {@code ip -batch}. The veth pairs
+ * themselves are made before the clock starts, as a container runtime makes them before jcalico sees the endpoint,
+ * in a namespace whose forwarding is on, as the agent's start turns it on. Timed twice, each into a fresh namespace: the tools
  * one after the other, and the independent ones at once (the sets first, as the rules name them; then each family's
  * rules beside the settings, links and routes), as the agent runs its writers; the floor is the faster of the two.
  */
 record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes,
-                   Map<String, Long> parts, long concurrentMicros) {
+                   int settings, Map<String, Long> parts, long concurrentMicros) {
     private static final Pattern HOST_SIDE = Pattern.compile("^\\d+: (jc[^:@]*)[@:]");
 
     /** The floor of the iptables driver: see the other. */
@@ -53,18 +54,21 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         Namespaces.delete(hostNamespace);
 
         StringBuilder veths = new StringBuilder();
-        StringBuilder settings = new StringBuilder();
         StringBuilder up = new StringBuilder();
         for (int i = 0; i < links.size(); i++) {
             veths.append("link add name ").append(links.get(i)).append(" type veth peer name f").append(i).append('\n');
-            Sysctls.forInterface(new EndpointInterface(links.get(i), true, true)).forEach((key, value) ->
-                    settings.append("echo ").append(value).append(" > /proc/sys/").append(key.replace('.', '/')).append('\n'));
             up.append("link set ").append(links.get(i)).append(" up\n");
         }
         routes.forEach(route -> up.append(route).append('\n'));
         Map<String, Long> parts = new java.util.LinkedHashMap<>();
-        CommandRunner bare = Namespaces.create(bareNamespace);
-        bare.run(List.of("ip", "-batch", "-"), veths.toString()).check();
+        CommandRunner bare = freshHost(bareNamespace, veths.toString());
+        List<Integer> differing = links.isEmpty() ? List.of() : differing(bare, links.getFirst());
+        StringBuilder settings = new StringBuilder();
+        for (String link : links) {
+            List<Map.Entry<String, String>> wanted = List.copyOf(Sysctls.forInterface(endpoint(link)).entrySet());
+            differing.forEach(index -> settings.append("echo ").append(wanted.get(index).getValue()).append(" > ")
+                    .append(Sysctls.path(wanted.get(index).getKey())).append('\n'));
+        }
         if (nft) {
             time(parts, "nft -f (both tables)", () -> bare.run(List.of("nft", "-f", "-"), v4 + v6).check());
         } else {
@@ -78,8 +82,7 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
 
         // the same content with the independent writers at once, on the machine's cores: the sets first (the rules
         // name them), then each family's rules beside the interfaces' settings, links and routes
-        CommandRunner again = Namespaces.create(bareNamespace);
-        again.run(List.of("ip", "-batch", "-"), veths.toString()).check();
+        CommandRunner again = freshHost(bareNamespace, veths.toString());
         long start = System.nanoTime();
         List<Runnable> atOnce = new ArrayList<>();
         if (nft) {
@@ -97,7 +100,38 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
                 .runAsync(work, Thread::startVirtualThread)).toArray(java.util.concurrent.CompletableFuture[]::new)).join();
         long concurrent = (System.nanoTime() - start) / 1000;
         Namespaces.delete(bareNamespace);
-        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), parts, concurrent);
+        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), differing.size(), parts, concurrent);
+    }
+
+    /** A fresh namespace with forwarding on (as the agent's start sets it) and the veths made. */
+    private static CommandRunner freshHost(String namespace, String veths) {
+        CommandRunner bare = Namespaces.create(namespace);
+        bare.run(Sysctls.writeCommand(Sysctls.global())).check();
+        bare.run(List.of("ip", "-batch", "-"), veths).check();
+        return bare;
+    }
+
+    private static EndpointInterface endpoint(String link) {
+        return new EndpointInterface(link, true, true);
+    }
+
+    /**
+     * Which of an interface's settings (their places in {@link Sysctls#forInterface}'s order) a fresh veth does not
+     * already hold, read from one of them: the veths are made alike, so the others hold the same. Only those are
+     * written, as the agent writes only a setting that differs.
+     */
+    private static List<Integer> differing(CommandRunner bare, String link) {
+        List<Map.Entry<String, String>> wanted = List.copyOf(Sysctls.forInterface(endpoint(link)).entrySet());
+        List<String> read = new ArrayList<>(List.of("sysctl"));
+        wanted.forEach(setting -> read.add(setting.getKey()));
+        Map<String, String> fresh = Sysctls.parse(bare.run(read).check().stdout());
+        List<Integer> differing = new ArrayList<>();
+        for (int i = 0; i < wanted.size(); i++) {
+            if (!wanted.get(i).getValue().equals(fresh.get(wanted.get(i).getKey()))) {
+                differing.add(i);
+            }
+        }
+        return differing;
     }
 
     /** The table as nft lists it, without its indentation (tabs, which a tool's input may not hold). */
@@ -152,9 +186,9 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
 
     /** One line: what the floor holds and what each part took. */
     String describe() {
-        StringBuilder text = new StringBuilder(String.format("kernel floor %.1f ms for %,d links (%d settings each) and %,d"
+        StringBuilder text = new StringBuilder(String.format("kernel floor %.1f ms for %,d links (%d settings each that a fresh one lacks) and %,d"
                 + " routes besides the rules and sets, the faster of the writers at once (%.1f ms) and one after the"
-                + " other (%.1f ms):", micros() / 1000.0, links, 7, routes, concurrentMicros / 1000.0,
+                + " other (%.1f ms):", micros() / 1000.0, links, settings, routes, concurrentMicros / 1000.0,
                 sequentialMicros() / 1000.0));
         parts.forEach((what, micros) -> text.append(String.format(" %s %.1f ms;", what, micros / 1000.0)));
         return text.substring(0, text.length() - 1);

@@ -67,17 +67,33 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
         return attributes;
     }
 
-    /** The value of the first attribute of TYPE from offset on (nested and flag bits masked off), or null: nothing else copied. */
-    byte[] attribute(int offset, int type) {
-        byte[][] found = new byte[1][];
-        eachAttribute(offset, (each, value, length) -> {
-            if (each != type) {
-                return true;
+    /**
+     * The value of the first attribute of TYPE from offset on (nested and flag bits masked off), or null: nothing else
+     * copied. With more types, the attribute at the end of that path, each nested in the one before (IFLA_AF_SPEC,
+     * AF_INET, IFLA_INET_CONF): only the last is copied.
+     */
+    byte[] attribute(int offset, int type, int... nested) {
+        int[] found = {-1, 0};
+        int from = offset;
+        int to = body.limit();
+        for (int depth = 0; depth <= nested.length; depth++) {
+            int wanted = depth == 0 ? type : nested[depth - 1];
+            found[0] = -1;
+            eachAttribute(from, to, (each, value, length) -> {
+                if (each != wanted) {
+                    return true;
+                }
+                found[0] = value;
+                found[1] = length;
+                return false;
+            });
+            if (found[0] < 0) {
+                return null;
             }
-            found[0] = value(value, length);
-            return false;
-        });
-        return found[0];
+            from = found[0];
+            to = found[0] + found[1];
+        }
+        return value(found[0], found[1]);
     }
 
     /** What {@link #eachAttribute} shows of one attribute: its type, where its value starts and how long it is. */
@@ -88,10 +104,15 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
 
     /** Shows each well-formed attribute from offset on to VISITOR, in order, until it says stop or one is malformed. */
     private void eachAttribute(int offset, AttributeVisitor visitor) {
+        eachAttribute(offset, body.limit(), visitor);
+    }
+
+    /** The same within [offset, end): the value of a nested attribute. */
+    private void eachAttribute(int offset, int end, AttributeVisitor visitor) {
         int position = offset;
-        while (position + 4 <= body.limit()) {
+        while (position + 4 <= end) {
             int length = Short.toUnsignedInt(body.getShort(position));
-            if (length < 4 || position + length > body.limit()
+            if (length < 4 || position + length > end
                     || !visitor.visit(Short.toUnsignedInt(body.getShort(position + 2)) & 0x3fff, position + 4, length - 4)) {
                 return;
             }

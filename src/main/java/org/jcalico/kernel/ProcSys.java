@@ -41,10 +41,19 @@ public final class ProcSys {
      * @throws Rtnetlink.Interrupted when the batch did not finish in time: which values were written is unknown
      */
     public Outcome write(Map<String, String> valuesByPath) {
-        return thread.observed(ignored -> writeHere(valuesByPath), outcome -> !outcome.refused().isEmpty(), TOOL, observer);
+        return write(valuesByPath, Map.of());
     }
 
-    private static Outcome writeHere(Map<String, String> valuesByPath) {
+    /**
+     * The same, but a file whose value the caller already read another way (HELD, by path: a links dump carries most
+     * of an interface's settings, {@link Link}) is not read again: skipped when it holds the value, else written.
+     */
+    public Outcome write(Map<String, String> valuesByPath, Map<String, String> heldByPath) {
+        return thread.observed(ignored -> writeHere(valuesByPath, heldByPath), outcome -> !outcome.refused().isEmpty(),
+                TOOL, observer);
+    }
+
+    private static Outcome writeHere(Map<String, String> valuesByPath, Map<String, String> heldByPath) {
         Set<String> written = new HashSet<>();
         Map<String, String> refused = new LinkedHashMap<>();
         byte[] buffer = new byte[64];
@@ -53,7 +62,8 @@ public final class ProcSys {
             if (!java.nio.file.Path.of(path).normalize().startsWith("/proc/sys/")) {
                 throw new KernelException("refused to write " + CommandText.visible(path) + ": not under /proc/sys");
             }
-            if (value.equals(read(path, buffer))) {
+            String held = heldByPath.get(path);
+            if (value.equals(held != null ? held : read(path, buffer))) {
                 return;
             }
             try (FileOutputStream out = new FileOutputStream(path)) {
@@ -70,15 +80,21 @@ public final class ProcSys {
     /** The file's first line, or null when it cannot be read (the write that follows says why). */
     private static String read(String path, byte[] buffer) {
         try (FileInputStream in = new FileInputStream(path)) {
+            // only the first line is wanted, and a /proc/sys file gives its value and newline in one read: reading on
+            // to the end of the file was a second system call per file for nothing
             int length = 0;
-            for (int n; length < buffer.length && (n = in.read(buffer, length, buffer.length - length)) > 0; ) {
+            int end = -1;
+            while (end < 0 && length < buffer.length) {
+                int n = in.read(buffer, length, buffer.length - length);
+                if (n <= 0) {
+                    break;
+                }
+                for (int i = length; i < length + n && end < 0; i++) {
+                    end = buffer[i] == '\n' ? i : -1;
+                }
                 length += n;
             }
-            int end = 0;
-            while (end < length && buffer[end] != '\n') {
-                end++;
-            }
-            return new String(buffer, 0, end, StandardCharsets.US_ASCII);
+            return new String(buffer, 0, end < 0 ? length : end, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             return null;
         }

@@ -65,6 +65,8 @@ public final class Rtnetlink {
     private static final int IFLA_INFO_KIND = 1;
     private static final int IFLA_INFO_DATA = 2;
     private static final int VETH_INFO_PEER = 1;
+    private static final int IFLA_INET_CONF = 1;
+    private static final int IFLA_INET6_CONF = 2;
     private static final int IFLA_INET6_ADDR_GEN_MODE = 8;
     private static final int IN6_ADDR_GEN_MODE_NONE = 1;
     private static final int IFA_ADDRESS = 1;
@@ -213,19 +215,22 @@ public final class Rtnetlink {
     }
 
     /**
-     * Every link of the namespace by name: whether it is administratively up. Asked without statistics (as {@code ip
-     * link show} asks): a veth's message is then a third of its size, with no per-CPU counters summed for it, and of
-     * each message only the name is read, not every attribute copied (a cold start dumps thousands of links).
+     * Every link of the namespace by name: whether it is administratively up, and its IPv4 and IPv6 per-interface
+     * settings ({@link Link}). Asked without statistics (as {@code ip link show} asks): a veth's message is then a third
+     * of its size, with no per-CPU counters summed for it, and of each message only the name, the flags and the two
+     * settings' arrays are read, not every attribute copied (a cold start dumps thousands of links).
      */
-    public Map<String, Boolean> links() {
+    public Map<String, Link> links() {
         return observed(channel -> {
-            Map<String, Boolean> links = new LinkedHashMap<>();
+            Map<String, Link> links = new LinkedHashMap<>();
             for (NetlinkMessage message : channel.dump(RTM_GETLINK,
                     writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0)
                             .attribute(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))) {
                 byte[] name = message.type() == RTM_NEWLINK ? message.attribute(IFINFOMSG, IFLA_IFNAME) : null;
                 if (name != null) {
-                    links.put(NetlinkMessage.string(name), (message.body().getInt(8) & IFF_UP) != 0);
+                    links.put(NetlinkMessage.string(name), new Link((message.body().getInt(8) & IFF_UP) != 0,
+                            Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF)),
+                            Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET6, IFLA_INET6_CONF))));
                 }
             }
             return links;

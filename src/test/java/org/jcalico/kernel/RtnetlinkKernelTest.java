@@ -115,11 +115,11 @@ class RtnetlinkKernelTest {
         Rtnetlink netlink = first.rtnetlink();
         first.run("ip", "link", "add", "jcpnR", "type", "veth", "peer", "name", "jcpnR2").check();
         assertEquals(Map.of(), netlink.linksUp(List.of("jcpnR")));
-        assertTrue(netlink.links().get("jcpnR"), "jcpnR is up");
+        assertTrue(netlink.links().get("jcpnR").up(), "jcpnR is up");
         assertEquals(Map.of(), netlink.change(PROTO, List.of(add("10.73.0.1/32", "jcpnR"))));
         first.run("ip", "link", "del", "jcpnR").check();
         first.run("ip", "link", "add", "jcpnR", "type", "veth", "peer", "name", "jcpnR2").check();
-        assertFalse(netlink.links().get("jcpnR"), "made again, jcpnR is down");
+        assertFalse(netlink.links().get("jcpnR").up(), "made again, jcpnR is down");
         assertEquals(Map.of(1, "No such device"), netlink.linksUp(List.of("jcpnR", "jcpnNOPE")));
         assertEquals(Map.of(), netlink.change(PROTO, List.of(add("10.73.0.2/32", "jcpnR"))));
         assertEquals(List.of(route("10.73.0.2/32", "jcpnR")), netlink.routes(PROTO));

@@ -13,6 +13,7 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Link;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.util.PersistentSortedMap;
 
@@ -21,8 +22,9 @@ import org.jcalico.util.PersistentSortedMap;
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
  * in-process ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process too
  * ({@link Rtnetlink}), so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are
- * the links read back and every interface's settings checked. Only settings that differ are written (the writer reads
- * each first). An interface, once configured, is left alone until
+ * the links read back and every interface's settings checked, most of them from the links dump itself ({@link Link}:
+ * one dump instead of thousands of reads of /proc/sys files). Only settings that differ are written (the writer reads
+ * first each that the dump did not answer). An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
 public final class InterfaceDriver {
@@ -72,16 +74,26 @@ public final class InterfaceDriver {
         pending.sort(Comparator.comparing(EndpointInterface::name));
         configured = null;
         try {
-            // after a forget (start, resync) the kernel is read back; otherwise the pending interfaces are new, so
-            // their settings are written and their links set up without first listing every link of the host
-            Map<String, Boolean> links = !checkGlobal ? null : pending.isEmpty() ? Map.of()
-                    : netlink.links();
             Map<String, String> failures = new HashMap<>();
-            Map<String, String> settings = new LinkedHashMap<>(checkGlobal ? Sysctls.global() : Map.of());
+            int written = 0;
+            if (checkGlobal) {
+                // first and on their own: ip_forward turned on turns every interface's forwarding on, which the links
+                // dump after it then shows
+                SysctlWriter.Outcome global = sysctls.write(Sysctls.global());
+                global.refused().values().forEach(error -> failures.merge(GLOBAL, error, this::join));
+                written += global.written().size();
+            }
+            // after a forget (start, resync) the kernel is read back: the links, with most of each one's settings (one
+            // dump instead of a read of each setting's file); otherwise the pending interfaces are new, so their
+            // settings are written and their links set up without first listing every link of the host
+            Map<String, Link> links = !checkGlobal ? null : pending.isEmpty() ? Map.of() : netlink.links();
+            Map<String, String> settings = new LinkedHashMap<>();
+            Map<String, String> held = new HashMap<>();
             Map<String, String> owners = new HashMap<>();
             List<EndpointInterface> present = new ArrayList<>();
             for (EndpointInterface endpoint : pending) {
-                if (links != null && !links.containsKey(endpoint.name())) {
+                Link link = links == null ? null : links.get(endpoint.name());
+                if (links != null && link == null) {
                     failures.put(endpoint.name(), "no such interface");
                     continue;
                 }
@@ -90,20 +102,23 @@ public final class InterfaceDriver {
                     settings.put(key, value);
                     owners.put(key, endpoint.name());
                 });
+                if (link != null) {
+                    held.putAll(Sysctls.held(endpoint, link));
+                }
             }
-            // each setting is read and written only if it differs, new interfaces' too (a read costs microseconds):
-            // after a forget that is the read-back, without a sysctl process to parse
-            SysctlWriter.Outcome outcome = sysctls.write(settings);
+            // each setting the dump did not answer is read first (a read costs microseconds), and only one that differs
+            // is written, new interfaces' too
+            SysctlWriter.Outcome outcome = sysctls.write(settings, held);
             Map<String, String> refusedKeys = outcome.refused();
-            refusedKeys.forEach((key, error) -> failures.merge(owners.getOrDefault(key, GLOBAL), error, this::join));
+            refusedKeys.forEach((key, error) -> failures.merge(owners.get(key), error, this::join));
 
             List<String> down = present.stream().map(EndpointInterface::name)
-                    .filter(name -> links == null || !links.get(name)).toList();
+                    .filter(name -> links == null || !links.get(name).up()).toList();
             linksUp(down).forEach((index, error) -> failures.merge(down.get(index), error, this::join));
 
             Set<String> changed = new HashSet<>(down);
-            outcome.written().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
-            refusedKeys.keySet().forEach(key -> changed.add(owners.getOrDefault(key, GLOBAL)));
+            outcome.written().forEach(key -> changed.add(owners.get(key)));
+            refusedKeys.keySet().forEach(key -> changed.add(owners.get(key)));
             int interfacesChanged = 0;
             PersistentSortedMap<EndpointInterface, Object> done = desired;
             for (EndpointInterface endpoint : pending) {
@@ -115,7 +130,7 @@ public final class InterfaceDriver {
             }
             configured = done;
             return new Changes(Map.of(Change.INTERFACES_CONFIGURED, interfacesChanged,
-                    Change.SYSCTLS_WRITTEN, outcome.written().size()), failures);
+                    Change.SYSCTLS_WRITTEN, written + outcome.written().size()), failures);
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("interfaces", e.getMessage());
         }

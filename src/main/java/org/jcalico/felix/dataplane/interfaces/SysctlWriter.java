@@ -1,5 +1,6 @@
 package org.jcalico.felix.dataplane.interfaces;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,8 +31,17 @@ final class SysctlWriter {
 
     /** Writes every setting whose value differs from the kernel's (a file that cannot be read counts as differing). */
     Outcome write(Map<String, String> settings) {
+        return write(settings, Map.of());
+    }
+
+    /**
+     * The same, HELD giving the kernel's value of some settings by key, as read another way (the links dump): their
+     * files are not read again.
+     */
+    Outcome write(Map<String, String> settings, Map<String, String> held) {
         Map<String, String> valuesByPath = new LinkedHashMap<>();
         Map<String, String> keysByPath = new LinkedHashMap<>();
+        Map<String, String> heldByPath = new HashMap<>();
         settings.forEach((key, value) -> {
             if (!VALUE.matcher(value).matches()) {
                 throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
@@ -39,12 +49,16 @@ final class SysctlWriter {
             String path = Sysctls.path(key);
             valuesByPath.put(path, value);
             keysByPath.put(path, key);
+            String kernel = held.get(key);
+            if (kernel != null) {
+                heldByPath.put(path, kernel);
+            }
         });
         ProcSys.Outcome outcome;
         try {
-            outcome = files.write(valuesByPath);
+            outcome = files.write(valuesByPath, heldByPath);
         } catch (Rtnetlink.Interrupted e) {
-            outcome = files.write(valuesByPath);
+            outcome = files.write(valuesByPath, heldByPath);
         }
         Set<String> written = new HashSet<>();
         outcome.written().forEach(path -> written.add(keysByPath.get(path)));

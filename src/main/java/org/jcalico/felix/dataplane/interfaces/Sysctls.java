@@ -1,12 +1,14 @@
 package org.jcalico.felix.dataplane.interfaces;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Link;
 
 /** The kernel settings jcalico needs, as sysctl keys and values, and the reading of sysctl's output. */
 public final class Sysctls {
@@ -22,27 +24,53 @@ public final class Sysctls {
         return settings;
     }
 
+    /** One per-interface setting: net.FAMILY.GROUP.INTERFACE.NAME = VALUE. */
+    private record Setting(String family, String group, String name, String value) {
+        String key(String interfacePart) {
+            return "net." + family + "." + group + "." + interfacePart + "." + name;
+        }
+    }
+
     /**
      * IPv4: the host side has no address; it answers the container's ARP for its gateway by proxy ARP, at once rather
      * than after the default random delay of up to 0.8 s. IPv6: the container's gateway is the host side's link-local
      * address (from its fixed MAC), which must be usable at once, so no duplicate address detection (every host-side
      * veth has the same address, each on its own link); router advertisements are not taken from a container.
      */
+    private static final List<Setting> IPV4 = List.of(new Setting("ipv4", "conf", "forwarding", "1"),
+            new Setting("ipv4", "conf", "proxy_arp", "1"), new Setting("ipv4", "neigh", "proxy_delay", "0"));
+    private static final List<Setting> IPV6 = List.of(new Setting("ipv6", "conf", "disable_ipv6", "0"),
+            new Setting("ipv6", "conf", "accept_dad", "0"), new Setting("ipv6", "conf", "accept_ra", "0"),
+            new Setting("ipv6", "conf", "forwarding", "1"));
+    private static final List<Setting> BOTH = java.util.stream.Stream.concat(IPV4.stream(), IPV6.stream()).toList();
+
+    /** The settings of the endpoint's families, by key, in the order they are written. */
     public static Map<String, String> forInterface(EndpointInterface endpoint) {
         String name = keyPart(endpoint.name());
         Map<String, String> settings = new LinkedHashMap<>();
-        if (endpoint.ipv4()) {
-            settings.put("net.ipv4.conf." + name + ".forwarding", "1");
-            settings.put("net.ipv4.conf." + name + ".proxy_arp", "1");
-            settings.put("net.ipv4.neigh." + name + ".proxy_delay", "0");
-        }
-        if (endpoint.ipv6()) {
-            settings.put("net.ipv6.conf." + name + ".disable_ipv6", "0");
-            settings.put("net.ipv6.conf." + name + ".accept_dad", "0");
-            settings.put("net.ipv6.conf." + name + ".accept_ra", "0");
-            settings.put("net.ipv6.conf." + name + ".forwarding", "1");
-        }
+        settings(endpoint).forEach(setting -> settings.put(setting.key(name), setting.value()));
         return settings;
+    }
+
+    /**
+     * Of {@link #forInterface}'s settings, those whose value the links dump carried for the endpoint's link, with that
+     * value as /proc/sys shows it (the per-interface "conf" ones; a "neigh" one is not in the dump): they need no read
+     * of their file.
+     */
+    static Map<String, String> held(EndpointInterface endpoint, Link link) {
+        String name = keyPart(endpoint.name());
+        Map<String, String> held = new HashMap<>();
+        settings(endpoint).forEach(setting -> {
+            String value = setting.group().equals("conf") ? link.conf(setting.family(), setting.name()) : null;
+            if (value != null) {
+                held.put(setting.key(name), value);
+            }
+        });
+        return held;
+    }
+
+    private static List<Setting> settings(EndpointInterface endpoint) {
+        return endpoint.ipv4() && endpoint.ipv6() ? BOTH : endpoint.ipv4() ? IPV4 : endpoint.ipv6() ? IPV6 : List.of();
     }
 
     /**
@@ -71,7 +99,7 @@ public final class Sysctls {
     }
 
     /** /proc/sys/net/ipv4/conf/eth0.100/proxy_arp for net.ipv4.conf.eth0/100.proxy_arp: dots and slashes swap. */
-    static String path(String key) {
+    public static String path(String key) {
         StringBuilder path = new StringBuilder("/proc/sys/");
         for (char c : key.toCharArray()) {
             path.append(c == '.' ? '/' : c == '/' ? '.' : c);

@@ -32,6 +32,8 @@ class InterfaceDriverKernelTest {
     private static final int MANY = 77;
     /** The link group of the interfaces an add's work is counted with. */
     private static final int KEPT = 78;
+    /** The link group of the interfaces whose settings a cold batch takes from the links dump. */
+    private static final int DUMPED = 79;
 
     @BeforeAll
     static void createHost() {
@@ -101,6 +103,97 @@ class InterfaceDriverKernelTest {
             // deleted here as one group, in one batch of the kernel's: torn down with the namespace they kept the
             // kernel busy in the background, and the next test's workloads waited seconds for it
             host.run("ip", "link", "del", "group", Integer.toString(MANY)).check();
+        }
+    }
+
+    /**
+     * Session 38: a cold batch takes each interface's IPv4 and IPv6 settings from the links dump (the devconf arrays of
+     * IFLA_AF_SPEC), not from a read of each /proc/sys file. From interfaces whose settings hold already, differ in
+     * each way, or cannot be had (IPv6 is gone from a link under 1,280 bytes of MTU), every setting must end as the
+     * files' read-back gave it before: the wanted value where it can be written, exactly the differing ones written,
+     * and the link without IPv6 reported under its name with the file's error (not configured: tried again). The file
+     * reads are counted (the process's read system calls, /proc/self/io): seven files per interface before, now only
+     * the neighbour setting that the dump does not carry.
+     */
+    @Test
+    void aColdBatchTakesTheSettingsFromTheLinksDumpAndEndsAsTheFilesWouldHaveIt() {
+        int count = 60;
+        StringBuilder batch = new StringBuilder();
+        Set<EndpointInterface> desired = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            String name = String.format("jcd%02d", i);
+            desired.add(new EndpointInterface(name, true, i % 4 != 3));
+            batch.append("link add ").append(name).append(" group ").append(DUMPED).append(" type veth peer name pd").append(i).append('\n');
+        }
+        batch.append("link add jcdw group ").append(DUMPED).append(" type veth peer name pdw\n");
+        host.run(List.of("ip", "-batch", "-"), batch.toString()).check();
+        try {
+            host.run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1").check();
+            // the cold path's classes loaded first (a class loaded reads the jar), on one interface of its own
+            new InterfaceDriver(host).apply(Set.of(new EndpointInterface("jcdw", true, true)));
+            // every way a setting can stand before: holding already, another value, IPv6 turned off, a neighbour
+            // delay of 5 ms (which the file shows as 0, in hundredths of a second: held, not written)
+            host.run("sysctl", "-qw", "net.ipv4.conf.jcd00.proxy_arp=1", "net.ipv6.conf.jcd00.accept_dad=0",
+                    "net.ipv6.conf.jcd01.accept_ra=2", "net.ipv4.conf.jcd02.forwarding=0",
+                    "net.ipv6.conf.jcd04.disable_ipv6=1", "net.ipv6.conf.jcd05.forwarding=0",
+                    "net.ipv4.neigh.jcd07.proxy_delay=0").check();
+            host.run("ip", "ntable", "change", "name", "arp_cache", "dev", "jcd06", "proxy_delay", "5").check();
+            host.run("ip", "link", "set", "jcd08", "mtu", "1200").check();
+            String shortDelay = proxyDelay("jcd06");
+            assertTrue(!shortDelay.equals("0") && "0".equals(Sysctls.parse(host.run("sysctl", "net.ipv4.neigh.jcd06.proxy_delay")
+                    .check().stdout()).get("net.ipv4.neigh.jcd06.proxy_delay")), shortDelay);
+            Map<String, String> before = Sysctls.parse(host.run("sysctl", "-a").stdout());
+            // what the files' read-back would have written: each setting whose file holds another value (jcd08's
+            // IPv6 files are gone: refused, not written)
+            int differing = 0;
+            for (EndpointInterface endpoint : desired) {
+                for (Map.Entry<String, String> setting : Sysctls.forInterface(endpoint).entrySet()) {
+                    String held = before.get(setting.getKey());
+                    differing += held == null || held.equals(setting.getValue()) ? 0 : 1;
+                }
+            }
+
+            InterfaceDriver driver = new InterfaceDriver(host);
+            long reads = readCalls();
+            Changes changes = driver.apply(desired);
+            reads = readCalls() - reads;
+
+            assertEquals(Set.of("jcd08"), changes.failures().keySet(), changes.toString());
+            assertTrue(changes.failures().get("jcd08").contains("/proc/sys/net/ipv6/conf/jcd08/"), changes.toString());
+            assertEquals(differing, changes.count(Change.SYSCTLS_WRITTEN), changes.toString());
+            assertEquals(count - 1, changes.count(Change.INTERFACES_CONFIGURED), changes.toString());
+            Map<String, String> after = Sysctls.parse(host.run("sysctl", "-a").stdout());
+            for (EndpointInterface endpoint : desired) {
+                Sysctls.forInterface(endpoint).forEach((key, value) -> {
+                    if (!key.startsWith("net.ipv6.conf.jcd08.")) {
+                        assertEquals(value, after.get(key), key);
+                    }
+                });
+            }
+            assertEquals(shortDelay, proxyDelay("jcd06"), "a delay that the file shows as 0 is not written");
+            // one file per interface, one read call each: 134 for 60 in one run when each file was read to its end,
+            // 726 when all seven were
+            System.out.println(reads + " read calls for " + count + " interfaces' settings");
+            assertTrue(reads < 2 * count, reads + " read calls for " + count + " interfaces' settings");
+        } finally {
+            host.run("ip", "link", "del", "group", Integer.toString(DUMPED)).check();
+        }
+    }
+
+    /** The interface's ARP proxy delay in milliseconds, as rtnetlink gives it (the file shows hundredths of a second). */
+    private static String proxyDelay(String name) {
+        return host.run("ip", "ntable", "show", "name", "arp_cache", "dev", name).check().stdout()
+                .replaceAll("(?s).*proxy_delay (\\d+).*", "$1");
+    }
+
+    /** The read system calls this process made so far (its threads' together). */
+    private static long readCalls() {
+        try {
+            return java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/io")).stream()
+                    .filter(line -> line.startsWith("syscr:")).mapToLong(line -> Long.parseLong(line.substring(6).strip()))
+                    .findFirst().orElseThrow();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
