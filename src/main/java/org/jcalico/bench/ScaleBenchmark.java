@@ -124,14 +124,14 @@ public final class ScaleBenchmark {
 
             // the floor of start to in sync: etcd handing out the same keys, read and dropped, the faster of one page
             // after another over the JSON gateway and the agent's parts at once over gRPC, as the agent reads them (the
-            // splits read as the agent reads them, their time included)
+            // nodes' keys for the splits read as the agent reads them, their time included)
             long bare = System.nanoTime();
             java.util.concurrent.atomic.AtomicInteger keys = new java.util.concurrent.atomic.AtomicInteger();
             datastore.list(Keys.ROOT, page -> keys.addAndGet(page.size()));
             double sequential = seconds(bare);
             bare = System.nanoTime();
-            List<String> splits = ListingParts.splits(datastore, ListingParts.AGENT);
-            datastore.list(Keys.ROOT, splits, Collections.nCopies(splits.size() + 1, page -> keys.addAndGet(page.size())));
+            datastore.list(Keys.ROOT, ListingParts.byNodes(ListingParts.AGENT),
+                    Collections.nCopies(ListingParts.AGENT, page -> keys.addAndGet(page.size())));
             double inParts = seconds(bare);
             double floor = Math.min(sequential, inParts);
 
@@ -160,7 +160,7 @@ public final class ScaleBenchmark {
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
                         + " gRPC (%.2f s): %.1f s (%.1fx)",
-                        node, local, inSync, keys.get() / 2, sequential, splits.size() + 1, inParts, floor, inSync / floor));
+                        node, local, inSync, keys.get() / 2, sequential, ListingParts.AGENT, inParts, floor, inSync / floor));
                 long rssInSync = rssMegabytes(agent.pid());
                 // read at once: the agent runs its full collection as soon as it has said in sync
                 List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());

@@ -37,15 +37,18 @@ public interface Datastore extends AutoCloseable {
     }
 
     /**
-     * The same listing read in parts, all of one revision, so that a store can serve the parts at once: part 0 runs
-     * from the prefix to the first of SPLITS (keys under the prefix, ascending), part i from split i-1 to split i,
-     * the last to the prefix's end. Part i's pages reach {@code parts.get(i)} in key order, one at a time; different
-     * parts' consumers may run at the same time, on threads of the store. By default the listing is read whole and
-     * each page dealt out to the parts its keys belong to (keys compared as Java strings: jcalico's keys are ASCII).
+     * The same listing read in parts, all of one revision, so that a store can serve the parts at once: the splits
+     * (keys under the prefix, ascending, at most one fewer than the parts) are chosen by the splitter from the keys under
+     * its {@link ListingParts.Splitter#under()}, read first; part 0 runs from the prefix to the first split, part i
+     * from split i-1 to split i, the last to the prefix's end (parts past the splits' get nothing). Part i's pages reach
+     * {@code parts.get(i)} in key order, one at a time; different parts' consumers may run at the same time, on
+     * threads of the store. By default the listing is read whole and each page dealt out to the parts its keys belong
+     * to (keys compared as Java strings: jcalico's keys are ASCII).
      *
      * @return the revision the listing is of
      */
-    default long list(String prefix, List<String> splits, List<Consumer<List<KeyValue>>> parts) {
+    default long list(String prefix, ListingParts.Splitter splitter, List<Consumer<List<KeyValue>>> parts) {
+        List<String> splits = splitter.splits().apply(list(splitter.under()).items().stream().map(KeyValue::key).toList());
         ListingParts.check(prefix, splits, parts.size());
         return list(prefix, page -> ListingParts.deal(page, splits, parts));
     }

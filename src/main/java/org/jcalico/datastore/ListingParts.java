@@ -5,11 +5,12 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
- * A listing of everything ({@link Keys#ROOT}) read in parts at once ({@link Datastore#list(String, List, List)}):
+ * A listing of everything ({@link Keys#ROOT}) read in parts at once ({@link Datastore#list(String, Splitter, List)}):
  * where to split it, and the checks and dealing every store shares. A cluster's keys are mostly its endpoints, kept
  * under {@code workloadendpoints/NODE/}, so the parts are split at the endpoints of nodes evenly spaced among the
  * nodes' names: parts of about equal size where nodes carry about as many endpoints each (docs/datastore.md, "What an
@@ -26,26 +27,38 @@ public final class ListingParts {
     }
 
     /**
-     * The splits of a listing of ROOT into at most PARTS parts (fewer where there are fewer nodes), read from the
-     * nodes' keys: any keys would be correct boundaries, these only make the parts about even.
+     * Where a listing in parts is split: SPLITS chooses the splits from the keys under UNDER (in key order), which the
+     * store reads without their values as the listing's first request (etcd: at the revision the parts are then read
+     * at, over the connections that read them), so that no other read of the store need come before the listing.
+     * The splits must be ascending keys under the listing's prefix, at most one fewer than its parts.
      */
-    public static List<String> splits(Datastore datastore, int parts) {
-        List<String> nodes = new ArrayList<>();
-        String prefix = Keys.prefix(Node.class);
-        datastore.list(prefix, page -> page.forEach(node -> nodes.add(node.key().substring(prefix.length()))));
-        List<String> splits = new ArrayList<>();
-        for (int i = 1; i < parts && nodes.size() >= parts; i++) {
-            splits.add(Keys.nodePrefix(WorkloadEndpoint.class, nodes.get(i * nodes.size() / parts)));
-        }
-        // "a/" sorts after "a-b/" though "a" sorts before "a-b"
-        Collections.sort(splits);
-        return List.copyOf(new LinkedHashSet<>(splits));
+    public record Splitter(String under, Function<List<String>, List<String>> splits) {
     }
 
-    /** Refuses splits that are not ascending keys under the prefix, or a number of parts that does not match them. */
+    /**
+     * The splits of a listing of ROOT into at most PARTS parts (fewer where there are fewer nodes), chosen from the
+     * nodes' keys: any keys would be correct boundaries, these only make the parts about even.
+     */
+    public static Splitter byNodes(int parts) {
+        String prefix = Keys.prefix(Node.class);
+        return new Splitter(prefix, keys -> {
+            List<String> splits = new ArrayList<>();
+            for (int i = 1; i < parts && keys.size() >= parts; i++) {
+                splits.add(Keys.nodePrefix(WorkloadEndpoint.class, keys.get(i * keys.size() / parts).substring(prefix.length())));
+            }
+            // "a/" sorts after "a-b/" though "a" sorts before "a-b"
+            Collections.sort(splits);
+            return List.copyOf(new LinkedHashSet<>(splits));
+        });
+    }
+
+    /**
+     * Refuses splits that are not ascending keys under the prefix, or more of them than the parts take (fewer leave
+     * the last parts empty).
+     */
     public static void check(String prefix, List<String> splits, int parts) {
-        if (parts != splits.size() + 1) {
-            throw new IllegalArgumentException(splits.size() + " splits make " + (splits.size() + 1) + " parts, not " + parts);
+        if (splits.size() + 1 > parts) {
+            throw new IllegalArgumentException(splits.size() + " splits make " + (splits.size() + 1) + " parts, more than " + parts);
         }
         for (int i = 0; i < splits.size(); i++) {
             if (!splits.get(i).startsWith(prefix) || splits.get(i).equals(prefix)

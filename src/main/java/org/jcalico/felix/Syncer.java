@@ -87,15 +87,14 @@ final class Syncer {
      */
     private Input.Listed list() {
         long start = System.nanoTime();
-        List<String> splits = ListingParts.splits(datastore, ListingParts.AGENT);
         List<ClusterCache.Part> parts = new ArrayList<>();
         List<Consumer<List<KeyValue>>> readers = new ArrayList<>();
-        for (int i = 0; i <= splits.size(); i++) {
+        for (int i = 0; i < ListingParts.AGENT; i++) {
             ClusterCache.Part part = cache.new Part();
             parts.add(part);
             readers.add(page -> page.forEach(part::add));
         }
-        long revision = datastore.list(Keys.ROOT, splits, readers);
+        long revision = datastore.list(Keys.ROOT, ListingParts.byNodes(ListingParts.AGENT), readers);
         return new Input.Listed(List.copyOf(parts), revision, System.nanoTime() - start);
     }
 

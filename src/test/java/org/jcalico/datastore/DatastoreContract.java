@@ -64,12 +64,25 @@ public abstract class DatastoreContract {
                 page.forEach(item -> part.add(item.key()));
             });
         }
-        long revision = store.list("/p/", List.of("/p/b", "/p/c"), readers);
+        List<String> chosenFrom = new ArrayList<>();
+        long revision = store.list("/p/", new ListingParts.Splitter("/p/c", keys -> {
+            chosenFrom.addAll(keys);
+            return List.of("/p/b", "/p/c");
+        }), readers);
         assertEquals(whole.revision(), revision);
+        assertEquals(List.of("/p/c1", "/p/c2"), chosenFrom);
         assertEquals(List.of(List.of("/p/a1", "/p/a2"), List.of("/p/b", "/p/b1"), List.of("/p/c1", "/p/c2")), parts);
-        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/p/c", "/p/b"), readers));
-        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/q"), readers.subList(0, 2)));
-        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", List.of("/p/b"), readers));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", splitAt("/p/c", "/p/b"), readers));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", splitAt("/q"), readers.subList(0, 2)));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/p/", splitAt("/p/b", "/p/c"), readers.subList(0, 2)));
+        parts.forEach(List::clear);
+        // fewer splits than parts: the last parts get nothing
+        store.list("/p/", splitAt("/p/b"), readers);
+        assertEquals(List.of(List.of("/p/a0", "/p/a1", "/p/a2"), List.of("/p/b", "/p/b1", "/p/c1", "/p/c2"), List.of()), parts);
+    }
+
+    private static ListingParts.Splitter splitAt(String... splits) {
+        return new ListingParts.Splitter("/p/", keys -> List.of(splits));
     }
 
     @Test

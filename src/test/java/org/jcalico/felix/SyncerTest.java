@@ -107,7 +107,6 @@ class SyncerTest {
                     store.create(endpoint("n" + node, "e" + i, "web"));
                 }
             }
-            assertEquals(ListingParts.AGENT - 1, ListingParts.splits(datastore, ListingParts.AGENT).size());
             datastore.list(Keys.ROOT).items().forEach(item -> keys.add(item.key()));
         }, (datastore, store, queue, listed) -> {
             var snapshot = cached(listed).snapshot();

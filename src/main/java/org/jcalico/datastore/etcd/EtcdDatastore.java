@@ -117,20 +117,24 @@ public final class EtcdDatastore implements Datastore {
 
     /**
      * Each part paged as above, all parts at once, each on a thread of its own and starting at a member of its own, all
-     * at the revision etcd had when it counted the prefix's keys: a read at a given revision is the store as it was then,
+     * at the revision etcd had when it read the keys the splits are chosen from (without their values, over the same
+     * connections: no read over the JSON gateway comes first): a read at a given revision is the store as it was then,
      * whichever member serves it and whenever (a compacted revision is refused, never answered otherwise), so the
      * parts are one listing, and a watch from that revision misses nothing. etcd encodes one request on one core; a
      * listing one page after another leaves the others idle (docs/datastore.md, "Listing in parts"). Read over etcd's
      * gRPC API rather than its JSON gateway (docs/datastore.md, "The listing over gRPC").
      */
     @Override
-    public long list(String prefix, List<String> splits, List<Consumer<List<KeyValue>>> parts) {
-        ListingParts.check(prefix, splits, parts.size());
+    public long list(String prefix, ListingParts.Splitter splitter, List<Consumer<List<KeyValue>>> parts) {
         try (EtcdGrpc grpc = new EtcdGrpc(endpoint, client)) {
+            List<String> keys = new ArrayList<>();
             // an answer without a revision is refused as garbled: each part would be read at a revision of its own
-            long revision = grpc.range(new RangeProtobuf.Request(start(prefix), end(prefix), 0, 0, true), 0).revision();
+            long revision = pages(new RangeProtobuf.Request(start(splitter.under()), end(splitter.under()), PAGE, 0, true),
+                    0, grpc::range, page -> page.forEach(item -> keys.add(item.key())));
+            List<String> splits = splitter.splits().apply(keys);
+            ListingParts.check(prefix, splits, parts.size());
             List<FutureTask<Long>> reads = new ArrayList<>();
-            for (int i = 0; i < parts.size(); i++) {
+            for (int i = 0; i <= splits.size(); i++) {
                 RangeProtobuf.Request part = new RangeProtobuf.Request(i > 0 ? splits.get(i - 1) : start(prefix),
                         i < splits.size() ? splits.get(i) : end(prefix), PAGE, revision, false);
                 int member = i;

@@ -9,7 +9,7 @@ import org.jcalico.datastore.KeyValue;
 
 /**
  * etcd's Range call in protobuf, written and read by hand: only the fields a listing uses, numbered as in etcd's
- * api/etcdserverpb/rpc.proto (RangeRequest: key 1, range_end 2, limit 3, revision 4, count_only 9; RangeResponse:
+ * api/etcdserverpb/rpc.proto (RangeRequest: key 1, range_end 2, limit 3, revision 4, keys_only 8; RangeResponse:
  * header 1, kvs 2, more 3; ResponseHeader: revision 3) and api/mvccpb/kv.proto (KeyValue: key 1, create_revision 2,
  * mod_revision 3, value 5). Fields it does not know are skipped by their wire type, as protobuf wants. An answer that is
  * not one well-formed message, or that could not be the answer to the request (a key outside the range or out of
@@ -24,8 +24,11 @@ final class RangeProtobuf {
     private RangeProtobuf() {
     }
 
-    /** One Range request: keys from KEY up to END (exclusive; empty: only KEY), at most LIMIT (0: all), at REVISION (0: newest). */
-    record Request(String key, String end, long limit, long revision, boolean countOnly) {
+    /**
+     * One Range request: keys from KEY up to END (exclusive; empty: only KEY), at most LIMIT (0: all), at REVISION (0:
+     * newest), with their values or, KEYS_ONLY, without (a listing's splits, read from the nodes' keys).
+     */
+    record Request(String key, String end, long limit, long revision, boolean keysOnly) {
         byte[] encode() {
             ByteArrayOutputStream out = new ByteArrayOutputStream(64);
             bytes(out, 1, key.getBytes(StandardCharsets.UTF_8));
@@ -38,18 +41,18 @@ final class RangeProtobuf {
             if (revision != 0) {
                 varint(out, 4, revision);
             }
-            if (countOnly) {
-                varint(out, 9, 1);
+            if (keysOnly) {
+                varint(out, 8, 1);
             }
             return out.toByteArray();
         }
 
         Request from(String first) {
-            return new Request(first, end, limit, revision, countOnly);
+            return new Request(first, end, limit, revision, keysOnly);
         }
 
         Request at(long read) {
-            return new Request(key, end, limit, read, countOnly);
+            return new Request(key, end, limit, read, keysOnly);
         }
     }
 

@@ -69,7 +69,7 @@ class EtcdAuthTest {
             store.create("/grpc-auth/b", "2");
             Thread.sleep(2500);
             List<List<String>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
-            long revision = store.list("/grpc-auth/", List.of("/grpc-auth/b"), parts.stream()
+            long revision = store.list("/grpc-auth/", new org.jcalico.datastore.ListingParts.Splitter("/grpc-auth/", keys -> List.of("/grpc-auth/b")), parts.stream()
                     .<java.util.function.Consumer<List<org.jcalico.datastore.KeyValue>>>map(part -> page -> page.forEach(kv -> part.add(kv.value())))
                     .toList());
             assertEquals(List.of(List.of("1"), List.of("2")), parts);
@@ -151,7 +151,7 @@ class EtcdAuthTest {
                 assertEquals("2", store.get("/jwt/b").orElseThrow().value());
                 jwt.postAs("root", "s3cret", "v3/auth/user/add", "{\"name\":\"node3\",\"password\":\"x\"}");
                 List<String> listed = new java.util.ArrayList<>();
-                store.list("/jwt/", List.of(), List.of(page -> page.forEach(kv -> listed.add(kv.value()))));
+                store.list("/jwt/", new org.jcalico.datastore.ListingParts.Splitter("/jwt/", nodes -> List.of()), List.of(page -> page.forEach(kv -> listed.add(kv.value()))));
                 assertEquals(List.of("1", "2"), listed, "the listing over gRPC");
             }
         }

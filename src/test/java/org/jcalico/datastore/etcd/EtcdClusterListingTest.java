@@ -87,7 +87,8 @@ class EtcdClusterListingTest {
             });
         }
         try (Datastore store = Datastores.open(url(members))) {
-            long revision = store.list("/cluster/", List.of("/cluster/b/", "/cluster/c/"), readers);
+            long revision = store.list("/cluster/", new org.jcalico.datastore.ListingParts.Splitter("/cluster/", keys -> List.of("/cluster/b/", "/cluster/c/")),
+                    readers);
             try (Datastore first = Datastores.open("etcd://127.0.0.1:" + cluster.get(0).port())) {
                 Listing whole = first.list("/cluster/");
                 assertEquals(whole.revision(), revision);

@@ -11,6 +11,7 @@ import org.jcalico.datastore.DatastoreContract;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.ListingParts;
 import org.jcalico.datastore.Op;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.AfterAll;
@@ -125,7 +126,8 @@ class EtcdDatastoreTest extends DatastoreContract {
                         }
                     });
                 }
-                long revision = store.list("/parts/", List.of("/parts/b/", "/parts/c/"), readers);
+                long revision = store.list("/parts/", new ListingParts.Splitter("/parts/", keys -> List.of("/parts/b/", "/parts/c/")),
+                        readers);
                 assertEquals(3 * 2501, listed.size());
                 List<String> lasts = parts.stream().map(part -> listed.get(part + "last")).toList();
                 assertEquals(1, lasts.stream().distinct().count(), "one revision's values: " + lasts);
@@ -166,6 +168,39 @@ class EtcdDatastoreTest extends DatastoreContract {
     }
 
     /**
+     * The keys a listing in parts is split at are read without their values, over the listing's own connections: the
+     * agent's listing is split among the nodes' keys, and read the nodes' values (with every other key's) over the JSON
+     * gateway first, before its first gRPC request (docs/agent.md, "Start-up of the agent", session 38). Here the keys
+     * split among carry a megabyte of values, which nothing may read.
+     */
+    @Test
+    void aListingInPartsReadsTheKeysItIsSplitAmongWithoutTheirValues() throws Exception {
+        try (Datastore store = openEmpty(); SeverableProxy counted = new SeverableProxy(etcd.port())) {
+            String big = "v".repeat(20_000);
+            for (int i = 0; i < 50; i++) {
+                store.create(String.format("/split/nodes/n%02d", i), big);
+            }
+            for (int i = 0; i < 100; i++) {
+                store.create(String.format("/split/x/n%02d/e%d", i / 2, i % 2), "small");
+            }
+            try (Datastore through = Datastores.open("etcd://127.0.0.1:" + counted.port())) {
+                long before = counted.answered();
+                List<String> keys = new java.util.ArrayList<>();
+                List<List<KeyValue>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>());
+                through.list("/split/x/", new ListingParts.Splitter("/split/nodes/", nodes -> {
+                    keys.addAll(nodes);
+                    return List.of("/split/x/" + nodes.get(nodes.size() / 2).substring("/split/nodes/".length()) + "/");
+                }), parts.stream().<java.util.function.Consumer<List<KeyValue>>>map(part -> part::addAll).toList());
+                long answered = counted.answered() - before;
+                assertEquals(50, keys.size());
+                assertEquals(store.list("/split/x/").items(), parts.stream().flatMap(List::stream).toList());
+                assertEquals(50, parts.get(0).size());
+                assertTrue(answered < 100_000, "the listing read " + answered + " bytes: the values of the keys it split among");
+            }
+        }
+    }
+
+    /**
      * The agent's listing over gRPC passes over a member that refuses connections and one that hangs up on every call
      * (each part starts at a member of its own), and reads what the gateway reads.
      */
@@ -187,7 +222,8 @@ class EtcdDatastoreTest extends DatastoreContract {
             String url = "etcd://127.0.0.1:" + refusing + ",127.0.0.1:" + hangsUp.port() + "," + etcd.url().substring("etcd://".length());
             try (Datastore members = Datastores.open(url)) {
                 List<List<KeyValue>> parts = List.of(new java.util.ArrayList<>(), new java.util.ArrayList<>(), new java.util.ArrayList<>());
-                long revision = members.list("/failover/", List.of("/failover/b/", "/failover/c/"),
+                long revision = members.list("/failover/",
+                        new ListingParts.Splitter("/failover/a/", keys -> List.of("/failover/b/", "/failover/c/")),
                         parts.stream().<java.util.function.Consumer<List<KeyValue>>>map(part -> part::addAll).toList());
                 Listing whole = store.list("/failover/");
                 assertEquals(whole.revision(), revision);

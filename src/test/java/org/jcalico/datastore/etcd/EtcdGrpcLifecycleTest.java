@@ -112,7 +112,7 @@ class EtcdGrpcLifecycleTest {
     private static List<KeyValue> listInParts(Datastore store) {
         List<KeyValue> all = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Consumer<List<KeyValue>>> parts = Stream.<Consumer<List<KeyValue>>>generate(() -> all::addAll).limit(3).toList();
-        store.list("/leak/", List.of("/leak/b/", "/leak/c/"), parts);
+        store.list("/leak/", new org.jcalico.datastore.ListingParts.Splitter("/leak/", keys -> List.of("/leak/b/", "/leak/c/")), parts);
         return all;
     }
 

@@ -25,7 +25,7 @@ class RangeProtobufTest {
     void aRequestIsEtcdsRangeRequestField() {
         byte[] expected = {0x0a, 4, '/', 'p', '/', 'b', 0x12, 4, '/', 'p', '/', 'c', 0x18, (byte) 0xd0, 0x0f, 0x20, 40};
         assertArrayEquals(expected, PART.encode());
-        assertArrayEquals(new byte[] {0x0a, 1, 'k', 0x48, 1}, new RangeProtobuf.Request("k", "", 0, 0, true).encode());
+        assertArrayEquals(new byte[] {0x0a, 1, 'k', 0x40, 1}, new RangeProtobuf.Request("k", "", 0, 0, true).encode());
     }
 
     @Test

@@ -24,6 +24,7 @@ final class SeverableProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean severed;
     private volatile long answerBytes = Long.MAX_VALUE;
     private final java.util.concurrent.atomic.AtomicBoolean cutNext = new java.util.concurrent.atomic.AtomicBoolean();
@@ -74,6 +75,11 @@ final class SeverableProxy implements AutoCloseable {
         return accepted.get();
     }
 
+    /** How many bytes of the server's answers the proxy has relayed so far. */
+    long answered() {
+        return answered.get();
+    }
+
     @Override
     public void close() {
         closeQuietly(server);
@@ -101,26 +107,29 @@ final class SeverableProxy implements AutoCloseable {
             accepted.incrementAndGet();
             open.add(client);
             open.add(upstream);
-            long answered = cutNext.getAndSet(false) ? 0 : answerBytes;
-            Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE));
-            Thread.ofVirtual().start(() -> pump(upstream, client, answered));
+            long answerLimit = cutNext.getAndSet(false) ? 0 : answerBytes;
+            Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE, null));
+            Thread.ofVirtual().start(() -> pump(upstream, client, answerLimit, answered));
         } catch (IOException e) {
             closeQuietly(client);
         }
     }
 
-    /** Relays FROM's bytes to TO, up to LIMIT of them; the rest is read and dropped. */
-    private void pump(Socket from, Socket to, long limit) {
+    /** Relays FROM's bytes to TO, up to LIMIT of them, counted in RELAYED (if given); the rest is read and dropped. */
+    private void pump(Socket from, Socket to, long limit, java.util.concurrent.atomic.AtomicLong relayed) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[8192];
             long left = limit;
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                int relayed = (int) Math.min(read, left);
-                if (!silenced.contains(from) && relayed > 0) {
-                    out.write(buffer, 0, relayed);
+                int count = (int) Math.min(read, left);
+                if (!silenced.contains(from) && count > 0) {
+                    out.write(buffer, 0, count);
                     out.flush();
+                    if (relayed != null) {
+                        relayed.addAndGet(count);
+                    }
                 }
-                left -= relayed;
+                left -= count;
             }
         } catch (IOException e) {
             // one side went away: close both below
