@@ -222,7 +222,7 @@ public final class SelectorSets {
         Item item = new Item(source);
         items.put(source, item);
         for (String profile : item.profileIds()) {
-            byProfile.computeIfAbsent(profile, name -> new HashSet<>()).add(item);
+            byProfile.computeIfAbsent(profile, name -> new IdentitySet<>()).add(item);
         }
         join(item, source instanceof WorkloadEndpoint endpoint
                 ? kinds.computeIfAbsent(EndpointLabels.Source.of(endpoint),
@@ -579,7 +579,7 @@ public final class SelectorSets {
     /** Items with the same effective labels, and the selectors in use that match them. */
     private static final class Group {
         final Map<String, String> labels;
-        final Set<Item> items = new HashSet<>();
+        final Set<Item> items = new IdentitySet<>();
         final Set<Selector> matched = new HashSet<>();
         /** How many of its items have an address (a net) of IPv4 and of IPv6: only those give a set members. */
         private int addressedV4;
