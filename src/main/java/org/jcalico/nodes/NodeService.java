@@ -3,7 +3,9 @@ package org.jcalico.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.kernel.CommandRunner;
@@ -14,6 +16,8 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /** Registering hosts as nodes, and removing them once they have no endpoints left. */
 public final class NodeService {
+    /** Registrations of other nodes at the same moment each cost one more reading of the nodes. */
+    private static final int MAX_ATTEMPTS = 20;
     private final ResourceStore store;
 
     public NodeService(ResourceStore store) {
@@ -22,16 +26,38 @@ public final class NodeService {
 
     /**
      * Creates the node, or updates it if its addresses or AS changed; returns the revision of that write, 0 when the
-     * node was stored as wanted already.
+     * node was stored as wanted already. Reads every node to check the addresses.
      */
     public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
-        Node wanted = new Node(name, ipv4, ipv6, asNumber);
-        checkAddressesFree(wanted, store.list(Node.class).stream().map(Versioned::resource).toList());
-        Optional<Versioned<Node>> existing = store.get(Node.class, name);
-        if (existing.isEmpty()) {
-            return store.create(wanted);
+        ResourceStore.Listed<Node> nodes = store.listed(Node.class);
+        return register(new Node(name, ipv4, ipv6, asNumber), nodes.resources(), nodes.revision());
+    }
+
+    /**
+     * {@link #register(String, IpAddress, IpAddress, Long)} checked against NODES, every node as of REVISION (an
+     * agent's first listing, read anyway: docs/datastore.md, "What an agent lists and watches", session 39). The write
+     * is guarded by no node having been written since: of two registrations of one address at once, one commits and the
+     * other reads the nodes again and finds the address taken. Nodes written meanwhile by others are read again the
+     * same way.
+     */
+    public long register(Node wanted, List<Node> nodes, long revision) {
+        for (int attempt = 1; ; attempt++) {
+            checkAddressesFree(wanted, nodes);
+            if (nodes.contains(wanted)) {
+                return 0;
+            }
+            try {
+                // a Put: the guard says the node is as listed (or absent), and one deleted since may come back
+                return store.commit(List.of(ResourceStore.putOp(wanted), ResourceStore.noneNewerOp(Node.class, revision)));
+            } catch (ConflictException e) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                ResourceStore.Listed<Node> again = store.listed(Node.class);
+                nodes = again.resources();
+                revision = again.revision();
+            }
         }
-        return existing.get().resource().equals(wanted) ? 0 : store.update(wanted, existing.get().revision());
     }
 
     /**
