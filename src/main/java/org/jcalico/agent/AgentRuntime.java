@@ -31,7 +31,6 @@ import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.Node;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
 
@@ -67,20 +66,17 @@ public final class AgentRuntime {
             metrics.countDeniedPackets(deniedFlows.counted());
             Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
                     log, statusFile, bgp, metrics, deniedFlows);
-            // the listing first: the registration checks the node's addresses against the nodes it reads (every node)
-            // and writes once it is whole; the loop waits for a cache that holds what the registration wrote
+            // the listing first: the registration's reads and write (every node is read to check the addresses) run
+            // beside it, and the loop waits for a cache that holds what the registration wrote
             agent.listAhead();
-            // the address probe (a fork) beside the listing: only the registration reads it
+            long registering = System.nanoTime();
+            // the address probe (a fork) beside the listing too: only the registration reads it
             AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
-            Node wanted = new Node(options.node(), probed.ipv4(), options.ipv6(), options.asNumber());
-            NodeService nodes = new NodeService(new ResourceStore(datastore));
-            agent.registerOnListing((listed, revision) -> {
-                long registering = System.nanoTime();
-                long registered = nodes.register(wanted, listed, revision);
-                log.info("node " + options.node() + " registered after the listing in " + (System.nanoTime() - registering) / 1_000_000
-                        + " ms" + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
-                return registered;
-            });
+            long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), probed.ipv4(),
+                    options.ipv6(), options.asNumber());
+            agent.registeredAt(registered);
+            log.info("node " + options.node() + " registered beside the listing in " + (System.nanoTime() - registering) / 1_000_000
+                    + " ms" + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);

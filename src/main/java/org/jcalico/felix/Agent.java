@@ -6,12 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.ToLongBiFunction;
 import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,9 +26,7 @@ import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.util.Futures;
 
 /**
  * The per-host agent: one thread that turns datastore changes into kernel state. Changes that arrive together are
@@ -49,8 +45,6 @@ public final class Agent {
     private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     private final Syncer syncer;
     private final StatusReporter reporter;
-    /** Where the registration reads the nodes when the listing started ahead failed. */
-    private final ResourceStore store;
     private final ClusterCache cache;
     private final Function<Snapshot, HostState> calculate;
     private final InterfacePrefixGuard prefixGuard;
@@ -63,11 +57,10 @@ public final class Agent {
     private boolean synced;
     /** The revision the cache holds: its listing's, then its last event's. */
     private long cachedRevision;
-    /** This node's registration until the loop has taken its result ({@link #registerOnListing}); then null. */
-    private CompletableFuture<Long> registration;
-    /** Queued when the registration is done (or failed). */
-    private final Object registered = new Object();
-    /** The revision this node's registration wrote at (0: none): no pass calculates from a cache that does not hold it. */
+    /**
+     * The revision of this node's registration where it wrote one while the first listing was under way (0: none):
+     * no pass calculates from a cache that does not hold it yet ({@link #registeredAt}).
+     */
     private long registeredRevision;
     private boolean reportPending;
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
@@ -121,8 +114,7 @@ public final class Agent {
         this.statusFile = statusFile;
         this.cache = ClusterCache.ofAgent(node);
         this.syncer = new Syncer(datastore, queue, cache);
-        this.store = new ResourceStore(datastore);
-        this.reporter = new StatusReporter(store, node);
+        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
     }
 
     /**
@@ -146,25 +138,14 @@ public final class Agent {
     }
 
     /**
-     * Registers this node once the listing started ahead ({@link #listAhead}) is whole, against the nodes it holds:
-     * REGISTRATION is given them with the listing's revision and returns the revision it wrote at (0: nothing), on the
-     * listing's thread while the loop takes the listing in (docs/datastore.md, "What an agent lists and watches",
-     * session 39). The loop calculates nothing until it is done and the watch has brought the cache up to its revision,
-     * so that no pass reads a node record older than the one registered (BGP's configuration reads it; docs/agent.md,
-     * "Start-up of the agent", session 35). Where the listing failed (the loop lists again), it is given the nodes read
-     * for it alone. If it fails (the address is another node's, the store cannot be read), {@link #run} throws its
-     * exception before any pass, and the process exits as it did when the registration failed before the loop. Call
-     * after listAhead, before run().
+     * The revision at which this node's registration was written (0: it wrote nothing): the process registers its
+     * node while the listing it started ahead is read (AgentRuntime), so that listing may be older than the
+     * registration; the loop then calculates nothing until the watch has brought the cache up to this revision, so
+     * that no pass reads a node record older than the one registered (BGP's configuration reads it; docs/agent.md,
+     * "Start-up of the agent", session 35). Call before run().
      */
-    public void registerOnListing(ToLongBiFunction<List<Node>, Long> registration) {
-        this.registration = syncer.ahead().handle((listed, failure) -> {
-            if (listed != null) {
-                return registration.applyAsLong(ClusterCache.nodes(listed.parts()), listed.revision());
-            }
-            ResourceStore.Listed<Node> nodes = store.listed(Node.class);
-            return registration.applyAsLong(nodes.resources(), nodes.revision());
-        });
-        this.registration.whenComplete((revision, failure) -> queue.add(registered));
+    public void registeredAt(long revision) {
+        registeredRevision = revision;
     }
 
     /** When the loop last went round (or retried the datastore), for liveness. */
@@ -213,11 +194,6 @@ public final class Agent {
             if (batch.contains(stop)) {
                 break;
             }
-            if (registration != null && registration.isDone()) {
-                // a failed registration ends the agent here, before any pass (outside the pass's retries)
-                registeredRevision = Futures.joined(registration);
-                registration = null;
-            }
             try {
                 if (relist) {
                     relist = false;
@@ -225,7 +201,7 @@ public final class Agent {
                     startSyncing();
                 }
                 changedMeanwhile |= absorb(batch);
-                if (!synced || registration != null || cachedRevision < registeredRevision) {
+                if (!synced || cachedRevision < registeredRevision) {
                     continue;
                 }
                 boolean dirty = changedMeanwhile;
@@ -314,9 +290,6 @@ public final class Agent {
         for (Object input : batch) {
             if (input == bgpSettled) {
                 statusDue = true;
-                continue;
-            }
-            if (input == registered) {
                 continue;
             }
             switch (input) {

@@ -161,22 +161,6 @@ final class ClusterCache {
     }
 
     /**
-     * The nodes of a listing's parts, whole (the cache keeps every node as listed), for the node's registration to
-     * check its addresses against (docs/datastore.md, "What an agent lists and watches", session 39). Only once the
-     * listing is whole: its parts are then only read, here and by {@link #replaceWith}.
-     */
-    static List<Node> nodes(List<Part> parts) {
-        List<Node> nodes = new ArrayList<>();
-        for (Part part : parts) {
-            KeyedValues<Resource> values = part.byKind.get(Node.class);
-            if (values != null) {
-                values.list().forEach(node -> nodes.add((Node) node));
-            }
-        }
-        return List.copyOf(nodes);
-    }
-
-    /**
      * One part of a listing in tables as the cache keeps them, filled on the part's own thread (Syncer) while the
      * store still sends the other parts: the loop, which did the same key by key once the whole listing was in, then
      * only joins the parts' tables ({@link #replaceWith}; docs/agent.md, "Start-up of the agent", session 35). The

@@ -54,14 +54,6 @@ final class Syncer {
                 .daemon().start(task));
     }
 
-    /** The listing started ahead ({@link #listAhead}), until {@link #start} takes it. */
-    CompletableFuture<Input.Listed> ahead() {
-        if (ahead == null) {
-            throw new IllegalStateException("no listing was started ahead");
-        }
-        return ahead;
-    }
-
     /** Lists everything (or takes the listing started ahead), queues the listing, and watches from its revision. */
     void start() {
         stop();

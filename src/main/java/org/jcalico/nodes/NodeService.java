@@ -26,36 +26,25 @@ public final class NodeService {
 
     /**
      * Creates the node, or updates it if its addresses or AS changed; returns the revision of that write, 0 when the
-     * node was stored as wanted already. Reads every node to check the addresses.
+     * node was stored as wanted already. Reads every node to check the addresses, and writes guarded by no node having
+     * been written since: of registrations of one address at once, one commits and the others read the nodes again and
+     * find the address taken (docs/datastore.md, "What an agent lists and watches", session 39).
      */
     public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
-        ResourceStore.Listed<Node> nodes = store.listed(Node.class);
-        return register(new Node(name, ipv4, ipv6, asNumber), nodes.resources(), nodes.revision());
-    }
-
-    /**
-     * {@link #register(String, IpAddress, IpAddress, Long)} checked against NODES, every node as of REVISION (an
-     * agent's first listing, read anyway: docs/datastore.md, "What an agent lists and watches", session 39). The write
-     * is guarded by no node having been written since: of two registrations of one address at once, one commits and the
-     * other reads the nodes again and finds the address taken. Nodes written meanwhile by others are read again the
-     * same way.
-     */
-    public long register(Node wanted, List<Node> nodes, long revision) {
+        Node wanted = new Node(name, ipv4, ipv6, asNumber);
         for (int attempt = 1; ; attempt++) {
-            checkAddressesFree(wanted, nodes);
-            if (nodes.contains(wanted)) {
+            ResourceStore.Listed<Node> nodes = store.listed(Node.class);
+            checkAddressesFree(wanted, nodes.resources());
+            if (nodes.resources().contains(wanted)) {
                 return 0;
             }
             try {
-                // a Put: the guard says the node is as listed (or absent), and one deleted since may come back
-                return store.commit(List.of(ResourceStore.putOp(wanted), ResourceStore.noneNewerOp(Node.class, revision)));
+                // a Put: the guard says the node is as read (or absent), and one deleted since may come back
+                return store.commit(List.of(ResourceStore.putOp(wanted), ResourceStore.noneNewerOp(Node.class, nodes.revision())));
             } catch (ConflictException e) {
                 if (attempt == MAX_ATTEMPTS) {
                     throw e;
                 }
-                ResourceStore.Listed<Node> again = store.listed(Node.class);
-                nodes = again.resources();
-                revision = again.revision();
             }
         }
     }
