@@ -3,7 +3,9 @@ package org.jcalico.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.kernel.CommandRunner;
@@ -14,6 +16,8 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /** Registering hosts as nodes, and removing them once they have no endpoints left. */
 public final class NodeService {
+    /** Registrations of other nodes at the same moment each cost one more reading of the nodes. */
+    private static final int MAX_ATTEMPTS = 20;
     private final ResourceStore store;
 
     public NodeService(ResourceStore store) {
@@ -22,16 +26,27 @@ public final class NodeService {
 
     /**
      * Creates the node, or updates it if its addresses or AS changed; returns the revision of that write, 0 when the
-     * node was stored as wanted already.
+     * node was stored as wanted already. Reads every node to check the addresses, and writes guarded by no node having
+     * been written since: of registrations of one address at once, one commits and the others read the nodes again and
+     * find the address taken (docs/datastore.md, "What an agent lists and watches", session 39).
      */
     public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
         Node wanted = new Node(name, ipv4, ipv6, asNumber);
-        checkAddressesFree(wanted, store.list(Node.class).stream().map(Versioned::resource).toList());
-        Optional<Versioned<Node>> existing = store.get(Node.class, name);
-        if (existing.isEmpty()) {
-            return store.create(wanted);
+        for (int attempt = 1; ; attempt++) {
+            ResourceStore.Listed<Node> nodes = store.listed(Node.class);
+            checkAddressesFree(wanted, nodes.resources());
+            if (nodes.resources().contains(wanted)) {
+                return 0;
+            }
+            try {
+                // a Put: the guard says the node is as read (or absent), and one deleted since may come back
+                return store.commit(List.of(ResourceStore.putOp(wanted), ResourceStore.noneNewerOp(Node.class, nodes.revision())));
+            } catch (ConflictException e) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+            }
         }
-        return existing.get().resource().equals(wanted) ? 0 : store.update(wanted, existing.get().revision());
     }
 
     /**

@@ -186,6 +186,54 @@ public abstract class DatastoreContract {
         assertEquals(List.of("/pools/10.0.0.0-16"), keys(store.list("/pools/")));
     }
 
+    /**
+     * Nodes registering one address at the same moment (agents starting together, each with the address it was
+     * given): one is stored with it, every other fails with the address taken. The old registration read the nodes
+     * and then wrote its own unguarded, so several could pass the check between another's read and write.
+     */
+    @Test
+    void ofNodesRegisteringOneAddressAtOnceOnlyOneIsStored() throws Exception {
+        List<String> results = registeredTogether(6, i -> "10.77.0.1");
+        assertEquals(1, results.stream().filter("registered"::equals).count(), "results: " + results);
+        assertEquals(5, results.stream().filter("ipv4: '10.77.0.1' is already the address of node ..."::equals).count(),
+                "results: " + results);
+        assertEquals(1, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+    }
+
+    /** Nodes registering addresses of their own at the same moment are all stored: a guard that failed is tried again. */
+    @Test
+    void ofNodesRegisteringTheirOwnAddressesAtOnceAllAreStored() throws Exception {
+        List<String> results = registeredTogether(6, i -> "10.77.0." + (i + 1));
+        assertEquals(java.util.Collections.nCopies(6, "registered"), results);
+        assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+    }
+
+    /** Registers nodes host0 ... at once, each at the address given for its number: each one's outcome. */
+    private List<String> registeredTogether(int count, java.util.function.IntFunction<String> address) throws Exception {
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(count);
+        List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < count; i++) {
+                String name = "host" + i;
+                org.jcalico.model.IpAddress ip = org.jcalico.model.IpAddress.parse(address.apply(i));
+                outcomes.add(threads.submit(() -> {
+                    together.await();
+                    try {
+                        new org.jcalico.nodes.NodeService(new ResourceStore(store)).register(name, ip, null, null);
+                        return "registered";
+                    } catch (org.jcalico.model.ValidationException e) {
+                        return e.getMessage().replaceAll("node '.*'", "node ...");
+                    }
+                }));
+            }
+        }
+        List<String> results = new ArrayList<>();
+        for (java.util.concurrent.Future<String> outcome : outcomes) {
+            results.add(outcome.get());
+        }
+        return results;
+    }
+
     @Test
     void putCreatesOrReplacesUnconditionally() {
         store.put("/p", "1");
