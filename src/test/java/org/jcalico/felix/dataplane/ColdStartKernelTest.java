@@ -32,11 +32,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The agent's first pass on an empty kernel ({@link Dataplane#resync(Supplier, Supplier)}): the guard's hooks and drops
  * go in while the calculation runs, and no link comes up before them; a kernel that already holds jcalico's rules gets
- * nothing before the calculation ends. Namespaces "jct-cold-...".
+ * nothing before the calculation ends. Namespaces "jct-cold-..." (after JCALICO_TEST_NS_PREFIX when set).
  */
 @Tag("kernel")
 class ColdStartKernelTest {
-    private static final String PREFIX = "jct-cold-";
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-cold-";
     private final List<String> namespaces = new ArrayList<>();
     private CommandRunner host;
 
@@ -87,6 +87,30 @@ class ColdStartKernelTest {
         assertEquals("links down", seen.get(1), "the links wait for the calculation, behind the guard");
         String after = rules(driver);
         assertTrue(after.contains("jc-fw-jcA") && after.contains("jc-tw-jcB"), after);
+        assertTrue(linkUp("jcA") && linkUp("jcB"));
+        assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
+    }
+
+    /**
+     * The sets (`ipset save`, which the fill, or on nftables the sweep, starts from) and the links (the dump the
+     * interfaces start from) are read back while the calculation runs, so that the apply's two branches after it start
+     * with their work rather than with a read of an empty kernel; and the apply still programs every endpoint. On the
+     * code before, neither was read until the calculation had ended.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void theSetsAndTheLinksAreReadBackWhileTheCalculationRuns(DataplaneDriver driver) {
+        Snapshot snapshot = snapshot(driver, "jcA", "jcB");
+        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Dataplane dataplane = new Dataplane(host.observedBy((tool, ok) -> ran.add(tool)));
+        assertTrue(dataplane.start().failures().isEmpty());
+        DataplaneReport report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> {
+            waitUntil(() -> ran.contains("ipset") && ran.contains("rtnetlink"));
+            assertFalse(linkUp("jcA") || linkUp("jcB"), "only read, nothing set up before the calculation ends");
+            return new HostStateCalculator().calculate(snapshot);
+        });
+        assertEquals(Map.of(), report.failures());
+        assertTrue(rules(driver).contains("jc-fw-jcA") && rules(driver).contains("jc-tw-jcB"));
         assertTrue(linkUp("jcA") && linkUp("jcB"));
         assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
     }
