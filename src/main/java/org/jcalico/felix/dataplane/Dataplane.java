@@ -125,28 +125,13 @@ public final class Dataplane {
      * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
      * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
      * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
-     * Either way the sets and the links are read back while CALCULATION runs, for the apply after it.
      */
     public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
         boolean rulesLeft = forget();
         try {
             DriverTimes times = new DriverTimes();
-            boolean hookedBefore = hooked;
-            CompletableFuture<Guarded> guarded = CompletableFuture.supplyAsync(() -> {
-                Guarded written = rulesLeft ? new Guarded(Changes.NONE, hookedBefore) : guard(guard, times);
-                // the read-backs that the apply after the calculation starts with, made while it runs rather than on
-                // the apply's two branches after it: the sets' (the fill's, or on nftables the sweep's) and the links
-                // dump (docs/dataplane.md, "The cold start's order", session 39)
-                times.time("ipsets-read-ahead", () -> {
-                    ipSets.readAhead();
-                    return Changes.NONE;
-                });
-                times.time("interfaces-read-ahead", () -> {
-                    interfaces.readAhead();
-                    return Changes.NONE;
-                });
-                return written;
-            }, Thread::startVirtualThread);
+            CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
+                    : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
             HostState desired;
             try {
                 desired = calculation.get();

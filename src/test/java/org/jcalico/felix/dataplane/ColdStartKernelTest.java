@@ -91,30 +91,6 @@ class ColdStartKernelTest {
         assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
     }
 
-    /**
-     * The sets (`ipset save`, which the fill, or on nftables the sweep, starts from) and the links (the dump the
-     * interfaces start from) are read back while the calculation runs, so that the apply's two branches after it start
-     * with their work rather than with a read of an empty kernel; and the apply still programs every endpoint. On the
-     * code before, neither was read until the calculation had ended.
-     */
-    @ParameterizedTest
-    @EnumSource(DataplaneDriver.class)
-    void theSetsAndTheLinksAreReadBackWhileTheCalculationRuns(DataplaneDriver driver) {
-        Snapshot snapshot = snapshot(driver, "jcA", "jcB");
-        List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Dataplane dataplane = new Dataplane(host.observedBy((tool, ok) -> ran.add(tool)));
-        assertTrue(dataplane.start().failures().isEmpty());
-        DataplaneReport report = dataplane.resync(() -> ColdStart.guard(snapshot), () -> {
-            waitUntil(() -> ran.contains("ipset") && ran.contains("rtnetlink"));
-            assertFalse(linkUp("jcA") || linkUp("jcB"), "only read, nothing set up before the calculation ends");
-            return new HostStateCalculator().calculate(snapshot);
-        });
-        assertEquals(Map.of(), report.failures());
-        assertTrue(rules(driver).contains("jc-fw-jcA") && rules(driver).contains("jc-tw-jcB"));
-        assertTrue(linkUp("jcA") && linkUp("jcB"));
-        assertTrue(host.run(List.of("ip", "route", "show", "proto", "98")).check().stdout().contains("10.65.0.2"));
-    }
-
     @ParameterizedTest
     @EnumSource(DataplaneDriver.class)
     void aKernelHoldingJcalicoRulesGetsNothingBeforeTheCalculationEnds(DataplaneDriver driver) {

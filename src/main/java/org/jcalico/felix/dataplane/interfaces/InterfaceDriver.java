@@ -33,8 +33,6 @@ public final class InterfaceDriver {
     private final Rtnetlink netlink;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
     private PersistentSortedMap<EndpointInterface, Object> configured;
-    /** The links dump of {@link #readAhead()}, for the next apply in place of its own; null when none. */
-    private Map<String, Link> readAhead;
 
     public InterfaceDriver(CommandRunner runner) {
         this.sysctls = new SysctlWriter(runner);
@@ -43,25 +41,6 @@ public final class InterfaceDriver {
 
     public void forget() {
         configured = null;
-        readAhead = null;
-    }
-
-    /**
-     * After a {@link #forget()}, the links dump that the next apply would start with, made now and kept for it: a cold
-     * start dumps the links while its calculation runs, not after it (docs/dataplane.md, "The cold start's order",
-     * session 39). A link that comes or goes in between is as it would be for a dump at the apply's start: one the
-     * apply finds missing is reported and tried again by the next apply, as one created a moment too late always was.
-     * A dump that fails is left to the apply, which dumps again and reports it.
-     */
-    public void readAhead() {
-        if (configured != null || readAhead != null) {
-            return;
-        }
-        try {
-            readAhead = netlink.links();
-        } catch (KernelException e) {
-            // the apply's own dump reports it
-        }
     }
 
     /** The host-wide settings only. */
@@ -107,9 +86,7 @@ public final class InterfaceDriver {
             // after a forget (start, resync) the kernel is read back: the links, with most of each one's settings (one
             // dump instead of a read of each setting's file); otherwise the pending interfaces are new, so their
             // settings are written and their links set up without first listing every link of the host
-            Map<String, Link> ahead = readAhead;
-            readAhead = null;
-            Map<String, Link> links = !checkGlobal ? null : pending.isEmpty() ? Map.of() : ahead != null ? ahead : netlink.links();
+            Map<String, Link> links = !checkGlobal ? null : pending.isEmpty() ? Map.of() : netlink.links();
             Map<String, String> settings = new LinkedHashMap<>();
             Map<String, String> held = new HashMap<>();
             Map<String, String> owners = new HashMap<>();

@@ -26,8 +26,6 @@ public final class IpSetDriver {
     private final CommandRunner runner;
     private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
-    /** The read-back of {@link #readAhead()}, for the next fill or sweep in place of its own; null when none. */
-    private IpSetSnapshot readAhead;
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
@@ -36,30 +34,9 @@ public final class IpSetDriver {
 
     public void forget() {
         programmed = null;
-        readAhead = null;
     }
 
-    /**
-     * The read-back that the next fill or sweep would start with, made now and kept for it: a cold start reads the
-     * sets while its calculation runs, not after it (docs/dataplane.md, "The cold start's order", session 39). Only
-     * this driver writes jcalico's sets meanwhile, so what it read is what the kernel holds when the fill plans. A
-     * read that fails is left to the fill, which reads again and reports it.
-     */
-    public void readAhead() {
-        if (programmed != null || readAhead != null) {
-            return;
-        }
-        try {
-            readAhead = read();
-        } catch (KernelException e) {
-            // the fill's own read-back reports it
-        }
-    }
-
-    /**
-     * Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure),
-     * its own or one {@link #readAhead() read ahead}.
-     */
+    /** Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
     public boolean readsBack() {
         return programmed == null;
     }
@@ -111,9 +88,7 @@ public final class IpSetDriver {
 
     private Changes run(Function<IpSetSnapshot, IpSetUpdate> planner) {
         try {
-            IpSetSnapshot before = programmed != null ? programmed : readAhead != null ? readAhead : read();
-            readAhead = null;
-            IpSetUpdate update = planner.apply(before);
+            IpSetUpdate update = planner.apply(programmed != null ? programmed : read());
             programmed = null;
             if (!update.isEmpty()) {
                 write(update.input());
