@@ -32,11 +32,11 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The agent's first pass on an empty kernel ({@link Dataplane#resync(Supplier, Supplier)}): the guard's hooks and drops
  * go in while the calculation runs, and no link comes up before them; a kernel that already holds jcalico's rules gets
- * nothing before the calculation ends. Namespaces "jct-cold-...".
+ * nothing before the calculation ends. Namespaces "jct-cold-..." (after JCALICO_TEST_NS_PREFIX when set).
  */
 @Tag("kernel")
 class ColdStartKernelTest {
-    private static final String PREFIX = "jct-cold-";
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-cold-";
     private final List<String> namespaces = new ArrayList<>();
     private CommandRunner host;
 
