@@ -69,8 +69,8 @@ public final class CniBenchmark {
             long start = System.nanoTime();
             IpAddress address = add(host, config, "bench-" + i, namespace);
             returned.add((System.nanoTime() - start) / 1_000_000);
-            CompletableFuture<Long> fromNear = FirstReply.from(near, address, start);
-            CompletableFuture<Long> fromFar = FirstReply.from(far, address, start);
+            CompletableFuture<Long> fromNear = FirstReply.start(near, address).since(start);
+            CompletableFuture<Long> fromFar = FirstReply.start(far, address).since(start);
             sameHost.add(fromNear.join());
             otherHost.add(fromFar.join());
         }
