@@ -276,7 +276,7 @@ final class NftablesPlanner {
      * and sets again. The library has no call to release its cache; a script without commands does not reach the
      * cache either, so the settling transaction is one whose commands need the cache an add needs: a set of its own
      * made, given an element and deleted again, in each family's table, all in one transaction (docs/dataplane.md,
-     * "One endpoint added to 1,000, session 39").
+     * "Session 39 (n-add): one endpoint added to 1,000").
      */
     static String settle() {
         Script script = new Script();

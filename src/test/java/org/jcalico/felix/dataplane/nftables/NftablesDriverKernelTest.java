@@ -62,7 +62,7 @@ class NftablesDriverKernelTest {
 
     /**
      * The first add after a large transaction (the first pass's, a resync's) met libnftables' first transaction after it,
-     * two to five times an add's (docs/dataplane.md, "One endpoint added to 1,000, session 39"): the driver runs a settling
+     * two to five times an add's (docs/dataplane.md, "Session 39 (n-add): one endpoint added to 1,000"): the driver runs a settling
      * transaction of its own on the library's context right after a large one, and the kernel holds the same before and
      * after it. Fails when no transaction follows the large one (the generation stays where the large one left it).
      */
