@@ -67,6 +67,14 @@ final class NamespaceThread<R extends AutoCloseable> {
     }
 
     /**
+     * Queues the work behind what was given before and returns at once: its outcome is not told, so it is for work whose
+     * failure changes nothing. Work given after it waits for it, as after any other.
+     */
+    void later(Function<R, ?> work) {
+        submit(work);
+    }
+
+    /**
      * {@link #run} for a netlink user: counted for the OBSERVER as a run of TOOL that went well unless REFUSED says the
      * kernel refused some of it; work that did not finish is {@link Rtnetlink.Interrupted} (its effect unknown).
      */

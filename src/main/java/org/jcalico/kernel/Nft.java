@@ -58,6 +58,18 @@ public final class Nft {
         return result;
     }
 
+    /**
+     * Runs the script as one transaction after what is queued on the context's thread, and returns at once: its outcome
+     * is not told, so it is for a transaction run for what it leaves in the context, not in the kernel (see {@code
+     * NftablesDriver}'s settling after a whole replace). Nothing when scripts fork nft: a forked nft keeps no context.
+     */
+    public void applyLater(String script) {
+        if (thread != null) {
+            CommandText.input(script);
+            thread.later(context -> context.run(script));
+        }
+    }
+
     private Result onThread(String script) {
         try {
             Libnftables.Outcome outcome = thread.run(context -> context.run(script));

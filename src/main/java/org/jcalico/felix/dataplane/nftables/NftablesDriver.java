@@ -31,6 +31,11 @@ public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
     public static final String TOOL = "nftables";
     static final List<String> DROP_ONLY = List.of("drop");
+    /**
+     * The script's size (characters) from which its transaction is followed by {@link NftablesPlanner#settle()}: an
+     * endpoint's add is about 1,000, the first pass's transaction for 1,000 endpoints 1.1 million.
+     */
+    static final int SETTLE_AFTER = 64 << 10;
     private final Nft nft;
     private final NfTables tables;
     /** What the kernel holds, as this driver wrote it; null when not known. */
@@ -127,6 +132,11 @@ public final class NftablesDriver {
         }
         if (!plan.isEmpty()) {
             nft.apply(plan.script()).check();
+            if (plan.script().length() >= SETTLE_AFTER) {
+                // libnftables keeps every object a script added in its cache until the next script, which frees it;
+                // after a large one that freeing fell to the next endpoint's add: done now, on the context's thread
+                nft.applyLater(NftablesPlanner.settle());
+            }
         }
         return plan;
     }

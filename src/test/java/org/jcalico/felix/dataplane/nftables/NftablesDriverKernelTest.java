@@ -60,6 +60,53 @@ class NftablesDriverKernelTest {
         Namespaces.deleteAll(PREFIX);
     }
 
+    /**
+     * The first add after a large transaction (the first pass's, a resync's) met libnftables' first transaction after it,
+     * two to five times an add's (docs/dataplane.md, "Session 39 (n-add): one endpoint added to 1,000"): the driver runs a settling
+     * transaction of its own on the library's context right after a large one, and the kernel holds the same before and
+     * after it. Fails when no transaction follows the large one (the generation stays where the large one left it).
+     */
+    @Test
+    void aLargeTransactionIsFollowedByASettlingOneThatChangesNothing() throws InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.jcalico.kernel.Nft.inProcess(), "libnftables not loaded");
+        NftablesDriver driver = new NftablesDriver(host);
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            endpoints.add(numbered(i));
+        }
+        org.jcalico.kernel.NfTables tables = host.nfTables();
+        // as the agent's first pass: the guard's tables replaced whole, then the endpoints added in one large transaction
+        assertEquals(Map.of(), driver.apply(state(List.of(), List.of(), List.of()), Set.of()).failures());
+        long guarded = tables.read();
+        assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
+        generation(tables, guarded + 2);
+        String settled = kernel();
+        assertFalse(settled.contains(NftablesPlanner.SETTLE_SET), settled);
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
+        generation(tables, guarded + 4);
+        assertEquals(normalized(kernel()), normalized(settled), "the tables as a whole replace of the same state leaves them");
+        endpoints.add(numbered(300));
+        assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
+        Thread.sleep(200);
+        assertEquals(guarded + 5, tables.read(), "an endpoint's add is followed by no settling");
+    }
+
+    /** Waits up to 5 s for the namespace's generation to reach EXPECTED (a settling transaction runs after its large one returned). */
+    private static void generation(org.jcalico.kernel.NfTables tables, long expected) throws InterruptedException {
+        for (int wait = 0; wait < 250 && tables.read() < expected; wait++) {
+            Thread.sleep(20);
+        }
+        assertEquals(expected, tables.read(), "the large transaction and one after it");
+    }
+
+    private static WorkloadEndpoint numbered(int index) {
+        return new WorkloadEndpoint("h1", null, "c" + index, "w" + index, "jcw" + index, null,
+                List.of(org.jcalico.model.Cidr.parse("10.66." + index / 250 + "." + (index % 250 + 1) + "/32")),
+                List.of(org.jcalico.model.Cidr.parse("fd66::" + Integer.toHexString(index + 1) + "/128")),
+                List.of("open"), null, null, Map.of("app", index % 2 == 0 ? "web" : "db"), null);
+    }
+
     @Test
     void eachSmallTransactionLeavesWhatAWholeReplaceWould() {
         NftablesDriver driver = new NftablesDriver(host);
