@@ -41,7 +41,7 @@ final class NoTls extends SSLContextSpi {
 
     @Override
     protected SSLParameters engineGetSupportedSSLParameters() {
-        return new SSLParameters();
+        return engineGetDefaultSSLParameters();
     }
 
     @Override
@@ -61,7 +61,7 @@ final class NoTls extends SSLContextSpi {
 
     @Override
     protected SSLEngine engineCreateSSLEngine(String host, int port) {
-        throw new UnsupportedOperationException(REFUSAL);
+        return engineCreateSSLEngine();
     }
 
     @Override
