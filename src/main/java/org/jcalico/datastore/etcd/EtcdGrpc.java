@@ -95,10 +95,12 @@ final class EtcdGrpc implements AutoCloseable {
         } else {
             tls = null;
             // given none, the connector makes and starts a TLS factory of the JDK's defaults, which reads and parses the
-            // JDK's whole CA bundle though nothing here speaks TLS (docs/agent.md, "Start-up of the agent", session 37)
+            // JDK's whole CA bundle though nothing here speaks TLS (docs/agent.md, "Start-up of the agent", session 37);
+            // given one, it starts it, which sets up the JDK's TLS code. Prior-knowledge HTTP/2 never asks the factory,
+            // so this one is the connector's but never started (docs/agent.md, "Memory", session 39)
             SslContextFactory.Client unused = new SslContextFactory.Client();
-            unused.setSslContext(PemTls.trustingNothing());
             connector.setSslContextFactory(unused);
+            connector.unmanage(unused);
         }
         try {
             http2.start();

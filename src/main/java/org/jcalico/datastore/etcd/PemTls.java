@@ -17,9 +17,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import org.jcalico.datastore.DatastoreException;
 
@@ -33,17 +31,6 @@ final class PemTls {
     private static final char[] NO_PASSWORD = new char[0];
 
     private PemTls() {
-    }
-
-    /** A context for plain-HTTP members: no TLS is spoken, and if it ever were, no certificate would be trusted. */
-    static SSLContext trustingNothing() {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(new KeyManager[0], new TrustManager[0], null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new DatastoreException("cannot set up the HTTP client: " + e.getMessage());
-        }
     }
 
     static SSLContext context(Path ca, Path cert, Path key) {

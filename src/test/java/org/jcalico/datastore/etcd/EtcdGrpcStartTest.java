@@ -32,7 +32,7 @@ public class EtcdGrpcStartTest {
     /**
      * Over plain HTTP the listing's client reads no CA certificates: Jetty's connector, given no TLS factory, made one
      * of the JDK's defaults and started it, which reads and parses the JDK's whole CA bundle though nothing speaks TLS
-     * (as the JSON client did until it got a context that trusts nothing: PemTls.trustingNothing).
+     * (as the JSON client did until it got a context of its own: now NoTls).
      */
     @Test
     void overPlainHttpTheListingsClientReadsNoCaCertificates() {
@@ -41,6 +41,20 @@ public class EtcdGrpcStartTest {
                 "the client started: " + loaded.size() + " lines");
         assertEquals(List.of(), loaded.stream().filter(line -> line.contains(" sun.security.ssl.TrustStoreManager ")).toList(),
                 "the JDK's trust store was not read");
+    }
+
+    /**
+     * Over plain HTTP neither etcd client sets up TLS: both had a real JSSE context (one that trusted nothing), whose
+     * set-up loaded the JDK's TLS code, about 400 classes that every etcd agent's AOT cache then listed, mapped and
+     * linked though nothing speaks TLS (docs/agent.md, "Memory", session 39).
+     */
+    @Test
+    void overPlainHttpNeitherClientLoadsTheJdksTlsCode() {
+        List<String> loaded = probe("client");
+        assertTrue(loaded.stream().anyMatch(line -> line.contains(" org.eclipse.jetty.http2.client.HTTP2Client ")),
+                "the client started: " + loaded.size() + " lines");
+        List<String> tls = loaded.stream().filter(line -> line.contains(" sun.security.ssl.")).toList();
+        assertEquals(0, tls.size(), "classes of the JDK's TLS loaded, the first: " + tls.subList(0, Math.min(3, tls.size())));
     }
 
     /** Runs {@link Probe} in a JVM of the agent's collector and heap flags, as the agent's JVM would compress references. */
