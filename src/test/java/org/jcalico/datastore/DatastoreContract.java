@@ -208,21 +208,60 @@ public abstract class DatastoreContract {
         assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
     }
 
+    /**
+     * Nodes applied from files (`jcalico apply -f`) and agents registering, all with one address at the same moment:
+     * one is stored, and every other fails with the address taken (the apply's check is guarded as the registration's).
+     */
+    @Test
+    void ofNodesAppliedAndRegisteringOneAddressAtOnceOnlyOneIsStored() throws Exception {
+        List<String> results = writtenTogether(6, i -> "10.77.0.1", i -> i % 3 == 0 ? REGISTER : APPLY);
+        assertEquals(1, results.stream().filter("registered"::equals).count(), "results: " + results);
+        assertEquals(5, results.stream().filter("ipv4: '10.77.0.1' is already the address of node ..."::equals).count(),
+                "results: " + results);
+        assertEquals(1, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+    }
+
+    /** Nodes of addresses of their own applied at the same moment are all stored: an apply whose guard failed is tried again. */
+    @Test
+    void ofNodesAppliedWithTheirOwnAddressesAtOnceAllAreStored() throws Exception {
+        List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> APPLY);
+        assertEquals(java.util.Collections.nCopies(6, "registered"), results);
+        assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+    }
+
+    /** How a test writes a node: as the agent registers it, or as `jcalico apply -f` applies it. */
+    private interface NodeWriter {
+        void write(ResourceStore resources, org.jcalico.model.Node node);
+    }
+
+    private static final NodeWriter REGISTER = (resources, node) ->
+            new org.jcalico.nodes.NodeService(resources).register(node.name(), node.ipv4(), node.ipv6(), node.asNumber());
+    private static final NodeWriter APPLY = (resources, node) ->
+            new org.jcalico.resources.ResourceService(resources).apply(List.of(node));
+
     /** Registers nodes host0 ... at once, each at the address given for its number: each one's outcome. */
     private List<String> registeredTogether(int count, java.util.function.IntFunction<String> address) throws Exception {
+        return writtenTogether(count, address, i -> REGISTER);
+    }
+
+    /** Writes nodes host0 ... at once, each at the address and in the way given for its number: each one's outcome. */
+    private List<String> writtenTogether(int count, java.util.function.IntFunction<String> address,
+            java.util.function.IntFunction<NodeWriter> writer) throws Exception {
         java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(count);
         List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
         try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < count; i++) {
-                String name = "host" + i;
-                org.jcalico.model.IpAddress ip = org.jcalico.model.IpAddress.parse(address.apply(i));
+                org.jcalico.model.Node node = new org.jcalico.model.Node("host" + i,
+                        org.jcalico.model.IpAddress.parse(address.apply(i)), null, null);
+                NodeWriter write = writer.apply(i);
                 outcomes.add(threads.submit(() -> {
                     together.await();
                     try {
-                        new org.jcalico.nodes.NodeService(new ResourceStore(store)).register(name, ip, null, null);
+                        write.write(new ResourceStore(store), node);
                         return "registered";
                     } catch (org.jcalico.model.ValidationException e) {
-                        return e.getMessage().replaceAll("node '.*'", "node ...");
+                        // an apply names the resource of its file first: "resource 1 (Node host3): ..."
+                        return e.getMessage().replaceFirst("^resource 1 \\(Node host\\d+\\): ", "").replaceAll("node '.*'", "node ...");
                     }
                 }));
             }
