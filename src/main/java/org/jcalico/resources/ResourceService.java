@@ -93,6 +93,12 @@ public final class ResourceService {
         if (resources.stream().anyMatch(r -> r instanceof Node)) {
             guards.add(NodeService.addressesGuard(stored.revision(Node.class)));
         }
+        if (resources.stream().anyMatch(r -> r instanceof Profile)) {
+            List<Rule> rules = new ArrayList<>();
+            resources.stream().filter(r -> r instanceof Profile).map(Profile.class::cast)
+                    .forEach(profile -> List.of(Direction.values()).forEach(direction -> rules.addAll(profile.rules(direction))));
+            guards.addAll(ProfileService.tagGuards(rules, stored.listed(Profile.class)));
+        }
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
         for (Resource resource : resources) {
@@ -182,6 +188,12 @@ public final class ResourceService {
         long revision(Class<? extends Resource> kind) {
             byKey(kind);
             return revisions.get(kind);
+        }
+
+        <T extends Resource> ResourceStore.Listed<T> listed(Class<T> kind) {
+            List<Versioned<T>> items = byKey(kind).values().stream()
+                    .map(versioned -> new Versioned<>(kind.cast(versioned.resource()), versioned.revision())).toList();
+            return new ResourceStore.Listed<>(items, revision(kind));
         }
 
         <T extends Resource> List<T> list(Class<T> kind) {

@@ -199,9 +199,7 @@ public abstract class DatastoreContract {
     /** Nodes registering addresses of their own at the same moment are all stored: a guard that failed is tried again. */
     @Test
     void ofNodesRegisteringTheirOwnAddressesAtOnceAllAreStored() throws Exception {
-        List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> REGISTER);
-        assertEquals(java.util.Collections.nCopies(6, "registered"), results);
-        assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+        assertAllStoredWithTheirOwnAddresses(REGISTER);
     }
 
     /**
@@ -224,9 +222,72 @@ public abstract class DatastoreContract {
     /** Nodes of addresses of their own applied at the same moment are all stored: an apply whose guard failed is tried again. */
     @Test
     void ofNodesAppliedWithTheirOwnAddressesAtOnceAllAreStored() throws Exception {
-        List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> APPLY);
+        assertAllStoredWithTheirOwnAddresses(APPLY);
+    }
+
+    /** Six nodes written at once, each at an address of its own: all six stored. */
+    private void assertAllStoredWithTheirOwnAddresses(NodeWriter writer) throws Exception {
+        List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> writer);
         assertEquals(java.util.Collections.nCopies(6, "registered"), results);
         assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+    }
+
+    /**
+     * `profile remove` of a tag's only carrier and `profile rule add` (or `apply`) of a rule naming that tag, at once: at
+     * most one succeeds, and no rule is left naming a tag that no profile carries. Each checked the profiles it read
+     * and wrote unguarded by the other's write, so both could pass (a rule of a tag nobody carries, which apply and
+     * rule add refuse).
+     */
+    @Test
+    void ofATagsCarrierRemovedWhileARuleNamingItIsAddedOneFails() throws Exception {
+        List<String> bothDone = new ArrayList<>();
+        for (int round = 0; round < 12; round++) {
+            String carrier = "carrier" + round;
+            String user = "user" + round;
+            org.jcalico.resources.ProfileService profiles = new org.jcalico.resources.ProfileService(new ResourceStore(store));
+            profiles.add(carrier);
+            profiles.add(user);
+            org.jcalico.model.Rule naming = org.jcalico.model.Rule.allow()
+                    .withSource(new org.jcalico.model.EntityMatch(carrier, null, null, null, null, null, null, null));
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Future<Boolean> removed;
+            java.util.concurrent.Future<Boolean> added;
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                removed = threads.submit(() -> refusedOrDone(together, () -> new org.jcalico.resources.ProfileService(
+                        new ResourceStore(store)).remove(carrier)));
+                // the rule comes by `profile rule add`, or in odd rounds in the profile applied whole (`apply -f`)
+                org.jcalico.model.Profile applied = profiles.get(user).resource().withRules(org.jcalico.model.Direction.INBOUND,
+                        List.of(naming));
+                boolean byApply = round % 2 == 1;
+                added = threads.submit(() -> refusedOrDone(together, () -> {
+                    ResourceStore resources = new ResourceStore(store);
+                    if (byApply) {
+                        new org.jcalico.resources.ResourceService(resources).apply(List.of(applied));
+                    } else {
+                        new org.jcalico.resources.ProfileService(resources).addRule(user, org.jcalico.model.Direction.INBOUND, naming, null);
+                    }
+                }));
+            }
+            boolean ruleStored = profiles.get(user).resource().rules(org.jcalico.model.Direction.INBOUND).contains(naming);
+            boolean carrierGone = new ResourceStore(store).get(org.jcalico.model.Profile.class, carrier).isEmpty();
+            assertEquals(added.get(), ruleStored, "round " + round);
+            assertEquals(removed.get(), carrierGone, "round " + round);
+            if (ruleStored && carrierGone) {
+                bothDone.add("round " + round);
+            }
+        }
+        assertEquals(List.of(), bothDone, "rounds where a rule names a tag no profile carries");
+    }
+
+    /** Runs the write once the other thread is ready too: whether it was done (true) or refused by its check. */
+    private static boolean refusedOrDone(java.util.concurrent.CyclicBarrier together, Runnable write) throws Exception {
+        together.await();
+        try {
+            write.run();
+            return true;
+        } catch (org.jcalico.model.ValidationException e) {
+            return false;
+        }
     }
 
     /** How a test writes a node: as the agent registers it, or as `jcalico apply -f` applies it. */
