@@ -58,7 +58,7 @@ public final class ProfileService {
                 throw inUse.error();
             });
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.deleteOp(current.resource(), current.revision())));
-            ops.addAll(tagGuards(List.of(), all));
+            ops.addAll(tagGuards(Set.of(), all));
             store.commit(ops);
         });
     }
@@ -77,7 +77,7 @@ public final class ProfileService {
             rules.add(index, rule);
             Profile updated = current.resource().withRules(direction, rules);
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.updateOp(updated, current.revision())));
-            ops.addAll(tagGuards(List.of(rule), all));
+            ops.addAll(tagGuards(new TreeSet<>(tagsNamed(rule)), all));
             store.commit(ops);
             return updated;
         });
@@ -85,14 +85,12 @@ public final class ProfileService {
 
     /**
      * The guards of the tag checks made against the profiles as read: no profile was written since (so no rule naming
-     * a tag being taken away was added meanwhile), and a carrier of each tag the rules name is still as read (so it was
+     * a tag being taken away was added meanwhile), and a carrier of each tag named is still as read (so it was
      * not deleted meanwhile, which a guard on the kind cannot see). With them, a rule's add and its tag's removal at the
      * same moment cannot both commit (docs/resources.md, session 40). The one guard of `profile rule add`, `profile
      * remove` and `apply` of profiles.
      */
-    public static List<Op> tagGuards(Collection<Rule> rules, ResourceStore.Listed<Profile> read) {
-        Set<String> named = new TreeSet<>();
-        rules.forEach(rule -> named.addAll(tagsNamed(rule)));
+    public static List<Op> tagGuards(Set<String> named, ResourceStore.Listed<Profile> read) {
         // one pass over the profiles (apply may bring 100,000 of them): the first carrier of each tag named
         Map<String, Versioned<Profile>> carrierOf = new HashMap<>();
         for (Versioned<Profile> profile : read.items()) {
@@ -177,7 +175,8 @@ public final class ProfileService {
         return tags;
     }
 
-    private static Set<String> ruleTags(Profile profile) {
+    /** The tags the profile's rules name. */
+    static Set<String> ruleTags(Profile profile) {
         Set<String> tags = new TreeSet<>();
         for (Direction direction : Direction.values()) {
             for (Rule rule : profile.rules(direction)) {

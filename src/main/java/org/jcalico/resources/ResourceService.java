@@ -93,11 +93,13 @@ public final class ResourceService {
         if (resources.stream().anyMatch(r -> r instanceof Node)) {
             guards.add(NodeService.addressesGuard(stored.revision(Node.class)));
         }
-        if (resources.stream().anyMatch(r -> r instanceof Profile)) {
-            List<Rule> rules = new ArrayList<>();
-            resources.stream().filter(r -> r instanceof Profile).map(Profile.class::cast)
-                    .forEach(profile -> List.of(Direction.values()).forEach(direction -> rules.addAll(profile.rules(direction))));
-            guards.addAll(ProfileService.tagGuards(rules, stored.listed(Profile.class)));
+        List<Profile> profiles = resources.stream().filter(r -> r instanceof Profile).map(Profile.class::cast).toList();
+        if (!profiles.isEmpty()) {
+            // a tag a profile of the list carries needs no guard: the commit writes its carrier
+            Set<String> named = new HashSet<>();
+            profiles.forEach(profile -> named.addAll(ProfileService.ruleTags(profile)));
+            named.removeAll(ProfileService.tagsOf(profiles));
+            guards.addAll(ProfileService.tagGuards(named, stored.listed(Profile.class)));
         }
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
