@@ -2,10 +2,7 @@ package org.jcalico.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +32,7 @@ final class ApplyCommand implements Runnable {
 
     @Override
     public void run() {
-        String text;
-        try {
-            text = file.equals("-") ? new String(System.in.readAllBytes()) : Files.readString(Path.of(file));
-        } catch (IOException e) {
-            throw new CommandFailure("cannot read " + file + ": " + e.getMessage());
-        }
-        var resources = ResourceCodec.decodeAll(text);
+        var resources = ResourceCodec.decodeAll(InputFile.read(file));
         if (!output.equals("table") && !(dryRun && output.equals("json"))) {
             throw new org.jcalico.model.ValidationException("--output: '" + output + "' is not "
                     + (dryRun ? "table or json" : "table (json goes with --dry-run)"));

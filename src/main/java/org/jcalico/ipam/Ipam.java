@@ -12,6 +12,7 @@ import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;

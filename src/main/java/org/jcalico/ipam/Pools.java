@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;

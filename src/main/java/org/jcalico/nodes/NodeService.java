@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import org.jcalico.datastore.ConflictException;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
@@ -16,8 +17,6 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /** Registering hosts as nodes, and removing them once they have no endpoints left. */
 public final class NodeService {
-    /** Registrations of other nodes at the same moment each cost one more reading of the nodes. */
-    private static final int MAX_ATTEMPTS = 20;
     private final ResourceStore store;
 
     public NodeService(ResourceStore store) {
@@ -32,21 +31,24 @@ public final class NodeService {
      */
     public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
         Node wanted = new Node(name, ipv4, ipv6, asNumber);
-        for (int attempt = 1; ; attempt++) {
+        return Retries.run(() -> {
             ResourceStore.Listed<Node> nodes = store.listed(Node.class);
             checkAddressesFree(wanted, nodes.resources());
             if (nodes.resources().contains(wanted)) {
-                return 0;
+                return 0L;
             }
-            try {
-                // a Put: the guard says the node is as read (or absent), and one deleted since may come back
-                return store.commit(List.of(ResourceStore.putOp(wanted), ResourceStore.noneNewerOp(Node.class, nodes.revision())));
-            } catch (ConflictException e) {
-                if (attempt == MAX_ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
+            // a Put: the guard says the node is as read (or absent), and one deleted since may come back
+            return store.commit(List.of(ResourceStore.putOp(wanted), addressesGuard(nodes.revision())));
+        });
+    }
+
+    /**
+     * The guard a write of nodes checked by {@link #checkAddressesFree} against the nodes listed at the revision
+     * commits with: no node was created or changed since, so two writers can never both take one address (the
+     * registration here, `jcalico apply` of nodes in ResourceService).
+     */
+    public static Op addressesGuard(long nodesListedAt) {
+        return ResourceStore.noneNewerOp(Node.class, nodesListedAt);
     }
 
     /**

@@ -3,15 +3,14 @@ package org.jcalico.resources;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.LabelEdit;
 import org.jcalico.model.Namespace;
 
 /** Namespaces' labels, which namespaceSelectors match; a namespace is created by its first label. */
 public final class NamespaceService {
-    private static final int ATTEMPTS = 20;
     private final ResourceStore store;
 
     public NamespaceService(ResourceStore store) {
@@ -31,23 +30,17 @@ public final class NamespaceService {
      */
     public Relabelled label(String name, List<LabelEdit> edits) {
         Namespace.checkName("namespace", name);
-        for (int attempt = 1; ; attempt++) {
+        return Retries.run(() -> {
             Optional<Versioned<Namespace>> read = store.get(Namespace.class, name);
             Namespace was = read.map(Versioned::resource).orElse(new Namespace(name, null));
             Namespace edited = was.withLabels(LabelEdit.apply(was.labels(), edits));
-            try {
-                if (read.isEmpty()) {
-                    store.create(edited);
-                } else if (!edited.equals(was)) {
-                    store.update(edited, read.get().revision());
-                }
-                return new Relabelled(edited, was.labels(), read.isEmpty());
-            } catch (ConflictException e) {
-                if (attempt == ATTEMPTS) {
-                    throw e;
-                }
+            if (read.isEmpty()) {
+                store.create(edited);
+            } else if (!edited.equals(was)) {
+                store.update(edited, read.get().revision());
             }
-        }
+            return new Relabelled(edited, was.labels(), read.isEmpty());
+        });
     }
 
     public List<Namespace> list() {

@@ -2,11 +2,17 @@ package org.jcalico.resources;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Direction;
 import org.jcalico.model.Profile;
@@ -37,34 +43,70 @@ public final class ProfileService {
                 .orElseThrow(() -> new ValidationException("profile '" + name + "' does not exist"));
     }
 
+    /** Deletes the profile unless an endpoint uses it or a rule of another names one of its tags. */
     public void remove(String name) {
-        Versioned<Profile> current = get(name);
-        List<String> users = endpointsUsing(name);
-        if (!users.isEmpty()) {
-            throw new ValidationException("profile '" + name + "' is used by " + users.size() + " endpoint(s) ("
-                    + String.join(", ", users.subList(0, Math.min(3, users.size()))) + (users.size() > 3 ? ", ..." : "")
-                    + "); remove them first");
-        }
-        List<Profile> all = store.list(Profile.class).stream().map(Versioned::resource).toList();
-        usedTagRemoved(all, all.stream().filter(p -> !p.name().equals(name)).toList()).ifPresent(inUse -> {
-            throw inUse.error();
+        Retries.run(() -> {
+            ResourceStore.Listed<Profile> all = store.listed(Profile.class);
+            Versioned<Profile> current = find(all, name);
+            List<String> users = endpointsUsing(name);
+            if (!users.isEmpty()) {
+                throw new ValidationException("profile '" + name + "' is used by " + users.size() + " endpoint(s) ("
+                        + String.join(", ", users.subList(0, Math.min(3, users.size()))) + (users.size() > 3 ? ", ..." : "")
+                        + "); remove them first");
+            }
+            usedTagRemoved(all.resources(), all.resources().stream().filter(p -> !p.name().equals(name)).toList()).ifPresent(inUse -> {
+                throw inUse.error();
+            });
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.deleteOp(current.resource(), current.revision())));
+            ops.addAll(tagGuards(Set.of(), all));
+            store.commit(ops);
         });
-        store.delete(current.resource(), current.revision());
     }
 
     /** Inserts the rule at 1-based position {@code at} (null: append). */
     public Profile addRule(String name, Direction direction, Rule rule, Integer at) {
-        Versioned<Profile> current = get(name);
-        checkTags(rule, tagsOf(store.list(Profile.class).stream().map(Versioned::resource).toList()));
-        List<Rule> rules = new ArrayList<>(current.resource().rules(direction));
-        int index = at == null ? rules.size() : at - 1;
-        if (index < 0 || index > rules.size()) {
-            throw ValidationException.field("at", at, "is not a position in 1-" + (rules.size() + 1));
+        return Retries.run(() -> {
+            ResourceStore.Listed<Profile> all = store.listed(Profile.class);
+            Versioned<Profile> current = find(all, name);
+            checkTags(rule, tagsOf(all.resources()));
+            List<Rule> rules = new ArrayList<>(current.resource().rules(direction));
+            int index = at == null ? rules.size() : at - 1;
+            if (index < 0 || index > rules.size()) {
+                throw ValidationException.field("at", at, "is not a position in 1-" + (rules.size() + 1));
+            }
+            rules.add(index, rule);
+            Profile updated = current.resource().withRules(direction, rules);
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.updateOp(updated, current.revision())));
+            ops.addAll(tagGuards(new TreeSet<>(tagsNamed(rule)), all));
+            store.commit(ops);
+            return updated;
+        });
+    }
+
+    /**
+     * The guards of the tag checks made against the profiles as read: no profile was written since (so no rule naming
+     * a tag being taken away was added meanwhile), and a carrier of each tag named is still as read (so it was
+     * not deleted meanwhile, which a guard on the kind cannot see). With them, a rule's add and its tag's removal at the
+     * same moment cannot both commit (docs/resources.md, session 40). The one guard of `profile rule add`, `profile
+     * remove` and `apply` of profiles.
+     */
+    public static List<Op> tagGuards(Set<String> named, ResourceStore.Listed<Profile> read) {
+        // one pass over the profiles (apply may bring 100,000 of them): the first carrier of each tag named
+        Map<String, Versioned<Profile>> carrierOf = new HashMap<>();
+        for (Versioned<Profile> profile : read.items()) {
+            profile.resource().tags().stream().filter(named::contains).forEach(tag -> carrierOf.putIfAbsent(tag, profile));
         }
-        rules.add(index, rule);
-        Profile updated = current.resource().withRules(direction, rules);
-        store.update(updated, current.revision());
-        return updated;
+        Map<String, Op> carriers = new LinkedHashMap<>();
+        named.stream().map(carrierOf::get).filter(Objects::nonNull)
+                .forEach(carrier -> carriers.putIfAbsent(carrier.resource().name(), ResourceStore.unchangedOp(carrier)));
+        List<Op> guards = new ArrayList<>(List.of(ResourceStore.noneNewerOp(Profile.class, read.revision())));
+        guards.addAll(carriers.values());
+        return guards;
+    }
+
+    private static Versioned<Profile> find(ResourceStore.Listed<Profile> all, String name) {
+        return all.items().stream().filter(profile -> profile.resource().name().equals(name)).findFirst()
+                .orElseThrow(() -> new ValidationException("profile '" + name + "' does not exist"));
     }
 
     /** Removes the rule at 1-based position {@code number} and returns it. */
@@ -133,17 +175,24 @@ public final class ProfileService {
         return tags;
     }
 
-    private static Set<String> ruleTags(Profile profile) {
+    /** The tags the profile's rules name. */
+    static Set<String> ruleTags(Profile profile) {
         Set<String> tags = new TreeSet<>();
         for (Direction direction : Direction.values()) {
             for (Rule rule : profile.rules(direction)) {
-                if (rule.source().tag() != null) {
-                    tags.add(rule.source().tag());
-                }
-                if (rule.destination().tag() != null) {
-                    tags.add(rule.destination().tag());
-                }
+                tags.addAll(tagsNamed(rule));
             }
+        }
+        return tags;
+    }
+
+    private static List<String> tagsNamed(Rule rule) {
+        List<String> tags = new ArrayList<>(2);
+        if (rule.source().tag() != null) {
+            tags.add(rule.source().tag());
+        }
+        if (rule.destination().tag() != null) {
+            tags.add(rule.destination().tag());
         }
         return tags;
     }

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.BgpPeer;
@@ -47,14 +48,18 @@ public final class ResourceService {
 
     /**
      * Applies the whole list in one commit, or nothing. Linear in the size of the list and of the store: every kind
-     * in the list is read once, and the checks work on those readings (100,000 profiles take seconds).
+     * in the list is read once, and the checks work on those readings (100,000 profiles take seconds). The commit is
+     * guarded by what the checks read; where a concurrent write broke a guard, the list is read, checked and
+     * committed again, so it is applied as if after that write, or refused by the check that write now fails.
      */
     public List<Applied> apply(List<Resource> resources) {
-        Plan plan = plan(resources);
-        if (!plan.ops().isEmpty()) {
-            store.commit(plan.ops());
-        }
-        return plan.applied();
+        return Retries.run(() -> {
+            Plan plan = plan(resources);
+            if (!plan.ops().isEmpty()) {
+                store.commit(plan.ops());
+            }
+            return plan.applied();
+        });
     }
 
     /** What {@link #apply} would do with the list, checked exactly as apply checks it; nothing is written. */
@@ -85,6 +90,17 @@ public final class ResourceService {
         checkNodes(resources, stored);
         List<Op> guards = new ArrayList<>(poolGuards(resources, stored));
         guards.addAll(tierGuards(resources, stored));
+        if (resources.stream().anyMatch(r -> r instanceof Node)) {
+            guards.add(NodeService.addressesGuard(stored.revision(Node.class)));
+        }
+        List<Profile> profiles = resources.stream().filter(r -> r instanceof Profile).map(Profile.class::cast).toList();
+        if (!profiles.isEmpty()) {
+            // a tag a profile of the list carries needs no guard: the commit writes its carrier
+            Set<String> named = new HashSet<>();
+            profiles.forEach(profile -> named.addAll(ProfileService.ruleTags(profile)));
+            named.removeAll(ProfileService.tagsOf(profiles));
+            guards.addAll(ProfileService.tagGuards(named, stored.listed(Profile.class)));
+        }
         List<Op> ops = new ArrayList<>();
         List<Applied> applied = new ArrayList<>();
         for (Resource resource : resources) {
@@ -174,6 +190,12 @@ public final class ResourceService {
         long revision(Class<? extends Resource> kind) {
             byKey(kind);
             return revisions.get(kind);
+        }
+
+        <T extends Resource> ResourceStore.Listed<T> listed(Class<T> kind) {
+            List<Versioned<T>> items = byKey(kind).values().stream()
+                    .map(versioned -> new Versioned<>(kind.cast(versioned.resource()), versioned.revision())).toList();
+            return new ResourceStore.Listed<>(items, revision(kind));
         }
 
         <T extends Resource> List<T> list(Class<T> kind) {

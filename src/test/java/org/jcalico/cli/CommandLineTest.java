@@ -121,6 +121,22 @@ class CommandLineTest {
                 + " (expected projectcalico.org/v3)\n"), run("apply", "-f", write("apiVersion: v2\nkind: IPPool\n")));
     }
 
+    /**
+     * A file apply cannot take is one error line saying why, and nothing applied: an endless one (/dev/zero, a pipe
+     * that never ends) is refused at the limit instead of filling the heap, a binary one is named as not text.
+     */
+    @Test
+    void applyOfAnEndlessMissingOrBinaryFileIsOneErrorLine() throws Exception {
+        assertEquals(new Outcome(1, "", "error: cannot read /dev/zero: it is larger than 64 MiB (split it into several files)\n"),
+                run("apply", "-f", "/dev/zero"));
+        Path missing = dir.resolve("missing.yaml");
+        assertEquals(new Outcome(1, "", "error: cannot read " + missing + ": no such file\n"), run("apply", "-f", missing.toString()));
+        Path binary = dir.resolve("pools.yaml.gz");
+        Files.write(binary, new byte[] {(byte) 0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
+        assertEquals(new Outcome(1, "", "error: cannot read " + binary + ": it is not UTF-8 text\n"), run("apply", "-f", binary.toString()));
+        assertTrue(Files.notExists(dir.resolve("store.db")), "refused before the datastore is opened, let alone written");
+    }
+
     private String write(String text) throws java.io.IOException {
         Path file = java.nio.file.Files.createTempFile(dir, "resource", ".yaml");
         java.nio.file.Files.writeString(file, text);

@@ -193,36 +193,131 @@ public abstract class DatastoreContract {
      */
     @Test
     void ofNodesRegisteringOneAddressAtOnceOnlyOneIsStored() throws Exception {
-        List<String> results = registeredTogether(6, i -> "10.77.0.1");
+        assertOneStoredAndTheOthersRefused(writtenTogether(6, i -> "10.77.0.1", i -> REGISTER));
+    }
+
+    /** Nodes registering addresses of their own at the same moment are all stored: a guard that failed is tried again. */
+    @Test
+    void ofNodesRegisteringTheirOwnAddressesAtOnceAllAreStored() throws Exception {
+        assertAllStoredWithTheirOwnAddresses(REGISTER);
+    }
+
+    /**
+     * Nodes applied from files (`jcalico apply -f`) and agents registering, all with one address at the same moment:
+     * one is stored, and every other fails with the address taken (the apply's check is guarded as the registration's).
+     */
+    @Test
+    void ofNodesAppliedAndRegisteringOneAddressAtOnceOnlyOneIsStored() throws Exception {
+        assertOneStoredAndTheOthersRefused(writtenTogether(6, i -> "10.77.0.1", i -> i % 3 == 0 ? REGISTER : APPLY));
+    }
+
+    /** Of six writers of 10.77.0.1, one stored its node and five were told the address is taken. */
+    private void assertOneStoredAndTheOthersRefused(List<String> results) {
         assertEquals(1, results.stream().filter("registered"::equals).count(), "results: " + results);
         assertEquals(5, results.stream().filter("ipv4: '10.77.0.1' is already the address of node ..."::equals).count(),
                 "results: " + results);
         assertEquals(1, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
     }
 
-    /** Nodes registering addresses of their own at the same moment are all stored: a guard that failed is tried again. */
+    /** Nodes of addresses of their own applied at the same moment are all stored: an apply whose guard failed is tried again. */
     @Test
-    void ofNodesRegisteringTheirOwnAddressesAtOnceAllAreStored() throws Exception {
-        List<String> results = registeredTogether(6, i -> "10.77.0." + (i + 1));
+    void ofNodesAppliedWithTheirOwnAddressesAtOnceAllAreStored() throws Exception {
+        assertAllStoredWithTheirOwnAddresses(APPLY);
+    }
+
+    /** Six nodes written at once, each at an address of its own: all six stored. */
+    private void assertAllStoredWithTheirOwnAddresses(NodeWriter writer) throws Exception {
+        List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> writer);
         assertEquals(java.util.Collections.nCopies(6, "registered"), results);
         assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
     }
 
-    /** Registers nodes host0 ... at once, each at the address given for its number: each one's outcome. */
-    private List<String> registeredTogether(int count, java.util.function.IntFunction<String> address) throws Exception {
+    /**
+     * `profile remove` of a tag's only carrier and `profile rule add` (or `apply`) of a rule naming that tag, at once: at
+     * most one succeeds, and no rule is left naming a tag that no profile carries. Each checked the profiles it read
+     * and wrote unguarded by the other's write, so both could pass (a rule of a tag nobody carries, which apply and
+     * rule add refuse).
+     */
+    @Test
+    void ofATagsCarrierRemovedWhileARuleNamingItIsAddedOneFails() throws Exception {
+        List<String> bothDone = new ArrayList<>();
+        for (int round = 0; round < 12; round++) {
+            String carrier = "carrier" + round;
+            String user = "user" + round;
+            org.jcalico.resources.ProfileService profiles = new org.jcalico.resources.ProfileService(new ResourceStore(store));
+            profiles.add(carrier);
+            profiles.add(user);
+            org.jcalico.model.Rule naming = org.jcalico.model.Rule.allow()
+                    .withSource(new org.jcalico.model.EntityMatch(carrier, null, null, null, null, null, null, null));
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            java.util.concurrent.Future<Boolean> removed;
+            java.util.concurrent.Future<Boolean> added;
+            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                removed = threads.submit(() -> refusedOrDone(together, () -> new org.jcalico.resources.ProfileService(
+                        new ResourceStore(store)).remove(carrier)));
+                // the rule comes by `profile rule add`, or in odd rounds in the profile applied whole (`apply -f`)
+                org.jcalico.model.Profile applied = profiles.get(user).resource().withRules(org.jcalico.model.Direction.INBOUND,
+                        List.of(naming));
+                boolean byApply = round % 2 == 1;
+                added = threads.submit(() -> refusedOrDone(together, () -> {
+                    ResourceStore resources = new ResourceStore(store);
+                    if (byApply) {
+                        new org.jcalico.resources.ResourceService(resources).apply(List.of(applied));
+                    } else {
+                        new org.jcalico.resources.ProfileService(resources).addRule(user, org.jcalico.model.Direction.INBOUND, naming, null);
+                    }
+                }));
+            }
+            boolean ruleStored = profiles.get(user).resource().rules(org.jcalico.model.Direction.INBOUND).contains(naming);
+            boolean carrierGone = new ResourceStore(store).get(org.jcalico.model.Profile.class, carrier).isEmpty();
+            assertEquals(added.get(), ruleStored, "round " + round);
+            assertEquals(removed.get(), carrierGone, "round " + round);
+            if (ruleStored && carrierGone) {
+                bothDone.add("round " + round);
+            }
+        }
+        assertEquals(List.of(), bothDone, "rounds where a rule names a tag no profile carries");
+    }
+
+    /** Runs the write once the other thread is ready too: whether it was done (true) or refused by its check. */
+    private static boolean refusedOrDone(java.util.concurrent.CyclicBarrier together, Runnable write) throws Exception {
+        together.await();
+        try {
+            write.run();
+            return true;
+        } catch (org.jcalico.model.ValidationException e) {
+            return false;
+        }
+    }
+
+    /** How a test writes a node: as the agent registers it, or as `jcalico apply -f` applies it. */
+    private interface NodeWriter {
+        void write(ResourceStore resources, org.jcalico.model.Node node);
+    }
+
+    private static final NodeWriter REGISTER = (resources, node) ->
+            new org.jcalico.nodes.NodeService(resources).register(node.name(), node.ipv4(), node.ipv6(), node.asNumber());
+    private static final NodeWriter APPLY = (resources, node) ->
+            new org.jcalico.resources.ResourceService(resources).apply(List.of(node));
+
+    /** Writes nodes host0 ... at once, each at the address and in the way given for its number: each one's outcome. */
+    private List<String> writtenTogether(int count, java.util.function.IntFunction<String> address,
+            java.util.function.IntFunction<NodeWriter> writer) throws Exception {
         java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(count);
         List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
         try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < count; i++) {
-                String name = "host" + i;
-                org.jcalico.model.IpAddress ip = org.jcalico.model.IpAddress.parse(address.apply(i));
+                org.jcalico.model.Node node = new org.jcalico.model.Node("host" + i,
+                        org.jcalico.model.IpAddress.parse(address.apply(i)), null, null);
+                NodeWriter write = writer.apply(i);
                 outcomes.add(threads.submit(() -> {
                     together.await();
                     try {
-                        new org.jcalico.nodes.NodeService(new ResourceStore(store)).register(name, ip, null, null);
+                        write.write(new ResourceStore(store), node);
                         return "registered";
                     } catch (org.jcalico.model.ValidationException e) {
-                        return e.getMessage().replaceAll("node '.*'", "node ...");
+                        // an apply names the resource of its file first: "resource 1 (Node host3): ..."
+                        return e.getMessage().replaceFirst("^resource 1 \\(Node host\\d+\\): ", "").replaceAll("node '.*'", "node ...");
                     }
                 }));
             }

@@ -244,8 +244,27 @@ final class EtcdClient {
         if (withToken && tokenRefusal(message)) {
             return new TokenRefused();
         }
-        return new DatastoreException("etcd at " + member + " refused " + path + ": " + message
-                + (message.contains("user name is empty") ? " (etcd wants a user: --etcd-user)" : ""));
+        return new DatastoreException("etcd at " + member + " refused " + path + ": " + message + advice(message));
+    }
+
+    /**
+     * What to do about a refusal whose words alone do not say: a commit is one transaction (an apply's whole file), and
+     * etcd's limits on one are its own settings.
+     */
+    private static String advice(String message) {
+        if (message.contains("user name is empty")) {
+            return " (etcd wants a user: --etcd-user)";
+        }
+        if (message.contains("too many operations in txn request")) {
+            return " (etcd takes at most 128 operations in one transaction unless started with a higher --max-txn-ops;"
+                    + " apply fewer resources at once)";
+        }
+        // the second: the gRPC limit in front of it, 512 KiB above
+        if (message.contains("request is too large") || message.contains("received message larger than max")) {
+            return " (etcd takes a request of at most 1.5 MiB unless started with a higher --max-request-bytes;"
+                    + " apply fewer resources at once)";
+        }
+        return "";
     }
 
     static DatastoreException tlsFailure(URI member, SSLException e) {

@@ -46,10 +46,13 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         Map<String, String> parameters = parameters(url, question < 0 ? "" : rest.substring(question + 1));
         List<URI> members = new ArrayList<>();
         for (String host : hosts.split(",")) {
-            if (!host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")) {
-                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT");
+            URI member = host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")
+                    ? URI.create((tls ? "https://" : "http://") + host + "/") : null;
+            // as the HTTP client will take it: a server-based authority (no empty or dash-led label) and a real port
+            if (member == null || member.getHost() == null || member.getPort() < 1 || member.getPort() > 65_535) {
+                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT (a port 1-65535)");
             }
-            members.add(URI.create((tls ? "https://" : "http://") + host + "/"));
+            members.add(member);
         }
         Path ca = file(url, "ca", parameters, environment);
         Path cert = file(url, "cert", parameters, environment);
@@ -93,7 +96,11 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
             if (!PARAMETERS.contains(name) || equals < 0) {
                 throw new DatastoreException("datastore '" + url + "': unknown setting '" + pair + "' (known: ca, cert, key, user, password-file)");
             }
-            parameters.put(name, URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            try {
+                parameters.put(name, URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new DatastoreException("datastore '" + url + "': setting '" + pair + "' has a malformed %-escape");
+            }
         }
         return parameters;
     }

@@ -1,6 +1,7 @@
 package org.jcalico.datastore.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -8,6 +9,7 @@ import java.util.List;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreContract;
+import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
@@ -49,6 +51,26 @@ class EtcdDatastoreTest extends DatastoreContract {
     @Override
     protected void compact(Datastore store, long revision) {
         ((EtcdDatastore) store).compact(revision);
+    }
+
+    /**
+     * A commit etcd cannot take whole (`apply -f` of a file of 200 profiles is 200 writes in one transaction; one value
+     * over its request size) is refused with the limit it met and what to do, and nothing of it is written: the old
+     * message was etcd's own, "too many operations in txn request", which says neither.
+     */
+    @Test
+    void aCommitOverEtcdsLimitsSaysWhichLimitAndWritesNothing() {
+        try (Datastore store = openEmpty()) {
+            List<Op> many = java.util.stream.IntStream.range(0, 200).<Op>mapToObj(i -> new Op.Create("/many/" + i, "v")).toList();
+            DatastoreException tooMany = assertThrows(DatastoreException.class, () -> store.commit(many));
+            assertTrue(tooMany.getMessage().endsWith("etcdserver: too many operations in txn request (etcd takes at most 128"
+                    + " operations in one transaction unless started with a higher --max-txn-ops; apply fewer resources at once)"),
+                    tooMany.getMessage());
+            DatastoreException tooLarge = assertThrows(DatastoreException.class, () -> store.create("/large", "v".repeat(1_700_000)));
+            assertTrue(tooLarge.getMessage().endsWith("etcdserver: request is too large (etcd takes a request of at most 1.5 MiB"
+                    + " unless started with a higher --max-request-bytes; apply fewer resources at once)"), tooLarge.getMessage());
+            assertEquals(List.of(), store.list("/").items());
+        }
     }
 
     @Test

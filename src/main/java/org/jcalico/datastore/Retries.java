@@ -1,39 +1,39 @@
-package org.jcalico.ipam;
+package org.jcalico.datastore;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-import org.jcalico.datastore.ConflictException;
-import org.jcalico.datastore.DatastoreException;
 
 /**
  * Runs a read-check-commit attempt again while its commit's guards fail: each attempt reads afresh, so the next one
- * either commits or meets the check that the concurrent change now makes fail (an overlap, an allocation).
+ * either commits or meets the check that the concurrent change now makes fail (an overlap, an allocation, an address
+ * another node took). The one retry loop of every guarded write (IPAM, pools, nodes, apply, namespaces' labels).
  */
-final class Retries {
+public final class Retries {
     private static final int ATTEMPTS = 200;
 
     private Retries() {
     }
 
-    static <T> T run(Supplier<T> attempt) {
+    public static <T> T run(Supplier<T> attempt) {
         for (int tries = 1; ; tries++) {
             try {
                 return attempt.get();
             } catch (ConflictException e) {
                 if (tries == ATTEMPTS) {
-                    throw new DatastoreException("IPAM gave up after " + ATTEMPTS + " conflicting attempts: " + e.getMessage());
+                    throw new DatastoreException("gave up after " + ATTEMPTS + " attempts, each meeting a concurrent change: " + e.getMessage());
                 }
                 try {
+                    // a short random pause, so that writers that met each other do not meet again at once
                     Thread.sleep(ThreadLocalRandom.current().nextInt(1 + Math.min(tries, 20)));
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
-                    throw new DatastoreException("interrupted while allocating");
+                    throw new DatastoreException("interrupted while retrying a write that met a concurrent change");
                 }
             }
         }
     }
 
-    static void run(Runnable attempt) {
+    public static void run(Runnable attempt) {
         run(() -> {
             attempt.run();
             return null;
