@@ -271,6 +271,20 @@ class LauncherDelegationIT {
         assertEquals(1, served());
     }
 
+    /**
+     * Run as `bash jcalico` (a name without a directory), the launcher finds itself again when nobody listens on the
+     * socket: its client must not look the name up in PATH, where another jcalico, or none, may be.
+     */
+    @Test
+    void launchedByANameWithoutADirectoryTheLauncherRunsTheCommandItselfWhenNobodyListens() throws Exception {
+        Files.createDirectories(paths.runDir());
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(paths.socket()));
+        }
+        assertTrue(Files.exists(paths.socket()), "a socket file nobody listens on");
+        assertEquals(new Outcome(1, "", ERROR), run(Map.of(), store, List.of("bash", "jcalico", "container", "add", MISSING)));
+    }
+
     /** An agent that dies after it took the command may have done part of it: the launcher must not run it again. */
     @Test
     void anAgentThatDiesWhileRunningTheCommandIsReportedAndTheCommandNotRunTwice() throws Exception {
