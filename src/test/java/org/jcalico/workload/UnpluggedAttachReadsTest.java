@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The docker plugin's attach (begun at CreateEndpoint, waited for by Join) goes to the store as often as its steps
  * need: the node's configuration and the endpoint in one read, the intent and the profile in another, the intent's
- * commit, the address's block for the guard, the endpoint's commit, the intent's removal. Whether docker's handle
+ * commit, the pools and the address's block for the guard, the endpoint's commit, the intent's removal. Whether docker's handle
  * still holds the address is checked by that guarded commit alone; before, a check ahead of the intent read the
  * block once more (and the pools with it), on every `docker run`'s path. An address the handle does not hold still
  * fails the attach and leaves nothing.
@@ -37,7 +37,7 @@ class UnpluggedAttachReadsTest {
     private static final String PREFIX = "jct-dreads-";
     private static final String NODE = "n1";
     private static final String HANDLE = "docker." + NODE;
-    /** before (one read), the intent and the profile (one read), the intent, the block, the endpoint, the intent's removal. */
+    /** before (one read), the intent and the profile (one read), the intent, the pools and the block (the guard), the endpoint, the intent's removal. */
     private static final int ROUND_TRIPS = 7;
 
     @TempDir
