@@ -105,7 +105,9 @@ public final class ContainerService {
      * (docker: its IPAM driver allocated them under {@code addressHandle}): the pair is made with its peer left in
      * the host's namespace as {@code peerName} (with {@code peerMac}, null: a random one), and the endpoint is
      * recorded and programmed before this returns. A failure removes what this made; the addresses stay with their
-     * handle, for the runtime to release.
+     * handle, for the runtime to release. That the handle holds them is checked once, by the endpoint record's
+     * commit, which is guarded by it: an address no longer held fails the attach there, and the intent undoes the
+     * veth (a check before the intent read the address's block a second time on the docker plugin's Join path).
      */
     public Added attachUnplugged(Attaching what, List<Cidr> nets, String addressHandle, String peerName, String peerMac,
                                  Duration wait) {
@@ -113,7 +115,6 @@ public final class ContainerService {
         Before before = before(what.node(), what.endpointId());
         String hostInterface = hostInterface(before.config().interfacePrefix(), what.endpointId());
         Ipam ipam = new Ipam(store);
-        ipam.heldBy(addressHandle, nets);
         return attach(what, before, hostInterface, ipam, () -> nets, null, addressHandle,
                 addresses -> veths.createUnplugged(hostInterface, peerName, peerMac,
                         addresses.stream().anyMatch(net -> net.version() == 6)).mac(), wait, start);
