@@ -34,9 +34,15 @@ public final class Supervisor {
         Log log = Log.open(paths.log(), false, "info");
         AtomicBoolean stopping = new AtomicBoolean();
         AtomicReference<Process> current = new AtomicReference<>();
+        // Starting an agent and stopping are one step each under this lock: a stop that came while an agent was being
+        // started would otherwise end the one before it and leave the new one running after the supervisor is gone
+        Object starting = new Object();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopping.set(true);
-            Process agent = current.get();
+            Process agent;
+            synchronized (starting) {
+                stopping.set(true);
+                agent = current.get();
+            }
             if (agent != null) {
                 agent.destroy();
                 try {
@@ -55,16 +61,21 @@ public final class Supervisor {
             long started = System.currentTimeMillis();
             Process agent;
             try {
-                agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                synchronized (starting) {
+                    if (stopping.get()) {
+                        break;
+                    }
+                    agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
+                            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                    current.set(agent);
+                }
             } catch (IOException e) {
                 log.error("supervisor: cannot start the agent: " + e.getMessage() + "; retrying in " + backoff + " ms");
                 AgentProcess.sleep(backoff);
                 backoff = Math.min(2 * backoff, MAX_BACKOFF_MILLIS);
                 continue;
             }
-            current.set(agent);
             int status;
             try {
                 status = waitFor(agent, everInSync ? null : statusFile);
