@@ -19,6 +19,9 @@ import org.jcalico.model.ValidationException;
  * checked were read, a removal only if no block appeared or changed since it found the pool's blocks empty.
  */
 public final class Pools {
+    /** Blocks deleted in one commit: etcd takes 128 operations in a transaction unless started with more. */
+    static final int BLOCKS_PER_COMMIT = 100;
+
     private final ResourceStore store;
 
     public Pools(ResourceStore store) {
@@ -58,24 +61,45 @@ public final class Pools {
         }
     }
 
-    /** Removes the pool and its (empty) blocks in one commit; refused while any address of it is allocated. */
+    /**
+     * Removes the pool and its (empty) blocks; refused while any address of it is allocated. A pool of more blocks
+     * than one commit may hold goes in steps: its empty blocks first, a share at a time, then the pool with the rest.
+     */
     public void remove(Cidr cidr) {
-        Retries.run(() -> {
-            Versioned<IpPool> pool = store.get(IpPool.class, cidr.toString())
-                    .orElseThrow(() -> new ValidationException("pool " + cidr + " does not exist"));
-            ResourceStore.Listed<IpamBlock> all = store.listed(IpamBlock.class);
-            List<Versioned<IpamBlock>> blocks = all.items().stream().filter(block -> cidr.contains(block.resource().cidr())).toList();
-            int allocated = blocks.stream().mapToInt(block -> block.resource().allocations().size()).sum();
-            if (allocated > 0) {
-                throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
-                        + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
-            }
-            List<Op> ops = new ArrayList<>();
+        boolean gone;
+        do {
+            // a step that does not finish deletes blocks, so the steps end
+            gone = Retries.run(() -> removeStep(cidr));
+        } while (!gone);
+    }
+
+    /**
+     * One commit of a removal: the pool itself with its last blocks, or only a share of its empty blocks. Each block
+     * goes at the revision it was read empty at, so an allocation since fails the commit and the next attempt counts
+     * it; an empty block deleted before a refusal is only an affinity given up. A kill -9 between steps leaves the
+     * pool with fewer empty blocks, as valid as before.
+     *
+     * @return whether the pool is gone
+     */
+    private boolean removeStep(Cidr cidr) {
+        Versioned<IpPool> pool = store.get(IpPool.class, cidr.toString())
+                .orElseThrow(() -> new ValidationException("pool " + cidr + " does not exist"));
+        ResourceStore.Listed<IpamBlock> all = store.listed(IpamBlock.class);
+        List<Versioned<IpamBlock>> blocks = all.items().stream().filter(block -> cidr.contains(block.resource().cidr())).toList();
+        int allocated = blocks.stream().mapToInt(block -> block.resource().allocations().size()).sum();
+        if (allocated > 0) {
+            throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
+                    + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
+        }
+        List<Op> ops = new ArrayList<>();
+        blocks.stream().limit(BLOCKS_PER_COMMIT).forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
+        boolean last = blocks.size() <= BLOCKS_PER_COMMIT;
+        if (last) {
             ops.add(ResourceStore.deleteOp(pool.resource(), pool.revision()));
-            blocks.forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
             // a block claimed since the listing would outlive its pool
             ops.add(ResourceStore.noneNewerOp(IpamBlock.class, all.revision()));
-            store.commit(ops);
-        });
+        }
+        store.commit(ops);
+        return last;
     }
 }
