@@ -88,65 +88,58 @@ class RemovedWhileAddedTest {
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void profileRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
-        on(backend, store -> {
-            Race race = new Race(store, "n1", "p1");
-            String[] removed = new String[1];
-            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)),
-                    () -> removed[0] = outcome(() -> new ProfileService(new ResourceStore(store)).remove("p1"))));
-            assertEquals(DONE, removed[0], "nothing used the profile when it was removed");
-            assertTrue(added.contains("profile 'p1' was removed"), "the add fails: " + added);
-            race.assertNothingLeft();
-        });
+        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n1", "p1"),
+                () -> new ProfileService(new ResourceStore(store)).remove("p1"), "profile 'p1' was removed"));
     }
 
     /** The add runs whole between the remove's check and its write: the remove is refused. */
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void addDoneWhileProfileRemoveChecks(String backend) throws Exception {
-        on(backend, store -> {
-            Race race = new Race(store, "n2", "p2");
-            String[] added = new String[1];
-            String removed = outcome(() -> new ProfileService(new ResourceStore(new CommitGate(store,
-                    CommitGate.writing(Keys.keyOf(Profile.class, "p2")), () -> added[0] = race.add(store)))).remove("p2"));
-            assertEquals(DONE, added[0]);
-            assertTrue(removed.startsWith("profile 'p2' is used by 1 endpoint(s)"), "the remove is refused: " + removed);
-            race.assertEndpointKept();
-        });
+        on(backend, store -> addDoneWhileTheRemoveChecks(new Race(store, "n2", "p2"), Keys.keyOf(Profile.class, "p2"),
+                gated -> new ProfileService(gated).remove("p2"), "profile 'p2' is used by 1 endpoint(s) ("));
     }
 
     /** The node goes after the add found it registered and before its endpoint is written: the add fails and undoes itself. */
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void nodeRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
-        on(backend, store -> {
-            Race race = new Race(store, "n3", "p3");
-            String[] removed = new String[1];
-            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)),
-                    () -> removed[0] = outcome(() -> new NodeService(new ResourceStore(store)).remove("n3"))));
-            assertEquals(DONE, removed[0], "the node had no endpoint when it was removed");
-            assertTrue(added.contains("node 'n3' was removed"), "the add fails: " + added);
-            race.assertNothingLeft();
-        });
+        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
+                () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed"));
     }
 
     /** The add runs whole between the node remove's count of endpoints and its write: the remove is refused. */
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void addDoneWhileNodeRemoveChecks(String backend) throws Exception {
-        on(backend, store -> {
-            Race race = new Race(store, "n4", "p4");
-            String[] added = new String[1];
-            String removed = outcome(() -> new NodeService(new ResourceStore(new CommitGate(store,
-                    CommitGate.writing(Keys.keyOf(Node.class, "n4")), () -> added[0] = race.add(store)))).remove("n4"));
-            assertEquals(DONE, added[0]);
-            assertEquals("node 'n4' still has 1 endpoint(s); remove them first", removed, "the remove is refused");
-            race.assertEndpointKept();
-        });
+        on(backend, store -> addDoneWhileTheRemoveChecks(new Race(store, "n4", "p4"), Keys.keyOf(Node.class, "n4"),
+                gated -> new NodeService(gated).remove("n4"), "node 'n4' still has 1 endpoint(s); remove them first"));
+    }
+
+    /** The remove runs whole just before the add writes its endpoint: it succeeds, and the add fails and leaves nothing. */
+    private static void removedWhileTheAddIsUnderWay(Race race, Runnable remove, String addsError) {
+        String[] removed = new String[1];
+        String added = race.add(new CommitGate(race.store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)),
+                () -> removed[0] = outcome(remove)));
+        assertEquals(DONE, removed[0], "nothing used it when it was removed");
+        assertTrue(added.contains(addsError), "the add fails: " + added);
+        race.assertNothingLeft();
+    }
+
+    /** The add runs whole just before the remove writes the key: it succeeds, and the remove is refused. */
+    private static void addDoneWhileTheRemoveChecks(Race race, String removedKey, java.util.function.Consumer<ResourceStore> remove,
+                                                   String removesError) {
+        String[] added = new String[1];
+        String removed = outcome(() -> remove.accept(new ResourceStore(new CommitGate(race.store,
+                CommitGate.writing(removedKey), () -> added[0] = race.add(race.store)))));
+        assertEquals(DONE, added[0]);
+        assertTrue(removed.startsWith(removesError), "the remove is refused: " + removed);
+        race.assertEndpointKept();
     }
 
     /** One race's node (registered), its profile (existing) and its container (a namespace of its own). */
     private final class Race {
-        private final Datastore store;
+        final Datastore store;
         private final String node;
         private final String profile;
         private final String container;
