@@ -17,9 +17,12 @@ import org.jcalico.ipam.Pools;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.Direction;
+import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
@@ -114,6 +117,25 @@ class RemovedWhileAddedTest {
     void addDoneWhileNodeRemoveChecks(String backend) throws Exception {
         on(backend, store -> addDoneWhileTheRemoveChecks(new Race(store, "n4", "p4"), Keys.keyOf(Node.class, "n4"),
                 gated -> new NodeService(gated).remove("n4"), "node 'n4' still has 1 endpoint(s); remove them first"));
+    }
+
+    /**
+     * A profile and the node changed but kept just before the add writes its endpoint (a rule added, the node
+     * registered again with an address): the add reads them again and succeeds, as it did before the guard.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void aProfileAndNodeChangedWhileTheAddIsUnderWayAreNoFailure(String backend) throws Exception {
+        on(backend, store -> {
+            Race race = new Race(store, "n5", "p5");
+            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)), () -> {
+                ResourceStore resources = new ResourceStore(store);
+                new ProfileService(resources).addRule("p5", Direction.INBOUND, Rule.allow(), null);
+                new NodeService(resources).register("n5", IpAddress.parse("10.71.0.5"), null, null);
+            }));
+            assertEquals(DONE, added);
+            race.assertEndpointKept();
+        });
     }
 
     /** The remove runs whole just before the add writes its endpoint: it succeeds, and the add fails and leaves nothing. */
