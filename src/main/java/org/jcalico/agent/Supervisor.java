@@ -3,6 +3,7 @@ package org.jcalico.agent;
 import java.io.File;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jcalico.felix.AgentStatusFile;
@@ -31,13 +32,30 @@ public final class Supervisor {
     public static int run(AgentOptions options) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claimSupervisor();
-        Log log = Log.open(paths.log(), false, "info");
+        ProcessBuilder agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        return supervise(Log.open(paths.log(), false, "info"), new AgentStatusFile(paths.statusFile(), options.node()),
+                agent::start, stop -> Runtime.getRuntime().addShutdownHook(new Thread(stop)));
+    }
+
+    /** Starts the next agent. */
+    interface AgentStarter {
+        Process start() throws IOException;
+    }
+
+    /**
+     * The supervision, with its edges given: how an agent starts, and where the stop is hooked ({@link #run}: the
+     * JVM's shutdown, which halts the JVM once the stop returns, so any agent the stop did not end runs on
+     * unsupervised). The agent supervision test drives a stop into the start of an agent through them.
+     */
+    static int supervise(Log log, AgentStatusFile statusFile, AgentStarter starter, Consumer<Runnable> onStop) {
         AtomicBoolean stopping = new AtomicBoolean();
         AtomicReference<Process> current = new AtomicReference<>();
         // Starting an agent and stopping are one step each under this lock: a stop that came while an agent was being
         // started would otherwise end the one before it and leave the new one running after the supervisor is gone
         Object starting = new Object();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        onStop.accept(() -> {
             Process agent;
             synchronized (starting) {
                 stopping.set(true);
@@ -53,8 +71,7 @@ public final class Supervisor {
                     Thread.currentThread().interrupt();
                 }
             }
-        }));
-        AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
+        });
         boolean everInSync = false;
         long backoff = FIRST_BACKOFF_MILLIS;
         while (!stopping.get()) {
@@ -65,9 +82,7 @@ public final class Supervisor {
                     if (stopping.get()) {
                         break;
                     }
-                    agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
-                            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                    agent = starter.start();
                     current.set(agent);
                 }
             } catch (IOException e) {

@@ -65,8 +65,20 @@ public final class JcalicoIpam implements CniVerbs {
                 ips.add(new CniResult.Ip(address, address.bits(), null, null));
             }
         } catch (RuntimeException e) {
-            ipam.releaseHandle(handle);
+            releaseOwn(ipam, ips, e);
             throw Failures.of(e, "cannot assign addresses");
+        }
+        // The check above and these allocations are two steps: an ADD of this attachment at the same moment (a
+        // runtime's retry) may have passed the check too. Each looks again after allocating, and the one that finds
+        // addresses beside its own gives its own back: at most one of two succeeds, whatever the order.
+        Set<IpAddress> others = held(handle);
+        ips.forEach(ip -> others.remove(ip.address()));
+        if (!others.isEmpty()) {
+            CniError raced = new CniError(CniError.ATTACHMENT_FAILED, "cannot assign addresses", "container "
+                    + request.containerId() + " interface " + request.ifname() + " was given " + others
+                    + " by another ADD at the same moment");
+            releaseOwn(ipam, ips, raced);
+            throw raced;
         }
         return new CniResult(List.of(), ips, List.of(), request.config().dns()).render(request.cniVersion());
     }
@@ -115,6 +127,20 @@ public final class JcalicoIpam implements CniVerbs {
         }
         Ipam ipam = new Ipam(store);
         stale.forEach(ipam::releaseHandle);
+    }
+
+    /**
+     * Frees the addresses this ADD took, one by one: never the handle's all, which a concurrent ADD of the attachment
+     * may hold too (the mistake issue #9 found in `container add`).
+     */
+    private void releaseOwn(Ipam ipam, List<CniResult.Ip> ips, RuntimeException failure) {
+        for (CniResult.Ip ip : ips) {
+            try {
+                ipam.release(ip.address(), node);
+            } catch (RuntimeException undo) {
+                failure.addSuppressed(undo);
+            }
+        }
     }
 
     private Set<IpAddress> held(String handle) {

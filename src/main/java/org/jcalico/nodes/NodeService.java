@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
@@ -69,15 +70,24 @@ public final class NodeService {
         }
     }
 
+    /**
+     * Deletes the node unless it has endpoints; guarded by none of its endpoints written since they were counted, so an
+     * endpoint stored meanwhile (a `container add` on it) makes it count again. The add's side is guarded too: its
+     * endpoint record requires the node as it read it (docs/datastore.md, session 41).
+     */
     public void remove(String name) {
-        Versioned<Node> node = store.get(Node.class, name)
-                .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
-        long endpoints = store.list(WorkloadEndpoint.class).stream()
-                .filter(endpoint -> endpoint.resource().node().equals(name)).count();
-        if (endpoints > 0) {
-            throw new ValidationException("node '" + name + "' still has " + endpoints + " endpoint(s); remove them first");
-        }
-        store.delete(node.resource(), node.revision());
+        String endpointsOfNode = Keys.nodePrefix(WorkloadEndpoint.class, name);
+        Retries.run(() -> {
+            Versioned<Node> node = store.get(Node.class, name)
+                    .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
+            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointsOfNode);
+            if (!endpoints.items().isEmpty()) {
+                throw new ValidationException("node '" + name + "' still has " + endpoints.items().size()
+                        + " endpoint(s); remove them first");
+            }
+            store.commit(List.of(ResourceStore.deleteOp(node.resource(), node.revision()),
+                    new Op.NoneNewer(endpointsOfNode, endpoints.revision())));
+        });
     }
 
     /** This host's address of the version: the preferred source address of its default route, if it has one. */

@@ -43,12 +43,18 @@ public final class ProfileService {
                 .orElseThrow(() -> new ValidationException("profile '" + name + "' does not exist"));
     }
 
-    /** Deletes the profile unless an endpoint uses it or a rule of another names one of its tags. */
+    /**
+     * Deletes the profile unless an endpoint uses it or a rule of another names one of its tags; guarded by no endpoint
+     * and no profile written since they were read, so an endpoint stored meanwhile naming it (a `container add`), or a
+     * rule naming its tags, makes it read and check again. The add's side is guarded too: its endpoint record requires
+     * its profiles as it read them (docs/datastore.md, session 41).
+     */
     public void remove(String name) {
         Retries.run(() -> {
             ResourceStore.Listed<Profile> all = store.listed(Profile.class);
             Versioned<Profile> current = find(all, name);
-            List<String> users = endpointsUsing(name);
+            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class);
+            List<String> users = using(endpoints.resources(), name);
             if (!users.isEmpty()) {
                 throw new ValidationException("profile '" + name + "' is used by " + users.size() + " endpoint(s) ("
                         + String.join(", ", users.subList(0, Math.min(3, users.size()))) + (users.size() > 3 ? ", ..." : "")
@@ -57,9 +63,9 @@ public final class ProfileService {
             usedTagRemoved(all.resources(), all.resources().stream().filter(p -> !p.name().equals(name)).toList()).ifPresent(inUse -> {
                 throw inUse.error();
             });
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.deleteOp(current.resource(), current.revision())));
-            ops.addAll(tagGuards(Set.of(), all));
-            store.commit(ops);
+            store.commit(List.of(ResourceStore.deleteOp(current.resource(), current.revision()),
+                    ResourceStore.noneNewerOp(Profile.class, all.revision()),
+                    ResourceStore.noneNewerOp(WorkloadEndpoint.class, endpoints.revision())));
         });
     }
 
@@ -87,8 +93,8 @@ public final class ProfileService {
      * The guards of the tag checks made against the profiles as read: no profile was written since (so no rule naming
      * a tag being taken away was added meanwhile), and a carrier of each tag named is still as read (so it was
      * not deleted meanwhile, which a guard on the kind cannot see). With them, a rule's add and its tag's removal at the
-     * same moment cannot both commit (docs/resources.md, session 40). The one guard of `profile rule add`, `profile
-     * remove` and `apply` of profiles.
+     * same moment cannot both commit (docs/resources.md, session 40). The guard of `profile rule add` and `apply` of
+     * profiles; `profile remove`, which names no tag, guards the first way only.
      */
     public static List<Op> tagGuards(Set<String> named, ResourceStore.Listed<Profile> read) {
         // one pass over the profiles (apply may bring 100,000 of them): the first carrier of each tag named
@@ -124,8 +130,11 @@ public final class ProfileService {
 
     /** Endpoint ids of every endpoint that carries the profile. */
     public List<String> endpointsUsing(String profile) {
-        return store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
-                .filter(endpoint -> endpoint.profileIds().contains(profile))
+        return using(store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList(), profile);
+    }
+
+    private static List<String> using(List<WorkloadEndpoint> endpoints, String profile) {
+        return endpoints.stream().filter(endpoint -> endpoint.profileIds().contains(profile))
                 .map(WorkloadEndpoint::endpointId).toList();
     }
 

@@ -159,7 +159,8 @@ public final class ContainerService {
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
-            createEndpoint(ipam, endpoint, addressHandle, intent);
+            createEndpoint(ipam, endpoint, addressHandle, intent,
+                    Referenced.of(node, before.nodeRevision(), intent.profiles()), what.description());
             CrashPoint.reach("endpoint");
             if (!wait.isZero()) {
                 awaitProgrammed(node, endpointId, wait);
@@ -350,22 +351,27 @@ public final class ContainerService {
     }
 
     /**
-     * The endpoint record is written only while its attachment's intent is as committed and its addresses are still
-     * held for it, in one commit: an address never has two owners, and an intent torn down meanwhile wins.
+     * The endpoint record is written only while its attachment's intent is as committed, its addresses are still
+     * held for it, and its node and profiles are still there, in one commit: an address never has two owners, an
+     * intent torn down meanwhile wins, and a node or profile removed meanwhile fails the attachment.
      */
-    private void createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent) {
+    private void createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent,
+                                Referenced referenced, String description) {
         for (int attempt = 1; ; attempt++) {
             List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
             ops.addAll(ipam.heldBy(addressHandle, endpoint.nets()));
+            ops.addAll(referenced.guards());
             try {
                 store.commit(ops);
                 return;
             } catch (ConflictException e) {
-                // another allocation in the same block changed its revision: read it again
-                if (attempt == 20 || !e.key().startsWith(Keys.prefix(IpamBlock.class))) {
+                // a node or profile removed fails here; one changed, or another allocation in the same block, is read again
+                Referenced now = referenced.readAgain(store.datastore(), description);
+                if (attempt == 20 || (now.equals(referenced) && !e.key().startsWith(Keys.prefix(IpamBlock.class)))) {
                     throw e;
                 }
+                referenced = now;
             }
         }
     }
@@ -468,9 +474,13 @@ public final class ContainerService {
 
     /**
      * What an attachment reads before it starts, in one read (on etcd one transaction, where these were four round
-     * trips): the node's Felix configuration, whether the node is registered, and an endpoint of the same id.
+     * trips): the node's Felix configuration, the node's record (its revision: the endpoint record's guard), and an endpoint of the same id.
      */
-    private record Before(FelixConfiguration config, boolean registered, Optional<Versioned<WorkloadEndpoint>> existing) {
+    private record Before(FelixConfiguration config, long nodeRevision, Optional<Versioned<WorkloadEndpoint>> existing) {
+        /** Whether the node is registered: its record's revision, 0 without one. */
+        boolean registered() {
+            return nodeRevision != 0;
+        }
     }
 
     private Before before(String node, String endpointId) {
@@ -481,7 +491,7 @@ public final class ContainerService {
         FelixConfiguration config = FelixConfiguration.effective(
                 ResourceStore.decoded(FelixConfiguration.class, read.get(0)).map(Versioned::resource).orElse(null),
                 ResourceStore.decoded(FelixConfiguration.class, read.get(1)).map(Versioned::resource).orElse(null));
-        return new Before(config, ResourceStore.decoded(Node.class, read.get(2)).isPresent(),
+        return new Before(config, ResourceStore.decoded(Node.class, read.get(2)).map(Versioned::revision).orElse(0L),
                 ResourceStore.decoded(WorkloadEndpoint.class, read.get(3)));
     }
 

@@ -1,7 +1,9 @@
 package org.jcalico.workload;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,8 +37,18 @@ public final class Intents {
     /** One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. */
     private final VethAttacher veths;
 
-    /** An intent as committed, with the revision that guards its later changes. */
-    public record Held(Intent intent, long revision) {
+    /**
+     * An intent as committed, with the revision that guards its later changes; for an attachment, also the revision of
+     * each profile it names as the intent's commit found or made it (the endpoint record's guard, {@link Referenced}).
+     */
+    public record Held(Intent intent, long revision, Map<String, Long> profiles) {
+        public Held {
+            profiles = Map.copyOf(profiles);
+        }
+
+        Held(Intent intent, long revision) {
+            this(intent, revision, Map.of());
+        }
     }
 
     /** @param host runs commands in the node's own namespace, where the host side of each veth is */
@@ -70,9 +82,13 @@ public final class Intents {
                 profileRecords = datastore.getAll(profileKeys);
             }
             List<String> missing = new ArrayList<>();
+            Map<String, Long> found = new HashMap<>();
             for (int i = 0; i < names.size(); i++) {
-                if (ResourceStore.decoded(Profile.class, profileRecords.get(i)).isEmpty()) {
+                Optional<Versioned<Profile>> profile = ResourceStore.decoded(Profile.class, profileRecords.get(i));
+                if (profile.isEmpty()) {
                     missing.add(names.get(i));
+                } else {
+                    found.put(names.get(i), profile.get().revision());
                 }
             }
             Intent intent = planned.withCreatedProfiles(missing).ownedBy(Owner.current());
@@ -80,7 +96,9 @@ public final class Intents {
             missing.forEach(name -> ops.add(ResourceStore.createOp(Profile.securityGroup(name))));
             ACTIVE.add(intent.key());
             try {
-                return new Held(intent, datastore.commit(ops));
+                long revision = datastore.commit(ops);
+                missing.forEach(name -> found.put(name, revision));
+                return new Held(intent, revision, found);
             } catch (ConflictException e) {
                 ACTIVE.remove(intent.key());
                 if (datastore.get(endpointKey).isPresent()) {

@@ -5,9 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.jcalico.model.Direction;
+import org.jcalico.model.EntityMatch;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.Node;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+import org.jcalico.model.ValidationException;
+import org.jcalico.nodes.NodeService;
+import org.jcalico.resources.ProfileService;
+import org.jcalico.resources.ResourceService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -216,7 +231,7 @@ public abstract class DatastoreContract {
         assertEquals(1, results.stream().filter("registered"::equals).count(), "results: " + results);
         assertEquals(5, results.stream().filter("ipv4: '10.77.0.1' is already the address of node ..."::equals).count(),
                 "results: " + results);
-        assertEquals(1, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+        assertEquals(1, new ResourceStore(store).list(Node.class).size());
     }
 
     /** Nodes of addresses of their own applied at the same moment are all stored: an apply whose guard failed is tried again. */
@@ -228,8 +243,8 @@ public abstract class DatastoreContract {
     /** Six nodes written at once, each at an address of its own: all six stored. */
     private void assertAllStoredWithTheirOwnAddresses(NodeWriter writer) throws Exception {
         List<String> results = writtenTogether(6, i -> "10.77.0." + (i + 1), i -> writer);
-        assertEquals(java.util.Collections.nCopies(6, "registered"), results);
-        assertEquals(6, new ResourceStore(store).list(org.jcalico.model.Node.class).size());
+        assertEquals(Collections.nCopies(6, "registered"), results);
+        assertEquals(6, new ResourceStore(store).list(Node.class).size());
     }
 
     /**
@@ -244,32 +259,32 @@ public abstract class DatastoreContract {
         for (int round = 0; round < 12; round++) {
             String carrier = "carrier" + round;
             String user = "user" + round;
-            org.jcalico.resources.ProfileService profiles = new org.jcalico.resources.ProfileService(new ResourceStore(store));
+            ProfileService profiles = new ProfileService(new ResourceStore(store));
             profiles.add(carrier);
             profiles.add(user);
-            org.jcalico.model.Rule naming = org.jcalico.model.Rule.allow()
-                    .withSource(new org.jcalico.model.EntityMatch(carrier, null, null, null, null, null, null, null));
-            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
-            java.util.concurrent.Future<Boolean> removed;
-            java.util.concurrent.Future<Boolean> added;
-            try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                removed = threads.submit(() -> refusedOrDone(together, () -> new org.jcalico.resources.ProfileService(
+            Rule naming = Rule.allow()
+                    .withSource(new EntityMatch(carrier, null, null, null, null, null, null, null));
+            CyclicBarrier together = new CyclicBarrier(2);
+            Future<Boolean> removed;
+            Future<Boolean> added;
+            try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                removed = threads.submit(() -> refusedOrDone(together, () -> new ProfileService(
                         new ResourceStore(store)).remove(carrier)));
                 // the rule comes by `profile rule add`, or in odd rounds in the profile applied whole (`apply -f`)
-                org.jcalico.model.Profile applied = profiles.get(user).resource().withRules(org.jcalico.model.Direction.INBOUND,
+                Profile applied = profiles.get(user).resource().withRules(Direction.INBOUND,
                         List.of(naming));
                 boolean byApply = round % 2 == 1;
                 added = threads.submit(() -> refusedOrDone(together, () -> {
                     ResourceStore resources = new ResourceStore(store);
                     if (byApply) {
-                        new org.jcalico.resources.ResourceService(resources).apply(List.of(applied));
+                        new ResourceService(resources).apply(List.of(applied));
                     } else {
-                        new org.jcalico.resources.ProfileService(resources).addRule(user, org.jcalico.model.Direction.INBOUND, naming, null);
+                        new ProfileService(resources).addRule(user, Direction.INBOUND, naming, null);
                     }
                 }));
             }
-            boolean ruleStored = profiles.get(user).resource().rules(org.jcalico.model.Direction.INBOUND).contains(naming);
-            boolean carrierGone = new ResourceStore(store).get(org.jcalico.model.Profile.class, carrier).isEmpty();
+            boolean ruleStored = profiles.get(user).resource().rules(Direction.INBOUND).contains(naming);
+            boolean carrierGone = new ResourceStore(store).get(Profile.class, carrier).isEmpty();
             assertEquals(added.get(), ruleStored, "round " + round);
             assertEquals(removed.get(), carrierGone, "round " + round);
             if (ruleStored && carrierGone) {
@@ -280,42 +295,42 @@ public abstract class DatastoreContract {
     }
 
     /** Runs the write once the other thread is ready too: whether it was done (true) or refused by its check. */
-    private static boolean refusedOrDone(java.util.concurrent.CyclicBarrier together, Runnable write) throws Exception {
+    private static boolean refusedOrDone(CyclicBarrier together, Runnable write) throws Exception {
         together.await();
         try {
             write.run();
             return true;
-        } catch (org.jcalico.model.ValidationException e) {
+        } catch (ValidationException e) {
             return false;
         }
     }
 
     /** How a test writes a node: as the agent registers it, or as `jcalico apply -f` applies it. */
     private interface NodeWriter {
-        void write(ResourceStore resources, org.jcalico.model.Node node);
+        void write(ResourceStore resources, Node node);
     }
 
     private static final NodeWriter REGISTER = (resources, node) ->
-            new org.jcalico.nodes.NodeService(resources).register(node.name(), node.ipv4(), node.ipv6(), node.asNumber());
+            new NodeService(resources).register(node.name(), node.ipv4(), node.ipv6(), node.asNumber());
     private static final NodeWriter APPLY = (resources, node) ->
-            new org.jcalico.resources.ResourceService(resources).apply(List.of(node));
+            new ResourceService(resources).apply(List.of(node));
 
     /** Writes nodes host0 ... at once, each at the address and in the way given for its number: each one's outcome. */
-    private List<String> writtenTogether(int count, java.util.function.IntFunction<String> address,
-            java.util.function.IntFunction<NodeWriter> writer) throws Exception {
-        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(count);
-        List<java.util.concurrent.Future<String>> outcomes = new ArrayList<>();
-        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+    private List<String> writtenTogether(int count, IntFunction<String> address,
+            IntFunction<NodeWriter> writer) throws Exception {
+        CyclicBarrier together = new CyclicBarrier(count);
+        List<Future<String>> outcomes = new ArrayList<>();
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < count; i++) {
-                org.jcalico.model.Node node = new org.jcalico.model.Node("host" + i,
-                        org.jcalico.model.IpAddress.parse(address.apply(i)), null, null);
+                Node node = new Node("host" + i,
+                        IpAddress.parse(address.apply(i)), null, null);
                 NodeWriter write = writer.apply(i);
                 outcomes.add(threads.submit(() -> {
                     together.await();
                     try {
                         write.write(new ResourceStore(store), node);
                         return "registered";
-                    } catch (org.jcalico.model.ValidationException e) {
+                    } catch (ValidationException e) {
                         // an apply names the resource of its file first: "resource 1 (Node host3): ..."
                         return e.getMessage().replaceFirst("^resource 1 \\(Node host\\d+\\): ", "").replaceAll("node '.*'", "node ...");
                     }
@@ -323,7 +338,7 @@ public abstract class DatastoreContract {
             }
         }
         List<String> results = new ArrayList<>();
-        for (java.util.concurrent.Future<String> outcome : outcomes) {
+        for (Future<String> outcome : outcomes) {
             results.add(outcome.get());
         }
         return results;

@@ -1,0 +1,221 @@
+package org.jcalico.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.Pools;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.Direction;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.Node;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+import org.jcalico.model.ValidationException;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.nodes.NodeService;
+import org.jcalico.resources.ProfileService;
+import org.jcalico.testing.CommitGate;
+import org.jcalico.testing.EtcdFixture;
+import org.jcalico.testing.KernelTests;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `profile remove` and `node remove` each check that no endpoint needs what they remove, then remove it; a
+ * `container add` naming that profile, or on that node, at the same moment must not leave an endpoint whose profile
+ * or node is gone while both commands say they succeeded. Each race is played at its one dangerous step, the same way
+ * every run ({@link CommitGate}): the remove runs whole just before the add's endpoint record is written, or the add
+ * runs whole between the remove's check and its write. Real veths in namespaces of this test, on both backends.
+ */
+@Tag("kernel")
+class RemovedWhileAddedTest {
+    /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
+    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-rwa-";
+    private static final String HOST = PREFIX + "host";
+    private static final String DONE = "done";
+
+    @TempDir
+    Path dir;
+    private CommandRunner host;
+
+    @BeforeEach
+    void setUp() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(PREFIX);
+        host = TestHost.create(HOST);
+    }
+
+    @AfterEach
+    void tearDown() {
+        Namespaces.deleteAll(PREFIX);
+    }
+
+    /** Runs the race on a new store of the backend ("embedded" or "etcd": a real etcd of this test's own). */
+    private void on(String backend, java.util.function.Consumer<Datastore> race) throws Exception {
+        if (backend.equals("embedded")) {
+            try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+                race.accept(withPool(store));
+            }
+            return;
+        }
+        Assumptions.assumeTrue(EtcdFixture.installed(), "etcd is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start(); Datastore store = Datastores.open(etcd.url())) {
+            race.accept(withPool(store));
+        }
+    }
+
+    private static Datastore withPool(Datastore store) {
+        new Pools(new ResourceStore(store)).add(new IpPool(Cidr.parse("10.69.0.0/16"), false, null, false));
+        return store;
+    }
+
+    /** The profile goes after the add found it and before its endpoint is written: the add fails and undoes itself. */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void profileRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
+        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n1", "p1"),
+                () -> new ProfileService(new ResourceStore(store)).remove("p1"), "profile 'p1' was removed"));
+    }
+
+    /** The add runs whole between the remove's check and its write: the remove is refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void addDoneWhileProfileRemoveChecks(String backend) throws Exception {
+        on(backend, store -> addDoneWhileTheRemoveChecks(new Race(store, "n2", "p2"), Keys.keyOf(Profile.class, "p2"),
+                gated -> new ProfileService(gated).remove("p2"), "profile 'p2' is used by 1 endpoint(s) ("));
+    }
+
+    /** The node goes after the add found it registered and before its endpoint is written: the add fails and undoes itself. */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void nodeRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
+        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
+                () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed"));
+    }
+
+    /** The add runs whole between the node remove's count of endpoints and its write: the remove is refused. */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void addDoneWhileNodeRemoveChecks(String backend) throws Exception {
+        on(backend, store -> addDoneWhileTheRemoveChecks(new Race(store, "n4", "p4"), Keys.keyOf(Node.class, "n4"),
+                gated -> new NodeService(gated).remove("n4"), "node 'n4' still has 1 endpoint(s); remove them first"));
+    }
+
+    /**
+     * A profile and the node changed but kept just before the add writes its endpoint (a rule added, the node
+     * registered again with an address): the add reads them again and succeeds, as it did before the guard.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void aProfileAndNodeChangedWhileTheAddIsUnderWayAreNoFailure(String backend) throws Exception {
+        on(backend, store -> {
+            Race race = new Race(store, "n5", "p5");
+            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)), () -> {
+                ResourceStore resources = new ResourceStore(store);
+                new ProfileService(resources).addRule("p5", Direction.INBOUND, Rule.allow(), null);
+                new NodeService(resources).register("n5", IpAddress.parse("10.71.0.5"), null, null);
+            }));
+            assertEquals(DONE, added);
+            race.assertEndpointKept();
+        });
+    }
+
+    /** The remove runs whole just before the add writes its endpoint: it succeeds, and the add fails and leaves nothing. */
+    private static void removedWhileTheAddIsUnderWay(Race race, Runnable remove, String addsError) {
+        String[] removed = new String[1];
+        String added = race.add(new CommitGate(race.store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)),
+                () -> removed[0] = outcome(remove)));
+        assertEquals(DONE, removed[0], "nothing used it when it was removed");
+        assertTrue(added.contains(addsError), "the add fails: " + added);
+        race.assertNothingLeft();
+    }
+
+    /** The add runs whole just before the remove writes the key: it succeeds, and the remove is refused. */
+    private static void addDoneWhileTheRemoveChecks(Race race, String removedKey, java.util.function.Consumer<ResourceStore> remove,
+                                                   String removesError) {
+        String[] added = new String[1];
+        String removed = outcome(() -> remove.accept(new ResourceStore(new CommitGate(race.store,
+                CommitGate.writing(removedKey), () -> added[0] = race.add(race.store)))));
+        assertEquals(DONE, added[0]);
+        assertTrue(removed.startsWith(removesError), "the remove is refused: " + removed);
+        race.assertEndpointKept();
+    }
+
+    /** One race's node (registered), its profile (existing) and its container (a namespace of its own). */
+    private final class Race {
+        final Datastore store;
+        private final String node;
+        private final String profile;
+        private final String container;
+
+        Race(Datastore store, String node, String profile) {
+            this.store = store;
+            this.node = node;
+            this.profile = profile;
+            this.container = PREFIX + node;
+            Namespaces.create(container);
+            ResourceStore resources = new ResourceStore(store);
+            resources.create(new Node(node, null, null, null));
+            resources.create(Profile.securityGroup(profile));
+        }
+
+        /** `container add netns:CONTAINER --profile PROFILE --no-wait` on the node through the store given: its outcome. */
+        String add(Datastore through) {
+            ContainerService containers = new ContainerService(new ResourceStore(through), host,
+                    new ContainerResolver(DockerClient.fromDockerHost(null)));
+            return outcome(() -> containers.add(node, "netns:" + container, List.of(), List.of(profile),
+                    new EndpointMetadata(null, Map.of(), null), "eth0", Duration.ZERO));
+        }
+
+        String endpointId() {
+            return ContainerService.endpointId(node, "netns:" + container, "eth0");
+        }
+
+        /** The failed add left no endpoint, veth, address, intent or profile it made. */
+        void assertNothingLeft() {
+            ResourceStore resources = new ResourceStore(store);
+            assertEquals(List.of(), resources.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)),
+                    "no endpoint of " + node);
+            assertFalse(host.run("ip", "-o", "link", "show").check().stdout().contains(endpointId().substring(0, 8)),
+                    "no veth");
+            assertEquals(List.of(), List.copyOf(new Ipam(resources).addressesOf(endpointId())), "no address held");
+            assertTrue(store.get(Keys.intent(node, endpointId())).isEmpty(), "no intent");
+        }
+
+        /** The add's endpoint is stored, and so are the profile and node it names. */
+        void assertEndpointKept() {
+            ResourceStore resources = new ResourceStore(store);
+            assertTrue(resources.get(WorkloadEndpoint.class, node, endpointId()).isPresent(), "the endpoint is stored");
+            assertTrue(resources.get(Profile.class, profile).isPresent(), "its profile stays");
+            assertTrue(resources.get(Node.class, node).isPresent(), "its node stays");
+        }
+    }
+
+    /** "done", or the message of the one error a user would read. */
+    private static String outcome(Runnable command) {
+        try {
+            command.run();
+            return DONE;
+        } catch (ValidationException e) {
+            return e.getMessage();
+        }
+    }
+}
