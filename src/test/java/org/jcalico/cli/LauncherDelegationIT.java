@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.ControlServer;
 import org.jcalico.kernel.CommandRunner;
@@ -119,8 +120,13 @@ class LauncherDelegationIT {
             assertEquals(1, served(), "the agent ran only the first");
 
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
-            // from a file: the NULs of the request would be refused on a command's standard input
-            Path request = Files.writeString(dir.resolve("request"), "h1\0JCALICO_DATASTORE=" + store + "\0\0container\0add\0" + MISSING + "\0");
+            // from a file: the NULs of the request would be refused on a command's standard input; with the variables
+            // the agent compares that this test runs with (JCALICO_TEST_NS_PREFIX where machines are shared), as the
+            // launchers above inherit them, or the agent declines
+            String inherited = AgentDelegation.compared(System.getenv()).entrySet().stream()
+                    .map(variable -> variable.getKey() + "=" + variable.getValue() + "\0").collect(Collectors.joining());
+            Path request = Files.writeString(dir.resolve("request"), "h1\0JCALICO_DATASTORE=" + store + "\0" + inherited
+                    + "\0container\0add\0" + MISSING + "\0");
             CommandRunner.Result curl = CommandRunner.local().run("curl", "-s", "--unix-socket",
                     paths.socket().toString(), "--data-binary", "@" + request, "http://agent/v1/run");
             assertEquals("\0" + ERROR + "\0" + "1\0", curl.stdout(), "curl or any HTTP client on the socket works too");
