@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.ControlServer;
 import org.jcalico.kernel.CommandRunner;
@@ -119,8 +120,13 @@ class LauncherDelegationIT {
             assertEquals(1, served(), "the agent ran only the first");
 
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.runDir())));
-            // from a file: the NULs of the request would be refused on a command's standard input
-            Path request = Files.writeString(dir.resolve("request"), "h1\0JCALICO_DATASTORE=" + store + "\0\0container\0add\0" + MISSING + "\0");
+            // from a file: the NULs of the request would be refused on a command's standard input; with the variables
+            // the agent compares that this test runs with (JCALICO_TEST_NS_PREFIX where machines are shared), as the
+            // launchers above inherit them, or the agent declines
+            String inherited = AgentDelegation.compared(System.getenv()).entrySet().stream()
+                    .map(variable -> variable.getKey() + "=" + variable.getValue() + "\0").collect(Collectors.joining());
+            Path request = Files.writeString(dir.resolve("request"), "h1\0JCALICO_DATASTORE=" + store + "\0" + inherited
+                    + "\0container\0add\0" + MISSING + "\0");
             CommandRunner.Result curl = CommandRunner.local().run("curl", "-s", "--unix-socket",
                     paths.socket().toString(), "--data-binary", "@" + request, "http://agent/v1/run");
             assertEquals("\0" + ERROR + "\0" + "1\0", curl.stdout(), "curl or any HTTP client on the socket works too");
@@ -130,10 +136,11 @@ class LauncherDelegationIT {
     }
 
     /**
-     * A served command costs the launcher one process, its HTTP client: each fork and exec is milliseconds of the
-     * command's time on a busy machine, and the request's fields piped from printf took two more (docs/agent.md, "A
-     * served `container add`", session 31). The fields reach the agent exactly as before: arguments with spaces, a
-     * newline, an empty one and a leading dash.
+     * A served command starts no process: the launcher's bash becomes its HTTP client. Each fork and exec is
+     * milliseconds of the command's time on a busy machine: the request's fields piped from printf took two more
+     * processes (session 31), the client's process substitution one more until session 40 (docs/agent.md, "A served
+     * `container add`"). The fields reach the agent exactly as before: arguments with spaces, a newline, an empty one
+     * and a leading dash.
      */
     @Test
     void aServedCommandStartsOnlyTheClient() throws Exception {
@@ -142,12 +149,18 @@ class LauncherDelegationIT {
         Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, args);
         assertTrue(local.err().startsWith("error: label: 'two words'"), local.err());
         try (ControlServer ignored = server()) {
-            assertEquals(local, run(Map.of(), store, traced("trace=clone,clone3,fork,vfork", args)),
+            assertEquals(local, run(Map.of(), store, traced("trace=clone,clone3,fork,vfork,execve", args)),
                     "the agent's answer is the launcher's own");
             assertEquals(1, served(), "the agent ran it");
             List<String> forks = traceLines().stream()
                     .filter(line -> line.matches("\\d+ +(clone|clone3|fork|vfork)\\(.*")).toList();
-            assertEquals(1, forks.size(), "one process started, the client's: " + forks);
+            assertEquals(List.of(), forks, "no process started: the launcher becomes the client");
+            // env's search of PATH for bash (#!/usr/bin/env bash) fails on each directory before bash's: not counted
+            List<String> programs = traceLines().stream().filter(line -> line.matches("\\d+ +execve\\(.*= 0$"))
+                    .map(line -> line.replaceFirst("^\\d+ +execve\\(\"([^\"]*)\".*", "$1"))
+                    .map(program -> Path.of(program).getFileName().toString()).toList();
+            assertEquals(List.of("jcalico", "bash", "perl"), programs,
+                    "the launcher (env), its bash and its client run, one after the other in one process");
 
             // a process's arguments are anyone's to read (/proc/PID/cmdline): the password stays in environments
             // (the agent declines this one, its environment has no password, and the launcher runs it itself)
