@@ -42,8 +42,17 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
     public record AttachmentId(String containerId, String ifname) {
     }
 
+    /**
+     * The largest configuration taken: a conflist's entry with a previous result and runtime settings is a few KiB;
+     * what is larger comes from a broken or hostile caller, and is refused before it is parsed (docs/cni.md, "Errors").
+     */
+    public static final int MAX_BYTES = 256 * 1024;
+
     /** Parses the configuration; a malformed one is a CniError with the specification's code. */
     public static NetworkConfig parse(byte[] bytes) {
+        if (bytes.length > MAX_BYTES) {
+            throw invalid("the configuration is larger than " + MAX_BYTES / 1024 + " KiB");
+        }
         JsonNode tree;
         try {
             tree = JSON.readTree(bytes);

@@ -19,7 +19,8 @@ class DelegatedIpamTest {
     /**
      * A plugin that answers without reading its standard input (host-local's VERSION does) and exits before the
      * configuration is written: its answer counts, not the failed write. The configuration is larger than a pipe
-     * holds, so the write fails every time, as it did now and then on CI for a small one.
+     * holds (64 KiB) and within the configuration's bound, so the write fails every time, as it did now and then on
+     * CI for a small one.
      */
     @Test
     void aPluginThatAnswersWithoutReadingItsInputIsHeard() throws Exception {
@@ -34,7 +35,7 @@ class DelegatedIpamTest {
                 """);
         Files.setPosixFilePermissions(plugin, PosixFilePermissions.fromString("rwxr-xr-x"));
         String config = "{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"type\":\"jcalico-cni\",\"ipam\":{\"type\":\"quick-ipam\","
-                + "\"padding\":\"" + "x".repeat(1 << 20) + "\"}}";
+                + "\"padding\":\"" + "x".repeat(200 * 1024) + "\"}}";
         Map<String, String> env = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1", "CNI_NETNS", "/run/netns/x",
                 "CNI_IFNAME", "eth0", "CNI_PATH", dir.toString());
         CniRequest request = CniRequest.parse(env, config.getBytes(StandardCharsets.UTF_8));
