@@ -32,9 +32,13 @@ public record DatastoreUrl(String text) {
         return new DatastoreUrl(text);
     }
 
-    /** The flag if given, else the environment's value ($JCALICO_DATASTORE) if set, else the default. */
+    /**
+     * The flag if given, else the environment's value ($JCALICO_DATASTORE) if set, else the default. A flag given is
+     * taken as given: a blank one is an error, never the default store (a script's empty variable would otherwise
+     * write there); a blank variable counts as unset.
+     */
     public static DatastoreUrl resolve(String flag, String environment) {
-        if (flag != null && !flag.isBlank()) {
+        if (flag != null) {
             return parse(flag);
         }
         return environment != null && !environment.isBlank() ? parse(environment) : DEFAULT;

@@ -14,8 +14,13 @@ class DatastoreUrlTest {
     void theFlagThenTheEnvironmentThenTheDefault() {
         assertEquals("embedded:/a.db", DatastoreUrl.resolve("embedded:/a.db", "etcd://h:2379").toString());
         assertEquals("etcd://h:2379", DatastoreUrl.resolve(null, "etcd://h:2379").toString());
-        assertEquals("etcd://h:2379", DatastoreUrl.resolve(" ", "etcd://h:2379").toString());
         assertEquals(DatastoreUrl.DEFAULT, DatastoreUrl.resolve(null, ""));
+        assertEquals(DatastoreUrl.DEFAULT, DatastoreUrl.resolve(null, " "));
+        // a flag given blank (--datastore "$UNSET") is an error, never the environment's store or the default
+        for (String blank : new String[] {"", " "}) {
+            assertEquals("no datastore given (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)",
+                    assertThrows(DatastoreException.class, () -> DatastoreUrl.resolve(blank, "etcd://h:2379")).getMessage());
+        }
         assertEquals("embedded:/var/lib/jcalico/datastore.db", DatastoreUrl.DEFAULT.toString());
         assertEquals(Path.of("/a.db"), DatastoreUrl.parse("embedded:/a.db").path());
     }
