@@ -35,6 +35,10 @@ class DatastoreUrlTest {
         assertEquals("etcds://h:2379?ca=/mine.pem&user=u",
                 DatastoreUrl.parse("etcds://h:2379?ca=/mine.pem").withEtcdSettings(flags).toString());
         assertEquals("embedded:/a.db", DatastoreUrl.parse("embedded:/a.db").withEtcdSettings(Map.of()).toString());
+        // a flag's value is the file as given: '+' was read back as a space, '%' as an escape, '&' was refused
+        String odd = "/etc/jc/c+a 100%&?.pem";
+        DatastoreUrl folded = DatastoreUrl.parse("etcd://h:2379").withEtcdSettings(Map.of("user", odd));
+        assertEquals(odd, org.jcalico.datastore.etcd.EtcdEndpoint.parse(folded.toString(), Map.of("JCALICO_ETCD_PASSWORD", "p")).user());
         assertEquals("--etcd-* options are for an etcd datastore, not 'embedded:/a.db'", assertThrows(DatastoreException.class,
                 () -> DatastoreUrl.parse("embedded:/a.db").withEtcdSettings(flags)).getMessage());
     }
