@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -70,6 +71,10 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         String name = text(config, "name");
         if (name != null && !NAME.matcher(name).matches()) {
             throw invalid("name: '" + name + "' is not a network name (a letter or digit, then letters, digits, _ . -)");
+        }
+        // the name reaches a label value and every IPAM handle of the network (kept in its blocks' records)
+        if (name != null && name.length() > Names.MAX_TEXT) {
+            throw invalid("name: '" + name.substring(0, 40) + "...' is longer than " + Names.MAX_TEXT + " characters");
         }
         JsonNode ipam = config.get("ipam");
         if (ipam != null && !ipam.isObject()) {
