@@ -163,6 +163,17 @@ class CommandLineTest {
         assertTrue(Files.notExists(dir.resolve("bin")) && Files.notExists(dir.resolve("conf")), "nothing installed");
     }
 
+    /**
+     * A negative --timeout is refused before anything is done: it attached the container (veth, addresses, record),
+     * gave up waiting at once and undid it all. Refused here before the container is even looked for.
+     */
+    @Test
+    void aNegativeTimeoutIsRefusedBeforeTheContainerIsAttached() {
+        assertEquals(new Outcome(1, "", "error: --timeout: '-1' is negative (seconds to wait for the agent; 0: do not wait)\n"),
+                run("container", "add", "--timeout", "-1", "netns:jti-none-such"));
+        assertTrue(Files.notExists(dir.resolve("store.db")), "no datastore opened");
+    }
+
     private String write(String text) throws java.io.IOException {
         Path file = java.nio.file.Files.createTempFile(dir, "resource", ".yaml");
         java.nio.file.Files.writeString(file, text);
