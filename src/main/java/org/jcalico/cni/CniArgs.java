@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jcalico.model.LabelEdit;
+import org.jcalico.model.ValidationException;
 
 /**
  * CNI_ARGS ("KEY=VALUE;KEY=VALUE"): what jcalico reads of it. A key it does not know is an error, as in the CNI
@@ -49,12 +51,11 @@ public record CniArgs(String podNamespace, String podName, List<String> profiles
                 case "K8S_POD_NAME" -> podName = value.isEmpty() ? null : value;
                 case "JCALICO_PROFILES" -> profiles.addAll(words("JCALICO_PROFILES", value));
                 case "JCALICO_LABELS" -> {
-                    for (String label : words("JCALICO_LABELS", value)) {
-                        int equals = label.indexOf('=');
-                        if (equals < 1) {
-                            throw invalid("JCALICO_LABELS: '" + label + "' is not KEY=VALUE");
-                        }
-                        labels.put(label.substring(0, equals), label.substring(equals + 1));
+                    // read as `container add --label` reads them: each key once, checked by the label rules
+                    try {
+                        labels.putAll(LabelEdit.assignments(words("JCALICO_LABELS", value)));
+                    } catch (ValidationException e) {
+                        throw invalid("JCALICO_LABELS: " + e.getMessage());
                     }
                 }
                 default -> {

@@ -71,13 +71,15 @@ class CniRequestTest {
     }
 
     /**
-     * A stray separator in CNI_ARGS is an error, as the CNI library makes it ("invalid pair"), not dropped; a container
+     * A stray separator in CNI_ARGS is an error, as the CNI library makes it ("invalid pair"), not dropped, and labels
+     * are read as `container add --label` reads them (a key given twice was the last one's); a container
      * id or network name longer than the endpoint record takes is refused before anything is done (they were taken,
      * and reached the IPAM handle that each address's block record keeps), and the error shows only its start.
      */
     @Test
     void strayArgumentSeparatorsAndOverlongIdsAreRefused() {
-        for (String args : List.of("K8S_POD_NAME=web;", ";K8S_POD_NAME=web", "JCALICO_PROFILES=db,", "JCALICO_LABELS=a=b,,c=d")) {
+        for (String args : List.of("K8S_POD_NAME=web;", ";K8S_POD_NAME=web", "JCALICO_PROFILES=db,", "JCALICO_LABELS=a=b,,c=d",
+                "JCALICO_LABELS=a=1,a=2", "JCALICO_LABELS=a-")) {
             Map<String, String> env = env("ADD");
             env.put("CNI_ARGS", args);
             assertEquals(CniError.INVALID_ENVIRONMENT, code(env, CONFIG), args);
