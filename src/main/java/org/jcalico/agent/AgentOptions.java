@@ -10,7 +10,7 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.Names;
+import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.nodes.NodeService;
 
@@ -50,7 +50,9 @@ public record AgentOptions(String node, DatastoreUrl datastoreUrl, IpAddress ipv
     }
 
     public AgentOptions {
-        Names.check("name", node);
+        // the node record the agent registers, checked by its own rules before any agent starts: an --as of 0 or an
+        // --ip of the wrong family or a reserved network started the supervisor and an agent that failed to register
+        new Node(node, ipv4, ipv6, asNumber);
         if (dockerPluginDir != null && !dockerPluginDir.isAbsolute()) {
             throw new ValidationException("--docker-plugin-dir " + dockerPluginDir
                     + " is not an absolute path (dockerd reads the spec files from its own directory)");

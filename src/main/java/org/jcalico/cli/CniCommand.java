@@ -10,6 +10,7 @@ import java.util.List;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.cni.CniInstaller;
 import org.jcalico.cni.CniInvocation;
+import org.jcalico.cni.NetworkConfig;
 import org.jcalico.cni.Target;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Names;
@@ -88,7 +89,8 @@ final class CniCommand {
     }
 
     private static int invoke(CniInvocation.Role role) throws IOException {
-        byte[] stdin = System.in.readAllBytes();
+        // one byte more than a configuration may have tells the refusal apart from a configuration of the largest size
+        byte[] stdin = System.in.readNBytes(NetworkConfig.MAX_BYTES + 1);
         CniInvocation.Outcome outcome = CniInvocation.run(role, System.getenv(), stdin);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         out.print(outcome.stdout());

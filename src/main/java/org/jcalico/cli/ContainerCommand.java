@@ -19,6 +19,7 @@ import org.jcalico.datastore.Versioned;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.LabelEdit;
+import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,9 +80,13 @@ final class ContainerCommand {
             String inside = containerInterface.getValue();
             EndpointMetadata metadata = new EndpointMetadata(namespace.getValue(), LabelEdit.assignments(strings(labels)),
                     strings(ports).stream().map(EndpointPort::parse).toList());
+            int seconds = timeout.getValue();
+            if (seconds < 0) {
+                // refused before anything is done: a negative wait attached the container, gave up at once and undid it
+                throw ValidationException.field("--timeout", seconds, "is negative (seconds to wait for the agent; 0: do not wait)");
+            }
             try (Session session = new Session(spec)) {
                 boolean noWaiting = noWait.getValue();
-                int seconds = timeout.getValue();
                 ContainerService.Added added = service(session).add(session.nodeName(), container.getValue(),
                         strings(addresses), strings(profiles), metadata, inside,
                         noWaiting ? Duration.ZERO : Duration.ofSeconds(seconds));

@@ -31,7 +31,6 @@ import org.jcalico.bgp.BirdConfig;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.Names;
 import org.jcalico.nodes.NodeService;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -61,7 +60,7 @@ final class NodeCommand {
                         + " files here for dockerd to find; 'none': no docker plugin (default: ${DEFAULT-VALUE})") String dockerPluginDir;
 
         AgentOptions options(Session session) {
-            String node = name != null ? name : session.nodeName();
+            String node = session.nodeName(name);
             IpAddress ipv4 = ip != null ? IpAddress.parse(ip) : null;
             IpAddress ipv6 = ip6 != null ? IpAddress.parse(ip6) : null;
             return new AgentOptions(node, session.datastoreUrl(), ipv4, ipv6, asNumber, !noBgp, runRoot, logRoot,
@@ -159,7 +158,7 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                String node = name != null ? name : session.nodeName();
+                String node = session.nodeName(name);
                 AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
                 Optional<String> container = NodeContainer.stop(paths);
                 if (container.isPresent()) {
@@ -192,7 +191,7 @@ final class NodeCommand {
 
         @Override
         public Integer call() {
-            String node = name != null ? name : new Session(spec).nodeName();
+            String node = new Session(spec).nodeName(name);
             AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
             var out = spec.commandLine().getOut();
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
@@ -248,7 +247,7 @@ final class NodeCommand {
 
         @Override
         public Integer call() {
-            String node = name != null ? name : new Session(spec).nodeName();
+            String node = new Session(spec).nodeName(name);
             Long ownBird = new BirdDaemon(AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG).runDir(), CommandRunner.local())
                     .process().map(ProcessHandle::pid).orElse(null);
             List<SystemCheck> checks = SystemChecks.evaluate(new SystemProbe(CommandRunner.local()).gather(!noBgp, ownBird));
@@ -281,7 +280,7 @@ final class NodeCommand {
         @Override
         public void run() {
             Session session = new Session(spec);
-            String node = name != null ? Names.check("name", name) : session.nodeName();
+            String node = session.nodeName(name);
             String time = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(java.time.ZoneOffset.UTC)
                     .format(java.time.Instant.now());
             String top = "jcalico-diags-" + node + "-" + time;

@@ -98,17 +98,29 @@ final class Session implements AutoCloseable {
         return nodeOption == null ? null : Names.check("node", nodeOption);
     }
 
-    /** --node, else $JCALICO_NODENAME, else the kernel's hostname. */
+    /**
+     * --node, else $JCALICO_NODENAME, else the kernel's hostname. A flag given is checked as given: a blank one is an
+     * error, never the hostname (a script's empty variable would otherwise act on this host's node); a blank
+     * variable counts as unset, as for $JCALICO_DATASTORE.
+     */
     String nodeName() {
-        String name = nodeOption != null ? nodeOption : System.getenv("JCALICO_NODENAME");
-        if (name == null || name.isBlank()) {
-            try {
-                name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-            } catch (IOException e) {
-                throw new CommandFailure("cannot tell this host's node name: use --node NAME or JCALICO_NODENAME");
-            }
+        if (nodeOption != null) {
+            return Names.check("node", nodeOption);
         }
-        return Names.check("node", name);
+        String environment = System.getenv("JCALICO_NODENAME");
+        if (environment != null && !environment.isBlank()) {
+            return Names.check("JCALICO_NODENAME", environment);
+        }
+        try {
+            return Names.check("hostname", Files.readString(Path.of("/proc/sys/kernel/hostname")).strip());
+        } catch (IOException e) {
+            throw new CommandFailure("cannot tell this host's node name: use --node NAME or JCALICO_NODENAME");
+        }
+    }
+
+    /** A command's own --name for the node it acts on if given (checked as given), else {@link #nodeName()}. */
+    String nodeName(String nameOption) {
+        return nameOption != null ? Names.check("name", nameOption) : nodeName();
     }
 
     /** The veths of this host (the process's own network namespace), lent or made for this command. */

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jcalico.model.LabelEdit;
+import org.jcalico.model.ValidationException;
 
 /**
  * CNI_ARGS ("KEY=VALUE;KEY=VALUE"): what jcalico reads of it. A key it does not know is an error, as in the CNI
@@ -29,7 +31,8 @@ public record CniArgs(String podNamespace, String podName, List<String> profiles
             return NONE;
         }
         Map<String, String> pairs = new LinkedHashMap<>();
-        for (String pair : text.split(";")) {
+        // -1: an empty pair (a stray ';', at the end too) is an error, as in the CNI library, not dropped
+        for (String pair : text.split(";", -1)) {
             int equals = pair.indexOf('=');
             if (equals < 1) {
                 throw invalid("'" + pair + "' is not KEY=VALUE");
@@ -46,14 +49,13 @@ public record CniArgs(String podNamespace, String podName, List<String> profiles
             switch (pair.getKey()) {
                 case "K8S_POD_NAMESPACE" -> podNamespace = value.isEmpty() ? null : value;
                 case "K8S_POD_NAME" -> podName = value.isEmpty() ? null : value;
-                case "JCALICO_PROFILES" -> profiles.addAll(words(value));
+                case "JCALICO_PROFILES" -> profiles.addAll(words("JCALICO_PROFILES", value));
                 case "JCALICO_LABELS" -> {
-                    for (String label : words(value)) {
-                        int equals = label.indexOf('=');
-                        if (equals < 1) {
-                            throw invalid("JCALICO_LABELS: '" + label + "' is not KEY=VALUE");
-                        }
-                        labels.put(label.substring(0, equals), label.substring(equals + 1));
+                    // read as `container add --label` reads them: each key once, checked by the label rules
+                    try {
+                        labels.putAll(LabelEdit.assignments(words("JCALICO_LABELS", value)));
+                    } catch (ValidationException e) {
+                        throw invalid("JCALICO_LABELS: " + e.getMessage());
                     }
                 }
                 default -> {
@@ -66,8 +68,13 @@ public record CniArgs(String podNamespace, String podName, List<String> profiles
         return new CniArgs(podNamespace, podName, profiles, labels);
     }
 
-    private static List<String> words(String value) {
-        return value.isEmpty() ? List.of() : List.of(value.split(","));
+    /** The comma-separated items of KEY's VALUE, none of them empty (a stray comma is an error, not dropped). */
+    private static List<String> words(String key, String value) {
+        List<String> words = value.isEmpty() ? List.of() : List.of(value.split(",", -1));
+        if (words.contains("")) {
+            throw invalid(key + ": '" + value + "' has an empty item");
+        }
+        return words;
     }
 
     private static CniError invalid(String details) {

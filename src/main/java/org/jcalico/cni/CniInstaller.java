@@ -68,7 +68,8 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
 
     /**
      * The executable for one role. The configuration is read whole first, so that it can still be given to a JVM
-     * when no agent answers; the socket counts only if this user owns it and its directory (root's alone), as for
+     * when no agent answers, but never more than one byte over its bound (whoever answers refuses it then: an
+     * endless standard input neither fills the script's memory nor holds it); the socket counts only if this user owns it and its directory (root's alone), as for
      * the launcher (see docs/agent.md). A reply cut short means the agent may have done part of the work: the script
      * does not do it again, and says so in the specification's form with code 11 (try again later).
      */
@@ -81,7 +82,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                 # socket (a warm JVM), and runs jcalico in a JVM of its own only when no agent answers.
                 set -uo pipefail
                 socket=%2$s
-                config="$(cat; printf x)"; config="${config%%x}"
+                config="$(head -c %7$d; printf x)"; config="${config%%x}"
                 if [[ -S "$socket" && -O "$socket" && -O "${socket%%/*}" ]] && command -v perl >/dev/null; then
                   fields=()
                   for name in ${!CNI_@}; do fields+=("$name=${!name}"); done
@@ -103,9 +104,9 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                     fi
                   fi
                 fi
-                exec %5$s cni %1$s <<<"$config"
+                exec %5$s cni %1$s < <(printf '%%s' "$config")
                 """.formatted(role, quoted(socket.toString()), role.equals("plugin") ? "cni" : "cni-ipam",
-                CniVersion.LATEST, command, quoted(SOCKET_CLIENT));
+                CniVersion.LATEST, command, quoted(SOCKET_CLIENT), NetworkConfig.MAX_BYTES + 1);
     }
 
     private static String socketClient() {

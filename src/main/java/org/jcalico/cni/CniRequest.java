@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandText;
+import org.jcalico.model.Names;
 
 /**
  * One invocation of the plugin as the runtime made it (its CNI_* environment and the configuration on standard input),
@@ -55,6 +56,11 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
             if (!CONTAINER_ID.matcher(containerId).matches() || CommandText.hasControl(containerId)) {
                 throw invalidEnvironment("CNI_CONTAINERID", containerId, "a letter or digit, then letters, digits, _ . -");
             }
+            // as the endpoint record takes it, refused before anything is done: the IPAM role, which writes no
+            // endpoint, put it whole into the handle that the blocks of its addresses keep in their records
+            if (containerId.length() > Names.MAX_TEXT) {
+                throw invalidEnvironment("CNI_CONTAINERID", containerId, "at most " + Names.MAX_TEXT + " characters long");
+            }
             ifname = required(env, "CNI_IFNAME");
             if (!INTERFACE.matcher(ifname).matches()) {
                 throw invalidEnvironment("CNI_IFNAME", ifname, "an interface name (1 to 15 of A-Z a-z 0-9 _ . -)");
@@ -102,7 +108,8 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
     }
 
     private static CniError invalidEnvironment(String name, String value, String expected) {
-        return new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", name + " '" + CommandText.visible(value)
+        String shown = value.length() > 80 ? value.substring(0, 40) + "..." : value;
+        return new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", name + " '" + CommandText.visible(shown)
                 + "' is not " + expected);
     }
 

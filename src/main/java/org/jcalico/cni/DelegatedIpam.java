@@ -22,6 +22,11 @@ import java.util.concurrent.TimeUnit;
 final class DelegatedIpam {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_SECONDS = 30;
+    /**
+     * More than an IPAM plugin's result or error ever holds. The plugin may run in the agent (a served request): an
+     * endless output kept whole would fill its heap; what comes beyond is read and dropped, so the plugin can finish.
+     */
+    static final int MAX_OUTPUT_BYTES = 1 << 20;
     private final CniRequest request;
     private final Path binary;
     private final StringBuilder stderr;
@@ -93,16 +98,27 @@ final class DelegatedIpam {
         env.put("CNI_COMMAND", verb.name());
         try {
             Process process = builder.start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            // a thread each, as CommandRunner drains: in the common pool (one thread on a 2-core machine) the second
+            // reader waited for the first, which waited for the plugin, which waited to write its standard error
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readBounded(process.getInputStream()),
+                    Thread::startVirtualThread);
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readBounded(process.getErrorStream()),
+                    Thread::startVirtualThread);
             offer(process, stdin);
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + name() + " did not answer " + verb,
                         "within " + TIMEOUT_SECONDS + " s");
             }
-            stderr.append(new String(err.join(), StandardCharsets.UTF_8));
-            return new Answer(new String(out.join(), StandardCharsets.UTF_8), process.exitValue());
+            byte[] errors = err.join();
+            stderr.append(new String(errors, 0, Math.min(errors.length, MAX_OUTPUT_BYTES), StandardCharsets.UTF_8))
+                    .append(errors.length > MAX_OUTPUT_BYTES ? "\n(IPAM plugin " + name() + ": the rest of its standard error dropped)\n" : "");
+            byte[] output = out.join();
+            if (output.length > MAX_OUTPUT_BYTES) {
+                throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + name() + " failed on " + verb,
+                        "it printed more than " + MAX_OUTPUT_BYTES / 1024 + " KiB");
+            }
+            return new Answer(new String(output, StandardCharsets.UTF_8), process.exitValue());
         } catch (IOException e) {
             throw new CniError(CniError.IO_FAILURE, "cannot run IPAM plugin " + name(), e.getMessage());
         } catch (InterruptedException e) {
@@ -124,9 +140,12 @@ final class DelegatedIpam {
         }
     }
 
-    private static byte[] readAll(java.io.InputStream stream) {
+    /** At most one byte over the bound, the rest read and dropped. */
+    private static byte[] readBounded(java.io.InputStream stream) {
         try {
-            return stream.readAllBytes();
+            byte[] kept = stream.readNBytes(MAX_OUTPUT_BYTES + 1);
+            stream.transferTo(java.io.OutputStream.nullOutputStream());
+            return kept;
         } catch (IOException e) {
             return new byte[0];
         }

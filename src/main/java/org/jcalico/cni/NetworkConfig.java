@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -42,8 +43,17 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
     public record AttachmentId(String containerId, String ifname) {
     }
 
+    /**
+     * The largest configuration taken: a conflist's entry with a previous result and runtime settings is a few KiB;
+     * what is larger comes from a broken or hostile caller, and is refused before it is parsed (docs/cni.md, "Errors").
+     */
+    public static final int MAX_BYTES = 256 * 1024;
+
     /** Parses the configuration; a malformed one is a CniError with the specification's code. */
     public static NetworkConfig parse(byte[] bytes) {
+        if (bytes.length > MAX_BYTES) {
+            throw invalid("the configuration is larger than " + MAX_BYTES / 1024 + " KiB");
+        }
         JsonNode tree;
         try {
             tree = JSON.readTree(bytes);
@@ -61,6 +71,10 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         String name = text(config, "name");
         if (name != null && !NAME.matcher(name).matches()) {
             throw invalid("name: '" + name + "' is not a network name (a letter or digit, then letters, digits, _ . -)");
+        }
+        // the name reaches a label value and every IPAM handle of the network (kept in its blocks' records)
+        if (name != null && name.length() > Names.MAX_TEXT) {
+            throw invalid("name: '" + name.substring(0, 40) + "...' is longer than " + Names.MAX_TEXT + " characters");
         }
         JsonNode ipam = config.get("ipam");
         if (ipam != null && !ipam.isObject()) {

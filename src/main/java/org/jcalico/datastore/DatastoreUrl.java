@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.jcalico.datastore.embedded.EmbeddedDatastore;
 import org.jcalico.datastore.etcd.EtcdDatastore;
+import org.jcalico.datastore.etcd.EtcdEndpoint;
 
 /**
  * Which datastore to use, as a user writes it: {@code embedded:PATH} or {@code etcd://HOST:PORT[,HOST:PORT...]} /
@@ -26,15 +27,22 @@ public record DatastoreUrl(String text) {
         if (!(text.startsWith(EMBEDDED) && text.length() > EMBEDDED.length()) && !etcd(text)) {
             throw new DatastoreException("unknown datastore '" + text + "' (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)");
         }
+        if (etcd(text)) {
+            EtcdEndpoint.check(text);
+        }
     }
 
     public static DatastoreUrl parse(String text) {
         return new DatastoreUrl(text);
     }
 
-    /** The flag if given, else the environment's value ($JCALICO_DATASTORE) if set, else the default. */
+    /**
+     * The flag if given, else the environment's value ($JCALICO_DATASTORE) if set, else the default. A flag given is
+     * taken as given: a blank one is an error, never the default store (a script's empty variable would otherwise
+     * write there); a blank variable counts as unset.
+     */
     public static DatastoreUrl resolve(String flag, String environment) {
-        if (flag != null && !flag.isBlank()) {
+        if (flag != null) {
             return parse(flag);
         }
         return environment != null && !environment.isBlank() ? parse(environment) : DEFAULT;
@@ -69,10 +77,10 @@ public record DatastoreUrl(String text) {
             if (setting.getValue() == null || text.matches(".*[?&]" + setting.getKey() + "=.*")) {
                 continue;
             }
-            if (setting.getValue().contains("&") || setting.getValue().contains("?")) {
-                throw new DatastoreException("--etcd-" + setting.getKey() + " '" + setting.getValue() + "' may not contain & or ?");
-            }
-            result.append(query ? '&' : '?').append(setting.getKey()).append('=').append(setting.getValue());
+            // the query's settings are %-decoded when read (EtcdEndpoint): a flag's '%', '+' (a space once decoded) and
+            // '&' are escaped, so that the file named is the file given
+            String value = setting.getValue().replace("%", "%25").replace("+", "%2B").replace("&", "%26");
+            result.append(query ? '&' : '?').append(setting.getKey()).append('=').append(value);
             query = true;
         }
         return parse(result.toString());

@@ -37,6 +37,25 @@ class AgentOptionsTest {
         assertThrows(ValidationException.class, () -> AgentOptions.parse(extra, AgentOptions.Role.SUPERVISOR));
     }
 
+    /**
+     * The node record the agent would register is checked when the options are made, so `node start` refuses it
+     * before it starts anything: an AS number out of range, an address of the wrong family or in a reserved network.
+     */
+    @Test
+    void optionsTheNodeRecordWouldRefuseAreRefused() {
+        Path run = Path.of("/run/jcalico");
+        Path log = Path.of("/var/log/jcalico");
+        DatastoreUrl store = DatastoreUrl.parse("embedded:/var/lib/jc/store.db");
+        assertEquals("asNumber: '0' is not an AS number (1-4294967295)", assertThrows(ValidationException.class,
+                () -> new AgentOptions("h1", store, null, null, 0L, true, run, log, null)).getMessage());
+        assertEquals("asNumber: '4294967296' is not an AS number (1-4294967295)", assertThrows(ValidationException.class,
+                () -> new AgentOptions("h1", store, null, null, 4294967296L, true, run, log, null)).getMessage());
+        assertEquals("ipv4: 'fd30::b' is not an IPv4 address", assertThrows(ValidationException.class,
+                () -> new AgentOptions("h1", store, IpAddress.parse("fd30::b"), null, null, true, run, log, null)).getMessage());
+        assertThrows(ValidationException.class,
+                () -> new AgentOptions("h1", store, IpAddress.parse("127.0.0.1"), null, null, true, run, log, null));
+    }
+
     @Test
     void aRequiredOptionMissingIsAnErrorThatNamesIt() {
         AgentOptions least = new AgentOptions("node-7", DatastoreUrl.parse("embedded:/var/lib/jc/store.db"), null, null,

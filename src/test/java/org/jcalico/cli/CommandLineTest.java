@@ -29,6 +29,15 @@ class CommandLineTest {
     }
 
     private Outcome run(String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "--datastore";
+        full[1] = "embedded:" + dir.resolve("store.db");
+        System.arraycopy(args, 0, full, 2, args.length);
+        return runAsGiven(full);
+    }
+
+    /** Without the test's own --datastore. */
+    private Outcome runAsGiven(String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -36,11 +45,7 @@ class CommandLineTest {
         System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8));
         try {
-            String[] full = new String[args.length + 2];
-            full[0] = "--datastore";
-            full[1] = "embedded:" + dir.resolve("store.db");
-            System.arraycopy(args, 0, full, 2, args.length);
-            return new Outcome(Main.run(full), stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
+            return new Outcome(Main.run(args), stdout.toString(StandardCharsets.UTF_8), stderr.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(out);
             System.setErr(err);
@@ -135,6 +140,38 @@ class CommandLineTest {
         Files.write(binary, new byte[] {(byte) 0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3});
         assertEquals(new Outcome(1, "", "error: cannot read " + binary + ": it is not UTF-8 text\n"), run("apply", "-f", binary.toString()));
         assertTrue(Files.notExists(dir.resolve("store.db")), "refused before the datastore is opened, let alone written");
+    }
+
+    /**
+     * A node name or datastore given blank (a script's empty variable: --node "$NODE") is an error, never this host's
+     * node or the default store, and nothing is written: here `cni install` would have written a conflist naming the
+     * hostname's node, and `node stop --name ""` would have stopped whatever agent runs from the run directory itself.
+     */
+    @Test
+    void aBlankNodeOrDatastoreIsAnErrorNotTheDefault() {
+        String invalid = "' is not a valid name (letters, digits, '_', '.', '-'; up to 63 characters; starts with a letter or digit)\n";
+        for (String blank : List.of("", " ")) {
+            assertEquals(new Outcome(1, "", "error: node: '" + blank + invalid), run("--node", blank, "cni", "install",
+                    "--bin-dir", dir.resolve("bin").toString(), "--conf-dir", dir.resolve("conf").toString()));
+            assertEquals(new Outcome(1, "", "error: name: '" + blank + invalid), run("node", "stop", "--name", blank,
+                    "--run-dir", dir.resolve("run").toString()));
+            assertEquals(new Outcome(1, "", "error: no datastore given (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)\n"),
+                    runAsGiven("--datastore", blank, "pool", "list"));
+            assertEquals(new Outcome(1, "", "error: no datastore given (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)\n"),
+                    runAsGiven("--datastore=" + blank, "pool", "list"));
+        }
+        assertTrue(Files.notExists(dir.resolve("bin")) && Files.notExists(dir.resolve("conf")), "nothing installed");
+    }
+
+    /**
+     * A negative --timeout is refused before anything is done: it attached the container (veth, addresses, record),
+     * gave up waiting at once and undid it all. Refused here before the container is even looked for.
+     */
+    @Test
+    void aNegativeTimeoutIsRefusedBeforeTheContainerIsAttached() {
+        assertEquals(new Outcome(1, "", "error: --timeout: '-1' is negative (seconds to wait for the agent; 0: do not wait)\n"),
+                run("container", "add", "--timeout", "-1", "netns:jti-none-such"));
+        assertTrue(Files.notExists(dir.resolve("store.db")), "no datastore opened");
     }
 
     private String write(String text) throws java.io.IOException {

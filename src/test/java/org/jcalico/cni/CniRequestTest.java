@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.Names;
 import org.junit.jupiter.api.Test;
 
 /** The pure part of the plugin: what a runtime's invocation means, and what the answer looks like in each version. */
@@ -67,6 +68,31 @@ class CniRequestTest {
         Map<String, String> unknownArg = env("ADD");
         unknownArg.put("CNI_ARGS", "FOO=1");
         assertEquals(CniError.INVALID_ENVIRONMENT, code(unknownArg, CONFIG));
+    }
+
+    /**
+     * A stray separator in CNI_ARGS is an error, as the CNI library makes it ("invalid pair"), not dropped, and labels
+     * are read as `container add --label` reads them (a key given twice was the last one's); a container
+     * id or network name longer than the endpoint record takes is refused before anything is done (they were taken,
+     * and reached the IPAM handle that each address's block record keeps), and the error shows only its start.
+     */
+    @Test
+    void strayArgumentSeparatorsAndOverlongIdsAreRefused() {
+        for (String args : List.of("K8S_POD_NAME=web;", ";K8S_POD_NAME=web", "JCALICO_PROFILES=db,", "JCALICO_LABELS=a=b,,c=d",
+                "JCALICO_LABELS=a=1,a=2", "JCALICO_LABELS=a-")) {
+            Map<String, String> env = env("ADD");
+            env.put("CNI_ARGS", args);
+            assertEquals(CniError.INVALID_ENVIRONMENT, code(env, CONFIG), args);
+        }
+        Map<String, String> longId = env("ADD");
+        longId.put("CNI_CONTAINERID", "c".repeat(Names.MAX_TEXT + 1));
+        CniError error = assertThrows(CniError.class, () -> CniRequest.parse(longId, CONFIG.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(CniError.INVALID_ENVIRONMENT, error.code());
+        assertTrue(error.getMessage().length() < 200, error.getMessage());
+        assertEquals(CniError.INVALID_CONFIG, code(env("ADD"), CONFIG.replace("net1", "n".repeat(Names.MAX_TEXT + 1))));
+        Map<String, String> fine = env("ADD");
+        fine.put("CNI_CONTAINERID", "c".repeat(Names.MAX_TEXT));
+        assertEquals("c".repeat(Names.MAX_TEXT), parse(fine, CONFIG).containerId());
     }
 
     @Test

@@ -14,8 +14,13 @@ class DatastoreUrlTest {
     void theFlagThenTheEnvironmentThenTheDefault() {
         assertEquals("embedded:/a.db", DatastoreUrl.resolve("embedded:/a.db", "etcd://h:2379").toString());
         assertEquals("etcd://h:2379", DatastoreUrl.resolve(null, "etcd://h:2379").toString());
-        assertEquals("etcd://h:2379", DatastoreUrl.resolve(" ", "etcd://h:2379").toString());
         assertEquals(DatastoreUrl.DEFAULT, DatastoreUrl.resolve(null, ""));
+        assertEquals(DatastoreUrl.DEFAULT, DatastoreUrl.resolve(null, " "));
+        // a flag given blank (--datastore "$UNSET") is an error, never the environment's store or the default
+        for (String blank : new String[] {"", " "}) {
+            assertEquals("no datastore given (expected embedded:PATH, etcd://HOST:PORT or etcds://HOST:PORT)",
+                    assertThrows(DatastoreException.class, () -> DatastoreUrl.resolve(blank, "etcd://h:2379")).getMessage());
+        }
         assertEquals("embedded:/var/lib/jcalico/datastore.db", DatastoreUrl.DEFAULT.toString());
         assertEquals(Path.of("/a.db"), DatastoreUrl.parse("embedded:/a.db").path());
     }
@@ -30,6 +35,10 @@ class DatastoreUrlTest {
         assertEquals("etcds://h:2379?ca=/mine.pem&user=u",
                 DatastoreUrl.parse("etcds://h:2379?ca=/mine.pem").withEtcdSettings(flags).toString());
         assertEquals("embedded:/a.db", DatastoreUrl.parse("embedded:/a.db").withEtcdSettings(Map.of()).toString());
+        // a flag's value is the file as given: '+' was read back as a space, '%' as an escape, '&' was refused
+        String odd = "/etc/jc/c+a 100%&?.pem";
+        DatastoreUrl folded = DatastoreUrl.parse("etcd://h:2379").withEtcdSettings(Map.of("user", odd));
+        assertEquals(odd, org.jcalico.datastore.etcd.EtcdEndpoint.parse(folded.toString(), Map.of("JCALICO_ETCD_PASSWORD", "p")).user());
         assertEquals("--etcd-* options are for an etcd datastore, not 'embedded:/a.db'", assertThrows(DatastoreException.class,
                 () -> DatastoreUrl.parse("embedded:/a.db").withEtcdSettings(flags)).getMessage());
     }

@@ -35,25 +35,45 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         return "EtcdEndpoint[" + location + (user == null ? "" : ", user " + user) + (password == null ? "" : ", password hidden") + "]";
     }
 
-    public static EtcdEndpoint parse(String url, Map<String, String> environment) {
-        boolean tls = url.startsWith("etcds://");
-        if (!tls && !url.startsWith("etcd://")) {
-            throw new DatastoreException("datastore '" + url + "' is not etcd://HOST:PORT or etcds://HOST:PORT");
-        }
-        String rest = url.substring(tls ? "etcds://".length() : "etcd://".length());
-        int question = rest.indexOf('?');
-        String hosts = question < 0 ? rest : rest.substring(0, question);
-        Map<String, String> parameters = parameters(url, question < 0 ? "" : rest.substring(question + 1));
-        List<URI> members = new ArrayList<>();
-        for (String host : hosts.split(",")) {
-            URI member = host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")
-                    ? URI.create((tls ? "https://" : "http://") + host + "/") : null;
-            // as the HTTP client will take it: a server-based authority (no empty or dash-led label) and a real port
-            if (member == null || member.getHost() == null || member.getPort() < 1 || member.getPort() > 65_535) {
-                throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT (a port 1-65535)");
+    /**
+     * The URL's own text as {@link #parse} reads it, without the files and environment it names: for the place where a
+     * URL is given (DatastoreUrl), so that a malformed one is refused there, before a command writes it anywhere.
+     */
+    public static void check(String url) {
+        Syntax.of(url);
+    }
+
+    /** What the URL's text says: TLS or not, the members, the settings in its query (not yet decoded into files). */
+    private record Syntax(boolean tls, List<URI> members, Map<String, String> parameters) {
+        static Syntax of(String url) {
+            boolean tls = url.startsWith("etcds://");
+            if (!tls && !url.startsWith("etcd://")) {
+                throw new DatastoreException("datastore '" + url + "' is not etcd://HOST:PORT or etcds://HOST:PORT");
             }
-            members.add(member);
+            String rest = url.substring(tls ? "etcds://".length() : "etcd://".length());
+            int question = rest.indexOf('?');
+            String hosts = question < 0 ? rest : rest.substring(0, question);
+            Map<String, String> parameters = EtcdEndpoint.parameters(url, question < 0 ? "" : rest.substring(question + 1));
+            List<URI> members = new ArrayList<>();
+            // -1: an empty member (a stray comma, at the end too) is an error, not dropped
+            for (String host : hosts.split(",", -1)) {
+                URI member = host.matches("[A-Za-z0-9.\\-]+:\\d{1,5}|\\[[0-9a-fA-F:]+\\]:\\d{1,5}")
+                        ? URI.create((tls ? "https://" : "http://") + host + "/") : null;
+                // as the HTTP client will take it: a server-based authority (no empty or dash-led label) and a real port
+                if (member == null || member.getHost() == null || member.getPort() < 1 || member.getPort() > 65_535) {
+                    throw new DatastoreException("datastore '" + url + "': '" + host + "' is not HOST:PORT (a port 1-65535)");
+                }
+                members.add(member);
+            }
+            return new Syntax(tls, members, parameters);
         }
+    }
+
+    public static EtcdEndpoint parse(String url, Map<String, String> environment) {
+        Syntax syntax = Syntax.of(url);
+        boolean tls = syntax.tls();
+        List<URI> members = syntax.members();
+        Map<String, String> parameters = syntax.parameters();
         Path ca = file(url, "ca", parameters, environment);
         Path cert = file(url, "cert", parameters, environment);
         Path key = file(url, "key", parameters, environment);
@@ -90,11 +110,14 @@ public record EtcdEndpoint(String location, boolean tls, List<URI> members, Path
         if (query.isEmpty()) {
             return parameters;
         }
-        for (String pair : query.split("&")) {
+        for (String pair : query.split("&", -1)) {
             int equals = pair.indexOf('=');
             String name = equals < 0 ? pair : pair.substring(0, equals);
             if (!PARAMETERS.contains(name) || equals < 0) {
                 throw new DatastoreException("datastore '" + url + "': unknown setting '" + pair + "' (known: ca, cert, key, user, password-file)");
+            }
+            if (parameters.containsKey(name)) {
+                throw new DatastoreException("datastore '" + url + "': setting '" + name + "' given twice");
             }
             try {
                 parameters.put(name, URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
