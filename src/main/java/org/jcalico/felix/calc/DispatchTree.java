@@ -56,11 +56,10 @@ final class DispatchTree {
      * are the ones made last, and walking every leaf to find that out was a tenth of a policy change's calc.
      */
     private boolean changed = true;
-    /**
-     * Whether a leaf key came or went, or an interface matched at the top, since the chains were last made: then the
-     * chains above the leaves change too.
-     */
-    private boolean upperChanged = true;
+    /** Leaf keys that came or went since the chains were last made: the chains above them change too. */
+    private final Set<String> openedOrClosed = new HashSet<>();
+    /** Whether an interface matched at the top came or went since the chains were last made: the root changes. */
+    private boolean directChanged = true;
 
     /**
      * @param chainName the chain for the characters after the prefix that it covers, one or two
@@ -79,13 +78,13 @@ final class DispatchTree {
         String key = key(interfaceName);
         if (key == null) {
             direct.merge(interfaceName, rules, DispatchTree::concat);
-            upperChanged = true;
+            directChanged = true;
         } else {
             SortedMap<String, List<ProgramRule>> leaf = leaves.get(key);
             if (leaf == null) {
                 leaf = new TreeMap<>();
                 leaves.put(key, leaf);
-                upperChanged = true;
+                openedOrClosed.add(key);
             }
             leaf.merge(interfaceName, rules, DispatchTree::concat);
             count += rules.size();
@@ -99,7 +98,7 @@ final class DispatchTree {
         String key = key(interfaceName);
         if (key == null) {
             direct.remove(interfaceName);
-            upperChanged = true;
+            directChanged = true;
             return;
         }
         SortedMap<String, List<ProgramRule>> leaf = leaves.get(key);
@@ -109,7 +108,7 @@ final class DispatchTree {
             dirty.add(key);
             if (leaf.isEmpty()) {
                 leaves.remove(key);
-                upperChanged = true;
+                openedOrClosed.add(key);
             }
         }
     }
@@ -136,20 +135,11 @@ final class DispatchTree {
             return chains;
         }
         changed = false;
-        if (depth == MAX_DEPTH && depth == madeDepth && !upperChanged) {
-            // only leaves whose interfaces came or went, no leaf new or gone: those leaves' chains are all that
-            // changes (each leaf has its own chain at this depth), the levels above keep their jumps; walking every
-            // leaf key to find that out was a seventh of an endpoint's arrival in calc
-            for (String key : dirty) {
-                String name = chainName.apply(key);
-                ProgramChain chain = chain(name, rulesUnder(key));
-                made.put(name, chain);
-                chains = chains.with(name, chain);
-            }
-            dirty.clear();
-            return chains;
+        if (depth == MAX_DEPTH && depth == madeDepth && !directChanged) {
+            return updateBranches(chains);
         }
-        upperChanged = false;
+        directChanged = false;
+        openedOrClosed.clear();
         Set<String> remake = new HashSet<>();
         if (depth != madeDepth) {
             leaves.keySet().forEach(key -> remake.add(key.substring(0, depth)));
@@ -199,6 +189,59 @@ final class DispatchTree {
         made = now;
         madeDepth = depth;
         return edited.map();
+    }
+
+    /**
+     * At two levels as made last, with no interface at the top come or gone: the leaves whose interfaces came or went
+     * are made again (each has its own chain at this depth), the chain of jumps above a leaf that came or went, and the
+     * root only when such a chain came or went. Walking every leaf key to find the leaves was a seventh of an
+     * endpoint's arrival in calc; making every jump again when one leaf came, three times that arrival's calc
+     * (docs/dataplane.md, session 41).
+     */
+    private PersistentSortedMap<String, ProgramChain> updateBranches(PersistentSortedMap<String, ProgramChain> chains) {
+        PersistentSortedMap.Editor<String, ProgramChain> edited = chains.editor();
+        for (String key : dirty) {
+            String name = chainName.apply(key);
+            if (leaves.containsKey(key)) {
+                put(edited, chain(name, rulesUnder(key)));
+            } else {
+                drop(edited, name);
+            }
+        }
+        dirty.clear();
+        Set<String> parents = new TreeSet<>();
+        openedOrClosed.forEach(key -> parents.add(key.substring(0, 1)));
+        openedOrClosed.clear();
+        boolean rootChanged = false;
+        for (String parent : parents) {
+            String name = chainName.apply(parent);
+            List<ProgramRule> jumps = leaves.subMap(parent, parent + Character.MAX_VALUE).keySet().stream().map(this::jump).toList();
+            rootChanged |= jumps.isEmpty() == made.containsKey(name);
+            if (jumps.isEmpty()) {
+                drop(edited, name);
+            } else {
+                put(edited, kept(chain(name, jumps)));
+            }
+        }
+        if (rootChanged) {
+            List<ProgramRule> top = new ArrayList<>();
+            direct.values().forEach(top::addAll);
+            leaves.keySet().stream().map(key -> key.substring(0, 1)).distinct().forEach(key -> top.add(jump(key)));
+            put(edited, kept(chain(root, top)));
+        }
+        return edited.map();
+    }
+
+    private void put(PersistentSortedMap.Editor<String, ProgramChain> edited, ProgramChain chain) {
+        if (made.put(chain.name(), chain) != chain) {
+            edited.put(chain.name(), chain);
+        }
+    }
+
+    private void drop(PersistentSortedMap.Editor<String, ProgramChain> edited, String name) {
+        if (made.remove(name) != null) {
+            edited.remove(name);
+        }
     }
 
     private int depth() {

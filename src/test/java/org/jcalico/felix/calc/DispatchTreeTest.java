@@ -1,6 +1,7 @@
 package org.jcalico.felix.calc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,49 @@ class DispatchTreeTest {
             assertEquals(new TreeMap<>(freshChains), new TreeMap<>(keptChains), "after step " + step + ", "
                     + interfaces.size() + " interfaces");
         }
+    }
+
+    /**
+     * Issue #14: at two levels, an interface that opens a new leaf makes that leaf and its parent's chain of jumps
+     * again, not every leaf's jump (the add of `bench felix`'s 40 that opened a leaf took 3.6-7.2 ms of calc's CPU
+     * where the others took 1.3: docs/dataplane.md, session 41). Counted as the bytes the update allocates against an
+     * interface added to an existing leaf, the least of 30 rounds each, which a loaded machine does not change.
+     */
+    @Test
+    void anInterfaceOpeningALeafMakesItsBranchAgainNotTheTree() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        DispatchTree tree = tree();
+        // four interfaces in every leaf but "77"
+        for (int leaf = 0; leaf < 256; leaf++) {
+            for (int i = 0; leaf != 0x77 && i < 4; i++) {
+                String name = String.format("jc%02x%04x", leaf, i);
+                tree.add(name, rules(name));
+            }
+        }
+        PersistentSortedMap<String, ProgramChain> chains = tree.update(PersistentSortedMap.empty());
+        long intoALeaf = Long.MAX_VALUE;
+        long openingALeaf = Long.MAX_VALUE;
+        for (int round = 0; round < 30; round++) {
+            String joining = String.format("jc10%04x", 0x100 + round);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            tree.add(joining, rules(joining));
+            chains = tree.update(chains);
+            intoALeaf = Math.min(intoALeaf, threads.getCurrentThreadAllocatedBytes() - before);
+            tree.remove(joining);
+            chains = tree.update(chains);
+
+            String opening = String.format("jc77%04x", round);
+            before = threads.getCurrentThreadAllocatedBytes();
+            tree.add(opening, rules(opening));
+            chains = tree.update(chains);
+            openingALeaf = Math.min(openingALeaf, threads.getCurrentThreadAllocatedBytes() - before);
+            tree.remove(opening);
+            chains = tree.update(chains);
+        }
+        System.out.println("an update allocated " + intoALeaf + " bytes for an interface into a leaf, " + openingALeaf
+                + " for one opening a leaf");
+        assertTrue(openingALeaf < 3 * intoALeaf + 8 * 1024, "opening a leaf allocated " + openingALeaf
+                + " bytes against " + intoALeaf + " for an interface into a leaf");
     }
 
     private static DispatchTree tree() {
