@@ -22,7 +22,7 @@ public final class JvmCommand {
      * (docs/agent.md, "Memory").
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
-            "-Xmx512m", "-XX:NewRatio=4", "-XX:MinHeapFreeRatio=5",
+            "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");

@@ -16,12 +16,13 @@ import org.jcalico.kernel.NativeHeap;
 public final class StartPeak {
     /**
      * The old generation's capacity that {@link #makeRoom} sizes for: the serial collector makes the young generation a
-     * NewRatio-th of it (4: 32 MB, eden 26 MB). 64 MB (a 16 MB young generation) until session 38, when `bench scale`'s
-     * agent still ran some 36 young collections and half a second of pauses between the room and in sync; committed but
-     * untouched room costs no RSS, and {@link #giveBack} uncommits what the agent does not keep (docs/agent.md, "Memory",
-     * session 38).
+     * NewRatio-th of it (6: 32 MB, eden 26 MB). 64 MB (a 16 MB young generation) until session 38, when `bench scale`'s
+     * agent still ran some 36 young collections and half a second of pauses between the room and in sync; 128 MB at
+     * NewRatio 4 until session 41, which made the young generation a seventh of the heap the agent keeps and raised this
+     * to keep the start's young generation as it was; committed but untouched room costs no RSS, and {@link #giveBack}
+     * uncommits what the agent does not keep (docs/agent.md, "Memory", sessions 38 and 41).
      */
-    static final long START_OLD_GENERATION = 128L << 20;
+    static final long START_OLD_GENERATION = 192L << 20;
 
     private StartPeak() {
     }
@@ -29,7 +30,7 @@ public final class StartPeak {
     /**
      * Room for the start's allocations: one full collection that sizes the old generation to {@link
      * #START_OLD_GENERATION} (the free ratio asked for just for it), and so the young generation, which the serial
-     * collector sizes only at a full collection, a quarter of that, where the heap's start at 8 MB gives it 1.5 MB. A
+     * collector sizes only at a full collection, a sixth of that, where the heap's start at 8 MB gives it 1.5 MB. A
      * start with 100,000 endpoints allocates some 400 MB: in 1.5 MB that was some 350 young collections, each
      * promoting whatever was in flight (the pages being read and decoded, the first calculation's temporaries), 136
      * MB promoted in all for 50 MB live, every promoted megabyte a fresh part of the old generation whose first touch

@@ -37,7 +37,7 @@ class FelixBenchmarkKernelTest {
         String out = text.toString();
         Matcher room = HEAP.matcher(line(out, "the heap sized for the start: "));
         assertTrue(room.find(), out);
-        // room for the start: the old generation sized to 128 MB (StartPeak.START_OLD_GENERATION), not the 8 MB heap's
+        // room for the start: the old generation sized to 192 MB (StartPeak.START_OLD_GENERATION), not the 8 MB heap's
         assertTrue(Long.parseLong(room.group(2)) >= 48, "the heap committed for the start: " + out);
         Matcher kept = HEAP.matcher(line(out, "then the start's peak given back, heap "));
         assertTrue(kept.find(), out);
