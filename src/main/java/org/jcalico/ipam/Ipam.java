@@ -193,7 +193,7 @@ public final class Ipam {
                 }
             }
             IpamBlock updated = block.resource().withoutAllocation(address);
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.updateOp(updated, block.revision()),
+            List<Op> ops = new ArrayList<>(List.of(releasedOp(updated, block.revision()),
                     new Op.NoneNewer(endpointPrefix, endpoints.revision()), new Op.NoneNewer(intentPrefix, intents.revision())));
             ops.addAll(index.unneeded(updated, Set.of(holder)));
             store.commit(ops);
@@ -214,12 +214,21 @@ public final class Ipam {
                         updated = updated.withoutAllocation(updated.cidr().addressAt(BigInteger.valueOf(allocation.getKey())));
                     }
                 }
-                store.commit(List.of(ResourceStore.updateOp(updated, block.revision()),
+                store.commit(List.of(releasedOp(updated, block.revision()),
                         new Op.Delete(held.entry().key(), held.entry().modRevision())));
                 released += block.resource().allocations().size() - updated.allocations().size();
             }
             return released;
         });
+    }
+
+    /**
+     * The write of a block an address was released from: a block of no node (its node was removed while others held
+     * addresses of it) goes with its last address, as `node remove` would have deleted it empty.
+     */
+    private static Op releasedOp(IpamBlock updated, long revision) {
+        return updated.affinity() == null && updated.allocations().isEmpty() ? ResourceStore.deleteOp(updated, revision)
+                : ResourceStore.updateOp(updated, revision);
     }
 
     /** The addresses the handle holds now. */

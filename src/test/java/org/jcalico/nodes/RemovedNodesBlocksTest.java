@@ -81,8 +81,10 @@ class RemovedNodesBlocksTest {
             assertEquals(Map.of(block(0), new IpamBlock(block(0), null, Map.of(5, "borrowed")),
                     block(200), new IpamBlock(block(200), "n2", Map.of())), blocks(store));
             assertTrue(datastore.list(Keys.affinityPrefix("n1")).items().isEmpty(), "n1's affinity entries are gone");
-            // n1's former ranges are free to claim
+            // n1's former ranges are free to claim, and the block of no node goes with its last address
             assertEquals(new IpamBlock(block(1), "n2", Map.of()), ipam.claim(block(1), "n2"));
+            assertEquals("borrowed", ipam.release(IpAddress.parse("10.71.0.5")));
+            assertEquals(java.util.Set.of(block(1), block(200)), blocks(store).keySet());
         });
     }
 

@@ -20,6 +20,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
@@ -103,12 +104,39 @@ class RemovedWhileAddedTest {
                 gated -> new ProfileService(gated).remove("p2"), "profile 'p2' is used by 1 endpoint(s) ("));
     }
 
-    /** The node goes after the add found it registered and before its endpoint is written: the add fails and undoes itself. */
+    /**
+     * The node goes after the add found it registered and before its endpoint is written: the add fails and undoes
+     * itself, and no block is left of the removed node.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void nodeRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
-        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
-                () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed"));
+        on(backend, store -> {
+            removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
+                    () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed");
+            // the remove took the block's affinity (the add held an address of it), the add's undo the block
+            assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "no block");
+        });
+    }
+
+    /**
+     * The node goes after the add found it registered and before the add claims its address block: the claim is
+     * refused, and no block is left affine to the removed node (before, the add failed at its endpoint record and
+     * its undo released the address but kept the block).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void nodeRemovedBeforeTheAddClaimsItsBlock(String backend) throws Exception {
+        on(backend, store -> {
+            Race race = new Race(store, "n6", "p6");
+            String[] removed = new String[1];
+            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(IpamBlock.class)),
+                    () -> removed[0] = outcome(() -> new NodeService(new ResourceStore(store)).remove("n6"))));
+            assertEquals(DONE, removed[0]);
+            assertTrue(added.contains("node 'n6' is not registered (removed meanwhile)"), "the add fails: " + added);
+            race.assertNothingLeft();
+            assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "no block");
+        });
     }
 
     /** The add runs whole between the node remove's count of endpoints and its write: the remove is refused. */
