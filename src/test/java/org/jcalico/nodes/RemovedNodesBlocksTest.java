@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
@@ -20,9 +19,8 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
+import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
-import org.jcalico.testing.EtcdFixture;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,16 +39,7 @@ class RemovedNodesBlocksTest {
     Path dir;
 
     private void on(String backend, Consumer<Datastore> test) throws Exception {
-        if (backend.equals("embedded")) {
-            try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
-                test.accept(withNodes(store));
-            }
-            return;
-        }
-        Assumptions.assumeTrue(EtcdFixture.installed(), "etcd is not installed");
-        try (EtcdFixture etcd = EtcdFixture.start(); Datastore store = Datastores.open(etcd.url())) {
-            test.accept(withNodes(store));
-        }
+        Backends.on(backend, dir, store -> test.accept(withNodes(store)));
     }
 
     /** The pool of /26 blocks, and nodes n1 and n2 registered. */

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
@@ -28,11 +27,10 @@ import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.resources.ProfileService;
+import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
-import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,16 +69,7 @@ class RemovedWhileAddedTest {
 
     /** Runs the race on a new store of the backend ("embedded" or "etcd": a real etcd of this test's own). */
     private void on(String backend, java.util.function.Consumer<Datastore> race) throws Exception {
-        if (backend.equals("embedded")) {
-            try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
-                race.accept(withPool(store));
-            }
-            return;
-        }
-        Assumptions.assumeTrue(EtcdFixture.installed(), "etcd is not installed");
-        try (EtcdFixture etcd = EtcdFixture.start(); Datastore store = Datastores.open(etcd.url())) {
-            race.accept(withPool(store));
-        }
+        Backends.on(backend, dir, store -> race.accept(withPool(store)));
     }
 
     private static Datastore withPool(Datastore store) {
