@@ -33,7 +33,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * from a pool's change, makes the next attempt read them again. So an instance is made per operation, never kept.
  *
  * <p>A block is claimed for a node guarded by the node's record as read, so that no claim commits once `node remove`
- * gave up the node's blocks (docs/ipam.md, "Blocks of a removed node").
+ * gave up the node's blocks (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
  */
 public final class Ipam {
     /** Blocks given up in one commit, two operations each: etcd takes 128 in a transaction unless told otherwise. */

@@ -77,7 +77,7 @@ public final class NodeService {
      * since they were counted, so an endpoint stored meanwhile (a `container add` on it) makes it count again. The
      * add's side is guarded too: its endpoint record requires the node as it read it (docs/datastore.md, session 41).
      * A node of more blocks than one commit may hold gives them up in steps, the node goes with the last share
-     * (docs/ipam.md, "Blocks of a removed node").
+     * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
      */
     public void remove(String name) {
         boolean gone;
