@@ -18,6 +18,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -30,15 +31,35 @@ import org.jcalico.model.WorkloadEndpoint;
  * <p>An instance reads the pools once and keeps them for the steps of one operation (a container's add takes an
  * address of each family and then guards them: one listing, not one per step); a conflicting commit, which may come
  * from a pool's change, makes the next attempt read them again. So an instance is made per operation, never kept.
+ *
+ * <p>A block is claimed for a node guarded by the node's record as read, so that no claim commits once `node remove`
+ * gave up the node's blocks (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
  */
 public final class Ipam {
+    /** Blocks given up in one commit, two operations each: etcd takes 128 in a transaction unless told otherwise. */
+    private static final int RELEASES_PER_COMMIT = 60;
     private final ResourceStore store;
     private final IpamIndex index;
+    private final boolean registeredNodesOnly;
     private List<Versioned<IpPool>> poolsRead;
 
+    /** IPAM that claims blocks for unregistered nodes too (CNI's and docker's IPAM on a host with no agent, a lab's fixed ranges). */
     public Ipam(ResourceStore store) {
+        this(store, false);
+    }
+
+    private Ipam(ResourceStore store, boolean registeredNodesOnly) {
         this.store = store;
         this.index = new IpamIndex(store);
+        this.registeredNodesOnly = registeredNodesOnly;
+    }
+
+    /**
+     * IPAM that claims no block for a node that is not registered: a container's add, which found its node registered,
+     * must not claim a block for it after a `node remove` (it would stay affine to the removed node).
+     */
+    public static Ipam ofRegisteredNodes(ResourceStore store) {
+        return new Ipam(store, true);
     }
 
     /**
@@ -100,8 +121,7 @@ public final class Ipam {
             Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, blockCidr.toString());
             if (block.isEmpty()) {
                 IpamBlock created = new IpamBlock(blockCidr, node, Map.of()).withAllocation(address, handle);
-                store.commit(List.of(ResourceStore.createOp(created), ResourceStore.unchangedOp(pool),
-                        IpamIndex.affinityOp(created), IpamIndex.handleOp(handle, blockCidr)));
+                store.commit(claiming(created, node, ResourceStore.unchangedOp(pool), IpamIndex.handleOp(handle, blockCidr)));
                 return null;
             }
             String holder = block.get().resource().holderOf(address);
@@ -129,7 +149,7 @@ public final class Ipam {
             }
             index.ensure();
             IpamBlock claimed = new IpamBlock(block, node, Map.of());
-            store.commit(List.of(ResourceStore.createOp(claimed), ResourceStore.unchangedOp(pool), IpamIndex.affinityOp(claimed)));
+            store.commit(claiming(claimed, node, ResourceStore.unchangedOp(pool)));
             return claimed;
         });
     }
@@ -173,7 +193,7 @@ public final class Ipam {
                 }
             }
             IpamBlock updated = block.resource().withoutAllocation(address);
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.updateOp(updated, block.revision()),
+            List<Op> ops = new ArrayList<>(List.of(releasedOp(updated, block.revision()),
                     new Op.NoneNewer(endpointPrefix, endpoints.revision()), new Op.NoneNewer(intentPrefix, intents.revision())));
             ops.addAll(index.unneeded(updated, Set.of(holder)));
             store.commit(ops);
@@ -194,12 +214,21 @@ public final class Ipam {
                         updated = updated.withoutAllocation(updated.cidr().addressAt(BigInteger.valueOf(allocation.getKey())));
                     }
                 }
-                store.commit(List.of(ResourceStore.updateOp(updated, block.revision()),
+                store.commit(List.of(releasedOp(updated, block.revision()),
                         new Op.Delete(held.entry().key(), held.entry().modRevision())));
                 released += block.resource().allocations().size() - updated.allocations().size();
             }
             return released;
         });
+    }
+
+    /**
+     * The write of a block an address was released from: a block of no node (its node was removed while others held
+     * addresses of it) goes with its last address, as `node remove` would have deleted it empty.
+     */
+    private static Op releasedOp(IpamBlock updated, long revision) {
+        return updated.affinity() == null && updated.allocations().isEmpty() ? ResourceStore.deleteOp(updated, revision)
+                : ResourceStore.updateOp(updated, revision);
     }
 
     /** The addresses the handle holds now. */
@@ -340,9 +369,63 @@ public final class Ipam {
 
     private IpAddress create(Cidr block, Versioned<IpPool> pool, String node, String handle, IpAddress address) {
         IpamBlock created = new IpamBlock(block, node, Map.of()).withAllocation(address, handle);
-        store.commit(List.of(ResourceStore.createOp(created), ResourceStore.unchangedOp(pool),
-                IpamIndex.affinityOp(created), IpamIndex.handleOp(handle, block)));
+        store.commit(claiming(created, node, ResourceStore.unchangedOp(pool), IpamIndex.handleOp(handle, block)));
         return address;
+    }
+
+    /**
+     * A commit creating the block for the node, with its affinity entry and the other ops: guarded by the node's record
+     * as read now (one read, once per block a node claims), so a `node remove` since fails it and the next attempt
+     * finds the node gone. A node that is not registered has no record to guard by.
+     */
+    private List<Op> claiming(IpamBlock block, String node, Op... others) {
+        List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(block), IpamIndex.affinityOp(block)));
+        ops.addAll(List.of(others));
+        Optional<Versioned<Node>> record = store.get(Node.class, node);
+        if (record.isPresent()) {
+            ops.add(ResourceStore.unchangedOp(record.get()));
+        } else if (registeredNodesOnly) {
+            throw new ValidationException("node '" + node + "' is not registered (removed meanwhile): no address block is claimed for it");
+        }
+        return ops;
+    }
+
+    /**
+     * What giving up the node's blocks commits, for `node remove`: each block of the node deleted if empty, else kept
+     * with no affinity (its addresses are held by others: borrowed, or docker's and CNI's handles), each with its
+     * affinity entry; in shares that fit one commit with a few guards. {@code guard} fails a commit if a block was
+     * claimed for the node since (with {@link #claiming}'s guard on the node's record, a claim and the remove cannot
+     * both commit).
+     */
+    public record NodeBlocks(List<List<Op>> shares, Op guard) {
+        public NodeBlocks {
+            shares = List.copyOf(shares);
+        }
+    }
+
+    /** The node's blocks to give up, read by its affinity index. */
+    public NodeBlocks blocksOfNode(String node) {
+        index.ensure();
+        Listing entries = store.datastore().list(Keys.affinityPrefix(node));
+        List<List<Op>> shares = new ArrayList<>();
+        List<Op> share = new ArrayList<>();
+        for (KeyValue entry : entries.items()) {
+            Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, entry.value());
+            if (block.isPresent() && node.equals(block.get().resource().affinity())) {
+                IpamBlock held = block.get().resource();
+                share.add(held.allocations().isEmpty() ? ResourceStore.deleteOp(held, block.get().revision())
+                        : ResourceStore.updateOp(new IpamBlock(held.cidr(), null, held.allocations()), block.get().revision()));
+            }
+            share.add(new Op.Delete(entry.key(), entry.modRevision()));
+            if (share.size() >= 2 * RELEASES_PER_COMMIT - 1) {
+                shares.add(share);
+                share = new ArrayList<>();
+            }
+        }
+        if (!share.isEmpty()) {
+            shares.add(share);
+        }
+        return new NodeBlocks(shares, new Op.NoneNewer(Keys.affinityPrefix(node), entries.revision()));
     }
 
     private static boolean inAny(List<Versioned<IpPool>> pools, Versioned<IpamBlock> block) {

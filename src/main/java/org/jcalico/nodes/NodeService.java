@@ -2,6 +2,7 @@ package org.jcalico.nodes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
+import org.jcalico.ipam.Ipam;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Node;
@@ -71,23 +73,44 @@ public final class NodeService {
     }
 
     /**
-     * Deletes the node unless it has endpoints; guarded by none of its endpoints written since they were counted, so an
-     * endpoint stored meanwhile (a `container add` on it) makes it count again. The add's side is guarded too: its
-     * endpoint record requires the node as it read it (docs/datastore.md, session 41).
+     * Deletes the node unless it has endpoints, and gives up its IPAM blocks; guarded by none of its endpoints written
+     * since they were counted, so an endpoint stored meanwhile (a `container add` on it) makes it count again. The
+     * add's side is guarded too: its endpoint record requires the node as it read it (docs/datastore.md, session 41).
+     * A node of more blocks than one commit may hold gives them up in steps, the node goes with the last share
+     * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
      */
     public void remove(String name) {
+        boolean gone;
+        do {
+            // a step that does not finish gives up blocks, so the steps end
+            gone = Retries.run(() -> removeStep(name));
+        } while (!gone);
+    }
+
+    /** One commit of a removal: the node with its last blocks, or a share of its blocks only; whether the node is gone. */
+    private boolean removeStep(String name) {
         String endpointsOfNode = Keys.nodePrefix(WorkloadEndpoint.class, name);
-        Retries.run(() -> {
-            Versioned<Node> node = store.get(Node.class, name)
-                    .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
-            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointsOfNode);
-            if (!endpoints.items().isEmpty()) {
-                throw new ValidationException("node '" + name + "' still has " + endpoints.items().size()
-                        + " endpoint(s); remove them first");
-            }
-            store.commit(List.of(ResourceStore.deleteOp(node.resource(), node.revision()),
-                    new Op.NoneNewer(endpointsOfNode, endpoints.revision())));
-        });
+        Versioned<Node> node = store.get(Node.class, name)
+                .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
+        ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointsOfNode);
+        if (!endpoints.items().isEmpty()) {
+            throw new ValidationException("node '" + name + "' still has " + endpoints.items().size()
+                    + " endpoint(s); remove them first");
+        }
+        Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
+        List<Op> ops = new ArrayList<>(List.of(new Op.NoneNewer(endpointsOfNode, endpoints.revision())));
+        boolean last = blocks.shares().size() <= 1;
+        if (last) {
+            ops.add(ResourceStore.deleteOp(node.resource(), node.revision()));
+            ops.add(blocks.guard());
+        } else {
+            ops.add(ResourceStore.unchangedOp(node));
+        }
+        if (!blocks.shares().isEmpty()) {
+            ops.addAll(blocks.shares().getFirst());
+        }
+        store.commit(ops);
+        return last;
     }
 
     /** This host's address of the version: the preferred source address of its default route, if it has one. */

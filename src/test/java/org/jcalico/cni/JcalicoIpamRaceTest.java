@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
@@ -18,9 +17,8 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
-import org.jcalico.testing.EtcdFixture;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,16 +38,7 @@ class JcalicoIpamRaceTest {
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void ofTwoAddsOfOneAttachmentAtOnceOneSucceedsAndItsAddressIsTheHandlesOnly(String backend) throws Exception {
-        if (backend.equals("embedded")) {
-            try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
-                race(store);
-            }
-            return;
-        }
-        Assumptions.assumeTrue(EtcdFixture.installed(), "etcd is not installed");
-        try (EtcdFixture etcd = EtcdFixture.start(); Datastore store = Datastores.open(etcd.url())) {
-            race(store);
-        }
+        Backends.on(backend, dir, this::race);
     }
 
     private void race(Datastore store) {

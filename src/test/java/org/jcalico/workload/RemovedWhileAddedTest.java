@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
@@ -20,6 +19,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
@@ -27,11 +27,10 @@ import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.resources.ProfileService;
+import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
-import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,16 +69,7 @@ class RemovedWhileAddedTest {
 
     /** Runs the race on a new store of the backend ("embedded" or "etcd": a real etcd of this test's own). */
     private void on(String backend, java.util.function.Consumer<Datastore> race) throws Exception {
-        if (backend.equals("embedded")) {
-            try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
-                race.accept(withPool(store));
-            }
-            return;
-        }
-        Assumptions.assumeTrue(EtcdFixture.installed(), "etcd is not installed");
-        try (EtcdFixture etcd = EtcdFixture.start(); Datastore store = Datastores.open(etcd.url())) {
-            race.accept(withPool(store));
-        }
+        Backends.on(backend, dir, store -> race.accept(withPool(store)));
     }
 
     private static Datastore withPool(Datastore store) {
@@ -103,12 +93,39 @@ class RemovedWhileAddedTest {
                 gated -> new ProfileService(gated).remove("p2"), "profile 'p2' is used by 1 endpoint(s) ("));
     }
 
-    /** The node goes after the add found it registered and before its endpoint is written: the add fails and undoes itself. */
+    /**
+     * The node goes after the add found it registered and before its endpoint is written: the add fails and undoes
+     * itself, and no block is left of the removed node.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
     void nodeRemovedWhileTheAddIsUnderWay(String backend) throws Exception {
-        on(backend, store -> removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
-                () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed"));
+        on(backend, store -> {
+            removedWhileTheAddIsUnderWay(new Race(store, "n3", "p3"),
+                    () -> new NodeService(new ResourceStore(store)).remove("n3"), "node 'n3' was removed");
+            // the remove took the block's affinity (the add held an address of it), the add's undo the block
+            assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "no block");
+        });
+    }
+
+    /**
+     * The node goes after the add found it registered and before the add claims its address block: the claim is
+     * refused, and no block is left affine to the removed node (before, the add failed at its endpoint record and
+     * its undo released the address but kept the block).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void nodeRemovedBeforeTheAddClaimsItsBlock(String backend) throws Exception {
+        on(backend, store -> {
+            Race race = new Race(store, "n6", "p6");
+            String[] removed = new String[1];
+            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(IpamBlock.class)),
+                    () -> removed[0] = outcome(() -> new NodeService(new ResourceStore(store)).remove("n6"))));
+            assertEquals(DONE, removed[0]);
+            assertTrue(added.contains("node 'n6' is not registered (removed meanwhile)"), "the add fails: " + added);
+            race.assertNothingLeft();
+            assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "no block");
+        });
     }
 
     /** The add runs whole between the node remove's count of endpoints and its write: the remove is refused. */
