@@ -65,6 +65,25 @@ class DelegatedIpamTest {
     }
 
     /**
+     * A plugin that answers and exits but leaves a process behind that holds its standard output open (a daemon it
+     * started without closing its descriptors) is heard, promptly: the old code waited for the end of that output,
+     * which comes only when the process left behind exits, with no time limit.
+     */
+    @Test
+    void aPluginThatLeavesAProcessHoldingItsOutputIsHeard() throws Exception {
+        Path pidFile = dir.resolve("left.pid");
+        CniRequest request = addWith("leaving-ipam", RESULT + "\nsleep 60 & echo $! > " + pidFile, "");
+        long start = System.nanoTime();
+        try {
+            JsonNode result = new DelegatedIpam(request, new StringBuilder()).run(CniRequest.Verb.ADD);
+            assertEquals("10.65.0.9/32", result.path("ips").path(0).path("address").asText());
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "answered within 10 s");
+        } finally {
+            ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    /**
      * An ADD delegated to the plugin NAME in the test's directory, which answers VERSION and runs ADD_SCRIPT for
      * anything else; IPAM_FIELDS are added to the configuration's ipam object.
      */
