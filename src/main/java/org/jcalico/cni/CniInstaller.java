@@ -70,7 +70,8 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
      * The executable for one role. The configuration is read whole first, so that it can still be given to a JVM
      * when no agent answers, but never more than one byte over its bound (whoever answers refuses it then: an
      * endless standard input neither fills the script's memory nor holds it); the socket counts only if this user owns it and its directory (root's alone), as for
-     * the launcher (see docs/agent.md). A reply cut short means the agent may have done part of the work: the script
+     * the launcher (see docs/agent.md). A request too large for the socket (413) was refused before anything was done:
+     * the JVM then gives the reason, as it does with no agent. A reply cut short means the agent may have done part of the work: the script
      * does not do it again, and says so in the specification's form with code 11 (try again later).
      */
     String script(String role) {
@@ -91,7 +92,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                     | perl -e "$client" "$socket" /v1/%3$s)
                   outcome=""
                   (( ${#reply[@]} )) && outcome="${reply[-1]}"
-                  if [[ "$outcome" != "7 "* ]]; then
+                  if [[ "$outcome" != "7 "* && "$outcome" != "0 413" ]]; then
                     if [[ "$outcome" == "0 200" && ${#reply[@]} -eq 4 && "${reply[2]}" =~ ^([0-9]+|-)$ ]]; then
                       if [[ "${reply[2]}" != - ]]; then
                         printf '%%s' "${reply[0]}"; printf '%%s' "${reply[1]}" >&2; exit "${reply[2]}"

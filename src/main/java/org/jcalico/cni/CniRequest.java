@@ -1,5 +1,6 @@
 package org.jcalico.cni;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,13 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
     private static final Pattern CONTAINER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]*");
     private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}");
 
+    /**
+     * The CNI_ variables together, names and values: with the largest configuration, well within the body the agent's
+     * socket takes (1 MiB, agent/ControlServer), so that a request over it has this one answer from the agent and from
+     * the plugin's own JVM alike. Linux lets each variable be 128 KiB; the specification's are short.
+     */
+    static final int MAX_ENVIRONMENT_BYTES = 512 * 1024;
+
     public enum Verb { ADD, DEL, CHECK, STATUS, GC, VERSION }
 
     public CniRequest {
@@ -29,6 +37,12 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
     }
 
     public static CniRequest parse(Map<String, String> env, byte[] stdin) {
+        long size = cni(env).entrySet().stream().mapToLong(variable -> variable.getKey().length() + 2
+                + (long) variable.getValue().getBytes(StandardCharsets.UTF_8).length).sum();
+        if (size > MAX_ENVIRONMENT_BYTES) {
+            throw new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", "the CNI_ variables take "
+                    + size / 1024 + " KiB, more than " + MAX_ENVIRONMENT_BYTES / 1024 + " KiB");
+        }
         Verb verb = verb(env.get("CNI_COMMAND"));
         if (verb == Verb.VERSION && stdin.length == 0) {
             return new CniRequest(verb, null, null, null, CniArgs.NONE, List.of(), null, cni(env));

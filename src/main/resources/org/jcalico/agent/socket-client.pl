@@ -4,7 +4,8 @@
 # the request body on stdin. It prints what curl printed with -w '%{exitcode} %{http_code}', so its callers read one
 # outcome whichever client ran: "7 000" when nobody listens (the agent is not running), "0 CODE" after a complete
 # answer (for 200, the body before it), and otherwise (the agent died before answering, or in the middle of its
-# answer) curl's codes for an empty reply (52), a failed send (55) or a partial body (18).
+# answer) curl's codes for an empty reply (52), a failed send (55) or a partial body (18). An agent that refuses a
+# request over its bounds (413, 431) answers and closes before it is all sent: that answer counts, not the failed send.
 # Usage with HOST LAUNCHER LIST ARG... after PATH (the launcher's served command, which execs this script): the body
 # is its fields, each followed by a NUL: HOST, NAME=VALUE of each JCALICO_ and then each DOCKER_ variable of the
 # environment in name order, an empty field, then each ARG; standard input is not read. The variables come from the
@@ -41,13 +42,14 @@ sub launcher {
 }
 # The command runs here, in the launcher's own JVM
 sub here { $ENV{JCALICO_NO_AGENT} = 1; exec { $launcher } $launcher, @args; die "error: cannot run $launcher: $!\n" }
+$SIG{PIPE} = 'IGNORE';  # a write to a socket closed under it fails instead of killing the client without a word
 socket(S, 1, 1, 0) && connect(S, pack("S Z108", 1, $ARGV[0])) or outcome("7 000");
 my $out = "POST $ARGV[1] HTTP/1.1\r\nHost: agent\r\nContent-Type: application/octet-stream\r\nContent-Length: "
   . length($body) . "\r\nConnection: close\r\n\r\n" . $body;
-while (length $out) { my $n = syswrite(S, $out); defined $n or outcome("55 000"); substr($out, 0, $n) = "" }
+while (length $out) { my $n = syswrite(S, $out); defined $n or last; substr($out, 0, $n) = "" }
 my $in = ""; while (sysread(S, $in, 65536, length $in)) { }
 my ($head, $rest) = split /\r\n\r\n/, $in, 2;
-defined $rest && $head =~ m{^HTTP/1\.[01] (\d{3})\b} or outcome("52 000");
+defined $rest && $head =~ m{^HTTP/1\.[01] (\d{3})\b} or outcome(length $out ? "55 000" : "52 000");
 my $code = $1;
 $code != 200 || $head =~ /^Content-Length:\s*(\d+)\s*$/mi && length($rest) == $1 or outcome("18 $code");
 outcome("0 $code", $rest);
