@@ -250,6 +250,16 @@ public final class PolicyExplainer {
      * @param protocol tcp, udp or icmp; null: tcp with a port, else icmp
      */
     public static Packet packet(String requestedProtocol, Integer port, IpAddress source, IpAddress destination) {
+        String protocol = probeProtocol(requestedProtocol, port);
+        return protocol.equals("icmp") ? Packet.echoRequest(source, destination)
+                : Packet.toPort(source, destination, Protocol.parse(protocol), port);
+    }
+
+    /**
+     * The protocol of the probe a protocol and a port ask for, checked (tcp with a port, else icmp, when none is
+     * given); apart from building a packet, for whoever must refuse a bad question before it has two addresses.
+     */
+    public static String probeProtocol(String requestedProtocol, Integer port) {
         String protocol = requestedProtocol != null ? requestedProtocol : port != null ? "tcp" : "icmp";
         switch (protocol) {
             case "tcp", "udp" -> {
@@ -259,16 +269,15 @@ public final class PolicyExplainer {
                 if (port < 1 || port > 65535) {
                     throw ValidationException.field("--port", port, "is not a port number 1-65535");
                 }
-                return Packet.toPort(source, destination, Protocol.parse(protocol), port);
             }
             case "icmp" -> {
                 if (port != null) {
                     throw new ValidationException("--port: icmp has no ports");
                 }
-                return Packet.echoRequest(source, destination);
             }
             default -> throw ValidationException.field("--protocol", protocol, "is not tcp, udp or icmp");
         }
+        return protocol;
     }
 
     /** An address (an endpoint's, or one outside every endpoint), an endpoint id, or a container. */

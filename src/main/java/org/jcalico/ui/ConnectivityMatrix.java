@@ -28,6 +28,8 @@ public final class ConnectivityMatrix {
         if (endpointIds.size() > MAX_ENDPOINTS) {
             throw new ValidationException("endpoints: " + endpointIds.size() + " chosen, at most " + MAX_ENDPOINTS);
         }
+        // checked once for the question, not per pair: a pair of one endpoint, or of no family in common, builds no packet
+        PolicyExplainer.probeProtocol(protocol, port);
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (String id : endpointIds) {
             WorkloadEndpoint endpoint = cluster.endpoint(id);
