@@ -41,11 +41,23 @@ public final class ResourceCodec {
         private static final YAMLMapper YAML = configure(YAMLMapper.builder(YAMLFactory.builder()
                         .stringQuotingChecker(new QuoteNumberLike())
                         .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL) // the default mapper's, which a built factory lacks
+                        .loaderOptions(wholeText())
                         .build())
                 .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
                 .disable(YAMLGenerator.Feature.USE_NATIVE_TYPE_ID)
                 .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
                 .disable(YAMLGenerator.Feature.SPLIT_LINES)).build();
+    }
+
+    /**
+     * SnakeYAML stops at 3 MB of code points by default, below what `apply` reads (cli/InputFile: 64 MiB, and 100,000
+     * profiles make 20 MB): YAML got refused where the same resources in JSON passed. The text is in memory already,
+     * bounded by whoever read it, so the reader sets no bound of its own.
+     */
+    private static org.yaml.snakeyaml.LoaderOptions wholeText() {
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        options.setCodePointLimit(Integer.MAX_VALUE);
+        return options;
     }
 
     private static <M extends ObjectMapper, B extends com.fasterxml.jackson.databind.cfg.MapperBuilder<M, B>> B configure(B builder) {

@@ -30,6 +30,25 @@ class ResourceCodecTest {
         assertEquals(ALL, ResourceCodec.decodeAll(ResourceCodec.toPrettyJson(ALL, true)));
     }
 
+    /**
+     * YAML as large as `apply` reads (its files are bounded at 64 MiB; 100,000 profiles make 20 MB) is read whole, as
+     * JSON is, in many documents or in one list: the YAML reader's own default stops at 3 MB of a document ("exceeds the
+     * limit: 3145728 code points"), which refused YAML files that the same resources in JSON passed.
+     */
+    @Test
+    void yamlLargerThanTheReadersDefaultOf3MbIsRead() {
+        List<Resource> profiles = new java.util.ArrayList<>();
+        for (int i = 0; i < 18_000; i++) {
+            profiles.add(Profile.securityGroup("p" + i + "-" + "x".repeat(56)));
+        }
+        String documents = ResourceCodec.toYaml(profiles);
+        assertTrue(documents.length() > 3 << 20, documents.length() + " characters");
+        assertEquals(profiles, ResourceCodec.decodeAll(documents));
+        String list = "kind: List\nitems:\n" + documents.replace("---\n", "").replaceAll("(?m)^apiVersion", "- apiVersion")
+                .replaceAll("(?m)^(kind|metadata|spec|  )", "  $1");
+        assertEquals(profiles, ResourceCodec.decodeAll(list));
+    }
+
     @Test
     void yamlFormIsCalicosV3() {
         assertEquals("apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata:\n  name: 10.65.0.0-16\nspec:\n"
