@@ -56,6 +56,46 @@ class NftablesRenderKeptTest {
         }
     }
 
+    /**
+     * Session 41: at two levels, endpoints coming and going one at a time so that leaves open and close (and, under a
+     * rare first character, the chain of jumps above them comes and goes, and the root with it), one in ten allowed a
+     * spoofed source net (a rule kept beside the maps, and a leaf the maps cannot take by elements alone): the verdict
+     * maps changed by the branch that came or went equal the trees collected from nothing after every step.
+     */
+    @Test
+    void leavesOpeningAndClosingOneAtATimeRenderAsATreeFromNothing() {
+        Map<String, Profile> profiles = Map.of("web", Profile.securityGroup("web"));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        while (endpoints.size() < 300) {
+            endpoints.add(leafEndpoint());
+        }
+        HostStateCalculator kept = new HostStateCalculator();
+        for (int step = 0; step < 400; step++) {
+            if (endpoints.size() < 290 || random.nextBoolean()) {
+                endpoints.add(leafEndpoint());
+            } else {
+                endpoints.remove(random.nextInt(endpoints.size()));
+            }
+            Snapshot snapshot = Snapshot.of("local", NFTABLES, endpoints, profiles);
+            HostState incremental = kept.calculate(snapshot);
+            HostState fresh = new HostStateCalculator().calculate(snapshot);
+            assertEquals(fresh.ipv4(), incremental.ipv4(), "IPv4, step " + step + ", " + endpoints.size() + " endpoints");
+            assertEquals(fresh.ipv6(), incremental.ipv6(), "IPv6, step " + step);
+        }
+    }
+
+    /** An endpoint of a random interface whose first hex digit is rarely "f", and one in ten with a spoofed net. */
+    private WorkloadEndpoint leafEndpoint() {
+        int index = next++;
+        Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
+        Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
+        String iface = "jc" + (random.nextInt(150) == 0 ? "f" : Integer.toHexString(random.nextInt(15)))
+                + String.format("%06x", random.nextInt(1 << 24));
+        List<Cidr> spoofed = random.nextInt(10) == 0 ? List.of(Cidr.parse("10.200." + index % 256 + ".0/24")) : List.of();
+        return new WorkloadEndpoint("local", null, "c" + index, "e" + index, iface, null, List.of(v4), List.of(v6),
+                List.of("web"), null, null, null, null, null, spoofed);
+    }
+
     private WorkloadEndpoint endpoint() {
         int index = next++;
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
