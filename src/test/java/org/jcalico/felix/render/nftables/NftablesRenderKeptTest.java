@@ -86,23 +86,22 @@ class NftablesRenderKeptTest {
 
     /** An endpoint of a random interface whose first hex digit is rarely "f", and one in ten with a spoofed net. */
     private WorkloadEndpoint leafEndpoint() {
-        int index = next++;
-        Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
-        Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
         String iface = "jc" + (random.nextInt(150) == 0 ? "f" : Integer.toHexString(random.nextInt(15)))
                 + String.format("%06x", random.nextInt(1 << 24));
-        List<Cidr> spoofed = random.nextInt(10) == 0 ? List.of(Cidr.parse("10.200." + index % 256 + ".0/24")) : List.of();
-        return new WorkloadEndpoint("local", null, "c" + index, "e" + index, iface, null, List.of(v4), List.of(v6),
-                List.of("web"), null, null, null, null, null, spoofed);
+        List<Cidr> spoofed = random.nextInt(10) == 0 ? List.of(Cidr.parse("10.200." + next % 256 + ".0/24")) : List.of();
+        return endpoint(iface, spoofed);
     }
 
     private WorkloadEndpoint endpoint() {
+        // spread as the agent's names are (a hash of the endpoint), so that the trees' leaves fill and empty
+        return endpoint("jc" + Integer.toHexString(next * 0x9E3779B1 >>> 8), List.of());
+    }
+
+    private WorkloadEndpoint endpoint(String iface, List<Cidr> spoofed) {
         int index = next++;
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
-        // spread as the agent's names are (a hash of the endpoint), so that the trees' leaves fill and empty
-        String iface = "jc" + Integer.toHexString(index * 0x9E3779B1 >>> 8);
         return new WorkloadEndpoint("local", null, "c" + index, "e" + index, iface, null, List.of(v4), List.of(v6),
-                List.of("web"), null, null, null, null);
+                List.of("web"), null, null, null, null, null, spoofed);
     }
 }
