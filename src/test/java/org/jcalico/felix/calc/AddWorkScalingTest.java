@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
@@ -29,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class AddWorkScalingTest {
     private static final int REMOTE = 2_000;
     private static final int ADDS = 30;
+    private static final int ROUNDS = 20;
 
     @Test
     void anAddsAllocationDoesNotGrowWithTheLocalEndpoints() {
@@ -38,6 +42,54 @@ class AddWorkScalingTest {
     @Test
     void anNftablesAddsAllocationDoesNotGrowWithTheLocalEndpoints() {
         assertIndependentOfSize(NftablesRenderer::new);
+    }
+
+    /**
+     * Issue #14: on nftables, an endpoint whose interface opens a new leaf of the dispatch trees (`bench felix`'s add #18
+     * of 40 at 1,000 endpoints, calc 3-5 times an add's CPU: docs/dataplane.md, session 41) changes the trees' verdict
+     * maps by its own elements, as one into an existing leaf does, not by collecting each tree's thousand elements
+     * again; its going likewise. Counted as the bytes the calculation allocates, the least of ROUNDS each.
+     */
+    @Test
+    void anNftablesAddOpeningALeafAllocatesAsOneIntoALeaf() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        int local = 1_000;
+        List<WorkloadEndpoint> endpoints = FelixBenchCluster.endpoints(local, REMOTE);
+        Set<String> leaves = endpoints.stream().filter(e -> e.node().equals(FelixBenchCluster.NODE))
+                .map(e -> leaf(e.interfaceName())).collect(Collectors.toSet());
+        List<WorkloadEndpoint> more = IntStream.range(local, local + 100)
+                .mapToObj(i -> FelixBenchCluster.endpoint(FelixBenchCluster.NODE, i)).toList();
+        WorkloadEndpoint intoALeaf = more.stream().filter(e -> leaves.contains(leaf(e.interfaceName()))).findFirst().orElseThrow();
+        WorkloadEndpoint openingALeaf = more.stream().filter(e -> !leaves.contains(leaf(e.interfaceName()))).findFirst().orElseThrow();
+        HostStateCalculator calculator = new HostStateCalculator(new NftablesRenderer());
+        calculator.calculate(snapshot(endpoints));
+        long[] least = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE};
+        for (int round = 0; round < ROUNDS; round++) {
+            int slot = 0;
+            for (WorkloadEndpoint endpoint : List.of(intoALeaf, openingALeaf)) {
+                endpoints.add(endpoint);
+                long before = threads.getCurrentThreadAllocatedBytes();
+                HostState added = calculator.calculate(snapshot(endpoints));
+                least[slot] = Math.min(least[slot++], threads.getCurrentThreadAllocatedBytes() - before);
+                endpoints.remove(endpoint);
+                before = threads.getCurrentThreadAllocatedBytes();
+                HostState removed = calculator.calculate(snapshot(endpoints));
+                least[slot] = Math.min(least[slot++], threads.getCurrentThreadAllocatedBytes() - before);
+                assertEquals(2 * (local + 1), added.routes().size());
+                assertEquals(2 * local, removed.routes().size());
+            }
+        }
+        System.out.println("on nftables at " + local + " local endpoints, an add into a leaf allocated " + least[0]
+                + " bytes and its remove " + least[1] + "; an add opening a leaf " + least[2] + " and its remove " + least[3]);
+        assertTrue(least[2] < least[0] * 3 / 2 + 16 * 1024, "an add opening a leaf allocated " + least[2] + " bytes against "
+                + least[0] + " for one into a leaf");
+        assertTrue(least[3] < least[1] * 3 / 2 + 16 * 1024, "a remove closing a leaf allocated " + least[3] + " bytes against "
+                + least[1] + " for one from a leaf of others");
+    }
+
+    /** The dispatch trees' leaf key of an interface: the two characters after the prefix. */
+    private static String leaf(String iface) {
+        return iface.substring(2, 4);
     }
 
     private static void assertIndependentOfSize(Supplier<Renderer> renderer) {

@@ -1,6 +1,7 @@
 package org.jcalico.felix.render.nftables;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,9 +56,9 @@ public final class NftablesRenderer implements Renderer {
      * Each dispatch chain's share of its tree's maps, by chain object, per family and tree: an endpoint more changes one
      * inner chain. A tree's memo starts a round only when the tree is made again, so the other tree's parts are kept.
      */
-    private final Map<String, Memo<ProgramChain, Part>> parts = new java.util.HashMap<>();
+    private final Map<String, Memo<ProgramChain, Part>> parts = new HashMap<>();
     /** Each dispatch tree's maps as rendered last, per family, table and tree. */
-    private final Map<String, Flat> flats = new java.util.HashMap<>();
+    private final Map<String, Flat> flats = new HashMap<>();
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
 
     @Override
@@ -168,7 +169,7 @@ public final class NftablesRenderer implements Renderer {
             flats.remove(key);
         }
         chains.forEachBetween(root, end, (name, chain) -> {
-            if (rootOf(name) != null && !(flat != null && (flat.absorbed().contains(name) || name.equals(root)))) {
+            if (rootOf(name) != null && !(flat != null && (flat.absorbed().containsKey(name) || name.equals(root)))) {
                 Chain kept = before.get(name) == chain ? renderedBefore.get(name) : null;
                 out.put(name, kept != null ? kept : chain(chain, version));
             }
@@ -189,34 +190,67 @@ public final class NftablesRenderer implements Renderer {
      * chains the maps took in.
      */
     private record Flat(Chain chain, PersistentSortedMap<String, String> byNameAndSource,
-                        PersistentSortedMap<String, String> byName, List<String> wide, Set<String> absorbed) {
+                        PersistentSortedMap<String, String> byName, List<String> wide,
+                        PersistentSortedMap<String, Object> absorbed) {
     }
 
     /**
      * LAST's maps with the elements of the CHANGED chains' old rules taken out and those of their new rules put in,
-     * when each of them was in the tree and changed only elements (its inner chains and wide rules the same): an
-     * endpoint added changes its leaf's elements, so the maps change by its own, not the tree's thousand (until
-     * session 38 every add collected the whole tree into a rule of every element, and the driver read it back).
-     * Null otherwise (a chain came or went, the tree's shape changed, a key met twice): then the tree is collected
+     * when the tree's shape changed by whole branches at most: an endpoint added changes its leaf's elements, so the
+     * maps change by its own, not the tree's thousand (until session 38 every add collected the whole tree into a rule
+     * of every element, and the driver read it back); one that opens a leaf brings the leaf's chain and one jump to it
+     * in its parent (and the parent with a jump in the root when the parent came too), which changes the maps by the
+     * leaf's elements as well (session 41; until then it collected the tree whole: `bench felix`'s add #18). A chain
+     * kept in the tree must have the same inner chains and wide rules in the same order but for jumps to chains that
+     * came or went; a chain that came or went, nothing but elements and jumps to others that came or went, each
+     * reached from the tree once (so the wide rules, in tree order, are the same). Null otherwise (a chain that came
+     * outside the tree or is jumped to twice, a key met twice, another rule's shape): then the tree is collected
      * whole. An interface's elements are in the one leaf its name picks, so an element taken out is no other chain's.
      */
     private static Flat changedMaps(Flat last, String root, List<String> changed, Map<String, ProgramChain> chains,
                                     Map<String, ProgramChain> before, int version) {
-        List<Part> gone = new ArrayList<>();
-        List<Part> came = new ArrayList<>();
+        Set<String> came = new HashSet<>();
+        Set<String> went = new HashSet<>();
         for (String name : changed) {
-            ProgramChain was = before.get(name);
-            ProgramChain is = chains.get(name);
-            if (was == null || is == null || !(name.equals(root) || last.absorbed().contains(name))) {
+            boolean was = before.containsKey(name);
+            boolean is = chains.containsKey(name);
+            if (name.equals(root) ? !(was && is) : was && !last.absorbed().containsKey(name)) {
                 return null;
             }
-            Part old = part(was, version);
-            Part now = part(is, version);
-            if (old == Part.OTHER || now == Part.OTHER || !old.shape().equals(now.shape())) {
+            if (!was) {
+                came.add(name);
+            } else if (!is) {
+                went.add(name);
+            }
+        }
+        List<Part> gone = new ArrayList<>();
+        List<Part> now = new ArrayList<>();
+        int jumpsToWent = 0;
+        Map<String, String> cameFrom = new HashMap<>();
+        for (String name : changed) {
+            Part old = came.contains(name) ? null : part(before.get(name), version);
+            Part next = went.contains(name) ? null : part(chains.get(name), version);
+            if (old == Part.OTHER || next == Part.OTHER || !(old == null ? List.of() : old.shapeBut(went))
+                    .equals(next == null ? List.of() : next.shapeBut(came))) {
                 return null;
             }
-            gone.add(old);
-            came.add(now);
+            if (old != null) {
+                gone.add(old);
+                jumpsToWent += old.innerAmong(went).size();
+            }
+            if (next != null) {
+                now.add(next);
+                for (String inner : next.innerAmong(came)) {
+                    if (cameFrom.put(inner, name) != null) {
+                        return null;
+                    }
+                }
+            }
+        }
+        // each chain that went was jumped to from a changed chain only (jumps from the rest would now lead nowhere), and
+        // each that came is jumped to once, from a chain that leads up to one kept in the tree
+        if (jumpsToWent != went.size() || cameFrom.size() != came.size() || !came.stream().allMatch(name -> reached(name, cameFrom, came))) {
+            return null;
         }
         PersistentSortedMap.Editor<String, String> byNameAndSource = last.byNameAndSource().editor();
         PersistentSortedMap.Editor<String, String> byName = last.byName().editor();
@@ -229,7 +263,7 @@ public final class NftablesRenderer implements Renderer {
                 map.remove(element.key());
             }
         }
-        for (Part part : came) {
+        for (Part part : now) {
             for (Item.Element element : part.elements()) {
                 PersistentSortedMap.Editor<String, String> map = element.withSource() ? byNameAndSource : byName;
                 if (map.map().containsKey(element.key())) {
@@ -238,7 +272,22 @@ public final class NftablesRenderer implements Renderer {
                 map.put(element.key(), element.target());
             }
         }
-        return flat(root, chains.get(root), version, last.wide(), byNameAndSource.map(), byName.map(), last.absorbed());
+        PersistentSortedMap.Editor<String, Object> absorbed = last.absorbed().editor();
+        went.forEach(absorbed::remove);
+        came.forEach(name -> absorbed.put(name, Boolean.TRUE));
+        return flat(root, chains.get(root), version, last.wide(), byNameAndSource.map(), byName.map(), absorbed.map());
+    }
+
+    /** Whether the chain NAME that came is reached from a chain that did not come, through chains that came. */
+    private static boolean reached(String name, Map<String, String> cameFrom, Set<String> came) {
+        String at = name;
+        for (int steps = 0; steps <= came.size(); steps++) {
+            at = cameFrom.get(at);
+            if (!came.contains(at)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -258,13 +307,13 @@ public final class NftablesRenderer implements Renderer {
         }
         visited.remove(root);
         return flat(root, chains.get(root), version, List.copyOf(wide), PersistentSortedMap.copyOf(byNameAndSource),
-                PersistentSortedMap.copyOf(byName), Set.copyOf(visited));
+                PersistentSortedMap.copyOf(byName), PersistentSortedMap.byHashOf(visited));
     }
 
     /** The root's chain of these maps and wide rules: the wide rules, a rule looking up each map that has elements, drop. */
     private static Flat flat(String root, ProgramChain rootChain, int version, List<String> wide,
                              PersistentSortedMap<String, String> byNameAndSource, PersistentSortedMap<String, String> byName,
-                             Set<String> absorbed) {
+                             PersistentSortedMap<String, Object> absorbed) {
         List<String> rules = new ArrayList<>(wide);
         List<VerdictMap> maps = new ArrayList<>();
         if (!byNameAndSource.isEmpty()) {
@@ -326,9 +375,17 @@ public final class NftablesRenderer implements Renderer {
             return items.stream().filter(Item.Element.class::isInstance).map(Item.Element.class::cast).toList();
         }
 
-        /** Everything but the elements: the inner chains and the wide rules, in order. */
-        List<Item> shape() {
-            return items.stream().filter(item -> !(item instanceof Item.Element)).toList();
+        /** Everything but the elements and the jumps to the chains SKIPPED: the inner chains and the wide rules, in order. */
+        List<Item> shapeBut(Set<String> skipped) {
+            return items.stream()
+                    .filter(item -> !(item instanceof Item.Element || item instanceof Item.Inner i && skipped.contains(i.chain())))
+                    .toList();
+        }
+
+        /** The inner chains among NAMES that this one jumps to. */
+        List<String> innerAmong(Set<String> names) {
+            return items.stream().filter(item -> item instanceof Item.Inner i && names.contains(i.chain()))
+                    .map(item -> ((Item.Inner) item).chain()).toList();
         }
     }
 

@@ -56,13 +56,52 @@ class NftablesRenderKeptTest {
         }
     }
 
+    /**
+     * Session 41: at two levels, endpoints coming and going one at a time so that leaves open and close (and, under a
+     * rare first character, the chain of jumps above them comes and goes, and the root with it), one in ten allowed a
+     * spoofed source net (a rule kept beside the maps, and a leaf the maps cannot take by elements alone): the verdict
+     * maps changed by the branch that came or went equal the trees collected from nothing after every step.
+     */
+    @Test
+    void leavesOpeningAndClosingOneAtATimeRenderAsATreeFromNothing() {
+        Map<String, Profile> profiles = Map.of("web", Profile.securityGroup("web"));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        while (endpoints.size() < 300) {
+            endpoints.add(leafEndpoint());
+        }
+        HostStateCalculator kept = new HostStateCalculator();
+        for (int step = 0; step < 400; step++) {
+            if (endpoints.size() < 290 || random.nextBoolean()) {
+                endpoints.add(leafEndpoint());
+            } else {
+                endpoints.remove(random.nextInt(endpoints.size()));
+            }
+            Snapshot snapshot = Snapshot.of("local", NFTABLES, endpoints, profiles);
+            HostState incremental = kept.calculate(snapshot);
+            HostState fresh = new HostStateCalculator().calculate(snapshot);
+            assertEquals(fresh.ipv4(), incremental.ipv4(), "IPv4, step " + step + ", " + endpoints.size() + " endpoints");
+            assertEquals(fresh.ipv6(), incremental.ipv6(), "IPv6, step " + step);
+        }
+    }
+
+    /** An endpoint of a random interface whose first hex digit is rarely "f", and one in ten with a spoofed net. */
+    private WorkloadEndpoint leafEndpoint() {
+        String iface = "jc" + (random.nextInt(150) == 0 ? "f" : Integer.toHexString(random.nextInt(15)))
+                + String.format("%06x", random.nextInt(1 << 24));
+        List<Cidr> spoofed = random.nextInt(10) == 0 ? List.of(Cidr.parse("10.200." + next % 256 + ".0/24")) : List.of();
+        return endpoint(iface, spoofed);
+    }
+
     private WorkloadEndpoint endpoint() {
+        // spread as the agent's names are (a hash of the endpoint), so that the trees' leaves fill and empty
+        return endpoint("jc" + Integer.toHexString(next * 0x9E3779B1 >>> 8), List.of());
+    }
+
+    private WorkloadEndpoint endpoint(String iface, List<Cidr> spoofed) {
         int index = next++;
         Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
         Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
-        // spread as the agent's names are (a hash of the endpoint), so that the trees' leaves fill and empty
-        String iface = "jc" + Integer.toHexString(index * 0x9E3779B1 >>> 8);
         return new WorkloadEndpoint("local", null, "c" + index, "e" + index, iface, null, List.of(v4), List.of(v6),
-                List.of("web"), null, null, null, null);
+                List.of("web"), null, null, null, null, null, spoofed);
     }
 }
