@@ -3,19 +3,15 @@ package org.jcalico.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.jcalico.kernel.ToolOutput;
 
 /**
  * Another IPAM plugin (host-local, dhcp ...) run as the specification's delegation describes: found in CNI_PATH, given
@@ -26,11 +22,6 @@ import java.util.concurrent.TimeoutException;
 final class DelegatedIpam {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long TIMEOUT_SECONDS = 30;
-    /**
-     * How long the outputs may stay open once the plugin has exited: by then all it printed is in the pipes, and only a
-     * process it left behind (a daemon started without closing them) can hold them open, for as long as that lives.
-     */
-    private static final long OUTPUT_GRACE_MILLIS = 2_000;
     /**
      * More than an IPAM plugin's result or error ever holds. The plugin may run in the agent (a served request): an
      * endless output kept whole would fill its heap; what comes beyond is read and dropped, so the plugin can finish.
@@ -109,20 +100,20 @@ final class DelegatedIpam {
             Process process = builder.start();
             // a thread each, as CommandRunner drains: in the common pool (one thread on a 2-core machine) the second
             // reader waited for the first, which waited for the plugin, which waited to write its standard error
-            Output out = new Output(process.getInputStream());
-            Output err = new Output(process.getErrorStream());
+            // beyond the bound the rest is read and dropped, so the plugin can finish
+            ToolOutput out = new ToolOutput(process.getInputStream(), MAX_OUTPUT_BYTES, () -> { });
+            ToolOutput err = new ToolOutput(process.getErrorStream(), MAX_OUTPUT_BYTES, () -> { });
             offer(process, stdin);
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + name() + " did not answer " + verb,
                         "within " + TIMEOUT_SECONDS + " s");
             }
-            long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(OUTPUT_GRACE_MILLIS);
-            byte[] errors = err.until(graceEnd);
-            stderr.append(new String(errors, 0, Math.min(errors.length, MAX_OUTPUT_BYTES), StandardCharsets.UTF_8))
-                    .append(errors.length > MAX_OUTPUT_BYTES ? "\n(IPAM plugin " + name() + ": the rest of its standard error dropped)\n" : "");
+            long graceEnd = System.nanoTime() + ToolOutput.GRACE_NANOS;
+            stderr.append(new String(err.until(graceEnd), StandardCharsets.UTF_8))
+                    .append(err.overflowed() ? "\n(IPAM plugin " + name() + ": the rest of its standard error dropped)\n" : "");
             byte[] output = out.until(graceEnd);
-            if (output.length > MAX_OUTPUT_BYTES) {
+            if (out.overflowed()) {
                 throw new CniError(CniError.IPAM_FAILED, "IPAM plugin " + name() + " failed on " + verb,
                         "it printed more than " + MAX_OUTPUT_BYTES / 1024 + " KiB");
             }
@@ -145,46 +136,6 @@ final class DelegatedIpam {
             in.write(stdin);
         } catch (IOException e) {
             // the plugin did not read it all: its answer decides
-        }
-    }
-
-    /**
-     * One of the plugin's outputs, read on a thread of its own until it ends, at most one byte over the bound kept and
-     * the rest read and dropped (so the plugin can finish).
-     */
-    private static final class Output {
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-        private final CompletableFuture<Void> ended;
-
-        Output(InputStream stream) {
-            ended = CompletableFuture.runAsync(() -> read(stream), Thread::startVirtualThread);
-        }
-
-        private void read(InputStream stream) {
-            byte[] chunk = new byte[8192];
-            try (stream) {
-                for (int n; (n = stream.read(chunk)) >= 0; ) {
-                    kept.write(chunk, 0, Math.min(n, Math.max(0, MAX_OUTPUT_BYTES + 1 - kept.size())));
-                }
-            } catch (IOException e) {
-                // the output is gone: what came before is all there is
-            }
-        }
-
-        /**
-         * What came, once the output ended or, when a process the plugin left behind holds it open, once the grace is
-         * over. A read blocked on a pipe cannot be cut short in Java, so the reader then stays until that process
-         * closes the output (or exits), dropping what comes; it is not jcalico's to kill.
-         */
-        byte[] until(long graceEnd) throws InterruptedException {
-            try {
-                ended.get(Math.max(0, graceEnd - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                // left open by a process left behind: the plugin itself has exited, its output is all in
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-            return kept.toByteArray();
         }
     }
 

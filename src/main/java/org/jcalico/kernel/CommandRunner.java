@@ -1,9 +1,7 @@
 package org.jcalico.kernel;
 
 import java.io.BufferedWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -21,6 +20,11 @@ import java.util.function.BiConsumer;
  */
 public final class CommandRunner {
     private static final long TIMEOUT_SECONDS = 60;
+    /**
+     * More than any tool's answer holds (an iptables-save or ipset save of a large host is a few MB; the gRPC listing's
+     * cap is as large): a tool printing more is broken, and its output, kept whole, would fill the agent's heap.
+     */
+    static final int MAX_OUTPUT_BYTES = 64 << 20;
     private static final BiConsumer<String, Boolean> UNOBSERVED = (tool, ok) -> { };
     private final List<String> prefix;
     /** The network namespace's path; null for the caller's own. */
@@ -192,43 +196,54 @@ public final class CommandRunner {
         } catch (IOException e) {
             return new Result(full, 127, "", "cannot run " + args.get(0) + ": " + e.getMessage());
         }
-        CompletableFuture<String> out = drain(process.getInputStream());
-        CompletableFuture<String> err = drain(process.getErrorStream());
-        // the pipe takes 64 KiB at a time: a buffer as large writes each as one piece
-        try (Writer in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), 1 << 16)) {
-            if (stdin != null) {
-                stdin.writeTo(in);
-            }
-        } catch (IOException e) {
-            // the tool exited before reading all its input; its exit status and stderr tell why
-        } catch (RuntimeException e) {
-            // the input could not be made: the tool has part of it at most, and must not act on that
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        // a tool printing without end is stopped at once: its result is refused whatever it says
+        ToolOutput out = new ToolOutput(process.getInputStream(), MAX_OUTPUT_BYTES, process::destroyForcibly);
+        ToolOutput err = new ToolOutput(process.getErrorStream(), MAX_OUTPUT_BYTES, process::destroyForcibly);
+        // the timeout covers the input too: a tool that neither reads it nor exits would hold the write for ever
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = ToolSession.TIMERS.schedule(() -> {
+            timedOut.set(true);
             process.destroyForcibly();
-            throw e;
-        }
+        }, timeoutSeconds, TimeUnit.SECONDS);
         try {
-            if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            // the pipe takes 64 KiB at a time: a buffer as large writes each as one piece
+            try (Writer in = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8), 1 << 16)) {
+                if (stdin != null) {
+                    stdin.writeTo(in);
+                }
+            } catch (IOException e) {
+                // the tool exited (or was stopped) before reading all its input; its exit status and stderr tell why
+            } catch (RuntimeException e) {
+                // the input could not be made: the tool has part of it at most, and must not act on that
                 process.destroyForcibly();
-                return new Result(full, 124, out.getNow(""), "timed out after " + timeoutSeconds + " s");
+                throw e;
             }
-            return new Result(full, process.exitValue(), out.join(), err.join());
+            boolean exited = process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (!exited || timedOut.get()) {
+                process.destroyForcibly();
+                return new Result(full, 124, text(out.until(System.nanoTime())), "timed out after " + timeoutSeconds + " s");
+            }
+            // the outputs end with the tool unless a process it left behind holds them: then not waited for
+            long graceEnd = System.nanoTime() + ToolOutput.GRACE_NANOS;
+            byte[] stdout = out.until(graceEnd);
+            byte[] stderr = err.until(graceEnd);
+            if (out.overflowed() || err.overflowed()) {
+                return new Result(full, 125, "", "printed more than " + (MAX_OUTPUT_BYTES >> 20) + " MiB on its "
+                        + (out.overflowed() ? "standard output" : "standard error") + ": stopped, its result not taken");
+            }
+            return new Result(full, process.exitValue(), text(stdout), text(stderr));
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
             return new Result(full, 130, "", "interrupted");
+        } finally {
+            watchdog.cancel(false);
         }
     }
 
-    private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-                stream.transferTo(buffer);
-                return buffer.toString(StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        }, Thread::startVirtualThread);
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** An input given whole, already checked by {@link CommandText#input}. */

@@ -35,7 +35,8 @@ public final class ToolSession {
     static final long IDLE_SECONDS = 30;
     static final int BATCHES_PER_PROCESS = 10_000;
     private static final SecureRandom NONCES = new SecureRandom();
-    private static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    /** The kernel package's one timer thread: sessions' idle ends and the watchdogs of every tool run. */
+    static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "tool-session-timer");
         thread.setDaemon(true);
         return thread;
