@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,6 +33,8 @@ import org.jcalico.datastore.DatastoreException;
 final class EtcdClient {
     static final JsonMapper JSON = new JsonMapper();
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
+    /** The most of a refusal's answer read for its message. */
+    private static final int MAX_REFUSAL = 1 << 16;
     private final EtcdEndpoint endpoint;
     private final HttpClient http;
     private volatile String token;
@@ -117,9 +121,11 @@ final class EtcdClient {
             try {
                 HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
-                try (InputStream answer = new SilenceBoundedAnswer(response.body(), member, TIMEOUT)) {
+                try (InputStream answer = SizeBoundedAnswer.whole(new SilenceBoundedAnswer(response.body(), member, TIMEOUT),
+                        member, EtcdGrpc.MAX_ANSWER)) {
                     if (response.statusCode() != 200) {
-                        String text = new String(answer.readAllBytes(), StandardCharsets.UTF_8);
+                        // etcd's refusal is a line of JSON: more is not a refusal to read out
+                        String text = new String(answer.readNBytes(MAX_REFUSAL), StandardCharsets.UTF_8);
                         JsonNode json = JSON.readTree(text);
                         String message = json.path("error").asText(json.path("message").asText(text));
                         throw refusal(member, path, message, authorization != null);
@@ -162,10 +168,10 @@ final class EtcdClient {
         String authorization = authorization();
         for (URI member : endpoint.members()) {
             try {
-                HttpResponse<Stream<String>> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
-                        .build(), HttpResponse.BodyHandlers.ofLines());
+                HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
+                        .build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() == 200) {
-                    return response.body();
+                    return lines(response.body(), member);
                 }
                 response.body().close();
                 if (response.statusCode() == 401) {
@@ -178,6 +184,23 @@ final class EtcdClient {
             }
         }
         throw last != null ? last : new IOException("no etcd member accepted " + path);
+    }
+
+    /**
+     * The answers of a stream, one a line, each of at most {@link EtcdGrpc#MAX_ANSWER} bytes (a line without end would
+     * fill the heap). Closing the stream closes the connection, from any thread: that ends a read waiting on it.
+     */
+    private static Stream<String> lines(InputStream answers, URI member) {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(
+                SizeBoundedAnswer.perLine(answers, member, EtcdGrpc.MAX_ANSWER), StandardCharsets.UTF_8));
+        // not the reader's close: a read under way holds the reader's lock until it ends
+        return reader.lines().onClose(() -> {
+            try {
+                answers.close();
+            } catch (IOException e) {
+                // closed already
+            }
+        });
     }
 
     /** The next call asks etcd for a new token. */

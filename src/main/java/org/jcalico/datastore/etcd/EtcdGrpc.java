@@ -49,7 +49,10 @@ import org.jcalico.datastore.DatastoreException;
  * An answer larger than {@value #MAX_ANSWER} bytes is refused before it is read.
  */
 final class EtcdGrpc implements AutoCloseable {
-    /** A page of 2,000 keys is a megabyte or so; etcd takes values of at most 1.5 MB (--max-request-bytes). */
+    /**
+     * The most taken of one answer from etcd, here and over the gateway (EtcdClient): a page of 2,000 keys is a megabyte
+     * or so; etcd takes values of at most 1.5 MB (--max-request-bytes).
+     */
     static final int MAX_ANSWER = 64 << 20;
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final String RANGE = "/etcdserverpb.KV/Range";
