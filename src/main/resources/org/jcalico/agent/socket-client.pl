@@ -15,6 +15,8 @@
 # prints the command's output and exits with its status, or runs LAUNCHER again with JCALICO_NO_AGENT=1 when the
 # command is to run here; LIST is 1 for a list, which runs here also when the agent failed.
 binmode STDIN; binmode STDOUT; local $/;
+# SIGPIPE as this client was given it: ignored below for the client's own writes, given back to what it runs
+my $sigpipe = $SIG{PIPE} // 'DEFAULT';
 my ($body, $launcher, $list, @args);
 if (@ARGV > 2) {
   ($launcher, $list, @args) = @ARGV[3 .. $#ARGV];
@@ -41,7 +43,7 @@ sub launcher {
   print $out; print STDERR $err; exit $status;
 }
 # The command runs here, in the launcher's own JVM
-sub here { $ENV{JCALICO_NO_AGENT} = 1; exec { $launcher } $launcher, @args; die "error: cannot run $launcher: $!\n" }
+sub here { $ENV{JCALICO_NO_AGENT} = 1; $SIG{PIPE} = $sigpipe; exec { $launcher } $launcher, @args; die "error: cannot run $launcher: $!\n" }
 $SIG{PIPE} = 'IGNORE';  # a write to a socket closed under it fails instead of killing the client without a word
 socket(S, 1, 1, 0) && connect(S, pack("S Z108", 1, $ARGV[0])) or outcome("7 000");
 my $out = "POST $ARGV[1] HTTP/1.1\r\nHost: agent\r\nContent-Type: application/octet-stream\r\nContent-Length: "
