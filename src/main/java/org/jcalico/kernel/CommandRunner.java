@@ -198,13 +198,13 @@ public final class CommandRunner {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
         // a tool printing without end is stopped at once: its result is refused whatever it says
-        ToolOutput out = new ToolOutput(process.getInputStream(), MAX_OUTPUT_BYTES, process::destroyForcibly);
-        ToolOutput err = new ToolOutput(process.getErrorStream(), MAX_OUTPUT_BYTES, process::destroyForcibly);
+        ToolOutput out = new ToolOutput(process.getInputStream(), MAX_OUTPUT_BYTES, () -> ProcessTree.kill(process));
+        ToolOutput err = new ToolOutput(process.getErrorStream(), MAX_OUTPUT_BYTES, () -> ProcessTree.kill(process));
         // the timeout covers the input too: a tool that neither reads it nor exits would hold the write for ever
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> watchdog = ToolSession.TIMERS.schedule(() -> {
             timedOut.set(true);
-            process.destroyForcibly();
+            ProcessTree.kill(process);
         }, timeoutSeconds, TimeUnit.SECONDS);
         try {
             // the pipe takes 64 KiB at a time: a buffer as large writes each as one piece
@@ -216,12 +216,12 @@ public final class CommandRunner {
                 // the tool exited (or was stopped) before reading all its input; its exit status and stderr tell why
             } catch (RuntimeException e) {
                 // the input could not be made: the tool has part of it at most, and must not act on that
-                process.destroyForcibly();
+                ProcessTree.kill(process);
                 throw e;
             }
             boolean exited = process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (!exited || timedOut.get()) {
-                process.destroyForcibly();
+                ProcessTree.kill(process);
                 return new Result(full, 124, text(out.until(System.nanoTime())), "timed out after " + timeoutSeconds + " s");
             }
             // the outputs end with the tool unless a process it left behind holds them: then not waited for
@@ -234,7 +234,7 @@ public final class CommandRunner {
             }
             return new Result(full, process.exitValue(), text(stdout), text(stderr));
         } catch (InterruptedException e) {
-            process.destroyForcibly();
+            ProcessTree.kill(process);
             Thread.currentThread().interrupt();
             return new Result(full, 130, "", "interrupted");
         } finally {

@@ -97,7 +97,7 @@ public final class ToolSession {
             Process running = process;
             firstLine = linesSent + 1;
             linesSent += batch.chars().filter(c -> c == '\n').count();
-            watchdog = TIMERS.schedule(running::destroyForcibly, timeoutSeconds, TimeUnit.SECONDS);
+            watchdog = TIMERS.schedule(() -> ProcessTree.kill(running), timeoutSeconds, TimeUnit.SECONDS);
             try {
                 input.write(batch.getBytes(StandardCharsets.UTF_8));
                 input.flush();
@@ -178,7 +178,7 @@ public final class ToolSession {
         } catch (IOException e) {
             // it is gone already
         }
-        process.destroyForcibly();
+        ProcessTree.kill(process);
         try {
             output.close();
         } catch (IOException e) {

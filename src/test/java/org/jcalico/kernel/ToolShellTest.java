@@ -3,10 +3,15 @@ package org.jcalico.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A tool started by the long-lived shell answers as one the runner starts: its exit status, its error, its input whole. */
@@ -48,4 +53,25 @@ class ToolShellTest {
         assertThrows(ToolSession.Ended.class, () -> shell.run(List.of("sh", "-c", "kill -9 $PPID"), ""));
         assertEquals(0, shell.run(List.of("true"), "").exitCode(), "the next run has a fresh shell");
     }
+
+    /**
+     * A tool that hangs under the shell (an iptables-restore waiting for the xtables lock) is stopped with the shell at
+     * the timeout. It held the shell's output open, and the caller (the agent's loop) waited for as long as it lived.
+     */
+    @Test
+    void aToolHungUnderTheShellIsStoppedWithItAtTheTimeout() throws Exception {
+        ToolShell shell = CommandRunner.local().withTimeout(2).shell();
+        Path pidFile = Files.createTempFile("jcalico-hung", ".pid");
+        try {
+            ToolSession.Ended ended = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThrows(ToolSession.Ended.class,
+                    () -> shell.run(List.of("sh", "-c", "echo $$ > \"$1\"; exec sleep 30", "-", pidFile.toString()), "")));
+            assertTrue(ended.getMessage().contains("did not answer within 2 s"), ended.getMessage());
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            Optional<ProcessHandle> tool = ProcessHandle.of(pid);
+            tool.ifPresent(handle -> handle.onExit().orTimeout(5, TimeUnit.SECONDS).join());
+        } finally {
+            Files.delete(pidFile);
+        }
+    }
 }
+
