@@ -17,6 +17,7 @@ import org.jcalico.kernel.PidFile;
  * starts in graceful restart recovery, and stopping BIRD is a graceful restart shutdown (docs/architecture.md).
  */
 public final class BirdDaemon implements BirdControl {
+    static final long STOP_SECONDS = 10;
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -107,14 +108,17 @@ public final class BirdDaemon implements BirdControl {
     /**
      * Stops BIRD for a graceful restart (`birdc graceful restart`: sessions close without a NOTIFICATION), so peers
      * keep this node's routes for {@link BirdConfig#RESTART_TIME_SECONDS}; its kernel routes stay (persist) until the
-     * next BIRD has relearnt them, or the admin removes them. SIGTERM if BIRD does not answer on its socket.
+     * next BIRD has relearnt them, or the admin removes them. SIGTERM if BIRD does not answer on its socket within a
+     * status query's time, SIGKILL if it has not exited {@value #STOP_SECONDS} s later (hung, or stopped with SIGSTOP):
+     * `node stop` waited for ever. Without a NOTIFICATION its peers still take the dropped sessions for a restart.
      */
     public void stop() {
         process().ifPresent(handle -> {
-            if (!runner.run("birdc", "-s", socket().toString(), "graceful", "restart").ok()) {
+            if (!runner.withTimeout(BgpStatus.QUERY_TIMEOUT_SECONDS).run("birdc", "-s", socket().toString(), "graceful",
+                    "restart").ok()) {
                 handle.destroy();
             }
-            handle.onExit().join();
+            PidFile.awaitExitOrKill(handle, STOP_SECONDS);
         });
     }
 

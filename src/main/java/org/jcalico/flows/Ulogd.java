@@ -83,11 +83,7 @@ final class Ulogd {
 
     private static void stop(ProcessHandle handle) {
         handle.destroy();
-        try {
-            handle.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            handle.destroyForcibly();
-        }
+        PidFile.awaitExitOrKill(handle, 5);
     }
 
     /**

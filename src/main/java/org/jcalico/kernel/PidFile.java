@@ -8,6 +8,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
@@ -78,5 +81,31 @@ public final class PidFile {
     /** Whether {@code args} holds {@code words} one right after another. */
     public static boolean contains(List<String> args, List<String> words) {
         return java.util.Collections.indexOfSubList(args, words) >= 0;
+    }
+
+    /**
+     * Waits up to {@code seconds} for a daemon told to stop to exit, then kills it and waits as long again: one hung or
+     * stopped with SIGSTOP keeps its SIGTERM pending for ever, and whoever stops it (`node stop`, an agent restarting
+     * ulogd) waited as long.
+     */
+    public static void awaitExitOrKill(ProcessHandle daemon, long seconds) {
+        if (!exited(daemon, seconds)) {
+            daemon.destroyForcibly();
+            exited(daemon, seconds);
+        }
+    }
+
+    private static boolean exited(ProcessHandle daemon, long seconds) {
+        try {
+            daemon.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }
