@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
+import org.jcalico.util.BoundedInput;
 
 /**
  * One long-lived tool process (the interface driver's {@code sh}, the ipset driver's {@code ipset -}, the shell of a
@@ -34,6 +35,11 @@ import java.util.function.Predicate;
 public final class ToolSession {
     static final long IDLE_SECONDS = 30;
     static final int BATCHES_PER_PROCESS = 10_000;
+    /**
+     * The most a tool may print in answer to one batch: its answers are a line or two, a refusal a few more. A tool
+     * printing without end (lines or none) filled the agent's heap before the timeout came.
+     */
+    static final int MAX_ANSWER_BYTES = 1 << 20;
     private static final SecureRandom NONCES = new SecureRandom();
     /** The kernel package's one timer thread: sessions' idle ends and the watchdogs of every tool run. */
     static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -47,6 +53,7 @@ public final class ToolSession {
     private Process process;
     private OutputStream input;
     private BufferedReader output;
+    private BoundedInput answer;
     private ScheduledFuture<?> idleEnd;
     /** Lines the current process has been sent, and batches it has answered. */
     private long linesSent;
@@ -95,6 +102,7 @@ public final class ToolSession {
         try {
             start();
             Process running = process;
+            answer.renew();
             firstLine = linesSent + 1;
             linesSent += batch.chars().filter(c -> c == '\n').count();
             watchdog = TIMERS.schedule(() -> ProcessTree.kill(running), timeoutSeconds, TimeUnit.SECONDS);
@@ -112,7 +120,8 @@ public final class ToolSession {
                     line = null;
                 }
                 if (line == null) {
-                    throw ended(watchdog.isDone() ? "it did not answer within " + timeoutSeconds + " s" : "it exited",
+                    throw ended(answer.exceeded() ? "it printed more than " + answer.size()
+                            : watchdog.isDone() ? "it did not answer within " + timeoutSeconds + " s" : "it exited",
                             lines, firstLine);
                 }
                 lines.add(line);
@@ -206,7 +215,8 @@ public final class ToolSession {
         linesSent = 0;
         batchesAnswered = 0;
         input = process.getOutputStream();
-        output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        answer = BoundedInput.whole(process.getInputStream(), tool() + " printed", MAX_ANSWER_BYTES);
+        output = new BufferedReader(new InputStreamReader(answer, StandardCharsets.UTF_8));
     }
 
     private Ended ended(String why, List<String> printed, long firstLine) {

@@ -1,10 +1,13 @@
 package org.jcalico.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -33,4 +36,22 @@ class ToolSessionTest {
             Files.deleteIfExists(started);
         }
     }
+
+    /**
+     * A tool that prints without end in answer to a batch is stopped at the bound, not at the timeout: the lines it
+     * printed were kept until then and filled the heap of the agent holding them.
+     */
+    @Test
+    void aToolPrintingWithoutEndIsStoppedAtTheBound() {
+        ToolSession session = new ToolSession(List.of("sh"), (tool, ok) -> { }, 60);
+        try {
+            ToolSession.Ended ended = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> assertThrows(ToolSession.Ended.class, () -> session.exchange("yes\n", "done"::equals)));
+            assertTrue(ended.getMessage().contains("it printed more than 1 MiB"), ended.getMessage());
+            assertTrue(ended.output().size() <= ToolSession.MAX_ANSWER_BYTES / 2, "kept " + ended.output().size() + " lines");
+        } finally {
+            session.end();
+        }
+    }
 }
+

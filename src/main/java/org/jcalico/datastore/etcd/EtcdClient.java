@@ -21,6 +21,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.jcalico.datastore.DatastoreException;
+import org.jcalico.util.BoundedInput;
 
 /**
  * etcd's v3 API through its JSON gateway (POST /v3/kv/range, /v3/kv/txn, /v3/watch ...): the same calls as gRPC,
@@ -121,8 +122,8 @@ final class EtcdClient {
             try {
                 HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
-                try (InputStream answer = SizeBoundedAnswer.whole(new SilenceBoundedAnswer(response.body(), member, TIMEOUT),
-                        member, EtcdGrpc.MAX_ANSWER)) {
+                try (InputStream answer = BoundedInput.whole(new SilenceBoundedAnswer(response.body(), member, TIMEOUT),
+                        "etcd at " + member + " sent", EtcdGrpc.MAX_ANSWER)) {
                     if (response.statusCode() != 200) {
                         // etcd's refusal is a line of JSON: more is not a refusal to read out
                         String text = new String(answer.readNBytes(MAX_REFUSAL), StandardCharsets.UTF_8);
@@ -192,7 +193,7 @@ final class EtcdClient {
      */
     private static Stream<String> lines(InputStream answers, URI member) {
         BufferedReader reader = new BufferedReader(new InputStreamReader(
-                SizeBoundedAnswer.perLine(answers, member, EtcdGrpc.MAX_ANSWER), StandardCharsets.UTF_8));
+                BoundedInput.perLine(answers, "etcd at " + member + " sent", EtcdGrpc.MAX_ANSWER), StandardCharsets.UTF_8));
         // not the reader's close: a read under way holds the reader's lock until it ends
         return reader.lines().onClose(() -> {
             try {
