@@ -150,7 +150,9 @@ class EtcdGrpcLifecycleTest {
             }
             int count = 0;
             for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6")) {
-                for (String line : Files.readAllLines(Path.of(table)).subList(1, Files.readAllLines(Path.of(table)).size())) {
+                // read once: the table is the whole namespace's, and changes between two reads
+                List<String> lines = Files.readAllLines(Path.of(table));
+                for (String line : lines.subList(1, lines.size())) {
                     String[] fields = line.trim().split("\\s+");
                     int remotePort = Integer.parseInt(fields[2].substring(fields[2].indexOf(':') + 1), 16);
                     if (ports.contains(remotePort) && sockets.contains(fields[9])) {
