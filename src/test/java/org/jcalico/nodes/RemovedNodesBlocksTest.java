@@ -101,10 +101,10 @@ class RemovedNodesBlocksTest {
             CommitGate gate = new CommitGate(datastore, CommitGate.writing(Keys.prefix(IpamBlock.class)),
                     () -> new NodeService(new ResourceStore(datastore)).remove("n1"));
             ValidationException refused = assertThrows(ValidationException.class,
-                    () -> Ipam.ofRegisteredNodes(new ResourceStore(gate)).autoAssign("n1", 4, "w1"));
+                    () -> new Ipam(new ResourceStore(gate)).autoAssign("n1", 4, "w1"));
 
             assertTrue(gate.opened());
-            assertEquals("node 'n1' is not registered (removed meanwhile): no address block is claimed for it", refused.getMessage());
+            assertEquals("node 'n1' is not registered: no address block is claimed for it (start its agent with 'jcalico node start')", refused.getMessage());
             ResourceStore store = new ResourceStore(datastore);
             assertEquals(Map.of(), blocks(store));
             assertTrue(datastore.list(Keys.affinityPrefix("n1")).items().isEmpty());
