@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
@@ -19,6 +18,7 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
+import org.jcalico.testing.Kill;
 import org.jcalico.testing.RegisteredNodes;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,10 +37,6 @@ class PoolRemoveStepsTest {
 
     @TempDir
     Path dir;
-
-    /** The process dies just before this commit: nothing of it is written, as with a kill -9. */
-    private static final class Killed extends Error {
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "etcd"})
@@ -69,13 +65,8 @@ class PoolRemoveStepsTest {
             ResourceStore store = new ResourceStore(datastore);
             claimed(store, 300);
             new Pools(store).add(new IpPool(OTHER, false, 26, false));
-            AtomicInteger steps = new AtomicInteger();
-            CommitGate killedAtSecondStep = new CommitGate(datastore,
-                    ops -> CommitGate.writing(Keys.prefix(IpamBlock.class)).test(ops) && steps.incrementAndGet() == 2,
-                    () -> {
-                        throw new Killed();
-                    });
-            assertThrows(Killed.class, () -> new Pools(new ResourceStore(killedAtSecondStep)).remove(POOL));
+            CommitGate killedAtSecondStep = Kill.before(datastore, CommitGate.writing(Keys.prefix(IpamBlock.class)), 2);
+            assertThrows(Kill.Killed.class, () -> new Pools(new ResourceStore(killedAtSecondStep)).remove(POOL));
             assertTrue(blocks(store).size() < 300, "the first step deleted blocks");
 
             // meanwhile: n1 and a node new to the pool allocate, from the other pool only

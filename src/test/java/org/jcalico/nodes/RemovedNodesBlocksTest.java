@@ -21,6 +21,7 @@ import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
+import org.jcalico.testing.Kill;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -57,10 +58,7 @@ class RemovedNodesBlocksTest {
     void removeGivesUpEveryBlockOfTheNode(String backend) throws Exception {
         on(backend, datastore -> {
             ResourceStore store = new ResourceStore(datastore);
-            Ipam ipam = new Ipam(store);
-            for (int i = 0; i < 150; i++) {
-                ipam.claim(block(i), "n1");
-            }
+            Ipam ipam = claimedByN1(store, 150);
             ipam.claim(block(200), "n2");
             ipam.assign(IpAddress.parse("10.71.0.5"), "n2", "borrowed");
 
@@ -121,16 +119,9 @@ class RemovedNodesBlocksTest {
     void aRemoveKilledBetweenStepsIsFinishedByTheNextRun(String backend) throws Exception {
         on(backend, datastore -> {
             ResourceStore store = new ResourceStore(datastore);
-            Ipam ipam = new Ipam(store);
-            for (int i = 0; i < 150; i++) {
-                ipam.claim(block(i), "n1");
-            }
-            java.util.concurrent.atomic.AtomicInteger steps = new java.util.concurrent.atomic.AtomicInteger();
-            CommitGate killedAtSecondStep = new CommitGate(datastore,
-                    ops -> CommitGate.writing(Keys.affinityPrefix("n1")).test(ops) && steps.incrementAndGet() == 2, () -> {
-                        throw new Killed();
-                    });
-            assertThrows(Killed.class, () -> new NodeService(new ResourceStore(killedAtSecondStep)).remove("n1"));
+            claimedByN1(store, 150);
+            CommitGate killedAtSecondStep = Kill.before(datastore, CommitGate.writing(Keys.affinityPrefix("n1")), 2);
+            assertThrows(Kill.Killed.class, () -> new NodeService(new ResourceStore(killedAtSecondStep)).remove("n1"));
             assertTrue(store.get(Node.class, "n1").isPresent(), "n1 is still registered");
             assertEquals(90, blocks(store).size(), "the first step gave up 60 blocks");
 
@@ -148,8 +139,13 @@ class RemovedNodesBlocksTest {
         });
     }
 
-    /** The process dies just before this commit: nothing of it is written, as with a kill -9. */
-    private static final class Killed extends Error {
+    /** The first {@code count} blocks claimed by n1 (more than 60: more than one etcd transaction gives up). */
+    private static Ipam claimedByN1(ResourceStore store, int count) {
+        Ipam ipam = new Ipam(store);
+        for (int i = 0; i < count; i++) {
+            ipam.claim(block(i), "n1");
+        }
+        return ipam;
     }
 
     private static Cidr block(int index) {
