@@ -316,8 +316,9 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                new NodeService(session.store()).remove(name);
-                session.out().println("removed node " + name);
+                NodeService.Removed removed = new NodeService(session.store()).remove(name);
+                session.out().println(removed == NodeService.Removed.NODE ? "removed node " + name
+                        : "gave up the address blocks of '" + name + "', which is not a registered node");
             }
         }
     }

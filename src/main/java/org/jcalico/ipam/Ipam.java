@@ -32,34 +32,19 @@ import org.jcalico.model.WorkloadEndpoint;
  * address of each family and then guards them: one listing, not one per step); a conflicting commit, which may come
  * from a pool's change, makes the next attempt read them again. So an instance is made per operation, never kept.
  *
- * <p>A block is claimed for a node guarded by the node's record as read, so that no claim commits once `node remove`
- * gave up the node's blocks (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
+ * <p>A block is claimed only for a registered node, guarded by the node's record as read, so that no claim commits
+ * once `node remove` gave up the node's blocks (docs/ipam.md, "The invariants and their guards", sessions 41 and 42).
  */
 public final class Ipam {
     /** Blocks given up in one commit, two operations each: etcd takes 128 in a transaction unless told otherwise. */
     private static final int RELEASES_PER_COMMIT = 60;
     private final ResourceStore store;
     private final IpamIndex index;
-    private final boolean registeredNodesOnly;
     private List<Versioned<IpPool>> poolsRead;
 
-    /** IPAM that claims blocks for unregistered nodes too (CNI's and docker's IPAM on a host with no agent, a lab's fixed ranges). */
     public Ipam(ResourceStore store) {
-        this(store, false);
-    }
-
-    private Ipam(ResourceStore store, boolean registeredNodesOnly) {
         this.store = store;
         this.index = new IpamIndex(store);
-        this.registeredNodesOnly = registeredNodesOnly;
-    }
-
-    /**
-     * IPAM that claims no block for a node that is not registered: a container's add, which found its node registered,
-     * must not claim a block for it after a `node remove` (it would stay affine to the removed node).
-     */
-    public static Ipam ofRegisteredNodes(ResourceStore store) {
-        return new Ipam(store, true);
     }
 
     /**
@@ -376,17 +361,18 @@ public final class Ipam {
     /**
      * A commit creating the block for the node, with its affinity entry and the other ops: guarded by the node's record
      * as read now (one read, once per block a node claims), so a `node remove` since fails it and the next attempt
-     * finds the node gone. A node that is not registered has no record to guard by.
+     * finds the node gone. A name no node has gets no block: no agent would route it, and its blocks would stay taken
+     * (a CNI configuration's `nodename` with a typo, a host whose agent never started; docs/ipam.md, session 42).
      */
     private List<Op> claiming(IpamBlock block, String node, Op... others) {
         List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(block), IpamIndex.affinityOp(block)));
         ops.addAll(List.of(others));
         Optional<Versioned<Node>> record = store.get(Node.class, node);
-        if (record.isPresent()) {
-            ops.add(ResourceStore.unchangedOp(record.get()));
-        } else if (registeredNodesOnly) {
-            throw new ValidationException("node '" + node + "' is not registered (removed meanwhile): no address block is claimed for it");
+        if (record.isEmpty()) {
+            throw new ValidationException("node '" + node + "' is not registered: no address block is claimed for it"
+                    + " (start its agent with 'jcalico node start')");
         }
+        ops.add(ResourceStore.unchangedOp(record.get()));
         return ops;
     }
 

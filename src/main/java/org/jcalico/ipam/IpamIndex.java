@@ -95,6 +95,15 @@ final class IpamIndex {
         return blocks;
     }
 
+    /**
+     * The affinity entries naming a block inside the range (a pool being removed), whatever node they are under and
+     * whether or not the block still exists: one listing of every node's entries, as many as the cluster's blocks.
+     */
+    List<KeyValue> affinityEntriesIn(Cidr range) {
+        return datastore.list(Keys.IPAM_AFFINITIES).items().stream()
+                .filter(entry -> range.contains(Cidr.parse(entry.value()))).toList();
+    }
+
     /** An entry of the handle's index with the block it points at, if that block still holds an address of the handle. */
     record Held(KeyValue entry, Versioned<IpamBlock> block) {
     }

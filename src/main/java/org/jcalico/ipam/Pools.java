@@ -1,8 +1,11 @@
 package org.jcalico.ipam;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
@@ -19,8 +22,8 @@ import org.jcalico.model.ValidationException;
  * checked were read, a removal only if no block appeared or changed since it found the pool's blocks empty.
  */
 public final class Pools {
-    /** Blocks deleted in one commit: etcd takes 128 operations in a transaction unless started with more. */
-    static final int BLOCKS_PER_COMMIT = 100;
+    /** Deletions in one commit (blocks and their entries): etcd takes 128 operations in a transaction unless started with more. */
+    private static final int OPS_PER_COMMIT = 100;
 
     private final ResourceStore store;
 
@@ -62,22 +65,25 @@ public final class Pools {
     }
 
     /**
-     * Removes the pool and its (empty) blocks; refused while any address of it is allocated. A pool of more blocks
-     * than one commit may hold goes in steps: its empty blocks first, a share at a time, then the pool with the rest.
+     * Removes the pool and its (empty) blocks with their affinity entries; refused while any address of it is
+     * allocated. A pool of more blocks than one commit may hold goes in steps: the first disables it, so that nothing
+     * is allocated from it until the last, which deletes it.
      */
     public void remove(Cidr cidr) {
         boolean gone;
         do {
-            // a step that does not finish deletes blocks, so the steps end
+            // a step that does not finish deletes blocks or entries, so the steps end
             gone = Retries.run(() -> removeStep(cidr));
         } while (!gone);
     }
 
     /**
      * One commit of a removal: the pool itself with its last blocks, or only a share of its empty blocks. Each block
-     * goes at the revision it was read empty at, so an allocation since fails the commit and the next attempt counts
-     * it; an empty block deleted before a refusal is only an affinity given up. A kill -9 between steps leaves the
-     * pool with fewer empty blocks, as valid as before.
+     * goes at the revision it was read empty at, with the affinity entries naming it (so no node's index keeps a
+     * block that is gone), so an allocation since fails the commit and the next attempt counts it. The first of
+     * several steps disables the pool, guarded by no block having changed since the count: from then on no
+     * allocation, claim or borrowing takes an address of it (a claim read the pool enabled fails its guard on the
+     * pool), so a kill -9 between steps leaves a disabled pool with fewer empty blocks, which the next run removes.
      *
      * @return whether the pool is gone
      */
@@ -91,15 +97,49 @@ public final class Pools {
             throw new ValidationException("pool " + cidr + " still has " + allocated + " allocated address"
                     + (allocated == 1 ? "" : "es") + "; release them first (jcalico ipam show)");
         }
+        List<List<Op>> units = deletions(blocks, new IpamIndex(store).affinityEntriesIn(cidr));
         List<Op> ops = new ArrayList<>();
-        blocks.stream().limit(BLOCKS_PER_COMMIT).forEach(block -> ops.add(ResourceStore.deleteOp(block.resource(), block.revision())));
-        boolean last = blocks.size() <= BLOCKS_PER_COMMIT;
+        boolean last = units.stream().mapToInt(List::size).sum() <= OPS_PER_COMMIT;
+        for (List<Op> unit : units) {
+            if (!last && ops.size() + unit.size() > OPS_PER_COMMIT) {
+                break;
+            }
+            ops.addAll(unit);
+        }
+        IpPool read = pool.resource();
         if (last) {
-            ops.add(ResourceStore.deleteOp(pool.resource(), pool.revision()));
+            ops.add(ResourceStore.deleteOp(read, pool.revision()));
             // a block claimed since the listing would outlive its pool
             ops.add(ResourceStore.noneNewerOp(IpamBlock.class, all.revision()));
+        } else if (!read.disabled()) {
+            ops.add(ResourceStore.updateOp(new IpPool(read.cidr(), read.natOutgoing(), read.blockSize(), true, read.poolName()),
+                    pool.revision()));
+            // nothing allocated since the count: the pool gives out nothing from now on
+            ops.add(ResourceStore.noneNewerOp(IpamBlock.class, all.revision()));
+        } else {
+            // enabled again meanwhile (`apply`), the next attempt counts again
+            ops.add(ResourceStore.unchangedOp(pool));
         }
         store.commit(ops);
         return last;
+    }
+
+    /**
+     * What deleting the blocks takes, one unit per commit at most: each block with the entries naming it, then the
+     * entries whose block is gone already (left by an older jcalico's removal).
+     */
+    private static List<List<Op>> deletions(List<Versioned<IpamBlock>> blocks, List<KeyValue> entries) {
+        Map<String, List<KeyValue>> byBlock = new HashMap<>();
+        entries.forEach(entry -> byBlock.computeIfAbsent(entry.value(), block -> new ArrayList<>()).add(entry));
+        List<List<Op>> units = new ArrayList<>();
+        for (Versioned<IpamBlock> block : blocks) {
+            List<Op> unit = new ArrayList<>(List.of(ResourceStore.deleteOp(block.resource(), block.revision())));
+            byBlock.getOrDefault(block.resource().cidr().toString(), List.of())
+                    .forEach(entry -> unit.add(new Op.Delete(entry.key(), entry.modRevision())));
+            byBlock.remove(block.resource().cidr().toString());
+            units.add(unit);
+        }
+        byBlock.values().forEach(left -> left.forEach(entry -> units.add(List.of(new Op.Delete(entry.key(), entry.modRevision())))));
+        return units;
     }
 }

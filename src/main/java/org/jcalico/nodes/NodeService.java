@@ -72,45 +72,60 @@ public final class NodeService {
         }
     }
 
+    /** What a `node remove` removed. */
+    public enum Removed {
+        /** the node's record, with its blocks */
+        NODE,
+        /** only the blocks of a name no node has (left by an older jcalico): no record was there */
+        BLOCKS_OF_UNREGISTERED_NAME
+    }
+
     /**
      * Deletes the node unless it has endpoints, and gives up its IPAM blocks; guarded by none of its endpoints written
      * since they were counted, so an endpoint stored meanwhile (a `container add` on it) makes it count again. The
      * add's side is guarded too: its endpoint record requires the node as it read it (docs/datastore.md, session 41).
      * A node of more blocks than one commit may hold gives them up in steps, the node goes with the last share
-     * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
+     * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks). A name no node has but blocks are
+     * affine to (a store an older jcalico wrote) has those blocks given up alike, each step guarded by the name
+     * still having no record (session 42).
      */
-    public void remove(String name) {
-        boolean gone;
+    public Removed remove(String name) {
+        Optional<Removed> removed;
         do {
             // a step that does not finish gives up blocks, so the steps end
-            gone = Retries.run(() -> removeStep(name));
-        } while (!gone);
+            removed = Retries.run(() -> removeStep(name));
+        } while (removed.isEmpty());
+        return removed.get();
     }
 
-    /** One commit of a removal: the node with its last blocks, or a share of its blocks only; whether the node is gone. */
-    private boolean removeStep(String name) {
+    /** One commit of a removal: the node with its last blocks, or a share of its blocks only (empty: not finished). */
+    private Optional<Removed> removeStep(String name) {
         String endpointsOfNode = Keys.nodePrefix(WorkloadEndpoint.class, name);
-        Versioned<Node> node = store.get(Node.class, name)
-                .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
+        Optional<Versioned<Node>> node = store.get(Node.class, name);
         ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointsOfNode);
+        Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
+        if (node.isEmpty() && blocks.shares().isEmpty()) {
+            throw new ValidationException("node '" + name + "' does not exist");
+        }
         if (!endpoints.items().isEmpty()) {
             throw new ValidationException("node '" + name + "' still has " + endpoints.items().size()
                     + " endpoint(s); remove them first");
         }
-        Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
+        // a name no node has is guarded by staying so: a registration meanwhile makes the blocks its node's again
+        Op record = node.map(ResourceStore::unchangedOp).orElseGet(() -> new Op.Absent(Keys.keyOf(Node.class, name)));
         List<Op> ops = new ArrayList<>(List.of(new Op.NoneNewer(endpointsOfNode, endpoints.revision())));
         boolean last = blocks.shares().size() <= 1;
         if (last) {
-            ops.add(ResourceStore.deleteOp(node.resource(), node.revision()));
+            ops.add(node.map(read -> ResourceStore.deleteOp(read.resource(), read.revision())).orElse(record));
             ops.add(blocks.guard());
         } else {
-            ops.add(ResourceStore.unchangedOp(node));
+            ops.add(record);
         }
         if (!blocks.shares().isEmpty()) {
             ops.addAll(blocks.shares().getFirst());
         }
         store.commit(ops);
-        return last;
+        return !last ? Optional.empty() : Optional.of(node.isPresent() ? Removed.NODE : Removed.BLOCKS_OF_UNREGISTERED_NAME);
     }
 
     /** This host's address of the version: the preferred source address of its default route, if it has one. */

@@ -311,7 +311,9 @@ public final class ResourceService {
             return profile;
         }
         if (kind == Node.class) {
-            Node node = store.get(Node.class, name).map(Versioned::resource).orElse(null);
+            // a resource must exist to be deleted: the blocks of a name no node has are `node remove`'s to give up
+            Node node = store.get(Node.class, name).map(Versioned::resource)
+                    .orElseThrow(() -> new ValidationException("node '" + name + "' does not exist"));
             new NodeService(store).remove(name);
             return node;
         }

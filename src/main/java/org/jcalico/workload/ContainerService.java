@@ -81,8 +81,7 @@ public final class ContainerService {
         String hostInterface = hostInterface(before.config().interfacePrefix(), endpointId);
         Attaching what = new Attaching(node, orchestrator, container.containerId(), endpointId, container.description(),
                 profiles, () -> metadata, List.of());
-        // the node was found registered: a block claimed for it after a `node remove` would stay affine to a removed node
-        Ipam ipam = Ipam.ofRegisteredNodes(store);
+        Ipam ipam = new Ipam(store);
         Versions versions = new Versions(() -> versions(ipam, requested, pools));
         // the pair needs only to know whether an address will be IPv6: it is made while the addresses are taken
         java.util.concurrent.atomic.AtomicReference<VethAttacher.Pair> pair = new java.util.concurrent.atomic.AtomicReference<>();

@@ -43,6 +43,7 @@ class JcalicoIpamRaceTest {
 
     private void race(Datastore store) {
         new Pools(new ResourceStore(store)).add(new IpPool(Cidr.parse("10.70.0.0/16"), false, null, false));
+        org.jcalico.testing.RegisteredNodes.register(new ResourceStore(store), "n1");
         List<String> outcomes = new ArrayList<>();
         outcomes.add(add(new CommitGate(store, CommitGate.writing(Keys.prefix(IpamBlock.class)), () -> outcomes.add(add(store)))));
         List<String> succeeded = outcomes.stream().filter(outcome -> outcome.startsWith("10.")).toList();

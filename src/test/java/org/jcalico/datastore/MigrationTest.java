@@ -29,12 +29,13 @@ class MigrationTest {
              Datastore to = Datastores.open(etcd.url())) {
             ResourceStore source = new ResourceStore(from);
             new Pools(source).add(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false));
+            org.jcalico.testing.RegisteredNodes.register(source, "h1");
             new Ipam(source).autoAssign("h1", 4, "e1");
             source.create(Profile.securityGroup("web"));
             source.create(new EndpointStatus("h1", "e1", EndpointStatus.State.programmed, null, 1L));
-            // the pool, the block, the profile, IPAM's index entries (the block's affinity, the handle's block, the
-            // marker) and the endpoint's status
-            assertEquals(7, Migration.copy(from, to, false));
+            // the pool, the node, the block, the profile, IPAM's index entries (the block's affinity, the handle's block,
+            // the marker) and the endpoint's status
+            assertEquals(8, Migration.copy(from, to, false));
             List<String> keys = to.list(Keys.ROOT).items().stream().map(KeyValue::key).toList();
             assertEquals(from.list(Keys.ROOT).items().stream().map(KeyValue::key).toList(), keys);
             assertEquals(from.get(keys.get(0)).orElseThrow().value(), to.get(keys.get(0)).orElseThrow().value());
@@ -43,7 +44,7 @@ class MigrationTest {
             assertEquals(List.of(Keys.STATUS_ROOT + "endpoints/h1/e1"),
                     to.list(Keys.STATUS_ROOT).items().stream().map(KeyValue::key).toList(), "the endpoints' status moves too");
             var refused = assertThrows(DatastoreException.class, () -> Migration.copy(from, to, false));
-            assertTrue(refused.getMessage().contains("already holds 7 jcalico keys"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("already holds 8 jcalico keys"), refused.getMessage());
         }
     }
 }

@@ -46,6 +46,7 @@ class ConcurrentAllocationTest {
     private static void allocateFromTwoProcesses(String url, String firstNode, String secondNode, int each) throws Exception {
         try (Datastore store = Datastores.open(url)) {
             new Pools(new ResourceStore(store)).add(new IpPool(Cidr.parse("10.65.0.0/20"), false, null, false));
+            org.jcalico.testing.RegisteredNodes.register(new ResourceStore(store), "h1", "h2");
         }
         long start = System.nanoTime();
         Process first = JavaProcess.start(ConcurrentAllocatorMain.class, url, firstNode, String.valueOf(each), "a");

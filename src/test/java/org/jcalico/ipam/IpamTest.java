@@ -38,6 +38,7 @@ class IpamTest {
         store = new ResourceStore(datastore);
         ipam = new Ipam(store);
         pools = new Pools(store);
+        org.jcalico.testing.RegisteredNodes.register(store, "h1", "h2", "h3");
     }
 
     @AfterEach

@@ -89,6 +89,7 @@ class PoolRaceTest {
             ResourceStore store = new ResourceStore(datastore);
             Pools pools = new Pools(store);
             Ipam ipam = new Ipam(store);
+            org.jcalico.testing.RegisteredNodes.register(store, "h1");
             for (int round = 0; round < ROUNDS; round++) {
                 Cidr cidr = Cidr.parse("172.16." + round + ".0/24");
                 pools.add(new IpPool(cidr, false, null, false));

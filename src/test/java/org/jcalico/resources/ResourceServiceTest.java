@@ -91,6 +91,7 @@ class ResourceServiceTest {
     void deletionIsRefusedWhileSomethingDependsOnIt() {
         ResourceStore store = new ResourceStore(datastore);
         store.create(new IpPool(org.jcalico.model.Cidr.parse("10.65.0.0/16"), false, null, false));
+        org.jcalico.testing.RegisteredNodes.register(store, "h1");
         new Ipam(store).autoAssign("h1", 4, "e1");
         store.create(Profile.securityGroup("web"));
         store.create(new Profile("app", java.util.List.of("app"), java.util.Map.of(),

@@ -122,7 +122,7 @@ class RemovedWhileAddedTest {
             String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(IpamBlock.class)),
                     () -> removed[0] = outcome(() -> new NodeService(new ResourceStore(store)).remove("n6"))));
             assertEquals(DONE, removed[0]);
-            assertTrue(added.contains("node 'n6' is not registered (removed meanwhile)"), "the add fails: " + added);
+            assertTrue(added.contains("node 'n6' is not registered: no address block is claimed for it"), "the add fails: " + added);
             race.assertNothingLeft();
             assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "no block");
         });
