@@ -9,12 +9,13 @@ public final class JvmCommand {
     /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
-     * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 10 %, all at
+     * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
      * once rather than over four collections (the default initial heap, a 64th of the machine's memory, had an idle
      * agent touch over 100 MB of it; the default 70 % and the stepped shrinking kept a start-up's peak for good; 20 %
-     * kept 15 MB more of `bench policy`'s heap for no collection fewer); the young generation a fifth of the heap (by
-     * default a third, though the heap is mostly the cluster's copy; a 24 MB cap instead promoted so much short-lived
-     * garbage that `bench policy`'s worker ran 300 young collections into a 400 MB heap and timed out); thread stacks
+     * kept 15 MB more of `bench policy`'s heap for no collection fewer, 10 % until session 42 3 MB more of `bench
+     * scale`'s); the young generation a seventh of the heap (NewRatio=6; by default a third, though the heap is mostly
+     * the cluster's copy; a 24 MB cap instead promoted so much short-lived garbage that `bench policy`'s worker ran 300
+     * young collections into a 400 MB heap and timed out); thread stacks
      * of 512 KiB; glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
@@ -23,7 +24,7 @@ public final class JvmCommand {
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
-            "-XX:MaxHeapFreeRatio=10", "-XX:-ShrinkHeapInSteps",
+            "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");
     /**
