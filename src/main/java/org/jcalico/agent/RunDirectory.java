@@ -9,7 +9,10 @@ import java.nio.file.Path;
  * The node's run directory as a place that nobody else can enter or change: owned by this process's user (root),
  * mode 0700, and every directory above it owned by that user or root and writable by nobody else unless sticky
  * (as /tmp is), so that nobody else can move it aside and put one of their own in its place. The agent's socket and
- * pid files live there, so a file found there was put there by root.
+ * pid files live there, so a file found there was put there by root. Every name on the way is judged as itself, not
+ * as what it points to: a symbolic link is taken only from that user or root (another user's link in a sticky
+ * directory, /tmp/jcalico pointing at /etc say, would have the agent make /etc 0700 and, the link swapped after the
+ * check, write its pid files wherever that user likes), and the directories it leads to are judged too.
  */
 final class RunDirectory {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
@@ -21,23 +24,42 @@ final class RunDirectory {
     /** Creates the directory if needed and makes it root's alone; throws if someone else could change the path. */
     static void secure(Path dir) throws IOException {
         Path absolute = dir.toAbsolutePath().normalize();
-        Files.createDirectories(absolute);
         int self = uid(Path.of("/proc/self"));
+        // before anything is made through a link of someone else's, then again with every name there
+        unchangeableAbove(absolute, absolute, self);
+        Files.createDirectories(absolute);
+        if (Files.isSymbolicLink(absolute)) {
+            throw new IOException(absolute + " is a symbolic link (of uid " + uid(absolute) + "), not a directory");
+        }
         if (uid(absolute) != self) {
             throw new IOException(absolute + " belongs to uid " + uid(absolute) + ", not to this agent's uid " + self);
         }
+        unchangeableAbove(absolute, absolute, self);
+        unchangeableAbove(absolute.toRealPath(), absolute, self);
         Files.setAttribute(absolute, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
-        for (Path above = absolute.getParent(); above != null; above = above.getParent()) {
+    }
+
+    /**
+     * Throws unless every name above {@code path} that exists (each as itself, a link not followed) is this user's or
+     * root's and only theirs to change.
+     */
+    private static void unchangeableAbove(Path path, Path runDir, int self) throws IOException {
+        for (Path above = path.getParent(); above != null; above = above.getParent()) {
+            if (!Files.exists(above, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
             int owner = uid(above);
-            int mode = (Integer) Files.getAttribute(above, "unix:mode");
-            if (owner != self && owner != 0 || (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
-                throw new IOException(above + " (above the run directory " + absolute
+            boolean link = Files.isSymbolicLink(above);
+            int mode = (Integer) Files.getAttribute(above, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (owner != self && owner != 0 || !link && (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
+                throw new IOException(above + " (above the run directory " + runDir
                         + ") can be changed by users other than root: choose another --run-dir");
             }
         }
     }
 
+    /** The owner of the name itself: a symbolic link's, not its target's. */
     private static int uid(Path path) throws IOException {
-        return (Integer) Files.getAttribute(path, "unix:uid");
+        return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     }
 }
