@@ -21,8 +21,8 @@ import org.jcalico.log.Log;
  * holds every slot and reopens what is closed cannot keep a client that sends its request at once (a health probe,
  * Prometheus) from being answered; only while every connection is being answered does it wait, and the next connections
  * with it in the kernel's backlog, which the listener bounds too. When accepting fails (out of file descriptors, say)
- * it backs off instead of spinning. A watchdog closes a connection that
- * has waited on its client longer than the idle bound in one read or write; the handler's time does not count.
+ * it backs off instead of spinning. A watchdog closes a connection that has waited on its client longer than the idle
+ * bound in one read or write; the handler's time does not count.
  */
 public final class HttpServer implements AutoCloseable {
     private static final long MAX_BACKOFF_MILLIS = 1000;
