@@ -54,6 +54,12 @@ public final class AgentProcess {
         } catch (IOException e) {
             throw new ValidationException("cannot write " + pidFile + ": " + e.getMessage());
         }
+        try {
+            // before the log is opened: root appends to whatever felix.log names
+            RunDirectory.unchangeable(paths.logDir());
+        } catch (IOException e) {
+            throw new ValidationException("cannot log to " + paths.logDir() + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -86,7 +92,7 @@ public final class AgentProcess {
             throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
         });
         try {
-            Files.createDirectories(paths.logDir());
+            RunDirectory.unchangeable(paths.logDir());
             RunDirectory.secure(paths.runDir());
             Files.deleteIfExists(paths.statusFile());
         } catch (IOException e) {

@@ -9,7 +9,11 @@ import java.nio.file.Path;
  * The node's run directory as a place that nobody else can enter or change: owned by this process's user (root),
  * mode 0700, and every directory above it owned by that user or root and writable by nobody else unless sticky
  * (as /tmp is), so that nobody else can move it aside and put one of their own in its place. The agent's socket and
- * pid files live there, so a file found there was put there by root.
+ * pid files live there, so a file found there was put there by root. Every name on the way is judged as itself, not
+ * as what it points to: a symbolic link is taken only from that user or root (another user's link in a sticky
+ * directory, /tmp/jcalico pointing at /etc say, would have the agent make /etc 0700 and, the link swapped after the
+ * check, write its pid files wherever that user likes), and the directories it leads to are judged too. The log
+ * directory is judged by the same rules ({@link #unchangeable}), without being made 0700.
  */
 final class RunDirectory {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
@@ -20,24 +24,63 @@ final class RunDirectory {
 
     /** Creates the directory if needed and makes it root's alone; throws if someone else could change the path. */
     static void secure(Path dir) throws IOException {
+        Path absolute = ownDirectory(dir, "--run-dir");
+        Files.setAttribute(absolute, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * The node's log directory, which others may read but nobody else may change: as the run directory, and writable
+     * by root alone, sticky or not (where another user can add a name, they can make felix.log a link to any file of
+     * root's, and the agent, root, would append its log to it).
+     */
+    static void unchangeable(Path dir) throws IOException {
+        Path absolute = ownDirectory(dir, "--log-dir");
+        int mode = (Integer) Files.getAttribute(absolute, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & GROUP_OR_OTHER_WRITE) != 0) {
+            throw new IOException(absolute + " can be written by users other than root (mode "
+                    + Integer.toOctalString(mode & 07777) + "): choose another --log-dir, or chmod go-w it");
+        }
+    }
+
+    /** Creates the directory if needed; throws unless it is a directory of this user's that only root could move. */
+    private static Path ownDirectory(Path dir, String option) throws IOException {
         Path absolute = dir.toAbsolutePath().normalize();
-        Files.createDirectories(absolute);
         int self = uid(Path.of("/proc/self"));
+        // before anything is made through a link of someone else's, then again with every name there
+        unchangeableAbove(absolute, absolute, self, option);
+        Files.createDirectories(absolute);
+        if (Files.isSymbolicLink(absolute)) {
+            throw new IOException(absolute + " is a symbolic link (of uid " + uid(absolute) + "), not a directory");
+        }
         if (uid(absolute) != self) {
             throw new IOException(absolute + " belongs to uid " + uid(absolute) + ", not to this agent's uid " + self);
         }
-        Files.setAttribute(absolute, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
-        for (Path above = absolute.getParent(); above != null; above = above.getParent()) {
+        unchangeableAbove(absolute, absolute, self, option);
+        unchangeableAbove(absolute.toRealPath(), absolute, self, option);
+        return absolute;
+    }
+
+    /**
+     * Throws unless every name above {@code path} that exists (each as itself, a link not followed) is this user's or
+     * root's and only theirs to change.
+     */
+    private static void unchangeableAbove(Path path, Path dir, int self, String option) throws IOException {
+        for (Path above = path.getParent(); above != null; above = above.getParent()) {
+            if (!Files.exists(above, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
             int owner = uid(above);
-            int mode = (Integer) Files.getAttribute(above, "unix:mode");
-            if (owner != self && owner != 0 || (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
-                throw new IOException(above + " (above the run directory " + absolute
-                        + ") can be changed by users other than root: choose another --run-dir");
+            boolean link = Files.isSymbolicLink(above);
+            int mode = (Integer) Files.getAttribute(above, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (owner != self && owner != 0 || !link && (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
+                throw new IOException(above + " (above " + dir + ") can be changed by users other than root: choose another "
+                        + option);
             }
         }
     }
 
+    /** The owner of the name itself: a symbolic link's, not its target's. */
     private static int uid(Path path) throws IOException {
-        return (Integer) Files.getAttribute(path, "unix:uid");
+        return (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
     }
 }

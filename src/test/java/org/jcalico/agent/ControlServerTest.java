@@ -324,18 +324,37 @@ class ControlServerTest {
         }
     }
 
+    /**
+     * Two slots. Connections idle between requests give theirs to a newer one, the one idle longest first, and the
+     * newer one is answered at once; connections being answered keep theirs, and a newer one waits until the first of
+     * their handlers has ended and its answer has been written whole.
+     */
     @Test
-    void holdsAtMostItsConnectionLimit() throws Exception {
+    void aNewConnectionTakesTheSlotOfTheLongestIdleButNeverOfOneBeingAnswered() throws Exception {
         Path socket = dir.resolve("few.sock");
-        try (HttpServer server = small(socket, Duration.ofSeconds(30), 0);
-             Client first = new Client(socket); Client second = new Client(socket); Client third = new Client(socket)) {
+        try (HttpServer server = small(socket, Duration.ofSeconds(30), 1000);
+             Client first = new Client(socket); Client second = new Client(socket)) {
             assertTrue(first.send("POST /1 HTTP/1.1\r\n\r\n").answer().endsWith("/1"));
             assertTrue(second.send("POST /2 HTTP/1.1\r\n\r\n").answer().endsWith("/2"));
-            third.send("POST /3 HTTP/1.1\r\n\r\n");
             Thread.sleep(300);
-            assertEquals(0, third.received.size(), "the third waits in the backlog while two are open");
-            first.close();
-            assertTrue(third.answer().endsWith("/3"), "and is served when one closes");
+            try (Client third = new Client(socket)) {
+                assertTrue(third.send("POST /3 HTTP/1.1\r\n\r\n").answer().endsWith("/3"), "answered at once");
+                assertTrue(first.closedByServer(), "in the slot of the connection idle longest");
+                assertTrue(second.send("POST /4 HTTP/1.1\r\n\r\n").answer().endsWith("/4"), "the other keeps its own");
+            }
+        }
+        try (HttpServer server = small(dir.resolve("busy.sock"), Duration.ofSeconds(30), 1000);
+             Client first = new Client(dir.resolve("busy.sock")); Client second = new Client(dir.resolve("busy.sock"))) {
+            first.send("POST /slow HTTP/1.1\r\n\r\n");
+            second.send("POST /slow HTTP/1.1\r\n\r\n");
+            Thread.sleep(300);
+            try (Client third = new Client(dir.resolve("busy.sock"))) {
+                third.send("POST /3 HTTP/1.1\r\n\r\n");
+                Thread.sleep(300);
+                assertEquals(0, third.received.size(), "the third waits while both are being answered");
+                assertTrue(third.answer().endsWith("/3"), "and is served when one's answer is done");
+            }
+            assertTrue(first.answer().endsWith("/slow") && second.answer().endsWith("/slow"), "neither answer was cut short");
         }
     }
 }

@@ -32,6 +32,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
 import org.jcalico.testing.ConnectionFlood;
 import org.jcalico.testing.JavaProcess;
+import org.jcalico.testing.OpenSockets;
 import org.jcalico.testing.Unprivileged;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -212,10 +213,10 @@ class LauncherDelegationIT {
             assertTrue(attempt.stderr().contains("Permission denied") || attempt.stderr().contains("Couldn't connect"),
                     attempt.stderr());
 
-            long before = openSockets();
+            long before = OpenSockets.of(ProcessHandle.current().pid());
             try (ConnectionFlood flood = new ConnectionFlood(paths.socket(), 300)) {
                 Thread.sleep(1000);
-                long accepted = openSockets() - before - 300;
+                long accepted = OpenSockets.of(ProcessHandle.current().pid()) - before - 300;
                 assertTrue(accepted <= ControlServer.MAX_CONNECTIONS + 8,
                         "the endpoint holds at most its connection limit open, not " + accepted);
             }
@@ -237,18 +238,6 @@ class LauncherDelegationIT {
             assertEquals(new Outcome(1, "", ERROR), launch(store, "container", "add", MISSING));
             assertEquals(1, served(), "and still serves the launcher");
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "promptly");
-        }
-    }
-
-    private static long openSockets() throws IOException {
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
-                } catch (IOException e) {
-                    return false;
-                }
-            }).count();
         }
     }
 

@@ -13,9 +13,7 @@ public final class Unprivileged {
     }
 
     public static CommandRunner.Result run(String... command) {
-        List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
-        full.addAll(List.of(command));
-        return CommandRunner.local().run(full);
+        return CommandRunner.local().run(asNobody(command));
     }
 
     /**
@@ -23,6 +21,15 @@ public final class Unprivileged {
      * it, under {@code dir}.
      */
     public static CommandRunner.Result java(Path dir, String className, String source, String... args) throws IOException {
+        return run(javaCommand(dir, className, source, args));
+    }
+
+    /** As {@link #java}, started: the program runs beside the test, which reads its output and ends it. */
+    public static Process startJava(Path dir, String className, String source, String... args) throws IOException {
+        return new ProcessBuilder(asNobody(javaCommand(dir, className, source, args))).redirectErrorStream(true).start();
+    }
+
+    private static String[] javaCommand(Path dir, String className, String source, String... args) throws IOException {
         Path sources = Files.createDirectories(dir.resolve("nobody-src"));
         Files.setPosixFilePermissions(sources, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = sources.resolve(className + ".java");
@@ -31,6 +38,12 @@ public final class Unprivileged {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", file.toString()));
         command.addAll(List.of(args));
-        return run(command.toArray(String[]::new));
+        return command.toArray(String[]::new);
+    }
+
+    private static List<String> asNobody(String... command) {
+        List<String> full = new ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
+        full.addAll(List.of(command));
+        return full;
     }
 }

@@ -12,7 +12,8 @@ import java.time.Duration;
  * One client's connection as bytes: lines and bodies read through a buffer (so that pipelined requests stay in it for
  * the next), answers written whole. It records since when it waits on the client, and by when the part of a request
  * being read is due, so that the server's watchdog can close a connection whose client sends or takes nothing for too
- * long, or trickles a request; the handler's own time does not count.
+ * long, or trickles a request; the handler's own time does not count. How it holds its server's slot is its {@link
+ * SlotHold}.
  */
 final class HttpConnection implements AutoCloseable {
     private static final int BUFFER_BYTES = 16 * 1024;
@@ -24,9 +25,14 @@ final class HttpConnection implements AutoCloseable {
     private volatile long waitingSince;
     /** System.nanoTime() by which the part of the request being read must have arrived whole, or 0 when none is. */
     private volatile long deadline;
+    private final SlotHold slot = new SlotHold();
 
     HttpConnection(SocketChannel channel) {
         this.channel = channel;
+    }
+
+    SlotHold slot() {
+        return slot;
     }
 
     /** Whether it has waited on its client longer than {@code nanos} in one read or write. */
@@ -103,6 +109,7 @@ final class HttpConnection implements AutoCloseable {
     void send(HttpResponse response, boolean close, boolean withBody) throws IOException {
         ByteBuffer head = ByteBuffer.wrap(response.head(close));
         ByteBuffer body = ByteBuffer.wrap(withBody ? response.body() : new byte[0]);
+        slot.answerBegins();
         waitingSince = System.nanoTime();
         try {
             while (head.hasRemaining() || body.hasRemaining()) {
@@ -112,6 +119,7 @@ final class HttpConnection implements AutoCloseable {
         } finally {
             waitingSince = 0;
         }
+        slot.answerTaken();
     }
 
     private void write(ByteBuffer bytes) throws IOException {

@@ -9,18 +9,25 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jcalico.log.Log;
 
 /**
  * A small HTTP/1.1 server over a listening channel of the JDK's (a Unix or a TCP socket alike): a virtual thread per
  * connection, keep-alive and pipelining, and every bound the agent's endpoints need (see {@link Limits}). At its
- * connection limit it accepts no more (the next wait in the kernel's backlog, which the listener bounds too); when
- * accepting fails (out of file descriptors, say) it backs off instead of spinning. A watchdog closes a connection that
- * has waited on its client longer than the idle bound in one read or write; the handler's time does not count.
+ * connection limit a new connection takes the slot of the one that has owed the server a request longest (silent,
+ * trickling a head or a body, idle between requests, or not taking its answer: see {@link SlotHold}), so that whoever
+ * holds every slot and reopens what is closed cannot keep a client that sends its request at once (a health probe,
+ * Prometheus) from being answered; only while every connection is being answered does it wait, and the next connections
+ * with it in the kernel's backlog, which the listener bounds too. When accepting fails (out of file descriptors, say)
+ * it backs off instead of spinning. A watchdog closes a connection that has waited on its client longer than the idle
+ * bound in one read or write; the handler's time does not count.
  */
 public final class HttpServer implements AutoCloseable {
     private static final long MAX_BACKOFF_MILLIS = 1000;
+    /** How long the acceptor waits for a slot, while no connection owes anything, before it looks again. */
+    private static final long SLOT_WAIT_MILLIS = 10;
     private final ServerSocketChannel listener;
     private final Limits limits;
     private final Function<HttpRequest, HttpResponse> handler;
@@ -77,11 +84,6 @@ public final class HttpServer implements AutoCloseable {
     private void accept() {
         long backoff = 0;
         while (listener.isOpen()) {
-            try {
-                slots.acquire();
-            } catch (InterruptedException e) {
-                return;
-            }
             SocketChannel channel;
             try {
                 channel = listener.accept();
@@ -89,7 +91,6 @@ public final class HttpServer implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                slots.release();
                 backoff = Math.min(MAX_BACKOFF_MILLIS, Math.max(10, backoff * 2));
                 log.warn(name + ": accepting failed, again in " + backoff + " ms: " + e.getMessage());
                 if (!pause(backoff)) {
@@ -98,8 +99,49 @@ public final class HttpServer implements AutoCloseable {
                 continue;
             }
             HttpConnection connection = new HttpConnection(channel);
+            try {
+                takeSlot();
+            } catch (InterruptedException e) {
+                connection.close();
+                return;
+            }
             open.add(connection);
             Thread.ofVirtual().name(name).start(() -> serve(connection));
+        }
+    }
+
+    /**
+     * A slot for a new connection: a free one, else the one of the connection that has owed the server something
+     * longest, which is closed and whose slot passes to the new one at once (a reconnecting client cannot outpace the
+     * acceptor by the time a closed connection's thread takes to end).
+     */
+    private void takeSlot() throws InterruptedException {
+        while (!slots.tryAcquire() && !yieldLongestOwing()) {
+            if (slots.tryAcquire(SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+    }
+
+    private boolean yieldLongestOwing() {
+        while (true) {
+            long now = System.nanoTime();
+            HttpConnection longest = null;
+            long since = 0;
+            for (HttpConnection connection : open) {
+                Long owing = connection.slot().owingBy(now);
+                if (owing != null && (longest == null || owing - since < 0)) {
+                    longest = connection;
+                    since = owing;
+                }
+            }
+            if (longest == null) {
+                return false;
+            }
+            if (longest.slot().yieldSlot(since)) {
+                longest.close();
+                return true;
+            }
         }
     }
 
@@ -113,7 +155,7 @@ public final class HttpServer implements AutoCloseable {
                     connection.send(HttpResponse.error(refusal.status(), refusal.getMessage()), true, true);
                     return;
                 }
-                if (request == null) {
+                if (request == null || !connection.slot().answering()) {
                     return;
                 }
                 boolean last = request.lastOnConnection();
@@ -126,7 +168,9 @@ public final class HttpServer implements AutoCloseable {
             // the client left, or stalled and the watchdog closed the connection: nobody to answer
         } finally {
             open.remove(connection);
-            slots.release();
+            if (connection.slot().leave()) {
+                slots.release();
+            }
         }
     }
 

@@ -1,0 +1,53 @@
+package org.jcalico.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.jcalico.log.Log;
+import org.jcalico.model.ValidationException;
+import org.jcalico.testing.Unprivileged;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An agent whose log root (`node start --log-dir`) is a sticky, world-writable directory, as /tmp is, where a local
+ * user (nobody, through setpriv) made the node's log directory first and put in it a felix.log that is a link to a
+ * file of root's: the agent, root, must not append its log to that file, nor start as if nothing were wrong.
+ */
+class AgentLogDirectoryTest {
+    @TempDir Path dir;
+
+    @Test
+    void anAgentWhoseLogDirectoryIsSomeoneElsesRefusesToStartAndWritesNothingThrough() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path logRoot = Files.createDirectory(dir.resolve("log"));
+        Files.setAttribute(logRoot, "unix:mode", 01777);
+        Path victim = Files.writeString(dir.resolve("shadow"), "");
+        assertEquals(0, Unprivileged.run("mkdir", logRoot.resolve("h1").toString()).exitCode());
+        assertEquals(0, Unprivileged.run("ln", "-s", victim.toString(), logRoot.resolve("h1/felix.log").toString()).exitCode());
+        AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), logRoot);
+
+        ValidationException refused = assertThrows(ValidationException.class, () -> {
+            // as AgentRuntime.run begins
+            new AgentProcess(paths).claim();
+            Log.open(paths.log(), false, "info").info("the agent starts");
+        });
+        assertTrue(refused.getMessage().contains(logRoot.resolve("h1").toString()), refused.getMessage());
+        assertEquals("", Files.readString(victim), "nothing appended to the file the link names");
+        assertThrows(ValidationException.class, () -> new AgentProcess(paths).prepareStart(), "nor prepared for a start");
+    }
+
+    @Test
+    void rootsOwnLogDirectoryKeepsItsMode() throws Exception {
+        AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir.resolve("log"));
+        new AgentProcess(paths).prepareStart();
+        new AgentProcess(paths).claim();
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
+    }
+}
