@@ -1,6 +1,7 @@
 package org.jcalico.datastore;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -38,5 +39,16 @@ public final class Retries {
             attempt.run();
             return null;
         });
+    }
+
+    /**
+     * A write too big for one commit, made in steps: each step retried as {@link #run} does, the steps repeated until
+     * one says it finished (a pool's or a node's removal, a share of its blocks a commit). A step that does not finish
+     * must still change something, so that the steps end.
+     */
+    public static void runSteps(BooleanSupplier step) {
+        while (!run(step::getAsBoolean)) {
+            // the next step reads what this one left
+        }
     }
 }

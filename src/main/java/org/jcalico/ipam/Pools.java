@@ -66,11 +66,8 @@ public final class Pools {
      * than one commit may hold goes in steps: its empty blocks first, a share at a time, then the pool with the rest.
      */
     public void remove(Cidr cidr) {
-        boolean gone;
-        do {
-            // a step that does not finish deletes blocks, so the steps end
-            gone = Retries.run(() -> removeStep(cidr));
-        } while (!gone);
+        // a step that does not finish deletes blocks, so the steps end
+        Retries.runSteps(() -> removeStep(cidr));
     }
 
     /**

@@ -80,11 +80,8 @@ public final class NodeService {
      * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks).
      */
     public void remove(String name) {
-        boolean gone;
-        do {
-            // a step that does not finish gives up blocks, so the steps end
-            gone = Retries.run(() -> removeStep(name));
-        } while (!gone);
+        // a step that does not finish gives up blocks, so the steps end
+        Retries.runSteps(() -> removeStep(name));
     }
 
     /** One commit of a removal: the node with its last blocks, or a share of its blocks only; whether the node is gone. */
