@@ -161,9 +161,10 @@ class SingleHostPolicyIT {
     @Test
     @Order(8)
     void labelsNamespacesAndNamedPortsReachTheRecordThroughTheAgentAndABadLabelChangesNothing() throws Exception {
-        String labelled = "jctl-labelled";
-        String refused = "jctl-refused";
-        Namespaces.deleteAll("jctl-");
+        // namespaces of the lab's (removed with it), made here as a user's containers would be
+        String labelled = fixture.lab().workload("labelled");
+        String refused = fixture.lab().workload("refused");
+        String nothing = fixture.lab().workload("nothing");
         Namespaces.create(labelled);
         Namespaces.create(refused);
         try {
@@ -198,12 +199,13 @@ class SingleHostPolicyIT {
             assertEquals(served + 3, served(), "the agent ran it");
             assertEquals(Map.of("app", "api"), endpointOf(labelled).labels());
             assertEquals(endpoint.withLabels(Map.of("app", "api")), endpointOf(labelled), "nothing else changed");
-            var unknown = launch("container", "label", "netns:jctl-nothing", "app=x");
-            assertEquals("error: container 'netns:jctl-nothing' has no endpoint (see 'jcalico container list')\n", unknown.stderr());
+            var unknown = launch("container", "label", "netns:" + nothing, "app=x");
+            assertEquals("error: container 'netns:" + nothing + "' has no endpoint (see 'jcalico container list')\n", unknown.stderr());
             assertEquals(1, unknown.exitCode());
         } finally {
             launch("container", "remove", "netns:" + labelled);
-            Namespaces.deleteAll("jctl-");
+            Namespaces.delete(labelled);
+            Namespaces.delete(refused);
         }
     }
 
