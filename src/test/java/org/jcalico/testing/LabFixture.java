@@ -13,7 +13,8 @@ import org.jcalico.lab.LabLayout;
 /**
  * A lab for a functional test: built fresh (after removing any leftovers of an earlier run by its name), and torn
  * down by {@link #close}. Its name is the test's after JCALICO_TEST_NS_PREFIX ({@link TestNamespaces#lab}): a test
- * names its lab, and what is named after the lab, through {@link #layout()}. Commands run as real jcalico processes inside the lab's hosts.
+ * names its lab, and what is named after the lab, through {@link #layout()}. Commands run as real jcalico processes
+ * inside the lab's hosts.
  */
 public final class LabFixture implements AutoCloseable {
     /** Set before the first lab starts its agents, which get SQLite's library from it too (see {@link CommandJvm}). */
