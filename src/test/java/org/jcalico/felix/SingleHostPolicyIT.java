@@ -161,12 +161,10 @@ class SingleHostPolicyIT {
     @Test
     @Order(8)
     void labelsNamespacesAndNamedPortsReachTheRecordThroughTheAgentAndABadLabelChangesNothing() throws Exception {
-        // namespaces of the lab's (removed with it), made here as a user's containers would be
+        // containers' namespaces of the lab's (made now, removed with it at the latest); the third is never made
         String labelled = fixture.lab().workload("labelled");
         String refused = fixture.lab().workload("refused");
-        String nothing = fixture.lab().workload("nothing");
-        Namespaces.create(labelled);
-        Namespaces.create(refused);
+        String nothing = fixture.layout().workload("nothing");
         try {
             long served = served();
             var added = launch("container", "add", "netns:" + labelled, "--profile", "blue", "--namespace", "team-a",
