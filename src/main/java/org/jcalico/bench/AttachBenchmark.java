@@ -52,10 +52,7 @@ public final class AttachBenchmark {
                 otherHost.add(fromFar.join());
             }
             out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
-            out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
-            Latencies.row(out, "(a) the command returned", returned);
-            Latencies.row(out, "(b) first ping answered, same host", sameHost);
-            Latencies.row(out, "(c) first ping answered, other host", otherHost);
+            Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
             out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
             ScrapedHistogram agent = programmingLatency(lab).since(before);

@@ -75,10 +75,7 @@ public final class CniBenchmark {
             otherHost.add(fromFar.join());
         }
         out.printf("%d sequential CNI ADDs of jcalico-cni on h1, as a runtime calls it (milliseconds from the call):%n", adds);
-        out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
-        Latencies.row(out, "(a) ADD returned", returned);
-        Latencies.row(out, "(b) first ping answered, same host", sameHost);
-        Latencies.row(out, "(c) first ping answered, other host", otherHost);
+        Latencies.table(out, "(a) ADD returned", returned, sameHost, otherHost);
     }
 
     /** Calls the plugin as the CNI specification says a runtime does; returns the IPv4 address of its result. */

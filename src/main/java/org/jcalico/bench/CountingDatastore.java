@@ -1,28 +1,28 @@
 package org.jcalico.bench;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.ForwardingDatastore;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
-import org.jcalico.datastore.Watch;
-import org.jcalico.datastore.WatchListener;
 
 /**
  * A datastore that counts the keys it hands out (a get that finds one, every item of a listing) and its round trips
  * (each get, listing and commit): how much of the store an operation reads and how often it asks, which unlike its
  * time do not depend on the machine's load. Closing it closes the store.
  */
-public final class CountingDatastore implements Datastore {
-    private final Datastore datastore;
+public final class CountingDatastore extends ForwardingDatastore {
     private final AtomicLong keysRead = new AtomicLong();
     private final AtomicLong roundTrips = new AtomicLong();
-    private final java.util.Map<String, AtomicLong> listings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> listings = new ConcurrentHashMap<>();
 
     public CountingDatastore(Datastore datastore) {
-        this.datastore = datastore;
+        super(datastore);
     }
 
     /** Keys read since it was made. */
@@ -44,7 +44,7 @@ public final class CountingDatastore implements Datastore {
     @Override
     public Optional<KeyValue> get(String key) {
         roundTrips.incrementAndGet();
-        Optional<KeyValue> found = datastore.get(key);
+        Optional<KeyValue> found = super.get(key);
         found.ifPresent(kv -> keysRead.incrementAndGet());
         return found;
     }
@@ -52,7 +52,7 @@ public final class CountingDatastore implements Datastore {
     @Override
     public List<Optional<KeyValue>> getAll(List<String> keys) {
         roundTrips.incrementAndGet();
-        List<Optional<KeyValue>> found = datastore.getAll(keys);
+        List<Optional<KeyValue>> found = super.getAll(keys);
         keysRead.addAndGet(found.stream().filter(Optional::isPresent).count());
         return found;
     }
@@ -61,7 +61,7 @@ public final class CountingDatastore implements Datastore {
     public Listing list(String prefix) {
         roundTrips.incrementAndGet();
         listings.computeIfAbsent(prefix, ignored -> new AtomicLong()).incrementAndGet();
-        Listing listing = datastore.list(prefix);
+        Listing listing = super.list(prefix);
         keysRead.addAndGet(listing.items().size());
         return listing;
     }
@@ -69,31 +69,6 @@ public final class CountingDatastore implements Datastore {
     @Override
     public long commit(List<Op> ops) {
         roundTrips.incrementAndGet();
-        return datastore.commit(ops);
-    }
-
-    @Override
-    public long commitsMade() {
-        return datastore.commitsMade();
-    }
-
-    @Override
-    public void awaitCommit(long seen, java.time.Duration max) throws InterruptedException {
-        datastore.awaitCommit(seen, max);
-    }
-
-    @Override
-    public Watch watch(String prefix, long afterRevision, WatchListener listener) {
-        return datastore.watch(prefix, afterRevision, listener);
-    }
-
-    @Override
-    public String location() {
-        return datastore.location();
-    }
-
-    @Override
-    public void close() {
-        datastore.close();
+        return super.commit(ops);
     }
 }

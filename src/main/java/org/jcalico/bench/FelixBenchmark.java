@@ -97,7 +97,7 @@ public final class FelixBenchmark {
                 micros / 1000.0)));
         out.println(first);
         long[] jvm = timings.programJvm();
-        out.println("       program N: before it, as the agent before its listing, the heap sized for the start: " + timings.room()
+        out.println("       program N: before it, as the agent at its start, " + timings.room()
                 + " (counted in no figure)");
         out.println("       program N: the worker's JVM meanwhile: " + JvmWork.describe(timings.program(), jvm[0], jvm[1], jvm[2],
                 jvm[3], jvm[4]) + " (of " + Runtime.getRuntime().availableProcessors() + " cores, which the floor's tools"
@@ -129,8 +129,8 @@ public final class FelixBenchmark {
      * {@link Timings#parse}.
      */
     public static void programAndAdd(int size, DataplaneDriver driver, PrintWriter out) {
-        // as the agent before its listing (StartSequence): room for the start's allocations, in neither figure
-        out.println("room " + StartSequence.beforeListing().replace(' ', '_'));
+        // as the agent at its start and before its listing (StartSequence), in neither figure
+        out.println("room " + StartSequence.asABenchWorker().replace(' ', '_'));
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int i = 0; i < size; i++) {

@@ -16,8 +16,20 @@ final class Latencies {
         return sorted;
     }
 
+    /**
+     * The table of an add's latencies: when the command (or call) returned, and when a ping from the same host and
+     * from another was first answered; its heading and rows in one place, so that they stay aligned.
+     */
+    static void table(PrintWriter out, String returnedLabel, List<Long> returned, List<Long> sameHost,
+                      List<Long> otherHost) {
+        out.printf("  %-34s %6s %6s %6s %6s%n", "", "p50", "p90", "p99", "max");
+        row(out, returnedLabel, returned);
+        row(out, "(b) first ping answered, same host", sameHost);
+        row(out, "(c) first ping answered, other host", otherHost);
+    }
+
     /** One row "label p50 p90 p99 max"; a negative figure stands for a ping never answered. */
-    static void row(PrintWriter out, String label, List<Long> millis) {
+    private static void row(PrintWriter out, String label, List<Long> millis) {
         List<Long> sorted = sorted(millis);
         if (sorted.get(0) < 0) {
             out.printf("  %-34s some pings were never answered%n", label);

@@ -100,7 +100,7 @@ public final class PolicyBenchmark {
                 rules.lines().filter(line -> line.startsWith("-A")).count(),
                 ipsets.lines().filter(line -> line.startsWith("create")).count(),
                 ipsets.lines().filter(line -> line.startsWith("add")).count());
-        out.println("before it, as the agent before its listing, the heap sized for the start: " + room
+        out.println("before it, as the agent at its start, " + room
                 + " (counted in no figure)");
         out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
                 program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
@@ -213,8 +213,8 @@ public final class PolicyBenchmark {
      * it one step at a time. Prints "KIND MICROSECONDS" lines for {@link #timings}.
      */
     public static void measure(PrintWriter out) {
-        // as the agent before its listing (StartSequence): room for the start's allocations, in no figure
-        out.println("room " + StartSequence.beforeListing().replace(' ', '_'));
+        // as the agent at its start and before its listing (StartSequence), in no figure
+        out.println("room " + StartSequence.asABenchWorker().replace(' ', '_'));
         Cluster cluster = new Cluster();
         Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();

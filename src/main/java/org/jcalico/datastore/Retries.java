@@ -1,5 +1,6 @@
 package org.jcalico.datastore;
 
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -38,5 +39,19 @@ public final class Retries {
             attempt.run();
             return null;
         });
+    }
+
+    /**
+     * A write too big for one commit, made in steps: each step retried as {@link #run} does, the steps repeated until
+     * one gives its result (a pool's or a node's removal, a share of its blocks a commit; empty: not finished). A step
+     * that does not finish must still change something, so that the steps end.
+     */
+    public static <T> T runSteps(Supplier<Optional<T>> step) {
+        Optional<T> done;
+        do {
+            // the next step reads what this one left
+            done = run(step);
+        } while (done.isEmpty());
+        return done.get();
     }
 }

@@ -70,11 +70,8 @@ public final class Pools {
      * is allocated from it until the last, which deletes it.
      */
     public void remove(Cidr cidr) {
-        boolean gone;
-        do {
-            // a step that does not finish deletes blocks or entries, so the steps end
-            gone = Retries.run(() -> removeStep(cidr));
-        } while (!gone);
+        // a step that does not finish deletes blocks or entries, so the steps end
+        Retries.runSteps(() -> removeStep(cidr) ? Optional.of(cidr) : Optional.empty());
     }
 
     /**

@@ -28,6 +28,8 @@ public record LabLayout(String name, int hosts, boolean etcd) {
     public static final Cidr FIXED_RANGES_V6 = Cidr.parse("fd65::/64");
 
     public static final int ETCD_MEMBERS = 3;
+    /** The longest name of a lab. */
+    public static final int MAX_NAME = 8;
 
     /** A lab whose datastore is an embedded file in its state directory. */
     public LabLayout(String name, int hosts) {
@@ -36,8 +38,9 @@ public record LabLayout(String name, int hosts, boolean etcd) {
 
     public LabLayout {
         Names.check("lab name", name);
-        if (name.length() > 8) {
-            throw new org.jcalico.model.ValidationException("lab name: '" + name + "' is longer than 8 characters");
+        if (name.length() > MAX_NAME) {
+            throw new org.jcalico.model.ValidationException("lab name: '" + name + "' is longer than " + MAX_NAME
+                    + " characters");
         }
         if (hosts < 1 || hosts > 50) {
             throw new org.jcalico.model.ValidationException("hosts: '" + hosts + "' is not in 1-50");

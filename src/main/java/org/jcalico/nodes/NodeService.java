@@ -90,12 +90,8 @@ public final class NodeService {
      * still having no record (session 42).
      */
     public Removed remove(String name) {
-        Optional<Removed> removed;
-        do {
-            // a step that does not finish gives up blocks, so the steps end
-            removed = Retries.run(() -> removeStep(name));
-        } while (removed.isEmpty());
-        return removed.get();
+        // a step that does not finish gives up blocks, so the steps end
+        return Retries.runSteps(() -> removeStep(name));
     }
 
     /** One commit of a removal: the node with its last blocks, or a share of its blocks only (empty: not finished). */

@@ -10,6 +10,7 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.IpAddress;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class FirstReplyKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "");
+    private static final String PREFIX = TestNamespaces.named("");
     private static final String PINGER = PREFIX + "jcfr-pinger";
     private static final String TARGET = PREFIX + "jcfr-target";
     private static final int TRIALS = 15;

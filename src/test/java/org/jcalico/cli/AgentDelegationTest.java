@@ -12,6 +12,7 @@ import org.jcalico.agent.ServedResources;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentDelegationTest {
     private static final String DECLINED = "||-|";
     /** The kernel test's namespaces, named as the functional tests' are (after JCALICO_TEST_NS_PREFIX when set). */
-    private static final String NS = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-adt-";
+    private static final String NS = TestNamespaces.named("jct-adt-");
     @TempDir
     Path dir;
     private String store;

@@ -68,7 +68,6 @@ class CniPluginIT {
 
     @BeforeAll
     static void lab() throws IOException {
-        Namespaces.deleteAll("jcc1-");
         fixture = LabFixture.up("jcc1", 1, false);
         bin = fixture.layout().stateDir().resolve("cni-bin");
         conf = fixture.layout().stateDir().resolve("cni-conf");

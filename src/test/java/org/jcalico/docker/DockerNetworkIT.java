@@ -36,6 +36,7 @@ import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.DockerFixture;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -54,7 +55,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DockerNetworkIT {
-    private static final String LAB = "jcd2";
+    /** The lab's names, known before it is up (its leftovers in /etc/netns go first). */
+    private static final LabLayout LAB = new LabLayout(TestNamespaces.lab("jcd2"), 2);
     private static final String A = "jcd2-a";
     private static final String B = "jcd2-b";
     private static final String TCP_PORT = "8080";
@@ -69,7 +71,7 @@ class DockerNetworkIT {
     void up() throws Exception {
         assumeTrue(CommandRunner.local().run("test", "-x", "/usr/sbin/dockerd").ok(), "docker.io is not installed");
         removeEtc();
-        fixture = LabFixture.up(LAB, 2);
+        fixture = LabFixture.up("jcd2", 2);
         LabLayout layout = fixture.layout();
         for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString())) {
             fixture.jc("h1", "pool", "add", pool);
@@ -77,7 +79,7 @@ class DockerNetworkIT {
         for (int host = 1; host <= 2; host++) {
             Path etc = etcDocker(host);
             Files.createDirectories(etc.resolve("plugins"));
-            docker[host] = DockerFixture.start(layout.host(host), Path.of("/tmp/" + LAB + "-d" + host), etc);
+            docker[host] = DockerFixture.start(layout.host(host), Path.of("/tmp/" + layout.prefix() + "d" + host), etc);
             restartAgentWithPlugin(host);
         }
         datastore = layout.datastoreUrl().open(OpenMode.READ);
@@ -306,12 +308,12 @@ class DockerNetworkIT {
     // --- the lab's side, until `lab up --docker` does it
 
     private Path etcDocker(int host) {
-        return Path.of("/etc/netns", LAB + "-h" + host, "docker");
+        return Path.of("/etc/netns", LAB.host(host), "docker");
     }
 
     private void removeEtc() {
         for (int host = 1; host <= 2; host++) {
-            CommandRunner.local().run("rm", "-rf", "--one-file-system", "/etc/netns/" + LAB + "-h" + host).check();
+            CommandRunner.local().run("rm", "-rf", "--one-file-system", "/etc/netns/" + LAB.host(host)).check();
         }
         // only if empty: other labs keep theirs there
         CommandRunner.local().run("rmdir", "--ignore-fail-on-non-empty", "/etc/netns");

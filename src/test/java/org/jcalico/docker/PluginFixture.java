@@ -16,6 +16,7 @@ import org.jcalico.testing.KernelTests;
 import org.jcalico.workload.ContainerResolver;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.DockerClient;
+import org.jcalico.testing.TestNamespaces;
 
 /**
  * Node n1 for the plugin's kernel tests: a namespace standing for its host (named with the test's prefix), an
@@ -33,10 +34,10 @@ final class PluginFixture implements AutoCloseable {
 
     PluginFixture(String prefix, Path dir) {
         KernelTests.assumeKernel();
-        Namespaces.deleteAll(prefix);
-        this.prefix = prefix;
+        this.prefix = TestNamespaces.named(prefix);
+        Namespaces.deleteAll(this.prefix);
         this.dir = dir;
-        host = Namespaces.create(prefix + "host");
+        host = Namespaces.create(this.prefix + "host");
         datastore = Datastores.open("embedded:" + storeFile());
         store = new ResourceStore(datastore);
         store.create(new Node(NODE, null, null, null));

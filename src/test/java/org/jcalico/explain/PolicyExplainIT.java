@@ -77,8 +77,8 @@ class PolicyExplainIT {
                 String namespace = fixture.lab().workload(name);
                 String host = where.split(":")[0];
                 fixture.jc(host, "container", "add", "netns:" + namespace, "--profile", "open", "--label", "app=" + where.split(":")[1]);
-                fixture.in(namespace, "mkdir", "-p", "/tmp/jcty-www").check();
-                fixture.in(namespace, "busybox", "httpd", "-p", "8080", "-h", "/tmp/jcty-www").check();
+                fixture.in(namespace, "mkdir", "-p", "/tmp/" + fixture.layout().prefix() + "www").check();
+                fixture.in(namespace, "busybox", "httpd", "-p", "8080", "-h", "/tmp/" + fixture.layout().prefix() + "www").check();
             });
             for (var resource : ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
@@ -126,7 +126,7 @@ class PolicyExplainIT {
                 if (!h2.run("iptables", "-C", chain, "-j", "ACCEPT").ok()) {
                     h2.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
                 }
-                explained = fixture.run("h1", "policy", "explain", "--lab", "jcty",
+                explained = fixture.run("h1", "policy", "explain", "--lab", fixture.layout().name(),
                         "netns:" + fixture.layout().workload("a"), endpoints.get("c").endpointId(), "--protocol", "udp", "--port", "5353");
             }
             System.out.println(explained.stdout());

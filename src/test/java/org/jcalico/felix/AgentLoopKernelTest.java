@@ -38,6 +38,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class AgentLoopKernelTest {
-    private static final String HOST = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jctp-loop-host";
+    private static final String HOST = TestNamespaces.named("jctp-loop-host");
     private static final String NODE = "n1";
     private CommandRunner host;
     private Agent agent;

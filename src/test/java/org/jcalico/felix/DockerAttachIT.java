@@ -20,7 +20,7 @@ class DockerAttachIT {
     void aDockerContainerIsAttachedByIdAndReachable() throws Exception {
         assumeTrue(CommandRunner.local().run("which", "dockerd").ok(), "docker.io is not installed");
         try (LabFixture fixture = LabFixture.up("jctd", 1, false);
-             DockerFixture docker = DockerFixture.start(fixture.layout().host(1), Path.of("/tmp/jctd-docker"))) {
+             DockerFixture docker = DockerFixture.start(fixture.layout().host(1), Path.of("/tmp/" + fixture.layout().prefix() + "docker"))) {
             fixture.jc("h1", "pool", "add", "10.66.0.0/16");
             String first = docker.docker("run", "-d", "--net=none", "--name", "jctd-web", DockerFixture.IMAGE, "sleep", "1000")
                     .check().stdout().strip();

@@ -22,6 +22,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -38,7 +39,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Tag("kernel")
 class IncrementalRehearsalKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcua-rh-";
+    private static final String PREFIX = TestNamespaces.named("jcua-rh-");
     private CommandRunner host;
 
     @BeforeAll

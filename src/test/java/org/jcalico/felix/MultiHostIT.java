@@ -167,7 +167,7 @@ class MultiHostIT {
     @Test
     @Order(5)
     void withTheMeshOffAReflectorCarriesTheRoutesAndForeignPrefixesAreIgnored() throws Exception {
-        String reflector = "jctm-rr";
+        String reflector = fixture.layout().prefix() + "rr";
         CommandRunner rr = Namespaces.create(reflector);
         CommandRunner.inNamespace(fixture.layout().fabric()).run(List.of("ip", "-batch", "-"),
                 "link add name rr type veth peer name eth0 netns " + reflector + "\nlink set rr master br0\nlink set rr up\n").check();

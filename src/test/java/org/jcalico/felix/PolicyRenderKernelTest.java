@@ -42,6 +42,7 @@ import org.jcalico.model.Tier;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -57,7 +58,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class PolicyRenderKernelTest {
-    private static final String NAMESPACE = "jctk-render";
+    private static final String NAMESPACE = TestNamespaces.named("jctk-render");
     private static final long SEED = Long.getLong("jcalico.fuzz.seed", 20261130L);
     private static final ObjectMapper PLAIN = new ObjectMapper();
     private static final List<String> NAMESPACES = List.of("default", "shop", "team-b");
@@ -72,13 +73,13 @@ class PolicyRenderKernelTest {
     @BeforeAll
     static void createNamespace() {
         KernelTests.assumeKernel();
-        Namespaces.deleteAll("jctk-");
+        Namespaces.deleteAll(TestNamespaces.named("jctk-"));
         scratch = Namespaces.create(NAMESPACE);
     }
 
     @AfterAll
     static void deleteNamespace() {
-        Namespaces.deleteAll("jctk-");
+        Namespaces.deleteAll(TestNamespaces.named("jctk-"));
     }
 
     @Test

@@ -39,6 +39,7 @@ import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -54,7 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class RenderPropertyTest {
-    private static final String NAMESPACE = "jctv-render";
+    private static final String NAMESPACE = TestNamespaces.named("jctv-render");
     private static final long SEED = Long.getLong("jcalico.fuzz.seed", 20261130L);
     private static final ObjectMapper PLAIN = new ObjectMapper();
     private static CommandRunner scratch;

@@ -161,11 +161,10 @@ class SingleHostPolicyIT {
     @Test
     @Order(8)
     void labelsNamespacesAndNamedPortsReachTheRecordThroughTheAgentAndABadLabelChangesNothing() throws Exception {
-        String labelled = "jctl-labelled";
-        String refused = "jctl-refused";
-        Namespaces.deleteAll("jctl-");
-        Namespaces.create(labelled);
-        Namespaces.create(refused);
+        // containers' namespaces of the lab's (made now, removed with it at the latest); the third is never made
+        String labelled = fixture.lab().workload("labelled");
+        String refused = fixture.lab().workload("refused");
+        String nothing = fixture.layout().workload("nothing");
         try {
             long served = served();
             var added = launch("container", "add", "netns:" + labelled, "--profile", "blue", "--namespace", "team-a",
@@ -198,12 +197,13 @@ class SingleHostPolicyIT {
             assertEquals(served + 3, served(), "the agent ran it");
             assertEquals(Map.of("app", "api"), endpointOf(labelled).labels());
             assertEquals(endpoint.withLabels(Map.of("app", "api")), endpointOf(labelled), "nothing else changed");
-            var unknown = launch("container", "label", "netns:jctl-nothing", "app=x");
-            assertEquals("error: container 'netns:jctl-nothing' has no endpoint (see 'jcalico container list')\n", unknown.stderr());
+            var unknown = launch("container", "label", "netns:" + nothing, "app=x");
+            assertEquals("error: container 'netns:" + nothing + "' has no endpoint (see 'jcalico container list')\n", unknown.stderr());
             assertEquals(1, unknown.exitCode());
         } finally {
             launch("container", "remove", "netns:" + labelled);
-            Namespaces.deleteAll("jctl-");
+            Namespaces.delete(labelled);
+            Namespaces.delete(refused);
         }
     }
 

@@ -80,8 +80,8 @@ class DeniedFlowsIT {
                 List<String> add = new ArrayList<>(List.of("container", "add", "netns:" + namespace));
                 add.addAll(flags);
                 fixture.jc(H1, add.toArray(String[]::new));
-                fixture.in(namespace, "mkdir", "-p", "/tmp/jcf1-www").check();
-                fixture.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jcf1-www").check();
+                fixture.in(namespace, "mkdir", "-p", "/tmp/" + fixture.layout().prefix() + "www").check();
+                fixture.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/" + fixture.layout().prefix() + "www").check();
             });
             for (Resource resource : ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
@@ -121,12 +121,12 @@ class DeniedFlowsIT {
                     awaitFlow(fixture, flow -> flow.protocol().equals("icmp") && to(flow, "c", 4)).droppedBy());
 
             assertTrue(Probe.tcp(a, address("b", 4), 80).succeeds(), "web-guard allows TCP 80");
-            String table = fixture.jc(H1, "flows", "--lab", "jcf1");
+            String table = fixture.jc(H1, "flows", "--lab", fixture.layout().name());
             assertTrue(table.contains("tier default > web-guard > rule 2") && table.contains("profile guarded > rule 0")
                     && table.contains("default drop"), table);
             assertTrue(flows(fixture).stream().noneMatch(flow -> Integer.valueOf(80).equals(flow.destinationPort())),
                     "allowed traffic is not logged");
-            List<DeniedFlow> onlyC = fixture.jc(H1, "flows", "--lab", "jcf1", "--endpoint", id("c"), "-o", "json")
+            List<DeniedFlow> onlyC = fixture.jc(H1, "flows", "--lab", fixture.layout().name(), "--endpoint", id("c"), "-o", "json")
                     .lines().map(DeniedFlow::fromJson).toList();
             // c's two probes, and nothing of another endpoint's; a SYN the kernel sends again before the probe gives
             // up (its second try comes 1 s after the first, when the probe's timeout ends) is another denied packet
@@ -134,7 +134,7 @@ class DeniedFlowsIT {
                     onlyC.toString());
             assertTrue(onlyC.stream().allMatch(flow -> flow.endpoint().equals(id("c"))), onlyC.toString());
 
-            CommandRunner.Result unknown = fixture.run(H1, "flows", "--lab", "jcf1", "--node", "nosuch");
+            CommandRunner.Result unknown = fixture.run(H1, "flows", "--lab", fixture.layout().name(), "--node", "nosuch");
             assertEquals(1, unknown.exitCode());
             assertTrue(unknown.stderr().startsWith("error: no denied-flow log for node nosuch"), unknown.stderr());
 

@@ -169,7 +169,7 @@ class HealthIT {
     @Test
     @Order(7)
     void checksystemFailsWithoutForwardingBehindABlanketDropAndWithThePortTakenAndChangesNothing() throws Exception {
-        String bare = "jch1-bare";
+        String bare = fixture.layout().prefix() + "bare";
         Namespaces.create(bare);
         Process squatter = null;
         try {

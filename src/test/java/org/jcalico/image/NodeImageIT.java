@@ -155,8 +155,8 @@ class NodeImageIT {
         } else {
             lab.jc(host, args.toArray(String[]::new));
         }
-        lab.in(namespace, "mkdir", "-p", "/tmp/jcd3-www").check();
-        lab.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jcd3-www").check();
+        lab.in(namespace, "mkdir", "-p", "/tmp/" + lab.layout().prefix() + "www").check();
+        lab.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/" + lab.layout().prefix() + "www").check();
         for (var resource : ResourceCodec.decodeAll(lab.jc(host, "container", "list", "-o", "json"))) {
             WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
             if (endpoint.containerId().equals("netns:" + namespace)) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("kernel")
 class ConntrackKernelTest {
-    private static final String PREFIX = "jct-conntrack-";
+    private static final String PREFIX = TestNamespaces.named("jct-conntrack-");
 
     @BeforeAll
     static void clean() {

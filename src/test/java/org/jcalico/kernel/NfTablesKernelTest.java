@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("kernel")
 class NfTablesKernelTest {
-    private static final String PREFIX = "jct-nftgen-";
+    private static final String PREFIX = TestNamespaces.named("jct-nftgen-");
 
     @BeforeAll
     static void clean() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class NftKernelTest {
-    private static final String PREFIX = "jcna1-";
+    private static final String PREFIX = TestNamespaces.named("jcna1-");
     private static CommandRunner first;
     private static CommandRunner second;
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class RtnetlinkKernelTest {
-    private static final String PREFIX = "jcpn-nl";
+    private static final String PREFIX = TestNamespaces.named("jcpn-nl");
     private static final int PROTO = 98;
 
     @BeforeAll

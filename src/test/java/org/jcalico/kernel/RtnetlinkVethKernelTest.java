@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HexFormat;
 import java.util.List;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Tag;
  */
 @Tag("kernel")
 class RtnetlinkVethKernelTest {
-    private static final String PREFIX = "jcpv-";
+    private static final String PREFIX = TestNamespaces.named("jcpv-");
     private static final String HOST_NS = PREFIX + "h";
     private static final String CONTAINER_NS = PREFIX + "c";
     private static final byte[] HOST_MAC = HexFormat.ofDelimiter(":").parseHex("ee:ee:ee:ee:ee:ee");

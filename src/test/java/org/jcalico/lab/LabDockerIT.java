@@ -47,7 +47,7 @@ class LabDockerIT {
             assertEquals("", lab.exec("h2", List.of(DOCKER, "ps", "-aq")).check().stdout().strip(), "h2's daemon knows only its own");
             assertFalse(lab.exec("h2", List.of(DOCKER, "inspect", "jcd1-sleeper")).ok());
             List<String> cli = new ArrayList<>(JvmCommand.jcalico());
-            cli.addAll(List.of("lab", "exec", "--name", "jcd1", "h1", "--", DOCKER, "ps", "-q", "--no-trunc"));
+            cli.addAll(List.of("lab", "exec", "--name", fixture.layout().name(), "h1", "--", DOCKER, "ps", "-q", "--no-trunc"));
             assertEquals(id, CommandRunner.local().run(cli).check().stdout().strip(), "jcalico lab exec h1 -- docker ps");
 
             // each daemon finds its own host's agent as its plugin, and the machine's daemons find no lab agent

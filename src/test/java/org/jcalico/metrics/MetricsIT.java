@@ -19,6 +19,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class MetricsIT {
     private static final String LAB = "jcm1";
-    private static final String PROMETHEUS_DIR_PREFIX = "jcm1-prometheus-";
+    private static final String PROMETHEUS_DIR_PREFIX = TestNamespaces.named("jcm1-prometheus-");
     private static final int PORT = 9091;
     private static final JsonMapper JSON = new JsonMapper();
 

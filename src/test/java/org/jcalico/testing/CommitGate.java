@@ -1,27 +1,22 @@
 package org.jcalico.testing;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.function.Predicate;
 import org.jcalico.datastore.Datastore;
-import org.jcalico.datastore.KeyValue;
-import org.jcalico.datastore.Listing;
+import org.jcalico.datastore.ForwardingDatastore;
 import org.jcalico.datastore.Op;
-import org.jcalico.datastore.Watch;
-import org.jcalico.datastore.WatchListener;
 
 /**
  * A store that runs something else just before the first commit its predicate picks, then makes that commit: two
  * commands interleaved at one chosen step, the same way every run, with no threads or sleeps (a race shown
  * deterministically: the other command runs whole between this one's reads and its write). Closing it closes nothing.
  */
-public final class CommitGate implements Datastore {
-    private final Datastore datastore;
+public final class CommitGate extends ForwardingDatastore {
     private final Predicate<List<Op>> which;
     private Runnable before;
 
     public CommitGate(Datastore datastore, Predicate<List<Op>> which, Runnable before) {
-        this.datastore = datastore;
+        super(datastore);
         this.which = which;
         this.before = before;
     }
@@ -43,32 +38,7 @@ public final class CommitGate implements Datastore {
             before = null;
             other.run();
         }
-        return datastore.commit(ops);
-    }
-
-    @Override
-    public Optional<KeyValue> get(String key) {
-        return datastore.get(key);
-    }
-
-    @Override
-    public List<Optional<KeyValue>> getAll(List<String> keys) {
-        return datastore.getAll(keys);
-    }
-
-    @Override
-    public Listing list(String prefix) {
-        return datastore.list(prefix);
-    }
-
-    @Override
-    public Watch watch(String prefix, long afterRevision, WatchListener listener) {
-        return datastore.watch(prefix, afterRevision, listener);
-    }
-
-    @Override
-    public String location() {
-        return datastore.location();
+        return super.commit(ops);
     }
 
     @Override

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 @Tag("kernel")
 class DockerFixtureTest {
-    private static final String NAMESPACE = "jct-wl-fixture";
+    private static final String NAMESPACE = TestNamespaces.named("jct-wl-fixture");
     private static final Path ROOT = Path.of(System.getProperty("java.io.tmpdir"), "jct-wl-fixture");
 
     @Test

@@ -12,7 +12,9 @@ import org.jcalico.lab.LabLayout;
 
 /**
  * A lab for a functional test: built fresh (after removing any leftovers of an earlier run by its name), and torn
- * down by {@link #close}. Commands run as real jcalico processes inside the lab's hosts.
+ * down by {@link #close}. Its name is the test's after JCALICO_TEST_NS_PREFIX ({@link TestNamespaces#lab}): a test
+ * names its lab, and what is named after the lab, through {@link #layout()}. Commands run as real jcalico processes
+ * inside the lab's hosts.
  */
 public final class LabFixture implements AutoCloseable {
     /** Set before the first lab starts its agents, which get SQLite's library from it too (see {@link CommandJvm}). */
@@ -33,18 +35,18 @@ public final class LabFixture implements AutoCloseable {
 
     /** A lab laid out for {@code hosts} hosts of which the first {@code started} are up. */
     public static LabFixture up(String name, int hosts, boolean bgp, int started) {
-        return up(new LabLayout(name, hosts), bgp, started);
+        return up(new LabLayout(TestNamespaces.lab(name), hosts), bgp, started);
     }
 
     /** A lab with BGP whose datastore is a 3-member etcd cluster of its own. */
     public static LabFixture upOnEtcd(String name, int hosts) {
-        return up(new LabLayout(name, hosts, true), true, hosts);
+        return up(new LabLayout(TestNamespaces.lab(name), hosts, true), true, hosts);
     }
 
     /** A lab with BGP in which each host runs a docker daemon of its own (`lab up --docker`). */
     public static LabFixture upWithDocker(String name, int hosts) {
         assumeTrue(CommandRunner.local().run("which", "dockerd").ok(), "docker.io is not installed");
-        return up(new LabLayout(name, hosts), true, hosts, true);
+        return up(new LabLayout(TestNamespaces.lab(name), hosts), true, hosts, true);
     }
 
     private static LabFixture up(LabLayout layout, boolean bgp, int started) {

@@ -29,6 +29,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
+import org.jcalico.testing.TestNamespaces;
 import org.jcalico.util.Directories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +51,7 @@ class UiAndDiagsIT {
     @BeforeAll
     static void up() {
         // logs of an earlier run would hold flows of endpoints gone
-        Directories.delete(new org.jcalico.lab.LabLayout("jcu1", 2).logDir());
+        Directories.delete(new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcu1"), 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
         fixture.jc("h1", "pool", "add", "10.69.0.0/16");
         fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue", "--label", "app=frontend");

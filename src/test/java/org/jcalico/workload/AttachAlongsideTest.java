@@ -43,7 +43,7 @@ class AttachAlongsideTest {
     @BeforeEach
     void setUp() {
         fixture = new AttachFixture(PREFIX, dir, NODE, List.of("10.68.0.0/24", "fd68::/120"));
-        containers = new ContainerService(fixture.store, fixture.host, new ContainerResolver(DockerClient.fromDockerHost(null)));
+        containers = fixture.containers(fixture.store);
     }
 
     @AfterEach

@@ -7,32 +7,32 @@ import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Pools;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
-import org.jcalico.testing.KernelTests;
 
 /**
- * What an attach test starts from: a namespace standing for the host ({@link TestHost}, PREFIX + "host"), an
- * embedded store in DIR with the node registered and the pools added. Closing it closes the store and removes every
- * namespace named PREFIX*.
+ * What an attach test starts from: a namespace standing for the host ({@link HostFixture}), an embedded store in DIR
+ * with the node registered and the pools added. Closing it closes the store and removes the host's namespaces.
  */
 final class AttachFixture implements AutoCloseable {
     final CommandRunner host;
     final Datastore datastore;
     final ResourceStore store;
-    private final String prefix;
+    private final HostFixture hostFixture;
 
     AttachFixture(String prefix, Path dir, String node, List<String> pools) {
-        KernelTests.assumeKernel();
-        this.prefix = prefix;
-        Namespaces.deleteAll(prefix);
-        host = TestHost.create(prefix + "host");
+        hostFixture = new HostFixture(prefix);
+        host = hostFixture.host;
         datastore = Datastores.open("embedded:" + dir.resolve("store.db"));
         store = new ResourceStore(datastore);
         store.create(new Node(node, null, null, null));
         pools.forEach(pool -> new Pools(store).add(new IpPool(Cidr.parse(pool), false, null, false)));
+    }
+
+    /** `container` commands on the host through STORE (this fixture's, or one that wraps it). */
+    ContainerService containers(ResourceStore through) {
+        return hostFixture.containers(through);
     }
 
     @Override
@@ -40,7 +40,7 @@ final class AttachFixture implements AutoCloseable {
         try {
             datastore.close();
         } finally {
-            Namespaces.deleteAll(prefix);
+            hostFixture.close();
         }
     }
 }

@@ -28,6 +28,7 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class ConcurrentAddTest {
-    private static final String PREFIX = "jcti-add-";
+    private static final String PREFIX = TestNamespaces.named("jcti-add-");
     private static final String HOST = PREFIX + "host";
     private static final String CONTAINER = PREFIX + "ctr";
     private static final int ROUNDS = 4;

@@ -13,6 +13,7 @@ import org.jcalico.datastore.embedded.EmbeddedDatastore;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,15 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
  * command runs inside a host namespace of the test's own, so that even the old code's injected link lands there.
  */
 class ContainerAddInjectionTest {
-    private static final String HOST = "jcts-inj-host";
-    private static final String CONTAINER = "jcts-inj-c";
+    private static final String HOST = TestNamespaces.named("jcts-inj-host");
+    private static final String CONTAINER = TestNamespaces.named("jcts-inj-c");
     @TempDir
     Path dir;
 
     @Test
     void aNewlineInANetnsPathIsOneErrorAndNothingIsCreated() throws Exception {
         KernelTests.assumeKernel();
-        Namespaces.deleteAll("jcts-inj-");
+        Namespaces.deleteAll(TestNamespaces.named("jcts-inj-"));
         try {
             CommandRunner host = Namespaces.create(HOST);
             CommandRunner container = Namespaces.create(CONTAINER);
@@ -61,7 +62,7 @@ class ContainerAddInjectionTest {
                         datastore.list("/jcalico/").items().stream().map(kv -> kv.key()).toList(), "no endpoint, block or profile");
             }
         } finally {
-            Namespaces.deleteAll("jcts-inj-");
+            Namespaces.deleteAll(TestNamespaces.named("jcts-inj-"));
         }
     }
 

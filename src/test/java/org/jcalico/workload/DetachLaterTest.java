@@ -49,7 +49,7 @@ class DetachLaterTest {
 
     @Test
     void theRecordGoesAtOnceAndTheVethWithItsIntentOnTheExecutorGiven() {
-        ContainerService containers = new ContainerService(fixture.store, fixture.host, new ContainerResolver(DockerClient.fromDockerHost(null)));
+        ContainerService containers = fixture.containers(fixture.store);
         new Ipam(fixture.store).assign(IpAddress.parse("10.67.0.5"), NODE, HANDLE);
         String endpointId = ContainerService.endpointId(NODE, "docker-endpoint-1", "docker");
         ContainerService.Attaching what = new ContainerService.Attaching(NODE, "docker", "docker-endpoint-1", endpointId,

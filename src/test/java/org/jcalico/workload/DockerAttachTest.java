@@ -13,6 +13,7 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.testing.DockerFixture;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Attaching docker containers (started with --net=none by a daemon of the test's own) by id and by name. */
 @Tag("kernel")
 class DockerAttachTest {
-    private static final String PREFIX = "jct-wl-dock-";
+    private static final String PREFIX = TestNamespaces.named("jct-wl-dock-");
     private static final String HOST_NS = PREFIX + "host";
     private static final Path ROOT = Path.of(System.getProperty("java.io.tmpdir"), "jct-wl-docker");
     private static CommandRunner host;

@@ -11,13 +11,10 @@ import org.jcalico.bench.CountingDatastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Pools;
-import org.jcalico.kernel.Namespaces;
-import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.testing.EtcdFixture;
-import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,9 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class PerContainerReadsTest {
-    private static final String PREFIX = "jcb7-rd-";
-    private static final String HOST = PREFIX + "host";
-    private static final String CONTAINER = PREFIX + "ctr";
     private static final String NODE = "jcb7-n1";
     /** A handful of gets and per-node listings: the node, its configuration, pools, its block, the intent, ... */
     private static final int FEW = 20;
@@ -44,19 +38,20 @@ class PerContainerReadsTest {
 
     @TempDir
     Path dir;
-    private CommandRunner host;
+    private HostFixture fixture;
+    private String container;
 
     @BeforeEach
     void setUp() {
-        KernelTests.assumeKernel();
-        Namespaces.deleteAll(PREFIX);
-        host = TestHost.create(HOST);
-        Namespaces.create(CONTAINER);
+        fixture = new HostFixture("jcb7-rd-");
+        container = fixture.container("ctr");
     }
 
     @AfterEach
     void tearDown() {
-        Namespaces.deleteAll(PREFIX);
+        if (fixture != null) {
+            fixture.close();
+        }
     }
 
     @Test
@@ -97,20 +92,19 @@ class PerContainerReadsTest {
                 store.create(Profile.securityGroup(ClusterGenerator.profileName(0)));
             }
             store.create(new Node(NODE, null, null, null));
-            ContainerService containers = new ContainerService(store, host, new ContainerResolver(
-                    org.jcalico.workload.DockerClient.fromDockerHost(null)));
+            ContainerService containers = fixture.containers(store);
             Reads reads = null;
             String pools = org.jcalico.datastore.Keys.prefix(IpPool.class);
             for (int round = 0; round < 2; round++) {
                 long before = datastore.keysRead();
                 long tripsBefore = datastore.roundTrips();
                 long poolsBefore = datastore.listings(pools);
-                containers.add(NODE, "netns:" + CONTAINER, List.of(), List.of(ClusterGenerator.profileName(0)),
+                containers.add(NODE, "netns:" + container, List.of(), List.of(ClusterGenerator.profileName(0)),
                         EndpointMetadata.NONE, "eth0", Duration.ZERO);
                 long added = datastore.keysRead();
                 long tripsAdded = datastore.roundTrips();
                 long poolListings = datastore.listings(pools) - poolsBefore;
-                assertEquals(1, containers.remove(NODE, "netns:" + CONTAINER, Duration.ZERO).endpoints().size());
+                assertEquals(1, containers.remove(NODE, "netns:" + container, Duration.ZERO).endpoints().size());
                 reads = new Reads(added - before, datastore.keysRead() - added, tripsAdded - tripsBefore,
                         datastore.roundTrips() - tripsAdded, poolListings);
             }

@@ -13,8 +13,6 @@ import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
-import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.IpAddress;
@@ -29,7 +27,6 @@ import org.jcalico.nodes.NodeService;
 import org.jcalico.resources.ProfileService;
 import org.jcalico.testing.Backends;
 import org.jcalico.testing.CommitGate;
-import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -46,25 +43,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("kernel")
 class RemovedWhileAddedTest {
-    /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-rwa-";
-    private static final String HOST = PREFIX + "host";
     private static final String DONE = "done";
 
     @TempDir
     Path dir;
-    private CommandRunner host;
+    private HostFixture fixture;
 
     @BeforeEach
     void setUp() {
-        KernelTests.assumeKernel();
-        Namespaces.deleteAll(PREFIX);
-        host = TestHost.create(HOST);
+        fixture = new HostFixture("jct-rwa-");
     }
 
     @AfterEach
     void tearDown() {
-        Namespaces.deleteAll(PREFIX);
+        if (fixture != null) {
+            fixture.close();
+        }
     }
 
     /** Runs the race on a new store of the backend ("embedded" or "etcd": a real etcd of this test's own). */
@@ -187,8 +181,7 @@ class RemovedWhileAddedTest {
             this.store = store;
             this.node = node;
             this.profile = profile;
-            this.container = PREFIX + node;
-            Namespaces.create(container);
+            this.container = fixture.container(node);
             ResourceStore resources = new ResourceStore(store);
             resources.create(new Node(node, null, null, null));
             resources.create(Profile.securityGroup(profile));
@@ -196,8 +189,7 @@ class RemovedWhileAddedTest {
 
         /** `container add netns:CONTAINER --profile PROFILE --no-wait` on the node through the store given: its outcome. */
         String add(Datastore through) {
-            ContainerService containers = new ContainerService(new ResourceStore(through), host,
-                    new ContainerResolver(DockerClient.fromDockerHost(null)));
+            ContainerService containers = fixture.containers(new ResourceStore(through));
             return outcome(() -> containers.add(node, "netns:" + container, List.of(), List.of(profile),
                     new EndpointMetadata(null, Map.of(), null), "eth0", Duration.ZERO));
         }
@@ -211,7 +203,7 @@ class RemovedWhileAddedTest {
             ResourceStore resources = new ResourceStore(store);
             assertEquals(List.of(), resources.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)),
                     "no endpoint of " + node);
-            assertFalse(host.run("ip", "-o", "link", "show").check().stdout().contains(endpointId().substring(0, 8)),
+            assertFalse(fixture.host.run("ip", "-o", "link", "show").check().stdout().contains(endpointId().substring(0, 8)),
                     "no veth");
             assertEquals(List.of(), List.copyOf(new Ipam(resources).addressesOf(endpointId())), "no address held");
             assertTrue(store.get(Keys.intent(node, endpointId())).isEmpty(), "no intent");

@@ -60,7 +60,7 @@ class UnpluggedAttachReadsTest {
     void theAttachReadsTheAddressBlockOnceForItsGuard() {
         new Ipam(fixture.store).assign(IpAddress.parse("10.67.0.5"), NODE, HANDLE);
         try (CountingDatastore counted = new CountingDatastore(Datastores.open("embedded:" + dir.resolve("store.db")))) {
-            ContainerService containers = containers(new ResourceStore(counted));
+            ContainerService containers = fixture.containers(new ResourceStore(counted));
             String blocks = Keys.prefix(org.jcalico.model.IpamBlock.class);
             long before = counted.roundTrips();
             WorkloadEndpoint attached = containers.attachUnplugged(attaching("docker-endpoint-1"), List.of(Cidr.parse("10.67.0.5/32")),
@@ -76,7 +76,7 @@ class UnpluggedAttachReadsTest {
     @Test
     void anAddressTheHandleDoesNotHoldFailsTheAttachAndLeavesNothing() {
         new Ipam(fixture.store).assign(IpAddress.parse("10.67.0.6"), NODE, "someone-else");
-        ContainerService containers = containers(fixture.store);
+        ContainerService containers = fixture.containers(fixture.store);
         String endpointId = ContainerService.endpointId(NODE, "docker-endpoint-2", "docker");
         ValidationException refused = assertThrows(ValidationException.class, () -> containers.attachUnplugged(
                 attaching("docker-endpoint-2"), List.of(Cidr.parse("10.67.0.6/32")), HANDLE, peer("docker-endpoint-2"), null,
@@ -88,10 +88,6 @@ class UnpluggedAttachReadsTest {
         assertFalse(links().contains(peer("docker-endpoint-2")), "no peer left: " + links());
         assertEquals(List.of(IpAddress.parse("10.67.0.6")), List.copyOf(new Ipam(fixture.store).addressesOf("someone-else")),
                 "the address stays its holder's");
-    }
-
-    private ContainerService containers(ResourceStore store) {
-        return new ContainerService(store, fixture.host, new ContainerResolver(DockerClient.fromDockerHost(null)));
     }
 
     private static ContainerService.Attaching attaching(String dockerEndpoint) {

@@ -19,6 +19,7 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 @Tag("kernel")
 class VethAttacherTest {
-    private static final String PREFIX = "jct-wl-veth-";
+    private static final String PREFIX = TestNamespaces.named("jct-wl-veth-");
     private static final String HOST_NS = PREFIX + "host";
     private static final String CONTAINER_NS = PREFIX + "ctr";
     private static final String HOST_IF = "jcwtest0";

@@ -21,6 +21,7 @@ import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,7 +37,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag("kernel")
 class ColdStartKernelTest {
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-cold-";
+    private static final String PREFIX = TestNamespaces.named("jct-cold-");
     private final List<String> namespaces = new ArrayList<>();
     private CommandRunner host;
 

@@ -17,6 +17,7 @@ import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class DataplaneKernelTest {
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jct-dp-";
+    private static final String PREFIX = TestNamespaces.named("jct-dp-");
     private final List<String> namespaces = new ArrayList<>();
     private CommandRunner host;
     private Dataplane dataplane;

@@ -28,6 +28,7 @@ import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class EstablishedFlowKernelTest {
-    private static final String PREFIX = "jcrpt-ef-";
+    private static final String PREFIX = TestNamespaces.named("jcrpt-ef-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private static final String PYTHON = "/usr/bin/python3";
     /** Echoes each datagram to port 5000 back to its sender and appends it to the file named by argv[1]. */

@@ -17,6 +17,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class IptablesFamiliesKernelTest {
-    private static final String PREFIX = "jcpc-fam-";
+    private static final String PREFIX = TestNamespaces.named("jcpc-fam-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private CommandRunner host;
 

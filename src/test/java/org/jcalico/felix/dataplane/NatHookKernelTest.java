@@ -16,6 +16,7 @@ import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Tag("kernel")
 class NatHookKernelTest {
-    private static final String PREFIX = "jct-nat-";
+    private static final String PREFIX = TestNamespaces.named("jct-nat-");
     private CommandRunner host;
 
     @BeforeAll

@@ -33,6 +33,7 @@ import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.selector.Selector;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.model.DataplaneDriver;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,7 +51,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class PolicyChainRefusedKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespaces. */
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jctk-fc-";
+    private static final String PREFIX = TestNamespaces.named("jctk-fc-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private WorkloadHost lab;
     private CommandRunner host;

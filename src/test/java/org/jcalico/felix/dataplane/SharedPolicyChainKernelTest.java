@@ -33,6 +33,7 @@ import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.policy.Hit;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class SharedPolicyChainKernelTest {
-    private static final String PREFIX = "jcqs-share-";
+    private static final String PREFIX = TestNamespaces.named("jcqs-share-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
     private static final List<Policy> POLICIES = List.of((Policy) ResourceCodec.decodeAll("""
             kind: GlobalNetworkPolicy

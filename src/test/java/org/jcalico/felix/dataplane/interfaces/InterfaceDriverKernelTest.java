@@ -17,6 +17,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.util.PersistentSortedMap;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class InterfaceDriverKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
-    private static final String NAMESPACE = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcpn-interfaces";
+    private static final String NAMESPACE = TestNamespaces.named("jcpn-interfaces");
     private static CommandRunner host;
     /** The link group of the many interfaces of a cold batch. */
     private static final int MANY = 77;

@@ -14,6 +14,7 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Interface settings read and written in one in-process pass over /proc/sys: only what differs is written. */
 @Tag("kernel")
 class SysctlWriterKernelTest {
-    private static final String NAMESPACE = "jcpd-sysctls";
+    private static final String NAMESPACE = TestNamespaces.named("jcpd-sysctls");
     private final List<String> tools = new CopyOnWriteArrayList<>();
     private CommandRunner host;
 

@@ -18,6 +18,7 @@ import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class IpSetDriverKernelTest {
-    private static final String NAMESPACE = "jctx-ipsets";
+    private static final String NAMESPACE = TestNamespaces.named("jctx-ipsets");
     private CommandRunner host;
     private IpSetDriver driver;
 
@@ -44,7 +45,7 @@ class IpSetDriverKernelTest {
     @BeforeAll
     static void removeLeftovers() {
         KernelTests.assumeKernel();
-        Namespaces.deleteAll("jctx-");
+        Namespaces.deleteAll(TestNamespaces.named("jctx-"));
     }
 
     @BeforeEach

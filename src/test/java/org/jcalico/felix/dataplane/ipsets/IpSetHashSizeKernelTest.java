@@ -13,6 +13,7 @@ import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Large sets made with buckets for their members, directly and through a swap, and read back as written. */
 @Tag("kernel")
 class IpSetHashSizeKernelTest {
-    private static final String NAMESPACE = "jcpd-ipsets";
+    private static final String NAMESPACE = TestNamespaces.named("jcpd-ipsets");
     private CommandRunner host;
     private IpSetDriver driver;
 

@@ -21,6 +21,7 @@ import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.ToolSession;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class IptablesRestoreKernelTest {
-    private static final String NAMESPACE = "jcia-restore";
+    private static final String NAMESPACE = TestNamespaces.named("jcia-restore");
     /**
      * A long-lived restore given the first 4 lines of its first batch (a whole table, which it commits), then killed
      * with kill -9 while it waits for the rest; its shell goes with it.

@@ -29,6 +29,7 @@ import org.jcalico.model.Policy;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class NftablesDriverKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
-    private static final String PREFIX = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcn1-";
+    private static final String PREFIX = TestNamespaces.named("jcn1-");
     private static final FelixConfiguration CONFIG = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
     private static CommandRunner host;
     private final HostStateCalculator calculator = new HostStateCalculator();

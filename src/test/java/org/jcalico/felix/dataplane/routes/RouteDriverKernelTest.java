@@ -15,6 +15,7 @@ import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.util.PersistentSortedMap;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class RouteDriverKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
-    private static final String NAMESPACE = System.getenv().getOrDefault("JCALICO_TEST_NS_PREFIX", "") + "jcpn-routes";
+    private static final String NAMESPACE = TestNamespaces.named("jcpn-routes");
     private static CommandRunner host;
 
     @BeforeAll
