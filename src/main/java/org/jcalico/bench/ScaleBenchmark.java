@@ -156,6 +156,10 @@ public final class ScaleBenchmark {
                     status = statusFile.read();
                 }
                 double inSync = seconds(start);
+                // read at once, as the RSS below: the CPU the start took, which the machine's load does not stretch as
+                // it stretches the phases' times
+                String cpu = ProcessCpu.of(agent.pid()).map(spent -> String.format("the agent's CPU to in sync %.2f s, of it"
+                        + " its JIT compilers %.2f s", spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0)).orElse("");
                 print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
@@ -164,7 +168,7 @@ public final class ScaleBenchmark {
                 long rssInSync = rssMegabytes(agent.pid());
                 // read at once: the agent runs its full collection as soon as it has said in sync
                 List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());
-                print(out, "  " + AgentPhases.describe(paths.log(), started, inSync));
+                print(out, "  " + AgentPhases.describe(paths.log(), started, inSync) + "; " + cpu);
                 print(out, "  RSS when in sync " + rssInSync + " MB (" + rssParts(agent.pid(), mappingsInSync) + ")");
                 long heap = heapMegabytes(agent.pid());
                 print(out, "  after a full GC: live heap " + heap + " MB, RSS " + rssMegabytes(agent.pid()) + " MB ("

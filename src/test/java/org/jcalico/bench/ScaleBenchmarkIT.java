@@ -41,6 +41,10 @@ class ScaleBenchmarkIT {
         assertTrue(output.contains("simulated cluster: 20 nodes, 600 endpoints, 50 profiles:"), output);
         assertTrue(output.matches("(?s).*agent of node-0001 \\(30 local endpoints\\): start to in sync \\d+\\.\\d s.*"), output);
         assertTrue(output.matches("(?s).*etcd handing out the same \\d+ keys in the agent's pages.*"), output);
+        // the path the start waited on, read from the agent's log, and its CPU: numbers, not NaN (a log line not found)
+        assertTrue(output.matches("(?s).*the path waited on: JVM start to the listing ahead \\d+\\.\\d\\d s, the listing read"
+                + " and decoded \\d+\\.\\d\\d s, waiting for the loop -?\\d+\\.\\d\\d s, cached and first pass \\d+\\.\\d\\d s;"
+                + " the agent's CPU to in sync \\d+\\.\\d\\d s, of it its JIT compilers \\d+\\.\\d\\d s.*"), output);
         assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
