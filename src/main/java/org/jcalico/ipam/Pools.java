@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Op;
@@ -114,7 +115,8 @@ public final class Pools {
             // nothing allocated since the count: the pool gives out nothing from now on
             ops.add(ResourceStore.noneNewerOp(IpamBlock.class, all.revision()));
         } else {
-            // enabled again meanwhile (`apply`), the next attempt counts again
+            // disabled already (by a step before, or its owner): guarded by staying so, since a pool enabled again
+            // meanwhile (`apply`) may have given out addresses, which the next attempt counts
             ops.add(ResourceStore.unchangedOp(pool));
         }
         store.commit(ops);
@@ -131,9 +133,8 @@ public final class Pools {
         List<List<Op>> units = new ArrayList<>();
         for (Versioned<IpamBlock> block : blocks) {
             List<Op> unit = new ArrayList<>(List.of(ResourceStore.deleteOp(block.resource(), block.revision())));
-            byBlock.getOrDefault(block.resource().cidr().toString(), List.of())
+            Objects.requireNonNullElse(byBlock.remove(block.resource().cidr().toString()), List.<KeyValue>of())
                     .forEach(entry -> unit.add(new Op.Delete(entry.key(), entry.modRevision())));
-            byBlock.remove(block.resource().cidr().toString());
             units.add(unit);
         }
         byBlock.values().forEach(left -> left.forEach(entry -> units.add(List.of(new Op.Delete(entry.key(), entry.modRevision())))));
