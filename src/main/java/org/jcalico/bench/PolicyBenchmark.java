@@ -122,8 +122,8 @@ public final class PolicyBenchmark {
             List<Long> calcs = new ArrayList<>(timings.get(kind + "-calc"));
             Collections.sort(calcs);
             out.printf("  %-48s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (calc p50 %5.1f ms; target p99 <= 50 ms)%n",
-                    describe(kind), percentile(sorted, 50) / 1000.0, percentile(sorted, 99) / 1000.0,
-                    sorted.getLast() / 1000.0, percentile(calcs, 50) / 1000.0);
+                    describe(kind), Percentiles.of(sorted, 50) / 1000.0, Percentiles.of(sorted, 99) / 1000.0,
+                    sorted.getLast() / 1000.0, Percentiles.of(calcs, 50) / 1000.0);
             out.println(perDriver(timings, kind));
             int slowest = slowest(timings.get(kind), 0);
             int slowestLater = slowest(timings.get(kind), 1);
@@ -137,9 +137,9 @@ public final class PolicyBenchmark {
         out.printf("a policy starting to reference a set of %,d members (every endpoint), %d rounds: median %.0f ms, max %.0f"
                 + " ms; bare `ipset restore` of the same set in the same namespace, alternating: median %.0f ms; ratio of"
                 + " medians %.2fx (target <= 1.5x)%n", timings.get("large-members").getFirst(), large.size(),
-                percentile(large, 50) / 1000.0, large.getLast() / 1000.0, percentile(largeFloor, 50) / 1000.0,
-                (double) percentile(large, 50) / percentile(largeFloor, 50));
-        out.printf("  of which calc: median %.0f ms%n", percentile(sorted(timings.get("large-calc")), 50) / 1000.0);
+                Percentiles.of(large, 50) / 1000.0, large.getLast() / 1000.0, Percentiles.of(largeFloor, 50) / 1000.0,
+                (double) Percentiles.of(large, 50) / Percentiles.of(largeFloor, 50));
+        out.printf("  of which calc: median %.0f ms%n", Percentiles.of(sorted(timings.get("large-calc")), 50) / 1000.0);
         out.println(perDriver(timings, "large"));
         out.printf("memory of the process doing it: RSS %d MB right after a full GC, %d MB %d s later as an agent settles"
                 + " (its JVM trims the native heap every 10 s); heap after the full GC %d MB live of %d MB committed"
@@ -156,7 +156,7 @@ public final class PolicyBenchmark {
         StringBuilder drivers = new StringBuilder("    median per driver (two run at once):");
         timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted().forEach(key ->
                 drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
-                        percentile(sorted(timings.get(key)), 50) / 1000.0)));
+                        Percentiles.of(sorted(timings.get(key)), 50) / 1000.0)));
         return drivers.toString();
     }
 
@@ -202,10 +202,6 @@ public final class PolicyBenchmark {
         List<Long> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted;
-    }
-
-    private static long percentile(List<Long> sorted, int percent) {
-        return sorted.get(Math.min(sorted.size() - 1, sorted.size() * percent / 100));
     }
 
     /**

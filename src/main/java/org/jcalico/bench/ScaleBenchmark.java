@@ -178,7 +178,7 @@ public final class ScaleBenchmark {
                 List<Long> latencies = new ArrayList<>(inOrder);
                 Collections.sort(latencies);
                 print(out, String.format("  a single endpoint change, from its commit to the agent's kernel: p50 %d ms, p99 %d ms,"
-                        + " max %d ms", latencies.get(latencies.size() / 2), latencies.get(latencies.size() * 99 / 100),
+                        + " max %d ms", Percentiles.of(latencies, 50), Percentiles.of(latencies, 99),
                         latencies.getLast()));
                 print(out, "  (" + CHANGES + " changes in a row: an endpoint of another node gains a profile; timed until its"
                         + " address is in that tag's ipset on " + node + ", looked up every 0.2 ms; target p99 <= 50 ms)");
