@@ -1,5 +1,7 @@
 package org.jcalico.cli;
 
+import java.util.Map;
+import java.util.TreeMap;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.PoolUsage;
 import org.jcalico.model.IpAddress;
@@ -25,18 +27,26 @@ final class IpamCommand {
                 if (usage.isEmpty()) {
                     out.println("no pools (add one with: jcalico pool add CIDR)");
                 }
+                Map<String, Integer> unregistered = new TreeMap<>();
                 for (PoolUsage pool : usage) {
                     out.println("pool " + pool.pool().cidr() + (pool.pool().disabled() ? " (disabled)" : "") + ": "
                             + pool.used() + " used, " + pool.free() + " free, " + pool.blocks().size() + " block(s) of /"
                             + pool.pool().blockSize());
                     Table table = new Table("  BLOCK", "NODE", "USED", "FREE");
                     for (IpamBlock block : pool.blocks()) {
-                        table.row("  " + block.cidr(), block.affinity(), block.allocations().size(), block.free());
+                        boolean orphaned = pool.unregistered(block);
+                        if (orphaned) {
+                            unregistered.merge(block.affinity(), 1, Integer::sum);
+                        }
+                        table.row("  " + block.cidr(), orphaned ? block.affinity() + " (not registered)" : block.affinity(),
+                                block.allocations().size(), block.free());
                     }
                     if (!pool.blocks().isEmpty()) {
                         table.print(out);
                     }
                 }
+                unregistered.forEach((name, blocks) -> out.println(blocks + " block(s) affine to '" + name + "', which is not a"
+                        + " registered node: no agent routes them; 'jcalico node remove " + name + "' gives them up"));
             }
         }
     }
