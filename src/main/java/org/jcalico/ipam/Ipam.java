@@ -261,10 +261,8 @@ public final class Ipam {
     public List<PoolUsage> usage() {
         List<IpamBlock> blocks = store.list(IpamBlock.class).stream().map(Versioned::resource).sorted(
                 (a, b) -> a.cidr().compareTo(b.cidr())).toList();
-        Set<String> nodes = new HashSet<>();
-        store.list(Node.class).forEach(node -> nodes.add(node.resource().name()));
         return pools().stream().map(Versioned::resource).sorted((a, b) -> a.cidr().compareTo(b.cidr()))
-                .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList(), nodes))
+                .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList()))
                 .toList();
     }
 
