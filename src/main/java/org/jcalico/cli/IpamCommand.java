@@ -1,9 +1,14 @@
 package org.jcalico.cli;
 
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.PoolUsage;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
@@ -22,21 +27,32 @@ final class IpamCommand {
             try (Session session = new Session(spec)) {
                 var out = session.out();
                 var usage = new Ipam(session.readStore()).usage();
+                // a block affine to a name no node has: no agent routes it, and only `node remove NAME` gives it up
+                Set<String> nodes = new HashSet<>();
+                session.readStore().list(Node.class).forEach(node -> nodes.add(node.resource().name()));
                 if (usage.isEmpty()) {
                     out.println("no pools (add one with: jcalico pool add CIDR)");
                 }
+                Map<String, Integer> unregistered = new TreeMap<>();
                 for (PoolUsage pool : usage) {
                     out.println("pool " + pool.pool().cidr() + (pool.pool().disabled() ? " (disabled)" : "") + ": "
                             + pool.used() + " used, " + pool.free() + " free, " + pool.blocks().size() + " block(s) of /"
                             + pool.pool().blockSize());
                     Table table = new Table("  BLOCK", "NODE", "USED", "FREE");
                     for (IpamBlock block : pool.blocks()) {
-                        table.row("  " + block.cidr(), block.affinity(), block.allocations().size(), block.free());
+                        boolean orphaned = block.affinity() != null && !nodes.contains(block.affinity());
+                        if (orphaned) {
+                            unregistered.merge(block.affinity(), 1, Integer::sum);
+                        }
+                        table.row("  " + block.cidr(), orphaned ? block.affinity() + " (not registered)" : block.affinity(),
+                                block.allocations().size(), block.free());
                     }
                     if (!pool.blocks().isEmpty()) {
                         table.print(out);
                     }
                 }
+                unregistered.forEach((name, blocks) -> out.println(blocks + " block(s) affine to '" + name + "', which is not a"
+                        + " registered node: no agent routes them; 'jcalico node remove " + name + "' gives them up"));
             }
         }
     }

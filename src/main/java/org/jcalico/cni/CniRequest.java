@@ -121,7 +121,7 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
         return value;
     }
 
-    private static CniError invalidEnvironment(String name, String value, String expected) {
+    static CniError invalidEnvironment(String name, String value, String expected) {
         String shown = value.length() > 80 ? value.substring(0, 40) + "..." : value;
         return new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", name + " '" + CommandText.visible(shown)
                 + "' is not " + expected);

@@ -13,6 +13,7 @@ import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Names;
 
 /**
  * jcalico-ipam, the IPAM plugin other plugins delegate to (jcalico-cni does the same allocation in-process): one
@@ -45,6 +46,13 @@ public final class JcalicoIpam implements CniVerbs {
     @Override
     public ObjectNode add(CniRequest request) {
         String handle = handle(request.config().name(), request.containerId(), request.ifname());
+        if (handle.length() > Names.MAX_TEXT) {
+            // the request takes an ID of MAX_TEXT; stored with node, network and interface it must fit an allocation
+            throw CniRequest.invalidEnvironment("CNI_CONTAINERID", request.containerId(), "at most "
+                    + Math.max(0, Names.MAX_TEXT - (handle.length() - request.containerId().length())) + " characters long"
+                    + " (jcalico-ipam's address handle, with node " + node + " and network " + request.config().name()
+                    + ", takes " + Names.MAX_TEXT + ")");
+        }
         if (!held(handle).isEmpty()) {
             throw new CniError(CniError.ATTACHMENT_FAILED, "cannot assign addresses", "container " + request.containerId()
                     + " interface " + request.ifname() + " holds addresses already (" + held(handle) + ")");

@@ -62,10 +62,14 @@ final class IpamIndex {
                 }
                 new LinkedHashSet<>(block.allocations().values()).forEach(handle -> entries.add(handleOp(handle, block.cidr())));
             }
-            for (int from = 0; from < entries.size(); from += BATCH) {
-                datastore.commit(entries.subList(from, Math.min(from + BATCH, entries.size())));
-            }
             try {
+                for (int from = 0; from < entries.size(); from += BATCH - 1) {
+                    // only while the indexes are incomplete: once another process completed them, a release may have
+                    // deleted an entry this (older) listing still has, which written back would name an address freed
+                    List<Op> batch = new ArrayList<>(entries.subList(from, Math.min(from + BATCH - 1, entries.size())));
+                    batch.add(new Op.Absent(Keys.IPAM_INDEXED));
+                    datastore.commit(batch);
+                }
                 // complete only if no block appeared or changed since the listing the entries came from
                 datastore.commit(List.of(new Op.Create(Keys.IPAM_INDEXED, "1"),
                         ResourceStore.noneNewerOp(IpamBlock.class, blocks.revision())));

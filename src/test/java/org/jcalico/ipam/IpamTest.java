@@ -207,4 +207,22 @@ class IpamTest {
         assertEquals(List.of("10.65.0.64/26"), datastore.list(Keys.affinityPrefix("h1")).items().stream()
                 .map(org.jcalico.datastore.KeyValue::value).toList());
     }
+
+    /**
+     * A handle's entry that outlived its address and its pool (written back by a racing index build before session
+     * 43, or left by an older jcalico): the handle's next reader finds the block gives it nothing, takes nothing of
+     * the block's other holder and drops the entry.
+     */
+    @Test
+    void aHandleEntryLeftByARemovedPoolGivesNothingAndIsDropped() {
+        // the entry of a's address in a block of a pool since removed and added again
+        datastore.commit(List.of(new org.jcalico.datastore.Op.Put(Keys.handleBlock("a", "10.65.0.0/26"), "10.65.0.0/26")));
+        pools.add(pool("10.65.0.0/24", null));
+        assertEquals(IpAddress.parse("10.65.0.0"), ipam.autoAssign("h1", 4, "b"), "the block it names, for another handle");
+
+        assertEquals(Set.of(), ipam.addressesOf("a"), "a CNI ADD's check of the handle");
+        assertEquals(0, ipam.releaseHandle("a"), "a remove of the handle");
+        assertEquals(Set.of(IpAddress.parse("10.65.0.0")), ipam.addressesOf("b"));
+        assertTrue(datastore.list(Keys.handlePrefix("a")).items().isEmpty(), "the entry was dropped");
+    }
 }

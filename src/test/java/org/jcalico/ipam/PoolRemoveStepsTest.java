@@ -84,6 +84,35 @@ class PoolRemoveStepsTest {
         });
     }
 
+    /**
+     * Two processes building IPAM's indexes of an older store at once (the first IPAM operations after an upgrade):
+     * the slower one must not write back an entry the other's index had and a release has deleted since. Before, it
+     * did: the handle's entry named a block that no longer held its address, and `pool remove` (which does not list
+     * every handle's entries) left it behind for good, an entry of a range that is no pool's any more.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "etcd"})
+    void removeLeavesNoHandleEntryThatARacingIndexBuildWroteBack(String backend) throws Exception {
+        Backends.on(backend, dir, datastore -> {
+            ResourceStore store = new ResourceStore(datastore);
+            new Pools(store).add(new IpPool(POOL, false, 26, false));
+            RegisteredNodes.register(store, "n1");
+            // a store an older jcalico wrote: a block with an address of the handle c1, and no index
+            store.create(new IpamBlock(Cidr.parse("10.73.0.0/26"), "n1", Map.of(3, "c1")));
+            assertTrue(datastore.get(Keys.IPAM_INDEXED).isEmpty());
+
+            // a process building the index is overtaken, after its listing, by another that builds it and releases c1
+            CommitGate slow = new CommitGate(datastore, CommitGate.writing(Keys.INDEXES), () ->
+                    assertEquals(1, new Ipam(new ResourceStore(datastore)).releaseHandle("c1")));
+            assertEquals(java.util.Set.of(), new Ipam(new ResourceStore(slow)).addressesOf("c2"));
+            assertTrue(slow.opened());
+
+            assertEquals(List.of(), keys(datastore, Keys.handlePrefix("c1")), "c1 holds nothing: no entry says it does");
+            new Pools(store).remove(POOL);
+            assertEquals(List.of(Keys.IPAM_INDEXED), keys(datastore, Keys.INDEXES), "the removed pool left no entry");
+        });
+    }
+
     /** The pool of /26 blocks with {@code count} empty blocks claimed by n1, n2 and n3 in turn. */
     private static void claimed(ResourceStore store, int count) {
         new Pools(store).add(new IpPool(POOL, false, 26, false));
