@@ -36,8 +36,7 @@ class DemoWebServerTest {
         Files.writeString(roots.resolve("secret"), "root's secret\n");
         LabLayout layout = new LabLayout(TestNamespaces.lab("www"), 1);
         String namespace = TestNamespaces.named("www");
-        assertEquals(0, Unprivileged.run("ln", "-s", roots.toString(), OLD_ROOT.toString()).exitCode(),
-                "nobody plants " + OLD_ROOT + " (a stale one left there?)");
+        Unprivileged.link(roots, OLD_ROOT);
         try {
             CommandRunner workload = Namespaces.create(namespace);
             Files.createDirectories(layout.stateDir());
