@@ -56,7 +56,7 @@ public final class AgentProcess {
         }
         try {
             // before the log is opened: root appends to whatever felix.log names
-            RunDirectory.unchangeable(paths.logDir());
+            RunDirectory.unchangeable(paths.logDir(), "--log-dir");
         } catch (IOException e) {
             throw new ValidationException("cannot log to " + paths.logDir() + ": " + e.getMessage());
         }
@@ -92,7 +92,7 @@ public final class AgentProcess {
             throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
         });
         try {
-            RunDirectory.unchangeable(paths.logDir());
+            RunDirectory.unchangeable(paths.logDir(), "--log-dir");
             RunDirectory.secure(paths.runDir());
             Files.deleteIfExists(paths.statusFile());
         } catch (IOException e) {

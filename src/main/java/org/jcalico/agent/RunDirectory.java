@@ -13,9 +13,9 @@ import java.nio.file.Path;
  * as what it points to: a symbolic link is taken only from that user or root (another user's link in a sticky
  * directory, /tmp/jcalico pointing at /etc say, would have the agent make /etc 0700 and, the link swapped after the
  * check, write its pid files wherever that user likes), and the directories it leads to are judged too. The log
- * directory is judged by the same rules ({@link #unchangeable}), without being made 0700.
+ * directory, and the node image's cache, are judged by the same rules ({@link #unchangeable}), without being made 0700.
  */
-final class RunDirectory {
+public final class RunDirectory {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
     private static final int STICKY = 01000;
 
@@ -29,16 +29,17 @@ final class RunDirectory {
     }
 
     /**
-     * The node's log directory, which others may read but nobody else may change: as the run directory, and writable
-     * by root alone, sticky or not (where another user can add a name, they can make felix.log a link to any file of
-     * root's, and the agent, root, would append its log to it).
+     * A directory others may read but nobody else may change, named by OPTION: the node's log directory (--log-dir), the
+     * node image's cache (--cache-dir). As the run directory, and writable by root alone, sticky or not (where another
+     * user can add a name, they can make felix.log a link to any file of root's, and the agent, root, would append its
+     * log to it; or put their own Java runtime in the cache for the image to run).
      */
-    static void unchangeable(Path dir) throws IOException {
-        Path absolute = ownDirectory(dir, "--log-dir");
+    public static void unchangeable(Path dir, String option) throws IOException {
+        Path absolute = ownDirectory(dir, option);
         int mode = (Integer) Files.getAttribute(absolute, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & GROUP_OR_OTHER_WRITE) != 0) {
             throw new IOException(absolute + " can be written by users other than root (mode "
-                    + Integer.toOctalString(mode & 07777) + "): choose another --log-dir, or chmod go-w it");
+                    + Integer.toOctalString(mode & 07777) + "): choose another " + option + ", or chmod go-w it");
         }
     }
 
@@ -53,7 +54,8 @@ final class RunDirectory {
             throw new IOException(absolute + " is a symbolic link (of uid " + uid(absolute) + "), not a directory");
         }
         if (uid(absolute) != self) {
-            throw new IOException(absolute + " belongs to uid " + uid(absolute) + ", not to this agent's uid " + self);
+            throw new IOException(absolute + " belongs to uid " + uid(absolute) + ", not to this process's uid " + self
+                    + ": choose another " + option);
         }
         unchangeableAbove(absolute, absolute, self, option);
         unchangeableAbove(absolute.toRealPath(), absolute, self, option);

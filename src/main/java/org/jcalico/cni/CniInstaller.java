@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.ReplacedFile;
 
 /**
  * What `jcalico cni install` writes: the two plugin executables (small scripts that hand the request to the node's
@@ -124,11 +122,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
 
     private static Path write(Path file, String text, boolean executable) {
         try {
-            Files.createDirectories(file.getParent());
-            Path temporary = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".new");
-            Files.writeString(temporary, text);
-            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            ReplacedFile.write(file, text, executable ? "rwxr-xr-x" : "rw-r--r--");
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -51,10 +52,14 @@ public final class DiagsArchive {
             }
             Path absolute = output.toAbsolutePath();
             Files.createDirectories(absolute.getParent());
-            CommandRunner.Result tar = CommandRunner.local().run("tar", "-czf", absolute.toString(), "-C", scratch.toString(), top);
+            // made in the scratch directory, root's alone, then renamed over whatever has the name: tar would write
+            // through a link that another user put there (the default name is easy to guess) into a file of root's
+            Path archive = scratch.resolve("archive.tar.gz");
+            CommandRunner.Result tar = CommandRunner.local().run("tar", "-czf", archive.toString(), "-C", scratch.toString(), top);
             if (!tar.ok()) {
                 throw new KernelException("tar could not write " + absolute + ": " + tar.stderr().strip());
             }
+            Files.move(archive, absolute, StandardCopyOption.REPLACE_EXISTING);
             return entries;
         } finally {
             Directories.delete(scratch);

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.jcalico.util.ReplacedFile;
 
 /**
  * The spec files by which dockerd finds the plugin: DIR/jcalico.spec and DIR/jcalico-ipam.spec, each naming the
@@ -22,11 +22,8 @@ public record PluginSpecs(Path directory, Path socket) {
 
     public void write() {
         try {
-            Files.createDirectories(directory);
             for (Path file : files()) {
-                Path partial = file.resolveSibling("." + file.getFileName() + ".partial");
-                Files.writeString(partial, "unix://" + socket + "\n");
-                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                ReplacedFile.write(file, "unix://" + socket + "\n", "rw-r--r--");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the docker plugin's spec files in " + directory + ": " + e.getMessage(), e);

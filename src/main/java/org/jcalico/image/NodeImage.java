@@ -20,6 +20,7 @@ import java.util.function.Consumer;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.agent.RunDirectory;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Directories;
 import org.jcalico.util.Futures;
@@ -89,7 +90,8 @@ public final class NodeImage {
      */
     public Built ensure() {
         try {
-            Files.createDirectories(cache);
+            // what is built there runs as root in the node's container: the directory must be root's alone to change
+            RunDirectory.unchangeable(cache, "--cache-dir");
             try (FileChannel lock = FileChannel.open(cache.resolve("lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE); FileLock held = lock.lock()) {
                 return build();

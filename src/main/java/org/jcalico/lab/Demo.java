@@ -55,8 +55,7 @@ public final class Demo {
                 String namespace = lab.workload(workload.getKey());
                 String added = jc(host, "container", "add", "netns:" + namespace, "--profile", workload.getValue()[1]);
                 step(workload.getKey() + " on " + host + ": " + added.lines().reduce((a, b) -> b).orElse("").strip());
-                CommandRunner.inNamespace(namespace).run("mkdir", "-p", "/tmp/jcalico-demo-www").check();
-                CommandRunner.inNamespace(namespace).run("busybox", "httpd", "-p", "80", "-h", "/tmp/jcalico-demo-www").check();
+                DemoWebServer.start(lab.layout(), namespace);
             }
             for (var resource : ResourceCodec.decodeAll(jc("h1", "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;

@@ -3,7 +3,6 @@ package org.jcalico.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,13 +23,10 @@ class AgentLogDirectoryTest {
 
     @Test
     void anAgentWhoseLogDirectoryIsSomeoneElsesRefusesToStartAndWritesNothingThrough() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path logRoot = Files.createDirectory(dir.resolve("log"));
-        Files.setAttribute(logRoot, "unix:mode", 01777);
+        Path logRoot = Unprivileged.sharedDirectory(dir, "log");
         Path victim = Files.writeString(dir.resolve("shadow"), "");
         assertEquals(0, Unprivileged.run("mkdir", logRoot.resolve("h1").toString()).exitCode());
-        assertEquals(0, Unprivileged.run("ln", "-s", victim.toString(), logRoot.resolve("h1/felix.log").toString()).exitCode());
+        Unprivileged.link(victim, logRoot.resolve("h1/felix.log"));
         AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), logRoot);
 
         ValidationException refused = assertThrows(ValidationException.class, () -> {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,10 +25,7 @@ class RunDirectoryTest {
 
     @BeforeEach
     void stickyRoot() throws IOException {
-        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        sticky = Files.createDirectory(dir.resolve("run"));
-        Files.setAttribute(sticky, "unix:mode", 01777);
+        sticky = Unprivileged.sharedDirectory(dir, "run");
     }
 
     /** Root's directory elsewhere, /etc say: the agent must neither make it 0700 nor write its files in it. */
@@ -38,14 +34,14 @@ class RunDirectoryTest {
         Path etc = Files.createDirectory(dir.resolve("etc"));
         Files.setPosixFilePermissions(etc, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path node = sticky.resolve("h1");
-        assertEquals(0, Unprivileged.run("ln", "-s", etc.toString(), node.toString()).exitCode());
+        Unprivileged.link(etc, node);
         IOException refused = assertThrows(IOException.class, () -> RunDirectory.secure(node));
         assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(etc)), "the target's mode untouched");
 
         Path viaLink = sticky.resolve("nobodys").resolve("h1");
         Path own = Files.createDirectory(dir.resolve("own"));
-        assertEquals(0, Unprivileged.run("ln", "-s", own.toString(), viaLink.getParent().toString()).exitCode());
+        Unprivileged.link(own, viaLink.getParent());
         assertThrows(IOException.class, () -> RunDirectory.secure(viaLink), "nor a run directory under such a link");
         assertFalse(Files.exists(own.resolve("h1"), LinkOption.NOFOLLOW_LINKS), "and nothing is made there");
     }

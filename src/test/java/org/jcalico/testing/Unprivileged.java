@@ -1,5 +1,7 @@
 package org.jcalico.testing;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,26 @@ import org.jcalico.kernel.CommandRunner;
 /** Commands run as the unprivileged user nobody (uid and gid 65534, no supplementary groups), as a local attacker. */
 public final class Unprivileged {
     private Unprivileged() {
+    }
+
+    /**
+     * dir/NAME as /tmp is: anyone can add a name there, only a name's owner can take it away; dir is made enterable by
+     * nobody. Skips the calling test unless it runs as root, which it needs to be someone else than nobody.
+     */
+    public static Path sharedDirectory(Path dir, String name) throws IOException {
+        assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path shared = Files.createDirectory(dir.resolve(name));
+        Files.setAttribute(shared, "unix:mode", 01777);
+        return shared;
+    }
+
+    /** Plants {@code link}, a symbolic link of nobody's to {@code target}, as a local attacker would. */
+    public static void link(Path target, Path link) {
+        CommandRunner.Result planted = run("ln", "-s", target.toString(), link.toString());
+        if (!planted.ok()) {
+            throw new IllegalStateException("nobody could not plant " + link + ": " + planted.stderr().strip());
+        }
     }
 
     public static CommandRunner.Result run(String... command) {
