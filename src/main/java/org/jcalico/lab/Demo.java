@@ -55,7 +55,7 @@ public final class Demo {
                 String namespace = lab.workload(workload.getKey());
                 String added = jc(host, "container", "add", "netns:" + namespace, "--profile", workload.getValue()[1]);
                 step(workload.getKey() + " on " + host + ": " + added.lines().reduce((a, b) -> b).orElse("").strip());
-                DemoWebServer.start(lab.layout(), namespace);
+                WorkloadWebServer.start(lab.layout(), namespace, 80);
             }
             for (var resource : ResourceCodec.decodeAll(jc("h1", "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;

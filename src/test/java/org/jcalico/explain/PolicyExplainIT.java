@@ -13,6 +13,7 @@ import org.jcalico.datastore.OpenMode;
 import org.jcalico.felix.ClusterReading;
 import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.LabFixture;
@@ -77,8 +78,7 @@ class PolicyExplainIT {
                 String namespace = fixture.lab().workload(name);
                 String host = where.split(":")[0];
                 fixture.jc(host, "container", "add", "netns:" + namespace, "--profile", "open", "--label", "app=" + where.split(":")[1]);
-                fixture.in(namespace, "mkdir", "-p", "/tmp/" + fixture.layout().prefix() + "www").check();
-                fixture.in(namespace, "busybox", "httpd", "-p", "8080", "-h", "/tmp/" + fixture.layout().prefix() + "www").check();
+                WorkloadWebServer.start(fixture.layout(), namespace, 8080);
             });
             for (var resource : ResourceCodec.decodeAll(fixture.jc("h1", "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;

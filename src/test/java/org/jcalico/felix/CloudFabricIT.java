@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Connectivity;
@@ -21,8 +22,7 @@ class CloudFabricIT {
                 for (String profile : List.of("red", "blue")) {
                     String namespace = fixture.lab().workload(profile + host);
                     fixture.jc("h" + host, "container", "add", "netns:" + namespace, "--profile", profile);
-                    fixture.in(namespace, "mkdir", "-p", "/tmp/jct-www").check();
-                    fixture.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jct-www").check();
+                    WorkloadWebServer.start(fixture.layout(), namespace, 80);
                 }
             }
             var endpoints = new java.util.HashMap<String, WorkloadEndpoint>();

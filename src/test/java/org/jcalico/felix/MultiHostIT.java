@@ -12,6 +12,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -63,8 +64,7 @@ class MultiHostIT {
         List<String> args = new ArrayList<>(List.of("container", "add", "netns:" + namespace, "--profile", profile));
         args.addAll(List.of(addresses));
         fixture.jc(host, args.toArray(String[]::new));
-        fixture.in(namespace, "mkdir", "-p", "/tmp/jct-www").check();
-        fixture.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/jct-www").check();
+        WorkloadWebServer.start(fixture.layout(), namespace, 80);
         for (var resource : ResourceCodec.decodeAll(fixture.jc(host, "container", "list", "-o", "json"))) {
             WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
             if (endpoint.containerId().equals("netns:" + namespace)) {

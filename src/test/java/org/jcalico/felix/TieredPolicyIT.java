@@ -11,6 +11,7 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Resource;
@@ -55,8 +56,7 @@ class TieredPolicyIT {
             String namespace = fixture.lab().workload(workload);
             fixture.jc(H1, "container", "add", "netns:" + namespace, "--profile", APP.get(workload));
             for (int port : List.of(80, 8080)) {
-                fixture.in(namespace, "mkdir", "-p", "/tmp/jct-www").check();
-                fixture.in(namespace, "busybox", "httpd", "-p", String.valueOf(port), "-h", "/tmp/jct-www").check();
+                WorkloadWebServer.start(fixture.layout(), namespace, port);
             }
         }
         for (Resource resource : ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))) {

@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
@@ -80,8 +81,7 @@ class DeniedFlowsIT {
                 List<String> add = new ArrayList<>(List.of("container", "add", "netns:" + namespace));
                 add.addAll(flags);
                 fixture.jc(H1, add.toArray(String[]::new));
-                fixture.in(namespace, "mkdir", "-p", "/tmp/" + fixture.layout().prefix() + "www").check();
-                fixture.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/" + fixture.layout().prefix() + "www").check();
+                WorkloadWebServer.start(fixture.layout(), namespace, 80);
             });
             for (Resource resource : ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))) {
                 WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;

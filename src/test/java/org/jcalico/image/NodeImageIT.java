@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -155,8 +156,7 @@ class NodeImageIT {
         } else {
             lab.jc(host, args.toArray(String[]::new));
         }
-        lab.in(namespace, "mkdir", "-p", "/tmp/" + lab.layout().prefix() + "www").check();
-        lab.in(namespace, "busybox", "httpd", "-p", "80", "-h", "/tmp/" + lab.layout().prefix() + "www").check();
+        WorkloadWebServer.start(lab.layout(), namespace, 80);
         for (var resource : ResourceCodec.decodeAll(lab.jc(host, "container", "list", "-o", "json"))) {
             WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
             if (endpoint.containerId().equals("netns:" + namespace)) {

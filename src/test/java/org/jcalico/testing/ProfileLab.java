@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jcalico.lab.Probe;
+import org.jcalico.lab.WorkloadWebServer;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
@@ -43,9 +44,8 @@ public final class ProfileLab implements AutoCloseable {
             for (var workload : new TreeMap<>(profileOf).entrySet()) {
                 String namespace = fixture.lab().workload(workload.getKey());
                 fixture.jc(HOST, "container", "add", "netns:" + namespace, "--profile", workload.getValue());
-                fixture.in(namespace, "mkdir", "-p", "/tmp/" + name + "-www").check();
                 for (int port : List.of(80, 8080)) {
-                    fixture.in(namespace, "busybox", "httpd", "-p", String.valueOf(port), "-h", "/tmp/" + name + "-www").check();
+                    WorkloadWebServer.start(fixture.layout(), namespace, port);
                 }
             }
             Map<String, WorkloadEndpoint> endpoints = new LinkedHashMap<>();

@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The demo's workloads serve TCP port 80 as root, from a network namespace that shares the machine's files: a local
+ * The demo's and the functional tests' workloads serve TCP as root, from a network namespace that shares the machine's files: a local
  * user (nobody, through setpriv) who plants a link where the demo's web root would be, or anywhere above it, must get
  * none of root's files served to the workloads.
  */
-class DemoWebServerTest {
-    /** Where the demo served from until session 43: a name in /tmp that anyone can take first. */
+class WorkloadWebServerTest {
+    /** Where the demo served from until session 43 (the tests from names like it): a name in /tmp that anyone can take first. */
     private static final Path OLD_ROOT = Path.of("/tmp/jcalico-demo-www");
     private static final int GROUP_OR_OTHER_WRITE = 0022;
 
@@ -40,12 +40,12 @@ class DemoWebServerTest {
         try {
             CommandRunner workload = Namespaces.create(namespace);
             Files.createDirectories(layout.stateDir());
-            DemoWebServer.start(layout, namespace);
+            WorkloadWebServer.start(layout, namespace, 80);
 
             assertTrue(workload.run("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80").ok(), "the workload serves TCP port 80");
             String served = workload.run("busybox", "wget", "-q", "-O", "-", "http://127.0.0.1/secret").stdout();
             assertFalse(served.contains("root's secret"), "root's file served through nobody's link: " + served.strip());
-            assertRootsAlone(DemoWebServer.root(layout));
+            assertRootsAlone(WorkloadWebServer.root(layout));
         } finally {
             Namespaces.delete(namespace);
             Directories.delete(layout.stateDir());
