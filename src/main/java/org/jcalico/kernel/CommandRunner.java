@@ -9,9 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,23 +31,16 @@ public final class CommandRunner {
     private final String namespace;
     private final BiConsumer<String, Boolean> observer;
     private final long timeoutSeconds;
-    /** Variables each command gets besides the JVM's own; empty when it gets only those. */
-    private final Map<String, String> environment;
-    /** Whether {@link #run} starts each command from a thread that entered the namespace rather than through nsenter. */
-    private final boolean spawnedInside;
 
-    private CommandRunner(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds,
-            Map<String, String> environment, boolean spawnedInside) {
+    private CommandRunner(String namespace, BiConsumer<String, Boolean> observer, long timeoutSeconds) {
         this.prefix = namespace == null ? List.of() : List.of("nsenter", "--net=" + namespace, "--");
         this.namespace = namespace;
         this.observer = observer;
         this.timeoutSeconds = timeoutSeconds;
-        this.environment = Map.copyOf(environment);
-        this.spawnedInside = spawnedInside;
     }
 
     private CommandRunner(String namespace) {
-        this(namespace, UNOBSERVED, TIMEOUT_SECONDS, Map.of(), false);
+        this(namespace, UNOBSERVED, TIMEOUT_SECONDS);
     }
 
     /**
@@ -58,7 +48,7 @@ public final class CommandRunner {
      * readiness check, a scrape), where a hung BIRD must cost seconds, not the minute a kernel change may take.
      */
     public CommandRunner withTimeout(long seconds) {
-        return new CommandRunner(namespace, observer, seconds, environment, spawnedInside);
+        return new CommandRunner(namespace, observer, seconds);
     }
 
     /**
@@ -66,18 +56,7 @@ public final class CommandRunner {
      * how the agent counts its iptables-restore and ipset runs without the drivers knowing of metrics.
      */
     public CommandRunner observedBy(BiConsumer<String, Boolean> observer) {
-        return new CommandRunner(namespace, observer, timeoutSeconds, environment, spawnedInside);
-    }
-
-    /**
-     * This runner, its commands started as a shell in the namespace starts them: with {@code variables} besides the
-     * JVM's own environment, given to the process rather than by env(1), and from a thread of its own that entered the
-     * namespace (the child is made from that thread, so it is born there) rather than through nsenter. Neither tool's
-     * process is then on the command's path: what a command started this way costs is what it costs a user (the lab's
-     * commands, which `bench attach` times). {@link #session} and {@link #shell} still enter through nsenter.
-     */
-    public CommandRunner asShellThere(Map<String, String> variables) {
-        return new CommandRunner(namespace, observer, timeoutSeconds, variables, true);
+        return new CommandRunner(namespace, observer, timeoutSeconds);
     }
 
     /**
@@ -210,11 +189,11 @@ public final class CommandRunner {
 
     private Result execute(List<String> args, ToolInput stdin) {
         args.forEach(CommandText::argument);
-        List<String> full = spawnedInside ? args : command(args);
+        List<String> full = command(args);
         Process process;
         try {
-            process = spawnedInside ? startInside(args) : start(args, full);
-        } catch (IOException | KernelException e) {
+            process = new ProcessBuilder(full).start();
+        } catch (IOException e) {
             return new Result(full, 127, "", "cannot run " + args.get(0) + ": " + e.getMessage());
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
@@ -261,60 +240,6 @@ public final class CommandRunner {
         } finally {
             watchdog.cancel(false);
         }
-    }
-
-    private Process start(List<String> args, List<String> command) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().putAll(environment);
-        return builder.start();
-    }
-
-    /**
-     * Starts the command from a new platform thread that first enters the namespace: the JDK forks on the thread that
-     * starts a process, and a child is born in its parent thread's network namespace. The thread ends once the process
-     * has started, and with it its hold on the namespace.
-     */
-    private Process startInside(List<String> args) throws IOException {
-        CompletableFuture<Process> started = new CompletableFuture<>();
-        Thread.ofPlatform().name("spawn in " + namespace).daemon().start(() -> {
-            try {
-                if (namespace != null) {
-                    ThreadNamespace.enter(namespace);
-                }
-                started.complete(start(args, onPath(args)));
-            } catch (IOException | RuntimeException e) {
-                started.completeExceptionally(e);
-            }
-        });
-        try {
-            return started.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw (RuntimeException) e.getCause();
-        }
-    }
-
-    /**
-     * The command with its program looked up on the PATH given to it, as a shell with that PATH would: the JDK looks a
-     * bare name up on the JVM's own PATH (the lab's puts the jcalico home first, for `lab exec h1 -- jcalico ...`).
-     */
-    private List<String> onPath(List<String> command) {
-        String program = command.get(0);
-        String path = environment.get("PATH");
-        if (path == null || program.contains("/")) {
-            return command;
-        }
-        for (String directory : path.split(":", -1)) {
-            Path candidate = Path.of(directory.isEmpty() ? "." : directory, program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                List<String> resolved = new ArrayList<>(command);
-                resolved.set(0, candidate.toString());
-                return resolved;
-            }
-        }
-        return command;
     }
 
     private static String text(byte[] bytes) {

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
@@ -228,26 +226,19 @@ public final class Lab {
         Directories.delete(layout.stateDir());
     }
 
-    /**
-     * Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent (and its
-     * podman): started as a shell in the host starts it, the variables given to the process and the host's namespace
-     * entered by the spawning thread ({@link CommandRunner#asShellThere}), so that timing it (`bench attach`) times
-     * the command and not an `env` and an `nsenter` before it.
-     */
+    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent (and its podman). */
     public CommandRunner.Result exec(String host, List<String> command) {
         int index = hostIndex(host);
         String home = System.getProperty("jcalico.home");
-        List<String> assignments = new ArrayList<>(List.of("JCALICO_NODENAME=" + layout.nodeName(index),
+        List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
                 "JCALICO_DATASTORE=" + layout.datastoreUrl(), "JCALICO_RUN_DIR=" + layout.runDir()));
-        assignments.addAll(dockerEnvironment(index));
+        full.addAll(dockerEnvironment(index));
         if (home != null) {
-            assignments.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+            full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
         }
-        assignments.addAll(new PodmanHost(layout, index).environment());
-        Map<String, String> variables = new LinkedHashMap<>();
-        assignments.forEach(assignment -> variables.put(assignment.substring(0, assignment.indexOf('=')),
-                assignment.substring(assignment.indexOf('=') + 1)));
-        return CommandRunner.inNamespace(layout.host(index)).asShellThere(variables).run(command);
+        full.addAll(new PodmanHost(layout, index).environment());
+        full.addAll(command);
+        return CommandRunner.inNamespace(layout.host(index)).run(full);
     }
 
     /** An empty container namespace L-NAME, for `container add netns:L-NAME` on a host of the lab. */
