@@ -49,6 +49,8 @@ public final class DockerBenchmark {
     private long agent;
     /** The agent's CPU during the measured runs of each network, their `docker rm` included. */
     private final Map<String, ProcessCpu> agentCpu = new TreeMap<>();
+    /** The wall time of each measured run's `docker rm`, by network: the removal a user waits for after the run. */
+    private final Map<String, List<Long>> removals = new TreeMap<>();
     private boolean measuring;
 
     public DockerBenchmark(PrintWriter out) {
@@ -103,11 +105,10 @@ public final class DockerBenchmark {
             print("jcalico network (jcalico driver+IPAM)", onJcalico);
             print("docker's bridge driver", onBridge);
             print("floor: --net none, ping 127.0.0.1", floor);
-            out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", "ratio jcalico / bridge",
-                    (double) Percentiles.of(onJcalico, 50) / Percentiles.of(onBridge, 50),
-                    (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
+            ratio("ratio jcalico / bridge", onJcalico, onBridge);
             out.printf("  %-36s %7d %7d   (each network's median above the floor's)%n", "network's own ms: jcalico, bridge",
                     Percentiles.of(onJcalico, 50) - Percentiles.of(floor, 50), Percentiles.of(onBridge, 50) - Percentiles.of(floor, 50));
+            printRemovals();
             printAgentCpu(count);
             printPluginCalls(lab, measured);
             out.println("  " + MachineLoad.describe(before));
@@ -127,7 +128,10 @@ public final class DockerBenchmark {
         return address;
     }
 
-    /** One measured `docker run`; the container is removed afterwards, outside the measurement. */
+    /**
+     * One measured `docker run`; the container is removed afterwards, outside the run's figure, its `docker rm` timed
+     * on its own (the plugin's Leave, DeleteEndpoint and ReleaseAddress come when the container exits, within the run).
+     */
     private long time(Lab lab, String network, String peer) {
         String name = "run-" + ++runs;
         List<String> run = List.of("run", "--net", network, "--name", name, LabLayout.DOCKER_IMAGE, "ping", "-c1", "-W", "2", peer);
@@ -138,7 +142,11 @@ public final class DockerBenchmark {
         if (!result.ok()) {
             throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip());
         }
+        long removing = System.nanoTime();
         docker(lab, "rm", name);
+        if (measuring) {
+            removals.computeIfAbsent(network, key -> new ArrayList<>()).add((System.nanoTime() - removing) / 1_000_000);
+        }
         Optional<ProcessCpu> cpuAfter = ProcessCpu.of(agent);
         if (measuring && cpuBefore.isPresent() && cpuAfter.isPresent()) {
             agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()), ProcessCpu::plus);
@@ -214,6 +222,22 @@ public final class DockerBenchmark {
             Collections.sort(millis);
             out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
         });
+    }
+
+    /** Each network's `docker rm` of its exited containers, and jcalico's against the bridge's. */
+    private void printRemovals() {
+        out.println("'docker rm' of each measured run's exited container (ms):");
+        removals.values().forEach(Collections::sort);
+        print("jcalico network", removals.get(JCALICO));
+        print("docker's bridge driver", removals.get(BRIDGE));
+        print("floor: --net none", removals.get(NO_NETWORK));
+        ratio("ratio jcalico / bridge", removals.get(JCALICO), removals.get(BRIDGE));
+    }
+
+    private void ratio(String label, List<Long> sorted, List<Long> against) {
+        out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", label,
+                (double) Percentiles.of(sorted, 50) / Percentiles.of(against, 50),
+                (double) Percentiles.of(sorted, 99) / Percentiles.of(against, 99));
     }
 
     private void print(String label, List<Long> sorted) {
