@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
@@ -40,9 +38,6 @@ public final class DockerBenchmark {
     private static final String BRIDGE_SUBNET = "10.72.0.0/24";
     /** docker's network mode without any interface but loopback: the floor. */
     private static final String NO_NETWORK = "none";
-    /** The agent's log lines that time a plugin call, or an apply of local endpoints (felix.log's format). */
-    private static final Pattern AGENT_TIMING = Pattern.compile(
-            "^(\\S+) INFO  (?:docker (\\S+) answered in|update of \\d+ local endpoints in) ([0-9.]+) ms");
     private final PrintWriter out;
     private int runs;
     /** The agent's pid, once the lab runs; 0 when its pid file does not name a live agent. */
@@ -196,32 +191,28 @@ public final class DockerBenchmark {
 
     /**
      * Where a jcalico run's extra time goes on the agent's side: each plugin call dockerd made during the measured runs
-     * (the plugin logs its answer time), and the agent's apply of the endpoint, which Join waits for.
+     * (the plugin logs its answer time), the agent's apply of the endpoint, which Join waits for, and dockerd's time
+     * from each answer to its next call.
      */
     private void printPluginCalls(Lab lab, Instant since) {
         java.nio.file.Path log = lab.layout().logDir().resolve(HOST).resolve("felix.log");
-        List<String> lines;
+        PluginCallLog calls;
         try {
-            lines = Files.readAllLines(log);
+            calls = new PluginCallLog(Files.readAllLines(log), since);
         } catch (IOException e) {
             out.println("  (no agent log at " + log + ": " + e.getMessage() + ")");
             return;
         }
-        Map<String, List<Long>> calls = new TreeMap<>();
-        for (String line : lines) {
-            Matcher matcher = AGENT_TIMING.matcher(line);
-            if (matcher.find() && !Instant.parse(matcher.group(1)).isBefore(since)) {
-                String call = matcher.group(2) != null ? matcher.group(2) : line.contains("routes_added")
-                        ? "agent's apply of the endpoint (Join waits)" : "agent's apply of its removal (no wait)";
-                calls.computeIfAbsent(call, key -> new ArrayList<>()).add(Math.round(Double.parseDouble(matcher.group(3))));
-            }
-        }
         out.println("where the jcalico runs' time goes on the agent's side (its log; median and p99 ms): every plugin call below is"
                 + " on docker run's path (it returns after ReleaseAddress), the removal's apply is not");
-        calls.forEach((call, millis) -> {
-            Collections.sort(millis);
-            out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
-        });
+        new TreeMap<>(calls.calls()).forEach(this::printCalls);
+        out.println("dockerd's time from one answer to its next call (the agent's log, ms resolution; median and p99 ms):");
+        calls.gaps().forEach(this::printCalls);
+    }
+
+    private void printCalls(String call, List<Long> millis) {
+        Collections.sort(millis);
+        out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
     }
 
     /** Each network's `docker rm` of its exited containers, and jcalico's against the bridge's. */
