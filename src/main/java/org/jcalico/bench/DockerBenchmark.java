@@ -212,7 +212,7 @@ public final class DockerBenchmark {
 
     private void printCalls(String call, List<Long> millis) {
         Collections.sort(millis);
-        out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
+        out.printf("  %-66s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
     }
 
     /** Each network's `docker rm` of its exited containers, and jcalico's against the bridge's. */
