@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
@@ -40,15 +38,14 @@ public final class DockerBenchmark {
     private static final String BRIDGE_SUBNET = "10.72.0.0/24";
     /** docker's network mode without any interface but loopback: the floor. */
     private static final String NO_NETWORK = "none";
-    /** The agent's log lines that time a plugin call, or an apply of local endpoints (felix.log's format). */
-    private static final Pattern AGENT_TIMING = Pattern.compile(
-            "^(\\S+) INFO  (?:docker (\\S+) answered in|update of \\d+ local endpoints in) ([0-9.]+) ms");
     private final PrintWriter out;
     private int runs;
     /** The agent's pid, once the lab runs; 0 when its pid file does not name a live agent. */
     private long agent;
     /** The agent's CPU during the measured runs of each network, their `docker rm` included. */
     private final Map<String, ProcessCpu> agentCpu = new TreeMap<>();
+    /** The wall time of each measured run's `docker rm`, by network: the removal a user waits for after the run. */
+    private final Map<String, List<Long>> removals = new TreeMap<>();
     private boolean measuring;
 
     public DockerBenchmark(PrintWriter out) {
@@ -103,11 +100,10 @@ public final class DockerBenchmark {
             print("jcalico network (jcalico driver+IPAM)", onJcalico);
             print("docker's bridge driver", onBridge);
             print("floor: --net none, ping 127.0.0.1", floor);
-            out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", "ratio jcalico / bridge",
-                    (double) Percentiles.of(onJcalico, 50) / Percentiles.of(onBridge, 50),
-                    (double) Percentiles.of(onJcalico, 99) / Percentiles.of(onBridge, 99));
+            ratio("ratio jcalico / bridge", onJcalico, onBridge);
             out.printf("  %-36s %7d %7d   (each network's median above the floor's)%n", "network's own ms: jcalico, bridge",
                     Percentiles.of(onJcalico, 50) - Percentiles.of(floor, 50), Percentiles.of(onBridge, 50) - Percentiles.of(floor, 50));
+            printRemovals();
             printAgentCpu(count);
             printPluginCalls(lab, measured);
             out.println("  " + MachineLoad.describe(before));
@@ -127,7 +123,10 @@ public final class DockerBenchmark {
         return address;
     }
 
-    /** One measured `docker run`; the container is removed afterwards, outside the measurement. */
+    /**
+     * One measured `docker run`; the container is removed afterwards, outside the run's figure, its `docker rm` timed
+     * on its own (the plugin's Leave, DeleteEndpoint and ReleaseAddress come when the container exits, within the run).
+     */
     private long time(Lab lab, String network, String peer) {
         String name = "run-" + ++runs;
         List<String> run = List.of("run", "--net", network, "--name", name, LabLayout.DOCKER_IMAGE, "ping", "-c1", "-W", "2", peer);
@@ -138,7 +137,11 @@ public final class DockerBenchmark {
         if (!result.ok()) {
             throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip());
         }
+        long removing = System.nanoTime();
         docker(lab, "rm", name);
+        if (measuring) {
+            removals.computeIfAbsent(network, key -> new ArrayList<>()).add((System.nanoTime() - removing) / 1_000_000);
+        }
         Optional<ProcessCpu> cpuAfter = ProcessCpu.of(agent);
         if (measuring && cpuBefore.isPresent() && cpuAfter.isPresent()) {
             agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()), ProcessCpu::plus);
@@ -188,32 +191,44 @@ public final class DockerBenchmark {
 
     /**
      * Where a jcalico run's extra time goes on the agent's side: each plugin call dockerd made during the measured runs
-     * (the plugin logs its answer time), and the agent's apply of the endpoint, which Join waits for.
+     * (the plugin logs its answer time), the agent's apply of the endpoint, which Join waits for, and dockerd's time
+     * from each answer to its next call.
      */
     private void printPluginCalls(Lab lab, Instant since) {
         java.nio.file.Path log = lab.layout().logDir().resolve(HOST).resolve("felix.log");
-        List<String> lines;
+        PluginCallLog calls;
         try {
-            lines = Files.readAllLines(log);
+            calls = new PluginCallLog(Files.readAllLines(log), since);
         } catch (IOException e) {
             out.println("  (no agent log at " + log + ": " + e.getMessage() + ")");
             return;
         }
-        Map<String, List<Long>> calls = new TreeMap<>();
-        for (String line : lines) {
-            Matcher matcher = AGENT_TIMING.matcher(line);
-            if (matcher.find() && !Instant.parse(matcher.group(1)).isBefore(since)) {
-                String call = matcher.group(2) != null ? matcher.group(2) : line.contains("routes_added")
-                        ? "agent's apply of the endpoint (Join waits)" : "agent's apply of its removal (no wait)";
-                calls.computeIfAbsent(call, key -> new ArrayList<>()).add(Math.round(Double.parseDouble(matcher.group(3))));
-            }
-        }
         out.println("where the jcalico runs' time goes on the agent's side (its log; median and p99 ms): every plugin call below is"
                 + " on docker run's path (it returns after ReleaseAddress), the removal's apply is not");
-        calls.forEach((call, millis) -> {
-            Collections.sort(millis);
-            out.printf("  %-44s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
-        });
+        new TreeMap<>(calls.calls()).forEach(this::printCalls);
+        out.println("dockerd's time from one answer to its next call (the agent's log, ms resolution; median and p99 ms):");
+        calls.gaps().forEach(this::printCalls);
+    }
+
+    private void printCalls(String call, List<Long> millis) {
+        Collections.sort(millis);
+        out.printf("  %-66s %7d %7d   (%d calls)%n", call, Percentiles.of(millis, 50), Percentiles.of(millis, 99), millis.size());
+    }
+
+    /** Each network's `docker rm` of its exited containers, and jcalico's against the bridge's. */
+    private void printRemovals() {
+        out.println("'docker rm' of each measured run's exited container (ms):");
+        removals.values().forEach(Collections::sort);
+        print("jcalico network", removals.get(JCALICO));
+        print("docker's bridge driver", removals.get(BRIDGE));
+        print("floor: --net none", removals.get(NO_NETWORK));
+        ratio("ratio jcalico / bridge", removals.get(JCALICO), removals.get(BRIDGE));
+    }
+
+    private void ratio(String label, List<Long> sorted, List<Long> against) {
+        out.printf("  %-36s %6.2fx %6.2fx   (goal: <= 1.0x)%n", label,
+                (double) Percentiles.of(sorted, 50) / Percentiles.of(against, 50),
+                (double) Percentiles.of(sorted, 99) / Percentiles.of(against, 99));
     }
 
     private void print(String label, List<Long> sorted) {
