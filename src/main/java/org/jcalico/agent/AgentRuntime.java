@@ -2,7 +2,6 @@ package org.jcalico.agent;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -24,7 +23,6 @@ import org.jcalico.workload.WorkloadException;
 import org.jcalico.docker.PluginSpecs;
 import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentFeed;
-import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -35,7 +33,6 @@ import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
-import org.jcalico.util.Futures;
 import org.jcalico.workload.IntentSweeper;
 
 /**
@@ -57,11 +54,6 @@ public final class AgentRuntime {
      */
     public static void run(AgentOptions options, boolean console,
                            BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control) {
-        // the process's first foreign call links the FFM machinery (0.15-0.3 s of CPU): on its own thread, beside the
-        // pid file, the log and the datastore's opening, which need none of it; joined before the listing, so the
-        // listing's buffers and compilations meet glibc as they did when it came first
-        CompletableFuture<String> nativeHeap = CompletableFuture.supplyAsync(StartSequence::atProcessStart,
-                task -> Thread.ofPlatform().name("jcalico-native-heap").daemon().start(task));
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
@@ -70,7 +62,6 @@ public final class AgentRuntime {
             // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
             // registration's reads and write (every node is read to check the addresses) run beside it too; the loop
             // waits for a cache that holds what the registration wrote
-            Futures.joined(nativeHeap);
             AgentFeed feed = new AgentFeed(datastore, options.node());
             log.info("heap sized for the start: " + feed.listAhead());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),

@@ -11,6 +11,7 @@ import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.kernel.CompilerThreads;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.felix.StartSequence;
 import org.jcalico.log.Log;
 
 /**
@@ -43,6 +44,7 @@ public final class AgentMain {
      * @param console whether to log to stderr too
      */
     static void run(AgentOptions options, boolean console) {
+        StartSequence.atProcessStart();
         DatastoreUrl url = options.datastoreUrl();
         String node = options.node();
         AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);

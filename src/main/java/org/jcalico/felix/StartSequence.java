@@ -21,9 +21,8 @@ public final class StartSequence {
     }
 
     /**
-     * At the process's start, before the start's compilations and buffers: their large blocks then leave the process
-     * when freed (docs/agent.md, "Memory", session 37); the agent runs it beside its first set-up and waits for it
-     * before its listing (session 43). Returns what it did, for a bench's printout.
+     * First thing in the process, before the start's compilations and buffers: their large blocks then leave the
+     * process when freed (docs/agent.md, "Memory", session 37). Returns what it did, for a bench's printout.
      */
     public static String atProcessStart() {
         return NativeHeap.mapLargeBlocksApart() ? "large blocks mapped apart from the C library's arenas"
