@@ -22,6 +22,7 @@ import org.jcalico.workload.DockerClient;
 import org.jcalico.workload.WorkloadException;
 import org.jcalico.docker.PluginSpecs;
 import org.jcalico.felix.Agent;
+import org.jcalico.felix.AgentFeed;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -58,17 +59,19 @@ public final class AgentRuntime {
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
         try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
+            // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
+            // registration's reads and write (every node is read to check the addresses) run beside it too; the loop
+            // waits for a cache that holds what the registration wrote
+            AgentFeed feed = new AgentFeed(datastore, options.node());
+            log.info("heap sized for the start: " + feed.listAhead());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
             AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
             AgentMetrics metrics = new AgentMetrics();
             DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
             metrics.countDeniedPackets(deniedFlows.counted());
-            Agent agent = new Agent(datastore, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
+            Agent agent = new Agent(feed, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
                     log, statusFile, bgp, metrics, deniedFlows);
-            // the listing first: the registration's reads and write (every node is read to check the addresses) run
-            // beside it, and the loop waits for a cache that holds what the registration wrote
-            agent.listAhead();
             long registering = System.nanoTime();
             // the address probe (a fork) beside the listing too: only the registration reads it
             AgentOptions probed = options.withDetectedAddress(CommandRunner.local());

@@ -13,7 +13,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.calc.HostStateCalculator;
@@ -42,7 +41,7 @@ public final class Agent {
     private final Dataplane dataplane;
     private final Log log;
     private final AgentStatusFile statusFile;
-    private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Object> queue;
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
@@ -89,20 +88,20 @@ public final class Agent {
     private DeniedFlowLog deniedFlows;
 
     /** @param bgp BIRD for this node, or null when the fabric routes between hosts (--no-bgp) */
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+    public Agent(AgentFeed feed, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
                  AgentMetrics metrics) {
-        this(datastore, node, dataplane, log, statusFile, bgp, metrics, new HostStateCalculator()::calculate);
+        this(feed, node, dataplane, log, statusFile, bgp, metrics, new HostStateCalculator()::calculate);
     }
 
     /** @param deniedFlows told each new desired state, to read the denied-flow log by it */
-    public Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+    public Agent(AgentFeed feed, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
                  AgentMetrics metrics, DeniedFlowLog deniedFlows) {
-        this(datastore, node, dataplane, log, statusFile, bgp, metrics);
+        this(feed, node, dataplane, log, statusFile, bgp, metrics);
         this.deniedFlows = deniedFlows;
     }
 
     /** @param calculate the calculation; tests wrap the real one to inject a fault into a pass */
-    Agent(Datastore datastore, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
+    Agent(AgentFeed feed, String node, Dataplane dataplane, Log log, AgentStatusFile statusFile, BgpSpeaker bgp,
           AgentMetrics metrics, Function<Snapshot, HostState> calculate) {
         this.metrics = metrics;
         this.calculate = calculate;
@@ -112,9 +111,10 @@ public final class Agent {
         this.dataplane = dataplane;
         this.log = log;
         this.statusFile = statusFile;
-        this.cache = ClusterCache.ofAgent(node);
-        this.syncer = new Syncer(datastore, queue, cache);
-        this.reporter = new StatusReporter(new ResourceStore(datastore), node);
+        this.queue = feed.queue;
+        this.cache = feed.cache;
+        this.syncer = feed.syncer;
+        this.reporter = new StatusReporter(new ResourceStore(feed.datastore), node);
     }
 
     /**
@@ -124,17 +124,6 @@ public final class Agent {
      */
     public void onConfiguration(Consumer<FelixConfiguration> listener) {
         configurationListeners.add(listener);
-    }
-
-    /**
-     * Starts listing the datastore now, for {@link #run} to take up where it would list: what the process sets up
-     * between here and run() then overlaps the listing (docs/agent.md, "Start-up of the agent"). Call at most once,
-     * before run().
-     */
-    public void listAhead() {
-        syncer.listAhead();
-        // the listing has started its connections meanwhile; the collection stops it for a few milliseconds
-        log.info("heap sized for the start: " + StartSequence.beforeListing());
     }
 
     /**

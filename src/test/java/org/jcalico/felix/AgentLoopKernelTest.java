@@ -176,7 +176,7 @@ class AgentLoopKernelTest {
     }
 
     /**
-     * The agent's process starts the first listing before its loop runs (Agent.listAhead): what is written after
+     * The agent's process starts the first listing before its loop runs (AgentFeed.listAhead): what is written after
      * that listing was taken, before the loop's watch begins, reaches the kernel all the same, because the watch
      * starts from the listing's revision.
      */
@@ -184,8 +184,9 @@ class AgentLoopKernelTest {
     void aListingStartedAheadMissesNothingWrittenBeforeTheLoopRuns(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
             ResourceStore store = linksAndEndpointA(datastore);
-            agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
-            agent.listAhead();
+            AgentFeed feed = new AgentFeed(datastore, NODE);
+            feed.listAhead();
+            agent = agent(feed, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
             Thread.sleep(500); // the listing is done by now: b comes after its revision
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
             loop = Thread.ofPlatform().start(agent::run);
@@ -209,11 +210,12 @@ class AgentLoopKernelTest {
             long listedAt = store.create(Profile.securityGroup("green"));
             List<Snapshot> calculated = new java.util.concurrent.CopyOnWriteArrayList<>();
             HostStateCalculator real = new HostStateCalculator();
-            agent = agent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), snapshot -> {
+            AgentFeed feed = new AgentFeed(datastore, NODE);
+            feed.listAhead();
+            agent = agent(feed, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), snapshot -> {
                 calculated.add(snapshot);
                 return real.calculate(snapshot);
             });
-            agent.listAhead();
             // the registration's write is the store's next one
             agent.registeredAt(listedAt + 1);
             loop = Thread.ofPlatform().start(agent::run);
@@ -268,7 +270,7 @@ class AgentLoopKernelTest {
             };
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             Log log = Log.open(dir.resolve("agent.log"), false, "info");
-            agent = new Agent(datastore, NODE, new Dataplane(host), log, statusFile, new BgpSpeaker(bird, dir.resolve("bird.log"), log),
+            agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host), log, statusFile, new BgpSpeaker(bird, dir.resolve("bird.log"), log),
                     new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
             loop = Thread.ofPlatform().start(agent::run);
             // running, not in sync: jcB is a link under the prefix without an endpoint yet, which the status reports
@@ -309,7 +311,11 @@ class AgentLoopKernelTest {
     }
 
     private Agent agent(Datastore datastore, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
-        return new Agent(datastore, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
+        return agent(new AgentFeed(datastore, NODE), dir, statusFile, calculate);
+    }
+
+    private Agent agent(AgentFeed feed, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
+        return new Agent(feed, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
                 statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
     }
 
