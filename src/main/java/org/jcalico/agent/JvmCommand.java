@@ -16,7 +16,9 @@ public final class JvmCommand {
      * scale`'s); the young generation a seventh of the heap (NewRatio=6; by default a third, though the heap is mostly
      * the cluster's copy; a 24 MB cap instead promoted so much short-lived garbage that `bench policy`'s worker ran 300
      * young collections into a 400 MB heap and timed out); thread stacks
-     * of 512 KiB; glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
+     * of 512 KiB, of which each thread touches the 10 pages below its deepest Java frame that the JVM keeps for native
+     * code rather than the default 20 (the deepest native call, libnftables', needs 93-95 KB, more than either, and
+     * runs on a thread of a few Java frames; SQLite's needs 5-10 KB); glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
@@ -25,7 +27,7 @@ public final class JvmCommand {
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
-            "-Xss512k", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
+            "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED");
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
