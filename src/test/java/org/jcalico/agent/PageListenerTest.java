@@ -26,13 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * addresses with ports the kernel chooses, so no test address is fixed.
  */
 class PageListenerTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     @TempDir Path dir;
 
     private static HttpResponse<String> send(String method, String host, int port, String path) throws IOException, InterruptedException {
+        // a client of its own for each request: a pooled connection to the listener's new address must not carry the
+        // request meant for its old one (CI hung here once, a request waiting on an established connection); and a
+        // bound on the wait, so that a listener that never answers fails the test instead of stalling the suite
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + path))
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(java.time.Duration.ofSeconds(10)).build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        }
     }
 
     /** The status line for a request target that java.net.URI would refuse to build. */
