@@ -6,7 +6,6 @@ import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,10 +116,8 @@ public final class PolicyBenchmark {
         out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
         out.println("time to kernel (calc + apply, " + CHANGES + " changes of each kind in a row):");
         for (String kind : List.of("policy", "label", "add")) {
-            List<Long> sorted = new ArrayList<>(timings.get(kind));
-            Collections.sort(sorted);
-            List<Long> calcs = new ArrayList<>(timings.get(kind + "-calc"));
-            Collections.sort(calcs);
+            List<Long> sorted = Latencies.sorted(timings.get(kind));
+            List<Long> calcs = Latencies.sorted(timings.get(kind + "-calc"));
             out.printf("  %-48s p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms  (calc p50 %5.1f ms; target p99 <= 50 ms)%n",
                     describe(kind), Percentiles.of(sorted, 50) / 1000.0, Percentiles.of(sorted, 99) / 1000.0,
                     sorted.getLast() / 1000.0, Percentiles.of(calcs, 50) / 1000.0);
@@ -132,14 +129,14 @@ public final class PolicyBenchmark {
                     change(timings, kind, slowestLater), CHANGES, sum(timings.get(kind + "-collections")),
                     sum(timings.get(kind + "-pauses")) / 1000.0);
         }
-        List<Long> large = sorted(timings.get("large"));
-        List<Long> largeFloor = sorted(timings.get("large-floor"));
+        List<Long> large = Latencies.sorted(timings.get("large"));
+        List<Long> largeFloor = Latencies.sorted(timings.get("large-floor"));
         out.printf("a policy starting to reference a set of %,d members (every endpoint), %d rounds: median %.0f ms, max %.0f"
                 + " ms; bare `ipset restore` of the same set in the same namespace, alternating: median %.0f ms; ratio of"
                 + " medians %.2fx (target <= 1.5x)%n", timings.get("large-members").getFirst(), large.size(),
                 Percentiles.of(large, 50) / 1000.0, large.getLast() / 1000.0, Percentiles.of(largeFloor, 50) / 1000.0,
                 (double) Percentiles.of(large, 50) / Percentiles.of(largeFloor, 50));
-        out.printf("  of which calc: median %.0f ms%n", Percentiles.of(sorted(timings.get("large-calc")), 50) / 1000.0);
+        out.printf("  of which calc: median %.0f ms%n", Percentiles.of(Latencies.sorted(timings.get("large-calc")), 50) / 1000.0);
         out.println(perDriver(timings, "large"));
         out.printf("memory of the process doing it: RSS %d MB right after a full GC, %d MB %d s later as an agent settles"
                 + " (its JVM trims the native heap every 10 s); heap after the full GC %d MB live of %d MB committed"
@@ -156,7 +153,7 @@ public final class PolicyBenchmark {
         StringBuilder drivers = new StringBuilder("    median per driver (two run at once):");
         timings.keySet().stream().filter(key -> key.startsWith(kind + "-driver-")).sorted().forEach(key ->
                 drivers.append(String.format(" %s %.1f ms", key.substring((kind + "-driver-").length()),
-                        Percentiles.of(sorted(timings.get(key)), 50) / 1000.0)));
+                        Percentiles.of(Latencies.sorted(timings.get(key)), 50) / 1000.0)));
         return drivers.toString();
     }
 
@@ -196,12 +193,6 @@ public final class PolicyBenchmark {
             case "label" -> "one remote endpoint's labels changed (its app):";
             default -> "one local endpoint added:";
         };
-    }
-
-    private static List<Long> sorted(List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted;
     }
 
     /**
