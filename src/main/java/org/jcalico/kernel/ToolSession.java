@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.jcalico.util.BoundedInput;
@@ -97,6 +98,9 @@ public final class ToolSession {
         boolean answered = false;
         boolean ok = false;
         ScheduledFuture<?> watchdog = null;
+        // set before the kill, not read from the watchdog's own state: that is done only after the kill has also
+        // stopped the tool's children, and the end of the output can be read between the two
+        AtomicBoolean timedOut = new AtomicBoolean();
         List<String> lines = new ArrayList<>();
         long firstLine = 1;
         try {
@@ -105,7 +109,10 @@ public final class ToolSession {
             answer.renew();
             firstLine = linesSent + 1;
             linesSent += batch.chars().filter(c -> c == '\n').count();
-            watchdog = TIMERS.schedule(() -> ProcessTree.kill(running), timeoutSeconds, TimeUnit.SECONDS);
+            watchdog = TIMERS.schedule(() -> {
+                timedOut.set(true);
+                ProcessTree.kill(running);
+            }, timeoutSeconds, TimeUnit.SECONDS);
             try {
                 input.write(batch.getBytes(StandardCharsets.UTF_8));
                 input.flush();
@@ -121,7 +128,7 @@ public final class ToolSession {
                 }
                 if (line == null) {
                     throw ended(answer.exceeded() ? "it printed more than " + answer.size()
-                            : watchdog.isDone() ? "it did not answer within " + timeoutSeconds + " s" : "it exited",
+                            : timedOut.get() ? "it did not answer within " + timeoutSeconds + " s" : "it exited",
                             lines, firstLine);
                 }
                 lines.add(line);
