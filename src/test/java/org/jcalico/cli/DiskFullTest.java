@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jcalico.testing.JavaProcess;
 import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,11 +28,11 @@ class DiskFullTest {
         KernelTests.assumeKernel();
         Path mount = Files.createDirectory(dir.resolve("jcts-full"));
         Path store = mount.resolve("store.db");
-        Process process = new ProcessBuilder(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount -t tmpfs -o size=512k jcts-full \"$1\" && shift && exec \"$@\"", "sh", mount.toString(),
-                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), DiskFullMain.class.getName(),
-                store.toString())).redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs -o size=512k jcts-full \"$1\" && shift && exec \"$@\"", "sh", mount.toString()));
+        command.addAll(JavaProcess.command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), DiskFullMain.class,
+                store.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the disk filled within 2 minutes");
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), output);

@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +50,17 @@ public final class CommandJvm {
     /** A command's JVM up to its main class, to which the command's arguments are appended. */
     public static List<String> command() {
         return JAR.map(jar -> JvmCommand.command(jar.toString(), CACHE_OPTIONS)).orElseGet(JvmCommand::command);
+    }
+
+    /** The options that give SQLite's library by path to a JVM started otherwise (none when it could not be unpacked). */
+    public static List<String> sqliteLibrary() {
+        List<String> options = new ArrayList<>();
+        for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name")) {
+            if (System.getProperty(property) != null) {
+                options.add("-D" + property + "=" + System.getProperty(property));
+            }
+        }
+        return options;
     }
 
     /** The project's jar, when it is what this JVM runs jcalico's classes from. */

@@ -16,10 +16,21 @@ public final class JavaProcess {
 
     /** The process to start, for a test that reads its error output. */
     public static ProcessBuilder builder(Class<?> main, String... args) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), main.getName()));
+        return new ProcessBuilder(command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), main, args));
+    }
+
+    /**
+     * The command line of a JVM with OPTIONS running MAIN with ARGS, for a test that starts it under another command
+     * (in a namespace, a mount namespace). SQLite's library is given by path as to the JVMs jcalico starts: unpacked
+     * by each, it was left in /tmp by every one a test killed (1 MB each, some twenty a run of the suite).
+     */
+    public static List<String> command(List<String> options, Class<?> main, String... args) {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        command.addAll(options);
+        command.addAll(CommandJvm.sqliteLibrary());
+        command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                main.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command);
+        return command;
     }
 }

@@ -27,6 +27,7 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.JavaProcess;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
@@ -122,8 +123,8 @@ class ConcurrentAddTest {
     }
 
     private CommandRunner.Result run(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                "--enable-native-access=ALL-UNNAMED", "org.jcalico.cli.Main", "--datastore", url, "--node", "n1"));
+        List<String> command = new ArrayList<>(JavaProcess.command(List.of(), org.jcalico.cli.Main.class,
+                "--datastore", url, "--node", "n1"));
         command.addAll(args);
         return CommandRunner.inNamespace(HOST).run(command);
     }
@@ -137,9 +138,9 @@ class ConcurrentAddTest {
         List<Process> processes = new ArrayList<>();
         List<BufferedReader> outputs = new ArrayList<>();
         for (List<String> args : List.of(first, second)) {
-            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", HOST, java(), "-XX:TieredStopAtLevel=1",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    GatedCommandMain.class.getName(), "--datastore", url, "--node", "n1"));
+            List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", HOST));
+            command.addAll(JavaProcess.command(List.of("-XX:TieredStopAtLevel=1"), GatedCommandMain.class,
+                    "--datastore", url, "--node", "n1"));
             command.addAll(args);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             processes.add(process);
@@ -159,9 +160,5 @@ class ConcurrentAddTest {
             processes.get(i).waitFor();
         }
         return outcomes;
-    }
-
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
     }
 }

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jcalico.cli.Main;
 import org.jcalico.datastore.embedded.EmbeddedDatastore;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.testing.JavaProcess;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.Test;
@@ -44,10 +46,10 @@ class ContainerAddInjectionTest {
             Path node = Files.writeString(dir.resolve("node.yaml"), "kind: Node\nname: jcts-n1\nipv4: 10.99.0.1\n");
             assertEquals(0, Main.run("--datastore", "embedded:" + store, "apply", "-f", node.toString()));
 
-            Process add = new ProcessBuilder(List.of("nsenter", "--net=/run/netns/" + HOST, "--",
-                    ProcessHandle.current().info().command().orElse("java"), "-XX:TieredStopAtLevel=1",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                    "--datastore", "embedded:" + store, "--node", "jcts-n1", "container", "add", "netns:" + evil)).start();
+            List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + HOST, "--"));
+            command.addAll(JavaProcess.command(List.of("-XX:TieredStopAtLevel=1"), Main.class,
+                    "--datastore", "embedded:" + store, "--node", "jcts-n1", "container", "add", "netns:" + evil));
+            Process add = new ProcessBuilder(command).start();
             assertTrue(add.waitFor(60, TimeUnit.SECONDS));
             String err = new String(add.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             List<String> errors = err.lines().filter(line -> !line.startsWith("WARNING")).toList();
