@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.jcalico.agent.JvmCommand;
@@ -24,6 +25,7 @@ import org.jcalico.agent.RunDirectory;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Directories;
 import org.jcalico.util.Futures;
+import org.sqlite.util.OSInfo;
 
 /**
  * Builds the node image {@code jcalico/node:VERSION} with no registry: a Debian root file system made by mmdebstrap
@@ -55,6 +57,12 @@ public final class NodeImage {
     static final List<String> MODULES = List.of("java.base", "java.desktop", "java.management", "java.naming",
             "java.net.http", "java.sql", "jdk.management", "jdk.unsupported");
     static final Path HOME = Path.of("/opt/jcalico");
+    /**
+     * Where the agent in the image loads SQLite's native library from, by path: the driver would otherwise unpack a copy
+     * into the container's /tmp at every start and delete it only at a normal exit, so each agent killed (a stop that
+     * outlasts its timeout, a crash under the restart policy) left 1 MB in the container.
+     */
+    static final Path SQLITE_LIBRARY = HOME.resolve("native/libsqlitejdbc.so");
 
     private final DockerCli docker;
     private final Path cache;
@@ -80,6 +88,8 @@ public final class NodeImage {
     static List<String> entrypoint() {
         List<String> command = new ArrayList<>(List.of(HOME.resolve("java/bin/java").toString()));
         command.addAll(JvmCommand.AGENT_FLAGS);
+        command.addAll(List.of("-Dorg.sqlite.lib.path=" + SQLITE_LIBRARY.getParent(),
+                "-Dorg.sqlite.lib.name=" + SQLITE_LIBRARY.getFileName()));
         command.addAll(List.of("-jar", HOME.resolve("jcalico.jar").toString()));
         return command;
     }
@@ -130,6 +140,9 @@ public final class NodeImage {
             List<String> jarFiles = new ArrayList<>(List.of(jar.getFileName().toString()));
             libraries.forEach(library -> jarFiles.add(jar.getParent().relativize(library).toString()));
             append(archive, jar.getParent(), jarFiles, "s,^," + relative(HOME) + "/,");
+            Path sqlite = sqliteLibrary(libraries);
+            append(archive, sqlite.getParent(), List.of(sqlite.getFileName().toString()),
+                    "s,^," + relative(SQLITE_LIBRARY.getParent()) + "/,");
             progress.accept("importing it into docker as " + tag);
             DockerCli.longStep(docker.command("import",
                     "--change", "ENTRYPOINT " + json(entrypoint()),
@@ -230,6 +243,26 @@ public final class NodeImage {
         } catch (IOException e) {
             throw new KernelException("cannot read " + jar + ": " + e.getMessage());
         }
+    }
+
+    /** SQLite's native library for this machine, taken out of its driver's jar (one of LIBRARIES) into the cache. */
+    private Path sqliteLibrary(List<Path> libraries) throws IOException {
+        String entry = "org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/" + SQLITE_LIBRARY.getFileName();
+        for (Path library : libraries) {
+            try (JarFile file = new JarFile(library.toFile())) {
+                JarEntry found = file.getJarEntry(entry);
+                if (found != null) {
+                    Path dir = cache.resolve("native");
+                    Directories.delete(dir);
+                    Files.createDirectory(dir);
+                    try (InputStream in = file.getInputStream(found)) {
+                        Files.copy(in, dir.resolve(SQLITE_LIBRARY.getFileName()));
+                    }
+                    return dir.resolve(SQLITE_LIBRARY.getFileName());
+                }
+            }
+        }
+        throw new KernelException("none of the jar's libraries holds SQLite's native library " + entry);
     }
 
     /** What decides the image apart from the files: the recipe and the entry point. */

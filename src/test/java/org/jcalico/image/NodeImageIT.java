@@ -91,6 +91,10 @@ class NodeImageIT {
             String status = fixture.run("h1", "node", "status").stdout();
             assertTrue(status.contains("in container " + container) && status.contains("in sync"), status);
             assertMatrix();
+            // SQLite's library is the image's, by path: a copy unpacked into the container's /tmp stays there when the
+            // agent is killed
+            String tmp = docker.docker("exec", container, "ls", "-A", "/tmp").check().stdout();
+            assertFalse(tmp.contains("sqlitejdbc"), "no SQLite library unpacked in the node container's /tmp: " + tmp);
 
             // the node container restarted while red-1b pings red-1 on the same host (the kernel keeps forwarding)
             // and red-2 pings it from h2: BIRD dies with the container, h2 keeps h1's routes and the new BIRD keeps
