@@ -11,12 +11,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sqlite.util.OSInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher's start-up caches (the everyday commands', the lists') hold the jar's classes, and the JVM runs them
  * from a cache recorded from an older jar without a word: a jar built after the caches (`mvn package` rather than the
- * launcher, which deletes them when it builds) has them recorded again.
+ * launcher, which deletes them when it builds) has them recorded again, and SQLite's native library unpacked again.
  */
 class LauncherCacheIT {
     private static final String RECORDING = "jcalico: recording a start-up cache (once per build)";
@@ -37,9 +38,7 @@ class LauncherCacheIT {
         for (String name : List.of("jcalico.jar", ".jdk", ".jdk-major")) {
             Files.copy(home.resolve("target").resolve(name), target.resolve(name));
         }
-        for (String name : List.of("lib", "native")) {
-            Files.createSymbolicLink(target.resolve(name), home.resolve("target").resolve(name));
-        }
+        Files.createSymbolicLink(target.resolve("lib"), home.resolve("target").resolve("lib"));
         FileTime sourcesTime = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
         Files.setLastModifiedTime(dir.resolve("src/main"), sourcesTime);
         Files.setLastModifiedTime(dir.resolve("pom.xml"), sourcesTime);
@@ -50,6 +49,11 @@ class LauncherCacheIT {
         Outcome first = run(dir.resolve("jcalico"));
         assertTrue(first.status() == 0 && first.err().contains(RECORDING) && Files.exists(cache) && Files.exists(lists),
                 first.toString());
+        // a jar the launcher did not build (no target/native, as after `mvn package`) still gets SQLite's library
+        // unpacked, so that no JVM unpacks its own into /tmp
+        Path sqlite = target.resolve("native/org/sqlite/native")
+                .resolve(OSInfo.getNativeLibFolderPathForCurrentOS()).resolve("libsqlitejdbc.so");
+        assertTrue(Files.getLastModifiedTime(sqlite).compareTo(Files.getLastModifiedTime(jar)) > 0, "SQLite's library unpacked");
         Outcome second = run(dir.resolve("jcalico"));
         assertTrue(second.status() == 0 && !second.err().contains(RECORDING), "recorded once: " + second);
 
@@ -58,6 +62,7 @@ class LauncherCacheIT {
         assertTrue(rebuilt.status() == 0 && rebuilt.err().contains(RECORDING), "a jar newer than the cache: " + rebuilt);
         assertTrue(Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(jar)) > 0);
         assertTrue(Files.getLastModifiedTime(lists).compareTo(Files.getLastModifiedTime(jar)) > 0);
+        assertTrue(Files.getLastModifiedTime(sqlite).compareTo(Files.getLastModifiedTime(jar)) > 0, "unpacked again");
         assertFalse(run(dir.resolve("jcalico")).err().contains(RECORDING));
     }
 
