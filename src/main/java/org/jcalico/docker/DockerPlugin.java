@@ -90,7 +90,8 @@ public final class DockerPlugin {
             case "/NetworkDriver.EndpointOperInfo" -> new Protocol.OperInfo(EMPTY);
             case "/NetworkDriver.DeleteEndpoint" -> done(() -> network.deleteEndpoint(read(body, Protocol.EndpointRef.class)));
             case "/NetworkDriver.Join" -> network.join(read(body, Protocol.Join.class));
-            case "/NetworkDriver.Leave" -> done(() -> network.leave(read(body, Protocol.EndpointRef.class)));
+            // nothing at Leave: the endpoint goes after DeleteEndpoint (NetworkDriver.deleteEndpoint says why)
+            case "/NetworkDriver.Leave" -> EMPTY;
             // discovery, external connectivity (port publishing) and swarm's allocation: nothing for jcalico to do
             case "/NetworkDriver.DiscoverNew", "/NetworkDriver.DiscoverDelete", "/NetworkDriver.ProgramExternalConnectivity",
                  "/NetworkDriver.RevokeExternalConnectivity", "/NetworkDriver.AllocateNetwork",

@@ -71,10 +71,10 @@ public final class IpamDriver {
 
     /**
      * Frees the address if docker's IPAM on this node still holds it; anything else is not docker's to free. Docker
-     * releasing an address says that its endpoint is gone on docker's side, even when Leave never reached jcalico (a
-     * dockerd restarted after a crash releases its dead containers' addresses without calling the driver): the
-     * endpoint that still uses it is detached first. Done after the answer, behind the Leave that came before it
-     * ({@link ReleaseQueue}): until then the address stays held, so nobody else can take it.
+     * releasing an address says that its endpoint is gone on docker's side, even when DeleteEndpoint never reached
+     * jcalico (a dockerd restarted after a crash releases its dead containers' addresses without calling the driver):
+     * the endpoint that still uses it is detached first. Done after the answer, behind the DeleteEndpoint that came
+     * before it ({@link ReleaseQueue}): until then the address stays held, so nobody else can take it.
      */
     public void releaseAddress(Protocol.ReleaseAddress request) {
         String text = request.address() == null ? "" : request.address().replaceAll("/.*", "");

@@ -25,8 +25,8 @@ import org.jcalico.util.Futures;
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
  * is the jcalico profile of the same name (made by the first endpoint that joins it on any host, kept afterwards);
- * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached at Leave
- * (again at DeleteEndpoint if Leave never came). See docs/docker.md.
+ * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached after
+ * DeleteEndpoint. See docs/docker.md.
  */
 public final class NetworkDriver {
     /** The orchestrator of the endpoints this driver makes; the consistency sweep looks for no others. */
@@ -56,10 +56,7 @@ public final class NetworkDriver {
      */
     private final Map<String, DockerClient.Network> networks = new ConcurrentHashMap<>();
 
-    /** Endpoints whose Leave detaches them: the DeleteEndpoint that follows has nothing left to do for them. */
-    private final Set<String> left = ConcurrentHashMap.newKeySet();
-
-    /** Leave's and ReleaseAddress's work, done after their answers, in their order. */
+    /** DeleteEndpoint's and ReleaseAddress's work, done after their answers, in their order. */
     private final ReleaseQueue releases;
 
     /**
@@ -226,45 +223,42 @@ public final class NetworkDriver {
     }
 
     /**
-     * Leave answers at once; the endpoint's record goes (with the intent to remove the rest, in one commit) right
-     * after, on the release queue, and its veth is destroyed after that commit on a thread of its own. docker takes
-     * the container's side out of the container right after Leave's answer, and the endpoint keeps its rules until
-     * its record goes (then the dispatch chains drop the interface), so nothing passes that policy does not allow
-     * meanwhile; its addresses stay held until docker's
-     * ReleaseAddress, which the queue runs after this. The commit and the kernel's destruction of the pair (10-20 ms
-     * here) then overlap dockerd's own work after Leave (docs/docker.md).
+     * Runs an address's release after the DeleteEndpoints and releases dockerd called before it (see
+     * {@link ReleaseQueue}).
      */
-    public void leave(Protocol.EndpointRef request) {
-        left.add(request.endpointId());
-        releases.submit("Leave of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
-                rest -> Thread.ofVirtual().name("docker-leave-" + shortId(request.endpointId())).start(() -> {
-                    try {
-                        rest.run();
-                    } catch (RuntimeException e) {
-                        log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
-                    }
-                })));
-    }
-
-    /** Runs an address's release after the Leaves and releases dockerd called before it (see {@link ReleaseQueue}). */
     void releaseLater(String what, Runnable release) {
         releases.submit(what, release);
     }
 
-    /** Returns once the work of every Leave and ReleaseAddress answered so far is done (10 s at most). */
+    /** Returns once the work of every DeleteEndpoint and ReleaseAddress answered so far is done (10 s at most). */
     public void awaitReleases() {
         releases.awaitDone();
     }
 
+    /**
+     * DeleteEndpoint answers at once; the endpoint's record goes (with the intent to remove the rest, in one commit)
+     * right after, on the release queue, and its veth is destroyed after that commit on a thread of its own. Not at
+     * Leave: between Leave and DeleteEndpoint dockerd moves the container's side back into the host's namespace
+     * under the kernel's rtnetlink lock, which the removal's link and route deletions take too, and beside that move
+     * the agent's apply of the removal took twice as long (docs/docker.md, "Session 44 (d-docker)"). Until its record
+     * goes the endpoint keeps its rules, and the container's side is out of the container by then, so nothing passes
+     * that policy does not allow; its addresses stay held until docker's ReleaseAddress, which the queue runs after
+     * this.
+     */
     public void deleteEndpoint(Protocol.EndpointRef request) {
         Created endpoint = created.remove(request.endpointId());
         if (endpoint != null) {
             // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
             endpoint.attached().handle((done, failure) -> done).join();
         }
-        if (!left.remove(request.endpointId())) {
-            detach(request.endpointId());
-        }
+        releases.submit("DeleteEndpoint of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
+                rest -> Thread.ofVirtual().name("docker-delete-" + shortId(request.endpointId())).start(() -> {
+                    try {
+                        rest.run();
+                    } catch (RuntimeException e) {
+                        log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
+                    }
+                })));
     }
 
     /**

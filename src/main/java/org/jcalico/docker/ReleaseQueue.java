@@ -8,11 +8,11 @@ import java.util.concurrent.TimeoutException;
 import org.jcalico.log.Log;
 
 /**
- * The work of dockerd's release calls (Leave, ReleaseAddress), done after the call has answered, one item at a time
- * in the order of the calls. dockerd makes these calls while a container exits, and `docker run`, `docker stop` and
- * `docker rm` return only after them; what they release can no longer carry a packet when they come (docker has
- * moved the interface back into the host's namespace, down, before Leave), so their datastore commits need not
- * hold dockerd up. What must not overtake them waits for the queue: a RequestAddress (an address released just
+ * The work of dockerd's release calls (DeleteEndpoint, ReleaseAddress), done after the call has answered, one item
+ * at a time in the order of the calls. dockerd makes these calls while a container exits, and `docker run`, `docker
+ * stop` and `docker rm` return only after them; what they release can no longer carry a packet when they come (docker
+ * has moved the interface back into the host's namespace, down, between Leave and DeleteEndpoint), so their work
+ * need not hold dockerd up. What must not overtake them waits for the queue: a RequestAddress (an address released just
  * before must be free again), a Join into a container that had endpoints (its siblings), the consistency pass, the
  * stopping agent. An item that fails is logged, and what it leaves is the consistency pass's (docs/docker.md).
  */
