@@ -9,11 +9,11 @@ public final class JvmCommand {
     /**
      * The method that the agent's optimizing compiler (C2) gives up on at once, its budget of nodes being far below what
      * its graph needs, so that the first tier (C1) compiles it fully instead: reading a stored endpoint, which an
-     * agent's first listing runs 100,000 times in a big cluster and hardly ever again. C2 took up to a second of a core
-     * for it (its callees, the record's constructor and its checks, all inlined) while the listing was read, and some 15
-     * MB of arena: it was the longest compilation of `bench scale`'s start (docs/agent.md, "Start-up of the agent",
-     * session 44). Its callees are compiled on their own as before; a change's one endpoint decodes in microseconds
-     * either way.
+     * agent's first listing runs 100,000 times in a big cluster and hardly ever again. C2's compilation of it (its
+     * callees, the record's constructor and its checks, all inlined) was the longest of `bench scale`'s start, on one of
+     * the two cores while the listing was read, and its arena kept some 15 MB resident after in sync (docs/agent.md,
+     * "Start-up of the agent", session 44). Its callees are compiled on their own as before; a change's one endpoint
+     * decodes in microseconds either way.
      */
     static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
     /**
