@@ -7,6 +7,16 @@ import org.jcalico.datastore.DatastoreUrl;
 /** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
 public final class JvmCommand {
     /**
+     * The method that the agent's optimizing compiler (C2) gives up on at once, its budget of nodes being far below what
+     * its graph needs, so that the first tier (C1) compiles it fully instead: reading a stored endpoint, which an
+     * agent's first listing runs 100,000 times in a big cluster and hardly ever again. C2's compilation of it (its
+     * callees, the record's constructor and its checks, all inlined) was the longest of `bench scale`'s start, on one of
+     * the two cores while the listing was read, and its arena kept some 15 MB resident after in sync (docs/agent.md,
+     * "Start-up of the agent", session 44). Its callees are compiled on their own as before; a change's one endpoint
+     * decodes in microseconds either way.
+     */
+    static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
+    /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
      * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
@@ -22,13 +32,14 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory").
+     * (docs/agent.md, "Memory"); and {@link #FIRST_TIER_ONLY}.
      */
     public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
-            "--enable-native-access=ALL-UNNAMED");
+            "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000");
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
      * it runs interpreted (no compiler threads, arenas or compiled code: 8 MB of RSS, and it starts the agent as soon as

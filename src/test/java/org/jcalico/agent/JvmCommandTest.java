@@ -3,9 +3,16 @@ package org.jcalico.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Test;
 
 /** The agent's JVM options are ones the JDK that runs it takes: a JVM refuses to start on one it does not know. */
@@ -22,6 +29,52 @@ class JvmCommandTest {
         assertEquals(8L << 20, flag(result.stdout(), "InitialHeapSize"), "an idle agent's heap starts at 8 MB: from 16 MB its"
                 + " young generation, touched whole, kept 1.5-2.5 MB more resident (docs/agent.md, \"Memory\", session 32)");
         assertEquals(512L << 20, flag(result.stdout(), "MaxHeapSize"), "and grows to 512 MB, for 500,000 endpoints");
+    }
+
+    /**
+     * In the agent's JVM a stored endpoint is read by the first tier's full compilation (tier 1), never the optimizing
+     * compiler's: C2 gives the method up at once, and it is then compiled at the first tier, which no method C2 takes
+     * ever is. Before, C2 compiled it (tier 4), up to a second of a core during a big cluster's listing (docs/agent.md,
+     * "Start-up of the agent", session 44). Run: 100,000 endpoints decoded from their stored bytes, as the listing does.
+     */
+    @Test
+    void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
+        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
+        jvm.addAll(JvmCommand.AGENT_FLAGS);
+        jvm.addAll(List.of("-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"),
+                StoredEndpointReads.class.getName()));
+        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
+        String method = " org.jcalico.model.StoredRecords::endpoint ";
+        List<String> compiled = out.lines().filter(line -> line.contains(method) && !line.contains(" made not entrant")).toList();
+        assertTrue(out.contains("decoded 100000"), out);
+        assertTrue(compiled.stream().anyMatch(line -> line.matches("\\s*\\d+\\s+\\d+\\s+1\\s+.*")),
+                "compiled by the first tier in full: " + compiled);
+        // a compilation's line comes when it starts, and again with COMPILE SKIPPED when given up: by its id
+        Set<String> optimized = compiled.stream().filter(line -> line.matches("\\s*\\d+\\s+\\d+\\s+4\\s+.*"))
+                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
+        Set<String> givenUp = compiled.stream().filter(line -> line.contains("COMPILE SKIPPED"))
+                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
+        assertEquals(givenUp, optimized, "never by C2: " + compiled);
+    }
+
+    /** Decodes one stored endpoint 100,000 times, as a big cluster's listing decodes its endpoints. */
+    static final class StoredEndpointReads {
+        public static void main(String[] args) {
+            WorkloadEndpoint endpoint = new WorkloadEndpoint("node-0002", "sim", "sim-2-5", "node-0002-sim-2-5-eth0",
+                    "jc0123456789a", null, List.of(Cidr.parse("10.128.0.5/32")), List.of(), List.of("group-19"), null, null,
+                    null, null);
+            byte[] stored = ResourceCodec.toJson(endpoint).getBytes(StandardCharsets.UTF_8);
+            int decoded = 0;
+            for (int i = 0; i < 100_000; i++) {
+                if (ResourceCodec.fromJson(stored, 0, stored.length).equals(endpoint)) {
+                    decoded++;
+                }
+            }
+            System.out.println("decoded " + decoded);
+        }
     }
 
     /** A numeric flag's value as -XX:+PrintFlagsFinal prints it. */
