@@ -8,12 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -37,10 +35,6 @@ public final class Rtnetlink {
     private static final int RTM_NEWROUTE = 24;
     private static final int RTM_DELROUTE = 25;
     private static final int RTM_GETROUTE = 26;
-    private static final int RTM_NEWNEIGH = 28;
-    private static final int RTM_DELNEIGH = 29;
-    private static final int RTM_GETNEIGH = 30;
-    private static final int NLM_F_REPLACE = 0x100;
     private static final int NLM_F_EXCL = 0x200;
     private static final int NLM_F_CREATE = 0x400;
     private static final int AF_UNSPEC = 0;
@@ -81,11 +75,6 @@ public final class Rtnetlink {
     private static final int IFA_F_NODAD = 0x02;
     private static final int IFF_UP = 1;
     private static final int RTMSG = 12;
-    private static final int NDMSG = 12;
-    private static final int NDA_DST = 1;
-    private static final int NDA_LLADDR = 2;
-    private static final int NDA_PROTOCOL = 12;
-    private static final int NUD_PERMANENT = 0x80;
     private static final int IFINFOMSG = 16;
     private static final String TOOL = "rtnetlink";
     private final NamespaceThread<NetlinkChannel> thread;
@@ -141,33 +130,22 @@ public final class Rtnetlink {
         if (changes.isEmpty()) {
             return Map.of();
         }
-        return byDevice(changes, change -> change.route().device(),
-                (change, index) -> routeRequest(change.add(), protocol, change.route(), index));
-    }
-
-    /**
-     * One request per change, sent in one batch, each given the index of its change's device (null: none), looked up
-     * by name once per batch; a change whose device does not exist is refused with ip's words,
-     * {@code Cannot find device "NAME"}, and not sent. The refused changes' errors by index into changes.
-     */
-    private <C> Map<Integer, String> byDevice(List<C> changes, Function<C, String> device,
-                                              BiFunction<C, Integer, NetlinkChannel.Request> request) {
         return observed(channel -> {
             Map<Integer, String> refused = new HashMap<>();
             Map<String, Integer> indexes = new HashMap<>();
             List<NetlinkChannel.Request> requests = new ArrayList<>();
             List<Integer> sent = new ArrayList<>();
             for (int i = 0; i < changes.size(); i++) {
-                String name = device.apply(changes.get(i));
-                int index = name == null ? 0 : indexes.computeIfAbsent(name, NetlinkSocket::index);
-                if (name != null && index == 0) {
-                    refused.put(i, "Cannot find device \"" + name + "\"");
+                Route route = changes.get(i).route();
+                int index = route.device() == null ? 0 : indexes.computeIfAbsent(route.device(), NetlinkSocket::index);
+                if (route.device() != null && index == 0) {
+                    refused.put(i, "Cannot find device \"" + route.device() + "\"");
                     continue;
                 }
-                requests.add(request.apply(changes.get(i), index));
+                requests.add(routeRequest(changes.get(i).add(), protocol, route, index));
                 sent.add(i);
             }
-            channel.send(requests).forEach((sentIndex, error) -> refused.put(sent.get(sentIndex), error));
+            channel.send(requests).forEach((request, error) -> refused.put(sent.get(request), error));
             return refused;
         }, refusals -> !refusals.isEmpty());
     }
@@ -233,87 +211,6 @@ public final class Rtnetlink {
             return new Route(InetAddress.getByAddress(destination), Byte.toUnsignedInt(body.get(1)), type, device);
         } catch (UnknownHostException e) {
             throw new KernelException("rtnetlink: a route's destination of " + destination.length + " bytes");
-        }
-    }
-
-    /**
-     * A permanent neighbour entry: on {@code device}, {@code address} is at the link-layer address {@code mac}
-     * (lower-case, colon-separated), for ARP (IPv4) and neighbour discovery (IPv6) alike: no question is asked for it.
-     */
-    public record Neighbour(InetAddress address, String device, String mac) {
-    }
-
-    /** A neighbour entry to write or to delete. */
-    public record NeighbourChange(boolean add, Neighbour neighbour) {
-    }
-
-    /**
-     * Makes the changes, in order, in one batch, an entry written tagged with the protocol number; returns the refused
-     * ones' errors by index into changes. An entry is written as {@code ip neigh replace ... nud permanent protocol P}:
-     * it takes the place of whatever entry the kernel had for the address on that device (one ARP learnt before, say).
-     * A change on an interface that does not exist is refused with ip's words, {@code Cannot find device "NAME"}.
-     *
-     * @throws Interrupted when the batch's answers were lost: which changes took effect is unknown
-     */
-    public Map<Integer, String> changeNeighbours(int protocol, List<NeighbourChange> changes) {
-        if (changes.isEmpty()) {
-            return Map.of();
-        }
-        return byDevice(changes, change -> change.neighbour().device(), (change, index) -> neighbourRequest(change.add(),
-                protocol, change.neighbour().address().getAddress(), HexFormat.ofDelimiter(":").parseHex(change.neighbour().mac()), index));
-    }
-
-    /** As {@code ip neigh replace ADDRESS lladdr MAC dev DEVICE nud permanent [protocol P]} or {@code ip neigh del}. */
-    private static NetlinkChannel.Request neighbourRequest(boolean add, int protocol, byte[] address, byte[] mac, int index) {
-        return new NetlinkChannel.Request(add ? RTM_NEWNEIGH : RTM_DELNEIGH, add ? NLM_F_CREATE | NLM_F_REPLACE : 0, writer -> {
-            writer.u8(address.length == 16 ? AF_INET6 : AF_INET).u8(0).u16(0).u32(index).u16(add ? NUD_PERMANENT : 0).u8(0).u8(0)
-                    .attribute(NDA_DST, address);
-            if (add) {
-                writer.attribute(NDA_LLADDR, mac);
-                if (protocol != 0) {
-                    writer.attribute(NDA_PROTOCOL, new byte[] {(byte) protocol});
-                }
-            }
-        });
-    }
-
-    /** The permanent neighbour entries tagged with the protocol number, IPv4 and IPv6, each named by its device. */
-    public List<Neighbour> neighbours(int protocol) {
-        return observed(channel -> {
-            List<Neighbour> neighbours = new ArrayList<>();
-            Map<Integer, String> names = new HashMap<>();
-            for (NetlinkMessage message : channel.dump(RTM_GETNEIGH,
-                    writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u16(0).u8(0).u8(0))) {
-                Neighbour neighbour = message.type() == RTM_NEWNEIGH ? neighbour(message, protocol, names) : null;
-                if (neighbour != null) {
-                    neighbours.add(neighbour);
-                }
-            }
-            return neighbours;
-        }, dump -> false);
-    }
-
-    /** The entry, or null for one that is not permanent, of another protocol, or whose interface just went. */
-    private static Neighbour neighbour(NetlinkMessage message, int protocol, Map<Integer, String> names) {
-        var body = message.body();
-        if ((Short.toUnsignedInt(body.getShort(8)) & NUD_PERMANENT) == 0) {
-            return null;
-        }
-        Map<Integer, byte[]> attributes = message.attributes(NDMSG);
-        byte[] tag = attributes.get(NDA_PROTOCOL);
-        byte[] destination = attributes.get(NDA_DST);
-        byte[] mac = attributes.get(NDA_LLADDR);
-        if (tag == null || Byte.toUnsignedInt(tag[0]) != protocol || destination == null || mac == null) {
-            return null;
-        }
-        String device = names.computeIfAbsent(body.getInt(4), NetlinkSocket::name);
-        if (device == null) {
-            return null;
-        }
-        try {
-            return new Neighbour(InetAddress.getByAddress(destination), device, HexFormat.ofDelimiter(":").formatHex(mac));
-        } catch (UnknownHostException e) {
-            throw new KernelException("rtnetlink: a neighbour's address of " + destination.length + " bytes");
         }
     }
 
@@ -468,21 +365,17 @@ public final class Rtnetlink {
     }
 
     /**
-     * A container's end of a pair, to configure from inside its namespace: the device's addresses, the gateways of its
-     * default routes (IPv4: reached on the link itself; null: no default route of that family), and the link-layer
-     * address the gateways are at (the host side's MAC).
+     * A container's end of a pair, to configure from inside its namespace: the device's addresses, and the gateways of
+     * its default routes (IPv4: reached on the link itself; null: no default route of that family).
      */
-    public record Inside(String device, List<LinkAddress> addresses, byte[] ipv4Gateway, byte[] ipv6Gateway, byte[] gatewayMac) {
+    public record Inside(String device, List<LinkAddress> addresses, byte[] ipv4Gateway, byte[] ipv6Gateway) {
     }
 
     /**
      * In the network namespace at {@code namespace}, as {@code sysctl -w net/ipv6/conf/DEV/disable_ipv6=0} (when an
      * address is IPv6: a runtime may have turned IPv6 off for new interfaces there) then {@code ip -batch} of: lo and
      * the device up, the addresses (IPv6 ones nodad: unique by allocation, usable at once), for IPv4 a link route to
-     * the gateway and a default route via it, for IPv6 a default route via its gateway, and each gateway as a permanent
-     * neighbour at the gateways' MAC (no ARP or neighbour discovery before the container's first packet leaves, nor a
-     * second's wait when a question is lost; the host side still answers one, by proxy ARP or its own address, should
-     * the entry be deleted in the container). A thread of its own enters the
+     * the gateway and a default route via it, for IPv6 a default route via its gateway. A thread of its own enters the
      * namespace for this alone and ends with it, so nothing of this process keeps the container's namespace alive.
      *
      * @return null when done, else the first refused step and the kernel's words (the steps after it were still
@@ -514,13 +407,6 @@ public final class Rtnetlink {
                     steps.add("address add " + literal(address.address()) + "/" + address.prefixLength());
                     // IPv6 nodad: unique by allocation, and usable the moment the command returns
                     requests.add(addressRequest(index, address.address(), address.prefixLength(), address.address().length == 16));
-                }
-                for (byte[] gateway : new byte[][] {inside.ipv4Gateway(), inside.ipv6Gateway()}) {
-                    if (gateway != null) {
-                        steps.add("neigh replace " + literal(gateway) + " lladdr " + HexFormat.ofDelimiter(":").formatHex(inside.gatewayMac())
-                                + " nud permanent");
-                        requests.add(neighbourRequest(true, 0, gateway, inside.gatewayMac(), index));
-                    }
                 }
                 if (inside.ipv4Gateway() != null) {
                     steps.add("route add " + literal(inside.ipv4Gateway()) + "/32 scope link");

@@ -16,9 +16,7 @@ import org.jcalico.model.Cidr;
  * Plugs a container into its host with a veth pair and nothing else: no bridge, no address on the host side. The
  * container routes everything to a gateway that exists only as an ARP answer (IPv4, proxy_arp on the host side) or as
  * the host side's fixed link-local address (IPv6), so every container on every host is configured the same way.
- * Since every host side has the same MAC, the container is given its gateway's as a permanent neighbour entry: its
- * first packet leaves without a question asked (the host's side of it, the container's address at its MAC, is the
- * agent's, docs/agent.md "Session 44 (n-neigh)"). The host side's sysctls, routes and neighbour entries are the agent's job; this class only builds the pair, brings the host side up,
+ * The host side's sysctls and routes are the agent's job; this class only builds the pair, brings the host side up,
  * and configures the container's half.
  */
 public final class VethAttacher {
@@ -94,7 +92,7 @@ public final class VethAttacher {
             Rtnetlink.Refusal refusal = netlink.configureInside(pair.container().path().toString(), new Rtnetlink.Inside(
                     pair.containerInterface(), addresses.stream().map(address -> new Rtnetlink.LinkAddress(
                     address(address.network().toString()), address.prefixLength())).toList(), ipv4 ? GATEWAY4 : null,
-                    ipv6 ? GATEWAY6 : null, mac(HOST_MAC)));
+                    ipv6 ? GATEWAY6 : null));
             if (refusal != null) {
                 throw new WorkloadException(failure + ": " + refusal.step() + ": " + refusal.error());
             }

@@ -3,15 +3,11 @@ package org.jcalico.felix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,7 +28,6 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
@@ -40,12 +35,7 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.workload.Attachment;
-import org.jcalico.workload.ContainerResolver;
-import org.jcalico.workload.DockerClient;
-import org.jcalico.workload.VethAttacher;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
@@ -54,8 +44,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The agent's loop against a real kernel (namespace "jctp-loop-host", after JCALICO_TEST_NS_PREFIX when set, so that
@@ -304,96 +292,6 @@ class AgentLoopKernelTest {
                     && running.get().contains("10.65.0.0/26")),
                     "the status follows BIRD's configuration: " + statusFile.read());
         }
-    }
-
-    /**
-     * Issue #14 (a new container's first ping): the agent writes an endpoint's addresses as permanent neighbour entries
-     * at its MAC on its interface (as Calico's Felix writes a static ARP entry with each workload route), and the attach
-     * writes the container's gateways as permanent neighbours at the host side's MAC, so that a container's first
-     * packets, out and back, leave without an ARP or neighbour discovery question: afterwards neither side holds an
-     * entry it learnt. An entry deleted by hand is written again by the next resync; an endpoint's removal deletes its
-     * entries, also one done while no agent ran (the agent started after it, as after a kill -9, remembers nothing and
-     * deletes what no endpoint wants). Old code: no entry, and each first packet waited for an ARP exchange (or a
-     * second, when the question was lost). The same on both dataplanes: entries are links' state, not rules.
-     */
-    @ParameterizedTest
-    @EnumSource(DataplaneDriver.class)
-    void anEndpointsFirstPacketsAskNothingAndItsNeighbourEntriesFollowTheEndpoint(DataplaneDriver driver, @TempDir Path dir)
-            throws Exception {
-        String containerNamespace = TestNamespaces.named("jctp-loop-ctr");
-        Namespaces.deleteAll(containerNamespace);
-        CommandRunner container = Namespaces.create(containerNamespace);
-        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            // the host's own addresses, which the container pings, and its default routes (as a host has them)
-            host.run(List.of("ip", "-batch", "-"), """
-                    address add 10.65.255.1/32 dev lo
-                    address add fd00:65:ff::1/128 dev lo
-                    route add 0.0.0.0/0 dev lo
-                    route add ::/0 dev lo
-                    """).check();
-            Attachment attached = new VethAttacher(host).attach("jcA", new ContainerResolver(DockerClient.fromDockerHost(null))
-                    .resolve("netns:" + containerNamespace), "eth0", List.of(Cidr.parse("10.65.0.1/32"), Cidr.parse("fd00:65::1/128")));
-            host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "pjcB", "address", "02:00:00:00:00:0b").check();
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, FelixConfiguration.EndpointToHostAction.ACCEPT,
-                    null, null, null, null, null, null, null, null, null, driver));
-            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
-            store.create(new WorkloadEndpoint(NODE, "jcalico", "container-a", "ep-a", "jcA", attached.mac(),
-                    List.of(Cidr.parse("10.65.0.1/32")), List.of(Cidr.parse("fd00:65::1/128")), List.of("open"), null, null, null, null));
-            store.create(new WorkloadEndpoint(NODE, "jcalico", "container-b", "ep-b", "jcB", "02:00:00:00:00:0b",
-                    List.of(Cidr.parse("10.65.0.2/32")), List.of(), List.of("open"), null, null, null, null));
-            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
-            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")), "a and b are programmed");
-
-            Set<String> hostSide = Set.of("10.65.0.1 " + attached.mac() + " PERMANENT", "fd00:65::1 " + attached.mac() + " PERMANENT");
-            Set<String> gateways = Set.of("169.254.1.1 ee:ee:ee:ee:ee:ee PERMANENT", "fe80::ecee:eeff:feee:eeee ee:ee:ee:ee:ee:ee PERMANENT");
-            assertEquals(hostSide, neighbours(host, "jcA"), "the host knows the container's addresses");
-            assertEquals(Set.of("10.65.0.2 02:00:00:00:00:0b PERMANENT"), neighbours(host, "jcB"));
-            assertEquals(gateways, neighbours(container, "eth0"), "the container knows its gateways");
-            assertTrue(container.run("busybox", "ping", "-c", "1", "-W", "2", "10.65.255.1").ok(), "the container reaches the host, IPv4");
-            assertTrue(container.run("busybox", "ping", "-c", "1", "-W", "2", "fd00:65:ff::1").ok(), "the container reaches the host, IPv6");
-            assertEquals(hostSide, neighbours(host, "jcA"), "no ARP or neighbour discovery on the host's side");
-            assertEquals(gateways, neighbours(container, "eth0"), "no ARP or neighbour discovery on the container's side");
-
-            host.run("ip", "neigh", "del", "10.65.0.1", "dev", "jcA").check();
-            assertTrue(Eventually.within(8, () -> neighbours(host, "jcA").equals(hostSide)), "a resync writes it again: "
-                    + neighbours(host, "jcA"));
-
-            deleteEndpoint(store, "ep-a");
-            assertTrue(Eventually.within(8, () -> neighbours(host, "jcA").isEmpty()), "a's entries went with it: "
-                    + neighbours(host, "jcA"));
-            stopAgent();
-            deleteEndpoint(store, "ep-b");
-            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
-            assertTrue(Eventually.within(10, () -> neighbours(host, "jcB").isEmpty()), "b's entry, whose endpoint went while no"
-                    + " agent ran, is deleted by the next: " + neighbours(host, "jcB"));
-        } finally {
-            Namespaces.delete(containerNamespace);
-        }
-    }
-
-    private static void deleteEndpoint(ResourceStore store, String endpointId) {
-        Versioned<WorkloadEndpoint> endpoint = store.get(WorkloadEndpoint.class, NODE, endpointId).orElseThrow();
-        store.delete(endpoint.resource(), endpoint.revision());
-    }
-
-    /**
-     * The neighbour entries on the device as "ADDRESS MAC STATE", but for link-local IPv6 addresses other than the
-     * gateway's: a host side learns the container's from its router solicitations, which no packet of ours asks for.
-     */
-    private static Set<String> neighbours(CommandRunner runner, String device) {
-        Set<String> entries = new TreeSet<>();
-        try {
-            for (JsonNode entry : new ObjectMapper().readTree(runner.run("ip", "-j", "neigh", "show", "dev", device).check().stdout())) {
-                String address = entry.path("dst").asText();
-                if (!address.startsWith("fe80:") || address.equals(VethAttacher.IPV6_GATEWAY)) {
-                    entries.add(address + " " + entry.path("lladdr").asText() + " " + entry.path("state").path(0).asText());
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return entries;
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */

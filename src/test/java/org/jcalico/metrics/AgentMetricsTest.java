@@ -40,7 +40,7 @@ class AgentMetricsTest {
     }
 
     private static final HostState EMPTY = new HostState(new IptablesState(4, Map.of(), List.of()),
-            new IptablesState(6, Map.of(), List.of()), Map.of(), Set.of(), Set.of(), Set.of(), Map.of());
+            new IptablesState(6, Map.of(), List.of()), Map.of(), Set.of(), Set.of(), Map.of());
 
     @Test
     void countsDatastoreEventsByKindAndType() {

@@ -283,7 +283,7 @@ public final class HostStateCalculator {
         links.update(links.sameBlocks(snapshot.localBlocks()) ? null
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
-        return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.neighbours(), links.interfaces(), part.concerns(),
+        return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
                 failedClosed(), renderer(snapshot.config()).driver());
     }
 

@@ -3,7 +3,6 @@ package org.jcalico.felix.calc;
 import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.Match;
@@ -15,31 +14,18 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * What one endpoint of this host contributes on its own: its dispatch rules (the from-rules carry its addresses and
- * the prefixes it may send from besides: anti-spoofing), its routes, its neighbour entries and its interface settings.
- * Its chains depend on policies too (EndpointChains).
+ * the prefixes it may send from besides: anti-spoofing), its routes and its interface settings. Its chains depend on policies too (EndpointChains).
  */
 record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<ProgramRule> fromDispatch4,
                      List<ProgramRule> fromDispatch6, ProgramRule toDispatch, List<RouteSpec> routes,
-                     List<NeighbourSpec> neighbours, EndpointInterface link) {
+                     EndpointInterface link) {
     static LocalEndpoint of(WorkloadEndpoint endpoint) {
         String iface = endpoint.interfaceName();
         return new LocalEndpoint(endpoint, iface, fromDispatch(endpoint, 4), fromDispatch(endpoint, 6),
                 ProgramRule.structural(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, iface)),
                         new Verdict.Goto(DataplaneNames.toEndpoint(iface))),
-                endpoint.nets().stream().map(net -> RouteSpec.toInterface(net, iface)).toList(), neighbours(endpoint),
+                endpoint.nets().stream().map(net -> RouteSpec.toInterface(net, iface)).toList(),
                 new EndpointInterface(iface, !endpoint.ipv4Nets().isEmpty(), !endpoint.ipv6Nets().isEmpty()));
-    }
-
-    /**
-     * Each of its single addresses at its MAC, when the record holds one: a net wider than one address is routed to
-     * the container, which answers for its addresses itself.
-     */
-    private static List<NeighbourSpec> neighbours(WorkloadEndpoint endpoint) {
-        if (endpoint.mac() == null) {
-            return List.of();
-        }
-        return endpoint.nets().stream().filter(Cidr::isHost)
-                .map(net -> new NeighbourSpec(net.network(), endpoint.interfaceName(), endpoint.mac())).toList();
     }
 
     List<ProgramRule> fromDispatch(int version) {

@@ -3,14 +3,13 @@ package org.jcalico.felix.calc;
 import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
- * The routes, neighbour entries and interfaces of the local endpoints and blocks, kept between calculations and changed
- * by the endpoints that came and went, each counted by the endpoints that have it. The counts are persistent maps
+ * The routes and interfaces of the local endpoints and blocks, kept between calculations and changed by the endpoints
+ * that came and went, each route and interface counted by the endpoints that have it. The counts are persistent maps
  * and the sets handed out are their keys, immutable views that nobody copies: an endpoint's arrival costs its own
  * routes, where making the sets from the counts' keys (3,000 hashed at 1,000 endpoints) was a fifth of an arrival's
  * calc (docs/dataplane.md, "One endpoint added to 1,000, session 36"). Routes and interfaces have no order of their
@@ -20,7 +19,6 @@ import org.jcalico.util.PersistentSortedMap;
 final class LocalLinks {
     private List<IpamBlock> blocks;
     private PersistentSortedMap<RouteSpec, Integer> routeCounts = PersistentSortedMap.byHash();
-    private PersistentSortedMap<NeighbourSpec, Integer> neighbourCounts = PersistentSortedMap.byHash();
     private PersistentSortedMap<EndpointInterface, Integer> interfaceCounts = PersistentSortedMap.byHash();
 
     /**
@@ -33,7 +31,6 @@ final class LocalLinks {
         }
         if (all != null) {
             routeCounts = PersistentSortedMap.byHash();
-            neighbourCounts = PersistentSortedMap.byHash();
             interfaceCounts = PersistentSortedMap.byHash();
             // traffic to a free address of a local block fails at once instead of following the default route
             nowBlocks.forEach(block -> routeCounts = count(routeCounts,
@@ -43,12 +40,10 @@ final class LocalLinks {
         }
         for (LocalEndpoint endpoint : gone) {
             endpoint.routes().forEach(route -> routeCounts = count(routeCounts, route, -1));
-            endpoint.neighbours().forEach(neighbour -> neighbourCounts = count(neighbourCounts, neighbour, -1));
             interfaceCounts = count(interfaceCounts, endpoint.link(), -1);
         }
         for (LocalEndpoint endpoint : added) {
             endpoint.routes().forEach(route -> routeCounts = count(routeCounts, route, 1));
-            endpoint.neighbours().forEach(neighbour -> neighbourCounts = count(neighbourCounts, neighbour, 1));
             interfaceCounts = count(interfaceCounts, endpoint.link(), 1);
         }
         blocks = nowBlocks;
@@ -61,10 +56,6 @@ final class LocalLinks {
 
     Set<RouteSpec> routes() {
         return routeCounts.keySet();
-    }
-
-    Set<NeighbourSpec> neighbours() {
-        return neighbourCounts.keySet();
     }
 
     Set<EndpointInterface> interfaces() {

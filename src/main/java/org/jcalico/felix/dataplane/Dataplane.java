@@ -11,7 +11,6 @@ import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
-import org.jcalico.felix.dataplane.routes.NeighbourDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
@@ -28,8 +27,7 @@ import org.jcalico.util.Futures;
  */
 public final class Dataplane {
     /** The failure keys of a driver's whole batch refused (see {@link Changes}): nothing of it was written. */
-    public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", NftablesDriver.TOOL, "routes", "neighbours",
-            "interfaces");
+    public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", NftablesDriver.TOOL, "routes", "interfaces");
     private static final IptablesState NO_IPV4_RULES = new IptablesState(4, Map.of(), List.of());
     private static final IptablesState NO_IPV6_RULES = new IptablesState(6, Map.of(), List.of());
     private final IpSetDriver ipSets;
@@ -37,7 +35,6 @@ public final class Dataplane {
     private final IptablesDriver ip6tables;
     private final NftablesDriver nftables;
     private final InterfaceDriver interfaces;
-    private final NeighbourDriver neighbours;
     private final RouteDriver routes;
     private final RulesLeftAlone rulesLeftAlone;
     /**
@@ -52,7 +49,6 @@ public final class Dataplane {
         this.ip6tables = new IptablesDriver(runner, 6);
         this.nftables = new NftablesDriver(runner);
         this.interfaces = new InterfaceDriver(runner);
-        this.neighbours = new NeighbourDriver(runner);
         this.routes = new RouteDriver(runner);
         this.rulesLeftAlone = new RulesLeftAlone(runner);
     }
@@ -116,9 +112,7 @@ public final class Dataplane {
                 return Changes.failure("interfaces",
                         "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
-            // an endpoint's neighbour entries before its routes: no packet is routed to it before its address's MAC is known
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
-                    .plus(times.time("neighbours", () -> neighbours.apply(desired.neighbours())))
                     .plus(times.time("routes", () -> routes.apply(desired.routes())));
         })));
     }
@@ -319,7 +313,6 @@ public final class Dataplane {
             nftables.forget();
         }
         interfaces.forget();
-        neighbours.forget();
         routes.forget();
         return rulesLeft;
     }

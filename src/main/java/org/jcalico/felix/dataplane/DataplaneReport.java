@@ -6,8 +6,7 @@ import java.util.stream.Collectors;
 
 /**
  * What one apply or resync changed in the kernel, what it could not do (and why), and how long it took, in all and
- * in each driver ("ipsets", "iptables", "ip6tables", "interfaces", "neighbours",
- * "routes"; drivers run two at a time, so their times
+ * in each driver ("ipsets", "iptables", "ip6tables", "interfaces", "routes"; drivers run two at a time, so their times
  * add up to more than the whole).
  */
 public record DataplaneReport(Changes changes, Duration elapsed, Map<String, Duration> drivers) {

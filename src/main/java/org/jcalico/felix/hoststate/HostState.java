@@ -8,8 +8,8 @@ import org.jcalico.util.PersistentSortedMap;
 
 /**
  * The desired state of one host's kernel, as the pure calculation produces it and the dataplane drivers apply it.
- * Only objects named with {@link #OWNED_PREFIX} (chains, ipsets), routes and neighbour entries with
- * {@link #ROUTE_PROTOCOL}, and the listed interfaces belong to jcalico.
+ * Only objects named with {@link #OWNED_PREFIX} (chains, ipsets), routes with {@link #ROUTE_PROTOCOL}, and the
+ * listed interfaces belong to jcalico.
  *
  * @param concerns for each chain or ipset that only some local endpoints depend on (their own chains, their profiles'
  *                 chains, the tag sets their rules match), the interfaces of those endpoints: when the kernel refuses
@@ -23,20 +23,16 @@ import org.jcalico.util.PersistentSortedMap;
  * @param driver       the driver whose syntax the chains are rendered in (iptables or nftables), which applies them
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
-                        Set<NeighbourSpec> neighbours, Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                        Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
                         Map<String, String> failedClosed, DataplaneDriver driver) {
     public static final String OWNED_PREFIX = "jc-";
-    /**
-     * jcalico's protocol number for its routes and neighbour entries; unassigned in /etc/iproute2/rt_protos (BIRD uses
-     * 12).
-     */
+    /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
 
     public HostState {
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
         // calc's sets are persistent maps' keys, immutable: a copy would cost every route for an endpoint's arrival
         routes = routes instanceof PersistentSortedMap.Keys<RouteSpec> kept ? kept : Set.copyOf(routes);
-        neighbours = neighbours instanceof PersistentSortedMap.Keys<NeighbourSpec> kept ? kept : Set.copyOf(neighbours);
         interfaces = interfaces instanceof PersistentSortedMap.Keys<EndpointInterface> kept ? kept : Set.copyOf(interfaces);
         concerns = concerns instanceof Concerns made ? made : Map.copyOf(concerns);
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
@@ -45,14 +41,14 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
 
     /** Rendered for iptables. */
     public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
-                     Set<NeighbourSpec> neighbours, Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
                      Map<String, String> failedClosed) {
-        this(ipv4, ipv6, ipSets, routes, neighbours, interfaces, concerns, failedClosed, DataplaneDriver.IPTABLES);
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, DataplaneDriver.IPTABLES);
     }
 
     public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
-                     Set<NeighbourSpec> neighbours, Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
-        this(ipv4, ipv6, ipSets, routes, neighbours, interfaces, concerns, Map.of());
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, Map.of());
     }
 
     public IptablesState iptables(int version) {

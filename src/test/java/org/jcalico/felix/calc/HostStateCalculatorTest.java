@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.HostState;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Action;
@@ -17,7 +16,6 @@ import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Ports;
-import org.jcalico.model.IpAddress;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Protocol;
 import org.jcalico.model.Rule;
@@ -135,24 +133,6 @@ class HostStateCalculatorTest {
             }
             assertEquals("-j DROP", root.get(root.size() - 1), "whatever no rule takes is dropped");
         }
-    }
-
-    /**
-     * A local endpoint whose record holds its MAC has each of its single addresses, both families, as a neighbour at
-     * that MAC on its interface; a net wider than one address (the container answers for it) and an endpoint without a
-     * MAC or of another host have none.
-     */
-    @Test
-    void aLocalEndpointsAddressesAreNeighboursAtItsMac() {
-        WorkloadEndpoint withMac = new WorkloadEndpoint("h1", null, "c-a1", "a1", "jca1", "02:00:00:00:00:a1",
-                List.of(Cidr.parse("10.0.0.1/32"), Cidr.parse("10.0.1.0/26")), List.of(Cidr.parse("fd00::1/128")),
-                List.of("web"), null, null, null, null);
-        WorkloadEndpoint remote = new WorkloadEndpoint("h2", null, "c-b1", "b1", "jcb1", "02:00:00:00:00:b1",
-                List.of(Cidr.parse("10.0.0.65/32")), List.of(), List.of("web"), null, null, null, null);
-        HostState state = new HostStateCalculator().calculate(snapshot(List.of(withMac, remote,
-                endpoint("h1", "a2", "10.0.0.2", null, "web")), web));
-        assertEquals(Set.of(new NeighbourSpec(IpAddress.parse("10.0.0.1"), "jca1", "02:00:00:00:00:a1"),
-                new NeighbourSpec(IpAddress.parse("fd00::1"), "jca1", "02:00:00:00:00:a1")), state.neighbours());
     }
 
     @Test

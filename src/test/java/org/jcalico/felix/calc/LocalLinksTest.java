@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import org.jcalico.felix.hoststate.EndpointInterface;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpamBlock;
@@ -18,7 +17,7 @@ import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Test;
 
 /**
- * The kept routes, neighbour entries and interfaces equal those made from every endpoint and block after each change, told only the
+ * The kept routes and interfaces equal those made from every endpoint and block after each change, told only the
  * endpoints that came and went while the blocks stay: endpoints coming and going anywhere in the list, two endpoints with one interface and address (a broken store), blocks changing.
  */
 class LocalLinksTest {
@@ -51,16 +50,13 @@ class LocalLinksTest {
             }
             before = now;
             Set<RouteSpec> routes = new HashSet<>();
-            Set<NeighbourSpec> neighbours = new HashSet<>();
             Set<EndpointInterface> interfaces = new HashSet<>();
             now.forEach(endpoint -> {
                 routes.addAll(endpoint.routes());
-                neighbours.addAll(endpoint.neighbours());
                 interfaces.add(endpoint.link());
             });
             blocks.forEach(block -> routes.add(new RouteSpec(block.cidr(), RouteSpec.Type.UNREACHABLE, null)));
             assertEquals(routes, links.routes(), "step " + step);
-            assertEquals(neighbours, links.neighbours(), "step " + step);
             assertEquals(interfaces, links.interfaces(), "step " + step);
         }
     }
@@ -69,13 +65,10 @@ class LocalLinksTest {
         return new IpamBlock(Cidr.parse(cidr), "host", Map.of());
     }
 
-    /**
-     * Endpoints of the same index share an interface, addresses and MAC, as a broken store's may; one in five has no
-     * MAC.
-     */
+    /** Endpoints of the same index share an interface and addresses, as a broken store's may. */
     private static WorkloadEndpoint endpoint(int index) {
         return new WorkloadEndpoint("host", null, "c" + index, "e" + index + "-" + System.nanoTime(),
-                "jc" + Integer.toHexString(index), index % 5 == 0 ? null : String.format("02:00:00:00:%02x:%02x", index / 256, index % 256),
+                "jc" + Integer.toHexString(index), null,
                 List.of(Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)))),
                 index % 3 == 0 ? List.of() : List.of(Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)))),
                 List.of(), null, null, null, null, null);

@@ -202,7 +202,7 @@ class EstablishedFlowKernelTest {
         filter.put(chainName, new Chain(chainName, rules));
         tables.put("filter", filter);
         IptablesState ipv4 = new IptablesState(4, tables, state.ipv4().hooks());
-        return new HostState(ipv4, state.ipv6(), state.ipSets(), state.routes(), state.neighbours(), state.interfaces(), state.concerns(),
+        return new HostState(ipv4, state.ipv6(), state.ipSets(), state.routes(), state.interfaces(), state.concerns(),
                 state.failedClosed(), state.driver());
     }
 

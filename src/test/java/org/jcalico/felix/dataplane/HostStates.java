@@ -12,10 +12,8 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.IpAddress;
 
 /** A small builder of desired host states for the dataplane tests. */
 final class HostStates {
@@ -23,7 +21,6 @@ final class HostStates {
     private final Map<Integer, List<Hook>> hooks = new TreeMap<>();
     private final Map<String, IpSetSpec> sets = new LinkedHashMap<>();
     private final List<RouteSpec> routes = new ArrayList<>();
-    private final List<NeighbourSpec> neighbours = new ArrayList<>();
     private final List<EndpointInterface> interfaces = new ArrayList<>();
     private final Map<String, Set<String>> concerns = new TreeMap<>();
 
@@ -58,11 +55,6 @@ final class HostStates {
         return this;
     }
 
-    HostStates neighbour(String address, String interfaceName, String mac) {
-        neighbours.add(new NeighbourSpec(IpAddress.parse(address), interfaceName, mac));
-        return this;
-    }
-
     HostStates endpoint(String name, boolean ipv4, boolean ipv6) {
         interfaces.add(new EndpointInterface(name, ipv4, ipv6));
         return this;
@@ -75,8 +67,7 @@ final class HostStates {
     }
 
     HostState build() {
-        return new HostState(iptables(4), iptables(6), sets, Set.copyOf(routes), Set.copyOf(neighbours), Set.copyOf(interfaces),
-                concerns);
+        return new HostState(iptables(4), iptables(6), sets, Set.copyOf(routes), Set.copyOf(interfaces), concerns);
     }
 
     private IptablesState iptables(int version) {

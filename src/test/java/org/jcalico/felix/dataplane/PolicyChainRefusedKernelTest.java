@@ -111,7 +111,7 @@ class PolicyChainRefusedKernelTest {
             withoutSets.remove(SetKey.of(Selector.parse("app == \"db\""), version).name());
         }
         HostState broken = new HostState(desired.ipv4(), desired.ipv6(), withoutSets, desired.routes(),
-                desired.neighbours(), desired.interfaces(), desired.concerns(), desired.failedClosed(), driver);
+                desired.interfaces(), desired.concerns(), desired.failedClosed(), driver);
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         DataplaneReport report = dataplane.apply(broken);

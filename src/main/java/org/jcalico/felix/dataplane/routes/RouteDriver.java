@@ -12,9 +12,11 @@ import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.util.PersistentSortedMap;
 
 /**
  * Keeps the routes tagged with jcalico's protocol number as desired, IPv4 and IPv6 in one rtnetlink batch per apply
@@ -31,7 +33,8 @@ public final class RouteDriver {
             .thenComparing(route -> route.interfaceName() == null ? "" : route.interfaceName());
     private final Rtnetlink netlink;
     private final StaleFlows staleFlows;
-    private final ProgrammedKeys<RouteSpec> programmed = new ProgrammedKeys<>("route", ORDER, this::read);
+    /** What the kernel holds, as of the last batch; null when unknown (read back before the next). */
+    private PersistentSortedMap<RouteSpec, Object> programmed;
     /**
      * Routes a batch was to delete when its answers were lost, kept until a batch goes through: one the kernel no
      * longer holds was deleted (by that batch, or with its interface), and its address's tracked connections must go as
@@ -50,32 +53,78 @@ public final class RouteDriver {
     }
 
     public void forget() {
-        programmed.forget();
+        programmed = null;
     }
 
     public Changes apply(Set<RouteSpec> desired) {
-        return programmed.apply("routes", () -> write(desired));
+        try {
+            return write(desired);
+        } catch (Rtnetlink.Interrupted e) {
+            programmed = null;
+            try {
+                return write(desired);
+            } catch (Rtnetlink.Interrupted again) {
+                return Changes.failure("routes", again.getMessage());
+            }
+        }
     }
 
     private Changes write(Set<RouteSpec> given) {
-        ProgrammedKeys.Batch<RouteSpec> batch = programmed.plan(given);
-        List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
-                .filter(route -> !batch.present().containsKey(route) && !batch.desired().containsKey(route)).toList();
-        List<Rtnetlink.RouteChange> changes = new ArrayList<>();
-        batch.deletions().forEach(route -> changes.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
-        batch.additions().forEach(route -> changes.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
-        Set<RouteSpec> unconfirmed = new HashSet<>(unconfirmedDeletions);
-        unconfirmed.addAll(batch.deletions());
-        unconfirmedDeletions = unconfirmed;
-        Map<Integer, String> refused = netlink.change(HostState.ROUTE_PROTOCOL, changes);
-        unconfirmedDeletions = Set.of();
+        // calc hands out its routes as a persistent map's keys, versions of one another: kept as what was written, the
+        // next version's difference from it is found at the cost of what changed, not by a walk of every route
+        // (docs/dataplane.md, "One endpoint added to 1,000, session 37")
+        PersistentSortedMap<RouteSpec, Object> desired = PersistentSortedMap.byHashOf(given);
+        try {
+            PersistentSortedMap<RouteSpec, Object> present = programmed != null ? programmed
+                    : PersistentSortedMap.byHashOf(read());
+            List<RouteSpec> deletions = new ArrayList<>();
+            List<RouteSpec> additions = new ArrayList<>();
+            PersistentSortedMap.keyChanges(present, desired, additions, deletions);
+            deletions.sort(ORDER);
+            additions.sort(ORDER);
+            List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
+                    .filter(route -> !present.containsKey(route) && !desired.containsKey(route)).toList();
+            List<Rtnetlink.RouteChange> batch = new ArrayList<>();
+            deletions.forEach(route -> batch.add(new Rtnetlink.RouteChange(false, KernelRoutes.toKernel(route))));
+            additions.forEach(route -> batch.add(new Rtnetlink.RouteChange(true, KernelRoutes.toKernel(route))));
+            programmed = null;
+            Set<RouteSpec> unconfirmed = new HashSet<>(unconfirmedDeletions);
+            unconfirmed.addAll(deletions);
+            unconfirmedDeletions = unconfirmed;
+            Map<Integer, String> refused = netlink.change(HostState.ROUTE_PROTOCOL, batch);
+            unconfirmedDeletions = Set.of();
 
-        List<IpAddress> endpointsGone = new ArrayList<>();
-        deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
-        return Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size())
-                .plus(programmed.settle(batch, refused, RouteDriver::isGone, Change.ROUTES_REMOVED, Change.ROUTES_ADDED,
-                        RouteDriver::failure, route -> endpointAddress(route).ifPresent(endpointsGone::add)))
-                .plus(staleFlows.forget(endpointsGone));
+            Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
+            List<IpAddress> endpointsGone = new ArrayList<>();
+            deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
+            // what the kernel holds now: the desired routes, but a deletion it refused and an addition it refused
+            PersistentSortedMap<RouteSpec, Object> written = desired;
+            for (int i = 0; i < deletions.size(); i++) {
+                String error = refused.get(i);
+                if (error == null || isGone(error)) {
+                    endpointAddress(deletions.get(i)).ifPresent(endpointsGone::add);
+                    changes = changes.plus(Change.ROUTES_REMOVED, error == null ? 1 : 0);
+                } else {
+                    written = written.with(deletions.get(i), Boolean.TRUE);
+                    changes = changes.plus(failure(deletions.get(i), "cannot delete route: " + error));
+                }
+            }
+            for (int i = 0; i < additions.size(); i++) {
+                String error = refused.get(deletions.size() + i);
+                if (error == null) {
+                    changes = changes.plus(Change.ROUTES_ADDED, 1);
+                } else {
+                    written = written.without(additions.get(i));
+                    changes = changes.plus(failure(additions.get(i), "cannot add route: " + error));
+                }
+            }
+            programmed = written;
+            return changes.plus(staleFlows.forget(endpointsGone));
+        } catch (Rtnetlink.Interrupted e) {
+            throw e;
+        } catch (KernelException | IllegalArgumentException e) {
+            return Changes.failure("routes", e.getMessage());
+        }
     }
 
     public Set<RouteSpec> read() {

@@ -8,13 +8,11 @@ import java.util.Arrays;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
-import org.jcalico.felix.hoststate.NeighbourSpec;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.IpAddress;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.util.PersistentSortedMap;
 import org.jcalico.testing.TestNamespaces;
@@ -23,15 +21,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/**
- * Routes, and permanent neighbour entries, through one rtnetlink batch per apply, and what happens when its socket is
- * closed part way through; of the entries only jcalico's (protocol 98) are touched.
- */
+/** Routes through one rtnetlink batch per apply, and what happens when its socket is closed part way through. */
 @Tag("kernel")
 class RouteDriverKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
     private static final String NAMESPACE = TestNamespaces.named("jcpn-routes");
-    private static final String MAC = "02:00:00:00:00:0a";
     private static CommandRunner host;
 
     @BeforeAll
@@ -41,9 +35,6 @@ class RouteDriverKernelTest {
         host = Namespaces.create(NAMESPACE);
         host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "eA").check();
         host.run("ip", "link", "set", "jcA", "up").check();
-        for (String name : new String[] {"jcN", "jcM"}) {
-            host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
-        }
     }
 
     @AfterAll
@@ -173,81 +164,5 @@ class RouteDriverKernelTest {
     /** The entries with the address on either side of their original direction. */
     private static String tracked(String address) {
         return (host.run("conntrack", "-L", "-s", address).stdout() + host.run("conntrack", "-L", "-d", address).stdout()).strip();
-    }
-
-    @Test
-    void writesReadsBackAndDeletesOnlyItsOwnEntries() {
-        NeighbourDriver driver = new NeighbourDriver(host);
-        NeighbourSpec v4 = neighbour("10.66.0.1", "jcN", MAC);
-        NeighbourSpec v6 = neighbour("fd66::1", "jcN", MAC);
-        // the kernel's own entry for the address, as ARP left it before the agent got to the endpoint, and an admin's
-        host.run("ip", "neigh", "add", "10.66.0.1", "lladdr", "02:00:00:00:00:ff", "dev", "jcN", "nud", "stale").check();
-        host.run("ip", "neigh", "add", "10.66.0.9", "lladdr", "02:00:00:00:00:09", "dev", "jcN", "nud", "permanent").check();
-
-        Changes changes = driver.apply(Set.of(v4, v6));
-        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
-        assertEquals(2, changes.count(Change.NEIGHBOURS_ADDED));
-        assertEquals(Set.of(v4, v6), driver.read());
-        assertEquals("10.66.0.1 dev jcN lladdr " + MAC + " PERMANENT proto 98", shown("-4", "10.66.0.1"), "the learnt entry is replaced");
-        assertEquals("fd66::1 dev jcN lladdr " + MAC + " PERMANENT proto 98", shown("-6", "fd66::1"));
-
-        // another MAC for the address (the container added again) replaces the entry; an unwanted one is deleted
-        NeighbourSpec moved = neighbour("10.66.0.1", "jcN", "02:00:00:00:00:0b");
-        changes = driver.apply(Set.of(moved));
-        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
-        assertEquals(Set.of(moved), driver.read());
-        assertEquals("", shown("-6", "fd66::1"));
-        assertEquals("10.66.0.9 dev jcN lladdr 02:00:00:00:00:09 PERMANENT", shown("-4", "10.66.0.9"), "the admin's entry stays");
-
-        // an entry deleted by hand is written again once the driver reads back (a resync); one on an interface that does
-        // not exist is reported under that interface and the rest written
-        host.run("ip", "neigh", "del", "10.66.0.1", "dev", "jcN").check();
-        driver.forget();
-        NeighbourSpec nowhere = neighbour("10.66.0.2", "jcNOPE", MAC);
-        changes = driver.apply(Set.of(moved, nowhere));
-        assertTrue(changes.failures().getOrDefault("jcNOPE", "").contains("Cannot find device"), changes.toString());
-        assertEquals(Set.of(moved), driver.read());
-
-        // a driver that remembers nothing (the agent restarted after a kill -9) deletes what no endpoint wants
-        assertEquals(Set.of(), new NeighbourDriver(host).apply(Set.of()).failures().keySet());
-        assertEquals(Set.of(), driver.read());
-        assertEquals("10.66.0.9 dev jcN lladdr 02:00:00:00:00:09 PERMANENT", shown("-4", "10.66.0.9"));
-    }
-
-    @Test
-    void aBatchCutMidWayNeitherLosesAnEntryNorClaimsOne() {
-        Rtnetlink netlink = host.rtnetlink();
-        NeighbourDriver driver = new NeighbourDriver(netlink);
-        NeighbourSpec first = neighbour("10.66.1.1", "jcM", MAC);
-        NeighbourSpec second = neighbour("10.66.1.2", "jcM", MAC);
-        NeighbourSpec third = neighbour("fd66::13", "jcM", MAC);
-        assertTrue(driver.apply(Set.of(first)).failures().isEmpty());
-        // the batch's socket is closed after its first request was sent, before any ack was read
-        netlink.closeMidBatch(1);
-        Changes changes = driver.apply(Set.of(first, second, third));
-        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
-        assertEquals(Set.of(first, second, third), driver.read());
-        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
-    }
-
-    /** An endpoint's removal deletes its interface, and its entries with it: the driver counts them gone. */
-    @Test
-    void anEntryGoneWithItsInterfaceIsNoFailure() {
-        host.run("ip", "link", "add", "jcO", "type", "veth", "peer", "name", "eO").check();
-        NeighbourDriver driver = new NeighbourDriver(host);
-        NeighbourSpec entry = neighbour("10.66.2.1", "jcO", MAC);
-        assertTrue(driver.apply(Set.of(entry)).failures().isEmpty());
-        host.run("ip", "link", "del", "jcO").check();
-        Changes changes = driver.apply(Set.of());
-        assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
-        assertEquals(Set.of(), driver.read());
-    }
-
-    private static NeighbourSpec neighbour(String address, String device, String mac) {
-        return new NeighbourSpec(IpAddress.parse(address), device, mac);
-    }
-
-    private static String shown(String family, String address) {
-        return host.run("ip", family, "neigh", "show", "to", address).check().stdout().strip();
     }
 }
