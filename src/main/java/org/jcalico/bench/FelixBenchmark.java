@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
-import org.jcalico.felix.ColdStart;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
@@ -150,7 +149,7 @@ public final class FelixBenchmark {
         Snapshot cold = snapshot(config, endpoints, profiles);
         long[] programCalcs = new long[1];
         long programStart = start;
-        DataplaneReport first = check(dataplane.resync(() -> ColdStart.guard(cold), () -> {
+        DataplaneReport first = check(StartSequence.firstPass(dataplane, cold, () -> {
             HostState programmed = calculator.calculate(cold);
             programCalcs[0] = (System.nanoTime() - programStart) / 1000;
             return programmed;

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.StringJoiner;
 import org.jcalico.agent.AgentCache;
 import org.jcalico.agent.JvmCommand;
-import org.jcalico.felix.ColdStart;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
@@ -212,7 +211,7 @@ public final class PolicyBenchmark {
         // as the agent's first pass (Agent.program): a resync, with the guard written while calc runs
         var snapshot = cluster.snapshot();
         long[] calc = new long[1];
-        DataplaneReport report = check(dataplane.resync(() -> ColdStart.guard(snapshot), () -> {
+        DataplaneReport report = check(StartSequence.firstPass(dataplane, snapshot, () -> {
             var desired = calculator.calculate(snapshot);
             calc[0] = System.nanoTime() - start;
             return desired;

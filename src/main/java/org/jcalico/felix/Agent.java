@@ -340,7 +340,7 @@ public final class Agent {
                 // the first pass: on an empty kernel, a guard is written during the calculation
                 programmedOnce = true;
                 rehearsalDue = snapshot;
-                report = dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
+                report = StartSequence.firstPass(dataplane, snapshot, calculation);
             } else {
                 HostState state = calculation.get();
                 report = full ? dataplane.resync(state) : dataplane.apply(state);

@@ -2,9 +2,13 @@ package org.jcalico.felix;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.CompilerThreads;
+import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NativeHeap;
 
 /**
@@ -12,9 +16,10 @@ import org.jcalico.kernel.NativeHeap;
  * agent and the workers of `bench felix` and `bench policy`, so that the benches measure the JVM and the heap that an
  * agent's first pass and changes meet (docs/agent.md, "Start-up of the agent"): first thing in the process, glibc told
  * to map large blocks apart ({@link NativeHeap#mapLargeBlocksApart}); before the listing, room for the start's
- * allocations ({@link StartPeak#makeRoom}); once the first pass has programmed the kernel, the incremental path
- * rehearsed in memory ({@link IncrementalRehearsal}) and the start's peak given back ({@link StartPeak#giveBack}).
- * Until session 35 the benches' workers did the last part only, until session 42 not the first.
+ * allocations ({@link StartPeak#makeRoom}); the first pass with the optimizing compiler yielding ({@link #firstPass});
+ * once it has programmed the kernel, the incremental path rehearsed in memory ({@link IncrementalRehearsal}) and the
+ * start's peak given back ({@link StartPeak#giveBack}). Until session 35 the benches' workers did the last part only,
+ * until session 42 not the first.
  */
 public final class StartSequence {
     private StartSequence() {
@@ -40,6 +45,39 @@ public final class StartSequence {
     /** Before the listing (or what stands for it): room for the start's allocations; returns what it did, for a log line. */
     public static String beforeListing() {
         return StartPeak.makeRoom();
+    }
+
+    /**
+     * The first pass ({@link Dataplane#resync(Supplier, Supplier)}: the guard written while CALCULATION runs), with the
+     * optimizing compiler's threads at the lowest priority for its length and at the caller's again after it. On two
+     * cores C2 took a third of a cold pass's CPU for code it mostly installed after the pass had run it interpreted or
+     * at the first tier; at nice 19 it compiles when the pass leaves a core idle, and what it has not reached by then
+     * the rehearsal after the pass meets (docs/dataplane.md, session 44). Priorities that cannot be set leave the pass
+     * as it was.
+     */
+    public static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation) {
+        Integer normal = optimizingAtLowest();
+        try {
+            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
+        } finally {
+            if (normal != null) {
+                try {
+                    CompilerThreads.setNiceOfOptimizing(normal);
+                } catch (KernelException e) {
+                    // left at the lowest, where the agent puts every compiler thread once in sync anyway
+                }
+            }
+        }
+    }
+
+    /** The optimizing compiler's threads at the lowest priority; returns the nice value they had, null if unchanged. */
+    private static Integer optimizingAtLowest() {
+        try {
+            int normal = CompilerThreads.callersNice();
+            return CompilerThreads.setNiceOfOptimizing(CompilerThreads.LOWEST) > 0 ? normal : null;
+        } catch (KernelException e) {
+            return null;
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -39,11 +40,39 @@ public final class CompilerThreads {
      * priority cannot be set (a thread that ended meanwhile is skipped).
      */
     public static int setNice(int nice) {
+        return setNice(nice, name -> name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre"));
+    }
+
+    /**
+     * The nice value of the calling thread: what compiler threads lowered for a while are given back, so that a JVM
+     * started at a nice value of its own keeps it. A {@link KernelException} if unreadable.
+     */
+    public static int callersNice() {
+        return niceOf(Path.of("/proc/thread-self"));
+    }
+
+    /** The nice value of TASK (/proc/PID/task/TID): field 19 of its stat. A {@link KernelException} if unreadable. */
+    public static int niceOf(Path task) {
+        try {
+            String stat = Files.readString(task.resolve("stat"));
+            // the fields after the name, which is in parentheses and may hold spaces: nice is the 17th of them
+            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[16]);
+        } catch (IOException | RuntimeException e) {
+            throw new KernelException("cannot read the nice value of " + task + ": " + e);
+        }
+    }
+
+    /** As {@link #setNice(int)}, for the optimizing compiler's threads (C2) only. */
+    public static int setNiceOfOptimizing(int nice) {
+        return setNice(nice, name -> name.startsWith("C2 CompilerThre"));
+    }
+
+    private static int setNice(int nice, Predicate<String> compiler) {
         int set = 0;
         try (Stream<Path> tasks = Files.list(TASKS); Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             for (Path task : tasks.toList()) {
-                if (!isCompiler(task)) {
+                if (!compiler.test(name(task))) {
                     continue;
                 }
                 int tid = Integer.parseInt(task.getFileName().toString());
@@ -61,13 +90,12 @@ public final class CompilerThreads {
         return set;
     }
 
-    /** Whether TASK (/proc/self/task/TID) is a compiler thread, by its name (at most 15 characters: "C2 CompilerThre"). */
-    static boolean isCompiler(Path task) {
+    /** The name of TASK (/proc/self/task/TID), at most 15 characters ("C2 CompilerThre"); "" for one that ended. */
+    public static String name(Path task) {
         try {
-            String name = Files.readString(task.resolve("comm")).strip();
-            return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+            return Files.readString(task.resolve("comm")).strip();
         } catch (IOException e) {
-            return false; // ended since it was listed
+            return ""; // ended since it was listed
         }
     }
 }
