@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.testing.Unprivileged;
 import org.junit.jupiter.api.Test;
 import org.sqlite.util.OSInfo;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,22 +29,7 @@ class LauncherCacheIT {
 
     @Test
     void aCacheOlderThanTheJarIsRecordedAgain() throws IOException, InterruptedException {
-        Path home = Path.of("").toAbsolutePath();
-        assertEquals(0, run(home.resolve("jcalico")).status(), "the jar is built");
-        // a copy of the launcher and its build, so that this test's recordings leave the working tree's cache alone
-        Files.copy(home.resolve("jcalico"), dir.resolve("jcalico"));
-        Files.createDirectories(dir.resolve("scripts"));
-        Files.copy(home.resolve("scripts/find-jdk"), dir.resolve("scripts/find-jdk"));
-        Files.createDirectories(dir.resolve("src/main"));
-        Files.writeString(dir.resolve("pom.xml"), "");
-        Path target = Files.createDirectories(dir.resolve("target"));
-        for (String name : List.of("jcalico.jar", ".jdk", ".jdk-major")) {
-            Files.copy(home.resolve("target").resolve(name), target.resolve(name));
-        }
-        Files.createSymbolicLink(target.resolve("lib"), home.resolve("target").resolve("lib"));
-        FileTime sourcesTime = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
-        Files.setLastModifiedTime(dir.resolve("src/main"), sourcesTime);
-        Files.setLastModifiedTime(dir.resolve("pom.xml"), sourcesTime);
+        Path target = copyOfTheBuild();
         Path jar = target.resolve("jcalico.jar");
         Path cache = target.resolve("jcalico.aot");
         Path lists = target.resolve("jcalico-lists.aot");
@@ -64,6 +52,47 @@ class LauncherCacheIT {
         assertTrue(Files.getLastModifiedTime(lists).compareTo(Files.getLastModifiedTime(jar)) > 0);
         assertTrue(Files.getLastModifiedTime(sqlite).compareTo(Files.getLastModifiedTime(jar)) > 0, "unpacked again");
         assertFalse(run(dir.resolve("jcalico")).err().contains(RECORDING));
+    }
+
+    /**
+     * A user who cannot write target/ still runs a command when the jar is newer than SQLite's unpacked library (left to
+     * the driver, as before): the launcher unpacking it for them stopped with a `mktemp` error instead.
+     */
+    @Test
+    void aUserWhoCannotWriteTheBuildStillRunsACommand() throws IOException, InterruptedException {
+        Path target = copyOfTheBuild();
+        for (Path path : List.of(dir, target, target.resolve("lib"), dir.resolve("scripts"))) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        CommandRunner.Result version = Unprivileged.run("env", "JCALICO_NO_AGENT=1", dir.resolve("jcalico").toString(), "version");
+        assertEquals(0, version.exitCode(), version.stderr());
+        assertTrue(version.stdout().startsWith("jcalico "), version.stdout());
+    }
+
+    /** A copy of the launcher and its build in this test's directory, so that its runs leave the working tree alone. */
+    private Path copyOfTheBuild() throws IOException, InterruptedException {
+        Path home = Path.of("").toAbsolutePath();
+        assertEquals(0, run(home.resolve("jcalico")).status(), "the jar is built");
+        Files.copy(home.resolve("jcalico"), dir.resolve("jcalico"));
+        Files.createDirectories(dir.resolve("scripts"));
+        Files.copy(home.resolve("scripts/find-jdk"), dir.resolve("scripts/find-jdk"));
+        Files.createDirectories(dir.resolve("src/main"));
+        Files.writeString(dir.resolve("pom.xml"), "");
+        Path target = Files.createDirectories(dir.resolve("target"));
+        for (String name : List.of("jcalico.jar", ".jdk", ".jdk-major")) {
+            Files.copy(home.resolve("target").resolve(name), target.resolve(name));
+        }
+        // copied, not linked: the working tree may lie where another user cannot reach it (a root's home)
+        Path lib = Files.createDirectories(target.resolve("lib"));
+        try (var jars = Files.list(home.resolve("target/lib"))) {
+            for (Path jar : jars.toList()) {
+                Files.copy(jar, lib.resolve(jar.getFileName()));
+            }
+        }
+        FileTime sourcesTime = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+        Files.setLastModifiedTime(dir.resolve("src/main"), sourcesTime);
+        Files.setLastModifiedTime(dir.resolve("pom.xml"), sourcesTime);
+        return target;
     }
 
     private record Outcome(int status, String out, String err) {
