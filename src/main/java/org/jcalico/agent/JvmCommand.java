@@ -163,12 +163,22 @@ public final class JvmCommand {
     private static List<String> jvm(List<String> flags) {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(flags);
+        command.addAll(whereItRunsFrom());
+        return command;
+    }
+
+    /**
+     * The options that pass this JVM's knowledge of where jcalico runs from to a JVM it starts: the launcher's home and
+     * java, and SQLite's library by path (which the driver would otherwise unpack into /tmp again in each JVM).
+     */
+    public static List<String> whereItRunsFrom() {
+        List<String> options = new ArrayList<>();
         for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name", "jcalico.home", "jcalico.java")) {
             if (System.getProperty(property) != null) {
-                command.add("-D" + property + "=" + System.getProperty(property));
+                options.add("-D" + property + "=" + System.getProperty(property));
             }
         }
-        return command;
+        return options;
     }
 
     private static List<String> main(List<String> jvm, String classPath, String mainClass) {

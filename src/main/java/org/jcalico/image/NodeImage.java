@@ -17,15 +17,14 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.agent.RunDirectory;
+import org.jcalico.datastore.embedded.SqliteLibrary;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Directories;
 import org.jcalico.util.Futures;
-import org.sqlite.util.OSInfo;
 
 /**
  * Builds the node image {@code jcalico/node:VERSION} with no registry: a Debian root file system made by mmdebstrap
@@ -62,7 +61,7 @@ public final class NodeImage {
      * into the container's /tmp at every start and delete it only at a normal exit, so each agent killed (a stop that
      * outlasts its timeout, a crash under the restart policy) left 1 MB in the container.
      */
-    static final Path SQLITE_LIBRARY = HOME.resolve("native/libsqlitejdbc.so");
+    static final Path SQLITE_LIBRARY = HOME.resolve("native").resolve(SqliteLibrary.FILE);
 
     private final DockerCli docker;
     private final Path cache;
@@ -247,22 +246,14 @@ public final class NodeImage {
 
     /** SQLite's native library for this machine, taken out of its driver's jar (one of LIBRARIES) into the cache. */
     private Path sqliteLibrary(List<Path> libraries) throws IOException {
-        String entry = "org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/" + SQLITE_LIBRARY.getFileName();
+        Path dir = cache.resolve("native");
+        Directories.delete(dir);
         for (Path library : libraries) {
-            try (JarFile file = new JarFile(library.toFile())) {
-                JarEntry found = file.getJarEntry(entry);
-                if (found != null) {
-                    Path dir = cache.resolve("native");
-                    Directories.delete(dir);
-                    Files.createDirectory(dir);
-                    try (InputStream in = file.getInputStream(found)) {
-                        Files.copy(in, dir.resolve(SQLITE_LIBRARY.getFileName()));
-                    }
-                    return dir.resolve(SQLITE_LIBRARY.getFileName());
-                }
+            if (SqliteLibrary.extract(library, dir.resolve(SqliteLibrary.FILE))) {
+                return dir.resolve(SqliteLibrary.FILE);
             }
         }
-        throw new KernelException("none of the jar's libraries holds SQLite's native library " + entry);
+        throw new KernelException("none of the jar's libraries holds SQLite's native library " + SqliteLibrary.entry());
     }
 
     /** What decides the image apart from the files: the recipe and the entry point. */

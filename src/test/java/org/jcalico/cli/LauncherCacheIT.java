@@ -11,10 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import org.jcalico.datastore.embedded.SqliteLibrary;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.testing.Unprivileged;
 import org.junit.jupiter.api.Test;
-import org.sqlite.util.OSInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,14 +34,21 @@ class LauncherCacheIT {
         Path cache = target.resolve("jcalico.aot");
         Path lists = target.resolve("jcalico-lists.aot");
 
+        // the scratch directories of launchers killed while they unpacked it, an old one and one that may be under way
+        Path abandoned = Files.createDirectories(target.resolve("native-Ab3dEf"));
+        Files.writeString(abandoned.resolve("part"), "x");
+        Files.setLastModifiedTime(abandoned, FileTime.fromMillis(System.currentTimeMillis() - 120_000));
+        Path underWay = Files.createDirectories(target.resolve("native-Gh5jKl"));
+
         Outcome first = run(dir.resolve("jcalico"));
         assertTrue(first.status() == 0 && first.err().contains(RECORDING) && Files.exists(cache) && Files.exists(lists),
                 first.toString());
         // a jar the launcher did not build (no target/native, as after `mvn package`) still gets SQLite's library
         // unpacked, so that no JVM unpacks its own into /tmp
-        Path sqlite = target.resolve("native/org/sqlite/native")
-                .resolve(OSInfo.getNativeLibFolderPathForCurrentOS()).resolve("libsqlitejdbc.so");
+        Path sqlite = target.resolve("native").resolve(SqliteLibrary.entry());
         assertTrue(Files.getLastModifiedTime(sqlite).compareTo(Files.getLastModifiedTime(jar)) > 0, "SQLite's library unpacked");
+        assertFalse(Files.exists(abandoned), "a killed launcher's scratch directory swept");
+        assertTrue(Files.exists(underWay), "one that may be under way kept");
         Outcome second = run(dir.resolve("jcalico"));
         assertTrue(second.status() == 0 && !second.err().contains(RECORDING), "recorded once: " + second);
 

@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.agent.JvmCommand;
+import org.jcalico.testing.JavaProcess;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -68,10 +68,8 @@ class StartPeakTest {
 
     /** The probe's output, run in a JVM with the agent's options, keeping LIVE MB alive. */
     private static String probe(int live) throws IOException, InterruptedException {
-        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
-        jvm.addAll(JvmCommand.AGENT_FLAGS);
-        jvm.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName(), String.valueOf(live)));
-        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of(), Probe.class, String.valueOf(live)))
+                .redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes());
         assertEquals(0, process.waitFor(), out);
         return out;

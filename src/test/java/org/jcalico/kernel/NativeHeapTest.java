@@ -14,7 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.agent.JvmCommand;
+import org.jcalico.testing.JavaProcess;
 import org.junit.jupiter.api.Test;
 
 class NativeHeapTest {
@@ -65,11 +65,8 @@ class NativeHeapTest {
 
     /** The kB that freeing the probe's large blocks took off its RSS. */
     private static long freedByProbe(String mode) throws IOException, InterruptedException {
-        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
-        jvm.addAll(JvmCommand.AGENT_FLAGS);
-        jvm.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                LargeBlocksProbe.class.getName(), mode));
-        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of(), LargeBlocksProbe.class, mode))
+                .redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), out);
         String[] kilobytes = out.strip().split(" ");

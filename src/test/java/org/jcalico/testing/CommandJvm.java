@@ -2,19 +2,15 @@ package org.jcalico.testing;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
 import org.jcalico.agent.JvmCommand;
-import org.sqlite.util.OSInfo;
+import org.jcalico.datastore.embedded.SqliteLibrary;
 
 /**
  * The JVM in which a functional test runs a jcalico command (`apply`, `container add`, `node status` ...), started as
@@ -52,15 +48,12 @@ public final class CommandJvm {
         return JAR.map(jar -> JvmCommand.command(jar.toString(), CACHE_OPTIONS)).orElseGet(JvmCommand::command);
     }
 
-    /** The options that give SQLite's library by path to a JVM started otherwise (none when it could not be unpacked). */
-    public static List<String> sqliteLibrary() {
-        List<String> options = new ArrayList<>();
-        for (String property : List.of("org.sqlite.lib.path", "org.sqlite.lib.name")) {
-            if (System.getProperty(property) != null) {
-                options.add("-D" + property + "=" + System.getProperty(property));
-            }
-        }
-        return options;
+    /**
+     * The options by which a JVM started otherwise (a test's own, {@link JavaProcess}) learns what a jcalico JVM
+     * would: SQLite's library by path once this class has unpacked it, and the launcher's properties.
+     */
+    public static List<String> passedOn() {
+        return JvmCommand.whereItRunsFrom();
     }
 
     /** The project's jar, when it is what this JVM runs jcalico's classes from. */
@@ -104,21 +97,13 @@ public final class CommandJvm {
 
     /** SQLite's native library for this machine, unpacked where the launcher puts it, named to every JVM started from here. */
     private static void unpackSqlite() {
-        // the driver's own name for this machine's folder in its jar ("Linux/x86_64"), as the launcher's `uname -m`
-        String entry = "org/sqlite/native/" + OSInfo.getNativeLibFolderPathForCurrentOS() + "/libsqlitejdbc.so";
         try {
             Path target = Path.of(CommandJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
-            Path library = target.resolve("native").resolve(entry);
-            if (!Files.isRegularFile(library)) {
-                Path driver = Path.of(org.sqlite.JDBC.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                Files.createDirectories(library.getParent());
-                Path partial = Files.createTempFile(library.getParent(), "libsqlitejdbc", ".partial");
-                try (JarFile jar = new JarFile(driver.toFile()); InputStream in = jar.getInputStream(jar.getEntry(entry))) {
-                    Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(partial, library, StandardCopyOption.ATOMIC_MOVE);
-                } finally {
-                    Files.deleteIfExists(partial);
-                }
+            // the driver's own name for this machine's folder, as the launcher's `uname -m`
+            Path library = target.resolve("native").resolve(SqliteLibrary.entry());
+            Path driver = Path.of(org.sqlite.JDBC.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (!Files.isRegularFile(library) && !SqliteLibrary.extract(driver, library)) {
+                throw new IOException(driver + " holds no " + SqliteLibrary.entry());
             }
             System.setProperty("org.sqlite.lib.path", library.getParent().toString());
             System.setProperty("org.sqlite.lib.name", library.getFileName().toString());

@@ -3,6 +3,7 @@ package org.jcalico.testing;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jcalico.agent.JvmCommand;
 
 /** Starts a main class of this test classpath in a separate JVM: a second process, as a second user would be. */
 public final class JavaProcess {
@@ -27,10 +28,17 @@ public final class JavaProcess {
     public static List<String> command(List<String> options, Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         command.addAll(options);
-        command.addAll(CommandJvm.sqliteLibrary());
+        command.addAll(CommandJvm.passedOn());
         command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 main.getName()));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** As {@link #command}, in a JVM of the agent's flags before OPTIONS: a probe of what the agent's JVM does. */
+    public static List<String> withAgentFlags(List<String> options, Class<?> main, String... args) {
+        List<String> flags = new ArrayList<>(JvmCommand.AGENT_FLAGS);
+        flags.addAll(options);
+        return command(flags, main, args);
     }
 }

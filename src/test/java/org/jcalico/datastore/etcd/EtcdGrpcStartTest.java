@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.management.MBeanServerFactory;
 import org.eclipse.jetty.util.MemoryUtils;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.testing.JavaProcess;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,10 +59,7 @@ public class EtcdGrpcStartTest {
 
     /** Runs {@link Probe} in a JVM of the agent's collector and heap flags, as the agent's JVM would compress references. */
     private static List<String> probe(String what) {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        command.addAll(org.jcalico.agent.JvmCommand.AGENT_FLAGS);
-        command.addAll(List.of("-Xlog:class+load", "-cp", System.getProperty("java.class.path"), Probe.class.getName(), what));
-        CommandRunner.Result result = CommandRunner.local().run(command);
+        CommandRunner.Result result = CommandRunner.local().run(JavaProcess.withAgentFlags(List.of("-Xlog:class+load"), Probe.class, what));
         assertEquals(0, result.exitCode(), result.stderr());
         return result.stdout().lines().toList();
     }
