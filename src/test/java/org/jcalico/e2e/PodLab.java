@@ -21,6 +21,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Kinds;
 import org.jcalico.resources.ResourceService;
 import org.jcalico.model.IpAddress;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 
 /**
@@ -33,6 +34,7 @@ import org.jcalico.testing.LabFixture;
  */
 public final class PodLab implements AutoCloseable {
     public static final String PROFILE = "open";
+    private static final int HOSTS = 2;
     /**
      * The pod's server, one process: accepts and closes every TCP connection (a backlog of 256, since a matrix
      * connects to one port from 16 places at once and a small backlog, like busybox httpd's, drops SYNs) and answers
@@ -90,7 +92,7 @@ while (1) {
     /** Builds the lab (removing leftovers of an earlier run of the same name first); all or nothing. */
     public static PodLab up(String name, Map<String, Map<String, String>> namespaces, List<PodSpec> specs, List<Traffic> listeners) {
         long start = System.nanoTime();
-        LabFixture fixture = LabFixture.up(name, 2, false);
+        LabFixture fixture = LabFixture.up(name, HOSTS, false);
         try {
             fixture.apply("h1", "kind: Profile\nname: " + PROFILE + "\ninbound:\n- {action: allow}\noutbound:\n- {action: allow}\n");
             List<Runnable> labelling = new ArrayList<>();
@@ -103,7 +105,7 @@ while (1) {
             // each host's pods one after another, the two hosts at once
             Pod[] pods = new Pod[specs.size()];
             List<Runnable> hosts = new ArrayList<>();
-            for (int host = 1; host <= 2; host++) {
+            for (int host = 1; host <= HOSTS; host++) {
                 int first = host - 1;
                 hosts.add(() -> {
                     for (int i = first; i < specs.size(); i += 2) {
@@ -180,6 +182,21 @@ while (1) {
     /** `jcalico ARGS` on host h1; fails the test unless it succeeds. */
     public String jc(String... args) {
         return fixture.jc("h1", args);
+    }
+
+    /**
+     * Switches both hosts' agents to DRIVER (FelixConfiguration's dataplaneDriver, at run time, as a user would) and
+     * waits until each kernel holds that driver's state alone. Not undone by {@link #reset}: a class that switches
+     * switches back when it ends.
+     */
+    public void useDataplane(String driver) {
+        fixture.apply("h1", "kind: FelixConfiguration\nname: global\ndataplaneDriver: " + driver + "\n");
+        for (int host = 1; host <= HOSTS; host++) {
+            String namespace = fixture.layout().host(host);
+            if (!Eventually.within(30, () -> fixture.programsOnly(namespace, driver))) {
+                fail(namespace + "'s agent did not switch to " + driver + " within 30 s");
+            }
+        }
     }
 
     /**

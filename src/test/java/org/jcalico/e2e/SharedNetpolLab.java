@@ -13,7 +13,12 @@ final class SharedNetpolLab implements BeforeAllCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        lab = context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+        lab = shared(context);
+    }
+
+    /** The run's shared lab, built by whichever extension asks for it first. */
+    static PodLab shared(ExtensionContext context) {
+        return context.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
                 .getOrComputeIfAbsent(SharedNetpolLab.class, key -> new Built(PodLab.netpolModel("jctz")), Built.class).lab();
     }
 

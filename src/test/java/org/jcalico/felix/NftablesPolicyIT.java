@@ -90,9 +90,6 @@ class NftablesPolicyIT {
     }
 
     private static boolean onlyDriver(String driver) {
-        String host = lab.fixture().layout().host(1);
-        boolean nft = lab.fixture().in(host, "nft", "list", "tables").stdout().contains("jcalico");
-        boolean iptables = lab.fixture().in(host, "iptables-save").stdout().contains(":jc-FORWARD");
-        return driver.equals("nftables") ? nft && !iptables : iptables && !nft;
+        return lab.fixture().programsOnly(lab.fixture().layout().host(1), driver);
     }
 }

@@ -111,6 +111,16 @@ public final class LabFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the host namespace HOST holds jcalico's state of DRIVER (FelixConfiguration's dataplaneDriver,
+     * "iptables" or "nftables") and none of the other's: an agent switched drivers removes the old one's state.
+     */
+    public boolean programsOnly(String host, String driver) {
+        boolean nft = in(host, "nft", "list", "tables").stdout().contains("jcalico");
+        boolean iptables = in(host, "iptables-save").stdout().contains(":jc-FORWARD");
+        return driver.equals("nftables") ? nft && !iptables : iptables && !nft;
+    }
+
     /** Runs a plain command inside one of the lab's namespaces (host or workload). */
     public CommandRunner.Result in(String namespace, String... command) {
         return CommandRunner.inNamespace(namespace).run(command);
