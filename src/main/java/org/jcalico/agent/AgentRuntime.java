@@ -70,8 +70,9 @@ public final class AgentRuntime {
             AgentMetrics metrics = new AgentMetrics();
             DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
             metrics.countDeniedPackets(deniedFlows.counted());
-            Agent agent = new Agent(feed, options.node(), new Dataplane(CommandRunner.local().observedBy(metrics::commandRan)),
-                    log, statusFile, bgp, metrics, deniedFlows);
+            Dataplane dataplane = new Dataplane(CommandRunner.local().observedBy(metrics::commandRan));
+            statusFile.addWarning(dataplane::forwardDropWarning);
+            Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
             long registering = System.nanoTime();
             // the address probe (a fork) beside the listing too: only the registration reads it
             AgentOptions probed = options.withDetectedAddress(CommandRunner.local());

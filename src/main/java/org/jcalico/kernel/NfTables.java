@@ -19,6 +19,7 @@ import java.util.TreeSet;
  * <li>which of a table's base chains are in force (NFT_MSG_GETCHAIN dumped): a dormant table's hooks see no packet,
  * and a table that another program owns (nft's owner flag: only that program's netlink socket may change it, and the
  * table goes with it) holds nothing of jcalico's, whatever its name.
+ * <li>the base chains on the forward hook that drop by policy, whoever made them (NFT_MSG_GETCHAIN dumped).
  * </ul>
  */
 public final class NfTables {
@@ -37,6 +38,12 @@ public final class NfTables {
     private static final int NFTA_CHAIN_TABLE = 1;
     private static final int NFTA_CHAIN_NAME = 3;
     private static final int NFTA_CHAIN_HOOK = 4;
+    private static final int NFTA_CHAIN_POLICY = 5;
+    private static final int NFTA_HOOK_HOOKNUM = 1;
+    private static final int NF_INET_FORWARD = 2;
+    private static final int NF_DROP = 0;
+    /** The families whose forward hook a routed packet passes (NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6). */
+    private static final Set<Integer> ROUTED = Set.of(1, 2, 10);
     /** nf_tables' families (NFPROTO_*) by number, as nft writes them; 0 in a request: every family. */
     private static final Map<Integer, String> FAMILIES =
             Map.of(1, "inet", 2, "ip", 3, "arp", 5, "netdev", 7, "bridge", 10, "ip6");
@@ -103,6 +110,44 @@ public final class NfTables {
                 }
             }
             return chains;
+        });
+    }
+
+    /**
+     * Every base chain on the forward hook of a table in force (not dormant) that drops by policy, as "FAMILY TABLE
+     * CHAIN" ("ip filter FORWARD": iptables-nft's, to which docker sets the policy DROP). A packet that one table's
+     * chain accepts still passes every other table's base chains on the same hook.
+     */
+    public Set<String> forwardDropping() {
+        return thread.run(channel -> {
+            Set<String> dormant = new TreeSet<>();
+            for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
+                    writer -> writer.u8(0).u8(0).u16(0))) {
+                Map<Integer, byte[]> attributes = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE)
+                        ? message.attributes(NFGENMSG) : Map.of();
+                if (attributes.containsKey(NFTA_TABLE_NAME) && attributes.containsKey(NFTA_TABLE_FLAGS)
+                        && (bigEndian(attributes.get(NFTA_TABLE_FLAGS)) & NFT_TABLE_F_DORMANT) != 0) {
+                    dormant.add(Byte.toUnsignedInt(message.body().get(0)) + " " + NetlinkMessage.string(attributes.get(NFTA_TABLE_NAME)));
+                }
+            }
+            Set<String> dropping = new TreeSet<>();
+            for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
+                    writer -> writer.u8(0).u8(0).u16(0))) {
+                if (message.type() != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)) {
+                    continue;
+                }
+                int family = Byte.toUnsignedInt(message.body().get(0));
+                byte[] hook = message.attribute(NFGENMSG, NFTA_CHAIN_HOOK, NFTA_HOOK_HOOKNUM);
+                byte[] policy = message.attribute(NFGENMSG, NFTA_CHAIN_POLICY);
+                byte[] table = message.attribute(NFGENMSG, NFTA_CHAIN_TABLE);
+                byte[] name = message.attribute(NFGENMSG, NFTA_CHAIN_NAME);
+                if (ROUTED.contains(family) && hook != null && hook.length == 4 && bigEndian(hook) == NF_INET_FORWARD
+                        && policy != null && policy.length == 4 && bigEndian(policy) == NF_DROP && table != null && name != null
+                        && !dormant.contains(family + " " + NetlinkMessage.string(table))) {
+                    dropping.add(FAMILIES.get(family) + " " + NetlinkMessage.string(table) + " " + NetlinkMessage.string(name));
+                }
+            }
+            return dropping;
         });
     }
 

@@ -1,6 +1,7 @@
 package org.jcalico.felix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -87,6 +88,34 @@ class NftablesPolicyIT {
         assertTrue(probed.get() >= 3, "the denied flow was probed during the switches: " + probed.get());
         assertEquals(0, passed.get(), "red -> blue passed during a switch");
         lab.assertProfileMatrix();
+    }
+
+    /**
+     * A host whose iptables FORWARD policy is DROP (docker sets it) drops the traffic that jcalico's nftables rules
+     * accept, since an accept ends only the table's own chain: `node status` says so, naming the chain, until the
+     * policy is ACCEPT again.
+     */
+    @Test
+    @Order(4)
+    void aForwardDropOfAnotherTableIsInTheStatus() {
+        lab.fixture().apply(ProfileLab.HOST, configuration("nftables"));
+        assertTrue(Eventually.within(10, () -> onlyDriver("nftables")), "the agent programs nftables only");
+        String host = lab.fixture().layout().host(1);
+        Probe allowed = Probe.tcp(lab.ns("w1"), lab.address("w2", 4), 80);
+        lab.fixture().in(host, "iptables", "-P", "FORWARD", "DROP").check();
+        try {
+            assertFalse(allowed.succeeds(), "blue -> blue dropped by iptables' FORWARD policy");
+            assertTrue(Eventually.within(10, () -> status().contains("warning: forwarded workload traffic")
+                    && status().contains("ip filter FORWARD")), "node status names the chain: " + status());
+        } finally {
+            lab.fixture().in(host, "iptables", "-P", "FORWARD", "ACCEPT").check();
+        }
+        assertTrue(Eventually.within(10, () -> !status().contains("ip filter FORWARD")), "the warning gone: " + status());
+        assertTrue(allowed.succeeds(), "blue -> blue again");
+    }
+
+    private static String status() {
+        return lab.fixture().run(ProfileLab.HOST, "node", "status").stdout();
     }
 
     private static boolean onlyDriver(String driver) {

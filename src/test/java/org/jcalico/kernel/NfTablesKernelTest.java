@@ -86,4 +86,28 @@ class NfTablesKernelTest {
         host.run(List.of("nft", "add table ip jcalico { flags dormant; }")).check();
         assertEquals(Set.of(), tables.baseChainsInForce("ip", "jcalico"), "a dormant table's hooks see no packet");
     }
+
+    @Test
+    void namesTheForwardHooksChainsThatDropByPolicyInEveryTable() {
+        CommandRunner host = Namespaces.create(PREFIX + "e");
+        NfTables tables = host.nfTables();
+        assertEquals(Set.of(), tables.forwardDropping(), "no table");
+        host.run("iptables", "-P", "FORWARD", "DROP").check();
+        host.run(List.of("nft", "-f", "-"), """
+                add table inet firewall
+                add chain inet firewall forward { type filter hook forward priority filter; policy drop; }
+                add chain inet firewall input { type filter hook input priority filter; policy drop; }
+                add table ip6 open
+                add chain ip6 open forward { type filter hook forward priority filter; policy accept; }
+                add table ip asleep { flags dormant; }
+                add chain ip asleep forward { type filter hook forward priority filter; policy drop; }
+                add table bridge bridged
+                add chain bridge bridged forward { type filter hook forward priority filter; policy drop; }
+                """).check();
+        // docker's FORWARD policy, a firewall's forward chain; not an input chain, an accepting one, a dormant table's,
+        // nor a bridge's (frames between a bridge's ports are not routed)
+        assertEquals(Set.of("ip filter FORWARD", "inet firewall forward"), tables.forwardDropping());
+        host.run("iptables", "-P", "FORWARD", "ACCEPT").check();
+        assertEquals(Set.of("inet firewall forward"), tables.forwardDropping());
+    }
 }

@@ -42,6 +42,10 @@ public final class Dataplane {
      * transaction the kernel took. Only written by the rules' thread of an apply, read after it (a join).
      */
     private volatile boolean hooked;
+    /** The forward hook's base chains that drop by policy, as read at the last resync that read the rules back. */
+    private volatile Set<String> forwardDropping = Set.of();
+    /** The driver of the last apply. */
+    private volatile DataplaneDriver driver = DataplaneDriver.IPTABLES;
 
     public Dataplane(CommandRunner runner) {
         this.ipSets = new IpSetDriver(runner);
@@ -88,6 +92,7 @@ public final class Dataplane {
      * (the guard is what makes them safe).
      */
     private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
+        driver = desired.driver();
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
@@ -303,6 +308,15 @@ public final class Dataplane {
         }
     }
 
+    /**
+     * A warning for the status when another program's chain drops the forwarded traffic that jcalico's rules allow
+     * ({@link ForeignForwardDrop}), or null. Read at resyncs that read the rules back: no nf_tables commit since means
+     * no chain changed.
+     */
+    public String forwardDropWarning() {
+        return ForeignForwardDrop.warning(forwardDropping, driver);
+    }
+
     /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
     private boolean forget() {
         boolean rulesLeft = rulesLeftAlone.atResyncStart();
@@ -311,6 +325,11 @@ public final class Dataplane {
             iptables.forget();
             ip6tables.forget();
             nftables.forget();
+            try {
+                forwardDropping = nftables.forwardDropping();
+            } catch (KernelException e) {
+                // kept as last read: a kernel that cannot be read now tells nothing new
+            }
         }
         interfaces.forget();
         routes.forget();

@@ -30,6 +30,8 @@ import org.jcalico.kernel.Nft;
 public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
     public static final String TOOL = "nftables";
+    /** jcalico's tables, "FAMILY NAME" as nft names them. */
+    public static final Set<String> TABLES = Set.of(NftablesPlanner.table(4), NftablesPlanner.table(6));
     static final List<String> DROP_ONLY = List.of("drop");
     /**
      * The script's size (characters) from which its transaction is followed by {@link NftablesPlanner#settle()}: an
@@ -101,6 +103,11 @@ public final class NftablesDriver {
         } catch (KernelException refused) {
             // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
         }
+    }
+
+    /** The forward hook's base chains, of any program, that drop by policy ({@link NfTables#forwardDropping}). */
+    public Set<String> forwardDropping() {
+        return tables.forwardDropping();
     }
 
     /** Both of jcalico's tables gone (when the other driver programs the kernel); nothing if nft is not installed. */
