@@ -22,15 +22,12 @@ public record IpamBlock(Cidr cidr, String affinity, Map<Integer, String> allocat
         }
         TreeMap<Integer, String> sorted = new TreeMap<>(allocations == null ? Map.of() : allocations);
         BigInteger size = cidr.size();
-        // a loop of its own, not the map's forEach: C2 compiled the JDK's shared TreeMap.forEach with this check inlined
-        // (a big cluster's listing decodes every node's blocks) and threw it away at its next caller (docs/agent.md,
-        // "Start-up of the agent", session 45)
-        for (Map.Entry<Integer, String> allocation : sorted.entrySet()) {
-            if (allocation.getValue() == null) {
-                throw new ValidationException("allocations." + allocation.getKey() + ": missing");
+        sorted.forEach((offset, handle) -> {
+            if (handle == null) {
+                throw new ValidationException("allocations." + offset + ": missing");
             }
-            Names.checkText("allocations." + allocation.getKey(), allocation.getValue());
-        }
+            Names.checkText("allocations." + offset, handle);
+        });
         for (Integer offset : sorted.keySet()) {
             if (offset < 0 || BigInteger.valueOf(offset).compareTo(size) >= 0) {
                 throw ValidationException.field("allocations", offset, "is not an offset inside " + cidr);
