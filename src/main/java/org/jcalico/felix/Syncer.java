@@ -92,14 +92,7 @@ final class Syncer {
         for (int i = 0; i < ListingParts.AGENT; i++) {
             ClusterCache.Part part = cache.new Part();
             parts.add(part);
-            // a loop of its own, not the page's forEach: every caller of the JDK's Iterable.forEach shares that method's
-            // profile, so C2 compiled it with this reader (and the cache's whole add) inlined, and threw that code away
-            // at the next caller with another consumer: 250 ms of C2 in a big cluster's start (docs/agent.md, session 45)
-            readers.add(page -> {
-                for (KeyValue item : page) {
-                    part.add(item);
-                }
-            });
+            readers.add(page -> page.forEach(part::add));
         }
         long revision = datastore.list(Keys.ROOT, ListingParts.byNodes(ListingParts.AGENT), readers);
         return new Input.Listed(List.copyOf(parts), revision, System.nanoTime() - start);
