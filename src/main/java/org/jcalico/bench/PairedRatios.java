@@ -3,6 +3,7 @@ package org.jcalico.bench;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * One path's figures over a floor's, round by round (round i of each taken close in time), summed up by their
@@ -72,6 +73,23 @@ record PairedRatios(List<Double> ratios) {
         double high = atLeast ? interval[1] : -interval[0];
         double bound = atLeast ? target : -target;
         return low >= bound ? "met" : high < bound ? "NOT met" : "cannot tell at this noise";
+    }
+
+    /**
+     * About how many rounds would put the median's interval wholly on one side of {@code target}, at the noise these
+     * rounds show: the interval narrows as the square root of the rounds, so the rounds times the square of (the
+     * interval's reach from the median toward the target) over (the median's distance from it); never fewer than the
+     * rounds there are. Empty when the median sits on the target, which no number of rounds decides.
+     */
+    OptionalInt roundsToDecide(double target) {
+        double median = median();
+        if (median == target) {
+            return OptionalInt.empty();
+        }
+        double[] interval = medianInterval();
+        double reach = median > target ? median - interval[0] : interval[1] - median;
+        double needed = ratios.size() * Math.pow(reach / Math.abs(median - target), 2);
+        return OptionalInt.of((int) Math.ceil(Math.max(ratios.size(), needed)));
     }
 
     /** The q-th quartile (0 the least, 2 the median, 4 the greatest), by the nearest rank. */

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
@@ -121,9 +122,11 @@ public final class ThroughputBenchmark {
                 awaitReachable(path);
                 path.probe().run(1);
             }
+            long start = System.nanoTime();
             measure(paths, rounds, seconds, pings);
+            double secondsPerRound = (System.nanoTime() - start) / 1e9 / rounds;
             printFloor(lab, firstPair, bare, equalized);
-            return report(paths, rounds, seconds, pings, before);
+            return report(paths, rounds, seconds, pings, before, secondsPerRound);
         } finally {
             servers.forEach(Process::destroy);
             lab.down();
@@ -246,7 +249,21 @@ public final class ThroughputBenchmark {
         out.println("  (h2's filter table holds " + rules + " rules)");
     }
 
-    private int report(List<Path> paths, int rounds, int seconds, int pings, String before) {
+    /**
+     * For a target this run could not decide, how long one would have to run at this run's noise: "cannot tell" says
+     * nothing of whether five more minutes or five hours would tell.
+     */
+    private void printRoundsToDecide(String target, PairedRatios ratios, double bound, String verdict, double secondsPerRound) {
+        if (!verdict.startsWith("cannot tell")) {
+            return;
+        }
+        OptionalInt needed = ratios.roundsToDecide(bound);
+        out.println(needed.isEmpty() ? "  " + target + ": the median sits on the target; no number of rounds tells it at this noise"
+                : String.format("  %s: at this run's noise about %d rounds would tell (%.0f min of measuring at %.0f s a round)",
+                target, needed.getAsInt(), needed.getAsInt() * secondsPerRound / 60, secondsPerRound));
+    }
+
+    private int report(List<Path> paths, int rounds, int seconds, int pings, String before, double secondsPerRound) {
         Path bare = paths.get(0);
         out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart; client and"
                 + " server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds, pings, ThroughputProbe.CPU);
@@ -294,6 +311,8 @@ public final class ThroughputBenchmark {
         out.printf("  targets (paired medians and their intervals, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f);"
                 + " ping RTT p50 <= %.1fx bare: %s (%.2fx)%n", best.name(), THROUGHPUT_TARGET, rateVerdict, ratio, RTT_TARGET,
                 rttVerdict, rttRatio);
+        printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, secondsPerRound);
+        printRoundsToDecide("RTT p50 <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, secondsPerRound);
         out.println("  " + MachineLoad.describe(before));
         return met ? 0 : 1;
     }

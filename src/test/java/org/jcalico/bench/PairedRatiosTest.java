@@ -2,6 +2,7 @@ package org.jcalico.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,20 @@ class PairedRatiosTest {
         assertEquals("met", rtt.verdict(1.2, false));
         assertEquals("NOT met", rtt.verdict(1.05, false));
         assertEquals("cannot tell at this noise", rtt.verdict(1.12, false));
+    }
+
+    @Test
+    void theRoundsThatWouldTellGrowAsTheSquareOfTheIntervalsReachOverTheDistanceToTheTarget() {
+        List<Double> ones = java.util.Collections.nCopies(12, 1.0);
+        // median 0.98, interval [0.96, 0.99]
+        PairedRatios around = PairedRatios.of(List.of(0.90, 0.95, 0.96, 0.97, 0.97, 0.98, 0.98, 0.98, 0.99, 0.99, 1.00, 1.05), ones);
+        // toward 0.965 the interval reaches 0.02 below the median, which is 0.015 above: 12 * (4/3)^2 = 21.3
+        assertEquals(22, around.roundsToDecide(0.965).getAsInt());
+        // toward 0.97 the interval reaches twice as far as the median is from it: 12 * 2^2
+        assertEquals(48, around.roundsToDecide(0.97).getAsInt(), 1);
+        // a target the interval already leaves out needs no more rounds than there are
+        assertEquals(12, around.roundsToDecide(0.995).getAsInt());
+        assertTrue(around.roundsToDecide(0.98).isEmpty());
     }
 
     @Test
