@@ -107,8 +107,9 @@ public final class BirdDaemon implements BirdControl {
         writeTo(candidate, config);
         if (!candidate.toString().contains("\"") && process().isPresent()) {
             try {
+                // a parse, not a change: a BIRD that has not answered within a status query's time is not waited for
                 BirdSocket.Reply reply = BirdSocket.request(socket(), "configure check \"" + candidate + "\"",
-                        REQUEST_TIMEOUT);
+                        Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS));
                 return reply.ok() ? Optional.empty() : Optional.of(reply.text());
             } catch (IOException e) {
                 // BIRD went away or hangs: its own parser in a process still gives the verdict
