@@ -3,6 +3,7 @@ package org.jcalico.bgp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,6 +19,8 @@ import org.jcalico.kernel.PidFile;
  */
 public final class BirdDaemon implements BirdControl {
     static final long STOP_SECONDS = 10;
+    /** As long as birdc was given by the runner: a reconfiguration of many sessions is a kernel change, not a probe. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -52,9 +55,14 @@ public final class BirdDaemon implements BirdControl {
         }
         write(config);
         if (alive) {
-            CommandRunner.Result result = runner.run("birdc", "-s", socket().toString(), "configure");
-            if (!result.ok() || !result.stdout().contains("Reconfigur")) {
-                throw new KernelException("birdc configure: " + (result.stdout() + result.stderr()).strip());
+            BirdSocket.Reply reply;
+            try {
+                reply = BirdSocket.request(socket(), "configure", REQUEST_TIMEOUT);
+            } catch (IOException e) {
+                throw new KernelException("birdc configure: " + e.getMessage());
+            }
+            if (!reply.ok() || !reply.text().contains("Reconfigur")) {
+                throw new KernelException("birdc configure: " + reply.text());
             }
             applied = config;
             return Optional.of("reconfigured");
@@ -88,13 +96,25 @@ public final class BirdDaemon implements BirdControl {
     }
 
     /**
-     * BIRD's verdict on a configuration, without applying it (`bird -p`): empty if it would accept it, else BIRD's
-     * message, which names the refused line ("bird: FILE:LINE:COLUMN reason").
+     * BIRD's verdict on a configuration, without applying it: empty if it would accept it, else BIRD's message, which
+     * names the refused line ("FILE:LINE:COLUMN reason"). Asked of the running BIRD (`configure check`), which parses
+     * it as `bird -p` would; a process (`bird -p`) only when no BIRD runs, or it cannot be asked, or the file's name
+     * cannot be quoted in its command language (which has no escapes).
      */
     @Override
     public Optional<String> check(String config) {
-        Path candidate = runDir.resolve("bird.conf.check");
+        Path candidate = runDir.resolve("bird.conf.check").toAbsolutePath();
         writeTo(candidate, config);
+        if (!candidate.toString().contains("\"") && process().isPresent()) {
+            try {
+                // a parse, not a change: a BIRD that has not answered within a status query's time is not waited for
+                BirdSocket.Reply reply = BirdSocket.request(socket(), "configure check \"" + candidate + "\"",
+                        Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS));
+                return reply.ok() ? Optional.empty() : Optional.of(reply.text());
+            } catch (IOException e) {
+                // BIRD went away or hangs: its own parser in a process still gives the verdict
+            }
+        }
         CommandRunner.Result result = runner.run("bird", "-p", "-c", candidate.toString());
         return result.ok() ? Optional.empty() : Optional.of((result.stdout() + result.stderr()).strip());
     }

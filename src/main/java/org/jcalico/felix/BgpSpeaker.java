@@ -21,13 +21,14 @@ import org.jcalico.model.ValidationException;
 
 /**
  * The agent's side of BGP: BIRD's configuration follows every snapshot, and BIRD is restarted within a second if
- * it dies. A configuration is checked with BIRD (`bird -p`) before it is applied; when BIRD refuses a session's
- * line, that session (a peer, or a node of the mesh) is left out and reported, so that one bad peer neither stops
+ * it dies. A configuration is checked by BIRD ({@link BirdControl#check}) before it is applied; when BIRD refuses a
+ * session's line, that session (a peer, or a node of the mesh) is left out and reported, so that one bad peer neither stops
  * every other session from being configured nor keeps BIRD from starting. Failures are logged at ERROR, reported by
  * {@link #problem()} and retried; they never stop the agent from programming its own host.
  *
- * <p>BIRD is driven by a thread of its own: checking and applying a configuration starts two processes (`bird -p`,
- * `birdc configure`), 15-30 ms on a quiet machine and hundreds on a loaded one, and in the agent's loop that held back
+ * <p>BIRD is driven by a thread of its own: checking and applying a configuration took 15-30 ms on a quiet machine
+ * and hundreds on a loaded one when each was a process (`bird -p`, `birdc configure`; since session 45 both are
+ * requests on BIRD's control socket once it runs), and in the agent's loop that held back
  * every change queued behind it, such as the endpoint record that follows a new IPAM block by a few milliseconds
  * (docs/agent.md, "A served `container add`"). The loop hands over the rendered configuration and goes on; the worker
  * applies the latest one it was handed (a newer one replaces one not yet started) and tells the loop when it is done,

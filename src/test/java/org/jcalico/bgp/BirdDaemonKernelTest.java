@@ -1,0 +1,72 @@
+package org.jcalico.bgp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real BIRD in a namespace of the test's: once it runs, a new configuration is checked and applied by asking BIRD on
+ * its control socket, with no process started (each was a `bird -p` and a `birdc` on the cores a new block's first
+ * container waits for), and BIRD's verdicts are the same: a refused line named as `bird -p` names it.
+ */
+@Tag("kernel")
+class BirdDaemonKernelTest {
+    private static final String NAMESPACE = TestNamespaces.named("jcbd1-a");
+    private static final String BASE = """
+            router id 10.0.0.1;
+            protocol device { scan time 10; }
+            protocol static { ipv4; route 10.70.0.0/26 blackhole; }
+            """;
+    @TempDir Path dir;
+    private final List<String> started = new CopyOnWriteArrayList<>();
+    private CommandRunner runner;
+    private BirdDaemon bird;
+
+    @BeforeEach
+    void startBird() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(NAMESPACE);
+        runner = Namespaces.create(NAMESPACE);
+        bird = new BirdDaemon(dir, runner.observedBy((tool, ok) -> started.add(tool)));
+        assertEquals(Optional.empty(), bird.check(BASE), "BIRD accepts the first configuration");
+        assertEquals(Optional.of("started"), bird.ensure(BASE));
+    }
+
+    @AfterEach
+    void stopBird() {
+        if (bird != null) {
+            bird.stop();
+        }
+        Namespaces.deleteAll(NAMESPACE);
+    }
+
+    @Test
+    void aRunningBirdChecksAndTakesANewConfigurationWithoutAProcess() {
+        String withBlock = BASE.replace("blackhole; }", "blackhole; route 10.70.0.64/26 blackhole; }");
+        String refused = BASE.replace("blackhole; }", "blackhole; route 10.70.0.64/26 nowhere; }");
+        started.clear();
+
+        assertEquals(Optional.empty(), bird.check(withBlock), "BIRD accepts the new block's route");
+        Optional<String> verdict = bird.check(refused);
+        assertTrue(verdict.isPresent() && verdict.get().contains("bird.conf.check:3:"),
+                "BIRD refuses the line and names it as bird -p does (FILE:LINE:COLUMN): " + verdict);
+        assertEquals(Optional.of("reconfigured"), bird.ensure(withBlock));
+        assertEquals(List.of(), started, "no process was started to check or apply a configuration");
+
+        String routes = runner.run("birdc", "-s", bird.socket().toString(), "show", "route").check().stdout();
+        assertTrue(routes.contains("10.70.0.64/26"), "BIRD runs the new configuration:\n" + routes);
+    }
+}
