@@ -13,6 +13,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.JavaProcess;
 import org.junit.jupiter.api.Test;
 
 /** The agent's JVM options are ones the JDK that runs it takes: a JVM refuses to start on one it does not know. */
@@ -39,11 +40,8 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
-        List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
-        jvm.addAll(JvmCommand.AGENT_FLAGS);
-        jvm.addAll(List.of("-XX:+PrintCompilation", "-cp", System.getProperty("java.class.path"),
-                StoredEndpointReads.class.getName()));
-        Process process = new ProcessBuilder(jvm).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), StoredEndpointReads.class))
+                .redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), out);
         // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
