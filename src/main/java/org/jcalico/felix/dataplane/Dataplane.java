@@ -325,15 +325,20 @@ public final class Dataplane {
             iptables.forget();
             ip6tables.forget();
             nftables.forget();
-            try {
-                forwardDropping = nftables.forwardDropping();
-            } catch (KernelException e) {
-                // kept as last read: a kernel that cannot be read now tells nothing new
-            }
+            Thread.startVirtualThread(this::readForwardDropping);
         }
         interfaces.forget();
         routes.forget();
         return rulesLeft;
+    }
+
+    /** Beside the resync's calculation, on nothing's path: the status written after the pass finds it read. */
+    private void readForwardDropping() {
+        try {
+            forwardDropping = nftables.forwardDropping();
+        } catch (KernelException e) {
+            // kept as last read: a kernel that cannot be read now tells nothing new
+        }
     }
 
     private static DataplaneReport timed(DriverTimes times, Supplier<Changes> work) {
