@@ -14,6 +14,7 @@ import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.CompilerThreads;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.Nft;
 import org.jcalico.model.DataplaneDriver;
@@ -118,6 +119,8 @@ public final class FelixBenchmark {
         out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d%n",
                 slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
                 timings.inOrder().get(slowestLater).describe(), ADDS, collections);
+        out.println("       add 1: the JIT's compiler threads at nice " + timings.compilers() + " through the adds (read back"
+                + " after them), as an agent's once in sync");
         out.println("       " + AgentCache.describe(worker));
         out.flush();
     }
@@ -169,6 +172,8 @@ public final class FelixBenchmark {
         }
         out.println("rehearsal " + settled.rounds() + " " + settled.rehearsalNanos() / 1000);
         out.println("peak " + settled.heap().replace(' ', '_'));
+        // as the agent once in sync: the compilers yield to the changes
+        StartSequence.compilersYield();
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             JvmWork.Mark before = jvm.mark();
@@ -182,6 +187,8 @@ public final class FelixBenchmark {
                     + " " + after.compileMicros(before));
             report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
         }
+        // read back after the adds, so that a compiler thread HotSpot started during them counts too
+        out.println("compilers " + CompilerThreads.niceValues().toString().replace(' ', '_'));
         out.flush();
     }
 
@@ -204,8 +211,8 @@ public final class FelixBenchmark {
 
     /** What the worker measured, in microseconds; adds in their order, and their totals and calculation shares sorted. */
     private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers, int rehearsalRounds,
-                           long rehearsal, String room, String peak, List<Add> inOrder, List<Long> calcs, List<Long> adds,
-                           Map<String, List<Long>> drivers) {
+                           long rehearsal, String room, String peak, String compilers, List<Add> inOrder, List<Long> calcs,
+                           List<Long> adds, Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
             long program = -1;
             long programCalc = -1;
@@ -214,6 +221,7 @@ public final class FelixBenchmark {
             long rehearsal = 0;
             String peak = "not given back";
             String room = "not made";
+            String compilers = "not read";
             Map<String, Long> programDrivers = new java.util.TreeMap<>();
             List<Add> inOrder = new ArrayList<>();
             for (String line : output.lines().toList()) {
@@ -232,6 +240,8 @@ public final class FelixBenchmark {
                     room = words[1].replace('_', ' ');
                 } else if (words[0].equals("peak")) {
                     peak = words[1].replace('_', ' ');
+                } else if (words[0].equals("compilers")) {
+                    compilers = words[1].replace('_', ' ');
                 } else if (words[0].equals("program-driver")) {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
@@ -250,8 +260,8 @@ public final class FelixBenchmark {
             inOrder.forEach(add -> add.drivers().forEach((driver, micros) ->
                     drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, room, peak, inOrder, calcs, adds,
-                    drivers);
+            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, room, peak,
+                    compilers, inOrder, calcs, adds, drivers);
         }
 
         Add firstAdd() {

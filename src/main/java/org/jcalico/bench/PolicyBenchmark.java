@@ -108,8 +108,10 @@ public final class PolicyBenchmark {
                 timings.get("program-compile").getFirst(), timings.get("program-collections").getFirst(),
                 timings.get("program-pauses").getFirst()));
         out.printf("then, as the agent: its incremental path rehearsed in memory, %d rounds in %.0f ms, and the start's"
-                + " peak given back (a full collection), neither counted in any figure%n",
-                timings.get("rehearsal-rounds").getFirst(), timings.get("rehearsal").getFirst() / 1000.0);
+                + " peak given back (a full collection), neither counted in any figure; then its %d JIT compiler threads"
+                + " at nice 19 for the changes, as once in sync%n",
+                timings.get("rehearsal-rounds").getFirst(), timings.get("rehearsal").getFirst() / 1000.0,
+                timings.get("compilers-yielded").getFirst());
         out.println(floor.describe() + " (the same content put into a fresh namespace by the kernel's own tools, one"
                 + " process each)");
         out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
@@ -234,6 +236,8 @@ public final class PolicyBenchmark {
         }
         out.println("rehearsal-rounds " + settled.rounds());
         out.println("rehearsal " + settled.rehearsalNanos() / 1000);
+        // as the agent once in sync: the compilers yield to the changes
+        out.println("compilers-yielded " + StartSequence.compilersYield());
         for (int i = 0; i < CHANGES; i++) {
             cluster.changePolicy(i);
             timeToKernel("policy", calculator, dataplane, cluster, jvm, out);
@@ -318,7 +322,7 @@ public final class PolicyBenchmark {
             }
         }
         for (String kind : List.of("program", "program-calc", "program-collections", "program-pauses",
-                "program-compile", "program-compiler-cpu", "program-process-cpu", "rehearsal-rounds", "rehearsal", "policy", "label", "add", "policy-calc", "label-calc",
+                "program-compile", "program-compiler-cpu", "program-process-cpu", "rehearsal-rounds", "rehearsal", "compilers-yielded", "policy", "label", "add", "policy-calc", "label-calc",
                 "add-calc", "large", "large-floor", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());

@@ -62,15 +62,14 @@ public final class AgentMain {
     }
 
     /**
-     * Once the agent programs its host, its JIT compiler threads run at the lowest priority among its threads: through
-     * the first served adds after a start they took 40 ms of CPU an add against the add's own 20 (two cores), and the
-     * add's threads waited for a core. Not before: the start, the listing and the first programming are what the
+     * Once the agent programs its host and its served paths are warmed up, its JIT compiler threads yield to its changes
+     * ({@link StartSequence#compilersYield}). Not before: the start, the listing and the first programming are what the
      * compilers must reach at full speed (docs/agent.md, "A served `container add`", session 38).
      */
     private static void yieldTheCompilers(Log log) {
         try {
             log.info("JIT compiler threads now at nice " + CompilerThreads.LOWEST + ": "
-                    + CompilerThreads.setNice(CompilerThreads.LOWEST));
+                    + StartSequence.compilersYield());
         } catch (KernelException e) {
             log.warn("JIT compiler threads keep their priority: " + e.getMessage());
         }

@@ -18,8 +18,9 @@ import org.jcalico.kernel.NativeHeap;
  * to map large blocks apart ({@link NativeHeap#mapLargeBlocksApart}); before the listing, room for the start's
  * allocations ({@link StartPeak#makeRoom}); the first pass with the optimizing compiler yielding ({@link #firstPass});
  * once it has programmed the kernel, the incremental path rehearsed in memory ({@link IncrementalRehearsal}) and the
- * start's peak given back ({@link StartPeak#giveBack}). Until session 35 the benches' workers did the last part only,
- * until session 42 not the first.
+ * start's peak given back ({@link StartPeak#giveBack}); then the compilers yield to the changes ({@link #compilersYield}).
+ * Until session 35 the benches' workers did the rehearsal's part only, until session 42 not the first, until session
+ * 45 not the last.
  */
 public final class StartSequence {
     private StartSequence() {
@@ -42,8 +43,18 @@ public final class StartSequence {
         return atProcessStart() + "; before its listing, the heap sized for the start: " + beforeListing();
     }
 
-    /** Before the listing (or what stands for it): room for the start's allocations; returns what it did, for a log line. */
+    /**
+     * Before the listing (or what stands for it): room for the start's allocations; returns what it did, for a log line.
+     * Also the optimizing compiler's threads set to the nice value they have: nothing changes, but the system call
+     * that {@link #firstPass} makes to lower them is linked now, beside the listing, rather than on the first pass's
+     * path before its calculation (15-25 ms of a cold JVM's linking, docs/dataplane.md, session 45).
+     */
     public static String beforeListing() {
+        try {
+            CompilerThreads.setNiceOfOptimizing(CompilerThreads.callersNice());
+        } catch (KernelException e) {
+            // the first pass meets the same and leaves the compilers as they are
+        }
         return StartPeak.makeRoom();
     }
 
@@ -78,6 +89,19 @@ public final class StartSequence {
         } catch (KernelException e) {
             return null;
         }
+    }
+
+    /**
+     * Once the first pass has settled ({@link #afterFirstPass}): every compiler thread of this JVM at the lowest
+     * priority, so that the changes after it get the cores before the compilers do (through the first served adds
+     * after a start the compilers took 40 ms of CPU an add against the add's own 20, docs/agent.md, "A served
+     * `container add`", session 38). The agent does it once in sync and its served paths are warmed up (AgentMain); a
+     * bench's worker right after {@link #afterFirstPass}, so that its changes meet the JVM an agent's meet (until
+     * session 45 they met compilers at full priority). Returns how many threads it set; a {@link KernelException} if
+     * one's priority cannot be set.
+     */
+    public static int compilersYield() {
+        return CompilerThreads.setNice(CompilerThreads.LOWEST);
     }
 
     /**

@@ -12,6 +12,10 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -40,7 +44,7 @@ public final class CompilerThreads {
      * priority cannot be set (a thread that ended meanwhile is skipped).
      */
     public static int setNice(int nice) {
-        return setNice(nice, name -> name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre"));
+        return setNice(nice, CompilerThreads::isCompiler);
     }
 
     /**
@@ -60,6 +64,35 @@ public final class CompilerThreads {
         } catch (IOException | RuntimeException e) {
             throw new KernelException("cannot read the nice value of " + task + ": " + e);
         }
+    }
+
+    /**
+     * The nice values of this JVM's compiler threads as /proc shows them, by compiler ("C1", "C2"): what a bench prints
+     * of the JVM its changes met. A {@link KernelException} if unreadable.
+     */
+    public static Map<String, Set<Integer>> niceValues() {
+        Map<String, Set<Integer>> nice = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(TASKS)) {
+            for (Path task : tasks.toList()) {
+                String name = name(task);
+                if (!isCompiler(name)) {
+                    continue;
+                }
+                int value;
+                try {
+                    value = niceOf(task);
+                } catch (KernelException e) {
+                    if (Files.exists(task)) {
+                        throw e;
+                    }
+                    continue; // HotSpot ends idle compiler threads it added on demand: this one ended since it was listed
+                }
+                nice.computeIfAbsent(name.substring(0, 2), compiler -> new TreeSet<>()).add(value);
+            }
+        } catch (IOException e) {
+            throw new KernelException("cannot list this JVM's threads: " + e);
+        }
+        return nice;
     }
 
     /** As {@link #setNice(int)}, for the optimizing compiler's threads (C2) only. */
@@ -88,6 +121,10 @@ public final class CompilerThreads {
             throw new KernelException("cannot set the compiler threads' nice value: " + e);
         }
         return set;
+    }
+
+    private static boolean isCompiler(String threadName) {
+        return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
     }
 
     /** The name of TASK (/proc/self/task/TID), at most 15 characters ("C2 CompilerThre"); "" for one that ended. */

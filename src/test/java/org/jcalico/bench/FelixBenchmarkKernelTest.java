@@ -18,8 +18,10 @@ import org.junit.jupiter.api.Test;
  * the agent starts (StartSequence), so that what it measures is what an agent does: large blocks mapped apart from
  * glibc's arenas (until session 42 the worker left them there), the heap sized for the start before
  * the first programming (until session 35 the worker skipped it and programmed with the 1.5 MB young generation of an
- * 8 MB heap), then the incremental path rehearsed and the start's peak given back, each said in the printout; and the
- * first add after the programming with each driver's time, as the slowest add is printed.
+ * 8 MB heap), then the incremental path rehearsed and the start's peak given back, each said in the printout; then, as
+ * an agent once in sync, the JIT's compiler threads at nice 19 through the adds (until session 45 the adds met them at
+ * the caller's priority, which an agent's changes do not); and the first add after the programming with each
+ * driver's time, as the slowest add is printed.
  */
 @Tag("kernel")
 class FelixBenchmarkKernelTest {
@@ -48,6 +50,9 @@ class FelixBenchmarkKernelTest {
         assertTrue(Long.parseLong(kept.group(2)) < Long.parseLong(room.group(2)), "the peak given back: " + out);
         Matcher rounds = Pattern.compile("rehearsed in memory: (\\d+) rounds").matcher(out);
         assertTrue(rounds.find() && Integer.parseInt(rounds.group(1)) > 0, out);
+        // the worker's compiler threads as /proc showed them after the adds: both compilers at the lowest priority
+        assertTrue(line(out, "the JIT's compiler threads at nice ").startsWith("the JIT's compiler threads at nice"
+                + " {C1=[19], C2=[19]} through the adds"), out);
         // the first add after the programming, the slowest of most runs, says where its time went whether or not it
         // was the slowest (docs/dataplane.md, session 37)
         assertTrue(Pattern.compile("the first after programming N: [\\d.]+ ms \\(calc [\\d.]+ ms; interfaces [\\d.]+ ms"

@@ -3,16 +3,10 @@ package org.jcalico.felix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -59,32 +53,16 @@ class FirstPassPriorityKernelTest {
                 Map.of("web", Profile.securityGroup("web")));
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
-        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), compilerNiceValues(), "before the pass");
+        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), CompilerThreads.niceValues(), "before the pass");
         Map<String, Set<Integer>> during = new TreeMap<>();
         DataplaneReport report = StartSequence.firstPass(dataplane, snapshot, () -> {
-            during.putAll(compilerNiceValues());
+            during.putAll(CompilerThreads.niceValues());
             return new HostStateCalculator().calculate(snapshot);
         });
         assertTrue(report.failures().isEmpty(), report.failures().toString());
         assertTrue(host.run("ip", "route", "show", "10.65.0.1").check().stdout().contains("jcA"),
                 "the pass programmed the host");
         assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(19)), during, "during the pass");
-        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), compilerNiceValues(), "after the pass");
-    }
-
-    /** The nice values of this JVM's compiler threads, by compiler ("C1", "C2"). */
-    private static Map<String, Set<Integer>> compilerNiceValues() {
-        Map<String, Set<Integer>> nice = new TreeMap<>();
-        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path task : tasks.toList()) {
-                String name = CompilerThreads.name(task);
-                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    nice.computeIfAbsent(name.substring(0, 2), k -> new TreeSet<>()).add(CompilerThreads.niceOf(task));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return nice;
+        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), CompilerThreads.niceValues(), "after the pass");
     }
 }

@@ -57,9 +57,14 @@ public final class Dataplane {
         this.rulesLeftAlone = new RulesLeftAlone(runner);
     }
 
-    /** The host-wide settings Felix needs (forwarding, both families); once, before the first apply. */
+    /**
+     * The host-wide settings Felix needs (forwarding, both families), and what the first resync would otherwise set up
+     * before its calculation ({@link RulesLeftAlone#prepare}); once, before the first apply. The agent runs it beside
+     * its listing.
+     */
     public DataplaneReport start() {
         DriverTimes times = new DriverTimes();
+        rulesLeftAlone.prepare();
         return timed(times, () -> times.time("interfaces", interfaces::start));
     }
 

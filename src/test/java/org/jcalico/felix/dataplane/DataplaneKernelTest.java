@@ -221,6 +221,42 @@ class DataplaneKernelTest {
         assertFalse(save(4).contains("-A jc-fw-jcA -j ACCEPT"));
     }
 
+    /**
+     * What the first resync must know before its calculation (whether iptables is nf_tables', and the generation, read
+     * over a channel of its own) is set up by start(), which the agent runs beside its listing: the first pass then
+     * forks no tool before its calculation, and its rules are written as before. Old code: the first resync forked
+     * `iptables -V` and `ip6tables -V` and opened the channel first, 55-85 ms of a cold pass's path (session 45).
+     */
+    @Test
+    void aFirstPassRunsNoToolBeforeItsCalculation() {
+        Map<String, Integer> runs = new java.util.concurrent.ConcurrentHashMap<>();
+        Dataplane observed = new Dataplane(host.observedBy((tool, ok) -> runs.merge(tool, 1, Integer::sum)));
+        assertTrue(observed.start().failures().isEmpty());
+        runs.clear();
+        HostState desired = policy(4).build();
+        // as ColdStart's guard: the hook, and a dispatch chain that drops
+        HostState guard = new HostStates().chain(4, "filter", "jc-FORWARD", "-i jc+ -j DROP", "-o jc+ -j DROP")
+                .hook(4, "filter", "FORWARD", "-j jc-FORWARD").build();
+        Map<String, Integer> beforeTheCalculation = new java.util.TreeMap<>();
+        java.util.concurrent.CountDownLatch calculating = new java.util.concurrent.CountDownLatch(1);
+        DataplaneReport report = observed.resync(() -> {
+            // the guard's own reads and writes (on a thread of their own) come after the calculation's start, not before
+            try {
+                calculating.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return guard;
+        }, () -> {
+            beforeTheCalculation.putAll(runs);
+            calculating.countDown();
+            return desired;
+        });
+        assertEquals(Map.of(), beforeTheCalculation);
+        assertTrue(report.failures().isEmpty(), report.failures().toString());
+        assertTrue(save(4).contains("-A jc-fw-jcA"), "the rules are in");
+    }
+
     @Test
     void sweepRemovesOnlyWhatJcalicoOwnsAndNoLongerWants() {
         dataplane.apply(policy(4).build());
