@@ -1,5 +1,6 @@
 package org.jcalico.felix.dataplane;
 
+import java.util.Set;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTables;
@@ -48,6 +49,14 @@ final class RulesLeftAlone {
     void atResyncEnd() {
         long now = read();
         quiet = started != UNKNOWN && now == started ? now : UNKNOWN;
+    }
+
+    /**
+     * The forward hook's base chains that drop by policy ({@link NfTables#forwardDropping}), read on the generation's
+     * channel, whose thread every resync keeps; null where there is none (iptables-legacy).
+     */
+    Set<String> forwardDropping() {
+        return Boolean.TRUE.equals(usable) ? generation.forwardDropping() : null;
     }
 
     private long read() {
