@@ -2,6 +2,7 @@ package org.jcalico.kernel;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -114,11 +115,11 @@ public final class NfTables {
     }
 
     /**
-     * Every base chain on the forward hook of a table in force (not dormant) that drops by policy, as "FAMILY TABLE
-     * CHAIN" ("ip filter FORWARD": iptables-nft's, to which docker sets the policy DROP). A packet that one table's
+     * Every base chain on the forward hook of a table in force (not dormant) that drops by policy ({@code ip filter
+     * FORWARD}: iptables-nft's, to which docker sets the policy DROP). A packet that one table's
      * chain accepts still passes every other table's base chains on the same hook.
      */
-    public Set<String> forwardDropping() {
+    public Set<BaseChain> forwardDropping() {
         return thread.run(channel -> {
             Set<String> dormant = new TreeSet<>();
             for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
@@ -130,7 +131,7 @@ public final class NfTables {
                     dormant.add(Byte.toUnsignedInt(message.body().get(0)) + " " + NetlinkMessage.string(attributes.get(NFTA_TABLE_NAME)));
                 }
             }
-            Set<String> dropping = new TreeSet<>();
+            Set<BaseChain> dropping = new HashSet<>();
             for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
                     writer -> writer.u8(0).u8(0).u16(0))) {
                 if (message.type() != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)) {
@@ -144,10 +145,10 @@ public final class NfTables {
                 if (ROUTED.contains(family) && hook != null && hook.length == 4 && bigEndian(hook) == NF_INET_FORWARD
                         && policy != null && policy.length == 4 && bigEndian(policy) == NF_DROP && table != null && name != null
                         && !dormant.contains(family + " " + NetlinkMessage.string(table))) {
-                    dropping.add(FAMILIES.get(family) + " " + NetlinkMessage.string(table) + " " + NetlinkMessage.string(name));
+                    dropping.add(new BaseChain(FAMILIES.get(family), NetlinkMessage.string(table), NetlinkMessage.string(name)));
                 }
             }
-            return dropping;
+            return Set.copyOf(dropping);
         });
     }
 

@@ -15,6 +15,7 @@ import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
+import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Futures;
@@ -43,7 +44,7 @@ public final class Dataplane {
      */
     private volatile boolean hooked;
     /** The forward hook's base chains that drop by policy, as read at the last resync that read the rules back. */
-    private volatile Set<String> forwardDropping = Set.of();
+    private volatile Set<BaseChain> forwardDropping = Set.of();
     /** The driver of the last apply. */
     private volatile DataplaneDriver driver = DataplaneDriver.IPTABLES;
 
@@ -347,7 +348,7 @@ public final class Dataplane {
         rulesLeftAlone.atResyncEnd();
         if (!rulesLeft) {
             try {
-                Set<String> read = rulesLeftAlone.forwardDropping();
+                Set<BaseChain> read = rulesLeftAlone.forwardDropping();
                 forwardDropping = read != null ? read : nftables.forwardDropping();
             } catch (KernelException e) {
                 // kept as last read: a kernel that cannot be read now tells nothing new

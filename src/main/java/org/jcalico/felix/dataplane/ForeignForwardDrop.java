@@ -1,7 +1,10 @@
 package org.jcalico.felix.dataplane;
 
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.jcalico.kernel.BaseChain;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.model.DataplaneDriver;
 
@@ -13,18 +16,20 @@ import org.jcalico.model.DataplaneDriver;
  */
 final class ForeignForwardDrop {
     /** iptables-nft's FORWARD chains, which the iptables driver's jump into jc-FORWARD heads. */
-    private static final Set<String> IPTABLES_FORWARD = Set.of("ip filter FORWARD", "ip6 filter FORWARD");
+    private static final Set<BaseChain> IPTABLES_FORWARD =
+            Set.of(new BaseChain("ip", "filter", "FORWARD"), new BaseChain("ip6", "filter", "FORWARD"));
 
     private ForeignForwardDrop() {
     }
 
     /**
-     * A warning for the status, or null: DROPPING are the forward hook's base chains that drop by policy ("FAMILY
-     * TABLE CHAIN", {@link org.jcalico.kernel.NfTables#forwardDropping}), DRIVER the one programming the kernel.
+     * A warning for the status, or null: DROPPING are the forward hook's base chains that drop by policy
+     * ({@link org.jcalico.kernel.NfTables#forwardDropping}), DRIVER the one programming the kernel.
      */
-    static String warning(Set<String> dropping, DataplaneDriver driver) {
-        List<String> foreign = dropping.stream().sorted()
-                .filter(chain -> !NftablesDriver.TABLES.contains(chain.substring(0, chain.lastIndexOf(' '))))
+    static String warning(Set<BaseChain> dropping, DataplaneDriver driver) {
+        List<BaseChain> foreign = dropping.stream()
+                .sorted(Comparator.comparing(BaseChain::family).thenComparing(BaseChain::table).thenComparing(BaseChain::name))
+                .filter(chain -> !NftablesDriver.owns(chain))
                 .filter(chain -> driver == DataplaneDriver.NFTABLES || !IPTABLES_FORWARD.contains(chain))
                 .toList();
         if (foreign.isEmpty()) {
@@ -34,7 +39,8 @@ final class ForeignForwardDrop {
                 ? " (docker sets iptables' FORWARD policy to DROP): allow jcalico's interfaces there, e.g. `iptables -I "
                         + "DOCKER-USER -i jc+ -j ACCEPT` and `-o jc+` (and ip6tables), or use dataplaneDriver: iptables"
                 : ": allow jcalico's interfaces (jc+) in it";
-        return "forwarded workload traffic that jcalico's policy allows is dropped by " + String.join(", ", foreign)
+        return "forwarded workload traffic that jcalico's policy allows is dropped by "
+                + foreign.stream().map(BaseChain::shown).collect(Collectors.joining(", "))
                 + " (policy drop on the forward hook, which an accept in jcalico's " + driver + " rules does not end)"
                 + remedy;
     }

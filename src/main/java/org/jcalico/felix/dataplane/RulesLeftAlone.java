@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane;
 
 import java.util.Set;
+import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTables;
@@ -55,7 +56,7 @@ final class RulesLeftAlone {
      * The forward hook's base chains that drop by policy ({@link NfTables#forwardDropping}), read on the generation's
      * channel, whose thread every resync keeps; null where there is none (iptables-legacy).
      */
-    Set<String> forwardDropping() {
+    Set<BaseChain> forwardDropping() {
         return Boolean.TRUE.equals(usable) ? generation.forwardDropping() : null;
     }
 

@@ -10,6 +10,7 @@ import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Tables;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTables;
@@ -30,8 +31,6 @@ import org.jcalico.kernel.Nft;
 public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
     public static final String TOOL = "nftables";
-    /** jcalico's tables, "FAMILY NAME" as nft names them. */
-    public static final Set<String> TABLES = Set.of(NftablesPlanner.table(4), NftablesPlanner.table(6));
     static final List<String> DROP_ONLY = List.of("drop");
     /**
      * The script's size (characters) from which its transaction is followed by {@link NftablesPlanner#settle()}: an
@@ -48,6 +47,11 @@ public final class NftablesDriver {
     public NftablesDriver(CommandRunner runner) {
         this.nft = runner.nft();
         this.tables = runner.nfTables();
+    }
+
+    /** Whether CHAIN is in one of jcalico's tables (ip and ip6 "jcalico"). */
+    public static boolean owns(BaseChain chain) {
+        return NftablesPlanner.TABLE.equals(chain.table()) && ("ip".equals(chain.family()) || "ip6".equals(chain.family()));
     }
 
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
@@ -106,7 +110,7 @@ public final class NftablesDriver {
     }
 
     /** The forward hook's base chains, of any program, that drop by policy ({@link NfTables#forwardDropping}). */
-    public Set<String> forwardDropping() {
+    public Set<BaseChain> forwardDropping() {
         return tables.forwardDropping();
     }
 
