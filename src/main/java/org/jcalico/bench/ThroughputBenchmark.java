@@ -18,6 +18,8 @@ import org.jcalico.model.IpAddress;
  * so that the machine's load falls on all alike; each target is judged by its paired median's confidence interval.
  */
 public final class ThroughputBenchmark {
+    /** The most rounds an estimate names: more is hours of measuring, against the kernel lock's ten minutes. */
+    static final int ROUNDS_WORTH_SAYING = 1000;
     /**
      * The dataplanes measured, each on a host pair of its own (FelixConfiguration node.NAME's dataplaneDriver); the
      * faster one is held to the targets.
@@ -257,10 +259,24 @@ public final class ThroughputBenchmark {
         if (!verdict.startsWith("cannot tell")) {
             return;
         }
-        OptionalInt needed = ratios.roundsToDecide(bound);
-        out.println(needed.isEmpty() ? "  " + target + ": the median sits on the target; no number of rounds tells it at this noise"
-                : String.format("  %s: at this run's noise about %d rounds would tell (%.0f min of measuring at %.0f s a round)",
-                target, needed.getAsInt(), needed.getAsInt() * secondsPerRound / 60, secondsPerRound));
+        out.println(roundsToDecideLine(target, ratios.roundsToDecide(bound), secondsPerRound));
+    }
+
+    /**
+     * The estimate's line; beyond {@value #ROUNDS_WORTH_SAYING} rounds only that: "33123 rounds"
+     * reads as a precise figure when it only says the median sits very near the target.
+     */
+    static String roundsToDecideLine(String target, OptionalInt needed, double secondsPerRound) {
+        if (needed.isEmpty()) {
+            return "  " + target + ": the median sits on the target; no number of rounds tells it at this noise";
+        }
+        if (needed.getAsInt() > ROUNDS_WORTH_SAYING) {
+            return String.format("  %s: the median sits too near the target: at this run's noise more than %,d rounds would"
+                    + " be needed (over %.0f h of measuring at %.0f s a round)", target, ROUNDS_WORTH_SAYING,
+                    ROUNDS_WORTH_SAYING * secondsPerRound / 3600, secondsPerRound);
+        }
+        return String.format("  %s: at this run's noise about %d rounds would tell (%.0f min of measuring at %.0f s a round)",
+                target, needed.getAsInt(), needed.getAsInt() * secondsPerRound / 60, secondsPerRound);
     }
 
     private int report(List<Path> paths, int rounds, int seconds, int pings, String before, double secondsPerRound) {
