@@ -12,12 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.ResourceCodec;
-import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.ConnectionFlood;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
@@ -40,11 +37,9 @@ class AgentSupervisionIT {
     void aKilledAgentIsRestartedAndAStalePidFileNeverStopsAnotherProcess() throws Exception {
         try (LabFixture fixture = LabFixture.up("jcta", 1, false)) {
             Path runDir = fixture.layout().runDir().resolve(fixture.layout().nodeName(1));
-            String w1 = fixture.lab().workload("w1");
-            String w2 = fixture.lab().workload("w2");
-            fixture.jc(H1, "container", "add", "netns:" + w1, "--profile", "blue");
-            fixture.jc(H1, "container", "add", "netns:" + w2, "--profile", "blue");
-            IpAddress w2Address = address(fixture, w2);
+            fixture.addWorkload(H1, "w1", "blue");
+            IpAddress w2Address = fixture.addWorkload(H1, "w2", "blue");
+            String w1 = fixture.layout().workload("w1");
             assertTrue(Probe.ping(w1, w2Address).succeeds(), "w1 -> w2 in one profile");
 
             // defect 1: a flood of connections and a 100 MB header line neither stop the agent programming nor serving
@@ -141,11 +136,5 @@ class AgentSupervisionIT {
 
     private static long pid(Path file) throws Exception {
         return Long.parseLong(Files.readString(file).strip().split("\\s+")[0]);
-    }
-
-    private static IpAddress address(LabFixture fixture, String namespace) {
-        Optional<WorkloadEndpoint> endpoint = ResourceCodec.decodeAll(fixture.jc(H1, "container", "list", "-o", "json"))
-                .stream().map(WorkloadEndpoint.class::cast).filter(e -> e.containerId().endsWith(namespace)).findFirst();
-        return endpoint.orElseThrow().ipv4Nets().get(0).network();
     }
 }

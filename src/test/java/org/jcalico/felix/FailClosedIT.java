@@ -15,7 +15,6 @@ import org.jcalico.lab.Probe;
 import org.jcalico.model.Node;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
-import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
@@ -165,15 +164,7 @@ class FailClosedIT {
     }
 
     private static IpAddress add(String host, String workload, String profile) {
-        String namespace = fixture.lab().workload(workload);
-        fixture.jc(host, "container", "add", "netns:" + namespace, "--profile", profile);
-        for (Resource resource : ResourceCodec.decodeAll(fixture.jc(host, "container", "list", "-o", "json"))) {
-            WorkloadEndpoint endpoint = (WorkloadEndpoint) resource;
-            if (endpoint.containerId().endsWith(namespace)) {
-                return endpoint.ipv4Nets().get(0).network();
-            }
-        }
-        throw new AssertionError(workload + " not listed");
+        return fixture.addWorkload(host, workload, profile);
     }
 
     /** What the agent reported for the workload's endpoint: "programmed", or "failed: " and the reason. */

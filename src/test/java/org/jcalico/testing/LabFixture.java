@@ -9,6 +9,9 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
+import org.jcalico.model.IpAddress;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * A lab for a functional test: built fresh (after removing any leftovers of an earlier run by its name), and torn
@@ -119,6 +122,19 @@ public final class LabFixture implements AutoCloseable {
         boolean nft = in(host, "nft", "list", "tables").stdout().contains("jcalico");
         boolean iptables = in(host, "iptables-save").stdout().contains(":jc-FORWARD");
         return driver.equals("nftables") ? nft && !iptables : iptables && !nft;
+    }
+
+    /**
+     * A new workload namespace WORKLOAD attached on HOST with PROFILE (`container add netns:...`, which returns once
+     * it is reachable): its IPv4 address.
+     */
+    public IpAddress addWorkload(String host, String workload, String profile) {
+        String namespace = lab.workload(workload);
+        jc(host, "container", "add", "netns:" + namespace, "--profile", profile);
+        return ResourceCodec.decodeAll(jc(host, "container", "list", "-o", "json")).stream()
+                .map(WorkloadEndpoint.class::cast).filter(endpoint -> endpoint.containerId().equals("netns:" + namespace))
+                .findFirst().orElseThrow(() -> new AssertionError(workload + " not listed on " + host))
+                .ipv4Nets().get(0).network();
     }
 
     /** Runs a plain command inside one of the lab's namespaces (host or workload). */
