@@ -37,13 +37,6 @@ public final class Agent {
     /** The loop goes round at least this often, so that liveness can tell a waiting loop from a stuck one. */
     private static final long HEARTBEAT_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 60_000;
-    /**
-     * How long the pass of a block newly this node's waits for another change (the endpoint of the add that claimed it,
-     * a few to a few hundred milliseconds later) to be made with it: at most a second of traffic to a free address of
-     * the block following the default route instead of failing at once.
-     */
-    static final long NEW_BLOCK_HOLD_MILLIS = 1000;
-    private static final long NOT_HELD = Long.MAX_VALUE;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -69,13 +62,6 @@ public final class Agent {
      */
     private long registeredRevision;
     private boolean reportPending;
-    /**
-     * When the held pass of blocks newly this node's is due ({@link #NOT_HELD}: none held). BGP has their configuration
-     * already; their unreachable routes wait for the next pass, which the add that claimed a block brings with its
-     * endpoint, so that the add's endpoint is not programmed by the pass after the block's, with BIRD's reconfiguration
-     * beside both (docs/agent.md, session 46 (b-block)).
-     */
-    private long newBlocksDueAt = NOT_HELD;
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
     private Map<String, String> failures = Map.of();
@@ -180,13 +166,12 @@ public final class Agent {
         ResyncSchedule resync = new ResyncSchedule();
         long backoff = RETRY_MILLIS;
         // what changed while the cache was not yet up to date: the pass that follows calculates it
-        ClusterCache.Change changedMeanwhile = ClusterCache.Change.NONE;
+        boolean changedMeanwhile = false;
         while (true) {
             lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
             try {
-                long wait = Math.max(1, Math.min(resync.dueAt(resyncIntervalMillis()), newBlocksDueAt)
-                        - System.currentTimeMillis());
+                long wait = Math.max(1, resync.dueAt(resyncIntervalMillis()) - System.currentTimeMillis());
                 Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
@@ -204,22 +189,17 @@ public final class Agent {
                     synced = false;
                     startSyncing();
                 }
-                changedMeanwhile = changedMeanwhile.and(absorb(batch));
+                changedMeanwhile |= absorb(batch);
                 if (!synced || cachedRevision < registeredRevision) {
                     continue;
                 }
-                ClusterCache.Change change = changedMeanwhile;
-                changedMeanwhile = ClusterCache.Change.NONE;
-                boolean dirty = change != ClusterCache.Change.NONE;
+                boolean dirty = changedMeanwhile;
+                changedMeanwhile = false;
                 if (dirty) {
                     announceConfiguration();
                 }
                 boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis());
-                if (change == ClusterCache.Change.NEW_OWN_BLOCKS && !resyncDue && !reportPending) {
-                    holdNewBlocks();
-                    dirty = false;
-                }
-                if (dirty || resyncDue || reportPending || System.currentTimeMillis() >= newBlocksDueAt) {
+                if (dirty || resyncDue || reportPending) {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
@@ -291,23 +271,9 @@ public final class Agent {
         }
     }
 
-    /**
-     * Hands BGP the configuration of the blocks newly this node's at once, so that the other hosts' route to them is
-     * not delayed, and holds their pass until the next change or {@link #NEW_BLOCK_HOLD_MILLIS} after the first of
-     * them, whichever comes first.
-     */
-    private void holdNewBlocks() {
-        if (newBlocksDueAt == NOT_HELD) {
-            newBlocksDueAt = System.currentTimeMillis() + NEW_BLOCK_HOLD_MILLIS;
-        }
-        if (bgp != null) {
-            bgp.configure(prefixGuard.apply(cache.snapshot(), false));
-        }
-    }
-
-    /** Folds a batch of inputs into the cache; says what of the desired state's input may have changed. */
-    private ClusterCache.Change absorb(List<Object> batch) {
-        ClusterCache.Change dirty = ClusterCache.Change.NONE;
+    /** Folds a batch of inputs into the cache; true if the desired state may have changed. */
+    private boolean absorb(List<Object> batch) {
+        boolean dirty = false;
         List<String> problems = new ArrayList<>();
         int events = 0;
         for (Object input : batch) {
@@ -322,7 +288,7 @@ public final class Agent {
                     cachedRevision = listed.revision();
                     synced = true;
                     listingPeakHeld = true;
-                    dirty = ClusterCache.Change.OTHER;
+                    dirty = true;
                     // what the cache keeps: the keys it reads nothing under, and other nodes' blocks, are not counted
                     log.info("read the listing at revision " + listed.revision() + ", " + kept
                             + " values kept: listed, decoded and put in tables in "
@@ -332,7 +298,7 @@ public final class Agent {
                     events += changed.events().size();
                     changed.events().forEach(event -> cachedRevision = Math.max(cachedRevision, event.revision()));
                     metrics.received(changed.events());
-                    dirty = dirty.and(cache.apply(changed.events(), problems));
+                    dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Lost lost -> {
                     log.warn("watch lost its place (" + lost.reason() + "); listing everything again");
@@ -352,8 +318,6 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
-        // the cache's whole state is programmed: blocks held for their endpoint too
-        newBlocksDueAt = NOT_HELD;
         Snapshot snapshot = prefixGuard.apply(cache.snapshot(), full);
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         localCount = local.size();
@@ -436,7 +400,7 @@ public final class Agent {
      * never speaks for a BIRD that does not have it yet, and a configuration BIRD refuses is in the status that follows it.
      */
     private void writeStatusIfDue() {
-        if (!statusDue || bgp != null && bgp.pending() || newBlocksDueAt != NOT_HELD) {
+        if (!statusDue || bgp != null && bgp.pending()) {
             return;
         }
         statusDue = false;

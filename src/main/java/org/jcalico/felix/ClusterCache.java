@@ -185,31 +185,15 @@ final class ClusterCache {
         }
     }
 
-    /** What a batch of events changed of what the calculation reads, the least first. */
-    enum Change {
-        NONE,
-        /**
-         * Only blocks newly this node's: their unreachable route and BGP's advertisement, which no endpoint needs to be
-         * reached (an endpoint has a route of its own), so their pass may wait for the endpoint that follows (Agent).
-         */
-        NEW_OWN_BLOCKS,
-        /** Anything else the calculation reads. */
-        OTHER;
-
-        Change and(Change other) {
-            return compareTo(other) >= 0 ? this : other;
-        }
-    }
-
-    /** Applies the events; says what of the calculation's input they changed. */
-    Change apply(List<WatchEvent> events, List<String> problems) {
-        Change changed = Change.NONE;
+    /** Applies the events; true if any of them changed what the calculation reads. */
+    boolean apply(List<WatchEvent> events, List<String> problems) {
+        boolean changed = false;
         for (WatchEvent event : events) {
             if (!isRelevant(event.key())) {
                 continue;
             }
             Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
-            changed = changed.and(event.key().startsWith(BLOCKS) ? ownBlockChange(event.key(), decoded) : Change.OTHER);
+            changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
             if (decoded == null) {
                 remove(event.key());
             } else {
@@ -220,25 +204,21 @@ final class ClusterCache {
     }
 
     /**
-     * What a block's event changes of what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
+     * Whether a block's event changes what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
      * An address taken or released in a block (each `container add` and remove, on every node) changes only its
      * allocations: the agent need not calculate again for it (it did, and a pass that found nothing to do ran beside
-     * the veth of the add that caused it). A block that becomes this node's is {@link Change#NEW_OWN_BLOCKS}; anything
-     * else that changes the node's CIDRs, or is not a readable block, is {@link Change#OTHER}.
+     * the veth of the add that caused it). Anything but a readable block is a change.
      */
-    private Change ownBlockChange(String key, Decoded decoded) {
+    private boolean ownBlockChanged(String key, Decoded decoded) {
         KeyedValues<Resource> blocks = byKind.get(IpamBlock.class);
         Resource before = blocks == null ? null : blocks.get(key);
         if (decoded != null && !(decoded.resource() instanceof IpamBlock)) {
-            return Change.OTHER;
+            return true;
         }
         IpamBlock after = decoded == null ? null : (IpamBlock) decoded.resource();
         Cidr was = before instanceof IpamBlock block ? block.cidr() : null;
         Cidr is = after != null && node.equals(after.affinity()) ? after.cidr() : null;
-        if (java.util.Objects.equals(was, is)) {
-            return Change.NONE;
-        }
-        return was == null ? Change.NEW_OWN_BLOCKS : Change.OTHER;
+        return !java.util.Objects.equals(was, is);
     }
 
     private void put(Decoded item, List<String> problems) {

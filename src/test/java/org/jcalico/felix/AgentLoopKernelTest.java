@@ -244,16 +244,30 @@ class AgentLoopKernelTest {
             CountDownLatch checking = new CountDownLatch(1);
             AtomicBoolean holding = new AtomicBoolean();
             AtomicReference<String> running = new AtomicReference<>();
-            BirdControl bird = bird(dir, running, () -> {
-                if (holding.get()) {
-                    checking.countDown();
-                    try {
-                        held.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+            BirdControl bird = new BirdControl() {
+                @Override
+                public Optional<String> check(String config) {
+                    if (holding.get()) {
+                        checking.countDown();
+                        try {
+                            held.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
+                    return Optional.empty();
                 }
-            });
+
+                @Override
+                public Optional<String> ensure(String config) {
+                    return config.equals(running.getAndSet(config)) ? Optional.empty() : Optional.of("reconfigured");
+                }
+
+                @Override
+                public Path socket() {
+                    return dir.resolve("bird.ctl");
+                }
+            };
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             Log log = Log.open(dir.resolve("agent.log"), false, "info");
             agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host), log, statusFile, new BgpSpeaker(bird, dir.resolve("bird.log"), log),
@@ -278,75 +292,6 @@ class AgentLoopKernelTest {
                     && running.get().contains("10.65.0.0/26")),
                     "the status follows BIRD's configuration: " + statusFile.read());
         }
-    }
-
-    /**
-     * The add that claims a new IPAM block writes the block and, a few milliseconds later, its endpoint: the block's
-     * BGP configuration is handed to BIRD at once, and its unreachable route waits for the endpoint, so that one pass
-     * programs both (`bench attach`'s first add waited for two, with BIRD's reconfiguration beside them). A block that no
-     * endpoint follows gets its route within the hold. Old code: a pass of its own for the block, before BGP had it.
-     */
-    @Test
-    void aNewBlocksRouteIsProgrammedWithItsFirstEndpoint(@TempDir Path dir) throws Exception {
-        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = linksAndEndpointA(datastore);
-            store.create(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null));
-            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
-            AtomicReference<String> running = new AtomicReference<>();
-            BirdControl bird = bird(dir, running, () -> { });
-            AtomicInteger passes = new AtomicInteger();
-            HostStateCalculator real = new HostStateCalculator();
-            Log log = Log.open(dir.resolve("agent.log"), false, "info");
-            agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host), log,
-                    new AgentStatusFile(dir.resolve("status.json"), NODE), new BgpSpeaker(bird, dir.resolve("bird.log"), log),
-                    new org.jcalico.metrics.AgentMetrics(), snapshot -> {
-                        passes.incrementAndGet();
-                        return real.calculate(snapshot);
-                    });
-            loop = Thread.ofPlatform().start(agent::run);
-            assertTrue(Eventually.within(10, () -> programmed(store, "a") && running.get() != null), "a is programmed");
-            // the rehearsal after the first pass calculates too: count from after it
-            assertTrue(Eventually.within(10, () -> logged(dir, "heap after the listing")));
-            int before = passes.get();
-
-            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(2, "ep-b")));
-            assertTrue(Eventually.within(5, () -> running.get().contains("10.65.0.0/26")), "BGP has the new block at once");
-            assertEquals(before, passes.get(), "no pass of the block's own before its endpoint");
-            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
-            assertTrue(Eventually.within(5, () -> programmed(store, "b")), "b is programmed");
-            assertEquals(before + 1, passes.get(), "one pass programs the block and b");
-            assertTrue(host.run("ip", "route", "show", "10.65.0.0/26").check().stdout().contains("unreachable"),
-                    "the block's route is programmed with b");
-
-            store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of()));
-            assertTrue(Eventually.within(5, () -> host.run("ip", "route", "show", "10.65.0.64/26").check().stdout()
-                    .contains("unreachable")), "a block no endpoint follows gets its route within the hold");
-            assertTrue(running.get().contains("10.65.0.64/26"));
-        }
-    }
-
-    /**
-     * BIRD as the agent's worker sees it: every configuration accepted after {@code onCheck} ran, the one applied kept
-     * in {@code running}.
-     */
-    private static BirdControl bird(Path dir, AtomicReference<String> running, Runnable onCheck) {
-        return new BirdControl() {
-            @Override
-            public Optional<String> check(String config) {
-                onCheck.run();
-                return Optional.empty();
-            }
-
-            @Override
-            public Optional<String> ensure(String config) {
-                return config.equals(running.getAndSet(config)) ? Optional.empty() : Optional.of("reconfigured");
-            }
-
-            @Override
-            public Path socket() {
-                return dir.resolve("bird.ctl");
-            }
-        };
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */
@@ -379,14 +324,6 @@ class AgentLoopKernelTest {
             agent.stop();
             loop.join(10_000);
             agent = null;
-        }
-    }
-
-    private static boolean logged(Path dir, String text) {
-        try {
-            return Files.readString(dir.resolve("agent.log")).contains(text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 
