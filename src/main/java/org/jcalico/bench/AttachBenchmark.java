@@ -55,6 +55,9 @@ public final class AttachBenchmark {
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
             out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
+            // the first add claims h1's block of these addresses: its extra work (a claim, the block's route and BGP) shown apart
+            out.printf("  %-34s %d / %d / %d ms%n", "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(),
+                    sameHost.getFirst(), otherHost.getFirst());
             ScrapedHistogram agent = programmingLatency(lab).since(before);
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
