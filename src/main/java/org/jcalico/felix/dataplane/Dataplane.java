@@ -101,9 +101,8 @@ public final class Dataplane {
         driver = desired.driver();
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
-                ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)), () -> times.time("iptables",
-                        () -> both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()))
-                                .plus(ipSets.sweep(Map.of()))))
+                ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)),
+                        () -> times.time("iptables", () -> noIptablesRules().plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
         CompletableFuture<Changes> ruled = new CompletableFuture<>();
         return timed(times, () -> byEndpoint(desired, both(() -> {
@@ -229,6 +228,17 @@ public final class Dataplane {
         }, Thread::startVirtualThread);
         started.add(planned);
         return () -> Futures.joined(planned).get();
+    }
+
+    /**
+     * Under the nftables driver, the iptables driver's rules removed: both families at once, unless both are known to
+     * hold none already, as after every change once the first pass removed them. Then nothing is started: a thread
+     * started for nothing to do cost an add up to 8 ms of waiting for a core on a loaded machine (docs/dataplane.md,
+     * "Session 46 (n-add)").
+     */
+    private Changes noIptablesRules() {
+        return iptables.holds(NO_IPV4_RULES) && ip6tables.holds(NO_IPV6_RULES) ? Changes.NONE
+                : both(() -> iptables.apply(NO_IPV4_RULES, Set.of()), () -> ip6tables.apply(NO_IPV6_RULES, Set.of()));
     }
 
     /** The rules' changes, and then the other driver's state removed, unless a whole batch of them was refused. */

@@ -10,12 +10,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.iptables.IptablesSaveParser;
 import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
@@ -255,6 +263,45 @@ class DataplaneKernelTest {
         assertEquals(Map.of(), beforeTheCalculation);
         assertTrue(report.failures().isEmpty(), report.failures().toString());
         assertTrue(save(4).contains("-A jc-fw-jcA"), "the rules are in");
+    }
+
+    /**
+     * Under the nftables driver every apply also makes sure no iptables rule of jcalico's is left (the driver may have
+     * been iptables before): the first apply removes them, and an endpoint's add after it, which starts nothing for
+     * that once both families are known to hold none (docs/dataplane.md, "Session 46 (n-add)"), still leaves none and
+     * programs the endpoint.
+     */
+    @Test
+    void underNftablesTheFirstApplyRemovesIptablesRulesAndAnAddKeepsThemGone() {
+        run(host, "ip", "link", "add", "jcB", "type", "veth", "peer", "name", "eB");
+        run(host, "iptables", "-N", "jc-FORWARD");
+        run(host, "ip6tables", "-N", "jc-FORWARD");
+        assertTrue(dataplane.apply(nftablesState(1)).failures().isEmpty());
+        assertFalse(save(4).contains("jc-FORWARD"), "the first apply removed the iptables driver's chains");
+        assertFalse(save(6).contains("jc-FORWARD"), "and the ip6tables driver's");
+
+        DataplaneReport add = dataplane.apply(nftablesState(2));
+        assertTrue(add.failures().isEmpty(), add.failures().toString());
+        assertTrue(host.run("nft", "list", "chain", "ip", "jcalico", "jc-fw-jcB").ok(), "the new endpoint's chain is in");
+        assertEquals("1", run(host, "cat", "/proc/sys/net/ipv4/conf/jcB/proxy_arp").stdout().strip(),
+                "the new endpoint's interface is configured");
+        assertFalse(save(4).contains("jc-") || save(6).contains("jc-"), "still no iptables rule of jcalico's");
+        run(host, "iptables", "-N", "jc-FORWARD");
+        assertFalse(dataplane.resync(nftablesState(2)).failures().containsKey("iptables"));
+        assertFalse(save(4).contains("jc-FORWARD"), "a resync reads iptables back and removes what came meanwhile");
+    }
+
+    /** Calc's state, on the nftables driver, for endpoints on jcA and (with two) jcB, allowed everything. */
+    private static HostState nftablesState(int count) {
+        Profile open = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int number = 1; number <= count; number++) {
+            String name = number == 1 ? "jcA" : "jcB";
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, name, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null, Map.of(), null));
+        }
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", open)));
     }
 
     @Test

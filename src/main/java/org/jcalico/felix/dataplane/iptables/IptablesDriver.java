@@ -71,6 +71,14 @@ public final class IptablesDriver {
         return IptablesPlanner.hooksInPlace(wanted.hooks(), programmed);
     }
 
+    /**
+     * Whether an apply of DESIRED would write nothing: it is the very state this driver wrote last, and the kernel is
+     * known to hold what that left.
+     */
+    public boolean holds(IptablesState desired) {
+        return programmed != null && desired == written;
+    }
+
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
     public Changes apply(IptablesState desired, Set<String> isolable) {
         return prepare(desired, isolable).get();
@@ -86,7 +94,7 @@ public final class IptablesDriver {
         if (desired.version() != version) {
             throw new IllegalArgumentException("IPv" + desired.version() + " state given to the IPv" + version + " driver");
         }
-        if (programmed != null && desired == written) {
+        if (holds(desired)) {
             return () -> Changes.NONE;
         }
         IptablesSnapshot before;
