@@ -25,14 +25,17 @@ public final class MemberSet extends AbstractSet<String> {
     private static final AtomicLong VERSIONS = new AtomicLong();
     private final Set<String>[] buckets;
     private final int size;
+    /** How many members are networks wider than one address ({@link #isNetwork}), kept as the set changes. */
+    private final int networks;
     private final long version = VERSIONS.incrementAndGet();
     private final long base;
     private final Set<String> added;
     private final Set<String> removed;
 
-    private MemberSet(Set<String>[] buckets, long base, Set<String> added, Set<String> removed) {
+    private MemberSet(Set<String>[] buckets, int networks, long base, Set<String> added, Set<String> removed) {
         this.buckets = buckets;
         this.size = Arrays.stream(buckets).mapToInt(Set::size).sum();
+        this.networks = networks;
         this.base = base;
         this.added = added;
         this.removed = removed;
@@ -44,7 +47,9 @@ public final class MemberSet extends AbstractSet<String> {
         String[][] building = new String[count][];
         int[] sizes = new int[count];
         int capacity = members.size() / count + members.size() / (4 * count) + 8;
+        int networks = 0;
         for (String member : members) {
+            networks += isNetwork(member) ? 1 : 0;
             int i = bucket(member, count);
             if (building[i] == null) {
                 building[i] = new String[capacity];
@@ -57,7 +62,7 @@ public final class MemberSet extends AbstractSet<String> {
         Set<String>[] buckets = new Set[count];
         // straight from the arrays: Set.copyOf of a collection makes a HashSet of it first
         Arrays.setAll(buckets, i -> building[i] == null ? Set.of() : Set.of(Arrays.copyOf(building[i], sizes[i])));
-        return new MemberSet(buckets, -1, Set.of(), Set.of());
+        return new MemberSet(buckets, networks, -1, Set.of(), Set.of());
     }
 
     /** This set with ADDED (none of them members) added and REMOVED (all members) removed. */
@@ -82,7 +87,23 @@ public final class MemberSet extends AbstractSet<String> {
                 copy[i] = Set.copyOf(copy[i]);
             }
         }
-        return new MemberSet(copy, version, Set.copyOf(added), Set.copyOf(removed));
+        int networks = this.networks + (int) (added.stream().filter(MemberSet::isNetwork).count()
+                - removed.stream().filter(MemberSet::isNetwork).count());
+        return new MemberSet(copy, networks, version, Set.copyOf(added), Set.copyOf(removed));
+    }
+
+    /**
+     * Whether MEMBER, a network of calc's form ("10.0.0.5/32", "fd00::/32"), is wider than one address: neither an
+     * IPv4 /32 nor an IPv6 /128. (A member of an address-and-port set is none of these; such a set's kind does not
+     * depend on it.)
+     */
+    public static boolean isNetwork(String member) {
+        return !member.endsWith(member.indexOf(':') < 0 ? "/32" : "/128");
+    }
+
+    /** How many members are networks ({@link #isNetwork}), without a walk of the members. */
+    public int networks() {
+        return networks;
     }
 
     /** Whether this was made by {@link #with} from OTHER, so that {@link #added} and {@link #removed} say the change. */

@@ -45,4 +45,17 @@ class MemberSetTest {
         assertThrows(IllegalArgumentException.class, () -> MemberSet.of(twice));
         assertThrows(IllegalArgumentException.class, () -> MemberSet.of(List.of("10.0.0.1/32", "10.0.0.1/32")));
     }
+
+    /** The nftables driver declares a set of single addresses apart from one holding a network, and asks this count. */
+    @Test
+    void theNetworksAmongTheMembersAreCountedAsTheSetChanges() {
+        MemberSet hosts = MemberSet.of(hosts(0, 1_000));
+        assertEquals(0, hosts.networks());
+        MemberSet wider = hosts.with(Set.of("10.200.0.0/16", "fd00::/32"), Set.of());
+        assertEquals(2, wider.networks(), "an IPv4 /16 and an IPv6 /32");
+        MemberSet v6 = wider.with(Set.of("fd00::5/128"), Set.of("10.200.0.0/16", hosts(0, 1).getFirst()));
+        assertEquals(1, v6.networks(), "an IPv6 /128 is one address");
+        assertEquals(0, v6.with(Set.of(), Set.of("fd00::/32")).networks());
+        assertEquals(1, MemberSet.of(List.of("10.0.0.1/32", "10.0.0.0/31")).networks());
+    }
 }

@@ -2,6 +2,7 @@ package org.jcalico.felix.dataplane.nftables;
 
 import java.util.Set;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 
 /**
  * How the nftables driver declares one of calc's sets in the kernel, which follows from its members alone, so what
@@ -24,7 +25,7 @@ enum SetKind {
         if (set.type() == IpSetSpec.Type.IP_PORT) {
             return ADDRESS_PORTS;
         }
-        return hostsOnly(set.members(), set.version()) ? ADDRESSES : NETWORKS;
+        return hostsOnly(set.members()) ? ADDRESSES : NETWORKS;
     }
 
     /** What follows {@code type} in the set's declaration. */
@@ -54,14 +55,12 @@ enum SetKind {
         };
     }
 
-    /** Whether every member is one address of its family (an IPv6 /32 is a network). */
-    private static boolean hostsOnly(Set<String> members, int version) {
-        String host = version == 4 ? "/32" : "/128";
-        for (String member : members) {
-            if (!member.endsWith(host)) {
-                return false;
-            }
-        }
-        return true;
+    /**
+     * Whether every member is one address of its family: counted as calc's sets change ({@link MemberSet#networks}),
+     * since a walk of a selector set's members on each add that changes it grows with the cluster (1.3-2.1 ms a
+     * family for a bench's 1,000-member tag set, session 46); other sets are walked.
+     */
+    private static boolean hostsOnly(Set<String> members) {
+        return members instanceof MemberSet counted ? counted.networks() == 0 : members.stream().noneMatch(MemberSet::isNetwork);
     }
 }
