@@ -10,7 +10,6 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CompilerThreads;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NativeHeap;
-import org.jcalico.util.Sha256;
 
 /**
  * What an agent does around its first pass besides the pass itself, in the order it does it, in one place for the
@@ -48,12 +47,9 @@ public final class StartSequence {
      * Before the listing (or what stands for it): room for the start's allocations; returns what it did, for a log line.
      * Also the optimizing compiler's threads set to the nice value they have: nothing changes, but the system call
      * that {@link #firstPass} makes to lower them is linked now, beside the listing, rather than on the first pass's
-     * path before its calculation (15-25 ms of a cold JVM's linking, docs/dataplane.md, session 45). And SHA-256's
-     * provider found, on a thread of its own beside the listing: the first calculation names drop logs' prefixes and
-     * long chains and sets by digest, and finding it was 20-80 ms of that calculation (docs/agent.md, session 46).
+     * path before its calculation (15-25 ms of a cold JVM's linking, docs/dataplane.md, session 45).
      */
     public static String beforeListing() {
-        Thread.startVirtualThread(Sha256::prepare);
         try {
             CompilerThreads.setNiceOfOptimizing(CompilerThreads.callersNice());
         } catch (KernelException e) {

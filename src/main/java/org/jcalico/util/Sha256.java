@@ -24,13 +24,6 @@ public final class Sha256 {
     private Sha256() {
     }
 
-    /**
-     * Nothing but this class's initialization: the provider looked up (the JDK's security properties read, its
-     * providers loaded), which took a cold JVM 20-80 ms, ahead of the first digest (StartSequence).
-     */
-    public static void prepare() {
-    }
-
     /** The first BYTES bytes of TEXT's digest (of its UTF-8), as 2 * BYTES hex digits. */
     public static String hex(String text, int bytes) {
         MessageDigest digest;
