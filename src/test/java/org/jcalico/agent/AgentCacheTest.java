@@ -86,22 +86,6 @@ class AgentCacheTest {
     }
 
     /**
-     * The training calculates a host of security groups too (profiles whose rules let another group in by its tag,
-     * endpoints of both families), so the classes of such a host's first calculation are in the cache, not read from
-     * the jar and verified during it; their methods' profiles are recorded with them (docs/agent.md, "Start-up of the
-     * agent", session 46).
-     */
-    @Test
-    void theCacheHoldsTheCalculationOfSecurityGroups() {
-        CommandRunner.Result result = version(recorded, List.of(recordedOptions().getFirst(), "-Xlog:class+load"));
-        assertEquals(0, result.exitCode(), result.stderr());
-        for (String cached : List.of("org.jcalico.felix.calc.TagSets$SetName", "org.jcalico.felix.program.Origin$ProfileEntry",
-                "java.net.Inet6Address")) {
-            assertTrue(result.stdout().contains(" " + cached + " source: shared objects file"), cached + " from the cache");
-        }
-    }
-
-    /**
      * An agent on etcd starts with a cache of its own, which holds its start's classes (the JSON and gRPC clients, TLS,
      * the drivers, the listeners) besides the agent's work: started against an etcd port nobody listens on, it reads
      * only a few classes from the jar or the JDK's modules (without them, the JSON client's alone were hundreds). The
