@@ -5,17 +5,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
-import org.jcalico.felix.calc.Snapshot;
-import org.jcalico.felix.dataplane.ipsets.IpSetInput;
 import org.jcalico.felix.dataplane.ipsets.IpSetPlanner;
+import org.jcalico.felix.dataplane.ipsets.IpSetInput;
 import org.jcalico.felix.dataplane.ipsets.IpSetSnapshot;
 import org.jcalico.felix.dataplane.ipsets.IpSetUpdate;
 import org.jcalico.felix.dataplane.iptables.IptablesPlanner;
@@ -23,10 +18,6 @@ import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
 import org.jcalico.felix.dataplane.iptables.IptablesUpdate;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.HostState;
-import org.jcalico.model.Cidr;
-import org.jcalico.model.DataplaneDriver;
-import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -36,8 +27,7 @@ import org.jcalico.model.WorkloadEndpoint;
  * decodes endpoints as the agent's listing does, calculates the host state from nothing, then a few changes of each
  * kind the agent meets (a policy, a remote endpoint's labels, a local endpoint), and plans each result as the
  * drivers would write it into a kernel that holds what the previous plan left (the restore input of both families'
- * rules, the sets' netlink batch encoded but never sent); then the same for hosts of security groups (profiles, tag
- * sets, both families). The cache then holds the classes all this loads, linked,
+ * rules, the sets' netlink batch encoded but never sent). The cache then holds the classes all this loads, linked,
  * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code.
  */
 public final class AgentCacheTraining {
@@ -48,24 +38,11 @@ public final class AgentCacheTraining {
     /** The classes of an etcd agent's start that the training's work does not load (the etcd cache's only). */
     private static final String ETCD_START = "agent-start-classes.txt";
 
-    /** The security groups' cluster: its groups, and its local endpoints (ten times as many remote). */
-    private static final int GROUPS = 10;
-    private static final int GROUPED = 200;
-
     private final PolicyBenchmark.Cluster cluster = new PolicyBenchmark.Cluster();
-    private final Planned policies = new Planned();
-    /**
-     * Security groups, as jcalico's container commands group endpoints (profiles whose rules let another group's
-     * members in by tag), on both families. The policy cluster has no profile and no IPv6 address, so without these
-     * an agent's first calculation on such a host (`bench felix`'s and `bench scale`'s hosts are such) compiled the
-     * profiles, counted the tag sets and formatted IPv6 addresses from cold code, with their classes and lambdas
-     * loaded then (docs/agent.md, "Start-up of the agent", session 46).
-     */
-    private final List<WorkloadEndpoint> grouped = new ArrayList<>();
-    private final Map<String, Profile> groups = new HashMap<>();
-    private final Planned grouping = new Planned();
-    /** The same hosts' rules as the nftables dataplane renders them (calculated only: its driver plans apart). */
-    private final HostStateCalculator groupingNftables = new HostStateCalculator();
+    private final HostStateCalculator calculator = new HostStateCalculator();
+    private IptablesSnapshot ipv4 = IptablesSnapshot.EMPTY;
+    private IptablesSnapshot ipv6 = IptablesSnapshot.EMPTY;
+    private IpSetSnapshot sets = IpSetSnapshot.EMPTY;
 
     private AgentCacheTraining() {
     }
@@ -89,7 +66,6 @@ public final class AgentCacheTraining {
             training.cluster.addLocal(step);
             planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
         }
-        planned += training.groups(out);
         out.println("planned " + planned + " characters of restore input");
         if (etcdStart) {
             out.println("loaded " + loadEtcdStartClasses() + " more classes of an etcd agent's start");
@@ -148,70 +124,16 @@ public final class AgentCacheTraining {
     }
 
     private long calculateAndPlan() {
-        return policies.calculateAndPlan(cluster.snapshot());
-    }
-
-    /** The security groups' cluster calculated from nothing, then local and remote endpoints added one at a time. */
-    private long groups(PrintWriter out) {
-        for (int i = 0; i < GROUPS; i++) {
-            Profile group = ClusterGenerator.profile(i, GROUPS);
-            groups.put(group.name(), group);
-        }
-        for (int i = 0; i < GROUPED * 11; i++) {
-            grouped.add(groupedEndpoint(i, i % 11 == 0));
-        }
-        long planned = timedGroups("groups' first", out);
-        for (int step = 0; step < CHANGES; step++) {
-            grouped.add(groupedEndpoint(GROUPED * 11 + 2 * step, true));
-            planned += step == 0 ? timedGroups("groups' add", out) : calculateGroups();
-            grouped.add(groupedEndpoint(GROUPED * 11 + 2 * step + 1, false));
-            planned += calculateGroups();
-        }
-        return planned;
-    }
-
-    private long timedGroups(String what, PrintWriter out) {
-        long start = System.nanoTime();
-        long planned = calculateGroups();
-        out.printf("%s calculation and plan: %d ms%n", what, (System.nanoTime() - start) / 1_000_000);
-        return planned;
-    }
-
-    private long calculateGroups() {
-        Snapshot snapshot = Snapshot.of("local", FelixConfiguration.DEFAULTS, List.copyOf(grouped), groups);
-        groupingNftables.calculate(snapshot.withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES)));
-        return grouping.calculateAndPlan(snapshot);
-    }
-
-    /** Endpoint INDEX, of this host (LOCAL) or of one of 7 others, with an address of both families, in one group. */
-    private static WorkloadEndpoint groupedEndpoint(int index, boolean local) {
-        String node = local ? "local" : "remote-" + index % 7;
-        Cidr v4 = Cidr.host(Cidr.parse("10.112.0.0/12").addressAt(BigInteger.valueOf(index)));
-        Cidr v6 = Cidr.host(Cidr.parse("fd97::/64").addressAt(BigInteger.valueOf(index)));
-        return new WorkloadEndpoint(node, null, "group-" + index, "g" + index,
-                local ? BenchInterfaces.name(index) : "jcg" + Integer.toHexString(index), null,
-                List.of(v4), List.of(v6), List.of(ClusterGenerator.profileName(index % GROUPS)), null, null, null, null);
-    }
-
-    /** A calculator and what its last plans left in a kernel, which the next plans start from. */
-    private static final class Planned {
-        private final HostStateCalculator calculator = new HostStateCalculator();
-        private IptablesSnapshot ipv4 = IptablesSnapshot.EMPTY;
-        private IptablesSnapshot ipv6 = IptablesSnapshot.EMPTY;
-        private IpSetSnapshot sets = IpSetSnapshot.EMPTY;
-
-        long calculateAndPlan(Snapshot snapshot) {
-            HostState desired = calculator.calculate(snapshot);
-            IpSetUpdate filled = IpSetPlanner.fill(desired.ipSets(), sets);
-            IptablesUpdate rules4 = IptablesPlanner.plan(desired.ipv4(), ipv4, RuleHash::of);
-            IptablesUpdate rules6 = IptablesPlanner.plan(desired.ipv6(), ipv6, RuleHash::of);
-            IpSetUpdate swept = IpSetPlanner.sweep(desired.ipSets().keySet(), filled.after());
-            ipv4 = rules4.after();
-            ipv6 = rules6.after();
-            sets = swept.after();
-            return encoded(filled.input()) + rules4.restoreInput().length() + rules6.restoreInput().length()
-                    + encoded(swept.input());
-        }
+        HostState desired = calculator.calculate(cluster.snapshot());
+        IpSetUpdate filled = IpSetPlanner.fill(desired.ipSets(), sets);
+        IptablesUpdate rules4 = IptablesPlanner.plan(desired.ipv4(), ipv4, RuleHash::of);
+        IptablesUpdate rules6 = IptablesPlanner.plan(desired.ipv6(), ipv6, RuleHash::of);
+        IpSetUpdate swept = IpSetPlanner.sweep(desired.ipSets().keySet(), filled.after());
+        ipv4 = rules4.after();
+        ipv6 = rules6.after();
+        sets = swept.after();
+        return encoded(filled.input()) + rules4.restoreInput().length() + rules6.restoreInput().length()
+                + encoded(swept.input());
     }
 
     /** The batch made as the driver makes it for the kernel, here never sent: its ordering and encoding are warmed too. */

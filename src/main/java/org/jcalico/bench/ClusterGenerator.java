@@ -64,17 +64,6 @@ public final class ClusterGenerator {
                 List.of(Cidr.host(address)), List.of(), List.of(profileName((node * 7 + index) % profiles)), null, null, null, null);
     }
 
-    /** Security group INDEX of PROFILES: its own members in, and the next group's on tcp 80 (by its tag). */
-    public static Profile profile(int index, int profiles) {
-        Profile group = Profile.securityGroup(profileName(index));
-        Rule fromNext = new Rule(Action.ALLOW, Protocol.parse("tcp"), null,
-                new EntityMatch(profileName((index + 1) % profiles), null, null), new EntityMatch(null, null, Ports.parse("80")),
-                null, null, null);
-        List<Rule> inbound = new ArrayList<>(group.inbound());
-        inbound.add(fromNext);
-        return group.withRules(Direction.INBOUND, inbound);
-    }
-
     public static int endpointsPerNode(int nodes, int endpoints) {
         return (endpoints + nodes - 1) / nodes;
     }
@@ -85,7 +74,13 @@ public final class ClusterGenerator {
         List<Resource> resources = new ArrayList<>();
         resources.add(new IpPool(POOL, false, BLOCK_PREFIX, false));
         for (int i = 0; i < profiles; i++) {
-            resources.add(profile(i, profiles));
+            Profile group = Profile.securityGroup(profileName(i));
+            Rule fromNext = new Rule(Action.ALLOW, Protocol.parse("tcp"), null,
+                    new EntityMatch(profileName((i + 1) % profiles), null, null), new EntityMatch(null, null, Ports.parse("80")),
+                    null, null, null);
+            List<Rule> inbound = new ArrayList<>(group.inbound());
+            inbound.add(fromNext);
+            resources.add(group.withRules(Direction.INBOUND, inbound));
         }
         int written = flush(resources, 0);
         int remaining = endpoints;
