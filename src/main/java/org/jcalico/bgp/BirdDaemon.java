@@ -21,6 +21,8 @@ public final class BirdDaemon implements BirdControl {
     static final long STOP_SECONDS = 10;
     /** As long as birdc was given by the runner: a reconfiguration of many sessions is a kernel change, not a probe. */
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** How long a BIRD that started may take to write its pid file: its configuration is already parsed by then. */
+    private static final Duration STARTED_WITHIN = Duration.ofSeconds(10);
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -75,9 +77,31 @@ public final class BirdDaemon implements BirdControl {
             command.add("-R");
         }
         runner.run(command).check();
+        awaitPidFile();
         applied = config;
         return Optional.of((restart ? "restarted after it died" : "started")
                 + (recovery ? " in graceful restart recovery (the kernel keeps its routes until the peers resent theirs)" : ""));
+    }
+
+    /**
+     * Waits until the BIRD just started can be found by its pid file, which it writes only once it has gone into the
+     * background, after the command that started it returned: until then a check fell back to a `bird -p` process and
+     * a second ensure would have started another BIRD (seen on a loaded CI machine, session 46).
+     */
+    private void awaitPidFile() {
+        long deadline = System.nanoTime() + STARTED_WITHIN.toNanos();
+        while (process().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new KernelException("bird started but wrote no pid file within " + STARTED_WITHIN.toSeconds()
+                        + " s (" + pidFile() + ")");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KernelException("interrupted while waiting for bird's pid file");
+            }
+        }
     }
 
     /**

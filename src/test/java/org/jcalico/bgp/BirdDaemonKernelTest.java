@@ -69,4 +69,18 @@ class BirdDaemonKernelTest {
         String routes = runner.run("birdc", "-s", bird.socket().toString(), "show", "route").check().stdout();
         assertTrue(routes.contains("10.70.0.64/26"), "BIRD runs the new configuration:\n" + routes);
     }
+
+    /**
+     * BIRD writes its pid file only after it has gone into the background, so the start returned while BIRD could
+     * not yet be found: a configuration checked at once was checked by a `bird -p` process instead of the running
+     * BIRD (CI, session 46: this class's first test saw [bird]), and a second ensure would have started another BIRD.
+     */
+    @Test
+    void aStartedBirdIsFoundTheMomentItsStartReturns() {
+        for (int round = 0; round < 20; round++) {
+            bird.stop();
+            assertTrue(bird.ensure(BASE).orElseThrow().startsWith("restarted"), "round " + round);
+            assertTrue(bird.process().isPresent(), "round " + round + ": the BIRD just started is found");
+        }
+    }
 }
