@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.RouteSpec;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.util.PersistentSortedMap;
 
@@ -17,16 +18,17 @@ import org.jcalico.util.PersistentSortedMap;
  * unequal ones of one hash never print alike).
  */
 final class LocalLinks {
-    private List<IpamBlock> blocks;
+    /** The local blocks' CIDRs at the last update: all that links take of the blocks (their unreachable routes). */
+    private List<Cidr> blockCidrs;
     private PersistentSortedMap<RouteSpec, Integer> routeCounts = PersistentSortedMap.byHash();
     private PersistentSortedMap<EndpointInterface, Integer> interfaceCounts = PersistentSortedMap.byHash();
 
     /**
      * Brings the sets to the local endpoints: ADDED came and GONE went since the last call, unless ALL is given
-     * (not null), which are then every local endpoint. A change of BLOCKS needs ALL.
+     * (not null), which are then every local endpoint. A change of the blocks' CIDRs needs ALL.
      */
     void update(List<LocalEndpoint> all, List<LocalEndpoint> added, List<LocalEndpoint> gone, List<IpamBlock> nowBlocks) {
-        if (all == null && !nowBlocks.equals(blocks)) {
+        if (all == null && !sameBlocks(nowBlocks)) {
             throw new IllegalArgumentException("the blocks changed: every local endpoint is needed");
         }
         if (all != null) {
@@ -46,12 +48,20 @@ final class LocalLinks {
             endpoint.routes().forEach(route -> routeCounts = count(routeCounts, route, 1));
             interfaceCounts = count(interfaceCounts, endpoint.link(), 1);
         }
-        blocks = nowBlocks;
+        blockCidrs = cidrs(nowBlocks);
     }
 
-    /** Whether the last update was for these blocks. */
+    /**
+     * Whether the last update was for blocks of these CIDRs. Not the blocks' records: an address allocated or released
+     * changes its block's record, and a comparison of records made every such add rebuild the links of every local
+     * endpoint (3.7 MB allocated at 2,000 local endpoints against 0.45 MB at 200; AddWorkScalingTest).
+     */
     boolean sameBlocks(List<IpamBlock> nowBlocks) {
-        return nowBlocks.equals(blocks);
+        return cidrs(nowBlocks).equals(blockCidrs);
+    }
+
+    private static List<Cidr> cidrs(List<IpamBlock> blocks) {
+        return blocks.stream().map(IpamBlock::cidr).toList();
     }
 
     Set<RouteSpec> routes() {

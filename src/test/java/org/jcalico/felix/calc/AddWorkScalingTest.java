@@ -14,7 +14,9 @@ import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.FelixBenchCluster;
 import org.junit.jupiter.api.Test;
@@ -87,6 +89,21 @@ class AddWorkScalingTest {
                 + least[1] + " for one from a leaf of others");
     }
 
+    /**
+     * Issue #14: an add through IPAM also changes the node's block (the new address's allocation), and calc rebuilt the
+     * routes and interfaces of every local endpoint whenever the block's record changed, though only the blocks' CIDRs
+     * (their unreachable routes) come from them. Counted as above, with the block's allocations following the endpoints.
+     */
+    @Test
+    void anAddThatAllocatesInTheNodesBlockDoesNotGrowWithTheLocalEndpoints() {
+        long small = bytesPerAdd(200, new IptablesRenderer(), true);
+        long large = bytesPerAdd(2_000, new IptablesRenderer(), true);
+        System.out.println("an add allocating in its block: calc allocated " + small + " bytes at 200 local endpoints, "
+                + large + " at 2,000");
+        assertTrue(large < small * 2 + 64 * 1024, "an add allocating in its block allocated " + large + " bytes at 2,000"
+                + " local endpoints against " + small + " at 200");
+    }
+
     /** The dispatch trees' leaf key of an interface: the two characters after the prefix. */
     private static String leaf(String iface) {
         return iface.substring(2, 4);
@@ -94,30 +111,43 @@ class AddWorkScalingTest {
 
     private static void assertIndependentOfSize(Supplier<Renderer> renderer) {
         // the smaller first, so that the larger one runs with the JIT at least as warm
-        long small = bytesPerAdd(200, renderer.get());
-        long large = bytesPerAdd(2_000, renderer.get());
+        long small = bytesPerAdd(200, renderer.get(), false);
+        long large = bytesPerAdd(2_000, renderer.get(), false);
         System.out.println("an add's calc allocated " + small + " bytes at 200 local endpoints, " + large + " at 2,000");
         assertTrue(large < small * 2 + 64 * 1024, "an add allocated " + large + " bytes at 2,000 local endpoints against "
                 + small + " at 200");
     }
 
-    /** The median of the bytes one add's calculation allocated, with LOCAL endpoints already there. */
-    private static long bytesPerAdd(int local, Renderer renderer) {
+    /**
+     * The median of the bytes one add's calculation allocated, with LOCAL endpoints already there; with BLOCK, the
+     * node's IPAM block holds an allocation for each local endpoint's IPv4 address, as after `container add`.
+     */
+    private static long bytesPerAdd(int local, Renderer renderer, boolean block) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<WorkloadEndpoint> endpoints = FelixBenchCluster.endpoints(local, REMOTE);
         HostStateCalculator calculator = new HostStateCalculator(renderer);
-        calculator.calculate(snapshot(endpoints));
+        calculator.calculate(block ? withBlock(snapshot(endpoints), local) : snapshot(endpoints));
         long[] bytes = new long[ADDS];
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(FelixBenchCluster.endpoint(FelixBenchCluster.NODE, local + i));
-            Snapshot snapshot = snapshot(endpoints);
+            Snapshot snapshot = block ? withBlock(snapshot(endpoints), local + i + 1) : snapshot(endpoints);
             long before = threads.getCurrentThreadAllocatedBytes();
             HostState state = calculator.calculate(snapshot);
             bytes[i] = threads.getCurrentThreadAllocatedBytes() - before;
-            assertEquals(2 * (local + i + 1), state.routes().size());
+            assertEquals(2 * (local + i + 1) + (block ? 1 : 0), state.routes().size(), "each endpoint's two routes and the block's");
         }
         Arrays.sort(bytes);
         return bytes[ADDS / 2];
+    }
+
+    /** SNAPSHOT with the node's block of FelixBenchCluster's addresses, its first ALLOCATED offsets allocated. */
+    private static Snapshot withBlock(Snapshot snapshot, int allocated) {
+        java.util.Map<Integer, String> allocations = new java.util.HashMap<>();
+        IntStream.range(0, allocated).forEach(offset -> allocations.put(offset, "handle-" + offset));
+        IpamBlock block = new IpamBlock(Cidr.parse("10.96.0.0/20"), FelixBenchCluster.NODE, allocations);
+        return new Snapshot(snapshot.node(), snapshot.config(), snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
+                List.of(block), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.tiers(), snapshot.policies(),
+                snapshot.networkSets(), snapshot.namespaces(), snapshot.localEndpoints());
     }
 
     private static Snapshot snapshot(List<WorkloadEndpoint> endpoints) {
