@@ -1,10 +1,21 @@
 package org.jcalico.kernel;
 
+import java.util.Comparator;
+
 /**
  * A base chain of nf_tables as nft names it: family ("ip", "inet" ...), table and chain. Table and chain names are
  * another program's and may hold spaces or any byte but NUL, so they travel as fields, never as one joined string.
  */
-public record BaseChain(String family, String table, String name) {
+public record BaseChain(String family, String table, String name) implements Comparable<BaseChain> {
+    private static final Comparator<BaseChain> ORDER = Comparator.comparing(BaseChain::family)
+            .thenComparing(BaseChain::table).thenComparing(BaseChain::name);
+
+    /** By family, then table, then chain, so that a status line names the same chains in the same order each time. */
+    @Override
+    public int compareTo(BaseChain other) {
+        return ORDER.compare(this, other);
+    }
+
     /**
      * The chain for a person to read, as nft lists it ({@code ip filter FORWARD}); a name of other characters than
      * nft's plain ones (letters, digits, {@code _ . - /}) in quotes, so that its parts stay apart ({@code inet "my fw"

@@ -1,6 +1,5 @@
 package org.jcalico.felix.dataplane;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -28,7 +27,7 @@ final class ForeignForwardDrop {
      */
     static String warning(Set<BaseChain> dropping, DataplaneDriver driver) {
         List<BaseChain> foreign = dropping.stream()
-                .sorted(Comparator.comparing(BaseChain::family).thenComparing(BaseChain::table).thenComparing(BaseChain::name))
+                .sorted()
                 .filter(chain -> !NftablesDriver.owns(chain))
                 .filter(chain -> driver == DataplaneDriver.NFTABLES || !IPTABLES_FORWARD.contains(chain))
                 .toList();

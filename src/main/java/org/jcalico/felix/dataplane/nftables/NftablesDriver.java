@@ -51,7 +51,7 @@ public final class NftablesDriver {
 
     /** Whether CHAIN is in one of jcalico's tables (ip and ip6 "jcalico"). */
     public static boolean owns(BaseChain chain) {
-        return NftablesPlanner.TABLE.equals(chain.table()) && ("ip".equals(chain.family()) || "ip6".equals(chain.family()));
+        return NftablesPlanner.TABLE.equals(chain.table()) && (NftablesPlanner.family(4).equals(chain.family()) || NftablesPlanner.family(6).equals(chain.family()));
     }
 
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */

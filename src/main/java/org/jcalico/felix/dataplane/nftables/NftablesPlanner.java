@@ -295,7 +295,12 @@ final class NftablesPlanner {
     }
 
     static String table(int version) {
-        return (version == 4 ? "ip " : "ip6 ") + TABLE;
+        return family(version) + " " + TABLE;
+    }
+
+    /** nf_tables' family of an IP version's table: jcalico keeps one table in each, never an inet one. */
+    static String family(int version) {
+        return version == 4 ? "ip" : "ip6";
     }
 
     /** Every table's chains: nft has no tables inside a table, and calc's chain names are unique across them. */
