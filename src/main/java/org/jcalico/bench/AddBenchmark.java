@@ -33,14 +33,13 @@ import org.jcalico.workload.EndpointMetadata;
  * remove the reverse. Prints p50 and p99 of both on both stores, their ratio, and the keys each read.
  */
 public final class AddBenchmark {
-    private static final String PREFIX = "jcb7-add-";
-    private static final String HOST = PREFIX + "host";
-    private static final String CONTAINER = PREFIX + "ctr";
     private static final String NODE = "bench-add";
     private static final String PROFILE = ClusterGenerator.profileName(0);
     private static final int PROFILES = 50;
     private static final int WARMUP = 5;
     private final PrintWriter out;
+    private final String prefix = BenchNamespaces.prefix("jcb7-add-");
+    private final String container = prefix + "ctr";
 
     public AddBenchmark(PrintWriter out) {
         this.out = out;
@@ -56,13 +55,13 @@ public final class AddBenchmark {
     }
 
     public void run(boolean etcd, int endpoints, int rounds) {
-        Namespaces.deleteAll(PREFIX);
+        Namespaces.deleteAll(prefix);
         List<Process> members = new ArrayList<>();
         Path dir = null;
         try {
             dir = Files.createTempDirectory("jcb7-add");
-            CommandRunner host = Namespaces.create(HOST);
-            Namespaces.create(CONTAINER);
+            CommandRunner host = Namespaces.create(prefix + "host");
+            Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
             String emptyUrl = etcd ? startEtcd(dir, "empty", members) : "embedded:" + dir.resolve("empty.db");
             String fullUrl = etcd ? startEtcd(dir, "full", members) : "embedded:" + dir.resolve("full.db");
@@ -106,7 +105,7 @@ public final class AddBenchmark {
                     Thread.currentThread().interrupt();
                 }
             }
-            Namespaces.deleteAll(PREFIX);
+            Namespaces.deleteAll(prefix);
             Directories.delete(dir);
         }
     }
@@ -128,13 +127,13 @@ public final class AddBenchmark {
     }
 
     /** One add and one remove of the container, timed and counted. */
-    private static void cycle(Store store) {
+    private void cycle(Store store) {
         long keys = store.datastore().keysRead();
         long start = System.nanoTime();
-        store.containers().add(NODE, "netns:" + CONTAINER, List.of(), List.of(PROFILE), EndpointMetadata.NONE, "eth0", Duration.ZERO);
+        store.containers().add(NODE, "netns:" + container, List.of(), List.of(PROFILE), EndpointMetadata.NONE, "eth0", Duration.ZERO);
         long added = System.nanoTime();
         long addKeys = store.datastore().keysRead();
-        store.containers().remove(NODE, "netns:" + CONTAINER, Duration.ZERO);
+        store.containers().remove(NODE, "netns:" + container, Duration.ZERO);
         store.removes().add(System.nanoTime() - added);
         store.adds().add(added - start);
         store.addKeys().add(addKeys - keys);
