@@ -1,8 +1,10 @@
 package org.jcalico.datastore.embedded;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -173,6 +175,13 @@ final class StoreFile {
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
+        }
+        try {
+            // root's alone to read: the store tells every endpoint and rule of the cluster, which the agent's socket
+            // serves to root alone; SQLite gives its journal files the mode of this file
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // another process made it first, or an empty file was named: taken as it is
         }
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {

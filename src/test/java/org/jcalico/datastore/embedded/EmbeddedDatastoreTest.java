@@ -575,6 +575,27 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * The store holds every endpoint, label and rule of the cluster, which the agent's socket serves to root alone: a
+     * new store file, and the journal SQLite makes beside it with the file's mode, are root's to read, not everyone's
+     * (with root's usual umask 022 they were made 0644).
+     */
+    @Test
+    void nobodyElseCanReadANewStoreOrItsJournal() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = dir.resolve("var/lib/jcalico/datastore.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.create("/profiles/web", "{\"rules\":\"the cluster's policy\"}");
+            for (Path written : List.of(file, file.resolveSibling("datastore.db-wal"))) {
+                org.jcalico.kernel.CommandRunner.Result read = org.jcalico.testing.Unprivileged.run("cat", written.toString());
+                assertTrue(!read.ok() && read.stderr().contains("Permission denied"),
+                        "nobody read " + written + ": exit " + read.exitCode() + ", " + read.stdout().length() + " characters");
+            }
+            assertEquals("{\"rules\":\"the cluster's policy\"}", store.get("/profiles/web").orElseThrow().value());
+        }
+    }
+
     @Test
     void anUnusableLocationIsOneClearError() {
         DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class,
