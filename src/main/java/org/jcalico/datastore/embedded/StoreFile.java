@@ -3,6 +3,8 @@ package org.jcalico.datastore.embedded;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
@@ -22,6 +24,7 @@ import org.sqlite.SQLiteConfig;
 final class StoreFile {
     private static final int BUSY_TIMEOUT_MILLIS = 15_000;
     private static final String[] TABLES = {"kv", "events", "meta"};
+    private static final int GROUP_OR_OTHERS = 0077;
 
     /**
      * The file a connection was opened on: a file moved over the path (a restored backup) has another. Its equals and
@@ -84,6 +87,7 @@ final class StoreFile {
                 }
                 look.close();
                 if (store) {
+                    keepToOwner(path);
                     return opened(path, connect(path, mode));
                 }
             }
@@ -94,6 +98,26 @@ final class StoreFile {
             return opened(path, create(path));
         } catch (IOException | SQLException e) {
             throw new DatastoreException("cannot open datastore embedded:" + path + ": " + EmbeddedDatastore.reason(e), e);
+        }
+    }
+
+    /**
+     * Takes group's and others' access away from the file and its journal when they are this user's: a store an
+     * older jcalico made was 0644, and its journal files are made with the file's mode. Called where the store is
+     * opened for writing only, since a read changes nothing; a file of another user's is left as it is.
+     */
+    private static void keepToOwner(Path path) throws IOException {
+        Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        for (Path file : java.util.List.of(path, journal(path, "-wal"), journal(path, "-shm"))) {
+            try {
+                Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,uid");
+                int mode = (Integer) attributes.get("mode");
+                if ((mode & GROUP_OR_OTHERS) != 0 && self.equals(attributes.get("uid"))) {
+                    Files.setAttribute(file, "unix:mode", mode & ~GROUP_OR_OTHERS & 07777);
+                }
+            } catch (NoSuchFileException e) {
+                // no journal at the moment
+            }
         }
     }
 
@@ -181,7 +205,8 @@ final class StoreFile {
             // serves to root alone; SQLite gives its journal files the mode of this file
             Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
-            // another process made it first, or an empty file was named: taken as it is
+            // another process made it first, or an empty file was named
+            keepToOwner(path);
         }
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {

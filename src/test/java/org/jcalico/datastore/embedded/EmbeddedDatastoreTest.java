@@ -582,17 +582,45 @@ class EmbeddedDatastoreTest extends DatastoreContract {
      */
     @Test
     void nobodyElseCanReadANewStoreOrItsJournal() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
-        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path file = dir.resolve("var/lib/jcalico/datastore.db");
+        Path file = enterableByNobody().resolve("var/lib/jcalico/datastore.db");
         try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
             store.create("/profiles/web", "{\"rules\":\"the cluster's policy\"}");
-            for (Path written : List.of(file, file.resolveSibling("datastore.db-wal"))) {
-                org.jcalico.kernel.CommandRunner.Result read = org.jcalico.testing.Unprivileged.run("cat", written.toString());
-                assertTrue(!read.ok() && read.stderr().contains("Permission denied"),
-                        "nobody read " + written + ": exit " + read.exitCode() + ", " + read.stdout().length() + " characters");
-            }
+            assertNobodyCanRead(file, file.resolveSibling("datastore.db-wal"));
             assertEquals("{\"rules\":\"the cluster's policy\"}", store.get("/profiles/web").orElseThrow().value());
+        }
+    }
+
+    /** A store an older jcalico made 0644, with its journal: the next command that writes to it takes that away. */
+    @Test
+    void aStoreOthersCouldReadIsTheOwnersAloneOnceWrittenAgain() throws Exception {
+        Path file = enterableByNobody().resolve("datastore.db");
+        Path wal = file.resolveSibling("datastore.db-wal");
+        try (EmbeddedDatastore older = EmbeddedDatastore.open(file)) {
+            older.create("/profiles/web", "{\"rules\":\"the cluster's policy\"}");
+            for (Path made : List.of(file, wal, file.resolveSibling("datastore.db-shm"))) {
+                java.nio.file.Files.setPosixFilePermissions(made, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            assertTrue(org.jcalico.testing.Unprivileged.run("cat", file.toString()).ok(), "the older store's mode was not set up");
+            try (EmbeddedDatastore command = EmbeddedDatastore.open(file)) {
+                command.create("/profiles/db", "{\"rules\":\"more of it\"}");
+            }
+            assertNobodyCanRead(file, wal);
+            assertEquals("{\"rules\":\"more of it\"}", older.get("/profiles/db").orElseThrow().value());
+        }
+    }
+
+    /** The test's directory, which nobody may enter, as root's /var/lib is; skips the test unless it runs as root. */
+    private Path enterableByNobody() throws java.io.IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    private static void assertNobodyCanRead(Path... files) {
+        for (Path file : files) {
+            org.jcalico.kernel.CommandRunner.Result read = org.jcalico.testing.Unprivileged.run("cat", file.toString());
+            assertTrue(!read.ok() && read.stderr().contains("Permission denied"),
+                    "nobody read " + file + ": exit " + read.exitCode() + ", " + read.stdout().length() + " characters");
         }
     }
 
