@@ -72,6 +72,7 @@ final class StoreFile {
      */
     static Opened open(Path path, OpenMode mode, boolean create) {
         try {
+            ownFiles(path, false);
             Identity identity = Identity.of(path);
             if (identity != null && Files.size(path) > 0) {
                 Connection look = connect(path, OpenMode.READ);
@@ -87,7 +88,7 @@ final class StoreFile {
                 }
                 look.close();
                 if (store) {
-                    keepToOwner(path);
+                    ownFiles(path, true);
                     return opened(path, connect(path, mode));
                 }
             }
@@ -102,21 +103,31 @@ final class StoreFile {
     }
 
     /**
-     * Takes group's and others' access away from the file and its journal when they are this user's: a store an
-     * older jcalico made was 0644, and its journal files are made with the file's mode. Called where the store is
-     * opened for writing only, since a read changes nothing; a file of another user's is left as it is.
+     * Refuses the store when its file or a journal file beside it is another user's (a symbolic link of theirs
+     * included): in a directory others can add names to (/tmp), that user may have made them before root's first open,
+     * and SQLite reads and writes whatever journal it finds there, so they could read the store or change its
+     * policy through it. With tighten, also takes group's and others' access away from the files that are this user's
+     * (a store an older jcalico made was 0644, and SQLite makes its journal files with the file's mode): done where the
+     * store is opened for writing only, once it is known to be a jcalico store, since a read changes nothing.
      */
-    private static void keepToOwner(Path path) throws IOException {
+    private static void ownFiles(Path path, boolean tighten) throws IOException {
         Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
         for (Path file : java.util.List.of(path, journal(path, "-wal"), journal(path, "-shm"))) {
+            Map<String, Object> attributes;
             try {
-                Map<String, Object> attributes = Files.readAttributes(file, "unix:mode,uid");
-                int mode = (Integer) attributes.get("mode");
-                if ((mode & GROUP_OR_OTHERS) != 0 && self.equals(attributes.get("uid"))) {
-                    Files.setAttribute(file, "unix:mode", mode & ~GROUP_OR_OTHERS & 07777);
-                }
+                attributes = Files.readAttributes(file, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
             } catch (NoSuchFileException e) {
-                // no journal at the moment
+                continue;
+            }
+            Object owner = attributes.get("uid");
+            if (!owner.equals(self) && !owner.equals(0)) {
+                throw new DatastoreException("embedded:" + path + ": " + file + " belongs to uid " + owner + ", not to this"
+                        + " user or root, who could read or change the store through it; keep the store in a directory"
+                        + " only root can add files to (the default /var/lib/jcalico), or remove " + file + " after checking it");
+            }
+            int mode = (Integer) attributes.get("mode");
+            if (tighten && (mode & GROUP_OR_OTHERS) != 0 && owner.equals(self) && !Files.isSymbolicLink(file)) {
+                Files.setAttribute(file, "unix:mode", mode & ~GROUP_OR_OTHERS & 07777, LinkOption.NOFOLLOW_LINKS);
             }
         }
     }
@@ -206,7 +217,7 @@ final class StoreFile {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             // another process made it first, or an empty file was named
-            keepToOwner(path);
+            ownFiles(path, true);
         }
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {

@@ -609,6 +609,37 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * A store named in a directory anyone can add names to (/tmp): a journal file another user put there first,
+     * their file or their link, is refused before SQLite opens it, since SQLite reads and writes the journal it finds.
+     */
+    @Test
+    void aJournalAnotherUserPlantedBesideTheStoreIsRefused() throws Exception {
+        Path shared = org.jcalico.testing.Unprivileged.sharedDirectory(dir, "shared");
+        Path file = shared.resolve("datastore.db");
+        Path wal = shared.resolve("datastore.db-wal");
+        assertTrue(org.jcalico.testing.Unprivileged.run("touch", wal.toString()).ok());
+        assertPlantedJournalRefused(file, wal);
+        java.nio.file.Files.delete(wal);
+        Path rootsFile = java.nio.file.Files.writeString(dir.resolve("roots-file"), "root's own");
+        Path shm = shared.resolve("datastore.db-shm");
+        org.jcalico.testing.Unprivileged.link(rootsFile, shm);
+        assertPlantedJournalRefused(file, shm);
+        assertEquals("root's own", java.nio.file.Files.readString(rootsFile));
+    }
+
+    private static void assertPlantedJournalRefused(Path file, Path journal) {
+        DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> {
+            try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+                store.create("/profiles/web", "{}");
+            }
+        });
+        assertEquals("embedded:" + file + ": " + journal + " belongs to uid 65534, not to this user or root, who could read"
+                + " or change the store through it; keep the store in a directory only root can add files to (the default"
+                + " /var/lib/jcalico), or remove " + journal + " after checking it", e.getMessage());
+        assertTrue(!java.nio.file.Files.exists(file), "a store was made beside " + journal);
+    }
+
     /** The test's directory, which nobody may enter, as root's /var/lib is; skips the test unless it runs as root. */
     private Path enterableByNobody() throws java.io.IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
