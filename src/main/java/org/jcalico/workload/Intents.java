@@ -200,10 +200,16 @@ public final class Intents {
         return recovered;
     }
 
-    /** The way `container remove` matches a container: by its id, or by the first 12 or more characters of it. */
+    /**
+     * The way `container remove` matches a container: by its id, or by a docker id's first 12 or more hex digits, as
+     * docker takes them. Only an id of hex digits: a name such as netns:web-1 begins others (netns:web-12), which it
+     * must not remove.
+     */
     static boolean matches(String containerId, String given) {
-        return containerId.equals(given) || (given.length() >= 12 && containerId.startsWith(given));
+        return containerId.equals(given) || (SHORT_DOCKER_ID.matcher(given).matches() && containerId.startsWith(given));
     }
+
+    private static final java.util.regex.Pattern SHORT_DOCKER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
     /** Takes over the intent if its owner is gone; empty if it lives or someone else took it over first. */
     private Optional<Held> claim(KeyValue record) {

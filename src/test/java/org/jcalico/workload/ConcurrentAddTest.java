@@ -97,6 +97,29 @@ class ConcurrentAddTest {
         }
     }
 
+    /**
+     * `container remove netns:NAME` removes that container only: a name that begins another's (web-1, web-12) was
+     * matched as a docker id's first 12 or more characters are, and the other container lost its endpoint, veth and
+     * address with it.
+     */
+    @Test
+    void aRemoveByNameLeavesTheContainerWhoseNameItBegins() {
+        String longer = CONTAINER + "2";
+        Namespaces.create(longer);
+        assertTrue(run(List.of("container", "add", "netns:" + CONTAINER, "--no-wait")).ok());
+        assertTrue(run(List.of("container", "add", "netns:" + longer, "--no-wait")).ok());
+        CommandRunner.Result removed = run(List.of("container", "remove", "netns:" + CONTAINER));
+        assertTrue(removed.ok(), removed.stderr());
+        assertEquals(List.of("removed netns:" + CONTAINER), removed.stdout().lines().map(line -> line.replaceAll(" from node.*", "")).toList());
+        try (Datastore datastore = Datastores.open(url)) {
+            ResourceStore store = new ResourceStore(datastore);
+            List<WorkloadEndpoint> left = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
+            assertEquals(List.of("netns:" + longer), left.stream().map(WorkloadEndpoint::containerId).toList());
+            assertTrue(TestHost.hasLink(CommandRunner.inNamespace(HOST), left.get(0).interfaceName()), "its veth stays");
+            assertEquals(List.of(left.get(0).endpointId()), List.copyOf(allocations(store).values()), "its address stays");
+        }
+    }
+
     @Test
     void ipamReleaseRefusesAnAddressALiveEndpointUses() {
         assertTrue(run(List.of("container", "add", "netns:" + CONTAINER, "--no-wait")).ok());

@@ -1,8 +1,12 @@
 package org.jcalico.datastore.embedded;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,6 +24,7 @@ import org.sqlite.SQLiteConfig;
 final class StoreFile {
     private static final int BUSY_TIMEOUT_MILLIS = 15_000;
     private static final String[] TABLES = {"kv", "events", "meta"};
+    private static final int GROUP_OR_OTHERS = 0077;
 
     /**
      * The file a connection was opened on: a file moved over the path (a restored backup) has another. Its equals and
@@ -67,6 +72,7 @@ final class StoreFile {
      */
     static Opened open(Path path, OpenMode mode, boolean create) {
         try {
+            ownFiles(path, false);
             Identity identity = Identity.of(path);
             if (identity != null && Files.size(path) > 0) {
                 Connection look = connect(path, OpenMode.READ);
@@ -82,6 +88,7 @@ final class StoreFile {
                 }
                 look.close();
                 if (store) {
+                    ownFiles(path, true);
                     return opened(path, connect(path, mode));
                 }
             }
@@ -92,6 +99,36 @@ final class StoreFile {
             return opened(path, create(path));
         } catch (IOException | SQLException e) {
             throw new DatastoreException("cannot open datastore embedded:" + path + ": " + EmbeddedDatastore.reason(e), e);
+        }
+    }
+
+    /**
+     * Refuses the store when its file or a journal file beside it is another user's (a symbolic link of theirs
+     * included): in a directory others can add names to (/tmp), that user may have made them before root's first open,
+     * and SQLite reads and writes whatever journal it finds there, so they could read the store or change its
+     * policy through it. With tighten, also takes group's and others' access away from the files that are this user's
+     * (a store an older jcalico made was 0644, and SQLite makes its journal files with the file's mode): done where the
+     * store is opened for writing only, once it is known to be a jcalico store, since a read changes nothing.
+     */
+    private static void ownFiles(Path path, boolean tighten) throws IOException {
+        Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        for (Path file : java.util.List.of(path, journal(path, "-wal"), journal(path, "-shm"))) {
+            Map<String, Object> attributes;
+            try {
+                attributes = Files.readAttributes(file, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                continue;
+            }
+            Object owner = attributes.get("uid");
+            if (!owner.equals(self) && !owner.equals(0)) {
+                throw new DatastoreException("embedded:" + path + ": " + file + " belongs to uid " + owner + ", not to this"
+                        + " user or root, who could read or change the store through it; keep the store in a directory"
+                        + " only root can add files to (the default /var/lib/jcalico), or remove " + file + " after checking it");
+            }
+            int mode = (Integer) attributes.get("mode");
+            if (tighten && (mode & GROUP_OR_OTHERS) != 0 && owner.equals(self) && !Files.isSymbolicLink(file)) {
+                Files.setAttribute(file, "unix:mode", mode & ~GROUP_OR_OTHERS & 07777, LinkOption.NOFOLLOW_LINKS);
+            }
         }
     }
 
@@ -173,6 +210,14 @@ final class StoreFile {
         Path parent = path.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
+        }
+        try {
+            // root's alone to read: the store tells every endpoint and rule of the cluster, which the agent's socket
+            // serves to root alone; SQLite gives its journal files the mode of this file
+            Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (FileAlreadyExistsException e) {
+            // another process made it first, or an empty file was named
+            ownFiles(path, true);
         }
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {

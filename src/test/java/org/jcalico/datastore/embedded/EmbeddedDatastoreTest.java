@@ -575,6 +575,86 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * The store holds every endpoint, label and rule of the cluster, which the agent's socket serves to root alone: a
+     * new store file, and the journal SQLite makes beside it with the file's mode, are root's to read, not everyone's
+     * (with root's usual umask 022 they were made 0644).
+     */
+    @Test
+    void nobodyElseCanReadANewStoreOrItsJournal() throws Exception {
+        Path file = enterableByNobody().resolve("var/lib/jcalico/datastore.db");
+        try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+            store.create("/profiles/web", "{\"rules\":\"the cluster's policy\"}");
+            assertNobodyCanRead(file, file.resolveSibling("datastore.db-wal"));
+            assertEquals("{\"rules\":\"the cluster's policy\"}", store.get("/profiles/web").orElseThrow().value());
+        }
+    }
+
+    /** A store an older jcalico made 0644, with its journal: the next command that writes to it takes that away. */
+    @Test
+    void aStoreOthersCouldReadIsTheOwnersAloneOnceWrittenAgain() throws Exception {
+        Path file = enterableByNobody().resolve("datastore.db");
+        Path wal = file.resolveSibling("datastore.db-wal");
+        try (EmbeddedDatastore older = EmbeddedDatastore.open(file)) {
+            older.create("/profiles/web", "{\"rules\":\"the cluster's policy\"}");
+            for (Path made : List.of(file, wal, file.resolveSibling("datastore.db-shm"))) {
+                java.nio.file.Files.setPosixFilePermissions(made, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            assertTrue(org.jcalico.testing.Unprivileged.run("cat", file.toString()).ok(), "the older store's mode was not set up");
+            try (EmbeddedDatastore command = EmbeddedDatastore.open(file)) {
+                command.create("/profiles/db", "{\"rules\":\"more of it\"}");
+            }
+            assertNobodyCanRead(file, wal);
+            assertEquals("{\"rules\":\"more of it\"}", older.get("/profiles/db").orElseThrow().value());
+        }
+    }
+
+    /**
+     * A store named in a directory anyone can add names to (/tmp): a journal file another user put there first,
+     * their file or their link, is refused before SQLite opens it, since SQLite reads and writes the journal it finds.
+     */
+    @Test
+    void aJournalAnotherUserPlantedBesideTheStoreIsRefused() throws Exception {
+        Path shared = org.jcalico.testing.Unprivileged.sharedDirectory(dir, "shared");
+        Path file = shared.resolve("datastore.db");
+        Path wal = shared.resolve("datastore.db-wal");
+        assertTrue(org.jcalico.testing.Unprivileged.run("touch", wal.toString()).ok());
+        assertPlantedJournalRefused(file, wal);
+        java.nio.file.Files.delete(wal);
+        Path rootsFile = java.nio.file.Files.writeString(dir.resolve("roots-file"), "root's own");
+        Path shm = shared.resolve("datastore.db-shm");
+        org.jcalico.testing.Unprivileged.link(rootsFile, shm);
+        assertPlantedJournalRefused(file, shm);
+        assertEquals("root's own", java.nio.file.Files.readString(rootsFile));
+    }
+
+    private static void assertPlantedJournalRefused(Path file, Path journal) {
+        DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> {
+            try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+                store.create("/profiles/web", "{}");
+            }
+        });
+        assertEquals("embedded:" + file + ": " + journal + " belongs to uid 65534, not to this user or root, who could read"
+                + " or change the store through it; keep the store in a directory only root can add files to (the default"
+                + " /var/lib/jcalico), or remove " + journal + " after checking it", e.getMessage());
+        assertTrue(!java.nio.file.Files.exists(file), "a store was made beside " + journal);
+    }
+
+    /** The test's directory, which nobody may enter, as root's /var/lib is; skips the test unless it runs as root. */
+    private Path enterableByNobody() throws java.io.IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root, to be someone else");
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+
+    private static void assertNobodyCanRead(Path... files) {
+        for (Path file : files) {
+            org.jcalico.kernel.CommandRunner.Result read = org.jcalico.testing.Unprivileged.run("cat", file.toString());
+            assertTrue(!read.ok() && read.stderr().contains("Permission denied"),
+                    "nobody read " + file + ": exit " + read.exitCode() + ", " + read.stdout().length() + " characters");
+        }
+    }
+
     @Test
     void anUnusableLocationIsOneClearError() {
         DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class,
