@@ -109,6 +109,17 @@ class DockerPluginMappingTest {
     }
 
     @Test
+    void aContainerLabelJcalicoWouldRefuseRefusesTheContainerNamingIt() {
+        assertEquals(Map.of("role", "web"), NetworkDriver.checked(Map.of("role", "web")));
+        ValidationException value = assertThrows(ValidationException.class,
+                () -> NetworkDriver.checked(Map.of("role", "web", "quarantine", "yes please")));
+        assertTrue(value.getMessage().startsWith("container label jcalico.label.quarantine=yes please is refused: "), value.getMessage());
+        ValidationException reserved = assertThrows(ValidationException.class,
+                () -> NetworkDriver.checked(Map.of("projectcalico.org/namespace", "kube-system")));
+        assertTrue(reserved.getMessage().contains("is reserved"), reserved.getMessage());
+    }
+
+    @Test
     void eachEndpointHasALinkLocalGatewayOfItsOwn() {
         String one = NetworkDriver.gatewayV4("50b8b2f035bee2de");
         assertTrue(one.matches("169\\.254\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])"), one);
