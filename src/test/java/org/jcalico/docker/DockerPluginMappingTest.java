@@ -137,6 +137,20 @@ class DockerPluginMappingTest {
         assertEquals("{\"Err\":\"x\",\"Error\":\"x\"}", new String(json(new Protocol.Failure("x")), StandardCharsets.UTF_8));
     }
 
+    /**
+     * dockerd's plugin client sends a call again with an empty body when the connection broke under it (seen after the
+     * agent was killed -9 between CreateEndpoint and Join): a missing id is one clear refusal, not an internal error.
+     */
+    @Test
+    void aCallWithoutItsIdsIsRefusedNamingTheField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path logs) {
+        org.jcalico.log.Log log = org.jcalico.log.Log.open(logs.resolve("felix.log"), false, "info");
+        DockerPlugin plugin = new DockerPlugin(new NetworkDriver(null, null, "h1", log), null, log);
+        for (String call : List.of("Join", "CreateEndpoint", "DeleteEndpoint")) {
+            String answer = new String(plugin.answer("/NetworkDriver." + call, new byte[0]), StandardCharsets.UTF_8);
+            assertTrue(answer.matches("\\{\"Err\":\"jcalico: malformed \\w+ request: (Network|Endpoint)ID is missing\",.*"), answer);
+        }
+    }
+
     private static byte[] json(Object value) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(value);
