@@ -2,6 +2,7 @@ package org.jcalico.docker;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.util.List;
@@ -114,6 +115,9 @@ public final class DockerPlugin {
     private static <T> T read(byte[] body, Class<T> type) {
         try {
             return JSON.readValue(body.length == 0 ? "{}".getBytes() : body, type);
+        } catch (ValueInstantiationException e) {
+            // the record's own check (Protocol.required): its words, not Jackson's
+            throw new ValidationException("malformed " + type.getSimpleName() + " request: " + e.getCause().getMessage());
         } catch (IOException e) {
             throw new ValidationException("malformed " + type.getSimpleName() + " request: " + e.getMessage().lines().findFirst().orElse(""));
         }

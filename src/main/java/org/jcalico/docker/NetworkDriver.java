@@ -37,6 +37,8 @@ public final class NetworkDriver {
     public static final String NETWORK_LABEL = "jcalico.network/";
     private static final Duration PROGRAMMED_WAIT = Duration.ofSeconds(10);
     private static final long LABEL_WAIT_MILLIS = 30_000;
+    /** How dockerd's network inspection names an endpoint it has not tied to a container yet: "ep-" + its id. */
+    private static final String UNTIED_PREFIX = "ep-";
     private final ContainerService containers;
     private final DockerClient docker;
     private final String node;
@@ -185,7 +187,7 @@ public final class NetworkDriver {
         ContainerNetworks together = new ContainerNetworks(members);
         java.util.function.Supplier<EndpointMetadata> metadata = () -> {
             Map<String, String> labels = new TreeMap<>();
-            containerLabels.join().ifPresent(labels::putAll);
+            Futures.joined(containerLabels).ifPresent(labels::putAll);
             labels.put(NETWORK_LABEL + network, "");
             return new EndpointMetadata(null, together.labels(new ContainerNetworks.Member(endpointId, network, labels, nets)), null);
         };
@@ -323,11 +325,23 @@ public final class NetworkDriver {
         long deadline = System.currentTimeMillis() + LABEL_WAIT_MILLIS;
         try {
             while (System.currentTimeMillis() < deadline) {
+                // until dockerd has tied the endpoint to its container it lists it under "ep-" and the endpoint's id
                 Optional<String> container = docker.endpoints(PluginSpecs.NETWORK_DRIVER).stream()
                         .filter(e -> e.endpointId().equals(dockerEndpointId)).map(DockerClient.NetworkEndpoint::containerId)
-                        .findFirst();
+                        .filter(id -> !id.startsWith(UNTIED_PREFIX)).findFirst();
                 if (container.isPresent()) {
-                    List<LabelEdit> edits = endpointLabels(docker.labels(container.get())).entrySet().stream()
+                    Map<String, String> labels;
+                    try {
+                        labels = checked(endpointLabels(docker.labels(container.get())));
+                    } catch (ValidationException e) {
+                        // Join has answered, so the container cannot be refused any more; without the label, policy
+                        // selecting it would not hold: the endpoint goes (fails closed), dockerd keeps its side
+                        log.error("docker endpoint " + shortId(dockerEndpointId) + ": " + e.getMessage() + "; the endpoint is"
+                                + " removed: disconnect the container, correct the label and connect it again");
+                        detach(dockerEndpointId);
+                        return;
+                    }
+                    List<LabelEdit> edits = labels.entrySet().stream()
                             .map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
                     if (!edits.isEmpty()) {
                         containers.relabelEndpoint(node, endpointId, edits);
@@ -352,25 +366,30 @@ public final class NetworkDriver {
      * answering): then the labels are copied just after Join (see docs/docker.md).
      */
     private Optional<Map<String, String>> labelsAtJoin(String network) {
+        List<Map<String, String>> candidates;
         try {
-            List<Map<String, String>> candidates = docker.joining(network).values().stream()
-                    .map(NetworkDriver::endpointLabels).distinct().toList();
-            if (candidates.size() != 1) {
-                return Optional.empty();
-            }
-            Map<String, String> labels = new TreeMap<>();
-            candidates.getFirst().forEach((key, value) -> {
-                try {
-                    labels.putAll(LabelRules.checkOwn("label", Map.of(key, value)));
-                } catch (ValidationException e) {
-                    log.warn("docker network " + network + ": the container's label " + LABEL_PREFIX + key + " is skipped: " + e.getMessage());
-                }
-            });
-            return Optional.of(labels);
+            candidates = docker.joining(network).values().stream().map(NetworkDriver::endpointLabels).distinct().toList();
         } catch (RuntimeException e) {
             log.warn("docker network " + network + ": cannot tell which container joins it: " + e.getMessage());
             return Optional.empty();
         }
+        return candidates.size() == 1 ? Optional.of(checked(candidates.getFirst())) : Optional.empty();
+    }
+
+    /**
+     * The endpoint labels, each checked as an endpoint's own: one that jcalico would refuse refuses the container
+     * rather than being left out, since a policy selecting it (a Deny on has(quarantine)) would then not hold for it.
+     */
+    static Map<String, String> checked(Map<String, String> labels) {
+        Map<String, String> checked = new TreeMap<>();
+        labels.forEach((key, value) -> {
+            try {
+                checked.putAll(LabelRules.checkOwn("label", Map.of(key, value)));
+            } catch (ValidationException e) {
+                throw new ValidationException("container label " + LABEL_PREFIX + key + "=" + value + " is refused: " + e.getMessage());
+            }
+        });
+        return checked;
     }
 
     /** The container's labels jcalico.label.K=V as the endpoint's K=V; others are docker's or the user's business. */

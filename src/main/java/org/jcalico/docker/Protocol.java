@@ -14,6 +14,16 @@ public final class Protocol {
     private Protocol() {
     }
 
+    /**
+     * An id the later calls name the object by. dockerd's plugin client sends a call again with an empty body when the
+     * connection broke under it (the agent killed meanwhile): such a call is malformed, not an internal error.
+     */
+    private static void required(String id, String field) {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException(field + " is missing");
+        }
+    }
+
     /** The network driver's calls read an error from "Err", the IPAM driver's from "Error": the one answer has both. */
     public record Failure(@JsonProperty("Err") String err, @JsonProperty("Error") String error) {
         public Failure(String message) {
@@ -33,9 +43,15 @@ public final class Protocol {
 
     public record CreateNetwork(@JsonProperty("NetworkID") String networkId, @JsonProperty("Options") Map<String, Object> options,
                                 @JsonProperty("IPv4Data") List<IpamData> ipv4Data, @JsonProperty("IPv6Data") List<IpamData> ipv6Data) {
+        public CreateNetwork {
+            required(networkId, "NetworkID");
+        }
     }
 
     public record NetworkRef(@JsonProperty("NetworkID") String networkId) {
+        public NetworkRef {
+            required(networkId, "NetworkID");
+        }
     }
 
     public record EndpointInterface(@JsonProperty("Address") String address, @JsonProperty("AddressIPv6") String addressIpv6,
@@ -44,6 +60,10 @@ public final class Protocol {
 
     public record CreateEndpoint(@JsonProperty("NetworkID") String networkId, @JsonProperty("EndpointID") String endpointId,
                                  @JsonProperty("Interface") EndpointInterface iface, @JsonProperty("Options") Map<String, Object> options) {
+        public CreateEndpoint {
+            required(networkId, "NetworkID");
+            required(endpointId, "EndpointID");
+        }
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -51,10 +71,16 @@ public final class Protocol {
     }
 
     public record EndpointRef(@JsonProperty("NetworkID") String networkId, @JsonProperty("EndpointID") String endpointId) {
+        public EndpointRef {
+            required(endpointId, "EndpointID");
+        }
     }
 
     public record Join(@JsonProperty("NetworkID") String networkId, @JsonProperty("EndpointID") String endpointId,
                        @JsonProperty("SandboxKey") String sandboxKey) {
+        public Join {
+            required(endpointId, "EndpointID");
+        }
     }
 
     public record InterfaceName(@JsonProperty("SrcName") String srcName, @JsonProperty("DstPrefix") String dstPrefix) {

@@ -109,6 +109,17 @@ class DockerPluginMappingTest {
     }
 
     @Test
+    void aContainerLabelJcalicoWouldRefuseRefusesTheContainerNamingIt() {
+        assertEquals(Map.of("role", "web"), NetworkDriver.checked(Map.of("role", "web")));
+        ValidationException value = assertThrows(ValidationException.class,
+                () -> NetworkDriver.checked(Map.of("role", "web", "quarantine", "yes please")));
+        assertTrue(value.getMessage().startsWith("container label jcalico.label.quarantine=yes please is refused: "), value.getMessage());
+        ValidationException reserved = assertThrows(ValidationException.class,
+                () -> NetworkDriver.checked(Map.of("projectcalico.org/namespace", "kube-system")));
+        assertTrue(reserved.getMessage().contains("is reserved"), reserved.getMessage());
+    }
+
+    @Test
     void eachEndpointHasALinkLocalGatewayOfItsOwn() {
         String one = NetworkDriver.gatewayV4("50b8b2f035bee2de");
         assertTrue(one.matches("169\\.254\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])\\.([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])"), one);
@@ -124,6 +135,20 @@ class DockerPluginMappingTest {
         assertNull(plugin.answer("/NoSuch.Call", new byte[0]));
         assertTrue(DockerPlugin.message(new ValidationException("a\nb")).matches("jcalico: a[^\n]+b"), "one line");
         assertEquals("{\"Err\":\"x\",\"Error\":\"x\"}", new String(json(new Protocol.Failure("x")), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * dockerd's plugin client sends a call again with an empty body when the connection broke under it (seen after the
+     * agent was killed -9 between CreateEndpoint and Join): a missing id is one clear refusal, not an internal error.
+     */
+    @Test
+    void aCallWithoutItsIdsIsRefusedNamingTheField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path logs) {
+        org.jcalico.log.Log log = org.jcalico.log.Log.open(logs.resolve("felix.log"), false, "info");
+        DockerPlugin plugin = new DockerPlugin(new NetworkDriver(null, null, "h1", log), null, log);
+        for (String call : List.of("Join", "CreateEndpoint", "DeleteEndpoint")) {
+            String answer = new String(plugin.answer("/NetworkDriver." + call, new byte[0]), StandardCharsets.UTF_8);
+            assertTrue(answer.matches("\\{\"Err\":\"jcalico: malformed \\w+ request: (Network|Endpoint)ID is missing\",.*"), answer);
+        }
     }
 
     private static byte[] json(Object value) {
