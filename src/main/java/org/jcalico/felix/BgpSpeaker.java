@@ -35,7 +35,9 @@ import org.jcalico.model.ValidationException;
  * every change queued behind it, such as the endpoint record that follows a new IPAM block by a few milliseconds
  * (docs/agent.md, "A served `container add`"). The loop hands over the rendered configuration and goes on; the worker
  * applies the latest one it was handed (a newer one replaces one not yet started) and tells the loop when it is done,
- * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot.
+ * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot, and
+ * {@link #advertised()} which routes BIRD has exported to its established peers, for the reports of endpoints that
+ * other hosts reach by a new route (docs/agent.md, "Session 47 (g-bgp)").
  */
 public final class BgpSpeaker implements AutoCloseable {
     static final long CHECK_MILLIS = 1000;
