@@ -44,8 +44,9 @@ public final class Agent {
     static final long MAX_BACKOFF_MILLIS = 60_000;
     /**
      * How long the report of an endpoint waits for BIRD to advertise the route other hosts reach it by (a new block's,
-     * a borrowed address's), while BIRD has no problem: BIRD's reconfiguration took 5-50 ms quiet and up to 270 ms at
-     * load 7 (docs/agent.md); past this the endpoint is reported with what is not yet advertised.
+     * a borrowed address's), unless BIRD cannot take it (BgpSpeaker#stalled): BIRD's reconfiguration took 5-50 ms
+     * quiet and up to 270 ms at load 7 (docs/agent.md); past this the endpoint is reported with what is not yet
+     * advertised.
      */
     static final long ADVERTISE_WAIT_MILLIS = 2000;
     private final String node;
@@ -415,7 +416,7 @@ public final class Agent {
      * route BIRD has not yet advertised to its established peers (its new block's, its borrowed address's host route)
      * is withheld until BIRD has (BgpSpeaker#advertised), so that whoever waits for the report (`container add`, docker's
      * Join, CNI ADD) returns when the other hosts can reach it too (issue #11); for {@link #ADVERTISE_WAIT_MILLIS} at
-     * most, and not at all while BIRD has a problem: then it is reported programmed with what is not yet advertised,
+     * most, and not at all while BIRD cannot take a new route: then it is reported programmed with what is not yet advertised,
      * which the status file says too. Every other endpoint is reported at once. False when the datastore failed.
      */
     private boolean reportEndpoints() {
@@ -424,7 +425,7 @@ public final class Agent {
         Map<String, String> notes = new HashMap<>();
         Map<String, List<Cidr>> late = new TreeMap<>();
         Set<Cidr> advertised = bgp == null ? Set.of() : bgp.advertised();
-        String bgpProblem = bgp == null ? null : bgp.problem();
+        String stalled = bgp == null ? null : bgp.stalled();
         Set<String> present = new HashSet<>();
         for (WorkloadEndpoint endpoint : local) {
             present.add(endpoint.endpointId());
@@ -436,13 +437,13 @@ public final class Agent {
                 continue;
             }
             long since = unadvertisedSince.computeIfAbsent(endpoint.endpointId(), id -> now);
-            if (bgpProblem == null && now - since < ADVERTISE_WAIT_MILLIS * 1_000_000) {
+            if (stalled == null && now - since < ADVERTISE_WAIT_MILLIS * 1_000_000) {
                 withheld.add(endpoint.endpointId());
             } else {
                 late.put(endpoint.endpointId(), missing);
                 notes.put(endpoint.endpointId(), "programmed here, but BGP does not yet advertise " + routes(missing)
-                        + " to the other hosts" + (bgpProblem == null ? " (BIRD has not exported it within "
-                        + ADVERTISE_WAIT_MILLIS + " ms)" : " (" + bgpProblem + ")"));
+                        + " to the other hosts" + (stalled == null ? " (BIRD has not exported it within "
+                        + ADVERTISE_WAIT_MILLIS + " ms)" : " (" + stalled + ")"));
             }
         }
         unadvertisedSince.keySet().retainAll(present);

@@ -57,6 +57,11 @@ public final class BgpSpeaker implements AutoCloseable {
     private Thread worker;
     /** What keeps BGP from being as configured, as the worker last found it; null when nothing does. */
     private volatile String problem;
+    /**
+     * Why BIRD cannot take a new route at all (it refused the whole configuration, or does not answer), or null: a
+     * session left out is no such reason, since the others still get the route. Set with {@link #problem}.
+     */
+    private volatile String stalled;
     /** The routes of BIRD's configuration that it was last seen to have exported to every established session. */
     private volatile Set<Cidr> advertised = Set.of();
     // the worker's own from here on
@@ -172,6 +177,7 @@ public final class BgpSpeaker implements AutoCloseable {
                 nextCheck = System.currentTimeMillis() + CHECK_MILLIS;
             }
             problem = describe();
+            stalled = refusedConfig != null ? refusedConfig : lastError != null ? "BIRD: " + lastError : null;
             synchronized (lock) {
                 applying = false;
             }
@@ -269,6 +275,11 @@ public final class BgpSpeaker implements AutoCloseable {
         Set<Cidr> all = new HashSet<>();
         routes.values().forEach(all::addAll);
         return all;
+    }
+
+    /** Why BIRD cannot take a new route now (it refused the configuration, or does not answer), or null. */
+    String stalled() {
+        return stalled;
     }
 
     /** The routes BIRD was last seen to have exported to every established session ({@link #verify}). */

@@ -235,6 +235,8 @@ class AgentLoopKernelTest {
      */
     private static final class HeldBird implements BirdControl {
         final AtomicBoolean holding = new AtomicBoolean();
+        /** Refuses every configuration as BIRD refuses a line that names no session. */
+        final AtomicBoolean refusing = new AtomicBoolean();
         final CountDownLatch checking = new CountDownLatch(1);
         final CountDownLatch held = new CountDownLatch(1);
         final AtomicReference<String> running = new AtomicReference<>();
@@ -246,6 +248,9 @@ class AgentLoopKernelTest {
 
         @Override
         public Optional<String> check(String config) {
+            if (refusing.get()) {
+                return Optional.of(dir.resolve("bird.conf.check") + ":1:1 syntax error");
+            }
             if (holding.get()) {
                 checking.countDown();
                 try {
@@ -339,6 +344,29 @@ class AgentLoopKernelTest {
             bird.held.countDown();
             assertTrue(Eventually.within(5, () -> status(store, "b").detail() == null),
                     "once BIRD advertises the block, the report says nothing more: " + status(store, "b"));
+        }
+    }
+
+    /**
+     * A BIRD that cannot take the new route at all (here it refuses the block's configuration) holds no report back:
+     * b is reported at once, programmed, with the refusal named.
+     */
+    @Test
+    void aBirdThatRefusesTheBlocksConfigurationHoldsNoReportBack(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            HeldBird bird = new HeldBird(dir);
+            ResourceStore store = agentWithBlockAndEndpointA(datastore, dir, bird);
+
+            bird.refusing.set(true);
+            store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of(2, "ep-b")));
+            long start = System.nanoTime();
+            store.create(endpoint("b", "jcB", "10.65.0.66/32"));
+            assertTrue(Eventually.within(10, () -> programmed(store, "b")), "b is reported");
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(waited < Agent.ADVERTISE_WAIT_MILLIS, "without waiting for the bound: " + waited + " ms");
+            assertTrue(String.valueOf(status(store, "b").detail()).contains("BGP does not yet advertise 10.65.0.64/26")
+                    && status(store, "b").detail().contains("BIRD refused the configuration"),
+                    "the report names what is not advertised, and why: " + status(store, "b"));
         }
     }
 
