@@ -3,7 +3,6 @@ package org.jcalico.bgp;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.jcalico.log.RotatingFile;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
@@ -127,12 +126,14 @@ public final class BirdConfig {
         routes.addAll(blocks);
         for (WorkloadEndpoint endpoint : intent.localEndpoints()) {
             for (Cidr net : endpoint.nets(version)) {
-                Optional<Cidr> owner = blocks.stream().filter(block -> block.contains(net)).findFirst();
-                if (owner.isEmpty()) {
-                    routes.add(net);
-                }
+                routes.add(carrying(blocks, net));
             }
         }
         return routes.stream().sorted().distinct().toList();
+    }
+
+    /** The route this node advertises for one of its endpoints' addresses: its block's, or its own host route (borrowed). */
+    public static Cidr carrying(List<Cidr> blocks, Cidr net) {
+        return blocks.stream().filter(block -> block.contains(net)).findFirst().orElse(net);
     }
 }

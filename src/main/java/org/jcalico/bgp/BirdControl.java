@@ -1,6 +1,7 @@
 package org.jcalico.bgp;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** What the agent asks of its node's BIRD ({@link BirdDaemon}); the agent's tests answer in its place to time it. */
@@ -10,6 +11,17 @@ public interface BirdControl {
 
     /** Makes BIRD run with this configuration; what was done, or empty when nothing was needed. */
     Optional<String> ensure(String config);
+
+    /**
+     * Each established BGP session's count of the routes BIRD has exported to it, by IP version: asked after a
+     * reconfiguration was answered, so the updates it started are already written to the sessions' connections
+     * (docs/agent.md, "Session 47 (g-bgp)"). A KernelException when BIRD cannot be asked.
+     */
+    List<Exported> exported();
+
+    /** How many routes BIRD has exported on one established session's channel of one IP version. */
+    record Exported(String session, int version, long routes) {
+    }
 
     /** BIRD's control socket, for messages. */
     Path socket();

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.PidFile;
@@ -23,6 +25,7 @@ public final class BirdDaemon implements BirdControl {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     /** How long a BIRD that started may take to write its pid file: its configuration is already parsed by then. */
     private static final Duration STARTED_WITHIN = Duration.ofSeconds(10);
+    private static final Pattern EXPORTED = Pattern.compile("(\\d+) exported");
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -141,6 +144,49 @@ public final class BirdDaemon implements BirdControl {
         }
         CommandRunner.Result result = runner.run("bird", "-p", "-c", candidate.toString());
         return result.ok() ? Optional.empty() : Optional.of((result.stdout() + result.stderr()).strip());
+    }
+
+    /**
+     * Read from `show protocols all` in one request, whatever the number of sessions: a BGP protocol whose state is
+     * Established, its channels ("Channel ipv4") and their "Routes: N imported, M exported" lines.
+     */
+    @Override
+    public List<Exported> exported() {
+        BirdSocket.Reply reply;
+        try {
+            reply = BirdSocket.request(socket(), "show protocols all", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS));
+        } catch (IOException e) {
+            throw new KernelException("birdc show protocols all: " + e.getMessage());
+        }
+        if (!reply.ok()) {
+            throw new KernelException("birdc show protocols all: " + reply.text());
+        }
+        return exported(reply.lines());
+    }
+
+    static List<Exported> exported(List<BirdSocket.Line> lines) {
+        List<Exported> sessions = new ArrayList<>();
+        String session = null;
+        int version = 0;
+        for (BirdSocket.Line line : lines) {
+            String text = line.text().strip();
+            if (line.code() == 1002) {
+                String[] cells = text.split("\\s+", 6);
+                boolean established = cells.length == 6 && cells[1].equals("BGP") && cells[5].startsWith("Established");
+                session = established ? cells[0] : null;
+                version = 0;
+            } else if (session != null && line.code() == 1006) {
+                if (text.startsWith("Channel ")) {
+                    version = text.equals("Channel ipv4") ? 4 : text.equals("Channel ipv6") ? 6 : 0;
+                } else if (version != 0 && text.startsWith("Routes:")) {
+                    Matcher routes = EXPORTED.matcher(text);
+                    if (routes.find()) {
+                        sessions.add(new Exported(session, version, Long.parseLong(routes.group(1))));
+                    }
+                }
+            }
+        }
+        return sessions;
     }
 
     /** The BIRD started for this run directory: BIRD's pid file has no start time, so its command line must name the file. */

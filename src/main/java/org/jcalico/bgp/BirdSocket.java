@@ -10,6 +10,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One request to a running BIRD on its control socket, as birdc makes it, without starting birdc. The agent checks and
@@ -21,11 +23,18 @@ import java.time.Duration;
  * (more follow), " text" (more of the same code), and a last one "DDDD text"; codes of 8000 and up are refusals.
  */
 final class BirdSocket {
-    /** What BIRD answered in its last line: the lines before it say what it is doing ("Reading configuration from ..."). */
-    record Reply(int code, String text) {
+    /**
+     * What BIRD answered in its last line (code and text), and the lines before it: what it is doing ("Reading
+     * configuration from ..."), or what a `show` command shows, each with its code.
+     */
+    record Reply(int code, String text, List<Line> lines) {
         boolean ok() {
             return code < 8000;
         }
+    }
+
+    /** One line of a reply before its last: BIRD's code for it (a continuation line " text" keeps the code before it). */
+    record Line(int code, String text) {
     }
 
     private BirdSocket() {
@@ -81,10 +90,19 @@ final class BirdSocket {
 
         /** Lines up to and including the one with a code and a space, which is the reply. */
         Reply reply() throws IOException {
+            List<Line> before = new ArrayList<>();
+            int code = 0;
             while (true) {
                 String next = next();
-                if (next.length() >= 5 && next.charAt(4) == ' ' && next.substring(0, 4).chars().allMatch(Character::isDigit)) {
-                    return new Reply(Integer.parseInt(next.substring(0, 4)), next.substring(5));
+                boolean coded = next.length() >= 5 && next.substring(0, 4).chars().allMatch(Character::isDigit);
+                if (coded && next.charAt(4) == ' ') {
+                    return new Reply(Integer.parseInt(next.substring(0, 4)), next.substring(5), before);
+                }
+                if (coded && next.charAt(4) == '-') {
+                    code = Integer.parseInt(next.substring(0, 4));
+                    before.add(new Line(code, next.substring(5)));
+                } else if (next.startsWith(" ")) {
+                    before.add(new Line(code, next.substring(1)));
                 }
             }
         }

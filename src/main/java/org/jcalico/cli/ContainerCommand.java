@@ -103,6 +103,9 @@ final class ContainerCommand {
                         + (endpoint.ports().isEmpty() ? "" : ", ports " + ports(endpoint))
                         + (added.programmedMillis() < 0 ? "; not waiting for the agent"
                         : "; ready in " + added.programmedMillis() + " ms"));
+                if (added.note() != null) {
+                    out.println("warning: " + added.note());
+                }
             }
         }
 

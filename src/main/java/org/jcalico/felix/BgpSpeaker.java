@@ -2,10 +2,12 @@ package org.jcalico.felix;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,6 +17,7 @@ import org.jcalico.bgp.BirdControl;
 import org.jcalico.bgp.RoutingIntent;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.model.Cidr;
 import org.jcalico.log.Log;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
@@ -32,7 +35,9 @@ import org.jcalico.model.ValidationException;
  * every change queued behind it, such as the endpoint record that follows a new IPAM block by a few milliseconds
  * (docs/agent.md, "A served `container add`"). The loop hands over the rendered configuration and goes on; the worker
  * applies the latest one it was handed (a newer one replaces one not yet started) and tells the loop when it is done,
- * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot.
+ * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot, and
+ * {@link #advertised()} which routes BIRD has exported to its established peers, for the reports of endpoints that
+ * other hosts reach by a new route (docs/agent.md, "Session 47 (g-bgp)").
  */
 public final class BgpSpeaker implements AutoCloseable {
     static final long CHECK_MILLIS = 1000;
@@ -52,9 +57,18 @@ public final class BgpSpeaker implements AutoCloseable {
     private Thread worker;
     /** What keeps BGP from being as configured, as the worker last found it; null when nothing does. */
     private volatile String problem;
+    /**
+     * Why BIRD cannot take a new route at all (it refused the whole configuration, or does not answer), or null: a
+     * session left out is no such reason, since the others still get the route. Set with {@link #problem}.
+     */
+    private volatile String stalled;
+    /** The routes of BIRD's configuration that it was last seen to have exported to every established session. */
+    private volatile Set<Cidr> advertised = Set.of();
     // the worker's own from here on
     /** The configuration BIRD should run: the last rendered one that BIRD accepted. */
     private String config;
+    /** The routes that configuration advertises, by IP version. */
+    private Map<Integer, List<Cidr>> configRoutes = Map.of();
     private String refusedConfig;
     private Map<String, String> refusedSessions = Map.of();
     private String lastError;
@@ -145,12 +159,16 @@ public final class BgpSpeaker implements AutoCloseable {
                 applying = taken != null;
             }
             String before = problem;
+            Set<Cidr> advertisedBefore = advertised;
             try {
                 if (taken != null) {
                     apply(taken);
                 }
                 if (config != null) {
                     ensure();
+                    if (lastError == null && (taken != null || !advertised.containsAll(routesOf(configRoutes)))) {
+                        verify();
+                    }
                 }
             } catch (RuntimeException e) {
                 // a bug here must not end the thread: BIRD would never be configured again
@@ -159,10 +177,11 @@ public final class BgpSpeaker implements AutoCloseable {
                 nextCheck = System.currentTimeMillis() + CHECK_MILLIS;
             }
             problem = describe();
+            stalled = refusedConfig != null ? refusedConfig : lastError != null ? "BIRD: " + lastError : null;
             synchronized (lock) {
                 applying = false;
             }
-            if (taken != null || !Objects.equals(before, problem)) {
+            if (taken != null || !Objects.equals(before, problem) || !advertised.equals(advertisedBefore)) {
                 settled.run();
             }
         }
@@ -198,6 +217,7 @@ public final class BgpSpeaker implements AutoCloseable {
         }
         refusedConfig = null;
         config = candidate;
+        configRoutes = Map.of(4, BirdConfig.advertised(usable, 4), 6, BirdConfig.advertised(usable, 6));
         if (!refused.equals(refusedSessions)) {
             refused.forEach((session, error) -> log.error("BGP session left out: BIRD refused it", "session", session, "error", error));
         }
@@ -225,6 +245,46 @@ public final class BgpSpeaker implements AutoCloseable {
         Node self = intent.nodes().stream().filter(node -> node.name().equals(intent.node())).findFirst().orElseThrow();
         return BirdConfig.sessions(intent, self).stream()
                 .filter(candidate -> candidate.protocolName().equals(session.group(1))).findFirst();
+    }
+
+    /**
+     * The routes BIRD has handed to every established BGP session (to none, when no session is established): of
+     * each IP version, all of its configuration's once each such session's exported count is theirs (its export filter
+     * passes this node's routes alone), else those seen so before and still configured. Asked after the
+     * reconfiguration was answered: BIRD runs its events in the order they were scheduled, so the updates the
+     * reconfiguration queued were written to the sessions' connections before it reads the question.
+     */
+    private void verify() {
+        List<BirdControl.Exported> exported;
+        try {
+            exported = bird.exported();
+        } catch (KernelException e) {
+            exported = null;
+        }
+        Set<Cidr> now = new HashSet<>();
+        for (Map.Entry<Integer, List<Cidr>> family : configRoutes.entrySet()) {
+            List<Cidr> routes = family.getValue();
+            boolean all = exported != null && exported.stream().filter(session -> session.version() == family.getKey())
+                    .allMatch(session -> session.routes() == routes.size());
+            routes.stream().filter(route -> all || advertised.contains(route)).forEach(now::add);
+        }
+        advertised = Set.copyOf(now);
+    }
+
+    private static Set<Cidr> routesOf(Map<Integer, List<Cidr>> routes) {
+        Set<Cidr> all = new HashSet<>();
+        routes.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** Why BIRD cannot take a new route now (it refused the configuration, or does not answer), or null. */
+    String stalled() {
+        return stalled;
+    }
+
+    /** The routes BIRD was last seen to have exported to every established session ({@link #verify}). */
+    Set<Cidr> advertised() {
+        return advertised;
     }
 
     /** What keeps BGP on this node from being as configured, or null when nothing does: as of the last configuration applied. */

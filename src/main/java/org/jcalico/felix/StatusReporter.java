@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
@@ -53,24 +54,31 @@ final class StatusReporter {
 
     /**
      * @param failures endpoint id to the reason it is not (fully) programmed
+     * @param notes endpoint id to what a user should know of an endpoint programmed (what is not yet advertised)
+     * @param withheld ids of endpoints whose report waits: nothing of theirs is written or removed now
      * @return the endpoints reported programmed here for the first time (no status of theirs was written before)
      */
-    List<WorkloadEndpoint> report(List<WorkloadEndpoint> local, Map<String, String> failures) {
+    List<WorkloadEndpoint> report(List<WorkloadEndpoint> local, Map<String, String> failures, Map<String, String> notes,
+                                  Set<String> withheld) {
         List<WorkloadEndpoint> first = new ArrayList<>();
         List<Write> writes = new ArrayList<>();
         Map<String, Boolean> present = new HashMap<>();
         for (WorkloadEndpoint endpoint : local) {
             present.put(endpoint.endpointId(), true);
+            if (withheld.contains(endpoint.endpointId())) {
+                continue;
+            }
             String failure = failures.get(endpoint.endpointId());
             EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.failed;
+            String detail = failure == null ? notes.get(endpoint.endpointId()) : failure;
             Versioned<EndpointStatus> previous = written.get(endpoint.endpointId());
-            if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), failure)) {
+            if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), detail)) {
                 continue;
             }
             if (previous == null && state == EndpointStatus.State.programmed) {
                 first.add(endpoint);
             }
-            EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, failure, System.currentTimeMillis());
+            EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, detail, System.currentTimeMillis());
             writes.add(new Write(endpoint.endpointId(), status, ResourceStore.putOp(status)));
         }
         for (Versioned<EndpointStatus> status : written.values()) {

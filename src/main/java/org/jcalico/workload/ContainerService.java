@@ -55,8 +55,11 @@ public final class ContainerService {
         this.intents = new Intents(store, veths);
     }
 
-    /** The outcome of an add: the endpoint, the profiles it created, and how long the agent took (-1: not awaited). */
-    public record Added(WorkloadEndpoint endpoint, List<String> createdProfiles, long programmedMillis) {
+    /**
+     * The outcome of an add: the endpoint, the profiles it created, how long the agent took (-1: not awaited), and what
+     * the agent said of the endpoint programmed (what of it other hosts cannot reach yet), or null.
+     */
+    public record Added(WorkloadEndpoint endpoint, List<String> createdProfiles, long programmedMillis, String note) {
     }
 
     public Added add(String node, String spec, List<String> addresses, List<String> profiles, EndpointMetadata metadata,
@@ -162,12 +165,11 @@ public final class ContainerService {
             createEndpoint(ipam, endpoint, addressHandle, intent,
                     Referenced.of(node, before.nodeRevision(), intent.profiles()), what.description());
             CrashPoint.reach("endpoint");
-            if (!wait.isZero()) {
-                awaitProgrammed(node, endpointId, wait);
-            }
+            String note = wait.isZero() ? null : awaitProgrammed(node, endpointId, wait);
             CrashPoint.reach("programmed");
             intents.finish(intent);
-            return new Added(endpoint, intent.intent().createdProfiles(), wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000);
+            return new Added(endpoint, intent.intent().createdProfiles(), wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000,
+                    note);
         } catch (RuntimeException e) {
             try {
                 intents.tearDown(intent);
@@ -384,14 +386,15 @@ public final class ContainerService {
     /**
      * Reads the agent's report again at each poll, or as soon as a commit of this process follows the read: in the
      * agent itself (the docker plugin, a delegated `container add`) that is the agent's own report being written.
+     * Returns what the report says of the endpoint programmed (null: nothing).
      */
-    private void awaitProgrammed(String node, String endpointId, Duration wait) {
+    private String awaitProgrammed(String node, String endpointId, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
             long commits = store.datastore().commitsMade();
             Optional<EndpointStatus> status = statusOf(node, endpointId);
             if (status.isPresent() && status.get().state() == EndpointStatus.State.programmed) {
-                return;
+                return status.get().detail();
             }
             if (status.isPresent() && status.get().state() == EndpointStatus.State.failed) {
                 throw new ValidationException("the agent on node " + node + " could not program the endpoint: "

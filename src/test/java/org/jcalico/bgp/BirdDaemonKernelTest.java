@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
@@ -81,6 +82,53 @@ class BirdDaemonKernelTest {
             bird.stop();
             assertTrue(bird.ensure(BASE).orElseThrow().startsWith("restarted"), "round " + round);
             assertTrue(bird.process().isPresent(), "round " + round + ": the BIRD just started is found");
+        }
+    }
+
+    /**
+     * What the agent asks after a reconfiguration (docs/agent.md, "Session 47 (g-bgp)"): for each established BGP
+     * session, how many routes BIRD has exported to it. A second real BIRD in a namespace of its own peers with this
+     * one; a session not yet established is not listed; once it is, a new route of a reconfiguration is counted as
+     * soon as the reconfiguration has been answered, and the peer gets it.
+     */
+    @Test
+    void theRoutesExportedToEachEstablishedSessionAreCountedAsSoonAsAReconfigurationIsAnswered(@TempDir Path peerDir) {
+        String peerNamespace = TestNamespaces.named("jcbd1-b");
+        Namespaces.deleteAll(peerNamespace);
+        CommandRunner peer = Namespaces.create(peerNamespace);
+        BirdDaemon peerBird = new BirdDaemon(peerDir, peer);
+        try {
+            runner.run("ip", "link", "add", "jcbd-a", "type", "veth", "peer", "name", "jcbd-b", "netns", peerNamespace).check();
+            runner.run("ip", "addr", "add", "10.0.0.1/24", "dev", "jcbd-a").check();
+            runner.run("ip", "link", "set", "jcbd-a", "up").check();
+            peer.run("ip", "addr", "add", "10.0.0.2/24", "dev", "jcbd-b").check();
+            peer.run("ip", "link", "set", "jcbd-b", "up").check();
+            String session = """
+                    protocol bgp mesh4_10_0_0_2 { local 10.0.0.1 as 64512; neighbor 10.0.0.2 as 64512; direct;
+                      ipv4 { import none; export where proto = "jc_local4"; }; }
+                    """;
+            String one = BASE.replace("protocol static {", "protocol static jc_local4 {") + session;
+            String two = one.replace("blackhole; }", "blackhole; route 10.70.0.64/26 blackhole; }");
+            assertEquals(Optional.of("reconfigured"), bird.ensure(one));
+            assertEquals(List.of(), bird.exported(), "no session is established yet");
+            peerBird.ensure("""
+                    router id 10.0.0.2;
+                    protocol device { scan time 10; }
+                    protocol bgp mesh4_10_0_0_1 { local 10.0.0.2 as 64512; neighbor 10.0.0.1 as 64512; direct;
+                      ipv4 { import all; export none; }; }
+                    protocol kernel { ipv4 { export all; }; }
+                    """);
+            assertTrue(Eventually.within(30, () -> !bird.exported().isEmpty()), "the session is established");
+            assertEquals(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 1)), bird.exported());
+
+            assertEquals(Optional.of("reconfigured"), bird.ensure(two));
+            assertEquals(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 2)), bird.exported(),
+                    "the new route is exported to the session by the time the reconfiguration is answered");
+            assertTrue(Eventually.within(5, () -> peer.run("ip", "route", "show", "10.70.0.64/26").stdout().contains("via 10.0.0.1")),
+                    "and the peer routes it");
+        } finally {
+            peerBird.stop();
+            Namespaces.deleteAll(peerNamespace);
         }
     }
 }

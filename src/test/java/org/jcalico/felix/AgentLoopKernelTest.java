@@ -229,69 +229,165 @@ class AgentLoopKernelTest {
     }
 
     /**
-     * BIRD's configuration of a new IPAM block (two processes, `bird -p` and `birdc configure`) runs beside the loop:
-     * an endpoint written while BIRD is still being configured is programmed without waiting for it, and the status
-     * file is written again only once BIRD has the configuration. Here BIRD's check of the block's configuration is
-     * held until the end. Old code: the loop configured BIRD itself, so b waited for the held check.
+     * A stand-in for BIRD that holds its check of a configuration while told to, keeps the configuration it was given
+     * as the one running, and reports one established session of each family to which every route of the running
+     * configuration was exported (BIRD's `show protocols all` counts).
+     */
+    private static final class HeldBird implements BirdControl {
+        final AtomicBoolean holding = new AtomicBoolean();
+        /** Refuses every configuration as BIRD refuses a line that names no session. */
+        final AtomicBoolean refusing = new AtomicBoolean();
+        final CountDownLatch checking = new CountDownLatch(1);
+        final CountDownLatch held = new CountDownLatch(1);
+        final AtomicReference<String> running = new AtomicReference<>();
+        private final Path dir;
+
+        HeldBird(Path dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public Optional<String> check(String config) {
+            if (refusing.get()) {
+                return Optional.of(dir.resolve("bird.conf.check") + ":1:1 syntax error");
+            }
+            if (holding.get()) {
+                checking.countDown();
+                try {
+                    held.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> ensure(String config) {
+            return config.equals(running.getAndSet(config)) ? Optional.empty() : Optional.of("reconfigured");
+        }
+
+        @Override
+        public List<Exported> exported() {
+            String config = running.get();
+            return List.of(4, 6).stream().map(version -> new Exported("mesh" + version + "_peer", version,
+                    config.lines().filter(line -> line.startsWith("  route ") && line.contains(version == 4 ? "." : ":"))
+                            .count())).toList();
+        }
+
+        @Override
+        public Path socket() {
+            return dir.resolve("bird.ctl");
+        }
+    }
+
+    /**
+     * Issue #11: a container is reachable from the other hosts when its add returns. BIRD's configuration of a new
+     * IPAM block runs beside the loop (BgpSpeaker); the first endpoint of that block is programmed without waiting for
+     * it, but its report waits until BIRD has exported the block's route, while an endpoint of a block BIRD already
+     * advertises is reported at once; the status file is written again only once BIRD has the configuration. Here
+     * BIRD's check of the block's configuration is held. Before session 47: b was reported while BIRD was held (its
+     * other hosts had no route to it yet); the test then asserted that, as aNewBlocksBirdConfigurationHoldsNoEndpointBack.
      */
     @Test
-    void aNewBlocksBirdConfigurationHoldsNoEndpointBack(@TempDir Path dir) throws Exception {
+    void aNewBlocksFirstEndpointIsReportedOnceBirdAdvertisesTheBlockAndNoOtherWaits(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = linksAndEndpointA(datastore);
-            store.create(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null));
-            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
-            CountDownLatch held = new CountDownLatch(1);
-            CountDownLatch checking = new CountDownLatch(1);
-            AtomicBoolean holding = new AtomicBoolean();
-            AtomicReference<String> running = new AtomicReference<>();
-            BirdControl bird = new BirdControl() {
-                @Override
-                public Optional<String> check(String config) {
-                    if (holding.get()) {
-                        checking.countDown();
-                        try {
-                            held.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    }
-                    return Optional.empty();
-                }
-
-                @Override
-                public Optional<String> ensure(String config) {
-                    return config.equals(running.getAndSet(config)) ? Optional.empty() : Optional.of("reconfigured");
-                }
-
-                @Override
-                public Path socket() {
-                    return dir.resolve("bird.ctl");
-                }
-            };
+            HeldBird bird = new HeldBird(dir);
+            ResourceStore store = agentWithBlockAndEndpointA(datastore, dir, bird);
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
-            Log log = Log.open(dir.resolve("agent.log"), false, "info");
-            agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host), log, statusFile, new BgpSpeaker(bird, dir.resolve("bird.log"), log),
-                    new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
-            loop = Thread.ofPlatform().start(agent::run);
-            // running, not in sync: jcB is a link under the prefix without an endpoint yet, which the status reports
-            assertTrue(Eventually.within(10, () -> programmed(store, "a") && running.get() != null && statusFile.read() != null
-                    && statusFile.read().state().running()), "a is programmed");
 
-            holding.set(true);
+            bird.holding.set(true);
             long before = statusFile.read().updatedAtMillis();
-            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(2, "ep-b")));
-            assertTrue(checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
-            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
-            assertTrue(Eventually.within(5, () -> programmed(store, "b")),
-                    "b is programmed while BIRD's configuration is held: " + Files.readString(dir.resolve("agent.log")));
+            store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of(2, "ep-b")));
+            assertTrue(bird.checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
+            store.create(endpoint("b", "jcB", "10.65.0.66/32"));
+            store.create(endpoint("c", "jcC", "10.65.0.3/32"));
+            assertTrue(Eventually.within(5, () -> programmed(store, "c")),
+                    "c, in a block BIRD advertises, is reported while BIRD is held: " + Files.readString(dir.resolve("agent.log")));
+            assertTrue(Eventually.within(5, () -> host.run("ip", "route", "show", "10.65.0.66").stdout().contains("jcB")),
+                    "b is programmed in the kernel while BIRD is held");
+            Thread.sleep(500);
+            assertTrue(store.get(EndpointStatus.class, NODE, "ep-b").isEmpty(), "b is not reported before BIRD advertises its block");
             assertEquals(before, statusFile.read().updatedAtMillis(), "no status written while BIRD is behind");
-            assertTrue(!running.get().contains("10.65.0.0/26"), "BIRD does not have the block yet");
 
-            held.countDown();
-            assertTrue(Eventually.within(5, () -> statusFile.read().updatedAtMillis() > before
-                    && running.get().contains("10.65.0.0/26")),
+            bird.held.countDown();
+            assertTrue(Eventually.within(5, () -> programmed(store, "b")), "b is reported once BIRD advertises the block");
+            assertTrue(bird.running.get().contains("10.65.0.64/26"), "BIRD has the block");
+            assertEquals(null, status(store, "b").detail(), "and nothing is said to be missing");
+            assertTrue(Eventually.within(5, () -> statusFile.read().updatedAtMillis() > before),
                     "the status follows BIRD's configuration: " + statusFile.read());
         }
+    }
+
+    /**
+     * A BIRD that is slow (here held) holds a new block's first endpoint back for Agent.ADVERTISE_WAIT_MILLIS at most:
+     * then it is reported programmed, with the route not yet advertised named in its report; once BIRD advertises it
+     * the report says nothing more. A BIRD that cannot take the new route at all (here it refuses the next block's
+     * configuration) holds no report back: d is reported at once, programmed, with the refusal named.
+     */
+    @Test
+    void aSlowBirdHoldsTheReportForABoundedTimeOneThatRefusesNotAtAllAndTheReportSaysWhat(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            HeldBird bird = new HeldBird(dir);
+            ResourceStore store = agentWithBlockAndEndpointA(datastore, dir, bird);
+
+            bird.holding.set(true);
+            store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of(2, "ep-b")));
+            assertTrue(bird.checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
+            long waited = reportedInMillis(store, endpoint("b", "jcB", "10.65.0.66/32"));
+            assertTrue(waited >= Agent.ADVERTISE_WAIT_MILLIS, "after the bound, not before: " + waited + " ms");
+            assertTrue(String.valueOf(status(store, "b").detail()).contains("BGP does not yet advertise 10.65.0.64/26"),
+                    "the report names what is not yet advertised: " + status(store, "b"));
+
+            bird.held.countDown();
+            assertTrue(Eventually.within(5, () -> status(store, "b").detail() == null),
+                    "once BIRD advertises the block, the report says nothing more: " + status(store, "b"));
+
+            bird.refusing.set(true);
+            store.create(new IpamBlock(Cidr.parse("10.65.0.128/26"), NODE, Map.of(2, "ep-d")));
+            waited = reportedInMillis(store, endpoint("d", "jcD", "10.65.0.130/32"));
+            assertTrue(waited < Agent.ADVERTISE_WAIT_MILLIS, "without waiting for the bound: " + waited + " ms");
+            assertTrue(String.valueOf(status(store, "d").detail()).contains("BGP does not yet advertise 10.65.0.128/26")
+                    && status(store, "d").detail().contains("BIRD refused the configuration"),
+                    "the report names what is not advertised, and why: " + status(store, "d"));
+        }
+    }
+
+    /** Writes the endpoint and returns how long it took to be reported programmed. */
+    private static long reportedInMillis(ResourceStore store, WorkloadEndpoint endpoint) {
+        long start = System.nanoTime();
+        store.create(endpoint);
+        assertTrue(Eventually.within(10, () -> programmed(store, endpoint.endpointId().substring("ep-".length()))),
+                endpoint.endpointId() + " is reported");
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /**
+     * An agent with the stand-in BIRD, this node's block 10.65.0.0/26 and endpoint a in it, programmed and reported;
+     * links jcB, jcC and jcD for endpoints to come.
+     */
+    private ResourceStore agentWithBlockAndEndpointA(Datastore datastore, Path dir, HeldBird bird) {
+        for (String name : List.of("jcC", "jcD")) {
+            host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "p" + name).check();
+        }
+        ResourceStore store = linksAndEndpointA(datastore);
+        store.create(new Node(NODE, IpAddress.parse("10.99.0.1"), null, null));
+        store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+        store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(1, "ep-a")));
+        AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+        Log log = Log.open(dir.resolve("agent.log"), false, "info");
+        agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host), log, statusFile,
+                new BgpSpeaker(bird, dir.resolve("bird.log"), log), new org.jcalico.metrics.AgentMetrics(),
+                new HostStateCalculator()::calculate);
+        loop = Thread.ofPlatform().start(agent::run);
+        // running, not in sync: jcB, jcC and jcD are links under the prefix without an endpoint yet, which the status reports
+        assertTrue(Eventually.within(10, () -> programmed(store, "a") && bird.running.get() != null && statusFile.read() != null
+                && statusFile.read().state().running()), "a is programmed");
+        return store;
+    }
+
+    private static EndpointStatus status(ResourceStore store, String name) {
+        return store.get(EndpointStatus.class, NODE, "ep-" + name).map(Versioned::resource).orElseThrow();
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.jcalico.datastore.Datastore;
@@ -40,7 +41,7 @@ class StatusReporterTest {
             StatusReporter reporter = new StatusReporter(store, "a");
             reporter.load();
 
-            assertEquals(ENDPOINTS - failures.size(), reporter.report(local, failures).size(), "programmed for the first time");
+            assertEquals(ENDPOINTS - failures.size(), reporter.report(local, failures, Map.of(), Set.of()).size(), "programmed for the first time");
             Map<String, String> expected = new TreeMap<>();
             local.forEach(endpoint -> expected.put(endpoint.endpointId(), failures.containsKey(endpoint.endpointId())
                     ? "failed: refused" : "programmed: null"));
@@ -48,17 +49,17 @@ class StatusReporterTest {
 
             // every endpoint fails at once (a refused shared chain), then all are removed at once
             Map<String, String> all = local.stream().collect(Collectors.toMap(WorkloadEndpoint::endpointId, e -> "refused"));
-            assertEquals(List.of(), reporter.report(local, all));
+            assertEquals(List.of(), reporter.report(local, all, Map.of(), Set.of()));
             expected.replaceAll((id, status) -> "failed: refused");
             assertEquals(expected, stored(store));
-            reporter.report(List.of(), Map.of());
+            reporter.report(List.of(), Map.of(), Map.of(), Set.of());
             assertEquals(Map.of(), stored(store));
 
             // what the reporter remembers matches the store: a fresh reporter and this one agree on the next pass
-            reporter.report(local.subList(0, 200), Map.of());
+            reporter.report(local.subList(0, 200), Map.of(), Map.of(), Set.of());
             StatusReporter restarted = new StatusReporter(store, "a");
             restarted.load();
-            assertEquals(List.of(), restarted.report(local.subList(0, 200), Map.of()), "nothing new after a restart");
+            assertEquals(List.of(), restarted.report(local.subList(0, 200), Map.of(), Map.of(), Set.of()), "nothing new after a restart");
             assertEquals(200, stored(store).size());
         }
     }
