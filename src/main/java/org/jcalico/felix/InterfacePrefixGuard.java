@@ -14,7 +14,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * endpoint's (the uplink "eth0", "lo", "docker0") would put that link behind endpoint policy and lock the host out,
  * so such a prefix is refused, reported, and the last accepted one kept (none at first: then only the endpoints' own
  * interfaces are hooked, see HostStateCalculator). A refused prefix is checked again on every resync, as the link may
- * go away.
+ * go away, and on the pass in which one of the links it named becomes an endpoint's: a container attached while the
+ * agent started has its veth before its endpoint record, and must not keep the prefix refused until the next resync.
  */
 final class InterfacePrefixGuard {
     private final Dataplane dataplane;
@@ -22,6 +23,8 @@ final class InterfacePrefixGuard {
     private String checked;
     private String accepted;
     private String problem;
+    /** The links that refused the checked prefix: none when it was accepted. */
+    private List<String> foreign = List.of();
 
     InterfacePrefixGuard(Dataplane dataplane, Log log) {
         this.dataplane = dataplane;
@@ -31,7 +34,7 @@ final class InterfacePrefixGuard {
     /** The snapshot with the configuration's prefix replaced by the accepted one (null: none) where they differ. */
     Snapshot apply(Snapshot snapshot, boolean full) {
         String wanted = snapshot.config().interfacePrefix();
-        if (!wanted.equals(checked) || (full && problem != null)) {
+        if (!wanted.equals(checked) || (problem != null && (full || becameEndpoints(snapshot.localEndpoints())))) {
             check(wanted, snapshot.localEndpoints());
         }
         if (Objects.equals(accepted, wanted)) {
@@ -45,10 +48,14 @@ final class InterfacePrefixGuard {
         return problem;
     }
 
+    private boolean becameEndpoints(List<WorkloadEndpoint> local) {
+        return local.stream().anyMatch(endpoint -> foreign.contains(endpoint.interfaceName()));
+    }
+
     private void check(String wanted, List<WorkloadEndpoint> local) {
         Set<String> endpoints = new java.util.HashSet<>();
         local.forEach(endpoint -> endpoints.add(endpoint.interfaceName()));
-        List<String> foreign = dataplane.links().stream()
+        foreign = dataplane.links().stream()
                 .filter(link -> link.startsWith(wanted) && !endpoints.contains(link)).sorted().toList();
         checked = wanted;
         if (foreign.isEmpty()) {

@@ -112,6 +112,32 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
+     * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
+     * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.
+     * Old code: the refused prefix was looked at again only at the next full resync (an hour here), so the node stayed
+     * degraded, naming its own endpoint's interface as foreign, and the prefix's hooks stayed off until then.
+     */
+    @Test
+    void aLinkWhoseEndpointArrivesAfterTheStartRefusesThePrefixOnlyUntilThen(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                    && String.valueOf(statusFile.read().problem()).contains("interfacePrefix 'jc' refused")),
+                    "jcB, not yet an endpoint's, refuses the prefix: " + statusFile.read());
+
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            assertTrue(Eventually.within(5, () -> programmed(store, "b") && statusFile.read().state() == AgentStatusFile.State.in_sync
+                    && statusFile.read().problem() == null),
+                    "b's arrival clears the refusal: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(Files.readString(dir.resolve("agent.log")).contains("interface prefix 'jc' in use"));
+        }
+    }
+
+    /**
      * The status file says in sync as soon as the first pass has programmed the kernel, before the agent rehearses its
      * incremental path in memory and gives the start's peak heap back (0.3 s of `bench scale`'s start): whoever waits
      * for the node (`node start`, the lab, an orchestrator) waits for the kernel, not for the agent's housekeeping.
