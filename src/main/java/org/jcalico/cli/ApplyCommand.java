@@ -34,7 +34,7 @@ final class ApplyCommand implements Runnable {
     public void run() {
         var resources = ResourceCodec.decodeAll(InputFile.read(file));
         if (!output.equals("table") && !(dryRun && output.equals("json"))) {
-            throw new org.jcalico.model.ValidationException("--output: '" + output + "' is not "
+            throw org.jcalico.model.ValidationException.field("--output", output, "is not "
                     + (dryRun ? "table or json" : "table (json goes with --dry-run)"));
         }
         try (Session session = new Session(spec)) {

@@ -23,7 +23,7 @@ final class BgpCommand {
         @Override
         public void run() {
             if (!state.equals("on") && !state.equals("off")) {
-                throw new org.jcalico.model.ValidationException("node-mesh: '" + state + "' is not on or off");
+                throw org.jcalico.model.ValidationException.field("node-mesh", state, "is not on or off");
             }
             try (Session session = new Session(spec)) {
                 BgpConfiguration config = new BgpSettings(session.store()).setMesh(state.equals("on"));

@@ -42,7 +42,7 @@ final class FlowsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         if (!output.equals("table") && !output.equals("json")) {
-            throw new ValidationException("--output: '" + output + "' is not table or json");
+            throw ValidationException.field("--output", output, "is not table or json");
         }
         // --node (jcalico's, inherited) names the node whose log to read
         String name = new Session(spec).nodeName();

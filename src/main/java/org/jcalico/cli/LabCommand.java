@@ -63,8 +63,7 @@ final class LabCommand {
             // the global --datastore names the lab's kind of store here: embedded (default) or etcd
             String datastoreKind = new Session(spec).explicitDatastore() == null ? "embedded" : new Session(spec).explicitDatastore();
             if (!datastoreKind.equals("embedded") && !datastoreKind.equals("etcd")) {
-                throw new org.jcalico.model.ValidationException("--datastore: '" + datastoreKind
-                        + "' is not embedded or etcd (the lab makes a store of its own: name its kind, not a store)");
+                throw org.jcalico.model.ValidationException.field("--datastore", datastoreKind, "is not embedded or etcd (the lab makes a store of its own: name its kind, not a store)");
             }
             LabLayout layout = new LabLayout(lab.name, hosts, datastoreKind.equals("etcd"));
             if (podman && !org.jcalico.lab.PodmanHost.available()) {

@@ -3,6 +3,7 @@ package org.jcalico.cli;
 import java.io.PrintWriter;
 import java.util.SimpleTimeZone;
 import java.util.TimeZone;
+import org.jcalico.util.Shown;
 import picocli.CommandLine;
 
 /**
@@ -113,7 +114,7 @@ public final class Main {
         }
         PrintWriter errors = commandLine.getErr();
         commandLine.setParameterExceptionHandler((e, ignored) -> {
-            errors.println("error: " + e.getMessage());
+            errors.println("error: " + Shown.message(e.getMessage()));
             errors.println("(see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             errors.flush();
             return 2;

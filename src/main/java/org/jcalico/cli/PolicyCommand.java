@@ -48,7 +48,7 @@ final class PolicyCommand {
         @Override
         public Integer call() {
             if (!output.equals("table") && !output.equals("json")) {
-                throw new org.jcalico.model.ValidationException("--output: '" + output + "' is not table or json");
+                throw org.jcalico.model.ValidationException.field("--output", output, "is not table or json");
             }
             Session session = new Session(spec);
             Lab running = lab == null ? null : Lab.existing(lab, line -> { });

@@ -31,7 +31,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
         fallback.forEach(CommandText::argument);
         CommandText.argument(target.runDir().toString());
         if (!CniVersion.supported(cniVersion)) {
-            throw new ValidationException("--cni-version: '" + cniVersion + "' is none of " + CniVersion.SUPPORTED);
+            throw ValidationException.field("--cni-version", cniVersion, "is none of " + CniVersion.SUPPORTED);
         }
     }
 

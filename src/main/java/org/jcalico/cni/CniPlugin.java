@@ -17,6 +17,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 import org.jcalico.workload.ContainerNamespace;
 import org.jcalico.workload.ContainerService;
 import org.jcalico.workload.VethAttacher;
@@ -56,7 +57,8 @@ public final class CniPlugin implements CniVerbs {
     @Override
     public ObjectNode add(CniRequest request) {
         if (!Files.exists(request.netns())) {
-            throw new CniError(CniError.UNKNOWN_CONTAINER, "no such container", "CNI_NETNS " + request.netns() + " does not exist");
+            throw new CniError(CniError.UNKNOWN_CONTAINER, "no such container",
+                    "CNI_NETNS " + Shown.value(request.netns()) + " does not exist");
         }
         Identity identity = Identity.of(request.config(), request.args());
         identity.notes().forEach(note -> stderr.append("jcalico-cni: ").append(note).append('\n'));
@@ -66,7 +68,7 @@ public final class CniPlugin implements CniVerbs {
             // refused before the IPAM plugin is asked: undoing its second allocation would release the first one too
             String endpointId = ContainerService.endpointId(node, request.containerId(), request.ifname());
             if (store.get(WorkloadEndpoint.class, node, endpointId).isPresent()) {
-                throw new CniError(CniError.ATTACHMENT_FAILED, "cannot attach container " + request.containerId(),
+                throw new CniError(CniError.ATTACHMENT_FAILED, "cannot attach container " + Shown.value(request.containerId()),
                         "it already has an endpoint on " + request.ifname() + " (" + endpointId + ")");
             }
             try {
@@ -165,7 +167,7 @@ public final class CniPlugin implements CniVerbs {
         }
         String endpointId = ContainerService.endpointId(node, request.containerId(), request.ifname());
         WorkloadEndpoint endpoint = store.get(WorkloadEndpoint.class, node, endpointId).map(Versioned::resource)
-                .orElseThrow(() -> notAsRecorded("no endpoint is recorded for container " + request.containerId()
+                .orElseThrow(() -> notAsRecorded("no endpoint is recorded for container " + Shown.value(request.containerId())
                         + " interface " + request.ifname() + " on node " + node));
         for (CniResult.Ip ip : CniResult.parse(request.config().prevResult()).ips()) {
             if (!endpoint.nets().contains(Cidr.host(ip.address()))) {

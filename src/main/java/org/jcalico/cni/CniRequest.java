@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.model.Names;
+import org.jcalico.util.Shown;
 
 /**
  * One invocation of the plugin as the runtime made it (its CNI_* environment and the configuration on standard input),
@@ -109,7 +110,7 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
             return Verb.valueOf(command);
         } catch (IllegalArgumentException e) {
             throw new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", "CNI_COMMAND '"
-                    + CommandText.visible(command) + "' is none of ADD, DEL, CHECK, STATUS, GC, VERSION");
+                    + Shown.value(command) + "' is none of ADD, DEL, CHECK, STATUS, GC, VERSION");
         }
     }
 
@@ -122,8 +123,7 @@ public record CniRequest(Verb verb, String containerId, Path netns, String ifnam
     }
 
     static CniError invalidEnvironment(String name, String value, String expected) {
-        String shown = value.length() > 80 ? value.substring(0, 40) + "..." : value;
-        return new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", name + " '" + CommandText.visible(shown)
+        return new CniError(CniError.INVALID_ENVIRONMENT, "invalid environment", name + " '" + Shown.value(value)
                 + "' is not " + expected);
     }
 

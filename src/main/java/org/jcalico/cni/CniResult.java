@@ -9,6 +9,7 @@ import java.util.List;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 
 /**
  * An ADD's success result, the same in every version, rendered in the form of the version asked for (0.4.0's IPs
@@ -28,7 +29,7 @@ public record CniResult(List<Interface> interfaces, List<Ip> ips, List<Route> ro
         public static Ip parse(String text, IpAddress gateway, Integer interfaceIndex) {
             int slash = text.indexOf('/');
             if (slash < 0) {
-                throw new ValidationException("'" + text + "' is not ADDRESS/PREFIX");
+                throw new ValidationException("'" + Shown.value(text) + "' is not ADDRESS/PREFIX");
             }
             IpAddress address = IpAddress.parse(text.substring(0, slash));
             return new Ip(address, prefix(text.substring(slash + 1), address), gateway, interfaceIndex);
@@ -43,7 +44,7 @@ public record CniResult(List<Interface> interfaces, List<Ip> ips, List<Route> ro
             } catch (NumberFormatException e) {
                 // below
             }
-            throw new ValidationException("'" + text + "' is not a prefix length of " + address);
+            throw new ValidationException("'" + Shown.value(text) + "' is not a prefix length of " + address);
         }
 
         @Override

@@ -14,6 +14,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Names;
+import org.jcalico.util.Shown;
 
 /**
  * jcalico-ipam, the IPAM plugin other plugins delegate to (jcalico-cni does the same allocation in-process): one
@@ -54,8 +55,9 @@ public final class JcalicoIpam implements CniVerbs {
                     + ", takes " + Names.MAX_TEXT + ")");
         }
         if (!held(handle).isEmpty()) {
-            throw new CniError(CniError.ATTACHMENT_FAILED, "cannot assign addresses", "container " + request.containerId()
-                    + " interface " + request.ifname() + " holds addresses already (" + held(handle) + ")");
+            throw new CniError(CniError.ATTACHMENT_FAILED, "cannot assign addresses",
+                    "container " + Shown.value(request.containerId()) + " interface " + request.ifname()
+                            + " holds addresses already (" + held(handle) + ")");
         }
         List<Cidr> pools = request.config().pools();
         List<Integer> versions = new Pools(store).list().stream().filter(pool -> !pool.disabled())

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Names;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 
 /**
  * The network configuration a runtime hands the plugin on standard input, as jcalico reads it: the CNI fields, and
@@ -70,11 +71,12 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         }
         String name = text(config, "name");
         if (name != null && !NAME.matcher(name).matches()) {
-            throw invalid("name: '" + name + "' is not a network name (a letter or digit, then letters, digits, _ . -)");
+            throw invalid("name: '" + Shown.value(name)
+                    + "' is not a network name (a letter or digit, then letters, digits, _ . -)");
         }
         // the name reaches a label value and every IPAM handle of the network (kept in its blocks' records)
         if (name != null && name.length() > Names.MAX_TEXT) {
-            throw invalid("name: '" + name.substring(0, 40) + "...' is longer than " + Names.MAX_TEXT + " characters");
+            throw invalid("name: '" + Shown.value(name) + "' is longer than " + Names.MAX_TEXT + " characters");
         }
         JsonNode ipam = config.get("ipam");
         if (ipam != null && !ipam.isObject()) {
@@ -101,7 +103,7 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
             }
             labelsNode.fields().forEachRemaining(label -> {
                 if (!label.getValue().isTextual()) {
-                    throw invalid("labels." + label.getKey() + ": not a string");
+                    throw invalid("labels." + Shown.value(label.getKey()) + ": not a string");
                 }
                 labels.put(label.getKey(), label.getValue().asText());
             });

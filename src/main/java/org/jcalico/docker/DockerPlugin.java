@@ -11,6 +11,7 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.log.Log;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 import org.jcalico.workload.WorkloadException;
 
 /**
@@ -72,7 +73,7 @@ public final class DockerPlugin {
     /** What docker shows for a refusal: one line, saying it comes from jcalico. */
     static String message(RuntimeException e) {
         String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return "jcalico: " + text.replaceAll("\\p{Cntrl}", " ");
+        return "jcalico: " + Shown.escaped(text);
     }
 
     /** Stopping: returns once dockerd need not find the plugin any more ({@link PluginLinger}) and what it released is done. */

@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 import org.jcalico.workload.VethAttacher;
 
 /**
@@ -35,7 +36,7 @@ public record DockerPools(int version, Cidr pool) {
 
     public static DockerPools parse(String id) {
         if (id == null || !id.startsWith(PREFIX) || id.length() < PREFIX.length() + 1) {
-            throw new ValidationException("unknown pool id '" + id + "': this network's addresses are not jcalico's");
+            throw new ValidationException("unknown pool id '" + Shown.value(id) + "': this network's addresses are not jcalico's");
         }
         int version = id.charAt(PREFIX.length()) == '6' ? 6 : 4;
         int colon = id.indexOf(':');
@@ -50,11 +51,11 @@ public record DockerPools(int version, Cidr pool) {
     public static DockerPools choose(String subnet, String subPool, Map<String, String> options, boolean v6, List<IpPool> pools) {
         int version = v6 ? 6 : 4;
         if (subPool != null && !subPool.isEmpty()) {
-            throw new ValidationException("--ip-range " + subPool + " is not supported: jcalico allocates from whole pools");
+            throw new ValidationException("--ip-range " + Shown.value(subPool) + " is not supported: jcalico allocates from whole pools");
         }
         if (options != null && !options.isEmpty()) {
             throw new ValidationException("unknown IPAM option" + (options.size() > 1 ? "s " : " ")
-                    + options.keySet().stream().sorted().collect(Collectors.joining(", "))
+                    + Shown.names(new java.util.TreeSet<>(options.keySet()))
                     + ": jcalico-ipam takes none (give the pool with --subnet)");
         }
         List<IpPool> enabled = pools.stream().filter(p -> !p.disabled() && p.cidr().version() == version).toList();

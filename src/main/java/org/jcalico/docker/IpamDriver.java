@@ -11,6 +11,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.datastore.Keys;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /**
  * jcalico-ipam: docker's IPAM calls on jcalico's IPAM. An address docker asks for is allocated at once, on this
@@ -48,7 +49,7 @@ public final class IpamDriver {
         boolean given = request.address() != null && !request.address().isEmpty();
         if (GATEWAY_REQUEST.equals(options.get("RequestAddressType"))) {
             if (given) {
-                throw new ValidationException("--gateway " + request.address() + " is not supported: every jcalico container's"
+                throw new ValidationException("--gateway " + Shown.value(request.address()) + " is not supported: every jcalico container's"
                         + " gateway is " + DockerPools.gateway(pool.version()).replaceAll("/.*", ""));
             }
             return new Protocol.AddressAnswer(DockerPools.gateway(pool.version()), Map.of());

@@ -21,6 +21,7 @@ import org.jcalico.workload.EndpointMetadata;
 import org.jcalico.workload.VethAttacher;
 import org.jcalico.workload.WorkloadException;
 import org.jcalico.util.Futures;
+import org.jcalico.util.Shown;
 
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
@@ -125,8 +126,8 @@ public final class NetworkDriver {
     public Protocol.JoinAnswer join(Protocol.Join request) {
         Created endpoint = created.get(request.endpointId());
         if (endpoint == null) {
-            throw new WorkloadException("endpoint " + shortId(request.endpointId()) + " was created before this agent started:"
-                    + " disconnect and connect the container again");
+            throw new WorkloadException("endpoint " + shortId(request.endpointId()) + " was created before this agent started: "
+                    + againAdvice(request.networkId()));
         }
         String endpointId = endpointId(request.endpointId());
         String sandbox = request.sandboxKey() == null ? "" : request.sandboxKey();
@@ -200,6 +201,29 @@ public final class NetworkDriver {
         } catch (RuntimeException e) {
             regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
             throw e;
+        }
+    }
+
+    /**
+     * What to do again when a Join cannot be answered (its CreateEndpoint came before this agent started), fitting what
+     * the caller did: dockerd lists a container being started on the network (docker run, docker start) with no
+     * endpoint there yet, and a running container being connected to it not at all (see {@link #labelsAtJoin}). A
+     * failed start leaves the container created (docker start runs it again); a failed connect leaves it unconnected.
+     */
+    private String againAdvice(String networkId) {
+        try {
+            Optional<String> network = docker.network(networkId).map(DockerClient.Network::name);
+            List<String> starting = network.map(name -> docker.joining(name).keySet().stream().map(NetworkDriver::shortId).toList())
+                    .orElse(List.of());
+            if (!starting.isEmpty()) {
+                // several being started at once: which one this Join is for, dockerd does not tell
+                return "start the container again ('docker start " + (starting.size() == 1 ? starting.getFirst() : "CONTAINER") + "')";
+            }
+            return "connect the container again ('docker network connect " + network.map(Shown::value).orElse("NETWORK")
+                    + " CONTAINER')";
+        } catch (RuntimeException e) {
+            return "start the container again ('docker start CONTAINER'), or connect it again if it was being connected"
+                    + " (dockerd did not tell which: " + e.getMessage() + ")";
         }
     }
 
@@ -386,7 +410,8 @@ public final class NetworkDriver {
             try {
                 checked.putAll(LabelRules.checkOwn("label", Map.of(key, value)));
             } catch (ValidationException e) {
-                throw new ValidationException("container label " + LABEL_PREFIX + key + "=" + value + " is refused: " + e.getMessage());
+                throw new ValidationException("container label " + LABEL_PREFIX + Shown.value(key) + "=" + Shown.value(value)
+                        + " is refused: " + e.getMessage());
             }
         });
         return checked;

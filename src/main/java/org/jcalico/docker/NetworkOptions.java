@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 
 /**
  * What `docker network create` may ask of a jcalico network, pure: IPv6 on or off, and addresses from jcalico-ipam.
@@ -31,7 +32,7 @@ public final class NetworkOptions {
             });
         }
         if (!unknown.isEmpty()) {
-            throw new ValidationException("unknown network option" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+            throw new ValidationException("unknown network option" + (unknown.size() > 1 ? "s " : " ") + Shown.names(unknown)
                     + ": a jcalico network takes none (its policy is the profile of the same name: 'jcalico profile rule ...')");
         }
         checkIpam(ipv4, 4);

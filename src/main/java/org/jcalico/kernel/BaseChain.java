@@ -1,6 +1,7 @@
 package org.jcalico.kernel;
 
 import java.util.Comparator;
+import org.jcalico.util.Shown;
 
 /**
  * A base chain of nf_tables as nft names it: family ("ip", "inet" ...), table and chain. Table and chain names are
@@ -28,6 +29,6 @@ public record BaseChain(String family, String table, String name) implements Com
 
     private static String shown(String name) {
         boolean plain = !name.isEmpty() && name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || "_.-/".indexOf(c) >= 0));
-        return plain ? name : "\"" + CommandText.visible(name).replace("\"", "\\\"") + "\"";
+        return plain ? name : "\"" + Shown.escaped(name).replace("\"", "\\\"") + "\"";
     }
 }

@@ -1,5 +1,7 @@
 package org.jcalico.kernel;
 
+import org.jcalico.util.Shown;
+
 /**
  * The last line of defence between values and the kernel tools that root runs: an argument, a line of a batch
  * (ip -batch, iptables-restore, ipset restore) or a sysctl key holding a control character could end one command
@@ -12,26 +14,6 @@ public final class CommandText {
     /** True if the text holds a control character (C0, DEL, C1) or a Unicode line or paragraph separator. */
     public static boolean hasControl(String text) {
         return firstControl(text, false) >= 0;
-    }
-
-    /** The text with its control characters written out (\n, \t, \r, \x1b ...), so that a message stays one line. */
-    public static String visible(String text) {
-        StringBuilder visible = new StringBuilder();
-        text.chars().forEach(c -> {
-            switch (c) {
-                case '\n' -> visible.append("\\n");
-                case '\r' -> visible.append("\\r");
-                case '\t' -> visible.append("\\t");
-                default -> {
-                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                        visible.append(String.format(c > 0xff ? "\\u%04x" : "\\x%02x", c));
-                    } else {
-                        visible.append((char) c);
-                    }
-                }
-            }
-        });
-        return visible.toString();
     }
 
     /** The argument of a command, or a {@link KernelException} naming it if it holds a control character. */
@@ -77,7 +59,7 @@ public final class CommandText {
 
     private static String refuseControl(String what, String text) {
         if (hasControl(text)) {
-            throw new KernelException("refused to run a command with the " + what + " '" + visible(text)
+            throw new KernelException("refused to run a command with the " + what + " '" + Shown.escaped(text)
                     + "': it contains a control character");
         }
         return text;

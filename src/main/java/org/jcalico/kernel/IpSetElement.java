@@ -2,6 +2,7 @@ package org.jcalico.kernel;
 
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
+import org.jcalico.util.Shown;
 
 /**
  * One ipset member in the kernel's form: the attributes of one IPSET_ATTR_DATA of an IPSET_ATTR_ADT list, from the text
@@ -141,7 +142,7 @@ final class IpSetElement {
     }
 
     private static KernelException refused(String member, boolean v6) {
-        return new KernelException("refused the ipset member '" + CommandText.visible(member) + "': not an "
+        return new KernelException("refused the ipset member '" + Shown.escaped(member) + "': not an "
                 + (v6 ? "IPv6" : "IPv4") + " member of its set");
     }
 }

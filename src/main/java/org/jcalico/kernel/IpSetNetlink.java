@@ -12,6 +12,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.jcalico.util.Shown;
 
 /**
  * ipsets of a runner's network namespace written over the kernel's own ipset protocol (netfilter netlink, subsystem
@@ -258,7 +259,7 @@ public final class IpSetNetlink {
         private static byte[] name(String name) {
             byte[] text = name.getBytes(StandardCharsets.UTF_8);
             if (text.length == 0 || text.length > 31 || CommandText.hasControl(name)) {
-                throw new KernelException("refused the ipset name '" + CommandText.visible(name)
+                throw new KernelException("refused the ipset name '" + Shown.escaped(name)
                         + "': empty, longer than 31 bytes or holding a control character");
             }
             byte[] terminated = new byte[text.length + 1];

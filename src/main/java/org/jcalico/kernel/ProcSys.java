@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import org.jcalico.util.Shown;
 
 /**
  * Reads and writes /proc/sys files of a runner's network namespace in-process: on a thread of this object's own that
@@ -60,7 +61,7 @@ public final class ProcSys {
         valuesByPath.forEach((path, value) -> {
             // normalised first: "/proc/sys/../../etc/x" starts with /proc/sys/ too
             if (!java.nio.file.Path.of(path).normalize().startsWith("/proc/sys/")) {
-                throw new KernelException("refused to write " + CommandText.visible(path) + ": not under /proc/sys");
+                throw new KernelException("refused to write " + Shown.escaped(path) + ": not under /proc/sys");
             }
             String held = heldByPath.get(path);
             if (value.equals(held != null ? held : read(path, buffer))) {

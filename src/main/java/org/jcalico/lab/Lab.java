@@ -263,7 +263,7 @@ public final class Lab {
         } catch (NumberFormatException e) {
             // fall through to the error
         }
-        throw new ValidationException("host: '" + host + "' is not a host of lab '" + layout.name() + "' (h1-h"
+        throw ValidationException.field("host", host, "is not a host of lab '" + layout.name() + "' (h1-h"
                 + layout.hosts() + ")");
     }
 

@@ -43,7 +43,7 @@ public record LabLayout(String name, int hosts, boolean etcd) {
                     + " characters");
         }
         if (hosts < 1 || hosts > 50) {
-            throw new org.jcalico.model.ValidationException("hosts: '" + hosts + "' is not in 1-50");
+            throw org.jcalico.model.ValidationException.field("hosts", hosts, "is not in 1-50");
         }
     }
 

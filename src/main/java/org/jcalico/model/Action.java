@@ -19,7 +19,7 @@ public enum Action {
                 return action;
             }
         }
-        throw new ValidationException("action: '" + text + "' is not Allow, Deny, Pass or Log");
+        throw ValidationException.field("action", text, "is not Allow, Deny, Pass or Log");
     }
 
     /** Calico's spelling, used in files. */

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.util.Shown;
 
 /**
  * The API form of every kind (docs/resources.md): Calico's v3 shape ({@code apiVersion}, {@code kind},
@@ -241,10 +242,10 @@ final class ApiForm {
         }
         FlatShape shape = FLAT.get(kind);
         if (shape == null && NESTED.values().stream().noneMatch(api -> api.kind().equals(kind))) {
-            throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
+            throw new ValidationException("unknown kind '" + Shown.value(kind) + "' (known: " + String.join(", ", Kinds.names()) + ")");
         }
         if (shape == null || !shape.apiVersion().equals(apiVersion)) {
-            throw new ValidationException("apiVersion: '" + apiVersion + "' is not an API jcalico reads " + kind
+            throw ValidationException.field("apiVersion", apiVersion, "is not an API jcalico reads " + kind
                     + " in" + expectedVersions(kind));
         }
         ObjectNode stored = NODES.objectNode().put("kind", kind);
@@ -343,8 +344,7 @@ final class ApiForm {
     private static Field only(String path, JsonNode allowed) {
         return new Field(path, List.of(), (value, stored) -> {
             if (!value.equals(allowed)) {
-                throw new ValidationException(path + ": '" + (value.isValueNode() ? value.asText() : value.toString())
-                        + "' is not supported by jcalico (only " + (allowed.isValueNode() ? allowed.asText() : allowed.toString()) + ")");
+                throw ValidationException.field(path, value.isValueNode() ? value.asText() : value.toString(), "is not supported by jcalico (only " + (allowed.isValueNode() ? allowed.asText() : allowed.toString()) + ")");
             }
         }, stored -> null);
     }

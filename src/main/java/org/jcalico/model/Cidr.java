@@ -3,6 +3,7 @@ package org.jcalico.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
+import org.jcalico.util.Shown;
 
 /** An IP network: an address with no host bits set and a prefix length. */
 public record Cidr(IpAddress network, int prefixLength) implements Comparable<Cidr> {
@@ -24,16 +25,16 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     public static Cidr parse(String text) {
         int slash = text == null ? -1 : text.indexOf('/');
         if (slash < 0) {
-            throw new ValidationException("'" + text + "' is not a valid CIDR (expected ADDRESS/PREFIX)");
+            throw new ValidationException("'" + Shown.value(text) + "' is not a valid CIDR (expected ADDRESS/PREFIX)");
         }
         IpAddress address = IpAddress.parseOrNull(text.substring(0, slash));
         int prefix = parsePrefix(text.substring(slash + 1));
         if (address == null || prefix < 0 || prefix > address.bits()) {
-            throw new ValidationException("'" + text + "' is not a valid CIDR");
+            throw new ValidationException("'" + Shown.value(text) + "' is not a valid CIDR");
         }
         Cidr masked = containing(address, prefix);
         if (!masked.network().equals(address)) {
-            throw new ValidationException("'" + text + "' has host bits set (did you mean " + masked + "?)");
+            throw new ValidationException("'" + Shown.value(text) + "' has host bits set (did you mean " + masked + "?)");
         }
         return masked;
     }

@@ -15,7 +15,7 @@ public enum DataplaneDriver {
                 return driver;
             }
         }
-        throw new ValidationException("dataplaneDriver: '" + text + "' is not iptables or nftables");
+        throw ValidationException.field("dataplaneDriver", text, "is not iptables or nftables");
     }
 
     @JsonValue

@@ -12,7 +12,7 @@ public enum Direction {
                 return direction;
             }
         }
-        throw new ValidationException("direction: '" + text + "' is not inbound or outbound");
+        throw ValidationException.field("direction", text, "is not inbound or outbound");
     }
 
     @Override

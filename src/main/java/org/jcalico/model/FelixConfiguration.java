@@ -49,7 +49,7 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                     return action;
                 }
             }
-            throw new ValidationException("defaultEndpointToHostAction: '" + text + "' is not drop or accept");
+            throw ValidationException.field("defaultEndpointToHostAction", text, "is not drop or accept");
         }
 
         @JsonValue

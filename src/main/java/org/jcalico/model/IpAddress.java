@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.jcalico.util.Shown;
 
 /**
  * An IPv4 or IPv6 address as a number; parsing is strict and never touches DNS. Kept as two longs rather than the
@@ -60,7 +61,7 @@ public final class IpAddress implements Comparable<IpAddress> {
     public static IpAddress parse(String text) {
         IpAddress parsed = parseOrNull(text);
         if (parsed == null) {
-            throw new ValidationException("'" + text + "' is not a valid IP address");
+            throw new ValidationException("'" + Shown.value(text) + "' is not a valid IP address");
         }
         return parsed;
     }

@@ -62,7 +62,7 @@ public record KubernetesNetworkPolicy(Metadata metadata, Spec spec) implements R
                     return operator;
                 }
             }
-            throw new ValidationException("operator: '" + text + "' is not In, NotIn, Exists or DoesNotExist");
+            throw ValidationException.field("operator", text, "is not In, NotIn, Exists or DoesNotExist");
         }
     }
 

@@ -31,7 +31,7 @@ public final class Names {
             return null;
         }
         if (value.length() > MAX_TEXT) {
-            throw ValidationException.field(field, value.substring(0, 40) + "...", "is longer than "
+            throw ValidationException.field(field, value, "is longer than "
                     + MAX_TEXT + " characters");
         }
         for (int i = 0; i < value.length(); i++) {
@@ -57,24 +57,5 @@ public final class Names {
                  Character.UNASSIGNED, Character.PRIVATE_USE -> false;
             default -> true;
         };
-    }
-
-    /** Text as an error message can show it: control characters escaped, so that the message stays one line. */
-    static String printable(String value) {
-        if (value == null) {
-            return null;
-        }
-        StringBuilder out = new StringBuilder();
-        value.codePoints().forEach(c -> {
-            if (c == '\n' || c == '\r' || c == '\t') {
-                out.append(c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
-            } else if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT
-                    || Character.getType(c) == Character.LINE_SEPARATOR || Character.getType(c) == Character.PARAGRAPH_SEPARATOR) {
-                out.append(String.format("\\u%04x", c));
-            } else {
-                out.appendCodePoint(c);
-            }
-        });
-        return out.toString();
     }
 }

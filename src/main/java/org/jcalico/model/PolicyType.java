@@ -22,7 +22,7 @@ public enum PolicyType {
                 return type;
             }
         }
-        throw new ValidationException("types: '" + text + "' is not Ingress or Egress");
+        throw ValidationException.field("types", text, "is not Ingress or Egress");
     }
 
     public Direction direction() {

@@ -28,7 +28,7 @@ public record Ports(List<PortRange> ranges, List<String> names) {
     @JsonCreator
     public static Ports parse(String spec) {
         if (spec == null || spec.isBlank()) {
-            throw new ValidationException("ports: '" + spec + "' is empty");
+            throw ValidationException.field("ports", spec, "is empty");
         }
         return of(List.of(spec.split(",", -1)), spec);
     }
@@ -42,7 +42,7 @@ public record Ports(List<PortRange> ranges, List<String> names) {
         List<String> texts = new ArrayList<>();
         for (Object item : items) {
             if (!(item instanceof String) && !(item instanceof Integer)) {
-                throw new ValidationException("ports: '" + item + "' is not a port, a range or a name");
+                throw ValidationException.field("ports", item, "is not a port, a range or a name");
             }
             texts.add(item.toString());
         }
@@ -74,13 +74,13 @@ public record Ports(List<PortRange> ranges, List<String> names) {
             int first = port(ends[0], spec);
             int last = ends.length == 2 ? port(ends[1], spec) : first;
             if (first > last) {
-                throw new ValidationException("ports: '" + spec + "' has a range that ends before it starts");
+                throw ValidationException.field("ports", spec, "has a range that ends before it starts");
             }
             ranges.add(new PortRange(first, last));
             slots += first == last ? 1 : 2;
         }
         if (slots > MAX_SLOTS) {
-            throw new ValidationException("ports: '" + spec + "' has more than " + MAX_SLOTS + " ports (a range counts as 2)");
+            throw ValidationException.field("ports", spec, "has more than " + MAX_SLOTS + " ports (a range counts as 2)");
         }
         return new Ports(ranges, names);
     }
@@ -91,7 +91,7 @@ public record Ports(List<PortRange> ranges, List<String> names) {
         }
         int value = Integer.parseInt(text);
         if (value > 65535) {
-            throw new ValidationException("ports: '" + spec + "' has port " + value + " above 65535");
+            throw ValidationException.field("ports", spec, "has port " + value + " above 65535");
         }
         return value;
     }

@@ -15,7 +15,7 @@ public record Protocol(String name) {
 
     public Protocol {
         if (!BY_NUMBER.containsValue(name) && !isCanonicalNumber(name)) {
-            throw new ValidationException("protocol: '" + name + "' is not one of tcp, udp, icmp, icmpv6, sctp or a number 0-255");
+            throw ValidationException.field("protocol", name, "is not one of tcp, udp, icmp, icmpv6, sctp or a number 0-255");
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jcalico.util.Shown;
 
 /** Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. */
 public final class ResourceCodec {
@@ -275,7 +276,7 @@ public final class ResourceCodec {
         try {
             return Mappers.JSON.treeToValue(node, Resource.class);
         } catch (InvalidTypeIdException e) {
-            throw new ValidationException("unknown kind '" + kind + "' (known: " + String.join(", ", Kinds.names()) + ")");
+            throw new ValidationException("unknown kind '" + Shown.value(kind) + "' (known: " + String.join(", ", Kinds.names()) + ")");
         } catch (UnrecognizedPropertyException e) {
             List<String> known = e.getKnownPropertyIds() == null ? List.of()
                     : e.getKnownPropertyIds().stream().map(Object::toString).filter(id -> !id.equals("kind")).sorted().toList();

@@ -34,7 +34,7 @@ public final class ConnectivityMatrix {
         for (String id : endpointIds) {
             WorkloadEndpoint endpoint = cluster.endpoint(id);
             if (endpoint == null) {
-                throw new ValidationException("endpoints: '" + id + "' is not an endpoint");
+                throw ValidationException.field("endpoints", id, "is not an endpoint");
             }
             endpoints.add(endpoint);
         }

@@ -2,6 +2,7 @@ package org.jcalico.workload;
 
 import java.nio.file.Path;
 import org.jcalico.kernel.CommandText;
+import org.jcalico.util.Shown;
 
 /**
  * Where a container's network lives.
@@ -23,7 +24,7 @@ public record ContainerNamespace(Path path, String containerId, String descripti
         if (!BATCH_WORD.matcher(path.toString()).matches() || CommandText.hasControl(path.toString())) {
             // the path reaches commands that root runs (nsenter --net=PATH) and every message about the container: a
             // plain word cannot end or add to either
-            throw new WorkloadException("cannot attach to the namespace at '" + CommandText.visible(path.toString())
+            throw new WorkloadException("cannot attach to the namespace at '" + Shown.value(path.toString())
                     + "': its path contains a blank, quote, backslash, '#' or control character");
         }
     }

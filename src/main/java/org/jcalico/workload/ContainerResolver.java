@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandText;
+import org.jcalico.util.Shown;
 
 /**
  * Finds a container's network namespace from what a user typed: a docker container id or name, "pid:N",
@@ -28,7 +29,7 @@ public final class ContainerResolver {
         }
         if (CommandText.hasControl(spec)) {
             // it would reach commands that root runs (nsenter) and the messages about them
-            throw new WorkloadException("malformed container '" + CommandText.visible(spec) + "': it contains a control character");
+            throw new WorkloadException("malformed container '" + Shown.value(spec) + "': it contains a control character");
         }
         if (spec.startsWith(PID)) {
             return byPid(spec, spec.substring(PID.length()));

@@ -64,6 +64,24 @@ class CommandLineTest {
     }
 
     /**
+     * An error line names the argument that was wrong, but stays one short line whatever was typed or pasted: a value
+     * of a megabyte is cut (saying how much more there was), an escape sequence is written out rather than sent to the
+     * terminal, also in the command-line parser's own messages.
+     */
+    @Test
+    void anErrorShowsTheWrongArgumentInOneShortLine() {
+        String huge = "\u001b[2J" + "1".repeat(1_000_000);
+        for (String[] args : List.of(new String[] {"pool", "add", huge}, new String[] {"pool", "list", "-o", huge},
+                new String[] {"pool", "list", "--" + huge}, new String[] {"pool", huge})) {
+            Outcome outcome = run(args);
+            assertTrue(outcome.status() != 0 && outcome.err().startsWith("error: ") && outcome.err().length() < 1000
+                    && outcome.err().contains("\\x1b[2J111") && outcome.err().contains("more characters")
+                    && !outcome.err().contains("\u001b"), args[1] + ": " + outcome.err().length() + ": "
+                    + outcome.err().substring(0, Math.min(1000, outcome.err().length())));
+        }
+    }
+
+    /**
      * `jcalico help [COMMAND [SUBCOMMAND]]` prints what --help prints, as git and kubectl users expect; an unknown one
      * is a usage error.
      */

@@ -34,6 +34,22 @@ class CniRequestTest {
         return assertThrows(CniError.class, () -> parse(env, config)).code();
     }
 
+    /** A mistake's message names the caller's value, cut and written out so that it stays one short line. */
+    @Test
+    void aMistakeShowsTheCallersValueInOneShortLine() {
+        String huge = "\u001b[2J" + "x".repeat(100_000);
+        Map<String, String> command = env("ADD");
+        command.put("CNI_COMMAND", huge);
+        String label = CONFIG.replace("\"app\":\"a\"", "\"" + "k".repeat(40_000) + "\":1");
+        String name = CONFIG.replace("net1", "n".repeat(2000));
+        for (CniError error : List.of(assertThrows(CniError.class, () -> parse(command, CONFIG)),
+                assertThrows(CniError.class, () -> parse(env("ADD"), label)), assertThrows(CniError.class, () -> parse(env("ADD"), name)))) {
+            String message = error.getMessage();
+            assertTrue(message.length() < 600 && message.contains("more characters") && !message.contains("\u001b"),
+                    message.length() + ": " + message.substring(0, Math.min(600, message.length())));
+        }
+    }
+
     @Test
     void anAddIsReadWhole() {
         CniRequest request = parse(env("ADD"), CONFIG);

@@ -41,7 +41,7 @@ class JcalicoIpamLongIdTest {
             CniError refused = assertThrows(CniError.class, () -> new JcalicoIpam(store, "n1").add(add));
 
             assertEquals(CniError.INVALID_ENVIRONMENT, refused.code());
-            assertEquals("invalid environment: CNI_CONTAINERID '" + "c".repeat(40) + "...' is not at most 1007 characters long"
+            assertEquals("invalid environment: CNI_CONTAINERID '" + "c".repeat(80) + "... (944 more characters)' is not at most 1007 characters long"
                     + " (jcalico-ipam's address handle, with node n1 and network net1, takes 1024)", refused.getMessage());
             assertEquals(before, datastore.list(""), "nothing is written");
         }

@@ -151,6 +151,70 @@ class DockerPluginMappingTest {
         }
     }
 
+    /**
+     * A refusal names the caller's input that was wrong, but in one line of bounded length whatever the caller sent:
+     * 40,000 unknown options (a-dock saw one line of 600 KB), a label value of a megabyte, a value holding an escape
+     * sequence (written out, so that it cannot act on the terminal that shows docker's error).
+     */
+    @Test
+    void aRefusalNamesTheCallersInputInOneShortLine(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        org.jcalico.log.Log log = org.jcalico.log.Log.open(dir.resolve("felix.log"), false, "info");
+        try (org.jcalico.datastore.Datastore datastore = org.jcalico.datastore.Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            org.jcalico.datastore.ResourceStore store = new org.jcalico.datastore.ResourceStore(datastore);
+            new org.jcalico.ipam.Pools(store).add(new IpPool(Cidr.parse("10.67.0.0/24"), false, null, false));
+            NetworkDriver network = new NetworkDriver(null, null, "h1", log);
+            DockerPlugin plugin = new DockerPlugin(network, new IpamDriver(store, "h1", network), log);
+            Map<String, String> options = new java.util.TreeMap<>();
+            for (int i = 0; i < 40_000; i++) {
+                options.put(String.format("opt%05d", i), "v");
+            }
+            String pool = answer(plugin, "/IpamDriver.RequestPool", Map.of("AddressSpace", "jcalico", "Pool", "",
+                    "Options", options, "V6", false));
+            assertTrue(pool.length() < 600 && pool.contains("unknown IPAM options opt00000, opt00001, opt00002, opt00003,"
+                    + " opt00004 and 39995 more: jcalico-ipam takes none"), pool.length() + ": " + pool.substring(0, Math.min(600, pool.length())));
+            String network40k = answer(plugin, "/NetworkDriver.CreateNetwork", Map.of("NetworkID", "n".repeat(64),
+                    "Options", Map.of(NetworkOptions.GENERIC, options)));
+            assertTrue(network40k.length() < 600 && network40k.contains("unknown network options -o opt00000, -o opt00001,"),
+                    network40k.length() + ": " + network40k.substring(0, Math.min(600, network40k.length())));
+            String gateway = answer(plugin, "/IpamDriver.RequestAddress", Map.of("PoolID", "jcalico-v4",
+                    "Address", "\u001b[2J" + "1".repeat(1_000_000), "Options", Map.of("RequestAddressType", "com.docker.network.gateway")));
+            assertTrue(gateway.length() < 600 && gateway.contains("--gateway \\\\x1b[2J1111") && gateway.contains("more characters"),
+                    gateway.length() + ": " + gateway.substring(0, Math.min(600, gateway.length())));
+        }
+        String label = assertThrows(ValidationException.class, () -> NetworkDriver.checked(Map.of("note", "a b".repeat(300_000))))
+                .getMessage();
+        assertTrue(label.length() < 600 && label.startsWith("container label jcalico.label.note=a ba ba b"), label.length()
+                + ": " + label.substring(0, Math.min(600, label.length())));
+    }
+
+    /**
+     * A Join whose CreateEndpoint came before the agent restarted cannot be answered; the refusal says what to do again
+     * as fits what the caller did: a container being started (docker run, docker start: dockerd lists it on the
+     * network with no endpoint yet) is started again, a running container being connected is connected again.
+     */
+    @Test
+    void aJoinRefusedAfterARestartAdvisesWhatFitsTheCaller(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        org.jcalico.log.Log log = org.jcalico.log.Log.open(dir.resolve("felix.log"), false, "info");
+        Map<String, String> join = Map.of("NetworkID", "n".repeat(64), "EndpointID", "e".repeat(64), "SandboxKey", "/var/run/docker/netns/x");
+        java.nio.file.Path socket = dir.resolve("docker.sock");
+        try (FakeDockerd dockerd = FakeDockerd.serve(socket, "n".repeat(64), () -> { })) {
+            DockerPlugin plugin = new DockerPlugin(new NetworkDriver(null, new org.jcalico.workload.DockerClient(socket), "h1", log), null, log);
+            String run = answer(plugin, "/NetworkDriver.Join", join);
+            assertTrue(run.contains("was created before this agent started: start the container again ('docker start cccccccccccc')"), run);
+        }
+        java.nio.file.Files.delete(socket);
+        try (FakeDockerd dockerd = FakeDockerd.serve(socket, "n".repeat(64), () -> { }, "[]")) {
+            DockerPlugin plugin = new DockerPlugin(new NetworkDriver(null, new org.jcalico.workload.DockerClient(socket), "h1", log), null, log);
+            String connect = answer(plugin, "/NetworkDriver.Join", join);
+            assertTrue(connect.contains("was created before this agent started: connect the container again"
+                    + " ('docker network connect blue CONTAINER')"), connect);
+        }
+    }
+
+    private static String answer(DockerPlugin plugin, String call, Object body) {
+        return new String(plugin.answer(call, json(body)), StandardCharsets.UTF_8);
+    }
+
     private static byte[] json(Object value) {
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(value);

@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A dockerd of one network, blue, and one container being started on it with the label jcalico.label.role=web: what
- * the network driver asks of dockerd at CreateEndpoint. Before it answers the container list it runs
+ * A dockerd of one network, blue, and (unless told other containers) one container being started on it with the label
+ * jcalico.label.role=web: what the network driver asks of dockerd at CreateEndpoint. Before it answers the container list it runs
  * {@code beforeContainerList}, which a test uses to hold that answer back.
  */
 final class FakeDockerd implements AutoCloseable {
@@ -21,7 +21,16 @@ final class FakeDockerd implements AutoCloseable {
         this.server = server;
     }
 
+    /** The container list of one container being started on network blue, labelled jcalico.label.role=web. */
+    static final String STARTING = "[{\"Id\":\"" + "c".repeat(64) + "\",\"Labels\":{\"jcalico.label.role\":\"web\"},"
+            + "\"NetworkSettings\":{\"Networks\":{\"blue\":{\"EndpointID\":\"\"}}}}]";
+
     static FakeDockerd serve(Path socket, String networkId, Runnable beforeContainerList) throws IOException {
+        return serve(socket, networkId, beforeContainerList, STARTING);
+    }
+
+    /** A dockerd whose container list is {@code containers} (JSON). */
+    static FakeDockerd serve(Path socket, String networkId, Runnable beforeContainerList, String containers) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket));
         Thread.ofVirtual().start(() -> {
@@ -35,8 +44,7 @@ final class FakeDockerd implements AutoCloseable {
                     String body;
                     if (head.startsWith("GET /containers/json")) {
                         beforeContainerList.run();
-                        body = "[{\"Id\":\"" + "c".repeat(64) + "\",\"Labels\":{\"jcalico.label.role\":\"web\"},"
-                                + "\"NetworkSettings\":{\"Networks\":{\"blue\":{\"EndpointID\":\"\"}}}}]";
+                        body = containers;
                     } else {
                         body = "{\"Name\":\"blue\",\"Id\":\"" + networkId + "\"}";
                     }

@@ -35,9 +35,4 @@ class CommandTextTest {
                 assertThrows(KernelException.class, () -> CommandRunner.local().run(List.of("cat"), "a\rb\n")).getMessage());
         assertThrows(KernelException.class, () -> CommandRunner.local().run(List.of("cat"), "a\0"));
     }
-
-    @Test
-    void visibleWritesControlCharactersOut() {
-        assertEquals("a\\nb\\tc\\x1b\\x85\\u2028", CommandText.visible("a\nb\tc\u001b\u0085\u2028"));
-    }
 }

@@ -31,8 +31,7 @@ final class SelectorText {
 
     static void checkKey(String key) {
         if (key == null || !isKey(key)) {
-            throw new ValidationException("selector: '" + key
-                    + "' is not a label key a selector can name (letters, digits, '_', '.', '/', '-')");
+            throw ValidationException.field("selector", key, "is not a label key a selector can name (letters, digits, '_', '.', '/', '-')");
         }
     }
 

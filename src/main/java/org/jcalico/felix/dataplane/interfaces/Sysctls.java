@@ -9,6 +9,7 @@ import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Link;
+import org.jcalico.util.Shown;
 
 /** The kernel settings jcalico needs, as sysctl keys and values, and the reading of sysctl's output. */
 public final class Sysctls {
@@ -80,7 +81,7 @@ public final class Sysctls {
      */
     static String keyPart(String interfaceName) {
         if (!INTERFACE_NAME.matcher(interfaceName).matches() || interfaceName.equals(".") || interfaceName.equals("..")) {
-            throw new KernelException("refused to write sysctls for the interface '" + CommandText.visible(interfaceName)
+            throw new KernelException("refused to write sysctls for the interface '" + Shown.value(interfaceName)
                     + "': not an interface name (1 to 15 characters, no '/', '=', blank or control character)");
         }
         return interfaceName.replace('.', '/');
