@@ -153,9 +153,11 @@ class BirdDaemonKernelTest {
                 "ensure says that BIRD does not run the configuration yet, not: " + said);
         assertTrue(tookMillis < BirdDaemon.QUEUED_WAIT.toMillis() + 3000, "and says so within a bound: " + tookMillis + " ms");
 
-        assertTrue(Eventually.within(30, () -> said(queued).startsWith("reconfigured")),
-                "once the session has closed, BIRD takes the configuration: " + said(queued));
-        assertTrue(routes("10.70.0.64/26").contains("10.70.0.64/26"), "and runs it");
+        String[] last = {said};
+        assertTrue(Eventually.within(30, () -> (last[0] = said(queued)).startsWith("reconfigured")),
+                () -> "once the session has closed, BIRD takes the configuration: " + last[0]);
+        String after = routes("10.70.0.64/26");
+        assertTrue(after.contains("10.70.0.64/26"), "and runs it (ensure said '" + last[0] + "'): " + after);
     }
 
     /** What ensure says it did, or "error: " and why it failed. */
