@@ -26,6 +26,24 @@ public final class BirdDaemon implements BirdControl {
     /** How long a BIRD that started may take to write its pid file: its configuration is already parsed by then. */
     private static final Duration STARTED_WITHIN = Duration.ofSeconds(10);
     private static final Pattern EXPORTED = Pattern.compile("(\\d+) exported");
+    /*
+     * BIRD 2's answers to `configure` (its doc/reply_codes, sysdep/unix/main.c cmd_reconfig_msg, conf/conf.c
+     * config_commit): 0003, the configuration is committed and done; 0004, it is committed (each protocol has taken
+     * it, a new static route is announced) and only the shutdown of what it removed goes on; 0005, an earlier
+     * reconfiguration is still in progress, so it is queued and nothing of it runs yet; 0006, BIRD is shutting down and
+     * ignored it. Each contains "Reconfigur", which is all the agent looked for until session 47.
+     */
+    private static final int RECONFIGURED = 3;
+    private static final int RECONFIGURATION_IN_PROGRESS = 4;
+    private static final int QUEUED = 5;
+    /**
+     * How long a configuration BIRD queued is waited for. BIRD commits it once the reconfiguration before it is done,
+     * usually milliseconds later (a removed protocol's routes flushed); a removed BGP session that cannot send its
+     * NOTIFICATION (its connection's send buffer full) holds that for up to 10 s (BGP's close timer), longer than the
+     * agent's BGP worker may sit: it reports the configuration as not taken, and retries every second.
+     */
+    static final Duration QUEUED_WAIT = Duration.ofSeconds(2);
+    private static final String RUNNING = "Daemon is up and running";
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -50,7 +68,8 @@ public final class BirdDaemon implements BirdControl {
 
     /**
      * Makes BIRD run with this configuration; returns what was done ("started", "reconfigured", "restarted") or
-     * empty when nothing was needed.
+     * empty when nothing was needed. A configuration BIRD queued behind a reconfiguration still in progress is
+     * reconfigured only once BIRD has committed it; a KernelException if it has not within {@link #QUEUED_WAIT}.
      */
     @Override
     public Optional<String> ensure(String config) {
@@ -60,17 +79,15 @@ public final class BirdDaemon implements BirdControl {
         }
         write(config);
         if (alive) {
-            BirdSocket.Reply reply;
-            try {
-                reply = BirdSocket.request(socket(), "configure", REQUEST_TIMEOUT);
-            } catch (IOException e) {
-                throw new KernelException("birdc configure: " + e.getMessage());
-            }
-            if (!reply.ok() || !reply.text().contains("Reconfigur")) {
-                throw new KernelException("birdc configure: " + reply.text());
-            }
+            BirdSocket.Reply reply = ask("configure", REQUEST_TIMEOUT);
+            String done = switch (reply.code()) {
+                case RECONFIGURED, RECONFIGURATION_IN_PROGRESS -> "reconfigured";
+                case QUEUED -> "reconfigured once BIRD had finished an earlier reconfiguration (queued " + awaitQueued()
+                        + " ms)";
+                default -> throw new KernelException("birdc configure: " + reply.text());
+            };
             applied = config;
-            return Optional.of("reconfigured");
+            return Optional.of(done);
         }
         boolean restart = applied != null;
         boolean recovery = kernelHoldsRoutes();
@@ -98,13 +115,59 @@ public final class BirdDaemon implements BirdControl {
                 throw new KernelException("bird started but wrote no pid file within " + STARTED_WITHIN.toSeconds()
                         + " s (" + pidFile() + ")");
             }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KernelException("interrupted while waiting for bird's pid file");
-            }
+            pause("bird's pid file");
         }
+    }
+
+    /**
+     * Waits, at most {@link #QUEUED_WAIT}, until BIRD has committed the configuration it queued; returns the
+     * milliseconds waited. `show status` says "Reconfiguration in progress" while a configuration is queued (and
+     * while the one committed still shuts down what it removed), "Daemon is up and running" once neither is so. Its
+     * "Last reconfiguration on" time would tell a commit sooner, but BIRD renders it from its monotonic clock anew each
+     * time and it moved by a millisecond between two polls with nothing committed (session 47, q-bird).
+     */
+    private long awaitQueued() {
+        long start = System.nanoTime();
+        while (true) {
+            BirdSocket.Reply status = ask("show status", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS));
+            long waited = (System.nanoTime() - start) / 1_000_000;
+            if (status.text().equals(RUNNING)) {
+                return waited;
+            }
+            // the messages name no time waited: the agent logs a failure again only when its message changes
+            if (!status.text().startsWith("Reconfiguration")) {
+                throw new KernelException("BIRD queued the configuration, then said: " + status.text());
+            }
+            if (waited > QUEUED_WAIT.toMillis()) {
+                throw new KernelException("BIRD queued the configuration behind a reconfiguration still in progress"
+                        + " (a protocol the one before removed is still shutting down) and has not finished taking it within "
+                        + QUEUED_WAIT.toMillis() + " ms");
+            }
+            pause("BIRD's queued configuration");
+        }
+    }
+
+    private static void pause(String awaited) {
+        try {
+            Thread.sleep(5);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KernelException("interrupted while waiting for " + awaited);
+        }
+    }
+
+    /** One request to the running BIRD; a KernelException when it cannot be asked, does not answer in time, or refuses. */
+    private BirdSocket.Reply ask(String request, Duration timeout) {
+        BirdSocket.Reply reply;
+        try {
+            reply = BirdSocket.request(socket(), request, timeout);
+        } catch (IOException e) {
+            throw new KernelException("birdc " + request + ": " + e.getMessage());
+        }
+        if (!reply.ok()) {
+            throw new KernelException("birdc " + request + ": " + reply.text());
+        }
+        return reply;
     }
 
     /**
@@ -152,16 +215,7 @@ public final class BirdDaemon implements BirdControl {
      */
     @Override
     public List<Exported> exported() {
-        BirdSocket.Reply reply;
-        try {
-            reply = BirdSocket.request(socket(), "show protocols all", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS));
-        } catch (IOException e) {
-            throw new KernelException("birdc show protocols all: " + e.getMessage());
-        }
-        if (!reply.ok()) {
-            throw new KernelException("birdc show protocols all: " + reply.text());
-        }
-        return exported(reply.lines());
+        return exported(ask("show protocols all", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS)).lines());
     }
 
     static List<Exported> exported(List<BirdSocket.Line> lines) {
