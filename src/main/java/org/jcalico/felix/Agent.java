@@ -2,11 +2,9 @@ package org.jcalico.felix;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,7 +13,6 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.jcalico.bgp.BirdConfig;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.felix.calc.HostStateCalculator;
@@ -42,13 +39,6 @@ public final class Agent {
     /** The loop goes round at least this often, so that liveness can tell a waiting loop from a stuck one. */
     private static final long HEARTBEAT_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 60_000;
-    /**
-     * How long the report of an endpoint waits for BIRD to advertise the route other hosts reach it by (a new block's,
-     * a borrowed address's), unless BIRD cannot take it (BgpSpeaker#stalled): BIRD's reconfiguration took 5-50 ms
-     * quiet and up to 270 ms at load 7 (docs/agent.md); past this the endpoint is reported with what is not yet
-     * advertised.
-     */
-    static final long ADVERTISE_WAIT_MILLIS = 2000;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -80,12 +70,12 @@ public final class Agent {
     /** The last pass's local endpoints and this node's blocks: what the report speaks of. */
     private List<WorkloadEndpoint> local = List.of();
     private List<Cidr> localBlocks = List.of();
-    /** Endpoints programmed whose route BIRD does not yet advertise, since when (System.nanoTime). */
-    private final Map<String, Long> unadvertisedSince = new HashMap<>();
-    /** Whether a report waits for BIRD ({@link #reportEndpoints}): the loop reports again when BIRD settles or the wait ends. */
-    private boolean withholding;
-    /** Endpoint to the routes not advertised past the wait, for the status. */
-    private Map<String, List<Cidr>> unadvertised = Map.of();
+    private final AdvertisementWait advertisementWait = new AdvertisementWait();
+    /**
+     * The last report's decision on waiting for BIRD: while it withholds an endpoint or reported one late, the loop
+     * reports again when BIRD settles or the wait ends.
+     */
+    private AdvertisementWait.Decision reported = AdvertisementWait.Decision.NONE;
     /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
     private Map<String, String> hostFailures = Map.of();
     private int localCount;
@@ -193,8 +183,8 @@ public final class Agent {
             List<Object> batch = new ArrayList<>();
             try {
                 long wait = Math.max(1, resync.dueAt(resyncIntervalMillis()) - System.currentTimeMillis());
-                if (withholding) {
-                    wait = Math.min(wait, ADVERTISE_WAIT_MILLIS / 10);
+                if (reported.withholding()) {
+                    wait = Math.min(wait, AdvertisementWait.WAIT_MILLIS / 10);
                 }
                 Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
@@ -234,7 +224,7 @@ public final class Agent {
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
                         settle(ok);
                     }
-                } else if ((withholding || !unadvertised.isEmpty()) && !reportEndpoints()) {
+                } else if ((reported.withholding() || !reported.late().isEmpty()) && !reportEndpoints()) {
                     // a report withheld, or made before BIRD advertised what it needs: BIRD settled, or the wait ended
                     reportPending = true;
                 }
@@ -412,53 +402,20 @@ public final class Agent {
     }
 
     /**
-     * Writes what became of the last pass's endpoints. A programmed endpoint whose address other hosts reach by a
-     * route BIRD has not yet advertised to its established peers (its new block's, its borrowed address's host route)
-     * is withheld until BIRD has (BgpSpeaker#advertised), so that whoever waits for the report (`container add`, docker's
-     * Join, CNI ADD) returns when the other hosts can reach it too (issue #11); for {@link #ADVERTISE_WAIT_MILLIS} at
-     * most, and not at all while BIRD cannot take a new route: then it is reported programmed with what is not yet advertised,
-     * which the status file says too. Every other endpoint is reported at once. False when the datastore failed.
+     * Writes what became of the last pass's endpoints, each at once but for those whose report waits for BIRD to
+     * advertise the route other hosts reach them by ({@link AdvertisementWait}). False when the datastore failed.
      */
     private boolean reportEndpoints() {
-        long now = System.nanoTime();
-        Set<String> withheld = new HashSet<>();
-        Map<String, String> notes = new HashMap<>();
-        Map<String, List<Cidr>> late = new TreeMap<>();
-        Set<Cidr> advertised = bgp == null ? Set.of() : bgp.advertised();
-        String stalled = bgp == null ? null : bgp.stalled();
-        Set<String> present = new HashSet<>();
-        for (WorkloadEndpoint endpoint : local) {
-            present.add(endpoint.endpointId());
-            List<Cidr> missing = bgp == null || failures.containsKey(endpoint.endpointId()) ? List.of()
-                    : endpoint.nets().stream().map(net -> BirdConfig.carrying(localBlocks, net))
-                    .filter(route -> !advertised.contains(route)).distinct().toList();
-            if (missing.isEmpty()) {
-                unadvertisedSince.remove(endpoint.endpointId());
-                continue;
-            }
-            long since = unadvertisedSince.computeIfAbsent(endpoint.endpointId(), id -> now);
-            if (stalled == null && now - since < ADVERTISE_WAIT_MILLIS * 1_000_000) {
-                withheld.add(endpoint.endpointId());
-            } else {
-                late.put(endpoint.endpointId(), missing);
-                notes.put(endpoint.endpointId(), "programmed here, but BGP does not yet advertise " + routes(missing)
-                        + " to the other hosts" + (stalled == null ? " (BIRD has not exported it within "
-                        + ADVERTISE_WAIT_MILLIS + " ms)" : " (" + stalled + ")"));
-            }
-        }
-        unadvertisedSince.keySet().retainAll(present);
-        if (!late.equals(unadvertised)) {
-            late.forEach((endpoint, routes) -> {
-                if (!routes.equals(unadvertised.get(endpoint))) {
-                    log.warn("endpoint " + endpoint + " reported programmed while BGP does not yet advertise " + routes(routes));
-                }
-            });
+        AdvertisementWait.Decision decision = bgp == null ? AdvertisementWait.Decision.NONE
+                : advertisementWait.decide(local, failures.keySet(), localBlocks, bgp.advertised(), bgp.stalled(), System.nanoTime());
+        decision.newlyLate().forEach((endpoint, routes) -> log.warn("endpoint " + endpoint
+                + " reported programmed while BGP does not yet advertise " + AdvertisementWait.routes(routes)));
+        if (!decision.late().equals(reported.late())) {
             statusDue = true;
         }
-        unadvertised = late;
-        withholding = !withheld.isEmpty();
+        reported = decision;
         try {
-            metrics.programmed(reporter.report(local, failures, notes, withheld));
+            metrics.programmed(reporter.report(local, failures, decision.notes(), decision.withheld()));
             reportPending = false;
             return true;
         } catch (DatastoreException e) {
@@ -471,10 +428,6 @@ public final class Agent {
             }
             return false;
         }
-    }
-
-    private static String routes(List<Cidr> routes) {
-        return String.join(", ", routes.stream().map(Cidr::toString).toList());
     }
 
     /**
@@ -538,8 +491,8 @@ public final class Agent {
         }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
-        unadvertised.forEach((endpoint, routes) -> problems.add("endpoint " + endpoint
-                + " is not yet reachable from other hosts: BGP does not advertise " + routes(routes)));
+        reported.late().forEach((endpoint, routes) -> problems.add("endpoint " + endpoint
+                + " is not yet reachable from other hosts: BGP does not advertise " + AdvertisementWait.routes(routes)));
         String bgpProblem = bgp == null ? null : bgp.problem();
         if (bgpProblem != null) {
             problems.add(bgpProblem);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 @Tag("kernel")
 class NewBlockReachabilityIT {
     private static final int ADDS = 16;
-    /** Well within the agent's bound on the wait for BGP (Agent.ADVERTISE_WAIT_MILLIS), well above an add's time. */
+    /** Well within the agent's bound on the wait for BGP (AdvertisementWait.WAIT_MILLIS), well above an add's time. */
     private static final long BIRD_STOPPED_MILLIS = 1000;
     /** Well above that bound, and an add's time on a loaded machine. */
     private static final long BIRD_BEHIND_MILLIS = 5000;

@@ -346,7 +346,7 @@ class AgentLoopKernelTest {
     }
 
     /**
-     * A BIRD that is slow (here held) holds a new block's first endpoint back for Agent.ADVERTISE_WAIT_MILLIS at most:
+     * A BIRD that is slow (here held) holds a new block's first endpoint back for AdvertisementWait.WAIT_MILLIS at most:
      * then it is reported programmed, with the route not yet advertised named in its report; once BIRD advertises it
      * the report says nothing more. A BIRD that cannot take the new route at all (here it refuses the next block's
      * configuration) holds no report back: d is reported at once, programmed, with the refusal named.
@@ -361,7 +361,7 @@ class AgentLoopKernelTest {
             store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of(2, "ep-b")));
             assertTrue(bird.checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
             long waited = reportedInMillis(store, endpoint("b", "jcB", "10.65.0.66/32"));
-            assertTrue(waited >= Agent.ADVERTISE_WAIT_MILLIS, "after the bound, not before: " + waited + " ms");
+            assertTrue(waited >= AdvertisementWait.WAIT_MILLIS, "after the bound, not before: " + waited + " ms");
             assertTrue(String.valueOf(status(store, "b").detail()).contains("BGP does not yet advertise 10.65.0.64/26"),
                     "the report names what is not yet advertised: " + status(store, "b"));
 
@@ -372,7 +372,7 @@ class AgentLoopKernelTest {
             bird.refusing.set(true);
             store.create(new IpamBlock(Cidr.parse("10.65.0.128/26"), NODE, Map.of(2, "ep-d")));
             waited = reportedInMillis(store, endpoint("d", "jcD", "10.65.0.130/32"));
-            assertTrue(waited < Agent.ADVERTISE_WAIT_MILLIS, "without waiting for the bound: " + waited + " ms");
+            assertTrue(waited < AdvertisementWait.WAIT_MILLIS, "without waiting for the bound: " + waited + " ms");
             assertTrue(String.valueOf(status(store, "d").detail()).contains("BGP does not yet advertise 10.65.0.128/26")
                     && status(store, "d").detail().contains("BIRD refused the configuration"),
                     "the report names what is not advertised, and why: " + status(store, "d"));

@@ -1,0 +1,63 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.WorkloadEndpoint;
+import org.junit.jupiter.api.Test;
+
+/** Whose report waits for BIRD, for how long, and what the late ones are told, on a clock the test moves. */
+class AdvertisementWaitTest {
+    private static final Cidr OLD_BLOCK = Cidr.parse("10.65.0.0/26");
+    private static final Cidr NEW_BLOCK = Cidr.parse("10.65.0.64/26");
+    private static final List<Cidr> BLOCKS = List.of(OLD_BLOCK, NEW_BLOCK);
+    private static final long MS = 1_000_000;
+    private final AdvertisementWait wait = new AdvertisementWait();
+
+    @Test
+    void anEndpointInANewBlockWaitsForItsRouteOthersDoNot() {
+        List<WorkloadEndpoint> local = List.of(endpoint("a", "10.65.0.1/32"), endpoint("b", "10.65.0.65/32"));
+        AdvertisementWait.Decision first = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK), null, 0);
+        assertEquals(Set.of("ep-b"), first.withheld());
+        assertTrue(first.notes().isEmpty() && first.late().isEmpty());
+
+        AdvertisementWait.Decision advertised = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK, NEW_BLOCK), null, 10 * MS);
+        assertEquals(AdvertisementWait.Decision.NONE, advertised, "nothing waits once BIRD exported the block");
+    }
+
+    @Test
+    void pastTheBoundTheEndpointIsReportedWithWhatIsNotAdvertisedAndLoggedOnce() {
+        List<WorkloadEndpoint> local = List.of(endpoint("b", "10.65.0.65/32"));
+        assertTrue(wait.decide(local, Set.of(), BLOCKS, Set.of(), null, 0).withholding());
+        assertTrue(wait.decide(local, Set.of(), BLOCKS, Set.of(), null, (AdvertisementWait.WAIT_MILLIS - 1) * MS).withholding());
+
+        AdvertisementWait.Decision late = wait.decide(local, Set.of(), BLOCKS, Set.of(), null, AdvertisementWait.WAIT_MILLIS * MS);
+        assertEquals(Set.of(), late.withheld());
+        assertEquals(Map.of("ep-b", List.of(NEW_BLOCK)), late.late());
+        assertEquals(late.late(), late.newlyLate());
+        assertTrue(late.notes().get("ep-b").contains("does not yet advertise 10.65.0.64/26"), late.notes().toString());
+
+        AdvertisementWait.Decision again = wait.decide(local, Set.of(), BLOCKS, Set.of(), null, (AdvertisementWait.WAIT_MILLIS + 500) * MS);
+        assertEquals(late.late(), again.late());
+        assertEquals(Map.of(), again.newlyLate(), "logged once");
+    }
+
+    @Test
+    void aStalledBirdHoldsNothingBackAndAFailedOrBorrowedEndpointIsJudgedByItsOwnRoute() {
+        WorkloadEndpoint borrowed = endpoint("c", "10.66.0.7/32");
+        AdvertisementWait.Decision stalled = wait.decide(List.of(endpoint("b", "10.65.0.65/32"), borrowed), Set.of("ep-b"),
+                BLOCKS, Set.of(), "BGP not configured: refused", 0);
+        assertEquals(Set.of(), stalled.withheld());
+        assertEquals(Map.of("ep-c", List.of(Cidr.parse("10.66.0.7/32"))), stalled.late(), "a failed endpoint waits for nothing");
+        assertTrue(stalled.notes().get("ep-c").endsWith("(BGP not configured: refused)"), stalled.notes().toString());
+    }
+
+    private static WorkloadEndpoint endpoint(String name, String address) {
+        return new WorkloadEndpoint("n1", "jcalico", "container-" + name, "ep-" + name, "jc" + name, null,
+                List.of(Cidr.parse(address)), List.of(), List.of("blue"), null, null, null, null);
+    }
+}
