@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
@@ -32,6 +33,8 @@ public final class Intents {
     private static final int ATTEMPTS = 50;
     /** Intents this process works on now: held by a live owner, and that owner is us. */
     private static final Set<String> ACTIVE = ConcurrentHashMap.newKeySet();
+    /** What docker takes for a short id: the only container ids `container remove` matches by prefix ({@link #matches}). */
+    private static final Pattern SHORT_DOCKER_ID = Pattern.compile("[0-9a-f]{12,64}");
     private final ResourceStore store;
     private final Datastore datastore;
     /** One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. */
@@ -208,8 +211,6 @@ public final class Intents {
     static boolean matches(String containerId, String given) {
         return containerId.equals(given) || (SHORT_DOCKER_ID.matcher(given).matches() && containerId.startsWith(given));
     }
-
-    private static final java.util.regex.Pattern SHORT_DOCKER_ID = java.util.regex.Pattern.compile("[0-9a-f]{12,64}");
 
     /** Takes over the intent if its owner is gone; empty if it lives or someone else took it over first. */
     private Optional<Held> claim(KeyValue record) {
