@@ -14,11 +14,13 @@ import org.jcalico.datastore.Op;
 /**
  * A datastore that counts the keys it hands out (a get that finds one, every item of a listing) and its round trips
  * (each get, listing and commit): how much of the store an operation reads and how often it asks, which unlike its
- * time do not depend on the machine's load. Closing it closes the store.
+ * time do not depend on the machine's load; and the time spent in those calls, which tells a slow operation's store
+ * from the rest of its work. Closing it closes the store.
  */
 public final class CountingDatastore extends ForwardingDatastore {
     private final AtomicLong keysRead = new AtomicLong();
     private final AtomicLong roundTrips = new AtomicLong();
+    private final AtomicLong nanosInCalls = new AtomicLong();
     private final Map<String, AtomicLong> listings = new ConcurrentHashMap<>();
 
     public CountingDatastore(Datastore datastore) {
@@ -35,6 +37,11 @@ public final class CountingDatastore extends ForwardingDatastore {
         return roundTrips.get();
     }
 
+    /** Nanoseconds spent in gets, listings and commits since it was made. */
+    public long nanosInCalls() {
+        return nanosInCalls.get();
+    }
+
     /** Listings of exactly this prefix since it was made. */
     public long listings(String prefix) {
         AtomicLong count = listings.get(prefix);
@@ -44,7 +51,9 @@ public final class CountingDatastore extends ForwardingDatastore {
     @Override
     public Optional<KeyValue> get(String key) {
         roundTrips.incrementAndGet();
+        long start = System.nanoTime();
         Optional<KeyValue> found = super.get(key);
+        nanosInCalls.addAndGet(System.nanoTime() - start);
         found.ifPresent(kv -> keysRead.incrementAndGet());
         return found;
     }
@@ -52,7 +61,9 @@ public final class CountingDatastore extends ForwardingDatastore {
     @Override
     public List<Optional<KeyValue>> getAll(List<String> keys) {
         roundTrips.incrementAndGet();
+        long start = System.nanoTime();
         List<Optional<KeyValue>> found = super.getAll(keys);
+        nanosInCalls.addAndGet(System.nanoTime() - start);
         keysRead.addAndGet(found.stream().filter(Optional::isPresent).count());
         return found;
     }
@@ -61,7 +72,9 @@ public final class CountingDatastore extends ForwardingDatastore {
     public Listing list(String prefix) {
         roundTrips.incrementAndGet();
         listings.computeIfAbsent(prefix, ignored -> new AtomicLong()).incrementAndGet();
+        long start = System.nanoTime();
         Listing listing = super.list(prefix);
+        nanosInCalls.addAndGet(System.nanoTime() - start);
         keysRead.addAndGet(listing.items().size());
         return listing;
     }
@@ -69,6 +82,11 @@ public final class CountingDatastore extends ForwardingDatastore {
     @Override
     public long commit(List<Op> ops) {
         roundTrips.incrementAndGet();
-        return super.commit(ops);
+        long start = System.nanoTime();
+        try {
+            return super.commit(ops);
+        } finally {
+            nanosInCalls.addAndGet(System.nanoTime() - start);
+        }
     }
 }

@@ -82,14 +82,21 @@ record PairedRatios(List<Double> ratios) {
      * rounds there are. Empty when the median sits on the target, which no number of rounds decides.
      */
     OptionalInt roundsToDecide(double target) {
-        double median = median();
-        if (median == target) {
+        return roundsToDecide(ratios.size(), median(), medianInterval(), target);
+    }
+
+    /**
+     * The same for any figure of some rounds with an interval around it (bench add's percentiles, {@link TailRatio}):
+     * rounds times the square of (the interval's reach from the figure toward the target) over (the figure's distance
+     * from it), never fewer than rounds; empty when the figure sits on the target.
+     */
+    static OptionalInt roundsToDecide(int rounds, double figure, double[] interval, double target) {
+        if (figure == target) {
             return OptionalInt.empty();
         }
-        double[] interval = medianInterval();
-        double reach = median > target ? median - interval[0] : interval[1] - median;
-        double needed = ratios.size() * Math.pow(reach / Math.abs(median - target), 2);
-        return OptionalInt.of((int) Math.ceil(Math.max(ratios.size(), needed)));
+        double reach = figure > target ? figure - interval[0] : interval[1] - figure;
+        double needed = rounds * Math.pow(reach / Math.abs(figure - target), 2);
+        return OptionalInt.of((int) Math.ceil(Math.max(rounds, Math.min(needed, Integer.MAX_VALUE))));
     }
 
     /** The q-th quartile (0 the least, 2 the median, 4 the greatest), by the nearest rank. */

@@ -9,6 +9,11 @@ final class Percentiles {
 
     /** The smallest value with at least percent % of the values at or below it; sorted ascending, not empty. */
     static long of(List<Long> sorted, int percent) {
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(percent / 100.0 * sorted.size()) - 1));
+        return sorted.get(index(sorted.size(), percent));
+    }
+
+    /** Where that value lies among size sorted values. */
+    static int index(int size, int percent) {
+        return Math.min(size - 1, (int) Math.ceil(percent / 100.0 * size) - 1);
     }
 }

@@ -29,12 +29,16 @@ final class BenchCommand {
 
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "'container add' and 'remove' (no agent) on an empty store and on one holding a simulated cluster,"
-                    + " alternating: p50 and p99 of each, their ratio, and the keys each reads. --datastore embedded (default)"
-                    + " or etcd: the kind of the two stores the bench makes for itself.")
+                    + " both in every round: p50 and p99 of each, their ratio with the interval the rounds allow, and the keys"
+                    + " each reads. --datastore embedded (default) or etcd: the kind of the two stores the bench makes for itself.")
     static final class Add implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--endpoints", paramLabel = "N", defaultValue = "100000", description = "endpoints in the filled store (default: ${DEFAULT-VALUE})") int endpoints;
-        @Option(names = "--count", paramLabel = "N", defaultValue = "100", description = "adds and removes on each store (default: ${DEFAULT-VALUE})") int count;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "1000", description = "rounds: adds and removes on each"
+                + " store (default: ${DEFAULT-VALUE}; a p99 is the slowest 1 %%: at 100 rounds the second slowest)") int count;
+        @Option(names = "--rounds-file", paramLabel = "FILE", description = "also write every measured add and remove there,"
+                + " one CSV line each in the order they ran (when it started, its time, the part in the datastore's calls)")
+        java.nio.file.Path roundsFile;
 
         @Override
         public void run() {
@@ -42,10 +46,15 @@ final class BenchCommand {
             if (backend != null && !backend.equals("embedded") && !backend.equals("etcd")) {
                 throw new CommandFailure("--datastore: '" + backend + "' is not embedded or etcd (bench add makes stores of its own)");
             }
-            if (endpoints < 2 || endpoints > 1_000_000 || count < 2 || count > 1000) {
-                throw new CommandFailure("expected --endpoints 2 to 1000000 and --count 2 to 1000");
+            if (endpoints < 2 || endpoints > 1_000_000 || count < 2 || count > 10_000) {
+                throw new CommandFailure("expected --endpoints 2 to 1000000 and --count 2 to 10000");
             }
-            new org.jcalico.bench.AddBenchmark(spec.commandLine().getOut()).run("etcd".equals(backend), endpoints, count);
+            java.nio.file.Path parent = roundsFile == null ? null : roundsFile.toAbsolutePath().getParent();
+            if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                // refused before the minutes of filling a store, not after them
+                throw new CommandFailure("--rounds-file: " + org.jcalico.util.Shown.value(parent) + " is not a directory");
+            }
+            new org.jcalico.bench.AddBenchmark(spec.commandLine().getOut()).run("etcd".equals(backend), endpoints, count, roundsFile);
         }
     }
 

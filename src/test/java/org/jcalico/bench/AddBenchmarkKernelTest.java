@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jcalico.cli.Main;
@@ -15,11 +18,13 @@ import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * `bench add` keeps to its namespaces' prefix as the other benches do (after JCALICO_BENCH_PREFIX): until session 47 it
  * made and removed "jcb7-add-*" whatever the prefix said, so two people benching on one machine removed each other's
- * namespaces mid-run.
+ * namespaces mid-run. And it compares the two stores within one run, round by round: a comparison of one store's
+ * rounds with the other's taken minutes apart would read the machine's load as the store's cost.
  */
 @Tag("kernel")
 class AddBenchmarkKernelTest {
@@ -57,5 +62,45 @@ class AddBenchmarkKernelTest {
             assertTrue(name.startsWith(prefix + "jcb7-add-"), "a namespace of the bench outside its prefix '" + prefix + "': " + name);
         }
         assertTrue(Namespaces.list().stream().noneMatch(name -> name.startsWith(prefix)), "left: " + Namespaces.list());
+    }
+
+    @Test
+    void everyRoundRunsBothStoresOneAfterTheOther(@TempDir Path dir) throws Exception {
+        Path rounds = dir.resolve("rounds.csv");
+        int count = 20;
+        ProcessBuilder builder = JavaProcess.builder(Main.class, "bench", "add", "--endpoints", "300", "--count",
+                String.valueOf(count), "--rounds-file", rounds.toString()).redirectErrorStream(true);
+        builder.environment().put("JCALICO_BENCH_PREFIX", TestNamespaces.named("jctab-"));
+        Process bench = builder.start();
+        String out = new String(bench.getInputStream().readAllBytes());
+        assertEquals(0, bench.waitFor(), out);
+        assertTrue(out.contains("filled the second store with `bench generate`'s cluster: 3 nodes, 300 endpoints"), out);
+        for (String line : List.of("add +300 endpoints", "add +empty store", "remove +p99 .*95 % interval",
+                "target <= 1.2x at p50 and p99 of the add and the remove: ")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^  " + line).matcher(out).find(), line + " in: " + out);
+        }
+
+        List<String> lines = Files.readAllLines(rounds);
+        assertEquals("round,store,started_ms,add_ms,add_in_datastore_ms,remove_ms,remove_in_datastore_ms", lines.getFirst());
+        List<String[]> cycles = lines.subList(1, lines.size()).stream().map(line -> line.split(",")).toList();
+        assertEquals(2 * count, cycles.size(), String.join("\n", lines));
+        double started = -1;
+        for (int i = 0; i < cycles.size(); i++) {
+            String[] cycle = cycles.get(i);
+            // in the order they ran, the two stores' cycles of round r are the (2r)th and (2r+1)th: no store's
+            // rounds run apart from the other's
+            assertEquals(String.valueOf(i / 2), cycle[0], "cycle " + i + " ran in another round: " + String.join("\n", lines));
+            double start = Double.parseDouble(cycle[2]);
+            assertTrue(start > started, "cycles out of the order they ran: " + String.join("\n", lines));
+            started = start;
+            double add = Double.parseDouble(cycle[3]);
+            double addInStore = Double.parseDouble(cycle[4]);
+            assertTrue(addInStore > 0 && addInStore < add, "the add's datastore part outside the add: " + lines.get(i + 1));
+        }
+        for (int round = 0; round < count; round++) {
+            Set<String> stores = Set.of(cycles.get(2 * round)[1], cycles.get(2 * round + 1)[1]);
+            assertEquals(Set.of("empty", "full"), stores, "round " + round + ": " + String.join("\n", lines));
+        }
+        assertTrue(Namespaces.list().stream().noneMatch(name -> name.contains("jctab-jcb7-add")), "left: " + Namespaces.list());
     }
 }
