@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /**
@@ -61,7 +62,7 @@ record TailRatio(List<Long> path, List<Long> floor) {
     }
 
     /** About how many rounds would put the interval wholly on one side of the target at these rounds' noise. */
-    java.util.OptionalInt roundsToDecide(int percent, double target) {
+    OptionalInt roundsToDecide(int percent, double target) {
         return PairedRatios.roundsToDecide(path.size(), ratio(percent), interval(percent), target);
     }
 
