@@ -160,7 +160,7 @@ public final class ContainerService {
             EndpointMetadata metadata = what.metadata().get();
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
-                    nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
+                    nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), metadata.state(), metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
             createEndpoint(ipam, endpoint, addressHandle, intent,
                     Referenced.of(node, before.nodeRevision(), intent.profiles()), what.description());
@@ -288,11 +288,6 @@ public final class ContainerService {
             relabelled.add(relabel(read, edits));
         }
         return relabelled;
-    }
-
-    /** Edits the labels of one endpoint of the node by its id; empty if it is gone. */
-    public Optional<Relabelled> relabelEndpoint(String node, String endpointId, List<LabelEdit> edits) {
-        return store.get(WorkloadEndpoint.class, node, endpointId).map(read -> relabel(read, edits));
     }
 
     /** The endpoints of the node with these ids, as stored now (those gone left out). */
