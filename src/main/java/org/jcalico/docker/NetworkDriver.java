@@ -163,7 +163,7 @@ public final class NetworkDriver {
         }
         if (labels.join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
-                    .start(() -> copyLabels(request.endpointId(), endpointId));
+                    .start(() -> copyLabels(request.endpointId()));
         }
         String peer = peerName(endpointId);
         boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
@@ -353,46 +353,55 @@ public final class NetworkDriver {
 
     /**
      * dockerd records which container an endpoint belongs to only after Join has answered, so the container's
-     * jcalico.label.K=V labels are copied onto the endpoint afterwards, as soon as dockerd lists it, and the endpoint,
-     * isolated until then, made active in the same compare-and-swap (see docs/docker.md). When they cannot be copied it
-     * stays isolated: fails closed.
+     * jcalico.label.K=V labels are copied onto the endpoint afterwards, as soon as dockerd lists it (see docs/docker.md).
+     * When they cannot be copied the endpoint stays isolated (fails closed) until the consistency pass copies them.
      */
-    private void copyLabels(String dockerEndpointId, String endpointId) {
+    private void copyLabels(String dockerEndpointId) {
         long deadline = System.currentTimeMillis() + LABEL_WAIT_MILLIS;
         try {
             while (System.currentTimeMillis() < deadline) {
-                // until dockerd has tied the endpoint to its container it lists it under "ep-" and the endpoint's id
-                Optional<String> container = docker.endpoints(PluginSpecs.NETWORK_DRIVER).stream()
-                        .filter(e -> e.endpointId().equals(dockerEndpointId)).map(DockerClient.NetworkEndpoint::containerId)
-                        .filter(id -> !id.startsWith(UNTIED_PREFIX)).findFirst();
-                if (container.isPresent()) {
-                    Map<String, String> labels;
-                    try {
-                        labels = checked(endpointLabels(docker.labels(container.get())));
-                    } catch (ValidationException e) {
-                        // Join has answered, so the container cannot be refused any more; without the label, policy
-                        // selecting it would not hold: the endpoint goes (fails closed), dockerd keeps its side
-                        log.error("docker endpoint " + shortId(dockerEndpointId) + ": " + e.getMessage() + "; the endpoint is"
-                                + " removed: disconnect the container, correct the label and connect it again");
-                        detach(dockerEndpointId);
-                        return;
-                    }
-                    List<LabelEdit> edits = labels.entrySet().stream()
-                            .map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
-                    containers.updateEndpoint(node, endpointId, endpoint -> endpoint
-                            .withLabels(LabelEdit.apply(endpoint.labels(), edits)).withState(WorkloadEndpoint.ACTIVE));
+                if (labelFrom(docker.endpoints(PluginSpecs.NETWORK_DRIVER), dockerEndpointId)) {
                     return;
                 }
                 Thread.sleep(50);
             }
             log.error("docker endpoint " + shortId(dockerEndpointId) + ": dockerd never listed its container; its labels were not"
-                    + " copied and it stays isolated: disconnect the container and connect it again");
+                    + " copied and it stays isolated until the consistency pass copies them (or connect the container again)");
         } catch (RuntimeException e) {
             log.error("docker endpoint " + shortId(dockerEndpointId) + ": cannot copy its container's labels (" + e.getMessage()
-                    + "); it stays isolated: disconnect the container and connect it again");
+                    + "); it stays isolated until the consistency pass copies them (or connect the container again)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Copies the container's labels onto the endpoint isolated until they are known, and makes it active in the same
+     * compare-and-swap, once dockerd's endpoints (KNOWN) name the endpoint's container; false while they do not.
+     * Join has answered by then, so a label jcalico would refuse cannot refuse the container any more: the endpoint is
+     * removed instead (fails closed; dockerd keeps its side), since without the label policy selecting it would not
+     * hold. Also the consistency pass's, for an endpoint whose copy did not finish (agent restarted, dockerd silent).
+     */
+    boolean labelFrom(List<DockerClient.NetworkEndpoint> known, String dockerEndpointId) {
+        // until dockerd has tied the endpoint to its container it lists it under "ep-" and the endpoint's id
+        Optional<String> container = known.stream().filter(e -> e.endpointId().equals(dockerEndpointId))
+                .map(DockerClient.NetworkEndpoint::containerId).filter(id -> !id.startsWith(UNTIED_PREFIX)).findFirst();
+        if (container.isEmpty()) {
+            return false;
+        }
+        Map<String, String> labels;
+        try {
+            labels = checked(endpointLabels(docker.labels(container.get())));
+        } catch (ValidationException e) {
+            log.error("docker endpoint " + shortId(dockerEndpointId) + ": " + e.getMessage() + "; the endpoint is"
+                    + " removed: disconnect the container, correct the label and connect it again");
+            detach(dockerEndpointId);
+            return true;
+        }
+        List<LabelEdit> edits = labels.entrySet().stream().map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
+        containers.updateEndpoint(node, endpointId(dockerEndpointId), endpoint -> endpoint
+                .withLabels(LabelEdit.apply(endpoint.labels(), edits)).withState(WorkloadEndpoint.ACTIVE));
+        return true;
     }
 
     /**

@@ -238,8 +238,37 @@ class DockerNetworkIT {
         }
     }
 
+    /**
+     * An endpoint isolated until its container's labels are known gets them even when the copy after Join did not
+     * finish: here the agent is restarted while dockerd's answer is held back (the copy dies with it), and the
+     * consistency pass at the next agent's start copies them.
+     */
     @Test
     @Order(3)
+    void anEndpointWhoseLabelsWereNotCopiedBeforeAnAgentRestartGetsThem() throws Exception {
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "jcd2-l3").check();
+        docker(1, "network", "create", "-d", "bridge", "jcd2-lb").check();
+        run(1, "jcd2-lr", "jcd2-lb", "--label", "jcalico.label.quarantine=yes");
+        slowDockerd.hold("/containers/json?all=1&filters=%7B%22id%22", java.time.Duration.ofSeconds(60));
+        try {
+            docker(1, "network", "connect", "jcd2-l3", "jcd2-lr").check();
+            String address = address(1, "jcd2-lr", "jcd2-l3", 4);
+            slowDockerd.hold(null, java.time.Duration.ZERO);
+            restartAgentWithPlugin(1);
+            assertTrue(Eventually.within(15, () -> endpointWith(address).map(e -> "yes".equals(e.labels().get("quarantine"))
+                            && e.isolation().isEmpty()).orElse(false)),
+                    "the restarted agent copied the labels the first one could not: " + endpointWith(address));
+        } finally {
+            slowDockerd.hold(null, java.time.Duration.ZERO);
+            docker(1, "rm", "-f", "jcd2-lr");
+            for (String network : List.of("jcd2-l3", "jcd2-lb")) {
+                docker(1, "network", "rm", network);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void aNetworksMembersReachEachOtherOnBothHostsAndNoOtherNetwork() throws Exception {
         for (int host = 1; host <= 2; host++) {
             docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--ipv6",
@@ -311,7 +340,7 @@ class DockerNetworkIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void disconnectRmAndNetworkRmLeaveNothingAndRunningContainersKeepWorking() throws Exception {
         String ab2OnB = address(2, "jcd2-ab2", B, 4);
         Gone abGone = gone(2, ab2OnB);
@@ -333,7 +362,7 @@ class DockerNetworkIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aDockerdKilledAndRestartedLeavesNothingOfItsContainersAndAStoppingAgentStillAnswersIt() throws Exception {
         List<Gone> gone = List.of(gone(2, address(2, "jcd2-a2", A, 4)), gone(2, address(2, "jcd2-a2", A, 6)),
                 gone(2, address(2, "jcd2-ab2", A, 4)));
@@ -370,7 +399,7 @@ class DockerNetworkIT {
      * DeleteEndpoint that comes instead of the Join leaves nothing of it. Called on the plugin's socket as dockerd would.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void createEndpointAttachesBeforeJoinAndDeleteEndpointWithoutJoinLeavesNothing() throws Exception {
         Snapshot before = snapshot(1);
         String network = docker(1, "network", "inspect", "-f", "{{.Id}}", A).check().stdout().strip();
