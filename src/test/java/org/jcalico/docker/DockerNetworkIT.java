@@ -205,12 +205,15 @@ class DockerNetworkIT {
                 String container = connect.get(0);
                 String address = connect.get(1);
                 java.util.concurrent.CompletableFuture<CommandRunner.Result> probe = java.util.concurrent.CompletableFuture.supplyAsync(
-                        () -> docker(1, "exec", "jcd2-lp", "timeout", "-s", "INT", "5", "ping", "-i", "0.02", address),
+                        () -> docker(1, "exec", "jcd2-lp", "timeout", "-s", "INT", "60", "ping", "-i", "0.02", address),
                         Thread::startVirtualThread);
                 Thread.sleep(500);
                 docker(1, "network", "connect", "--ip", address, "jcd2-l2", container).check();
                 WorkloadEndpoint joined = endpointWith(address).orElseThrow();
                 Optional<EndpointStatus> status = store.get(EndpointStatus.class, joined.node(), joined.endpointId()).map(Versioned::resource);
+                // on for 2 s after the connect returned, however long it took: within the 3 s dockerd's answer is held
+                Thread.sleep(2000);
+                docker(1, "exec", "jcd2-lp", "killall", "-INT", "ping");
                 String output = probe.get().stdout();
                 java.util.regex.Matcher counts = java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received")
                         .matcher(output);
