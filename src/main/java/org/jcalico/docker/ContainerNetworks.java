@@ -3,7 +3,10 @@ package org.jcalico.docker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -20,8 +23,7 @@ record ContainerNetworks(List<Member> members) {
     record Member(String endpointId, String network, Map<String, String> labels, List<Cidr> nets) {
         /** The member an endpoint record is, whatever membership of the others it carries. */
         static Member of(WorkloadEndpoint endpoint) {
-            Map<String, String> own = new TreeMap<>(endpoint.labels());
-            own.keySet().removeIf(key -> key.startsWith(NetworkDriver.NETWORK_LABEL));
+            Map<String, String> own = containerLabels(endpoint);
             String network = endpoint.profileIds().getFirst();
             own.put(NetworkDriver.NETWORK_LABEL + network, "");
             return new Member(endpoint.endpointId(), network, own, endpoint.nets());
@@ -30,6 +32,25 @@ record ContainerNetworks(List<Member> members) {
 
     ContainerNetworks {
         members = List.copyOf(members);
+    }
+
+    /**
+     * The container's labels as its ENDPOINTS (on its other networks) carry them, when they tell: every one active (an
+     * isolated one waits for its labels itself) and all alike (`jcalico container label` edits them all).
+     */
+    static Optional<Map<String, String>> containerLabels(List<WorkloadEndpoint> endpoints) {
+        if (endpoints.isEmpty() || endpoints.stream().anyMatch(endpoint -> endpoint.isolation().isPresent())) {
+            return Optional.empty();
+        }
+        Set<Map<String, String>> carried = endpoints.stream().map(ContainerNetworks::containerLabels).collect(Collectors.toSet());
+        return carried.size() == 1 ? Optional.of(carried.iterator().next()) : Optional.empty();
+    }
+
+    /** The endpoint's labels but its membership of networks: the container's own. */
+    private static Map<String, String> containerLabels(WorkloadEndpoint endpoint) {
+        Map<String, String> own = new TreeMap<>(endpoint.labels());
+        own.keySet().removeIf(key -> key.startsWith(NetworkDriver.NETWORK_LABEL));
+        return own;
     }
 
     List<String> profiles(Member member) {

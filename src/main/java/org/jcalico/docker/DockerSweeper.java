@@ -19,7 +19,7 @@ import org.jcalico.workload.DockerClient;
 /**
  * Keeps the node's docker endpoints and addresses consistent with dockerd's own view (docs/docker.md): an endpoint
  * whose docker endpoint is in none of dockerd's jcalico networks is detached, an address docker's IPAM holds that
- * nothing uses is released. A dockerd that does not answer proves nothing, so then nothing is touched. A `docker run`
+ * nothing uses is released, and an endpoint still isolated until its container's labels are known gets them. A dockerd that does not answer proves nothing, so then nothing is touched. A `docker run`
  * under way looks like an orphan until dockerd records its endpoint, so a periodic pass removes only what the
  * previous pass found orphaned already; the pass at agent start, before the plugin serves, has nothing under way.
  */
@@ -95,8 +95,13 @@ public final class DockerSweeper implements Runnable {
         for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class)) {
             WorkloadEndpoint endpoint = read.resource();
             endpoint.nets().forEach(net -> used.add(net.network()));
-            if (!endpoint.node().equals(node) || !endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)
-                    || knownIds.contains(endpoint.containerId())) {
+            if (!endpoint.node().equals(node) || !endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)) {
+                continue;
+            }
+            if (knownIds.contains(endpoint.containerId())) {
+                if (NetworkDriver.AWAITING_LABELS.equals(endpoint.state())) {
+                    labelIsolated(known, endpoint);
+                }
                 continue;
             }
             String key = "endpoint " + endpoint.containerId();
@@ -131,6 +136,23 @@ public final class DockerSweeper implements Runnable {
         }
         suspects = orphans;
         return new Swept(detached, released);
+    }
+
+    /**
+     * The labels of an endpoint isolated until they are known, whose copy after Join did not finish (the agent
+     * restarted meanwhile, dockerd did not answer then): copied now if dockerd names its container, else left
+     * isolated for the next pass. A failure is this endpoint's alone.
+     */
+    private void labelIsolated(List<DockerClient.NetworkEndpoint> known, WorkloadEndpoint endpoint) {
+        try {
+            if (network.labelFrom(known, endpoint.containerId())) {
+                log.info("docker endpoint " + endpoint.containerId() + " (" + endpoint.interfaceName()
+                        + "): its container's labels copied, isolated no more");
+            }
+        } catch (RuntimeException e) {
+            log.warn("docker endpoint " + endpoint.containerId() + ": its container's labels are still not copied ("
+                    + e.getMessage() + "); it stays isolated");
+        }
     }
 
     /** Docker's addresses on this node, each with the revision of its block as read. */

@@ -40,6 +40,11 @@ public final class NetworkDriver {
     private static final long LABEL_WAIT_MILLIS = 30_000;
     /** How dockerd's network inspection names an endpoint it has not tied to a container yet: "ep-" + its id. */
     private static final String UNTIED_PREFIX = "ep-";
+    /**
+     * The state of an endpoint whose container's labels are not known yet: isolated (Calico's admin-down) until they
+     * are copied, since without them a policy selecting them (a Deny on quarantine=yes) would not hold for it.
+     */
+    static final String AWAITING_LABELS = "awaiting-container-labels";
     private final ContainerService containers;
     private final DockerClient docker;
     private final String node;
@@ -137,14 +142,17 @@ public final class NetworkDriver {
         }
         List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
                 .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
+        CompletableFuture<Optional<Map<String, String>>> labels = endpoint.labels();
         if (siblings.isEmpty()) {
             awaitAttached(endpoint);
         } else {
             // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this one
-            // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks")
+            // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks");
+            // a running container being connected is not in dockerd's list yet, but its endpoints there carry its labels
             endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
             detach(request.endpointId());
-            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), endpoint.labels(), siblings);
+            labels = labels.thenApply(known -> known.or(() -> ContainerNetworks.containerLabels(siblings)));
+            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
         }
         if (!sandbox.isEmpty()) {
             sandboxes.compute(sandbox, (key, joined) -> {
@@ -153,9 +161,9 @@ public final class NetworkDriver {
                 return now;
             });
         }
-        if (endpoint.labels().join().isEmpty()) {
+        if (labels.join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
-                    .start(() -> copyLabels(request.endpointId(), endpointId));
+                    .start(() -> copyLabels(request.endpointId()));
         }
         String peer = peerName(endpointId);
         boolean v4 = endpoint.nets().stream().anyMatch(net -> net.version() == 4);
@@ -177,7 +185,7 @@ public final class NetworkDriver {
      * its other networks, rewritten as members of this one too, and back if the attach fails): veth made, endpoint
      * recorded and programmed, or nothing left. The container's labels (dockerd's answer, asked at CreateEndpoint)
      * are waited for only when the endpoint record is written: no membership but the endpoint's own labels depends
-     * on them.
+     * on them. Without them (dockerd did not tell) the endpoint is recorded isolated until they are copied.
      */
     private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
                         CompletableFuture<Optional<Map<String, String>>> containerLabels, List<WorkloadEndpoint> siblings) {
@@ -188,9 +196,11 @@ public final class NetworkDriver {
         ContainerNetworks together = new ContainerNetworks(members);
         java.util.function.Supplier<EndpointMetadata> metadata = () -> {
             Map<String, String> labels = new TreeMap<>();
-            Futures.joined(containerLabels).ifPresent(labels::putAll);
+            Optional<Map<String, String>> known = Futures.joined(containerLabels);
+            known.ifPresent(labels::putAll);
             labels.put(NETWORK_LABEL + network, "");
-            return new EndpointMetadata(null, together.labels(new ContainerNetworks.Member(endpointId, network, labels, nets)), null);
+            return new EndpointMetadata(null, together.labels(new ContainerNetworks.Member(endpointId, network, labels, nets)), null,
+                    known.isPresent() ? WorkloadEndpoint.ACTIVE : AWAITING_LABELS);
         };
         ContainerService.Attaching what = new ContainerService.Attaching(node, ORCHESTRATOR, dockerEndpointId, endpointId,
                 "docker endpoint " + shortId(dockerEndpointId) + " on network " + network, together.profiles(joining),
@@ -344,42 +354,54 @@ public final class NetworkDriver {
     /**
      * dockerd records which container an endpoint belongs to only after Join has answered, so the container's
      * jcalico.label.K=V labels are copied onto the endpoint afterwards, as soon as dockerd lists it (see docs/docker.md).
+     * When they cannot be copied the endpoint stays isolated (fails closed) until the consistency pass copies them.
      */
-    private void copyLabels(String dockerEndpointId, String endpointId) {
+    private void copyLabels(String dockerEndpointId) {
         long deadline = System.currentTimeMillis() + LABEL_WAIT_MILLIS;
         try {
             while (System.currentTimeMillis() < deadline) {
-                // until dockerd has tied the endpoint to its container it lists it under "ep-" and the endpoint's id
-                Optional<String> container = docker.endpoints(PluginSpecs.NETWORK_DRIVER).stream()
-                        .filter(e -> e.endpointId().equals(dockerEndpointId)).map(DockerClient.NetworkEndpoint::containerId)
-                        .filter(id -> !id.startsWith(UNTIED_PREFIX)).findFirst();
-                if (container.isPresent()) {
-                    Map<String, String> labels;
-                    try {
-                        labels = checked(endpointLabels(docker.labels(container.get())));
-                    } catch (ValidationException e) {
-                        // Join has answered, so the container cannot be refused any more; without the label, policy
-                        // selecting it would not hold: the endpoint goes (fails closed), dockerd keeps its side
-                        log.error("docker endpoint " + shortId(dockerEndpointId) + ": " + e.getMessage() + "; the endpoint is"
-                                + " removed: disconnect the container, correct the label and connect it again");
-                        detach(dockerEndpointId);
-                        return;
-                    }
-                    List<LabelEdit> edits = labels.entrySet().stream()
-                            .map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
-                    if (!edits.isEmpty()) {
-                        containers.relabelEndpoint(node, endpointId, edits);
-                    }
+                if (labelFrom(docker.endpoints(PluginSpecs.NETWORK_DRIVER), dockerEndpointId)) {
                     return;
                 }
                 Thread.sleep(50);
             }
-            log.warn("docker endpoint " + shortId(dockerEndpointId) + ": dockerd never listed its container; its labels were not copied");
+            log.error("docker endpoint " + shortId(dockerEndpointId) + ": dockerd never listed its container; its labels were not"
+                    + " copied and it stays isolated until the consistency pass copies them (or connect the container again)");
         } catch (RuntimeException e) {
-            log.warn("docker endpoint " + shortId(dockerEndpointId) + ": cannot copy its container's labels: " + e.getMessage());
+            log.error("docker endpoint " + shortId(dockerEndpointId) + ": cannot copy its container's labels (" + e.getMessage()
+                    + "); it stays isolated until the consistency pass copies them (or connect the container again)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Copies the container's labels onto the endpoint isolated until they are known, and makes it active in the same
+     * compare-and-swap, once dockerd's endpoints (KNOWN) name the endpoint's container; false while they do not.
+     * Join has answered by then, so a label jcalico would refuse cannot refuse the container any more: the endpoint is
+     * removed instead (fails closed; dockerd keeps its side), since without the label policy selecting it would not
+     * hold. Also the consistency pass's, for an endpoint whose copy did not finish (agent restarted, dockerd silent).
+     */
+    boolean labelFrom(List<DockerClient.NetworkEndpoint> known, String dockerEndpointId) {
+        // until dockerd has tied the endpoint to its container it lists it under "ep-" and the endpoint's id
+        Optional<String> container = known.stream().filter(e -> e.endpointId().equals(dockerEndpointId))
+                .map(DockerClient.NetworkEndpoint::containerId).filter(id -> !id.startsWith(UNTIED_PREFIX)).findFirst();
+        if (container.isEmpty()) {
+            return false;
+        }
+        Map<String, String> labels;
+        try {
+            labels = checked(endpointLabels(docker.labels(container.get())));
+        } catch (ValidationException e) {
+            log.error("docker endpoint " + shortId(dockerEndpointId) + ": " + e.getMessage() + "; the endpoint is"
+                    + " removed: disconnect the container, correct the label and connect it again");
+            detach(dockerEndpointId);
+            return true;
+        }
+        List<LabelEdit> edits = labels.entrySet().stream().map(label -> new LabelEdit(label.getKey(), label.getValue())).toList();
+        containers.updateEndpoint(node, endpointId(dockerEndpointId), endpoint -> endpoint
+                .withLabels(LabelEdit.apply(endpoint.labels(), edits)).withState(WorkloadEndpoint.ACTIVE));
+        return true;
     }
 
     /**

@@ -415,7 +415,7 @@ public final class Agent {
         }
         reported = decision;
         try {
-            metrics.programmed(reporter.report(local, failures, decision.notes(), decision.withheld()));
+            metrics.programmed(reporter.report(local, failures, notes(decision.notes()), decision.withheld()));
             reportPending = false;
             return true;
         } catch (DatastoreException e) {
@@ -498,6 +498,18 @@ public final class Agent {
             problems.add(bgpProblem);
         }
         return problems.isEmpty() ? null : String.join("; ", problems);
+    }
+
+    /**
+     * What the status of an endpoint programmed says besides BGP's NOTES: that it is isolated (its state is not active),
+     * so that `container list` never shows an endpoint dropping everything as merely programmed.
+     */
+    private Map<String, String> notes(Map<String, String> notes) {
+        Map<String, String> all = new HashMap<>(notes);
+        for (WorkloadEndpoint endpoint : local) {
+            endpoint.isolation().ifPresent(isolation -> all.merge(endpoint.endpointId(), isolation, (bgp, own) -> own + "; " + bgp));
+        }
+        return all;
     }
 
     /**

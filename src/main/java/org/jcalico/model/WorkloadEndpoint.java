@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,6 +21,11 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
                                Long createdAtMillis, List<Cidr> allowSpoofedSourcePrefixes)
         implements Resource {
     public static final String KIND = "WorkloadEndpoint";
+    /**
+     * The state of an endpoint that may pass traffic. Any other state is Calico's admin-down: the agent programs the
+     * endpoint isolated, all its traffic dropped both ways ({@link #isolation}).
+     */
+    public static final String ACTIVE = "active";
     /**
      * What the kernel takes as an interface name and no command line can take for an option: up to 15 letters, digits,
      * '_', '.', '-', no leading '-' or '.' (so not "." or "..").
@@ -53,7 +59,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
             ipv6Nets = versioned("ipv6Nets", ipv6Nets, 6);
             profileIds = Lists.copy("profileIds", profileIds);
             profileIds.forEach(id -> Names.check("profileIds", id));
-            state = Names.checkText("state", state == null || state.isEmpty() ? "active" : state);
+            state = Names.checkText("state", state == null || state.isEmpty() ? ACTIVE : state);
             // an agent holds every endpoint of the cluster: equal labels, namespaces, ports, profile lists, orchestrators
             // and states are kept once
             node = node.intern();
@@ -126,6 +132,22 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
     public WorkloadEndpoint withLabels(Map<String, String> newLabels) {
         return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
                 ipv6Nets, profileIds, state, namespace, newLabels, ports, createdAtMillis, allowSpoofedSourcePrefixes);
+    }
+
+    public WorkloadEndpoint withState(String newState) {
+        return new WorkloadEndpoint(node, orchestrator, containerId, endpointId, interfaceName, mac, ipv4Nets,
+                ipv6Nets, profileIds, newState, namespace, labels, ports, createdAtMillis, allowSpoofedSourcePrefixes);
+    }
+
+    /**
+     * Why the agent keeps this endpoint isolated, if it does: a state other than {@value #ACTIVE}, as Calico's Felix
+     * drops every packet of an admin-down endpoint. What the endpoint's chains and its status say (docs/docker.md,
+     * "Container labels").
+     */
+    @JsonIgnore
+    public Optional<String> isolation() {
+        return ACTIVE.equals(state) ? Optional.empty() : Optional.of("isolated: its state is '" + state
+                + "', not '" + ACTIVE + "': all its traffic is dropped until it is");
     }
 
     /** This endpoint as written at {@code millis} (the writer's wall clock). */

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.jcalico.datastore.ConflictException;
@@ -25,6 +27,7 @@ import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.util.Sha256;
+import org.jcalico.util.Shown;
 
 /**
  * Attaching containers to the network and detaching them. Adding is all or nothing, even across a kill -9: an intent
@@ -160,7 +163,7 @@ public final class ContainerService {
             EndpointMetadata metadata = what.metadata().get();
             WorkloadEndpoint endpoint = new WorkloadEndpoint(node, what.orchestrator(), what.containerId(), endpointId,
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
-                    nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), null, metadata.namespace(),
+                    nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), metadata.state(), metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
             createEndpoint(ipam, endpoint, addressHandle, intent,
                     Referenced.of(node, before.nodeRevision(), intent.profiles()), what.description());
@@ -202,6 +205,7 @@ public final class ContainerService {
      */
     public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
                           Duration wait) {
+        containerId = oneContainer(node, containerId, spec);
         List<RuntimeException> failures = new ArrayList<>();
         List<Intent> recovered = intents.recoverStale(node, containerId, failures);
         if (!failures.isEmpty()) {
@@ -274,7 +278,7 @@ public final class ContainerService {
      * that node's key prefix; the whole kind only when it has none there.
      */
     public List<Relabelled> relabel(String node, String spec, List<LabelEdit> edits) {
-        String containerId = containerIdOf(spec);
+        String containerId = oneContainer(node, containerIdOf(spec), spec);
         List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(node, containerId);
         if (endpoints.isEmpty()) {
             // a container of another node (labels are only records): found by reading every node's endpoints
@@ -288,11 +292,6 @@ public final class ContainerService {
             relabelled.add(relabel(read, edits));
         }
         return relabelled;
-    }
-
-    /** Edits the labels of one endpoint of the node by its id; empty if it is gone. */
-    public Optional<Relabelled> relabelEndpoint(String node, String endpointId, List<LabelEdit> edits) {
-        return store.get(WorkloadEndpoint.class, node, endpointId).map(read -> relabel(read, edits));
     }
 
     /** The endpoints of the node with these ids, as stored now (those gone left out). */
@@ -338,6 +337,26 @@ public final class ContainerService {
                 read = again.get();
             }
         }
+    }
+
+    /**
+     * The one container a given id names, whole: a docker short id that begins the ids of two containers (their
+     * endpoints or unfinished commands on the node; on other nodes when it names none here) names neither, as docker
+     * refuses it, rather than taking both. Any other id is matched whole already, and read no further here.
+     */
+    private String oneContainer(String node, String containerId, String spec) {
+        if (!Intents.isPrefix(containerId)) {
+            return containerId;
+        }
+        Set<String> here = new TreeSet<>(intents.containerIds(node, containerId));
+        endpointsOf(node, containerId).forEach(endpoint -> here.add(endpoint.resource().containerId()));
+        Set<String> ids = here.isEmpty() ? endpointsOf(null, containerId).stream().map(endpoint -> endpoint.resource().containerId())
+                .collect(java.util.stream.Collectors.toCollection(TreeSet::new)) : here;
+        if (ids.size() > 1) {
+            throw new ValidationException("container '" + Shown.value(spec) + "' is ambiguous: it begins the ids of "
+                    + Shown.names(ids) + "; give more of the id; nothing was changed");
+        }
+        return ids.isEmpty() ? containerId : ids.iterator().next();
     }
 
     /** The container's endpoints on the node, read by the node's key prefix; on every node when null. */

@@ -212,6 +212,30 @@ public final class Intents {
         return containerId.equals(given) || (SHORT_DOCKER_ID.matcher(given).matches() && containerId.startsWith(given));
     }
 
+    /**
+     * Whether a given id may begin more than one container's id: a docker short id, fewer than docker's 64 hex digits
+     * (docker refuses one that begins two containers' ids, and so does `container remove`).
+     */
+    static boolean isPrefix(String given) {
+        return SHORT_DOCKER_ID.matcher(given).matches() && given.length() < 64;
+    }
+
+    /** The ids of the containers with an unfinished command on the node that the given id matches ({@link #matches}). */
+    Set<String> containerIds(String node, String given) {
+        Set<String> ids = new java.util.TreeSet<>();
+        for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
+            try {
+                String containerId = Intent.fromJson(record.key(), record.value()).containerId();
+                if (matches(containerId, given)) {
+                    ids.add(containerId);
+                }
+            } catch (DatastoreException unreadable) {
+                // the agent's sweep reports it; it names no container here
+            }
+        }
+        return ids;
+    }
+
     /** Takes over the intent if its owner is gone; empty if it lives or someone else took it over first. */
     private Optional<Held> claim(KeyValue record) {
         Intent intent = Intent.fromJson(record.key(), record.value());

@@ -64,6 +64,8 @@ class DockerNetworkIT {
     private static final String S_SUBNET = "10.65.200.0/24";
     private LabFixture fixture;
     private final DockerFixture[] docker = new DockerFixture[3];
+    /** Host 1's agent reaches its dockerd through this relay, which a test makes slow to answer one question. */
+    private SlowDockerd slowDockerd;
     private Datastore datastore;
     private ResourceStore store;
 
@@ -80,6 +82,9 @@ class DockerNetworkIT {
             Path etc = etcDocker(host);
             Files.createDirectories(etc.resolve("plugins"));
             docker[host] = DockerFixture.start(layout.host(host), Path.of("/tmp/" + layout.prefix() + "d" + host), etc);
+            if (host == 1) {
+                slowDockerd = SlowDockerd.relay(Path.of("/tmp/" + layout.prefix() + "relay.sock"), Path.of(docker[1].socket()));
+            }
             restartAgentWithPlugin(host);
         }
         datastore = layout.datastoreUrl().open(OpenMode.READ);
@@ -99,6 +104,9 @@ class DockerNetworkIT {
             }
             if (fixture != null) {
                 fixture.close();
+            }
+            if (slowDockerd != null) {
+                slowDockerd.close();
             }
         } finally {
             removeEtc();
@@ -174,8 +182,96 @@ class DockerNetworkIT {
                 "no endpoint, allocation or interface left: " + before + " / " + snapshot(1));
     }
 
+    /**
+     * A container's labels hold from its first packet on a network it is connected to while running, also when dockerd
+     * tells whose endpoint it is only after Join has answered. Host 1's agent hears dockerd's answer about the
+     * container's labels three seconds late (the relay): a probe sending to the address the connect gives, from before
+     * `docker network connect` returns, must never get an answer from a container a Deny selects.
+     */
     @Test
     @Order(2)
+    void aConnectedContainersLabelsHoldFromItsFirstPacket() throws Exception {
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", "10.65.201.0/24", "jcd2-l1").check();
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--subnet", "10.65.202.0/24", "jcd2-l2").check();
+        docker(1, "network", "create", "-d", "bridge", "jcd2-lb").check();
+        fixture.apply("h1", QUARANTINE);
+        run(1, "jcd2-lp", "jcd2-l2");
+        // one on a jcalico network already (its labels are known to the agent), one on docker's bridge (they are not)
+        run(1, "jcd2-lq", "jcd2-l1", "--label", "jcalico.label.quarantine=yes");
+        run(1, "jcd2-lr", "jcd2-lb", "--label", "jcalico.label.quarantine=yes");
+        slowDockerd.hold("/containers/json?all=1&filters=%7B%22id%22", java.time.Duration.ofSeconds(3));
+        try {
+            for (List<String> connect : List.of(List.of("jcd2-lq", "10.65.202.10"), List.of("jcd2-lr", "10.65.202.11"))) {
+                String container = connect.get(0);
+                String address = connect.get(1);
+                java.util.concurrent.CompletableFuture<CommandRunner.Result> probe = java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> docker(1, "exec", "jcd2-lp", "timeout", "-s", "INT", "60", "ping", "-i", "0.02", address),
+                        Thread::startVirtualThread);
+                Thread.sleep(500);
+                docker(1, "network", "connect", "--ip", address, "jcd2-l2", container).check();
+                WorkloadEndpoint joined = endpointWith(address).orElseThrow();
+                Optional<EndpointStatus> status = store.get(EndpointStatus.class, joined.node(), joined.endpointId()).map(Versioned::resource);
+                // on for 2 s after the connect returned, however long it took: within the 3 s dockerd's answer is held
+                Thread.sleep(2000);
+                docker(1, "exec", "jcd2-lp", "killall", "-INT", "ping");
+                String output = probe.get().stdout();
+                java.util.regex.Matcher counts = java.util.regex.Pattern.compile("(\\d+) packets transmitted, (\\d+) packets received")
+                        .matcher(output);
+                assertTrue(counts.find() && Integer.parseInt(counts.group(1)) > 50, "the probe sent throughout: " + output);
+                assertEquals("0", counts.group(2), container + ": no answer while its labels were being learnt: "
+                        + output.lines().filter(line -> line.contains("bytes from")).limit(3).toList());
+                if (container.equals("jcd2-lr")) {
+                    // dockerd's answer was late: the endpoint was isolated meanwhile, and its status said so
+                    assertTrue(status.isPresent() && status.get().detail() != null && status.get().detail().contains("isolated"),
+                            "the status of an endpoint whose labels are not known yet: " + status);
+                }
+                assertTrue(Eventually.within(10, () -> endpointWith(address).map(e -> "yes".equals(e.labels().get("quarantine")))
+                                .orElse(false) && store.get(EndpointStatus.class, joined.node(), joined.endpointId())
+                                .map(s -> s.resource().state() == EndpointStatus.State.programmed && (s.resource().detail() == null
+                                || !s.resource().detail().contains("isolated"))).orElse(false)),
+                        container + ": its label is its endpoint's, and the endpoint is programmed as the policy says: "
+                                + endpointWith(address) + " " + store.get(EndpointStatus.class, joined.node(), joined.endpointId()));
+            }
+        } finally {
+            slowDockerd.hold(null, java.time.Duration.ZERO);
+            docker(1, "rm", "-f", "jcd2-lp", "jcd2-lq", "jcd2-lr");
+            for (String network : List.of("jcd2-l1", "jcd2-l2", "jcd2-lb")) {
+                docker(1, "network", "rm", network);
+            }
+        }
+    }
+
+    /**
+     * An endpoint isolated until its container's labels are known gets them even when the copy after Join did not
+     * finish: here the agent is restarted while dockerd's answer is held back (the copy dies with it), and the
+     * consistency pass at the next agent's start copies them.
+     */
+    @Test
+    @Order(3)
+    void anEndpointWhoseLabelsWereNotCopiedBeforeAnAgentRestartGetsThem() throws Exception {
+        docker(1, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "jcd2-l3").check();
+        docker(1, "network", "create", "-d", "bridge", "jcd2-lb").check();
+        run(1, "jcd2-lr", "jcd2-lb", "--label", "jcalico.label.quarantine=yes");
+        slowDockerd.hold("/containers/json?all=1&filters=%7B%22id%22", java.time.Duration.ofSeconds(60));
+        try {
+            docker(1, "network", "connect", "jcd2-l3", "jcd2-lr").check();
+            String address = address(1, "jcd2-lr", "jcd2-l3", 4);
+            slowDockerd.hold(null, java.time.Duration.ZERO);
+            restartAgentWithPlugin(1);
+            assertTrue(Eventually.within(15, () -> endpointWith(address).map(e -> "yes".equals(e.labels().get("quarantine"))
+                            && e.isolation().isEmpty()).orElse(false)),
+                    "the restarted agent copied the labels the first one could not: " + endpointWith(address));
+        } finally {
+            slowDockerd.hold(null, java.time.Duration.ZERO);
+            docker(1, "rm", "-f", "jcd2-lr");
+            for (String network : List.of("jcd2-l3", "jcd2-lb")) {
+                docker(1, "network", "rm", network);
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
     void aNetworksMembersReachEachOtherOnBothHostsAndNoOtherNetwork() throws Exception {
         for (int host = 1; host <= 2; host++) {
             docker(host, "network", "create", "-d", "jcalico", "--ipam-driver", "jcalico-ipam", "--ipv6",
@@ -247,7 +343,7 @@ class DockerNetworkIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void disconnectRmAndNetworkRmLeaveNothingAndRunningContainersKeepWorking() throws Exception {
         String ab2OnB = address(2, "jcd2-ab2", B, 4);
         Gone abGone = gone(2, ab2OnB);
@@ -269,7 +365,7 @@ class DockerNetworkIT {
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aDockerdKilledAndRestartedLeavesNothingOfItsContainersAndAStoppingAgentStillAnswersIt() throws Exception {
         List<Gone> gone = List.of(gone(2, address(2, "jcd2-a2", A, 4)), gone(2, address(2, "jcd2-a2", A, 6)),
                 gone(2, address(2, "jcd2-ab2", A, 4)));
@@ -306,7 +402,7 @@ class DockerNetworkIT {
      * DeleteEndpoint that comes instead of the Join leaves nothing of it. Called on the plugin's socket as dockerd would.
      */
     @Test
-    @Order(5)
+    @Order(7)
     void createEndpointAttachesBeforeJoinAndDeleteEndpointWithoutJoinLeavesNothing() throws Exception {
         Snapshot before = snapshot(1);
         String network = docker(1, "network", "inspect", "-f", "{{.Id}}", A).check().stdout().strip();
@@ -356,7 +452,8 @@ class DockerNetworkIT {
     private void restartAgentWithPlugin(int host) {
         LabLayout layout = fixture.layout();
         fixture.jc("h" + host, "node", "stop", "--name", layout.nodeName(host), "--run-dir", layout.runDir().toString());
-        List<String> command = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + docker[host].socket()));
+        String socket = host == 1 ? slowDockerd.socket().toString() : docker[host].socket();
+        List<String> command = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + socket));
         command.addAll(new AgentOptions(layout.nodeName(host), layout.datastoreUrl(), layout.hostV4(host), layout.hostV6(host),
                 null, true, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
         CommandRunner.Result started = fixture.lab().exec("h" + host, command);

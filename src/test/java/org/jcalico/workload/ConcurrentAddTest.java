@@ -104,10 +104,7 @@ class ConcurrentAddTest {
      */
     @Test
     void aRemoveByNameLeavesTheContainerWhoseNameItBegins() {
-        String longer = CONTAINER + "2";
-        Namespaces.create(longer);
-        assertTrue(run(List.of("container", "add", "netns:" + CONTAINER, "--no-wait")).ok());
-        assertTrue(run(List.of("container", "add", "netns:" + longer, "--no-wait")).ok());
+        String longer = addTwo();
         CommandRunner.Result removed = run(List.of("container", "remove", "netns:" + CONTAINER));
         assertTrue(removed.ok(), removed.stderr());
         assertEquals(List.of("removed netns:" + CONTAINER), removed.stdout().lines().map(line -> line.replaceAll(" from node.*", "")).toList());
@@ -117,6 +114,47 @@ class ConcurrentAddTest {
             assertEquals(List.of("netns:" + longer), left.stream().map(WorkloadEndpoint::containerId).toList());
             assertTrue(TestHost.hasLink(CommandRunner.inNamespace(HOST), left.get(0).interfaceName()), "its veth stays");
             assertEquals(List.of(left.get(0).endpointId()), List.copyOf(allocations(store).values()), "its address stays");
+        }
+    }
+
+    /**
+     * A docker short id that begins two containers' ids names neither: `container remove` refuses it naming both, as
+     * docker does, and removes nothing (it removed both, each one's endpoint, veth and address); a longer one removes one.
+     */
+    @Test
+    void aShortIdThatBeginsTwoContainersIdsRemovesNeither() {
+        addTwo();
+        String shortId = "0123456789ab";
+        List<String> ids = List.of(shortId + "c".repeat(52), shortId + "d".repeat(52));
+        try (Datastore datastore = Datastores.open(url)) {
+            // the records as two docker containers' would be: `container add docker:ID` records the container's whole id
+            ResourceStore store = new ResourceStore(datastore);
+            List<Versioned<WorkloadEndpoint>> endpoints = store.list(WorkloadEndpoint.class);
+            for (int i = 0; i < 2; i++) {
+                WorkloadEndpoint e = endpoints.get(i).resource();
+                store.update(new WorkloadEndpoint(e.node(), e.orchestrator(), ids.get(i), e.endpointId(), e.interfaceName(), e.mac(),
+                        e.ipv4Nets(), e.ipv6Nets(), e.profileIds(), e.state(), e.namespace(), e.labels(), e.ports(),
+                        e.createdAtMillis(), e.allowSpoofedSourcePrefixes()), endpoints.get(i).revision());
+            }
+        }
+        CommandRunner.Result ambiguous = run(List.of("container", "remove", shortId));
+        assertFalse(ambiguous.ok(), ambiguous.stdout());
+        assertEquals(List.of("error: container '" + shortId + "' is ambiguous: it begins the ids of " + ids.get(0) + ", " + ids.get(1)
+                + "; give more of the id; nothing was changed"), ambiguous.stderr().lines().toList());
+        try (Datastore datastore = Datastores.open(url)) {
+            ResourceStore store = new ResourceStore(datastore);
+            List<WorkloadEndpoint> left = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
+            assertEquals(ids, left.stream().map(WorkloadEndpoint::containerId).sorted().toList(), "both endpoints stay");
+            for (WorkloadEndpoint endpoint : left) {
+                assertTrue(TestHost.hasLink(CommandRunner.inNamespace(HOST), endpoint.interfaceName()), "its veth stays");
+            }
+            assertEquals(2, allocations(store).size(), "both addresses stay");
+        }
+        CommandRunner.Result one = run(List.of("container", "remove", shortId + "c"));
+        assertTrue(one.ok(), one.stderr());
+        try (Datastore datastore = Datastores.open(url)) {
+            assertEquals(List.of(ids.get(1)), new ResourceStore(datastore).list(WorkloadEndpoint.class).stream()
+                    .map(e -> e.resource().containerId()).toList(), "the longer id removed its container alone");
         }
     }
 
@@ -136,6 +174,15 @@ class ConcurrentAddTest {
         }
     }
 
+    /** Adds netns:CONTAINER and a second container whose name begins with CONTAINER's; returns that name. */
+    private String addTwo() {
+        String longer = CONTAINER + "2";
+        Namespaces.create(longer);
+        assertTrue(run(List.of("container", "add", "netns:" + CONTAINER, "--no-wait")).ok());
+        assertTrue(run(List.of("container", "add", "netns:" + longer, "--no-wait")).ok());
+        return longer;
+    }
+
     private static Map<String, String> allocations(ResourceStore store) {
         Map<String, String> held = new HashMap<>();
         for (Versioned<IpamBlock> block : store.list(IpamBlock.class)) {
@@ -146,8 +193,9 @@ class ConcurrentAddTest {
     }
 
     private CommandRunner.Result run(List<String> args) {
-        List<String> command = new ArrayList<>(JavaProcess.command(List.of(), org.jcalico.cli.Main.class,
-                "--datastore", url, "--node", "n1"));
+        // no dockerd answers: a docker id is matched by the records alone, whatever daemon the machine runs
+        List<String> command = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + dir.resolve("no-dockerd.sock")));
+        command.addAll(JavaProcess.command(List.of(), org.jcalico.cli.Main.class, "--datastore", url, "--node", "n1"));
         command.addAll(args);
         return CommandRunner.inNamespace(HOST).run(command);
     }

@@ -509,7 +509,8 @@ public final class HostStateCalculator {
         Set<String> objects = new java.util.LinkedHashSet<>();
         for (Direction direction : endpoint.inFamily(version) ? List.of(Direction.values()) : List.<Direction>of()) {
             String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
-            String reason = failed.get(direction);
+            // an isolated endpoint (admin-down) drops both ways whatever selects it; its status says so (Agent), not failed
+            String reason = endpoint.endpoint().isolation().orElse(failed.get(direction));
             if (reason != null) {
                 own.add(EndpointChains.failedClosed(name, endpointId, direction, reason));
                 continue;

@@ -266,6 +266,27 @@ class HostStateCalculatorTest {
         assertEquals(List.of(), state.ipv4().chains("filter").get("jc-pi-ghost").rules());
     }
 
+    /**
+     * An endpoint whose state is not active (Calico's admin-down; the docker plugin's endpoint whose container's labels
+     * are not known yet) drops everything both ways whatever its profile allows, and is not reported failed: its
+     * status says it is isolated (Agent).
+     */
+    @Test
+    void anEndpointThatIsNotActiveIsIsolatedBothWays() {
+        WorkloadEndpoint active = endpoint("h1", "a1", "10.0.0.1", null, "web");
+        HostState isolated = new HostStateCalculator().calculate(snapshot(List.of(active.withState("awaiting-labels")), web));
+        for (String chain : List.of(DataplaneNames.toEndpoint("jca1"), DataplaneNames.fromEndpoint("jca1"))) {
+            List<String> rules = isolated.ipv4().chains("filter").get(chain).rules();
+            assertEquals(2, rules.size(), chain + ": " + rules);
+            assertTrue(rules.get(0).contains("--ctdir REPLY"), chain + " lets only replies of the other direction through: " + rules);
+            assertEquals("-j DROP", rules.get(1), chain + ": " + rules);
+        }
+        assertEquals(Map.of(), isolated.failedClosed(), "isolated on purpose, not failed");
+        HostState programmed = new HostStateCalculator().calculate(snapshot(List.of(active), web));
+        List<String> rules = programmed.ipv4().chains("filter").get(DataplaneNames.toEndpoint("jca1")).rules();
+        assertFalse(rules.contains("-j DROP"), "active: the chain of its profile's policy decides: " + rules);
+    }
+
     @Test
     void longNamesAreHashedWithinKernelLimits() {
         String longName = "a-very-long-profile-name-that-exceeds-limits";
