@@ -489,6 +489,10 @@ public final class Agent {
         if (prefixGuard.problem() != null) {
             problems.add(prefixGuard.problem());
         }
+        String unreadable = cache.unreadableProblem();
+        if (unreadable != null) {
+            problems.add(unreadable);
+        }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
         reported.late().forEach((endpoint, routes) -> problems.add("endpoint " + endpoint
