@@ -1,16 +1,21 @@
 package org.jcalico.felix;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.jcalico.datastore.Keys;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.AfterAll;
@@ -113,6 +118,56 @@ class HostileRecordsIT {
         etcd("deleterange", "{\"key\":\"" + base64(elsewhere) + "\"}");
         assertTrue(Eventually.within(10, () -> Probe.ping(ns("w2"), w1).succeeds() && nodeStatus().ok()),
                 "the records removed, nothing is left of them: " + nodeStatus().stdout());
+    }
+
+    /**
+     * An endpoint record naming this node whose interface is the host's uplink (eth0, holding the host's address) or
+     * its loopback, written by someone else: the agent touches neither (no proxy ARP, route, rule or setting of its own
+     * on them), leaves the record's endpoint unprogrammed and says so, naming it. Old code: it configured both as
+     * endpoint interfaces (proxy_arp on the uplink, a route to the record's address through it, the uplink's traffic
+     * put behind the record's policy).
+     */
+    @Test
+    void anEndpointRecordNamingTheUplinkOrTheLoopbackLeavesThemAlone() {
+        String host = fixture.layout().host(1);
+        String before = kernelOf(host);
+        for (String link : new String[] {"eth0", "lo"}) {
+            WorkloadEndpoint forged = new WorkloadEndpoint("h1", null, "forged-" + link, "forged-" + link, link, null,
+                    List.of(Cidr.parse(link.equals("lo") ? "10.67.250.2/32" : "10.67.250.1/32")), List.of(),
+                    List.of("web"), null, null, null, null);
+            put(Keys.key(forged), ResourceCodec.toJson(forged));
+        }
+        boolean reported = Eventually.within(10, () -> nodeStatus().stdout().contains("forged-eth0")
+                && nodeStatus().stdout().contains("forged-lo"));
+        assertEquals(before, kernelOf(host), "the uplink and the loopback as they were");
+        assertTrue(reported, nodeStatus().stdout());
+        assertFalse(nodeStatus().ok(), nodeStatus().stdout());
+        assertTrue(Probe.ping(ns("w2"), w1).succeeds(), "the endpoints go on");
+
+        for (String link : new String[] {"eth0", "lo"}) {
+            etcd("deleterange", "{\"key\":\"" + base64(Keys.nodeKey(WorkloadEndpoint.class, "h1", "forged-" + link)) + "\"}");
+        }
+        assertTrue(Eventually.within(10, () -> nodeStatus().ok()), nodeStatus().stdout());
+    }
+
+    /** What the agent could change of the host's eth0 and lo: their links, settings, routes and rules naming them. */
+    private static String kernelOf(String host) {
+        StringBuilder state = new StringBuilder();
+        for (String link : new String[] {"eth0", "lo"}) {
+            state.append(fixture.in(host, "ip", "-d", "link", "show", link).check().stdout().replaceAll("\\s+", " ")
+                    .replaceAll("(RX|TX).*", "")).append('\n');
+            for (String setting : new String[] {"ipv4.conf." + link + ".proxy_arp", "ipv4.neigh." + link + ".proxy_delay",
+                    "ipv6.conf." + link + ".accept_ra", "ipv6.conf." + link + ".accept_dad"}) {
+                state.append(setting).append('=').append(fixture.in(host, "sysctl", "-n", "net." + setting).stdout().strip())
+                        .append('\n');
+            }
+        }
+        fixture.in(host, "ip", "route", "show", "table", "all").check().stdout().lines()
+                .filter(line -> line.contains("10.67.250.")).forEach(line -> state.append(line).append('\n'));
+        fixture.in(host, "iptables-save").check().stdout().lines()
+                .filter(line -> line.contains(" eth0") || line.contains(" lo ") || line.contains("forged"))
+                .forEach(line -> state.append(line).append('\n'));
+        return state.toString();
     }
 
     /** `etcdctl put KEY VALUE`. */

@@ -85,6 +85,15 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
                 networkSets, namespaces, localEndpoints, unreadablePolicies);
     }
 
+    /** The same snapshot without these of its local endpoints (objects of {@link #localEndpoints}). */
+    public Snapshot without(List<WorkloadEndpoint> leftOut) {
+        java.util.Set<WorkloadEndpoint> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        out.addAll(leftOut);
+        return new Snapshot(node, config, endpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(),
+                profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies, networkSets, namespaces,
+                localEndpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(), unreadablePolicies);
+    }
+
     /** The same snapshot with this policy model. */
     public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
                                List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {
