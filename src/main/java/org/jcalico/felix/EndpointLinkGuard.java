@@ -9,7 +9,9 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.log.Log;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /**
  * Keeps the agent's hands off the host's own links. An endpoint record names the host side of its veth, and the agent
@@ -20,7 +22,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * (IPv4, or IPv6 wider than the link: the uplink, the loopback, a bridge) is never an endpoint's, whose host side holds
  * none; a local endpoint naming one is left out of what the agent programs (its addresses in no set either), and reported (docs/datastore.md, "Session
  * 48 (a-rec)"). A link found without such an address is not asked about again until the next full pass, so that a
- * pass asks the kernel only when a local endpoint's link is new.
+ * pass asks the kernel only when a local endpoint's link is new. Likewise a local endpoint claiming more than single
+ * addresses (0.0.0.0/1 routed to its veth would take all the host's traffic): no attach makes one.
  */
 final class EndpointLinkGuard {
     private final Supplier<Set<String>> addressedLinks;
@@ -42,17 +45,24 @@ final class EndpointLinkGuard {
         }
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         boolean unchecked = false;
-        for (WorkloadEndpoint endpoint : local) {
-            unchecked |= !cleared.contains(endpoint.interfaceName());
-        }
-        if (!unchecked) {
-            refused = Map.of();
-            return snapshot;
-        }
-        Set<String> addressed = addressedLinks.get();
         Map<String, String> now = new TreeMap<>();
         List<WorkloadEndpoint> leftOut = new ArrayList<>();
         for (WorkloadEndpoint endpoint : local) {
+            unchecked |= !cleared.contains(endpoint.interfaceName());
+            if (!singleAddresses(endpoint.ipv4Nets()) || !singleAddresses(endpoint.ipv6Nets())) {
+                List<Cidr> wide = endpoint.nets().stream().filter(net -> !net.isHost()).toList();
+                // an attach gives single addresses only (VethAttacher); a wider one routed to the veth takes the host's traffic
+                now.put(endpoint.endpointId(), "endpoint " + endpoint.endpointId() + " claims " + Shown.names(wide)
+                        + ", not single addresses as every attach gives: routed, they would take the host's own"
+                        + " traffic; the endpoint not programmed");
+                leftOut.add(endpoint);
+            }
+        }
+        Set<String> addressed = unchecked ? addressedLinks.get() : Set.of();
+        for (WorkloadEndpoint endpoint : unchecked ? local : List.<WorkloadEndpoint>of()) {
+            if (now.containsKey(endpoint.endpointId())) {
+                continue;
+            }
             if (addressed.contains(endpoint.interfaceName())) {
                 now.put(endpoint.endpointId(), "endpoint " + endpoint.endpointId() + " names interface '"
                         + endpoint.interfaceName() + "', which holds an address of this host (its uplink, loopback or a"
@@ -68,7 +78,17 @@ final class EndpointLinkGuard {
             }
         });
         refused = now;
-        return now.isEmpty() ? snapshot : snapshot.without(leftOut);
+        return leftOut.isEmpty() ? snapshot : snapshot.without(leftOut);
+    }
+
+    /** A loop, not a stream: asked of every local endpoint on every pass. */
+    private static boolean singleAddresses(List<Cidr> nets) {
+        for (Cidr net : nets) {
+            if (!net.isHost()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Why local endpoints are left out, or null when none is. */
