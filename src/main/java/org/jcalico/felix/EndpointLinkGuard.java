@@ -40,10 +40,11 @@ final class EndpointLinkGuard {
 
     /** The snapshot without the local endpoints that name a link of the host's own. */
     Snapshot apply(Snapshot snapshot, boolean full) {
-        if (full) {
+        List<WorkloadEndpoint> local = snapshot.localEndpoints();
+        if (full || cleared.size() > 2 * local.size() + 64) {
+            // also bounded between full passes: endpoints come and go by the thousand
             cleared = new HashSet<>();
         }
-        List<WorkloadEndpoint> local = snapshot.localEndpoints();
         boolean unchecked = false;
         Map<String, String> now = new TreeMap<>();
         List<WorkloadEndpoint> leftOut = new ArrayList<>();
