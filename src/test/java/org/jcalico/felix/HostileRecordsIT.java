@@ -73,16 +73,16 @@ class HostileRecordsIT {
                       types: [Ingress]
                       ingress: [{action: Deny}]
                     """);
-            assertTrue(Eventually.within(10, () -> !Probe.ping(ns("w2"), w1).succeeds()), "the Deny is in force");
+            assertTrue(Eventually.within(20, () -> !Probe.ping(ns("w2"), w1).succeeds()), "the Deny is in force");
 
             put(key, unreadable);
             assertFalse(Eventually.within(5, () -> Probe.ping(ns("w2"), w1).succeeds()),
                     "the Deny holds while its record is unreadable: " + unreadable);
-            assertTrue(Eventually.within(5, () -> nodeStatus().stdout().contains(key)), nodeStatus().stdout());
+            assertTrue(Eventually.within(20, () -> nodeStatus().stdout().contains(key)), nodeStatus().stdout());
             assertFalse(nodeStatus().ok(), nodeStatus().stdout());
 
             etcd("deleterange", "{\"key\":\"" + base64(key) + "\"}");
-            assertTrue(Eventually.within(10, () -> Probe.ping(ns("w2"), w1).succeeds() && nodeStatus().ok()),
+            assertTrue(Eventually.within(20, () -> Probe.ping(ns("w2"), w1).succeeds() && nodeStatus().ok()),
                     "the record removed, nothing is left of it: " + nodeStatus().stdout());
         }
     }
@@ -98,15 +98,15 @@ class HostileRecordsIT {
         String elsewhere = Keys.keyOf(NetworkPolicy.class, "other/guard");
         put(elsewhere, "{\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"guard\",\"namespace\":\"other\"},"
                 + "\"spec\":{\"selector\":\"app in {\"}}");
-        assertTrue(Eventually.within(10, () -> nodeStatus().stdout().contains(elsewhere)), nodeStatus().stdout());
+        assertTrue(Eventually.within(20, () -> nodeStatus().stdout().contains(elsewhere)), nodeStatus().stdout());
         assertTrue(Probe.ping(ns("w2"), w1).succeeds(), "a policy of namespace 'other' cannot apply to w1");
 
         String key = Keys.keyOf(GlobalNetworkPolicy.class, "lockdown");
         put(key, "{\"kind\":\"GlobalNetworkPolicy\",\"metadata\":{\"name\":\"lockdown\"},"
                 + "\"spec\":{\"selector\":\"quarantine == 'yes\",\"ingress\":[{\"action\":\"Deny\"}]}}");
-        assertTrue(Eventually.within(10, () -> !Probe.ping(ns("w2"), w1).succeeds()),
+        assertTrue(Eventually.within(20, () -> !Probe.ping(ns("w2"), w1).succeeds()),
                 "w1 is dropped while a policy that may apply to it cannot be read");
-        assertTrue(Eventually.within(5, () -> fixture.jc("h1", "container", "list").contains("failed")),
+        assertTrue(Eventually.within(20, () -> fixture.jc("h1", "container", "list").contains("failed")),
                 fixture.jc("h1", "container", "list"));
         CommandRunner.Result refused = fixture.run("h1", "container", "add", "netns:" + fixture.lab().workload("w3"),
                 "--profile", "web");
@@ -116,7 +116,7 @@ class HostileRecordsIT {
 
         etcd("deleterange", "{\"key\":\"" + base64(key) + "\"}");
         etcd("deleterange", "{\"key\":\"" + base64(elsewhere) + "\"}");
-        assertTrue(Eventually.within(10, () -> Probe.ping(ns("w2"), w1).succeeds() && nodeStatus().ok()),
+        assertTrue(Eventually.within(20, () -> Probe.ping(ns("w2"), w1).succeeds() && nodeStatus().ok()),
                 "the records removed, nothing is left of them: " + nodeStatus().stdout());
     }
 
@@ -137,7 +137,7 @@ class HostileRecordsIT {
                     List.of("web"), null, null, null, null);
             put(Keys.key(forged), ResourceCodec.toJson(forged));
         }
-        boolean reported = Eventually.within(10, () -> nodeStatus().stdout().contains("forged-eth0")
+        boolean reported = Eventually.within(20, () -> nodeStatus().stdout().contains("forged-eth0")
                 && nodeStatus().stdout().contains("forged-lo"));
         assertEquals(before, kernelOf(host), "the uplink and the loopback as they were");
         assertTrue(reported, nodeStatus().stdout());
@@ -147,7 +147,7 @@ class HostileRecordsIT {
         for (String link : new String[] {"eth0", "lo"}) {
             etcd("deleterange", "{\"key\":\"" + base64(Keys.nodeKey(WorkloadEndpoint.class, "h1", "forged-" + link)) + "\"}");
         }
-        assertTrue(Eventually.within(10, () -> nodeStatus().ok()), nodeStatus().stdout());
+        assertTrue(Eventually.within(20, () -> nodeStatus().ok()), nodeStatus().stdout());
     }
 
     /**
@@ -163,14 +163,14 @@ class HostileRecordsIT {
         WorkloadEndpoint forged = new WorkloadEndpoint("h1", null, "forged-wide", "forged-wide", veth, null,
                 List.of(Cidr.parse("0.0.0.0/1"), Cidr.parse("128.0.0.0/1")), List.of(), List.of("web"), null, null, null, null);
         put(Keys.key(forged), ResourceCodec.toJson(forged));
-        boolean reported = Eventually.within(10, () -> nodeStatus().stdout().contains("forged-wide"));
+        boolean reported = Eventually.within(20, () -> nodeStatus().stdout().contains("forged-wide"));
         assertEquals("", fixture.in(host, "ip", "route", "show", "0.0.0.0/1").stdout()
                 + fixture.in(host, "ip", "route", "show", "128.0.0.0/1").stdout(), "no route wider than an address");
         assertTrue(reported, nodeStatus().stdout());
         assertTrue(Probe.ping(ns("w2"), w1).succeeds(), "w1 goes on");
 
         etcd("deleterange", "{\"key\":\"" + base64(Keys.key(forged)) + "\"}");
-        assertTrue(Eventually.within(10, () -> nodeStatus().ok()), nodeStatus().stdout());
+        assertTrue(Eventually.within(20, () -> nodeStatus().ok()), nodeStatus().stdout());
     }
 
     /** What the agent could change of the host's eth0 and lo: their links, settings, routes and rules naming them. */
