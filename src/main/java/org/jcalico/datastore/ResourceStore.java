@@ -125,9 +125,13 @@ public final class ResourceStore {
             throw new DatastoreException("datastore record " + kv.key() + " is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
         }
         if (!kind.isInstance(resource)) {
-            throw new DatastoreException("datastore record " + kv.key() + " holds a " + resource.getClass().getSimpleName()
-                    + ", not a " + kind.getSimpleName());
+            throw new DatastoreException(wrongKind(kv.key(), resource, kind));
         }
         return new Versioned<>(kind.cast(resource), kv.modRevision());
+    }
+
+    /** Why a record under KEY, in KIND's key space, is refused when it holds RESOURCE of another kind. */
+    public static String wrongKind(String key, Resource resource, Class<? extends Resource> kind) {
+        return "datastore record " + key + " holds a " + resource.getClass().getSimpleName() + ", not a " + kind.getSimpleName();
     }
 }

@@ -49,6 +49,7 @@ public final class Agent {
     private final ClusterCache cache;
     private final Function<Snapshot, HostState> calculate;
     private final InterfacePrefixGuard prefixGuard;
+    private final EndpointLinkGuard linkGuard;
     private final Object stop = new Object();
     /** Queued by BGP's worker when it has applied a configuration or its problem changed: the status is due. */
     private final Object bgpSettled = new Object();
@@ -117,6 +118,7 @@ public final class Agent {
         this.metrics = metrics;
         this.calculate = calculate;
         this.prefixGuard = new InterfacePrefixGuard(dataplane, log);
+        this.linkGuard = new EndpointLinkGuard(dataplane::addressedLinks, log);
         this.bgp = bgp;
         this.node = node;
         this.dataplane = dataplane;
@@ -335,7 +337,8 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
-        Snapshot snapshot = prefixGuard.apply(cache.snapshot(), full);
+        // the links first: an endpoint naming the uplink must not make the uplink's prefix look like endpoints'
+        Snapshot snapshot = prefixGuard.apply(linkGuard.apply(cache.snapshot(), full), full);
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         localCount = local.size();
         Map<String, String> endpointFailures;
@@ -488,6 +491,13 @@ public final class Agent {
         }
         if (prefixGuard.problem() != null) {
             problems.add(prefixGuard.problem());
+        }
+        if (linkGuard.problem() != null) {
+            problems.add(linkGuard.problem());
+        }
+        String unreadable = cache.unreadableProblem();
+        if (unreadable != null) {
+            problems.add(unreadable);
         }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));

@@ -30,7 +30,10 @@ import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Tier;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.felix.calc.UnreadablePolicy;
 import org.jcalico.policy.KubernetesPolicies;
+import org.jcalico.util.Shown;
 import org.jcalico.util.Memo;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
@@ -39,18 +42,29 @@ import org.jcalico.model.WorkloadEndpoint;
 /**
  * The agent's copy of the parts of the datastore its calculation reads, kept by kind and then by key, so that a
  * snapshot or the configuration reads only the kinds it needs: with 100,000 endpoints, scanning every resource on
- * every pass cost tens of milliseconds per change. Owned by the agent's one thread. Values that fail to decode are
- * logged by the caller and left out rather than stopping the agent.
+ * every pass cost tens of milliseconds per change. Owned by the agent's one thread.
+ *
+ * <p>A value it cannot read (one that does not decode, or a record of another kind than its key's) costs that key, not
+ * the agent, and never opens what the key held: the last readable value under the key stays in force, and a policy's
+ * key with none makes calc keep the endpoints it could apply to dropped ({@link UnreadablePolicy}). Such keys are
+ * kept with why until a readable value or a delete comes, for the status to name them (docs/datastore.md, "Session 48
+ * (a-rec)"). Until session 48 such a value was logged and left out: a Deny overwritten with one was gone.
  */
 final class ClusterCache {
-    private static final String[] RELEVANT = {
-            Keys.prefix(WorkloadEndpoint.class), Keys.prefix(Profile.class), Keys.prefix(IpPool.class),
-            Keys.prefix(IpamBlock.class), Keys.prefix(FelixConfiguration.class), Keys.prefix(Node.class),
-            Keys.prefix(BgpPeer.class), Keys.prefix(BgpConfiguration.class), Keys.prefix(Tier.class),
-            Keys.prefix(GlobalNetworkPolicy.class), Keys.prefix(NetworkPolicy.class), Keys.prefix(GlobalNetworkSet.class),
-            Keys.prefix(NetworkSet.class), Keys.prefix(Namespace.class), Keys.prefix(KubernetesNetworkPolicy.class)};
+    private static final List<Class<? extends Resource>> KINDS = List.of(
+            WorkloadEndpoint.class, Profile.class, IpPool.class, IpamBlock.class, FelixConfiguration.class, Node.class,
+            BgpPeer.class, BgpConfiguration.class, Tier.class, GlobalNetworkPolicy.class, NetworkPolicy.class,
+            GlobalNetworkSet.class, NetworkSet.class, Namespace.class, KubernetesNetworkPolicy.class);
+    /** The key space of each of {@link #KINDS}, in its order. */
+    private static final String[] RELEVANT = KINDS.stream().map(Keys::prefix).toArray(String[]::new);
+    /** Key spaces of policies, of which a key not read means a rule not known (the namespaced ones first). */
+    private static final List<String> NAMESPACED_POLICIES = List.of(Keys.prefix(NetworkPolicy.class),
+            Keys.prefix(KubernetesNetworkPolicy.class));
+    private static final String GLOBAL_POLICIES = Keys.prefix(GlobalNetworkPolicy.class);
     private static final String BLOCKS = Keys.prefix(IpamBlock.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
+    /** The keys whose latest value cannot be read, with why, in key order. */
+    private final Map<String, String> unreadable = new TreeMap<>();
     private final String node;
     /** Whether other nodes' endpoints are kept as {@link WorkloadEndpoint#elsewhere}: the agent's own cache. */
     private final boolean othersSlim;
@@ -79,13 +93,18 @@ final class ClusterCache {
     }
 
     static boolean isRelevant(String key) {
+        return kindAt(key) != null;
+    }
+
+    /** The kind whose key space holds KEY, or null where the calculation reads nothing under it. */
+    private static Class<? extends Resource> kindAt(String key) {
         // a loop over an array, not a stream: the agent's listing asks this of every key of the cluster
-        for (String prefix : RELEVANT) {
-            if (key.startsWith(prefix)) {
-                return true;
+        for (int i = 0; i < RELEVANT.length; i++) {
+            if (key.startsWith(RELEVANT[i])) {
+                return KINDS.get(i);
             }
         }
-        return false;
+        return null;
     }
 
     /**
@@ -125,15 +144,26 @@ final class ClusterCache {
     }
 
     private static Decoded decoded(String key, Supplier<Resource> reader) {
+        Resource resource;
         try {
-            return new Decoded(key, reader.get(), null);
+            resource = reader.get();
         } catch (RuntimeException e) {
             // a value no reader of ours expects must cost that value, not the agent
-            return new Decoded(key, null, "ignoring unreadable " + key + ": " + e.getMessage());
+            return new Decoded(key, null, "datastore record " + Shown.message(key) + " cannot be read: "
+                    + Shown.message(String.valueOf(e.getMessage())));
         }
+        Class<? extends Resource> kind = kindAt(key);
+        if (resource.getClass() != kind) {
+            // another kind under a policy's key must not make the policy vanish, nor pass as what it holds
+            return new Decoded(key, null, ResourceStore.wrongKind(Shown.message(key), resource, kind));
+        }
+        return new Decoded(key, resource, null);
     }
 
-    /** The cache holds the listing's items and nothing else (a listing has one item per key: none is removed first). */
+    /**
+     * The cache holds the listing's items and nothing else (a listing has one item per key: none is removed first),
+     * but for the last readable value of a key the listing could not read.
+     */
     void replaceAll(List<Decoded> items, List<String> problems) {
         Part part = new Part();
         items.forEach(part::add);
@@ -146,6 +176,15 @@ final class ClusterCache {
      * Called only with parts whose listing is whole. Returns how many values the cache holds.
      */
     int replaceWith(List<Part> parts, List<String> problems) {
+        Map<String, String> listedUnreadable = new TreeMap<>();
+        parts.forEach(part -> listedUnreadable.putAll(part.unreadable));
+        Map<String, Resource> lastReadable = new HashMap<>();
+        listedUnreadable.keySet().forEach(key -> {
+            Resource last = held(key);
+            if (last != null) {
+                lastReadable.put(key, last);
+            }
+        });
         byKind.clear();
         Set<Class<? extends Resource>> kinds = new LinkedHashSet<>();
         parts.forEach(part -> kinds.addAll(part.byKind.keySet()));
@@ -156,8 +195,11 @@ final class ClusterCache {
             byKind.put(kind, joined);
             held += joined.size();
         }
-        parts.forEach(part -> problems.addAll(part.problems));
-        return held;
+        lastReadable.forEach(this::hold);
+        unreadable.clear();
+        unreadable.putAll(listedUnreadable);
+        listedUnreadable.forEach((key, problem) -> problems.add(problem + followUp(key)));
+        return held + lastReadable.size();
     }
 
     /**
@@ -170,7 +212,7 @@ final class ClusterCache {
      */
     final class Part {
         private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
-        private final List<String> problems = new ArrayList<>();
+        private final Map<String, String> unreadable = new HashMap<>();
 
         /** The value decoded as the cache keeps it ({@link #decodeKept(KeyValue)}), put in this part's tables. */
         void add(KeyValue item) {
@@ -181,7 +223,11 @@ final class ClusterCache {
         }
 
         void add(Decoded item) {
-            ClusterCache.this.add(byKind, item, problems);
+            if (item.resource() == null) {
+                unreadable.put(item.key(), item.problem());
+            } else {
+                ClusterCache.this.add(byKind, item);
+            }
         }
     }
 
@@ -193,11 +239,19 @@ final class ClusterCache {
                 continue;
             }
             Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
+            if (decoded != null && decoded.resource() == null) {
+                // what was read under the key stays: a Deny overwritten with something unreadable must not vanish
+                unreadable.put(event.key(), decoded.problem());
+                problems.add(decoded.problem() + followUp(event.key()));
+                changed = true;
+                continue;
+            }
+            changed |= unreadable.remove(event.key()) != null;
             changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
             if (decoded == null) {
                 remove(event.key());
             } else {
-                put(decoded, problems);
+                put(decoded);
             }
         }
         return changed;
@@ -221,17 +275,13 @@ final class ClusterCache {
         return !java.util.Objects.equals(was, is);
     }
 
-    private void put(Decoded item, List<String> problems) {
+    private void put(Decoded item) {
         remove(item.key());
-        add(byKind, item, problems);
+        add(byKind, item);
     }
 
-    /** Adds an item whose key no kind of BY_KIND holds. */
-    private void add(Map<Class<? extends Resource>, KeyedValues<Resource>> byKind, Decoded item, List<String> problems) {
-        if (item.resource() == null) {
-            problems.add(item.problem());
-            return;
-        }
+    /** Adds a readable item whose key no kind of BY_KIND holds. */
+    private void add(Map<Class<? extends Resource>, KeyedValues<Resource>> byKind, Decoded item) {
         Resource resource = kept(item.resource());
         if (resource == null) {
             return;
@@ -253,6 +303,66 @@ final class ClusterCache {
             return endpoint.elsewhere();
         }
         return resource;
+    }
+
+    /** Puts a value the cache held before under KEY, of a kind no other value under KEY is. */
+    private void hold(String key, Resource resource) {
+        byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(key, resource);
+    }
+
+    /** The value held under KEY, of whichever kind, or null. */
+    private Resource held(String key) {
+        for (KeyedValues<Resource> values : byKind.values()) {
+            Resource resource = values.get(key);
+            if (resource != null) {
+                return resource;
+            }
+        }
+        return null;
+    }
+
+    /** What the agent does about the unreadable value under KEY, for its log. */
+    private String followUp(String key) {
+        return held(key) != null ? "; its last readable value stays in force"
+                : isUnreadablePolicy(key) ? "; the local endpoints a policy under it could apply to are dropped" : "; left out";
+    }
+
+    /**
+     * The keys whose latest value cannot be read, for the agent's status: one line, bounded however many there are
+     * (Shown), with the first one's reason; null when there are none.
+     */
+    String unreadableProblem() {
+        if (unreadable.isEmpty()) {
+            return null;
+        }
+        Map.Entry<String, String> first = unreadable.entrySet().iterator().next();
+        return unreadable.size() + " datastore record(s) cannot be read, the last readable value of each kept in force"
+                + " and the endpoints an unread policy could apply to dropped: " + Shown.names(unreadable.keySet())
+                + " (the first: " + Shown.message(first.getValue()) + ")";
+    }
+
+    /** A policy's key whose value cannot be read and of which no earlier value is held. */
+    private boolean isUnreadablePolicy(String key) {
+        return unreadable.containsKey(key) && held(key) == null
+                && (key.startsWith(GLOBAL_POLICIES) || NAMESPACED_POLICIES.stream().anyMatch(key::startsWith));
+    }
+
+    /** The unreadable policies' stand-ins: in the namespace a namespaced policy's key names, else in every one. */
+    private List<UnreadablePolicy> unreadablePolicies() {
+        if (unreadable.isEmpty()) {
+            return List.of();
+        }
+        List<UnreadablePolicy> policies = new ArrayList<>();
+        for (Map.Entry<String, String> entry : unreadable.entrySet()) {
+            String key = entry.getKey();
+            if (isUnreadablePolicy(key)) {
+                String prefix = NAMESPACED_POLICIES.stream().filter(key::startsWith).findFirst().orElse(null);
+                int slash = prefix == null ? -1 : key.indexOf('/', prefix.length());
+                policies.add(new UnreadablePolicy(key, slash < 0 ? null : key.substring(prefix.length(), slash),
+                        entry.getValue()));
+            }
+        }
+        return policies;
     }
 
     /**
@@ -299,6 +409,6 @@ final class ClusterCache {
         all(Namespace.class).forEach(namespace -> namespaces.put(namespace.name(), namespace));
         return new Snapshot(node, config(), all(WorkloadEndpoint.class), profiles, all(IpPool.class), blocks,
                 all(Node.class), all(BgpPeer.class), bgp.isEmpty() ? BgpConfiguration.DEFAULTS : bgp.get(bgp.size() - 1),
-                all(Tier.class), policies, networkSets, namespaces);
+                all(Tier.class), policies, networkSets, namespaces, null, unreadablePolicies());
     }
 }

@@ -60,7 +60,8 @@ public final class IncrementalRehearsal {
         endpoints.add(standIn);
         Snapshot withStandIn = new Snapshot(snapshot.node(), snapshot.config(), endpoints, snapshot.profiles(),
                 snapshot.pools(), snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(),
-                snapshot.tiers(), snapshot.policies(), snapshot.networkSets(), snapshot.namespaces());
+                snapshot.tiers(), snapshot.policies(), snapshot.networkSets(), snapshot.namespaces(), null,
+                snapshot.unreadablePolicies());
         Snapshot withChangedPolicy = withChangedPolicy(snapshot);
         int rounds = 0;
         while (rounds < ROUNDS && !stop.getAsBoolean()) {

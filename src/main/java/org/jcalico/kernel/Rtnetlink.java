@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -32,6 +34,7 @@ public final class Rtnetlink {
     private static final int RTM_DELLINK = 17;
     private static final int RTM_GETLINK = 18;
     private static final int RTM_NEWADDR = 20;
+    private static final int RTM_GETADDR = 22;
     private static final int RTM_NEWROUTE = 24;
     private static final int RTM_DELROUTE = 25;
     private static final int RTM_GETROUTE = 26;
@@ -234,6 +237,31 @@ public final class Rtnetlink {
                 }
             }
             return links;
+        }, dump -> false);
+    }
+
+    /**
+     * The names of the links that hold an IPv4 address or an IPv6 address wider than the link: the host's own (its
+     * uplink, the loopback, a bridge). The host side of an endpoint's veth holds none (an IPv6 link-local alone).
+     */
+    public Set<String> addressedLinks() {
+        return observed(channel -> {
+            Set<String> addressed = new TreeSet<>();
+            Map<Integer, String> names = new HashMap<>();
+            for (NetlinkMessage message : channel.dump(RTM_GETADDR, writer -> writer.u8(AF_UNSPEC).u8(0).u8(0).u8(0).u32(0))) {
+                if (message.type() != RTM_NEWADDR) {
+                    continue;
+                }
+                var body = message.body();
+                int family = Byte.toUnsignedInt(body.get(0));
+                if (family == AF_INET || family == AF_INET6 && Byte.toUnsignedInt(body.get(3)) != RT_SCOPE_LINK) {
+                    String name = names.computeIfAbsent(body.getInt(4), NetlinkSocket::name);
+                    if (name != null) {
+                        addressed.add(name);
+                    }
+                }
+            }
+            return addressed;
         }, dump -> false);
     }
 

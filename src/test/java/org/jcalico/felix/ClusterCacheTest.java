@@ -10,8 +10,11 @@ import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.calc.UnreadablePolicy;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -108,30 +111,79 @@ class ClusterCacheTest {
         assertEquals("own", cache.config().interfacePrefix());
     }
 
+    /**
+     * A value that does not decode keeps the last readable value under its key in force, and is named until a
+     * readable value or a delete comes. Old code: it dropped the old value (a Deny overwritten so was gone).
+     */
     @Test
-    void unreadableValueReplacesAndDropsTheOldOne() {
+    void anUnreadableValueKeepsTheLastReadableOneInForce() {
         ClusterCache cache = new ClusterCache("a");
         WorkloadEndpoint endpoint = endpoint("a", "e1");
         cache.replaceAll(List.of(kv(endpoint)), problems);
-        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint), "{not json", 5)), problems);
-        assertTrue(cache.snapshot().endpoints().isEmpty());
+        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint), "{not json", 5)), problems));
+        assertEquals(List.of(endpoint), cache.snapshot().endpoints());
         assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("datastore record " + Keys.key(endpoint) + " cannot be read: ")
+                && problems.get(0).endsWith("; its last readable value stays in force"), problems.get(0));
+        assertTrue(cache.unreadableProblem().contains(Keys.key(endpoint)), cache.unreadableProblem());
         assertFalse(cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.LEGACY_STATUS + "a/e1", "{}", 6)), problems));
+
+        WorkloadEndpoint moved = endpoint("a", "e1").withLabels(java.util.Map.of("app", "db"));
+        assertTrue(cache.apply(List.of(put(moved)), problems));
+        assertEquals(List.of(moved), cache.snapshot().endpoints());
+        assertEquals(null, cache.unreadableProblem());
     }
 
+    /**
+     * A record of another kind under a key (a profile's JSON under an endpoint's) is as unreadable as one that does
+     * not decode: it neither passes as what it holds nor removes what the key held. Old code: the endpoint went and
+     * the profile came.
+     */
     @Test
-    void aKeyRewrittenAsAnotherKindDropsItsOldValue() {
+    void aKeyRewrittenAsAnotherKindIsUnreadable() {
         ClusterCache cache = new ClusterCache("a");
         WorkloadEndpoint endpoint = endpoint("a", "e1");
         cache.replaceAll(List.of(kv(endpoint)), problems);
-        // a hand-written value: a profile stored under the endpoint's key
         cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(endpoint),
                 ResourceCodec.toJson(Profile.securityGroup("web")), 5)), problems);
-        assertTrue(cache.snapshot().endpoints().isEmpty());
-        assertEquals(List.of("web"), List.copyOf(cache.snapshot().profiles().keySet()));
-        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(endpoint), null, 6)), problems);
+        assertEquals(List.of(endpoint), cache.snapshot().endpoints());
         assertTrue(cache.snapshot().profiles().isEmpty());
-        assertTrue(problems.isEmpty(), problems.toString());
+        assertEquals(List.of("datastore record " + Keys.key(endpoint) + " holds a Profile, not a WorkloadEndpoint; its last"
+                + " readable value stays in force"), problems);
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(endpoint), null, 6)), problems);
+        assertTrue(cache.snapshot().endpoints().isEmpty());
+        assertEquals(null, cache.unreadableProblem());
+    }
+
+    /**
+     * A policy's key of which no readable value was held (here: unreadable in a listing, and the listing after it) is
+     * handed to calc as an unreadable policy, in the namespace its key names; a policy's key whose last readable
+     * value is held stays that policy, also through a listing again (the watch lost its place).
+     */
+    @Test
+    void unreadablePoliciesReachTheSnapshotAndAListingAgainKeepsTheLastReadable() {
+        ClusterCache cache = new ClusterCache("a");
+        GlobalNetworkPolicy deny = (GlobalNetworkPolicy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: deny}
+                spec: {selector: all(), ingress: [{action: Deny}]}
+                """).get(0);
+        String namespaced = Keys.keyOf(NetworkPolicy.class, "shop/guard");
+        cache.replaceAll(List.of(kv(deny), ClusterCache.decode(namespaced, "{")), problems);
+        assertEquals(List.of(deny), cache.snapshot().policies());
+        assertEquals(List.of("shop"), cache.snapshot().unreadablePolicies().stream().map(UnreadablePolicy::namespace).toList());
+        assertTrue(problems.get(0).endsWith("; the local endpoints a policy under it could apply to are dropped"), problems.toString());
+
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(deny), "{\"kind\":\"GlobalNetworkPolicy\"", 8)), problems);
+        cache.replaceAll(List.of(ClusterCache.decode(Keys.key(deny), "[]"), ClusterCache.decode(namespaced, "{")), problems);
+        assertEquals(List.of(deny), cache.snapshot().policies(), "the Deny's last readable value, through the listing");
+        assertEquals(List.of(namespaced), cache.snapshot().unreadablePolicies().stream().map(UnreadablePolicy::key).toList());
+        assertTrue(cache.unreadableProblem().startsWith("2 datastore record(s) cannot be read"), cache.unreadableProblem());
+
+        ClusterCache started = new ClusterCache("a");
+        started.replaceAll(List.of(ClusterCache.decode(Keys.key(deny), "[]")), problems);
+        assertEquals(List.of(new UnreadablePolicy(Keys.key(deny), null, started.unreadableProblem().replaceAll(".*\\(the first: (.*)\\)$", "$1"))),
+                started.snapshot().unreadablePolicies(), "a global policy's, unread since the start, could apply anywhere");
     }
 
     /**

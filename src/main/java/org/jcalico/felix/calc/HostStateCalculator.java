@@ -114,11 +114,11 @@ public final class HostStateCalculator {
 
     /** What an endpoint's policy depends on besides the endpoint; policies compare by object, as the cache keeps them. */
     private record PolicyInputs(List<Policy> policies, List<Tier> tiers, Map<String, Profile> profiles,
-                                Map<String, Namespace> namespaces) {
+                                Map<String, Namespace> namespaces, List<UnreadablePolicy> unreadable) {
         /** Whether everything but the policies is the same. */
         boolean sameContext(PolicyInputs other) {
             return other != null && other.tiers.equals(tiers) && other.profiles.equals(profiles)
-                    && other.namespaces.equals(namespaces);
+                    && other.namespaces.equals(namespaces) && other.unreadable.equals(unreadable);
         }
 
         /** The policies of this that the other does not have (as objects). */
@@ -224,7 +224,8 @@ public final class HostStateCalculator {
                 .thenComparing(p -> ((org.jcalico.model.Resource) p.policy()).name()));
         Map<String, Tier> tiersByName = new HashMap<>();
         tiers.forEach(tier -> tiersByName.put(tier.name(), tier));
-        PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces());
+        PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces(),
+                snapshot.unreadablePolicies());
         boolean sameContext = inputs.sameContext(lastInputs);
         Set<Policy> gone = sameContext ? lastInputs.policiesNotIn(inputs) : Set.of();
         List<CompiledPolicy> came = sameContext ? inputs.policiesNotIn(lastInputs).stream().map(policies::get).toList() : List.of();
@@ -489,6 +490,13 @@ public final class HostStateCalculator {
                                 + orphan.policy().spec().tier() + "', which does not exist: all " + direction
                                 + " traffic of this endpoint is dropped");
                     }
+                }
+            }
+        }
+        for (UnreadablePolicy unreadable : snapshot.unreadable()) {
+            if (unreadable.couldApplyIn(workload.namespace())) {
+                for (Direction direction : Direction.values()) {
+                    failed.merge(direction, unreadable.reason(direction), (one, other) -> one + "; " + other);
                 }
             }
         }

@@ -27,13 +27,17 @@ import org.jcalico.model.WorkloadEndpoint;
  * (null: find them; only {@link #withConfig} and {@link #withPolicy} hand theirs on, for the same node and endpoints):
  * the guard, the agent, calc's local selection and BIRD's intent each asked for it, a filter of every endpoint of the
  * cluster each time, on every pass (docs/agent.md, "Where the start goes").
+ *
+ * <p>{@code unreadablePolicies}: policy records the agent cannot read and has no earlier version of; calc keeps the
+ * local endpoints they could apply to dropped.
  */
 public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                        Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
                        List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
                        List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces,
-                       List<WorkloadEndpoint> localEndpoints) {
+                       List<WorkloadEndpoint> localEndpoints, List<UnreadablePolicy> unreadablePolicies) {
     public Snapshot {
+        unreadablePolicies = List.copyOf(unreadablePolicies);
         nodes = List.copyOf(nodes);
         peers = List.copyOf(peers);
         endpoints = List.copyOf(endpoints);
@@ -47,6 +51,16 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
         policies = List.copyOf(policies);
         networkSets = List.copyOf(networkSets);
         namespaces = java.util.Collections.unmodifiableMap(new TreeMap<>(namespaces));
+    }
+
+    /** A snapshot whose local endpoints are LOCALENDPOINTS (null: found among ENDPOINTS), every policy readable. */
+    public Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
+                    Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
+                    List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
+                    List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces,
+                    List<WorkloadEndpoint> localEndpoints) {
+        this(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies, networkSets,
+                namespaces, localEndpoints, List.of());
     }
 
     /** A snapshot whose local endpoints are found among ENDPOINTS. */
@@ -68,13 +82,22 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
     /** The same snapshot with another configuration (everything else, the policy model too, as it is). */
     public Snapshot withConfig(FelixConfiguration newConfig) {
         return new Snapshot(node, newConfig, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies,
-                networkSets, namespaces, localEndpoints);
+                networkSets, namespaces, localEndpoints, unreadablePolicies);
+    }
+
+    /** The same snapshot without these of its local endpoints (objects of {@link #localEndpoints}). */
+    public Snapshot without(List<WorkloadEndpoint> leftOut) {
+        java.util.Set<WorkloadEndpoint> out = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        out.addAll(leftOut);
+        return new Snapshot(node, config, endpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(),
+                profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies, networkSets, namespaces,
+                localEndpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(), unreadablePolicies);
     }
 
     /** The same snapshot with this policy model. */
     public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
                                List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {
         return new Snapshot(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, newTiers,
-                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces, localEndpoints);
+                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces, localEndpoints, unreadablePolicies);
     }
 }

@@ -310,6 +310,11 @@ public final class Dataplane {
         return interfaces.links();
     }
 
+    /** The names of the links that hold an address of the host's: its uplink, loopback, bridges. */
+    public Set<String> addressedLinks() {
+        return interfaces.addressedLinks();
+    }
+
     /**
      * An apply that starts from the kernel as it is rather than from what was last programmed. The rules (iptables,
      * ip6tables, nftables) are not read back when no transaction has touched any of them since the last resync, which

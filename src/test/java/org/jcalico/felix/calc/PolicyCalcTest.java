@@ -231,6 +231,40 @@ class PolicyCalcTest {
         assertEquals(Set.of("10.0.0.65/32"), state.ipSets().get(lb).members(), "remote endpoints are members");
     }
 
+    /**
+     * A policy's record the agent cannot read and never read: the endpoints it could apply to (its key's namespace,
+     * or every one for a global policy) are dropped both ways and fail naming the key; later passes keep them so until
+     * it goes, and then they are open again.
+     */
+    @Test
+    void anUnreadablePolicyFailsClosedTheEndpointsItCouldApplyTo() {
+        List<WorkloadEndpoint> endpoints = List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of()),
+                endpoint("h1", "a2", "10.0.0.2", "default", Map.of()));
+        Snapshot open = snapshot(endpoints, "");
+        UnreadablePolicy namespaced = new UnreadablePolicy("/jcalico/v1/networkpolicies/shop/guard", "shop",
+                "datastore record /jcalico/v1/networkpolicies/shop/guard cannot be read: no");
+        HostStateCalculator calculator = new HostStateCalculator();
+        calculator.calculate(open);
+        HostState state = calculator.calculate(withUnreadable(open, List.of(namespaced)));
+        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j ACCEPT", "-j DROP"),
+                rules(state, "jc-tw-jca1"));
+        assertTrue(state.failedClosed().get("a1").startsWith(namespaced.problem() + ": a policy it may hold could apply to"
+                + " this endpoint, so all inbound traffic"), state.failedClosed().toString());
+        assertTrue(state.failedClosed().get("a1").contains("all outbound traffic"), state.failedClosed().toString());
+        assertFalse(state.failedClosed().containsKey("a2"), "another namespace's endpoint");
+
+        UnreadablePolicy global = new UnreadablePolicy("/jcalico/v1/globalnetworkpolicies/g", null, "g cannot be read");
+        state = calculator.calculate(withUnreadable(open, List.of(global)));
+        assertEquals(Set.of("a1", "a2"), state.failedClosed().keySet());
+        assertTrue(calculator.calculate(open).failedClosed().isEmpty(), "the record gone, both open again");
+    }
+
+    private static Snapshot withUnreadable(Snapshot snapshot, List<UnreadablePolicy> unreadable) {
+        return new Snapshot(snapshot.node(), snapshot.config(), snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
+                snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.tiers(),
+                snapshot.policies(), snapshot.networkSets(), snapshot.namespaces(), null, unreadable);
+    }
+
     @Test
     void aPolicyInATierThatDoesNotExistFailsItsEndpointsClosed() {
         HostState state = calculate(List.of(

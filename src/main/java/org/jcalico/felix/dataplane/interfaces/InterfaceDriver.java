@@ -141,6 +141,11 @@ public final class InterfaceDriver {
         return netlink.links().keySet();
     }
 
+    /** The names of the links that hold an address of the host's (Rtnetlink#addressedLinks). */
+    public Set<String> addressedLinks() {
+        return netlink.addressedLinks();
+    }
+
     /** Setting a link up twice does no harm, so a batch whose answers were lost is sent once more, on a fresh socket. */
     private Map<Integer, String> linksUp(List<String> names) {
         try {
