@@ -125,8 +125,12 @@ public final class AgentProcess {
             sleep(20);
         }
         stop.run();
+        // what the agent itself reported while it waited (its store missing, the datastore unreachable), if anything
+        AgentStatusFile.Status last = statusFile.read();
+        String why = last == null || last.problem() == null || last.state() == AgentStatusFile.State.stopped ? ""
+                : " (" + last.state() + ": " + last.problem() + ")";
         throw new ValidationException("the agent did not get in sync within " + START_TIMEOUT_MILLIS / 1000
-                + " s; stopped it (see " + paths.log() + ")");
+                + " s" + why + "; stopped it (see " + paths.log() + ")");
     }
 
     /** Stops the supervisor (so that nothing restarts the agent), then the agent; the agent's pid, if one ran. */

@@ -96,7 +96,17 @@ class AgentRestartIT {
             assertEquals(0, kept.lost(), "no allowed packet lost: " + kept);
             assertEquals(0, refused.received(), "no denied packet let through: " + refused);
 
+            // `node start` while the store is still away: one error that says why; the kernel is kept
+            fixture.jc(H1, "node", "stop");
+            org.jcalico.kernel.KernelException notStarted = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.jcalico.kernel.KernelException.class, () -> fixture.lab().startAgent(1));
+            assertTrue(notStarted.getMessage().contains("the agent did not get in sync within 20 s (disconnected: there is no"
+                    + " datastore at " + store), notStarted.getMessage());
+            assertFalse(Files.exists(store), "no store made by node start either");
+            assertTrue(Probe.ping(blue1, blue2).succeeds(), "blue1 -> blue2 with no agent");
+
             Files.move(away, store);
+            fixture.lab().startAgent(1);
             assertTrue(Eventually.within(20, () -> fixture.run(H1, "node", "status").stdout().contains("in sync; endpoints: 3 programmed")),
                     "the store back, the agent is in sync with it: " + fixture.run(H1, "node", "status").stdout());
             assertTrue(Probe.ping(blue1, blue2).succeeds(), "blue1 -> blue2 after");
