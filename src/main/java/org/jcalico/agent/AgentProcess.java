@@ -85,7 +85,8 @@ public final class AgentProcess {
 
     /**
      * Before an agent starts (here or in a container): none may run yet; its log directory and its run directory
-     * (root's alone) are there, and an earlier agent's status is gone.
+     * (root's alone) are there, and an earlier agent's status is kept as stopped: no report of its counts as the new
+     * agent's, but what it programmed stays what the kernel holds until the new one's first pass.
      */
     public void prepareStart() {
         running().or(this::supervisor).ifPresent(handle -> {
@@ -94,8 +95,8 @@ public final class AgentProcess {
         try {
             RunDirectory.unchangeable(paths.logDir(), "--log-dir");
             RunDirectory.secure(paths.runDir());
-            Files.deleteIfExists(paths.statusFile());
-        } catch (IOException e) {
+            new AgentStatusFile(paths.statusFile(), "").retire();
+        } catch (IOException | IllegalStateException e) {
             throw new ValidationException("cannot prepare the agent's directories: " + e.getMessage());
         }
     }
@@ -103,8 +104,8 @@ public final class AgentProcess {
     /**
      * Waits until a just started agent reports being in sync and returns its pid. {@code exited} tells, while
      * waiting, whether what runs the agent has ended (and how); then, or after the start timeout, {@code stop}
-     * stops what is left and the agent's last error is thrown. {@link #prepareStart} removed the status file
-     * before, so that an earlier agent's report does not count.
+     * stops what is left and the agent's last error is thrown. {@link #prepareStart} marked an earlier agent's
+     * report stopped before, so that it does not count.
      */
     public long awaitInSync(java.util.function.Supplier<Optional<String>> exited, Runnable stop) {
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), "");
@@ -124,8 +125,12 @@ public final class AgentProcess {
             sleep(20);
         }
         stop.run();
+        // what the agent itself reported while it waited (its store missing, the datastore unreachable), if anything
+        AgentStatusFile.Status last = statusFile.read();
+        String why = last == null || last.problem() == null || last.state() == AgentStatusFile.State.stopped ? ""
+                : " (" + last.state() + ": " + last.problem() + ")";
         throw new ValidationException("the agent did not get in sync within " + START_TIMEOUT_MILLIS / 1000
-                + " s; stopped it (see " + paths.log() + ")");
+                + " s" + why + "; stopped it (see " + paths.log() + ")");
     }
 
     /** Stops the supervisor (so that nothing restarts the agent), then the agent; the agent's pid, if one ran. */

@@ -10,6 +10,7 @@ import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.docker.DockerPlugin;
@@ -58,7 +59,8 @@ public final class AgentRuntime {
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
-        try (Datastore datastore = options.datastoreUrl().open(OpenMode.WRITE)) {
+        AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
+        try (Datastore datastore = openStore(options, statusFile, log)) {
             // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
             // registration's reads and write (every node is read to check the addresses) run beside it too; the loop
             // waits for a cache that holds what the registration wrote
@@ -66,7 +68,6 @@ public final class AgentRuntime {
             log.info("heap sized for the start: " + feed.listAhead());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
-            AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
             AgentMetrics metrics = new AgentMetrics();
             DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
             metrics.countDeniedPackets(deniedFlows.counted());
@@ -89,6 +90,34 @@ public final class AgentRuntime {
                 ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
                 serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
                         : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
+            }
+        }
+    }
+
+    /**
+     * The store the agent follows. An embedded store that is not there is made only when no agent of this node has
+     * programmed the kernel from one yet (the status file keeps when one last did, across restarts and `node start`):
+     * one gone since (moved away, its disk not mounted) is waited for with the kernel kept as it is and the status
+     * saying so, never replaced by an empty store whose empty cluster the first pass would program over what the
+     * kernel enforces.
+     */
+    private static Datastore openStore(AgentOptions options, AgentStatusFile statusFile, Log log) {
+        AgentStatusFile.Status earlier = statusFile.read();
+        if (earlier == null || earlier.syncedAtMillis() == 0) {
+            return options.datastoreUrl().open(OpenMode.WRITE);
+        }
+        while (true) {
+            try {
+                return options.datastoreUrl().openExisting();
+            } catch (DatastoreException e) {
+                log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
+                statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, e.getMessage());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }

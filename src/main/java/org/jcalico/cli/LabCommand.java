@@ -2,7 +2,6 @@ package org.jcalico.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.model.ValidationException;
@@ -100,7 +99,8 @@ final class LabCommand {
     @Command(name = "exec", mixinStandardHelpOptions = true,
             description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
                     + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker; CONTAINERS_CONF and"
-                    + " CONTAINERS_STORAGE_CONF, the host's podman, in a lab up with --podman).")
+                    + " CONTAINERS_STORAGE_CONF, the host's podman, in a lab up with --podman). The command runs attached to this"
+                    + " terminal until it ends (Ctrl-C ends it); its exit status is this command's.")
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @picocli.CommandLine.Mixin LabName lab;
@@ -112,12 +112,7 @@ final class LabCommand {
             if (command == null || command.isEmpty()) {
                 throw new ValidationException("exec needs a command: jcalico lab exec HOST -- CMD...");
             }
-            Lab running = Lab.existing(lab.name, line -> { });
-            CommandRunner.Result result = running.exec(host, command);
-            spec.commandLine().getOut().print(result.stdout());
-            spec.commandLine().getOut().flush();
-            System.err.print(result.stderr());
-            return result.exitCode();
+            return Lab.existing(lab.name, line -> { }).execAttached(host, command);
         }
     }
 

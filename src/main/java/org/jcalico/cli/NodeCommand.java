@@ -195,16 +195,20 @@ final class NodeCommand {
             AgentPaths paths = AgentPaths.of(node, runRoot, AgentPaths.DEFAULT_LOG);
             var out = spec.commandLine().getOut();
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
-            AgentStatusFile.Status status = agent.isEmpty() ? null : new AgentStatusFile(paths.statusFile(), node).read();
+            AgentStatusFile file = new AgentStatusFile(paths.statusFile(), node);
+            AgentStatusFile.Status written = file.read();
+            AgentStatusFile.Status status = agent.map(handle -> file.readFor(handle.pid())).orElse(null);
+            long now = System.currentTimeMillis();
             if (agent.isEmpty()) {
-                out.println("agent for node " + node + ": not running");
+                // a stopped or killed agent leaves its rules in the kernel, which keeps enforcing them
+                out.println("agent for node " + node + ": not running"
+                        + (written == null || written.syncedAtMillis() == 0 ? "" : "; " + written.kept(now)));
             } else {
                 out.println("agent for node " + node + ": running (pid " + agent.get().pid()
                         + new AgentProcess(paths).supervisor().map(s -> ", supervisor pid " + s.pid()).orElse("")
                         + NodeContainer.Placement.of(paths).map(p -> ", in container " + NodeContainer.name(node)).orElse("") + ")"
-                        + (status == null ? "" : ", " + status.state().toString().replace('_', ' ') + "; endpoints: "
-                        + status.programmed() + " programmed, " + status.failed() + " failed; updated "
-                        + (System.currentTimeMillis() - status.updatedAtMillis()) / 1000 + " s ago"
+                        + (status == null ? "" : ", " + status.state().toString().replace('_', ' ') + "; "
+                        + status.endpoints(now) + "; updated " + (now - status.updatedAtMillis()) / 1000 + " s ago"
                         + (status.problem() == null ? "" : "; " + status.problem())));
                 if (status != null) {
                     status.warnings().forEach(warning -> out.println("warning: " + warning));

@@ -93,7 +93,7 @@ public final class CniPlugin implements CniVerbs {
             if (ipam != null) {
                 undoIpam(ipam);
             }
-            throw Failures.of(e, "cannot attach container " + request.containerId());
+            throw Failures.of(e, "cannot attach container " + Shown.value(request.containerId()));
         }
         return merge(request, result(request, added.endpoint())).render(request.cniVersion());
     }
@@ -145,7 +145,7 @@ public final class CniPlugin implements CniVerbs {
             containers.detach(node, request.containerId(), request.containerId(),
                     endpoint -> endpoint.endpointId().equals(endpointId), UNPROGRAMMED);
         } catch (RuntimeException e) {
-            failures.add(Failures.of(e, "cannot detach container " + request.containerId()));
+            failures.add(Failures.of(e, "cannot detach container " + Shown.value(request.containerId())));
         }
         DelegatedIpam ipam = delegatedIpam(request);
         if (ipam != null) {
@@ -171,7 +171,7 @@ public final class CniPlugin implements CniVerbs {
                         + " interface " + request.ifname() + " on node " + node));
         for (CniResult.Ip ip : CniResult.parse(request.config().prevResult()).ips()) {
             if (!endpoint.nets().contains(Cidr.host(ip.address()))) {
-                throw notAsRecorded("the previous result's address " + ip + " is not the endpoint's (" + endpoint.nets() + ")");
+                throw notAsRecorded("the previous result's address " + ip + " is not the endpoint's (" + Shown.names(endpoint.nets()) + ")");
             }
         }
         Optional<String> problem = probe.problem(request, endpoint);

@@ -10,6 +10,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 import org.jcalico.workload.VethAttacher;
 
 /**
@@ -27,10 +28,10 @@ public final class HostProbe {
     /** What is not as recorded, or empty. */
     Optional<String> problem(CniRequest request, WorkloadEndpoint endpoint) {
         if (!host.run("ip", "link", "show", "dev", endpoint.interfaceName()).ok()) {
-            return Optional.of("the host side " + endpoint.interfaceName() + " of the veth is gone");
+            return Optional.of("the host side " + Shown.value(endpoint.interfaceName()) + " of the veth is gone");
         }
         if (!Files.exists(request.netns())) {
-            return Optional.of("the container's namespace " + request.netns() + " is gone");
+            return Optional.of("the container's namespace " + Shown.value(request.netns()) + " is gone");
         }
         CommandRunner inside = CommandRunner.atPath(request.netns().toString());
         CommandRunner.Result link = inside.run("ip", "-j", "addr", "show", "dev", request.ifname());
@@ -39,7 +40,7 @@ public final class HostProbe {
         }
         JsonNode device = read(link.stdout()).path(0);
         if (endpoint.mac() != null && !endpoint.mac().equals(device.path("address").asText())) {
-            return Optional.of(request.ifname() + " has MAC " + device.path("address").asText() + ", not " + endpoint.mac());
+            return Optional.of(request.ifname() + " has MAC " + Shown.value(device.path("address").asText()) + ", not " + Shown.value(endpoint.mac()));
         }
         Set<Cidr> present = new HashSet<>();
         for (JsonNode address : device.path("addr_info")) {

@@ -170,7 +170,7 @@ public final class Agent {
      */
     public void run() {
         log.info("agent for node " + node + " starting");
-        statusFile.write(AgentStatusFile.State.starting, 0, 0, null);
+        statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
         dataplane.start();
         if (bgp != null) {
             bgp.start(() -> queue.add(bgpSettled));
@@ -259,7 +259,7 @@ public final class Agent {
         if (deniedFlows != null) {
             deniedFlows.close();
         }
-        statusFile.write(AgentStatusFile.State.stopped, 0, 0, null);
+        statusFile.writeOutOfSync(AgentStatusFile.State.stopped, null);
         log.info("agent for node " + node + " stopped; the kernel keeps its state");
     }
 
@@ -271,7 +271,7 @@ public final class Agent {
                 return;
             } catch (DatastoreException e) {
                 log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
-                statusFile.write(AgentStatusFile.State.disconnected, 0, 0, e.getMessage());
+                statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, e.getMessage());
                 sleep(RETRY_MILLIS);
                 lastLoopMillis = System.currentTimeMillis();
             }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,13 +36,46 @@ public final class AgentStatusFile {
     /**
      * One reading of the file.
      *
+     * @param programmed the endpoints the last pass programmed; while the agent is not in sync (starting,
+     *     disconnected, stopped) the kernel keeps enforcing what that pass left, so these are still that pass's counts,
+     *     an earlier agent's pass's after a restart
+     * @param syncedAtMillis when that pass ended, the last moment the kernel was programmed from the datastore in
+     *     sync; 0: no agent of this run directory has programmed yet
      * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
      *     cannot bind its address: the dataplane is fine), one line each
      */
     public record Status(String node, long pid, State state, int programmed, int failed, String problem,
-                         long updatedAtMillis, List<String> warnings) {
+                         long updatedAtMillis, List<String> warnings, long syncedAtMillis) {
         public Status {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
+        }
+
+        /**
+         * What the kernel holds, as `node status` says it: the last pass's counts, and since when they are not the
+         * datastore's while the agent is not in sync.
+         */
+        public String endpoints(long nowMillis) {
+            return state.running() ? "endpoints: " + counts() : kept(nowMillis);
+        }
+
+        /** What the kernel keeps of the last pass, whatever the agent does now (not running at all, say). */
+        public String kept(long nowMillis) {
+            return syncedAtMillis == 0 ? "endpoints: none programmed yet"
+                    : kept(" (" + Math.max(0, nowMillis - syncedAtMillis) / 1000 + " s ago)");
+        }
+
+        /** {@link #kept(long)} without the time since, for a verdict made from these facts alone. */
+        public String kept() {
+            return syncedAtMillis == 0 ? "nothing programmed yet" : kept("");
+        }
+
+        private String kept(String ago) {
+            return "not in sync since " + Instant.ofEpochMilli(syncedAtMillis).truncatedTo(ChronoUnit.SECONDS) + ago
+                    + "; the kernel keeps enforcing what was programmed then, endpoints: " + counts();
+        }
+
+        private String counts() {
+            return programmed + " programmed, " + failed + " failed";
         }
     }
 
@@ -60,9 +95,51 @@ public final class AgentStatusFile {
         this.node = node;
     }
 
+    /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
     void write(State state, int programmed, int failed, String problem) {
-        Status status = new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem,
-                System.currentTimeMillis(), warnings.stream().map(Supplier::get).filter(Objects::nonNull).toList());
+        long now = System.currentTimeMillis();
+        write(new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem, now, currentWarnings(), now));
+    }
+
+    /**
+     * The agent is not in sync (starting, disconnected, stopped): the kernel keeps what the last pass programmed, this
+     * agent's or, before its first, what the file says an earlier agent's was.
+     */
+    public void writeOutOfSync(State state, String problem) {
+        Status kept = kept();
+        write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.failed(), problem,
+                System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis()));
+    }
+
+    /**
+     * Before another agent starts (`node start`): the earlier agent's report, in sync or not, can no longer pass for
+     * the new one's, but what it programmed is still what the kernel holds, so the file keeps it as stopped.
+     */
+    public void retire() {
+        Status earlier = read();
+        if (earlier != null && earlier.state() != State.stopped) {
+            write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.failed(), null,
+                    System.currentTimeMillis(), List.of(), earlier.syncedAtMillis()));
+        } else if (earlier == null) {
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot remove " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** This process's last pass, else what the file holds of an earlier agent's, else nothing programmed. */
+    private Status kept() {
+        Status kept = last != null ? last : read();
+        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, null, 0, List.of(), 0);
+    }
+
+    private List<String> currentWarnings() {
+        return warnings.stream().map(Supplier::get).filter(Objects::nonNull).toList();
+    }
+
+    private void write(Status status) {
         last = status;
         try {
             Files.createDirectories(path.getParent());
@@ -91,6 +168,16 @@ public final class AgentStatusFile {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The status of the running agent with this pid: what it wrote, or before its first write (the file is an earlier
+     * agent's), starting, with what the earlier one left in the kernel; null if there is no file.
+     */
+    public Status readFor(long pid) {
+        Status written = read();
+        return written == null || written.pid() == pid ? written : new Status(written.node(), pid, State.starting,
+                written.programmed(), written.failed(), null, written.updatedAtMillis(), List.of(), written.syncedAtMillis());
     }
 
     /**

@@ -51,8 +51,11 @@ public record HealthReport(boolean ok, List<Condition> conditions) {
     }
 
     private static Condition apply(AgentStatusFile.Status status) {
-        if (status == null || !status.state().running()) {
-            return new Condition("apply", false, "nothing applied yet");
+        if (status == null) {
+            return new Condition("apply", false, "unknown while the agent is not running");
+        }
+        if (!status.state().running()) {
+            return new Condition("apply", false, status.kept());
         }
         if (status.state() == AgentStatusFile.State.degraded || status.failed() > 0) {
             return new Condition("apply", false, status.failed() + " endpoints failed"

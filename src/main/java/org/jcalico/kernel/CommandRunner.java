@@ -127,6 +127,37 @@ public final class CommandRunner {
     }
 
     /**
+     * Runs a person's command attached to this process's standard input, output and error, for as long as it runs (no
+     * time limit: it is theirs to end, with Ctrl-C, which reaches it too); if this process is stopped first (SIGTERM),
+     * the command is stopped with whatever it started, so nothing is left running. Returns its exit status (128 +
+     * the signal's number for a command killed by a signal); an argument is checked as for {@link #run}.
+     */
+    public int runAttached(List<String> args) {
+        args.forEach(CommandText::argument);
+        Process process;
+        try {
+            process = new ProcessBuilder(command(args)).inheritIO().start();
+        } catch (IOException e) {
+            throw new KernelException("cannot run " + args.get(0) + ": " + e.getMessage());
+        }
+        Thread stop = new Thread(() -> ProcessTree.kill(process));
+        Runtime.getRuntime().addShutdownHook(stop);
+        try {
+            return process.waitFor();
+        } catch (InterruptedException e) {
+            ProcessTree.kill(process);
+            Thread.currentThread().interrupt();
+            return 130;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is under way: it stops the command
+            }
+        }
+    }
+
+    /**
      * A long-lived process of the tool, in this runner's namespace, that takes batches on its input: see
      * {@link ToolSession}. Each batch counts as a run for the observer.
      */

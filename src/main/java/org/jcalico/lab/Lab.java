@@ -226,8 +226,23 @@ public final class Lab {
         Directories.delete(layout.stateDir());
     }
 
-    /** Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent (and its podman). */
+    /**
+     * Runs a command in one of the lab's hosts, as that node, against the lab's datastore, next to its agent (and its
+     * podman), its output taken whole: for jcalico's own steps, which may take no longer than a kernel tool.
+     */
     public CommandRunner.Result exec(String host, List<String> command) {
+        return CommandRunner.inNamespace(layout.host(hostIndex(host))).run(asNode(host, command));
+    }
+
+    /**
+     * As {@link #exec}, for a person's command (`lab exec`): attached to this terminal and not timed (a `ping`, a `jcalico
+     * ui` or `flows --follow` runs until they end it); returns its exit status.
+     */
+    public int execAttached(String host, List<String> command) {
+        return CommandRunner.inNamespace(layout.host(hostIndex(host))).runAttached(asNode(host, command));
+    }
+
+    private List<String> asNode(String host, List<String> command) {
         int index = hostIndex(host);
         String home = System.getProperty("jcalico.home");
         List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
@@ -238,7 +253,7 @@ public final class Lab {
         }
         full.addAll(new PodmanHost(layout, index).environment());
         full.addAll(command);
-        return CommandRunner.inNamespace(layout.host(index)).run(full);
+        return full;
     }
 
     /** An empty container namespace L-NAME, for `container add netns:L-NAME` on a host of the lab. */

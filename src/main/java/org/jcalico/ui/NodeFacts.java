@@ -24,8 +24,9 @@ public record NodeFacts(String agent, HealthFacts health, HealthReport readiness
         if (!Files.isDirectory(paths.runDir())) {
             return new NodeFacts("not on this machine", null, null);
         }
-        boolean running = new AgentProcess(paths).running().isPresent();
-        AgentStatusFile.Status status = running ? new AgentStatusFile(paths.statusFile(), node).read() : null;
+        java.util.Optional<ProcessHandle> agent = new AgentProcess(paths).running();
+        boolean running = agent.isPresent();
+        AgentStatusFile.Status status = agent.map(handle -> new AgentStatusFile(paths.statusFile(), node).readFor(handle.pid())).orElse(null);
         // the agent writes bird.conf before it first starts BIRD; a node started with --no-bgp has none
         boolean bgp = Files.exists(paths.runDir().resolve("bird.conf"));
         HealthFacts health = HealthProbe.gather(status, bgp ? new BirdDaemon(paths.runDir(), CommandRunner.local()) : null,

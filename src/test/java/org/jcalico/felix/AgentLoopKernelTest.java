@@ -112,6 +112,62 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * While the datastore is gone, and while an agent restarted in that time starts, the kernel keeps enforcing what
+     * the last pass programmed: the status says so, with the count of that pass and since when the node is not in sync.
+     * Old code: both wrote "0 programmed, 0 failed", and `node status` printed "endpoints: 0 programmed" for a host
+     * whose kernel held every endpoint's rules.
+     */
+    @Test
+    void whileTheDatastoreIsGoneTheStatusSaysWhatTheKernelKeepsAndSinceWhen(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("datastore.db");
+        Path away = dir.resolve("away.db");
+        AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+        try (Datastore datastore = Datastores.open("embedded:" + file)) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read().state().running()),
+                    String.valueOf(statusFile.read()));
+            long inSync = System.currentTimeMillis();
+
+            Files.move(file, away);
+            assertTrue(Eventually.within(15, () -> statusFile.read().state() == AgentStatusFile.State.disconnected),
+                    statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(host.run("iptables-save").check().stdout().contains(":jc-fw-jcA"), "the kernel keeps a's rules");
+            AgentStatusFile.Status disconnected = statusFile.read();
+            assertEquals(1, disconnected.programmed(), "what the kernel keeps: " + disconnected);
+            assertTrue(disconnected.syncedAtMillis() >= inSync - 10_000 && disconnected.syncedAtMillis() <= inSync, disconnected.toString());
+            String line = disconnected.endpoints(System.currentTimeMillis());
+            assertTrue(line.startsWith("not in sync since " + java.time.Instant.ofEpochMilli(disconnected.syncedAtMillis())
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)) && line.endsWith("the kernel keeps enforcing what was"
+                    + " programmed then, endpoints: 1 programmed, 0 failed"), line);
+            String apply = org.jcalico.health.HealthReport.readiness(new org.jcalico.health.HealthFacts(disconnected, false, null,
+                    List.of(), null)).problem();
+            assertTrue(apply.contains("apply: not in sync since") && apply.contains("1 programmed"), apply);
+            stopAgent();
+            long stoppedAt = statusFile.read().updatedAtMillis();
+
+            // an agent started while the datastore is still gone: the kernel holds what its predecessor programmed
+            AgentStatusFile restartedFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, restartedFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(15, () -> statusFile.read().updatedAtMillis() > stoppedAt
+                    && statusFile.read().state() == AgentStatusFile.State.disconnected), String.valueOf(statusFile.read()));
+            AgentStatusFile.Status restarted = statusFile.read();
+            assertEquals(1, restarted.programmed(), "what the kernel keeps after a restart: " + restarted);
+            assertEquals(disconnected.syncedAtMillis(), restarted.syncedAtMillis(), "not in sync since the first agent's pass");
+
+            Files.move(away, file);
+            assertTrue(Eventually.within(15, () -> statusFile.read().state().running()),
+                    statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertEquals(1, statusFile.read().programmed());
+            assertTrue(statusFile.read().syncedAtMillis() > restarted.updatedAtMillis(), "in sync again: " + statusFile.read());
+        }
+        stopAgent();
+        AgentStatusFile.Status stopped = statusFile.read();
+        assertEquals(AgentStatusFile.State.stopped, stopped.state());
+        assertEquals(1, stopped.programmed(), "a stopped agent leaves its rules in the kernel: " + stopped);
+    }
+
+    /**
      * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
      * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
      * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.

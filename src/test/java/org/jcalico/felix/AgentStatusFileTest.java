@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,5 +42,30 @@ class AgentStatusFileTest {
         assertEquals(AgentStatusFile.State.starting, file.readState(), "only the status's own field");
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"sta");
         assertNull(file.readState(), "a file cut short");
+    }
+
+    /**
+     * `node start` retires an earlier agent's report: it cannot pass for the new agent's (not in sync), but what that
+     * agent programmed is what the kernel holds until the new one's first pass, and the new one starts from it.
+     */
+    @Test
+    void anEarlierAgentsReportIsRetiredWithWhatItProgrammed(@TempDir Path dir) throws Exception {
+        AgentStatusFile earlier = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        earlier.write(AgentStatusFile.State.in_sync, 4, 1, null);
+        long syncedAt = earlier.read().syncedAtMillis();
+        new AgentStatusFile(dir.resolve("status.json"), "").retire();
+        AgentStatusFile.Status retired = earlier.read();
+        assertEquals(List.of(AgentStatusFile.State.stopped, 4, 1, syncedAt),
+                List.of(retired.state(), retired.programmed(), retired.failed(), retired.syncedAtMillis()));
+        AgentStatusFile next = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        next.writeOutOfSync(AgentStatusFile.State.starting, null);
+        assertEquals(List.of(AgentStatusFile.State.starting, 4, 1, syncedAt),
+                List.of(next.read().state(), next.read().programmed(), next.read().failed(), next.read().syncedAtMillis()));
+        String line = next.read().endpoints(syncedAt + 42_000);
+        assertTrue(line.contains("(42 s ago); the kernel keeps enforcing what was programmed then, endpoints: 4 programmed, 1 failed"), line);
+
+        Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"starting\",\"programmed\":0,"
+                + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
+        assertEquals("endpoints: none programmed yet", earlier.read().endpoints(0), "as an agent of an earlier release wrote it");
     }
 }

@@ -88,7 +88,7 @@ final class StoreFile {
                 }
                 look.close();
                 if (store) {
-                    ownFiles(path, true);
+                    holdJournals(path);
                     return opened(path, connect(path, mode));
                 }
             }
@@ -130,6 +130,24 @@ final class StoreFile {
                 Files.setAttribute(file, "unix:mode", mode & ~GROUP_OR_OTHERS & 07777, LinkOption.NOFOLLOW_LINKS);
             }
         }
+    }
+
+    /**
+     * Before a connection that writes: the journal files SQLite will open by name (at its first read, not at the
+     * connection's open) are made now where missing, root's alone, then checked with any that were there. A name that
+     * is this user's (or root's) cannot be taken away or replaced by another user where that user may add names only
+     * (/tmp, sticky) or none (/var/lib/jcalico), so nobody can put a journal of theirs there between this check and
+     * SQLite's open: a check alone, with the name free until SQLite made the file, left that moment open.
+     */
+    private static void holdJournals(Path path) throws IOException {
+        for (String suffix : java.util.List.of("-wal", "-shm")) {
+            try {
+                Files.createFile(journal(path, suffix), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (FileAlreadyExistsException e) {
+                // SQLite's, another connection's, or planted: checked below with the file
+            }
+        }
+        ownFiles(path, true);
     }
 
     /** Reads once, which opens the journal, so that its files can be told apart from a later file's. */
@@ -217,8 +235,8 @@ final class StoreFile {
             Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (FileAlreadyExistsException e) {
             // another process made it first, or an empty file was named
-            ownFiles(path, true);
         }
+        holdJournals(path);
         Connection connection = connect(path, OpenMode.WRITE);
         try (Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA journal_mode=WAL");

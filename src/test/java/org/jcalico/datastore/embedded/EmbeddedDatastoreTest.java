@@ -628,6 +628,81 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         assertEquals("root's own", java.nio.file.Files.readString(rootsFile));
     }
 
+    /**
+     * The moment between the check of the journal files and SQLite's open of them (at the connection's first read, here
+     * held back by another process's lock on the file, as any writer of the store may hold it): the journal names are
+     * root's already, so nobody cannot put a journal there. Old code: the names were free until SQLite made the files,
+     * and nobody's `mv` put one there. (On this path, a new store's, SQLite then happened to delete it, as it deletes
+     * a journal beside a database of no pages; an existing store's open has the same moment between its check and its
+     * write connection's first read, with no such deletion, but it cannot be held apart from the read-only look before
+     * it, which takes the same lock.)
+     */
+    @Test
+    void aJournalPlantedWhileTheOpenWaitsIsNotTheStoresJournal() throws Exception {
+        Path shared = org.jcalico.testing.Unprivileged.sharedDirectory(dir, "shared");
+        Path file = java.nio.file.Files.createFile(shared.resolve("datastore.db"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Path wal = shared.resolve("datastore.db-wal");
+        Process lock = JavaProcess.builder(PendingByteLock.class, file.toString()).redirectErrorStream(true).start();
+        try {
+            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(lock.getInputStream())).readLine());
+            java.util.concurrent.CompletableFuture<Object> journalOwner = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
+                    store.create("/profiles/web", "{}");
+                    return java.nio.file.Files.getAttribute(wal, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                } catch (Exception | Error e) {
+                    return e;
+                }
+            });
+            // the store's connection is open once this process holds the file for writing; its first read waits for the lock
+            assertTrue(org.jcalico.testing.Eventually.within(10, () -> openForWriting(file)), "the open reached SQLite");
+            org.jcalico.kernel.CommandRunner.Result planted = org.jcalico.testing.Unprivileged.run("sh", "-c",
+                    "echo planted > " + shared.resolve("x") + " && mv -f " + shared.resolve("x") + " " + wal);
+            lock.getOutputStream().close();
+            Object owner = journalOwner.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(!planted.ok(), "nobody put a journal at the path while the open waited: " + planted.exitCode());
+            assertEquals(0, owner, "the journal the store opened with");
+        } finally {
+            lock.destroyForcibly();
+        }
+    }
+
+    /** Whether this process has the file open for reading and writing (O_RDWR), as a connection that writes has. */
+    private static boolean openForWriting(Path file) {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (java.nio.file.Files.readSymbolicLink(fd).equals(file) && java.nio.file.Files.readAllLines(
+                            Path.of("/proc/self/fdinfo", fd.getFileName().toString())).stream()
+                            .anyMatch(line -> line.startsWith("flags:") && (Integer.parseInt(line.substring(6).strip(), 8) & 3) == 2)) {
+                        return true;
+                    }
+                } catch (java.io.IOException e) {
+                    // closed meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return false;
+    }
+
+    /**
+     * Holds a write lock on SQLite's pending byte of the file given until its input ends, as a writer of the store
+     * does for a moment: another connection's first read waits for it (its busy timeout).
+     */
+    public static final class PendingByteLock {
+        public static void main(String[] args) throws Exception {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(Path.of(args[0]),
+                    java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock ignored = channel.lock(0x40000000L, 1, false)) {
+                System.out.println("locked");
+                System.out.flush();
+                System.in.read();
+            }
+        }
+    }
+
     private static void assertPlantedJournalRefused(Path file, Path journal) {
         DatastoreException e = org.junit.jupiter.api.Assertions.assertThrows(DatastoreException.class, () -> {
             try (EmbeddedDatastore store = EmbeddedDatastore.open(file)) {
