@@ -379,9 +379,11 @@ class AgentLoopKernelTest {
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
 
             bird.holding.set(true);
-            long before = statusFile.read().updatedAtMillis();
             store.create(new IpamBlock(Cidr.parse("10.65.0.64/26"), NODE, Map.of(2, "ep-b")));
             assertTrue(bird.checking.await(5, TimeUnit.SECONDS), "BIRD is asked to check the block's configuration");
+            // read only now: the set-up's last status write (after BIRD settled the first configuration) may come after
+            // the set-up's wait, but none comes once the block's configuration is handed over, which the check shows
+            long before = statusFile.read().updatedAtMillis();
             store.create(endpoint("b", "jcB", "10.65.0.66/32"));
             store.create(endpoint("c", "jcC", "10.65.0.3/32"));
             assertTrue(Eventually.within(5, () -> programmed(store, "c")),
