@@ -19,8 +19,9 @@ import org.jcalico.workload.DockerClient;
 /**
  * Keeps the node's docker endpoints and addresses consistent with dockerd's own view (docs/docker.md): an endpoint
  * whose docker endpoint is in none of dockerd's jcalico networks is detached, an address docker's IPAM holds that
- * nothing uses is released, and an endpoint still isolated until its container's labels are known gets them. A dockerd that does not answer proves nothing, so then nothing is touched. A `docker run`
- * under way looks like an orphan until dockerd records its endpoint, so a periodic pass removes only what the
+ * nothing uses is released, and an endpoint still isolated until its container's labels are known gets them. A
+ * dockerd that does not answer proves nothing, so then nothing is touched. A `docker run` under way looks like an
+ * orphan until dockerd records its endpoint, so a periodic pass removes only what the
  * previous pass found orphaned already; the pass at agent start, before the plugin serves, has nothing under way.
  */
 public final class DockerSweeper implements Runnable {
