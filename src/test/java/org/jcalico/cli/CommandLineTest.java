@@ -20,6 +20,8 @@ import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.Node;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -343,5 +345,13 @@ class CommandLineTest {
         assertEquals(List.of("NAME  IPV4       IPV6  AS         ENDPOINTS", "h1    192.0.2.1  -     (default)  0"),
                 after.out().lines().toList(), after.toString());
         assertEquals(new Outcome(1, "", "error: node 'zz' does not exist\n"), runAsGiven("--datastore", url, "delete", "node", "zz"));
+
+        try (Datastore store = Datastores.open(url)) {
+            store.commit(List.of(new Op.Put(Keys.keyOf(Profile.class, "bad"), ResourceCodec.toJson(new Node("bad", null, null, null)))));
+        }
+        assertTrue(runAsGiven("--datastore", url, "profile", "list").out().lines()
+                .anyMatch(line -> line.matches("Profile +bad +unreadable: the record holds a Node, not a Profile")), "a profile's too");
+        assertEquals(new Outcome(0, "deleted the unreadable Profile bad: /jcalico/v1/profiles/bad holds a Node, not a Profile\n", ""),
+                runAsGiven("--datastore", url, "delete", "profile", "bad"));
     }
 }
