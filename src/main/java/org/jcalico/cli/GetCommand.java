@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Kinds;
 import org.jcalico.model.Resource;
@@ -25,20 +26,26 @@ final class GetCommand implements Runnable {
     public void run() {
         Class<? extends Resource> type = KindArgument.parse(kind);
         try (Session session = new Session(spec)) {
-            List<? extends Resource> resources;
             if (name == null) {
-                resources = session.readStore().list(type).stream().map(Versioned::resource).toList();
-            } else {
-                // by jcalico's key, or by its name in Calico's API (an IPPool's free name, FelixConfiguration "default")
-                resources = List.of(session.readStore().get(type, name).<Resource>map(Versioned::resource)
-                        .or(() -> session.readStore().list(type).stream().<Resource>map(Versioned::resource)
-                                .filter(resource -> ResourceCodec.apiName(resource).equals(name)).findFirst())
-                        .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
+                // a record that cannot be read is a row saying so, not the whole list's failure
+                ResourceStore.Surveyed<? extends Resource> surveyed = session.readStore().survey(type);
+                if (output.isTable()) {
+                    ResourceTables.of(type, surveyed.resources()).print(session.out());
+                    UnreadableRows.print(session.out(), type, surveyed.unreadable());
+                } else {
+                    output.printSurveyed(session.out(), type, surveyed);
+                }
+                return;
             }
+            // by jcalico's key, or by its name in Calico's API (an IPPool's free name, FelixConfiguration "default")
+            List<? extends Resource> resources = List.of(session.readStore().get(type, name).<Resource>map(Versioned::resource)
+                    .or(() -> session.readStore().list(type).stream().<Resource>map(Versioned::resource)
+                            .filter(resource -> ResourceCodec.apiName(resource).equals(name)).findFirst())
+                    .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
             if (output.isTable()) {
                 ResourceTables.of(type, resources).print(session.out());
             } else {
-                output.printResources(session.out(), resources, name == null);
+                output.printResources(session.out(), resources, false);
             }
         }
     }

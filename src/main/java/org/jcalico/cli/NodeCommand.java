@@ -34,7 +34,6 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.nodes.NodeService;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Node;
 import org.jcalico.model.WorkloadEndpoint;
 import picocli.CommandLine.Command;
@@ -337,19 +336,21 @@ final class NodeCommand {
         public void run() {
             try (Session session = new Session(spec)) {
                 ResourceStore store = session.readStore();
-                List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
+                ResourceStore.Surveyed<Node> nodes = store.survey(Node.class);
                 if (!output.isTable()) {
-                    output.printResources(session.out(), nodes, true);
+                    output.printSurveyed(session.out(), Node.class, nodes);
                     return;
                 }
-                Map<String, Long> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource)
+                // an endpoint record that cannot be read counts for no node (its node is in what cannot be read)
+                Map<String, Long> endpoints = store.survey(WorkloadEndpoint.class).resources().stream()
                         .collect(Collectors.groupingBy(WorkloadEndpoint::node, Collectors.counting()));
                 Table table = new Table("NAME", "IPV4", "IPV6", "AS", "ENDPOINTS");
-                for (Node node : nodes) {
+                for (Node node : nodes.resources()) {
                     table.row(node.name(), node.ipv4(), node.ipv6(), node.asNumber() == null ? "(default)" : node.asNumber(),
                             endpoints.getOrDefault(node.name(), 0L));
                 }
                 table.print(session.out());
+                UnreadableRows.print(session.out(), Node.class, nodes.unreadable());
             }
         }
     }

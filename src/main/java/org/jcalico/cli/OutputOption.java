@@ -1,7 +1,10 @@
 package org.jcalico.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.List;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.model.Kinds;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +38,18 @@ final class OutputOption {
     /** Prints resources as JSON or YAML; a list when asked for many, a single object when asked for one. */
     void printResources(PrintWriter out, List<? extends Resource> resources, boolean asList) {
         printResources(out, format.getValue(), resources, asList);
+    }
+
+    /**
+     * Prints a kind's list as JSON or YAML: the resources that read, then the records of the kind that do not, each an
+     * item marked "unreadable" ({@link ResourceCodec#unreadableForm}).
+     */
+    void printSurveyed(PrintWriter out, Class<? extends Resource> kind, ResourceStore.Surveyed<? extends Resource> surveyed) {
+        List<ObjectNode> unreadable = surveyed.unreadable().stream()
+                .map(record -> ResourceCodec.unreadableForm(Kinds.name(kind), record.name(), record.key(), record.problem())).toList();
+        out.print(format.getValue() == Format.json ? ResourceCodec.toPrettyJson(surveyed.resources(), unreadable)
+                : surveyed.items().isEmpty() && unreadable.isEmpty() ? "[]\n" : ResourceCodec.toYaml(surveyed.resources(), unreadable));
+        out.flush();
     }
 
     /** Prints resources as JSON (FORMAT json) or YAML (otherwise), as {@link #printResources(PrintWriter, List, boolean)}. */

@@ -2,7 +2,6 @@ package org.jcalico.cli;
 
 import java.util.List;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
@@ -64,18 +63,19 @@ final class ProfileCommand {
         public void run() {
             try (Session session = new Session(spec)) {
                 ResourceStore store = session.readStore();
-                List<Profile> profiles = store.list(Profile.class).stream().map(Versioned::resource).toList();
+                ResourceStore.Surveyed<Profile> profiles = store.survey(Profile.class);
                 if (!output.isTable()) {
-                    output.printResources(session.out(), profiles, true);
+                    output.printSurveyed(session.out(), Profile.class, profiles);
                     return;
                 }
                 ProfileService service = new ProfileService(store);
                 Table table = new Table("NAME", "TAGS", "INBOUND", "OUTBOUND", "ENDPOINTS");
-                for (Profile profile : profiles) {
+                for (Profile profile : profiles.resources()) {
                     table.row(profile.name(), String.join(",", profile.tags()), rules(profile.inbound().size()),
                             rules(profile.outbound().size()), service.endpointsUsing(profile.name()).size());
                 }
                 table.print(session.out());
+                UnreadableRows.print(session.out(), Profile.class, profiles.unreadable());
             }
         }
     }

@@ -123,6 +123,19 @@ public final class Keys {
         return handlePrefix(handle) + cidr(blockCidr);
     }
 
+    /**
+     * The name {@link #keyOf} takes for KEY of the kind (its inverse), for a record that cannot be read: it is named
+     * as the user would name it (a pool by its CIDR, a global BGP peer by its address).
+     */
+    public static String nameOf(Class<? extends Resource> kind, String key) {
+        String tail = key.substring(prefix(kind).length());
+        if (kind == BgpPeer.class) {
+            return tail.startsWith("global/") ? tail.substring("global/".length())
+                    : tail.startsWith("node/") ? tail.substring("node/".length()) : tail;
+        }
+        return kind == IpPool.class || kind == IpamBlock.class ? tail.replace('-', '/') : tail;
+    }
+
     private static String cidr(String cidr) {
         return cidr.replace('/', '-');
     }

@@ -118,20 +118,89 @@ public final class ResourceStore {
      * another program, or damaged) is one clear error naming its key, never a ClassCastException.
      */
     private static <T extends Resource> Versioned<T> decode(Class<T> kind, KeyValue kv) {
+        Read<T> read = read(kind, kv);
+        if (read.problem() != null) {
+            throw new DatastoreException("datastore record " + kv.key() + " " + read.problem());
+        }
+        return read.value();
+    }
+
+    /** A record read as a kind: the resource, or why it is not one. */
+    private record Read<T extends Resource>(Versioned<T> value, String problem) {
+    }
+
+    private static <T extends Resource> Read<T> read(Class<T> kind, KeyValue kv) {
         Resource resource;
         try {
             resource = ResourceCodec.fromJson(kv.value());
         } catch (ValidationException e) {
-            throw new DatastoreException("datastore record " + kv.key() + " is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
+            return new Read<>(null, "is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
         }
         if (!kind.isInstance(resource)) {
-            throw new DatastoreException(wrongKind(kv.key(), resource, kind));
+            return new Read<>(null, holds(resource, kind));
         }
-        return new Versioned<>(kind.cast(resource), kv.modRevision());
+        return new Read<>(new Versioned<>(kind.cast(resource), kv.modRevision()), null);
     }
 
     /** Why a record under KEY, in KIND's key space, is refused when it holds RESOURCE of another kind. */
     public static String wrongKind(String key, Resource resource, Class<? extends Resource> kind) {
-        return "datastore record " + key + " holds a " + resource.getClass().getSimpleName() + ", not a " + kind.getSimpleName();
+        return "datastore record " + key + " " + holds(resource, kind);
+    }
+
+    private static String holds(Resource resource, Class<? extends Resource> kind) {
+        return "holds a " + resource.getClass().getSimpleName() + ", not a " + kind.getSimpleName();
+    }
+
+    /**
+     * A record in a kind's key space that does not read as that kind: under its key (NAME as {@link Keys#keyOf}
+     * takes it), at its revision, and why (unbounded: as the record made it; whoever shows it bounds it).
+     */
+    public record Unreadable(String key, String name, long revision, String problem) {
+    }
+
+    /** Every record of a kind, those that read and those that do not apart: one bad record hides none of the others. */
+    public record Surveyed<T extends Resource>(List<Versioned<T>> items, List<Unreadable> unreadable) {
+        public Surveyed {
+            items = List.copyOf(items);
+            unreadable = List.copyOf(unreadable);
+        }
+
+        public List<T> resources() {
+            return items.stream().map(Versioned::resource).toList();
+        }
+    }
+
+    /**
+     * Every record of the kind, for an admin's list: where {@link #list} fails on the first record that does not
+     * read, this shows it beside the others, so the admin sees it and can delete it ({@link #unreadable}).
+     */
+    public <T extends Resource> Surveyed<T> survey(Class<T> kind) {
+        List<Versioned<T>> items = new ArrayList<>();
+        List<Unreadable> unreadable = new ArrayList<>();
+        for (KeyValue kv : datastore.list(Keys.prefix(kind)).items()) {
+            Read<T> read = read(kind, kv);
+            if (read.problem() == null) {
+                items.add(read.value());
+            } else {
+                unreadable.add(new Unreadable(kv.key(), Keys.nameOf(kind, kv.key()), kv.modRevision(), read.problem()));
+            }
+        }
+        return new Surveyed<>(items, unreadable);
+    }
+
+    /**
+     * The record of the kind by name when it does not read as the kind; empty when it reads, when there is none, and
+     * for a per-node kind (whose key the name alone does not give).
+     */
+    public Optional<Unreadable> unreadable(Class<? extends Resource> kind, String name) {
+        String key = Keys.keyOf(kind, name);
+        if (key == null) {
+            return Optional.empty();
+        }
+        return datastore.get(key).flatMap(kv -> {
+            String problem = read(kind, kv).problem();
+            return problem == null ? Optional.empty()
+                    : Optional.of(new Unreadable(key, name, kv.modRevision(), problem));
+        });
     }
 }

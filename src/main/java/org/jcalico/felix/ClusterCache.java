@@ -196,9 +196,16 @@ final class ClusterCache {
             held += joined.size();
         }
         lastReadable.forEach(this::hold);
+        // a key the agent already named for the same reason is not named again at each listing (one line per key
+        // until its value changes, however often the agent lists: the status names them all meanwhile)
+        Map<String, String> named = new HashMap<>(unreadable);
         unreadable.clear();
         unreadable.putAll(listedUnreadable);
-        listedUnreadable.forEach((key, problem) -> problems.add(problem + followUp(key)));
+        listedUnreadable.forEach((key, problem) -> {
+            if (!problem.equals(named.get(key))) {
+                problems.add(problem + followUp(key));
+            }
+        });
         return held + lastReadable.size();
     }
 

@@ -49,6 +49,12 @@ public final class Kinds {
         return TYPES.keySet().stream().sorted().toList();
     }
 
+    /** The kind's name as users type it and Calico's API spells it (IPPool for IpPool). */
+    public static String name(Class<? extends Resource> type) {
+        return TYPES.entrySet().stream().filter(entry -> entry.getValue() == type).map(Map.Entry::getKey).findFirst()
+                .orElse(type.getSimpleName());
+    }
+
     public static Class<? extends Resource> type(String kind) {
         return TYPES.get(kind);
     }

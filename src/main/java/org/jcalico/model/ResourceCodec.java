@@ -127,8 +127,16 @@ public final class ResourceCodec {
 
     /** Pretty JSON in the API form (docs/resources.md) for people and scripts: one object, or an array of several. */
     public static String toPrettyJson(List<? extends Resource> resources, boolean asList) {
+        return asList ? toPrettyJson(resources, List.of()) : pretty(apiForm(resources.get(0)));
+    }
+
+    /** A list as {@link #toPrettyJson(List, boolean)} prints it, with MORE (say {@link #unreadableForm}s) after it. */
+    public static String toPrettyJson(List<? extends Resource> resources, List<? extends JsonNode> more) {
+        return pretty(forms(resources, more));
+    }
+
+    private static String pretty(Object value) {
         try {
-            Object value = asList ? resources.stream().map(ResourceCodec::apiForm).toList() : apiForm(resources.get(0));
             return Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
@@ -137,13 +145,36 @@ public final class ResourceCodec {
 
     /** YAML documents in the API form, separated by "---". */
     public static String toYaml(List<? extends Resource> resources) {
-        return resources.stream().map(resource -> {
+        return toYaml(resources, List.of());
+    }
+
+    /** YAML documents as {@link #toYaml(List)} prints them, with MORE (say {@link #unreadableForm}s) after them. */
+    public static String toYaml(List<? extends Resource> resources, List<? extends JsonNode> more) {
+        return forms(resources, more).stream().map(form -> {
             try {
-                return Mappers.YAML.writeValueAsString(apiForm(resource));
+                return Mappers.YAML.writeValueAsString(form);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException(e);
             }
         }).collect(Collectors.joining("---\n"));
+    }
+
+    private static List<JsonNode> forms(List<? extends Resource> resources, List<? extends JsonNode> more) {
+        List<JsonNode> forms = new ArrayList<>(resources.stream().map(ResourceCodec::apiForm).toList());
+        forms.addAll(more);
+        return forms;
+    }
+
+    /**
+     * How a list in JSON or YAML shows a record of KIND that cannot be read: an item of the kind and name with no
+     * spec but "unreadable" (the record's key and why, bounded by Shown), so a script that reads the list sees it
+     * and `jcalico apply` of the list refuses it rather than drop it unseen.
+     */
+    public static ObjectNode unreadableForm(String kind, String name, String key, String problem) {
+        ObjectNode form = Mappers.JSON.createObjectNode().put("kind", kind);
+        form.putObject("metadata").put("name", name);
+        form.putObject("unreadable").put("key", key).put("reason", Shown.message(problem));
+        return form;
     }
 
     /** The resource's metadata.name in the API form, e.g. an IPPool's Calico name or "default" for the global FelixConfiguration. */

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
@@ -19,6 +20,7 @@ import org.jcalico.model.Direction;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Kinds;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.Node;
@@ -299,6 +301,7 @@ public final class ResourceService {
 
     /** Deletes one resource, refusing what would leave something dangling. */
     public Resource delete(Class<? extends Resource> kind, String name) {
+        refuseManaged(kind);
         if (kind == IpPool.class) {
             Cidr cidr = Cidr.parse(name);
             IpPool pool = store.get(IpPool.class, cidr.toString()).map(Versioned::resource).orElse(null);
@@ -320,18 +323,36 @@ public final class ResourceService {
         if (kind == Tier.class) {
             return deleteTier(name);
         }
-        if (kind == WorkloadEndpoint.class || kind == IpamBlock.class || kind == EndpointStatus.class) {
-            String instead = kind == WorkloadEndpoint.class ? ": use 'jcalico container remove'"
-                    : kind == IpamBlock.class ? ": use 'jcalico ipam release' or 'pool remove'" : "";
-            throw new ValidationException("a " + kindName(kind) + " is managed by jcalico itself" + instead);
-        }
         Versioned<? extends Resource> existing = store.get(kind, name)
-                .orElseThrow(() -> new ValidationException(kindName(kind) + " '" + name + "' does not exist"));
+                .orElseThrow(() -> new ValidationException(Kinds.name(kind) + " '" + name + "' does not exist"));
         store.delete(existing.resource(), existing.revision());
         return existing.resource();
     }
 
     /** A tier goes only when no policy is in it; the commit fails if a policy was written meanwhile. */
+    /**
+     * Deletes the record of the kind by name if it cannot be read (written by hand, by another program or an older
+     * jcalico), so an admin needs neither etcdctl nor sqlite3 to repair the store: by its key, guarded by its
+     * revision, so a value written meanwhile is not deleted unseen. What depends on it cannot be checked (its content
+     * is unknown): a node's IPAM blocks stay, for `node remove` to give up. Empty, deleting nothing, when the record
+     * reads or there is none ({@link #delete} then applies).
+     */
+    public Optional<ResourceStore.Unreadable> deleteUnreadable(Class<? extends Resource> kind, String name) {
+        refuseManaged(kind);
+        Optional<ResourceStore.Unreadable> unreadable = store.unreadable(kind, name);
+        unreadable.ifPresent(record -> store.commit(List.of(new Op.Delete(record.key(), record.revision()))));
+        return unreadable;
+    }
+
+    /** The kinds jcalico writes itself: deleting one by hand would break what it keeps consistent. */
+    private static void refuseManaged(Class<? extends Resource> kind) {
+        if (kind == WorkloadEndpoint.class || kind == IpamBlock.class || kind == EndpointStatus.class) {
+            String instead = kind == WorkloadEndpoint.class ? ": use 'jcalico container remove'"
+                    : kind == IpamBlock.class ? ": use 'jcalico ipam release' or 'pool remove'" : "";
+            throw new ValidationException("a " + Kinds.name(kind) + " is managed by jcalico itself" + instead);
+        }
+    }
+
     private Resource deleteTier(String name) {
         if (name.equals(Tier.DEFAULT)) {
             throw new ValidationException("the default tier always exists and cannot be deleted");
@@ -352,8 +373,4 @@ public final class ResourceService {
         return existing.resource();
     }
 
-    private static String kindName(Class<? extends Resource> kind) {
-        return org.jcalico.model.Kinds.names().stream().filter(name -> org.jcalico.model.Kinds.type(name) == kind)
-                .findFirst().orElse(kind.getSimpleName());
-    }
 }

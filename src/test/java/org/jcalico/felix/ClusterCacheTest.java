@@ -15,6 +15,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.NetworkPolicy;
+import org.jcalico.model.Node;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
@@ -132,6 +133,29 @@ class ClusterCacheTest {
         assertTrue(cache.apply(List.of(put(moved)), problems));
         assertEquals(List.of(moved), cache.snapshot().endpoints());
         assertEquals(null, cache.unreadableProblem());
+    }
+
+    /**
+     * An unreadable key is named in the agent's log once, not at every listing again (a watch that lost its place,
+     * each resync: with many bad keys that many WARN lines each time); a new value under it, still unreadable, is
+     * named again. Old code: every listing named every unreadable key again.
+     */
+    @Test
+    void anUnreadableKeyIsNamedOnceUntilItsValueChanges() {
+        ClusterCache cache = new ClusterCache("a");
+        String key = Keys.keyOf(Node.class, "zz");
+        cache.replaceAll(List.of(ClusterCache.decode(key, "{")), problems);
+        assertEquals(1, problems.size(), problems.toString());
+        problems.clear();
+        cache.replaceAll(List.of(ClusterCache.decode(key, "{")), problems);
+        assertEquals(List.of(), problems, "the same key, unreadable for the same reason, listed again");
+        assertTrue(cache.unreadableProblem().contains(key), "the status still names it: " + cache.unreadableProblem());
+
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, key, "[]", 9)), problems);
+        assertEquals(1, problems.size(), "a new value under the key is named: " + problems);
+        problems.clear();
+        cache.replaceAll(List.of(ClusterCache.decode(key, "{")), problems);
+        assertEquals(1, problems.size(), "unreadable for another reason than last named: " + problems);
     }
 
     /**
