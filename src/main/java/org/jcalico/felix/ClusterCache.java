@@ -31,7 +31,7 @@ import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Tier;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.felix.calc.UnreadablePolicy;
+import org.jcalico.felix.calc.UnreadableRecord;
 import org.jcalico.policy.KubernetesPolicies;
 import org.jcalico.util.Shown;
 import org.jcalico.util.Memo;
@@ -46,7 +46,7 @@ import org.jcalico.model.WorkloadEndpoint;
  *
  * <p>A value it cannot read (one that does not decode, or a record of another kind than its key's) costs that key, not
  * the agent, and never opens what the key held: the last readable value under the key stays in force, and a policy's
- * key with none makes calc keep the endpoints it could apply to dropped ({@link UnreadablePolicy}). Such keys are
+ * key with none makes calc keep the endpoints it could apply to dropped ({@link UnreadableRecord}). Such keys are
  * kept with why until a readable value or a delete comes, for the status to name them (docs/datastore.md, "Session 48
  * (a-rec)"). Until session 48 such a value was logged and left out: a Deny overwritten with one was gone.
  */
@@ -61,6 +61,10 @@ final class ClusterCache {
     private static final List<String> NAMESPACED_POLICIES = List.of(Keys.prefix(NetworkPolicy.class),
             Keys.prefix(KubernetesNetworkPolicy.class));
     private static final String GLOBAL_POLICIES = Keys.prefix(GlobalNetworkPolicy.class);
+    private static final String NAMESPACES = Keys.prefix(Namespace.class);
+    /** Key spaces of what a rule's peers are made of: a key not read means a peer whose labels, nets or tags are unknown. */
+    private static final List<String> PEERS = List.of(Keys.prefix(WorkloadEndpoint.class),
+            Keys.prefix(GlobalNetworkSet.class), Keys.prefix(NetworkSet.class), Keys.prefix(Profile.class));
     private static final String BLOCKS = Keys.prefix(IpamBlock.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     /** The keys whose latest value cannot be read, with why, in key order. */
@@ -331,7 +335,8 @@ final class ClusterCache {
     /** What the agent does about the unreadable value under KEY, for its log. */
     private String followUp(String key) {
         return held(key) != null ? "; its last readable value stays in force"
-                : isUnreadablePolicy(key) ? "; the local endpoints a policy under it could apply to are dropped" : "; left out";
+                : unreadableRecord(key, "") != null ? "; the local endpoints whose policy it could change are dropped"
+                : "; left out";
     }
 
     /**
@@ -344,32 +349,47 @@ final class ClusterCache {
         }
         Map.Entry<String, String> first = unreadable.entrySet().iterator().next();
         return unreadable.size() + " datastore record(s) cannot be read, the last readable value of each kept in force"
-                + " and the endpoints an unread policy could apply to dropped: " + Shown.names(unreadable.keySet())
+                + " and the endpoints whose policy an unread one could change dropped: " + Shown.names(unreadable.keySet())
                 + " (the first: " + Shown.message(first.getValue()) + ")";
     }
 
-    /** A policy's key whose value cannot be read and of which no earlier value is held. */
-    private boolean isUnreadablePolicy(String key) {
-        return unreadable.containsKey(key) && held(key) == null
-                && (key.startsWith(GLOBAL_POLICIES) || NAMESPACED_POLICIES.stream().anyMatch(key::startsWith));
+    /**
+     * What calc must assume of the unreadable value under KEY (PROBLEM: why) of which no earlier value is held, by the
+     * kind its key space says: null for a kind that no policy depends on (left out), or one that is held.
+     */
+    private UnreadableRecord unreadableRecord(String key, String problem) {
+        if (held(key) != null) {
+            return null;
+        }
+        if (key.startsWith(GLOBAL_POLICIES)) {
+            return UnreadableRecord.policy(key, null, problem);
+        }
+        for (String prefix : NAMESPACED_POLICIES) {
+            if (key.startsWith(prefix)) {
+                int slash = key.indexOf('/', prefix.length());
+                return UnreadableRecord.policy(key, slash < 0 ? null : key.substring(prefix.length(), slash), problem);
+            }
+        }
+        if (key.startsWith(NAMESPACES)) {
+            return new UnreadableRecord(key, UnreadableRecord.Reach.NAMESPACE, key.substring(NAMESPACES.length()), problem);
+        }
+        return PEERS.stream().anyMatch(key::startsWith)
+                ? new UnreadableRecord(key, UnreadableRecord.Reach.PEERS, null, problem) : null;
     }
 
-    /** The unreadable policies' stand-ins: in the namespace a namespaced policy's key names, else in every one. */
-    private List<UnreadablePolicy> unreadablePolicies() {
+    /** What calc must assume of the records it cannot read (unreadableRecord). */
+    private List<UnreadableRecord> unreadableRecords() {
         if (unreadable.isEmpty()) {
             return List.of();
         }
-        List<UnreadablePolicy> policies = new ArrayList<>();
-        for (Map.Entry<String, String> entry : unreadable.entrySet()) {
-            String key = entry.getKey();
-            if (isUnreadablePolicy(key)) {
-                String prefix = NAMESPACED_POLICIES.stream().filter(key::startsWith).findFirst().orElse(null);
-                int slash = prefix == null ? -1 : key.indexOf('/', prefix.length());
-                policies.add(new UnreadablePolicy(key, slash < 0 ? null : key.substring(prefix.length(), slash),
-                        entry.getValue()));
+        List<UnreadableRecord> records = new ArrayList<>();
+        unreadable.forEach((key, problem) -> {
+            UnreadableRecord record = unreadableRecord(key, problem);
+            if (record != null) {
+                records.add(record);
             }
-        }
-        return policies;
+        });
+        return records;
     }
 
     /**
@@ -416,6 +436,6 @@ final class ClusterCache {
         all(Namespace.class).forEach(namespace -> namespaces.put(namespace.name(), namespace));
         return new Snapshot(node, config(), all(WorkloadEndpoint.class), profiles, all(IpPool.class), blocks,
                 all(Node.class), all(BgpPeer.class), bgp.isEmpty() ? BgpConfiguration.DEFAULTS : bgp.get(bgp.size() - 1),
-                all(Tier.class), policies, networkSets, namespaces, null, unreadablePolicies());
+                all(Tier.class), policies, networkSets, namespaces, null, unreadableRecords());
     }
 }

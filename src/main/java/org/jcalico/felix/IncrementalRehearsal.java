@@ -61,7 +61,7 @@ public final class IncrementalRehearsal {
         Snapshot withStandIn = new Snapshot(snapshot.node(), snapshot.config(), endpoints, snapshot.profiles(),
                 snapshot.pools(), snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(),
                 snapshot.tiers(), snapshot.policies(), snapshot.networkSets(), snapshot.namespaces(), null,
-                snapshot.unreadablePolicies());
+                snapshot.unreadableRecords());
         Snapshot withChangedPolicy = withChangedPolicy(snapshot);
         int rounds = 0;
         while (rounds < ROUNDS && !stop.getAsBoolean()) {

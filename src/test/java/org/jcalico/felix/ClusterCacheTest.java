@@ -10,10 +10,14 @@ import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.Snapshot;
-import org.jcalico.felix.calc.UnreadablePolicy;
+import org.jcalico.felix.calc.UnreadableRecord;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.GlobalNetworkPolicy;
+import org.jcalico.model.GlobalNetworkSet;
+import org.jcalico.model.Namespace;
+import org.jcalico.model.NetworkSet;
+import org.jcalico.model.Node;
 import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.Node;
 import org.jcalico.model.IpamBlock;
@@ -180,6 +184,24 @@ class ClusterCacheTest {
     }
 
     /**
+     * Unreadable records of the kinds a rule's peers are made of reach calc as what they could loosen: a namespace's
+     * (its endpoints and peers), an endpoint's, a network set's or a profile's (peers); a node's, which no policy
+     * depends on, does not.
+     */
+    @Test
+    void unreadablePeersReachTheSnapshotByKind() {
+        ClusterCache cache = new ClusterCache("a");
+        List<String> keys = List.of(Keys.keyOf(Namespace.class, "shop"), Keys.prefix(WorkloadEndpoint.class) + "b/e1",
+                Keys.keyOf(GlobalNetworkSet.class, "g"), Keys.keyOf(NetworkSet.class, "shop/s"),
+                Keys.keyOf(Profile.class, "p"), Keys.keyOf(Node.class, "b"));
+        cache.replaceAll(keys.stream().map(key -> ClusterCache.decode(key, "{")).toList(), new ArrayList<>());
+        assertEquals(List.of("NAMESPACE shop", "PEERS null", "PEERS null", "PEERS null", "PEERS null"),
+                cache.snapshot().unreadableRecords().stream()
+                        .sorted(java.util.Comparator.comparing(record -> keys.indexOf(record.key())))
+                        .map(record -> record.reach() + " " + record.namespace()).toList());
+    }
+
+    /**
      * A policy's key of which no readable value was held (here: unreadable in a listing, and the listing after it) is
      * handed to calc as an unreadable policy, in the namespace its key names; a policy's key whose last readable
      * value is held stays that policy, also through a listing again (the watch lost its place).
@@ -195,19 +217,19 @@ class ClusterCacheTest {
         String namespaced = Keys.keyOf(NetworkPolicy.class, "shop/guard");
         cache.replaceAll(List.of(kv(deny), ClusterCache.decode(namespaced, "{")), problems);
         assertEquals(List.of(deny), cache.snapshot().policies());
-        assertEquals(List.of("shop"), cache.snapshot().unreadablePolicies().stream().map(UnreadablePolicy::namespace).toList());
-        assertTrue(problems.get(0).endsWith("; the local endpoints a policy under it could apply to are dropped"), problems.toString());
+        assertEquals(List.of("shop"), cache.snapshot().unreadableRecords().stream().map(UnreadableRecord::namespace).toList());
+        assertTrue(problems.get(0).endsWith("; the local endpoints whose policy it could change are dropped"), problems.toString());
 
         cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(deny), "{\"kind\":\"GlobalNetworkPolicy\"", 8)), problems);
         cache.replaceAll(List.of(ClusterCache.decode(Keys.key(deny), "[]"), ClusterCache.decode(namespaced, "{")), problems);
         assertEquals(List.of(deny), cache.snapshot().policies(), "the Deny's last readable value, through the listing");
-        assertEquals(List.of(namespaced), cache.snapshot().unreadablePolicies().stream().map(UnreadablePolicy::key).toList());
+        assertEquals(List.of(namespaced), cache.snapshot().unreadableRecords().stream().map(UnreadableRecord::key).toList());
         assertTrue(cache.unreadableProblem().startsWith("2 datastore record(s) cannot be read"), cache.unreadableProblem());
 
         ClusterCache started = new ClusterCache("a");
         started.replaceAll(List.of(ClusterCache.decode(Keys.key(deny), "[]")), problems);
-        assertEquals(List.of(new UnreadablePolicy(Keys.key(deny), null, started.unreadableProblem().replaceAll(".*\\(the first: (.*)\\)$", "$1"))),
-                started.snapshot().unreadablePolicies(), "a global policy's, unread since the start, could apply anywhere");
+        assertEquals(List.of(UnreadableRecord.policy(Keys.key(deny), null, started.unreadableProblem().replaceAll(".*\\(the first: (.*)\\)$", "$1"))),
+                started.snapshot().unreadableRecords(), "a global policy's, unread since the start, could apply anywhere");
     }
 
     /**

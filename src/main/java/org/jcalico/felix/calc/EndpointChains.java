@@ -160,6 +160,16 @@ final class EndpointChains {
                 new ProgramRule(Match.ANY, Verdict.DROP, new Origin.FailedClosed(endpointId, direction, reason))));
     }
 
+    /**
+     * The chain of an endpoint isolated on purpose (its state is not active: Calico's admin-down) in this direction:
+     * everything dropped, the replies of the other direction's connections too, so that neither a connection it
+     * opened before nor one opened to it goes on (EstablishedFlowKernelTest).
+     */
+    static ProgramChain isolated(String name, String endpointId, Direction direction, String reason) {
+        return new ProgramChain(name, List.of(
+                new ProgramRule(Match.ANY, Verdict.DROP, new Origin.FailedClosed(endpointId, direction, reason))));
+    }
+
     /** What a packet this chain lets through meets: inbound the end (the receiver's chain is the last), outbound the rest. */
     private static Verdict passed(Direction direction) {
         return direction == Direction.INBOUND ? Verdict.ACCEPT : Verdict.RETURN;

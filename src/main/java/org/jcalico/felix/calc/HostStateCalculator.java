@@ -114,7 +114,7 @@ public final class HostStateCalculator {
 
     /** What an endpoint's policy depends on besides the endpoint; policies compare by object, as the cache keeps them. */
     private record PolicyInputs(List<Policy> policies, List<Tier> tiers, Map<String, Profile> profiles,
-                                Map<String, Namespace> namespaces, List<UnreadablePolicy> unreadable) {
+                                Map<String, Namespace> namespaces, List<UnreadableRecord> unreadable) {
         /** Whether everything but the policies is the same. */
         boolean sameContext(PolicyInputs other) {
             return other != null && other.tiers.equals(tiers) && other.profiles.equals(profiles)
@@ -225,7 +225,7 @@ public final class HostStateCalculator {
         Map<String, Tier> tiersByName = new HashMap<>();
         tiers.forEach(tier -> tiersByName.put(tier.name(), tier));
         PolicyInputs inputs = new PolicyInputs(snapshot.policies(), tiers, snapshot.profiles(), snapshot.namespaces(),
-                snapshot.unreadablePolicies());
+                snapshot.unreadableRecords());
         boolean sameContext = inputs.sameContext(lastInputs);
         Set<Policy> gone = sameContext ? lastInputs.policiesNotIn(inputs) : Set.of();
         List<CompiledPolicy> came = sameContext ? inputs.policiesNotIn(lastInputs).stream().map(policies::get).toList() : List.of();
@@ -493,9 +493,10 @@ public final class HostStateCalculator {
                 }
             }
         }
-        for (UnreadablePolicy unreadable : snapshot.unreadable()) {
-            if (unreadable.couldApplyIn(workload.namespace())) {
-                for (Direction direction : Direction.values()) {
+        for (UnreadableRecord unreadable : snapshot.unreadable()) {
+            for (Direction direction : Direction.values()) {
+                if (unreadable.couldApplyIn(workload.namespace())
+                        || unsettled(unreadable, byDirection.get(direction), workload, snapshot.profiles(), direction)) {
                     failed.merge(direction, unreadable.reason(direction), (one, other) -> one + "; " + other);
                 }
             }
@@ -505,6 +506,25 @@ public final class HostStateCalculator {
             versions.add(chains(endpoint, snapshot, byDirection, failed, version));
         }
         return new EndpointPolicy(endpoint, labels, matched, byDirection, failed, versions);
+    }
+
+    /** Whether UNREADABLE could loosen a rule of DIRECTION of the policies (TIERS) or profiles of WORKLOAD. */
+    private static boolean unsettled(UnreadableRecord unreadable, List<EndpointChains.TierPolicies> tiers,
+                                     WorkloadEndpoint workload, Map<String, Profile> profiles, Direction direction) {
+        for (EndpointChains.TierPolicies tier : tiers) {
+            for (CompiledPolicy policy : tier.policies()) {
+                if (policy.policy().spec().rules(direction).stream().anyMatch(unreadable::unsettles)) {
+                    return true;
+                }
+            }
+        }
+        for (String name : workload.profileIds()) {
+            Profile profile = profiles.get(name);
+            if (profile != null && profile.rules(direction).stream().anyMatch(unreadable::unsettles)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private PerVersion chains(LocalEndpoint endpoint, PolicyInputs snapshot,
@@ -517,8 +537,14 @@ public final class HostStateCalculator {
         Set<String> objects = new java.util.LinkedHashSet<>();
         for (Direction direction : endpoint.inFamily(version) ? List.of(Direction.values()) : List.<Direction>of()) {
             String name = direction == Direction.INBOUND ? DataplaneNames.toEndpoint(iface) : DataplaneNames.fromEndpoint(iface);
-            // an isolated endpoint (admin-down) drops both ways whatever selects it; its status says so (Agent), not failed
-            String reason = endpoint.endpoint().isolation().orElse(failed.get(direction));
+            // an isolated endpoint (admin-down) drops everything both ways whatever selects it; its status says so
+            // (Agent), not failed
+            java.util.Optional<String> isolation = endpoint.endpoint().isolation();
+            if (isolation.isPresent()) {
+                own.add(EndpointChains.isolated(name, endpointId, direction, isolation.get()));
+                continue;
+            }
+            String reason = failed.get(direction);
             if (reason != null) {
                 own.add(EndpointChains.failedClosed(name, endpointId, direction, reason));
                 continue;

@@ -28,16 +28,16 @@ import org.jcalico.model.WorkloadEndpoint;
  * the guard, the agent, calc's local selection and BIRD's intent each asked for it, a filter of every endpoint of the
  * cluster each time, on every pass (docs/agent.md, "Where the start goes").
  *
- * <p>{@code unreadablePolicies}: policy records the agent cannot read and has no earlier version of; calc keeps the
+ * <p>{@code unreadableRecords}: policy records the agent cannot read and has no earlier version of; calc keeps the
  * local endpoints they could apply to dropped.
  */
 public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                        Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,
                        List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<Tier> tiers,
                        List<Policy> policies, List<LabelledNets> networkSets, Map<String, Namespace> namespaces,
-                       List<WorkloadEndpoint> localEndpoints, List<UnreadablePolicy> unreadablePolicies) {
+                       List<WorkloadEndpoint> localEndpoints, List<UnreadableRecord> unreadableRecords) {
     public Snapshot {
-        unreadablePolicies = List.copyOf(unreadablePolicies);
+        unreadableRecords = List.copyOf(unreadableRecords);
         nodes = List.copyOf(nodes);
         peers = List.copyOf(peers);
         endpoints = List.copyOf(endpoints);
@@ -82,7 +82,7 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
     /** The same snapshot with another configuration (everything else, the policy model too, as it is). */
     public Snapshot withConfig(FelixConfiguration newConfig) {
         return new Snapshot(node, newConfig, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies,
-                networkSets, namespaces, localEndpoints, unreadablePolicies);
+                networkSets, namespaces, localEndpoints, unreadableRecords);
     }
 
     /** The same snapshot without these of its local endpoints (objects of {@link #localEndpoints}). */
@@ -91,13 +91,13 @@ public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndp
         out.addAll(leftOut);
         return new Snapshot(node, config, endpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(),
                 profiles, pools, localBlocks, nodes, peers, bgp, tiers, policies, networkSets, namespaces,
-                localEndpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(), unreadablePolicies);
+                localEndpoints.stream().filter(endpoint -> !out.contains(endpoint)).toList(), unreadableRecords);
     }
 
     /** The same snapshot with this policy model. */
     public Snapshot withPolicy(List<Tier> newTiers, List<? extends Policy> newPolicies,
                                List<? extends LabelledNets> newNetworkSets, Map<String, Namespace> newNamespaces) {
         return new Snapshot(node, config, endpoints, profiles, pools, localBlocks, nodes, peers, bgp, newTiers,
-                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces, localEndpoints, unreadablePolicies);
+                List.copyOf(newPolicies), List.copyOf(newNetworkSets), newNamespaces, localEndpoints, unreadableRecords);
     }
 }

@@ -57,7 +57,10 @@ public sealed interface Origin {
     record EndpointDrop(String endpoint, Direction direction) implements Origin {
     }
 
-    /** Everything of the endpoint in this direction is dropped because calc refused its policy (the reason). */
+    /**
+     * Everything of the endpoint in this direction is dropped because calc refused its policy or the endpoint is
+     * isolated (the reason).
+     */
     record FailedClosed(String endpoint, Direction direction, String reason) implements Origin {
     }
 }

@@ -241,7 +241,7 @@ class PolicyCalcTest {
         List<WorkloadEndpoint> endpoints = List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of()),
                 endpoint("h1", "a2", "10.0.0.2", "default", Map.of()));
         Snapshot open = snapshot(endpoints, "");
-        UnreadablePolicy namespaced = new UnreadablePolicy("/jcalico/v1/networkpolicies/shop/guard", "shop",
+        UnreadableRecord namespaced = UnreadableRecord.policy("/jcalico/v1/networkpolicies/shop/guard", "shop",
                 "datastore record /jcalico/v1/networkpolicies/shop/guard cannot be read: no");
         HostStateCalculator calculator = new HostStateCalculator();
         calculator.calculate(open);
@@ -253,13 +253,71 @@ class PolicyCalcTest {
         assertTrue(state.failedClosed().get("a1").contains("all outbound traffic"), state.failedClosed().toString());
         assertFalse(state.failedClosed().containsKey("a2"), "another namespace's endpoint");
 
-        UnreadablePolicy global = new UnreadablePolicy("/jcalico/v1/globalnetworkpolicies/g", null, "g cannot be read");
+        UnreadableRecord global = UnreadableRecord.policy("/jcalico/v1/globalnetworkpolicies/g", null, "g cannot be read");
         state = calculator.calculate(withUnreadable(open, List.of(global)));
         assertEquals(Set.of("a1", "a2"), state.failedClosed().keySet());
         assertTrue(calculator.calculate(open).failedClosed().isEmpty(), "the record gone, both open again");
     }
 
-    private static Snapshot withUnreadable(Snapshot snapshot, List<UnreadablePolicy> unreadable) {
+    /**
+     * A namespace, network set, endpoint or profile record the agent never read: a Deny (or Pass) that selects peers,
+     * or an Allow that excludes them by notSelector, could match it and so matches less than written. Every local
+     * endpoint with such a rule in a direction is dropped in that direction, and an unread namespace's own endpoints
+     * both ways (their labels are unknown); an Allow that selects peers only allows less, and stays.
+     */
+    @Test
+    void anUnreadablePeerFailsClosedTheRulesItCouldLoosen() {
+        List<WorkloadEndpoint> endpoints = List.of(endpoint("h1", "a1", "10.0.0.1", "shop", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "default", Map.of("app", "db")),
+                endpoint("h1", "a3", "10.0.0.3", "default", Map.of("app", "lb")),
+                endpoint("h2", "b1", "10.0.0.65", "shop", Map.of("quarantine", "yes")));
+        Snapshot open = snapshot(endpoints, """
+                kind: GlobalNetworkPolicy
+                metadata: {name: quarantine}
+                spec:
+                  selector: app == "web"
+                  types: [Ingress]
+                  ingress: [{action: Deny, source: {selector: quarantine == "yes"}}, {action: Allow}]
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: db}
+                spec:
+                  selector: app == "db"
+                  types: [Egress]
+                  egress: [{action: Allow, destination: {notSelector: quarantine == "yes"}}]
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: lb}
+                spec:
+                  selector: app == "lb"
+                  types: [Ingress]
+                  ingress: [{action: Allow, source: {selector: app == "web"}}]
+                """);
+        HostStateCalculator calculator = new HostStateCalculator();
+        assertEquals(Map.of(), calculator.calculate(open).failedClosed());
+        for (String key : List.of("/jcalico/v1/workloadendpoints/h2/b2", "/jcalico/v1/globalnetworksets/bad",
+                "/jcalico/v1/networksets/shop/bad", "/jcalico/v1/profiles/bad")) {
+            UnreadableRecord peer = new UnreadableRecord(key, UnreadableRecord.Reach.PEERS, null, key + " cannot be read");
+            HostState state = calculator.calculate(withUnreadable(open, List.of(peer)));
+            assertEquals(Set.of("a1", "a2"), state.failedClosed().keySet(), key + ": " + state.failedClosed());
+            assertTrue(state.failedClosed().get("a1").startsWith(key + " cannot be read: it may describe a peer that a rule"
+                    + " of this endpoint's inbound policy"), state.failedClosed().get("a1"));
+            assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j ACCEPT",
+                    "-j DROP"), rules(state, "jc-tw-jca1"), "a1's ingress, which the Deny guards");
+            assertFalse(state.failedClosed().get("a1").contains("outbound"), "a1's egress has no such rule: as written");
+            assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j RETURN",
+                    "-j DROP"), rules(state, "jc-fw-jca2"), "a2's egress, whose Allow excludes by notSelector");
+        }
+        UnreadableRecord namespace = new UnreadableRecord("/jcalico/v1/namespaces/default", UnreadableRecord.Reach.NAMESPACE,
+                "default", "default cannot be read");
+        HostState state = calculator.calculate(withUnreadable(open, List.of(namespace)));
+        assertEquals(Set.of("a1", "a2", "a3"), state.failedClosed().keySet(), "its own endpoints, and a1 for its Deny");
+        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j ACCEPT", "-j DROP"),
+                rules(state, "jc-tw-jca3"), "a3's labels are unknown: dropped even where its Allow only allows less");
+        assertEquals(Map.of(), calculator.calculate(open).failedClosed(), "the records gone, all open again");
+    }
+
+    private static Snapshot withUnreadable(Snapshot snapshot, List<UnreadableRecord> unreadable) {
         return new Snapshot(snapshot.node(), snapshot.config(), snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
                 snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.tiers(),
                 snapshot.policies(), snapshot.networkSets(), snapshot.namespaces(), null, unreadable);

@@ -62,18 +62,31 @@ class EstablishedFlowKernelTest {
                 log.write(data.decode() + "\\n")
                 s.sendto(data, peer)
             """;
-    /** Sends argv[3] from argv[1]:4000 to argv[2]:5000; exits 0 with an echo within a second, 1 without. */
-    private static final String CLIENT = """
+    /**
+     * Binds argv[1]:argv[2], sends argv[3] to argv[4]:argv[5] when given, says "ready", and exits 0 if a datagram
+     * (an echo, an answer) arrives within two seconds, 1 if none does.
+     */
+    private static final String PEER = """
             import socket, sys
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((sys.argv[1], 4000))
-            s.settimeout(1.0)
-            s.sendto(sys.argv[3].encode(), (sys.argv[2], 5000))
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            if len(sys.argv) > 4:
+                s.sendto(sys.argv[3].encode(), (sys.argv[4], int(sys.argv[5])))
+            print("ready", flush=True)
+            s.settimeout(2.0)
             try:
                 s.recvfrom(2048)
             except socket.timeout:
                 sys.exit(1)
+            """;
+    /** Sends one datagram from argv[1]:argv[2] to argv[3]:argv[4]. */
+    private static final String SENDER = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], int(sys.argv[2])))
+            s.sendto(b"reply", (sys.argv[3], int(sys.argv[4])))
             """;
     private WorkloadHost lab;
     private CommandRunner host;
@@ -95,7 +108,8 @@ class EstablishedFlowKernelTest {
         host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0").check();
         scripts = Files.createTempDirectory("jcrpt-ef-");
         Files.writeString(scripts.resolve("server.py"), SERVER);
-        Files.writeString(scripts.resolve("client.py"), CLIENT);
+        Files.writeString(scripts.resolve("peer.py"), PEER);
+        Files.writeString(scripts.resolve("sender.py"), SENDER);
         received = scripts.resolve("received");
         Files.writeString(received, "");
     }
@@ -160,6 +174,16 @@ class EstablishedFlowKernelTest {
         assertEquals(Map.of(), dataplane.apply(open).failures());
         assertTrue(echoed(w1, "10.65.0.1", "reopened"), "the flow runs again once w2 is programmed");
 
+        // w2 opens a flow to w1 (port 6000: nothing listens there, the flow is tracked all the same) and gets its answer
+        assertTrue(answered(w1, true), "w2's own flow gets w1's datagrams back while w2 is active");
+        HostState isolated = state(config, false, "awaiting-labels");
+        assertEquals(Map.of(), dataplane.apply(isolated).failures());
+        assertFalse(answered(w1, false),
+                "an isolated endpoint (state not active) gets nothing back, not even on a flow it opened before");
+        assertFalse(echoed(w1, "10.65.0.1", "while-isolated"), "nor anything new");
+        assertEquals(Map.of(), dataplane.apply(open).failures());
+        assertTrue(echoed(w1, "10.65.0.1", "active-again"), "the flow runs again once w2 is active");
+
         String ingress = DataplaneNames.toEndpoint("jcw2");
         HostState refused = withRefusedRule(open, ingress, driver);
         DataplaneReport report = dataplane.apply(refused);
@@ -174,10 +198,16 @@ class EstablishedFlowKernelTest {
      * app=db's ingress names a tier that does not exist, so calc keeps w2's ingress chain a single drop.
      */
     private static HostState state(FelixConfiguration config, boolean lostTier) {
+        return state(config, lostTier, null);
+    }
+
+    /** The same, with w2 in state {@code w2State} (null: active). */
+    private static HostState state(FelixConfiguration config, boolean lostTier, String w2State) {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int number = 1; number <= 3; number++) {
             endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
-                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"),
+                    number == 2 ? w2State : null, null,
                     number == 2 ? Map.of("app", "db") : Map.of(), null));
         }
         List<Policy> policies = lostTier ? List.of((Policy) ResourceCodec.decodeAll("""
@@ -207,7 +237,29 @@ class EstablishedFlowKernelTest {
     }
 
     private boolean echoed(CommandRunner from, String source, String text) {
-        return from.run(PYTHON, scripts.resolve("client.py").toString(), source, "10.65.0.2", text).ok();
+        return from.run(PYTHON, scripts.resolve("peer.py").toString(), source, "4000", text, "10.65.0.2", "5000").ok();
+    }
+
+    /**
+     * Whether a datagram that {@code from} sends from 10.65.0.1:6000 to 10.65.0.2:4000 (the reply direction of w2's flow
+     * 10.65.0.2:4000 to 10.65.0.1:6000) reaches w2's listener; with {@code open}, the listener first opens that flow.
+     */
+    private boolean answered(CommandRunner from, boolean open) throws Exception {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", PREFIX + "w2", PYTHON,
+                scripts.resolve("peer.py").toString(), "10.65.0.2", "4000"));
+        if (open) {
+            command.addAll(List.of("open", "10.65.0.1", "6000"));
+        }
+        Process listener = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(listener.getInputStream()))
+                    .readLine(), "w2's listener starts");
+            from.run(PYTHON, scripts.resolve("sender.py").toString(), "10.65.0.1", "6000", "10.65.0.2", "4000").check();
+            assertTrue(listener.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "w2's listener ends");
+            return listener.exitValue() == 0;
+        } finally {
+            listener.destroyForcibly();
+        }
     }
 
     private List<String> receivedLines() throws IOException {

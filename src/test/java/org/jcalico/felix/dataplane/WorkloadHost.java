@@ -8,21 +8,21 @@ import org.jcalico.kernel.Namespaces;
  * with 10.65.0.N/32 on eth0, whose peer is the host's jcwN (the dataplane brings it up and routes to it). Every
  * namespace starts with the test's prefix; those a test left behind go first, and all of them go on close.
  */
-final class WorkloadHost implements AutoCloseable {
+public final class WorkloadHost implements AutoCloseable {
     private final String prefix;
     private final CommandRunner host;
 
-    WorkloadHost(String prefix) {
+    public WorkloadHost(String prefix) {
         this.prefix = prefix;
         Namespaces.deleteAll(prefix);
         this.host = Namespaces.create(prefix + "host");
     }
 
-    CommandRunner host() {
+    public CommandRunner host() {
         return host;
     }
 
-    CommandRunner workload(int number) {
+    public CommandRunner workload(int number) {
         String name = prefix + "w" + number;
         CommandRunner container = Namespaces.create(name);
         host.run("ip", "link", "add", "jcw" + number, "address", "ee:ee:ee:ee:ee:ee", "type", "veth", "peer", "name",
@@ -34,11 +34,11 @@ final class WorkloadHost implements AutoCloseable {
     }
 
     /** One ping that gets no answer (a dropped one needs no second try). */
-    static boolean blocked(CommandRunner from, int target) {
+    public static boolean blocked(CommandRunner from, int target) {
         return !from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok();
     }
 
-    static boolean pings(CommandRunner from, int target) {
+    public static boolean pings(CommandRunner from, int target) {
         for (int attempt = 0; attempt < 3; attempt++) {
             if (from.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0." + target).ok()) {
                 return true;
