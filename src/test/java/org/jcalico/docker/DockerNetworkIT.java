@@ -458,6 +458,15 @@ class DockerNetworkIT {
                 null, true, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
         CommandRunner.Result started = fixture.lab().exec("h" + host, command);
         assertTrue(started.ok(), started.stderr() + started.stdout());
+        // the agent's BIRD is new too: until its sessions are up again (BIRD connects a few seconds after its start),
+        // no host learns the routes of the blocks a following test makes, and the first packets the tests send to them
+        // cross hosts (a route is waited for only on the sessions that are up: docs/agent.md, "Session 47 (g-bgp)")
+        for (int each = 1; each <= 2; each++) {
+            List<String> status = List.of("node", "status", "--name", layout.nodeName(each), "--run-dir", layout.runDir().toString());
+            String name = "h" + each;
+            assertTrue(Eventually.within(30, () -> fixture.run(name, status.toArray(String[]::new)).ok()),
+                    "node status on " + name + " after the restart: " + fixture.run(name, status.toArray(String[]::new)).stdout());
+        }
     }
 
     // --- docker
