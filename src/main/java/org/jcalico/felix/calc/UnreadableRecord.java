@@ -1,5 +1,6 @@
 package org.jcalico.felix.calc;
 
+import java.util.List;
 import org.jcalico.model.Action;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
@@ -53,7 +54,7 @@ public record UnreadableRecord(String key, Reach reach, String namespace, String
         if (reach == Reach.POLICY) {
             return false;
         }
-        for (EntityMatch side : java.util.List.of(rule.source(), rule.destination())) {
+        for (EntityMatch side : List.of(rule.source(), rule.destination())) {
             boolean byMembers = side.tag() != null || side.selector() != null || side.namespaceSelector() != null;
             if ((rule.action() == Action.DENY || rule.action() == Action.PASS) && byMembers
                     || rule.action() == Action.ALLOW && side.notSelector() != null) {
