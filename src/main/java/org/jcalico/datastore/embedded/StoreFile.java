@@ -142,7 +142,8 @@ final class StoreFile {
     private static void holdJournals(Path path) throws IOException {
         for (String suffix : java.util.List.of("-wal", "-shm")) {
             try {
-                Files.createFile(journal(path, suffix), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(journal(path, suffix),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (FileAlreadyExistsException e) {
                 // SQLite's, another connection's, or planted: checked below with the file
             }
