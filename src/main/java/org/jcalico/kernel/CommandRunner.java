@@ -134,18 +134,17 @@ public final class CommandRunner {
      */
     public int runAttached(List<String> args) {
         args.forEach(CommandText::argument);
-        Process process;
-        try {
-            process = new ProcessBuilder(command(args)).inheritIO().start();
-        } catch (IOException e) {
-            throw new KernelException("cannot run " + args.get(0) + ": " + e.getMessage());
-        }
-        Thread stop = new Thread(() -> ProcessTree.kill(process));
+        AttachedCommand command = new AttachedCommand(new ProcessBuilder(command(args)).inheritIO());
+        Thread stop = new Thread(command::stop);
+        // before the start: a SIGTERM that comes while the command starts must find it (a hook added after the start
+        // missed one that came in between, and the command ran on after this process had ended)
         Runtime.getRuntime().addShutdownHook(stop);
         try {
-            return process.waitFor();
+            return command.start().waitFor();
+        } catch (IOException e) {
+            throw new KernelException("cannot run " + args.get(0) + ": " + e.getMessage());
         } catch (InterruptedException e) {
-            ProcessTree.kill(process);
+            command.stop();
             Thread.currentThread().interrupt();
             return 130;
         } finally {
