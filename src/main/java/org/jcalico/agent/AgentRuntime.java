@@ -1,10 +1,15 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
@@ -26,6 +31,7 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentFeed;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
+import org.jcalico.felix.DatastoreWait;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
@@ -44,6 +50,8 @@ import org.jcalico.workload.IntentSweeper;
  */
 public final class AgentRuntime {
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    private static final String HEALTH = "health";
+    private static final String METRICS = "metrics";
 
     private AgentRuntime() {
     }
@@ -60,7 +68,34 @@ public final class AgentRuntime {
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
-        try (Datastore datastore = openStore(options, statusFile, log)) {
+        AgentStatusFile.Status earlier = statusFile.read();
+        AgentMetrics metrics = new AgentMetrics();
+        if (earlier != null) {
+            // what the kernel keeps until this agent's first pass, as `node status` says it
+            metrics.endpoints(earlier.programmed(), earlier.failed());
+        }
+        // liveness: the store's open goes round every second while it waits, then the agent's loop
+        AtomicLong waiting = new AtomicLong(System.currentTimeMillis());
+        AtomicReference<LongSupplier> lastLoop = new AtomicReference<>(waiting::get);
+        try (PageListener health = health(statusFile, () -> lastLoop.get().getAsLong(), options, log);
+             PageListener served = metrics(metrics, statusFile, options, log)) {
+            // where the node's last agent served them, until the configuration is read: a probe meets this agent from
+            // its start, also while it waits for a store it cannot reach (docs/observability.md, "Session 49 (w-wait)")
+            health.serveAt(address(earlier, HEALTH));
+            served.serveAt(address(earlier, METRICS));
+            statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
+            run(options, paths, log, statusFile, earlier, metrics, waiting, control, agent -> {
+                lastLoop.set(agent::lastLoopMillis);
+                agent.onConfiguration(config -> follow(config, health, served, statusFile));
+            });
+        }
+    }
+
+    private static void run(AgentOptions options, AgentPaths paths, Log log, AgentStatusFile statusFile,
+                            AgentStatusFile.Status earlier, AgentMetrics metrics, AtomicLong waiting,
+                            BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control,
+                            Consumer<Agent> pages) {
+        try (Datastore datastore = openStore(options, earlier, new DatastoreWait(log, statusFile), waiting)) {
             // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
             // registration's reads and write (every node is read to check the addresses) run beside it too; the loop
             // waits for a cache that holds what the registration wrote
@@ -68,12 +103,12 @@ public final class AgentRuntime {
             log.info("heap sized for the start: " + feed.listAhead());
             BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                     paths.logDir().resolve("bird.log"), log) : null;
-            AgentMetrics metrics = new AgentMetrics();
             DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
             metrics.countDeniedPackets(deniedFlows.counted());
             Dataplane dataplane = new Dataplane(CommandRunner.local().observedBy(metrics::commandRan));
             statusFile.addWarning(dataplane::forwardDropWarning);
             Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
+            pages.accept(agent);
             long registering = System.nanoTime();
             // the address probe (a fork) beside the listing too: only the registration reads it
             AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
@@ -85,12 +120,9 @@ public final class AgentRuntime {
             agent.onConfiguration(config -> followLogLevel(log, config));
             IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
             DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            try (PageListener health = health(agent, statusFile, options, log);
-                 PageListener served = metrics(agent, metrics, statusFile, options, log)) {
-                ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
-                serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
-                        : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
-            }
+            ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
+            serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
+                    : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
         }
     }
 
@@ -101,17 +133,19 @@ public final class AgentRuntime {
      * saying so, never replaced by an empty store whose empty cluster the first pass would program over what the
      * kernel enforces.
      */
-    private static Datastore openStore(AgentOptions options, AgentStatusFile statusFile, Log log) {
-        AgentStatusFile.Status earlier = statusFile.read();
+    private static Datastore openStore(AgentOptions options, AgentStatusFile.Status earlier, DatastoreWait wait,
+                                       AtomicLong waiting) {
         if (earlier == null || earlier.syncedAtMillis() == 0) {
             return options.datastoreUrl().open(OpenMode.WRITE);
         }
         while (true) {
             try {
-                return options.datastoreUrl().openExisting();
+                Datastore opened = options.datastoreUrl().openExisting();
+                wait.ended();
+                return opened;
             } catch (DatastoreException e) {
-                log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
-                statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, e.getMessage());
+                wait.failed(e.getMessage());
+                waiting.set(System.currentTimeMillis());
                 try {
                     Thread.sleep(1_000);
                 } catch (InterruptedException interrupted) {
@@ -129,29 +163,45 @@ public final class AgentRuntime {
         }
     }
 
-    /** /liveness and /readiness at FelixConfiguration's healthHost:healthPort, moved or closed when that changes. */
-    private static PageListener health(Agent agent, AgentStatusFile statusFile, AgentOptions options, Log log) {
+    /**
+     * The pages at the addresses FelixConfiguration gives (healthHost:healthPort, prometheusMetricsHost:
+     * prometheusMetricsPort), moved or closed when it changes; the status file records them at once, so that no later
+     * agent of the node serves where the cluster moved or turned them off.
+     */
+    private static void follow(FelixConfiguration config, PageListener health, PageListener metrics,
+                               AgentStatusFile statusFile) {
+        health.serveAt(config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null);
+        metrics.serveAt(config.prometheusMetricsEnabled()
+                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null);
+        statusFile.refresh();
+    }
+
+    /** Where the node's last agent was to serve the listener {@code name}, or null (none, or turned off). */
+    private static InetSocketAddress address(AgentStatusFile.Status earlier, String name) {
+        AgentStatusFile.Served served = earlier == null ? null : earlier.pages().get(name);
+        return served == null ? null : PageListener.address(served.host(), served.port());
+    }
+
+    /** /liveness and /readiness, from the agent's last status and {@code lastLoopMillis}. */
+    private static PageListener health(AgentStatusFile statusFile, LongSupplier lastLoopMillis, AgentOptions options, Log log) {
         BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
-        PageListener health = new PageListener("health", HealthPages.pages(
-                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), agent::lastLoopMillis), log);
-        agent.onConfiguration(config -> health.serveAt(config.healthEnabled()
-                ? PageListener.address(config.healthHost(), config.healthPort()) : null));
+        PageListener health = new PageListener(HEALTH, HealthPages.pages(
+                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), lastLoopMillis), log);
         statusFile.addWarning(health::unserved);
+        statusFile.addPage(HEALTH, health::configured);
         return health;
     }
 
-    /** GET /metrics at FelixConfiguration's prometheusMetricsHost:prometheusMetricsPort, moved or closed when that changes. */
-    private static PageListener metrics(Agent agent, AgentMetrics metrics, AgentStatusFile statusFile, AgentOptions options,
-                                        Log log) {
+    /** GET /metrics. */
+    private static PageListener metrics(AgentMetrics metrics, AgentStatusFile statusFile, AgentOptions options, Log log) {
         if (options.bgp()) {
             BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
             metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
         }
-        PageListener listener = new PageListener("metrics",
+        PageListener listener = new PageListener(METRICS,
                 Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
-        agent.onConfiguration(config -> listener.serveAt(config.prometheusMetricsEnabled()
-                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null));
         statusFile.addWarning(listener::unserved);
+        statusFile.addPage(METRICS, listener::configured);
         return listener;
     }
 

@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.log.Log;
 
 /**
@@ -97,6 +98,14 @@ public final class PageListener implements AutoCloseable {
     public synchronized String unserved() {
         return address == null || server != null ? null : "cannot serve the " + name + " pages on "
                 + address.getAddress().getHostAddress() + ":" + address.getPort() + " (see felix.log)";
+    }
+
+    /**
+     * The address the pages are to be served at (null: nowhere), bound or not yet, for the status file: a new agent
+     * of the node serves there until it has read the configuration (AgentRuntime).
+     */
+    public synchronized AgentStatusFile.Served configured() {
+        return address == null ? null : new AgentStatusFile.Served(address.getAddress().getHostAddress(), address.getPort());
     }
 
     /** The port served, or -1 when none is (for a configured port 0, the one the kernel chose). */

@@ -43,6 +43,7 @@ public final class Agent {
     private final Dataplane dataplane;
     private final Log log;
     private final AgentStatusFile statusFile;
+    private final DatastoreWait datastoreWait;
     private final LinkedBlockingQueue<Object> queue;
     private final Syncer syncer;
     private final StatusReporter reporter;
@@ -124,6 +125,7 @@ public final class Agent {
         this.dataplane = dataplane;
         this.log = log;
         this.statusFile = statusFile;
+        this.datastoreWait = new DatastoreWait(log, statusFile);
         this.queue = feed.queue;
         this.cache = feed.cache;
         this.syncer = feed.syncer;
@@ -268,10 +270,10 @@ public final class Agent {
             try {
                 syncer.start();
                 reporter.load();
+                datastoreWait.ended();
                 return;
             } catch (DatastoreException e) {
-                log.warn("datastore not reachable (" + e.getMessage() + "); retrying in 1 s, kernel state unchanged");
-                statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, e.getMessage());
+                datastoreWait.failed(e.getMessage());
                 sleep(RETRY_MILLIS);
                 lastLoopMillis = System.currentTimeMillis();
             }

@@ -11,6 +11,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -43,11 +46,15 @@ public final class AgentStatusFile {
      *     sync; 0: no agent of this run directory has programmed yet
      * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
      *     cannot bind its address: the dataplane is fine), one line each
+     * @param pages where the agent's pages are to be served (by listener: `health`, `metrics`), as the cluster's
+     *     configuration last said to this node's agent; a listener the configuration turned off is absent. A new agent
+     *     serves there until it has read the configuration, also while it waits for a datastore it cannot reach
      */
     public record Status(String node, long pid, State state, int programmed, int failed, String problem,
-                         long updatedAtMillis, List<String> warnings, long syncedAtMillis) {
+                         long updatedAtMillis, List<String> warnings, long syncedAtMillis, Map<String, Served> pages) {
         public Status {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
+            pages = pages == null ? Map.of() : Map.copyOf(pages);
         }
 
         /**
@@ -79,6 +86,10 @@ public final class AgentStatusFile {
         }
     }
 
+    /** An address a listener is to serve at: an IP literal and a port, as FelixConfiguration gives them. */
+    public record Served(String host, int port) {
+    }
+
     /** In a class of its own, made at first use: the supervisor reads the state alone, without the mapper's classes. */
     private static final class Mapper {
         static final JsonMapper JSON = new JsonMapper();
@@ -89,6 +100,7 @@ public final class AgentStatusFile {
     /** The last status this process wrote, for its own health pages (no file read per probe). */
     private volatile Status last;
     private final List<Supplier<String>> warnings = new CopyOnWriteArrayList<>();
+    private final Map<String, Supplier<Served>> pages = new ConcurrentHashMap<>();
 
     public AgentStatusFile(Path path, String node) {
         this.path = path;
@@ -98,7 +110,8 @@ public final class AgentStatusFile {
     /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
     void write(State state, int programmed, int failed, String problem) {
         long now = System.currentTimeMillis();
-        write(new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem, now, currentWarnings(), now));
+        write(new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem, now, currentWarnings(), now,
+                currentPages()));
     }
 
     /**
@@ -108,7 +121,7 @@ public final class AgentStatusFile {
     public void writeOutOfSync(State state, String problem) {
         Status kept = kept();
         write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.failed(), problem,
-                System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis()));
+                System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages()));
     }
 
     /**
@@ -119,7 +132,7 @@ public final class AgentStatusFile {
         Status earlier = read();
         if (earlier != null && earlier.state() != State.stopped) {
             write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.failed(), null,
-                    System.currentTimeMillis(), List.of(), earlier.syncedAtMillis()));
+                    System.currentTimeMillis(), List.of(), earlier.syncedAtMillis(), earlier.pages()));
         } else if (earlier == null) {
             try {
                 Files.deleteIfExists(path);
@@ -132,11 +145,22 @@ public final class AgentStatusFile {
     /** This process's last pass, else what the file holds of an earlier agent's, else nothing programmed. */
     private Status kept() {
         Status kept = last != null ? last : read();
-        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, null, 0, List.of(), 0);
+        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, null, 0, List.of(), 0, Map.of());
     }
 
     private List<String> currentWarnings() {
         return warnings.stream().map(Supplier::get).filter(Objects::nonNull).toList();
+    }
+
+    private Map<String, Served> currentPages() {
+        Map<String, Served> current = new TreeMap<>();
+        pages.forEach((name, address) -> {
+            Served served = address.get();
+            if (served != null) {
+                current.put(name, served);
+            }
+        });
+        return current;
     }
 
     private void write(Status status) {
@@ -154,6 +178,24 @@ public final class AgentStatusFile {
     /** Adds a source of a warning (null: none now), asked at every write of the status. */
     public void addWarning(Supplier<String> warning) {
         warnings.add(warning);
+    }
+
+    /** Adds a listener whose address (null: none) every write of the status records under {@code name}. */
+    public void addPage(String name, Supplier<Served> address) {
+        pages.put(name, address);
+    }
+
+    /**
+     * Writes the last status again with the listeners' addresses and the warnings as they are now (the configuration
+     * moved or closed a listener): a process that dies before its next status must not leave the old address for the
+     * next agent to serve at.
+     */
+    public void refresh() {
+        Status status = last;
+        if (status != null) {
+            write(new Status(status.node(), status.pid(), status.state(), status.programmed(), status.failed(),
+                    status.problem(), System.currentTimeMillis(), currentWarnings(), status.syncedAtMillis(), currentPages()));
+        }
     }
 
     /** The last status this process wrote, or null before the first. */
@@ -177,7 +219,8 @@ public final class AgentStatusFile {
     public Status readFor(long pid) {
         Status written = read();
         return written == null || written.pid() == pid ? written : new Status(written.node(), pid, State.starting,
-                written.programmed(), written.failed(), null, written.updatedAtMillis(), List.of(), written.syncedAtMillis());
+                written.programmed(), written.failed(), null, written.updatedAtMillis(), List.of(), written.syncedAtMillis(),
+                written.pages());
     }
 
     /**

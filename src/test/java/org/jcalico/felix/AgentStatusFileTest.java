@@ -68,4 +68,30 @@ class AgentStatusFileTest {
                 + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
         assertEquals("endpoints: none programmed yet", earlier.read().endpoints(0), "as an agent of an earlier release wrote it");
     }
+
+    /**
+     * Where the pages are to be served is recorded at every write and at a refresh (the configuration moved or closed
+     * a listener), kept across a retirement and readFor, and gone for a listener turned off: what the next agent
+     * serves at before it reads the configuration.
+     */
+    @Test
+    void thePagesAddressesAreRecordedAsTheConfigurationGivesThem(@TempDir Path dir) {
+        AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        AtomicReference<AgentStatusFile.Served> health = new AtomicReference<>(new AgentStatusFile.Served("127.0.0.1", 9099));
+        file.addPage("health", health::get);
+        file.addPage("metrics", () -> new AgentStatusFile.Served("::1", 9091));
+        file.write(AgentStatusFile.State.in_sync, 1, 0, null);
+        assertEquals(java.util.Map.of("health", new AgentStatusFile.Served("127.0.0.1", 9099),
+                "metrics", new AgentStatusFile.Served("::1", 9091)), file.read().pages());
+
+        health.set(null);
+        file.refresh();
+        assertEquals(java.util.Map.of("metrics", new AgentStatusFile.Served("::1", 9091)), file.read().pages(),
+                "turned off: no later agent serves it");
+        assertEquals(AgentStatusFile.State.in_sync, file.read().state(), "a refresh changes no state");
+
+        new AgentStatusFile(dir.resolve("status.json"), "h1").retire();
+        assertEquals(java.util.Map.of("metrics", new AgentStatusFile.Served("::1", 9091)), file.read().pages(), "retired");
+        assertEquals(file.read().pages(), file.readFor(4_000_000).pages(), "a new agent's view of the earlier file");
+    }
 }

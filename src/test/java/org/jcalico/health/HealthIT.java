@@ -44,16 +44,8 @@ class HealthIT {
         }
     }
 
-    /** The status code and body of a GET inside host {@code index}; code 0 when nothing answers. */
-    private record Answer(int code, String body) {
-    }
-
-    private static Answer page(int index, int port, String path) {
-        CommandRunner.Result result = fixture.in(fixture.layout().host(index), "curl", "-s", "-m", "5", "-w", "\\n%{http_code}",
-                "http://127.0.0.1:" + port + path);
-        String out = result.stdout();
-        int split = out.lastIndexOf('\n');
-        return new Answer(Integer.parseInt(out.substring(split + 1).strip()), split < 0 ? "" : out.substring(0, split));
+    private static LabFixture.Page page(int index, int port, String path) {
+        return fixture.page(index, port, path);
     }
 
     private static boolean ready(int index) {
@@ -71,14 +63,14 @@ class HealthIT {
     @Test
     @Order(1)
     void readyWithEveryConditionAndLiveAndNodeStatusAgrees() {
-        Answer readiness = page(1, 9099, "/readiness");
+        LabFixture.Page readiness = page(1, 9099, "/readiness");
         assertEquals(200, readiness.code(), readiness.body());
         for (String condition : List.of("datastore", "apply", "bird", "bgp")) {
             assertTrue(readiness.body().contains("{\"name\":\"" + condition + "\",\"ok\":true"), readiness.body());
         }
         assertTrue(readiness.body().contains(fixture.layout().hostV4(2).toString()) || readiness.body().contains("sessions established"),
                 readiness.body());
-        Answer liveness = page(1, 9099, "/liveness");
+        LabFixture.Page liveness = page(1, 9099, "/liveness");
         assertEquals(200, liveness.code(), liveness.body());
         CommandRunner.Result status = status(1);
         assertEquals(0, status.exitCode(), status.stdout());
@@ -92,7 +84,7 @@ class HealthIT {
         String pid = Files.readString(pidFile).strip();
         CommandRunner.local().run("kill", "-9", pid).check();
         assertTrue(Eventually.within(10, () -> page(1, 9099, "/readiness").code() == 503), "not ready once BIRD is killed");
-        Answer notReady = page(1, 9099, "/readiness");
+        LabFixture.Page notReady = page(1, 9099, "/readiness");
         assertTrue(notReady.body().contains("\"ok\":false"), notReady.body());
         assertTrue(Eventually.within(45, () -> ready(1)), "ready again: " + page(1, 9099, "/readiness").body());
         assertEquals(0, status(1).exitCode(), status(1).stdout());
@@ -104,7 +96,7 @@ class HealthIT {
         fixture.jc("h2", "node", "stop");
         String peer = fixture.layout().hostV4(2).toString();
         assertTrue(Eventually.within(15, () -> page(1, 9099, "/readiness").code() == 503), "not ready without h2");
-        Answer notReady = page(1, 9099, "/readiness");
+        LabFixture.Page notReady = page(1, 9099, "/readiness");
         assertTrue(notReady.body().contains("{\"name\":\"bgp\",\"ok\":false") && notReady.body().contains(peer), notReady.body());
         assertTrue(notReady.body().contains("{\"name\":\"bird\",\"ok\":true"), "h1's own BIRD is fine: " + notReady.body());
         CommandRunner.Result status = status(1);
