@@ -18,6 +18,7 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.StoreNotMountedException;
 import org.jcalico.docker.DockerPlugin;
 import org.jcalico.docker.DockerSweeper;
 import org.jcalico.docker.IpamDriver;
@@ -131,19 +132,21 @@ public final class AgentRuntime {
      * programmed the kernel from one yet (the status file keeps when one last did, across restarts and `node start`):
      * one gone since (moved away, its disk not mounted) is waited for with the kernel kept as it is and the status
      * saying so, never replaced by an empty store whose empty cluster the first pass would program over what the
-     * kernel enforces.
+     * kernel enforces. The status file is under /run, which a reboot empties: then a store whose filesystem fstab
+     * names and is not mounted yet is waited for too (StoreNotMountedException), not made under the mount point.
      */
     private static Datastore openStore(AgentOptions options, AgentStatusFile.Status earlier, DatastoreWait wait,
                                        AtomicLong waiting) {
-        if (earlier == null || earlier.syncedAtMillis() == 0) {
-            return options.datastoreUrl().open(OpenMode.WRITE);
-        }
+        boolean first = earlier == null || earlier.syncedAtMillis() == 0;
         while (true) {
             try {
-                Datastore opened = options.datastoreUrl().openExisting();
+                Datastore opened = first ? options.datastoreUrl().open(OpenMode.WRITE) : options.datastoreUrl().openExisting();
                 wait.ended();
                 return opened;
             } catch (DatastoreException e) {
+                if (first && !(e instanceof StoreNotMountedException)) {
+                    throw e;
+                }
                 wait.failed(e.getMessage());
                 waiting.set(System.currentTimeMillis());
                 try {

@@ -12,8 +12,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
+import java.util.Optional;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.StoreNotMountedException;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -95,6 +97,12 @@ final class StoreFile {
             if (mode == OpenMode.READ || !create) {
                 throw new DatastoreException("there is no datastore at " + path
                         + (identity == null ? "" : " (an empty file)") + "; check --datastore or $JCALICO_DATASTORE");
+            }
+            Optional<String> mount = PendingMount.of(path);
+            if (mount.isPresent()) {
+                throw new StoreNotMountedException("there is no datastore at " + path + ", and none is made: "
+                        + mount.get() + ", which /etc/fstab names for it, is not mounted (a store made now would be hidden"
+                        + " once it is); mount it, or give another --datastore");
             }
             return opened(path, create(path));
         } catch (IOException | SQLException e) {
