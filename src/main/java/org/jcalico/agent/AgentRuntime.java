@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
@@ -85,45 +84,38 @@ public final class AgentRuntime {
             health.serveAt(address(earlier, HEALTH));
             served.serveAt(address(earlier, METRICS));
             statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
-            run(options, paths, log, statusFile, earlier, metrics, waiting, control, agent -> {
+            try (Datastore datastore = openStore(options, earlier, new DatastoreWait(log, statusFile), waiting)) {
+                // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
+                // registration's reads and write (every node is read to check the addresses) run beside it too; the
+                // loop waits for a cache that holds what the registration wrote
+                AgentFeed feed = new AgentFeed(datastore, options.node());
+                log.info("heap sized for the start: " + feed.listAhead());
+                BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
+                        paths.logDir().resolve("bird.log"), log) : null;
+                DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
+                metrics.countDeniedPackets(deniedFlows.counted());
+                Dataplane dataplane = new Dataplane(CommandRunner.local().observedBy(metrics::commandRan));
+                statusFile.addWarning(dataplane::forwardDropWarning);
+                Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
                 lastLoop.set(agent::lastLoopMillis);
                 agent.onConfiguration(config -> follow(config, health, served, statusFile));
-            });
-        }
-    }
-
-    private static void run(AgentOptions options, AgentPaths paths, Log log, AgentStatusFile statusFile,
-                            AgentStatusFile.Status earlier, AgentMetrics metrics, AtomicLong waiting,
-                            BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control,
-                            Consumer<Agent> pages) {
-        try (Datastore datastore = openStore(options, earlier, new DatastoreWait(log, statusFile), waiting)) {
-            // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
-            // registration's reads and write (every node is read to check the addresses) run beside it too; the loop
-            // waits for a cache that holds what the registration wrote
-            AgentFeed feed = new AgentFeed(datastore, options.node());
-            log.info("heap sized for the start: " + feed.listAhead());
-            BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
-                    paths.logDir().resolve("bird.log"), log) : null;
-            DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
-            metrics.countDeniedPackets(deniedFlows.counted());
-            Dataplane dataplane = new Dataplane(CommandRunner.local().observedBy(metrics::commandRan));
-            statusFile.addWarning(dataplane::forwardDropWarning);
-            Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
-            pages.accept(agent);
-            long registering = System.nanoTime();
-            // the address probe (a fork) beside the listing too: only the registration reads it
-            AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
-            long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), probed.ipv4(),
-                    options.ipv6(), options.asNumber());
-            agent.registeredAt(registered);
-            log.info("node " + options.node() + " registered beside the listing in " + (System.nanoTime() - registering) / 1_000_000
-                    + " ms" + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
-            agent.onConfiguration(config -> followLogLevel(log, config));
-            IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
-            DockerPlugin plugin = options.dockerPluginDir() == null ? null : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-            ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
-            serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
-                    : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
+                long registering = System.nanoTime();
+                // the address probe (a fork) beside the listing too: only the registration reads it
+                AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
+                long registered = new NodeService(new ResourceStore(datastore)).register(options.node(), probed.ipv4(),
+                        options.ipv6(), options.asNumber());
+                agent.registeredAt(registered);
+                log.info("node " + options.node() + " registered beside the listing in "
+                        + (System.nanoTime() - registering) / 1_000_000 + " ms"
+                        + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
+                agent.onConfiguration(config -> followLogLevel(log, config));
+                IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
+                DockerPlugin plugin = options.dockerPluginDir() == null ? null
+                        : dockerPlugin(new ResourceStore(datastore), options.node(), log);
+                ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
+                serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
+                        : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
+            }
         }
     }
 
