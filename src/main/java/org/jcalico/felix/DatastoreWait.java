@@ -64,7 +64,7 @@ public final class DatastoreWait {
 
     private String waited(long now) {
         return (now - since) / 1000 + " s (since " + Instant.ofEpochMilli(since).truncatedTo(ChronoUnit.SECONDS) + ", "
-                + tries + " tries)";
+                + tries + (tries == 1 ? " try)" : " tries)");
     }
 
     private void say(String line, long now) {
