@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jcalico.testing.JavaProcess;
@@ -28,8 +27,7 @@ class DiskFullTest {
         KernelTests.assumeKernel();
         Path mount = Files.createDirectory(dir.resolve("jcts-full"));
         Path store = mount.resolve("store.db");
-        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount -t tmpfs -o size=512k jcts-full \"$1\" && shift && exec \"$@\"", "sh", mount.toString()));
+        List<String> command = KernelTests.inOwnMounts("mount -t tmpfs -o size=512k jcts-full \"$1\"", mount.toString());
         command.addAll(JavaProcess.command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), DiskFullMain.class,
                 store.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.jcalico.testing.JavaProcess;
@@ -21,11 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (unshare -m) that disappears with the process, as is the tmpfs that plays the disk: the machine's are never touched.
  */
 class StoreNotMountedTest {
-    @TempDir
-    Path dir;
-
     @Test
-    void aStoreWhoseDiskIsNotMountedYetIsNotMadeUnderTheMountPoint() throws Exception {
+    void aStoreWhoseDiskIsNotMountedYetIsNotMadeUnderTheMountPoint(@TempDir Path dir) throws Exception {
         KernelTests.assumeKernel();
         Path disk = Files.createDirectory(dir.resolve("jw-disk"));
         Path store = disk.resolve("datastore.db");
@@ -38,7 +34,7 @@ class StoreNotMountedTest {
                 unmounted.output().lines().filter(line -> !line.startsWith("WARNING")).findFirst().orElse(""));
         assertTrue(Files.list(disk).findAny().isEmpty(), "nothing made under the mount point");
 
-        Outcome mounted = poolAdd(fstab, store, "mount -t tmpfs -o size=4m jw-disk \"$2\" && ");
+        Outcome mounted = poolAdd(fstab, store, " && mount -t tmpfs -o size=4m jw-disk \"$2\"");
         assertEquals(0, mounted.status(), "the disk mounted, the store is made on it: " + mounted.output());
         assertTrue(Files.list(disk).findAny().isEmpty(), "on the namespace's own disk, gone with it");
     }
@@ -48,9 +44,8 @@ class StoreNotMountedTest {
 
     /** `pool add` in a mount namespace of its own where /etc/fstab is {@code fstab}, after {@code before} (sh). */
     private static Outcome poolAdd(Path fstab, Path store, String before) throws Exception {
-        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "mount --bind \"$1\" /etc/fstab && " + before + "shift 2 && exec \"$@\"", "sh", fstab.toString(),
-                store.getParent().toString()));
+        List<String> command = KernelTests.inOwnMounts("mount --bind \"$1\" /etc/fstab" + before, fstab.toString(),
+                store.getParent().toString());
         command.addAll(JavaProcess.command(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), Main.class,
                 "--datastore", "embedded:" + store, "pool", "add", "10.65.0.0/16"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
