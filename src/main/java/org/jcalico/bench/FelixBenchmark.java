@@ -10,6 +10,7 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
@@ -117,9 +118,11 @@ public final class FelixBenchmark {
         int slowest = timings.slowest(0);
         int slowestLater = timings.slowest(1);
         long collections = timings.inOrder().stream().mapToLong(Add::collections).sum();
-        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d%n",
+        java.util.LongSummaryStatistics added = timings.inOrder().stream().mapToLong(Add::members).summaryStatistics();
+        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d;"
+                        + " set members each add added: %d to %d%n",
                 slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
-                timings.inOrder().get(slowestLater).describe(), ADDS, collections);
+                timings.inOrder().get(slowestLater).describe(), ADDS, collections, added.getMin(), added.getMax());
         out.println("       add 1: the JIT's compiler threads at nice " + timings.compilers() + " through the adds (read back"
                 + " after them), as an agent's once in sync");
         out.println("       " + AgentCache.describe(worker));
@@ -139,8 +142,11 @@ public final class FelixBenchmark {
         for (int i = 0; i < size; i++) {
             endpoints.add(endpoint("local", i));
         }
+        // the remote endpoints' addresses after those of the local endpoints the adds bring, so that each add is a new
+        // address as a new container's is (until session 49 all but the first add took a remote endpoint's address,
+        // already in the tag sets: those adds changed no set)
         for (int i = 0; i < REMOTE; i++) {
-            endpoints.add(endpoint("remote", size + 1 + i));
+            endpoints.add(endpoint("remote", size + ADDS + i));
         }
         Map<String, Profile> profiles = profiles();
         Dataplane dataplane = new Dataplane(CommandRunner.local());
@@ -185,6 +191,7 @@ public final class FelixBenchmark {
             long took = (System.nanoTime() - start) / 1000;
             JvmWork.Mark after = jvm.mark();
             out.println("add " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
+                    + " " + report.count(Change.SET_MEMBERS_ADDED)
                     + " " + after.compileMicros(before));
             report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
         }
@@ -204,8 +211,12 @@ public final class FelixBenchmark {
         return report;
     }
 
-    /** One add as the worker measured it, in microseconds: its calc, the whole, the JVM's own work meanwhile, each driver. */
-    private record Add(long calc, long total, long collections, long pause, long compile, Map<String, Long> drivers) {
+    /**
+     * One add as the worker measured it, in microseconds: its calc, the whole, the JVM's own work meanwhile, the set
+     * members it added, each driver.
+     */
+    private record Add(long calc, long total, long collections, long pause, long members, long compile,
+                       Map<String, Long> drivers) {
         String describe() {
             StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", total / 1000.0, calc / 1000.0));
             drivers.forEach((driver, micros) -> text.append(String.format(" %s %.1f ms", driver, micros / 1000.0)));
@@ -251,7 +262,8 @@ public final class FelixBenchmark {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
                     inOrder.add(new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
-                            Long.parseLong(words[4]), Long.parseLong(words[5]), new java.util.TreeMap<>()));
+                            Long.parseLong(words[4]), Long.parseLong(words[5]), Long.parseLong(words[6]),
+                            new java.util.TreeMap<>()));
                 } else if (words[0].equals("driver") && !inOrder.isEmpty()) {
                     inOrder.getLast().drivers().put(words[1], Long.parseLong(words[2]));
                 }

@@ -73,6 +73,21 @@ class FelixBenchmarkKernelTest {
                 + " 6 routes besides the rules and sets").matcher(out).find(), out);
     }
 
+    /**
+     * Each add is a new address, as a new container's: it joins its tag set in each family (until session 49 the adds
+     * took addresses of the remote endpoints, already in the sets, so all but the first changed no set).
+     */
+    @Test
+    void everyAddIsANewAddressInItsTagSets() {
+        StringWriter text = new StringWriter();
+        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
+        String out = text.toString();
+        // one address of each family, in the set of the endpoint's tag at least, and every add alike
+        Matcher members = Pattern.compile("set members each add added: (\\d+) to (\\d+)").matcher(out);
+        assertTrue(members.find(), out);
+        assertTrue(Integer.parseInt(members.group(1)) >= 2 && members.group(1).equals(members.group(2)), members.group());
+    }
+
     private static String line(String out, String marker) {
         return out.lines().filter(line -> line.contains(marker)).findFirst()
                 .map(line -> line.substring(line.indexOf(marker))).orElse("(no line with '" + marker + "')");
