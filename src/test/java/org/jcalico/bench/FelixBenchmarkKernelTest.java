@@ -35,9 +35,7 @@ class FelixBenchmarkKernelTest {
 
     @Test
     void theWorkerStartsAsTheAgentStarts() {
-        StringWriter text = new StringWriter();
-        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
-        String out = text.toString();
+        String out = benchOfThree();
         // first, as the agent's first step (session 42): glibc maps large blocks apart, so they leave when freed
         assertTrue(line(out, "as the agent at its start, ").startsWith("as the agent at its start, large blocks mapped"
                 + " apart from the C library's arenas; before its listing, the heap sized for the start: "), out);
@@ -65,9 +63,7 @@ class FelixBenchmarkKernelTest {
      */
     @Test
     void theFloorRestoresWhatProgramNWrote() {
-        StringWriter text = new StringWriter();
-        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
-        String out = text.toString();
+        String out = benchOfThree();
         // 3 endpoints: 3 links, a route of each family each
         assertTrue(Pattern.compile("kernel floor [\\d.]+ ms for 3 links \\(\\d+ settings each that a fresh one lacks\\) and"
                 + " 6 routes besides the rules and sets").matcher(out).find(), out);
@@ -79,13 +75,18 @@ class FelixBenchmarkKernelTest {
      */
     @Test
     void everyAddIsANewAddressInItsTagSets() {
-        StringWriter text = new StringWriter();
-        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
-        String out = text.toString();
+        String out = benchOfThree();
         // one address of each family, in the set of the endpoint's tag at least, and every add alike
         Matcher members = Pattern.compile("set members each add added: (\\d+) to (\\d+)").matcher(out);
         assertTrue(members.find(), out);
         assertTrue(Integer.parseInt(members.group(1)) >= 2 && members.group(1).equals(members.group(2)), members.group());
+    }
+
+    /** `bench felix --endpoints 3`'s printout. */
+    private static String benchOfThree() {
+        StringWriter text = new StringWriter();
+        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
+        return text.toString();
     }
 
     private static String line(String out, String marker) {
