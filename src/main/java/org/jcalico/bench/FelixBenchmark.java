@@ -30,7 +30,7 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * How long the agent takes to program N endpoints into an empty kernel and to add one more, against the bare
- * kernel path: `ipset restore` + `iptables-restore` (on nftables: one `nft -f`) of the very same final rules in a
+ * kernel path: `ipset restore` + `iptables-restore` (on nftables: one `nft -f`) of the very rules program N wrote in a
  * fresh namespace. Everything
  * runs in namespaces of its own (prefix jcb-), removed at the end; the agent's part runs in a JVM of its own inside
  * the host's namespace, as the agent does.
@@ -64,11 +64,12 @@ public final class FelixBenchmark {
                 : "ipsets, iptables, ip6tables") + ", routes);");
         out.println("add 1: calc + apply of one new endpoint with N programmed, " + ADDS + " in a row (calc: its median share;"
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
-        out.println("kernel floor: the same final content (sets, rules of both families, the interface settings a fresh interface");
-        out.println("lacks, written to their /proc/sys files by one sh: cheaper than over rtnetlink, docs/dataplane.md; links up,");
-        out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
-                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each, one after the");
-        out.println("other or the independent ones at once, whichever was faster; ratio = program N / floor (target <= 1.5x).");
+        out.println("kernel floor: what program N wrote, the adds removed again (sets, rules of both families, the");
+        out.println("interface settings a fresh interface lacks, written to their /proc/sys files by one sh: cheaper than over");
+        out.println("rtnetlink, docs/dataplane.md; links up, routes) put into a fresh namespace by the kernel's own tools");
+        out.println("(" + (driver == DataplaneDriver.NFTABLES ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore")
+                + "), one process each, one after the other or the independent ones at once, whichever was faster;");
+        out.println("ratio = program N / floor (target <= 1.5x).");
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
