@@ -10,6 +10,7 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.felix.StartSequence;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
@@ -29,7 +30,7 @@ import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * How long the agent takes to program N endpoints into an empty kernel and to add one more, against the bare
- * kernel path: `ipset restore` + `iptables-restore` (on nftables: one `nft -f`) of the very same final rules in a
+ * kernel path: `ipset restore` + `iptables-restore` (on nftables: one `nft -f`) of the very rules program N wrote in a
  * fresh namespace. Everything
  * runs in namespaces of its own (prefix jcb-), removed at the end; the agent's part runs in a JVM of its own inside
  * the host's namespace, as the agent does.
@@ -63,11 +64,12 @@ public final class FelixBenchmark {
                 : "ipsets, iptables, ip6tables") + ", routes);");
         out.println("add 1: calc + apply of one new endpoint with N programmed, " + ADDS + " in a row (calc: its median share;"
                 + " max: of " + ADDS + ", so at least the p99; target p99 <= 20 ms);");
-        out.println("kernel floor: the same final content (sets, rules of both families, the interface settings a fresh interface");
-        out.println("lacks, written to their /proc/sys files by one sh: cheaper than over rtnetlink, docs/dataplane.md; links up,");
-        out.println("routes) put into a fresh namespace by the kernel's own tools (" + (driver == DataplaneDriver.NFTABLES
-                ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore") + "), one process each, one after the");
-        out.println("other or the independent ones at once, whichever was faster; ratio = program N / floor (target <= 1.5x).");
+        out.println("kernel floor: what program N wrote, the adds removed again (sets, rules of both families, the");
+        out.println("interface settings a fresh interface lacks, written to their /proc/sys files by one sh: cheaper than over");
+        out.println("rtnetlink, docs/dataplane.md; links up, routes) put into a fresh namespace by the kernel's own tools");
+        out.println("(" + (driver == DataplaneDriver.NFTABLES ? "one nft -f" : "ipset, iptables-restore, ip6tables-restore")
+                + "), one process each, one after the other or the independent ones at once, whichever was faster;");
+        out.println("ratio = program N / floor (target <= 1.5x).");
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
     }
@@ -82,6 +84,7 @@ public final class FelixBenchmark {
             throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
         }
         Timings timings = Timings.parse(result.stdout());
+        BenchInterfaces.delete(host, size, ADDS);
         KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare", driver);
         long bareMicros = floor.micros();
         long rules = floor.ruleCount();
@@ -116,9 +119,11 @@ public final class FelixBenchmark {
         int slowest = timings.slowest(0);
         int slowestLater = timings.slowest(1);
         long collections = timings.inOrder().stream().mapToLong(Add::collections).sum();
-        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d%n",
+        java.util.LongSummaryStatistics added = timings.inOrder().stream().mapToLong(Add::members).summaryStatistics();
+        out.printf("       add 1, the slowest: #%d of %d, %s; after the first: #%d, %s; collections in all %d adds: %d;"
+                        + " set members each add added: %d to %d%n",
                 slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
-                timings.inOrder().get(slowestLater).describe(), ADDS, collections);
+                timings.inOrder().get(slowestLater).describe(), ADDS, collections, added.getMin(), added.getMax());
         out.println("       add 1: the JIT's compiler threads at nice " + timings.compilers() + " through the adds (read back"
                 + " after them), as an agent's once in sync");
         out.println("       " + AgentCache.describe(worker));
@@ -138,8 +143,11 @@ public final class FelixBenchmark {
         for (int i = 0; i < size; i++) {
             endpoints.add(endpoint("local", i));
         }
+        // the remote endpoints' addresses after those of the local endpoints the adds bring, so that each add is a new
+        // address as a new container's is (until session 49 all but the first add took a remote endpoint's address,
+        // already in the tag sets: those adds changed no set)
         for (int i = 0; i < REMOTE; i++) {
-            endpoints.add(endpoint("remote", size + 1 + i));
+            endpoints.add(endpoint("remote", size + ADDS + i));
         }
         Map<String, Profile> profiles = profiles();
         Dataplane dataplane = new Dataplane(CommandRunner.local());
@@ -184,11 +192,16 @@ public final class FelixBenchmark {
             long took = (System.nanoTime() - start) / 1000;
             JvmWork.Mark after = jvm.mark();
             out.println("add " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
+                    + " " + report.count(Change.SET_MEMBERS_ADDED)
                     + " " + after.compileMicros(before));
             report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
         }
         // read back after the adds, so that a compiler thread HotSpot started during them counts too
         out.println("compilers " + CompilerThreads.niceValues().toString().replace(' ', '_'));
+        // the added endpoints removed again, so that the kernel holds what program N wrote for the floor to restore
+        // (until session 49 the floor restored the adds' endpoints too: more content than program N is compared with)
+        endpoints.subList(size + REMOTE, endpoints.size()).clear();
+        check(dataplane.apply(calculator.calculate(snapshot(config, endpoints, profiles))));
         out.flush();
     }
 
@@ -199,8 +212,12 @@ public final class FelixBenchmark {
         return report;
     }
 
-    /** One add as the worker measured it, in microseconds: its calc, the whole, the JVM's own work meanwhile, each driver. */
-    private record Add(long calc, long total, long collections, long pause, long compile, Map<String, Long> drivers) {
+    /**
+     * One add as the worker measured it, in microseconds: its calc, the whole, the JVM's own work meanwhile, the set
+     * members it added, each driver.
+     */
+    private record Add(long calc, long total, long collections, long pause, long members, long compile,
+                       Map<String, Long> drivers) {
         String describe() {
             StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", total / 1000.0, calc / 1000.0));
             drivers.forEach((driver, micros) -> text.append(String.format(" %s %.1f ms", driver, micros / 1000.0)));
@@ -246,7 +263,8 @@ public final class FelixBenchmark {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
                     inOrder.add(new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
-                            Long.parseLong(words[4]), Long.parseLong(words[5]), new java.util.TreeMap<>()));
+                            Long.parseLong(words[4]), Long.parseLong(words[5]), Long.parseLong(words[6]),
+                            new java.util.TreeMap<>()));
                 } else if (words[0].equals("driver") && !inOrder.isEmpty()) {
                     inOrder.getLast().drivers().put(words[1], Long.parseLong(words[2]));
                 }
