@@ -338,19 +338,23 @@ final class NodeCommand {
                 ResourceStore store = session.readStore();
                 ResourceStore.Surveyed<Node> nodes = store.survey(Node.class);
                 if (!output.isTable()) {
-                    output.printSurveyed(session.out(), Node.class, nodes);
+                    output.printSurveyed(session.out(), nodes);
                     return;
                 }
-                // an endpoint record that cannot be read counts for no node (its node is in what cannot be read)
-                Map<String, Long> endpoints = store.survey(WorkloadEndpoint.class).resources().stream()
+                ResourceStore.Surveyed<WorkloadEndpoint> surveyed = store.survey(WorkloadEndpoint.class);
+                Map<String, Long> endpoints = surveyed.resources().stream()
                         .collect(Collectors.groupingBy(WorkloadEndpoint::node, Collectors.counting()));
+                // an endpoint record that cannot be read is under its node's key: that node's count may be short by it
+                java.util.Set<String> leftOut = surveyed.unreadable().stream()
+                        .map(record -> record.name().substring(0, Math.max(0, record.name().indexOf('/')))).collect(Collectors.toSet());
                 Table table = new Table("NAME", "IPV4", "IPV6", "AS", "ENDPOINTS");
                 for (Node node : nodes.resources()) {
                     table.row(node.name(), node.ipv4(), node.ipv6(), node.asNumber() == null ? "(default)" : node.asNumber(),
-                            endpoints.getOrDefault(node.name(), 0L));
+                            UnreadableRows.count(endpoints.getOrDefault(node.name(), 0L), leftOut.contains(node.name())));
                 }
                 table.print(session.out());
-                UnreadableRows.print(session.out(), Node.class, nodes.unreadable());
+                UnreadableRows.print(session.out(), java.util.stream.Stream.concat(nodes.unreadable().stream(),
+                        surveyed.unreadable().stream()).toList());
             }
         }
     }
