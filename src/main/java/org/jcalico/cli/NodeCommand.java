@@ -52,7 +52,7 @@ final class NodeCommand {
         @Option(names = "--ip6", paramLabel = "ADDRESS", description = "this host's IPv6 address") String ip6;
         @Option(names = "--as", paramLabel = "N", description = "this node's AS number (default: the cluster's)") Long asNumber;
         @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
-        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "default: $JCALICO_LOG_DIR, else /var/log/jcalico") Path logRoot;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
         @Option(names = "--docker-plugin-dir", paramLabel = "DIR", defaultValue = AgentOptions.DEFAULT_DOCKER_PLUGIN_DIR,
                 description = "serve the docker network and IPAM plugins (drivers jcalico, jcalico-ipam) and put their spec"
@@ -277,7 +277,7 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME") String name;
         @Option(names = "--output", paramLabel = "FILE", description = "default: jcalico-diags-NODE-TIME.tar.gz in this directory") Path output;
-        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "default: $JCALICO_LOG_DIR, else /var/log/jcalico") Path logRoot;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
 
         @Override
