@@ -313,9 +313,19 @@ class CommandLineTest {
 
     @Test
     void anUnreadableNodeIsListedAndDeletedOnEtcd() throws Exception {
+        onEtcd(this::listedAndDeleted);
+    }
+
+    /** A check of the command line against a store by its URL. */
+    private interface StoreCheck {
+        void run(String url) throws Exception;
+    }
+
+    /** The check against a real etcd of its own, if etcd is installed. */
+    private static void onEtcd(StoreCheck check) throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         try (EtcdFixture etcd = EtcdFixture.start()) {
-            listedAndDeleted(etcd.url());
+            check.run(etcd.url());
         }
     }
 
@@ -377,10 +387,7 @@ class CommandLineTest {
 
     @Test
     void everyListShowsWhatItCanReadOnEtcd() throws Exception {
-        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
-        try (EtcdFixture etcd = EtcdFixture.start()) {
-            showsWhatItCanRead(etcd.url());
-        }
+        onEtcd(this::showsWhatItCanRead);
     }
 
     private void showsWhatItCanRead(String url) throws Exception {
