@@ -419,6 +419,10 @@ class CommandLineTest {
         assertTrue(poolsJson.status() == 0 && poolItems.size() == 2
                 && poolItems.get(1).path("unreadable").path("key").asText().equals(Keys.keyOf(IpPool.class, "10.66.0.0/16")), poolsJson.toString());
 
+        Outcome ipam = runAsGiven("--datastore", url, "ipam", "show");
+        assertTrue(ipam.status() == 0 && ipam.out().startsWith("pool 10.65.0.0/16: at least 1 used, at most 65535 free, 2 block(s) of /26 (1 unreadable)\n")
+                && ipam.out().lines().anyMatch(line -> line.matches("IPAMBlock +10\\.65\\.0\\.64/26 +unreadable: .*")), ipam.toString());
+
         Outcome containers = runAsGiven("--datastore", url, "container", "list");
         assertEquals(0, containers.status(), containers.toString());
         assertTrue(containers.out().lines().anyMatch(line -> line.startsWith("c1 ") && line.endsWith("unreadable: see below")), containers.out());
