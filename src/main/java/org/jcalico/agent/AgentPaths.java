@@ -10,6 +10,8 @@ public record AgentPaths(Path runDir, Path logDir) {
     /** picocli's default for --run-dir; the launcher looks for the agent's socket under the same directory. */
     public static final String RUN_ROOT = "${env:JCALICO_RUN_DIR:-/run/jcalico}";
     public static final Path DEFAULT_LOG = Path.of("/var/log/jcalico");
+    /** picocli's default for --log-dir: `lab exec` sets the lab's, so that an agent started in a lab host logs there. */
+    public static final String LOG_ROOT = "${env:JCALICO_LOG_DIR:-/var/log/jcalico}";
 
     public static AgentPaths of(String node, Path runRoot, Path logRoot) {
         return new AgentPaths(runRoot.resolve(node), logRoot.resolve(node));

@@ -37,9 +37,12 @@ public final class AgentDelegation {
     /** A path that is never a network namespace: the warm-up's add fails there, before it writes anything. */
     static final String WARM_UP_NAMESPACE = "/proc/self/jcalico-warm-up/no-such-namespace";
     private static final byte[] DECLINED = "\0\0-\0".getBytes(StandardCharsets.UTF_8);
-    /** Read by the launcher alone, or resolved and compared as the datastore and node below. */
+    /**
+     * Read by the launcher alone, or by no command served (the log root: `node start` and the commands reading logs),
+     * or resolved and compared as the datastore and node below.
+     */
     private static final Set<String> NOT_COMPARED = Set.of("JCALICO_RUN_DIR", "JCALICO_NO_AGENT", "JCALICO_DATASTORE",
-            "JCALICO_NODENAME");
+            "JCALICO_NODENAME", "JCALICO_LOG_DIR");
     private final DatastoreUrl datastoreUrl;
     private final String node;
     private final Map<String, String> environment;

@@ -15,7 +15,6 @@ import picocli.CommandLine.Parameters;
 import java.util.Map;
 import java.util.function.Function;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.datastore.Versioned;
 import org.jcalico.model.EndpointPort;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.LabelEdit;
@@ -178,23 +177,30 @@ final class ContainerCommand {
         static void print(Session session, OutputOption.Format format) {
             try (session) {
                 ResourceStore store = session.readStore();
-                List<WorkloadEndpoint> endpoints = store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
+                ResourceStore.Surveyed<WorkloadEndpoint> endpoints = store.survey(WorkloadEndpoint.class);
                 if (format != OutputOption.Format.table) {
-                    OutputOption.printResources(session.out(), format, endpoints, true);
+                    OutputOption.printSurveyed(session.out(), format, endpoints);
                     return;
                 }
-                Map<String, EndpointStatus> statuses = store.list(EndpointStatus.class).stream().map(Versioned::resource)
+                ResourceStore.Surveyed<EndpointStatus> statuses = store.survey(EndpointStatus.class);
+                Map<String, EndpointStatus> statusOf = statuses.resources().stream()
                         .collect(java.util.stream.Collectors.toMap(EndpointStatus::endpointId, status -> status, (a, b) -> a));
+                // a status record that cannot be read is under its endpoint's NODE/ID: that endpoint's status is unknown
+                java.util.Set<String> unreadStatus = statuses.unreadable().stream().map(ResourceStore.Unreadable::name)
+                        .collect(java.util.stream.Collectors.toSet());
                 Table table = new Table("CONTAINER", "NODE", "NAMESPACE", "INTERFACE", "ADDRESSES", "PROFILES", "LABELS", "STATUS");
-                for (WorkloadEndpoint endpoint : endpoints) {
-                    EndpointStatus status = statuses.get(endpoint.endpointId());
+                for (WorkloadEndpoint endpoint : endpoints.resources()) {
+                    EndpointStatus status = statusOf.get(endpoint.endpointId());
                     table.row(shortId(endpoint.containerId()), endpoint.node(), endpoint.namespace(), endpoint.interfaceName(),
                             ResourceTables.addresses(endpoint),
                             endpoint.profileIds().isEmpty() ? "(none)" : String.join(",", endpoint.profileIds()),
                             endpoint.labels().isEmpty() ? "(none)" : ResourceTables.labels(endpoint.labels()),
-                            status == null ? "waiting for agent" : status.state() + (status.detail() == null ? "" : ": " + status.detail()));
+                            unreadStatus.contains(endpoint.node() + "/" + endpoint.endpointId()) ? "unreadable: see below"
+                                    : status == null ? "waiting for agent" : status.state() + (status.detail() == null ? "" : ": " + status.detail()));
                 }
                 table.print(session.out());
+                UnreadableRows.print(session.out(), java.util.stream.Stream.concat(endpoints.unreadable().stream(),
+                        statuses.unreadable().stream()).toList());
             }
         }
     }

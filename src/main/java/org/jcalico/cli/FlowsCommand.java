@@ -34,7 +34,7 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--denied", description = "denied flows (the only flows logged; for Calico's habit)") boolean denied;
     @Option(names = "--endpoint", paramLabel = "E", description = "only this endpoint's (its endpoint id)") String endpoint;
     @Option(names = {"-f", "--follow"}, description = "keep printing flows as they are logged, until interrupted") boolean follow;
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "the agents' log root (default: ${DEFAULT-VALUE})") Path logRoot = AgentPaths.DEFAULT_LOG;
+    @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "the agents' log root (default: $JCALICO_LOG_DIR, else /var/log/jcalico)") Path logRoot;
     @Option(names = "--lab", paramLabel = "L", description = "a node of this lab (its log root)") String lab;
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
             description = "table, or json: the log's own lines, one JSON object per flow (default: ${DEFAULT-VALUE})") String output;

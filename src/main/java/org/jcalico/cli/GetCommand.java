@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Kinds;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "get", mixinStandardHelpOptions = true,
         description = "Show resources of a kind, or one by name (jcalico's, or its metadata.name in Calico's API); -o yaml/json prints Calico's v3 form (docs/resources.md). Kinds: Node, IPPool, IPAMBlock, Profile, WorkloadEndpoint, WorkloadEndpointStatus, BGPPeer, BGPConfiguration, FelixConfiguration, Tier, GlobalNetworkPolicy, NetworkPolicy, GlobalNetworkSet, NetworkSet, Namespace, KubernetesNetworkPolicy (case-insensitive, plural allowed).")
-final class GetCommand implements Runnable {
+final class GetCommand implements java.util.concurrent.Callable<Integer> {
     @Spec CommandSpec spec;
     final OutputOption output = new OutputOption();
     @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
@@ -23,7 +24,7 @@ final class GetCommand implements Runnable {
     @Parameters(index = "1", paramLabel = "NAME", arity = "0..1") String name;
 
     @Override
-    public void run() {
+    public Integer call() {
         Class<? extends Resource> type = KindArgument.parse(kind);
         try (Session session = new Session(spec)) {
             if (name == null) {
@@ -31,15 +32,25 @@ final class GetCommand implements Runnable {
                 ResourceStore.Surveyed<? extends Resource> surveyed = session.readStore().survey(type);
                 if (output.isTable()) {
                     ResourceTables.of(type, surveyed.resources()).print(session.out());
-                    UnreadableRows.print(session.out(), type, surveyed.unreadable());
+                    UnreadableRows.print(session.out(), surveyed.unreadable());
                 } else {
-                    output.printSurveyed(session.out(), type, surveyed);
+                    output.printSurveyed(session.out(), surveyed);
                 }
-                return;
+                return 0;
+            }
+            Optional<ResourceStore.Unreadable> unreadable = session.readStore().unreadable(type, name);
+            if (unreadable.isPresent()) {
+                // shown as a list shows it, and status 1: the resource asked for is not there to be had (docs/datastore.md)
+                if (output.isTable()) {
+                    UnreadableRows.printAlone(session.out(), List.of(unreadable.get()));
+                } else {
+                    output.printUnreadable(session.out(), unreadable.get());
+                }
+                return 1;
             }
             // by jcalico's key, or by its name in Calico's API (an IPPool's free name, FelixConfiguration "default")
             List<? extends Resource> resources = List.of(session.readStore().get(type, name).<Resource>map(Versioned::resource)
-                    .or(() -> session.readStore().list(type).stream().<Resource>map(Versioned::resource)
+                    .or(() -> session.readStore().survey(type).resources().stream().<Resource>map(Resource.class::cast)
                             .filter(resource -> ResourceCodec.apiName(resource).equals(name)).findFirst())
                     .orElseThrow(() -> new ValidationException(Kinds.resolve(kind).orElse(kind) + " '" + name + "' does not exist")));
             if (output.isTable()) {
@@ -47,6 +58,7 @@ final class GetCommand implements Runnable {
             } else {
                 output.printResources(session.out(), resources, false);
             }
+            return 0;
         }
     }
 }

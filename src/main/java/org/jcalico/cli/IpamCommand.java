@@ -4,6 +4,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.PoolUsage;
 import org.jcalico.model.IpAddress;
@@ -26,18 +27,22 @@ final class IpamCommand {
         public void run() {
             try (Session session = new Session(spec)) {
                 var out = session.out();
-                var usage = new Ipam(session.readStore()).usage();
+                Ipam.Usage usage = new Ipam(session.readStore()).usage();
                 // a block affine to a name no node has: no agent routes it, and only `node remove NAME` gives it up
                 Set<String> nodes = new HashSet<>();
-                session.readStore().list(Node.class).forEach(node -> nodes.add(node.resource().name()));
-                if (usage.isEmpty()) {
+                ResourceStore.Surveyed<Node> nodeRecords = session.readStore().survey(Node.class);
+                nodeRecords.resources().forEach(node -> nodes.add(node.name()));
+                nodeRecords.unreadable().forEach(node -> nodes.add(node.name()));
+                if (usage.pools().isEmpty()) {
                     out.println("no pools (add one with: jcalico pool add CIDR)");
                 }
                 Map<String, Integer> unregistered = new TreeMap<>();
-                for (PoolUsage pool : usage) {
+                for (PoolUsage pool : usage.pools()) {
+                    boolean leftOut = pool.unreadable() > 0;
                     out.println("pool " + pool.pool().cidr() + (pool.pool().disabled() ? " (disabled)" : "") + ": "
-                            + pool.used() + " used, " + pool.free() + " free, " + pool.blocks().size() + " block(s) of /"
-                            + pool.pool().blockSize());
+                            + UnreadableRows.count(pool.used(), leftOut) + " used, " + (leftOut ? "at most " : "") + pool.free()
+                            + " free, " + pool.blockRecords() + " block(s) of /" + pool.pool().blockSize()
+                            + (leftOut ? " (" + pool.unreadable() + " unreadable)" : ""));
                     Table table = new Table("  BLOCK", "NODE", "USED", "FREE");
                     for (IpamBlock block : pool.blocks()) {
                         boolean orphaned = block.affinity() != null && !nodes.contains(block.affinity());
@@ -53,6 +58,7 @@ final class IpamCommand {
                 }
                 unregistered.forEach((name, blocks) -> out.println(blocks + " block(s) affine to '" + name + "', which is not a"
                         + " registered node: no agent routes them; 'jcalico node remove " + name + "' gives them up"));
+                UnreadableRows.print(out, java.util.stream.Stream.concat(usage.unreadable().stream(), nodeRecords.unreadable().stream()).toList());
             }
         }
     }

@@ -97,7 +97,7 @@ final class LabCommand {
     }
 
     @Command(name = "exec", mixinStandardHelpOptions = true,
-            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE and JCALICO_RUN_DIR set "
+            description = "Run a command in a host of the lab, with JCALICO_NODENAME, JCALICO_DATASTORE, JCALICO_RUN_DIR and JCALICO_LOG_DIR set "
                     + "(and DOCKER_HOST, the host's own docker daemon, in a lab up with --docker; CONTAINERS_CONF and"
                     + " CONTAINERS_STORAGE_CONF, the host's podman, in a lab up with --podman). The command runs attached to this"
                     + " terminal until it ends (Ctrl-C ends it); its exit status is this command's.")

@@ -52,7 +52,7 @@ final class NodeCommand {
         @Option(names = "--ip6", paramLabel = "ADDRESS", description = "this host's IPv6 address") String ip6;
         @Option(names = "--as", paramLabel = "N", description = "this node's AS number (default: the cluster's)") Long asNumber;
         @Option(names = "--no-bgp", description = "do not run BIRD: the fabric routes each host's blocks") boolean noBgp;
-        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "default: $JCALICO_LOG_DIR, else /var/log/jcalico") Path logRoot;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
         @Option(names = "--docker-plugin-dir", paramLabel = "DIR", defaultValue = AgentOptions.DEFAULT_DOCKER_PLUGIN_DIR,
                 description = "serve the docker network and IPAM plugins (drivers jcalico, jcalico-ipam) and put their spec"
@@ -277,7 +277,7 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Option(names = "--name", paramLabel = "NAME") String name;
         @Option(names = "--output", paramLabel = "FILE", description = "default: jcalico-diags-NODE-TIME.tar.gz in this directory") Path output;
-        @Option(names = "--log-dir", paramLabel = "DIR", description = "default: ${DEFAULT-VALUE}") Path logRoot = AgentPaths.DEFAULT_LOG;
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "default: $JCALICO_LOG_DIR, else /var/log/jcalico") Path logRoot;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "default: $JCALICO_RUN_DIR, else /run/jcalico") Path runRoot;
 
         @Override
@@ -338,19 +338,23 @@ final class NodeCommand {
                 ResourceStore store = session.readStore();
                 ResourceStore.Surveyed<Node> nodes = store.survey(Node.class);
                 if (!output.isTable()) {
-                    output.printSurveyed(session.out(), Node.class, nodes);
+                    output.printSurveyed(session.out(), nodes);
                     return;
                 }
-                // an endpoint record that cannot be read counts for no node (its node is in what cannot be read)
-                Map<String, Long> endpoints = store.survey(WorkloadEndpoint.class).resources().stream()
+                ResourceStore.Surveyed<WorkloadEndpoint> surveyed = store.survey(WorkloadEndpoint.class);
+                Map<String, Long> endpoints = surveyed.resources().stream()
                         .collect(Collectors.groupingBy(WorkloadEndpoint::node, Collectors.counting()));
+                // an endpoint record that cannot be read is under its node's key: that node's count may be short by it
+                java.util.Set<String> leftOut = surveyed.unreadable().stream()
+                        .map(record -> record.name().substring(0, Math.max(0, record.name().indexOf('/')))).collect(Collectors.toSet());
                 Table table = new Table("NAME", "IPV4", "IPV6", "AS", "ENDPOINTS");
                 for (Node node : nodes.resources()) {
                     table.row(node.name(), node.ipv4(), node.ipv6(), node.asNumber() == null ? "(default)" : node.asNumber(),
-                            endpoints.getOrDefault(node.name(), 0L));
+                            UnreadableRows.count(endpoints.getOrDefault(node.name(), 0L), leftOut.contains(node.name())));
                 }
                 table.print(session.out());
-                UnreadableRows.print(session.out(), Node.class, nodes.unreadable());
+                UnreadableRows.print(session.out(), java.util.stream.Stream.concat(nodes.unreadable().stream(),
+                        surveyed.unreadable().stream()).toList());
             }
         }
     }

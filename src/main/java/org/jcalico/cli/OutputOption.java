@@ -44,12 +44,33 @@ final class OutputOption {
      * Prints a kind's list as JSON or YAML: the resources that read, then the records of the kind that do not, each an
      * item marked "unreadable" ({@link ResourceCodec#unreadableForm}).
      */
-    void printSurveyed(PrintWriter out, Class<? extends Resource> kind, ResourceStore.Surveyed<? extends Resource> surveyed) {
-        List<ObjectNode> unreadable = surveyed.unreadable().stream()
-                .map(record -> ResourceCodec.unreadableForm(Kinds.name(kind), record.name(), record.key(), record.problem())).toList();
-        out.print(format.getValue() == Format.json ? ResourceCodec.toPrettyJson(surveyed.resources(), unreadable)
-                : surveyed.items().isEmpty() && unreadable.isEmpty() ? "[]\n" : ResourceCodec.toYaml(surveyed.resources(), unreadable));
+    void printSurveyed(PrintWriter out, ResourceStore.Surveyed<? extends Resource> surveyed) {
+        printSurveyed(out, format.getValue(), surveyed);
+    }
+
+    /** As {@link #printSurveyed(PrintWriter, ResourceStore.Surveyed)}, in FORMAT (json, else YAML). */
+    static void printSurveyed(PrintWriter out, Format format, ResourceStore.Surveyed<? extends Resource> surveyed) {
+        printSurveyed(out, format, surveyed.resources(), surveyed.unreadable());
+    }
+
+    /** RESOURCES, then the records UNREADABLE, in FORMAT (json, else YAML). */
+    static void printSurveyed(PrintWriter out, Format format, List<? extends Resource> resources,
+                              List<ResourceStore.Unreadable> unreadable) {
+        List<ObjectNode> forms = unreadable.stream().map(OutputOption::form).toList();
+        out.print(format == Format.json ? ResourceCodec.toPrettyJson(resources, forms)
+                : resources.isEmpty() && forms.isEmpty() ? "[]\n" : ResourceCodec.toYaml(resources, forms));
         out.flush();
+    }
+
+    /** Prints one record that cannot be read, asked for by name, as the item a list shows for it. */
+    void printUnreadable(PrintWriter out, ResourceStore.Unreadable record) {
+        out.print(format.getValue() == Format.json ? ResourceCodec.toPrettyJson(form(record))
+                : ResourceCodec.toYaml(List.of(), List.of(form(record))));
+        out.flush();
+    }
+
+    private static ObjectNode form(ResourceStore.Unreadable record) {
+        return ResourceCodec.unreadableForm(Kinds.name(record.kind()), record.name(), record.key(), record.problem());
     }
 
     /** Prints resources as JSON (FORMAT json) or YAML (otherwise), as {@link #printResources(PrintWriter, List, boolean)}. */

@@ -77,17 +77,20 @@ final class PoolCommand {
         /** Prints the pools in FORMAT, then closes SESSION: the list as picocli runs it, and as PlainList does. */
         static void print(Session session, OutputOption.Format format) {
             try (session) {
-                List<PoolUsage> usage = new Ipam(session.readStore()).usage();
+                Ipam.Usage usage = new Ipam(session.readStore()).usage();
                 if (format != OutputOption.Format.table) {
-                    OutputOption.printResources(session.out(), format, usage.stream().map(PoolUsage::pool).toList(), true);
+                    // the list is of pools: a block that cannot be read is not one of its items
+                    OutputOption.printSurveyed(session.out(), format, usage.pools().stream().map(PoolUsage::pool).toList(),
+                            usage.unreadable().stream().filter(record -> record.kind() == IpPool.class).toList());
                     return;
                 }
                 Table table = new Table("CIDR", "NAT-OUTGOING", "BLOCK-SIZE", "DISABLED", "BLOCKS", "USED");
-                for (PoolUsage pool : usage) {
+                for (PoolUsage pool : usage.pools()) {
                     table.row(pool.pool().cidr(), pool.pool().natOutgoing() ? "yes" : "no", "/" + pool.pool().blockSize(),
-                            pool.pool().disabled() ? "yes" : "no", pool.blocks().size(), pool.used());
+                            pool.pool().disabled() ? "yes" : "no", pool.blockRecords(), UnreadableRows.count(pool.used(), pool.unreadable() > 0));
                 }
                 table.print(session.out());
+                UnreadableRows.print(session.out(), usage.unreadable());
             }
         }
     }

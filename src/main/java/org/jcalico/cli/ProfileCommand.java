@@ -1,6 +1,9 @@
 package org.jcalico.cli;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
@@ -9,6 +12,7 @@ import org.jcalico.model.Ports;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Protocol;
 import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.Action;
 import org.jcalico.resources.ProfileService;
 import picocli.CommandLine.Command;
@@ -65,17 +69,21 @@ final class ProfileCommand {
                 ResourceStore store = session.readStore();
                 ResourceStore.Surveyed<Profile> profiles = store.survey(Profile.class);
                 if (!output.isTable()) {
-                    output.printSurveyed(session.out(), Profile.class, profiles);
+                    output.printSurveyed(session.out(), profiles);
                     return;
                 }
-                ProfileService service = new ProfileService(store);
+                // one read of the endpoints for every profile's count; one that cannot be read may carry any profile
+                ResourceStore.Surveyed<WorkloadEndpoint> endpoints = store.survey(WorkloadEndpoint.class);
+                Map<String, Long> using = endpoints.resources().stream().flatMap(endpoint -> endpoint.profileIds().stream())
+                        .collect(Collectors.groupingBy(id -> id, Collectors.counting()));
                 Table table = new Table("NAME", "TAGS", "INBOUND", "OUTBOUND", "ENDPOINTS");
                 for (Profile profile : profiles.resources()) {
                     table.row(profile.name(), String.join(",", profile.tags()), rules(profile.inbound().size()),
-                            rules(profile.outbound().size()), service.endpointsUsing(profile.name()).size());
+                            rules(profile.outbound().size()), UnreadableRows.count(using.getOrDefault(profile.name(), 0L),
+                                    !endpoints.unreadable().isEmpty()));
                 }
                 table.print(session.out());
-                UnreadableRows.print(session.out(), Profile.class, profiles.unreadable());
+                UnreadableRows.print(session.out(), Stream.concat(profiles.unreadable().stream(), endpoints.unreadable().stream()).toList());
             }
         }
     }

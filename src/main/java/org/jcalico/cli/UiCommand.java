@@ -26,8 +26,8 @@ final class UiCommand implements Runnable {
     String listen = DEFAULT_LISTEN;
     @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = AgentPaths.RUN_ROOT, description = "the agents' run directories, for their state and BGP sessions (default: $JCALICO_RUN_DIR, else /run/jcalico)")
     Path runRoot;
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "the agents' log directories, for the denied flows (default: ${DEFAULT-VALUE})")
-    Path logRoot = AgentPaths.DEFAULT_LOG;
+    @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "the agents' log directories, for the denied flows (default: $JCALICO_LOG_DIR, else /var/log/jcalico)")
+    Path logRoot;
 
     @Override
     public void run() {

@@ -1,29 +1,49 @@
 package org.jcalico.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Kinds;
 import org.jcalico.model.Resource;
+import org.jcalico.resources.ResourceService;
 import org.jcalico.util.Shown;
 
 /**
- * How a table list shows the records of its kind that cannot be read (written by hand, by another program, an older
- * jcalico): a row each after the readable ones, and how to remove one, where the list once failed on the first.
+ * How a table list shows the records it reads that cannot be read (written by hand, by another program, an older
+ * jcalico): a row each after the readable ones, and how to remove one, where the list once failed on the first; and
+ * how a count shows that it may have left such a record out.
  */
 final class UnreadableRows {
     private UnreadableRows() {
     }
 
-    static void print(PrintWriter out, Class<? extends Resource> kind, List<ResourceStore.Unreadable> unreadable) {
-        if (unreadable.isEmpty()) {
-            return;
+    /** After a list's table: a blank line, then the rows, if any. */
+    static void print(PrintWriter out, List<ResourceStore.Unreadable> unreadable) {
+        if (!unreadable.isEmpty()) {
+            out.println();
+            printAlone(out, unreadable);
         }
+    }
+
+    /** The rows alone, as `get KIND NAME` of such a record shows it. */
+    static void printAlone(PrintWriter out, List<ResourceStore.Unreadable> unreadable) {
         Table table = new Table("KIND", "NAME", "STATE");
-        unreadable.forEach(record -> table.row(Kinds.name(kind), Shown.value(record.name()),
-                "unreadable: " + Shown.value("the record " + record.problem())));
-        out.println();
+        Map<Class<? extends Resource>, Integer> byKind = new LinkedHashMap<>();
+        for (ResourceStore.Unreadable record : unreadable) {
+            table.row(Kinds.name(record.kind()), Shown.value(record.name()), "unreadable: " + Shown.value("the record " + record.problem()));
+            byKind.merge(record.kind(), 1, Integer::sum);
+        }
         table.print(out);
-        out.println(unreadable.size() + " record(s) cannot be read: 'jcalico delete " + Kinds.name(kind) + " NAME' removes one");
+        byKind.forEach((kind, count) -> out.println(count + " " + (byKind.size() == 1 ? "" : Kinds.name(kind) + " ")
+                + "record(s) cannot be read: " + (ResourceService.managed(kind)
+                ? "jcalico writes these itself, and 'jcalico delete' refuses them (docs/datastore.md, \"Records no command can read\")"
+                : "'jcalico delete " + Kinds.name(kind) + " NAME' removes one")));
+    }
+
+    /** A count that left out records it could not read: "at least" it, for the rows above to say what. */
+    static String count(long counted, boolean leftOut) {
+        return leftOut ? "at least " + counted : Long.toString(counted);
     }
 }

@@ -22,7 +22,8 @@ public final class ResourceStore {
     public <T extends Resource> Optional<Versioned<T>> get(Class<T> kind, String name) {
         String key = Keys.keyOf(kind, name);
         if (key == null) {
-            return list(kind).stream().filter(v -> v.resource().name().equals(name)).findFirst();
+            // another record of the kind that does not read is not this one's failure
+            return survey(kind).items().stream().filter(v -> v.resource().name().equals(name)).findFirst();
         }
         return datastore.get(key).map(kv -> decode(kind, kv));
     }
@@ -152,10 +153,11 @@ public final class ResourceStore {
     }
 
     /**
-     * A record in a kind's key space that does not read as that kind: under its key (NAME as {@link Keys#keyOf}
-     * takes it), at its revision, and why (unbounded: as the record made it; whoever shows it bounds it).
+     * A record in KIND's key space that does not read as that kind: under its key (NAME as {@link Keys#keyOf}
+     * takes it, or for a per-node kind NODE/NAME), at its revision, and why (unbounded: as the record made it;
+     * whoever shows it bounds it).
      */
-    public record Unreadable(String key, String name, long revision, String problem) {
+    public record Unreadable(Class<? extends Resource> kind, String key, String name, long revision, String problem) {
     }
 
     /** Every record of a kind, those that read and those that do not apart: one bad record hides none of the others. */
@@ -182,7 +184,7 @@ public final class ResourceStore {
             if (read.problem() == null) {
                 items.add(read.value());
             } else {
-                unreadable.add(new Unreadable(kv.key(), Keys.nameOf(kind, kv.key()), kv.modRevision(), read.problem()));
+                unreadable.add(new Unreadable(kind, kv.key(), Keys.nameOf(kind, kv.key()), kv.modRevision(), read.problem()));
             }
         }
         return new Surveyed<>(items, unreadable);
@@ -200,7 +202,7 @@ public final class ResourceStore {
         return datastore.get(key).flatMap(kv -> {
             String problem = read(kind, kv).problem();
             return problem == null ? Optional.empty()
-                    : Optional.of(new Unreadable(key, name, kv.modRevision(), problem));
+                    : Optional.of(new Unreadable(kind, key, name, kv.modRevision(), problem));
         });
     }
 }

@@ -254,16 +254,38 @@ public final class Ipam {
     }
 
     /**
-     * Every pool with its blocks, in address order. The comparators are lambdas of this class, not
+     * Every pool with its blocks, in address order, and the pool and block records that cannot be read (a pool's
+     * block among them, by its key's CIDR, leaves its use uncounted). The comparators are lambdas of this class, not
      * {@code Comparator.comparing}, whose serializable lambda the JVM makes at run time on every start (the start-up
      * cache keeps only plain ones): `pool list` paid for the JDK's lambda spinning there (docs/agent.md).
      */
-    public List<PoolUsage> usage() {
-        List<IpamBlock> blocks = store.list(IpamBlock.class).stream().map(Versioned::resource).sorted(
-                (a, b) -> a.cidr().compareTo(b.cidr())).toList();
-        return pools().stream().map(Versioned::resource).sorted((a, b) -> a.cidr().compareTo(b.cidr()))
-                .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList()))
+    public Usage usage() {
+        ResourceStore.Surveyed<IpamBlock> blockRecords = store.survey(IpamBlock.class);
+        ResourceStore.Surveyed<IpPool> poolRecords = store.survey(IpPool.class);
+        List<IpamBlock> blocks = blockRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr())).toList();
+        List<Cidr> unreadBlocks = new ArrayList<>();
+        for (ResourceStore.Unreadable record : blockRecords.unreadable()) {
+            try {
+                unreadBlocks.add(Cidr.parse(record.name()));
+            } catch (ValidationException e) {
+                // a key no block of jcalico's has: in no pool, shown as it is
+            }
+        }
+        List<PoolUsage> pools = poolRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr()))
+                .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList(),
+                        (int) unreadBlocks.stream().filter(block -> pool.cidr().contains(block)).count()))
                 .toList();
+        List<ResourceStore.Unreadable> unreadable = new ArrayList<>(poolRecords.unreadable());
+        unreadable.addAll(blockRecords.unreadable());
+        return new Usage(pools, unreadable);
+    }
+
+    /** The pools' use, and every pool and block record that cannot be read (the pools' first). */
+    public record Usage(List<PoolUsage> pools, List<ResourceStore.Unreadable> unreadable) {
+        public Usage {
+            pools = List.copyOf(pools);
+            unreadable = List.copyOf(unreadable);
+        }
     }
 
     /** The pools, as this operation read them (see the class). */

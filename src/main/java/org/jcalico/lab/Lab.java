@@ -61,6 +61,7 @@ public final class Lab {
         }
         CompletableFuture<Void> dockers = CompletableFuture.completedFuture(null);
         try {
+            startLogsAfresh();
             Files.createDirectories(layout.stateDir());
             Files.writeString(layout.stateDir().resolve("hosts"), layout.hosts() + (bgp ? " bgp" : "")
                     + (layout.etcd() ? " etcd" : "") + (docker ? " docker" : "") + "\n");
@@ -90,6 +91,21 @@ public final class Lab {
             dockers.handle((done, failure) -> null).join();
             down();
             throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A lab's logs are its own run's: the log directory an earlier lab of the name left (`lab down` keeps it, to be
+     * read after) is moved aside to lab-NAME.previous, replacing the one before, so that whoever waits for a line in
+     * a host's felix.log (a test, a person) cannot meet an earlier run's on a reused machine.
+     */
+    private void startLogsAfresh() throws IOException {
+        Path logs = layout.logDir();
+        if (Files.exists(logs)) {
+            Path previous = logs.resolveSibling(logs.getFileName() + ".previous");
+            Directories.delete(previous);
+            Files.move(logs, previous);
+            progress.accept("moved the logs of the lab's last run to " + previous);
         }
     }
 
@@ -246,7 +262,8 @@ public final class Lab {
         int index = hostIndex(host);
         String home = System.getProperty("jcalico.home");
         List<String> full = new ArrayList<>(List.of("env", "JCALICO_NODENAME=" + layout.nodeName(index),
-                "JCALICO_DATASTORE=" + layout.datastoreUrl(), "JCALICO_RUN_DIR=" + layout.runDir()));
+                "JCALICO_DATASTORE=" + layout.datastoreUrl(), "JCALICO_RUN_DIR=" + layout.runDir(),
+                "JCALICO_LOG_DIR=" + layout.logDir()));
         full.addAll(dockerEnvironment(index));
         if (home != null) {
             full.add("PATH=" + home + ":" + System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));

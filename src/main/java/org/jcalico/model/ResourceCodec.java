@@ -135,6 +135,11 @@ public final class ResourceCodec {
         return pretty(forms(resources, more));
     }
 
+    /** One tree (say an {@link #unreadableForm}) as {@link #toPrettyJson(List, boolean)} prints one resource. */
+    public static String toPrettyJson(JsonNode form) {
+        return pretty(form);
+    }
+
     private static String pretty(Object value) {
         try {
             return Mappers.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
@@ -225,7 +230,15 @@ public final class ResourceCodec {
         }
         List<Resource> resources = new ArrayList<>();
         for (int i = 0; i < objects.size(); i++) {
-            resources.add(decode(objects.get(i), i + 1));
+            JsonNode object = objects.get(i);
+            if (object.has("unreadable")) {
+                // a list's item for a record it could not read (unreadableForm): there is nothing in it to apply, and
+                // applying the rest would drop it unseen
+                throw new ValidationException("resource " + (i + 1) + " (" + Shown.value(object.path("kind").asText("")) + " "
+                        + Shown.value(object.path("metadata").path("name").asText("")) + ") is a record 'jcalico get' could"
+                        + " not read, not a resource: take it out of the file; nothing was applied");
+            }
+            resources.add(decode(object, i + 1));
         }
         return resources;
     }

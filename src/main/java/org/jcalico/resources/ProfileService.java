@@ -128,11 +128,6 @@ public final class ProfileService {
         return removed;
     }
 
-    /** Endpoint ids of every endpoint that carries the profile. */
-    public List<String> endpointsUsing(String profile) {
-        return using(store.list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList(), profile);
-    }
-
     private static List<String> using(List<WorkloadEndpoint> endpoints, String profile) {
         return endpoints.stream().filter(endpoint -> endpoint.profileIds().contains(profile))
                 .map(WorkloadEndpoint::endpointId).toList();

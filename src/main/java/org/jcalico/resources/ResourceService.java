@@ -345,8 +345,12 @@ public final class ResourceService {
     }
 
     /** The kinds jcalico writes itself: deleting one by hand would break what it keeps consistent. */
+    public static boolean managed(Class<? extends Resource> kind) {
+        return kind == WorkloadEndpoint.class || kind == IpamBlock.class || kind == EndpointStatus.class;
+    }
+
     private static void refuseManaged(Class<? extends Resource> kind) {
-        if (kind == WorkloadEndpoint.class || kind == IpamBlock.class || kind == EndpointStatus.class) {
+        if (managed(kind)) {
             String instead = kind == WorkloadEndpoint.class ? ": use 'jcalico container remove'"
                     : kind == IpamBlock.class ? ": use 'jcalico ipam release' or 'pool remove'" : "";
             throw new ValidationException("a " + Kinds.name(kind) + " is managed by jcalico itself" + instead);

@@ -53,7 +53,7 @@ class ClusterGeneratorTest {
             assertFalse(addresses.contains(next), "IPAM hands out a free address next: " + next);
             assertTrue(blocks.stream().anyMatch(b -> b.affinity().equals(ClusterGenerator.nodeName(1)) && b.cidr().contains(next)),
                     "from node-0001's own block");
-            assertEquals(BigInteger.valueOf(1991), BigInteger.valueOf(new Ipam(store).usage().get(0).used()));
+            assertEquals(BigInteger.valueOf(1991), BigInteger.valueOf(new Ipam(store).usage().pools().get(0).used()));
         }
     }
 }

@@ -18,10 +18,19 @@ import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.agent.ServedResources;
+import org.jcalico.datastore.DatastoreUrl;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.log.Log;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -304,9 +313,19 @@ class CommandLineTest {
 
     @Test
     void anUnreadableNodeIsListedAndDeletedOnEtcd() throws Exception {
+        onEtcd(this::listedAndDeleted);
+    }
+
+    /** A check of the command line against a store by its URL. */
+    private interface StoreCheck {
+        void run(String url) throws Exception;
+    }
+
+    /** The check against a real etcd of its own, if etcd is installed. */
+    private static void onEtcd(StoreCheck check) throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         try (EtcdFixture etcd = EtcdFixture.start()) {
-            listedAndDeleted(etcd.url());
+            check.run(etcd.url());
         }
     }
 
@@ -353,5 +372,95 @@ class CommandLineTest {
                 .anyMatch(line -> line.matches("Profile +bad +unreadable: the record holds a Node, not a Profile")), "a profile's too");
         assertEquals(new Outcome(0, "deleted the unreadable Profile bad: /jcalico/v1/profiles/bad holds a Node, not a Profile\n", ""),
                 runAsGiven("--datastore", url, "delete", "profile", "bad"));
+    }
+
+    /**
+     * Every list shows what it can read and marks what it cannot: `pool list`, `container list` (run by the launcher
+     * and by the agent for it), the counts of `node list` and `profile list`, and `get KIND NAME` of an unreadable
+     * record; `apply` of a listing holding one refuses it by name, nothing applied. Old code: `pool list` and
+     * `container list` failed on the first unreadable pool, block or endpoint with the line naming its key.
+     */
+    @Test
+    void everyListShowsWhatItCanReadOnTheEmbeddedStore() throws Exception {
+        showsWhatItCanRead("embedded:" + dir.resolve("store.db"));
+    }
+
+    @Test
+    void everyListShowsWhatItCanReadOnEtcd() throws Exception {
+        onEtcd(this::showsWhatItCanRead);
+    }
+
+    private void showsWhatItCanRead(String url) throws Exception {
+        String garbage = "{\"kind\":\"x\n\u001b[2J" + "x".repeat(300);
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            resources.create(new Node("h1", IpAddress.parse("192.0.2.1"), null, null));
+            resources.create(new Profile("web", List.of("web"), java.util.Map.of(), null, null));
+            resources.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            resources.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", java.util.Map.of(1, "c1")));
+            resources.create(new WorkloadEndpoint("h1", null, "c1", "e1", "jce1", null, List.of(Cidr.parse("10.65.0.1/32")),
+                    List.of(), List.of("web"), null, null, java.util.Map.of(), List.of()));
+            store.commit(List.of(new Op.Put(Keys.keyOf(IpPool.class, "10.66.0.0/16"), garbage),
+                    new Op.Put(Keys.keyOf(IpamBlock.class, "10.65.0.64/26"), garbage),
+                    new Op.Put(Keys.nodeKey(WorkloadEndpoint.class, "h1", "e-bad"), garbage),
+                    new Op.Put(Keys.nodeKey(EndpointStatus.class, "h1", "e1"), garbage),
+                    new Op.Put(Keys.keyOf(Node.class, "zz"), garbage)));
+        }
+
+        Outcome pools = runAsGiven("--datastore", url, "pool", "list");
+        assertEquals(0, pools.status(), pools.toString());
+        List<String> lines = pools.out().lines().toList();
+        assertTrue(lines.get(1).matches("10\\.65\\.0\\.0/16 +no +/26 +no +2 +at least 1"), "the pool's blocks, its use at least: " + pools.out());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("IPPool +10\\.66\\.0\\.0/16 +unreadable: the record is not a valid IpPool: .*")
+                && line.length() < 200 && !line.contains("\u001b")), pools.out());
+        assertTrue(lines.stream().anyMatch(line -> line.matches("IPAMBlock +10\\.65\\.0\\.64/26 +unreadable: .*")), pools.out());
+        Outcome poolsJson = runAsGiven("--datastore", url, "pool", "list", "-o", "json");
+        JsonNode poolItems = new JsonMapper().readTree(poolsJson.out());
+        assertTrue(poolsJson.status() == 0 && poolItems.size() == 2
+                && poolItems.get(1).path("unreadable").path("key").asText().equals(Keys.keyOf(IpPool.class, "10.66.0.0/16")), poolsJson.toString());
+
+        Outcome ipam = runAsGiven("--datastore", url, "ipam", "show");
+        assertTrue(ipam.status() == 0 && ipam.out().startsWith("pool 10.65.0.0/16: at least 1 used, at most 65535 free, 2 block(s) of /26 (1 unreadable)\n")
+                && ipam.out().lines().anyMatch(line -> line.matches("IPAMBlock +10\\.65\\.0\\.64/26 +unreadable: .*")), ipam.toString());
+
+        Outcome containers = runAsGiven("--datastore", url, "container", "list");
+        assertEquals(0, containers.status(), containers.toString());
+        assertTrue(containers.out().lines().anyMatch(line -> line.startsWith("c1 ") && line.endsWith("unreadable: see below")), containers.out());
+        assertTrue(containers.out().lines().anyMatch(line -> line.matches("WorkloadEndpoint +h1/e-bad +unreadable: .*")), containers.out());
+        assertTrue(containers.out().lines().anyMatch(line -> line.matches("WorkloadEndpointStatus +h1/e1 +unreadable: .*")), containers.out());
+        JsonNode endpointItems = new JsonMapper().readTree(runAsGiven("--datastore", url, "container", "list", "-o", "json").out());
+        assertEquals(2, endpointItems.size(), endpointItems.toString());
+
+        try (ServedResources served = new ServedResources(DatastoreUrl.parse(url), CommandRunner.local())) {
+            AgentDelegation agent = new AgentDelegation(DatastoreUrl.parse(url), "h1", java.util.Map.of(),
+                    Log.open(dir.resolve("felix.log"), false, "info"), served);
+            for (List<String> command : List.of(List.of("pool", "list"), List.of("container", "list"))) {
+                String asked = "h1\0\0" + String.join("\0", command) + "\0";
+                String reply = new String(agent.handle(asked.replace("h1\0\0", "h1\0JCALICO_DATASTORE=" + url + "\0\0")
+                        .getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+                Outcome local = command.get(0).equals("pool") ? pools : containers;
+                assertEquals(local.out() + "\0\0" + "0\0", reply, "the agent runs " + command + " for the launcher as it runs itself");
+            }
+        }
+
+        Outcome nodes = runAsGiven("--datastore", url, "node", "list");
+        assertTrue(nodes.out().lines().anyMatch(line -> line.matches("h1 +192\\.0\\.2\\.1 +- +\\(default\\) +at least 1")), nodes.out());
+        assertTrue(nodes.out().lines().anyMatch(line -> line.matches("WorkloadEndpoint +h1/e-bad +unreadable: .*")), "what the count leaves out: " + nodes.out());
+        Outcome profiles = runAsGiven("--datastore", url, "profile", "list");
+        assertTrue(profiles.status() == 0 && profiles.out().lines().anyMatch(line -> line.matches("web +web +0 rules +0 rules +at least 1")), profiles.toString());
+
+        Outcome one = runAsGiven("--datastore", url, "get", "node", "zz");
+        assertEquals(1, one.status(), one.toString());
+        assertTrue(one.err().isEmpty() && one.out().lines().anyMatch(line -> line.matches("Node +zz +unreadable: the record is not a valid Node: .*")), one.toString());
+        Outcome oneJson = runAsGiven("--datastore", url, "get", "node", "zz", "-o", "json");
+        assertEquals(Keys.keyOf(Node.class, "zz"), new JsonMapper().readTree(oneJson.out()).path("unreadable").path("key").asText(), oneJson.toString());
+
+        Path listing = dir.resolve("nodes.json");
+        Files.writeString(listing, runAsGiven("--datastore", url, "node", "list", "-o", "json").out()
+                .replaceFirst("\\[", "[{\"apiVersion\": \"projectcalico.org/v3\", \"kind\": \"Node\", \"metadata\": {\"name\": \"h9\"}, \"spec\": {}},"));
+        Outcome applied = runAsGiven("--datastore", url, "apply", "-f", listing.toString());
+        assertEquals(new Outcome(1, "", "error: resource 3 (Node zz) is a record 'jcalico get' could not read, not a resource:"
+                + " take it out of the file; nothing was applied\n"), applied);
+        assertTrue(runAsGiven("--datastore", url, "node", "list").out().lines().noneMatch(line -> line.startsWith("h9 ")), "nothing applied");
     }
 }

@@ -113,9 +113,10 @@ class DatastoreFileTest {
         assertTrue(yaml.out().contains("/jcalico/v1/profiles/intruder") && yaml.out().contains("holds a Node, not a Profile"),
                 yaml.out());
         assertEquals(new Outcome(1, "", wrongKind), run(store, List.of("profile", "show", "intruder")));
+        // and `pool list` too (session 49, u-list), where it failed with the line naming the key
         Outcome pools = run(store, List.of("pool", "list"));
-        assertEquals(1, pools.status());
-        assertTrue(pools.err().startsWith("error: datastore record /jcalico/v1/ippools/10.9.0.0-16 is not a valid IpPool: "), pools.err());
-        assertEquals(1, pools.err().lines().count(), pools.err());
+        assertEquals(0, pools.status(), pools.toString());
+        assertTrue(pools.out().lines().anyMatch(line -> line.matches("IPPool +10\\.9\\.0\\.0/16 +unreadable: the record is not a valid IpPool: .*")),
+                pools.out());
     }
 }

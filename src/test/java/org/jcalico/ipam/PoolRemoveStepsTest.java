@@ -80,7 +80,7 @@ class PoolRemoveStepsTest {
             assertEquals(Map.of(Cidr.parse("10.74.0.0/26"), "n1", Cidr.parse("10.74.0.64/26"), "n3"), blocks(store));
             assertEquals(List.of(Keys.affinity("n1", "10.74.0.0/26"), Keys.affinity("n3", "10.74.0.64/26")),
                     keys(datastore, Keys.INDEXES + "ipam/affinities/"), "only the other pool's blocks have entries");
-            assertEquals(List.of(OTHER), new Ipam(store).usage().stream().map(usage -> usage.pool().cidr()).toList(), "ipam show");
+            assertEquals(List.of(OTHER), new Ipam(store).usage().pools().stream().map(usage -> usage.pool().cidr()).toList(), "ipam show");
         });
     }
 

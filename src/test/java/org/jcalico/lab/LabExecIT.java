@@ -1,18 +1,24 @@
 package org.jcalico.lab;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
+import org.jcalico.testing.TestNamespaces;
+import org.jcalico.util.Directories;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +66,45 @@ class LabExecIT {
             assertEquals("typed\n", new String(cat.getInputStream().readAllBytes(), StandardCharsets.UTF_8), "its input is lab exec's");
             assertEquals(7, cat.exitValue(), "its exit status is lab exec's");
         }
+    }
+
+    /**
+     * A lab's logs are its own run's, and an agent started in a lab host by `lab exec` logs there too. Old code: the
+     * log directory an earlier lab of the name left stayed, so a test waiting for a line of a host's felix.log could
+     * meet that run's (CompilerPriorityIT did in session 48's CI run), and `lab exec h1 -- jcalico node start` logged
+     * to /var/log/jcalico/h1, beside every other lab's h1, not to the lab's directory.
+     */
+    @Test
+    void aLabsLogsAreItsOwnRunsAndItsHostsAgentsLogThere() throws Exception {
+        org.jcalico.lab.LabLayout layout = new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcll"), 1);
+        Path felixLog = AgentPaths.of(layout.nodeName(1), layout.runDir(), layout.logDir()).log();
+        Path previous = layout.logDir().resolveSibling(layout.logDir().getFileName() + ".previous");
+        Files.createDirectories(felixLog.getParent());
+        Files.writeString(felixLog, "an earlier run's line\n");
+        try (LabFixture fixture = LabFixture.up("jcll", 1, false)) {
+            String afterUp = Files.readString(felixLog);
+            assertAll(() -> assertTrue(!afterUp.contains("an earlier run's line"),
+                            "the lab's felix.log is this run's: " + afterUp.lines().limit(3).toList()),
+                    () -> assertTrue(Files.readString(previous.resolve(layout.nodeName(1)).resolve("felix.log")).contains("an earlier run's line"),
+                            "the earlier run's is kept aside"));
+            assertTrue(outputOf(fixture, "node", "stop").startsWith("stopped the agent for node h1"));
+            long before = felixLog.toFile().length();
+            String started = outputOf(fixture, "node", "start");
+            assertTrue(started.strip().endsWith("log: " + felixLog), started);
+            assertTrue(Eventually.within(30, () -> felixLog.toFile().length() > before), "the agent started by lab exec logs there");
+        } finally {
+            Directories.delete(previous);
+        }
+    }
+
+    /** What `lab exec h1 -- jcalico ARGS` printed to its standard output (and error, after it). */
+    private static String outputOf(LabFixture fixture, String... args) throws Exception {
+        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(labExec(fixture, command.toArray(String[]::new))).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
+        return output;
     }
 
     private static List<String> labExec(LabFixture fixture, String... command) {

@@ -88,7 +88,7 @@ class ConcurrentAddTest {
                         "round " + round + ": IPAM holds exactly the winner's address for it: " + outcomes);
                 assertTrue(datastore.list(Keys.INTENTS).items().isEmpty(), "no intent left");
                 assertTrue(TestHost.hasLink(CommandRunner.inNamespace(HOST), winner.interfaceName()), "the winner's veth stays");
-                assertTrue(new Ipam(store).usage().get(0).used() == 1);
+                assertTrue(new Ipam(store).usage().pools().get(0).used() == 1);
             }
             assertTrue(run(List.of("container", "remove", "netns:" + CONTAINER)).ok(), "remove after round " + round);
             try (Datastore datastore = Datastores.open(url)) {
