@@ -36,15 +36,17 @@ public final class AgentStatusFile {
     /**
      * One reading of the file.
      *
-     * @param programmed the endpoints the last pass programmed; while the agent is not in sync (starting,
-     *     disconnected, stopped) the kernel keeps enforcing what that pass left, so these are still that pass's counts,
-     *     an earlier agent's pass's after a restart
+     * @param programmed the endpoints the last pass programmed with their policy; while the agent is not in sync
+     *     (starting, disconnected, stopped) the kernel keeps enforcing what that pass left, so these are still that
+     *     pass's counts, an earlier agent's pass's after a restart
+     * @param isolated the endpoints that pass programmed isolated on purpose (their state is not active: everything
+     *     they send or would get is dropped), not counted in PROGRAMMED; 0 in a file an agent before session 49 wrote
      * @param syncedAtMillis when that pass ended, the last moment the kernel was programmed from the datastore in
      *     sync; 0: no agent of this run directory has programmed yet
      * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
      *     cannot bind its address: the dataplane is fine), one line each
      */
-    public record Status(String node, long pid, State state, int programmed, int failed, String problem,
+    public record Status(String node, long pid, State state, int programmed, int isolated, int failed, String problem,
                          long updatedAtMillis, List<String> warnings, long syncedAtMillis) {
         public Status {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
@@ -74,8 +76,9 @@ public final class AgentStatusFile {
                     + "; the kernel keeps enforcing what was programmed then, endpoints: " + counts();
         }
 
+        /** Isolated endpoints are named only when there are some: most nodes have none, and scripts read the rest. */
         private String counts() {
-            return programmed + " programmed, " + failed + " failed";
+            return programmed + " programmed, " + (isolated == 0 ? "" : isolated + " isolated, ") + failed + " failed";
         }
     }
 
@@ -96,9 +99,10 @@ public final class AgentStatusFile {
     }
 
     /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
-    void write(State state, int programmed, int failed, String problem) {
+    void write(State state, int programmed, int isolated, int failed, String problem) {
         long now = System.currentTimeMillis();
-        write(new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem, now, currentWarnings(), now));
+        write(new Status(node, ProcessHandle.current().pid(), state, programmed, isolated, failed, problem, now,
+                currentWarnings(), now));
     }
 
     /**
@@ -107,8 +111,8 @@ public final class AgentStatusFile {
      */
     public void writeOutOfSync(State state, String problem) {
         Status kept = kept();
-        write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.failed(), problem,
-                System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis()));
+        write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.isolated(), kept.failed(),
+                problem, System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis()));
     }
 
     /**
@@ -118,8 +122,8 @@ public final class AgentStatusFile {
     public void retire() {
         Status earlier = read();
         if (earlier != null && earlier.state() != State.stopped) {
-            write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.failed(), null,
-                    System.currentTimeMillis(), List.of(), earlier.syncedAtMillis()));
+            write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.isolated(),
+                    earlier.failed(), null, System.currentTimeMillis(), List.of(), earlier.syncedAtMillis()));
         } else if (earlier == null) {
             try {
                 Files.deleteIfExists(path);
@@ -132,7 +136,7 @@ public final class AgentStatusFile {
     /** This process's last pass, else what the file holds of an earlier agent's, else nothing programmed. */
     private Status kept() {
         Status kept = last != null ? last : read();
-        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, null, 0, List.of(), 0);
+        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, 0, null, 0, List.of(), 0);
     }
 
     private List<String> currentWarnings() {
@@ -177,7 +181,8 @@ public final class AgentStatusFile {
     public Status readFor(long pid) {
         Status written = read();
         return written == null || written.pid() == pid ? written : new Status(written.node(), pid, State.starting,
-                written.programmed(), written.failed(), null, written.updatedAtMillis(), List.of(), written.syncedAtMillis());
+                written.programmed(), written.isolated(), written.failed(), null, written.updatedAtMillis(), List.of(),
+                written.syncedAtMillis());
     }
 
     /**
