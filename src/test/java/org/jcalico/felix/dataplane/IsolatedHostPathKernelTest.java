@@ -88,7 +88,7 @@ class IsolatedHostPathKernelTest {
     private void check(DataplaneDriver driver) throws Exception {
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
-        for (EndpointToHostAction action : EndpointToHostAction.values()) {
+        for (EndpointToHostAction action : List.of(EndpointToHostAction.ACCEPT, EndpointToHostAction.DROP)) {
             FelixConfiguration config = new FelixConfiguration("global", null, action, null, null)
                     .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver);
             String phase = driver + "-" + action;
