@@ -72,7 +72,7 @@ public final class AgentRuntime {
         AgentMetrics metrics = new AgentMetrics();
         if (earlier != null) {
             // what the kernel keeps until this agent's first pass, as `node status` says it
-            metrics.endpoints(earlier.programmed(), earlier.failed());
+            metrics.endpoints(earlier.programmed(), earlier.isolated(), earlier.failed());
         }
         // liveness: the store's open goes round every second while it waits, then the agent's loop
         AtomicLong waiting = new AtomicLong(System.currentTimeMillis());

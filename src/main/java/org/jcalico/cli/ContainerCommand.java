@@ -151,8 +151,10 @@ final class ContainerCommand {
             try (Session session = new Session(spec)) {
                 for (ContainerService.Relabelled relabelled : service(session).relabel(session.nodeName(), container, parsed)) {
                     List<String> changes = relabelled.changes();
+                    // an edit never makes an isolated endpoint active (docs/docker.md, "Container labels"): say it stays so
                     session.out().println(shortId(relabelled.endpoint().containerId()) + " ("
-                            + relabelled.endpoint().endpointId() + "): " + (changes.isEmpty() ? "unchanged" : String.join(", ", changes)));
+                            + relabelled.endpoint().endpointId() + "): " + (changes.isEmpty() ? "unchanged" : String.join(", ", changes))
+                            + relabelled.endpoint().isolation().map(isolation -> "; still " + isolation).orElse(""));
                 }
             }
         }
@@ -196,7 +198,7 @@ final class ContainerCommand {
                             endpoint.profileIds().isEmpty() ? "(none)" : String.join(",", endpoint.profileIds()),
                             endpoint.labels().isEmpty() ? "(none)" : ResourceTables.labels(endpoint.labels()),
                             unreadStatus.contains(endpoint.node() + "/" + endpoint.endpointId()) ? "unreadable: see below"
-                                    : status == null ? "waiting for agent" : status.state() + (status.detail() == null ? "" : ": " + status.detail()));
+                                    : status == null ? "waiting for agent" : status.summary());
                 }
                 table.print(session.out());
                 UnreadableRows.print(session.out(), java.util.stream.Stream.concat(endpoints.unreadable().stream(),

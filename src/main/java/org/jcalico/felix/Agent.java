@@ -81,6 +81,8 @@ public final class Agent {
     /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
     private Map<String, String> hostFailures = Map.of();
     private int localCount;
+    /** The last pass's local endpoints programmed isolated (state not active), apart from programmed and failed. */
+    private int isolatedCount;
     /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
     private boolean programmedOnce;
     /**
@@ -238,8 +240,8 @@ public final class Agent {
                 log.error("agent pass failed (" + e + "); the kernel keeps what was programmed; listing everything again in "
                         + backoff / 1000.0 + " s", e);
                 try {
-                    statusFile.write(AgentStatusFile.State.degraded, Math.max(0, localCount - failures.size()),
-                            failures.size(), problem());
+                    statusFile.write(AgentStatusFile.State.degraded,
+                            Math.max(0, localCount - failures.size() - isolatedCount), isolatedCount, failures.size(), problem());
                 } catch (RuntimeException unwritable) {
                     log.error("cannot write the status file: " + unwritable.getMessage());
                 }
@@ -395,13 +397,15 @@ public final class Agent {
         failures = endpointFailures;
         hostFailures = otherFailures;
         this.local = local;
+        isolatedCount = (int) local.stream()
+                .filter(endpoint -> endpoint.isolation().isPresent() && !failures.containsKey(endpoint.endpointId())).count();
         localBlocks = snapshot.localBlocks().stream().map(IpamBlock::cidr).toList();
         if (bgp != null) {
             // before the report: an endpoint that needs a new route waits for BIRD to have it, others do not
             bgp.configure(snapshot);
         }
         ok &= reportEndpoints();
-        metrics.endpoints(local.size() - failures.size(), failures.size());
+        metrics.endpoints(local.size() - failures.size() - isolatedCount, isolatedCount, failures.size());
         statusDue = true;
         return ok;
     }
@@ -448,7 +452,7 @@ public final class Agent {
         statusDue = false;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
-                localCount - failures.size(), failures.size(), problem);
+                localCount - failures.size() - isolatedCount, isolatedCount, failures.size(), problem);
     }
 
     /**

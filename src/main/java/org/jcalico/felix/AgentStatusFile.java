@@ -39,9 +39,11 @@ public final class AgentStatusFile {
     /**
      * One reading of the file.
      *
-     * @param programmed the endpoints the last pass programmed; while the agent is not in sync (starting,
-     *     disconnected, stopped) the kernel keeps enforcing what that pass left, so these are still that pass's counts,
-     *     an earlier agent's pass's after a restart
+     * @param programmed the endpoints the last pass programmed with their policy; while the agent is not in sync
+     *     (starting, disconnected, stopped) the kernel keeps enforcing what that pass left, so these are still that
+     *     pass's counts, an earlier agent's pass's after a restart
+     * @param isolated the endpoints that pass programmed isolated on purpose (their state is not active: everything
+     *     they send or would get is dropped), not counted in PROGRAMMED; 0 in a file an agent before session 49 wrote
      * @param syncedAtMillis when that pass ended, the last moment the kernel was programmed from the datastore in
      *     sync; 0: no agent of this run directory has programmed yet
      * @param warnings what is wrong beside the node's state and does not change it (a health or metrics listener that
@@ -50,7 +52,7 @@ public final class AgentStatusFile {
      *     configuration last said to this node's agent; a listener the configuration turned off is absent. A new agent
      *     serves there until it has read the configuration, also while it waits for a datastore it cannot reach
      */
-    public record Status(String node, long pid, State state, int programmed, int failed, String problem,
+    public record Status(String node, long pid, State state, int programmed, int isolated, int failed, String problem,
                          long updatedAtMillis, List<String> warnings, long syncedAtMillis, Map<String, Served> pages) {
         public Status {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
@@ -81,8 +83,9 @@ public final class AgentStatusFile {
                     + "; the kernel keeps enforcing what was programmed then, endpoints: " + counts();
         }
 
+        /** Isolated endpoints are named only when there are some: most nodes have none, and scripts read the rest. */
         private String counts() {
-            return programmed + " programmed, " + failed + " failed";
+            return programmed + " programmed, " + (isolated == 0 ? "" : isolated + " isolated, ") + failed + " failed";
         }
     }
 
@@ -108,10 +111,10 @@ public final class AgentStatusFile {
     }
 
     /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
-    void write(State state, int programmed, int failed, String problem) {
+    void write(State state, int programmed, int isolated, int failed, String problem) {
         long now = System.currentTimeMillis();
-        write(new Status(node, ProcessHandle.current().pid(), state, programmed, failed, problem, now, currentWarnings(), now,
-                currentPages()));
+        write(new Status(node, ProcessHandle.current().pid(), state, programmed, isolated, failed, problem, now,
+                currentWarnings(), now, currentPages()));
     }
 
     /**
@@ -120,8 +123,8 @@ public final class AgentStatusFile {
      */
     public void writeOutOfSync(State state, String problem) {
         Status kept = kept();
-        write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.failed(), problem,
-                System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages()));
+        write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.isolated(), kept.failed(),
+                problem, System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages()));
     }
 
     /**
@@ -131,8 +134,8 @@ public final class AgentStatusFile {
     public void retire() {
         Status earlier = read();
         if (earlier != null && earlier.state() != State.stopped) {
-            write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.failed(), null,
-                    System.currentTimeMillis(), List.of(), earlier.syncedAtMillis(), earlier.pages()));
+            write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.isolated(),
+                    earlier.failed(), null, System.currentTimeMillis(), List.of(), earlier.syncedAtMillis(), earlier.pages()));
         } else if (earlier == null) {
             try {
                 Files.deleteIfExists(path);
@@ -145,7 +148,7 @@ public final class AgentStatusFile {
     /** This process's last pass, else what the file holds of an earlier agent's, else nothing programmed. */
     private Status kept() {
         Status kept = last != null ? last : read();
-        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, null, 0, List.of(), 0, Map.of());
+        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, 0, null, 0, List.of(), 0, Map.of());
     }
 
     private List<String> currentWarnings() {
@@ -193,8 +196,9 @@ public final class AgentStatusFile {
     public void refresh() {
         Status status = last;
         if (status != null) {
-            write(new Status(status.node(), status.pid(), status.state(), status.programmed(), status.failed(),
-                    status.problem(), System.currentTimeMillis(), currentWarnings(), status.syncedAtMillis(), currentPages()));
+            write(new Status(status.node(), status.pid(), status.state(), status.programmed(), status.isolated(),
+                    status.failed(), status.problem(), System.currentTimeMillis(), currentWarnings(), status.syncedAtMillis(),
+                    currentPages()));
         }
     }
 
@@ -219,8 +223,8 @@ public final class AgentStatusFile {
     public Status readFor(long pid) {
         Status written = read();
         return written == null || written.pid() == pid ? written : new Status(written.node(), pid, State.starting,
-                written.programmed(), written.failed(), null, written.updatedAtMillis(), List.of(), written.syncedAtMillis(),
-                written.pages());
+                written.programmed(), written.isolated(), written.failed(), null, written.updatedAtMillis(), List.of(),
+                written.syncedAtMillis(), written.pages());
     }
 
     /**

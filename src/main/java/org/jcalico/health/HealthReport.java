@@ -61,7 +61,8 @@ public record HealthReport(boolean ok, List<Condition> conditions) {
             return new Condition("apply", false, status.failed() + " endpoints failed"
                     + (status.problem() == null ? "" : ": " + status.problem()));
         }
-        return new Condition("apply", true, status.programmed() + " endpoints programmed");
+        return new Condition("apply", true, status.programmed() + " endpoints programmed"
+                + (status.isolated() == 0 ? "" : ", " + status.isolated() + " isolated"));
     }
 
     private static Condition sessions(HealthFacts facts) {

@@ -71,10 +71,10 @@ public final class AgentMetrics {
             }
         }
         endpoints = Gauge.builder().name("jcalico_endpoints")
-                .help("This node's endpoints by state: programmed, or failed (kept dropped, see node status)")
+                .help("This node's endpoints by state: programmed, isolated (state not active: all dropped on purpose), or failed"
+                        + " (kept dropped, see node status)")
                 .labelNames("state").register(registry);
-        endpoints.labelValues("programmed").set(0);
-        endpoints.labelValues("failed").set(0);
+        endpoints(0, 0, 0);
         latency = Histogram.builder().name("jcalico_endpoint_programming_latency_seconds")
                 .help("From an endpoint record's commit (the writer's clock, on this node) to the agent reporting it programmed")
                 .classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
@@ -174,8 +174,9 @@ public final class AgentMetrics {
         }
     }
 
-    public void endpoints(int programmed, int failed) {
+    public void endpoints(int programmed, int isolated, int failed) {
         endpoints.labelValues("programmed").set(programmed);
+        endpoints.labelValues("isolated").set(isolated);
         endpoints.labelValues("failed").set(failed);
     }
 

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 public record EndpointStatus(String node, String endpointId, State state, String detail, long updatedAtMillis)
         implements Resource {
     public static final String KIND = "WorkloadEndpointStatus";
+    /** How a programmed endpoint's detail begins when it is isolated on purpose (WorkloadEndpoint.isolation). */
+    public static final String ISOLATED = "isolated";
 
     public enum State {
         programmed,
@@ -23,6 +25,20 @@ public record EndpointStatus(String node, String endpointId, State state, String
         if (state == null) {
             throw new ValidationException("state: missing (programmed or failed)");
         }
+    }
+
+    /**
+     * Programmed isolated (its state is not active: everything it sends or would get is dropped), as its agent last
+     * reported it: `node status` counts these apart from the programmed ones, and lists say `isolated`.
+     */
+    @JsonIgnore
+    public boolean isolated() {
+        return state == State.programmed && detail != null && detail.startsWith(ISOLATED + ":");
+    }
+
+    /** The state as a list shows it: `isolated` for an isolated endpoint, else the state; then the detail. */
+    public String summary() {
+        return isolated() ? detail : state + (detail == null ? "" : ": " + detail);
     }
 
     @Override

@@ -146,7 +146,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
      */
     @JsonIgnore
     public Optional<String> isolation() {
-        return ACTIVE.equals(state) ? Optional.empty() : Optional.of("isolated: its state is '" + state
+        return ACTIVE.equals(state) ? Optional.empty() : Optional.of(EndpointStatus.ISOLATED + ": its state is '" + state
                 + "', not '" + ACTIVE + "': all its traffic is dropped until it is");
     }
 

@@ -48,6 +48,7 @@ public final class ClusterView {
             if (status != null) {
                 map.put("state", status.state().toString().replace('_', ' '));
                 map.put("programmed", status.programmed());
+                map.put("isolated", status.isolated());
                 map.put("failed", status.failed());
             }
             map.put("ready", facts.readiness().ok());
@@ -80,7 +81,8 @@ public final class ClusterView {
         map.put("addresses", endpoint.nets().stream().map(Cidr::toString).toList());
         map.put("labels", endpoint.labels());
         map.put("profiles", endpoint.profileIds());
-        map.put("status", status == null ? "not reported" : status.state().toString());
+        map.put("status", status == null ? "not reported"
+                : status.isolated() ? EndpointStatus.ISOLATED : status.state().toString());
         map.put("statusDetail", status == null ? null : status.detail());
         Map<String, Object> policies = new LinkedHashMap<>();
         for (Direction direction : List.of(Direction.INBOUND, Direction.OUTBOUND)) {

@@ -68,6 +68,22 @@ class LabelCommandsTest {
         assertEquals("netns:jctl-web  h1    team-a     jcep1      10.65.0.1/32  (none)    app=api  waiting for agent", list.lines().skip(1).findFirst().orElseThrow());
     }
 
+    /**
+     * An endpoint isolated until its container's labels are known (the docker plugin's `awaiting-container-labels`) takes
+     * the edit and stays isolated: made active by an edit, it would be programmed without the container's own labels, and
+     * a Deny selecting one of them would not hold. The command says so. Old code: only "set quarantine=yes".
+     */
+    @Test
+    void anEndpointAwaitingItsContainersLabelsTakesTheEditAndSaysItStaysIsolated() {
+        withStore(store -> store.create(new WorkloadEndpoint("h1", "docker", "0123456789abcdef", "ep2", "jcep2", null,
+                List.of(Cidr.parse("10.65.0.2/32")), List.of(), List.of(), "awaiting-container-labels", null, Map.of(), null)));
+        assertEquals(new CliOutcome(0, "0123456789abcdef (ep2): set quarantine=yes; still isolated: its state is"
+                        + " 'awaiting-container-labels', not 'active': all its traffic is dropped until it is\n", ""),
+                run("container", "label", "0123456789abcdef", "quarantine=yes"));
+        assertEquals(Map.of("quarantine", "yes"), endpoint("ep2").labels());
+        assertEquals("awaiting-container-labels", endpoint("ep2").state(), "an edit does not make it active");
+    }
+
     @Test
     void badLabelEditsAndUnknownContainersChangeNothing() {
         long before = withStore(store -> store.get(WorkloadEndpoint.class, "h1", "ep1").orElseThrow().revision());

@@ -168,6 +168,51 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * An endpoint isolated on purpose (its state is not active: everything it sends or would get is dropped) is counted
+     * as isolated, not programmed: in the status `node status` prints, in the metrics and in `container list`, and it
+     * counts as programmed again once active. Old code: "endpoints: 2 programmed, 0 failed" for a node whose second
+     * endpoint dropped everything, and `container list` said "programmed: isolated: ...".
+     */
+    @Test
+    void anIsolatedEndpointIsCountedIsolatedNotProgrammed(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("datastore.db");
+        AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+        org.jcalico.metrics.AgentMetrics metrics = new org.jcalico.metrics.AgentMetrics();
+        try (Datastore datastore = Datastores.open("embedded:" + file)) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(endpoint("b", "jcB", "10.65.0.2/32").withState("awaiting-container-labels"));
+            agent = new Agent(new AgentFeed(datastore, NODE), NODE, new Dataplane(host),
+                    Log.open(dir.resolve("agent.log"), false, "info"), statusFile, null, metrics,
+                    new HostStateCalculator()::calculate);
+            loop = Thread.ofPlatform().start(agent::run);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")
+                    && statusFile.read() != null && statusFile.read().state().running()), String.valueOf(statusFile.read()));
+            assertEquals("endpoints: 1 programmed, 1 isolated, 0 failed",
+                    statusFile.read().endpoints(System.currentTimeMillis()), "what node status says");
+            String scraped = new String(metrics.scrape(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(scraped.contains("jcalico_endpoints{state=\"isolated\"} 1.0")
+                    && scraped.contains("jcalico_endpoints{state=\"programmed\"} 1.0"), scraped);
+            String list = containerList(file);
+            String b = list.lines().filter(line -> line.contains("container-b")).findFirst().orElse(list);
+            assertTrue(b.contains(" isolated: its state is 'awaiting-container-labels'") && !b.contains("programmed"),
+                    "container list: " + list);
+
+            store.update(endpoint("b", "jcB", "10.65.0.2/32"), store.get(WorkloadEndpoint.class, NODE, "ep-b")
+                    .orElseThrow().revision());
+            assertTrue(Eventually.within(10, () -> statusFile.read().endpoints(System.currentTimeMillis())
+                    .equals("endpoints: 2 programmed, 0 failed")), String.valueOf(statusFile.read()));
+        }
+    }
+
+    /** `jcalico container list` of the store at FILE, as a user runs it. */
+    private static String containerList(Path file) {
+        java.io.StringWriter printed = new java.io.StringWriter();
+        assertEquals(0, org.jcalico.cli.Main.run(new java.io.PrintWriter(printed, true), new java.io.PrintWriter(System.err, true),
+                "--datastore", "embedded:" + file, "container", "list"));
+        return printed.toString();
+    }
+
+    /**
      * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
      * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
      * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.

@@ -17,11 +17,11 @@ class AgentStatusFileTest {
         AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
         AtomicReference<String> problem = new AtomicReference<>("cannot serve the health pages on 127.0.0.1:9099");
         file.addWarning(problem::get);
-        file.write(AgentStatusFile.State.in_sync, 2, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null);
         assertEquals(List.of("cannot serve the health pages on 127.0.0.1:9099"), file.read().warnings());
         assertEquals(AgentStatusFile.State.in_sync, file.read().state(), "a warning is no change of state");
         problem.set(null);
-        file.write(AgentStatusFile.State.in_sync, 2, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null);
         assertEquals(List.of(), file.read().warnings());
         assertEquals(file.read(), file.last(), "the agent's own copy is what it wrote");
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"in_sync\",\"programmed\":0,"
@@ -35,7 +35,7 @@ class AgentStatusFileTest {
         assertNull(file.readState(), "no file yet");
         file.addWarning(() -> "a warning, in a list after the state");
         for (AgentStatusFile.State state : AgentStatusFile.State.values()) {
-            file.write(state, 3, 1, "a problem {with \"state\": in_sync}");
+            file.write(state, 3, 0, 1, "a problem {with \"state\": in_sync}");
             assertEquals(file.read().state(), file.readState());
         }
         Files.writeString(dir.resolve("status.json"), "{\"problem\":{\"state\":\"in_sync\"},\"state\":\"starting\"}");
@@ -51,18 +51,18 @@ class AgentStatusFileTest {
     @Test
     void anEarlierAgentsReportIsRetiredWithWhatItProgrammed(@TempDir Path dir) throws Exception {
         AgentStatusFile earlier = new AgentStatusFile(dir.resolve("status.json"), "h1");
-        earlier.write(AgentStatusFile.State.in_sync, 4, 1, null);
+        earlier.write(AgentStatusFile.State.in_sync, 4, 2, 1, null);
         long syncedAt = earlier.read().syncedAtMillis();
         new AgentStatusFile(dir.resolve("status.json"), "").retire();
         AgentStatusFile.Status retired = earlier.read();
-        assertEquals(List.of(AgentStatusFile.State.stopped, 4, 1, syncedAt),
-                List.of(retired.state(), retired.programmed(), retired.failed(), retired.syncedAtMillis()));
+        assertEquals(List.of(AgentStatusFile.State.stopped, 4, 2, 1, syncedAt),
+                List.of(retired.state(), retired.programmed(), retired.isolated(), retired.failed(), retired.syncedAtMillis()));
         AgentStatusFile next = new AgentStatusFile(dir.resolve("status.json"), "h1");
         next.writeOutOfSync(AgentStatusFile.State.starting, null);
         assertEquals(List.of(AgentStatusFile.State.starting, 4, 1, syncedAt),
                 List.of(next.read().state(), next.read().programmed(), next.read().failed(), next.read().syncedAtMillis()));
         String line = next.read().endpoints(syncedAt + 42_000);
-        assertTrue(line.contains("(42 s ago); the kernel keeps enforcing what was programmed then, endpoints: 4 programmed, 1 failed"), line);
+        assertTrue(line.contains("(42 s ago); the kernel keeps enforcing what was programmed then, endpoints: 4 programmed, 2 isolated, 1 failed"), line);
 
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"starting\",\"programmed\":0,"
                 + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
@@ -80,7 +80,7 @@ class AgentStatusFileTest {
         AtomicReference<AgentStatusFile.Served> health = new AtomicReference<>(new AgentStatusFile.Served("127.0.0.1", 9099));
         file.addPage("health", health::get);
         file.addPage("metrics", () -> new AgentStatusFile.Served("::1", 9091));
-        file.write(AgentStatusFile.State.in_sync, 1, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null);
         assertEquals(java.util.Map.of("health", new AgentStatusFile.Served("127.0.0.1", 9099),
                 "metrics", new AgentStatusFile.Served("::1", 9091)), file.read().pages());
 

@@ -100,10 +100,11 @@ class AgentMetricsTest {
     @Test
     void endpointsAndHostCountsFollowTheLastPass() {
         assertEquals(0, sample("jcalico_endpoints{state=\"programmed\"}"));
-        metrics.endpoints(3, 1);
+        metrics.endpoints(3, 2, 1);
         metrics.applied(EMPTY, new DataplaneReport(Changes.NONE, Duration.ZERO, Map.of()), false);
 
         assertEquals(3, sample("jcalico_endpoints{state=\"programmed\"}"));
+        assertEquals(2, sample("jcalico_endpoints{state=\"isolated\"}"));
         assertEquals(1, sample("jcalico_endpoints{state=\"failed\"}"));
         assertEquals(0, sample("jcalico_ipsets"));
         assertEquals(0, sample("jcalico_policies_active"));

@@ -14,6 +14,7 @@ import org.jcalico.util.Sha256;
 public final class DataplaneNames {
     public static final String INPUT = "jc-INPUT";
     public static final String FORWARD = "jc-FORWARD";
+    public static final String OUTPUT = "jc-OUTPUT";
     public static final String WORKLOAD_TO_HOST = "jc-wl-to-host";
     public static final String FROM_DISPATCH = "jc-from-wl-dispatch";
     public static final String TO_DISPATCH = "jc-to-wl-dispatch";

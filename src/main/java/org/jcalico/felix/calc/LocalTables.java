@@ -43,6 +43,12 @@ final class LocalTables {
     private final TreeMap<String, Integer> unprefixed = new TreeMap<>();
     private boolean unprefixedChanged = true;
     /**
+     * The interfaces of the endpoints isolated on purpose (state not active), each as often as an endpoint has it: the
+     * host's own packets to them are dropped in jc-OUTPUT ({@link #hostToIsolated}).
+     */
+    private final TreeMap<String, Integer> isolated = new TreeMap<>();
+    private boolean isolatedChanged = true;
+    /**
      * The policy and profile chains in use, by name, with how many endpoints use each. By name, not by object: endpoints
      * whose policies changed in different calculations hold equal chains compiled apart, and the chain must stay until
      * the last of them goes (counted by object, the first object's last user took the name away from the others).
@@ -78,6 +84,10 @@ final class LocalTables {
             unprefixed.merge(iface, 1, Integer::sum);
             unprefixedChanged = true;
         }
+        if (endpoint.endpoint().isolation().isPresent()) {
+            isolated.merge(iface, 1, Integer::sum);
+            isolatedChanged = true;
+        }
     }
 
     /** Takes back what {@link #add} did for the endpoint; its interface is no other endpoint's. */
@@ -100,6 +110,10 @@ final class LocalTables {
             unprefixed.merge(iface, -1, (was, less) -> was + less == 0 ? null : was + less);
             unprefixedChanged = true;
         }
+        if (endpoint.endpoint().isolation().isPresent()) {
+            isolated.merge(iface, -1, (was, less) -> was + less == 0 ? null : was + less);
+            isolatedChanged = true;
+        }
     }
 
     private boolean caughtByPrefix(String iface) {
@@ -111,10 +125,18 @@ final class LocalTables {
             caughtChains();
             unprefixedChanged = false;
         }
+        if (isolatedChanged) {
+            chains = isolated.isEmpty() ? chains.without(DataplaneNames.OUTPUT)
+                    : chains.with(DataplaneNames.OUTPUT, new ProgramChain(DataplaneNames.OUTPUT, hostToIsolated()));
+            isolatedChanged = false;
+        }
         chains = to.update(from.update(chains));
         List<ProgramHook> hooks = new ArrayList<>(List.of(
                 new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
                 new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD)));
+        if (!isolated.isEmpty()) {
+            hooks.add(new ProgramHook(FILTER, "OUTPUT", DataplaneNames.OUTPUT));
+        }
         if (nat.isEmpty()) {
             return new ProgramTables(version, Map.of(FILTER, chains), hooks);
         }
@@ -160,21 +182,45 @@ final class LocalTables {
                 new Verdict.Masquerade()));
     }
 
+    /**
+     * What a workload sends to its host: neighbour discovery (IPv6), then the endpoint's outbound chain through the
+     * dispatch, established packets too, then the configured action. No established accept ahead of the dispatch
+     * (until session 49 there was one): an isolated endpoint's chain, a failed-closed one's and a chain the driver holds
+     * drop-only are a single drop that must cut the flows it opened to its host before, as they cut its flows through
+     * the host (Felix's cali-wl-to-host dispatches first too). With drop, the host's own connections to its workloads
+     * still get their answers once the endpoint's chain let them through.
+     */
     private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
-        List<ProgramRule> rules = new ArrayList<>();
-        if (version == 6) {
-            ICMPV6_NEIGHBOUR_DISCOVERY.forEach(type -> rules.add(rule(Match.of(
-                    new Criterion.ProtocolIs(Protocol.parse("icmpv6"), false),
-                    new Criterion.IcmpIs(new IcmpMatch(type, null), false)), Verdict.ACCEPT)));
-        }
-        rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))), Verdict.ACCEPT));
+        List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.ACCEPT));
+        rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
         if (action == EndpointToHostAction.ACCEPT) {
-            rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
             rules.add(rule(Match.ANY, Verdict.ACCEPT));
         } else {
+            rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))), Verdict.ACCEPT));
             rules.add(rule(Match.ANY, Verdict.DROP));
         }
         return rules;
+    }
+
+    /**
+     * jc-OUTPUT, hooked only while some endpoint is isolated: the host's own packets to an isolated endpoint are
+     * dropped (its replies to the host are dropped in its outbound chain), so it exchanges nothing with anyone, its host
+     * included. Neighbour discovery returns first, as it is accepted from workloads, so that the endpoint resolves its
+     * gateway when it becomes active. Other endpoints' traffic from the host is not policed, as in Calico: a host's
+     * connections to its workloads (health checks) pass whatever the workload's inbound policy says.
+     */
+    private List<ProgramRule> hostToIsolated() {
+        List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.RETURN));
+        isolated.keySet().forEach(iface -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, iface)),
+                Verdict.DROP)));
+        return rules;
+    }
+
+    /** IPv6 neighbour discovery (router solicitation, neighbour solicitation and advertisement) to VERDICT; none in IPv4. */
+    private static List<ProgramRule> neighbourDiscovery(int version, Verdict verdict) {
+        return version == 4 ? List.of() : ICMPV6_NEIGHBOUR_DISCOVERY.stream().map(type -> rule(Match.of(
+                new Criterion.ProtocolIs(Protocol.parse("icmpv6"), false),
+                new Criterion.IcmpIs(new IcmpMatch(type, null), false)), verdict)).toList();
     }
 
     private static ProgramRule rule(Match match, Verdict verdict) {

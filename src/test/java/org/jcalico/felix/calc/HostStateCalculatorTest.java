@@ -250,11 +250,14 @@ class HostStateCalculatorTest {
         var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)
                 .merge(FelixConfiguration.DEFAULTS);
         var snapshot = Snapshot.of("h1", accept, List.of(), Map.of());
-        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-j jc-from-wl-dispatch", "-j ACCEPT"),
-                new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules());
+        assertEquals(List.of("-j jc-from-wl-dispatch", "-j ACCEPT"),
+                new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules(),
+                "established packets meet the endpoint's chain too: an isolated one's drop cuts its flows to the host");
         var dropped = new HostStateCalculator().calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();
         assertTrue(dropped.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j ACCEPT"));
-        assertEquals("-j DROP", dropped.get(dropped.size() - 1));
+        assertEquals(List.of("-j jc-from-wl-dispatch", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT", "-j DROP"),
+                dropped.subList(dropped.size() - 3, dropped.size()),
+                "with drop, the host's own connections get their answers once the endpoint's chain let them through");
     }
 
     @Test
@@ -280,9 +283,21 @@ class HostStateCalculatorTest {
             assertEquals(List.of("-j DROP"), rules, chain + " drops everything, the replies of the other direction too");
         }
         assertEquals(Map.of(), isolated.failedClosed(), "isolated on purpose, not failed");
-        HostState programmed = new HostStateCalculator().calculate(snapshot(List.of(active), web));
+        // the host's own packets to it are dropped too, in both families (an IPv4-only endpoint has IPv6 link-local)
+        assertEquals(List.of("-o jca1 -j DROP"), isolated.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules());
+        List<String> output6 = isolated.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules();
+        assertEquals("-o jca1 -j DROP", output6.get(output6.size() - 1), output6.toString());
+        assertTrue(output6.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j RETURN"), output6.toString());
+        org.jcalico.felix.hoststate.Hook output = new org.jcalico.felix.hoststate.Hook("filter", "OUTPUT", "-j jc-OUTPUT");
+        assertTrue(isolated.ipv4().hooks().contains(output) && isolated.ipv6().hooks().contains(output));
+        HostStateCalculator remembering = new HostStateCalculator();
+        remembering.calculate(snapshot(List.of(active.withState("awaiting-labels")), web));
+        HostState programmed = remembering.calculate(snapshot(List.of(active), web));
         List<String> rules = programmed.ipv4().chains("filter").get(DataplaneNames.toEndpoint("jca1")).rules();
         assertFalse(rules.contains("-j DROP"), "active: the chain of its profile's policy decides: " + rules);
+        assertFalse(programmed.ipv4().chains("filter").containsKey(DataplaneNames.OUTPUT), "no isolated endpoint, no jc-OUTPUT");
+        assertTrue(programmed.ipv4().hooks().stream().noneMatch(hook -> hook.builtinChain().equals("OUTPUT")),
+                "nor its hook: the host's other packets meet nothing of jcalico's");
     }
 
     @Test

@@ -50,9 +50,9 @@ import org.junit.jupiter.api.Test;
 class EstablishedFlowKernelTest {
     private static final String PREFIX = TestNamespaces.named("jcrpt-ef-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
-    private static final String PYTHON = "/usr/bin/python3";
+    static final String PYTHON = "/usr/bin/python3";
     /** Echoes each datagram to port 5000 back to its sender and appends it to the file named by argv[1]. */
-    private static final String SERVER = """
+    static final String SERVER = """
             import socket, sys
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("0.0.0.0", 5000))
@@ -66,7 +66,7 @@ class EstablishedFlowKernelTest {
      * Binds argv[1]:argv[2], sends argv[3] to argv[4]:argv[5] when given, says "ready", and exits 0 if a datagram
      * (an echo, an answer) arrives within two seconds, 1 if none does.
      */
-    private static final String PEER = """
+    static final String PEER = """
             import socket, sys
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
