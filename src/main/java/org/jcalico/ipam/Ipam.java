@@ -21,6 +21,7 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /**
  * Address management without a cluster-wide lock. Pools are carved into blocks that each belong to one node, so a
@@ -162,8 +163,15 @@ public final class Ipam {
                 throw new ValidationException("address " + address + " is not allocated");
             }
             String endpointPrefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
-            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointPrefix);
-            for (WorkloadEndpoint endpoint : endpoints.resources()) {
+            Listing endpoints = store.datastore().list(endpointPrefix);
+            ResourceStore.Surveyed<WorkloadEndpoint> read = ResourceStore.surveyed(WorkloadEndpoint.class, endpoints);
+            if (!read.unreadable().isEmpty()) {
+                // it may hold this address: freed, the address could be handed out while that endpoint still has it
+                throw new ValidationException("address " + address + " may be used by an endpoint whose record cannot be read ("
+                        + Shown.names(read.unreadable().stream().map(ResourceStore.Unreadable::key).toList())
+                        + "); it stays allocated: 'jcalico delete WorkloadEndpoint NODE/ID' removes such a record first");
+            }
+            for (WorkloadEndpoint endpoint : read.resources()) {
                 if (endpoint.endpointId().equals(holder) || endpoint.nets().contains(Cidr.host(address))) {
                     throw new ValidationException("address " + address + " is used by container " + endpoint.containerId()
                             + " on node " + endpoint.node() + ": 'jcalico container remove' releases it");
