@@ -185,14 +185,14 @@ public final class ResourceStore {
      * command on one container reads its node's endpoints so, and one bad record there stops none of the others.
      */
     public <T extends Resource> Surveyed<T> survey(Class<T> kind, String prefix) {
-        return surveyed(kind, datastore.list(prefix));
+        return surveyed(kind, datastore.list(prefix).items());
     }
 
-    /** A listing's records read as the kind, apart as {@link #survey(Class)} reads them (its revision: the caller's guard). */
-    public static <T extends Resource> Surveyed<T> surveyed(Class<T> kind, Listing listing) {
+    /** Records (a listing's, a read's) as the kind, apart as {@link #survey(Class)} reads them. */
+    public static <T extends Resource> Surveyed<T> surveyed(Class<T> kind, List<KeyValue> records) {
         List<Versioned<T>> items = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
-        for (KeyValue kv : listing.items()) {
+        for (KeyValue kv : records) {
             Read<T> read = read(kind, kv);
             if (read.problem() == null) {
                 items.add(read.value());

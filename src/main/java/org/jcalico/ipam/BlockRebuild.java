@@ -54,7 +54,7 @@ public final class BlockRebuild {
         Optional<Versioned<IpPool>> pool = store.survey(IpPool.class).items().stream()
                 .filter(p -> p.resource().cidr().contains(cidr)).findFirst();
         Listing endpointListing = datastore.list(Keys.prefix(WorkloadEndpoint.class));
-        ResourceStore.Surveyed<WorkloadEndpoint> endpoints = ResourceStore.surveyed(WorkloadEndpoint.class, endpointListing);
+        ResourceStore.Surveyed<WorkloadEndpoint> endpoints = ResourceStore.surveyed(WorkloadEndpoint.class, endpointListing.items());
         if (!endpoints.unreadable().isEmpty()) {
             throw new ValidationException("block " + cidr + " is not rebuilt while endpoint records cannot be read, as the"
                     + " addresses they may hold would be free in it: " + keys(endpoints.unreadable()) + "; 'jcalico delete"

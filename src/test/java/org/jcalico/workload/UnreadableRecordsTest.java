@@ -125,6 +125,9 @@ class UnreadableRecordsTest {
 
             // the block turns unreadable: rebuilt from the endpoints, a's address is not handed out again
             datastore.commit(List.of(new Op.Put(blockKey, "{\"kind\": \"IPAMBlock\", \"cidr\": ")));
+            WorkloadEndpoint e = add(containers, "e");
+            assertNotEquals(blockCidr, Cidr.containing(e.nets().getFirst().network(), 26), "no address of the unreadable block is taken");
+            assertEquals(1, containers.remove(NODE, e.containerId(), Duration.ZERO).endpoints().size(), "nor does it stop a remove");
             ResourceService.Repaired block = admin.deleteUnreadable(IpamBlock.class, blockCidr.toString()).orElseThrow();
             assertEquals("rebuilt", block.verb());
             IpAddress aAddress = a.nets().getFirst().network();
