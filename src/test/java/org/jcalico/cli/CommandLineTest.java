@@ -505,6 +505,9 @@ class CommandLineTest {
         assertEquals(new Outcome(1, "", "error: block 10.65.0.0/26 is not rebuilt while endpoint records cannot be read, as the"
                 + " addresses they may hold would be free in it: " + badKey + "; 'jcalico delete WorkloadEndpoint NODE/ID' removes"
                 + " one; nothing was changed\n"), early);
+        Outcome shown = runAsGiven("--datastore", url, "get", "WorkloadEndpoint", "h1/" + bad);
+        assertTrue(shown.status() == 1 && shown.out().lines().anyMatch(line -> line.matches("WorkloadEndpoint +h1/" + bad
+                + " +unreadable: .*")), "`get` of one by the name its row shows: " + shown);
         Outcome endpoint = runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h1/" + bad);
         assertEquals(0, endpoint.status(), endpoint.toString());
         assertTrue(endpoint.out().startsWith("deleted the unreadable WorkloadEndpoint h1/" + bad + ": " + badKey + " is not a valid")
