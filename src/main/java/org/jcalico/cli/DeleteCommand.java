@@ -3,7 +3,6 @@ package org.jcalico.cli;
 import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Kinds;
-import org.jcalico.model.Node;
 import org.jcalico.model.Resource;
 import org.jcalico.resources.ResourceService;
 import picocli.CommandLine.Command;
@@ -24,11 +23,11 @@ final class DeleteCommand implements Runnable {
         Class<? extends Resource> type = KindArgument.parse(kind);
         try (Session session = new Session(spec)) {
             ResourceService service = new ResourceService(session.store());
-            Optional<ResourceStore.Unreadable> unreadable = service.deleteUnreadable(type, name);
-            if (unreadable.isPresent()) {
-                session.out().println("deleted the unreadable " + Kinds.name(type) + " " + Shown.value(name) + ": "
-                        + Shown.value(unreadable.get().key()) + " " + Shown.message(unreadable.get().problem())
-                        + (type == Node.class ? " (its IPAM blocks, if any: 'jcalico node remove " + Shown.value(name) + "')" : ""));
+            Optional<ResourceService.Repaired> repaired = service.deleteUnreadable(type, name);
+            if (repaired.isPresent()) {
+                ResourceStore.Unreadable record = repaired.get().record();
+                session.out().println(repaired.get().verb() + " the unreadable " + Kinds.name(type) + " " + Shown.value(name)
+                        + ": " + Shown.value(record.key()) + " " + Shown.message(record.problem()) + repaired.get().after());
                 return;
             }
             Resource deleted = service.delete(type, name);

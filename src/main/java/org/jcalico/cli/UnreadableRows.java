@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
+import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Kinds;
 import org.jcalico.model.Resource;
 import org.jcalico.resources.ResourceService;
@@ -37,9 +38,9 @@ final class UnreadableRows {
         }
         table.print(out);
         byKind.forEach((kind, count) -> out.println(count + " " + (byKind.size() == 1 ? "" : Kinds.name(kind) + " ")
-                + "record(s) cannot be read: " + (ResourceService.managed(kind)
-                ? "jcalico writes these itself, and 'jcalico delete' refuses them (docs/datastore.md, \"Records no command can read\")"
-                : "'jcalico delete " + Kinds.name(kind) + " NAME' removes one")));
+                + "record(s) cannot be read: 'jcalico delete " + Kinds.name(kind) + " NAME' "
+                + (kind == IpamBlock.class ? "rebuilds one from the endpoints holding its addresses" : "removes one")
+                + (ResourceService.managed(kind) ? " (docs/datastore.md, \"Records no command can read\")" : "")));
     }
 
     /** A count that left out records it could not read: "at least" it, for the rows above to say what. */

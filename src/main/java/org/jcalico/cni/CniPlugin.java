@@ -10,12 +10,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.util.Shown;
 import org.jcalico.workload.ContainerNamespace;
@@ -142,8 +142,16 @@ public final class CniPlugin implements CniVerbs {
         String endpointId = ContainerService.endpointId(node, request.containerId(), request.ifname());
         List<CniError> failures = new ArrayList<>();
         try {
-            containers.detach(node, request.containerId(), request.containerId(),
+            ContainerService.Removed removed = containers.detach(node, request.containerId(), request.containerId(),
                     endpoint -> endpoint.endpointId().equals(endpointId), UNPROGRAMMED);
+            if (removed.endpoints().isEmpty()) {
+                // its own record unreadable: still there, and so is what it holds; DEL must not say it is gone
+                store.unreadable(WorkloadEndpoint.class, node + "/" + endpointId).ifPresent(record -> {
+                    throw new ValidationException("its endpoint record " + Shown.value(record.key()) + " cannot be read ("
+                            + Shown.message(record.problem()) + "): 'jcalico delete WorkloadEndpoint " + node + "/" + endpointId
+                            + "' removes it and what it left");
+                });
+            }
         } catch (RuntimeException e) {
             failures.add(Failures.of(e, "cannot detach container " + Shown.value(request.containerId())));
         }
@@ -221,8 +229,7 @@ public final class CniPlugin implements CniVerbs {
         Set<String> keep = new HashSet<>();
         valid.forEach(a -> keep.add(ContainerService.endpointId(node, a.containerId(), a.ifname())));
         List<String> failures = new ArrayList<>();
-        for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node))) {
-            WorkloadEndpoint endpoint = read.resource();
+        for (WorkloadEndpoint endpoint : containers.endpointsUnder(node).resources()) {
             if (!Identity.ORCHESTRATOR.equals(endpoint.orchestrator())
                     || !request.config().name().equals(endpoint.labels().get(Identity.NETWORK_LABEL))
                     || keep.contains(endpoint.endpointId())) {

@@ -177,9 +177,22 @@ public final class ResourceStore {
      * read, this shows it beside the others, so the admin sees it and can delete it ({@link #unreadable}).
      */
     public <T extends Resource> Surveyed<T> survey(Class<T> kind) {
+        return survey(kind, Keys.prefix(kind));
+    }
+
+    /**
+     * The records of the kind under the prefix (one node's endpoints, say), read as {@link #survey(Class)} does: a
+     * command on one container reads its node's endpoints so, and one bad record there stops none of the others.
+     */
+    public <T extends Resource> Surveyed<T> survey(Class<T> kind, String prefix) {
+        return surveyed(kind, datastore.list(prefix).items());
+    }
+
+    /** Records (a listing's, a read's) as the kind, apart as {@link #survey(Class)} reads them. */
+    public static <T extends Resource> Surveyed<T> surveyed(Class<T> kind, List<KeyValue> records) {
         List<Versioned<T>> items = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
-        for (KeyValue kv : datastore.list(Keys.prefix(kind)).items()) {
+        for (KeyValue kv : records) {
             Read<T> read = read(kind, kv);
             if (read.problem() == null) {
                 items.add(read.value());
@@ -191,18 +204,23 @@ public final class ResourceStore {
     }
 
     /**
-     * The record of the kind by name when it does not read as the kind; empty when it reads, when there is none, and
-     * for a per-node kind (whose key the name alone does not give).
+     * The record of the kind by name when it does not read as the kind; empty when it reads or there is none. A
+     * per-node kind's name is NODE/NAME, as its rows show it.
      */
     public Optional<Unreadable> unreadable(Class<? extends Resource> kind, String name) {
         String key = Keys.keyOf(kind, name);
         if (key == null) {
-            return Optional.empty();
+            int slash = name.indexOf('/');
+            if (slash <= 0 || slash == name.length() - 1) {
+                return Optional.empty();
+            }
+            key = Keys.nodeKey(kind, name.substring(0, slash), name.substring(slash + 1));
         }
+        String read = key;
         return datastore.get(key).flatMap(kv -> {
             String problem = read(kind, kv).problem();
             return problem == null ? Optional.empty()
-                    : Optional.of(new Unreadable(kind, key, name, kv.modRevision(), problem));
+                    : Optional.of(new Unreadable(kind, read, name, kv.modRevision(), problem));
         });
     }
 }

@@ -93,8 +93,8 @@ public final class DockerSweeper implements Runnable {
         }
         Set<String> orphans = new HashSet<>();
         List<String> detached = new java.util.ArrayList<>();
-        for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class)) {
-            WorkloadEndpoint endpoint = read.resource();
+        // an endpoint record nobody can read stops no other's sweep; the addresses it may hold stay (Ipam.release)
+        for (WorkloadEndpoint endpoint : store.survey(WorkloadEndpoint.class).resources()) {
             endpoint.nets().forEach(net -> used.add(net.network()));
             if (!endpoint.node().equals(node) || !endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR)) {
                 continue;

@@ -3,7 +3,6 @@ package org.jcalico.docker;
 import java.util.List;
 import java.util.Map;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
@@ -92,7 +91,7 @@ public final class IpamDriver {
             return;
         }
         Cidr host = Cidr.host(address);
-        store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).stream().map(Versioned::resource)
+        store.survey(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).resources().stream()
                 .filter(endpoint -> endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR) && endpoint.nets().contains(host))
                 .forEach(endpoint -> network.detach(endpoint.containerId()));
         // only this node's endpoints use docker's addresses of this node

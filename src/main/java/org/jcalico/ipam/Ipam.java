@@ -21,6 +21,7 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /**
  * Address management without a cluster-wide lock. Pools are carved into blocks that each belong to one node, so a
@@ -80,10 +81,14 @@ public final class Ipam {
                 return takeFree(own.get(), enabled, handle, within);
             }
             // claiming a block or borrowing from another node's reads every block: once per block of addresses a node takes
-            List<Versioned<IpamBlock>> blocks = store.list(IpamBlock.class).stream().filter(block -> inAny(enabled, block)).toList();
+            // a block that cannot be read is neither taken from nor claimed again: which of its addresses are free is unknown
+            ResourceStore.Surveyed<IpamBlock> all = store.survey(IpamBlock.class);
+            List<Versioned<IpamBlock>> blocks = all.items().stream().filter(block -> inAny(enabled, block)).toList();
             List<Versioned<IpamBlock>> usable = blocks.stream()
                     .filter(block -> firstFree(block.resource(), within).isPresent()).toList();
-            Optional<IpAddress> claimed = claimBlock(enabled, blocks, node, handle, within);
+            Set<Cidr> taken = new HashSet<>(cidrsOf(all.unreadable()));
+            blocks.forEach(block -> taken.add(block.resource().cidr()));
+            Optional<IpAddress> claimed = claimBlock(enabled, taken, node, handle, within);
             if (claimed.isPresent()) {
                 return claimed.get();
             }
@@ -162,8 +167,15 @@ public final class Ipam {
                 throw new ValidationException("address " + address + " is not allocated");
             }
             String endpointPrefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
-            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointPrefix);
-            for (WorkloadEndpoint endpoint : endpoints.resources()) {
+            Listing endpoints = store.datastore().list(endpointPrefix);
+            ResourceStore.Surveyed<WorkloadEndpoint> read = ResourceStore.surveyed(WorkloadEndpoint.class, endpoints.items());
+            if (!read.unreadable().isEmpty()) {
+                // it may hold this address: freed, the address could be handed out while that endpoint still has it
+                throw new ValidationException("address " + address + " may be used by an endpoint whose record cannot be read ("
+                        + Shown.names(read.unreadable().stream().map(ResourceStore.Unreadable::key).toList())
+                        + "); it stays allocated: 'jcalico delete WorkloadEndpoint NODE/ID' removes such a record first");
+            }
+            for (WorkloadEndpoint endpoint : read.resources()) {
                 if (endpoint.endpointId().equals(holder) || endpoint.nets().contains(Cidr.host(address))) {
                     throw new ValidationException("address " + address + " is used by container " + endpoint.containerId()
                             + " on node " + endpoint.node() + ": 'jcalico container remove' releases it");
@@ -263,14 +275,7 @@ public final class Ipam {
         ResourceStore.Surveyed<IpamBlock> blockRecords = store.survey(IpamBlock.class);
         ResourceStore.Surveyed<IpPool> poolRecords = store.survey(IpPool.class);
         List<IpamBlock> blocks = blockRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr())).toList();
-        List<Cidr> unreadBlocks = new ArrayList<>();
-        for (ResourceStore.Unreadable record : blockRecords.unreadable()) {
-            try {
-                unreadBlocks.add(Cidr.parse(record.name()));
-            } catch (ValidationException e) {
-                // a key no block of jcalico's has: in no pool, shown as it is
-            }
-        }
+        List<Cidr> unreadBlocks = cidrsOf(blockRecords.unreadable());
         List<PoolUsage> pools = poolRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr()))
                 .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList(),
                         (int) unreadBlocks.stream().filter(block -> pool.cidr().contains(block)).count()))
@@ -278,6 +283,19 @@ public final class Ipam {
         List<ResourceStore.Unreadable> unreadable = new ArrayList<>(poolRecords.unreadable());
         unreadable.addAll(blockRecords.unreadable());
         return new Usage(pools, unreadable);
+    }
+
+    /** The CIDRs that block records which cannot be read are under (a key no block of jcalico's has names none). */
+    private static List<Cidr> cidrsOf(List<ResourceStore.Unreadable> blocks) {
+        List<Cidr> cidrs = new ArrayList<>();
+        for (ResourceStore.Unreadable record : blocks) {
+            try {
+                cidrs.add(Cidr.parse(record.name()));
+            } catch (ValidationException e) {
+                // in no pool, shown as it is
+            }
+        }
+        return cidrs;
     }
 
     /** The pools' use, and every pool and block record that cannot be read (the pools' first). */
@@ -344,10 +362,8 @@ public final class Ipam {
      * Claims the first unclaimed block that a range reaches, of the first pool that has one, with the block's first
      * address inside the range for the handle.
      */
-    private Optional<IpAddress> claimBlock(List<Versioned<IpPool>> enabled, List<Versioned<IpamBlock>> blocks, String node,
+    private Optional<IpAddress> claimBlock(List<Versioned<IpPool>> enabled, Set<Cidr> taken, String node,
                                            String handle, List<Cidr> within) {
-        Set<Cidr> taken = new HashSet<>();
-        blocks.forEach(block -> taken.add(block.resource().cidr()));
         for (Versioned<IpPool> versioned : enabled) {
             IpPool pool = versioned.resource();
             for (Cidr range : within) {

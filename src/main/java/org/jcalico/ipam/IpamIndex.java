@@ -89,7 +89,11 @@ final class IpamIndex {
     List<Versioned<IpamBlock>> affineBlocks(String node) {
         List<Versioned<IpamBlock>> blocks = new ArrayList<>();
         for (KeyValue entry : datastore.list(Keys.affinityPrefix(node)).items()) {
-            Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, entry.value());
+            ResourceStore.Surveyed<IpamBlock> read = read(entry);
+            if (!read.unreadable().isEmpty()) {
+                continue;
+            }
+            Optional<Versioned<IpamBlock>> block = read.items().stream().findFirst();
             if (block.isPresent() && node.equals(block.get().resource().affinity())) {
                 blocks.add(block.get());
             } else {
@@ -116,7 +120,11 @@ final class IpamIndex {
     List<Held> blocksOf(String handle) {
         List<Held> held = new ArrayList<>();
         for (KeyValue entry : datastore.list(Keys.handlePrefix(handle)).items()) {
-            Optional<Versioned<IpamBlock>> block = store.get(IpamBlock.class, entry.value());
+            ResourceStore.Surveyed<IpamBlock> read = read(entry);
+            if (!read.unreadable().isEmpty()) {
+                continue;
+            }
+            Optional<Versioned<IpamBlock>> block = read.items().stream().findFirst();
             if (block.isPresent() && block.get().resource().allocations().containsValue(handle)) {
                 held.add(new Held(entry, block.get()));
             } else {
@@ -136,6 +144,16 @@ final class IpamIndex {
             }
         }
         return deletes;
+    }
+
+    /**
+     * The block an entry points at, read apart: one that cannot be read keeps its entry and is skipped, neither taken
+     * from nor freed in (which of its addresses are in use is unknown until `jcalico delete IPAMBlock` rebuilds it),
+     * so it stops no add or remove of the node's other blocks.
+     */
+    private ResourceStore.Surveyed<IpamBlock> read(KeyValue entry) {
+        return ResourceStore.surveyed(IpamBlock.class,
+                datastore.get(Keys.keyOf(IpamBlock.class, entry.value())).stream().toList());
     }
 
     private void dropStale(KeyValue entry) {

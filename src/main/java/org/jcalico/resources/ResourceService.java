@@ -13,6 +13,7 @@ import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
+import org.jcalico.ipam.BlockRebuild;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
@@ -32,6 +33,8 @@ import org.jcalico.model.Rule;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
+import org.jcalico.util.Shown;
+import org.jcalico.workload.Intents;
 
 /**
  * `apply` and `delete` for any kind: the same checks as the dedicated commands, and a whole file applied in one
@@ -334,14 +337,38 @@ public final class ResourceService {
      * Deletes the record of the kind by name if it cannot be read (written by hand, by another program or an older
      * jcalico), so an admin needs neither etcdctl nor sqlite3 to repair the store: by its key, guarded by its
      * revision, so a value written meanwhile is not deleted unseen. What depends on it cannot be checked (its content
-     * is unknown): a node's IPAM blocks stay, for `node remove` to give up. Empty, deleting nothing, when the record
-     * reads or there is none ({@link #delete} then applies).
+     * is unknown): a node's IPAM blocks stay, for `node remove` to give up. The kinds jcalico writes itself are
+     * repaired so that no address in use can be handed out again (docs/datastore.md, "Session 49 (r-bad)"): an
+     * endpoint's record goes with an intent for its node's agent to undo what it left ({@link Intents#detachUnreadable}),
+     * a block is rebuilt from the endpoints holding its addresses ({@link BlockRebuild}), a status goes (its agent
+     * writes it again). Empty, changing nothing, when the record reads or there is none ({@link #delete} then applies).
      */
-    public Optional<ResourceStore.Unreadable> deleteUnreadable(Class<? extends Resource> kind, String name) {
-        refuseManaged(kind);
+    public Optional<Repaired> deleteUnreadable(Class<? extends Resource> kind, String name) {
         Optional<ResourceStore.Unreadable> unreadable = store.unreadable(kind, name);
-        unreadable.ifPresent(record -> store.commit(List.of(new Op.Delete(record.key(), record.revision()))));
-        return unreadable;
+        if (unreadable.isEmpty()) {
+            return Optional.empty();
+        }
+        ResourceStore.Unreadable record = unreadable.get();
+        if (kind == WorkloadEndpoint.class) {
+            return Optional.of(new Repaired(record, "deleted", Intents.detachUnreadable(store, record)
+                    .map(intent -> "; its veth " + intent.hostInterface() + " and the addresses held for " + intent.handle()
+                            + " go at node " + intent.node() + "'s next sweep of unfinished container commands")
+                    .orElse("")));
+        }
+        if (kind == IpamBlock.class) {
+            return Optional.of(new BlockRebuild(store).rebuild(record)
+                    .map(block -> new Repaired(record, "rebuilt", " from the endpoints holding its addresses: "
+                            + block.allocations().size() + " address(es) in use"
+                            + (block.affinity() == null ? ", of no node" : ", of node " + block.affinity())))
+                    .orElseGet(() -> new Repaired(record, "deleted", " (its key names no block)")));
+        }
+        store.commit(List.of(new Op.Delete(record.key(), record.revision())));
+        return Optional.of(new Repaired(record, "deleted", kind == Node.class
+                ? " (its IPAM blocks, if any: 'jcalico node remove " + Shown.value(name) + "')" : ""));
+    }
+
+    /** An unreadable record repaired: VERB "deleted" or "rebuilt", and what an admin should know after the key. */
+    public record Repaired(ResourceStore.Unreadable record, String verb, String after) {
     }
 
     /** The kinds jcalico writes itself: deleting one by hand would break what it keeps consistent. */

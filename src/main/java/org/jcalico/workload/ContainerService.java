@@ -194,7 +194,11 @@ public final class ContainerService {
     public Removed remove(String node, String spec, Duration wait) {
         Removed removed = detach(node, containerIdOf(spec), spec, endpoint -> true, wait);
         if (removed.endpoints().isEmpty() && removed.recovered().isEmpty()) {
-            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')");
+            List<ResourceStore.Unreadable> unreadable = endpointsUnder(node).unreadable();
+            throw new ValidationException("container '" + spec + "' has no endpoint (see 'jcalico container list')"
+                    + (unreadable.isEmpty() ? "" : " that can be read: " + unreadable.size() + " endpoint record(s) of node "
+                    + node + " cannot be read and may be its, " + Shown.names(unreadable.stream().map(ResourceStore.Unreadable::key).toList())
+                    + " ('jcalico delete WorkloadEndpoint NODE/ID' removes one and what it left: docs/datastore.md)"));
         }
         return removed;
     }
@@ -302,7 +306,7 @@ public final class ContainerService {
 
     /** The node's endpoints of the orchestrator, as stored now. */
     public List<WorkloadEndpoint> endpointsOn(String node, String orchestrator) {
-        return store.list(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).stream().map(Versioned::resource)
+        return endpointsUnder(node).resources().stream()
                 .filter(endpoint -> endpoint.orchestrator().equals(orchestrator)).toList();
     }
 
@@ -361,9 +365,18 @@ public final class ContainerService {
 
     /** The container's endpoints on the node, read by the node's key prefix; on every node when null. */
     private List<Versioned<WorkloadEndpoint>> endpointsOf(String node, String containerId) {
-        String prefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
-        return store.list(WorkloadEndpoint.class, prefix).stream()
+        return endpointsUnder(node).items().stream()
                 .filter(e -> Intents.matches(e.resource().containerId(), containerId)).toList();
+    }
+
+    /**
+     * The node's endpoint records (every node's when null), those that read and those that do not apart: a record
+     * nobody can read is not the container asked about, unless its key says so, and must not stop a command on
+     * another container of the node (docs/datastore.md, "Session 49 (r-bad)").
+     */
+    public ResourceStore.Surveyed<WorkloadEndpoint> endpointsUnder(String node) {
+        String prefix = node == null ? Keys.prefix(WorkloadEndpoint.class) : Keys.nodePrefix(WorkloadEndpoint.class, node);
+        return store.survey(WorkloadEndpoint.class, prefix);
     }
 
     /** An endpoint with an intent record is one an attachment died on: a new add undoes that one first. */

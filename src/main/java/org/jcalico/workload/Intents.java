@@ -22,6 +22,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.resources.ProfileService;
+import org.jcalico.util.Shown;
 
 /**
  * Intent records (see {@link Intent} and docs/ipam.md): one per endpoint at most, so two commands on one container
@@ -35,6 +36,8 @@ public final class Intents {
     private static final Set<String> ACTIVE = ConcurrentHashMap.newKeySet();
     /** What docker takes for a short id: the only container ids `container remove` matches by prefix ({@link #matches}). */
     private static final Pattern SHORT_DOCKER_ID = Pattern.compile("[0-9a-f]{12,64}");
+    /** An endpoint id as {@link ContainerService#endpointId} makes one. */
+    private static final Pattern ENDPOINT_ID = Pattern.compile("[0-9a-f]{16}");
     private final ResourceStore store;
     private final Datastore datastore;
     /** One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. */
@@ -131,6 +134,34 @@ public final class Intents {
             ACTIVE.remove(intent.key());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Removes an endpoint record nobody can read (RECORD) and hands what it may have left to its node: in one commit,
+     * guarded by the record's revision, the record goes and an intent to detach it comes, owned by no one, so the
+     * node's agent tears it down at its next sweep (its veth, named from its id as every attach names it, then the
+     * addresses its id holds: freed only once nothing can use them). An id of another form than jcalico's has no veth
+     * nor addresses of jcalico's: the record alone goes. Returns the intent, or empty for such an id.
+     */
+    public static Optional<Intent> detachUnreadable(ResourceStore store, ResourceStore.Unreadable record) {
+        int slash = record.name().indexOf('/');
+        String node = record.name().substring(0, slash);
+        String endpointId = record.name().substring(slash + 1);
+        List<Op> ops = new ArrayList<>(List.of(new Op.Delete(record.key(), record.revision())));
+        Optional<Intent> intent = Optional.empty();
+        if (ENDPOINT_ID.matcher(endpointId).matches()) {
+            String hostInterface = ContainerService.hostInterface(ContainerService.config(store, node).interfacePrefix(), endpointId);
+            intent = Optional.of(new Intent(Intent.Operation.detach, node, endpointId, "(unreadable endpoint record)",
+                    hostInterface, endpointId, List.of(), null));
+            ops.add(new Op.Create(intent.get().key(), intent.get().toJson()));
+        }
+        try {
+            store.commit(ops);
+        } catch (ConflictException e) {
+            throw new ValidationException("the record " + Shown.value(record.key()) + " changed, or a container command on"
+                    + " endpoint " + Shown.value(endpointId) + " is under way; nothing was changed: look again");
+        }
+        return intent;
     }
 
     /** The attachment is complete: its record goes, and with it the means to undo it. */

@@ -1,6 +1,7 @@
 package org.jcalico.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -27,6 +28,8 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.model.ValidationException;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
@@ -462,5 +465,77 @@ class CommandLineTest {
         assertEquals(new Outcome(1, "", "error: resource 3 (Node zz) is a record 'jcalico get' could not read, not a resource:"
                 + " take it out of the file; nothing was applied\n"), applied);
         assertTrue(runAsGiven("--datastore", url, "node", "list").out().lines().noneMatch(line -> line.startsWith("h9 ")), "nothing applied");
+    }
+
+    /**
+     * Session 49 (r-bad): `jcalico delete` repairs the kinds jcalico writes itself, in the order that keeps every
+     * address in use allocated: a block is not rebuilt while an endpoint record that may hold its addresses cannot be
+     * read, nor while a container command under way holds some; an endpoint record goes with an intent for its node
+     * to undo what it left; the block is then rebuilt from the endpoints. Old code: `error: a WorkloadEndpoint is
+     * managed by jcalico itself: use 'jcalico container remove'` (and likewise for the block and the status).
+     */
+    @Test
+    void anAdminRepairsWhatJcalicoWritesItselfOnTheEmbeddedStore() throws Exception {
+        repairs("embedded:" + dir.resolve("store.db"));
+    }
+
+    @Test
+    void anAdminRepairsWhatJcalicoWritesItselfOnEtcd() throws Exception {
+        onEtcd(this::repairs);
+    }
+
+    private void repairs(String url) throws Exception {
+        String garbage = "{\"kind\":\"x\n" + "x".repeat(20);
+        String bad = "0123456789abcdef";
+        String badKey = Keys.nodeKey(WorkloadEndpoint.class, "h1", bad);
+        String blockKey = Keys.keyOf(IpamBlock.class, "10.65.0.0/26");
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            resources.create(new Node("h1", IpAddress.parse("192.0.2.1"), null, null));
+            resources.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            new Ipam(resources).assign(IpAddress.parse("10.65.0.1"), "h1", "e1");
+            new Ipam(resources).assign(IpAddress.parse("10.65.0.2"), "h1", bad);
+            resources.create(new WorkloadEndpoint("h1", null, "c1", "e1", "jce1", null, List.of(Cidr.parse("10.65.0.1/32")),
+                    List.of(), List.of(), null, null, java.util.Map.of(), List.of()));
+            store.commit(List.of(new Op.Put(badKey, garbage), new Op.Put(blockKey, garbage),
+                    new Op.Put(Keys.nodeKey(EndpointStatus.class, "h1", "e1"), garbage)));
+        }
+
+        Outcome early = runAsGiven("--datastore", url, "delete", "IPAMBlock", "10.65.0.0/26");
+        assertEquals(new Outcome(1, "", "error: block 10.65.0.0/26 is not rebuilt while endpoint records cannot be read, as the"
+                + " addresses they may hold would be free in it: " + badKey + "; 'jcalico delete WorkloadEndpoint NODE/ID' removes"
+                + " one; nothing was changed\n"), early);
+        Outcome shown = runAsGiven("--datastore", url, "get", "WorkloadEndpoint", "h1/" + bad);
+        assertTrue(shown.status() == 1 && shown.out().lines().anyMatch(line -> line.matches("WorkloadEndpoint +h1/" + bad
+                + " +unreadable: .*")), "`get` of one by the name its row shows: " + shown);
+        Outcome endpoint = runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h1/" + bad);
+        assertEquals(0, endpoint.status(), endpoint.toString());
+        assertTrue(endpoint.out().startsWith("deleted the unreadable WorkloadEndpoint h1/" + bad + ": " + badKey + " is not a valid")
+                && endpoint.out().endsWith("; its veth jc0123456789abc and the addresses held for " + bad
+                + " go at node h1's next sweep of unfinished container commands\n"), endpoint.out());
+        Outcome underWay = runAsGiven("--datastore", url, "delete", "IPAMBlock", "10.65.0.0/26");
+        assertTrue(underWay.status() == 1 && underWay.err().contains("while a container command under way holds addresses of it ("
+                + Keys.intent("h1", bad) + ")"), underWay.toString());
+
+        try (Datastore store = Datastores.open(url)) {
+            // what the node's sweep does once it has removed the veth (the kernel's part: UnreadableRecordsTest)
+            store.delete(Keys.intent("h1", bad), store.get(Keys.intent("h1", bad)).orElseThrow().modRevision());
+        }
+        Outcome block = runAsGiven("--datastore", url, "delete", "IPAMBlock", "10.65.0.0/26");
+        assertEquals(0, block.status(), block.toString());
+        assertTrue(block.out().startsWith("rebuilt the unreadable IPAMBlock 10.65.0.0/26: " + blockKey + " is not a valid")
+                && block.out().endsWith(" from the endpoints holding its addresses: 1 address(es) in use, of node h1\n"), block.out());
+        assertEquals(new Outcome(1, "", "error: address 10.65.0.1 is used by container c1 on node h1: 'jcalico container remove'"
+                + " releases it\n"), runAsGiven("--datastore", url, "ipam", "release", "10.65.0.1"));
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            assertEquals("address 10.65.0.1 is already in use (by e1)", assertThrows(ValidationException.class,
+                    () -> new Ipam(resources).assign(IpAddress.parse("10.65.0.1"), "h1", "e9")).getMessage());
+            org.junit.jupiter.api.Assertions.assertNotEquals(IpAddress.parse("10.65.0.1"), new Ipam(resources).autoAssign("h1", 4, "e9"));
+        }
+        Outcome status = runAsGiven("--datastore", url, "delete", "WorkloadEndpointStatus", "h1/e1");
+        assertTrue(status.status() == 0 && status.out().startsWith("deleted the unreadable WorkloadEndpointStatus h1/e1: "), status.toString());
+        assertEquals(0, runAsGiven("--datastore", url, "container", "list").out().lines()
+                .filter(line -> line.contains("unreadable")).count(), "nothing unreadable is left");
     }
 }
