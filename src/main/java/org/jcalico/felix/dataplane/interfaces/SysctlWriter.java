@@ -40,25 +40,29 @@ final class SysctlWriter {
      */
     Outcome write(Map<String, String> settings, Map<String, String> held) {
         Map<String, String> valuesByPath = new LinkedHashMap<>();
-        Map<String, String> keysByPath = new LinkedHashMap<>();
-        Map<String, String> heldByPath = new HashMap<>();
+        Map<String, String> keysByPath = new HashMap<>();
+        Set<String> differing = new HashSet<>();
         settings.forEach((key, value) -> {
             if (!VALUE.matcher(value).matches()) {
                 throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
             }
+            String kernel = held.get(key);
+            // one the dump shows in place is left before its path is even made: after a forget most settings are
+            if (value.equals(kernel)) {
+                return;
+            }
             String path = Sysctls.path(key);
             valuesByPath.put(path, value);
             keysByPath.put(path, key);
-            String kernel = held.get(key);
             if (kernel != null) {
-                heldByPath.put(path, kernel);
+                differing.add(path);
             }
         });
         ProcSys.Outcome outcome;
         try {
-            outcome = files.write(valuesByPath, heldByPath);
+            outcome = files.write(valuesByPath, differing);
         } catch (Rtnetlink.Interrupted e) {
-            outcome = files.write(valuesByPath, heldByPath);
+            outcome = files.write(valuesByPath, differing);
         }
         Set<String> written = new HashSet<>();
         outcome.written().forEach(path -> written.add(keysByPath.get(path)));
