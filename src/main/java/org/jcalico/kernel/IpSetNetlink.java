@@ -42,6 +42,7 @@ public final class IpSetNetlink {
     private static final int IPSET_CMD_CREATE = 2;
     private static final int IPSET_CMD_DESTROY = 3;
     private static final int IPSET_CMD_SWAP = 6;
+    private static final int IPSET_CMD_LIST = 7;
     private static final int IPSET_CMD_ADD = 9;
     private static final int IPSET_CMD_DEL = 10;
     private static final int IPSET_CMD_TYPE = 13;
@@ -51,6 +52,7 @@ public final class IpSetNetlink {
     private static final int IPSET_ATTR_SETNAME2 = 3;
     private static final int IPSET_ATTR_REVISION = 4;
     private static final int IPSET_ATTR_FAMILY = 5;
+    private static final int IPSET_ATTR_FLAGS = 6;
     private static final int IPSET_ATTR_DATA = 7;
     private static final int IPSET_ATTR_ADT = 8;
     private static final int IPSET_ATTR_LINENO = 9;
@@ -59,6 +61,9 @@ public final class IpSetNetlink {
     private static final int IPSET_ATTR_MAXELEM = 19;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_F_NET_BYTEORDER = 0x4000;
+    /** A list's flag: each set's name and header only, as {@code ipset list -n} asks. */
+    private static final int IPSET_FLAG_LIST_SETNAME = 1 << 1;
+    private static final int NFPROTO_UNSPEC = 0;
     private static final int NFPROTO_IPV4 = 2;
     private static final int NFPROTO_IPV6 = 10;
     /** nfgenmsg: family, version, resource id. */
@@ -108,6 +113,19 @@ public final class IpSetNetlink {
             }
             return null;
         }, refusal -> refusal != null);
+    }
+
+    /**
+     * Whether the namespace holds any set, of anyone's, asked as {@code ipset list -n} asks: a dump of each set's name
+     * and header without its members, one message a set. A cold start's kernel holds none, and saying so took an
+     * {@code ipset save} process on the rules' path.
+     */
+    public boolean holdsAnySet() {
+        return observed(channel -> !channel.dump(NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST,
+                writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0)
+                        .attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL})
+                        .attribute(IPSET_ATTR_FLAGS | NLA_F_NET_BYTEORDER, Batch.bigEndian(IPSET_FLAG_LIST_SETNAME)))
+                .isEmpty(), any -> false);
     }
 
     /** For tests: the socket is closed once {@code requests} more messages were sent (a batch cut mid-way). */

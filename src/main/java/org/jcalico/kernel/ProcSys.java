@@ -42,29 +42,27 @@ public final class ProcSys {
      * @throws Rtnetlink.Interrupted when the batch did not finish in time: which values were written is unknown
      */
     public Outcome write(Map<String, String> valuesByPath) {
-        return write(valuesByPath, Map.of());
+        return write(valuesByPath, Set.of());
     }
 
     /**
-     * The same, but a file whose value the caller already read another way (HELD, by path: a links dump carries most
-     * of an interface's settings, {@link Link}) is not read again: skipped when it holds the value, else written.
+     * The same, but a file the caller already knows to hold another value (DIFFERING, by path: a links dump carries
+     * most of an interface's settings, {@link Link}) is written without being read first.
      */
-    public Outcome write(Map<String, String> valuesByPath, Map<String, String> heldByPath) {
-        return thread.observed(ignored -> writeHere(valuesByPath, heldByPath), outcome -> !outcome.refused().isEmpty(),
+    public Outcome write(Map<String, String> valuesByPath, Set<String> differing) {
+        return thread.observed(ignored -> writeHere(valuesByPath, differing), outcome -> !outcome.refused().isEmpty(),
                 TOOL, observer);
     }
 
-    private static Outcome writeHere(Map<String, String> valuesByPath, Map<String, String> heldByPath) {
+    private static Outcome writeHere(Map<String, String> valuesByPath, Set<String> differing) {
         Set<String> written = new HashSet<>();
         Map<String, String> refused = new LinkedHashMap<>();
         byte[] buffer = new byte[64];
         valuesByPath.forEach((path, value) -> {
-            // normalised first: "/proc/sys/../../etc/x" starts with /proc/sys/ too
-            if (!java.nio.file.Path.of(path).normalize().startsWith("/proc/sys/")) {
+            if (!underProcSys(path)) {
                 throw new KernelException("refused to write " + Shown.escaped(path) + ": not under /proc/sys");
             }
-            String held = heldByPath.get(path);
-            if (value.equals(held != null ? held : read(path, buffer))) {
+            if (!differing.contains(path) && value.equals(read(path, buffer))) {
                 return;
             }
             try (FileOutputStream out = new FileOutputStream(path)) {
@@ -76,6 +74,29 @@ public final class ProcSys {
             }
         });
         return new Outcome(written, refused);
+    }
+
+    /**
+     * Whether the path names a file under /proc/sys/ as it stands: "/proc/sys/../../etc/x" starts with /proc/sys/ too,
+     * so a "." or ".." part is refused. A scan of the text rather than Path.normalize: a cold start checks thousands of
+     * paths before its links can go up, and Path's parsing, twice per path, cost a quarter of the writes' time.
+     */
+    static boolean underProcSys(String path) {
+        String root = "/proc/sys/";
+        if (!path.startsWith(root)) {
+            return false;
+        }
+        int part = root.length();
+        while (part <= path.length()) {
+            int end = path.indexOf('/', part);
+            end = end < 0 ? path.length() : end;
+            int length = end - part;
+            if (length == 1 && path.charAt(part) == '.' || length == 2 && path.startsWith("..", part)) {
+                return false;
+            }
+            part = end + 1;
+        }
+        return true;
     }
 
     /** The file's first line, or null when it cannot be read (the write that follows says why). */

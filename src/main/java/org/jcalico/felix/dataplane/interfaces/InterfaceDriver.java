@@ -88,7 +88,7 @@ public final class InterfaceDriver {
             // settings are written and their links set up without first listing every link of the host
             Map<String, Link> links = !checkGlobal ? null : pending.isEmpty() ? Map.of() : netlink.links();
             Map<String, String> settings = new LinkedHashMap<>();
-            Map<String, String> held = new HashMap<>();
+            Set<String> differing = new HashSet<>();
             Map<String, String> owners = new HashMap<>();
             List<EndpointInterface> present = new ArrayList<>();
             for (EndpointInterface endpoint : pending) {
@@ -98,17 +98,17 @@ public final class InterfaceDriver {
                     continue;
                 }
                 present.add(endpoint);
-                Sysctls.forInterface(endpoint).forEach((key, value) -> {
+                Sysctls.unsettled(endpoint, link, (key, value, differs) -> {
                     settings.put(key, value);
                     owners.put(key, endpoint.name());
+                    if (differs) {
+                        differing.add(key);
+                    }
                 });
-                if (link != null) {
-                    held.putAll(Sysctls.held(endpoint, link));
-                }
             }
             // each setting the dump did not answer is read first (a read costs microseconds), and only one that differs
             // is written, new interfaces' too
-            SysctlWriter.Outcome outcome = sysctls.write(settings, held);
+            SysctlWriter.Outcome outcome = sysctls.write(settings, differing);
             Map<String, String> refusedKeys = outcome.refused();
             refusedKeys.forEach((key, error) -> failures.merge(owners.get(key), error, this::join));
 

@@ -31,17 +31,17 @@ final class SysctlWriter {
 
     /** Writes every setting whose value differs from the kernel's (a file that cannot be read counts as differing). */
     Outcome write(Map<String, String> settings) {
-        return write(settings, Map.of());
+        return write(settings, Set.of());
     }
 
     /**
-     * The same, HELD giving the kernel's value of some settings by key, as read another way (the links dump): their
-     * files are not read again.
+     * The same, DIFFERING naming settings known to hold another value, as read another way (the links dump): their
+     * files are written without a read.
      */
-    Outcome write(Map<String, String> settings, Map<String, String> held) {
+    Outcome write(Map<String, String> settings, Set<String> differing) {
         Map<String, String> valuesByPath = new LinkedHashMap<>();
-        Map<String, String> keysByPath = new LinkedHashMap<>();
-        Map<String, String> heldByPath = new HashMap<>();
+        Map<String, String> keysByPath = new HashMap<>();
+        Set<String> differingPaths = new HashSet<>();
         settings.forEach((key, value) -> {
             if (!VALUE.matcher(value).matches()) {
                 throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
@@ -49,16 +49,15 @@ final class SysctlWriter {
             String path = Sysctls.path(key);
             valuesByPath.put(path, value);
             keysByPath.put(path, key);
-            String kernel = held.get(key);
-            if (kernel != null) {
-                heldByPath.put(path, kernel);
+            if (differing.contains(key)) {
+                differingPaths.add(path);
             }
         });
         ProcSys.Outcome outcome;
         try {
-            outcome = files.write(valuesByPath, heldByPath);
+            outcome = files.write(valuesByPath, differingPaths);
         } catch (Rtnetlink.Interrupted e) {
-            outcome = files.write(valuesByPath, heldByPath);
+            outcome = files.write(valuesByPath, differingPaths);
         }
         Set<String> written = new HashSet<>();
         outcome.written().forEach(path -> written.add(keysByPath.get(path)));

@@ -1,7 +1,6 @@
 package org.jcalico.felix.dataplane.interfaces;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,21 +52,25 @@ public final class Sysctls {
         return settings;
     }
 
+    /** Takes a setting to check: its key and value, and whether the links dump showed the kernel holding another. */
+    interface Unsettled {
+        void setting(String key, String value, boolean differs);
+    }
+
     /**
-     * Of {@link #forInterface}'s settings, those whose value the links dump carried for the endpoint's link, with that
-     * value as /proc/sys shows it (the per-interface "conf" ones; a "neigh" one is not in the dump): they need no read
-     * of their file.
+     * Of {@link #forInterface}'s settings, in its order, those that LINK (the endpoint's link as the links dump gave it,
+     * or null) does not show in place: a per-interface "conf" one the dump carried with another value (known to differ:
+     * written without a read), or one it did not carry (a "neigh" one: its file is read first). One the dump shows in
+     * place is left before its key is made: after a forget most are, and a cold start checks thousands.
      */
-    static Map<String, String> held(EndpointInterface endpoint, Link link) {
+    static void unsettled(EndpointInterface endpoint, Link link, Unsettled unsettled) {
         String name = keyPart(endpoint.name());
-        Map<String, String> held = new HashMap<>();
-        settings(endpoint).forEach(setting -> {
-            String value = setting.group().equals("conf") ? link.conf(setting.family(), setting.name()) : null;
-            if (value != null) {
-                held.put(setting.key(name), value);
+        for (Setting setting : settings(endpoint)) {
+            String kernel = link != null && setting.group().equals("conf") ? link.conf(setting.family(), setting.name()) : null;
+            if (!setting.value().equals(kernel)) {
+                unsettled.setting(setting.key(name), setting.value(), kernel != null);
             }
-        });
-        return held;
+        }
     }
 
     private static List<Setting> settings(EndpointInterface endpoint) {

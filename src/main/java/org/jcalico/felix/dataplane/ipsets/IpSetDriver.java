@@ -82,7 +82,14 @@ public final class IpSetDriver {
         return new IpSetSnapshot(sets, read.misfits());
     }
 
+    /**
+     * The kernel's sets, read by {@code ipset save} unless the kernel says it holds none at all: whoever made a set, the
+     * kernel is asked each time, only more cheaply when the answer is "none" (a cold start's, after the guard).
+     */
     public IpSetSnapshot read() {
+        if (!kernel.holdsAnySet()) {
+            return IpSetSnapshot.EMPTY;
+        }
         return IpSetSaveParser.parse(runner.run("ipset", "save").check().stdout());
     }
 

@@ -71,6 +71,19 @@ class IpSetDriverKernelTest {
     }
 
     @Test
+    void aSetAnotherProgramMadeIsFoundWhereTheKernelHeldNone() {
+        // a kernel holding no set is read without an ipset process (a cold start's): the kernel is still asked
+        assertEquals(IpSetSnapshot.EMPTY, driver.read());
+        assertTrue(host.run("ipset", "create", NETS4.name(), "hash:net", "family", "inet").ok());
+        assertTrue(host.run("ipset", "add", NETS4.name(), "10.9.0.0/16").ok());
+        assertEquals(Set.of("10.9.0.0/16"), driver.read().sets().get(NETS4.name()).members());
+
+        driver.forget();
+        assertEquals(Map.of(), driver.fill(byName(NETS4)).failures());
+        assertEquals(NETS4, driver.read().sets().get(NETS4.name()), "its members made calc's");
+    }
+
+    @Test
     void aNamedPortSetChangesMemberByMemberAndInOneSwap() {
         driver.fill(byName(PORTS4));
         IpSetSpec edited = new IpSetSpec(PORTS4.name(), Type.IP_PORT, 4, Set.of("10.0.0.5,tcp:80", "10.0.0.8,tcp:8080"));
