@@ -28,39 +28,41 @@ final class InternalCommand {
             // as every command starts (Main.main): SLF4J's quiet provider, whose classes the cache must hold
             Main.quietLibraryLogging();
             String datastore = new Session(spec).datastoreUrl().toString();
-            Path file;
+            Path file = null;
+            // removed whatever fails once it is made: a training whose store cannot be opened (a user other than root,
+            // at the first command after every build) left one in /tmp each time
             try {
                 file = Files.createTempFile("jcalico-train", ".yaml");
                 Files.writeString(file, "kind: Profile\nname: train-b\ntags: [train-b]\ninbound:\n- {action: allow, source: {tag: train-b}}\n"
                         + "---\nkind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 10\n");
-            } catch (IOException e) {
-                throw new CommandFailure("cannot write a scratch file: " + e.getMessage());
-            }
-            List<List<String>> commands = List.of(
-                    List.of("--help"), List.of("version"),
-                    List.of("pool", "add", "10.99.0.0/16", "--nat-outgoing"), List.of("pool", "add", "fd99::/64"),
-                    List.of("pool", "list"), List.of("pool", "list", "-o", "json"),
-                    List.of("profile", "add", "train-a"), List.of("apply", "-f", file.toString()),
-                    List.of("profile", "rule", "add", "train-a", "inbound", "allow", "--protocol", "tcp",
-                            "--src-tag", "train-b", "--dst-ports", "80,8080:8090"),
-                    List.of("profile", "show", "train-a"), List.of("profile", "list"),
-                    List.of("get", "profile", "-o", "yaml"), List.of("get", "pool", "nosuch"),
-                    List.of("ipam", "show"), List.of("node", "list"), List.of("container", "list"),
-                    List.of("container", "list", "-o", "json"),
-                    List.of("profile", "rule", "remove", "train-a", "inbound", "2"),
-                    List.of("delete", "profile", "train-b"), List.of("pool", "remove", "fd99::/64"),
-                    List.of("pool", "add", "10.99.0.0/33"));
-            try (Session session = new Session(spec)) {
-                endpoint(session.store());
-            }
-            try {
+                try (Session session = new Session(spec)) {
+                    endpoint(session.store());
+                }
+                List<List<String>> commands = List.of(
+                        List.of("--help"), List.of("version"),
+                        List.of("pool", "add", "10.99.0.0/16", "--nat-outgoing"), List.of("pool", "add", "fd99::/64"),
+                        List.of("pool", "list"), List.of("pool", "list", "-o", "json"),
+                        List.of("profile", "add", "train-a"), List.of("apply", "-f", file.toString()),
+                        List.of("profile", "rule", "add", "train-a", "inbound", "allow", "--protocol", "tcp",
+                                "--src-tag", "train-b", "--dst-ports", "80,8080:8090"),
+                        List.of("profile", "show", "train-a"), List.of("profile", "list"),
+                        List.of("get", "profile", "-o", "yaml"), List.of("get", "pool", "nosuch"),
+                        List.of("ipam", "show"), List.of("node", "list"), List.of("container", "list"),
+                        List.of("container", "list", "-o", "json"),
+                        List.of("profile", "rule", "remove", "train-a", "inbound", "2"),
+                        List.of("delete", "profile", "train-b"), List.of("pool", "remove", "fd99::/64"),
+                        List.of("pool", "add", "10.99.0.0/33"));
                 for (List<String> command : commands) {
                     List<String> args = new ArrayList<>(List.of("--datastore", datastore));
                     args.addAll(command);
                     Main.runOwnJvm(args.toArray(String[]::new));
                 }
+            } catch (IOException e) {
+                throw new CommandFailure("cannot write a scratch file: " + e.getMessage());
             } finally {
-                file.toFile().delete();
+                if (file != null) {
+                    file.toFile().delete();
+                }
             }
         }
     }

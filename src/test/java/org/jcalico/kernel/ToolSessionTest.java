@@ -10,13 +10,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A session started ahead of its first batch: the batch then goes to that process, not to one started with it. */
 class ToolSessionTest {
     @Test
-    void aPreparedSessionRunsBeforeItsFirstBatchAndTakesIt() throws Exception {
-        Path started = Files.createTempFile("jcalico-toolsession", "");
-        Files.delete(started);
+    void aPreparedSessionRunsBeforeItsFirstBatchAndTakesIt(@TempDir Path dir) throws Exception {
+        // in a directory of the test's: a tool the session prepared after the last batch may still write it at the end
+        Path started = dir.resolve("started");
         // each start of the tool appends a line; the tool then echoes its input
         ToolSession session = new ToolSession(List.of("sh", "-c", "echo start >> \"$1\"; exec cat", "-", started.toString()),
                 (tool, ok) -> { }, 10);
@@ -33,7 +34,6 @@ class ToolSessionTest {
             assertEquals(List.of("start"), Files.readAllLines(started), "one process took both batches");
         } finally {
             session.end();
-            Files.deleteIfExists(started);
         }
     }
 
