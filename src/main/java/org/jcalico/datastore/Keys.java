@@ -118,6 +118,11 @@ public final class Keys {
         return IPAM_HANDLES + handle.replace("%", "%25").replace("/", "%2F") + "/";
     }
 
+    /** The handle a {@link #handlePrefix} entry's name part stands for (the escape undone). */
+    public static String handleOf(String escaped) {
+        return escaped.replace("%2F", "/").replace("%25", "%");
+    }
+
     /** The index entry saying that the block holds addresses of the handle; its value is the block's CIDR. */
     public static String handleBlock(String handle, String blockCidr) {
         return handlePrefix(handle) + cidr(blockCidr);

@@ -60,7 +60,8 @@ public final class BlockRebuild {
                     + " addresses they may hold would be free in it: " + keys(endpoints.unreadable()) + "; 'jcalico delete"
                     + " WorkloadEndpoint NODE/ID' removes one; nothing was changed");
         }
-        Set<String> handles = indexed(Keys.IPAM_HANDLES, cidr);
+        Set<String> handles = new TreeSet<>();
+        indexed(Keys.IPAM_HANDLES, cidr).forEach(escaped -> handles.add(Keys.handleOf(escaped)));
         Listing intents = datastore.list(Keys.INTENTS);
         for (KeyValue entry : intents.items()) {
             // an intent's key ends in its endpoint's id, the handle its addresses are held by
@@ -109,13 +110,12 @@ public final class BlockRebuild {
         }
     }
 
-    /** The names (a node, a handle) under which an index (affinities, handles) has an entry for the block. */
+    /** The names (a node, an escaped handle) under which an index (affinities, handles) has an entry for the block. */
     private Set<String> indexed(String index, Cidr block) {
         Set<String> names = new TreeSet<>();
         for (KeyValue entry : datastore.list(index).items()) {
             if (entry.value().equals(block.toString())) {
-                String name = entry.key().substring(index.length(), entry.key().lastIndexOf('/'));
-                names.add(name.replace("%2F", "/").replace("%25", "%"));
+                names.add(entry.key().substring(index.length(), entry.key().lastIndexOf('/')));
             }
         }
         return names;
