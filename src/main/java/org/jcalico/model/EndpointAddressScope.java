@@ -3,7 +3,7 @@ package org.jcalico.model;
 import java.util.List;
 
 /**
- * The address ranges no endpoint can hold (docs/policy.md, "Hostile addresses in endpoint records"): an endpoint's net
+ * The address ranges no endpoint can hold (docs/policy.md, "Session 50 (t-win)"): an endpoint's net
  * that overlaps one (the whole family as 0.0.0.0/0 or ::/0 does, a multicast group, the loopback, a link-local
  * address) is refused when the record is written, and a record written so by hand reads as unreadable, which policy
  * takes at its worst. Obeyed, such a net joined every set its endpoint's labels select: an Allow by selector then

@@ -16,7 +16,6 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
@@ -62,21 +61,16 @@ class HostileEndpointAddressKernelTest {
 
     /** What the agent's cache makes of the records, HOSTILE among them, for host h1 on DRIVER. */
     private static ClusterCache cache(DataplaneDriver driver, ClusterCache.Decoded hostile) {
-        List<ClusterCache.Decoded> records = new ArrayList<>();
-        for (Resource resource : List.of(OPEN, FelixConfiguration.DEFAULTS.withDataplaneDriver(driver),
-                endpoint("h1", 1, "10.65.0.1/32", Map.of("app", "db")), endpoint("h1", 2, "10.65.0.2/32", Map.of()))) {
-            records.add(ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource)));
-        }
-        for (Resource resource : ResourceCodec.decodeAll("""
+        List<ClusterCache.Decoded> records = new ArrayList<>(ListedRecords.of(List.of(OPEN,
+                FelixConfiguration.DEFAULTS.withDataplaneDriver(driver), endpoint("h1", 1, "10.65.0.1/32",
+                        Map.of("app", "db")), endpoint("h1", 2, "10.65.0.2/32", Map.of())), """
                 kind: GlobalNetworkPolicy
                 metadata: {name: db}
                 spec:
                   selector: app == "db"
                   types: [Ingress]
                   ingress: [{action: Allow, source: {selector: role == "web"}}]
-                """)) {
-            records.add(ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource)));
-        }
+                """));
         records.add(hostile);
         ClusterCache cache = new ClusterCache("h1");
         cache.replaceAll(records, new ArrayList<>());

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** An endpoint's addresses are unicast addresses of its own (docs/policy.md, "Hostile addresses in endpoint records"). */
+/** An endpoint's addresses are unicast addresses of its own (docs/policy.md, "Session 50 (t-win)"). */
 class EndpointAddressScopeTest {
     @Test
     void aNetOverlappingARangeNoEndpointHoldsIsRefusedNamingTheRange() {
