@@ -8,28 +8,27 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** An endpoint's addresses are unicast addresses of its own (docs/policy.md, "Session 50 (t-win)"). */
-class EndpointAddressScopeTest {
+/** An endpoint's nets overlap no reserved range ({@link ReservedNetworks}; docs/policy.md, "Session 50 (t-win)"). */
+class EndpointReservedNetsTest {
     @Test
     void aNetOverlappingARangeNoEndpointHoldsIsRefusedNamingTheRange() {
         Map<String, String> refused = Map.ofEntries(
-                Map.entry("0.0.0.0/0", "'this network' (0.0.0.0/8)"),
-                Map.entry("128.0.0.0/1", "link-local (169.254.0.0/16)"),
-                Map.entry("224.0.0.251/32", "multicast (224.0.0.0/4)"),
-                Map.entry("127.0.0.1/32", "the loopback (127.0.0.0/8)"),
-                Map.entry("169.254.10.1/32", "link-local (169.254.0.0/16)"),
-                Map.entry("255.255.255.255/32", "reserved and broadcast (240.0.0.0/4)"),
-                Map.entry("::/0", "the unspecified address (::)"),
-                Map.entry("8000::/1", "link-local (fe80::/10)"),
-                Map.entry("ff02::1/128", "multicast (ff00::/8)"),
-                Map.entry("::1/128", "the loopback (::1)"),
-                Map.entry("fe80::1/128", "link-local (fe80::/10)"));
+                Map.entry("0.0.0.0/0", "0.0.0.0/8 ('this network' and the unspecified address)"),
+                Map.entry("128.0.0.0/1", "169.254.0.0/16 (link-local, which holds the endpoints' gateway)"),
+                Map.entry("224.0.0.251/32", "224.0.0.0/4 (multicast)"),
+                Map.entry("127.0.0.1/32", "127.0.0.0/8 (loopback)"),
+                Map.entry("169.254.10.1/32", "169.254.0.0/16 (link-local, which holds the endpoints' gateway)"),
+                Map.entry("255.255.255.255/32", "240.0.0.0/4 (reserved, with the broadcast address)"),
+                Map.entry("::/0", "::/8 (reserved, with the unspecified, loopback and IPv4-mapped addresses)"),
+                Map.entry("8000::/1", "fe80::/10 (link-local)"),
+                Map.entry("ff02::1/128", "ff00::/8 (multicast)"),
+                Map.entry("::1/128", "::/8 (reserved, with the unspecified, loopback and IPv4-mapped addresses)"),
+                Map.entry("fe80::1/128", "fe80::/10 (link-local)"));
         refused.forEach((net, range) -> {
             Cidr cidr = Cidr.parse(net);
             String field = cidr.version() == 4 ? "ipv4Nets" : "ipv6Nets";
             ValidationException e = assertThrows(ValidationException.class, () -> endpoint(cidr));
-            assertEquals(field + ": '" + net + "' overlaps " + range + ": an endpoint's address is a unicast address of"
-                    + " its own", e.getMessage());
+            assertEquals(field + ": '" + net + "' overlaps " + range + ", which endpoints cannot use", e.getMessage());
         });
     }
 
@@ -45,7 +44,7 @@ class EndpointAddressScopeTest {
     void aRecordClaimingEveryAddressIsRefusedAsItIsRead() {
         String written = ResourceCodec.toJson(endpoint(Cidr.parse("10.70.0.9/32"))).replace("10.70.0.9/32", "0.0.0.0/0");
         ValidationException e = assertThrows(ValidationException.class, () -> ResourceCodec.decodeAll(written));
-        assertEquals(true, e.getMessage().contains("ipv4Nets: '0.0.0.0/0' overlaps 'this network'"), e.getMessage());
+        assertEquals(true, e.getMessage().contains("ipv4Nets: '0.0.0.0/0' overlaps 0.0.0.0/8"), e.getMessage());
     }
 
     private static WorkloadEndpoint endpoint(Cidr net) {
