@@ -23,10 +23,7 @@ public record IpPool(Cidr cidr, boolean natOutgoing, Integer blockSize, boolean 
         if (cidr == null) {
             throw new ValidationException("cidr: missing");
         }
-        ReservedNetworks.overlapping(cidr).ifPresent(range -> {
-            throw ValidationException.field("cidr", cidr, "overlaps " + range.cidr() + " (" + range.purpose()
-                    + "), which endpoints cannot use");
-        });
+        ReservedNetworks.checkForEndpoints("cidr", cidr);
         int v4 = cidr.version() == 4 ? 1 : 0;
         int min = v4 == 1 ? 20 : 116;
         int max = v4 == 1 ? 32 : 128;

@@ -35,6 +35,22 @@ public final class ReservedNetworks {
         return RANGES.stream().filter(range -> range.cidr().overlaps(network)).findFirst();
     }
 
+    /**
+     * NETWORK as given; fails, naming FIELD and the range, when it overlaps a reserved one: a pool there would hand
+     * endpoints such addresses, and an endpoint's record claiming one (0.0.0.0/0, a multicast group, the loopback)
+     * would put it in every set that selects the endpoint, matching everyone it covers (docs/policy.md, "Session 50
+     * (t-win)"). A loop, not a stream: it runs for each net of every endpoint record an agent reads.
+     */
+    public static Cidr checkForEndpoints(String field, Cidr network) {
+        for (Range range : RANGES) {
+            if (range.cidr().overlaps(network)) {
+                throw ValidationException.field(field, network, "overlaps " + range.cidr() + " (" + range.purpose()
+                        + "), which endpoints cannot use");
+            }
+        }
+        return network;
+    }
+
     /** Fails unless the address is one a host or BGP speaker can have. */
     public static IpAddress checkUsable(String field, IpAddress address) {
         Optional<Range> reserved = overlapping(Cidr.host(address));

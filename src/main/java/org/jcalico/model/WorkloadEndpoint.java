@@ -176,6 +176,7 @@ public record WorkloadEndpoint(String node, String orchestrator, String containe
             if (net.version() != version) {
                 throw ValidationException.field(field, net, "is not IPv" + version);
             }
+            ReservedNetworks.checkForEndpoints(field, net);
         }
         return copy;
     }

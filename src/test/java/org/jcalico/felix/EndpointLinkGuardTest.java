@@ -32,13 +32,13 @@ class EndpointLinkGuardTest {
         }, Log.open(dir.resolve("agent.log"), false, "info"));
         WorkloadEndpoint good = endpoint("good", "jcgood", "10.0.0.1/32");
         Snapshot snapshot = snapshot(List.of(good, endpoint("uplink", "eth0", "10.0.0.2/32"),
-                endpoint("wide", "jcgood", "0.0.0.0/1")));
+                endpoint("wide", "jcgood", "32.0.0.0/3")));
 
         Snapshot guarded = guard.apply(snapshot, true);
         assertEquals(List.of(good), guarded.localEndpoints());
         assertEquals(List.of(good), guarded.endpoints(), "their addresses in no set either");
         assertTrue(guard.problem().contains("endpoint uplink names interface 'eth0', which holds an address of this host")
-                && guard.problem().contains("endpoint wide claims 0.0.0.0/1, not single addresses"), guard.problem());
+                && guard.problem().contains("endpoint wide claims 32.0.0.0/3, not single addresses"), guard.problem());
         assertEquals(1, asked.get());
 
         Snapshot clean = snapshot(List.of(good));

@@ -151,21 +151,22 @@ class HostileRecordsIT {
     }
 
     /**
-     * An endpoint record naming this node and a real endpoint's interface (w1's veth) but claiming 0.0.0.0/1 and
-     * 128.0.0.0/1, which no attach ever gives (an endpoint's addresses are single ones): routed as given, they would
-     * send all the host's traffic into w1, past its default route. The agent leaves the record's endpoint out and
-     * says so; w1 goes on as it was. Old code: both routes were added through w1's veth.
+     * An endpoint record naming this node and a real endpoint's interface (w1's veth) but claiming 32.0.0.0/3 and
+     * 96.0.0.0/4, which no attach ever gives (an endpoint's addresses are single ones): routed as given, they would
+     * send that traffic of the host into w1, past its default route. The agent leaves the record's endpoint out and
+     * says so; w1 goes on as it was. Old code: both routes were added through w1's veth. (Until session 50 the nets
+     * were 0.0.0.0/1 and 128.0.0.0/1, which overlap reserved ranges and are now refused as the record is read.)
      */
     @Test
     void anEndpointRecordClaimingMoreThanSingleAddressesIsLeftOut() {
         String host = fixture.layout().host(1);
         String veth = fixture.jc("h1", "container", "list", "-o", "json").replaceAll("(?s).*?\"interfaceName\"\\s*:\\s*\"([^\"]+)\".*", "$1");
         WorkloadEndpoint forged = new WorkloadEndpoint("h1", null, "forged-wide", "forged-wide", veth, null,
-                List.of(Cidr.parse("0.0.0.0/1"), Cidr.parse("128.0.0.0/1")), List.of(), List.of("web"), null, null, null, null);
+                List.of(Cidr.parse("32.0.0.0/3"), Cidr.parse("96.0.0.0/4")), List.of(), List.of("web"), null, null, null, null);
         put(Keys.key(forged), ResourceCodec.toJson(forged));
         boolean reported = Eventually.within(20, () -> nodeStatus().stdout().contains("forged-wide"));
-        assertEquals("", fixture.in(host, "ip", "route", "show", "0.0.0.0/1").stdout()
-                + fixture.in(host, "ip", "route", "show", "128.0.0.0/1").stdout(), "no route wider than an address");
+        assertEquals("", fixture.in(host, "ip", "route", "show", "32.0.0.0/3").stdout()
+                + fixture.in(host, "ip", "route", "show", "96.0.0.0/4").stdout(), "no route wider than an address");
         assertTrue(reported, nodeStatus().stdout());
         assertTrue(Probe.ping(ns("w2"), w1).succeeds(), "w1 goes on");
 

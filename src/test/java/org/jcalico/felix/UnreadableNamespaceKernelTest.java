@@ -16,7 +16,6 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Namespace;
 import org.jcalico.model.Profile;
-import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
@@ -63,21 +62,15 @@ class UnreadableNamespaceKernelTest {
 
     /** What calc makes of the datastore's records, Q's value under Q's key among them, for host h1. */
     private static HostState state(String qKey, String qValue) {
-        List<ClusterCache.Decoded> records = new ArrayList<>();
-        for (Resource resource : List.of(OPEN, new Namespace("shop", Map.of()),
-                endpoint(1, "q", Map.of()), endpoint(2, "shop", Map.of("app", "web")))) {
-            records.add(ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource)));
-        }
-        for (Resource resource : ResourceCodec.decodeAll("""
+        List<ClusterCache.Decoded> records = ListedRecords.of(List.of(OPEN, new Namespace("shop", Map.of()),
+                endpoint(1, "q", Map.of()), endpoint(2, "shop", Map.of("app", "web"))), """
                 kind: GlobalNetworkPolicy
                 metadata: {name: quarantine}
                 spec:
                   selector: app == "web"
                   types: [Ingress]
                   ingress: [{action: Deny, source: {namespaceSelector: quarantine == "yes"}}, {action: Allow}]
-                """)) {
-            records.add(ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource)));
-        }
+                """);
         records.add(ClusterCache.decode(qKey, qValue));
         ClusterCache cache = new ClusterCache("h1");
         cache.replaceAll(records, new ArrayList<>());

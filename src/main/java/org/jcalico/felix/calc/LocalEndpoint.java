@@ -25,7 +25,8 @@ record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<Progr
                 ProgramRule.structural(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, iface)),
                         new Verdict.Goto(DataplaneNames.toEndpoint(iface))),
                 endpoint.nets().stream().map(net -> RouteSpec.toInterface(net, iface)).toList(),
-                new EndpointInterface(iface, !endpoint.ipv4Nets().isEmpty(), !endpoint.ipv6Nets().isEmpty()));
+                new EndpointInterface(iface, !endpoint.ipv4Nets().isEmpty(), !endpoint.ipv6Nets().isEmpty(),
+                        endpoint.isolation().isPresent()));
     }
 
     List<ProgramRule> fromDispatch(int version) {

@@ -77,7 +77,9 @@ public final class Dataplane {
      * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
      * ({@link #resync(Supplier, Supplier)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
      * read-back that failed, every batch of rules so far refused whole) links and routes wait for the rules, and are
-     * held back when those are refused whole too (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
+     * held back when those are refused whole too (docs/dataplane.md, "The cold start's order"). So do they when the
+     * link of an isolated endpoint is to come up: only the rules drop the host's own packets to it (jc-OUTPUT, which
+     * neither the guard nor a kernel without another isolated endpoint holds). The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
      * while the sets are filled: planning reads nothing of the sets, only the write must come after them.
      *
@@ -117,10 +119,12 @@ public final class Dataplane {
                 throw e;
             }
         }, () -> {
-            if (!Futures.joined(guarded).hooked()
+            boolean hooks = Futures.joined(guarded).hooked();
+            if ((!hooks || desired.isolatesFromTheHost() && interfaces.bringsUpIsolated(desired.interfaces()))
                     && !ruled.handle((written, failure) -> failure == null && hooksTaken(desired.driver(), written)).join()) {
-                return Changes.failure("interfaces",
-                        "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
+                return Changes.failure("interfaces", hooks
+                        ? "links and routes held back: the kernel took none of jcalico's rules, so nothing would drop the host's packets to an isolated endpoint"
+                        : "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                     .plus(times.time("routes", () -> routes.apply(desired.routes())));

@@ -54,8 +54,7 @@ class IsolatedHostPathKernelTest {
         KernelTests.assumeKernel();
         lab = new WorkloadHost(PREFIX);
         host = lab.host();
-        host.run("ip", "link", "set", "lo", "up").check();
-        host.run("ip", "addr", "add", HOST_ADDRESS + "/32", "dev", "lo").check();
+        lab.hostAddress(HOST_ADDRESS);
         w1 = lab.workload(1);
         scripts = Files.createTempDirectory("jcrpt-ih-");
         Files.writeString(scripts.resolve("server.py"), EstablishedFlowKernelTest.SERVER);
@@ -66,13 +65,7 @@ class IsolatedHostPathKernelTest {
 
     @AfterEach
     void deleteNamespaces() throws IOException {
-        servers.forEach(Process::destroyForcibly);
-        if (lab != null) {
-            lab.close();
-        }
-        if (scripts != null) {
-            org.jcalico.util.Directories.delete(scripts);
-        }
+        WorkloadHost.tearDown(lab, servers, scripts);
     }
 
     @Test

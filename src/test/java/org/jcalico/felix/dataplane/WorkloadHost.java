@@ -22,6 +22,12 @@ public final class WorkloadHost implements AutoCloseable {
         return host;
     }
 
+    /** The host's loopback up with ADDRESS/32 on it: an address of the host's own, for its traffic to its workloads. */
+    public void hostAddress(String address) {
+        host.run("ip", "link", "set", "lo", "up").check();
+        host.run("ip", "addr", "add", address + "/32", "dev", "lo").check();
+    }
+
     public CommandRunner workload(int number) {
         String name = prefix + "w" + number;
         CommandRunner container = Namespaces.create(name);
@@ -45,6 +51,18 @@ public final class WorkloadHost implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** A test's end: its PROCESSES killed, then LAB's namespaces and the SCRIPTS directory removed (either may be null). */
+    public static void tearDown(WorkloadHost lab, java.util.List<Process> processes, java.nio.file.Path scripts)
+            throws java.io.IOException {
+        processes.forEach(Process::destroyForcibly);
+        if (lab != null) {
+            lab.close();
+        }
+        if (scripts != null) {
+            org.jcalico.util.Directories.delete(scripts);
+        }
     }
 
     @Override

@@ -136,6 +136,19 @@ public final class InterfaceDriver {
         }
     }
 
+    /**
+     * Whether {@link #apply} of GIVEN would configure (and so bring up) the link of an isolated endpoint: one it has not
+     * configured yet, or any after {@link #forget()}, when it knows nothing of the kernel's links.
+     */
+    public boolean bringsUpIsolated(Set<EndpointInterface> given) {
+        if (configured == null) {
+            return given.stream().anyMatch(EndpointInterface::isolated);
+        }
+        List<EndpointInterface> pending = new ArrayList<>();
+        PersistentSortedMap.keyChanges(configured, PersistentSortedMap.byHashOf(given), pending, new ArrayList<>());
+        return pending.stream().anyMatch(EndpointInterface::isolated);
+    }
+
     /** The names of every link of the host, jcalico's or not. */
     public Set<String> links() {
         return netlink.links().keySet();
