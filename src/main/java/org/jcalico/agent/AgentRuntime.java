@@ -70,6 +70,7 @@ public final class AgentRuntime {
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
         AgentStatusFile.Status earlier = statusFile.read();
         AgentMetrics metrics = new AgentMetrics();
+        metrics.followSync(statusFile::inSync);
         if (earlier != null) {
             // what the kernel keeps until this agent's first pass, as `node status` says it
             metrics.endpoints(earlier.programmed(), earlier.isolated(), earlier.failed());

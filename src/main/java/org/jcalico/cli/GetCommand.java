@@ -1,7 +1,6 @@
 package org.jcalico.cli;
 
 import java.util.List;
-import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.model.Kinds;
@@ -38,14 +37,7 @@ final class GetCommand implements java.util.concurrent.Callable<Integer> {
                 }
                 return 0;
             }
-            Optional<ResourceStore.Unreadable> unreadable = session.readStore().unreadable(type, name);
-            if (unreadable.isPresent()) {
-                // shown as a list shows it, and status 1: the resource asked for is not there to be had (docs/datastore.md)
-                if (output.isTable()) {
-                    UnreadableRows.printAlone(session.out(), List.of(unreadable.get()));
-                } else {
-                    output.printUnreadable(session.out(), unreadable.get());
-                }
+            if (UnreadableRows.shownIfUnreadable(session, output, type, name)) {
                 return 1;
             }
             // by jcalico's key, or by its name in Calico's API (an IPPool's free name, FelixConfiguration "default")

@@ -2,6 +2,7 @@ package org.jcalico.cli;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jcalico.datastore.ResourceStore;
@@ -15,6 +16,7 @@ import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.Action;
 import org.jcalico.resources.ProfileService;
+import org.jcalico.util.Shown;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,8 +53,9 @@ final class ProfileCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                new ProfileService(session.store()).remove(name);
-                session.out().println("removed profile " + name);
+                Optional<ResourceStore.Unreadable> unread = new ProfileService(session.store()).remove(name);
+                session.out().println("removed profile " + name + unread.map(record -> ", a record that could not be read: "
+                        + Shown.value(record.key()) + " " + Shown.message(record.problem())).orElse(""));
             }
         }
     }
@@ -93,19 +96,22 @@ final class ProfileCommand {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a profile's tags and numbered rules.")
-    static final class Show implements Runnable {
+    static final class Show implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         final OutputOption output = new OutputOption();
         @Mixin(name = "output") final CommandSpec outputMixin = output.mixin();
         @Parameters(paramLabel = "NAME") String name;
 
         @Override
-        public void run() {
+        public Integer call() {
             try (Session session = new Session(spec)) {
+                if (UnreadableRows.shownIfUnreadable(session, output, Profile.class, name)) {
+                    return 1;
+                }
                 Profile profile = new ProfileService(session.readStore()).get(name).resource();
                 if (!output.isTable()) {
                     output.printResources(session.out(), List.of(profile), false);
-                    return;
+                    return 0;
                 }
                 var out = session.out();
                 out.println("profile " + profile.name());
@@ -120,6 +126,7 @@ final class ProfileCommand {
                         out.println("    " + (i + 1) + "  " + RuleText.describe(rules.get(i)));
                     }
                 }
+                return 0;
             }
         }
     }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Kinds;
@@ -41,6 +42,24 @@ final class UnreadableRows {
                 + "record(s) cannot be read: 'jcalico delete " + Kinds.name(kind) + " NAME' "
                 + (kind == IpamBlock.class ? "rebuilds one from the endpoints holding its addresses" : "removes one")
                 + (ResourceService.managed(kind) ? " (docs/datastore.md, \"Records no command can read\")" : "")));
+    }
+
+    /**
+     * What `get KIND NAME` and `profile show NAME` show of a record by name that cannot be read, if it is one: its row
+     * alone (or, with `-o`, its item alone); true when shown, for the command to exit 1, as the resource asked for is not
+     * there to be had (docs/datastore.md, "Records no command can read").
+     */
+    static boolean shownIfUnreadable(Session session, OutputOption output, Class<? extends Resource> kind, String name) {
+        Optional<ResourceStore.Unreadable> unreadable = session.readStore().unreadable(kind, name);
+        if (unreadable.isEmpty()) {
+            return false;
+        }
+        if (output.isTable()) {
+            printAlone(session.out(), List.of(unreadable.get()));
+        } else {
+            output.printUnreadable(session.out(), unreadable.get());
+        }
+        return true;
     }
 
     /** A count that left out records it could not read: "at least" it, for the rows above to say what. */

@@ -207,6 +207,12 @@ public final class AgentStatusFile {
         return last;
     }
 
+    /** Whether the last status this process wrote says in sync: the kernel holds the datastore's state, nothing failed. */
+    public boolean inSync() {
+        Status status = last;
+        return status != null && status.state() == State.in_sync;
+    }
+
     /** The last state written, or null if there is none. */
     public Status read() {
         try {

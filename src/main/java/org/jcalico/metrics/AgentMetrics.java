@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.datastore.WatchEvent;
@@ -53,6 +54,8 @@ public final class AgentMetrics {
     private final Counter drift;
     private final Counter commands;
     private final Counter commandFailures;
+    /** When the last resync that the kernel took whole ended (epoch seconds), NaN before the first. */
+    private volatile double resyncedAt = Double.NaN;
     private volatile HostState desired;
     private HostState counted;
     private HostCounts counts = HostCounts.NONE;
@@ -99,6 +102,15 @@ public final class AgentMetrics {
         commandFailures = Counter.builder().name("jcalico_dataplane_command_failures")
                 .help("Kernel tools the agent ran that exited non-zero, by tool")
                 .labelNames("command").register(registry);
+        GaugeWithCallback.builder().name("jcalico_dataplane_last_resync_success_timestamp_seconds")
+                .help("When the last resync the kernel took whole ended (a pass that read the kernel back and repaired it, at"
+                        + " start and every resyncIntervalSeconds); absent before the first. Alert on time() minus it")
+                .callback(callback -> {
+                    double at = resyncedAt;
+                    if (!Double.isNaN(at)) {
+                        callback.call(at);
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("jcalico_policies_active")
                 .help("Policies that apply to at least one of this node's endpoints")
                 .callback(callback -> callback.call(counts().policies())).register(registry);
@@ -126,6 +138,19 @@ public final class AgentMetrics {
                     }
                     byState(read).forEach((state, count) -> callback.call(count, state));
                 }).register(registry);
+    }
+
+    /**
+     * Whether the agent is in sync, as {@code inSync} reads it from the status it last wrote (`node status`'s state,
+     * one truth for both): 1 while the kernel holds what the last pass programmed from the datastore as it is, with
+     * nothing failed; 0 before its first pass, while the datastore cannot be read (disconnected), after a pass with a
+     * failure or a problem (degraded), and once stopped. Read when scraped.
+     */
+    public void followSync(BooleanSupplier inSync) {
+        GaugeWithCallback.builder().name("jcalico_in_sync")
+                .help("1 while this node's kernel is programmed from the datastore as it is now with nothing failed (node"
+                        + " status: in_sync); 0 while starting, disconnected from the datastore, degraded or stopped")
+                .callback(callback -> callback.call(inSync.getAsBoolean() ? 1 : 0)).register(registry);
     }
 
     /** Counts the packets the denied-flow log took (jcalico_denied_packets_total), by direction, read when scraped. */
@@ -165,6 +190,9 @@ public final class AgentMetrics {
         apply.observe(seconds(report.elapsed()));
         report.drivers().forEach((driver, time) -> drivers.labelValues(driver).observe(seconds(time)));
         if (resync) {
+            if (report.failures().isEmpty()) {
+                resyncedAt = System.currentTimeMillis() / 1000.0;
+            }
             resyncs.inc();
             if (resynced) {
                 report.changes().counts().forEach((change, count) ->

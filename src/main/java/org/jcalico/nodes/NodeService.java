@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
@@ -17,6 +18,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /** Registering hosts as nodes, and removing them once they have no endpoints left. */
 public final class NodeService {
@@ -98,14 +100,19 @@ public final class NodeService {
     private Optional<Removed> removeStep(String name) {
         String endpointsOfNode = Keys.nodePrefix(WorkloadEndpoint.class, name);
         Optional<Versioned<Node>> node = store.get(Node.class, name);
-        ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class, endpointsOfNode);
+        // a record under the node's key that cannot be read is one of its endpoints all the same: it is counted
+        Listing endpoints = store.datastore().list(endpointsOfNode);
         Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
         if (node.isEmpty() && blocks.shares().isEmpty()) {
             throw new ValidationException("node '" + name + "' does not exist");
         }
         if (!endpoints.items().isEmpty()) {
-            throw new ValidationException("node '" + name + "' still has " + endpoints.items().size()
-                    + " endpoint(s); remove them first");
+            List<String> unreadable = ResourceStore.surveyed(WorkloadEndpoint.class, endpoints.items()).unreadable().stream()
+                    .map(ResourceStore.Unreadable::key).toList();
+            throw new ValidationException("node '" + name + "' still has " + endpoints.items().size() + " endpoint(s)"
+                    + (unreadable.isEmpty() ? "; remove them first" : ", " + unreadable.size() + " of them a record that"
+                    + " cannot be read (" + Shown.names(unreadable) + "); remove them first ('jcalico delete"
+                    + " WorkloadEndpoint NODE/ID' removes one that cannot be read)"));
         }
         // a name no node has is guarded by staying so: a registration meanwhile makes the blocks its node's again
         Op record = node.map(ResourceStore::unchangedOp).orElseGet(() -> new Op.Absent(Keys.keyOf(Node.class, name)));

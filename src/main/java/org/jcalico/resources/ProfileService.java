@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
@@ -19,6 +21,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Shown;
 
 /** Profiles and their rules, with the checks that keep references sound: tags in rules exist, used profiles stay. */
 public final class ProfileService {
@@ -47,26 +50,79 @@ public final class ProfileService {
      * Deletes the profile unless an endpoint uses it or a rule of another names one of its tags; guarded by no endpoint
      * and no profile written since they were read, so an endpoint stored meanwhile naming it (a `container add`), or a
      * rule naming its tags, makes it read and check again. The add's side is guarded too: its endpoint record requires
-     * its profiles as it read them (docs/datastore.md, session 41).
+     * its profiles as it read them (docs/datastore.md, session 41). A record that cannot be read counts as what it may
+     * be: an endpoint of the profile, a profile whose rules name its tags, or (the profile removed) the carrier of any
+     * tag no readable profile carries; the profile's own record that cannot be read goes by its revision, as checked
+     * (docs/datastore.md, "Session 50 (t-rest)"). Returns that record when it was one, empty when the profile read.
      */
-    public void remove(String name) {
-        Retries.run(() -> {
-            ResourceStore.Listed<Profile> all = store.listed(Profile.class);
-            Versioned<Profile> current = find(all, name);
-            ResourceStore.Listed<WorkloadEndpoint> endpoints = store.listed(WorkloadEndpoint.class);
+    public Optional<ResourceStore.Unreadable> remove(String name) {
+        return Retries.run(() -> {
+            Listing profileRecords = store.datastore().list(Keys.prefix(Profile.class));
+            ResourceStore.Surveyed<Profile> profiles = ResourceStore.surveyed(Profile.class, profileRecords.items());
+            Optional<Versioned<Profile>> current = profiles.items().stream()
+                    .filter(profile -> profile.resource().name().equals(name)).findFirst();
+            Optional<ResourceStore.Unreadable> unread = profiles.unreadable().stream()
+                    .filter(record -> record.name().equals(name)).findFirst();
+            if (current.isEmpty() && unread.isEmpty()) {
+                throw new ValidationException("profile '" + name + "' does not exist");
+            }
+            Listing endpointRecords = store.datastore().list(Keys.prefix(WorkloadEndpoint.class));
+            ResourceStore.Surveyed<WorkloadEndpoint> endpoints = ResourceStore.surveyed(WorkloadEndpoint.class, endpointRecords.items());
             List<String> users = using(endpoints.resources(), name);
             if (!users.isEmpty()) {
                 throw new ValidationException("profile '" + name + "' is used by " + users.size() + " endpoint(s) ("
                         + String.join(", ", users.subList(0, Math.min(3, users.size()))) + (users.size() > 3 ? ", ..." : "")
                         + "); remove them first");
             }
-            usedTagRemoved(all.resources(), all.resources().stream().filter(p -> !p.name().equals(name)).toList()).ifPresent(inUse -> {
-                throw inUse.error();
-            });
-            store.commit(List.of(ResourceStore.deleteOp(current.resource(), current.revision()),
-                    ResourceStore.noneNewerOp(Profile.class, all.revision()),
-                    ResourceStore.noneNewerOp(WorkloadEndpoint.class, endpoints.revision())));
+            if (!endpoints.unreadable().isEmpty()) {
+                throw new ValidationException("profile '" + name + "' may be used by " + endpoints.unreadable().size()
+                        + " endpoint record(s) that cannot be read (" + keys(endpoints.unreadable()) + "); 'jcalico delete"
+                        + " WorkloadEndpoint NODE/ID' removes one; nothing was removed");
+            }
+            List<Profile> others = profiles.resources().stream().filter(p -> !p.name().equals(name)).toList();
+            List<ResourceStore.Unreadable> otherUnread = profiles.unreadable().stream()
+                    .filter(record -> !record.name().equals(name)).toList();
+            if (current.isPresent()) {
+                usedTagRemoved(profiles.resources(), others).ifPresent(inUse -> {
+                    throw inUse.error();
+                });
+                Set<String> removed = tagsOf(List.of(current.get().resource()));
+                removed.removeAll(tagsOf(others));
+                if (!removed.isEmpty() && !otherUnread.isEmpty()) {
+                    throw new ValidationException("profile '" + name + "' carries tags (" + String.join(", ", removed)
+                            + ") that " + otherUnread.size() + " profile record(s) that cannot be read may name in rules ("
+                            + keys(otherUnread) + "); 'jcalico profile remove NAME' or 'jcalico delete Profile NAME'"
+                            + " removes one; nothing was removed");
+                }
+            } else {
+                uncarriedTag(others).ifPresent(tag -> {
+                    throw new ValidationException("tag '" + tag + "' is named by rules of profile '"
+                            + others.stream().filter(p -> ruleTags(p).contains(tag)).findFirst().orElseThrow().name()
+                            + "' and carried by no profile that can be read: profile '" + name + "', which cannot be, may"
+                            + " carry it; remove those rules first");
+                });
+                if (!otherUnread.isEmpty()) {
+                    throw new ValidationException("profile '" + name + "' cannot be read, so its tags are unknown, and "
+                            + otherUnread.size() + " other profile record(s) that cannot be read may name them in rules ("
+                            + keys(otherUnread) + "); 'jcalico delete Profile NAME' removes one; nothing was removed");
+                }
+            }
+            Op delete = current.<Op>map(read -> ResourceStore.deleteOp(read.resource(), read.revision()))
+                    .orElseGet(() -> new Op.Delete(unread.get().key(), unread.get().revision()));
+            store.commit(List.of(delete, ResourceStore.noneNewerOp(Profile.class, profileRecords.revision()),
+                    ResourceStore.noneNewerOp(WorkloadEndpoint.class, endpointRecords.revision())));
+            return unread;
         });
+    }
+
+    /** A tag that a rule of the profiles names and none of them carries. */
+    private static Optional<String> uncarriedTag(List<Profile> profiles) {
+        Set<String> carried = tagsOf(profiles);
+        return profiles.stream().flatMap(profile -> ruleTags(profile).stream()).filter(tag -> !carried.contains(tag)).findFirst();
+    }
+
+    private static String keys(List<ResourceStore.Unreadable> records) {
+        return Shown.names(records.stream().map(ResourceStore.Unreadable::key).toList());
     }
 
     /** Inserts the rule at 1-based position {@code at} (null: append). */

@@ -538,4 +538,56 @@ class CommandLineTest {
         assertEquals(0, runAsGiven("--datastore", url, "container", "list").out().lines()
                 .filter(line -> line.contains("unreadable")).count(), "nothing unreadable is left");
     }
+
+    @Test
+    void removalsAndShowBesideUnreadableRecordsOnTheEmbeddedStore() throws Exception {
+        removesBesideUnreadable("embedded:" + dir.resolve("store.db"));
+    }
+
+    @Test
+    void removalsAndShowBesideUnreadableRecordsOnEtcd() throws Exception {
+        onEtcd(this::removesBesideUnreadable);
+    }
+
+    /**
+     * `node remove` and `profile remove` count a record that cannot be read as what it may be (an endpoint of the
+     * node, of the profile; a profile naming the tags) and say so, `profile show` of one shows its row as `get` does,
+     * and a removal that can be checked goes on (docs/datastore.md, "Session 50 (t-rest)").
+     */
+    private void removesBesideUnreadable(String url) throws Exception {
+        String garbage = "{\"kind\":\"x\n" + "x".repeat(20);
+        String badEndpoint = Keys.nodeKey(WorkloadEndpoint.class, "h2", "0123456789abcdef");
+        String badProfile = Keys.keyOf(Profile.class, "bad");
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            resources.create(new Node("h1", IpAddress.parse("192.0.2.1"), null, null));
+            resources.create(new Node("h2", IpAddress.parse("192.0.2.2"), null, null));
+            resources.create(new Profile("web", List.of("web"), java.util.Map.of(), null, null));
+            store.commit(List.of(new Op.Put(badEndpoint, garbage), new Op.Put(badProfile, garbage)));
+        }
+
+        assertEquals(new Outcome(1, "", "error: node 'h2' still has 1 endpoint(s), 1 of them a record that cannot be read ("
+                + badEndpoint + "); remove them first ('jcalico delete WorkloadEndpoint NODE/ID' removes one that cannot be"
+                + " read)\n"), runAsGiven("--datastore", url, "node", "remove", "h2"));
+        assertEquals(new Outcome(1, "", "error: profile 'web' may be used by 1 endpoint record(s) that cannot be read ("
+                + badEndpoint + "); 'jcalico delete WorkloadEndpoint NODE/ID' removes one; nothing was removed\n"),
+                runAsGiven("--datastore", url, "profile", "remove", "web"));
+        Outcome shown = runAsGiven("--datastore", url, "profile", "show", "bad");
+        assertTrue(shown.status() == 1 && shown.err().isEmpty() && shown.out().lines().anyMatch(line -> line.matches(
+                "Profile +bad +unreadable: the record is not a valid Profile: .*")), "as `get profile bad` shows it: " + shown);
+        Outcome shownJson = runAsGiven("--datastore", url, "profile", "show", "bad", "-o", "json");
+        assertTrue(shownJson.status() == 1 && new JsonMapper().readTree(shownJson.out()).path("unreadable").path("key")
+                .asText().equals(badProfile), shownJson.toString());
+        assertEquals(0, runAsGiven("--datastore", url, "node", "remove", "h1").status(), "another node's record is not its");
+
+        assertEquals(0, runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h2/0123456789abcdef").status());
+        assertEquals(new Outcome(0, "removed node h2\n", ""), runAsGiven("--datastore", url, "node", "remove", "h2"));
+        assertEquals(new Outcome(1, "", "error: profile 'web' carries tags (web) that 1 profile record(s) that cannot be read"
+                + " may name in rules (" + badProfile + "); 'jcalico profile remove NAME' or 'jcalico delete Profile NAME'"
+                + " removes one; nothing was removed\n"), runAsGiven("--datastore", url, "profile", "remove", "web"));
+        Outcome removedBad = runAsGiven("--datastore", url, "profile", "remove", "bad");
+        assertTrue(removedBad.status() == 0 && removedBad.out().startsWith("removed profile bad, a record that could not be read: "
+                + badProfile + " is not a valid Profile: "), removedBad.toString());
+        assertEquals(new Outcome(0, "removed profile web\n", ""), runAsGiven("--datastore", url, "profile", "remove", "web"));
+    }
 }

@@ -56,6 +56,8 @@ class AgentLoopKernelTest {
     private CommandRunner host;
     private Agent agent;
     private Thread loop;
+    /** The metrics of the last agent made by {@link #agent}, following its status as AgentRuntime wires them. */
+    private org.jcalico.metrics.AgentMetrics metrics;
 
     @BeforeEach
     void createHost() {
@@ -95,6 +97,7 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(5, thrown::get));
             assertTrue(Eventually.within(5, () -> statusFile.read().state() == AgentStatusFile.State.degraded
                     && statusFile.read().problem().contains("injected fault")), String.valueOf(statusFile.read()));
+            assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "a failed pass: not in sync: " + scraped());
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
             assertTrue(Eventually.within(10, () -> programmed(store, "b")),
                     "b is programmed after the failed pass: " + Files.readString(dir.resolve("agent.log")));
@@ -102,6 +105,7 @@ class AgentLoopKernelTest {
             assertTrue(host.run("iptables-save").check().stdout().contains(":jc-fw-jcB"));
             assertTrue(Eventually.within(5, () -> statusFile.read().state() == AgentStatusFile.State.in_sync),
                     statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(scraped().contains("\njcalico_in_sync 1.0\n"), "in sync again: " + scraped());
 
             String log = Files.readString(dir.resolve("agent.log"));
             assertTrue(log.lines().anyMatch(line -> line.contains("ERROR") && line.contains("injected fault")), log);
@@ -128,10 +132,17 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read().state().running()),
                     String.valueOf(statusFile.read()));
             long inSync = System.currentTimeMillis();
+            // a's pass is in force; the node may be degraded by the links beside it, and the gauge says what the status says
+            assertEquals(statusFile.last().state() == AgentStatusFile.State.in_sync ? 1.0 : 0.0, sample("jcalico_in_sync"));
+            double resyncedAt = sample("jcalico_dataplane_last_resync_success_timestamp_seconds");
+            assertTrue(resyncedAt * 1000 <= inSync && resyncedAt * 1000 > inSync - 15_000, "the first pass, a resync: " + resyncedAt);
 
             Files.move(file, away);
             assertTrue(Eventually.within(15, () -> statusFile.read().state() == AgentStatusFile.State.disconnected),
                     statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "the store gone: not in sync: " + scraped());
+            assertEquals(resyncedAt, sample("jcalico_dataplane_last_resync_success_timestamp_seconds"),
+                    "the last resync stays the one before: " + scraped());
             assertTrue(host.run("iptables-save").check().stdout().contains(":jc-fw-jcA"), "the kernel keeps a's rules");
             AgentStatusFile.Status disconnected = statusFile.read();
             assertEquals(1, disconnected.programmed(), "what the kernel keeps: " + disconnected);
@@ -540,8 +551,10 @@ class AgentLoopKernelTest {
     }
 
     private Agent agent(AgentFeed feed, Path dir, AgentStatusFile statusFile, Function<Snapshot, HostState> calculate) {
+        metrics = new org.jcalico.metrics.AgentMetrics();
+        metrics.followSync(statusFile::inSync);
         return new Agent(feed, NODE, new Dataplane(host), Log.open(dir.resolve("agent.log"), false, "info"),
-                statusFile, null, new org.jcalico.metrics.AgentMetrics(), calculate);
+                statusFile, null, metrics, calculate);
     }
 
     private void stopAgent() throws InterruptedException {
@@ -560,5 +573,14 @@ class AgentLoopKernelTest {
     private static boolean programmed(ResourceStore store, String name) {
         return store.get(EndpointStatus.class, NODE, "ep-" + name).map(Versioned::resource)
                 .filter(status -> status.state() == EndpointStatus.State.programmed).isPresent();
+    }
+
+    private double sample(String name) {
+        return Double.parseDouble(scraped().lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in " + scraped())).split(" ")[1]);
+    }
+
+    private String scraped() {
+        return new String(metrics.scrape(), java.nio.charset.StandardCharsets.UTF_8);
     }
 }

@@ -85,6 +85,29 @@ class AgentMetricsTest {
         assertEquals(0.012, sample("jcalico_dataplane_driver_duration_seconds_sum{driver=\"iptables\"}"), 1e-9);
     }
 
+    /** The last good resync moves on a resync the kernel took whole, never on a failed one nor on an update. */
+    @Test
+    void theLastGoodResyncIsAResyncWithoutFailureAndInSyncIsWhatTheStatusSays() {
+        String at = "jcalico_dataplane_last_resync_success_timestamp_seconds";
+        DataplaneReport failed = new DataplaneReport(new Changes(Map.of(), Map.of("jcA", "refused")), Duration.ZERO, Map.of());
+        DataplaneReport whole = new DataplaneReport(Changes.NONE, Duration.ZERO, Map.of());
+        metrics.applied(EMPTY, failed, true);
+        metrics.applied(EMPTY, whole, false);
+        assertTrue(Double.isNaN(sample(at)), "absent before a resync the kernel took whole");
+        long before = System.currentTimeMillis();
+        metrics.applied(EMPTY, whole, true);
+        double first = sample(at);
+        assertTrue(first * 1000 >= before - 1 && first * 1000 <= System.currentTimeMillis() + 1, String.valueOf(first));
+        metrics.applied(EMPTY, failed, true);
+        assertEquals(first, sample(at), "a failed resync is not a good one");
+
+        java.util.concurrent.atomic.AtomicBoolean inSync = new java.util.concurrent.atomic.AtomicBoolean();
+        metrics.followSync(inSync::get);
+        assertEquals(0, sample("jcalico_in_sync"));
+        inSync.set(true);
+        assertEquals(1, sample("jcalico_in_sync"));
+    }
+
     @Test
     void countsToolRunsAndFailures() {
         metrics.commandRan("iptables-restore", true);

@@ -61,6 +61,11 @@ class MetricsIT {
             Process running = prometheus;
             assertTrue(Eventually.within(30, () -> query(fixture, h1, "up").equals(Map.of(a1, 1.0, a2, 1.0))),
                     () -> "Prometheus scrapes both agents: " + query(fixture, h1, "up") + "\n" + log(dir, running));
+            assertTrue(Eventually.within(30, () -> query(fixture, h1, "jcalico_in_sync").equals(Map.of(a1, 1.0, a2, 1.0))),
+                    () -> "both agents in sync: " + query(fixture, h1, "jcalico_in_sync"));
+            Map<String, Double> sinceResync = query(fixture, h1, "time() - jcalico_dataplane_last_resync_success_timestamp_seconds");
+            assertTrue(sinceResync.size() == 2 && sinceResync.values().stream().allMatch(age -> age >= -5 && age < 120),
+                    "each agent's first pass, a resync, a moment ago (an alert's expression): " + sinceResync);
             String programmed = "jcalico_endpoints{state=\"programmed\"}";
             String latencyCount = "jcalico_endpoint_programming_latency_seconds_count";
             assertEquals(Map.of(a1, 0.0, a2, 0.0), query(fixture, h1, programmed));

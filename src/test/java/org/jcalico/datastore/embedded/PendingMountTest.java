@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PendingMountTest {
     @Test
     void aStoreUnderAnUnmountedFstabEntryWaitsForItAndOneUnderAMountedEntryDoesNot(@TempDir Path dir) throws Exception {
-        List<String> mountinfo = Files.readAllLines(Path.of("/proc/self/mountinfo"));
+        List<String> mountinfo = Files.readAllLines(Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1);
         Path disk = dir.resolve("jcalico disk");
         String escaped = disk.toString().replace(" ", "\\040");
         List<String> fstab = List.of(
@@ -35,5 +35,49 @@ class PendingMountTest {
         assertEquals(Optional.empty(), PendingMount.of(disk.resolve("datastore.db"),
                 List.of("# UNCONFIGURED FSTAB FOR BASE SYSTEM"), mountinfo));
         assertEquals(Optional.empty(), PendingMount.of(dir.resolve("datastore.db")), "this host's own fstab and mounts");
+    }
+
+    /**
+     * fstab as mount(8) reads it (util-linux's libmount): an entry without a mount point or type, or whose fifth or
+     * sixth field is not a number (a comment written after the options), is no entry; what follows the sixth field is
+     * ignored; an escape is a byte, so a name in UTF-8 is decoded whole; and no line, however malformed, makes the
+     * check fail (docs/datastore.md, "Session 50 (t-rest)").
+     */
+    @Test
+    void fstabIsReadAsMountReadsItAndNoLineFailsTheCheck(@TempDir Path dir) throws Exception {
+        List<String> mountinfo = Files.readAllLines(Path.of("/proc/self/mountinfo"), java.nio.charset.StandardCharsets.ISO_8859_1);
+        Path disk = dir.resolve("caf\u00e9 disk");
+        String escaped = dir + "/caf\\303\\251\\040disk";
+        Path store = disk.resolve("datastore.db");
+        assertEquals(Optional.of(disk.toString()), PendingMount.of(store, List.of("/dev/vdb1 " + escaped + " ext4 defaults 0 2"),
+                mountinfo), "an escaped UTF-8 name is its bytes");
+        assertEquals(Optional.of(disk.toString()), PendingMount.of(store, List.of(
+                "/dev/vdc1 " + dir + "/a\\000b ext4 defaults 0 2",
+                "/dev/vdc2 relative/path ext4 defaults 0 2",
+                "/dev/vdc3 " + dir + "/" + "x".repeat(5000) + " ext4",
+                "/dev/vdb1 " + escaped + "/ ext4 defaults 0 2\r"), mountinfo),
+                "a mount point no path can be is no entry, and the others are read");
+        assertEquals(Optional.of(disk.toString()), PendingMount.of(store, List.of(
+                "/dev/vdb1\t" + escaped + "\text4\tdefaults\t0\t2  # the data disk"), mountinfo),
+                "what follows the sixth field is ignored");
+        for (String malformed : List.of("/dev/vdb1 " + escaped, "/dev/vdb1 " + escaped + " ext4 defaults # the data disk",
+                "/dev/vdb1 " + escaped + " ext4 defaults 0 x", "  # /dev/vdb1 " + escaped + " ext4", escaped,
+                "\\", "/dev/vdb1 " + escaped + "\\ ext4", "/dev/vdb1 " + escaped + " swap sw 0 0")) {
+            assertEquals(Optional.empty(), PendingMount.of(store, List.of(malformed), mountinfo), "no entry: " + malformed);
+        }
+    }
+
+    /** A huge fstab (a sparse file of 8 GiB, no newline in it) is read to a bound, neither whole nor for long. */
+    @Test
+    void aHugeFstabIsReadToABound(@TempDir Path dir) throws Exception {
+        Path fstab = dir.resolve("fstab");
+        Files.writeString(fstab, "/dev/vdb1 " + dir.resolve("disk") + " ext4 defaults 0 2\n");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(fstab.toFile(), "rw")) {
+            file.setLength(8L << 30);
+        }
+        long start = System.nanoTime();
+        assertEquals(Optional.of(dir.resolve("disk").toString()),
+                PendingMount.of(dir.resolve("disk/datastore.db"), fstab, Path.of("/proc/self/mountinfo")));
+        org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() - start < 5_000_000_000L, "read to its bound");
     }
 }
