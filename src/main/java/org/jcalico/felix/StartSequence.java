@@ -3,7 +3,6 @@ package org.jcalico.felix;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.jcalico.felix.calc.GuardedLinks;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.DataplaneReport;
@@ -60,8 +59,7 @@ public final class StartSequence {
     }
 
     /**
-     * The first pass ({@link Dataplane#resync(Supplier, Supplier, Supplier)}: the guard written while CALCULATION runs,
-     * and the links and routes it guards set up behind it meanwhile, {@link GuardedLinks}), with the
+     * The first pass ({@link Dataplane#resync(Supplier, Supplier)}: the guard written while CALCULATION runs), with the
      * optimizing compiler's threads at the lowest priority for its length and at the caller's again after it. On two
      * cores C2 took a third of a cold pass's CPU for code it mostly installed after the pass had run it interpreted or
      * at the first tier; at nice 19 it compiles when the pass leaves a core idle, and what it has not reached by then
@@ -71,7 +69,7 @@ public final class StartSequence {
     public static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation) {
         Integer normal = optimizingAtLowest();
         try {
-            return dataplane.resync(() -> ColdStart.guard(snapshot), () -> GuardedLinks.of(snapshot), calculation);
+            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
         } finally {
             if (normal != null) {
                 try {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jcalico.felix.calc.GuardedLinks;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Dataplane;
@@ -69,7 +68,7 @@ class IncrementalRehearsalKernelTest {
         HostStateCalculator calculator = new HostStateCalculator();
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
-        DataplaneReport programmed = dataplane.resync(() -> ColdStart.guard(first), () -> GuardedLinks.of(first), () -> calculator.calculate(first));
+        DataplaneReport programmed = dataplane.resync(() -> ColdStart.guard(first), () -> calculator.calculate(first));
         assertTrue(programmed.failures().isEmpty(), programmed.failures().toString());
         String before = kernel(driver);
 
@@ -99,7 +98,7 @@ class IncrementalRehearsalKernelTest {
         Dataplane fresh = new Dataplane(host);
         assertTrue(fresh.start().failures().isEmpty());
         HostStateCalculator freshCalculator = new HostStateCalculator();
-        assertTrue(fresh.resync(() -> ColdStart.guard(second), () -> GuardedLinks.of(second), () -> freshCalculator.calculate(second)).failures().isEmpty());
+        assertTrue(fresh.resync(() -> ColdStart.guard(second), () -> freshCalculator.calculate(second)).failures().isEmpty());
         assertEquals(sorted(kernel(driver)), sorted(after));
     }
 

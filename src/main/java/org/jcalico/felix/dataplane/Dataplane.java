@@ -12,7 +12,6 @@ import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
-import org.jcalico.felix.hoststate.EndpointLinks;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
@@ -76,7 +75,7 @@ public final class Dataplane {
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. That needs the hooks
      * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
-     * ({@link #resync(Supplier, Supplier, Supplier)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
+     * ({@link #resync(Supplier, Supplier)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
      * read-back that failed, every batch of rules so far refused whole) links and routes wait for the rules, and are
      * held back when those are refused whole too (docs/dataplane.md, "The cold start's order"). The IPv4 and IPv6
      * rules are separate tools and tables, so they are restored at once too, and planned (their restore input made)
@@ -86,30 +85,19 @@ public final class Dataplane {
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
-        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked, false)),
-                CompletableFuture.completedFuture(null));
+        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked)));
     }
 
-    /**
-     * What a cold start's guard wrote, and whether the kernel holds jcalico's hooks after it; DROPPING: the guard's own
-     * dispatch, which drops every packet of an interface with the prefix, is what is in force (written by this pass and
-     * taken by the kernel).
-     */
-    private record Guarded(Changes changes, boolean hooked, boolean dropping) {
-    }
-
-    /** The links and routes set up behind the guard while the calculation ran, and what that changed. */
-    private record Linked(EndpointLinks links, Changes changes) {
+    /** What a cold start's guard wrote, and whether the kernel holds jcalico's hooks after it. */
+    private record Guarded(Changes changes, boolean hooked) {
     }
 
     /**
      * As {@link #apply(HostState)}, with nothing written before GUARDED (a cold start's guard, see
-     * {@link #resync(Supplier, Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and
-     * routes (the guard is what makes them safe). LINKED, when it gives a value, set up links and routes behind the
-     * guard meanwhile: the apply then writes only what the desired state has besides.
+     * {@link #resync(Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and routes
+     * (the guard is what makes them safe).
      */
-    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded,
-                                  CompletableFuture<Linked> linked) {
+    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
         driver = desired.driver();
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
@@ -129,62 +117,39 @@ public final class Dataplane {
                 throw e;
             }
         }, () -> {
-            Linked early = Futures.joined(linked);
-            EndpointLinks wanted = new EndpointLinks(desired.routes(), desired.interfaces());
-            if (early != null) {
-                return early.changes().plus(links(wanted, early.links(), times));
-            }
             if (!Futures.joined(guarded).hooked()
                     && !ruled.handle((written, failure) -> failure == null && hooksTaken(desired.driver(), written)).join()) {
                 return Changes.failure("interfaces",
                         "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
-            return links(wanted, null, times);
+            return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
+                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
         })));
-    }
-
-    /**
-     * The interfaces of WANTED set up, then its routes (a route to a link that is down is refused); each left as it is
-     * when it is what ALREADY set up (null: nothing).
-     */
-    private Changes links(EndpointLinks wanted, EndpointLinks already, DriverTimes times) {
-        Changes configured = already != null && already.interfaces().equals(wanted.interfaces()) ? Changes.NONE
-                : times.time("interfaces", () -> interfaces.apply(wanted.interfaces()));
-        return configured.plus(already != null && already.routes().equals(wanted.routes()) ? Changes.NONE
-                : times.time("routes", () -> routes.apply(wanted.routes())));
     }
 
     /**
      * The agent's first pass: a resync from a kernel that may hold nothing of jcalico, with the calculation of the
      * desired state run here. When the kernel holds no jcalico rule (nor nftables table), the GUARD's rules (calc's
      * state for no endpoint: the hooks, and dispatch chains that drop every packet of an interface with the prefix)
-     * are written while CALCULATION runs, then, once the kernel took them, the GUARDED links and routes are set up
-     * behind them, still beside the calculation (their links dump, settings, links up and routes need nothing of the
-     * rules); the apply after it (the rest of the links and routes, and the rules, at once, as always) starts once the
-     * guard is in: a link meets the guard's drop until its rules replace it, in one transaction per table
-     * (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it has its own
-     * hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start), and no link or
-     * route before the calculation ends.
+     * are written while CALCULATION runs, and the apply after it (links, routes and rules at once, as always) starts
+     * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
+     * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
+     * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
      */
-    public DataplaneReport resync(Supplier<HostState> guard, Supplier<EndpointLinks> guardedLinks,
-                                  Supplier<HostState> calculation) {
+    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
         boolean rulesLeft = forget();
         try {
             DriverTimes times = new DriverTimes();
-            CompletableFuture<Guarded> guarded = rulesLeft
-                    ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked, false))
+            CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
                     : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
-            CompletableFuture<Linked> linked = rulesLeft ? CompletableFuture.completedFuture(null)
-                    : guarded.thenApplyAsync(written -> written.dropping() ? behindTheGuard(guardedLinks.get(), times) : null,
-                            Thread::startVirtualThread);
             HostState desired;
             try {
                 desired = calculation.get();
             } catch (RuntimeException e) {
-                linked.handle((changes, failure) -> changes).join();
+                guarded.handle((changes, failure) -> changes).join();
                 throw e;
             }
-            return apply(desired, times, guarded, linked);
+            return apply(desired, times, guarded);
         } finally {
             afterResync(rulesLeft);
         }
@@ -201,22 +166,16 @@ public final class Dataplane {
         HostState guard = guarding.get();
         try {
             if (iptables.holdsHooks(guard.ipv4()) && ip6tables.holdsHooks(guard.ipv6()) || nftables.holdsHooks(guard)) {
-                return new Guarded(Changes.NONE, true, false);
+                return new Guarded(Changes.NONE, true);
             }
         } catch (KernelException e) {
-            return new Guarded(Changes.NONE, false, false);
+            return new Guarded(Changes.NONE, false);
         }
         Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
                 : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
-        boolean taken = hooksTaken(guard.driver(), written);
-        return new Guarded(written, taken, taken);
-    }
-
-    /** LINKS set up behind the guard's drops, which the kernel took. */
-    private Linked behindTheGuard(EndpointLinks links, DriverTimes times) {
-        return new Linked(links, links(links, null, times));
+        return new Guarded(written, hooksTaken(guard.driver(), written));
     }
 
     /**

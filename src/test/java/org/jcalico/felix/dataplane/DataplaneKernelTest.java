@@ -14,7 +14,6 @@ import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.iptables.IptablesSaveParser;
 import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
-import org.jcalico.felix.hoststate.EndpointLinks;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.kernel.CommandRunner;
@@ -256,7 +255,7 @@ class DataplaneKernelTest {
                 throw new IllegalStateException(e);
             }
             return guard;
-        }, () -> new EndpointLinks(Set.of(), Set.of()), () -> {
+        }, () -> {
             beforeTheCalculation.putAll(runs);
             calculating.countDown();
             return desired;
