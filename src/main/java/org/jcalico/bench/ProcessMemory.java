@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandRunner;
 
 /**
  * Where a JVM's resident memory lies, by mapping (/proc/PID/smaps): its Java heap (the anonymous pages inside the
@@ -14,6 +17,10 @@ import java.util.Map;
  * option in the measured JVM, unlike native memory tracking, so the figure is the JVM's as it runs.
  */
 final class ProcessMemory {
+    /** A generation's line of `jcmd PID GC.heap_info` (unindented: DefNew, Tenured), its used kilobytes. */
+    static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+
     private ProcessMemory() {
     }
 
@@ -48,6 +55,34 @@ final class ProcessMemory {
             }
         }
         return parts;
+    }
+
+    /** The process's resident set now (VmRSS), in kilobytes. */
+    static long rssKilobytes(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                .map(line -> Long.parseLong(line.replaceAll("\\D", ""))).findFirst()
+                .orElseThrow(() -> new IOException("no VmRSS in /proc/" + pid + "/status"));
+    }
+
+    /**
+     * The JVM PID's RSS by part of MAPPINGS, its heap bounded by the generations' reservations that the JVM reports
+     * (`jcmd GC.heap_info`, the serial collector's generations; read after MAPPINGS: the attach starts a thread).
+     */
+    static String residentParts(long pid, List<String> mappings) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        long low = Long.MAX_VALUE;
+        long high = 0;
+        for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
+            if (!line.startsWith(" ") && HEAP_USED.matcher(line).find()) {
+                Matcher address = ADDRESS.matcher(line);
+                while (address.find()) {
+                    long value = Long.parseUnsignedLong(address.group(1), 16);
+                    low = Math.min(low, value);
+                    high = Math.max(high, value);
+                }
+            }
+        }
+        return describe(residentByPart(mappings, low, high));
     }
 
     /** "java heap 81, AOT cache 32, ..." in megabytes. */
