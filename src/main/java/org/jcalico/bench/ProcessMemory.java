@@ -6,6 +6,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandRunner;
 
 /**
  * Where a JVM's resident memory lies, by mapping (/proc/PID/smaps): its Java heap (the anonymous pages inside the
@@ -14,6 +17,15 @@ import java.util.Map;
  * option in the measured JVM, unlike native memory tracking, so the figure is the JVM's as it runs.
  */
 final class ProcessMemory {
+    /** A generation's line of `jcmd PID GC.heap_info` (unindented: DefNew, Tenured), its used kilobytes. */
+    static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+    /**
+     * The AOT cache's pages that the JVM wrote (linking, profiles: private copies, memory the host spends as it does
+     * anonymous memory), a share of the cache's part rather than a part of its own; the rest is the file's clean pages.
+     */
+    static final String WRITTEN = "of it written";
+
     private ProcessMemory() {
     }
 
@@ -28,7 +40,7 @@ final class ProcessMemory {
      */
     static Map<String, Long> residentByPart(List<String> mappings, long heapStart, long heapEnd) {
         Map<String, Long> parts = new LinkedHashMap<>();
-        for (String part : List.of("java heap", "AOT cache", "libjvm", "other files", "other anonymous")) {
+        for (String part : List.of("java heap", "AOT cache", WRITTEN, "libjvm", "other files", "other anonymous")) {
             parts.put(part, 0L);
         }
         String part = null;
@@ -45,16 +57,46 @@ final class ProcessMemory {
                         : "other anonymous";
             } else if (line.startsWith("Rss:") && part != null) {
                 parts.merge(part, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
+            } else if (line.startsWith("Anonymous:") && "AOT cache".equals(part)) {
+                parts.merge(WRITTEN, Long.parseLong(line.replaceAll("\\D", "")), Long::sum);
             }
         }
         return parts;
     }
 
-    /** "java heap 81, AOT cache 32, ..." in megabytes. */
+    /** The process's resident set now (VmRSS), in kilobytes. */
+    static long rssKilobytes(long pid) throws IOException {
+        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(line -> line.startsWith("VmRSS:"))
+                .map(line -> Long.parseLong(line.replaceAll("\\D", ""))).findFirst()
+                .orElseThrow(() -> new IOException("no VmRSS in /proc/" + pid + "/status"));
+    }
+
+    /**
+     * The JVM PID's RSS by part of MAPPINGS, its heap bounded by the generations' reservations that the JVM reports
+     * (`jcmd GC.heap_info`, the serial collector's generations; read after MAPPINGS: the attach starts a thread).
+     */
+    static String residentParts(long pid, List<String> mappings) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        long low = Long.MAX_VALUE;
+        long high = 0;
+        for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
+            if (!line.startsWith(" ") && HEAP_USED.matcher(line).find()) {
+                Matcher address = ADDRESS.matcher(line);
+                while (address.find()) {
+                    long value = Long.parseUnsignedLong(address.group(1), 16);
+                    low = Math.min(low, value);
+                    high = Math.max(high, value);
+                }
+            }
+        }
+        return describe(residentByPart(mappings, low, high));
+    }
+
+    /** "java heap 81.0, AOT cache 32.2, of it written 14.1, ..." in megabytes (MiB). */
     static String describe(Map<String, Long> parts) {
         StringBuilder text = new StringBuilder();
         parts.forEach((part, kilobytes) -> text.append(text.isEmpty() ? "" : ", ").append(part).append(' ')
-                .append(Math.round(kilobytes / 1024.0)));
+                .append(String.format("%.1f", kilobytes / 1024.0)));
         return text.toString();
     }
 }

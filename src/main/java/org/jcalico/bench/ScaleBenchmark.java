@@ -40,8 +40,6 @@ public final class ScaleBenchmark {
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
             MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
-    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
-    private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
     private final PrintWriter out;
 
     public ScaleBenchmark(PrintWriter out) {
@@ -165,14 +163,14 @@ public final class ScaleBenchmark {
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
                         + " gRPC (%.2f s): %.1f s (%.1fx)",
                         node, local, inSync, keys.get() / 2, sequential, ListingParts.AGENT, inParts, floor, inSync / floor));
-                long rssInSync = rssMegabytes(agent.pid());
+                long rssInSync = ProcessMemory.rssKilobytes(agent.pid()) / 1024;
                 // read at once: the agent runs its full collection as soon as it has said in sync
                 List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());
                 print(out, "  " + AgentPhases.describe(paths.log(), started, inSync) + "; " + cpu);
-                print(out, "  RSS when in sync " + rssInSync + " MB (" + rssParts(agent.pid(), mappingsInSync) + ")");
+                print(out, "  RSS when in sync " + rssInSync + " MB (" + ProcessMemory.residentParts(agent.pid(), mappingsInSync) + ")");
                 long heap = heapMegabytes(agent.pid());
-                print(out, "  after a full GC: live heap " + heap + " MB, RSS " + rssMegabytes(agent.pid()) + " MB ("
-                        + rssParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "; target <= 150 MB; the agent's JVM flags: "
+                print(out, "  after a full GC: live heap " + heap + " MB, RSS " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB ("
+                        + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "; target <= 150 MB; the agent's JVM flags: "
                         + String.join(" ", command.stream().filter(arg -> arg.startsWith("-X")).toList()) + ")");
                 List<Long> inOrder = changes(store, nodes, local, profiles);
                 List<Long> latencies = new ArrayList<>(inOrder);
@@ -185,7 +183,7 @@ public final class ScaleBenchmark {
                 // of 50, the p99 is the slowest one: whether it is the first (code still cold) or one anywhere (a
                 // collection, the machine's load) is read here
                 print(out, "  in order, ms: " + String.join(" ", inOrder.stream().map(String::valueOf).toList()));
-                print(out, "  RSS after the changes " + rssMegabytes(agent.pid()) + " MB (" + rssParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
+                print(out, "  RSS after the changes " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
@@ -269,35 +267,12 @@ public final class ScaleBenchmark {
         long kilobytes = 0;
         // the serial collector's young and old generations (DefNew, Tenured: unindented); not Metaspace, no heap
         for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
-            Matcher used = HEAP_USED.matcher(line);
+            Matcher used = ProcessMemory.HEAP_USED.matcher(line);
             if (!line.startsWith(" ") && used.find()) {
                 kilobytes += Long.parseLong(used.group(1));
             }
         }
         return kilobytes / 1024;
-    }
-
-    /** The agent's RSS by part of MAPPINGS (ProcessMemory), its heap bounded by the generations' reservations that the JVM reports. */
-    private static String rssParts(long pid, List<String> mappings) throws IOException {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        long low = Long.MAX_VALUE;
-        long high = 0;
-        for (String line : CommandRunner.local().run(jcmd, String.valueOf(pid), "GC.heap_info").check().stdout().lines().toList()) {
-            if (!line.startsWith(" ") && HEAP_USED.matcher(line).find()) {
-                Matcher address = ADDRESS.matcher(line);
-                while (address.find()) {
-                    long value = Long.parseUnsignedLong(address.group(1), 16);
-                    low = Math.min(low, value);
-                    high = Math.max(high, value);
-                }
-            }
-        }
-        return ProcessMemory.describe(ProcessMemory.residentByPart(mappings, low, high));
-    }
-
-    private static long rssMegabytes(long pid) throws IOException {
-        return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(line -> line.startsWith("VmRSS:"))
-                .map(line -> Long.parseLong(line.replaceAll("\\D", "")) / 1024).findFirst().orElse(-1L);
     }
 
     private static void print(PrintWriter out, String line) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures (run as root; they use namespaces of their own).",
         subcommands = {BenchCommand.Felix.class, BenchCommand.Policy.class, BenchCommand.Attach.class, BenchCommand.Scale.class, BenchCommand.Generate.class,
-                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class,
+                BenchCommand.Docker.class, BenchCommand.Cni.class, BenchCommand.Add.class, BenchCommand.Cli.class, BenchCommand.Idle.class,
                 BenchCommand.Throughput.class})
 final class BenchCommand {
 
@@ -134,6 +134,23 @@ final class BenchCommand {
                 throw new CommandFailure("--runs: '" + runs + "' is not in 1-1000");
             }
             new org.jcalico.bench.CliBenchmark(spec.commandLine().getOut()).run(lab, runs);
+        }
+    }
+
+    @Command(name = "idle", mixinStandardHelpOptions = true,
+            description = "On a new lab of one host without BGP, each run: its idle agent's VmRSS 10, 20 and 30 s after the lab is up,"
+                    + " and at 30 s its parts by mapping (Java heap, AOT cache, libjvm, other files, other anonymous) and threads.")
+    static final class Idle implements Runnable {
+        @Spec CommandSpec spec;
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "1", description = "labs, one after the other (default: ${DEFAULT-VALUE})") int runs;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbidle", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+
+        @Override
+        public void run() {
+            if (runs < 1 || runs > 20) {
+                throw new CommandFailure("--runs: '" + runs + "' is not in 1-20");
+            }
+            new org.jcalico.bench.IdleBenchmark(spec.commandLine().getOut()).run(lab, runs);
         }
     }
 

@@ -1,0 +1,80 @@
+package org.jcalico.bench;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.jcalico.agent.AgentPaths;
+import org.jcalico.agent.AgentProcess;
+import org.jcalico.lab.Lab;
+import org.jcalico.lab.LabLayout;
+
+/**
+ * The idle agent's memory as issue #14 reads it: a lab of one host without BGP (`lab up --hosts 1 --no-bgp`, embedded
+ * store, no endpoints), the agent's VmRSS 10, 20 and 30 s after the lab is up, and at 30 s its parts by mapping
+ * (ProcessMemory) and its threads; a new lab for each run, so that every run is a first start as a user's is.
+ */
+public final class IdleBenchmark {
+    /** The issue's target (#14 item 3), in MiB at 30 s. */
+    private static final double TARGET_MIB = 80;
+    private static final List<Integer> READ_AT_SECONDS = List.of(10, 20, 30);
+    private final PrintWriter out;
+
+    public IdleBenchmark(PrintWriter out) {
+        this.out = out;
+    }
+
+    public void run(String labName, int runs) {
+        String loadBefore = MachineLoad.averages();
+        Lab lab = new Lab(new LabLayout(labName, 1), false, line -> { });
+        List<Double> atTheEnd = new ArrayList<>();
+        try {
+            for (int run = 1; run <= runs; run++) {
+                lab.down();
+                out.printf("run %d (load %s): lab up --hosts 1 --no-bgp as %s...%n", run, MachineLoad.averages(), labName);
+                out.flush();
+                lab.up();
+                atTheEnd.add(readIdleAgent(lab));
+            }
+        } catch (IOException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot read the agent's memory: " + e.getMessage(), e);
+        } finally {
+            lab.down();
+        }
+        List<Double> sorted = atTheEnd.stream().sorted().toList();
+        double median = sorted.get(sorted.size() / 2);
+        out.printf("the agent's VmRSS at %d s, %d run(s): median %.1f MiB, %.1f-%.1f; target <= %.0f MiB: %s%n",
+                READ_AT_SECONDS.getLast(), runs, median, sorted.getFirst(), sorted.getLast(), TARGET_MIB,
+                median <= TARGET_MIB ? "met" : "NOT met");
+        out.println(MachineLoad.describe(loadBefore));
+        out.flush();
+    }
+
+    /** Prints the up agent's readings; returns its VmRSS at the last, in MiB. */
+    private double readIdleAgent(Lab lab) throws IOException, InterruptedException {
+        long pid = new AgentProcess(AgentPaths.of(lab.layout().nodeName(1), lab.layout().runDir(), lab.layout().logDir()))
+                .running().orElseThrow(() -> new IOException("the lab's agent is not running")).pid();
+        long upAt = System.nanoTime();
+        StringBuilder line = new StringBuilder("  VmRSS at");
+        long kilobytes = 0;
+        for (int seconds : READ_AT_SECONDS) {
+            Thread.sleep(Math.max(0, seconds * 1000L - (System.nanoTime() - upAt) / 1_000_000));
+            kilobytes = ProcessMemory.rssKilobytes(pid);
+            line.append(String.format(" %d s %.1f", seconds, kilobytes / 1024.0));
+        }
+        List<String> mappings = ProcessMemory.mappings(pid);
+        long threads;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            threads = tasks.count();
+        }
+        out.println(line.append(" MiB; at ").append(READ_AT_SECONDS.getLast()).append(" s ").append(threads)
+                .append(" threads, by part (MB): ").append(ProcessMemory.residentParts(pid, mappings)));
+        out.flush();
+        return kilobytes / 1024.0;
+    }
+}
