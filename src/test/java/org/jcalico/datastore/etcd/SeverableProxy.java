@@ -62,7 +62,10 @@ final class SeverableProxy implements AutoCloseable {
 
     /**
      * The open connections are closed (as by {@link #sever}, without refusing new ones), and the next connection made
-     * carries the request but none of the answer; those after it are relayed as usual.
+     * carries the request but none of the answer: once the answer starts (the member has done what was asked), the
+     * connection is closed, as a member that fails right after its commit closes it. Its client learns at once that it
+     * has no answer, as it would after its timeout had the connection stayed silent (the same IOException branch of
+     * the client, 5 s later); those after it are relayed as usual.
      */
     void loseTheNextAnswer() {
         open.forEach(SeverableProxy::closeQuietly);
@@ -107,16 +110,20 @@ final class SeverableProxy implements AutoCloseable {
             accepted.incrementAndGet();
             open.add(client);
             open.add(upstream);
-            long answerLimit = cutNext.getAndSet(false) ? 0 : answerBytes;
-            Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE, null));
-            Thread.ofVirtual().start(() -> pump(upstream, client, answerLimit, answered));
+            boolean cut = cutNext.getAndSet(false);
+            long answerLimit = cut ? 0 : answerBytes;
+            Thread.ofVirtual().start(() -> pump(client, upstream, Long.MAX_VALUE, null, false));
+            Thread.ofVirtual().start(() -> pump(upstream, client, answerLimit, answered, cut));
         } catch (IOException e) {
             closeQuietly(client);
         }
     }
 
-    /** Relays FROM's bytes to TO, up to LIMIT of them, counted in RELAYED (if given); the rest is read and dropped. */
-    private void pump(Socket from, Socket to, long limit, java.util.concurrent.atomic.AtomicLong relayed) {
+    /**
+     * Relays FROM's bytes to TO, up to LIMIT of them, counted in RELAYED (if given); the rest is read and dropped, or,
+     * if HANG_UP, ends both connections.
+     */
+    private void pump(Socket from, Socket to, long limit, java.util.concurrent.atomic.AtomicLong relayed, boolean hangUp) {
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[8192];
             long left = limit;
@@ -130,6 +137,9 @@ final class SeverableProxy implements AutoCloseable {
                     }
                 }
                 left -= count;
+                if (hangUp && read > count) {
+                    break;
+                }
             }
         } catch (IOException e) {
             // one side went away: close both below
