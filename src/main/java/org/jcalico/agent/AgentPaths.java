@@ -44,6 +44,14 @@ public record AgentPaths(Path runDir, Path logDir) {
         return logDir.resolve("felix.log");
     }
 
+    /**
+     * The CNI plugin's calls that its own JVM answered (no agent listened, or it declined): the agent logs those it
+     * serves in felix.log, with the same line.
+     */
+    public Path cniLog() {
+        return logDir.resolve("cni.log");
+    }
+
     /** Where the background agent's own stdout/stderr go (a JVM crash report, say). */
     public Path console() {
         return logDir.resolve("agent.out");

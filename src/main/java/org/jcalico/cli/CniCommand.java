@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.agent.AgentPaths;
+import org.jcalico.cni.CniCallLog;
 import org.jcalico.cni.CniInstaller;
 import org.jcalico.cni.CniInvocation;
 import org.jcalico.cni.NetworkConfig;
@@ -31,6 +33,7 @@ final class CniCommand {
         @Option(names = "--conf-dir", paramLabel = "DIR", defaultValue = "/etc/cni/net.d", description = "where runtimes look for network configurations (default: ${DEFAULT-VALUE})") Path confDir;
         @Option(names = "--network", paramLabel = "NAME", defaultValue = "jcalico", description = "the network's name (default: ${DEFAULT-VALUE})") String network;
         @Option(names = "--run-dir", paramLabel = "DIR", defaultValue = "/run/jcalico", description = "the agents' run directory, where the node's agent.sock is (default: $JCALICO_RUN_DIR, else ${DEFAULT-VALUE})") Path runDir;
+        @Option(names = "--log-dir", paramLabel = "DIR", defaultValue = AgentPaths.LOG_ROOT, description = "the agents' log root, where the plugin's own JVM logs its calls (default: $JCALICO_LOG_DIR, else /var/log/jcalico)") Path logRoot;
         @Option(names = "--profile", paramLabel = "P", description = "profiles of the network's endpoints (default: one named after the network)") List<String> profiles = new ArrayList<>();
         @Option(names = "--pool", paramLabel = "CIDR", description = "IP pools to take addresses from (default: every enabled pool)") List<String> pools = new ArrayList<>();
         @Option(names = "--cni-version", paramLabel = "V", defaultValue = "1.0.0", description = "the conflist's cniVersion: 0.4.0, 1.0.0 or 1.1.0 (STATUS and GC; podman 4 speaks up to 1.0.0) (default: ${DEFAULT-VALUE})") String cniVersion;
@@ -47,7 +50,8 @@ final class CniCommand {
             profiles.forEach(profile -> Names.check("profile", profile));
             String runDirFlag = spec.commandLine().getParseResult().hasMatchedOption("--run-dir") ? runDir.toString()
                     : System.getenv().getOrDefault("JCALICO_RUN_DIR", runDir.toString());
-            Target target = new Target(session.datastoreUrl(), session.nodeName(), Path.of(runDirFlag).toAbsolutePath());
+            Target target = new Target(session.datastoreUrl(), session.nodeName(), Path.of(runDirFlag).toAbsolutePath(),
+                    logRoot.toAbsolutePath());
             CniInstaller installer = new CniInstaller(network, cniVersion, target, profiles,
                     pools.stream().map(Cidr::parse).toList(), fallback());
             CniInstaller.Installed installed;
@@ -91,7 +95,9 @@ final class CniCommand {
     private static int invoke(CniInvocation.Role role) throws IOException {
         // one byte more than a configuration may have tells the refusal apart from a configuration of the largest size
         byte[] stdin = System.in.readNBytes(NetworkConfig.MAX_BYTES + 1);
+        long start = System.nanoTime();
         CniInvocation.Outcome outcome = CniInvocation.run(role, System.getenv(), stdin);
+        CniCallLog.appendOwn(role, System.getenv(), outcome, start);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
         out.print(outcome.stdout());
         out.flush();

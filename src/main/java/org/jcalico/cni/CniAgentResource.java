@@ -65,8 +65,7 @@ public final class CniAgentResource {
         try (ServedResources.Use use = served.use()) {
             outcome = CniInvocation.run(role, env, config, use);
         }
-        log.info("ran CNI " + (role == CniInvocation.Role.IPAM ? "IPAM " : "") + env.get("CNI_COMMAND") + " for container " + env.getOrDefault("CNI_CONTAINERID", "-")
-                + ": exit status " + outcome.status() + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        log.info(CniCallLog.line(role, env, outcome, start));
         return (outcome.stdout() + "\0" + outcome.stderr() + "\0" + outcome.status() + "\0").getBytes(StandardCharsets.UTF_8);
     }
 

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.kernel.CommandText;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.ValidationException;
@@ -14,8 +15,8 @@ import org.jcalico.util.ReplacedFile;
 
 /**
  * What `jcalico cni install` writes: the two plugin executables (small scripts that hand the request to the node's
- * agent and start a JVM only when none answers) and the network's conflist, which names the datastore, node and run
- * directory, so the plugin never depends on the environment a runtime gives it.
+ * agent and start a JVM only when none answers) and the network's conflist, which names the datastore, node, run
+ * directory and log directory, so the plugin never depends on the environment a runtime gives it.
  *
  * @param fallback the command that runs jcalico in a JVM of its own (the launcher, or java with jcalico's class path)
  */
@@ -30,6 +31,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
         fallback = List.copyOf(fallback);
         fallback.forEach(CommandText::argument);
         CommandText.argument(target.runDir().toString());
+        CommandText.argument(target.logDir().toString());
         if (!CniVersion.supported(cniVersion)) {
             throw ValidationException.field("--cni-version", cniVersion, "is none of " + CniVersion.SUPPORTED);
         }
@@ -53,7 +55,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
         ObjectNode list = json.objectNode().put("cniVersion", cniVersion).put("name", network);
         ObjectNode plugin = list.putArray("plugins").addObject().put("type", PLUGIN)
                 .put("datastore", target.datastore().text()).put("nodename", target.node())
-                .put("run_dir", target.runDir().toString());
+                .put("run_dir", target.runDir().toString()).put("log_dir", target.logDir().toString());
         if (!profiles.isEmpty()) {
             profiles.forEach(plugin.putArray("profiles")::add);
         }
@@ -73,7 +75,7 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
      * does not do it again, and says so in the specification's form with code 11 (try again later).
      */
     String script(String role) {
-        Path socket = target.agentPaths().socket();
+        AgentPaths paths = target.agentPaths();
         String command = fallback.stream().map(CniInstaller::quoted).collect(Collectors.joining(" "));
         return """
                 #!/usr/bin/env bash
@@ -98,14 +100,15 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
                     else
                       version=%4$s
                       [[ "$config" =~ \\"cniVersion\\"[[:space:]]*:[[:space:]]*\\"([0-9.]+)\\" ]] && version="${BASH_REMATCH[1]}"
-                      printf '{"cniVersion":"%%s","code":11,"msg":"the jcalico agent did not answer (%%s)","details":"it may have done part of the request; see its log"}\\n' "$version" "$outcome"
+                      printf '{"cniVersion":"%%s","code":11,"msg":"the jcalico agent did not answer (%%s)","details":"it may have done part of the request; see %%s"}\\n' "$version" "$outcome" %8$s
                       exit 1
                     fi
                   fi
                 fi
                 exec %5$s cni %1$s < <(printf '%%s' "$config")
-                """.formatted(role, quoted(socket.toString()), role.equals("plugin") ? "cni" : "cni-ipam",
-                CniVersion.LATEST, command, quoted(SOCKET_CLIENT), NetworkConfig.MAX_BYTES + 1);
+                """.formatted(role, quoted(paths.socket().toString()), role.equals("plugin") ? "cni" : "cni-ipam",
+                CniVersion.LATEST, command, quoted(SOCKET_CLIENT), NetworkConfig.MAX_BYTES + 1,
+                quoted(jsonText(paths.log().toString())));
     }
 
     private static String socketClient() {
@@ -114,6 +117,12 @@ public record CniInstaller(String network, String cniVersion, Target target, Lis
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The text as it stands inside a JSON string (a path may hold a quote or backslash). */
+    private static String jsonText(String text) {
+        String json = JsonNodeFactory.instance.textNode(text).toString();
+        return json.substring(1, json.length() - 1);
     }
 
     private static String quoted(String word) {

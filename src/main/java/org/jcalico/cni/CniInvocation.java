@@ -26,7 +26,8 @@ public final class CniInvocation {
     private CniInvocation() {
     }
 
-    public record Outcome(String stdout, String stderr, int status) {
+    /** @param target whom the call was for; null when the configuration could not say (VERSION, one refused) */
+    public record Outcome(String stdout, String stderr, int status, Target target) {
     }
 
     /** Which of the two executables `cni install` writes was run. */
@@ -49,13 +50,14 @@ public final class CniInvocation {
     public static Outcome run(Role role, Map<String, String> env, byte[] stdin, ServedResources.Use served) {
         StringBuilder stderr = new StringBuilder();
         String version = NetworkConfig.versionOf(stdin);
+        Target target = null;
         try {
             CniRequest request = CniRequest.parse(env, stdin);
             version = request.cniVersion();
             if (request.verb() == CniRequest.Verb.VERSION) {
-                return new Outcome(CniPlugin.version(request).toString(), "", 0);
+                return new Outcome(CniPlugin.version(request).toString(), "", 0, null);
             }
-            Target target = Target.of(request.config());
+            target = Target.of(request.config());
             boolean status = request.verb() == CniRequest.Verb.STATUS;
             if (role == Role.PLUGIN && status && served == null && new AgentProcess(target.agentPaths()).running().isEmpty()) {
                 throw new CniError(CniError.NOT_AVAILABLE, "jcalico is not available", "the agent of node " + target.node()
@@ -65,24 +67,24 @@ public final class CniInvocation {
             try (Datastore own = lent == null ? open(target, status, served == null ? null : served.failure()) : null) {
                 ResourceStore store = new ResourceStore(lent != null ? lent : own);
                 if (role == Role.IPAM) {
-                    return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0);
+                    return new Outcome(new JcalicoIpam(store, target.node()).run(request), "", 0, target);
                 }
                 ContainerResolver resolver = new ContainerResolver(DockerClient.fromEnvironment());
                 ContainerService containers = served == null ? new ContainerService(store, CommandRunner.local(), resolver)
                         : new ContainerService(store, served.veths(), resolver);
                 String stdout = new CniPlugin(store, containers, new HostProbe(served == null ? CommandRunner.local()
                         : served.host()), target.node(), stderr).run(request);
-                return new Outcome(stdout, stderr.toString(), 0);
+                return new Outcome(stdout, stderr.toString(), 0, target);
             }
         } catch (CniError e) {
-            return failed(e, version, stderr);
+            return failed(e, version, stderr, target);
         } catch (DatastoreException | ValidationException | WorkloadException | KernelException e) {
-            return failed(Failures.of(e, "jcalico-cni failed"), version, stderr);
+            return failed(Failures.of(e, "jcalico-cni failed"), version, stderr, target);
         } catch (RuntimeException e) {
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             stderr.append("jcalico-cni: internal error (please report it): ").append(trace);
-            return failed(new CniError(CniError.INTERNAL, "internal error in jcalico-cni", e.toString()), version, stderr);
+            return failed(new CniError(CniError.INTERNAL, "internal error in jcalico-cni", e.toString()), version, stderr, target);
         }
     }
 
@@ -102,7 +104,7 @@ public final class CniInvocation {
         }
     }
 
-    private static Outcome failed(CniError e, String version, StringBuilder stderr) {
-        return new Outcome(e.toJson(version).toString(), stderr.toString(), 1);
+    private static Outcome failed(CniError e, String version, StringBuilder stderr, Target target) {
+        return new Outcome(e.toJson(version).toString(), stderr.toString(), 1, target);
     }
 }

@@ -19,7 +19,7 @@ import org.jcalico.util.Shown;
 
 /**
  * The network configuration a runtime hands the plugin on standard input, as jcalico reads it: the CNI fields, and
- * jcalico's own (where the datastore is, which node this is, where its agent's socket lives, profiles, labels, the
+ * jcalico's own (where the datastore is, which node this is, where its agent's socket and logs live, profiles, labels, the
  * pools to take addresses from). Everything else is left alone, as the specification allows; the bytes themselves are
  * kept for a delegated IPAM plugin, which gets the configuration unchanged.
  *
@@ -29,7 +29,7 @@ import org.jcalico.util.Shown;
  * @param validAttachments GC's "cni.dev/valid-attachments" (null when absent)
  */
 public record NetworkConfig(String cniVersion, String name, String type, String datastore, String nodename,
-                            String runDir, List<String> profiles, Map<String, String> labels, String ipamType,
+                            String runDir, String logDir, List<String> profiles, Map<String, String> labels, String ipamType,
                             List<Cidr> pools, JsonNode dns, JsonNode prevResult, List<AttachmentId> validAttachments,
                             byte[] bytes) {
     public static final String JCALICO_IPAM = "jcalico-ipam";
@@ -118,7 +118,8 @@ public record NetworkConfig(String cniVersion, String name, String type, String 
         }
         ObjectNode ipamObject = ipam == null ? null : (ObjectNode) ipam;
         return new NetworkConfig(version, name, text(config, "type"), located(config, ipamObject, "datastore"),
-                located(config, ipamObject, "nodename"), located(config, ipamObject, "run_dir"), strings(config, "profiles"),
+                located(config, ipamObject, "nodename"), located(config, ipamObject, "run_dir"),
+                located(config, ipamObject, "log_dir"), strings(config, "profiles"),
                 labels, ipamType, pools,
                 dns == null || dns.isNull() ? null : dns, prevResult == null || prevResult.isNull() ? null : prevResult,
                 attachments(config), bytes.clone());

@@ -38,7 +38,7 @@ class CniEnvironmentSizeTest {
      */
     @Test
     void tooLargeAnEnvironmentIsAnInvalidEnvironmentSayingSo() throws Exception {
-        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", dir.resolve("run"));
+        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", dir.resolve("run"), dir.resolve("log"));
         CniInstaller.Installed installed = new CniInstaller("net1", "1.0.0", target, List.of(), List.of(),
                 JvmCommand.jcalico(JvmCommand.CacheUse.NONE)).install(dir.resolve("bin"), dir.resolve("conf"));
         Path socket = target.agentPaths().socket();

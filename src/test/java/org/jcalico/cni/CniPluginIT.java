@@ -258,6 +258,10 @@ class CniPluginIT {
         cni("ADD", "jcc1-h", h, pluginConfig("1.0.0"), "CNI_ARGS=NOSUCHKEY=1").failed(CniError.INVALID_ENVIRONMENT);
         cni("ADD", "jcc1 h", h, pluginConfig("1.0.0")).failed(CniError.INVALID_ENVIRONMENT);
         cni("GC", null, null, pluginConfig("1.0.0")).failed(CniError.INCOMPATIBLE_VERSION);
+        var relativeLogs = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(pluginConfig("1.0.0"));
+        relativeLogs.put("log_dir", "logs");
+        assertEquals("log_dir: 'logs' is not an absolute path",
+                cni("ADD", "jcc1-h", h, relativeLogs.toString()).failed(CniError.INVALID_CONFIG).path("details").asText());
         assertEquals(before, endpoints(), "nothing changed");
         assertFalse(fixture.in(fixture.layout().workload("h"), "ip", "link", "show", "dev", "eth0").ok(),
                 "the container got no interface");
@@ -355,5 +359,26 @@ class CniPluginIT {
         fixture.jc("h1", "node", "stop");
         JsonNode error = cni("STATUS", null, null, pluginConfig("1.1.0")).failed(CniError.NOT_AVAILABLE);
         assertTrue(error.path("details").asText().contains("not running"), error.toString());
+        assertEquals(List.of("ran CNI STATUS for container -: exit status 1"), ownJvmCalls(),
+                "the plugin's own JVM logged its call under the lab's log directory");
+    }
+
+    /**
+     * `cni install` by `lab exec` names the lab's log directory (its --log-dir's default is $JCALICO_LOG_DIR), as
+     * the node's agent has it; the plugin's own JVM logs there (see statusIsCode50OnceTheAgentIsStopped).
+     */
+    @Test
+    @Order(0)
+    void theConflistNamesTheLabsLogDirectory() throws IOException {
+        JsonNode plugin = JSON.readTree(config).path("plugins").get(0);
+        assertEquals(fixture.layout().logDir().toString(), plugin.path("log_dir").asText(), config);
+        assertEquals(List.of(), ownJvmCalls(), "the agent served every call so far");
+    }
+
+    /** The lines of h1's cni.log without their time and level. */
+    private static List<String> ownJvmCalls() throws IOException {
+        Path log = fixture.layout().logDir().resolve(fixture.layout().nodeName(1)).resolve("cni.log");
+        return Files.notExists(log) ? List.of()
+                : Files.readAllLines(log).stream().map(line -> line.replaceAll("^\\S+ \\S+ +", "").replaceAll(" in \\d+ ms$", "")).toList();
     }
 }

@@ -53,7 +53,7 @@ class CniStandardInputTest {
     @Test
     void theInstalledScriptStopsReadingAtTheBoundAndAnswersTheSameError() throws Exception {
         Path runDir = dir.resolve("run");
-        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", runDir);
+        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", runDir, dir.resolve("log"));
         CniInstaller.Installed installed = new CniInstaller("net1", "1.0.0", target, List.of(), List.of(),
                 JvmCommand.jcalico(JvmCommand.CacheUse.NONE)).install(dir.resolve("bin"), dir.resolve("conf"));
         ProcessBuilder builder = new ProcessBuilder(installed.plugin().toString());
