@@ -32,6 +32,8 @@ import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
 import org.jcalico.nodes.NodeService;
+import org.jcalico.util.Shown;
+import org.jcalico.workload.Intent;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import org.jcalico.model.Node;
@@ -319,11 +321,29 @@ final class NodeCommand {
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
-                NodeService.Removed removed = new NodeService(session.store()).remove(name);
-                session.out().println(removed == NodeService.Removed.NODE ? "removed node " + name
-                        : "gave up the address blocks of '" + name + "', which is not a registered node");
+                NodeService.Removal removal = new NodeService(session.store()).remove(name);
+                session.out().println(switch (removal.removed()) {
+                    case NODE -> "removed node " + name;
+                    case BLOCKS_OF_UNREGISTERED_NAME -> "gave up the address blocks of '" + name + "', which is not a registered node";
+                    case COMMANDS_OF_UNREGISTERED_NAME -> "'" + name + "' is not a registered node";
+                } + takenBack(removal));
+                if (!removal.failures().isEmpty()) {
+                    throw new CommandFailure(removal.failures().size() + " unfinished container command(s) of '" + name
+                            + "' could not be taken back (run 'jcalico node remove " + name + "' again): "
+                            + removal.failures().getFirst().getMessage());
+                }
             }
         }
+    }
+
+    /** The addresses of the node's unfinished container commands, which no agent sweeps once the node is gone. */
+    private static String takenBack(NodeService.Removal removal) {
+        if (removal.takenBack().isEmpty()) {
+            return "";
+        }
+        return "; took back the addresses held for " + removal.takenBack().size() + " unfinished container command(s) ("
+                + Shown.names(removal.takenBack().stream().map(Intent::handle).toList())
+                + "; their veths, if the host still has them, are its own to remove)";
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List nodes.")

@@ -19,6 +19,8 @@ import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.util.Shown;
+import org.jcalico.workload.Intent;
+import org.jcalico.workload.Intents;
 
 /** Registering hosts as nodes, and removing them once they have no endpoints left. */
 public final class NodeService {
@@ -79,7 +81,20 @@ public final class NodeService {
         /** the node's record, with its blocks */
         NODE,
         /** only the blocks of a name no node has (left by an older jcalico): no record was there */
-        BLOCKS_OF_UNREGISTERED_NAME
+        BLOCKS_OF_UNREGISTERED_NAME,
+        /** only the unfinished container commands of a name no node has (a removal before session 50 left them) */
+        COMMANDS_OF_UNREGISTERED_NAME
+    }
+
+    /**
+     * What a `node remove` did, and the node's unfinished container commands whose addresses it took back
+     * ({@link Intents#takeBackOfRemovedNode}); FAILURES: those it could not, left for another `node remove`.
+     */
+    public record Removal(Removed removed, List<Intent> takenBack, List<RuntimeException> failures) {
+        public Removal {
+            takenBack = List.copyOf(takenBack);
+            failures = List.copyOf(failures);
+        }
     }
 
     /**
@@ -89,11 +104,16 @@ public final class NodeService {
      * A node of more blocks than one commit may hold gives them up in steps, the node goes with the last share
      * (docs/ipam.md, "The invariants and their guards", session 41, n-blocks). A name no node has but blocks are
      * affine to (a store an older jcalico wrote) has those blocks given up alike, each step guarded by the name
-     * still having no record (session 42).
+     * still having no record (session 42). Once the node is gone, so is the agent that would sweep its unfinished
+     * container commands: their addresses are taken back then (session 50, c-log), and again by a later `node remove`
+     * of the name while any is left.
      */
-    public Removed remove(String name) {
+    public Removal remove(String name) {
         // a step that does not finish gives up blocks, so the steps end
-        return Retries.runSteps(() -> removeStep(name));
+        Removed removed = Retries.runSteps(() -> removeStep(name));
+        List<RuntimeException> failures = new ArrayList<>();
+        List<Intent> takenBack = Intents.takeBackOfRemovedNode(store, name, failures);
+        return new Removal(removed, takenBack, failures);
     }
 
     /** One commit of a removal: the node with its last blocks, or a share of its blocks only (empty: not finished). */
@@ -104,7 +124,10 @@ public final class NodeService {
         Listing endpoints = store.datastore().list(endpointsOfNode);
         Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
         if (node.isEmpty() && blocks.shares().isEmpty()) {
-            throw new ValidationException("node '" + name + "' does not exist");
+            if (store.datastore().list(Keys.INTENTS + name + "/").items().isEmpty()) {
+                throw new ValidationException("node '" + name + "' does not exist");
+            }
+            return Optional.of(Removed.COMMANDS_OF_UNREGISTERED_NAME);
         }
         if (!endpoints.items().isEmpty()) {
             List<String> unreadable = ResourceStore.surveyed(WorkloadEndpoint.class, endpoints.items()).unreadable().stream()

@@ -40,7 +40,10 @@ public final class Intents {
     private static final Pattern ENDPOINT_ID = Pattern.compile("[0-9a-f]{16}");
     private final ResourceStore store;
     private final Datastore datastore;
-    /** One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. */
+    /**
+     * One for this object's life: its rtnetlink thread is reused by every teardown, not started for each. Null when
+     * this object undoes only the datastore's part ({@link #takeBackOfRemovedNode}).
+     */
     private final VethAttacher veths;
 
     /**
@@ -176,6 +179,7 @@ public final class Intents {
     /**
      * Undoes everything the intent names; each step is idempotent, so a teardown cut short is simply done again by
      * the next one. If it fails, the intent is left without an owner for the next command or the agent to finish.
+     * Without veths (a removed node's intents) the veth is left: it is the node's host's, not this one's.
      */
     public void tearDown(Held held) {
         Intent intent = held.intent();
@@ -184,7 +188,9 @@ public final class Intents {
             // while the intent exists no one else can create this endpoint: if it is there, this attachment made it
             datastore.get(endpointKey).ifPresent(endpoint -> datastore.commit(List.of(
                     new Op.Delete(endpointKey, endpoint.modRevision()), new Op.Unchanged(intent.key(), held.revision()))));
-            veths.detach(intent.hostInterface());
+            if (veths != null) {
+                veths.detach(intent.hostInterface());
+            }
             CrashPoint.reach("teardown-veth");
             new Ipam(store).releaseHandle(intent.handle());
             removeCreatedProfiles(intent);
@@ -199,6 +205,16 @@ public final class Intents {
         } finally {
             ACTIVE.remove(intent.key());
         }
+    }
+
+    /**
+     * For `node remove`, once the node is gone: its agent, which would have swept its intents, goes with it, so the
+     * addresses and profiles of those no live process of this host holds are taken back here (a detach intent that
+     * `jcalico delete WorkloadEndpoint` wrote, a command that died on the node's host), and the intents deleted; the
+     * veths are the node's host's, which this process may not run on, and are left (docs/ipam.md, session 50 c-log).
+     */
+    public static List<Intent> takeBackOfRemovedNode(ResourceStore store, String node, List<RuntimeException> failures) {
+        return new Intents(store, (VethAttacher) null).recoverStale(node, null, failures);
     }
 
     /**

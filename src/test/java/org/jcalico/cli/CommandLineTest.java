@@ -539,6 +539,53 @@ class CommandLineTest {
                 .filter(line -> line.contains("unreadable")).count(), "nothing unreadable is left");
     }
 
+    /**
+     * Session 50 (c-log): `jcalico delete WorkloadEndpoint NODE/ID` leaves a detach intent for the node's agent to
+     * sweep; once `node remove` has removed the node no agent ever does, and the addresses the intent names stayed
+     * allocated for good. `node remove` now takes them back, and does so for a name an earlier removal left intents
+     * of (docs/ipam.md, "Session 50 (c-log)").
+     */
+    @Test
+    void nodeRemoveTakesBackTheAddressesOfItsUnfinishedContainerCommands() throws Exception {
+        String url = "embedded:" + dir.resolve("store.db");
+        String garbage = "{\"kind\":\"x\n" + "x".repeat(20);
+        String bad = "0123456789abcdef";
+        String older = "fedcba9876543210";
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            resources.create(new Node("h1", IpAddress.parse("192.0.2.1"), null, null));
+            resources.create(new Node("h2", IpAddress.parse("192.0.2.2"), null, null));
+            resources.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            new Ipam(resources).assign(IpAddress.parse("10.65.0.2"), "h1", bad);
+            new Ipam(resources).assign(IpAddress.parse("10.65.1.2"), "h2", older);
+            store.commit(List.of(new Op.Put(Keys.nodeKey(WorkloadEndpoint.class, "h1", bad), garbage),
+                    new Op.Put(Keys.nodeKey(WorkloadEndpoint.class, "h2", older), garbage)));
+        }
+        assertEquals(0, runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h1/" + bad).status());
+        assertEquals(new Outcome(0, "removed node h1; took back the addresses held for 1 unfinished container command(s) ("
+                + bad + "; their veths, if the host still has them, are its own to remove)\n", ""),
+                runAsGiven("--datastore", url, "node", "remove", "h1"));
+
+        // what a removal before this session left: the node gone, its intent and the address it names kept
+        assertEquals(0, runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h2/" + older).status());
+        try (Datastore store = Datastores.open(url)) {
+            ResourceStore resources = new ResourceStore(store);
+            var h2 = resources.get(Node.class, "h2").orElseThrow();
+            List<Op> removal = new ArrayList<>(new Ipam(resources).blocksOfNode("h2").shares().getFirst());
+            removal.add(ResourceStore.deleteOp(h2.resource(), h2.revision()));
+            store.commit(removal);
+        }
+        assertEquals(new Outcome(0, "'h2' is not a registered node; took back the addresses held for 1 unfinished"
+                + " container command(s) (" + older + "; their veths, if the host still has them, are its own to remove)\n", ""),
+                runAsGiven("--datastore", url, "node", "remove", "h2"));
+        assertEquals(new Outcome(1, "", "error: node 'h2' does not exist\n"), runAsGiven("--datastore", url, "node", "remove", "h2"));
+
+        try (Datastore store = Datastores.open(url)) {
+            assertEquals(List.of(), store.list(Keys.INTENTS).items(), "no intent left");
+            assertEquals(List.of(), new ResourceStore(store).list(IpamBlock.class), "every address free, no block of no node left");
+        }
+    }
+
     @Test
     void removalsAndShowBesideUnreadableRecordsOnTheEmbeddedStore() throws Exception {
         removesBesideUnreadable("embedded:" + dir.resolve("store.db"));
@@ -581,7 +628,10 @@ class CommandLineTest {
         assertEquals(0, runAsGiven("--datastore", url, "node", "remove", "h1").status(), "another node's record is not its");
 
         assertEquals(0, runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h2/0123456789abcdef").status());
-        assertEquals(new Outcome(0, "removed node h2\n", ""), runAsGiven("--datastore", url, "node", "remove", "h2"));
+        // the deleted record's intent is no removed node's agent's to sweep (session 50, c-log)
+        assertEquals(new Outcome(0, "removed node h2; took back the addresses held for 1 unfinished container command(s)"
+                + " (0123456789abcdef; their veths, if the host still has them, are its own to remove)\n", ""),
+                runAsGiven("--datastore", url, "node", "remove", "h2"));
         assertEquals(new Outcome(1, "", "error: profile 'web' carries tags (web) that 1 profile record(s) that cannot be read"
                 + " may name in rules (" + badProfile + "); 'jcalico profile remove NAME' or 'jcalico delete Profile NAME'"
                 + " removes one; nothing was removed\n"), runAsGiven("--datastore", url, "profile", "remove", "web"));
