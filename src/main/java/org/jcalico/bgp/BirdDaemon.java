@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
@@ -211,22 +213,28 @@ public final class BirdDaemon implements BirdControl {
 
     /**
      * Read from `show protocols all` in one request, whatever the number of sessions: a BGP protocol whose state is
-     * Established, its channels ("Channel ipv4") and their "Routes: N imported, M exported" lines.
+     * Established, its channels ("Channel ipv4") and their "Routes: N imported, M exported" lines; any other BGP
+     * protocol's state as BIRD gives it (its info column, "Active  Socket: Connection refused", else "down").
      */
     @Override
-    public List<Exported> exported() {
-        return exported(ask("show protocols all", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS)).lines());
+    public Sessions sessions() {
+        return sessions(ask("show protocols all", Duration.ofSeconds(BgpStatus.QUERY_TIMEOUT_SECONDS)).lines());
     }
 
-    static List<Exported> exported(List<BirdSocket.Line> lines) {
+    static Sessions sessions(List<BirdSocket.Line> lines) {
         List<Exported> sessions = new ArrayList<>();
+        Map<String, String> notEstablished = new TreeMap<>();
         String session = null;
         int version = 0;
         for (BirdSocket.Line line : lines) {
             String text = line.text().strip();
             if (line.code() == 1002) {
                 String[] cells = text.split("\\s+", 6);
-                boolean established = cells.length == 6 && cells[1].equals("BGP") && cells[5].startsWith("Established");
+                boolean bgp = cells.length >= 4 && cells[1].equals("BGP");
+                boolean established = bgp && cells.length == 6 && cells[5].startsWith("Established");
+                if (bgp && !established) {
+                    notEstablished.put(cells[0], cells.length == 6 ? cells[5].replaceAll("\\s+", " ") : cells[3]);
+                }
                 session = established ? cells[0] : null;
                 version = 0;
             } else if (session != null && line.code() == 1006) {
@@ -240,7 +248,7 @@ public final class BirdDaemon implements BirdControl {
                 }
             }
         }
-        return sessions;
+        return new Sessions(sessions, notEstablished);
     }
 
     /** The BIRD started for this run directory: BIRD's pid file has no start time, so its command line must name the file. */

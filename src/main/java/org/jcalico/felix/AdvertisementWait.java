@@ -16,7 +16,9 @@ import org.jcalico.model.WorkloadEndpoint;
  * address's host route) is withheld, so that whoever waits for the report (`container add`, docker's Join, CNI ADD)
  * returns when the other hosts can reach it too; for {@link #WAIT_MILLIS} at most, and not at all while BIRD cannot
  * take a new route: then it is reported programmed with a note of what is not yet advertised. Every other endpoint
- * is reported at once. Remembers since when each endpoint waits; the clock is the caller's.
+ * is reported at once. Nothing waits for a peer whose session is not established (it may be down for good): an
+ * endpoint whose route such a peer has not learnt is reported with a note naming the peers and their sessions' states
+ * (docs/agent.md, "Session 50 (t-bgp)"). Remembers since when each endpoint waits; the clock is the caller's.
  */
 final class AdvertisementWait {
     /**
@@ -32,15 +34,21 @@ final class AdvertisementWait {
     /**
      * What to report now: WITHHELD the endpoints that wait; NOTES endpoint to what the user should know of it
      * programmed; LATE endpoint to the routes not advertised past the wait (or while BIRD is stalled), NEWLY_LATE those
-     * of them whose routes were not so at the last decision (to be logged once).
+     * of them whose routes were not so at the last decision (to be logged once); UNREACHED the endpoints whose note
+     * names peers that have not learnt their route.
      */
     record Decision(Set<String> withheld, Map<String, String> notes, Map<String, List<Cidr>> late,
-                    Map<String, List<Cidr>> newlyLate) {
+                    Map<String, List<Cidr>> newlyLate, Set<String> unreached) {
         /** Nothing withheld, nothing late: a node without BGP. */
-        static final Decision NONE = new Decision(Set.of(), Map.of(), Map.of(), Map.of());
+        static final Decision NONE = new Decision(Set.of(), Map.of(), Map.of(), Map.of(), Set.of());
 
         boolean withholding() {
             return !withheld.isEmpty();
+        }
+
+        /** Whether a report is to be made again when BGP settles or the wait ends: one waits, or a note may go. */
+        boolean awaitsBgp() {
+            return withholding() || !late.isEmpty() || !unreached.isEmpty();
         }
     }
 
@@ -48,34 +56,54 @@ final class AdvertisementWait {
      * @param failed endpoints that failed: their report says so at once
      * @param blocks this node's blocks, whose routes carry the endpoints' addresses ({@link BirdConfig#carrying})
      * @param advertised the routes BIRD has exported to every established session
+     * @param unlearnt the routes peers whose session is not established have not learnt: which peers, and why
      * @param stalled why BIRD cannot take a new route, or null
      */
     Decision decide(List<WorkloadEndpoint> local, Set<String> failed, List<Cidr> blocks, Set<Cidr> advertised,
-                    String stalled, long nowNanos) {
+                    Map<Cidr, List<String>> unlearnt, String stalled, long nowNanos) {
         Set<String> withheld = new HashSet<>();
+        Set<String> unreached = new HashSet<>();
         Map<String, String> notes = new HashMap<>();
         Map<String, List<Cidr>> nowLate = new TreeMap<>();
         Set<String> present = new HashSet<>();
         for (WorkloadEndpoint endpoint : local) {
             String id = endpoint.endpointId();
             present.add(id);
-            List<Cidr> missing = failed.contains(id) ? List.of() : endpoint.nets().stream()
-                    .map(net -> BirdConfig.carrying(blocks, net)).filter(route -> !advertised.contains(route)).distinct().toList();
+            List<Cidr> carrying = failed.contains(id) ? List.of()
+                    : endpoint.nets().stream().map(net -> BirdConfig.carrying(blocks, net)).distinct().toList();
+            List<Cidr> missing = carrying.stream().filter(route -> !advertised.contains(route)).toList();
             if (missing.isEmpty()) {
                 since.remove(id);
             } else if (stalled == null && nowNanos - since.computeIfAbsent(id, key -> nowNanos) < WAIT_MILLIS * 1_000_000) {
                 withheld.add(id);
+                continue;
             } else {
                 nowLate.put(id, missing);
                 notes.put(id, "programmed here, but BGP does not yet advertise " + routes(missing) + " to the other hosts"
                         + (stalled == null ? " (BIRD has not exported it within " + WAIT_MILLIS + " ms)" : " (" + stalled + ")"));
+            }
+            String peers = unlearntBy(carrying, unlearnt);
+            if (!peers.isEmpty()) {
+                unreached.add(id);
+                notes.merge(id, "programmed here, but " + peers, (late, unlearntNote) -> late + "; " + peers);
             }
         }
         since.keySet().retainAll(present);
         Map<String, List<Cidr>> newlyLate = new TreeMap<>(nowLate);
         newlyLate.entrySet().removeIf(entry -> entry.getValue().equals(late.get(entry.getKey())));
         late = nowLate;
-        return new Decision(withheld, notes, nowLate, newlyLate);
+        return new Decision(withheld, notes, nowLate, newlyLate, unreached);
+    }
+
+    /**
+     * What peers whose session is not established have not learnt of these routes, or "" when nothing: "BGP has not
+     * advertised ROUTE to PEER (ADDRESS), session NAME: STATE (not established, so not waited for)".
+     */
+    private static String unlearntBy(List<Cidr> carrying, Map<Cidr, List<String>> unlearnt) {
+        List<String> notes = carrying.stream().filter(unlearnt::containsKey)
+                .map(route -> route + " to " + String.join("; to ", unlearnt.get(route))).toList();
+        return notes.isEmpty() ? "" : "BGP has not advertised " + String.join(", nor ", notes)
+                + " (not established, so not waited for)";
     }
 
     static String routes(List<Cidr> routes) {

@@ -230,8 +230,9 @@ public final class Agent {
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
                         settle(ok);
                     }
-                } else if ((reported.withholding() || !reported.late().isEmpty()) && !reportEndpoints()) {
-                    // a report withheld, or made before BIRD advertised what it needs: BIRD settled, or the wait ended
+                } else if (reported.awaitsBgp() && !reportEndpoints()) {
+                    // a report withheld, or made before BIRD advertised what it needs (or before a peer learnt it): BIRD
+                    // settled, or the wait ended
                     reportPending = true;
                 }
                 writeStatusIfDue();
@@ -416,7 +417,8 @@ public final class Agent {
      */
     private boolean reportEndpoints() {
         AdvertisementWait.Decision decision = bgp == null ? AdvertisementWait.Decision.NONE
-                : advertisementWait.decide(local, failures.keySet(), localBlocks, bgp.advertised(), bgp.stalled(), System.nanoTime());
+                : advertisementWait.decide(local, failures.keySet(), localBlocks, bgp.advertised(), bgp.unlearnt(), bgp.stalled(),
+                        System.nanoTime());
         decision.newlyLate().forEach((endpoint, routes) -> log.warn("endpoint " + endpoint
                 + " reported programmed while BGP does not yet advertise " + AdvertisementWait.routes(routes)));
         if (!decision.late().equals(reported.late())) {

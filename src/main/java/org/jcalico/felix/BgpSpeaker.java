@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,11 +65,20 @@ public final class BgpSpeaker implements AutoCloseable {
     private volatile String stalled;
     /** The routes of BIRD's configuration that it was last seen to have exported to every established session. */
     private volatile Set<Cidr> advertised = Set.of();
+    /**
+     * Each route of BIRD's configuration that some configured session not established has never been seen to learn:
+     * which peers, with their session's state as BIRD says it (docs/agent.md, "Session 50 (t-bgp)").
+     */
+    private volatile Map<Cidr, List<String>> unlearnt = Map.of();
     // the worker's own from here on
     /** The configuration BIRD should run: the last rendered one that BIRD accepted. */
     private String config;
     /** The routes that configuration advertises, by IP version. */
     private Map<Integer, List<Cidr>> configRoutes = Map.of();
+    /** That configuration's sessions. */
+    private List<BgpSession> configSessions = List.of();
+    /** Each configured route's sessions that were seen established with every route of its family exported. */
+    private final Map<Cidr, Set<String>> learntBy = new HashMap<>();
     private String refusedConfig;
     private Map<String, String> refusedSessions = Map.of();
     private String lastError;
@@ -160,13 +170,16 @@ public final class BgpSpeaker implements AutoCloseable {
             }
             String before = problem;
             Set<Cidr> advertisedBefore = advertised;
+            Map<Cidr, List<String>> unlearntBefore = unlearnt;
             try {
                 if (taken != null) {
                     apply(taken);
                 }
                 if (config != null) {
                     ensure();
-                    if (lastError == null && (taken != null || !advertised.containsAll(routesOf(configRoutes)))) {
+                    if (lastError == null && (taken != null || !unlearnt.isEmpty()
+                            || !advertised.containsAll(routesOf(configRoutes)))) {
+                        // while a peer has not learnt a route, its session is read every second: the note goes when it does
                         verify();
                     }
                 }
@@ -181,7 +194,8 @@ public final class BgpSpeaker implements AutoCloseable {
             synchronized (lock) {
                 applying = false;
             }
-            if (taken != null || !Objects.equals(before, problem) || !advertised.equals(advertisedBefore)) {
+            if (taken != null || !Objects.equals(before, problem) || !advertised.equals(advertisedBefore)
+                    || !unlearnt.equals(unlearntBefore)) {
                 settled.run();
             }
         }
@@ -218,6 +232,7 @@ public final class BgpSpeaker implements AutoCloseable {
         refusedConfig = null;
         config = candidate;
         configRoutes = Map.of(4, BirdConfig.advertised(usable, 4), 6, BirdConfig.advertised(usable, 6));
+        configSessions = BirdConfig.sessions(usable, self(usable));
         if (!refused.equals(refusedSessions)) {
             refused.forEach((session, error) -> log.error("BGP session left out: BIRD refused it", "session", session, "error", error));
         }
@@ -242,9 +257,12 @@ public final class BgpSpeaker implements AutoCloseable {
         if (!session.find()) {
             return Optional.empty();
         }
-        Node self = intent.nodes().stream().filter(node -> node.name().equals(intent.node())).findFirst().orElseThrow();
-        return BirdConfig.sessions(intent, self).stream()
+        return BirdConfig.sessions(intent, self(intent)).stream()
                 .filter(candidate -> candidate.protocolName().equals(session.group(1))).findFirst();
+    }
+
+    private static Node self(RoutingIntent intent) {
+        return intent.nodes().stream().filter(node -> node.name().equals(intent.node())).findFirst().orElseThrow();
     }
 
     /**
@@ -252,15 +270,17 @@ public final class BgpSpeaker implements AutoCloseable {
      * each IP version, all of its configuration's once each such session's exported count is theirs (its export filter
      * passes this node's routes alone), else those seen so before and still configured. Asked after the
      * reconfiguration was answered: BIRD runs its events in the order they were scheduled, so the updates the
-     * reconfiguration queued were written to the sessions' connections before it reads the question.
+     * reconfiguration queued were written to the sessions' connections before it reads the question. Besides, for
+     * each route, the configured sessions not established that were never seen to have it ({@link #unlearnt()}).
      */
     private void verify() {
-        List<BirdControl.Exported> exported;
+        BirdControl.Sessions sessions;
         try {
-            exported = bird.exported();
+            sessions = bird.sessions();
         } catch (KernelException e) {
-            exported = null;
+            sessions = null;
         }
+        List<BirdControl.Exported> exported = sessions == null ? null : sessions.exported();
         Set<Cidr> now = new HashSet<>();
         for (Map.Entry<Integer, List<Cidr>> family : configRoutes.entrySet()) {
             List<Cidr> routes = family.getValue();
@@ -269,6 +289,44 @@ public final class BgpSpeaker implements AutoCloseable {
             routes.stream().filter(route -> all || advertised.contains(route)).forEach(now::add);
         }
         advertised = Set.copyOf(now);
+        if (sessions != null) {
+            unlearnt = unlearnt(sessions);
+        }
+    }
+
+    /**
+     * Remembers which sessions have each route (established, every route of its family exported: BIRD sends a session
+     * that comes up every route), and names, for each route, the sessions down now that never had it: a route a peer
+     * learnt before its session went down is that session's problem (`node status`), not the route's.
+     */
+    private Map<Cidr, List<String>> unlearnt(BirdControl.Sessions sessions) {
+        Set<Cidr> configured = routesOf(configRoutes);
+        learntBy.keySet().retainAll(configured);
+        for (BirdControl.Exported session : sessions.exported()) {
+            List<Cidr> routes = configRoutes.getOrDefault(session.version(), List.of());
+            if (session.routes() == routes.size()) {
+                routes.forEach(route -> learntBy.computeIfAbsent(route, key -> new HashSet<>()).add(session.session()));
+            }
+        }
+        Map<Cidr, List<String>> missing = new TreeMap<>();
+        for (Map.Entry<Integer, List<Cidr>> family : configRoutes.entrySet()) {
+            for (Cidr route : family.getValue()) {
+                List<String> peers = configSessions.stream()
+                        .filter(session -> session.peer().version() == family.getKey())
+                        .filter(session -> sessions.notEstablished().containsKey(session.protocolName()))
+                        .filter(session -> !learntBy.getOrDefault(route, Set.of()).contains(session.protocolName()))
+                        .map(session -> describe(session, sessions.notEstablished().get(session.protocolName()))).toList();
+                if (!peers.isEmpty()) {
+                    missing.put(route, peers);
+                }
+            }
+        }
+        return Map.copyOf(missing);
+    }
+
+    private static String describe(BgpSession session, String state) {
+        return (session.peerNode() != null ? session.peerNode() + " (" + session.peer() + ")" : session.peer().toString())
+                + ", session " + session.protocolName() + ": " + state;
     }
 
     private static Set<Cidr> routesOf(Map<Integer, List<Cidr>> routes) {
@@ -285,6 +343,14 @@ public final class BgpSpeaker implements AutoCloseable {
     /** The routes BIRD was last seen to have exported to every established session ({@link #verify}). */
     Set<Cidr> advertised() {
         return advertised;
+    }
+
+    /**
+     * The routes that a configured peer whose session is not established has not learnt, and which peers, each with
+     * its session's state ({@link #verify}).
+     */
+    Map<Cidr, List<String>> unlearnt() {
+        return unlearnt;
     }
 
     /** What keeps BGP on this node from being as configured, or null when nothing does: as of the last configuration applied. */

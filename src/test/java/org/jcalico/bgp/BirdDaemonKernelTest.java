@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -101,19 +103,22 @@ class BirdDaemonKernelTest {
 
     /**
      * What the agent asks after a reconfiguration (docs/agent.md, "Session 47 (g-bgp)"): for each established BGP
-     * session, how many routes BIRD has exported to it. A session not yet established is not listed; once it is, a
+     * session, how many routes BIRD has exported to it. A session not yet established is listed with its state alone; once it is, a
      * new route of a reconfiguration is counted as soon as the reconfiguration has been answered, and the peer gets it.
      */
     @Test
     void theRoutesExportedToEachEstablishedSessionAreCountedAsSoonAsAReconfigurationIsAnswered(@TempDir Path peerDir) {
         String two = WITH_PEER.replace("blackhole; }", "blackhole; route 10.70.0.64/26 blackhole; }");
         assertEquals(Optional.of("reconfigured"), bird.ensure(WITH_PEER));
-        assertEquals(List.of(), bird.exported(), "no session is established yet");
+        BirdControl.Sessions before = bird.sessions();
+        assertEquals(List.of(), before.exported(), "no session is established yet");
+        assertEquals(Set.of("mesh4_10_0_0_2"), before.notEstablished().keySet(), "and its state is read: " + before);
         startPeer(peerDir);
-        assertEquals(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 1)), bird.exported());
+        assertEquals(new BirdControl.Sessions(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 1)), Map.of()),
+                bird.sessions());
 
         assertEquals(Optional.of("reconfigured"), bird.ensure(two));
-        assertEquals(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 2)), bird.exported(),
+        assertEquals(List.of(new BirdControl.Exported("mesh4_10_0_0_2", 4, 2)), bird.sessions().exported(),
                 "the new route is exported to the session by the time the reconfiguration is answered");
         assertTrue(Eventually.within(5, () -> peer.run("ip", "route", "show", "10.70.0.64/26").stdout().contains("via 10.0.0.1")),
                 "and the peer routes it");
@@ -195,6 +200,6 @@ class BirdDaemonKernelTest {
                   ipv4 { import all; export none; }; }
                 protocol kernel { ipv4 { export all; }; }
                 """);
-        assertTrue(Eventually.within(30, () -> !bird.exported().isEmpty()), "the session is established");
+        assertTrue(Eventually.within(30, () -> !bird.sessions().exported().isEmpty()), "the session is established");
     }
 }

@@ -36,13 +36,7 @@ class NewBlockReachabilityIT {
     @Test
     void everyNewBlocksFirstAddIsReachableFromTheOtherHostWhenTheCommandReturns() throws Exception {
         try (LabFixture fixture = LabFixture.up("jcnb", 2)) {
-            fixture.jc("h1", "pool", "add", "10.71.0.0/24", "--block-size", "30");
-            // h2's own workload takes the pool's first block; h1's adds below take blocks from .80 on
-            fixture.addWorkload("h2", "far", "nb");
-            String far = fixture.layout().workload("far");
-            String runDir = fixture.layout().runDir().toString();
-            assertTrue(Eventually.within(60, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
-                    && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "BGP sessions up");
+            String far = farWorkloadOnceSessionsAreUp(fixture, "10.71.0.0/24", "nb");
             CommandRunner h2 = CommandRunner.inNamespace(fixture.layout().host(2));
             // as a user runs it: through the launcher, which hands it to h1's agent
             String launcher = Path.of("jcalico").toAbsolutePath().toString();
@@ -110,5 +104,66 @@ class NewBlockReachabilityIT {
                     "once BIRD exports the block, the report says nothing more: " + fixture.jc("h1", "container", "list"));
             assertTrue(Probe.ping(far, slow).succeeds(), "and h2 reaches the container");
         }
+    }
+
+    /**
+     * A new block's first container, added while a peer's BGP session is down (docs/agent.md, "Session 50 (t-bgp)"):
+     * the add does not wait for that peer (it may be down for good), but it says which peer has not learnt the block's
+     * route and why, as BIRD gives the session's state; `container list` says the same until the session is up again
+     * and the peer has the route.
+     */
+    @Test
+    void anAddWhileAPeersSessionIsDownNamesThatPeerUntilItLearnsTheRoute() throws Exception {
+        try (LabFixture fixture = LabFixture.up("jcdp", 2)) {
+            String far = farWorkloadOnceSessionsAreUp(fixture, "10.72.0.0/24", "dp");
+            Path runDir = fixture.layout().runDir();
+            IpAddress h1 = fixture.layout().hostV4(1);
+            IpAddress h2 = fixture.layout().hostV4(2);
+            String h1Session = "mesh4_" + h1.toString().replace('.', '_');
+            String h2Session = "mesh4_" + h2.toString().replace('.', '_');
+            // h2's admin disables its session with h1: h1's session leaves Established, and stays down
+            birdc(runDir.resolve("h2"), "disable", h1Session);
+            assertTrue(Eventually.within(30, () -> !birdc(runDir.resolve("h1"), "show", "protocols", h2Session)
+                    .contains("Established")), "h1's session with h2 is down");
+
+            IpAddress address = IpAddress.parse("10.72.0.85");
+            long start = System.nanoTime();
+            CommandRunner.Result added = fixture.lab().exec("h1", List.of(Path.of("jcalico").toAbsolutePath().toString(),
+                    "container", "add", "netns:" + fixture.lab().workload("near"), address.toString(), "--profile", "dp"));
+            long took = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(0, added.exitCode(), added.stderr() + added.stdout());
+            String expected = "BGP has not advertised 10.72.0.84/30 to h2 (" + h2 + "), session " + h2Session + ": ";
+            assertTrue(added.stdout().contains("warning: programmed here, but " + expected), "container add says which peer"
+                    + " has not learnt the new block's route: " + added.stdout());
+            assertTrue(took < 2000, "and does not wait for it: " + took + " ms");
+            String listed = fixture.jc("h1", "container", "list");
+            assertTrue(listed.contains(expected), "container list says so too: " + listed);
+
+            birdc(runDir.resolve("h2"), "enable", h1Session);
+            assertTrue(Eventually.within(30, () -> !fixture.jc("h1", "container", "list").contains("has not advertised")),
+                    "once the session is up and h2 has the route, the note goes: " + fixture.jc("h1", "container", "list"));
+            assertTrue(Eventually.within(10, () -> Probe.ping(far, address).succeeds()), "and h2 reaches the container");
+        }
+    }
+
+    /**
+     * A pool of /30 blocks, a workload on h2 that takes its first block (h1's adds take blocks from .80 on), once both
+     * hosts' BGP sessions are up: that workload's namespace.
+     */
+    private static String farWorkloadOnceSessionsAreUp(LabFixture fixture, String pool, String profile) {
+        fixture.jc("h1", "pool", "add", pool, "--block-size", "30");
+        fixture.addWorkload("h2", "far", profile);
+        String runDir = fixture.layout().runDir().toString();
+        assertTrue(Eventually.within(60, () -> fixture.run("h1", "node", "status", "--run-dir", runDir).ok()
+                && fixture.run("h2", "node", "status", "--run-dir", runDir).ok()), "BGP sessions up");
+        return fixture.layout().workload("far");
+    }
+
+    private static String birdc(Path hostRunDir, String... command) {
+        List<String> args = new ArrayList<>(List.of("birdc", "-s", hostRunDir.resolve("bird.ctl").toString()));
+        args.addAll(List.of(command));
+        CommandRunner.Result result = CommandRunner.local().run(args);
+        assertEquals(0, result.exitCode(), args + ": " + result.stderr() + result.stdout());
+        return result.stdout();
     }
 }

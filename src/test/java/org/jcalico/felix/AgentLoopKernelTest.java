@@ -406,11 +406,11 @@ class AgentLoopKernelTest {
         }
 
         @Override
-        public List<Exported> exported() {
+        public Sessions sessions() {
             String config = running.get();
-            return List.of(4, 6).stream().map(version -> new Exported("mesh" + version + "_peer", version,
+            return new Sessions(List.of(4, 6).stream().map(version -> new Exported("mesh" + version + "_peer", version,
                     config.lines().filter(line -> line.startsWith("  route ") && line.contains(version == 4 ? "." : ":"))
-                            .count())).toList();
+                            .count())).toList(), Map.of());
         }
 
         @Override
