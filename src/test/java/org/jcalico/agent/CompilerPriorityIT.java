@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class CompilerPriorityIT {
     @Test
     void theAgentsCompilerThreadsRunAtTheLowestPriorityOnceItIsInSync() throws Exception {
-        try (LabFixture fixture = LabFixture.up("jqtcp", 1, false)) {
+        try (LabFixture fixture = LabFixture.up("jqtc", 1, false)) {
             Path runDir = fixture.layout().runDir().resolve(fixture.layout().nodeName(1));
             long agent = Long.parseLong(Files.readString(runDir.resolve("agent.pid")).strip().split("\\s+")[0]);
             // the agent logs it just after setting it; until then the C2 thread may be at 19 for the first pass alone

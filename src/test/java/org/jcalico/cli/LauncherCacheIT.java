@@ -66,6 +66,33 @@ class LauncherCacheIT {
     }
 
     /**
+     * Two commands started at once on a new build (the functional tests' classes run two at a time, each fork's first
+     * command records the caches if none are there): one records, the other waits for it and maps what it recorded,
+     * rather than two JVMs writing the same files at once.
+     */
+    @Test
+    void twoCommandsAtOnceOnANewBuildRecordTheCachesOnce() throws IOException, InterruptedException {
+        Path target = copyOfTheBuild();
+        java.util.concurrent.CompletableFuture<Outcome> other = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return run(dir.resolve("jcalico"), dir.resolve("stderr-other"));
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Outcome one = run(dir.resolve("jcalico"));
+        Outcome two = other.join();
+        assertTrue(one.status() == 0 && two.status() == 0, one + " / " + two);
+        assertEquals(1, (one.err() + two.err()).split(java.util.regex.Pattern.quote(RECORDING), -1).length - 1, "recorded once: " + one + " / " + two);
+        assertTrue(Files.exists(target.resolve("jcalico.aot")) && Files.exists(target.resolve("jcalico-lists.aot")));
+        try (var left = Files.list(target)) {
+            assertEquals(List.of(), left.filter(path -> path.getFileName().toString().matches(".*\\.aot\\..*")).toList(),
+                    "no cache left half-made under its scratch name");
+        }
+        assertFalse(run(dir.resolve("jcalico")).err().contains(RECORDING), "the recorded caches are new");
+    }
+
+    /**
      * A user who cannot write target/ still runs a command when the jar is newer than SQLite's unpacked library (left to
      * the driver, as before): the launcher unpacking it for them stopped with a `mktemp` error instead.
      */
@@ -110,9 +137,12 @@ class LauncherCacheIT {
     }
 
     private Outcome run(Path launcher) throws IOException, InterruptedException {
+        return run(launcher, dir.resolve("stderr"));
+    }
+
+    private Outcome run(Path launcher, Path stderr) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "version");
         builder.environment().put("JCALICO_NO_AGENT", "1");
-        Path stderr = dir.resolve("stderr");
         builder.redirectError(stderr.toFile());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

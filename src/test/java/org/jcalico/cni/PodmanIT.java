@@ -55,7 +55,7 @@ class PodmanIT {
     static void up() {
         KernelTests.assumeKernel();
         assumeTrue(PodmanHost.available(), "podman is not installed");
-        fixture = LabFixture.up("jcc2p", 2);
+        fixture = LabFixture.up("jcp2", 2);
         PodmanHost.setUpAll(fixture.lab(), line -> System.out.println("[lab " + fixture.layout().name() + "] " + line));
         fixture.jc("h1", "pool", "add", "10.66.0.0/16");
     }

@@ -209,7 +209,9 @@ public final class EtcdFixture implements AutoCloseable {
 
     /**
      * A port no one listens on: the system's choice, or, where JCALICO_TEST_ETCD_PORTS names a range (FIRST-LAST), the
-     * first free one of it not handed out yet, so that people sharing a machine keep their etcds to ports of their own.
+     * first free one of this test fork's share of it ({@link TestFork#ports}) not handed out yet, so that people
+     * sharing a machine keep their etcds to ports of their own, and so do the test classes running at once: a port
+     * free when chosen is not taken until its etcd listens, which another JVM's choice could meet in between.
      */
     private static int freePort() throws IOException {
         String range = System.getenv("JCALICO_TEST_ETCD_PORTS");
@@ -218,19 +220,17 @@ public final class EtcdFixture implements AutoCloseable {
                 return socket.getLocalPort();
             }
         }
-        String[] ends = range.split("-");
-        int first = Integer.parseInt(ends[0]);
-        int count = Integer.parseInt(ends[1]) - first + 1;
+        TestFork.Ports ports = TestFork.current().ports(TestFork.Ports.parse(range));
         synchronized (EtcdFixture.class) {
-            for (int i = 0; i < count; i++) {
-                int port = first + (nextInRange + i) % count;
+            for (int i = 0; i < ports.count(); i++) {
+                int port = ports.first() + (nextInRange + i) % ports.count();
                 if (free(port)) {
-                    nextInRange = port - first + 1;
+                    nextInRange = port - ports.first() + 1;
                     return port;
                 }
             }
         }
-        throw new IOException("no free port left in JCALICO_TEST_ETCD_PORTS=" + range);
+        throw new IOException("no free port left in " + ports + ", this test fork's share of JCALICO_TEST_ETCD_PORTS=" + range);
     }
 
     /** Where in JCALICO_TEST_ETCD_PORTS to try next: a fixture's ports are not taken until its etcd listens. */
