@@ -30,7 +30,7 @@ class AgentRestartIT {
     @ParameterizedTest
     @ValueSource(strings = {"iptables", "nftables"})
     void aKilledAgentsSuccessorTakesOverTheKernelWithoutAGapInPolicy(String driver) throws Exception {
-        try (LabFixture fixture = LabFixture.up("jcrs" + driver.charAt(0), 1, false)) {
+        try (LabFixture fixture = LabFixture.up("jcr" + driver.charAt(0), 1, false)) {
             fixture.apply(H1, "kind: FelixConfiguration\nname: global\ndataplaneDriver: " + driver + "\n");
             String host = fixture.layout().host(1);
             assertTrue(Eventually.within(30, () -> fixture.programsOnly(host, driver)), "the agent programs " + driver);

@@ -13,6 +13,7 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -28,12 +29,16 @@ class ScaleBenchmarkIT {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         List<String> command = new ArrayList<>(JvmCommand.jcalico());
         command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "50"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // its namespace after the test's names (a fork's own when classes run at once), as the other tests' are
+        String namespaces = TestNamespaces.named("");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JCALICO_BENCH_PREFIX", namespaces);
+        Process process = builder.start();
         if (!process.waitFor(180, TimeUnit.SECONDS)) {
             // its etcd and agent are its children, and its namespace would outlive it
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
-            CommandRunner.local().run("ip", "netns", "delete", "jcs-host");
+            CommandRunner.local().run("ip", "netns", "delete", namespaces + "jcs-host");
             throw new AssertionError("the benchmark did not finish within 180 s");
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -48,6 +53,6 @@ class ScaleBenchmarkIT {
         assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
-        assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains("jcs-"), "its namespace is gone");
+        assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains(namespaces + "jcs-"), "its namespace is gone");
     }
 }

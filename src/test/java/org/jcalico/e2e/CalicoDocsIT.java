@@ -35,7 +35,7 @@ class CalicoDocsIT {
         namespaces.put("production", Map.of("kubernetes.io/metadata.name", "production"));
         namespaces.put("circle", Map.of("shape", "circle"));
         namespaces.put("square", Map.of("shape", "square"));
-        lab = PodLab.up("jctzc", namespaces, List.of(
+        lab = PodLab.up("jczc", namespaces, List.of(
                 new PodSpec("production", "db", Map.of("color", "red", "role", "database")),
                 new PodSpec("production", "fe", Map.of("color", "blue", "role", "frontend")),
                 new PodSpec("production", "other", Map.of("color", "green")),
