@@ -53,13 +53,6 @@ public final class JvmCommand {
     static final String AGENT_MAIN = "org.jcalico.cli.AgentMain";
     private static final String MAIN = "org.jcalico.cli.Main";
     /**
-     * The class path of the JVMs started from here, when it is not this JVM's own: the functional tests run from their
-     * classes, Maven's jars and the packaged jar, and set it to that jar, from which the launcher runs jcalico, so that
-     * the agents they start get the agent's start-up cache, which the JDK records and maps only for a class path of
-     * jars alone (docs/testing.md, session 51).
-     */
-    public static final String CLASS_PATH_PROPERTY = "jcalico.class.path";
-    /**
      * A short-lived command's JVM options, as the launcher (./jcalico) gives them: a command is over before the
      * optimizing compiler or a bigger collector would pay for their start-up; its heap and code in huge pages where
      * the kernel gives them on request, each 4 KB page's first touch being a fault of 15-30 us in a VM with page-table
@@ -114,7 +107,7 @@ public final class JvmCommand {
 
     private static List<String> agentJvm(CacheUse use, String mainClass, AgentCache.Kind kind) {
         List<String> jvm = jvm(AGENT_FLAGS);
-        String classPath = classPath();
+        String classPath = System.getProperty("java.class.path");
         List<String> cache = use.record || use.use ? AgentCache.options(jvm, classPath, use.record, kind) : List.of();
         if (use.use) {
             jvm.addAll(cache);
@@ -129,7 +122,7 @@ public final class JvmCommand {
      */
     public static List<String> supervisor(DatastoreUrl datastore) {
         recordAgentCache(datastore);
-        return main(jvm(SUPERVISOR_FLAGS), classPath(), SUPERVISOR_MAIN);
+        return main(jvm(SUPERVISOR_FLAGS), System.getProperty("java.class.path"), SUPERVISOR_MAIN);
     }
 
     /**
@@ -137,12 +130,12 @@ public final class JvmCommand {
      * for one ({@link #agent}): the supervisor's start, `bench scale` before its cluster.
      */
     public static void recordAgentCache(DatastoreUrl datastore) {
-        AgentCache.options(jvm(AGENT_FLAGS), classPath(), true, AgentCache.Kind.of(datastore));
+        AgentCache.options(jvm(AGENT_FLAGS), System.getProperty("java.class.path"), true, AgentCache.Kind.of(datastore));
     }
 
     /** jcalico in a JVM with the options the launcher gives a short-lived command (`apply`, `get`, `container add` ...). */
     public static List<String> command() {
-        return command(classPath(), List.of());
+        return command(System.getProperty("java.class.path"), List.of());
     }
 
     /**
@@ -160,11 +153,6 @@ public final class JvmCommand {
         List<String> command = new ArrayList<>(List.of(java()));
         command.addAll(COMMAND_FLAGS);
         return command;
-    }
-
-    /** Where the JVMs started from here load jcalico from: {@link #CLASS_PATH_PROPERTY}, or this JVM's class path. */
-    private static String classPath() {
-        return System.getProperty(CLASS_PATH_PROPERTY, System.getProperty("java.class.path"));
     }
 
     private static String java() {

@@ -82,28 +82,6 @@ class JvmCommandTest {
                 .orElseThrow(() -> new AssertionError(name + " not printed"));
     }
 
-    /**
-     * The functional tests run from their class path and set jcalico.class.path to the packaged jar, so that the
-     * agents, supervisors and commands their labs start run from the jar alone, with its start-up caches
-     * (docs/testing.md, session 51): every JVM started here takes it.
-     */
-    @Test
-    void theJvmsStartedHereRunFromTheClassPathGivenInsteadOfThisOnes() {
-        String given = "/nowhere/jcalico-classes";
-        System.setProperty(JvmCommand.CLASS_PATH_PROPERTY, given);
-        try {
-            org.jcalico.datastore.DatastoreUrl url = org.jcalico.datastore.DatastoreUrl.DEFAULT;
-            for (List<String> command : List.of(JvmCommand.agent(url), JvmCommand.supervisor(url),
-                    JvmCommand.jcalico(JvmCommand.CacheUse.NONE), JvmCommand.command())) {
-                assertEquals(given, command.get(command.indexOf("-cp") + 1), String.join(" ", command));
-            }
-        } finally {
-            System.clearProperty(JvmCommand.CLASS_PATH_PROPERTY);
-        }
-        List<String> own = JvmCommand.command();
-        assertEquals(System.getProperty("java.class.path"), own.get(own.indexOf("-cp") + 1), "by default this JVM's own");
-    }
-
     @Test
     void theSupervisorsJvmStartsWithItsOptions() {
         List<String> command = new ArrayList<>(JvmCommand.supervisor(org.jcalico.datastore.DatastoreUrl.DEFAULT).subList(0, 1));

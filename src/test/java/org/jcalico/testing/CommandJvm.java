@@ -23,9 +23,7 @@ import org.jcalico.datastore.embedded.SqliteLibrary;
  * jar: Maven's integration-test phase puts target/jcalico.jar on the test's class path instead of target/classes, so
  * the commands then run exactly the code the test does. The cache is the launcher's own (target/jcalico.aot, recorded
  * once per build by `./jcalico version` when it is missing or older than the jar, as a user's first command would).
- * In the unit phase commands run from the test's class path, as before. So do the JVMs that {@link JvmCommand} starts
- * from the test's JVM (the lab's agents and their supervisors): from the jar in the integration-test phase, with the
- * agent's start-up cache, which the first lab records (docs/testing.md, session 51).
+ * In the unit phase commands run from the test's class path, as before.
  *
  * <p>SQLite's library is given by path, as the launcher gives it ({@code org.sqlite.lib.path}, unpacked under
  * target/native as the launcher unpacks it): a system property of this JVM, so that every JVM that
@@ -40,8 +38,6 @@ public final class CommandJvm {
 
     static {
         unpackSqlite();
-        // agents, their supervisors and the lab's `node start` too run from the jar alone, with the agent's start-up cache
-        JAR.ifPresent(jar -> System.setProperty(JvmCommand.CLASS_PATH_PROPERTY, jar.toString()));
     }
 
     private CommandJvm() {
