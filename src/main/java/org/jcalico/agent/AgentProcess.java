@@ -15,7 +15,12 @@ import org.jcalico.model.ValidationException;
  * (only the very processes that wrote them, see PidFile), and stopping them.
  */
 public final class AgentProcess {
-    private static final long START_TIMEOUT_MILLIS = 20_000;
+    /**
+     * How long a start waits for the agent to get in sync unless told otherwise (`node start --timeout`): an agent on
+     * a small cluster gets there in a few seconds; a big cluster's first listing, or a loaded machine, may need longer,
+     * and a script that wants to know sooner may say less (docs/agent.md, session 51).
+     */
+    public static final java.time.Duration START_TIMEOUT = java.time.Duration.ofSeconds(20);
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
     private final AgentPaths paths;
 
@@ -67,7 +72,7 @@ public final class AgentProcess {
      * in sync; returns the agent's pid. If the agent dies or does not get there in time, both are stopped and the
      * reason thrown.
      */
-    public long startInBackground(AgentOptions options) {
+    public long startInBackground(AgentOptions options, java.time.Duration timeout) {
         prepareStart();
         Process process;
         try {
@@ -80,7 +85,7 @@ public final class AgentProcess {
             throw new ValidationException("cannot start the agent: " + e.getMessage());
         }
         return awaitInSync(() -> process.isAlive() ? Optional.empty() : Optional.of("status " + process.exitValue()),
-                this::stop);
+                this::stop, timeout);
     }
 
     /**
@@ -103,13 +108,13 @@ public final class AgentProcess {
 
     /**
      * Waits until a just started agent reports being in sync and returns its pid. {@code exited} tells, while
-     * waiting, whether what runs the agent has ended (and how); then, or after the start timeout, {@code stop}
+     * waiting, whether what runs the agent has ended (and how); then, or after TIMEOUT, {@code stop}
      * stops what is left and the agent's last error is thrown. {@link #prepareStart} marked an earlier agent's
      * report stopped before, so that it does not count.
      */
-    public long awaitInSync(java.util.function.Supplier<Optional<String>> exited, Runnable stop) {
+    public long awaitInSync(java.util.function.Supplier<Optional<String>> exited, Runnable stop, java.time.Duration timeout) {
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), "");
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MILLIS;
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
         while (System.currentTimeMillis() < deadline) {
             AgentStatusFile.Status status = statusFile.read();
             Optional<ProcessHandle> agent = running();
@@ -129,7 +134,7 @@ public final class AgentProcess {
         AgentStatusFile.Status last = statusFile.read();
         String why = last == null || last.problem() == null || last.state() == AgentStatusFile.State.stopped ? ""
                 : " (" + last.state() + ": " + last.problem() + ")";
-        throw new ValidationException("the agent did not get in sync within " + START_TIMEOUT_MILLIS / 1000
+        throw new ValidationException("the agent did not get in sync within " + timeout.toSeconds()
                 + " s" + why + "; stopped it (see " + paths.log() + ")");
     }
 

@@ -1,5 +1,6 @@
 package org.jcalico.cli;
 
+import org.jcalico.model.ValidationException;
 import org.jcalico.datastore.DatastoreUrl;
 
 import java.util.List;
@@ -77,9 +78,16 @@ final class NodeCommand {
         @Spec CommandSpec spec;
         @Mixin AgentFlags flags;
         @Option(names = "--foreground", description = "run the agent in this process, logging to stderr too") boolean foreground;
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the agent to get in sync before"
+                + " stopping it and failing (default: 20)") Integer timeout;
 
         @Override
         public Integer call() {
+            if (timeout != null && (timeout < 1 || foreground)) {
+                // refused before anything starts: no agent was waited for less than a second, or at all in the foreground
+                throw ValidationException.field("--timeout", timeout, foreground ? "is for a start in the background (not with"
+                        + " --foreground)" : "is not a positive number of seconds (how long to wait for the agent to get in sync)");
+            }
             try (Session session = new Session(spec)) {
                 AgentOptions options = flags.options(session);
                 String node = options.node();
@@ -87,7 +95,8 @@ final class NodeCommand {
                     AgentMain.run(options, true);
                     return 0;
                 }
-                long pid = new AgentProcess(options.paths()).startInBackground(options);
+                long pid = new AgentProcess(options.paths()).startInBackground(options,
+                        timeout == null ? AgentProcess.START_TIMEOUT : java.time.Duration.ofSeconds(timeout));
                 session.out().println("started the agent for node " + node + " (pid " + pid + ", addresses "
                         + addresses(options) + "), restarted if it dies; log: " + options.paths().log());
                 return 0;

@@ -129,7 +129,7 @@ public final class NodeContainer {
         placement.write(options.paths());
         agent.awaitInSync(() -> running(name) ? Optional.empty() : Optional.of("container " + name + " "
                 + docker.run("inspect", "--format", "{{.State.Status}}, exit status {{.State.ExitCode}}", name).stdout().strip()
-                + ", its last words: " + lastLogLine(name)), () -> stop(options.paths()));
+                + ", its last words: " + lastLogLine(name)), () -> stop(options.paths()), AgentProcess.START_TIMEOUT);
         return id;
     }
 

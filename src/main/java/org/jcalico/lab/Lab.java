@@ -6,10 +6,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import java.util.function.Consumer;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.agent.AgentOptions;
+import org.jcalico.agent.JvmCommand;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
@@ -78,10 +83,7 @@ public final class Lab {
             if (docker) {
                 dockers = new LabDocker(layout, progress).start(hosts);
             }
-            for (int index : hosts) {
-                progress.accept("starting the agent on " + layout.host(index));
-                startAgent(index);
-            }
+            startAgents(hosts);
             LabDocker.await(dockers);
             if (!bgp) {
                 routeFixedRanges(hosts);
@@ -343,6 +345,39 @@ public final class Lab {
                 "route add default via " + layout.fabricGatewayV4(),
                 "route add default via " + layout.fabricGatewayV6()), null);
         return host;
+    }
+
+    /**
+     * Starts the agents of HOSTS at once and waits for them together: a `node start` mostly waits (its JVMs starting,
+     * the agent's first sync), so the hosts are up in about the time of the slowest start, not of all of them one after
+     * another. The agents' start-up cache for the lab's datastore is recorded first (once per build), so that no start
+     * waits for it under its command's timeout. Every host whose agent did not start is named.
+     */
+    private void startAgents(List<Integer> hosts) {
+        JvmCommand.recordAgentCache(layout.datastoreUrl());
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        // closing the executor waits for every start
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int index : hosts) {
+                progress.accept("starting the agent on " + layout.host(index));
+                starts.add(CompletableFuture.runAsync(() -> startAgent(index), threads));
+            }
+        }
+        List<RuntimeException> failures = new ArrayList<>();
+        for (CompletableFuture<Void> start : starts) {
+            try {
+                start.join();
+            } catch (CompletionException e) {
+                failures.add(e.getCause() instanceof RuntimeException cause ? cause : new KernelException(e.getMessage()));
+            }
+        }
+        if (failures.size() == 1) {
+            throw failures.get(0);
+        }
+        if (!failures.isEmpty()) {
+            // each names its host
+            throw new KernelException(failures.stream().map(RuntimeException::getMessage).collect(Collectors.joining("; ")));
+        }
     }
 
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */

@@ -217,6 +217,31 @@ class CommandLineTest {
         assertTrue(Files.notExists(dir.resolve("store.db")), "no datastore opened");
     }
 
+    /**
+     * `node start --timeout` takes a positive number of seconds, for a start in the background: anything else is one
+     * error line before anything is done (no run or log directory made, no agent started, no datastore opened).
+     */
+    @Test
+    void aNodeStartTimeoutThatIsNotAPositiveNumberIsRefusedBeforeAnythingStarts() {
+        List<String> dirs = List.of("--run-dir", dir.resolve("run").toString(), "--log-dir", dir.resolve("log").toString());
+        for (String zero : List.of("0", "-5")) {
+            assertEquals(new Outcome(1, "", "error: --timeout: '" + zero + "' is not a positive number of seconds (how long to"
+                    + " wait for the agent to get in sync)\n"), run(concat(List.of("node", "start", "--timeout", zero), dirs)));
+        }
+        assertEquals(new Outcome(1, "", "error: --timeout: '5' is for a start in the background (not with --foreground)\n"),
+                run(concat(List.of("node", "start", "--foreground", "--timeout", "5"), dirs)));
+        Outcome text = run(concat(List.of("node", "start", "--timeout", "soon"), dirs));
+        // picocli's own refusal of a value that is not a number: a usage error's status
+        assertEquals(2, text.status(), text.err());
+        assertTrue(text.err().startsWith("error: Invalid value for option '--timeout': 'soon' is not an int\n"), text.err());
+        assertTrue(Files.notExists(dir.resolve("run")) && Files.notExists(dir.resolve("log"))
+                && Files.notExists(dir.resolve("store.db")), "nothing made");
+    }
+
+    private static String[] concat(List<String> first, List<String> then) {
+        return java.util.stream.Stream.concat(first.stream(), then.stream()).toArray(String[]::new);
+    }
+
     private String write(String text) throws java.io.IOException {
         Path file = java.nio.file.Files.createTempFile(dir, "resource", ".yaml");
         java.nio.file.Files.writeString(file, text);
