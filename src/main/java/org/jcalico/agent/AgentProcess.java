@@ -149,10 +149,11 @@ public final class AgentProcess {
     private static void terminate(ProcessHandle handle) {
         handle.destroy();
         long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MILLIS;
-        while (handle.isAlive() && System.currentTimeMillis() < deadline) {
+        // exited, not reaped: a detached agent's parent is init, which reaps when it gets to it (PidFile.exited)
+        while (!PidFile.exited(handle) && System.currentTimeMillis() < deadline) {
             sleep(20);
         }
-        if (handle.isAlive()) {
+        if (!PidFile.exited(handle)) {
             handle.destroyForcibly();
         }
     }

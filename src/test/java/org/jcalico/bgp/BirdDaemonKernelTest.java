@@ -182,7 +182,8 @@ class BirdDaemonKernelTest {
 
     /**
      * A second real BIRD, in a namespace of its own linked to this one (10.0.0.2 to 10.0.0.1), that peers with this
-     * BIRD's {@link #SESSION} and takes its routes into its kernel; returns once the session is established.
+     * BIRD's {@link #SESSION} and takes its routes into its kernel; returns once the session is established. It
+     * connects at once: BIRD's default 5 s connect delay was most of each test's wait for the session.
      */
     private void startPeer(Path peerDir) {
         Namespaces.deleteAll(PEER_NAMESPACE);
@@ -197,6 +198,7 @@ class BirdDaemonKernelTest {
                 router id 10.0.0.2;
                 protocol device { scan time 10; }
                 protocol bgp mesh4_10_0_0_1 { local 10.0.0.2 as 64512; neighbor 10.0.0.1 as 64512; direct;
+                  connect delay time 0;
                   ipv4 { import all; export none; }; }
                 protocol kernel { ipv4 { export all; }; }
                 """);

@@ -3,6 +3,8 @@ package org.jcalico.ipam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -24,7 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Two processes allocating from one pool at the same time never hand out the same address, on either backend. */
 class ConcurrentAllocationTest {
-    private static final int EACH = 600;
+    /**
+     * Each process's allocations: both begin at once, so every one of them races the other's (600 and, through etcd,
+     * 1,000 until session 51, when each began as soon as its JVM had started, seconds apart on a loaded machine).
+     */
+    private static final int EACH = 200;
 
     @TempDir
     Path dir;
@@ -39,7 +45,7 @@ class ConcurrentAllocationTest {
     void noAddressIsHandedOutTwiceThroughEtcd() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         try (EtcdFixture etcd = EtcdFixture.start()) {
-            allocateFromTwoProcesses(etcd.url(), "h1", "h2", 1000);
+            allocateFromTwoProcesses(etcd.url(), "h1", "h2", EACH);
         }
     }
 
@@ -48,13 +54,25 @@ class ConcurrentAllocationTest {
             new Pools(new ResourceStore(store)).add(new IpPool(Cidr.parse("10.65.0.0/20"), false, null, false));
             org.jcalico.testing.RegisteredNodes.register(new ResourceStore(store), "h1", "h2");
         }
+        List<Process> processes = List.of(
+                JavaProcess.start(ConcurrentAllocatorMain.class, url, firstNode, String.valueOf(each), "a"),
+                JavaProcess.start(ConcurrentAllocatorMain.class, url, secondNode, String.valueOf(each), "b"));
+        List<BufferedReader> outputs = new ArrayList<>();
+        for (Process process : processes) {
+            outputs.add(new BufferedReader(new InputStreamReader(process.getInputStream())));
+            assertEquals("ready", outputs.getLast().readLine(), "the allocator has its store open");
+        }
+        // both begin at once, whatever their JVMs' start-up took: the count need only cover the race, not the
+        // start-ups' difference (up to seconds on a loaded machine), which a JVM started first spent allocating alone
         long start = System.nanoTime();
-        Process first = JavaProcess.start(ConcurrentAllocatorMain.class, url, firstNode, String.valueOf(each), "a");
-        Process second = JavaProcess.start(ConcurrentAllocatorMain.class, url, secondNode, String.valueOf(each), "b");
+        for (Process process : processes) {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().close();
+        }
         List<String> addresses = new ArrayList<>();
-        for (Process process : List.of(first, second)) {
-            addresses.addAll(new String(process.getInputStream().readAllBytes()).lines().toList());
-            assertEquals(0, process.waitFor());
+        for (int i = 0; i < processes.size(); i++) {
+            outputs.get(i).lines().forEach(addresses::add);
+            assertEquals(0, processes.get(i).waitFor());
         }
         System.out.printf("%d allocations from 2 processes (%s, %s) on %s took %.1f s%n", addresses.size(), firstNode,
                 secondNode, url, (System.nanoTime() - start) / 1e9);

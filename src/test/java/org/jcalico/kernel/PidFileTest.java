@@ -3,6 +3,8 @@ package org.jcalico.kernel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,5 +41,28 @@ class PidFileTest {
         Files.writeString(file, "garbage\n");
         assertEquals(Optional.empty(), PidFile.liveProcess(file, args -> true));
         assertEquals(Optional.empty(), PidFile.liveProcess(dir.resolve("missing.pid"), args -> true));
+    }
+
+    /**
+     * A detached daemon's parent is init, which reaps it when it gets to it: 1.5 s after its exit on the CI machine,
+     * where every BIRD and agent stop waited that long (session 51). Here the daemon's parent never reaps it (sh has
+     * become a `sleep` that waits for nothing), so on session 50's code the stop waited its 10 s, killed the zombie and
+     * waited 10 s more.
+     */
+    @Test
+    void aDaemonThatHasExitedIsStoppedThoughItsParentHasNotReapedIt() throws Exception {
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 30 & echo $!; exec sleep 60").start();
+        try {
+            long pid = Long.parseLong(new BufferedReader(new InputStreamReader(parent.getInputStream())).readLine().strip());
+            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+            long start = System.nanoTime();
+            daemon.destroy();
+            PidFile.awaitExitOrKill(daemon, 10);
+            long tookMillis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(tookMillis < 5_000, "a stopped daemon is seen to have exited at once, not after " + tookMillis + " ms");
+            assertTrue(PidFile.exited(daemon), "and has exited");
+        } finally {
+            parent.destroyForcibly();
+        }
     }
 }

@@ -10,6 +10,9 @@ import static org.jcalico.felix.dataplane.WorkloadHost.pings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jcalico.explain.KernelPath;
 import org.jcalico.explain.KernelStep;
 import org.jcalico.explain.PolicyExplainer;
@@ -61,22 +64,22 @@ class SharedPolicyChainKernelTest {
     }
 
     @Test
-    void endpointsWithTheSamePoliciesShareOneChainOnIptables() {
+    void endpointsWithTheSamePoliciesShareOneChainOnIptables() throws Exception {
         share(DataplaneDriver.IPTABLES);
     }
 
     @Test
-    void onNftablesToo() {
+    void onNftablesToo() throws Exception {
         share(DataplaneDriver.NFTABLES);
     }
 
-    private void share(DataplaneDriver driver) {
+    private void share(DataplaneDriver driver) throws Exception {
         try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
             share(driver, lab, lab.host());
         }
     }
 
-    private void share(DataplaneDriver driver, WorkloadHost lab, CommandRunner host) {
+    private void share(DataplaneDriver driver, WorkloadHost lab, CommandRunner host) throws Exception {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         List<CommandRunner> workloads = new ArrayList<>();
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
@@ -107,14 +110,23 @@ class SharedPolicyChainKernelTest {
         // every pair, as the policy says: web is reached from db only; db from everyone. The first packets of a host
         // just programmed may wait for its neighbours (once, in the suite, w1 -> w3 on nftables took over 3 s)
         assertTrue(Eventually.within(10, () -> pings(workloads.get(0), 3)), "w1 reaches w3 at all");
-        for (int from = 1; from <= 4; from++) {
-            for (int to = 1; to <= 4; to++) {
-                if (from != to) {
-                    boolean allowed = to == 3 || from == 3;
-                    CommandRunner sender = workloads.get(from - 1);
-                    assertTrue(allowed ? pings(sender, to) : blocked(sender, to), "w" + from + " -> w" + to + " allowed: " + allowed);
+        // the twelve pairs at once: each pair's ping is its own, and one after another each drop waited out its second
+        Map<String, Future<Boolean>> asExpected = new java.util.LinkedHashMap<>();
+        try (ExecutorService pairs = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int from = 1; from <= 4; from++) {
+                for (int to = 1; to <= 4; to++) {
+                    if (from != to) {
+                        boolean allowed = to == 3 || from == 3;
+                        CommandRunner sender = workloads.get(from - 1);
+                        int target = to;
+                        asExpected.put("w" + from + " -> w" + to + " allowed: " + allowed,
+                                pairs.submit(() -> allowed ? pings(sender, target) : blocked(sender, target)));
+                    }
                 }
             }
+        }
+        for (Map.Entry<String, Future<Boolean>> pair : asExpected.entrySet()) {
+            assertTrue(pair.getValue().get(), pair.getKey());
         }
 
         // policy explain's kernel half follows w1's chain into the shared one and tells its counters
