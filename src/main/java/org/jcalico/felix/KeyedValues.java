@@ -109,6 +109,13 @@ final class KeyedValues<T> {
         return List.copyOf(values);
     }
 
+    /** Each value with its key, the key made only for a value that does not give it back. */
+    void forEach(java.util.function.BiConsumer<String, T> action) {
+        for (int position = 0; position < values.size(); position++) {
+            action.accept(keyAt(position), values.get(position));
+        }
+    }
+
     private String keyAt(int position) {
         String kept = keptKeys.get(position);
         return kept != null ? kept : keyOf.apply(values.get(position));
