@@ -55,24 +55,31 @@ final class AddressClaims {
         contested.clear();
     }
 
-    /** RESOURCE is now under KEY (an endpoint or a node; anything else claims nothing): call {@link #remove} first. */
-    void add(String key, Resource resource) {
+    /**
+     * RESOURCE is now held (an endpoint or a node; anything else claims nothing), under KEPTKEY when it does not give
+     * its key back ({@link Keys#key}), else null: no key is made for the usual record. Call {@link #remove} first.
+     */
+    void add(Resource resource, String keptKey) {
         List<Cidr> nets = nets(resource);
         if (nets.isEmpty()) {
             return;
         }
-        Claimant claimant = new Claimant(key, resource);
         List<Claimant> others = new ArrayList<>();
         for (Cidr net : nets) {
             overlapping(net, others);
         }
-        Object entry = key.equals(Keys.key(resource)) ? resource : claimant;
+        Object entry = keptKey == null ? resource : new Claimant(keptKey, resource);
         for (Cidr net : nets) {
             byNet.merge(net, entry, AddressClaims::joined);
             if (!net.isHost()) {
                 wide[net.version() == 4 ? 0 : 1][net.prefixLength()]++;
             }
         }
+        if (others.isEmpty()) {
+            return;
+        }
+        Claimant claimant = claimantOf(entry);
+        String key = claimant.key;
         for (Claimant other : others) {
             if (!other.key.equals(key) && (resource instanceof WorkloadEndpoint || other.resource instanceof WorkloadEndpoint)) {
                 link(claimant, other);

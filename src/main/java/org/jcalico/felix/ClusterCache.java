@@ -208,7 +208,7 @@ final class ClusterCache {
         for (Class<? extends Resource> kind : CLAIMANTS) {
             KeyedValues<Resource> values = byKind.get(kind);
             if (values != null) {
-                values.forEach(claims::add);
+                values.forEachKept(claims::add);
             }
         }
         // a key the agent already named for the same reason is not named again at each listing (one line per key
@@ -301,7 +301,7 @@ final class ClusterCache {
         remove(item.key());
         Resource held = add(byKind, item);
         if (held != null) {
-            claims.add(item.key(), held);
+            claims.add(held, item.key().equals(Keys.key(held)) ? null : item.key());
         }
     }
 

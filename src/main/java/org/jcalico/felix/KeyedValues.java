@@ -109,10 +109,10 @@ final class KeyedValues<T> {
         return List.copyOf(values);
     }
 
-    /** Each value with its key, the key made only for a value that does not give it back. */
-    void forEach(java.util.function.BiConsumer<String, T> action) {
+    /** Each value with the key it is kept under when it does not give that key back, else null (no key made). */
+    void forEachKept(java.util.function.BiConsumer<T, String> action) {
         for (int position = 0; position < values.size(); position++) {
-            action.accept(keyAt(position), values.get(position));
+            action.accept(values.get(position), keptKeys.get(position));
         }
     }
 
