@@ -333,6 +333,8 @@ final class NodeCommand {
                 NodeService.Removal removal = new NodeService(session.store()).remove(name);
                 session.out().println(switch (removal.removed()) {
                     case NODE -> "removed node " + name;
+                    case UNREADABLE_NODE -> "removed node " + name + ", a record that could not be read: "
+                            + Shown.message(removal.unreadable());
                     case BLOCKS_OF_UNREGISTERED_NAME -> "gave up the address blocks of '" + name + "', which is not a registered node";
                     case COMMANDS_OF_UNREGISTERED_NAME -> "'" + name + "' is not a registered node";
                 } + takenBack(removal));

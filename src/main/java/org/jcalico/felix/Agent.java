@@ -507,6 +507,10 @@ public final class Agent {
         if (unreadable != null) {
             problems.add(unreadable);
         }
+        String claimed = cache.claimProblem();
+        if (claimed != null) {
+            problems.add(claimed);
+        }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
         reported.late().forEach((endpoint, routes) -> problems.add("endpoint " + endpoint

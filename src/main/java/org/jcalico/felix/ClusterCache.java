@@ -66,6 +66,8 @@ final class ClusterCache {
     private static final List<String> PEERS = List.of(Keys.prefix(WorkloadEndpoint.class),
             Keys.prefix(GlobalNetworkSet.class), Keys.prefix(NetworkSet.class), Keys.prefix(Profile.class));
     private static final String BLOCKS = Keys.prefix(IpamBlock.class);
+    /** The kinds whose records claim addresses (AddressClaims). */
+    private static final List<Class<? extends Resource>> CLAIMANTS = List.of(WorkloadEndpoint.class, Node.class);
     private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
     /** The keys whose latest value cannot be read, with why, in key order. */
     private final Map<String, String> unreadable = new TreeMap<>();
@@ -74,6 +76,8 @@ final class ClusterCache {
     private final boolean othersSlim;
     /** Translated once per stored policy object, so that an unchanged one stays the same object for the calc's memos. */
     private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
+    /** The addresses of the endpoints and nodes held, and which of them more than one claims. */
+    private final AddressClaims claims = new AddressClaims();
 
     /**
      * A cache of everything the calculation of NODE reads, other nodes' endpoints whole: what a reading of the
@@ -200,6 +204,13 @@ final class ClusterCache {
             held += joined.size();
         }
         lastReadable.forEach(this::hold);
+        claims.clear();
+        for (Class<? extends Resource> kind : CLAIMANTS) {
+            KeyedValues<Resource> values = byKind.get(kind);
+            if (values != null) {
+                values.forEachKept(claims::add);
+            }
+        }
         // a key the agent already named for the same reason is not named again at each listing (one line per key
         // until its value changes, however often the agent lists: the status names them all meanwhile)
         Map<String, String> named = new HashMap<>(unreadable);
@@ -288,17 +299,21 @@ final class ClusterCache {
 
     private void put(Decoded item) {
         remove(item.key());
-        add(byKind, item);
+        Resource held = add(byKind, item);
+        if (held != null) {
+            claims.add(held, item.key().equals(Keys.key(held)) ? null : item.key());
+        }
     }
 
-    /** Adds a readable item whose key no kind of BY_KIND holds. */
-    private void add(Map<Class<? extends Resource>, KeyedValues<Resource>> byKind, Decoded item) {
+    /** Adds a readable item whose key no kind of BY_KIND holds; returns what is kept of it (null: nothing). */
+    private Resource add(Map<Class<? extends Resource>, KeyedValues<Resource>> byKind, Decoded item) {
         Resource resource = kept(item.resource());
         if (resource == null) {
-            return;
+            return null;
         }
         // a resource gives its key back (Keys.key), so the cache need not keep the key's text
         byKind.computeIfAbsent(resource.getClass(), kind -> new KeyedValues<>(Keys::key)).put(item.key(), resource);
+        return resource;
     }
 
     /**
@@ -377,12 +392,20 @@ final class ClusterCache {
                 ? new UnreadableRecord(key, UnreadableRecord.Reach.PEERS, null, problem) : null;
     }
 
-    /** What calc must assume of the records it cannot read (unreadableRecord). */
+    /**
+     * The addresses more than one endpoint or node record claims, for the agent's status: one line, bounded however
+     * many there are (Shown), naming each pair; null when there are none.
+     */
+    String claimProblem() {
+        return claims.problem();
+    }
+
+    /** What calc must assume of the records it cannot read (unreadableRecord), and of the addresses claimed twice. */
     private List<UnreadableRecord> unreadableRecords() {
         if (unreadable.isEmpty()) {
-            return List.of();
+            return claims.records();
         }
-        List<UnreadableRecord> records = new ArrayList<>();
+        List<UnreadableRecord> records = new ArrayList<>(claims.records());
         unreadable.forEach((key, problem) -> {
             UnreadableRecord record = unreadableRecord(key, problem);
             if (record != null) {
@@ -397,6 +420,13 @@ final class ClusterCache {
      * a dozen lookups per event, where an index of each key's kind cost a map entry for every endpoint of the cluster.
      */
     private void remove(String key) {
+        for (Class<? extends Resource> kind : CLAIMANTS) {
+            KeyedValues<Resource> values = byKind.get(kind);
+            Resource held = values == null ? null : values.get(key);
+            if (held != null) {
+                claims.remove(key, held);
+            }
+        }
         byKind.values().forEach(values -> values.remove(key));
     }
 

@@ -109,6 +109,13 @@ final class KeyedValues<T> {
         return List.copyOf(values);
     }
 
+    /** Each value with the key it is kept under when it does not give that key back, else null (no key made). */
+    void forEachKept(java.util.function.BiConsumer<T, String> action) {
+        for (int position = 0; position < values.size(); position++) {
+            action.accept(values.get(position), keptKeys.get(position));
+        }
+    }
+
     private String keyAt(int position) {
         String kept = keptKeys.get(position);
         return kept != null ? kept : keyOf.apply(values.get(position));

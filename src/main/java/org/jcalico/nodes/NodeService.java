@@ -80,6 +80,8 @@ public final class NodeService {
     public enum Removed {
         /** the node's record, with its blocks */
         NODE,
+        /** the node's record, which could not be read ({@link Removal#unreadable} says why), with its blocks */
+        UNREADABLE_NODE,
         /** only the blocks of a name no node has (left by an older jcalico): no record was there */
         BLOCKS_OF_UNREGISTERED_NAME,
         /** only the unfinished container commands of a name no node has (a removal before session 50 left them) */
@@ -89,8 +91,9 @@ public final class NodeService {
     /**
      * What a `node remove` did, and the node's unfinished container commands whose addresses it took back
      * ({@link Intents#takeBackOfRemovedNode}); FAILURES: those it could not, left for another `node remove`.
+     * UNREADABLE: why the node's record that was removed could not be read (null unless {@link Removed#UNREADABLE_NODE}).
      */
-    public record Removal(Removed removed, List<Intent> takenBack, List<RuntimeException> failures) {
+    public record Removal(Removed removed, List<Intent> takenBack, List<RuntimeException> failures, String unreadable) {
         public Removal {
             takenBack = List.copyOf(takenBack);
             failures = List.copyOf(failures);
@@ -110,24 +113,34 @@ public final class NodeService {
      */
     public Removal remove(String name) {
         // a step that does not finish gives up blocks, so the steps end
-        Removed removed = Retries.runSteps(() -> removeStep(name));
+        Step removed = Retries.runSteps(() -> removeStep(name));
         List<RuntimeException> failures = new ArrayList<>();
         List<Intent> takenBack = Intents.takeBackOfRemovedNode(store, name, failures);
-        return new Removal(removed, takenBack, failures);
+        return new Removal(removed.removed(), takenBack, failures, removed.unreadable());
     }
 
-    /** One commit of a removal: the node with its last blocks, or a share of its blocks only (empty: not finished). */
-    private Optional<Removed> removeStep(String name) {
+    /** What the last step of a removal removed; UNREADABLE as in {@link Removal}. */
+    private record Step(Removed removed, String unreadable) {
+    }
+
+    /**
+     * One commit of a removal: the node with its last blocks, or a share of its blocks only (empty: not finished). The
+     * node's record is removed whether it reads or not (written by hand, by a newer jcalico, damaged: it is the name's
+     * all the same, and nothing else removes it with the blocks), guarded by the revision it was read at.
+     */
+    private Optional<Step> removeStep(String name) {
         String endpointsOfNode = Keys.nodePrefix(WorkloadEndpoint.class, name);
-        Optional<Versioned<Node>> node = store.get(Node.class, name);
+        Optional<ResourceStore.Unreadable> unread = store.unreadable(Node.class, name);
+        Optional<Long> revision = unread.isPresent() ? unread.map(ResourceStore.Unreadable::revision)
+                : store.get(Node.class, name).map(Versioned::revision);
         // a record under the node's key that cannot be read is one of its endpoints all the same: it is counted
         Listing endpoints = store.datastore().list(endpointsOfNode);
         Ipam.NodeBlocks blocks = new Ipam(store).blocksOfNode(name);
-        if (node.isEmpty() && blocks.shares().isEmpty()) {
+        if (revision.isEmpty() && blocks.shares().isEmpty()) {
             if (store.datastore().list(Keys.INTENTS + name + "/").items().isEmpty()) {
                 throw new ValidationException("node '" + name + "' does not exist");
             }
-            return Optional.of(Removed.COMMANDS_OF_UNREGISTERED_NAME);
+            return Optional.of(new Step(Removed.COMMANDS_OF_UNREGISTERED_NAME, null));
         }
         if (!endpoints.items().isEmpty()) {
             List<String> unreadable = ResourceStore.surveyed(WorkloadEndpoint.class, endpoints.items()).unreadable().stream()
@@ -138,11 +151,12 @@ public final class NodeService {
                     + " WorkloadEndpoint NODE/ID' removes one that cannot be read)"));
         }
         // a name no node has is guarded by staying so: a registration meanwhile makes the blocks its node's again
-        Op record = node.map(ResourceStore::unchangedOp).orElseGet(() -> new Op.Absent(Keys.keyOf(Node.class, name)));
+        String key = Keys.keyOf(Node.class, name);
+        Op record = revision.<Op>map(read -> new Op.Unchanged(key, read)).orElseGet(() -> new Op.Absent(key));
         List<Op> ops = new ArrayList<>(List.of(new Op.NoneNewer(endpointsOfNode, endpoints.revision())));
         boolean last = blocks.shares().size() <= 1;
         if (last) {
-            ops.add(node.map(read -> ResourceStore.deleteOp(read.resource(), read.revision())).orElse(record));
+            ops.add(revision.<Op>map(read -> new Op.Delete(key, read)).orElse(record));
             ops.add(blocks.guard());
         } else {
             ops.add(record);
@@ -151,7 +165,11 @@ public final class NodeService {
             ops.addAll(blocks.shares().getFirst());
         }
         store.commit(ops);
-        return !last ? Optional.empty() : Optional.of(node.isPresent() ? Removed.NODE : Removed.BLOCKS_OF_UNREGISTERED_NAME);
+        if (!last) {
+            return Optional.empty();
+        }
+        return Optional.of(unread.map(read -> new Step(Removed.UNREADABLE_NODE, read.key() + " " + read.problem()))
+                .orElseGet(() -> new Step(revision.isPresent() ? Removed.NODE : Removed.BLOCKS_OF_UNREGISTERED_NAME, null)));
     }
 
     /** This host's address of the version: the preferred source address of its default route, if it has one. */

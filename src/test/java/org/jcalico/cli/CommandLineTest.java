@@ -652,6 +652,18 @@ class CommandLineTest {
                 .asText().equals(badProfile), shownJson.toString());
         assertEquals(0, runAsGiven("--datastore", url, "node", "remove", "h1").status(), "another node's record is not its");
 
+        // a node's own record that cannot be read is still its record: removed, guarded by its revision
+        String badNode = Keys.keyOf(Node.class, "h3");
+        try (Datastore store = Datastores.open(url)) {
+            store.commit(List.of(new Op.Put(badNode, garbage)));
+        }
+        Outcome removedNode = runAsGiven("--datastore", url, "node", "remove", "h3");
+        assertTrue(removedNode.status() == 0 && removedNode.err().isEmpty() && removedNode.out().startsWith(
+                "removed node h3, a record that could not be read: " + badNode + " is not a valid Node: "), removedNode.toString());
+        try (Datastore store = Datastores.open(url)) {
+            assertTrue(store.get(badNode).isEmpty(), "the unreadable node record is gone");
+        }
+
         assertEquals(0, runAsGiven("--datastore", url, "delete", "WorkloadEndpoint", "h2/0123456789abcdef").status());
         // the deleted record's intent is no removed node's agent's to sweep (session 50, c-log)
         assertEquals(new Outcome(0, "removed node h2; took back the addresses held for 1 unfinished container command(s)"

@@ -273,13 +273,15 @@ public final class HostStateCalculator {
         }
         LocalPart part = localPart(snapshot, endpoints, added, left, selection.duplicated());
         Map<String, IpSetSpec> sets = tagSets.calculate(snapshot.endpoints(), snapshot.profiles(), part.usedTags());
-        sets.putAll(part.netSets());
         Futures.joined(selectorItems);
         if (early != null) {
             Futures.joined(early.filling()).work();
             Futures.joined(early.helper());
         }
         sets.putAll(selectorSetMembers.sets(part.selectorSets()));
+        // the sets that labels fill; a rule's own nets and the pools say what they say, whoever claims an address
+        ClaimedMembers.strip(sets, snapshot.unreadableRecords());
+        sets.putAll(part.netSets());
         sets.putAll(poolSets(snapshot.pools()));
         links.update(links.sameBlocks(snapshot.localBlocks()) ? null
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),

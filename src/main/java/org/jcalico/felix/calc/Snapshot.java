@@ -28,8 +28,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * the guard, the agent, calc's local selection and BIRD's intent each asked for it, a filter of every endpoint of the
  * cluster each time, on every pass (docs/agent.md, "Where the start goes").
  *
- * <p>{@code unreadableRecords}: policy records the agent cannot read and has no earlier version of; calc keeps the
- * local endpoints they could apply to dropped.
+ * <p>{@code unreadableRecords}: records the agent cannot read and has no earlier version of, and addresses two records
+ * claim ({@link UnreadableRecord.Reach#CLAIMED}); calc keeps the local endpoints whose policy they could loosen dropped.
  */
 public record Snapshot(String node, FelixConfiguration config, List<WorkloadEndpoint> endpoints,
                        Map<String, Profile> profiles, List<IpPool> pools, List<IpamBlock> localBlocks,

@@ -2,6 +2,7 @@ package org.jcalico.felix.calc;
 
 import java.util.List;
 import org.jcalico.model.Action;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.Direction;
 import org.jcalico.model.EntityMatch;
 import org.jcalico.model.Rule;
@@ -12,9 +13,10 @@ import org.jcalico.model.Rule;
  * every local endpoint whose policy it could change dropped, in that direction, rather than enforce a policy that
  * matches less than the one written (docs/policy.md, "Session 48 (k-unknown)"; docs/datastore.md, "Session 48
  * (a-rec)"). {@code namespace} is the namespace its key names (null: none, or any for a global policy). {@code problem}
- * says why it cannot be read, its key in it.
+ * says why it cannot be read, its key in it. Also an address two records claim ({@link Reach#CLAIMED}, its
+ * {@code nets}: none for the other reaches), whose owner is as unknown as an unread record's content.
  */
-public record UnreadableRecord(String key, Reach reach, String namespace, String problem) {
+public record UnreadableRecord(String key, Reach reach, String namespace, String problem, List<Cidr> nets) {
     /** Which local endpoints the unknown content could change the verdicts of. */
     public enum Reach {
         /**
@@ -32,7 +34,23 @@ public record UnreadableRecord(String key, Reach reach, String namespace, String
          * Pass by tag, selector or namespaceSelector, or an Allow by notSelector. Every endpoint with such a rule in
          * a direction's policy or profile is dropped in that direction.
          */
-        PEERS
+        PEERS,
+        /**
+         * Addresses claimed by two records (two endpoints, or an endpoint and a node: docs/policy.md, "Session 51
+         * (t-claim)"): whose labels a packet from them carries is unknown, so they are in no tag or selector set (an
+         * Allow by one matches less), and a rule that then matches less than written fails closed as for
+         * {@link #PEERS}.
+         */
+        CLAIMED
+    }
+
+    public UnreadableRecord {
+        nets = List.copyOf(nets);
+    }
+
+    /** A record of REACH POLICY, NAMESPACE or PEERS: one that cannot be read. */
+    public UnreadableRecord(String key, Reach reach, String namespace, String problem) {
+        this(key, reach, namespace, problem, List.of());
     }
 
     /** An unreadable policy record: in NAMESPACE (null for a global policy's key). */
@@ -40,12 +58,17 @@ public record UnreadableRecord(String key, Reach reach, String namespace, String
         return new UnreadableRecord(key, Reach.POLICY, namespace, problem);
     }
 
+    /** NETS, claimed by the record under KEY and another, which PROBLEM names. */
+    public static UnreadableRecord claimed(String key, List<Cidr> nets, String problem) {
+        return new UnreadableRecord(key, Reach.CLAIMED, null, problem, nets);
+    }
+
     /** Whether it could change what a POLICY-scoped look says for an endpoint of ENDPOINTNAMESPACE, in every direction. */
     boolean couldApplyIn(String endpointNamespace) {
         return switch (reach) {
             case POLICY -> namespace == null || namespace.equals(endpointNamespace);
             case NAMESPACE -> namespace.equals(endpointNamespace);
-            case PEERS -> false;
+            case PEERS, CLAIMED -> false;
         };
     }
 
@@ -70,8 +93,10 @@ public record UnreadableRecord(String key, Reach reach, String namespace, String
             case NAMESPACE -> "the labels of this endpoint's namespace, or of a peer's, are unknown";
             case PEERS -> "it may describe a peer that a rule of this endpoint's " + direction + " policy or profile"
                     + " selects, which would then match less than written";
+            case CLAIMED -> "whose packets come from it is unknown, so it is in no set, and a rule of this endpoint's "
+                    + direction + " policy or profile that selects peers would match less than written";
         };
-        return problem + ": " + could + ", so all " + direction
-                + " traffic of this endpoint is dropped until the record can be read or is removed";
+        return problem + ": " + could + ", so all " + direction + " traffic of this endpoint is dropped until "
+                + (reach == Reach.CLAIMED ? "one claim is changed or removed" : "the record can be read or is removed");
     }
 }

@@ -317,6 +317,56 @@ class PolicyCalcTest {
         assertEquals(Map.of(), calculator.calculate(open).failedClosed(), "the records gone, all open again");
     }
 
+    /**
+     * An address two records claim (docs/policy.md, "Session 51 (t-claim)"): in no set that labels fill, a named
+     * port's included, whichever claimant's labels select it; a Deny by selector, which then matches less, fails its
+     * endpoint closed; an Allow by selector, which only allows less, stays.
+     */
+    @Test
+    void anAddressClaimedTwiceIsInNoSetAndFailsClosedTheRulesItCouldLoosen() {
+        List<WorkloadEndpoint> endpoints = List.of(endpoint("h1", "a1", "10.0.0.1", "default", Map.of("app", "web")),
+                endpoint("h1", "a2", "10.0.0.2", "default", Map.of("app", "db"), EndpointPort.parse("pg=tcp/5432")),
+                endpoint("h2", "b1", "10.0.0.65", "default", Map.of("role", "web")),
+                endpoint("h2", "b2", "10.0.0.2", "default", Map.of("role", "web"), EndpointPort.parse("pg=tcp/6432")));
+        Snapshot claimed = snapshot(endpoints, """
+                kind: GlobalNetworkPolicy
+                metadata: {name: quarantine}
+                spec:
+                  selector: app == "web"
+                  types: [Ingress]
+                  ingress: [{action: Deny, source: {selector: role == "web"}}, {action: Allow}]
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: db}
+                spec:
+                  selector: app == "db"
+                  types: [Ingress, Egress]
+                  ingress: [{action: Allow, source: {selector: role == "web"}}]
+                  egress: [{action: Allow, protocol: TCP, destination: {selector: has(role), ports: [pg]}}]
+                """);
+        String web = SetKey.of(org.jcalico.model.selector.Selector.parse("role == \"web\""), 4).name();
+        String pg = SetKey.namedPort(org.jcalico.model.selector.Selector.parse("has(role)"),
+                org.jcalico.model.Protocol.parse("tcp"), "pg", 4).name();
+        HostStateCalculator calculator = new HostStateCalculator();
+        HostState open = calculator.calculate(claimed);
+        assertEquals(Set.of("10.0.0.65/32", "10.0.0.2/32"), open.ipSets().get(web).members(), "as the records say");
+        assertEquals(Set.of("10.0.0.2,tcp:6432"), open.ipSets().get(pg).members());
+
+        UnreadableRecord claim = UnreadableRecord.claimed("/jcalico/v1/workloadendpoints/h1/a2",
+                List.of(Cidr.parse("10.0.0.2/32")), "address 10.0.0.2/32 claimed by both a2 and b2");
+        HostState state = calculator.calculate(withUnreadable(claimed, List.of(claim)));
+        assertEquals(Set.of("10.0.0.65/32"), state.ipSets().get(web).members(), "whose packets they are is unknown");
+        assertEquals(Set.of(), state.ipSets().get(pg).members());
+        assertEquals(Set.of("a1"), state.failedClosed().keySet(), "a1's Deny by role == web would miss it");
+        assertTrue(state.failedClosed().get("a1").startsWith("address 10.0.0.2/32 claimed by both a2 and b2: whose packets"
+                + " come from it is unknown"), state.failedClosed().get("a1"));
+        assertEquals(List.of("-m conntrack --ctstate RELATED,ESTABLISHED -m conntrack --ctdir REPLY -j ACCEPT",
+                "-j DROP"), rules(state, "jc-tw-jca1"));
+        assertEquals(open.ipSets().get(web).members(), calculator.calculate(claimed).ipSets().get(web).members(),
+                "the claim gone, the set as the records say again");
+        assertEquals(Map.of(), calculator.calculate(claimed).failedClosed());
+    }
+
     private static Snapshot withUnreadable(Snapshot snapshot, List<UnreadableRecord> unreadable) {
         return new Snapshot(snapshot.node(), snapshot.config(), snapshot.endpoints(), snapshot.profiles(), snapshot.pools(),
                 snapshot.localBlocks(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.tiers(),
