@@ -31,6 +31,13 @@ import org.jcalico.util.Directories;
  * the functional tests and the benchmarks. Nothing here touches the root namespace's network.
  */
 public final class Lab {
+    /**
+     * How long each of a lab's agent starts waits to get in sync: longer than `node start`'s own default, because a
+     * lab starts all its hosts' agents at once on one machine (and tests run two labs at once), so each start shares
+     * the cores with the others.
+     */
+    static final java.time.Duration AGENT_START_TIMEOUT = java.time.Duration.ofSeconds(60);
+
     private final LabLayout layout;
     private final boolean bgp;
     private final boolean docker;
@@ -382,11 +389,18 @@ public final class Lab {
 
     /** Starts the agent of one host, as `lab up` did (after a `node stop`, say). */
     public void startAgent(int index) {
+        startAgent(index, List.of());
+    }
+
+    /** Starts the agent of one host with ENVIRONMENT (NAME=VALUE) added to its own. */
+    public void startAgent(int index, List<String> environment) {
         List<String> command = new ArrayList<>(List.of("env"));
         command.addAll(dockerEnvironment(index));
+        command.addAll(environment);
         command.addAll(new AgentOptions(layout.nodeName(index), layout.datastoreUrl(), layout.hostV4(index),
                 layout.hostV6(index), null, bgp, layout.runDir(), layout.logDir(),
                 docker ? layout.dockerPluginDir(index) : null).command(AgentOptions.Role.START));
+        command.addAll(List.of("--timeout", Long.toString(AGENT_START_TIMEOUT.toSeconds())));
         CommandRunner.Result result = CommandRunner.inNamespace(layout.host(index)).run(command);
         if (!result.ok()) {
             // the status first: a command killed by a signal (128 + N) says nothing itself

@@ -17,7 +17,6 @@ import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
-import org.jcalico.agent.AgentOptions;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
@@ -150,12 +149,7 @@ class AddCrashIT {
     private static void restartAgent(List<String> environment) {
         var layout = fixture.layout();
         fixture.jc(H1, "node", "stop", "--name", layout.nodeName(1), "--run-dir", layout.runDir().toString());
-        List<String> command = new ArrayList<>(List.of("env"));
-        command.addAll(environment);
-        command.addAll(new AgentOptions(layout.nodeName(1), layout.datastoreUrl(), layout.hostV4(1), layout.hostV6(1), null,
-                false, layout.runDir(), layout.logDir(), null).command(AgentOptions.Role.START));
-        CommandRunner.Result started = fixture.lab().exec(H1, command);
-        assertTrue(started.ok(), started.stderr() + started.stdout());
+        fixture.lab().startAgent(1, environment);
     }
 
     /** The new workload reaches its own profile's workload both ways, and not the other profile's. */
