@@ -27,7 +27,9 @@ class QuietTestMainsTest {
         String url = "embedded:" + file;
         List<ProcessBuilder> mains = List.of(
                 JavaProcess.builder(org.jcalico.datastore.embedded.StoreWriterMain.class, file.toString(), "counter", "1"),
-                JavaProcess.builder(org.jcalico.ipam.ConcurrentAllocatorMain.class, url, "n1", "0", "a"),
+                JavaProcess.builder(org.jcalico.ipam.ConcurrentAllocatorMain.class, url, "n1", "0", "a")
+                        // it waits for a line (the race test's start) or the end of its input
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))),
                 JavaProcess.builder(org.jcalico.ipam.IpamRaceMain.class, url).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
         for (ProcessBuilder main : mains) {
             Process process = main.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
