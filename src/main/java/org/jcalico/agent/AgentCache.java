@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.CommandRunner;
 
@@ -104,6 +105,20 @@ public final class AgentCache {
     }
 
     /**
+     * Deletes what recordings killed midway left under their scratch names ({@code FILE.PID}, and the training's
+     * {@code FILE.PID.config} that the JVM deletes once it has assembled the cache): called under the recording lock,
+     * which no recording under way lets go of.
+     */
+    private static void sweepAbandoned(Path cache, Kind kind) throws IOException {
+        Pattern scratch = Pattern.compile(Pattern.quote(kind.file) + "\\.[0-9]+(\\.config)?");
+        try (var siblings = Files.list(cache.getParent())) {
+            for (Path left : siblings.filter(path -> scratch.matcher(path.getFileName().toString()).matches()).toList()) {
+                Files.deleteIfExists(left);
+            }
+        }
+    }
+
+    /**
      * Runs the training in a JVM of the agent's options that writes the cache when it exits, into a file of its own
      * moved into place once whole; under a file lock, so that processes starting agents at once record it once.
      */
@@ -115,6 +130,7 @@ public final class AgentCache {
                 if (current(cache, jar)) {
                     return;
                 }
+                sweepAbandoned(cache, kind);
                 Path recording = cache.resolveSibling(kind.file + "." + ProcessHandle.current().pid());
                 System.err.println("jcalico: recording the agent's start-up cache" + (kind == Kind.ETCD ? " for etcd" : "")
                         + " (once per build)");

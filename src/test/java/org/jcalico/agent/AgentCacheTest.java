@@ -55,6 +55,10 @@ class AgentCacheTest {
                 out.closeEntry();
             }
         }
+        // what recordings killed midway leave: swept by the first recording, whichever test asks for it first
+        for (String left : List.of(".4194301", ".4194301.config", ".4194302.config")) {
+            Files.writeString(recorded.resolve(AgentCache.Kind.WORK.file + left), "a killed recording's");
+        }
     }
 
     @BeforeEach
@@ -82,7 +86,7 @@ class AgentCacheTest {
                 "calc's classes come from the cache");
         assertTrue(listing(recorded).containsAll(List.of(AgentCache.Kind.WORK.file, AgentCache.Kind.WORK.file + ".lock",
                 "jcalico.jar")), "recorded: " + listing(recorded));
-        assertTrue(listing(recorded).stream().noneMatch(file -> file.matches(".*\\.aot\\.[0-9]+")), "no recording left");
+        assertTrue(listing(recorded).stream().noneMatch(file -> file.matches(".*\\.aot\\.[0-9]+.*")), "no recording left: " + listing(recorded));
     }
 
     /**

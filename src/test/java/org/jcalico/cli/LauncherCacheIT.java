@@ -93,6 +93,49 @@ class LauncherCacheIT {
     }
 
     /**
+     * A launcher killed -9 while it records (a user's ^C reaches the whole group; a CI runner's kill) left the
+     * recording JVM's training file and half-assembled cache under target/ and the training's store under /tmp, for
+     * good: the next launcher, which takes the recording lock, sweeps what no recording under way can hold.
+     */
+    @Test
+    void aRecordingKilledMidwayLeavesNothingBehind() throws IOException, InterruptedException {
+        Path target = copyOfTheBuild();
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        ProcessBuilder builder = new ProcessBuilder("setsid", dir.resolve("jcalico").toString(), "version")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JCALICO_NO_AGENT", "1");
+        builder.environment().put("TMPDIR", tmp.toString());
+        Process launcher = builder.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (scratch(target).isEmpty() && launcher.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertFalse(scratch(target).isEmpty(), "the recording under way");
+        // setsid execs the launcher in place: its pid leads the group, the recording JVM in it
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", "--", "-" + launcher.pid()).start().waitFor());
+        launcher.waitFor();
+        while (ProcessHandle.allProcesses().anyMatch(process -> process.info().arguments()
+                .map(arguments -> String.join(" ", arguments).contains(target.toString())).orElse(false))) {
+            Thread.sleep(20);
+        }
+
+        Outcome next = run(dir.resolve("jcalico"));
+        assertTrue(next.status() == 0 && next.err().contains(RECORDING), next.toString());
+        assertEquals(List.of(), scratch(target), "the killed recording's files swept");
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "nothing of the training left in TMPDIR");
+        }
+    }
+
+    /** The files a recording writes under names of its own before the caches are renamed into place. */
+    private static List<String> scratch(Path target) throws IOException {
+        try (var names = Files.list(target)) {
+            return names.map(path -> path.getFileName().toString()).filter(name -> name.matches(".*\\.aot\\..*|train-.*"))
+                    .sorted().toList();
+        }
+    }
+
+    /**
      * A user who cannot write target/ still runs a command when the jar is newer than SQLite's unpacked library (left to
      * the driver, as before): the launcher unpacking it for them stopped with a `mktemp` error instead.
      */
