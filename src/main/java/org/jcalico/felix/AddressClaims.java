@@ -28,7 +28,11 @@ import org.jcalico.util.Shown;
  * prefix length, so that the usual one-address net costs one lookup, and only a wide net (rare) is compared with all.
  */
 final class AddressClaims {
-    /** Each net's claimant, or a List of them when several claim exactly it. */
+    /**
+     * Each net's claimant: the record itself (the usual case, so that 100,000 endpoints add no object of ours), a
+     * {@link Claimant} when its key is not its own, or a List of those when several claim exactly it. Untyped for that
+     * reason; read only through {@link #claimantOf} and {@link #addAll}.
+     */
     private final Map<Cidr, Object> byNet = new HashMap<>();
     /** Per family (IPv4, IPv6), how many nets of each prefix length shorter than one address are indexed. */
     private final int[][] wide = {new int[33], new int[129]};
