@@ -177,7 +177,9 @@ public final class Dataplane {
         }
         Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
-                : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
+                // the sets its rules match (the hold sets, empty) first; the fill after the calculation reads them back
+                : times.time("ipsets", () -> ipSets.create(guard.ipSets().values()))
+                        .plus(times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of())))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
         return new Guarded(written, hooksTaken(guard.driver(), written));
     }

@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,22 @@ public final class IpSetDriver {
         }
         programmed = null;
         return changes;
+    }
+
+    /**
+     * Creates SETS, empty, where the kernel has none of the name, and leaves the driver's view unknown, so that the next
+     * fill reads the kernel back as it would have: for a cold start's guard, whose rules match calc's empty sets (the
+     * hold sets) and would be refused without them.
+     */
+    public Changes create(Collection<IpSetSpec> sets) {
+        IpSetInput.Builder lines = new IpSetInput.Builder();
+        sets.forEach(set -> lines.create(set.name(), set, 0, null));
+        try {
+            write(lines.build());
+            return Changes.NONE;
+        } catch (KernelException e) {
+            return Changes.failure("ipset", e.getMessage());
+        }
     }
 
     /**
