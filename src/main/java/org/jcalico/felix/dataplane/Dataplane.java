@@ -107,7 +107,9 @@ public final class Dataplane {
                         () -> times.time("iptables", () -> noIptablesRules().plus(ipSets.sweep(Map.of()))))
                 : () -> iptablesRules(desired, isolable, times);
         CompletableFuture<Changes> ruled = new CompletableFuture<>();
-        return timed(times, () -> byEndpoint(desired, both(() -> {
+        // first, as nothing of the change may carry a new endpoint's packets along its address's old flows
+        Changes moved = times.time("routes", () -> routes.forgetMovedFlows(desired.routes()));
+        return timed(times, () -> byEndpoint(desired, moved.plus(both(() -> {
             try {
                 Changes guard = Futures.joined(guarded).changes();
                 Changes written = rules.get();
@@ -128,7 +130,7 @@ public final class Dataplane {
             }
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                     .plus(times.time("routes", () -> routes.apply(desired.routes())));
-        })));
+        }))));
     }
 
     /**
@@ -321,6 +323,11 @@ public final class Dataplane {
      */
     void probeSetWrites(Runnable probe) {
         ipSets.probeBetweenMessages(probe);
+    }
+
+    /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */
+    void probeFlowForgetting(Runnable probe) {
+        routes.probeBeforeForgettingFlows(probe);
     }
 
     /** The names of every link of the host, jcalico's or not. */
