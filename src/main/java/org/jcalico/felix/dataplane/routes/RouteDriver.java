@@ -41,6 +41,7 @@ public final class RouteDriver {
      * for any deletion, though the read-back that follows no longer shows the route.
      */
     private Set<RouteSpec> unconfirmedDeletions = Set.of();
+    private volatile Runnable forgetting;
 
     public RouteDriver(CommandRunner runner) {
         this(runner, runner.rtnetlink());
@@ -54,6 +55,33 @@ public final class RouteDriver {
 
     public void forget() {
         programmed = null;
+    }
+
+    /**
+     * Forgets the tracked connections of each local endpoint address that DESIRED routes to another interface than the
+     * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
+     * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
+     * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
+     * beside the rules' (docs/dataplane.md, "A change passes through no state that allows more"). Nothing when the
+     * kernel's routes are not known (a resync): apply forgets after its batch, as for every deletion.
+     */
+    public Changes forgetMovedFlows(Set<RouteSpec> desired) {
+        if (programmed == null) {
+            return Changes.NONE;
+        }
+        List<RouteSpec> additions = new ArrayList<>();
+        List<RouteSpec> deletions = new ArrayList<>();
+        PersistentSortedMap.keyChanges(programmed, PersistentSortedMap.byHashOf(desired), additions, deletions);
+        Set<IpAddress> added = new HashSet<>();
+        additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
+        List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
+                .filter(added::contains).toList();
+        return moved.isEmpty() ? Changes.NONE : staleFlows.forget(moved);
+    }
+
+    /** For tests: PROBE (or null) runs after a batch that deleted a local endpoint's route, before its flows go. */
+    public void probeBeforeForgettingFlows(Runnable probe) {
+        this.forgetting = probe;
     }
 
     public Changes apply(Set<RouteSpec> desired) {
@@ -119,6 +147,10 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
+            Runnable probe = forgetting;
+            if (probe != null && !endpointsGone.isEmpty()) {
+                probe.run();
+            }
             return changes.plus(staleFlows.forget(endpointsGone));
         } catch (Rtnetlink.Interrupted e) {
             throw e;
