@@ -157,7 +157,9 @@ public final class ScaleBenchmark {
                 // read at once, as the RSS below: the CPU the start took, which the machine's load does not stretch as
                 // it stretches the phases' times
                 String cpu = ProcessCpu.of(agent.pid()).map(spent -> String.format("the agent's CPU to in sync %.2f s, of it"
-                        + " its JIT compilers %.2f s", spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0)).orElse("");
+                        + " its JIT compilers %.2f s and its collector %.2f s; its minor faults %d, of them its compilers' %d",
+                        spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0, spent.collectorMillis() / 1000.0,
+                        spent.faults(), spent.jitFaults())).orElse("");
                 print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
