@@ -40,6 +40,8 @@ public final class ScaleBenchmark {
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
             MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
+    /** Longer than the agent's -XX:TrimNativeHeapInterval (JvmCommand). */
+    private static final long SETTLE_MILLIS = 12_000;
     private final PrintWriter out;
 
     public ScaleBenchmark(PrintWriter out) {
@@ -187,6 +189,11 @@ public final class ScaleBenchmark {
                 print(out, "  in order, ms: " + String.join(" ", inOrder.stream().map(String::valueOf).toList()));
                 print(out, "  RSS after the changes " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
+                // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
+                // gives back what the compilers freed after the readings above (docs/agent.md, "Memory", session 52)
+                Thread.sleep(SETTLE_MILLIS);
+                print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
+                        + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")");
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
                 agent.destroy();
