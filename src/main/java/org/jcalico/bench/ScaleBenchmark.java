@@ -191,9 +191,14 @@ public final class ScaleBenchmark {
                         + " members on this machine");
                 // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
                 // gives back what the compilers freed after the readings above (docs/agent.md, "Memory", session 52)
+                java.util.Optional<ProcessCpu> beforeSettling = ProcessCpu.of(agent.pid());
                 Thread.sleep(SETTLE_MILLIS);
+                // meanwhile the agent's periodic resync (every 10 s by default) read its kernel back
+                String idleCpu = beforeSettling.flatMap(before -> ProcessCpu.of(agent.pid()).map(after -> after.since(before)))
+                        .map(spent -> String.format("; the agent's CPU meanwhile %.2f s, its collector's %.2f s", spent.totalMillis()
+                                / 1000.0, spent.collectorMillis() / 1000.0)).orElse("");
                 print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
-                        + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")");
+                        + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
                 agent.destroy();
