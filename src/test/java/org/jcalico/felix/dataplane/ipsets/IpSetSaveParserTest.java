@@ -1,6 +1,8 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
@@ -90,5 +92,36 @@ class IpSetSaveParserTest {
         // a member's string and array (about 56 bytes), the canonical one with its "/32" (about 64), its HashSet
         // entry (about 36 and a table slot)
         assertTrue(perMember < 300, perMember + " bytes allocated per member");
+    }
+
+    /** A resync's read-back keeps the known (calc's) object of each set that holds just what it holds, and no copy. */
+    @Test
+    void aSetEqualToAKnownOneIsReadAsThatOne() {
+        String save = """
+                create jc-4t-same hash:net family inet hashsize 1024 maxelem 1048576
+                add jc-4t-same 10.0.0.5
+                add jc-4t-same 10.1.0.0/16
+                create jc-4t-more hash:net family inet hashsize 1024 maxelem 1048576
+                add jc-4t-more 10.0.0.5
+                add jc-4t-more 10.0.0.6
+                create jc-4t-family hash:net family inet6 hashsize 1024 maxelem 1048576
+                create jc-4t-twice hash:net family inet hashsize 1024 maxelem 1048576
+                add jc-4t-twice 10.0.0.7
+                create jc-4t-other hash:net family inet hashsize 1024 maxelem 1048576
+                add jc-4t-twice 10.0.0.8
+                """;
+        IpSetSpec same = new IpSetSpec("jc-4t-same", 4, Set.of("10.0.0.5/32", "10.1.0.0/16"));
+        IpSetSpec more = new IpSetSpec("jc-4t-more", 4, Set.of("10.0.0.5/32"));
+        IpSetSpec family = new IpSetSpec("jc-4t-family", 4, Set.of());
+        IpSetSpec twice = new IpSetSpec("jc-4t-twice", 4, Set.of("10.0.0.7/32"));
+        Map<String, IpSetSpec> sets = IpSetSaveParser.parse(save, Map.of(same.name(), same, more.name(), more,
+                family.name(), family, twice.name(), twice)).sets();
+        assertSame(same, sets.get(same.name()));
+        assertEquals(new IpSetSpec("jc-4t-more", 4, Set.of("10.0.0.5/32", "10.0.0.6/32")), sets.get(more.name()));
+        assertEquals(new IpSetSpec("jc-4t-family", 6, Set.of()), sets.get(family.name()));
+        // equal when its first run of lines ended, not once the second was read
+        assertNotSame(twice, sets.get(twice.name()));
+        assertEquals(new IpSetSpec("jc-4t-twice", 4, Set.of("10.0.0.7/32", "10.0.0.8/32")), sets.get(twice.name()));
+        assertEquals(IpSetSaveParser.parse(save).sets(), sets);
     }
 }
