@@ -10,11 +10,13 @@ import org.jcalico.kernel.ProcStat;
 
 /**
  * A process's CPU time so far (user + system, /proc/PID/stat) and, of it, its JIT compiler threads' (the JVM names
- * them "C1 CompilerThreadN" and "C2 CompilerThreadN", which /proc shows cut to 15 characters), in milliseconds. The
- * difference of two readings is what a process spent between them: a benchmark tells by it what the agent's JVM
- * spends on the machine's cores beside the work it measures.
+ * them "C1 CompilerThreadN" and "C2 CompilerThreadN", which /proc shows cut to 15 characters) and its collector's (the
+ * serial collector collects on the "VM Thread"), in milliseconds; and its minor page faults, of them its compilers'.
+ * The difference of two readings is what a process spent between them: a benchmark tells by it what the agent's JVM
+ * spends on the machine's cores beside the work it measures, in figures the machine's load stretches less than wall
+ * time (a fault costs some 20 us on this machine's guest, docs/agent.md, session 40).
  */
-public record ProcessCpu(long totalMillis, long jitMillis) {
+public record ProcessCpu(long totalMillis, long jitMillis, long collectorMillis, long faults, long jitFaults) {
     /** /proc's clock ticks: USER_HZ, 100 on every Linux of today's ABI. */
     private static final long MILLIS_PER_TICK = 10;
 
@@ -23,6 +25,8 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
         Path proc = Path.of("/proc", Long.toString(pid));
         try (Stream<Path> tasks = Files.list(proc.resolve("task"))) {
             long jit = 0;
+            long collector = 0;
+            long jitFaults = 0;
             for (Path task : tasks.toList()) {
                 String stat;
                 try {
@@ -33,9 +37,13 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                 if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
                     jit += millis(stat);
+                    jitFaults += faults(stat);
+                } else if (name.equals("VM Thread")) {
+                    collector += millis(stat);
                 }
             }
-            return Optional.of(new ProcessCpu(millis(Files.readString(proc.resolve("stat"))), jit));
+            String stat = Files.readString(proc.resolve("stat"));
+            return Optional.of(new ProcessCpu(millis(stat), jit, collector, faults(stat), jitFaults));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -43,17 +51,24 @@ public record ProcessCpu(long totalMillis, long jitMillis) {
 
     /** What was spent from {@code before} to this reading. */
     public ProcessCpu since(ProcessCpu before) {
-        return new ProcessCpu(totalMillis - before.totalMillis, jitMillis - before.jitMillis);
+        return new ProcessCpu(totalMillis - before.totalMillis, jitMillis - before.jitMillis,
+                collectorMillis - before.collectorMillis, faults - before.faults, jitFaults - before.jitFaults);
     }
 
     /** This and {@code more} together. */
     public ProcessCpu plus(ProcessCpu more) {
-        return new ProcessCpu(totalMillis + more.totalMillis, jitMillis + more.jitMillis);
+        return new ProcessCpu(totalMillis + more.totalMillis, jitMillis + more.jitMillis,
+                collectorMillis + more.collectorMillis, faults + more.faults, jitFaults + more.jitFaults);
     }
 
     /** utime + stime: fields 14 and 15 of stat, counted after the command name, which may hold spaces and ')'. */
     static long millis(String stat) {
         String[] fields = ProcStat.fieldsAfterName(stat);
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK;
+    }
+
+    /** minflt: field 10 of stat, the faults served without reading a file (a fresh page's first touch among them). */
+    static long faults(String stat) {
+        return Long.parseLong(ProcStat.fieldsAfterName(stat)[7]);
     }
 }

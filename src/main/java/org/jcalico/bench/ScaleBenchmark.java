@@ -40,6 +40,8 @@ public final class ScaleBenchmark {
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
             MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
+    /** Longer than the agent's -XX:TrimNativeHeapInterval (JvmCommand). */
+    private static final long SETTLE_MILLIS = 12_000;
     private final PrintWriter out;
 
     public ScaleBenchmark(PrintWriter out) {
@@ -157,7 +159,9 @@ public final class ScaleBenchmark {
                 // read at once, as the RSS below: the CPU the start took, which the machine's load does not stretch as
                 // it stretches the phases' times
                 String cpu = ProcessCpu.of(agent.pid()).map(spent -> String.format("the agent's CPU to in sync %.2f s, of it"
-                        + " its JIT compilers %.2f s", spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0)).orElse("");
+                        + " its JIT compilers %.2f s and its collector %.2f s; its minor faults %d, of them its compilers' %d",
+                        spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0, spent.collectorMillis() / 1000.0,
+                        spent.faults(), spent.jitFaults())).orElse("");
                 print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
@@ -185,6 +189,16 @@ public final class ScaleBenchmark {
                 print(out, "  in order, ms: " + String.join(" ", inOrder.stream().map(String::valueOf).toList()));
                 print(out, "  RSS after the changes " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
+                // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
+                // gives back what the compilers freed after the readings above (docs/agent.md, "Memory", session 52)
+                java.util.Optional<ProcessCpu> beforeSettling = ProcessCpu.of(agent.pid());
+                Thread.sleep(SETTLE_MILLIS);
+                // meanwhile the agent's periodic resync (every 10 s by default) read its kernel back
+                String idleCpu = beforeSettling.flatMap(before -> ProcessCpu.of(agent.pid()).map(after -> after.since(before)))
+                        .map(spent -> String.format("; the agent's CPU meanwhile %.2f s, its collector's %.2f s", spent.totalMillis()
+                                / 1000.0, spent.collectorMillis() / 1000.0)).orElse("");
+                print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
+                        + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
                 agent.destroy();

@@ -23,15 +23,18 @@ class ProcessCpuTest {
         ProcessCpu spent = ProcessCpu.of(ProcessHandle.current().pid()).orElseThrow().since(before);
         // /proc counts in ticks of 10 ms: each of the two readings may be up to one short
         assertTrue(spent.totalMillis() >= 280, "a thread's 300 ms of CPU (" + sum + ") shows: " + spent);
-        assertEquals(new ProcessCpu(before.totalMillis() + spent.totalMillis(), before.jitMillis() + spent.jitMillis()),
-                before.plus(spent));
+        assertTrue(spent.faults() >= 0 && before.faults() >= before.jitFaults() && before.jitFaults() > 0, before.toString());
+        assertEquals(new ProcessCpu(before.totalMillis() + spent.totalMillis(), before.jitMillis() + spent.jitMillis(),
+                before.collectorMillis() + spent.collectorMillis(), before.faults() + spent.faults(),
+                before.jitFaults() + spent.jitFaults()), before.plus(spent));
     }
 
     @Test
-    void readsATasksCpuAfterANameWithSpacesAndParentheses() {
+    void readsATasksCpuAndFaultsAfterANameWithSpacesAndParentheses() {
         // pid (comm) state ppid ... utime (14th) stime (15th) ...
         String stat = "4242 (C2 Compiler) x) S 1 4242 4242 0 -1 4194624 900 0 0 0 123 45 0 0 20 0 30 0 1000 0 0";
         assertEquals((123 + 45) * 10L, ProcessCpu.millis(stat));
+        assertEquals(900, ProcessCpu.faults(stat));
     }
 
     @Test

@@ -49,13 +49,13 @@ public final class IpSetDriver {
     }
 
     public Changes fill(Map<String, IpSetSpec> desired) {
-        Changes changes = run(snapshot -> IpSetPlanner.fill(desired, snapshot));
+        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, snapshot));
         if (changes.failures().isEmpty()) {
             return changes;
         }
         changes = Changes.NONE;
         for (IpSetSpec set : desired.values()) {
-            Changes one = run(snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), snapshot));
+            Changes one = run(Map.of(), snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), snapshot));
             changes = changes.plus(one.failures().isEmpty() ? one
                     : new Changes(one.counts(), Map.of(set.name(), one.failures().get("ipset"))));
         }
@@ -106,9 +106,9 @@ public final class IpSetDriver {
      * exiting, and written once more. What is refused then is held by someone else's rule, and reported.
      */
     public Changes sweep(Map<String, IpSetSpec> desired) {
-        Changes changes = run(snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
+        Changes changes = run(Map.of(), snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
         return changes.failures().isEmpty() ? changes
-                : run(snapshot -> IpSetPlanner.sweep(desired.keySet(), calcsWhereEqual(snapshot, desired)));
+                : run(Map.of(), snapshot -> IpSetPlanner.sweep(desired.keySet(), calcsWhereEqual(snapshot, desired)));
     }
 
     /**
@@ -128,15 +128,21 @@ public final class IpSetDriver {
      * kernel is asked each time, only more cheaply when the answer is "none" (a cold start's, after the guard).
      */
     public IpSetSnapshot read() {
+        return read(Map.of());
+    }
+
+    /** The same, each set that holds what KNOWN's set of its name holds read as KNOWN's ({@link IpSetSaveParser}). */
+    private IpSetSnapshot read(Map<String, IpSetSpec> known) {
         if (!kernel.holdsAnySet()) {
             return IpSetSnapshot.EMPTY;
         }
-        return IpSetSaveParser.parse(runner.run("ipset", "save").check().stdout());
+        return IpSetSaveParser.parse(runner.run("ipset", "save").check().stdout(), known);
     }
 
-    private Changes run(Function<IpSetSnapshot, IpSetUpdate> planner) {
+    /** Plans from what the driver last wrote, or else from a read-back in which KNOWN's sets stand for equal ones. */
+    private Changes run(Map<String, IpSetSpec> known, Function<IpSetSnapshot, IpSetUpdate> planner) {
         try {
-            IpSetUpdate update = planner.apply(programmed != null ? programmed : read());
+            IpSetUpdate update = planner.apply(programmed != null ? programmed : read(known));
             programmed = null;
             if (!update.isEmpty()) {
                 write(update.input());
