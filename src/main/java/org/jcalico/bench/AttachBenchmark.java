@@ -3,8 +3,11 @@ package org.jcalico.bench;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.model.IpAddress;
@@ -35,6 +38,10 @@ public final class AttachBenchmark {
             String far = add(lab, "far", "h2", "10.70.255.65");
             awaitBgp(lab);
             ScrapedHistogram before = programmingLatency(lab);
+            long h1 = agentPid(lab, "h1");
+            long h2 = agentPid(lab, "h2");
+            Optional<ProcessCpu> h1Before = ProcessCpu.of(h1);
+            Optional<ProcessCpu> h2Before = ProcessCpu.of(h2);
             List<Long> returned = new ArrayList<>();
             List<Long> sameHost = new ArrayList<>();
             List<Long> otherHost = new ArrayList<>();
@@ -58,9 +65,14 @@ public final class AttachBenchmark {
             // the first add claims h1's block of these addresses: its extra work (a claim, the block's route and BGP) shown apart
             out.printf("  %-34s %d / %d / %d ms%n", "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(),
                     sameHost.getFirst(), otherHost.getFirst());
+            Optional<ProcessCpu> h1Spent = ProcessCpu.of(h1).flatMap(after -> h1Before.map(after::since));
+            Optional<ProcessCpu> h2Spent = ProcessCpu.of(h2).flatMap(after -> h2Before.map(after::since));
             ScrapedHistogram agent = programmingLatency(lab).since(before);
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
+            // what the load inflates less than wall time: the CPU each add costs the agents, the add's own threads apart
+            // from the JIT compilers (at nice 19 once the agent is in sync, so they run when its own threads leave a core)
+            out.printf("  %-34s %s; h2's %s%n", "(e) CPU per add, h1's agent", perAdd(h1Spent, count), perAdd(h2Spent, count));
             out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it, through");
             out.println("  the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command starts its own JVM);");
             out.println("  (d) is the agent's own jcalico_endpoint_programming_latency_seconds (SLO: p99 <= 250 ms, see README)");
@@ -68,6 +80,17 @@ public final class AttachBenchmark {
             lab.down();
             out.flush();
         }
+    }
+
+    /** The agent's pid on a host of the lab, 0 when its pid file names no live agent. */
+    private static long agentPid(Lab lab, String host) {
+        return PidFile.liveProcess(AgentPaths.of(host, lab.layout().runDir(), lab.layout().logDir()).pidFile(), args -> true)
+                .map(ProcessHandle::pid).orElse(0L);
+    }
+
+    private static String perAdd(Optional<ProcessCpu> spent, int count) {
+        return spent.map(cpu -> String.format("%.1f ms (its JIT compilers %.1f)", (double) cpu.totalMillis() / count,
+                (double) cpu.jitMillis() / count)).orElse("not read (its pid file names no live agent)");
     }
 
     /** The three largest of the times, each with its 1-based place in the sequence. */
