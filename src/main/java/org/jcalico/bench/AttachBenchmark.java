@@ -3,8 +3,13 @@ package org.jcalico.bench;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.PidFile;
+import org.jcalico.kernel.ToolShell;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.model.IpAddress;
@@ -13,9 +18,13 @@ import org.jcalico.model.IpAddress;
  * How soon a new container works: on a lab of two hosts, for sequential `container add` calls, the time from the
  * command's start to (a) its return, (b) the first answered ping from a workload on the same host, (c) from a
  * workload on the other host. Pingers (every millisecond) already run when the command starts, so what they see is
- * the first packet a user's could get through, and their own start is not on the timed path (FirstReply).
+ * the first packet a user's could get through, and their own start is not on the timed path (FirstReply). The
+ * command starts as a user's does: a shell already running in h1 (with the node's environment) forks and execs the
+ * launcher, and the clock runs from the command line's write to the shell's answer that it ended.
  */
 public final class AttachBenchmark {
+    /** Starts of a command that does nothing each way, for the (f) line. */
+    static final int WAY_IN_STARTS = 15;
     private final PrintWriter out;
 
     public AttachBenchmark(PrintWriter out) {
@@ -26,6 +35,7 @@ public final class AttachBenchmark {
     public void run(String labName, int count) {
         Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
         lab.down();
+        ToolShell shell = lab.shell("h1");
         try {
             out.println("building a lab of 2 hosts...");
             out.flush();
@@ -34,7 +44,13 @@ public final class AttachBenchmark {
             String near = add(lab, "near", "h1", "10.70.255.1");
             String far = add(lab, "far", "h2", "10.70.255.65");
             awaitBgp(lab);
+            // started before the clock, as a user's shell is before they type
+            check(shell.run(List.of("true"), ""), List.of("true"));
             ScrapedHistogram before = programmingLatency(lab);
+            long h1 = agentPid(lab, "h1");
+            long h2 = agentPid(lab, "h2");
+            Optional<ProcessCpu> h1Before = ProcessCpu.of(h1);
+            Optional<ProcessCpu> h2Before = ProcessCpu.of(h2);
             List<Long> returned = new ArrayList<>();
             List<Long> sameHost = new ArrayList<>();
             List<Long> otherHost = new ArrayList<>();
@@ -46,11 +62,16 @@ public final class AttachBenchmark {
                 long start = System.nanoTime();
                 CompletableFuture<Long> fromNear = nearProbe.since(start);
                 CompletableFuture<Long> fromFar = farProbe.since(start);
-                jc(lab, "h1", "container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+                run(shell, addCommand(namespace, address));
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
                 otherHost.add(fromFar.join());
             }
+            // after the CPU's second reading: these starts are not of the (e) line
+            Optional<ProcessCpu> h1Spent = ProcessCpu.of(h1).flatMap(after -> h1Before.map(after::since));
+            Optional<ProcessCpu> h2Spent = ProcessCpu.of(h2).flatMap(after -> h2Before.map(after::since));
+            ScrapedHistogram agent = programmingLatency(lab).since(before);
+            WayIn former = formerWayIn(lab, shell);
             out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
@@ -58,16 +79,58 @@ public final class AttachBenchmark {
             // the first add claims h1's block of these addresses: its extra work (a claim, the block's route and BGP) shown apart
             out.printf("  %-34s %d / %d / %d ms%n", "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(),
                     sameHost.getFirst(), otherHost.getFirst());
-            ScrapedHistogram agent = programmingLatency(lab).since(before);
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
-            out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it, through");
-            out.println("  the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command starts its own JVM);");
+            // what the load inflates less than wall time: the CPU each add costs the agents, the add's own threads apart
+            // from the JIT compilers (at nice 19 once the agent is in sync, so they run when its own threads leave a core)
+            out.printf("  %-34s %s; h2's %s%n", "(e) CPU per add, h1's agent", perAdd(h1Spent, count), perAdd(h2Spent, count));
+            // until session 52 each add started from this JVM through nsenter and env: processes a user's shell does not start
+            out.printf("  %-34s %.1f ms from this JVM (its spawn helper, nsenter, env), %.1f from the shell (medians of %d):%n",
+                    "(f) the way in, to /bin/true", former.old() / 1000.0, former.shell() / 1000.0, WAY_IN_STARTS);
+            out.printf("      %.1f ms of each (a)/(b)/(c) before session 52 was the bench's own, not a user's%n",
+                    (former.old() - former.shell()) / 1000.0);
+            out.println("  targets: (b) p99 under 200 ms, (c) p99 under 1000 ms; each command is run as a user runs it: a shell in");
+            out.println("  h1 (already running) starts the launcher, which hands it to h1's agent (JCALICO_NO_AGENT=1: the command");
+            out.println("  starts its own JVM); timed from the command line's write to the shell until the shell says it ended;");
             out.println("  (d) is the agent's own jcalico_endpoint_programming_latency_seconds (SLO: p99 <= 250 ms, see README)");
         } finally {
+            shell.end();
             lab.down();
             out.flush();
         }
+    }
+
+    /**
+     * What the former way in cost: a command line that does nothing ({@code /bin/true}: dash's {@code true} is a builtin,
+     * which no process would start) started as each add was until
+     * session 52 (from this JVM: its spawn helper, nsenter, env) and from the shell, alternating, {@link #WAY_IN_STARTS}
+     * of each; the medians of both, in microseconds. Not adds: an add's own time varies by more than the difference
+     * under load (7 adds each way gave -25 to +18 ms at load 8-15).
+     */
+    private static WayIn formerWayIn(Lab lab, ToolShell shell) {
+        List<String> nothing = List.of("/bin/true");
+        List<Long> old = new ArrayList<>();
+        List<Long> fromShell = new ArrayList<>();
+        for (int i = 0; i < WAY_IN_STARTS; i++) {
+            long start = System.nanoTime();
+            check(lab.exec("h1", nothing), nothing);
+            old.add((System.nanoTime() - start) / 1000);
+            start = System.nanoTime();
+            check(shell.run(nothing, ""), nothing);
+            fromShell.add((System.nanoTime() - start) / 1000);
+        }
+        return new WayIn(Percentiles.of(Latencies.sorted(old), 50), Percentiles.of(Latencies.sorted(fromShell), 50));
+    }
+
+    /** The agent's pid on a host of the lab, 0 when its pid file names no live agent. */
+    private static long agentPid(Lab lab, String host) {
+        return PidFile.liveProcess(AgentPaths.of(host, lab.layout().runDir(), lab.layout().logDir()).pidFile(), args -> true)
+                .map(ProcessHandle::pid).orElse(0L);
+    }
+
+    private static String perAdd(Optional<ProcessCpu> spent, int count) {
+        return spent.map(cpu -> String.format("%.1f ms (its JIT compilers %.1f)", (double) cpu.totalMillis() / count,
+                (double) cpu.jitMillis() / count)).orElse("not read (its pid file names no live agent)");
     }
 
     /** The three largest of the times, each with its 1-based place in the sequence. */
@@ -119,14 +182,36 @@ public final class AttachBenchmark {
         return namespace;
     }
 
+    /** Medians of a start of {@code /bin/true}, in microseconds: the former way in, and from the shell. */
+    private record WayIn(long old, long shell) {
+    }
+
+    private static List<String> addCommand(String namespace, IpAddress address) {
+        return command("container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+    }
+
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
-    static void jc(Lab lab, String host, String... args) {
+    private static List<String> command(String... args) {
         String home = System.getProperty("jcalico.home");
         List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : JvmCommand.jcalico());
         command.addAll(List.of(args));
-        var result = lab.exec(host, command);
+        return command;
+    }
+
+    /** Runs the command on the host from this JVM (through nsenter and env): set-up steps, and the other benches. */
+    static void jc(Lab lab, String host, String... args) {
+        List<String> command = command(args);
+        check(lab.exec(host, command), command);
+    }
+
+    /** Runs the command from the shell, until the shell says it ended (its output is not kept). */
+    private static void run(ToolShell shell, List<String> command) {
+        check(shell.run(command, ""), command);
+    }
+
+    private static void check(CommandRunner.Result result, List<String> command) {
         if (!result.ok()) {
-            throw new IllegalStateException("jcalico " + String.join(" ", args) + ": " + result.stderr().strip());
+            throw new IllegalStateException(String.join(" ", command) + ": " + result.stderr().strip());
         }
     }
 }

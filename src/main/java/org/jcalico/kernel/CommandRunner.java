@@ -214,7 +214,15 @@ public final class CommandRunner {
      * {@link ToolShell}. Each run counts for the observer under the tool's name, as a run here does.
      */
     public ToolShell shell() {
-        return new ToolShell(this, new ToolSession(command(List.of("sh")), UNOBSERVED, timeoutSeconds), observer);
+        return shell(List.of("sh"));
+    }
+
+    /**
+     * As {@link #shell()}, the shell started by {@code shellCommand} ({@code env NAME=value ... sh}: a shell with the
+     * environment a user's login shell on a host has, which the commands it starts inherit as a user's do).
+     */
+    public ToolShell shell(List<String> shellCommand) {
+        return new ToolShell(this, new ToolSession(command(shellCommand), UNOBSERVED, timeoutSeconds), observer);
     }
 
     private Result execute(List<String> args, ToolInput stdin) {

@@ -49,6 +49,11 @@ public final class ToolShell {
         return stdin.length() > MAX_INPUT ? runner.run(args, stdin) : throughShell(args, stdin.text());
     }
 
+    /** Ends the shell, if it runs (it also ends after an idle while); a later run starts another. */
+    public void end() {
+        shell.end();
+    }
+
     private CommandRunner.Result throughShell(List<String> args, String stdin) {
         // unguessable for each run, so that no line of the input ends the here-document and no line the tool prints
         // passes for the shell's answer

@@ -21,6 +21,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.ToolShell;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.ValidationException;
@@ -257,6 +258,15 @@ public final class Lab {
      */
     public CommandRunner.Result exec(String host, List<String> command) {
         return CommandRunner.inNamespace(layout.host(hostIndex(host))).run(asNode(host, command));
+    }
+
+    /**
+     * A long-lived shell in one of the lab's hosts, with the environment {@link #exec} gives a command (that node, the
+     * lab's datastore): each command it runs costs the shell's fork and exec, as a command typed at a user's shell
+     * does, where {@link #exec} starts three processes from the JVM (its spawn helper, nsenter, env) before it.
+     */
+    public ToolShell shell(String host) {
+        return CommandRunner.inNamespace(layout.host(hostIndex(host))).shell(asNode(host, List.of("sh")));
     }
 
     /**

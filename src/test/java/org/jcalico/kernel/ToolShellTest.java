@@ -36,6 +36,18 @@ class ToolShellTest {
     }
 
     @Test
+    void aShellStartedWithAnEnvironmentGivesItToEveryToolItStarts() {
+        ToolShell shell = CommandRunner.local().shell(List.of("env", "JCALICO_SHELL_TEST=it's set", "sh"));
+        try {
+            for (int i = 0; i < 2; i++) {
+                assertEquals("it's set", shell.run(List.of("sh", "-c", "printf %s \"$JCALICO_SHELL_TEST\" >&2"), "").stderr());
+            }
+        } finally {
+            shell.end();
+        }
+    }
+
+    @Test
     void aControlCharacterInTheInputIsRefusedAndNothingRuns() throws Exception {
         ToolShell shell = CommandRunner.local().shell();
         Path ran = Files.createTempFile("jcalico-toolshell", "");
