@@ -70,7 +70,7 @@ class ChangeWindowKernelTest {
 
     @Test
     void noSetWriteOfALabelChangeLetsADeniedPairThroughOnIptables() throws Exception {
-        moves(DataplaneDriver.IPTABLES, 6, 60, move -> labelled(DataplaneDriver.IPTABLES, move % 2 == 1 ? "b" : "a"));
+        moves(DataplaneDriver.IPTABLES, 2, 30, move -> labelled(DataplaneDriver.IPTABLES, move % 2 == 1 ? "b" : "a"));
     }
 
     @Test
@@ -84,7 +84,7 @@ class ChangeWindowKernelTest {
      */
     @Test
     void noSetWriteOfANetworkSetsNetsLetsADeniedPairThroughOnIptables() throws Exception {
-        moves(DataplaneDriver.IPTABLES, 6, 30, move -> netted(DataplaneDriver.IPTABLES, move % 2 == 1 ? "b" : "a"));
+        moves(DataplaneDriver.IPTABLES, 2, 30, move -> netted(DataplaneDriver.IPTABLES, move % 2 == 1 ? "b" : "a"));
     }
 
     /**
