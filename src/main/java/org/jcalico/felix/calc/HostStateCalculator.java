@@ -283,9 +283,6 @@ public final class HostStateCalculator {
         ClaimedMembers.strip(sets, snapshot.unreadableRecords());
         sets.putAll(part.netSets());
         sets.putAll(poolSets(snapshot.pools()));
-        if (snapshot.config().dataplaneDriver() == DataplaneDriver.IPTABLES) {
-            sets.putAll(HOLD_SETS);
-        }
         links.update(links.sameBlocks(snapshot.localBlocks()) ? null
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
@@ -574,11 +571,6 @@ public final class HostStateCalculator {
         used.forEach(chain -> objects.addAll(chain.objects(version)));
         return new PerVersion(List.copyOf(own), List.copyOf(used), new Concerns.Owned(iface, List.copyOf(objects)));
     }
-
-    /** The iptables driver's hold sets (LocalTables.held), empty: the driver fills them only while it writes a change. */
-    private static final Map<String, IpSetSpec> HOLD_SETS = Map.of(
-            HostState.holdSet(4), new IpSetSpec(HostState.holdSet(4), 4, Set.of()),
-            HostState.holdSet(6), new IpSetSpec(HostState.holdSet(6), 6, Set.of()));
 
     private static Map<String, IpSetSpec> poolSets(List<IpPool> pools) {
         Map<String, IpSetSpec> sets = new TreeMap<>();

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.ProgramChain;
@@ -14,7 +13,6 @@ import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
-import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IcmpMatch;
@@ -57,8 +55,6 @@ final class LocalTables {
      */
     private final Map<String, Integer> users = new HashMap<>();
     private final SetUse sets;
-    /** The drops of held addresses ahead of every policy (iptables only: nftables writes a change in one transaction). */
-    private final List<ProgramRule> held;
 
     LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
         this.version = version;
@@ -70,8 +66,7 @@ final class LocalTables {
                 : Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, masquerade));
         from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
-        this.held = config.dataplaneDriver() == DataplaneDriver.IPTABLES ? held(version) : List.of();
-        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version, held));
+        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version));
     }
 
     void add(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
@@ -162,7 +157,7 @@ final class LocalTables {
         unprefixed.forEach((name, times) -> caught.addAll(java.util.Collections.nCopies(times, name)));
         put(DataplaneNames.INPUT, caught.stream().map(name -> rule(
                 Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
-        List<ProgramRule> forward = new ArrayList<>(held);
+        List<ProgramRule> forward = new ArrayList<>();
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
                 new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),
@@ -170,22 +165,6 @@ final class LocalTables {
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
         put(DataplaneNames.FORWARD, forward);
-    }
-
-    /**
-     * Packets from or to an address the iptables driver holds while it writes a change of set members (HostState's
-     * hold set), unless of an established connection, are dropped before any policy reads a set: the sets pass through
-     * states between the one before and the one after the change, and only so does none of them allow a connection
-     * that neither allows (docs/dataplane.md, "A change passes through no state that allows more"). Established
-     * packets go on to the endpoint's chain, which accepts them before reading any set, as it does at every other time.
-     */
-    private static List<ProgramRule> held(int version) {
-        List<ProgramRule> rules = new ArrayList<>();
-        for (Side side : List.of(Side.SOURCE, Side.DESTINATION)) {
-            rules.add(rule(Match.of(new Criterion.InSet(side, HostState.holdSet(version), false, false),
-                    new Criterion.ConntrackState(List.of("NEW", "INVALID", "UNTRACKED"))), Verdict.DROP));
-        }
-        return rules;
     }
 
     /**
@@ -211,9 +190,8 @@ final class LocalTables {
      * the host (Felix's cali-wl-to-host dispatches first too). With drop, the host's own connections to its workloads
      * still get their answers once the endpoint's chain let them through.
      */
-    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version, List<ProgramRule> held) {
+    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
         List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.ACCEPT));
-        rules.addAll(held);
         rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
         if (action == EndpointToHostAction.ACCEPT) {
             rules.add(rule(Match.ANY, Verdict.ACCEPT));

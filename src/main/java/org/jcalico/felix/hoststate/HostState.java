@@ -29,15 +29,6 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
 
-    /**
-     * The hash:net set of VERSION whose members the iptables driver holds fail-closed while it writes a change of other
-     * sets' members (docs/dataplane.md, "A change passes through no state that allows more"): calc declares it empty
-     * and drops, ahead of every policy, each packet from or to a member that is not of an established connection.
-     */
-    public static String holdSet(int version) {
-        return OWNED_PREFIX + version + "-hold";
-    }
-
     public HostState {
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
         // calc's sets are persistent maps' keys, immutable: a copy would cost every route for an endpoint's arrival

@@ -1,9 +1,6 @@
 package org.jcalico.felix.dataplane.ipsets;
 
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Changes;
@@ -29,18 +26,14 @@ public final class IpSetDriver {
     private final CommandRunner runner;
     private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
-    /** The releases of the addresses fills held ({@link Hold}), written by {@link #release} once the rules are in. */
-    private final List<IpSetInput> held = new ArrayList<>();
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
         this.kernel = runner.ipSets();
     }
 
-    /** What the kernel holds is read back next, the hold sets' members too, and the next release frees them. */
     public void forget() {
         programmed = null;
-        held.clear();
     }
 
     /** Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
@@ -61,40 +54,6 @@ public final class IpSetDriver {
         }
         programmed = null;
         return changes;
-    }
-
-    /**
-     * Creates SETS, empty, where the kernel has none of the name, and leaves the driver's view unknown, so that the next
-     * fill reads the kernel back as it would have: for a cold start's guard, whose rules match calc's empty sets (the
-     * hold sets) and would be refused without them.
-     */
-    public Changes create(Collection<IpSetSpec> sets) {
-        IpSetInput.Builder lines = new IpSetInput.Builder();
-        sets.forEach(set -> lines.create(set.name(), set, 0, null));
-        try {
-            write(lines.build());
-            return Changes.NONE;
-        } catch (KernelException e) {
-            return Changes.failure("ipset", e.getMessage());
-        }
-    }
-
-    /**
-     * Frees the addresses the fills since the last release held: once the rules of their change are in (or the rules
-     * stayed as they were, unrefused). A release the kernel refuses leaves them held, fail-closed, until the next
-     * release, which reads the hold sets back and frees what they hold.
-     */
-    public Changes release() {
-        try {
-            for (IpSetInput input : held) {
-                write(input);
-            }
-            held.clear();
-            return Changes.NONE;
-        } catch (KernelException e) {
-            forget();
-            return Changes.failure("ipset", e.getMessage());
-        }
     }
 
     /**
@@ -148,9 +107,6 @@ public final class IpSetDriver {
                 write(update.input());
             }
             programmed = update.after();
-            if (!update.release().isEmpty()) {
-                held.add(update.release());
-            }
             return update.changes();
         } catch (KernelException e) {
             return Changes.failure("ipset", e.getMessage());
@@ -163,11 +119,6 @@ public final class IpSetDriver {
         if (refusal != null) {
             throw new KernelException("ipset refused: " + refusal);
         }
-    }
-
-    /** For tests: PROBE runs before each message the driver sends and after each batch (see IpSetNetlink). */
-    public void probeBetweenMessages(Runnable probe) {
-        kernel.probeBetweenMessages(probe);
     }
 
     /** For tests: the socket is closed once {@code messages} more messages were sent (a batch cut mid-way). */

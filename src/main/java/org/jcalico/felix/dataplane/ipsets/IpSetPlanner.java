@@ -30,21 +30,15 @@ public final class IpSetPlanner {
     private IpSetPlanner() {
     }
 
-    /**
-     * The batch that makes the kernel's sets DESIRED: the addresses whose membership of a set in use changes held first
-     * ({@link Hold}), then the sets written; the update's release frees them.
-     */
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, IpSetSnapshot observed) {
         IpSetInput.Builder lines = new IpSetInput.Builder();
-        Hold hold = new Hold(observed);
         Changes changes = Changes.NONE;
         Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
         Set<String> misfits = new HashSet<>(observed.misfits());
         for (IpSetSpec set : desired.values()) {
             IpSetSpec present = observed.sets().get(set.name());
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
-                // a hold set's members are the release's to remove
-                changes = changes.plus(Hold.isHold(set.name()) ? Changes.NONE : update(present, set, observed, lines, hold));
+                changes = changes.plus(update(present, set, observed, lines));
             } else {
                 if (observed.contains(set.name())) {
                     lines.destroy(set.name());
@@ -55,7 +49,7 @@ public final class IpSetPlanner {
             after.put(set.name(), set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(hold.before(lines).build(), changes, new IpSetSnapshot(after, misfits), hold.release());
+        return new IpSetUpdate(lines.build(), changes, new IpSetSnapshot(after, misfits));
     }
 
     public static IpSetUpdate sweep(Set<String> desired, IpSetSnapshot observed) {
@@ -77,7 +71,7 @@ public final class IpSetPlanner {
             }
         }
         return new IpSetUpdate(lines.build(), Changes.of(Change.SETS_DELETED, lines.lines()),
-                new IpSetSnapshot(after, misfits), IpSetInput.EMPTY);
+                new IpSetSnapshot(after, misfits));
     }
 
     /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
@@ -85,8 +79,7 @@ public final class IpSetPlanner {
         return TEMPORARY_PREFIX + Sha256.hex(name, (31 - TEMPORARY_PREFIX.length()) / 2);
     }
 
-    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, IpSetInput.Builder lines,
-                                  Hold hold) {
+    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, IpSetInput.Builder lines) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (wanted.members() instanceof MemberSet changed && changed.madeFrom(present.members())) {
@@ -99,8 +92,6 @@ public final class IpSetPlanner {
         if (changed == 0) {
             return Changes.NONE;
         }
-        hold.changing(wanted, added);
-        hold.changing(wanted, removed);
         if (changed > Math.max(INCREMENTAL_LIMIT, wanted.members().size() / 4)) {
             // a crash between create and destroy may have left the temporary set behind
             String temporary = temporaryName(wanted.name());
