@@ -62,8 +62,8 @@ public final class RouteDriver {
      * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
-     * beside the rules' (docs/dataplane.md, "A change passes through no state that allows more"). Nothing when the
-     * kernel's routes are not known (a resync): apply forgets after its batch, as for every deletion.
+     * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). Nothing when
+     * the kernel's routes are not known (a resync): apply forgets after its batch, as for every deletion.
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
         if (programmed == null) {
