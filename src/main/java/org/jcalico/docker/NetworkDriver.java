@@ -78,16 +78,11 @@ public final class NetworkDriver {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
-        this(containers, docker, node, log, ReleaseQueue.SETTLE);
-    }
-
-    /** @param settle how long a lone endpoint's removal waits for dockerd to finish the exit ({@link ReleaseQueue}) */
-    NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log, Duration settle) {
         this.containers = containers;
         this.docker = docker;
         this.node = node;
         this.log = log;
-        this.releases = new ReleaseQueue(log, settle);
+        this.releases = new ReleaseQueue(log);
     }
 
     public void createNetwork(Protocol.CreateNetwork request) {
@@ -268,7 +263,7 @@ public final class NetworkDriver {
      * {@link ReleaseQueue}).
      */
     void releaseLater(String what, Runnable release) {
-        releases.submit(what, () -> true, release);
+        releases.submit(what, release);
     }
 
     /** Returns once the work of every DeleteEndpoint and ReleaseAddress answered so far is done (10 s at most). */
@@ -278,8 +273,7 @@ public final class NetworkDriver {
 
     /**
      * DeleteEndpoint answers at once; the endpoint's record goes (with the intent to remove the rest, in one commit)
-     * after it, on the release queue (once dockerd is done with the exit when the endpoint is its container's only one,
-     * see {@link ReleaseQueue}), and its veth is destroyed after that commit on a thread of its own. Not at
+     * right after, on the release queue, and its veth is destroyed after that commit on a thread of its own. Not at
      * Leave: between Leave and DeleteEndpoint dockerd moves the container's side back into the host's namespace
      * under the kernel's rtnetlink lock, which the removal's link and route deletions take too, and beside that move
      * the agent's apply of the removal took twice as long (docs/docker.md, "Session 44 (d-docker)"). Until its record
@@ -293,8 +287,7 @@ public final class NetworkDriver {
             // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
             endpoint.attached().handle((done, failure) -> done).join();
         }
-        releases.submit("DeleteEndpoint of docker endpoint " + shortId(request.endpointId()), () -> alone(request.endpointId()),
-                () -> detach(request.endpointId(),
+        releases.submit("DeleteEndpoint of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
                 rest -> Thread.ofVirtual().name("docker-delete-" + shortId(request.endpointId())).start(() -> {
                     try {
                         rest.run();
@@ -302,16 +295,6 @@ public final class NetworkDriver {
                         log.warn("docker endpoint " + shortId(request.endpointId()) + ": its veth is left to the intent sweep: " + e.getMessage());
                     }
                 })));
-    }
-
-    /**
-     * Whether the endpoint is its container's only one of ours: only then may its removal settle. The container's
-     * endpoints on its other networks cease to be members of this one at its removal, and that change of policy must
-     * not wait (the endpoint may send from their addresses exactly when it has some, after an agent restart too).
-     */
-    private boolean alone(String dockerEndpointId) {
-        return containers.endpoints(node, List.of(endpointId(dockerEndpointId))).stream()
-                .allMatch(endpoint -> endpoint.allowSpoofedSourcePrefixes().isEmpty());
     }
 
     /**

@@ -54,14 +54,8 @@ final class PluginFixture implements AutoCloseable {
     }
 
     NetworkDriver networkDriver() {
-        return networkDriver(ReleaseQueue.SETTLE);
-    }
-
-    /** A driver whose lone endpoints' removals wait {@code settle} unless something waits for them. */
-    NetworkDriver networkDriver(java.time.Duration settle) {
         return new NetworkDriver(new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))),
-                DockerClient.fromDockerHost("unix://" + dir.resolve("docker.sock")), NODE, Log.open(dir.resolve("felix.log"), false, "info"),
-                settle);
+                DockerClient.fromDockerHost("unix://" + dir.resolve("docker.sock")), NODE, Log.open(dir.resolve("felix.log"), false, "info"));
     }
 
     String links() {

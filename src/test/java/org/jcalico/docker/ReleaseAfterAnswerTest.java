@@ -9,16 +9,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.log.Log;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.testing.Eventually;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -35,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("kernel")
 class ReleaseAfterAnswerTest {
     private static final String DOCKER_ENDPOINT = "d".repeat(64);
-    private static final String OTHER_ENDPOINT = "e".repeat(64);
-    /** The fake dockerd names every network blue: a second network id stands for a second network well enough. */
-    private static final String OTHER_NETWORK = "b".repeat(64);
     private static final long LOCKED_MILLIS = 1500;
 
     @TempDir
@@ -119,72 +113,14 @@ class ReleaseAfterAnswerTest {
         assertFalse(node.links().contains(endpoint.interfaceName()), "the veth is gone after DeleteEndpoint: " + node.links());
     }
 
-    /**
-     * A container's only endpoint: its removal waits until dockerd is done with the container's exit (3 s here, so
-     * that a loaded machine cannot blur the two), unless something waits for it: then it is done at once.
-     */
-    @Test
-    void aLoneEndpointsRemovalWaitsForDockerdToFinishTheExitUnlessSomethingWaitsForIt() throws Exception {
-        Duration settle = Duration.ofSeconds(3);
-        network = node.networkDriver(settle);
-        ipam = new IpamDriver(node.store, PluginFixture.NODE, network);
-        String address = joined();
-        WorkloadEndpoint endpoint = node.store.list(WorkloadEndpoint.class).getFirst().resource();
-
-        long start = System.nanoTime();
-        network.deleteEndpoint(new Protocol.EndpointRef(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT));
-        ipam.releaseAddress(new Protocol.ReleaseAddress("jcalico-v4", address));
-        Thread.sleep(1000);
-        assertEquals(List.of(endpoint.endpointId()), endpointIds(), "the removal waits while dockerd finishes the exit");
-        assertTrue(node.links().contains(endpoint.interfaceName()), "its veth too: " + node.links());
-
-        network.awaitReleases();
-        assertTrue(System.nanoTime() - start < settle.toNanos(), "a waiter does not wait for the settling");
-        assertEquals(List.of(), endpointIds(), "the endpoint's record is gone");
-        assertEquals(List.of(), List.copyOf(new Ipam(node.store).addressesOf(IpamDriver.handle(PluginFixture.NODE))), "its address is free");
-    }
-
-    /**
-     * A container on two networks: removing its endpoint on one is a change of policy for the other (a member of one
-     * network no more), which must not wait for the settling time (30 s here).
-     */
-    @Test
-    void anEndpointWithSiblingsIsRemovedWithoutSettling() throws Exception {
-        network = node.networkDriver(Duration.ofSeconds(30));
-        ipam = new IpamDriver(node.store, PluginFixture.NODE, network);
-        joined();
-        String second = joined(OTHER_NETWORK, OTHER_ENDPOINT);
-        assertEquals(List.of(Cidr.parse(second)), endpointOf(DOCKER_ENDPOINT).orElseThrow().allowSpoofedSourcePrefixes(),
-                "the first endpoint may send from the container's other address");
-
-        network.deleteEndpoint(new Protocol.EndpointRef(OTHER_NETWORK, OTHER_ENDPOINT));
-        assertTrue(Eventually.within(10, () -> endpointOf(OTHER_ENDPOINT).isEmpty()
-                        && endpointOf(DOCKER_ENDPOINT).map(first -> first.allowSpoofedSourcePrefixes().isEmpty()).orElse(false)),
-                "removed, and the first endpoint no member of its network, before the settling time: " + node.store.list(WorkloadEndpoint.class));
-    }
-
-    private List<String> endpointIds() {
-        return node.store.list(WorkloadEndpoint.class).stream().map(read -> read.resource().endpointId()).toList();
-    }
-
-    private java.util.Optional<WorkloadEndpoint> endpointOf(String dockerEndpoint) {
-        return node.store.list(WorkloadEndpoint.class).stream().map(read -> read.resource())
-                .filter(endpoint -> endpoint.containerId().equals(dockerEndpoint)).findFirst();
-    }
-
     /** The endpoint attached as dockerd does it (RequestAddress, CreateEndpoint, Join); returns its address. */
     private String joined() {
-        return joined(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT);
-    }
-
-    /** {@link #joined()} of another endpoint of the same container (the same sandbox). */
-    private String joined(String networkId, String dockerEndpoint) {
         String address = ipam.requestAddress(new Protocol.RequestAddress("jcalico-v4", null, Map.of())).address();
         Thread agent = AgentStandIn.start(node.store, PluginFixture.NODE);
         try {
-            network.createEndpoint(new Protocol.CreateEndpoint(networkId, dockerEndpoint,
+            network.createEndpoint(new Protocol.CreateEndpoint(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT,
                     new Protocol.EndpointInterface(address.replace("/32", "/24"), null, null), Map.of()));
-            network.join(new Protocol.Join(networkId, dockerEndpoint, "/var/run/docker/netns/x"));
+            network.join(new Protocol.Join(PluginFixture.NETWORK_ID, DOCKER_ENDPOINT, "/var/run/docker/netns/x"));
         } finally {
             agent.interrupt();
         }
