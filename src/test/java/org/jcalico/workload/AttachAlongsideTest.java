@@ -13,7 +13,6 @@ import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
@@ -55,10 +54,10 @@ class AttachAlongsideTest {
 
     @Test
     void bothFamiliesAttachedWithThePairMadeBesideTheirAddresses() {
-        Namespaces.create(PREFIX + "c1");
-        ContainerService.Added added = add(PREFIX + "c1", List.of());
+        String c1 = fixture.container("c1");
+        ContainerService.Added added = add(c1, List.of());
         assertEquals(List.of("10.68.0.0/32", "fd68::/128"), added.endpoint().nets().stream().map(Cidr::toString).toList());
-        String inside = CommandRunner.inNamespace(PREFIX + "c1").run("ip", "addr", "show", "dev", "eth0").stdout();
+        String inside = CommandRunner.inNamespace(c1).run("ip", "addr", "show", "dev", "eth0").stdout();
         assertTrue(inside.contains("10.68.0.0/32") && inside.contains("fd68::/128"), inside);
         String gateway = fixture.host.run("ip", "-6", "addr", "show", "dev", added.endpoint().interfaceName()).stdout();
         assertTrue(gateway.contains(VethAttacher.IPV6_GATEWAY), "the host side is the IPv6 gateway: " + gateway);
@@ -67,9 +66,9 @@ class AttachAlongsideTest {
 
     @Test
     void anAddressTakenAlreadyLeavesNoPair() {
-        Namespaces.create(PREFIX + "c2");
+        String c2 = fixture.container("c2");
         new Ipam(fixture.store).assign(IpAddress.parse("10.68.0.7"), NODE, "someone-else");
-        ValidationException refused = assertThrows(ValidationException.class, () -> add(PREFIX + "c2", List.of(IpAddress.parse("10.68.0.7"))));
+        ValidationException refused = assertThrows(ValidationException.class, () -> add(c2, List.of(IpAddress.parse("10.68.0.7"))));
         assertTrue(refused.getMessage().contains("10.68.0.7 is already in use"), refused.getMessage());
         assertNothingLeft(Map.of("10.68.0.7", "someone-else"));
     }

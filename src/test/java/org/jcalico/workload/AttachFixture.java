@@ -30,6 +30,11 @@ final class AttachFixture implements AutoCloseable {
         pools.forEach(pool -> new Pools(store).add(new IpPool(Cidr.parse(pool), false, null, false)));
     }
 
+    /** A container's namespace beside the host's, made now and removed with it (under the test's prefix): its name. */
+    String container(String name) {
+        return hostFixture.container(name);
+    }
+
     /** `container` commands on the host through STORE (this fixture's, or one that wraps it). */
     ContainerService containers(ResourceStore through) {
         return hostFixture.containers(through);
