@@ -49,6 +49,8 @@ public final class AgentDelegation {
     private final Log log;
     /** The agent's connection and netlink thread for what it serves, which the agent closes when it stops. */
     private final ServedResources served;
+    /** picocli's models of the commands served, kept from one request to the next. */
+    private final ServedCommandLines commandLines = new ServedCommandLines();
 
     /**
      * @param datastoreUrl the agent's own datastore, @param node its own node, @param environment its own
@@ -136,8 +138,8 @@ public final class AgentDelegation {
         full.addAll(command);
         int status;
         try (ServedResources.Use use = served.use()) {
-            status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), new Lent(use.store(), use.failure(), use.veths()),
-                    full.toArray(String[]::new));
+            status = commandLines.run(command, new PrintWriter(out, true), new PrintWriter(err, true),
+                    new Lent(use.store(), use.failure(), use.veths()), full.toArray(String[]::new));
         }
         log.info(what + ": exit status " + status + " in "
                 + (System.nanoTime() - start) / 1_000_000 + " ms");
@@ -147,8 +149,9 @@ public final class AgentDelegation {
     /**
      * Once {@code ready} (the agent has programmed its host: the warm-up must not compete with that on a small
      * machine), runs on a thread of its own what a served `container add` runs before its first write, so that the
-     * first add after a start does not pay for all of it cold (picocli's model of `container add` by reflection,
-     * the store opened for writing, the attachment's objects, a list's reads and the codec): a `pool list`, which only
+     * first add after a start does not pay for all of it cold (picocli's model of `container add`, which it keeps for
+     * the first add: ServedCommandLines; the store opened for writing, the attachment's objects, a list's reads and
+     * the codec): a `pool list`, which only
      * reads, and a `container add` of a namespace that does not exist, which fails where it resolves the container,
      * before it writes anything (docs/agent.md, "A served `container add`"). The list is of the pools, a few keys
      * whatever the cluster's size: a `container list` read and printed every endpoint of the cluster, 100,000 of them

@@ -103,7 +103,15 @@ public final class Main {
      * store.
      */
     static int run(PrintWriter out, PrintWriter err, Lent lent, String... args) {
-        CommandLine commandLine = build(args);
+        return run(build(args), out, err, lent, args);
+    }
+
+    /**
+     * As {@link #run(PrintWriter, PrintWriter, Lent, String...)}, on COMMANDLINE: one that {@link #build} made for
+     * arguments naming the same command and subcommand, new or run before (picocli sets every option and parameter
+     * back to its initial value before it parses; ServedCommandLines).
+     */
+    static int run(CommandLine commandLine, PrintWriter out, PrintWriter err, Lent lent, String... args) {
         ((JcalicoCommand) commandLine.getCommandSpec().userObject()).lend(lent);
         // after the subcommands are added, which take these settings over only from then on
         if (out != null) {

@@ -225,16 +225,64 @@ class AgentDelegationTest {
         assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.70.0.0/16"));
         for (List<String> args : List.of(List.of("pool", "list"), List.of("pool", "list", "-o", "yaml"),
                 List.of("container", "list"), List.of("container", "list", "-o", "json"), List.of("pool", "list", "--help"))) {
-            java.io.StringWriter out = new java.io.StringWriter();
-            java.io.StringWriter err = new java.io.StringWriter();
-            List<String> local = new java.util.ArrayList<>(List.of("--datastore", store));
-            local.addAll(args);
-            int status = Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), local.toArray(String[]::new));
-            assertEquals(out + "|" + err + "|" + status + "|", ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
+            assertEquals(ownRun(args), ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
         }
         assertTrue(ask(store, "h1", "pool", "list").contains("10.70.0.0/16"));
         assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.71.0.0/16"));
         assertTrue(ask(store, "h1", "pool", "list").contains("10.71.0.0/16"), "a change made elsewhere shows at once");
+    }
+
+    /** What the launcher's own run of ARGS on the agent's store prints and returns, as a reply shows it. */
+    private String ownRun(List<String> args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        List<String> local = new java.util.ArrayList<>(List.of("--datastore", store));
+        local.addAll(args);
+        int status = Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), local.toArray(String[]::new));
+        return out + "|" + err + "|" + status + "|";
+    }
+
+    /**
+     * The agent keeps picocli's model of each command it serves for the next request (ServedCommandLines): whatever
+     * the requests before it gave (a refused --timeout, a bad label, an unknown option, --help, another format), a
+     * request's reply is the launcher's own run's, one request after another and many at once.
+     */
+    @Test
+    void aKeptCommandLineRunsEachRequestAsANewOneWould() throws Exception {
+        assertEquals(0, Main.run("--datastore", store, "pool", "add", "10.70.0.0/16"));
+        String container = "netns:/proc/self/jct-no-such-namespace";
+        List<List<String>> requests = List.of(List.of("container", "add", container, "--timeout", "-1"),
+                List.of("container", "add", container), List.of("container", "add", container, "--label", "bad key=x"),
+                List.of("container", "add", container, "--no-such-option"), List.of("container", "add", "--help"),
+                List.of("container", "add", container, "--port", "http=tcp/80", "--profile", "p"),
+                List.of("container", "add", container), List.of("pool", "list", "-o", "json"), List.of("pool", "list"),
+                List.of("container", "list", "-o", "yaml"), List.of("container", "list"),
+                List.of("container", "label", "c1", "app=web"), List.of("container", "label", "c2", "bad key=x"),
+                List.of("container", "remove", "c1"), List.of("container", "remove", "c2"));
+        Map<List<String>, String> own = new java.util.HashMap<>();
+        requests.forEach(args -> own.put(args, ownRun(args)));
+        assertTrue(own.get(requests.get(0)).contains("--timeout") && !own.get(requests.get(1)).contains("--timeout"), own.toString());
+        for (List<String> args : requests) {
+            assertEquals(own.get(args), ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
+        }
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int thread = 0; thread < 6; thread++) {
+                int first = thread;
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < 3 * requests.size(); i++) {
+                        List<String> args = requests.get((first + i) % requests.size());
+                        assertEquals(own.get(args), ask(store, "h1", args.toArray(String[]::new)), String.join(" ", args));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> each : done) {
+                each.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     /**
