@@ -174,10 +174,11 @@ final class LocalTables {
     }
 
     /**
-     * Packets from or to an address the iptables driver holds while it writes a change of set members (HostState's
-     * hold set), unless of an established connection, are dropped before any policy reads a set: the sets pass through
-     * states between the one before and the one after the change, and only so does none of them allow a connection
-     * that neither allows (docs/dataplane.md, "A change passes through no state that allows more"). Established
+     * Packets from or to an address the iptables driver holds while it writes a change of a mixed set's members
+     * (HostState's hold set), unless of an established connection, are dropped before any policy reads a set: no order
+     * of such writes keeps every state between tighter than the one before or the one after the change, and the hold
+     * keeps any of them from allowing a connection that neither allows (docs/dataplane.md, "A change and the states the
+     * kernel passes through"). Established
      * packets go on to the endpoint's chain, which accepts them before reading any set, as it does at every other time.
      */
     private static List<ProgramRule> held(int version) {

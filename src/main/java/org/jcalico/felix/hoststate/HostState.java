@@ -32,8 +32,8 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
     public static final int ROUTE_PROTOCOL = 98;
 
     /**
-     * The hash:net set of VERSION whose members the iptables driver holds fail-closed while it writes a change of other
-     * sets' members (docs/dataplane.md, "A change passes through no state that allows more"): calc declares it empty
+     * The hash:net set of VERSION whose members the iptables driver holds fail-closed while it writes a change of mixed
+     * sets' members (docs/dataplane.md, "A change and the states the kernel passes through"): calc declares it empty
      * and drops, ahead of every policy, each packet from or to a member that is not of an established connection.
      */
     public static String holdSet(int version) {

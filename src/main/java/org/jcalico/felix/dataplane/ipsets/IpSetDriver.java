@@ -34,8 +34,12 @@ public final class IpSetDriver {
     private final List<IpSetInput> later = new ArrayList<>();
     /** What the kernel's sets are once {@link #later} is written, or null: unknown (read back). */
     private IpSetSnapshot afterLater;
-    /** How the rules the kernel last took match each set, and how the rules of the last fill's change do. */
-    private Map<String, SetPolarity> inForce = Map.of();
+    /**
+     * How the rules the kernel may have in force match each set, or null before the agent's first change was taken
+     * (the rules in force may be an earlier process's: every set they match counts as mixed); and how the rules of the
+     * last fill's change do, which {@link #loosen} makes the ones in force.
+     */
+    private Map<String, SetPolarity> inForce;
     private Map<String, SetPolarity> coming = Map.of();
 
     public IpSetDriver(CommandRunner runner) {
@@ -57,7 +61,7 @@ public final class IpSetDriver {
         return programmed == null;
     }
 
-    /** DESIRED's sets filled for rules that match none of them: all of it now. */
+    /** {@link #fill(Map, Map)} for coming rules that match none of DESIRED's sets (tests, tools). */
     public Changes fill(Map<String, IpSetSpec> desired) {
         return fill(desired, Map.of());
     }
@@ -68,6 +72,10 @@ public final class IpSetDriver {
      */
     public Changes fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> polarities) {
         later.clear();
+        if (inForce != null && inForce != coming) {
+            // the last change's rules were refused whole, some of them perhaps taken: either may be in force
+            inForce = joined(inForce, coming);
+        }
         coming = polarities;
         Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot));
         if (changes.failures().isEmpty()) {
@@ -122,6 +130,12 @@ public final class IpSetDriver {
             forget();
             return Changes.failure("ipset", e.getMessage());
         }
+    }
+
+    private static Map<String, SetPolarity> joined(Map<String, SetPolarity> one, Map<String, SetPolarity> other) {
+        Map<String, SetPolarity> joined = new HashMap<>(one);
+        other.forEach((name, polarity) -> joined.merge(name, polarity, SetPolarity::join));
+        return Map.copyOf(joined);
     }
 
     /**

@@ -39,8 +39,9 @@ public final class IpSetPlanner {
     /**
      * The writes that make the kernel's sets DESIRED, in two parts around the rules' restore, so that every state the
      * kernel passes through allows no more than the state before the change (until the rules are in) or the state
-     * after it (from then on). A set's polarity is how the rules IN_FORCE and the rules COMING match it, joined
-     * (docs/dataplane.md, "A change and the states the kernel passes through"). The update's input, before the rules: sets
+     * after it (from then on). A set's polarity is how the rules IN_FORCE and the rules COMING match it, joined; with
+     * IN_FORCE null (unknown) every set the kernel has counts as mixed (docs/dataplane.md, "A change and the states
+     * the kernel passes through"). The update's input, before the rules: sets
      * no rule in force matches created and filled; in an ALLOWING set the deletes, in a DENYING set the adds (both
      * tighten); in a MIXED set every change, its changed addresses held first ({@link Hold}), and in a set no rule
      * matches every change. Its later part, once the rules are in: the ALLOWING set's adds, the DENYING set's deletes
@@ -59,8 +60,8 @@ public final class IpSetPlanner {
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
                 // a hold set's members are the release's to remove
                 changes = changes.plus(Hold.isHold(set.name()) ? Changes.NONE
-                        : update(present, set, SetPolarity.join(inForce.get(set.name()), coming.get(set.name())),
-                                observed, lines, later, hold));
+                        : update(present, set, inForce == null ? SetPolarity.MIXED
+                                : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later, hold));
             } else {
                 if (observed.contains(set.name())) {
                     lines.destroy(set.name());

@@ -119,6 +119,21 @@ class IpSetPlannerTest {
         assertEquals("add jc-4s-allow 10.0.0.9/32\n", remote.later().text(), "and not held");
     }
 
+    /**
+     * Before the agent's first change is taken, the rules in force may be an earlier process's, whose use of a set is
+     * unknown: every set the kernel has counts as mixed, and its changed members are held.
+     */
+    @Test
+    void withTheRulesInForceUnknownEverySetCountsAsMixed() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32"));
+        IpSetSpec arrived = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.9/32"));
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), arrived)),
+                null, Map.of(allow.name(), SetPolarity.ALLOWING), snapshot(hold, allow));
+        assertEquals("add jc-4-hold 10.0.0.9/32\nadd jc-4s-allow 10.0.0.9/32\n", update.input().text());
+        assertEquals("del jc-4-hold 10.0.0.9/32\n", update.later().text());
+    }
+
     /** A large change of a set of one polarity: its tightening part before the rules, the swap to its final members after. */
     @Test
     void aLargeChangeTightensFirstAndIsSwappedInAfterTheRules() {
