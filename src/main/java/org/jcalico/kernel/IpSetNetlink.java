@@ -71,6 +71,8 @@ public final class IpSetNetlink {
     private static final String TOOL = "ipset";
     private final NamespaceThread<NetlinkChannel> thread;
     private final BiConsumer<String, Boolean> observer;
+    /** For tests: run before each message and after a batch's last, each message then sent on its own; or null. */
+    private volatile Runnable probe;
     /** The revision each type is created with, by "TYPE FAMILY": the kernel's types do not change under it. */
     private final Map<String, Integer> revisions = new ConcurrentHashMap<>();
 
@@ -105,14 +107,29 @@ public final class IpSetNetlink {
                     int revision = command.type() == null ? -1 : revision(channel, command.type(), command.family());
                     requests.add(request(command, revision));
                 }
-                Map<Integer, String> refused = channel.send(requests);
+                Map<Integer, String> refused = probe == null ? channel.send(requests) : probed(channel, requests, probe);
                 if (!refused.isEmpty()) {
                     int first = refused.keySet().stream().min(Integer::compare).orElseThrow();
                     return new Refusal(exchange.get(first).text(), refused.get(first));
                 }
             }
+            if (probe != null) {
+                probe.run();
+            }
             return null;
         }, refusal -> refusal != null);
+    }
+
+    /** REQUESTS one message a sendmsg with PROBE run before each, so that it sees every state the kernel passes through. */
+    private static Map<Integer, String> probed(NetlinkChannel channel, List<NetlinkChannel.Request> requests, Runnable probe) {
+        for (int i = 0; i < requests.size(); i++) {
+            probe.run();
+            String refused = channel.send(List.of(requests.get(i))).get(0);
+            if (refused != null) {
+                return Map.of(i, refused);
+            }
+        }
+        return Map.of();
     }
 
     /**
@@ -134,6 +151,14 @@ public final class IpSetNetlink {
             channel.closeAfter(requests);
             return null;
         });
+    }
+
+    /**
+     * For tests: PROBE (or null: none) runs on this object's thread before each message of every batch and after its
+     * last, each message then sent on its own: the probe sees each state the kernel passes through.
+     */
+    public void probeBetweenMessages(Runnable probe) {
+        this.probe = probe;
     }
 
     private static NetlinkChannel.Request request(Command command, int revision) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import org.jcalico.felix.hoststate.Concerns;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.Renderer;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
@@ -283,11 +284,14 @@ public final class HostStateCalculator {
         ClaimedMembers.strip(sets, snapshot.unreadableRecords());
         sets.putAll(part.netSets());
         sets.putAll(poolSets(snapshot.pools()));
+        if (snapshot.config().dataplaneDriver() == DataplaneDriver.IPTABLES) {
+            sets.putAll(HOLD_SETS);
+        }
         links.update(links.sameBlocks(snapshot.localBlocks()) ? null
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
-                failedClosed(), renderer(snapshot.config()).driver());
+                failedClosed(), renderer(snapshot.config()).driver(), part.polarities());
     }
 
     /** The failing endpoints' reasons by endpoint id, put in interface order (the later of two with one id wins). */
@@ -373,7 +377,7 @@ public final class HostStateCalculator {
     private record LocalPart(FelixConfiguration config, List<IpPool> pools,
                              org.jcalico.felix.hoststate.IptablesState ipv4, org.jcalico.felix.hoststate.IptablesState ipv6,
                              Map<String, Set<String>> concerns, Map<String, IpSetSpec> netSets,
-                             Set<SetKey> selectorSets, Set<String> usedTags) {
+                             Set<SetKey> selectorSets, Set<String> usedTags, Map<String, SetPolarity> polarities) {
     }
 
     /**
@@ -422,7 +426,7 @@ public final class HostStateCalculator {
         Renderer renderer = renderer(snapshot.config());
         lastPart = new LocalPart(snapshot.config(), snapshot.pools(), renderer.render(ipv4Tables.tables()),
                 renderer.render(ipv6Tables.tables()), new Concerns(owned), setUse.netSets(), setUse.selectorSets(),
-                setUse.tags());
+                setUse.tags(), setUse.polarities());
         return lastPart;
     }
 
@@ -571,6 +575,11 @@ public final class HostStateCalculator {
         used.forEach(chain -> objects.addAll(chain.objects(version)));
         return new PerVersion(List.copyOf(own), List.copyOf(used), new Concerns.Owned(iface, List.copyOf(objects)));
     }
+
+    /** The iptables driver's hold sets (LocalTables.held), empty: the driver fills them only while it writes a change. */
+    private static final Map<String, IpSetSpec> HOLD_SETS = Map.of(
+            HostState.holdSet(4), new IpSetSpec(HostState.holdSet(4), 4, Set.of()),
+            HostState.holdSet(6), new IpSetSpec(HostState.holdSet(6), 6, Set.of()));
 
     private static Map<String, IpSetSpec> poolSets(List<IpPool> pools) {
         Map<String, IpSetSpec> sets = new TreeMap<>();

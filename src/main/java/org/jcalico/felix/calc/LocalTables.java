@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.ProgramChain;
@@ -13,6 +15,7 @@ import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IcmpMatch;
@@ -55,6 +58,8 @@ final class LocalTables {
      */
     private final Map<String, Integer> users = new HashMap<>();
     private final SetUse sets;
+    /** The drops of held addresses ahead of every policy (iptables only: nftables writes a change in one transaction). */
+    private final List<ProgramRule> held;
 
     LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
         this.version = version;
@@ -66,7 +71,8 @@ final class LocalTables {
                 : Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, masquerade));
         from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
-        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version));
+        this.held = config.dataplaneDriver() == DataplaneDriver.IPTABLES ? held(version) : List.of();
+        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version, held));
     }
 
     void add(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
@@ -157,7 +163,7 @@ final class LocalTables {
         unprefixed.forEach((name, times) -> caught.addAll(java.util.Collections.nCopies(times, name)));
         put(DataplaneNames.INPUT, caught.stream().map(name -> rule(
                 Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
-        List<ProgramRule> forward = new ArrayList<>();
+        List<ProgramRule> forward = new ArrayList<>(held);
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
                 new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),
@@ -165,6 +171,23 @@ final class LocalTables {
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
         put(DataplaneNames.FORWARD, forward);
+    }
+
+    /**
+     * Packets from or to an address the iptables driver holds while it writes a change of a mixed set's members
+     * (HostState's hold set), unless of an established connection, are dropped before any policy reads a set: no order
+     * of such writes keeps every state between tighter than the one before or the one after the change, and the hold
+     * keeps any of them from allowing a connection that neither allows (docs/dataplane.md, "A change and the states the
+     * kernel passes through"). Established
+     * packets go on to the endpoint's chain, which accepts them before reading any set, as it does at every other time.
+     */
+    private static List<ProgramRule> held(int version) {
+        List<ProgramRule> rules = new ArrayList<>();
+        for (Side side : List.of(Side.SOURCE, Side.DESTINATION)) {
+            rules.add(rule(Match.of(new Criterion.InSet(side, HostState.holdSet(version), false, false),
+                    new Criterion.ConntrackState(List.of("NEW", "INVALID", "UNTRACKED"))), Verdict.DROP));
+        }
+        return rules;
     }
 
     /**
@@ -190,8 +213,9 @@ final class LocalTables {
      * the host (Felix's cali-wl-to-host dispatches first too). With drop, the host's own connections to its workloads
      * still get their answers once the endpoint's chain let them through.
      */
-    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version) {
+    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version, List<ProgramRule> held) {
         List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.ACCEPT));
+        rules.addAll(held);
         rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
         if (action == EndpointToHostAction.ACCEPT) {
             rules.add(rule(Match.ANY, Verdict.ACCEPT));
@@ -240,14 +264,24 @@ final class LocalTables {
         private final Map<String, Integer> netSetUsers = new HashMap<>();
         private final Map<String, org.jcalico.felix.hoststate.IpSetSpec> netSets = new TreeMap<>();
         private final Map<String, Integer> tags = new HashMap<>();
+        /** For each set, how many chains in use match it with each polarity. */
+        private final Map<String, Map<SetPolarity, Integer>> polarityUsers = new HashMap<>();
         private boolean changed = true;
         private java.util.Set<SetKey> selectorSetsOut;
         private Map<String, org.jcalico.felix.hoststate.IpSetSpec> netSetsOut;
         private java.util.Set<String> tagsOut;
+        private Map<String, SetPolarity> polaritiesOut;
 
         private void count(CompiledChain chain, int delta) {
             chain.selectorSets().forEach(key -> selectorSets.merge(key, delta, SetUse::sum));
             chain.tags().forEach(tag -> tags.merge(tag, delta, SetUse::sum));
+            chain.polarities().forEach((name, polarity) -> {
+                Map<SetPolarity, Integer> users = polarityUsers.computeIfAbsent(name, set -> new java.util.EnumMap<>(SetPolarity.class));
+                users.merge(polarity, delta, SetUse::sum);
+                if (users.isEmpty()) {
+                    polarityUsers.remove(name);
+                }
+            });
             chain.netSets().forEach((name, spec) -> {
                 if (netSetUsers.merge(name, delta, SetUse::sum) == null) {
                     netSets.remove(name);
@@ -267,6 +301,10 @@ final class LocalTables {
                 selectorSetsOut = java.util.Set.copyOf(selectorSets.keySet());
                 netSetsOut = Map.copyOf(netSets);
                 tagsOut = java.util.Set.copyOf(tags.keySet());
+                Map<String, SetPolarity> polarities = new HashMap<>();
+                polarityUsers.forEach((name, users) -> polarities.put(name,
+                        users.keySet().stream().reduce(null, SetPolarity::join)));
+                polaritiesOut = Map.copyOf(polarities);
                 changed = false;
             }
         }
@@ -285,6 +323,12 @@ final class LocalTables {
         java.util.Set<String> tags() {
             freeze();
             return tagsOut;
+        }
+
+        /** How the chains in use match each set (SetPolarities), joined over them. */
+        Map<String, SetPolarity> polarities() {
+            freeze();
+            return polaritiesOut;
         }
     }
 }

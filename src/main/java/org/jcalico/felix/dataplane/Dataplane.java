@@ -179,13 +179,17 @@ public final class Dataplane {
         }
         Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
-                : times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of()))
+                // the sets its rules match (the hold sets, empty) first; the fill after the calculation reads them back
+                : times.time("ipsets", () -> ipSets.create(guard.ipSets().values()))
+                        .plus(times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of())))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
         return new Guarded(written, hooksTaken(guard.driver(), written));
     }
 
     /**
-     * Sets filled, then both families' rules written at once, then the sets no longer used destroyed. On a cold start
+     * Sets tightened (IpSetPlanner#fill: the addresses whose membership of a MIXED set changes held first), then both
+     * families' rules written at once, then the sets loosened and the held addresses released, then the sets no longer
+     * used destroyed. On a cold start
      * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
      * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
      * sets are in. A change's fill takes milliseconds, less than handing its planning to other threads costs on a
@@ -199,9 +203,12 @@ public final class Dataplane {
         Supplier<Changes> ipv6 =
                 writer(cold, planning, times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
         try {
-            return times.time("ipsets", () -> ipSets.fill(desired.ipSets()))
-                    .plus(written(both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6)),
-                            () -> times.time("nftables", nftables::remove)))
+            Changes filled = times.time("ipsets", () -> ipSets.fill(desired.ipSets(), desired.polarities()));
+            Changes rules = both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6));
+            // the sets loosen and the held addresses are freed once the rules of the change are in: before, old rules
+            // would meet new members (a batch refused whole keeps them tightened and held, fail-closed)
+            Changes loosened = refusedWhole(rules) ? Changes.NONE : times.time("ipsets", ipSets::loosen);
+            return filled.plus(written(rules, () -> times.time("nftables", nftables::remove))).plus(loosened)
                     .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
         } finally {
             // no plan still at work when the next apply starts, also when this one failed
@@ -309,6 +316,14 @@ public final class Dataplane {
             iptables.rehearse(desired.ipv4());
             ip6tables.rehearse(desired.ipv6());
         }
+    }
+
+    /**
+     * For tests: PROBE runs between every two messages of the ipset driver and after each of its batches, so that a
+     * test sees every state the kernel passes through during an apply (the rules' restores are transactions).
+     */
+    void probeSetWrites(Runnable probe) {
+        ipSets.probeBetweenMessages(probe);
     }
 
     /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */

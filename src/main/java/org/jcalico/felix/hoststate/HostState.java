@@ -21,13 +21,24 @@ import org.jcalico.util.PersistentSortedMap;
  *                     keeps dropped (a policy whose tier does not exist) and those naming a profile that does not
  *                     exist (which allows nothing: their established connections go on)
  * @param driver       the driver whose syntax the chains are rendered in (iptables or nftables), which applies them
+ * @param polarities   how the filter rules match each set they match ({@link SetPolarity}), by set name: the iptables
+ *                     driver orders a change's ipset writes around the rules' restore by it
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                         Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
-                        Map<String, String> failedClosed, DataplaneDriver driver) {
+                        Map<String, String> failedClosed, DataplaneDriver driver, Map<String, SetPolarity> polarities) {
     public static final String OWNED_PREFIX = "jc-";
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
+
+    /**
+     * The hash:net set of VERSION whose members the iptables driver holds fail-closed while it writes a change of mixed
+     * sets' members (docs/dataplane.md, "A change and the states the kernel passes through"): calc declares it empty
+     * and drops, ahead of every policy, each packet from or to a member that is not of an established connection.
+     */
+    public static String holdSet(int version) {
+        return OWNED_PREFIX + version + "-hold";
+    }
 
     public HostState {
         ipSets = java.util.Collections.unmodifiableMap(new TreeMap<>(ipSets));
@@ -37,6 +48,14 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         concerns = concerns instanceof Concerns made ? made : Map.copyOf(concerns);
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
         driver = driver == null ? DataplaneDriver.IPTABLES : driver;
+        polarities = Map.copyOf(polarities);
+    }
+
+    /** Matched by no rule's set criterion as far as the caller knows: every set's writes before the rules. */
+    public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                     Map<String, String> failedClosed, DataplaneDriver driver) {
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, Map.of());
     }
 
     /** Rendered for iptables. */

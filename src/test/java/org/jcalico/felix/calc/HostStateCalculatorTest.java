@@ -166,6 +166,21 @@ class HostStateCalculatorTest {
         assertFalse(state.concerns().containsKey("jc-fw-jcb1"), "remote endpoints have no chains here");
     }
 
+    /** The drops of the addresses the iptables driver holds during a change, ahead of every policy (IPv4). */
+    private static final String HELD_SOURCE = "-m set --match-set jc-4-hold src -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
+    private static final String HELD_DESTINATION = "-m set --match-set jc-4-hold dst -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
+
+    @Test
+    void addressesHeldDuringAChangeAreDroppedAheadOfPolicyOnIptablesOnly() {
+        HostState iptables = new HostStateCalculator().calculate(snapshot(List.of()));
+        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION), iptables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2));
+        assertEquals(Set.of(), iptables.ipSets().get("jc-4-hold").members(), "calc declares the hold empty");
+        assertTrue(iptables.ipSets().containsKey("jc-6-hold"));
+        var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
+        HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(), Map.of()));
+        assertFalse(nftables.ipSets().containsKey("jc-4-hold"), "nftables writes a change in one transaction: nothing to hold");
+    }
+
     @Test
     void endpointsWithoutThePrefixAreHookedAndDispatchedByName() {
         var cali = new FelixConfiguration("global", null, null, "cal", null).merge(FelixConfiguration.DEFAULTS);
@@ -173,7 +188,7 @@ class HostStateCalculatorTest {
                 endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)));
         var v4 = state.ipv4().chains("filter");
         assertEquals(List.of("-i cal+ -g jc-wl-to-host", "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
-        assertEquals(List.of("-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
+        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
                 "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
                 "-o cal+ -j ACCEPT", "-o jca1 -j ACCEPT"), v4.get("jc-FORWARD").rules());
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
@@ -250,7 +265,7 @@ class HostStateCalculatorTest {
         var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)
                 .merge(FelixConfiguration.DEFAULTS);
         var snapshot = Snapshot.of("h1", accept, List.of(), Map.of());
-        assertEquals(List.of("-j jc-from-wl-dispatch", "-j ACCEPT"),
+        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-j jc-from-wl-dispatch", "-j ACCEPT"),
                 new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules(),
                 "established packets meet the endpoint's chain too: an isolated one's drop cuts its flows to the host");
         var dropped = new HostStateCalculator().calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();

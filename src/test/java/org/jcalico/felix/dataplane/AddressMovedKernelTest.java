@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * An endpoint removed while its address goes to a new endpoint at once ("jcqs-mov-" namespaces): the old one's tracked
- * connections never carry the new one's packets (docs/dataplane.md, "A change passes through no state that allows
- * more"). A (w1, role a) had a UDP flow to w3, whose ingress allows role a only; B (w2, role b) gets A's address in the
+ * connections never carry the new one's packets (docs/dataplane.md, "A change and the states the kernel passes
+ * through"). A (w1, role a) had a UDP flow to w3, whose ingress allows role a only; B (w2, role b) gets A's address in the
  * change that removes A. At the latest moment the flows could still be there (after the routes' batch, before the
  * route driver forgets the gone address's flows), with B's rules in, B sends along A's flow: w3 must not receive it.
  */

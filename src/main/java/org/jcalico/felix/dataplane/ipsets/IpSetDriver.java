@@ -1,10 +1,14 @@
 package org.jcalico.felix.dataplane.ipsets;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.KernelException;
@@ -26,14 +30,30 @@ public final class IpSetDriver {
     private final CommandRunner runner;
     private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
+    /** The later parts of the last fill ({@link IpSetUpdate#later}), written by {@link #loosen} once the rules are in. */
+    private final List<IpSetInput> later = new ArrayList<>();
+    /** What the kernel's sets are once {@link #later} is written, or null: unknown (read back). */
+    private IpSetSnapshot afterLater;
+    /**
+     * How the rules the kernel may have in force match each set, or null before the agent's first change was taken
+     * (the rules in force may be an earlier process's: every set they match counts as mixed); and how the rules of the
+     * last fill's change do, which {@link #loosen} makes the ones in force.
+     */
+    private Map<String, SetPolarity> inForce;
+    private Map<String, SetPolarity> coming = Map.of();
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
         this.kernel = runner.ipSets();
     }
 
+    /**
+     * What the kernel holds is read back next, the hold sets' members too, and the next fill's later part frees them.
+     * The polarities in force stay: the kernel's rules are still the last ones it took.
+     */
     public void forget() {
         programmed = null;
+        later.clear();
     }
 
     /** Whether the next fill starts from a read-back of the kernel (the first, after {@link #forget()} or a failure). */
@@ -41,19 +61,81 @@ public final class IpSetDriver {
         return programmed == null;
     }
 
+    /** {@link #fill(Map, Map)} for coming rules that match none of DESIRED's sets (tests, tools). */
     public Changes fill(Map<String, IpSetSpec> desired) {
-        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, snapshot));
+        return fill(desired, Map.of());
+    }
+
+    /**
+     * The part of the change to DESIRED that goes before the rules (IpSetPlanner#fill), POLARITIES being how the rules
+     * about to be written match each set; {@link #loosen} writes the rest once they are in.
+     */
+    public Changes fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> polarities) {
+        later.clear();
+        if (inForce != null && inForce != coming) {
+            // the last change's rules were refused whole, some of them perhaps taken: either may be in force
+            inForce = joined(inForce, coming);
+        }
+        coming = polarities;
+        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot));
         if (changes.failures().isEmpty()) {
             return changes;
         }
         changes = Changes.NONE;
+        later.clear();
         for (IpSetSpec set : desired.values()) {
-            Changes one = run(Map.of(), snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), snapshot));
+            Changes one = run(Map.of(), snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), inForce, coming, snapshot));
             changes = changes.plus(one.failures().isEmpty() ? one
                     : new Changes(one.counts(), Map.of(set.name(), one.failures().get("ipset"))));
         }
         programmed = null;
+        afterLater = null;
         return changes;
+    }
+
+    /**
+     * Creates SETS, empty, where the kernel has none of the name, and leaves the driver's view unknown, so that the next
+     * fill reads the kernel back as it would have: for a cold start's guard, whose rules match calc's empty sets (the
+     * hold sets) and would be refused without them.
+     */
+    public Changes create(Collection<IpSetSpec> sets) {
+        IpSetInput.Builder lines = new IpSetInput.Builder();
+        sets.forEach(set -> lines.create(set.name(), set, 0, null));
+        try {
+            write(lines.build());
+            return Changes.NONE;
+        } catch (KernelException e) {
+            return Changes.failure("ipset", e.getMessage());
+        }
+    }
+
+    /**
+     * Once the rules of the last fill's change are in (or stayed as they were, unrefused): their polarities are in
+     * force, and the fill's later part is written, which loosens sets to their desired members and frees the addresses
+     * it held. Not called when the rules were refused whole: the sets stay tightened and held, fail-closed, and the next
+     * fill plans from a read-back. A write refused is a failure, and the next fill reads back too.
+     */
+    public Changes loosen() {
+        inForce = coming;
+        try {
+            for (IpSetInput input : later) {
+                write(input);
+            }
+            if (!later.isEmpty()) {
+                programmed = afterLater;
+            }
+            later.clear();
+            return Changes.NONE;
+        } catch (KernelException e) {
+            forget();
+            return Changes.failure("ipset", e.getMessage());
+        }
+    }
+
+    private static Map<String, SetPolarity> joined(Map<String, SetPolarity> one, Map<String, SetPolarity> other) {
+        Map<String, SetPolarity> joined = new HashMap<>(one);
+        other.forEach((name, polarity) -> joined.merge(name, polarity, SetPolarity::join));
+        return Map.copyOf(joined);
     }
 
     /**
@@ -106,7 +188,13 @@ public final class IpSetDriver {
             if (!update.isEmpty()) {
                 write(update.input());
             }
-            programmed = update.after();
+            if (update.later().isEmpty()) {
+                programmed = update.after();
+            } else {
+                // the kernel's sets are between the before and the after until the later part is written
+                later.add(update.later());
+                afterLater = update.after();
+            }
             return update.changes();
         } catch (KernelException e) {
             return Changes.failure("ipset", e.getMessage());
@@ -119,6 +207,11 @@ public final class IpSetDriver {
         if (refusal != null) {
             throw new KernelException("ipset refused: " + refusal);
         }
+    }
+
+    /** For tests: PROBE runs before each message the driver sends and after each batch (see IpSetNetlink). */
+    public void probeBetweenMessages(Runnable probe) {
+        kernel.probeBetweenMessages(probe);
     }
 
     /** For tests: the socket is closed once {@code messages} more messages were sent (a batch cut mid-way). */

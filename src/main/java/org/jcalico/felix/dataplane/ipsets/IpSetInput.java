@@ -210,6 +210,14 @@ public final class IpSetInput implements ToolInput {
             return lines;
         }
 
+        /** These commands, then LATER's. */
+        Builder then(Builder later) {
+            pieces.addAll(later.pieces);
+            lines += later.lines;
+            length += later.length;
+            return this;
+        }
+
         IpSetInput build() {
             return lines == 0 ? EMPTY : new IpSetInput(List.copyOf(pieces), lines, length);
         }

@@ -10,6 +10,7 @@ import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.util.Sha256;
 
 /**
@@ -30,15 +31,37 @@ public final class IpSetPlanner {
     private IpSetPlanner() {
     }
 
+    /** The writes that make the kernel's sets DESIRED, with no set matched by a rule: all of them before the rules. */
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, IpSetSnapshot observed) {
+        return fill(desired, Map.of(), Map.of(), observed);
+    }
+
+    /**
+     * The writes that make the kernel's sets DESIRED, in two parts around the rules' restore, so that every state the
+     * kernel passes through allows no more than the state before the change (until the rules are in) or the state
+     * after it (from then on). A set's polarity is how the rules IN_FORCE and the rules COMING match it, joined; with
+     * IN_FORCE null (unknown) every set the kernel has counts as mixed (docs/dataplane.md, "A change and the states
+     * the kernel passes through"). The update's input, before the rules: sets
+     * no rule in force matches created and filled; in an ALLOWING set the deletes, in a DENYING set the adds (both
+     * tighten); in a MIXED set every change, its changed addresses held first ({@link Hold}), and in a set no rule
+     * matches every change. Its later part, once the rules are in: the ALLOWING set's adds, the DENYING set's deletes
+     * (both loosen; a large change swapped in whole, which from the tightened set only loosens), then the release.
+     */
+    public static IpSetUpdate fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> inForce,
+                                   Map<String, SetPolarity> coming, IpSetSnapshot observed) {
         IpSetInput.Builder lines = new IpSetInput.Builder();
+        IpSetInput.Builder later = new IpSetInput.Builder();
+        Hold hold = new Hold(observed);
         Changes changes = Changes.NONE;
         Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
         Set<String> misfits = new HashSet<>(observed.misfits());
         for (IpSetSpec set : desired.values()) {
             IpSetSpec present = observed.sets().get(set.name());
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
-                changes = changes.plus(update(present, set, observed, lines));
+                // a hold set's members are the release's to remove
+                changes = changes.plus(Hold.isHold(set.name()) ? Changes.NONE
+                        : update(present, set, inForce == null ? SetPolarity.MIXED
+                                : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later, hold));
             } else {
                 if (observed.contains(set.name())) {
                     lines.destroy(set.name());
@@ -49,7 +72,8 @@ public final class IpSetPlanner {
             after.put(set.name(), set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(lines.build(), changes, new IpSetSnapshot(after, misfits));
+        return new IpSetUpdate(hold.before(lines).build(), changes, new IpSetSnapshot(after, misfits),
+                later.then(hold.release()).build());
     }
 
     public static IpSetUpdate sweep(Set<String> desired, IpSetSnapshot observed) {
@@ -71,7 +95,7 @@ public final class IpSetPlanner {
             }
         }
         return new IpSetUpdate(lines.build(), Changes.of(Change.SETS_DELETED, lines.lines()),
-                new IpSetSnapshot(after, misfits));
+                new IpSetSnapshot(after, misfits), IpSetInput.EMPTY);
     }
 
     /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
@@ -79,7 +103,8 @@ public final class IpSetPlanner {
         return TEMPORARY_PREFIX + Sha256.hex(name, (31 - TEMPORARY_PREFIX.length()) / 2);
     }
 
-    private static Changes update(IpSetSpec present, IpSetSpec wanted, IpSetSnapshot observed, IpSetInput.Builder lines) {
+    private static Changes update(IpSetSpec present, IpSetSpec wanted, SetPolarity polarity, IpSetSnapshot observed,
+                                  IpSetInput.Builder lines, IpSetInput.Builder later, Hold hold) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (wanted.members() instanceof MemberSet changed && changed.madeFrom(present.members())) {
@@ -92,19 +117,31 @@ public final class IpSetPlanner {
         if (changed == 0) {
             return Changes.NONE;
         }
+        boolean ordered = polarity == SetPolarity.ALLOWING || polarity == SetPolarity.DENYING;
+        if (polarity == SetPolarity.MIXED) {
+            hold.changing(wanted, added);
+            hold.changing(wanted, removed);
+        }
         if (changed > Math.max(INCREMENTAL_LIMIT, wanted.members().size() / 4)) {
+            if (ordered) {
+                lines.members(polarity == SetPolarity.ALLOWING ? "del" : "add", wanted,
+                        polarity == SetPolarity.ALLOWING ? removed : added);
+            }
             // a crash between create and destroy may have left the temporary set behind
             String temporary = temporaryName(wanted.name());
+            IpSetInput.Builder swapped = ordered ? later : lines;
             if (observed.contains(temporary)) {
-                lines.destroy(temporary);
+                swapped.destroy(temporary);
             }
-            create(temporary, wanted, lines);
-            lines.swap(temporary, wanted.name());
-            lines.destroy(temporary);
+            create(temporary, wanted, swapped);
+            swapped.swap(temporary, wanted.name());
+            swapped.destroy(temporary);
             return Changes.of(Change.SETS_WRITTEN, 1);
         }
-        lines.members("del", wanted, removed);
-        lines.members("add", wanted, added);
+        lines.members("del", wanted, polarity == SetPolarity.DENYING ? List.of() : removed);
+        lines.members("add", wanted, polarity == SetPolarity.ALLOWING ? List.of() : added);
+        later.members("add", wanted, polarity == SetPolarity.ALLOWING ? added : List.of());
+        later.members("del", wanted, polarity == SetPolarity.DENYING ? removed : List.of());
         return Changes.of(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
     }
 

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.junit.jupiter.api.Test;
 
 class IpSetPlannerTest {
@@ -51,6 +52,100 @@ class IpSetPlannerTest {
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_ADDED));
         assertEquals(1, update.changes().count(Change.SET_MEMBERS_REMOVED));
         assertEquals(0, update.changes().count(Change.SETS_WRITTEN));
+    }
+
+    @Test
+    void membersChangingInMixedSetsAreHeldFirstAndReleasedAfterTheRules() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec portsHold = new IpSetSpec("jc-6-hold", 6, Set.of());
+        IpSetSpec denyA = new IpSetSpec("jc-4s-a", 4, Set.of("10.0.0.2/32", "10.0.0.5/32"));
+        IpSetSpec denyB = new IpSetSpec("jc-4s-b", 4, Set.of("10.0.0.5/32"));
+        IpSetSpec ports = new IpSetSpec("jc-6p-a", IpSetSpec.Type.IP_PORT, 6, Set.of("fd00::2,tcp:80"));
+        IpSetSpec fresh = new IpSetSpec("jc-4s-c", 4, Set.of("10.0.0.9/32"));
+        IpSetSpec movedA = new IpSetSpec("jc-4s-a", 4, Set.of("10.0.0.5/32"));
+        IpSetSpec movedB = new IpSetSpec("jc-4s-b", 4, Set.of("10.0.0.2/32", "10.0.0.5/32"));
+        IpSetSpec portsNow = new IpSetSpec("jc-6p-a", IpSetSpec.Type.IP_PORT, 6, Set.of("fd00::3,tcp:80"));
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, portsHold.name(), portsHold,
+                denyA.name(), movedA, denyB.name(), movedB, ports.name(), portsNow, fresh.name(), fresh)),
+                Map.of(denyA.name(), SetPolarity.MIXED, ports.name(), SetPolarity.ALLOWING),
+                Map.of(denyB.name(), SetPolarity.MIXED, ports.name(), SetPolarity.DENYING), snapshot(hold, portsHold, denyA, denyB, ports));
+        assertEquals("""
+                add jc-4-hold 10.0.0.2/32
+                add jc-6-hold fd00::2/128
+                add jc-6-hold fd00::3/128
+                del jc-4s-a 10.0.0.2/32
+                add jc-4s-b 10.0.0.2/32
+                create jc-4s-c hash:net family inet maxelem 1048576
+                add jc-4s-c 10.0.0.9/32
+                del jc-6p-a fd00::2,tcp:80
+                add jc-6p-a fd00::3,tcp:80
+                """, update.input().text(), "held first (an allowing set in force, denying coming: mixed); "
+                + "a set no rule matches yet (jc-4s-c) holds nothing");
+        assertEquals("del jc-4-hold 10.0.0.2/32\ndel jc-6-hold fd00::2/128\ndel jc-6-hold fd00::3/128\n",
+                update.later().text());
+        assertEquals(Set.of(), update.after().sets().get("jc-4-hold").members());
+
+        IpSetSpec leftHeld = new IpSetSpec("jc-4-hold", 4, Set.of("10.0.0.7/32"));
+        IpSetUpdate readBack = IpSetPlanner.fill(Map.of(hold.name(), hold), snapshot(leftHeld));
+        assertEquals("", readBack.input().text(), "what a lost release left held is the next release's, never the fill's");
+        assertEquals("del jc-4-hold 10.0.0.7/32\n", readBack.later().text());
+    }
+
+    /**
+     * Sets of one polarity: what tightens before the rules (an allowing set's deletes, a denying set's adds), what
+     * loosens after them; nothing held. A new remote endpoint entering only allowing sets is written after the rules,
+     * never held (docs/dataplane.md, "A change and the states the kernel passes through").
+     */
+    @Test
+    void setsOfOnePolarityTightenBeforeTheRulesAndLoosenAfterWithoutAHold() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.2/32"));
+        IpSetSpec deny = new IpSetSpec("jc-4s-deny", 4, Set.of("10.0.0.3/32", "10.0.0.4/32"));
+        IpSetSpec allowNow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.5/32"));
+        IpSetSpec denyNow = new IpSetSpec("jc-4s-deny", 4, Set.of("10.0.0.3/32", "10.0.0.2/32"));
+        Map<String, SetPolarity> polarities = Map.of(allow.name(), SetPolarity.ALLOWING, deny.name(), SetPolarity.DENYING);
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), allowNow,
+                deny.name(), denyNow)), polarities, polarities, snapshot(hold, allow, deny));
+        assertEquals("del jc-4s-allow 10.0.0.2/32\nadd jc-4s-deny 10.0.0.2/32\n", update.input().text(),
+                "before the rules: only what tightens");
+        assertEquals("add jc-4s-allow 10.0.0.5/32\ndel jc-4s-deny 10.0.0.4/32\n", update.later().text(),
+                "after them: what loosens; nothing held, nothing released");
+        assertEquals(snapshot(hold, allowNow, denyNow), update.after());
+
+        IpSetSpec arrived = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.2/32", "10.0.0.9/32"));
+        IpSetUpdate remote = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), arrived)),
+                polarities, polarities, snapshot(hold, allow));
+        assertEquals("", remote.input().text(), "a new remote endpoint in an allowing set: nothing before the rules");
+        assertEquals("add jc-4s-allow 10.0.0.9/32\n", remote.later().text(), "and not held");
+    }
+
+    /**
+     * Before the agent's first change is taken, the rules in force may be an earlier process's, whose use of a set is
+     * unknown: every set the kernel has counts as mixed, and its changed members are held.
+     */
+    @Test
+    void withTheRulesInForceUnknownEverySetCountsAsMixed() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32"));
+        IpSetSpec arrived = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.9/32"));
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), arrived)),
+                null, Map.of(allow.name(), SetPolarity.ALLOWING), snapshot(hold, allow));
+        assertEquals("add jc-4-hold 10.0.0.9/32\nadd jc-4s-allow 10.0.0.9/32\n", update.input().text());
+        assertEquals("del jc-4-hold 10.0.0.9/32\n", update.later().text());
+    }
+
+    /** A large change of a set of one polarity: its tightening part before the rules, the swap to its final members after. */
+    @Test
+    void aLargeChangeTightensFirstAndIsSwappedInAfterTheRules() {
+        IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, hosts(100));
+        Set<String> now = new HashSet<>(hosts(200));
+        now.remove("10.1.0.0/32");
+        IpSetUpdate update = IpSetPlanner.fill(Map.of(allow.name(), new IpSetSpec(allow.name(), 4, now)),
+                Map.of(allow.name(), SetPolarity.ALLOWING), Map.of(), snapshot(allow));
+        assertEquals("del jc-4s-allow 10.1.0.0/32\n", update.input().text(), "the one delete before the rules");
+        String temporary = IpSetPlanner.temporaryName(allow.name());
+        assertTrue(update.later().text().startsWith("create " + temporary + " "), update.later().text());
+        assertTrue(update.later().text().endsWith("swap " + temporary + " jc-4s-allow\ndestroy " + temporary + "\n"));
     }
 
     @Test

@@ -1,0 +1,265 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.jcalico.felix.dataplane.WorkloadHost.blocked;
+import static org.jcalico.felix.dataplane.WorkloadHost.pings;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.LabelledNets;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No state the kernel passes through during a change allows what policy denies both before and after it
+ * (docs/dataplane.md, "A change and the states the kernel passes through"), on each driver ("jcqs-chg-" namespaces).
+ * w1's ingress denies role a, then role b, then allows everyone; w2 moves between a and b, so w2 -> w1 is denied before
+ * and after every move, but a kernel that has taken w2's address out of one set and not yet put it into the other lets
+ * it through; likewise w2's address moved from one network set's nets to another's under "Deny role b, Allow
+ * notSelector role a". Those sets have one polarity each, and the order of the writes alone closes the window: no
+ * address is held. With the same selectors also in an Allow of another policy (mixed sets), the hold closes it. On
+ * iptables the test replays the ipset driver's writes one message at a time and pings between every two (the rules'
+ * restores are transactions: nothing is in between); on both drivers a pinger runs through many moves.
+ */
+@Tag("kernel")
+class ChangeWindowKernelTest {
+    private static final String PREFIX = TestNamespaces.named("jcqs-chg-");
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private static final List<Policy> POLICIES = ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-a}
+            spec: {order: 10, selector: app == "web", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-b}
+            spec: {order: 20, selector: app == "web", ingress: [{action: Deny, source: {selector: role == "b"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-rest}
+            spec: {order: 30, selector: app == "web", ingress: [{action: Allow}]}
+            """).stream().map(Policy.class::cast).toList();
+    /** Deny role b (POLICIES' deny-b), then Allow notSelector role a. */
+    private static final List<Policy> NOT_A = List.of(POLICIES.get(1), (Policy) ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-not-a}
+            spec: {order: 30, selector: app == "web", ingress: [{action: Allow, source: {notSelector: role == "a"}}]}
+            """).get(0));
+    /** POLICIES with the roles' selectors in an Allow too (dead after the Denies, but it makes their sets mixed). */
+    private static final List<Policy> MIXED = java.util.stream.Stream.concat(POLICIES.stream(), ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-a-b}
+            spec: {order: 25, selector: app == "web", ingress: [{action: Allow, source: {selector: role == "a"}},
+              {action: Allow, source: {selector: role == "b"}}]}
+            """).stream().map(Policy.class::cast)).toList();
+    /** Deny role a (POLICIES' deny-a), then Allow role c: what a new remote endpoint of role c enters. */
+    private static final List<Policy> ALLOW_C = List.of(POLICIES.get(0), (Policy) ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-c}
+            spec: {order: 20, selector: app == "web", ingress: [{action: Allow, source: {selector: role == "c"}}]}
+            """).get(0));
+    /** Pings at once during the moves (a dropped one waits out its second). */
+    private static final int PINGERS = 8;
+
+    @BeforeAll
+    static void kernel() {
+        KernelTests.assumeKernel();
+    }
+
+    @Test
+    void noSetWriteOfALabelChangeLetsADeniedPairThroughOnIptables() throws Exception {
+        moves(DataplaneDriver.IPTABLES, 1, 2, 10, false, move -> labelled(POLICIES, move % 2 == 1 ? "b" : "a"));
+    }
+
+    @Test
+    void onNftablesToo() throws Exception {
+        moves(DataplaneDriver.NFTABLES, 1, 0, 20, false, move -> labelled(POLICIES, move % 2 == 1 ? "b" : "a"));
+    }
+
+    /**
+     * Mixed sets: a move writes one set's delete and the other's add before the rules (no order of them is safe for
+     * rules that read each set both ways), in name order; only the hold of w2's address keeps w2 -> w1 denied between
+     * them. Move 2 (b -> a) replayed: where BASE and a broken hold let it through.
+     */
+    @Test
+    void noSetWriteOfAMoveBetweenMixedSetsLetsADeniedPairThroughOnIptables() throws Exception {
+        moves(DataplaneDriver.IPTABLES, 2, 2, 10, true, move -> labelled(MIXED, move % 2 == 1 ? "b" : "a"));
+    }
+
+    /**
+     * A remote endpoint that arrives in a set only Allow rules match is written once the rules are in, never held: on
+     * another host, the first packet to or from a new container is not dropped for the length of that host's apply
+     * (NewBlockReachabilityIT). w3 -> w1, allowed before and after, is answered in every state in between.
+     */
+    @Test
+    void aNewRemoteEndpointInAllowingSetsIsNeverHeldOnIptables() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            HostStateCalculator calculator = new HostStateCalculator();
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(labelled(ALLOW_C, "a"))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            List<String> seen = new ArrayList<>();
+            dataplane.probeSetWrites(() -> seen.add(held(lab) + (pings(w3, 1) ? "" : " w3 -> w1 dropped")));
+            List<WorkloadEndpoint> endpoints = endpoints("a");
+            endpoints.add(new WorkloadEndpoint("h2", null, "c9", "w9", "jcw9", null, List.of(Cidr.parse("10.65.1.9/32")),
+                    List.of(), List.of("open"), null, null, Map.of("app", "client", "role", "c"), null, null, List.of()));
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(endpoints, ALLOW_C, List.of()))).failures());
+            dataplane.probeSetWrites(null);
+            assertTrue(!seen.isEmpty() && seen.stream().allMatch(String::isEmpty),
+                    "nothing held, w3 -> w1 answered, in every state: " + seen);
+        }
+    }
+
+    /** The addresses the hold sets hold, as "held: ..." ("" when none). */
+    private static String held(WorkloadHost lab) {
+        List<String> held = new ArrayList<>();
+        for (int version : List.of(4, 6)) {
+            lab.host().run("ipset", "save", HostState.holdSet(version)).check().stdout().lines()
+                    .filter(line -> line.startsWith("add ")).forEach(held::add);
+        }
+        return held.isEmpty() ? "" : "held: " + held;
+    }
+
+    /**
+     * w2's address moved from one network set's nets to another's, under "Deny role b, Allow notSelector role a": in the
+     * a set it meets the end of the tier, in the b set the Deny, in neither the Allow.
+     */
+    @Test
+    void noSetWriteOfANetworkSetsNetsLetsADeniedPairThroughOnIptables() throws Exception {
+        // move 2 replayed: where BASE let it through, three times
+        moves(DataplaneDriver.IPTABLES, 2, 2, 10, false, move -> netted(move % 2 == 1 ? "b" : "a"));
+    }
+
+    /**
+     * STATE(0) applied, then PROBED moves (STATE(1), STATE(2), ...), those from FROM on replayed message by message
+     * (iptables; each denied probe waits out its ping's second), then FLIPS moves under a pinger's fire, on DRIVER; w2
+     * -> w1 is denied in every STATE, w3 -> w1 allowed. HOLDS: whether the replay must see w2 held (mixed sets) or
+     * must see nothing held.
+     */
+    private void moves(DataplaneDriver driver, int from, int probed, int flips, boolean holds,
+                       IntFunction<Snapshot> states) throws Exception {
+        IntFunction<Snapshot> state = move -> states.apply(move).withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(driver));
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            CommandRunner w1 = lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(0))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            assertTrue(blocked(w2, 1), "w2 is denied");
+
+            List<String> opened = new ArrayList<>();
+            java.util.Set<Boolean> heldSeen = new java.util.HashSet<>();
+            int[] move = {0};
+            dataplane.probeSetWrites(() -> {
+                if (move[0] < from) {
+                    return;
+                }
+                if (!blocked(w2, 1)) {
+                    opened.add("w2 -> w1 answered between two ipset messages of move " + move[0]);
+                }
+                heldSeen.add(!held(lab).isEmpty());
+            });
+            for (move[0] = 1; move[0] <= probed; move[0]++) {
+                assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(move[0])))
+                        .failures());
+            }
+            dataplane.probeSetWrites(null);
+            assertEquals(List.of(), opened, "every state the kernel passed through denies w2 -> w1");
+            if (probed > 0) {
+                assertEquals(holds, heldSeen.contains(true), holds ? "w2 was held" : "nothing was held");
+            }
+
+            // the same moves under fire: pingers in w2, each ping a process of its own (a new ICMP id, so that none
+            // rides the connection of an answered one), none of which may be answered
+            List<String> answered = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean moving = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger pings = new java.util.concurrent.atomic.AtomicInteger();
+            int[] flip = {0};
+            try (java.util.concurrent.ExecutorService pingers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int pinger = 0; pinger < PINGERS; pinger++) {
+                    pingers.submit(() -> {
+                        while (moving.get()) {
+                            int during = flip[0];
+                            pings.incrementAndGet();
+                            if (!blocked(w2, 1)) {
+                                answered.add("move " + during);
+                            }
+                        }
+                    });
+                }
+                try {
+                    for (flip[0] = 1; flip[0] <= flips; flip[0]++) {
+                        assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(flip[0]))).failures());
+                    }
+                } finally {
+                    moving.set(false);
+                }
+            }
+            assertTrue(pings.get() >= PINGERS, "the pingers pinged");
+            assertEquals(List.of(), answered, "w2 -> w1 answered while w2 moved (of " + pings.get() + " pings)");
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the moves");
+        }
+    }
+
+    /** w1 is web; w2 has ROLE; w3 has role c; under POLICIES. */
+    private static Snapshot labelled(List<Policy> policies, String role) {
+        return snapshot(endpoints(role), policies, List.of());
+    }
+
+    /** w2 and w3 have role c; w2's address is in the nets of the network set of ROLE, a far address in the other's. */
+    private static Snapshot netted(String role) {
+        List<LabelledNets> sets = new ArrayList<>();
+        for (String labelled : List.of("a", "b")) {
+            sets.add((LabelledNets) ResourceCodec.decodeAll("kind: GlobalNetworkSet\nmetadata: {name: set-" + labelled
+                    + ", labels: {role: " + labelled + "}}\nspec: {nets: [" + (labelled.equals(role) ? "10.65.0.2/32" : "10.65.0.250/32")
+                    + "]}\n").get(0));
+        }
+        return snapshot(endpoints("c"), NOT_A, sets);
+    }
+
+    private static Snapshot snapshot(List<WorkloadEndpoint> endpoints, List<Policy> policies, List<LabelledNets> sets) {
+        return Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, sets, Map.of());
+    }
+
+    /** w1 (web), w2 (ROLE) and w3 (role c), on h1. */
+    private static List<WorkloadEndpoint> endpoints(String role) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            Map<String, String> labels = switch (number) {
+                case 1 -> Map.of("app", "web");
+                case 2 -> Map.of("app", "client", "role", role);
+                default -> Map.of("app", "client", "role", "c");
+            };
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null, labels, null,
+                    null, List.of()));
+        }
+        return endpoints;
+    }
+}
