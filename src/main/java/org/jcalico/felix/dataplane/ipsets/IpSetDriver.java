@@ -61,11 +61,6 @@ public final class IpSetDriver {
         return programmed == null;
     }
 
-    /** {@link #fill(Map, Map)} for coming rules that match none of DESIRED's sets (tests, tools). */
-    public Changes fill(Map<String, IpSetSpec> desired) {
-        return fill(desired, Map.of());
-    }
-
     /**
      * The part of the change to DESIRED that goes before the rules (IpSetPlanner#fill), POLARITIES being how the rules
      * about to be written match each set; {@link #loosen} writes the rest once they are in.
