@@ -1,5 +1,7 @@
 package org.jcalico.agent;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the endpoint. The time and connection bounds are tried on an {@link HttpServer} with small limits, so that the test
  * need not wait out the agent's 10 s.
  */
+@Tag(AloneTests.TAG)  // its bounds are idle and trickle cuts timed to a few hundred ms
 class ControlServerTest {
     private static final UnaryOperator<byte[]> ECHO = body -> ("echo:" + new String(body, StandardCharsets.UTF_8))
             .getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,7 @@
 package org.jcalico.agent;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with their status and body, 404 / 405 / 500 for the rest, and a listener that follows its address. Loopback
  * addresses with ports the kernel chooses, so no test address is fixed.
  */
+@Tag(AloneTests.TAG)  // it tells a refused connection from a timed-out one
 class PageListenerTest {
     @TempDir Path dir;
 

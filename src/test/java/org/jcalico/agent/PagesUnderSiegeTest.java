@@ -1,5 +1,7 @@
 package org.jcalico.agent;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of Kubernetes' kind (a new connection, one GET, Connection: close) must still be answered within kubelet's default
  * timeout of one second: a probe that is not fails liveness, and a restart loop follows.
  */
+@Tag(AloneTests.TAG)  // its bound is every probe answered within 1 s while the pages are under siege
 class PagesUnderSiegeTest {
     /** kubelet's default timeoutSeconds for an HTTP probe. */
     private static final long PROBE_BOUND_MILLIS = 1000;

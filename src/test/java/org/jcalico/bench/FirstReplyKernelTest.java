@@ -1,5 +1,6 @@
 package org.jcalico.bench;
 
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * then). With busybox's -i 0.01 (until session 39) the answer came 0-10 ms after the route, about 5 at the median.
  */
 @Tag("kernel")
+@Tag(AloneTests.TAG)  // its bound is a first answer within 2 ms of the route
 class FirstReplyKernelTest {
     /** After JCALICO_TEST_NS_PREFIX when set, so that people sharing a machine do not remove each other's namespace. */
     private static final String PREFIX = TestNamespaces.named("");

@@ -1,10 +1,13 @@
 package org.jcalico.bench;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+@Tag(AloneTests.TAG)  // it measures CPU this JVM spends
 class JvmWorkTest {
     @Test
     void countsTheProcessCpuAndTheCompilersWithinIt() {

@@ -1,5 +1,7 @@
 package org.jcalico.bench;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,6 +9,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** A process's CPU from /proc: this test's own JVM, whose JIT has compiled by now, and a process that is gone. */
+@Tag(AloneTests.TAG)  // it measures CPU this JVM spends
 class ProcessCpuTest {
     @Test
     void readsAProcesssCpuAndItsJitCompilersShare() {

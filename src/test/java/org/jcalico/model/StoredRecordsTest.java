@@ -1,5 +1,7 @@
 package org.jcalico.model;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * StoredRecords answers what the mapper answers, or nothing (and then the mapper decides): on random resources of
  * every kind, well-formed and not, and on forms the mapper reads that StoredRecords leaves to it.
  */
+@Tag(AloneTests.TAG)  // its bound compares two timed reads in this JVM
 class StoredRecordsTest {
     private static final ObjectMapper PLAIN = new ObjectMapper();
     private static final List<String> READ = List.of(IpPool.KIND, IpamBlock.KIND, WorkloadEndpoint.KIND, EndpointStatus.KIND);

@@ -69,12 +69,14 @@ public final class EtcdFixture implements AutoCloseable {
 
     /**
      * A cluster of MEMBERS etcd members on loopback, started at once (a member is healthy only once a quorum is up),
-     * on free ports from FIRST_PORT up (a test's own range: two ports a member).
+     * on free ports chosen as a single member's are (two a member), so within this fork's share of
+     * JCALICO_TEST_ETCD_PORTS: a fixed first port was another lane's range, or the other fork's.
      */
-    public static List<EtcdFixture> cluster(int members, int firstPort) throws IOException, InterruptedException {
+    public static List<EtcdFixture> cluster(int members) throws IOException, InterruptedException {
         List<Integer> ports = new java.util.ArrayList<>();
-        for (int port = firstPort; ports.size() < 2 * members; port++) {
-            if (free(port)) {
+        while (ports.size() < 2 * members) {
+            int port = freePort();
+            if (!ports.contains(port)) {
                 ports.add(port);
             }
         }

@@ -1,5 +1,7 @@
 package org.jcalico.datastore.embedded;
 
+import org.junit.jupiter.api.Tag;
+import org.jcalico.testing.AloneTests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +23,7 @@ import org.jcalico.testing.ThreadWakes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag(AloneTests.TAG)  // its bound is a median commit latency under 50 ms
 class EmbeddedDatastoreTest extends DatastoreContract {
     /** The kernel's name of a poller's thread "jcalico-watch PATH": its first 15 characters. */
     static final String POLLER_KERNEL_NAME = "jcalico-watch /";

@@ -24,15 +24,13 @@ import org.junit.jupiter.api.Test;
  * ends its HTTP/2 connections with GOAWAY) while a part reads from it.
  */
 class EtcdClusterListingTest {
-    /** The lane's own ports (two a member). */
-    private static final int FIRST_PORT = 24310;
     private static final int KEYS_PER_PART = 8000;
     private static List<EtcdFixture> cluster = List.of();
 
     @BeforeAll
     static void startCluster() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
-        cluster = EtcdFixture.cluster(3, FIRST_PORT);
+        cluster = EtcdFixture.cluster(3);
         String value = "v".repeat(500);
         try (Datastore store = Datastores.open(url())) {
             for (char part = 'a'; part <= 'c'; part++) {
