@@ -85,8 +85,11 @@ class DockerNetworkIT {
             if (host == 1) {
                 slowDockerd = SlowDockerd.relay(Path.of("/tmp/" + layout.prefix() + "relay.sock"), Path.of(docker[1].socket()));
             }
-            restartAgentWithPlugin(host);
+            startAgentWithPlugin(host);
         }
+        // both agents restarted before the sessions are waited for: a wait after the first would see them up only for
+        // the second restart to take them down again
+        awaitSessions();
         datastore = layout.datastoreUrl().open(OpenMode.READ);
         store = new ResourceStore(datastore);
     }
@@ -450,6 +453,12 @@ class DockerNetworkIT {
 
     /** The lab's agent again, now serving the plugin to its host's dockerd. */
     private void restartAgentWithPlugin(int host) {
+        startAgentWithPlugin(host);
+        awaitSessions();
+    }
+
+    /** Stops the host's agent and starts it with its docker plugin (behind the slow relay on h1). */
+    private void startAgentWithPlugin(int host) {
         LabLayout layout = fixture.layout();
         fixture.jc("h" + host, "node", "stop", "--name", layout.nodeName(host), "--run-dir", layout.runDir().toString());
         String socket = host == 1 ? slowDockerd.socket().toString() : docker[host].socket();
@@ -458,7 +467,11 @@ class DockerNetworkIT {
                 null, true, layout.runDir(), layout.logDir(), etcDocker(host).resolve("plugins")).command(AgentOptions.Role.START));
         CommandRunner.Result started = fixture.lab().exec("h" + host, command);
         assertTrue(started.ok(), started.stderr() + started.stdout());
-        // the agent's BIRD is new too: until its sessions are up again (BIRD connects a few seconds after its start),
+    }
+
+    private void awaitSessions() {
+        LabLayout layout = fixture.layout();
+        // a restarted agent's BIRD is new: until its sessions are up again (BIRD connects a few seconds after its start),
         // no host learns the routes of the blocks a following test makes, and the first packets the tests send to them
         // cross hosts (a route is waited for only on the sessions that are up: docs/agent.md, "Session 47 (g-bgp)")
         for (int each = 1; each <= 2; each++) {
