@@ -111,7 +111,7 @@ class AddCrashIT {
      * A served add (the agent runs it in its own JVM, on the connection and netlink thread it keeps for what it serves)
      * whose agent is killed at any of its steps, the address's with the pair beside it made or not: the next agent's
      * sweep leaves nothing, and the container can be added again. The next agent is the one that crashes at the next
-     * step (the crash points are all in the add, none in the sweep), so each step costs one restart, not two.
+     * step (the steps it crashes at are the add's, which the sweep does not pass), so each step costs one restart.
      */
     @Test
     void aServedAddWhoseAgentIsKilledAtAnyStepIsUndoneByTheNextAgent() {
