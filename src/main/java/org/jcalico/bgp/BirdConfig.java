@@ -11,7 +11,6 @@ import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
-import org.jcalico.model.WorkloadEndpoint;
 
 /**
  * BIRD 2's configuration for one node, rendered from the node's routing intent. The node advertises one route per IPAM
@@ -119,14 +118,20 @@ public final class BirdConfig {
         out.append('\n');
     }
 
-    /** The blocks this node owns, and host routes for its endpoints' addresses that lie outside them (borrowed). */
+    /**
+     * The blocks this node owns, and host routes for its endpoints' addresses that lie outside them (borrowed): the
+     * intent's routes, of which there are as many as blocks and borrowed addresses, not as endpoints.
+     */
     public static List<Cidr> advertised(RoutingIntent intent, int version) {
         List<Cidr> routes = new ArrayList<>();
-        List<Cidr> blocks = intent.localBlocks().stream().map(IpamBlock::cidr).filter(cidr -> cidr.version() == version).toList();
-        routes.addAll(blocks);
-        for (WorkloadEndpoint endpoint : intent.localEndpoints()) {
-            for (Cidr net : endpoint.nets(version)) {
-                routes.add(carrying(blocks, net));
+        for (IpamBlock block : intent.localBlocks()) {
+            if (block.cidr().version() == version) {
+                routes.add(block.cidr());
+            }
+        }
+        for (Cidr route : intent.endpointRoutes()) {
+            if (route.version() == version) {
+                routes.add(route);
             }
         }
         return routes.stream().sorted().distinct().toList();

@@ -1,12 +1,13 @@
 package org.jcalico.felix;
 
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.jcalico.bgp.BirdConfig;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -53,24 +54,33 @@ final class AdvertisementWait {
     }
 
     /**
+     * Looks only at the endpoints whose routes BIRD has not exported, that a peer has not learnt, or that waited at the
+     * last decision: every other one is reported at once with nothing to say of BGP, so a decision costs the node's
+     * routes and the endpoints concerned, not a walk of every local endpoint (docs/agent.md, "Session 54 (p-pass)").
+     *
      * @param failed endpoints that failed: their report says so at once
-     * @param blocks this node's blocks, whose routes carry the endpoints' addresses ({@link BirdConfig#carrying})
      * @param advertised the routes BIRD has exported to every established session
      * @param unlearnt the routes peers whose session is not established have not learnt: which peers, and why
      * @param stalled why BIRD cannot take a new route, or null
      */
-    Decision decide(List<WorkloadEndpoint> local, Set<String> failed, List<Cidr> blocks, Set<Cidr> advertised,
-                    Map<Cidr, List<String>> unlearnt, String stalled, long nowNanos) {
+    Decision decide(LocalEndpoints local, Set<String> failed, Set<Cidr> advertised, Map<Cidr, List<String>> unlearnt,
+                    String stalled, long nowNanos) {
+        Set<WorkloadEndpoint> concerned = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Cidr route : local.routes()) {
+            if (!advertised.contains(route)) {
+                concerned.addAll(local.carriedBy(route));
+            }
+        }
+        unlearnt.keySet().forEach(route -> concerned.addAll(local.carriedBy(route)));
+        since.keySet().removeIf(id -> !local.has(id));
+        since.keySet().forEach(id -> concerned.addAll(local.withId(id)));
         Set<String> withheld = new HashSet<>();
         Set<String> unreached = new HashSet<>();
         Map<String, String> notes = new HashMap<>();
         Map<String, List<Cidr>> nowLate = new TreeMap<>();
-        Set<String> present = new HashSet<>();
-        for (WorkloadEndpoint endpoint : local) {
+        for (WorkloadEndpoint endpoint : concerned) {
             String id = endpoint.endpointId();
-            present.add(id);
-            List<Cidr> carrying = failed.contains(id) ? List.of()
-                    : endpoint.nets().stream().map(net -> BirdConfig.carrying(blocks, net)).distinct().toList();
+            List<Cidr> carrying = failed.contains(id) ? List.of() : local.carrying(endpoint);
             List<Cidr> missing = carrying.stream().filter(route -> !advertised.contains(route)).toList();
             if (missing.isEmpty()) {
                 since.remove(id);
@@ -88,7 +98,6 @@ final class AdvertisementWait {
                 notes.merge(id, "programmed here, but " + peers, (late, unlearntNote) -> late + "; " + peers);
             }
         }
-        since.keySet().retainAll(present);
         Map<String, List<Cidr>> newlyLate = new TreeMap<>(nowLate);
         newlyLate.entrySet().removeIf(entry -> entry.getValue().equals(late.get(entry.getKey())));
         late = nowLate;

@@ -69,9 +69,8 @@ public final class Agent {
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
     private Map<String, String> failures = Map.of();
-    /** The last pass's local endpoints and this node's blocks: what the report speaks of. */
-    private List<WorkloadEndpoint> local = List.of();
-    private List<Cidr> localBlocks = List.of();
+    /** The last pass's local endpoints, with the routes that carry them: what the report speaks of. */
+    private final LocalEndpoints local = new LocalEndpoints();
     private final AdvertisementWait advertisementWait = new AdvertisementWait();
     /**
      * The last report's decision on waiting for BIRD: while it withholds an endpoint or reported one late, the loop
@@ -344,8 +343,9 @@ public final class Agent {
         crash = null;
         // the links first: an endpoint naming the uplink must not make the uplink's prefix look like endpoints'
         Snapshot snapshot = prefixGuard.apply(linkGuard.apply(cache.snapshot(), full), full);
-        List<WorkloadEndpoint> local = snapshot.localEndpoints();
-        localCount = local.size();
+        List<WorkloadEndpoint> endpoints = snapshot.localEndpoints();
+        local.update(endpoints, snapshot.localBlocks().stream().map(IpamBlock::cidr).toList());
+        localCount = endpoints.size();
         Map<String, String> endpointFailures;
         Map<String, String> otherFailures;
         boolean ok;
@@ -356,7 +356,7 @@ public final class Agent {
                 calculated[0] = calculate.apply(snapshot);
                 metrics.calculated(System.nanoTime() - start);
                 if (deniedFlows != null) {
-                    deniedFlows.update(snapshot.config(), calculated[0], local);
+                    deniedFlows.update(snapshot.config(), calculated[0], endpoints);
                 }
                 return calculated[0];
             };
@@ -374,20 +374,20 @@ public final class Agent {
             metrics.applied(desired, report, full);
             endpointFailures = endpointFailures(local, report, desired.failedClosed());
             Map<String, String> others = new TreeMap<>(report.failures());
-            local.forEach(endpoint -> others.remove(endpoint.interfaceName()));
-            others.keySet().removeIf(desired.concerns()::containsKey);
+            others.keySet().removeIf(object -> !local.onInterface(object).isEmpty()
+                    || desired.concerns().containsKey(object));
             otherFailures = others;
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
             if (report.changedAnything()) {
-                log.info(what + " of " + local.size() + " local endpoints in " + micros / 1000.0 + " ms: " + report.summary());
+                log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms: " + report.summary());
             } else {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");
             }
             ok = report.failures().isEmpty();
         } catch (KernelException e) {
             endpointFailures = new HashMap<>();
-            for (WorkloadEndpoint endpoint : local) {
+            for (WorkloadEndpoint endpoint : local.all()) {
                 endpointFailures.put(endpoint.endpointId(), e.getMessage());
             }
             otherFailures = Map.of("kernel", e.getMessage());
@@ -397,16 +397,14 @@ public final class Agent {
         logChanges("host", hostFailures, otherFailures);
         failures = endpointFailures;
         hostFailures = otherFailures;
-        this.local = local;
-        isolatedCount = (int) local.stream()
-                .filter(endpoint -> endpoint.isolation().isPresent() && !failures.containsKey(endpoint.endpointId())).count();
-        localBlocks = snapshot.localBlocks().stream().map(IpamBlock::cidr).toList();
+        isolatedCount = (int) local.isolated().stream()
+                .filter(endpoint -> !failures.containsKey(endpoint.endpointId())).count();
         if (bgp != null) {
             // before the report: an endpoint that needs a new route waits for BIRD to have it, others do not
-            bgp.configure(snapshot);
+            bgp.configure(snapshot, local.routes());
         }
         ok &= reportEndpoints();
-        metrics.endpoints(local.size() - failures.size() - isolatedCount, isolatedCount, failures.size());
+        metrics.endpoints(endpoints.size() - failures.size() - isolatedCount, isolatedCount, failures.size());
         statusDue = true;
         return ok;
     }
@@ -417,7 +415,7 @@ public final class Agent {
      */
     private boolean reportEndpoints() {
         AdvertisementWait.Decision decision = bgp == null ? AdvertisementWait.Decision.NONE
-                : advertisementWait.decide(local, failures.keySet(), localBlocks, bgp.advertised(), bgp.unlearnt(), bgp.stalled(),
+                : advertisementWait.decide(local, failures.keySet(), bgp.advertised(), bgp.unlearnt(), bgp.stalled(),
                         System.nanoTime());
         decision.newlyLate().forEach((endpoint, routes) -> log.warn("endpoint " + endpoint
                 + " reported programmed while BGP does not yet advertise " + AdvertisementWait.routes(routes)));
@@ -528,7 +526,7 @@ public final class Agent {
      */
     private Map<String, String> notes(Map<String, String> notes) {
         Map<String, String> all = new HashMap<>(notes);
-        for (WorkloadEndpoint endpoint : local) {
+        for (WorkloadEndpoint endpoint : local.isolated()) {
             endpoint.isolation().ifPresent(isolation -> all.merge(endpoint.endpointId(), isolation, (bgp, own) -> own + "; " + bgp));
         }
         return all;
@@ -537,24 +535,23 @@ public final class Agent {
     /**
      * A failure of an endpoint's interface, route or chains is its own; a refusal of a whole tool's batch (nothing
      * of it was written) is every endpoint's; calc keeps an endpoint dropped when a profile or a policy's tier it
-     * needs does not exist.
+     * needs does not exist. Looks up the failures' objects, not every local endpoint (but for a whole tool's).
      */
-    private static Map<String, String> endpointFailures(List<WorkloadEndpoint> local, DataplaneReport report,
+    private static Map<String, String> endpointFailures(LocalEndpoints local, DataplaneReport report,
                                                         Map<String, String> failedClosed) {
         Map<String, String> result = new HashMap<>();
         String whole = Dataplane.TOOLS.stream().map(tool -> report.failures().get(tool)).filter(Objects::nonNull)
                 .reduce((a, b) -> a + "; " + b).orElse(null);
-        for (WorkloadEndpoint endpoint : local) {
-            String failure = report.failures().get(endpoint.interfaceName());
-            if (failure == null) {
-                failure = whole;
-            }
-            if (failure != null) {
-                result.put(endpoint.endpointId(), failure);
-            } else if (failedClosed.containsKey(endpoint.endpointId())) {
-                result.put(endpoint.endpointId(), failedClosed.get(endpoint.endpointId()));
-            }
+        if (whole != null) {
+            local.all().forEach(endpoint -> result.put(endpoint.endpointId(), whole));
         }
+        report.failures().forEach((object, failure) -> local.onInterface(object)
+                .forEach(endpoint -> result.put(endpoint.endpointId(), failure)));
+        failedClosed.forEach((endpointId, reason) -> {
+            if (local.has(endpointId)) {
+                result.putIfAbsent(endpointId, reason);
+            }
+        });
         return result;
     }
 

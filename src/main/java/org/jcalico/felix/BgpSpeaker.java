@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -107,10 +108,11 @@ public final class BgpSpeaker implements AutoCloseable {
 
     /**
      * Hands this snapshot's configuration to the worker, unless it is the one handed over last. Cheap: the intent and
-     * its rendering; BIRD is not asked here.
+     * its rendering; BIRD is not asked here. ENDPOINTROUTES: the routes that carry the snapshot's local endpoints'
+     * addresses, as the loop keeps them (LocalEndpoints).
      */
-    void configure(Snapshot snapshot) {
-        RoutingIntent intent = intentOf(snapshot);
+    void configure(Snapshot snapshot, Collection<Cidr> endpointRoutes) {
+        RoutingIntent intent = intentOf(snapshot, endpointRoutes);
         Rendered rendered;
         try {
             rendered = new Rendered(intent, BirdConfig.render(intent, birdLog), null);
@@ -210,9 +212,9 @@ public final class BgpSpeaker implements AutoCloseable {
     }
 
     /** What BGP needs of the agent's view of the cluster. */
-    static RoutingIntent intentOf(Snapshot snapshot) {
+    static RoutingIntent intentOf(Snapshot snapshot, Collection<Cidr> endpointRoutes) {
         return new RoutingIntent(snapshot.node(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.pools(),
-                snapshot.localBlocks(), snapshot.localEndpoints());
+                snapshot.localBlocks(), List.copyOf(endpointRoutes));
     }
 
     /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */

@@ -1,12 +1,15 @@
 package org.jcalico.felix;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import org.jcalico.felix.calc.ListChanges;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
@@ -30,56 +33,84 @@ final class EndpointLinkGuard {
     private final Log log;
     /** Links of local endpoints found to hold no address of the host since the last full pass. */
     private Set<String> cleared = new HashSet<>();
-    /** The endpoints left out, by id, with why. */
-    private Map<String, String> refused = Map.of();
+    /** The local endpoints of the last pass, for what came and went since. */
+    private List<WorkloadEndpoint> last = List.of();
+    /** The endpoints left out, with why. */
+    private Map<WorkloadEndpoint, Refusal> refused = new IdentityHashMap<>();
+
+    /** Why an endpoint is left out; a LINK refusal is looked at again on every pass, as the link may lose its address. */
+    private record Refusal(String reason, boolean link) {
+    }
 
     EndpointLinkGuard(Supplier<Set<String>> addressedLinks, Log log) {
         this.addressedLinks = addressedLinks;
         this.log = log;
     }
 
-    /** The snapshot without the local endpoints that name a link of the host's own. */
+    /**
+     * The snapshot without the local endpoints that name a link of the host's own. A full pass looks at every local
+     * endpoint; any other at those that came since the last pass and those refused for their link, and asks the
+     * kernel only when one of them names a link not cleared: an endpoint refused for its addresses stays so until its
+     * record changes (it comes again as a new object), and one that went takes its refusal with it. So a pass costs
+     * what changed, not a walk of every local endpoint (docs/agent.md, "Session 54 (p-pass)").
+     */
     Snapshot apply(Snapshot snapshot, boolean full) {
         List<WorkloadEndpoint> local = snapshot.localEndpoints();
         if (full || cleared.size() > 2 * local.size() + 64) {
             // also bounded between full passes: endpoints come and go by the thousand
             cleared = new HashSet<>();
         }
+        Map<WorkloadEndpoint, Refusal> now = new IdentityHashMap<>();
+        List<WorkloadEndpoint> checked;
+        if (full) {
+            checked = local;
+        } else {
+            List<WorkloadEndpoint> came = new ArrayList<>();
+            List<WorkloadEndpoint> gone = new ArrayList<>();
+            ListChanges.compare(last, local, came, gone);
+            now.putAll(refused);
+            gone.forEach(now::remove);
+            checked = came;
+            refused.forEach((endpoint, refusal) -> {
+                if (refusal.link() && now.remove(endpoint) != null) {
+                    came.add(endpoint);
+                }
+            });
+        }
         boolean unchecked = false;
-        Map<String, String> now = new TreeMap<>();
-        List<WorkloadEndpoint> leftOut = new ArrayList<>();
-        for (WorkloadEndpoint endpoint : local) {
+        for (WorkloadEndpoint endpoint : checked) {
             unchecked |= !cleared.contains(endpoint.interfaceName());
             if (!singleAddresses(endpoint.ipv4Nets()) || !singleAddresses(endpoint.ipv6Nets())) {
                 List<Cidr> wide = endpoint.nets().stream().filter(net -> !net.isHost()).toList();
                 // an attach gives single addresses only (VethAttacher); a wider one routed to the veth takes the host's traffic
-                now.put(endpoint.endpointId(), "endpoint " + endpoint.endpointId() + " claims " + Shown.names(wide)
+                now.put(endpoint, new Refusal("endpoint " + endpoint.endpointId() + " claims " + Shown.names(wide)
                         + ", not single addresses as every attach gives: routed, they would take the host's own"
-                        + " traffic; the endpoint not programmed");
-                leftOut.add(endpoint);
+                        + " traffic; the endpoint not programmed", false));
             }
         }
         Set<String> addressed = unchecked ? addressedLinks.get() : Set.of();
-        for (WorkloadEndpoint endpoint : unchecked ? local : List.<WorkloadEndpoint>of()) {
-            if (now.containsKey(endpoint.endpointId())) {
+        for (WorkloadEndpoint endpoint : unchecked ? checked : List.<WorkloadEndpoint>of()) {
+            if (now.containsKey(endpoint)) {
                 continue;
             }
             if (addressed.contains(endpoint.interfaceName())) {
-                now.put(endpoint.endpointId(), "endpoint " + endpoint.endpointId() + " names interface '"
+                now.put(endpoint, new Refusal("endpoint " + endpoint.endpointId() + " names interface '"
                         + endpoint.interfaceName() + "', which holds an address of this host (its uplink, loopback or a"
-                        + " bridge), never an endpoint's: left alone, the endpoint not programmed");
-                leftOut.add(endpoint);
+                        + " bridge), never an endpoint's: left alone, the endpoint not programmed", true));
             } else {
                 cleared.add(endpoint.interfaceName());
             }
         }
-        now.forEach((endpoint, reason) -> {
-            if (!reason.equals(refused.get(endpoint))) {
-                log.error(reason);
+        Map<String, String> before = new HashMap<>();
+        refused.forEach((endpoint, refusal) -> before.put(endpoint.endpointId(), refusal.reason()));
+        now.forEach((endpoint, refusal) -> {
+            if (!refusal.reason().equals(before.get(endpoint.endpointId()))) {
+                log.error(refusal.reason());
             }
         });
         refused = now;
-        return leftOut.isEmpty() ? snapshot : snapshot.without(leftOut);
+        last = local;
+        return now.isEmpty() ? snapshot : snapshot.without(List.copyOf(now.keySet()));
     }
 
     /** A loop, not a stream: asked of every local endpoint on every pass. */
@@ -92,8 +123,13 @@ final class EndpointLinkGuard {
         return true;
     }
 
-    /** Why local endpoints are left out, or null when none is. */
+    /** Why local endpoints are left out (by endpoint id), or null when none is. */
     String problem() {
-        return refused.isEmpty() ? null : String.join("; ", refused.values());
+        if (refused.isEmpty()) {
+            return null;
+        }
+        Map<String, String> byId = new TreeMap<>();
+        refused.forEach((endpoint, refusal) -> byId.put(endpoint.endpointId(), refusal.reason()));
+        return String.join("; ", byId.values());
     }
 }

@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,6 +27,12 @@ final class StatusReporter {
     private final ResourceStore store;
     private final String node;
     private final Map<String, Versioned<EndpointStatus>> written = new HashMap<>();
+    /** The version of the local endpoints the last report was written whole for; -1: the next report looks at all. */
+    private long reportedVersion = -1;
+    /** The last report's inputs, to tell which endpoints' status may have changed since. */
+    private Map<String, String> reportedFailures = Map.of();
+    private Map<String, String> reportedNotes = Map.of();
+    private Set<String> reportedWithheld = Set.of();
 
     StatusReporter(ResourceStore store, String node) {
         this.store = store;
@@ -35,6 +42,7 @@ final class StatusReporter {
     void load() {
         dropLegacyStatus();
         written.clear();
+        reportedVersion = -1;
         for (Versioned<EndpointStatus> status : store.list(EndpointStatus.class, Keys.nodePrefix(EndpointStatus.class, node))) {
             written.put(status.resource().endpointId(), status);
         }
@@ -53,38 +61,58 @@ final class StatusReporter {
     }
 
     /**
+     * Writes the status of the endpoints whose status may have changed since the last report: those that came or went
+     * at LOCAL's last update, and those whose failure, note or withholding changed; every endpoint, and every status
+     * written, after a {@link #load}, a report that failed, or an update of LOCAL that no report saw. What is written
+     * is what a report of every endpoint would write (StatusReporterTest), at the cost of what changed, not of a walk
+     * of every local endpoint at each pass (docs/agent.md, "Session 54 (p-pass)").
+     *
      * @param failures endpoint id to the reason it is not (fully) programmed
      * @param notes endpoint id to what a user should know of an endpoint programmed (what is not yet advertised)
      * @param withheld ids of endpoints whose report waits: nothing of theirs is written or removed now
      * @return the endpoints reported programmed here for the first time (no status of theirs was written before)
      */
-    List<WorkloadEndpoint> report(List<WorkloadEndpoint> local, Map<String, String> failures, Map<String, String> notes,
+    List<WorkloadEndpoint> report(LocalEndpoints local, Map<String, String> failures, Map<String, String> notes,
                                   Set<String> withheld) {
+        Set<String> concerned = new HashSet<>();
+        if (reportedVersion < 0 || local.version() > reportedVersion + 1) {
+            concerned.addAll(local.ids());
+            concerned.addAll(written.keySet());
+        } else {
+            if (local.version() == reportedVersion + 1) {
+                local.came().forEach(endpoint -> concerned.add(endpoint.endpointId()));
+                local.gone().forEach(endpoint -> concerned.add(endpoint.endpointId()));
+            }
+            changed(reportedFailures, failures, concerned);
+            changed(reportedNotes, notes, concerned);
+            changed(asMap(reportedWithheld), asMap(withheld), concerned);
+        }
+        reportedVersion = -1; // until this report is written whole
         List<WorkloadEndpoint> first = new ArrayList<>();
         List<Write> writes = new ArrayList<>();
-        Map<String, Boolean> present = new HashMap<>();
-        for (WorkloadEndpoint endpoint : local) {
-            present.put(endpoint.endpointId(), true);
-            if (withheld.contains(endpoint.endpointId())) {
+        for (String id : concerned) {
+            Versioned<EndpointStatus> previous = written.get(id);
+            if (!local.has(id)) {
+                if (previous != null) {
+                    writes.add(new Write(id, null, ResourceStore.deleteOp(previous.resource(), previous.revision())));
+                }
                 continue;
             }
-            String failure = failures.get(endpoint.endpointId());
+            if (withheld.contains(id)) {
+                continue;
+            }
+            String failure = failures.get(id);
             EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.failed;
-            String detail = failure == null ? notes.get(endpoint.endpointId()) : failure;
-            Versioned<EndpointStatus> previous = written.get(endpoint.endpointId());
+            String detail = failure == null ? notes.get(id) : failure;
             if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), detail)) {
                 continue;
             }
-            if (previous == null && state == EndpointStatus.State.programmed) {
-                first.add(endpoint);
-            }
-            EndpointStatus status = new EndpointStatus(node, endpoint.endpointId(), state, detail, System.currentTimeMillis());
-            writes.add(new Write(endpoint.endpointId(), status, ResourceStore.putOp(status)));
-        }
-        for (Versioned<EndpointStatus> status : written.values()) {
-            if (!present.containsKey(status.resource().endpointId())) {
-                writes.add(new Write(status.resource().endpointId(), null,
-                        ResourceStore.deleteOp(status.resource(), status.revision())));
+            for (WorkloadEndpoint endpoint : local.withId(id)) {
+                if (previous == null && state == EndpointStatus.State.programmed) {
+                    first.add(endpoint);
+                }
+                EndpointStatus status = new EndpointStatus(node, id, state, detail, System.currentTimeMillis());
+                writes.add(new Write(id, status, ResourceStore.putOp(status)));
             }
         }
         for (int from = 0; from < writes.size(); from += MAX_OPS) {
@@ -98,7 +126,34 @@ final class StatusReporter {
                 }
             }
         }
+        reportedVersion = local.version();
+        reportedFailures = Map.copyOf(failures);
+        reportedNotes = Map.copyOf(notes);
+        reportedWithheld = Set.copyOf(withheld);
         return first;
+    }
+
+    /** Adds to INTO the keys whose values differ between BEFORE and AFTER. */
+    private static void changed(Map<String, ?> before, Map<String, ?> after, Set<String> into) {
+        if (before == after) {
+            return;
+        }
+        before.forEach((key, value) -> {
+            if (!value.equals(after.get(key))) {
+                into.add(key);
+            }
+        });
+        after.forEach((key, value) -> {
+            if (!before.containsKey(key)) {
+                into.add(key);
+            }
+        });
+    }
+
+    private static Map<String, Boolean> asMap(Set<String> ids) {
+        Map<String, Boolean> map = new HashMap<>();
+        ids.forEach(id -> map.put(id, Boolean.TRUE));
+        return map;
     }
 
     /** One endpoint's status written ({@code status}), or removed (null), by one operation. */

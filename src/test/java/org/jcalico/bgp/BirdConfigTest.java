@@ -29,7 +29,7 @@ class BirdConfigTest {
         var endpoint = new WorkloadEndpoint("h1", null, "c1", "e1", "jce1", null,
                 List.of(Cidr.parse("10.65.0.1/32"), Cidr.parse("10.65.0.70/32")),
                 List.of(Cidr.parse("fd65::1/128")), List.of(), null, null, null, null);
-        return new RoutingIntent("h1", List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh),
+        return RoutingIntent.ofEndpoints("h1", List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh),
                 List.of(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false), new IpPool(Cidr.parse("fd65::/64"), false, null, false)),
                 List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1")),
                         new IpamBlock(Cidr.parse("fd65::/122"), "h1", Map.of(1, "e1"))),

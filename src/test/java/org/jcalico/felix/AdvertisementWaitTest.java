@@ -17,31 +17,32 @@ class AdvertisementWaitTest {
     private static final List<Cidr> BLOCKS = List.of(OLD_BLOCK, NEW_BLOCK);
     private static final long MS = 1_000_000;
     private final AdvertisementWait wait = new AdvertisementWait();
+    private final LocalEndpoints kept = new LocalEndpoints();
 
     @Test
     void anEndpointInANewBlockWaitsForItsRouteOthersDoNot() {
         List<WorkloadEndpoint> local = List.of(endpoint("a", "10.65.0.1/32"), endpoint("b", "10.65.0.65/32"));
-        AdvertisementWait.Decision first = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK), Map.of(), null, 0);
+        AdvertisementWait.Decision first = decide(local, Set.of(), Set.of(OLD_BLOCK), Map.of(), null, 0);
         assertEquals(Set.of("ep-b"), first.withheld());
         assertTrue(first.notes().isEmpty() && first.late().isEmpty());
 
-        AdvertisementWait.Decision advertised = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK, NEW_BLOCK), Map.of(), null, 10 * MS);
+        AdvertisementWait.Decision advertised = decide(local, Set.of(), Set.of(OLD_BLOCK, NEW_BLOCK), Map.of(), null, 10 * MS);
         assertEquals(AdvertisementWait.Decision.NONE, advertised, "nothing waits once BIRD exported the block");
     }
 
     @Test
     void pastTheBoundTheEndpointIsReportedWithWhatIsNotAdvertisedAndLoggedOnce() {
         List<WorkloadEndpoint> local = List.of(endpoint("b", "10.65.0.65/32"));
-        assertTrue(wait.decide(local, Set.of(), BLOCKS, Set.of(), Map.of(), null, 0).withholding());
-        assertTrue(wait.decide(local, Set.of(), BLOCKS, Set.of(), Map.of(), null, (AdvertisementWait.WAIT_MILLIS - 1) * MS).withholding());
+        assertTrue(decide(local, Set.of(), Set.of(), Map.of(), null, 0).withholding());
+        assertTrue(decide(local, Set.of(), Set.of(), Map.of(), null, (AdvertisementWait.WAIT_MILLIS - 1) * MS).withholding());
 
-        AdvertisementWait.Decision late = wait.decide(local, Set.of(), BLOCKS, Set.of(), Map.of(), null, AdvertisementWait.WAIT_MILLIS * MS);
+        AdvertisementWait.Decision late = decide(local, Set.of(), Set.of(), Map.of(), null, AdvertisementWait.WAIT_MILLIS * MS);
         assertEquals(Set.of(), late.withheld());
         assertEquals(Map.of("ep-b", List.of(NEW_BLOCK)), late.late());
         assertEquals(late.late(), late.newlyLate());
         assertTrue(late.notes().get("ep-b").contains("does not yet advertise 10.65.0.64/26"), late.notes().toString());
 
-        AdvertisementWait.Decision again = wait.decide(local, Set.of(), BLOCKS, Set.of(), Map.of(), null, (AdvertisementWait.WAIT_MILLIS + 500) * MS);
+        AdvertisementWait.Decision again = decide(local, Set.of(), Set.of(), Map.of(), null, (AdvertisementWait.WAIT_MILLIS + 500) * MS);
         assertEquals(late.late(), again.late());
         assertEquals(Map.of(), again.newlyLate(), "logged once");
     }
@@ -49,8 +50,8 @@ class AdvertisementWaitTest {
     @Test
     void aStalledBirdHoldsNothingBackAndAFailedOrBorrowedEndpointIsJudgedByItsOwnRoute() {
         WorkloadEndpoint borrowed = endpoint("c", "10.66.0.7/32");
-        AdvertisementWait.Decision stalled = wait.decide(List.of(endpoint("b", "10.65.0.65/32"), borrowed), Set.of("ep-b"),
-                BLOCKS, Set.of(), Map.of(), "BGP not configured: refused", 0);
+        AdvertisementWait.Decision stalled = decide(List.of(endpoint("b", "10.65.0.65/32"), borrowed), Set.of("ep-b"),
+                Set.of(), Map.of(), "BGP not configured: refused", 0);
         assertEquals(Set.of(), stalled.withheld());
         assertEquals(Map.of("ep-c", List.of(Cidr.parse("10.66.0.7/32"))), stalled.late(), "a failed endpoint waits for nothing");
         assertTrue(stalled.notes().get("ep-c").endsWith("(BGP not configured: refused)"), stalled.notes().toString());
@@ -60,19 +61,26 @@ class AdvertisementWaitTest {
     void aRouteAPeerNotEstablishedHasNotLearntIsNotWaitedForButNamedUntilItIsLearnt() {
         List<WorkloadEndpoint> local = List.of(endpoint("a", "10.65.0.1/32"), endpoint("b", "10.65.0.65/32"));
         Map<Cidr, List<String>> unlearnt = Map.of(NEW_BLOCK, List.of("h2 (10.0.0.2), session mesh4_10_0_0_2: Active"));
-        AdvertisementWait.Decision down = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 0);
+        AdvertisementWait.Decision down = decide(local, Set.of(), Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 0);
         assertEquals(Set.of(), down.withheld(), "nothing waits for a session that is down");
         assertEquals(Map.of("ep-b", "programmed here, but BGP has not advertised 10.65.0.64/26 to h2 (10.0.0.2), session"
                 + " mesh4_10_0_0_2: Active (not established, so not waited for)"), down.notes());
         assertEquals(Set.of("ep-b"), down.unreached());
         assertTrue(down.awaitsBgp() && down.late().isEmpty(), "reported again when BGP settles; not late");
 
-        AdvertisementWait.Decision both = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK), unlearnt, "BIRD: hung", 0);
+        AdvertisementWait.Decision both = decide(local, Set.of(), Set.of(OLD_BLOCK), unlearnt, "BIRD: hung", 0);
         assertTrue(both.notes().get("ep-b").matches("programmed here, but BGP does not yet advertise 10.65.0.64/26 .*"
                 + "\\(BIRD: hung\\); BGP has not advertised 10.65.0.64/26 to h2 .*"), both.notes().toString());
 
-        AdvertisementWait.Decision learnt = wait.decide(local, Set.of(), BLOCKS, Set.of(OLD_BLOCK, NEW_BLOCK), Map.of(), null, 0);
+        AdvertisementWait.Decision learnt = decide(local, Set.of(), Set.of(OLD_BLOCK, NEW_BLOCK), Map.of(), null, 0);
         assertEquals(AdvertisementWait.Decision.NONE, learnt, "the note goes once the peer has learnt the route");
+    }
+
+    /** The decision on these local endpoints in BLOCKS, kept from one call to the next as the agent's loop keeps them. */
+    private AdvertisementWait.Decision decide(List<WorkloadEndpoint> endpoints, Set<String> failed, Set<Cidr> advertised,
+                                              Map<Cidr, List<String>> unlearnt, String stalled, long nowNanos) {
+        kept.update(endpoints, BLOCKS);
+        return wait.decide(kept, failed, advertised, unlearnt, stalled, nowNanos);
     }
 
     private static WorkloadEndpoint endpoint(String name, String address) {

@@ -3,9 +3,11 @@ package org.jcalico.felix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -18,6 +20,7 @@ import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.EtcdFixture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A pass's status on a real etcd, which refuses a transaction of more than 128 operations: a host with hundreds of
@@ -25,6 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class StatusReporterTest {
     private static final int ENDPOINTS = 300;
+    private final LocalEndpoints kept = new LocalEndpoints();
 
     @Test
     void aPassWithMoreStatusThanEtcdTakesInOneTransactionIsReportedWhole() throws Exception {
@@ -41,7 +45,7 @@ class StatusReporterTest {
             StatusReporter reporter = new StatusReporter(store, "a");
             reporter.load();
 
-            assertEquals(ENDPOINTS - failures.size(), reporter.report(local, failures, Map.of(), Set.of()).size(), "programmed for the first time");
+            assertEquals(ENDPOINTS - failures.size(), reporter.report(kept(local), failures, Map.of(), Set.of()).size(), "programmed for the first time");
             Map<String, String> expected = new TreeMap<>();
             local.forEach(endpoint -> expected.put(endpoint.endpointId(), failures.containsKey(endpoint.endpointId())
                     ? "failed: refused" : "programmed: null"));
@@ -49,19 +53,91 @@ class StatusReporterTest {
 
             // every endpoint fails at once (a refused shared chain), then all are removed at once
             Map<String, String> all = local.stream().collect(Collectors.toMap(WorkloadEndpoint::endpointId, e -> "refused"));
-            assertEquals(List.of(), reporter.report(local, all, Map.of(), Set.of()));
+            assertEquals(List.of(), reporter.report(kept(local), all, Map.of(), Set.of()));
             expected.replaceAll((id, status) -> "failed: refused");
             assertEquals(expected, stored(store));
-            reporter.report(List.of(), Map.of(), Map.of(), Set.of());
+            reporter.report(kept(List.of()), Map.of(), Map.of(), Set.of());
             assertEquals(Map.of(), stored(store));
 
             // what the reporter remembers matches the store: a fresh reporter and this one agree on the next pass
-            reporter.report(local.subList(0, 200), Map.of(), Map.of(), Set.of());
+            reporter.report(kept(local.subList(0, 200)), Map.of(), Map.of(), Set.of());
             StatusReporter restarted = new StatusReporter(store, "a");
             restarted.load();
-            assertEquals(List.of(), restarted.report(local.subList(0, 200), Map.of(), Map.of(), Set.of()), "nothing new after a restart");
+            assertEquals(List.of(), restarted.report(kept(local.subList(0, 200)), Map.of(), Map.of(), Set.of()), "nothing new after a restart");
             assertEquals(200, stored(store).size());
         }
+    }
+
+    /** The local endpoints as the agent's loop keeps them, updated to ENDPOINTS. */
+    private LocalEndpoints kept(List<WorkloadEndpoint> endpoints) {
+        kept.update(endpoints, List.of());
+        return kept;
+    }
+
+    /**
+     * A report writes only what may have changed since the last; what the store holds after each report must be what a
+     * report of every endpoint from nothing gives: each present endpoint not withheld as failed or programmed with its
+     * note, a withheld one as it was, a gone one nothing. Random sequences of endpoints coming, going and changing,
+     * failures, notes and withholdings, with updates no report saw (a pass that threw) and reloads (a relisting).
+     */
+    @Test
+    void aStatusWrittenFromWhatChangedEqualsOneWrittenFromNothing(@TempDir Path dir) throws Exception {
+        for (long seed = 1; seed <= 8; seed++) {
+            Random random = new Random(seed);
+            try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("s" + seed + ".db"))) {
+                ResourceStore store = new ResourceStore(datastore);
+                StatusReporter reporter = new StatusReporter(store, "a");
+                reporter.load();
+                LocalEndpoints local = new LocalEndpoints();
+                List<WorkloadEndpoint> endpoints = new ArrayList<>();
+                Map<String, String> expected = new TreeMap<>();
+                for (int step = 0; step < 150; step++) {
+                    endpoints = LocalEndpointsTest.changed(endpoints, random);
+                    local.update(endpoints, List.of());
+                    if (random.nextInt(12) == 0) {
+                        continue; // a pass that threw before its report: the next report must look at everything
+                    }
+                    if (random.nextInt(15) == 0) {
+                        reporter.load();
+                    }
+                    Map<String, String> failures = someOf(endpoints, random, 6, "refused ");
+                    Map<String, String> notes = someOf(endpoints, random, 6, "not yet advertised ");
+                    Set<String> withheld = someOf(endpoints, random, 8, "").keySet();
+                    Map<String, String> before = new TreeMap<>(expected);
+                    Set<String> present = new java.util.HashSet<>();
+                    for (WorkloadEndpoint endpoint : endpoints) {
+                        String id = endpoint.endpointId();
+                        present.add(id);
+                        if (!withheld.contains(id)) {
+                            expected.put(id, failures.containsKey(id) ? "failed: " + failures.get(id)
+                                    : "programmed: " + notes.get(id));
+                        }
+                    }
+                    expected.keySet().retainAll(present);
+                    Set<String> first = reporter.report(local, failures, notes, withheld).stream()
+                            .map(WorkloadEndpoint::endpointId).collect(Collectors.toSet());
+                    assertEquals(expected, stored(store), "seed " + seed + ", step " + step);
+                    Set<String> firstExpected = expected.keySet().stream()
+                            .filter(id -> !before.containsKey(id) && expected.get(id).startsWith("programmed")).collect(Collectors.toSet());
+                    assertEquals(firstExpected, first, "seed " + seed + ", step " + step + ": programmed for the first time");
+                }
+            }
+        }
+    }
+
+    /** About one in ONEIN of the endpoints, each with one of two reasons. */
+    private static Map<String, String> someOf(List<WorkloadEndpoint> endpoints, Random random, int oneIn, String reason) {
+        Map<String, String> some = new TreeMap<>();
+        endpoints.forEach(endpoint -> {
+            if (random.nextInt(oneIn) == 0) {
+                some.put(endpoint.endpointId(), reason + random.nextInt(2));
+            }
+        });
+        // now and then an id that is not a local endpoint's (calc's and the dataplane's maps may name one)
+        if (random.nextInt(10) == 0) {
+            some.put("e" + (30 + random.nextInt(3)), reason + "elsewhere");
+        }
+        return some;
     }
 
     private static Map<String, String> stored(ResourceStore store) {

@@ -11,7 +11,7 @@ import java.util.Map;
  * lists side by side finds the few places that differ without looking up 100,000 objects; only the objects found
  * there are told apart by identity. Any order gives the right answer, only more slowly.
  */
-final class ListChanges {
+public final class ListChanges {
     private ListChanges() {
     }
 
@@ -45,7 +45,7 @@ final class ListChanges {
         }
     }
 
-    static <T> void compare(List<? extends T> before, List<? extends T> after, List<T> added, List<T> gone) {
+    public static <T> void compare(List<? extends T> before, List<? extends T> after, List<T> added, List<T> gone) {
         Map<T, Boolean> left = new IdentityHashMap<>();
         List<T> arrived = new ArrayList<>();
         int common = Math.min(before.size(), after.size());
