@@ -196,7 +196,7 @@ public final class Dataplane {
      * loaded machine, so a change plans each family where it writes it.
      */
     private Changes iptablesRules(HostState desired, Set<String> isolable, DriverTimes times) {
-        Changes held = times.time("iptables", () -> holdInForce(desired));
+        Changes held = times.time("iptables-hold", () -> holdInForce(desired));
         boolean cold = ipSets.readsBack();
         List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
         Supplier<Changes> ipv4 =

@@ -33,7 +33,8 @@ final class HoldPlanner {
         String prefix = "-m set --match-set " + HostState.holdSet(desired.version()) + " ";
         TableState table = observed.table(FILTER);
         StringBuilder input = new StringBuilder();
-        Map<String, List<String>> chains = new HashMap<>(table.chains());
+        // the chains that get the hold; the kernel's others are kept as they are
+        Map<String, List<String>> changed = new HashMap<>();
         int inserted = 0;
         for (Chain chain : desired.chains(FILTER).values()) {
             int first = firstHoldRule(chain, prefix);
@@ -59,11 +60,13 @@ final class HoldPlanner {
                 after.add(position, wanted.get(i));
                 inserted++;
             }
-            chains.put(chain.name(), after);
+            changed.put(chain.name(), after);
         }
         if (inserted == 0) {
             return new IptablesUpdate("", Changes.NONE, observed);
         }
+        Map<String, List<String>> chains = new HashMap<>(table.chains());
+        chains.putAll(changed);
         Map<String, TableState> tables = new HashMap<>(observed.tables());
         tables.put(FILTER, new TableState(chains, table.hooks()));
         return new IptablesUpdate("*" + FILTER + "\n" + input + "COMMIT\n", Changes.of(Change.RULES_INSERTED, inserted),
