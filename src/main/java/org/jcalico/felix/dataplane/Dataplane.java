@@ -196,6 +196,7 @@ public final class Dataplane {
      * loaded machine, so a change plans each family where it writes it.
      */
     private Changes iptablesRules(HostState desired, Set<String> isolable, DriverTimes times) {
+        Changes held = times.time("iptables-hold", () -> holdInForce(desired));
         boolean cold = ipSets.readsBack();
         List<CompletableFuture<Supplier<Changes>>> planning = new ArrayList<>();
         Supplier<Changes> ipv4 =
@@ -208,12 +209,31 @@ public final class Dataplane {
             // the sets loosen and the held addresses are freed once the rules of the change are in: before, old rules
             // would meet new members (a batch refused whole keeps them tightened and held, fail-closed)
             Changes loosened = refusedWhole(rules) ? Changes.NONE : times.time("ipsets", ipSets::loosen);
-            return filled.plus(written(rules, () -> times.time("nftables", nftables::remove))).plus(loosened)
+            return held.plus(filled).plus(written(rules, () -> times.time("nftables", nftables::remove))).plus(loosened)
                     .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
         } finally {
             // no plan still at work when the next apply starts, also when this one failed
             CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
         }
+    }
+
+    /**
+     * The hold in force before the fill, which may hold addresses: where the rules in force are not this process's
+     * writing (a restart, a read-back) and some chain lacks calc's hold rules (an earlier version's rules, chains edited
+     * by hand), the hold sets are created (empty) and then the hold rules inserted, one small restore a family. Every
+     * step only adds what drops nothing yet, so a kill -9 anywhere leaves the kernel no looser than before; the fill then
+     * holds as on any other apply (docs/dataplane.md, "A change and the states the kernel passes through"). Rules this
+     * driver wrote, and rules read back that have the hold, cost a look at the chains and no write.
+     */
+    private Changes holdInForce(HostState desired) {
+        List<Supplier<Changes>> inserts = java.util.stream.Stream.of(iptables.hold(desired.ipv4()), ip6tables.hold(desired.ipv6()))
+                .flatMap(java.util.Optional::stream).toList();
+        if (inserts.isEmpty()) {
+            return Changes.NONE;
+        }
+        Changes sets = ipSets.create(java.util.stream.Stream.of(4, 6).map(HostState::holdSet)
+                .map(desired.ipSets()::get).filter(java.util.Objects::nonNull).toList());
+        return sets.failures().isEmpty() ? inserts.stream().map(Supplier::get).reduce(sets, Changes::plus) : sets;
     }
 
     /**

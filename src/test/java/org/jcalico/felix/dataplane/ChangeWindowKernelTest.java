@@ -132,11 +132,65 @@ class ChangeWindowKernelTest {
         }
     }
 
-    /** The addresses the hold sets hold, as "held: ..." ("" when none). */
+    /**
+     * A new agent's first apply over rules and sets an earlier version left: session 52's main and every version before
+     * session 53 had no hold sets and no hold rules. Stood in for by this version's rules and sets (w2 of role b, mixed
+     * sets) with every rule that matches a hold set deleted (iptables-save without those lines, restored) and the hold
+     * sets destroyed. Before the agent's first change every set counts as mixed, so w2's move b -> a is a mixed-set
+     * change, held; the hold must be in force (its sets and rules) before the first write that moves w2.
+     */
+    @Test
+    void theFirstApplyOverAKernelWithoutTheHoldHoldsItsMixedChangesOnIptables() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            Dataplane earlier = new Dataplane(lab.host());
+            assertTrue(earlier.start().failures().isEmpty());
+            assertEquals(Map.of(), earlier.apply(new HostStateCalculator().calculate(labelled(MIXED, "b"))).failures());
+            withoutTheHold(lab.host());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            assertTrue(blocked(w2, 1), "w2 is denied");
+
+            Dataplane upgraded = new Dataplane(lab.host());
+            assertTrue(upgraded.start().failures().isEmpty());
+            List<String> opened = new ArrayList<>();
+            java.util.Set<String> heldSeen = new java.util.TreeSet<>();
+            upgraded.probeSetWrites(() -> {
+                if (!blocked(w2, 1)) {
+                    opened.add("w2 -> w1 answered between two ipset messages of the first apply");
+                }
+                heldSeen.add(held(lab));
+            });
+            Snapshot moved = labelled(MIXED, "a");
+            assertEquals(Map.of(), upgraded.resync(() -> org.jcalico.felix.ColdStart.guard(moved),
+                    () -> new HostStateCalculator().calculate(moved)).failures());
+            upgraded.probeSetWrites(null);
+            assertEquals(List.of(), opened, "every state the first apply passed through denies w2 -> w1");
+            assertTrue(heldSeen.stream().anyMatch(held -> held.contains("10.65.0.2")), "w2 was held: " + heldSeen);
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the first apply");
+            assertEquals("", held(lab), "the hold released");
+        }
+    }
+
+    /** HOST's kernel as an earlier version leaves it: no rule matching a hold set, no hold set. */
+    private static void withoutTheHold(CommandRunner host) {
+        for (int version : List.of(4, 6)) {
+            String tool = version == 4 ? "iptables" : "ip6tables";
+            String hold = HostState.holdSet(version);
+            String saved = host.run(tool + "-save").check().stdout();
+            assertTrue(saved.contains(hold), "the hold rules were in the kernel");
+            host.run(List.of(tool + "-restore"), saved.lines().filter(line -> !line.contains(hold))
+                    .collect(java.util.stream.Collectors.joining("\n", "", "\n"))).check();
+            assertTrue(Eventually.within(10, () -> host.run("ipset", "destroy", hold).ok()), hold + " destroyed");
+        }
+    }
+
+    /** The addresses the hold sets hold, as "held: ..." ("" when none, or when there is no hold set). */
     private static String held(WorkloadHost lab) {
         List<String> held = new ArrayList<>();
         for (int version : List.of(4, 6)) {
-            lab.host().run("ipset", "save", HostState.holdSet(version)).check().stdout().lines()
+            lab.host().run("ipset", "save", HostState.holdSet(version)).stdout().lines()
                     .filter(line -> line.startsWith("add ")).forEach(held::add);
         }
         return held.isEmpty() ? "" : "held: " + held;

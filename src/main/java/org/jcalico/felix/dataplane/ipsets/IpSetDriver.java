@@ -91,9 +91,10 @@ public final class IpSetDriver {
     /**
      * Creates SETS, empty, where the kernel has none of the name, and leaves the driver's view unknown, so that the next
      * fill reads the kernel back as it would have: for a cold start's guard, whose rules match calc's empty sets (the
-     * hold sets) and would be refused without them.
+     * hold sets) and would be refused without them, and for the hold rules put into rules an earlier version wrote.
      */
     public Changes create(Collection<IpSetSpec> sets) {
+        programmed = null;
         IpSetInput.Builder lines = new IpSetInput.Builder();
         sets.forEach(set -> lines.create(set.name(), set, 0, null));
         try {

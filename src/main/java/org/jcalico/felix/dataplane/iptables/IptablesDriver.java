@@ -79,6 +79,42 @@ public final class IptablesDriver {
         return programmed != null && desired == written;
     }
 
+    /**
+     * What puts DESIRED's hold rules into the kernel's chains that lack them ({@link HoldPlanner}), or nothing when the
+     * rules in force are this driver's writing (every state calc renders for iptables has them) or have them already.
+     * Reads the kernel back unless this driver knows what it holds, and keeps what it read for the next apply, so a
+     * restart over its own rules reads nothing more than before and writes nothing. The writer must run only once the
+     * hold sets exist; a refused write is reported under "TOOL hold" (the apply goes on, its mixed changes unheld).
+     */
+    public java.util.Optional<Supplier<Changes>> hold(IptablesState desired) {
+        try {
+            if (programmed == null) {
+                programmed = read();
+                written = null;
+            }
+        } catch (KernelException e) {
+            // the apply's read-back meets the same and reports it
+            return java.util.Optional.empty();
+        }
+        if (written != null) {
+            return java.util.Optional.empty();
+        }
+        IptablesUpdate update = HoldPlanner.plan(desired, programmed, hashes::get);
+        if (update.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(() -> {
+            try {
+                write(update);
+                programmed = update.after();
+                return update.changes();
+            } catch (KernelException refused) {
+                programmed = null;
+                return Changes.failure(tool("") + " hold", refused.getMessage());
+            }
+        });
+    }
+
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
     public Changes apply(IptablesState desired, Set<String> isolable) {
         return prepare(desired, isolable).get();
