@@ -45,15 +45,13 @@ public final class StartSequence {
 
     /**
      * Before the listing (or what stands for it): room for the start's allocations; returns what it did, for a log line.
-     * Also the optimizing compiler's threads at the lowest priority from here to the first pass's end (which gives
-     * them the caller's back): on two cores shared with etcd, C2 compiled through the listing beside its decoding
-     * (docs/agent.md, "Start-up of the agent", session 54). The system call is linked here too, beside the listing,
-     * rather than on the first pass's path before its calculation (15-25 ms of a cold JVM's linking, docs/dataplane.md,
-     * session 45).
+     * Also the optimizing compiler's threads set to the nice value they have: nothing changes, but the system call
+     * that {@link #firstPass} makes to lower them is linked now, beside the listing, rather than on the first pass's
+     * path before its calculation (15-25 ms of a cold JVM's linking, docs/dataplane.md, session 45).
      */
     public static String beforeListing() {
         try {
-            CompilerThreads.setNiceOfOptimizing(CompilerThreads.LOWEST);
+            CompilerThreads.setNiceOfOptimizing(CompilerThreads.callersNice());
         } catch (KernelException e) {
             // the first pass meets the same and leaves the compilers as they are
         }

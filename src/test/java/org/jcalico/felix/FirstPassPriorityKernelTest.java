@@ -24,18 +24,17 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * From the listing's start (StartSequence.beforeListing) to the first pass's end (StartSequence.firstPass, as the agent
- * and the benches' workers run them) this JVM's optimizing compiler (C2) is at nice 19 and its first-tier compiler
- * (C1) at 0, and both are at the caller's nice value (0) after the pass, as read from /proc after the listing's start,
- * while the calculation runs and after the pass (until session 54 C2 yielded for the pass only). In a namespace of
- * its own ("jcua-fp-").
+ * The first pass (StartSequence.firstPass, as the agent and the benches' workers run it) programs the host with this
+ * JVM's optimizing compiler (C2) at nice 19 and its first-tier compiler (C1) at 0, and leaves both at the caller's
+ * nice value (0) after it, as read from /proc while the calculation runs and after the pass. In a namespace of its
+ * own ("jcua-fp-").
  */
 @Tag("kernel")
 class FirstPassPriorityKernelTest {
     private static final String PREFIX = TestNamespaces.named("jcua-fp-");
 
     @Test
-    void theOptimizingCompilerYieldsFromTheListingToTheFirstPassEnd() {
+    void theOptimizingCompilerYieldsForTheFirstPassOnly() {
         KernelTests.assumeKernel();
         Namespaces.deleteAll(PREFIX);
         try {
@@ -54,9 +53,7 @@ class FirstPassPriorityKernelTest {
                 Map.of("web", Profile.securityGroup("web")));
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
-        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), CompilerThreads.niceValues(), "before the listing");
-        StartSequence.beforeListing();
-        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(19)), CompilerThreads.niceValues(), "from the listing's start");
+        assertEquals(Map.of("C1", Set.of(0), "C2", Set.of(0)), CompilerThreads.niceValues(), "before the pass");
         Map<String, Set<Integer>> during = new TreeMap<>();
         DataplaneReport report = StartSequence.firstPass(dataplane, snapshot, () -> {
             during.putAll(CompilerThreads.niceValues());
