@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
@@ -226,13 +229,13 @@ public final class Dataplane {
      * driver wrote, and rules read back that have the hold, cost a look at the chains and no write.
      */
     private Changes holdInForce(HostState desired) {
-        List<Supplier<Changes>> inserts = java.util.stream.Stream.of(iptables.hold(desired.ipv4()), ip6tables.hold(desired.ipv6()))
-                .flatMap(java.util.Optional::stream).toList();
+        List<Supplier<Changes>> inserts = Stream.of(iptables.hold(desired.ipv4()), ip6tables.hold(desired.ipv6()))
+                .flatMap(Optional::stream).toList();
         if (inserts.isEmpty()) {
             return Changes.NONE;
         }
-        Changes sets = ipSets.create(java.util.stream.Stream.of(4, 6).map(HostState::holdSet)
-                .map(desired.ipSets()::get).filter(java.util.Objects::nonNull).toList());
+        Changes sets = ipSets.create(Stream.of(4, 6).map(HostState::holdSet)
+                .map(desired.ipSets()::get).filter(Objects::nonNull).toList());
         return sets.failures().isEmpty() ? inserts.stream().map(Supplier::get).reduce(sets, Changes::plus) : sets;
     }
 

@@ -2,6 +2,7 @@ package org.jcalico.felix.dataplane.iptables;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.Changes;
@@ -86,7 +87,7 @@ public final class IptablesDriver {
      * restart over its own rules reads nothing more than before and writes nothing. The writer must run only once the
      * hold sets exist; a refused write is reported under "TOOL hold" (the apply goes on, its mixed changes unheld).
      */
-    public java.util.Optional<Supplier<Changes>> hold(IptablesState desired) {
+    public Optional<Supplier<Changes>> hold(IptablesState desired) {
         try {
             if (programmed == null) {
                 programmed = read();
@@ -94,16 +95,16 @@ public final class IptablesDriver {
             }
         } catch (KernelException e) {
             // the apply's read-back meets the same and reports it
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         if (written != null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         IptablesUpdate update = HoldPlanner.plan(desired, programmed, hashes::get);
         if (update.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(() -> {
+        return Optional.of(() -> {
             try {
                 write(update);
                 programmed = update.after();
