@@ -149,6 +149,7 @@ class EstablishedFlowKernelTest {
         assertTrue(dataplane.start().failures().isEmpty());
         HostState open = state(config, false);
         assertEquals(Map.of(), dataplane.apply(open).failures());
+        lab.awaitLinksPassPackets();
         server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", PYTHON, scripts.resolve("server.py").toString(),
                 received.toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();

@@ -1,5 +1,7 @@
 package org.jcalico.felix.dataplane;
 
+import java.util.Map;
+import java.util.TreeMap;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 
@@ -11,6 +13,7 @@ import org.jcalico.kernel.Namespaces;
 public final class WorkloadHost implements AutoCloseable {
     private final String prefix;
     private final CommandRunner host;
+    private final Map<Integer, CommandRunner> workloads = new TreeMap<>();
 
     public WorkloadHost(String prefix) {
         this.prefix = prefix;
@@ -36,7 +39,31 @@ public final class WorkloadHost implements AutoCloseable {
         container.run("ip", "link", "set", "eth0", "up").check();
         container.run("ip", "addr", "add", "10.65.0." + number + "/32", "dev", "eth0").check();
         container.run("ip", "route", "add", "default", "dev", "eth0").check();
+        workloads.put(number, container);
         return container;
+    }
+
+    /**
+     * Waits (up to 10 s) until both ends of every workload's veth pass packets, once the dataplane has brought the
+     * host's ends up: the kernel's link watch gives a link its qdisc after its carrier came on, and until then drops
+     * every packet sent on it. It runs under the rtnl lock, which a test in the other fork making or deleting links by
+     * the hundred (InterfaceDriverKernelTest) holds for seconds, so a first packet sent at once can be lost to the
+     * set-up rather than to the rules under test. Asking for one link by name runs the link watch for it (Linux 6.8).
+     */
+    public void awaitLinksPassPackets() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (Map.Entry<Integer, CommandRunner> workload : workloads.entrySet()) {
+            while (!(up(host, "jcw" + workload.getKey()) && up(workload.getValue(), "eth0"))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("workload " + workload.getKey() + "'s veth does not pass packets after 10 s");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    private static boolean up(CommandRunner namespace, String link) {
+        return namespace.run("ip", "-o", "link", "show", link).stdout().contains(" state UP ");
     }
 
     /** One ping that gets no answer (a dropped one needs no second try). */
