@@ -32,6 +32,12 @@ import org.jcalico.util.Futures;
 public final class Dataplane {
     /** The failure keys of a driver's whole batch refused (see {@link Changes}): nothing of it was written. */
     public static final Set<String> TOOLS = Set.of("iptables", "ip6tables", NftablesDriver.TOOL, "routes", "interfaces");
+    /**
+     * Why a change's rules were not written: a MIXED set's change waits for the hold, and new rules meeting the sets'
+     * old members might allow what the policy denies before and after (docs/dataplane.md, "Session 55 (t-hunt)").
+     */
+    private static final String UNHELD = "the change's rules not written, the kernel keeps the rules before it: the "
+            + "change of sets the rules match both to allow and to deny needs the hold, which the kernel did not take";
     private static final IptablesState NO_IPV4_RULES = new IptablesState(4, Map.of(), List.of());
     private static final IptablesState NO_IPV6_RULES = new IptablesState(6, Map.of(), List.of());
     private final IpSetDriver ipSets;
@@ -192,7 +198,8 @@ public final class Dataplane {
     /**
      * Sets tightened (IpSetPlanner#fill: the addresses whose membership of a MIXED set changes held first), then both
      * families' rules written at once, then the sets loosened and the held addresses released, then the sets no longer
-     * used destroyed. On a cold start
+     * used destroyed. When the hold could not be put in force, a MIXED set's change is not written, and neither are the
+     * rules (a whole refusal: every endpoint fails, the sets stay tightened, the next apply retries). On a cold start
      * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
      * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
      * sets are in. A change's fill takes milliseconds, less than handing its planning to other threads costs on a
@@ -207,7 +214,11 @@ public final class Dataplane {
         Supplier<Changes> ipv6 =
                 writer(cold, planning, times, "ip6tables", () -> ip6tables.prepare(desired.ipv6(), isolable));
         try {
-            Changes filled = times.time("ipsets", () -> ipSets.fill(desired.ipSets(), desired.polarities()));
+            Changes filled = times.time("ipsets",
+                    () -> ipSets.fill(desired.ipSets(), desired.polarities(), held.failures().isEmpty()));
+            if (filled.failures().containsKey(IpSetDriver.WITHHELD)) {
+                return held.plus(filled).plus(Changes.failure("iptables", UNHELD));
+            }
             Changes rules = both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6));
             // the sets loosen and the held addresses are freed once the rules of the change are in: before, old rules
             // would meet new members (a batch refused whole keeps them tightened and held, fail-closed)
@@ -223,7 +234,8 @@ public final class Dataplane {
     /**
      * The hold in force before the fill, which may hold addresses: where the rules in force are not this process's
      * writing (a restart, a read-back) and some chain lacks calc's hold rules (an earlier version's rules, chains edited
-     * by hand), the hold sets are created (empty) and then the hold rules inserted, one small restore a family. Every
+     * by hand), the hold sets are created (empty) and then the hold rules inserted, one small restore a family; a
+     * failure here means the hold is not in force, and the fill then writes no MIXED set's change. Every
      * step only adds what drops nothing yet, so a kill -9 anywhere leaves the kernel no looser than before; the fill then
      * holds as on any other apply (docs/dataplane.md, "A change and the states the kernel passes through"). Rules this
      * driver wrote, and rules read back that have the hold, cost a look at the chains and no write.

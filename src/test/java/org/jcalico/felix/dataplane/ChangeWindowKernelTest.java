@@ -142,18 +142,9 @@ class ChangeWindowKernelTest {
     @Test
     void theFirstApplyOverAKernelWithoutTheHoldHoldsItsMixedChangesOnIptables() throws Exception {
         try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
-            lab.workload(1);
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
-            Dataplane earlier = new Dataplane(lab.host());
-            assertTrue(earlier.start().failures().isEmpty());
-            assertEquals(Map.of(), earlier.apply(new HostStateCalculator().calculate(labelled(MIXED, "b"))).failures());
-            withoutTheHold(lab.host());
-            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
-            assertTrue(blocked(w2, 1), "w2 is denied");
-
-            Dataplane upgraded = new Dataplane(lab.host());
-            assertTrue(upgraded.start().failures().isEmpty());
+            Dataplane upgraded = earlierVersionsKernel(lab, w2, w3, () -> { });
             List<String> opened = new ArrayList<>();
             java.util.Set<String> heldSeen = new java.util.TreeSet<>();
             upgraded.probeSetWrites(() -> {
@@ -171,6 +162,64 @@ class ChangeWindowKernelTest {
             assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the first apply");
             assertEquals("", held(lab), "the hold released");
         }
+    }
+
+    /**
+     * The same first apply over an earlier version's kernel, with the hold's set name taken by a set of another type (a
+     * bitmap of ports), so that the kernel refuses the hold set and the hold rules are not put in. No mixed-set change
+     * may then be written, nor the rules that would meet the sets half-changed: the apply fails for every endpoint,
+     * the kernel keeps the state before it (tightened at most), and the retry, once the fill has replaced the misfit
+     * by the hold set, puts the hold in force and moves w2 under it.
+     */
+    @Test
+    void aFirstApplyWhoseHoldTheKernelRefusesWritesNoMixedChangeOnIptables() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            Dataplane upgraded = earlierVersionsKernel(lab, w2, w3, () -> lab.host().run("ipset", "create",
+                    HostState.holdSet(4), "bitmap:port", "range", "1-2").check());
+            List<String> opened = new ArrayList<>();
+            upgraded.probeSetWrites(() -> {
+                if (!blocked(w2, 1)) {
+                    opened.add("w2 -> w1 answered between two ipset messages of the first apply");
+                }
+            });
+            Snapshot moved = labelled(MIXED, "a");
+            Map<String, String> failures = upgraded.resync(() -> org.jcalico.felix.ColdStart.guard(moved),
+                    () -> new HostStateCalculator().calculate(moved)).failures();
+            upgraded.probeSetWrites(null);
+            assertEquals(List.of(), opened, "every state the first apply passed through denies w2 -> w1");
+            assertTrue(failures.containsKey("iptables") && failures.get("iptables").contains("hold"),
+                    "the apply fails for every endpoint, saying why: " + failures);
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the kernel keeps the policy before the apply");
+
+            java.util.Set<String> heldSeen = new java.util.TreeSet<>();
+            upgraded.probeSetWrites(() -> heldSeen.add(held(lab)));
+            assertEquals(Map.of(), upgraded.apply(new HostStateCalculator().calculate(moved)).failures(), "the retry");
+            upgraded.probeSetWrites(null);
+            assertTrue(heldSeen.stream().anyMatch(held -> held.contains("10.65.0.2")), "w2 was held: " + heldSeen);
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the retry");
+            assertEquals("", held(lab), "the hold released");
+        }
+    }
+
+    /**
+     * LAB's w1, W2 (role b) and W3 under MIXED, written by a Dataplane of this version and made into an earlier
+     * version's ({@link #withoutTheHold}), then THEN; w2 -> w1 denied, w3 -> w1 answered. Returns the new version's
+     * Dataplane, started.
+     */
+    private static Dataplane earlierVersionsKernel(WorkloadHost lab, CommandRunner w2, CommandRunner w3, Runnable then) {
+        lab.workload(1);
+        Dataplane earlier = new Dataplane(lab.host());
+        assertTrue(earlier.start().failures().isEmpty());
+        assertEquals(Map.of(), earlier.apply(new HostStateCalculator().calculate(labelled(MIXED, "b"))).failures());
+        withoutTheHold(lab.host());
+        then.run();
+        assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+        assertTrue(blocked(w2, 1), "w2 is denied");
+        Dataplane upgraded = new Dataplane(lab.host());
+        assertTrue(upgraded.start().failures().isEmpty());
+        return upgraded;
     }
 
     /** HOST's kernel as an earlier version leaves it: no rule matching a hold set, no hold set. */

@@ -1,9 +1,11 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 
@@ -14,31 +16,58 @@ import org.jcalico.felix.hoststate.IpSetSpec;
  * no order of the writes keeps every state between tighter than the state before or after (docs/dataplane.md, "A change
  * and the states the kernel passes through"). Held first, in the fill's first message, released once the rules of the
  * change are in: a held address's connection is either established (no set decides it) or dropped. Sets of one
- * polarity and sets created by the fill need no hold.
+ * polarity and sets created by the fill need no hold. When the hold is not in force (the kernel refused its sets or
+ * rules), no change of a MIXED set is written: it waits, and the fill reports it under {@link IpSetDriver#WITHHELD}.
  */
 final class Hold {
     private final IpSetSnapshot observed;
+    private final boolean inForce;
     /** Held members (hash:net) by hold set's name. */
     private final TreeMap<String, Set<String>> held = new TreeMap<>();
+    /** The MIXED sets whose change waits, the hold not being in force. */
+    private final Set<String> withheld = new TreeSet<>();
 
-    Hold(IpSetSnapshot observed) {
+    Hold(IpSetSnapshot observed, boolean inForce) {
         this.observed = observed;
+        this.inForce = inForce;
     }
 
     static boolean isHold(String name) {
         return name.equals(HostState.holdSet(4)) || name.equals(HostState.holdSet(6));
     }
 
-    /** CHANGED members of SET (added or removed) held, when the kernel has the hold set of SET's family. */
-    void changing(IpSetSpec set, Collection<String> changed) {
+    /**
+     * Whether the change of SET's members ADDED and REMOVED may be written now: with the hold in force, yes, its members
+     * held (when the kernel has the hold set of SET's family); otherwise no, and SET is withheld.
+     */
+    boolean changing(IpSetSpec set, Collection<String> added, Collection<String> removed) {
+        if (!inForce) {
+            withheld.add(set.name());
+            return false;
+        }
         String hold = HostState.holdSet(set.version());
-        if (isHold(set.name()) || changed.isEmpty() || !observed.sets().containsKey(hold)) {
-            return;
+        if (isHold(set.name()) || !observed.sets().containsKey(hold)) {
+            return true;
         }
         Set<String> members = held.computeIfAbsent(hold, name -> new TreeSet<>());
-        for (String member : changed) {
-            members.add(set.type() == IpSetSpec.Type.IP_PORT ? address(member, set.version()) : member);
+        for (Collection<String> changed : List.of(added, removed)) {
+            for (String member : changed) {
+                members.add(set.type() == IpSetSpec.Type.IP_PORT ? address(member, set.version()) : member);
+            }
         }
+        return true;
+    }
+
+    /** Whether the change of the set NAME waits ({@link #changing}). */
+    boolean withholds(String name) {
+        return withheld.contains(name);
+    }
+
+    /** The sets whose change waits, as the failure {@link IpSetDriver#WITHHELD}; none, nothing. */
+    Changes withheld() {
+        return withheld.isEmpty() ? Changes.NONE : Changes.failure(IpSetDriver.WITHHELD, "the change of "
+                + String.join(", ", withheld) + " waits for the hold, which is not in force: the rules match "
+                + (withheld.size() == 1 ? "it" : "them") + " both to allow and to deny");
     }
 
     /** The hold's adds, then BODY's commands. */

@@ -27,6 +27,13 @@ import org.jcalico.kernel.KernelException;
  * {@code ipset save} (docs/dataplane.md, "ipsets").
  */
 public final class IpSetDriver {
+    /**
+     * The failure under which a fill reports the MIXED sets whose change it did not write, the hold not being in force
+     * ({@link #fill}): the rules of that change must not be written either, nor the sets loosened.
+     */
+    public static final String WITHHELD = "ipsets withheld";
+    /** The failure of a batch the kernel refused. */
+    private static final String REFUSED = "ipset";
     private final CommandRunner runner;
     private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
@@ -63,25 +70,27 @@ public final class IpSetDriver {
 
     /**
      * The part of the change to DESIRED that goes before the rules (IpSetPlanner#fill), POLARITIES being how the rules
-     * about to be written match each set; {@link #loosen} writes the rest once they are in.
+     * about to be written match each set; {@link #loosen} writes the rest once they are in. Unless HOLD_IN_FORCE, no
+     * MIXED set's change is written, and such sets are reported under {@link #WITHHELD}.
      */
-    public Changes fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> polarities) {
+    public Changes fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> polarities, boolean holdInForce) {
         later.clear();
         if (inForce != null && inForce != coming) {
             // the last change's rules were refused whole, some of them perhaps taken: either may be in force
             inForce = joined(inForce, coming);
         }
         coming = polarities;
-        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot));
-        if (changes.failures().isEmpty()) {
+        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot, holdInForce));
+        if (!changes.failures().containsKey(REFUSED)) {
             return changes;
         }
         changes = Changes.NONE;
         later.clear();
         for (IpSetSpec set : desired.values()) {
-            Changes one = run(Map.of(), snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), inForce, coming, snapshot));
-            changes = changes.plus(one.failures().isEmpty() ? one
-                    : new Changes(one.counts(), Map.of(set.name(), one.failures().get("ipset"))));
+            Changes one = run(Map.of(),
+                    snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), inForce, coming, snapshot, holdInForce));
+            changes = changes.plus(!one.failures().containsKey(REFUSED) ? one
+                    : new Changes(one.counts(), Map.of(set.name(), one.failures().get(REFUSED))));
         }
         programmed = null;
         afterLater = null;
@@ -101,7 +110,7 @@ public final class IpSetDriver {
             write(lines.build());
             return Changes.NONE;
         } catch (KernelException e) {
-            return Changes.failure("ipset", e.getMessage());
+            return Changes.failure(REFUSED, e.getMessage());
         }
     }
 
@@ -124,7 +133,7 @@ public final class IpSetDriver {
             return Changes.NONE;
         } catch (KernelException e) {
             forget();
-            return Changes.failure("ipset", e.getMessage());
+            return Changes.failure(REFUSED, e.getMessage());
         }
     }
 
@@ -193,7 +202,7 @@ public final class IpSetDriver {
             }
             return update.changes();
         } catch (KernelException e) {
-            return Changes.failure("ipset", e.getMessage());
+            return Changes.failure(REFUSED, e.getMessage());
         }
     }
 

@@ -33,7 +33,7 @@ public final class IpSetPlanner {
 
     /** The writes that make the kernel's sets DESIRED, with no set matched by a rule: all of them before the rules. */
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, IpSetSnapshot observed) {
-        return fill(desired, Map.of(), Map.of(), observed);
+        return fill(desired, Map.of(), Map.of(), observed, true);
     }
 
     /**
@@ -46,12 +46,14 @@ public final class IpSetPlanner {
      * tighten); in a MIXED set every change, its changed addresses held first ({@link Hold}), and in a set no rule
      * matches every change. Its later part, once the rules are in: the ALLOWING set's adds, the DENYING set's deletes
      * (both loosen; a large change swapped in whole, which from the tightened set only loosens), then the release.
+     * Unless HOLD_IN_FORCE, a MIXED set's change is not written at all: the set stays as it is, and the update's
+     * changes report it under {@link IpSetDriver#WITHHELD} (the rules of the change must then not be written either).
      */
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> inForce,
-                                   Map<String, SetPolarity> coming, IpSetSnapshot observed) {
+                                   Map<String, SetPolarity> coming, IpSetSnapshot observed, boolean holdInForce) {
         IpSetInput.Builder lines = new IpSetInput.Builder();
         IpSetInput.Builder later = new IpSetInput.Builder();
-        Hold hold = new Hold(observed);
+        Hold hold = new Hold(observed, holdInForce);
         Changes changes = Changes.NONE;
         Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
         Set<String> misfits = new HashSet<>(observed.misfits());
@@ -69,10 +71,10 @@ public final class IpSetPlanner {
                 create(set.name(), set, lines);
                 changes = changes.plus(Change.SETS_WRITTEN, 1);
             }
-            after.put(set.name(), set);
+            after.put(set.name(), hold.withholds(set.name()) ? present : set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(hold.before(lines).build(), changes, new IpSetSnapshot(after, misfits),
+        return new IpSetUpdate(hold.before(lines).build(), changes.plus(hold.withheld()), new IpSetSnapshot(after, misfits),
                 later.then(hold.release()).build());
     }
 
@@ -118,9 +120,8 @@ public final class IpSetPlanner {
             return Changes.NONE;
         }
         boolean ordered = polarity == SetPolarity.ALLOWING || polarity == SetPolarity.DENYING;
-        if (polarity == SetPolarity.MIXED) {
-            hold.changing(wanted, added);
-            hold.changing(wanted, removed);
+        if (polarity == SetPolarity.MIXED && !hold.changing(wanted, added, removed)) {
+            return Changes.NONE;
         }
         if (changed > Math.max(INCREMENTAL_LIMIT, wanted.members().size() / 4)) {
             if (ordered) {

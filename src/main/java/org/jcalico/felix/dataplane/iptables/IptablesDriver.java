@@ -85,7 +85,7 @@ public final class IptablesDriver {
      * rules in force are this driver's writing (every state calc renders for iptables has them) or have them already.
      * Reads the kernel back unless this driver knows what it holds, and keeps what it read for the next apply, so a
      * restart over its own rules reads nothing more than before and writes nothing. The writer must run only once the
-     * hold sets exist; a refused write is reported under "TOOL hold" (the apply goes on, its mixed changes unheld).
+     * hold sets exist; a refused write is reported under "TOOL hold" (the apply then writes no mixed change, nor rules).
      */
     public Optional<Supplier<Changes>> hold(IptablesState desired) {
         try {

@@ -62,12 +62,12 @@ class IpSetDriverKernelTest {
     @Test
     void bothTypesInBothFamiliesReadBackAsWritten() {
         Map<String, IpSetSpec> desired = byName(NETS4, NETS6, PORTS4, PORTS6);
-        assertEquals(Map.of(), driver.fill(desired, Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(desired, Map.of(), true).failures());
         assertEquals(desired, new TreeMap<>(driver.read().sets()));
         assertEquals(Set.of(), driver.read().misfits());
 
         driver.forget();
-        assertEquals(Changes.NONE, driver.fill(desired, Map.of()), "the kernel's own print reads as the canonical members");
+        assertEquals(Changes.NONE, driver.fill(desired, Map.of(), true), "the kernel's own print reads as the canonical members");
     }
 
     @Test
@@ -79,15 +79,15 @@ class IpSetDriverKernelTest {
         assertEquals(Set.of("10.9.0.0/16"), driver.read().sets().get(NETS4.name()).members());
 
         driver.forget();
-        assertEquals(Map.of(), driver.fill(byName(NETS4), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(NETS4), Map.of(), true).failures());
         assertEquals(NETS4, driver.read().sets().get(NETS4.name()), "its members made calc's");
     }
 
     @Test
     void aNamedPortSetChangesMemberByMemberAndInOneSwap() {
-        driver.fill(byName(PORTS4), Map.of());
+        driver.fill(byName(PORTS4), Map.of(), true);
         IpSetSpec edited = new IpSetSpec(PORTS4.name(), Type.IP_PORT, 4, Set.of("10.0.0.5,tcp:80", "10.0.0.8,tcp:8080"));
-        Changes small = driver.fill(byName(edited), Map.of());
+        Changes small = driver.fill(byName(edited), Map.of(), true);
         assertEquals(1, small.count(Change.SET_MEMBERS_ADDED));
         assertEquals(2, small.count(Change.SET_MEMBERS_REMOVED));
         assertEquals(edited, driver.read().sets().get(PORTS4.name()));
@@ -97,7 +97,7 @@ class IpSetDriverKernelTest {
             many.add("10.2." + i / 250 + "." + i % 250 + ",tcp:" + (1000 + i));
         }
         IpSetSpec large = new IpSetSpec(PORTS4.name(), Type.IP_PORT, 4, many);
-        Changes swapped = driver.fill(byName(large), Map.of());
+        Changes swapped = driver.fill(byName(large), Map.of(), true);
         assertEquals(Map.of(), swapped.failures());
         assertEquals(1, swapped.count(Change.SETS_WRITTEN));
         assertEquals(large, driver.read().sets().get(PORTS4.name()));
@@ -106,15 +106,15 @@ class IpSetDriverKernelTest {
 
     @Test
     void aSetWhoseTypeChangedIsRecreatedInTheKernel() {
-        driver.fill(byName(NETS4), Map.of());
+        driver.fill(byName(NETS4), Map.of(), true);
         IpSetSpec retyped = new IpSetSpec(NETS4.name(), Type.IP_PORT, 4, Set.of("10.0.0.5,tcp:80"));
-        assertEquals(Map.of(), driver.fill(byName(retyped), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(retyped), Map.of(), true).failures());
         assertEquals(retyped, driver.read().sets().get(NETS4.name()));
     }
 
     @Test
     void iptablesMatchesANamedPortSetOnAddressAndPort() {
-        driver.fill(byName(PORTS4, PORTS6), Map.of());
+        driver.fill(byName(PORTS4, PORTS6), Map.of(), true);
         String rules = "*filter\n:jc-t - [0:0]\n-A jc-t -m set --match-set %s dst,dst -j ACCEPT\nCOMMIT\n";
         assertTrue(host.run(List.of("iptables-restore", "--noflush"), rules.formatted(PORTS4.name())).ok());
         assertTrue(host.run(List.of("ip6tables-restore", "--noflush"), rules.formatted(PORTS6.name())).ok());
@@ -128,10 +128,10 @@ class IpSetDriverKernelTest {
      */
     @Test
     void aValueThatIsNoMemberStopsItsBatchBeforeTheKernelSeesAnyOfIt() {
-        assertEquals(Map.of(), driver.fill(byName(NETS4, NETS6), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(NETS4, NETS6), Map.of(), true).failures());
         IpSetSpec refused = new IpSetSpec(NETS4.name(), Type.NET, 4, Set.of("10.0.0.5/32", "10.0.0.9/32", "10.0.0.300/32"));
         IpSetSpec grown = new IpSetSpec(NETS6.name(), Type.NET, 6, Set.of("fd00::5/128", "fd00::9/128"));
-        Changes changes = driver.fill(byName(refused, grown), Map.of());
+        Changes changes = driver.fill(byName(refused, grown), Map.of(), true);
         assertEquals(Set.of(NETS4.name()), changes.failures().keySet(), changes.toString());
         assertTrue(changes.failures().get(NETS4.name()).contains("10.0.0.300/32"), changes.toString());
         assertEquals(NETS4, driver.read().sets().get(NETS4.name()), "nothing of the refused batch reached the kernel");
@@ -142,13 +142,13 @@ class IpSetDriverKernelTest {
     @Test
     void aMemberTheKernelRefusesIsReportedUnderItsSet() {
         IpSetSpec refused = new IpSetSpec("jc-4s-b", Type.NET, 4, Set.of("10.0.0.5/32", "0.0.0.0/0"));
-        Changes changes = driver.fill(byName(refused, NETS6), Map.of());
+        Changes changes = driver.fill(byName(refused, NETS6), Map.of(), true);
         assertEquals(Set.of(refused.name()), changes.failures().keySet(), changes.toString());
         assertTrue(changes.failures().get(refused.name()).contains("prefix length is not valid for this set (ipset error 4104)"),
                 changes.toString());
         assertEquals(NETS6, driver.read().sets().get(NETS6.name()), "the other set is still filled");
 
-        assertEquals(Map.of(), driver.fill(byName(NETS4, NETS6), Map.of()).failures(), "the next pass goes on from a read-back");
+        assertEquals(Map.of(), driver.fill(byName(NETS4, NETS6), Map.of(), true).failures(), "the next pass goes on from a read-back");
         assertEquals(Map.of(), driver.sweep(byName(NETS4, NETS6)).failures());
         assertEquals(byName(NETS4, NETS6), new TreeMap<>(driver.read().sets()));
     }
@@ -160,10 +160,10 @@ class IpSetDriverKernelTest {
     @Test
     void aRefusedFillingIsNeverSwappedIn() {
         IpSetSpec before = new IpSetSpec("jc-4s-e", Type.NET, 4, hosts(10, 200));
-        assertEquals(Map.of(), driver.fill(byName(before), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(before), Map.of(), true).failures());
         Set<String> others = new HashSet<>(hosts(11, 200));
         others.add("0.0.0.0/0");
-        Changes changes = driver.fill(byName(new IpSetSpec(before.name(), Type.NET, 4, others)), Map.of());
+        Changes changes = driver.fill(byName(new IpSetSpec(before.name(), Type.NET, 4, others)), Map.of(), true);
         assertEquals(Set.of(before.name()), changes.failures().keySet(), changes.toString());
         assertEquals(before, driver.read().sets().get(before.name()), "the set in use is whole");
     }
@@ -178,7 +178,7 @@ class IpSetDriverKernelTest {
     void aBatchCutMidWayIsNotTakenForDoneAndTheNextPassRepairs() {
         IpSetSpec before = new IpSetSpec("jc-4s-c", Type.NET, 4, hosts(10, 20_000));
         IpSetSpec after = new IpSetSpec("jc-4s-c", Type.NET, 4, hosts(11, 20_000));
-        assertEquals(Map.of(), driver.fill(byName(before), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(before), Map.of(), true).failures());
 
         IpSetNetlink kernel = host.ipSets();
         kernel.closeMidBatch(8);
@@ -188,16 +188,16 @@ class IpSetDriverKernelTest {
         assertEquals(List.of(before.name(), IpSetPlanner.temporaryName(before.name())), setNames());
 
         driver.forget();
-        assertEquals(Map.of(), driver.fill(byName(after), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(after), Map.of(), true).failures());
         assertEquals(Map.of(after.name(), after), driver.read().sets());
         assertEquals(List.of(after.name()), setNames(), "the half-filled temporary set is gone");
 
         driver.closeMidBatch(8);
-        Changes cut = driver.fill(byName(before), Map.of());
+        Changes cut = driver.fill(byName(before), Map.of(), true);
         assertEquals(Map.of(), cut.failures(), "the set is written again in a batch of its own");
         assertEquals(Map.of(before.name(), before), driver.read().sets());
         driver.forget();
-        assertEquals(Changes.NONE, driver.fill(byName(before), Map.of()), "the kernel holds exactly what was desired");
+        assertEquals(Changes.NONE, driver.fill(byName(before), Map.of(), true), "the kernel holds exactly what was desired");
     }
 
     /**
@@ -208,12 +208,12 @@ class IpSetDriverKernelTest {
     void aSetOf100000MembersLandsWholeAndSwapsInUnderARule() {
         IpSetSpec first = new IpSetSpec("jc-4s-d", Type.NET, 4, hosts(10, 100_000));
         IpSetSpec second = new IpSetSpec("jc-4s-d", Type.NET, 4, hosts(20, 100_000));
-        assertEquals(Map.of(), driver.fill(byName(first), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(byName(first), Map.of(), true).failures());
         assertEquals(first, driver.read().sets().get(first.name()));
         String rule = "*filter\n:jc-t - [0:0]\n-A jc-t -m set --match-set jc-4s-d src -j ACCEPT\nCOMMIT\n";
         assertTrue(host.run(List.of("iptables-restore", "--noflush"), rule).ok());
 
-        Changes swapped = driver.fill(byName(second), Map.of());
+        Changes swapped = driver.fill(byName(second), Map.of(), true);
         assertEquals(Map.of(), swapped.failures());
         assertEquals(1, swapped.count(Change.SETS_WRITTEN));
         assertEquals(second, driver.read().sets().get(second.name()));
@@ -235,7 +235,7 @@ class IpSetDriverKernelTest {
         int inputSize = IpSetPlanner.fill(byName(large), IpSetSnapshot.EMPTY).input().length();
         var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long before = threads.getCurrentThreadAllocatedBytes();
-        Changes changes = driver.fill(byName(large), Map.of());
+        Changes changes = driver.fill(byName(large), Map.of(), true);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
         assertEquals(Map.of(), changes.failures());
         assertTrue(allocated < inputSize, "allocated " + allocated + " bytes for an input of " + inputSize + " characters");

@@ -42,11 +42,11 @@ class IpSetHashSizeKernelTest {
     @Test
     void aLargeSetIsMadeAtItsSizeAndASwapBringsInOneOfADifferentSize() {
         IpSetSpec small = new IpSetSpec("jc-4s-big", 4, Set.of("10.9.9.9/32"));
-        assertEquals(Map.of(), driver.fill(Map.of(small.name(), small), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(Map.of(small.name(), small), Map.of(), true).failures());
         assertTrue(header(small.name()).contains("hashsize 1024"), header(small.name()));
 
         IpSetSpec large = new IpSetSpec("jc-4s-big", 4, hosts(30_000));
-        Changes swapped = driver.fill(Map.of(large.name(), large), Map.of());
+        Changes swapped = driver.fill(Map.of(large.name(), large), Map.of(), true);
         assertEquals(Map.of(), swapped.failures());
         assertEquals(1, swapped.count(Change.SETS_WRITTEN));
         assertTrue(header(large.name()).contains("hashsize 16384"), header(large.name()));
@@ -54,10 +54,10 @@ class IpSetHashSizeKernelTest {
         assertEquals(Set.of(large.name()), driver.read().sets().keySet(), "the temporary set is gone");
 
         driver.forget();
-        assertEquals(Changes.NONE, driver.fill(Map.of(large.name(), large), Map.of()), "read back, the sized set is the same");
+        assertEquals(Changes.NONE, driver.fill(Map.of(large.name(), large), Map.of(), true), "read back, the sized set is the same");
         IpSetSpec made = new IpSetSpec("jc-6s-big", 6, Set.of("fd00::/64"));
         driver.forget();
-        assertEquals(Map.of(), driver.fill(Map.of(large.name(), large, made.name(), made), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(Map.of(large.name(), large, made.name(), made), Map.of(), true).failures());
         assertTrue(header(made.name()).contains("hashsize 1024"), "a small new set keeps the kernel's default");
     }
 
@@ -72,7 +72,7 @@ class IpSetHashSizeKernelTest {
         members.addAll(Set.of("10.200.0.0/16", "10.201.1.0/24", "10.202.0.128/25"));
         IpSetSpec large = new IpSetSpec("jc-4s-big", 4, members);
         IpSetUpdate update = IpSetPlanner.fill(Map.of(large.name(), large), IpSetSnapshot.EMPTY);
-        assertEquals(Map.of(), driver.fill(Map.of(large.name(), large), Map.of()).failures());
+        assertEquals(Map.of(), driver.fill(Map.of(large.name(), large), Map.of(), true).failures());
         List<String> saved = host.run("ipset", "save", large.name()).check().stdout().lines().toList();
         // ipset prints the seed with all 8 digits: a random one begins with 0 once in 16 (CI, session 33)
         assertTrue(saved.getFirst().contains(String.format(" initval 0x%08x", KernelBuckets.INITVAL)), saved.getFirst());

@@ -68,7 +68,7 @@ class IpSetPlannerTest {
         IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, portsHold.name(), portsHold,
                 denyA.name(), movedA, denyB.name(), movedB, ports.name(), portsNow, fresh.name(), fresh)),
                 Map.of(denyA.name(), SetPolarity.MIXED, ports.name(), SetPolarity.ALLOWING),
-                Map.of(denyB.name(), SetPolarity.MIXED, ports.name(), SetPolarity.DENYING), snapshot(hold, portsHold, denyA, denyB, ports));
+                Map.of(denyB.name(), SetPolarity.MIXED, ports.name(), SetPolarity.DENYING), snapshot(hold, portsHold, denyA, denyB, ports), true);
         assertEquals("""
                 add jc-4-hold 10.0.0.2/32
                 add jc-6-hold fd00::2/128
@@ -105,7 +105,7 @@ class IpSetPlannerTest {
         IpSetSpec denyNow = new IpSetSpec("jc-4s-deny", 4, Set.of("10.0.0.3/32", "10.0.0.2/32"));
         Map<String, SetPolarity> polarities = Map.of(allow.name(), SetPolarity.ALLOWING, deny.name(), SetPolarity.DENYING);
         IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), allowNow,
-                deny.name(), denyNow)), polarities, polarities, snapshot(hold, allow, deny));
+                deny.name(), denyNow)), polarities, polarities, snapshot(hold, allow, deny), true);
         assertEquals("del jc-4s-allow 10.0.0.2/32\nadd jc-4s-deny 10.0.0.2/32\n", update.input().text(),
                 "before the rules: only what tightens");
         assertEquals("add jc-4s-allow 10.0.0.5/32\ndel jc-4s-deny 10.0.0.4/32\n", update.later().text(),
@@ -114,7 +114,7 @@ class IpSetPlannerTest {
 
         IpSetSpec arrived = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.2/32", "10.0.0.9/32"));
         IpSetUpdate remote = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), arrived)),
-                polarities, polarities, snapshot(hold, allow));
+                polarities, polarities, snapshot(hold, allow), true);
         assertEquals("", remote.input().text(), "a new remote endpoint in an allowing set: nothing before the rules");
         assertEquals("add jc-4s-allow 10.0.0.9/32\n", remote.later().text(), "and not held");
     }
@@ -129,9 +129,29 @@ class IpSetPlannerTest {
         IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32"));
         IpSetSpec arrived = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.9/32"));
         IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, allow.name(), arrived)),
-                null, Map.of(allow.name(), SetPolarity.ALLOWING), snapshot(hold, allow));
+                null, Map.of(allow.name(), SetPolarity.ALLOWING), snapshot(hold, allow), true);
         assertEquals("add jc-4-hold 10.0.0.9/32\nadd jc-4s-allow 10.0.0.9/32\n", update.input().text());
         assertEquals("del jc-4-hold 10.0.0.9/32\n", update.later().text());
+    }
+
+    /**
+     * With the hold not in force (the kernel refused its set or rules), a mixed set's change is not written at all and
+     * is reported, its set left as the kernel has it; the other sets' changes are planned as ever.
+     */
+    @Test
+    void withTheHoldNotInForceAMixedSetsChangeWaitsAndIsReported() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec mixed = new IpSetSpec("jc-4s-mixed", 4, Set.of("10.0.0.1/32"));
+        IpSetSpec allow = new IpSetSpec("jc-4s-allow", 4, Set.of("10.0.0.1/32", "10.0.0.2/32"));
+        Map<String, SetPolarity> polarities = Map.of(mixed.name(), SetPolarity.MIXED, allow.name(), SetPolarity.ALLOWING);
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold,
+                        mixed.name(), new IpSetSpec(mixed.name(), 4, Set.of("10.0.0.2/32")),
+                        allow.name(), new IpSetSpec(allow.name(), 4, Set.of("10.0.0.1/32", "10.0.0.3/32")))),
+                polarities, polarities, snapshot(hold, mixed, allow), false);
+        assertEquals("del jc-4s-allow 10.0.0.2/32\n", update.input().text(), "nothing of the mixed set, nothing held");
+        assertEquals("add jc-4s-allow 10.0.0.3/32\n", update.later().text());
+        assertEquals(mixed, update.after().sets().get(mixed.name()), "the mixed set stays as the kernel has it");
+        assertTrue(update.changes().failures().get(IpSetDriver.WITHHELD).contains("jc-4s-mixed"), update.changes().toString());
     }
 
     /** A large change of a set of one polarity: its tightening part before the rules, the swap to its final members after. */
@@ -141,7 +161,7 @@ class IpSetPlannerTest {
         Set<String> now = new HashSet<>(hosts(200));
         now.remove("10.1.0.0/32");
         IpSetUpdate update = IpSetPlanner.fill(Map.of(allow.name(), new IpSetSpec(allow.name(), 4, now)),
-                Map.of(allow.name(), SetPolarity.ALLOWING), Map.of(), snapshot(allow));
+                Map.of(allow.name(), SetPolarity.ALLOWING), Map.of(), snapshot(allow), true);
         assertEquals("del jc-4s-allow 10.1.0.0/32\n", update.input().text(), "the one delete before the rules");
         String temporary = IpSetPlanner.temporaryName(allow.name());
         assertTrue(update.later().text().startsWith("create " + temporary + " "), update.later().text());

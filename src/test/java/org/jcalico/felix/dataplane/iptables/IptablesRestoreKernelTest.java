@@ -343,7 +343,7 @@ class IptablesRestoreKernelTest {
         IpSetDriver ipsets = new IpSetDriver(host);
         for (int i = 0; i < 30; i++) {
             IpSetSpec set = new IpSetSpec("jc-4s-" + i, IpSetSpec.Type.NET, 4, Set.of("10.0.0." + i + "/32"));
-            assertEquals(Map.of(), ipsets.fill(Map.of(set.name(), set), Map.of()).failures());
+            assertEquals(Map.of(), ipsets.fill(Map.of(set.name(), set), Map.of(), true).failures());
             IptablesState matching = new IptablesState(4, Map.of("filter", Map.of("jc-a",
                     new Chain("jc-a", List.of("-m set --match-set " + set.name() + " src -j ACCEPT")))), List.of());
             assertEquals(Map.of(), iptables.apply(matching, Set.of()).failures());
