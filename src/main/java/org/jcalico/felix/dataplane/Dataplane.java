@@ -37,7 +37,7 @@ public final class Dataplane {
      * old members might allow what the policy denies before and after (docs/dataplane.md, "Session 55 (t-hunt)").
      */
     private static final String UNHELD = "the change's rules not written, the kernel keeps the rules before it: the "
-            + "change of sets the rules match both to allow and to deny needs the hold, which the kernel did not take";
+            + "change of sets the rules match both to allow and to deny needs the hold, which is not in force";
     private static final IptablesState NO_IPV4_RULES = new IptablesState(4, Map.of(), List.of());
     private static final IptablesState NO_IPV6_RULES = new IptablesState(6, Map.of(), List.of());
     private final IpSetDriver ipSets;
@@ -217,7 +217,8 @@ public final class Dataplane {
             Changes filled = times.time("ipsets",
                     () -> ipSets.fill(desired.ipSets(), desired.polarities(), held.failures().isEmpty()));
             if (filled.failures().containsKey(IpSetDriver.WITHHELD)) {
-                return held.plus(filled).plus(Changes.failure("iptables", UNHELD));
+                return held.plus(filled).plus(Changes.failure("iptables",
+                        UNHELD + " (" + String.join("; ", held.failures().values()) + ")"));
             }
             Changes rules = both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6));
             // the sets loosen and the held addresses are freed once the rules of the change are in: before, old rules

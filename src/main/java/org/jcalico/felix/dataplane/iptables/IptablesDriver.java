@@ -85,7 +85,8 @@ public final class IptablesDriver {
      * rules in force are this driver's writing (every state calc renders for iptables has them) or have them already.
      * Reads the kernel back unless this driver knows what it holds, and keeps what it read for the next apply, so a
      * restart over its own rules reads nothing more than before and writes nothing. The writer must run only once the
-     * hold sets exist; a refused write is reported under "TOOL hold" (the apply then writes no mixed change, nor rules).
+     * hold sets exist; a refused write, or rules that cannot be read back, is reported under "TOOL hold" (the apply then
+     * writes no mixed change, nor rules).
      */
     public Optional<Supplier<Changes>> hold(IptablesState desired) {
         try {
@@ -93,9 +94,9 @@ public final class IptablesDriver {
                 programmed = read();
                 written = null;
             }
-        } catch (KernelException e) {
-            // the apply's read-back meets the same and reports it
-            return Optional.empty();
+        } catch (KernelException unread) {
+            // rules that cannot be read may lack the hold: it is not known to be in force
+            return Optional.of(() -> Changes.failure(tool("") + " hold", unread.getMessage()));
         }
         if (written != null) {
             return Optional.empty();

@@ -7,21 +7,41 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.KernelException;
+import org.jcalico.util.Shown;
 
 /**
  * Reads the jcalico-owned part out of iptables-save output: the jc- chains, and the tagged rules in built-in chains
  * with their positions. Other chains are skipped.
  */
 public final class IptablesSaveParser {
+    /**
+     * What iptables-nft prints, exiting 0, instead of a table holding a rule it cannot express (another program's nft
+     * rule: a connection-count limit, a set of its own): none of the table's chains, jcalico's included.
+     */
+    private static final Pattern INCOMPATIBLE = Pattern.compile("^# Table `(.*)' is incompatible, use 'nft' tool\\.$");
+
     private IptablesSaveParser() {
     }
 
+    /**
+     * @throws KernelException when SAVE leaves a table out as incompatible: read as empty, it would have the driver
+     *                         guard, hook and write over chains it cannot see (docs/dataplane.md, "Session 55 (t-hunt)")
+     */
     public static IptablesSnapshot parse(String save) {
         Map<String, TableState> tables = new LinkedHashMap<>();
         String tableName = null;
         TableReader table = null;
         for (String line : save.split("\n")) {
+            Matcher incompatible = INCOMPATIBLE.matcher(line);
+            if (incompatible.matches()) {
+                throw new KernelException("table '" + Shown.value(incompatible.group(1)) + "' cannot be read back: it holds"
+                        + " rules iptables cannot express (another program's nft rules; 'nft list table' shows them), so"
+                        + " jcalico cannot see its own chains there and writes none until they are gone");
+            }
             if (line.startsWith("*")) {
                 tableName = line.substring(1).strip();
                 table = new TableReader();
