@@ -36,13 +36,9 @@ public final class IptablesSaveParser {
         String tableName = null;
         TableReader table = null;
         for (String line : save.split("\n")) {
-            Matcher incompatible = INCOMPATIBLE.matcher(line);
-            if (incompatible.matches()) {
-                throw new KernelException("table '" + Shown.value(incompatible.group(1)) + "' cannot be read back: it holds"
-                        + " rules iptables cannot express (another program's nft rules; 'nft list table' shows them), so"
-                        + " jcalico cannot see its own chains there and writes none until they are gone");
-            }
-            if (line.startsWith("*")) {
+            if (line.startsWith("#")) {
+                refuseIncompatible(line);
+            } else if (line.startsWith("*")) {
                 tableName = line.substring(1).strip();
                 table = new TableReader();
             } else if (table == null) {
@@ -57,6 +53,16 @@ public final class IptablesSaveParser {
             }
         }
         return new IptablesSnapshot(tables);
+    }
+
+    /** Throws when COMMENT says a table was left out as incompatible (only a comment can: rule lines are not matched). */
+    private static void refuseIncompatible(String comment) {
+        Matcher incompatible = INCOMPATIBLE.matcher(comment);
+        if (incompatible.matches()) {
+            throw new KernelException("table '" + Shown.value(incompatible.group(1)) + "' cannot be read back: it holds"
+                    + " rules iptables cannot express (another program's nft rules; 'nft list table' shows them), so"
+                    + " jcalico cannot see its own chains there and writes none until they are gone");
+        }
     }
 
     private static final class TableReader {
