@@ -117,14 +117,21 @@ public final class NetworkDriver {
                 new WorkloadException("docker network " + shortId(id) + " is not known to dockerd at " + docker.socket())));
         LabelRules.checkKey("network", NETWORK_LABEL + network.name());
         String mac = empty(given.macAddress()) ? null : given.macAddress().toLowerCase();
+        // started only once this call is the endpoint's one: a second CreateEndpoint of it (a caller retrying, or two at
+        // once) is refused and leaves the first's attach, which its Join waits for, alone
+        CompletableFuture<Void> first = new CompletableFuture<>();
         CompletableFuture<Optional<Map<String, String>>> labels =
-                CompletableFuture.supplyAsync(() -> labelsAtJoin(network.name()), Thread::startVirtualThread);
+                first.thenApplyAsync(go -> labelsAtJoin(network.name()), Thread::startVirtualThread);
         // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
         // is done meanwhile, and Join waits for it; the labels are needed only by the endpoint record, so the intent,
         // the address and the veth do not wait for dockerd's answer
-        CompletableFuture<Void> attached = CompletableFuture.runAsync(() -> attach(request.endpointId(), network.name(), nets,
+        CompletableFuture<Void> attached = first.thenRunAsync(() -> attach(request.endpointId(), network.name(), nets,
                 mac, labels, List.of()), Thread::startVirtualThread);
-        created.put(request.endpointId(), new Created(network.name(), nets, mac, labels, attached));
+        if (created.putIfAbsent(request.endpointId(), new Created(network.name(), nets, mac, labels, attached)) != null) {
+            throw new ValidationException("docker endpoint " + shortId(request.endpointId())
+                    + " was created already: a second CreateEndpoint of it is refused (DeleteEndpoint first)");
+        }
+        first.complete(null);
         return new Protocol.CreateEndpointAnswer(null);
     }
 
