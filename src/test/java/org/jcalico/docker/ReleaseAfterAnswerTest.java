@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -16,11 +14,8 @@ import org.jcalico.ipam.Ipam;
 import org.jcalico.log.Log;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * dockerd's release calls (DeleteEndpoint, ReleaseAddress) answer before their datastore work, which follows in
@@ -30,29 +25,13 @@ import org.junit.jupiter.api.io.TempDir;
  * done.
  */
 @Tag("kernel")
-class ReleaseAfterAnswerTest {
+class ReleaseAfterAnswerTest extends PluginKernelTest {
     private static final String DOCKER_ENDPOINT = "d".repeat(64);
     private static final long LOCKED_MILLIS = 1500;
 
-    @TempDir
-    Path dir;
-    private PluginFixture node;
-    private NetworkDriver network;
-    private IpamDriver ipam;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        node = new PluginFixture("jcsd-drelease-", dir);
-        node.serveDockerd(() -> { });
-        network = node.networkDriver();
-        ipam = new IpamDriver(node.store, PluginFixture.NODE, network);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (node != null) {
-            node.close();
-        }
+    @Override
+    String prefix() {
+        return "jcsd-drelease-";
     }
 
     @Test

@@ -3,8 +3,6 @@ package org.jcalico.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.model.WorkloadEndpoint;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The plugin's calls made twice at once for one endpoint, as a retrying or hostile caller on the plugin's socket
@@ -26,28 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
  * with the one attach, and once DeleteEndpoint and ReleaseAddress have run nothing of the endpoint is left.
  */
 @Tag("kernel")
-class TwiceAtOnceTest {
+class TwiceAtOnceTest extends PluginKernelTest {
     private static final String DOCKER_ENDPOINT = "e".repeat(64);
 
-    @TempDir
-    Path dir;
-    private PluginFixture node;
-    private NetworkDriver network;
-    private IpamDriver ipam;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        node = new PluginFixture("jcsd-dtwice-", dir);
-        node.serveDockerd(() -> { });
-        network = node.networkDriver();
-        ipam = new IpamDriver(node.store, PluginFixture.NODE, network);
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        if (node != null) {
-            node.close();
-        }
+    @Override
+    String prefix() {
+        return "jcsd-dtwice-";
     }
 
     @Test
