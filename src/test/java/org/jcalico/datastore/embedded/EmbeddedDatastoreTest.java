@@ -62,6 +62,31 @@ class EmbeddedDatastoreTest extends DatastoreContract {
         }
     }
 
+    /**
+     * No connection asks the driver for generated keys, which nothing reads: with them, every statement was matched
+     * against a regular expression and every INSERT followed by a statement of the driver's own
+     * ({@code SELECT last_insert_rowid()}), prepared and run in each commit of each write.
+     */
+    @Test
+    void noConnectionRunsTheDriversGeneratedKeysQuery() throws Exception {
+        Path file = dir.resolve("keys.db");
+        EmbeddedDatastore.open(file).close();
+        for (OpenMode mode : List.of(OpenMode.WRITE, OpenMode.READ)) {
+            StoreFile.Opened opened = StoreFile.open(file, mode, false);
+            try (java.sql.Statement statement = opened.connection().createStatement()) {
+                if (mode == OpenMode.WRITE) {
+                    statement.execute("CREATE TEMP TABLE t (x)");
+                    statement.execute("INSERT INTO t VALUES (1)");
+                }
+                try (java.sql.ResultSet keys = statement.getGeneratedKeys()) {
+                    assertTrue(keys == null || !keys.next(), "generated keys after an INSERT, for " + mode);
+                }
+            } finally {
+                opened.connection().close();
+            }
+        }
+    }
+
     @Test
     void aWatcherSeesAnotherProcessesWritesWithinMilliseconds() throws Exception {
         Path file = dir.resolve("shared.db");
