@@ -14,14 +14,15 @@ public final class JvmCommand {
      * callees, the record's constructor and its checks, all inlined) was the longest of `bench scale`'s start, on one of
      * the two cores while the listing was read, and its arena kept some 15 MB resident after in sync (docs/agent.md,
      * "Start-up of the agent", session 44). And the JDK's loops over a list with a consumer (an immutable list's
-     * forEach, and its stream's), which every part of the agent runs with consumers of its own: C2 compiled them with
+     * forEach, its stream's, and a stream's map), which every part of the agent runs with consumers of its own: C2 compiled them with
      * the first calculation's consumers inlined, 1.4-12 s of a core each under load, often in the idle seconds after
      * in sync (at nice 19 then) and again after an uncommon trap of another consumer (docs/agent.md, "Session 55
      * (p-start)"). Their callees, the consumers among them, are compiled on their own as before: a loop at the first
      * tier costs a call of its consumer per element.
      */
     static final List<String> FIRST_TIER_ONLY = List.of("org.jcalico.model.StoredRecords::endpoint",
-            "java.lang.Iterable::forEach", "java.util.AbstractList$RandomAccessSpliterator::forEachRemaining");
+            "java.lang.Iterable::forEach", "java.util.AbstractList$RandomAccessSpliterator::forEachRemaining",
+            "java.util.stream.ReferencePipeline$3$1::accept");
     /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
@@ -40,17 +42,14 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), StoredEndpointReads.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
+        String out = compilations(StoredEndpointReads.class);
         assertTrue(out.contains("decoded 100000"), out);
         // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
         assertFirstTierOnly(out, "org.jcalico.model.StoredRecords::endpoint");
     }
 
     /**
-     * The JDK's loops over a list with a consumer (List.of(...).forEach, and a stream's over an immutable list), which
+     * The JDK's loops over a list with a consumer (List.of(...).forEach, a stream's over an immutable list, and a stream's map), which
      * every part of the agent runs with consumers of its own, are never compiled by C2 in the agent's JVM: compiled for
      * the first calculation's consumers, inlined, C2 took up to 12 s of a core on one of them, often in the seconds after
      * in sync, and an uncommon trap of another consumer sent it back to do it again (docs/agent.md, "Session 55
@@ -58,13 +57,20 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmLoopsOverListsWithFirstTierCode() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), ListLoops.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
+        String out = compilations(ListLoops.class);
         assertTrue(out.contains("summed "), out);
         assertFirstTierOnly(out, "java.lang.Iterable::forEach");
         assertFirstTierOnly(out, "java.util.AbstractList$RandomAccessSpliterator::forEachRemaining");
+        assertFirstTierOnly(out, "java.util.stream.ReferencePipeline$3$1::accept");
+    }
+
+    /** What MAIN printed, run in a JVM with the agent's options, its compilations among it (-XX:+PrintCompilation). */
+    private static String compilations(Class<?> main) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), main))
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        return out;
     }
 
     /**
@@ -77,10 +83,17 @@ class JvmCommandTest {
         assertTrue(compiled.stream().anyMatch(line -> line.matches("\\s*\\d+\\s+\\d+\\s+[% ]*1\\s+.*")),
                 method + " compiled by the first tier in full: " + compiled);
         Set<String> optimized = compiled.stream().filter(line -> line.matches("\\s*\\d+\\s+\\d+\\s+[% ]*4\\s+.*"))
-                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
+                .map(JvmCommandTest::compileId).collect(Collectors.toSet());
         Set<String> givenUp = compiled.stream().filter(line -> line.contains("COMPILE SKIPPED"))
-                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
+                .map(JvmCommandTest::compileId).collect(Collectors.toSet());
         assertEquals(givenUp, optimized, method + " never by C2: " + compiled);
+    }
+
+    /** A compilation's id: the number before its flags and level, after a time stamp that a skipped one's line may lack. */
+    private static String compileId(String line) {
+        Matcher matcher = Pattern.compile("\\s*(?:\\d+\\s+)?(\\d+)\\s+[%sbn! ]*[0-4]\\s").matcher(line);
+        assertTrue(matcher.lookingAt(), line);
+        return matcher.group(1);
     }
 
     /** Sums lists of numbers through a few consumers, looped and streamed, as the agent's passes do with theirs. */
@@ -93,6 +106,7 @@ class JvmCommandTest {
                 numbers.forEach(number -> sum[0] ^= number);
                 numbers.stream().forEach(number -> sum[0] -= number >> 1);
                 numbers.stream().forEach(number -> sum[0] += number & 7);
+                numbers.stream().map(number -> number * 3).forEach(number -> sum[0] += number);
             }
             System.out.println("summed " + sum[0]);
         }
