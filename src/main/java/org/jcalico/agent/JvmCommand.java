@@ -2,27 +2,20 @@ package org.jcalico.agent;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.jcalico.datastore.DatastoreUrl;
 
 /** How to run jcalico again in a new JVM (the agent and its supervisor, the lab's hosts, the benchmarks): same java, same jar. */
 public final class JvmCommand {
     /**
-     * The methods that the agent's optimizing compiler (C2) gives up on at once, its budget of nodes being far below what
-     * their graphs need, so that the first tier (C1) compiles them fully instead. Reading a stored endpoint, which an
-     * agent's first listing runs 100,000 times in a big cluster and hardly ever again: C2's compilation of it (its
+     * The method that the agent's optimizing compiler (C2) gives up on at once, its budget of nodes being far below what
+     * its graph needs, so that the first tier (C1) compiles it fully instead: reading a stored endpoint, which an
+     * agent's first listing runs 100,000 times in a big cluster and hardly ever again. C2's compilation of it (its
      * callees, the record's constructor and its checks, all inlined) was the longest of `bench scale`'s start, on one of
      * the two cores while the listing was read, and its arena kept some 15 MB resident after in sync (docs/agent.md,
-     * "Start-up of the agent", session 44). And the JDK's loops over a list with a consumer (an immutable list's
-     * forEach, its stream's, and a stream's map), which every part of the agent runs with consumers of its own: C2 compiled them with
-     * the first calculation's consumers inlined, 1.4-12 s of a core each under load, often in the idle seconds after
-     * in sync (at nice 19 then) and again after an uncommon trap of another consumer (docs/agent.md, "Session 55
-     * (p-start)"). Their callees, the consumers among them, are compiled on their own as before: a loop at the first
-     * tier costs a call of its consumer per element.
+     * "Start-up of the agent", session 44). Its callees are compiled on their own as before; a change's one endpoint
+     * decodes in microseconds either way.
      */
-    static final List<String> FIRST_TIER_ONLY = List.of("org.jcalico.model.StoredRecords::endpoint",
-            "java.lang.Iterable::forEach", "java.util.AbstractList$RandomAccessSpliterator::forEachRemaining",
-            "java.util.stream.ReferencePipeline$3$1::accept");
+    static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
     /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
@@ -41,12 +34,12 @@ public final class JvmCommand {
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
      * (docs/agent.md, "Memory"); and {@link #FIRST_TIER_ONLY}.
      */
-    public static final List<String> AGENT_FLAGS = Stream.concat(Stream.of("-XX:+UseSerialGC",
-            "-XX:+UseCompactObjectHeaders", "-Xms8m", "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
+    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
+            "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
-            "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet"),
-            FIRST_TIER_ONLY.stream().map(method -> "-XX:CompileCommand=MaxNodeLimit," + method + ",1000")).toList();
+            "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000");
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
      * it runs interpreted (no compiler threads, arenas or compiled code: 8 MB of RSS, and it starts the agent as soon as

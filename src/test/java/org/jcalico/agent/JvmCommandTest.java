@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
@@ -42,74 +40,22 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
-        String out = compilations(StoredEndpointReads.class);
-        assertTrue(out.contains("decoded 100000"), out);
-        // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
-        assertFirstTierOnly(out, "org.jcalico.model.StoredRecords::endpoint");
-    }
-
-    /**
-     * The JDK's loops over a list with a consumer (List.of(...).forEach, a stream's over an immutable list, and a stream's map), which
-     * every part of the agent runs with consumers of its own, are never compiled by C2 in the agent's JVM: compiled for
-     * the first calculation's consumers, inlined, C2 took up to 12 s of a core on one of them, often in the seconds after
-     * in sync, and an uncommon trap of another consumer sent it back to do it again (docs/agent.md, "Session 55
-     * (p-start)"). Run: a few consumers over lists, as many times as C2 needs to take a loop.
-     */
-    @Test
-    void theAgentsJvmLoopsOverListsWithFirstTierCode() throws IOException, InterruptedException {
-        String out = compilations(ListLoops.class);
-        assertTrue(out.contains("summed "), out);
-        assertFirstTierOnly(out, "java.lang.Iterable::forEach");
-        assertFirstTierOnly(out, "java.util.AbstractList$RandomAccessSpliterator::forEachRemaining");
-        assertFirstTierOnly(out, "java.util.stream.ReferencePipeline$3$1::accept");
-    }
-
-    /** What MAIN printed, run in a JVM with the agent's options, its compilations among it (-XX:+PrintCompilation). */
-    private static String compilations(Class<?> main) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), main))
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), StoredEndpointReads.class))
                 .redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), out);
-        return out;
-    }
-
-    /**
-     * METHOD (as -XX:+PrintCompilation names it) was compiled by the first tier in full and never by C2: a compilation's
-     * line comes when it starts, and again with COMPILE SKIPPED when given up, by its id.
-     */
-    private static void assertFirstTierOnly(String printed, String method) {
-        List<String> compiled = printed.lines().filter(line -> line.contains(" " + method + " ") && !line.contains(" made not entrant"))
-                .toList();
-        assertTrue(compiled.stream().anyMatch(line -> line.matches("\\s*\\d+\\s+\\d+\\s+[% ]*1\\s+.*")),
-                method + " compiled by the first tier in full: " + compiled);
-        Set<String> optimized = compiled.stream().filter(line -> line.matches("\\s*\\d+\\s+\\d+\\s+[% ]*4\\s+.*"))
-                .map(JvmCommandTest::compileId).collect(Collectors.toSet());
+        // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
+        String method = " org.jcalico.model.StoredRecords::endpoint ";
+        List<String> compiled = out.lines().filter(line -> line.contains(method) && !line.contains(" made not entrant")).toList();
+        assertTrue(out.contains("decoded 100000"), out);
+        assertTrue(compiled.stream().anyMatch(line -> line.matches("\\s*\\d+\\s+\\d+\\s+1\\s+.*")),
+                "compiled by the first tier in full: " + compiled);
+        // a compilation's line comes when it starts, and again with COMPILE SKIPPED when given up: by its id
+        Set<String> optimized = compiled.stream().filter(line -> line.matches("\\s*\\d+\\s+\\d+\\s+4\\s+.*"))
+                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
         Set<String> givenUp = compiled.stream().filter(line -> line.contains("COMPILE SKIPPED"))
-                .map(JvmCommandTest::compileId).collect(Collectors.toSet());
-        assertEquals(givenUp, optimized, method + " never by C2: " + compiled);
-    }
-
-    /** A compilation's id: the number before its flags and level, after a time stamp that a skipped one's line may lack. */
-    private static String compileId(String line) {
-        Matcher matcher = Pattern.compile("\\s*(?:\\d+\\s+)?(\\d+)\\s+[%sbn! ]*[0-4]\\s").matcher(line);
-        assertTrue(matcher.lookingAt(), line);
-        return matcher.group(1);
-    }
-
-    /** Sums lists of numbers through a few consumers, looped and streamed, as the agent's passes do with theirs. */
-    static final class ListLoops {
-        public static void main(String[] args) {
-            List<Long> numbers = java.util.stream.LongStream.range(0, 1_000).boxed().toList();
-            long[] sum = new long[1];
-            for (int i = 0; i < 3_000; i++) {
-                numbers.forEach(number -> sum[0] += number);
-                numbers.forEach(number -> sum[0] ^= number);
-                numbers.stream().forEach(number -> sum[0] -= number >> 1);
-                numbers.stream().forEach(number -> sum[0] += number & 7);
-                numbers.stream().map(number -> number * 3).forEach(number -> sum[0] += number);
-            }
-            System.out.println("summed " + sum[0]);
-        }
+                .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
+        assertEquals(givenUp, optimized, "never by C2: " + compiled);
     }
 
     /** Decodes one stored endpoint 100,000 times, as a big cluster's listing decodes its endpoints. */
