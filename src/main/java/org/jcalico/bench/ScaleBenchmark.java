@@ -192,11 +192,16 @@ public final class ScaleBenchmark {
                 // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
                 // gives back what the compilers freed after the readings above (docs/agent.md, "Memory", session 52)
                 java.util.Optional<ProcessCpu> beforeSettling = ProcessCpu.of(agent.pid());
+                java.util.Optional<ThreadCpu> threadsBefore = ThreadCpu.of(agent.pid());
                 Thread.sleep(SETTLE_MILLIS);
-                // meanwhile the agent's periodic resync (every 10 s by default) read its kernel back
+                // meanwhile the agent's periodic resync (every 10 s by default) read its kernel back; which threads spent
+                // the window's CPU is printed, as it is seconds in some runs and a fraction in others (session 55)
                 String idleCpu = beforeSettling.flatMap(before -> ProcessCpu.of(agent.pid()).map(after -> after.since(before)))
-                        .map(spent -> String.format("; the agent's CPU meanwhile %.2f s, its collector's %.2f s", spent.totalMillis()
-                                / 1000.0, spent.collectorMillis() / 1000.0)).orElse("");
+                        .map(spent -> String.format("; the agent's CPU meanwhile %.2f s, its JIT compilers' %.2f s, its"
+                                + " collector's %.2f s", spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0,
+                                spent.collectorMillis() / 1000.0)).orElse("")
+                        + threadsBefore.flatMap(before -> ThreadCpu.of(agent.pid()).map(after -> "; its busiest threads "
+                                + after.busiestSince(before, 4))).orElse("");
                 print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
                         + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
                 print(out, MachineLoad.describe(loadBefore));
