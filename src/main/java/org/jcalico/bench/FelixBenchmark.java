@@ -105,6 +105,8 @@ public final class FelixBenchmark {
         out.println("       program N: the worker's JVM meanwhile: " + JvmWork.describe(timings.program(), jvm[0], jvm[1], jvm[2],
                 jvm[3], jvm[4]) + " (of " + Runtime.getRuntime().availableProcessors() + " cores, which the floor's tools"
                 + " have to themselves)");
+        out.println("       program N: the worker's threads, ms on a core (ms waiting for one): "
+                + ThreadCpu.describe(timings.programThreads(), 5_000));
         StringBuilder drivers = new StringBuilder("       add 1, median per driver (two run at once):");
         timings.drivers().forEach((driver, micros) -> drivers.append(String.format(" %s %.1f ms", driver,
                 micros.get(micros.size() / 2) / 1000.0)));
@@ -155,6 +157,7 @@ public final class FelixBenchmark {
         dataplane.start();
         JvmWork jvm = new JvmWork();
         JvmWork.Mark programBefore = jvm.mark();
+        ThreadCpu threadsBefore = ThreadCpu.now();
         long start = System.nanoTime();
         // as the agent's first pass (Agent.program): a resync, with the guard written meanwhile
         Snapshot cold = snapshot(config, endpoints, profiles);
@@ -168,6 +171,7 @@ public final class FelixBenchmark {
         long programCalc = programCalcs[0];
         out.println("program " + programCalc + " " + (System.nanoTime() - start) / 1000);
         JvmWork.Mark programAfter = jvm.mark();
+        out.print(ThreadCpu.lines("program-thread", ThreadCpu.now().since(threadsBefore)));
         out.println("program-jvm " + programAfter.processCpuMicros(programBefore) + " "
                 + programAfter.compilerCpuMicros(programBefore) + " " + programAfter.compileMicros(programBefore) + " "
                 + programAfter.collections(programBefore) + " " + programAfter.pauseMicros(programBefore));
@@ -185,16 +189,19 @@ public final class FelixBenchmark {
         for (int i = 0; i < ADDS; i++) {
             endpoints.add(endpoint("local", size + i));
             JvmWork.Mark before = jvm.mark();
+            ThreadCpu threads = ThreadCpu.now();
             start = System.nanoTime();
             HostState desired = calculator.calculate(snapshot(config, endpoints, profiles));
             long calc = (System.nanoTime() - start) / 1000;
             DataplaneReport report = check(dataplane.apply(desired));
             long took = (System.nanoTime() - start) / 1000;
+            Map<String, ThreadCpu.Spent> spent = ThreadCpu.now().since(threads);
             JvmWork.Mark after = jvm.mark();
             out.println("add " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
                     + " " + report.count(Change.SET_MEMBERS_ADDED)
                     + " " + after.compileMicros(before));
-            report.drivers().forEach((name, spent) -> out.println("driver " + name + " " + spent.toNanos() / 1000));
+            report.drivers().forEach((name, time) -> out.println("driver " + name + " " + time.toNanos() / 1000));
+            out.print(ThreadCpu.lines("add-thread", spent));
         }
         // read back after the adds, so that a compiler thread HotSpot started during them counts too
         out.println("compilers " + CompilerThreads.niceValues().toString().replace(' ', '_'));
@@ -217,17 +224,19 @@ public final class FelixBenchmark {
      * members it added, each driver.
      */
     private record Add(long calc, long total, long collections, long pause, long members, long compile,
-                       Map<String, Long> drivers) {
+                       Map<String, Long> drivers, Map<String, ThreadCpu.Spent> threads) {
         String describe() {
             StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", total / 1000.0, calc / 1000.0));
             drivers.forEach((driver, micros) -> text.append(String.format(" %s %.1f ms", driver, micros / 1000.0)));
-            return text.append(String.format("; %d collection(s), %.0f ms paused; JIT %.0f ms compiling)", collections,
-                    pause / 1000.0, compile / 1000.0)).toString();
+            return text.append(String.format("; %d collection(s), %.0f ms paused; JIT %.0f ms compiling; threads, ms on a"
+                    + " core (ms waiting for one): %s)", collections, pause / 1000.0, compile / 1000.0,
+                    ThreadCpu.describe(threads, 100))).toString();
         }
     }
 
     /** What the worker measured, in microseconds; adds in their order, and their totals and calculation shares sorted. */
-    private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers, int rehearsalRounds,
+    private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers,
+                           Map<String, ThreadCpu.Spent> programThreads, int rehearsalRounds,
                            long rehearsal, String room, String peak, String compilers, List<Add> inOrder, List<Long> calcs,
                            List<Long> adds, Map<String, List<Long>> drivers) {
         static Timings parse(String output) {
@@ -240,6 +249,7 @@ public final class FelixBenchmark {
             String room = "not made";
             String compilers = "not read";
             Map<String, Long> programDrivers = new java.util.TreeMap<>();
+            Map<String, ThreadCpu.Spent> programThreads = new java.util.TreeMap<>();
             List<Add> inOrder = new ArrayList<>();
             for (String line : output.lines().toList()) {
                 String[] words = line.split(" ");
@@ -259,14 +269,18 @@ public final class FelixBenchmark {
                     peak = words[1].replace('_', ' ');
                 } else if (words[0].equals("compilers")) {
                     compilers = words[1].replace('_', ' ');
+                } else if (words[0].equals("program-thread")) {
+                    ThreadCpu.parse(words, programThreads);
                 } else if (words[0].equals("program-driver")) {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
                 } else if (words[0].equals("add")) {
                     inOrder.add(new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
                             Long.parseLong(words[4]), Long.parseLong(words[5]), Long.parseLong(words[6]),
-                            new java.util.TreeMap<>()));
+                            new java.util.TreeMap<>(), new java.util.TreeMap<>()));
                 } else if (words[0].equals("driver") && !inOrder.isEmpty()) {
                     inOrder.getLast().drivers().put(words[1], Long.parseLong(words[2]));
+                } else if (words[0].equals("add-thread") && !inOrder.isEmpty()) {
+                    ThreadCpu.parse(words, inOrder.getLast().threads());
                 }
             }
             if (program < 0 || inOrder.size() != ADDS) {
@@ -278,7 +292,7 @@ public final class FelixBenchmark {
             inOrder.forEach(add -> add.drivers().forEach((driver, micros) ->
                     drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
-            return new Timings(program, programCalc, programJvm, programDrivers, rehearsalRounds, rehearsal, room, peak,
+            return new Timings(program, programCalc, programJvm, programDrivers, programThreads, rehearsalRounds, rehearsal, room, peak,
                     compilers, inOrder, calcs, adds, drivers);
         }
 

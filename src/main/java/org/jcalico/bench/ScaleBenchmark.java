@@ -200,8 +200,9 @@ public final class ScaleBenchmark {
                         .map(spent -> String.format("; the agent's CPU meanwhile %.2f s, its JIT compilers' %.2f s, its"
                                 + " collector's %.2f s", spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0,
                                 spent.collectorMillis() / 1000.0)).orElse("")
-                        + threadsBefore.flatMap(before -> ThreadCpu.of(agent.pid()).map(after -> "; its busiest threads "
-                                + after.busiestSince(before, 4))).orElse("");
+                        + threadsBefore.flatMap(before -> ThreadCpu.of(agent.pid()).map(after ->
+                                "; its threads that ran 50 ms or more, ms on a core (ms waiting for one): "
+                                        + ThreadCpu.describe(after.since(before), 50_000))).orElse("");
                 print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
                         + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
                 print(out, MachineLoad.describe(loadBefore));

@@ -20,7 +20,7 @@ import org.jcalico.util.Shown;
  * on one thread, instead of a shell's built-ins in exchanges whose answers must fit a pipe.
  */
 public final class ProcSys {
-    private static final String TOOL = "procsys";
+    static final String TOOL = "procsys";
     private final NamespaceThread<AutoCloseable> thread;
     private final BiConsumer<String, Boolean> observer;
 
@@ -54,7 +54,12 @@ public final class ProcSys {
                 TOOL, observer);
     }
 
-    private static Outcome writeHere(Map<String, String> valuesByPath, Set<String> differing) {
+    /**
+     * The work of {@link #write(Map, Set)} on the calling thread, which must be in the namespace whose settings are
+     * meant: this object's thread, or another {@link NamespaceThread} of the same namespace ({@link
+     * Rtnetlink#settingsThenLinksUp}).
+     */
+    static Outcome writeHere(Map<String, String> valuesByPath, Set<String> differing) {
         Set<String> written = new HashSet<>();
         Map<String, String> refused = new LinkedHashMap<>();
         byte[] buffer = new byte[64];

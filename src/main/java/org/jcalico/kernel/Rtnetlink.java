@@ -279,6 +279,42 @@ public final class Rtnetlink {
                 refusals -> !refusals.isEmpty());
     }
 
+    /**
+     * What {@link #settingsThenLinksUp} did: the settings' outcome as {@link ProcSys#write(Map, Set)}'s, and the links
+     * refused, by index into the names, as {@link #linksUp}'s.
+     */
+    public record SettingsAndLinks(ProcSys.Outcome settings, Map<Integer, String> refusedLinks) {
+    }
+
+    /**
+     * The /proc/sys settings written as {@link ProcSys#write(Map, Set)} writes them, then the links set up as {@link
+     * #linksUp} does, in one piece of work on this object's thread (in this namespace, where the settings' files are
+     * opened too): a link's settings are in place before it comes up (no duplicate address detection on its IPv6
+     * gateway address), and the two are one hand-over to a thread that must be woken and get a core, not two. An add's
+     * interfaces step ran under a millisecond on a core and waited for one 4-75 ms at load 10, its procsys thread
+     * first, then this one (docs/dataplane.md, session 55 (p-cold)). Counted for the observer as a run of procsys and
+     * one of rtnetlink, each as it would have been on its own.
+     *
+     * @throws Interrupted when the work did not finish in time: which settings and links took effect is unknown
+     */
+    public SettingsAndLinks settingsThenLinksUp(Map<String, String> valuesByPath, Set<String> differing,
+                                                List<String> names) {
+        if (names.isEmpty() && valuesByPath.isEmpty()) {
+            return new SettingsAndLinks(new ProcSys.Outcome(Set.of(), Map.of()), Map.of());
+        }
+        // counted under the links' tool when there are links, as linksUp is, and the settings besides; else as procsys
+        SettingsAndLinks done = thread.observed(channel -> {
+            ProcSys.Outcome settings = ProcSys.writeHere(valuesByPath, differing);
+            return new SettingsAndLinks(settings, names.isEmpty() ? Map.of()
+                    : channel.send(names.stream().map(Rtnetlink::upByName).toList()));
+        }, both -> names.isEmpty() ? !both.settings().refused().isEmpty() : !both.refusedLinks().isEmpty(),
+                names.isEmpty() ? ProcSys.TOOL : TOOL, observer);
+        if (!names.isEmpty() && !valuesByPath.isEmpty()) {
+            observer.accept(ProcSys.TOOL, done.settings().refused().isEmpty());
+        }
+        return done;
+    }
+
     /** As {@code ip link set dev NAME up}: the kernel looks the link up by its name. */
     private static NetlinkChannel.Request upByName(String name) {
         return new NetlinkChannel.Request(RTM_NEWLINK, 0,

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class FelixBenchmarkKernelTest {
     /** "N MB used of M MB committed": what StartPeak says it left. */
     private static final Pattern HEAP = Pattern.compile("(\\d+) MB used of (\\d+) MB committed");
+    private static String printout;
 
     @BeforeAll
     static void needsTheKernel() {
@@ -82,11 +83,34 @@ class FelixBenchmarkKernelTest {
         assertTrue(Integer.parseInt(members.group(1)) >= 2 && members.group(1).equals(members.group(2)), members.group());
     }
 
-    /** `bench felix --endpoints 3`'s printout. */
-    private static String benchOfThree() {
-        StringWriter text = new StringWriter();
-        new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
-        return text.toString();
+    /**
+     * Program N and each add say which of the worker's threads ran how long and how long each waited for a core
+     * (/proc's schedstat): a slow step that ran long, waited for a core, or neither (blocked) is told apart at any
+     * load, where wall times are not (session 55: an add's interfaces step of 44.6 ms at load 8 was its procsys thread
+     * waiting 41.1 ms for a core, having run 0.5 ms).
+     */
+    @Test
+    void theWorkerSaysWhatEachThreadRanAndWaited() {
+        String out = benchOfThree();
+        // the main thread calculates: it ran during program N; the figures are milliseconds on a core (waiting)
+        assertTrue(Pattern.compile("program N: the worker's threads, ms on a core \\(ms waiting for one\\): .*\\bjava"
+                + " [\\d.]+ \\([\\d.]+\\)").matcher(out).find(), out);
+        // and the slowest add, with the threads that ran in it
+        assertTrue(Pattern.compile("add 1, the slowest: .* threads, ms on a core \\(ms waiting for one\\): .*java"
+                + " [\\d.]+ \\([\\d.]+\\)").matcher(out).find(), out);
+    }
+
+    /**
+     * `bench felix --endpoints 3`'s printout: one run for the class's tests, which read different lines of it (each
+     * test ran a bench of its own until session 55).
+     */
+    private static synchronized String benchOfThree() {
+        if (printout == null) {
+            StringWriter text = new StringWriter();
+            new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
+            printout = text.toString();
+        }
+        return printout;
     }
 
     private static String line(String out, String marker) {

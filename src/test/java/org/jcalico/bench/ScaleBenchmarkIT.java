@@ -52,7 +52,7 @@ class ScaleBenchmarkIT {
                 + " the agent's CPU to in sync \\d+\\.\\d\\d s, of it its JIT compilers \\d+\\.\\d\\d s.*"), output);
         assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
         assertTrue(output.matches("(?s).*the agent's CPU meanwhile \\d+\\.\\d\\d s, its JIT compilers' \\d+\\.\\d\\d s, its"
-                + " collector's \\d+\\.\\d\\d s; its busiest threads .*"), output);
+                + " collector's \\d+\\.\\d\\d s; its threads that ran 50 ms or more, ms on a core \\(ms waiting for one\\): .*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
         assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains(namespaces + "jcs-"), "its namespace is gone");

@@ -11,19 +11,24 @@ import org.junit.jupiter.api.Test;
 class ThreadCpuTest {
     @Test
     void namesTheBusiestThreadsOfAWindowSummedByName() {
-        ThreadCpu before = new ThreadCpu(Map.of(1L, new ThreadCpu.Named("main", 100), 2L, new ThreadCpu.Named("C2 CompilerThre", 50),
-                3L, new ThreadCpu.Named("VM Thread", 10)));
-        ThreadCpu after = new ThreadCpu(Map.of(1L, new ThreadCpu.Named("main", 100), 2L, new ThreadCpu.Named("C2 CompilerThre", 1050),
-                3L, new ThreadCpu.Named("VM Thread", 40), 4L, new ThreadCpu.Named("C2 CompilerThre", 200)));
-        assertEquals("C2 CompilerThre 1.20 s, VM Thread 0.03 s", after.busiestSince(before, 4));
-        assertEquals("C2 CompilerThre 1.20 s", after.busiestSince(before, 1));
-        assertEquals("none", before.busiestSince(before, 4));
+        ThreadCpu before = new ThreadCpu(Map.of(1L, new ThreadCpu.Thread("main", 100_000, 0),
+                2L, new ThreadCpu.Thread("C2 CompilerThread0", 50_000_000, 1_000_000),
+                3L, new ThreadCpu.Thread("VM Thread", 10_000_000, 0)));
+        ThreadCpu after = new ThreadCpu(Map.of(1L, new ThreadCpu.Thread("main", 100_000, 0),
+                2L, new ThreadCpu.Thread("C2 CompilerThread0", 1_050_000_000, 3_000_000),
+                3L, new ThreadCpu.Thread("VM Thread", 40_000_000, 0),
+                4L, new ThreadCpu.Thread("C2 CompilerThread1", 200_000_000, 500_000)));
+        assertEquals("C2 CompilerThreadN 1200.0 (2.5), VM Thread 30.0 (0.0)",
+                ThreadCpu.describe(after.since(before), 1_000));
+        assertEquals("C2 CompilerThreadN 1200.0 (2.5)", ThreadCpu.describe(after.since(before), 50_000));
+        assertEquals("none read", ThreadCpu.describe(before.since(before), 1));
     }
 
     @Test
-    void readsThisProcesssThreads() {
+    void readsAProcesssThreadsAndNothingOfOneGone() {
         ThreadCpu now = ThreadCpu.of(ProcessHandle.current().pid()).orElseThrow();
-        assertTrue(now.byTid().values().stream().anyMatch(thread -> thread.name().startsWith("C")), now.toString());
+        assertTrue(now.threads().values().stream().anyMatch(thread -> thread.name().startsWith("C")), now.toString());
+        assertEquals(now.threads().keySet(), ThreadCpu.now().threads().keySet());
         assertEquals(Optional.empty(), ThreadCpu.of(Integer.MAX_VALUE));
     }
 }

@@ -21,9 +21,9 @@ import org.jcalico.util.PersistentSortedMap;
  * Configures the host side of endpoint interfaces (sysctls, then link up, so that the IPv6 link-local gateway comes up
  * without duplicate address detection) and the host-wide {@link Sysctls#global()} settings. Settings are written
  * in-process ({@link SysctlWriter}) and links set up in one rtnetlink batch per apply, in-process too
- * ({@link Rtnetlink}), so an endpoint's arrival starts no process; only after {@link #forget()} (start, resync) are
- * the links read back and every interface's settings checked, most of them from the links dump itself ({@link Link}:
- * one dump instead of thousands of reads of /proc/sys files). Only settings that differ are written (the writer reads
+ * ({@link Rtnetlink}), both in one piece of work on the netlink thread, so an endpoint's arrival starts no process;
+ * only after {@link #forget()} (start, resync) are the links read back and every interface's settings checked, most
+ * of them from the links dump itself ({@link Link}: one dump instead of thousands of reads of /proc/sys files). Only settings that differ are written (the writer reads
  * first each that the dump did not answer). An interface, once configured, is left alone until
  * {@link #forget()}; one that does not exist is reported and tried again by the next apply.
  */
@@ -107,14 +107,15 @@ public final class InterfaceDriver {
                 });
             }
             // each setting the dump did not answer is read first (a read costs microseconds), and only one that differs
-            // is written, new interfaces' too
-            SysctlWriter.Outcome outcome = sysctls.write(settings, differing);
-            Map<String, String> refusedKeys = outcome.refused();
-            refusedKeys.forEach((key, error) -> failures.merge(owners.get(key), error, this::join));
-
+            // is written, new interfaces' too; then the links that are down go up, in the same hand-over to the
+            // netlink thread (session 55: an add's step waited for a core once per hand-over, not for its work)
             List<String> down = present.stream().map(EndpointInterface::name)
                     .filter(name -> links == null || !links.get(name).up()).toList();
-            linksUp(down).forEach((index, error) -> failures.merge(down.get(index), error, this::join));
+            SysctlWriter.Settled settled = sysctls.writeThenLinksUp(settings, differing, netlink, down);
+            SysctlWriter.Outcome outcome = settled.settings();
+            Map<String, String> refusedKeys = outcome.refused();
+            refusedKeys.forEach((key, error) -> failures.merge(owners.get(key), error, this::join));
+            settled.refusedLinks().forEach((index, error) -> failures.merge(down.get(index), error, this::join));
 
             Set<String> changed = new HashSet<>(down);
             outcome.written().forEach(key -> changed.add(owners.get(key)));
@@ -157,15 +158,6 @@ public final class InterfaceDriver {
     /** The names of the links that hold an address of the host's (Rtnetlink#addressedLinks). */
     public Set<String> addressedLinks() {
         return netlink.addressedLinks();
-    }
-
-    /** Setting a link up twice does no harm, so a batch whose answers were lost is sent once more, on a fresh socket. */
-    private Map<Integer, String> linksUp(List<String> names) {
-        try {
-            return netlink.linksUp(names);
-        } catch (Rtnetlink.Interrupted e) {
-            return netlink.linksUp(names);
-        }
     }
 
     private String join(String first, String second) {

@@ -3,6 +3,7 @@ package org.jcalico.felix.dataplane.interfaces;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -39,30 +40,63 @@ final class SysctlWriter {
      * files are written without a read.
      */
     Outcome write(Map<String, String> settings, Set<String> differing) {
-        Map<String, String> valuesByPath = new LinkedHashMap<>();
-        Map<String, String> keysByPath = new HashMap<>();
-        Set<String> differingPaths = new HashSet<>();
-        settings.forEach((key, value) -> {
-            if (!VALUE.matcher(value).matches()) {
-                throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
-            }
-            String path = Sysctls.path(key);
-            valuesByPath.put(path, value);
-            keysByPath.put(path, key);
-            if (differing.contains(key)) {
-                differingPaths.add(path);
-            }
-        });
+        Paths paths = Paths.of(settings, differing);
         ProcSys.Outcome outcome;
         try {
-            outcome = files.write(valuesByPath, differingPaths);
+            outcome = files.write(paths.values(), paths.differing());
         } catch (Rtnetlink.Interrupted e) {
-            outcome = files.write(valuesByPath, differingPaths);
+            outcome = files.write(paths.values(), paths.differing());
         }
-        Set<String> written = new HashSet<>();
-        outcome.written().forEach(path -> written.add(keysByPath.get(path)));
-        Map<String, String> refused = new LinkedHashMap<>();
-        outcome.refused().forEach((path, error) -> refused.put(keysByPath.get(path), keysByPath.get(path) + ": " + error));
-        return new Outcome(written, refused);
+        return paths.outcome(outcome);
+    }
+
+    /** What {@link #writeThenLinksUp} did: the settings' outcome, and the refused links' errors by index into names. */
+    record Settled(Outcome settings, Map<Integer, String> refusedLinks) {
+    }
+
+    /**
+     * {@link #write(Map, Set)}, then the links NAMES set up, as one piece of work on NETLINK's thread
+     * ({@link Rtnetlink#settingsThenLinksUp}): one hand-over instead of two. Both are harmless to do twice, so work
+     * that did not finish in time is given once more.
+     */
+    Settled writeThenLinksUp(Map<String, String> settings, Set<String> differing, Rtnetlink netlink, List<String> names) {
+        Paths paths = Paths.of(settings, differing);
+        Rtnetlink.SettingsAndLinks done;
+        try {
+            done = netlink.settingsThenLinksUp(paths.values(), paths.differing(), names);
+        } catch (Rtnetlink.Interrupted e) {
+            done = netlink.settingsThenLinksUp(paths.values(), paths.differing(), names);
+        }
+        return new Settled(paths.outcome(done.settings()), done.refusedLinks());
+    }
+
+    /** Settings as the files they are written to: values and known-differing ones by path, and each path's key. */
+    private record Paths(Map<String, String> values, Set<String> differing, Map<String, String> keys) {
+        static Paths of(Map<String, String> settings, Set<String> differing) {
+            Map<String, String> valuesByPath = new LinkedHashMap<>();
+            Map<String, String> keysByPath = new HashMap<>();
+            Set<String> differingPaths = new HashSet<>();
+            settings.forEach((key, value) -> {
+                if (!VALUE.matcher(value).matches()) {
+                    throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
+                }
+                String path = Sysctls.path(key);
+                valuesByPath.put(path, value);
+                keysByPath.put(path, key);
+                if (differing.contains(key)) {
+                    differingPaths.add(path);
+                }
+            });
+            return new Paths(valuesByPath, differingPaths, keysByPath);
+        }
+
+        /** The files' outcome as the settings' keys. */
+        Outcome outcome(ProcSys.Outcome outcome) {
+            Set<String> written = new HashSet<>();
+            outcome.written().forEach(path -> written.add(keys.get(path)));
+            Map<String, String> refused = new LinkedHashMap<>();
+            outcome.refused().forEach((path, error) -> refused.put(keys.get(path), keys.get(path) + ": " + error));
+            return new Outcome(written, refused);
+        }
     }
 }
