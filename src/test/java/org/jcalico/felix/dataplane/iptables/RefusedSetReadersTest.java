@@ -22,7 +22,9 @@ class RefusedSetReadersTest {
         assertEquals(Set.of("jc-gi-deny"), readers.held(), "a set whose name starts another's is not read");
         assertEquals(Set.of("jc-FORWARD"), readers.shared());
         IptablesState holding = readers.holding(STATE);
-        assertEquals(IptablesDriver.DROP_ONLY, holding.tables().get("filter").get("jc-gi-deny").rules());
+        assertEquals(List.of("-j DROP", "-m set --match-set jc-4s-bad src -j DROP", "-j ACCEPT"),
+                holding.tables().get("filter").get("jc-gi-deny").rules(),
+                "dropping all traffic first, its own rules behind for the kernel to judge");
         assertEquals(STATE.tables().get("filter").get("jc-gi-other"), holding.tables().get("filter").get("jc-gi-other"));
         assertTrue(readers.failures().failures().get("jc-gi-deny").contains("jc-4s-bad"));
     }
