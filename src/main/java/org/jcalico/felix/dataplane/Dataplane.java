@@ -397,6 +397,11 @@ public final class Dataplane {
         ipSets.probeBetweenMessages(probe);
     }
 
+    /** For tests: the ipsets made from now on hold at most MAX_ELEMENTS members (see IpSetDriver#limitSetsTo). */
+    void limitSetsTo(int maxElements) {
+        ipSets.limitSetsTo(maxElements);
+    }
+
     /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */
     void probeFlowForgetting(Runnable probe) {
         routes.probeBeforeForgettingFlows(probe);

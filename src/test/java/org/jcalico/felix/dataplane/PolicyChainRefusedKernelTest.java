@@ -84,10 +84,11 @@ class PolicyChainRefusedKernelTest {
     }
 
     /**
-     * A set the kernel refuses to fill whole (full at its maxelem, as a blocklist that outgrew it would be) is provoked
-     * cheaply: the set is there already, of the right name, type and family, with room for one of its two members (the
-     * planner adopts a set by name, type and family). The Deny that reads it must not enforce part of it and let the
-     * rest through: the policy's chain holds drop-only, its endpoint fails, the others keep working.
+     * A set the kernel refuses to fill whole (full at its maxelem, as a blocklist that outgrew 1,048,576 entries would
+     * be) is provoked cheaply: the dataplane makes its sets with room for one member, and the kernel refuses the Deny's
+     * set its second. The Deny that reads it must not enforce part of it and let the rest through: the policy's chain
+     * drops all traffic, its endpoint fails, the others keep working; once sets are made large enough again, the set
+     * (in use) is replaced and the policy applies.
      */
     @Test
     void aDenyBySetTheKernelRefusesLetsNothingThrough() throws InterruptedException {
@@ -109,9 +110,9 @@ class PolicyChainRefusedKernelTest {
                 Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
                         .withPolicy(List.of(), policies, List.of(), Map.of()));
         IpSetSpec denied = desired.ipSets().get(SetKey.of(Selector.parse("app == \"bad\""), 4).name());
-        // the set the Deny reads, with room for one of its two members
-        host.run("ipset", "create", denied.name(), denied.type().kernelName(), "family", "inet", "maxelem", "1").check();
         Dataplane dataplane = new Dataplane(host);
+        // every set with room for one member: the Deny's has two
+        dataplane.limitSetsTo(1);
         assertTrue(dataplane.start().failures().isEmpty());
         DataplaneReport report = dataplane.apply(desired);
         lab.awaitLinksPassPackets();
@@ -125,7 +126,7 @@ class PolicyChainRefusedKernelTest {
         assertFalse(report.failures().containsKey("jcw4"), "the good endpoint is not the policy's: " + report.failures());
         assertTrue(pings(workloads.get(3), 2), "an endpoint the refused set does not concern keeps working");
 
-        host.run("ipset", "destroy", denied.name());
+        dataplane.limitSetsTo(1 << 20);
         assertTrue(dataplane.resync(desired).failures().isEmpty(), "the whole state applies once the set can hold it");
         assertTrue(pings(workloads.get(3), 1), "good reaches web through the policy");
         assertTrue(blocked(workloads.get(2), 1));
