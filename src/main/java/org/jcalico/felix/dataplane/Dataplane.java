@@ -42,7 +42,7 @@ public final class Dataplane {
             + "change of sets the rules match both to allow and to deny needs the hold, which is not in force";
     /**
      * Why a change's rules were not written: a chain that every endpoint depends on reads a set the kernel refused to
-     * fill, and would judge the set's missing members unlike its others (docs/dataplane.md, "Session 55 (t-full)").
+     * fill, and would judge the set's missing members unlike its others (docs/dataplane.md, "Session 56 (t-full)").
      */
     private static final String UNFILLED = "the change's rules not written, the kernel keeps the rules before it: a "
             + "set the kernel refused to fill is read by chains every endpoint depends on:";
@@ -208,7 +208,7 @@ public final class Dataplane {
      * families' rules written at once, then the sets loosened and the held addresses released, then the sets no longer
      * used destroyed. When the hold could not be put in force, a MIXED set's change is not written, and neither are the
      * rules (a whole refusal: every endpoint fails, the sets stay tightened, the next apply retries). A chain that reads
-     * a set whose fill the kernel refused is written drop-only, or no rule is written when a shared chain reads one
+     * a set whose fill the kernel refused drops all traffic, or no rule is written when a shared chain reads one
      * ({@link RefusedSetReaders}): its rules would meet the set's partial members. On a cold start
      * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
      * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
