@@ -82,7 +82,8 @@ public final class IpSetDriver {
             inForce = joined(inForce, coming);
         }
         coming = polarities;
-        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot, holdInForce, maxElements));
+        Changes changes = run(desired,
+                snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot, holdInForce, maxElements));
         if (!changes.failures().containsKey(REFUSED)) {
             return changes;
         }
