@@ -9,10 +9,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
+import org.jcalico.felix.dataplane.iptables.RefusedSetReaders;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.hoststate.HostState;
@@ -38,6 +40,12 @@ public final class Dataplane {
      */
     private static final String UNHELD = "the change's rules not written, the kernel keeps the rules before it: the "
             + "change of sets the rules match both to allow and to deny needs the hold, which is not in force";
+    /**
+     * Why a change's rules were not written: a chain that every endpoint depends on reads a set the kernel refused to
+     * fill, and would judge the set's missing members unlike its others (docs/dataplane.md, "Session 56 (t-full)").
+     */
+    private static final String UNFILLED = "the change's rules not written, the kernel keeps the rules before it: a "
+            + "set the kernel refused to fill is read by chains every endpoint depends on:";
     private static final IptablesState NO_IPV4_RULES = new IptablesState(4, Map.of(), List.of());
     private static final IptablesState NO_IPV6_RULES = new IptablesState(6, Map.of(), List.of());
     private final IpSetDriver ipSets;
@@ -199,7 +207,9 @@ public final class Dataplane {
      * Sets tightened (IpSetPlanner#fill: the addresses whose membership of a MIXED set changes held first), then both
      * families' rules written at once, then the sets loosened and the held addresses released, then the sets no longer
      * used destroyed. When the hold could not be put in force, a MIXED set's change is not written, and neither are the
-     * rules (a whole refusal: every endpoint fails, the sets stay tightened, the next apply retries). On a cold start
+     * rules (a whole refusal: every endpoint fails, the sets stay tightened, the next apply retries). A chain that reads
+     * a set whose fill the kernel refused drops all traffic, or no rule is written when a shared chain reads one
+     * ({@link RefusedSetReaders}): its rules would meet the set's partial members. On a cold start
      * (the first apply, a resync) the fill takes seconds with a large cluster, during which the JVM mostly waits for
      * ipset; so both families are planned meanwhile (read back, diffed, their restore input made) and written once the
      * sets are in. A change's fill takes milliseconds, less than handing its planning to other threads costs on a
@@ -220,7 +230,23 @@ public final class Dataplane {
                 return held.plus(filled).plus(Changes.failure("iptables",
                         UNHELD + " (" + String.join("; ", held.failures().values()) + ")"));
             }
-            Changes rules = both(() -> times.time("iptables", ipv4), () -> times.time("ip6tables", ipv6));
+            RefusedSetReaders readers = RefusedSetReaders.of(refusedSets(desired, filled), isolable, desired.ipv4(),
+                    desired.ipv6());
+            if (!readers.shared().isEmpty()) {
+                return held.plus(filled).plus(Changes.failure("iptables", UNFILLED + " " + readers.shared()));
+            }
+            if (!readers.none()) {
+                // the rules planned for the sets as desired must not be written: planned again with the readers held
+                awaitPlans(planning);
+                ipv4 = writer(false, planning, times, "iptables",
+                        () -> iptables.prepare(readers.holding(desired.ipv4()), isolable));
+                ipv6 = writer(false, planning, times, "ip6tables",
+                        () -> ip6tables.prepare(readers.holding(desired.ipv6()), isolable));
+            }
+            Supplier<Changes> ipv4Rules = ipv4;
+            Supplier<Changes> ipv6Rules = ipv6;
+            Changes rules = both(() -> times.time("iptables", ipv4Rules), () -> times.time("ip6tables", ipv6Rules))
+                    .plus(readers.failures());
             // the sets loosen and the held addresses are freed once the rules of the change are in: before, old rules
             // would meet new members (a batch refused whole keeps them tightened and held, fail-closed)
             Changes loosened = refusedWhole(rules) ? Changes.NONE : times.time("ipsets", ipSets::loosen);
@@ -228,8 +254,17 @@ public final class Dataplane {
                     .plus(times.time("ipsets", () -> ipSets.sweep(desired.ipSets())));
         } finally {
             // no plan still at work when the next apply starts, also when this one failed
-            CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
+            awaitPlans(planning);
         }
+    }
+
+    private static void awaitPlans(List<CompletableFuture<Supplier<Changes>>> planning) {
+        CompletableFuture.allOf(planning.toArray(CompletableFuture[]::new)).handle((done, failure) -> done).join();
+    }
+
+    /** The desired sets whose fill the kernel refused: FILLED reports each under its name. */
+    private static Set<String> refusedSets(HostState desired, Changes filled) {
+        return filled.failures().keySet().stream().filter(desired.ipSets()::containsKey).collect(Collectors.toSet());
     }
 
     /**
@@ -360,6 +395,11 @@ public final class Dataplane {
      */
     void probeSetWrites(Runnable probe) {
         ipSets.probeBetweenMessages(probe);
+    }
+
+    /** For tests: the ipsets made from now on hold at most MAX_ELEMENTS members (see IpSetDriver#limitSetsTo). */
+    void limitSetsTo(int maxElements) {
+        ipSets.limitSetsTo(maxElements);
     }
 
     /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.KernelException;
@@ -55,10 +56,16 @@ public final class Isolation<S, K> {
 
     /** {@code state} with each chain named in {@code held} holding only {@code dropOnly}. */
     public static IptablesState dropOnly(IptablesState state, Set<String> held, List<String> dropOnly) {
+        return replaced(state, held, chain -> new Chain(chain.name(), dropOnly));
+    }
+
+    /** {@code state} with each chain named in {@code held} replaced by what REPLACEMENT makes of it. */
+    public static IptablesState replaced(IptablesState state, Set<String> held, UnaryOperator<Chain> replacement) {
         Map<String, Map<String, Chain>> tables = new HashMap<>();
         state.tables().forEach((table, chains) -> {
             Map<String, Chain> copy = new HashMap<>(chains);
-            chains.keySet().stream().filter(held::contains).forEach(name -> copy.put(name, new Chain(name, dropOnly)));
+            chains.values().stream().filter(chain -> held.contains(chain.name()))
+                    .forEach(chain -> copy.put(chain.name(), replacement.apply(chain)));
             tables.put(table, copy);
         });
         return new IptablesState(state.version(), tables, state.hooks());

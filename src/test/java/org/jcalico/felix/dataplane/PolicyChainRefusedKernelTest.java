@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * policy would have judged; a third endpoint it does not apply to keeps working. The refusal is provoked as a
  * calculation bug would: the policy's selector set is left out of the desired state, so the kernel refuses the rule
  * that matches it. Then the same host switches to the other driver: the policy holds throughout and the first
- * driver's state is gone.
+ * driver's state is gone. Likewise for a chain whose rules read a set the kernel refused to fill.
  */
 @Tag("kernel")
 class PolicyChainRefusedKernelTest {
@@ -83,6 +83,54 @@ class PolicyChainRefusedKernelTest {
         failsOnlyTheEndpointsItAppliesTo(DataplaneDriver.NFTABLES);
     }
 
+    /**
+     * A set the kernel refuses to fill whole (full at its maxelem, as a blocklist that outgrew 1,048,576 entries would
+     * be) is provoked cheaply: the dataplane makes its sets with room for one member, and the kernel refuses the Deny's
+     * set its second. The Deny that reads it must not enforce part of it and let the rest through: the policy's chain
+     * drops all traffic, its endpoint fails, the others keep working; once sets are made large enough again, the set
+     * (in use) is replaced and the policy applies.
+     */
+    @Test
+    void aDenyBySetTheKernelRefusesLetsNothingThrough() throws InterruptedException {
+        List<CommandRunner> workloads = new ArrayList<>();
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        List<String> apps = List.of("web", "bad", "bad", "good");
+        for (int number = 1; number <= apps.size(); number++) {
+            workloads.add(lab.workload(number));
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null,
+                    Map.of("app", apps.get(number - 1)), null));
+        }
+        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: blocklist}
+                spec: {selector: app == "web", ingress: [{action: Deny, source: {selector: app == "bad"}}, {action: Allow}]}
+                """).get(0));
+        HostState desired = new HostStateCalculator().calculate(
+                Snapshot.of("h1", FelixConfiguration.DEFAULTS, endpoints, Map.of("open", OPEN))
+                        .withPolicy(List.of(), policies, List.of(), Map.of()));
+        IpSetSpec denied = desired.ipSets().get(SetKey.of(Selector.parse("app == \"bad\""), 4).name());
+        Dataplane dataplane = new Dataplane(host);
+        // every set with room for one member: the Deny's has two
+        dataplane.limitSetsTo(1);
+        assertTrue(dataplane.start().failures().isEmpty());
+        DataplaneReport report = dataplane.apply(desired);
+        lab.awaitLinksPassPackets();
+        assertTrue(report.failures().containsKey(denied.name()), report.failures().toString());
+        assertTrue(blocked(workloads.get(1), 1), "the first bad endpoint, in the set, is denied");
+        assertTrue(blocked(workloads.get(2), 1), "the second bad endpoint, refused by the full set, is denied too: "
+                + report.failures());
+        assertTrue(report.failures().containsKey("jcw1"), "web's endpoint fails: " + report.failures());
+        assertTrue(report.failures().values().stream().anyMatch(why -> why.contains("drops all traffic: it reads a set")),
+                "the policy's chain is held drop-only, saying why: " + report.failures());
+        assertFalse(report.failures().containsKey("jcw4"), "the good endpoint is not the policy's: " + report.failures());
+        assertTrue(pings(workloads.get(3), 2), "an endpoint the refused set does not concern keeps working");
+
+        dataplane.limitSetsTo(1 << 20);
+        assertTrue(dataplane.resync(desired).failures().isEmpty(), "the whole state applies once the set can hold it");
+        assertTrue(pings(workloads.get(3), 1), "good reaches web through the policy");
+        assertTrue(blocked(workloads.get(2), 1));
+    }
     private void failsOnlyTheEndpointsItAppliesTo(DataplaneDriver driver) {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
         Map<String, CommandRunner> workloads = new HashMap<>();

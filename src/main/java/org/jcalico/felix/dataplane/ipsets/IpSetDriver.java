@@ -48,6 +48,8 @@ public final class IpSetDriver {
      */
     private Map<String, SetPolarity> inForce;
     private Map<String, SetPolarity> coming = Map.of();
+    /** The maxelem of the sets this driver makes ({@link IpSetPlanner#MAX_ELEMENTS}; smaller only for tests). */
+    private int maxElements = IpSetPlanner.MAX_ELEMENTS;
 
     public IpSetDriver(CommandRunner runner) {
         this.runner = runner;
@@ -80,7 +82,8 @@ public final class IpSetDriver {
             inForce = joined(inForce, coming);
         }
         coming = polarities;
-        Changes changes = run(desired, snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot, holdInForce));
+        Changes changes = run(desired,
+                snapshot -> IpSetPlanner.fill(desired, inForce, coming, snapshot, holdInForce, maxElements));
         if (!changes.failures().containsKey(REFUSED)) {
             return changes;
         }
@@ -88,7 +91,8 @@ public final class IpSetDriver {
         later.clear();
         for (IpSetSpec set : desired.values()) {
             Changes one = run(Map.of(),
-                    snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), inForce, coming, snapshot, holdInForce));
+                    snapshot -> IpSetPlanner.fill(Map.of(set.name(), set), inForce, coming, snapshot, holdInForce,
+                            maxElements));
             changes = changes.plus(!one.failures().containsKey(REFUSED) ? one
                     : new Changes(one.counts(), Map.of(set.name(), one.failures().get(REFUSED))));
         }
@@ -104,7 +108,7 @@ public final class IpSetDriver {
      */
     public Changes create(Collection<IpSetSpec> sets) {
         programmed = null;
-        IpSetInput.Builder lines = new IpSetInput.Builder();
+        IpSetInput.Builder lines = new IpSetInput.Builder(maxElements);
         sets.forEach(set -> lines.create(set.name(), set, 0, null));
         try {
             write(lines.build());
@@ -166,7 +170,7 @@ public final class IpSetDriver {
     private static IpSetSnapshot calcsWhereEqual(IpSetSnapshot read, Map<String, IpSetSpec> desired) {
         Map<String, IpSetSpec> sets = new HashMap<>(read.sets());
         sets.replaceAll((name, set) -> set.equals(desired.get(name)) ? desired.get(name) : set);
-        return new IpSetSnapshot(sets, read.misfits());
+        return new IpSetSnapshot(sets, read.misfits(), read.maxElements());
     }
 
     /**
@@ -217,6 +221,14 @@ public final class IpSetDriver {
     /** For tests: PROBE runs before each message the driver sends and after each batch (see IpSetNetlink). */
     public void probeBetweenMessages(Runnable probe) {
         kernel.probeBetweenMessages(probe);
+    }
+
+    /**
+     * For tests: the sets made from now on hold at most MAX_ELEMENTS members, and a set of a larger maxelem counts as
+     * fitting; the kernel refuses what goes beyond, as it would a set that outgrew {@link IpSetPlanner#MAX_ELEMENTS}.
+     */
+    public void limitSetsTo(int maxElements) {
+        this.maxElements = maxElements;
     }
 
     /** For tests: the socket is closed once {@code messages} more messages were sent (a batch cut mid-way). */

@@ -71,7 +71,7 @@ public final class IpSetInput implements ToolInput {
         for (Piece piece : pieces) {
             switch (piece) {
                 case Create create -> batch.create(create.text(), create.name(), create.type().kernelName(),
-                        create.version() == 6, create.hashSize(), IpSetPlanner.MAX_ELEMENTS, create.initval());
+                        create.version() == 6, create.hashSize(), create.maxElements(), create.initval());
                 case Destroy destroy -> batch.destroy(destroy.text(), destroy.name());
                 case Swap swap -> batch.swap(swap.text(), swap.from(), swap.to());
                 case Members run -> batch.members(run.verb().equals("add"), run.set(), run.type() == IpSetSpec.Type.IP_PORT,
@@ -122,11 +122,12 @@ public final class IpSetInput implements ToolInput {
     }
 
     /** HASH_SIZE 0 and a null INITVAL: the kernel's own. */
-    private record Create(String name, IpSetSpec.Type type, int version, int hashSize, Integer initval) implements Piece {
+    private record Create(String name, IpSetSpec.Type type, int version, int hashSize, int maxElements, Integer initval)
+            implements Piece {
         @Override
         public String text() {
             return "create " + name + " " + type.kernelName() + " family " + (version == 4 ? "inet" : "inet6")
-                    + (hashSize > 0 ? " hashsize " + hashSize : "") + " maxelem " + IpSetPlanner.MAX_ELEMENTS
+                    + (hashSize > 0 ? " hashsize " + hashSize : "") + " maxelem " + maxElements
                     + (initval != null ? " initval 0x" + Integer.toHexString(initval) : "");
         }
     }
@@ -161,12 +162,22 @@ public final class IpSetInput implements ToolInput {
     /** The batch, as the planner makes it. */
     static final class Builder {
         private final List<Piece> pieces = new ArrayList<>();
+        /** The maxelem of each set this batch creates. */
+        private final int maxElements;
         private int lines;
         private int length;
 
+        Builder() {
+            this(IpSetPlanner.MAX_ELEMENTS);
+        }
+
+        Builder(int maxElements) {
+            this.maxElements = maxElements;
+        }
+
         /** Creates NAME of SET's type and family, with HASH_SIZE buckets (0: the kernel's default) and INITVAL (or null). */
         void create(String name, IpSetSpec set, int hashSize, Integer initval) {
-            add(new Create(name, set.type(), set.version(), hashSize, initval));
+            add(new Create(name, set.type(), set.version(), hashSize, maxElements, initval));
         }
 
         void destroy(String name) {

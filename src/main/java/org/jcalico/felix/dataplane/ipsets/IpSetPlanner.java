@@ -51,20 +51,38 @@ public final class IpSetPlanner {
      */
     public static IpSetUpdate fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> inForce,
                                    Map<String, SetPolarity> coming, IpSetSnapshot observed, boolean holdInForce) {
-        IpSetInput.Builder lines = new IpSetInput.Builder();
-        IpSetInput.Builder later = new IpSetInput.Builder();
+        return fill(desired, inForce, coming, observed, holdInForce, MAX_ELEMENTS);
+    }
+
+    /**
+     * The same, each set made with MAX_ELEMENTS as its maxelem. A set of the right name, type and family whose maxelem
+     * is smaller (left by hand, an older version, another program) is replaced by one of MAX_ELEMENTS, swapped in as a
+     * large change is, since rules may refer to it (a refused destroy): else it would refuse members for ever.
+     */
+    static IpSetUpdate fill(Map<String, IpSetSpec> desired, Map<String, SetPolarity> inForce,
+                            Map<String, SetPolarity> coming, IpSetSnapshot observed, boolean holdInForce,
+                            int maxElements) {
+        IpSetInput.Builder lines = new IpSetInput.Builder(maxElements);
+        IpSetInput.Builder later = new IpSetInput.Builder(maxElements);
         Hold hold = new Hold(observed, holdInForce);
         Changes changes = Changes.NONE;
         Map<String, IpSetSpec> after = new HashMap<>(observed.sets());
         Set<String> misfits = new HashSet<>(observed.misfits());
+        Map<String, Integer> sizes = new HashMap<>(observed.maxElements());
         for (IpSetSpec set : desired.values()) {
             IpSetSpec present = observed.sets().get(set.name());
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
                 // a hold set's members are the release's to remove
-                changes = changes.plus(Hold.isHold(set.name()) ? Changes.NONE
+                Changes updated = Hold.isHold(set.name()) ? Changes.NONE
                         : update(present, set, inForce == null ? SetPolarity.MIXED
-                                : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later, hold));
+                                : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later,
+                                hold, observed.undersized(set.name(), maxElements));
+                if (updated.count(Change.SETS_WRITTEN) > 0) {
+                    sizes.remove(set.name());
+                }
+                changes = changes.plus(updated);
             } else {
+                sizes.remove(set.name());
                 if (observed.contains(set.name())) {
                     lines.destroy(set.name());
                 }
@@ -74,8 +92,8 @@ public final class IpSetPlanner {
             after.put(set.name(), hold.withholds(set.name()) ? present : set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(hold.before(lines).build(), changes.plus(hold.withheld()), new IpSetSnapshot(after, misfits),
-                later.then(hold.release()).build());
+        return new IpSetUpdate(hold.before(lines).build(), changes.plus(hold.withheld()),
+                new IpSetSnapshot(after, misfits, sizes), later.then(hold.release()).build());
     }
 
     public static IpSetUpdate sweep(Set<String> desired, IpSetSnapshot observed) {
@@ -88,6 +106,8 @@ public final class IpSetPlanner {
                 lines.destroy(name);
             }
         });
+        Map<String, Integer> sizes = new HashMap<>(observed.maxElements());
+        sizes.keySet().retainAll(after.keySet());
         Set<String> misfits = new HashSet<>();
         for (String misfit : observed.misfits()) {
             if (desired.contains(misfit)) {
@@ -97,7 +117,7 @@ public final class IpSetPlanner {
             }
         }
         return new IpSetUpdate(lines.build(), Changes.of(Change.SETS_DELETED, lines.lines()),
-                new IpSetSnapshot(after, misfits), IpSetInput.EMPTY);
+                new IpSetSnapshot(after, misfits, sizes), IpSetInput.EMPTY);
     }
 
     /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
@@ -105,8 +125,9 @@ public final class IpSetPlanner {
         return TEMPORARY_PREFIX + Sha256.hex(name, (31 - TEMPORARY_PREFIX.length()) / 2);
     }
 
+    /** UNDERSIZED: PRESENT's maxelem is below the planner's, so it is swapped for a new set even if nothing changed. */
     private static Changes update(IpSetSpec present, IpSetSpec wanted, SetPolarity polarity, IpSetSnapshot observed,
-                                  IpSetInput.Builder lines, IpSetInput.Builder later, Hold hold) {
+                                  IpSetInput.Builder lines, IpSetInput.Builder later, Hold hold, boolean undersized) {
         List<String> added = new ArrayList<>();
         List<String> removed = new ArrayList<>();
         if (wanted.members() instanceof MemberSet changed && changed.madeFrom(present.members())) {
@@ -116,27 +137,34 @@ public final class IpSetPlanner {
             diff(present.members(), wanted.members(), added, removed);
         }
         int changed = added.size() + removed.size();
-        if (changed == 0) {
+        if (changed == 0 && !undersized) {
             return Changes.NONE;
         }
         boolean ordered = polarity == SetPolarity.ALLOWING || polarity == SetPolarity.DENYING;
-        if (polarity == SetPolarity.MIXED && !hold.changing(wanted, added, removed)) {
+        if (changed > 0 && polarity == SetPolarity.MIXED && !hold.changing(wanted, added, removed)) {
             return Changes.NONE;
+        }
+        if (undersized) {
+            // the old set may be too small for the tightening edits: a new one takes them, the loosening ones come later
+            Set<String> tightened = new HashSet<>(present.members());
+            if (polarity == SetPolarity.ALLOWING) {
+                tightened.removeAll(removed);
+            } else if (polarity == SetPolarity.DENYING) {
+                tightened.addAll(added);
+            } else {
+                tightened = wanted.members();
+            }
+            swapIn(new IpSetSpec(wanted.name(), wanted.type(), wanted.version(), tightened), observed, lines);
+            later.members("add", wanted, polarity == SetPolarity.ALLOWING ? added : List.of());
+            later.members("del", wanted, polarity == SetPolarity.DENYING ? removed : List.of());
+            return Changes.of(Change.SETS_WRITTEN, 1);
         }
         if (changed > Math.max(INCREMENTAL_LIMIT, wanted.members().size() / 4)) {
             if (ordered) {
                 lines.members(polarity == SetPolarity.ALLOWING ? "del" : "add", wanted,
                         polarity == SetPolarity.ALLOWING ? removed : added);
             }
-            // a crash between create and destroy may have left the temporary set behind
-            String temporary = temporaryName(wanted.name());
-            IpSetInput.Builder swapped = ordered ? later : lines;
-            if (observed.contains(temporary)) {
-                swapped.destroy(temporary);
-            }
-            create(temporary, wanted, swapped);
-            swapped.swap(temporary, wanted.name());
-            swapped.destroy(temporary);
+            swapIn(wanted, observed, ordered ? later : lines);
             return Changes.of(Change.SETS_WRITTEN, 1);
         }
         lines.members("del", wanted, polarity == SetPolarity.DENYING ? List.of() : removed);
@@ -144,6 +172,18 @@ public final class IpSetPlanner {
         later.members("add", wanted, polarity == SetPolarity.ALLOWING ? added : List.of());
         later.members("del", wanted, polarity == SetPolarity.DENYING ? removed : List.of());
         return Changes.of(Change.SET_MEMBERS_ADDED, added.size()).plus(Change.SET_MEMBERS_REMOVED, removed.size());
+    }
+
+    /** SET's members filled into a temporary set and swapped in: a set in use cannot be destroyed and made again. */
+    private static void swapIn(IpSetSpec set, IpSetSnapshot observed, IpSetInput.Builder lines) {
+        // a crash between create and destroy may have left the temporary set behind
+        String temporary = temporaryName(set.name());
+        if (observed.contains(temporary)) {
+            lines.destroy(temporary);
+        }
+        create(temporary, set, lines);
+        lines.swap(temporary, set.name());
+        lines.destroy(temporary);
     }
 
     /** Sorted, so that the restore input (and a log of it) reads the same for the same change. */

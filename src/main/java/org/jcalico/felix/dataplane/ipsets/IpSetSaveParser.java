@@ -18,6 +18,9 @@ import org.jcalico.felix.hoststate.IpSetSpec;
  * 50 MB per resync, much of it promoted by the young collections it caused (docs/agent.md, "Memory", session 52).
  */
 public final class IpSetSaveParser {
+    /** The maxelem of a hash set made without one. */
+    private static final int DEFAULT_MAX_ELEMENTS = 65_536;
+
     private IpSetSaveParser() {
     }
 
@@ -38,6 +41,7 @@ public final class IpSetSaveParser {
         Map<String, Set<String>> members = new HashMap<>();
         Map<String, IpSetSpec> equalToKnown = new HashMap<>();
         Set<String> misfits = new HashSet<>();
+        Map<String, Integer> sizes = new HashMap<>();
         Fields fields = new Fields(save);
         // the set named by the line before: a set's members follow its create line, so its name is made once, and
         // its members are complete when a line names another set
@@ -64,6 +68,11 @@ public final class IpSetSaveParser {
                     versions.put(name, version);
                     types.put(name, type);
                     members.put(name, new HashSet<>());
+                    int maxElements = maxElementsOf(fields);
+                    if (maxElements < IpSetPlanner.MAX_ELEMENTS) {
+                        // only these: a snapshot carries its sizes through every change's fill
+                        sizes.put(name, maxElements);
+                    }
                 }
             } else if (fields.is(0, "add") && versions.containsKey(name)) {
                 if (equalToKnown.remove(name) != null) {
@@ -77,7 +86,7 @@ public final class IpSetSaveParser {
         Map<String, IpSetSpec> sets = new LinkedHashMap<>();
         versions.forEach((set, version) -> sets.put(set, equalToKnown.containsKey(set) ? equalToKnown.get(set)
                 : new IpSetSpec(set, types.get(set), version, members.get(set))));
-        return new IpSetSnapshot(sets, misfits);
+        return new IpSetSnapshot(sets, misfits, sizes);
     }
 
     /** Once SET's lines have been read: if it holds what KNOWN's set of its name holds, its parsed members go. */
@@ -91,6 +100,20 @@ public final class IpSetSaveParser {
             equalToKnown.put(set, wanted);
             members.put(set, wanted.members());
         }
+    }
+
+    /** "create NAME TYPE ... maxelem N ..." gives N; without it, the kernel's default (65,536). */
+    private static int maxElementsOf(Fields create) {
+        for (int i = 3; i + 1 < create.count(); i++) {
+            if (create.is(i, "maxelem")) {
+                try {
+                    return Integer.parseInt(create.get(i + 1));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return DEFAULT_MAX_ELEMENTS;
     }
 
     /** "create NAME TYPE family inet|inet6 ..." gives 4 or 6; any other family gives 0. */

@@ -83,6 +83,26 @@ class IpSetDriverKernelTest {
         assertEquals(NETS4, driver.read().sets().get(NETS4.name()), "its members made calc's");
     }
 
+    /**
+     * A set of calc's name, type and family left with a small maxelem (by hand, an older version, another program) and
+     * in use by a rule, so that it cannot be destroyed: it is replaced by a set of the planner's maxelem, swapped in,
+     * rather than adopted and left refusing members for ever.
+     */
+    @Test
+    void aSetLeftTooSmallIsSwappedForOneThatHoldsItsMembers() {
+        host.run("ipset", "create", NETS4.name(), "hash:net", "family", "inet", "maxelem", "1").check();
+        host.run("ipset", "add", NETS4.name(), "10.0.0.5/32").check();
+        host.run("iptables", "-A", "INPUT", "-m", "set", "--match-set", NETS4.name(), "src", "-j", "RETURN").check();
+        assertEquals(Map.of(), driver.fill(byName(NETS4), Map.of(), true).failures());
+        assertEquals(NETS4, driver.read().sets().get(NETS4.name()));
+        assertTrue(host.run("ipset", "list", "-t", NETS4.name()).check().stdout()
+                .contains("maxelem " + IpSetPlanner.MAX_ELEMENTS), "made with the planner's maxelem");
+        assertEquals(List.of(NETS4.name()), setNames(), "the temporary set is gone");
+
+        driver.forget();
+        assertEquals(Changes.NONE, driver.fill(byName(NETS4), Map.of(), true), "it fits now");
+    }
+
     @Test
     void aNamedPortSetChangesMemberByMemberAndInOneSwap() {
         driver.fill(byName(PORTS4), Map.of(), true);

@@ -168,6 +168,32 @@ class IpSetPlannerTest {
         assertTrue(update.later().text().endsWith("swap " + temporary + " jc-4s-allow\ndestroy " + temporary + "\n"));
     }
 
+    /**
+     * A set left with a smaller maxelem than the planner's is swapped for one of the planner's even when nothing else
+     * changed; with a change, the new set takes the tightening part before the rules (a DENYING set's adds, which the
+     * old set may have no room for) and the loosening part comes after them.
+     */
+    @Test
+    void aSetTooSmallIsSwappedForOneTightenedFirstAndLoosenedAfterTheRules() {
+        IpSetSpec deny = new IpSetSpec("jc-4s-deny", 4, Set.of("10.0.0.1/32", "10.0.0.2/32"));
+        IpSetSnapshot small = new IpSetSnapshot(Map.of(deny.name(), deny), Set.of(), Map.of(deny.name(), 2));
+        String temporary = IpSetPlanner.temporaryName(deny.name());
+        IpSetUpdate same = IpSetPlanner.fill(Map.of(deny.name(), deny), small);
+        assertEquals("create " + temporary + " hash:net family inet maxelem 1048576\nadd " + temporary + " 10.0.0.1/32\n"
+                + "add " + temporary + " 10.0.0.2/32\nswap " + temporary + " jc-4s-deny\ndestroy " + temporary + "\n",
+                same.input().text());
+        assertEquals(Map.of(), same.after().maxElements(), "it fits once swapped");
+
+        IpSetSpec now = new IpSetSpec(deny.name(), 4, Set.of("10.0.0.2/32", "10.0.0.3/32"));
+        IpSetUpdate changed = IpSetPlanner.fill(Map.of(deny.name(), now), Map.of(deny.name(), SetPolarity.DENYING),
+                Map.of(), small, true);
+        assertTrue(changed.input().text().contains("add " + temporary + " 10.0.0.1/32\nadd " + temporary
+                + " 10.0.0.2/32\nadd " + temporary + " 10.0.0.3/32\nswap "), changed.input().text());
+        assertEquals("del jc-4s-deny 10.0.0.1/32\n", changed.later().text());
+        assertTrue(IpSetPlanner.fill(Map.of(deny.name(), deny), new IpSetSnapshot(Map.of(deny.name(), deny), Set.of(),
+                Map.of(deny.name(), 1 << 21))).isEmpty(), "a larger maxelem fits");
+    }
+
     @Test
     void aSetMadeFromTheWrittenOneWritesWhatChangedWithoutComparing() {
         MemberSet written = MemberSet.of(hosts(5000));

@@ -43,6 +43,20 @@ class IpSetSaveParserTest {
                 "jc-4n-p", new IpSetSpec("jc-4n-p", IpSetSpec.Type.IP_PORT, 4, Set.of("10.0.0.7,sctp:9000", "10.0.0.5,tcp:80")),
                 "jc-6n-p", new IpSetSpec("jc-6n-p", IpSetSpec.Type.IP_PORT, 6, Set.of("fd00::7,udp:1"))), snapshot.sets());
         assertEquals(Set.of("jc-odd"), snapshot.misfits());
+        assertEquals(Map.of(), snapshot.maxElements(), "every set of the planner's maxelem");
+    }
+
+    /** A set's maxelem is read, the kernel's default where a line has none: a set left too small is replaced. */
+    @Test
+    void readsEachSetsMaxelem() {
+        IpSetSnapshot snapshot = IpSetSaveParser.parse("""
+                create jc-4t-a hash:net family inet hashsize 1024 maxelem 1 bucketsize 12 initval 0x3f3a2a00
+                create jc-4t-b hash:net family inet
+                create jc-4t-c hash:net family inet maxelem 1048576
+                """);
+        assertEquals(Map.of("jc-4t-a", 1, "jc-4t-b", 65536), snapshot.maxElements());
+        assertTrue(snapshot.undersized("jc-4t-a", IpSetPlanner.MAX_ELEMENTS));
+        assertTrue(!snapshot.undersized("jc-4t-c", IpSetPlanner.MAX_ELEMENTS) && !snapshot.undersized("jc-4t-z", 2));
     }
 
     @Test
