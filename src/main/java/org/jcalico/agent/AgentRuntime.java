@@ -69,19 +69,28 @@ public final class AgentRuntime {
         Log log = Log.open(paths.log(), console, "info");
         AgentStatusFile statusFile = new AgentStatusFile(paths.statusFile(), options.node());
         AgentStatusFile.Status earlier = statusFile.read();
+        AgentMetrics metrics = new AgentMetrics();
+        metrics.followSync(statusFile::inSync);
+        if (earlier != null) {
+            // what the kernel keeps until this agent's first pass, as `node status` says it
+            metrics.endpoints(earlier.programmed(), earlier.isolated(), earlier.failed());
+        }
         // liveness: the store's open goes round every second while it waits, then the agent's loop
         AtomicLong waiting = new AtomicLong(System.currentTimeMillis());
         AtomicReference<LongSupplier> lastLoop = new AtomicReference<>(waiting::get);
-        // the pages beside the store's open and the listing's start, which need nothing of them
-        try (StartPages pages = StartPages.begin(() -> pages(options, statusFile, earlier, () -> lastLoop.get().getAsLong(), log))) {
-            try (Datastore datastore = openStore(options, earlier, new DatastoreWait(log, statusFile), waiting, pages)) {
+        try (PageListener health = health(statusFile, () -> lastLoop.get().getAsLong(), options, log);
+             PageListener served = metrics(metrics, statusFile, options, log)) {
+            // where the node's last agent served them, until the configuration is read: a probe meets this agent from
+            // its start, also while it waits for a store it cannot reach (docs/observability.md, "Session 49 (w-wait)")
+            health.serveAt(address(earlier, HEALTH));
+            served.serveAt(address(earlier, METRICS));
+            statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
+            try (Datastore datastore = openStore(options, earlier, new DatastoreWait(log, statusFile), waiting)) {
                 // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
                 // registration's reads and write (every node is read to check the addresses) run beside it too; the
                 // loop waits for a cache that holds what the registration wrote
                 AgentFeed feed = new AgentFeed(datastore, options.node());
                 log.info("heap sized for the start: " + feed.listAhead());
-                StartPages.Pages served = pages.ready();
-                AgentMetrics metrics = served.metrics();
                 BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                         paths.logDir().resolve("bird.log"), log) : null;
                 DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
@@ -90,7 +99,7 @@ public final class AgentRuntime {
                 statusFile.addWarning(dataplane::forwardDropWarning);
                 Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
                 lastLoop.set(agent::lastLoopMillis);
-                agent.onConfiguration(config -> follow(config, served.health(), served.served(), statusFile));
+                agent.onConfiguration(config -> follow(config, health, served, statusFile));
                 long registering = System.nanoTime();
                 // the address probe (a fork) beside the listing too: only the registration reads it
                 AgentOptions probed = options.withDetectedAddress(CommandRunner.local());
@@ -120,7 +129,7 @@ public final class AgentRuntime {
      * names and is not mounted yet is waited for too (StoreNotMountedException), not made under the mount point.
      */
     private static Datastore openStore(AgentOptions options, AgentStatusFile.Status earlier, DatastoreWait wait,
-                                       AtomicLong waiting, StartPages pages) {
+                                       AtomicLong waiting) {
         boolean first = earlier == null || earlier.syncedAtMillis() == 0;
         while (true) {
             try {
@@ -131,8 +140,6 @@ public final class AgentRuntime {
                 if (first && !(e instanceof StoreNotMountedException)) {
                     throw e;
                 }
-                // a probe meets the agent while it waits, and the status file says "starting" before "waiting"
-                pages.ready();
                 wait.failed(e.getMessage());
                 waiting.set(System.currentTimeMillis());
                 try {
@@ -143,27 +150,6 @@ public final class AgentRuntime {
                 }
             }
         }
-    }
-
-    /**
-     * The registry and the two listeners, served where the node's last agent served them until the configuration is
-     * read: a probe meets this agent from its start, also while it waits for a store it cannot reach
-     * (docs/observability.md, "Session 49 (w-wait)"); then the status file's "starting". Run on StartPages' thread.
-     */
-    private static StartPages.Pages pages(AgentOptions options, AgentStatusFile statusFile, AgentStatusFile.Status earlier,
-                                          LongSupplier lastLoopMillis, Log log) {
-        AgentMetrics metrics = new AgentMetrics();
-        metrics.followSync(statusFile::inSync);
-        if (earlier != null) {
-            // what the kernel keeps until this agent's first pass, as `node status` says it
-            metrics.endpoints(earlier.programmed(), earlier.isolated(), earlier.failed());
-        }
-        PageListener health = health(statusFile, lastLoopMillis, options, log);
-        PageListener served = metrics(metrics, statusFile, options, log);
-        health.serveAt(address(earlier, HEALTH));
-        served.serveAt(address(earlier, METRICS));
-        statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
-        return new StartPages.Pages(metrics, health, served);
     }
 
     private static void followLogLevel(Log log, FelixConfiguration config) {
