@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.datastore.Datastore;
@@ -161,7 +162,12 @@ public final class ScaleBenchmark {
                 String cpu = ProcessCpu.of(agent.pid()).map(spent -> String.format("the agent's CPU to in sync %.2f s, of it"
                         + " its JIT compilers %.2f s and its collector %.2f s; its minor faults %d, of them its compilers' %d",
                         spent.totalMillis() / 1000.0, spent.jitMillis() / 1000.0, spent.collectorMillis() / 1000.0,
-                        spent.faults(), spent.jitFaults())).orElse("");
+                        spent.faults(), spent.jitFaults())).orElse("")
+                        // which threads the start's CPU went to (the listing's parts, the main thread's set-up, the
+                        // compilers); a thread that ended before in sync is not read (session 56)
+                        + ThreadCpu.of(agent.pid()).map(threads -> "; its threads that ran 100 ms or more, ms on a core"
+                                + " (ms waiting for one): " + ThreadCpu.describe(threads.since(new ThreadCpu(Map.of())),
+                                100_000)).orElse("");
                 print(out, String.format("agent of %s (%d local endpoints): start to in sync %.1f s (target <= 3 s); the floor,"
                         + " etcd handing out the same %d keys in the agent's pages to readers that drop them, the faster of"
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"

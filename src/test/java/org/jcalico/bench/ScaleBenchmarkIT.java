@@ -49,7 +49,8 @@ class ScaleBenchmarkIT {
         // the path the start waited on, read from the agent's log, and its CPU: numbers, not NaN (a log line not found)
         assertTrue(output.matches("(?s).*the path waited on: JVM start to the listing ahead \\d+\\.\\d\\d s, the listing read"
                 + " and decoded \\d+\\.\\d\\d s, waiting for the loop -?\\d+\\.\\d\\d s, cached and first pass \\d+\\.\\d\\d s;"
-                + " the agent's CPU to in sync \\d+\\.\\d\\d s, of it its JIT compilers \\d+\\.\\d\\d s.*"), output);
+                + " the agent's CPU to in sync \\d+\\.\\d\\d s, of it its JIT compilers \\d+\\.\\d\\d s.*; its threads that ran 100 ms"
+                + " or more, ms on a core \\(ms waiting for one\\): .*"), output);
         assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
         assertTrue(output.matches("(?s).*the agent's CPU meanwhile \\d+\\.\\d\\d s, its JIT compilers' \\d+\\.\\d\\d s, its"
                 + " collector's \\d+\\.\\d\\d s; its threads that ran 50 ms or more, ms on a core \\(ms waiting for one\\): .*"), output);
