@@ -97,6 +97,7 @@ public final class AgentRuntime {
                 metrics.countDeniedPackets(deniedFlows.counted());
                 Dataplane dataplane = new Dataplane(CommandRunner.local().observedBy(metrics::commandRan));
                 statusFile.addWarning(dataplane::forwardDropWarning);
+                statusFile.addWarning(dataplane::unreadableTablesWarning);
                 Agent agent = new Agent(feed, options.node(), dataplane, log, statusFile, bgp, metrics, deniedFlows);
                 lastLoop.set(agent::lastLoopMillis);
                 agent.onConfiguration(config -> follow(config, health, served, statusFile));

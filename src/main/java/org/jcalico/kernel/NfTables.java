@@ -21,6 +21,7 @@ import java.util.TreeSet;
  * and a table that another program owns (nft's owner flag: only that program's netlink socket may change it, and the
  * table goes with it) holds nothing of jcalico's, whatever its name.
  * <li>the base chains on the forward hook that drop by policy, whoever made them (NFT_MSG_GETCHAIN dumped).
+ * <li>the names of a table's chains (NFT_MSG_GETCHAIN dumped).
  * </ul>
  */
 public final class NfTables {
@@ -85,8 +86,7 @@ public final class NfTables {
      * dormant, or owned by a program (jcalico never owns its tables: they must outlive the agent).
      */
     public Set<String> baseChainsInForce(String family, String table) {
-        int number = FAMILIES.entrySet().stream().filter(entry -> entry.getValue().equals(family))
-                .mapToInt(Map.Entry::getKey).findFirst().orElseThrow(() -> new IllegalArgumentException(family));
+        int number = number(family);
         return thread.run(channel -> {
             Integer flags = null;
             for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
@@ -100,18 +100,38 @@ public final class NfTables {
             if (flags == null || (flags & (NFT_TABLE_F_DORMANT | NFT_TABLE_F_OWNER)) != 0) {
                 return Set.of();
             }
-            Set<String> chains = new TreeSet<>();
-            for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
-                    writer -> writer.u8(number).u8(0).u16(0))) {
-                Map<Integer, byte[]> attributes = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
-                        ? message.attributes(NFGENMSG) : Map.of();
-                if (attributes.containsKey(NFTA_CHAIN_HOOK) && attributes.containsKey(NFTA_CHAIN_NAME)
-                        && table.equals(NetlinkMessage.string(attributes.getOrDefault(NFTA_CHAIN_TABLE, new byte[0])))) {
-                    chains.add(NetlinkMessage.string(attributes.get(NFTA_CHAIN_NAME)));
-                }
-            }
-            return chains;
+            return chains(channel, number, table, true);
         });
+    }
+
+    /**
+     * The names of every chain of FAMILY's ("ip", "ip6") TABLE, base chains or not, whatever the table's flags: none
+     * when it is missing. Read where iptables-save cannot show a table (another program's nft rules in it): nf_tables
+     * still names its chains.
+     */
+    public Set<String> chains(String family, String table) {
+        int number = number(family);
+        return thread.run(channel -> chains(channel, number, table, false));
+    }
+
+    private static Set<String> chains(NetlinkChannel channel, int family, String table, boolean baseOnly) {
+        Set<String> chains = new TreeSet<>();
+        for (NetlinkMessage message : channel.dump(NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN,
+                writer -> writer.u8(family).u8(0).u16(0))) {
+            Map<Integer, byte[]> attributes = message.type() == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
+                    ? message.attributes(NFGENMSG) : Map.of();
+            if ((!baseOnly || attributes.containsKey(NFTA_CHAIN_HOOK)) && attributes.containsKey(NFTA_CHAIN_NAME)
+                    && table.equals(NetlinkMessage.string(attributes.getOrDefault(NFTA_CHAIN_TABLE, new byte[0])))) {
+                chains.add(NetlinkMessage.string(attributes.get(NFTA_CHAIN_NAME)));
+            }
+        }
+        return chains;
+    }
+
+    /** nf_tables' number of a family as nft names it. */
+    private static int number(String family) {
+        return FAMILIES.entrySet().stream().filter(entry -> entry.getValue().equals(family))
+                .mapToInt(Map.Entry::getKey).findFirst().orElseThrow(() -> new IllegalArgumentException(family));
     }
 
     /**

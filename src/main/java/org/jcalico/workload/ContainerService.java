@@ -37,6 +37,12 @@ import org.jcalico.util.Shown;
  */
 public final class ContainerService {
     private static final long POLL_MILLIS = 4;
+    /**
+     * How long a removal waits for another command's add or remove of the container to end: a served add waits up to
+     * 10 s for the agent's report (CNI: 5 s), plus its steps on a loaded machine.
+     */
+    private static final Duration UNDER_WAY = Duration.ofSeconds(20);
+    private static final long UNDER_WAY_POLL_MILLIS = 20;
     private final ResourceStore store;
     /** One for this object's life at least: its rtnetlink thread is reused by every attachment, not started for each. */
     private final VethAttacher veths;
@@ -210,11 +216,7 @@ public final class ContainerService {
     public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
                           Duration wait) {
         containerId = oneContainer(node, containerId, spec);
-        List<RuntimeException> failures = new ArrayList<>();
-        List<Intent> recovered = intents.recoverStale(node, containerId, failures);
-        if (!failures.isEmpty()) {
-            throw failures.getFirst();
-        }
+        List<Intent> recovered = afterUnderWay(node, containerId, "container '" + spec + "'");
         List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(node, containerId).stream()
                 .filter(endpoint -> which.test(endpoint.resource())).toList();
         if (endpoints.isEmpty()) {
@@ -227,6 +229,33 @@ public final class ContainerService {
             }
         }
         return new Removed(detach(node, endpoints, "container '" + spec + "'", wait, Runnable::run), recovered);
+    }
+
+    /**
+     * Undoes what commands that died on the container left, after waiting (up to {@link #UNDER_WAY}) for those still at
+     * work on it: an add under way writes its endpoint at its end, so a removal that found none before it (a CNI DEL
+     * from a runtime that gave up waiting for its ADD, which the agent serving it still runs) succeeded, and the add
+     * then left an endpoint and addresses of a container gone (docs/cni.md, "Session 56 (t-hunt)"). Still at work after
+     * that: the removal fails, saying so, and changes nothing.
+     */
+    private List<Intent> afterUnderWay(String node, String containerId, String description) {
+        long deadline = System.nanoTime() + UNDER_WAY.toNanos();
+        List<Intent> recovered = new ArrayList<>();
+        while (true) {
+            List<RuntimeException> failures = new ArrayList<>();
+            recovered.addAll(intents.recoverStale(node, containerId, failures));
+            if (!failures.isEmpty()) {
+                throw failures.getFirst();
+            }
+            Optional<Intent> underWay = intents.underWay(node, containerId);
+            if (underWay.isEmpty()) {
+                return recovered;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ValidationException(Intents.heldBy(underWay.get(), description));
+            }
+            sleep(UNDER_WAY_POLL_MILLIS);
+        }
     }
 
     /**
@@ -557,8 +586,12 @@ public final class ContainerService {
     }
 
     private static void sleep() {
+        sleep(POLL_MILLIS);
+    }
+
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(POLL_MILLIS);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -251,6 +251,30 @@ public final class Intents {
     }
 
     /**
+     * An intent of the container on the node that a live command holds (an attach or detach under way, whose endpoint
+     * may yet be written or removed), if any; intents that cannot be read are the sweep's, not this container's.
+     */
+    public Optional<Intent> underWay(String node, String containerId) {
+        for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
+            try {
+                Intent intent = Intent.fromJson(record.key(), record.value());
+                if (matches(intent.containerId(), containerId) && live(intent)) {
+                    return Optional.of(intent);
+                }
+            } catch (DatastoreException unreadable) {
+                // reported by the agent's sweep
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why DESCRIPTION cannot be changed now: OTHER, held by a live command. */
+    static String heldBy(Intent other, String description) {
+        return description + " is being " + (other.operation() == Intent.Operation.attach ? "attached" : "detached")
+                + " by another command (pid " + other.owner().pid() + "); try again when it has finished";
+    }
+
+    /**
      * The way `container remove` matches a container: by its id, or by a docker id's first 12 or more hex digits, as
      * docker takes them. Only an id of hex digits: a name such as netns:web-1 begins others (netns:web-12), which it
      * must not remove.
@@ -312,8 +336,7 @@ public final class Intents {
     private void clearStale(KeyValue record, String description) {
         Intent other = Intent.fromJson(record.key(), record.value());
         if (live(other)) {
-            throw new ValidationException(description + " is being " + (other.operation() == Intent.Operation.attach
-                    ? "attached" : "detached") + " by another command (pid " + other.owner().pid() + "); try again when it has finished");
+            throw new ValidationException(heldBy(other, description));
         }
         claim(record).ifPresent(this::tearDown);
     }

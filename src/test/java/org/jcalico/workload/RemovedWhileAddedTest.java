@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
@@ -30,6 +34,7 @@ import org.jcalico.testing.CommitGate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -149,6 +154,28 @@ class RemovedWhileAddedTest {
         });
     }
 
+    /**
+     * A removal of the container (what the CNI DEL runs: a runtime that gave up waiting for its ADD, which the agent
+     * serving it still runs) begun just before the add writes its endpoint: it waits for the add, then removes what the
+     * add made. Before, it found no endpoint and succeeded, and the add then wrote one: an endpoint and an address of a
+     * container gone, for good.
+     */
+    @Test
+    void aRemovalBegunWhileTheAddIsUnderWayRemovesWhatTheAddMade() throws Exception {
+        on("embedded", store -> {
+            Race race = new Race(store, "n7", "p7");
+            CompletableFuture<String> removed = new CompletableFuture<>();
+            String added = race.add(new CommitGate(store, CommitGate.writing(Keys.prefix(WorkloadEndpoint.class)), () -> {
+                Thread.startVirtualThread(() -> removed.complete(outcome(race::remove)));
+                // a removal that does not wait for the add ends here, before the endpoint is written
+                awaited(removed, 2);
+            }));
+            assertEquals(DONE, added);
+            assertEquals(DONE, awaited(removed, 60), "the removal succeeds");
+            race.assertNothingLeft();
+        });
+    }
+
     /** The remove runs whole just before the add writes its endpoint: it succeeds, and the add fails and leaves nothing. */
     private static void removedWhileTheAddIsUnderWay(Race race, Runnable remove, String addsError) {
         String[] removed = new String[1];
@@ -194,6 +221,12 @@ class RemovedWhileAddedTest {
                     new EndpointMetadata(null, Map.of(), null), "eth0", Duration.ZERO));
         }
 
+        /** What the CNI DEL runs for the container's every endpoint on the node (`container remove` without its error). */
+        void remove() {
+            fixture.containers(new ResourceStore(store)).detach(node, "netns:" + container, "netns:" + container,
+                    endpoint -> true, Duration.ZERO);
+        }
+
         String endpointId() {
             return ContainerService.endpointId(node, "netns:" + container, "eth0");
         }
@@ -215,6 +248,17 @@ class RemovedWhileAddedTest {
             assertTrue(resources.get(WorkloadEndpoint.class, node, endpointId()).isPresent(), "the endpoint is stored");
             assertTrue(resources.get(Profile.class, profile).isPresent(), "its profile stays");
             assertTrue(resources.get(Node.class, node).isPresent(), "its node stays");
+        }
+    }
+
+    /** What FUTURE gives within SECONDS, or null. */
+    private static String awaited(CompletableFuture<String> future, int seconds) {
+        try {
+            return future.get(seconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e);
         }
     }
 

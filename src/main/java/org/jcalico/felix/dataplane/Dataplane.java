@@ -440,6 +440,20 @@ public final class Dataplane {
         return ForeignForwardDrop.warning(forwardDropping, driver);
     }
 
+    /**
+     * A warning for the status when the last read-back of the rules met tables that iptables-save cannot show
+     * (another program's nft rules in them) and that hold nothing of jcalico's ({@link IptablesDriver#unreadable}), or
+     * null. Where such a table held jcalico's chains or is needed, the read failed instead and the apply reports it.
+     */
+    public String unreadableTablesWarning() {
+        List<String> tables = Stream.concat(iptables.unreadable().stream().map(table -> "ip " + table),
+                ip6tables.unreadable().stream().map(table -> "ip6 " + table)).sorted().toList();
+        return tables.isEmpty() ? null : "iptables-save cannot show " + (tables.size() == 1 ? "table " : "tables ")
+                + String.join(", ", tables) + " (another program's nft rules that iptables cannot express; 'nft list"
+                + " table' shows them): no chain of jcalico's is there and none is needed now, but jcalico could write"
+                + " none there while it stays so";
+    }
+
     /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
     private boolean forget() {
         boolean rulesLeft = rulesLeftAlone.atResyncStart();

@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -38,6 +39,8 @@ public final class IptablesDriver {
     private final Memo<Chain, List<String>> equalHashes = Memo.byEquality(RuleHash::of);
     private final Memo<Chain, List<String>> hashes = Memo.byIdentity(equalHashes::get);
     private IptablesSnapshot programmed;
+    /** Read on the agent's loop, asked by its status writer. */
+    private volatile Set<String> unreadable = Set.of();
     /** The state whose writing made {@link #programmed}: calc hands the same object out again while it holds. */
     private IptablesState written;
 
@@ -65,8 +68,9 @@ public final class IptablesDriver {
      * unless this driver knows what it holds, and keeps what it read, so the next apply reads nothing again.
      */
     public boolean holdsHooks(IptablesState wanted) {
+        readAgainIfUnseen(wanted);
         if (programmed == null) {
-            programmed = read();
+            programmed = read(wanted);
             written = null;
         }
         return IptablesPlanner.hooksInPlace(wanted.hooks(), programmed);
@@ -89,9 +93,10 @@ public final class IptablesDriver {
      * writes no mixed change, nor rules).
      */
     public Optional<Supplier<Changes>> hold(IptablesState desired) {
+        readAgainIfUnseen(desired);
         try {
             if (programmed == null) {
-                programmed = read();
+                programmed = read(desired);
                 written = null;
             }
         } catch (KernelException unread) {
@@ -135,11 +140,12 @@ public final class IptablesDriver {
         if (holds(desired)) {
             return () -> Changes.NONE;
         }
+        readAgainIfUnseen(desired);
         IptablesSnapshot before;
         // what made BEFORE, when this driver wrote it: then only the chains calc made anew are planned
         IptablesState source = programmed != null ? written : null;
         try {
-            before = programmed != null ? programmed : read();
+            before = programmed != null ? programmed : read(desired);
         } catch (KernelException e) {
             return () -> Changes.failure(tool(""), e.getMessage());
         }
@@ -196,8 +202,59 @@ public final class IptablesDriver {
         }
     }
 
-    public IptablesSnapshot read() {
-        return IptablesSaveParser.parse(runner.run(tool("save")).check().stdout());
+    /**
+     * The kernel's jcalico-owned part, read back for an apply of DESIRED. A table iptables-save leaves out as
+     * incompatible (another program's nft rules in it) fails the read, unless DESIRED wants nothing in it and nf_tables
+     * names no chain of jcalico's there (the nftables driver's removal of these rules, or a mangle table under the
+     * iptables driver): with no jc- chain, no rule of the table can jump to one, so it holds nothing of jcalico's and
+     * the read is the other tables'; such a table is then {@link #unreadable()}.
+     */
+    private IptablesSnapshot read(IptablesState desired) {
+        try {
+            IptablesSnapshot read = IptablesSaveParser.parse(runner.run(tool("save")).check().stdout());
+            unreadable = Set.of();
+            return read;
+        } catch (UnreadableTables e) {
+            unreadable = Set.of();
+            for (String table : e.tables()) {
+                if (wants(desired, table) || runner.nfTables().chains(family(), table).stream()
+                        .anyMatch(chain -> chain.startsWith(HostState.OWNED_PREFIX))) {
+                    throw e;
+                }
+            }
+            unreadable = e.tables();
+            return e.readable();
+        }
+    }
+
+    /**
+     * The tables the last read-back found that iptables-save cannot show and that hold nothing of jcalico's (see
+     * {@link #read(IptablesState)}): nothing for this driver to do there now, but the iptables driver could not
+     * program one it needs (filter, nat) while it stays so.
+     */
+    public Set<String> unreadable() {
+        return unreadable;
+    }
+
+    /**
+     * What was read back without a table iptables-save cannot show is no base for a state that wants something there:
+     * the kernel is read again for it (which fails while the table stays so).
+     */
+    private void readAgainIfUnseen(IptablesState desired) {
+        if (unreadable.stream().anyMatch(table -> wants(desired, table))) {
+            programmed = null;
+            written = null;
+        }
+    }
+
+    /** Whether DESIRED has a chain or a hook in TABLE. */
+    private static boolean wants(IptablesState desired, String table) {
+        return !desired.chains(table).isEmpty() || desired.hooks().stream().anyMatch(hook -> hook.table().equals(table));
+    }
+
+    /** nf_tables' family of this version's tables, as nft names it. */
+    private String family() {
+        return version == 4 ? "ip" : "ip6";
     }
 
     private IptablesUpdate write(IptablesState desired, IptablesSnapshot before) {
@@ -212,7 +269,7 @@ public final class IptablesDriver {
     }
 
     private Changes isolate(IptablesState desired, Set<String> isolable, KernelException refused) {
-        IptablesSnapshot observed = read();
+        IptablesSnapshot observed = read(desired);
         List<String> suspects = new ArrayList<>();
         desired.tables().forEach((table, chains) -> chains.values().forEach(chain -> {
             if (isolable.contains(chain.name())

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.util.Shown;
@@ -28,16 +29,21 @@ public final class IptablesSaveParser {
     }
 
     /**
-     * @throws KernelException when SAVE leaves a table out as incompatible: read as empty, it would have the driver
-     *                         guard, hook and write over chains it cannot see (docs/dataplane.md, "Session 55 (t-hunt)")
+     * @throws KernelException ({@link UnreadableTables}) when SAVE leaves a table out as incompatible: read as empty, it
+     *                         would have the driver guard, hook and write over chains it cannot see (docs/dataplane.md,
+     *                         "Session 55 (t-hunt)")
      */
     public static IptablesSnapshot parse(String save) {
         Map<String, TableState> tables = new LinkedHashMap<>();
+        Set<String> incompatible = new java.util.TreeSet<>();
         String tableName = null;
         TableReader table = null;
         for (String line : save.split("\n")) {
             if (line.startsWith("#")) {
-                refuseIncompatible(line);
+                Matcher leftOut = INCOMPATIBLE.matcher(line);
+                if (leftOut.matches()) {
+                    incompatible.add(leftOut.group(1));
+                }
             } else if (line.startsWith("*")) {
                 tableName = line.substring(1).strip();
                 table = new TableReader();
@@ -52,17 +58,16 @@ public final class IptablesSaveParser {
                 table = null;
             }
         }
-        return new IptablesSnapshot(tables);
-    }
-
-    /** Throws when COMMENT says a table was left out as incompatible (only a comment can: rule lines are not matched). */
-    private static void refuseIncompatible(String comment) {
-        Matcher incompatible = INCOMPATIBLE.matcher(comment);
-        if (incompatible.matches()) {
-            throw new KernelException("table '" + Shown.value(incompatible.group(1)) + "' cannot be read back: it holds"
+        IptablesSnapshot snapshot = new IptablesSnapshot(tables);
+        if (!incompatible.isEmpty()) {
+            // only a comment line can say it: rule lines are not matched
+            throw new UnreadableTables((incompatible.size() == 1 ? "table " : "tables ")
+                    + incompatible.stream().map(name -> "'" + Shown.value(name) + "'").collect(Collectors.joining(", "))
+                    + " cannot be read back: " + (incompatible.size() == 1 ? "it holds" : "they hold")
                     + " rules iptables cannot express (another program's nft rules; 'nft list table' shows them), so"
-                    + " jcalico cannot see its own chains there and writes none until they are gone");
+                    + " jcalico cannot see its own chains there and writes none until they are gone", incompatible, snapshot);
         }
+        return snapshot;
     }
 
     private static final class TableReader {
