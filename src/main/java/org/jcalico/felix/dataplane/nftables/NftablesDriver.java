@@ -21,7 +21,7 @@ import org.jcalico.kernel.Nft;
 
 /**
  * Keeps jcalico's nftables tables ({@code ip jcalico}, {@code ip6 jcalico}: chains, sets and the base chains that
- * hook them) as desired, with one nft script per apply ({@link Nft}: libnftables in-process, or {@code nft -f -}),
+ * hook them) as desired, with one nft script per apply (two: below) ({@link Nft}: libnftables in-process, or {@code nft -f -}),
  * which the kernel applies as one transaction, whole or not at all. It works from what it last wrote; after {@link #forget()} it replaces both tables whole, which repairs
  * drift and sweeps what is no longer wanted. It never touches another table.
  *
