@@ -402,6 +402,11 @@ public final class Dataplane {
         ipSets.limitSetsTo(maxElements);
     }
 
+    /** For tests: PROBE is given each nftables transaction's script before it is written (see NftablesDriver). */
+    void probeNftTransactions(java.util.function.Consumer<String> probe) {
+        nftables.probeTransactions(probe);
+    }
+
     /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */
     void probeFlowForgetting(Runnable probe) {
         routes.probeBeforeForgettingFlows(probe);

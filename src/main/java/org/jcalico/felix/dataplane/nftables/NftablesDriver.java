@@ -1,7 +1,9 @@
 package org.jcalico.felix.dataplane.nftables;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.Isolation;
@@ -10,6 +12,7 @@ import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Tables;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
@@ -18,7 +21,7 @@ import org.jcalico.kernel.Nft;
 
 /**
  * Keeps jcalico's nftables tables ({@code ip jcalico}, {@code ip6 jcalico}: chains, sets and the base chains that
- * hook them) as desired, with one nft script per apply ({@link Nft}: libnftables in-process, or {@code nft -f -}),
+ * hook them) as desired, with one nft script per apply (two: below) ({@link Nft}: libnftables in-process, or {@code nft -f -}),
  * which the kernel applies as one transaction, whole or not at all. It works from what it last wrote; after {@link #forget()} it replaces both tables whole, which repairs
  * drift and sweeps what is no longer wanted. It never touches another table.
  *
@@ -27,6 +30,10 @@ import org.jcalico.kernel.Nft;
  * isolable chain that differs from what the kernel holds drop-only and releases them in halves, each in a transaction
  * of its own. A transaction refused with every such chain held drop-only (a
  * shared chain, a set's element) is reported under "nftables" and leaves the kernel as it was.
+ *
+ * <p>A change that loosens a set of one polarity is two transactions ({@link NftablesPlanner}: a packet can meet a
+ * transaction's sets part before and part after it); the second refused leaves the first's state, tighter than the
+ * change's, and is reported under "nftables".
  */
 public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
@@ -41,6 +48,10 @@ public final class NftablesDriver {
     private final NfTables tables;
     /** What the kernel holds, as this driver wrote it; null when not known. */
     private Tables programmed;
+    /** How the rules in force match each set, as calc said when this driver wrote them; null when not known. */
+    private Map<String, SetPolarity> inForce;
+    /** For tests: given each transaction of an apply's delta just before it is written (see {@link #probeTransactions}). */
+    private java.util.function.Consumer<String> probe = script -> { };
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
 
@@ -57,6 +68,7 @@ public final class NftablesDriver {
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
     public void forget() {
         programmed = null;
+        inForce = null;
         removed = false;
     }
 
@@ -67,15 +79,40 @@ public final class NftablesDriver {
             return Changes.NONE;
         }
         Tables before = programmed;
+        Map<String, SetPolarity> polarities = joined(inForce, desired.polarities());
         programmed = null;
+        inForce = null;
         removed = false;
+        Plan plan;
         try {
-            Plan plan = write(wanted, before);
-            programmed = wanted;
-            return plan.changes();
+            plan = write(wanted, before, polarities);
         } catch (KernelException refused) {
             return isolate(wanted, before, isolable, refused);
         }
+        if (!plan.later().isEmpty()) {
+            probe.accept(plan.later());
+            CommandRunner.Result loosened = nft.apply(plan.later());
+            if (!loosened.ok()) {
+                // the kernel keeps the first transaction's state, tighter than the change's; the next apply replaces
+                return plan.changes().plus(Changes.failure(TOOL, loosened.describe()));
+            }
+        }
+        programmed = wanted;
+        inForce = desired.polarities();
+        return plan.changes();
+    }
+
+    /**
+     * Each set's polarity under the rules IN_FORCE (null: not known, when every set counts as MIXED) and the COMING
+     * ones: the rules switch inside the first transaction, so its set changes must tighten for both.
+     */
+    private static Map<String, SetPolarity> joined(Map<String, SetPolarity> inForce, Map<String, SetPolarity> coming) {
+        if (inForce == null) {
+            return Map.of();
+        }
+        Map<String, SetPolarity> joined = new HashMap<>(inForce);
+        coming.forEach((set, polarity) -> joined.merge(set, polarity, SetPolarity::join));
+        return joined;
     }
 
     /**
@@ -103,10 +140,19 @@ public final class NftablesDriver {
             return;
         }
         try {
-            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()));
+            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()),
+                    joined(inForce, desired.polarities()));
         } catch (KernelException refused) {
             // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
         }
+    }
+
+    /**
+     * For tests: PROBE is given each transaction's script just before it is written, so that a test can put the
+     * kernel through the states a packet traversing the rules during that transaction may meet (null: none).
+     */
+    public void probeTransactions(java.util.function.Consumer<String> probe) {
+        this.probe = probe == null ? script -> { } : probe;
     }
 
     /** The forward hook's base chains, of any program, that drop by policy ({@link NfTables#forwardDropping}). */
@@ -136,12 +182,14 @@ public final class NftablesDriver {
         return Changes.NONE;
     }
 
-    private Plan write(Tables wanted, Tables before) {
-        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted);
+    /** The first transaction of WANTED's plan from BEFORE written (the whole change if it has no later one). */
+    private Plan write(Tables wanted, Tables before, Map<String, SetPolarity> polarities) {
+        Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, polarities);
         if (plan == null) {
             plan = NftablesPlanner.replace(wanted);
         }
-        if (!plan.isEmpty()) {
+        if (!plan.script().isEmpty()) {
+            probe.accept(plan.script());
             nft.apply(plan.script()).check();
             if (plan.script().length() >= SETTLE_AFTER) {
                 // libnftables keeps every object a script added in its cache until the next script, which frees it;
@@ -170,7 +218,7 @@ public final class NftablesDriver {
         try {
             isolated = Isolation.isolate(suspects, held -> new Tables(Isolation.dropOnly(wanted.ipv4(), held, DROP_ONLY),
                     Isolation.dropOnly(wanted.ipv6(), held, DROP_ONLY), wanted.sets()), before,
-                    (state, kernel) -> new Isolation.Written<>(state, write(state, kernel).changes()));
+                    (state, kernel) -> new Isolation.Written<>(state, write(state, kernel, Map.of()).changes()));
         } catch (KernelException stillRefused) {
             return Changes.failure(TOOL, stillRefused.getMessage());
         }

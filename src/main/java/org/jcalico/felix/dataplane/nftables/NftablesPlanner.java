@@ -17,6 +17,7 @@ import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.felix.render.ChainChanges;
 import org.jcalico.felix.render.nftables.NftablesRenderer;
@@ -28,6 +29,13 @@ import org.jcalico.util.PersistentSortedMap;
  * {@code ip6 jcalico}, from one state to another: the whole tables replaced (when what the kernel holds is not known,
  * or the hooks change), or only what differs (a changed chain flushed and its rules added again, set elements added
  * and deleted). Pure: the driver runs it.
+ *
+ * <p>A delta is two transactions when it loosens a set of one polarity ({@link SetPolarity}): the kernel flips a
+ * transaction's generation while packets traverse the rules, and each set lookup reads the generation of its own
+ * moment, so one packet can meet some of a transaction's sets before it and others after (docs/dataplane.md, "A
+ * change and the states the kernel passes through"). What tightens goes in the first transaction with everything
+ * else, what loosens (an ALLOWING set's adds, a DENYING set's deletes) in the second, so every mixture a packet can
+ * meet is between the states before and after and allows nothing neither allows.
  */
 final class NftablesPlanner {
     static final String TABLE = "jcalico";
@@ -46,9 +54,13 @@ final class NftablesPlanner {
         }
     }
 
-    record Plan(String script, Changes changes) {
+    /**
+     * @param script the transaction
+     * @param later  the transaction after it, once it is in ("" for none): the loosening of one-polarity sets
+     */
+    record Plan(String script, String later, Changes changes) {
         boolean isEmpty() {
-            return script.isEmpty();
+            return script.isEmpty() && later.isEmpty();
         }
     }
 
@@ -78,9 +90,10 @@ final class NftablesPlanner {
 
     /**
      * Only what differs between what the kernel holds and the desired state, or null when that cannot be said
-     * incrementally (the hooks, or a set's type, changed): then {@link #replace}.
+     * incrementally (the hooks, or a set's type, changed): then {@link #replace}. POLARITIES: how the rules in force
+     * and the coming ones, joined, match each set; a set without one has all its changes in the first transaction.
      */
-    static Plan delta(Tables held, Tables desired) {
+    static Plan delta(Tables held, Tables desired, Map<String, SetPolarity> polarities) {
         Script script = new Script();
         for (int version : List.of(4, 6)) {
             String table = table(version);
@@ -102,7 +115,7 @@ final class NftablesPlanner {
                 } else if (old.members() != set.members()) {
                     SetKind kind = SetKind.of(set);
                     if (SetKind.of(old) == kind) {
-                        script.changeElements(table, set, kind, old.members());
+                        script.changeElements(table, set, kind, old.members(), polarities.get(set.name()));
                     } else {
                         switched.put(set.name(), kind);
                     }
@@ -324,6 +337,7 @@ final class NftablesPlanner {
     /** The script being written and what it changes. */
     private static final class Script {
         private final StringBuilder text = new StringBuilder();
+        private final StringBuilder later = new StringBuilder();
         /**
          * Counted here and made {@link Changes} once: a whole replace writes thousands of chains, and a Changes summed
          * per chain (maps copied each time) was a fifth of planning one before the JIT had compiled it.
@@ -357,16 +371,17 @@ final class NftablesPlanner {
         }
 
         private void addElements(String table, IpSetSpec set, SetKind kind, Set<String> members) {
-            elements("add", table, set, kind, members);
+            elements("add", table, set, kind, members, text);
             count(Change.SET_MEMBERS_ADDED, members.size());
         }
 
         /**
          * Only the members added and removed, while the set holds single addresses (or address, protocol, port):
          * an interval set with networks has merged what overlapped, and deleting an address it merged would be
-         * refused, so such a set is flushed and filled again (in the same transaction).
+         * refused, so such a set is flushed and filled again (in the same transaction). POLARITY (null: none known)
+         * puts what loosens in the later transaction (see the class comment).
          */
-        void changeElements(String table, IpSetSpec set, SetKind kind, Set<String> held) {
+        void changeElements(String table, IpSetSpec set, SetKind kind, Set<String> held, SetPolarity polarity) {
             Set<String> added;
             Set<String> removed;
             if (set.members() instanceof MemberSet changed && changed.madeFrom(held)) {
@@ -382,19 +397,36 @@ final class NftablesPlanner {
                 return;
             }
             if (kind == SetKind.NETWORKS) {
-                line("flush set " + table + " " + set.name());
-                addElements(table, set, kind, set.members());
+                if (polarity == SetPolarity.ALLOWING || polarity == SetPolarity.DENYING) {
+                    // first held narrowed to what stays (ALLOWING) or widened by what comes (DENYING), then the members
+                    Set<String> first = new HashSet<>(held);
+                    if (polarity == SetPolarity.ALLOWING) {
+                        first.removeAll(removed);
+                    } else {
+                        first.addAll(added);
+                    }
+                    line("flush set " + table + " " + set.name());
+                    elements("add", table, set, kind, first, text);
+                    later.append("flush set ").append(table).append(' ').append(set.name()).append('\n');
+                    elements("add", table, set, kind, set.members(), later);
+                } else {
+                    line("flush set " + table + " " + set.name());
+                    elements("add", table, set, kind, set.members(), text);
+                }
+                count(Change.SET_MEMBERS_ADDED, set.members().size());
                 count(Change.SET_MEMBERS_REMOVED, held.size());
                 count(Change.SETS_WRITTEN, 1);
                 return;
             }
-            elements("delete", table, set, kind, removed);
-            elements("add", table, set, kind, added);
+            elements("delete", table, set, kind, removed, polarity == SetPolarity.DENYING ? later : text);
+            elements("add", table, set, kind, added, polarity == SetPolarity.ALLOWING ? later : text);
             count(Change.SET_MEMBERS_ADDED, added.size());
             count(Change.SET_MEMBERS_REMOVED, removed.size());
         }
 
-        private void elements(String verb, String table, IpSetSpec set, SetKind kind, Set<String> members) {
+        /** VERB's line of MEMBERS into SCRIPT (the transaction or the later one). */
+        private static void elements(String verb, String table, IpSetSpec set, SetKind kind, Set<String> members,
+                                     StringBuilder script) {
             if (members.isEmpty()) {
                 return;
             }
@@ -408,7 +440,7 @@ final class NftablesPlanner {
                 first = false;
                 line.append(kind.element(member));
             }
-            line(line.append(" }").toString());
+            script.append(line).append(" }\n");
         }
 
         /** The rules as written (a verdict map's rule refers to its map, so its tag does not change with the map). */
@@ -491,7 +523,7 @@ final class NftablesPlanner {
         }
 
         Plan plan() {
-            return new Plan(text.toString(), new Changes(counts, Map.of()));
+            return new Plan(text.toString(), later.toString(), new Changes(counts, Map.of()));
         }
     }
 

@@ -44,7 +44,7 @@ class NftablesAddPlanScalingTest {
             endpoints.add(FelixBenchCluster.endpoint(FelixBenchCluster.NODE, local + i));
             Tables desired = tables(calculator.calculate(FelixBenchCluster.snapshot(endpoints, FelixConfiguration.DEFAULTS)));
             long before = threads.getCurrentThreadAllocatedBytes();
-            NftablesPlanner.Plan plan = NftablesPlanner.delta(held, desired);
+            NftablesPlanner.Plan plan = NftablesPlanner.delta(held, desired, java.util.Map.of());
             bytes[i] = threads.getCurrentThreadAllocatedBytes() - before;
             assertTrue(plan.script().contains("add element ip jcalico jc-from-wl-dispatch-iifname-ip-saddr"), plan.script());
             held = desired;

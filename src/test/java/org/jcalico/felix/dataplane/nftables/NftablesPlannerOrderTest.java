@@ -1,0 +1,69 @@
+package org.jcalico.felix.dataplane.nftables;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Plan;
+import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Tables;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.IptablesState;
+import org.jcalico.felix.hoststate.SetPolarity;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A delta's set changes by polarity (docs/dataplane.md, "A change and the states the kernel passes through"): what
+ * tightens in the transaction, what loosens in the later one, so that no mixture of a transaction's sets that a packet
+ * may meet allows more than the states before and after; a MIXED set, or one of no known polarity, all at once.
+ */
+class NftablesPlannerOrderTest {
+    private static final String SET = "jc-4-s";
+    private static final Set<String> BEFORE = Set.of("10.0.0.1/32", "10.0.0.2/32");
+    private static final Set<String> AFTER = Set.of("10.0.0.2/32", "10.0.0.3/32");
+
+    @Test
+    void aDenyingSetsAddsGoFirstAndItsDeletesAfter() {
+        Plan plan = plan(SetPolarity.DENYING, BEFORE, AFTER);
+        assertEquals("add element ip jcalico jc-4-s { 10.0.0.3 }\n", plan.script());
+        assertEquals("delete element ip jcalico jc-4-s { 10.0.0.1 }\n", plan.later());
+    }
+
+    @Test
+    void anAllowingSetsDeletesGoFirstAndItsAddsAfter() {
+        Plan plan = plan(SetPolarity.ALLOWING, BEFORE, AFTER);
+        assertEquals("delete element ip jcalico jc-4-s { 10.0.0.1 }\n", plan.script());
+        assertEquals("add element ip jcalico jc-4-s { 10.0.0.3 }\n", plan.later());
+    }
+
+    @Test
+    void aMixedSetOrOneOfNoKnownPolarityChangesInOneTransaction() {
+        for (SetPolarity polarity : java.util.Arrays.asList(SetPolarity.MIXED, null)) {
+            Plan plan = plan(polarity, BEFORE, AFTER);
+            assertEquals("delete element ip jcalico jc-4-s { 10.0.0.1 }\nadd element ip jcalico jc-4-s { 10.0.0.3 }\n", plan.script());
+            assertEquals("", plan.later());
+        }
+    }
+
+    @Test
+    void aSetOfNetworksIsFirstWidenedOrNarrowedThenFilled() {
+        Set<String> before = Set.of("10.1.0.0/16");
+        Set<String> after = Set.of("10.2.0.0/16");
+        Plan denying = plan(SetPolarity.DENYING, before, after);
+        assertEquals(Set.of("flush set ip jcalico jc-4-s", "add element ip jcalico jc-4-s { 10.1.0.0/16, 10.2.0.0/16 }"),
+                Set.copyOf(denying.script().lines().map(line -> line.replace("10.2.0.0/16, 10.1.0.0/16", "10.1.0.0/16, 10.2.0.0/16")).toList()));
+        assertEquals("flush set ip jcalico jc-4-s\nadd element ip jcalico jc-4-s { 10.2.0.0/16 }\n", denying.later());
+        Plan allowing = plan(SetPolarity.ALLOWING, before, after);
+        assertEquals("flush set ip jcalico jc-4-s\n", allowing.script());
+        assertEquals("flush set ip jcalico jc-4-s\nadd element ip jcalico jc-4-s { 10.2.0.0/16 }\n", allowing.later());
+    }
+
+    /** The delta of the IPv4 set SET from HELD to WANTED members, of POLARITY (null: not known). */
+    private static Plan plan(SetPolarity polarity, Set<String> held, Set<String> wanted) {
+        IptablesState v4 = new IptablesState(4, Map.of(), List.of());
+        IptablesState v6 = new IptablesState(6, Map.of(), List.of());
+        Map<String, SetPolarity> polarities = polarity == null ? Map.of() : Map.of(SET, polarity);
+        return NftablesPlanner.delta(new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, held))),
+                new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, wanted))), polarities);
+    }
+}
