@@ -104,12 +104,31 @@ class ChangeWindowKernelTest {
      */
     @Test
     void noSetOfAnNftablesTransactionMetAheadOfTheOthersLetsADeniedPairThrough() throws Exception {
+        eachSetAlone(POLICIES, false);
+    }
+
+    /**
+     * The same with mixed sets: no order of two transactions keeps every mixture between before and after for rules
+     * that read each set both ways (b's delete alone, with a's add not yet met, leaves w2 in neither set: past both
+     * Denies and both Allows of a and b, to the Allow of everyone); only a hold of w2's address, in force before the
+     * transaction that changes the sets and released after it, keeps w2 -> w1 denied in every mixture.
+     */
+    @Test
+    void noMixedSetOfAnNftablesTransactionMetAheadOfTheOthersLetsADeniedPairThrough() throws Exception {
+        eachSetAlone(MIXED, true);
+    }
+
+    /**
+     * POLICIES' moves a -> b and b -> a on nftables, each set's change of each transaction met alone and pinged; HELD:
+     * whether w2's address must have gone through the hold set.
+     */
+    private static void eachSetAlone(List<Policy> policies, boolean held) throws Exception {
         try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
             lab.workload(1);
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
             HostStateCalculator calculator = new HostStateCalculator();
-            IntFunction<Snapshot> state = move -> labelled(POLICIES, move % 2 == 1 ? "b" : "a")
+            IntFunction<Snapshot> state = move -> labelled(policies, move % 2 == 1 ? "b" : "a")
                     .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
             Dataplane dataplane = new Dataplane(lab.host());
             assertTrue(dataplane.start().failures().isEmpty());
@@ -118,12 +137,16 @@ class ChangeWindowKernelTest {
             List<String> opened = new ArrayList<>();
             int[] move = {0};
             int[] mixtures = {0};
+            List<String> heldSeen = new ArrayList<>();
             dataplane.probeNftTransactions(script -> {
                 Map<String, List<String>> bySet = new java.util.TreeMap<>();
                 script.lines().map(ELEMENT_LINE::matcher).filter(java.util.regex.Matcher::matches)
                         .forEach(line -> bySet.computeIfAbsent(line.group(3), set -> new ArrayList<>()).add(line.group()));
                 bySet.forEach((set, lines) -> {
                     mixtures[0]++;
+                    if (set.equals(HostState.holdSet(4))) {
+                        heldSeen.add(String.join("\n", lines));
+                    }
                     lab.host().run(List.of("nft", "-f", "-"), String.join("\n", lines) + "\n").check();
                     if (!blocked(w2, 1)) {
                         opened.add("w2 -> w1 answered with only " + set + " changed of move " + move[0]);
@@ -140,7 +163,11 @@ class ChangeWindowKernelTest {
             dataplane.probeNftTransactions(null);
             assertTrue(mixtures[0] >= 4, "each move changed two sets: " + mixtures[0]);
             assertEquals(List.of(), opened, "every set's change met alone denies w2 -> w1");
+            assertEquals(held, heldSeen.size() == 2 && heldSeen.stream().allMatch(line -> line.contains("10.65.0.2/32")),
+                    "w2 held in each move: " + heldSeen);
             assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the moves");
+            assertEquals("", lab.host().run("nft", "list", "set", "ip", "jcalico", HostState.holdSet(4)).check().stdout()
+                    .replaceAll("(?s).*elements = \\{([^}]*)}.*|(?s).*", "$1").trim(), "the hold released");
         }
     }
 
