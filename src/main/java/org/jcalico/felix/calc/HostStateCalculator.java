@@ -284,9 +284,7 @@ public final class HostStateCalculator {
         ClaimedMembers.strip(sets, snapshot.unreadableRecords());
         sets.putAll(part.netSets());
         sets.putAll(poolSets(snapshot.pools()));
-        if (snapshot.config().dataplaneDriver() == DataplaneDriver.IPTABLES) {
-            sets.putAll(HOLD_SETS);
-        }
+        sets.putAll(HOLD_SETS);
         links.update(links.sameBlocks(snapshot.localBlocks()) ? null
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
@@ -576,7 +574,7 @@ public final class HostStateCalculator {
         return new PerVersion(List.copyOf(own), List.copyOf(used), new Concerns.Owned(iface, List.copyOf(objects)));
     }
 
-    /** The iptables driver's hold sets (LocalTables.held), empty: the driver fills them only while it writes a change. */
+    /** The drivers' hold sets (LocalTables.held), empty: a driver fills them only while it writes a change. */
     private static final Map<String, IpSetSpec> HOLD_SETS = Map.of(
             HostState.holdSet(4), new IpSetSpec(HostState.holdSet(4), 4, Set.of()),
             HostState.holdSet(6), new IpSetSpec(HostState.holdSet(6), 6, Set.of()));

@@ -15,7 +15,6 @@ import org.jcalico.felix.program.ProgramRule;
 import org.jcalico.felix.program.ProgramTables;
 import org.jcalico.felix.program.Side;
 import org.jcalico.felix.program.Verdict;
-import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.FelixConfiguration.EndpointToHostAction;
 import org.jcalico.model.IcmpMatch;
@@ -58,7 +57,7 @@ final class LocalTables {
      */
     private final Map<String, Integer> users = new HashMap<>();
     private final SetUse sets;
-    /** The drops of held addresses ahead of every policy (iptables only: nftables writes a change in one transaction). */
+    /** The drops of held addresses ahead of every policy (both drivers: a MIXED set's change is held on each). */
     private final List<ProgramRule> held;
 
     LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
@@ -71,7 +70,7 @@ final class LocalTables {
                 : Map.of(DataplaneNames.POSTROUTING, new ProgramChain(DataplaneNames.POSTROUTING, masquerade));
         from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
-        this.held = config.dataplaneDriver() == DataplaneDriver.IPTABLES ? held(version) : List.of();
+        this.held = held(version);
         put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version, held));
     }
 
@@ -174,7 +173,7 @@ final class LocalTables {
     }
 
     /**
-     * Packets from or to an address the iptables driver holds while it writes a change of a mixed set's members
+     * Packets from or to an address the driver holds while it writes a change of a mixed set's members
      * (HostState's hold set), unless of an established connection, are dropped before any policy reads a set: no order
      * of such writes keeps every state between tighter than the one before or the one after the change, and the hold
      * keeps any of them from allowing a connection that neither allows (docs/dataplane.md, "A change and the states the

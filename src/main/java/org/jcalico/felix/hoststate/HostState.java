@@ -32,12 +32,17 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
     public static final int ROUTE_PROTOCOL = 98;
 
     /**
-     * The hash:net set of VERSION whose members the iptables driver holds fail-closed while it writes a change of mixed
+     * The set of networks of VERSION whose members a driver holds fail-closed while it writes a change of mixed
      * sets' members (docs/dataplane.md, "A change and the states the kernel passes through"): calc declares it empty
      * and drops, ahead of every policy, each packet from or to a member that is not of an established connection.
      */
     public static String holdSet(int version) {
         return OWNED_PREFIX + version + "-hold";
+    }
+
+    /** Whether NAME is a family's {@link #holdSet}. */
+    public static boolean isHoldSet(String name) {
+        return name.equals(holdSet(4)) || name.equals(holdSet(6));
     }
 
     public HostState {

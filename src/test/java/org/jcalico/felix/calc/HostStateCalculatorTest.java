@@ -166,19 +166,23 @@ class HostStateCalculatorTest {
         assertFalse(state.concerns().containsKey("jc-fw-jcb1"), "remote endpoints have no chains here");
     }
 
-    /** The drops of the addresses the iptables driver holds during a change, ahead of every policy (IPv4). */
+    /** The drops of the addresses a driver holds during a change, ahead of every policy (IPv4). */
     private static final String HELD_SOURCE = "-m set --match-set jc-4-hold src -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
     private static final String HELD_DESTINATION = "-m set --match-set jc-4-hold dst -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
 
     @Test
-    void addressesHeldDuringAChangeAreDroppedAheadOfPolicyOnIptablesOnly() {
+    void addressesHeldDuringAChangeAreDroppedAheadOfPolicyOnBothDrivers() {
         HostState iptables = new HostStateCalculator().calculate(snapshot(List.of()));
         assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION), iptables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2));
         assertEquals(Set.of(), iptables.ipSets().get("jc-4-hold").members(), "calc declares the hold empty");
         assertTrue(iptables.ipSets().containsKey("jc-6-hold"));
         var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
         HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(), Map.of()));
-        assertFalse(nftables.ipSets().containsKey("jc-4-hold"), "nftables writes a change in one transaction: nothing to hold");
+        assertEquals(List.of("ip saddr @jc-4-hold ct state new,invalid,untracked drop",
+                        "ip daddr @jc-4-hold ct state new,invalid,untracked drop"),
+                nftables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2),
+                "a packet meets an nftables transaction's sets part before it and part after: mixed sets' changes are held");
+        assertEquals(Set.of(), nftables.ipSets().get("jc-4-hold").members());
     }
 
     @Test

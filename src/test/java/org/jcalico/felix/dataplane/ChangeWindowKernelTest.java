@@ -104,12 +104,31 @@ class ChangeWindowKernelTest {
      */
     @Test
     void noSetOfAnNftablesTransactionMetAheadOfTheOthersLetsADeniedPairThrough() throws Exception {
+        eachSetAlone(POLICIES, false);
+    }
+
+    /**
+     * The same with mixed sets: no order of two transactions keeps every mixture between before and after for rules
+     * that read each set both ways (b's delete alone, with a's add not yet met, leaves w2 in neither set: past both
+     * Denies and both Allows of a and b, to the Allow of everyone); only a hold of w2's address, in force before the
+     * transaction that changes the sets and released after it, keeps w2 -> w1 denied in every mixture.
+     */
+    @Test
+    void noMixedSetOfAnNftablesTransactionMetAheadOfTheOthersLetsADeniedPairThrough() throws Exception {
+        eachSetAlone(MIXED, true);
+    }
+
+    /**
+     * POLICIES' moves a -> b and b -> a on nftables, each set's change of each transaction met alone and pinged; HELD:
+     * whether w2's address must have gone through the hold set.
+     */
+    private static void eachSetAlone(List<Policy> policies, boolean held) throws Exception {
         try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
             lab.workload(1);
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
             HostStateCalculator calculator = new HostStateCalculator();
-            IntFunction<Snapshot> state = move -> labelled(POLICIES, move % 2 == 1 ? "b" : "a")
+            IntFunction<Snapshot> state = move -> labelled(policies, move % 2 == 1 ? "b" : "a")
                     .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
             Dataplane dataplane = new Dataplane(lab.host());
             assertTrue(dataplane.start().failures().isEmpty());
@@ -118,12 +137,16 @@ class ChangeWindowKernelTest {
             List<String> opened = new ArrayList<>();
             int[] move = {0};
             int[] mixtures = {0};
+            List<String> heldSeen = new ArrayList<>();
             dataplane.probeNftTransactions(script -> {
                 Map<String, List<String>> bySet = new java.util.TreeMap<>();
                 script.lines().map(ELEMENT_LINE::matcher).filter(java.util.regex.Matcher::matches)
                         .forEach(line -> bySet.computeIfAbsent(line.group(3), set -> new ArrayList<>()).add(line.group()));
                 bySet.forEach((set, lines) -> {
                     mixtures[0]++;
+                    if (set.equals(HostState.holdSet(4))) {
+                        heldSeen.add(String.join("\n", lines));
+                    }
                     lab.host().run(List.of("nft", "-f", "-"), String.join("\n", lines) + "\n").check();
                     if (!blocked(w2, 1)) {
                         opened.add("w2 -> w1 answered with only " + set + " changed of move " + move[0]);
@@ -140,9 +163,85 @@ class ChangeWindowKernelTest {
             dataplane.probeNftTransactions(null);
             assertTrue(mixtures[0] >= 4, "each move changed two sets: " + mixtures[0]);
             assertEquals(List.of(), opened, "every set's change met alone denies w2 -> w1");
+            assertEquals(held, heldSeen.size() == 2 && heldSeen.stream().allMatch(line -> line.contains("10.65.0.2/32")),
+                    "w2 held in each move: " + heldSeen);
             assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the moves");
+            assertEquals("", lab.host().run("nft", "list", "set", "ip", "jcalico", HostState.holdSet(4)).check().stdout()
+                    .replaceAll("(?s).*elements = \\{([^}]*)}.*|(?s).*", "$1").trim(), "the hold released");
         }
     }
+
+    /**
+     * A verdict map is looked up at the moment of the lookup too, but a traversal reads every chain's rules of its own
+     * generation: a packet that began before a transaction's commit and meets a dispatch map after it can be sent by a
+     * new element to a chain the same transaction added, whose rules it then reads as of before (none). w4, new, whose
+     * profile allows it to send nothing, is added; w4 -> w1 (w1's ingress allows role c) is dropped before (no element
+     * for its interface) and after (its egress). The probe puts the kernel, for each map element that sends packets to a
+     * chain its own transaction adds, in that element with the chain empty (a chain an earlier transaction added has its
+     * rules for a traversal that began before the element's); w1's own counter of w4's echo requests says
+     * whether one got through (w4's answer would need its route, which the same apply writes).
+     */
+    @Test
+    void noDispatchElementOfAnNftablesTransactionMetBeforeItsNewChainsRulesLetsANewEndpointThrough() throws Exception {
+        Profile closed = new Profile("closed", List.of(), Map.of(), List.of(), List.of());
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            CommandRunner w1 = lab.workload(1);
+            lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            CommandRunner w4 = lab.workload(4);
+            HostStateCalculator calculator = new HostStateCalculator();
+            var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES);
+            List<WorkloadEndpoint> three = endpoints("b");
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS,
+                    three, Map.of("open", OPEN, "closed", closed)).withPolicy(List.of(), POLICIES, List.of(), Map.of())
+                    .withConfig(nft))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            // w4's packets reach the host's forward path before the apply gives it its link, neighbour and route
+            lab.host().run("ip", "link", "set", "jcw4", "up").check();
+            w4.run("ip", "neigh", "replace", "10.65.0.1", "lladdr", "ee:ee:ee:ee:ee:ee", "dev", "eth0").check();
+            w1.run(List.of("nft", "-f", "-"), "add table ip jtmcount\nadd chain ip jtmcount in { type filter hook input"
+                    + " priority 0; }\nadd rule ip jtmcount in ip saddr 10.65.0.4 icmp type echo-request counter\n").check();
+            java.util.function.BooleanSupplier through = () -> {
+                String before = w1.run("nft", "list", "chain", "ip", "jtmcount", "in").check().stdout();
+                w4.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "10.65.0.1");
+                return !before.equals(w1.run("nft", "list", "chain", "ip", "jtmcount", "in").check().stdout());
+            };
+            assertTrue(!through.getAsBoolean(), "w4's packets are dropped before it is an endpoint");
+            List<String> opened = new ArrayList<>();
+            List<String> written = new ArrayList<>();
+            dataplane.probeNftTransactions(script -> {
+                java.util.Set<String> added = script.lines().filter(line -> line.startsWith("add chain ip jcalico "))
+                        .map(line -> line.split(" ")[4]).collect(java.util.stream.Collectors.toSet());
+                script.lines().map(MAP_ELEMENT::matcher).filter(java.util.regex.Matcher::matches)
+                        .peek(element -> written.add(element.group(3)))
+                        .filter(element -> added.contains(element.group(3))).forEach(element -> {
+                            lab.host().run(List.of("nft", "-f", "-"), "add chain ip jcalico " + element.group(3) + "\n"
+                                    + element.group() + "\n").check();
+                            if (through.getAsBoolean()) {
+                                opened.add("w4 -> w1 passed with only " + element.group());
+                            }
+                            lab.host().run(List.of("nft", "-f", "-"), "delete element ip jcalico " + element.group(1)
+                                    + " { " + element.group(2) + " }\ndelete chain ip jcalico " + element.group(3) + "\n").check();
+                        });
+            });
+            List<WorkloadEndpoint> four = new ArrayList<>(three);
+            four.add(new WorkloadEndpoint("h1", null, "c4", "w4", "jcw4", null, List.of(Cidr.parse("10.65.0.4/32")),
+                    List.of(), List.of("closed"), null, null, Map.of("app", "client", "role", "c"), null, null, List.of()));
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(Snapshot.of("h1", FelixConfiguration.DEFAULTS,
+                    four, Map.of("open", OPEN, "closed", closed)).withPolicy(List.of(), POLICIES, List.of(), Map.of())
+                    .withConfig(nft))).failures());
+            dataplane.probeNftTransactions(null);
+            assertEquals(List.of("jc-fw-jcw4", "jc-tw-jcw4"), written.stream().sorted().toList(), "w4's dispatch elements");
+            assertEquals(List.of(), opened, "no dispatch element met before its chain's rules lets w4 -> w1 through");
+            assertTrue(!through.getAsBoolean() && pings(w3, 1), "the policy holds after w4's add");
+        }
+    }
+
+    /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */
+    private static final java.util.regex.Pattern MAP_ELEMENT =
+            java.util.regex.Pattern.compile("add element ip jcalico (\\S+) \\{ ([^:{},]+) : (?:goto|jump) (\\S+) \\}");
 
     /** An nft script's line that adds or deletes a set's elements: the verb, the rest, and the set's name. */
     private static final java.util.regex.Pattern ELEMENT_LINE =

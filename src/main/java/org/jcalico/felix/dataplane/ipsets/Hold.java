@@ -32,10 +32,6 @@ final class Hold {
         this.inForce = inForce;
     }
 
-    static boolean isHold(String name) {
-        return name.equals(HostState.holdSet(4)) || name.equals(HostState.holdSet(6));
-    }
-
     /**
      * Whether the change of SET's members ADDED and REMOVED may be written now: with the hold in force, yes, its members
      * held (when the kernel has the hold set of SET's family); otherwise no, and SET is withheld.
@@ -46,7 +42,7 @@ final class Hold {
             return false;
         }
         String hold = HostState.holdSet(set.version());
-        if (isHold(set.name()) || !observed.sets().containsKey(hold)) {
+        if (HostState.isHoldSet(set.name()) || !observed.sets().containsKey(hold)) {
             return true;
         }
         Set<String> members = held.computeIfAbsent(hold, name -> new TreeSet<>());

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.felix.hoststate.SetPolarity;
@@ -73,7 +74,7 @@ public final class IpSetPlanner {
             IpSetSpec present = observed.sets().get(set.name());
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
                 // a hold set's members are the release's to remove
-                Changes updated = Hold.isHold(set.name()) ? Changes.NONE
+                Changes updated = HostState.isHoldSet(set.name()) ? Changes.NONE
                         : update(present, set, inForce == null ? SetPolarity.MIXED
                                 : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later,
                                 hold, observed.undersized(set.name(), maxElements));

@@ -31,9 +31,11 @@ import org.jcalico.kernel.Nft;
  * of its own. A transaction refused with every such chain held drop-only (a
  * shared chain, a set's element) is reported under "nftables" and leaves the kernel as it was.
  *
- * <p>A change that loosens a set of one polarity is two transactions ({@link NftablesPlanner}: a packet can meet a
+ * <p>A change that loosens a set of one polarity, or dispatches to a chain it adds, is two transactions ({@link NftablesPlanner}: a packet can meet a
  * transaction's sets part before and part after it); the second refused leaves the first's state, tighter than the
- * change's, and is reported under "nftables".
+ * change's, and is reported under "nftables". A change of a MIXED set holds the addresses it moves first, in a
+ * transaction of its own, and releases them with the second; a hold the kernel refuses writes no change at all
+ * (reported under "nftables"; the next apply replaces the tables).
  */
 public final class NftablesDriver {
     /** The failure key of a whole transaction refused. */
@@ -79,27 +81,50 @@ public final class NftablesDriver {
             return Changes.NONE;
         }
         Tables before = programmed;
-        Map<String, SetPolarity> polarities = joined(inForce, desired.polarities());
+        Plan plan = plan(wanted, before, joined(inForce, desired.polarities()));
         programmed = null;
         inForce = null;
         removed = false;
-        Plan plan;
-        try {
-            plan = write(wanted, before, polarities);
-        } catch (KernelException refused) {
-            return isolate(wanted, before, isolable, refused);
-        }
-        if (!plan.later().isEmpty()) {
-            probe.accept(plan.later());
-            CommandRunner.Result loosened = nft.apply(plan.later());
-            if (!loosened.ok()) {
-                // the kernel keeps the first transaction's state, tighter than the change's; the next apply replaces
-                return plan.changes().plus(Changes.failure(TOOL, loosened.describe()));
+        if (!plan.hold().isEmpty()) {
+            probe.accept(plan.hold());
+            CommandRunner.Result held = nft.apply(plan.hold());
+            if (!held.ok()) {
+                // nothing written: a mixed set's change unheld could let through what before and after deny
+                return Changes.failure(TOOL, "no change written: the kernel refused the hold of the addresses whose"
+                        + " membership of a set matched both to allow and to deny changes: " + held.describe());
             }
         }
-        programmed = wanted;
-        inForce = desired.polarities();
-        return plan.changes();
+        try {
+            write(plan);
+        } catch (KernelException refused) {
+            Changes isolated = isolate(wanted, before, isolable, refused);
+            Tables kept = programmed;
+            programmed = null;
+            // whatever the isolation wrote was written under the hold (the same sets' changes); now released
+            Changes done = released(plan.release(), isolated);
+            programmed = done == isolated ? kept : null;
+            return done;
+        }
+        // the kernel keeps the first transaction's state, tighter than the change's, if it refuses the rest
+        Changes done = released(plan.later() + plan.release(), plan.changes());
+        if (done == plan.changes()) {
+            programmed = wanted;
+            inForce = desired.polarities();
+        }
+        return done;
+    }
+
+    /**
+     * SCRIPT (what loosens and what releases the hold) written after WRITTEN's transaction; refused, WRITTEN with
+     * the refusal, and the next apply replaces the tables (which empties the hold sets).
+     */
+    private Changes released(String script, Changes written) {
+        if (script.isEmpty()) {
+            return written;
+        }
+        probe.accept(script);
+        CommandRunner.Result result = nft.apply(script);
+        return result.ok() ? written : written.plus(Changes.failure(TOOL, result.describe()));
     }
 
     /**
@@ -182,12 +207,14 @@ public final class NftablesDriver {
         return Changes.NONE;
     }
 
-    /** The first transaction of WANTED's plan from BEFORE written (the whole change if it has no later one). */
-    private Plan write(Tables wanted, Tables before, Map<String, SetPolarity> polarities) {
+    /** WANTED's plan from BEFORE (null: not known, the tables replaced). */
+    private static Plan plan(Tables wanted, Tables before, Map<String, SetPolarity> polarities) {
         Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, polarities);
-        if (plan == null) {
-            plan = NftablesPlanner.replace(wanted);
-        }
+        return plan == null ? NftablesPlanner.replace(wanted) : plan;
+    }
+
+    /** PLAN's main transaction written (the whole change if it has neither a hold nor a later one). */
+    private void write(Plan plan) {
         if (!plan.script().isEmpty()) {
             probe.accept(plan.script());
             nft.apply(plan.script()).check();
@@ -197,7 +224,6 @@ public final class NftablesDriver {
                 nft.applyLater(NftablesPlanner.settle());
             }
         }
-        return plan;
     }
 
     private Changes isolate(Tables wanted, Tables before, Set<String> isolable, KernelException refused) {
@@ -218,7 +244,15 @@ public final class NftablesDriver {
         try {
             isolated = Isolation.isolate(suspects, held -> new Tables(Isolation.dropOnly(wanted.ipv4(), held, DROP_ONLY),
                     Isolation.dropOnly(wanted.ipv6(), held, DROP_ONLY), wanted.sets()), before,
-                    (state, kernel) -> new Isolation.Written<>(state, write(state, kernel, Map.of()).changes()));
+                    (state, kernel) -> {
+                        Plan plan = plan(state, kernel, Map.of());
+                        write(plan);
+                        if (!plan.later().isEmpty()) {
+                            // no polarity given: only the new chains' dispatch elements, once their rules are in
+                            nft.apply(plan.later()).check();
+                        }
+                        return new Isolation.Written<>(state, plan.changes());
+                    });
         } catch (KernelException stillRefused) {
             return Changes.failure(TOOL, stillRefused.getMessage());
         }

@@ -13,6 +13,7 @@ import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
@@ -35,7 +36,9 @@ import org.jcalico.util.PersistentSortedMap;
  * moment, so one packet can meet some of a transaction's sets before it and others after (docs/dataplane.md, "A
  * change and the states the kernel passes through"). What tightens goes in the first transaction with everything
  * else, what loosens (an ALLOWING set's adds, a DENYING set's deletes) in the second, so every mixture a packet can
- * meet is between the states before and after and allows nothing neither allows.
+ * meet is between the states before and after and allows nothing neither allows. A MIXED set's change has no such
+ * order (its rules read it both ways): the addresses it moves are held first ({@link HostState#holdSet}, dropped ahead
+ * of every policy unless established) in a transaction of their own, and released with the later one.
  */
 final class NftablesPlanner {
     static final String TABLE = "jcalico";
@@ -55,12 +58,16 @@ final class NftablesPlanner {
     }
 
     /**
-     * @param script the transaction
-     * @param later  the transaction after it, once it is in ("" for none): the loosening of one-polarity sets
+     * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
+     *                changes, put in their family's hold set
+     * @param script  the transaction
+     * @param later   the transaction after it, once it is in ("" for none): the loosening of one-polarity sets, and
+     *                the dispatch elements that send packets to chains SCRIPT adds
+     * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
-    record Plan(String script, String later, Changes changes) {
+    record Plan(String hold, String script, String later, String release, Changes changes) {
         boolean isEmpty() {
-            return script.isEmpty() && later.isEmpty();
+            return hold.isEmpty() && script.isEmpty() && later.isEmpty() && release.isEmpty();
         }
     }
 
@@ -134,6 +141,7 @@ final class NftablesPlanner {
                 }
             });
             Map<String, Chain> written = new TreeMap<>();
+            Set<String> added = new HashSet<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
             for (Chain chain : changed.values()) {
@@ -146,6 +154,7 @@ final class NftablesPlanner {
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), chain);
+                    added.add(chain.name());
                 } else if (refers || !sameButElements(old, chain)) {
                     script.line("flush chain " + table + " " + chain.name());
                     written.put(chain.name(), chain);
@@ -157,9 +166,10 @@ final class NftablesPlanner {
             removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
             removedChains.forEach(name -> chain(before, name).maps().forEach(map -> removedMaps.add(map.name())));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
-            switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members()));
+            switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members(),
+                    polarities.get(name)));
             // after every chain is made: an element may send packets to a new one
-            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now()));
+            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now(), added));
             written.forEach((name, chain) -> script.rules(table, name, chain.rules()));
             removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
             removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
@@ -167,6 +177,11 @@ final class NftablesPlanner {
             script.count(Change.CHAINS_WRITTEN, written.size());
             script.count(Change.CHAINS_DELETED, removedChains.size());
             script.count(Change.SETS_DELETED, removedSets.size() + removedMaps.size());
+            String hold = HostState.holdSet(version);
+            if (script.holds(version) && !(oldSets.containsKey(hold) && newSets.containsKey(hold))) {
+                // no hold set in the kernel to hold a mixed change with (calc declares it): the tables are replaced
+                return null;
+            }
         }
         return script.plan();
     }
@@ -343,6 +358,8 @@ final class NftablesPlanner {
          * per chain (maps copied each time) was a fifth of planning one before the JIT had compiled it.
          */
         private final EnumMap<Change, Integer> counts = new EnumMap<>(Change.class);
+        /** The networks to hold while a MIXED set changes, by IP version. */
+        private final TreeMap<Integer, Set<String>> held = new TreeMap<>();
 
         void count(Change kind, int count) {
             counts.merge(kind, count, Integer::sum);
@@ -357,8 +374,17 @@ final class NftablesPlanner {
             declare(table, set, SetKind.of(set));
         }
 
-        /** The set deleted and made again of its new kind with its members (no rule may refer to it here). */
-        void switchKind(String table, IpSetSpec set, SetKind kind, Set<String> held) {
+        /**
+         * The set deleted and made again of its new kind with its members (no rule may refer to it here); what it
+         * gains and loses held when POLARITY is MIXED.
+         */
+        void switchKind(String table, IpSetSpec set, SetKind kind, Set<String> held, SetPolarity polarity) {
+            if (polarity == SetPolarity.MIXED) {
+                Set<String> moved = new HashSet<>(set.members());
+                moved.addAll(held);
+                moved.removeIf(member -> held.contains(member) && set.members().contains(member));
+                hold(set, moved);
+            }
             line("delete set " + table + " " + set.name());
             declare(table, set, kind);
             count(Change.SET_MEMBERS_REMOVED, held.size());
@@ -396,6 +422,10 @@ final class NftablesPlanner {
             if (added.isEmpty() && removed.isEmpty()) {
                 return;
             }
+            if (polarity == SetPolarity.MIXED) {
+                hold(set, added);
+                hold(set, removed);
+            }
             if (kind == SetKind.NETWORKS) {
                 if (polarity == SetPolarity.ALLOWING || polarity == SetPolarity.DENYING) {
                     // first held narrowed to what stays (ALLOWING) or widened by what comes (DENYING), then the members
@@ -422,6 +452,19 @@ final class NftablesPlanner {
             elements("add", table, set, kind, added, polarity == SetPolarity.ALLOWING ? later : text);
             count(Change.SET_MEMBERS_ADDED, added.size());
             count(Change.SET_MEMBERS_REMOVED, removed.size());
+        }
+
+        /** MEMBERS of SET (ipset's forms), as networks of its family's hold set. */
+        private void hold(IpSetSpec set, Set<String> members) {
+            Set<String> networks = held.computeIfAbsent(set.version(), version -> new TreeSet<>());
+            for (String member : members) {
+                int comma = member.indexOf(',');
+                networks.add(comma < 0 ? member : member.substring(0, comma) + (set.version() == 4 ? "/32" : "/128"));
+            }
+        }
+
+        boolean holds(int version) {
+            return held.containsKey(version);
         }
 
         /** VERB's line of MEMBERS into SCRIPT (the transaction or the later one). */
@@ -463,9 +506,13 @@ final class NftablesPlanner {
          * A chain's maps from what they held to what they hold: new maps made and filled, kept ones given only the
          * elements added and deleted (a key whose verdict changed is deleted and added again), found by the
          * difference of the two versions of calc's persistent map, which skips what they share: an endpoint more or
-         * less is one element and the work of finding it, whatever the number of endpoints.
+         * less is one element and the work of finding it, whatever the number of endpoints. A kept map's element that
+         * sends packets to a chain of NEW_CHAINS (added by this delta) goes in the later transaction: a map is read at
+         * the moment of its lookup, but a traversal reads every chain's rules as of its start, and a new chain had
+         * none before the commit, so a packet that began before it and met the element after it would pass through
+         * the chain as through an empty one (docs/dataplane.md, "A change and the states the kernel passes through").
          */
-        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now) {
+        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now, Set<String> newChains) {
             for (VerdictMap map : now) {
                 VerdictMap old = mapNamed(was, map.name());
                 if (old == null) {
@@ -474,6 +521,7 @@ final class NftablesPlanner {
                 }
                 List<String> deleted = new ArrayList<>();
                 List<String> added = new ArrayList<>();
+                List<String> addedLater = new ArrayList<>();
                 PersistentSortedMap.diff(old.elements(), map.elements(), new PersistentSortedMap.Differences<>() {
                     @Override
                     public void changed(String key, String before, String after) {
@@ -481,7 +529,8 @@ final class NftablesPlanner {
                             if (before != null) {
                                 deleted.add(key);
                             }
-                            added.add(key + " : " + after);
+                            (newChains.contains(after.substring(after.indexOf(' ') + 1)) ? addedLater : added)
+                                    .add(key + " : " + after);
                         }
                     }
 
@@ -492,14 +541,21 @@ final class NftablesPlanner {
                 });
                 mapElements("delete", table, map.name(), deleted);
                 mapElements("add", table, map.name(), added);
+                mapElements("add", table, map.name(), addedLater, later);
             }
         }
 
         private void mapElements(String verb, String table, String map, List<String> elements) {
+            mapElements(verb, table, map, elements, text);
+        }
+
+        /** VERB's line of a map's ELEMENTS into SCRIPT (the transaction or the later one). */
+        private void mapElements(String verb, String table, String map, List<String> elements, StringBuilder script) {
             if (elements.isEmpty()) {
                 return;
             }
-            line(verb + " element " + table + " " + map + " { " + String.join(", ", elements) + " }");
+            script.append(verb).append(" element ").append(table).append(' ').append(map).append(" { ")
+                    .append(String.join(", ", elements)).append(" }\n");
             count(verb.equals("add") ? Change.SET_MEMBERS_ADDED : Change.SET_MEMBERS_REMOVED, elements.size());
         }
 
@@ -523,7 +579,16 @@ final class NftablesPlanner {
         }
 
         Plan plan() {
-            return new Plan(text.toString(), later.toString(), new Changes(counts, Map.of()));
+            StringBuilder hold = new StringBuilder();
+            StringBuilder release = new StringBuilder();
+            held.forEach((version, networks) -> {
+                String set = table(version) + " " + HostState.holdSet(version);
+                hold.append("add element ").append(set).append(" { ").append(String.join(", ", networks)).append(" }\n");
+                // the whole set: whatever it held is released, the networks auto-merge may have joined included
+                release.append("flush set ").append(set).append('\n');
+            });
+            return new Plan(hold.toString(), text.toString(), later.toString(), release.toString(),
+                    new Changes(counts, Map.of()));
         }
     }
 

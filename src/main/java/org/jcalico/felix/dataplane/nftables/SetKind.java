@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.nftables;
 
 import java.util.Set;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
 
@@ -22,6 +23,10 @@ enum SetKind {
     ADDRESS_PORTS;
 
     static SetKind of(IpSetSpec set) {
+        if (HostState.isHoldSet(set.name())) {
+            // calc declares it empty; the driver puts in it whatever a mixed set's change moves, networks included
+            return NETWORKS;
+        }
         if (set.type() == IpSetSpec.Type.IP_PORT) {
             return ADDRESS_PORTS;
         }

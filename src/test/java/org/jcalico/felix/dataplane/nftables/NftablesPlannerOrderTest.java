@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Plan;
 import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Tables;
+import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.SetPolarity;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A delta's set changes by polarity (docs/dataplane.md, "A change and the states the kernel passes through"): what
  * tightens in the transaction, what loosens in the later one, so that no mixture of a transaction's sets that a packet
- * may meet allows more than the states before and after; a MIXED set, or one of no known polarity, all at once.
+ * may meet allows more than the states before and after; a MIXED set, or one of no known polarity, all at once, a
+ * MIXED set's moved addresses held in a transaction before and released after.
  */
 class NftablesPlannerOrderTest {
     private static final String SET = "jc-4-s";
@@ -46,6 +48,25 @@ class NftablesPlannerOrderTest {
     }
 
     @Test
+    void aMixedSetsMovedAddressesAreHeldBeforeAndReleasedAfter() {
+        Plan mixed = plan(SetPolarity.MIXED, BEFORE, AFTER);
+        assertEquals("add element ip jcalico jc-4-hold { 10.0.0.1/32, 10.0.0.3/32 }\n", mixed.hold());
+        assertEquals("flush set ip jcalico jc-4-hold\n", mixed.release());
+        Plan unknown = plan(null, BEFORE, AFTER);
+        assertEquals("", unknown.hold() + unknown.release(), "a set no filter rule reads (the pools') is not held");
+        Plan denying = plan(SetPolarity.DENYING, BEFORE, AFTER);
+        assertEquals("", denying.hold() + denying.release());
+    }
+
+    @Test
+    void aMixedChangeWithoutAHoldSetReplacesTheTables() {
+        IptablesState v4 = new IptablesState(4, Map.of(), List.of());
+        IptablesState v6 = new IptablesState(6, Map.of(), List.of());
+        assertEquals(null, NftablesPlanner.delta(new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, BEFORE))),
+                new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, AFTER))), Map.of(SET, SetPolarity.MIXED)));
+    }
+
+    @Test
     void aSetOfNetworksIsFirstWidenedOrNarrowedThenFilled() {
         Set<String> before = Set.of("10.1.0.0/16");
         Set<String> after = Set.of("10.2.0.0/16");
@@ -63,7 +84,8 @@ class NftablesPlannerOrderTest {
         IptablesState v4 = new IptablesState(4, Map.of(), List.of());
         IptablesState v6 = new IptablesState(6, Map.of(), List.of());
         Map<String, SetPolarity> polarities = polarity == null ? Map.of() : Map.of(SET, polarity);
-        return NftablesPlanner.delta(new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, held))),
-                new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, wanted))), polarities);
+        IpSetSpec hold = new IpSetSpec(HostState.holdSet(4), 4, Set.of());
+        return NftablesPlanner.delta(new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, held), hold.name(), hold)),
+                new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, wanted), hold.name(), hold)), polarities);
     }
 }
