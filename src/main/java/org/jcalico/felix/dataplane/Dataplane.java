@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -403,7 +404,7 @@ public final class Dataplane {
     }
 
     /** For tests: PROBE is given each nftables transaction's script before it is written (see NftablesDriver). */
-    void probeNftTransactions(java.util.function.Consumer<String> probe) {
+    void probeNftTransactions(Consumer<String> probe) {
         nftables.probeTransactions(probe);
     }
 

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -35,7 +36,7 @@ public final class IptablesSaveParser {
      */
     public static IptablesSnapshot parse(String save) {
         Map<String, TableState> tables = new LinkedHashMap<>();
-        Set<String> incompatible = new java.util.TreeSet<>();
+        Set<String> incompatible = new TreeSet<>();
         String tableName = null;
         TableReader table = null;
         for (String line : save.split("\n")) {

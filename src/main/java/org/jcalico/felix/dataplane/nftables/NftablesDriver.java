@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.dataplane.nftables.NftablesPlanner.Plan;
@@ -53,7 +54,7 @@ public final class NftablesDriver {
     /** How the rules in force match each set, as calc said when this driver wrote them; null when not known. */
     private Map<String, SetPolarity> inForce;
     /** For tests: given each transaction of an apply's delta just before it is written (see {@link #probeTransactions}). */
-    private java.util.function.Consumer<String> probe = script -> { };
+    private Consumer<String> probe = script -> { };
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
 
@@ -176,7 +177,7 @@ public final class NftablesDriver {
      * For tests: PROBE is given each transaction's script just before it is written, so that a test can put the
      * kernel through the states a packet traversing the rules during that transaction may meet (null: none).
      */
-    public void probeTransactions(java.util.function.Consumer<String> probe) {
+    public void probeTransactions(Consumer<String> probe) {
         this.probe = probe == null ? script -> { } : probe;
     }
 
