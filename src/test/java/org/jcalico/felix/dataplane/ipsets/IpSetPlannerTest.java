@@ -210,23 +210,12 @@ class IpSetPlannerTest {
         IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, mixed.name(), moved)),
                 polarities, polarities, small, true);
         String temporary = IpSetPlanner.temporaryName(hold.name());
-        assertEquals("create " + temporary + " hash:net family inet maxelem 1048576
-add " + temporary + " 10.0.0.7/32
-"
-                + "swap " + temporary + " jc-4-hold
-destroy " + temporary + "
-"
-                + "add jc-4-hold 10.0.0.1/32
-add jc-4-hold 10.0.0.2/32
-"
-                + "del jc-4s-m 10.0.0.1/32
-add jc-4s-m 10.0.0.2/32
-", update.input().text());
+        assertEquals("create " + temporary + " hash:net family inet maxelem 1048576\nadd " + temporary + " 10.0.0.7/32\n"
+                + "swap " + temporary + " jc-4-hold\ndestroy " + temporary + "\n"
+                + "add jc-4-hold 10.0.0.1/32\nadd jc-4-hold 10.0.0.2/32\n"
+                + "del jc-4s-m 10.0.0.1/32\nadd jc-4s-m 10.0.0.2/32\n", update.input().text());
         assertEquals(Map.of(), update.after().maxElements(), "it fits once swapped");
-        assertEquals("del jc-4-hold 10.0.0.1/32
-del jc-4-hold 10.0.0.2/32
-del jc-4-hold 10.0.0.7/32
-",
+        assertEquals("del jc-4-hold 10.0.0.1/32\ndel jc-4-hold 10.0.0.2/32\ndel jc-4-hold 10.0.0.7/32\n",
                 update.later().text());
     }
 
