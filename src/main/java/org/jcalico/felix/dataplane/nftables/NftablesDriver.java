@@ -221,10 +221,22 @@ public final class NftablesDriver {
 
     /** PLAN's bridge and main transaction written (the whole change if it has neither a hold nor a later one). */
     private void write(Plan plan) {
-        if (!plan.bridge().isEmpty()) {
-            probe.accept(plan.bridge());
-            nft.apply(plan.bridge()).check();
+        if (!plan.bridge().make().isEmpty()) {
+            probe.accept(plan.bridge().make());
+            nft.apply(plan.bridge().make()).check();
         }
+        try {
+            writeScript(plan);
+        } finally {
+            // also after a refused replace: the tables in force stand, and a bridge left would hold later changes back
+            if (!plan.bridge().remove().isEmpty()) {
+                probe.accept(plan.bridge().remove());
+                nft.apply(plan.bridge().remove()).check();
+            }
+        }
+    }
+
+    private void writeScript(Plan plan) {
         if (!plan.script().isEmpty()) {
             probe.accept(plan.script());
             nft.apply(plan.script()).check();

@@ -60,8 +60,8 @@ final class NftablesPlanner {
     }
 
     /**
-     * @param bridge  the transaction before SCRIPT when it replaces tables the kernel holds ("" for none): the bridge
-     *                table made ({@link #replace(Tables, Set)}); LATER then deletes it
+     * @param bridge  when SCRIPT replaces tables the kernel holds, the transactions around it that make and delete the
+     *                bridge tables ({@link #replace(Tables, Set)}); else {@link Bridge#NONE}
      * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
      *                changes, put in their family's hold set
      * @param script  the transaction
@@ -69,7 +69,15 @@ final class NftablesPlanner {
      *                the dispatch elements that send packets to chains SCRIPT adds
      * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
-    record Plan(String bridge, String hold, String script, String later, String release, Changes changes) {
+    /**
+     * MAKE: the bridge tables made with the replace's content, the transaction before a replace's; REMOVE: what deletes
+     * them (and a bridge a crash left), the transaction after it, also when the replace was refused.
+     */
+    record Bridge(String make, String remove) {
+        static final Bridge NONE = new Bridge("", "");
+    }
+
+    record Plan(Bridge bridge, String hold, String script, String later, String release, Changes changes) {
         boolean isEmpty() {
             return hold.isEmpty() && script.isEmpty() && later.isEmpty() && release.isEmpty();
         }
@@ -81,7 +89,7 @@ final class NftablesPlanner {
      * equal priority and with no rules in the old generation, and unhooks a deleted one after the commit, with none in
      * the new: a packet that met the new table's base chain before the commit and the old one's after it met no rule of
      * jcalico's (TableReplaceWindowKernelTest). So a transaction before it adds the bridge table ({@link #BRIDGE}) with
-     * the same content, and the one after it (with {@link Plan#later}) deletes it: during the replace every packet
+     * the same content, and the one after it deletes it: during the replace every packet
      * passes the bridge's rules, which neither transaction changes, and until it is gone the old rules' too (a packet
      * passes only what both allow).
      */
@@ -101,8 +109,8 @@ final class NftablesPlanner {
             }
         }
         Plan replace = script.plan();
-        return new Plan(bridge.plan().script(), replace.hold(), replace.script(), replace.later() + unbridge,
-                replace.release(), replace.changes());
+        return new Plan(new Bridge(bridge.plan().script(), unbridge.toString()), replace.hold(), replace.script(),
+                replace.later(), replace.release(), replace.changes());
     }
 
     /** The table of VERSION that stands in for jcalico's while it is replaced whole ({@link #replace(Tables, Set)}). */
@@ -623,7 +631,7 @@ final class NftablesPlanner {
                 // the whole set: whatever it held is released, the networks auto-merge may have joined included
                 release.append("flush set ").append(set).append('\n');
             });
-            return new Plan("", hold.toString(), text.toString(), later.toString(), release.toString(),
+            return new Plan(Bridge.NONE, hold.toString(), text.toString(), later.toString(), release.toString(),
                     new Changes(counts, Map.of()));
         }
     }

@@ -85,13 +85,14 @@ class NftablesDriverKernelTest {
         assertFalse(settled.contains(NftablesPlanner.SETTLE_SET), settled);
         driver.forget();
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
-        generation(tables, guarded + 4);
+        // over the tables in force: the bridge, the replace, its settling, the bridge deleted
+        generation(tables, guarded + 6);
         assertEquals(normalized(kernel()), normalized(settled), "the tables as a whole replace of the same state leaves them");
         endpoints.add(numbered(300));
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
         Thread.sleep(200);
         // two transactions: the endpoint's chains, then its dispatch elements once their rules are in
-        assertEquals(guarded + 6, tables.read(), "an endpoint's add is followed by no settling");
+        assertEquals(guarded + 8, tables.read(), "an endpoint's add is followed by no settling");
     }
 
     /** Waits up to 5 s for the namespace's generation to reach EXPECTED (a settling transaction runs after its large one returned). */
