@@ -110,6 +110,32 @@ class NftablesDriverKernelTest {
                 List.of("open"), null, null, Map.of("app", index % 2 == 0 ? "web" : "db"), null);
     }
 
+    /**
+     * The bridge a whole replace makes over the tables in force is gone once the replace returns, and one a kill -9
+     * between the bridge's transactions left is deleted by the next replace, and by the switch to the other driver.
+     */
+    @Test
+    void noBridgeOutlivesItsReplaceNorACrash() {
+        NftablesDriver driver = new NftablesDriver(host);
+        HostState state = state(endpoints(2), List.of(), List.of());
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures());
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures(), "a replace over the tables in force");
+        assertEquals(Set.of("ip jcalico", "ip6 jcalico"), host.nfTables().tables());
+
+        host.run(List.of("nft", "-f", "-"), "add table ip jcalico-bridge\nadd chain ip jcalico-bridge filter-FORWARD"
+                + " { type filter hook forward priority 0; policy accept; }\nadd rule ip jcalico-bridge filter-FORWARD drop\n"
+                + "add table ip6 jcalico-bridge\n").check();
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures());
+        assertEquals(Set.of("ip jcalico", "ip6 jcalico"), host.nfTables().tables(), "the bridge a crash left is gone");
+
+        host.run(List.of("nft", "-f", "-"), "add table ip jcalico-bridge\n").check();
+        driver.forget();
+        assertEquals(Map.of(), driver.remove().failures());
+        assertEquals(Set.of(), host.nfTables().tables(), "the switch to iptables removes the bridge too");
+    }
+
     @Test
     void eachSmallTransactionLeavesWhatAWholeReplaceWould() {
         NftablesDriver driver = new NftablesDriver(host);
