@@ -229,6 +229,7 @@ public final class CniPlugin implements CniVerbs {
         Set<String> keep = new HashSet<>();
         valid.forEach(a -> keep.add(ContainerService.endpointId(node, a.containerId(), a.ifname())));
         List<String> failures = new ArrayList<>();
+        List<WorkloadEndpoint> detached = new ArrayList<>();
         for (WorkloadEndpoint endpoint : containers.endpointsUnder(node).resources()) {
             if (!Identity.ORCHESTRATOR.equals(endpoint.orchestrator())
                     || !request.config().name().equals(endpoint.labels().get(Identity.NETWORK_LABEL))
@@ -236,13 +237,15 @@ public final class CniPlugin implements CniVerbs {
                 continue;
             }
             try {
-                containers.detach(node, endpoint.containerId(), endpoint.containerId(),
-                        e -> e.endpointId().equals(endpoint.endpointId()), UNPROGRAMMED);
+                // one wait for them all, below: the agent may be down, and N waits made a GC of N stale ones N times as long
+                detached.addAll(containers.detach(node, endpoint.containerId(), endpoint.containerId(),
+                        e -> e.endpointId().equals(endpoint.endpointId()), Duration.ZERO).endpoints());
                 stderr.append("jcalico-cni: GC detached container ").append(endpoint.containerId()).append('\n');
             } catch (RuntimeException e) {
                 failures.add(endpoint.containerId() + ": " + e.getMessage());
             }
         }
+        containers.awaitUnprogrammed(node, detached, UNPROGRAMMED);
         DelegatedIpam ipam = delegatedIpam(request);
         if (ipam != null && ipam.hasStatusAndGc()) {
             try {

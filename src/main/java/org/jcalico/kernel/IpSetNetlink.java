@@ -200,6 +200,8 @@ public final class IpSetNetlink {
      */
     public static final class Batch {
         private final List<List<Command>> exchanges = new ArrayList<>();
+        /** Whether the next member command starts an exchange of its own ({@link #fence}). */
+        private boolean fenced;
 
         /**
          * As {@code create NAME TYPE family inet|inet6 [hashsize H] maxelem M [initval 0xI]} (TEXT): HASHSIZE 0 and a
@@ -269,6 +271,15 @@ public final class IpSetNetlink {
             return this;
         }
 
+        /**
+         * The commands after this one go in a new exchange, sent only once every command before was done without a
+         * refusal: for a command that must not land unless the ones before it did (a change behind its hold).
+         */
+        public Batch fence() {
+            fenced = true;
+            return this;
+        }
+
         public boolean isEmpty() {
             return exchanges.isEmpty();
         }
@@ -288,12 +299,14 @@ public final class IpSetNetlink {
         /** The command starts an exchange of its own, sent only once the one before was done without a refusal. */
         private Batch barrier(Command command) {
             exchanges.add(new ArrayList<>(List.of(command)));
+            fenced = false;
             return this;
         }
 
         private List<Command> current() {
-            if (exchanges.isEmpty()) {
+            if (exchanges.isEmpty() || fenced) {
                 exchanges.add(new ArrayList<>());
+                fenced = false;
             }
             return exchanges.getLast();
         }

@@ -289,13 +289,21 @@ public final class ContainerService {
             rest.execute(() -> intents.tearDown(intent));
             removed.add(endpoint.resource());
         }
+        awaitUnprogrammed(node, removed, wait);
+        return removed;
+    }
+
+    /**
+     * Waits, up to WAIT in all, until the agent of NODE no longer reports ENDPOINTS (detached) as programmed: one wait
+     * for a batch of detaches (a CNI GC's), whose agent may be down, not one each.
+     */
+    public void awaitUnprogrammed(String node, List<WorkloadEndpoint> endpoints, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        for (WorkloadEndpoint endpoint : removed) {
+        for (WorkloadEndpoint endpoint : endpoints) {
             while (statusOf(node, endpoint.endpointId()).isPresent() && System.nanoTime() < deadline) {
                 sleep();
             }
         }
-        return removed;
     }
 
     /** The outcome of relabelling one endpoint: its labels before and after. */

@@ -364,6 +364,34 @@ class CniPluginIT {
     }
 
     /**
+     * GC over stale attachments while the agent that would unprogram them is down: each detach waited up to 5 s for its
+     * endpoint's status to go, one after another, so a GC's time grew with the attachments it collects (six: 30 s). The
+     * wait is one for them all: the GC returns within one wait, every stale attachment detached.
+     */
+    @Test
+    @Order(10)
+    void gcWaitsOnceForTheAgentWhateverTheNumberOfStaleAttachments() throws IOException {
+        fixture.lab().startAgent(1);
+        for (String id : List.of("jcc1-x", "jcc1-y", "jcc1-z")) {
+            cni("ADD", id, netns(id.substring(5)), pluginConfig("1.1.0")).ok();
+        }
+        fixture.jc("h1", "node", "stop");
+        String before = endpoints();
+        long stale = List.of("jcc1-a", "jcc1-b", "jcc1-f", "jcc1-x", "jcc1-y", "jcc1-z").stream().filter(before::contains).count();
+        assertTrue(stale >= 4, "stale attachments to collect: " + before);
+        var gc = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(pluginConfig("1.1.0"));
+        gc.putArray("cni.dev/valid-attachments");
+        long start = System.nanoTime();
+        cni("GC", null, null, gc.toString()).ok();
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        String left = endpoints();
+        for (String id : List.of("jcc1-a", "jcc1-b", "jcc1-f", "jcc1-x", "jcc1-y", "jcc1-z")) {
+            assertFalse(left.contains(id), id + " is collected: " + left);
+        }
+        assertTrue(seconds < 12, "GC of " + stale + " stale attachments with the agent down took " + seconds + " s");
+    }
+
+    /**
      * `cni install` by `lab exec` names the lab's log directory (its --log-dir's default is $JCALICO_LOG_DIR), as
      * the node's agent has it; the plugin's own JVM logs there (see statusIsCode50OnceTheAgentIsStopped).
      */

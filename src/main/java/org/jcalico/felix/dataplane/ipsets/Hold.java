@@ -1,5 +1,6 @@
 package org.jcalico.felix.dataplane.ipsets;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -24,6 +25,8 @@ final class Hold {
     private final boolean inForce;
     /** Held members (hash:net) by hold set's name. */
     private final TreeMap<String, Set<String>> held = new TreeMap<>();
+    /** The hold sets too small to hold what a change may move ({@link #enlarge}). */
+    private final List<IpSetSpec> enlarged = new ArrayList<>();
     /** The MIXED sets whose change waits, the hold not being in force. */
     private final Set<String> withheld = new TreeSet<>();
 
@@ -66,10 +69,27 @@ final class Hold {
                 + (withheld.size() == 1 ? "it" : "them") + " both to allow and to deny");
     }
 
-    /** The hold's adds, then BODY's commands. */
-    IpSetInput.Builder before(IpSetInput.Builder body) {
-        IpSetInput.Builder lines = new IpSetInput.Builder();
+    /**
+     * The kernel's hold set HOLD has a smaller maxelem than the planner's: it is swapped for one of the planner's (with
+     * the members it holds) before anything is held, else it would refuse to hold for ever. Calc's hold sets are
+     * otherwise never written (their members are the hold's and the release's), so no other write replaces it.
+     */
+    void enlarge(IpSetSpec hold) {
+        enlarged.add(hold);
+    }
+
+    /**
+     * The hold sets to enlarge, swapped; the hold's adds; then BODY's commands, fenced off from the adds: the kernel
+     * does every message of an exchange even after one is refused, so a change sent with a hold the kernel refused
+     * (a full hold set) would land unheld. Behind the fence it is not sent, and the fill reports the refusal.
+     */
+    IpSetInput.Builder before(IpSetInput.Builder body, int maxElements) {
+        IpSetInput.Builder lines = new IpSetInput.Builder(maxElements);
+        enlarged.forEach(hold -> IpSetPlanner.swapIn(hold, observed, lines));
         held.forEach((name, members) -> lines.members("add", observed.sets().get(name), members));
+        if (!held.isEmpty()) {
+            lines.fence();
+        }
         return lines.then(body);
     }
 

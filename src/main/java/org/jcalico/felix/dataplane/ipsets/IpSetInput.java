@@ -56,6 +56,9 @@ public final class IpSetInput implements ToolInput {
                         out.append(prefix).append(member).append('\n');
                     }
                 }
+                case Fence fence -> {
+                    // restore stops at its first refused line: nothing to write
+                }
                 default -> out.append(piece.text()).append('\n');
             }
         }
@@ -76,6 +79,7 @@ public final class IpSetInput implements ToolInput {
                 case Swap swap -> batch.swap(swap.text(), swap.from(), swap.to());
                 case Members run -> batch.members(run.verb().equals("add"), run.set(), run.type() == IpSetSpec.Type.IP_PORT,
                         run.version() == 6, run.inOrder());
+                case Fence fence -> batch.fence();
             }
         }
         return batch;
@@ -116,7 +120,7 @@ public final class IpSetInput implements ToolInput {
         return Arrays.asList(ordered);
     }
 
-    private sealed interface Piece permits Create, Destroy, Swap, Members {
+    private sealed interface Piece permits Create, Destroy, Swap, Members, Fence {
         /** As an {@code ipset restore} line (a run: its first line). */
         String text();
     }
@@ -129,6 +133,14 @@ public final class IpSetInput implements ToolInput {
             return "create " + name + " " + type.kernelName() + " family " + (version == 4 ? "inet" : "inet6")
                     + (hashSize > 0 ? " hashsize " + hashSize : "") + " maxelem " + maxElements
                     + (initval != null ? " initval 0x" + Integer.toHexString(initval) : "");
+        }
+    }
+
+    /** What follows is sent only once everything before it was done without a refusal ({@link IpSetNetlink.Batch#fence}). */
+    private record Fence() implements Piece {
+        @Override
+        public String text() {
+            return "";
         }
     }
 
@@ -186,6 +198,11 @@ public final class IpSetInput implements ToolInput {
 
         void swap(String from, String to) {
             add(new Swap(from, to));
+        }
+
+        /** The commands after this are sent only once every one before it was done ({@link Fence}): no line of its own. */
+        void fence() {
+            pieces.add(new Fence());
         }
 
         /** "VERB SET MEMBER" for each of MEMBERS (immutable, or not changed after), in the order given. */

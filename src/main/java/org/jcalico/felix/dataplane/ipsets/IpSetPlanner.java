@@ -74,7 +74,7 @@ public final class IpSetPlanner {
             IpSetSpec present = observed.sets().get(set.name());
             if (present != null && present.version() == set.version() && present.type() == set.type()) {
                 // a hold set's members are the release's to remove
-                Changes updated = HostState.isHoldSet(set.name()) ? Changes.NONE
+                Changes updated = HostState.isHoldSet(set.name()) ? enlarge(present, observed, maxElements, hold)
                         : update(present, set, inForce == null ? SetPolarity.MIXED
                                 : SetPolarity.join(inForce.get(set.name()), coming.get(set.name())), observed, lines, later,
                                 hold, observed.undersized(set.name(), maxElements));
@@ -93,7 +93,7 @@ public final class IpSetPlanner {
             after.put(set.name(), hold.withholds(set.name()) ? present : set);
             misfits.remove(set.name());
         }
-        return new IpSetUpdate(hold.before(lines).build(), changes.plus(hold.withheld()),
+        return new IpSetUpdate(hold.before(lines, maxElements).build(), changes.plus(hold.withheld()),
                 new IpSetSnapshot(after, misfits, sizes), later.then(hold.release()).build());
     }
 
@@ -124,6 +124,15 @@ public final class IpSetPlanner {
     /** The temporary set a large change is filled into before the swap: jc-, within the kernel's 31 characters. */
     static String temporaryName(String name) {
         return TEMPORARY_PREFIX + Sha256.hex(name, (31 - TEMPORARY_PREFIX.length()) / 2);
+    }
+
+    /** The hold set PRESENT, swapped for one of MAX_ELEMENTS when the kernel's is smaller ({@link Hold#enlarge}). */
+    private static Changes enlarge(IpSetSpec present, IpSetSnapshot observed, int maxElements, Hold hold) {
+        if (!observed.undersized(present.name(), maxElements)) {
+            return Changes.NONE;
+        }
+        hold.enlarge(present);
+        return Changes.of(Change.SETS_WRITTEN, 1);
     }
 
     /** UNDERSIZED: PRESENT's maxelem is below the planner's, so it is swapped for a new set even if nothing changed. */
@@ -176,7 +185,7 @@ public final class IpSetPlanner {
     }
 
     /** SET's members filled into a temporary set and swapped in: a set in use cannot be destroyed and made again. */
-    private static void swapIn(IpSetSpec set, IpSetSnapshot observed, IpSetInput.Builder lines) {
+    static void swapIn(IpSetSpec set, IpSetSnapshot observed, IpSetInput.Builder lines) {
         // a crash between create and destroy may have left the temporary set behind
         String temporary = temporaryName(set.name());
         if (observed.contains(temporary)) {

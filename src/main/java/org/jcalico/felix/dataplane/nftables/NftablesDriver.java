@@ -63,9 +63,9 @@ public final class NftablesDriver {
         this.tables = runner.nfTables();
     }
 
-    /** Whether CHAIN is in one of jcalico's tables (ip and ip6 "jcalico"). */
+    /** Whether CHAIN is in one of jcalico's tables (ip and ip6 "jcalico", and the bridge while it is replaced). */
     public static boolean owns(BaseChain chain) {
-        return NftablesPlanner.TABLE.equals(chain.table()) && (NftablesPlanner.family(4).equals(chain.family()) || NftablesPlanner.family(6).equals(chain.family()));
+        return (NftablesPlanner.TABLE.equals(chain.table()) || NftablesPlanner.BRIDGE.equals(chain.table())) && (NftablesPlanner.family(4).equals(chain.family()) || NftablesPlanner.family(6).equals(chain.family()));
     }
 
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
@@ -82,7 +82,12 @@ public final class NftablesDriver {
             return Changes.NONE;
         }
         Tables before = programmed;
-        Plan plan = plan(wanted, before, joined(inForce, desired.polarities()));
+        Plan plan;
+        try {
+            plan = plan(wanted, before, joined(inForce, desired.polarities()));
+        } catch (KernelException e) {
+            return Changes.failure(TOOL, "cannot list the nftables tables: " + e.getMessage());
+        }
         programmed = null;
         inForce = null;
         removed = false;
@@ -208,14 +213,30 @@ public final class NftablesDriver {
         return Changes.NONE;
     }
 
-    /** WANTED's plan from BEFORE (null: not known, the tables replaced). */
-    private static Plan plan(Tables wanted, Tables before, Map<String, SetPolarity> polarities) {
+    /** WANTED's plan from BEFORE (null: not known, the tables replaced, bridged over those the kernel holds). */
+    private Plan plan(Tables wanted, Tables before, Map<String, SetPolarity> polarities) {
         Plan plan = before == null ? null : NftablesPlanner.delta(before, wanted, polarities);
-        return plan == null ? NftablesPlanner.replace(wanted) : plan;
+        return plan == null ? NftablesPlanner.replace(wanted, tables.tables()) : plan;
     }
 
-    /** PLAN's main transaction written (the whole change if it has neither a hold nor a later one). */
+    /** PLAN's bridge and main transaction written (the whole change if it has neither a hold nor a later one). */
     private void write(Plan plan) {
+        if (!plan.bridge().make().isEmpty()) {
+            probe.accept(plan.bridge().make());
+            nft.apply(plan.bridge().make()).check();
+        }
+        try {
+            writeScript(plan);
+        } finally {
+            // also after a refused replace: the tables in force stand, and a bridge left would hold later changes back
+            if (!plan.bridge().remove().isEmpty()) {
+                probe.accept(plan.bridge().remove());
+                nft.apply(plan.bridge().remove()).check();
+            }
+        }
+    }
+
+    private void writeScript(Plan plan) {
         if (!plan.script().isEmpty()) {
             probe.accept(plan.script());
             nft.apply(plan.script()).check();

@@ -42,6 +42,8 @@ import org.jcalico.util.PersistentSortedMap;
  */
 final class NftablesPlanner {
     static final String TABLE = "jcalico";
+    /** The table that holds jcalico's rules while its own is replaced whole ({@link #replace(Tables, Set)}). */
+    static final String BRIDGE = "jcalico-bridge";
     /** How long a denied-flow rate bucket of an address outlives its last packet. */
     private static final String BUCKET_TIMEOUT = "1m";
     /** The set {@link #settle()} makes and deletes in one transaction: no rendered name starts so. */
@@ -58,6 +60,8 @@ final class NftablesPlanner {
     }
 
     /**
+     * @param bridge  when SCRIPT replaces tables the kernel holds, the transactions around it that make and delete the
+     *                bridge tables ({@link #replace(Tables, Set)}); else {@link Bridge#NONE}
      * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
      *                changes, put in their family's hold set
      * @param script  the transaction
@@ -65,34 +69,72 @@ final class NftablesPlanner {
      *                the dispatch elements that send packets to chains SCRIPT adds
      * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
-    record Plan(String hold, String script, String later, String release, Changes changes) {
+    /**
+     * MAKE: the bridge tables made with the replace's content, the transaction before a replace's; REMOVE: what deletes
+     * them (and a bridge a crash left), the transaction after it, also when the replace was refused.
+     */
+    record Bridge(String make, String remove) {
+        static final Bridge NONE = new Bridge("", "");
+    }
+
+    record Plan(Bridge bridge, String hold, String script, String later, String release, Changes changes) {
         boolean isEmpty() {
             return hold.isEmpty() && script.isEmpty() && later.isEmpty() && release.isEmpty();
         }
     }
 
-    /** Both tables replaced whole: the deletes and adds are one transaction, so no packet sees neither. */
-    static Plan replace(Tables desired) {
+    /**
+     * Both tables replaced whole, the deletes and adds one transaction; over tables the kernel holds (HELD, "FAMILY
+     * NAME" as {@link org.jcalico.kernel.NfTables#tables} says), bridged. The kernel hooks a new base chain at once, before the old ones of
+     * equal priority and with no rules in the old generation, and unhooks a deleted one after the commit, with none in
+     * the new: a packet that met the new table's base chain before the commit and the old one's after it met no rule of
+     * jcalico's (TableReplaceWindowKernelTest). So a transaction before it adds the bridge table ({@link #BRIDGE}) with
+     * the same content, and the one after it deletes it: during the replace every packet
+     * passes the bridge's rules, which neither transaction changes, and until it is gone the old rules' too (a packet
+     * passes only what both allow).
+     */
+    static Plan replace(Tables desired, Set<String> held) {
         Script script = new Script();
+        Script bridge = new Script();
+        StringBuilder unbridge = new StringBuilder();
         for (int version : List.of(4, 6)) {
-            String table = table(version);
-            script.line("add table " + table);
-            script.line("delete table " + table);
-            script.line("add table " + table);
-            for (IpSetSpec set : sets(desired.sets(), version).values()) {
-                script.addSet(table, set);
+            fill(script, table(version), desired, version);
+            if (held.contains(table(version))) {
+                fill(bridge, bridgeTable(version), desired, version);
             }
-            NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
-                    + NftablesRenderer.addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
-            IptablesState state = desired.family(version);
-            List<Chain> chains = chains(state);
-            chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
-            chains.forEach(chain -> chain.maps().forEach(map -> script.addMap(table, map)));
-            chains.forEach(chain -> script.rules(table, chain.name(), chain.rules()));
-            script.count(Change.CHAINS_WRITTEN, chains.size());
-            script.hooks(table, state.hooks());
+            if (held.contains(table(version)) || held.contains(bridgeTable(version))) {
+                // a bridge left by a crash between the two goes too
+                unbridge.append("add table ").append(bridgeTable(version)).append('\n')
+                        .append("delete table ").append(bridgeTable(version)).append('\n');
+            }
         }
-        return script.plan();
+        Plan replace = script.plan();
+        return new Plan(new Bridge(bridge.plan().script(), unbridge.toString()), replace.hold(), replace.script(),
+                replace.later(), replace.release(), replace.changes());
+    }
+
+    /** The table of VERSION that stands in for jcalico's while it is replaced whole ({@link #replace(Tables, Set)}). */
+    static String bridgeTable(int version) {
+        return family(version) + " " + BRIDGE;
+    }
+
+    /** TABLE ("FAMILY NAME") made anew in SCRIPT, holding DESIRED's sets, chains and hooks of VERSION. */
+    private static void fill(Script script, String table, Tables desired, int version) {
+        script.line("add table " + table);
+        script.line("delete table " + table);
+        script.line("add table " + table);
+        for (IpSetSpec set : sets(desired.sets(), version).values()) {
+            script.addSet(table, set);
+        }
+        NftablesRenderer.RATE_BUCKETS.forEach(bucket -> script.line("add set " + table + " " + bucket + " { type "
+                + NftablesRenderer.addressType(version) + "; size 65535; flags dynamic,timeout; timeout " + BUCKET_TIMEOUT + "; }"));
+        IptablesState state = desired.family(version);
+        List<Chain> chains = chains(state);
+        chains.forEach(chain -> script.line("add chain " + table + " " + chain.name()));
+        chains.forEach(chain -> chain.maps().forEach(map -> script.addMap(table, map)));
+        chains.forEach(chain -> script.rules(table, chain.name(), chain.rules()));
+        script.count(Change.CHAINS_WRITTEN, chains.size());
+        script.hooks(table, state.hooks());
     }
 
     /**
@@ -280,17 +322,19 @@ final class NftablesPlanner {
 
     /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
     /**
-     * What deletes those of jcalico's tables that are among {@code tables} ("FAMILY NAME", {@link NfTables#tables});
+     * What deletes those of jcalico's tables that are among {@code tables} ("FAMILY NAME", {@link org.jcalico.kernel.NfTables#tables});
      * empty when none is, so that no transaction is made for nothing (each one moves the ruleset's generation, which a
      * resync reads to tell whether anything changed the rules).
      */
     static String removeAll(Set<String> tables) {
         StringBuilder script = new StringBuilder();
         for (int version : List.of(4, 6)) {
-            if (tables.contains(table(version))) {
-                // added first, so that one deleted meanwhile by someone else does not fail the transaction
-                script.append("add table ").append(table(version)).append('\n');
-                script.append("delete table ").append(table(version)).append('\n');
+            for (String table : List.of(table(version), bridgeTable(version))) {
+                if (tables.contains(table)) {
+                    // added first, so that one deleted meanwhile by someone else does not fail the transaction
+                    script.append("add table ").append(table).append('\n');
+                    script.append("delete table ").append(table).append('\n');
+                }
             }
         }
         return script.toString();
@@ -587,7 +631,7 @@ final class NftablesPlanner {
                 // the whole set: whatever it held is released, the networks auto-merge may have joined included
                 release.append("flush set ").append(set).append('\n');
             });
-            return new Plan(hold.toString(), text.toString(), later.toString(), release.toString(),
+            return new Plan(Bridge.NONE, hold.toString(), text.toString(), later.toString(), release.toString(),
                     new Changes(counts, Map.of()));
         }
     }

@@ -13,6 +13,7 @@ import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IpSetSpec.Type;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.KernelException;
@@ -101,6 +102,58 @@ class IpSetDriverKernelTest {
 
         driver.forget();
         assertEquals(Changes.NONE, driver.fill(byName(NETS4), Map.of(), true), "it fits now");
+    }
+
+    /**
+     * The hold set left with a small maxelem (by hand, an older version, another program) and in use by the hold rule:
+     * it is swapped for one of the planner's maxelem before it holds anything, so a change of a mixed set that moves
+     * more addresses than the old set could take is held whole and written, instead of being refused at the hold for
+     * ever (and the set's endpoints failed with it).
+     */
+    @Test
+    void aHoldSetLeftTooSmallIsSwappedForOneThatHoldsAMixedSetsWholeChange() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", Type.NET, 4, Set.of());
+        host.run("ipset", "create", hold.name(), "hash:net", "family", "inet", "maxelem", "1").check();
+        host.run("iptables", "-A", "INPUT", "-m", "set", "--match-set", hold.name(), "src", "-j", "DROP").check();
+        IpSetSpec mixed = new IpSetSpec("jc-4s-m", Type.NET, 4, Set.of("10.0.0.1/32", "10.0.0.2/32"));
+        Map<String, SetPolarity> polarities = Map.of(mixed.name(), SetPolarity.MIXED);
+        assertEquals(Map.of(), driver.fill(byName(hold, mixed), polarities, true).failures());
+        assertEquals(Changes.NONE, driver.loosen());
+
+        IpSetSpec moved = new IpSetSpec(mixed.name(), Type.NET, 4, Set.of("10.0.0.3/32", "10.0.0.4/32"));
+        assertEquals(Map.of(), driver.fill(byName(hold, moved), polarities, true).failures(),
+                "a mixed change of four addresses is held and written");
+        assertEquals(Set.of("10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32", "10.0.0.4/32"),
+                driver.read().sets().get(hold.name()).members(), "every moved address held until the rules are in");
+        assertEquals(moved, driver.read().sets().get(mixed.name()));
+        assertEquals(Changes.NONE, driver.loosen());
+        assertEquals(hold, driver.read().sets().get(hold.name()), "released");
+        assertTrue(host.run("ipset", "list", "-t", hold.name()).check().stdout()
+                .contains("maxelem " + IpSetPlanner.MAX_ELEMENTS), "made with the planner's maxelem");
+        assertEquals(List.of(hold.name(), mixed.name()), setNames(), "the temporary set is gone");
+    }
+
+    /**
+     * A hold that cannot hold (its set full at the planner's maxelem): the kernel does every message of a sendmsg, so
+     * a mixed set's change sent in the same exchange as its refused hold landed unheld, and the read-back after the
+     * refusal found it done and reported nothing. The change must wait behind its hold: the set keeps its members and
+     * the refusal is reported under its name.
+     */
+    @Test
+    void aMixedSetsChangeWhoseHoldIsRefusedIsNotWrittenAndIsReported() {
+        driver.limitSetsTo(1);
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", Type.NET, 4, Set.of());
+        IpSetSpec mixed = new IpSetSpec("jc-4s-m", Type.NET, 4, Set.of("10.0.0.1/32"));
+        Map<String, SetPolarity> polarities = Map.of(mixed.name(), SetPolarity.MIXED);
+        assertEquals(Map.of(), driver.fill(byName(hold, mixed), polarities, true).failures());
+        assertEquals(Changes.NONE, driver.loosen());
+
+        IpSetSpec moved = new IpSetSpec(mixed.name(), Type.NET, 4, Set.of("10.0.0.3/32"));
+        Changes changes = driver.fill(byName(hold, moved), polarities, true);
+        assertEquals(Set.of(mixed.name()), changes.failures().keySet(), "the change refused at its hold: " + changes);
+        assertEquals(mixed, driver.read().sets().get(mixed.name()), "no member moved unheld");
+        driver.loosen();
+        assertEquals(hold, driver.read().sets().get(hold.name()), "whatever was held is released");
     }
 
     @Test

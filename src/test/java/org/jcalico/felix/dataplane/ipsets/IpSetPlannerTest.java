@@ -194,6 +194,31 @@ class IpSetPlannerTest {
                 Map.of(deny.name(), 1 << 21))).isEmpty(), "a larger maxelem fits");
     }
 
+    /**
+     * A hold set left with a smaller maxelem is swapped for one of the planner's (keeping what it holds) before the hold's
+     * adds: never written otherwise, it would refuse to hold for ever. Once swapped it fits.
+     */
+    @Test
+    void aHoldSetTooSmallIsSwappedForOneOfThePlannersBeforeItHolds() {
+        IpSetSpec hold = new IpSetSpec("jc-4-hold", 4, Set.of());
+        IpSetSpec leftHeld = new IpSetSpec("jc-4-hold", 4, Set.of("10.0.0.7/32"));
+        IpSetSpec mixed = new IpSetSpec("jc-4s-m", 4, Set.of("10.0.0.1/32"));
+        IpSetSpec moved = new IpSetSpec("jc-4s-m", 4, Set.of("10.0.0.2/32"));
+        IpSetSnapshot small = new IpSetSnapshot(Map.of(hold.name(), leftHeld, mixed.name(), mixed), Set.of(),
+                Map.of(hold.name(), 1));
+        Map<String, SetPolarity> polarities = Map.of(mixed.name(), SetPolarity.MIXED);
+        IpSetUpdate update = IpSetPlanner.fill(new java.util.TreeMap<>(Map.of(hold.name(), hold, mixed.name(), moved)),
+                polarities, polarities, small, true);
+        String temporary = IpSetPlanner.temporaryName(hold.name());
+        assertEquals("create " + temporary + " hash:net family inet maxelem 1048576\nadd " + temporary + " 10.0.0.7/32\n"
+                + "swap " + temporary + " jc-4-hold\ndestroy " + temporary + "\n"
+                + "add jc-4-hold 10.0.0.1/32\nadd jc-4-hold 10.0.0.2/32\n"
+                + "del jc-4s-m 10.0.0.1/32\nadd jc-4s-m 10.0.0.2/32\n", update.input().text());
+        assertEquals(Map.of(), update.after().maxElements(), "it fits once swapped");
+        assertEquals("del jc-4-hold 10.0.0.1/32\ndel jc-4-hold 10.0.0.2/32\ndel jc-4-hold 10.0.0.7/32\n",
+                update.later().text());
+    }
+
     @Test
     void aSetMadeFromTheWrittenOneWritesWhatChangedWithoutComparing() {
         MemberSet written = MemberSet.of(hosts(5000));

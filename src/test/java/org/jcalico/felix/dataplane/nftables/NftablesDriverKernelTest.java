@@ -85,13 +85,14 @@ class NftablesDriverKernelTest {
         assertFalse(settled.contains(NftablesPlanner.SETTLE_SET), settled);
         driver.forget();
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
-        generation(tables, guarded + 4);
+        // over the tables in force: the bridge, the replace, its settling, the bridge deleted
+        generation(tables, guarded + 6);
         assertEquals(normalized(kernel()), normalized(settled), "the tables as a whole replace of the same state leaves them");
         endpoints.add(numbered(300));
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
         Thread.sleep(200);
         // two transactions: the endpoint's chains, then its dispatch elements once their rules are in
-        assertEquals(guarded + 6, tables.read(), "an endpoint's add is followed by no settling");
+        assertEquals(guarded + 8, tables.read(), "an endpoint's add is followed by no settling");
     }
 
     /** Waits up to 5 s for the namespace's generation to reach EXPECTED (a settling transaction runs after its large one returned). */
@@ -107,6 +108,32 @@ class NftablesDriverKernelTest {
                 List.of(org.jcalico.model.Cidr.parse("10.66." + index / 250 + "." + (index % 250 + 1) + "/32")),
                 List.of(org.jcalico.model.Cidr.parse("fd66::" + Integer.toHexString(index + 1) + "/128")),
                 List.of("open"), null, null, Map.of("app", index % 2 == 0 ? "web" : "db"), null);
+    }
+
+    /**
+     * The bridge a whole replace makes over the tables in force is gone once the replace returns, and one a kill -9
+     * between the bridge's transactions left is deleted by the next replace, and by the switch to the other driver.
+     */
+    @Test
+    void noBridgeOutlivesItsReplaceNorACrash() {
+        NftablesDriver driver = new NftablesDriver(host);
+        HostState state = state(endpoints(2), List.of(), List.of());
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures());
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures(), "a replace over the tables in force");
+        assertEquals(Set.of("ip jcalico", "ip6 jcalico"), host.nfTables().tables());
+
+        host.run(List.of("nft", "-f", "-"), "add table ip jcalico-bridge\nadd chain ip jcalico-bridge filter-FORWARD"
+                + " { type filter hook forward priority 0; policy accept; }\nadd rule ip jcalico-bridge filter-FORWARD drop\n"
+                + "add table ip6 jcalico-bridge\n").check();
+        driver.forget();
+        assertEquals(Map.of(), driver.apply(state, Set.of()).failures());
+        assertEquals(Set.of("ip jcalico", "ip6 jcalico"), host.nfTables().tables(), "the bridge a crash left is gone");
+
+        host.run(List.of("nft", "-f", "-"), "add table ip jcalico-bridge\n").check();
+        driver.forget();
+        assertEquals(Map.of(), driver.remove().failures());
+        assertEquals(Set.of(), host.nfTables().tables(), "the switch to iptables removes the bridge too");
     }
 
     @Test

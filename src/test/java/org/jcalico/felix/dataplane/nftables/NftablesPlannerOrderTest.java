@@ -66,6 +66,30 @@ class NftablesPlannerOrderTest {
                 new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, AFTER))), Map.of(SET, SetPolarity.MIXED)));
     }
 
+    /**
+     * A whole replace over a table the kernel holds is bridged: the bridge table made with the same content first, the
+     * replace, then the bridge deleted; over none, no bridge; a bridge a crash left alone is deleted after the replace.
+     */
+    @Test
+    void aReplaceOverATableInForceIsBridged() {
+        IptablesState v4 = new IptablesState(4, Map.of(), List.of());
+        IptablesState v6 = new IptablesState(6, Map.of(), List.of());
+        Tables tables = new Tables(v4, v6, Map.of(SET, new IpSetSpec(SET, 4, BEFORE)));
+        Plan fresh = NftablesPlanner.replace(tables, Set.of());
+        assertEquals(NftablesPlanner.Bridge.NONE, fresh.bridge(), "nothing in force: nothing to bridge");
+
+        Plan over = NftablesPlanner.replace(tables, Set.of("ip jcalico"));
+        assertEquals(fresh.script(), over.script(), "the replace itself is the same");
+        assertEquals(fresh.script().lines().filter(line -> line.contains("ip jcalico ") || line.endsWith("ip jcalico"))
+                        .map(line -> line.replace("ip jcalico", "ip jcalico-bridge")).toList(),
+                over.bridge().make().lines().toList(), "the bridge holds what the IPv4 table will");
+        assertEquals("add table ip jcalico-bridge\ndelete table ip jcalico-bridge\n", over.bridge().remove());
+
+        Plan left = NftablesPlanner.replace(tables, Set.of("ip6 jcalico-bridge"));
+        assertEquals("", left.bridge().make());
+        assertEquals("add table ip6 jcalico-bridge\ndelete table ip6 jcalico-bridge\n", left.bridge().remove());
+    }
+
     @Test
     void aSetOfNetworksIsFirstWidenedOrNarrowedThenFilled() {
         Set<String> before = Set.of("10.1.0.0/16");
