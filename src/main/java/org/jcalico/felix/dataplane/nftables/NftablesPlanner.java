@@ -60,6 +60,14 @@ final class NftablesPlanner {
     }
 
     /**
+     * MAKE: the bridge tables made with the replace's content, the transaction before a replace's; REMOVE: what deletes
+     * them (and a bridge a crash left), the transaction after it, also when the replace was refused.
+     */
+    record Bridge(String make, String remove) {
+        static final Bridge NONE = new Bridge("", "");
+    }
+
+    /**
      * @param bridge  when SCRIPT replaces tables the kernel holds, the transactions around it that make and delete the
      *                bridge tables ({@link #replace(Tables, Set)}); else {@link Bridge#NONE}
      * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
@@ -69,14 +77,6 @@ final class NftablesPlanner {
      *                the dispatch elements that send packets to chains SCRIPT adds
      * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
-    /**
-     * MAKE: the bridge tables made with the replace's content, the transaction before a replace's; REMOVE: what deletes
-     * them (and a bridge a crash left), the transaction after it, also when the replace was refused.
-     */
-    record Bridge(String make, String remove) {
-        static final Bridge NONE = new Bridge("", "");
-    }
-
     record Plan(Bridge bridge, String hold, String script, String later, String release, Changes changes) {
         boolean isEmpty() {
             return hold.isEmpty() && script.isEmpty() && later.isEmpty() && release.isEmpty();
@@ -320,7 +320,6 @@ final class NftablesPlanner {
         return false;
     }
 
-    /** Both tables gone (nft's idiom for "delete if present": add, then delete). */
     /**
      * What deletes those of jcalico's tables that are among {@code tables} ("FAMILY NAME", {@link org.jcalico.kernel.NfTables#tables});
      * empty when none is, so that no transaction is made for nothing (each one moves the ruleset's generation, which a
