@@ -3,12 +3,10 @@ package org.jcalico.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.jcalico.ipam.Ipam;
 import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -66,12 +64,7 @@ class JoinRacingDeleteTest extends PluginKernelTest {
         }
         network.awaitReleases();
         Thread.sleep(1000); // a veth's removal on a thread of its own ends before the look
-        List<String> left = new ArrayList<>();
-        node.store.list(WorkloadEndpoint.class).forEach(endpoint -> left.add("endpoint " + endpoint.resource().endpointId()));
-        new Ipam(node.store).addressesOf(IpamDriver.handle(PluginFixture.NODE)).forEach(held -> left.add("address " + held));
-        node.store.datastore().list(org.jcalico.datastore.Keys.INTENTS + PluginFixture.NODE + "/").items()
-                .forEach(intent -> left.add("intent " + intent.key()));
-        node.links().lines().filter(line -> line.contains(green.substring(0, 10))).forEach(link -> left.add("link " + link));
+        List<String> left = left(line -> line.contains(green.substring(0, 10)));
         assertEquals(List.of("endpoint " + network.endpointId(ON_BLUE), "address " + blueAddress.replace("/32", "")),
                 left.stream().map(line -> line.replace("/32", "")).toList(),
                 "only the container's endpoint on blue is left after Join answered '" + answer + "' and DeleteEndpoint ran");
@@ -89,14 +82,5 @@ class JoinRacingDeleteTest extends PluginKernelTest {
         String address = created(networkId, dockerEndpoint);
         network.join(new Protocol.Join(networkId, dockerEndpoint, SANDBOX));
         return address;
-    }
-
-    private static String call(Runnable call) {
-        try {
-            call.run();
-            return "ok";
-        } catch (RuntimeException e) {
-            return "refused: " + e.getMessage();
-        }
     }
 }
