@@ -230,6 +230,9 @@ public final class CniPlugin implements CniVerbs {
         valid.forEach(a -> keep.add(ContainerService.endpointId(node, a.containerId(), a.ifname())));
         List<String> failures = new ArrayList<>();
         List<WorkloadEndpoint> detached = new ArrayList<>();
+        // one wait for commands under way on the containers too, not one each: a container still busy after it is
+        // left to the runtime's next GC, and the answer names it (docs/cni.md, "Session 57 (t-join)")
+        ContainerService.UnderWayWait underWay = ContainerService.UnderWayWait.begun();
         for (WorkloadEndpoint endpoint : containers.endpointsUnder(node).resources()) {
             if (!Identity.ORCHESTRATOR.equals(endpoint.orchestrator())
                     || !request.config().name().equals(endpoint.labels().get(Identity.NETWORK_LABEL))
@@ -239,7 +242,7 @@ public final class CniPlugin implements CniVerbs {
             try {
                 // one wait for them all, below: the agent may be down, and N waits made a GC of N stale ones N times as long
                 detached.addAll(containers.detach(node, endpoint.containerId(), endpoint.containerId(),
-                        e -> e.endpointId().equals(endpoint.endpointId()), Duration.ZERO).endpoints());
+                        e -> e.endpointId().equals(endpoint.endpointId()), Duration.ZERO, underWay).endpoints());
                 stderr.append("jcalico-cni: GC detached container ").append(endpoint.containerId()).append('\n');
             } catch (RuntimeException e) {
                 failures.add(endpoint.containerId() + ": " + e.getMessage());

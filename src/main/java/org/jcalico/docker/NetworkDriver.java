@@ -150,23 +150,32 @@ public final class NetworkDriver {
         List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
                 .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
         CompletableFuture<Optional<Map<String, String>>> labels = endpoint.labels();
-        if (siblings.isEmpty()) {
-            awaitAttached(endpoint);
-        } else {
-            // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this one
-            // alone, so it is made again as a member of all of them (docs/docker.md, "A container on several networks");
-            // a running container being connected is not in dockerd's list yet, but its endpoints there carry its labels
-            endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
-            detach(request.endpointId());
-            labels = labels.thenApply(known -> known.or(() -> ContainerNetworks.containerLabels(siblings)));
-            attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
-        }
-        if (!sandbox.isEmpty()) {
-            sandboxes.compute(sandbox, (key, joined) -> {
-                Set<String> now = joined == null ? ConcurrentHashMap.newKeySet() : joined;
-                now.add(endpointId);
-                return now;
-            });
+        // the endpoint's DeleteEndpoint takes it out of `created` under the same lock: one that lands while this
+        // makes the endpoint again queues its detach after the attach, and a Join after it makes nothing
+        // (docs/docker.md, "Session 57 (t-join)")
+        synchronized (endpoint) {
+            if (created.get(request.endpointId()) != endpoint) {
+                throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " was deleted while it was joining");
+            }
+            if (siblings.isEmpty()) {
+                awaitAttached(endpoint);
+            } else {
+                // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this
+                // one alone, so it is made again as a member of all of them (docs/docker.md, "A container on several
+                // networks"); a running container being connected is not in dockerd's list yet, but its endpoints
+                // there carry its labels
+                endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
+                detach(request.endpointId());
+                labels = labels.thenApply(known -> known.or(() -> ContainerNetworks.containerLabels(siblings)));
+                attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
+            }
+            if (!sandbox.isEmpty()) {
+                sandboxes.compute(sandbox, (key, joined) -> {
+                    Set<String> now = joined == null ? ConcurrentHashMap.newKeySet() : joined;
+                    now.add(endpointId);
+                    return now;
+                });
+            }
         }
         if (labels.join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
@@ -289,8 +298,13 @@ public final class NetworkDriver {
      * this.
      */
     public void deleteEndpoint(Protocol.EndpointRef request) {
-        Created endpoint = created.remove(request.endpointId());
+        Created endpoint = created.get(request.endpointId());
         if (endpoint != null) {
+            // a Join under way ends first (it may be detaching the endpoint to attach it again), so that the detach
+            // below comes after its attach; a Join after this finds the endpoint deleted and makes nothing
+            synchronized (endpoint) {
+                created.remove(request.endpointId(), endpoint);
+            }
             // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
             endpoint.attached().handle((done, failure) -> done).join();
         }

@@ -215,8 +215,25 @@ public final class ContainerService {
      */
     public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
                           Duration wait) {
+        return detach(node, containerId, spec, which, wait, UnderWayWait.begun());
+    }
+
+    /**
+     * Until when removals wait for other commands under way on their containers: one for each removal (a DEL's), or one
+     * for a batch of them (a CNI GC's), which would otherwise wait {@link #UNDER_WAY} for each such container.
+     */
+    public record UnderWayWait(long deadlineNanos) {
+        /** A wait of {@link #UNDER_WAY} from now. */
+        public static UnderWayWait begun() {
+            return new UnderWayWait(System.nanoTime() + UNDER_WAY.toNanos());
+        }
+    }
+
+    /** {@link #detach(String, String, String, java.util.function.Predicate, Duration)}, waiting until {@code underWay}. */
+    public Removed detach(String node, String containerId, String spec, java.util.function.Predicate<WorkloadEndpoint> which,
+                          Duration wait, UnderWayWait underWay) {
         containerId = oneContainer(node, containerId, spec);
-        List<Intent> recovered = afterUnderWay(node, containerId, "container '" + spec + "'");
+        List<Intent> recovered = afterUnderWay(node, containerId, "container '" + spec + "'", underWay);
         List<Versioned<WorkloadEndpoint>> endpoints = endpointsOf(node, containerId).stream()
                 .filter(endpoint -> which.test(endpoint.resource())).toList();
         if (endpoints.isEmpty()) {
@@ -232,14 +249,13 @@ public final class ContainerService {
     }
 
     /**
-     * Undoes what commands that died on the container left, after waiting (up to {@link #UNDER_WAY}) for those still at
+     * Undoes what commands that died on the container left, after waiting (until {@code until}) for those still at
      * work on it: an add under way writes its endpoint at its end, so a removal that found none before it (a CNI DEL
      * from a runtime that gave up waiting for its ADD, which the agent serving it still runs) succeeded, and the add
      * then left an endpoint and addresses of a container gone (docs/cni.md, "Session 56 (t-hunt)"). Still at work after
      * that: the removal fails, saying so, and changes nothing.
      */
-    private List<Intent> afterUnderWay(String node, String containerId, String description) {
-        long deadline = System.nanoTime() + UNDER_WAY.toNanos();
+    private List<Intent> afterUnderWay(String node, String containerId, String description, UnderWayWait until) {
         List<Intent> recovered = new ArrayList<>();
         while (true) {
             List<RuntimeException> failures = new ArrayList<>();
@@ -251,7 +267,7 @@ public final class ContainerService {
             if (underWay.isEmpty()) {
                 return recovered;
             }
-            if (System.nanoTime() > deadline) {
+            if (System.nanoTime() > until.deadlineNanos()) {
                 throw new ValidationException(Intents.heldBy(underWay.get(), description));
             }
             sleep(UNDER_WAY_POLL_MILLIS);

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A dockerd of one network, blue, and (unless told other containers) one container being started on it with the label
+ * A dockerd of network blue (and green, by {@link #GREEN_ID}, for a container on two networks), and (unless told other containers) one container being started on it with the label
  * jcalico.label.role=web: what the network driver asks of dockerd at CreateEndpoint. Before it answers the container list it runs
  * {@code beforeContainerList}, which a test uses to hold that answer back.
  */
@@ -20,6 +20,9 @@ final class FakeDockerd implements AutoCloseable {
     private FakeDockerd(ServerSocketChannel server) {
         this.server = server;
     }
+
+    /** Network green's docker id: any other network id is blue's. */
+    static final String GREEN_ID = "b".repeat(64);
 
     /** The container list of one container being started on network blue, labelled jcalico.label.role=web. */
     static final String STARTING = "[{\"Id\":\"" + "c".repeat(64) + "\",\"Labels\":{\"jcalico.label.role\":\"web\"},"
@@ -45,6 +48,8 @@ final class FakeDockerd implements AutoCloseable {
                     if (head.startsWith("GET /containers/json")) {
                         beforeContainerList.run();
                         body = containers;
+                    } else if (head.startsWith("GET /networks/" + GREEN_ID)) {
+                        body = "{\"Name\":\"green\",\"Id\":\"" + GREEN_ID + "\"}";
                     } else {
                         body = "{\"Name\":\"blue\",\"Id\":\"" + networkId + "\"}";
                     }

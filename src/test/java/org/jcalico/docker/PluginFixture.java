@@ -54,7 +54,12 @@ final class PluginFixture implements AutoCloseable {
     }
 
     NetworkDriver networkDriver() {
-        return new NetworkDriver(new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))),
+        return networkDriver(store);
+    }
+
+    /** The network driver of this node, reading and writing through {@code through} (a gated view of the store). */
+    NetworkDriver networkDriver(ResourceStore through) {
+        return new NetworkDriver(new ContainerService(through, host, new ContainerResolver(DockerClient.fromDockerHost(null))),
                 DockerClient.fromDockerHost("unix://" + dir.resolve("docker.sock")), NODE, Log.open(dir.resolve("felix.log"), false, "info"));
     }
 

@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.jcalico.ipam.Ipam;
-import org.jcalico.model.WorkloadEndpoint;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -53,25 +51,11 @@ class TwiceAtOnceTest extends PluginKernelTest {
         network.awaitReleases();
         Thread.sleep(3000); // an attach still under way ends (it waits for no agent now) before the look
         network.awaitReleases();
-        List<String> left = new ArrayList<>();
-        node.store.list(WorkloadEndpoint.class).forEach(endpoint -> left.add("endpoint " + endpoint.resource().endpointId()));
-        new Ipam(node.store).addressesOf(IpamDriver.handle(PluginFixture.NODE)).forEach(held -> left.add("address " + held));
-        node.store.datastore().list(org.jcalico.datastore.Keys.INTENTS + PluginFixture.NODE + "/").items()
-                .forEach(intent -> left.add("intent " + intent.key()));
-        node.links().lines().filter(line -> line.contains(": jc") || line.contains(": tmp")).forEach(link -> left.add("link " + link));
+        List<String> left = left(line -> line.contains(": jc") || line.contains(": tmp"));
         assertEquals(List.of("ok", "ok"), answers.subList(2, 4), "both Joins wait for the one attach");
         assertEquals(1, answers.subList(0, 2).stream().filter(answer -> answer.equals("ok")).count(),
                 "one CreateEndpoint goes on, the other is refused saying why: " + answers);
         assertTrue(answers.subList(0, 2).stream().anyMatch(answer -> answer.contains("was created already")), answers.toString());
         assertEquals(List.of(), left, "nothing left after calls answered " + answers);
-    }
-
-    private static String call(Runnable call) {
-        try {
-            call.run();
-            return "ok";
-        } catch (RuntimeException e) {
-            return "refused: " + e.getMessage();
-        }
     }
 }
