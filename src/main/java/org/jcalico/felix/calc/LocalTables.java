@@ -179,12 +179,15 @@ final class LocalTables {
      * keeps any of them from allowing a connection that neither allows (docs/dataplane.md, "A change and the states the
      * kernel passes through"). Established
      * packets go on to the endpoint's chain, which accepts them before reading any set, as it does at every other time.
+     * The state is tested before the set: a rule's criteria are tested in order and the first that fails ends it, so a
+     * packet of an established flow (nearly every packet forwarded) pays a connection-state test here instead of a set
+     * lookup, twice per chain, and the rule drops exactly the same packets.
      */
     private static List<ProgramRule> held(int version) {
         List<ProgramRule> rules = new ArrayList<>();
         for (Side side : List.of(Side.SOURCE, Side.DESTINATION)) {
-            rules.add(rule(Match.of(new Criterion.InSet(side, HostState.holdSet(version), false, false),
-                    new Criterion.ConntrackState(List.of("NEW", "INVALID", "UNTRACKED"))), Verdict.DROP));
+            rules.add(rule(Match.of(new Criterion.ConntrackState(List.of("NEW", "INVALID", "UNTRACKED")),
+                    new Criterion.InSet(side, HostState.holdSet(version), false, false)), Verdict.DROP));
         }
         return rules;
     }

@@ -166,9 +166,12 @@ class HostStateCalculatorTest {
         assertFalse(state.concerns().containsKey("jc-fw-jcb1"), "remote endpoints have no chains here");
     }
 
-    /** The drops of the addresses a driver holds during a change, ahead of every policy (IPv4). */
-    private static final String HELD_SOURCE = "-m set --match-set jc-4-hold src -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
-    private static final String HELD_DESTINATION = "-m set --match-set jc-4-hold dst -m conntrack --ctstate NEW,INVALID,UNTRACKED -j DROP";
+    /**
+     * The drops of the addresses a driver holds during a change, ahead of every policy (IPv4): the state first, so that
+     * an established packet, nearly every packet forwarded, is done with them without a set lookup.
+     */
+    private static final String HELD_SOURCE = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -j DROP";
+    private static final String HELD_DESTINATION = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold dst -j DROP";
 
     @Test
     void addressesHeldDuringAChangeAreDroppedAheadOfPolicyOnBothDrivers() {
@@ -178,8 +181,8 @@ class HostStateCalculatorTest {
         assertTrue(iptables.ipSets().containsKey("jc-6-hold"));
         var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
         HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(), Map.of()));
-        assertEquals(List.of("ip saddr @jc-4-hold ct state new,invalid,untracked drop",
-                        "ip daddr @jc-4-hold ct state new,invalid,untracked drop"),
+        assertEquals(List.of("ct state new,invalid,untracked ip saddr @jc-4-hold drop",
+                        "ct state new,invalid,untracked ip daddr @jc-4-hold drop"),
                 nftables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2),
                 "a packet meets an nftables transaction's sets part before it and part after: mixed sets' changes are held");
         assertEquals(Set.of(), nftables.ipSets().get("jc-4-hold").members());

@@ -30,21 +30,21 @@ final class HoldPlanner {
 
     /** The insertions into OBSERVED's filter chains that lack DESIRED's hold rules; empty when none lacks them. */
     static IptablesUpdate plan(IptablesState desired, IptablesSnapshot observed, Function<Chain, List<String>> hashes) {
-        String prefix = "-m set --match-set " + HostState.holdSet(desired.version()) + " ";
+        String hold = "--match-set " + HostState.holdSet(desired.version()) + " ";
         TableState table = observed.table(FILTER);
         StringBuilder input = new StringBuilder();
         // the chains that get the hold; the kernel's others are kept as they are
         Map<String, List<String>> changed = new HashMap<>();
         int inserted = 0;
         for (Chain chain : desired.chains(FILTER).values()) {
-            int first = firstHoldRule(chain, prefix);
+            int first = firstHoldRule(chain, hold);
             List<String> present = table.chains().get(chain.name());
             if (first < 0 || present == null) {
                 // no hold wanted, or no such chain in force: none of its rules reads a set
                 continue;
             }
             int end = first;
-            while (end < chain.rules().size() && chain.rules().get(end).startsWith(prefix)) {
+            while (end < chain.rules().size() && chain.rules().get(end).contains(hold)) {
                 end++;
             }
             List<String> wanted = hashes.apply(chain);
@@ -74,12 +74,12 @@ final class HoldPlanner {
     }
 
     /**
-     * The index of CHAIN's first hold rule, or -1. Calc puts them among a chain's first rules; the look costs a
-     * startsWith per rule, for a read-back's apply only.
+     * The index of CHAIN's first hold rule (one that reads the hold set, HOLD), or -1. Calc puts them among a chain's
+     * first rules; the look costs a search of the rule's text per rule, for a read-back's apply only.
      */
-    private static int firstHoldRule(Chain chain, String prefix) {
+    private static int firstHoldRule(Chain chain, String hold) {
         for (int i = 0; i < chain.rules().size(); i++) {
-            if (chain.rules().get(i).startsWith(prefix)) {
+            if (chain.rules().get(i).contains(hold)) {
                 return i;
             }
         }

@@ -57,14 +57,28 @@ public final class RuleHash {
         return List.copyOf(hashes);
     }
 
-    /** The rule as written: the tag first, so that a comment match of the rule's own stays intact after it. */
+    /**
+     * The rule as written: the tag after its criteria, just before its verdict (the rule's last {@code -j} or
+     * {@code -g}). iptables-nft evaluates a rule's matches in the order written and a comment is one of them (an xt
+     * match through nft_compat, an indirect call that always matches), so only a packet that every criterion took
+     * runs it: a packet of an established flow meets the hold rules' state test and goes on without it, a new one
+     * meets a policy rule's sets likewise (docs/dataplane.md, "The per-packet path"). Where it stands changes no tag.
+     */
     public static String tagged(String hash, String rule) {
-        return "-m comment --comment \"jc:" + hash + "\" " + rule;
+        int verdict = Math.max(rule.lastIndexOf(" -j "), rule.lastIndexOf(" -g ")) + 1;
+        return rule.substring(0, verdict) + "-m comment --comment \"jc:" + hash + "\" " + rule.substring(verdict);
     }
 
-    /** The tag found in a rule as iptables-save prints it, or null for a rule jcalico did not write. */
+    /**
+     * The tag found in a rule as iptables-save prints it, or null for a rule jcalico did not write: the last one, as
+     * {@link #tagged} writes it after any comment of the rule's own (an earlier version wrote it first, the only one).
+     */
     public static String find(String savedRule) {
         Matcher matcher = TAG.matcher(savedRule);
-        return matcher.find() ? matcher.group(1) : null;
+        String found = null;
+        while (matcher.find()) {
+            found = matcher.group(1);
+        }
+        return found;
     }
 }

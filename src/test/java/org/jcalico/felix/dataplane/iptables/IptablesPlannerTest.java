@@ -38,9 +38,9 @@ class IptablesPlannerTest {
                 :jc-FORWARD - [0:0]
                 :jc-from - [0:0]
                 -I FORWARD 1 -m comment --comment "jc:%s" -j jc-FORWARD
-                -A jc-FORWARD -m comment --comment "jc:%s" -i jc+ -j jc-from
-                -A jc-FORWARD -m comment --comment "jc:%s" -o jc+ -j ACCEPT
-                -A jc-from -m comment --comment "jc:%s" -m conntrack --ctstate INVALID -j DROP
+                -A jc-FORWARD -i jc+ -m comment --comment "jc:%s" -j jc-from
+                -A jc-FORWARD -o jc+ -m comment --comment "jc:%s" -j ACCEPT
+                -A jc-from -m conntrack --ctstate INVALID -m comment --comment "jc:%s" -j DROP
                 -A jc-from -m comment --comment "jc:%s" -j RETURN
                 COMMIT
                 """.formatted(hookHash, first, RuleHash.of("jc-FORWARD", "-o jc+ -j ACCEPT"),
@@ -85,8 +85,8 @@ class IptablesPlannerTest {
                 "-i jcc -j ACCEPT", "-j DROP"));
         IptablesUpdate update = plan(state(List.of(HOOK), FORWARD, grown), before);
         assertEquals("*filter\n"
-                + "-I jc-leaf 1 -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jc0 -j ACCEPT") + "\" -i jc0 -j ACCEPT\n"
-                + "-I jc-leaf 3 -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jcb -j ACCEPT") + "\" -i jcb -j ACCEPT\n"
+                + "-I jc-leaf 1 -i jc0 -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jc0 -j ACCEPT") + "\" -j ACCEPT\n"
+                + "-I jc-leaf 3 -i jcb -m comment --comment \"jc:" + RuleHash.of("jc-leaf", "-i jcb -j ACCEPT") + "\" -j ACCEPT\n"
                 + "COMMIT\n", update.restoreInput());
         assertEquals(2, update.changes().count(Change.RULES_INSERTED));
         assertEquals(0, update.changes().count(Change.CHAINS_WRITTEN));

@@ -44,9 +44,29 @@ class RuleHashTest {
         assertEquals(hash, RuleHash.find(saved));
     }
 
+    /**
+     * iptables-nft evaluates a rule's matches in the order written, and a comment is a match there (nft_compat's
+     * xt "comment", an indirect call that always matches): written before the verdict, it runs only for a packet that
+     * every criterion took, and a packet of an established flow turned away by the hold rules' state test (and a new one
+     * by a policy rule's set) never runs it.
+     */
     @Test
-    void taggedPutsTheCommentFirst() {
-        assertEquals("-m comment --comment \"jc:h\" -m comment --comment \"x y\" -j DROP",
-                RuleHash.tagged("h", "-m comment --comment \"x y\" -j DROP"));
+    void taggedPutsTheCommentAfterTheCriteriaJustBeforeTheVerdict() {
+        assertEquals("-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -m comment --comment \"jc:h\" -j DROP",
+                RuleHash.tagged("h", "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -j DROP"));
+        assertEquals("-i jca1 -s 10.0.0.1/32 -m comment --comment \"jc:h\" -g jc-fw-jca1", RuleHash.tagged("h", "-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1"));
+        assertEquals("-m mark --mark 0x0/0x2000000 -m comment --comment \"jc:h\" -j NFLOG --nflog-group 1 --nflog-prefix jc-x:3",
+                RuleHash.tagged("h", "-m mark --mark 0x0/0x2000000 -j NFLOG --nflog-group 1 --nflog-prefix jc-x:3"));
+        assertEquals("-m comment --comment \"jc:h\" -j jc-FORWARD", RuleHash.tagged("h", "-j jc-FORWARD"));
+        assertEquals("-m comment --comment \"a -j b\" -m comment --comment \"jc:h\" -j DROP",
+                RuleHash.tagged("h", "-m comment --comment \"a -j b\" -j DROP"), "the verdict is the rule's last -j");
+    }
+
+    @Test
+    void aTagFollowingTheRulesOwnCommentIsFoundAndSoIsOneWrittenFirstByAnEarlierVersion() {
+        String hash = RuleHash.of("jc-x", "-p tcp -m comment --comment \"jc:BBBBBBBBBBBBBBBB\" -j ACCEPT");
+        assertEquals(hash, RuleHash.find("-p tcp -m comment --comment \"jc:BBBBBBBBBBBBBBBB\" -m comment --comment \"jc:"
+                + hash + "\" -j ACCEPT"));
+        assertEquals(hash, RuleHash.find("-p tcp -m comment --comment \"jc:" + hash + "\" -m tcp --dport 80 -j ACCEPT"));
     }
 }
