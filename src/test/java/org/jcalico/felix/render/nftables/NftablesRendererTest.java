@@ -75,9 +75,14 @@ class NftablesRendererTest {
     void anEndpointChainFirstTakesTheDispatchMarkOffAndNoOtherChainDoes() {
         ProgramRule entry = new ProgramRule(Match.ANY, new Verdict.Jump("jc-si-0123456789abcdef"),
                 org.jcalico.felix.program.Origin.STRUCTURAL);
+        ProgramRule established = new ProgramRule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
+                Verdict.ACCEPT, org.jcalico.felix.program.Origin.STRUCTURAL);
+        // a statement ahead of the first rule's match (it runs whether that matches or not), not a rule of its own
         for (String name : List.of("jc-fw-jc1", "jc-tw-jc1")) {
-            assertEquals(List.of("meta mark set meta mark & 0xfbffffff", "jump jc-si-0123456789abcdef"),
+            assertEquals(List.of("meta mark set meta mark & 0xfbffffff jump jc-si-0123456789abcdef"),
                     NftablesRenderer.chain(new ProgramChain(name, List.of(entry)), 4).rules(), name);
+            assertEquals(List.of("meta mark set meta mark & 0xfbffffff ct state related,established accept",
+                    "jump jc-si-0123456789abcdef"), NftablesRenderer.chain(new ProgramChain(name, List.of(established, entry)), 4).rules(), name);
         }
         assertEquals(List.of("jump jc-si-0123456789abcdef"),
                 NftablesRenderer.chain(new ProgramChain("jc-pi-open", List.of(entry)), 4).rules());
