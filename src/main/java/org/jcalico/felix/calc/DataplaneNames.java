@@ -32,14 +32,22 @@ public final class DataplaneNames {
         return TO_DISPATCH + "-" + key;
     }
 
+    private static final String FROM_ENDPOINT = "jc-fw-";
+    private static final String TO_ENDPOINT = "jc-tw-";
+
     /** Chain for traffic from an endpoint (its outbound policy). */
     public static String fromEndpoint(String interfaceName) {
-        return "jc-fw-" + interfaceName;
+        return FROM_ENDPOINT + interfaceName;
     }
 
     /** Chain for traffic to an endpoint (its inbound policy). */
     public static String toEndpoint(String interfaceName) {
-        return "jc-tw-" + interfaceName;
+        return TO_ENDPOINT + interfaceName;
+    }
+
+    /** Whether the chain is an endpoint's own, for either direction: what the dispatch sends packets to. */
+    public static boolean isEndpointChain(String name) {
+        return name.startsWith(FROM_ENDPOINT) || name.startsWith(TO_ENDPOINT);
     }
 
     /** Every pool's CIDR of the IP version: destinations that are never masqueraded. */
