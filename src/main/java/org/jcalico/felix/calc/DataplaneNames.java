@@ -32,22 +32,14 @@ public final class DataplaneNames {
         return TO_DISPATCH + "-" + key;
     }
 
-    private static final String FROM_ENDPOINT = "jc-fw-";
-    private static final String TO_ENDPOINT = "jc-tw-";
-
     /** Chain for traffic from an endpoint (its outbound policy). */
     public static String fromEndpoint(String interfaceName) {
-        return FROM_ENDPOINT + interfaceName;
+        return "jc-fw-" + interfaceName;
     }
 
     /** Chain for traffic to an endpoint (its inbound policy). */
     public static String toEndpoint(String interfaceName) {
-        return TO_ENDPOINT + interfaceName;
-    }
-
-    /** Whether the chain is an endpoint's own, for either direction: what the dispatch sends packets to. */
-    public static boolean isEndpointChain(String name) {
-        return name.startsWith(FROM_ENDPOINT) || name.startsWith(TO_ENDPOINT);
+        return "jc-tw-" + interfaceName;
     }
 
     /** Every pool's CIDR of the IP version: destinations that are never masqueraded. */

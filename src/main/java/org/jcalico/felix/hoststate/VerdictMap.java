@@ -6,18 +6,17 @@ import org.jcalico.util.PersistentSortedMap;
 /**
  * A named nftables verdict map a chain's rule looks packets up in ({@code KEY vmap @NAME}): the nftables renderer's
  * dispatch by interface (docs/dataplane.md, "The nftables dataplane"). Its elements (key to verdict, e.g.
- * {@code "jc1" . 10.0.0.1} to {@code jump jc-fw-jc1}) are a persistent map, so that the renderer changes them by the
+ * {@code "jc1" . 10.0.0.1} to {@code goto jc-fw-jc1}) are a persistent map, so that the renderer changes them by the
  * endpoint that came or went and the driver finds the elements to add and delete by
  * {@link PersistentSortedMap#diff}: an endpoint added costs its own element whatever the number of endpoints (until
  * session 38 the map was one rule's text naming every element, made again and parsed back on every add).
  *
  * @param name     the map's name in its table
- * @param lead     what the rule does ahead of its lookup, ending in a space ({@code meta mark set ... }), or empty
  * @param key      the rule's key expression ({@code iifname . ip saddr})
  * @param type     the map's nft key type ({@code ifname . ipv4_addr})
- * @param elements key to verdict ({@code jump CHAIN}), never empty
+ * @param elements key to verdict ({@code goto CHAIN}), never empty
  */
-public record VerdictMap(String name, String lead, String key, String type, PersistentSortedMap<String, String> elements) {
+public record VerdictMap(String name, String key, String type, PersistentSortedMap<String, String> elements) {
     public VerdictMap {
         if (elements.isEmpty()) {
             throw new IllegalArgumentException("verdict map " + name + " has no element");
@@ -26,12 +25,12 @@ public record VerdictMap(String name, String lead, String key, String type, Pers
 
     /** The rule that looks packets up in the map, as written to the kernel. */
     public String rule() {
-        return lead + key + " vmap @" + name;
+        return key + " vmap @" + name;
     }
 
     /** The rule with the map written into it, as one reads it ({@code apply --dry-run}). */
     public String inline() {
-        return lead + key + " vmap { " + elements.entrySet().stream().map(element -> element.getKey() + " : " + element.getValue())
+        return key + " vmap { " + elements.entrySet().stream().map(element -> element.getKey() + " : " + element.getValue())
                 .collect(Collectors.joining(", ")) + " }";
     }
 }

@@ -9,13 +9,6 @@ public final class Marks {
     public static final int ACCEPT = 0x1000000;
     public static final int PASS = 0x2000000;
     public static final int BOTH = ACCEPT | PASS;
-    /**
-     * nftables only: set by a dispatch chain ahead of its verdict map's lookup and cleared by the first rule of the
-     * endpoint chain an element jumps to, so that a packet back in the dispatch chain with it still set met no
-     * endpoint chain's rules (a miss, or a chain its transaction adds, read empty by a traversal that began before
-     * the commit) and is dropped (docs/dataplane.md, "The nftables dataplane", session 57).
-     */
-    public static final int DISPATCH = 0x4000000;
 
     private Marks() {
     }

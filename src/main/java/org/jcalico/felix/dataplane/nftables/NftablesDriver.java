@@ -32,7 +32,7 @@ import org.jcalico.kernel.Nft;
  * of its own. A transaction refused with every such chain held drop-only (a
  * shared chain, a set's element) is reported under "nftables" and leaves the kernel as it was.
  *
- * <p>A change that loosens a set of one polarity is two transactions ({@link NftablesPlanner}: a packet can meet a
+ * <p>A change that loosens a set of one polarity, or dispatches to a chain it adds, is two transactions ({@link NftablesPlanner}: a packet can meet a
  * transaction's sets part before and part after it); the second refused leaves the first's state, tighter than the
  * change's, and is reported under "nftables". A change of a MIXED set holds the addresses it moves first, in a
  * transaction of its own, and releases them with the second; a hold the kernel refuses writes no change at all
@@ -269,6 +269,10 @@ public final class NftablesDriver {
                     (state, kernel) -> {
                         Plan plan = plan(state, kernel, Map.of());
                         write(plan);
+                        if (!plan.later().isEmpty()) {
+                            // no polarity given: only the new chains' dispatch elements, once their rules are in
+                            nft.apply(plan.later()).check();
+                        }
                         return new Isolation.Written<>(state, plan.changes());
                     });
         } catch (KernelException stillRefused) {

@@ -73,7 +73,8 @@ final class NftablesPlanner {
      * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
      *                changes, put in their family's hold set
      * @param script  the transaction
-     * @param later   the transaction after it, once it is in ("" for none): the loosening of one-polarity sets
+     * @param later   the transaction after it, once it is in ("" for none): the loosening of one-polarity sets, and
+     *                the dispatch elements that send packets to chains SCRIPT adds
      * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
     record Plan(Bridge bridge, String hold, String script, String later, String release, Changes changes) {
@@ -182,6 +183,7 @@ final class NftablesPlanner {
                 }
             });
             Map<String, Chain> written = new TreeMap<>();
+            Set<String> added = new HashSet<>();
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
             for (Chain chain : changed.values()) {
@@ -194,6 +196,7 @@ final class NftablesPlanner {
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
                     written.put(chain.name(), chain);
+                    added.add(chain.name());
                 } else if (refers || !sameButElements(old, chain)) {
                     script.line("flush chain " + table + " " + chain.name());
                     written.put(chain.name(), chain);
@@ -208,7 +211,7 @@ final class NftablesPlanner {
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members(),
                     polarities.get(name)));
             // after every chain is made: an element may send packets to a new one
-            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now()));
+            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now(), added));
             written.forEach((name, chain) -> script.rules(table, name, chain.rules()));
             removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
             removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
@@ -546,12 +549,13 @@ final class NftablesPlanner {
          * A chain's maps from what they held to what they hold: new maps made and filled, kept ones given only the
          * elements added and deleted (a key whose verdict changed is deleted and added again), found by the
          * difference of the two versions of calc's persistent map, which skips what they share: an endpoint more or
-         * less is one element and the work of finding it, whatever the number of endpoints. An element that sends
-         * packets to a chain this transaction adds goes in with it: a packet that meets the element with the chain's
-         * rules of before the commit (none) comes back to the dispatch chain, which drops it (NftablesRenderer's
-         * dispatch; docs/dataplane.md, "A change and the states the kernel passes through").
+         * less is one element and the work of finding it, whatever the number of endpoints. A kept map's element that
+         * sends packets to a chain of NEW_CHAINS (added by this delta) goes in the later transaction: a map is read at
+         * the moment of its lookup, but a traversal reads every chain's rules as of its start, and a new chain had
+         * none before the commit, so a packet that began before it and met the element after it would pass through
+         * the chain as through an empty one (docs/dataplane.md, "A change and the states the kernel passes through").
          */
-        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now) {
+        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now, Set<String> newChains) {
             for (VerdictMap map : now) {
                 VerdictMap old = mapNamed(was, map.name());
                 if (old == null) {
@@ -560,6 +564,7 @@ final class NftablesPlanner {
                 }
                 List<String> deleted = new ArrayList<>();
                 List<String> added = new ArrayList<>();
+                List<String> addedLater = new ArrayList<>();
                 PersistentSortedMap.diff(old.elements(), map.elements(), new PersistentSortedMap.Differences<>() {
                     @Override
                     public void changed(String key, String before, String after) {
@@ -567,7 +572,8 @@ final class NftablesPlanner {
                             if (before != null) {
                                 deleted.add(key);
                             }
-                            added.add(key + " : " + after);
+                            (newChains.contains(after.substring(after.indexOf(' ') + 1)) ? addedLater : added)
+                                    .add(key + " : " + after);
                         }
                     }
 
@@ -578,14 +584,21 @@ final class NftablesPlanner {
                 });
                 mapElements("delete", table, map.name(), deleted);
                 mapElements("add", table, map.name(), added);
+                mapElements("add", table, map.name(), addedLater, later);
             }
         }
 
         private void mapElements(String verb, String table, String map, List<String> elements) {
+            mapElements(verb, table, map, elements, text);
+        }
+
+        /** VERB's line of a map's ELEMENTS into SCRIPT (the transaction or the later one). */
+        private void mapElements(String verb, String table, String map, List<String> elements, StringBuilder script) {
             if (elements.isEmpty()) {
                 return;
             }
-            line(verb + " element " + table + " " + map + " { " + String.join(", ", elements) + " }");
+            script.append(verb).append(" element ").append(table).append(' ').append(map).append(" { ")
+                    .append(String.join(", ", elements)).append(" }\n");
             count(verb.equals("add") ? Change.SET_MEMBERS_ADDED : Change.SET_MEMBERS_REMOVED, elements.size());
         }
 

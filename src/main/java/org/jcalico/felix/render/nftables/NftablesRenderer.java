@@ -14,7 +14,6 @@ import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.DropLog;
-import org.jcalico.felix.program.Marks;
 import org.jcalico.felix.program.Origin;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramRule;
@@ -61,12 +60,6 @@ public final class NftablesRenderer implements Renderer {
     /** Each dispatch tree's maps as rendered last, per family, table and tree. */
     private final Map<String, Flat> flats = new HashMap<>();
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
-    /** Ahead of a dispatch map's lookup: the mark an endpoint chain takes off ({@link #flat}). */
-    private static final String SET_DISPATCH = "meta mark set meta mark | " + hex(Marks.DISPATCH) + " ";
-    /** First in an endpoint's chain ({@link #chain}). */
-    private static final String CLEAR_DISPATCH = "meta mark set meta mark & " + hex(~Marks.DISPATCH) + " ";
-    /** After a dispatch map's lookup: back from an endpoint chain that ran (and allowed), out of the dispatch. */
-    private static final String DISPATCHED = "meta mark & " + hex(Marks.DISPATCH) + " == 0x0 return";
 
     @Override
     public DataplaneDriver driver() {
@@ -183,22 +176,8 @@ public final class NftablesRenderer implements Renderer {
         });
     }
 
-    /**
-     * An endpoint's chain (what a dispatch element jumps to) first takes {@link Marks#DISPATCH} off, by which the
-     * dispatch chain tells that the packet met the chain's rules ({@link #flat}): a statement ahead of its first rule's
-     * match, which runs whether that matches or not, rather than a rule of its own, since every rule the hooks reach is
-     * walked by the kernel's validation of each transaction that adds one, and endpoint chains are mostly one rule (a
-     * rule of its own doubled the table's rules at 1,000 endpoints).
-     */
     public static Chain chain(ProgramChain chain, int version) {
-        Chain rendered = SYNTAX.chain(chain, version);
-        // calc makes no endpoint chain empty (reached through a map, one would drop all, as a chain read empty does)
-        if (!DataplaneNames.isEndpointChain(chain.name()) || rendered.rules().isEmpty()) {
-            return rendered;
-        }
-        List<String> rules = new ArrayList<>(rendered.rules());
-        rules.set(0, CLEAR_DISPATCH + rules.get(0));
-        return new Chain(chain.name(), rules, rendered.origins(), rendered.maps());
+        return SYNTAX.chain(chain, version);
     }
 
     public static String rule(ProgramRule rule, int version) {
@@ -331,16 +310,7 @@ public final class NftablesRenderer implements Renderer {
                 PersistentSortedMap.copyOf(byName), PersistentSortedMap.byHashOf(visited));
     }
 
-    /**
-     * The root's chain of these maps and wide rules: the wide rules, a rule looking up each map that has elements
-     * (setting {@link Marks#DISPATCH} first) followed by a return once an endpoint chain has taken that mark off, then
-     * drop. An element jumps to its endpoint's chain rather than going to it: a map is read at the moment of the lookup
-     * but a traversal reads each chain's rules of the generation it began in, so a packet that began before the
-     * transaction adding an endpoint and met its element after the commit reads the endpoint's new chain as empty; it
-     * comes back here with the mark still set and is dropped, as a miss is, where a goto would have returned it past
-     * the endpoint's policy. So the element goes in the same transaction as its chain (docs/dataplane.md, session 57).
-     * A wide rule is in the same generation as its chain, and keeps its goto.
-     */
+    /** The root's chain of these maps and wide rules: the wide rules, a rule looking up each map that has elements, drop. */
     private static Flat flat(String root, ProgramChain rootChain, int version, List<String> wide,
                              PersistentSortedMap<String, String> byNameAndSource, PersistentSortedMap<String, String> byName,
                              PersistentSortedMap<String, Object> absorbed) {
@@ -348,19 +318,16 @@ public final class NftablesRenderer implements Renderer {
         List<VerdictMap> maps = new ArrayList<>();
         if (!byNameAndSource.isEmpty()) {
             String key = "iifname . " + family(version) + " saddr";
-            maps.add(new VerdictMap(mapName(root, key), SET_DISPATCH, key, "ifname . " + addressType(version), byNameAndSource));
+            maps.add(new VerdictMap(mapName(root, key), key, "ifname . " + addressType(version), byNameAndSource));
         }
         if (!byName.isEmpty()) {
             Side side = rootChain.rules().stream()
                     .flatMap(rule -> rule.match().criteria().stream())
                     .filter(Criterion.InterfaceIs.class::isInstance).map(c -> ((Criterion.InterfaceIs) c).side())
                     .findFirst().orElse(Side.SOURCE);
-            maps.add(new VerdictMap(mapName(root, name(side)), SET_DISPATCH, name(side), "ifname", byName));
+            maps.add(new VerdictMap(mapName(root, name(side)), name(side), "ifname", byName));
         }
-        maps.forEach(map -> {
-            rules.add(map.rule());
-            rules.add(DISPATCHED);
-        });
+        maps.forEach(map -> rules.add(map.rule()));
         rules.add("drop");
         return new Flat(new Chain(root, rules, null, maps), byNameAndSource, byName, wide, absorbed);
     }
@@ -438,9 +405,8 @@ public final class NftablesRenderer implements Renderer {
         List<Item> items = new ArrayList<>();
         for (ProgramRule rule : chain.rules()) {
             List<Criterion> criteria = rule.match().criteria();
-            // an element jumps, whatever calc's rule does (flat: the dispatch chain checks what the jump did)
             String target = switch (rule.verdict()) {
-                case Verdict.Goto g -> "jump " + g.chain();
+                case Verdict.Goto g -> "goto " + g.chain();
                 case Verdict.Jump j -> "jump " + j.chain();
                 default -> null;
             };

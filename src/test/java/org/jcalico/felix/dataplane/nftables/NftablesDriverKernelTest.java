@@ -91,8 +91,8 @@ class NftablesDriverKernelTest {
         endpoints.add(numbered(300));
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
         Thread.sleep(200);
-        // one transaction: the endpoint's chains and their dispatch elements
-        assertEquals(guarded + 7, tables.read(), "an endpoint's add is followed by no settling");
+        // two transactions: the endpoint's chains, then its dispatch elements once their rules are in
+        assertEquals(guarded + 8, tables.read(), "an endpoint's add is followed by no settling");
     }
 
     /** Waits up to 5 s for the namespace's generation to reach EXPECTED (a settling transaction runs after its large one returned). */

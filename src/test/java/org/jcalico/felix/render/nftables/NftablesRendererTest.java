@@ -61,31 +61,11 @@ class NftablesRendererTest {
                 Map.of("filter", Map.of(root.name(), root, middle.name(), middle, leaf.name(), leaf)), List.of()));
         Map<String, Chain> chains = state.chains("filter");
         assertEquals(List.of(FROM), List.copyOf(chains.keySet()));
-        // an element jumps: an endpoint chain that ran took the mark off and returns on; one read empty, or a miss, drops
         assertEquals(List.of("iifname \"jcab1\" ip saddr 10.0.9.0/24 goto jc-fw-jcab1",
-                "meta mark set meta mark | 0x4000000 iifname . ip saddr vmap @" + FROM + "-iifname-ip-saddr",
-                "meta mark & 0x4000000 == 0x0 return", "drop"), chains.get(FROM).rules());
+                "iifname . ip saddr vmap @" + FROM + "-iifname-ip-saddr", "drop"), chains.get(FROM).rules());
         assertEquals(List.of("iifname \"jcab1\" ip saddr 10.0.9.0/24 goto jc-fw-jcab1",
-                "meta mark set meta mark | 0x4000000 iifname . ip saddr vmap { \"jcab1\" . 10.0.0.1 : jump jc-fw-jcab1, "
-                        + "\"jcab2\" . 10.0.0.2 : jump jc-fw-jcab2, \"old1\" . 10.0.0.3 : jump jc-fw-old1 }",
-                "meta mark & 0x4000000 == 0x0 return", "drop"), chains.get(FROM).inlineRules());
-    }
-
-    @Test
-    void anEndpointChainFirstTakesTheDispatchMarkOffAndNoOtherChainDoes() {
-        ProgramRule entry = new ProgramRule(Match.ANY, new Verdict.Jump("jc-si-0123456789abcdef"),
-                org.jcalico.felix.program.Origin.STRUCTURAL);
-        ProgramRule established = new ProgramRule(Match.of(new Criterion.ConntrackState(List.of("RELATED", "ESTABLISHED"))),
-                Verdict.ACCEPT, org.jcalico.felix.program.Origin.STRUCTURAL);
-        // a statement ahead of the first rule's match (it runs whether that matches or not), not a rule of its own
-        for (String name : List.of("jc-fw-jc1", "jc-tw-jc1")) {
-            assertEquals(List.of("meta mark set meta mark & 0xfbffffff jump jc-si-0123456789abcdef"),
-                    NftablesRenderer.chain(new ProgramChain(name, List.of(entry)), 4).rules(), name);
-            assertEquals(List.of("meta mark set meta mark & 0xfbffffff ct state related,established accept",
-                    "jump jc-si-0123456789abcdef"), NftablesRenderer.chain(new ProgramChain(name, List.of(established, entry)), 4).rules(), name);
-        }
-        assertEquals(List.of("jump jc-si-0123456789abcdef"),
-                NftablesRenderer.chain(new ProgramChain("jc-pi-open", List.of(entry)), 4).rules());
+                "iifname . ip saddr vmap { \"jcab1\" . 10.0.0.1 : goto jc-fw-jcab1, \"jcab2\" . 10.0.0.2 : goto jc-fw-jcab2, "
+                        + "\"old1\" . 10.0.0.3 : goto jc-fw-old1 }", "drop"), chains.get(FROM).inlineRules());
     }
 
     @Test
