@@ -162,15 +162,20 @@ public final class AgentRuntime {
 
     /**
      * The pages at the addresses FelixConfiguration gives (healthHost:healthPort, prometheusMetricsHost:
-     * prometheusMetricsPort), moved or closed when it changes; the status file records them at once, so that no later
-     * agent of the node serves where the cluster moved or turned them off.
+     * prometheusMetricsPort), moved or closed when it changes; the status file records them before the listeners
+     * move, so that no later agent of the node serves where the cluster moved or turned them off, not even after a
+     * kill -9 between the two.
      */
     private static void follow(FelixConfiguration config, PageListener health, PageListener metrics,
                                AgentStatusFile statusFile) {
-        health.serveAt(config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null);
-        metrics.serveAt(config.prometheusMetricsEnabled()
-                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null);
+        InetSocketAddress healthAt = config.healthEnabled() ? PageListener.address(config.healthHost(), config.healthPort()) : null;
+        InetSocketAddress metricsAt = config.prometheusMetricsEnabled()
+                ? PageListener.address(config.prometheusMetricsHost(), config.prometheusMetricsPort()) : null;
+        health.intend(healthAt);
+        metrics.intend(metricsAt);
         statusFile.refresh();
+        health.serveAt(healthAt);
+        metrics.serveAt(metricsAt);
     }
 
     /** Where the node's last agent was to serve the listener {@code name}, or null (none, or turned off). */

@@ -23,6 +23,8 @@ public final class PageListener implements AutoCloseable {
     private final Log log;
     private final long retryMillis;
     private InetSocketAddress address;
+    /** What {@link #configured} says: the address to serve at, set by {@link #intend} before the listener moves. */
+    private InetSocketAddress intended;
     private ControlServer server;
     private boolean closed;
 
@@ -47,8 +49,18 @@ public final class PageListener implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #configured} says {@code wanted} from now, before {@link #serveAt} moves the listener there: the status
+     * file records it first, so that an agent killed in between leaves the next one the new address, never one the
+     * configuration closed (AgentRuntime).
+     */
+    public synchronized void intend(InetSocketAddress wanted) {
+        intended = wanted;
+    }
+
     /** Serves the pages at {@code wanted}, or nowhere when it is null. */
     public synchronized void serveAt(InetSocketAddress wanted) {
+        intended = wanted;
         if (closed || Objects.equals(wanted, address) && (server != null || wanted == null)) {
             return;
         }
@@ -105,7 +117,7 @@ public final class PageListener implements AutoCloseable {
      * of the node serves there until it has read the configuration (AgentRuntime).
      */
     public synchronized AgentStatusFile.Served configured() {
-        return address == null ? null : new AgentStatusFile.Served(address.getAddress().getHostAddress(), address.getPort());
+        return intended == null ? null : new AgentStatusFile.Served(intended.getAddress().getHostAddress(), intended.getPort());
     }
 
     /** The port served, or -1 when none is (for a configured port 0, the one the kernel chose). */

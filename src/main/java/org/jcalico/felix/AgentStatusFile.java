@@ -111,7 +111,7 @@ public final class AgentStatusFile {
     }
 
     /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
-    void write(State state, int programmed, int isolated, int failed, String problem) {
+    synchronized void write(State state, int programmed, int isolated, int failed, String problem) {
         long now = System.currentTimeMillis();
         write(new Status(node, ProcessHandle.current().pid(), state, programmed, isolated, failed, problem, now,
                 currentWarnings(), now, currentPages()));
@@ -121,7 +121,7 @@ public final class AgentStatusFile {
      * The agent is not in sync (starting, disconnected, stopped): the kernel keeps what the last pass programmed, this
      * agent's or, before its first, what the file says an earlier agent's was.
      */
-    public void writeOutOfSync(State state, String problem) {
+    public synchronized void writeOutOfSync(State state, String problem) {
         Status kept = kept();
         write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.isolated(), kept.failed(),
                 problem, System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages()));
@@ -131,7 +131,7 @@ public final class AgentStatusFile {
      * Before another agent starts (`node start`): the earlier agent's report, in sync or not, can no longer pass for
      * the new one's, but what it programmed is still what the kernel holds, so the file keeps it as stopped.
      */
-    public void retire() {
+    public synchronized void retire() {
         Status earlier = read();
         if (earlier != null && earlier.state() != State.stopped) {
             write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.isolated(),
@@ -166,6 +166,11 @@ public final class AgentStatusFile {
         return current;
     }
 
+    /**
+     * Every writer builds its status and writes it under this object's lock: a status built with a listener's old
+     * address (a pass's) could otherwise land after the {@link #refresh} that recorded the listener closed, and two
+     * writers would share the temporary file.
+     */
     private void write(Status status) {
         last = status;
         try {
@@ -193,7 +198,7 @@ public final class AgentStatusFile {
      * moved or closed a listener): a process that dies before its next status must not leave the old address for the
      * next agent to serve at.
      */
-    public void refresh() {
+    public synchronized void refresh() {
         Status status = last;
         if (status != null) {
             write(new Status(status.node(), status.pid(), status.state(), status.programmed(), status.isolated(),

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +30,42 @@ class AgentStatusFileTest {
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"in_sync\",\"programmed\":0,"
                 + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
         assertEquals(List.of(), file.read().warnings(), "as an agent of an earlier release wrote it");
+    }
+
+    /**
+     * A pass's status built with a listener's old address and written after the configuration closed the listener and
+     * refreshed the file must not put the old address back: the next agent of the node would serve where the cluster
+     * turned the pages off (AgentRestartIT met it once under load: "no health page where the cluster turned it off").
+     */
+    @Test
+    void aStatusBuiltBeforeAListenerClosedDoesNotLandAfterTheRefreshThatRecordsIt(@TempDir Path dir) throws Exception {
+        AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
+        AtomicReference<AgentStatusFile.Served> health = new AtomicReference<>(new AgentStatusFile.Served("127.0.0.1", 9099));
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        file.addPage("health", () -> {
+            AgentStatusFile.Served now = health.get();
+            if (Thread.currentThread().getName().equals("pass")) {
+                building.countDown();
+                try {
+                    // the pass's status is being built with the old address while the listener closes
+                    closed.await(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return now;
+        });
+        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null);
+        Thread pass = Thread.ofPlatform().name("pass").start(() -> file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null));
+        assertTrue(building.await(5, TimeUnit.SECONDS));
+        health.set(null);
+        Thread refresh = Thread.ofPlatform().name("config").start(file::refresh);
+        refresh.join(500);
+        closed.countDown();
+        pass.join();
+        refresh.join();
+        assertEquals(Map.of(), file.read().pages(), "the health pages turned off, as the last refresh recorded");
     }
 
     @Test
