@@ -62,6 +62,7 @@ class HostileBgpPeerKernelTest {
     private CommandRunner peer;
     private BirdDaemon nodeBird;
     private BirdDaemon peerBird;
+    private String config;
 
     @BeforeEach
     void setUp() {
@@ -99,8 +100,9 @@ class HostileBgpPeerKernelTest {
                 List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "n1", Map.of(5, "e1")),
                         new IpamBlock(Cidr.parse("fd65::/122"), "n1", Map.of(5, "e1"))),
                 List.of());
+        config = BirdConfig.render(intent, nodeDir.resolve("bird.log"));
         nodeBird = new BirdDaemon(nodeDir, node);
-        nodeBird.ensure(BirdConfig.render(intent, nodeDir.resolve("bird.log")));
+        nodeBird.ensure(config);
         peerBird = new BirdDaemon(peerDir, peer);
         peerBird.ensure(HOSTILE);
     }
@@ -134,8 +136,34 @@ class HostileBgpPeerKernelTest {
         List<String> outside = (node.run("ip", "-4", "route", "show", "proto", "bird").stdout()
                 + node.run("ip", "-6", "route", "show", "proto", "bird").stdout()).lines()
                 .map(line -> line.split(" ")[0]).filter(destination -> destination.equals("default")
-                        || !(POOL4.contains(Cidr.parse(destination)) || POOL6.contains(Cidr.parse(destination)))).toList();
+                        || !(POOL4.contains(net(destination)) || POOL6.contains(net(destination)))).toList();
         assertEquals(List.of(), outside, "nothing outside the pools is taken from the peer");
+    }
+
+    /**
+     * A node whose BIRD ran the configuration of a jcalico before session 58 (BIRD's default metric, 32) already holds
+     * the peer's routes at that metric, and BIRD, which tells its kernel routes by protocol alone, takes them for its
+     * own: once the upgraded agent has given BIRD the new configuration, none of them is left to win.
+     */
+    @Test
+    void aNodeUpgradedFromBirdsDefaultMetricKeepsNoneOfItsRoutes() {
+        String before = config.replace("metric " + BirdConfig.KERNEL_METRIC + ";", "");
+        nodeBird.ensure(before);
+        assertTrue(Eventually.within(30, () -> route(6, "fd65::5").contains("via fd00::2")),
+                () -> "the configuration before lets the peer take the endpoint's packets: " + route(6, "fd65::5"));
+
+        // the upgraded agent adopts the running BIRD
+        nodeBird = new BirdDaemon(nodeDir, node);
+        nodeBird.ensure(config);
+        assertTrue(Eventually.within(30, () -> firstWords(route(6, "fd65::5")).equals("fd65::5 dev " + ENDPOINT_LINK)),
+                () -> "after the upgrade the endpoint's packets go to it: " + route(6, "fd65::5"));
+        assertEquals("", node.run("ip", "-6", "route", "show", "proto", "bird", "metric", "32").stdout(),
+                "no route of the old metric is left");
+    }
+
+    /** A destination as `ip route` prints it: a host route without its prefix length. */
+    private static Cidr net(String destination) {
+        return destination.contains("/") ? Cidr.parse(destination) : Cidr.host(IpAddress.parse(destination));
     }
 
     /** How the node's kernel routes a packet for ADDRESS (`ip route get`). */
