@@ -28,10 +28,10 @@ public final class BirdConfig {
     /** How long a BIRD started in recovery (-R) waits for its peers' End-of-RIB before it syncs the kernel anyway. */
     public static final int RECOVERY_WAIT_SECONDS = 30;
     /**
-     * The kernel metric of the routes BIRD writes: above every metric the agent's routes get (they carry none, so IPv4's
-     * are 0 and IPv6's 1024), so that a route a peer announces for a local endpoint's address, which the pools let in,
-     * never takes that endpoint's packets away from its own route (BIRD's default, 32, beat IPv6's 1024:
-     * docs/agent.md, "Session 58 (t-hunt)").
+     * The kernel metric of the routes BIRD writes: above every metric the agent's routes get (they carry none, so
+     * IPv4's are 0 and IPv6's 1024), so that a route a peer announces for a local endpoint's address, which the pools
+     * let in, never takes that endpoint's packets away from its own route. BIRD's default, 32, beat IPv6's 1024
+     * (docs/architecture.md, "What BGP may bring into the kernel").
      */
     public static final int KERNEL_METRIC = 2048;
 

@@ -110,19 +110,20 @@ public final class BirdDaemon implements BirdControl {
     }
 
     /**
-     * Deletes, once (the first configuration this object applies, and again until that succeeds), the routes BIRD wrote
-     * at its default kernel metric, 32, under a jcalico before session 58: BIRD now writes its own at {@link
-     * BirdConfig#KERNEL_METRIC} and, as it tells its routes in the kernel from others by protocol alone, takes those old
-     * ones for its own and never deletes them, so one a peer announced for a local IPv6 endpoint would keep beating the
-     * endpoint's route (docs/agent.md, "Session 58 (t-hunt)"). Until BIRD has exported its routes again a remote block
-     * may have no route: packets to it are refused, never misrouted.
+     * Deletes, once (after the first configuration this object applies, and again until that succeeds), the routes
+     * BIRD wrote at its default kernel metric, 32, under a jcalico before session 58. BIRD now writes its own at
+     * {@link BirdConfig#KERNEL_METRIC}; it tells its routes in the kernel from others by protocol alone, so it takes the
+     * old ones for its own and never deletes them, and one a peer announced for a local IPv6 endpoint would keep
+     * beating the endpoint's route (docs/architecture.md, "What BGP may bring into the kernel"). Until BIRD has written
+     * its routes again a remote block may have none: packets to it are refused, never misrouted.
      */
     private void sweepOldMetricOnce() {
         if (applied != null) {
             return;
         }
         for (String family : List.of("-4", "-6")) {
-            runner.run("ip", family, "route", "flush", "proto", "bird", "metric", String.valueOf(OLD_KERNEL_METRIC)).check();
+            runner.run("ip", family, "route", "flush", "proto", "bird", "metric", String.valueOf(OLD_KERNEL_METRIC))
+                    .check();
         }
     }
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * pull traffic away: the host route of one of this node's own endpoints, a default route, the node's own address. The
  * node runs the BIRD configuration jcalico renders and the agent's own route driver; the peer is a second real BIRD.
  * Whatever the peer announces, the node's kernel must send a local endpoint's packets to that endpoint and nothing it
- * was not given by the pools to the peer (docs/agent.md, "Session 58 (t-hunt)").
+ * was not given by the pools to the peer (docs/architecture.md, "What BGP may bring into the kernel").
  */
 @Tag("kernel")
 class HostileBgpPeerKernelTest {
