@@ -27,6 +27,13 @@ public final class BirdConfig {
     public static final int RESTART_TIME_SECONDS = 120;
     /** How long a BIRD started in recovery (-R) waits for its peers' End-of-RIB before it syncs the kernel anyway. */
     public static final int RECOVERY_WAIT_SECONDS = 30;
+    /**
+     * The kernel metric of the routes BIRD writes: above every metric the agent's routes get (they carry none, so
+     * IPv4's are 0 and IPv6's 1024), so that a route a peer announces for a local endpoint's address, which the pools
+     * let in, never takes that endpoint's packets away from its own route. BIRD's default, 32, beat IPv6's 1024
+     * (docs/architecture.md, "What BGP may bring into the kernel").
+     */
+    public static final int KERNEL_METRIC = 2048;
 
     private BirdConfig() {
     }
@@ -102,7 +109,8 @@ public final class BirdConfig {
             out.append("  route ").append(route).append(" blackhole;\n");
         }
         out.append("}\n");
-        out.append("protocol kernel jc_kernel").append(v).append(" {\n  persist;\n  graceful restart;\n  ").append(channel)
+        out.append("protocol kernel jc_kernel").append(v).append(" {\n  persist;\n  graceful restart;\n  metric ").append(KERNEL_METRIC)
+                .append(";\n  ").append(channel)
                 .append(" { import none; export filter { if source = RTS_BGP then accept; reject; }; };\n}\n");
         if (local != null) {
             // peers are on the node's own subnet (the mesh, top-of-rack routers, reflectors beside the hosts)

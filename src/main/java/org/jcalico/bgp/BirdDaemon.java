@@ -46,6 +46,8 @@ public final class BirdDaemon implements BirdControl {
      */
     static final Duration QUEUED_WAIT = Duration.ofSeconds(2);
     private static final String RUNNING = "Daemon is up and running";
+    /** BIRD's default kernel metric, which jcalico's configuration left in place until session 58. */
+    private static final int OLD_KERNEL_METRIC = 32;
     private final Path runDir;
     private final CommandRunner runner;
     private String applied;
@@ -88,6 +90,7 @@ public final class BirdDaemon implements BirdControl {
                         + " ms)";
                 default -> throw new KernelException("birdc configure: " + reply.text());
             };
+            sweepOldMetricOnce();
             applied = config;
             return Optional.of(done);
         }
@@ -100,9 +103,28 @@ public final class BirdDaemon implements BirdControl {
         }
         runner.run(command).check();
         awaitPidFile();
+        sweepOldMetricOnce();
         applied = config;
         return Optional.of((restart ? "restarted after it died" : "started")
                 + (recovery ? " in graceful restart recovery (the kernel keeps its routes until the peers resent theirs)" : ""));
+    }
+
+    /**
+     * Deletes, once (after the first configuration this object applies, and again until that succeeds), the routes
+     * BIRD wrote at its default kernel metric, 32, under a jcalico before session 58. BIRD now writes its own at
+     * {@link BirdConfig#KERNEL_METRIC}; it tells its routes in the kernel from others by protocol alone, so it takes the
+     * old ones for its own and never deletes them, and one a peer announced for a local IPv6 endpoint would keep
+     * beating the endpoint's route (docs/architecture.md, "What BGP may bring into the kernel"). Until BIRD has written
+     * its routes again a remote block may have none: packets to it are refused, never misrouted.
+     */
+    private void sweepOldMetricOnce() {
+        if (applied != null) {
+            return;
+        }
+        for (String family : List.of("-4", "-6")) {
+            runner.run("ip", family, "route", "flush", "proto", "bird", "metric", String.valueOf(OLD_KERNEL_METRIC))
+                    .check();
+        }
     }
 
     /**
