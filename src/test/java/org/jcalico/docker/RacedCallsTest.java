@@ -18,13 +18,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * One container's endpoints on several networks changed at once (docs/docker.md, "Session 58 (t-join)"): each of them
- * must be a member of exactly the networks the container is on, whatever order the changes land in. Each race is played
- * at its one step: the other call runs beside (up to {@link #BESIDE}) just when the first Join, its siblings read,
- * makes its first write, the detach of the endpoint made at CreateEndpoint.
+ * The plugin's calls racing each other (docs/docker.md, "Session 58 (t-join)"), each race played at its one step: the
+ * other call runs beside (up to {@link #BESIDE}) just when the first call writes an endpoint's record. One container's
+ * endpoints on several networks changed at once must each be a member of exactly the networks the container is on (the
+ * gated write: a Join's first, once it read the siblings, the detach of the endpoint made at CreateEndpoint); an address
+ * docker releases while an endpoint of it is being attached must never end up with two endpoints.
  */
 @Tag("kernel")
-class SiblingsAtOnceTest extends PluginKernelTest {
+class RacedCallsTest extends PluginKernelTest {
     private static final String SANDBOX = "/var/run/docker/netns/x";
     private static final String ON_BLUE = "e".repeat(64);
     private static final String ON_GREEN = "f".repeat(64);
@@ -67,7 +68,7 @@ class SiblingsAtOnceTest extends PluginKernelTest {
                     "red", created(FakeDockerd.RED_ID, ON_RED));
             Thread other = armed(ON_GREEN, () -> redJoin[0] = call(() -> gated.join(new Protocol.Join(FakeDockerd.RED_ID, ON_RED, SANDBOX))));
             greenJoin = call(() -> gated.join(new Protocol.Join(FakeDockerd.GREEN_ID, ON_GREEN, SANDBOX)));
-            other.join();
+            ended(other);
         } finally {
             agent.interrupt();
         }
@@ -93,7 +94,7 @@ class SiblingsAtOnceTest extends PluginKernelTest {
                 gated.awaitReleases();
             });
             redJoin = call(() -> gated.join(new Protocol.Join(FakeDockerd.RED_ID, ON_RED, SANDBOX)));
-            other.join();
+            ended(other);
             gated.awaitReleases();
         } finally {
             agent.interrupt();
@@ -108,19 +109,50 @@ class SiblingsAtOnceTest extends PluginKernelTest {
                 "green's address is free: " + left(line -> false));
     }
 
-    /** Arms the gate at the first write of the endpoint's record; returns the thread that will run OTHER there. */
-    private Thread armed(String dockerEndpoint, Runnable other) throws InterruptedException {
-        String key = Keys.nodeKey(WorkloadEndpoint.class, PluginFixture.NODE, gated.endpointId(dockerEndpoint));
+    @Test
+    void anAddressReleasedWhileItsEndpointIsAttachedIsNeverHeldByTwoEndpoints() throws Exception {
+        Thread agent = AgentStandIn.start(node.store, PluginFixture.NODE);
+        String address = addresses.requestAddress(new Protocol.RequestAddress("jcalico-v4", null, Map.of())).address();
+        String[] again = new String[1];
+        try {
+            // docker's calls as a caller that gave up on endpoint X would send them: X's address released while X's
+            // attach (begun at CreateEndpoint) is under way, then asked for again (`--ip`) and given to endpoint Y
+            Thread other = armed(ON_BLUE, () -> {
+                addresses.releaseAddress(new Protocol.ReleaseAddress("jcalico-v4", address));
+                gated.awaitReleases();
+                again[0] = call(() -> addresses.requestAddress(new Protocol.RequestAddress("jcalico-v4", address.replace("/32", ""), Map.of())));
+            });
+            gated.createEndpoint(new Protocol.CreateEndpoint(PluginFixture.NETWORK_ID, ON_BLUE,
+                    new Protocol.EndpointInterface(address.replace("/32", "/24"), null, null), Map.of()));
+            ended(other);
+            assertEquals("ok", again[0], "the address is asked for again once released");
+            gated.createEndpoint(new Protocol.CreateEndpoint(PluginFixture.NETWORK_ID, ON_GREEN,
+                    new Protocol.EndpointInterface(address.replace("/32", "/24"), null, null), Map.of()));
+            gated.join(new Protocol.Join(PluginFixture.NETWORK_ID, ON_GREEN, SANDBOX));
+            gated.awaitReleases();
+        } finally {
+            agent.interrupt();
+        }
+        assertEquals(List.of(gated.endpointId(ON_GREEN)), node.store.list(WorkloadEndpoint.class).stream().map(read -> read.resource())
+                        .filter(endpoint -> endpoint.nets().contains(Cidr.parse(address))).map(WorkloadEndpoint::endpointId).toList(),
+                "the endpoints holding " + address + " (X's " + gated.endpointId(ON_BLUE) + " was released by docker, Y's asked for after)");
+    }
+
+    /** Arms the gate at the next write of the endpoint's record; returns the thread that will run OTHER there. */
+    private Thread armed(String dockerEndpoint, Runnable other) {
+        beside = Thread.ofVirtual().unstarted(other);
+        gatedKey = Keys.nodeKey(WorkloadEndpoint.class, PluginFixture.NODE, gated.endpointId(dockerEndpoint));
+        return beside;
+    }
+
+    /** Waits until the gate has run OTHER and OTHER ended. */
+    private static void ended(Thread other) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
-        // the attaches begun at CreateEndpoint have written their records and ended (their intents gone)
-        while (node.store.get(WorkloadEndpoint.class, PluginFixture.NODE, gated.endpointId(dockerEndpoint)).isEmpty()
-                || left(line -> false).stream().anyMatch(line -> line.startsWith("intent "))) {
-            assertTrue(System.currentTimeMillis() < deadline, "the attach begun at CreateEndpoint never ended");
+        while (other.getState() == Thread.State.NEW) {
+            assertTrue(System.currentTimeMillis() < deadline, "the gated write never came");
             Thread.sleep(5);
         }
-        beside = Thread.ofVirtual().unstarted(other);
-        gatedKey = key;
-        return beside;
+        other.join();
     }
 
     /** Each docker endpoint's network: its networks and the addresses it may send from besides its own. */
@@ -140,15 +172,24 @@ class SiblingsAtOnceTest extends PluginKernelTest {
         return networks + " may send from " + new TreeSet<>(List.of(others).stream().map(addressOf::get).toList());
     }
 
-    /** CreateEndpoint of a new address on the network; returns the address. */
-    private String created(String networkId, String dockerEndpoint) {
+    /**
+     * CreateEndpoint of a new address on the network, once its attach has written the endpoint's record and ended (its
+     * intent gone); returns the address.
+     */
+    private String created(String networkId, String dockerEndpoint) throws InterruptedException {
         String address = addresses.requestAddress(new Protocol.RequestAddress("jcalico-v4", null, Map.of())).address();
         gated.createEndpoint(new Protocol.CreateEndpoint(networkId, dockerEndpoint,
                 new Protocol.EndpointInterface(address.replace("/32", "/24"), null, null), Map.of()));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (node.store.get(WorkloadEndpoint.class, PluginFixture.NODE, gated.endpointId(dockerEndpoint)).isEmpty()
+                || left(line -> false).stream().anyMatch(line -> line.startsWith("intent "))) {
+            assertTrue(System.currentTimeMillis() < deadline, "the attach begun at CreateEndpoint never ended");
+            Thread.sleep(5);
+        }
         return address;
     }
 
-    private String joined(String networkId, String dockerEndpoint) {
+    private String joined(String networkId, String dockerEndpoint) throws InterruptedException {
         String address = created(networkId, dockerEndpoint);
         gated.join(new Protocol.Join(networkId, dockerEndpoint, SANDBOX));
         return address;
