@@ -25,10 +25,9 @@ import org.jcalico.util.Shown;
 
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
- * is the jcalico profile of the same name (made by the attach of its first endpoint on any host, begun at
- * CreateEndpoint, and kept afterwards);
- * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached after
- * DeleteEndpoint. See docs/docker.md.
+ * is the jcalico profile of the same name (made by the attach of its first endpoint on any host, kept afterwards);
+ * an endpoint is attached from CreateEndpoint on, veth made and endpoint programmed before Join answers, and
+ * detached after DeleteEndpoint. See docs/docker.md.
  */
 public final class NetworkDriver {
     /** The orchestrator of the endpoints this driver makes; the consistency sweep looks for no others. */
