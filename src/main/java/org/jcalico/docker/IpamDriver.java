@@ -91,6 +91,7 @@ public final class IpamDriver {
             return;
         }
         Cidr host = Cidr.host(address);
+        network.releasing(host);
         store.survey(WorkloadEndpoint.class, Keys.nodePrefix(WorkloadEndpoint.class, node)).resources().stream()
                 .filter(endpoint -> endpoint.orchestrator().equals(NetworkDriver.ORCHESTRATOR) && endpoint.nets().contains(host))
                 .forEach(endpoint -> network.detach(endpoint.containerId()));

@@ -25,9 +25,9 @@ import org.jcalico.util.Shown;
 
 /**
  * The jcalico network driver: docker's network and endpoint calls on jcalico's workload service. A docker network
- * is the jcalico profile of the same name (made by the first endpoint that joins it on any host, kept afterwards);
- * an endpoint is attached at Join, veth made and endpoint programmed before Join answers, and detached after
- * DeleteEndpoint. See docs/docker.md.
+ * is the jcalico profile of the same name (made by the attach of its first endpoint on any host, kept afterwards);
+ * an endpoint is attached from CreateEndpoint on, veth made and endpoint programmed before Join answers, and
+ * detached after DeleteEndpoint. See docs/docker.md.
  */
 public final class NetworkDriver {
     /** The orchestrator of the endpoints this driver makes; the consistency sweep looks for no others. */
@@ -56,7 +56,16 @@ public final class NetworkDriver {
      * sandbox, never the container. Kept in memory: after an agent restart a container's next network is joined
      * without its earlier ones (docs/docker.md).
      */
-    private final Map<String, Set<String>> sandboxes = new ConcurrentHashMap<>();
+    private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+
+    /**
+     * A sandbox's endpoints, and the turn that a Join into it and the detach of one of them take: each rewrites the
+     * others' membership from the siblings it read, so two at once would each lose the other's change (docs/docker.md,
+     * "Session 58 (t-join)"). Its endpoints are read outside the turn only to find an endpoint's sandbox.
+     */
+    private static final class Sandbox {
+        final Set<String> endpoints = ConcurrentHashMap.newKeySet();
+    }
 
     /**
      * The networks' names by docker's network id, asked of dockerd at a network's first CreateEndpoint: a docker
@@ -147,36 +156,34 @@ public final class NetworkDriver {
             // the container had endpoints: one that left it may still be on its way out
             releases.awaitDone();
         }
-        List<WorkloadEndpoint> siblings = containers.endpoints(node, List.copyOf(sandboxes.getOrDefault(sandbox, Set.of())))
-                .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
-        CompletableFuture<Optional<Map<String, String>>> labels = endpoint.labels();
-        // the endpoint's DeleteEndpoint takes it out of `created` under the same lock: one that lands while this
-        // makes the endpoint again queues its detach after the attach, and a Join after it makes nothing
-        // (docs/docker.md, "Session 57 (t-join)")
-        synchronized (endpoint) {
-            if (created.get(request.endpointId()) != endpoint) {
-                throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " was deleted while it was joining");
-            }
-            if (siblings.isEmpty()) {
-                awaitAttached(endpoint);
-            } else {
+        CompletableFuture<Optional<Map<String, String>>> labels = inTurn(sandbox, joined -> {
+            List<WorkloadEndpoint> siblings = containers.endpoints(node, joined.stream().filter(id -> !id.equals(endpointId)).toList())
+                    .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
+            // the endpoint's DeleteEndpoint takes it out of `created` under the same lock: one that lands while this
+            // makes the endpoint again queues its detach after the attach, and a Join after it makes nothing
+            // (docs/docker.md, "Session 57 (t-join)")
+            synchronized (endpoint) {
+                if (created.get(request.endpointId()) != endpoint) {
+                    throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " was deleted while it was joining");
+                }
+                if (siblings.isEmpty()) {
+                    awaitAttached(endpoint);
+                    joined.add(endpointId);
+                    return endpoint.labels();
+                }
                 // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this
                 // one alone, so it is made again as a member of all of them (docs/docker.md, "A container on several
                 // networks"); a running container being connected is not in dockerd's list yet, but its endpoints
                 // there carry its labels
                 endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
-                detach(request.endpointId());
-                labels = labels.thenApply(known -> known.or(() -> ContainerNetworks.containerLabels(siblings)));
-                attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
+                detachOutOfTurn(request.endpointId(), Runnable::run);
+                CompletableFuture<Optional<Map<String, String>>> known =
+                        endpoint.labels().thenApply(told -> told.or(() -> ContainerNetworks.containerLabels(siblings)));
+                attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), known, siblings);
+                joined.add(endpointId);
+                return known;
             }
-            if (!sandbox.isEmpty()) {
-                sandboxes.compute(sandbox, (key, joined) -> {
-                    Set<String> now = joined == null ? ConcurrentHashMap.newKeySet() : joined;
-                    now.add(endpointId);
-                    return now;
-                });
-            }
-        }
+        });
         if (labels.join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
                     .start(() -> copyLabels(request.endpointId()));
@@ -300,13 +307,7 @@ public final class NetworkDriver {
     public void deleteEndpoint(Protocol.EndpointRef request) {
         Created endpoint = created.get(request.endpointId());
         if (endpoint != null) {
-            // a Join under way ends first (it may be detaching the endpoint to attach it again), so that the detach
-            // below comes after its attach; a Join after this finds the endpoint deleted and makes nothing
-            synchronized (endpoint) {
-                created.remove(request.endpointId(), endpoint);
-            }
-            // a Join that never came: the attach begun at CreateEndpoint ends first, so that nothing of it outlives this
-            endpoint.attached().handle((done, failure) -> done).join();
+            forget(request.endpointId(), endpoint);
         }
         releases.submit("DeleteEndpoint of docker endpoint " + shortId(request.endpointId()), () -> detach(request.endpointId(),
                 rest -> Thread.ofVirtual().name("docker-delete-" + shortId(request.endpointId())).start(() -> {
@@ -319,6 +320,35 @@ public final class NetworkDriver {
     }
 
     /**
+     * Docker is done with the endpoint. A Join under way ends first (it may be detaching the endpoint to attach it
+     * again), and so does the attach begun at CreateEndpoint (a Join that never came), so that a detach after this
+     * comes after every attach of it; a Join after this finds the endpoint deleted and makes nothing. The endpoint
+     * stays among those {@link #created} until its attach has ended: a release of its address looks there for attaches
+     * under way (see {@link #releasing}).
+     */
+    private void forget(String dockerEndpointId, Created endpoint) {
+        synchronized (endpoint) {
+            endpoint.attached().handle((done, failure) -> done).join();
+            created.remove(dockerEndpointId, endpoint);
+        }
+    }
+
+    /**
+     * Docker released the address, so its endpoints of it are gone on docker's side: those this agent was told of are
+     * forgotten (their attaches ended) before the release looks for the endpoint records holding it. Else an attach
+     * under way could write its record after that look, and, every docker address of the node being held by the one
+     * handle, the record's guard passes once the address freed is asked for again: two endpoints of one address
+     * (docs/docker.md, "Session 58 (t-join)").
+     */
+    void releasing(Cidr address) {
+        created.forEach((dockerEndpointId, endpoint) -> {
+            if (endpoint.nets().contains(address)) {
+                forget(dockerEndpointId, endpoint);
+            }
+        });
+    }
+
+    /**
      * Detaches the endpoint docker knows by this id (the consistency sweep too); nothing if it has none. The
      * container's endpoints on its other networks (those it may send from) cease to be members of its network.
      */
@@ -326,25 +356,64 @@ public final class NetworkDriver {
         return detach(dockerEndpointId, Runnable::run);
     }
 
-    /** {@link #detach(String)}, with the veth and the intent removed on {@code rest}. */
+    /**
+     * {@link #detach(String)}, with the veth and the intent removed on {@code rest}, in the turn of the endpoint's
+     * sandbox when this agent knows it (after an agent restart no Join rewrites its siblings: see {@link #sandboxes}).
+     */
     private Optional<WorkloadEndpoint> detach(String dockerEndpointId, java.util.concurrent.Executor rest) {
         String endpointId = endpointId(dockerEndpointId);
+        Optional<String> sandbox = sandboxes.entrySet().stream().filter(entry -> entry.getValue().endpoints.contains(endpointId))
+                .map(Map.Entry::getKey).findFirst();
+        if (sandbox.isEmpty()) {
+            return detachOutOfTurn(dockerEndpointId, rest);
+        }
+        return inTurn(sandbox.get(), joined -> {
+            Optional<WorkloadEndpoint> detached = detachOutOfTurn(dockerEndpointId, rest);
+            joined.remove(endpointId);
+            return detached;
+        });
+    }
+
+    /**
+     * Detaches the endpoint, and the container's endpoints on its other networks (those it may send from) cease to be
+     * members of its network; the caller holds the sandbox's turn, or no Join can know the endpoint's siblings.
+     */
+    private Optional<WorkloadEndpoint> detachOutOfTurn(String dockerEndpointId, java.util.concurrent.Executor rest) {
         // no wait for the agent's removal of its chains and set members: nothing can use the endpoint any more (its
         // veth is gone), and the agent applies changes in revision order, so an endpoint that takes the address
         // next is programmed only after that removal (docs/docker.md, "Performance")
-        Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId, dockerEndpointId,
+        Optional<WorkloadEndpoint> detached = containers.detachEndpoint(node, endpointId(dockerEndpointId), dockerEndpointId,
                 "docker endpoint " + shortId(dockerEndpointId), rest);
-        for (String sandbox : List.copyOf(sandboxes.keySet())) {
-            sandboxes.computeIfPresent(sandbox, (key, joined) -> {
-                joined.remove(endpointId);
-                return joined.isEmpty() ? null : joined;
-            });
-        }
         detached.filter(gone -> !gone.allowSpoofedSourcePrefixes().isEmpty()).ifPresent(gone -> {
             List<WorkloadEndpoint> left = siblingsOf(gone);
             regroup(left, new ContainerNetworks(left.stream().map(ContainerNetworks.Member::of).toList()));
         });
         return detached;
+    }
+
+    /**
+     * Runs WORK on the sandbox's endpoints in the sandbox's turn; a sandbox left with none is forgotten. No sandbox key
+     * (docker always sends one): no turn, and nothing kept.
+     */
+    private <T> T inTurn(String key, java.util.function.Function<Set<String>, T> work) {
+        if (key.isEmpty()) {
+            return work.apply(ConcurrentHashMap.newKeySet());
+        }
+        while (true) {
+            Sandbox sandbox = sandboxes.computeIfAbsent(key, k -> new Sandbox());
+            synchronized (sandbox) {
+                if (sandboxes.get(key) != sandbox) {
+                    continue; // forgotten, empty, while this waited: a new one takes the key
+                }
+                try {
+                    return work.apply(sandbox.endpoints);
+                } finally {
+                    if (sandbox.endpoints.isEmpty()) {
+                        sandboxes.remove(key, sandbox);
+                    }
+                }
+            }
+        }
     }
 
     /** This node's docker endpoints whose addresses the endpoint may send from: the container's other endpoints. */

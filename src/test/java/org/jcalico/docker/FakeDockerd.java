@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A dockerd of network blue (and green, by {@link #GREEN_ID}, for a container on two networks), and (unless told other containers) one container being started on it with the label
+ * A dockerd of network blue (and green and red, by {@link #GREEN_ID} and {@link #RED_ID}, for a container on several
+ * networks), and (unless told other containers) one container being started on it with the label
  * jcalico.label.role=web: what the network driver asks of dockerd at CreateEndpoint. Before it answers the container list it runs
  * {@code beforeContainerList}, which a test uses to hold that answer back.
  */
@@ -23,6 +24,8 @@ final class FakeDockerd implements AutoCloseable {
 
     /** Network green's docker id: any other network id is blue's. */
     static final String GREEN_ID = "b".repeat(64);
+    /** Network red's docker id. */
+    static final String RED_ID = "d".repeat(64);
 
     /** The container list of one container being started on network blue, labelled jcalico.label.role=web. */
     static final String STARTING = "[{\"Id\":\"" + "c".repeat(64) + "\",\"Labels\":{\"jcalico.label.role\":\"web\"},"
@@ -50,6 +53,8 @@ final class FakeDockerd implements AutoCloseable {
                         body = containers;
                     } else if (head.startsWith("GET /networks/" + GREEN_ID)) {
                         body = "{\"Name\":\"green\",\"Id\":\"" + GREEN_ID + "\"}";
+                    } else if (head.startsWith("GET /networks/" + RED_ID)) {
+                        body = "{\"Name\":\"red\",\"Id\":\"" + RED_ID + "\"}";
                     } else {
                         body = "{\"Name\":\"blue\",\"Id\":\"" + networkId + "\"}";
                     }
