@@ -71,10 +71,11 @@ public final class NetworkDriver {
      * @param labels   the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
      *                 container is listed the same way at both: see {@link #labelsAtJoin})
      * @param attached the endpoint attached as a member of this network alone, veth made and endpoint programmed, also
-     *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks
+     *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks;
+     *                 its value the veth's host side
      */
     private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Map<String, String>>> labels,
-                           CompletableFuture<Void> attached) {
+                           CompletableFuture<String> attached) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -125,7 +126,7 @@ public final class NetworkDriver {
         // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
         // is done meanwhile, and Join waits for it; the labels are needed only by the endpoint record, so the intent,
         // the address and the veth do not wait for dockerd's answer
-        CompletableFuture<Void> attached = first.thenRunAsync(() -> attach(request.endpointId(), network.name(), nets,
+        CompletableFuture<String> attached = first.thenApplyAsync(go -> attach(request.endpointId(), network.name(), nets,
                 mac, labels, List.of()), Thread::startVirtualThread);
         if (created.putIfAbsent(request.endpointId(), new Created(network.name(), nets, mac, labels, attached)) != null) {
             throw new ValidationException("docker endpoint " + shortId(request.endpointId())
@@ -153,12 +154,13 @@ public final class NetworkDriver {
         // the endpoint's DeleteEndpoint takes it out of `created` under the same lock: one that lands while this
         // makes the endpoint again queues its detach after the attach, and a Join after it makes nothing
         // (docs/docker.md, "Session 57 (t-join)")
+        String hostInterface;
         synchronized (endpoint) {
             if (created.get(request.endpointId()) != endpoint) {
                 throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " was deleted while it was joining");
             }
             if (siblings.isEmpty()) {
-                awaitAttached(endpoint);
+                hostInterface = awaitAttached(endpoint);
             } else {
                 // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this
                 // one alone, so it is made again as a member of all of them (docs/docker.md, "A container on several
@@ -167,7 +169,7 @@ public final class NetworkDriver {
                 endpoint.attached().handle((done, failure) -> done).join(); // a failed attach undid itself
                 detach(request.endpointId());
                 labels = labels.thenApply(known -> known.or(() -> ContainerNetworks.containerLabels(siblings)));
-                attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
+                hostInterface = attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), labels, siblings);
             }
             if (!sandbox.isEmpty()) {
                 sandboxes.compute(sandbox, (key, joined) -> {
@@ -192,6 +194,8 @@ public final class NetworkDriver {
         if (v6) {
             routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV6_GATEWAY + "/128"));
         }
+        // dockerd brings the container's side up after this answer, and calls nothing after that
+        containers.passesOnceUp(hostInterface);
         return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? gateway : null,
                 v6 ? VethAttacher.IPV6_GATEWAY : null, routes, true);
     }
@@ -201,9 +205,10 @@ public final class NetworkDriver {
      * its other networks, rewritten as members of this one too, and back if the attach fails): veth made, endpoint
      * recorded and programmed, or nothing left. The container's labels (dockerd's answer, asked at CreateEndpoint)
      * are waited for only when the endpoint record is written: no membership but the endpoint's own labels depends
-     * on them. Without them (dockerd did not tell) the endpoint is recorded isolated until they are copied.
+     * on them. Without them (dockerd did not tell) the endpoint is recorded isolated until they are copied. Returns the
+     * veth's host side.
      */
-    private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
+    private String attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
                         CompletableFuture<Optional<Map<String, String>>> containerLabels, List<WorkloadEndpoint> siblings) {
         String endpointId = endpointId(dockerEndpointId);
         ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, Map.of(NETWORK_LABEL + network, ""), nets);
@@ -223,7 +228,8 @@ public final class NetworkDriver {
                 metadata, together.spoofable(joining));
         regroup(siblings, together);
         try {
-            containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT);
+            return containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT)
+                    .endpoint().interfaceName();
         } catch (RuntimeException e) {
             regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
             throw e;
@@ -253,9 +259,12 @@ public final class NetworkDriver {
         }
     }
 
-    /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is Join's. */
-    private static void awaitAttached(Created endpoint) {
-        Futures.joined(endpoint.attached());
+    /**
+     * Waits for the attach begun at CreateEndpoint, and returns its veth's host side; its failure (after which nothing
+     * of it is left) is Join's.
+     */
+    private static String awaitAttached(Created endpoint) {
+        return Futures.joined(endpoint.attached());
     }
 
     /** The veth's peer, left in the host's namespace for docker to move into the container and rename. */
