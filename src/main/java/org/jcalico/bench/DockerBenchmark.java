@@ -169,11 +169,13 @@ public final class DockerBenchmark {
         String name = "run-" + ++runs;
         List<String> run = List.of("run", "--net", network, "--name", name, LabLayout.DOCKER_IMAGE, "ping", "-c1", "-W", "2", peer);
         Optional<ProcessCpu> cpuBefore = ProcessCpu.of(agent);
+        Instant started = Instant.now();
         long start = System.nanoTime();
         CommandRunner.Result result = lab.exec(HOST, dockerCommand(run));
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (!result.ok()) {
-            throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip());
+            throw new IllegalStateException("docker " + String.join(" ", run) + ": " + (result.stderr() + result.stdout()).strip()
+                    + "\n" + recorded(lab, name, String.join(" ", run), started, result));
         }
         long removing = System.nanoTime();
         docker(lab, "rm", name);
@@ -185,6 +187,19 @@ public final class DockerBenchmark {
             agentCpu.merge(network, cpuAfter.get().since(cpuBefore.get()), ProcessCpu::plus);
         }
         return millis;
+    }
+
+    /** Keeps what tells why run NAME failed ({@link FailedRunRecord}); says where. */
+    private static String recorded(Lab lab, String name, String run, Instant started, CommandRunner.Result result) {
+        java.nio.file.Path dir = lab.layout().logDir().resolve("failed-" + name);
+        try {
+            List<String> unread = FailedRunRecord.save(dir, "docker " + run, started, Instant.now(), result,
+                    CommandRunner.inNamespace(lab.layout().host(1)), lab.layout().logDir().resolve(HOST).resolve("felix.log"));
+            return "what the lab host held just after it (rules' counters, neighbours, connections, routes, links, the agent's"
+                    + " log lines): " + dir + (unread.isEmpty() ? "" : "; not read: " + String.join("; ", unread));
+        } catch (IOException e) {
+            return "(the lab host's state could not be kept in " + dir + ": " + e.getMessage() + ")";
+        }
     }
 
     private static String docker(Lab lab, String... args) {

@@ -80,10 +80,11 @@ public final class NetworkDriver {
      * @param labels   the joining container's labels, looked up while dockerd goes on from CreateEndpoint to Join (the
      *                 container is listed the same way at both: see {@link #labelsAtJoin})
      * @param attached the endpoint attached as a member of this network alone, veth made and endpoint programmed, also
-     *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks
+     *                 while dockerd goes on to Join: what Join answers with unless the container is on other networks;
+     *                 its value the veth's host side
      */
     private record Created(String network, List<Cidr> nets, String mac, CompletableFuture<Optional<Map<String, String>>> labels,
-                           CompletableFuture<Void> attached) {
+                           CompletableFuture<String> attached) {
     }
 
     public NetworkDriver(ContainerService containers, DockerClient docker, String node, Log log) {
@@ -134,7 +135,7 @@ public final class NetworkDriver {
         // dockerd's own work between CreateEndpoint and Join (its store, the sandbox) takes milliseconds: the attach
         // is done meanwhile, and Join waits for it; the labels are needed only by the endpoint record, so the intent,
         // the address and the veth do not wait for dockerd's answer
-        CompletableFuture<Void> attached = first.thenRunAsync(() -> attach(request.endpointId(), network.name(), nets,
+        CompletableFuture<String> attached = first.thenApplyAsync(go -> attach(request.endpointId(), network.name(), nets,
                 mac, labels, List.of()), Thread::startVirtualThread);
         if (created.putIfAbsent(request.endpointId(), new Created(network.name(), nets, mac, labels, attached)) != null) {
             throw new ValidationException("docker endpoint " + shortId(request.endpointId())
@@ -156,7 +157,9 @@ public final class NetworkDriver {
             // the container had endpoints: one that left it may still be on its way out
             releases.awaitDone();
         }
-        CompletableFuture<Optional<Map<String, String>>> labels = inTurn(sandbox, joined -> {
+        record Joined(String hostInterface, CompletableFuture<Optional<Map<String, String>>> labels) {
+        }
+        Joined joinedAs = inTurn(sandbox, joined -> {
             List<WorkloadEndpoint> siblings = containers.endpoints(node, joined.stream().filter(id -> !id.equals(endpointId)).toList())
                     .stream().filter(sibling -> !sibling.profileIds().isEmpty()).toList();
             // the endpoint's DeleteEndpoint takes it out of `created` under the same lock: one that lands while this
@@ -167,9 +170,9 @@ public final class NetworkDriver {
                     throw new WorkloadException("docker endpoint " + shortId(request.endpointId()) + " was deleted while it was joining");
                 }
                 if (siblings.isEmpty()) {
-                    awaitAttached(endpoint);
+                    String hostInterface = awaitAttached(endpoint);
                     joined.add(endpointId);
-                    return endpoint.labels();
+                    return new Joined(hostInterface, endpoint.labels());
                 }
                 // the container is on other networks too: the endpoint attached at CreateEndpoint is a member of this
                 // one alone, so it is made again as a member of all of them (docs/docker.md, "A container on several
@@ -179,12 +182,12 @@ public final class NetworkDriver {
                 detachOutOfTurn(request.endpointId(), Runnable::run);
                 CompletableFuture<Optional<Map<String, String>>> known =
                         endpoint.labels().thenApply(told -> told.or(() -> ContainerNetworks.containerLabels(siblings)));
-                attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), known, siblings);
+                String hostInterface = attach(request.endpointId(), endpoint.network(), endpoint.nets(), endpoint.mac(), known, siblings);
                 joined.add(endpointId);
-                return known;
+                return new Joined(hostInterface, known);
             }
         });
-        if (labels.join().isEmpty()) {
+        if (joinedAs.labels().join().isEmpty()) {
             Thread.ofVirtual().name("docker-labels-" + shortId(request.endpointId()))
                     .start(() -> copyLabels(request.endpointId()));
         }
@@ -199,6 +202,8 @@ public final class NetworkDriver {
         if (v6) {
             routes.add(Protocol.StaticRoute.connected(VethAttacher.IPV6_GATEWAY + "/128"));
         }
+        // dockerd brings the container's side up after this answer, and calls nothing after that
+        containers.passesOnceUp(joinedAs.hostInterface());
         return new Protocol.JoinAnswer(new Protocol.InterfaceName(peer, "eth"), v4 ? gateway : null,
                 v6 ? VethAttacher.IPV6_GATEWAY : null, routes, true);
     }
@@ -208,9 +213,10 @@ public final class NetworkDriver {
      * its other networks, rewritten as members of this one too, and back if the attach fails): veth made, endpoint
      * recorded and programmed, or nothing left. The container's labels (dockerd's answer, asked at CreateEndpoint)
      * are waited for only when the endpoint record is written: no membership but the endpoint's own labels depends
-     * on them. Without them (dockerd did not tell) the endpoint is recorded isolated until they are copied.
+     * on them. Without them (dockerd did not tell) the endpoint is recorded isolated until they are copied. Returns the
+     * veth's host side.
      */
-    private void attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
+    private String attach(String dockerEndpointId, String network, List<Cidr> nets, String mac,
                         CompletableFuture<Optional<Map<String, String>>> containerLabels, List<WorkloadEndpoint> siblings) {
         String endpointId = endpointId(dockerEndpointId);
         ContainerNetworks.Member joining = new ContainerNetworks.Member(endpointId, network, Map.of(NETWORK_LABEL + network, ""), nets);
@@ -230,7 +236,8 @@ public final class NetworkDriver {
                 metadata, together.spoofable(joining));
         regroup(siblings, together);
         try {
-            containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT);
+            return containers.attachUnplugged(what, nets, IpamDriver.handle(node), peerName(endpointId), mac, PROGRAMMED_WAIT)
+                    .endpoint().interfaceName();
         } catch (RuntimeException e) {
             regroup(siblings, new ContainerNetworks(siblings.stream().map(ContainerNetworks.Member::of).toList()));
             throw e;
@@ -260,9 +267,12 @@ public final class NetworkDriver {
         }
     }
 
-    /** Waits for the attach begun at CreateEndpoint; its failure (after which nothing of it is left) is Join's. */
-    private static void awaitAttached(Created endpoint) {
-        Futures.joined(endpoint.attached());
+    /**
+     * Waits for the attach begun at CreateEndpoint, and returns its veth's host side; its failure (after which nothing
+     * of it is left) is Join's.
+     */
+    private static String awaitAttached(Created endpoint) {
+        return Futures.joined(endpoint.attached());
     }
 
     /** The veth's peer, left in the host's namespace for docker to move into the container and rename. */

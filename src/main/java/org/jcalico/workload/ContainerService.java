@@ -113,6 +113,14 @@ public final class ContainerService {
     }
 
     /**
+     * Makes the host side of an endpoint {@link #attachUnplugged} made pass packets as soon as the runtime brings its
+     * peer up ({@link VethAttacher#passesOnceUp}); for a runtime that calls nothing after that.
+     */
+    public void passesOnceUp(String hostInterface) {
+        veths.passesOnceUp(hostInterface);
+    }
+
+    /**
      * Attaches for a runtime that moves the interface into its container itself and already holds the addresses
      * (docker: its IPAM driver allocated them under {@code addressHandle}): the pair is made with its peer left in
      * the host's namespace as {@code peerName} (with {@code peerMac}, null: a random one), and the endpoint is

@@ -31,6 +31,17 @@ public final class VethAttacher {
     private static final byte[] GATEWAY6 = address(IPV6_GATEWAY);
     /** As long as the host would otherwise wait before asking ARP again (net.ipv4.neigh.default.retrans_time_ms). */
     private static final long PASSING_WAIT_NANOS = 1_000_000_000L;
+    /**
+     * How long {@link #passesOnceUp} waits for a runtime to bring the peer up: dockerd does it when it starts the
+     * container (runc's prestart hook), which on a loaded machine has taken seconds after Join.
+     */
+    private static final long PEER_UP_WAIT_NANOS = 30_000_000_000L;
+    /**
+     * Between two questions about a link whose peer a runtime brings up: the container's first packet goes out a few
+     * milliseconds after its side is up (the process's start), and its gateway's ARP answer has to find the host side
+     * passing by then or wait a second for the next question.
+     */
+    private static final long PEER_UP_POLL_MILLIS = 2;
     private final CommandRunner host;
     private final Rtnetlink netlink;
 
@@ -201,10 +212,37 @@ public final class VethAttacher {
      * the link comes up by itself, and a late first packet is all that costs.
      */
     private void awaitPassing(String hostInterface) {
-        long deadline = System.nanoTime() + PASSING_WAIT_NANOS;
+        awaitPassing(hostInterface, PASSING_WAIT_NANOS, 1);
+    }
+
+    /**
+     * For a pair {@link #createUnplugged} made, once the runtime has answered: makes the host side pass packets as soon
+     * as the runtime brings the peer up, on a thread of its own. The host side is up first, so the peer's coming up
+     * turns its carrier on but leaves it dropping what it sends until the kernel's link watch has run for it, and
+     * nothing of the runtime's comes after (dockerd brings the container's side up in runc's prestart hook, just
+     * before the container's process runs, and calls the plugin no more). The link watch is a single worker that
+     * takes at most 100-200 links a round: behind another namespace's thousands of links coming up (a lab being built
+     * beside) it reached this link only seconds later, and every ARP answer to the container was dropped until then,
+     * so its first ping got no answer (docs/docker.md, "Session 58 (d-flake)"). So this asks about the link by name
+     * until it passes: the question runs the link watch for it ({@link #awaitPassing}). Ends when the link passes,
+     * goes (the container never started), or after {@link #PEER_UP_WAIT_NANOS}.
+     */
+    public void passesOnceUp(String hostInterface) {
+        checkInterfaceName(hostInterface);
+        Thread.ofVirtual().name("veth-up-" + hostInterface).start(() -> {
+            try {
+                awaitPassing(hostInterface, PEER_UP_WAIT_NANOS, PEER_UP_POLL_MILLIS);
+            } catch (KernelException e) {
+                // gone: the runtime removed the endpoint before its container ran
+            }
+        });
+    }
+
+    private void awaitPassing(String hostInterface, long waitNanos, long pollMillis) {
+        long deadline = System.nanoTime() + waitNanos;
         while (!netlink.passesPackets(hostInterface) && System.nanoTime() < deadline) {
             try {
-                Thread.sleep(1);
+                Thread.sleep(pollMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
