@@ -58,4 +58,28 @@ class IpamShowTest {
                 2 block(s) affine to 'gone', which is not a registered node: no agent routes them; 'jcalico node remove gone' gives them up
                 """, out.toString());
     }
+
+    /** A block claimed ahead of an add (docs/ipam.md, "A block ready ahead of an add") shows as it is: its node's, 0 used. */
+    @Test
+    void aBlockClaimedAheadShowsAsTheNodesWithNothingUsed() {
+        Path file = dir.resolve("store.db");
+        try (EmbeddedDatastore datastore = EmbeddedDatastore.open(file)) {
+            ResourceStore store = new ResourceStore(datastore);
+            new Pools(store).add(new IpPool(Cidr.parse("10.72.0.0/24"), false, 26, false));
+            new NodeService(store).register("n1", IpAddress.parse("192.0.2.1"), null, null);
+            new Ipam(store).reserve("n1", 4);
+        }
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "--datastore", "embedded:" + file, "ipam", "show");
+
+        assertEquals("", err.toString());
+        assertEquals(0, status);
+        assertEquals("""
+                pool 10.72.0.0/24: 0 used, 256 free, 1 block(s) of /26
+                  BLOCK         NODE  USED  FREE
+                  10.72.0.0/26  n1    0     64
+                """, out.toString());
+    }
 }
