@@ -31,6 +31,7 @@ import org.jcalico.felix.Agent;
 import org.jcalico.felix.AgentFeed;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.felix.BgpSpeaker;
+import org.jcalico.felix.BlockReserver;
 import org.jcalico.felix.DatastoreWait;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.flows.DeniedFlowLog;
@@ -112,6 +113,7 @@ public final class AgentRuntime {
                         + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
                 agent.onConfiguration(config -> followLogLevel(log, config));
                 IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
+                BlockReserver.start(new ResourceStore(datastore), options.node(), log, agent);
                 DockerPlugin plugin = options.dockerPluginDir() == null ? null
                         : dockerPlugin(new ResourceStore(datastore), options.node(), log);
                 ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());

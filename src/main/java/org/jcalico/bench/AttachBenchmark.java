@@ -12,7 +12,13 @@ import org.jcalico.kernel.PidFile;
 import org.jcalico.kernel.ToolShell;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpamBlock;
 
 /**
  * How soon a new container works: on a lab of two hosts, for sequential `container add` calls, the time from the
@@ -31,8 +37,14 @@ public final class AttachBenchmark {
         this.out = out;
     }
 
-    /** @param labName the lab's name: its namespaces are LABNAME-*, removed before and after */
-    public void run(String labName, int count) {
+    /** The pool the adds take their addresses from; the pingers' own addresses lie at its end. */
+    private static final Cidr POOL = Cidr.parse("10.70.0.0/16");
+
+    /**
+     * @param labName the lab's name: its namespaces are LABNAME-*, removed before and after
+     * @param blockReserve whether the agents claim a block ahead of the adds (FelixConfiguration blockReserveEnabled)
+     */
+    public void run(String labName, int count, boolean blockReserve) {
         Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
@@ -40,10 +52,16 @@ public final class AttachBenchmark {
             out.println("building a lab of 2 hosts...");
             out.flush();
             lab.up();
-            jc(lab, "h1", "pool", "add", "10.70.0.0/16");
-            String near = add(lab, "near", "h1", "10.70.255.1");
+            if (blockReserve) {
+                apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: true\n");
+            }
+            jc(lab, "h1", "pool", "add", POOL.toString());
+            // near borrows from far's block: h1 holds no block of its own, so #1 claims one as a user's first add does,
+            // or meets the one h1's agent claimed ahead
             String far = add(lab, "far", "h2", "10.70.255.65");
+            String near = add(lab, "near", "h1", "10.70.255.66");
             awaitBgp(lab);
+            IpAddress first = firstAddress(lab, blockReserve, count);
             // started before the clock, as a user's shell is before they type
             check(shell.run(List.of("true"), ""), List.of("true"));
             ScrapedHistogram before = programmingLatency(lab);
@@ -56,16 +74,20 @@ public final class AttachBenchmark {
             List<Long> otherHost = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String namespace = lab.workload("w" + i);
-                IpAddress address = IpAddress.parse("10.70.0." + i);
+                IpAddress address = first.plus(java.math.BigInteger.valueOf(i - 1));
                 FirstReply nearProbe = FirstReply.start(near, address);
                 FirstReply farProbe = FirstReply.start(far, address);
                 long start = System.nanoTime();
                 CompletableFuture<Long> fromNear = nearProbe.since(start);
                 CompletableFuture<Long> fromFar = farProbe.since(start);
-                run(shell, addCommand(namespace, address));
+                // #1 automatic: the address IPAM gives the node's first add, foreseen above and checked below
+                run(shell, addCommand(namespace, i == 1 ? null : address));
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
                 otherHost.add(fromFar.join());
+            }
+            if (!allocated(lab, first)) {
+                throw new IllegalStateException("add #1 did not get " + first + ", the address foreseen for it");
             }
             // after the CPU's second reading: these starts are not of the (e) line
             Optional<ProcessCpu> h1Spent = ProcessCpu.of(h1).flatMap(after -> h1Before.map(after::since));
@@ -76,9 +98,10 @@ public final class AttachBenchmark {
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
             out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
-            // the first add claims h1's block of these addresses: its extra work (a claim, the block's route and BGP) shown apart
-            out.printf("  %-34s %d / %d / %d ms%n", "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(),
-                    sameHost.getFirst(), otherHost.getFirst());
+            // the first add claims h1's block of these addresses (its extra work, a claim, the block's route and BGP, shown
+            // apart), or with --block-reserve meets the block h1's agent claimed ahead
+            out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
+                    : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
             // what the load inflates less than wall time: the CPU each add costs the agents, the add's own threads apart
@@ -186,8 +209,70 @@ public final class AttachBenchmark {
     private record WayIn(long old, long shell) {
     }
 
+    /** ADDRESS null: an automatic one. */
     private static List<String> addCommand(String namespace, IpAddress address) {
-        return command("container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+        return address == null ? command("container", "add", "netns:" + namespace, "--profile", "bench")
+                : command("container", "add", "netns:" + namespace, address.toString(), "--profile", "bench");
+    }
+
+    /**
+     * The address h1's first automatic add gets, and the start of the adds' run of addresses in its block: with the
+     * reserve, the first free one of the block h1's agent claimed ahead (waited for, and a second for its route and
+     * BGP, as the session 57 emulation did); without, the first of the pool's first block, which the add claims.
+     */
+    private static IpAddress firstAddress(Lab lab, boolean blockReserve, int count) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            Optional<IpamBlock> own;
+            try (Datastore datastore = lab.layout().datastoreUrl().open(OpenMode.READ)) {
+                own = new ResourceStore(datastore).list(IpamBlock.class).stream().map(Versioned::resource)
+                        .filter(block -> "h1".equals(block.affinity()) && POOL.contains(block.cidr())).findFirst();
+            }
+            if (blockReserve && own.isEmpty() && System.currentTimeMillis() < deadline) {
+                sleep(200);
+                continue;
+            }
+            if (blockReserve == own.isEmpty()) {
+                throw new IllegalStateException(blockReserve ? "h1's agent claimed no block ahead within 30 s"
+                        : "h1 holds a block before its first add: " + own.get().cidr());
+            }
+            if (own.isEmpty()) {
+                return POOL.network();
+            }
+            IpamBlock block = own.get();
+            if (block.firstFreeOffset() + count > block.capacity()) {
+                throw new IllegalStateException("block " + block.cidr() + " has no room for " + count + " adds in a row");
+            }
+            sleep(1000);
+            return block.cidr().addressAt(java.math.BigInteger.valueOf(block.firstFreeOffset()));
+        }
+    }
+
+    /** Whether a block of the lab's store holds the address. */
+    private static boolean allocated(Lab lab, IpAddress address) {
+        try (Datastore datastore = lab.layout().datastoreUrl().open(OpenMode.READ)) {
+            return new ResourceStore(datastore).list(IpamBlock.class).stream().map(Versioned::resource)
+                    .anyMatch(block -> block.cidr().contains(address) && block.holderOf(address) != null);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** `jcalico apply -f` on h1, as a user would, of the YAML written to the lab's state directory as NAME.yaml. */
+    static void apply(Lab lab, String name, String yaml) {
+        java.nio.file.Path file = lab.layout().stateDir().resolve(name + ".yaml");
+        try {
+            java.nio.file.Files.writeString(file, yaml);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        jc(lab, "h1", "apply", "-f", file.toString());
     }
 
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */

@@ -138,18 +138,12 @@ public final class ThroughputBenchmark {
 
     /** Both hosts of the pair run the dataplane, set for each node as a user would: `jcalico apply -f` (on h1, the first up). */
     private static void useDataplane(Lab lab, int pair, String dataplane) {
-        java.nio.file.Path file = lab.layout().stateDir().resolve("dataplane-" + pair + ".yaml");
         StringBuilder yaml = new StringBuilder();
         for (int host = 2 * pair + 1; host <= 2 * pair + 2; host++) {
             yaml.append("---\nkind: FelixConfiguration\nname: node.").append(lab.layout().nodeName(host))
                     .append("\ndataplaneDriver: ").append(dataplane).append('\n');
         }
-        try {
-            java.nio.file.Files.writeString(file, yaml);
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
-        }
-        AttachBenchmark.jc(lab, "h1", "apply", "-f", file.toString());
+        AttachBenchmark.apply(lab, "dataplane-" + pair, yaml.toString());
     }
 
     /** Measuring a host still on the other dataplane (or on both, while it switches) would measure the wrong thing. */

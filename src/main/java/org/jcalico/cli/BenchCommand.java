@@ -20,10 +20,15 @@ final class BenchCommand {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "50", description = "containers to add (default: ${DEFAULT-VALUE})") int count;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbench", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--block-reserve", description = "the agents claim a block ahead of the adds (FelixConfiguration"
+                + " blockReserveEnabled; docs/ipam.md, \"A block ready ahead of an add\")") boolean blockReserve;
 
         @Override
         public void run() {
-            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count);
+            if (count < 1 || count > 60) {
+                throw new CommandFailure("expected --count 1 to 60 (the adds' addresses lie in one block)");
+            }
+            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve);
         }
     }
 

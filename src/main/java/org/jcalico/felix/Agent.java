@@ -95,6 +95,7 @@ public final class Agent {
     private String crash;
     private final BgpSpeaker bgp;
     private final List<Consumer<FelixConfiguration>> configurationListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Snapshot>> passListeners = new CopyOnWriteArrayList<>();
     private FelixConfiguration announced;
     private volatile long lastLoopMillis = System.currentTimeMillis();
     private final AgentMetrics metrics;
@@ -140,6 +141,14 @@ public final class Agent {
      */
     public void onConfiguration(Consumer<FelixConfiguration> listener) {
         configurationListeners.add(listener);
+    }
+
+    /**
+     * Calls {@code listener} on the agent's thread with each pass's snapshot, after the pass: it must only look and hand
+     * work to a thread of its own (the block reserve, {@link BlockReserver}). Register before {@link #run}.
+     */
+    public void afterPass(Consumer<Snapshot> listener) {
+        passListeners.add(listener);
     }
 
     /**
@@ -406,6 +415,7 @@ public final class Agent {
         ok &= reportEndpoints();
         metrics.endpoints(endpoints.size() - failures.size() - isolatedCount, isolatedCount, failures.size());
         statusDue = true;
+        passListeners.forEach(listener -> listener.accept(snapshot));
         return ok;
     }
 

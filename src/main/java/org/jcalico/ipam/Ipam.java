@@ -100,6 +100,67 @@ public final class Ipam {
         });
     }
 
+    /**
+     * Claims an empty block for the node ahead of need, when its blocks in the enabled pools of the IP version are short
+     * of room ({@link BlockReserve}): the block {@link #autoAssign} would claim next, but never a pool's last unclaimed
+     * block, which is left to an add that needs it (docs/ipam.md, "A block ready ahead of an add"). Guarded by the
+     * node's affinity entries as listed, so that a claim by an add meanwhile makes this read again and find the room
+     * that claim made.
+     */
+    public Reservation reserve(String node, int version) {
+        return retried(() -> {
+            List<Versioned<IpPool>> enabled = pools().stream()
+                    .filter(pool -> !pool.resource().disabled() && pool.resource().cidr().version() == version).toList();
+            if (enabled.isEmpty()) {
+                return Reservation.ROOM;
+            }
+            index.ensure();
+            Listing entries = store.datastore().list(Keys.affinityPrefix(node));
+            if (!BlockReserve.isShort(enabled.stream().map(Versioned::resource).toList(),
+                    index.affineBlocks(node).stream().map(Versioned::resource).toList())) {
+                return Reservation.ROOM;
+            }
+            ResourceStore.Surveyed<IpamBlock> all = store.survey(IpamBlock.class);
+            Set<Cidr> taken = new HashSet<>(cidrsOf(all.unreadable()));
+            all.items().forEach(block -> taken.add(block.resource().cidr()));
+            for (Versioned<IpPool> pool : enabled) {
+                List<Cidr> unclaimed = unclaimed(pool.resource().cidr(), pool.resource().blockSize(), taken, 2);
+                if (unclaimed.size() == 2) {
+                    IpamBlock claimed = new IpamBlock(unclaimed.getFirst(), node, Map.of());
+                    store.commit(claiming(claimed, node, ResourceStore.unchangedOp(pool),
+                            new Op.NoneNewer(Keys.affinityPrefix(node), entries.revision())));
+                    return new Reservation(Optional.of(claimed.cidr()), true);
+                }
+            }
+            return Reservation.NOTHING_TO_SPARE;
+        });
+    }
+
+    /**
+     * What {@link #reserve} did: claimed a block, or nothing because the node has room enough (SHORT false), or nothing
+     * although it is short, because no pool has two unclaimed blocks left.
+     */
+    public record Reservation(Optional<Cidr> claimed, boolean isShort) {
+        public static final Reservation ROOM = new Reservation(Optional.empty(), false);
+        public static final Reservation NOTHING_TO_SPARE = new Reservation(Optional.empty(), true);
+    }
+
+    /**
+     * Up to {@code limit} of the range's blocks of this size that nobody has claimed, in address order: found within
+     * (blocks already in the range + limit) steps.
+     */
+    private static List<Cidr> unclaimed(Cidr range, int blockSize, Set<Cidr> taken, int limit) {
+        List<Cidr> found = new ArrayList<>();
+        BigInteger count = range.subnetCount(blockSize);
+        for (BigInteger i = BigInteger.ZERO; i.compareTo(count) < 0 && found.size() < limit; i = i.add(BigInteger.ONE)) {
+            Cidr candidate = range.subnet(i, blockSize);
+            if (!taken.contains(candidate)) {
+                found.add(candidate);
+            }
+        }
+        return found;
+    }
+
     /** The given address for the handle; it must lie in an enabled pool and be free. */
     public void assign(IpAddress address, String node, String handle) {
         retried(() -> {
@@ -377,13 +438,9 @@ public final class Ipam {
                     }
                     continue;
                 }
-                BigInteger count = range.subnetCount(pool.blockSize());
-                // the first free index is found within (blocks already in the range + 1) steps
-                for (BigInteger index = BigInteger.ZERO; index.compareTo(count) < 0; index = index.add(BigInteger.ONE)) {
-                    Cidr candidate = range.subnet(index, pool.blockSize());
-                    if (!taken.contains(candidate)) {
-                        return Optional.of(create(candidate, versioned, node, handle, candidate.network()));
-                    }
+                List<Cidr> first = unclaimed(range, pool.blockSize(), taken, 1);
+                if (!first.isEmpty()) {
+                    return Optional.of(create(first.getFirst(), versioned, node, handle, first.getFirst().network()));
                 }
             }
         }

@@ -161,7 +161,8 @@ final class ApiForm {
                 same("spec.prometheusMetricsHost", "prometheusMetricsHost"),
                 same("spec.prometheusMetricsPort", "prometheusMetricsPort"),
                 same("spec.deniedFlowLogsEnabled", "deniedFlowLogsEnabled"),
-                same("spec.dataplaneDriver", "dataplaneDriver"))));
+                same("spec.dataplaneDriver", "dataplaneDriver"),
+                same("spec.blockReserveEnabled", "blockReserveEnabled"))));
         shapes.put(Namespace.KIND, new FlatShape(Namespace.KIND, "v1", List.of(
                 same("metadata.name", "name"),
                 same("metadata.labels", "labels"),

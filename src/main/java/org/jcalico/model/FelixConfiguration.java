@@ -14,13 +14,13 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                                  String logLevel, Boolean healthEnabled, String healthHost, Integer healthPort,
                                  Boolean prometheusMetricsEnabled, String prometheusMetricsHost,
                                  Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled,
-                                 DataplaneDriver dataplaneDriver) implements Resource {
+                                 DataplaneDriver dataplaneDriver, Boolean blockReserveEnabled) implements Resource {
     public static final String KIND = "FelixConfiguration";
     public static final String GLOBAL = "global";
     public static final String NODE_PREFIX = "node.";
     public static final FelixConfiguration DEFAULTS =
             new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info",
-                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true, DataplaneDriver.IPTABLES);
+                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true, DataplaneDriver.IPTABLES, false);
 
     /** The settings a layer sets for the four fields of the first releases; the rest unset. */
     public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,
@@ -37,6 +37,16 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
         this(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel, healthEnabled,
                 healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost, prometheusMetricsPort,
                 deniedFlowLogsEnabled, null);
+    }
+
+    /** The settings of the fields before blockReserveEnabled; it unset. */
+    public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,
+                              String interfacePrefix, String logLevel, Boolean healthEnabled, String healthHost,
+                              Integer healthPort, Boolean prometheusMetricsEnabled, String prometheusMetricsHost,
+                              Integer prometheusMetricsPort, Boolean deniedFlowLogsEnabled, DataplaneDriver dataplaneDriver) {
+        this(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel, healthEnabled,
+                healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost, prometheusMetricsPort,
+                deniedFlowLogsEnabled, dataplaneDriver, null);
     }
 
     public enum EndpointToHostAction {
@@ -118,28 +128,39 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
                 prometheusMetricsHost != null ? prometheusMetricsHost : below.prometheusMetricsHost,
                 prometheusMetricsPort != null ? prometheusMetricsPort : below.prometheusMetricsPort,
                 deniedFlowLogsEnabled != null ? deniedFlowLogsEnabled : below.deniedFlowLogsEnabled,
-                dataplaneDriver != null ? dataplaneDriver : below.dataplaneDriver);
+                dataplaneDriver != null ? dataplaneDriver : below.dataplaneDriver,
+                blockReserveEnabled != null ? blockReserveEnabled : below.blockReserveEnabled);
     }
 
     /** These settings with another interface prefix (the one the agent could accept). */
     public FelixConfiguration withInterfacePrefix(String prefix) {
         return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, prefix, logLevel,
                 healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
-                prometheusMetricsPort, deniedFlowLogsEnabled, dataplaneDriver);
+                prometheusMetricsPort, deniedFlowLogsEnabled, dataplaneDriver, blockReserveEnabled);
     }
 
     /** These settings with the denied-flow log on or off. */
     public FelixConfiguration withDeniedFlowLogsEnabled(boolean enabled) {
         return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
                 healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
-                prometheusMetricsPort, enabled, dataplaneDriver);
+                prometheusMetricsPort, enabled, dataplaneDriver, blockReserveEnabled);
     }
 
     /** These settings with the packet filter programmed by this driver. */
     public FelixConfiguration withDataplaneDriver(DataplaneDriver driver) {
         return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
                 healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
-                prometheusMetricsPort, deniedFlowLogsEnabled, driver);
+                prometheusMetricsPort, deniedFlowLogsEnabled, driver, blockReserveEnabled);
+    }
+
+    /**
+     * These settings with the node's next block claimed ahead of an add, or not (docs/ipam.md, "A block ready ahead of
+     * an add").
+     */
+    public FelixConfiguration withBlockReserveEnabled(boolean enabled) {
+        return new FelixConfiguration(name, resyncIntervalSeconds, defaultEndpointToHostAction, interfacePrefix, logLevel,
+                healthEnabled, healthHost, healthPort, prometheusMetricsEnabled, prometheusMetricsHost,
+                prometheusMetricsPort, deniedFlowLogsEnabled, dataplaneDriver, enabled);
     }
 
     @Override

@@ -346,7 +346,7 @@ class ApiFormTest {
         String felixFields = ": not supported by jcalico (supported here: metadata.name, spec.interfacePrefix,"
                 + " spec.defaultEndpointToHostAction, spec.logSeverityScreen, spec.iptablesRefreshInterval, spec.healthEnabled,"
                 + " spec.healthHost, spec.healthPort, spec.prometheusMetricsEnabled, spec.prometheusMetricsHost,"
-                + " spec.prometheusMetricsPort, spec.deniedFlowLogsEnabled, spec.dataplaneDriver)";
+                + " spec.prometheusMetricsPort, spec.deniedFlowLogsEnabled, spec.dataplaneDriver, spec.blockReserveEnabled)";
         assertRefused("resource 1 (FelixConfiguration): spec.logActionRateLimit" + felixFields, felix + "logActionRateLimit: 10/second}");
         assertRefused("resource 1 (FelixConfiguration): spec.logActionRateLimitBurst" + felixFields, felix + "logActionRateLimitBurst: 5}");
         assertRefused("resource 1 (FelixConfiguration): spec.defaultEndpointToHostAction: 'Return' is not supported by jcalico"

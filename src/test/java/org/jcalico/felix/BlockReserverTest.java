@@ -1,0 +1,84 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.Pools;
+import org.jcalico.log.Log;
+import org.jcalico.model.BgpConfiguration;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpPool;
+import org.jcalico.model.IpamBlock;
+import org.jcalico.testing.RegisteredNodes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's side of a block ready ahead of an add: off by default; on, a pass that finds the node short of room has
+ * the block claimed on the reserver's thread (docs/ipam.md, "A block ready ahead of an add").
+ */
+class BlockReserverTest {
+    private static final FelixConfiguration OFF = new FelixConfiguration(FelixConfiguration.GLOBAL, 1, null, null, null)
+            .merge(FelixConfiguration.DEFAULTS);
+    private static final FelixConfiguration ON = OFF.withBlockReserveEnabled(true);
+
+    @TempDir
+    Path dir;
+
+    private static Snapshot pass(ResourceStore store, FelixConfiguration config) {
+        List<IpPool> pools = new Pools(store).list();
+        List<IpamBlock> own = store.list(IpamBlock.class).stream().map(Versioned::resource)
+                .filter(block -> "h1".equals(block.affinity())).toList();
+        return new Snapshot("h1", config, List.of(), Map.of(), pools, own, List.of(), List.of(), BgpConfiguration.DEFAULTS,
+                List.of(), List.of(), List.of(), Map.of());
+    }
+
+    private static List<String> blocks(ResourceStore store) {
+        return store.list(IpamBlock.class).stream().map(b -> b.resource().cidr() + " " + b.resource().affinity()
+                + " " + b.resource().allocations().size()).toList();
+    }
+
+    @Test
+    void offByDefaultItClaimsNothingAndOnAPassShortOfRoomHasTheNextBlockClaimed() throws Exception {
+        assertEquals(false, FelixConfiguration.DEFAULTS.blockReserveEnabled(), "opt-in");
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            RegisteredNodes.register(store, "h1", "h2");
+            new Pools(store).add(new IpPool(Cidr.parse("10.65.0.0/24"), false, null, false));
+            BlockReserver reserver = new BlockReserver(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+            Thread thread = Thread.ofPlatform().daemon().start(reserver);
+            try {
+                reserver.passed(pass(store, OFF));
+                Thread.sleep(2_500); // past two resync intervals of 1 s: the periodic look too finds it off
+                assertEquals(List.of(), blocks(store), "off: nothing claimed");
+
+                reserver.passed(pass(store, ON));
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (blocks(store).isEmpty() && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(List.of("10.65.0.0/26 h1 0"), blocks(store), "on: the next block, empty");
+                new Ipam(store).autoAssign("h1", 4, "ep1");
+                reserver.passed(pass(store, ON));
+                Thread.sleep(1_500);
+                assertEquals(List.of("10.65.0.0/26 h1 1"), blocks(store), "room enough: no second block");
+                assertTrue(Files.readString(dir.resolve("felix.log"))
+                        .contains("claimed block 10.65.0.0/26 for node h1 ahead of its adds"), "the log says so");
+            } finally {
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        }
+    }
+}
