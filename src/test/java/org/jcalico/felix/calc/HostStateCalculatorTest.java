@@ -217,6 +217,15 @@ class HostStateCalculatorTest {
         assertEquals(Set.of("10.0.0.1/32"), v4.removed());
         assertEquals(Set.of(), v4.added());
         assertEquals(Set.of(), left.ipSets().get("jc-6-local").members());
+
+        assertEquals("-m set --match-set jc-6-local src -j jc-local-source",
+                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(2), "IPv6 (ip6tables) too");
+        assertEquals(List.of("-i jc+ -j RETURN", "-j DROP"), first.ipv6().chains("filter").get("jc-local-source").rules());
+        var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
+        HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(a), Map.of("web", web)));
+        assertEquals("ip saddr @jc-4-local jump jc-local-source", nftables.ipv4().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals(Set.of("fd00::1/128"), nftables.ipSets().get("jc-6-local").members());
     }
 
     @Test
