@@ -45,7 +45,7 @@ class FabricSpoofKernelTest {
     private WorkloadHost lab;
     private Path scripts;
     private Path received;
-    private Process server;
+    private final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
@@ -54,13 +54,19 @@ class FabricSpoofKernelTest {
         scripts = Files.createTempDirectory("jcfsp-");
         Files.writeString(scripts.resolve("server.py"), EstablishedFlowKernelTest.SERVER);
         Files.writeString(scripts.resolve("peer.py"), EstablishedFlowKernelTest.PEER);
+        Files.writeString(scripts.resolve("server6.py"), EstablishedFlowKernelTest.SERVER
+                .replace("socket.AF_INET,", "socket.AF_INET6,")
+                // beside the IPv4 server on the same port
+                .replace("s.bind((\"0.0.0.0\"", "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind((\"::\""));
+        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER
+                .replace("socket.AF_INET,", "socket.AF_INET6,"));
         received = scripts.resolve("received");
         Files.writeString(received, "");
     }
 
     @AfterEach
     void tearDown() throws IOException {
-        WorkloadHost.tearDown(lab, server == null ? List.of() : List.of(server), scripts);
+        WorkloadHost.tearDown(lab, servers, scripts);
     }
 
     @Test
@@ -76,8 +82,13 @@ class FabricSpoofKernelTest {
     private void check(DataplaneDriver driver) throws Exception {
         CommandRunner host = lab.host();
         CommandRunner w1 = lab.workload(1);
-        lab.workload(2);
+        CommandRunner w2 = lab.workload(2);
         CommandRunner w3 = lab.workload(3);
+        for (int number = 1; number <= 3; number++) {
+            CommandRunner workload = List.of(w1, w2, w3).get(number - 1);
+            workload.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
+            workload.run("ip", "-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0").check();
+        }
         CommandRunner uplink = Namespaces.create(PREFIX + "up");
         host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", PREFIX + "up").check();
         host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
@@ -89,28 +100,46 @@ class FabricSpoofKernelTest {
         uplink.run("ip", "link", "set", "lo", "up").check();
         uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
         uplink.run("ip", "addr", "add", "10.65.0.1/32", "dev", "lo").check();
+        // IPv6 has no reverse-path filter at all
+        host.run("ip", "-6", "addr", "add", "fd00:9::1/64", "dev", "up0", "nodad").check();
+        uplink.run("ip", "-6", "addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad").check();
+        uplink.run("ip", "-6", "route", "add", "fd65::/64", "via", "fd00:9::1").check();
+        uplink.run("ip", "-6", "addr", "add", "fd65::1/128", "dev", "lo").check();
 
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
         lab.awaitLinksPassPackets();
-        server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
-                scripts.resolve("server.py").toString(), received.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
-                "the server listens");
+        for (String script : List.of("server.py", "server6.py")) {
+            Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
+                    scripts.resolve(script).toString(), received.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            servers.add(server);
+            assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
+                    "the server listens (" + script + ")");
+        }
 
         assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
         assertFalse(sent(w3, "10.65.0.3", "from-w3"), "w3 does not");
         sent(uplink, "10.65.0.1", "forged");
         assertFalse(Files.readAllLines(received).contains("forged"),
                 "a datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+
+        assertTrue(sent(w1, "fd65::1", "from-w1-6"), "w1 (app=web) reaches w2 over IPv6");
+        assertFalse(sent(w3, "fd65::3", "from-w3-6"), "w3 does not");
+        sent(uplink, "fd65::1", "forged-6");
+        assertFalse(Files.readAllLines(received).contains("forged-6"),
+                "an IPv6 datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
     }
 
-    /** Whether a datagram FROM sends from SOURCE:4000 to w2's port 5000 is echoed (w2 got it and its answer came back). */
+    /**
+     * Whether a datagram FROM sends from SOURCE:4000 to w2's port 5000 (the address of SOURCE's family) is echoed (w2
+     * got it and its answer came back).
+     */
     private boolean sent(CommandRunner from, String source, String text) {
-        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve("peer.py").toString(), source, "4000", text,
-                "10.65.0.2", "5000").ok();
+        boolean six = source.contains(":");
+        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(six ? "peer6.py" : "peer.py").toString(),
+                source, "4000", text, six ? "fd65::2" : "10.65.0.2", "5000").ok();
     }
 
     /** w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; a policy admits only app=web into app=db. */
@@ -123,7 +152,8 @@ class FabricSpoofKernelTest {
                 default -> Map.of();
             };
             endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
-                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null, labels, null));
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
+                    List.of("open"), null, null, labels, null));
         }
         List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
                 kind: GlobalNetworkPolicy
