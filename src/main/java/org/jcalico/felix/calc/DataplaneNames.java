@@ -19,6 +19,8 @@ public final class DataplaneNames {
     public static final String FROM_DISPATCH = "jc-from-wl-dispatch";
     public static final String TO_DISPATCH = "jc-to-wl-dispatch";
     public static final String POSTROUTING = "jc-POSTROUTING";
+    /** Where a packet whose source is a local endpoint's address goes: back if it came in on a workload's interface. */
+    public static final String LOCAL_SOURCE = "jc-local-source";
 
     private DataplaneNames() {
     }
@@ -40,6 +42,11 @@ public final class DataplaneNames {
     /** Chain for traffic to an endpoint (its inbound policy). */
     public static String toEndpoint(String interfaceName) {
         return "jc-tw-" + interfaceName;
+    }
+
+    /** The local endpoints' nets of the IP version: sources that only those endpoints' interfaces may bring in. */
+    public static String localSourcesSet(int version) {
+        return "jc-" + version + "-local";
     }
 
     /** Every pool's CIDR of the IP version: destinations that are never masqueraded. */

@@ -422,9 +422,17 @@ public final class HostStateCalculator {
             owned = owned.with(iface, List.copyOf(lists));
         }
         Renderer renderer = renderer(snapshot.config());
+        Map<String, IpSetSpec> netSets = new HashMap<>(setUse.netSets());
+        Map<String, SetPolarity> polarities = new HashMap<>(setUse.polarities());
+        for (LocalTables tables : List.of(ipv4Tables, ipv6Tables)) {
+            IpSetSpec sources = tables.localSources();
+            netSets.put(sources.name(), sources);
+            // a member only drops packets (those that did not come in on a workload's interface): tightening
+            polarities.put(sources.name(), SetPolarity.DENYING);
+        }
         lastPart = new LocalPart(snapshot.config(), snapshot.pools(), renderer.render(ipv4Tables.tables()),
-                renderer.render(ipv6Tables.tables()), new Concerns(owned), setUse.netSets(), setUse.selectorSets(),
-                setUse.tags(), setUse.polarities());
+                renderer.render(ipv6Tables.tables()), new Concerns(owned), netSets, setUse.selectorSets(),
+                setUse.tags(), polarities);
         return lastPart;
     }
 

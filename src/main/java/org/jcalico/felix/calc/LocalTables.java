@@ -3,9 +3,13 @@ package org.jcalico.felix.calc;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.program.Criterion;
 import org.jcalico.felix.program.Match;
@@ -59,6 +63,11 @@ final class LocalTables {
     private final SetUse sets;
     /** The drops of held addresses ahead of every policy (both drivers: a MIXED set's change is held on each). */
     private final List<ProgramRule> held;
+    /** The local endpoints' nets of the family, each with how many endpoints have it (localSources). */
+    private final Map<String, Integer> localNets = new HashMap<>();
+    private MemberSet localSources = MemberSet.of(List.of());
+    private final Set<String> localAdded = new HashSet<>();
+    private final Set<String> localRemoved = new HashSet<>();
 
     LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
         this.version = version;
@@ -78,6 +87,12 @@ final class LocalTables {
         String iface = endpoint.interfaceName();
         from.add(iface, endpoint.fromDispatch(version));
         to.add(iface, endpoint.toDispatch(version));
+        endpoint.endpoint().nets(version).forEach(net -> {
+            String member = net.toString();
+            if (localNets.merge(member, 1, Integer::sum) == 1 && !localRemoved.remove(member)) {
+                localAdded.add(member);
+            }
+        });
         own.forEach(chain -> chains = chains.with(chain.name(), chain));
         for (CompiledChain chain : used) {
             if (users.merge(chain.chain().name(), 1, Integer::sum) == 1) {
@@ -100,6 +115,13 @@ final class LocalTables {
         String iface = endpoint.interfaceName();
         from.remove(iface);
         to.remove(iface);
+        endpoint.endpoint().nets(version).forEach(net -> {
+            String member = net.toString();
+            if (localNets.merge(member, -1, (was, less) -> was + less == 0 ? null : was + less) == null
+                    && !localAdded.remove(member)) {
+                localRemoved.add(member);
+            }
+        });
         own.forEach(chain -> {
             if (chain.equals(chains.get(chain.name()))) {
                 chains = chains.without(chain.name());
@@ -119,6 +141,19 @@ final class LocalTables {
             isolated.merge(iface, -1, (was, less) -> was + less == 0 ? null : was + less);
             isolatedChanged = true;
         }
+    }
+
+    /**
+     * The set of the local endpoints' nets (DataplaneNames.localSourcesSet), changed from the last one handed out by
+     * what came and went since, so that the drivers write only that (MemberSet).
+     */
+    IpSetSpec localSources() {
+        if (!localAdded.isEmpty() || !localRemoved.isEmpty()) {
+            localSources = localSources.with(localAdded, localRemoved);
+            localAdded.clear();
+            localRemoved.clear();
+        }
+        return new IpSetSpec(DataplaneNames.localSourcesSet(version), version, localSources);
     }
 
     private boolean caughtByPrefix(String iface) {
@@ -163,6 +198,14 @@ final class LocalTables {
         put(DataplaneNames.INPUT, caught.stream().map(name -> rule(
                 Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
         List<ProgramRule> forward = new ArrayList<>(held);
+        // only a local endpoint sends from its address, and only through its own interface: the same source from
+        // anywhere else (the host's uplink) is forged, and would pass a policy that admits that endpoint
+        forward.add(rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.localSourcesSet(version), false, false)),
+                new Verdict.Jump(DataplaneNames.LOCAL_SOURCE)));
+        List<ProgramRule> localSource = new ArrayList<>();
+        caught.forEach(name -> localSource.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.RETURN)));
+        localSource.add(rule(Match.ANY, Verdict.DROP));
+        put(DataplaneNames.LOCAL_SOURCE, localSource);
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
                 new Verdict.Jump(DataplaneNames.FROM_DISPATCH))));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)),

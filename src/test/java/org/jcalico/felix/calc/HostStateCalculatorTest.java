@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.hoststate.RouteSpec;
 import org.jcalico.felix.render.iptables.IptablesRenderer;
 import org.jcalico.model.Action;
@@ -188,6 +190,44 @@ class HostStateCalculatorTest {
         assertEquals(Set.of(), nftables.ipSets().get("jc-4-hold").members());
     }
 
+    /**
+     * The set of the local endpoints' addresses that jc-FORWARD sends to jc-local-source: every local endpoint's, of
+     * its family, no remote one's; an address two endpoints share stays while one has it; each change says only what
+     * it changed (the drivers write that), and the set only drops (DENYING: grown before the rules, shrunk after).
+     */
+    @Test
+    void theLocalEndpointsAddressesAreKeptAsTheSourcesOnlyTheirInterfacesMayBringIn() {
+        HostStateCalculator calc = new HostStateCalculator();
+        WorkloadEndpoint a = endpoint("h1", "a", "10.0.0.1", "fd00::1", "web");
+        WorkloadEndpoint b = endpoint("h1", "b", "10.0.0.2", null, "web");
+        WorkloadEndpoint moved = endpoint("h1", "c", "10.0.0.2", null, "web");
+        WorkloadEndpoint remote = endpoint("h2", "r", "10.0.1.1", null, "web");
+        HostState first = calc.calculate(snapshot(List.of(a, b, remote), web));
+        assertEquals(Set.of("10.0.0.1/32", "10.0.0.2/32"), first.ipSets().get("jc-4-local").members());
+        assertEquals(Set.of("fd00::1/128"), first.ipSets().get("jc-6-local").members());
+        assertEquals(SetPolarity.DENYING, first.polarities().get("jc-4-local"));
+        assertEquals(SetPolarity.DENYING, first.polarities().get("jc-6-local"));
+
+        HostState shared = calc.calculate(snapshot(List.of(a, b, moved, remote), web));
+        assertEquals(Set.of("10.0.0.1/32", "10.0.0.2/32"), shared.ipSets().get("jc-4-local").members());
+        HostState left = calc.calculate(snapshot(List.of(moved, remote), web));
+        var v4 = (MemberSet) left.ipSets().get("jc-4-local").members();
+        assertEquals(Set.of("10.0.0.2/32"), v4, "the address c still has stays");
+        assertTrue(v4.madeFrom(shared.ipSets().get("jc-4-local").members()));
+        assertEquals(Set.of("10.0.0.1/32"), v4.removed());
+        assertEquals(Set.of(), v4.added());
+        assertEquals(Set.of(), left.ipSets().get("jc-6-local").members());
+
+        assertEquals("-m set --match-set jc-6-local src -j jc-local-source",
+                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(2), "IPv6 (ip6tables) too");
+        assertEquals(List.of("-i jc+ -j RETURN", "-j DROP"), first.ipv6().chains("filter").get("jc-local-source").rules());
+        var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
+        HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(a), Map.of("web", web)));
+        assertEquals("ip saddr @jc-4-local jump jc-local-source", nftables.ipv4().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals(Set.of("fd00::1/128"), nftables.ipSets().get("jc-6-local").members());
+    }
+
     @Test
     void endpointsWithoutThePrefixAreHookedAndDispatchedByName() {
         var cali = new FelixConfiguration("global", null, null, "cal", null).merge(FelixConfiguration.DEFAULTS);
@@ -195,10 +235,13 @@ class HostStateCalculatorTest {
                 endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)));
         var v4 = state.ipv4().chains("filter");
         assertEquals(List.of("-i cal+ -g jc-wl-to-host", "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
-        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
+        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-m set --match-set jc-4-local src -j jc-local-source",
+                "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
                 "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
                 "-o cal+ -j ACCEPT", "-o jca1 -j ACCEPT"), v4.get("jc-FORWARD").rules());
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
+        assertEquals(List.of("-i cal+ -j RETURN", "-i jca1 -j RETURN", "-j DROP"), v4.get("jc-local-source").rules(),
+                "a local endpoint's address comes in only on a workload's interface, the prefix's or its own");
         assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
 
         var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");

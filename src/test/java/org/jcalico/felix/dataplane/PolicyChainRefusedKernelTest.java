@@ -85,8 +85,9 @@ class PolicyChainRefusedKernelTest {
 
     /**
      * A set the kernel refuses to fill whole (full at its maxelem, as a blocklist that outgrew 1,048,576 entries would
-     * be) is provoked cheaply: the dataplane makes its sets with room for one member, and the kernel refuses the Deny's
-     * set its second. The Deny that reads it must not enforce part of it and let the rest through: the policy's chain
+     * be) is provoked cheaply: the dataplane makes its sets with room for four members, and the kernel refuses the Deny's
+     * set its fifth (room for one, as before session 58, refused the set of the local endpoints' addresses too, which
+     * every forwarded packet meets: no rule at all was written). The Deny that reads it must not enforce part of it and let the rest through: the policy's chain
      * drops all traffic, its endpoint fails, the others keep working; once sets are made large enough again, the set
      * (in use) is replaced and the policy applies.
      */
@@ -101,6 +102,12 @@ class PolicyChainRefusedKernelTest {
                     List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"), null, null,
                     Map.of("app", apps.get(number - 1)), null));
         }
+        // three bad endpoints on another host: the Deny's set (five) outgrows the local endpoints' addresses' (four)
+        for (int number = 1; number <= 3; number++) {
+            endpoints.add(new WorkloadEndpoint("h2", null, "r" + number, "r" + number, "jcr" + number, null,
+                    List.of(Cidr.parse("10.65.1." + number + "/32")), List.of(), List.of("open"), null, null,
+                    Map.of("app", "bad"), null));
+        }
         List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
                 kind: GlobalNetworkPolicy
                 metadata: {name: blocklist}
@@ -111,14 +118,14 @@ class PolicyChainRefusedKernelTest {
                         .withPolicy(List.of(), policies, List.of(), Map.of()));
         IpSetSpec denied = desired.ipSets().get(SetKey.of(Selector.parse("app == \"bad\""), 4).name());
         Dataplane dataplane = new Dataplane(host);
-        // every set with room for one member: the Deny's has two
-        dataplane.limitSetsTo(1);
+        // every set with room for four members: the Deny's has five (the local endpoints' addresses' fits)
+        dataplane.limitSetsTo(4);
         assertTrue(dataplane.start().failures().isEmpty());
         DataplaneReport report = dataplane.apply(desired);
         lab.awaitLinksPassPackets();
         assertTrue(report.failures().containsKey(denied.name()), report.failures().toString());
         assertTrue(blocked(workloads.get(1), 1), "the first bad endpoint, in the set, is denied");
-        assertTrue(blocked(workloads.get(2), 1), "the second bad endpoint, refused by the full set, is denied too: "
+        assertTrue(blocked(workloads.get(2), 1), "the second bad endpoint is denied too, the set being refused: "
                 + report.failures());
         assertTrue(report.failures().containsKey("jcw1"), "web's endpoint fails: " + report.failures());
         assertTrue(report.failures().values().stream().anyMatch(why -> why.contains("drops all traffic: it reads a set")),

@@ -1,0 +1,167 @@
+package org.jcalico.felix.dataplane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Namespaces;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Policy;
+import org.jcalico.model.Profile;
+import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A packet that comes in from the network (not from a workload's interface) with a local endpoint's address as its
+ * source: only that endpoint sends from its address, and it sends from its own interface, so such a packet is forged.
+ * w2 admits only app=web (w1); a sender on the host's uplink forges w1's address. The host's reverse-path filter is
+ * loose, as systemd sets it (strict would drop it before jcalico's rules, for IPv4 only: IPv6 has no such filter).
+ */
+@Tag("kernel")
+class FabricSpoofKernelTest {
+    private static final String PREFIX = TestNamespaces.named("jcfsp-");
+    private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
+    private WorkloadHost lab;
+    private Path scripts;
+    private Path received;
+    private final List<Process> servers = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        KernelTests.assumeKernel();
+        lab = new WorkloadHost(PREFIX);
+        scripts = Files.createTempDirectory("jcfsp-");
+        Files.writeString(scripts.resolve("server.py"), EstablishedFlowKernelTest.SERVER);
+        Files.writeString(scripts.resolve("peer.py"), EstablishedFlowKernelTest.PEER);
+        Files.writeString(scripts.resolve("server6.py"), EstablishedFlowKernelTest.SERVER
+                .replace("socket.AF_INET,", "socket.AF_INET6,")
+                // beside the IPv4 server on the same port
+                .replace("s.bind((\"0.0.0.0\"", "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind((\"::\""));
+        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER
+                .replace("socket.AF_INET,", "socket.AF_INET6,"));
+        received = scripts.resolve("received");
+        Files.writeString(received, "");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        WorkloadHost.tearDown(lab, servers, scripts);
+    }
+
+    @Test
+    void aForgedEndpointSourceFromTheNetworkIsDroppedOnIptables() throws Exception {
+        check(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void onNftablesToo() throws Exception {
+        check(DataplaneDriver.NFTABLES);
+    }
+
+    private void check(DataplaneDriver driver) throws Exception {
+        CommandRunner host = lab.host();
+        CommandRunner w1 = lab.workload(1);
+        CommandRunner w2 = lab.workload(2);
+        CommandRunner w3 = lab.workload(3);
+        for (int number = 1; number <= 3; number++) {
+            CommandRunner workload = List.of(w1, w2, w3).get(number - 1);
+            workload.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
+            workload.run("ip", "-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0").check();
+        }
+        CommandRunner uplink = Namespaces.create(PREFIX + "up");
+        host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", PREFIX + "up").check();
+        host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
+        host.run("ip", "link", "set", "up0", "up").check();
+        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2", "net.ipv4.conf.default.rp_filter=2",
+                "net.ipv4.conf.up0.rp_filter=2").check();
+        uplink.run("ip", "addr", "add", "192.168.9.2/24", "dev", "eth0").check();
+        uplink.run("ip", "link", "set", "eth0", "up").check();
+        uplink.run("ip", "link", "set", "lo", "up").check();
+        uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
+        uplink.run("ip", "addr", "add", "10.65.0.1/32", "dev", "lo").check();
+        // IPv6 has no reverse-path filter at all
+        host.run("ip", "-6", "addr", "add", "fd00:9::1/64", "dev", "up0", "nodad").check();
+        uplink.run("ip", "-6", "addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad").check();
+        uplink.run("ip", "-6", "route", "add", "fd65::/64", "via", "fd00:9::1").check();
+        uplink.run("ip", "-6", "addr", "add", "fd65::1/128", "dev", "lo").check();
+
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
+        lab.awaitLinksPassPackets();
+        for (String script : List.of("server.py", "server6.py")) {
+            Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
+                    scripts.resolve(script).toString(), received.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            servers.add(server);
+            assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
+                    "the server listens (" + script + ")");
+        }
+
+        assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
+        assertFalse(sent(w3, "10.65.0.3", "from-w3"), "w3 does not");
+        sent(uplink, "10.65.0.1", "forged");
+        assertFalse(Files.readAllLines(received).contains("forged"),
+                "a datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+
+        assertTrue(sent(w1, "fd65::1", "from-w1-6"), "w1 (app=web) reaches w2 over IPv6");
+        assertFalse(sent(w3, "fd65::3", "from-w3-6"), "w3 does not");
+        sent(uplink, "fd65::1", "forged-6");
+        assertFalse(Files.readAllLines(received).contains("forged-6"),
+                "an IPv6 datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+    }
+
+    /**
+     * Whether a datagram FROM sends from SOURCE:4000 to w2's port 5000 (the address of SOURCE's family) is echoed (w2
+     * got it and its answer came back).
+     */
+    private boolean sent(CommandRunner from, String source, String text) {
+        boolean six = source.contains(":");
+        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(six ? "peer6.py" : "peer.py").toString(),
+                source, "4000", text, six ? "fd65::2" : "10.65.0.2", "5000").ok();
+    }
+
+    /** w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; a policy admits only app=web into app=db. */
+    private static HostState state(DataplaneDriver driver) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            Map<String, String> labels = switch (number) {
+                case 1 -> Map.of("app", "web");
+                case 2 -> Map.of("app", "db");
+                default -> Map.of();
+            };
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
+                    List.of("open"), null, null, labels, null));
+        }
+        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: db-in}
+                spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
+                """).get(0));
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, List.of(), Map.of()));
+    }
+}
