@@ -519,6 +519,10 @@ public final class Agent {
         if (claimed != null) {
             problems.add(claimed);
         }
+        String covered = cache.poolProblem();
+        if (covered != null) {
+            problems.add(covered);
+        }
         failures.forEach((endpoint, reason) -> problems.add("endpoint " + endpoint + " failed: " + reason));
         hostFailures.forEach((object, reason) -> problems.add(object + ": " + reason));
         reported.late().forEach((endpoint, routes) -> problems.add("endpoint " + endpoint

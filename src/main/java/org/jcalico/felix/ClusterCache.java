@@ -19,6 +19,7 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
+import org.jcalico.ipam.NodeAddressesOutsidePools;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.GlobalNetworkPolicy;
 import org.jcalico.model.GlobalNetworkSet;
@@ -398,6 +399,16 @@ final class ClusterCache {
      */
     String claimProblem() {
         return claims.problem();
+    }
+
+    /**
+     * The pools that cover a node's address (a store written before jcalico refused them), for the agent's status: one
+     * line, bounded however many there are; null when there are none.
+     */
+    String poolProblem() {
+        List<String> found = NodeAddressesOutsidePools.violations(all(IpPool.class), all(Node.class));
+        return found.isEmpty() ? null : "a pool covers a node's address (" + NodeAddressesOutsidePools.WHY + "; change the pool or"
+                + " the node): " + Shown.names(found);
     }
 
     /** What calc must assume of the records it cannot read (unreadableRecord), and of the addresses claimed twice. */

@@ -15,12 +15,13 @@ import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
+import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 
 /**
- * IP pools: adding without overlap, changing safely, removing only when nothing is allocated from them. Each check
- * is guarded in the commit it allows (see docs/ipam.md): an add commits only if no pool appeared since the pools it
- * checked were read, a removal only if no block appeared or changed since it found the pool's blocks empty.
+ * IP pools: adding without overlap or a node's address inside, changing safely, removing only when nothing is allocated from them. Each check
+ * is guarded in the commit it allows (see docs/ipam.md): an add commits only if no pool or node appeared since the
+ * ones it checked were read, a removal only if no block appeared or changed since it found the pool's blocks empty.
  */
 public final class Pools {
     /** Deletions in one commit (blocks and their entries): etcd takes 128 operations in a transaction unless started with more. */
@@ -43,7 +44,11 @@ public final class Pools {
                 throw new ValidationException("pool " + pool.cidr() + " already exists");
             }
             checkCanApply(pool, pools.resources(), List.of());
-            store.commit(List.of(ResourceStore.createOp(pool), ResourceStore.noneNewerOp(IpPool.class, pools.revision())));
+            ResourceStore.Listed<Node> nodes = store.listed(Node.class);
+            NodeAddressesOutsidePools.checkPool(pool, nodes.resources());
+            // a node registered since the listing could lie in the pool
+            store.commit(List.of(ResourceStore.createOp(pool), ResourceStore.noneNewerOp(IpPool.class, pools.revision()),
+                    ResourceStore.noneNewerOp(Node.class, nodes.revision())));
         });
     }
 

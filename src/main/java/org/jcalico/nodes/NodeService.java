@@ -13,8 +13,10 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
+import org.jcalico.ipam.NodeAddressesOutsidePools;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
@@ -34,7 +36,8 @@ public final class NodeService {
      * Creates the node, or updates it if its addresses or AS changed; returns the revision of that write, 0 when the
      * node was stored as wanted already. Reads every node to check the addresses, and writes guarded by no node having
      * been written since: of registrations of one address at once, one commits and the others read the nodes again and
-     * find the address taken (docs/datastore.md, "What an agent lists and watches", session 39).
+     * find the address taken (docs/datastore.md, "What an agent lists and watches", session 39). An address inside a
+     * pool is refused alike, guarded by no pool written since (docs/ipam.md, session 58).
      */
     public long register(String name, IpAddress ipv4, IpAddress ipv6, Long asNumber) {
         Node wanted = new Node(name, ipv4, ipv6, asNumber);
@@ -42,10 +45,15 @@ public final class NodeService {
             ResourceStore.Listed<Node> nodes = store.listed(Node.class);
             checkAddressesFree(wanted, nodes.resources());
             if (nodes.resources().contains(wanted)) {
+                // stored before pools were checked against nodes, it may lie in one: the agent's status says so
                 return 0L;
             }
-            // a Put: the guard says the node is as read (or absent), and one deleted since may come back
-            return store.commit(List.of(ResourceStore.putOp(wanted), addressesGuard(nodes.revision())));
+            ResourceStore.Listed<IpPool> pools = store.listed(IpPool.class);
+            NodeAddressesOutsidePools.checkNode(wanted, pools.resources());
+            // a Put: the guard says the node is as read (or absent), and one deleted since may come back; a pool
+            // added since the listing could cover its address
+            return store.commit(List.of(ResourceStore.putOp(wanted), addressesGuard(nodes.revision()),
+                    ResourceStore.noneNewerOp(IpPool.class, pools.revision())));
         });
     }
 

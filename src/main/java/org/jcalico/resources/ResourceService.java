@@ -14,6 +14,7 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Retries;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.BlockRebuild;
+import org.jcalico.ipam.NodeAddressesOutsidePools;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
@@ -93,10 +94,17 @@ public final class ResourceService {
         checkProfiles(resources, stored);
         checkPeers(resources, stored);
         checkNodes(resources, stored);
+        checkNodesOutsidePools(resources, stored);
         List<Op> guards = new ArrayList<>(poolGuards(resources, stored));
         guards.addAll(tierGuards(resources, stored));
-        if (resources.stream().anyMatch(r -> r instanceof Node)) {
+        boolean nodes = resources.stream().anyMatch(r -> r instanceof Node);
+        boolean pools = resources.stream().anyMatch(r -> r instanceof IpPool);
+        if (nodes || pools) {
+            // the nodes' addresses were checked against each other and against the pools
             guards.add(NodeService.addressesGuard(stored.revision(Node.class)));
+        }
+        if (nodes && !pools) {
+            guards.add(ResourceStore.noneNewerOp(IpPool.class, stored.revision(IpPool.class)));
         }
         List<Profile> profiles = resources.stream().filter(r -> r instanceof Profile).map(Profile.class::cast).toList();
         if (!profiles.isEmpty()) {
@@ -287,6 +295,35 @@ public final class ResourceService {
                     throw at(resources, i, e);
                 }
                 cluster.add(node);
+            }
+        }
+    }
+
+    /** No pool covers a node's address once the list is applied: each pool and node of the list is checked against the other kind. */
+    private static void checkNodesOutsidePools(List<Resource> resources, Stored stored) {
+        if (resources.stream().noneMatch(r -> r instanceof Node || r instanceof IpPool)) {
+            return;
+        }
+        Map<String, Node> nodes = new LinkedHashMap<>();
+        stored.list(Node.class).forEach(node -> nodes.put(node.name(), node));
+        Map<String, IpPool> pools = new LinkedHashMap<>();
+        stored.list(IpPool.class).forEach(pool -> pools.put(pool.name(), pool));
+        resources.forEach(resource -> {
+            if (resource instanceof Node node) {
+                nodes.put(node.name(), node);
+            } else if (resource instanceof IpPool pool) {
+                pools.put(pool.name(), pool);
+            }
+        });
+        for (int i = 0; i < resources.size(); i++) {
+            try {
+                if (resources.get(i) instanceof IpPool pool) {
+                    NodeAddressesOutsidePools.checkPool(pool, nodes.values());
+                } else if (resources.get(i) instanceof Node node) {
+                    NodeAddressesOutsidePools.checkNode(node, pools.values());
+                }
+            } catch (ValidationException e) {
+                throw at(resources, i, e);
             }
         }
     }

@@ -12,6 +12,7 @@ import org.jcalico.datastore.WatchEvent;
 import org.jcalico.felix.calc.UnreadableRecord;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The agent's cache finds the addresses two records claim (AddressClaims) as records come and go, listed or watched:
  * the same net, a wide net holding another either way round, a node's own address; not two nodes, nor one record's
- * own nets.
+ * own nets. And a pool over a node's own address, which a store of an older jcalico may hold (docs/ipam.md, session 58,
+ * t-route), is named by the agent's status until the pool or the node changes.
  */
 class AddressClaimsTest {
     private static final WorkloadEndpoint W2 = endpoint("h1", "w2", "10.65.0.2/32");
@@ -66,6 +68,25 @@ class AddressClaimsTest {
                 records.stream().map(UnreadableRecord::key).toList(), "z1 claims both nodes' address: " + records);
         assertTrue(records.stream().allMatch(record -> record.reach() == UnreadableRecord.Reach.CLAIMED
                 && record.nets().equals(List.of(Cidr.parse("10.70.0.0/30"), Cidr.parse("10.70.0.1/32")))), records.toString());
+    }
+
+    @Test
+    void aPoolOverANodesAddressIsNamedUntilOneOfThemChanges() {
+        ClusterCache cache = new ClusterCache("h1");
+        cache.replaceAll(listed(new Node("h1", IpAddress.parse("10.70.0.1"), null, null),
+                new Node("h2", IpAddress.parse("10.80.0.1"), IpAddress.parse("fd80::1"), null),
+                new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false)), new ArrayList<>());
+        assertNull(cache.poolProblem(), "no pool covers a node's address");
+
+        put(cache, new IpPool(Cidr.parse("fd80::/64"), false, null, true));
+        put(cache, new IpPool(Cidr.parse("10.70.0.0/24"), false, null, false));
+        String problem = cache.poolProblem();
+        assertTrue(problem != null && problem.contains("pool 10.70.0.0/24 covers node 'h1' (10.70.0.1)")
+                && problem.contains("pool fd80::/64 covers node 'h2' (fd80::1)"), problem);
+
+        delete(cache, Keys.key(new IpPool(Cidr.parse("fd80::/64"), false, null, true)));
+        put(cache, new Node("h1", IpAddress.parse("10.71.0.1"), null, null));
+        assertNull(cache.poolProblem(), "the pool removed, the node moved out of the other");
     }
 
     private static List<List<Cidr>> claims(ClusterCache cache) {

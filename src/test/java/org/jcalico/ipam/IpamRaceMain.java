@@ -10,14 +10,15 @@ import org.jcalico.datastore.DatastoreException;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.ValidationException;
+import org.jcalico.nodes.NodeService;
 import org.jcalico.resources.ResourceService;
 
 /**
  * One of the two racing processes of {@link PoolRaceTest}: reads commands from its input, one per line ("add-pool
- * CIDR", "apply-pool CIDR", "remove-pool CIDR", "allocate NODE
- * HANDLE"), runs each as the CLI would and answers "ok ..." or "error ...".
+ * CIDR", "apply-pool CIDR", "remove-pool CIDR", "allocate NODE HANDLE", "register NODE IPV4"), runs each as the CLI would and answers "ok ..." or "error ...".
  */
 public final class IpamRaceMain {
     private IpamRaceMain() {
@@ -32,6 +33,7 @@ public final class IpamRaceMain {
             Pools pools = new Pools(store);
             Ipam ipam = new Ipam(store);
             ResourceService resources = new ResourceService(store);
+            NodeService nodes = new NodeService(store);
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 String[] words = line.split(" ");
                 try {
@@ -49,6 +51,10 @@ public final class IpamRaceMain {
                             yield "removed";
                         }
                         case "allocate" -> ipam.autoAssign(words[1], 4, words[2]).toString();
+                        case "register" -> {
+                            nodes.register(words[1], IpAddress.parse(words[2]), null, null);
+                            yield "registered";
+                        }
                         default -> throw new IllegalArgumentException(line);
                     };
                     out.println("ok " + result);

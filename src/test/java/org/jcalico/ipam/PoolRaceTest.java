@@ -47,15 +47,50 @@ class PoolRaceTest {
     }
 
     @Test
+    void poolAddAgainstRegistrationInsideItOnTheEmbeddedStore() throws Exception {
+        poolAddAgainstRegistrationInsideIt("embedded:" + dir.resolve("cover.db"));
+    }
+
+    @Test
     void overlappingPoolAddsAndPoolRemoveAgainstAllocationOnEtcd() throws Exception {
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         try (EtcdFixture etcd = EtcdFixture.start()) {
             overlappingPoolAdds(etcd.url());
-            try (Datastore datastore = Datastores.open(etcd.url())) {
-                datastore.list("").items().forEach(item -> datastore.delete(item.key(), item.modRevision()));
-            }
+            empty(etcd.url());
             poolRemoveAgainstAllocation(etcd.url());
+            empty(etcd.url());
+            poolAddAgainstRegistrationInsideIt(etcd.url());
         }
+    }
+
+    private static void empty(String url) {
+        try (Datastore datastore = Datastores.open(url)) {
+            datastore.list("").items().forEach(item -> datastore.delete(item.key(), item.modRevision()));
+        }
+    }
+
+    /**
+     * A pool added while a node registers at an address inside it (docs/ipam.md, session 58, t-route): one of them
+     * goes through and the other is refused, every round (`apply` of the pool every other round).
+     */
+    private static void poolAddAgainstRegistrationInsideIt(String url) throws Exception {
+        int pooled = 0;
+        try (Racers racers = new Racers(url); Datastore datastore = Datastores.open(url)) {
+            ResourceStore store = new ResourceStore(datastore);
+            for (int round = 0; round < ROUNDS; round++) {
+                String[] results = racers.race((round % 2 == 0 ? "add-pool 172.20." : "apply-pool 172.20.") + round + ".0/24",
+                        "register n" + round + " 172.20." + round + ".1");
+                int succeeded = (results[0].startsWith("ok") ? 1 : 0) + (results[1].startsWith("ok") ? 1 : 0);
+                assertEquals(1, succeeded, "round " + round + ": of a pool and a node inside it added at once, exactly"
+                        + " one is stored: " + List.of(results));
+                pooled += results[0].startsWith("ok") ? 1 : 0;
+            }
+            List<IpPool> pools = store.list(IpPool.class).stream().map(Versioned::resource).toList();
+            assertEquals(List.of(), NodeAddressesOutsidePools.violations(pools,
+                    store.list(org.jcalico.model.Node.class).stream().map(Versioned::resource).toList()));
+        }
+        System.out.printf("%s: %d rounds of a pool added against a node registered inside it: the pool stored %d"
+                + " times, the node %d times%n", url, ROUNDS, pooled, ROUNDS - pooled);
     }
 
     private static void overlappingPoolAdds(String url) throws Exception {
