@@ -70,7 +70,7 @@ class SetPolaritiesTest {
         return SetKey.of(Selector.parse("role == \"" + role + "\""), 4).name();
     }
 
-    /** The IPv4 polarities of POLICIES over a local web endpoint. */
+    /** The IPv4 polarities of the selectors' sets of POLICIES over a local web endpoint. */
     private static Map<String, SetPolarity> polarities(String policies) {
         WorkloadEndpoint web = new WorkloadEndpoint("h1", null, "c1", "w1", "jcw1", null,
                 List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), null, null, Map.of("app", "web"), null,
@@ -81,7 +81,7 @@ class SetPolaritiesTest {
         HostState state = new HostStateCalculator().calculate(snapshot);
         Map<String, SetPolarity> v4 = new java.util.TreeMap<>();
         state.polarities().forEach((name, polarity) -> {
-            if (name.startsWith("jc-4")) {
+            if (name.startsWith("jc-4s-")) { // the selectors' sets (jc-4-local, the local endpoints' own, is always DENYING)
                 v4.put(name, polarity);
             }
         });

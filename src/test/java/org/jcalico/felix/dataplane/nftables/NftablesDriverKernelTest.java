@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Change;
@@ -161,13 +162,13 @@ class NftablesDriverKernelTest {
         assertEquals(dispatch, dispatchChains(), "the dispatch rules stay as they were (the same handles): one element each");
         same(driver, state(endpoints, policies, sets));
         assertTrue(added.count(Change.CHAINS_WRITTEN) < 12, "one endpoint more is a few chains: " + added);
-        assertEquals(6, added.count(Change.SET_MEMBERS_ADDED), "its address joins the db selector's set and its interface"
-                + " each dispatch map (from and to), of both families: " + added);
+        assertEquals(8, added.count(Change.SET_MEMBERS_ADDED), "its address joins the db selector's set and the local"
+                + " endpoints' set, and its interface each dispatch map (from and to), of both families: " + added);
         endpoints.remove(endpoints.size() - 1);
         dispatch = dispatchChains();
         Changes removed = driver.apply(state(endpoints, policies, sets), Set.of());
         assertEquals(dispatch, dispatchChains(), "removing it deletes its elements and rewrites no dispatch rule");
-        assertEquals(6, removed.count(Change.SET_MEMBERS_REMOVED), removed.toString());
+        assertEquals(8, removed.count(Change.SET_MEMBERS_REMOVED), removed.toString());
         same(driver, state(endpoints, policies, sets));
         endpoints.add(endpoint(7, "db"));
         same(driver, state(endpoints, policies, sets));
@@ -238,10 +239,13 @@ class NftablesDriverKernelTest {
                 + " endpoint chain adds to the kernel (and to what libnftables reads in every transaction)");
     }
 
-    /** The declaration and elements of the one set of jcalico's whose elements hold ADDRESS. */
+    /** The declaration and elements of the one set of jcalico's, but the local endpoints', whose elements hold ADDRESS. */
     private static List<String> setHolding(String address) {
         List<List<String>> found = normalized(kernel()).entrySet().stream()
                 .filter(block -> block.getKey().contains(" set "))
+                // every local address is in its family's set of the local endpoints' addresses too
+                .filter(block -> !block.getKey().contains(DataplaneNames.localSourcesSet(4))
+                        && !block.getKey().contains(DataplaneNames.localSourcesSet(6)))
                 .map(Map.Entry::getValue)
                 .filter(lines -> lines.stream().anyMatch(line -> line.startsWith("elements ")
                         && List.of(line.substring(10, line.length() - 1).split(", ")).contains(address)))
