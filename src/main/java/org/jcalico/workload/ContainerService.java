@@ -267,11 +267,12 @@ public final class ContainerService {
         List<Intent> recovered = new ArrayList<>();
         while (true) {
             List<RuntimeException> failures = new ArrayList<>();
-            recovered.addAll(intents.recoverStale(node, containerId, failures));
+            Intents.Settled settled = intents.settle(node, containerId, failures);
+            recovered.addAll(settled.recovered());
             if (!failures.isEmpty()) {
                 throw failures.getFirst();
             }
-            Optional<Intent> underWay = intents.underWay(node, containerId);
+            Optional<Intent> underWay = settled.underWay();
             if (underWay.isEmpty()) {
                 return recovered;
             }

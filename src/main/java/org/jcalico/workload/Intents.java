@@ -217,24 +217,41 @@ public final class Intents {
         return new Intents(store, (VethAttacher) null).recoverStale(node, null, failures);
     }
 
+    /** What one listing of a node's intents found: those whose owner was gone, torn down, and one a live command holds. */
+    public record Settled(List<Intent> recovered, Optional<Intent> underWay) {
+    }
+
     /**
      * Tears down every intent of the node whose owner is gone (optionally only those of one container); returns them.
      * A teardown that fails is left for the next call.
      */
     public List<Intent> recoverStale(String node, String containerId, List<RuntimeException> failures) {
+        return settle(node, containerId, failures).recovered();
+    }
+
+    /**
+     * {@link #recoverStale}, and in the same listing an intent a live command holds (an attach or detach under way,
+     * whose endpoint may yet be written or removed), if any. Intents that cannot be read are the agent's sweep's to
+     * report: they must not stop a command on another container.
+     */
+    public Settled settle(String node, String containerId, List<RuntimeException> failures) {
         List<Intent> recovered = new ArrayList<>();
+        Intent underWay = null;
         for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
             Intent intent;
             try {
                 intent = Intent.fromJson(record.key(), record.value());
             } catch (DatastoreException unreadable) {
-                // reported by the agent's sweep; it must not stop a command on another container
                 if (containerId == null) {
                     failures.add(unreadable);
                 }
                 continue;
             }
             if (containerId != null && !matches(intent.containerId(), containerId)) {
+                continue;
+            }
+            if (live(intent)) {
+                underWay = underWay == null ? intent : underWay;
                 continue;
             }
             Optional<Held> claimed = claim(record);
@@ -247,25 +264,7 @@ public final class Intents {
                 }
             }
         }
-        return recovered;
-    }
-
-    /**
-     * An intent of the container on the node that a live command holds (an attach or detach under way, whose endpoint
-     * may yet be written or removed), if any; intents that cannot be read are the sweep's, not this container's.
-     */
-    public Optional<Intent> underWay(String node, String containerId) {
-        for (KeyValue record : datastore.list(Keys.INTENTS + node + "/").items()) {
-            try {
-                Intent intent = Intent.fromJson(record.key(), record.value());
-                if (matches(intent.containerId(), containerId) && live(intent)) {
-                    return Optional.of(intent);
-                }
-            } catch (DatastoreException unreadable) {
-                // reported by the agent's sweep
-            }
-        }
-        return Optional.empty();
+        return new Settled(recovered, Optional.ofNullable(underWay));
     }
 
     /** Why DESCRIPTION cannot be changed now: OTHER, held by a live command. */
