@@ -45,6 +45,7 @@ class FabricSpoofKernelTest {
     private WorkloadHost lab;
     private Path scripts;
     private Path received;
+    private Path atHost;
     private final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
@@ -62,6 +63,8 @@ class FabricSpoofKernelTest {
                 .replace("socket.AF_INET,", "socket.AF_INET6,"));
         received = scripts.resolve("received");
         Files.writeString(received, "");
+        atHost = scripts.resolve("at-host");
+        Files.writeString(atHost, "");
     }
 
     @AfterEach
@@ -111,12 +114,8 @@ class FabricSpoofKernelTest {
         assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
         lab.awaitLinksPassPackets();
         for (String script : List.of("server.py", "server6.py")) {
-            Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
-                    scripts.resolve(script).toString(), received.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            servers.add(server);
-            assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
-                    "the server listens (" + script + ")");
+            serve("w2", script, received);
+            serve("host", script, atHost);
         }
 
         assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
@@ -130,6 +129,25 @@ class FabricSpoofKernelTest {
         sent(uplink, "fd65::1", "forged-6");
         assertFalse(Files.readAllLines(received).contains("forged-6"),
                 "an IPv6 datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+
+        // the host itself: a service of the host that admits its workloads by address (an admin's rule, an ACL) must
+        // not admit the uplink under a workload's address; the uplink under its own address is not jcalico's concern
+        assertTrue(sent(uplink, "192.168.9.2", "uplink", "192.168.9.1"), "the uplink reaches the host's service");
+        assertTrue(sent(uplink, "fd00:9::2", "uplink-6", "fd00:9::1"), "over IPv6 too");
+        sent(uplink, "10.65.0.1", "forged-to-host", "192.168.9.1");
+        sent(uplink, "fd65::1", "forged-to-host-6", "fd00:9::1");
+        assertEquals(List.of("uplink", "uplink-6"), Files.readAllLines(atHost),
+                "a datagram from the uplink with w1's address never reaches the host itself, on either family");
+    }
+
+    /** SCRIPT (an echo server on port 5000) started in the lab's namespace NAME, writing what it gets to LOG. */
+    private void serve(String name, String script, Path log) throws IOException {
+        Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + name, EstablishedFlowKernelTest.PYTHON,
+                scripts.resolve(script).toString(), log.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        servers.add(server);
+        assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
+                "the server listens (" + name + ", " + script + ")");
     }
 
     /**
@@ -137,9 +155,13 @@ class FabricSpoofKernelTest {
      * got it and its answer came back).
      */
     private boolean sent(CommandRunner from, String source, String text) {
-        boolean six = source.contains(":");
-        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(six ? "peer6.py" : "peer.py").toString(),
-                source, "4000", text, six ? "fd65::2" : "10.65.0.2", "5000").ok();
+        return sent(from, source, text, source.contains(":") ? "fd65::2" : "10.65.0.2");
+    }
+
+    /** Whether a datagram FROM sends from SOURCE:4000 to DESTINATION:5000 is echoed. */
+    private boolean sent(CommandRunner from, String source, String text, String destination) {
+        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(source.contains(":") ? "peer6.py" : "peer.py")
+                .toString(), source, "4000", text, destination, "5000").ok();
     }
 
     /** w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; a policy admits only app=web into app=db. */
