@@ -134,6 +134,12 @@ class FabricSpoofKernelTest {
         // not admit the uplink under a workload's address; the uplink under its own address is not jcalico's concern
         assertTrue(sent(uplink, "192.168.9.2", "uplink", "192.168.9.1"), "the uplink reaches the host's service");
         assertTrue(sent(uplink, "fd00:9::2", "uplink-6", "fd00:9::1"), "over IPv6 too");
+        // and the workload itself, under the default drop, reaches none of the host's addresses
+        lab.hostAddress("10.99.0.1");
+        for (String hostAddress : List.of("192.168.9.1", "10.99.0.1")) {
+            assertFalse(sent(w1, "10.65.0.1", "w1-to-host", hostAddress), "w1 does not reach the host at " + hostAddress);
+        }
+        assertFalse(sent(w1, "fd65::1", "w1-to-host-6", "fd00:9::1"), "nor at its IPv6 address");
         sent(uplink, "10.65.0.1", "forged-to-host", "192.168.9.1");
         sent(uplink, "fd65::1", "forged-to-host-6", "fd00:9::1");
         assertEquals(List.of("uplink", "uplink-6"), Files.readAllLines(atHost),
