@@ -75,9 +75,28 @@ class WorkloadAttackKernelTest {
                     s.send(b"\\xff" * 6 + mac + b"\\x08\\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, claimed,
                                                                           target, claimed))
             """;
+    /** Sends hand-made IPv4 fragments of one UDP datagram (raw socket): SOURCE DEST TEXT DPORT@OFFSET... */
+    private static final String FRAGMENTS = """
+            import random, socket, struct, sys
+            # argv: source, destination, TEXT (8 characters), then one DPORT@OFFSET per fragment, in the order sent, the last with
+            # MF clear. A fragment at offset 0 is a UDP header (port 4000 to DPORT, checksum 0) and TEXT, any other TEXT twice,
+            # 16 bytes each at OFFSET (in 8-byte units): fragments at offset 0 overlap, and a later one may rewrite the port.
+            source, destination, text = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+            fragments = [(int(port), int(offset)) for port, offset in (argument.split("@") for argument in sys.argv[4:])]
+            length = 8 * max(offset for _, offset in fragments) + 16
+            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+            ident = random.randrange(1, 65535)
+            for index, (port, offset) in enumerate(fragments):
+                payload = struct.pack("!HHHH", 4000, port, length, 0) + text if offset == 0 else text * 2
+                more = 0x2000 if index < len(fragments) - 1 else 0
+                s.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, more | offset, 64, 17, 0,
+                                     socket.inet_aton(source), socket.inet_aton(destination)) + payload, (destination, 0))
+            """;
     private WorkloadHost lab;
     private Path scripts;
     private Path received;
+    /** What w2's servers of port 6000, which policy closes, got (nothing, ever). */
+    private Path denied;
     private final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
@@ -86,6 +105,7 @@ class WorkloadAttackKernelTest {
         lab = new WorkloadHost(PREFIX);
         scripts = Files.createTempDirectory("jcwat-");
         Files.writeString(scripts.resolve("nd.py"), ND);
+        Files.writeString(scripts.resolve("fragments.py"), FRAGMENTS);
         for (String port : List.of("5000", "6000")) {
             Files.writeString(scripts.resolve("server" + port + ".py"), EstablishedFlowKernelTest.SERVER
                     .replace("5000", port).replace("recvfrom(2048)", "recvfrom(65535)"));
@@ -104,6 +124,8 @@ class WorkloadAttackKernelTest {
                         + "bytes([0, 0, 1, 4, 0, 0, 0, 0]))\ns.bind("));
         received = scripts.resolve("received");
         Files.writeString(received, "");
+        denied = scripts.resolve("denied");
+        Files.writeString(denied, "");
     }
 
     @AfterEach
@@ -137,7 +159,7 @@ class WorkloadAttackKernelTest {
         lab.awaitLinksPassPackets();
         for (String script : List.of("server5000.py", "server6000.py", "server6-5000.py", "server6-6000.py")) {
             Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
-                    scripts.resolve(script).toString(), received.toString())
+                    scripts.resolve(script).toString(), (script.contains("6000") ? denied : received).toString())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             servers.add(server);
             assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
@@ -162,9 +184,24 @@ class WorkloadAttackKernelTest {
                 "one on the way to port 6000 does not");
         assertFalse(sent(w1, "peer6-options.py", "fd65::1", "options-fragmented" + big, "fd65::2", "6000"),
                 "nor in fragments");
-        List<String> got = Files.readAllLines(received).stream().map(line -> line.replace(big, "+big")).toList();
-        assertEquals(List.of("small", "big+big", "small6", "big6+big", "options"), got,
-                "only port 5000's datagrams reached w2, each once");
+        // hand-made IPv4 fragments: two in order to port 5000 (they pass: the making is right), the same to 6000, a
+        // first fragment to 5000 whose port a later overlapping one rewrites to 6000 before the last closes the datagram,
+        // and the same the other way round (whichever the kernel keeps, the rules read the port it delivers to: Linux
+        // keeps the first of two fragments with the same offset and length, so rewrite6 reaches port 5000, which policy
+        // admits, and rewrite5 port 6000, which it does not)
+        String fragments = scripts.resolve("fragments.py").toString();
+        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "inorder5", "5000@0", "0@2").check();
+        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "inorder6", "6000@0", "0@2").check();
+        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "rewrite6", "5000@0", "6000@0", "0@2").check();
+        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "rewrite5", "6000@0", "5000@0", "0@2").check();
+        assertTrue(org.jcalico.testing.Eventually.within(5, () -> lines().stream()
+                .anyMatch(line -> line.startsWith("inorder5"))), "hand-made fragments to port 5000 reach w2");
+        Thread.sleep(500);
+        List<String> got = Files.readAllLines(received).stream().map(line -> line.replace(big, "+big"))
+                .map(line -> line.replaceAll("^(inorder5|rewrite6).*", "$1")).toList();
+        assertEquals(List.of(), Files.readAllLines(denied), "nothing reached w2's port 6000");
+        assertEquals(List.of("small", "big+big", "small6", "big6+big", "options", "inorder5", "rewrite6"), got,
+                "port 5000's datagrams reached w2, each once");
 
         // neighbour discovery and ARP from w1: nothing the host routes may move, nor may the host take a router
         String w1Mac = w1.run("cat", "/sys/class/net/eth0/address").check().stdout().trim();
@@ -200,6 +237,15 @@ class WorkloadAttackKernelTest {
         assertEquals("", host.run("ip", "-6", "addr", "show", "scope", "global").check().stdout()
                 .lines().filter(line -> line.contains("fd99:")).reduce("", String::concat),
                 "the host took no address from w1's advertisement");
+    }
+
+    /** What w2's servers got so far. */
+    private List<String> lines() {
+        try {
+            return Files.readAllLines(received);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Whether FROM's SCRIPT sends TEXT from SOURCE:4000 to DESTINATION:PORT and is echoed. */
