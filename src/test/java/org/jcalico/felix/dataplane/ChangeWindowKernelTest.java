@@ -266,7 +266,8 @@ class ChangeWindowKernelTest {
             CommandRunner w3 = lab.workload(3);
             CommandRunner w4 = lab.workload(4);
             lab.workload(5);
-            CommandRunner uplink = uplink(lab);
+            // reverse-path filter off: only the rules decide
+            CommandRunner uplink = lab.uplink(0, "10.65.0.2", "10.65.0.4");
             w1.run(List.of("nft", "-f", "-"), "add table ip jtmcount\nadd chain ip jtmcount in { type filter hook input"
                     + " priority 0; }\nadd rule ip jtmcount in ip saddr { 10.65.0.2, 10.65.0.4 } udp dport 5000 counter\n")
                     .check();
@@ -343,28 +344,6 @@ class ChangeWindowKernelTest {
             assertEquals(List.of(), through, "no state lets a forged local address through");
             assertTrue(pings(w3, 1), "w3 still reaches w1");
         }
-    }
-
-    /**
-     * A namespace on LAB's host's uplink (192.168.9.2, with the addresses it forges on its loopback), the host's
-     * reverse-path filter off.
-     */
-    private static CommandRunner uplink(WorkloadHost lab) {
-        CommandRunner host = lab.host();
-        CommandRunner uplink = org.jcalico.kernel.Namespaces.create(PREFIX + "up");
-        host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", PREFIX + "up").check();
-        host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
-        host.run("ip", "link", "set", "up0", "up").check();
-        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
-                "net.ipv4.conf.up0.rp_filter=0").check();
-        uplink.run("ip", "addr", "add", "192.168.9.2/24", "dev", "eth0").check();
-        uplink.run("ip", "link", "set", "eth0", "up").check();
-        uplink.run("ip", "link", "set", "lo", "up").check();
-        uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
-        for (String address : List.of("10.65.0.2", "10.65.0.4")) {
-            uplink.run("ip", "addr", "add", address + "/32", "dev", "lo").check();
-        }
-        return uplink;
     }
 
     /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */

@@ -16,7 +16,6 @@ import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
@@ -84,30 +83,10 @@ class FabricSpoofKernelTest {
 
     private void check(DataplaneDriver driver) throws Exception {
         CommandRunner host = lab.host();
-        CommandRunner w1 = lab.workload(1);
-        CommandRunner w2 = lab.workload(2);
-        CommandRunner w3 = lab.workload(3);
-        for (int number = 1; number <= 3; number++) {
-            CommandRunner workload = List.of(w1, w2, w3).get(number - 1);
-            workload.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
-            workload.run("ip", "-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0").check();
-        }
-        CommandRunner uplink = Namespaces.create(PREFIX + "up");
-        host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", PREFIX + "up").check();
-        host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
-        host.run("ip", "link", "set", "up0", "up").check();
-        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2", "net.ipv4.conf.default.rp_filter=2",
-                "net.ipv4.conf.up0.rp_filter=2").check();
-        uplink.run("ip", "addr", "add", "192.168.9.2/24", "dev", "eth0").check();
-        uplink.run("ip", "link", "set", "eth0", "up").check();
-        uplink.run("ip", "link", "set", "lo", "up").check();
-        uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
-        uplink.run("ip", "addr", "add", "10.65.0.1/32", "dev", "lo").check();
-        // IPv6 has no reverse-path filter at all
-        host.run("ip", "-6", "addr", "add", "fd00:9::1/64", "dev", "up0", "nodad").check();
-        uplink.run("ip", "-6", "addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad").check();
-        uplink.run("ip", "-6", "route", "add", "fd65::/64", "via", "fd00:9::1").check();
-        uplink.run("ip", "-6", "addr", "add", "fd65::1/128", "dev", "lo").check();
+        CommandRunner w1 = lab.dualStackWorkload(1);
+        CommandRunner w2 = lab.dualStackWorkload(2);
+        CommandRunner w3 = lab.dualStackWorkload(3);
+        CommandRunner uplink = lab.uplink(2, "10.65.0.1", "fd65::1");
 
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
@@ -170,8 +149,20 @@ class FabricSpoofKernelTest {
                 .toString(), source, "4000", text, destination, "5000").ok();
     }
 
-    /** w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; a policy admits only app=web into app=db. */
+    /** FabricSpoofKernelTest.endpoints(); a policy admits only app=web into app=db. */
     private static HostState state(DataplaneDriver driver) {
+        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: db-in}
+                spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
+                """).get(0));
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints(), Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, List.of(), Map.of()));
+    }
+
+    /** w1 app=web, w2 app=db, w3 unlabelled, each with 10.65.0.N and fd65::N, all with profile "open". */
+    static List<WorkloadEndpoint> endpoints() {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int number = 1; number <= 3; number++) {
             Map<String, String> labels = switch (number) {
@@ -183,13 +174,6 @@ class FabricSpoofKernelTest {
                     List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
                     List.of("open"), null, null, labels, null));
         }
-        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
-                kind: GlobalNetworkPolicy
-                metadata: {name: db-in}
-                spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
-                """).get(0));
-        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
-                .withPolicy(List.of(), policies, List.of(), Map.of()));
+        return endpoints;
     }
 }

@@ -16,14 +16,12 @@ import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.Rule;
-import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
@@ -42,8 +40,7 @@ import org.junit.jupiter.api.Test;
 class WorkloadAttackKernelTest {
     private static final String PREFIX = TestNamespaces.named("jcwat-");
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
-    /** The host side's link-local address (every host-side veth has the MAC ee:ee:ee:ee:ee:ee). */
-    private static final String HOST_LINK_LOCAL = "fe80::ecee:eeff:feee:eeee";
+    private static final String HOST_LINK_LOCAL = WorkloadHost.HOST_LINK_LOCAL;
     /** Sends neighbour discovery and ARP from its namespace's eth0: ra | redirect TARGET DEST TO | na CLAIMED TO | arp CLAIMED. */
     private static final String ND = """
             import socket, struct, sys
@@ -145,14 +142,9 @@ class WorkloadAttackKernelTest {
 
     private void check(DataplaneDriver driver) throws Exception {
         CommandRunner host = lab.host();
-        CommandRunner w1 = lab.workload(1);
-        CommandRunner w2 = lab.workload(2);
-        CommandRunner w3 = lab.workload(3);
-        for (int number = 1; number <= 3; number++) {
-            CommandRunner workload = List.of(w1, w2, w3).get(number - 1);
-            workload.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
-            workload.run("ip", "-6", "route", "add", "default", "via", HOST_LINK_LOCAL, "dev", "eth0").check();
-        }
+        CommandRunner w1 = lab.dualStackWorkload(1);
+        CommandRunner w2 = lab.dualStackWorkload(2);
+        CommandRunner w3 = lab.dualStackWorkload(3);
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
@@ -255,21 +247,9 @@ class WorkloadAttackKernelTest {
     }
 
     /**
-     * w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; w2 admits UDP to port 5000 only; workloads may
-     * reach their host.
+     * FabricSpoofKernelTest.endpoints(); w2 admits UDP to port 5000 only; workloads may reach their host.
      */
     private static HostState state(DataplaneDriver driver) {
-        List<WorkloadEndpoint> endpoints = new ArrayList<>();
-        for (int number = 1; number <= 3; number++) {
-            Map<String, String> labels = switch (number) {
-                case 1 -> Map.of("app", "web");
-                case 2 -> Map.of("app", "db");
-                default -> Map.of();
-            };
-            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, "jcw" + number, null,
-                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
-                    List.of("open"), null, null, labels, null));
-        }
         List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
                 kind: GlobalNetworkPolicy
                 metadata: {name: db-in}
@@ -278,7 +258,8 @@ class WorkloadAttackKernelTest {
         // workloads may reach their host: what keeps the host's routes is then its own settings, not the default drop
         FelixConfiguration config = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT,
                 null, null).merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver);
-        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, FabricSpoofKernelTest.endpoints(),
+                Map.of("open", OPEN))
                 .withPolicy(List.of(), policies, List.of(), Map.of()));
     }
 }
