@@ -72,22 +72,41 @@ class WorkloadAttackKernelTest {
                     s.send(b"\\xff" * 6 + mac + b"\\x08\\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, claimed,
                                                                           target, claimed))
             """;
-    /** Sends hand-made IPv4 fragments of one UDP datagram (raw socket): SOURCE DEST TEXT DPORT@OFFSET... */
+    /** Sends hand-made fragments of one UDP datagram (raw socket, either family): SOURCE DEST TEXT DPORT@OFFSET... */
     private static final String FRAGMENTS = """
             import random, socket, struct, sys
-            # argv: source, destination, TEXT (8 characters), then one DPORT@OFFSET per fragment, in the order sent, the last with
-            # MF clear. A fragment at offset 0 is a UDP header (port 4000 to DPORT, checksum 0) and TEXT, any other TEXT twice,
-            # 16 bytes each at OFFSET (in 8-byte units): fragments at offset 0 overlap, and a later one may rewrite the port.
+            # argv: source, destination (either family), TEXT (8 characters), then one DPORT@OFFSET per fragment, in the order
+            # sent, the last with more-fragments clear. A fragment at offset 0 is a UDP header (port 4000 to DPORT) and TEXT, any
+            # other TEXT twice, 16 bytes each at OFFSET (in 8-byte units): fragments at offset 0 overlap, and a later one may
+            # rewrite the port. The UDP checksum (IPv6 needs one) is that of the datagram the first fragment at each offset makes.
             source, destination, text = sys.argv[1], sys.argv[2], sys.argv[3].encode()
             fragments = [(int(port), int(offset)) for port, offset in (argument.split("@") for argument in sys.argv[4:])]
             length = 8 * max(offset for _, offset in fragments) + 16
-            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+            six = ":" in destination
+            family = socket.AF_INET6 if six else socket.AF_INET
+            addresses = socket.inet_pton(family, source) + socket.inet_pton(family, destination)
+            def checksum(data):
+                data += b"\\0" * (len(data) % 2)
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+                while total >> 16:
+                    total = (total & 0xFFFF) + (total >> 16)
+                return ~total & 0xFFFF or 0xFFFF
+            first_port = fragments[0][0]
+            datagram = struct.pack("!HHHH", 4000, first_port, length, 0) + text + text * 2 * (length // 16 - 1)
+            pseudo = addresses + (struct.pack("!IxxxB", length, 17) if six else struct.pack("!xBH", 17, length))
+            udp_sum = checksum(pseudo + datagram)
+            s = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
             ident = random.randrange(1, 65535)
             for index, (port, offset) in enumerate(fragments):
-                payload = struct.pack("!HHHH", 4000, port, length, 0) + text if offset == 0 else text * 2
-                more = 0x2000 if index < len(fragments) - 1 else 0
-                s.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, more | offset, 64, 17, 0,
-                                     socket.inet_aton(source), socket.inet_aton(destination)) + payload, (destination, 0))
+                payload = struct.pack("!HHHH", 4000, port, length, udp_sum) + text if offset == 0 else text * 2
+                more = 1 if index < len(fragments) - 1 else 0
+                if six:
+                    packet = (struct.pack("!IHBB", 0x60000000, 8 + len(payload), 44, 64) + addresses
+                              + struct.pack("!BBHI", 17, 0, (offset << 3) | more, ident) + payload)
+                else:
+                    packet = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), ident, (more << 13) | offset, 64, 17, 0) \\
+                             + addresses + payload
+                s.sendto(packet, (destination, 0))
             """;
     private WorkloadHost lab;
     private Path scripts;
@@ -176,24 +195,28 @@ class WorkloadAttackKernelTest {
                 "one on the way to port 6000 does not");
         assertFalse(sent(w1, "peer6-options.py", "fd65::1", "options-fragmented" + big, "fd65::2", "6000"),
                 "nor in fragments");
-        // hand-made IPv4 fragments: two in order to port 5000 (they pass: the making is right), the same to 6000, a
+        // hand-made fragments, both families: two in order to port 5000 (they pass: the making is right), the same to 6000, a
         // first fragment to 5000 whose port a later overlapping one rewrites to 6000 before the last closes the datagram,
         // and the same the other way round (whichever the kernel keeps, the rules read the port it delivers to: Linux
-        // keeps the first of two fragments with the same offset and length, so rewrite6 reaches port 5000, which policy
-        // admits, and rewrite5 port 6000, which it does not)
+        // keeps the first of two fragments with the same offset and length, so "rewrite" reaches port 5000, which policy
+        // admits, and "reverse" port 6000, which it does not)
         String fragments = scripts.resolve("fragments.py").toString();
-        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "inorder5", "5000@0", "0@2").check();
-        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "inorder6", "6000@0", "0@2").check();
-        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "rewrite6", "5000@0", "6000@0", "0@2").check();
-        w1.run(EstablishedFlowKernelTest.PYTHON, fragments, "10.65.0.1", "10.65.0.2", "rewrite5", "6000@0", "5000@0", "0@2").check();
-        assertTrue(org.jcalico.testing.Eventually.within(5, () -> lines().stream()
-                .anyMatch(line -> line.startsWith("inorder5"))), "hand-made fragments to port 5000 reach w2");
+        for (String family : List.of("4", "6")) {
+            String from = family.equals("4") ? "10.65.0.1" : "fd65::1";
+            String to = family.equals("4") ? "10.65.0.2" : "fd65::2";
+            w1.run(EstablishedFlowKernelTest.PYTHON, fragments, from, to, "inorder" + family, "5000@0", "0@2").check();
+            w1.run(EstablishedFlowKernelTest.PYTHON, fragments, from, to, "closed-" + family, "6000@0", "0@2").check();
+            w1.run(EstablishedFlowKernelTest.PYTHON, fragments, from, to, "rewrite" + family, "5000@0", "6000@0", "0@2").check();
+            w1.run(EstablishedFlowKernelTest.PYTHON, fragments, from, to, "reverse" + family, "6000@0", "5000@0", "0@2").check();
+            assertTrue(org.jcalico.testing.Eventually.within(5, () -> lines().stream()
+                    .anyMatch(line -> line.startsWith("inorder" + family))), "hand-made fragments to port 5000 reach w2 (" + family + ")");
+        }
         Thread.sleep(500);
         List<String> got = Files.readAllLines(received).stream().map(line -> line.replace(big, "+big"))
-                .map(line -> line.replaceAll("^(inorder5|rewrite6).*", "$1")).toList();
+                .map(line -> line.replaceAll("^(inorder[46]|rewrite[46]).*", "$1")).toList();
         assertEquals(List.of(), Files.readAllLines(denied), "nothing reached w2's port 6000");
-        assertEquals(List.of("small", "big+big", "small6", "big6+big", "options", "inorder5", "rewrite6"), got,
-                "port 5000's datagrams reached w2, each once");
+        assertEquals(List.of("small", "big+big", "small6", "big6+big", "options", "inorder4", "rewrite4", "inorder6",
+                "rewrite6"), got, "port 5000's datagrams reached w2, each once");
 
         // neighbour discovery and ARP from w1: nothing the host routes may move, nor may the host take a router
         String w1Mac = w1.run("cat", "/sys/class/net/eth0/address").check().stdout().trim();
