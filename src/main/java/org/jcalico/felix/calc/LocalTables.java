@@ -195,13 +195,17 @@ final class LocalTables {
             caught.add(interfacePrefix + "+");
         }
         unprefixed.forEach((name, times) -> caught.addAll(java.util.Collections.nCopies(times, name)));
-        put(DataplaneNames.INPUT, caught.stream().map(name -> rule(
-                Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))).toList());
-        List<ProgramRule> forward = new ArrayList<>(held);
         // only a local endpoint sends from its address, and only through its own interface: the same source from
-        // anywhere else (the host's uplink) is forged, and would pass a policy that admits that endpoint
-        forward.add(rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.localSourcesSet(version), false, false)),
-                new Verdict.Jump(DataplaneNames.LOCAL_SOURCE)));
+        // anywhere else (the host's uplink) is forged, and would pass a policy that admits that endpoint, or a service
+        // of the host that admits its workloads by address
+        ProgramRule forged = rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.localSourcesSet(version),
+                false, false)), new Verdict.Jump(DataplaneNames.LOCAL_SOURCE));
+        List<ProgramRule> input = new ArrayList<>(List.of(forged));
+        caught.forEach(name -> input.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
+                new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))));
+        put(DataplaneNames.INPUT, input);
+        List<ProgramRule> forward = new ArrayList<>(held);
+        forward.add(forged);
         List<ProgramRule> localSource = new ArrayList<>();
         caught.forEach(name -> localSource.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.RETURN)));
         localSource.add(rule(Match.ANY, Verdict.DROP));

@@ -225,6 +225,8 @@ class HostStateCalculatorTest {
         HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(a), Map.of("web", web)));
         assertEquals("ip saddr @jc-4-local jump jc-local-source", nftables.ipv4().chains("filter").get("jc-FORWARD").rules().get(2));
         assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-INPUT").rules().get(0),
+                "what the host itself gets is checked first too");
         assertEquals(Set.of("fd00::1/128"), nftables.ipSets().get("jc-6-local").members());
     }
 
@@ -234,7 +236,8 @@ class HostStateCalculatorTest {
         HostState state = new HostStateCalculator().calculate(Snapshot.of("h1", cali, List.of(
                 endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)));
         var v4 = state.ipv4().chains("filter");
-        assertEquals(List.of("-i cal+ -g jc-wl-to-host", "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
+        assertEquals(List.of("-m set --match-set jc-4-local src -j jc-local-source", "-i cal+ -g jc-wl-to-host",
+                "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
         assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-m set --match-set jc-4-local src -j jc-local-source",
                 "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
                 "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
@@ -245,7 +248,8 @@ class HostStateCalculatorTest {
         assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
 
         var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");
-        assertEquals(List.of("-i jca1 -g jc-wl-to-host"), new HostStateCalculator().calculate(Snapshot.of("h1", refused,
+        assertEquals(List.of("-m set --match-set jc-4-local src -j jc-local-source", "-i jca1 -g jc-wl-to-host"),
+                new HostStateCalculator().calculate(Snapshot.of("h1", refused,
                 List.of(endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)))
                 .ipv4().chains("filter").get("jc-INPUT").rules(), "no prefix accepted: the endpoints' own interfaces");
     }

@@ -239,6 +239,113 @@ class ChangeWindowKernelTest {
         }
     }
 
+    /**
+     * jc-4-local (session 58, t-spoof) drops a packet with a local endpoint's address that comes in on no workload's
+     * interface; it must gain the address before any set admitting it does, and lose it only after they lost it, or a
+     * forger on the uplink passes in between (docs/dataplane.md, "Session 59 (t-hunt)"). Under ALLOW_C (w1 denies role
+     * a, admits role c): w4, new, of role c arrives, then leaves; then w2 (role a) gives its address to a new w5 of role
+     * c in one change. A sender on the host's uplink (reverse-path filter off: only the rules decide) forges w4's and
+     * w2's addresses to w1 in every state: on iptables between every two ipset messages, on nftables before each
+     * transaction and with each set's change of it met alone (a packet reads each set at its own moment). w1 counts
+     * what gets through in a table of its own.
+     */
+    @Test
+    void noStateOfALocalAddressChangeLetsAForgedSourceThroughOnIptables() throws Exception {
+        forgedThroughLocalChanges(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void noStateOfALocalAddressChangeLetsAForgedSourceThroughOnNftables() throws Exception {
+        forgedThroughLocalChanges(DataplaneDriver.NFTABLES);
+    }
+
+    private static void forgedThroughLocalChanges(DataplaneDriver driver) throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            CommandRunner w1 = lab.workload(1);
+            lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            CommandRunner w4 = lab.workload(4);
+            lab.workload(5);
+            // reverse-path filter off: only the rules decide
+            CommandRunner uplink = lab.uplink(0, "10.65.0.2", "10.65.0.4");
+            w1.run(List.of("nft", "-f", "-"), "add table ip jtmcount\nadd chain ip jtmcount in { type filter hook input"
+                    + " priority 0; }\nadd rule ip jtmcount in ip saddr { 10.65.0.2, 10.65.0.4 } udp dport 5000 counter\n")
+                    .check();
+            List<String> through = new ArrayList<>();
+            java.util.function.Consumer<String> forge = when -> {
+                for (String address : List.of("10.65.0.2", "10.65.0.4")) {
+                    String before = w1.run("nft", "list", "chain", "ip", "jtmcount", "in").check().stdout();
+                    uplink.run(EstablishedFlowKernelTest.PYTHON, "-c", "import socket, sys; "
+                            + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0)); "
+                            + "s.sendto(b'forged', ('10.65.0.1', 5000))", address).check();
+                    if (!before.equals(w1.run("nft", "list", "chain", "ip", "jtmcount", "in").check().stdout())) {
+                        through.add(address + " forged from the uplink reached w1 " + when);
+                    }
+                }
+            };
+            var config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+            List<WorkloadEndpoint> three = endpoints("a");
+            List<WorkloadEndpoint> four = new ArrayList<>(three);
+            four.add(new WorkloadEndpoint("h1", null, "c4", "w4", "jcw4", null, List.of(Cidr.parse("10.65.0.4/32")),
+                    List.of(), List.of("open"), null, null, Map.of("app", "client", "role", "c"), null, null, List.of()));
+            List<WorkloadEndpoint> reused = new ArrayList<>(List.of(three.get(0), three.get(2)));
+            reused.add(new WorkloadEndpoint("h1", null, "c5", "w5", "jcw5", null, List.of(Cidr.parse("10.65.0.2/32")),
+                    List.of(), List.of("open"), null, null, Map.of("app", "client", "role", "c"), null, null, List.of()));
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(three, ALLOW_C, List.of())
+                    .withConfig(config))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            forge.accept("before the changes");
+            assertEquals(List.of(), through, "w2 (local) and w4 (nobody's, denied) forged are dropped before");
+
+            String[] change = {""};
+            int[] states = {0};
+            if (driver == DataplaneDriver.IPTABLES) {
+                dataplane.probeSetWrites(() -> {
+                    states[0]++;
+                    forge.accept("between two ipset messages of " + change[0]);
+                });
+            } else {
+                dataplane.probeNftTransactions(script -> {
+                    states[0]++;
+                    forge.accept("before a transaction of " + change[0]);
+                    Map<String, List<String>> bySet = new java.util.TreeMap<>();
+                    // address sets only: a dispatch map's element met alone is the dispatch probe's business (above)
+                    script.lines().map(ELEMENT_LINE::matcher).filter(java.util.regex.Matcher::matches)
+                            .filter(line -> !line.group(3).contains("dispatch"))
+                            .forEach(line -> bySet.computeIfAbsent(line.group(3), set -> new ArrayList<>()).add(line.group()));
+                    bySet.forEach((set, lines) -> {
+                        states[0]++;
+                        lab.host().run(List.of("nft", "-f", "-"), String.join("\n", lines) + "\n").check();
+                        forge.accept("with only " + set + " changed of " + change[0]);
+                        lab.host().run(List.of("nft", "-f", "-"), lines.reversed().stream().map(ELEMENT_LINE::matcher)
+                                .peek(java.util.regex.Matcher::matches)
+                                .map(line -> (line.group(1).equals("add") ? "delete" : "add") + line.group(2))
+                                .collect(java.util.stream.Collectors.joining("\n", "", "\n"))).check();
+                    });
+                });
+            }
+            change[0] = "w4's arrival";
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(four, ALLOW_C, List.of())
+                    .withConfig(config))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w4, 1)), "w4 (role c) reaches w1: its address is admitted");
+            change[0] = "w4's departure";
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(three, ALLOW_C, List.of())
+                    .withConfig(config))).failures());
+            change[0] = "w2's address passing to w5";
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(reused, ALLOW_C, List.of())
+                    .withConfig(config))).failures());
+            dataplane.probeSetWrites(null);
+            dataplane.probeNftTransactions(null);
+            assertTrue(states[0] >= 4, "the changes were probed in " + states[0] + " states");
+            forge.accept("after the changes");
+            assertEquals(List.of(), through, "no state lets a forged local address through");
+            assertTrue(pings(w3, 1), "w3 still reaches w1");
+        }
+    }
+
     /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */
     private static final java.util.regex.Pattern MAP_ELEMENT =
             java.util.regex.Pattern.compile("add element ip jcalico (\\S+) \\{ ([^:{},]+) : (?:goto|jump) (\\S+) \\}");

@@ -16,7 +16,6 @@ import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
@@ -45,6 +44,7 @@ class FabricSpoofKernelTest {
     private WorkloadHost lab;
     private Path scripts;
     private Path received;
+    private Path atHost;
     private final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
@@ -62,6 +62,8 @@ class FabricSpoofKernelTest {
                 .replace("socket.AF_INET,", "socket.AF_INET6,"));
         received = scripts.resolve("received");
         Files.writeString(received, "");
+        atHost = scripts.resolve("at-host");
+        Files.writeString(atHost, "");
     }
 
     @AfterEach
@@ -81,42 +83,18 @@ class FabricSpoofKernelTest {
 
     private void check(DataplaneDriver driver) throws Exception {
         CommandRunner host = lab.host();
-        CommandRunner w1 = lab.workload(1);
-        CommandRunner w2 = lab.workload(2);
-        CommandRunner w3 = lab.workload(3);
-        for (int number = 1; number <= 3; number++) {
-            CommandRunner workload = List.of(w1, w2, w3).get(number - 1);
-            workload.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
-            workload.run("ip", "-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0").check();
-        }
-        CommandRunner uplink = Namespaces.create(PREFIX + "up");
-        host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", PREFIX + "up").check();
-        host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
-        host.run("ip", "link", "set", "up0", "up").check();
-        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=2", "net.ipv4.conf.default.rp_filter=2",
-                "net.ipv4.conf.up0.rp_filter=2").check();
-        uplink.run("ip", "addr", "add", "192.168.9.2/24", "dev", "eth0").check();
-        uplink.run("ip", "link", "set", "eth0", "up").check();
-        uplink.run("ip", "link", "set", "lo", "up").check();
-        uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
-        uplink.run("ip", "addr", "add", "10.65.0.1/32", "dev", "lo").check();
-        // IPv6 has no reverse-path filter at all
-        host.run("ip", "-6", "addr", "add", "fd00:9::1/64", "dev", "up0", "nodad").check();
-        uplink.run("ip", "-6", "addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad").check();
-        uplink.run("ip", "-6", "route", "add", "fd65::/64", "via", "fd00:9::1").check();
-        uplink.run("ip", "-6", "addr", "add", "fd65::1/128", "dev", "lo").check();
+        CommandRunner w1 = lab.dualStackWorkload(1);
+        CommandRunner w2 = lab.dualStackWorkload(2);
+        CommandRunner w3 = lab.dualStackWorkload(3);
+        CommandRunner uplink = lab.uplink(2, "10.65.0.1", "fd65::1");
 
         Dataplane dataplane = new Dataplane(host);
         assertTrue(dataplane.start().failures().isEmpty());
         assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
         lab.awaitLinksPassPackets();
         for (String script : List.of("server.py", "server6.py")) {
-            Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", EstablishedFlowKernelTest.PYTHON,
-                    scripts.resolve(script).toString(), received.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            servers.add(server);
-            assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
-                    "the server listens (" + script + ")");
+            serve("w2", script, received);
+            serve("host", script, atHost);
         }
 
         assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
@@ -130,6 +108,31 @@ class FabricSpoofKernelTest {
         sent(uplink, "fd65::1", "forged-6");
         assertFalse(Files.readAllLines(received).contains("forged-6"),
                 "an IPv6 datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+
+        // the host itself: a service of the host that admits its workloads by address (an admin's rule, an ACL) must
+        // not admit the uplink under a workload's address; the uplink under its own address is not jcalico's concern
+        assertTrue(sent(uplink, "192.168.9.2", "uplink", "192.168.9.1"), "the uplink reaches the host's service");
+        assertTrue(sent(uplink, "fd00:9::2", "uplink-6", "fd00:9::1"), "over IPv6 too");
+        // and the workload itself, under the default drop, reaches none of the host's addresses
+        lab.hostAddress("10.99.0.1");
+        for (String hostAddress : List.of("192.168.9.1", "10.99.0.1")) {
+            assertFalse(sent(w1, "10.65.0.1", "w1-to-host", hostAddress), "w1 does not reach the host at " + hostAddress);
+        }
+        assertFalse(sent(w1, "fd65::1", "w1-to-host-6", "fd00:9::1"), "nor at its IPv6 address");
+        sent(uplink, "10.65.0.1", "forged-to-host", "192.168.9.1");
+        sent(uplink, "fd65::1", "forged-to-host-6", "fd00:9::1");
+        assertEquals(List.of("uplink", "uplink-6"), Files.readAllLines(atHost),
+                "a datagram from the uplink with w1's address never reaches the host itself, on either family");
+    }
+
+    /** SCRIPT (an echo server on port 5000) started in the lab's namespace NAME, writing what it gets to LOG. */
+    private void serve(String name, String script, Path log) throws IOException {
+        Process server = new ProcessBuilder("ip", "netns", "exec", PREFIX + name, EstablishedFlowKernelTest.PYTHON,
+                scripts.resolve(script).toString(), log.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        servers.add(server);
+        assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
+                "the server listens (" + name + ", " + script + ")");
     }
 
     /**
@@ -137,13 +140,29 @@ class FabricSpoofKernelTest {
      * got it and its answer came back).
      */
     private boolean sent(CommandRunner from, String source, String text) {
-        boolean six = source.contains(":");
-        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(six ? "peer6.py" : "peer.py").toString(),
-                source, "4000", text, six ? "fd65::2" : "10.65.0.2", "5000").ok();
+        return sent(from, source, text, source.contains(":") ? "fd65::2" : "10.65.0.2");
     }
 
-    /** w1 app=web, w2 app=db, w3 unlabelled, all with profile "open"; a policy admits only app=web into app=db. */
+    /** Whether a datagram FROM sends from SOURCE:4000 to DESTINATION:5000 is echoed. */
+    private boolean sent(CommandRunner from, String source, String text, String destination) {
+        return from.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve(source.contains(":") ? "peer6.py" : "peer.py")
+                .toString(), source, "4000", text, destination, "5000").ok();
+    }
+
+    /** FabricSpoofKernelTest.endpoints(); a policy admits only app=web into app=db. */
     private static HostState state(DataplaneDriver driver) {
+        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: db-in}
+                spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
+                """).get(0));
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints(), Map.of("open", OPEN))
+                .withPolicy(List.of(), policies, List.of(), Map.of()));
+    }
+
+    /** w1 app=web, w2 app=db, w3 unlabelled, each with 10.65.0.N and fd65::N, all with profile "open". */
+    static List<WorkloadEndpoint> endpoints() {
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
         for (int number = 1; number <= 3; number++) {
             Map<String, String> labels = switch (number) {
@@ -155,13 +174,6 @@ class FabricSpoofKernelTest {
                     List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(Cidr.parse("fd65::" + number + "/128")),
                     List.of("open"), null, null, labels, null));
         }
-        List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
-                kind: GlobalNetworkPolicy
-                metadata: {name: db-in}
-                spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
-                """).get(0));
-        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints, Map.of("open", OPEN))
-                .withPolicy(List.of(), policies, List.of(), Map.of()));
+        return endpoints;
     }
 }

@@ -44,6 +44,46 @@ public final class WorkloadHost implements AutoCloseable {
     }
 
     /**
+     * Workload NUMBER with fd65::N/128 beside its IPv4 address, routed by default to its host's link-local address
+     * (every host-side veth has the MAC ee:ee:ee:ee:ee:ee).
+     */
+    public CommandRunner dualStackWorkload(int number) {
+        CommandRunner container = workload(number);
+        container.run("ip", "-6", "addr", "add", "fd65::" + number + "/128", "dev", "eth0", "nodad").check();
+        container.run("ip", "-6", "route", "add", "default", "via", HOST_LINK_LOCAL, "dev", "eth0").check();
+        return container;
+    }
+
+    /** The host side's link-local address. */
+    public static final String HOST_LINK_LOCAL = "fe80::ecee:eeff:feee:eeee";
+
+    /**
+     * A namespace on the host's uplink up0 (host 192.168.9.1 and fd00:9::1, the uplink .2 and ::2), routing the
+     * workloads' nets to the host, with FORGED (addresses it sends from) on its loopback; the host's IPv4 reverse-path
+     * filter set to RP_FILTER (IPv6 has none).
+     */
+    public CommandRunner uplink(int rpFilter, String... forged) {
+        CommandRunner uplink = Namespaces.create(prefix + "up");
+        host.run("ip", "link", "add", "up0", "type", "veth", "peer", "name", "eth0", "netns", prefix + "up").check();
+        host.run("ip", "addr", "add", "192.168.9.1/24", "dev", "up0").check();
+        host.run("ip", "-6", "addr", "add", "fd00:9::1/64", "dev", "up0", "nodad").check();
+        host.run("ip", "link", "set", "up0", "up").check();
+        host.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=" + rpFilter, "net.ipv4.conf.default.rp_filter=" + rpFilter,
+                "net.ipv4.conf.up0.rp_filter=" + rpFilter).check();
+        uplink.run("ip", "addr", "add", "192.168.9.2/24", "dev", "eth0").check();
+        uplink.run("ip", "-6", "addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad").check();
+        uplink.run("ip", "link", "set", "eth0", "up").check();
+        uplink.run("ip", "link", "set", "lo", "up").check();
+        uplink.run("ip", "route", "add", "10.65.0.0/16", "via", "192.168.9.1").check();
+        uplink.run("ip", "-6", "route", "add", "fd65::/64", "via", "fd00:9::1").check();
+        for (String address : forged) {
+            uplink.run("ip", address.contains(":") ? "-6" : "-4", "addr", "add", address + (address.contains(":") ? "/128" : "/32"),
+                    "dev", "lo").check();
+        }
+        return uplink;
+    }
+
+    /**
      * Waits (up to 10 s) until both ends of every workload's veth pass packets, once the dataplane has brought the
      * host's ends up: the kernel's link watch gives a link its qdisc after its carrier came on, and until then drops
      * every packet sent on it. It runs under the rtnl lock, which a test in the other fork making or deleting links by
