@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.HostState;
 
@@ -24,6 +25,9 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
     private static final Pattern NFT_COMMENT = Pattern.compile(" comment \"jc:([A-Za-z0-9_-]+)\"$");
     private static final Pattern NFT_JUMP = Pattern.compile("(?:^|\\s)(?:jump|goto) (\\S+)$");
     private static final Pattern NFT_END = Pattern.compile("(?:^|\\s)(accept|drop|reject)$");
+    private static final Pattern NFT_MAP = Pattern.compile("map (\\S+) \\{");
+    private static final Pattern NFT_ELEMENT = Pattern.compile(
+            "\"([^\"]*)\"(?: \\. [^\\s,]+)* counter packets (\\d+) bytes \\d+ : (?:goto|jump) ([^\\s,}]+)");
 
     /**
      * One rule: its jcalico tag (null when jcalico did not write it), its text as read, its packet count, the chain
@@ -59,14 +63,31 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
         return new RuleCounters(chains);
     }
 
-    /** jcalico's chains as {@code nft list table ip|ip6 jcalico} prints them; a rule without a counter counts 0. */
+    /**
+     * jcalico's chains as {@code nft list table ip|ip6 jcalico} prints them; a rule without a counter counts 0. An
+     * endpoint whose dispatch element goes straight to its shared chain (session 59: no chain of its own on nftables)
+     * reads as its chain holding one {@code goto} to it that counted the element's packets (its addresses' elements
+     * summed), so that the kernel's path starts at the endpoint's chain on both drivers.
+     */
     public static RuleCounters parseNft(String listing) {
         Map<String, List<CountedRule>> chains = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> entered = new LinkedHashMap<>();
         String chain = null;
+        String map = null;
+        StringBuilder elements = new StringBuilder();
         for (String raw : listing.split("\n")) {
             String line = raw.strip();
             Matcher header = NFT_CHAIN.matcher(line);
-            if (header.matches()) {
+            Matcher mapHeader = NFT_MAP.matcher(line);
+            if (map != null && line.equals("}")) {
+                enteredBy(map, elements, entered);
+                map = null;
+            } else if (map != null) {
+                elements.append(line).append('\n');
+            } else if (mapHeader.matches()) {
+                map = mapHeader.group(1);
+                elements.setLength(0);
+            } else if (header.matches()) {
                 chain = header.group(1);
                 if (chain.startsWith(HostState.OWNED_PREFIX)) {
                     chains.put(chain, new ArrayList<>());
@@ -86,7 +107,30 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
                         end.find() ? end.group(1).toUpperCase(java.util.Locale.ROOT) : null));
             }
         }
+        entered.forEach((name, targets) -> {
+            if (!chains.containsKey(name)) {
+                List<CountedRule> rules = new ArrayList<>();
+                targets.forEach((target, packets) -> rules.add(new CountedRule(null, "goto " + target, packets, target, null)));
+                chains.put(name, rules);
+            }
+        });
         return new RuleCounters(chains);
+    }
+
+    /** A dispatch map's counted elements into ENTERED: the endpoint chain each interface stands for, its targets' packets. */
+    private static void enteredBy(String map, CharSequence elements, Map<String, Map<String, Long>> entered) {
+        boolean from = map.startsWith(DataplaneNames.FROM_DISPATCH + "-");
+        if (!from && !map.startsWith(DataplaneNames.TO_DISPATCH + "-")) {
+            return;
+        }
+        Matcher element = NFT_ELEMENT.matcher(elements);
+        while (element.find()) {
+            String name = from ? DataplaneNames.fromEndpoint(element.group(1)) : DataplaneNames.toEndpoint(element.group(1));
+            if (!element.group(3).equals(name)) {
+                entered.computeIfAbsent(name, key -> new LinkedHashMap<>())
+                        .merge(element.group(3), Long.parseLong(element.group(2)), Long::sum);
+            }
+        }
     }
 
     private static String iptablesJump(String spec) {

@@ -172,6 +172,37 @@ class KernelPathTest {
                 path.decision());
     }
 
+    /**
+     * Session 59: on nftables an endpoint that only enters its shared chain has no chain; its dispatch elements go to the
+     * shared chain and count its packets (the map's {@code counter}), and the listing reads as the endpoint's chain
+     * holding a goto that counted them (its addresses' elements summed), so the path starts at the endpoint's chain and
+     * follows into the shared chain's rules. An endpoint with a chain of its own keeps it as listed.
+     */
+    @Test
+    void anEndpointsDispatchElementsReadAsItsChain() {
+        String shared = "jc-si-0123456789abcdef";
+        String mark = "meta l4proto tcp counter meta mark set meta mark | 0x01000000";
+        origins.put(RuleHash.of(shared, mark), new Origin.PolicyRule("GlobalNetworkPolicy/p1", "default", Direction.INBOUND, 2,
+                Action.ALLOW));
+        java.util.function.LongFunction<String> listing = packets -> "table ip jcalico {\n"
+                + "\tmap jc-from-wl-dispatch-iifname-ip-saddr {\n\t\ttype ifname . ipv4_addr : verdict\n\t\tcounter\n"
+                + "\t\telements = { \"jcabc\" . 10.0.0.1 counter packets " + packets + " bytes 0 : goto jc-so-1,\n"
+                + "\t\t\t     \"jcabc\" . 10.0.0.9 counter packets 2 bytes 0 : goto jc-so-1,\n"
+                + "\t\t\t     \"jcown\" . 10.0.0.2 counter packets 5 bytes 0 : goto jc-fw-jcown }\n\t}\n\n"
+                + "\tmap jc-to-wl-dispatch-oifname {\n\t\ttype ifname : verdict\n\t\tcounter\n"
+                + "\t\telements = { \"jcabc\" counter packets " + packets + " bytes 0 : goto " + shared + " }\n\t}\n\n"
+                + "\tchain jc-fw-jcown {\n\t\tcounter packets 5 bytes 0 drop comment \"jc:y\"\n\t}\n"
+                + "\tchain " + shared + " {\n" + nft(shared, mark, packets) + "\t}\n}\n";
+        RuleCounters before = RuleCounters.parseNft(listing.apply(3));
+        assertEquals(List.of(new RuleCounters.CountedRule(null, "goto jc-so-1", 5, "jc-so-1", null)),
+                before.chains().get("jc-fw-jcabc"));
+        assertEquals(List.of(new RuleCounters.CountedRule("y", "counter drop", 5, null, "DROP")),
+                before.chains().get("jc-fw-jcown"));
+        KernelPath path = KernelPath.read(RuleCounters.parseNft(listing.apply(4)).since(before), CHAIN, origins);
+        assertEquals(new KernelStep.Modelled(new Hit.PolicyRule("default", "GlobalNetworkPolicy/p1", 2, Action.ALLOW)),
+                path.decision());
+    }
+
     /** A rule as nft lists it: its counter's figures in place of the bare "counter" (none: -1), then its comment. */
     private static String nft(String chain, String rule, long packets) {
         String listed = packets < 0 ? rule : rule.replace("counter ", "counter packets " + packets + " bytes " + packets * 60 + " ");

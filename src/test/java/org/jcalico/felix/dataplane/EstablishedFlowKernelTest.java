@@ -231,6 +231,9 @@ class EstablishedFlowKernelTest {
         Map<String, Map<String, Chain>> tables = new HashMap<>(state.ipv4().tables());
         Map<String, Chain> filter = new HashMap<>(tables.get("filter"));
         Chain chain = filter.get(chainName);
+        if (chain == null) {
+            chain = ownChainOnNftables(filter, chainName);
+        }
         List<String> rules = new ArrayList<>(chain.rules());
         rules.add(driver == DataplaneDriver.NFTABLES ? "ip saddr @jc-4s-missing drop" : "-m set --match-set jc-4s-missing src -j DROP");
         filter.put(chainName, new Chain(chainName, rules));
@@ -238,6 +241,34 @@ class EstablishedFlowKernelTest {
         IptablesState ipv4 = new IptablesState(4, tables, state.ipv4().hooks());
         return new HostState(ipv4, state.ipv6(), state.ipSets(), state.routes(), state.interfaces(), state.concerns(),
                 state.failedClosed(), state.driver());
+    }
+
+    /**
+     * On nftables an endpoint that only enters its shared chain has no chain (session 59: its dispatch element goes to
+     * the shared chain): a bug giving it a chain of its own is that chain, entering the shared one, with the endpoint's
+     * element re-pointed to it (into FILTER); returned for the refused rule to be added.
+     */
+    private static Chain ownChainOnNftables(Map<String, Chain> filter, String chainName) {
+        String element = "\"" + chainName.substring(DataplaneNames.toEndpoint("").length()) + "\"";
+        for (Chain dispatch : List.copyOf(filter.values())) {
+            List<org.jcalico.felix.hoststate.VerdictMap> maps = new ArrayList<>();
+            String shared = null;
+            for (org.jcalico.felix.hoststate.VerdictMap map : dispatch.maps()) {
+                String target = map.elements().get(element);
+                if (target != null && dispatch.name().equals(DataplaneNames.TO_DISPATCH)) {
+                    shared = target.substring("goto ".length());
+                    var elements = map.elements().editor();
+                    elements.put(element, "goto " + chainName);
+                    map = new org.jcalico.felix.hoststate.VerdictMap(map.name(), map.key(), map.type(), elements.map());
+                }
+                maps.add(map);
+            }
+            if (shared != null) {
+                filter.put(dispatch.name(), new Chain(dispatch.name(), dispatch.rules(), dispatch.origins(), maps));
+                return new Chain(chainName, List.of("counter jump " + shared));
+            }
+        }
+        throw new AssertionError("no dispatch element for " + chainName);
     }
 
     private boolean echoed(CommandRunner from, String source, String text) {

@@ -537,8 +537,13 @@ final class NftablesPlanner {
             count(Change.RULES_INSERTED, rules.size());
         }
 
+        /**
+         * A map counts the packets of each element: with no endpoint chain on nftables (session 59) an endpoint's
+         * element is where its packets are counted for {@code policy explain} (RuleCounters reads it as the
+         * endpoint's chain).
+         */
         void addMap(String table, VerdictMap map) {
-            line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; }");
+            line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; counter; }");
             count(Change.SETS_WRITTEN, 1);
             List<String> elements = new ArrayList<>();
             map.elements().forEach((key, verdict) -> elements.add(key + " : " + verdict));

@@ -60,6 +60,8 @@ public final class NftablesRenderer implements Renderer {
     /** Each dispatch tree's maps as rendered last, per family, table and tree. */
     private final Map<String, Flat> flats = new HashMap<>();
     private static final List<String> DISPATCH_ROOTS = List.of(DataplaneNames.FROM_DISPATCH, DataplaneNames.TO_DISPATCH);
+    private static final String FROM_ENDPOINT = DataplaneNames.fromEndpoint("");
+    private static final String TO_ENDPOINT = DataplaneNames.toEndpoint("");
 
     @Override
     public DataplaneDriver driver() {
@@ -98,16 +100,67 @@ public final class NftablesRenderer implements Renderer {
                                       Map<String, ProgramChain> before, Map<String, Chain> renderedBefore, int version) {
         PersistentSortedMap.Editor<String, Chain> out = PersistentSortedMap.copyOf(renderedBefore).editor();
         Map<String, List<String>> treesChanged = new LinkedHashMap<>();
+        List<String> retargeted = new ArrayList<>();
         ChainChanges.walk(chains, before, (name, chain) -> {
             String root = rootOf(name);
             if (root != null) {
                 treesChanged.computeIfAbsent(root, key -> new ArrayList<>()).add(name);
+            } else if (entered(chain) != null) {
+                out.remove(name);
+                retarget(name, before, retargeted, treesChanged);
             } else {
                 out.put(name, chain(chain, version));
+                retarget(name, before, retargeted, treesChanged);
             }
         }, name -> gone(name, out, treesChanged));
-        treesChanged.forEach((root, names) -> tree(table, root, names, chains, before, renderedBefore, out, version));
+        treesChanged.forEach((root, names) -> tree(table, root, names, retargeted, chains, before, renderedBefore, out,
+                version));
         return out.map();
+    }
+
+    /**
+     * The shared chain an endpoint's chain only enters ({@code EndpointChains.entering}: one jump, origin SharedEntry),
+     * or null for any other chain. Such a chain is not rendered: the dispatch elements that would go to it go to the
+     * shared chain itself (session 59, p-nft). Its return and the shared chain's are the same (the dispatch is reached
+     * by a jump, and its element's goto replaces the endpoint chain's frame by the shared chain's), an accept or drop
+     * in the shared chain ends the hook either way, and its counter, which {@code policy explain} reads, is the
+     * element's ({@code counter} in each map). What it saves: libnftables lists every chain of the namespace before
+     * every transaction, and at 1,000 endpoints 4,000 of a namespace's 4,030 chains were these (docs/dataplane.md,
+     * "Session 59 (p-nft)").
+     */
+    static String entered(ProgramChain chain) {
+        if (chain == null || chain.rules().size() != 1) {
+            return null;
+        }
+        ProgramRule rule = chain.rules().get(0);
+        return rule.origin() instanceof Origin.SharedEntry && rule.match().criteria().isEmpty()
+                && rule.verdict() instanceof Verdict.Jump jump ? jump.chain() : null;
+    }
+
+    /**
+     * An element's verdict as the kernel gets it: a goto to an endpoint's chain that only enters its shared chain is a
+     * goto to that shared chain.
+     */
+    private static String resolved(String target, Map<String, ProgramChain> chains) {
+        if (!target.startsWith("goto ")) {
+            return target;
+        }
+        String shared = entered(chains.get(target.substring("goto ".length())));
+        return shared == null ? target : "goto " + shared;
+    }
+
+    /**
+     * An endpoint's chain NAME that was there before and changed (its shared chain, or from entering to a body of its
+     * own or back) without its dispatch chains changing: its tree's elements are resolved again ({@link #changedMaps}).
+     */
+    private static void retarget(String name, Map<String, ProgramChain> before, List<String> retargeted,
+                                 Map<String, List<String>> treesChanged) {
+        String root = name.startsWith(FROM_ENDPOINT) ? DataplaneNames.FROM_DISPATCH
+                : name.startsWith(TO_ENDPOINT) ? DataplaneNames.TO_DISPATCH : null;
+        if (root != null && before.containsKey(name)) {
+            retargeted.add(name);
+            treesChanged.computeIfAbsent(root, key -> new ArrayList<>());
+        }
     }
 
     /** A chain the last tables had and these have not: out of the rendering, or its tree made again. */
@@ -138,14 +191,15 @@ public final class NftablesRenderer implements Renderer {
      * rendered), and every chain of the tree's names that the maps do not take, rendered chain by chain (reused from the
      * last rendering when it is the same chain object).
      */
-    private void tree(String table, String root, List<String> changed, PersistentSortedMap<String, ProgramChain> chains,
+    private void tree(String table, String root, List<String> changed, List<String> retargeted,
+                      PersistentSortedMap<String, ProgramChain> chains,
                       Map<String, ProgramChain> before, Map<String, Chain> renderedBefore,
                       PersistentSortedMap.Editor<String, Chain> out, int version) {
         String key = version + " " + table + " " + root;
         Flat last = flats.get(key);
         // the maps rendered last are those of the tables these differ from only while they rendered that root
         Flat next = last != null && renderedBefore.get(root) == last.chain()
-                ? changedMaps(last, root, changed, chains, before, version) : null;
+                ? changedMaps(last, root, changed, retargeted, chains, before, version) : null;
         if (next != null) {
             out.put(root, next.chain());
             flats.put(key, next);
@@ -207,8 +261,8 @@ public final class NftablesRenderer implements Renderer {
      * outside the tree or is jumped to twice, a key met twice, another rule's shape): then the tree is collected
      * whole. An interface's elements are in the one leaf its name picks, so an element taken out is no other chain's.
      */
-    private static Flat changedMaps(Flat last, String root, List<String> changed, Map<String, ProgramChain> chains,
-                                    Map<String, ProgramChain> before, int version) {
+    private static Flat changedMaps(Flat last, String root, List<String> changed, List<String> retargeted,
+                                    Map<String, ProgramChain> chains, Map<String, ProgramChain> before, int version) {
         Set<String> came = new HashSet<>();
         Set<String> went = new HashSet<>();
         for (String name : changed) {
@@ -257,7 +311,7 @@ public final class NftablesRenderer implements Renderer {
         for (Part part : gone) {
             for (Item.Element element : part.elements()) {
                 PersistentSortedMap.Editor<String, String> map = element.withSource() ? byNameAndSource : byName;
-                if (!element.target().equals(map.map().get(element.key()))) {
+                if (!resolved(element.target(), before).equals(map.map().get(element.key()))) {
                     return null;
                 }
                 map.remove(element.key());
@@ -269,13 +323,42 @@ public final class NftablesRenderer implements Renderer {
                 if (map.map().containsKey(element.key())) {
                     return null;
                 }
-                map.put(element.key(), element.target());
+                map.put(element.key(), resolved(element.target(), chains));
+            }
+        }
+        for (String name : retargeted) {
+            if (name.startsWith(root.equals(DataplaneNames.FROM_DISPATCH) ? FROM_ENDPOINT : TO_ENDPOINT)) {
+                retarget(name, byNameAndSource, before, chains);
+                retarget(name, byName, before, chains);
             }
         }
         PersistentSortedMap.Editor<String, Object> absorbed = last.absorbed().editor();
         went.forEach(absorbed::remove);
         came.forEach(name -> absorbed.put(name, Boolean.TRUE));
         return flat(root, chains.get(root), version, last.wide(), byNameAndSource.map(), byName.map(), absorbed.map());
+    }
+
+    /**
+     * The elements of the endpoint's chain NAME's interface that went to where that chain led before go where it leads
+     * now. An interface's elements are the keys that begin with its quoted name, and its dispatch leaf sends them to
+     * its own chain only (calc's LocalEndpoint), so this touches that endpoint's elements alone.
+     */
+    private static void retarget(String name, PersistentSortedMap.Editor<String, String> map,
+                                 Map<String, ProgramChain> before, Map<String, ProgramChain> chains) {
+        String logical = "goto " + name;
+        String was = resolved(logical, before);
+        String now = resolved(logical, chains);
+        if (was.equals(now)) {
+            return;
+        }
+        String first = quoted(name.substring(FROM_ENDPOINT.length()));
+        List<String> keys = new ArrayList<>();
+        map.map().forEachBetween(first, first + '!', (key, target) -> {
+            if (target.equals(was)) {
+                keys.add(key);
+            }
+        });
+        keys.forEach(key -> map.put(key, now));
     }
 
     /** Whether the chain NAME that came is reached from a chain that did not come, through chains that came. */
@@ -354,7 +437,8 @@ public final class NftablesRenderer implements Renderer {
         }
         for (Item item : part.items()) {
             switch (item) {
-                case Item.Element e -> (e.withSource() ? byNameAndSource : byName).putIfAbsent(e.key(), e.target());
+                case Item.Element e -> (e.withSource() ? byNameAndSource : byName).putIfAbsent(e.key(),
+                        resolved(e.target(), chains));
                 case Item.Wide w -> wide.add(w.rule());
                 case Item.Inner i -> {
                     if (!i.chain().startsWith(root + "-") || !chains.containsKey(i.chain()) || visited.contains(i.chain())

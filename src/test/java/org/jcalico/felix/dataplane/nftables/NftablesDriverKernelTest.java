@@ -92,8 +92,9 @@ class NftablesDriverKernelTest {
         endpoints.add(numbered(300));
         assertEquals(Map.of(), driver.apply(state(endpoints, List.of(), List.of()), Set.of()).failures());
         Thread.sleep(200);
-        // two transactions: the endpoint's chains, then its dispatch elements once their rules are in
-        assertEquals(guarded + 8, tables.read(), "an endpoint's add is followed by no settling");
+        // one transaction: the endpoint's dispatch elements, to shared chains whose rules are in (session 59: until
+        // then two, the endpoint's chains first)
+        assertEquals(guarded + 7, tables.read(), "an endpoint's add is followed by no settling");
     }
 
     /** Waits up to 5 s for the namespace's generation to reach EXPECTED (a settling transaction runs after its large one returned). */
@@ -109,6 +110,55 @@ class NftablesDriverKernelTest {
                 List.of(org.jcalico.model.Cidr.parse("10.66." + index / 250 + "." + (index % 250 + 1) + "/32")),
                 List.of(org.jcalico.model.Cidr.parse("fd66::" + Integer.toHexString(index + 1) + "/128")),
                 List.of("open"), null, null, Map.of("app", index % 2 == 0 ? "web" : "db"), null);
+    }
+
+    /**
+     * Session 59: an agent of this version started over the tables an agent of the old layout wrote (an endpoint chain
+     * of one jump each, the dispatch elements going to it) replaces them whole, bridged, and leaves what it leaves over
+     * its own: no endpoint chain, the elements going to the shared chains, no bridge.
+     */
+    @Test
+    void aRestartOverTheOldLayoutsTablesLeavesTheNewLayout() {
+        HostState state = state(endpoints(4), List.of(), List.of());
+        assertEquals(Map.of(), new NftablesDriver(host).apply(oldLayout(state), Set.of()).failures());
+        assertTrue(kernel().contains("chain jc-fw-jcw1 {") && kernel().contains(": goto jc-tw-jcw1"), kernel());
+        NftablesDriver restarted = new NftablesDriver(host);
+        assertEquals(Map.of(), restarted.apply(state, Set.of()).failures());
+        String over = kernel();
+        assertFalse(over.contains("chain jc-fw-") || over.contains("chain jc-tw-") || over.contains("goto jc-fw-"), over);
+        assertEquals(Set.of("ip jcalico", "ip6 jcalico"), host.nfTables().tables());
+        restarted.forget();
+        assertEquals(Map.of(), restarted.apply(state, Set.of()).failures());
+        assertEquals(normalized(kernel()), normalized(over), "as a replace over its own tables leaves them");
+    }
+
+    /** STATE as the renderer wrote it before session 59: each endpoint's elements going to a chain of one jump. */
+    private static HostState oldLayout(HostState state) {
+        return new HostState(oldLayout(state.ipv4()), oldLayout(state.ipv6()), state.ipSets(), state.routes(),
+                state.interfaces(), state.concerns(), state.failedClosed(), state.driver());
+    }
+
+    private static org.jcalico.felix.hoststate.IptablesState oldLayout(org.jcalico.felix.hoststate.IptablesState state) {
+        Map<String, org.jcalico.felix.hoststate.Chain> filter = new java.util.HashMap<>(state.chains("filter"));
+        for (org.jcalico.felix.hoststate.Chain chain : List.copyOf(filter.values())) {
+            List<org.jcalico.felix.hoststate.VerdictMap> maps = new ArrayList<>();
+            for (org.jcalico.felix.hoststate.VerdictMap map : chain.maps()) {
+                String prefix = map.key().startsWith("iifname") ? "jc-fw-" : "jc-tw-";
+                var elements = map.elements().editor();
+                map.elements().forEach((key, target) -> {
+                    String own = prefix + key.substring(1, key.indexOf('"', 1));
+                    filter.put(own, new org.jcalico.felix.hoststate.Chain(own, List.of("counter " + target.replace("goto", "jump"))));
+                    elements.put(key, "goto " + own);
+                });
+                maps.add(new org.jcalico.felix.hoststate.VerdictMap(map.name(), map.key(), map.type(), elements.map()));
+            }
+            if (!maps.isEmpty()) {
+                filter.put(chain.name(), new org.jcalico.felix.hoststate.Chain(chain.name(), chain.rules(), chain.origins(), maps));
+            }
+        }
+        Map<String, Map<String, org.jcalico.felix.hoststate.Chain>> tables = new java.util.HashMap<>(state.tables());
+        tables.put("filter", filter);
+        return new org.jcalico.felix.hoststate.IptablesState(state.version(), tables, state.hooks());
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.jcalico.felix.render.nftables;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -9,7 +10,9 @@ import java.util.Map;
 import java.util.Random;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
@@ -81,6 +84,54 @@ class NftablesRenderKeptTest {
             HostState fresh = new HostStateCalculator().calculate(snapshot);
             assertEquals(fresh.ipv4(), incremental.ipv4(), "IPv4, step " + step + ", " + endpoints.size() + " endpoints");
             assertEquals(fresh.ipv6(), incremental.ipv6(), "IPv6, step " + step);
+        }
+    }
+
+    /**
+     * Session 59: an endpoint's chain that only enters its shared chain is not rendered, and its dispatch elements go
+     * to the shared chain. Endpoints changing policy (their shared chain changes, their dispatch chains do not), going
+     * admin-down and up (a chain of their own comes and goes) and gaining and losing a spoofable net (a body of their
+     * own, and a rule beside the maps), one at a time among 200: after every step the kept rendering equals one from
+     * nothing, and every element goes to a chain the rendering holds. Fails when an element is not re-pointed with its
+     * endpoint's shared chain (tried).
+     */
+    @Test
+    void endpointsChangingPolicyAndStateReRenderTheirElements() {
+        Map<String, Profile> profiles = Map.of("web", Profile.securityGroup("web"), "db", Profile.securityGroup("db"));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        while (endpoints.size() < 200) {
+            endpoints.add(endpoint());
+        }
+        HostStateCalculator kept = new HostStateCalculator();
+        kept.calculate(Snapshot.of("local", NFTABLES, endpoints, profiles));
+        List<List<String>> memberships = List.of(List.of("web"), List.of("db"), List.of("web", "db"));
+        for (int step = 0; step < 300; step++) {
+            int index = random.nextInt(endpoints.size());
+            WorkloadEndpoint endpoint = endpoints.get(index);
+            endpoints.set(index, switch (random.nextInt(4)) {
+                case 0 -> endpoint.withState(endpoint.isolation().isPresent() ? "active" : "down");
+                case 1 -> endpoint.withMembership(endpoint.profileIds(), endpoint.labels(),
+                        endpoint.allowSpoofedSourcePrefixes().isEmpty() ? List.of(Cidr.parse("10.201." + step % 256 + ".0/24"))
+                                : List.of());
+                default -> endpoint.withMembership(memberships.get(random.nextInt(memberships.size())), endpoint.labels(),
+                        endpoint.allowSpoofedSourcePrefixes());
+            });
+            Snapshot snapshot = Snapshot.of("local", NFTABLES, endpoints, profiles);
+            HostState incremental = kept.calculate(snapshot);
+            HostState fresh = new HostStateCalculator().calculate(snapshot);
+            assertEquals(fresh.ipv4(), incremental.ipv4(), "IPv4, step " + step);
+            assertEquals(fresh.ipv6(), incremental.ipv6(), "IPv6, step " + step);
+            for (int version : List.of(4, 6)) {
+                Map<String, Chain> chains = incremental.iptables(version).chains("filter");
+                for (Chain chain : chains.values()) {
+                    for (VerdictMap map : chain.maps()) {
+                        for (String target : map.elements().values()) {
+                            assertTrue(chains.containsKey(target.substring("goto ".length())),
+                                    "IPv" + version + " step " + step + ": " + map.name() + " goes to " + target);
+                        }
+                    }
+                }
+            }
         }
     }
 
