@@ -75,7 +75,7 @@ public final class BirdConfig {
                 long as = other.asNumber() != null ? other.asNumber() : intent.bgp().defaultAs();
                 for (IpAddress address : new IpAddress[] {other.ipv4(), other.ipv6()}) {
                     if (address != null) {
-                        sessions.add(new BgpSession(BgpSession.Type.mesh, address, as, other.name()));
+                        sessions.add(new BgpSession(BgpSession.Type.mesh, address, as, other.name(), intent.bgp().sessionImportLimit()));
                     }
                 }
             }
@@ -83,7 +83,8 @@ public final class BirdConfig {
         for (BgpPeer peer : intent.peers()) {
             if (peer.node() == null || peer.node().equals(self.name())) {
                 sessions.add(new BgpSession(peer.node() == null ? BgpSession.Type.global : BgpSession.Type.node,
-                        peer.peerIp(), peer.asNumber(), null));
+                        peer.peerIp(), peer.asNumber(), null,
+                        peer.importLimit() != null ? peer.importLimit() : intent.bgp().sessionImportLimit()));
             }
         }
         return sessions.stream()
@@ -120,7 +121,11 @@ public final class BirdConfig {
                     .append("; export filter jc_export").append(v).append("; next hop self; gateway direct; };\n}\n");
             for (BgpSession session : sessions) {
                 out.append("protocol bgp ").append(session.protocolName()).append(" from jc_peer").append(v)
-                        .append(" { neighbor ").append(session.peer()).append(" as ").append(session.peerAs()).append("; }\n");
+                        .append(" { neighbor ").append(session.peer()).append(" as ").append(session.peerAs())
+                        // a peer over its limit is shut with a NOTIFICATION (RFC 4486's maximum number of prefixes),
+                        // its routes gone, until the next configuration: docs/architecture.md, "What BGP may bring into the kernel"
+                        .append("; ").append(channel).append(" { import limit ").append(session.importLimit())
+                        .append(" action disable; }; }\n");
             }
         }
         out.append('\n');

@@ -75,14 +75,40 @@ class RouteFloodKernelTest {
 
         settled(100_001);
         assertEquals(0, birdRoutes(), () -> "a peer announcing 100,001 routes inside the pools leaves none in the kernel: " + sessions());
-        assertTrue(!sessions().getFirst().established(), () -> "its session is shut: " + sessions());
+        assertTrue(sessions().getFirst().shutByImportLimit(), () -> "its session is shut by its limit: " + sessions());
     }
 
-    /** Waits until the session either took all COUNT routes into the kernel or was shut by its limit. */
+    /**
+     * A peer's own limit overrides the default: as many routes as it allows are taken, one more shuts the session and
+     * takes them all out, and the admin raising the limit (a new configuration) brings the session and its routes back.
+     */
+    @Test
+    void aPeersOwnLimitShutsItsSessionUntilTheLimitIsRaised() {
+        peerBird.ensure(peer(50));
+        nodeBird.ensure(BirdConfig.render(intent(limited(50)), nodeDir.resolve("bird.log")));
+        settled(50);
+        assertTrue(sessions().getFirst().established(), () -> "as many routes as the limit allows are taken: " + sessions());
+
+        peerBird.ensure(peer(51));
+        assertTrue(Eventually.within(60, () -> sessions().getFirst().shutByImportLimit() && birdRoutes() == 0
+                        && sessions().getFirst().state().equals("down")),
+                () -> "one route more shuts the session and takes its routes out: " + sessions() + ", " + birdRoutes());
+
+        nodeBird.ensure(BirdConfig.render(intent(limited(51)), nodeDir.resolve("bird.log")));
+        settled(51);
+        assertTrue(sessions().getFirst().established(), () -> "the raised limit brings the session back: " + sessions());
+    }
+
+    private static BgpPeer limited(long importLimit) {
+        return new BgpPeer(IpAddress.parse("10.0.0.2"), 65000, null, null, importLimit);
+    }
+
+    /** Waits until the session either took all COUNT routes into the kernel or was shut by its limit and flushed. */
     private void settled(int count) {
         assertTrue(Eventually.within(120, () -> {
                     List<BgpStatus.Session> sessions = sessions();
-                    return !sessions.isEmpty() && (sessions.getFirst().info().contains("limit")
+                    // a shut session's routes leave the kernel while BIRD flushes it: settled once it is down
+                    return !sessions.isEmpty() && (sessions.getFirst().info().contains("limit") && sessions.getFirst().state().equals("down")
                             || sessions.getFirst().established() && birdRoutes() == count);
                 }), () -> "the session with the peer settles: " + sessions() + ", " + birdRoutes() + " routes of BIRD in the kernel");
     }

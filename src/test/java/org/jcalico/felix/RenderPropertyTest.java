@@ -102,7 +102,7 @@ class RenderPropertyTest {
             }
         }
         List<BgpPeer> peers = accepted(BgpPeer.KIND, 150, BgpPeer.class).stream()
-                .map(peer -> new BgpPeer(peer.peerIp(), peer.asNumber(), null))
+                .map(peer -> new BgpPeer(peer.peerIp(), peer.asNumber(), null, null, peer.importLimit()))
                 .collect(Collectors.toMap(BgpPeer::peerIp, peer -> peer, (a, b) -> a, java.util.LinkedHashMap::new)).values()
                 .stream().toList(); // one global peer per address, as the store keys them
         List<IpPool> pools = accepted(IpPool.KIND, 50, IpPool.class);
