@@ -98,6 +98,18 @@ public final class BirdConfig {
         String channel = version == 4 ? "ipv4" : "ipv6";
         List<Cidr> pools = intent.pools().stream().map(IpPool::cidr).filter(cidr -> cidr.version() == version).toList();
         out.append("filter jc_import").append(v).append(" {\n");
+        // inside this node's own blocks only the addresses lent to other nodes' endpoints may come from a peer: any
+        // other route there would take packets for an address no local endpoint holds (docs/architecture.md)
+        List<String> lent = intent.lentRoutes().stream().filter(route -> route.version() == version).sorted()
+                .map(Cidr::toString).toList();
+        if (!lent.isEmpty()) {
+            out.append("  if net ~ [ ").append(String.join(", ", lent)).append(" ] then accept;\n");
+        }
+        List<String> own = intent.localBlocks().stream().map(IpamBlock::cidr).filter(cidr -> cidr.version() == version)
+                .sorted().map(cidr -> cidr + "+").toList();
+        if (!own.isEmpty()) {
+            out.append("  if net ~ [ ").append(String.join(", ", own)).append(" ] then reject;\n");
+        }
         if (!pools.isEmpty()) {
             out.append("  if net ~ [ ").append(String.join(", ", pools.stream().map(cidr -> cidr + "+").toList()))
                     .append(" ] then accept;\n");

@@ -214,7 +214,8 @@ public final class BgpSpeaker implements AutoCloseable {
     /** What BGP needs of the agent's view of the cluster. */
     static RoutingIntent intentOf(Snapshot snapshot, Collection<Cidr> endpointRoutes) {
         return new RoutingIntent(snapshot.node(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.pools(),
-                snapshot.localBlocks(), List.copyOf(endpointRoutes));
+                snapshot.localBlocks(), List.copyOf(endpointRoutes),
+                RoutingIntent.lent(snapshot.localBlocks(), snapshot.localEndpoints()));
     }
 
     /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */

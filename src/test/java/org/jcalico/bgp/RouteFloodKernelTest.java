@@ -117,7 +117,7 @@ class RouteFloodKernelTest {
         Node self = new Node("n1", IpAddress.parse("10.0.0.1"), null, null);
         return new RoutingIntent("n1", List.of(self), List.of(peer), new BgpConfiguration(null, 64512L, true),
                 List.of(new IpPool(POOL, false, null, false)),
-                List.of(new IpamBlock(Cidr.parse("10.64.0.0/26"), "n1", Map.of())), List.of());
+                List.of(new IpamBlock(Cidr.parse("10.64.0.0/26"), "n1", Map.of())), List.of(), List.of());
     }
 
     /** A peer announcing COUNT host routes inside the pool, none of them in the node's block. */

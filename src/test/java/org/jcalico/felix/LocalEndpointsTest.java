@@ -51,7 +51,7 @@ class LocalEndpointsTest {
                 RoutingIntent intent = RoutingIntent.ofEndpoints("a", List.of(), List.of(), BgpConfiguration.DEFAULTS,
                         List.of(), blocks.stream().map(block -> new IpamBlock(block, "a", Map.of())).toList(), endpoints);
                 RoutingIntent incremental = new RoutingIntent("a", List.of(), List.of(), BgpConfiguration.DEFAULTS,
-                        List.of(), intent.localBlocks(), List.copyOf(kept.routes()));
+                        List.of(), intent.localBlocks(), List.copyOf(kept.routes()), intent.lentRoutes());
                 for (int version : List.of(4, 6)) {
                     assertEquals(BirdConfig.advertised(intent, version), BirdConfig.advertised(incremental, version), at);
                 }

@@ -204,7 +204,7 @@ class RenderPropertyTest {
                                       BgpConfiguration bgp) {
         List<Node> nodes = new ArrayList<>(others.stream().filter(node -> !node.name().equals(self.name())).toList());
         nodes.add(self);
-        RoutingIntent intent = new RoutingIntent(self.name(), nodes, peers, bgp, pools, List.of(), List.of());
+        RoutingIntent intent = new RoutingIntent(self.name(), nodes, peers, bgp, pools, List.of(), List.of(), List.of());
         Path file = dir.resolve("bird.conf");
         try {
             Files.writeString(file, BirdConfig.render(intent, dir.resolve("bird.log")));
