@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
@@ -45,15 +46,17 @@ public record RoutingIntent(String node, List<Node> nodes, List<BgpPeer> peers, 
      */
     public static List<Cidr> lent(List<IpamBlock> localBlocks, List<WorkloadEndpoint> localEndpoints) {
         Set<Cidr> held = new HashSet<>();
-        List<Cidr> wider = new ArrayList<>();
-        localEndpoints.forEach(endpoint -> endpoint.nets().forEach(net -> (net.isHost() ? held : wider).add(net)));
+        localEndpoints.forEach(endpoint -> held.addAll(endpoint.nets()));
+        return localBlocks.stream().flatMap(block -> lent(block, held::contains).stream()).toList();
+    }
+
+    /** The host routes of the addresses allocated in one block that are not HELD (by a local endpoint's net). */
+    public static List<Cidr> lent(IpamBlock block, Predicate<Cidr> held) {
         List<Cidr> lent = new ArrayList<>();
-        for (IpamBlock block : localBlocks) {
-            for (int offset : block.allocations().keySet()) {
-                Cidr route = Cidr.host(block.cidr().addressAt(BigInteger.valueOf(offset)));
-                if (!held.contains(route) && wider.stream().noneMatch(net -> net.contains(route))) {
-                    lent.add(route);
-                }
+        for (int offset : block.allocations().keySet()) {
+            Cidr route = Cidr.host(block.cidr().addressAt(BigInteger.valueOf(offset)));
+            if (!held.test(route)) {
+                lent.add(route);
             }
         }
         return lent;
