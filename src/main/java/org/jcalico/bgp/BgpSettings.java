@@ -24,12 +24,17 @@ public final class BgpSettings {
 
     public BgpConfiguration setMesh(boolean on) {
         BgpConfiguration current = current();
-        return save(new BgpConfiguration(current.name(), current.defaultAs(), on));
+        return save(new BgpConfiguration(current.name(), current.defaultAs(), on, current.importLimit()));
     }
 
     public BgpConfiguration setDefaultAs(long asNumber) {
         BgpConfiguration current = current();
-        return save(new BgpConfiguration(current.name(), asNumber, current.nodeToNodeMesh()));
+        return save(new BgpConfiguration(current.name(), asNumber, current.nodeToNodeMesh(), current.importLimit()));
+    }
+
+    public BgpConfiguration setImportLimit(long limit) {
+        BgpConfiguration current = current();
+        return save(new BgpConfiguration(current.name(), current.defaultAs(), current.nodeToNodeMesh(), limit));
     }
 
     public List<BgpPeer> peers() {

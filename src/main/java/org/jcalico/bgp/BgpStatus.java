@@ -12,6 +12,11 @@ public final class BgpStatus {
         public boolean established() {
             return info.startsWith("Established");
         }
+
+        /** Shut by BIRD because the peer announced more routes inside the pools than the session's import limit. */
+        public boolean shutByImportLimit() {
+            return info.contains("Route limit exceeded");
+        }
     }
 
     private BgpStatus() {

@@ -75,7 +75,7 @@ public final class BirdConfig {
                 long as = other.asNumber() != null ? other.asNumber() : intent.bgp().defaultAs();
                 for (IpAddress address : new IpAddress[] {other.ipv4(), other.ipv6()}) {
                     if (address != null) {
-                        sessions.add(new BgpSession(BgpSession.Type.mesh, address, as, other.name()));
+                        sessions.add(new BgpSession(BgpSession.Type.mesh, address, as, other.name(), intent.bgp().sessionImportLimit()));
                     }
                 }
             }
@@ -83,7 +83,8 @@ public final class BirdConfig {
         for (BgpPeer peer : intent.peers()) {
             if (peer.node() == null || peer.node().equals(self.name())) {
                 sessions.add(new BgpSession(peer.node() == null ? BgpSession.Type.global : BgpSession.Type.node,
-                        peer.peerIp(), peer.asNumber(), null));
+                        peer.peerIp(), peer.asNumber(), null,
+                        peer.importLimit() != null ? peer.importLimit() : intent.bgp().sessionImportLimit()));
             }
         }
         return sessions.stream()
@@ -97,6 +98,18 @@ public final class BirdConfig {
         String channel = version == 4 ? "ipv4" : "ipv6";
         List<Cidr> pools = intent.pools().stream().map(IpPool::cidr).filter(cidr -> cidr.version() == version).toList();
         out.append("filter jc_import").append(v).append(" {\n");
+        // inside this node's own blocks only the addresses lent to other nodes' endpoints may come from a peer: any
+        // other route there would take packets for an address no local endpoint holds (docs/architecture.md)
+        List<String> lent = intent.lentRoutes().stream().filter(route -> route.version() == version).sorted()
+                .map(Cidr::toString).toList();
+        if (!lent.isEmpty()) {
+            out.append("  if net ~ [ ").append(String.join(", ", lent)).append(" ] then accept;\n");
+        }
+        List<String> own = intent.localBlocks().stream().map(IpamBlock::cidr).filter(cidr -> cidr.version() == version)
+                .sorted().map(cidr -> cidr + "+").toList();
+        if (!own.isEmpty()) {
+            out.append("  if net ~ [ ").append(String.join(", ", own)).append(" ] then reject;\n");
+        }
         if (!pools.isEmpty()) {
             out.append("  if net ~ [ ").append(String.join(", ", pools.stream().map(cidr -> cidr + "+").toList()))
                     .append(" ] then accept;\n");
@@ -120,7 +133,11 @@ public final class BirdConfig {
                     .append("; export filter jc_export").append(v).append("; next hop self; gateway direct; };\n}\n");
             for (BgpSession session : sessions) {
                 out.append("protocol bgp ").append(session.protocolName()).append(" from jc_peer").append(v)
-                        .append(" { neighbor ").append(session.peer()).append(" as ").append(session.peerAs()).append("; }\n");
+                        .append(" { neighbor ").append(session.peer()).append(" as ").append(session.peerAs())
+                        // a peer over its limit is shut with a NOTIFICATION (RFC 4486's maximum number of prefixes),
+                        // its routes gone, until the next configuration: docs/architecture.md, "What BGP may bring into the kernel"
+                        .append("; ").append(channel).append(" { import limit ").append(session.importLimit())
+                        .append(" action disable; }; }\n");
             }
         }
         out.append('\n');

@@ -12,7 +12,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bgp", mixinStandardHelpOptions = true, description = "How nodes exchange routes: the node mesh, the AS number, external peers.",
-        subcommands = {BgpCommand.NodeMesh.class, BgpCommand.DefaultAs.class, BgpCommand.PeerCommand.class})
+        subcommands = {BgpCommand.NodeMesh.class, BgpCommand.DefaultAs.class, BgpCommand.ImportLimit.class,
+                BgpCommand.PeerCommand.class})
 final class BgpCommand {
 
     @Command(name = "node-mesh", mixinStandardHelpOptions = true, description = "Turn the full iBGP mesh between all nodes on or off.")
@@ -47,6 +48,22 @@ final class BgpCommand {
         }
     }
 
+    @Command(name = "import-limit", mixinStandardHelpOptions = true,
+            description = "Show or set the most routes a BGP session may bring in before it is shut (peers may set their own).")
+    static final class ImportLimit implements Runnable {
+        @Spec CommandSpec spec;
+        @Parameters(paramLabel = "N", arity = "0..1") Long limit;
+
+        @Override
+        public void run() {
+            try (Session session = new Session(spec)) {
+                BgpSettings settings = new BgpSettings(limit == null ? session.readStore() : session.store());
+                BgpConfiguration config = limit == null ? settings.current() : settings.setImportLimit(limit);
+                session.out().println("import limit " + config.sessionImportLimit() + " routes per session");
+            }
+        }
+    }
+
     @Command(name = "peer", mixinStandardHelpOptions = true, description = "BGP peers outside the mesh: route reflectors, top-of-rack routers.",
             subcommands = {PeerAdd.class, PeerRemove.class, PeerList.class})
     static final class PeerCommand {
@@ -58,12 +75,14 @@ final class BgpCommand {
         @Spec CommandSpec spec;
         @Parameters(paramLabel = "IP") String ip;
         @Option(names = "--as", required = true, paramLabel = "N") long asNumber;
+        @Option(names = "--import-limit", paramLabel = "N",
+                description = "the most routes its sessions may bring in (default: bgp import-limit)") Long importLimit;
 
         @Override
         public void run() {
             try (Session session = new Session(spec)) {
                 String node = session.explicitNode();
-                BgpPeer peer = new BgpPeer(CliValues.address("IP", ip), asNumber, node);
+                BgpPeer peer = new BgpPeer(CliValues.address("IP", ip), asNumber, node, null, importLimit);
                 new BgpSettings(session.store()).addPeer(peer);
                 session.out().println("added BGP peer " + peer.peerIp() + " (AS " + peer.asNumber() + ") for "
                         + (node == null ? "every node" : "node " + node));

@@ -109,10 +109,11 @@ public final class BgpSpeaker implements AutoCloseable {
     /**
      * Hands this snapshot's configuration to the worker, unless it is the one handed over last. Cheap: the intent and
      * its rendering; BIRD is not asked here. ENDPOINTROUTES: the routes that carry the snapshot's local endpoints'
-     * addresses, as the loop keeps them (LocalEndpoints).
+     * addresses, as the loop keeps them (LocalEndpoints); LENTROUTES: the addresses of its blocks lent to other nodes
+     * (LentAddresses).
      */
-    void configure(Snapshot snapshot, Collection<Cidr> endpointRoutes) {
-        RoutingIntent intent = intentOf(snapshot, endpointRoutes);
+    void configure(Snapshot snapshot, Collection<Cidr> endpointRoutes, List<Cidr> lentRoutes) {
+        RoutingIntent intent = intentOf(snapshot, endpointRoutes, lentRoutes);
         Rendered rendered;
         try {
             rendered = new Rendered(intent, BirdConfig.render(intent, birdLog), null);
@@ -212,9 +213,9 @@ public final class BgpSpeaker implements AutoCloseable {
     }
 
     /** What BGP needs of the agent's view of the cluster. */
-    static RoutingIntent intentOf(Snapshot snapshot, Collection<Cidr> endpointRoutes) {
+    static RoutingIntent intentOf(Snapshot snapshot, Collection<Cidr> endpointRoutes, List<Cidr> lentRoutes) {
         return new RoutingIntent(snapshot.node(), snapshot.nodes(), snapshot.peers(), snapshot.bgp(), snapshot.pools(),
-                snapshot.localBlocks(), List.copyOf(endpointRoutes));
+                snapshot.localBlocks(), List.copyOf(endpointRoutes), lentRoutes);
     }
 
     /** Leaves out each session BIRD refuses, until it accepts the rest; the running configuration stays otherwise. */

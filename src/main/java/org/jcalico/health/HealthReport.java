@@ -73,7 +73,10 @@ public record HealthReport(boolean ok, List<Condition> conditions) {
         if (!down.isEmpty()) {
             return new Condition("bgp", false, "not established: " + down.stream()
                     .map(session -> session.peer() + " (" + session.type() + ", " + session.state()
-                            + (session.info().isEmpty() ? "" : ", " + session.info()) + ")")
+                            + (session.info().isEmpty() ? "" : ", " + session.info()) + ")"
+                            + (session.shutByImportLimit() ? ": shut by its import limit, it announced more routes inside"
+                            + " the pools than it may (the peer's importLimit or the BGP configuration's); it is tried again"
+                            + " at the next change of BIRD's configuration" : ""))
                     .collect(Collectors.joining(", ")));
         }
         return new Condition("bgp", true, facts.sessions().isEmpty() ? "no sessions configured"

@@ -135,12 +135,14 @@ final class ApiForm {
                 same("spec.peerIP", "peerIp"),
                 same("spec.asNumber", "asNumber"),
                 same("spec.node", "node"),
+                same("spec.importLimit", "importLimit"),
                 freeName("peerName", stored -> BgpPeer.derivedName(stored.has("node") ? stored.get("node").asText() : null,
                         stored.path("peerIp").asText())))));
         shapes.put(BgpConfiguration.KIND, new FlatShape(BgpConfiguration.KIND, CALICO, List.of(
                 same("metadata.name", "name"),
                 same("spec.asNumber", "defaultAs"),
-                same("spec.nodeToNodeMeshEnabled", "nodeToNodeMesh"))));
+                same("spec.nodeToNodeMeshEnabled", "nodeToNodeMesh"),
+                same("spec.importLimit", "importLimit"))));
         shapes.put(FelixConfiguration.KIND, new FlatShape(FelixConfiguration.KIND, CALICO, List.of(
                 convert("metadata.name", "name", ApiForm::felixName,
                         value -> text(value.asText().equals(FelixConfiguration.GLOBAL) ? "default" : value.asText())),

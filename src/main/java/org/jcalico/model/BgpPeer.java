@@ -5,13 +5,14 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 /**
  * A BGP speaker outside the node mesh (a route reflector or top-of-rack router); node null means every node. Peers
  * are keyed by node and address; peerName is the free name Calico's API gives a peer (metadata.name), kept so that
- * a peer can be found by it too; absent, the API form shows {@link #apiName()}.
+ * a peer can be found by it too; absent, the API form shows {@link #apiName()}. importLimit: the most routes its
+ * sessions may bring in, null for the BGP configuration's ({@link ImportLimits}).
  */
-public record BgpPeer(IpAddress peerIp, long asNumber, String node, String peerName) implements Resource {
+public record BgpPeer(IpAddress peerIp, long asNumber, String node, String peerName, Long importLimit) implements Resource {
     public static final String KIND = "BGPPeer";
 
     public BgpPeer(IpAddress peerIp, long asNumber, String node) {
-        this(peerIp, asNumber, node, null);
+        this(peerIp, asNumber, node, null, null);
     }
 
     public BgpPeer {
@@ -25,6 +26,9 @@ public record BgpPeer(IpAddress peerIp, long asNumber, String node, String peerN
         AsNumbers.check("asNumber", asNumber);
         if (node != null) {
             Names.check("node", node);
+        }
+        if (importLimit != null) {
+            ImportLimits.check("importLimit", importLimit);
         }
     }
 

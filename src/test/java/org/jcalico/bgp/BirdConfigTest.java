@@ -31,7 +31,7 @@ class BirdConfigTest {
                 List.of(Cidr.parse("fd65::1/128")), List.of(), null, null, null, null);
         return RoutingIntent.ofEndpoints("h1", List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh),
                 List.of(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false), new IpPool(Cidr.parse("fd65::/64"), false, null, false)),
-                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1")),
+                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1", 9, "e-on-h2")),
                         new IpamBlock(Cidr.parse("fd65::/122"), "h1", Map.of(1, "e1"))),
                 List.of(endpoint));
     }
@@ -78,6 +78,39 @@ class BirdConfigTest {
         assertTrue(config.contains("if net ~ [ 10.65.0.0/16+ ] then accept;"));
         assertTrue(config.contains("if net ~ [ fd65::/64+ ] then accept;"));
         assertFalse(config.contains("0.0.0.0/0"));
+    }
+
+    /**
+     * Inside its own blocks a node takes from peers only the host routes of the addresses lent to other nodes'
+     * endpoints (allocated, held by no local endpoint); the rest of its blocks is refused before the pools accept.
+     */
+    @Test
+    void importRefusesThisNodesOwnBlocksButTheLentAddresses() {
+        RoutingIntent intent = intent(true, List.of());
+        assertEquals(List.of(Cidr.parse("10.65.0.9/32")), intent.lentRoutes());
+        String config = BirdConfig.render(intent, Path.of("/tmp/bird.log"));
+        assertTrue(config.contains("filter jc_import4 {\n  if net ~ [ 10.65.0.9/32 ] then accept;\n"
+                + "  if net ~ [ 10.65.0.0/26+ ] then reject;\n  if net ~ [ 10.65.0.0/16+ ] then accept;\n  reject;\n}"), config);
+        assertTrue(config.contains("filter jc_import6 {\n  if net ~ [ fd65::/122+ ] then reject;\n"
+                + "  if net ~ [ fd65::/64+ ] then accept;\n  reject;\n}"), config);
+    }
+
+    /** Each session's import limit: the peer's own, else the BGP configuration's, else the default. */
+    @Test
+    void everySessionHasAnImportLimit() {
+        var peers = List.of(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, null, null, 7L),
+                new BgpPeer(IpAddress.parse("172.30.0.101"), 65001, null));
+        String config = BirdConfig.render(intent(true, peers), Path.of("/tmp/bird.log"));
+        assertTrue(config.contains("protocol bgp mesh4_172_30_0_12 from jc_peer4 { neighbor 172.30.0.12 as 64600;"
+                + " ipv4 { import limit 100000 action disable; }; }"), config);
+        assertTrue(config.contains("neighbor 172.30.0.100 as 65000; ipv4 { import limit 7 action disable; }; }"), config);
+        assertTrue(config.contains("neighbor 172.30.0.101 as 65001; ipv4 { import limit 100000 action disable; }; }"), config);
+        RoutingIntent lower = intent(true, peers);
+        lower = new RoutingIntent(lower.node(), lower.nodes(), lower.peers(), new BgpConfiguration(null, 64512L, true, 3000L),
+                lower.pools(), lower.localBlocks(), lower.endpointRoutes(), lower.lentRoutes());
+        String configured = BirdConfig.render(lower, Path.of("/tmp/bird.log"));
+        assertTrue(configured.contains("neighbor fd30::12 as 64600; ipv6 { import limit 3000 action disable; }; }"), configured);
+        assertTrue(configured.contains("neighbor 172.30.0.100 as 65000; ipv4 { import limit 7 action disable; }; }"), configured);
     }
 
     /** Peers keep this node's routes while its BIRD restarts, and the kernel keeps theirs: both sides of RFC 4724. */

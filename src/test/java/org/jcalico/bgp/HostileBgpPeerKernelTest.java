@@ -18,6 +18,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
+import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
@@ -46,10 +47,12 @@ class HostileBgpPeerKernelTest {
             router id 10.0.0.2;
             protocol device { scan time 10; }
             protocol static steal4 { ipv4;
-              route 10.65.0.5/32 blackhole; route 0.0.0.0/0 blackhole; route 10.0.0.1/32 blackhole;
+              route 10.65.0.5/32 blackhole; route 10.65.0.9/32 blackhole; route 10.65.0.7/32 blackhole;
+              route 0.0.0.0/0 blackhole; route 10.0.0.1/32 blackhole;
               route 10.65.1.0/26 blackhole; }
             protocol static steal6 { ipv6;
-              route fd65::5/128 blackhole; route ::/0 blackhole; route fd00::1/128 blackhole;
+              route fd65::5/128 blackhole; route fd65::9/128 blackhole; route fd65::7/128 blackhole;
+              route ::/0 blackhole; route fd00::1/128 blackhole;
               route fd65::1:0/122 blackhole; }
             protocol bgp to4 { local 10.0.0.2 as 65000; neighbor 10.0.0.1 as 64512; direct; connect delay time 0;
               ipv4 { import none; export all; next hop self; }; }
@@ -93,13 +96,16 @@ class HostileBgpPeerKernelTest {
         assertTrue(routes.failures().isEmpty(), "the agent's routes are in: " + routes);
 
         Node self = new Node("n1", IpAddress.parse("10.0.0.1"), IpAddress.parse("fd00::1"), null);
-        RoutingIntent intent = new RoutingIntent("n1", List.of(self),
+        // offset 5 is the local endpoint's, 7 lent to an endpoint of another node (the peer announces its host route,
+        // as that node would), 9 free
+        RoutingIntent intent = RoutingIntent.ofEndpoints("n1", List.of(self),
                 List.of(new BgpPeer(IpAddress.parse("10.0.0.2"), 65000, null), new BgpPeer(IpAddress.parse("fd00::2"), 65000, null)),
                 new BgpConfiguration(null, 64512L, true),
                 List.of(new IpPool(POOL4, false, null, false), new IpPool(POOL6, false, null, false)),
-                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "n1", Map.of(5, "e1")),
-                        new IpamBlock(Cidr.parse("fd65::/122"), "n1", Map.of(5, "e1"))),
-                List.of());
+                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "n1", Map.of(5, "e1", 7, "e-on-n2")),
+                        new IpamBlock(Cidr.parse("fd65::/122"), "n1", Map.of(5, "e1", 7, "e-on-n2"))),
+                List.of(new WorkloadEndpoint("n1", null, "c1", "e1", ENDPOINT_LINK, null, List.of(Cidr.parse("10.65.0.5/32")),
+                        List.of(Cidr.parse("fd65::5/128")), List.of(), null, null, null, null)));
         config = BirdConfig.render(intent, nodeDir.resolve("bird.log"));
         nodeBird = new BirdDaemon(nodeDir, node);
         nodeBird.ensure(config);
@@ -141,13 +147,33 @@ class HostileBgpPeerKernelTest {
     }
 
     /**
+     * An address of this node's block that no endpoint holds (free, or between two endpoints while it moves) is this
+     * node's to refuse: a peer's host route for it must not pull its packets away from the block's unreachable route.
+     * An address of the block that another node's endpoint holds (borrowed) is reached by that node's host route.
+     */
+    @Test
+    void aPeersHostRouteInsideThisNodesOwnBlockIsRefusedUnlessTheAddressIsLent() {
+        assertTrue(Eventually.within(30, () -> route(4, "10.65.1.1").contains("via 10.0.0.2")
+                        && route(6, "fd65::1:1").contains("via fd00::2")),
+                () -> "the peer's routes inside the pools reach the kernel: " + route(4, "10.65.1.1") + " / " + route(6, "fd65::1:1"));
+        assertEquals("", node.run("ip", "-4", "route", "show", "10.65.0.9/32").stdout()
+                        + node.run("ip", "-6", "route", "show", "fd65::9/128").stdout(),
+                "no route of the peer's for a free address of this node's block");
+        assertTrue(route(4, "10.65.0.7").contains("via 10.0.0.2") && route(6, "fd65::7").contains("via fd00::2"),
+                () -> "the address lent to another node's endpoint is reached through that node: " + route(4, "10.65.0.7")
+                        + " / " + route(6, "fd65::7"));
+    }
+
+    /**
      * A node whose BIRD ran the configuration of a jcalico before session 58 (BIRD's default metric, 32) already holds
      * the peer's routes at that metric, and BIRD, which tells its kernel routes by protocol alone, takes them for its
      * own: once the upgraded agent has given BIRD the new configuration, none of them is left to win.
      */
     @Test
     void aNodeUpgradedFromBirdsDefaultMetricKeepsNoneOfItsRoutes() {
-        String before = config.replace("metric " + BirdConfig.KERNEL_METRIC + ";", "");
+        // nor the refusal of routes inside the node's own blocks (session 59), which would hide the old metric's harm
+        String before = config.replace("metric " + BirdConfig.KERNEL_METRIC + ";", "")
+                .replaceAll("  if net ~ \\[[^\\]]*\\] then reject;\n", "");
         nodeBird.ensure(before);
         assertTrue(Eventually.within(30, () -> route(6, "fd65::5").contains("via fd00::2")),
                 () -> "the configuration before lets the peer take the endpoint's packets: " + route(6, "fd65::5"));

@@ -32,6 +32,14 @@ class EtcdLabIT {
             IpAddress b = address(fixture, "b");
             awaitBothInSync(fixture);
             assertTrue(ping(fixture, "a", b, 3).ok(), "a reaches b across hosts");
+            // an address of h1's block held on h2 (borrowed): h1 refuses a peer's routes inside its own blocks but this
+            // one's (docs/architecture.md, "What BGP may bring into the kernel", Session 59 (t-bgp))
+            String aAddress = address(fixture, "a").toString();
+            int last = Integer.parseInt(aAddress.substring(aAddress.lastIndexOf('.') + 1));
+            String lent = aAddress.substring(0, aAddress.lastIndexOf('.') + 1) + ((last & ~63) + (last % 64 == 50 ? 51 : 50));
+            fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("e"), "--profile", "p", lent);
+            assertTrue(Eventually.within(30, () -> ping(fixture, "a", IpAddress.parse(lent), 1).ok()),
+                    "a reaches the address of its own host's block that h2 borrowed");
 
             fixture.lab().stopEtcd(2);
             add(fixture, "c", "h1");

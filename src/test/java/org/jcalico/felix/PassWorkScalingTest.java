@@ -54,24 +54,31 @@ class PassWorkScalingTest {
         for (int block = 0; block * 64 < local + ROUNDS; block++) {
             blocks.add(Cidr.parse("10.96." + block / 4 + "." + block % 4 * 64 + "/26"));
         }
-        List<IpamBlock> ipamBlocks = blocks.stream().map(block -> new IpamBlock(block, "n1", Map.of())).toList();
+        // each endpoint's address allocated in its block, as IPAM does: an add makes one block a new record
+        List<IpamBlock> ipamBlocks = new ArrayList<>(blocks.stream().map(block -> new IpamBlock(block, "n1", Map.of())).toList());
+        for (int i = 0; i < local; i++) {
+            allocate(ipamBlocks, i);
+        }
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
             StatusReporter reporter = new StatusReporter(new ResourceStore(datastore), "n1");
             reporter.load();
             EndpointLinkGuard guard = new EndpointLinkGuard(Set::of, Log.open(dir.resolve("agent.log"), false, "info"));
             LocalEndpoints kept = new LocalEndpoints();
+            LentAddresses lent = new LentAddresses();
             AdvertisementWait wait = new AdvertisementWait();
             List<WorkloadEndpoint> endpoints = new ArrayList<>();
             for (int i = 0; i < local; i++) {
                 endpoints.add(endpoint(i));
             }
-            pass(List.copyOf(endpoints), blocks, ipamBlocks, guard, kept, wait, reporter);
+            pass(List.copyOf(endpoints), blocks, List.copyOf(ipamBlocks), guard, kept, lent, wait, reporter);
             long least = Long.MAX_VALUE;
             for (int i = 0; i < ROUNDS; i++) {
                 endpoints.add(endpoint(local + i));
+                allocate(ipamBlocks, local + i);
                 List<WorkloadEndpoint> now = List.copyOf(endpoints);
+                List<IpamBlock> nowBlocks = List.copyOf(ipamBlocks);
                 long before = threads.getCurrentThreadAllocatedBytes();
-                pass(now, blocks, ipamBlocks, guard, kept, wait, reporter);
+                pass(now, blocks, nowBlocks, guard, kept, lent, wait, reporter);
                 least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
             }
             return least;
@@ -80,14 +87,21 @@ class PassWorkScalingTest {
 
     /** What Agent.program does around calc and the drivers for these local endpoints, BIRD having every route. */
     private static void pass(List<WorkloadEndpoint> endpoints, List<Cidr> blocks, List<IpamBlock> ipamBlocks,
-                             EndpointLinkGuard guard, LocalEndpoints kept, AdvertisementWait wait, StatusReporter reporter) {
+                             EndpointLinkGuard guard, LocalEndpoints kept, LentAddresses lent, AdvertisementWait wait,
+                             StatusReporter reporter) {
         Snapshot snapshot = guard.apply(new Snapshot("n1", FelixConfiguration.DEFAULTS, endpoints, Map.of(), List.of(),
                 ipamBlocks, List.of(), List.of(), BgpConfiguration.DEFAULTS, List.of(), List.of(), List.of(), Map.of(),
                 endpoints), false);
         kept.update(snapshot.localEndpoints(), blocks);
-        BirdConfig.advertised(BgpSpeaker.intentOf(snapshot, kept.routes()), 4);
+        BirdConfig.advertised(BgpSpeaker.intentOf(snapshot, kept.routes(), lent.update(snapshot.localBlocks(), kept)), 4);
         AdvertisementWait.Decision decision = wait.decide(kept, Set.of(), Set.copyOf(blocks), Map.of(), null, 0);
         reporter.report(kept, Map.of(), decision.notes(), decision.withheld());
+    }
+
+    /** Endpoint INDEX's address allocated in its block (the block of 64 it falls in). */
+    private static void allocate(List<IpamBlock> blocks, int index) {
+        IpamBlock block = blocks.get(index / 64);
+        blocks.set(index / 64, block.withAllocation(endpoint(index).ipv4Nets().getFirst().network(), "e" + index));
     }
 
     private static WorkloadEndpoint endpoint(int index) {

@@ -102,7 +102,7 @@ class RenderPropertyTest {
             }
         }
         List<BgpPeer> peers = accepted(BgpPeer.KIND, 150, BgpPeer.class).stream()
-                .map(peer -> new BgpPeer(peer.peerIp(), peer.asNumber(), null))
+                .map(peer -> new BgpPeer(peer.peerIp(), peer.asNumber(), null, null, peer.importLimit()))
                 .collect(Collectors.toMap(BgpPeer::peerIp, peer -> peer, (a, b) -> a, java.util.LinkedHashMap::new)).values()
                 .stream().toList(); // one global peer per address, as the store keys them
         List<IpPool> pools = accepted(IpPool.KIND, 50, IpPool.class);
@@ -204,7 +204,7 @@ class RenderPropertyTest {
                                       BgpConfiguration bgp) {
         List<Node> nodes = new ArrayList<>(others.stream().filter(node -> !node.name().equals(self.name())).toList());
         nodes.add(self);
-        RoutingIntent intent = new RoutingIntent(self.name(), nodes, peers, bgp, pools, List.of(), List.of());
+        RoutingIntent intent = new RoutingIntent(self.name(), nodes, peers, bgp, pools, List.of(), List.of(), List.of());
         Path file = dir.resolve("bird.conf");
         try {
             Files.writeString(file, BirdConfig.render(intent, dir.resolve("bird.log")));

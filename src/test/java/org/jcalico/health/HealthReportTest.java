@@ -45,6 +45,19 @@ class HealthReportTest {
     }
 
     @Test
+    void aSessionShutByItsImportLimitIsNamedAsSuch() {
+        // BIRD's words for a session over its `import limit ... action disable`, as read from BIRD 2.0.12
+        BgpStatus.Session flooded = new BgpStatus.Session("global", 4, "10.0.0.2", "down", "14:02:37",
+                "Automatic shutdown: Route limit exceeded");
+        HealthReport report = HealthReport.readiness(new HealthFacts(status(AgentStatusFile.State.in_sync, 0, null), true, 7L,
+                List.of(UP, flooded, DOWN), null));
+        assertFalse(report.ok());
+        assertTrue(report.problem().contains("10.0.0.2 (global, down, Automatic shutdown: Route limit exceeded): shut by its import limit"),
+                report.problem());
+        assertFalse(report.problem().contains("172.30.0.13 (mesh, start, Active        Socket: Connection refused): shut"), report.problem());
+    }
+
+    @Test
     void birdDownMakesTheNodeNotReadyAndItsSessionsUnknown() {
         HealthReport report = HealthReport.readiness(new HealthFacts(status(AgentStatusFile.State.in_sync, 0, null), true, null,
                 List.of(), null));

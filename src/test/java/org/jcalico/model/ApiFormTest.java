@@ -58,7 +58,7 @@ class ApiFormTest {
 
     @Test
     void bgpPeerAndConfiguration() {
-        assertForm(new BgpPeer(IpAddress.parse("192.0.2.1"), 64567, "rack1-host1", "some.name"), V3 + """
+        assertForm(new BgpPeer(IpAddress.parse("192.0.2.1"), 64567, "rack1-host1", "some.name", null), V3 + """
                 kind: BGPPeer
                 metadata:
                   name: some.name
@@ -67,6 +67,15 @@ class ApiFormTest {
                   asNumber: 64567
                   node: rack1-host1
                 """, "kind: BGPPeer\npeerIp: 192.0.2.1\nasNumber: 64567\nnode: rack1-host1\npeerName: some.name\n");
+        assertForm(new BgpPeer(IpAddress.parse("192.0.2.1"), 64567, null, "tor", 5000L), V3 + """
+                kind: BGPPeer
+                metadata:
+                  name: tor
+                spec:
+                  peerIP: 192.0.2.1
+                  asNumber: 64567
+                  importLimit: 5000
+                """, "kind: BGPPeer\npeerIp: 192.0.2.1\nasNumber: 64567\npeerName: tor\nimportLimit: 5000\n");
         assertEquals("global-fd00--9", ResourceCodec.apiForm(new BgpPeer(IpAddress.parse("fd00::9"), 65000, null))
                 .path("metadata").path("name").asText());
         assertForm(new BgpConfiguration("default", 64513L, false), V3 + """
@@ -77,6 +86,15 @@ class ApiFormTest {
                   asNumber: 64513
                   nodeToNodeMeshEnabled: false
                 """, "kind: BGPConfiguration\nname: default\ndefaultAs: 64513\nnodeToNodeMesh: false\n");
+        assertForm(new BgpConfiguration("default", 64513L, true, 20000L), V3 + """
+                kind: BGPConfiguration
+                metadata:
+                  name: default
+                spec:
+                  asNumber: 64513
+                  nodeToNodeMeshEnabled: true
+                  importLimit: 20000
+                """, "kind: BGPConfiguration\nname: default\ndefaultAs: 64513\nnodeToNodeMesh: true\nimportLimit: 20000\n");
     }
 
     @Test
@@ -358,8 +376,13 @@ class ApiFormTest {
         assertRefused("resource 1 (FelixConfiguration): metadata.name: 'global' is not 'default' or 'node.NODENAME'",
                 V3 + "kind: FelixConfiguration\nmetadata: {name: global}\n");
         assertRefused("resource 1 (BGPPeer): spec.password: not supported by jcalico (supported here: spec.peerIP, spec.asNumber,"
-                + " spec.node, metadata.name)", V3 + "kind: BGPPeer\nmetadata: {name: p}\nspec: {peerIP: 192.0.2.1, asNumber: 64512,"
+                + " spec.node, spec.importLimit, metadata.name)", V3 + "kind: BGPPeer\nmetadata: {name: p}\nspec: {peerIP: 192.0.2.1, asNumber: 64512,"
                 + " password: {secretKeyRef: {name: a, key: b}}}");
+        // BIRD's `import limit 0` means none: a session always has a bound
+        assertRefused("resource 1 (BGPPeer): spec.importLimit: '0' is not a route limit (1-4294967295)",
+                V3 + "kind: BGPPeer\nmetadata: {name: p}\nspec: {peerIP: 192.0.2.1, asNumber: 64512, importLimit: 0}");
+        assertRefused("resource 1 (BGPConfiguration): spec.importLimit: '4294967296' is not a route limit (1-4294967295)",
+                V3 + "kind: BGPConfiguration\nmetadata: {name: default}\nspec: {importLimit: 4294967296}");
         assertRefused("resource 1 (Node): metadata.labels: not supported by jcalico (supported here: metadata.name,"
                 + " spec.bgp.ipv4Address, spec.bgp.ipv6Address, spec.bgp.asNumber)", V3 + "kind: Node\nmetadata: {name: h1, labels: {rack: a}}\n");
         assertRefused("resource 1 (BGPPeer): spec.peerIP: '192.0.2.1:179' is not a valid IP address",

@@ -110,11 +110,13 @@ public final class ResourceGenerator {
                 put(out, "peerIp", 0.98, () -> address(version), badAddresses());
                 put(out, "asNumber", 0.98, this::asNumber, BAD_NUMBER);
                 put(out, "node", 0.4, this::name, BAD_TEXT);
+                put(out, "importLimit", 0.3, this::importLimit, BAD_NUMBER);
             }
             case BgpConfiguration.KIND -> {
                 put(out, "name", 0.6, () -> "default", List.of("other", 5, "default\n"));
                 put(out, "defaultAs", 0.7, this::asNumber, BAD_NUMBER);
                 put(out, "nodeToNodeMesh", 0.7, random::nextBoolean, List.of("sometimes", 7));
+                put(out, "importLimit", 0.5, this::importLimit, BAD_NUMBER);
             }
             case FelixConfiguration.KIND -> {
                 put(out, "name", 0.98, () -> random.nextBoolean() ? "global" : "node." + name(), List.of("node.", "node.a b", "local", 5));
@@ -153,9 +155,10 @@ public final class ResourceGenerator {
                     Map.entry("ports", "spec.ports"))),
             Map.entry(EndpointStatus.KIND, Map.of("node", "spec.node", "endpointId", "metadata.name", "state", "spec.state",
                     "detail", "spec.detail", "updatedAtMillis", "spec.updatedAtMillis")),
-            Map.entry(BgpPeer.KIND, Map.of("peerIp", "spec.peerIP", "asNumber", "spec.asNumber", "node", "spec.node")),
+            Map.entry(BgpPeer.KIND, Map.of("peerIp", "spec.peerIP", "asNumber", "spec.asNumber", "node", "spec.node",
+                    "importLimit", "spec.importLimit")),
             Map.entry(BgpConfiguration.KIND, Map.of("name", "metadata.name", "defaultAs", "spec.asNumber",
-                    "nodeToNodeMesh", "spec.nodeToNodeMeshEnabled")),
+                    "nodeToNodeMesh", "spec.nodeToNodeMeshEnabled", "importLimit", "spec.importLimit")),
             Map.entry(FelixConfiguration.KIND, Map.of("name", "metadata.name", "resyncIntervalSeconds", "spec.iptablesRefreshInterval",
                     "defaultEndpointToHostAction", "spec.defaultEndpointToHostAction", "interfacePrefix", "spec.interfacePrefix",
                     "logLevel", "spec.logSeverityScreen", "dataplaneDriver", "spec.dataplaneDriver")),
@@ -322,6 +325,10 @@ public final class ResourceGenerator {
 
     private Object asNumber() {
         return pick(List.of(1L, 64512L, 65535L, 65536L, 4200000000L, 4294967295L, 1 + random.nextLong(4294967295L)));
+    }
+
+    private Object importLimit() {
+        return pick(List.of(1L, 50L, 100000L, 4294967295L, 1 + random.nextLong(4294967295L)));
     }
 
     /** Mostly usable host addresses; sometimes a special one, which validation must refuse. */
