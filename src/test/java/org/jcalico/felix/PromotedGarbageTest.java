@@ -1,6 +1,5 @@
 package org.jcalico.felix;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,11 +46,7 @@ class PromotedGarbageTest {
 
     /** The probe's output, run in a JVM with the agent's options; BOUNDED: whether it asks after each resync. */
     private static String probe(boolean bounded) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of(), Probe.class, String.valueOf(bounded)))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes());
-        assertEquals(0, process.waitFor(), out);
-        return out;
+        return JavaProcess.outputWithAgentFlags(Probe.class, String.valueOf(bounded));
     }
 
     /**
