@@ -1,7 +1,5 @@
 package org.jcalico.felix;
 
-import com.sun.management.GarbageCollectorMXBean;
-import com.sun.management.GcInfo;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryUsage;
@@ -16,15 +14,13 @@ import org.jcalico.kernel.NativeHeap;
  * endpoints grew by some 5-12 MB at each periodic resync, 10 s apart (docs/agent.md, "Memory", session 59). So once the
  * agent has settled it asks, at a moment with no work queued, whether the old generation holds more than
  * {@link #allowedGrowth} over what the last full collection kept, and runs one (and trims the native heap) if it does.
- * Where the JVM runs another collector (no "Tenured Gen" or no "MarkSweepCompact"), nothing is done.
+ * Where the JVM runs another collector (no "Tenured Gen"), nothing is done.
  */
 public final class PromotedGarbage {
     /** What a small agent may promote before it pays a full collection (an idle one: a few MB live, none is due). */
     static final long MIN_GROWTH = 16L << 20;
     private final Optional<MemoryPoolMXBean> old = ManagementFactory.getMemoryPoolMXBeans().stream()
             .filter(pool -> pool.getName().equals("Tenured Gen")).findFirst();
-    private final Optional<GarbageCollectorMXBean> full = ManagementFactory.getGarbageCollectorMXBeans().stream()
-            .filter(gc -> gc.getName().equals("MarkSweepCompact")).map(GarbageCollectorMXBean.class::cast).findFirst();
 
     /**
      * How much the old generation may grow over what a full collection kept (KEPT bytes) before the next one: half of
@@ -47,16 +43,13 @@ public final class PromotedGarbage {
      * has run yet: the start gives its peak back with one of its own, StartPeak).
      */
     public String collectIfDue() {
-        if (old.isEmpty() || full.isEmpty()) {
+        // the pool's collection usage: what the last collection of the old generation (only a full one collects it) left
+        MemoryUsage keptByLast = old.map(MemoryPoolMXBean::getCollectionUsage).orElse(null);
+        if (keptByLast == null || keptByLast.getCommitted() == 0) {
             return null;
         }
-        GcInfo last = full.get().getLastGcInfo();
-        if (last == null) {
-            return null;
-        }
-        MemoryUsage keptByLast = last.getMemoryUsageAfterGc().get(old.get().getName());
         long used = old.get().getUsage().getUsed();
-        if (keptByLast == null || !due(used, keptByLast.getUsed())) {
+        if (!due(used, keptByLast.getUsed())) {
             return null;
         }
         long start = System.nanoTime();
