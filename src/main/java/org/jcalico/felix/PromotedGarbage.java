@@ -11,7 +11,7 @@ import org.jcalico.kernel.NativeHeap;
  * heap is at its maximum (the agent's -Xmx, 512 MB, sized for 500,000 endpoints): until then a promotion that does not
  * fit grows the generation instead, and whatever young collections promote (a resync's read-back of the kernel, what a
  * change holds while it is calculated) stays committed and resident however little of it is alive. An agent of 100,000
- * endpoints grew by some 5-12 MB at each periodic resync, 10 s apart (docs/agent.md, "Memory", session 59). So once the
+ * endpoints grew by some 8-10 MB at each periodic resync, 10 s apart (docs/agent.md, "Memory", session 59). So once the
  * agent has settled it asks, at a moment with no work queued, whether the old generation holds more than
  * {@link #allowedGrowth} over what the last full collection kept, and runs one (and trims the native heap) if it does.
  * Where the JVM runs another collector (no "Tenured Gen"), nothing is done.
@@ -24,9 +24,9 @@ public final class PromotedGarbage {
 
     /**
      * How much the old generation may grow over what a full collection kept (KEPT bytes) before the next one: half of
-     * it, at least {@link #MIN_GROWTH}. A full collection of an agent of 100,000 endpoints (46 MB live) takes some
-     * 100-200 ms of every thread, so it comes every few resyncs rather than after each, and its pause is paid by a
-     * change only if one arrives during it.
+     * it, at least {@link #MIN_GROWTH}. A full collection of an agent of 100,000 endpoints (46 MB live) stopped every
+     * thread for 113-145 ms here (up to 570 under load), so it comes every third resync or so rather than after each,
+     * and its pause is paid by a change only if one arrives during it.
      */
     static long allowedGrowth(long kept) {
         return Math.max(MIN_GROWTH, kept / 2);
