@@ -68,6 +68,7 @@ public final class Agent {
     private boolean reportPending;
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
+    private final PromotedGarbage promotedGarbage = new PromotedGarbage();
     private Map<String, String> failures = Map.of();
     /** The last pass's local endpoints, with the routes that carry them: what the report speaks of. */
     private final LocalEndpoints local = new LocalEndpoints();
@@ -238,6 +239,8 @@ public final class Agent {
                         listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
                         settle(ok);
+                    } else if (queue.isEmpty()) {
+                        collectPromotedGarbage();
                     }
                 } else if (reported.awaitsBgp() && !reportEndpoints()) {
                     // a report withheld, or made before BIRD advertised what it needs (or before a peer learnt it): BIRD
@@ -487,6 +490,18 @@ public final class Agent {
                     + settled.rehearsalNanos() / 1_000_000 + " ms");
         }
         log.info("heap after the listing's full collection: " + settled.heap());
+    }
+
+    /**
+     * Between passes, with no work queued: a full collection if young collections have promoted more than
+     * PromotedGarbage allows since the last one (the serial collector would otherwise grow the old generation with it up
+     * to the heap's maximum); a change that arrives meanwhile waits for it.
+     */
+    private void collectPromotedGarbage() {
+        String collected = promotedGarbage.collectIfDue();
+        if (collected != null) {
+            log.info(collected);
+        }
     }
 
     /** Failures that began or changed are errors; ones that ended are news. Unchanged ones were logged already. */

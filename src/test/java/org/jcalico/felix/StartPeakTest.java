@@ -68,11 +68,7 @@ class StartPeakTest {
 
     /** The probe's output, run in a JVM with the agent's options, keeping LIVE MB alive. */
     private static String probe(int live) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of(), Probe.class, String.valueOf(live)))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes());
-        assertEquals(0, process.waitFor(), out);
-        return out;
+        return JavaProcess.outputWithAgentFlags(Probe.class, String.valueOf(live));
     }
 
     /**

@@ -41,4 +41,15 @@ public final class JavaProcess {
         flags.addAll(options);
         return command(flags, main, args);
     }
+
+    /** What MAIN with ARGS printed (both outputs), run to its end in a JVM of the agent's flags; it must exit 0. */
+    public static String outputWithAgentFlags(Class<?> main, String... args) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(withAgentFlags(List.of(), main, args)).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes());
+        int exit = process.waitFor();
+        if (exit != 0) {
+            throw new AssertionError(main.getSimpleName() + " exited " + exit + ": " + out);
+        }
+        return out;
+    }
 }
