@@ -62,6 +62,7 @@ public final class Rtnetlink {
     private static final int IFLA_AF_SPEC = 26;
     private static final int IFLA_NET_NS_FD = 28;
     private static final int IFLA_EXT_MASK = 29;
+    private static final int IFLA_LINK_NETNSID = 37;
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
     /** RFC 2863's "up", as IFLA_OPERSTATE says it. */
     private static final int IF_OPER_UP = 6;
@@ -525,6 +526,16 @@ public final class Rtnetlink {
         }
     }
 
+    /** What {@link #passing} tells of a link. */
+    public enum Passing {
+        /** Its operational state is up: it passes packets. */
+        PASSES,
+        /** Not passing, and its peer (a veth's other end), if it has one, is in the same namespace. */
+        NOT_YET_PEER_HERE,
+        /** Not passing, and its peer is in another network namespace: a runtime has moved it into a container. */
+        NOT_YET_PEER_AWAY
+    }
+
     /**
      * Whether the link passes packets: its operational state is up. The kernel's link watch sets that after the carrier
      * came on, and in the same step gives the link's transmit queues their qdisc; until then every packet sent on the
@@ -534,15 +545,26 @@ public final class Rtnetlink {
      * @throws KernelException when there is no such link ("No such device")
      */
     public boolean passesPackets(String name) {
+        return passing(name) == Passing.PASSES;
+    }
+
+    /**
+     * {@link #passesPackets}, and when the link does not pass yet, whether its peer is in another namespace (the
+     * answer carries the peer's namespace id then), in the same one question.
+     *
+     * @throws KernelException when there is no such link ("No such device")
+     */
+    public Passing passing(String name) {
         return thread.run(channel -> {
             for (NetlinkMessage message : channel.query(RTM_GETLINK, writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0)
                     .u32(0).attribute(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS).attribute(IFLA_IFNAME, name))) {
                 byte[] state = message.type() == RTM_NEWLINK ? message.attribute(IFINFOMSG, IFLA_OPERSTATE) : null;
                 if (state != null) {
-                    return state[0] == IF_OPER_UP;
+                    return state[0] == IF_OPER_UP ? Passing.PASSES
+                            : message.attribute(IFINFOMSG, IFLA_LINK_NETNSID) != null ? Passing.NOT_YET_PEER_AWAY : Passing.NOT_YET_PEER_HERE;
                 }
             }
-            return false;
+            return Passing.NOT_YET_PEER_HERE;
         });
     }
 

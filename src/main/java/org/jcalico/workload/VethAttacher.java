@@ -37,11 +37,22 @@ public final class VethAttacher {
      */
     private static final long PEER_UP_WAIT_NANOS = 30_000_000_000L;
     /**
-     * Between two questions about a link whose peer a runtime brings up: the container's first packet goes out a few
-     * milliseconds after its side is up (the process's start), and its gateway's ARP answer has to find the host side
-     * passing by then or wait a second for the next question.
+     * Between two questions about a link whose peer a runtime has moved into the container (it brings the peer up
+     * right after): the container's first packet goes out a few milliseconds after its side is up (the process's
+     * start), and its gateway's ARP answer has to find the host side passing by then or wait a second for the next
+     * question.
      */
     private static final long PEER_UP_POLL_MILLIS = 2;
+    /**
+     * Between two questions while the peer is still in the host's namespace: dockerd moves it into the container only
+     * in runc's prestart hook, hundreds of milliseconds after Join (on a loaded machine, seconds), and the container's
+     * process starts tens of milliseconds after that move (dockerd's `SetKey` processing, then runc's start: 38-87 ms
+     * in session 34's and 53's stamps). Asking every 2 ms for all that time cost the agent a netlink question and two
+     * thread wake-ups every 2 ms of every `docker run`'s start, on the cores dockerd and runc need (docs/docker.md,
+     * "Session 59 (d-fast)"); at this interval the move is seen at most 20 ms late, and the questions then come every
+     * {@link #PEER_UP_POLL_MILLIS}.
+     */
+    private static final long PEER_MOVE_POLL_MILLIS = 20;
     private final CommandRunner host;
     private final Rtnetlink netlink;
 
@@ -212,7 +223,7 @@ public final class VethAttacher {
      * the link comes up by itself, and a late first packet is all that costs.
      */
     private void awaitPassing(String hostInterface) {
-        awaitPassing(hostInterface, PASSING_WAIT_NANOS, 1);
+        awaitPassing(hostInterface, PASSING_WAIT_NANOS, 1, 1);
     }
 
     /**
@@ -231,18 +242,23 @@ public final class VethAttacher {
         checkInterfaceName(hostInterface);
         Thread.ofVirtual().name("veth-up-" + hostInterface).start(() -> {
             try {
-                awaitPassing(hostInterface, PEER_UP_WAIT_NANOS, PEER_UP_POLL_MILLIS);
+                awaitPassing(hostInterface, PEER_UP_WAIT_NANOS, PEER_UP_POLL_MILLIS, PEER_MOVE_POLL_MILLIS);
             } catch (KernelException e) {
                 // gone: the runtime removed the endpoint before its container ran
             }
         });
     }
 
-    private void awaitPassing(String hostInterface, long waitNanos, long pollMillis) {
+    /**
+     * Asks until the link passes or the wait is over: every {@code peerAwayMillis} once its peer is in another
+     * namespace (the peer's coming up is near), every {@code peerHereMillis} while it is still in this one.
+     */
+    private void awaitPassing(String hostInterface, long waitNanos, long peerAwayMillis, long peerHereMillis) {
         long deadline = System.nanoTime() + waitNanos;
-        while (!netlink.passesPackets(hostInterface) && System.nanoTime() < deadline) {
+        for (Rtnetlink.Passing state; (state = netlink.passing(hostInterface)) != Rtnetlink.Passing.PASSES
+                && System.nanoTime() < deadline; ) {
             try {
-                Thread.sleep(pollMillis);
+                Thread.sleep(state == Rtnetlink.Passing.NOT_YET_PEER_AWAY ? peerAwayMillis : peerHereMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

@@ -90,6 +90,24 @@ class RtnetlinkVethKernelTest {
         assertFalse(container.run("ip", "link", "show", "dev", "jcpvC").ok());
     }
 
+    /**
+     * The three answers of {@link Rtnetlink#passing} in dockerd's order: the host side up with its peer down beside it
+     * in the host's namespace, the peer moved into the container (still down), then brought up there.
+     */
+    @Test
+    void passingTellsWhetherThePeerHasLeftForTheContainer() {
+        Rtnetlink netlink = namespaces();
+        host.run("ip", "link", "add", "jcpvX", "type", "veth", "peer", "name", "jcpvY").check();
+        host.run("ip", "link", "set", "jcpvX", "up").check();
+        assertEquals(Rtnetlink.Passing.NOT_YET_PEER_HERE, netlink.passing("jcpvX"));
+        host.run("ip", "link", "set", "jcpvY", "netns", CONTAINER_NS).check();
+        assertEquals(Rtnetlink.Passing.NOT_YET_PEER_AWAY, netlink.passing("jcpvX"));
+        assertFalse(netlink.passesPackets("jcpvX"));
+        container.run("ip", "link", "set", "jcpvY", "up").check();
+        assertEquals(Rtnetlink.Passing.PASSES, netlink.passing("jcpvX"));
+        assertTrue(netlink.passesPackets("jcpvX"));
+    }
+
     @Test
     void anExistingNameIsRefusedWithNothingLeftBehind() {
         Rtnetlink netlink = namespaces();
