@@ -2,9 +2,7 @@ package org.jcalico.bgp;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.BgpPeer;
@@ -25,9 +23,9 @@ import org.jcalico.model.WorkloadEndpoint;
  * every local endpoint at each pass grew with each add ({@link #ofEndpoints} does that, for a reading of the cluster
  * at one moment; docs/agent.md, "Session 54 (p-pass)").
  *
- * <p>{@code lentRoutes}: the host routes of the addresses of this node's blocks that are allocated and held by none of
- * its endpoints ({@link #lent}), the only routes inside its own blocks it takes from a peer: docs/architecture.md,
- * "What BGP may bring into the kernel", Session 59 (t-bgp).
+ * <p>{@code lentRoutes}: the host routes of the addresses of this node's blocks that are allocated and claimed by
+ * another node's endpoint and by none of its own ({@link #lent}), the only routes inside its own blocks it takes from a
+ * peer: docs/architecture.md, "What BGP may bring into the kernel", Sessions 59 (t-bgp, t-bgp2).
  */
 public record RoutingIntent(String node, List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp, List<IpPool> pools,
                             List<IpamBlock> localBlocks, List<Cidr> endpointRoutes, List<Cidr> lentRoutes) {
@@ -41,35 +39,53 @@ public record RoutingIntent(String node, List<Node> nodes, List<BgpPeer> peers, 
     }
 
     /**
-     * The host routes of the addresses allocated in these blocks that none of these endpoints holds: lent to another
-     * node's endpoint, as far as this node can tell (or allocated for a local endpoint not seen yet).
+     * The host routes of the addresses allocated in these blocks (this node's) that an endpoint of another node claims
+     * and none of NODE's: lent to another node. Worked out from every endpoint, for a reading of the cluster at one
+     * moment; the agent keeps them as its cache changes (felix LentAddresses).
      */
-    public static List<Cidr> lent(List<IpamBlock> localBlocks, List<WorkloadEndpoint> localEndpoints) {
-        Set<Cidr> held = new HashSet<>();
-        localEndpoints.forEach(endpoint -> held.addAll(endpoint.nets()));
-        return localBlocks.stream().flatMap(block -> lent(block, held::contains).stream()).toList();
+    public static List<Cidr> lent(List<IpamBlock> localBlocks, String node, List<WorkloadEndpoint> endpoints) {
+        return localBlocks.stream().flatMap(block -> lent(block, route -> claimedElsewhereOnly(route, node, endpoints))
+                .stream()).toList();
     }
 
-    /** The host routes of the addresses allocated in one block that are not HELD (by a local endpoint's net). */
-    public static List<Cidr> lent(IpamBlock block, Predicate<Cidr> held) {
-        List<Cidr> lent = new ArrayList<>();
-        for (int offset : block.allocations().keySet()) {
-            Cidr route = Cidr.host(block.cidr().addressAt(BigInteger.valueOf(offset)));
-            if (!held.test(route)) {
-                lent.add(route);
+    private static boolean claimedElsewhereOnly(Cidr route, String node, List<WorkloadEndpoint> endpoints) {
+        boolean elsewhere = false;
+        for (WorkloadEndpoint endpoint : endpoints) {
+            for (Cidr net : endpoint.nets()) {
+                if (net.contains(route)) {
+                    if (node.equals(endpoint.node())) {
+                        return false;
+                    }
+                    elsewhere = true;
+                }
             }
         }
-        return lent;
+        return elsewhere;
     }
 
-    /** The intent of these local endpoints, their routes worked out from them all. */
+    /** The host routes of the addresses allocated in one block that are LENT (claimed by another node's endpoint). */
+    public static List<Cidr> lent(IpamBlock block, Predicate<Cidr> lent) {
+        List<Cidr> routes = new ArrayList<>();
+        for (int offset : block.allocations().keySet()) {
+            Cidr route = Cidr.host(block.cidr().addressAt(BigInteger.valueOf(offset)));
+            if (lent.test(route)) {
+                routes.add(route);
+            }
+        }
+        return routes;
+    }
+
+    /**
+     * The intent of the endpoints of NODE among these (of every node), their routes worked out from them all; the
+     * others' count only for the addresses lent to them.
+     */
     public static RoutingIntent ofEndpoints(String node, List<Node> nodes, List<BgpPeer> peers, BgpConfiguration bgp,
                                             List<IpPool> pools, List<IpamBlock> localBlocks,
-                                            List<WorkloadEndpoint> localEndpoints) {
+                                            List<WorkloadEndpoint> endpoints) {
         List<Cidr> blocks = localBlocks.stream().map(IpamBlock::cidr).toList();
-        List<Cidr> routes = localEndpoints.stream().flatMap(endpoint -> endpoint.nets().stream())
-                .map(net -> BirdConfig.carrying(blocks, net)).distinct().toList();
-        return new RoutingIntent(node, nodes, peers, bgp, pools, localBlocks, routes, lent(localBlocks, localEndpoints));
+        List<Cidr> routes = endpoints.stream().filter(endpoint -> node.equals(endpoint.node()))
+                .flatMap(endpoint -> endpoint.nets().stream()).map(net -> BirdConfig.carrying(blocks, net)).distinct().toList();
+        return new RoutingIntent(node, nodes, peers, bgp, pools, localBlocks, routes, lent(localBlocks, node, endpoints));
     }
 
     /** The same intent without one session's source: the other node of the mesh, or the peer. */

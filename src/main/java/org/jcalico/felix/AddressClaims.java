@@ -28,6 +28,9 @@ import org.jcalico.util.Shown;
  * prefix length, so that the usual one-address net costs one lookup, and only a wide net (rare) is compared with all.
  */
 final class AddressClaims {
+    /** Whose endpoints claim an address ({@link #owners}): this node's, another's. */
+    private static final int HERE = 1;
+    private static final int ELSEWHERE = 2;
     /**
      * Each net's claimant: the record itself (the usual case, so that 100,000 endpoints add no object of ours), a
      * {@link Claimant} when its key is not its own, or a List of those when several claim exactly it. Untyped for that
@@ -125,6 +128,35 @@ final class AddressClaims {
             }
             changed = true;
         }
+    }
+
+    /**
+     * Whether an endpoint of another node than NODE claims this ADDRESS (a host route), and none of NODE's: a lookup per
+     * prefix length that some indexed net has, not a walk.
+     */
+    boolean claimedElsewhereOnly(Cidr address, String node) {
+        int[] lengths = wide[address.version() == 4 ? 0 : 1];
+        boolean elsewhere = false;
+        for (int length = 0; length <= address.prefixLength(); length++) {
+            Object entry = length == address.prefixLength() ? byNet.get(address)
+                    : lengths[length] > 0 ? byNet.get(Cidr.containing(address.network(), length)) : null;
+            int owners = entry instanceof List<?> list ? list.stream().mapToInt(one -> owners(one, node)).reduce(0, (a, b) -> a | b)
+                    : owners(entry, node);
+            if ((owners & HERE) != 0) {
+                return false;
+            }
+            elsewhere |= owners != 0;
+        }
+        return elsewhere;
+    }
+
+    /** Whose endpoint an entry of {@link #byNet} (not a List) is: HERE (NODE's), ELSEWHERE, or 0 (a node's address). */
+    private static int owners(Object entry, String node) {
+        Object resource = entry instanceof Claimant claimant ? claimant.resource : entry;
+        if (resource instanceof WorkloadEndpoint endpoint) {
+            return node.equals(endpoint.node()) ? HERE : ELSEWHERE;
+        }
+        return 0;
     }
 
     /** One record per pair that claims an address of the other, for calc; the same list while nothing changed. */

@@ -72,7 +72,6 @@ public final class Agent {
     private Map<String, String> failures = Map.of();
     /** The last pass's local endpoints, with the routes that carry them: what the report speaks of. */
     private final LocalEndpoints local = new LocalEndpoints();
-    private final LentAddresses lent = new LentAddresses();
     private final AdvertisementWait advertisementWait = new AdvertisementWait();
     /**
      * The last report's decision on waiting for BIRD: while it withholds an endpoint or reported one late, the loop
@@ -414,7 +413,7 @@ public final class Agent {
                 .filter(endpoint -> !failures.containsKey(endpoint.endpointId())).count();
         if (bgp != null) {
             // before the report: an endpoint that needs a new route waits for BIRD to have it, others do not
-            bgp.configure(snapshot, local.routes(), lent.update(snapshot.localBlocks(), local));
+            bgp.configure(snapshot, local.routes(), cache.lentRoutes());
         }
         ok &= reportEndpoints();
         metrics.endpoints(endpoints.size() - failures.size() - isolatedCount, isolatedCount, failures.size());

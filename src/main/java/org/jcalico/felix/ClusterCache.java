@@ -79,6 +79,8 @@ final class ClusterCache {
     private final Memo<KubernetesNetworkPolicy, NetworkPolicy> translated = Memo.byIdentity(KubernetesPolicies::toCalico);
     /** The addresses of the endpoints and nodes held, and which of them more than one claims. */
     private final AddressClaims claims = new AddressClaims();
+    /** The addresses of this node's blocks lent to other nodes' endpoints, for BGP's import filter. */
+    private final LentAddresses lent;
 
     /**
      * A cache of everything the calculation of NODE reads, other nodes' endpoints whole: what a reading of the
@@ -91,6 +93,7 @@ final class ClusterCache {
     private ClusterCache(String node, boolean othersSlim) {
         this.node = node;
         this.othersSlim = othersSlim;
+        this.lent = new LentAddresses(node, claims);
     }
 
     /**
@@ -212,6 +215,8 @@ final class ClusterCache {
                 values.forEachKept(claims::add);
             }
         }
+        lent.clear();
+        all(IpamBlock.class).forEach(lent::blockHeld);
         // a key the agent already named for the same reason is not named again at each listing (one line per key
         // until its value changes, however often the agent lists: the status names them all meanwhile)
         Map<String, String> named = new HashMap<>(unreadable);
@@ -303,6 +308,20 @@ final class ClusterCache {
         Resource held = add(byKind, item);
         if (held != null) {
             claims.add(held, item.key().equals(Keys.key(held)) ? null : item.key());
+            changedLent(held, true);
+        }
+    }
+
+    /** The lent addresses a held record (a block, an endpoint) coming or going may change. */
+    private void changedLent(Resource resource, boolean held) {
+        if (resource instanceof IpamBlock block) {
+            if (held) {
+                lent.blockHeld(block);
+            } else {
+                lent.blockGone(block);
+            }
+        } else if (resource instanceof WorkloadEndpoint endpoint) {
+            lent.endpointChanged(endpoint);
         }
     }
 
@@ -436,7 +455,13 @@ final class ClusterCache {
             Resource held = values == null ? null : values.get(key);
             if (held != null) {
                 claims.remove(key, held);
+                changedLent(held, false);
             }
+        }
+        KeyedValues<Resource> blocks = byKind.get(IpamBlock.class);
+        Resource block = blocks == null ? null : blocks.get(key);
+        if (block != null) {
+            changedLent(block, false);
         }
         byKind.values().forEach(values -> values.remove(key));
     }
@@ -459,6 +484,14 @@ final class ClusterCache {
             }
         }
         return FelixConfiguration.effective(global, own);
+    }
+
+    /**
+     * The host routes of the addresses of this node's blocks lent to other nodes' endpoints (LentAddresses), for BGP's
+     * import filter: worked out again only for the blocks that changed since the last call.
+     */
+    List<Cidr> lentRoutes() {
+        return lent.routes();
     }
 
     Snapshot snapshot() {

@@ -37,8 +37,6 @@ final class LocalEndpoints {
     private final Set<WorkloadEndpoint> isolated = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<WorkloadEndpoint, List<Cidr>> carrying = new IdentityHashMap<>();
     private final NavigableMap<Cidr, Set<WorkloadEndpoint>> byRoute = new TreeMap<>();
-    /** How many local endpoints hold each net (two only from a hostile datastore). */
-    private final Map<Cidr, Integer> heldNets = new HashMap<>();
 
     /** This pass's local endpoints and this node's blocks. */
     void update(List<WorkloadEndpoint> now, List<Cidr> nowBlocks) {
@@ -68,7 +66,6 @@ final class LocalEndpoints {
         if (endpoint.isolation().isPresent()) {
             isolated.add(endpoint);
         }
-        endpoint.nets().forEach(net -> heldNets.merge(net, 1, Integer::sum));
         carry(endpoint);
     }
 
@@ -83,7 +80,6 @@ final class LocalEndpoints {
         drop(byId, endpoint.endpointId(), endpoint);
         drop(byInterface, endpoint.interfaceName(), endpoint);
         isolated.remove(endpoint);
-        endpoint.nets().forEach(net -> heldNets.computeIfPresent(net, (key, count) -> count == 1 ? null : count - 1));
         for (Cidr route : carrying.remove(endpoint)) {
             Set<WorkloadEndpoint> carried = byRoute.get(route);
             carried.remove(endpoint);
@@ -121,11 +117,6 @@ final class LocalEndpoints {
 
     List<WorkloadEndpoint> gone() {
         return gone;
-    }
-
-    /** Whether a local endpoint holds this net (an address as its host route). */
-    boolean holds(Cidr net) {
-        return heldNets.containsKey(net);
     }
 
     Set<String> ids() {

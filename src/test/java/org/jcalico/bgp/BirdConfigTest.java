@@ -31,9 +31,10 @@ class BirdConfigTest {
                 List.of(Cidr.parse("fd65::1/128")), List.of(), null, null, null, null);
         return RoutingIntent.ofEndpoints("h1", List.of(H1, H2), peers, new BgpConfiguration(null, 64512L, mesh),
                 List.of(new IpPool(Cidr.parse("10.65.0.0/16"), true, null, false), new IpPool(Cidr.parse("fd65::/64"), false, null, false)),
-                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1", 9, "e-on-h2")),
+                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "h1", Map.of(1, "e1", 9, "e-on-h2", 12, "e-in-flight")),
                         new IpamBlock(Cidr.parse("fd65::/122"), "h1", Map.of(1, "e1"))),
-                List.of(endpoint));
+                List.of(endpoint, new WorkloadEndpoint("h2", null, "c2", "e-on-h2", "jce2", null,
+                        List.of(Cidr.parse("10.65.0.9/32")), List.of(), List.of(), null, null, null, null)));
     }
 
     @Test
@@ -82,7 +83,8 @@ class BirdConfigTest {
 
     /**
      * Inside its own blocks a node takes from peers only the host routes of the addresses lent to other nodes'
-     * endpoints (allocated, held by no local endpoint); the rest of its blocks is refused before the pools accept.
+     * endpoints (allocated, held by another node's endpoint: not one allocated for a local endpoint not written yet);
+     * the rest of its blocks is refused before the pools accept.
      */
     @Test
     void importRefusesThisNodesOwnBlocksButTheLentAddresses() {

@@ -48,10 +48,12 @@ class HostileBgpPeerKernelTest {
             protocol device { scan time 10; }
             protocol static steal4 { ipv4;
               route 10.65.0.5/32 blackhole; route 10.65.0.9/32 blackhole; route 10.65.0.7/32 blackhole;
+              route 10.65.0.11/32 blackhole;
               route 0.0.0.0/0 blackhole; route 10.0.0.1/32 blackhole;
               route 10.65.1.0/26 blackhole; }
             protocol static steal6 { ipv6;
               route fd65::5/128 blackhole; route fd65::9/128 blackhole; route fd65::7/128 blackhole;
+              route fd65::b/128 blackhole;
               route ::/0 blackhole; route fd00::1/128 blackhole;
               route fd65::1:0/122 blackhole; }
             protocol bgp to4 { local 10.0.0.2 as 65000; neighbor 10.0.0.1 as 64512; direct; connect delay time 0;
@@ -97,15 +99,18 @@ class HostileBgpPeerKernelTest {
 
         Node self = new Node("n1", IpAddress.parse("10.0.0.1"), IpAddress.parse("fd00::1"), null);
         // offset 5 is the local endpoint's, 7 lent to an endpoint of another node (the peer announces its host route,
-        // as that node would), 9 free
+        // as that node would), 9 free, 11 allocated for a local endpoint whose record is not written yet (an add in
+        // flight)
         RoutingIntent intent = RoutingIntent.ofEndpoints("n1", List.of(self),
                 List.of(new BgpPeer(IpAddress.parse("10.0.0.2"), 65000, null), new BgpPeer(IpAddress.parse("fd00::2"), 65000, null)),
                 new BgpConfiguration(null, 64512L, true),
                 List.of(new IpPool(POOL4, false, null, false), new IpPool(POOL6, false, null, false)),
-                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "n1", Map.of(5, "e1", 7, "e-on-n2")),
-                        new IpamBlock(Cidr.parse("fd65::/122"), "n1", Map.of(5, "e1", 7, "e-on-n2"))),
+                List.of(new IpamBlock(Cidr.parse("10.65.0.0/26"), "n1", Map.of(5, "e1", 7, "e-on-n2", 11, "e2")),
+                        new IpamBlock(Cidr.parse("fd65::/122"), "n1", Map.of(5, "e1", 7, "e-on-n2", 11, "e2"))),
                 List.of(new WorkloadEndpoint("n1", null, "c1", "e1", ENDPOINT_LINK, null, List.of(Cidr.parse("10.65.0.5/32")),
-                        List.of(Cidr.parse("fd65::5/128")), List.of(), null, null, null, null)));
+                        List.of(Cidr.parse("fd65::5/128")), List.of(), null, null, null, null),
+                        new WorkloadEndpoint("n2", null, "c9", "e-on-n2", "jcn2", null, List.of(Cidr.parse("10.65.0.7/32")),
+                                List.of(Cidr.parse("fd65::7/128")), List.of(), null, null, null, null)));
         config = BirdConfig.render(intent, nodeDir.resolve("bird.log"));
         nodeBird = new BirdDaemon(nodeDir, node);
         nodeBird.ensure(config);
@@ -147,8 +152,8 @@ class HostileBgpPeerKernelTest {
     }
 
     /**
-     * An address of this node's block that no endpoint holds (free, or between two endpoints while it moves) is this
-     * node's to refuse: a peer's host route for it must not pull its packets away from the block's unreachable route.
+     * An address of this node's block that no other node's endpoint holds (free, or allocated for a local endpoint not
+     * written yet, or between two endpoints while it moves) is this node's to refuse: a peer's host route for it must not pull its packets away from the block's unreachable route.
      * An address of the block that another node's endpoint holds (borrowed) is reached by that node's host route.
      */
     @Test
@@ -159,6 +164,9 @@ class HostileBgpPeerKernelTest {
         assertEquals("", node.run("ip", "-4", "route", "show", "10.65.0.9/32").stdout()
                         + node.run("ip", "-6", "route", "show", "fd65::9/128").stdout(),
                 "no route of the peer's for a free address of this node's block");
+        assertEquals("", node.run("ip", "-4", "route", "show", "10.65.0.11/32").stdout()
+                        + node.run("ip", "-6", "route", "show", "fd65::b/128").stdout(),
+                "no route of the peer's for an address allocated for a local endpoint whose record is not written yet");
         assertTrue(route(4, "10.65.0.7").contains("via 10.0.0.2") && route(6, "fd65::7").contains("via fd00::2"),
                 () -> "the address lent to another node's endpoint is reached through that node: " + route(4, "10.65.0.7")
                         + " / " + route(6, "fd65::7"));

@@ -370,6 +370,67 @@ class ClusterCacheTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /**
+     * The addresses of this node's blocks lent to other nodes (BGP's import filter takes a peer's host route for those
+     * alone), kept as the agent's cache changes, say what the same records taken from nothing say
+     * (RoutingIntent.lent): allocated in a block of this node, claimed by another node's endpoint (its host route, or a
+     * wider net holding it) and by none of this node's. Random sequences of blocks' records (allocations coming and
+     * going, a block moving to another node), endpoints of this node and another coming, going and changing, and now
+     * and then a listing of everything.
+     */
+    @Test
+    void lentAddressesKeptAsTheCacheChangesSayWhatTheRecordsTakenFromNothingSay() {
+        List<Cidr> blocks = List.of(Cidr.parse("10.65.0.0/26"), Cidr.parse("10.65.0.64/26"), Cidr.parse("fd65::/122"));
+        for (long seed = 1; seed <= 8; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            ClusterCache cache = ClusterCache.ofAgent("a");
+            java.util.Map<String, Resource> records = new java.util.TreeMap<>();
+            for (int step = 0; step < 200; step++) {
+                List<WatchEvent> events = new ArrayList<>();
+                for (int change = 1 + random.nextInt(3); change > 0; change--) {
+                    Resource resource;
+                    if (random.nextInt(3) == 0) {
+                        Cidr block = blocks.get(random.nextInt(blocks.size()));
+                        java.util.Map<Integer, String> allocations = new java.util.HashMap<>();
+                        for (int i = random.nextInt(8); i > 0; i--) {
+                            allocations.put(random.nextInt(12), "h" + random.nextInt(4));
+                        }
+                        resource = new IpamBlock(block, random.nextInt(6) == 0 ? "b" : "a", allocations);
+                    } else {
+                        int index = random.nextInt(12);
+                        Cidr block = blocks.get(random.nextInt(blocks.size()));
+                        Cidr net = random.nextInt(10) == 0
+                                ? Cidr.containing(block.addressAt(java.math.BigInteger.valueOf(random.nextInt(12))), block.version() == 4 ? 30 : 126)
+                                : Cidr.host(block.addressAt(java.math.BigInteger.valueOf(random.nextInt(12))));
+                        resource = new WorkloadEndpoint(random.nextBoolean() ? "a" : "b", null, "c" + index, "e" + index,
+                                "jc" + index, null, net.version() == 4 ? List.of(net) : List.of(),
+                                net.version() == 6 ? List.of(net) : List.of(), List.of("p"), null, null, null, null);
+                    }
+                    String key = Keys.key(resource);
+                    if (random.nextInt(4) == 0 && records.containsKey(key)) {
+                        records.remove(key);
+                        events.add(new WatchEvent(WatchEvent.Type.DELETE, key, null, step));
+                    } else {
+                        records.put(key, resource);
+                        events.add(put(resource));
+                    }
+                }
+                if (random.nextInt(40) == 0) {
+                    cache.replaceAll(records.values().stream().map(ClusterCacheTest::kv).toList(), problems);
+                } else {
+                    cache.apply(events, problems);
+                }
+                List<IpamBlock> local = records.values().stream().filter(IpamBlock.class::isInstance).map(IpamBlock.class::cast)
+                        .filter(block -> block.affinity().equals("a")).toList();
+                List<WorkloadEndpoint> endpoints = records.values().stream().filter(WorkloadEndpoint.class::isInstance)
+                        .map(WorkloadEndpoint.class::cast).toList();
+                assertEquals(new java.util.TreeSet<>(org.jcalico.bgp.RoutingIntent.lent(local, "a", endpoints)),
+                        new java.util.TreeSet<>(cache.lentRoutes()), "seed " + seed + ", step " + step);
+            }
+        }
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);

@@ -38,8 +38,6 @@ class LocalEndpointsTest {
             AdvertisementWait fromNothingWait = new AdvertisementWait();
             List<WorkloadEndpoint> endpoints = new ArrayList<>();
             List<Cidr> blocks = BLOCKS.subList(0, 1);
-            Map<Cidr, IpamBlock> ipam = new HashMap<>();
-            LentAddresses lent = new LentAddresses();
             for (int step = 0; step < 300; step++) {
                 endpoints = changed(endpoints, random);
                 if (random.nextInt(25) == 0) {
@@ -50,9 +48,6 @@ class LocalEndpointsTest {
                 fromNothing.update(endpoints, blocks);
                 String at = "seed " + seed + ", step " + step;
                 assertEquals(describe(fromNothing), describe(kept), at);
-                List<IpamBlock> ipamBlocks = allocated(blocks, endpoints, ipam, random);
-                assertEquals(RoutingIntent.lent(ipamBlocks, endpoints), lent.update(ipamBlocks, kept),
-                        at + ": the addresses lent to other nodes, kept by what changed");
                 RoutingIntent intent = RoutingIntent.ofEndpoints("a", List.of(), List.of(), BgpConfiguration.DEFAULTS,
                         List.of(), blocks.stream().map(block -> new IpamBlock(block, "a", Map.of())).toList(), endpoints);
                 RoutingIntent incremental = new RoutingIntent("a", List.of(), List.of(), BgpConfiguration.DEFAULTS,
@@ -76,26 +71,6 @@ class LocalEndpointsTest {
                         keptWait.decide(kept, failed, advertised, unlearnt, stalled, now), at);
             }
         }
-    }
-
-    /**
-     * The blocks' records: now and then (and at first) a new one holding the endpoints' addresses in it and a few others
-     * (lent to other nodes), otherwise the same record as before, as the cache hands out an unchanged block.
-     */
-    private static List<IpamBlock> allocated(List<Cidr> blocks, List<WorkloadEndpoint> endpoints, Map<Cidr, IpamBlock> ipam,
-                                             Random random) {
-        for (Cidr block : blocks) {
-            if (ipam.get(block) == null || random.nextInt(4) == 0) {
-                Map<Integer, String> allocations = new HashMap<>();
-                endpoints.forEach(endpoint -> endpoint.nets().stream().filter(block::contains)
-                        .forEach(net -> allocations.put(block.offsetOf(net.network()).intValueExact(), endpoint.endpointId())));
-                for (int other = random.nextInt(3); other > 0; other--) {
-                    allocations.put(random.nextInt(64), "on-another-node");
-                }
-                ipam.put(block, new IpamBlock(block, "a", allocations));
-            }
-        }
-        return blocks.stream().map(ipam::get).toList();
     }
 
     private static String describe(LocalEndpoints local) {

@@ -137,6 +137,12 @@ class MultiHostIT {
         assertTrue(Eventually.within(10, () -> h3.run("ip", "route", "show", h1Block).stdout().contains("via " + fixture.layout().hostV4(2))),
                 "h3 routes the borrowed address to h2: " + h3.run("ip", "route").stdout());
         assertTrue(Probe.ping(ns("red-3"), IpAddress.parse(h1Block)).succeeds());
+        // h1 refuses a peer's routes inside its own blocks but for an address another node's endpoint holds, so it
+        // takes h2's route once its agent has read h2's endpoint record and BIRD reloaded its imports: a little after
+        // h3, which takes it at once (docs/architecture.md, "Session 59 (t-bgp2)")
+        CommandRunner h1 = CommandRunner.inNamespace(fixture.layout().host(1));
+        assertTrue(Eventually.within(10, () -> h1.run("ip", "route", "show", h1Block).stdout().contains("via " + fixture.layout().hostV4(2))),
+                "h1 routes the address of its own block that h2 borrowed to h2: " + h1.run("ip", "route").stdout());
         assertTrue(Probe.ping(ns("red-1"), IpAddress.parse(h1Block)).succeeds(), "even from the block's own host");
         fixture.jc("h2", "container", "remove", "netns:" + ns("borrow-2"));
         assertTrue(Eventually.within(10, () -> !h3.run("ip", "route", "show", h1Block).stdout().contains("via")),

@@ -64,21 +64,28 @@ class PassWorkScalingTest {
             reporter.load();
             EndpointLinkGuard guard = new EndpointLinkGuard(Set::of, Log.open(dir.resolve("agent.log"), false, "info"));
             LocalEndpoints kept = new LocalEndpoints();
-            LentAddresses lent = new LentAddresses();
             AdvertisementWait wait = new AdvertisementWait();
             List<WorkloadEndpoint> endpoints = new ArrayList<>();
             for (int i = 0; i < local; i++) {
                 endpoints.add(endpoint(i));
             }
-            pass(List.copyOf(endpoints), blocks, List.copyOf(ipamBlocks), guard, kept, lent, wait, reporter);
+            // the agent's cache, for the lent addresses (ClusterCache.lentRoutes): fed as the watch feeds it, outside
+            // what is counted; its records' own decoding is the same for every add
+            ClusterCache cache = ClusterCache.ofAgent("n1");
+            List<ClusterCache.Decoded> listed = new ArrayList<>();
+            endpoints.forEach(endpoint -> listed.add(decoded(endpoint)));
+            ipamBlocks.forEach(block -> listed.add(decoded(block)));
+            cache.replaceAll(listed, new ArrayList<>());
+            pass(List.copyOf(endpoints), blocks, List.copyOf(ipamBlocks), guard, kept, cache, wait, reporter);
             long least = Long.MAX_VALUE;
             for (int i = 0; i < ROUNDS; i++) {
                 endpoints.add(endpoint(local + i));
                 allocate(ipamBlocks, local + i);
                 List<WorkloadEndpoint> now = List.copyOf(endpoints);
                 List<IpamBlock> nowBlocks = List.copyOf(ipamBlocks);
+                cache.apply(List.of(event(ipamBlocks.get((local + i) / 64)), event(endpoints.getLast())), new ArrayList<>());
                 long before = threads.getCurrentThreadAllocatedBytes();
-                pass(now, blocks, nowBlocks, guard, kept, lent, wait, reporter);
+                pass(now, blocks, nowBlocks, guard, kept, cache, wait, reporter);
                 least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
             }
             return least;
@@ -87,15 +94,24 @@ class PassWorkScalingTest {
 
     /** What Agent.program does around calc and the drivers for these local endpoints, BIRD having every route. */
     private static void pass(List<WorkloadEndpoint> endpoints, List<Cidr> blocks, List<IpamBlock> ipamBlocks,
-                             EndpointLinkGuard guard, LocalEndpoints kept, LentAddresses lent, AdvertisementWait wait,
+                             EndpointLinkGuard guard, LocalEndpoints kept, ClusterCache cache, AdvertisementWait wait,
                              StatusReporter reporter) {
         Snapshot snapshot = guard.apply(new Snapshot("n1", FelixConfiguration.DEFAULTS, endpoints, Map.of(), List.of(),
                 ipamBlocks, List.of(), List.of(), BgpConfiguration.DEFAULTS, List.of(), List.of(), List.of(), Map.of(),
                 endpoints), false);
         kept.update(snapshot.localEndpoints(), blocks);
-        BirdConfig.advertised(BgpSpeaker.intentOf(snapshot, kept.routes(), lent.update(snapshot.localBlocks(), kept)), 4);
+        BirdConfig.advertised(BgpSpeaker.intentOf(snapshot, kept.routes(), cache.lentRoutes()), 4);
         AdvertisementWait.Decision decision = wait.decide(kept, Set.of(), Set.copyOf(blocks), Map.of(), null, 0);
         reporter.report(kept, Map.of(), decision.notes(), decision.withheld());
+    }
+
+    private static ClusterCache.Decoded decoded(org.jcalico.model.Resource resource) {
+        return ClusterCache.decode(org.jcalico.datastore.Keys.key(resource), org.jcalico.model.ResourceCodec.toJson(resource));
+    }
+
+    private static org.jcalico.datastore.WatchEvent event(org.jcalico.model.Resource resource) {
+        return new org.jcalico.datastore.WatchEvent(org.jcalico.datastore.WatchEvent.Type.PUT,
+                org.jcalico.datastore.Keys.key(resource), org.jcalico.model.ResourceCodec.toJson(resource), 1);
     }
 
     /** Endpoint INDEX's address allocated in its block (the block of 64 it falls in). */
