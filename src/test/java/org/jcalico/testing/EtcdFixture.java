@@ -43,7 +43,23 @@ public final class EtcdFixture implements AutoCloseable {
                 "--client-cert-auth", "--trusted-ca-file", certificates.ca().toString()), certificates);
     }
 
+    /**
+     * A port chosen free may be taken before etcd binds it (by an etcd of the other test fork choosing at once, or as a
+     * connection's own port), and then etcd exits: it is started again on other ports, a few times.
+     */
     private static EtcdFixture start(List<String> options, TestCertificates tls) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(options, tls);
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || !e.getMessage().contains("address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static EtcdFixture startOnce(List<String> options, TestCertificates tls) throws IOException, InterruptedException {
         Path dataDir = Files.createTempDirectory("jct-etcd");
         int client = freePort();
         int peer = freePort();
@@ -123,7 +139,9 @@ public final class EtcdFixture implements AutoCloseable {
 
     private void awaitHealthy() throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + 20_000;
-        while (!CommandRunner.local().run(health).ok()) {
+        // another etcd answering at our port (ours could not bind it) must not pass for ours: the test would use it,
+        // and lose it when that etcd's own test stops it
+        while (!CommandRunner.local().run(health).ok() || !listensHere()) {
             if (System.currentTimeMillis() > deadline || !process.isAlive()) {
                 String log = Files.readString(dataDir.resolve("etcd.log"));
                 close();
@@ -131,6 +149,12 @@ public final class EtcdFixture implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Whether this fixture's etcd process is the one listening on its client port. */
+    private boolean listensHere() {
+        String listening = CommandRunner.local().run("ss", "-Hltnp", "sport = :" + clientPort).stdout();
+        return process.isAlive() && listening.contains("pid=" + process.pid() + ",");
     }
 
     /** Stops etcd and starts it again on its data, as after a crash: what it keeps only in memory is gone. */
