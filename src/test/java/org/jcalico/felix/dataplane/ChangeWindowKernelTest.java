@@ -249,6 +249,100 @@ class ChangeWindowKernelTest {
         }
     }
 
+    /**
+     * Since session 59 an nftables endpoint's dispatch element goes to its shared chain. w1's ingress moves from the
+     * shared chain of "Deny role a, Allow" to that of "Deny role b, Allow" (its label ver 1 -> 2), a chain no endpoint
+     * had, while w2 moves from role a to role b (role a's set stays, w3's ingress denies it too): w2 -> w1 is denied and w3 (role c) -> w1 allowed before and after. The
+     * probe, before each transaction of each move, checks the state the kernel is in (w3 -> w1 answered, w2 -> w1 not),
+     * and puts the kernel, one set or map at a time, in the state of that set's changes alone (each packet's lookups read
+     * their own moment): in none may w2 -> w1 pass, nor w3 -> w1 be dropped. A gap with the element deleted before the
+     * new chain's element is added drops w3's flow; the element kept on the old chain while the sets loosen (w2 out of
+     * role a's set) lets w2 through.
+     */
+    @Test
+    void anNftablesEndpointMovingToANewSharedChainKeepsItsAllowedFlowAndItsDeniedOneInEveryState() throws Exception {
+        List<Policy> byVersion = ResourceCodec.decodeAll("""
+                kind: GlobalNetworkPolicy
+                metadata: {name: deny-a-v1}
+                spec: {order: 10, selector: ver == "1", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: deny-b-v2}
+                spec: {order: 10, selector: ver == "2", ingress: [{action: Deny, source: {selector: role == "b"}}]}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: allow-rest}
+                spec: {order: 30, selector: app == "web", ingress: [{action: Allow}]}
+                ---
+                kind: GlobalNetworkPolicy
+                metadata: {name: deny-a-to-c}
+                spec: {order: 10, selector: role == "c", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+                """).stream().map(Policy.class::cast).toList();
+        IntFunction<Snapshot> state = move -> {
+            List<WorkloadEndpoint> endpoints = endpoints(move % 2 == 1 ? "b" : "a");
+            endpoints.set(0, new WorkloadEndpoint("h1", null, "c1", "w1", "jcw1", null,
+                    List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), null, null,
+                    Map.of("app", "web", "ver", move % 2 == 1 ? "2" : "1"), null, null, List.of()));
+            return snapshot(endpoints, byVersion, List.of())
+                    .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
+        };
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(0))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            assertTrue(blocked(w2, 1), "w2 (role a) is denied");
+            List<String> wrong = new ArrayList<>();
+            int[] move = {0};
+            int[] transaction = {0};
+            java.util.Set<String> newChains = new java.util.TreeSet<>();
+            java.util.function.Consumer<String> check = when -> {
+                if (!pings(w3, 1)) {
+                    wrong.add("w3 -> w1 dropped " + when);
+                }
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered " + when);
+                }
+            };
+            dataplane.probeNftTransactions(script -> {
+                transaction[0]++;
+                check.accept("before transaction " + transaction[0] + " of move " + move[0]);
+                script.lines().filter(line -> line.startsWith("add chain ip jcalico jc-si-"))
+                        .forEach(line -> newChains.add(line.split(" ")[4]));
+                Map<String, List<String>> bySet = new java.util.TreeMap<>();
+                script.lines().map(ELEMENT_LINE::matcher).filter(java.util.regex.Matcher::matches)
+                        .filter(line -> line.group(2).startsWith(" element ip "))
+                        .forEach(line -> bySet.computeIfAbsent(line.group(3), set -> new ArrayList<>()).add(line.group()));
+                bySet.forEach((set, lines) -> {
+                    if (lab.host().run("nft", "list", "map", "ip", "jcalico", set).ok()
+                            || script.contains("add set ip jcalico " + set + " ")) {
+                        // a map's elements (their chains must be in, which the transaction itself may add), or a
+                        // set the transaction makes: no packet meets it before its rules
+                        return;
+                    }
+                    lab.host().run(List.of("nft", "-f", "-"), String.join("\n", lines) + "\n").check();
+                    check.accept("with only " + set + " changed of transaction " + transaction[0] + " of move " + move[0]);
+                    lab.host().run(List.of("nft", "-f", "-"), lines.reversed().stream().map(ELEMENT_LINE::matcher)
+                            .peek(java.util.regex.Matcher::matches)
+                            .map(line -> (line.group(1).equals("add") ? "delete" : "add") + line.group(2))
+                            .collect(java.util.stream.Collectors.joining("\n", "", "\n"))).check();
+                });
+            });
+            for (move[0] = 1; move[0] <= 2; move[0]++) {
+                transaction[0] = 0;
+                assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(move[0]))).failures());
+                check.accept("after move " + move[0]);
+            }
+            dataplane.probeNftTransactions(null);
+            assertEquals(2, newChains.size(), "each move went to a shared chain no endpoint had: " + newChains);
+            assertEquals(List.of(), wrong, "w3 -> w1 allowed and w2 -> w1 denied in every state of the moves");
+        }
+    }
+
     /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */
     private static final java.util.regex.Pattern MAP_ELEMENT =
             java.util.regex.Pattern.compile("add element ip jcalico (\\S+) \\{ ([^:{},]+) : (?:goto|jump) (\\S+) \\}");
