@@ -38,7 +38,10 @@ import org.jcalico.util.PersistentSortedMap;
  * else, what loosens (an ALLOWING set's adds, a DENYING set's deletes) in the second, so every mixture a packet can
  * meet is between the states before and after and allows nothing neither allows. A MIXED set's change has no such
  * order (its rules read it both ways): the addresses it moves are held first ({@link HostState#holdSet}, dropped ahead
- * of every policy unless established) in a transaction of their own, and released with the later one.
+ * of every policy unless established) in a transaction of their own, and released with the later one. A dispatch
+ * element that moves to a chain the delta adds stays on its old chain through the first transaction and moves in one
+ * between the two ({@link Plan#repoint}), so that its packets meet neither the map's drop nor the old chain over
+ * loosened sets.
  */
 final class NftablesPlanner {
     static final String TABLE = "jcalico";
