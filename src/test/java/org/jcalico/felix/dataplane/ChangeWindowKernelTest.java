@@ -261,31 +261,7 @@ class ChangeWindowKernelTest {
      */
     @Test
     void anNftablesEndpointMovingToANewSharedChainKeepsItsAllowedFlowAndItsDeniedOneInEveryState() throws Exception {
-        List<Policy> byVersion = ResourceCodec.decodeAll("""
-                kind: GlobalNetworkPolicy
-                metadata: {name: deny-a-v1}
-                spec: {order: 10, selector: ver == "1", ingress: [{action: Deny, source: {selector: role == "a"}}]}
-                ---
-                kind: GlobalNetworkPolicy
-                metadata: {name: deny-b-v2}
-                spec: {order: 10, selector: ver == "2", ingress: [{action: Deny, source: {selector: role == "b"}}]}
-                ---
-                kind: GlobalNetworkPolicy
-                metadata: {name: allow-rest}
-                spec: {order: 30, selector: app == "web", ingress: [{action: Allow}]}
-                ---
-                kind: GlobalNetworkPolicy
-                metadata: {name: deny-a-to-c}
-                spec: {order: 10, selector: role == "c", ingress: [{action: Deny, source: {selector: role == "a"}}]}
-                """).stream().map(Policy.class::cast).toList();
-        IntFunction<Snapshot> state = move -> {
-            List<WorkloadEndpoint> endpoints = endpoints(move % 2 == 1 ? "b" : "a");
-            endpoints.set(0, new WorkloadEndpoint("h1", null, "c1", "w1", "jcw1", null,
-                    List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), null, null,
-                    Map.of("app", "web", "ver", move % 2 == 1 ? "2" : "1"), null, null, List.of()));
-            return snapshot(endpoints, byVersion, List.of())
-                    .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
-        };
+        IntFunction<Snapshot> state = move -> versioned(move % 2 == 1 ? 2 : 1, true, false);
         try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
             lab.workload(1);
             CommandRunner w2 = lab.workload(2);
@@ -340,6 +316,94 @@ class ChangeWindowKernelTest {
             dataplane.probeNftTransactions(null);
             assertEquals(2, newChains.size(), "each move went to a shared chain no endpoint had: " + newChains);
             assertEquals(List.of(), wrong, "w3 -> w1 allowed and w2 -> w1 denied in every state of the moves");
+        }
+    }
+
+    /** w1's ingress: "Deny role a" for ver 1, "Deny role b" for ver 2, then Allow; w3's denies role a. */
+    private static final List<Policy> BY_VERSION = ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-a-v1}
+            spec: {order: 10, selector: ver == "1", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-b-v2}
+            spec: {order: 10, selector: ver == "2", ingress: [{action: Deny, source: {selector: role == "b"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-rest}
+            spec: {order: 30, selector: app == "web", ingress: [{action: Allow}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-a-to-c}
+            spec: {order: 10, selector: role == "c", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+            """).stream().map(Policy.class::cast).toList();
+
+    /**
+     * Under BY_VERSION on nftables: w1 of VERSION, active or admin-down, w2 of role a (version 1) or b (2), w3; with
+     * DOWN, w9 admin-down throughout, so that w1 going down or up changes no hook (else the tables are
+     * replaced whole, bridged, and no element is moved).
+     */
+    private static Snapshot versioned(int version, boolean active, boolean down) {
+        List<WorkloadEndpoint> endpoints = endpoints(version == 2 ? "b" : "a");
+        endpoints.set(0, new WorkloadEndpoint("h1", null, "c1", "w1", "jcw1", null,
+                List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), active ? null : "down", null,
+                Map.of("app", "web", "ver", String.valueOf(version)), null, null, List.of()));
+        if (down) {
+            endpoints.add(new WorkloadEndpoint("h1", null, "c9", "w9", "jcw9", null, List.of(Cidr.parse("10.65.0.9/32")),
+                    List.of(), List.of("open"), "down", null, Map.of("app", "client"), null, null, List.of()));
+        }
+        return snapshot(endpoints, BY_VERSION, List.of())
+                .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
+    }
+
+    /**
+     * w1 admin-down, then back with policies whose shared chain is new (ver 1 -> 2, w2 role a -> b), down again and
+     * back to ver 1, on nftables: in every state before each transaction w2 -> w1 is denied; no transaction deletes
+     * one of w1's dispatch elements without adding it again (its packets move from one chain to the other, never to
+     * the map's drop, and never to a chain without its rules); once back, w3 -> w1 is answered.
+     */
+    @Test
+    void anNftablesEndpointGoingAdminDownAndBackToANewSharedChainMovesItsElementsInOneTransaction() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            lab.workload(9);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = new Dataplane(lab.host());
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(1, true, true))).failures());
+            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            List<String> wrong = new ArrayList<>();
+            java.util.Set<Integer> moved = new java.util.TreeSet<>();
+            int[] move = {0};
+            dataplane.probeNftTransactions(script -> {
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered before a transaction of move " + move[0]);
+                }
+                script.lines().filter(line -> line.startsWith("delete element ") && line.contains("\"jcw1\""))
+                        .map(line -> line.split(" ")[4])
+                        .filter(map -> script.lines().noneMatch(line -> line.startsWith("add element ip jcalico " + map
+                                + " ") && line.contains("\"jcw1\"")))
+                        .forEach(map -> wrong.add("w1's element of " + map + " deleted alone in move " + move[0]));
+                if (script.contains("delete element ip jcalico jc-to-wl-dispatch-oifname { \"jcw1\" }")) {
+                    moved.add(move[0]);
+                }
+            });
+            int[][] moves = {{1, 0}, {2, 1}, {2, 0}, {1, 1}};
+            for (move[0] = 1; move[0] <= moves.length; move[0]++) {
+                int[] to = moves[move[0] - 1];
+                assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(to[0], to[1] == 1, true))).failures());
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered after move " + move[0]);
+                }
+                if (to[1] == 1 ? !pings(w3, 1) : !blocked(w3, 1)) {
+                    wrong.add("w3 -> w1 " + (to[1] == 1 ? "dropped" : "answered") + " after move " + move[0]);
+                }
+            }
+            dataplane.probeNftTransactions(null);
+            assertEquals(List.of(), wrong, "w1 down and back, its policies' chain new each time");
+            assertEquals(moves.length, moved.size(), "each move was a delta that moved w1's elements: " + moved);
         }
     }
 
