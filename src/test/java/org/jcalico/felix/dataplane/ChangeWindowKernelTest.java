@@ -252,8 +252,9 @@ class ChangeWindowKernelTest {
     /**
      * Since session 59 an nftables endpoint's dispatch element goes to its shared chain. w1's ingress moves from the
      * shared chain of "Deny role a, Allow" to that of "Deny role b, Allow" (its label ver 1 -> 2), a chain no endpoint
-     * had, while w2 moves from role a to role b (role a's set stays, w3's ingress denies it too): w2 -> w1 is denied and w3 (role c) -> w1 allowed before and after. The
-     * probe, before each transaction of each move, checks the state the kernel is in (w3 -> w1 answered, w2 -> w1 not),
+     * had, while w2 moves from role a to role b (role a's set stays, w3's ingress denies it too): w2 -> w1 is denied
+     * and w3 (role c) -> w1 allowed before and after. The probe, before each transaction of each move, checks the
+     * state the kernel is in (w3 -> w1 answered, w2 -> w1 not),
      * and puts the kernel, one set or map at a time, in the state of that set's changes alone (each packet's lookups read
      * their own moment): in none may w2 -> w1 pass, nor w3 -> w1 be dropped. A gap with the element deleted before the
      * new chain's element is added drops w3's flow; the element kept on the old chain while the sets loosen (w2 out of
@@ -267,10 +268,7 @@ class ChangeWindowKernelTest {
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
             HostStateCalculator calculator = new HostStateCalculator();
-            Dataplane dataplane = new Dataplane(lab.host());
-            assertTrue(dataplane.start().failures().isEmpty());
-            assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(0))).failures());
-            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            Dataplane dataplane = started(lab, calculator, state.apply(0), w3);
             assertTrue(blocked(w2, 1), "w2 (role a) is denied");
             List<String> wrong = new ArrayList<>();
             int[] move = {0};
@@ -370,10 +368,7 @@ class ChangeWindowKernelTest {
             CommandRunner w3 = lab.workload(3);
             lab.workload(9);
             HostStateCalculator calculator = new HostStateCalculator();
-            Dataplane dataplane = new Dataplane(lab.host());
-            assertTrue(dataplane.start().failures().isEmpty());
-            assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(1, true, true))).failures());
-            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            Dataplane dataplane = started(lab, calculator, versioned(1, true, true), w3);
             List<String> wrong = new ArrayList<>();
             java.util.Set<Integer> moved = new java.util.TreeSet<>();
             int[] move = {0};
@@ -590,10 +585,7 @@ class ChangeWindowKernelTest {
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
             HostStateCalculator calculator = new HostStateCalculator();
-            Dataplane dataplane = new Dataplane(lab.host());
-            assertTrue(dataplane.start().failures().isEmpty());
-            assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(0))).failures());
-            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            Dataplane dataplane = started(lab, calculator, state.apply(0), w3);
             assertTrue(blocked(w2, 1), "w2 is denied");
 
             List<String> opened = new ArrayList<>();
@@ -650,6 +642,15 @@ class ChangeWindowKernelTest {
             assertEquals(List.of(), answered, "w2 -> w1 answered while w2 moved (of " + pings.get() + " pings)");
             assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the moves");
         }
+    }
+
+    /** A Dataplane on LAB's host, started, with FIRST applied and W3 reaching w1. */
+    private static Dataplane started(WorkloadHost lab, HostStateCalculator calculator, Snapshot first, CommandRunner w3) {
+        Dataplane dataplane = new Dataplane(lab.host());
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(calculator.calculate(first)).failures());
+        assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+        return dataplane;
     }
 
     /** w1 is web; w2 has ROLE; w3 has role c; under POLICIES. */
