@@ -402,6 +402,43 @@ class ChangeWindowKernelTest {
         }
     }
 
+    /**
+     * The repoint transaction refused (a chain of the test's jumps to w1's old shared chain, so the kernel will not
+     * delete it): the kernel keeps the first transaction's state, w1 on its old chain over tightened sets, and the
+     * driver writes neither the loosening nor the hold's release after it. Written anyway, role a's set would lose w2
+     * under the old chain's "Deny role a": w2 -> w1 must stay denied and w3 -> w1 answered; the failure is reported
+     * and the next apply, a whole replace, puts the change in force.
+     */
+    @Test
+    void anNftablesRepointTheKernelRefusesLeavesTheTightenedStateAndNothingLooser() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = started(lab, calculator, versioned(1, true, false), w3);
+            List<String> pinned = new ArrayList<>();
+            dataplane.probeNftTransactions(script -> {
+                if (script.startsWith("delete element ip jcalico jc-to-wl-dispatch-oifname { \"jcw1\" }")) {
+                    script.lines().filter(line -> line.startsWith("delete chain ip jcalico jc-si-"))
+                            .map(line -> line.split(" ")[4]).forEach(old -> {
+                                pinned.add(old);
+                                lab.host().run(List.of("nft", "-f", "-"), "add chain ip jcalico jc-zpin\n"
+                                        + "add rule ip jcalico jc-zpin jump " + old + "\n").check();
+                            });
+                }
+            });
+            Map<String, String> failures = dataplane.apply(calculator.calculate(versioned(2, true, false))).failures();
+            dataplane.probeNftTransactions(null);
+            assertEquals(1, pinned.size(), "the repoint deletes w1's old chain: " + pinned);
+            assertTrue(failures.containsKey("nftables"), "the refused repoint is reported: " + failures);
+            assertTrue(blocked(w2, 1), "w2 -> w1 denied with the repoint refused");
+            assertTrue(pings(w3, 1), "w3 -> w1 answered with the repoint refused");
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(2, true, false))).failures(), "the retry");
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the retry");
+        }
+    }
+
     /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */
     private static final java.util.regex.Pattern MAP_ELEMENT =
             java.util.regex.Pattern.compile("add element ip jcalico (\\S+) \\{ ([^:{},]+) : (?:goto|jump) (\\S+) \\}");
