@@ -356,6 +356,196 @@ class ChangeWindowKernelTest {
         }
     }
 
+    /**
+     * Since session 59 an nftables endpoint's dispatch element goes to its shared chain. w1's ingress moves from the
+     * shared chain of "Deny role a, Allow" to that of "Deny role b, Allow" (its label ver 1 -> 2), a chain no endpoint
+     * had, while w2 moves from role a to role b (role a's set stays, w3's ingress denies it too): w2 -> w1 is denied
+     * and w3 (role c) -> w1 allowed before and after. The probe, before each transaction of each move, checks the
+     * state the kernel is in (w3 -> w1 answered, w2 -> w1 not),
+     * and puts the kernel, one set or map at a time, in the state of that set's changes alone (each packet's lookups read
+     * their own moment): in none may w2 -> w1 pass, nor w3 -> w1 be dropped. A gap with the element deleted before the
+     * new chain's element is added drops w3's flow; the element kept on the old chain while the sets loosen (w2 out of
+     * role a's set) lets w2 through.
+     */
+    @Test
+    void anNftablesEndpointMovingToANewSharedChainKeepsItsAllowedFlowAndItsDeniedOneInEveryState() throws Exception {
+        IntFunction<Snapshot> state = move -> versioned(move % 2 == 1 ? 2 : 1, true, false);
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = started(lab, calculator, state.apply(0), w3);
+            assertTrue(blocked(w2, 1), "w2 (role a) is denied");
+            List<String> wrong = new ArrayList<>();
+            int[] move = {0};
+            int[] transaction = {0};
+            java.util.Set<String> newChains = new java.util.TreeSet<>();
+            java.util.function.Consumer<String> check = when -> {
+                if (!pings(w3, 1)) {
+                    wrong.add("w3 -> w1 dropped " + when);
+                }
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered " + when);
+                }
+            };
+            dataplane.probeNftTransactions(script -> {
+                transaction[0]++;
+                check.accept("before transaction " + transaction[0] + " of move " + move[0]);
+                script.lines().filter(line -> line.startsWith("add chain ip jcalico jc-si-"))
+                        .forEach(line -> newChains.add(line.split(" ")[4]));
+                Map<String, List<String>> bySet = new java.util.TreeMap<>();
+                script.lines().map(ELEMENT_LINE::matcher).filter(java.util.regex.Matcher::matches)
+                        .filter(line -> line.group(2).startsWith(" element ip "))
+                        .forEach(line -> bySet.computeIfAbsent(line.group(3), set -> new ArrayList<>()).add(line.group()));
+                bySet.forEach((set, lines) -> {
+                    if (lab.host().run("nft", "list", "map", "ip", "jcalico", set).ok()
+                            || script.contains("add set ip jcalico " + set + " ")) {
+                        // a map's elements (their chains must be in, which the transaction itself may add), or a
+                        // set the transaction makes: no packet meets it before its rules
+                        return;
+                    }
+                    lab.host().run(List.of("nft", "-f", "-"), String.join("\n", lines) + "\n").check();
+                    check.accept("with only " + set + " changed of transaction " + transaction[0] + " of move " + move[0]);
+                    lab.host().run(List.of("nft", "-f", "-"), lines.reversed().stream().map(ELEMENT_LINE::matcher)
+                            .peek(java.util.regex.Matcher::matches)
+                            .map(line -> (line.group(1).equals("add") ? "delete" : "add") + line.group(2))
+                            .collect(java.util.stream.Collectors.joining("\n", "", "\n"))).check();
+                });
+            });
+            for (move[0] = 1; move[0] <= 2; move[0]++) {
+                transaction[0] = 0;
+                assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(move[0]))).failures());
+                check.accept("after move " + move[0]);
+            }
+            dataplane.probeNftTransactions(null);
+            assertEquals(2, newChains.size(), "each move went to a shared chain no endpoint had: " + newChains);
+            assertEquals(List.of(), wrong, "w3 -> w1 allowed and w2 -> w1 denied in every state of the moves");
+        }
+    }
+
+    /** w1's ingress: "Deny role a" for ver 1, "Deny role b" for ver 2, then Allow; w3's denies role a. */
+    private static final List<Policy> BY_VERSION = ResourceCodec.decodeAll("""
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-a-v1}
+            spec: {order: 10, selector: ver == "1", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-b-v2}
+            spec: {order: 10, selector: ver == "2", ingress: [{action: Deny, source: {selector: role == "b"}}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: allow-rest}
+            spec: {order: 30, selector: app == "web", ingress: [{action: Allow}]}
+            ---
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-a-to-c}
+            spec: {order: 10, selector: role == "c", ingress: [{action: Deny, source: {selector: role == "a"}}]}
+            """).stream().map(Policy.class::cast).toList();
+
+    /**
+     * Under BY_VERSION on nftables: w1 of VERSION, active or admin-down, w2 of role a (version 1) or b (2), w3; with
+     * DOWN, w9 admin-down throughout, so that w1 going down or up changes no hook (else the tables are
+     * replaced whole, bridged, and no element is moved).
+     */
+    private static Snapshot versioned(int version, boolean active, boolean down) {
+        List<WorkloadEndpoint> endpoints = endpoints(version == 2 ? "b" : "a");
+        endpoints.set(0, new WorkloadEndpoint("h1", null, "c1", "w1", "jcw1", null,
+                List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), active ? null : "down", null,
+                Map.of("app", "web", "ver", String.valueOf(version)), null, null, List.of()));
+        if (down) {
+            endpoints.add(new WorkloadEndpoint("h1", null, "c9", "w9", "jcw9", null, List.of(Cidr.parse("10.65.0.9/32")),
+                    List.of(), List.of("open"), "down", null, Map.of("app", "client"), null, null, List.of()));
+        }
+        return snapshot(endpoints, BY_VERSION, List.of())
+                .withConfig(FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES));
+    }
+
+    /**
+     * w1 admin-down, then back with policies whose shared chain is new (ver 1 -> 2, w2 role a -> b), down again and
+     * back to ver 1, on nftables: in every state before each transaction w2 -> w1 is denied; no transaction deletes
+     * one of w1's dispatch elements without adding it again (its packets move from one chain to the other, never to
+     * the map's drop, and never to a chain without its rules); once back, w3 -> w1 is answered.
+     */
+    @Test
+    void anNftablesEndpointGoingAdminDownAndBackToANewSharedChainMovesItsElementsInOneTransaction() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            lab.workload(9);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = started(lab, calculator, versioned(1, true, true), w3);
+            List<String> wrong = new ArrayList<>();
+            java.util.Set<Integer> moved = new java.util.TreeSet<>();
+            int[] move = {0};
+            dataplane.probeNftTransactions(script -> {
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered before a transaction of move " + move[0]);
+                }
+                script.lines().filter(line -> line.startsWith("delete element ") && line.contains("\"jcw1\""))
+                        .map(line -> line.split(" ")[4])
+                        .filter(map -> script.lines().noneMatch(line -> line.startsWith("add element ip jcalico " + map
+                                + " ") && line.contains("\"jcw1\"")))
+                        .forEach(map -> wrong.add("w1's element of " + map + " deleted alone in move " + move[0]));
+                if (script.contains("delete element ip jcalico jc-to-wl-dispatch-oifname { \"jcw1\" }")) {
+                    moved.add(move[0]);
+                }
+            });
+            int[][] moves = {{1, 0}, {2, 1}, {2, 0}, {1, 1}};
+            for (move[0] = 1; move[0] <= moves.length; move[0]++) {
+                int[] to = moves[move[0] - 1];
+                assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(to[0], to[1] == 1, true))).failures());
+                if (!blocked(w2, 1)) {
+                    wrong.add("w2 -> w1 answered after move " + move[0]);
+                }
+                if (to[1] == 1 ? !pings(w3, 1) : !blocked(w3, 1)) {
+                    wrong.add("w3 -> w1 " + (to[1] == 1 ? "dropped" : "answered") + " after move " + move[0]);
+                }
+            }
+            dataplane.probeNftTransactions(null);
+            assertEquals(List.of(), wrong, "w1 down and back, its policies' chain new each time");
+            assertEquals(moves.length, moved.size(), "each move was a delta that moved w1's elements: " + moved);
+        }
+    }
+
+    /**
+     * The repoint transaction refused (a chain of the test's jumps to w1's old shared chain, so the kernel will not
+     * delete it): the kernel keeps the first transaction's state, w1 on its old chain over tightened sets, and the
+     * driver writes neither the loosening nor the hold's release after it. Written anyway, role a's set would lose w2
+     * under the old chain's "Deny role a": w2 -> w1 must stay denied and w3 -> w1 answered; the failure is reported
+     * and the next apply, a whole replace, puts the change in force.
+     */
+    @Test
+    void anNftablesRepointTheKernelRefusesLeavesTheTightenedStateAndNothingLooser() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            lab.workload(1);
+            CommandRunner w2 = lab.workload(2);
+            CommandRunner w3 = lab.workload(3);
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = started(lab, calculator, versioned(1, true, false), w3);
+            List<String> pinned = new ArrayList<>();
+            dataplane.probeNftTransactions(script -> {
+                if (script.startsWith("delete element ip jcalico jc-to-wl-dispatch-oifname { \"jcw1\" }")) {
+                    script.lines().filter(line -> line.startsWith("delete chain ip jcalico jc-si-"))
+                            .map(line -> line.split(" ")[4]).forEach(old -> {
+                                pinned.add(old);
+                                lab.host().run(List.of("nft", "-f", "-"), "add chain ip jcalico jc-zpin\n"
+                                        + "add rule ip jcalico jc-zpin jump " + old + "\n").check();
+                            });
+                }
+            });
+            Map<String, String> failures = dataplane.apply(calculator.calculate(versioned(2, true, false))).failures();
+            dataplane.probeNftTransactions(null);
+            assertEquals(1, pinned.size(), "the repoint deletes w1's old chain: " + pinned);
+            assertTrue(failures.containsKey("nftables"), "the refused repoint is reported: " + failures);
+            assertTrue(blocked(w2, 1), "w2 -> w1 denied with the repoint refused");
+            assertTrue(pings(w3, 1), "w3 -> w1 answered with the repoint refused");
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(versioned(2, true, false))).failures(), "the retry");
+            assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the retry");
+        }
+    }
+
     /** One element of a verdict map sending packets to a chain: the map, the key and the chain. */
     private static final java.util.regex.Pattern MAP_ELEMENT =
             java.util.regex.Pattern.compile("add element ip jcalico (\\S+) \\{ ([^:{},]+) : (?:goto|jump) (\\S+) \\}");
@@ -539,10 +729,7 @@ class ChangeWindowKernelTest {
             CommandRunner w2 = lab.workload(2);
             CommandRunner w3 = lab.workload(3);
             HostStateCalculator calculator = new HostStateCalculator();
-            Dataplane dataplane = new Dataplane(lab.host());
-            assertTrue(dataplane.start().failures().isEmpty());
-            assertEquals(Map.of(), dataplane.apply(calculator.calculate(state.apply(0))).failures());
-            assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+            Dataplane dataplane = started(lab, calculator, state.apply(0), w3);
             assertTrue(blocked(w2, 1), "w2 is denied");
 
             List<String> opened = new ArrayList<>();
@@ -599,6 +786,15 @@ class ChangeWindowKernelTest {
             assertEquals(List.of(), answered, "w2 -> w1 answered while w2 moved (of " + pings.get() + " pings)");
             assertTrue(blocked(w2, 1) && pings(w3, 1), "the policy holds after the moves");
         }
+    }
+
+    /** A Dataplane on LAB's host, started, with FIRST applied and W3 reaching w1. */
+    private static Dataplane started(WorkloadHost lab, HostStateCalculator calculator, Snapshot first, CommandRunner w3) {
+        Dataplane dataplane = new Dataplane(lab.host());
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(calculator.calculate(first)).failures());
+        assertTrue(Eventually.within(10, () -> pings(w3, 1)), "w3 (role c) reaches w1");
+        return dataplane;
     }
 
     /** w1 is web; w2 has ROLE; w3 has role c; under POLICIES. */

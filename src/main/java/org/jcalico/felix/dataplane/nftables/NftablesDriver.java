@@ -34,7 +34,8 @@ import org.jcalico.kernel.Nft;
  *
  * <p>A change that loosens a set of one polarity, or dispatches to a chain it adds, is two transactions ({@link NftablesPlanner}: a packet can meet a
  * transaction's sets part before and part after it); the second refused leaves the first's state, tighter than the
- * change's, and is reported under "nftables". A change of a MIXED set holds the addresses it moves first, in a
+ * change's, and is reported under "nftables". An endpoint's dispatch element that moves to a chain the change adds
+ * stays on its old chain through the first and moves in a transaction between the two (the repoint). A change of a MIXED set holds the addresses it moves first, in a
  * transaction of its own, and releases them with the second; a hold the kernel refuses writes no change at all
  * (reported under "nftables"; the next apply replaces the tables).
  */
@@ -111,7 +112,16 @@ public final class NftablesDriver {
             programmed = done == isolated ? kept : null;
             return done;
         }
-        // the kernel keeps the first transaction's state, tighter than the change's, if it refuses the rest
+        if (!plan.repoint().isEmpty()) {
+            probe.accept(plan.repoint());
+            CommandRunner.Result moved = nft.apply(plan.repoint());
+            if (!moved.ok()) {
+                // the first transaction's state stands, tighter than the change's; loosening or releasing the hold
+                // over the old chains could let through what the change denies: the next apply replaces the tables
+                return plan.changes().plus(Changes.failure(TOOL, moved.describe()));
+            }
+        }
+        // the kernel keeps the earlier transactions' state, tighter than the change's, if it refuses the rest
         Changes done = released(plan.later() + plan.release(), plan.changes());
         if (done == plan.changes()) {
             programmed = wanted;
@@ -269,6 +279,9 @@ public final class NftablesDriver {
                     (state, kernel) -> {
                         Plan plan = plan(state, kernel, Map.of());
                         write(plan);
+                        if (!plan.repoint().isEmpty()) {
+                            nft.apply(plan.repoint()).check();
+                        }
                         if (!plan.later().isEmpty()) {
                             // no polarity given: only the new chains' dispatch elements, once their rules are in
                             nft.apply(plan.later()).check();

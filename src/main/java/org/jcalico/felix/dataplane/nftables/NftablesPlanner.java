@@ -38,7 +38,10 @@ import org.jcalico.util.PersistentSortedMap;
  * else, what loosens (an ALLOWING set's adds, a DENYING set's deletes) in the second, so every mixture a packet can
  * meet is between the states before and after and allows nothing neither allows. A MIXED set's change has no such
  * order (its rules read it both ways): the addresses it moves are held first ({@link HostState#holdSet}, dropped ahead
- * of every policy unless established) in a transaction of their own, and released with the later one.
+ * of every policy unless established) in a transaction of their own, and released with the later one. A dispatch
+ * element that moves to a chain the delta adds stays on its old chain through the first transaction and moves in one
+ * between the two ({@link Plan#repoint}), so that its packets meet neither the map's drop nor the old chain over
+ * loosened sets.
  */
 final class NftablesPlanner {
     static final String TABLE = "jcalico";
@@ -73,13 +76,17 @@ final class NftablesPlanner {
      * @param hold    the transaction before SCRIPT ("" for none): the addresses whose membership of a MIXED set
      *                changes, put in their family's hold set
      * @param script  the transaction
+     * @param repoint the transaction between SCRIPT and LATER ("" for none): dispatch elements moved from the chain
+     *                they went to, kept in force through SCRIPT, to a chain SCRIPT adds, each deleted and added again;
+     *                then the deletions SCRIPT left for after them ({@link #delta})
      * @param later   the transaction after it, once it is in ("" for none): the loosening of one-polarity sets, and
-     *                the dispatch elements that send packets to chains SCRIPT adds
+     *                the new dispatch elements that send packets to chains SCRIPT adds
      * @param release what empties the hold sets HOLD filled ("" for none), written with LATER
      */
-    record Plan(Bridge bridge, String hold, String script, String later, String release, Changes changes) {
+    record Plan(Bridge bridge, String hold, String script, String repoint, String later, String release,
+                Changes changes) {
         boolean isEmpty() {
-            return hold.isEmpty() && script.isEmpty() && later.isEmpty() && release.isEmpty();
+            return hold.isEmpty() && script.isEmpty() && repoint.isEmpty() && later.isEmpty() && release.isEmpty();
         }
     }
 
@@ -110,7 +117,7 @@ final class NftablesPlanner {
         }
         Plan replace = script.plan();
         return new Plan(new Bridge(bridge.plan().script(), unbridge.toString()), replace.hold(), replace.script(),
-                replace.later(), replace.release(), replace.changes());
+                replace.repoint(), replace.later(), replace.release(), replace.changes());
     }
 
     /** The table of VERSION that stands in for jcalico's while it is replaced whole ({@link #replace(Tables, Set)}). */
@@ -184,6 +191,8 @@ final class NftablesPlanner {
             });
             Map<String, Chain> written = new TreeMap<>();
             Set<String> added = new HashSet<>();
+            // what this transaction changes: a chain whose rules or maps change, or that refers to a switched set
+            Set<String> touched = new HashSet<>(referring);
             List<MapChange> mapped = new ArrayList<>();
             List<String> removedMaps = new ArrayList<>();
             for (Chain chain : changed.values()) {
@@ -192,6 +201,7 @@ final class NftablesPlanner {
                 if (old != null && !refers && (old == chain || old.equals(chain))) {
                     continue;
                 }
+                touched.add(chain.name());
                 List<VerdictMap> was = old == null ? List.of() : old.maps();
                 if (old == null) {
                     script.line("add chain " + table + " " + chain.name());
@@ -205,17 +215,25 @@ final class NftablesPlanner {
                 was.stream().map(VerdictMap::name).filter(name -> mapNamed(chain.maps(), name) == null)
                         .forEach(removedMaps::add);
             }
-            removedChains.forEach(name -> script.line("flush chain " + table + " " + name));
+            // after every chain is made: an element may send packets to a new one
+            Set<String> kept = new HashSet<>();
+            boolean repointed = false;
+            for (MapChange change : mapped) {
+                repointed |= script.changeMaps(table, change.was(), change.now(), added,
+                        verdict -> keepable(before, verdict, touched, kept));
+            }
+            java.util.function.Consumer<String> removal = repointed ? script::afterRepoint : script::line;
+            removedChains.stream().filter(name -> !kept.contains(name))
+                    .forEach(name -> script.line("flush chain " + table + " " + name));
+            removedChains.stream().filter(kept::contains).forEach(name -> removal.accept("flush chain " + table + " " + name));
             removedChains.forEach(name -> chain(before, name).maps().forEach(map -> removedMaps.add(map.name())));
             // no rule refers to a switched set any more: it is made again, of its new kind, before any rule is added
             switched.forEach((name, kind) -> script.switchKind(table, newSets.get(name), kind, oldSets.get(name).members(),
                     polarities.get(name)));
-            // after every chain is made: an element may send packets to a new one
-            mapped.forEach(change -> script.changeMaps(table, change.was(), change.now(), added));
             written.forEach((name, chain) -> script.rules(table, name, chain.rules()));
-            removedMaps.forEach(name -> script.line("delete map " + table + " " + name));
-            removedChains.forEach(name -> script.line("delete chain " + table + " " + name));
-            removedSets.forEach(name -> script.line("delete set " + table + " " + name));
+            removedMaps.forEach(name -> removal.accept("delete map " + table + " " + name));
+            removedChains.forEach(name -> removal.accept("delete chain " + table + " " + name));
+            removedSets.forEach(name -> removal.accept("delete set " + table + " " + name));
             script.count(Change.CHAINS_WRITTEN, written.size());
             script.count(Change.CHAINS_DELETED, removedChains.size());
             script.count(Change.SETS_DELETED, removedSets.size() + removedMaps.size());
@@ -256,6 +274,44 @@ final class NftablesPlanner {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a dispatch element that sends packets by VERDICT (its chain or none) in BEFORE may stay so through the
+     * first transaction, until the repoint transaction moves it to a chain that first transaction adds: so when no
+     * chain it reaches is TOUCHED (changed by the first transaction), since then a packet that meets it meets the rules
+     * that were in force, over sets that only tightened (docs/dataplane.md, "Session 59 (p-nft2)"). Else it is deleted
+     * in the first transaction (its packets meet the map's drop until the later one). The chains it reaches go into
+     * KEPT: those the change removes are deleted in the repoint transaction, after nothing points at them.
+     */
+    private static boolean keepable(IptablesState before, String verdict, Set<String> touched, Set<String> kept) {
+        Set<String> reached = new HashSet<>();
+        java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>();
+        targets(verdict, next);
+        while (!next.isEmpty()) {
+            String name = next.pop();
+            Chain chain = chain(before, name);
+            if (chain == null || !reached.add(name)) {
+                continue;
+            }
+            if (touched.contains(name)) {
+                return false;
+            }
+            chain.rules().forEach(rule -> targets(rule, next));
+            chain.maps().forEach(map -> map.elements().values().forEach(to -> targets(to, next)));
+        }
+        kept.addAll(reached);
+        return true;
+    }
+
+    /** Into INTO, the chains RULE (or a verdict) sends packets to: each word after a "jump" or "goto". */
+    private static void targets(String rule, java.util.Collection<String> into) {
+        String[] words = rule.split(" ");
+        for (int at = 0; at + 1 < words.length; at++) {
+            if (words[at].equals("jump") || words[at].equals("goto")) {
+                into.add(words[at + 1]);
+            }
+        }
     }
 
     /** A changed chain's verdict maps, before and after. */
@@ -396,6 +452,7 @@ final class NftablesPlanner {
     private static final class Script {
         private final StringBuilder text = new StringBuilder();
         private final StringBuilder later = new StringBuilder();
+        private final StringBuilder repoint = new StringBuilder();
         /**
          * Counted here and made {@link Changes} once: a whole replace writes thousands of chains, and a Changes summed
          * per chain (maps copied each time) was a fifth of planning one before the JIT had compiled it.
@@ -410,6 +467,11 @@ final class NftablesPlanner {
 
         void line(String line) {
             text.append(line).append('\n');
+        }
+
+        /** LINE into the repoint transaction, after the elements it moves. */
+        void afterRepoint(String line) {
+            repoint.append(line).append('\n');
         }
 
         /** A set made (of the kind its members call for, {@link SetKind}) and filled. */
@@ -559,8 +621,13 @@ final class NftablesPlanner {
          * the moment of its lookup, but a traversal reads every chain's rules as of its start, and a new chain had
          * none before the commit, so a packet that began before it and met the element after it would pass through
          * the chain as through an empty one (docs/dataplane.md, "A change and the states the kernel passes through").
+         * A kept key whose element moves to such a chain from one KEEPABLE says may stay in force through this
+         * transaction is moved in the repoint transaction instead, deleted and added again there, so that its
+         * packets never meet the map's drop (docs/dataplane.md, "Session 59 (p-nft2)"). Returns whether one was.
          */
-        void changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now, Set<String> newChains) {
+        boolean changeMaps(String table, List<VerdictMap> was, List<VerdictMap> now, Set<String> newChains,
+                           java.util.function.Predicate<String> keepable) {
+            boolean repointed = false;
             for (VerdictMap map : now) {
                 VerdictMap old = mapNamed(was, map.name());
                 if (old == null) {
@@ -570,15 +637,27 @@ final class NftablesPlanner {
                 List<String> deleted = new ArrayList<>();
                 List<String> added = new ArrayList<>();
                 List<String> addedLater = new ArrayList<>();
+                List<String> movedFrom = new ArrayList<>();
+                List<String> movedTo = new ArrayList<>();
                 PersistentSortedMap.diff(old.elements(), map.elements(), new PersistentSortedMap.Differences<>() {
                     @Override
                     public void changed(String key, String before, String after) {
-                        if (!after.equals(before)) {
+                        if (after.equals(before)) {
+                            return;
+                        }
+                        if (!newChains.contains(after.substring(after.indexOf(' ') + 1))) {
                             if (before != null) {
                                 deleted.add(key);
                             }
-                            (newChains.contains(after.substring(after.indexOf(' ') + 1)) ? addedLater : added)
-                                    .add(key + " : " + after);
+                            added.add(key + " : " + after);
+                        } else if (before == null) {
+                            addedLater.add(key + " : " + after);
+                        } else if (keepable.test(before)) {
+                            movedFrom.add(key);
+                            movedTo.add(key + " : " + after);
+                        } else {
+                            deleted.add(key);
+                            addedLater.add(key + " : " + after);
                         }
                     }
 
@@ -589,8 +668,12 @@ final class NftablesPlanner {
                 });
                 mapElements("delete", table, map.name(), deleted);
                 mapElements("add", table, map.name(), added);
+                mapElements("delete", table, map.name(), movedFrom, repoint);
+                mapElements("add", table, map.name(), movedTo, repoint);
                 mapElements("add", table, map.name(), addedLater, later);
+                repointed |= !movedTo.isEmpty();
             }
+            return repointed;
         }
 
         private void mapElements(String verb, String table, String map, List<String> elements) {
@@ -635,7 +718,8 @@ final class NftablesPlanner {
                 // the whole set: whatever it held is released, the networks auto-merge may have joined included
                 release.append("flush set ").append(set).append('\n');
             });
-            return new Plan(Bridge.NONE, hold.toString(), text.toString(), later.toString(), release.toString(),
+            return new Plan(Bridge.NONE, hold.toString(), text.toString(), repoint.toString(), later.toString(),
+                    release.toString(),
                     new Changes(counts, Map.of()));
         }
     }

@@ -103,6 +103,68 @@ class NftablesPlannerOrderTest {
         assertEquals("flush set ip jcalico jc-4-s\nadd element ip jcalico jc-4-s { 10.2.0.0/16 }\n", allowing.later());
     }
 
+    /**
+     * An endpoint's dispatch element moved from shared chain A to a shared chain B the change adds: B and its rules in
+     * the first transaction, the element left on A, which is in force unchanged; the element moved (deleted and added
+     * again) in the repoint transaction, then A and its policy chain deleted; nothing of it in the later one.
+     */
+    @Test
+    void anElementMovingToANewChainStaysOnItsOldOneUntilTheRepointTransaction() {
+        Plan plan = moved(List.of("drop"));
+        assertEquals("add chain ip jcalico jc-pi-b\nadd chain ip jcalico jc-so-b\n", plan.script().lines()
+                .filter(line -> !line.startsWith("add rule ")).map(line -> line + "\n").reduce("", String::concat),
+                "B made, nothing of A's or of the element");
+        assertEquals("""
+                delete element ip jcalico jc-to-map { "jcw1" }
+                add element ip jcalico jc-to-map { "jcw1" : goto jc-so-b }
+                flush chain ip jcalico jc-pi-a
+                flush chain ip jcalico jc-so-a
+                delete chain ip jcalico jc-pi-a
+                delete chain ip jcalico jc-so-a
+                """, plan.repoint());
+        assertEquals("", plan.later());
+    }
+
+    /**
+     * When the change also rewrites a chain the old element reaches (A's policy chain), A is not what was in force:
+     * the element is deleted in the first transaction and added in the later one (its packets meet the map's drop
+     * between them), as before the repoint transaction, and there is none.
+     */
+    @Test
+    void anElementWhoseOldChainTheChangeRewritesIsDeletedFirst() {
+        Plan plan = moved(List.of("ip saddr 10.0.0.9 drop"));
+        assertEquals(true, plan.script().contains("delete element ip jcalico jc-to-map { \"jcw1\" }\n"), plan.script());
+        assertEquals("", plan.repoint());
+        assertEquals("add element ip jcalico jc-to-map { \"jcw1\" : goto jc-so-b }\n", plan.later());
+    }
+
+    /**
+     * jcw1's element from jc-so-a (jumping to jc-pi-a, "drop") to a new jc-so-b (jumping to jc-pi-b); jc-pi-a kept
+     * with RULES after when they are not "drop", else gone with jc-so-a.
+     */
+    private static Plan moved(List<String> rules) {
+        java.util.function.BiFunction<String, Map<String, org.jcalico.felix.hoststate.Chain>, IptablesState> state =
+                (to, chains) -> {
+                    Map<String, org.jcalico.felix.hoststate.Chain> all = new java.util.TreeMap<>(chains);
+                    all.put("jc-to", new org.jcalico.felix.hoststate.Chain("jc-to",
+                            List.of("oifname vmap @jc-to-map"), null, List.of(new org.jcalico.felix.hoststate.VerdictMap(
+                            "jc-to-map", "oifname", "ifname", org.jcalico.util.PersistentSortedMap.copyOf(
+                            Map.of("\"jcw1\"", "goto " + to))))));
+                    return new IptablesState(4, Map.of("filter", all), List.of());
+                };
+        org.jcalico.felix.hoststate.Chain a = new org.jcalico.felix.hoststate.Chain("jc-so-a", List.of("jump jc-pi-a"));
+        org.jcalico.felix.hoststate.Chain b = new org.jcalico.felix.hoststate.Chain("jc-so-b", List.of("jump jc-pi-b"));
+        Map<String, org.jcalico.felix.hoststate.Chain> after = new java.util.TreeMap<>(Map.of("jc-so-b", b, "jc-pi-b",
+                new org.jcalico.felix.hoststate.Chain("jc-pi-b", List.of("accept"))));
+        if (!rules.equals(List.of("drop"))) {
+            after.put("jc-pi-a", new org.jcalico.felix.hoststate.Chain("jc-pi-a", rules));
+        }
+        IptablesState v6 = new IptablesState(6, Map.of(), List.of());
+        return NftablesPlanner.delta(new Tables(state.apply("jc-so-a", Map.of("jc-so-a", a, "jc-pi-a",
+                        new org.jcalico.felix.hoststate.Chain("jc-pi-a", List.of("drop")))), v6, Map.of()),
+                new Tables(state.apply("jc-so-b", after), v6, Map.of()), Map.of());
+    }
+
     /** The delta of the IPv4 set SET from HELD to WANTED members, of POLARITY (null: not known). */
     private static Plan plan(SetPolarity polarity, Set<String> held, Set<String> wanted) {
         IptablesState v4 = new IptablesState(4, Map.of(), List.of());
