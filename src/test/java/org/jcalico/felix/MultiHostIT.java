@@ -37,10 +37,26 @@ class MultiHostIT {
     private static final List<String> COLOURS = List.of("red", "blue");
     private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
     private static LabFixture fixture;
+    private static String driver;
 
     @BeforeAll
     static void up() {
-        fixture = LabFixture.up("jctm", 4, true, 3);
+        upOn("jctm", "iptables");
+    }
+
+    /**
+     * The lab LAB (hosts 1-3 started, h4 joining later) with every agent on DRIVER, FelixConfiguration's
+     * dataplaneDriver, before the first endpoint: the same cases then hold the dataplane to the same behaviour.
+     */
+    static void upOn(String lab, String dataplane) {
+        driver = dataplane;
+        fixture = LabFixture.up(lab, 4, true, 3);
+        fixture.apply("h1", "kind: FelixConfiguration\nname: global\ndataplaneDriver: " + driver + "\n");
+        for (int host = 1; host <= 3; host++) {
+            String namespace = fixture.layout().host(host);
+            assertTrue(Eventually.within(30, () -> fixture.programsOnly(namespace, driver)),
+                    namespace + "'s agent on " + driver);
+        }
         fixture.jc("h1", "pool", "add", "10.67.0.0/16", "--nat-outgoing");
         fixture.jc("h1", "pool", "add", "fd67::/64", "--nat-outgoing");
         fixture.jc("h1", "pool", "add", "10.68.0.0/24");
@@ -155,6 +171,7 @@ class MultiHostIT {
     void aFourthHostJoinsWithNoConfigurationAndLeavesCleanly() {
         fixture.lab().join(4);
         add("red-4", "h4", "red");
+        assertTrue(fixture.programsOnly(fixture.layout().host(4), driver), "h4 starts on the cluster's " + driver);
         assertTrue(Eventually.within(30, () -> meshUp(4)), "every host peers with h4");
         assertTrue(Eventually.within(10, () -> Probe.ping(ns("red-1"), address("red-4", 4)).succeeds()
                 && Probe.ping(ns("red-1"), address("red-4", 6)).succeeds()), "h1's workload reaches h4's");
