@@ -262,9 +262,13 @@ final class ClusterCache {
     /** Applies the events; true if any of them changed what the calculation reads. */
     boolean apply(List<WatchEvent> events, List<String> problems) {
         boolean changed = false;
+        List<Cidr> lentBefore = null;
         for (WatchEvent event : events) {
             if (!isRelevant(event.key())) {
                 continue;
+            }
+            if (lentBefore == null && event.key().startsWith(BLOCKS)) {
+                lentBefore = lent.routes();
             }
             Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
             if (decoded != null && decoded.resource() == null) {
@@ -282,7 +286,10 @@ final class ClusterCache {
                 put(decoded);
             }
         }
-        return changed;
+        // an allocation alone changes nothing calc reads, but it lends an address of this node's block that another
+        // node's endpoint already claims (its record written first) or takes one back (released while that endpoint
+        // stays): BIRD's import filter must follow now, not at the next pass some other write or the resync makes
+        return changed || lentBefore != null && !lentBefore.equals(lent.routes());
     }
 
     /**
