@@ -259,7 +259,7 @@ final class ClusterCache {
         }
     }
 
-    /** Applies the events; true if any of them changed what the calculation reads. */
+    /** Applies the events; true if any of them changed what the calculation or BIRD's import filter reads. */
     boolean apply(List<WatchEvent> events, List<String> problems) {
         boolean changed = false;
         List<Cidr> lentBefore = null;
@@ -295,7 +295,7 @@ final class ClusterCache {
     /**
      * Whether a block's event changes what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
      * An address taken or released in a block (each `container add` and remove, on every node) changes only its
-     * allocations: the agent need not calculate again for it (it did, and a pass that found nothing to do ran beside
+     * allocations: the agent need not calculate again for it, unless it changes what is lent (apply) (it did, and a pass that found nothing to do ran beside
      * the veth of the add that caused it). Anything but a readable block is a change.
      */
     private boolean ownBlockChanged(String key, Decoded decoded) {
