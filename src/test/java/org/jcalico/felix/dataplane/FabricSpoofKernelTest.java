@@ -95,20 +95,12 @@ class FabricSpoofKernelTest {
     }
 
     private void check(DataplaneDriver driver) throws Exception {
-        CommandRunner host = lab.host();
         CommandRunner w1 = lab.dualStackWorkload(1);
         CommandRunner w2 = lab.dualStackWorkload(2);
         CommandRunner w3 = lab.dualStackWorkload(3);
         CommandRunner uplink = lab.uplink(2, "10.65.0.1", "fd65::1");
 
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
-        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
-        lab.awaitLinksPassPackets();
-        for (String script : List.of("server.py", "server6.py")) {
-            serve("w2", script, received);
-            serve("host", script, atHost);
-        }
+        programmed(driver, "host", atHost);
 
         assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
         assertFalse(sent(w3, "10.65.0.3", "from-w3"), "w3 does not");
@@ -162,14 +154,7 @@ class FabricSpoofKernelTest {
         scripts.toFile().setExecutable(true, false);
         scripts.resolve("spoof.py").toFile().setReadable(true, false);
 
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
-        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
-        lab.awaitLinksPassPackets();
-        for (String script : List.of("server.py", "server6.py")) {
-            serve("w2", script, received);
-            serve("up", script, remote);
-        }
+        programmed(driver, "up", remote);
 
         List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
         for (String to : List.of("local", "remote")) {
@@ -227,6 +212,21 @@ class FabricSpoofKernelTest {
             except PermissionError:
                 pass
             """;
+
+    /**
+     * The host under DRIVER's rules, its links passing packets, and echo servers of both families on w2 (logging to
+     * RECEIVED) and in the lab's namespace OTHER (logging to LOG).
+     */
+    private void programmed(DataplaneDriver driver, String other, Path log) throws Exception {
+        Dataplane dataplane = new Dataplane(lab.host());
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
+        lab.awaitLinksPassPackets();
+        for (String script : List.of("server.py", "server6.py")) {
+            serve("w2", script, received);
+            serve(other, script, log);
+        }
+    }
 
     /** SCRIPT (an echo server on port 5000) started in the lab's namespace NAME, writing what it gets to LOG. */
     private void serve(String name, String script, Path log) throws IOException {

@@ -72,6 +72,15 @@ class WorkloadAttackKernelTest {
                     s.send(b"\\xff" * 6 + mac + b"\\x08\\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, claimed,
                                                                           target, claimed))
             """;
+    /** Python: the Internet checksum of bytes DATA (UDP and TCP over either family). */
+    private static final String CHECKSUM = """
+            def checksum(data):
+                data += b"\\0" * (len(data) % 2)
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+                while total >> 16:
+                    total = (total & 0xFFFF) + (total >> 16)
+                return ~total & 0xFFFF or 0xFFFF
+            """;
     /** Sends hand-made fragments of one UDP datagram (raw socket, either family): SOURCE DEST TEXT DPORT@OFFSET... */
     private static final String FRAGMENTS = """
             import random, socket, struct, sys
@@ -85,12 +94,7 @@ class WorkloadAttackKernelTest {
             six = ":" in destination
             family = socket.AF_INET6 if six else socket.AF_INET
             addresses = socket.inet_pton(family, source) + socket.inet_pton(family, destination)
-            def checksum(data):
-                data += b"\\0" * (len(data) % 2)
-                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-                while total >> 16:
-                    total = (total & 0xFFFF) + (total >> 16)
-                return ~total & 0xFFFF or 0xFFFF
+            """ + CHECKSUM + """
             first_port = fragments[0][0]
             datagram = struct.pack("!HHHH", 4000, first_port, length, 0) + text + text * 2 * (length // 16 - 1)
             pseudo = addresses + (struct.pack("!IxxxB", length, 17) if six else struct.pack("!xBH", 17, length))
@@ -126,12 +130,7 @@ class WorkloadAttackKernelTest {
             addresses = socket.inet_pton(family, source) + socket.inet_pton(family, destination)
             number = 17 if proto == "udp" else 6
             sport = random.randrange(20000, 60000)
-            def checksum(data):
-                data += b"\\0" * (len(data) % 2)
-                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-                while total >> 16:
-                    total = (total & 0xFFFF) + (total >> 16)
-                return ~total & 0xFFFF or 0xFFFF
+            """ + CHECKSUM + """
             def segment(dport, seq):
                 if proto == "udp":
                     body = struct.pack("!HHHH", sport, dport, 24, 0) + text.encode()[:16].ljust(16, b".")
