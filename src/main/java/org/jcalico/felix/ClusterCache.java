@@ -259,12 +259,16 @@ final class ClusterCache {
         }
     }
 
-    /** Applies the events; true if any of them changed what the calculation reads. */
+    /** Applies the events; true if any of them changed what the calculation or BIRD's import filter reads. */
     boolean apply(List<WatchEvent> events, List<String> problems) {
         boolean changed = false;
+        List<Cidr> lentBefore = null;
         for (WatchEvent event : events) {
             if (!isRelevant(event.key())) {
                 continue;
+            }
+            if (lentBefore == null && event.key().startsWith(BLOCKS)) {
+                lentBefore = lent.routes();
             }
             Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
             if (decoded != null && decoded.resource() == null) {
@@ -282,13 +286,16 @@ final class ClusterCache {
                 put(decoded);
             }
         }
-        return changed;
+        // an allocation alone changes nothing calc reads, but it lends an address of this node's block that another
+        // node's endpoint already claims (its record written first) or takes one back (released while that endpoint
+        // stays): BIRD's import filter must follow now, not at the next pass some other write or the resync makes
+        return changed || lentBefore != null && !lentBefore.equals(lent.routes());
     }
 
     /**
      * Whether a block's event changes what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
      * An address taken or released in a block (each `container add` and remove, on every node) changes only its
-     * allocations: the agent need not calculate again for it (it did, and a pass that found nothing to do ran beside
+     * allocations: the agent need not calculate again for it, unless it changes what is lent (apply) (it did, and a pass that found nothing to do ran beside
      * the veth of the add that caused it). Anything but a readable block is a change.
      */
     private boolean ownBlockChanged(String key, Decoded decoded) {

@@ -1,6 +1,8 @@
 package org.jcalico.felix;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -558,6 +560,63 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(10, () -> before.equals(bird.running.get())),
                     "once n2's endpoint goes, it is refused again: " + bird.running.get());
         }
+    }
+
+    /**
+     * Session 60 (t-host): t-bgp2's hostile write orders. Another node's endpoint record written before its allocation
+     * in this node's block, and an allocation released while that endpoint stays: the allocation's event alone made
+     * no pass (it changes nothing calc reads), so BIRD's import filter kept refusing the borrowed address, or kept
+     * accepting the released one, until some other write or the resync interval made one. Here the resync is an hour
+     * away, and the filter must follow within seconds of the write.
+     */
+    @Test
+    void anAllocationAloneLendsOrTakesBackABorrowedAddressInBirdsFilterAtOnce(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            HeldBird bird = new HeldBird(dir);
+            ResourceStore store = agentWithBlockAndEndpointA(datastore, dir, bird);
+            datastore.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null))));
+            org.jcalico.ipam.Ipam ipam = new org.jcalico.ipam.Ipam(store);
+
+            // lent in the add's order (allocation, then record), then released while n2's endpoint stays
+            ipam.assign(IpAddress.parse("10.65.0.40"), "n2", "ep-r");
+            store.create(borrowed("r", "10.65.0.40"));
+            assertTrue(Eventually.within(10, () -> accepts(bird, "10.65.0.40/32")), "n2's borrow is lent");
+            ipam.releaseHandle("ep-r");
+            boolean takenBack = Eventually.within(5, () -> !accepts(bird, "10.65.0.40/32"));
+            String afterRelease = lentLine(bird);
+
+            // n2's record first; a pass (c's) sees it unallocated; then the allocation
+            store.create(borrowed("s", "10.65.0.41"));
+            store.create(endpoint("c", "jcC", "10.65.0.3/32"));
+            assertTrue(Eventually.within(10, () -> programmed(store, "c")), "c is programmed");
+            assertFalse(accepts(bird, "10.65.0.41/32"), "an address not allocated is not lent");
+            ipam.assign(IpAddress.parse("10.65.0.41"), "n2", "ep-s");
+            boolean lent = Eventually.within(5, () -> accepts(bird, "10.65.0.41/32"));
+            String afterAllocation = lentLine(bird);
+
+            assertAll(() -> assertTrue(takenBack, "an address released while n2's endpoint stays is refused again within"
+                            + " 5 s: " + afterRelease),
+                    () -> assertTrue(lent, "an address allocated after n2's endpoint record is accepted within 5 s: "
+                            + afterAllocation));
+        }
+    }
+
+    /** Whether BIRD's running import filter takes ROUTE from a peer inside this node's block (the lent line). */
+    private static boolean accepts(HeldBird bird, String route) {
+        return bird.running.get().lines().anyMatch(line -> line.startsWith("  if net ~ [ ") && line.endsWith(" ] then accept;")
+                && List.of(line.substring(13, line.length() - 15).split(", ")).contains(route));
+    }
+
+    /** BIRD's running IPv4 lent line, or none. */
+    private static String lentLine(HeldBird bird) {
+        return bird.running.get().lines().filter(line -> line.startsWith("  if net ~ [ 10.65.0.4")).findFirst()
+                .orElse("no lent line").trim();
+    }
+
+    /** An endpoint of node n2 holding ADDRESS of this node's block. */
+    private static WorkloadEndpoint borrowed(String name, String address) {
+        return new WorkloadEndpoint("n2", "jcalico", "container-" + name, "ep-" + name, "jc" + name, null,
+                List.of(Cidr.parse(address + "/32")), List.of(), List.of("blue"), null, null, null, null);
     }
 
     /** Writes the endpoint and returns how long it took to be reported programmed. */

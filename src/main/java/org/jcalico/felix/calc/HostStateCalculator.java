@@ -430,6 +430,10 @@ public final class HostStateCalculator {
             // a member only drops packets (those that did not come in on a workload's interface): tightening
             polarities.put(sources.name(), SetPolarity.DENYING);
         }
+        for (int version : List.of(4, 6)) {
+            // a member only drops packets too (the host's own from a pool's address, in jc-OUTPUT)
+            polarities.put(DataplaneNames.allPoolsSet(version), SetPolarity.DENYING);
+        }
         lastPart = new LocalPart(snapshot.config(), snapshot.pools(), renderer.render(ipv4Tables.tables()),
                 renderer.render(ipv6Tables.tables()), new Concerns(owned), netSets, setUse.selectorSets(),
                 setUse.tags(), polarities);

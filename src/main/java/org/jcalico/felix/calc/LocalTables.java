@@ -166,17 +166,14 @@ final class LocalTables {
             unprefixedChanged = false;
         }
         if (isolatedChanged) {
-            chains = isolated.isEmpty() ? chains.without(DataplaneNames.OUTPUT)
-                    : chains.with(DataplaneNames.OUTPUT, new ProgramChain(DataplaneNames.OUTPUT, hostToIsolated()));
+            put(DataplaneNames.OUTPUT, output());
             isolatedChanged = false;
         }
         chains = to.update(from.update(chains));
         List<ProgramHook> hooks = new ArrayList<>(List.of(
                 new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
-                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD)));
-        if (!isolated.isEmpty()) {
-            hooks.add(new ProgramHook(FILTER, "OUTPUT", DataplaneNames.OUTPUT));
-        }
+                new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
+                new ProgramHook(FILTER, "OUTPUT", DataplaneNames.OUTPUT)));
         if (nat.isEmpty()) {
             return new ProgramTables(version, Map.of(FILTER, chains), hooks);
         }
@@ -276,16 +273,24 @@ final class LocalTables {
     }
 
     /**
-     * jc-OUTPUT, hooked only while some endpoint is isolated: the host's own packets to an isolated endpoint are
-     * dropped (its replies to the host are dropped in its outbound chain), so it exchanges nothing with anyone, its host
-     * included. Neighbour discovery returns first, as it is accepted from workloads, so that the endpoint resolves its
-     * gateway when it becomes active. Other endpoints' traffic from the host is not policed, as in Calico: a host's
-     * connections to its workloads (health checks) pass whatever the workload's inbound policy says.
+     * jc-OUTPUT, the host's own packets. First, those whose source is in a pool are dropped: a pool's addresses are
+     * the workloads', never the host's (jcalico gives a host none), so such a packet is forged, by any user over IPv6
+     * (an IPV6_FREEBIND socket needs no privilege) and by root over both families, and a policy here or on another
+     * host (whose fabric is trusted) would admit it as that workload's. Then, while some endpoint is isolated, the
+     * host's own packets to it are dropped (its replies to the host are dropped in its outbound chain), so it exchanges
+     * nothing with anyone, its host included; neighbour discovery returns ahead of that, as it is accepted from
+     * workloads, so that the endpoint resolves its gateway when it becomes active. Other endpoints' traffic from the
+     * host's own addresses is not policed, as in Calico: a host's connections to its workloads (health checks) pass
+     * whatever the workload's inbound policy says.
      */
-    private List<ProgramRule> hostToIsolated() {
-        List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.RETURN));
-        isolated.keySet().forEach(iface -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, iface)),
-                Verdict.DROP)));
+    private List<ProgramRule> output() {
+        List<ProgramRule> rules = new ArrayList<>(List.of(rule(Match.of(new Criterion.InSet(Side.SOURCE,
+                DataplaneNames.allPoolsSet(version), false, false)), Verdict.DROP)));
+        if (!isolated.isEmpty()) {
+            rules.addAll(neighbourDiscovery(version, Verdict.RETURN));
+            isolated.keySet().forEach(iface -> rules.add(rule(Match.of(
+                    new Criterion.InterfaceIs(Side.DESTINATION, iface)), Verdict.DROP)));
+        }
         return rules;
     }
 

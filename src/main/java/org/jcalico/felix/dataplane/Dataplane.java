@@ -140,7 +140,7 @@ public final class Dataplane {
             }
         }, () -> {
             boolean hooks = Futures.joined(guarded).hooked();
-            if ((!hooks || desired.isolatesFromTheHost() && interfaces.bringsUpIsolated(desired.interfaces()))
+            if ((!hooks || interfaces.bringsUpIsolated(desired.interfaces()))
                     && !ruled.handle((written, failure) -> failure == null && hooksTaken(desired.driver(), written)).join()) {
                 return Changes.failure("interfaces", hooks
                         ? "links and routes held back: the kernel took none of jcalico's rules, so nothing would drop the host's packets to an isolated endpoint"

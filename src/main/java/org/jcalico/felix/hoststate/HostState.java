@@ -78,17 +78,4 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
     public IptablesState iptables(int version) {
         return version == 4 ? ipv4 : ipv6;
     }
-
-    /**
-     * Whether the rules drop the host's own packets to some local endpoint (an isolated one, {@link
-     * EndpointInterface#isolated}): calc hooks OUTPUT only then, so a host without one pays for nothing but this look
-     * at a few hooks.
-     */
-    public boolean isolatesFromTheHost() {
-        return hooksOutput(ipv4) || hooksOutput(ipv6);
-    }
-
-    private static boolean hooksOutput(IptablesState family) {
-        return family.hooks().stream().anyMatch(hook -> hook.table().equals("filter") && hook.builtinChain().equals("OUTPUT"));
-    }
 }

@@ -353,7 +353,8 @@ class HostStateCalculatorTest {
         }
         assertEquals(Map.of(), isolated.failedClosed(), "isolated on purpose, not failed");
         // the host's own packets to it are dropped too, in both families (an IPv4-only endpoint has IPv6 link-local)
-        assertEquals(List.of("-o jca1 -j DROP"), isolated.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules());
+        assertEquals(List.of(POOL_SOURCE_DROP, "-o jca1 -j DROP"),
+                isolated.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules());
         List<String> output6 = isolated.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules();
         assertEquals("-o jca1 -j DROP", output6.get(output6.size() - 1), output6.toString());
         assertTrue(output6.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j RETURN"), output6.toString());
@@ -364,10 +365,17 @@ class HostStateCalculatorTest {
         HostState programmed = remembering.calculate(snapshot(List.of(active), web));
         List<String> rules = programmed.ipv4().chains("filter").get(DataplaneNames.toEndpoint("jca1")).rules();
         assertFalse(rules.contains("-j DROP"), "active: the chain of its profile's policy decides: " + rules);
-        assertFalse(programmed.ipv4().chains("filter").containsKey(DataplaneNames.OUTPUT), "no isolated endpoint, no jc-OUTPUT");
-        assertTrue(programmed.ipv4().hooks().stream().noneMatch(hook -> hook.builtinChain().equals("OUTPUT")),
-                "nor its hook: the host's other packets meet nothing of jcalico's");
+        assertEquals(List.of(POOL_SOURCE_DROP), programmed.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules(),
+                "no isolated endpoint: jc-OUTPUT only drops the host's packets from a pool's address");
+        assertEquals(List.of("-m set --match-set jc-6-all-pools src -j DROP"),
+                programmed.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules(), "in IPv6 too, without ND");
+        assertTrue(programmed.ipv4().hooks().contains(output) && programmed.ipv6().hooks().contains(output),
+                "hooked whatever the endpoints");
+        assertEquals(SetPolarity.DENYING, programmed.polarities().get(DataplaneNames.allPoolsSet(4)),
+                "a pool's address only drops: the pools' set grows before the rules, shrinks after");
     }
+
+    private static final String POOL_SOURCE_DROP = "-m set --match-set jc-4-all-pools src -j DROP";
 
     @Test
     void longNamesAreHashedWithinKernelLimits() {

@@ -1,5 +1,6 @@
 package org.jcalico.felix.dataplane;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,9 +17,11 @@ import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.model.BgpConfiguration;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpPool;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
@@ -81,21 +84,23 @@ class FabricSpoofKernelTest {
         check(DataplaneDriver.NFTABLES);
     }
 
+    @Test
+    void theHostsOwnPacketsFromAWorkloadsAddressAreDroppedOnIptables() throws Exception {
+        checkHost(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void theHostsOwnOnNftablesToo() throws Exception {
+        checkHost(DataplaneDriver.NFTABLES);
+    }
+
     private void check(DataplaneDriver driver) throws Exception {
-        CommandRunner host = lab.host();
         CommandRunner w1 = lab.dualStackWorkload(1);
         CommandRunner w2 = lab.dualStackWorkload(2);
         CommandRunner w3 = lab.dualStackWorkload(3);
         CommandRunner uplink = lab.uplink(2, "10.65.0.1", "fd65::1");
 
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
-        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
-        lab.awaitLinksPassPackets();
-        for (String script : List.of("server.py", "server6.py")) {
-            serve("w2", script, received);
-            serve("host", script, atHost);
-        }
+        programmed(driver, "host", atHost);
 
         assertTrue(sent(w1, "10.65.0.1", "from-w1"), "w1 (app=web) reaches w2");
         assertFalse(sent(w3, "10.65.0.3", "from-w3"), "w3 does not");
@@ -123,6 +128,104 @@ class FabricSpoofKernelTest {
         sent(uplink, "fd65::1", "forged-to-host-6", "fd00:9::1");
         assertEquals(List.of("uplink", "uplink-6"), Files.readAllLines(atHost),
                 "a datagram from the uplink with w1's address never reaches the host itself, on either family");
+    }
+
+    /**
+     * The host's own packets with a workload's address as source (docs/dataplane.md, "Session 60 (t-host)"): any user
+     * of the host can send them over IPv6 (an IPV6_FREEBIND socket needs no privilege), root over both families (an
+     * IP_TRANSPARENT socket). To a local workload they would pass as that workload, to another host's workload too
+     * (its host admits them by the source's set, as the fabric is trusted): both are dropped as they leave. The host's
+     * own addresses pass as before (its packets to its workloads are not policed).
+     */
+    private void checkHost(DataplaneDriver driver) throws Exception {
+        CommandRunner host = lab.host();
+        for (int number = 1; number <= 3; number++) {
+            lab.dualStackWorkload(number);
+        }
+        // another host's workloads behind the uplink: addresses in the pools that this host routes out of it
+        CommandRunner uplink = lab.uplink(2, "10.65.1.5", "fd65:0:0:1::5");
+        host.run("ip", "route", "add", "10.65.1.0/24", "via", "192.168.9.2").check();
+        host.run("ip", "-6", "route", "add", "fd65:0:0:1::/64", "via", "fd00:9::2").check();
+        lab.hostAddress("10.99.0.1");
+        Path remote = scripts.resolve("remote");
+        Files.writeString(remote, "");
+        Files.writeString(scripts.resolve("spoof.py"), SPOOF);
+        // readable by nobody
+        scripts.toFile().setExecutable(true, false);
+        scripts.resolve("spoof.py").toFile().setReadable(true, false);
+
+        programmed(driver, "up", remote);
+
+        List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+        for (String to : List.of("local", "remote")) {
+            boolean local = to.equals("local");
+            spoof(host, nobody, "freebind", "fd65::1", local ? "fd65::2" : "fd65:0:0:1::5", "nobody-6-" + to);
+            spoof(host, List.of(), "transparent", "fd65::1", local ? "fd65::2" : "fd65:0:0:1::5", "root-6-" + to);
+            spoof(host, List.of(), "transparent", "10.65.0.1", local ? "10.65.0.2" : "10.65.1.5", "root-" + to);
+            // a pool's address that no endpoint has is forged as well
+            spoof(host, List.of(), "transparent", "10.65.0.77", local ? "10.65.0.2" : "10.65.1.5", "unused-" + to);
+            spoof(host, List.of(), "freebind", local ? "10.99.0.1" : "192.168.9.1", local ? "10.65.0.2" : "10.65.1.5",
+                    "host-" + to);
+            spoof(host, List.of(), "freebind", "fd00:9::1", local ? "fd65::2" : "fd65:0:0:1::5", "host-6-" + to);
+        }
+        List<String> atW2 = arrived(received, 2);
+        List<String> atRemote = arrived(remote, 2);
+        assertAll(() -> assertEquals(List.of("host-6-local", "host-local"), atW2,
+                        "of the host's datagrams to w2, only those from the host's own addresses arrive"),
+                () -> assertEquals(List.of("host-6-remote", "host-remote"), atRemote,
+                        "of the host's datagrams to another host's workload, only those from the host's own addresses arrive"));
+    }
+
+    /** Sends TEXT from SOURCE to DESTINATION:5000 from the host, as the user AS says, through a socket of MODE. */
+    private void spoof(CommandRunner host, List<String> as, String mode, String source, String destination, String text) {
+        List<String> command = new ArrayList<>(as);
+        command.addAll(List.of(EstablishedFlowKernelTest.PYTHON, scripts.resolve("spoof.py").toString(), mode, source,
+                destination, text));
+        host.run(command).check();
+    }
+
+    /** What LOG holds, sorted, once it holds at least EXPECTED lines (or after 3 s) and a moment more for the rest. */
+    private static List<String> arrived(Path log, int expected) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        while (Files.readAllLines(log).size() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+        return Files.readAllLines(log).stream().sorted().toList();
+    }
+
+    /**
+     * Sends argv[4] from argv[2] to argv[3]:5000 through a socket that may bind an address the host does not have:
+     * argv[1] "freebind" (IP_FREEBIND / IPV6_FREEBIND, any user) or "transparent" (IP_TRANSPARENT /
+     * IPV6_TRANSPARENT, root). A send the kernel refuses (a rule's drop in OUTPUT says EPERM) is not an error here.
+     */
+    private static final String SPOOF = """
+            import socket, sys
+            mode, source, destination, text = sys.argv[1:5]
+            six = ":" in source
+            s = socket.socket(socket.AF_INET6 if six else socket.AF_INET, socket.SOCK_DGRAM)
+            level = socket.IPPROTO_IPV6 if six else socket.IPPROTO_IP
+            s.setsockopt(level, (78 if six else 15) if mode == "freebind" else (75 if six else 19), 1)
+            s.bind((source, 0))
+            try:
+                s.sendto(text.encode(), (destination, 5000))
+            except PermissionError:
+                pass
+            """;
+
+    /**
+     * The host under DRIVER's rules, its links passing packets, and echo servers of both families on w2 (logging to
+     * RECEIVED) and in the lab's namespace OTHER (logging to LOG).
+     */
+    private void programmed(DataplaneDriver driver, String other, Path log) throws Exception {
+        Dataplane dataplane = new Dataplane(lab.host());
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
+        lab.awaitLinksPassPackets();
+        for (String script : List.of("server.py", "server6.py")) {
+            serve("w2", script, received);
+            serve(other, script, log);
+        }
     }
 
     /** SCRIPT (an echo server on port 5000) started in the lab's namespace NAME, writing what it gets to LOG. */
@@ -157,8 +260,10 @@ class FabricSpoofKernelTest {
                 spec: {selector: app == "db", ingress: [{action: Allow, source: {selector: app == "web"}}]}
                 """).get(0));
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        return new HostStateCalculator().calculate(Snapshot.of("h1", config, endpoints(), Map.of("open", OPEN))
-                .withPolicy(List.of(), policies, List.of(), Map.of()));
+        List<IpPool> pools = List.of(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false),
+                new IpPool(Cidr.parse("fd65::/48"), false, null, false));
+        return new HostStateCalculator().calculate(new Snapshot("h1", config, endpoints(), Map.of("open", OPEN), pools,
+                List.of(), List.of(), List.of(), BgpConfiguration.DEFAULTS, List.of(), policies, List.of(), Map.of()));
     }
 
     /** w1 app=web, w2 app=db, w3 unlabelled, each with 10.65.0.N and fd65::N, all with profile "open". */

@@ -163,14 +163,19 @@ class IsolatedLinkOrderKernelTest {
         return host.run(List.of("ip", "-o", "link", "show", name)).check().stdout().matches("(?s).*[<,]UP[,>].*");
     }
 
-    /** Whether OUTPUT goes to jcalico's chain, which drops the host's packets to w1, the only isolated endpoint. */
+    /**
+     * Whether OUTPUT goes to jcalico's chain and that drops the host's packets to w1, the only isolated endpoint (the
+     * chain is hooked whatever the endpoints since session 60, for the host's packets from a pool's address).
+     */
     private boolean dropsToW1(DataplaneDriver driver) {
         if (driver == DataplaneDriver.IPTABLES) {
-            return host.run(List.of("iptables-save", "-t", "filter")).check().stdout()
-                    .matches("(?s).*\\n-A OUTPUT [^\\n]*-j jc-OUTPUT\\n.*");
+            String rules = host.run(List.of("iptables-save", "-t", "filter")).check().stdout();
+            return rules.matches("(?s).*\\n-A OUTPUT [^\\n]*-j jc-OUTPUT\\n.*")
+                    && rules.matches("(?s).*\\n-A jc-OUTPUT -o jcw1 [^\\n]*-j DROP[^\\n]*\\n.*");
         }
         CommandRunner.Result table = host.run(List.of("nft", "list", "table", "ip", "jcalico"));
-        return table.ok() && table.stdout().contains("hook output");
+        return table.ok() && table.stdout().contains("hook output")
+                && table.stdout().matches("(?s).*oifname \"jcw1\"[^\\n]* drop[^\\n]*\\n.*");
     }
 
     /** w1's UDP server on port 5000, listening before this returns. */

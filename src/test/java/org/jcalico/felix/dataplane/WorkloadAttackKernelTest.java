@@ -72,6 +72,15 @@ class WorkloadAttackKernelTest {
                     s.send(b"\\xff" * 6 + mac + b"\\x08\\x06" + struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, mac, claimed,
                                                                           target, claimed))
             """;
+    /** Python: the Internet checksum of bytes DATA (UDP and TCP over either family). */
+    private static final String CHECKSUM = """
+            def checksum(data):
+                data += b"\\0" * (len(data) % 2)
+                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+                while total >> 16:
+                    total = (total & 0xFFFF) + (total >> 16)
+                return ~total & 0xFFFF or 0xFFFF
+            """;
     /** Sends hand-made fragments of one UDP datagram (raw socket, either family): SOURCE DEST TEXT DPORT@OFFSET... */
     private static final String FRAGMENTS = """
             import random, socket, struct, sys
@@ -85,12 +94,7 @@ class WorkloadAttackKernelTest {
             six = ":" in destination
             family = socket.AF_INET6 if six else socket.AF_INET
             addresses = socket.inet_pton(family, source) + socket.inet_pton(family, destination)
-            def checksum(data):
-                data += b"\\0" * (len(data) % 2)
-                total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-                while total >> 16:
-                    total = (total & 0xFFFF) + (total >> 16)
-                return ~total & 0xFFFF or 0xFFFF
+            """ + CHECKSUM + """
             first_port = fragments[0][0]
             datagram = struct.pack("!HHHH", 4000, first_port, length, 0) + text + text * 2 * (length // 16 - 1)
             pseudo = addresses + (struct.pack("!IxxxB", length, 17) if six else struct.pack("!xBH", 17, length))
@@ -108,6 +112,82 @@ class WorkloadAttackKernelTest {
                              + addresses + payload
                 s.sendto(packet, (destination, 0))
             """;
+    /**
+     * Sends one datagram or TCP SYN from argv[1] to argv[2]:argv[4] (protocol argv[3], udp or tcp) in hand-made fragments
+     * laid out as argv[5] says, UDP carrying argv[6], and for TCP says "reply" if any segment comes back from that port
+     * within 1.5 s (a SYN-ACK or a reset: the SYN reached the receiver), else "silent". Layouts: "split", the transport
+     * header cut after its first 8 bytes (a TCP header across two fragments); "dstopts" (IPv6), an 8-byte
+     * destination-options header alone in the first fragment, the whole transport header in the second; "overlap", a
+     * first fragment of 8 bytes naming port 5000, then one at the same offset and longer naming the real port, then the
+     * rest (both first 8 bytes sum alike, so either datagram the kernel could make has a right checksum).
+     */
+    private static final String TINY = """
+            import random, socket, struct, sys, time
+            source, destination, proto, port, layout, text = sys.argv[1:7]
+            port = int(port)
+            six = ":" in destination
+            family = socket.AF_INET6 if six else socket.AF_INET
+            addresses = socket.inet_pton(family, source) + socket.inet_pton(family, destination)
+            number = 17 if proto == "udp" else 6
+            sport = random.randrange(20000, 60000)
+            """ + CHECKSUM + """
+            def segment(dport, seq):
+                if proto == "udp":
+                    body = struct.pack("!HHHH", sport, dport, 24, 0) + text.encode()[:16].ljust(16, b".")
+                else:
+                    # a 32-byte header: the fixed 20, an MSS option, and NOPs
+                    body = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 8 << 4, 0x02, 64240, 0, 0) \\
+                           + bytes([2, 4, 5, 180]) + bytes([1] * 8)
+                pseudo = addresses + (struct.pack("!IxxxB", len(body), number) if six else struct.pack("!xBH", number, len(body)))
+                at = 6 if proto == "udp" else 16
+                return body[:at] + struct.pack("!H", checksum(pseudo + body)) + body[at + 2:]
+            # the decoy's sequence number makes up for its port, so that its first 8 bytes sum as the real one's
+            seq = 0x10000000 + 2000
+            real = segment(port, seq)
+            first = number
+            if layout == "plain":
+                pieces = [(None, real)]
+            elif layout == "whole":
+                pieces = [(0, real[:16 if proto == "udp" else 24]), (16 if proto == "udp" else 24, real[16 if proto == "udp" else 24:])]
+            elif layout == "split":
+                pieces = [(0, real[:8]), (8, real[8:])]
+            elif layout == "dstopts":
+                first = 60
+                data = bytes([number, 0, 1, 4, 0, 0, 0, 0]) + real
+                pieces = [(0, data[:8]), (8, data[8:])]
+            else:
+                decoy = segment(5000, seq + port - 5000)
+                pieces = [(0, decoy[:8]), (0, real[:16]), (16, real[16:])]
+            listener = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_TCP)
+            s = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
+            ident = random.randrange(1, 65535)
+            for index, (offset, payload) in enumerate(pieces):
+                more = 1 if index < len(pieces) - 1 else 0
+                if offset is None and six:
+                    packet = struct.pack("!IHBB", 0x60000000, len(payload), number, 64) + addresses + payload
+                elif offset is None:
+                    packet = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), ident, 0, 64, number, 0) + addresses + payload
+                elif six:
+                    packet = (struct.pack("!IHBB", 0x60000000, 8 + len(payload), 44, 64) + addresses
+                              + struct.pack("!BBHI", first, 0, offset | more, ident) + payload)
+                else:
+                    packet = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(payload), ident, (more << 13) | (offset // 8), 64,
+                                         number, 0) + addresses + payload
+                s.sendto(packet, (destination, 0))
+            if proto == "tcp":
+                listener.settimeout(0.2)
+                deadline = time.time() + 1.5
+                while time.time() < deadline:
+                    try:
+                        data = listener.recv(2048)
+                    except socket.timeout:
+                        continue
+                    header = data if six else data[(data[0] & 0xF) * 4:]
+                    if struct.unpack("!HH", header[:4]) == (port, sport):
+                        print("reply")
+                        sys.exit(0)
+                print("silent")
+            """;
     private WorkloadHost lab;
     private Path scripts;
     private Path received;
@@ -122,6 +202,7 @@ class WorkloadAttackKernelTest {
         scripts = Files.createTempDirectory("jcwat-");
         Files.writeString(scripts.resolve("nd.py"), ND);
         Files.writeString(scripts.resolve("fragments.py"), FRAGMENTS);
+        Files.writeString(scripts.resolve("tiny.py"), TINY);
         for (String port : List.of("5000", "6000")) {
             Files.writeString(scripts.resolve("server" + port + ".py"), EstablishedFlowKernelTest.SERVER
                     .replace("5000", port).replace("recvfrom(2048)", "recvfrom(65535)"));
@@ -159,12 +240,62 @@ class WorkloadAttackKernelTest {
         check(DataplaneDriver.NFTABLES);
     }
 
-    private void check(DataplaneDriver driver) throws Exception {
-        CommandRunner host = lab.host();
-        CommandRunner w1 = lab.dualStackWorkload(1);
-        CommandRunner w2 = lab.dualStackWorkload(2);
-        CommandRunner w3 = lab.dualStackWorkload(3);
-        Dataplane dataplane = new Dataplane(host);
+    @Test
+    void tinyAndOverlappingFragmentsMeetThePortsVerdictOnIptables() throws Exception {
+        checkFragments(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void tinyAndOverlappingOnNftablesToo() throws Exception {
+        checkFragments(DataplaneDriver.NFTABLES);
+    }
+
+    /**
+     * Fragments a stateless look at the first one would misjudge (docs/dataplane.md, "Session 60 (t-host)"): a TCP
+     * header cut in two, an IPv6 first fragment holding only an extension header, and a first fragment naming port 5000
+     * that a longer one at the same offset rewrites to 6000. The rules read whole datagrams, as conntrack reassembles
+     * them first (or the kernel drops what it will not reassemble): nothing reaches port 6000, on either family.
+     */
+    private void checkFragments(DataplaneDriver driver) throws Exception {
+        CommandRunner w1 = start(driver).get(0);
+        String tiny = scripts.resolve("tiny.py").toString();
+        java.util.Map<String, String> replies = new java.util.TreeMap<>();
+        for (String family : List.of("4", "6")) {
+            String from = family.equals("4") ? "10.65.0.1" : "fd65::1";
+            String to = family.equals("4") ? "10.65.0.2" : "fd65::2";
+            for (String layout : family.equals("4") ? List.of("plain", "whole", "split", "overlap")
+                    : List.of("plain", "whole", "split", "dstopts", "overlap")) {
+                for (String port : List.of("5000", "6000")) {
+                    replies.put("tcp " + layout + family + " " + port, w1.run(EstablishedFlowKernelTest.PYTHON, tiny, from,
+                            to, "tcp", port, layout, "-").check().stdout().trim());
+                }
+            }
+        }
+        for (String layout : List.of("plain", "whole", "dstopts", "overlap")) {
+            for (String port : List.of("5000", "6000")) {
+                w1.run(EstablishedFlowKernelTest.PYTHON, tiny, "fd65::1", "fd65::2", "udp", port, layout,
+                        layout + "-" + port).check();
+            }
+        }
+        Thread.sleep(500);
+        List<String> opened = replies.entrySet().stream().filter(entry -> entry.getValue().equals("reply"))
+                .map(Map.Entry::getKey).toList();
+        assertEquals(List.of(), opened.stream().filter(key -> key.endsWith("6000")).toList(),
+                "no TCP SYN reached w2's port 6000, however fragmented: " + replies);
+        assertEquals(List.of(), Files.readAllLines(denied), "no UDP datagram reached w2's port 6000");
+        // the making is right: whole headers, unfragmented or in fragments, and a TCP header cut in two over IPv4
+        // (reassembled before the rules) reach port 5000; the kernel drops IPv6's tiny first fragments and either
+        // family's overlapping ones whole, so those reach neither port
+        assertTrue(opened.containsAll(List.of("tcp plain4 5000", "tcp whole4 5000", "tcp split4 5000", "tcp plain6 5000",
+                "tcp whole6 5000")), "SYNs to port 5000 are answered: " + replies);
+        assertTrue(Files.readAllLines(received).containsAll(List.of("plain-5000......", "whole-5000......")),
+                "UDP to port 5000 arrives: " + Files.readAllLines(received));
+    }
+
+    /** The lab (w1, w2, w3 on both families) under DRIVER's rules, w2's servers of ports 5000 and 6000 listening. */
+    private List<CommandRunner> start(DataplaneDriver driver) throws Exception {
+        List<CommandRunner> workloads = List.of(lab.dualStackWorkload(1), lab.dualStackWorkload(2), lab.dualStackWorkload(3));
+        Dataplane dataplane = new Dataplane(lab.host());
         assertTrue(dataplane.start().failures().isEmpty());
         assertEquals(Map.of(), dataplane.apply(state(driver)).failures());
         lab.awaitLinksPassPackets();
@@ -176,6 +307,14 @@ class WorkloadAttackKernelTest {
             assertEquals("ready", new BufferedReader(new InputStreamReader(server.getInputStream())).readLine(),
                     "the server listens (" + script + ")");
         }
+        return workloads;
+    }
+
+    private void check(DataplaneDriver driver) throws Exception {
+        CommandRunner host = lab.host();
+        List<CommandRunner> workloads = start(driver);
+        CommandRunner w1 = workloads.get(0);
+        CommandRunner w3 = workloads.get(2);
         String big = "x".repeat(3000);
 
         // fragments: the first carries the port, the later ones only the rest; the port's verdict must hold for all
@@ -276,7 +415,8 @@ class WorkloadAttackKernelTest {
         List<Policy> policies = List.of((Policy) ResourceCodec.decodeAll("""
                 kind: GlobalNetworkPolicy
                 metadata: {name: db-in}
-                spec: {selector: app == "db", ingress: [{action: Allow, protocol: UDP, destination: {ports: [5000]}}]}
+                spec: {selector: app == "db", ingress: [{action: Allow, protocol: UDP, destination: {ports: [5000]}},
+                  {action: Allow, protocol: TCP, destination: {ports: [5000]}}]}
                 """).get(0));
         // workloads may reach their host: what keeps the host's routes is then its own settings, not the default drop
         FelixConfiguration config = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT,
