@@ -187,16 +187,22 @@ final class LocalTables {
      * prefix is never left outside policy when the prefix changes.
      */
     private void caughtChains() {
+        List<String> own = new ArrayList<>();
+        unprefixed.forEach((name, times) -> own.addAll(java.util.Collections.nCopies(times, name)));
         List<String> caught = new ArrayList<>();
         if (interfacePrefix != null) {
             caught.add(interfacePrefix + "+");
         }
-        unprefixed.forEach((name, times) -> caught.addAll(java.util.Collections.nCopies(times, name)));
+        caught.addAll(own);
         // only a local endpoint sends from its address, and only through its own interface: the same source from
         // anywhere else (the host's uplink) is forged, and would pass a policy that admits that endpoint, or a service
-        // of the host that admits its workloads by address
-        ProgramRule forged = rule(Match.of(new Criterion.InSet(Side.SOURCE, DataplaneNames.localSourcesSet(version),
-                false, false)), new Verdict.Jump(DataplaneNames.LOCAL_SOURCE));
+        // of the host that admits its workloads by address. A packet in on a prefixed interface is never such a one
+        // (jc-local-source would return it), so the interface is tested first: a workload's packets, half of what the
+        // host forwards, skip the set lookup and the jump (docs/dataplane.md, session 60 (p-net))
+        Criterion.InSet local = new Criterion.InSet(Side.SOURCE, DataplaneNames.localSourcesSet(version), false, false);
+        ProgramRule forged = rule(interfacePrefix == null ? Match.of(local)
+                : Match.of(new Criterion.InterfaceIs(Side.SOURCE, interfacePrefix + "+", true), local),
+                new Verdict.Jump(DataplaneNames.LOCAL_SOURCE));
         List<ProgramRule> input = new ArrayList<>(List.of(forged));
         caught.forEach(name -> input.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
                 new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))));
@@ -204,7 +210,7 @@ final class LocalTables {
         List<ProgramRule> forward = new ArrayList<>(held);
         forward.add(forged);
         List<ProgramRule> localSource = new ArrayList<>();
-        caught.forEach(name -> localSource.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.RETURN)));
+        own.forEach(name -> localSource.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.RETURN)));
         localSource.add(rule(Match.ANY, Verdict.DROP));
         put(DataplaneNames.LOCAL_SOURCE, localSource);
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),

@@ -38,8 +38,14 @@ public sealed interface Criterion {
     record MarkIs(int value, int mask) implements Criterion {
     }
 
-    /** The packet arrived on (SOURCE) or leaves by (DESTINATION) this interface; a trailing '+' matches a prefix. */
-    record InterfaceIs(Side side, String name) implements Criterion {
+    /**
+     * The packet arrived on (SOURCE) or leaves by (DESTINATION) this interface (negated: any other); a trailing '+'
+     * matches a prefix.
+     */
+    record InterfaceIs(Side side, String name, boolean negated) implements Criterion {
+        public InterfaceIs(Side side, String name) {
+            this(side, name, false);
+        }
     }
 
     /** Connection tracking puts the packet in one of these states (INVALID, NEW, RELATED, ESTABLISHED). */

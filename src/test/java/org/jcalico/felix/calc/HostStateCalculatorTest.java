@@ -218,14 +218,19 @@ class HostStateCalculatorTest {
         assertEquals(Set.of(), v4.added());
         assertEquals(Set.of(), left.ipSets().get("jc-6-local").members());
 
-        assertEquals("-m set --match-set jc-6-local src -j jc-local-source",
-                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(2), "IPv6 (ip6tables) too");
-        assertEquals(List.of("-i jc+ -j RETURN", "-j DROP"), first.ipv6().chains("filter").get("jc-local-source").rules());
+        assertEquals("! -i jc+ -m set --match-set jc-6-local src -j jc-local-source",
+                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(2),
+                "IPv6 (ip6tables) too; a workload's packet is told by its interface before any set lookup");
+        assertEquals(List.of("-j DROP"), first.ipv6().chains("filter").get("jc-local-source").rules(),
+                "only a packet in on no workload's interface gets there");
         var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
         HostState nftables = new HostStateCalculator().calculate(Snapshot.of("h1", nft, List.of(a), Map.of("web", web)));
-        assertEquals("ip saddr @jc-4-local jump jc-local-source", nftables.ipv4().chains("filter").get("jc-FORWARD").rules().get(2));
-        assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-FORWARD").rules().get(2));
-        assertEquals("ip6 saddr @jc-6-local jump jc-local-source", nftables.ipv6().chains("filter").get("jc-INPUT").rules().get(0),
+        assertEquals("iifname != \"jc*\" ip saddr @jc-4-local jump jc-local-source",
+                nftables.ipv4().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals("iifname != \"jc*\" ip6 saddr @jc-6-local jump jc-local-source",
+                nftables.ipv6().chains("filter").get("jc-FORWARD").rules().get(2));
+        assertEquals("iifname != \"jc*\" ip6 saddr @jc-6-local jump jc-local-source",
+                nftables.ipv6().chains("filter").get("jc-INPUT").rules().get(0),
                 "what the host itself gets is checked first too");
         assertEquals(Set.of("fd00::1/128"), nftables.ipSets().get("jc-6-local").members());
     }
@@ -236,15 +241,16 @@ class HostStateCalculatorTest {
         HostState state = new HostStateCalculator().calculate(Snapshot.of("h1", cali, List.of(
                 endpoint("h1", "a1", "10.0.0.1", null, "web")), Map.of("web", web)));
         var v4 = state.ipv4().chains("filter");
-        assertEquals(List.of("-m set --match-set jc-4-local src -j jc-local-source", "-i cal+ -g jc-wl-to-host",
+        assertEquals(List.of("! -i cal+ -m set --match-set jc-4-local src -j jc-local-source", "-i cal+ -g jc-wl-to-host",
                 "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
-        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-m set --match-set jc-4-local src -j jc-local-source",
+        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "! -i cal+ -m set --match-set jc-4-local src -j jc-local-source",
                 "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
                 "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
                 "-o cal+ -j ACCEPT", "-o jca1 -j ACCEPT"), v4.get("jc-FORWARD").rules());
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
-        assertEquals(List.of("-i cal+ -j RETURN", "-i jca1 -j RETURN", "-j DROP"), v4.get("jc-local-source").rules(),
-                "a local endpoint's address comes in only on a workload's interface, the prefix's or its own");
+        assertEquals(List.of("-i jca1 -j RETURN", "-j DROP"), v4.get("jc-local-source").rules(),
+                "a local endpoint's address comes in only on a workload's interface, the prefix's (told before the"
+                + " jump) or its own");
         assertEquals(List.of("-o jca1 -g jc-tw-jca1", "-j DROP"), v4.get("jc-to-wl-dispatch").rules());
 
         var refused = new FelixConfiguration("global", 10, FelixConfiguration.EndpointToHostAction.DROP, null, "info");

@@ -81,7 +81,7 @@ public final class IptablesRenderer implements Renderer {
             case Criterion.IcmpIs i -> (version == 4 ? "-m icmp " + not(i.negated()) + "--icmp-type "
                     : "-m icmp6 " + not(i.negated()) + "--icmpv6-type ") + i.icmp();
             case Criterion.MarkIs m -> "-m mark --mark " + hex(m.value()) + "/" + hex(m.mask());
-            case Criterion.InterfaceIs i -> (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
+            case Criterion.InterfaceIs i -> (i.negated() ? "! " : "") + (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
             case Criterion.ConntrackState c -> "-m conntrack --ctstate " + String.join(",", c.states());
             case Criterion.ConntrackReply c -> "-m conntrack --ctdir REPLY";
             case Criterion.RateLimit r -> "-m hashlimit --hashlimit-upto " + r.perSecond() + "/sec --hashlimit-burst "

@@ -497,7 +497,8 @@ public final class NftablesRenderer implements Renderer {
             if (criteria.isEmpty() && rule.verdict() instanceof Verdict.Drop) {
                 continue;
             }
-            if (target == null || criteria.isEmpty() || !(criteria.get(0) instanceof Criterion.InterfaceIs iface)) {
+            if (target == null || criteria.isEmpty() || !(criteria.get(0) instanceof Criterion.InterfaceIs iface)
+                    || iface.negated()) {
                 return Part.OTHER;
             }
             boolean wildcard = iface.name().endsWith("+");
@@ -532,7 +533,7 @@ public final class NftablesRenderer implements Renderer {
                     + ports(p.ranges());
             case Criterion.IcmpIs i -> icmp(i.icmp(), i.negated(), version == 4 ? "icmp" : "icmpv6");
             case Criterion.MarkIs m -> "meta mark & " + hex(m.mask()) + " == " + hex(m.value());
-            case Criterion.InterfaceIs i -> name(i.side()) + " " + quoted(i.name());
+            case Criterion.InterfaceIs i -> name(i.side()) + " " + not(i.negated()) + quoted(i.name());
             // a list of ct_state bits is one bitwise test; "{ a, b }" would be an anonymous set in the kernel for
             // every rule (two in each endpoint chain), each listed by libnftables' cache in every transaction
             case Criterion.ConntrackState c -> "ct state " + String.join(",",
