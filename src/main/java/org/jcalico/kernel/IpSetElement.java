@@ -108,6 +108,16 @@ final class IpSetElement {
         attribute(out, IPSET_ATTR_PROTO, 1).put((byte) protocol).put((byte) 0).putShort((short) 0);
     }
 
+    /** The name ipset gives the protocol NUMBER in a member ("tcp"), or null for one a member of jcalico's never has. */
+    static String protocolName(int number) {
+        for (int i = 0; i < PROTOCOL_NUMBERS.length; i++) {
+            if (PROTOCOL_NUMBERS[i] == number) {
+                return PROTOCOLS[i];
+            }
+        }
+        return null;
+    }
+
     /** The number of the protocol named in MEMBER[from, to) (compared in place: 100,000 members, no copies), or -1. */
     private static int protocol(String member, int from, int to) {
         for (int i = 0; i < PROTOCOLS.length; i++) {
