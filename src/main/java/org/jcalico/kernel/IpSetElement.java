@@ -14,12 +14,12 @@ final class IpSetElement {
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_F_NET_BYTEORDER = 0x4000;
     private static final int IPSET_ATTR_DATA = 7;
-    private static final int IPSET_ATTR_IP = 1;
-    private static final int IPSET_ATTR_CIDR = 3;
-    private static final int IPSET_ATTR_PORT = 4;
-    private static final int IPSET_ATTR_PROTO = 7;
-    private static final int IPSET_ATTR_IPADDR_IPV4 = 1;
-    private static final int IPSET_ATTR_IPADDR_IPV6 = 2;
+    static final int IPSET_ATTR_IP = 1;
+    static final int IPSET_ATTR_CIDR = 3;
+    static final int IPSET_ATTR_PORT = 4;
+    static final int IPSET_ATTR_PROTO = 7;
+    static final int IPSET_ATTR_IPADDR_IPV4 = 1;
+    static final int IPSET_ATTR_IPADDR_IPV6 = 2;
     /** The protocols a port belongs to, as ipset names them, and their numbers. */
     private static final String[] PROTOCOLS = {"tcp", "udp", "sctp", "udplite"};
     private static final int[] PROTOCOL_NUMBERS = {6, 17, 132, 136};

@@ -60,12 +60,6 @@ public final class IpSetNetlink {
     private static final int IPSET_ATTR_INITVAL = 17;
     private static final int IPSET_ATTR_HASHSIZE = 18;
     private static final int IPSET_ATTR_MAXELEM = 19;
-    private static final int IPSET_ATTR_IP = 1;
-    private static final int IPSET_ATTR_CIDR = 3;
-    private static final int IPSET_ATTR_PORT = 4;
-    private static final int IPSET_ATTR_PROTO = 7;
-    private static final int IPSET_ATTR_IPADDR_IPV4 = 1;
-    private static final int IPSET_ATTR_IPADDR_IPV6 = 2;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_F_NET_BYTEORDER = 0x4000;
     /** A list's flag: each set's name and header only, as {@code ipset list -n} asks. */
@@ -272,11 +266,11 @@ public final class IpSetNetlink {
 
         private boolean field(int attribute, int value, int length) {
             switch (attribute) {
-                case IPSET_ATTR_IP -> message.eachAttribute(value, value + length, addresses);
-                case IPSET_ATTR_CIDR -> cidr = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
-                case IPSET_ATTR_PROTO -> protocol = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
+                case IpSetElement.IPSET_ATTR_IP -> message.eachAttribute(value, value + length, addresses);
+                case IpSetElement.IPSET_ATTR_CIDR -> cidr = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
+                case IpSetElement.IPSET_ATTR_PROTO -> protocol = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
                 // in network byte order
-                case IPSET_ATTR_PORT -> port = length == 2
+                case IpSetElement.IPSET_ATTR_PORT -> port = length == 2
                         ? Byte.toUnsignedInt(body.get(value)) << 8 | Byte.toUnsignedInt(body.get(value + 1)) : -1;
                 default -> {
                     // a timeout, counters, a comment, flags: nothing jcalico writes or compares
@@ -287,8 +281,8 @@ public final class IpSetNetlink {
 
         /** The address in IPSET_ATTR_IP: IPv4 or IPv6 (the first of them). */
         private boolean address(int kind, int value, int length) {
-            byte[] into = kind == IPSET_ATTR_IPADDR_IPV4 && length == 4 ? v4
-                    : kind == IPSET_ATTR_IPADDR_IPV6 && length == 16 ? v6 : null;
+            byte[] into = kind == IpSetElement.IPSET_ATTR_IPADDR_IPV4 && length == 4 ? v4
+                    : kind == IpSetElement.IPSET_ATTR_IPADDR_IPV6 && length == 16 ? v6 : null;
             if (into != null) {
                 body.get(value, into);
                 address = into;

@@ -316,7 +316,7 @@ class IpSetDriverKernelTest {
     }
 
     /** COUNT /32 members from 10.FIRST.0.0 on. */
-    private static Set<String> hosts(int first, int count) {
+    static Set<String> hosts(int first, int count) {
         Set<String> hosts = new HashSet<>();
         for (int i = 0; i < count; i++) {
             hosts.add("10." + (first + i / 65_536) + "." + i / 256 % 256 + "." + i % 256 + "/32");

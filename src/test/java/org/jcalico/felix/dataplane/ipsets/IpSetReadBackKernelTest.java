@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -136,7 +135,7 @@ class IpSetReadBackKernelTest {
     @Test
     void aMemberDriftedByHandInASetOf100000IsPutRightByTheNextReadBack() {
         IpSetDriver driver = new IpSetDriver(host);
-        IpSetSpec large = new IpSetSpec("jc-4s-large", Type.NET, 4, hosts(10, 100_000));
+        IpSetSpec large = new IpSetSpec("jc-4s-large", Type.NET, 4, IpSetDriverKernelTest.hosts(10, 100_000));
         Map<String, IpSetSpec> desired = Map.of(large.name(), large);
         assertEquals(Map.of(), driver.fill(desired, Map.of(), true).failures());
         List<List<String>> drifts = List.of(
@@ -168,7 +167,7 @@ class IpSetReadBackKernelTest {
     @Test
     void aReadBackThatFindsA100000MemberSetAsCalcHasItKeepsNoCopy() {
         IpSetDriver driver = new IpSetDriver(host);
-        IpSetSpec large = new IpSetSpec("jc-4s-large", Type.NET, 4, hosts(10, 100_000));
+        IpSetSpec large = new IpSetSpec("jc-4s-large", Type.NET, 4, IpSetDriverKernelTest.hosts(10, 100_000));
         assertEquals(Map.of(), driver.fill(Map.of(large.name(), large), Map.of(), true).failures());
         Map<String, IpSetSpec> known = Map.of(large.name(), large);
         IpSetReadBack.read(host.ipSets(), known); // the first read's class loading is not what is measured
@@ -186,14 +185,5 @@ class IpSetReadBackKernelTest {
 
     private void restore(String lines) {
         host.run(List.of("ipset", "restore"), lines).check();
-    }
-
-    /** COUNT /32 members from 10.FIRST.0.0 on. */
-    private static Set<String> hosts(int first, int count) {
-        Set<String> hosts = new HashSet<>();
-        for (int i = 0; i < count; i++) {
-            hosts.add("10." + (first + i / 65_536) + "." + i / 256 % 256 + "." + i % 256 + "/32");
-        }
-        return hosts;
     }
 }
