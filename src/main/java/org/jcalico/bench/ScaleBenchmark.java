@@ -43,6 +43,8 @@ public final class ScaleBenchmark {
     private static final int CHANGES = 50;
     /** Longer than the agent's -XX:TrimNativeHeapInterval (JvmCommand). */
     private static final long SETTLE_MILLIS = 12_000;
+    /** How often a held agent's RSS is read: its default resync interval. */
+    private static final int HOLD_STEP_SECONDS = 10;
     private final PrintWriter out;
 
     public ScaleBenchmark(PrintWriter out) {
@@ -53,7 +55,7 @@ public final class ScaleBenchmark {
      * Sets up etcd in the benchmark's namespace and runs {@link #measure} there, in a JVM started as the agent's is;
      * returns that JVM's exit status (it has said what failed).
      */
-    public int run(int nodes, int endpoints, int profiles) {
+    public int run(int nodes, int endpoints, int profiles, int holdSeconds) {
         // the worker starts the agent as its supervisor does, with the cache for agents on etcd, never waiting for one
         JvmCommand.recordAgentCache(URL);
         String prefix = BenchNamespaces.prefix("jcs-");
@@ -82,7 +84,7 @@ public final class ScaleBenchmark {
             }
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-scale-worker", String.valueOf(nodes), String.valueOf(endpoints),
-                    String.valueOf(profiles), dir.toString()));
+                    String.valueOf(profiles), dir.toString(), String.valueOf(holdSeconds)));
             out.flush();
             return new ProcessBuilder(host.command(worker)).inheritIO().start().waitFor();
         } catch (IOException e) {
@@ -104,8 +106,12 @@ public final class ScaleBenchmark {
         }
     }
 
-    /** The measured part, inside the namespace: generate, start the agent of the first node, time, change, time. */
-    public static void measure(int nodes, int endpoints, int profiles, Path dir, PrintWriter out) throws Exception {
+    /**
+     * The measured part, inside the namespace: generate, start the agent of the first node, time, change, time; then,
+     * with HOLD_SECONDS, the idle agent's RSS and CPU read every 10 s for that long.
+     */
+    public static void measure(int nodes, int endpoints, int profiles, int holdSeconds, Path dir, PrintWriter out)
+            throws Exception {
         try (Datastore datastore = URL.open(OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
             long start = System.nanoTime();
@@ -211,12 +217,41 @@ public final class ScaleBenchmark {
                                         + ThreadCpu.describe(after.since(before), 50_000))).orElse("");
                 print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
                         + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
+                if (holdSeconds > 0) {
+                    hold(agent.pid(), holdSeconds, out);
+                }
                 print(out, MachineLoad.describe(loadBefore));
             } finally {
                 agent.destroy();
                 agent.waitFor();
             }
         }
+    }
+
+    /**
+     * The idle agent for SECONDS more, its RSS read every {@value #HOLD_STEP_SECONDS} s (the default resync interval: a
+     * resync apiece, each reading its kernel's sets back), then the CPU the window took and by which threads: what a
+     * long-running agent keeps paying, and whether its memory grows (session 59's growth showed only this way).
+     */
+    private static void hold(long pid, int seconds, PrintWriter out) throws IOException, InterruptedException {
+        java.util.Optional<ProcessCpu> before = ProcessCpu.of(pid);
+        java.util.Optional<ThreadCpu> threadsBefore = ThreadCpu.of(pid);
+        List<String> readings = new ArrayList<>();
+        for (int held = HOLD_STEP_SECONDS; held <= seconds; held += HOLD_STEP_SECONDS) {
+            Thread.sleep(HOLD_STEP_SECONDS * 1000L);
+            readings.add(String.valueOf(ProcessMemory.rssKilobytes(pid) / 1024));
+        }
+        String cpu = before.flatMap(start -> ProcessCpu.of(pid).map(after -> after.since(start)))
+                .map(spent -> String.format("; the agent's CPU meanwhile %.2f s (%.3f s per %d s), its JIT compilers'"
+                        + " %.2f s, its collector's %.2f s", spent.totalMillis() / 1000.0,
+                        spent.totalMillis() / 1000.0 / Math.max(1, readings.size()), HOLD_STEP_SECONDS,
+                        spent.jitMillis() / 1000.0, spent.collectorMillis() / 1000.0)).orElse("")
+                + threadsBefore.flatMap(start -> ThreadCpu.of(pid).map(after ->
+                        "; its threads that ran 100 ms or more, ms on a core (ms waiting for one): "
+                                + ThreadCpu.describe(after.since(start), 100_000))).orElse("");
+        print(out, "  held idle " + readings.size() * HOLD_STEP_SECONDS + " s more, RSS every " + HOLD_STEP_SECONDS
+                + " s, MB: " + String.join(" ", readings) + "; at the end " + ProcessMemory.rssKilobytes(pid) / 1024
+                + " MB (" + ProcessMemory.residentParts(pid, ProcessMemory.mappings(pid)) + ")" + cpu);
     }
 
     private static List<Long> changes(ResourceStore store, int nodes, int local, int profiles) throws IOException,

@@ -199,11 +199,19 @@ final class BenchCommand {
     static final class Scale implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Mixin ClusterSize size;
+        @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "0",
+                description = "after the readings, keep the agent idle this long (0 to 3600) and read its RSS and CPU"
+                        + " every 10 s, one periodic resync apiece: whether it grows (default: ${DEFAULT-VALUE})")
+        int hold;
 
         @Override
         public Integer call() {
             size.check();
-            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut()).run(size.nodes, size.endpoints, size.profiles);
+            if (hold < 0 || hold > 3600) {
+                throw new CommandFailure("--hold: expected 0 to 3600 seconds, not " + hold);
+            }
+            return new org.jcalico.bench.ScaleBenchmark(spec.commandLine().getOut())
+                    .run(size.nodes, size.endpoints, size.profiles, hold);
         }
     }
 

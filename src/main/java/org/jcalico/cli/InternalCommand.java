@@ -152,10 +152,11 @@ final class InternalCommand {
         @picocli.CommandLine.Parameters(index = "1") int endpoints;
         @picocli.CommandLine.Parameters(index = "2") int profiles;
         @picocli.CommandLine.Parameters(index = "3") Path dir;
+        @picocli.CommandLine.Parameters(index = "4") int hold;
 
         @Override
         public Integer call() throws Exception {
-            org.jcalico.bench.ScaleBenchmark.measure(nodes, endpoints, profiles, dir, spec.commandLine().getOut());
+            org.jcalico.bench.ScaleBenchmark.measure(nodes, endpoints, profiles, hold, dir, spec.commandLine().getOut());
             return 0;
         }
     }

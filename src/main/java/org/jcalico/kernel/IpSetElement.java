@@ -14,12 +14,12 @@ final class IpSetElement {
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_F_NET_BYTEORDER = 0x4000;
     private static final int IPSET_ATTR_DATA = 7;
-    private static final int IPSET_ATTR_IP = 1;
-    private static final int IPSET_ATTR_CIDR = 3;
-    private static final int IPSET_ATTR_PORT = 4;
-    private static final int IPSET_ATTR_PROTO = 7;
-    private static final int IPSET_ATTR_IPADDR_IPV4 = 1;
-    private static final int IPSET_ATTR_IPADDR_IPV6 = 2;
+    static final int IPSET_ATTR_IP = 1;
+    static final int IPSET_ATTR_CIDR = 3;
+    static final int IPSET_ATTR_PORT = 4;
+    static final int IPSET_ATTR_PROTO = 7;
+    static final int IPSET_ATTR_IPADDR_IPV4 = 1;
+    static final int IPSET_ATTR_IPADDR_IPV6 = 2;
     /** The protocols a port belongs to, as ipset names them, and their numbers. */
     private static final String[] PROTOCOLS = {"tcp", "udp", "sctp", "udplite"};
     private static final int[] PROTOCOL_NUMBERS = {6, 17, 132, 136};
@@ -106,6 +106,16 @@ final class IpSetElement {
         // in network byte order, as the flag says
         attribute(out, IPSET_ATTR_PORT | NLA_F_NET_BYTEORDER, 2).put((byte) (port >> 8)).put((byte) port).putShort((short) 0);
         attribute(out, IPSET_ATTR_PROTO, 1).put((byte) protocol).put((byte) 0).putShort((short) 0);
+    }
+
+    /** The name ipset gives the protocol NUMBER in a member ("tcp"), or null for one a member of jcalico's never has. */
+    static String protocolName(int number) {
+        for (int i = 0; i < PROTOCOL_NUMBERS.length; i++) {
+            if (PROTOCOL_NUMBERS[i] == number) {
+                return PROTOCOLS[i];
+            }
+        }
+        return null;
     }
 
     /** The number of the protocol named in MEMBER[from, to) (compared in place: 100,000 members, no copies), or -1. */

@@ -12,6 +12,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jcalico.util.Shown;
 
 /**
@@ -143,6 +144,151 @@ public final class IpSetNetlink {
                         .attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL})
                         .attribute(IPSET_ATTR_FLAGS | NLA_F_NET_BYTEORDER, Batch.bigEndian(IPSET_FLAG_LIST_SETNAME)))
                 .isEmpty(), any -> false);
+    }
+
+    /**
+     * What a listing of the kernel's sets shows, in the kernel's order (the order {@code ipset save} prints): each set's
+     * header, then its members, each while its message is read; nothing of a message is kept after it.
+     */
+    public interface Listing {
+        /**
+         * A set's header: its name, the kernel's name of its type ("hash:net"), its family (4, 6, or 0 for another)
+         * and its maxelem (0 when the header names none).
+         */
+        void set(String name, String type, int version, int maxElements);
+
+        /**
+         * One member of SET (the set whose header came last): ADDRESS its 4 or 16 bytes (an array used again for the
+         * next member), CIDR its prefix length or -1 (none: a set of addresses), PROTOCOL as ipset names it in a
+         * member ("tcp") and PORT, or null and -1 (none: a set of nets). A member of a kind jcalico never writes (a
+         * MAC, an ICMP type, a protocol it has no name for) comes with an empty ADDRESS.
+         */
+        void member(String set, byte[] address, int cidr, String protocol, int port);
+    }
+
+    /**
+     * Lists every set of the namespace with its members, as {@code ipset save} does (one dump, IPSET_CMD_LIST), each
+     * message shown to a listing of LISTINGS as it arrives: a dump read again from the start gets a fresh one.
+     */
+    public void list(Supplier<Listing> listings) {
+        observed(channel -> {
+            channel.dump(NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST,
+                    writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0)
+                            .attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL}),
+                    () -> new ListedMessages(listings.get()));
+            return null;
+        }, none -> false);
+    }
+
+    /**
+     * Nf_tables finishes freeing the matches of the rules its last commits deleted when a netfilter netlink socket is
+     * released, and a set such a match held can be destroyed only after: the socket is closed (the next use opens
+     * another), as the exit of an {@code ipset} process that ran would close its own.
+     */
+    public void release() {
+        thread.run(channel -> {
+            channel.release();
+            return null;
+        });
+    }
+
+    /**
+     * Reads one listing's messages: each message's header attributes, then its list of members, field by field into
+     * this object's fields (100,000 members a resync on a big cluster's node: nothing made per member but its text).
+     */
+    private static final class ListedMessages implements Consumer<NetlinkMessage> {
+        private final Listing listing;
+        private final byte[] v4 = new byte[4];
+        private final byte[] v6 = new byte[16];
+        private final byte[] none = new byte[0];
+        private final NetlinkMessage.AttributeVisitor lists = this::list;
+        private final NetlinkMessage.AttributeVisitor elements = this::element;
+        private final NetlinkMessage.AttributeVisitor fields = this::field;
+        private final NetlinkMessage.AttributeVisitor addresses = this::address;
+        /** The message being read, its body and its set's name. */
+        private NetlinkMessage message;
+        private ByteBuffer body;
+        private String set;
+        /** The fields of the member being read. */
+        private byte[] address;
+        private int cidr;
+        private int protocol;
+        private int port;
+
+        ListedMessages(Listing listing) {
+            this.listing = listing;
+        }
+
+        @Override
+        public void accept(NetlinkMessage message) {
+            byte[] name = message.attribute(NFGENMSG, IPSET_ATTR_SETNAME);
+            if (name == null) {
+                return;
+            }
+            this.message = message;
+            body = message.body();
+            set = NetlinkMessage.string(name);
+            byte[] type = message.attribute(NFGENMSG, IPSET_ATTR_TYPENAME);
+            if (type != null) {
+                // a set's first message: its header; the messages after it carry its name and more members
+                byte[] family = message.attribute(NFGENMSG, IPSET_ATTR_FAMILY);
+                byte[] maxElements = message.attribute(NFGENMSG, IPSET_ATTR_DATA, IPSET_ATTR_MAXELEM);
+                int version = family == null || family.length != 1 ? 0
+                        : family[0] == NFPROTO_IPV4 ? 4 : family[0] == NFPROTO_IPV6 ? 6 : 0;
+                listing.set(set, NetlinkMessage.string(type), version,
+                        maxElements == null || maxElements.length != 4 ? 0 : ByteBuffer.wrap(maxElements).getInt());
+            }
+            message.eachAttribute(NFGENMSG, body.limit(), lists);
+        }
+
+        /** A top-level attribute: the list of members (IPSET_ATTR_ADT) is read, member by member. */
+        private boolean list(int attribute, int value, int length) {
+            if (attribute == IPSET_ATTR_ADT) {
+                message.eachAttribute(value, value + length, elements);
+            }
+            return true;
+        }
+
+        /** One IPSET_ATTR_DATA of the list: its fields, then the member. */
+        private boolean element(int attribute, int value, int length) {
+            if (attribute != IPSET_ATTR_DATA) {
+                return true;
+            }
+            address = none;
+            cidr = -1;
+            protocol = -1;
+            port = -1;
+            message.eachAttribute(value, value + length, fields);
+            String name = protocol < 0 ? null : IpSetElement.protocolName(protocol);
+            listing.member(set, protocol >= 0 && name == null ? none : address, cidr, name, port);
+            return true;
+        }
+
+        private boolean field(int attribute, int value, int length) {
+            switch (attribute) {
+                case IpSetElement.IPSET_ATTR_IP -> message.eachAttribute(value, value + length, addresses);
+                case IpSetElement.IPSET_ATTR_CIDR -> cidr = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
+                case IpSetElement.IPSET_ATTR_PROTO -> protocol = length == 1 ? Byte.toUnsignedInt(body.get(value)) : -1;
+                // in network byte order
+                case IpSetElement.IPSET_ATTR_PORT -> port = length == 2
+                        ? Byte.toUnsignedInt(body.get(value)) << 8 | Byte.toUnsignedInt(body.get(value + 1)) : -1;
+                default -> {
+                    // a timeout, counters, a comment, flags: nothing jcalico writes or compares
+                }
+            }
+            return true;
+        }
+
+        /** The address in IPSET_ATTR_IP: IPv4 or IPv6 (the first of them). */
+        private boolean address(int kind, int value, int length) {
+            byte[] into = kind == IpSetElement.IPSET_ATTR_IPADDR_IPV4 && length == 4 ? v4
+                    : kind == IpSetElement.IPSET_ATTR_IPADDR_IPV6 && length == 16 ? v6 : null;
+            if (into != null) {
+                body.get(value, into);
+                address = into;
+            }
+            return false;
+        }
     }
 
     /** For tests: the socket is closed once {@code requests} more messages were sent (a batch cut mid-way). */

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Requests and dumps over a {@link NetlinkSocket}, on the thread that opened it ({@link NamespaceThread}).
@@ -152,11 +153,23 @@ final class NetlinkChannel implements AutoCloseable {
 
     /** Every message of a dump of {@code type} (an RTM_GET*), whose fixed part the body writes. */
     List<NetlinkMessage> dump(int type, Consumer<NetlinkWriter> body) {
+        List<NetlinkMessage> dumped = new ArrayList<>();
+        dump(type, body, () -> {
+            dumped.clear();
+            return dumped::add;
+        });
+        return dumped;
+    }
+
+    /**
+     * The same, each message handed to a reader as its datagram arrives, so that a large dump is never held whole: a
+     * dump read again from the start is handed to a fresh reader of READERS.
+     */
+    void dump(int type, Consumer<NetlinkWriter> body, Supplier<Consumer<NetlinkMessage>> readers) {
         for (int attempt = 1; ; attempt++) {
             try {
-                List<NetlinkMessage> dumped = once(type, body);
-                if (dumped != null) {
-                    return dumped;
+                if (once(type, body, readers.get())) {
+                    return;
                 }
             } catch (NetlinkSocket.Failed e) {
                 replace();
@@ -170,13 +183,12 @@ final class NetlinkChannel implements AutoCloseable {
         }
     }
 
-    /** One dump's messages, or null when the kernel says its state changed while it was read. */
-    private List<NetlinkMessage> once(int type, Consumer<NetlinkWriter> body) {
+    /** One dump's messages to READER; false when the kernel says its state changed while it was read. */
+    private boolean once(int type, Consumer<NetlinkWriter> body, Consumer<NetlinkMessage> reader) {
         NetlinkWriter writer = new NetlinkWriter().begin(type, NLM_F_REQUEST | NLM_F_DUMP, ++sequence);
         body.accept(writer);
         int request = sequence;
         socket().send(writer.end().messages());
-        List<NetlinkMessage> dumped = new ArrayList<>();
         boolean interrupted = false;
         while (true) {
             for (NetlinkMessage message : NetlinkMessage.parse(socket.receive())) {
@@ -185,14 +197,22 @@ final class NetlinkChannel implements AutoCloseable {
                 }
                 interrupted |= (message.flags() & NetlinkMessage.NLM_F_DUMP_INTR) != 0;
                 if (message.type() == NetlinkMessage.NLMSG_DONE) {
-                    return interrupted ? null : dumped;
+                    return !interrupted;
                 }
                 if (message.type() == NetlinkMessage.NLMSG_ERROR) {
                     throw new KernelException("netlink dump refused: " + message.error());
                 }
-                dumped.add(message);
+                reader.accept(message);
             }
         }
+    }
+
+    /**
+     * Closes the socket; the next request opens another. The kernel handles a netfilter socket's release as news
+     * (NETLINK_URELEASE): nf_tables then finishes freeing what its last commits deleted ({@link IpSetNetlink#release}).
+     */
+    void release() {
+        replace();
     }
 
     private NetlinkSocket socket() {

@@ -97,7 +97,7 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
     }
 
     /** What {@link #eachAttribute} shows of one attribute: its type, where its value starts and how long it is. */
-    private interface AttributeVisitor {
+    interface AttributeVisitor {
         /** Whether to go on to the next attribute. */
         boolean visit(int type, int value, int length);
     }
@@ -108,7 +108,7 @@ record NetlinkMessage(int type, int flags, int sequence, ByteBuffer body) {
     }
 
     /** The same within [offset, end): the value of a nested attribute. */
-    private void eachAttribute(int offset, int end, AttributeVisitor visitor) {
+    void eachAttribute(int offset, int end, AttributeVisitor visitor) {
         int position = offset;
         while (position + 4 <= end) {
             int length = Short.toUnsignedInt(body.getShort(position));

@@ -20,6 +20,11 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         }
     }
 
+    /** "/N", for N from 0 to 128. */
+    public static String prefixText(int prefixLength) {
+        return PREFIX_TEXT[prefixLength];
+    }
+
     /** "A/N" with no host bits set. */
     @JsonCreator
     public static Cidr parse(String text) {
@@ -119,7 +124,7 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
     @JsonValue
     @Override
     public String toString() {
-        return network.withSuffix(PREFIX_TEXT[prefixLength]);
+        return network.withSuffix(prefixText(prefixLength));
     }
 
     private static int parsePrefix(String text) {

@@ -28,7 +28,7 @@ class ScaleBenchmarkIT {
         KernelTests.assumeKernel();
         assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
         List<String> command = new ArrayList<>(JvmCommand.jcalico());
-        command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "50"));
+        command.addAll(List.of("bench", "scale", "--nodes", "20", "--endpoints", "600", "--profiles", "50", "--hold", "10"));
         // its namespace after the test's names (a fork's own when classes run at once), as the other tests' are
         String namespaces = TestNamespaces.named("");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -54,6 +54,8 @@ class ScaleBenchmarkIT {
         assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
         assertTrue(output.matches("(?s).*the agent's CPU meanwhile \\d+\\.\\d\\d s, its JIT compilers' \\d+\\.\\d\\d s, its"
                 + " collector's \\d+\\.\\d\\d s; its threads that ran 50 ms or more, ms on a core \\(ms waiting for one\\): .*"), output);
+        assertTrue(output.matches("(?s).*held idle 10 s more, RSS every 10 s, MB: \\d+; at the end \\d+ MB .*; the agent's CPU"
+                + " meanwhile \\d+\\.\\d\\d s \\(\\d+\\.\\d{3} s per 10 s\\).*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
         assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains(namespaces + "jcs-"), "its namespace is gone");

@@ -3,6 +3,7 @@ package org.jcalico.felix.calc;
 import java.util.List;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointPort;
+import org.jcalico.model.IpAddress;
 
 /** The text of ipset members, as IpSetSpec keeps them: exactly what "ipset save" prints back. */
 public final class IpSetMembers {
@@ -23,8 +24,21 @@ public final class IpSetMembers {
         return net.version() == 4 ? ALL_IPV4 : ALL_IPV6;
     }
 
+    /**
+     * A hash:net member read back from the kernel, as {@link Cidr#toString} writes a net: its network (the kernel keeps
+     * no host bits) and prefix length.
+     */
+    public static String net(IpAddress network, int prefixLength) {
+        return network.withSuffix(Cidr.prefixText(prefixLength));
+    }
+
     /** An endpoint's net as the address of a hash:ip,port member "ADDRESS,PROTO:PORT" (Calico takes the net's address). */
     public static String addressAndPort(Cidr net, EndpointPort port) {
-        return net.network().withSuffix("," + port.protocol().name() + ":" + port.port());
+        return addressAndPort(net.network(), port.protocol().name(), port.port());
+    }
+
+    /** A hash:ip,port member "ADDRESS,PROTOCOL:PORT" (the driver's read-back makes the kernel's members this way). */
+    public static String addressAndPort(IpAddress address, String protocol, int port) {
+        return address.withSuffix("," + protocol + ":" + port);
     }
 }

@@ -23,8 +23,8 @@ import org.jcalico.kernel.KernelException;
  * costs a sendmsg, not a process, and a set written whole goes many members a message, encoded, with no text for a
  * tool to parse. Every member is checked and encoded before anything is sent; the batch stops at its first
  * refused exchange (a swap is sent only once its temporary set was filled without a refusal); a batch whose answers
- * were lost is a failure, never taken for done, and the next pass reads the kernel back. The read-back stays
- * {@code ipset save} (docs/dataplane.md, "ipsets").
+ * were lost is a failure, never taken for done, and the next pass reads the kernel back. The read-back is a listing
+ * over the same protocol, compared with calc's sets as it comes ({@link IpSetReadBack}; docs/dataplane.md, "ipsets").
  */
 public final class IpSetDriver {
     /**
@@ -34,7 +34,6 @@ public final class IpSetDriver {
     public static final String WITHHELD = "ipsets withheld";
     /** The failure of a batch the kernel refused. */
     private static final String REFUSED = "ipset";
-    private final CommandRunner runner;
     private final IpSetNetlink kernel;
     private IpSetSnapshot programmed;
     /** The later parts of the last fill ({@link IpSetUpdate#later}), written by {@link #loosen} once the rules are in. */
@@ -52,7 +51,6 @@ public final class IpSetDriver {
     private int maxElements = IpSetPlanner.MAX_ELEMENTS;
 
     public IpSetDriver(CommandRunner runner) {
-        this.runner = runner;
         this.kernel = runner.ipSets();
     }
 
@@ -149,44 +147,35 @@ public final class IpSetDriver {
 
     /**
      * Destroys the sets no longer desired. nf_tables frees the matches of the rules it deleted in a work queue after
-     * the commit, and a set stays held until then; it finishes that work when a process releases a netfilter netlink
-     * socket, which a restore of its own did on exiting but the long-lived iptables-restore never does. So a set
-     * whose last rule that restore has just deleted can be refused as in use (and the driver's own netlink socket is
-     * long-lived too): a refused sweep is planned again from a read-back, whose ipset process releases its socket on
-     * exiting, and written once more. What is refused then is held by someone else's rule, and reported.
+     * the commit, and a set stays held until then; it finishes that work when a netfilter netlink socket is released,
+     * which a restore of its own did on exiting but the long-lived iptables-restore never does, nor this driver's
+     * socket while it lives. So a set whose last rule that restore has just deleted can be refused as in use: a
+     * refused sweep releases the driver's socket ({@link IpSetNetlink#release}), is planned again from a read-back and
+     * written once more. What is refused then is held by someone else's rule, and reported.
      */
     public Changes sweep(Map<String, IpSetSpec> desired) {
         Changes changes = run(Map.of(), snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
-        return changes.failures().isEmpty() ? changes
-                : run(Map.of(), snapshot -> IpSetPlanner.sweep(desired.keySet(), calcsWhereEqual(snapshot, desired)));
+        if (changes.failures().isEmpty()) {
+            return changes;
+        }
+        kernel.release();
+        return run(desired, snapshot -> IpSetPlanner.sweep(desired.keySet(), snapshot));
     }
 
     /**
-     * A read-back with each set that holds exactly what calc desires replaced by calc's object, which the driver kept
-     * before the read-back: the read-back's copies of the members stayed the driver's view until the set next changed
-     * (after `bench policy`, 170,000 member strings, 10 MB), and a changed set made from calc's object is written from
-     * what changed rather than from a comparison of the whole set (MemberSet#madeFrom).
-     */
-    private static IpSetSnapshot calcsWhereEqual(IpSetSnapshot read, Map<String, IpSetSpec> desired) {
-        Map<String, IpSetSpec> sets = new HashMap<>(read.sets());
-        sets.replaceAll((name, set) -> set.equals(desired.get(name)) ? desired.get(name) : set);
-        return new IpSetSnapshot(sets, read.misfits(), read.maxElements());
-    }
-
-    /**
-     * The kernel's sets, read by {@code ipset save} unless the kernel says it holds none at all: whoever made a set, the
+     * The kernel's sets, read back over netlink unless the kernel says it holds none at all: whoever made a set, the
      * kernel is asked each time, only more cheaply when the answer is "none" (a cold start's, after the guard).
      */
     public IpSetSnapshot read() {
         return read(Map.of());
     }
 
-    /** The same, each set that holds what KNOWN's set of its name holds read as KNOWN's ({@link IpSetSaveParser}). */
+    /** The same, each set that holds what KNOWN's set of its name holds read as KNOWN's ({@link IpSetReadBack}). */
     private IpSetSnapshot read(Map<String, IpSetSpec> known) {
         if (!kernel.holdsAnySet()) {
             return IpSetSnapshot.EMPTY;
         }
-        return IpSetSaveParser.parse(runner.run("ipset", "save").check().stdout(), known);
+        return IpSetReadBack.read(kernel, known);
     }
 
     /** Plans from what the driver last wrote, or else from a read-back in which KNOWN's sets stand for equal ones. */
