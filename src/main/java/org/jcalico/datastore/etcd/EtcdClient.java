@@ -120,8 +120,9 @@ final class EtcdClient {
         for (int i = 0; i < members.size(); i++) {
             URI member = members.get((first + i) % members.size());
             try {
-                HttpResponse<InputStream> response = http.send(request(member, path, body, authorization).timeout(TIMEOUT)
-                        .build(), HttpResponse.BodyHandlers.ofInputStream());
+                Exchanged exchanged = exchange(request(member, path, body, authorization).timeout(TIMEOUT).build());
+                lostAnswer |= exchanged.afterLostAnswer();
+                HttpResponse<InputStream> response = exchanged.response();
                 try (InputStream answer = BoundedInput.whole(new SilenceBoundedAnswer(response.body(), member, TIMEOUT),
                         "etcd at " + member + " sent", EtcdGrpc.MAX_ANSWER)) {
                     if (response.statusCode() != 200) {
@@ -158,6 +159,29 @@ final class EtcdClient {
                     + " (--etcd-cert and --etcd-key)");
         }
         throw new DatastoreException("etcd not reachable at " + endpoint.members() + ": " + reason);
+    }
+
+    /**
+     * One request to one member, sent once more on a new connection when its connection closes before any answer:
+     * a kept-alive connection the member or the network dropped while idle is not the member being unreachable (the
+     * JDK's client sends again only idempotent methods, and etcd's calls are POSTs), nor is a member failing right
+     * after a commit, which the second answer tells apart (the answer may have been lost: {@link Answered}). Refused
+     * connections, timeouts and TLS failures are the member's and go to the next one.
+     */
+    private Exchanged exchange(HttpRequest request) throws IOException, InterruptedException {
+        try {
+            return new Exchanged(http.send(request, HttpResponse.BodyHandlers.ofInputStream()), false);
+        } catch (java.net.ConnectException | java.net.http.HttpTimeoutException | SSLException e) {
+            throw e;
+        } catch (IOException e) {
+            if (e.getCause() instanceof SSLException) {
+                throw e;
+            }
+            return new Exchanged(http.send(request, HttpResponse.BodyHandlers.ofInputStream()), true);
+        }
+    }
+
+    private record Exchanged(HttpResponse<InputStream> response, boolean afterLostAnswer) {
     }
 
     /**
