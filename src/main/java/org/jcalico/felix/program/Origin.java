@@ -57,7 +57,7 @@ public sealed interface Origin {
     record EndpointDrop(String endpoint, Direction direction) implements Origin {
         /**
          * The generated text, written out: every endpoint chain's drop-log prefix hashes it ({@code DropLog.prefix}),
-         * and a cold agent's first calculation spent 5-10 ms bootstrapping the generated one (docs/dataplane.md,
+         * and a cold agent's first calculation spent 3-10 ms bootstrapping the generated one (docs/dataplane.md,
          * "Session 60 (p-cold)"). The same text as before, so no prefix changes.
          */
         @Override
