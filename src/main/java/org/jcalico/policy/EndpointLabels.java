@@ -3,6 +3,7 @@ package org.jcalico.policy;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.jcalico.model.LabelledNets;
@@ -47,6 +48,22 @@ public final class EndpointLabels {
     public record Source(Map<String, String> labels, String namespace, String orchestrator, List<String> profileIds) {
         public static Source of(WorkloadEndpoint endpoint) {
             return new Source(endpoint.labels(), endpoint.namespace(), endpoint.orchestrator(), endpoint.profileIds());
+        }
+
+        // Written out, with the generated ones' meaning, because a cold agent's first calculation hashes and compares a
+        // Source per endpoint (SelectorSets' kinds): the generated methods are bootstrapped at first use and then run
+        // as method-handle chains, interpreted until compiled, which was a seventh of that calculation's CPU
+        // (docs/dataplane.md, "Session 60 (p-cold)").
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Source that && Objects.equals(labels, that.labels)
+                    && Objects.equals(namespace, that.namespace) && Objects.equals(orchestrator, that.orchestrator)
+                    && Objects.equals(profileIds, that.profileIds);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(labels, namespace, orchestrator, profileIds);
         }
     }
 

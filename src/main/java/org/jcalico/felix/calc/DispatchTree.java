@@ -252,10 +252,14 @@ final class DispatchTree {
         return depth;
     }
 
-    /** The chain made last under the same name when it is equal (the levels above the leaves: a few short chains). */
+    /**
+     * The chain made last under the same name when it is equal (the levels above the leaves: a few short chains). A
+     * first calculation has none: asked first, so that it does not bootstrap the records' generated equals for nothing
+     * (docs/dataplane.md, "Session 60 (p-cold)").
+     */
     private ProgramChain kept(ProgramChain chain) {
         ProgramChain before = made.get(chain.name());
-        return chain.equals(before) ? before : chain;
+        return before != null && chain.equals(before) ? before : chain;
     }
 
     /** The rules of every interface whose leaf key starts with KEY, in interface order. */

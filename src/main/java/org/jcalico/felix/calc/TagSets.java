@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.model.Cidr;
@@ -104,6 +105,16 @@ final class TagSets {
         };
     }
 
+    /** Written out for the reason of {@code EndpointLabels.Source}'s: hashed once per tag set of a cold calculation. */
     private record SetName(String name, int version) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof SetName that && version == that.version && Objects.equals(name, that.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * Objects.hashCode(name) + version;
+        }
     }
 }

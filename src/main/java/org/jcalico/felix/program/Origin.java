@@ -55,6 +55,15 @@ public sealed interface Origin {
      * in a chain that endpoints share.
      */
     record EndpointDrop(String endpoint, Direction direction) implements Origin {
+        /**
+         * The generated text, written out: every endpoint chain's drop-log prefix hashes it ({@code DropLog.prefix}),
+         * and a cold agent's first calculation spent 3-10 ms bootstrapping the generated one (docs/dataplane.md,
+         * "Session 60 (p-cold)"). The same text as before, so no prefix changes.
+         */
+        @Override
+        public String toString() {
+            return "EndpointDrop[endpoint=" + endpoint + ", direction=" + direction + "]";
+        }
     }
 
     /**

@@ -27,8 +27,10 @@ public final class ChainChanges {
                 new PersistentSortedMap.Differences<>() {
                     @Override
                     public void changed(String name, C was, C is) {
-                        // a chain made again equal is kept, so that the drivers find it unchanged by identity too
-                        if (!is.equals(was)) {
+                        // a chain made again equal is kept, so that the drivers find it unchanged by identity too; a
+                        // new one is not compared with nothing (a cold calculation would bootstrap the records'
+                        // generated equals for it: docs/dataplane.md, "Session 60 (p-cold)")
+                        if (was == null || !is.equals(was)) {
                             changed.accept(name, is);
                         }
                     }

@@ -90,4 +90,19 @@ class DropLogCalcTest {
         }
         return all.stream().filter(rule -> rule.contains("--nflog-group " + DropLog.GROUP)).count();
     }
+
+    /** The shape of Origin.EndpointDrop, whose generated text every endpoint's drop-log prefix hashed until session 60. */
+    private record EndpointDrop(String endpoint, Direction direction) {
+    }
+
+    @Test
+    void anEndpointDropsPrefixHashesTheTextTheRecordsGeneratedOneGave() {
+        for (String endpoint : new String[] {"c-w", null}) {
+            for (Direction direction : Direction.values()) {
+                assertEquals(new EndpointDrop(endpoint, direction).toString(),
+                        new Origin.EndpointDrop(endpoint, direction).toString(),
+                        "a changed text would change every endpoint chain's drop-log prefix, so every chain at the upgrade");
+            }
+        }
+    }
 }
