@@ -79,14 +79,14 @@ public final class AttachBenchmark {
             List<Long> otherHost = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String namespace = lab.workload("w" + i);
-                IpAddress address = first.plus(java.math.BigInteger.valueOf(i - 1));
+                IpAddress address = newBlocks ? pairedAddress(i) : first.plus(java.math.BigInteger.valueOf(i - 1));
                 FirstReply nearProbe = FirstReply.start(near, address);
                 FirstReply farProbe = FirstReply.start(far, address);
                 long start = System.nanoTime();
                 CompletableFuture<Long> fromNear = nearProbe.since(start);
                 CompletableFuture<Long> fromFar = farProbe.since(start);
                 // #1 automatic: the address IPAM gives the node's first add, foreseen above and checked below
-                run(shell, addCommand(namespace, newBlocks ? pairedAddress(i) : i == 1 ? null : address));
+                run(shell, addCommand(namespace, i == 1 && !newBlocks ? null : address));
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
                 otherHost.add(fromFar.join());
@@ -109,7 +109,7 @@ public final class AttachBenchmark {
             // apart), or with --block-reserve meets the block h1's agent claimed ahead
             out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
                     : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
-            if (newBlocks) {
+            if (newBlocks && !sameHost.contains(-1L)) {
                 NewBlockPairs.print(out, sameHost);
             }
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",

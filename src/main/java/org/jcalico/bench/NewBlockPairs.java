@@ -10,18 +10,24 @@ import java.util.List;
  * differences tells what a new block costs an add where the noise between runs (and one #1 a run) could not.
  */
 record NewBlockPairs(List<Long> differences, long newMedian, long existingMedian, long newSlower) {
-    /** From the adds' times in order (odd adds the new blocks'); an odd add without a partner is left out. */
+    /**
+     * From the adds' times in order (odd adds the new blocks'); an odd add without a partner is left out, and so is a
+     * pair with an add never answered (-1).
+     */
     static NewBlockPairs of(List<Long> times) {
         List<Long> fresh = new ArrayList<>();
         List<Long> existing = new ArrayList<>();
         List<Long> differences = new ArrayList<>();
         for (int i = 0; i + 1 < times.size(); i += 2) {
+            if (times.get(i) < 0 || times.get(i + 1) < 0) {
+                continue;
+            }
             fresh.add(times.get(i));
             existing.add(times.get(i + 1));
             differences.add(times.get(i) - times.get(i + 1));
         }
         if (differences.isEmpty()) {
-            throw new IllegalArgumentException("no pair of adds");
+            throw new IllegalArgumentException("no pair of adds both answered");
         }
         return new NewBlockPairs(differences, median(fresh), median(existing),
                 differences.stream().filter(difference -> difference > 0).count());

@@ -24,6 +24,11 @@ class NewBlockPairsTest {
     }
 
     @Test
+    void aPairWithAnAddNeverAnsweredIsLeftOut() {
+        assertEquals(List.of(5L), NewBlockPairs.of(List.of(-1L, 40L, 45L, 40L, 30L, -1L)).differences());
+    }
+
+    @Test
     void oddAddsTakeABlockOfTheirOwnAndEvenAddsTheSecondAddressOfIt() {
         assertEquals(IpAddress.parse("10.70.0.1"), AttachBenchmark.pairedAddress(1));
         assertEquals(IpAddress.parse("10.70.0.2"), AttachBenchmark.pairedAddress(2));
