@@ -109,7 +109,7 @@ public final class AttachBenchmark {
             // apart), or with --block-reserve meets the block h1's agent claimed ahead
             out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
                     : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
-            if (newBlocks && !sameHost.contains(-1L)) {
+            if (newBlocks) {
                 NewBlockPairs.print(out, sameHost);
             }
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",

@@ -38,6 +38,11 @@ record NewBlockPairs(List<Long> differences, long newMedian, long existingMedian
     }
 
     static void print(PrintWriter out, List<Long> sameHost) {
+        if (sameHost.size() < 2 || java.util.stream.IntStream.iterate(0, i -> i + 1 < sameHost.size(), i -> i + 2)
+                .noneMatch(i -> sameHost.get(i) >= 0 && sameHost.get(i + 1) >= 0)) {
+            out.printf("  %-34s no pair of adds both answered%n", "(g) a new block's add, less the next");
+            return;
+        }
         NewBlockPairs pairs = of(sameHost);
         out.printf("  %-34s %+d ms (median of %d pairs' differences; the new block's slower in %d); medians %d / %d ms%n",
                 "(g) a new block's add, less the next", pairs.medianDifference(), pairs.differences().size(),
