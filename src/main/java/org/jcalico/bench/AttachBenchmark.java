@@ -110,7 +110,10 @@ public final class AttachBenchmark {
             out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
                     : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
             if (newBlocks) {
-                NewBlockPairs.print(out, sameHost);
+                // the block's route reaches the other host through BGP, and the report waits for BIRD's export
+                NewBlockPairs.print(out, "(a)", returned);
+                NewBlockPairs.print(out, "(b)", sameHost);
+                NewBlockPairs.print(out, "(c)", otherHost);
             }
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());

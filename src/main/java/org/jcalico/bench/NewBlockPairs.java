@@ -37,16 +37,18 @@ record NewBlockPairs(List<Long> differences, long newMedian, long existingMedian
         return median(differences);
     }
 
-    static void print(PrintWriter out, List<Long> sameHost) {
-        if (sameHost.size() < 2 || java.util.stream.IntStream.iterate(0, i -> i + 1 < sameHost.size(), i -> i + 2)
-                .noneMatch(i -> sameHost.get(i) >= 0 && sameHost.get(i + 1) >= 0)) {
-            out.printf("  %-34s no pair of adds both answered%n", "(g) a new block's add, less the next");
+    /** One line for the times of one of the bench's columns, LABEL naming it. */
+    static void print(PrintWriter out, String label, List<Long> times) {
+        String name = "(g) new block less the next, " + label;
+        if (times.size() < 2 || java.util.stream.IntStream.iterate(0, i -> i + 1 < times.size(), i -> i + 2)
+                .noneMatch(i -> times.get(i) >= 0 && times.get(i + 1) >= 0)) {
+            out.printf("  %-34s no pair of adds both answered%n", name);
             return;
         }
-        NewBlockPairs pairs = of(sameHost);
+        NewBlockPairs pairs = of(times);
         out.printf("  %-34s %+d ms (median of %d pairs' differences; the new block's slower in %d); medians %d / %d ms%n",
-                "(g) a new block's add, less the next", pairs.medianDifference(), pairs.differences().size(),
-                pairs.newSlower(), pairs.newMedian(), pairs.existingMedian());
+                name, pairs.medianDifference(), pairs.differences().size(), pairs.newSlower(), pairs.newMedian(),
+                pairs.existingMedian());
     }
 
     private static long median(List<Long> values) {
