@@ -39,12 +39,17 @@ public final class AttachBenchmark {
 
     /** The pool the adds take their addresses from; the pingers' own addresses lie at its end. */
     private static final Cidr POOL = Cidr.parse("10.70.0.0/16");
+    /** Addresses in a block of the pool (its default block size, /26). */
+    private static final int BLOCK = 64;
 
     /**
      * @param labName the lab's name: its namespaces are LABNAME-*, removed before and after
      * @param blockReserve whether the agents claim a block ahead of the adds (FelixConfiguration blockReserveEnabled)
+     * @param newBlocks whether the odd adds each claim a block of their own, each paired with the even add after it
+     *                  in that block: what a new block costs an add, told apart from the machine's noise by pairs
+     *                  in one lab, which one #1 a run cannot
      */
-    public void run(String labName, int count, boolean blockReserve) {
+    public void run(String labName, int count, boolean blockReserve, boolean newBlocks) {
         Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
@@ -74,19 +79,21 @@ public final class AttachBenchmark {
             List<Long> otherHost = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
                 String namespace = lab.workload("w" + i);
-                IpAddress address = first.plus(java.math.BigInteger.valueOf(i - 1));
+                IpAddress address = newBlocks ? pairedAddress(i) : first.plus(java.math.BigInteger.valueOf(i - 1));
                 FirstReply nearProbe = FirstReply.start(near, address);
                 FirstReply farProbe = FirstReply.start(far, address);
                 long start = System.nanoTime();
                 CompletableFuture<Long> fromNear = nearProbe.since(start);
                 CompletableFuture<Long> fromFar = farProbe.since(start);
                 // #1 automatic: the address IPAM gives the node's first add, foreseen above and checked below
-                run(shell, addCommand(namespace, i == 1 ? null : address));
+                run(shell, addCommand(namespace, i == 1 && !newBlocks ? null : address));
                 returned.add((System.nanoTime() - start) / 1_000_000);
                 sameHost.add(fromNear.join());
                 otherHost.add(fromFar.join());
             }
-            if (!allocated(lab, first)) {
+            if (newBlocks) {
+                checkNewBlocks(lab, count);
+            } else if (!allocated(lab, first)) {
                 throw new IllegalStateException("add #1 did not get " + first + ", the address foreseen for it");
             }
             // after the CPU's second reading: these starts are not of the (e) line
@@ -102,6 +109,12 @@ public final class AttachBenchmark {
             // apart), or with --block-reserve meets the block h1's agent claimed ahead
             out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
                     : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
+            if (newBlocks) {
+                // the block's route reaches the other host through BGP, and the report waits for BIRD's export
+                NewBlockPairs.print(out, "(a)", returned);
+                NewBlockPairs.print(out, "(b)", sameHost);
+                NewBlockPairs.print(out, "(c)", otherHost);
+            }
             out.printf("  %-34s %6s %6s %6s   (%d endpoints; bucket bounds)%n", "(d) h1's agent: commit to programmed",
                     agent.bound(50), agent.bound(90), agent.bound(99), agent.count());
             // what the load inflates less than wall time: the CPU each add costs the agents, the add's own threads apart
@@ -245,6 +258,29 @@ public final class AttachBenchmark {
             }
             sleep(1000);
             return block.cidr().addressAt(java.math.BigInteger.valueOf(block.firstFreeOffset()));
+        }
+    }
+
+    /**
+     * With --new-blocks, add I's address: the odd adds the first address of a block of their own (the pool's blocks in
+     * order, one a pair), the even adds the second address of the block the add before them claimed.
+     */
+    static IpAddress pairedAddress(int i) {
+        int pair = (i - 1) / 2;
+        return POOL.addressAt(java.math.BigInteger.valueOf((long) pair * BLOCK + 1 + (i - 1) % 2));
+    }
+
+    /** With --new-blocks: each odd add claimed its block for h1, so that each pair is a new block's add and an add in it. */
+    private static void checkNewBlocks(Lab lab, int count) {
+        try (Datastore datastore = lab.layout().datastoreUrl().open(OpenMode.READ)) {
+            List<IpamBlock> blocks = new ResourceStore(datastore).list(IpamBlock.class).stream().map(Versioned::resource).toList();
+            for (int i = 1; i <= count; i += 2) {
+                IpAddress address = pairedAddress(i);
+                if (blocks.stream().noneMatch(block -> "h1".equals(block.affinity()) && block.cidr().contains(address)
+                        && block.cidr().prefixLength() == 26)) {
+                    throw new IllegalStateException("add #" + i + "'s address " + address + " is in no /26 block of h1's");
+                }
+            }
         }
     }
 

@@ -22,13 +22,19 @@ final class BenchCommand {
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbench", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
         @Option(names = "--block-reserve", description = "the agents claim a block ahead of the adds (FelixConfiguration"
                 + " blockReserveEnabled; docs/ipam.md, \"A block ready ahead of an add\")") boolean blockReserve;
+        @Option(names = "--new-blocks", description = "odd adds each claim a new block, each paired with the next add in"
+                + " that block: what a new block costs an add (docs/ipam.md, session 60)") boolean newBlocks;
 
         @Override
         public void run() {
             if (count < 1 || count > 60) {
                 throw new CommandFailure("expected --count 1 to 60 (the adds' addresses lie in one block)");
             }
-            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve);
+            if (newBlocks && (blockReserve || count < 2)) {
+                throw new CommandFailure("expected --new-blocks without --block-reserve (a block claimed ahead is not new)"
+                        + " and with --count 2 or more (adds in pairs)");
+            }
+            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve, newBlocks);
         }
     }
 
