@@ -25,6 +25,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -33,14 +34,16 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @Tag("kernel")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MultiHostIT {
     private static final List<String> COLOURS = List.of("red", "blue");
     private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
     private static LabFixture fixture;
     private static String driver;
 
+    /** Overridden by a class running the same cases on another dataplane (an instance method: one runs, not both). */
     @BeforeAll
-    static void up() {
+    void up() {
         upOn("jctm", "iptables");
     }
 
@@ -50,6 +53,7 @@ class MultiHostIT {
      */
     static void upOn(String lab, String dataplane) {
         driver = dataplane;
+        ENDPOINTS.clear();
         fixture = LabFixture.up(lab, 4, true, 3);
         fixture.apply("h1", "kind: FelixConfiguration\nname: global\ndataplaneDriver: " + driver + "\n");
         for (int host = 1; host <= 3; host++) {

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class MultiHostNftablesIT extends MultiHostIT {
     @BeforeAll
-    static void up() {
+    @Override
+    void up() {
         upOn("jctn", "nftables");
     }
 }
