@@ -161,13 +161,13 @@ final class LocalTables {
     }
 
     ProgramTables tables() {
+        if (unprefixedChanged || isolatedChanged) {
+            put(DataplaneNames.OUTPUT, output());
+            isolatedChanged = false;
+        }
         if (unprefixedChanged) {
             caughtChains();
             unprefixedChanged = false;
-        }
-        if (isolatedChanged) {
-            put(DataplaneNames.OUTPUT, output());
-            isolatedChanged = false;
         }
         chains = to.update(from.update(chains));
         List<ProgramHook> hooks = new ArrayList<>(List.of(
@@ -189,11 +189,7 @@ final class LocalTables {
     private void caughtChains() {
         List<String> own = new ArrayList<>();
         unprefixed.forEach((name, times) -> own.addAll(java.util.Collections.nCopies(times, name)));
-        List<String> caught = new ArrayList<>();
-        if (interfacePrefix != null) {
-            caught.add(interfacePrefix + "+");
-        }
-        caught.addAll(own);
+        List<String> caught = caught(own);
         // only a local endpoint sends from its address, and only through its own interface: the same source from
         // anywhere else (the host's uplink) is forged, and would pass a policy that admits that endpoint, or a service
         // of the host that admits its workloads by address. A packet in on a prefixed interface is never such a one
@@ -220,6 +216,16 @@ final class LocalTables {
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
         put(DataplaneNames.FORWARD, forward);
+    }
+
+    /** The interfaces that lead to local endpoints: the prefix's (when there is one), then OWN, the unprefixed ones. */
+    private List<String> caught(List<String> own) {
+        List<String> caught = new ArrayList<>();
+        if (interfacePrefix != null) {
+            caught.add(interfacePrefix + "+");
+        }
+        caught.addAll(own);
+        return caught;
     }
 
     /**
@@ -287,11 +293,24 @@ final class LocalTables {
      * nothing with anyone, its host included; neighbour discovery returns ahead of that, as it is accepted from
      * workloads, so that the endpoint resolves its gateway when it becomes active. Other endpoints' traffic from the
      * host's own addresses is not policed, as in Calico: a host's connections to its workloads (health checks) pass
-     * whatever the workload's inbound policy says.
+     * whatever the workload's inbound policy says. Between the two, a packet toward a workload (out of a local
+     * endpoint's interface, or to a pool's address: another host's endpoint) that a user other than root sends from
+     * an address the host does not have is dropped: any user can over IPv6 (IPV6_FREEBIND), from an outside network's
+     * address that a policy admits by nets, and it would pass another host's policy as that network's. Root's pass
+     * (its transparent proxies answer in the names of the servers they stand for), and so do the kernel's own packets,
+     * which no user's socket sent (docs/dataplane.md, "Session 61 (t-src6)"). The destination is tested first, the
+     * owner next and the source's route last, so that a packet pays the route lookup only when it is a user's toward a
+     * workload.
      */
     private List<ProgramRule> output() {
         List<ProgramRule> rules = new ArrayList<>(List.of(rule(Match.of(new Criterion.InSet(Side.SOURCE,
                 DataplaneNames.allPoolsSet(version), false, false)), Verdict.DROP)));
+        Criterion user = new Criterion.SentByNonRoot();
+        Criterion notTheHosts = new Criterion.SourceIsLocal(true);
+        caught(List.copyOf(unprefixed.keySet())).forEach(iface -> rules.add(rule(Match.of(
+                new Criterion.InterfaceIs(Side.DESTINATION, iface), user, notTheHosts), Verdict.DROP)));
+        rules.add(rule(Match.of(new Criterion.InSet(Side.DESTINATION, DataplaneNames.allPoolsSet(version), false, false),
+                user, notTheHosts), Verdict.DROP));
         if (!isolated.isEmpty()) {
             rules.addAll(neighbourDiscovery(version, Verdict.RETURN));
             isolated.keySet().forEach(iface -> rules.add(rule(Match.of(

@@ -60,6 +60,18 @@ public sealed interface Criterion {
     }
 
     /**
+     * The packet leaves through a socket that a process of a user other than root opened (by the socket's owner, the
+     * opener's file system uid). Packets with no such socket never match: the kernel's own (its resets, ICMP errors,
+     * neighbour discovery, a REJECT's answer) and those it forwards, IPVS's included.
+     */
+    record SentByNonRoot() implements Criterion {
+    }
+
+    /** The source address is (negated: is not) one of the host's own: the kernel routes it as local. */
+    record SourceIsLocal(boolean negated) implements Criterion {
+    }
+
+    /**
      * At most {@code perSecond} packets a second after a burst of {@code burst}, counted per address of the side
      * {@code keyedBy} in the named bucket, which every rule naming it shares (per IP family).
      */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -359,8 +360,9 @@ class HostStateCalculatorTest {
         }
         assertEquals(Map.of(), isolated.failedClosed(), "isolated on purpose, not failed");
         // the host's own packets to it are dropped too, in both families (an IPv4-only endpoint has IPv6 link-local)
-        assertEquals(List.of(POOL_SOURCE_DROP, "-o jca1 -j DROP"),
-                isolated.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules());
+        List<String> output4 = new ArrayList<>(alwaysInOutput(4));
+        output4.add("-o jca1 -j DROP");
+        assertEquals(output4, isolated.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules());
         List<String> output6 = isolated.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules();
         assertEquals("-o jca1 -j DROP", output6.get(output6.size() - 1), output6.toString());
         assertTrue(output6.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j RETURN"), output6.toString());
@@ -371,17 +373,26 @@ class HostStateCalculatorTest {
         HostState programmed = remembering.calculate(snapshot(List.of(active), web));
         List<String> rules = programmed.ipv4().chains("filter").get(DataplaneNames.toEndpoint("jca1")).rules();
         assertFalse(rules.contains("-j DROP"), "active: the chain of its profile's policy decides: " + rules);
-        assertEquals(List.of(POOL_SOURCE_DROP), programmed.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules(),
-                "no isolated endpoint: jc-OUTPUT only drops the host's packets from a pool's address");
-        assertEquals(List.of("-m set --match-set jc-6-all-pools src -j DROP"),
-                programmed.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules(), "in IPv6 too, without ND");
+        assertEquals(alwaysInOutput(4), programmed.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules(),
+                "no isolated endpoint: jc-OUTPUT only drops the host's packets from a pool's address, and its users' "
+                        + "toward workloads from an address not the host's");
+        assertEquals(alwaysInOutput(6), programmed.ipv6().chains("filter").get(DataplaneNames.OUTPUT).rules(),
+                "in IPv6 too, without ND");
         assertTrue(programmed.ipv4().hooks().contains(output) && programmed.ipv6().hooks().contains(output),
                 "hooked whatever the endpoints");
         assertEquals(SetPolarity.DENYING, programmed.polarities().get(DataplaneNames.allPoolsSet(4)),
                 "a pool's address only drops: the pools' set grows before the rules, shrinks after");
     }
 
-    private static final String POOL_SOURCE_DROP = "-m set --match-set jc-4-all-pools src -j DROP";
+    /**
+     * jc-OUTPUT's rules whatever the endpoints: the host's packets from a pool's address dropped (session 60), then
+     * those its users other than root send toward a workload from an address the host does not have (session 61).
+     */
+    private static List<String> alwaysInOutput(int version) {
+        String user = " -m owner --uid-owner 1-4294967294 -m addrtype ! --src-type LOCAL -j DROP";
+        return List.of("-m set --match-set jc-" + version + "-all-pools src -j DROP", "-o jc+" + user,
+                "-m set --match-set jc-" + version + "-all-pools dst" + user);
+    }
 
     @Test
     void longNamesAreHashedWithinKernelLimits() {

@@ -48,6 +48,9 @@ class FabricSpoofKernelTest {
     private Path scripts;
     private Path received;
     private Path atHost;
+    /** Where the echo server behind the uplink (another host's workload) logs what it gets. */
+    private Path remote;
+    private CommandRunner w2;
     private final List<Process> servers = new ArrayList<>();
 
     @BeforeEach
@@ -130,6 +133,16 @@ class FabricSpoofKernelTest {
                 "a datagram from the uplink with w1's address never reaches the host itself, on either family");
     }
 
+    @Test
+    void theHostsUsersSendToWorkloadsOnlyFromTheHostsOwnAddressesOnIptables() throws Exception {
+        checkUsers(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void theHostsUsersOnNftablesToo() throws Exception {
+        checkUsers(DataplaneDriver.NFTABLES);
+    }
+
     /**
      * The host's own packets with a workload's address as source (docs/dataplane.md, "Session 60 (t-host)"): any user
      * of the host can send them over IPv6 (an IPV6_FREEBIND socket needs no privilege), root over both families (an
@@ -138,24 +151,7 @@ class FabricSpoofKernelTest {
      * own addresses pass as before (its packets to its workloads are not policed).
      */
     private void checkHost(DataplaneDriver driver) throws Exception {
-        CommandRunner host = lab.host();
-        for (int number = 1; number <= 3; number++) {
-            lab.dualStackWorkload(number);
-        }
-        // another host's workloads behind the uplink: addresses in the pools that this host routes out of it
-        CommandRunner uplink = lab.uplink(2, "10.65.1.5", "fd65:0:0:1::5");
-        host.run("ip", "route", "add", "10.65.1.0/24", "via", "192.168.9.2").check();
-        host.run("ip", "-6", "route", "add", "fd65:0:0:1::/64", "via", "fd00:9::2").check();
-        lab.hostAddress("10.99.0.1");
-        Path remote = scripts.resolve("remote");
-        Files.writeString(remote, "");
-        Files.writeString(scripts.resolve("spoof.py"), SPOOF);
-        // readable by nobody
-        scripts.toFile().setExecutable(true, false);
-        scripts.resolve("spoof.py").toFile().setReadable(true, false);
-
-        programmed(driver, "up", remote);
-
+        CommandRunner host = sendingHost(driver);
         List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
         for (String to : List.of("local", "remote")) {
             boolean local = to.equals("local");
@@ -176,12 +172,105 @@ class FabricSpoofKernelTest {
                         "of the host's datagrams to another host's workload, only those from the host's own addresses arrive"));
     }
 
-    /** Sends TEXT from SOURCE to DESTINATION:5000 from the host, as the user AS says, through a socket of MODE. */
-    private void spoof(CommandRunner host, List<String> as, String mode, String source, String destination, String text) {
+    /**
+     * The host's users other than root send toward workloads only from the host's own addresses (docs/dataplane.md,
+     * "Session 61 (t-src6)"): with an IPV6_FREEBIND socket any user could send from an outside network's address, which
+     * a policy may admit by nets (2001:db8:77::/64 here), and another host's workload would get it as that network's;
+     * a user other than root with CAP_NET_ADMIN (IP_TRANSPARENT) could over both families. Root may (its transparent
+     * proxies answer workloads in the names of the servers they stand for), and so may the kernel, whose packets have
+     * no user's socket: here a reset that an admin's REJECT sends a workload in an outside server's name. Over IPv4 the
+     * kernel itself refuses an unprivileged user a source that is not the host's (session 60's finding, kept here).
+     */
+    private void checkUsers(DataplaneDriver driver) throws Exception {
+        CommandRunner host = sendingHost(driver);
+        List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
+        List<String> admin = new ArrayList<>(nobody);
+        admin.addAll(List.of("--inh-caps=+net_admin", "--ambient-caps=+net_admin"));
+        for (String to : List.of("local", "remote")) {
+            String to6 = to.equals("local") ? "fd65::2" : "fd65:0:0:1::5";
+            String to4 = to.equals("local") ? "10.65.0.2" : "10.65.1.5";
+            spoof(host, nobody, "freebind", "2001:db8:77::5", to6, "nobody-6-" + to);
+            assertEquals("unreachable", spoof(host, nobody, "freebind", "203.0.113.5", to4, "nobody-" + to),
+                    "the kernel refuses an unprivileged user an IPv4 source that is not the host's");
+            spoof(host, admin, "transparent", "2001:db8:77::5", to6, "admin-6-" + to);
+            spoof(host, admin, "transparent", "203.0.113.5", to4, "admin-" + to);
+            spoof(host, List.of(), "transparent", "2001:db8:77::5", to6, "root-6-" + to);
+            spoof(host, List.of(), "transparent", "203.0.113.5", to4, "root-" + to);
+            spoof(host, nobody, "freebind", "fd00:9::1", to6, "own-6-" + to);
+            spoof(host, nobody, "freebind", to.equals("local") ? "10.99.0.1" : "192.168.9.1", to4, "own-" + to);
+        }
+        List<String> atW2 = arrived(received, 4);
+        List<String> atRemote = arrived(remote, 4);
+        assertAll(() -> assertEquals(List.of("own-6-local", "own-local", "root-6-local", "root-local"), atW2,
+                        "of the host's datagrams to w2 from an address not the host's, only root's arrive"),
+                () -> assertEquals(List.of("own-6-remote", "own-remote", "root-6-remote", "root-remote"), atRemote,
+                        "of the host's datagrams to another host's workload from an address not the host's, only root's arrive"));
+
+        // an admin's REJECT of w2's connections to an outside server: the kernel's reset, from that server's address
+        host.run("ip", "route", "add", "192.0.2.0/24", "via", "192.168.9.2").check();
+        host.run("ip", "-6", "route", "add", "2001:db8:80::/64", "via", "fd00:9::2").check();
+        Files.writeString(scripts.resolve("connect.py"), CONNECT);
+        for (String server : List.of("192.0.2.80", "2001:db8:80::80")) {
+            host.run(server.contains(":") ? "ip6tables" : "iptables", "-I", "FORWARD", "1", "-d", server, "-p", "tcp",
+                    "-j", "REJECT", "--reject-with", "tcp-reset").check();
+            assertEquals("refused", w2.run(EstablishedFlowKernelTest.PYTHON, scripts.resolve("connect.py").toString(), server).stdout().strip(),
+                    "the kernel's reset in the name of " + server + " reaches w2");
+        }
+    }
+
+    /** Tries a TCP connection to argv[1]:80 and says how it ended: "refused" (a reset came), "timeout" or "connected". */
+    private static final String CONNECT = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+            s.settimeout(2.0)
+            try:
+                s.connect((sys.argv[1], 80))
+                print("connected")
+            except ConnectionRefusedError:
+                print("refused")
+            except socket.timeout:
+                print("timeout")
+            """;
+
+    /**
+     * The host under DRIVER's rules with w1-w3, 10.99.0.1 on its loopback and, behind the uplink, another host's
+     * workloads (addresses in the pools that this host routes out of it: 10.65.1.5 and fd65:0:0:1::5), whose echo
+     * server logs to REMOTE; the spoofing script readable by nobody.
+     */
+    private CommandRunner sendingHost(DataplaneDriver driver) throws Exception {
+        CommandRunner host = lab.host();
+        for (int number = 1; number <= 3; number++) {
+            CommandRunner workload = lab.dualStackWorkload(number);
+            if (number == 2) {
+                w2 = workload;
+            }
+        }
+        CommandRunner uplink = lab.uplink(2, "10.65.1.5", "fd65:0:0:1::5");
+        // the echo server there answers any source (one it has no route to would end it)
+        uplink.run("ip", "route", "add", "default", "via", "192.168.9.1").check();
+        uplink.run("ip", "-6", "route", "add", "default", "via", "fd00:9::1").check();
+        host.run("ip", "route", "add", "10.65.1.0/24", "via", "192.168.9.2").check();
+        host.run("ip", "-6", "route", "add", "fd65:0:0:1::/64", "via", "fd00:9::2").check();
+        lab.hostAddress("10.99.0.1");
+        remote = scripts.resolve("remote");
+        Files.writeString(remote, "");
+        Files.writeString(scripts.resolve("spoof.py"), SPOOF);
+        // readable by nobody
+        scripts.toFile().setExecutable(true, false);
+        scripts.resolve("spoof.py").toFile().setReadable(true, false);
+        programmed(driver, "up", remote);
+        return host;
+    }
+
+    /**
+     * Sends TEXT from SOURCE to DESTINATION:5000 from the host, as the user AS says, through a socket of MODE; what
+     * became of it: "sent", "dropped" (a rule's drop in OUTPUT) or "unreachable" (the kernel refused the source).
+     */
+    private String spoof(CommandRunner host, List<String> as, String mode, String source, String destination, String text) {
         List<String> command = new ArrayList<>(as);
         command.addAll(List.of(EstablishedFlowKernelTest.PYTHON, scripts.resolve("spoof.py").toString(), mode, source,
                 destination, text));
-        host.run(command).check();
+        return host.run(command).check().stdout().strip();
     }
 
     /** What LOG holds, sorted, once it holds at least EXPECTED lines (or after 3 s) and a moment more for the rest. */
@@ -197,10 +286,11 @@ class FabricSpoofKernelTest {
     /**
      * Sends argv[4] from argv[2] to argv[3]:5000 through a socket that may bind an address the host does not have:
      * argv[1] "freebind" (IP_FREEBIND / IPV6_FREEBIND, any user) or "transparent" (IP_TRANSPARENT /
-     * IPV6_TRANSPARENT, root). A send the kernel refuses (a rule's drop in OUTPUT says EPERM) is not an error here.
+     * IPV6_TRANSPARENT, root or CAP_NET_ADMIN), and says what became of it: "sent", "dropped" (a rule's drop in OUTPUT
+     * makes the send fail with EPERM) or "unreachable" (the kernel refused the source at the route lookup).
      */
     private static final String SPOOF = """
-            import socket, sys
+            import errno, socket, sys
             mode, source, destination, text = sys.argv[1:5]
             six = ":" in source
             s = socket.socket(socket.AF_INET6 if six else socket.AF_INET, socket.SOCK_DGRAM)
@@ -209,8 +299,13 @@ class FabricSpoofKernelTest {
             s.bind((source, 0))
             try:
                 s.sendto(text.encode(), (destination, 5000))
+                print("sent")
             except PermissionError:
-                pass
+                print("dropped")
+            except OSError as e:
+                if e.errno != errno.ENETUNREACH:
+                    raise
+                print("unreachable")
             """;
 
     /**

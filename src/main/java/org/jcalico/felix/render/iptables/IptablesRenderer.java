@@ -84,6 +84,10 @@ public final class IptablesRenderer implements Renderer {
             case Criterion.InterfaceIs i -> (i.negated() ? "! " : "") + (i.side() == Side.SOURCE ? "-i " : "-o ") + i.name();
             case Criterion.ConntrackState c -> "-m conntrack --ctstate " + String.join(",", c.states());
             case Criterion.ConntrackReply c -> "-m conntrack --ctdir REPLY";
+            // a range, not "! --uid-owner 0": xt_owner's negation matches a packet with no socket (the kernel's own,
+            // forwarded ones) where nftables' "meta skuid != 0" does not; the range matches none on either
+            case Criterion.SentByNonRoot s -> "-m owner --uid-owner 1-4294967294";
+            case Criterion.SourceIsLocal l -> "-m addrtype " + not(l.negated()) + "--src-type LOCAL";
             case Criterion.RateLimit r -> "-m hashlimit --hashlimit-upto " + r.perSecond() + "/sec --hashlimit-burst "
                     + r.burst() + " --hashlimit-mode " + (r.keyedBy() == Side.SOURCE ? "srcip" : "dstip")
                     + " --hashlimit-name " + r.bucket();

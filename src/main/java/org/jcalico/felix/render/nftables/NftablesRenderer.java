@@ -539,6 +539,8 @@ public final class NftablesRenderer implements Renderer {
             case Criterion.ConntrackState c -> "ct state " + String.join(",",
                     c.states().stream().map(state -> state.toLowerCase(java.util.Locale.ROOT)).toList());
             case Criterion.ConntrackReply c -> "ct direction reply";
+            case Criterion.SentByNonRoot s -> "meta skuid 1-4294967294";
+            case Criterion.SourceIsLocal l -> "fib saddr type " + not(l.negated()) + "local";
             case Criterion.RateLimit r -> {
                 if (!RATE_BUCKETS.contains(r.bucket())) {
                     throw new IllegalArgumentException("rate bucket " + r.bucket() + " is not one the nftables driver declares");
