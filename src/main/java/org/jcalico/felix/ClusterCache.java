@@ -267,9 +267,6 @@ final class ClusterCache {
             if (!isRelevant(event.key())) {
                 continue;
             }
-            if (lentBefore == null && event.key().startsWith(BLOCKS)) {
-                lentBefore = lent.routes();
-            }
             Decoded decoded = event.type() == WatchEvent.Type.DELETE ? null : decodeKept(event.key(), event.value());
             if (decoded != null && decoded.resource() == null) {
                 // what was read under the key stays: a Deny overwritten with something unreadable must not vanish
@@ -277,6 +274,11 @@ final class ClusterCache {
                 problems.add(decoded.problem() + followUp(event.key()));
                 changed = true;
                 continue;
+            }
+            // what is lent, before the batch's first event of this node's blocks: only they lend (another node's block
+            // is not kept), and a batch that already makes a pass need not compare
+            if (lentBefore == null && !changed && event.key().startsWith(BLOCKS) && ownBlock(event.key(), decoded)) {
+                lentBefore = lent.routes();
             }
             changed |= unreadable.remove(event.key()) != null;
             changed |= !event.key().startsWith(BLOCKS) || ownBlockChanged(event.key(), decoded);
@@ -294,20 +296,31 @@ final class ClusterCache {
 
     /**
      * Whether a block's event changes what the calculation and BGP read of the blocks: the CIDRs of this node's blocks.
-     * An address taken or released in a block (each `container add` and remove, on every node) changes only its
-     * allocations: the agent need not calculate again for it, unless it changes what is lent (apply) (it did, and a pass that found nothing to do ran beside
-     * the veth of the add that caused it). Anything but a readable block is a change.
+     * An address taken or released in a block (each `container add` and remove, on every node) changes only the
+     * block's allocations, which the calculation does not read, so it makes no pass of its own (one that did found
+     * nothing to do, beside the veth of the add that caused it); apply makes one when it changes what this node lends.
+     * Anything but a readable block is a change.
      */
     private boolean ownBlockChanged(String key, Decoded decoded) {
-        KeyedValues<Resource> blocks = byKind.get(IpamBlock.class);
-        Resource before = blocks == null ? null : blocks.get(key);
         if (decoded != null && !(decoded.resource() instanceof IpamBlock)) {
             return true;
         }
         IpamBlock after = decoded == null ? null : (IpamBlock) decoded.resource();
-        Cidr was = before instanceof IpamBlock block ? block.cidr() : null;
+        Cidr was = heldBlock(key) instanceof IpamBlock block ? block.cidr() : null;
         Cidr is = after != null && node.equals(after.affinity()) ? after.cidr() : null;
         return !java.util.Objects.equals(was, is);
+    }
+
+    /** Whether KEY's event (DECODED, null for a delete) concerns one of this node's blocks: the one held or the one it brings. */
+    private boolean ownBlock(String key, Decoded decoded) {
+        return heldBlock(key) != null
+                || decoded != null && decoded.resource() instanceof IpamBlock block && node.equals(block.affinity());
+    }
+
+    /** The block held under KEY (only this node's are held), or null. */
+    private Resource heldBlock(String key) {
+        KeyedValues<Resource> blocks = byKind.get(IpamBlock.class);
+        return blocks == null ? null : blocks.get(key);
     }
 
     private void put(Decoded item) {
