@@ -84,6 +84,11 @@ class EstablishedFlowKernelTest {
             except socket.timeout:
                 sys.exit(1)
             """;
+    /** SERVER over IPv6, beside an IPv4 one on the same port. */
+    static final String SERVER6 = SERVER.replace("socket.AF_INET,", "socket.AF_INET6,")
+            .replace("s.bind((\"0.0.0.0\"", "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind((\"::\"");
+    /** PEER over IPv6. */
+    static final String PEER6 = PEER.replace("socket.AF_INET,", "socket.AF_INET6,");
     /** Sends one datagram from argv[1]:argv[2] to argv[3]:argv[4]. */
     private static final String SENDER = """
             import socket, sys

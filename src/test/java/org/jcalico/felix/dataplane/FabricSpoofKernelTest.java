@@ -60,12 +60,8 @@ class FabricSpoofKernelTest {
         scripts = Files.createTempDirectory("jcfsp-");
         Files.writeString(scripts.resolve("server.py"), EstablishedFlowKernelTest.SERVER);
         Files.writeString(scripts.resolve("peer.py"), EstablishedFlowKernelTest.PEER);
-        Files.writeString(scripts.resolve("server6.py"), EstablishedFlowKernelTest.SERVER
-                .replace("socket.AF_INET,", "socket.AF_INET6,")
-                // beside the IPv4 server on the same port
-                .replace("s.bind((\"0.0.0.0\"", "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind((\"::\""));
-        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER
-                .replace("socket.AF_INET,", "socket.AF_INET6,"));
+        Files.writeString(scripts.resolve("server6.py"), EstablishedFlowKernelTest.SERVER6);
+        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER6);
         received = scripts.resolve("received");
         Files.writeString(received, "");
         atHost = scripts.resolve("at-host");

@@ -206,17 +206,13 @@ class WorkloadAttackKernelTest {
         for (String port : List.of("5000", "6000")) {
             Files.writeString(scripts.resolve("server" + port + ".py"), EstablishedFlowKernelTest.SERVER
                     .replace("5000", port).replace("recvfrom(2048)", "recvfrom(65535)"));
-            Files.writeString(scripts.resolve("server6-" + port + ".py"), EstablishedFlowKernelTest.SERVER
-                    .replace("5000", port).replace("recvfrom(2048)", "recvfrom(65535)")
-                    .replace("socket.AF_INET,", "socket.AF_INET6,")
-                    .replace("s.bind((\"0.0.0.0\"", "s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)\ns.bind((\"::\""));
+            Files.writeString(scripts.resolve("server6-" + port + ".py"), EstablishedFlowKernelTest.SERVER6
+                    .replace("5000", port).replace("recvfrom(2048)", "recvfrom(65535)"));
         }
         Files.writeString(scripts.resolve("peer.py"), EstablishedFlowKernelTest.PEER);
-        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER
-                .replace("socket.AF_INET,", "socket.AF_INET6,"));
+        Files.writeString(scripts.resolve("peer6.py"), EstablishedFlowKernelTest.PEER6);
         // the same with an IPv6 destination-options header (8 bytes: PadN) ahead of UDP in every datagram
-        Files.writeString(scripts.resolve("peer6-options.py"), EstablishedFlowKernelTest.PEER
-                .replace("socket.AF_INET,", "socket.AF_INET6,")
+        Files.writeString(scripts.resolve("peer6-options.py"), EstablishedFlowKernelTest.PEER6
                 .replace("s.bind(", "s.setsockopt(socket.IPPROTO_IPV6, getattr(socket, \"IPV6_DSTOPTS\", 59), "
                         + "bytes([0, 0, 1, 4, 0, 0, 0, 0]))\ns.bind("));
         received = scripts.resolve("received");
