@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BlockReserverTest {
     private static final FelixConfiguration OFF = new FelixConfiguration(FelixConfiguration.GLOBAL, 1, null, null, null)
-            .merge(FelixConfiguration.DEFAULTS);
+            .merge(FelixConfiguration.DEFAULTS).withBlockReserveEnabled(false);
     private static final FelixConfiguration ON = OFF.withBlockReserveEnabled(true);
 
     @TempDir
@@ -50,8 +50,8 @@ class BlockReserverTest {
     }
 
     @Test
-    void offByDefaultItClaimsNothingAndOnAPassShortOfRoomHasTheNextBlockClaimed() throws Exception {
-        assertEquals(false, FelixConfiguration.DEFAULTS.blockReserveEnabled(), "opt-in");
+    void onByDefaultOffItClaimsNothingAndOnAPassShortOfRoomHasTheNextBlockClaimed() throws Exception {
+        assertEquals(true, FelixConfiguration.DEFAULTS.blockReserveEnabled(), "on by default (docs/ipam.md, session 60)");
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
             ResourceStore store = new ResourceStore(datastore);
             RegisteredNodes.register(store, "h1", "h2");
