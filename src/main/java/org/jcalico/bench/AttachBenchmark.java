@@ -43,23 +43,23 @@ public final class AttachBenchmark {
     private static final int BLOCK = 64;
 
     /**
-     * @param labName the lab's name: its namespaces are LABNAME-*, removed before and after
+     * @param labName the lab's name after JCALICO_BENCH_PREFIX ({@link BenchNamespaces#lab}): its namespaces are
+     *                LAB-*, removed before and after
      * @param blockReserve whether the agents claim a block ahead of the adds (FelixConfiguration blockReserveEnabled)
      * @param newBlocks whether the odd adds each claim a block of their own, each paired with the even add after it
      *                  in that block: what a new block costs an add, told apart from the machine's noise by pairs
      *                  in one lab, which one #1 a run cannot
      */
     public void run(String labName, int count, boolean blockReserve, boolean newBlocks) {
-        Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
+        Lab lab = new Lab(new LabLayout(BenchNamespaces.lab(labName), 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
         try {
             out.println("building a lab of 2 hosts...");
             out.flush();
             lab.up();
-            if (blockReserve) {
-                apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: true\n");
-            }
+            // on by default: off unless asked, so that #1 (or each odd add with --new-blocks) claims its block
+            apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: " + blockReserve + "\n");
             jc(lab, "h1", "pool", "add", POOL.toString());
             // near borrows from far's block: h1 holds no block of its own, so #1 claims one as a user's first add does,
             // or meets the one h1's agent claimed ahead

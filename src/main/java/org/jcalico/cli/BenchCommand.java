@@ -19,7 +19,7 @@ final class BenchCommand {
     static final class Attach implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "50", description = "containers to add (default: ${DEFAULT-VALUE})") int count;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbench", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcba", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
         @Option(names = "--block-reserve", description = "the agents claim a block ahead of the adds (FelixConfiguration"
                 + " blockReserveEnabled; docs/ipam.md, \"A block ready ahead of an add\")") boolean blockReserve;
         @Option(names = "--new-blocks", description = "odd adds each claim a new block, each paired with the next add in"
