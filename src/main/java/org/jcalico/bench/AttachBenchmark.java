@@ -43,23 +43,24 @@ public final class AttachBenchmark {
     private static final int BLOCK = 64;
 
     /**
-     * @param labName the lab's name: its namespaces are LABNAME-*, removed before and after
+     * @param labName the lab's name after JCALICO_BENCH_PREFIX ({@link BenchNamespaces#lab}): its namespaces are
+     *                LAB-*, removed before and after
      * @param blockReserve whether the agents claim a block ahead of the adds (FelixConfiguration blockReserveEnabled)
      * @param newBlocks whether the odd adds each claim a block of their own, each paired with the even add after it
      *                  in that block: what a new block costs an add, told apart from the machine's noise by pairs
      *                  in one lab, which one #1 a run cannot
      */
     public void run(String labName, int count, boolean blockReserve, boolean newBlocks) {
-        Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
+        Lab lab = new Lab(new LabLayout(BenchNamespaces.lab(labName), 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
         try {
             out.println("building a lab of 2 hosts...");
             out.flush();
             lab.up();
-            if (blockReserve) {
-                apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: true\n");
-            }
+            // written either way, so that the bench says what it measured whatever the default: on (the default since
+            // session 61), #1 meets the block h1's agent claimed ahead; off, #1 (or each odd add with --new-blocks) claims it
+            apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: " + blockReserve + "\n");
             jc(lab, "h1", "pool", "add", POOL.toString());
             // near borrows from far's block: h1 holds no block of its own, so #1 claims one as a user's first add does,
             // or meets the one h1's agent claimed ahead
@@ -105,8 +106,8 @@ public final class AttachBenchmark {
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
             out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
-            // the first add claims h1's block of these addresses (its extra work, a claim, the block's route and BGP, shown
-            // apart), or with --block-reserve meets the block h1's agent claimed ahead
+            // the first add meets the block h1's agent claimed ahead, or with --no-block-reserve claims h1's block of these
+            // addresses (its extra work, a claim, the block's route and BGP, shown apart)
             out.printf("  %-34s %d / %d / %d ms%n", blockReserve ? "#1, in the block claimed ahead (a)/(b)/(c)"
                     : "#1, a new IPAM block's (a)/(b)/(c)", returned.getFirst(), sameHost.getFirst(), otherHost.getFirst());
             if (newBlocks) {

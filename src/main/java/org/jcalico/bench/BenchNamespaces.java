@@ -1,5 +1,6 @@
 package org.jcalico.bench;
 
+import org.jcalico.lab.LabLayout;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -13,10 +14,33 @@ final class BenchNamespaces {
     }
 
     static String prefix(String own) {
+        return outer() + own;
+    }
+
+    /** A bench's lab: NAME after JCALICO_BENCH_PREFIX, as {@link #lab(String, String)} puts them together. */
+    static String lab(String name) {
+        return lab(outer(), name);
+    }
+
+    /**
+     * A lab named NAME after OUTER without its trailing '-' (as a test's lab after JCALICO_TEST_NS_PREFIX), refused
+     * rather than cut short when that is longer than a lab's name may be: a lab cut short could be another's, which the
+     * bench removes at its start.
+     */
+    static String lab(String outer, String name) {
+        String lab = outer.replaceFirst("-$", "") + name;
+        if (lab.length() > LabLayout.MAX_NAME) {
+            throw new ValidationException("lab name: '" + lab + "' (JCALICO_BENCH_PREFIX '" + outer + "' before '" + name
+                    + "') is longer than " + LabLayout.MAX_NAME + " characters; give a shorter --lab");
+        }
+        return lab;
+    }
+
+    private static String outer() {
         String outer = System.getenv().getOrDefault("JCALICO_BENCH_PREFIX", "");
         if (!outer.matches("[A-Za-z0-9-]{0,20}")) {
             throw new ValidationException("JCALICO_BENCH_PREFIX must be up to 20 letters, digits or '-', not '" + outer + "'");
         }
-        return outer + own;
+        return outer;
     }
 }

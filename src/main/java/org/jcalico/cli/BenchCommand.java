@@ -19,9 +19,10 @@ final class BenchCommand {
     static final class Attach implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "50", description = "containers to add (default: ${DEFAULT-VALUE})") int count;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbench", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
-        @Option(names = "--block-reserve", description = "the agents claim a block ahead of the adds (FelixConfiguration"
-                + " blockReserveEnabled; docs/ipam.md, \"A block ready ahead of an add\")") boolean blockReserve;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcba", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--no-block-reserve", description = "the agents claim no block ahead of the adds (FelixConfiguration"
+                + " blockReserveEnabled, on by default since session 61), so that #1 claims its block; --new-blocks implies"
+                + " it (docs/ipam.md, \"A block ready ahead of an add\")") boolean noBlockReserve;
         @Option(names = "--new-blocks", description = "odd adds each claim a new block, each paired with the next add in"
                 + " that block: what a new block costs an add (docs/ipam.md, session 60)") boolean newBlocks;
 
@@ -30,10 +31,11 @@ final class BenchCommand {
             if (count < 1 || count > 60) {
                 throw new CommandFailure("expected --count 1 to 60 (the adds' addresses lie in one block)");
             }
-            if (newBlocks && (blockReserve || count < 2)) {
-                throw new CommandFailure("expected --new-blocks without --block-reserve (a block claimed ahead is not new)"
-                        + " and with --count 2 or more (adds in pairs)");
+            if (newBlocks && count < 2) {
+                throw new CommandFailure("expected --new-blocks with --count 2 or more (adds in pairs)");
             }
+            // a block claimed ahead is not new: --new-blocks measures the claim, so the reserve is off there
+            boolean blockReserve = !noBlockReserve && !newBlocks;
             new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve, newBlocks);
         }
     }

@@ -12,12 +12,14 @@ import org.jcalico.ipam.BlockReserve;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.log.Log;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpPool;
 
 /**
  * Claims the node's next block before an add needs it, while FelixConfiguration's blockReserveEnabled is on (docs/ipam.md,
  * "A block ready ahead of an add"): on a thread of its own, so that neither the agent's loop nor an add waits for the
  * claim. The loop tells it after each pass which IP versions its cache finds short of room; once per resync interval
- * it asks the store itself, which catches up after a failure and lets a version it found nothing to spare for try again.
+ * it asks the store itself, which catches up after a failure and lets a version it found nothing to spare for try again
+ * (as does a pass whose pools changed).
  */
 public final class BlockReserver implements Runnable {
     private final ResourceStore store;
@@ -27,6 +29,8 @@ public final class BlockReserver implements Runnable {
     /** Versions short of room for which no pool had a block to spare: not asked again before the next resync. */
     private final Set<Integer> nothingToSpare = ConcurrentHashMap.newKeySet();
     private volatile FelixConfiguration config = FelixConfiguration.DEFAULTS;
+    /** The pools of the last pass (the loop's own): a change of them may give a block to spare where none was. */
+    private List<IpPool> pools = List.of();
 
     public BlockReserver(ResourceStore store, String node, Log log) {
         this.store = store;
@@ -44,6 +48,11 @@ public final class BlockReserver implements Runnable {
     /** On the agent's loop: looks at the pass's snapshot and hands what is short to this thread; reads no store. */
     void passed(Snapshot snapshot) {
         config = snapshot.config();
+        if (!snapshot.pools().equals(pools)) {
+            // asked again on this pass, not at the next resync: a node's first block as soon as a new pool can spare one
+            pools = snapshot.pools();
+            nothingToSpare.clear();
+        }
         if (!Boolean.TRUE.equals(snapshot.config().blockReserveEnabled())) {
             return;
         }

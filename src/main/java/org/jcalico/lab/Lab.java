@@ -18,6 +18,7 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.kernel.CommandRunner;
@@ -133,11 +134,15 @@ public final class Lab {
 
     /**
      * The cloud variant of the prototype: without BGP, the fabric routes one fixed range per host (an IPv4 /24 and
-     * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block.
+     * an IPv6 /120 of the lab's pools), and each host owns that range as its IPAM block. The block reserve is off
+     * here, written before the pools: a block claimed ahead would be one the fabric does not route, and the agents,
+     * already running, could claim another host's range before its claim below (docs/ipam.md, session 61).
      */
     private void routeFixedRanges(List<Integer> hosts) {
         try (Datastore datastore = layout.datastoreUrl().open(org.jcalico.datastore.OpenMode.WRITE)) {
             ResourceStore store = new ResourceStore(datastore);
+            store.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, null, null, null, null)
+                    .withBlockReserveEnabled(false))));
             Pools pools = new Pools(store);
             pools.add(new IpPool(LabLayout.FIXED_RANGES_V4, true, 24, false));
             pools.add(new IpPool(LabLayout.FIXED_RANGES_V6, true, 120, false));

@@ -20,7 +20,7 @@ public record FelixConfiguration(String name, Integer resyncIntervalSeconds,
     public static final String NODE_PREFIX = "node.";
     public static final FelixConfiguration DEFAULTS =
             new FelixConfiguration(GLOBAL, 10, EndpointToHostAction.DROP, "jc", "info",
-                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true, DataplaneDriver.IPTABLES, false);
+                    true, "127.0.0.1", 9099, true, "127.0.0.1", 9091, true, DataplaneDriver.IPTABLES, true);
 
     /** The settings a layer sets for the four fields of the first releases; the rest unset. */
     public FelixConfiguration(String name, Integer resyncIntervalSeconds, EndpointToHostAction defaultEndpointToHostAction,

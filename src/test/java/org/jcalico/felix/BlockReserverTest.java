@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BlockReserverTest {
     private static final FelixConfiguration OFF = new FelixConfiguration(FelixConfiguration.GLOBAL, 1, null, null, null)
-            .merge(FelixConfiguration.DEFAULTS);
+            .merge(FelixConfiguration.DEFAULTS).withBlockReserveEnabled(false);
     private static final FelixConfiguration ON = OFF.withBlockReserveEnabled(true);
 
     @TempDir
@@ -50,8 +50,8 @@ class BlockReserverTest {
     }
 
     @Test
-    void offByDefaultItClaimsNothingAndOnAPassShortOfRoomHasTheNextBlockClaimed() throws Exception {
-        assertEquals(false, FelixConfiguration.DEFAULTS.blockReserveEnabled(), "opt-in");
+    void onByDefaultOffItClaimsNothingAndOnAPassShortOfRoomHasTheNextBlockClaimed() throws Exception {
+        assertEquals(true, FelixConfiguration.DEFAULTS.blockReserveEnabled(), "on by default (docs/ipam.md, session 60)");
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
             ResourceStore store = new ResourceStore(datastore);
             RegisteredNodes.register(store, "h1", "h2");
@@ -75,6 +75,40 @@ class BlockReserverTest {
                 assertEquals(List.of("10.65.0.0/26 h1 1"), blocks(store), "room enough: no second block");
                 assertTrue(Files.readString(dir.resolve("felix.log"))
                         .contains("claimed block 10.65.0.0/26 for node h1 ahead of its adds"), "the log says so");
+            } finally {
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        }
+    }
+
+    @Test
+    void aPoolAddedAfterNoneCouldSpareABlockIsAskedAtOnceNotAtTheNextResync() throws Exception {
+        // a resync interval far longer than the test: only the pass that sees the new pool can have it claimed
+        FelixConfiguration slow = new FelixConfiguration(FelixConfiguration.GLOBAL, 600, null, null, null)
+                .merge(FelixConfiguration.DEFAULTS);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            RegisteredNodes.register(store, "h1", "h2");
+            new Pools(store).add(new IpPool(Cidr.parse("10.65.0.0/28"), false, 28, false));
+            BlockReserver reserver = new BlockReserver(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+            reserver.passed(pass(store, slow));
+            Thread thread = Thread.ofPlatform().daemon().start(reserver);
+            try {
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!Files.exists(dir.resolve("felix.log")) || !Files.readString(dir.resolve("felix.log")).contains("no pool has a block to spare")) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the one block left to an add, said in the log");
+                    Thread.sleep(20);
+                }
+                assertEquals(List.of(), blocks(store), "a pool's last unclaimed block is not taken ahead");
+
+                new Pools(store).add(new IpPool(Cidr.parse("10.65.1.0/24"), false, 28, false));
+                reserver.passed(pass(store, slow));
+                deadline = System.currentTimeMillis() + 5_000;
+                while (blocks(store).isEmpty() && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertEquals(List.of("10.65.1.0/28 h1 0"), blocks(store), "the new pool's first block, on the pass that saw it");
             } finally {
                 thread.interrupt();
                 thread.join(5_000);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.LabLayout;
 import org.jcalico.lab.Probe;
 import org.jcalico.lab.WorkloadWebServer;
+import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -151,7 +153,8 @@ class MultiHostIT {
     @Test
     @Order(3)
     void aBorrowedAddressIsAdvertisedAsAHostRouteAndWithdrawnOnRemoval() {
-        String h1Block = ENDPOINTS.get("red-1").ipv4Nets().get(0).network().toString().replaceFirst("\\.\\d+$", ".50");
+        // the 51st address of the /26 that red-1's address lies in: h1's block, whichever the reserve gave h1
+        String h1Block = Cidr.containing(address("red-1", 4), 26).addressAt(BigInteger.valueOf(50)).toString();
         add("borrow-2", "h2", "red", h1Block);
         CommandRunner h3 = CommandRunner.inNamespace(fixture.layout().host(3));
         assertTrue(Eventually.within(10, () -> h3.run("ip", "route", "show", h1Block).stdout().contains("via " + fixture.layout().hostV4(2))),

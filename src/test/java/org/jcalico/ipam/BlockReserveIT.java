@@ -3,9 +3,12 @@ package org.jcalico.ipam;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
@@ -18,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * A block ready ahead of an add, with real agents (docs/ipam.md, "A block ready ahead of an add"): with
  * blockReserveEnabled on, each node's agent claims a block as soon as a pool is added; a node's first automatic add
  * takes its address there and claims nothing; and the agent claims the next block once fewer than a quarter of a
- * block is free, while the adds still have room.
+ * block is free, while the adds still have room. On by default since session 61: a node's first claim, with no pool,
+ * a pool with no block to spare, a pool added later, a node started with pools present, and its agent killed after it.
  */
 @Tag("kernel")
 class BlockReserveIT {
@@ -34,6 +38,54 @@ class BlockReserveIT {
             }
         }
         return found;
+    }
+
+    @Test
+    void byDefaultANodeClaimsItsFirstBlockOncePoolsCanSpareOneAndKeepsItAcrossAKill() throws Exception {
+        try (LabFixture fixture = LabFixture.up("jcbs", 2, true, 1)) {
+            Thread.sleep(2_000);
+            assertEquals(List.of(), blocksOf(fixture, "h1"), "no pool: nothing claimed");
+
+            // one block in all: a pool's last unclaimed block is left to the add that needs it
+            fixture.jc("h1", "pool", "add", "10.76.0.0/28", "--block-size", "28");
+            Thread.sleep(3_000);
+            assertEquals(List.of(), blocksOf(fixture, "h1"), "no block to spare: nothing claimed");
+
+            // a pool added later with room: claimed, at the latest when the resync interval asks again
+            fixture.jc("h1", "pool", "add", "10.76.1.0/24", "--block-size", "28");
+            assertTrue(Eventually.within(30, () -> blocksOf(fixture, "h1").size() == 1),
+                    "h1 claimed a block of the new pool: " + fixture.jc("h1", "ipam", "show"));
+            String h1Block = blocksOf(fixture, "h1").getFirst();
+            assertTrue(h1Block.startsWith("10.76.1.") && h1Block.endsWith("/28 0"), h1Block);
+
+            // a node that starts with pools present claims its first block at start, without a setting or an add
+            fixture.lab().join(2);
+            assertTrue(Eventually.within(30, () -> blocksOf(fixture, "h2").size() == 1),
+                    "h2 claimed its first block at start: " + fixture.jc("h1", "ipam", "show"));
+            List<String> h2Blocks = blocksOf(fixture, "h2");
+            assertTrue(h2Blocks.getFirst().endsWith(" 0"), "empty: " + h2Blocks);
+
+            // kill -9 right after the claim: the supervisor's new agent finds the block as room and claims no other
+            Path runDir = fixture.layout().runDir().resolve(fixture.layout().nodeName(2));
+            long agent = pid(runDir.resolve("agent.pid"));
+            CommandRunner.local().run("kill", "-9", Long.toString(agent)).check();
+            assertTrue(Eventually.within(30, () -> pid(runDir.resolve("agent.pid")) > 0 && pid(runDir.resolve("agent.pid")) != agent
+                    && fixture.run("h2", "node", "status").stdout().contains("in sync")),
+                    "h2's new agent is in sync: " + fixture.run("h2", "node", "status").stdout());
+            Thread.sleep(2_000);
+            assertEquals(h2Blocks, blocksOf(fixture, "h2"), "the same block, no second claim");
+            assertEquals(List.of(h1Block), blocksOf(fixture, "h1"), "h1's untouched");
+            IpAddress first = fixture.addWorkload("h2", "w0", "br");
+            assertTrue(Cidr.parse(h2Blocks.getFirst().split(" ")[0]).contains(first), first + " in h2's block " + h2Blocks);
+        }
+    }
+
+    private static long pid(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).strip().split("\\s+")[0]);
+        } catch (Exception e) {
+            return -1; // between two agents the pid file may be missing or half written
+        }
     }
 
     @Test
