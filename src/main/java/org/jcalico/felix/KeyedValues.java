@@ -26,12 +26,19 @@ final class KeyedValues<T> {
     private int[] hashes = new int[16];
     /** Positions by hash, linear probing; FREE where none. */
     private int[] slots = freeSlots(16);
+    /**
+     * The copy {@link #list} last made, until a value is put or removed (null: none yet). Each pass of the agent asks
+     * for one, every periodic resync among them: at 100,000 endpoints a copy (two arrays of their references, as
+     * List.copyOf makes it) lived through the pass's young collections and was promoted (docs/agent.md, "Memory").
+     */
+    private List<T> copy;
 
     KeyedValues(Function<T, String> keyOf) {
         this.keyOf = keyOf;
     }
 
     void put(String key, T value) {
+        copy = null;
         int hash = key.hashCode();
         int position = find(key, hash);
         String kept = key.equals(keyOf.apply(value)) ? null : key;
@@ -90,6 +97,7 @@ final class KeyedValues<T> {
         if (slot == FREE) {
             return;
         }
+        copy = null;
         int position = slots[slot];
         vacate(slot);
         int last = values.size() - 1;
@@ -104,9 +112,15 @@ final class KeyedValues<T> {
         keptKeys.remove(last);
     }
 
-    /** An immutable copy, which List.copyOf (as in Snapshot) hands on without copying again. */
+    /**
+     * An immutable copy, which List.copyOf (as in Snapshot) hands on without copying again: the one made last while no
+     * value was put or removed since.
+     */
     List<T> list() {
-        return List.copyOf(values);
+        if (copy == null) {
+            copy = List.copyOf(values);
+        }
+        return copy;
     }
 
     /** Each value with the key it is kept under when it does not give that key back, else null (no key made). */

@@ -431,6 +431,46 @@ class ClusterCacheTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /**
+     * Every pass gets a snapshot of the cache, every periodic resync of an idle agent among them: one that finds the
+     * endpoints as the last left them makes no copy of them. A copy of the cluster's endpoints (400 KB at 100,000)
+     * lived through the pass's young collections and was promoted, so an idle agent at scale grew by it at every
+     * resync until a full collection (docs/agent.md, "Memory", session 61). What changes is in the next snapshot.
+     * Old code: a copy of the list per snapshot.
+     */
+    @Test
+    void aSnapshotOfEndpointsAsTheLastLeftThemCopiesNoList() {
+        ClusterCache cache = new ClusterCache("a");
+        List<ClusterCache.Decoded> listed = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            listed.add(kv(new WorkloadEndpoint("b", null, "c-e" + i, "e" + i, "jce" + i, null,
+                    List.of(Cidr.parse("10.1." + i / 200 + "." + i % 200 + "/32")), List.of(), List.of("web"), null, null,
+                    null, null)));
+        }
+        cache.replaceAll(listed, problems);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long least = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            cache.snapshot();
+            least = Math.min(least, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertTrue(least < 20_000, "a snapshot of 20,000 endpoints unchanged since the last allocated " + least + " bytes");
+
+        WorkloadEndpoint added = endpoint("a", "new");
+        assertTrue(cache.apply(List.of(put(added)), problems));
+        assertTrue(cache.snapshot().endpoints().contains(added), "an endpoint added");
+        WorkloadEndpoint relabelled = added.withLabels(java.util.Map.of("app", "db"));
+        assertTrue(cache.apply(List.of(put(relabelled)), problems));
+        Snapshot snapshot = cache.snapshot();
+        assertTrue(snapshot.endpoints().contains(relabelled) && !snapshot.endpoints().contains(added), "an endpoint changed");
+        assertTrue(cache.apply(List.of(new WatchEvent(WatchEvent.Type.DELETE, Keys.key(added), null, 9)), problems));
+        assertFalse(cache.snapshot().endpoints().contains(relabelled), "an endpoint removed");
+        assertEquals(20_000, cache.snapshot().endpoints().size());
+        assertTrue(snapshot.endpoints().contains(relabelled), "an earlier snapshot keeps what it had");
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private static WorkloadEndpoint endpoint(String node, String id) {
         return new WorkloadEndpoint(node, null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse("10.0.0.1/32")), List.of(),
                 List.of("web"), null, null, null, null);
