@@ -142,8 +142,8 @@ class FabricSpoofKernelTest {
     }
 
     /**
-     * A workload's packets, in on its own interface, never enter jc-local-source (docs/dataplane.md, "Session 60
-     * (p-net)": the interface is tested before the set lookup and the jump, half of what a host forwards), while a
+     * A workload's packets, in on its own interface, forwarded or to the host, never enter jc-local-source
+     * (docs/dataplane.md, "Session 60 (p-net)": the interface is tested before the set lookup and the jump), while a
      * forged one from the uplink still does and is dropped there. Seen by a counting rule put by hand at the top of
      * the chain in both families: it counts every packet that enters, and nothing else in the test writes rules.
      */
@@ -167,8 +167,11 @@ class FabricSpoofKernelTest {
             assertTrue(sent(w1, "10.65.0.1", "from-w1-" + round), "w1 (app=web) reaches w2");
             assertTrue(sent(w1, "fd65::1", "from-w1-6-" + round), "over IPv6 too");
         }
+        // and to the host itself (jc-INPUT's rule has the same shape; the default endpoint-to-host action drops them)
+        assertFalse(sent(w1, "10.65.0.1", "w1-to-host", "192.168.9.1"), "w1 does not reach the host");
+        assertFalse(sent(w1, "fd65::1", "w1-to-host-6", "fd00:9::1"), "nor over IPv6");
         assertEquals(List.of(0L, 0L), List.of(entered(host, driver, 4), entered(host, driver, 6)),
-                "w1's datagrams to w2 and w2's answers (IPv4, IPv6) enter jc-local-source");
+                "w1's datagrams to w2, w2's answers and w1's to the host (IPv4, IPv6) enter jc-local-source");
 
         sent(uplink, "10.65.0.1", "forged");
         sent(uplink, "fd65::1", "forged-6");
