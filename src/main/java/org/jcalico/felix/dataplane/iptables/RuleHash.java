@@ -83,7 +83,7 @@ public final class RuleHash {
     /**
      * Whether iptables-save prints RULE exactly as written, so that its text alone tells it: an optional interface
      * test and a jump or goto, or the connection-state test of established packets and its verdict. Only shapes that
-     * the saved form keeps (DataplaneKernelTest: a restarted driver's read-back finds such rules as written);
+     * the saved form keeps (IptablesRestoreKernelTest writes each in both families and reads it back as written);
      * iptables-save reorders others ({@code -s ADDR/32 -i IF}, {@code INVALID,NEW}). A shape it printed otherwise would
      * cost its chain a rewrite at every read-back, never a rule left out.
      */
