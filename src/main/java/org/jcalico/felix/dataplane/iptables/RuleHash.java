@@ -72,9 +72,9 @@ public final class RuleHash {
     /**
      * A rule of an owned chain as written: without a tag when its text is {@link #plain} (then iptables-save prints it
      * as written, and {@link #identify} finds the same hash in it), otherwise {@link #tagged}. Such rules are most of
-     * what a packet of an established flow matches (jc-FORWARD's `-i jc+ -j ...`, an endpoint chain's one jump, the
-     * shared chain's RELATED,ESTABLISHED rule), and on iptables-nft every tag a packet reaches is an xt match of its own:
-     * about 13 % of the established path's rule walk (docs/dataplane.md, "Session 61 (p-net)").
+     * what a packet of an established flow matches (jc-FORWARD's {@code -i jc+ -j ...}, an endpoint chain's one jump,
+     * the shared chain's RELATED,ESTABLISHED rule), and on iptables-nft every tag a packet reaches is an xt match of its
+     * own: about a tenth of the established path's rule walk (docs/dataplane.md, "Session 61 (p-net)").
      */
     public static String written(String hash, String rule) {
         return plain(rule) ? rule : tagged(hash, rule);
@@ -96,8 +96,8 @@ public final class RuleHash {
 
     /**
      * What tells a rule of CHAIN as iptables-save prints it (SAVED): its tag, or for an untagged one the hash of its
-     * text, which is jcalico's own hash when the rule was written {@link #plain} ({@link #written}), and matches no
-     * rule of calc's otherwise.
+     * text, which is jcalico's own hash when the rule was written {@link #plain} ({@link #written}); another writer's
+     * untagged rule matches no rule of calc's unless it is the very text of one of calc's plain rules in that chain.
      */
     public static String identify(String chain, String saved) {
         String tag = find(saved);
