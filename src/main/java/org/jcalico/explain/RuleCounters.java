@@ -55,7 +55,7 @@ public record RuleCounters(Map<String, List<CountedRule>> chains) {
                 Matcher matcher = LINE.matcher(line);
                 if (matcher.matches() && matcher.group(2).startsWith(HostState.OWNED_PREFIX)) {
                     String spec = matcher.group(3) == null ? "" : matcher.group(3);
-                    chains.computeIfAbsent(matcher.group(2), c -> new ArrayList<>()).add(new CountedRule(RuleHash.find(spec),
+                    chains.computeIfAbsent(matcher.group(2), c -> new ArrayList<>()).add(new CountedRule(RuleHash.identify(matcher.group(2), spec),
                             spec, Long.parseLong(matcher.group(1)), iptablesJump(spec), iptablesEnd(spec)));
                 }
             }

@@ -134,8 +134,17 @@ class DataplaneKernelTest {
         assertEquals(Set.of(address(version, 9)), members("jc-" + version + "t-db"));
         assertTrue(linkUp(host, "jcA"));
 
+        // the established path's rules that iptables-save prints as written carry no tag (each would be an xt match
+        // a packet runs), and are told by their text on read-back (RuleHash.written, docs/dataplane.md session 61)
+        assertTrue(save.contains("-A jc-FORWARD -i jc+ -j jc-from-wl") && save.contains("-A jc-FORWARD -o jc+ -j ACCEPT")
+                && save.contains("-A jc-tw-jcA -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")
+                && save.contains("-A jc-to-wl -j DROP"), "untagged: " + save);
         assertFalse(dataplane.apply(desired).changedAnything());
         assertFalse(dataplane.resync(desired).changedAnything(), "read-back finds what was written");
+        Dataplane restarted = new Dataplane(host);
+        assertTrue(restarted.start().failures().isEmpty());
+        DataplaneReport again = restarted.resync(desired);
+        assertFalse(again.changedAnything(), "a new agent's read-back finds every rule as written: " + again.changes());
     }
 
     @Test

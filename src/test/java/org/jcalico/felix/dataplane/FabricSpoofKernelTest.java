@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.hoststate.HostState;
@@ -84,6 +85,16 @@ class FabricSpoofKernelTest {
     }
 
     @Test
+    void aWorkloadsForwardedPacketsSkipTheLocalSourceCheckOnIptables() throws Exception {
+        checkSkipped(DataplaneDriver.IPTABLES);
+    }
+
+    @Test
+    void aWorkloadsForwardedPacketsSkipItOnNftablesToo() throws Exception {
+        checkSkipped(DataplaneDriver.NFTABLES);
+    }
+
+    @Test
     void theHostsOwnPacketsFromAWorkloadsAddressAreDroppedOnIptables() throws Exception {
         checkHost(DataplaneDriver.IPTABLES);
     }
@@ -137,6 +148,63 @@ class FabricSpoofKernelTest {
     @Test
     void theHostsUsersOnNftablesToo() throws Exception {
         checkUsers(DataplaneDriver.NFTABLES);
+    }
+
+    /**
+     * A workload's packets, in on its own interface, forwarded or to the host, never enter jc-local-source
+     * (docs/dataplane.md, "Session 60 (p-net)": the interface is tested before the set lookup and the jump), while a
+     * forged one from the uplink still does and is dropped there. Seen by a counting rule put by hand at the top of
+     * the chain in both families: it counts every packet that enters, and nothing else in the test writes rules.
+     */
+    private void checkSkipped(DataplaneDriver driver) throws Exception {
+        CommandRunner w1 = lab.dualStackWorkload(1);
+        lab.dualStackWorkload(2);
+        lab.dualStackWorkload(3);
+        CommandRunner uplink = lab.uplink(2, "10.65.0.1", "fd65::1");
+        programmed(driver, "host", atHost);
+        CommandRunner host = lab.host();
+        for (int version : List.of(4, 6)) {
+            if (driver == DataplaneDriver.NFTABLES) {
+                host.run("nft", "insert", "rule", version == 4 ? "ip" : "ip6", "jcalico", DataplaneNames.LOCAL_SOURCE,
+                        "counter", "comment", "\"probe\"").check();
+            } else {
+                host.run(version == 4 ? "iptables" : "ip6tables", "-w", "-I", DataplaneNames.LOCAL_SOURCE, "1").check();
+            }
+        }
+
+        for (int round = 0; round < 3; round++) {
+            assertTrue(sent(w1, "10.65.0.1", "from-w1-" + round), "w1 (app=web) reaches w2");
+            assertTrue(sent(w1, "fd65::1", "from-w1-6-" + round), "over IPv6 too");
+        }
+        // and to the host itself (jc-INPUT's rule has the same shape; the default endpoint-to-host action drops them)
+        assertFalse(sent(w1, "10.65.0.1", "w1-to-host", "192.168.9.1"), "w1 does not reach the host");
+        assertFalse(sent(w1, "fd65::1", "w1-to-host-6", "fd00:9::1"), "nor over IPv6");
+        assertEquals(List.of(0L, 0L), List.of(entered(host, driver, 4), entered(host, driver, 6)),
+                "w1's datagrams to w2, w2's answers and w1's to the host (IPv4, IPv6) enter jc-local-source");
+
+        sent(uplink, "10.65.0.1", "forged");
+        sent(uplink, "fd65::1", "forged-6");
+        assertFalse(Files.readAllLines(received).stream().anyMatch(line -> line.startsWith("forged")),
+                "a datagram from the uplink with w1's address never reaches w2: " + Files.readAllLines(received));
+        // (IPv6 neighbour solicitations the uplink sends from the forged address enter it too, through jc-INPUT)
+        List<Long> forged = List.of(entered(host, driver, 4), entered(host, driver, 6));
+        assertTrue(forged.get(0) >= 1 && forged.get(1) >= 1,
+                "the forged datagrams (IPv4, IPv6) from the uplink enter jc-local-source: " + forged);
+    }
+
+    /** The packets the counting rule at the top of the family's jc-local-source saw. */
+    private static long entered(CommandRunner host, DataplaneDriver driver, int version) {
+        if (driver == DataplaneDriver.NFTABLES) {
+            String chain = host.run("nft", "list", "chain", version == 4 ? "ip" : "ip6", "jcalico",
+                    DataplaneNames.LOCAL_SOURCE).check().stdout();
+            java.util.regex.Matcher probe = java.util.regex.Pattern.compile("counter packets (\\d+) bytes \\d+ comment \"probe\"")
+                    .matcher(chain);
+            assertTrue(probe.find(), chain);
+            return Long.parseLong(probe.group(1));
+        }
+        String rule = host.run(version == 4 ? "iptables" : "ip6tables", "-w", "-L", DataplaneNames.LOCAL_SOURCE, "1",
+                "-v", "-x", "-n").check().stdout().strip();
+        return Long.parseLong(rule.split("\\s+")[0]);
     }
 
     /**

@@ -56,7 +56,7 @@ final class HoldPlanner {
             for (int i = first; i < end; i++) {
                 int position = at + i - first;
                 input.append(CommandText.line("-I " + chain.name() + " " + (position + 1) + " "
-                        + RuleHash.tagged(wanted.get(i), chain.rules().get(i)))).append('\n');
+                        + RuleHash.written(wanted.get(i), chain.rules().get(i)))).append('\n');
                 after.add(position, wanted.get(i));
                 inserted++;
             }

@@ -174,14 +174,14 @@ public final class IptablesPlanner {
                 // ascending, so that every rule before an inserted one is already in place
                 for (int i : added) {
                     insertions.add("-I " + chain.name() + " " + (i + 1) + " "
-                            + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
+                            + RuleHash.written(wanted.get(i), chain.rules().get(i)));
                 }
                 changes = changes.plus(Change.RULES_INSERTED, added.size());
                 return true;
             }
             declarations.add(":" + chain.name() + " - [0:0]");
             for (int i = 0; i < chain.rules().size(); i++) {
-                appends.add("-A " + chain.name() + " " + RuleHash.tagged(wanted.get(i), chain.rules().get(i)));
+                appends.add("-A " + chain.name() + " " + RuleHash.written(wanted.get(i), chain.rules().get(i)));
             }
             changes = changes.plus(Change.CHAINS_WRITTEN, 1);
             return present != null;

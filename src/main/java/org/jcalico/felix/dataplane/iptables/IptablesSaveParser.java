@@ -93,8 +93,7 @@ public final class IptablesSaveParser {
             String spec = space < 0 ? "" : chainAndSpec.substring(space + 1);
             List<String> owned = chains.get(chain);
             if (owned != null) {
-                String hash = RuleHash.find(spec);
-                owned.add(hash == null ? TableState.UNTAGGED : hash);
+                owned.add(RuleHash.identify(chain, spec));
             } else if (builtins.contains(chain)) {
                 int position = builtinRuleCounts.merge(chain, 1, Integer::sum);
                 String hash = RuleHash.find(spec);

@@ -70,6 +70,41 @@ public final class RuleHash {
     }
 
     /**
+     * A rule of an owned chain as written: without a tag when its text is {@link #plain} (then iptables-save prints it
+     * as written, and {@link #identify} finds the same hash in it), otherwise {@link #tagged}. Such rules are most of
+     * what a packet of an established flow matches (jc-FORWARD's {@code -i jc+ -j ...}, an endpoint chain's one jump,
+     * the shared chain's RELATED,ESTABLISHED rule), and on iptables-nft every tag a packet reaches is an xt match of its
+     * own: about a tenth of the established path's rule walk (docs/dataplane.md, "Session 61 (p-net)").
+     */
+    public static String written(String hash, String rule) {
+        return plain(rule) ? rule : tagged(hash, rule);
+    }
+
+    /**
+     * Whether iptables-save prints RULE exactly as written, so that its text alone tells it: an optional interface
+     * test and a jump or goto, or the connection-state test of established packets and its verdict. Only shapes that
+     * the saved form keeps (IptablesRestoreKernelTest writes each in both families and reads it back as written);
+     * iptables-save reorders others ({@code -s ADDR/32 -i IF}, {@code INVALID,NEW}). A shape it printed otherwise would
+     * cost its chain a rewrite at every read-back, never a rule left out.
+     */
+    static boolean plain(String rule) {
+        return PLAIN.matcher(rule).matches();
+    }
+
+    private static final Pattern PLAIN = Pattern.compile(
+            "(-[io] [A-Za-z0-9_.+-]+ )?-[jg] [A-Za-z0-9_.-]+|-m conntrack --ctstate RELATED,ESTABLISHED -j (ACCEPT|RETURN)");
+
+    /**
+     * What tells a rule of CHAIN as iptables-save prints it (SAVED): its tag, or for an untagged one the hash of its
+     * text, which is jcalico's own hash when the rule was written {@link #plain} ({@link #written}); another writer's
+     * untagged rule matches no rule of calc's unless it is the very text of one of calc's plain rules in that chain.
+     */
+    public static String identify(String chain, String saved) {
+        String tag = find(saved);
+        return tag != null ? tag : of(chain, saved);
+    }
+
+    /**
      * The tag found in a rule as iptables-save prints it, or null for a rule jcalico did not write: the last one, as
      * {@link #tagged} writes it after any comment of the rule's own (an earlier version wrote it first, the only one).
      */

@@ -7,11 +7,10 @@ import java.util.HashMap;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
- * The jcalico-owned part of one table: the rule hashes of each jc- chain in order ({@link #UNTAGGED} for a rule
- * jcalico did not write), and the tagged rules found in each built-in chain.
+ * The jcalico-owned part of one table: the rule hashes of each jc- chain in order ({@link RuleHash#identify}: an
+ * untagged rule by the hash of its text), and the tagged rules found in each built-in chain.
  */
 public record TableState(Map<String, List<String>> chains, Map<String, List<TaggedRule>> hooks) {
-    public static final String UNTAGGED = "";
     public static final TableState EMPTY = new TableState(Map.of(), Map.of());
 
     public TableState {

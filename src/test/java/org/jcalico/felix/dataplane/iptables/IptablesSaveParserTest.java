@@ -41,7 +41,7 @@ class IptablesSaveParserTest {
     void readsOwnedChainsAndHooksWithTheirPositions() {
         IptablesSnapshot snapshot = IptablesSaveParser.parse(SAVE);
         TableState filter = snapshot.table("filter");
-        assertEquals(Map.of("jc-FORWARD", List.of(RULE1, TableState.UNTAGGED), "jc-empty", List.of()), filter.chains());
+        assertEquals(Map.of("jc-FORWARD", List.of(RULE1, RuleHash.of("jc-FORWARD", "-s 10.0.0.1/32 -j DROP")), "jc-empty", List.of()), filter.chains());
         assertEquals(Map.of("FORWARD", List.of(new TaggedRule(2, HOOK, "-m comment --comment \"jc:" + HOOK + "\" -j jc-FORWARD"))),
                 filter.hooks());
         assertEquals(TableState.EMPTY, snapshot.table("nat"));

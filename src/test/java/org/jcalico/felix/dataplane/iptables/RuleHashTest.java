@@ -69,4 +69,29 @@ class RuleHashTest {
                 + hash + "\" -j ACCEPT"));
         assertEquals(hash, RuleHash.find("-p tcp -m comment --comment \"jc:" + hash + "\" -m tcp --dport 80 -j ACCEPT"));
     }
+
+    /**
+     * The shapes of the established path that iptables-save prints as written go untagged (each tag a packet reaches
+     * is an xt match on iptables-nft), and the read-back tells them by their text: the same hash as the tag would
+     * carry. Any other shape keeps its tag, as its saved form may differ from the written one.
+     */
+    @Test
+    void writtenLeavesPlainShapesUntaggedAndIdentifyTellsThemByTheirText() {
+        for (String plain : java.util.List.of("-i jc+ -j jc-from-wl-dispatch", "-o jc+ -j ACCEPT", "-i jc+ -g jc-wl-to-host",
+                "-j jc-so-0123456789abcdef", "-j DROP", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN")) {
+            String hash = RuleHash.of("jc-x", plain);
+            assertEquals(plain, RuleHash.written(hash, plain));
+            assertEquals(hash, RuleHash.identify("jc-x", plain), plain);
+        }
+        for (String tagged : java.util.List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "! -i jc+ -m set --match-set jc-4-local src -j jc-local-source",
+                "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -j DROP",
+                "-m conntrack --ctstate INVALID -j DROP", "-j MARK --set-xmark 0x0/0x3000000", "-p tcp --dport 80 -j ACCEPT")) {
+            String hash = RuleHash.of("jc-x", tagged);
+            assertEquals(RuleHash.tagged(hash, tagged), RuleHash.written(hash, tagged));
+            assertEquals(hash, RuleHash.identify("jc-x", RuleHash.tagged(hash, tagged)), tagged);
+        }
+        assertNotEquals(RuleHash.of("jc-x", "-s 10.0.0.1/32 -i jca1 -g jc-fw-jca1"),
+                RuleHash.identify("jc-x", "-s 10.0.0.1/32 -i jca1 -m comment --comment \"jc:AAAAAAAAAAAAAAAA\" -g jc-fw-jca1"));
+    }
 }
