@@ -121,6 +121,19 @@ public record Cidr(IpAddress network, int prefixLength) implements Comparable<Ci
         return byNetwork != 0 ? byNetwork : Integer.compare(prefixLength, other.prefixLength);
     }
 
+    // The generated equals and hashCode (its value too), written out: a cold agent's first pass hashes and compares a
+    // net per route, and a record's generated ones are bootstrapped at their first call and then run as method-handle
+    // chains, interpreted until compiled (docs/dataplane.md, "Session 61 (p-cold)").
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Cidr that && network.equals(that.network) && prefixLength == that.prefixLength;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * network.hashCode() + prefixLength;
+    }
+
     @JsonValue
     @Override
     public String toString() {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -80,6 +82,34 @@ class PersistentSortedMapTest {
         assertEquals(List.of(), diff(map, apart));
     }
 
+    /**
+     * Ordered by hash, a key is printed only to tell it from an unequal key of its hash: never to find it, nor to
+     * compare two versions (calc's routes and interfaces are records, whose text is a costly thing to make on a cold
+     * pass).
+     */
+    @Test
+    void orderedByHashAKeyFoundOrComparedIsNotPrinted() {
+        AtomicInteger printed = new AtomicInteger();
+        record Key(int id, AtomicInteger printed) {
+            @Override
+            public String toString() {
+                printed.incrementAndGet();
+                return "key " + id;
+            }
+        }
+        PersistentSortedMap<Key, Integer> map = PersistentSortedMap.byHash();
+        PersistentSortedMap<Key, Integer> apart = PersistentSortedMap.byHash();
+        for (int id = 0; id < 1_000; id++) {
+            map = map.with(new Key(id, printed), id);
+            apart = apart.with(new Key(999 - id, printed), 999 - id);
+        }
+        for (int id = 0; id < 1_000; id++) {
+            assertEquals(id, map.get(new Key(id, printed)));
+        }
+        assertEquals(List.of(), diff(map, apart, Key::toString));
+        assertEquals(0, printed.get(), "keys printed");
+    }
+
     @Test
     void rangesAndUnchangedVersions() {
         PersistentSortedMap<String, Integer> map = PersistentSortedMap.empty();
@@ -96,18 +126,23 @@ class PersistentSortedMapTest {
     }
 
     private static List<String> diff(PersistentSortedMap<String, Integer> before, PersistentSortedMap<String, Integer> after) {
+        return diff(before, after, key -> key);
+    }
+
+    private static <K> List<String> diff(PersistentSortedMap<K, Integer> before, PersistentSortedMap<K, Integer> after,
+                                         Function<K, String> text) {
         List<String> seen = new ArrayList<>();
         PersistentSortedMap.diff(before, after, new PersistentSortedMap.Differences<>() {
             @Override
-            public void changed(String key, Integer was, Integer is) {
+            public void changed(K key, Integer was, Integer is) {
                 if (!is.equals(was)) {
-                    seen.add("changed " + key + " " + was + " " + is);
+                    seen.add("changed " + text.apply(key) + " " + was + " " + is);
                 }
             }
 
             @Override
-            public void gone(String key, Integer was) {
-                seen.add("gone " + key + " " + was);
+            public void gone(K key, Integer was) {
+                seen.add("gone " + text.apply(key) + " " + was);
             }
         });
         return seen;
