@@ -101,6 +101,14 @@ public final class Ipam {
     }
 
     /**
+     * Completes the store's indexes now, not at the first operation that needs them: for a store written without them
+     * (`bench generate`), which IPAM would have left indexed, so that no agent builds them from every block later.
+     */
+    public void completeIndexes() {
+        index.ensure();
+    }
+
+    /**
      * Claims an empty block for the node ahead of need, when its blocks in the enabled pools of the IP version are short
      * of room ({@link BlockReserve}): the block {@link #autoAssign} would claim next, but never a pool's last unclaimed
      * block, which is left to an add that needs it (docs/ipam.md, "A block ready ahead of an add"). Guarded by the

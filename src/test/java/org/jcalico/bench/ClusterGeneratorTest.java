@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.Keys;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
@@ -48,6 +49,9 @@ class ClusterGeneratorTest {
                 assertEquals(endpoint.endpointId(), block.allocations().get(block.cidr().offsetOf(address).intValue()));
             }
             assertEquals(1990, blocks.stream().mapToInt(block -> block.allocations().size()).sum(), "nothing else allocated");
+            // as IPAM leaves a store: its indexes complete, so that no agent of the simulated cluster (the block reserve
+            // of each, on by default) builds them from every block in the middle of a measurement
+            assertTrue(datastore.get(Keys.IPAM_INDEXED).isPresent(), "IPAM's indexes written with the cluster");
 
             IpAddress next = new Ipam(store).autoAssign(ClusterGenerator.nodeName(1), 4, "new-endpoint");
             assertFalse(addresses.contains(next), "IPAM hands out a free address next: " + next);
