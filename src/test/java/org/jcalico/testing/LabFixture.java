@@ -125,6 +125,30 @@ public final class LabFixture implements AutoCloseable {
     }
 
     /**
+     * Puts host INDEX's agent on DRIVER by a FelixConfiguration of its node ("node.NAME": the others keep theirs) and
+     * waits until its kernel holds that driver's state alone. A lab whose hosts run both drivers carries every case
+     * between hosts through both, each way, at no more cost than the lab itself.
+     */
+    public void useDriver(int index, String driver) {
+        String host = layout().host(index);
+        apply("h" + index, "kind: FelixConfiguration\nname: node." + layout().nodeName(index) + "\ndataplaneDriver: " + driver + "\n");
+        if (!Eventually.within(30, () -> programsOnly(host, driver))) {
+            fail(host + "'s agent is not on " + driver);
+        }
+    }
+
+    /** Everything of jcalico's filter the host namespace holds, whichever the driver: both families' rules, sets, maps. */
+    public String filterState(String host) {
+        return in(host, "iptables-save").check().stdout() + in(host, "ip6tables-save").check().stdout()
+                + in(host, "nft", "list", "ruleset").check().stdout();
+    }
+
+    /** The connections the host namespace tracks from or to the address. */
+    public String flowsOf(String host, String address) {
+        return (in(host, "conntrack", "-L", "-s", address).stdout() + in(host, "conntrack", "-L", "-d", address).stdout()).strip();
+    }
+
+    /**
      * A new workload namespace WORKLOAD attached on HOST with PROFILE (`container add netns:...`, which returns once
      * it is reachable): its IPv4 address.
      */
