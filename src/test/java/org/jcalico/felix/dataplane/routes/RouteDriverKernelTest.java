@@ -156,6 +156,35 @@ class RouteDriverKernelTest {
         assertTrue(tracked("10.66.1.2").contains("src=10.66.1.2"), "the staying endpoint keeps its connection");
     }
 
+    /**
+     * A container whose network namespace goes before its endpoint's record (dockerd killed with its containers, a
+     * container that died, a pod's namespace deleted before its DEL) takes its veth, and the kernel its routes with it;
+     * a resync in between reads the kernel back without them, and the endpoint's routes, still desired, are refused
+     * for want of the device. The endpoint's removal after that must still forget its addresses' connections, or a later
+     * holder of an address inherits them (DockerNetworkIT saw them left after a dockerd was killed and started again).
+     */
+    @Test
+    void aGoneEndpointWhoseRoutesWentWithItsInterfaceBeforeAResyncHasItsConnectionsForgottenToo() {
+        RouteDriver driver = new RouteDriver(host);
+        host.run("ip", "link", "add", "jcC", "type", "veth", "peer", "name", "eC").check();
+        host.run("ip", "link", "set", "jcC", "up").check();
+        RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.3.1/32"), "jcC");
+        RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::31/128"), "jcC");
+        assertTrue(driver.apply(Set.of(leaving, leaving6)).failures().isEmpty());
+        track("10.66.3.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.3.1");
+        track("fd66::31", "fd66::99");
+
+        host.run("ip", "link", "del", "jcC").check();
+        driver.forget();
+        Changes refused = driver.apply(Set.of(leaving, leaving6));
+        assertEquals(Set.of("jcC"), refused.failures().keySet(), "the endpoint's routes, its interface gone: " + refused);
+        Changes removed = driver.apply(Set.of());
+        assertEquals(Set.of(), removed.failures().keySet(), removed.toString());
+        assertEquals("", tracked("10.66.3.1"), "the gone endpoint's connections, both ways, are forgotten");
+        assertEquals("", tracked("fd66::31"));
+    }
+
     private static void track(String source, String destination) {
         host.run("conntrack", "-I", "-s", source, "-d", destination, "-p", "tcp", "--sport", "40000", "--dport", "80",
                 "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
