@@ -58,10 +58,10 @@ class PodmanIT {
         fixture = LabFixture.up("jcp2", 2);
         PodmanHost.setUpAll(fixture.lab(), line -> System.out.println("[lab " + fixture.layout().name() + "] " + line));
         fixture.jc("h1", "pool", "add", "10.66.0.0/16");
-        // host 1 on nftables, host 2 on iptables (the default): the matrices between the hosts meet both drivers, and
+        // host 1 on nftables, host 2 on the default (iptables): the matrices between the hosts meet both drivers, and
         // what podman removes on host 1 is removed from nftables (docs/cni.md, "Session 62 (t-nft)")
         fixture.useDriver(1, "nftables");
-        assertTrue(fixture.programsOnly(fixture.layout().host(2), "iptables"), "host 2's agent on iptables");
+        assertTrue(fixture.programsOnly(fixture.layout().host(2), LabFixture.driver()), "host 2's agent on " + LabFixture.driver());
     }
 
     @AfterAll

@@ -78,10 +78,10 @@ class DockerNetworkIT {
         for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString())) {
             fixture.jc("h1", "pool", "add", pool);
         }
-        // host 2 on nftables, host 1 on iptables (the default): every case between the hosts meets both drivers, and
+        // host 2 on nftables, host 1 on the default (iptables): every case between the hosts meets both drivers, and
         // what docker removes on host 2 is removed from nftables (docs/docker.md, "Session 62 (t-nft)")
         fixture.useDriver(2, "nftables");
-        assertTrue(fixture.programsOnly(layout.host(1), "iptables"), "host 1's agent on iptables");
+        assertTrue(fixture.programsOnly(layout.host(1), LabFixture.driver()), "host 1's agent on " + LabFixture.driver());
         for (int host = 1; host <= 2; host++) {
             Path etc = etcDocker(host);
             Files.createDirectories(etc.resolve("plugins"));
