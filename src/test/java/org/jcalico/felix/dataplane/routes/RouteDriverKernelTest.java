@@ -33,8 +33,7 @@ class RouteDriverKernelTest {
         KernelTests.assumeKernel();
         Namespaces.deleteAll(NAMESPACE);
         host = Namespaces.create(NAMESPACE);
-        host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "eA").check();
-        host.run("ip", "link", "set", "jcA", "up").check();
+        veth("jcA");
     }
 
     @AfterAll
@@ -115,14 +114,12 @@ class RouteDriverKernelTest {
     @Test
     void aRouteToAnInterfaceMadeAgainUnderTheSameNameIsAdded() {
         RouteDriver driver = new RouteDriver(host);
-        host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "eB").check();
-        host.run("ip", "link", "set", "jcB", "up").check();
+        veth("jcB");
         RouteSpec before = RouteSpec.toInterface(Cidr.parse("10.66.2.1/32"), "jcB");
         assertTrue(driver.apply(Set.of(before)).failures().isEmpty());
         // the container is removed and added again: its veth is made again under the same name, with a new index
         host.run("ip", "link", "del", "jcB").check();
-        host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "eB").check();
-        host.run("ip", "link", "set", "jcB", "up").check();
+        veth("jcB");
         RouteSpec after = RouteSpec.toInterface(Cidr.parse("10.66.2.2/32"), "jcB");
         Changes changes = driver.apply(Set.of(after));
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
@@ -166,8 +163,7 @@ class RouteDriverKernelTest {
     @Test
     void aGoneEndpointWhoseRoutesWentWithItsInterfaceBeforeAResyncHasItsConnectionsForgottenToo() {
         RouteDriver driver = new RouteDriver(host);
-        host.run("ip", "link", "add", "jcC", "type", "veth", "peer", "name", "eC").check();
-        host.run("ip", "link", "set", "jcC", "up").check();
+        veth("jcC");
         RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.3.1/32"), "jcC");
         RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::31/128"), "jcC");
         assertTrue(driver.apply(Set.of(leaving, leaving6)).failures().isEmpty());
@@ -183,6 +179,12 @@ class RouteDriverKernelTest {
         assertEquals(Set.of(), removed.failures().keySet(), removed.toString());
         assertEquals("", tracked("10.66.3.1"), "the gone endpoint's connections, both ways, are forgotten");
         assertEquals("", tracked("fd66::31"));
+    }
+
+    /** A veth pair NAME (jcX) and eX, NAME up. */
+    private static void veth(String name) {
+        host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
+        host.run("ip", "link", "set", name, "up").check();
     }
 
     private static void track(String source, String destination) {
