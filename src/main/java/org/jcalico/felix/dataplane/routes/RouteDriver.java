@@ -68,16 +68,18 @@ public final class RouteDriver {
      * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
-     * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). Nothing when
-     * the kernel's routes are not known (a resync): apply forgets after its batch, as for every deletion.
+     * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
+     * routes are not known (a resync), the move is told against the routes the last batch was given; nothing before
+     * the first batch.
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
-        if (programmed == null) {
+        PersistentSortedMap<RouteSpec, Object> before = programmed != null ? programmed : lastDesired;
+        if (before == null) {
             return Changes.NONE;
         }
         List<RouteSpec> additions = new ArrayList<>();
         List<RouteSpec> deletions = new ArrayList<>();
-        PersistentSortedMap.keyChanges(programmed, PersistentSortedMap.byHashOf(desired), additions, deletions);
+        PersistentSortedMap.keyChanges(before, PersistentSortedMap.byHashOf(desired), additions, deletions);
         Set<IpAddress> added = new HashSet<>();
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
         List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)

@@ -181,6 +181,29 @@ class RouteDriverKernelTest {
         assertEquals("", tracked("fd66::31"));
     }
 
+    /**
+     * An address that goes at once from one endpoint to another (the old one removed, the new one given it in the same
+     * change) has its connections forgotten before the change writes what lets the new endpoint's packets through, also
+     * in the first change after a resync, when the kernel's routes are not read yet: the routes the last batch was given
+     * tell the move.
+     */
+    @Test
+    void anAddressMovedAtOnceInTheFirstChangeAfterAResyncHasItsConnectionsForgottenFirst() {
+        RouteDriver driver = new RouteDriver(host);
+        veth("jcD");
+        veth("jcE");
+        RouteSpec before = RouteSpec.toInterface(Cidr.parse("10.66.4.1/32"), "jcD");
+        RouteSpec after = RouteSpec.toInterface(Cidr.parse("10.66.4.1/32"), "jcE");
+        assertTrue(driver.apply(Set.of(before)).failures().isEmpty());
+        track("10.66.4.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.4.1");
+        driver.forget();
+        driver.forgetMovedFlows(Set.of(after));
+        assertEquals("", tracked("10.66.4.1"), "the old endpoint's connections are gone before the new one's rules");
+        host.run("ip", "link", "del", "jcD").check();
+        host.run("ip", "link", "del", "jcE").check();
+    }
+
     /** A veth pair NAME (jcX) and eX, NAME up. */
     private static void veth(String name) {
         host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
