@@ -58,6 +58,10 @@ class PodmanIT {
         fixture = LabFixture.up("jcp2", 2);
         PodmanHost.setUpAll(fixture.lab(), line -> System.out.println("[lab " + fixture.layout().name() + "] " + line));
         fixture.jc("h1", "pool", "add", "10.66.0.0/16");
+        // host 1 on nftables, host 2 on the default (iptables): the matrices between the hosts meet both drivers, and
+        // what podman removes on host 1 is removed from nftables (docs/cni.md, "Session 62 (t-nft)")
+        fixture.useDriver(1, "nftables");
+        assertTrue(fixture.programsOnly(fixture.layout().host(2), LabFixture.driver()), "host 2's agent on " + LabFixture.driver());
     }
 
     @AfterAll
@@ -95,13 +99,18 @@ class PodmanIT {
     @Test
     @Order(2)
     void podmanRmReleasesEverything() {
+        Container peer = run("h1", "jcc2-peer", PodmanHost.NETWORK);
         int usedBefore = used();
         Container gone = run("h1", "jcc2-gone", PodmanHost.NETWORK);
         WorkloadEndpoint endpoint = endpoint("h1", gone.address());
-        CommandRunner host = CommandRunner.inNamespace(fixture.layout().host(1));
+        String h1 = fixture.layout().host(1);
+        CommandRunner host = CommandRunner.inNamespace(h1);
         assertEquals(usedBefore + 1, used(), "the container holds one address");
         assertTrue(host.run("ip", "link", "show", "dev", endpoint.interfaceName()).ok(), "its veth is on h1");
         assertFalse(host.run("ip", "route", "show", gone.address() + "/32").stdout().isBlank(), "h1 routes to it");
+        Connectivity.assertMatrix(List.of(peer.tcp(gone)), List.of(true));
+        assertFalse(fixture.flowsOf(h1, gone.address().toString()).isEmpty(), "h1 tracks the connection to it");
+        assertTrue(fixture.filterState(h1).contains(endpoint.interfaceName()), "its interface is in h1's verdict maps");
 
         podman("h1", "rm", "--force", "--time", "0", gone.name()).check();
 
@@ -110,6 +119,9 @@ class PodmanIT {
                 "no endpoint record is left");
         assertFalse(host.run("ip", "link", "show", "dev", endpoint.interfaceName()).ok(), "no veth is left on h1");
         assertTrue(host.run("ip", "route", "show", gone.address() + "/32").stdout().isBlank(), "no route to it is left on h1");
+        assertFalse(fixture.filterState(h1).contains(endpoint.interfaceName()), "no rule, set or map element of its interface");
+        // a later container given the address must not inherit the connection
+        assertEquals("", fixture.flowsOf(h1, gone.address().toString()), "no connection tracked for its address");
         assertFalse(Namespaces.list().contains(gone.namespace()), "podman's network namespace for it is gone");
     }
 

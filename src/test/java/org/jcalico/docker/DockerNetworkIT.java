@@ -78,6 +78,10 @@ class DockerNetworkIT {
         for (String pool : List.of(LabLayout.FIXED_RANGES_V4.toString(), LabLayout.FIXED_RANGES_V6.toString())) {
             fixture.jc("h1", "pool", "add", pool);
         }
+        // host 2 on nftables, host 1 on the default (iptables): every case between the hosts meets both drivers, and
+        // what docker removes on host 2 is removed from nftables (docs/docker.md, "Session 62 (t-nft)")
+        fixture.useDriver(2, "nftables");
+        assertTrue(fixture.programsOnly(layout.host(1), LabFixture.driver()), "host 1's agent on " + LabFixture.driver());
         for (int host = 1; host <= 2; host++) {
             Path etc = etcDocker(host);
             Files.createDirectories(etc.resolve("plugins"));
@@ -351,10 +355,14 @@ class DockerNetworkIT {
         String ab2OnB = address(2, "jcd2-ab2", B, 4);
         Gone abGone = gone(2, ab2OnB);
         docker(2, "network", "disconnect", B, "jcd2-ab2").check();
-        WorkloadEndpoint ab2 = endpointWith(address(2, "jcd2-ab2", A, 4)).orElseThrow();
-        assertEquals(List.of(A), ab2.profileIds(), "the container left B: its endpoint on A is no member of B any more");
+        String ab2OnA = address(2, "jcd2-ab2", A, 4);
+        // DeleteEndpoint answers at once and rewrites the siblings right after (docs/docker.md, "Leave answers at once")
+        assertTrue(Eventually.within(5, () -> endpointWith(ab2OnA).orElseThrow().profileIds().equals(List.of(A))),
+                "the container left B: its endpoint on A is no member of B any more: " + endpointWith(ab2OnA));
+        WorkloadEndpoint ab2 = endpointWith(ab2OnA).orElseThrow();
         assertEquals(List.of(), ab2.allowSpoofedSourcePrefixes());
         assertFalse(ab2.labels().containsKey("jcalico.network/" + B));
+        assertFalse(abGone.flowsBefore.isEmpty(), "the previous test's TCP connections to " + ab2OnB + " are still tracked");
         String b1 = address(1, "jcd2-b1", B, 4);
         Gone b1Gone = gone(1, b1);
         docker(1, "rm", "-f", "jcd2-b1").check();
@@ -595,12 +603,17 @@ class DockerNetworkIT {
         private final int host;
         private final String address;
         private final WorkloadEndpoint endpoint;
+        /** The connections its host tracked for it before it went. */
+        private final String flowsBefore;
 
         Gone(int host, String address) {
             this.host = host;
             this.address = address;
             this.endpoint = endpointWith(address).orElseThrow(() -> new AssertionError("no endpoint has " + address));
+            this.flowsBefore = fixture.flowsOf(fixture.layout().host(host), address);
             assertTrue(hostLinks(host).contains(endpoint.interfaceName()), "its veth is there before: " + endpoint.interfaceName());
+            assertTrue(fixture.filterState(fixture.layout().host(host)).contains(endpoint.interfaceName()),
+                    "its rules or map elements are there before: " + endpoint.interfaceName());
         }
 
         void assertGone() {
@@ -609,8 +622,12 @@ class DockerNetworkIT {
             assertTrue(store.get(WorkloadEndpoint.class, endpoint.node(), endpoint.endpointId()).isEmpty());
             // Leave destroys the veth just after it answers
             assertTrue(Eventually.within(5, () -> !hostLinks(host).contains(endpoint.interfaceName())), "no veth " + endpoint.interfaceName());
-            assertTrue(Eventually.within(5, () -> !hostRules(host).contains(endpoint.interfaceName())),
-                    "no iptables rule for " + endpoint.interfaceName());
+            String namespace = fixture.layout().host(host);
+            assertTrue(Eventually.within(5, () -> !fixture.filterState(namespace).contains(endpoint.interfaceName())),
+                    "no rule, set or map element for " + endpoint.interfaceName());
+            // a later container given the address must not inherit a connection of this one's
+            assertTrue(Eventually.within(5, () -> fixture.flowsOf(namespace, address).isEmpty()),
+                    "no connection tracked for " + address + ": " + fixture.flowsOf(namespace, address));
         }
     }
 
@@ -628,11 +645,6 @@ class DockerNetworkIT {
 
     private String hostLinks(int host) {
         return fixture.in(fixture.layout().host(host), "ip", "-o", "link", "show").check().stdout();
-    }
-
-    private String hostRules(int host) {
-        String namespace = fixture.layout().host(host);
-        return fixture.in(namespace, "iptables-save").check().stdout() + fixture.in(namespace, "ip6tables-save").check().stdout();
     }
 
     /** What a refused command must not change: profiles, endpoints, allocations, the host's interfaces. */

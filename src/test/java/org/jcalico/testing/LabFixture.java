@@ -9,6 +9,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Lab;
 import org.jcalico.lab.LabLayout;
+import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
@@ -22,6 +23,7 @@ import org.jcalico.model.WorkloadEndpoint;
 public final class LabFixture implements AutoCloseable {
     /** Set before the first lab starts its agents, which get SQLite's library from it too (see {@link CommandJvm}). */
     private static final List<String> COMMAND_JVM = CommandJvm.command();
+    private static final String DATAPLANE = "JCALICO_TEST_DATAPLANE";
     private final Lab lab;
 
     private LabFixture(Lab lab) {
@@ -63,7 +65,28 @@ public final class LabFixture implements AutoCloseable {
         Lab lab = new Lab(layout, bgp, docker, line -> System.out.println("[lab " + name + "] " + line));
         lab.down();
         lab.up(java.util.stream.IntStream.rangeClosed(1, started).boxed().toList());
-        return new LabFixture(lab);
+        LabFixture fixture = new LabFixture(lab);
+        String driver = driver();
+        if (System.getenv(DATAPLANE) != null) {
+            fixture.putOn(1, "global", driver);
+            for (int index = 2; index <= started; index++) {
+                fixture.awaitDriver(index, driver);
+            }
+        }
+        return fixture;
+    }
+
+    /**
+     * The dataplane driver every lab's agents start on: iptables (FelixConfiguration's default), or that named by
+     * JCALICO_TEST_DATAPLANE, which puts each lab on it by a global FelixConfiguration once its hosts are up, so that
+     * the functional tests can be run whole on nftables (a test that writes the global configuration itself replaces it).
+     */
+    public static String driver() {
+        String named = System.getenv(DATAPLANE);
+        if (named == null || named.equals("iptables") || named.equals("nftables")) {
+            return named == null ? "iptables" : named;
+        }
+        throw new IllegalStateException(DATAPLANE + " must be iptables or nftables, not '" + named + "'");
     }
 
     public Lab lab() {
@@ -122,6 +145,39 @@ public final class LabFixture implements AutoCloseable {
         boolean nft = in(host, "nft", "list", "tables").stdout().contains("jcalico");
         boolean iptables = in(host, "iptables-save").stdout().contains(":jc-FORWARD");
         return driver.equals("nftables") ? nft && !iptables : iptables && !nft;
+    }
+
+    /**
+     * Puts host INDEX's agent on DRIVER by a FelixConfiguration of its node ("node.NAME": the others keep theirs) and
+     * waits until its kernel holds that driver's state alone. A lab whose hosts run both drivers carries every case
+     * between hosts through both, each way, at no more cost than the lab itself.
+     */
+    public void useDriver(int index, String driver) {
+        putOn(index, FelixConfiguration.NODE_PREFIX + layout().nodeName(index), driver);
+    }
+
+    /** Applies the FelixConfiguration NAME with DRIVER on host INDEX and waits until that host's agent is on it. */
+    private void putOn(int index, String name, String driver) {
+        apply("h" + index, "kind: FelixConfiguration\nname: " + name + "\ndataplaneDriver: " + driver + "\n");
+        awaitDriver(index, driver);
+    }
+
+    private void awaitDriver(int index, String driver) {
+        String host = layout().host(index);
+        if (!Eventually.within(30, () -> programsOnly(host, driver))) {
+            fail(host + "'s agent is not on " + driver);
+        }
+    }
+
+    /** Everything of jcalico's filter the host namespace holds, whichever the driver: both families' rules, sets, maps. */
+    public String filterState(String host) {
+        return in(host, "iptables-save").check().stdout() + in(host, "ip6tables-save").check().stdout()
+                + in(host, "nft", "list", "ruleset").check().stdout();
+    }
+
+    /** The connections the host namespace tracks from or to the address. */
+    public String flowsOf(String host, String address) {
+        return (in(host, "conntrack", "-L", "-s", address).stdout() + in(host, "conntrack", "-L", "-d", address).stdout()).strip();
     }
 
     /**

@@ -41,6 +41,12 @@ public final class RouteDriver {
      * for any deletion, though the read-back that follows no longer shows the route.
      */
     private Set<RouteSpec> unconfirmedDeletions = Set.of();
+    /**
+     * The routes the last batch was given, whether or not the kernel took them; null before the first. A route the
+     * kernel lost with its interface (a container's namespace gone before its endpoint's record) and a resync then
+     * read back as absent is no deletion of this driver's, yet when calc drops it its address's connections must go.
+     */
+    private PersistentSortedMap<RouteSpec, Object> lastDesired;
     private volatile Runnable forgetting;
 
     public RouteDriver(CommandRunner runner) {
@@ -62,16 +68,18 @@ public final class RouteDriver {
      * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
-     * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). Nothing when
-     * the kernel's routes are not known (a resync): apply forgets after its batch, as for every deletion.
+     * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
+     * routes are not known (a resync), the move is told against the routes the last batch was given; nothing before
+     * the first batch.
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
-        if (programmed == null) {
+        PersistentSortedMap<RouteSpec, Object> before = programmed != null ? programmed : lastDesired;
+        if (before == null) {
             return Changes.NONE;
         }
         List<RouteSpec> additions = new ArrayList<>();
         List<RouteSpec> deletions = new ArrayList<>();
-        PersistentSortedMap.keyChanges(programmed, PersistentSortedMap.byHashOf(desired), additions, deletions);
+        PersistentSortedMap.keyChanges(before, PersistentSortedMap.byHashOf(desired), additions, deletions);
         Set<IpAddress> added = new HashSet<>();
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
         List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
@@ -125,6 +133,8 @@ public final class RouteDriver {
             Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
             List<IpAddress> endpointsGone = new ArrayList<>();
             deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
+            lostWithInterface(present, desired).forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
+            lastDesired = desired;
             // what the kernel holds now: the desired routes, but a deletion it refused and an addition it refused
             PersistentSortedMap<RouteSpec, Object> written = desired;
             for (int i = 0; i < deletions.size(); i++) {
@@ -157,6 +167,17 @@ public final class RouteDriver {
         } catch (KernelException | IllegalArgumentException e) {
             return Changes.failure("routes", e.getMessage());
         }
+    }
+
+    /** The routes the last batch was given and this one is not, which the kernel no longer held: nothing deletes them. */
+    private List<RouteSpec> lostWithInterface(PersistentSortedMap<RouteSpec, Object> present,
+                                              PersistentSortedMap<RouteSpec, Object> desired) {
+        if (lastDesired == null) {
+            return List.of();
+        }
+        List<RouteSpec> dropped = new ArrayList<>();
+        PersistentSortedMap.keyChanges(lastDesired, desired, new ArrayList<>(), dropped);
+        return dropped.stream().filter(route -> !present.containsKey(route)).toList();
     }
 
     public Set<RouteSpec> read() {

@@ -33,8 +33,7 @@ class RouteDriverKernelTest {
         KernelTests.assumeKernel();
         Namespaces.deleteAll(NAMESPACE);
         host = Namespaces.create(NAMESPACE);
-        host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "eA").check();
-        host.run("ip", "link", "set", "jcA", "up").check();
+        veth("jcA");
     }
 
     @AfterAll
@@ -115,14 +114,12 @@ class RouteDriverKernelTest {
     @Test
     void aRouteToAnInterfaceMadeAgainUnderTheSameNameIsAdded() {
         RouteDriver driver = new RouteDriver(host);
-        host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "eB").check();
-        host.run("ip", "link", "set", "jcB", "up").check();
+        veth("jcB");
         RouteSpec before = RouteSpec.toInterface(Cidr.parse("10.66.2.1/32"), "jcB");
         assertTrue(driver.apply(Set.of(before)).failures().isEmpty());
         // the container is removed and added again: its veth is made again under the same name, with a new index
         host.run("ip", "link", "del", "jcB").check();
-        host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "eB").check();
-        host.run("ip", "link", "set", "jcB", "up").check();
+        veth("jcB");
         RouteSpec after = RouteSpec.toInterface(Cidr.parse("10.66.2.2/32"), "jcB");
         Changes changes = driver.apply(Set.of(after));
         assertEquals(Set.of(), changes.failures().keySet(), changes.toString());
@@ -154,6 +151,63 @@ class RouteDriverKernelTest {
         assertEquals("", tracked("10.66.1.1"), "the gone endpoint's connections, both ways, are forgotten");
         assertEquals("", tracked("fd66::11"));
         assertTrue(tracked("10.66.1.2").contains("src=10.66.1.2"), "the staying endpoint keeps its connection");
+    }
+
+    /**
+     * A container whose network namespace goes before its endpoint's record (dockerd killed with its containers, a
+     * container that died, a pod's namespace deleted before its DEL) takes its veth, and the kernel its routes with it;
+     * a resync in between reads the kernel back without them, and the endpoint's routes, still desired, are refused
+     * for want of the device. The endpoint's removal after that must still forget its addresses' connections, or a later
+     * holder of an address inherits them (DockerNetworkIT saw them left after a dockerd was killed and started again).
+     */
+    @Test
+    void aGoneEndpointWhoseRoutesWentWithItsInterfaceBeforeAResyncHasItsConnectionsForgottenToo() {
+        RouteDriver driver = new RouteDriver(host);
+        veth("jcC");
+        RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.3.1/32"), "jcC");
+        RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::31/128"), "jcC");
+        assertTrue(driver.apply(Set.of(leaving, leaving6)).failures().isEmpty());
+        track("10.66.3.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.3.1");
+        track("fd66::31", "fd66::99");
+
+        host.run("ip", "link", "del", "jcC").check();
+        driver.forget();
+        Changes refused = driver.apply(Set.of(leaving, leaving6));
+        assertEquals(Set.of("jcC"), refused.failures().keySet(), "the endpoint's routes, its interface gone: " + refused);
+        Changes removed = driver.apply(Set.of());
+        assertEquals(Set.of(), removed.failures().keySet(), removed.toString());
+        assertEquals("", tracked("10.66.3.1"), "the gone endpoint's connections, both ways, are forgotten");
+        assertEquals("", tracked("fd66::31"));
+    }
+
+    /**
+     * An address that goes at once from one endpoint to another (the old one removed, the new one given it in the same
+     * change) has its connections forgotten before the change writes what lets the new endpoint's packets through, also
+     * in the first change after a resync, when the kernel's routes are not read yet: the routes the last batch was given
+     * tell the move.
+     */
+    @Test
+    void anAddressMovedAtOnceInTheFirstChangeAfterAResyncHasItsConnectionsForgottenFirst() {
+        RouteDriver driver = new RouteDriver(host);
+        veth("jcD");
+        veth("jcE");
+        RouteSpec before = RouteSpec.toInterface(Cidr.parse("10.66.4.1/32"), "jcD");
+        RouteSpec after = RouteSpec.toInterface(Cidr.parse("10.66.4.1/32"), "jcE");
+        assertTrue(driver.apply(Set.of(before)).failures().isEmpty());
+        track("10.66.4.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.4.1");
+        driver.forget();
+        driver.forgetMovedFlows(Set.of(after));
+        assertEquals("", tracked("10.66.4.1"), "the old endpoint's connections are gone before the new one's rules");
+        host.run("ip", "link", "del", "jcD").check();
+        host.run("ip", "link", "del", "jcE").check();
+    }
+
+    /** A veth pair NAME (jcX) and eX, NAME up. */
+    private static void veth(String name) {
+        host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
+        host.run("ip", "link", "set", name, "up").check();
     }
 
     private static void track(String source, String destination) {
