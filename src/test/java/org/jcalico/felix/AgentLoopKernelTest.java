@@ -335,7 +335,10 @@ class AgentLoopKernelTest {
             double resynced = sample(LAST_RESYNC);
             long due = (long) (resynced * 1000) + 2000;
             Thread.sleep(Math.max(0, due + 600 - System.currentTimeMillis()));
-            assertEquals(resynced, sample(LAST_RESYNC), "the resync due 2 s after the last waits for the attachment");
+            double seen = sample(LAST_RESYNC);
+            // a loaded machine may wake this thread after the hold: then the resync seen must be the held one
+            assertTrue(seen == resynced || seen * 1000 >= due + ResyncSchedule.HOLD_MILLIS - 50,
+                    "the resync due 2 s after the last waits for the attachment: last resync " + resynced + ", then " + seen);
             assertTrue(Eventually.within(2, () -> sample(LAST_RESYNC) > resynced),
                     "the intent never ends: the resync comes a second late: " + Files.readString(dir.resolve("agent.log")));
             assertTrue(sample(LAST_RESYNC) * 1000 >= due + ResyncSchedule.HOLD_MILLIS - 50, "no sooner: " + sample(LAST_RESYNC));
