@@ -48,6 +48,8 @@ public final class Agent {
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
+    /** Holds a due periodic resync back while an endpoint of this node is coming or going (ResyncSchedule). */
+    private final AttachesUnderWay attaches;
     private final Function<Snapshot, HostState> calculate;
     private final InterfacePrefixGuard prefixGuard;
     private final EndpointLinkGuard linkGuard;
@@ -131,6 +133,7 @@ public final class Agent {
         this.datastoreWait = new DatastoreWait(log, statusFile);
         this.queue = feed.queue;
         this.cache = feed.cache;
+        this.attaches = new AttachesUnderWay(node);
         this.syncer = feed.syncer;
         this.reporter = new StatusReporter(new ResourceStore(feed.datastore), node);
     }
@@ -197,7 +200,7 @@ public final class Agent {
             lastLoopMillis = System.currentTimeMillis();
             List<Object> batch = new ArrayList<>();
             try {
-                long wait = Math.max(1, resync.dueAt(resyncIntervalMillis()) - System.currentTimeMillis());
+                long wait = Math.max(1, resync.dueAt(resyncIntervalMillis(), attaches.any()) - System.currentTimeMillis());
                 if (reported.withholding()) {
                     wait = Math.min(wait, AdvertisementWait.WAIT_MILLIS / 10);
                 }
@@ -227,7 +230,7 @@ public final class Agent {
                 if (dirty) {
                     announceConfiguration();
                 }
-                boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis());
+                boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis(), attaches.any());
                 if (dirty || resyncDue || reportPending) {
                     boolean ok = program(resyncDue);
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
@@ -320,6 +323,7 @@ public final class Agent {
                 case Syncer.Input.Listed listed -> {
                     long start = System.nanoTime();
                     int kept = cache.replaceWith(listed.parts(), problems);
+                    attaches.forget();
                     cachedRevision = listed.revision();
                     synced = true;
                     listingPeakHeld = true;
@@ -333,6 +337,7 @@ public final class Agent {
                     events += changed.events().size();
                     changed.events().forEach(event -> cachedRevision = Math.max(cachedRevision, event.revision()));
                     metrics.received(changed.events());
+                    attaches.apply(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Lost lost -> {

@@ -5,19 +5,26 @@ package org.jcalico.felix;
  * resync, in the interval configured now, or sooner, a backoff after a pass that failed. The interval is asked for at
  * every turn rather than fixed when a resync is scheduled, so a changed {@code resyncIntervalSeconds} takes effect at
  * once: shortened from an hour to seconds it does not wait out the hour, lengthened it does not fire on the old short
- * schedule. Times in milliseconds on one clock; not thread-safe (the agent's loop alone uses it).
+ * schedule. A periodic resync due while a container's attachment or detachment on this node is under way
+ * ({@link AttachesUnderWay}) waits for it to end, at most {@link #HOLD_MILLIS}: its endpoint record follows within
+ * milliseconds, and a resync begun first would hold that record's programming back for the whole read-back of the
+ * kernel (docs/agent.md, "Session 62 (d-attach)"). A retry after a failed pass waits for nothing. Times in
+ * milliseconds on one clock; not thread-safe (the agent's loop alone uses it).
  */
 final class ResyncSchedule {
+    /** How long past its time a periodic resync waits at most for attachments under way. */
+    static final long HOLD_MILLIS = 1000;
+
     private long lastResync = Long.MIN_VALUE / 2;
     private long retry = Long.MAX_VALUE;
 
-    /** When the next resync is due, given the interval configured now. */
-    long dueAt(long intervalMillis) {
-        return Math.min(lastResync + intervalMillis, retry);
+    /** When the next resync is due, given the interval configured now and whether an attachment is under way. */
+    long dueAt(long intervalMillis, boolean attachmentUnderWay) {
+        return Math.min(lastResync + intervalMillis + (attachmentUnderWay ? HOLD_MILLIS : 0), retry);
     }
 
-    boolean isDue(long now, long intervalMillis) {
-        return now >= dueAt(intervalMillis);
+    boolean isDue(long now, long intervalMillis, boolean attachmentUnderWay) {
+        return now >= dueAt(intervalMillis, attachmentUnderWay);
     }
 
     /**

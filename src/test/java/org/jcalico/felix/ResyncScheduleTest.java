@@ -12,23 +12,23 @@ class ResyncScheduleTest {
 
     @Test
     void theFirstTurnResyncs() {
-        assertTrue(new ResyncSchedule().isDue(0, HOUR));
+        assertTrue(new ResyncSchedule().isDue(0, HOUR, false));
     }
 
     @Test
     void aLengthenedIntervalDoesNotFireOnTheOldSchedule() {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(1_000_000, true, true, SECOND);
-        assertFalse(schedule.isDue(1_000_000 + 11 * SECOND, HOUR), "10 s when scheduled, an hour now");
-        assertTrue(schedule.isDue(1_000_000 + HOUR, HOUR));
+        assertFalse(schedule.isDue(1_000_000 + 11 * SECOND, HOUR, false), "10 s when scheduled, an hour now");
+        assertTrue(schedule.isDue(1_000_000 + HOUR, HOUR, false));
     }
 
     @Test
     void aShortenedIntervalCountsFromTheLastResync() {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(1_000_000, true, true, SECOND);
-        assertEquals(1_000_000 + 2 * SECOND, schedule.dueAt(2 * SECOND));
-        assertTrue(schedule.isDue(1_000_000 + 60 * SECOND, 2 * SECOND), "an hour when scheduled, 2 s now");
+        assertEquals(1_000_000 + 2 * SECOND, schedule.dueAt(2 * SECOND, false));
+        assertTrue(schedule.isDue(1_000_000 + 60 * SECOND, 2 * SECOND, false), "an hour when scheduled, 2 s now");
     }
 
     @Test
@@ -36,7 +36,7 @@ class ResyncScheduleTest {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(0, true, true, SECOND);
         schedule.passed(5 * SECOND, false, true, SECOND);
-        assertEquals(10 * SECOND, schedule.dueAt(10 * SECOND));
+        assertEquals(10 * SECOND, schedule.dueAt(10 * SECOND, false));
     }
 
     @Test
@@ -44,16 +44,28 @@ class ResyncScheduleTest {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(0, true, true, SECOND);
         schedule.passed(5 * SECOND, false, false, 2 * SECOND);
-        assertEquals(7 * SECOND, schedule.dueAt(HOUR));
+        assertEquals(7 * SECOND, schedule.dueAt(HOUR, false));
         schedule.passed(6 * SECOND, false, true, SECOND);
-        assertEquals(HOUR, schedule.dueAt(HOUR));
+        assertEquals(HOUR, schedule.dueAt(HOUR, false));
     }
 
     @Test
     void aFailedResyncRetriesAfterItsBackoff() {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(50 * SECOND, true, false, 4 * SECOND);
-        assertEquals(54 * SECOND, schedule.dueAt(HOUR));
+        assertEquals(54 * SECOND, schedule.dueAt(HOUR, false));
+    }
+
+    @Test
+    void aPeriodicResyncWaitsForAnAttachmentUnderWayAtMostTheHoldAndARetryWaitsForNothing() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(0, true, true, SECOND);
+        assertFalse(schedule.isDue(10 * SECOND, 10 * SECOND, true), "an endpoint is on its way");
+        assertTrue(schedule.isDue(10 * SECOND, 10 * SECOND, false), "the attachment ended: at once");
+        assertEquals(10 * SECOND + ResyncSchedule.HOLD_MILLIS, schedule.dueAt(10 * SECOND, true));
+        assertTrue(new ResyncSchedule().isDue(0, HOUR, true), "the first turn's resync waits for nothing");
+        schedule.passed(5 * SECOND, false, false, 2 * SECOND);
+        assertEquals(7 * SECOND, schedule.dueAt(10 * SECOND, true), "a failed pass's retry");
     }
 
     @Test
@@ -61,6 +73,6 @@ class ResyncScheduleTest {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(50 * SECOND, true, true, SECOND);
         schedule.resyncNext();
-        assertTrue(schedule.isDue(51 * SECOND, HOUR));
+        assertTrue(schedule.isDue(51 * SECOND, HOUR, false));
     }
 }
