@@ -87,11 +87,27 @@ public final class AgentCache {
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0") : List.of();
     }
 
-    /** What a benchmark prints of its worker's JVM COMMAND: whether it starts as an agent does, with the cache. */
+    /**
+     * What a benchmark prints of its worker's JVM COMMAND: whether it starts as an agent does, with the cache, and which
+     * recording of it. Two recordings of one build differ (the training's profiles depend on how it ran), and a
+     * worker's CPU with one can be a tenth above the other's, so a pair of runs says which recordings it compared
+     * (docs/dataplane.md, session 62).
+     */
     public static String describe(List<String> command) {
         return command.stream().filter(arg -> arg.startsWith("-XX:AOTCache=")).findFirst()
-                .map(arg -> "the worker's JVM: the agent's options and its start-up cache " + arg.substring(arg.indexOf('=') + 1))
+                .map(arg -> "the worker's JVM: the agent's options and its start-up cache "
+                        + recording(Path.of(arg.substring(arg.indexOf('=') + 1))))
                 .orElse("the worker's JVM: the agent's options, no start-up cache (not run from the jar, or none recorded)");
+    }
+
+    private static String recording(Path cache) {
+        try {
+            return String.format(java.util.Locale.ROOT, "%s (recorded %s, %,d bytes)", cache,
+                    Files.getLastModifiedTime(cache).toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                    Files.size(cache));
+        } catch (IOException e) {
+            return cache + " (not readable: " + e.getMessage() + ")";
+        }
     }
 
     /** Whether CACHE exists and was written after JAR (the JVM checks the jar's size and time besides). */

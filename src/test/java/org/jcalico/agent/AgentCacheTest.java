@@ -216,6 +216,19 @@ class AgentCacheTest {
         }
     }
 
+    /**
+     * A benchmark's printout says which recording of the cache its worker ran: two recordings of one build differ, and
+     * a pair of runs compares them as much as the code (docs/dataplane.md, session 62).
+     */
+    @Test
+    void aBenchmarksWorkerSaysWhichRecordingOfTheCacheItRan() throws IOException {
+        Path cache = Files.write(dir.resolve("jcalico-agent.aot"), new byte[12_345]);
+        Files.setLastModifiedTime(cache, FileTime.from(java.time.Instant.parse("2026-12-06T22:28:03.5Z")));
+        assertEquals("the worker's JVM: the agent's options and its start-up cache " + cache
+                        + " (recorded 2026-12-06T22:28:03Z, 12,345 bytes)",
+                AgentCache.describe(List.of("java", "-XX:AOTCache=" + cache, "-jar", jar.toString())));
+    }
+
     private static List<String> agentJvm() {
         List<String> jvm = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
         jvm.addAll(JvmCommand.AGENT_FLAGS);
