@@ -11,7 +11,6 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.kernel.ToolShell;
 import org.jcalico.lab.Lab;
-import org.jcalico.lab.LabLayout;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
@@ -51,7 +50,7 @@ public final class AttachBenchmark {
      *                  in one lab, which one #1 a run cannot
      */
     public void run(String labName, int count, boolean blockReserve, boolean newBlocks) {
-        Lab lab = new Lab(new LabLayout(BenchNamespaces.lab(labName), 2), true, line -> { });
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
         try {

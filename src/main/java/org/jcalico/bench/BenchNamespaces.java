@@ -4,7 +4,7 @@ import org.jcalico.lab.LabLayout;
 import org.jcalico.model.ValidationException;
 
 /**
- * The prefix of a bench's namespaces: its own (jcb-, jcbp-, jcb7-add-), after JCALICO_BENCH_PREFIX when that is set. Why: several
+ * The prefix of a bench's namespaces: its own (jcb-, jcbp-, jcb7-add-), and of its lab, after JCALICO_BENCH_PREFIX when that is set. Why: several
  * people or test lanes on one machine each keep to a prefix of their own, and a bench that removes every namespace of
  * its prefix at start would otherwise remove another's mid-run. Letters, digits and '-' only, as a namespace name;
  * read when a bench starts (not in a class's initialiser), so that a bad value is one error line.
@@ -20,6 +20,11 @@ final class BenchNamespaces {
     /** A bench's lab: NAME after JCALICO_BENCH_PREFIX, as {@link #lab(String, String)} puts them together. */
     static String lab(String name) {
         return lab(outer(), name);
+    }
+
+    /** The layout of a bench's lab of HOSTS hosts, named NAME after JCALICO_BENCH_PREFIX ({@link #lab(String)}). */
+    static LabLayout layout(String name, int hosts) {
+        return new LabLayout(lab(name), hosts);
     }
 
     /**

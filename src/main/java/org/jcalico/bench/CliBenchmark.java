@@ -12,7 +12,6 @@ import java.util.Map;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.JvmCommand;
 import org.jcalico.lab.Lab;
-import org.jcalico.lab.LabLayout;
 import org.jcalico.util.Directories;
 
 /**
@@ -33,17 +32,17 @@ public final class CliBenchmark {
     }
 
     public void run(String labName, int runs) {
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 1), false, line -> { });
         String home = System.getProperty("jcalico.home");
         if (home == null) {
             throw new IllegalStateException("bench cli measures the launcher: run it as ./jcalico bench cli");
         }
-        Lab lab = new Lab(new LabLayout(labName, 1), false, line -> { });
         lab.down();
         Path noAgent = null;
         String loadBefore = MachineLoad.averages();
         try {
             noAgent = Files.createTempDirectory("jcalico-bench-cli");
-            out.println("building a lab of 1 host (" + labName + "-h1) with its agent, 1 pool and " + ENDPOINTS + " endpoints...");
+            out.println("building a lab of 1 host (" + lab.layout().host(1) + ") with its agent, 1 pool and " + ENDPOINTS + " endpoints...");
             out.flush();
             lab.up();
             AttachBenchmark.jc(lab, "h1", "pool", "add", "10.70.0.0/16");

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Lab;
-import org.jcalico.lab.LabLayout;
 import org.jcalico.lab.PodmanHost;
 import org.jcalico.model.IpAddress;
 
@@ -34,9 +33,9 @@ public final class CniBenchmark {
         this.out = out;
     }
 
-    /** @param labName the lab's name: its namespaces are LABNAME-*, removed before and after */
+    /** @param labName the lab's name after JCALICO_BENCH_PREFIX: its namespaces are LAB-*, removed before and after */
     public void run(String labName, int adds, int runs) {
-        Lab lab = new Lab(new LabLayout(labName, 2), true, line -> { });
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 2), true, line -> { });
         lab.down();
         String loadBefore = MachineLoad.averages();
         try {

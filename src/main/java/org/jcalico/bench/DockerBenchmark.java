@@ -62,7 +62,7 @@ public final class DockerBenchmark {
      */
     public void run(String labName, int count, int warmup) {
         String before = MachineLoad.averages();
-        Lab lab = new Lab(new LabLayout(labName, 1), true, true, line -> { });
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 1), true, true, line -> { });
         lab.down();
         try {
             out.println("building a lab of 1 host with a docker daemon of its own...");

@@ -9,7 +9,6 @@ import java.util.List;
 import org.jcalico.agent.AgentPaths;
 import org.jcalico.agent.AgentProcess;
 import org.jcalico.lab.Lab;
-import org.jcalico.lab.LabLayout;
 
 /**
  * The idle agent's memory as issue #14 reads it: a lab of one host without BGP (`lab up --hosts 1 --no-bgp`, embedded
@@ -28,12 +27,12 @@ public final class IdleBenchmark {
 
     public void run(String labName, int runs) {
         String loadBefore = MachineLoad.averages();
-        Lab lab = new Lab(new LabLayout(labName, 1), false, line -> { });
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 1), false, line -> { });
         List<Double> atTheEnd = new ArrayList<>();
         try {
             for (int run = 1; run <= runs; run++) {
                 lab.down();
-                out.printf("run %d (load %s): lab up --hosts 1 --no-bgp as %s...%n", run, MachineLoad.averages(), labName);
+                out.printf("run %d (load %s): lab up --hosts 1 --no-bgp as %s...%n", run, MachineLoad.averages(), lab.layout().name());
                 out.flush();
                 lab.up();
                 atTheEnd.add(readIdleAgent(lab));

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.OptionalInt;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.lab.Lab;
-import org.jcalico.lab.LabLayout;
 import org.jcalico.model.IpAddress;
 
 /**
@@ -77,7 +76,7 @@ public final class ThroughputBenchmark {
     /** @return 0 when the faster dataplane meets both targets, 1 otherwise */
     public int run(String labName, int rounds, int seconds, int pings) {
         String before = MachineLoad.averages();
-        Lab lab = new Lab(new LabLayout(labName, 2 * DATAPLANES.size()), true, line -> { });
+        Lab lab = new Lab(BenchNamespaces.layout(labName, 2 * DATAPLANES.size()), true, line -> { });
         lab.down();
         List<Process> servers = new ArrayList<>();
         try {

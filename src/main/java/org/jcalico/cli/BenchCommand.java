@@ -77,7 +77,7 @@ final class BenchCommand {
     static final class Docker implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--count", paramLabel = "N", defaultValue = "30", description = "runs on each network (default: ${DEFAULT-VALUE})") int count;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbdock", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbd", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
         @Option(names = "--warmup", paramLabel = "N", defaultValue = "10", description = "unmeasured runs on each network first,"
                 + " alternating, so that the agent's JIT compiler has done most of its work (default: ${DEFAULT-VALUE})") int warmup;
 
@@ -100,7 +100,7 @@ final class BenchCommand {
         @Spec CommandSpec spec;
         @Option(names = "--adds", paramLabel = "N", defaultValue = "50", description = "CNI ADDs to time (default: ${DEFAULT-VALUE})") int adds;
         @Option(names = "--runs", paramLabel = "N", defaultValue = "20", description = "podman runs on each network (default: ${DEFAULT-VALUE})") int runs;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbcni", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbn", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public void run() {
@@ -122,7 +122,7 @@ final class BenchCommand {
         @Option(names = "--rounds", paramLabel = "N", defaultValue = "12", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
         @Option(names = "--seconds", paramLabel = "S", defaultValue = "2", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
         @Option(names = "--pings", paramLabel = "N", defaultValue = "100", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbtput", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbt", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public Integer call() {
@@ -139,7 +139,7 @@ final class BenchCommand {
     static final class Cli implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--runs", paramLabel = "N", defaultValue = "30", description = "runs of each (default: ${DEFAULT-VALUE})") int runs;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbcli", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbl", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public void run() {
@@ -156,7 +156,7 @@ final class BenchCommand {
     static final class Idle implements Runnable {
         @Spec CommandSpec spec;
         @Option(names = "--runs", paramLabel = "N", defaultValue = "1", description = "labs, one after the other (default: ${DEFAULT-VALUE})") int runs;
-        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbidle", description = "the lab's name (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbi", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public void run() {
