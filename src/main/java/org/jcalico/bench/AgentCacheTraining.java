@@ -18,6 +18,7 @@ import org.jcalico.felix.dataplane.iptables.IptablesSnapshot;
 import org.jcalico.felix.dataplane.iptables.IptablesUpdate;
 import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.kernel.IdleEnds;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
 
@@ -28,7 +29,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * kind the agent meets (a policy, a remote endpoint's labels, a local endpoint), and plans each result as the
  * drivers would write it into a kernel that holds what the previous plan left (the restore input of both families'
  * rules, the sets' netlink batch encoded but never sent). The cache then holds the classes all this loads, linked,
- * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code.
+ * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code. Last, it
+ * does what an idle agent first does 30 s after its start ({@link IdleEnds}), which changes no kernel state either.
  */
 public final class AgentCacheTraining {
     /** Changes of each kind: enough for their code's profiles, few enough to keep the training a few seconds. */
@@ -45,6 +47,17 @@ public final class AgentCacheTraining {
     private IpSetSnapshot sets = IpSetSnapshot.EMPTY;
 
     private AgentCacheTraining() {
+    }
+
+    /** The idle agent's first idle ends ({@link IdleEnds}), which would otherwise link their code 30 s after its start. */
+    private static void idleEnds() {
+        try {
+            IdleEnds.rehearse();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -67,6 +80,7 @@ public final class AgentCacheTraining {
             planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
         }
         out.println("planned " + planned + " characters of restore input");
+        idleEnds();
         if (etcdStart) {
             out.println("loaded " + loadEtcdStartClasses() + " more classes of an etcd agent's start");
         }

@@ -90,6 +90,27 @@ class AgentCacheTest {
     }
 
     /**
+     * An idle agent's first idle ends, some 30 s after its start (a namespace thread's netlink socket closed, a tool
+     * session's tool stopped), spin no lambda class: linked then, their classes' generation had the optimizing compiler
+     * compile the class-file API, whose memory stayed resident for the next 5-10 s (docs/agent.md, "Session 62 (p-mem)").
+     */
+    @Test
+    void theIdleAgentsFirstIdleEndsFindTheirLambdasInTheCache() {
+        String testClasses = Path.of(IdleEndsMain.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        List<String> command = new ArrayList<>(agentJvm);
+        command.addAll(List.of(recordedOptions().getFirst(), "-Xlog:class+load", "-cp",
+                recorded.resolve("jcalico.jar") + File.pathSeparator + testClasses, IdleEndsMain.class.getName()));
+        CommandRunner.Result result = CommandRunner.local().run(command);
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertTrue(result.stdout().contains(" java.lang.Object source: shared objects file"), "the JVM uses the cache");
+        List<String> spun = result.stdout().lines()
+                .filter(line -> line.matches(".* org\\.jcalico\\.kernel\\.(NetlinkSocket|ProcessTree)\\$\\$Lambda.*")
+                        || line.contains("java.lang.ProcessHandleImpl$$Lambda"))
+                .filter(line -> !line.endsWith("source: shared objects file")).toList();
+        assertEquals(List.of(), spun, "lambda classes the idle ends spin");
+    }
+
+    /**
      * An agent on etcd starts with a cache of its own, which holds its start's classes (the JSON and gRPC clients, TLS,
      * the drivers, the listeners) besides the agent's work: started against an etcd port nobody listens on, it reads
      * only a few classes from the jar or the JDK's modules (without them, the JSON client's alone were hundreds). The
