@@ -1,10 +1,15 @@
 package org.jcalico.kernel;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Deletes tracked connections of a runner's network namespace by address, in-process over conntrack's netlink
@@ -22,18 +27,25 @@ import java.util.function.BiConsumer;
  */
 public final class Conntrack {
     private static final int NFNL_SUBSYS_CTNETLINK = 1;
+    private static final int IPCTNL_MSG_CT_GET = 1;
     private static final int IPCTNL_MSG_CT_DELETE = 2;
     private static final int CTA_TUPLE_ORIG = 1;
     private static final int CTA_FILTER = 25;
     private static final int CTA_TUPLE_IP = 1;
     private static final int CTA_IP_V4_SRC = 1;
     private static final int CTA_IP_V4_DST = 2;
+    private static final int CTA_IP_V6_SRC = 3;
+    private static final int CTA_IP_V6_DST = 4;
     private static final int CTA_FILTER_ORIG_FLAGS = 1;
     /** The filter's flags are named after the tuple's attributes: bit 0 the source address, bit 1 the destination. */
     private static final int FILTER_IP_SRC = 1;
     private static final int FILTER_IP_DST = 1 << 1;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NFPROTO_IPV4 = 2;
+    /** A dump's family: every family's connections. */
+    private static final int NFPROTO_UNSPEC = 0;
+    /** The nfgenmsg before a message's attributes. */
+    private static final int FIXED = 4;
     private static final String TOOL = "conntrack";
     private final NamespaceThread<NetlinkChannel> thread;
     private final BiConsumer<String, Boolean> observer;
@@ -70,6 +82,44 @@ public final class Conntrack {
             int first = refused.keySet().stream().min(Integer::compare).orElseThrow();
             throw new Unsupported("conntrack: deleting the tracked connections of " + addresses.get(first / 2).getHostAddress()
                     + " by a filter was refused: " + refused.get(first));
+        }
+    }
+
+    /**
+     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction that WANTED accepts,
+     * each once: one dump of the table, read as it arrives (a large table is never held whole), WANTED asked once per
+     * distinct address.
+     *
+     * @throws KernelException when the kernel refused the dump (no conntrack netlink)
+     * @throws Rtnetlink.Interrupted when the dump could not be read whole
+     */
+    public Set<InetAddress> addresses(Predicate<InetAddress> wanted) {
+        return thread.run(channel -> {
+            Set<InetAddress> found = new HashSet<>();
+            channel.dump(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET, writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0), () -> {
+                found.clear();
+                Set<InetAddress> seen = new HashSet<>();
+                return message -> {
+                    for (int side : new int[] {CTA_IP_V4_SRC, CTA_IP_V4_DST, CTA_IP_V6_SRC, CTA_IP_V6_DST}) {
+                        byte[] address = message.attribute(FIXED, CTA_TUPLE_ORIG, CTA_TUPLE_IP, side);
+                        if (address != null) {
+                            InetAddress each = inet(address);
+                            if (seen.add(each) && wanted.test(each)) {
+                                found.add(each);
+                            }
+                        }
+                    }
+                };
+            });
+            return found;
+        });
+    }
+
+    private static InetAddress inet(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address);
+        } catch (UnknownHostException e) {
+            throw new KernelException("conntrack: an address of " + address.length + " bytes in a dump");
         }
     }
 

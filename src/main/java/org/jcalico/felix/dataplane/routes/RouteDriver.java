@@ -47,6 +47,8 @@ public final class RouteDriver {
      * read back as absent is no deletion of this driver's, yet when calc drops it its address's connections must go.
      */
     private PersistentSortedMap<RouteSpec, Object> lastDesired;
+    /** Whether the connections of the local blocks' addresses no endpoint held at this driver's start are forgotten. */
+    private boolean straysForgotten;
     private volatile Runnable forgetting;
 
     public RouteDriver(CommandRunner runner) {
@@ -69,13 +71,14 @@ public final class RouteDriver {
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
      * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
-     * routes are not known (a resync), the move is told against the routes the last batch was given; nothing before
-     * the first batch.
+     * routes are not known (a resync), the move is told against the routes the last batch was given. The driver's
+     * first change forgets more: the connections of its blocks' addresses no endpoint kept ({@link #forgetStrayFlows}).
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
+        Changes strays = straysForgotten ? Changes.NONE : forgetStrayFlows(desired);
         PersistentSortedMap<RouteSpec, Object> before = programmed != null ? programmed : lastDesired;
         if (before == null) {
-            return Changes.NONE;
+            return strays;
         }
         List<RouteSpec> additions = new ArrayList<>();
         List<RouteSpec> deletions = new ArrayList<>();
@@ -84,7 +87,41 @@ public final class RouteDriver {
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
         List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
                 .filter(added::contains).toList();
-        return moved.isEmpty() ? Changes.NONE : staleFlows.forget(moved);
+        return moved.isEmpty() ? strays : strays.plus(staleFlows.forget(moved));
+    }
+
+    /**
+     * The first change's part of {@link #forgetMovedFlows}: this driver knows nothing of what came and went before it (an
+     * agent started, with endpoints removed, and their addresses perhaps given again, while none ran), so it forgets the
+     * connections of every address of the local blocks (DESIRED's unreachable and blackhole routes) but those whose
+     * route to an interface the kernel already holds as desired: an endpoint that stayed keeps its connections; a gone
+     * one's, and those an address's new holder would inherit, go. Remote and host addresses are in no local block. The
+     * kernel's routes read here are the apply's after it. Tried again at the next change until it went through.
+     */
+    private Changes forgetStrayFlows(Set<RouteSpec> desired) {
+        PersistentSortedMap<RouteSpec, Object> present;
+        try {
+            present = programmed != null ? programmed : PersistentSortedMap.byHashOf(read());
+        } catch (KernelException e) {
+            return Changes.failure("routes", e.getMessage());
+        }
+        programmed = present;
+        Set<Cidr> blocks = new HashSet<>();
+        Set<Integer> prefixes = new HashSet<>();
+        Set<IpAddress> held = new HashSet<>();
+        for (RouteSpec route : desired) {
+            if (route.type() != RouteSpec.Type.INTERFACE) {
+                blocks.add(route.destination());
+                prefixes.add(route.destination().prefixLength());
+            } else if (present.containsKey(route)) {
+                endpointAddress(route).ifPresent(held::add);
+            }
+        }
+        Changes changes = blocks.isEmpty() ? Changes.NONE : staleFlows.forgetStrays(address -> !held.contains(address)
+                && prefixes.stream().anyMatch(prefix -> prefix <= address.bits()
+                        && blocks.contains(Cidr.containing(address, prefix))));
+        straysForgotten = changes.failures().isEmpty();
+        return changes;
     }
 
     /** For tests: PROBE (or null) runs after a batch that deleted a local endpoint's route, before its flows go. */

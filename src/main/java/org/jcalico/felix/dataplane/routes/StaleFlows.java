@@ -4,9 +4,11 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.function.Predicate;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Conntrack;
+import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.kernel.ToolSession;
 import org.jcalico.kernel.ToolShell;
@@ -53,6 +55,22 @@ final class StaleFlows {
             }
         }
         return withTool(byTool);
+    }
+
+    /**
+     * Forgets the tracked connections of each address STRAY accepts, among those the table holds: one dump of it, in
+     * process, then {@link #forget} of the few found (an address without connections costs nothing, whatever the tool).
+     */
+    Changes forgetStrays(Predicate<IpAddress> stray) {
+        List<IpAddress> strays;
+        try {
+            strays = conntrack.addresses(address -> stray.test(IpAddress.ofBytes(address.getAddress()))).stream()
+                    .map(address -> IpAddress.ofBytes(address.getAddress())).sorted().toList();
+        } catch (KernelException e) {
+            return Changes.failure("conntrack",
+                    "cannot read the tracked connections to forget those of addresses no endpoint holds: " + e.getMessage());
+        }
+        return forget(strays);
     }
 
     private Changes withTool(List<IpAddress> addresses) {
