@@ -147,7 +147,8 @@ public final class Dataplane {
                         : "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
-                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
+                    .plus(times.time("routes", () -> routes.apply(desired.routes(),
+                            () -> ruled.handle((written, failure) -> failure).join())));
         }))));
     }
 
@@ -408,7 +409,10 @@ public final class Dataplane {
         nftables.probeTransactions(probe);
     }
 
-    /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */
+    /**
+     * For tests: PROBE runs after the routes' batch that deleted a local endpoint's route and the rules of its change,
+     * before its flows go.
+     */
     void probeFlowForgetting(Runnable probe) {
         routes.probeBeforeForgettingFlows(probe);
     }

@@ -94,7 +94,7 @@ class AddressMovedKernelTest {
     /**
      * A removed endpoint whose link is still there (a CNI DEL or `container remove` takes the veth after the commit,
      * beside the agent's apply) must not open a connection that outlives the forgetting of its address's connections: the
-     * forgetting comes after the rules that stop its packets are in. The nftables driver's transaction is held (up to 2 s)
+     * forgetting comes after the rules that stop its packets are in. The nftables driver's transaction is held (up to 1 s)
      * until the forgetting has happened, if it comes first, and A sends a new flow then: once the apply is done no
      * connection of A's address may be tracked, or the address's next holder inherits it. On nftables only, where a
      * transaction can be held; the order is the dataplane's, the same for both drivers.
@@ -117,7 +117,7 @@ class AddressMovedKernelTest {
             AtomicBoolean held = new AtomicBoolean();
             dataplane.probeNftTransactions(script -> {
                 if (held.compareAndSet(false, true)) {
-                    Eventually.within(2, () -> tracked(host).isEmpty());
+                    Eventually.within(1, () -> tracked(host).isEmpty());
                     send(a, 5001);
                 }
             });

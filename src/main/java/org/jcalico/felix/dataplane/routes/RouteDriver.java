@@ -130,19 +130,29 @@ public final class RouteDriver {
     }
 
     public Changes apply(Set<RouteSpec> desired) {
+        return apply(desired, () -> { });
+    }
+
+    /**
+     * As {@link #apply(Set)}, with RULES_IN run before a gone endpoint's connections are forgotten: it returns once the
+     * rules of the same change are in, which no longer let a removed endpoint's packets through. A removed endpoint's
+     * link can outlive its record (a CNI DEL or `container remove` deletes the veth beside the agent's apply), and a
+     * connection it opened between the forgetting and its rules' removal would be the next holder's of its address.
+     */
+    public Changes apply(Set<RouteSpec> desired, Runnable rulesIn) {
         try {
-            return write(desired);
+            return write(desired, rulesIn);
         } catch (Rtnetlink.Interrupted e) {
             programmed = null;
             try {
-                return write(desired);
+                return write(desired, rulesIn);
             } catch (Rtnetlink.Interrupted again) {
                 return Changes.failure("routes", again.getMessage());
             }
         }
     }
 
-    private Changes write(Set<RouteSpec> given) {
+    private Changes write(Set<RouteSpec> given, Runnable rulesIn) {
         // calc hands out its routes as a persistent map's keys, versions of one another: kept as what was written, the
         // next version's difference from it is found at the cost of what changed, not by a walk of every route
         // (docs/dataplane.md, "One endpoint added to 1,000, session 37")
@@ -194,9 +204,12 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
-            Runnable probe = forgetting;
-            if (probe != null && !endpointsGone.isEmpty()) {
-                probe.run();
+            if (!endpointsGone.isEmpty()) {
+                rulesIn.run();
+                Runnable probe = forgetting;
+                if (probe != null) {
+                    probe.run();
+                }
             }
             return changes.plus(staleFlows.forget(endpointsGone));
         } catch (Rtnetlink.Interrupted e) {
