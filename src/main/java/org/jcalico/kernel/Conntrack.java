@@ -21,7 +21,10 @@ import java.util.function.Predicate;
  * nothing, and the caller falls back to the conntrack tool ({@link Unsupported}). No other reading of the message
  * exists, so an older kernel can never take it for a flush of everything.
  *
- * <p>IPv4 only. The kernel's filter compares IPv6 addresses the wrong way round (`!ipv6_addr_cmp`, true when they are
+ * <p>{@link #addresses} lists the table's addresses (one dump, both families), for a start that must find the
+ * connections of addresses it never saw go.
+ *
+ * <p>Deletion is IPv4 only. The kernel's filter compares IPv6 addresses the wrong way round (`!ipv6_addr_cmp`, true when they are
  * equal, in ctnetlink_filter_match_tuple): a filter of fd00::1 deletes every IPv6 connection except those of fd00::1
  * (6.18 here; {@code ConntrackKernelTest} keeps the IPv6 entries out of it). IPv6 addresses stay the tool's.
  */
