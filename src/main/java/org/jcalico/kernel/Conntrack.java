@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
-import java.util.function.Predicate;
 
 /**
  * Deletes tracked connections of a runner's network namespace by address, in-process over conntrack's netlink
@@ -89,27 +88,22 @@ public final class Conntrack {
     }
 
     /**
-     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction that WANTED accepts,
-     * each once: one dump of the table, read as it arrives (a large table is never held whole), WANTED asked once per
-     * distinct address.
+     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction, each once: one dump
+     * of the table, read as it arrives (a large table is never held whole).
      *
      * @throws KernelException when the kernel refused the dump (no conntrack netlink)
      * @throws Rtnetlink.Interrupted when the dump could not be read whole
      */
-    public Set<InetAddress> addresses(Predicate<InetAddress> wanted) {
+    public Set<InetAddress> addresses() {
         return thread.run(channel -> {
             Set<InetAddress> found = new HashSet<>();
             channel.dump(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET, writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0), () -> {
                 found.clear();
-                Set<InetAddress> seen = new HashSet<>();
                 return message -> {
                     for (int side : new int[] {CTA_IP_V4_SRC, CTA_IP_V4_DST, CTA_IP_V6_SRC, CTA_IP_V6_DST}) {
                         byte[] address = message.attribute(FIXED, CTA_TUPLE_ORIG, CTA_TUPLE_IP, side);
                         if (address != null) {
-                            InetAddress each = inet(address);
-                            if (seen.add(each) && wanted.test(each)) {
-                                found.add(each);
-                            }
+                            found.add(inet(address));
                         }
                     }
                 };

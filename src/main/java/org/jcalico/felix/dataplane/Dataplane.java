@@ -163,6 +163,7 @@ public final class Dataplane {
      */
     public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
         boolean rulesLeft = forget();
+        routes.readTrackedAddresses();
         try {
             DriverTimes times = new DriverTimes();
             CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))

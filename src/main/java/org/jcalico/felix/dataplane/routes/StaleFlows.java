@@ -3,8 +3,9 @@ package org.jcalico.felix.dataplane.routes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashSet;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Conntrack;
@@ -58,19 +59,14 @@ final class StaleFlows {
     }
 
     /**
-     * Forgets the tracked connections of each address STRAY accepts, among those the table holds: one dump of it, in
-     * process, then {@link #forget} of the few found (an address without connections costs nothing, whatever the tool).
+     * Every address on either side of a tracked connection's original direction: one dump of the table, in process.
+     *
+     * @throws KernelException when the table cannot be read (no conntrack netlink)
      */
-    Changes forgetStrays(Predicate<IpAddress> stray) {
-        List<IpAddress> strays;
-        try {
-            strays = conntrack.addresses(address -> stray.test(IpAddress.ofBytes(address.getAddress()))).stream()
-                    .map(address -> IpAddress.ofBytes(address.getAddress())).sorted().toList();
-        } catch (KernelException e) {
-            return Changes.failure("conntrack",
-                    "cannot read the tracked connections to forget those of addresses no endpoint holds: " + e.getMessage());
-        }
-        return forget(strays);
+    Set<IpAddress> tracked() {
+        Set<IpAddress> tracked = new HashSet<>();
+        conntrack.addresses().forEach(address -> tracked.add(IpAddress.ofBytes(address.getAddress())));
+        return tracked;
     }
 
     private Changes withTool(List<IpAddress> addresses) {
