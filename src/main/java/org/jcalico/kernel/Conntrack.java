@@ -1,9 +1,13 @@
 package org.jcalico.kernel;
 
 import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -16,24 +20,34 @@ import java.util.function.BiConsumer;
  * nothing, and the caller falls back to the conntrack tool ({@link Unsupported}). No other reading of the message
  * exists, so an older kernel can never take it for a flush of everything.
  *
- * <p>IPv4 only. The kernel's filter compares IPv6 addresses the wrong way round (`!ipv6_addr_cmp`, true when they are
+ * <p>{@link #addresses} lists the table's addresses (one dump, both families), for a start that must find the
+ * connections of addresses it never saw go.
+ *
+ * <p>Deletion is IPv4 only. The kernel's filter compares IPv6 addresses the wrong way round (`!ipv6_addr_cmp`, true when they are
  * equal, in ctnetlink_filter_match_tuple): a filter of fd00::1 deletes every IPv6 connection except those of fd00::1
  * (6.18 here; {@code ConntrackKernelTest} keeps the IPv6 entries out of it). IPv6 addresses stay the tool's.
  */
 public final class Conntrack {
     private static final int NFNL_SUBSYS_CTNETLINK = 1;
+    private static final int IPCTNL_MSG_CT_GET = 1;
     private static final int IPCTNL_MSG_CT_DELETE = 2;
     private static final int CTA_TUPLE_ORIG = 1;
     private static final int CTA_FILTER = 25;
     private static final int CTA_TUPLE_IP = 1;
     private static final int CTA_IP_V4_SRC = 1;
     private static final int CTA_IP_V4_DST = 2;
+    private static final int CTA_IP_V6_SRC = 3;
+    private static final int CTA_IP_V6_DST = 4;
     private static final int CTA_FILTER_ORIG_FLAGS = 1;
     /** The filter's flags are named after the tuple's attributes: bit 0 the source address, bit 1 the destination. */
     private static final int FILTER_IP_SRC = 1;
     private static final int FILTER_IP_DST = 1 << 1;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NFPROTO_IPV4 = 2;
+    /** A dump's family: every family's connections. */
+    private static final int NFPROTO_UNSPEC = 0;
+    /** The nfgenmsg before a message's attributes. */
+    private static final int FIXED = 4;
     private static final String TOOL = "conntrack";
     private final NamespaceThread<NetlinkChannel> thread;
     private final BiConsumer<String, Boolean> observer;
@@ -70,6 +84,39 @@ public final class Conntrack {
             int first = refused.keySet().stream().min(Integer::compare).orElseThrow();
             throw new Unsupported("conntrack: deleting the tracked connections of " + addresses.get(first / 2).getHostAddress()
                     + " by a filter was refused: " + refused.get(first));
+        }
+    }
+
+    /**
+     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction, each once: one dump
+     * of the table, read as it arrives (a large table is never held whole).
+     *
+     * @throws KernelException when the kernel refused the dump (no conntrack netlink)
+     * @throws Rtnetlink.Interrupted when the dump could not be read whole
+     */
+    public Set<InetAddress> addresses() {
+        return thread.run(channel -> {
+            Set<InetAddress> found = new HashSet<>();
+            channel.dump(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET, writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0), () -> {
+                found.clear();
+                return message -> {
+                    for (int side : new int[] {CTA_IP_V4_SRC, CTA_IP_V4_DST, CTA_IP_V6_SRC, CTA_IP_V6_DST}) {
+                        byte[] address = message.attribute(FIXED, CTA_TUPLE_ORIG, CTA_TUPLE_IP, side);
+                        if (address != null) {
+                            found.add(inet(address));
+                        }
+                    }
+                };
+            });
+            return found;
+        });
+    }
+
+    private static InetAddress inet(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address);
+        } catch (UnknownHostException e) {
+            throw new KernelException("conntrack: an address of " + address.length + " bytes in a dump");
         }
     }
 

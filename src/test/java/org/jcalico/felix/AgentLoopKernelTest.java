@@ -226,6 +226,42 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * An endpoint removed while no agent ran (its container, and with it its veth and the kernel's route, gone: dockerd
+     * killed, a `container remove` served while the agent restarted) leaves no tracked connection behind once the next
+     * agent has made its first pass: the address's next holder would otherwise inherit them, accepted before any policy.
+     * The connections of an endpoint that stayed through the restart stay. Old code: the new agent had no routes of its
+     * own to compare, and b's connections stayed (TCP established: five days).
+     */
+    @Test
+    void anEndpointRemovedWhileNoAgentRanLeavesNoConnectionToTheNextAgent(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(1, "ep-a", 2, "ep-b")));
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")), "a and b are programmed");
+            for (String address : List.of("10.65.0.1", "10.65.0.2")) {
+                host.run("conntrack", "-I", "-s", address, "-d", "10.99.9.9", "-p", "tcp", "--sport", "40000", "--dport", "80",
+                        "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
+            }
+            stopAgent();
+
+            host.run("ip", "link", "del", "jcB").check();
+            Versioned<WorkloadEndpoint> b = store.get(WorkloadEndpoint.class, NODE, "ep-b").orElseThrow();
+            store.delete(b.resource(), b.revision());
+            AgentStatusFile restarted = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, restarted, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> restarted.read() != null && restarted.read().state() == AgentStatusFile.State.in_sync),
+                    "the next agent is in sync: " + restarted.read());
+            assertEquals("", host.run("conntrack", "-L", "-s", "10.65.0.2").stdout().strip(),
+                    "b's connections are forgotten by the next agent's first pass");
+            assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("src=10.65.0.1"), "a keeps its connection");
+        }
+    }
+
+    /**
      * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
      * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
      * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.

@@ -147,7 +147,8 @@ public final class Dataplane {
                         : "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
             return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
-                    .plus(times.time("routes", () -> routes.apply(desired.routes())));
+                    .plus(times.time("routes", () -> routes.apply(desired.routes(),
+                            () -> ruled.handle((written, failure) -> failure).join())));
         }))));
     }
 
@@ -162,6 +163,7 @@ public final class Dataplane {
      */
     public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
         boolean rulesLeft = forget();
+        routes.readTrackedAddresses();
         try {
             DriverTimes times = new DriverTimes();
             CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
@@ -408,7 +410,10 @@ public final class Dataplane {
         nftables.probeTransactions(probe);
     }
 
-    /** For tests: PROBE runs after the routes' batch that deleted a local endpoint's route, before its flows go. */
+    /**
+     * For tests: PROBE runs after the routes' batch that deleted a local endpoint's route and the rules of its change,
+     * before its flows go.
+     */
     void probeFlowForgetting(Runnable probe) {
         routes.probeBeforeForgettingFlows(probe);
     }

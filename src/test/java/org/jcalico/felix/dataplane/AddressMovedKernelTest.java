@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.kernel.CommandRunner;
@@ -22,6 +23,7 @@ import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -89,10 +91,58 @@ class AddressMovedKernelTest {
         }
     }
 
+    /**
+     * A removed endpoint whose link is still there (a CNI DEL or `container remove` takes the veth after the commit,
+     * beside the agent's apply) must not open a connection that outlives the forgetting of its address's connections: the
+     * forgetting comes after the rules that stop its packets are in. The nftables driver's transaction is held (up to 1 s)
+     * until the forgetting has happened, if it comes first, and A sends a new flow then: once the apply is done no
+     * connection of A's address may be tracked, or the address's next holder inherits it. On nftables only, where a
+     * transaction can be held; the order is the dataplane's, the same for both drivers.
+     */
+    @Test
+    void aRemovedEndpointOpensNoConnectionAfterItsConnectionsWereForgotten() throws Exception {
+        try (WorkloadHost lab = new WorkloadHost(PREFIX)) {
+            CommandRunner host = lab.host();
+            CommandRunner a = lab.workload(1);
+            CommandRunner peer = lab.workload(3);
+            peer.run("iptables", "-w", "-A", "INPUT", "-p", "udp", "--dport", "6000").check();
+            HostStateCalculator calculator = new HostStateCalculator();
+            Dataplane dataplane = new Dataplane(host);
+            assertTrue(dataplane.start().failures().isEmpty());
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(DataplaneDriver.NFTABLES, "jcw1", "a")))
+                    .failures());
+            send(a, 5000);
+            assertTrue(Eventually.within(5, () -> !tracked(host).isEmpty()), "A's flow is tracked");
+
+            AtomicBoolean held = new AtomicBoolean();
+            dataplane.probeNftTransactions(script -> {
+                if (held.compareAndSet(false, true)) {
+                    Eventually.within(1, () -> tracked(host).isEmpty());
+                    send(a, 5001);
+                }
+            });
+            assertEquals(Map.of(), dataplane.apply(calculator.calculate(snapshot(DataplaneDriver.NFTABLES, null, null)))
+                    .failures());
+            dataplane.probeNftTransactions(null);
+            assertTrue(held.get());
+            assertEquals("", tracked(host), "no connection of the removed endpoint's address outlives its removal");
+        }
+    }
+
+    /** The connections tracked with 10.65.0.1 as their original source. */
+    private static String tracked(CommandRunner host) {
+        return host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().strip();
+    }
+
     /** One datagram from 10.65.0.1:5000 to the peer's 10.65.0.3:6000. */
     private static void send(CommandRunner from) {
+        send(from, 5000);
+    }
+
+    /** One datagram from 10.65.0.1:PORT to the peer's 10.65.0.3:6000. */
+    private static void send(CommandRunner from, int port) {
         from.run("python3", "-c", "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
-                + "s.bind(('10.65.0.1', 5000)); s.sendto(b'x', ('10.65.0.3', 6000))").check();
+                + "s.bind(('10.65.0.1', " + port + ")); s.sendto(b'x', ('10.65.0.3', 6000))").check();
     }
 
     /** The datagrams to port 6000 the peer received (its own counting rule). */
@@ -111,14 +161,17 @@ class AddressMovedKernelTest {
                 : host.run("nft", "list", "table", "ip", "jcalico").stdout().contains("\"" + iface + "\"");
     }
 
-    /** The endpoint of ADDRESS 10.65.0.1 on IFACE with ROLE, and the peer w3. */
+    /** The endpoint of ADDRESS 10.65.0.1 on IFACE (none when null) with ROLE, and the peer w3. */
     private static Snapshot snapshot(DataplaneDriver driver, String iface, String role) {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        List<WorkloadEndpoint> endpoints = List.of(
-                new WorkloadEndpoint("h1", null, "c-" + iface, "w-" + iface, iface, null, List.of(Cidr.parse("10.65.0.1/32")),
-                        List.of(), List.of("open"), null, null, Map.of("role", role), null, null, List.of()),
-                new WorkloadEndpoint("h1", null, "c3", "w3", "jcw3", null, List.of(Cidr.parse("10.65.0.3/32")), List.of(),
-                        List.of("open"), null, null, Map.of("app", "peer"), null, null, List.of()));
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        if (iface != null) {
+            endpoints.add(new WorkloadEndpoint("h1", null, "c-" + iface, "w-" + iface, iface, null,
+                    List.of(Cidr.parse("10.65.0.1/32")), List.of(), List.of("open"), null, null, Map.of("role", role), null,
+                    null, List.of()));
+        }
+        endpoints.add(new WorkloadEndpoint("h1", null, "c3", "w3", "jcw3", null, List.of(Cidr.parse("10.65.0.3/32")), List.of(),
+                List.of("open"), null, null, Map.of("app", "peer"), null, null, List.of()));
         return Snapshot.of("h1", config, endpoints, Map.of("open", OPEN)).withPolicy(List.of(), POLICIES, List.of(), Map.of());
     }
 }

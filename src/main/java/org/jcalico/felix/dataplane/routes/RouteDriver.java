@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.HostState;
@@ -16,6 +17,7 @@ import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
+import org.jcalico.util.Futures;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
@@ -47,6 +49,10 @@ public final class RouteDriver {
      * read back as absent is no deletion of this driver's, yet when calc drops it its address's connections must go.
      */
     private PersistentSortedMap<RouteSpec, Object> lastDesired;
+    /** Whether the connections of the local blocks' addresses no endpoint held at this driver's start are forgotten. */
+    private boolean straysForgotten;
+    /** The tracked connections' addresses, read beside the first calculation ({@link #readTrackedAddresses}); or null. */
+    private CompletableFuture<Set<IpAddress>> trackedAtStart;
     private volatile Runnable forgetting;
 
     public RouteDriver(CommandRunner runner) {
@@ -69,13 +75,14 @@ public final class RouteDriver {
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
      * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
-     * routes are not known (a resync), the move is told against the routes the last batch was given; nothing before
-     * the first batch.
+     * routes are not known (a resync), the move is told against the routes the last batch was given. The driver's
+     * first change forgets more: the connections of its blocks' addresses no endpoint kept ({@link #forgetStrayFlows}).
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
+        Changes strays = straysForgotten ? Changes.NONE : forgetStrayFlows(desired);
         PersistentSortedMap<RouteSpec, Object> before = programmed != null ? programmed : lastDesired;
         if (before == null) {
-            return Changes.NONE;
+            return strays;
         }
         List<RouteSpec> additions = new ArrayList<>();
         List<RouteSpec> deletions = new ArrayList<>();
@@ -84,7 +91,69 @@ public final class RouteDriver {
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
         List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
                 .filter(added::contains).toList();
-        return moved.isEmpty() ? Changes.NONE : staleFlows.forget(moved);
+        return moved.isEmpty() ? strays : strays.plus(staleFlows.forget(moved));
+    }
+
+    /**
+     * The first change's part of {@link #forgetMovedFlows}: this driver knows nothing of what came and went before it (an
+     * agent started, with endpoints removed, and their addresses perhaps given again, while none ran), so it forgets the
+     * connections of every address of the local blocks (DESIRED's unreachable and blackhole routes) but those whose
+     * route to an interface the kernel already holds as desired: an endpoint that stayed keeps its connections; a gone
+     * one's, and those an address's new holder would inherit, go. Remote and host addresses are in no local block. The
+     * kernel's routes read here are the apply's after it. Tried again at the next change until it went through.
+     */
+    private Changes forgetStrayFlows(Set<RouteSpec> desired) {
+        PersistentSortedMap<RouteSpec, Object> present;
+        try {
+            present = programmed != null ? programmed : PersistentSortedMap.byHashOf(read());
+        } catch (KernelException e) {
+            return Changes.failure("routes", e.getMessage());
+        }
+        programmed = present;
+        Set<Cidr> blocks = new HashSet<>();
+        Set<Integer> prefixes = new HashSet<>();
+        Set<IpAddress> held = new HashSet<>();
+        for (RouteSpec route : desired) {
+            if (route.type() != RouteSpec.Type.INTERFACE) {
+                blocks.add(route.destination());
+                prefixes.add(route.destination().prefixLength());
+            } else if (present.containsKey(route)) {
+                endpointAddress(route).ifPresent(held::add);
+            }
+        }
+        CompletableFuture<Set<IpAddress>> read = trackedAtStart;
+        trackedAtStart = null;
+        if (blocks.isEmpty()) {
+            straysForgotten = true;
+            return Changes.NONE;
+        }
+        Set<IpAddress> tracked;
+        try {
+            tracked = read != null ? Futures.joined(read) : staleFlows.tracked();
+        } catch (KernelException e) {
+            return Changes.failure("conntrack",
+                    "cannot read the tracked connections to forget those of addresses no endpoint holds: " + e.getMessage());
+        }
+        List<IpAddress> strays = tracked.stream().filter(address -> !held.contains(address)
+                && prefixes.stream().anyMatch(prefix -> prefix <= address.bits()
+                        && blocks.contains(Cidr.containing(address, prefix)))).sorted().toList();
+        Changes changes = staleFlows.forget(strays);
+        straysForgotten = changes.failures().isEmpty();
+        return changes;
+    }
+
+    /**
+     * Starts reading the tracked connections' addresses for the first change's forgetting ({@link #forgetStrayFlows}),
+     * beside the first pass's calculation (one dump of the table: 7-88 ms at load 9 warm, 82 ms the first in a process,
+     * on the critical path of a cold start otherwise). Read before the calculation is done, the list is still whole:
+     * until the first change writes, no packet of a stray address makes a connection the kernel keeps (a gone
+     * endpoint's interface is gone, a new holder's has no dispatch yet, and the block's unreachable route drops what is
+     * sent to it), so none can be missing from it. Nothing once the first change's forgetting went through.
+     */
+    public void readTrackedAddresses() {
+        if (!straysForgotten && trackedAtStart == null) {
+            trackedAtStart = CompletableFuture.supplyAsync(staleFlows::tracked, Thread::startVirtualThread);
+        }
     }
 
     /** For tests: PROBE (or null) runs after a batch that deleted a local endpoint's route, before its flows go. */
@@ -93,19 +162,29 @@ public final class RouteDriver {
     }
 
     public Changes apply(Set<RouteSpec> desired) {
+        return apply(desired, () -> { });
+    }
+
+    /**
+     * As {@link #apply(Set)}, with RULES_IN run before a gone endpoint's connections are forgotten: it returns once the
+     * rules of the same change are in, which no longer let a removed endpoint's packets through. A removed endpoint's
+     * link can outlive its record (a CNI DEL or `container remove` deletes the veth beside the agent's apply), and a
+     * connection it opened between the forgetting and its rules' removal would be the next holder's of its address.
+     */
+    public Changes apply(Set<RouteSpec> desired, Runnable rulesIn) {
         try {
-            return write(desired);
+            return write(desired, rulesIn);
         } catch (Rtnetlink.Interrupted e) {
             programmed = null;
             try {
-                return write(desired);
+                return write(desired, rulesIn);
             } catch (Rtnetlink.Interrupted again) {
                 return Changes.failure("routes", again.getMessage());
             }
         }
     }
 
-    private Changes write(Set<RouteSpec> given) {
+    private Changes write(Set<RouteSpec> given, Runnable rulesIn) {
         // calc hands out its routes as a persistent map's keys, versions of one another: kept as what was written, the
         // next version's difference from it is found at the cost of what changed, not by a walk of every route
         // (docs/dataplane.md, "One endpoint added to 1,000, session 37")
@@ -157,9 +236,12 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
-            Runnable probe = forgetting;
-            if (probe != null && !endpointsGone.isEmpty()) {
-                probe.run();
+            if (!endpointsGone.isEmpty()) {
+                rulesIn.run();
+                Runnable probe = forgetting;
+                if (probe != null) {
+                    probe.run();
+                }
             }
             return changes.plus(staleFlows.forget(endpointsGone));
         } catch (Rtnetlink.Interrupted e) {

@@ -3,10 +3,13 @@ package org.jcalico.felix.dataplane.routes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Conntrack;
+import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.kernel.ToolSession;
 import org.jcalico.kernel.ToolShell;
@@ -53,6 +56,17 @@ final class StaleFlows {
             }
         }
         return withTool(byTool);
+    }
+
+    /**
+     * Every address on either side of a tracked connection's original direction: one dump of the table, in process.
+     *
+     * @throws KernelException when the table cannot be read (no conntrack netlink)
+     */
+    Set<IpAddress> tracked() {
+        Set<IpAddress> tracked = new HashSet<>();
+        conntrack.addresses().forEach(address -> tracked.add(IpAddress.ofBytes(address.getAddress())));
+        return tracked;
     }
 
     private Changes withTool(List<IpAddress> addresses) {

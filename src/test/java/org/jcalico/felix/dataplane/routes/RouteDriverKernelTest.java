@@ -204,6 +204,56 @@ class RouteDriverKernelTest {
         host.run("ip", "link", "del", "jcE").check();
     }
 
+    /**
+     * An endpoint whose route went while no agent ran (dockerd killed with its containers, a `container remove` served
+     * while the agent restarted) was never seen going by the agent that starts next, which has no routes of its own to
+     * compare: its first change forgets the connections of every address of this node's blocks that no endpoint it
+     * keeps routes to, before it writes anything that lets a packet through, so that the address's next holder, also one
+     * given it while no agent ran, inherits none. The connections of an endpoint that stayed, of remote addresses and of
+     * the host stay too.
+     */
+    @Test
+    void anEndpointGoneWhileNoAgentRanHasItsConnectionsForgottenByTheNextAgentsFirstChange() {
+        veth("jcF");
+        veth("jcG");
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.5.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec block6 = new RouteSpec(Cidr.parse("fd66::5:0/122"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec moving = RouteSpec.toInterface(Cidr.parse("10.66.5.1/32"), "jcF");
+        RouteSpec leaving = RouteSpec.toInterface(Cidr.parse("10.66.5.4/32"), "jcF");
+        RouteSpec leaving6 = RouteSpec.toInterface(Cidr.parse("fd66::5:1/128"), "jcF");
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.5.2/32"), "jcA");
+        RouteSpec staying6 = RouteSpec.toInterface(Cidr.parse("fd66::5:2/128"), "jcA");
+        Set<RouteSpec> before = Set.of(block, block6, moving, leaving, leaving6, staying, staying6);
+        assertEquals(Set.of(), new RouteDriver(host).apply(before).failures().keySet());
+        track("10.66.5.1", "10.66.9.9");
+        track("10.66.9.9", "10.66.5.4");
+        track("fd66::5:1", "fd66::99");
+        track("10.66.5.2", "10.66.9.9");
+        track("fd66::99", "fd66::5:2");
+        track("10.66.8.8", "10.66.9.9");
+        track("10.66.5.64", "10.66.9.9");
+
+        // the agent stops; the container behind jcF goes and a new one (jcG) is given 10.66.5.1; another agent starts
+        host.run("ip", "link", "del", "jcF").check();
+        RouteDriver next = new RouteDriver(host);
+        RouteSpec moved = RouteSpec.toInterface(Cidr.parse("10.66.5.1/32"), "jcG");
+        Set<RouteSpec> after = Set.of(block, block6, moved, staying, staying6);
+        Changes forgotten = next.forgetMovedFlows(after);
+        assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
+        assertEquals("", tracked("10.66.5.1"), "the address's new holder inherits no connection of the old one's");
+        assertEquals("", tracked("10.66.5.4"), "a gone endpoint's connections, both ways, are forgotten");
+        assertEquals("", tracked("fd66::5:1"));
+        assertTrue(tracked("10.66.5.2").contains("src=10.66.5.2"), "an endpoint that stayed keeps its connections");
+        assertTrue(tracked("fd66::5:2").contains("dst=fd66::5:2"));
+        assertTrue(tracked("10.66.8.8").contains("src=10.66.8.8"), "a connection of no local block's address stays");
+        assertTrue(tracked("10.66.5.64").contains("src=10.66.5.64"), "the address after the block is not in it");
+        assertEquals(Set.of(), next.apply(after).failures().keySet());
+        assertEquals(after, next.read());
+        assertEquals(Set.of(), next.apply(Set.of()).failures().keySet());
+        host.run("ip", "link", "del", "jcG").check();
+        host.run("conntrack", "-F").check();
+    }
+
     /** A veth pair NAME (jcX) and eX, NAME up. */
     private static void veth(String name) {
         host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
