@@ -33,7 +33,8 @@ import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A packet that comes in from the network (not from a workload's interface) with a local endpoint's address as its
@@ -74,37 +75,9 @@ class FabricSpoofKernelTest {
         WorkloadHost.tearDown(lab, servers, scripts);
     }
 
-    @Test
-    void aForgedEndpointSourceFromTheNetworkIsDroppedOnIptables() throws Exception {
-        check(DataplaneDriver.IPTABLES);
-    }
-
-    @Test
-    void onNftablesToo() throws Exception {
-        check(DataplaneDriver.NFTABLES);
-    }
-
-    @Test
-    void aWorkloadsForwardedPacketsSkipTheLocalSourceCheckOnIptables() throws Exception {
-        checkSkipped(DataplaneDriver.IPTABLES);
-    }
-
-    @Test
-    void aWorkloadsForwardedPacketsSkipItOnNftablesToo() throws Exception {
-        checkSkipped(DataplaneDriver.NFTABLES);
-    }
-
-    @Test
-    void theHostsOwnPacketsFromAWorkloadsAddressAreDroppedOnIptables() throws Exception {
-        checkHost(DataplaneDriver.IPTABLES);
-    }
-
-    @Test
-    void theHostsOwnOnNftablesToo() throws Exception {
-        checkHost(DataplaneDriver.NFTABLES);
-    }
-
-    private void check(DataplaneDriver driver) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aForgedEndpointSourceFromTheNetworkIsDropped(DataplaneDriver driver) throws Exception {
         CommandRunner w1 = lab.dualStackWorkload(1);
         CommandRunner w2 = lab.dualStackWorkload(2);
         CommandRunner w3 = lab.dualStackWorkload(3);
@@ -140,23 +113,15 @@ class FabricSpoofKernelTest {
                 "a datagram from the uplink with w1's address never reaches the host itself, on either family");
     }
 
-    @Test
-    void theHostsUsersSendToWorkloadsOnlyFromTheHostsOwnAddressesOnIptables() throws Exception {
-        checkUsers(DataplaneDriver.IPTABLES);
-    }
-
-    @Test
-    void theHostsUsersOnNftablesToo() throws Exception {
-        checkUsers(DataplaneDriver.NFTABLES);
-    }
-
     /**
      * A workload's packets, in on its own interface, forwarded or to the host, never enter jc-local-source
      * (docs/dataplane.md, "Session 60 (p-net)": the interface is tested before the set lookup and the jump), while a
      * forged one from the uplink still does and is dropped there. Seen by a counting rule put by hand at the top of
      * the chain in both families: it counts every packet that enters, and nothing else in the test writes rules.
      */
-    private void checkSkipped(DataplaneDriver driver) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aWorkloadsForwardedPacketsSkipTheLocalSourceCheck(DataplaneDriver driver) throws Exception {
         CommandRunner w1 = lab.dualStackWorkload(1);
         lab.dualStackWorkload(2);
         lab.dualStackWorkload(3);
@@ -214,7 +179,9 @@ class FabricSpoofKernelTest {
      * (its host admits them by the source's set, as the fabric is trusted): both are dropped as they leave. The host's
      * own addresses pass as before (its packets to its workloads are not policed).
      */
-    private void checkHost(DataplaneDriver driver) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void theHostsOwnPacketsFromAWorkloadsAddressAreDropped(DataplaneDriver driver) throws Exception {
         CommandRunner host = sendingHost(driver);
         List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
         for (String to : List.of("local", "remote")) {
@@ -245,7 +212,9 @@ class FabricSpoofKernelTest {
      * no user's socket: here a reset that an admin's REJECT sends a workload in an outside server's name. Over IPv4 the
      * kernel itself refuses an unprivileged user a source that is not the host's (session 60's finding, kept here).
      */
-    private void checkUsers(DataplaneDriver driver) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void theHostsUsersSendToWorkloadsOnlyFromTheHostsOwnAddresses(DataplaneDriver driver) throws Exception {
         CommandRunner host = sendingHost(driver);
         List<String> nobody = List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups");
         List<String> admin = new ArrayList<>(nobody);
