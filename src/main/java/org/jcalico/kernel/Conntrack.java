@@ -1,14 +1,13 @@
 package org.jcalico.kernel;
 
 import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * Deletes tracked connections of a runner's network namespace by address, in-process over conntrack's netlink
@@ -88,36 +87,30 @@ public final class Conntrack {
     }
 
     /**
-     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction, each once: one dump
-     * of the table, read as it arrives (a large table is never held whole).
+     * The addresses, IPv4 and IPv6, on either side of a tracked connection's original direction (4 or 16 bytes) that KEPT
+     * maps to a value (null: left out), each value once: one dump of the table, read as it arrives, so that what is held follows
+     * what KEPT keeps, not the table (a gateway's hundreds of thousands of peers are never held).
      *
      * @throws KernelException when the kernel refused the dump (no conntrack netlink)
      * @throws Rtnetlink.Interrupted when the dump could not be read whole
      */
-    public Set<InetAddress> addresses() {
+    public <T> Set<T> addresses(Function<byte[], T> kept) {
         return thread.run(channel -> {
-            Set<InetAddress> found = new HashSet<>();
+            Set<T> found = new HashSet<>();
             channel.dump(NFNL_SUBSYS_CTNETLINK << 8 | IPCTNL_MSG_CT_GET, writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0), () -> {
                 found.clear();
                 return message -> {
                     for (int side : new int[] {CTA_IP_V4_SRC, CTA_IP_V4_DST, CTA_IP_V6_SRC, CTA_IP_V6_DST}) {
                         byte[] address = message.attribute(FIXED, CTA_TUPLE_ORIG, CTA_TUPLE_IP, side);
-                        if (address != null) {
-                            found.add(inet(address));
+                        T value = address == null ? null : kept.apply(address);
+                        if (value != null) {
+                            found.add(value);
                         }
                     }
                 };
             });
             return found;
         });
-    }
-
-    private static InetAddress inet(byte[] address) {
-        try {
-            return InetAddress.getByAddress(address);
-        } catch (UnknownHostException e) {
-            throw new KernelException("conntrack: an address of " + address.length + " bytes in a dump");
-        }
     }
 
     private static NetlinkChannel.Request delete(Inet4Address address, int side) {

@@ -3,7 +3,6 @@ package org.jcalico.felix.dataplane.routes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
@@ -59,13 +58,17 @@ final class StaleFlows {
     }
 
     /**
-     * Every address on either side of a tracked connection's original direction: one dump of the table, in process.
+     * The addresses SCOPE covers on either side of a tracked connection's original direction, less those it says are
+     * held elsewhere: one dump of the table, in process, filtered as it is read.
      *
      * @throws KernelException when the table cannot be read (no conntrack netlink)
      */
-    Set<IpAddress> tracked() {
-        Set<IpAddress> tracked = new HashSet<>();
-        conntrack.addresses().forEach(address -> tracked.add(IpAddress.ofBytes(address.getAddress())));
+    Set<IpAddress> tracked(StrayScope scope) {
+        Set<IpAddress> tracked = conntrack.addresses(address -> {
+            IpAddress read = IpAddress.ofBytes(address);
+            return scope.covers(read) ? read : null;
+        });
+        tracked.removeAll(scope.heldElsewhere(tracked));
         return tracked;
     }
 
