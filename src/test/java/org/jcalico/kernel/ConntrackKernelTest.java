@@ -65,7 +65,7 @@ class ConntrackKernelTest {
      * compared IPv6 addresses the wrong way round, so that a filter of one address took every other one's).
      */
     @Test
-    void deletesAnIpv6AddresssConnectionsBothWaysAndNoOthers() throws Exception {
+    void deletesAnIpv6AddressConnectionsBothWaysAndNoOthers() throws Exception {
         CommandRunner host = Namespaces.create(PREFIX + "c");
         track(host, "tcp", "fd00::1", "fd00::2");
         track(host, "udp", "fd00::3", "fd00::1");
