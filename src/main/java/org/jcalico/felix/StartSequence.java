@@ -59,7 +59,8 @@ public final class StartSequence {
     }
 
     /**
-     * The first pass ({@link Dataplane#resync(Supplier, Supplier)}: the guard written while CALCULATION runs), with the
+     * The first pass ({@link Dataplane#resync(Supplier, Supplier, org.jcalico.felix.dataplane.routes.StrayScope)}: the guard written
+     * while CALCULATION runs, the tracked connections of the snapshot's pools read), with the
      * optimizing compiler's threads at the lowest priority for its length and at the caller's again after it. On two
      * cores C2 took a third of a cold pass's CPU for code it mostly installed after the pass had run it interpreted or
      * at the first tier; at nice 19 it compiles when the pass leaves a core idle, and what it has not reached by then
@@ -69,7 +70,7 @@ public final class StartSequence {
     public static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation) {
         Integer normal = optimizingAtLowest();
         try {
-            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation);
+            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation, new SnapshotStrayScope(snapshot));
         } finally {
             if (normal != null) {
                 try {

@@ -30,6 +30,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
@@ -46,6 +47,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The agent's loop against a real kernel (namespace "jctp-loop-host", after JCALICO_TEST_NS_PREFIX when set, so that
@@ -258,6 +261,67 @@ class AgentLoopKernelTest {
             assertEquals("", host.run("conntrack", "-L", "-s", "10.65.0.2").stdout().strip(),
                     "b's connections are forgotten by the next agent's first pass");
             assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("src=10.65.0.1"), "a keeps its connection");
+        }
+    }
+
+    /**
+     * An endpoint whose address was borrowed from another node's block (IPAM lends one when this node's blocks are
+     * full), removed while no agent ran, leaves no connection to the next agent either: the address is in no block of
+     * this node, so only the pools tell it could have been a local endpoint's, and it is released (no record says
+     * whose it was), so its next holder, here or anywhere, would inherit the old one's flows, accepted before policy.
+     * IPv4 and IPv6, on both drivers. The connections of an endpoint of another node stay, also one whose address
+     * this node's block lent it: the sweep never touches a remote workload's flows. Old code: the sweep covered the
+     * node's own blocks only, so b's stayed and r's went.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void anEndpointOfABorrowedAddressRemovedWhileNoAgentRanLeavesNoConnectionAndARemoteOneKeepsItsOwn(
+            DataplaneDriver driver, @TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(FelixConfiguration.DEFAULTS.withDataplaneDriver(driver));
+            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            store.create(new IpPool(Cidr.parse("fd65::/64"), false, null, false));
+            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(1, "ep-a", 9, "ep-r")));
+            IpamBlock lender = new IpamBlock(Cidr.parse("10.65.1.0/26"), "n2", Map.of(5, "ep-b"));
+            IpamBlock lender6 = new IpamBlock(Cidr.parse("fd65::1:0/122"), "n2", Map.of(5, "ep-b"));
+            store.create(lender);
+            store.create(lender6);
+            store.create(new WorkloadEndpoint(NODE, "jcalico", "container-b", "ep-b", "jcB", null,
+                    List.of(Cidr.parse("10.65.1.5/32")), List.of(Cidr.parse("fd65::1:5/128")), List.of("blue"), null,
+                    null, null, null));
+            store.create(borrowed("r", "10.65.0.9"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")), "a and b are programmed");
+            for (String[] flow : List.of(new String[] {"10.65.1.5", "10.99.9.9"}, new String[] {"fd65::1:5", "fd99::9"},
+                    new String[] {"10.65.0.9", "10.65.0.1"}, new String[] {"10.65.0.1", "10.99.9.9"})) {
+                host.run("conntrack", "-I", "-s", flow[0], "-d", flow[1], "-p", "tcp", "--sport", "40000", "--dport", "80",
+                        "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
+            }
+            stopAgent();
+
+            // `container remove b` while no agent runs: the veth, the record, the borrowed addresses released
+            host.run("ip", "link", "del", "jcB").check();
+            Versioned<WorkloadEndpoint> b = store.get(WorkloadEndpoint.class, NODE, "ep-b").orElseThrow();
+            store.delete(b.resource(), b.revision());
+            for (IpamBlock block : List.of(lender, lender6)) {
+                Versioned<IpamBlock> held = store.get(IpamBlock.class, block.name()).orElseThrow();
+                store.update(new IpamBlock(block.cidr(), "n2", Map.of()), held.revision());
+            }
+            AgentStatusFile restarted = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, restarted, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> restarted.read() != null && restarted.read().state() == AgentStatusFile.State.in_sync),
+                    "the next agent is in sync: " + restarted.read());
+            assertAll(
+                    () -> assertEquals("", host.run("conntrack", "-L", "-s", "10.65.1.5").stdout().strip(),
+                            "b's connections (an address borrowed from n2's block) are forgotten by the next agent"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-s", "fd65::1:5").stdout().strip(),
+                            "b's IPv6 connections too"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.9").stdout().contains("src=10.65.0.9"),
+                            "r, n2's endpoint at an address of this node's block, keeps its connection"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("src=10.65.0.1"),
+                            "a keeps its connection"));
         }
     }
 

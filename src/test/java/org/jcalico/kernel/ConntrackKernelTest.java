@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Tag;
 
 /**
  * Tracked connections deleted by address over ctnetlink ({@link Conntrack}) in "jct-conntrack-" namespaces: exactly those
- * whose original source or destination is a given IPv4 address go and the others stay, IPv6 ones included, as with
+ * whose original source or destination is a given address go and the others stay (an IPv4 filter leaves IPv6 alone), as with
  * {@code conntrack -D -s A} and {@code -d A}; another namespace's table is not touched.
  */
 @Tag("kernel")
@@ -58,6 +58,27 @@ class ConntrackKernelTest {
         host.conntrack().forget(List.of(v4("10.0.0.1"), v4("10.0.0.3")));
         assertEquals(Set.of("tcp 10.0.0.11 10.0.0.2", "tcp fd00::1 fd00::2", "udp fd00::3 fd00::1", "udp fd00::3 fd00::4"),
                 tracked(host), "an address with nothing left to delete is no error");
+    }
+
+    /**
+     * The same for IPv6, to see whether this kernel's filter holds to the address (Linux's ctnetlink_filter_match_tuple
+     * compared IPv6 addresses the wrong way round, so that a filter of one address took every other one's).
+     */
+    @Test
+    void deletesAnIpv6AddressConnectionsBothWaysAndNoOthers() throws Exception {
+        CommandRunner host = Namespaces.create(PREFIX + "c");
+        track(host, "tcp", "fd00::1", "fd00::2");
+        track(host, "udp", "fd00::3", "fd00::1");
+        track(host, "udp", "fd00::3", "fd00::4");
+        track(host, "tcp", "10.0.0.1", "10.0.0.2");
+        // a connection of another conntrack zone (another program's) is deleted in its zone
+        host.run("conntrack", "-I", "-p", "udp", "-s", "fd00::5", "-d", "fd00::1", "--sport", "1000", "--dport", "2000",
+                "--timeout", "300", "--zone", "7").check();
+
+        host.conntrack().forget(List.of(InetAddress.getByName("fd00::1")));
+
+        assertEquals(Set.of("udp fd00::3 fd00::4", "tcp 10.0.0.1 10.0.0.2"), tracked(host),
+                "fd00::1's connections go, both ways, and no others");
     }
 
     private static Inet4Address v4(String address) throws Exception {

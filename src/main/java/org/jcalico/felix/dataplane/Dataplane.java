@@ -18,6 +18,7 @@ import org.jcalico.felix.dataplane.iptables.IptablesDriver;
 import org.jcalico.felix.dataplane.iptables.RefusedSetReaders;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
+import org.jcalico.felix.dataplane.routes.StrayScope;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
@@ -93,7 +94,7 @@ public final class Dataplane {
      * nothing else, so they go alongside the sets and rules: a route that is there before its endpoint's rules lets
      * nothing through, because the dispatch chains drop traffic of interfaces they do not know. That needs the hooks
      * and dispatch chains in the kernel already: on an empty kernel the agent's first pass writes them first
-     * ({@link #resync(Supplier, Supplier)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
+     * ({@link #resync(Supplier, Supplier, StrayScope)}'s guard). Until hooks are known to be in (no guard, a refused guard, a
      * read-back that failed, every batch of rules so far refused whole) links and routes wait for the rules, and are
      * held back when those are refused whole too (docs/dataplane.md, "The cold start's order"). So do they when the
      * link of an isolated endpoint is to come up: only the rules drop the host's own packets to it (jc-OUTPUT, which
@@ -114,7 +115,7 @@ public final class Dataplane {
 
     /**
      * As {@link #apply(HostState)}, with nothing written before GUARDED (a cold start's guard, see
-     * {@link #resync(Supplier, Supplier)}) is done: neither rules (the drivers are the guard's) nor links and routes
+     * {@link #resync(Supplier, Supplier, StrayScope)}) is done: neither rules (the drivers are the guard's) nor links and routes
      * (the guard is what makes them safe).
      */
     private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
@@ -160,10 +161,12 @@ public final class Dataplane {
      * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
      * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
      * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
+     * The tracked connections STRAYS covers are read meanwhile, for the first change to forget those of addresses no
+     * endpoint kept ({@link RouteDriver#forgetMovedFlows}).
      */
-    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
+    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation, StrayScope strays) {
         boolean rulesLeft = forget();
-        routes.readTrackedAddresses();
+        routes.readTrackedAddresses(strays);
         try {
             DriverTimes times = new DriverTimes();
             CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
@@ -179,6 +182,14 @@ public final class Dataplane {
         } finally {
             afterResync(rulesLeft);
         }
+    }
+
+    /**
+     * As {@link #resync(Supplier, Supplier, StrayScope)} with the strays of the desired state's local blocks only
+     * ({@link StrayScope#within}), read at the first change: for callers that hold no snapshot (tests).
+     */
+    public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation) {
+        return resync(guard, calculation, null);
     }
 
     /**

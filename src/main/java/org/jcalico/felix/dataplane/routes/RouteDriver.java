@@ -97,10 +97,11 @@ public final class RouteDriver {
     /**
      * The first change's part of {@link #forgetMovedFlows}: this driver knows nothing of what came and went before it (an
      * agent started, with endpoints removed, and their addresses perhaps given again, while none ran), so it forgets the
-     * connections of every address of the local blocks (DESIRED's unreachable and blackhole routes) but those whose
-     * route to an interface the kernel already holds as desired: an endpoint that stayed keeps its connections; a gone
-     * one's, and those an address's new holder would inherit, go. Remote and host addresses are in no local block. The
-     * kernel's routes read here are the apply's after it. Tried again at the next change until it went through.
+     * connections of every address a local endpoint could have held (its {@link StrayScope}: the agent's pools, less the
+     * addresses of other nodes' endpoints and of the nodes; without one, the local blocks, DESIRED's unreachable and
+     * blackhole routes) but those whose route to an interface the kernel already holds as desired: an endpoint that
+     * stayed keeps its connections; a gone one's, and those an address's new holder would inherit, go. The kernel's
+     * routes read here are the apply's after it. Tried again at the next change until it went through.
      */
     private Changes forgetStrayFlows(Set<RouteSpec> desired) {
         PersistentSortedMap<RouteSpec, Object> present;
@@ -111,48 +112,45 @@ public final class RouteDriver {
         }
         programmed = present;
         Set<Cidr> blocks = new HashSet<>();
-        Set<Integer> prefixes = new HashSet<>();
         Set<IpAddress> held = new HashSet<>();
         for (RouteSpec route : desired) {
             if (route.type() != RouteSpec.Type.INTERFACE) {
                 blocks.add(route.destination());
-                prefixes.add(route.destination().prefixLength());
             } else if (present.containsKey(route)) {
                 endpointAddress(route).ifPresent(held::add);
             }
         }
         CompletableFuture<Set<IpAddress>> read = trackedAtStart;
         trackedAtStart = null;
-        if (blocks.isEmpty()) {
+        if (read == null && blocks.isEmpty()) {
             straysForgotten = true;
             return Changes.NONE;
         }
         Set<IpAddress> tracked;
         try {
-            tracked = read != null ? Futures.joined(read) : staleFlows.tracked();
+            tracked = read != null ? Futures.joined(read) : staleFlows.tracked(StrayScope.within(blocks));
         } catch (KernelException e) {
             return Changes.failure("conntrack",
                     "cannot read the tracked connections to forget those of addresses no endpoint holds: " + e.getMessage());
         }
-        List<IpAddress> strays = tracked.stream().filter(address -> !held.contains(address)
-                && prefixes.stream().anyMatch(prefix -> prefix <= address.bits()
-                        && blocks.contains(Cidr.containing(address, prefix)))).sorted().toList();
+        List<IpAddress> strays = tracked.stream().filter(address -> !held.contains(address)).sorted().toList();
         Changes changes = staleFlows.forget(strays);
         straysForgotten = changes.failures().isEmpty();
         return changes;
     }
 
     /**
-     * Starts reading the tracked connections' addresses for the first change's forgetting ({@link #forgetStrayFlows}),
-     * beside the first pass's calculation (one dump of the table: 7-88 ms at load 9 warm, 82 ms the first in a process,
-     * on the critical path of a cold start otherwise). Read before the calculation is done, the list is still whole:
-     * until the first change writes, no packet of a stray address makes a connection the kernel keeps (a gone
-     * endpoint's interface is gone, a new holder's has no dispatch yet, and the block's unreachable route drops what is
-     * sent to it), so none can be missing from it. Nothing once the first change's forgetting went through.
+     * Starts reading the tracked connections' addresses SCOPE covers for the first change's forgetting
+     * ({@link #forgetStrayFlows}), beside the first pass's calculation (one dump of the table: 7-88 ms at load 9 warm,
+     * 82 ms the first in a process, on the critical path of a cold start otherwise). Read before the calculation is
+     * done, the list is still whole: until the first change writes, no packet of a stray address makes a connection the
+     * kernel keeps (a gone endpoint's interface is gone, a new holder's has no dispatch yet, and the block's
+     * unreachable route drops what is sent to it), so none can be missing from it. Nothing once the first change's
+     * forgetting went through, or without a SCOPE (the first change reads the table itself).
      */
-    public void readTrackedAddresses() {
-        if (!straysForgotten && trackedAtStart == null) {
-            trackedAtStart = CompletableFuture.supplyAsync(staleFlows::tracked, Thread::startVirtualThread);
+    public void readTrackedAddresses(StrayScope scope) {
+        if (scope != null && !straysForgotten && trackedAtStart == null) {
+            trackedAtStart = CompletableFuture.supplyAsync(() -> staleFlows.tracked(scope), Thread::startVirtualThread);
         }
     }
 

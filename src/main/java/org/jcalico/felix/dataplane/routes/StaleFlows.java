@@ -1,9 +1,7 @@
 package org.jcalico.felix.dataplane.routes;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jcalico.felix.dataplane.Changes;
@@ -22,10 +20,10 @@ import org.jcalico.model.IpAddress;
  * whatever its own policy says. Felix does the same when a workload's route goes (docs/dataplane.md, "Routes and
  * interfaces").
  *
- * <p>IPv4 addresses in-process over ctnetlink ({@link Conntrack}): an endpoint's removal cost two runs of the conntrack
- * tool per address, each a fork and about 6 ms of CPU, on the 2 cores a `docker run`'s exit shares with it. A kernel
- * that refuses the filtered deletion (before Linux 6.12) gets the tool, as before, from then on; IPv6 addresses always
- * do.
+ * <p>In-process over ctnetlink ({@link Conntrack}): an endpoint's removal cost two runs of the conntrack tool per
+ * address, each a fork and about 6 ms of CPU, on the 2 cores a `docker run`'s exit shares with it. A kernel that
+ * refuses the filtered deletion (before Linux 6.12) gets the tool, as before, from then on; since session 63 IPv6
+ * addresses are forgotten in process too (by their connections' tuples, the kernel's IPv6 filter being wrong).
  */
 final class StaleFlows {
     /** conntrack's exit code when nothing matched: the usual case, a container whose flows had ended. */
@@ -42,30 +40,31 @@ final class StaleFlows {
 
     /** Deletes the entries whose original source or destination is one of the addresses; failures are host problems. */
     Changes forget(List<IpAddress> addresses) {
-        List<IpAddress> byTool = addresses;
-        List<IpAddress> v4 = addresses.stream().filter(address -> address.version() == 4).toList();
-        if (!toolOnly && !v4.isEmpty()) {
+        if (!toolOnly && !addresses.isEmpty()) {
             try {
-                conntrack.forget(v4.stream().map(StaleFlows::inet).toList());
-                // IPv6 stays the tool's: the kernel's filter matches IPv6 addresses the wrong way round (Conntrack)
-                byTool = addresses.stream().filter(address -> address.version() != 4).toList();
+                conntrack.forget(addresses.stream().map(StaleFlows::inet).toList());
+                return Changes.NONE;
             } catch (Conntrack.Unsupported e) {
                 toolOnly = true;
             } catch (Rtnetlink.Interrupted e) {
                 // which deletions took effect is unknown: the tool does them all again (deleting twice does no harm)
             }
         }
-        return withTool(byTool);
+        return withTool(addresses);
     }
 
     /**
-     * Every address on either side of a tracked connection's original direction: one dump of the table, in process.
+     * The addresses SCOPE covers on either side of a tracked connection's original direction, less those it says are
+     * held elsewhere: one dump of the table, in process, filtered as it is read.
      *
      * @throws KernelException when the table cannot be read (no conntrack netlink)
      */
-    Set<IpAddress> tracked() {
-        Set<IpAddress> tracked = new HashSet<>();
-        conntrack.addresses().forEach(address -> tracked.add(IpAddress.ofBytes(address.getAddress())));
+    Set<IpAddress> tracked(StrayScope scope) {
+        Set<IpAddress> tracked = conntrack.addresses(address -> {
+            IpAddress read = IpAddress.ofBytes(address);
+            return scope.covers(read) ? read : null;
+        });
+        tracked.removeAll(scope.heldElsewhere(tracked));
         return tracked;
     }
 
@@ -89,10 +88,10 @@ final class StaleFlows {
         return changes;
     }
 
-    /** An IPv4 address literal: no name is looked up. */
-    private static Inet4Address inet(IpAddress address) {
+    /** An address literal: no name is looked up. */
+    private static InetAddress inet(IpAddress address) {
         try {
-            return (Inet4Address) InetAddress.getByName(address.toString());
+            return InetAddress.getByName(address.toString());
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException(address + ": " + e.getMessage(), e);
         }
