@@ -18,6 +18,16 @@ class ChangesTest {
     }
 
     @Test
+    void aTallySumsAsPlusDoes() {
+        Changes tallied = new Changes.Tally().add(Change.ROUTES_ADDED, 2).add(Changes.failure("jc1", "no such interface"))
+                .add(Change.ROUTES_ADDED, 1).add(Changes.failure("jc1", "cannot add route")).add(Change.CHAINS_WRITTEN, 0)
+                .changes();
+        assertEquals(Changes.of(Change.ROUTES_ADDED, 2).plus(Changes.failure("jc1", "no such interface"))
+                .plus(Change.ROUTES_ADDED, 1).plus(Changes.failure("jc1", "cannot add route")), tallied);
+        assertEquals(Map.of(Change.ROUTES_ADDED, 3), tallied.counts(), "a zero count is no change");
+    }
+
+    @Test
     void zeroCountsAreNoChange() {
         DataplaneReport report = new DataplaneReport(Changes.of(Change.CHAINS_WRITTEN, 0), Duration.ofMillis(3), java.util.Map.of());
         assertFalse(report.changedAnything());

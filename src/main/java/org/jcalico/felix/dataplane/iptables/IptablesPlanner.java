@@ -50,10 +50,10 @@ public final class IptablesPlanner {
         tableNames.addAll(hooksByTable.keySet());
 
         StringBuilder input = new StringBuilder();
-        Changes changes = Changes.NONE;
+        Changes.Tally changes = new Changes.Tally();
         Map<String, TableState> after = new TreeMap<>();
         for (String tableName : tableNames) {
-            TablePlan table = new TablePlan(tableName, observed.table(tableName));
+            TablePlan table = new TablePlan(tableName, observed.table(tableName), changes);
             if (written == null) {
                 table.chains(desired.chains(tableName), hashes);
             } else {
@@ -61,13 +61,12 @@ public final class IptablesPlanner {
             }
             table.hooks(hooksByTable.getOrDefault(tableName, Map.of()));
             table.render(input);
-            changes = changes.plus(table.changes);
             TableState state = new TableState(table.chainsAfter(), table.hooksAfter);
             if (!state.chains().isEmpty() || !state.hooks().isEmpty()) {
                 after.put(tableName, state);
             }
         }
-        return new IptablesUpdate(input.toString(), changes, new IptablesSnapshot(after));
+        return new IptablesUpdate(input.toString(), changes.changes(), new IptablesSnapshot(after));
     }
 
     private static Map<String, Map<String, List<Hook>>> hooksByTable(List<Hook> hooks) {
@@ -116,11 +115,13 @@ public final class IptablesPlanner {
         private final Map<String, List<String>> chainsAfter = new java.util.HashMap<>();
         private boolean changedOnly;
         private final Map<String, List<TaggedRule>> hooksAfter = new TreeMap<>();
-        private Changes changes = Changes.NONE;
+        /** Every table's changes, summed: a cold plan counts thousands of chains. */
+        private final Changes.Tally changes;
 
-        TablePlan(String name, TableState observed) {
+        TablePlan(String name, TableState observed, Changes.Tally changes) {
             this.name = name;
             this.observed = observed;
+            this.changes = changes;
         }
 
         void chains(Map<String, Chain> desired, Function<Chain, List<String>> hashes) {
@@ -176,14 +177,14 @@ public final class IptablesPlanner {
                     insertions.add("-I " + chain.name() + " " + (i + 1) + " "
                             + RuleHash.written(wanted.get(i), chain.rules().get(i)));
                 }
-                changes = changes.plus(Change.RULES_INSERTED, added.size());
+                changes.add(Change.RULES_INSERTED, added.size());
                 return true;
             }
             declarations.add(":" + chain.name() + " - [0:0]");
             for (int i = 0; i < chain.rules().size(); i++) {
                 appends.add("-A " + chain.name() + " " + RuleHash.written(wanted.get(i), chain.rules().get(i)));
             }
-            changes = changes.plus(Change.CHAINS_WRITTEN, 1);
+            changes.add(Change.CHAINS_WRITTEN, 1);
             return present != null;
         }
 
@@ -194,7 +195,7 @@ public final class IptablesPlanner {
             }
             declarations.add(":" + chain + " - [0:0]");
             chainDeletions.add("-X " + chain);
-            changes = changes.plus(Change.CHAINS_DELETED, 1);
+            changes.add(Change.CHAINS_DELETED, 1);
         }
 
         /**
@@ -250,9 +251,9 @@ public final class IptablesPlanner {
                 // with every tagged rule gone (or none there), the hooks go in afresh; else they are in place
                 if (removals.size() == present.size()) {
                     wanted.forEach(hook -> hookInsertions.add("-I " + builtin + " " + hook.position() + " " + hook.spec()));
-                    changes = changes.plus(Change.HOOKS_WRITTEN, wanted.size());
+                    changes.add(Change.HOOKS_WRITTEN, wanted.size());
                 }
-                changes = changes.plus(Change.HOOKS_REMOVED, removals.size());
+                changes.add(Change.HOOKS_REMOVED, removals.size());
             }
         }
 

@@ -1,10 +1,7 @@
 package org.jcalico.felix.dataplane.iptables;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A large restore input (a cold start's, a resync's that rewrites much) with a chain-less {@code -S} in each table,
@@ -30,35 +27,57 @@ import java.util.regex.Pattern;
  */
 record WholeTableCache(String input, List<Integer> listingLines) {
     private static final String LISTING = "-S";
-    /** A rule inserted or appended to a built-in chain (upper case; jcalico's own chains start with "jc-"). */
-    private static final Pattern INTO_BUILTIN = Pattern.compile("^-[IA] [A-Z]+ ");
+    private static final String COMMIT = "COMMIT";
 
-    /** INPUT (whole tables, each from its {@code *TABLE} line to its {@code COMMIT}) with the listing in each table. */
-    static WholeTableCache of(String input) {
-        List<String> lines = input.lines().toList();
-        Set<Integer> listAfter = new HashSet<>();
-        int last = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (line.startsWith("*") || INTO_BUILTIN.matcher(line).find()) {
-                last = i;
-            } else if (line.equals("COMMIT")) {
-                listAfter.add(last);
-            }
-        }
-        StringBuilder listed = new StringBuilder(input.length() + 64);
+    /**
+     * INPUT (whole tables, each from its {@code *TABLE} line to its {@code COMMIT}) with the listing in each table. One
+     * pass over the input's characters and one copy: a cold start's input is a megabyte a family, which split into
+     * lines, matched by a pattern and joined again cost about a tenth of the cold restore's own CPU (docs/dataplane.md,
+     * "Session 63 (p-cold)").
+     */
+    static WholeTableCache of(String given) {
+        String input = given.isEmpty() || given.endsWith("\n") ? given : given + "\n";
+        // where each listing goes: just after its table's *TABLE line or last rule into a built-in chain, by offset
+        List<Integer> listAfter = new ArrayList<>();
         List<Integer> listingLines = new ArrayList<>();
-        int number = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            listed.append(lines.get(i)).append('\n');
-            number++;
-            if (listAfter.contains(i)) {
-                listed.append(LISTING).append('\n');
-                number++;
-                listingLines.add(number);
+        int last = -1;
+        int lastLine = -1;
+        int line = 0;
+        for (int start = 0, end; start < input.length(); start = end + 1, line++) {
+            end = input.indexOf('\n', start);
+            if (input.charAt(start) == '*' || intoBuiltin(input, start, end)) {
+                last = end;
+                lastLine = line;
+            } else if (end - start == COMMIT.length() && input.startsWith(COMMIT, start) && last >= 0
+                    && (listAfter.isEmpty() || listAfter.getLast() != last)) {
+                listAfter.add(last);
+                listingLines.add(lastLine + 2 + listingLines.size());
             }
         }
+        StringBuilder listed = new StringBuilder(input.length() + 3 * listAfter.size());
+        int copied = 0;
+        for (int at : listAfter) {
+            listed.append(input, copied, at + 1).append(LISTING).append('\n');
+            copied = at + 1;
+        }
+        listed.append(input, copied, input.length());
         return new WholeTableCache(listed.toString(), List.copyOf(listingLines));
+    }
+
+    /**
+     * Whether the line from START to END inserts or appends a rule to a built-in chain: {@code -I NAME } or
+     * {@code -A NAME } with NAME in upper case (jcalico's own chains start with "jc-").
+     */
+    private static boolean intoBuiltin(String input, int start, int end) {
+        if (end - start < 5 || input.charAt(start) != '-' || input.charAt(start + 1) != 'I' && input.charAt(start + 1) != 'A'
+                || input.charAt(start + 2) != ' ') {
+            return false;
+        }
+        int name = start + 3;
+        while (name < end && input.charAt(name) >= 'A' && input.charAt(name) <= 'Z') {
+            name++;
+        }
+        return name > start + 3 && name < end && input.charAt(name) == ' ';
     }
 
     /** The tool's MESSAGE with each line number of {@link #input()} made the number of that line in the input given. */

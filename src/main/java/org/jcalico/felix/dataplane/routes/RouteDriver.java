@@ -207,7 +207,7 @@ public final class RouteDriver {
             Map<Integer, String> refused = netlink.change(HostState.ROUTE_PROTOCOL, batch);
             unconfirmedDeletions = Set.of();
 
-            Changes changes = Changes.of(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
+            Changes.Tally changes = new Changes.Tally().add(Change.ROUTES_REMOVED, deletedUnconfirmed.size());
             List<IpAddress> endpointsGone = new ArrayList<>();
             deletedUnconfirmed.forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
             lostWithInterface(present, desired).forEach(route -> endpointAddress(route).ifPresent(endpointsGone::add));
@@ -218,19 +218,19 @@ public final class RouteDriver {
                 String error = refused.get(i);
                 if (error == null || isGone(error)) {
                     endpointAddress(deletions.get(i)).ifPresent(endpointsGone::add);
-                    changes = changes.plus(Change.ROUTES_REMOVED, error == null ? 1 : 0);
+                    changes.add(Change.ROUTES_REMOVED, error == null ? 1 : 0);
                 } else {
                     written = written.with(deletions.get(i), Boolean.TRUE);
-                    changes = changes.plus(failure(deletions.get(i), "cannot delete route: " + error));
+                    changes.add(failure(deletions.get(i), "cannot delete route: " + error));
                 }
             }
             for (int i = 0; i < additions.size(); i++) {
                 String error = refused.get(deletions.size() + i);
                 if (error == null) {
-                    changes = changes.plus(Change.ROUTES_ADDED, 1);
+                    changes.add(Change.ROUTES_ADDED, 1);
                 } else {
                     written = written.without(additions.get(i));
-                    changes = changes.plus(failure(additions.get(i), "cannot add route: " + error));
+                    changes.add(failure(additions.get(i), "cannot add route: " + error));
                 }
             }
             programmed = written;
@@ -241,7 +241,7 @@ public final class RouteDriver {
                     probe.run();
                 }
             }
-            return changes.plus(staleFlows.forget(endpointsGone));
+            return changes.add(staleFlows.forget(endpointsGone)).changes();
         } catch (Rtnetlink.Interrupted e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {

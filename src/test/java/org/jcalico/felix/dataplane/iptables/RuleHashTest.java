@@ -94,4 +94,41 @@ class RuleHashTest {
         assertNotEquals(RuleHash.of("jc-x", "-s 10.0.0.1/32 -i jca1 -g jc-fw-jca1"),
                 RuleHash.identify("jc-x", "-s 10.0.0.1/32 -i jca1 -m comment --comment \"jc:AAAAAAAAAAAAAAAA\" -g jc-fw-jca1"));
     }
+
+    /**
+     * {@link RuleHash#plain} reads its shapes by hand (a cold plan asks it of every rule); it must say what the pattern
+     * that describes them says, for every shape and every near miss: a rule wrongly taken for plain would go untagged
+     * and be rewritten at every read-back, one wrongly taken for tagged would cost a comment match on the packet path.
+     */
+    @Test
+    void plainSaysWhatItsPatternSaysForEveryShapeAndNearMiss() {
+        java.util.regex.Pattern shapes = java.util.regex.Pattern.compile(
+                "(-[io] [A-Za-z0-9_.+-]+ )?-[jg] [A-Za-z0-9_.-]+|-m conntrack --ctstate RELATED,ESTABLISHED -j (ACCEPT|RETURN)");
+        java.util.List<String> interfaces = java.util.List.of("", "-i ", "-o ", "-I ", "-x ", "-i", "i ", "! -i ");
+        java.util.List<String> names = java.util.List.of("jc+", "a", "", "a b", "jcw1.x_y-z", "+", "\u00e9", "a+", "a\tb", "a/b");
+        java.util.List<String> gaps = java.util.List.of(" ", "  ", "", "\t");
+        java.util.List<String> verdicts = java.util.List.of("-j ", "-g ", "-J ", "-j", "-m ", "-j  ", "--jump ");
+        java.util.List<String> targets = java.util.List.of("ACCEPT", "jc-b", "a+", "", "a b", "DROP --x", "jc.b_c-9", "RETURN ", "\u00e9");
+        int plain = 0;
+        for (String in : interfaces) {
+            for (String name : names) {
+                for (String gap : gaps) {
+                    for (String verdict : verdicts) {
+                        for (String target : targets) {
+                            String rule = in.isEmpty() ? verdict + target : in + name + gap + verdict + target;
+                            assertEquals(shapes.matcher(rule).matches(), RuleHash.plain(rule), rule);
+                            plain += RuleHash.plain(rule) ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        }
+        for (String established : java.util.List.of("-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+                "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN", "-m conntrack --ctstate RELATED,ESTABLISHED -j DROP",
+                "-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT", "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT ",
+                "-i jc+ -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")) {
+            assertEquals(shapes.matcher(established).matches(), RuleHash.plain(established), established);
+        }
+        assertNotEquals(0, plain, "the corpus holds plain shapes");
+    }
 }

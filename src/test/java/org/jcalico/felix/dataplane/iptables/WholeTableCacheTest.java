@@ -23,6 +23,19 @@ class WholeTableCacheTest {
         assertEquals("line 6 failed", WholeTableCache.of(hooks).numberedAsGiven("line 7 failed"));
     }
 
+    /** Only a rule into a built-in chain moves the listing: not one into jcalico's own, nor a deletion. */
+    @Test
+    void linesThatOnlyLookLikeARuleIntoABuiltInChainDoNotMoveTheListing() {
+        String input = "*filter\n:jc-a - [0:0]\n-D FORWARD -j jc-old\n-I jc-FORWARD 1 -j jc-a\n-A jc-a -j DROP\n"
+                + "-I INPUT 1 -j jc-a\n-A OUTPUT\nCOMMIT\n*nat\n-A POSTROUTING -j jc-n\nCOMMIT\n*raw\nCOMMIT\n";
+        WholeTableCache listed = WholeTableCache.of(input);
+        assertEquals("*filter\n:jc-a - [0:0]\n-D FORWARD -j jc-old\n-I jc-FORWARD 1 -j jc-a\n-A jc-a -j DROP\n"
+                + "-I INPUT 1 -j jc-a\n-S\n-A OUTPUT\nCOMMIT\n*nat\n-A POSTROUTING -j jc-n\n-S\nCOMMIT\n*raw\n-S\nCOMMIT\n",
+                listed.input());
+        assertEquals("line 13 failed", listed.numberedAsGiven("line 16 failed"));
+        assertEquals("line 11 failed", listed.numberedAsGiven("line 13 failed"));
+    }
+
     @Test
     void theToolsLineNumbersBecomeTheInputsOwn() {
         WholeTableCache listed = WholeTableCache.of(TWO_TABLES);
