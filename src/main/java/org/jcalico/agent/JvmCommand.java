@@ -20,10 +20,9 @@ public final class JvmCommand {
      * The interned strings' and the symbols' hash tables of a long-lived jcalico JVM start at 4,096 buckets, not the
      * default 65,536 and 32,768: an idle agent holds some 7,400 interned strings and 14,400 symbols outside its AOT
      * cache, and the default tables' buckets, written whole when the JVM starts, were 0.7 MB of its native memory.
-     * The strings' table grows by itself (checked after a collection: 100,000 interned strings took it to 8,192
-     * buckets in a test JVM); the symbols' did not grow in a test JVM at 26 a bucket, so a bigger agent's symbols sit a
-     * few more to a bucket, a few more comparisons a lookup when a class is loaded or linked (docs/agent.md, "Memory",
-     * session 63). The symbols' size is an experimental option of HotSpot's, and so unlocked.
+     * The strings' table grows after a collection (100,000 interned strings: 8,192 buckets); the symbols' did not at 26 a
+     * bucket, so a bigger agent's lookups compare a few more symbols when a class is loaded or linked (docs/agent.md,
+     * "Memory", session 63). The symbols' size is an experimental option of HotSpot's, and so unlocked.
      */
     static final List<String> SMALL_TABLES = List.of("-XX:StringTableSize=4096", "-XX:+UnlockExperimentalVMOptions",
             "-XX:SymbolTableSize=4096");
