@@ -17,6 +17,16 @@ public final class JvmCommand {
      */
     static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
     /**
+     * The interned strings' and the symbols' hash tables of a long-lived jcalico JVM start at 4,096 buckets, not the
+     * default 65,536 and 32,768: an idle agent holds some 7,400 interned strings and 14,400 symbols outside its AOT
+     * cache, and the default tables' buckets, written whole when the JVM starts, were 0.7 MB of its native memory.
+     * The strings' table grows after a collection (100,000 interned strings: 8,192 buckets); the symbols' did not at 26 a
+     * bucket, so a bigger agent's lookups compare a few more symbols when a class is loaded or linked (docs/agent.md,
+     * "Memory", session 63). The symbols' size is an experimental option of HotSpot's, and so unlocked.
+     */
+    static final List<String> SMALL_TABLES = List.of("-XX:StringTableSize=4096", "-XX:+UnlockExperimentalVMOptions",
+            "-XX:SymbolTableSize=4096");
+    /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
      * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
@@ -32,21 +42,21 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"); and {@link #FIRST_TIER_ONLY}.
+     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; and {@link #FIRST_TIER_ONLY}.
      */
-    public static final List<String> AGENT_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
+    public static final List<String> AGENT_FLAGS = flags(List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000");
+            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000"), SMALL_TABLES);
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
      * it runs interpreted (no compiler threads, arenas or compiled code: 8 MB of RSS, and it starts the agent as soon as
      * with the first compiler tier), in a heap of a few MB (docs/agent.md, "Memory").
      */
-    static final List<String> SUPERVISOR_FLAGS = List.of("-XX:+UseSerialGC", "-Xint", "-Xms4m", "-Xmx64m", "-Xss512k",
-            "-XX:-UsePerfData");
+    static final List<String> SUPERVISOR_FLAGS = flags(List.of("-XX:+UseSerialGC", "-Xint", "-Xms4m", "-Xmx64m", "-Xss512k",
+            "-XX:-UsePerfData"), SMALL_TABLES);
     /** The supervisor's entry point: jcalico without its command line's parser and commands (cli/SupervisorMain). */
     static final String SUPERVISOR_MAIN = "org.jcalico.cli.SupervisorMain";
     /** The agent's entry point as its supervisor starts it: jcalico without its command line's parser (cli/AgentMain). */
@@ -63,6 +73,12 @@ public final class JvmCommand {
             "-Djava.locale.providers=HOST", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
+    }
+
+    private static List<String> flags(List<String> own, List<String> shared) {
+        List<String> all = new ArrayList<>(own);
+        all.addAll(shared);
+        return List.copyOf(all);
     }
 
     /** How a JVM of the agent's options comes to the agent's AOT cache ({@link AgentCache}). */

@@ -76,6 +76,30 @@ class JvmCommandTest {
     }
 
     /** A numeric flag's value as -XX:+PrintFlagsFinal prints it. */
+    /**
+     * The agent's and its supervisor's JVMs start with interned-string and symbol tables of 4,096 buckets (32 KB each),
+     * not the default 65,536 and 32,768 (768 KB between them, written at the start whatever the JVM then holds: an
+     * idle agent's native memory, docs/agent.md, "Memory", session 63). Read from what the JVM itself reports of its
+     * tables when it exits.
+     */
+    @Test
+    void theAgentsAndTheSupervisorsTablesOfStringsAndSymbolsStartSmall() {
+        for (List<String> flags : List.of(JvmCommand.AGENT_FLAGS, JvmCommand.SUPERVISOR_FLAGS)) {
+            List<String> command = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
+            command.addAll(flags);
+            command.addAll(List.of("-XX:+PrintStringTableStatistics", "-version"));
+            CommandRunner.Result result = CommandRunner.local().run(command);
+            assertEquals(0, result.exitCode(), result.stderr());
+            List<String> buckets = (result.stdout() + result.stderr()).lines()
+                    .filter(line -> line.startsWith("Number of buckets") && line.contains("bytes")).toList();
+            assertEquals(2, buckets.size(), "the symbols' and the strings' tables reported: " + result.stdout() + result.stderr());
+            for (String line : buckets) {
+                long bytes = Long.parseLong(line.replaceAll(".*=\\s*(\\d+) bytes.*", "$1"));
+                assertTrue(bytes <= 32 * 1024, "a table's buckets at the start of a JVM of " + flags + ": " + line);
+            }
+        }
+    }
+
     private static long flag(String printed, String name) {
         return printed.lines().map(String::trim).filter(line -> line.matches("\\S+\\s+" + name + "\\s+=.*"))
                 .mapToLong(line -> Long.parseLong(line.split("\\s+")[3])).findFirst()
