@@ -38,8 +38,12 @@ class LauncherStartupIT {
                     .filter(line -> !line.contains("source: jrt:/"))
                     .toList();
             assertEquals(List.of(), notCached, String.join(" ", command) + ": classes made at run time or read from a jar");
-            // their own cache, which holds what they load (2,300 classes), not the everyday commands' (3,400)
-            assertTrue(lines.size() < 2_800, String.join(" ", command) + ": " + lines.size() + " classes loaded");
+            // their own cache, which holds what they load (1,800 classes), not the everyday commands' (3,400)
+            assertTrue(lines.size() < 2_000, String.join(" ", command) + ": " + lines.size() + " classes loaded");
+            // the JVM loads every class of the cache at its start: one recorded through picocli's model held picocli's
+            // 170 classes and the class-file API that its reflection spun, none of which a list uses
+            List<String> picocli = lines.stream().filter(line -> line.startsWith("picocli.")).toList();
+            assertEquals(List.of(), picocli, String.join(" ", command) + ": picocli's classes loaded");
             // the JDK's CLDR locale provider: its first Calendar (SQLite's and Jackson's date formats) was about 20 ms
             List<String> cldr = lines.stream().filter(line -> line.startsWith("sun.util.cldr.")).toList();
             assertEquals(List.of(), cldr, String.join(" ", command) + ": CLDR's locale provider started");
