@@ -52,6 +52,21 @@ class LauncherStartupIT {
     }
 
     /**
+     * A list in another shape than PlainList's (its help, a wrong option, -o) runs through picocli, whose classes the
+     * lists' cache does not hold: the launcher gives it the everyday commands' cache, from which it takes every class.
+     */
+    @Test
+    void aListOfAnotherShapeTakesTheEverydayCache() throws IOException, InterruptedException {
+        List<String> command = List.of("pool", "list", "--help");
+        List<String> lines = logged("class+load", command);
+        List<String> notCached = lines.stream()
+                .filter(line -> !line.endsWith("source: shared objects file"))
+                .filter(line -> !line.contains("source: jrt:/"))
+                .toList();
+        assertEquals(List.of(), notCached, String.join(" ", command) + ": classes made at run time or read from a jar");
+    }
+
+    /**
      * A page fault costs 15-30 us on a VM with page-table isolation: a list's heap and code cache come in huge pages
      * where the kernel gives them on request (THP `madvise` or `always`), and the cache's method profiles are not
      * replayed (a thread that woke at each class initialised, half of a list's system calls and most of its context
