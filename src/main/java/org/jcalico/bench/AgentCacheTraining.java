@@ -20,6 +20,7 @@ import org.jcalico.felix.dataplane.iptables.RuleHash;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.kernel.IdleEnds;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -132,7 +133,7 @@ public final class AgentCacheTraining {
         List<WorkloadEndpoint> endpoints = cluster.snapshot().endpoints();
         long decoded = 0;
         for (int i = 0; i < endpoints.size(); i += DECODED_EVERY) {
-            decoded += ResourceCodec.fromJson(ResourceCodec.toJson(endpoints.get(i))).hashCode() & 1;
+            decoded += StoredForm.fromJson(ResourceCodec.toJson(endpoints.get(i))).hashCode() & 1;
         }
         return decoded;
     }

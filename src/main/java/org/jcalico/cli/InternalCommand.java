@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.TrainListsCache.class, InternalCommand.TrainAgentCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.TrainAgentCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
                 InternalCommand.BenchScaleWorker.class})
 final class InternalCommand {
 
@@ -63,27 +63,6 @@ final class InternalCommand {
                 if (file != null) {
                     file.toFile().delete();
                 }
-            }
-        }
-    }
-
-    /**
-     * Runs `pool list` and `container list` once against the store that train-startup-cache left (a pool, a block, an
-     * endpoint, its status), so that the launcher can record a cache of what the lists load alone: about 2,000 classes
-     * where the everyday commands' cache holds 3,400, each mapped, relocated and loaded at every start of a JVM
-     * (docs/agent.md, "Start-up of a command"). Nothing else here: whatever this JVM loads, the lists' cache holds.
-     */
-    @Command(name = "train-lists-cache", hidden = true)
-    static final class TrainListsCache implements Runnable {
-        @Spec CommandSpec spec;
-
-        @Override
-        public void run() {
-            Main.quietLibraryLogging();
-            Main.fixedTimeZoneFor("pool", "list");
-            String datastore = new Session(spec).datastoreUrl().toString();
-            for (String command : List.of("pool", "container")) {
-                Main.runOwnJvm("--datastore", datastore, command, "list");
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.ValidationException;
 
 /** Typed resources over a {@link Datastore}: keys from {@link Keys}, values in their JSON form. */
@@ -133,7 +134,7 @@ public final class ResourceStore {
     private static <T extends Resource> Read<T> read(Class<T> kind, KeyValue kv) {
         Resource resource;
         try {
-            resource = ResourceCodec.fromJson(kv.value());
+            resource = StoredForm.fromJson(kv.value());
         } catch (ValidationException e) {
             return new Read<>(null, "is not a valid " + kind.getSimpleName() + ": " + e.getMessage());
         }

@@ -37,7 +37,7 @@ import org.jcalico.policy.KubernetesPolicies;
 import org.jcalico.util.Shown;
 import org.jcalico.util.Memo;
 import org.jcalico.model.Resource;
-import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -139,7 +139,7 @@ final class ClusterCache {
 
     /** As {@link #decodeKept(String, String)}, the value read from its bytes where the store kept them (the listing). */
     Decoded decodeKept(KeyValue item) {
-        return kept(isRelevant(item.key()) ? decoded(item.key(), () -> item.readValue(ResourceCodec::fromJson)) : null);
+        return kept(isRelevant(item.key()) ? decoded(item.key(), () -> item.readValue(StoredForm::fromJson)) : null);
     }
 
     private Decoded kept(Decoded decoded) {
@@ -152,7 +152,7 @@ final class ClusterCache {
 
     /** The value decoded whole, or null when the calculation reads nothing under its key. Safe on any thread. */
     static Decoded decode(String key, String value) {
-        return isRelevant(key) ? decoded(key, () -> ResourceCodec.fromJson(value)) : null;
+        return isRelevant(key) ? decoded(key, () -> StoredForm.fromJson(value)) : null;
     }
 
     private static Decoded decoded(String key, Supplier<Resource> reader) {

@@ -28,7 +28,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.jcalico.util.Shown;
 
-/** Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. */
+/**
+ * Resources to and from their JSON and YAML forms; decoding errors name the resource, field and value. The stored
+ * form, which {@link #toJson} writes, is read back by {@link StoredForm}, a class of its own so that reading it does
+ * not link this one: this class's code names Jackson's mapper, nodes and exceptions, and linking it loads them.
+ */
 public final class ResourceCodec {
     private ResourceCodec() {
     }
@@ -87,22 +91,7 @@ public final class ResourceCodec {
         }
     }
 
-    public static Resource fromJson(String json) {
-        Resource stored = StoredRecords.read(json);
-        return stored != null ? stored : fromJsonByMapper(json);
-    }
-
-    /**
-     * What {@link #fromJson(String)} answers for the text of LENGTH bytes of UTF-8 at OFFSET, read from the bytes
-     * where they hold the stored form (an agent's listing over gRPC: no string of each value); the mapper reads any
-     * other from their text, with the same resource or error.
-     */
-    public static Resource fromJson(byte[] utf8, int offset, int length) {
-        Resource stored = StoredRecords.read(utf8, offset, length);
-        return stored != null ? stored : fromJsonByMapper(new String(utf8, offset, length, java.nio.charset.StandardCharsets.UTF_8));
-    }
-
-    /** What {@link #fromJson} answers without {@link StoredRecords}: the mapper's resource, or its error. */
+    /** What {@link StoredForm#fromJson} answers without {@link StoredRecords}: the mapper's resource, or its error. */
     static Resource fromJsonByMapper(String json) {
         // The stored form, as toJson writes it, maps straight onto the records: an agent reads a cluster's hundred
         // thousand endpoints at its start, and the way through a tree and the API form's reader took twice as long.
@@ -119,10 +108,6 @@ public final class ResourceCodec {
             }
         }
         return decode(Mappers.JSON, json, 1);
-    }
-
-    public static <T extends Resource> T fromJson(String json, Class<T> type) {
-        return type.cast(fromJson(json));
     }
 
     /** Pretty JSON in the API form (docs/resources.md) for people and scripts: one object, or an array of several. */

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.JavaProcess;
 import org.junit.jupiter.api.Test;
@@ -67,7 +68,7 @@ class JvmCommandTest {
             byte[] stored = ResourceCodec.toJson(endpoint).getBytes(StandardCharsets.UTF_8);
             int decoded = 0;
             for (int i = 0; i < 100_000; i++) {
-                if (ResourceCodec.fromJson(stored, 0, stored.length).equals(endpoint)) {
+                if (StoredForm.fromJson(stored, 0, stored.length).equals(endpoint)) {
                     decoded++;
                 }
             }

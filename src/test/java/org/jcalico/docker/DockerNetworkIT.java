@@ -31,7 +31,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Profile;
-import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.DockerFixture;
 import org.jcalico.testing.Eventually;
@@ -293,7 +293,7 @@ class DockerNetworkIT {
                     @Override
                     public void onEvents(List<WatchEvent> events) {
                         events.stream().filter(event -> event.value() != null)
-                                .forEach(event -> written.add((WorkloadEndpoint) ResourceCodec.fromJson(event.value())));
+                                .forEach(event -> written.add((WorkloadEndpoint) StoredForm.fromJson(event.value())));
                     }
 
                     @Override

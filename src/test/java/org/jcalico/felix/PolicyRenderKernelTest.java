@@ -38,6 +38,7 @@ import org.jcalico.model.NetworkSet;
 import org.jcalico.model.Policy;
 import org.jcalico.model.Profile;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.Tier;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
@@ -315,7 +316,7 @@ class PolicyRenderKernelTest {
 
     private static <T> T decode(Map<String, Object> raw, Class<T> type) {
         try {
-            return type.cast(ResourceCodec.fromJson(PLAIN.writeValueAsString(raw)));
+            return type.cast(StoredForm.fromJson(PLAIN.writeValueAsString(raw)));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

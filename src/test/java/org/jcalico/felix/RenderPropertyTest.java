@@ -35,6 +35,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.Resource;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.ResourceGenerator;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.nodes.NodeService;
@@ -78,7 +79,7 @@ class RenderPropertyTest {
     void acceptedProfilesRenderIntoRulesThatIptablesAccepts() {
         List<Profile> profiles = new ArrayList<>(accepted(Profile.KIND, 300, Profile.class));
         profiles.addAll(profilesOfAcceptedRules(3000, 10));
-        Profile carrier = ResourceCodec.fromJson(json(ResourceGenerator.tagCarrier()), Profile.class);
+        Profile carrier = StoredForm.fromJson(json(ResourceGenerator.tagCarrier()), Profile.class);
         // every tag set of the whole batch exists before any subset is tried
         HostState all = hostState(carrier, profiles);
         scratch.run(List.of("ipset", "restore", "-exist"), IpSetPlanner.fill(all.ipSets(), IpSetSnapshot.EMPTY).input().text()).check();
@@ -126,7 +127,7 @@ class RenderPropertyTest {
         List<org.jcalico.model.Rule> rules = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             try {
-                Profile one = ResourceCodec.fromJson(json(Map.of("kind", Profile.KIND, "name", "r", "inbound",
+                Profile one = StoredForm.fromJson(json(Map.of("kind", Profile.KIND, "name", "r", "inbound",
                         List.of(generator.rule()))), Profile.class);
                 rules.addAll(one.inbound());
             } catch (ValidationException e) {
@@ -147,7 +148,7 @@ class RenderPropertyTest {
         List<T> out = new ArrayList<>();
         for (int attempt = 0; attempt < count * 20 && out.size() < count; attempt++) {
             try {
-                out.add(ResourceCodec.fromJson(json(generator.of(kind)), type));
+                out.add(StoredForm.fromJson(json(generator.of(kind)), type));
             } catch (ValidationException e) {
                 // refused: the other property suite checks refusals
             }

@@ -393,15 +393,15 @@ class ApiFormTest {
     @Test
     void recordsStoredBeforeStillRead() {
         assertEquals(new IpPool(Cidr.parse("10.65.0.0/16"), true, 26, false),
-                ResourceCodec.fromJson("{\"kind\":\"IPPool\",\"cidr\":\"10.65.0.0/16\",\"natOutgoing\":true,\"blockSize\":26,\"disabled\":false}"));
+                StoredForm.fromJson("{\"kind\":\"IPPool\",\"cidr\":\"10.65.0.0/16\",\"natOutgoing\":true,\"blockSize\":26,\"disabled\":false}"));
         assertEquals(new BgpPeer(IpAddress.parse("172.30.0.100"), 65000, "h1"),
-                ResourceCodec.fromJson("{\"kind\":\"BGPPeer\",\"peerIp\":\"172.30.0.100\",\"asNumber\":65000,\"node\":\"h1\"}"));
-        Profile profile = (Profile) ResourceCodec.fromJson("{\"kind\":\"Profile\",\"name\":\"web\",\"tags\":[\"web\"],"
+                StoredForm.fromJson("{\"kind\":\"BGPPeer\",\"peerIp\":\"172.30.0.100\",\"asNumber\":65000,\"node\":\"h1\"}"));
+        Profile profile = (Profile) StoredForm.fromJson("{\"kind\":\"Profile\",\"name\":\"web\",\"tags\":[\"web\"],"
                 + "\"inbound\":[{\"action\":\"allow\",\"protocol\":\"tcp\",\"destination\":{\"ports\":\"80,443\"}}],"
                 + "\"outbound\":[{\"action\":\"allow\"}]}");
         assertEquals(new Rule(Action.ALLOW, Protocol.parse("tcp"), null, null, new EntityMatch(null, null, Ports.parse("80,443")),
                 null, null, null), profile.inbound().get(0));
-        assertEquals(profile, ResourceCodec.fromJson(ResourceCodec.toJson(profile)));
+        assertEquals(profile, StoredForm.fromJson(ResourceCodec.toJson(profile)));
     }
 
     @Test

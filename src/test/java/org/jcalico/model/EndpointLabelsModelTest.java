@@ -74,7 +74,7 @@ class EndpointLabelsModelTest {
                 new Namespace("team-a", Map.of("env", "prod", "quiet", "")),
                 new Profile("web", List.of("web"), Map.of("stage", "", "example.com/team", "red"), null, null));
         for (Resource resource : all) {
-            assertEquals(resource, ResourceCodec.fromJson(ResourceCodec.toJson(resource)), resource.kind());
+            assertEquals(resource, StoredForm.fromJson(ResourceCodec.toJson(resource)), resource.kind());
         }
         assertEquals(all, ResourceCodec.decodeAll(ResourceCodec.toYaml(all)));
         assertEquals("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    env: prod\n    quiet: \"\"\n",
@@ -86,7 +86,7 @@ class EndpointLabelsModelTest {
         String old = "{\"kind\":\"WorkloadEndpoint\",\"node\":\"h1\",\"orchestrator\":\"jcalico\",\"containerId\":\"c1\","
                 + "\"endpointId\":\"ep1\",\"interfaceName\":\"jcep1\",\"ipv4Nets\":[\"10.65.0.1/32\"],\"profileIds\":[\"web\"],"
                 + "\"state\":\"active\"}";
-        WorkloadEndpoint endpoint = (WorkloadEndpoint) ResourceCodec.fromJson(old);
+        WorkloadEndpoint endpoint = (WorkloadEndpoint) StoredForm.fromJson(old);
         assertEquals("default", endpoint.namespace());
         assertEquals(Map.of(), endpoint.labels());
         assertEquals(List.of(), endpoint.ports());

@@ -96,7 +96,7 @@ class ResourcePropertyTest {
 
     private static void roundTrips(Resource resource, String context) {
         try {
-            assertEquals(resource, ResourceCodec.fromJson(ResourceCodec.toJson(resource)), context);
+            assertEquals(resource, StoredForm.fromJson(ResourceCodec.toJson(resource)), context);
             String yaml = ResourceCodec.toYaml(List.of(resource));
             assertEquals(List.of(resource), ResourceCodec.decodeAll(yaml), context + "\nYAML:\n" + yaml);
             String pretty = ResourceCodec.toPrettyJson(List.of(resource), false);

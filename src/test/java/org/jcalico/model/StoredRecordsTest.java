@@ -78,8 +78,8 @@ class StoredRecordsTest {
         for (String json : others) {
             assertNull(StoredRecords.read(json), json);
         }
-        assertEquals(EndpointStatus.State.failed, ((EndpointStatus) ResourceCodec.fromJson(others.get(0))).state());
-        assertEquals(new IpamBlock(Cidr.parse("10.0.0.0/26"), null, Map.of(1, "e1")), ResourceCodec.fromJson(others.get(1)));
+        assertEquals(EndpointStatus.State.failed, ((EndpointStatus) StoredForm.fromJson(others.get(0))).state());
+        assertEquals(new IpamBlock(Cidr.parse("10.0.0.0/26"), null, Map.of(1, "e1")), StoredForm.fromJson(others.get(1)));
     }
 
     /** Escapes, numbers at the edges of their types, and structure the codec never writes: the mapper's answer or none. */
@@ -159,7 +159,7 @@ class StoredRecordsTest {
             Resource stored = StoredRecords.read(page, 3, value.length);
             assertEquals(StoredRecords.read(text), stored, text);
             answered += stored != null ? 1 : 0;
-            assertEquals(outcome(() -> ResourceCodec.fromJson(text)), outcome(() -> ResourceCodec.fromJson(page, 3, value.length)), text);
+            assertEquals(outcome(() -> StoredForm.fromJson(text)), outcome(() -> StoredForm.fromJson(page, 3, value.length)), text);
         }
         assertTrue(answered > 500, "only " + answered + " answered");
     }

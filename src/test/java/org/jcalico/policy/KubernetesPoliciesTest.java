@@ -7,6 +7,7 @@ import java.util.List;
 import org.jcalico.model.KubernetesNetworkPolicy;
 import org.jcalico.model.NetworkPolicy;
 import org.jcalico.model.ResourceCodec;
+import org.jcalico.model.StoredForm;
 import org.jcalico.model.ValidationException;
 import org.junit.jupiter.api.Test;
 
@@ -315,7 +316,7 @@ class KubernetesPoliciesTest {
         assertEquals(KubernetesNetworkPolicy.class, resources.get(0).getClass());
         assertEquals(written, ResourceCodec.toYaml(resources));
         assertEquals(resources, ResourceCodec.decodeAll(ResourceCodec.toPrettyJson(resources, true)));
-        assertEquals(resources.get(0), ResourceCodec.fromJson(ResourceCodec.toJson(resources.get(0))));
+        assertEquals(resources.get(0), StoredForm.fromJson(ResourceCodec.toJson(resources.get(0))));
     }
 
     @Test
