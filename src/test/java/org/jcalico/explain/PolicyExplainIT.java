@@ -133,7 +133,8 @@ class PolicyExplainIT {
     /**
      * Puts an accept nobody wrote at the head of the chain a packet to interface IF meets first, unless it is there, in
      * whichever driver the host runs: iptables' endpoint chain, or on nftables the chain the to-endpoint verdict map
-     * sends IF to (its endpoint chain, or the shared one it would only jump to), counted so that explain sees it used.
+     * sends IF to (its endpoint chain, or the shared one it would only jump to; an element reads `"IF" counter packets N
+     * bytes M : goto CHAIN`), counted so that explain sees it used.
      */
     private static Runnable slipAcceptInto(CommandRunner host, String iface) {
         if (!LabFixture.driver().equals("nftables")) {
@@ -145,7 +146,7 @@ class PolicyExplainIT {
             };
         }
         String map = host.run("nft", "list", "map", "ip", "jcalico", DataplaneNames.TO_DISPATCH + "-oifname").check().stdout();
-        java.util.regex.Matcher element = java.util.regex.Pattern.compile("\"" + iface + "\" : goto ([\\w-]+)").matcher(map);
+        java.util.regex.Matcher element = java.util.regex.Pattern.compile("\"" + iface + "\"[^:,]*: goto ([\\w-]+)").matcher(map);
         assertTrue(element.find(), iface + " in the verdict map: " + map);
         String chain = element.group(1);
         return () -> {
