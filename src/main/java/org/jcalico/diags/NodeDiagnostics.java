@@ -79,6 +79,8 @@ public final class NodeDiagnostics {
         collectors.add(command("iptables-save.txt", List.of("iptables-save", "-c")));
         collectors.add(command("ip6tables-save.txt", List.of("ip6tables-save", "-c")));
         collectors.add(command("ipset-list.txt", List.of("ipset", "list")));
+        // the nftables driver's rules, sets and verdict maps with their counters (every table, as iptables-save gives)
+        collectors.add(command("nft-ruleset.txt", List.of("nft", "list", "ruleset")));
         collectors.add(new Collector("bird.conf", () -> read(paths.runDir().resolve("bird.conf"))));
         collectors.add(command("birdc-show-protocols-all.txt", List.of("birdc", "-s",
                 new BirdDaemon(paths.runDir(), runner).socket().toString(), "show", "protocols", "all")));
@@ -100,7 +102,7 @@ public final class NodeDiagnostics {
         text.append("jcalico ").append(version == null ? "(development build)" : version).append('\n');
         text.append("java ").append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
         for (List<String> command : List.of(List.of("uname", "-a"), List.of("ip", "-V"), List.of("iptables", "--version"),
-                List.of("ipset", "--version"), List.of("bird", "--version"))) {
+                List.of("ipset", "--version"), List.of("nft", "--version"), List.of("bird", "--version"))) {
             CommandRunner.Result result = runner.run(command);
             // bird prints its version on stderr
             text.append(String.join(" ", command)).append(": ").append((result.stdout() + result.stderr()).strip()).append('\n');

@@ -41,8 +41,12 @@ public final class NodeImage {
     public static final String CONTENT_LABEL = "org.jcalico.content";
     public static final Path DEFAULT_CACHE = Path.of("/var/cache/jcalico/node-image");
     static final String SUITE = "bookworm";
-    /** What the agent runs: BIRD and birdc, ip, iptables(-restore/-save) of both families, ipset, sysctl, ulogd (denied flows). */
-    static final List<String> PACKAGES = List.of("bird2", "iproute2", "iptables", "ipset", "procps", "ulogd2", "ulogd2-json");
+    /**
+     * What the agent runs: BIRD and birdc, ip, iptables(-restore/-save) of both families, ipset, nftables (libnftables
+     * and nft, the nftables driver's), sysctl, ulogd (denied flows).
+     */
+    static final List<String> PACKAGES = List.of("bird2", "iproute2", "iptables", "ipset", "nftables", "procps", "ulogd2",
+            "ulogd2-json");
     /** Nobody reads documentation inside the node container: it is most of what a root file system would hold. */
     static final List<String> EXCLUDED = List.of("/usr/share/doc/*", "/usr/share/man/*", "/usr/share/info/*",
             "/usr/share/locale/*");

@@ -124,7 +124,7 @@ class AgentRestartIT {
             assertFalse(Probe.ping(red, blue2).succeeds(), "red -> blue2 after");
 
             // health pages the cluster turned off are not served by an agent waiting for its store either
-            fixture.apply(H1, "kind: FelixConfiguration\nname: global\nhealthEnabled: false\n");
+            fixture.apply(H1, LabFixture.globalConfiguration("healthEnabled: false\n"));
             assertTrue(Eventually.within(20, () -> fixture.page(1, 9099, "/readiness").code() == 0), "health pages turned off");
             long inSync = pid(runDir.resolve("agent.pid"));
             Files.move(store, away);

@@ -18,6 +18,7 @@ import org.jcalico.lab.Probe;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.IpAddress;
 import org.jcalico.testing.Connectivity;
+import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,6 +42,9 @@ class CniPluginIT {
     private static Path bin;
     private static Path conf;
     private static String config;
+    /** Order 1's two containers on the network, held for the cases after it. */
+    private static IpAddress addressA;
+    private static IpAddress addressB;
 
     private record Reply(int status, String stdout, String stderr) {
         JsonNode json() {
@@ -146,7 +150,7 @@ class CniPluginIT {
         assertEquals(1, v4.path("interface").asInt());
         assertEquals("169.254.1.1", v4.path("gateway").asText());
         assertTrue(v4.path("version").isMissingNode(), "1.0.0 dropped the family: " + v4);
-        IpAddress addressA = IpAddress.parse(v4.path("address").asText().replace("/32", ""));
+        addressA = IpAddress.parse(v4.path("address").asText().replace("/32", ""));
         assertTrue(fixture.layout().fixedRange(4, 1).contains(addressA), "from the node's block: " + v4);
         assertEquals("0.0.0.0/0", result.path("routes").get(0).path("dst").asText());
         assertTrue(result.path("dns").isObject());
@@ -157,7 +161,7 @@ class CniPluginIT {
         assertEquals("0.4.0", old.path("cniVersion").asText());
         assertEquals("4", old.path("ips").get(0).path("version").asText(), "0.4.0's IPs name their family: " + old);
         assertEquals("6", old.path("ips").get(1).path("version").asText());
-        IpAddress addressB = IpAddress.parse(old.path("ips").get(0).path("address").asText().replace("/32", ""));
+        addressB = IpAddress.parse(old.path("ips").get(0).path("address").asText().replace("/32", ""));
         IpAddress v6B = IpAddress.parse(old.path("ips").get(1).path("address").asText().replace("/128", ""));
 
         // chained after another plugin: its result handed on with jcalico's added; the configuration's DNS given back
@@ -180,8 +184,26 @@ class CniPluginIT {
                 endpoints());
     }
 
+    /**
+     * The node's agent moved to the other dataplane driver (a FelixConfiguration of its node) with ADD's containers in
+     * place: they keep what their network allows and are refused by another profile's container both ways, on each
+     * driver; every case after this one (a second ADD, DEL, CHECK, GC, another IPAM plugin's ADD, its first packet and
+     * DEL, delegated IPAM, STATUS, GC with the agent down) runs on that driver, ADD's first packets on the first, so the
+     * class covers the CNI path on both in one lab (the suite's: ADD on iptables, the rest on nftables).
+     */
     @Test
     @Order(2)
+    void addedContainersKeepTheirPolicyWhenTheNodeMovesToTheOtherDriver() {
+        IpAddress outsider = fixture.addWorkload("h1", "s", "jcc1other");
+        List<Probe> probes = List.of(Probe.ping(fixture.layout().workload("a"), addressB),
+                Probe.ping(fixture.layout().workload("a"), outsider), Probe.ping(fixture.layout().workload("s"), addressA));
+        Connectivity.assertMatrix(probes, List.of(true, false, false));
+        fixture.useDriver(1, LabFixture.otherDriver());
+        Connectivity.assertMatrix(probes, List.of(true, false, false));
+    }
+
+    @Test
+    @Order(3)
     void aSecondAddForTheSameContainerFailsAndLeavesTheFirst() throws IOException {
         String before = endpoints();
         JsonNode error = cni("ADD", "jcc1-a", "/run/netns/" + fixture.layout().workload("a"), pluginConfig("1.1.0"))
@@ -192,7 +214,7 @@ class CniPluginIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void delIsIdempotentWithoutAddTwiceAndAfterTheNamespaceIsGone() throws IOException {
         assertEquals("", cni("DEL", "jcc1-never", null, pluginConfig("1.0.0")).ok().stdout(), "DEL without ADD");
 
@@ -205,13 +227,15 @@ class CniPluginIT {
         cni("DEL", "jcc1-d", d, pluginConfig("1.0.0")).ok();
         assertFalse(CommandRunner.inNamespace(fixture.layout().host(1)).run("ip", "link", "show", "dev", hostSide).ok(),
                 "the host side is gone");
+        assertTrue(Eventually.within(10, () -> !fixture.filterState(fixture.layout().host(1)).contains(hostSide)),
+                "no rule, set or map element of either driver names " + hostSide);
         assertFalse(endpoints().contains("jcc1-d"), "the endpoint is gone");
         assertFalse(blocks().contains(endpointId), "its addresses are released");
         cni("DEL", "jcc1-d", d, pluginConfig("1.0.0")).ok();
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void checkPassesWhileProgrammedAndFailsOnceTheVethWasDeletedByHand() throws IOException {
         String e = netns("e");
         String config = pluginConfig("1.1.0");
@@ -227,7 +251,7 @@ class CniPluginIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void gcDetachesThisNetworksAttachmentsMissingFromTheValidList() throws IOException {
         String other = fixture.lab().workload("other");
         fixture.jc("h1", "container", "add", "netns:" + other, "--profile", "jcc1other");
@@ -247,7 +271,7 @@ class CniPluginIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void badInputIsTheSpecificationsErrorAndChangesNothing() throws IOException {
         String before = endpoints();
         String h = netns("h");
@@ -270,7 +294,7 @@ class CniPluginIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void anotherIpamPluginGivesTheAddressesWhenConfigured() throws IOException {
         var hostLocal = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(pluginConfig("1.0.0"));
         // its own network, and the same profile as the first, so that its containers may reach each other
@@ -309,7 +333,7 @@ class CniPluginIT {
 
     /** jcalico-ipam as another plugin (bridge, ptp ...) calls it: jcalico's settings in its ipam section. */
     @Test
-    @Order(8)
+    @Order(9)
     void jcalicoIpamServesPluginsThatDelegateToIt() throws IOException {
         JsonNode own = JSON.readTree(pluginConfig("1.1.0"));
         var delegating = JSON.createObjectNode().put("cniVersion", "1.1.0").put("name", "jcc1ipam").put("type", "ptp");
@@ -346,7 +370,7 @@ class CniPluginIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void statusIsCode50OnceTheAgentIsStopped() throws IOException {
         long served = agentServed("STATUS");
         assertEquals("", cni("STATUS", null, null, pluginConfig("1.1.0")).ok().stdout());
@@ -369,7 +393,7 @@ class CniPluginIT {
      * wait is one for them all: the GC returns within one wait, every stale attachment detached.
      */
     @Test
-    @Order(10)
+    @Order(11)
     void gcWaitsOnceForTheAgentWhateverTheNumberOfStaleAttachments() throws IOException {
         fixture.lab().startAgent(1);
         for (String id : List.of("jcc1-x", "jcc1-y", "jcc1-z")) {

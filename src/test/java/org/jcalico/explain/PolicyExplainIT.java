@@ -29,10 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("kernel")
 class PolicyExplainIT {
-    private static final String POLICIES = """
-            kind: FelixConfiguration
-            name: global
-            resyncIntervalSeconds: 3600
+    private static final String POLICIES = LabFixture.globalConfiguration("resyncIntervalSeconds: 3600\n") + """
             ---
             kind: Tier
             metadata: {name: platform}
@@ -116,16 +113,17 @@ class PolicyExplainIT {
             // agent repairs such drift when it reads its kernel back (hourly here, but a failed pass brings a resync
             // forward), which may come between the corruption and the probe, so the rule is put back (if gone) and
             // explain asked again, up to three times
-            String chain = DataplaneNames.toEndpoint(endpoints.get("c").interfaceName());
             CommandRunner h2 = CommandRunner.inNamespace(fixture.layout().host(2));
-            String reported = "MISMATCH: ingress of " + endpoints.get("c").endpointId()
-                    + ": the model says 'tier platform > GlobalNetworkPolicy/platform.guard > rule 0 > Deny', the kernel 'a rule"
-                    + " jcalico did not write";
+            Runnable slip = slipAcceptInto(h2, endpoints.get("c").interfaceName());
+            String mismatch = "MISMATCH: ingress of " + endpoints.get("c").endpointId()
+                    + ": the model says 'tier platform > GlobalNetworkPolicy/platform.guard > rule 0 > Deny'";
+            // on nftables explain does not (yet) name a rule nobody wrote in the shared chain the verdict map sends c
+            // to: it says that no rule of the endpoint's chains counted the probe (docs/testing.md, "Session 63 (t-nfs)")
+            String reported = LabFixture.driver().equals("nftables") ? mismatch
+                    : mismatch + ", the kernel 'a rule jcalico did not write";
             CommandRunner.Result explained = null;
             for (int attempt = 0; attempt < 3 && (explained == null || !explained.stdout().contains(reported)); attempt++) {
-                if (!h2.run("iptables", "-C", chain, "-j", "ACCEPT").ok()) {
-                    h2.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
-                }
+                slip.run();
                 explained = fixture.run("h1", "policy", "explain", "--lab", fixture.layout().name(),
                         "netns:" + fixture.layout().workload("a"), endpoints.get("c").endpointId(), "--protocol", "udp", "--port", "5353");
             }
@@ -133,5 +131,31 @@ class PolicyExplainIT {
             assertEquals(3, explained.exitCode(), explained.stdout() + explained.stderr());
             assertTrue(explained.stdout().contains(reported), explained.stdout());
         }
+    }
+
+    /**
+     * Puts an accept nobody wrote at the head of the chain a packet to interface IF meets first, unless it is there, in
+     * whichever driver the host runs: iptables' endpoint chain, or on nftables the chain the to-endpoint verdict map
+     * sends IF to (its endpoint chain, or the shared one it would only jump to; an element reads `"IF" counter packets N
+     * bytes M : goto CHAIN`), counted so that explain sees it used.
+     */
+    private static Runnable slipAcceptInto(CommandRunner host, String iface) {
+        if (!LabFixture.driver().equals("nftables")) {
+            String chain = DataplaneNames.toEndpoint(iface);
+            return () -> {
+                if (!host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()) {
+                    host.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
+                }
+            };
+        }
+        String map = host.run("nft", "list", "map", "ip", "jcalico", DataplaneNames.TO_DISPATCH + "-oifname").check().stdout();
+        java.util.regex.Matcher element = java.util.regex.Pattern.compile("\"" + iface + "\"[^:,]*: goto ([\\w-]+)").matcher(map);
+        assertTrue(element.find(), iface + " in the verdict map: " + map);
+        String chain = element.group(1);
+        return () -> {
+            if (!host.run("nft", "list", "chain", "ip", "jcalico", chain).stdout().contains("slipped")) {
+                host.run("nft", "insert", "rule", "ip", "jcalico", chain, "counter", "accept", "comment", "slipped").check();
+            }
+        };
     }
 }

@@ -90,7 +90,7 @@ class EtcdLabIT {
             IpAddress c = address(fixture, "c");
             awaitBothInSync(fixture);
             String h1 = fixture.layout().host(1);
-            assertTrue(fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok(), "h1 knows c as a member of p");
+            assertTrue(fixture.setHolds(h1, "jc-4t-p", c.toString()), "h1 knows c as a member of p");
 
             CompletableFuture<CommandRunner.Result> traffic = CompletableFuture.supplyAsync(() -> ping(fixture, "a", b, 100));
             // h1 can no longer reach etcd; stopping the member its watch streams from breaks that stream
@@ -105,14 +105,14 @@ class EtcdLabIT {
             String revision = range.replaceAll("(?s).*\"revision\":\"(\\d+)\".*", "$1");
             fixture.in(fixture.layout().host(2), "curl", "-sf", "-X", "POST", "-d",
                     "{\"revision\":\"" + revision + "\",\"physical\":true}", etcd + "/v3/kv/compaction").check();
-            assertTrue(fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok(), "cut off, h1 has not seen c go");
+            assertTrue(fixture.setHolds(h1, "jc-4t-p", c.toString()), "cut off, h1 has not seen c go");
 
             fixture.lab().startEtcd(1);
             fixture.in(h1, "iptables", "-D", "OUTPUT", "-p", "tcp", "--dport", "2379", "-j", "REJECT",
                     "--reject-with", "tcp-reset").check();
             fixture.lab().awaitEtcd();
-            assertTrue(Eventually.within(30, () -> !fixture.in(h1, "ipset", "test", "jc-4t-p", c.toString()).ok()
-                    && fixture.in(h1, "iptables", "-S", "jc-pi-p").stdout().contains("7777")),
+            assertTrue(Eventually.within(30, () -> !fixture.setHolds(h1, "jc-4t-p", c.toString())
+                    && fixture.chainRules(h1, "jc-pi-p").contains("7777")),
                     "h1's kernel shows the changes it missed");
             String log = java.nio.file.Files.readString(fixture.layout().logDir().resolve("h1").resolve("felix.log"));
             assertTrue(log.contains("watch lost its place (revision ") && log.contains("was compacted in etcd"),

@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.util.List;
@@ -53,6 +54,9 @@ class FailClosedIT {
      */
     @Test
     void aRuleTheKernelRefusesDropsOnlyItsEndpointsAndIsReported() {
+        // the refusal is made with an ipset of the wrong family, which only the iptables driver reads; nftables' refused
+        // rule fails only its endpoints in PolicyChainRefusedKernelTest.onNftablesToo
+        assumeTrue(LabFixture.driver().equals("iptables"), "the kernel's refusal is made through ipset and ip6tables");
         fixture.jc("h1", "profile", "add", "p1");
         fixture.jc("h1", "profile", "add", "good");
         fixture.jc("h1", "profile", "add", "held");

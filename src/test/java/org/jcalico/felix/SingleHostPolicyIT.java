@@ -13,6 +13,7 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
+import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.lab.Probe;
@@ -49,7 +50,7 @@ class SingleHostPolicyIT {
     static void up() {
         // the lab without BGP made the pools 10.65.0.0/16 and fd65::/64 and gave h1 their blocks 10.65.1.0/24, fd65::100/120
         lab = ProfileLab.up("jctf", Map.of("w1", "blue", "w2", "blue", "w3", "red", "w4", "red"),
-                "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
+                LabFixture.globalConfiguration("resyncIntervalSeconds: 2\n"));
         fixture = lab.fixture();
     }
 
@@ -106,19 +107,27 @@ class SingleHostPolicyIT {
     @Order(5)
     void driftIsRepairedWithinOneResync() {
         WorkloadEndpoint w2 = lab.endpoint("w2");
-        String chain = "jc-tw-" + w2.interfaceName();
         String route = w2.ipv4Nets().get(0).toString();
+        // iptables: the endpoint's chain holds its rules (one jump into the shared policy chain at least) or, flushed,
+        // only its declaration; nftables: the to-endpoint verdict map holds the interface's element or, deleted, not
+        String chain = "jc-tw-" + w2.interfaceName();
+        String map = DataplaneNames.TO_DISPATCH + "-oifname";
+        boolean nftables = LabFixture.driver().equals("nftables");
+        java.util.function.BooleanSupplier policed = nftables
+                ? () -> fixture.in(host(), "nft", "list", "map", "ip", "jcalico", map).stdout().contains("\"" + w2.interfaceName() + "\"")
+                : () -> fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 1;
+        List<String> drift = nftables
+                ? List.of("nft", "delete", "element", "ip", "jcalico", map, "{ \"" + w2.interfaceName() + "\" }")
+                : List.of("iptables", "-F", chain);
         java.util.function.BooleanSupplier repaired = () -> fixture.in(host(), "ip", "route", "show", route).stdout()
-                .contains("dev " + w2.interfaceName()) && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() > 1;
-        // the endpoint's chain holds its rules (one jump into the shared policy chain at least) or, flushed, only its
-        // declaration; a resync may fall between the two changes and the check: then the drift is made again
+                .contains("dev " + w2.interfaceName()) && policed.getAsBoolean();
+        // a resync may fall between the two changes and the check: then the drift is made again
         boolean drifted = false;
         for (int attempt = 0; attempt < 3 && !drifted; attempt++) {
             assertTrue(Eventually.within(5, repaired), "the kernel is as programmed before the drift");
-            fixture.in(host(), "iptables", "-F", chain).check();
+            fixture.in(host(), drift.toArray(String[]::new)).check();
             fixture.in(host(), "ip", "route", "del", route).check();
-            drifted = fixture.in(host(), "ip", "route", "show", route).stdout().isBlank()
-                    && fixture.in(host(), "iptables", "-S", chain).stdout().lines().count() == 1;
+            drifted = fixture.in(host(), "ip", "route", "show", route).stdout().isBlank() && !policed.getAsBoolean();
         }
         assertTrue(drifted, "the chain is flushed and the route gone");
         assertTrue(Eventually.within(5, repaired), "route and chain are back");
@@ -235,12 +244,17 @@ class SingleHostPolicyIT {
         return fixture.layout().host(1);
     }
 
-    /** jcalico's part of the host kernel: its rules (without counters), ipsets, routes and interfaces. */
+    /** jcalico's part of the host kernel: its rules (without counters), ipsets or nft tables, routes and interfaces. */
     private static String kernelState() {
         StringBuilder state = new StringBuilder();
         for (String tool : List.of("iptables-save", "ip6tables-save")) {
             fixture.in(host(), tool, "-t", "filter").stdout().lines().filter(line -> line.contains("jc"))
                     .map(line -> line.replaceAll("\\[\\d+:\\d+\\]", "")).forEach(line -> state.append(line).append('\n'));
+        }
+        for (String family : List.of("ip", "ip6")) {
+            // the nftables driver's tables without counters, cut at commas and sorted: sets list their elements in hash order
+            java.util.Arrays.stream(fixture.in(host(), "nft", "-s", "list", "table", family, "jcalico").stdout().split("[,\n]"))
+                    .map(String::strip).filter(piece -> !piece.isEmpty()).sorted().forEach(piece -> state.append(piece).append('\n'));
         }
         fixture.in(host(), "ipset", "save").stdout().lines().filter(line -> line.contains(" jc-"))
                 .map(line -> line.replaceAll(" initval 0x[0-9a-f]+", "")).sorted().forEach(line -> state.append(line).append('\n'));

@@ -47,7 +47,7 @@ class TieredPolicyIT {
     static void up() {
         APP.putAll(Map.of("w1", "frontend", "w2", "backend", "w3", "legacy"));
         fixture = LabFixture.up("jctk", 1, false);
-        fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 2\n");
+        fixture.apply(H1, LabFixture.globalConfiguration("resyncIntervalSeconds: 2\n"));
         StringBuilder profiles = new StringBuilder();
         APP.forEach((workload, app) -> profiles.append("kind: Profile\nname: ").append(app).append("\nlabels: {app: ")
                 .append(app).append("}\ninbound: [{action: allow}]\noutbound: [{action: allow}]\n---\n"));

@@ -148,9 +148,10 @@ class DeniedFlowsIT {
                 assertEquals(logged, (long) Double.parseDouble(counted.group(1)), "the metric counts what the log holds");
             }
 
-            fixture.apply(H1, "kind: FelixConfiguration\nname: global\ndeniedFlowLogsEnabled: false\n");
-            assertTrue(Eventually.within(10, () -> !host.run("iptables-save").stdout().contains("NFLOG")
-                    && !host.run("ip6tables-save").stdout().contains("NFLOG")), "no NFLOG rule in either family");
+            fixture.apply(H1, LabFixture.globalConfiguration("deniedFlowLogsEnabled: false\n"));
+            // either driver's: iptables' NFLOG target, nftables' `log prefix "P" group G`
+            assertTrue(Eventually.within(10, () -> !fixture.filterState(fixture.layout().host(1)).matches("(?s).*(NFLOG| log prefix ).*")),
+                    "no logging rule in either family");
             int before = flows(fixture).size();
             assertFalse(Probe.ping(a, address("b", 4)).succeeds(), "still denied");
             sleep(1000);

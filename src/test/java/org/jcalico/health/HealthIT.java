@@ -118,7 +118,7 @@ class HealthIT {
         apply("Info");
         assertTrue(Eventually.within(10, () -> after(read(felixLog(1)), agentStarted).contains("log level changed from=debug to=info")));
         // a change the agent handles (its batch and pass are logged at debug) shows that the debug lines are gone
-        fixture.apply("h1", "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 11\n");
+        fixture.apply("h1", LabFixture.globalConfiguration("resyncIntervalSeconds: 11\n"));
         sleepSeconds(2);
         String tail = after(read(felixLog(1)), "log level changed from=debug to=info");
         assertFalse(tail.contains(" DEBUG "), "no debug line after the change back: " + tail);

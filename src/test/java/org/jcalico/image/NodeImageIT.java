@@ -64,6 +64,8 @@ class NodeImageIT {
             assertTrue(built.startsWith("built " + NodeImage.REPOSITORY + ":"), built);
             assertTrue(kept.startsWith("kept " + tag + " "), "an image of the same content is kept: " + kept);
 
+            // the node in the container runs the other driver than h2's agent: the image must carry both drivers' tools
+            fixture.useDriver(1, LabFixture.otherDriver());
             fixture.jc("h1", "node", "stop");
             begin = System.nanoTime();
             String run = fixture.jc("h1", "node", "run", "--ip", fixture.layout().hostV4(1).toString(),

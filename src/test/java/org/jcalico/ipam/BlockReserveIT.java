@@ -91,7 +91,7 @@ class BlockReserveIT {
     @Test
     void eachNodeClaimsAheadItsFirstAddClaimsNothingAndTheMarkClaimsTheNext() throws Exception {
         try (LabFixture fixture = LabFixture.up("jcbr", 2)) {
-            fixture.apply("h1", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: true\n");
+            fixture.apply("h1", LabFixture.globalConfiguration("blockReserveEnabled: true\n"));
             fixture.jc("h1", "pool", "add", "10.75.0.0/24", "--block-size", "28");
             assertTrue(Eventually.within(30, () -> blocksOf(fixture, "h1").size() == 1 && blocksOf(fixture, "h2").size() == 1),
                     "each agent claimed a block: " + fixture.jc("h1", "ipam", "show"));

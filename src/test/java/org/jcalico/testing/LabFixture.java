@@ -68,8 +68,8 @@ public final class LabFixture implements AutoCloseable {
         LabFixture fixture = new LabFixture(lab);
         String driver = driver();
         if (System.getenv(DATAPLANE) != null) {
-            fixture.putOn(1, "global", driver);
-            for (int index = 2; index <= started; index++) {
+            fixture.apply("h1", globalConfiguration(""));
+            for (int index = 1; index <= started; index++) {
                 fixture.awaitDriver(index, driver);
             }
         }
@@ -87,6 +87,22 @@ public final class LabFixture implements AutoCloseable {
             return named == null ? "iptables" : named;
         }
         throw new IllegalStateException(DATAPLANE + " must be iptables or nftables, not '" + named + "'");
+    }
+
+    /**
+     * The global FelixConfiguration with FIELDS (YAML lines), as a test writes it, with the driver JCALICO_TEST_DATAPLANE
+     * names unless FIELDS name one: a FelixConfiguration replaces the one of its name whole, so a test's own would
+     * otherwise put the lab back on iptables, unseen, in a run meant for nftables.
+     */
+    public static String globalConfiguration(String fields) {
+        String yaml = "kind: FelixConfiguration\nname: global\n" + fields;
+        return System.getenv(DATAPLANE) == null || fields.contains("dataplaneDriver:") ? yaml
+                : yaml + "dataplaneDriver: " + driver() + "\n";
+    }
+
+    /** The driver that is not {@link #driver()}: a test moves a host to it to cover both in one lab. */
+    public static String otherDriver() {
+        return driver().equals("iptables") ? "nftables" : "iptables";
     }
 
     public Lab lab() {
@@ -153,12 +169,8 @@ public final class LabFixture implements AutoCloseable {
      * between hosts through both, each way, at no more cost than the lab itself.
      */
     public void useDriver(int index, String driver) {
-        putOn(index, FelixConfiguration.NODE_PREFIX + layout().nodeName(index), driver);
-    }
-
-    /** Applies the FelixConfiguration NAME with DRIVER on host INDEX and waits until that host's agent is on it. */
-    private void putOn(int index, String name, String driver) {
-        apply("h" + index, "kind: FelixConfiguration\nname: " + name + "\ndataplaneDriver: " + driver + "\n");
+        apply("h" + index, "kind: FelixConfiguration\nname: " + FelixConfiguration.NODE_PREFIX + layout().nodeName(index)
+                + "\ndataplaneDriver: " + driver + "\n");
         awaitDriver(index, driver);
     }
 
@@ -173,6 +185,17 @@ public final class LabFixture implements AutoCloseable {
     public String filterState(String host) {
         return in(host, "iptables-save").check().stdout() + in(host, "ip6tables-save").check().stdout()
                 + in(host, "nft", "list", "ruleset").check().stdout();
+    }
+
+    /** Whether jcalico's IPv4 address set SET on the host holds ADDRESS, as an ipset or as the nftables driver's set. */
+    public boolean setHolds(String host, String set, String address) {
+        return in(host, "ipset", "test", set, address).ok()
+                || in(host, "nft", "get", "element", "ip", "jcalico", set, "{ " + address + " }").ok();
+    }
+
+    /** The rules of jcalico's IPv4 filter chain CHAIN on the host, whichever driver holds it (nothing when neither). */
+    public String chainRules(String host, String chain) {
+        return in(host, "iptables", "-S", chain).stdout() + in(host, "nft", "list", "chain", "ip", "jcalico", chain).stdout();
     }
 
     /** The connections the host namespace tracks from or to the address. */

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * `jcalico ui` as a person sees it, rendered by a real headless Chromium in the lab host where the UI listens, and
  * `node diags`' archive opened with tar: one lab of two hosts with BGP and a workload on each in profiles that refuse
  * each other and a policy on one, so there are sessions to show, a denied ping in the agent's log, and a matrix cell that
- * says deny.
+ * says deny. h2 runs the other dataplane driver, so `node diags` is taken on a host of each.
  */
 @Tag("kernel")
 class UiAndDiagsIT {
@@ -53,6 +53,8 @@ class UiAndDiagsIT {
         // logs of an earlier run would hold flows of endpoints gone
         Directories.delete(new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcu1"), 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
+        // h2 on the other driver: the UI and the denied flow read a node of each, and each node's archive holds its own
+        fixture.useDriver(2, LabFixture.otherDriver());
         fixture.jc("h1", "pool", "add", "10.69.0.0/16");
         fixture.jc("h1", "container", "add", "netns:" + fixture.lab().workload("w1"), "--profile", "blue", "--label", "app=frontend");
         fixture.jc("h2", "container", "add", "netns:" + fixture.lab().workload("w2"), "--profile", "red", "--label", "app=backend");
@@ -133,8 +135,15 @@ class UiAndDiagsIT {
 
     @Test
     void diagsArchiveOpensWithTarAndHoldsEveryFileListed() {
-        Path archive = fixture.layout().stateDir().resolve("diags.tar.gz");
-        String out = fixture.jc("h1", "node", "diags", "--output", archive.toString(), "--log-dir", fixture.layout().logDir().toString());
+        archiveHoldsEveryFileListedAndTheRulesOf(1, "w1", LabFixture.driver());
+        archiveHoldsEveryFileListedAndTheRulesOf(2, "w2", LabFixture.otherDriver());
+    }
+
+    /** `node diags` on host INDEX, which runs DRIVER and holds WORKLOAD's endpoint. */
+    private static void archiveHoldsEveryFileListedAndTheRulesOf(int index, String workload, String driver) {
+        String host = "h" + index;
+        Path archive = fixture.layout().stateDir().resolve("diags-" + host + ".tar.gz");
+        String out = fixture.jc(host, "node", "diags", "--output", archive.toString(), "--log-dir", fixture.layout().logDir().toString());
         assertTrue(out.startsWith("wrote " + archive), out);
         Matcher top = Pattern.compile("files under (\\S+)/:").matcher(out);
         assertTrue(top.find(), out);
@@ -146,8 +155,8 @@ class UiAndDiagsIT {
             }
         }
         for (String expected : List.of("versions.txt", "node.json", "felix-configuration.txt", "endpoints.json",
-                "ip-4-route.txt", "ip-6-addr.txt", "iptables-save.txt", "ip6tables-save.txt", "ipset-list.txt", "bird.conf",
-                "birdc-show-protocols-all.txt", "readiness.txt", "metrics.txt", "logs/felix.log")) {
+                "ip-4-route.txt", "ip-6-addr.txt", "iptables-save.txt", "ip6tables-save.txt", "ipset-list.txt",
+                "nft-ruleset.txt", "bird.conf", "birdc-show-protocols-all.txt", "readiness.txt", "metrics.txt", "logs/felix.log")) {
             assertTrue(listed.contains(expected), expected + " listed: " + out);
         }
         assertFalse(out.contains("FAILED"), "every part collected on a healthy host: " + out);
@@ -157,14 +166,20 @@ class UiAndDiagsIT {
         for (String file : listed) {
             assertTrue(held.contains(top.group(1) + "/" + file), file + " in the archive: " + held);
         }
-        String iptables = extract(archive, top.group(1) + "/iptables-save.txt");
-        assertTrue(iptables.lines().anyMatch(line -> line.startsWith("[") && line.contains(" -j jc-")), "jcalico's rules with counters");
+        // what the person debugging needs most: jcalico's rules as the host's driver holds them, with their counters
+        boolean counted = driver.equals("nftables")
+                ? Pattern.compile("table ip jcalico \\{.*counter packets", Pattern.DOTALL)
+                        .matcher(extract(archive, top.group(1) + "/nft-ruleset.txt")).find()
+                : extract(archive, top.group(1) + "/iptables-save.txt").lines()
+                        .anyMatch(line -> line.startsWith("[") && line.contains(" -j jc-"));
+        assertTrue(counted, host + "'s archive holds jcalico's " + driver + " rules with counters");
         assertTrue(extract(archive, top.group(1) + "/readiness.txt").startsWith("# GET http://127.0.0.1:9099/readiness: 200"),
                 "the agent's readiness, at FelixConfiguration's default address");
         assertTrue(extract(archive, top.group(1) + "/metrics.txt").startsWith("# GET http://127.0.0.1:9091/metrics: 200"),
                 "the agent's metrics");
         assertTrue(extract(archive, top.group(1) + "/birdc-show-protocols-all.txt").contains("Established"), "BIRD's sessions");
-        assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get("w1").endpointId()), "h1's endpoint");
+        assertTrue(extract(archive, top.group(1) + "/endpoints.json").contains(ENDPOINTS.get(workload).endpointId()),
+                host + "'s endpoint");
     }
 
     private static String read(Path file) {

@@ -49,7 +49,7 @@ class AddCrashIT {
     static void up() {
         fixture = LabFixture.up("jcti", 1, false);
         // the agent's own sweep stays out of the way until a test restarts the agent to see it work
-        fixture.apply(H1, "kind: FelixConfiguration\nname: global\nresyncIntervalSeconds: 3600\n");
+        fixture.apply(H1, LabFixture.globalConfiguration("resyncIntervalSeconds: 3600\n"));
         restartAgent(List.of());
         fixture.jc(H1, "container", "add", "netns:" + fixture.lab().workload("a"), "--profile", "blue");
         fixture.jc(H1, "container", "add", "netns:" + fixture.lab().workload("c"), "--profile", "red");
