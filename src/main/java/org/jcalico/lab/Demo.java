@@ -201,7 +201,7 @@ public final class Demo {
     }
 
     private CommandRunner.Result run(String host, String... args) {
-        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        List<String> command = new ArrayList<>(JvmCommand.asUserRuns());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }
