@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "internal", hidden = true, description = "Commands for jcalico's own tooling.",
-        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.TrainListsCache.class, InternalCommand.TrainAgentCache.class, InternalCommand.RecordAgentCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
+        subcommands = {InternalCommand.TrainStartupCache.class, InternalCommand.TrainListsCache.class, InternalCommand.TrainAgentCache.class, InternalCommand.BenchFelixWorker.class, InternalCommand.BenchPolicyWorker.class,
                 InternalCommand.BenchScaleWorker.class})
 final class InternalCommand {
 
@@ -85,18 +85,6 @@ final class InternalCommand {
             for (String command : List.of("pool", "container")) {
                 Main.runOwnJvm("--datastore", datastore, command, "list");
             }
-        }
-    }
-
-    /**
-     * Records the AOT cache of agents on the embedded store if this build has none (org.jcalico.agent.AgentCache), under
-     * its lock: what the launcher starts beside its own recording when the command is the demo, whose agents need it.
-     */
-    @Command(name = "record-agent-cache", hidden = true)
-    static final class RecordAgentCache implements Runnable {
-        @Override
-        public void run() {
-            org.jcalico.agent.JvmCommand.recordAgentCache(org.jcalico.datastore.DatastoreUrl.DEFAULT);
         }
     }
 

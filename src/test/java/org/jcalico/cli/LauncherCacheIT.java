@@ -150,29 +150,6 @@ class LauncherCacheIT {
         assertTrue(version.stdout().startsWith("jcalico "), version.stdout());
     }
 
-    /**
-     * The demo on a new build has the agents' cache recorded beside the commands' (a second core's work) rather than
-     * after them in its own clock, where its lab starts the agents (docs/agent.md, "Session 63 (d-demo)"): the
-     * recording is under way by the time the launcher has run the command (here its help), and ends with the cache.
-     */
-    @Test
-    void theDemoOnANewBuildHasTheAgentsCacheRecordedBesideTheCommands() throws IOException, InterruptedException {
-        Path target = copyOfTheBuild();
-        Outcome help = run(dir.resolve("jcalico"), dir.resolve("stderr"), "demo", "--help");
-        assertTrue(help.status() == 0 && help.err().contains(RECORDING), help.toString());
-        Path lock = target.resolve("jcalico-agent.aot.lock");
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(lock) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(Files.exists(lock), "the agents' cache's recording began with the commands' own");
-        // as the demo's lab asks for the cache: under its lock, which the recording holds until the cache is in place
-        try (var channel = java.nio.channels.FileChannel.open(lock, java.nio.file.StandardOpenOption.WRITE);
-             var held = channel.lock()) {
-            assertTrue(Files.exists(target.resolve("jcalico-agent.aot")), "the agents' cache recorded");
-        }
-    }
-
     /** A copy of the launcher and its build in this test's directory, so that its runs leave the working tree alone. */
     private Path copyOfTheBuild() throws IOException, InterruptedException {
         Path home = Path.of("").toAbsolutePath();
@@ -207,13 +184,7 @@ class LauncherCacheIT {
     }
 
     private Outcome run(Path launcher, Path stderr) throws IOException, InterruptedException {
-        return run(launcher, stderr, "version");
-    }
-
-    private Outcome run(Path launcher, Path stderr, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(launcher.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "version");
         builder.environment().put("JCALICO_NO_AGENT", "1");
         builder.redirectError(stderr.toFile());
         Process process = builder.start();
