@@ -107,6 +107,22 @@ public final class JvmCommand {
         return jcalico(CacheUse.RECORD_AND_USE);
     }
 
+    /**
+     * jcalico as a user runs it, from the shell of a lab's host: the launcher (./jcalico), which starts a command with the
+     * commands' start-up cache and has the node's running agent serve the commands it serves (`container add` among them,
+     * in the agent's warm JVM), when this JVM was started by it (jcalico.home); otherwise, from the tests' class path,
+     * {@link #jcalico()}. The demo's and the attach bench's steps: a cold JVM of the agent's options per command, which
+     * they ran before, made the demo's four adds "ready in" 1-4 s each (docs/agent.md, "Session 63 (d-demo)").
+     */
+    public static List<String> asUserRuns() {
+        return asUserRuns(System.getProperty("jcalico.home"));
+    }
+
+    /** As {@link #asUserRuns()}, with the launcher in HOME (null: none). */
+    static List<String> asUserRuns(String home) {
+        return home != null ? List.of(home + "/jcalico") : jcalico();
+    }
+
     /** jcalico in a JVM with the agent's options, and the agent's AOT cache as USE says. */
     public static List<String> jcalico(CacheUse use) {
         return agentJvm(use, MAIN, AgentCache.Kind.WORK);

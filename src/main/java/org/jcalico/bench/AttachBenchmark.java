@@ -313,8 +313,7 @@ public final class AttachBenchmark {
 
     /** The command as a user runs it: through the launcher (with its start-up cache) when there is one. */
     private static List<String> command(String... args) {
-        String home = System.getProperty("jcalico.home");
-        List<String> command = new ArrayList<>(home != null ? List.of(home + "/jcalico") : JvmCommand.jcalico());
+        List<String> command = new ArrayList<>(JvmCommand.asUserRuns());
         command.addAll(List.of(args));
         return command;
     }

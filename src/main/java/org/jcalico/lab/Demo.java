@@ -49,6 +49,11 @@ public final class Demo {
             lab.up();
             jc("h1", "pool", "add", "10.65.0.0/16", "--nat-outgoing");
             jc("h1", "pool", "add", "fd65::/64", "--nat-outgoing");
+            // before the adds, so that each add's "ready" means the other host can reach it: an add served by the agent
+            // is over in well under a second, before BIRD's sessions are up (its connect delay, 5 s), and the adds
+            // printed "BGP has not advertised ... (not established, so not waited for)" (docs/agent.md, session 63)
+            step("waiting for BGP sessions");
+            waitForBgp();
             Map<String, Member> members = new LinkedHashMap<>();
             for (var workload : WORKLOADS.entrySet()) {
                 String host = workload.getValue()[0];
@@ -63,8 +68,6 @@ public final class Demo {
                 members.put(name, new Member(lab.layout().workload(name), WORKLOADS.get(name)[1],
                         endpoint.ipv4Nets().get(0).network(), endpoint.ipv6Nets().get(0).network()));
             }
-            step("waiting for BGP sessions");
-            waitForBgp();
             boolean matrixOk = matrix("connectivity matrix (ping and TCP port 80, IPv4 and IPv6): same group allowed, other group refused",
                     members);
             sessionsAndRoutes();
@@ -201,7 +204,7 @@ public final class Demo {
     }
 
     private CommandRunner.Result run(String host, String... args) {
-        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        List<String> command = new ArrayList<>(JvmCommand.asUserRuns());
         command.addAll(List.of(args));
         return lab.exec(host, command);
     }

@@ -59,7 +59,7 @@ final class PodmanAct {
     }
 
     private String jcalico(String host, String... args) {
-        List<String> command = new ArrayList<>(JvmCommand.jcalico());
+        List<String> command = new ArrayList<>(JvmCommand.asUserRuns());
         command.addAll(List.of(args));
         CommandRunner.Result result = lab.exec(host, command);
         if (!result.ok()) {

@@ -19,6 +19,16 @@ import org.junit.jupiter.api.Test;
 
 /** The agent's JVM options are ones the JDK that runs it takes: a JVM refuses to start on one it does not know. */
 class JvmCommandTest {
+    /**
+     * The demo's and the attach bench's steps run as a user's: through the launcher, whose `container add` the node's
+     * agent serves in its warm JVM; a cold JVM of the agent's options only where there is no launcher (the tests).
+     */
+    @Test
+    void aLabsStepsRunThroughTheLauncherWhenThereIsOne() {
+        assertEquals(List.of("/opt/jc/jcalico"), JvmCommand.asUserRuns("/opt/jc"));
+        assertEquals(JvmCommand.jcalico(), JvmCommand.asUserRuns(null));
+    }
+
     @Test
     void theAgentsJvmStartsWithItsOptions() {
         List<String> command = new ArrayList<>(JvmCommand.jcalico().subList(0, 1));
