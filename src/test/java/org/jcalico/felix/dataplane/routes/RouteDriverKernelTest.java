@@ -282,12 +282,13 @@ class RouteDriverKernelTest {
         assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
         assertEquals("", tracked("10.66.7.5"), "the borrowed address's new holder inherits no connection to it");
         assertEquals("", tracked("fd66::7:5"));
-        Changes applied = driver.apply(lent, () -> {
-            // 10.66.6.1 sent again while the change was written, its packets judged against a remote address
-            track("10.66.6.1", "10.66.7.5");
-            track("fd66::6:1", "fd66::7:5");
-        });
+        // 10.66.6.1 sent again while the change was written, its packets judged against a remote address
+        track("10.66.6.1", "10.66.7.5");
+        track("fd66::6:1", "fd66::7:5");
+        StringBuilder atRulesIn = new StringBuilder();
+        Changes applied = driver.apply(lent, () -> atRulesIn.append(tracked("10.66.7.5")));
         assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertTrue(atRulesIn.toString().contains("dst=10.66.7.5"), "forgotten after the rules are in, not before");
         assertEquals("", tracked("10.66.7.5"), "a connection made before the new holder's rules were in goes after them");
         assertEquals("", tracked("fd66::7:5"));
         assertTrue(tracked("10.66.7.6").contains("dst=10.66.7.6"), "a remote address no local endpoint is given keeps its");
