@@ -326,6 +326,60 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * a, on this node, has flows with x, n2's workload at an address of n2's block; x goes (n2 forgets its own entries,
+     * not this node's) and IPAM lends its addresses to b, a new endpoint of this node, while the agent runs. b inherits
+     * none of a's connections to x: else a's packets would reach b accepted as established, whatever b's policy says.
+     * On 13ba9e84 both drivers failed: the connections stayed (a local block's free address drops what is sent to it,
+     * an address of another node's block has no route here that does).
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void anAddressOfAnotherNodesBlockLentToALocalEndpointWhileTheAgentRunsComesWithoutConnections(
+            DataplaneDriver driver, @TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            store.create(FelixConfiguration.DEFAULTS.withDataplaneDriver(driver));
+            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+            store.create(new IpPool(Cidr.parse("fd65::/64"), false, null, false));
+            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(1, "ep-a")));
+            IpamBlock lender = new IpamBlock(Cidr.parse("10.65.1.0/26"), "n2", Map.of(5, "ep-x"));
+            IpamBlock lender6 = new IpamBlock(Cidr.parse("fd65::1:0/122"), "n2", Map.of(5, "ep-x"));
+            store.create(lender);
+            store.create(lender6);
+            List<Cidr> lent = List.of(Cidr.parse("10.65.1.5/32"));
+            List<Cidr> lent6 = List.of(Cidr.parse("fd65::1:5/128"));
+            store.create(new WorkloadEndpoint("n2", "jcalico", "container-x", "ep-x", "jcX", null, lent, lent6,
+                    List.of("blue"), null, null, null, null));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+            for (String[] flow : List.of(new String[] {"10.65.0.1", "10.65.1.5"}, new String[] {"fd65::1", "fd65::1:5"},
+                    new String[] {"10.65.0.1", "10.99.9.9"})) {
+                host.run("conntrack", "-I", "-s", flow[0], "-d", flow[1], "-p", "tcp", "--sport", "40000", "--dport", "80",
+                        "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
+            }
+
+            Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
+            store.delete(x.resource(), x.revision());
+            for (IpamBlock block : List.of(lender, lender6)) {
+                Versioned<IpamBlock> held = store.get(IpamBlock.class, block.name()).orElseThrow();
+                store.update(new IpamBlock(block.cidr(), "n2", Map.of(5, "ep-b")), held.revision());
+            }
+            store.create(new WorkloadEndpoint(NODE, "jcalico", "container-b", "ep-b", "jcB", null, lent, lent6,
+                    List.of("blue"), null, null, null, null));
+            assertTrue(Eventually.within(10, () -> programmed(store, "b")), "b is programmed");
+            assertAll(
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
+                            "b, lent 10.65.1.5 while the agent ran, inherits none of a's connections to x"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
+                            "nor to x's IPv6 address"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("dst=10.99.9.9"),
+                            "a keeps its other connection"));
+            host.run("conntrack", "-F").check();
+        }
+    }
+
+    /**
      * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
      * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
      * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.
