@@ -245,10 +245,7 @@ class AgentLoopKernelTest {
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
             assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")), "a and b are programmed");
-            for (String address : List.of("10.65.0.1", "10.65.0.2")) {
-                host.run("conntrack", "-I", "-s", address, "-d", "10.99.9.9", "-p", "tcp", "--sport", "40000", "--dport", "80",
-                        "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
-            }
+            track("10.65.0.1", "10.99.9.9", "10.65.0.2", "10.99.9.9");
             stopAgent();
 
             host.run("ip", "link", "del", "jcB").check();
@@ -279,14 +276,7 @@ class AgentLoopKernelTest {
             DataplaneDriver driver, @TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
             ResourceStore store = linksAndEndpointA(datastore);
-            store.create(FelixConfiguration.DEFAULTS.withDataplaneDriver(driver));
-            store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
-            store.create(new IpPool(Cidr.parse("fd65::/64"), false, null, false));
-            store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, Map.of(1, "ep-a", 9, "ep-r")));
-            IpamBlock lender = new IpamBlock(Cidr.parse("10.65.1.0/26"), "n2", Map.of(5, "ep-b"));
-            IpamBlock lender6 = new IpamBlock(Cidr.parse("fd65::1:0/122"), "n2", Map.of(5, "ep-b"));
-            store.create(lender);
-            store.create(lender6);
+            List<IpamBlock> lenders = poolsAndBlocks(store, driver, Map.of(1, "ep-a", 9, "ep-r"), Map.of(5, "ep-b"));
             store.create(new WorkloadEndpoint(NODE, "jcalico", "container-b", "ep-b", "jcB", null,
                     List.of(Cidr.parse("10.65.1.5/32")), List.of(Cidr.parse("fd65::1:5/128")), List.of("blue"), null,
                     null, null, null));
@@ -294,21 +284,14 @@ class AgentLoopKernelTest {
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
             assertTrue(Eventually.within(10, () -> programmed(store, "a") && programmed(store, "b")), "a and b are programmed");
-            for (String[] flow : List.of(new String[] {"10.65.1.5", "10.99.9.9"}, new String[] {"fd65::1:5", "fd99::9"},
-                    new String[] {"10.65.0.9", "10.65.0.1"}, new String[] {"10.65.0.1", "10.99.9.9"})) {
-                host.run("conntrack", "-I", "-s", flow[0], "-d", flow[1], "-p", "tcp", "--sport", "40000", "--dport", "80",
-                        "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
-            }
+            track("10.65.1.5", "10.99.9.9", "fd65::1:5", "fd99::9", "10.65.0.9", "10.65.0.1", "10.65.0.1", "10.99.9.9");
             stopAgent();
 
             // `container remove b` while no agent runs: the veth, the record, the borrowed addresses released
             host.run("ip", "link", "del", "jcB").check();
             Versioned<WorkloadEndpoint> b = store.get(WorkloadEndpoint.class, NODE, "ep-b").orElseThrow();
             store.delete(b.resource(), b.revision());
-            for (IpamBlock block : List.of(lender, lender6)) {
-                Versioned<IpamBlock> held = store.get(IpamBlock.class, block.name()).orElseThrow();
-                store.update(new IpamBlock(block.cidr(), "n2", Map.of()), held.revision());
-            }
+            lend(store, lenders, Map.of());
             AgentStatusFile restarted = new AgentStatusFile(dir.resolve("status.json"), NODE);
             startAgent(datastore, dir, restarted, new HostStateCalculator()::calculate);
             assertTrue(Eventually.within(10, () -> restarted.read() != null && restarted.read().state() == AgentStatusFile.State.in_sync),
@@ -322,6 +305,46 @@ class AgentLoopKernelTest {
                             "r, n2's endpoint at an address of this node's block, keeps its connection"),
                     () -> assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("src=10.65.0.1"),
                             "a keeps its connection"));
+        }
+    }
+
+    /**
+     * a, on this node, has flows with x, n2's workload at an address of n2's block; x goes (n2 forgets its own entries,
+     * not this node's) and IPAM lends its addresses to b, a new endpoint of this node, while the agent runs. b inherits
+     * none of a's connections to x: else a's packets would reach b accepted as established, whatever b's policy says.
+     * On 13ba9e84 both drivers failed: the connections stayed (a local block's free address drops what is sent to it,
+     * an address of another node's block has no route here that does).
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void anAddressOfAnotherNodesBlockLentToALocalEndpointWhileTheAgentRunsComesWithoutConnections(
+            DataplaneDriver driver, @TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            List<IpamBlock> lenders = poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x"));
+            List<Cidr> lent = List.of(Cidr.parse("10.65.1.5/32"));
+            List<Cidr> lent6 = List.of(Cidr.parse("fd65::1:5/128"));
+            store.create(new WorkloadEndpoint("n2", "jcalico", "container-x", "ep-x", "jcX", null, lent, lent6,
+                    List.of("blue"), null, null, null, null));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+            track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.99.9.9");
+
+            Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
+            store.delete(x.resource(), x.revision());
+            lend(store, lenders, Map.of(5, "ep-b"));
+            store.create(new WorkloadEndpoint(NODE, "jcalico", "container-b", "ep-b", "jcB", null, lent, lent6,
+                    List.of("blue"), null, null, null, null));
+            assertTrue(Eventually.within(10, () -> programmed(store, "b")), "b is programmed");
+            assertAll(
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
+                            "b, lent 10.65.1.5 while the agent ran, inherits none of a's connections to x"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
+                            "nor to x's IPv6 address"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-s", "10.65.0.1").stdout().contains("dst=10.99.9.9"),
+                            "a keeps its other connection"));
+            host.run("conntrack", "-F").check();
         }
     }
 
@@ -784,6 +807,38 @@ class AgentLoopKernelTest {
 
     private static EndpointStatus status(ResourceStore store, String name) {
         return store.get(EndpointStatus.class, NODE, "ep-" + name).map(Versioned::resource).orElseThrow();
+    }
+
+    /**
+     * DRIVER, pools 10.65.0.0/16 and fd65::/64, this node's block 10.65.0.0/26 allocated as LOCAL, and n2's blocks
+     * 10.65.1.0/26 and fd65::1:0/122 allocated as LENT; returns n2's blocks.
+     */
+    private static List<IpamBlock> poolsAndBlocks(ResourceStore store, DataplaneDriver driver, Map<Integer, String> local,
+                                                  Map<Integer, String> lent) {
+        store.create(FelixConfiguration.DEFAULTS.withDataplaneDriver(driver));
+        store.create(new IpPool(Cidr.parse("10.65.0.0/16"), false, null, false));
+        store.create(new IpPool(Cidr.parse("fd65::/64"), false, null, false));
+        store.create(new IpamBlock(Cidr.parse("10.65.0.0/26"), NODE, local));
+        List<IpamBlock> lenders = List.of(new IpamBlock(Cidr.parse("10.65.1.0/26"), "n2", lent),
+                new IpamBlock(Cidr.parse("fd65::1:0/122"), "n2", lent));
+        lenders.forEach(store::create);
+        return lenders;
+    }
+
+    /** Allocates n2's blocks as ALLOCATIONS. */
+    private static void lend(ResourceStore store, List<IpamBlock> lenders, Map<Integer, String> allocations) {
+        for (IpamBlock block : lenders) {
+            Versioned<IpamBlock> held = store.get(IpamBlock.class, block.name()).orElseThrow();
+            store.update(new IpamBlock(block.cidr(), "n2", allocations), held.revision());
+        }
+    }
+
+    /** An established TCP connection from each source to the destination after it. */
+    private void track(String... sourcesAndDestinations) {
+        for (int i = 0; i < sourcesAndDestinations.length; i += 2) {
+            host.run("conntrack", "-I", "-s", sourcesAndDestinations[i], "-d", sourcesAndDestinations[i + 1], "-p", "tcp",
+                    "--sport", "40000", "--dport", "80", "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
+        }
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */

@@ -75,8 +75,10 @@ public final class RouteDriver {
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
      * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
-     * routes are not known (a resync), the move is told against the routes the last batch was given. The driver's
-     * first change forgets more: the connections of its blocks' addresses no endpoint kept ({@link #forgetStrayFlows}).
+     * routes are not known (a resync), the move is told against the routes the last batch was given. So is an address
+     * of another node's block given to a local endpoint ({@link #lent}), whose connections {@link #apply} forgets again
+     * once the change's rules are in. The driver's first change forgets more: the connections of the addresses no
+     * endpoint kept ({@link #forgetStrayFlows}), a lent one's included.
      */
     public Changes forgetMovedFlows(Set<RouteSpec> desired) {
         Changes strays = straysForgotten ? Changes.NONE : forgetStrayFlows(desired);
@@ -86,12 +88,64 @@ public final class RouteDriver {
         }
         List<RouteSpec> additions = new ArrayList<>();
         List<RouteSpec> deletions = new ArrayList<>();
-        PersistentSortedMap.keyChanges(before, PersistentSortedMap.byHashOf(desired), additions, deletions);
+        PersistentSortedMap<RouteSpec, Object> wanted = PersistentSortedMap.byHashOf(desired);
+        PersistentSortedMap.keyChanges(before, wanted, additions, deletions);
         Set<IpAddress> added = new HashSet<>();
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
         List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
                 .filter(added::contains).toList();
-        return moved.isEmpty() ? strays : strays.plus(staleFlows.forget(moved));
+        Changes forgotten = moved.isEmpty() ? strays : strays.plus(staleFlows.forget(moved));
+        return forgotten.plus(forgetLent(lent(additions, wanted)));
+    }
+
+    /**
+     * Forgets the connections of LENT's addresses ({@link #lent}) by one dump of the table for them all, then the
+     * deletion of those it found (most often none: an address just lent seldom has a connection here), not two
+     * filtered walks of the table per IPv4 address and a dump for IPv6 (about 12 ms of CPU per dual-stack add, of
+     * which 10 in the kernel's walks of its whole conntrack hash, at load 9). Missing a connection made after the dump
+     * does no harm: before the change, the forgetting after its rules finds it; after them, the new holder's rules
+     * judged it.
+     */
+    private Changes forgetLent(List<IpAddress> lent) {
+        if (lent.isEmpty()) {
+            return Changes.NONE;
+        }
+        Set<IpAddress> tracked;
+        try {
+            tracked = staleFlows.tracked(StrayScope.within(lent.stream().map(Cidr::host).toList()));
+        } catch (KernelException e) {
+            return Changes.failure("conntrack",
+                    "cannot read the tracked connections of addresses lent to local endpoints: " + e.getMessage());
+        }
+        return tracked.isEmpty() ? Changes.NONE : staleFlows.forget(tracked.stream().sorted().toList());
+    }
+
+    /**
+     * Of ADDITIONS, the local endpoints' addresses outside this node's blocks (DESIRED's unreachable and blackhole
+     * routes): lent by another node's block when this node's were full (docs/ipam.md). Such an address has no route
+     * here that drops what is sent to it while it is free, so a local endpoint's packets to it went out by that block's
+     * route, to its holder there, and the kernel kept their connections, which outlive that holder (its node forgets
+     * its own entries, not this one's): the address's new local holder would get them as established, past its policy.
+     * A local block's free address drops what is sent to it before the kernel confirms a connection: nothing to forget
+     * at its add, the usual one. Each prefix of an address looked up, no route walked: an add costs what it adds.
+     */
+    private static List<IpAddress> lent(List<RouteSpec> additions, PersistentSortedMap<RouteSpec, Object> desired) {
+        List<IpAddress> lent = new ArrayList<>();
+        for (RouteSpec route : additions) {
+            endpointAddress(route).filter(address -> !inBlock(address, desired)).ifPresent(lent::add);
+        }
+        return lent;
+    }
+
+    private static boolean inBlock(IpAddress address, PersistentSortedMap<RouteSpec, Object> desired) {
+        for (int prefix = address.bits() - 1; prefix >= 0; prefix--) {
+            Cidr block = Cidr.containing(address, prefix);
+            if (desired.containsKey(new RouteSpec(block, RouteSpec.Type.UNREACHABLE, null))
+                    || desired.containsKey(new RouteSpec(block, RouteSpec.Type.BLACKHOLE, null))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -154,7 +208,10 @@ public final class RouteDriver {
         }
     }
 
-    /** For tests: PROBE (or null) runs after a batch that deleted a local endpoint's route, before its flows go. */
+    /**
+     * For tests: PROBE (or null) runs after a batch that deleted a local endpoint's route (or added a lent address's),
+     * before its flows go.
+     */
     public void probeBeforeForgettingFlows(Runnable probe) {
         this.forgetting = probe;
     }
@@ -168,6 +225,12 @@ public final class RouteDriver {
      * rules of the same change are in, which no longer let a removed endpoint's packets through. A removed endpoint's
      * link can outlive its record (a CNI DEL or `container remove` deletes the veth beside the agent's apply), and a
      * connection it opened between the forgetting and its rules' removal would be the next holder's of its address.
+     * So, after RULES_IN, are the connections of an address lent to a local endpoint whose route this batch added
+     * ({@link #lent}): {@link #forgetMovedFlows} forgot those made before the change, and one a local endpoint made
+     * while the change was written (judged against a remote address) would carry its packets past the new holder's
+     * policy; once its rules are in, a new connection to it is judged by them. Not at the driver's first batch: the
+     * first change's sweep forgot every such address's connections ({@link #forgetStrayFlows}), and a cold pass's
+     * thousand adds would otherwise each pay a walk of the table on a node without blocks.
      */
     public Changes apply(Set<RouteSpec> desired, Runnable rulesIn) {
         try {
@@ -193,6 +256,7 @@ public final class RouteDriver {
             List<RouteSpec> deletions = new ArrayList<>();
             List<RouteSpec> additions = new ArrayList<>();
             PersistentSortedMap.keyChanges(present, desired, additions, deletions);
+            boolean first = lastDesired == null;
             deletions.sort(ORDER);
             additions.sort(ORDER);
             List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
@@ -224,9 +288,11 @@ public final class RouteDriver {
                     changes.add(failure(deletions.get(i), "cannot delete route: " + error));
                 }
             }
+            List<RouteSpec> added = new ArrayList<>();
             for (int i = 0; i < additions.size(); i++) {
                 String error = refused.get(deletions.size() + i);
                 if (error == null) {
+                    added.add(additions.get(i));
                     changes.add(Change.ROUTES_ADDED, 1);
                 } else {
                     written = written.without(additions.get(i));
@@ -234,14 +300,15 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
-            if (!endpointsGone.isEmpty()) {
+            List<IpAddress> lent = first ? List.of() : lent(added, desired);
+            if (!endpointsGone.isEmpty() || !lent.isEmpty()) {
                 rulesIn.run();
                 Runnable probe = forgetting;
                 if (probe != null) {
                     probe.run();
                 }
             }
-            return changes.add(staleFlows.forget(endpointsGone)).changes();
+            return changes.add(staleFlows.forget(endpointsGone)).add(forgetLent(lent)).changes();
         } catch (Rtnetlink.Interrupted e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {

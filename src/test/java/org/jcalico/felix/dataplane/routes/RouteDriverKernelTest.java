@@ -254,6 +254,49 @@ class RouteDriverKernelTest {
         host.run("conntrack", "-F").check();
     }
 
+    /**
+     * An address of another node's block has no unreachable route here: what a local endpoint sends to it goes out by
+     * that block's route and the kernel keeps the connection, also once the address's holder there is gone (its node
+     * forgets its own entries, not this one's). When IPAM then lends the address to an endpoint of this node, the
+     * connections to it go before the change lets anything through to the new holder, and those made while the change
+     * is written go once its route and rules are in: else the new holder gets, as established, what its policy never
+     * let in. A local block's free address drops what is sent to it, so nothing is forgotten at its add.
+     */
+    @Test
+    void anAddressBorrowedFromAnotherNodesBlockHasItsConnectionsForgottenWhenALocalEndpointIsGivenIt() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.6.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec block6 = new RouteSpec(Cidr.parse("fd66::6:0/122"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.6.1/32"), "jcA");
+        RouteSpec staying6 = RouteSpec.toInterface(Cidr.parse("fd66::6:1/128"), "jcA");
+        assertEquals(Set.of(), driver.apply(Set.of(block, block6, staying, staying6)).failures().keySet());
+        // 10.66.6.1 had flows with 10.66.7.5 and fd66::7:5 while they were another node's workloads
+        track("10.66.6.1", "10.66.7.5");
+        track("fd66::6:1", "fd66::7:5");
+        track("10.66.6.1", "10.66.7.6");
+
+        RouteSpec borrowed = RouteSpec.toInterface(Cidr.parse("10.66.7.5/32"), "jcA");
+        RouteSpec borrowed6 = RouteSpec.toInterface(Cidr.parse("fd66::7:5/128"), "jcA");
+        Set<RouteSpec> lent = Set.of(block, block6, staying, staying6, borrowed, borrowed6);
+        Changes forgotten = driver.forgetMovedFlows(lent);
+        assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
+        assertEquals("", tracked("10.66.7.5"), "the borrowed address's new holder inherits no connection to it");
+        assertEquals("", tracked("fd66::7:5"));
+        // 10.66.6.1 sent again while the change was written, its packets judged against a remote address
+        track("10.66.6.1", "10.66.7.5");
+        track("fd66::6:1", "fd66::7:5");
+        StringBuilder atRulesIn = new StringBuilder();
+        Changes applied = driver.apply(lent, () -> atRulesIn.append(tracked("10.66.7.5")));
+        assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertTrue(atRulesIn.toString().contains("dst=10.66.7.5"), "forgotten after the rules are in, not before");
+        assertEquals("", tracked("10.66.7.5"), "a connection made before the new holder's rules were in goes after them");
+        assertEquals("", tracked("fd66::7:5"));
+        assertTrue(tracked("10.66.7.6").contains("dst=10.66.7.6"), "a remote address no local endpoint is given keeps its");
+        assertTrue(tracked("10.66.6.1").contains("dst=10.66.7.6"), "the local endpoint's other connections stay");
+        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
+        host.run("conntrack", "-F").check();
+    }
+
     /** A veth pair NAME (jcX) and eX, NAME up. */
     private static void veth(String name) {
         host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
