@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.jcalico.felix.dataplane.Change;
 import org.jcalico.felix.dataplane.Changes;
@@ -92,32 +93,10 @@ public final class RouteDriver {
         PersistentSortedMap.keyChanges(before, wanted, additions, deletions);
         Set<IpAddress> added = new HashSet<>();
         additions.forEach(route -> endpointAddress(route).ifPresent(added::add));
-        List<IpAddress> moved = deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream)
-                .filter(added::contains).toList();
-        Changes forgotten = moved.isEmpty() ? strays : strays.plus(staleFlows.forget(moved));
-        return forgotten.plus(forgetLent(lent(additions, wanted)));
-    }
-
-    /**
-     * Forgets the connections of LENT's addresses ({@link #lent}) by one dump of the table for them all, then the
-     * deletion of those it found (most often none: an address just lent seldom has a connection here), not two
-     * filtered walks of the table per IPv4 address and a dump for IPv6 (about 12 ms of CPU per dual-stack add, of
-     * which 10 in the kernel's walks of its whole conntrack hash, at load 9). Missing a connection made after the dump
-     * does no harm: before the change, the forgetting after its rules finds it; after them, the new holder's rules
-     * judged it.
-     */
-    private Changes forgetLent(List<IpAddress> lent) {
-        if (lent.isEmpty()) {
-            return Changes.NONE;
-        }
-        Set<IpAddress> tracked;
-        try {
-            tracked = staleFlows.tracked(StrayScope.within(lent.stream().map(Cidr::host).toList()));
-        } catch (KernelException e) {
-            return Changes.failure("conntrack",
-                    "cannot read the tracked connections of addresses lent to local endpoints: " + e.getMessage());
-        }
-        return tracked.isEmpty() ? Changes.NONE : staleFlows.forget(tracked.stream().sorted().toList());
+        Set<IpAddress> forgotten = new TreeSet<>(lent(additions, wanted));
+        deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream).filter(added::contains)
+                .forEach(forgotten::add);
+        return forgotten.isEmpty() ? strays : strays.plus(staleFlows.forget(List.copyOf(forgotten)));
     }
 
     /**
@@ -300,15 +279,18 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
-            List<IpAddress> lent = first ? List.of() : lent(added, desired);
-            if (!endpointsGone.isEmpty() || !lent.isEmpty()) {
+            List<IpAddress> stale = new ArrayList<>(endpointsGone);
+            if (!first) {
+                stale.addAll(lent(added, desired));
+            }
+            if (!stale.isEmpty()) {
                 rulesIn.run();
                 Runnable probe = forgetting;
                 if (probe != null) {
                     probe.run();
                 }
             }
-            return changes.add(staleFlows.forget(endpointsGone)).add(forgetLent(lent)).changes();
+            return changes.add(staleFlows.forget(stale)).changes();
         } catch (Rtnetlink.Interrupted e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {
