@@ -81,8 +81,11 @@ class DockerFirewallKernelTest {
             assertTrue(WorkloadHost.pings(w2, 1), "w2, a client, reaches w1");
 
             try (DockerFixture docker = DockerFixture.start(PREFIX + "host", ROOT, null, true)) {
+                System.out.printf("dockerd ready in %d ms, busybox image imported in %d ms%n", docker.startMillis(),
+                        docker.imageMillis());
                 docker.docker("run", "-d", "--name", "dc", "--restart", "always", "-p", "8080:80", DockerFixture.IMAGE,
-                        "sh", "-c", "while true; do echo hi | nc -l -p 80; done").check();
+                        // it ends on dockerd's SIGTERM (pid 1 ignores it untrapped: a restart then waited 20 s)
+                        "sh", "-c", "trap 'exit 0' TERM; while true; do echo hi | nc -l -p 80 & wait $!; done").check();
                 String forward = lab.host().run("iptables", "-S", "FORWARD").check().stdout();
                 assertTrue(forward.indexOf("-i docker0 ! -o docker0 -j ACCEPT") < forward.indexOf("-j jc-FORWARD"),
                         "dockerd put its rules above jcalico's hook: " + forward);
