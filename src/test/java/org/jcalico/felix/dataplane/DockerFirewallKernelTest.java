@@ -86,11 +86,15 @@ class DockerFirewallKernelTest {
                 docker.docker("run", "-d", "--name", "dc", "--restart", "always", "-p", "8080:80", DockerFixture.IMAGE,
                         // it ends on dockerd's SIGTERM (pid 1 ignores it untrapped: a restart then waited 20 s)
                         "sh", "-c", "trap 'exit 0' TERM; while true; do echo hi | nc -l -p 80 & wait $!; done").check();
+                // and a container on a bridge network of the user's, which docker hooks into FORWARD likewise
+                docker.docker("network", "create", "--subnet", "172.18.0.0/16", "dnet").check();
+                docker.docker("run", "-d", "--name", "dn", "--net", "dnet", "--restart", "always", DockerFixture.IMAGE,
+                        "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done").check();
                 String forward = lab.host().run("iptables", "-S", "FORWARD").check().stdout();
                 assertTrue(forward.indexOf("-i docker0 ! -o docker0 -j ACCEPT") < forward.indexOf("-j jc-FORWARD"),
                         "dockerd put its rules above jcalico's hook: " + forward);
                 assertNoPathPastPolicy(docker, "dockerd started after the agent");
-                CommandRunner started = container(docker);
+                CommandRunner started = container(docker, "dc");
                 assertTrue(Eventually.within(10, () -> reaches(started, "192.168.9.2")),
                         "the container reaches the outside through docker's NAT");
 
@@ -98,7 +102,7 @@ class DockerFirewallKernelTest {
                     Snapshot snapshot = snapshot(driver);
                     agent.resync(new HostStateCalculator().calculate(snapshot));
                     assertNoPathPastPolicy(docker, driver + ": the agent's next pass");
-                    assertTrue(reaches(container(docker), "10.65.0.3"), driver + ": the container reaches w3, which admits it");
+                    assertTrue(reaches(container(docker, "dc"), "10.65.0.3"), driver + ": the container reaches w3, which admits it");
 
                     docker.restart();
                     assertNoPathPastPolicy(docker, driver + ": dockerd restarted while the agent runs");
@@ -108,7 +112,7 @@ class DockerFirewallKernelTest {
                     assertEquals(Map.of(), agent.resync(() -> ColdStart.guard(snapshot),
                             () -> new HostStateCalculator().calculate(snapshot)).failures());
                     assertNoPathPastPolicy(docker, driver + ": the agent restarted");
-                    assertTrue(reaches(container(docker), "10.65.0.3"), driver + ": the container reaches w3 after the restart");
+                    assertTrue(reaches(container(docker, "dc"), "10.65.0.3"), driver + ": the container reaches w3 after the restart");
                 }
                 assertFalse(lab.host().run("iptables-save", "-t", "security").check().stdout().contains("jc-"),
                         "the iptables driver's check went with its rules");
@@ -119,28 +123,31 @@ class DockerFirewallKernelTest {
     }
 
     /**
-     * The container dc does not reach w1 by ping, nor w1 dc's published port by TCP (both probed at once: a refused
-     * probe waits its whole second).
+     * Neither container (dc on docker0, dn on dnet) reaches w1 by ping, nor w1 dc's published port by TCP (probed at
+     * once: a refused probe waits its whole second).
      */
     private static void assertNoPathPastPolicy(DockerFixture docker, String when) throws Exception {
-        CommandRunner container = container(docker);
+        CommandRunner container = container(docker, "dc");
+        CommandRunner onNetwork = container(docker, "dn");
         String address = docker.docker("inspect", "--format", "{{.NetworkSettings.IPAddress}}", "dc").check().stdout().strip();
         CommandRunner w1 = CommandRunner.inNamespace(PREFIX + "w1");
         CompletableFuture<String> answer = CompletableFuture.supplyAsync(
                 () -> w1.run("busybox", "nc", "-w", "1", address, "80").stdout());
+        CompletableFuture<Boolean> fromNetwork = CompletableFuture.supplyAsync(() -> reaches(onNetwork, "10.65.0.1"));
         assertFalse(reaches(container, "10.65.0.1"), when + ": the container reaches w1, which admits clients only");
+        assertFalse(fromNetwork.get(), when + ": the container on a user's bridge network reaches w1, which admits clients only");
         assertFalse(answer.get().contains("hi"), when + ": w1 reaches the container's published port past its egress policy");
     }
 
-    /** The network namespace of the running container dc (started again by dockerd after its restart). */
-    private static CommandRunner container(DockerFixture docker) throws InterruptedException {
+    /** The network namespace of the running container NAME (started again by dockerd after its restart). */
+    private static CommandRunner container(DockerFixture docker, String name) throws InterruptedException {
         List<String> pid = new ArrayList<>();
         assertTrue(Eventually.within(10, () -> {
-            String running = docker.docker("inspect", "--format", "{{.State.Pid}}", "dc").stdout().strip();
+            String running = docker.docker("inspect", "--format", "{{.State.Pid}}", name).stdout().strip();
             pid.clear();
             pid.add(running);
             return !running.isEmpty() && !running.equals("0");
-        }), "container dc runs");
+        }), "container " + name + " runs");
         return CommandRunner.atPath("/proc/" + pid.get(0) + "/ns/net");
     }
 
