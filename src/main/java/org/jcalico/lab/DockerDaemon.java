@@ -41,16 +41,18 @@ public final class DockerDaemon {
     private final Path root;
     private final String namespace;
     private final Path etcDocker;
+    private final boolean ownFirewall;
 
-    private DockerDaemon(Path root, String namespace, Path etcDocker) {
+    private DockerDaemon(Path root, String namespace, Path etcDocker, boolean ownFirewall) {
         this.root = root;
         this.namespace = namespace;
         this.etcDocker = etcDocker;
+        this.ownFirewall = ownFirewall;
     }
 
     /** The daemon rooted there, running or not: for its client, or to {@link #stop} it from another process. */
     public static DockerDaemon at(Path root) {
-        return new DockerDaemon(root, null, null);
+        return new DockerDaemon(root, null, null, false);
     }
 
     /**
@@ -62,7 +64,16 @@ public final class DockerDaemon {
      *                  null for the machine's own
      */
     public static DockerDaemon start(String namespace, Path root, Path etcDocker) {
-        DockerDaemon daemon = new DockerDaemon(root, namespace, etcDocker);
+        return start(namespace, root, etcDocker, false);
+    }
+
+    /**
+     * The same; with OWN_FIREWALL the daemon runs as docker.io does by default (`--iptables=true`, its bridge docker0):
+     * it writes its rules into the namespace's iptables, FORWARD policy DROP included, and inserts them above whatever
+     * FORWARD holds at each start, as on a real host beside jcalico (docs/docker.md, "Session 64 (t-docker)").
+     */
+    public static DockerDaemon start(String namespace, Path root, Path etcDocker, boolean ownFirewall) {
+        DockerDaemon daemon = new DockerDaemon(root, namespace, etcDocker, ownFirewall);
         daemon.stop();
         try {
             Files.createDirectories(root);
@@ -131,16 +142,19 @@ public final class DockerDaemon {
      * what dockerd mounts.
      */
     private List<String> dockerd(String network, Path mounts) {
-        return List.of("setsid", "nsenter", "--net=" + network,
+        List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=" + network,
                 "--mount=" + mounts, "--", "dockerd", "--config-file", root.resolve("daemon.json").toString(),
                 "--containerd", root.resolve("containerd.sock").toString(),
                 "--data-root", root.resolve("data").toString(), "--exec-root", root.resolve("exec").toString(),
                 "-H", "unix://" + socket(), "--pidfile", root.resolve("dockerd.pid").toString(),
-                "--bridge=none", "--iptables=false", "--ip6tables=false",
                 // a daemon stopped with containers still running waits this long for them before killing them
                 "--shutdown-timeout", "1",
                 // vfs needs no mounts and works on any file system, overlay included; busybox is 2 MB to copy
-                "--storage-driver", "vfs");
+                "--storage-driver", "vfs"));
+        if (!ownFirewall) {
+            command.addAll(List.of("--bridge=none", "--iptables=false", "--ip6tables=false"));
+        }
+        return command;
     }
 
     /**

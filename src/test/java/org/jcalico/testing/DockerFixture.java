@@ -30,8 +30,14 @@ public final class DockerFixture implements AutoCloseable {
 
     /** The same, with etcDocker as the daemon's /etc/docker: it finds plugins in etcDocker/plugins, not the machine's. */
     public static DockerFixture start(String namespace, Path root, Path etcDocker) throws IOException, InterruptedException {
+        return start(namespace, root, etcDocker, false);
+    }
+
+    /** The same; with OWN_FIREWALL dockerd writes its iptables rules and makes docker0, as by default on a host. */
+    public static DockerFixture start(String namespace, Path root, Path etcDocker, boolean ownFirewall)
+            throws IOException, InterruptedException {
         long begin = System.nanoTime();
-        DockerDaemon daemon = DockerDaemon.start(namespace, root, etcDocker);
+        DockerDaemon daemon = DockerDaemon.start(namespace, root, etcDocker, ownFirewall);
         long started = System.nanoTime();
         try {
             daemon.importImage(BusyboxRootfs.tar(root.resolve("rootfs"), root.resolve("rootfs.tar")), IMAGE);
@@ -40,6 +46,11 @@ public final class DockerFixture implements AutoCloseable {
             throw e;
         }
         return new DockerFixture(daemon, (started - begin) / 1_000_000, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Stops dockerd as a service manager would and starts it again (see {@link DockerDaemon#restart}). */
+    public void restart() {
+        daemon.restart();
     }
 
     /** Kills the daemon as a crash would and starts it again on its state (see {@link DockerDaemon#killAndRestart}). */

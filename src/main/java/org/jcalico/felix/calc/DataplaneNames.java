@@ -21,6 +21,8 @@ public final class DataplaneNames {
     public static final String POSTROUTING = "jc-POSTROUTING";
     /** Where a packet whose source is a local endpoint's address goes: back if it came in on a workload's interface. */
     public static final String LOCAL_SOURCE = "jc-local-source";
+    /** The security table's check that jc-FORWARD saw a forwarded workload packet (iptables driver: Marks.JUDGED). */
+    public static final String JUDGED = "jc-JUDGED";
 
     private DataplaneNames() {
     }

@@ -394,8 +394,10 @@ public final class HostStateCalculator {
             // a kept table takes an interface's chains and rules back whole: two endpoints with one interface are
             // made from nothing, as long as it lasts
             setUse = new LocalTables.SetUse();
-            ipv4Tables = new LocalTables(4, snapshot.config(), snapshot.pools(), setUse);
-            ipv6Tables = new LocalTables(6, snapshot.config(), snapshot.pools(), setUse);
+            // iptables' FORWARD is shared with others' rules (docker's), jcalico's nftables table is its own
+            boolean shared = renderer(snapshot.config()).driver() == DataplaneDriver.IPTABLES;
+            ipv4Tables = new LocalTables(4, snapshot.config(), snapshot.pools(), setUse, shared);
+            ipv6Tables = new LocalTables(6, snapshot.config(), snapshot.pools(), setUse, shared);
             owned = PersistentSortedMap.empty();
             added = all;
             gone = List.of();

@@ -12,6 +12,7 @@ import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.felix.hoststate.SetPolarity;
 import org.jcalico.felix.program.Criterion;
+import org.jcalico.felix.program.Marks;
 import org.jcalico.felix.program.Match;
 import org.jcalico.felix.program.ProgramChain;
 import org.jcalico.felix.program.ProgramHook;
@@ -36,11 +37,20 @@ import org.jcalico.util.PersistentSortedMap;
 final class LocalTables {
     static final String FILTER = "filter";
     private static final String NAT = "nat";
+    private static final String SECURITY = "security";
     private static final List<Integer> ICMPV6_NEIGHBOUR_DISCOVERY = List.of(133, 135, 136);
     private final int version;
     private final String interfacePrefix;
     private final EndpointToHostAction endpointToHost;
     private final Map<String, ProgramChain> nat;
+    /**
+     * Whether FORWARD is a chain others write into above jcalico's hook (iptables driver: docker does at each start),
+     * so that jc-FORWARD marks what it saw and the security table drops a workload's packet it did not see (guard).
+     * jcalico's own nftables table needs none: another table's accept cannot end its base chain.
+     */
+    private final boolean shared;
+    /** The security table's chain of a shared FORWARD (DataplaneNames.JUDGED), else none. */
+    private Map<String, ProgramChain> guard = Map.of();
     /** Every chain of the filter table, persistent: handed out as it is, and changed at the cost of what changed. */
     private PersistentSortedMap<String, ProgramChain> chains = PersistentSortedMap.empty();
     private final DispatchTree from;
@@ -69,8 +79,9 @@ final class LocalTables {
     private final Set<String> localAdded = new HashSet<>();
     private final Set<String> localRemoved = new HashSet<>();
 
-    LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets) {
+    LocalTables(int version, FelixConfiguration config, List<IpPool> pools, SetUse sets, boolean shared) {
         this.version = version;
+        this.shared = shared;
         this.interfacePrefix = config.interfacePrefix();
         this.endpointToHost = config.defaultEndpointToHostAction();
         this.sets = sets;
@@ -174,11 +185,16 @@ final class LocalTables {
                 new ProgramHook(FILTER, "INPUT", DataplaneNames.INPUT),
                 new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
                 new ProgramHook(FILTER, "OUTPUT", DataplaneNames.OUTPUT)));
-        if (nat.isEmpty()) {
-            return new ProgramTables(version, Map.of(FILTER, chains), hooks);
+        Map<String, Map<String, ProgramChain>> tables = new HashMap<>(Map.of(FILTER, chains));
+        if (!guard.isEmpty()) {
+            hooks.add(new ProgramHook(SECURITY, "FORWARD", DataplaneNames.JUDGED));
+            tables.put(SECURITY, guard);
         }
-        hooks.add(new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
-        return new ProgramTables(version, Map.of(FILTER, chains, NAT, nat), hooks);
+        if (!nat.isEmpty()) {
+            hooks.add(new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
+            tables.put(NAT, nat);
+        }
+        return new ProgramTables(version, Map.copyOf(tables), hooks);
     }
 
     /**
@@ -203,7 +219,12 @@ final class LocalTables {
         caught.forEach(name -> input.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)),
                 new Verdict.Goto(DataplaneNames.WORKLOAD_TO_HOST))));
         put(DataplaneNames.INPUT, input);
-        List<ProgramRule> forward = new ArrayList<>(held);
+        List<ProgramRule> forward = new ArrayList<>();
+        if (shared) {
+            forward.add(rule(Match.ANY, new Verdict.SetMark(Marks.JUDGED)));
+            guard = Map.of(DataplaneNames.JUDGED, new ProgramChain(DataplaneNames.JUDGED, judged(caught, forged)));
+        }
+        forward.addAll(held);
         forward.add(forged);
         List<ProgramRule> localSource = new ArrayList<>();
         own.forEach(name -> localSource.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.RETURN)));
@@ -216,6 +237,23 @@ final class LocalTables {
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.ACCEPT)));
         caught.forEach(name -> forward.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.ACCEPT)));
         put(DataplaneNames.FORWARD, forward);
+    }
+
+    /**
+     * The security table's check of a shared FORWARD: a forwarded packet that jc-FORWARD saw returns (jc-FORWARD dropped
+     * what its policy denies, so the rest it let on); one it did not see is dropped when jc-FORWARD would have judged
+     * it (to or from a local endpoint's interface, or a local endpoint's address from anywhere else, FORGED's match),
+     * and left to others otherwise (docker's own containers' traffic). The security table comes after the filter table
+     * on the forward hook and an accept ends only its own table's chain, so no rule in FORWARD, above or below
+     * jcalico's hook, can take a workload's packet past this.
+     */
+    private static List<ProgramRule> judged(List<String> caught, ProgramRule forged) {
+        List<ProgramRule> rules = new ArrayList<>();
+        rules.add(rule(Match.of(new Criterion.MarkIs(Marks.JUDGED, Marks.JUDGED)), Verdict.RETURN));
+        caught.forEach(name -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.DROP)));
+        caught.forEach(name -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.DROP)));
+        rules.add(rule(forged.match(), Verdict.DROP));
+        return rules;
     }
 
     /** The interfaces that lead to local endpoints: the prefix's (when there is one), then OWN, the unprefixed ones. */

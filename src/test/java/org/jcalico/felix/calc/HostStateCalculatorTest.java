@@ -175,11 +175,15 @@ class HostStateCalculatorTest {
      */
     private static final String HELD_SOURCE = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -j DROP";
     private static final String HELD_DESTINATION = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold dst -j DROP";
+    /** What jc-FORWARD marks first under the iptables driver: every packet it saw (the security table checks it). */
+    private static final String SEEN = "-j MARK --set-xmark 0x4000000/0x4000000";
 
     @Test
     void addressesHeldDuringAChangeAreDroppedAheadOfPolicyOnBothDrivers() {
         HostState iptables = new HostStateCalculator().calculate(snapshot(List.of()));
-        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION), iptables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2));
+        // after the mark of what jc-FORWARD saw (iptables only: the security table's check reads it)
+        assertEquals(List.of(SEEN, HELD_SOURCE, HELD_DESTINATION),
+                iptables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 3));
         assertEquals(Set.of(), iptables.ipSets().get("jc-4-hold").members(), "calc declares the hold empty");
         assertTrue(iptables.ipSets().containsKey("jc-6-hold"));
         var nft = FelixConfiguration.DEFAULTS.withDataplaneDriver(org.jcalico.model.DataplaneDriver.NFTABLES);
@@ -189,6 +193,8 @@ class HostStateCalculatorTest {
                 nftables.ipv4().chains("filter").get("jc-FORWARD").rules().subList(0, 2),
                 "a packet meets an nftables transaction's sets part before it and part after: mixed sets' changes are held");
         assertEquals(Set.of(), nftables.ipSets().get("jc-4-hold").members());
+        // jcalico's own nftables table needs no mark nor check after it: another table's accept cannot end its chains
+        assertEquals(Set.of("filter"), nftables.ipv4().tables().keySet());
     }
 
     /**
@@ -220,7 +226,7 @@ class HostStateCalculatorTest {
         assertEquals(Set.of(), left.ipSets().get("jc-6-local").members());
 
         assertEquals("! -i jc+ -m set --match-set jc-6-local src -j jc-local-source",
-                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(2),
+                first.ipv6().chains("filter").get("jc-FORWARD").rules().get(3),
                 "IPv6 (ip6tables) too; a workload's packet is told by its interface before any set lookup");
         assertEquals(List.of("-j DROP"), first.ipv6().chains("filter").get("jc-local-source").rules(),
                 "only a packet in on no workload's interface gets there");
@@ -244,10 +250,17 @@ class HostStateCalculatorTest {
         var v4 = state.ipv4().chains("filter");
         assertEquals(List.of("! -i cal+ -m set --match-set jc-4-local src -j jc-local-source", "-i cal+ -g jc-wl-to-host",
                 "-i jca1 -g jc-wl-to-host"), v4.get("jc-INPUT").rules());
-        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "! -i cal+ -m set --match-set jc-4-local src -j jc-local-source",
+        assertEquals(List.of(SEEN, HELD_SOURCE, HELD_DESTINATION,
+                "! -i cal+ -m set --match-set jc-4-local src -j jc-local-source",
                 "-i cal+ -j jc-from-wl-dispatch", "-i jca1 -j jc-from-wl-dispatch",
                 "-o cal+ -j jc-to-wl-dispatch", "-o jca1 -j jc-to-wl-dispatch", "-i cal+ -j ACCEPT", "-i jca1 -j ACCEPT",
                 "-o cal+ -j ACCEPT", "-o jca1 -j ACCEPT"), v4.get("jc-FORWARD").rules());
+        // what jc-FORWARD did not see is dropped after the filter table when jc-FORWARD would have judged it: the same
+        // interfaces, and a local endpoint's address from elsewhere
+        assertEquals(List.of("-m mark --mark 0x4000000/0x4000000 -j RETURN", "-i cal+ -j DROP", "-i jca1 -j DROP",
+                "-o cal+ -j DROP", "-o jca1 -j DROP", "! -i cal+ -m set --match-set jc-4-local src -j DROP"),
+                state.ipv4().chains("security").get("jc-JUDGED").rules());
+        assertTrue(state.ipv4().hooks().contains(new org.jcalico.felix.hoststate.Hook("security", "FORWARD", "-j jc-JUDGED")));
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
         assertEquals(List.of("-i jca1 -j RETURN", "-j DROP"), v4.get("jc-local-source").rules(),
                 "a local endpoint's address comes in only on a workload's interface, the prefix's (told before the"
@@ -308,7 +321,7 @@ class HostStateCalculatorTest {
         HostStateCalculator calculator = new HostStateCalculator();
         for (HostState state : List.of(calculator.calculate(plain), new HostStateCalculator().calculate(plain))) {
             for (var family : List.of(state.ipv4(), state.ipv6())) {
-                assertEquals(Set.of("filter"), family.tables().keySet());
+                assertEquals(Set.of("filter", "security"), family.tables().keySet());
                 assertTrue(family.hooks().stream().noneMatch(hook -> hook.table().equals("nat")), family.hooks().toString());
             }
         }
@@ -317,8 +330,9 @@ class HostStateCalculatorTest {
                 withNat.ipv4().hooks().stream().filter(hook -> hook.table().equals("nat")).toList());
         assertEquals(List.of("-m set --match-set jc-4-nat-pools src -m set ! --match-set jc-4-all-pools dst -j MASQUERADE"),
                 withNat.ipv4().chains("nat").get("jc-POSTROUTING").rules());
-        assertEquals(Set.of("filter"), withNat.ipv6().tables().keySet(), "no IPv6 pool masquerades");
-        assertEquals(Set.of("filter"), calculator.calculate(plain).ipv4().tables().keySet(), "the hook goes with the pool");
+        assertEquals(Set.of("filter", "security"), withNat.ipv6().tables().keySet(), "no IPv6 pool masquerades");
+        assertEquals(Set.of("filter", "security"), calculator.calculate(plain).ipv4().tables().keySet(),
+                "the hook goes with the pool");
     }
 
     @Test
