@@ -12,7 +12,7 @@ import org.jcalico.model.IpAddress;
 
 /**
  * What one path between two workloads carries, measured from inside the client's namespace: an iperf3 TCP run to
- * the server's iperf3, and the round-trip times of a burst of pings. Both are the tools' own figures.
+ * the server's iperf3, the round-trip times of a burst of pings, and the CPU a round trip costs (pings back to back).
  *
  * <p>Every path runs on one CPU, {@link #CPU}: iperf3's client and server and ping. A veth hands a packet to the
  * backlog of the CPU that sent it, so the forward path of both hosts and the fabric runs there too, in softirq: a run
