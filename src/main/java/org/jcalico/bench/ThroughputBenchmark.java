@@ -31,6 +31,11 @@ public final class ThroughputBenchmark {
      * differs, so its interval is the bench's resolution (a path within it of 1.000 cannot be told from bare).
      */
     private static final String BARE_AGAIN = "bare (again)";
+    /**
+     * Back-to-back pings a path's CPU per round trip is taken over each round: enough that bash's millisecond CPU times
+     * resolve it to about 1 % (some 150 ms of CPU a path), few enough to keep a round short.
+     */
+    private static final int BACK_TO_BACK = 20_000;
     private final PrintWriter out;
 
     public ThroughputBenchmark(PrintWriter out) {
@@ -42,9 +47,9 @@ public final class ThroughputBenchmark {
      * round's pings (rounds in the same order on every path, so that round i of two paths is a pair close in time).
      */
     private record Path(String name, ThroughputProbe probe, List<ThroughputProbe.Run> runs, List<Long> rtts,
-                        List<Double> roundRtts) {
+                        List<Double> roundRtts, List<Double> roundCpus) {
         Path(String name, ThroughputProbe probe) {
-            this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
         /** This path's figure over the bare path's in the same round, for every round. */
@@ -211,6 +216,7 @@ public final class ThroughputBenchmark {
                 List<Long> rtts = path.probe().roundTrips(pings);
                 path.rtts().addAll(rtts);
                 path.roundRtts().add((double) Percentiles.of(Latencies.sorted(rtts), 50));
+                path.roundCpus().add(path.probe().cpuPerRoundTrip(BACK_TO_BACK));
             }
         }
         out.println("load average (1 min) at the start of each round: " + loads);
@@ -274,23 +280,28 @@ public final class ThroughputBenchmark {
 
     private int report(List<Path> paths, int rounds, int seconds, int pings, String before, double secondsPerRound) {
         Path bare = paths.get(0);
-        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart; client and"
-                + " server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds, pings, ThroughputProbe.CPU);
-        out.printf("  %-18s %8s %15s %7s %14s %7s %8s %8s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
-                "Gbit/CPU-s", "ratio", "RTT p50", "RTT p99", "ratio");
+        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart, then %,d"
+                + " back to back; client and server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds,
+                pings, BACK_TO_BACK, ThroughputProbe.CPU);
+        out.printf("  %-18s %8s %15s %7s %14s %7s %8s %8s %7s %9s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
+                "Gbit/CPU-s", "ratio", "RTT p50", "RTT p99", "ratio", "CPU/trip", "ratio");
         Path best = null;
         for (Path path : paths) {
             List<Double> bits = path.bits();
-            out.printf("  %-18s %8.2f %6.2f - %6.2f %7.3f %14.2f %7.3f %5d us %5d us %7.2f%n", path.name(), path.medianBits() / 1e9,
-                    Collections.min(bits) / 1e9, Collections.max(bits) / 1e9, path.medianBits() / bare.medianBits(),
-                    path.medianBitsPerCpuSecond() / 1e9, path.medianBitsPerCpuSecond() / bare.medianBitsPerCpuSecond(),
-                    path.rtt(50), path.rtt(99), (double) path.rtt(50) / bare.rtt(50));
+            double cpu = PairedRatios.median(path.roundCpus());
+            out.printf("  %-18s %8.2f %6.2f - %6.2f %7.3f %14.2f %7.3f %5d us %5d us %7.2f %6.2f us %7.2f%n", path.name(),
+                    path.medianBits() / 1e9, Collections.min(bits) / 1e9, Collections.max(bits) / 1e9,
+                    path.medianBits() / bare.medianBits(), path.medianBitsPerCpuSecond() / 1e9,
+                    path.medianBitsPerCpuSecond() / bare.medianBitsPerCpuSecond(), path.rtt(50), path.rtt(99),
+                    (double) path.rtt(50) / bare.rtt(50), cpu, cpu / PairedRatios.median(bare.roundCpus()));
         }
         out.println("  (Gbit/s: the receiver's rate, median of the runs; Gbit/CPU-s: bits per CPU-second of iperf3's two ends,"
-                + " which run the forwarding too; ratios to bare, of the medians)");
+                + " which run the forwarding too; CPU/trip: the CPU a back-to-back ping's round trip costs, the forwarding in"
+                + " both hosts included, median of the rounds; ratios to bare, of the medians)");
         out.printf("paired by round (each path's figure over bare's in the same round): median, its %s confidence interval"
                 + " (order statistics of the rounds), middle half%n", rounds >= 6 ? ">= 95 %" : "(below 95 %: fewer than 6 rounds)");
-        out.printf("  %-18s %38s %38s %38s%n", "path", "rate ratio", "RTT p50 ratio", "Gbit/CPU-s ratio");
+        out.printf("  %-18s %38s %38s %38s %38s%n", "path", "rate ratio", "RTT p50 ratio", "Gbit/CPU-s ratio",
+                "CPU/trip ratio");
         for (Path path : paths.subList(1, paths.size())) {
             PairedRatios rate = path.pairedWith(bare, Path::bits);
             PairedRatios rtt = path.pairedWith(bare, Path::roundRtts);
@@ -298,18 +309,24 @@ public final class ThroughputBenchmark {
             double[] rttInterval = rtt.medianInterval();
             PairedRatios perCpu = path.pairedWith(bare, Path::bitsPerCpuSecond);
             double[] perCpuInterval = perCpu.medianInterval();
-            out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.2f [%.2f, %.2f] (%.2f - %.2f) %7.3f [%.3f, %.3f] (%.3f - %.3f)%n",
+            PairedRatios trip = path.pairedWith(bare, Path::roundCpus);
+            double[] tripInterval = trip.medianInterval();
+            out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.2f [%.2f, %.2f] (%.2f - %.2f) %7.3f [%.3f, %.3f] (%.3f - %.3f)"
+                    + " %7.3f [%.3f, %.3f] (%.3f - %.3f)%n",
                     path.name(), rate.median(), rateInterval[0], rateInterval[1], rate.quartile(1), rate.quartile(3), rtt.median(),
                     rttInterval[0], rttInterval[1], rtt.quartile(1), rtt.quartile(3), perCpu.median(), perCpuInterval[0],
-                    perCpuInterval[1], perCpu.quartile(1), perCpu.quartile(3));
+                    perCpuInterval[1], perCpu.quartile(1), perCpu.quartile(3), trip.median(), tripInterval[0], tripInterval[1],
+                    trip.quartile(1), trip.quartile(3));
             if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.pairedWith(bare, Path::bits).median())) {
                 best = path;
             }
         }
         Path again = paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst().orElseThrow();
         double[] resolution = again.pairedWith(bare, Path::bits).medianInterval();
-        out.printf("  resolution: a bare copy against bare reads %.3f - %.3f; a rate ratio whose interval holds the target cannot be"
-                + " told from it: more rounds (--rounds), or a quieter machine%n", resolution[0], resolution[1]);
+        double[] tripResolution = again.pairedWith(bare, Path::roundCpus).medianInterval();
+        out.printf("  resolution: a bare copy against bare reads %.3f - %.3f (CPU/trip %.3f - %.3f); a rate ratio whose interval"
+                + " holds the target cannot be told from it: more rounds (--rounds), or a quieter machine%n", resolution[0],
+                resolution[1], tripResolution[0], tripResolution[1]);
         PairedRatios bestRate = best.pairedWith(bare, Path::bits);
         PairedRatios bestRtt = best.pairedWith(bare, Path::roundRtts);
         double ratio = bestRate.median();

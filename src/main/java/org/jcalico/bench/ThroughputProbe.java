@@ -12,7 +12,7 @@ import org.jcalico.model.IpAddress;
 
 /**
  * What one path between two workloads carries, measured from inside the client's namespace: an iperf3 TCP run to
- * the server's iperf3, and the round-trip times of a burst of pings. Both are the tools' own figures.
+ * the server's iperf3, the round-trip times of a burst of pings, and the CPU a round trip costs (pings back to back).
  *
  * <p>Every path runs on one CPU, {@link #CPU}: iperf3's client and server and ping. A veth hands a packet to the
  * backlog of the CPU that sent it, so the forward path of both hosts and the fabric runs there too, in softirq: a run
@@ -25,6 +25,7 @@ final class ThroughputProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PORT = 5201;
     private static final Pattern RTT = Pattern.compile("time=([0-9.]+) ms");
+    private static final Pattern TIMES = Pattern.compile("(?m)^([0-9]+\\.[0-9]+) ([0-9]+\\.[0-9]+)$");
     private final CommandRunner client;
     private final IpAddress server;
 
@@ -71,6 +72,31 @@ final class ThroughputProbe {
         } catch (IOException e) {
             throw new IllegalStateException("iperf3 to " + server + " printed no report: " + result.describe(), e);
         }
+    }
+
+    /**
+     * The CPU one round trip costs, in microseconds: {@code count} pings sent back to back (each as soon as the last is
+     * answered), the ping's user and system time over the count. A round trip's whole forward path through both hosts
+     * runs in the softirq of the ping's own send on {@link #CPU}, charged to it (no IRQ time accounting), so this is
+     * the path's cost without the idle CPU's wake-up that a ping 10 ms apart waits for (docs/dataplane.md, "Session 64
+     * (p-rtt)"). A lost ping fails the run.
+     */
+    double cpuPerRoundTrip(int count) {
+        CommandRunner.Result result = client.run("bash", "-c", "LC_ALL=C; TIMEFORMAT='%3U %3S'; time taskset -c " + CPU
+                + " busybox ping -A -q -c " + count + " -W 2 " + server);
+        if (!result.ok() || !result.stdout().contains(count + " packets received")) {
+            throw new IllegalStateException("back-to-back pings to " + server + " were not all answered: " + result.describe());
+        }
+        return cpuPerRoundTrip(result.stderr(), count);
+    }
+
+    /** Microseconds of CPU a round trip from bash's {@code time} line ("USER SYS" in seconds) of {@code count} pings. */
+    static double cpuPerRoundTrip(String timeLine, int count) {
+        Matcher matcher = TIMES.matcher(timeLine);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no CPU times in " + timeLine.strip());
+        }
+        return (Double.parseDouble(matcher.group(1)) + Double.parseDouble(matcher.group(2))) * 1e6 / count;
     }
 
     /** The RTT of each of {@code count} pings 10 ms apart, in microseconds; a lost ping fails the run. */

@@ -1,6 +1,7 @@
 package org.jcalico.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
@@ -15,5 +16,13 @@ class ThroughputBenchmarkTest {
                 ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(33_123), 25));
         assertEquals("  rate >= 0.97: the median sits on the target; no number of rounds tells it at this noise",
                 ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.empty(), 25));
+    }
+
+    @Test
+    void aRoundTripsCpuIsThePingsUserAndSystemTimeOverItsCount() {
+        assertEquals(7.5, ThroughputProbe.cpuPerRoundTrip("0.030 0.120\n", 20_000), 1e-9);
+        // bash's time line comes after whatever ping wrote to stderr
+        assertEquals(10.0, ThroughputProbe.cpuPerRoundTrip("ping: warning\n0.000 0.200\n", 20_000), 1e-9);
+        assertThrows(IllegalStateException.class, () -> ThroughputProbe.cpuPerRoundTrip("ping: bad address\n", 20_000));
     }
 }
