@@ -69,7 +69,9 @@ public final class AttachBenchmark {
             IpAddress first = firstAddress(lab, blockReserve, count);
             // started before the clock, as a user's shell is before they type
             check(shell.run(List.of("true"), ""), List.of("true"));
-            ScrapedHistogram before = programmingLatency(lab);
+            String page = metrics(lab);
+            ScrapedHistogram before = ScrapedHistogram.read(page, LATENCY);
+            ScrapedDriverTimes driversBefore = ScrapedDriverTimes.read(page);
             long h1 = agentPid(lab, "h1");
             long h2 = agentPid(lab, "h2");
             Optional<ProcessCpu> h1Before = ProcessCpu.of(h1);
@@ -99,7 +101,9 @@ public final class AttachBenchmark {
             // after the CPU's second reading: these starts are not of the (e) line
             Optional<ProcessCpu> h1Spent = ProcessCpu.of(h1).flatMap(after -> h1Before.map(after::since));
             Optional<ProcessCpu> h2Spent = ProcessCpu.of(h2).flatMap(after -> h2Before.map(after::since));
-            ScrapedHistogram agent = programmingLatency(lab).since(before);
+            page = metrics(lab);
+            ScrapedHistogram agent = ScrapedHistogram.read(page, LATENCY).since(before);
+            ScrapedDriverTimes drivers = ScrapedDriverTimes.read(page).since(driversBefore);
             WayIn former = formerWayIn(lab, shell);
             out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
@@ -120,6 +124,10 @@ public final class AttachBenchmark {
             // what the load inflates less than wall time: the CPU each add costs the agents, the add's own threads apart
             // from the JIT compilers (at nice 19 once the agent is in sync, so they run when its own threads leave a core)
             out.printf("  %-34s %s; h2's %s%n", "(e) CPU per add, h1's agent", perAdd(h1Spent, count), perAdd(h2Spent, count));
+            // which piece of the apply an add's first packet waits for: the rules' thread (ipsets, then iptables or
+            // nftables) and the links' and routes' (interfaces, then routes, once the rules are in) run side by side
+            out.printf("  %-34s %s ms (means of %d applies, resyncs among them)%n", "(g) h1's apply, by driver",
+                    drivers.means(), drivers.applies());
             // until session 52 each add started from this JVM through nsenter and env: processes a user's shell does not start
             out.printf("  %-34s %.1f ms from this JVM (its spawn helper, nsenter, env), %.1f from the shell (medians of %d):%n",
                     "(f) the way in, to /bin/true", former.old() / 1000.0, former.shell() / 1000.0, WAY_IN_STARTS);
@@ -180,13 +188,15 @@ public final class AttachBenchmark {
                 .map(i -> "#" + (i + 1) + " " + times.get(i) + " ms").toList());
     }
 
-    /** h1's programming-latency histogram, from its agent's /metrics on the host's loopback (the default address). */
-    private static ScrapedHistogram programmingLatency(Lab lab) {
+    private static final String LATENCY = "jcalico_endpoint_programming_latency_seconds";
+
+    /** h1's agent's /metrics page, on the host's loopback (the default address). */
+    private static String metrics(Lab lab) {
         var page = lab.exec("h1", List.of("curl", "-sf", "-m", "5", "http://127.0.0.1:9091/metrics"));
         if (!page.ok()) {
             throw new IllegalStateException("h1's agent serves no metrics: " + page.stderr().strip());
         }
-        return ScrapedHistogram.read(page.stdout(), "jcalico_endpoint_programming_latency_seconds");
+        return page.stdout();
     }
 
     /** Measuring before the hosts peer would time BGP's connect retry, not jcalico. */
