@@ -18,10 +18,10 @@ public final class JvmCommand {
     static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
     /**
      * The JIT's thresholds three times HotSpot's: a method is compiled after some 600 calls rather than 200 (the
-     * optimizing tier's and the loops' thresholds likewise). Much of an agent's start is code that runs a few hundred
-     * times (its set-up, the parts of the listing and the first calculation that are not run for each endpoint), and
-     * the compilers took 35-40 % of `bench scale`'s start's CPU on the two cores the listing and etcd share; what a loop
-     * over the cluster calls for each endpoint is still compiled within its first thousand endpoints (docs/agent.md,
+     * optimizing tier's and the loops' thresholds likewise). Most of an agent's start is code that runs a few hundred
+     * times (its set-up, the callees of the listing and the first calculation that are not in a loop over the
+     * cluster), and its compilation was a third of `bench scale`'s start's CPU on two cores the listing and etcd share;
+     * the loops over the cluster still cross the thresholds within their first thousand endpoints (docs/agent.md,
      * "Start-up of the agent", session 64).
      */
     static final String LATER_COMPILATION = "-XX:CompileThresholdScaling=3";
