@@ -17,15 +17,6 @@ public final class JvmCommand {
      */
     static final String FIRST_TIER_ONLY = "org.jcalico.model.StoredRecords::endpoint";
     /**
-     * The JIT's thresholds three times HotSpot's: a method is compiled after some 600 calls rather than 200 (the
-     * optimizing tier's and the loops' thresholds likewise). Most of an agent's start is code that runs a few hundred
-     * times (its set-up, the callees of the listing and the first calculation that are not in a loop over the
-     * cluster), and its compilation was a third of `bench scale`'s start's CPU on two cores the listing and etcd share;
-     * the loops over the cluster still cross the thresholds within their first thousand endpoints (docs/agent.md,
-     * "Start-up of the agent", session 64).
-     */
-    static final String LATER_COMPILATION = "-XX:CompileThresholdScaling=3";
-    /**
      * The interned strings' and the symbols' hash tables of a long-lived jcalico JVM start at 4,096 buckets, not the
      * default 65,536 and 32,768: an idle agent holds some 7,400 interned strings and 14,400 symbols outside its AOT
      * cache, and the default tables' buckets, written whole when the JVM starts, were 0.7 MB of its native memory.
@@ -51,14 +42,14 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; {@link #FIRST_TIER_ONLY}; and {@link #LATER_COMPILATION}.
+     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; and {@link #FIRST_TIER_ONLY}.
      */
     public static final List<String> AGENT_FLAGS = flags(List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000", LATER_COMPILATION), SMALL_TABLES);
+            "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000"), SMALL_TABLES);
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
      * it runs interpreted (no compiler threads, arenas or compiled code: 8 MB of RSS, and it starts the agent as soon as

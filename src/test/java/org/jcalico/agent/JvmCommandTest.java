@@ -69,41 +69,6 @@ class JvmCommandTest {
         assertEquals(givenUp, optimized, "never by C2: " + compiled);
     }
 
-    /**
-     * In the agent's JVM a method that runs a few hundred times, as most of a start's code does (its set-up, the
-     * listing's and the first calculation's callees that are not in a loop over the cluster), is left to the
-     * interpreter rather than compiled: the JIT's thresholds are three times the default, which took a third of the
-     * compilers' CPU off `bench scale`'s start (docs/agent.md, "Start-up of the agent", session 64). Before, it was
-     * compiled after 200 calls.
-     */
-    @Test
-    void theAgentsJvmLeavesAMethodCalledAFewHundredTimesToTheInterpreter() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), LukewarmCalls.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
-        assertTrue(out.contains("called 450"), out);
-        List<String> compiled = out.lines().filter(line -> line.contains(LukewarmCalls.class.getName() + "::lukewarm"))
-                .toList();
-        assertEquals(List.of(), compiled, "compiled after 450 calls");
-    }
-
-    /** Calls one method 450 times, then gives the compilers time to take up what its calls queued. */
-    static final class LukewarmCalls {
-        public static void main(String[] args) throws InterruptedException {
-            long sum = 0;
-            for (int i = 0; i < 450; i++) {
-                sum += lukewarm(i);
-            }
-            Thread.sleep(500);
-            System.out.println("called 450 (" + sum + ")");
-        }
-
-        static long lukewarm(int i) {
-            return Long.rotateLeft(i * 31L, i & 7) ^ i;
-        }
-    }
-
     /** Decodes one stored endpoint 100,000 times, as a big cluster's listing decodes its endpoints. */
     static final class StoredEndpointReads {
         public static void main(String[] args) {
