@@ -50,6 +50,7 @@ public final class HostStateCalculator {
     private final SelectorSets selectorSetMembers = new SelectorSets(endpointChanges);
     private boolean calculated;
     private LocalSelection localSelection = new LocalSelection(endpointChanges);
+    private final RemoteDepartures departures = new RemoteDepartures(endpointChanges);
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
     private Memo<Policy, CompiledPolicy> policies;
@@ -289,7 +290,7 @@ public final class HostStateCalculator {
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
-                failedClosed(), renderer(snapshot.config()).driver(), part.polarities());
+                failedClosed(), renderer(snapshot.config()).driver(), part.polarities(), departures.of(snapshot));
     }
 
     /** The failing endpoints' reasons by endpoint id, put in interface order (the later of two with one id wins). */

@@ -198,7 +198,7 @@ class RouteDriverKernelTest {
         track("10.66.4.1", "10.66.9.9");
         track("10.66.9.9", "10.66.4.1");
         driver.forget();
-        driver.forgetMovedFlows(Set.of(after));
+        driver.forgetMovedFlows(Set.of(after), Set.of());
         assertEquals("", tracked("10.66.4.1"), "the old endpoint's connections are gone before the new one's rules");
         host.run("ip", "link", "del", "jcD").check();
         host.run("ip", "link", "del", "jcE").check();
@@ -238,7 +238,7 @@ class RouteDriverKernelTest {
         RouteDriver next = new RouteDriver(host);
         RouteSpec moved = RouteSpec.toInterface(Cidr.parse("10.66.5.1/32"), "jcG");
         Set<RouteSpec> after = Set.of(block, block6, moved, staying, staying6);
-        Changes forgotten = next.forgetMovedFlows(after);
+        Changes forgotten = next.forgetMovedFlows(after, Set.of());
         assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
         assertEquals("", tracked("10.66.5.1"), "the address's new holder inherits no connection of the old one's");
         assertEquals("", tracked("10.66.5.4"), "a gone endpoint's connections, both ways, are forgotten");
@@ -278,7 +278,7 @@ class RouteDriverKernelTest {
         RouteSpec borrowed = RouteSpec.toInterface(Cidr.parse("10.66.7.5/32"), "jcA");
         RouteSpec borrowed6 = RouteSpec.toInterface(Cidr.parse("fd66::7:5/128"), "jcA");
         Set<RouteSpec> lent = Set.of(block, block6, staying, staying6, borrowed, borrowed6);
-        Changes forgotten = driver.forgetMovedFlows(lent);
+        Changes forgotten = driver.forgetMovedFlows(lent, Set.of());
         assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
         assertEquals("", tracked("10.66.7.5"), "the borrowed address's new holder inherits no connection to it");
         assertEquals("", tracked("fd66::7:5"));
