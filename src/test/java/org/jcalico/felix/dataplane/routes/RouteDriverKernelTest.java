@@ -13,6 +13,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.util.PersistentSortedMap;
 import org.jcalico.testing.TestNamespaces;
@@ -293,6 +294,46 @@ class RouteDriverKernelTest {
         assertEquals("", tracked("fd66::7:5"));
         assertTrue(tracked("10.66.7.6").contains("dst=10.66.7.6"), "a remote address no local endpoint is given keeps its");
         assertTrue(tracked("10.66.6.1").contains("dst=10.66.7.6"), "the local endpoint's other connections stay");
+        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
+        host.run("conntrack", "-F").check();
+    }
+
+    /**
+     * Addresses that left another node's endpoint (calc's {@code HostState.departed}): a local endpoint's connections
+     * with them were accepted by its policy for their old holder, and would carry its packets to the next one. They go
+     * once the change's rules are in (which no longer allow a new one for the old holder's sake), so that one made while
+     * the change was written goes too; one that a local endpoint's route comes to in the same change (an address of this
+     * node's block that another node's endpoint had borrowed) goes before the change as well, as a lent one does. A
+     * remote address that stayed with its holder keeps its connections.
+     */
+    @Test
+    void addressesThatLeftAnotherNodesEndpointHaveTheirConnectionsForgottenOnceTheChangesRulesAreIn() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.10.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.10.1/32"), "jcA");
+        assertEquals(Set.of(), driver.apply(Set.of(block, staying)).failures().keySet());
+        track("10.66.10.1", "10.66.11.5");
+        track("fd66::a:1", "fd66::b:5");
+        track("10.66.11.5", "10.66.10.1");
+        track("10.66.10.1", "10.66.11.6");
+        track("10.66.10.1", "10.66.10.9");
+
+        RouteSpec returned = RouteSpec.toInterface(Cidr.parse("10.66.10.9/32"), "jcA");
+        Set<RouteSpec> after = Set.of(block, staying, returned);
+        Set<IpAddress> departed = Set.of(IpAddress.parse("10.66.11.5"), IpAddress.parse("fd66::b:5"),
+                IpAddress.parse("10.66.10.9"));
+        Changes first = driver.forgetMovedFlows(after, departed);
+        assertEquals(Set.of(), first.failures().keySet(), first.toString());
+        assertEquals("", tracked("10.66.10.9"), "an address a local endpoint is given in the same change: before it");
+        // another local endpoint's, sent while the change was written, allowed by the rules before it
+        track("10.66.10.2", "10.66.11.5");
+        StringBuilder atRulesIn = new StringBuilder();
+        Changes applied = driver.apply(after, () -> atRulesIn.append(tracked("10.66.10.2")));
+        assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertTrue(atRulesIn.toString().contains("dst=10.66.11.5"), "forgotten after the rules are in, not before");
+        assertEquals("", tracked("10.66.11.5"), "the departed address's connections go, both ways");
+        assertEquals("", tracked("fd66::b:5"), "and IPv6's");
+        assertTrue(tracked("10.66.11.6").contains("dst=10.66.11.6"), "a remote address that stayed keeps its connection");
         assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
         host.run("conntrack", "-F").check();
     }
