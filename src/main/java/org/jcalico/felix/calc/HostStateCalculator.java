@@ -39,7 +39,8 @@ import org.jcalico.util.Futures;
  * policy object and shared by every local endpoint it applies to; each endpoint's chains list its tiers' policies
  * and its profiles (EndpointChains). What it derives from each local endpoint alone, each policy and each profile,
  * and the members of the tag sets are kept between calculations, keyed by the objects: the agent's cache keeps an
- * object until it changes. The result is the same as a calculation from nothing.
+ * object until it changes. The result is the same as a calculation from nothing, but for the addresses that left
+ * other nodes' endpoints since the last calculation ({@link HostState#departed}), a change by nature.
  */
 public final class HostStateCalculator {
     private final Renderer iptablesRenderer;
