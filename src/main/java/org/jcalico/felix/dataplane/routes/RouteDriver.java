@@ -216,12 +216,13 @@ public final class RouteDriver {
      * So, after RULES_IN, are the connections of an address lent to a local endpoint whose route this batch added
      * ({@link #lent}): {@link #forgetMovedFlows} forgot those made before the change, and one a local endpoint made
      * while the change was written (judged against a remote address) would carry its packets past the new holder's
-     * policy; once its rules are in, a new connection to it is judged by them. So are those of every address that
-     * departed another node's endpoint ({@link HostState#departed}): once the change's sets and rules are in, no local
-     * endpoint's policy allows a new connection to it for the old holder's sake, and none made before is left to carry
-     * packets to its next holder. All of a batch's addresses in one forgetting: at most one dump of the table. Not at the driver's first batch: the
+     * policy; once its rules are in, a new connection to it is judged by them. Not at the driver's first batch: the
      * first change's sweep forgot every such address's connections ({@link #forgetStrayFlows}), and a cold pass's
-     * thousand adds would otherwise each pay a walk of the table on a node without blocks.
+     * thousand adds would otherwise each pay a walk of the table on a node without blocks. So, after RULES_IN, are
+     * those of every address that departed another node's endpoint ({@link HostState#departed}): once the change's
+     * sets and rules are in, no local endpoint's policy allows a new connection to it for the old holder's sake, and
+     * none made before is left to carry packets to its next holder. All of a batch's addresses go in one forgetting:
+     * at most one dump of the table.
      */
     public Changes apply(Set<RouteSpec> desired, Runnable rulesIn) {
         try {
