@@ -338,6 +338,29 @@ class RouteDriverKernelTest {
         host.run("conntrack", "-F").check();
     }
 
+    /**
+     * t-stray's start window (s63/lead-note.md): the first change's sweep forgets what the start's dump found, so a
+     * connection a local endpoint makes to an address of another node's block after that dump and before the first
+     * change's rules are in is not in it; when the first change lends that address to a local endpoint, the
+     * connection goes once the change's rules are in, as it would in any later change.
+     */
+    @Test
+    void aConnectionToAnAddressLentInTheFirstChangeMadeAfterItsSweepGoesOnceItsRulesAreIn() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.12.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.12.1/32"), "jcA");
+        RouteSpec lent = RouteSpec.toInterface(Cidr.parse("10.66.13.5/32"), "jcA");
+        Set<RouteSpec> first = Set.of(block, staying, lent);
+        Changes swept = driver.forgetMovedFlows(first, Set.of());
+        assertEquals(Set.of(), swept.failures().keySet(), swept.toString());
+        track("10.66.12.1", "10.66.13.5");
+        Changes applied = driver.apply(first, () -> { });
+        assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertEquals("", tracked("10.66.13.5"), "the lent address's new holder inherits no connection made since the sweep");
+        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
+        host.run("conntrack", "-F").check();
+    }
+
     /** A veth pair NAME (jcX) and eX, NAME up. */
     private static void veth(String name) {
         host.run("ip", "link", "add", name, "type", "veth", "peer", "name", "e" + name.substring(2)).check();
