@@ -187,8 +187,10 @@ public final class RouteDriver {
      * 82 ms the first in a process, on the critical path of a cold start otherwise). Read before the calculation is
      * done, the list is still whole: until the first change writes, no packet of a stray address makes a connection the
      * kernel keeps (a gone endpoint's interface is gone, a new holder's has no dispatch yet, and the block's
-     * unreachable route drops what is sent to it), so none can be missing from it. Nothing once the first change's
-     * forgetting went through, or without a SCOPE (the first change reads the table itself).
+     * unreachable route drops what is sent to it), so none can be missing from it; but for an address of another
+     * node's block, which a local endpoint's packets reach by that block's route: one lent to a local endpoint in the
+     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing once
+     * the first change's forgetting went through, or without a SCOPE (the first change reads the table itself).
      */
     public void readTrackedAddresses(StrayScope scope) {
         if (scope != null && !straysForgotten && trackedAtStart == null) {
@@ -216,9 +218,10 @@ public final class RouteDriver {
      * So, after RULES_IN, are the connections of an address lent to a local endpoint whose route this batch added
      * ({@link #lent}): {@link #forgetMovedFlows} forgot those made before the change, and one a local endpoint made
      * while the change was written (judged against a remote address) would carry its packets past the new holder's
-     * policy; once its rules are in, a new connection to it is judged by them. Not at the driver's first batch: the
-     * first change's sweep forgot every such address's connections ({@link #forgetStrayFlows}), and a cold pass's
-     * thousand adds would otherwise each pay a walk of the table on a node without blocks. So, after RULES_IN, are
+     * policy; once its rules are in, a new connection to it is judged by them. At the driver's first batch too: its
+     * sweep ({@link #forgetStrayFlows}) forgot what the start's dump found, not a connection made since; a cold pass's
+     * thousand lent adds (a node without blocks) cost one dump of the table for them all ({@link StaleFlows}, at most
+     * one a forgetting). So, after RULES_IN, are
      * those of every address that departed another node's endpoint ({@link HostState#departed}): once the change's
      * sets and rules are in, no local endpoint's policy allows a new connection to it for the old holder's sake, and
      * none made before is left to carry packets to its next holder. All of a batch's addresses go in one forgetting:
@@ -248,7 +251,6 @@ public final class RouteDriver {
             List<RouteSpec> deletions = new ArrayList<>();
             List<RouteSpec> additions = new ArrayList<>();
             PersistentSortedMap.keyChanges(present, desired, additions, deletions);
-            boolean first = lastDesired == null;
             deletions.sort(ORDER);
             additions.sort(ORDER);
             List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
@@ -293,9 +295,7 @@ public final class RouteDriver {
             }
             programmed = written;
             Set<IpAddress> stale = new TreeSet<>(endpointsGone);
-            if (!first) {
-                stale.addAll(lent(added, desired));
-            }
+            stale.addAll(lent(added, desired));
             List<IpAddress> departing = List.copyOf(departed);
             stale.addAll(departing);
             if (!stale.isEmpty()) {
