@@ -353,7 +353,9 @@ class AgentLoopKernelTest {
      * b2, a new workload of its own. This node's entries for a's flows must go: else a's packets to x's addresses pass
      * here as established and reach b2 without a's egress policy ever being judged against b2 (n2 judges b2's ingress:
      * its own entries went with x's route). y, another of n2's workloads whose record changed but kept its addresses,
-     * keeps a's flow with it. On d1f07076 both drivers failed (s63/t-borrow.md left it open).
+     * keeps a's flow with it. r, n2's workload at an address of this node's block (borrowed), goes and its address is
+     * given back to c, a local endpoint: c inherits none of a's flows to r (not a lent address: it is in this node's
+     * block). On d1f07076 both drivers failed (s63/t-borrow.md left the first open).
      */
     @ParameterizedTest
     @EnumSource(DataplaneDriver.class)
@@ -364,10 +366,11 @@ class AgentLoopKernelTest {
             List<IpamBlock> n2Blocks = poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
             store.create(onN2("x", 5, Map.of()));
             store.create(onN2("y", 6, Map.of()));
+            store.create(borrowed("r", "10.65.0.9"));
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
             startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
-            track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.65.1.6");
+            track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.65.1.6", "10.65.0.1", "10.65.0.9");
 
             Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
             store.delete(x.resource(), x.revision());
@@ -375,14 +378,18 @@ class AgentLoopKernelTest {
             store.create(onN2("b2", 5, Map.of()));
             Versioned<WorkloadEndpoint> y = store.get(WorkloadEndpoint.class, "n2", "ep-y").orElseThrow();
             store.update(onN2("y", 6, Map.of("role", "db")), y.revision());
-            // a later local endpoint, programmed once the agent has taken every change before it
-            store.create(endpoint("c", "jcB", "10.65.0.2/32"));
+            Versioned<WorkloadEndpoint> r = store.get(WorkloadEndpoint.class, "n2", "ep-r").orElseThrow();
+            store.delete(r.resource(), r.revision());
+            // c, local, is given r's address of this node's block (which n2 had borrowed), once the agent took the rest
+            store.create(endpoint("c", "jcB", "10.65.0.9/32"));
             assertTrue(Eventually.within(10, () -> programmed(store, "c")), "c is programmed");
             assertAll(
                     () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
                             "a's flow to x does not carry a's packets to b2, x's address's next holder on n2"),
                     () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
                             "nor a's flow to x's IPv6 address"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().strip(),
+                            "c, given back r's address of this node's block, inherits none of a's flows to r"),
                     () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
                             "a keeps its flow with y, whose record changed but kept its address"));
             host.run("conntrack", "-F").check();
