@@ -349,6 +349,54 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * a, on this node, has flows with x, n2's workload at addresses of n2's blocks; x goes and n2 gives its addresses to
+     * b2, a new workload of its own. This node's entries for a's flows must go: else a's packets to x's addresses pass
+     * here as established and reach b2 without a's egress policy ever being judged against b2 (n2 judges b2's ingress:
+     * its own entries went with x's route). y, another of n2's workloads whose record changed but kept its addresses,
+     * keeps a's flow with it. r, n2's workload at an address of this node's block (borrowed), goes and its address is
+     * given back to c, a local endpoint: c inherits none of a's flows to r (not a lent address: it is in this node's
+     * block). On d1f07076 both drivers failed (s63/t-borrow.md left the first open).
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aRemoteAddressGivenToAnotherRemoteWorkloadComesWithoutThisNodesConnectionsToIt(
+            DataplaneDriver driver, @TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            List<IpamBlock> n2Blocks = poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
+            store.create(onN2("x", 5, Map.of()));
+            store.create(onN2("y", 6, Map.of()));
+            store.create(borrowed("r", "10.65.0.9"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+            track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.65.1.6", "10.65.0.1", "10.65.0.9");
+
+            Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
+            store.delete(x.resource(), x.revision());
+            lend(store, n2Blocks, Map.of(5, "ep-b2", 6, "ep-y"));
+            store.create(onN2("b2", 5, Map.of()));
+            Versioned<WorkloadEndpoint> y = store.get(WorkloadEndpoint.class, "n2", "ep-y").orElseThrow();
+            store.update(onN2("y", 6, Map.of("role", "db")), y.revision());
+            Versioned<WorkloadEndpoint> r = store.get(WorkloadEndpoint.class, "n2", "ep-r").orElseThrow();
+            store.delete(r.resource(), r.revision());
+            // c, local, is given r's address of this node's block (which n2 had borrowed), once the agent took the rest
+            store.create(endpoint("c", "jcB", "10.65.0.9/32"));
+            assertTrue(Eventually.within(10, () -> programmed(store, "c")), "c is programmed");
+            assertAll(
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
+                            "a's flow to x does not carry a's packets to b2, x's address's next holder on n2"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
+                            "nor a's flow to x's IPv6 address"),
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().strip(),
+                            "c, given back r's address of this node's block, inherits none of a's flows to r"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
+                            "a keeps its flow with y, whose record changed but kept its address"));
+            host.run("conntrack", "-F").check();
+        }
+    }
+
+    /**
      * A link under the interface prefix that is not yet an endpoint's when the agent starts (a container attached
      * while the agent restarted: docker's and CNI's attaches make the veth before the endpoint record) refuses the
      * prefix only until its endpoint arrives: the pass that programs it takes the prefix again and the status clears.
@@ -770,6 +818,13 @@ class AgentLoopKernelTest {
     private static WorkloadEndpoint borrowed(String name, String address) {
         return new WorkloadEndpoint("n2", "jcalico", "container-" + name, "ep-" + name, "jc" + name, null,
                 List.of(Cidr.parse(address + "/32")), List.of(), List.of("blue"), null, null, null, null);
+    }
+
+    /** n2's endpoint NAME at the addresses INDEX of n2's blocks (10.65.1.0/26, fd65::1:0/122), with LABELS. */
+    private static WorkloadEndpoint onN2(String name, int index, Map<String, String> labels) {
+        return new WorkloadEndpoint("n2", "jcalico", "container-" + name, "ep-" + name, "jc" + name, null,
+                List.of(Cidr.parse("10.65.1." + index + "/32")), List.of(Cidr.parse("fd65::1:" + index + "/128")),
+                List.of("blue"), null, null, labels, null);
     }
 
     /** Writes the endpoint and returns how long it took to be reported programmed. */

@@ -81,6 +81,30 @@ class ConntrackKernelTest {
                 "fd00::1's connections go, both ways, and no others");
     }
 
+    /**
+     * A batch of more IPv4 addresses than are worth two filtered walks each (a cluster's churn of remote endpoints)
+     * is found by one dump, with its IPv6 ones: exactly their connections go, both ways, and no others.
+     */
+    @Test
+    void deletesABatchOfManyAddressesConnectionsByOneDumpAndNoOthers() throws Exception {
+        CommandRunner host = Namespaces.create(PREFIX + "d");
+        List<InetAddress> gone = new java.util.ArrayList<>();
+        for (int i = 1; i <= Conntrack.FILTERED_MAX + 1; i++) {
+            track(host, "tcp", "10.1.0." + i, "10.2.0.1");
+            track(host, "udp", "10.2.0.1", "10.1.0." + i);
+            gone.add(v4("10.1.0." + i));
+        }
+        track(host, "tcp", "10.1.0.100", "10.2.0.1");
+        track(host, "tcp", "fd00::1", "fd00::2");
+        track(host, "udp", "fd00::3", "fd00::4");
+        gone.add(InetAddress.getByName("fd00::1"));
+
+        host.conntrack().forget(gone);
+
+        assertEquals(Set.of("tcp 10.1.0.100 10.2.0.1", "udp fd00::3 fd00::4"), tracked(host),
+                "the batch's connections go, both ways, and no others");
+    }
+
     private static Inet4Address v4(String address) throws Exception {
         return (Inet4Address) InetAddress.getByName(address);
     }

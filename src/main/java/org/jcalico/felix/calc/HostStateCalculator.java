@@ -39,7 +39,8 @@ import org.jcalico.util.Futures;
  * policy object and shared by every local endpoint it applies to; each endpoint's chains list its tiers' policies
  * and its profiles (EndpointChains). What it derives from each local endpoint alone, each policy and each profile,
  * and the members of the tag sets are kept between calculations, keyed by the objects: the agent's cache keeps an
- * object until it changes. The result is the same as a calculation from nothing.
+ * object until it changes. The result is the same as a calculation from nothing, but for the addresses that left
+ * other nodes' endpoints since the last calculation ({@link HostState#departed}), a change by nature.
  */
 public final class HostStateCalculator {
     private final Renderer iptablesRenderer;
@@ -50,6 +51,7 @@ public final class HostStateCalculator {
     private final SelectorSets selectorSetMembers = new SelectorSets(endpointChanges);
     private boolean calculated;
     private LocalSelection localSelection = new LocalSelection(endpointChanges);
+    private final RemoteDepartures departures = new RemoteDepartures(endpointChanges);
     /** Whether Deny rules and endpoint drops log what they drop (FelixConfiguration.deniedFlowLogsEnabled). */
     private boolean logDrops = FelixConfiguration.DEFAULTS.deniedFlowLogsEnabled();
     private Memo<Policy, CompiledPolicy> policies;
@@ -289,7 +291,7 @@ public final class HostStateCalculator {
                         : selection.ordered().stream().map(endpoint -> endpointPolicies.get(endpoint).local()).toList(),
                 List.copyOf(cameLocal.values()), goneLocal, snapshot.localBlocks());
         return new HostState(part.ipv4(), part.ipv6(), sets, links.routes(), links.interfaces(), part.concerns(),
-                failedClosed(), renderer(snapshot.config()).driver(), part.polarities());
+                failedClosed(), renderer(snapshot.config()).driver(), part.polarities(), departures.of(snapshot));
     }
 
     /** The failing endpoints' reasons by endpoint id, put in interface order (the later of two with one id wins). */

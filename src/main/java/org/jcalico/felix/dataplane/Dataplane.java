@@ -127,7 +127,7 @@ public final class Dataplane {
                 : () -> iptablesRules(desired, isolable, times);
         CompletableFuture<Changes> ruled = new CompletableFuture<>();
         // first, as nothing of the change may carry a new endpoint's packets along its address's old flows
-        Changes moved = times.time("routes", () -> routes.forgetMovedFlows(desired.routes()));
+        Changes moved = times.time("routes", () -> routes.forgetMovedFlows(desired.routes(), desired.departed()));
         return timed(times, () -> byEndpoint(desired, moved.plus(both(() -> {
             try {
                 Changes guard = Futures.joined(guarded).changes();

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.IpAddress;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
@@ -23,10 +24,15 @@ import org.jcalico.util.PersistentSortedMap;
  * @param driver       the driver whose syntax the chains are rendered in (iptables or nftables), which applies them
  * @param polarities   how the filter rules match each set they match ({@link SetPolarity}), by set name: the iptables
  *                     driver orders a change's ipset writes around the rules' restore by it
+ * @param departed     the addresses that left another node's endpoint since the calculation before this one (removed,
+ *                     or given to another endpoint or node): not state but a change, whose tracked connections the
+ *                     dataplane forgets once this state's rules are in, so that none accepted for the old holder
+ *                     carries packets to the next (docs/dataplane.md, "Session 64 (t-reuse)")
  */
 public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                         Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
-                        Map<String, String> failedClosed, DataplaneDriver driver, Map<String, SetPolarity> polarities) {
+                        Map<String, String> failedClosed, DataplaneDriver driver, Map<String, SetPolarity> polarities,
+                        Set<IpAddress> departed) {
     public static final String OWNED_PREFIX = "jc-";
     /** jcalico's routing protocol number for its routes; unassigned in /etc/iproute2/rt_protos (BIRD uses 12). */
     public static final int ROUTE_PROTOCOL = 98;
@@ -54,6 +60,14 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         failedClosed = java.util.Collections.unmodifiableMap(new TreeMap<>(failedClosed));
         driver = driver == null ? DataplaneDriver.IPTABLES : driver;
         polarities = Map.copyOf(polarities);
+        departed = Set.copyOf(departed);
+    }
+
+    /** No address left another node's endpoint since the calculation before. */
+    public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
+                     Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns,
+                     Map<String, String> failedClosed, DataplaneDriver driver, Map<String, SetPolarity> polarities) {
+        this(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities, Set.of());
     }
 
     /** Matched by no rule's set criterion as far as the caller knows: every set's writes before the rules. */
@@ -73,6 +87,14 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
     public HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSetSpec> ipSets, Set<RouteSpec> routes,
                      Set<EndpointInterface> interfaces, Map<String, Set<String>> concerns) {
         this(ipv4, ipv6, ipSets, routes, interfaces, concerns, Map.of());
+    }
+
+    /**
+     * The same desired state without the change it tells ({@link #departed}): what a calculation from nothing gives
+     * for the same snapshot, which tests compare a kept calculator's result with.
+     */
+    public HostState withoutDeparted() {
+        return new HostState(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities);
     }
 
     public IptablesState iptables(int version) {

@@ -55,6 +55,12 @@ public final class RouteDriver {
     /** The tracked connections' addresses, read beside the first calculation ({@link #readTrackedAddresses}); or null. */
     private CompletableFuture<Set<IpAddress>> trackedAtStart;
     private volatile Runnable forgetting;
+    /**
+     * The addresses that left another node's endpoint ({@link HostState#departed}) whose connections have not yet been
+     * forgotten: kept from the change that told them until a forgetting went through, as a change that failed before it
+     * hands them to no later one.
+     */
+    private final Set<IpAddress> departed = new TreeSet<>();
 
     public RouteDriver(CommandRunner runner) {
         this(runner, runner.rtnetlink());
@@ -77,11 +83,13 @@ public final class RouteDriver {
      * connections would otherwise carry until {@link #apply} forgets them after the routes' batch, on the links' thread
      * beside the rules' (docs/dataplane.md, "A change and the states the kernel passes through"). When the kernel's
      * routes are not known (a resync), the move is told against the routes the last batch was given. So is an address
-     * of another node's block given to a local endpoint ({@link #lent}), whose connections {@link #apply} forgets again
-     * once the change's rules are in. The driver's first change forgets more: the connections of the addresses no
-     * endpoint kept ({@link #forgetStrayFlows}), a lent one's included.
+     * of another node's block given to a local endpoint ({@link #lent}), and one that DEPARTED another node's endpoint
+     * in this change and that a local endpoint's route comes to, whose connections {@link #apply} forgets again once the
+     * change's rules are in; it forgets those of every address DEPARTED there. The driver's first change forgets more:
+     * the connections of the addresses no endpoint kept ({@link #forgetStrayFlows}), a lent one's included.
      */
-    public Changes forgetMovedFlows(Set<RouteSpec> desired) {
+    public Changes forgetMovedFlows(Set<RouteSpec> desired, Set<IpAddress> departures) {
+        departed.addAll(departures);
         Changes strays = straysForgotten ? Changes.NONE : forgetStrayFlows(desired);
         PersistentSortedMap<RouteSpec, Object> before = programmed != null ? programmed : lastDesired;
         if (before == null) {
@@ -96,6 +104,7 @@ public final class RouteDriver {
         Set<IpAddress> forgotten = new TreeSet<>(lent(additions, wanted));
         deletions.stream().map(RouteDriver::endpointAddress).flatMap(Optional::stream).filter(added::contains)
                 .forEach(forgotten::add);
+        departures.stream().filter(added::contains).forEach(forgotten::add);
         return forgotten.isEmpty() ? strays : strays.plus(staleFlows.forget(List.copyOf(forgotten)));
     }
 
@@ -178,8 +187,10 @@ public final class RouteDriver {
      * 82 ms the first in a process, on the critical path of a cold start otherwise). Read before the calculation is
      * done, the list is still whole: until the first change writes, no packet of a stray address makes a connection the
      * kernel keeps (a gone endpoint's interface is gone, a new holder's has no dispatch yet, and the block's
-     * unreachable route drops what is sent to it), so none can be missing from it. Nothing once the first change's
-     * forgetting went through, or without a SCOPE (the first change reads the table itself).
+     * unreachable route drops what is sent to it), so none can be missing from it; but for an address of another
+     * node's block, which a local endpoint's packets reach by that block's route: one lent to a local endpoint in the
+     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing once
+     * the first change's forgetting went through, or without a SCOPE (the first change reads the table itself).
      */
     public void readTrackedAddresses(StrayScope scope) {
         if (scope != null && !straysForgotten && trackedAtStart == null) {
@@ -207,9 +218,14 @@ public final class RouteDriver {
      * So, after RULES_IN, are the connections of an address lent to a local endpoint whose route this batch added
      * ({@link #lent}): {@link #forgetMovedFlows} forgot those made before the change, and one a local endpoint made
      * while the change was written (judged against a remote address) would carry its packets past the new holder's
-     * policy; once its rules are in, a new connection to it is judged by them. Not at the driver's first batch: the
-     * first change's sweep forgot every such address's connections ({@link #forgetStrayFlows}), and a cold pass's
-     * thousand adds would otherwise each pay a walk of the table on a node without blocks.
+     * policy; once its rules are in, a new connection to it is judged by them. At the driver's first batch too: its
+     * sweep ({@link #forgetStrayFlows}) forgot what the start's dump found, not a connection made since; a cold pass's
+     * thousand lent adds (a node without blocks) cost one dump of the table for them all ({@link StaleFlows}, at most
+     * one a forgetting). So, after RULES_IN, are
+     * those of every address that departed another node's endpoint ({@link HostState#departed}): once the change's
+     * sets and rules are in, no local endpoint's policy allows a new connection to it for the old holder's sake, and
+     * none made before is left to carry packets to its next holder. All of a batch's addresses go in one forgetting:
+     * at most one dump of the table.
      */
     public Changes apply(Set<RouteSpec> desired, Runnable rulesIn) {
         try {
@@ -235,7 +251,6 @@ public final class RouteDriver {
             List<RouteSpec> deletions = new ArrayList<>();
             List<RouteSpec> additions = new ArrayList<>();
             PersistentSortedMap.keyChanges(present, desired, additions, deletions);
-            boolean first = lastDesired == null;
             deletions.sort(ORDER);
             additions.sort(ORDER);
             List<RouteSpec> deletedUnconfirmed = unconfirmedDeletions.stream()
@@ -279,10 +294,10 @@ public final class RouteDriver {
                 }
             }
             programmed = written;
-            List<IpAddress> stale = new ArrayList<>(endpointsGone);
-            if (!first) {
-                stale.addAll(lent(added, desired));
-            }
+            Set<IpAddress> stale = new TreeSet<>(endpointsGone);
+            stale.addAll(lent(added, desired));
+            List<IpAddress> departing = List.copyOf(departed);
+            stale.addAll(departing);
             if (!stale.isEmpty()) {
                 rulesIn.run();
                 Runnable probe = forgetting;
@@ -290,7 +305,11 @@ public final class RouteDriver {
                     probe.run();
                 }
             }
-            return changes.add(staleFlows.forget(stale)).changes();
+            Changes forgotten = staleFlows.forget(List.copyOf(stale));
+            if (forgotten.failures().isEmpty()) {
+                departing.forEach(departed::remove);
+            }
+            return changes.add(forgotten).changes();
         } catch (Rtnetlink.Interrupted e) {
             throw e;
         } catch (KernelException | IllegalArgumentException e) {

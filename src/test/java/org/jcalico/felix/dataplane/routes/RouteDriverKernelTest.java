@@ -13,6 +13,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.model.Cidr;
+import org.jcalico.model.IpAddress;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.util.PersistentSortedMap;
 import org.jcalico.testing.TestNamespaces;
@@ -198,7 +199,7 @@ class RouteDriverKernelTest {
         track("10.66.4.1", "10.66.9.9");
         track("10.66.9.9", "10.66.4.1");
         driver.forget();
-        driver.forgetMovedFlows(Set.of(after));
+        driver.forgetMovedFlows(Set.of(after), Set.of());
         assertEquals("", tracked("10.66.4.1"), "the old endpoint's connections are gone before the new one's rules");
         host.run("ip", "link", "del", "jcD").check();
         host.run("ip", "link", "del", "jcE").check();
@@ -238,7 +239,7 @@ class RouteDriverKernelTest {
         RouteDriver next = new RouteDriver(host);
         RouteSpec moved = RouteSpec.toInterface(Cidr.parse("10.66.5.1/32"), "jcG");
         Set<RouteSpec> after = Set.of(block, block6, moved, staying, staying6);
-        Changes forgotten = next.forgetMovedFlows(after);
+        Changes forgotten = next.forgetMovedFlows(after, Set.of());
         assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
         assertEquals("", tracked("10.66.5.1"), "the address's new holder inherits no connection of the old one's");
         assertEquals("", tracked("10.66.5.4"), "a gone endpoint's connections, both ways, are forgotten");
@@ -278,7 +279,7 @@ class RouteDriverKernelTest {
         RouteSpec borrowed = RouteSpec.toInterface(Cidr.parse("10.66.7.5/32"), "jcA");
         RouteSpec borrowed6 = RouteSpec.toInterface(Cidr.parse("fd66::7:5/128"), "jcA");
         Set<RouteSpec> lent = Set.of(block, block6, staying, staying6, borrowed, borrowed6);
-        Changes forgotten = driver.forgetMovedFlows(lent);
+        Changes forgotten = driver.forgetMovedFlows(lent, Set.of());
         assertEquals(Set.of(), forgotten.failures().keySet(), forgotten.toString());
         assertEquals("", tracked("10.66.7.5"), "the borrowed address's new holder inherits no connection to it");
         assertEquals("", tracked("fd66::7:5"));
@@ -293,6 +294,69 @@ class RouteDriverKernelTest {
         assertEquals("", tracked("fd66::7:5"));
         assertTrue(tracked("10.66.7.6").contains("dst=10.66.7.6"), "a remote address no local endpoint is given keeps its");
         assertTrue(tracked("10.66.6.1").contains("dst=10.66.7.6"), "the local endpoint's other connections stay");
+        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
+        host.run("conntrack", "-F").check();
+    }
+
+    /**
+     * Addresses that left another node's endpoint (calc's {@code HostState.departed}): a local endpoint's connections
+     * with them were accepted by its policy for their old holder, and would carry its packets to the next one. They go
+     * once the change's rules are in (which no longer allow a new one for the old holder's sake), so that one made while
+     * the change was written goes too; one that a local endpoint's route comes to in the same change (an address of this
+     * node's block that another node's endpoint had borrowed) goes before the change as well, as a lent one does. A
+     * remote address that stayed with its holder keeps its connections.
+     */
+    @Test
+    void addressesThatLeftAnotherNodesEndpointHaveTheirConnectionsForgottenOnceTheChangesRulesAreIn() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.10.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.10.1/32"), "jcA");
+        assertEquals(Set.of(), driver.apply(Set.of(block, staying)).failures().keySet());
+        track("10.66.10.1", "10.66.11.5");
+        track("fd66::a:1", "fd66::b:5");
+        track("10.66.11.5", "10.66.10.1");
+        track("10.66.10.1", "10.66.11.6");
+        track("10.66.10.1", "10.66.10.9");
+
+        RouteSpec returned = RouteSpec.toInterface(Cidr.parse("10.66.10.9/32"), "jcA");
+        Set<RouteSpec> after = Set.of(block, staying, returned);
+        Set<IpAddress> departed = Set.of(IpAddress.parse("10.66.11.5"), IpAddress.parse("fd66::b:5"),
+                IpAddress.parse("10.66.10.9"));
+        Changes first = driver.forgetMovedFlows(after, departed);
+        assertEquals(Set.of(), first.failures().keySet(), first.toString());
+        assertEquals("", tracked("10.66.10.9"), "an address a local endpoint is given in the same change: before it");
+        // another local endpoint's, sent while the change was written, allowed by the rules before it
+        track("10.66.10.2", "10.66.11.5");
+        StringBuilder atRulesIn = new StringBuilder();
+        Changes applied = driver.apply(after, () -> atRulesIn.append(tracked("10.66.10.2")));
+        assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertTrue(atRulesIn.toString().contains("dst=10.66.11.5"), "forgotten after the rules are in, not before");
+        assertEquals("", tracked("10.66.11.5"), "the departed address's connections go, both ways");
+        assertEquals("", tracked("fd66::b:5"), "and IPv6's");
+        assertTrue(tracked("10.66.11.6").contains("dst=10.66.11.6"), "a remote address that stayed keeps its connection");
+        assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
+        host.run("conntrack", "-F").check();
+    }
+
+    /**
+     * t-stray's start window (s63/lead-note.md): the first change's sweep forgets what the start's dump found, so a
+     * connection a local endpoint makes to an address of another node's block after that dump and before the first
+     * change's rules are in is not in it; when the first change lends that address to a local endpoint, the
+     * connection goes once the change's rules are in, as it would in any later change.
+     */
+    @Test
+    void aConnectionToAnAddressLentInTheFirstChangeMadeAfterItsSweepGoesOnceItsRulesAreIn() {
+        RouteDriver driver = new RouteDriver(host);
+        RouteSpec block = new RouteSpec(Cidr.parse("10.66.12.0/26"), RouteSpec.Type.UNREACHABLE, null);
+        RouteSpec staying = RouteSpec.toInterface(Cidr.parse("10.66.12.1/32"), "jcA");
+        RouteSpec lent = RouteSpec.toInterface(Cidr.parse("10.66.13.5/32"), "jcA");
+        Set<RouteSpec> first = Set.of(block, staying, lent);
+        Changes swept = driver.forgetMovedFlows(first, Set.of());
+        assertEquals(Set.of(), swept.failures().keySet(), swept.toString());
+        track("10.66.12.1", "10.66.13.5");
+        Changes applied = driver.apply(first, () -> { });
+        assertEquals(Set.of(), applied.failures().keySet(), applied.toString());
+        assertEquals("", tracked("10.66.13.5"), "the lent address's new holder inherits no connection made since the sweep");
         assertEquals(Set.of(), driver.apply(Set.of()).failures().keySet());
         host.run("conntrack", "-F").check();
     }
