@@ -30,9 +30,11 @@ public final class JvmCommand {
      * The agent's compilers wait for four times the calls and loops that the JVM's defaults wait for before they compile
      * a method: most of an agent's start runs a few hundred times and then never again (the listing's first pass, the
      * first programming), and a method compiled with its profiling keeps its code in the code cache and its metadata in
-     * native memory for the agent's life. An idle agent compiled some 2,670 methods in its first 30 s with the
-     * defaults, 1,740 with these, 2 MB less of it resident; hot code is optimized as before, 4 times later by its own
-     * count, which a big cluster's listing or a change's calculation reaches in milliseconds (docs/agent.md, "Memory",
+     * native memory for the agent's life; the cache's training, run with these options too, archives the profiles of
+     * fewer methods. An idle agent compiled some 2,670 methods in its first 30 s with the defaults, 1,740 with these:
+     * `bench idle` 84.1 -> 80.2 MiB. Hot code is still optimized, four times later by its own count: `bench felix`'s
+     * cold programming and adds and `bench attach`'s adds were no slower in pairs, `bench scale`'s start took more of
+     * the agent's own CPU and less of its compilers', and its changes' p99 is to be weighed (docs/agent.md, "Memory",
      * session 64).
      */
     static final String FEWER_COMPILATIONS = "-XX:CompileThresholdScaling=4";

@@ -51,10 +51,7 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), StoredEndpointReads.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
+        String out = compilations(StoredEndpointReads.class);
         // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
         String method = " org.jcalico.model.StoredRecords::endpoint ";
         List<String> compiled = out.lines().filter(line -> line.contains(method) && !line.contains(" made not entrant")).toList();
@@ -78,10 +75,7 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmLeavesLukewarmMethodsInterpretedAndOptimizesHotOnes() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), Lukewarm.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
+        String out = compilations(Lukewarm.class);
         assertTrue(out.contains("ran 700 and 200000"), out);
         List<String> lukewarm = out.lines().filter(line -> line.contains("JvmCommandTest$Lukewarm::lukewarm ")).toList();
         assertEquals(List.of(), lukewarm, "a method run 700 times, compiled");
@@ -127,6 +121,15 @@ class JvmCommandTest {
             }
             System.out.println("decoded " + decoded);
         }
+    }
+
+    /** What MAIN printed, run to its end in a JVM of the agent's options that prints each compilation as it starts. */
+    private static String compilations(Class<?> main) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), main))
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        return out;
     }
 
     /** A numeric flag's value as -XX:+PrintFlagsFinal prints it. */
