@@ -33,8 +33,8 @@ public final class JvmCommand {
      * native memory for the agent's life; the cache's training, run with these options too, archives the profiles of
      * fewer methods. An idle agent compiled some 2,670 methods in its first 30 s with the defaults, 1,740 with these:
      * `bench idle` 84.1 -> 80.2 MiB. Hot code is still optimized, four times later by its own count: `bench felix`'s
-     * cold programming and adds and `bench attach`'s adds were no slower in pairs, `bench scale`'s start took more of
-     * the agent's own CPU and less of its compilers', and its changes' p99 is to be weighed (docs/agent.md, "Memory",
+     * cold programming and adds and `bench attach`'s adds were no slower in pairs, `bench scale`'s in sync the same,
+     * its RSS 5-7 MB lower, but its changes' p99 higher in both of two loaded pairs: a trade (docs/agent.md, "Memory",
      * session 64).
      */
     static final String FEWER_COMPILATIONS = "-XX:CompileThresholdScaling=4";
