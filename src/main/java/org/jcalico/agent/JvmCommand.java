@@ -27,6 +27,18 @@ public final class JvmCommand {
     static final List<String> SMALL_TABLES = List.of("-XX:StringTableSize=4096", "-XX:+UnlockExperimentalVMOptions",
             "-XX:SymbolTableSize=4096");
     /**
+     * The agent's compilers wait for four times the calls and loops that the JVM's defaults wait for before they compile
+     * a method: most of an agent's start runs a few hundred times and then never again (the listing's first pass, the
+     * first programming), and a method compiled with its profiling keeps its code in the code cache and its metadata in
+     * native memory for the agent's life; the cache's training, run with these options too, archives the profiles of
+     * fewer methods. An idle agent compiled some 2,670 methods in its first 30 s with the defaults, 1,740 with these:
+     * `bench idle` 84.1 -> 80.2 MiB. Hot code is still optimized, four times later by its own count: `bench felix`'s
+     * cold programming and adds and `bench attach`'s adds were no slower in pairs, `bench scale`'s in sync the same,
+     * its RSS 5-7 MB lower, but its changes' p99 higher in both of two loaded pairs: a trade (docs/agent.md, "Memory",
+     * session 64).
+     */
+    static final String FEWER_COMPILATIONS = "-XX:CompileThresholdScaling=4";
+    /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
      * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
@@ -42,13 +54,13 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; and {@link #FIRST_TIER_ONLY}.
+     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; {@link #FEWER_COMPILATIONS}; and {@link #FIRST_TIER_ONLY}.
      */
     public static final List<String> AGENT_FLAGS = flags(List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
-            "--enable-native-access=ALL-UNNAMED", "-XX:CompileCommand=quiet",
+            "--enable-native-access=ALL-UNNAMED", FEWER_COMPILATIONS, "-XX:CompileCommand=quiet",
             "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000"), SMALL_TABLES);
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so

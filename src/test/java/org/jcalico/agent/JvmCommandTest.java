@@ -51,10 +51,7 @@ class JvmCommandTest {
      */
     @Test
     void theAgentsJvmReadsStoredEndpointsWithFirstTierCode() throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), StoredEndpointReads.class))
-                .redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.waitFor(), out);
+        String out = compilations(StoredEndpointReads.class);
         // JvmCommand.FIRST_TIER_ONLY, spelled out: a rename of the method fails here rather than leaving C2 to it again
         String method = " org.jcalico.model.StoredRecords::endpoint ";
         List<String> compiled = out.lines().filter(line -> line.contains(method) && !line.contains(" made not entrant")).toList();
@@ -67,6 +64,46 @@ class JvmCommandTest {
         Set<String> givenUp = compiled.stream().filter(line -> line.contains("COMPILE SKIPPED"))
                 .map(line -> line.trim().split("\\s+")[1]).collect(Collectors.toSet());
         assertEquals(givenUp, optimized, "never by C2: " + compiled);
+    }
+
+    /**
+     * In the agent's JVM a method that runs a few hundred times, as most of an agent's start does once and then never
+     * again, stays interpreted rather than compiled with its profiling (tier 3) and kept in the code cache, and its
+     * metadata in native memory, for the agent's life; a method that runs hot is still optimized (tier 4). Before, the
+     * JVM's default thresholds compiled some 2,670 methods in an idle agent's first 30 s, where 1,740 now (docs/agent.md,
+     * "Memory", session 64).
+     */
+    @Test
+    void theAgentsJvmLeavesLukewarmMethodsInterpretedAndOptimizesHotOnes() throws IOException, InterruptedException {
+        String out = compilations(Lukewarm.class);
+        assertTrue(out.contains("ran 700 and 200000"), out);
+        List<String> lukewarm = out.lines().filter(line -> line.contains("JvmCommandTest$Lukewarm::lukewarm ")).toList();
+        assertEquals(List.of(), lukewarm, "a method run 700 times, compiled");
+        assertTrue(out.lines().anyMatch(line -> line.contains("JvmCommandTest$Lukewarm::hot ")
+                && line.matches("\\s*\\d+\\s+\\d+\\s+\\S*\\s*4\\s+.*")), "a method run 200,000 times, optimized: " + out);
+    }
+
+    /** Runs one method 700 times and another 200,000 times, then waits for the compilers' queue to drain. */
+    static final class Lukewarm {
+        public static void main(String[] args) throws InterruptedException {
+            long sum = 0;
+            for (int i = 0; i < 700; i++) {
+                sum += lukewarm(i);
+            }
+            for (int i = 0; i < 200_000; i++) {
+                sum += hot(i);
+            }
+            Thread.sleep(1000);
+            System.out.println("ran 700 and 200000 " + (sum != 0 ? "" : " "));
+        }
+
+        static long lukewarm(int i) {
+            return Integer.toString(i).hashCode() * 31L + i;
+        }
+
+        static long hot(int i) {
+            return Integer.toString(i).hashCode() * 17L + i;
+        }
     }
 
     /** Decodes one stored endpoint 100,000 times, as a big cluster's listing decodes its endpoints. */
@@ -84,6 +121,15 @@ class JvmCommandTest {
             }
             System.out.println("decoded " + decoded);
         }
+    }
+
+    /** What MAIN printed, run to its end in a JVM of the agent's options that prints each compilation as it starts. */
+    private static String compilations(Class<?> main) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-XX:+PrintCompilation"), main))
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        return out;
     }
 
     /** A numeric flag's value as -XX:+PrintFlagsFinal prints it. */
