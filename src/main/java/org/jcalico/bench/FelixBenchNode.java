@@ -28,18 +28,14 @@ import org.jcalico.model.WorkloadEndpoint;
  * apart. Endpoint i has the i-th address of each family's pool; each in profile "web" or "db" (db open to web on 5432,
  * so that each address is in a tag set).
  */
-record FelixBenchNode(int size, int adds, int lent, int remote) {
+public record FelixBenchNode(int size, int adds, int lent, int remote) {
     static final String NODE = "local";
     private static final IpPool POOL_V4 = new IpPool(Cidr.parse("10.96.0.0/12"), false, null, false);
     private static final IpPool POOL_V6 = new IpPool(Cidr.parse("fd96::/64"), false, null, false);
+    /** The addresses of a block of either pool (64: /26 and /122), so that endpoint i's are in blocks of one index. */
     private static final int BLOCK = 1 << (32 - POOL_V4.blockSize());
-    private static final Map<String, Profile> PROFILES = profiles();
-
-    FelixBenchNode {
-        if (BLOCK != 1 << (128 - POOL_V6.blockSize())) {
-            throw new IllegalStateException("the pools' blocks differ in size: endpoint i's addresses in blocks of one index");
-        }
-    }
+    /** Its profiles, also those of the tests that count an add's work on its cluster (FelixBenchCluster). */
+    public static final Map<String, Profile> PROFILES = profiles();
 
     /** The interfaces the endpoints need: the local ones, the adds and the lent adds. */
     int interfaces() {
