@@ -25,8 +25,9 @@ import org.jcalico.model.WorkloadEndpoint;
  * addresses there: until session 64 the snapshot had no blocks, so every add was a lent one and paid for forgetting its
  * address's connections), REMOTE endpoints of another node in the blocks after them, and LENT adds whose addresses lie
  * past those, in no block of this node's: lent by another node's block when this one's are full (docs/ipam.md), timed
- * apart. Endpoint i has the i-th address of each family's pool; each in profile "web" or "db" (db open to web on 5432,
- * so that each address is in a tag set).
+ * apart. Endpoint i has the i-th address of each family's pool, so that each add is a new address in its tag sets, as a
+ * new container's (until session 49 the adds took remote endpoints' addresses, already in the sets); each in profile
+ * "web" or "db" (db open to web on 5432, so that each address is in a tag set).
  */
 public record FelixBenchNode(int size, int adds, int lent, int remote) {
     static final String NODE = "local";
