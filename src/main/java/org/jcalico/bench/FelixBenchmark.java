@@ -39,6 +39,8 @@ public final class FelixBenchmark {
     private final String prefix = BenchNamespaces.prefix("jcb-");
     private static final int REMOTE = 10_000;
     private static final int ADDS = 40;
+    /** Adds whose address another node's block lent (docs/ipam.md): a few, timed apart from the usual ones. */
+    private static final int LENT = 8;
     private final PrintWriter out;
     private final DataplaneDriver driver;
 
@@ -76,7 +78,7 @@ public final class FelixBenchmark {
 
     private void measure(int size) {
         CommandRunner host = Namespaces.create(prefix + "host");
-        BenchInterfaces.create(host, size + ADDS);
+        BenchInterfaces.create(host, node(size).interfaces());
         List<String> worker = new ArrayList<>(JvmCommand.jcalico());
         worker.addAll(List.of("internal", "bench-felix-worker", String.valueOf(size), driver.toString()));
         CommandRunner.Result result = host.run(worker);
@@ -84,7 +86,7 @@ public final class FelixBenchmark {
             throw new IllegalStateException("benchmark programming failed: " + result.stderr().strip());
         }
         Timings timings = Timings.parse(result.stdout());
-        BenchInterfaces.delete(host, size, ADDS);
+        BenchInterfaces.delete(host, size, ADDS + LENT);
         KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare", driver);
         long bareMicros = floor.micros();
         long rules = floor.ruleCount();
@@ -126,6 +128,7 @@ public final class FelixBenchmark {
                         + " set members each add added: %d to %d%n",
                 slowest + 1, ADDS, timings.inOrder().get(slowest).describe(), slowestLater + 1,
                 timings.inOrder().get(slowestLater).describe(), ADDS, collections, added.getMin(), added.getMax());
+        out.println("       " + describeLent(timings.lent()));
         out.println("       add 1: the JIT's compiler threads at nice " + timings.compilers() + " through the adds (read back"
                 + " after them), as an agent's once in sync");
         out.println("       " + AgentCache.describe(worker));
@@ -141,17 +144,8 @@ public final class FelixBenchmark {
         // as the agent at its start and before its listing (StartSequence), in neither figure
         out.println("room " + StartSequence.asABenchWorker().replace(' ', '_'));
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        List<WorkloadEndpoint> endpoints = new ArrayList<>();
-        for (int i = 0; i < size; i++) {
-            endpoints.add(endpoint("local", i));
-        }
-        // the remote endpoints' addresses after those of the local endpoints the adds bring, so that each add is a new
-        // address as a new container's is (until session 49 all but the first add took a remote endpoint's address,
-        // already in the tag sets: those adds changed no set)
-        for (int i = 0; i < REMOTE; i++) {
-            endpoints.add(endpoint("remote", size + ADDS + i));
-        }
-        Map<String, Profile> profiles = profiles();
+        FelixBenchNode node = node(size);
+        List<WorkloadEndpoint> endpoints = new ArrayList<>(node.programmed());
         Dataplane dataplane = new Dataplane(CommandRunner.local());
         HostStateCalculator calculator = new HostStateCalculator();
         dataplane.start();
@@ -160,7 +154,7 @@ public final class FelixBenchmark {
         ThreadCpu threadsBefore = ThreadCpu.now();
         long start = System.nanoTime();
         // as the agent's first pass (Agent.program): a resync, with the guard written meanwhile
-        Snapshot cold = snapshot(config, endpoints, profiles);
+        Snapshot cold = node.snapshot(config, endpoints);
         long[] programCalcs = new long[1];
         long programStart = start;
         DataplaneReport first = check(StartSequence.firstPass(dataplane, cold, () -> {
@@ -187,29 +181,59 @@ public final class FelixBenchmark {
         // as the agent once in sync: the compilers yield to the changes
         StartSequence.compilersYield();
         for (int i = 0; i < ADDS; i++) {
-            endpoints.add(endpoint("local", size + i));
-            JvmWork.Mark before = jvm.mark();
-            ThreadCpu threads = ThreadCpu.now();
-            start = System.nanoTime();
-            HostState desired = calculator.calculate(snapshot(config, endpoints, profiles));
-            long calc = (System.nanoTime() - start) / 1000;
-            DataplaneReport report = check(dataplane.apply(desired));
-            long took = (System.nanoTime() - start) / 1000;
-            Map<String, ThreadCpu.Spent> spent = ThreadCpu.now().since(threads);
-            JvmWork.Mark after = jvm.mark();
-            out.println("add " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
-                    + " " + report.count(Change.SET_MEMBERS_ADDED)
-                    + " " + after.compileMicros(before));
-            report.drivers().forEach((name, time) -> out.println("driver " + name + " " + time.toNanos() / 1000));
-            out.print(ThreadCpu.lines("add-thread", spent));
+            add("add", node.local(size + i), node, config, endpoints, calculator, dataplane, jvm, out);
         }
         // read back after the adds, so that a compiler thread HotSpot started during them counts too
         out.println("compilers " + CompilerThreads.niceValues().toString().replace(' ', '_'));
+        // after the adds in the node's blocks, so that those stay comparable with the runs before session 64's lent ones
+        for (int i = 0; i < LENT; i++) {
+            add("lent", node.lentAdd(i), node, config, endpoints, calculator, dataplane, jvm, out);
+        }
         // the added endpoints removed again, so that the kernel holds what program N wrote for the floor to restore
         // (until session 49 the floor restored the adds' endpoints too: more content than program N is compared with)
         endpoints.subList(size + REMOTE, endpoints.size()).clear();
-        check(dataplane.apply(calculator.calculate(snapshot(config, endpoints, profiles))));
+        check(dataplane.apply(calculator.calculate(node.snapshot(config, endpoints))));
         out.flush();
+    }
+
+    /** The node of SIZE programmed endpoints, with room in its blocks for the adds. */
+    static FelixBenchNode node(int size) {
+        return new FelixBenchNode(size, ADDS, LENT, REMOTE);
+    }
+
+    /** One add of ENDPOINT, timed: calc of the whole snapshot and the apply, printed as a KIND line and its details. */
+    private static void add(String kind, WorkloadEndpoint endpoint, FelixBenchNode node, FelixConfiguration config,
+                            List<WorkloadEndpoint> endpoints, HostStateCalculator calculator, Dataplane dataplane,
+                            JvmWork jvm, PrintWriter out) {
+        endpoints.add(endpoint);
+        JvmWork.Mark before = jvm.mark();
+        ThreadCpu threads = ThreadCpu.now();
+        long start = System.nanoTime();
+        HostState desired = calculator.calculate(node.snapshot(config, endpoints));
+        long calc = (System.nanoTime() - start) / 1000;
+        DataplaneReport report = check(dataplane.apply(desired));
+        long took = (System.nanoTime() - start) / 1000;
+        Map<String, ThreadCpu.Spent> spent = ThreadCpu.now().since(threads);
+        JvmWork.Mark after = jvm.mark();
+        out.println(kind + " " + calc + " " + took + " " + after.collections(before) + " " + after.pauseMicros(before)
+                + " " + report.count(Change.SET_MEMBERS_ADDED)
+                + " " + after.compileMicros(before));
+        report.drivers().forEach((name, time) -> out.println("driver " + name + " " + time.toNanos() / 1000));
+        out.print(ThreadCpu.lines("add-thread", spent));
+    }
+
+    /**
+     * The lent adds' line: their median and max, and the routes' median, where forgetting the address's connections
+     * before and after the change runs (docs/dataplane.md, session 63, t-borrow).
+     */
+    private static String describeLent(List<Add> lent) {
+        List<Long> totals = lent.stream().map(Add::total).sorted().toList();
+        List<Long> routes = lent.stream().map(add -> add.drivers().getOrDefault("routes", 0L)).sorted().toList();
+        return String.format("lent add (its address in another node's block, not this node's), median / max of %d: %.1f /"
+                + " %.1f ms; routes (its connections forgotten before and after) median %.1f ms; the slowest: %s",
+                lent.size(), totals.get(lent.size() / 2) / 1000.0, totals.getLast() / 1000.0,
+                routes.get(lent.size() / 2) / 1000.0, lent.stream().max(java.util.Comparator.comparingLong(Add::total))
+                        .orElseThrow().describe());
     }
 
     private static DataplaneReport check(DataplaneReport report) {
@@ -238,7 +262,7 @@ public final class FelixBenchmark {
     private record Timings(long program, long programCalc, long[] programJvm, Map<String, Long> programDrivers,
                            Map<String, ThreadCpu.Spent> programThreads, int rehearsalRounds,
                            long rehearsal, String room, String peak, String compilers, List<Add> inOrder, List<Long> calcs,
-                           List<Long> adds, Map<String, List<Long>> drivers) {
+                           List<Long> adds, Map<String, List<Long>> drivers, List<Add> lent) {
         static Timings parse(String output) {
             long program = -1;
             long programCalc = -1;
@@ -251,6 +275,8 @@ public final class FelixBenchmark {
             Map<String, Long> programDrivers = new java.util.TreeMap<>();
             Map<String, ThreadCpu.Spent> programThreads = new java.util.TreeMap<>();
             List<Add> inOrder = new ArrayList<>();
+            List<Add> lent = new ArrayList<>();
+            Add last = null;
             for (String line : output.lines().toList()) {
                 String[] words = line.split(" ");
                 if (words[0].equals("program")) {
@@ -273,17 +299,18 @@ public final class FelixBenchmark {
                     ThreadCpu.parse(words, programThreads);
                 } else if (words[0].equals("program-driver")) {
                     programDrivers.put(words[1], Long.parseLong(words[2]));
-                } else if (words[0].equals("add")) {
-                    inOrder.add(new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
+                } else if (words[0].equals("add") || words[0].equals("lent")) {
+                    last = new Add(Long.parseLong(words[1]), Long.parseLong(words[2]), Long.parseLong(words[3]),
                             Long.parseLong(words[4]), Long.parseLong(words[5]), Long.parseLong(words[6]),
-                            new java.util.TreeMap<>(), new java.util.TreeMap<>()));
-                } else if (words[0].equals("driver") && !inOrder.isEmpty()) {
-                    inOrder.getLast().drivers().put(words[1], Long.parseLong(words[2]));
-                } else if (words[0].equals("add-thread") && !inOrder.isEmpty()) {
-                    ThreadCpu.parse(words, inOrder.getLast().threads());
+                            new java.util.TreeMap<>(), new java.util.TreeMap<>());
+                    (words[0].equals("add") ? inOrder : lent).add(last);
+                } else if (words[0].equals("driver") && last != null) {
+                    last.drivers().put(words[1], Long.parseLong(words[2]));
+                } else if (words[0].equals("add-thread") && last != null) {
+                    ThreadCpu.parse(words, last.threads());
                 }
             }
-            if (program < 0 || inOrder.size() != ADDS) {
+            if (program < 0 || inOrder.size() != ADDS || lent.size() != LENT) {
                 throw new IllegalStateException("the benchmark worker printed no timings: " + output.strip());
             }
             List<Long> calcs = inOrder.stream().map(Add::calc).sorted().toList();
@@ -293,7 +320,7 @@ public final class FelixBenchmark {
                     drivers.computeIfAbsent(driver, name -> new ArrayList<>()).add(micros)));
             drivers.values().forEach(java.util.Collections::sort);
             return new Timings(program, programCalc, programJvm, programDrivers, programThreads, rehearsalRounds, rehearsal, room, peak,
-                    compilers, inOrder, calcs, adds, drivers);
+                    compilers, inOrder, calcs, adds, drivers, List.copyOf(lent));
         }
 
         Add firstAdd() {
@@ -310,25 +337,5 @@ public final class FelixBenchmark {
             }
             return slowest;
         }
-    }
-
-    private static WorkloadEndpoint endpoint(String node, int index) {
-        Cidr v4 = Cidr.host(Cidr.parse("10.96.0.0/12").addressAt(BigInteger.valueOf(index)));
-        Cidr v6 = Cidr.host(Cidr.parse("fd96::/64").addressAt(BigInteger.valueOf(index)));
-        return new WorkloadEndpoint(node, null, "bench-" + index, "e" + index, BenchInterfaces.name(index), null,
-                List.of(v4), List.of(v6), List.of(index % 2 == 0 ? "web" : "db"), null, null, null, null);
-    }
-
-    private static Map<String, Profile> profiles() {
-        Rule webToDb = new Rule(org.jcalico.model.Action.ALLOW, Protocol.parse("tcp"), null,
-                new EntityMatch("web", null, null), new EntityMatch(null, null, Ports.parse("5432")), null, null, null);
-        Profile web = Profile.securityGroup("web");
-        Profile db = Profile.securityGroup("db");
-        return Map.of("web", web, "db", db.withRules(org.jcalico.model.Direction.INBOUND,
-                List.of(db.inbound().get(0), webToDb)));
-    }
-
-    private static Snapshot snapshot(FelixConfiguration config, List<WorkloadEndpoint> endpoints, Map<String, Profile> profiles) {
-        return Snapshot.of("local", config, endpoints, profiles);
     }
 }

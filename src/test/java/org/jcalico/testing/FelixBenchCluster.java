@@ -3,17 +3,10 @@ package org.jcalico.testing;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import org.jcalico.bench.FelixBenchNode;
 import org.jcalico.felix.calc.Snapshot;
-import org.jcalico.model.Action;
 import org.jcalico.model.Cidr;
-import org.jcalico.model.Direction;
-import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration;
-import org.jcalico.model.Ports;
-import org.jcalico.model.Profile;
-import org.jcalico.model.Protocol;
-import org.jcalico.model.Rule;
 import org.jcalico.model.WorkloadEndpoint;
 
 /**
@@ -22,7 +15,6 @@ import org.jcalico.model.WorkloadEndpoint;
  */
 public final class FelixBenchCluster {
     public static final String NODE = "local";
-    private static final Map<String, Profile> PROFILES = profiles();
 
     private FelixBenchCluster() {
     }
@@ -40,15 +32,7 @@ public final class FelixBenchCluster {
     }
 
     public static Snapshot snapshot(List<WorkloadEndpoint> endpoints, FelixConfiguration config) {
-        return Snapshot.of(NODE, config, List.copyOf(endpoints), PROFILES);
-    }
-
-    private static Map<String, Profile> profiles() {
-        Rule webToDb = new Rule(Action.ALLOW, Protocol.parse("tcp"), null, new EntityMatch("web", null, null),
-                new EntityMatch(null, null, Ports.parse("5432")), null, null, null);
-        Profile web = Profile.securityGroup("web");
-        Profile db = Profile.securityGroup("db");
-        return Map.of("web", web, "db", db.withRules(Direction.INBOUND, List.of(db.inbound().get(0), webToDb)));
+        return Snapshot.of(NODE, config, List.copyOf(endpoints), FelixBenchNode.PROFILES);
     }
 
     /** The endpoint of that index: an address of each family from it, an interface named by a hash of it. */
