@@ -185,7 +185,11 @@ public final class Demo {
         while (System.currentTimeMillis() < deadline) {
             boolean all = true;
             for (int index : lab.layout().hostIndexes()) {
-                all &= run("h" + index, "node", "status", "--run-dir", lab.layout().runDir().toString()).ok();
+                // "sessions established", not the status's exit alone: before the agent has written the other host's
+                // peer into BIRD's configuration the status says "no sessions configured" and is ok, and the first add
+                // warned that BGP had not advertised its block (session 64's demo)
+                CommandRunner.Result status = run("h" + index, "node", "status", "--run-dir", lab.layout().runDir().toString());
+                all &= status.ok() && status.stdout().contains(" sessions established");
             }
             if (all) {
                 return;
