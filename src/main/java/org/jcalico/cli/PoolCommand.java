@@ -2,11 +2,9 @@ package org.jcalico.cli;
 
 import static java.util.Map.entry;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.PoolUsage;
 import org.jcalico.ipam.Pools;
@@ -80,11 +78,8 @@ final class PoolCommand {
         static void print(Session session, OutputOption.Format format) {
             try (session) {
                 if (format != OutputOption.Format.table) {
-                    // the records are the pools alone, so no block is read: at 100,000 endpoints reading and decoding
-                    // every block took the agent's warm-up 2.3 s of CPU just after its start (docs/agent.md, session 64)
-                    ResourceStore.Surveyed<IpPool> pools = session.readStore().survey(IpPool.class);
-                    OutputOption.printSurveyed(session.out(), format,
-                            pools.resources().stream().sorted(Comparator.comparing(IpPool::cidr)).toList(), pools.unreadable());
+                    Ipam.PoolsSurveyed pools = new Ipam(session.readStore()).survey();
+                    OutputOption.printSurveyed(session.out(), format, pools.pools(), pools.unreadable());
                     return;
                 }
                 Ipam.Usage usage = new Ipam(session.readStore()).usage();

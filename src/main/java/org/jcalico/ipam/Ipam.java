@@ -345,13 +345,34 @@ public final class Ipam {
         ResourceStore.Surveyed<IpPool> poolRecords = store.survey(IpPool.class);
         List<IpamBlock> blocks = blockRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr())).toList();
         List<Cidr> unreadBlocks = cidrsOf(blockRecords.unreadable());
-        List<PoolUsage> pools = poolRecords.resources().stream().sorted((a, b) -> a.cidr().compareTo(b.cidr()))
+        List<PoolUsage> pools = inAddressOrder(poolRecords.resources()).stream()
                 .map(pool -> new PoolUsage(pool, blocks.stream().filter(block -> pool.cidr().contains(block.cidr())).toList(),
                         (int) unreadBlocks.stream().filter(block -> pool.cidr().contains(block)).count()))
                 .toList();
         List<ResourceStore.Unreadable> unreadable = new ArrayList<>(poolRecords.unreadable());
         unreadable.addAll(blockRecords.unreadable());
         return new Usage(pools, unreadable);
+    }
+
+    /**
+     * Every pool in address order, and the pool records that cannot be read; no block is read (`pool list -o json`:
+     * at 100,000 endpoints reading every block took the agent's warm-up 2.3 s of CPU just after its start, session 64).
+     */
+    public PoolsSurveyed survey() {
+        ResourceStore.Surveyed<IpPool> records = store.survey(IpPool.class);
+        return new PoolsSurveyed(inAddressOrder(records.resources()), records.unreadable());
+    }
+
+    /** The pools in address order, and the pool records that cannot be read. */
+    public record PoolsSurveyed(List<IpPool> pools, List<ResourceStore.Unreadable> unreadable) {
+        public PoolsSurveyed {
+            pools = List.copyOf(pools);
+            unreadable = List.copyOf(unreadable);
+        }
+    }
+
+    private static List<IpPool> inAddressOrder(List<IpPool> pools) {
+        return pools.stream().sorted((a, b) -> a.cidr().compareTo(b.cidr())).toList();
     }
 
     /** The CIDRs that block records which cannot be read are under (a key no block of jcalico's has names none). */
