@@ -14,11 +14,17 @@ public final class SystemChecks {
     public record Feature(String name, String module, boolean required, String neededFor) {
     }
 
+    private static final String SECURITY_TABLE = "the iptables driver's check, after every filter chain, that a"
+            + " workload's packet met its policy: without it the kernel refuses the driver's rules at every pass (or run"
+            + " the nftables driver, FelixConfiguration dataplaneDriver: nftables)";
     public static final List<Feature> FEATURES = List.of(
             new Feature("ipset hash:ip", "ip_set_hash_ip", true, "the members of selectors and tags"),
             new Feature("ipset hash:net", "ip_set_hash_net", true, "network sets and pools"),
             new Feature("conntrack", "xt_conntrack", true, "policy: replies to allowed connections"),
             new Feature("NFLOG", "xt_NFLOG", true, "the denied-flow log (or set FelixConfiguration deniedFlowLogsEnabled: false)"),
+            // iptables-legacy needs the module; iptables-nft makes the table in nf_tables and needs none
+            new Feature("iptables security table", "iptable_security", true, SECURITY_TABLE),
+            new Feature("ip6tables security table", "ip6table_security", true, SECURITY_TABLE),
             new Feature("VXLAN", "vxlan", false, "an overlay; jcalico's routed networking does not need it"));
     /** Tools the agent runs, whatever the node's mode. */
     public static final List<String> REQUIRED_TOOLS = List.of("ip", "iptables", "ip6tables", "iptables-restore",

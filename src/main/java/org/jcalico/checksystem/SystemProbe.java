@@ -55,6 +55,8 @@ public final class SystemProbe {
             case "ipset hash:net" -> List.of("ipset", "create", "jc-check", "hash:net");
             case "conntrack" -> List.of("iptables", "-A", "INPUT", "-m", "conntrack", "--ctstate", "ESTABLISHED", "-j", "ACCEPT");
             case "NFLOG" -> List.of("iptables", "-A", "INPUT", "-j", "NFLOG", "--nflog-group", "1");
+            case "iptables security table" -> List.of("iptables", "-t", "security", "-A", "INPUT", "-j", "RETURN");
+            case "ip6tables security table" -> List.of("ip6tables", "-t", "security", "-A", "INPUT", "-j", "RETURN");
             case "VXLAN" -> List.of("ip", "link", "add", "jc-check", "type", "vxlan", "id", "1", "dstport", "4789");
             default -> throw new IllegalArgumentException("no trial for " + feature);
         });

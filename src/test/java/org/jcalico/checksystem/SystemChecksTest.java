@@ -57,6 +57,27 @@ class SystemChecksTest {
         assertTrue(SystemChecks.blocked(checks));
     }
 
+    /**
+     * iptables-legacy on a kernel without iptable_security (the message is legacy's own, from libiptc): the iptables
+     * driver's every pass would be refused, so it blocks, naming the module and the nftables driver, in each family.
+     */
+    @Test
+    void aKernelWithoutTheSecurityTableBlocksWithTheModuleToLoad() {
+        for (String family : List.of("iptables", "ip6tables")) {
+            SystemFacts facts = good(Map.of(family + " security table", family + " v1.8.9 (legacy): can't initialize "
+                    + family + " table `security': Table does not exist (do you need to insmod?)"), Map.of(), Map.of(),
+                    Map.of(), List.of(), true);
+            List<SystemCheck> checks = SystemChecks.evaluate(facts);
+            SystemCheck security = checks.stream().filter(check -> check.name().equals("kernel " + family + " security table"))
+                    .findFirst().orElseThrow();
+            assertEquals(Result.FAIL, security.result());
+            assertTrue(security.fix().contains("modprobe " + family.replace("tables", "table") + "_security"), security.fix());
+            assertTrue(security.detail().contains("Table does not exist") && security.detail().contains("dataplaneDriver: nftables"),
+                    security.detail());
+            assertTrue(SystemChecks.blocked(checks));
+        }
+    }
+
     @Test
     void missingToolsBlockButBgpToolsOnlyWhenTheNodeRunsBgp() {
         Map<String, String> noIpset = new HashMap<>();

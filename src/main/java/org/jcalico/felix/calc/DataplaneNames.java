@@ -23,6 +23,10 @@ public final class DataplaneNames {
     public static final String LOCAL_SOURCE = "jc-local-source";
     /** The security table's check that jc-FORWARD saw a forwarded workload packet (iptables driver: Marks.JUDGED). */
     public static final String JUDGED = "jc-JUDGED";
+    /** The security table's check that jc-wl-to-host saw a workload's packet to its host (iptables driver: Marks.JUDGED). */
+    public static final String JUDGED_INPUT = "jc-JUDGED-INPUT";
+    /** The security table's copy of jc-OUTPUT's drops, which an accept above jc-OUTPUT's hook cannot skip (iptables driver). */
+    public static final String JUDGED_OUTPUT = "jc-JUDGED-OUTPUT";
 
     private DataplaneNames() {
     }

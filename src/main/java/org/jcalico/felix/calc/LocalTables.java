@@ -44,13 +44,14 @@ final class LocalTables {
     private final EndpointToHostAction endpointToHost;
     private final Map<String, ProgramChain> nat;
     /**
-     * Whether FORWARD is a chain others write into above jcalico's hook (iptables driver: docker does at each start),
-     * so that jc-FORWARD marks what it saw and the security table drops a workload's packet it did not see (guard).
-     * jcalico's own nftables table needs none: another table's accept cannot end its base chain.
+     * Whether INPUT, FORWARD and OUTPUT are chains others write into above jcalico's hooks (iptables driver: docker
+     * does at each start, an admin's -I, a firewall's reload that rebuilds them), so that the security table drops,
+     * after every filter chain on the hook, a workload's packet that jcalico's chain did not see (guard). jcalico's own
+     * nftables table needs none: another table's accept cannot end its base chain.
      */
     private final boolean shared;
-    /** The security table's chain of a shared FORWARD (DataplaneNames.JUDGED), else none. */
-    private Map<String, ProgramChain> guard = Map.of();
+    /** The security table's chains of shared built-in chains (DataplaneNames.JUDGED and the like) by name, else none. */
+    private final Map<String, ProgramChain> guard = new TreeMap<>();
     /** Every chain of the filter table, persistent: handed out as it is, and changed at the cost of what changed. */
     private PersistentSortedMap<String, ProgramChain> chains = PersistentSortedMap.empty();
     private final DispatchTree from;
@@ -91,7 +92,7 @@ final class LocalTables {
         from = new DispatchTree(DataplaneNames.FROM_DISPATCH, DataplaneNames::fromDispatch, Side.SOURCE, interfacePrefix);
         to = new DispatchTree(DataplaneNames.TO_DISPATCH, DataplaneNames::toDispatch, Side.DESTINATION, interfacePrefix);
         this.held = held(version);
-        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version, held));
+        put(DataplaneNames.WORKLOAD_TO_HOST, workloadToHost(endpointToHost, version, held, shared));
     }
 
     void add(LocalEndpoint endpoint, List<ProgramChain> own, List<CompiledChain> used) {
@@ -173,7 +174,12 @@ final class LocalTables {
 
     ProgramTables tables() {
         if (unprefixedChanged || isolatedChanged) {
-            put(DataplaneNames.OUTPUT, output());
+            List<ProgramRule> output = output();
+            put(DataplaneNames.OUTPUT, output);
+            if (shared) {
+                // jc-OUTPUT only drops: the same drops after every filter chain catch what an accept above its hook let by
+                guard.put(DataplaneNames.JUDGED_OUTPUT, new ProgramChain(DataplaneNames.JUDGED_OUTPUT, output));
+            }
             isolatedChanged = false;
         }
         if (unprefixedChanged) {
@@ -186,9 +192,11 @@ final class LocalTables {
                 new ProgramHook(FILTER, "FORWARD", DataplaneNames.FORWARD),
                 new ProgramHook(FILTER, "OUTPUT", DataplaneNames.OUTPUT)));
         Map<String, Map<String, ProgramChain>> tables = new HashMap<>(Map.of(FILTER, chains));
-        if (!guard.isEmpty()) {
+        if (shared) {
+            hooks.add(new ProgramHook(SECURITY, "INPUT", DataplaneNames.JUDGED_INPUT));
             hooks.add(new ProgramHook(SECURITY, "FORWARD", DataplaneNames.JUDGED));
-            tables.put(SECURITY, guard);
+            hooks.add(new ProgramHook(SECURITY, "OUTPUT", DataplaneNames.JUDGED_OUTPUT));
+            tables.put(SECURITY, Map.copyOf(guard));
         }
         if (!nat.isEmpty()) {
             hooks.add(new ProgramHook(NAT, "POSTROUTING", DataplaneNames.POSTROUTING));
@@ -222,7 +230,10 @@ final class LocalTables {
         List<ProgramRule> forward = new ArrayList<>();
         if (shared) {
             forward.add(rule(Match.ANY, new Verdict.SetMark(Marks.JUDGED)));
-            guard = Map.of(DataplaneNames.JUDGED, new ProgramChain(DataplaneNames.JUDGED, judged(caught, forged)));
+            guard.put(DataplaneNames.JUDGED, new ProgramChain(DataplaneNames.JUDGED,
+                    judged(caught, forged, List.of(Side.SOURCE, Side.DESTINATION))));
+            guard.put(DataplaneNames.JUDGED_INPUT, new ProgramChain(DataplaneNames.JUDGED_INPUT,
+                    judged(caught, forged, List.of(Side.SOURCE))));
         }
         forward.addAll(held);
         forward.add(forged);
@@ -240,18 +251,19 @@ final class LocalTables {
     }
 
     /**
-     * The security table's check of a shared FORWARD: a forwarded packet that jc-FORWARD saw returns (jc-FORWARD dropped
-     * what its policy denies, so the rest it let on); one it did not see is dropped when jc-FORWARD would have judged
-     * it (to or from a local endpoint's interface, or a local endpoint's address from anywhere else, FORGED's match),
-     * and left to others otherwise (docker's own containers' traffic). The security table comes after the filter table
-     * on the forward hook and an accept ends only its own table's chain, so no rule in FORWARD, above or below
-     * jcalico's hook, can take a workload's packet past this.
+     * The security table's check of a shared FORWARD or INPUT: a packet that jcalico's chain saw returns (jc-FORWARD and
+     * jc-wl-to-host mark what they see and drop what policy denies, so the rest they let on); one it did not see is
+     * dropped when that chain would have judged it (in, or for FORWARD also out, through a local endpoint's interface
+     * on SIDES, or a local endpoint's address from anywhere else, FORGED's match), and left to others otherwise
+     * (docker's own containers' traffic, the host's from its uplinks). The security table comes after the filter table
+     * on each hook and an accept ends only its own table's chain, so no rule in FORWARD or INPUT, above jcalico's hook
+     * or in place of it, can take a workload's packet past this.
      */
-    private static List<ProgramRule> judged(List<String> caught, ProgramRule forged) {
+    private static List<ProgramRule> judged(List<String> caught, ProgramRule forged, List<Side> sides) {
         List<ProgramRule> rules = new ArrayList<>();
         rules.add(rule(Match.of(new Criterion.MarkIs(Marks.JUDGED, Marks.JUDGED)), Verdict.RETURN));
-        caught.forEach(name -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.SOURCE, name)), Verdict.DROP)));
-        caught.forEach(name -> rules.add(rule(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, name)), Verdict.DROP)));
+        sides.forEach(side -> caught.forEach(name -> rules.add(rule(Match.of(new Criterion.InterfaceIs(side, name)),
+                Verdict.DROP))));
         rules.add(rule(forged.match(), Verdict.DROP));
         return rules;
     }
@@ -307,10 +319,16 @@ final class LocalTables {
      * (until session 49 there was one): an isolated endpoint's chain, a failed-closed one's and a chain the driver holds
      * drop-only are a single drop that must cut the flows it opened to its host before, as they cut its flows through
      * the host (Felix's cali-wl-to-host dispatches first too). With drop, the host's own connections to its workloads
-     * still get their answers once the endpoint's chain let them through.
+     * still get their answers once the endpoint's chain let them through. When others write into INPUT (SHARED), every
+     * packet here is marked first, before any accept, for the security table's check (judged).
      */
-    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version, List<ProgramRule> held) {
-        List<ProgramRule> rules = new ArrayList<>(neighbourDiscovery(version, Verdict.ACCEPT));
+    private static List<ProgramRule> workloadToHost(EndpointToHostAction action, int version, List<ProgramRule> held,
+                                                    boolean shared) {
+        List<ProgramRule> rules = new ArrayList<>();
+        if (shared) {
+            rules.add(rule(Match.ANY, new Verdict.SetMark(Marks.JUDGED)));
+        }
+        rules.addAll(neighbourDiscovery(version, Verdict.ACCEPT));
         rules.addAll(held);
         rules.add(rule(Match.ANY, new Verdict.Jump(DataplaneNames.FROM_DISPATCH)));
         if (action == EndpointToHostAction.ACCEPT) {

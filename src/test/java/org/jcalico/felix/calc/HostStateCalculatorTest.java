@@ -175,7 +175,10 @@ class HostStateCalculatorTest {
      */
     private static final String HELD_SOURCE = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold src -j DROP";
     private static final String HELD_DESTINATION = "-m conntrack --ctstate NEW,INVALID,UNTRACKED -m set --match-set jc-4-hold dst -j DROP";
-    /** What jc-FORWARD marks first under the iptables driver: every packet it saw (the security table checks it). */
+    /**
+     * What jc-FORWARD and jc-wl-to-host mark first under the iptables driver: every packet they saw (the security table
+     * checks it).
+     */
     private static final String SEEN = "-j MARK --set-xmark 0x4000000/0x4000000";
 
     @Test
@@ -261,6 +264,17 @@ class HostStateCalculatorTest {
                 "-o cal+ -j DROP", "-o jca1 -j DROP", "! -i cal+ -m set --match-set jc-4-local src -j DROP"),
                 state.ipv4().chains("security").get("jc-JUDGED").rules());
         assertTrue(state.ipv4().hooks().contains(new org.jcalico.felix.hoststate.Hook("security", "FORWARD", "-j jc-JUDGED")));
+        // a workload's packet to its host likewise, after jc-wl-to-host marked it (session 65): in only
+        assertEquals(List.of("-m mark --mark 0x4000000/0x4000000 -j RETURN", "-i cal+ -j DROP", "-i jca1 -j DROP",
+                "! -i cal+ -m set --match-set jc-4-local src -j DROP"),
+                state.ipv4().chains("security").get(DataplaneNames.JUDGED_INPUT).rules());
+        assertEquals(SEEN, v4.get("jc-wl-to-host").rules().get(0), "marked before any accept, neighbour discovery's too");
+        assertEquals(v4.get("jc-OUTPUT").rules(), state.ipv4().chains("security").get(DataplaneNames.JUDGED_OUTPUT).rules(),
+                "jc-OUTPUT only drops: its drops again");
+        for (String builtin : List.of("INPUT", "OUTPUT")) {
+            assertTrue(state.ipv4().hooks().contains(new org.jcalico.felix.hoststate.Hook("security", builtin,
+                    "-j jc-JUDGED-" + builtin)), state.ipv4().hooks().toString());
+        }
         assertEquals(List.of("-i jca1 -s 10.0.0.1/32 -g jc-fw-jca1", "-j DROP"), v4.get("jc-from-wl-dispatch").rules());
         assertEquals(List.of("-i jca1 -j RETURN", "-j DROP"), v4.get("jc-local-source").rules(),
                 "a local endpoint's address comes in only on a workload's interface, the prefix's (told before the"
@@ -340,7 +354,7 @@ class HostStateCalculatorTest {
         var accept = new FelixConfiguration("global", null, FelixConfiguration.EndpointToHostAction.ACCEPT, null, null)
                 .merge(FelixConfiguration.DEFAULTS);
         var snapshot = Snapshot.of("h1", accept, List.of(), Map.of());
-        assertEquals(List.of(HELD_SOURCE, HELD_DESTINATION, "-j jc-from-wl-dispatch", "-j ACCEPT"),
+        assertEquals(List.of(SEEN, HELD_SOURCE, HELD_DESTINATION, "-j jc-from-wl-dispatch", "-j ACCEPT"),
                 new HostStateCalculator().calculate(snapshot).ipv4().chains("filter").get("jc-wl-to-host").rules(),
                 "established packets meet the endpoint's chain too: an isolated one's drop cuts its flows to the host");
         var dropped = new HostStateCalculator().calculate(snapshot(List.of())).ipv6().chains("filter").get("jc-wl-to-host").rules();
@@ -382,9 +396,14 @@ class HostStateCalculatorTest {
         assertTrue(output6.contains("-p ipv6-icmp -m icmp6 --icmpv6-type 135 -j RETURN"), output6.toString());
         org.jcalico.felix.hoststate.Hook output = new org.jcalico.felix.hoststate.Hook("filter", "OUTPUT", "-j jc-OUTPUT");
         assertTrue(isolated.ipv4().hooks().contains(output) && isolated.ipv6().hooks().contains(output));
+        // and again after every filter chain, where an accept above jc-OUTPUT's hook cannot skip them (iptables)
+        assertEquals(output4, isolated.ipv4().chains("security").get(DataplaneNames.JUDGED_OUTPUT).rules());
+        assertEquals(output6, isolated.ipv6().chains("security").get(DataplaneNames.JUDGED_OUTPUT).rules());
         HostStateCalculator remembering = new HostStateCalculator();
         remembering.calculate(snapshot(List.of(active.withState("awaiting-labels")), web));
         HostState programmed = remembering.calculate(snapshot(List.of(active), web));
+        assertEquals(alwaysInOutput(4), programmed.ipv4().chains("security").get(DataplaneNames.JUDGED_OUTPUT).rules(),
+                "the check follows jc-OUTPUT when the endpoint becomes active");
         List<String> rules = programmed.ipv4().chains("filter").get(DataplaneNames.toEndpoint("jca1")).rules();
         assertFalse(rules.contains("-j DROP"), "active: the chain of its profile's policy decides: " + rules);
         assertEquals(alwaysInOutput(4), programmed.ipv4().chains("filter").get(DataplaneNames.OUTPUT).rules(),

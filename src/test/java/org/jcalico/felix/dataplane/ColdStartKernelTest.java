@@ -12,7 +12,9 @@ import java.util.function.Supplier;
 import org.jcalico.felix.ColdStart;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
+import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.model.Cidr;
@@ -114,6 +116,46 @@ class ColdStartKernelTest {
         assertEquals(List.of(false, true), upDuringCalc, "jcB down and jcA's rules kept while calc ran");
         assertTrue(linkUp("jcB"));
         assertTrue(dispatched(driver, rules(driver), "jcB"));
+    }
+
+    /**
+     * A restart onto the rules of an earlier version without some of the security table's checks (session 64 added
+     * FORWARD's, session 65 INPUT's and OUTPUT's): its filter table's hooks are in force, so its chains filter, and the
+     * start leaves them alone as it leaves this version's: jcA's rules stay while the calculation runs, and the
+     * checks come with the apply after it. The guard written over them dropped every endpoint's traffic meanwhile.
+     */
+    @Test
+    void anEarlierVersionsRulesWithoutTheSecurityChecksGetNothingBeforeTheCalculationEnds() {
+        Snapshot snapshot = snapshot(DataplaneDriver.IPTABLES, "jcA");
+        HostState current = new HostStateCalculator().calculate(snapshot);
+        Dataplane before = new Dataplane(host);
+        assertTrue(before.start().failures().isEmpty());
+        assertEquals(Map.of(), before.resync(new HostState(withoutSecurity(current.ipv4()), withoutSecurity(current.ipv6()),
+                current.ipSets(), current.routes(), current.interfaces(), current.concerns(), current.failedClosed(),
+                current.driver())).failures());
+        assertFalse(host.run(List.of("iptables-save", "-t", "security")).stdout().contains("-j jc-"), "no check yet");
+
+        Dataplane restarted = new Dataplane(host);
+        List<Boolean> keptDuringCalc = new ArrayList<>();
+        DataplaneReport report = restarted.resync(() -> ColdStart.guard(snapshot), () -> {
+            sleep(500);
+            keptDuringCalc.add(dispatched(DataplaneDriver.IPTABLES, rules(DataplaneDriver.IPTABLES), "jcA"));
+            return new HostStateCalculator().calculate(snapshot);
+        });
+        assertEquals(Map.of(), report.failures());
+        assertEquals(List.of(true), keptDuringCalc, "jcA's rules kept while calc ran");
+        String security = host.run(List.of("iptables-save", "-t", "security")).check().stdout();
+        for (String builtin : List.of("INPUT", "FORWARD", "OUTPUT")) {
+            assertTrue(security.matches("(?s).*\\n-A " + builtin + " [^\\n]*-j jc-JUDGED.*"), security);
+        }
+    }
+
+    /** STATE as a version before the security table's checks wrote it: no security table. */
+    private static IptablesState withoutSecurity(IptablesState state) {
+        Map<String, Map<String, Chain>> tables = new java.util.TreeMap<>(state.tables());
+        tables.remove("security");
+        return new IptablesState(state.version(), tables,
+                state.hooks().stream().filter(hook -> !hook.table().equals("security")).toList());
     }
 
     /**

@@ -25,10 +25,14 @@ public final class WorkloadHost implements AutoCloseable {
         return host;
     }
 
-    /** The host's loopback up with ADDRESS/32 on it: an address of the host's own, for its traffic to its workloads. */
+    /**
+     * The host's loopback up with ADDRESS (/32, or /128 for an IPv6 one) on it: an address of the host's own, for its
+     * traffic to its workloads.
+     */
     public void hostAddress(String address) {
         host.run("ip", "link", "set", "lo", "up").check();
-        host.run("ip", "addr", "add", address + "/32", "dev", "lo").check();
+        boolean six = address.contains(":");
+        host.run("ip", six ? "-6" : "-4", "addr", "add", address + (six ? "/128" : "/32"), "dev", "lo").check();
     }
 
     public CommandRunner workload(int number) {

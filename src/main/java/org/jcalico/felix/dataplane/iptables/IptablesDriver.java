@@ -64,8 +64,12 @@ public final class IptablesDriver {
     }
 
     /**
-     * Whether the kernel has every hook of WANTED in place, at the top of its built-in chain. Reads the kernel back
-     * unless this driver knows what it holds, and keeps what it read, so the next apply reads nothing again.
+     * Whether the kernel has every hook of WANTED's filter table in place, at the top of its built-in chain: the hooks
+     * whose chains decide, and so filter a link that comes up. The security table's checks only drop what those
+     * chains did not see, and an earlier version's rules without them (sessions 64 and 65 added them) filter all the
+     * same: a start that took their absence for no rules wrote its guard over them and cut every endpoint's traffic
+     * until its calculation ended. Reads the kernel back unless this driver knows what it holds, and keeps what it
+     * read, so the next apply reads nothing again.
      */
     public boolean holdsHooks(IptablesState wanted) {
         readAgainIfUnseen(wanted);
@@ -73,7 +77,8 @@ public final class IptablesDriver {
             programmed = read(wanted);
             written = null;
         }
-        return IptablesPlanner.hooksInPlace(wanted.hooks(), programmed);
+        return IptablesPlanner.hooksInPlace(wanted.hooks().stream().filter(hook -> hook.table().equals("filter")).toList(),
+                programmed);
     }
 
     /**

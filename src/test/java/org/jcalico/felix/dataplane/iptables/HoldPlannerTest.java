@@ -51,8 +51,9 @@ class HoldPlannerTest {
             // after jc-FORWARD's mark of what it saw (session 64), which the kernel's chain has first as calc does
             assertTrue(input.startsWith("*filter\n-I jc-FORWARD 2 ") && input.endsWith("COMMIT\n"), input);
             assertTrue(input.contains("\n-I jc-FORWARD 3 "), input);
-            assertTrue(input.contains("\n-I jc-wl-to-host " + (neighbourDiscovery + 1) + " "), input);
+            // after jc-wl-to-host's mark of what it saw (session 65) and neighbour discovery
             assertTrue(input.contains("\n-I jc-wl-to-host " + (neighbourDiscovery + 2) + " "), input);
+            assertTrue(input.contains("\n-I jc-wl-to-host " + (neighbourDiscovery + 3) + " "), input);
             assertEquals(4, update.changes().count(Change.RULES_INSERTED));
             assertEquals(4, input.lines().filter(line -> line.contains("--match-set " + HostState.holdSet(desired.version()) + " ")).count());
             // the apply's restore after it finds those chains as calc wants them
@@ -106,7 +107,7 @@ class HoldPlannerTest {
         IptablesUpdate update = hold(desired, written(new IptablesState(6, Map.of("filter", chains), desired.hooks())));
         assertTrue(update.restoreInput().contains("\n-I jc-wl-to-host 1 "), update.restoreInput());
         assertTrue(update.restoreInput().contains("\n-I jc-wl-to-host 2 "), update.restoreInput());
-        assertEquals(List.of(RuleHash.of(toHost).get(3), RuleHash.of(toHost).get(4), RuleHash.of("jc-wl-to-host", "-j ACCEPT")),
+        assertEquals(List.of(RuleHash.of(toHost).get(4), RuleHash.of(toHost).get(5), RuleHash.of("jc-wl-to-host", "-j ACCEPT")),
                 update.after().table("filter").chains().get(toHost.name()));
     }
 
