@@ -68,9 +68,20 @@ public final class StartSequence {
      * as it was.
      */
     public static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation) {
+        return firstPass(dataplane, snapshot, calculation, NewHolders.NONE);
+    }
+
+    /**
+     * As {@link #firstPass(Dataplane, Snapshot, Supplier)}, on a kernel whose tracked connections may have been
+     * accepted for other holders of the NEWHOLDERS' addresses: the sweep keeps none of theirs, and the calculation's
+     * state has the addresses it knows among its departed ones (their connections forgotten again once its rules are in).
+     */
+    static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation,
+                                     NewHolders newHolders) {
         Integer normal = optimizingAtLowest();
         try {
-            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation, new SnapshotStrayScope(snapshot));
+            return dataplane.resync(() -> ColdStart.guard(snapshot), () -> newHolders.departedFrom(calculation.get()),
+                    new SnapshotStrayScope(snapshot, newHolders));
         } finally {
             if (normal != null) {
                 try {

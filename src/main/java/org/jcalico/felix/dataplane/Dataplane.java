@@ -440,6 +440,14 @@ public final class Dataplane {
     }
 
     /**
+     * Whether some tracked connections an apply was to forget may still be there ({@link RouteDriver#owesForgetting}):
+     * until none is, the agent records no revision as applied (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    public boolean owesForgetting() {
+        return routes.owesForgetting();
+    }
+
+    /**
      * An apply that starts from the kernel as it is rather than from what was last programmed. The rules (iptables,
      * ip6tables, nftables) are not read back when no transaction has touched any of them since the last resync, which
      * found them as desired ({@link RulesLeftAlone}): an idle agent's resync then starts no iptables-save.

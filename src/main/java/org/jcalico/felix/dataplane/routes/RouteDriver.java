@@ -77,6 +77,14 @@ public final class RouteDriver {
     }
 
     /**
+     * Whether some tracked connections this driver was to forget may still be there: the first change's sweep has not
+     * gone through, or an address that {@link HostState#departed} has not had its forgetting go through.
+     */
+    public boolean owesForgetting() {
+        return !straysForgotten || !departed.isEmpty();
+    }
+
+    /**
      * Forgets the tracked connections of each local endpoint address that DESIRED routes to another interface than the
      * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
