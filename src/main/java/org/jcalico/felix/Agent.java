@@ -96,6 +96,12 @@ public final class Agent {
     /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
     private boolean programmedOnce;
     /**
+     * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
+     * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
+     * with the holders written after {@link #appliedRevision} as new (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    private boolean sweepDue;
+    /**
      * The snapshot of the first pass, until the incremental path has been rehearsed on it (IncrementalRehearsal): once,
      * right after the first pass, if it succeeded.
      */
@@ -276,6 +282,8 @@ public final class Agent {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 resync.resyncNext();
                 relist = true;
+                sweepDue = true;
+                cache.collectNewHoldersAfter(appliedRevision);
             } catch (Error e) {
                 log.error("agent stopping on a fatal error (" + e + ")", e);
                 throw e;
@@ -393,9 +401,12 @@ public final class Agent {
             if (full && !programmedOnce) {
                 // the first pass: on an empty kernel, a guard is written during the calculation
                 programmedOnce = true;
+                sweepDue = false;
                 rehearsalDue = snapshot;
-                report = StartSequence.firstPass(dataplane, snapshot, calculation,
-                        NewHolders.of(appliedRevision, listedRevision, cache.takeNewHolders()));
+                report = StartSequence.firstPass(dataplane, snapshot, calculation, newHolders());
+            } else if (full && sweepDue) {
+                sweepDue = false;
+                report = StartSequence.sweepingResync(dataplane, snapshot, calculation, newHolders());
             } else {
                 HostState state = calculation.get();
                 report = full ? dataplane.resync(state) : dataplane.apply(state);
@@ -443,6 +454,11 @@ public final class Agent {
         statusDue = true;
         passListeners.forEach(listener -> listener.accept(snapshot));
         return ok;
+    }
+
+    /** The holders written after the applied revision, as the last listing and the events since found them. */
+    private NewHolders newHolders() {
+        return NewHolders.of(appliedRevision, listedRevision, cache.takeNewHolders());
     }
 
     /**

@@ -80,8 +80,7 @@ public final class StartSequence {
                                      NewHolders newHolders) {
         Integer normal = optimizingAtLowest();
         try {
-            return dataplane.resync(() -> ColdStart.guard(snapshot), () -> newHolders.departedFrom(calculation.get()),
-                    new SnapshotStrayScope(snapshot, newHolders));
+            return sweepingResync(dataplane, snapshot, calculation, newHolders);
         } finally {
             if (normal != null) {
                 try {
@@ -91,6 +90,18 @@ public final class StartSequence {
                 }
             }
         }
+    }
+
+    /**
+     * The first pass's resync without its compilers' priorities: the guard written while CALCULATION runs if the kernel
+     * holds no jcalico rule, the tracked connections of the addresses no endpoint kept and of NEWHOLDERS' forgotten
+     * (the sweep, RouteDriver#forgetMovedFlows). Also the agent's first full pass after a failed one, whose departures
+     * may be lost (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    static DataplaneReport sweepingResync(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation,
+                                          NewHolders newHolders) {
+        return dataplane.resync(() -> ColdStart.guard(snapshot), () -> newHolders.departedFrom(calculation.get()),
+                new SnapshotStrayScope(snapshot, newHolders));
     }
 
     /** The optimizing compiler's threads at the lowest priority; returns the nice value they had, null if unchanged. */

@@ -463,6 +463,56 @@ class AgentLoopKernelTest {
         }
     }
 
+    /**
+     * The pass that took x's removal fails after its calculation, before its apply (a stand-in for a bug in what runs
+     * between them: the agent's metrics, the denied-flow log, the dataplane's first steps): the calculation's departure
+     * of x's addresses dies with the pass, and the next calculation compares with that one. The loop lists afresh and
+     * its next pass sweeps as a start does: a's flows to x's addresses go, y's and r's (unchanged holders) stay. On
+     * 2d3414eb both drivers failed: the flows to x's addresses stayed for their next holder.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aPassThatFailsAfterItsCalculationLeavesNoFlowToAnAddressThatDepartedInIt(DataplaneDriver driver,
+                                                                                   @TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            host.run("ip", "link", "del", "jcB").check();
+            poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
+            store.create(onN2("x", 5, Map.of()));
+            store.create(onN2("y", 6, Map.of()));
+            store.create(borrowed("r", "10.65.0.9"));
+            HostStateCalculator real = new HostStateCalculator();
+            AtomicBoolean failed = new AtomicBoolean();
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, snapshot -> {
+                HostState state = real.calculate(snapshot);
+                if (!state.departed().isEmpty() && failed.compareAndSet(false, true)) {
+                    throw new IllegalStateException("injected fault after the calculation");
+                }
+                return state;
+            });
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+            track("10.65.0.1", "10.65.1.5", "10.65.0.1", "10.65.1.6", "10.65.0.1", "10.65.0.9", "10.65.0.1", "10.99.9.9");
+
+            long removal = System.currentTimeMillis();
+            Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
+            store.delete(x.resource(), x.revision());
+            assertTrue(Eventually.within(5, failed::get), "the pass fails");
+            assertTrue(Eventually.within(10, () -> inSyncSince(statusFile, removal)),
+                    "in sync again after the failed pass: " + statusFile.read());
+            assertAll(
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
+                            "a's flow to x, whose departure died with the failed pass, does not wait for x's next holder"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
+                            "a keeps its flow with y, whose holder did not change"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().contains("dst=10.65.0.9"),
+                            "a keeps its flow with r, n2's workload at an address of this node's block"),
+                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.99.9.9").stdout().contains("dst=10.99.9.9"),
+                            "a keeps its flow outside the pools"));
+            host.run("conntrack", "-F").check();
+        }
+    }
+
     /** Ends an agent's loop as kill -9 ends its process: the loop rethrows an Error, and writes nothing after it. */
     private static final class KilledAgent extends Error {
         KilledAgent() {

@@ -197,11 +197,15 @@ public final class RouteDriver {
      * kernel keeps (a gone endpoint's interface is gone, a new holder's has no dispatch yet, and the block's
      * unreachable route drops what is sent to it), so none can be missing from it; but for an address of another
      * node's block, which a local endpoint's packets reach by that block's route: one lent to a local endpoint in the
-     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing once
-     * the first change's forgetting went through, or without a SCOPE (the first change reads the table itself).
+     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing
+     * without a SCOPE (the first change reads the table itself). Given one again (the agent's first pass after a pass
+     * that failed, whose departures may be lost), the next change sweeps again: the kernel then holds rules, so a
+     * connection made after this read to an address it did not find is not swept (docs/dataplane.md, "Session 65
+     * (t-restart)").
      */
     public void readTrackedAddresses(StrayScope scope) {
-        if (scope != null && !straysForgotten && trackedAtStart == null) {
+        if (scope != null) {
+            straysForgotten = false;
             trackedAtStart = CompletableFuture.supplyAsync(() -> staleFlows.tracked(scope), Thread::startVirtualThread);
         }
     }
