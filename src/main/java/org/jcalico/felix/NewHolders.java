@@ -15,11 +15,11 @@ import org.jcalico.model.IpAddress;
  * carry the local endpoint's packets to the new holder past its policy (docs/dataplane.md, "Session 65 (t-restart)").
  * A holder whose record was written before keeps this node's connections: a restart cuts no flow of an unchanged holder.
  */
-public record NewHolders(boolean all, Set<IpAddress> addresses) {
+record NewHolders(boolean all, Set<IpAddress> addresses) {
     /** No holder changed: a cold kernel, which tracks nothing jcalico's rules accepted (the benches' first passes). */
-    public static final NewHolders NONE = new NewHolders(false, Set.of());
+    static final NewHolders NONE = new NewHolders(false, Set.of());
 
-    public NewHolders {
+    NewHolders {
         addresses = Set.copyOf(addresses);
     }
 

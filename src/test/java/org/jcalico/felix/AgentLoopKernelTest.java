@@ -410,16 +410,8 @@ class AgentLoopKernelTest {
     void aRemoteAddressGivenToAnotherWorkloadWhileTheAgentWasKilledComesWithoutThisNodesConnectionsToIt(
             DataplaneDriver driver, @TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = linksAndEndpointA(datastore);
-            host.run("ip", "link", "del", "jcB").check();
-            Versioned<WorkloadEndpoint> a = store.get(WorkloadEndpoint.class, NODE, "ep-a").orElseThrow();
-            store.update(new WorkloadEndpoint(NODE, "jcalico", "container-a", "ep-a", "jcA", null,
-                    List.of(Cidr.parse("10.65.0.1/32")), List.of(Cidr.parse("fd65::1/128")), List.of("blue"), null, null,
-                    null, null), a.revision());
-            List<IpamBlock> n2Blocks = poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
-            store.create(onN2("x", 5, Map.of()));
-            store.create(onN2("y", 6, Map.of()));
-            store.create(borrowed("r", "10.65.0.9"));
+            ResourceStore store = new ResourceStore(datastore);
+            List<IpamBlock> n2Blocks = aXYAndR(store, driver);
             HostStateCalculator real = new HostStateCalculator();
             AtomicBoolean killed = new AtomicBoolean();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -432,8 +424,7 @@ class AgentLoopKernelTest {
                 return state;
             });
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
-            track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.65.1.6", "fd65::1", "fd65::1:6",
-                    "10.65.0.1", "10.65.0.9", "10.65.0.1", "10.99.9.9");
+            trackFlowsOfA();
 
             Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
             store.delete(x.resource(), x.revision());
@@ -446,19 +437,11 @@ class AgentLoopKernelTest {
             long restart = System.currentTimeMillis();
             startAgent(datastore, dir, restarted, new HostStateCalculator()::calculate);
             assertTrue(Eventually.within(10, () -> inSyncSince(restarted, restart)), "the next agent is in sync: " + restarted.read());
-            assertAll(
+            assertAll(java.util.stream.Stream.concat(java.util.stream.Stream.of(
                     () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
                             "a's flow to x does not carry a's packets to b2, given x's address while no agent ran"),
                     () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
-                            "nor a's flow to x's IPv6 address"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
-                            "a keeps its flow with y, whose holder did not change"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "fd65::1:6").stdout().contains("dst=fd65::1:6"),
-                            "and its IPv6 flow with y"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().contains("dst=10.65.0.9"),
-                            "a keeps its flow with r, n2's workload at an address of this node's block"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.99.9.9").stdout().contains("dst=10.99.9.9"),
-                            "a keeps its flow outside the pools"));
+                            "nor a's flow to x's IPv6 address")), unchangedHoldersKeepTheirFlows()));
             host.run("conntrack", "-F").check();
         }
     }
@@ -475,12 +458,8 @@ class AgentLoopKernelTest {
     void aPassThatFailsAfterItsCalculationLeavesNoFlowToAnAddressThatDepartedInIt(DataplaneDriver driver,
                                                                                    @TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = linksAndEndpointA(datastore);
-            host.run("ip", "link", "del", "jcB").check();
-            poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
-            store.create(onN2("x", 5, Map.of()));
-            store.create(onN2("y", 6, Map.of()));
-            store.create(borrowed("r", "10.65.0.9"));
+            ResourceStore store = new ResourceStore(datastore);
+            aXYAndR(store, driver);
             HostStateCalculator real = new HostStateCalculator();
             AtomicBoolean failed = new AtomicBoolean();
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -492,7 +471,7 @@ class AgentLoopKernelTest {
                 return state;
             });
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
-            track("10.65.0.1", "10.65.1.5", "10.65.0.1", "10.65.1.6", "10.65.0.1", "10.65.0.9", "10.65.0.1", "10.99.9.9");
+            trackFlowsOfA();
 
             long removal = System.currentTimeMillis();
             Versioned<WorkloadEndpoint> x = store.get(WorkloadEndpoint.class, "n2", "ep-x").orElseThrow();
@@ -500,17 +479,50 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(5, failed::get), "the pass fails");
             assertTrue(Eventually.within(10, () -> inSyncSince(statusFile, removal)),
                     "in sync again after the failed pass: " + statusFile.read());
-            assertAll(
+            assertAll(java.util.stream.Stream.concat(java.util.stream.Stream.of(
                     () -> assertEquals("", host.run("conntrack", "-L", "-d", "10.65.1.5").stdout().strip(),
                             "a's flow to x, whose departure died with the failed pass, does not wait for x's next holder"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
-                            "a keeps its flow with y, whose holder did not change"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().contains("dst=10.65.0.9"),
-                            "a keeps its flow with r, n2's workload at an address of this node's block"),
-                    () -> assertTrue(host.run("conntrack", "-L", "-d", "10.99.9.9").stdout().contains("dst=10.99.9.9"),
-                            "a keeps its flow outside the pools"));
+                    () -> assertEquals("", host.run("conntrack", "-L", "-d", "fd65::1:5").stdout().strip(),
+                            "nor a's flow to x's IPv6 address")), unchangedHoldersKeepTheirFlows()));
             host.run("conntrack", "-F").check();
         }
+    }
+
+    /**
+     * a on jcA at 10.65.0.1 and fd65::1 (no jcB), DRIVER's configuration and the pools and blocks of
+     * {@link #poolsAndBlocks}, x and y of n2 at its blocks' addresses 5 and 6, and r of n2 at 10.65.0.9 of this node's
+     * block; returns n2's blocks.
+     */
+    private List<IpamBlock> aXYAndR(ResourceStore store, DataplaneDriver driver) {
+        host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+        store.create(Profile.securityGroup("blue"));
+        store.create(new WorkloadEndpoint(NODE, "jcalico", "container-a", "ep-a", "jcA", null,
+                List.of(Cidr.parse("10.65.0.1/32")), List.of(Cidr.parse("fd65::1/128")), List.of("blue"), null, null,
+                null, null));
+        List<IpamBlock> n2Blocks = poolsAndBlocks(store, driver, Map.of(1, "ep-a"), Map.of(5, "ep-x", 6, "ep-y"));
+        store.create(onN2("x", 5, Map.of()));
+        store.create(onN2("y", 6, Map.of()));
+        store.create(borrowed("r", "10.65.0.9"));
+        return n2Blocks;
+    }
+
+    /** a's flows with x and y (both families), with r, and with 10.99.9.9 outside the pools ({@link #aXYAndR}). */
+    private void trackFlowsOfA() {
+        track("10.65.0.1", "10.65.1.5", "fd65::1", "fd65::1:5", "10.65.0.1", "10.65.1.6", "fd65::1", "fd65::1:6",
+                "10.65.0.1", "10.65.0.9", "10.65.0.1", "10.99.9.9");
+    }
+
+    /** The checks that a's flows with y and r, whose holders did not change, and outside the pools, are tracked. */
+    private java.util.stream.Stream<org.junit.jupiter.api.function.Executable> unchangedHoldersKeepTheirFlows() {
+        return java.util.stream.Stream.of(
+                () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.1.6").stdout().contains("dst=10.65.1.6"),
+                        "a keeps its flow with y, whose holder did not change"),
+                () -> assertTrue(host.run("conntrack", "-L", "-d", "fd65::1:6").stdout().contains("dst=fd65::1:6"),
+                        "and its IPv6 flow with y"),
+                () -> assertTrue(host.run("conntrack", "-L", "-d", "10.65.0.9").stdout().contains("dst=10.65.0.9"),
+                        "a keeps its flow with r, n2's workload at an address of this node's block"),
+                () -> assertTrue(host.run("conntrack", "-L", "-d", "10.99.9.9").stdout().contains("dst=10.99.9.9"),
+                        "a keeps its flow outside the pools"));
     }
 
     /** Ends an agent's loop as kill -9 ends its process: the loop rethrows an Error, and writes nothing after it. */
