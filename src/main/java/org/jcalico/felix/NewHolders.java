@@ -16,6 +16,12 @@ import org.jcalico.model.IpAddress;
  * A holder whose record was written before keeps this node's connections: a restart cuts no flow of an unchanged holder.
  */
 record NewHolders(boolean all, Set<IpAddress> addresses) {
+    /**
+     * The most new holders whose addresses the first pass's state departs: more (a start after a churn of the cluster)
+     * would make its forgetting build and look up a list that grows with the cluster (about a microsecond an address),
+     * so only the sweep forgets theirs, what the start's dump found.
+     */
+    static final int MAX_DEPARTED = 4_096;
     /** No holder changed: a cold kernel, which tracks nothing jcalico's rules accepted (the benches' first passes). */
     static final NewHolders NONE = new NewHolders(false, Set.of());
 
@@ -38,11 +44,12 @@ record NewHolders(boolean all, Set<IpAddress> addresses) {
 
     /**
      * STATE with the addresses known to have a new holder among its departed ones, forgotten once its rules are in
-     * (RouteDriver), so that a connection made to one under the rules the kernel held before (after the start's dump
-     * of the table, which the sweep reads) goes too. Not ALL: the sweep forgets what the dump found of those.
+     * (RouteDriver), so that a connection made to one under the rules the kernel held before (after the sweep's
+     * forgetting, before the rules) goes too. Not ALL, nor more than {@link #MAX_DEPARTED}: the sweep forgets what the
+     * start's dump found of those.
      */
     HostState departedFrom(HostState state) {
-        if (addresses.isEmpty()) {
+        if (addresses.isEmpty() || addresses.size() > MAX_DEPARTED) {
             return state;
         }
         Set<IpAddress> departed = new TreeSet<>(state.departed());

@@ -43,5 +43,13 @@ class NewHoldersTest {
         assertEquals(Set.of(X, GONE), NewHolders.of(7, 9, Set.of(X)).departedFrom(state).departed());
         assertSame(state, NewHolders.of(0, 9, Set.of()).departedFrom(state));
         assertSame(state, NewHolders.NONE.departedFrom(state));
+        Set<IpAddress> churned = new java.util.HashSet<>();
+        for (int i = 0; i <= NewHolders.MAX_DEPARTED; i++) {
+            churned.add(IpAddress.parse("10.66." + i / 256 + "." + i % 256));
+        }
+        assertSame(state, NewHolders.of(7, 9, churned).departedFrom(state),
+                "a churn of the cluster: the sweep alone, no list that grows with the cluster");
+        churned.remove(churned.iterator().next());
+        assertEquals(NewHolders.MAX_DEPARTED + 1, NewHolders.of(7, 9, churned).departedFrom(state).departed().size());
     }
 }
