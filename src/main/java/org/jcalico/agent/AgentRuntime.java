@@ -90,7 +90,7 @@ public final class AgentRuntime {
                 // the listing first, as soon as the store is open: the rest of the agent is set up beside it, and the
                 // registration's reads and write (every node is read to check the addresses) run beside it too; the
                 // loop waits for a cache that holds what the registration wrote
-                AgentFeed feed = new AgentFeed(datastore, options.node());
+                AgentFeed feed = new AgentFeed(datastore, options.node(), statusFile.appliedRevision());
                 log.info("heap sized for the start: " + feed.listAhead());
                 BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                         paths.logDir().resolve("bird.log"), log) : null;

@@ -62,6 +62,14 @@ public final class Agent {
     private boolean synced;
     /** The revision the cache holds: its listing's, then its last event's. */
     private long cachedRevision;
+    /** The revision of the last listing. */
+    private long listedRevision;
+    /**
+     * The revision through which this node's agents took every change to the kernel: the last pass's whose every tool
+     * took its batch and that left no tracked connection to forget (Dataplane#owesForgetting), else the one the agent
+     * started with. The status file keeps it for the next agent (NewHolders).
+     */
+    private long appliedRevision;
     /**
      * The revision of this node's registration where it wrote one while the first listing was under way (0: none):
      * no pass calculates from a cache that does not hold it yet ({@link #registeredAt}).
@@ -87,6 +95,12 @@ public final class Agent {
     private int isolatedCount;
     /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
     private boolean programmedOnce;
+    /**
+     * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
+     * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
+     * with the holders written after {@link #appliedRevision} as new (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    private boolean sweepDue;
     /**
      * The snapshot of the first pass, until the incremental path has been rehearsed on it (IncrementalRehearsal): once,
      * right after the first pass, if it succeeded.
@@ -133,6 +147,7 @@ public final class Agent {
         this.datastoreWait = new DatastoreWait(log, statusFile);
         this.queue = feed.queue;
         this.cache = feed.cache;
+        this.appliedRevision = feed.appliedRevision;
         this.attaches = new AttachesUnderWay(node);
         this.syncer = feed.syncer;
         this.reporter = new StatusReporter(new ResourceStore(feed.datastore), node);
@@ -256,7 +271,8 @@ public final class Agent {
                         + backoff / 1000.0 + " s", e);
                 try {
                     statusFile.write(AgentStatusFile.State.degraded,
-                            Math.max(0, localCount - failures.size() - isolatedCount), isolatedCount, failures.size(), problem());
+                            Math.max(0, localCount - failures.size() - isolatedCount), isolatedCount, failures.size(), problem(),
+                            appliedRevision);
                 } catch (RuntimeException unwritable) {
                     log.error("cannot write the status file: " + unwritable.getMessage());
                 }
@@ -266,6 +282,8 @@ public final class Agent {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                 resync.resyncNext();
                 relist = true;
+                sweepDue = true;
+                cache.collectNewHoldersAfter(appliedRevision);
             } catch (Error e) {
                 log.error("agent stopping on a fatal error (" + e + ")", e);
                 throw e;
@@ -325,6 +343,7 @@ public final class Agent {
                     int kept = cache.replaceWith(listed.parts(), problems);
                     attaches.forget();
                     cachedRevision = listed.revision();
+                    listedRevision = listed.revision();
                     synced = true;
                     listingPeakHeld = true;
                     dirty = true;
@@ -358,6 +377,7 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
+        long revision = cachedRevision;
         // the links first: an endpoint naming the uplink must not make the uplink's prefix look like endpoints'
         Snapshot snapshot = prefixGuard.apply(linkGuard.apply(cache.snapshot(), full), full);
         List<WorkloadEndpoint> endpoints = snapshot.localEndpoints();
@@ -381,8 +401,12 @@ public final class Agent {
             if (full && !programmedOnce) {
                 // the first pass: on an empty kernel, a guard is written during the calculation
                 programmedOnce = true;
+                sweepDue = false;
                 rehearsalDue = snapshot;
-                report = StartSequence.firstPass(dataplane, snapshot, calculation);
+                report = StartSequence.firstPass(dataplane, snapshot, calculation, newHolders());
+            } else if (full && sweepDue) {
+                sweepDue = false;
+                report = StartSequence.sweepingResync(dataplane, snapshot, calculation, newHolders());
             } else {
                 HostState state = calculation.get();
                 report = full ? dataplane.resync(state) : dataplane.apply(state);
@@ -402,6 +426,11 @@ public final class Agent {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");
             }
             ok = report.failures().isEmpty();
+            if (Dataplane.TOOLS.stream().noneMatch(report.failures()::containsKey) && !dataplane.owesForgetting()) {
+                // every tool took its batch (an endpoint's own failure is fail-closed) and no tracked connection is left
+                // to forget: none accepted for an earlier holder of an address is left for the next agent to suspect
+                appliedRevision = revision;
+            }
         } catch (KernelException e) {
             endpointFailures = new HashMap<>();
             for (WorkloadEndpoint endpoint : local.all()) {
@@ -425,6 +454,11 @@ public final class Agent {
         statusDue = true;
         passListeners.forEach(listener -> listener.accept(snapshot));
         return ok;
+    }
+
+    /** The holders written after the applied revision, as the last listing and the events since found them. */
+    private NewHolders newHolders() {
+        return NewHolders.of(appliedRevision, listedRevision, cache.takeNewHolders());
     }
 
     /**
@@ -470,7 +504,7 @@ public final class Agent {
         statusDue = false;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
-                localCount - failures.size() - isolatedCount, isolatedCount, failures.size(), problem);
+                localCount - failures.size() - isolatedCount, isolatedCount, failures.size(), problem, appliedRevision);
     }
 
     /**

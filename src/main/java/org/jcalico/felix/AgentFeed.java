@@ -14,10 +14,18 @@ public final class AgentFeed {
     final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
     final ClusterCache cache;
     final Syncer syncer;
+    /** The revision through which the node's agents took every change to the kernel, as the agent starts (0: unknown). */
+    final long appliedRevision;
 
-    public AgentFeed(Datastore datastore, String node) {
+    /**
+     * @param appliedRevision the node's status file's {@link AgentStatusFile.Status#appliedRevision}: the listing
+     *     collects the addresses of the records of other nodes' endpoints written after it ({@link NewHolders})
+     */
+    public AgentFeed(Datastore datastore, String node, long appliedRevision) {
         this.datastore = datastore;
+        this.appliedRevision = appliedRevision;
         this.cache = ClusterCache.ofAgent(node);
+        cache.collectNewHoldersAfter(appliedRevision);
         this.syncer = new Syncer(datastore, queue, cache);
     }
 

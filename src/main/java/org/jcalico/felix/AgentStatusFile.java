@@ -51,9 +51,15 @@ public final class AgentStatusFile {
      * @param pages where the agent's pages are to be served (by listener: `health`, `metrics`), as the cluster's
      *     configuration last said to this node's agent; a listener the configuration turned off is absent. A new agent
      *     serves there until it has read the configuration, also while it waits for a datastore it cannot reach
+     * @param appliedRevision the datastore revision through which the node's agents have taken every change to the
+     *     kernel, the tracked connections of every address that left another node's endpoint forgotten: a record of
+     *     another node's endpoint written after it may hold an address whose earlier holder's connections this node
+     *     still tracks (docs/dataplane.md, "Session 65 (t-restart)"); 0: unknown (no pass yet since the machine
+     *     started, or a file an agent before session 65 wrote)
      */
     public record Status(String node, long pid, State state, int programmed, int isolated, int failed, String problem,
-                         long updatedAtMillis, List<String> warnings, long syncedAtMillis, Map<String, Served> pages) {
+                         long updatedAtMillis, List<String> warnings, long syncedAtMillis, Map<String, Served> pages,
+                         long appliedRevision) {
         public Status {
             warnings = warnings == null ? List.of() : List.copyOf(warnings);
             pages = pages == null ? Map.of() : Map.copyOf(pages);
@@ -110,11 +116,14 @@ public final class AgentStatusFile {
         this.node = node;
     }
 
-    /** A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now. */
-    synchronized void write(State state, int programmed, int isolated, int failed, String problem) {
+    /**
+     * A pass's outcome (in sync or degraded): the kernel holds what this pass programmed, from now, and every change
+     * through APPLIEDREVISION ({@link Status#appliedRevision}).
+     */
+    synchronized void write(State state, int programmed, int isolated, int failed, String problem, long appliedRevision) {
         long now = System.currentTimeMillis();
         write(new Status(node, ProcessHandle.current().pid(), state, programmed, isolated, failed, problem, now,
-                currentWarnings(), now, currentPages()));
+                currentWarnings(), now, currentPages(), appliedRevision));
     }
 
     /**
@@ -124,7 +133,8 @@ public final class AgentStatusFile {
     public synchronized void writeOutOfSync(State state, String problem) {
         Status kept = kept();
         write(new Status(node, ProcessHandle.current().pid(), state, kept.programmed(), kept.isolated(), kept.failed(),
-                problem, System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages()));
+                problem, System.currentTimeMillis(), currentWarnings(), kept.syncedAtMillis(), currentPages(),
+                kept.appliedRevision()));
     }
 
     /**
@@ -135,7 +145,8 @@ public final class AgentStatusFile {
         Status earlier = read();
         if (earlier != null && earlier.state() != State.stopped) {
             write(new Status(earlier.node(), earlier.pid(), State.stopped, earlier.programmed(), earlier.isolated(),
-                    earlier.failed(), null, System.currentTimeMillis(), List.of(), earlier.syncedAtMillis(), earlier.pages()));
+                    earlier.failed(), null, System.currentTimeMillis(), List.of(), earlier.syncedAtMillis(), earlier.pages(),
+                    earlier.appliedRevision()));
         } else if (earlier == null) {
             try {
                 Files.deleteIfExists(path);
@@ -148,7 +159,7 @@ public final class AgentStatusFile {
     /** This process's last pass, else what the file holds of an earlier agent's, else nothing programmed. */
     private Status kept() {
         Status kept = last != null ? last : read();
-        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, 0, null, 0, List.of(), 0, Map.of());
+        return kept != null ? kept : new Status(node, 0, State.starting, 0, 0, 0, null, 0, List.of(), 0, Map.of(), 0);
     }
 
     private List<String> currentWarnings() {
@@ -203,8 +214,13 @@ public final class AgentStatusFile {
         if (status != null) {
             write(new Status(status.node(), status.pid(), status.state(), status.programmed(), status.isolated(),
                     status.failed(), status.problem(), System.currentTimeMillis(), currentWarnings(), status.syncedAtMillis(),
-                    currentPages()));
+                    currentPages(), status.appliedRevision()));
         }
+    }
+
+    /** {@link Status#appliedRevision} of this process's last status, else of the file's; 0 when neither says. */
+    public long appliedRevision() {
+        return kept().appliedRevision();
     }
 
     /** The last status this process wrote, or null before the first. */
@@ -235,7 +251,7 @@ public final class AgentStatusFile {
         Status written = read();
         return written == null || written.pid() == pid ? written : new Status(written.node(), pid, State.starting,
                 written.programmed(), written.isolated(), written.failed(), null, written.updatedAtMillis(), List.of(),
-                written.syncedAtMillis(), written.pages());
+                written.syncedAtMillis(), written.pages(), written.appliedRevision());
     }
 
     /**

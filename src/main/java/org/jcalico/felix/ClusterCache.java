@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.jcalico.model.BgpPeer;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Node;
 import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpPool;
 import org.jcalico.ipam.NodeAddressesOutsidePools;
 import org.jcalico.model.IpamBlock;
@@ -81,6 +83,14 @@ final class ClusterCache {
     private final AddressClaims claims = new AddressClaims();
     /** The addresses of this node's blocks lent to other nodes' endpoints, for BGP's import filter. */
     private final LentAddresses lent;
+    /**
+     * The revision after which a record of another node's endpoint makes its addresses {@link #newHolders}: the one
+     * through which the node's agents took every change to the kernel; Long.MAX_VALUE: none is collected (a cache not
+     * an agent's, or one whose first pass took them). Read by the listing's threads.
+     */
+    private volatile long holdersAfter = Long.MAX_VALUE;
+    /** The single addresses of other nodes' endpoints written after {@link #holdersAfter}: the listing's and since. */
+    private final Set<IpAddress> newHolders = new HashSet<>();
 
     /**
      * A cache of everything the calculation of NODE reads, other nodes' endpoints whole: what a reading of the
@@ -173,6 +183,34 @@ final class ClusterCache {
     }
 
     /**
+     * From now until {@link #takeNewHolders}, the addresses of the records of other nodes' endpoints written after
+     * APPLIED are collected (a listing's as it is read, one comparison a record; then the events'): call before the
+     * listing. Nothing when APPLIED is 0 (every holder counts as new: NewHolders, none collected).
+     */
+    void collectNewHoldersAfter(long applied) {
+        holdersAfter = applied == 0 ? Long.MAX_VALUE : applied;
+    }
+
+    /** The addresses collected since {@link #collectNewHoldersAfter}; collects no more. */
+    Set<IpAddress> takeNewHolders() {
+        holdersAfter = Long.MAX_VALUE;
+        Set<IpAddress> taken = Set.copyOf(newHolders);
+        newHolders.clear();
+        return taken;
+    }
+
+    /** Adds the single addresses of RESOURCE to HOLDERS when it is another node's endpoint written after holdersAfter. */
+    private void newHolder(Resource resource, long revision, Set<IpAddress> holders) {
+        if (revision > holdersAfter && resource instanceof WorkloadEndpoint endpoint && !endpoint.node().equals(node)) {
+            for (Cidr net : endpoint.nets()) {
+                if (net.isHost()) {
+                    holders.add(net.network());
+                }
+            }
+        }
+    }
+
+    /**
      * The cache holds the listing's items and nothing else (a listing has one item per key: none is removed first),
      * but for the last readable value of a key the listing could not read.
      */
@@ -217,6 +255,8 @@ final class ClusterCache {
         }
         lent.clear();
         all(IpamBlock.class).forEach(lent::blockHeld);
+        newHolders.clear();
+        parts.forEach(part -> newHolders.addAll(part.newHolders));
         // a key the agent already named for the same reason is not named again at each listing (one line per key
         // until its value changes, however often the agent lists: the status names them all meanwhile)
         Map<String, String> named = new HashMap<>(unreadable);
@@ -241,12 +281,14 @@ final class ClusterCache {
     final class Part {
         private final Map<Class<? extends Resource>, KeyedValues<Resource>> byKind = new HashMap<>();
         private final Map<String, String> unreadable = new HashMap<>();
+        private final Set<IpAddress> newHolders = new HashSet<>();
 
         /** The value decoded as the cache keeps it ({@link #decodeKept(KeyValue)}), put in this part's tables. */
         void add(KeyValue item) {
             Decoded decoded = decodeKept(item);
             if (decoded != null) {
                 add(decoded);
+                newHolder(decoded.resource(), item.modRevision(), newHolders);
             }
         }
 
@@ -286,6 +328,7 @@ final class ClusterCache {
                 remove(event.key());
             } else {
                 put(decoded);
+                newHolder(decoded.resource(), event.revision(), newHolders);
             }
         }
         // an allocation alone changes nothing calc reads, but it lends an address of this node's block that another

@@ -68,9 +68,19 @@ public final class StartSequence {
      * as it was.
      */
     public static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation) {
+        return firstPass(dataplane, snapshot, calculation, NewHolders.NONE);
+    }
+
+    /**
+     * As {@link #firstPass(Dataplane, Snapshot, Supplier)}, on a kernel whose tracked connections may have been
+     * accepted for other holders of the NEWHOLDERS' addresses: the sweep keeps none of theirs, and the calculation's
+     * state has the addresses it knows among its departed ones (their connections forgotten again once its rules are in).
+     */
+    static DataplaneReport firstPass(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation,
+                                     NewHolders newHolders) {
         Integer normal = optimizingAtLowest();
         try {
-            return dataplane.resync(() -> ColdStart.guard(snapshot), calculation, new SnapshotStrayScope(snapshot));
+            return sweepingResync(dataplane, snapshot, calculation, newHolders);
         } finally {
             if (normal != null) {
                 try {
@@ -80,6 +90,18 @@ public final class StartSequence {
                 }
             }
         }
+    }
+
+    /**
+     * The first pass's resync without its compilers' priorities: the guard written while CALCULATION runs if the kernel
+     * holds no jcalico rule, the tracked connections of the addresses no endpoint kept and of NEWHOLDERS' forgotten
+     * (the sweep, RouteDriver#forgetMovedFlows). Also the agent's first full pass after a failed one, whose departures
+     * may be lost (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    static DataplaneReport sweepingResync(Dataplane dataplane, Snapshot snapshot, Supplier<HostState> calculation,
+                                          NewHolders newHolders) {
+        return dataplane.resync(() -> ColdStart.guard(snapshot), () -> newHolders.departedFrom(calculation.get()),
+                new SnapshotStrayScope(snapshot, newHolders));
     }
 
     /** The optimizing compiler's threads at the lowest priority; returns the nice value they had, null if unchanged. */

@@ -20,11 +20,11 @@ class AgentStatusFileTest {
         AgentStatusFile file = new AgentStatusFile(dir.resolve("status.json"), "h1");
         AtomicReference<String> problem = new AtomicReference<>("cannot serve the health pages on 127.0.0.1:9099");
         file.addWarning(problem::get);
-        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null, 0);
         assertEquals(List.of("cannot serve the health pages on 127.0.0.1:9099"), file.read().warnings());
         assertEquals(AgentStatusFile.State.in_sync, file.read().state(), "a warning is no change of state");
         problem.set(null);
-        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 2, 0, 0, null, 0);
         assertEquals(List.of(), file.read().warnings());
         assertEquals(file.read(), file.last(), "the agent's own copy is what it wrote");
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"in_sync\",\"programmed\":0,"
@@ -56,8 +56,8 @@ class AgentStatusFileTest {
             }
             return now;
         });
-        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null);
-        Thread pass = Thread.ofPlatform().name("pass").start(() -> file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null));
+        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null, 0);
+        Thread pass = Thread.ofPlatform().name("pass").start(() -> file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null, 0));
         assertTrue(building.await(5, TimeUnit.SECONDS));
         health.set(null);
         Thread refresh = Thread.ofPlatform().name("config").start(file::refresh);
@@ -74,7 +74,7 @@ class AgentStatusFileTest {
         assertNull(file.readState(), "no file yet");
         file.addWarning(() -> "a warning, in a list after the state");
         for (AgentStatusFile.State state : AgentStatusFile.State.values()) {
-            file.write(state, 3, 0, 1, "a problem {with \"state\": in_sync}");
+            file.write(state, 3, 0, 1, "a problem {with \"state\": in_sync}", 0);
             assertEquals(file.read().state(), file.readState());
         }
         Files.writeString(dir.resolve("status.json"), "{\"problem\":{\"state\":\"in_sync\"},\"state\":\"starting\"}");
@@ -90,22 +90,27 @@ class AgentStatusFileTest {
     @Test
     void anEarlierAgentsReportIsRetiredWithWhatItProgrammed(@TempDir Path dir) throws Exception {
         AgentStatusFile earlier = new AgentStatusFile(dir.resolve("status.json"), "h1");
-        earlier.write(AgentStatusFile.State.in_sync, 4, 2, 1, null);
+        earlier.write(AgentStatusFile.State.in_sync, 4, 2, 1, null, 77);
         long syncedAt = earlier.read().syncedAtMillis();
         new AgentStatusFile(dir.resolve("status.json"), "").retire();
         AgentStatusFile.Status retired = earlier.read();
-        assertEquals(List.of(AgentStatusFile.State.stopped, 4, 2, 1, syncedAt),
-                List.of(retired.state(), retired.programmed(), retired.isolated(), retired.failed(), retired.syncedAtMillis()));
+        assertEquals(List.of(AgentStatusFile.State.stopped, 4, 2, 1, syncedAt, 77L),
+                List.of(retired.state(), retired.programmed(), retired.isolated(), retired.failed(), retired.syncedAtMillis(),
+                        retired.appliedRevision()));
         AgentStatusFile next = new AgentStatusFile(dir.resolve("status.json"), "h1");
         next.writeOutOfSync(AgentStatusFile.State.starting, null);
-        assertEquals(List.of(AgentStatusFile.State.starting, 4, 1, syncedAt),
-                List.of(next.read().state(), next.read().programmed(), next.read().failed(), next.read().syncedAtMillis()));
+        assertEquals(List.of(AgentStatusFile.State.starting, 4, 1, syncedAt, 77L),
+                List.of(next.read().state(), next.read().programmed(), next.read().failed(), next.read().syncedAtMillis(),
+                        next.read().appliedRevision()));
+        assertEquals(77, new AgentStatusFile(dir.resolve("status.json"), "h1").appliedRevision(),
+                "the revision through which the earlier agent applied every change, for the next agent's start");
         String line = next.read().endpoints(syncedAt + 42_000);
         assertTrue(line.contains("(42 s ago); the kernel keeps enforcing what was programmed then, endpoints: 4 programmed, 2 isolated, 1 failed"), line);
 
         Files.writeString(dir.resolve("status.json"), "{\"node\":\"h1\",\"pid\":1,\"state\":\"starting\",\"programmed\":0,"
                 + "\"failed\":0,\"problem\":null,\"updatedAtMillis\":0}");
         assertEquals("endpoints: none programmed yet", earlier.read().endpoints(0), "as an agent of an earlier release wrote it");
+        assertEquals(0, earlier.read().appliedRevision(), "no revision known from an agent of an earlier release");
     }
 
     /**
@@ -119,7 +124,7 @@ class AgentStatusFileTest {
         AtomicReference<AgentStatusFile.Served> health = new AtomicReference<>(new AgentStatusFile.Served("127.0.0.1", 9099));
         file.addPage("health", health::get);
         file.addPage("metrics", () -> new AgentStatusFile.Served("::1", 9091));
-        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null);
+        file.write(AgentStatusFile.State.in_sync, 1, 0, 0, null, 0);
         assertEquals(java.util.Map.of("health", new AgentStatusFile.Served("127.0.0.1", 9099),
                 "metrics", new AgentStatusFile.Served("::1", 9091)), file.read().pages());
 

@@ -555,6 +555,49 @@ class ClusterCacheTest {
         assertEquals((nodes - 1) * perNode, inParts.snapshot().endpoints().size());
     }
 
+    /**
+     * The agent's cache collects, from its listing and the events after it until its first pass takes them, the single
+     * addresses of the records of other nodes' endpoints written after the revision the node's agents applied through
+     * (NewHolders): one comparison a record read anyway, nothing kept of the others. Not its own node's, not a network
+     * a record claims, nothing once taken; nothing when that revision is unknown (0: every holder counts as new).
+     */
+    @Test
+    void theListingAndTheEventsUntilTheFirstPassTellTheHoldersWrittenAfterTheRevisionApplied() {
+        ClusterCache cache = ClusterCache.ofAgent("a");
+        cache.collectNewHoldersAfter(10);
+        ClusterCache.Part part = cache.new Part();
+        part.add(listed(remote("old", "10.0.1.1/32"), 10));
+        part.add(listed(remote("new", "10.0.1.2/32"), 11));
+        part.add(listed(remote("wide", "10.0.2.0/24"), 12));
+        part.add(listed(new WorkloadEndpoint("a", null, "c-own", "own", "jcown", null, List.of(Cidr.parse("10.0.0.3/32")),
+                List.of(), List.of("web"), null, null, null, null), 12));
+        cache.replaceWith(List.of(part), problems);
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(remote("later", "10.0.1.4/32")),
+                ResourceCodec.toJson(remote("later", "10.0.1.4/32")), 13)), problems);
+        assertEquals(java.util.Set.of(org.jcalico.model.IpAddress.parse("10.0.1.2"), org.jcalico.model.IpAddress.parse("10.0.1.4")),
+                cache.takeNewHolders());
+        cache.apply(List.of(new WatchEvent(WatchEvent.Type.PUT, Keys.key(remote("after", "10.0.1.5/32")),
+                ResourceCodec.toJson(remote("after", "10.0.1.5/32")), 14)), problems);
+        assertEquals(java.util.Set.of(), cache.takeNewHolders(), "none collected once taken");
+
+        ClusterCache unknown = ClusterCache.ofAgent("a");
+        unknown.collectNewHoldersAfter(0);
+        ClusterCache.Part all = unknown.new Part();
+        all.add(listed(remote("new", "10.0.1.2/32"), 11));
+        unknown.replaceWith(List.of(all), problems);
+        assertEquals(java.util.Set.of(), unknown.takeNewHolders(), "none collected when every holder counts as new");
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    private static WorkloadEndpoint remote(String id, String net) {
+        return new WorkloadEndpoint("b", null, "c-" + id, id, "jc" + id, null, List.of(Cidr.parse(net)), List.of(),
+                List.of("web"), null, null, null, null);
+    }
+
+    private static KeyValue listed(Resource resource, long revision) {
+        return new KeyValue(Keys.key(resource), ResourceCodec.toJson(resource), 1, revision);
+    }
+
     private static ClusterCache.Decoded kv(Resource resource) {
         return ClusterCache.decode(Keys.key(resource), ResourceCodec.toJson(resource));
     }

@@ -18,7 +18,7 @@ class HealthReportTest {
             "Active        Socket: Connection refused");
 
     private static AgentStatusFile.Status status(AgentStatusFile.State state, int failed, String problem) {
-        return new AgentStatusFile.Status("h1", 42, state, 3, 0, failed, problem, 0, List.of(), 0, java.util.Map.of());
+        return new AgentStatusFile.Status("h1", 42, state, 3, 0, failed, problem, 0, List.of(), 0, java.util.Map.of(), 0);
     }
 
     private static Map<String, Boolean> verdicts(HealthReport report) {

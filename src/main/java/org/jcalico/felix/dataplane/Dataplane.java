@@ -161,8 +161,8 @@ public final class Dataplane {
      * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
      * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
      * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
-     * The tracked connections STRAYS covers are read meanwhile, for the first change to forget those of addresses no
-     * endpoint kept ({@link RouteDriver#forgetMovedFlows}).
+     * The tracked connections STRAYS covers are read meanwhile, for the change that follows to forget those of addresses
+     * no endpoint kept ({@link RouteDriver#forgetMovedFlows}): the first, or the agent's first after a failed pass.
      */
     public DataplaneReport resync(Supplier<HostState> guard, Supplier<HostState> calculation, StrayScope strays) {
         boolean rulesLeft = forget();
@@ -437,6 +437,14 @@ public final class Dataplane {
     /** The names of the links that hold an address of the host's: its uplink, loopback, bridges. */
     public Set<String> addressedLinks() {
         return interfaces.addressedLinks();
+    }
+
+    /**
+     * Whether some tracked connections an apply was to forget may still be there ({@link RouteDriver#owesForgetting}):
+     * until none is, the agent records no revision as applied (docs/dataplane.md, "Session 65 (t-restart)").
+     */
+    public boolean owesForgetting() {
+        return routes.owesForgetting();
     }
 
     /**

@@ -94,7 +94,12 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
      * for the same snapshot, which tests compare a kept calculator's result with.
      */
     public HostState withoutDeparted() {
-        return new HostState(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities);
+        return withDeparted(Set.of());
+    }
+
+    /** The same desired state with DEPARTED as the addresses that left another node's endpoint. */
+    public HostState withDeparted(Set<IpAddress> departed) {
+        return new HostState(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities, departed);
     }
 
     public IptablesState iptables(int version) {

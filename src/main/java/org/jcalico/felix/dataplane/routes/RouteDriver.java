@@ -77,6 +77,14 @@ public final class RouteDriver {
     }
 
     /**
+     * Whether some tracked connections this driver was to forget may still be there: the first change's sweep has not
+     * gone through, or an address that {@link HostState#departed} has not had its forgetting go through.
+     */
+    public boolean owesForgetting() {
+        return !straysForgotten || !departed.isEmpty();
+    }
+
+    /**
      * Forgets the tracked connections of each local endpoint address that DESIRED routes to another interface than the
      * kernel does (an endpoint removed while its address goes to a new one at once): before the change writes anything
      * that lets the new endpoint's packets through, its links or its rules, which the old endpoint's established
@@ -189,11 +197,15 @@ public final class RouteDriver {
      * kernel keeps (a gone endpoint's interface is gone, a new holder's has no dispatch yet, and the block's
      * unreachable route drops what is sent to it), so none can be missing from it; but for an address of another
      * node's block, which a local endpoint's packets reach by that block's route: one lent to a local endpoint in the
-     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing once
-     * the first change's forgetting went through, or without a SCOPE (the first change reads the table itself).
+     * first change has its connections forgotten again once that change's rules are in ({@link #apply}). Nothing
+     * without a SCOPE (the first change reads the table itself). Given one again (the agent's first pass after a pass
+     * that failed, whose departures may be lost), the next change sweeps again: the kernel then holds rules, so a
+     * connection made after this read to an address it did not find is not swept (docs/dataplane.md, "Session 65
+     * (t-restart)").
      */
     public void readTrackedAddresses(StrayScope scope) {
-        if (scope != null && !straysForgotten && trackedAtStart == null) {
+        if (scope != null) {
+            straysForgotten = false;
             trackedAtStart = CompletableFuture.supplyAsync(() -> staleFlows.tracked(scope), Thread::startVirtualThread);
         }
     }
