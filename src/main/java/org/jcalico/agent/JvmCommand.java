@@ -33,9 +33,11 @@ public final class JvmCommand {
      * native memory for the agent's life; the cache's training, run with these options too, archives the profiles of
      * fewer methods. An idle agent compiled some 2,670 methods in its first 30 s with the defaults, 1,740 with these:
      * `bench idle` 84.1 -> 80.2 MiB. Hot code is still optimized, four times later by its own count: `bench felix`'s
-     * cold programming and adds and `bench attach`'s adds were no slower in pairs, `bench scale`'s in sync the same,
-     * its RSS 5-7 MB lower, but its changes' p99 higher in both of two loaded pairs: a trade (docs/agent.md, "Memory",
-     * session 64).
+     * cold programming and adds and `bench attach`'s adds were no slower in pairs, and `bench scale` no worse in a
+     * quiet pair, twice each way: in sync 3.0 / 2.7 s against 3.0 / 3.1, RSS after the full GC 146 / 149 MB against
+     * 157 / 155, change p99 17 / 17 ms against 23 / 38 (two loaded pairs had read the p99 higher, 75 against 43 and 67
+     * against 55 ms, which the quiet pair did not bear out: the load's, not the option's; docs/agent.md, "Memory",
+     * session 64 and the lead's paragraph after it).
      */
     static final String FEWER_COMPILATIONS = "-XX:CompileThresholdScaling=4";
     /**
