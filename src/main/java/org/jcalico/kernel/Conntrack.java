@@ -65,9 +65,11 @@ public final class Conntrack {
     static final int FILTERED_MAX = 8;
     /**
      * The most tracked connections a namespace may hold for a forgetting to read their text first ({@link #tracked}):
-     * about 220 bytes each, 1.3 ms for 1,000 (session 65), still below a dump's walk of the hash.
+     * about 220 bytes each, 1.3 ms for 1,000 (session 65), still below a dump's walk of the hash ({@link #listable}).
      */
     static final int LISTED_MAX = 1_000;
+    /** The most tracked connections whose text a forgetting reads first for each IPv4 address it is given alone. */
+    static final int LISTED_PER_ADDRESS = 250;
     /** The most bytes a line of the text takes: two IPv6 tuples and the rest, with room. */
     private static final int LINE_MAX = 512;
     /** The namespace's count of tracked connections, as the calling thread sees it (sysctls are per namespace). */
@@ -153,7 +155,7 @@ public final class Conntrack {
 
     /**
      * Of ADDRESSES, those that may have a tracked connection in the namespace of the thread that calls: none when its
-     * table is empty; when it holds at most {@link #LISTED_MAX} connections, those its text shows (one read of
+     * table is empty; when it holds no more connections than {@link #listable}, those its text shows (one read of
      * /proc/thread-self/net/nf_conntrack, {@link ConntrackText}); otherwise, or when the kernel writes no such text,
      * all of them. The kernel's dump takes the lock of each of the hash's buckets, empty or not (262,144 here, shared by
      * every namespace: 3.4-3.9 ms, session 65), where the text's reader passes the empty ones under RCU (0.25-0.4 ms
@@ -162,11 +164,14 @@ public final class Conntrack {
      * that is made after the read began is not in it, as one made after a dump's or a walk's pass is not in theirs.
      */
     private static List<InetAddress> tracked(List<? extends InetAddress> addresses) {
-        long count = trackedCount();
-        if (count == 0 || addresses.isEmpty()) {
+        if (addresses.isEmpty()) {
             return List.of();
         }
-        String text = count > 0 && count <= LISTED_MAX ? trackedText() : null;
+        long count = trackedCount();
+        if (count == 0) {
+            return List.of();
+        }
+        String text = count > 0 && count <= listable(addresses) ? trackedText() : null;
         if (text == null) {
             return List.copyOf(addresses);
         }
@@ -174,6 +179,18 @@ public final class Conntrack {
                 addresses.stream().map(ConntrackText::form).collect(Collectors.toSet()));
         return addresses.stream().filter(address -> shown.contains(ConntrackText.form(address)))
                 .map(InetAddress.class::cast).toList();
+    }
+
+    /**
+     * The most connections whose text costs less to read than the walks it may spare ADDRESSES: a dump (an IPv6
+     * address, or more than {@link #FILTERED_MAX} IPv4 ones) as much as {@link #LISTED_MAX} connections' text, an IPv4
+     * address's two filtered walks (0.4-0.7 ms) as much as {@link #LISTED_PER_ADDRESS} connections' (about 1 us each
+     * after 0.25-0.4 ms for the read itself, session 65).
+     */
+    static long listable(List<? extends InetAddress> addresses) {
+        long ipv4 = addresses.stream().filter(Inet4Address.class::isInstance).count();
+        return ipv4 < addresses.size() || ipv4 > FILTERED_MAX ? LISTED_MAX
+                : Math.min(LISTED_MAX, ipv4 * LISTED_PER_ADDRESS);
     }
 
     /**
