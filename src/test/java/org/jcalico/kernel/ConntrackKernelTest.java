@@ -1,6 +1,7 @@
 package org.jcalico.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -103,6 +104,68 @@ class ConntrackKernelTest {
 
         assertEquals(Set.of("tcp 10.1.0.100 10.2.0.1", "udp fd00::3 fd00::4"), tracked(host),
                 "the batch's connections go, both ways, and no others");
+    }
+
+    /**
+     * Addresses that have no connection, a forgetting's usual case (a lent address's add forgets twice, an endpoint's
+     * removal once), cost no walk of the kernel's hash: the dump an IPv6 address took, and the two filtered walks an IPv4
+     * one took, lock each of its buckets (every namespace's: 262,144 here), so that the forgetting cost more than a
+     * whole dump of the table. Measured against that dump, alternating, in the same namespace; the connections stay.
+     */
+    @Test
+    void forgettingAddressesWithoutConnectionsCostsLessThanADumpOfTheTable() throws Exception {
+        CommandRunner host = Namespaces.create(PREFIX + "e");
+        long buckets = Long.parseLong(host.run("cat", "/proc/sys/net/netfilter/nf_conntrack_buckets").check().stdout().trim());
+        org.junit.jupiter.api.Assumptions.assumeTrue(buckets >= 65_536,
+                "a hash of " + buckets + " buckets is walked in about the time a forgetting's other work takes");
+        track(host, "tcp", "10.0.0.1", "10.0.0.2");
+        track(host, "udp", "fd00::1", "fd00::2");
+        Conntrack conntrack = host.conntrack();
+        List<InetAddress> absent = List.of(v4("10.0.0.9"), InetAddress.getByName("fd00::9"));
+        long[] forgetting = new long[21];
+        long[] dump = new long[forgetting.length];
+        for (int i = -3; i < forgetting.length; i++) {
+            long start = System.nanoTime();
+            conntrack.forget(absent);
+            long between = System.nanoTime();
+            conntrack.addresses(address -> address.length);
+            long end = System.nanoTime();
+            if (i >= 0) {
+                forgetting[i] = between - start;
+                dump[i] = end - between;
+            }
+        }
+        java.util.Arrays.sort(forgetting);
+        java.util.Arrays.sort(dump);
+        long median = forgetting[forgetting.length / 2];
+        long dumped = dump[dump.length / 2];
+        assertTrue(median * 2 < dumped, String.format("forgetting 10.0.0.9 and fd00::9, which have no connection, median"
+                + " %.2f ms, against a dump of the table's %.2f ms", median / 1e6, dumped / 1e6));
+        assertEquals(Set.of("tcp 10.0.0.1 10.0.0.2", "udp fd00::1 fd00::2"), tracked(host), "the others stay");
+    }
+
+    /**
+     * A namespace that tracks more connections than a forgetting reads as text first ({@link Conntrack#LISTED_MAX}) has
+     * its addresses' connections found as before, by the kernel's filter and a dump: exactly theirs go.
+     */
+    @Test
+    void aTableTooLargeToListHasItsAddressesConnectionsForgottenAndNoOthers() throws Exception {
+        CommandRunner host = Namespaces.create(PREFIX + "f");
+        track(host, "tcp", "10.0.0.1", "10.0.0.2");
+        track(host, "udp", "fd00::3", "fd00::1");
+        track(host, "udp", "fd00::3", "fd00::4");
+        // connection tracking in force in the namespace (a rule that needs it), then a datagram to each of many ports
+        host.run("nft", "add table ip jct; add chain ip jct out { type filter hook output priority 0; }; add rule ip jct out ct state new counter").check();
+        host.run("bash", "-c", "for port in $(seq 1 " + (Conntrack.LISTED_MAX + 1) + "); do echo > /dev/udp/127.0.0.1/$port; done").check();
+        long count = Long.parseLong(host.run("cat", "/proc/sys/net/netfilter/nf_conntrack_count").check().stdout().trim());
+        assertTrue(count > Conntrack.LISTED_MAX, count + " connections tracked");
+        Set<String> before = tracked(host);
+
+        host.conntrack().forget(List.of(v4("10.0.0.1"), InetAddress.getByName("fd00::1")));
+
+        Set<String> left = new TreeSet<>(before);
+        left.removeAll(Set.of("tcp 10.0.0.1 10.0.0.2", "udp fd00::3 fd00::1"));
+        assertEquals(left, tracked(host), "10.0.0.1's and fd00::1's connections go, and no others");
     }
 
     private static Inet4Address v4(String address) throws Exception {
