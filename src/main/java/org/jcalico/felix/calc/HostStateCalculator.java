@@ -12,7 +12,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.jcalico.felix.hoststate.Concerns;
-import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.SetPolarity;
@@ -159,17 +158,6 @@ public final class HostStateCalculator {
      * later calculation compiles a few changed policies and updates the items in microseconds to milliseconds, less
      * than a handoff between threads costs on a loaded machine, so it does both in line.
      */
-    /**
-     * The interfaces of SNAPSHOT's local endpoints, as {@link #calculate} gives them ({@link HostState#interfaces}),
-     * without the rest of its work: what a cold start brings up behind its guard while the calculation runs
-     * (docs/dataplane.md, "The cold start's order").
-     */
-    public static Set<EndpointInterface> localInterfaces(Snapshot snapshot) {
-        Set<EndpointInterface> interfaces = new java.util.HashSet<>();
-        new LocalSelection().of(snapshot).ordered().forEach(endpoint -> interfaces.add(LocalEndpoint.link(endpoint)));
-        return Set.copyOf(interfaces);
-    }
-
     public HostState calculate(Snapshot snapshot) {
         PolicyCompilation compilation = null;
         CompletableFuture<Void> helperCompiled = CompletableFuture.completedFuture(null);

@@ -24,13 +24,9 @@ record LocalEndpoint(WorkloadEndpoint endpoint, String interfaceName, List<Progr
         return new LocalEndpoint(endpoint, iface, fromDispatch(endpoint, 4), fromDispatch(endpoint, 6),
                 ProgramRule.structural(Match.of(new Criterion.InterfaceIs(Side.DESTINATION, iface)),
                         new Verdict.Goto(DataplaneNames.toEndpoint(iface))),
-                endpoint.nets().stream().map(net -> RouteSpec.toInterface(net, iface)).toList(), link(endpoint));
-    }
-
-    /** The endpoint's interface as it must be configured. */
-    static EndpointInterface link(WorkloadEndpoint endpoint) {
-        return new EndpointInterface(endpoint.interfaceName(), !endpoint.ipv4Nets().isEmpty(),
-                !endpoint.ipv6Nets().isEmpty(), endpoint.isolation().isPresent());
+                endpoint.nets().stream().map(net -> RouteSpec.toInterface(net, iface)).toList(),
+                new EndpointInterface(iface, !endpoint.ipv4Nets().isEmpty(), !endpoint.ipv6Nets().isEmpty(),
+                        endpoint.isolation().isPresent()));
     }
 
     List<ProgramRule> fromDispatch(int version) {

@@ -19,7 +19,6 @@ import org.jcalico.felix.dataplane.iptables.RefusedSetReaders;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.dataplane.routes.StrayScope;
-import org.jcalico.felix.hoststate.EndpointInterface;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.model.DataplaneDriver;
@@ -107,24 +106,19 @@ public final class Dataplane {
      * only after the chosen one's was written: until then a packet passes both, which allows no more than either.
      */
     public DataplaneReport apply(HostState desired) {
-        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked, Set.of())),
-                CompletableFuture.completedFuture(Changes.NONE));
+        return apply(desired, new DriverTimes(), CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked)));
     }
 
-    /**
-     * What a cold start's guard wrote, whether the kernel holds jcalico's hooks after it, and the interfaces that come up
-     * behind it while the calculation runs ({@link HostState#interfaces} of the guard's state).
-     */
-    private record Guarded(Changes changes, boolean hooked, Set<EndpointInterface> links) {
+    /** What a cold start's guard wrote, and whether the kernel holds jcalico's hooks after it. */
+    private record Guarded(Changes changes, boolean hooked) {
     }
 
     /**
      * As {@link #apply(HostState)}, with nothing written before GUARDED (a cold start's guard, see
      * {@link #resync(Supplier, Supplier, StrayScope)}) is done: neither rules (the drivers are the guard's) nor links and routes
-     * (the guard is what makes them safe); the interfaces only once LINKED (those the guard brought up) is done.
+     * (the guard is what makes them safe).
      */
-    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded,
-                                  CompletableFuture<Changes> linked) {
+    private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
         driver = desired.driver();
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
@@ -146,15 +140,14 @@ public final class Dataplane {
                 throw e;
             }
         }, () -> {
-            Changes early = Futures.joined(linked);
             boolean hooks = Futures.joined(guarded).hooked();
             if ((!hooks || interfaces.bringsUpIsolated(desired.interfaces()))
                     && !ruled.handle((written, failure) -> failure == null && hooksTaken(desired.driver(), written)).join()) {
-                return early.plus(Changes.failure("interfaces", hooks
+                return Changes.failure("interfaces", hooks
                         ? "links and routes held back: the kernel took none of jcalico's rules, so nothing would drop the host's packets to an isolated endpoint"
-                        : "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them"));
+                        : "links and routes held back: the kernel took none of jcalico's hooks, so nothing would filter them");
             }
-            return early.plus(times.time("interfaces", () -> interfaces.apply(desired.interfaces())))
+            return times.time("interfaces", () -> interfaces.apply(desired.interfaces()))
                     .plus(times.time("routes", () -> routes.apply(desired.routes(),
                             () -> ruled.handle((written, failure) -> failure).join())));
         }))));
@@ -168,10 +161,6 @@ public final class Dataplane {
      * once they are in: a link the apply sets up meets the guard's drop until its rules replace it, in one transaction
      * per table (docs/dataplane.md, "The cold start's order"). A kernel that holds jcalico's rules gets no guard (it
      * has its own hooks and dispatch chains, and replacing them would cut every endpoint's traffic for the start).
-     * Once the kernel holds the guard's hooks, the guard's interfaces ({@link HostState#interfaces}: the snapshot's local
-     * endpoints') come up behind them while the calculation runs, but an isolated endpoint's (the guard does not drop
-     * the host's own packets to it): its settings written and its link up, no route and no rule of theirs (the links'
-     * step, 130-180 ms of a cold pass of 1,000 endpoints, was after the calculation; docs/dataplane.md, session 65).
      * The tracked connections STRAYS covers are read meanwhile, for the first change to forget those of addresses no
      * endpoint kept ({@link RouteDriver#forgetMovedFlows}).
      */
@@ -180,19 +169,16 @@ public final class Dataplane {
         routes.readTrackedAddresses(strays);
         try {
             DriverTimes times = new DriverTimes();
-            CompletableFuture<Guarded> guarded = rulesLeft
-                    ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked, Set.of()))
+            CompletableFuture<Guarded> guarded = rulesLeft ? CompletableFuture.completedFuture(new Guarded(Changes.NONE, hooked))
                     : CompletableFuture.supplyAsync(() -> guard(guard, times), Thread::startVirtualThread);
-            CompletableFuture<Changes> linked = guarded.thenApplyAsync(done -> linksBehind(done, times),
-                    Thread::startVirtualThread);
             HostState desired;
             try {
                 desired = calculation.get();
             } catch (RuntimeException e) {
-                linked.handle((changes, failure) -> changes).join();
+                guarded.handle((changes, failure) -> changes).join();
                 throw e;
             }
-            return apply(desired, times, guarded, linked);
+            return apply(desired, times, guarded);
         } finally {
             afterResync(rulesLeft);
         }
@@ -217,11 +203,10 @@ public final class Dataplane {
         HostState guard = guarding.get();
         try {
             if (iptables.holdsHooks(guard.ipv4()) && ip6tables.holdsHooks(guard.ipv6()) || nftables.holdsHooks(guard)) {
-                // the rules of before decide until the apply's replace them: no interface comes up before it
-                return new Guarded(Changes.NONE, true, Set.of());
+                return new Guarded(Changes.NONE, true);
             }
         } catch (KernelException e) {
-            return new Guarded(Changes.NONE, false, Set.of());
+            return new Guarded(Changes.NONE, false);
         }
         Changes written = guard.driver() == DataplaneDriver.NFTABLES
                 ? times.time("nftables", () -> nftables.apply(guard, Set.of()))
@@ -229,25 +214,7 @@ public final class Dataplane {
                 : times.time("ipsets", () -> ipSets.create(guard.ipSets().values()))
                         .plus(times.time("iptables", () -> iptables.apply(guard.ipv4(), Set.of())))
                         .plus(times.time("ip6tables", () -> ip6tables.apply(guard.ipv6(), Set.of())));
-        return new Guarded(written, hooksTaken(guard.driver(), written), guard.interfaces());
-    }
-
-    /**
-     * GUARDED's interfaces but the isolated ones configured and up, when the kernel holds jcalico's hooks: a packet of
-     * theirs meets the guard's drop (or the hooks' chains), and with no route of theirs yet nothing is sent to their
-     * addresses. Their failures are the apply's to report: after one, the apply checks every interface again.
-     */
-    private Changes linksBehind(Guarded guarded, DriverTimes times) {
-        Set<EndpointInterface> active = guarded.links().stream().filter(link -> !link.isolated())
-                .collect(Collectors.toSet());
-        if (!guarded.hooked() || active.isEmpty()) {
-            return Changes.NONE;
-        }
-        Changes done = times.time("interfaces", () -> interfaces.apply(active));
-        if (!done.failures().isEmpty()) {
-            interfaces.forget();
-        }
-        return new Changes(done.counts(), Map.of());
+        return new Guarded(written, hooksTaken(guard.driver(), written));
     }
 
     /**

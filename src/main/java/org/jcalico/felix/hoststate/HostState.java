@@ -97,11 +97,6 @@ public record HostState(IptablesState ipv4, IptablesState ipv6, Map<String, IpSe
         return new HostState(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities);
     }
 
-    /** The same state with INTERFACES as its endpoints' interfaces. */
-    public HostState withInterfaces(Set<EndpointInterface> interfaces) {
-        return new HostState(ipv4, ipv6, ipSets, routes, interfaces, concerns, failedClosed, driver, polarities, departed);
-    }
-
     public IptablesState iptables(int version) {
         return version == 4 ? ipv4 : ipv6;
     }

@@ -44,25 +44,6 @@ class HostStateCalculatorTest {
     private final Profile web = Profile.securityGroup("web");
     private final Profile db = Profile.securityGroup("db");
 
-    /**
-     * The interfaces a cold start brings up behind its guard while the calculation runs are the calculation's: this
-     * node's only, an isolated (admin-down) one marked so, two endpoints of one interface (a broken store) both kept.
-     */
-    @Test
-    void theLocalInterfacesAloneAreTheCalculations() {
-        WorkloadEndpoint down = new WorkloadEndpoint("h1", null, "c-d1", "d1", "jcd1", null,
-                List.of(Cidr.parseHostOrNet("10.0.0.9")), List.of(), List.of("web"), "awaiting-labels", null, null, null);
-        Snapshot snapshot = snapshot(List.of(endpoint("h1", "a1", "10.0.0.1", "fd00::1", "web"),
-                endpoint("h2", "b1", "10.0.0.65", null, "web"), down, endpoint("h1", "a2", null, "fd00::2", "db"),
-                endpoint("h1", "a2", "10.0.0.3", null, "db")), web, db);
-        Set<org.jcalico.felix.hoststate.EndpointInterface> interfaces = HostStateCalculator.localInterfaces(snapshot);
-        assertEquals(Set.copyOf(new HostStateCalculator().calculate(snapshot).interfaces()), interfaces);
-        assertEquals(Set.of("jca1", "jcd1", "jca2"), interfaces.stream().map(link -> link.name())
-                .collect(java.util.stream.Collectors.toSet()));
-        assertEquals(4, interfaces.size(), "jca2 of each endpoint: " + interfaces);
-        assertTrue(interfaces.stream().anyMatch(link -> link.name().equals("jcd1") && link.isolated()), interfaces.toString());
-    }
-
     @Test
     void localEndpointsGetDispatchWithAntiSpoofingAndPolicyChains() {
         HostState state = new HostStateCalculator().calculate(snapshot(List.of(
