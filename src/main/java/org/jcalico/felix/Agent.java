@@ -238,9 +238,8 @@ public final class Agent {
                     // the kernel is programmed: whoever waits for the node waits for that, not for what follows
                     writeStatusIfDue();
                     if (rehearsalDue != null || listingPeakHeld) {
-                        listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
-                        settle(ok);
+                        listingPeakHeld = !settle(ok);
                     } else if (queue.isEmpty()) {
                         collectPromotedGarbage();
                     }
@@ -478,11 +477,12 @@ public final class Agent {
      * first pass, if it succeeded, the incremental path run in memory on its snapshot (IncrementalRehearsal; nothing
      * reaches the kernel; a change that arrives meanwhile waits for the round under way, then the rehearsal stops; a
      * failure is logged and changes nothing: the next pass calculates and plans as always); then, after any listing,
-     * one full collection that gives the start's peak back (StartPeak; a change arriving meanwhile waits for it, tens of
-     * milliseconds for a cluster of 100,000 endpoints). Only after a first pass that succeeded (PASSED) is the snapshot
-     * rehearsed: it is not kept for a later one.
+     * one full collection that gives the start's peak back (StartPeak), unless a change waits: it is then given back
+     * after a later pass that leaves nothing queued, so that no change queued here waits for it (100-600 ms for a
+     * cluster of 100,000 endpoints; a change arriving during it still waits). Only after a first pass that succeeded
+     * (PASSED) is the snapshot rehearsed: it is not kept for a later one. Returns whether the peak was given back.
      */
-    private void settle(boolean passed) {
+    private boolean settle(boolean passed) {
         Snapshot snapshot = passed ? rehearsalDue : null;
         rehearsalDue = null;
         StartSequence.Settled settled = StartSequence.afterFirstPass(snapshot, calculate, dataplane, () -> !queue.isEmpty());
@@ -493,7 +493,12 @@ public final class Agent {
             log.info("incremental path rehearsed in memory: " + settled.rounds() + " rounds in "
                     + settled.rehearsalNanos() / 1_000_000 + " ms");
         }
+        if (settled.heap() == null) {
+            log.debug("the listing's full collection waits: a change is queued");
+            return false;
+        }
         log.info("heap after the listing's full collection: " + settled.heap());
+        return true;
     }
 
     /**
