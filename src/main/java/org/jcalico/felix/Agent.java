@@ -71,6 +71,11 @@ public final class Agent {
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
     private final PromotedGarbage promotedGarbage = new PromotedGarbage();
+    /**
+     * For the time a pass's thread ran on a core (its log line): a pass's wall time beside it says whether a slow pass
+     * worked or waited (for a core, a collection's pause, the kernel, the driver's other threads; session 65).
+     */
+    private static final java.lang.management.ThreadMXBean LOOP_THREAD = java.lang.management.ManagementFactory.getThreadMXBean();
     private Map<String, String> failures = Map.of();
     /** The last pass's local endpoints, with the routes that carry them: what the report speaks of. */
     private final LocalEndpoints local = new LocalEndpoints();
@@ -367,6 +372,7 @@ public final class Agent {
         boolean ok;
         try {
             long start = System.nanoTime();
+            long startOnCore = LOOP_THREAD.getCurrentThreadCpuTime();
             HostState[] calculated = new HostState[1];
             Supplier<HostState> calculation = () -> {
                 calculated[0] = calculate.apply(snapshot);
@@ -396,7 +402,9 @@ public final class Agent {
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
             if (report.changedAnything()) {
-                log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms: " + report.summary());
+                // the thread's time on a core beside the wall time: a slow pass's line tells its work from its waits
+                log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms (on a core "
+                        + (LOOP_THREAD.getCurrentThreadCpuTime() - startOnCore) / 1000 / 1000.0 + " ms): " + report.summary());
             } else {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");
             }

@@ -525,6 +525,25 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * A pass's log line says how long the loop's thread ran on a core beside its wall time: a slow change's line then
+     * tells work (a calculation, a driver's own CPU) from waiting (for a core, a collection's pause, the kernel, another
+     * thread). `bench scale` prints the slowest change's line; at load 13-16 its pass took 60-88 ms for work that
+     * takes 2-9 ms, and the line could not say which (session 65).
+     */
+    @Test
+    void aPassSaysHowLongItsThreadRanOnACore(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            assertTrue(Eventually.within(10, () -> programmed(store, "b")), "b is programmed");
+            String log = Files.readString(dir.resolve("agent.log"));
+            assertTrue(log.matches("(?s).*update of 2 local endpoints in [0-9.]+ ms \\(on a core [0-9.]+ ms\\): .*"), log);
+        }
+    }
+
+    /**
      * A shortened resync interval takes effect at once: with an hour configured when the agent started, then 2 s, a
      * rule slipped into an endpoint's chain is repaired within seconds. Old code: the resync after the start was put
      * an hour ahead, and a changed interval counted only from the next resync, so the drift stayed for that hour (and
