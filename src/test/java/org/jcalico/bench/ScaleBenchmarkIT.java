@@ -61,7 +61,7 @@ class ScaleBenchmarkIT {
         // the readings after the agent's start has settled, and the slowest change with what the agent logged meanwhile
         // (session 65)
         assertTrue(output.matches("(?s).*settled \\d+\\.\\d s after in sync .*"), output);
-        assertTrue(output.matches("(?s).*the slowest change \\(\\d+ of \\d+, \\d+ ms\\) met, in the agent's log: .*"), output);
+        assertTrue(output.matches("(?s).*the slowest change \\(\\d+ of \\d+, \\d+ ms, etcd's acknowledgement of its commit \\d+ ms\\) met, in the agent's log: .*"), output);
         assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains(namespaces + "jcs-"), "its namespace is gone");
     }
 }
