@@ -437,22 +437,10 @@ class AgentLoopKernelTest {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
             ResourceStore store = linksAndEndpointA(datastore);
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
-            HostStateCalculator real = new HostStateCalculator();
-            AtomicInteger calculations = new AtomicInteger();
             CountDownLatch rehearsing = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
-            startAgent(datastore, dir, statusFile, snapshot -> {
-                if (calculations.incrementAndGet() == 2) {
-                    rehearsing.countDown();
-                    try {
-                        release.await(20, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return real.calculate(snapshot);
-            });
+            startAgent(datastore, dir, statusFile, rehearsalHeld(rehearsing, release));
             try {
                 assertTrue(rehearsing.await(10, TimeUnit.SECONDS), "the rehearsal begins: " + Files.readString(dir.resolve("agent.log")));
                 assertTrue(programmed(store, "a") && programmed(store, "b"), "a and b are programmed");
@@ -496,21 +484,8 @@ class AgentLoopKernelTest {
                     });
                 }
             };
-            HostStateCalculator real = new HostStateCalculator();
-            AtomicInteger calculations = new AtomicInteger();
             CountDownLatch rehearsing = new CountDownLatch(1);
-            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
-            startAgent(watched, dir, statusFile, snapshot -> {
-                if (calculations.incrementAndGet() == 2) {
-                    rehearsing.countDown();
-                    try {
-                        queued.await(20, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                return real.calculate(snapshot);
-            });
+            startAgent(watched, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), rehearsalHeld(rehearsing, queued));
             assertTrue(rehearsing.await(10, TimeUnit.SECONDS), "the rehearsal begins: " + Files.readString(dir.resolve("agent.log")));
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
             assertTrue(queued.await(10, TimeUnit.SECONDS), "b's record reaches the agent's queue");
@@ -1017,6 +992,26 @@ class AgentLoopKernelTest {
     private static WorkloadEndpoint endpoint(String name, String interfaceName, String address) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + name, "ep-" + name, interfaceName, null,
                 List.of(Cidr.parse(address)), List.of(), List.of("blue"), null, null, null, null);
+    }
+
+    /**
+     * The real calculation, but the second (the rehearsal's first, after the first pass) says so on REHEARSING and waits
+     * for RELEASE (20 s at most).
+     */
+    private static Function<Snapshot, HostState> rehearsalHeld(CountDownLatch rehearsing, CountDownLatch release) {
+        HostStateCalculator real = new HostStateCalculator();
+        AtomicInteger calculations = new AtomicInteger();
+        return snapshot -> {
+            if (calculations.incrementAndGet() == 2) {
+                rehearsing.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return real.calculate(snapshot);
+        };
     }
 
     private static boolean collected(Path dir, String line) {
