@@ -184,11 +184,16 @@ public final class ScaleBenchmark {
                 List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());
                 print(out, "  " + AgentPhases.describe(paths.log(), started, inSync) + "; " + cpu);
                 print(out, "  RSS when in sync " + rssInSync + " MB (" + ProcessMemory.residentParts(agent.pid(), mappingsInSync) + ")");
+                // the readings and changes below meet the settled agent, not its start's last work (session 64's p-sync)
+                awaitSettled(agent, paths.log());
+                print(out, String.format("  settled %.1f s after in sync (the incremental path rehearsed, the start's peak"
+                        + " given back, the served paths warmed up); what follows comes after", seconds(start) - inSync));
                 long heap = heapMegabytes(agent.pid());
                 print(out, "  after a full GC: live heap " + heap + " MB, RSS " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB ("
                         + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "; target <= 150 MB; the agent's JVM flags: "
                         + String.join(" ", command.stream().filter(arg -> arg.startsWith("-X")).toList()) + ")");
-                List<Long> inOrder = changes(store, nodes, local, profiles);
+                List<TimedChange> timed = changes(store, nodes, local, profiles);
+                List<Long> inOrder = timed.stream().map(TimedChange::millis).toList();
                 List<Long> latencies = new ArrayList<>(inOrder);
                 Collections.sort(latencies);
                 print(out, String.format("  a single endpoint change, from its commit to the agent's kernel: p50 %d ms, p99 %d ms,"
@@ -199,6 +204,7 @@ public final class ScaleBenchmark {
                 // of 50, the p99 is the slowest one: whether it is the first (code still cold) or one anywhere (a
                 // collection, the machine's load) is read here
                 print(out, "  in order, ms: " + String.join(" ", inOrder.stream().map(String::valueOf).toList()));
+                print(out, "  " + slowest(timed, Files.readAllLines(paths.log())));
                 print(out, "  RSS after the changes " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
                 // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
@@ -254,9 +260,43 @@ public final class ScaleBenchmark {
                 + " MB (" + ProcessMemory.residentParts(pid, ProcessMemory.mappings(pid)) + ")" + cpu);
     }
 
-    private static List<Long> changes(ResourceStore store, int nodes, int local, int profiles) throws IOException,
+    /**
+     * Until the agent's log says it has settled ({@link AgentLogLines#settled}), for a minute at most (an agent whose
+     * warm-up failed says so in its log, and the readings then come as they used to).
+     */
+    private static void awaitSettled(Process agent, Path log) throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (agent.isAlive() && System.currentTimeMillis() < deadline && !AgentLogLines.settled(Files.readAllLines(log))) {
+            Thread.sleep(10);
+        }
+    }
+
+    /**
+     * One of the changes: when its commit was sent, how many milliseconds later etcd acknowledged it (three members'
+     * agreement, on this machine's cores) and how many its kernel had it.
+     */
+    record TimedChange(java.time.Instant committed, long commitMillis, long millis) {
+    }
+
+    /**
+     * The slowest change and what the agent logged from its commit until its kernel had it (its own pass's line says
+     * whether the calculation or a driver took the time; a full collection, a resync or the warm-up would be there too):
+     * a p99 of 50 changes is that one change (session 64's final run: 69 ms, the next slowest 30).
+     */
+    static String slowest(List<TimedChange> changes, List<String> log) {
+        TimedChange slowest = changes.stream().max(java.util.Comparator.comparingLong(TimedChange::millis)).orElseThrow();
+        // the agent stamps its pass's line after its kernel has the change, which the probe may see first: a margin (the
+        // next change's line may fall in it; each line says when it was written)
+        List<String> logged = AgentLogLines.between(log, slowest.committed(),
+                slowest.committed().plusMillis(slowest.millis() + 20));
+        return "the slowest change (" + (changes.indexOf(slowest) + 1) + " of " + changes.size() + ", " + slowest.millis()
+                + " ms, etcd's acknowledgement of its commit " + slowest.commitMillis() + " ms) met, in the agent's log: "
+                + (logged.isEmpty() ? "nothing" : String.join(" | ", logged));
+    }
+
+    private static List<TimedChange> changes(ResourceStore store, int nodes, int local, int profiles) throws IOException,
             InterruptedException {
-        List<Long> latencies = new ArrayList<>();
+        List<TimedChange> latencies = new ArrayList<>();
         try (SetProbe probe = new SetProbe()) {
             for (int i = 0; i < CHANGES; i++) {
                 WorkloadEndpoint template = ClusterGenerator.endpoint(2 + i % (nodes - 1), i / (nodes - 1), local, profiles);
@@ -275,15 +315,17 @@ public final class ScaleBenchmark {
                         was.interfaceName(), was.mac(), was.ipv4Nets(), was.ipv6Nets(), profileIds, was.state(), was.namespace(), was.labels(), was.ports());
                 String set = DataplaneNames.tagSet(extra, 4);
                 String member = changed.ipv4Nets().get(0).network().toString();
+                java.time.Instant committed = java.time.Instant.now();
                 long start = System.nanoTime();
                 store.update(changed, current.revision());
+                long acknowledged = System.nanoTime();
                 while (!probe.contains(set, member)) {
                     if (System.nanoTime() - start > 30_000_000_000L) {
                         throw new IllegalStateException("the change did not reach the kernel within 30 s");
                     }
                     Thread.sleep(0, 200_000);
                 }
-                latencies.add((System.nanoTime() - start) / 1_000_000);
+                latencies.add(new TimedChange(committed, (acknowledged - start) / 1_000_000, (System.nanoTime() - start) / 1_000_000));
             }
         }
         return latencies;

@@ -79,6 +79,11 @@ public final class Agent {
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
     private final PromotedGarbage promotedGarbage = new PromotedGarbage();
+    /**
+     * For the time a pass's thread ran on a core (its log line): a pass's wall time beside it says whether a slow pass
+     * worked or waited (for a core, a collection's pause, the kernel, the driver's other threads; session 65).
+     */
+    private static final java.lang.management.ThreadMXBean LOOP_THREAD = java.lang.management.ManagementFactory.getThreadMXBean();
     private Map<String, String> failures = Map.of();
     /** The last pass's local endpoints, with the routes that carry them: what the report speaks of. */
     private final LocalEndpoints local = new LocalEndpoints();
@@ -253,9 +258,8 @@ public final class Agent {
                     // the kernel is programmed: whoever waits for the node waits for that, not for what follows
                     writeStatusIfDue();
                     if (rehearsalDue != null || listingPeakHeld) {
-                        listingPeakHeld = false;
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
-                        settle(ok);
+                        listingPeakHeld = !settle(ok);
                     } else if (queue.isEmpty()) {
                         collectPromotedGarbage();
                     }
@@ -388,6 +392,7 @@ public final class Agent {
         boolean ok;
         try {
             long start = System.nanoTime();
+            long startOnCore = LOOP_THREAD.getCurrentThreadCpuTime();
             HostState[] calculated = new HostState[1];
             Supplier<HostState> calculation = () -> {
                 calculated[0] = calculate.apply(snapshot);
@@ -421,7 +426,9 @@ public final class Agent {
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
             if (report.changedAnything()) {
-                log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms: " + report.summary());
+                // the thread's time on a core beside the wall time: a slow pass's line tells its work from its waits
+                log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms (on a core "
+                        + (LOOP_THREAD.getCurrentThreadCpuTime() - startOnCore) / 1000 / 1000.0 + " ms): " + report.summary());
             } else {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");
             }
@@ -512,11 +519,12 @@ public final class Agent {
      * first pass, if it succeeded, the incremental path run in memory on its snapshot (IncrementalRehearsal; nothing
      * reaches the kernel; a change that arrives meanwhile waits for the round under way, then the rehearsal stops; a
      * failure is logged and changes nothing: the next pass calculates and plans as always); then, after any listing,
-     * one full collection that gives the start's peak back (StartPeak; a change arriving meanwhile waits for it, tens of
-     * milliseconds for a cluster of 100,000 endpoints). Only after a first pass that succeeded (PASSED) is the snapshot
-     * rehearsed: it is not kept for a later one.
+     * one full collection that gives the start's peak back (StartPeak), unless a change waits: it is then given back
+     * after a later pass that leaves nothing queued, so that no change queued here waits for it (100-600 ms for a
+     * cluster of 100,000 endpoints; a change arriving during it still waits). Only after a first pass that succeeded
+     * (PASSED) is the snapshot rehearsed: it is not kept for a later one. Returns whether the peak was given back.
      */
-    private void settle(boolean passed) {
+    private boolean settle(boolean passed) {
         Snapshot snapshot = passed ? rehearsalDue : null;
         rehearsalDue = null;
         StartSequence.Settled settled = StartSequence.afterFirstPass(snapshot, calculate, dataplane, () -> !queue.isEmpty());
@@ -527,7 +535,12 @@ public final class Agent {
             log.info("incremental path rehearsed in memory: " + settled.rounds() + " rounds in "
                     + settled.rehearsalNanos() / 1_000_000 + " ms");
         }
+        if (settled.heap() == null) {
+            log.debug("the listing's full collection waits: a change is queued");
+            return false;
+        }
         log.info("heap after the listing's full collection: " + settled.heap());
+        return true;
     }
 
     /**

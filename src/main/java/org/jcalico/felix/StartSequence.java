@@ -129,9 +129,11 @@ public final class StartSequence {
 
     /**
      * After the first pass: the incremental path rehearsed on REHEARSED (null: not rehearsed, as after a first pass that
-     * failed or a listing after the first), stopping when STOP says a change waits, then the start's peak given back.
-     * A rehearsal that fails changes nothing (nothing of it is written): its failure is handed back, and the peak is
-     * given back all the same.
+     * failed or a listing after the first), stopping when STOP says a change waits, then the start's peak given back
+     * unless a change waits: that full collection stops every thread for 100-600 ms with 100,000 endpoints (`bench
+     * scale`'s agent, session 65), which the waiting change would pay, so the caller gives it back later, at a moment
+     * with nothing queued (null {@link Settled#heap}). A rehearsal that fails changes nothing (nothing of it is
+     * written): its failure is handed back, and the peak is given back all the same.
      */
     public static Settled afterFirstPass(Snapshot rehearsed, Function<Snapshot, HostState> calculate, Dataplane dataplane,
                                          BooleanSupplier stop) {
@@ -146,12 +148,13 @@ public final class StartSequence {
             }
         }
         long rehearsalNanos = System.nanoTime() - start;
-        return new Settled(rehearsed != null, rounds, rehearsalNanos, failure, StartPeak.giveBack());
+        return new Settled(rehearsed != null, rounds, rehearsalNanos, failure, stop.getAsBoolean() ? null : StartPeak.giveBack());
     }
 
     /**
      * What {@link #afterFirstPass} did: whether it rehearsed, the rounds and their time, the rehearsal's failure (null
-     * when none), and the heap after the peak was given back (for a log line).
+     * when none), and the heap after the peak was given back (for a log line; null when a change waited and the peak is
+     * still held).
      */
     public record Settled(boolean rehearsed, int rounds, long rehearsalNanos, RuntimeException failure, String heap) {
     }

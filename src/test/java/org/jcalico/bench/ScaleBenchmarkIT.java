@@ -58,6 +58,10 @@ class ScaleBenchmarkIT {
                 + " meanwhile \\d+\\.\\d\\d s \\(\\d+\\.\\d{3} s per 10 s\\).*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
+        // the readings after the agent's start has settled, and the slowest change with what the agent logged meanwhile
+        // (session 65)
+        assertTrue(output.matches("(?s).*settled \\d+\\.\\d s after in sync .*"), output);
+        assertTrue(output.matches("(?s).*the slowest change \\(\\d+ of \\d+, \\d+ ms, etcd's acknowledgement of its commit \\d+ ms\\) met, in the agent's log: .*"), output);
         assertFalse(CommandRunner.local().run("ip", "netns", "list").stdout().contains(namespaces + "jcs-"), "its namespace is gone");
     }
 }
