@@ -154,7 +154,10 @@ public final class PolicyBenchmark {
         out.flush();
     }
 
-    /** The large set's rounds in the order they ran: the first is what an agent meets once; the later ones read how far the compilers got. */
+    /**
+     * The large set's rounds in the order they ran: the first is what an agent meets once; the later ones read how far
+     * the compilers got.
+     */
     private static String rounds(Map<String, List<Long>> timings) {
         StringJoiner rounds = new StringJoiner("; ");
         List<Long> ipsets = timings.getOrDefault("large-driver-ipsets", List.of());
