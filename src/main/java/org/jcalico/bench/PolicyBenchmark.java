@@ -139,6 +139,11 @@ public final class PolicyBenchmark {
                 (double) Percentiles.of(large, 50) / Percentiles.of(largeFloor, 50));
         out.printf("  of which calc: median %.0f ms%n", Percentiles.of(Latencies.sorted(timings.get("large-calc")), 50) / 1000.0);
         out.println(perDriver(timings, "large"));
+        out.printf("the policy removed again (its sets destroyed), %d rounds: median %.0f ms, max %.0f ms%n",
+                timings.get("large-gone").size(), Percentiles.of(Latencies.sorted(timings.get("large-gone")), 50) / 1000.0,
+                Latencies.sorted(timings.get("large-gone")).getLast() / 1000.0);
+        out.println(perDriver(timings, "large-gone"));
+        out.println("  each round in order, ms (the agent's: all / calc / ipsets; the floor's): " + rounds(timings));
         out.printf("memory of the process doing it: RSS %d MB right after a full GC, %d MB %d s later as an agent settles"
                 + " (its JVM trims the native heap every 10 s); heap after the full GC %d MB live of %d MB committed"
                 + " (target RSS <= 250 MB; the agent's JVM flags; no datastore client or cache)%n",
@@ -147,6 +152,22 @@ public final class PolicyBenchmark {
         out.println(jvm);
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
+    }
+
+    /**
+     * The large set's rounds in the order they ran: the first is what an agent meets once; the later ones read how far
+     * the compilers got.
+     */
+    private static String rounds(Map<String, List<Long>> timings) {
+        StringJoiner rounds = new StringJoiner("; ");
+        List<Long> ipsets = timings.getOrDefault("large-driver-ipsets", List.of());
+        for (int i = 0; i < timings.get("large").size(); i++) {
+            rounds.add(String.format("%.0f / %.0f / %s; %.0f", timings.get("large").get(i) / 1000.0,
+                    timings.get("large-calc").get(i) / 1000.0,
+                    i < ipsets.size() ? String.format("%.0f", ipsets.get(i) / 1000.0) : "-",
+                    timings.get("large-floor").get(i) / 1000.0));
+        }
+        return rounds.toString();
     }
 
     /** The median time of each driver in the changes of one kind. */
@@ -264,7 +285,8 @@ public final class PolicyBenchmark {
     /**
      * A policy that starts to reference a selector every endpoint matches (a set of over 100,000 members), against the
      * bare kernel doing the same: one {@code ipset restore} of that set's saved content under another name, in the
-     * same namespace, alternating with the agent's; the policy is removed (its set destroyed) between rounds.
+     * same namespace, alternating with the agent's; the policy is removed (its set destroyed) between rounds, timed
+     * too.
      */
     private static void largeSet(HostStateCalculator calculator, Dataplane dataplane, Cluster cluster, PrintWriter out) {
         CommandRunner kernel = CommandRunner.local();
@@ -286,7 +308,7 @@ public final class PolicyBenchmark {
             out.println("large-floor " + (System.nanoTime() - start) / 1000);
             kernel.run("ipset", "destroy", LARGE_SET_FLOOR).check();
             cluster.referenceEveryone(false);
-            check(dataplane.apply(calculator.calculate(cluster.snapshot())));
+            timeToKernel("large-gone", calculator, dataplane, cluster, new JvmWork(), out);
         }
     }
 
@@ -323,7 +345,7 @@ public final class PolicyBenchmark {
         }
         for (String kind : List.of("program", "program-calc", "program-collections", "program-pauses",
                 "program-compile", "program-compiler-cpu", "program-process-cpu", "rehearsal-rounds", "rehearsal", "compilers-yielded", "policy", "label", "add", "policy-calc", "label-calc",
-                "add-calc", "large", "large-floor", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
+                "add-calc", "large", "large-floor", "large-gone", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());
             }
