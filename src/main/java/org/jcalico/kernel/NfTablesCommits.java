@@ -95,6 +95,7 @@ public final class NfTablesCommits implements AutoCloseable {
 
     private void listen(NetlinkSocket socket, Consumer<String> foreign) {
         while (!closed) {
+            OwnProcesses.sweep();
             ByteBuffer datagram;
             try {
                 datagram = socket.receive();

@@ -91,9 +91,12 @@ class ForeignCommitKernelTest {
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
             assertEquals(0, broughtForward(dir), driver + ": the agent's own commits bring no resync forward: " + log(dir));
 
-            // made by a process that is not this JVM's descendant, as another program's is: a shell's orphan
-            lab.host().run("sh", "-c", "(sleep 0.2; nft flush ruleset) >/dev/null 2>&1 &").check();
-            Thread.sleep(200 + 1000);
+            // made by a process that is not this JVM's descendant, as another program's is: a shell's orphan, which says
+            // when it is done
+            Path flushed = dir.resolve("flushed");
+            lab.host().run("sh", "-c", "(sleep 0.2; nft flush ruleset; touch " + flushed + ") >/dev/null 2>&1 &").check();
+            assertTrue(Eventually.within(10, () -> Files.exists(flushed)), "the orphan flushed the ruleset");
+            Thread.sleep(1000);
             assertTrue(WorkloadHost.blocked(w1, 2), driver + ": a second after the flush, w2 accepts no ingress again: " + log(dir));
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
             assertEquals(1, broughtForward(dir), driver + ": one resync for the flush, none for its own repair: " + log(dir));
