@@ -37,7 +37,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Another root program's commit to nf_tables between two passes (here `nft flush ruleset`, as firewalld's start under
  * its nftables backend or a careless admin runs it: every table of the namespace emptied, iptables-nft's too) brings
  * the agent's next resync forward, with the resync interval an hour ("jctfc-" namespaces; w1 and w2 in a profile that
- * accepts no ingress). The agent's own commits bring nothing forward. On 06b4e0e6 both drivers failed: w1 reached w2
+ * accepts no ingress, w3 in one that accepts all); on iptables then `iptables -F FORWARD`, after which the security
+ * table's guard (session 64 (t-docker)) dropped the allowed traffic too. The agent's own commits bring nothing forward. On 06b4e0e6 both drivers failed: w1 reached w2
  * until the next periodic resync, an hour later (docs/dataplane.md, "Session 65 (t-watch)").
  */
 @Tag("kernel")
@@ -75,8 +76,9 @@ class ForeignCommitKernelTest {
             store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
                     .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
             store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
-            store.create(endpoint(1));
-            store.create(endpoint(2));
+            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+            store.create(endpoint(1, "closed"));
+            store.create(endpoint(2, "closed"));
             agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
                     Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
                     null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
@@ -84,28 +86,45 @@ class ForeignCommitKernelTest {
             assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2)), "w1 and w2 are programmed");
             // the agent's own commits: an update's as well as the start's
             lab.workload(3);
-            store.create(endpoint(3));
+            store.create(endpoint(3, "open"));
             assertTrue(Eventually.within(10, () -> programmed(store, 3)), "w3 is programmed");
             lab.awaitLinksPassPackets();
             assertTrue(WorkloadHost.blocked(w1, 2), driver + ": w2 accepts no ingress");
+            assertTrue(WorkloadHost.pings(w1, 3), driver + ": w3 accepts all");
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
             assertEquals(0, broughtForward(dir), driver + ": the agent's own commits bring no resync forward: " + log(dir));
 
-            // made by a process that is not this JVM's descendant, as another program's is: a shell's orphan, which says
-            // when it is done
-            Path flushed = dir.resolve("flushed");
-            lab.host().run("sh", "-c", "(sleep 0.2; nft flush ruleset; touch " + flushed + ") >/dev/null 2>&1 &").check();
-            assertTrue(Eventually.within(10, () -> Files.exists(flushed)), "the orphan flushed the ruleset");
-            Thread.sleep(1000);
+            foreign(dir, "nft flush ruleset");
             assertTrue(WorkloadHost.blocked(w1, 2), driver + ": a second after the flush, w2 accepts no ingress again: " + log(dir));
+            assertTrue(!WorkloadHost.blocked(w1, 3), driver + ": and w3 all (one ping)");
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
             assertEquals(1, broughtForward(dir), driver + ": one resync for the flush, none for its own repair: " + log(dir));
+
+            // FORWARD's jump gone: the iptables driver's security table drops what jc-FORWARD did not judge, the allowed too
+            if (driver == DataplaneDriver.IPTABLES) {
+                foreign(dir, "iptables -w 5 -F FORWARD");
+                assertTrue(!WorkloadHost.blocked(w1, 3), "a second after FORWARD's flush, w3 accepts all again (one ping): " + log(dir));
+                assertTrue(WorkloadHost.blocked(w1, 2), "and w2 no ingress");
+                assertEquals(2, broughtForward(dir), log(dir));
+            }
         }
     }
 
-    private static WorkloadEndpoint endpoint(int number) {
+    /**
+     * Runs COMMAND in the host as another program would, by a process that is not a descendant of this JVM (in which
+     * the agent runs): a shell's orphan, which says when it is done; then waits a second.
+     */
+    private void foreign(Path dir, String command) throws Exception {
+        Path done = Files.createTempFile(dir, "foreign", "");
+        Files.delete(done);
+        lab.host().run("sh", "-c", "(sleep 0.2; " + command + "; touch " + done + ") >/dev/null 2>&1 &").check();
+        assertTrue(Eventually.within(10, () -> Files.exists(done)), "the orphan ran " + command);
+        Thread.sleep(1000);
+    }
+
+    private static WorkloadEndpoint endpoint(int number, String profile) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
-                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("closed"), null, null, null, null);
+                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
     }
 
     private static boolean programmed(ResourceStore store, int number) {
