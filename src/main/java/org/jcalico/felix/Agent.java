@@ -22,6 +22,7 @@ import org.jcalico.felix.dataplane.DataplaneReport;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.Cidr;
@@ -211,6 +212,7 @@ public final class Agent {
         if (bgp != null) {
             bgp.start(() -> queue.add(bgpSettled));
         }
+        NfTablesCommits foreignCommits = watchForeignCommits();
         startSyncing();
         ResyncSchedule resync = new ResyncSchedule();
         long backoff = RETRY_MILLIS;
@@ -235,6 +237,7 @@ public final class Agent {
             if (batch.contains(stop)) {
                 break;
             }
+            foreignCommits(batch, resync);
             try {
                 if (relist) {
                     relist = false;
@@ -294,6 +297,9 @@ public final class Agent {
             }
         }
         syncer.stop();
+        if (foreignCommits != null) {
+            foreignCommits.close();
+        }
         if (bgp != null) {
             bgp.close();
         }
@@ -302,6 +308,35 @@ public final class Agent {
         }
         statusFile.writeOutOfSync(AgentStatusFile.State.stopped, null);
         log.info("agent for node " + node + " stopped; the kernel keeps its state");
+    }
+
+    /**
+     * Another program's commit to nf_tables may have taken jcalico's hooks or rules away (`nft flush ruleset`, a
+     * firewall's reload): the watch queues a {@link ForeignCommit} for each, and the resync comes at once rather than at
+     * its interval, bounded in rate ({@link ResyncSchedule#foreignCommit}; docs/dataplane.md, "Session 65 (t-watch)").
+     * Null when the kernel cannot tell (the periodic resync alone repairs).
+     */
+    private NfTablesCommits watchForeignCommits() {
+        try {
+            return dataplane.watchForeignCommits(who -> queue.add(new ForeignCommit(who)));
+        } catch (KernelException e) {
+            log.error(e.getMessage() + "; what other programs change in nf_tables waits for the periodic resync");
+            return null;
+        }
+    }
+
+    /** Takes the batch's foreign commits out of it into the schedule. */
+    private void foreignCommits(List<Object> batch, ResyncSchedule resync) {
+        for (Object input : batch) {
+            if (input instanceof ForeignCommit commit && resync.foreignCommit(System.currentTimeMillis())) {
+                log.info("another program committed to nf_tables (" + commit.who() + "): resync brought forward");
+            }
+        }
+        batch.removeIf(ForeignCommit.class::isInstance);
+    }
+
+    /** A commit to nf_tables that WHO made, not the agent. */
+    private record ForeignCommit(String who) {
     }
 
     private void startSyncing() {

@@ -8,19 +8,33 @@ package org.jcalico.felix;
  * schedule. A periodic resync due while a container's attachment or detachment on this node is under way
  * ({@link AttachesUnderWay}) waits for it to end, at most {@link #HOLD_MILLIS}: its endpoint record follows within
  * milliseconds, and a resync begun first would hold that record's programming back for the whole read-back of the
- * kernel (docs/agent.md, "Session 62 (d-attach)"). A retry after a failed pass waits for nothing. Times in
+ * kernel (docs/agent.md, "Session 62 (d-attach)"). A retry after a failed pass waits for nothing, nor does a resync
+ * that another program's commit to nf_tables brought forward ({@link #foreignCommit}). Times in
  * milliseconds on one clock; not thread-safe (the agent's loop alone uses it).
  */
 final class ResyncSchedule {
     /** How long past its time a periodic resync waits at most for attachments under way. */
     static final long HOLD_MILLIS = 1000;
+    /**
+     * How long after another program's commit to nf_tables the resync it brings forward waits: a firewall's reload is
+     * a few commits in a row (iptables-restore per family, a script's nft commands), which one resync repairs.
+     */
+    static final long FOREIGN_SETTLE_MILLIS = 20;
+    /**
+     * The least time from a resync's end to one that a foreign commit brings forward: a program that commits in a loop
+     * (docker at each container's start) costs at most two resyncs a second, and a foreign change is repaired within
+     * this (plus the resync's own time) whenever it comes.
+     */
+    static final long FOREIGN_GAP_MILLIS = 500;
 
     private long lastResync = Long.MIN_VALUE / 2;
     private long retry = Long.MAX_VALUE;
+    /** When the resync a foreign commit brought forward is due (none: MAX_VALUE). */
+    private long foreign = Long.MAX_VALUE;
 
     /** When the next resync is due, given the interval configured now and whether an attachment is under way. */
     long dueAt(long intervalMillis, boolean attachmentUnderWay) {
-        return Math.min(lastResync + intervalMillis + (attachmentUnderWay ? HOLD_MILLIS : 0), retry);
+        return Math.min(Math.min(lastResync + intervalMillis + (attachmentUnderWay ? HOLD_MILLIS : 0), retry), foreign);
     }
 
     boolean isDue(long now, long intervalMillis, boolean attachmentUnderWay) {
@@ -34,8 +48,22 @@ final class ResyncSchedule {
     void passed(long now, boolean resync, boolean ok, long backoffMillis) {
         if (resync) {
             lastResync = now;
+            foreign = Long.MAX_VALUE;
         }
         retry = ok ? Long.MAX_VALUE : now + backoffMillis;
+    }
+
+    /**
+     * Another program committed to nf_tables at NOW: the next resync comes {@link #FOREIGN_SETTLE_MILLIS} later, but not
+     * sooner than {@link #FOREIGN_GAP_MILLIS} after the last. Whether this brought it forward (a resync so brought
+     * forward and not yet made is not brought forward again).
+     */
+    boolean foreignCommit(long now) {
+        if (foreign != Long.MAX_VALUE) {
+            return false;
+        }
+        foreign = Math.max(now + FOREIGN_SETTLE_MILLIS, lastResync + FOREIGN_GAP_MILLIS);
+        return true;
     }
 
     /** The next turn resyncs (after the datastore is listed afresh, say). */

@@ -20,7 +20,7 @@ final class AttachedCommand {
         if (stopped) {
             throw new IOException("stopped before it started");
         }
-        process = builder.start();
+        process = OwnProcesses.started(builder.start());
         return process;
     }
 

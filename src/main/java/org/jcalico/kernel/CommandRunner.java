@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Runs the kernel tools (ip, iptables-restore, ipset, sysctl ...), optionally inside a named network namespace.
@@ -209,6 +210,11 @@ public final class CommandRunner {
         return new NfTables(namespace, timeoutSeconds);
     }
 
+    /** Tells FOREIGN of each nf_tables commit in this runner's namespace that this process did not make: see {@link NfTablesCommits}. */
+    public NfTablesCommits nfTablesCommits(Consumer<String> foreign) {
+        return new NfTablesCommits(namespace, foreign);
+    }
+
     /**
      * Runs a tool once per batch through a long-lived shell in this runner's namespace rather than from the JVM: see
      * {@link ToolShell}. Each run counts for the observer under the tool's name, as a run here does.
@@ -230,7 +236,7 @@ public final class CommandRunner {
         List<String> full = command(args);
         Process process;
         try {
-            process = new ProcessBuilder(full).start();
+            process = OwnProcesses.started(new ProcessBuilder(full).start());
         } catch (IOException e) {
             return new Result(full, 127, "", "cannot run " + args.get(0) + ": " + e.getMessage());
         }

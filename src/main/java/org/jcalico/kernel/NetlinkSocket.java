@@ -34,6 +34,7 @@ final class NetlinkSocket implements AutoCloseable {
     private static final int SO_RCVBUFFORCE = 33;
     private static final int SO_RCVTIMEO = 20;
     private static final int SOL_NETLINK = 270;
+    private static final int NETLINK_ADD_MEMBERSHIP = 1;
     private static final int NETLINK_CAP_ACK = 10;
     private static final int NETLINK_EXT_ACK = 11;
     private static final int MSG_TRUNC = 0x20;
@@ -46,6 +47,7 @@ final class NetlinkSocket implements AutoCloseable {
     private static final MethodHandle SOCKET = Native.libc("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SETSOCKOPT = Native.libc("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND = Native.libc("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SEND = Native.libc("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle RECV = Native.libc("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = Native.libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -91,6 +93,21 @@ final class NetlinkSocket implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Receives the kernel's messages to the multicast GROUP of this socket's netlink family from now on. The socket is
+     * bound first (the kernel picks its port): one that never sent or bound is in the group but given nothing.
+     */
+    void join(int group) {
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment address = call.allocate(12); // sockaddr_nl: family, padding, port 0 (the kernel's choice), groups 0
+            address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+            if ((int) Native.call(() -> BIND.invoke(state, fd, address, (int) address.byteSize())) != 0) {
+                throw new KernelException("cannot bind a netlink socket: " + strerror(errno()));
+            }
+        }
+        option(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, JAVA_INT, group);
     }
 
     private void option(int level, int name, ValueLayout.OfInt layout, int value) {

@@ -215,7 +215,7 @@ public final class ToolSession {
         }
         end();
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process = OwnProcesses.started(new ProcessBuilder(command).redirectErrorStream(true).start());
         } catch (IOException e) {
             throw new Ended("cannot run " + tool() + ": " + e.getMessage(), List.of(), 1);
         }

@@ -75,4 +75,26 @@ class ResyncScheduleTest {
         schedule.resyncNext();
         assertTrue(schedule.isDue(51 * SECOND, HOUR, false));
     }
+
+    @Test
+    void aForeignCommitBringsTheResyncForwardOnceAndNoSoonerThanTheGapAfterTheLast() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(0, true, true, SECOND);
+        assertTrue(schedule.foreignCommit(10 * SECOND));
+        assertEquals(10 * SECOND + ResyncSchedule.FOREIGN_SETTLE_MILLIS, schedule.dueAt(HOUR, true), "no hold for attachments");
+        assertFalse(schedule.foreignCommit(10 * SECOND + 5), "one resync for a burst");
+        schedule.passed(10 * SECOND + 100, true, true, SECOND);
+        assertEquals(10 * SECOND + 100 + HOUR, schedule.dueAt(HOUR, false), "the resync made");
+        assertTrue(schedule.foreignCommit(10 * SECOND + 101));
+        assertEquals(10 * SECOND + 100 + ResyncSchedule.FOREIGN_GAP_MILLIS, schedule.dueAt(HOUR, false), "a loop of commits waits the gap");
+    }
+
+    @Test
+    void anUpdateLeavesAForeignCommitsResyncDue() {
+        ResyncSchedule schedule = new ResyncSchedule();
+        schedule.passed(0, true, true, SECOND);
+        schedule.foreignCommit(10 * SECOND);
+        schedule.passed(10 * SECOND + 5, false, true, SECOND);
+        assertTrue(schedule.isDue(10 * SECOND + ResyncSchedule.FOREIGN_SETTLE_MILLIS, HOUR, false));
+    }
 }

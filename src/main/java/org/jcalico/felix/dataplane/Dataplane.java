@@ -25,6 +25,7 @@ import org.jcalico.model.DataplaneDriver;
 import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.util.Futures;
 
 /**
@@ -57,6 +58,7 @@ public final class Dataplane {
     private final InterfaceDriver interfaces;
     private final RouteDriver routes;
     private final RulesLeftAlone rulesLeftAlone;
+    private final CommandRunner runner;
     /**
      * Whether jcalico's hooks and dispatch chains are known to be in the kernel: found there, or written by a
      * transaction the kernel took. Only written by the rules' thread of an apply, read after it (a join).
@@ -75,6 +77,17 @@ public final class Dataplane {
         this.interfaces = new InterfaceDriver(runner);
         this.routes = new RouteDriver(runner);
         this.rulesLeftAlone = new RulesLeftAlone(runner);
+        this.runner = runner;
+    }
+
+    /**
+     * Tells FOREIGN (on a thread of its own) who made each commit to this host's nf_tables that is not the agent's own,
+     * until closed: another program may have taken jcalico's hooks away (docs/dataplane.md, "Session 65 (t-watch)").
+     *
+     * @throws KernelException when the kernel cannot tell
+     */
+    public NfTablesCommits watchForeignCommits(Consumer<String> foreign) {
+        return runner.nfTablesCommits(foreign);
     }
 
     /**

@@ -1,0 +1,142 @@
+package org.jcalico.felix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.Datastores;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.datastore.Versioned;
+import org.jcalico.felix.calc.HostStateCalculator;
+import org.jcalico.felix.dataplane.Dataplane;
+import org.jcalico.felix.dataplane.WorkloadHost;
+import org.jcalico.kernel.CommandRunner;
+import org.jcalico.log.Log;
+import org.jcalico.model.Cidr;
+import org.jcalico.model.DataplaneDriver;
+import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.FelixConfiguration;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Another root program's commit to nf_tables between two passes (here `nft flush ruleset`, as firewalld's start under
+ * its nftables backend or a careless admin runs it: every table of the namespace emptied, iptables-nft's too) brings
+ * the agent's next resync forward, with the resync interval an hour ("jctfc-" namespaces; w1 and w2 in a profile that
+ * accepts no ingress, w3 in one that accepts all); on iptables then `iptables -F FORWARD`, after which the security
+ * table's guard (session 64 (t-docker)) dropped the allowed traffic too. The agent's own commits bring nothing forward. On 06b4e0e6 both drivers failed: w1 reached w2
+ * until the next periodic resync, an hour later (docs/dataplane.md, "Session 65 (t-watch)").
+ */
+@Tag("kernel")
+class ForeignCommitKernelTest {
+    private static final String PREFIX = TestNamespaces.named("jctfc-");
+    private static final String NODE = "n1";
+    static final String BROUGHT_FORWARD = "resync brought forward";
+    private WorkloadHost lab;
+    private Agent agent;
+    private Thread loop;
+
+    @BeforeEach
+    void createHost() {
+        KernelTests.assumeKernel();
+        lab = new WorkloadHost(PREFIX);
+    }
+
+    @AfterEach
+    void deleteHost() throws Exception {
+        if (agent != null) {
+            agent.stop();
+            loop.join(10_000);
+        }
+        WorkloadHost.tearDown(lab, List.of(), null);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aForeignFlushIsRepairedWithinASecondAndTheAgentsOwnCommitsBringNothingForward(DataplaneDriver driver,
+            @TempDir Path dir) throws Exception {
+        CommandRunner w1 = lab.workload(1);
+        lab.workload(2);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
+                    .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
+            store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
+            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+            store.create(endpoint(1, "closed"));
+            store.create(endpoint(2, "closed"));
+            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
+                    Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
+                    null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
+            loop = Thread.ofPlatform().start(agent::run);
+            assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2)), "w1 and w2 are programmed");
+            // the agent's own commits: an update's as well as the start's
+            lab.workload(3);
+            store.create(endpoint(3, "open"));
+            assertTrue(Eventually.within(10, () -> programmed(store, 3)), "w3 is programmed");
+            lab.awaitLinksPassPackets();
+            assertTrue(WorkloadHost.blocked(w1, 2), driver + ": w2 accepts no ingress");
+            assertTrue(WorkloadHost.pings(w1, 3), driver + ": w3 accepts all");
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
+            assertEquals(0, broughtForward(dir), driver + ": the agent's own commits bring no resync forward: " + log(dir));
+
+            foreign(dir, "nft flush ruleset");
+            assertTrue(WorkloadHost.blocked(w1, 2), driver + ": a second after the flush, w2 accepts no ingress again: " + log(dir));
+            assertTrue(!WorkloadHost.blocked(w1, 3), driver + ": and w3 all (one ping)");
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
+            assertEquals(1, broughtForward(dir), driver + ": one resync for the flush, none for its own repair: " + log(dir));
+
+            // FORWARD's jump gone: the iptables driver's security table drops what jc-FORWARD did not judge, the allowed too
+            if (driver == DataplaneDriver.IPTABLES) {
+                foreign(dir, "iptables -w 5 -F FORWARD");
+                assertTrue(!WorkloadHost.blocked(w1, 3), "a second after FORWARD's flush, w3 accepts all again (one ping): " + log(dir));
+                assertTrue(WorkloadHost.blocked(w1, 2), "and w2 no ingress");
+                assertEquals(2, broughtForward(dir), log(dir));
+            }
+        }
+    }
+
+    /**
+     * Runs COMMAND in the host as another program would, by a process that is not a descendant of this JVM (in which
+     * the agent runs): a shell's orphan, which says when it is done; then waits a second.
+     */
+    private void foreign(Path dir, String command) throws Exception {
+        Path done = Files.createTempFile(dir, "foreign", "");
+        Files.delete(done);
+        lab.host().run("sh", "-c", "(sleep 0.2; " + command + "; touch " + done + ") >/dev/null 2>&1 &").check();
+        assertTrue(Eventually.within(10, () -> Files.exists(done)), "the orphan ran " + command);
+        Thread.sleep(1000);
+    }
+
+    private static WorkloadEndpoint endpoint(int number, String profile) {
+        return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
+                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
+    }
+
+    private static boolean programmed(ResourceStore store, int number) {
+        return store.get(EndpointStatus.class, NODE, "ep-" + number).map(Versioned::resource)
+                .filter(status -> status.state() == EndpointStatus.State.programmed).isPresent();
+    }
+
+    private static long broughtForward(Path dir) throws Exception {
+        return log(dir).lines().filter(line -> line.contains(BROUGHT_FORWARD)).count();
+    }
+
+    private static String log(Path dir) throws Exception {
+        return Files.readString(dir.resolve("agent.log"));
+    }
+}

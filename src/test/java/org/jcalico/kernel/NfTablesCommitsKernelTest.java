@@ -1,0 +1,52 @@
+package org.jcalico.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jcalico.testing.Eventually;
+import org.jcalico.testing.KernelTests;
+import org.jcalico.testing.TestNamespaces;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Which commits to a namespace's nf_tables {@link NfTablesCommits} tells ("jctnc-host"): another process's (here an
+ * orphaned shell's nft, not a descendant of this JVM), not this process's own children's (nft, iptables-restore) nor
+ * its in-process libnftables'.
+ */
+@Tag("kernel")
+class NfTablesCommitsKernelTest {
+    private static final String HOST = TestNamespaces.named("jctnc-host");
+    private CommandRunner host;
+
+    @BeforeEach
+    void createHost() {
+        KernelTests.assumeKernel();
+        Namespaces.deleteAll(HOST);
+        host = Namespaces.create(HOST);
+    }
+
+    @AfterEach
+    void deleteHost() {
+        Namespaces.delete(HOST);
+    }
+
+    @Test
+    void anotherProcesssCommitIsToldAndThisProcesssOwnAreNot() throws Exception {
+        List<String> told = new CopyOnWriteArrayList<>();
+        try (NfTablesCommits commits = host.nfTablesCommits(told::add)) {
+            host.run("nft", "add", "table", "ip", "mine").check();
+            host.run(List.of("iptables-restore", "-w", "5", "--noflush"), "*filter\n:jc-x - [0:0]\nCOMMIT\n").check();
+            host.nft().apply("add table ip mine2\n");
+            host.run("sh", "-c", "(sleep 0.1; nft add table ip theirs) >/dev/null 2>&1 &").check();
+            assertTrue(Eventually.within(5, () -> !told.isEmpty()), "the orphan's commit is told");
+            Thread.sleep(200);
+            assertEquals(1, told.size(), String.valueOf(told));
+            assertTrue(told.get(0).endsWith("(nft)"), told.get(0));
+        }
+    }
+}
