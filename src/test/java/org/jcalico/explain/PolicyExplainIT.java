@@ -64,7 +64,7 @@ class PolicyExplainIT {
             """;
 
     @Test
-    void explainAgreesWithTheKernelOnEveryPairAndReportsACorruptedRule() {
+    void explainAgreesWithTheKernelOnEveryPairAndReportsACorruptedRule() throws Exception {
         try (LabFixture fixture = LabFixture.up("jcty", 2, false)) {
             fixture.apply("h1", POLICIES);
             Map<String, String> workloads = new LinkedHashMap<>();
