@@ -105,7 +105,8 @@ public final class FelixBenchmark {
                     ColdRuns.spread(cold.floors()), cold.floorAtOnce() ? "at once" : "one after the other",
                     ColdRuns.spread(cold.floorAtOnce() ? cold.oneAfterTheOther() : cold.atOnce()), each, ratios.median(),
                     interval[0], interval[1]);
-            out.printf("       the median run (#%d of %d), in detail:%n", cold.medianRun() + 1, runs);
+            out.printf("       the median run (#%d of %d), in detail (its floor as one run alone would take it, the faster"
+                    + " way within it):%n", cold.medianRun() + 1, runs);
         }
         describe(median);
         out.flush();

@@ -176,7 +176,7 @@ final class BenchCommand {
         @Option(names = "--dataplane", paramLabel = "D", defaultValue = "iptables",
                 description = "iptables or nftables: the driver measured, and the floor's tools (default: ${DEFAULT-VALUE})")
         String dataplane;
-        @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "runs of each size, each a fresh worker"
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "runs of each size, each a fresh worker"
                 + " and namespace with its own floor; the medians are printed, with the spread (default: ${DEFAULT-VALUE})")
         int runs;
 
