@@ -39,6 +39,14 @@ record ColdRuns(List<Long> programs, List<Long> atOnce, List<Long> oneAfterTheOt
                 floors().stream().map(Long::doubleValue).toList());
     }
 
+    /**
+     * The fastest program N over the fastest floor (in its way): under a load that comes and goes (other programs'), the
+     * run that met the least of it is the likeliest to repeat, on each side alike.
+     */
+    double fastestRatio() {
+        return (double) Collections.min(programs) / Collections.min(floors());
+    }
+
     /** The run whose program N is the median (the lower middle one of an even number), by its place in the runs. */
     int medianRun() {
         List<Integer> order = new ArrayList<>();

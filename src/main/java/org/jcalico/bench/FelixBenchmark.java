@@ -101,10 +101,11 @@ public final class FelixBenchmark {
             StringBuilder each = new StringBuilder();
             ratios.ratios().forEach(ratio -> each.append(String.format(" %.2fx", ratio)));
             out.printf("       %d runs: program N %s; floor %s, its writers %s (the other way %s); ratio run by run%s,"
-                            + " median %.2fx [%.2f, %.2f]%n", runs, ColdRuns.spread(cold.programs()),
-                    ColdRuns.spread(cold.floors()), cold.floorAtOnce() ? "at once" : "one after the other",
+                            + " median %.2fx [%.2f, %.2f]; the fastest over the fastest %.2fx%n", runs,
+                    ColdRuns.spread(cold.programs()), ColdRuns.spread(cold.floors()),
+                    cold.floorAtOnce() ? "at once" : "one after the other",
                     ColdRuns.spread(cold.floorAtOnce() ? cold.oneAfterTheOther() : cold.atOnce()), each, ratios.median(),
-                    interval[0], interval[1]);
+                    interval[0], interval[1], cold.fastestRatio());
             out.printf("       the median run (#%d of %d), in detail (its floor as one run alone would take it, the faster"
                     + " way within it):%n", cold.medianRun() + 1, runs);
         }

@@ -20,6 +20,8 @@ class ColdRunsTest {
         assertEquals(List.of(200L, 400L, 210L), runs.floors());
         assertEquals(List.of(3.0, 1.75, 800 / 210.0), runs.ratios().ratios());
         assertEquals(3.0, runs.ratios().median(), 1e-9);
+        // the fastest program N over the fastest floor in the floor's way (not the other way's 250)
+        assertEquals(3.0, runs.fastestRatio(), 1e-9);
     }
 
     @Test
