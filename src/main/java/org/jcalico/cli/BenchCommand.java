@@ -176,16 +176,22 @@ final class BenchCommand {
         @Option(names = "--dataplane", paramLabel = "D", defaultValue = "iptables",
                 description = "iptables or nftables: the driver measured, and the floor's tools (default: ${DEFAULT-VALUE})")
         String dataplane;
+        @Option(names = "--runs", paramLabel = "N", defaultValue = "5", description = "runs of each size, each a fresh worker"
+                + " and namespace with its own floor; the medians are printed, with the spread (default: ${DEFAULT-VALUE})")
+        int runs;
 
         @Override
         public void run() {
+            if (runs < 1 || runs > 20) {
+                throw new CommandFailure("--runs: '" + runs + "' is not in 1-20");
+            }
             org.jcalico.model.DataplaneDriver driver;
             try {
                 driver = org.jcalico.model.DataplaneDriver.parse(dataplane);
             } catch (org.jcalico.model.ValidationException e) {
                 throw new CommandFailure("--dataplane: '" + dataplane + "' is not iptables or nftables");
             }
-            new FelixBenchmark(spec.commandLine().getOut(), driver).run(sizes);
+            new FelixBenchmark(spec.commandLine().getOut(), driver).run(sizes, runs);
         }
     }
 

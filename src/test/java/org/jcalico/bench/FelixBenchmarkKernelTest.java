@@ -115,13 +115,29 @@ class FelixBenchmarkKernelTest {
     }
 
     /**
-     * `bench felix --endpoints 3`'s printout: one run for the class's tests, which read different lines of it (each
+     * Program N and its floor are each the median of the runs, the same number of runs on both sides, printed with
+     * their spread and each run's ratio over its own floor (until session 66 each was one measurement, and the floor
+     * of 1,000 endpoints ranged 200-461 ms for identical content at load 4: a figure a fresh run could not reproduce).
+     */
+    @Test
+    void theColdFiguresAreMediansOfTheRunsWithTheirSpread() {
+        String out = benchOfThree();
+        assertTrue(Pattern.compile("2 runs: program N [\\d.]+ ms \\[[\\d.]+-[\\d.]+]; floor [\\d.]+ ms \\[[\\d.]+-[\\d.]+],"
+                + " its writers (at once|one after the other) \\(the other way [\\d.]+ ms \\[[\\d.]+-[\\d.]+]\\); ratio run"
+                + " by run [\\d.]+x [\\d.]+x, median [\\d.]+x \\[[\\d.]+, [\\d.]+];"
+                + " the fastest over the fastest [\\d.]+x").matcher(out).find(), out);
+        assertTrue(Pattern.compile("the median run \\(#[12] of 2\\), in detail \\(its floor as one run alone would take it,"
+                + " the faster way within it\\):\n +kernel floor").matcher(out).find(), out);
+    }
+
+    /**
+     * `bench felix --endpoints 3 --runs 2`'s printout: one bench for the class's tests, which read different lines of it (each
      * test ran a bench of its own until session 55).
      */
     private static synchronized String benchOfThree() {
         if (printout == null) {
             StringWriter text = new StringWriter();
-            new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3));
+            new FelixBenchmark(new PrintWriter(text, true), DataplaneDriver.IPTABLES).run(List.of(3), 2);
             printout = text.toString();
         }
         return printout;
