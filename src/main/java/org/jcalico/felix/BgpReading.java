@@ -14,7 +14,7 @@ import org.jcalico.model.Cidr;
  * @param unlearnt each route of the configuration that some configured session not established has never been seen
  *     to learn: which peers, with their session's state as BIRD says it
  * @param stalled why BIRD cannot take a new route at all (it refused the whole configuration, or does not answer), or
- *     null
+ *     null: a session left out is no such reason, since the others still get the route
  * @param readNanos when the question that ADVERTISED and UNLEARNT answer was sent ({@link System#nanoTime()}): BIRD's
  *     answer tells its sessions as they were then or later
  */
