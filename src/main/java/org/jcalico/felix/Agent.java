@@ -509,8 +509,10 @@ public final class Agent {
      */
     private boolean reportEndpoints() {
         AdvertisementWait.Decision decision = bgp == null ? AdvertisementWait.Decision.NONE
-                : advertisementWait.decide(local, failures.keySet(), bgp.advertised(), bgp.unlearnt(), bgp.stalled(),
-                        System.nanoTime());
+                : advertisementWait.decide(local, failures.keySet(), bgp.reading(), System.nanoTime());
+        if (decision.readAgain()) {
+            bgp.readAgain();
+        }
         decision.newlyLate().forEach((endpoint, routes) -> log.warn("endpoint " + endpoint
                 + " reported programmed while BGP does not yet advertise " + AdvertisementWait.routes(routes)));
         if (!decision.late().equals(reported.late())) {

@@ -38,8 +38,9 @@ import org.jcalico.model.ValidationException;
  * (docs/agent.md, "A served `container add`"). The loop hands over the rendered configuration and goes on; the worker
  * applies the latest one it was handed (a newer one replaces one not yet started) and tells the loop when it is done,
  * for the status to be written only then: {@link #pending()} says whether BIRD is still behind the last snapshot, and
- * {@link #advertised()} which routes BIRD has exported to its established peers, for the reports of endpoints that
- * other hosts reach by a new route (docs/agent.md, "Session 47 (g-bgp)").
+ * {@link #reading()} which routes BIRD has exported to its established peers, for the reports of endpoints that
+ * other hosts reach by a new route (docs/agent.md, "Session 47 (g-bgp)"); {@link #readAgain()} asks BIRD afresh when
+ * a report would rest on a reading older than its endpoint (docs/agent.md, "Session 66 (b-warn)").
  */
 public final class BgpSpeaker implements AutoCloseable {
     static final long CHECK_MILLIS = 1000;
@@ -55,23 +56,24 @@ public final class BgpSpeaker implements AutoCloseable {
     private Rendered next;
     /** The worker is applying a configuration; guarded by lock. */
     private boolean applying;
+    /** The loop wants BIRD's sessions read afresh ({@link #readAgain}); guarded by lock. */
+    private boolean readWanted;
     private boolean closed;
     private Thread worker;
     /** What keeps BGP from being as configured, as the worker last found it; null when nothing does. */
     private volatile String problem;
-    /**
-     * Why BIRD cannot take a new route at all (it refused the whole configuration, or does not answer), or null: a
-     * session left out is no such reason, since the others still get the route. Set with {@link #problem}.
-     */
-    private volatile String stalled;
+    /** What the worker last found, published at the end of each of its rounds. */
+    private volatile BgpReading reading = BgpReading.NONE;
+    // the worker's own from here on
     /** The routes of BIRD's configuration that it was last seen to have exported to every established session. */
-    private volatile Set<Cidr> advertised = Set.of();
+    private Set<Cidr> advertised = Set.of();
     /**
      * Each route of BIRD's configuration that some configured session not established has never been seen to learn:
      * which peers, with their session's state as BIRD says it (docs/agent.md, "Session 50 (t-bgp)").
      */
-    private volatile Map<Cidr, List<String>> unlearnt = Map.of();
-    // the worker's own from here on
+    private Map<Cidr, List<String>> unlearnt = Map.of();
+    /** When the question ADVERTISED and UNLEARNT answer was sent. */
+    private long readNanos = Long.MIN_VALUE;
     /** The configuration BIRD should run: the last rendered one that BIRD accepted. */
     private String config;
     /** The routes that configuration advertises, by IP version. */
@@ -130,6 +132,17 @@ public final class BgpSpeaker implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the worker to read BIRD's sessions afresh (one `show protocols all`), for a report that a reading older than
+     * its endpoint would hold back or note; {@code settled} is called once it did. Cheap: the worker is only woken.
+     */
+    void readAgain() {
+        synchronized (lock) {
+            readWanted = true;
+            lock.notifyAll();
+        }
+    }
+
     /** Whether a configuration handed over is not yet applied (or refused): BIRD is behind the last snapshot. */
     boolean pending() {
         synchronized (lock) {
@@ -156,8 +169,10 @@ public final class BgpSpeaker implements AutoCloseable {
     private void work(Runnable settled) {
         while (true) {
             Rendered taken;
+            boolean asked;
             synchronized (lock) {
-                while (next == null && !closed && (config == null || System.currentTimeMillis() < nextCheck)) {
+                while (next == null && !closed && !readWanted
+                        && (config == null || System.currentTimeMillis() < nextCheck)) {
                     try {
                         lock.wait(config == null ? 0 : Math.max(1, nextCheck - System.currentTimeMillis()));
                     } catch (InterruptedException e) {
@@ -170,17 +185,18 @@ public final class BgpSpeaker implements AutoCloseable {
                 taken = next;
                 next = null;
                 applying = taken != null;
+                asked = readWanted;
+                readWanted = false;
             }
             String before = problem;
-            Set<Cidr> advertisedBefore = advertised;
-            Map<Cidr, List<String>> unlearntBefore = unlearnt;
+            BgpReading readingBefore = reading;
             try {
                 if (taken != null) {
                     apply(taken);
                 }
                 if (config != null) {
                     ensure();
-                    if (lastError == null && (taken != null || !unlearnt.isEmpty()
+                    if (lastError == null && (taken != null || asked || !unlearnt.isEmpty()
                             || !advertised.containsAll(routesOf(configRoutes)))) {
                         // while a peer has not learnt a route, its session is read every second: the note goes when it does
                         verify();
@@ -193,12 +209,14 @@ public final class BgpSpeaker implements AutoCloseable {
                 nextCheck = System.currentTimeMillis() + CHECK_MILLIS;
             }
             problem = describe();
-            stalled = refusedConfig != null ? refusedConfig : lastError != null ? "BIRD: " + lastError : null;
+            String stalled = refusedConfig != null ? refusedConfig : lastError != null ? "BIRD: " + lastError : null;
+            reading = new BgpReading(advertised, unlearnt, stalled, readNanos);
             synchronized (lock) {
                 applying = false;
             }
-            if (taken != null || !Objects.equals(before, problem) || !advertised.equals(advertisedBefore)
-                    || !unlearnt.equals(unlearntBefore)) {
+            // a periodic reading that found nothing new wakes nobody; one the loop asked for does, once BIRD answered it
+            if (taken != null || !Objects.equals(before, problem) || !advertised.equals(readingBefore.advertised())
+                    || !unlearnt.equals(readingBefore.unlearnt()) || asked && readNanos != readingBefore.readNanos()) {
                 settled.run();
             }
         }
@@ -274,9 +292,10 @@ public final class BgpSpeaker implements AutoCloseable {
      * passes this node's routes alone), else those seen so before and still configured. Asked after the
      * reconfiguration was answered: BIRD runs its events in the order they were scheduled, so the updates the
      * reconfiguration queued were written to the sessions' connections before it reads the question. Besides, for
-     * each route, the configured sessions not established that were never seen to have it ({@link #unlearnt()}).
+     * each route, the configured sessions not established that were never seen to have it ({@link #reading()}).
      */
     private void verify() {
+        long asked = System.nanoTime();
         BirdControl.Sessions sessions;
         try {
             sessions = bird.sessions();
@@ -294,6 +313,7 @@ public final class BgpSpeaker implements AutoCloseable {
         advertised = Set.copyOf(now);
         if (sessions != null) {
             unlearnt = unlearnt(sessions);
+            readNanos = asked;
         }
     }
 
@@ -338,22 +358,13 @@ public final class BgpSpeaker implements AutoCloseable {
         return all;
     }
 
-    /** Why BIRD cannot take a new route now (it refused the configuration, or does not answer), or null. */
-    String stalled() {
-        return stalled;
-    }
-
-    /** The routes BIRD was last seen to have exported to every established session ({@link #verify}). */
-    Set<Cidr> advertised() {
-        return advertised;
-    }
-
     /**
-     * The routes that a configured peer whose session is not established has not learnt, and which peers, each with
-     * its session's state ({@link #verify}).
+     * What the worker last found: the routes BIRD was last seen to have exported to every established session, those
+     * a configured peer whose session is not established has not learnt ({@link #verify}), why BIRD cannot take a new
+     * route now, and when its sessions were read.
      */
-    Map<Cidr, List<String>> unlearnt() {
-        return unlearnt;
+    BgpReading reading() {
+        return reading;
     }
 
     /** What keeps BGP on this node from being as configured, or null when nothing does: as of the last configuration applied. */

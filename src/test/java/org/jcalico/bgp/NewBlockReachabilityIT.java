@@ -41,6 +41,8 @@ class NewBlockReachabilityIT {
      * returning before h1's BIRD sent the route would leave.
      */
     private static final Duration H2_ROUTE_BOUND = Duration.ofMillis(500);
+    /** Rounds of a session down and up again: each one's add falls before the agent's next reading by chance. */
+    private static final int DOWN_ROUNDS = 3;
 
     @Test
     void everyNewBlocksFirstAddIsReachableFromTheOtherHostWhenTheCommandReturns() throws Exception {
@@ -133,10 +135,13 @@ class NewBlockReachabilityIT {
      * A new block's first container, added while a peer's BGP session is down (docs/agent.md, "Session 50 (t-bgp)"):
      * the add does not wait for that peer (it may be down for good), but it says which peer has not learnt the block's
      * route and why, as BIRD gives the session's state; `container list` says the same until the session is up again
-     * and the peer has the route.
+     * and the peer has the route. And the block's next container, added just after the session came up (the block's
+     * route configured before, as a block claimed ahead of the session's start is: BIRD sends it to the session as it
+     * comes up, and the add reconfigures nothing), says nothing of that peer (docs/agent.md, "Session 66 (b-warn)"):
+     * three rounds, since the agent read BIRD's sessions once a second and an add may fall after a reading by chance.
      */
     @Test
-    void anAddWhileAPeersSessionIsDownNamesThatPeerUntilItLearnsTheRoute() throws Exception {
+    void anAddWhileAPeersSessionIsDownNamesThatPeerOneJustAfterItCameUpDoesNot() throws Exception {
         try (LabFixture fixture = LabFixture.up("jcdp", 2)) {
             String far = farWorkloadOnceSessionsAreUp(fixture, "10.72.0.0/24", "dp");
             Path runDir = fixture.layout().runDir();
@@ -144,28 +149,51 @@ class NewBlockReachabilityIT {
             IpAddress h2 = fixture.layout().hostV4(2);
             String h1Session = "mesh4_" + h1.toString().replace('.', '_');
             String h2Session = "mesh4_" + h2.toString().replace('.', '_');
-            // h2's admin disables its session with h1: h1's session leaves Established, and stays down
-            birdc(runDir.resolve("h2"), "disable", h1Session);
-            assertTrue(Eventually.within(30, () -> !birdc(runDir.resolve("h1"), "show", "protocols", h2Session)
-                    .contains("Established")), "h1's session with h2 is down");
+            String launcher = Path.of("jcalico").toAbsolutePath().toString();
+            List<String> falseNotes = new ArrayList<>();
+            IpAddress last = null;
+            for (int round = 0; round < DOWN_ROUNDS; round++) {
+                // h2's admin disables its session with h1: h1's session leaves Established, and stays down
+                birdc(runDir.resolve("h2"), "disable", h1Session);
+                assertTrue(Eventually.within(30, () -> !birdc(runDir.resolve("h1"), "show", "protocols", h2Session)
+                        .contains("Established")), "h1's session with h2 is down");
 
-            IpAddress address = IpAddress.parse("10.72.0.85");
-            long start = System.nanoTime();
-            CommandRunner.Result added = fixture.lab().exec("h1", List.of(Path.of("jcalico").toAbsolutePath().toString(),
-                    "container", "add", "netns:" + fixture.lab().workload("near"), address.toString(), "--profile", "dp"));
-            long took = (System.nanoTime() - start) / 1_000_000;
-            assertEquals(0, added.exitCode(), added.stderr() + added.stdout());
-            String expected = "BGP has not advertised 10.72.0.84/30 to h2 (" + h2 + "), session " + h2Session + ": ";
-            assertTrue(added.stdout().contains("warning: programmed here, but " + expected), "container add says which peer"
-                    + " has not learnt the new block's route: " + added.stdout());
-            assertTrue(took < 2000, "and does not wait for it: " + took + " ms");
-            String listed = fixture.jc("h1", "container", "list");
-            assertTrue(listed.contains(expected), "container list says so too: " + listed);
+                String block = "10.72.0." + (84 + 8 * round) + "/30";
+                IpAddress address = IpAddress.parse("10.72.0." + (85 + 8 * round));
+                long start = System.nanoTime();
+                CommandRunner.Result added = fixture.lab().exec("h1", List.of(launcher, "container", "add",
+                        "netns:" + fixture.lab().workload("near" + round), address.toString(), "--profile", "dp"));
+                long took = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(0, added.exitCode(), added.stderr() + added.stdout());
+                String expected = "BGP has not advertised " + block + " to h2 (" + h2 + "), session " + h2Session + ": ";
+                assertTrue(added.stdout().contains("warning: programmed here, but " + expected), "container add says which"
+                        + " peer has not learnt the new block's route: " + added.stdout());
+                assertTrue(took < 2000, "and does not wait for it: " + took + " ms");
+                String listed = fixture.jc("h1", "container", "list");
+                assertTrue(listed.contains(expected), "container list says so too: " + listed);
 
-            birdc(runDir.resolve("h2"), "enable", h1Session);
+                birdc(runDir.resolve("h2"), "enable", h1Session);
+                long up = System.nanoTime();
+                while (!birdc(runDir.resolve("h1"), "show", "protocols", h2Session).contains("Established")) {
+                    assertTrue(System.nanoTime() - up < 30_000_000_000L, "h1's session with h2 is up again within 30 s");
+                    Thread.sleep(5);
+                }
+                long established = System.nanoTime();
+                // at once, in the same block: BIRD has sent its route to h2 as the session came up
+                last = IpAddress.parse("10.72.0." + (86 + 8 * round));
+                CommandRunner.Result next = fixture.lab().exec("h1", List.of(launcher, "container", "add",
+                        "netns:" + fixture.lab().workload("next" + round), last.toString(), "--profile", "dp"));
+                assertEquals(0, next.exitCode(), next.stderr() + next.stdout());
+                if (next.stdout().contains("warning:")) {
+                    falseNotes.add(last + ", " + (System.nanoTime() - established) / 1_000_000 + " ms after the test saw the"
+                            + " session Established, the add returned: " + next.stdout().strip());
+                }
+            }
+            assertEquals(List.of(), falseNotes, "an add just after h1's session with h2 came up says nothing of it");
             assertTrue(Eventually.within(30, () -> !fixture.jc("h1", "container", "list").contains("has not advertised")),
                     "once the session is up and h2 has the route, the note goes: " + fixture.jc("h1", "container", "list"));
-            assertTrue(Eventually.within(10, () -> Probe.ping(far, address).succeeds()), "and h2 reaches the container");
+            IpAddress reached = last;
+            assertTrue(Eventually.within(10, () -> Probe.ping(far, reached).succeeds()), "and h2 reaches the container");
         }
     }
 

@@ -15,6 +15,7 @@ class AdvertisementWaitTest {
     private static final Cidr OLD_BLOCK = Cidr.parse("10.65.0.0/26");
     private static final Cidr NEW_BLOCK = Cidr.parse("10.65.0.64/26");
     private static final List<Cidr> BLOCKS = List.of(OLD_BLOCK, NEW_BLOCK);
+    private static final Set<Cidr> BLOCKS_SET = Set.copyOf(BLOCKS);
     private static final long MS = 1_000_000;
     private final AdvertisementWait wait = new AdvertisementWait();
     private final LocalEndpoints kept = new LocalEndpoints();
@@ -76,11 +77,62 @@ class AdvertisementWaitTest {
         assertEquals(AdvertisementWait.Decision.NONE, learnt, "the note goes once the peer has learnt the route");
     }
 
-    /** The decision on these local endpoints in BLOCKS, kept from one call to the next as the agent's loop keeps them. */
+    @Test
+    void aSessionNamedByAReadingOlderThanTheEndpointIsAskedAfreshBeforeTheEndpointIsNoted() {
+        // BIRD's sessions read at 0, h2 down; NEW_BLOCK configured (claimed ahead) and exported to no one yet
+        List<WorkloadEndpoint> local = List.of(endpoint("b", "10.65.0.65/32"));
+        Map<Cidr, List<String>> unlearnt = Map.of(NEW_BLOCK, List.of("h2 (10.0.0.2), session mesh4_10_0_0_2: Active"));
+        AdvertisementWait.Decision stale = decide(local, Set.of(), Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 0, 300 * MS);
+        assertEquals(Set.of("ep-b"), stale.withheld(), "held back: the session may have come up since the reading");
+        assertTrue(stale.readAgain() && stale.notes().isEmpty(), stale.toString());
+
+        AdvertisementWait.Decision up = decide(local, Set.of(), Set.of(OLD_BLOCK, NEW_BLOCK), Map.of(), null, 305 * MS, 310 * MS);
+        assertEquals(AdvertisementWait.Decision.NONE, up, "the fresh reading finds h2 established: nothing to say");
+
+        AdvertisementWait.Decision down = decide(List.of(endpoint("c", "10.65.0.66/32")), Set.of(),
+                Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 400 * MS, 402 * MS);
+        assertTrue(down.withholding() && down.readAgain(), "the next add, on the same reading, asks again");
+        AdvertisementWait.Decision stillDown = decide(List.of(endpoint("c", "10.65.0.66/32")), Set.of(),
+                Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 405 * MS, 408 * MS);
+        assertEquals(Set.of(), stillDown.withheld(), "a fresh reading that still finds h2 down is believed");
+        assertTrue(stillDown.notes().get("ep-c").contains("BGP has not advertised 10.65.0.64/26 to h2"), stillDown.toString());
+        assertTrue(!stillDown.readAgain() && stillDown.unreached().equals(Set.of("ep-c")), stillDown.toString());
+        AdvertisementWait.Decision later = decide(List.of(endpoint("c", "10.65.0.66/32")), Set.of(),
+                Set.of(OLD_BLOCK, NEW_BLOCK), unlearnt, null, 405 * MS, 1_500 * MS);
+        assertEquals(stillDown.notes(), later.notes(), "a reading after the endpoint stays fresh for it");
+        assertTrue(!later.readAgain() && !later.withholding(), later.toString());
+    }
+
+    @Test
+    void withoutAFreshReadingTheEndpointIsNotedAtTheBoundAndAtOnceWhileBirdIsStalled() {
+        List<WorkloadEndpoint> local = List.of(endpoint("b", "10.65.0.65/32"));
+        Map<Cidr, List<String>> unlearnt = Map.of(NEW_BLOCK, List.of("h2 (10.0.0.2), session mesh4_10_0_0_2: Active"));
+        assertTrue(decide(local, Set.of(), BLOCKS_SET, unlearnt, null, 0, 10 * MS).withholding());
+        AdvertisementWait.Decision bound = decide(local, Set.of(), BLOCKS_SET, unlearnt, null, 0,
+                (10 + AdvertisementWait.WAIT_MILLIS) * MS);
+        assertTrue(!bound.withholding() && bound.unreached().equals(Set.of("ep-b")), bound.toString());
+
+        AdvertisementWait.Decision stalled = decide(List.of(endpoint("c", "10.65.0.66/32")), Set.of(), BLOCKS_SET,
+                unlearnt, "BIRD: hung", 0, 3_000 * MS);
+        assertTrue(!stalled.withholding() && stalled.unreached().equals(Set.of("ep-c")), "a BIRD that does not answer is"
+                + " not waited for: " + stalled);
+    }
+
+    /**
+     * The decision on these local endpoints in BLOCKS, kept from one call to the next as the agent's loop keeps them,
+     * on a reading of BIRD taken at the decision's moment.
+     */
     private AdvertisementWait.Decision decide(List<WorkloadEndpoint> endpoints, Set<String> failed, Set<Cidr> advertised,
                                               Map<Cidr, List<String>> unlearnt, String stalled, long nowNanos) {
+        return decide(endpoints, failed, advertised, unlearnt, stalled, nowNanos, nowNanos);
+    }
+
+    /** The same on a reading taken at READ_NANOS. */
+    private AdvertisementWait.Decision decide(List<WorkloadEndpoint> endpoints, Set<String> failed, Set<Cidr> advertised,
+                                              Map<Cidr, List<String>> unlearnt, String stalled, long readNanos,
+                                              long nowNanos) {
         kept.update(endpoints, BLOCKS);
-        return wait.decide(kept, failed, advertised, unlearnt, stalled, nowNanos);
+        return wait.decide(kept, failed, new BgpReading(advertised, unlearnt, stalled, readNanos), nowNanos);
     }
 
     private static WorkloadEndpoint endpoint(String name, String address) {

@@ -772,7 +772,7 @@ class AgentLoopKernelTest {
     /**
      * A stand-in for BIRD that holds its check of a configuration while told to, keeps the configuration it was given
      * as the one running, and reports one established session of each family to which every route of the running
-     * configuration was exported (BIRD's `show protocols all` counts).
+     * configuration was exported (BIRD's `show protocols all` counts), and the sessions it is told are down.
      */
     private static final class HeldBird implements BirdControl {
         final AtomicBoolean holding = new AtomicBoolean();
@@ -783,6 +783,10 @@ class AgentLoopKernelTest {
         final AtomicReference<String> running = new AtomicReference<>();
         /** How many times BIRD was made to run another configuration than the one it ran. */
         final AtomicInteger reconfigured = new AtomicInteger();
+        /** Sessions not established, with their state. */
+        final Map<String, String> down = new java.util.concurrent.ConcurrentHashMap<>();
+        /** How many times BIRD's sessions were read. */
+        final AtomicInteger read = new AtomicInteger();
         private final Path dir;
 
         HeldBird(Path dir) {
@@ -817,9 +821,11 @@ class AgentLoopKernelTest {
         @Override
         public Sessions sessions() {
             String config = running.get();
+            Map<String, String> notEstablished = Map.copyOf(down);
+            read.incrementAndGet();
             return new Sessions(List.of(4, 6).stream().map(version -> new Exported("mesh" + version + "_peer", version,
                     config.lines().filter(line -> line.startsWith("  route ") && line.contains(version == 4 ? "." : ":"))
-                            .count())).toList(), Map.of());
+                            .count())).toList(), notEstablished);
         }
 
         @Override
@@ -899,6 +905,36 @@ class AgentLoopKernelTest {
             assertTrue(String.valueOf(status(store, "d").detail()).contains("BGP does not yet advertise 10.65.0.128/26")
                     && status(store, "d").detail().contains("BIRD refused the configuration"),
                     "the report names what is not advertised, and why: " + status(store, "d"));
+        }
+    }
+
+    /**
+     * Session 66 (b-warn): an endpoint added just after a peer's session came up, in a block whose route BIRD had
+     * before (so the add reconfigures nothing), is reported without naming that peer: BIRD sent the route to the
+     * session as it came up. The agent read BIRD's sessions once a second while a peer lacked a route, and decided on
+     * its last reading. Here the session comes up right after such a reading, and c is added at once; a, noted while
+     * the session was down, loses its note too.
+     */
+    @Test
+    void anEndpointAddedJustAfterAPeersSessionCameUpIsReportedWithoutNamingIt(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            HeldBird bird = new HeldBird(dir);
+            String session = "mesh4_10_99_0_2";
+            bird.down.put(session, "Active Socket: Connection refused");
+            ResourceStore store = agentWithBlockAndEndpointA(datastore, dir, bird);
+            store.create(new Node("n2", IpAddress.parse("10.99.0.2"), null, null));
+            assertTrue(Eventually.within(10, () -> String.valueOf(status(store, "a").detail())
+                    .contains("BGP has not advertised 10.65.0.0/26 to n2 (10.99.0.2), session " + session + ": Active")),
+                    "while the session is down, a's report names n2: " + status(store, "a"));
+
+            // right after a reading of the sessions: the next would come a second later
+            int read = bird.read.get();
+            assertTrue(Eventually.within(5, () -> bird.read.get() > read), "BIRD's sessions are read again");
+            bird.down.clear();
+            store.create(endpoint("c", "jcC", "10.65.0.3/32"));
+            assertTrue(Eventually.within(5, () -> programmed(store, "c")), "c is reported");
+            assertEquals(null, status(store, "c").detail(), "c's report says nothing of n2, whose session is up");
+            assertTrue(Eventually.within(5, () -> status(store, "a").detail() == null), "nor a's: " + status(store, "a"));
         }
     }
 

@@ -101,7 +101,7 @@ class PassWorkScalingTest {
                 endpoints), false);
         kept.update(snapshot.localEndpoints(), blocks);
         BirdConfig.advertised(BgpSpeaker.intentOf(snapshot, kept.routes(), cache.lentRoutes()), 4);
-        AdvertisementWait.Decision decision = wait.decide(kept, Set.of(), Set.copyOf(blocks), Map.of(), null, 0);
+        AdvertisementWait.Decision decision = wait.decide(kept, Set.of(), new BgpReading(Set.copyOf(blocks), Map.of(), null, 0), 0);
         reporter.report(kept, Map.of(), decision.notes(), decision.withheld());
     }
 
