@@ -111,9 +111,12 @@ class AttachDuringForeignResyncKernelTest {
                     new ContainerResolver(DockerClient.fromDockerHost(null)));
 
             stop = dir.resolve("stop");
-            // another program committing all the time, as an orphan (not a descendant of this JVM, where the agent runs)
-            lab.host().run("sh", "-c", "(while [ ! -e " + stop + " ]; do nft add table ip " + PREFIX.replace('-', '_')
-                    + "x; nft delete table ip " + PREFIX.replace('-', '_') + "x; sleep 0.02; done) >/dev/null 2>&1 &").check();
+            // another program committing all the time, as an orphan (not a descendant of this JVM, where the agent runs): a
+            // chain added to and deleted from a table of jcalico's under either driver (iptables' filter table holds
+            // jcalico's chains, and the nftables driver resyncs only for its own tables: Dataplane.mayHaveChanged)
+            String table = driver == DataplaneDriver.NFTABLES ? "ip jcalico" : "ip filter";
+            lab.host().run("sh", "-c", "(while [ ! -e " + stop + " ]; do nft add chain " + table + " jcx; nft delete chain "
+                    + table + " jcx; sleep 0.02; done) >/dev/null 2>&1 &").check();
             List<Instant[]> windows = new ArrayList<>();
             List<String> late = new ArrayList<>();
             CommandRunner last = null;
