@@ -9,11 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.datastore.Versioned;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.WorkloadHost;
@@ -23,13 +21,8 @@ import org.jcalico.kernel.Namespaces;
 import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
-import org.jcalico.model.EndpointStatus;
-import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpPool;
 import org.jcalico.model.Node;
-import org.jcalico.model.Profile;
-import org.jcalico.model.Rule;
-import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
@@ -92,20 +85,17 @@ class AttachDuringForeignResyncKernelTest {
         lab.hostAddress("10.65.255.1");
         lab.host().run("ip", "route", "add", "default", "dev", "lo").check();
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = new ResourceStore(datastore);
+            ResourceStore store = ForeignCommitKernelTest.profiled(datastore, driver);
             store.create(new Node(NODE, null, null, null));
             new Pools(store).add(new IpPool(Cidr.parse("10.65.1.0/24"), false, null, false));
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
-                    .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
-            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
-            store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
-            store.create(endpoint(1, "open"));
-            store.create(endpoint(2, "closed"));
+            store.create(ForeignCommitKernelTest.endpoint(1, "open"));
+            store.create(ForeignCommitKernelTest.endpoint(2, "closed"));
             agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
                     Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
                     null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
             loop = Thread.ofPlatform().start(agent::run);
-            assertTrue(Eventually.within(10, () -> programmed(store, "ep-1") && programmed(store, "ep-2")), "w1 and w2 are programmed");
+            assertTrue(Eventually.within(10, () -> ForeignCommitKernelTest.programmed(store, 1)
+                    && ForeignCommitKernelTest.programmed(store, 2)), "w1 and w2 are programmed");
             lab.awaitLinksPassPackets();
             ContainerService containers = new ContainerService(store, lab.host(),
                     new ContainerResolver(DockerClient.fromDockerHost(null)));
@@ -168,15 +158,5 @@ class AttachDuringForeignResyncKernelTest {
     private static List<Instant> broughtForward(String log) {
         return log.lines().filter(line -> line.contains(ForeignCommitKernelTest.BROUGHT_FORWARD))
                 .map(line -> Instant.parse(line.substring(0, line.indexOf(' ')))).toList();
-    }
-
-    private static WorkloadEndpoint endpoint(int number, String profile) {
-        return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
-                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
-    }
-
-    private static boolean programmed(ResourceStore store, String endpointId) {
-        return store.get(EndpointStatus.class, NODE, endpointId).map(Versioned::resource)
-                .filter(status -> status.state() == EndpointStatus.State.programmed).isPresent();
     }
 }

@@ -72,11 +72,7 @@ class ForeignCommitKernelTest {
         CommandRunner w1 = lab.workload(1);
         lab.workload(2);
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
-                    .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
-            store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
-            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+            ResourceStore store = profiled(datastore, driver);
             store.create(endpoint(1, "closed"));
             store.create(endpoint(2, "closed"));
             agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
@@ -123,10 +119,7 @@ class ForeignCommitKernelTest {
     void aForeignCommitToAnotherTableBringsAResyncOnlyUnderIptables(DataplaneDriver driver, @TempDir Path dir) throws Exception {
         lab.workload(1);
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
-                    .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
-            store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
+            ResourceStore store = profiled(datastore, driver);
             store.create(endpoint(1, "closed"));
             Dataplane dataplane = new Dataplane(lab.host());
             AgentStatusFile status = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -166,12 +159,25 @@ class ForeignCommitKernelTest {
         Thread.sleep(1000);
     }
 
-    private static WorkloadEndpoint endpoint(int number, String profile) {
+    /**
+     * The store of DATASTORE with DRIVER's configuration, the resync interval an hour (only a foreign commit brings one
+     * forward), and two profiles: "closed" accepts no ingress, "open" all.
+     */
+    static ResourceStore profiled(Datastore datastore, DataplaneDriver driver) {
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
+                .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
+        store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
+        store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+        return store;
+    }
+
+    static WorkloadEndpoint endpoint(int number, String profile) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
                 List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
     }
 
-    private static boolean programmed(ResourceStore store, int number) {
+    static boolean programmed(ResourceStore store, int number) {
         return store.get(EndpointStatus.class, NODE, "ep-" + number).map(Versioned::resource)
                 .filter(status -> status.state() == EndpointStatus.State.programmed).isPresent();
     }
