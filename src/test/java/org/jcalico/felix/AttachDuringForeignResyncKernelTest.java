@@ -55,7 +55,8 @@ class AttachDuringForeignResyncKernelTest {
     private WorkloadHost lab;
     private Agent agent;
     private Thread loop;
-    private Path stop;
+    /** The orphan commits while this file exists: deleted by the test, or else with the test's directory. */
+    private Path committing;
 
     @BeforeEach
     void createHost() {
@@ -65,8 +66,8 @@ class AttachDuringForeignResyncKernelTest {
 
     @AfterEach
     void deleteHost() throws Exception {
-        if (stop != null) {
-            Files.writeString(stop, "");
+        if (committing != null) {
+            Files.deleteIfExists(committing);
         }
         if (agent != null) {
             agent.stop();
@@ -100,12 +101,12 @@ class AttachDuringForeignResyncKernelTest {
             ContainerService containers = new ContainerService(store, lab.host(),
                     new ContainerResolver(DockerClient.fromDockerHost(null)));
 
-            stop = dir.resolve("stop");
+            committing = Files.createFile(dir.resolve("committing"));
             // another program committing all the time, as an orphan (not a descendant of this JVM, where the agent runs): a
             // chain added to and deleted from a table of jcalico's under either driver (iptables' filter table holds
             // jcalico's chains, and the nftables driver resyncs only for its own tables: Dataplane.mayHaveChanged)
             String table = driver == DataplaneDriver.NFTABLES ? "ip jcalico" : "ip filter";
-            lab.host().run("sh", "-c", "(while [ ! -e " + stop + " ]; do nft add chain " + table + " jcx; nft delete chain "
+            lab.host().run("sh", "-c", "(while [ -e " + committing + " ]; do nft add chain " + table + " jcx; nft delete chain "
                     + table + " jcx; sleep 0.02; done) >/dev/null 2>&1 &").check();
             List<Instant[]> windows = new ArrayList<>();
             List<String> late = new ArrayList<>();
@@ -131,7 +132,7 @@ class AttachDuringForeignResyncKernelTest {
             }
             assertTrue(!last.run("busybox", "ping", "-c", "1", "-W", "1", "10.65.0.2").ok(),
                     driver + ": the last container reaches w2, which admits nothing");
-            Files.writeString(stop, "");
+            Files.delete(committing);
             String log = Files.readString(dir.resolve("agent.log"));
             List<Instant> told = broughtForward(log);
             List<Long> met = windows.stream().filter(w -> met(w, told)).map(w -> Duration.between(w[0], w[1]).toMillis()).toList();
