@@ -312,31 +312,42 @@ public final class Agent {
 
     /**
      * Another program's commit to nf_tables may have taken jcalico's hooks or rules away (`nft flush ruleset`, a
-     * firewall's reload): the watch queues a {@link ForeignCommit} for each, and the resync comes at once rather than at
+     * firewall's reload): the watch queues a {@link NfTablesCommits.Commit} for each, and the resync comes at once rather than at
      * its interval, bounded in rate ({@link ResyncSchedule#foreignCommit}; docs/dataplane.md, "Session 65 (t-watch)").
      * Null when the kernel cannot tell (the periodic resync alone repairs).
      */
     private NfTablesCommits watchForeignCommits() {
         try {
-            return dataplane.watchForeignCommits(who -> queue.add(new ForeignCommit(who)));
+            return dataplane.watchForeignCommits(queue::add);
         } catch (KernelException e) {
             log.error(e.getMessage() + "; what other programs change in nf_tables waits for the periodic resync");
             return null;
         }
     }
 
-    /** Takes the batch's foreign commits out of it into the schedule. */
+    /**
+     * Takes the batch's foreign commits out of it into the schedule: those that may have changed what a resync repairs
+     * ({@link Dataplane#mayHaveChanged}; under the nftables driver, one that touched jcalico's tables) bring it forward;
+     * the others (docker's commits to its own tables, at each start of a container that publishes a port) only have the
+     * forward hook's dropping chains read again, once a batch, for the status's warning.
+     */
     private void foreignCommits(List<Object> batch, ResyncSchedule resync) {
+        boolean others = false;
         for (Object input : batch) {
-            if (input instanceof ForeignCommit commit && resync.foreignCommit(System.currentTimeMillis())) {
-                log.info("another program committed to nf_tables (" + commit.who() + "): resync brought forward");
+            if (input instanceof NfTablesCommits.Commit commit) {
+                if (!dataplane.mayHaveChanged(commit.tables())) {
+                    others = true;
+                    log.debug("another program committed to nf_tables (" + commit.who() + ") in " + commit.tables()
+                            + ", none of jcalico's tables: no resync");
+                } else if (resync.foreignCommit(System.currentTimeMillis())) {
+                    log.info("another program committed to nf_tables (" + commit.who() + "): resync brought forward");
+                }
             }
         }
-        batch.removeIf(ForeignCommit.class::isInstance);
-    }
-
-    /** A commit to nf_tables that WHO made, not the agent. */
-    private record ForeignCommit(String who) {
+        batch.removeIf(NfTablesCommits.Commit.class::isInstance);
+        if (others && programmedOnce && dataplane.readForwardDropping()) {
+            statusDue = true;
+        }
     }
 
     private void startSyncing() {

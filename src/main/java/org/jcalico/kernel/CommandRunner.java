@@ -211,7 +211,7 @@ public final class CommandRunner {
     }
 
     /** Tells FOREIGN of each nf_tables commit in this runner's namespace that this process did not make: see {@link NfTablesCommits}. */
-    public NfTablesCommits nfTablesCommits(Consumer<String> foreign) {
+    public NfTablesCommits nfTablesCommits(Consumer<NfTablesCommits.Commit> foreign) {
         return new NfTablesCommits(namespace, foreign);
     }
 

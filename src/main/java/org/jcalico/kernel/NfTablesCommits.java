@@ -6,7 +6,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -22,7 +24,11 @@ import java.util.function.Consumer;
  * other is foreign, also one by a tool under a tool's shell that ended before it was read (none of the agent's tools
  * that commit runs so). Notifications the socket had no room for (ENOBUFS: a commit of thousands of rules sends one
  * message a rule) are told as foreign too: what they said is lost. ipsets are not nf_tables: their changes are not
- * told.
+ * told. Each commit is told with the tables it touched ({@link Commit#tables}), read from the notifications of its
+ * objects that precede its NEWGEN (the kernel sends one commit's notifications and then its NEWGEN under its commit
+ * lock): each names its family in its nfgenmsg and its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
+ * NFTA_RULE_TABLE, NFTA_SET_TABLE and the rest alike); a commit some of whose notifications were lost is told with
+ * tables unknown (null).
  */
 public final class NfTablesCommits implements AutoCloseable {
     private static final int NFNLGRP_NFTABLES = 7;
@@ -31,16 +37,27 @@ public final class NfTablesCommits implements AutoCloseable {
     private static final int NFTA_GEN_PROC_NAME = 3;
     private static final int EAGAIN = 11;
     private static final int NFGENMSG = 4;
+    private static final int NFNL_SUBSYS_NFTABLES = 10;
+    /** An object's table: attribute 1 of every nf_tables object's notification. */
+    private static final int TABLE = 1;
+    private static final Map<Integer, String> FAMILIES = Map.of(1, "inet", 2, "ip", 3, "arp", 5, "netdev", 7, "bridge", 10, "ip6");
     private static final long SELF = ProcessHandle.current().pid();
     private volatile boolean closed;
 
     /**
+     * A commit of another program's: WHO made it ("pid 123 (nft)", or why it is unknown), and the tables it touched, as
+     * nft names them ("ip filter", "ip6 jcalico"), or null when not known (notifications lost, no longer listening).
+     */
+    public record Commit(String who, Set<String> tables) {
+    }
+
+    /**
      * Starts listening in the namespace at NAMESPACE (null: this process's); FOREIGN is told, on the listening thread,
-     * who made each foreign commit. Returns once the listening has begun.
+     * each foreign commit. Returns once the listening has begun.
      *
      * @throws KernelException when it cannot begin (no namespace, no nf_tables)
      */
-    NfTablesCommits(String namespace, Consumer<String> foreign) {
+    NfTablesCommits(String namespace, Consumer<Commit> foreign) {
         CountDownLatch listening = new CountDownLatch(1);
         AtomicReference<String> failure = new AtomicReference<>();
         Thread thread = new Thread(() -> {
@@ -57,7 +74,7 @@ public final class NfTablesCommits implements AutoCloseable {
                 listen(socket, foreign);
             } catch (RuntimeException e) {
                 // the commits from now on go untold: told once as one whose maker is unknown
-                foreign.accept("unknown: no longer listening (" + e.getMessage() + ")");
+                foreign.accept(new Commit("unknown: no longer listening (" + e.getMessage() + ")", null));
             }
         }, "nf_tables commits" + (namespace == null ? "" : " " + namespace));
         thread.setDaemon(true);
@@ -93,7 +110,9 @@ public final class NfTablesCommits implements AutoCloseable {
         }
     }
 
-    private void listen(NetlinkSocket socket, Consumer<String> foreign) {
+    private void listen(NetlinkSocket socket, Consumer<Commit> foreign) {
+        // the tables the commit under way touched so far; null once one of its notifications was lost
+        Set<String> touched = new HashSet<>();
         while (!closed) {
             OwnProcesses.sweep();
             ByteBuffer datagram;
@@ -101,7 +120,8 @@ public final class NfTablesCommits implements AutoCloseable {
                 datagram = socket.receive();
             } catch (NetlinkSocket.Failed e) {
                 if (e.errno == NetlinkSocket.ENOBUFS) {
-                    foreign.accept("unknown: the kernel's notifications did not fit the socket's buffer");
+                    touched = null;
+                    foreign.accept(new Commit("unknown: the kernel's notifications did not fit the socket's buffer", null));
                 } else if (e.errno != EAGAIN) {
                     throw e;
                 }
@@ -115,11 +135,27 @@ public final class NfTablesCommits implements AutoCloseable {
                             ? Integer.toUnsignedLong(ByteBuffer.wrap(pid).order(ByteOrder.BIG_ENDIAN).getInt()) : 0;
                     if (!ours(task)) {
                         byte[] name = attributes.get(NFTA_GEN_PROC_NAME);
-                        foreign.accept("pid " + task + " (" + (name == null ? "?" : NetlinkMessage.string(name)) + ")");
+                        foreign.accept(new Commit("pid " + task + " (" + (name == null ? "?" : NetlinkMessage.string(name)) + ")",
+                                touched == null ? null : Set.copyOf(touched)));
+                    }
+                    touched = new HashSet<>();
+                } else if (touched != null && message.type() >> 8 == NFNL_SUBSYS_NFTABLES) {
+                    String table = table(message);
+                    if (table == null) {
+                        touched = null;
+                    } else {
+                        touched.add(table);
                     }
                 }
             }
         }
+    }
+
+    /** An object's table as nft names it ("ip filter"), or null when the notification does not tell. */
+    private static String table(NetlinkMessage message) {
+        String family = message.body().limit() < NFGENMSG ? null : FAMILIES.get(Byte.toUnsignedInt(message.body().get(0)));
+        byte[] name = family == null ? null : message.attribute(NFGENMSG, TABLE);
+        return name == null ? null : family + " " + NetlinkMessage.string(name);
     }
 
     /**

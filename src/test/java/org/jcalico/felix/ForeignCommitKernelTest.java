@@ -72,11 +72,7 @@ class ForeignCommitKernelTest {
         CommandRunner w1 = lab.workload(1);
         lab.workload(2);
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
-                    .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
-            store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
-            store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+            ResourceStore store = profiled(datastore, driver);
             store.create(endpoint(1, "closed"));
             store.create(endpoint(2, "closed"));
             agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
@@ -111,6 +107,47 @@ class ForeignCommitKernelTest {
     }
 
     /**
+     * A foreign commit that touches only a table of its own (docker's, at each start of a container that publishes a
+     * port) brings a resync forward under the iptables driver, whose chains share iptables' tables with everyone's, but
+     * not under the nftables driver, whose resync would replace jcalico's tables whole for nothing: there only the
+     * forward hook's dropping chains are read again, so the status's warning still follows another table's chain with
+     * policy drop as it comes and goes. A flush still brings one on both. On eec0f4f4 the nftables driver resynced
+     * (docs/dataplane.md, "Session 66 (t-attach)").
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void aForeignCommitToAnotherTableBringsAResyncOnlyUnderIptables(DataplaneDriver driver, @TempDir Path dir) throws Exception {
+        lab.workload(1);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = profiled(datastore, driver);
+            store.create(endpoint(1, "closed"));
+            Dataplane dataplane = new Dataplane(lab.host());
+            AgentStatusFile status = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            status.addWarning(dataplane::forwardDropWarning);
+            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, dataplane,
+                    Log.open(dir.resolve("agent.log"), false, "info"), status, null, new org.jcalico.metrics.AgentMetrics(),
+                    new HostStateCalculator()::calculate);
+            loop = Thread.ofPlatform().start(agent::run);
+            assertTrue(Eventually.within(10, () -> programmed(store, 1)), "w1 is programmed");
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
+            assertEquals(0, broughtForward(dir), log(dir));
+
+            foreign(dir, "nft add table ip other; nft add chain ip other forwarding '{ type filter hook forward priority 0; policy drop; }'");
+            long expected = driver == DataplaneDriver.NFTABLES ? 0 : 1;
+            assertEquals(expected, broughtForward(dir), driver + ": resyncs for a commit to another table: " + log(dir));
+            assertTrue(Files.readString(dir.resolve("status.json")).contains("other"),
+                    driver + ": the status warns of the other table's chain that drops: " + Files.readString(dir.resolve("status.json")));
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
+            foreign(dir, "nft delete table ip other");
+            assertTrue(!Files.readString(dir.resolve("status.json")).contains("other"),
+                    driver + ": and no longer once it is gone: " + Files.readString(dir.resolve("status.json")));
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
+            foreign(dir, "nft flush ruleset");
+            assertEquals(2 * expected + 1, broughtForward(dir), driver + ": a flush brings one: " + log(dir));
+        }
+    }
+
+    /**
      * Runs COMMAND in the host as another program would, by a process that is not a descendant of this JVM (in which
      * the agent runs): a shell's orphan, which says when it is done; then waits a second.
      */
@@ -122,12 +159,25 @@ class ForeignCommitKernelTest {
         Thread.sleep(1000);
     }
 
-    private static WorkloadEndpoint endpoint(int number, String profile) {
+    /**
+     * The store of DATASTORE with DRIVER's configuration, the resync interval an hour (only a foreign commit brings one
+     * forward), and two profiles: "closed" accepts no ingress, "open" all.
+     */
+    static ResourceStore profiled(Datastore datastore, DataplaneDriver driver) {
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null)
+                .merge(FelixConfiguration.DEFAULTS).withDataplaneDriver(driver));
+        store.create(new Profile("closed", List.of(), Map.of(), List.of(), List.of(Rule.allow())));
+        store.create(new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow())));
+        return store;
+    }
+
+    static WorkloadEndpoint endpoint(int number, String profile) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
                 List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
     }
 
-    private static boolean programmed(ResourceStore store, int number) {
+    static boolean programmed(ResourceStore store, int number) {
         return store.get(EndpointStatus.class, NODE, "ep-" + number).map(Versioned::resource)
                 .filter(status -> status.state() == EndpointStatus.State.programmed).isPresent();
     }

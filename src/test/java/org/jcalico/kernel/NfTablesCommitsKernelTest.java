@@ -37,7 +37,7 @@ class NfTablesCommitsKernelTest {
 
     @Test
     void anotherProcesssCommitIsToldAndThisProcesssOwnAreNot() throws Exception {
-        List<String> told = new CopyOnWriteArrayList<>();
+        List<NfTablesCommits.Commit> told = new CopyOnWriteArrayList<>();
         try (NfTablesCommits commits = host.nfTablesCommits(told::add)) {
             host.run("nft", "add", "table", "ip", "mine").check();
             host.run(List.of("iptables-restore", "-w", "5", "--noflush"), "*filter\n:jc-x - [0:0]\nCOMMIT\n").check();
@@ -46,7 +46,8 @@ class NfTablesCommitsKernelTest {
             assertTrue(Eventually.within(5, () -> !told.isEmpty()), "the orphan's commit is told");
             Thread.sleep(200);
             assertEquals(1, told.size(), String.valueOf(told));
-            assertTrue(told.get(0).endsWith("(nft)"), told.get(0));
+            assertTrue(told.get(0).who().endsWith("(nft)"), String.valueOf(told));
+            assertEquals(java.util.Set.of("ip theirs"), told.get(0).tables(), "the tables the commit touched");
         }
     }
 }

@@ -86,8 +86,19 @@ public final class Dataplane {
      *
      * @throws KernelException when the kernel cannot tell
      */
-    public NfTablesCommits watchForeignCommits(Consumer<String> foreign) {
+    public NfTablesCommits watchForeignCommits(Consumer<NfTablesCommits.Commit> foreign) {
         return runner.nfTablesCommits(foreign);
+    }
+
+    /**
+     * Whether another program's commit that touched TABLES (as nft names them; null: not known) may have changed what
+     * a resync repairs. Under the iptables driver any may: jcalico's chains and hooks share iptables' tables with
+     * everyone's (docker's FORWARD, a firewall's). Under the nftables driver only one that touched a table of jcalico's:
+     * another table's rules cannot undo the drops of jcalico's base chains, nor a resync remove them; what another
+     * table's base chains drop is read by {@link #readForwardDropping} (docs/dataplane.md, "Session 66 (t-attach)").
+     */
+    public boolean mayHaveChanged(Set<String> tables) {
+        return tables == null || driver != DataplaneDriver.NFTABLES || tables.stream().anyMatch(NftablesDriver::ownsTable);
     }
 
     /**
@@ -521,13 +532,24 @@ public final class Dataplane {
     private void afterResync(boolean rulesLeft) {
         rulesLeftAlone.atResyncEnd();
         if (!rulesLeft) {
-            try {
-                Set<BaseChain> read = rulesLeftAlone.forwardDropping();
-                forwardDropping = read != null ? read : nftables.forwardDropping();
-            } catch (KernelException e) {
-                // kept as last read: a kernel that cannot be read now tells nothing new
-            }
+            readForwardDropping();
         }
+    }
+
+    /**
+     * The forward hook's base chains that drop by policy read again, for {@link #forwardDropWarning}: after a resync that
+     * read the rules back, and after another program's commit that needs no resync ({@link #mayHaveChanged}). Whether
+     * the warning changed.
+     */
+    public boolean readForwardDropping() {
+        String before = forwardDropWarning();
+        try {
+            Set<BaseChain> read = rulesLeftAlone.forwardDropping();
+            forwardDropping = read != null ? read : nftables.forwardDropping();
+        } catch (KernelException e) {
+            // kept as last read: a kernel that cannot be read now tells nothing new
+        }
+        return !Objects.equals(before, forwardDropWarning());
     }
 
     private static DataplaneReport timed(DriverTimes times, Supplier<Changes> work) {

@@ -69,6 +69,16 @@ public final class NftablesDriver {
         return (NftablesPlanner.TABLE.equals(chain.table()) || NftablesPlanner.BRIDGE.equals(chain.table())) && (NftablesPlanner.family(4).equals(chain.family()) || NftablesPlanner.family(6).equals(chain.family()));
     }
 
+    /** jcalico's tables as nft names them ("ip jcalico"): those {@link #owns} speaks of. */
+    private static final Set<String> TABLES = Set.of(NftablesPlanner.family(4) + " " + NftablesPlanner.TABLE,
+            NftablesPlanner.family(6) + " " + NftablesPlanner.TABLE, NftablesPlanner.family(4) + " " + NftablesPlanner.BRIDGE,
+            NftablesPlanner.family(6) + " " + NftablesPlanner.BRIDGE);
+
+    /** Whether TABLE, as nft names it ("ip6 jcalico"), is one of jcalico's. */
+    public static boolean ownsTable(String table) {
+        return TABLES.contains(table);
+    }
+
     /** The next apply replaces both tables whole; the next {@link #remove} looks again. */
     public void forget() {
         programmed = null;
