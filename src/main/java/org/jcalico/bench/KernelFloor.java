@@ -25,7 +25,8 @@ import org.jcalico.model.DataplaneDriver;
  * rules beside the settings, links and routes), as the agent runs its writers; the floor is the faster of the two.
  */
 record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes,
-                   int settings, Map<String, Long> parts, long concurrentMicros) {
+                   int settings, Map<String, Long> parts, long concurrentMicros, long sequentialCpuMillis,
+                   long concurrentCpuMillis) {
     private static final Pattern HOST_SIDE = Pattern.compile("^\\d+: (jc[^:@]*)[@:]");
     /** The administrative flag UP among a link's flags (not its operational state, LOWERLAYERDOWN with a peer down). */
     private static final Pattern UP = Pattern.compile("<([^>]*,)?UP[,>]");
@@ -67,6 +68,7 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         routes.forEach(route -> up.append(route).append('\n'));
         Map<String, Long> parts = new java.util.LinkedHashMap<>();
         CommandRunner bare = freshHost(bareNamespace, veths.toString());
+        long cpuBefore = ProcessCpu.waitedChildrenMillis();
         List<Integer> differing = upLinks.isEmpty() ? List.of() : differing(bare, upLinks.getFirst());
         StringBuilder settings = new StringBuilder();
         for (String link : upLinks) {
@@ -83,11 +85,13 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         }
         time(parts, "sysctls (sh)", () -> bare.run(List.of("sh", "-e"), settings.toString()).check());
         time(parts, "links up + routes (ip -batch)", () -> bare.run(List.of("ip", "-batch", "-"), up.toString()).check());
+        long sequentialCpu = ProcessCpu.waitedChildrenMillis() - cpuBefore;
         Namespaces.delete(bareNamespace);
 
         // the same content with the independent writers at once, on the machine's cores: the sets first (the rules
         // name them), then each family's rules beside the interfaces' settings, links and routes
         CommandRunner again = freshHost(bareNamespace, veths.toString());
+        long concurrentCpuBefore = ProcessCpu.waitedChildrenMillis();
         long start = System.nanoTime();
         List<Runnable> atOnce = new ArrayList<>();
         if (nft) {
@@ -104,8 +108,10 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         java.util.concurrent.CompletableFuture.allOf(atOnce.stream().map(work -> java.util.concurrent.CompletableFuture
                 .runAsync(work, Thread::startVirtualThread)).toArray(java.util.concurrent.CompletableFuture[]::new)).join();
         long concurrent = (System.nanoTime() - start) / 1000;
+        long concurrentCpu = ProcessCpu.waitedChildrenMillis() - concurrentCpuBefore;
         Namespaces.delete(bareNamespace);
-        return new KernelFloor(driver, ipsets, v4, v6, upLinks.size(), routes.size(), differing.size(), parts, concurrent);
+        return new KernelFloor(driver, ipsets, v4, v6, upLinks.size(), routes.size(), differing.size(), parts, concurrent,
+                sequentialCpu, concurrentCpu);
     }
 
     /** The host sides of jcalico's veths in `ip -o link show`'s lines SHOWN; with UP, only those set up. */

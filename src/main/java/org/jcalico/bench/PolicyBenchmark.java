@@ -140,6 +140,16 @@ public final class PolicyBenchmark {
         out.println("  the last round's " + floor.describe() + " (the same content put into fresh namespaces by the"
                 + " kernel's own tools, one process each)");
         out.println(lines.get(2));
+        List<Long> floorCpu = floors.stream().map(paired.floorAtOnce() ? KernelFloor::concurrentCpuMillis
+                : KernelFloor::sequentialCpuMillis).toList();
+        double agentCpu = PairedRatios.median(firsts.stream().map(first -> first.get("program-process-cpu").getFirst()
+                / 1000.0).toList());
+        double toolsCpu = PairedRatios.median(floorCpu.stream().map(Long::doubleValue).toList());
+        out.printf("  CPU, medians of the rounds: the agent's JVM %.0f ms (its compilers %.0f) against the floor's tools"
+                + " %.0f ms (the way chosen above; each round's tools %s ms), %.2fx: a figure the machine's load stretches"
+                + " less than wall time%n", agentCpu, PairedRatios.median(firsts.stream()
+                        .map(first -> first.get("program-compiler-cpu").getFirst() / 1000.0).toList()),
+                toolsCpu, floorCpu, agentCpu / toolsCpu);
         out.printf("the changes' worker's own first programming (in no ratio: its floor would be of the content after the"
                 + " changes): %.0f ms, of which calc %.0f ms%n", program / 1000.0,
                 timings.get("program-calc").getFirst() / 1000.0);

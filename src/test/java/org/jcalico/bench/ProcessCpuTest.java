@@ -33,6 +33,17 @@ class ProcessCpuTest {
     }
 
     @Test
+    void countsTheCpuOfTheToolsItRanOnceWaitedFor() throws Exception {
+        long before = ProcessCpu.waitedChildrenMillis();
+        // a tool that spins until its CPU limit of 1 s ends it (SIGXCPU): its own CPU, however loaded the cores
+        Process tool = new ProcessBuilder("sh", "-c", "ulimit -t 1; while :; do :; done").start();
+        tool.waitFor();
+        long spent = ProcessCpu.waitedChildrenMillis() - before;
+        // the kernel ends it at its second of CPU as it counts it (0.87-1.0 s read here, in ticks of 10 ms)
+        assertTrue(spent >= 500, "a tool's second of CPU shows once it is waited for: " + spent + " ms");
+    }
+
+    @Test
     void readsATasksCpuAndFaultsAfterANameWithSpacesAndParentheses() {
         // pid (comm) state ppid ... utime (14th) stime (15th) ...
         String stat = "4242 (C2 Compiler) x) S 1 4242 4242 0 -1 4194624 900 0 0 0 123 45 0 0 20 0 30 0 1000 0 0";
