@@ -142,14 +142,14 @@ public final class PolicyBenchmark {
         out.println(lines.get(2));
         List<Long> floorCpu = floors.stream().map(paired.floorAtOnce() ? KernelFloor::concurrentCpuMillis
                 : KernelFloor::sequentialCpuMillis).toList();
-        double agentCpu = PairedRatios.median(firsts.stream().map(first -> first.get("program-process-cpu").getFirst()
-                / 1000.0).toList());
+        double agentCpu = PairedRatios.median(firsts.stream().map(first -> (first.get("program-process-cpu").getFirst()
+                + first.get("program-tools-cpu").getFirst()) / 1000.0).toList());
         double toolsCpu = PairedRatios.median(floorCpu.stream().map(Long::doubleValue).toList());
-        out.printf("  CPU, medians of the rounds: the agent's JVM %.0f ms (its compilers %.0f) against the floor's tools"
-                + " %.0f ms (the way chosen above; each round's tools %s ms), %.2fx: a figure the machine's load stretches"
-                + " less than wall time%n", agentCpu, PairedRatios.median(firsts.stream()
-                        .map(first -> first.get("program-compiler-cpu").getFirst() / 1000.0).toList()),
-                toolsCpu, floorCpu, agentCpu / toolsCpu);
+        out.printf("  CPU, medians of the rounds: the agent's %.0f ms (its JVM's threads %.0f, of which its compilers %.0f;"
+                + " the tools it runs, iptables-restore and ip6tables-restore, %.0f) against the floor's tools %.0f ms (the"
+                + " way chosen above; each round's %s ms), %.2fx: a figure the machine's load stretches less than wall"
+                + " time%n", agentCpu, median(firsts, "program-process-cpu"), median(firsts, "program-compiler-cpu"),
+                median(firsts, "program-tools-cpu"), toolsCpu, floorCpu, agentCpu / toolsCpu);
         out.printf("the changes' worker's own first programming (in no ratio: its floor would be of the content after the"
                 + " changes): %.0f ms, of which calc %.0f ms%n", program / 1000.0,
                 timings.get("program-calc").getFirst() / 1000.0);
@@ -200,6 +200,11 @@ public final class PolicyBenchmark {
         out.println(jvm);
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
+    }
+
+    /** The median over the rounds of one figure in microseconds, in milliseconds. */
+    private static double median(List<Map<String, List<Long>>> rounds, String kind) {
+        return PairedRatios.median(rounds.stream().map(round -> round.get(kind).getFirst() / 1000.0).toList());
     }
 
     /** The rounds' timings as one: each kind's values of every round in a list, for their medians. */
@@ -341,6 +346,7 @@ public final class PolicyBenchmark {
         check(dataplane.start());
         JvmWork jvm = new JvmWork();
         JvmWork.Mark before = jvm.mark();
+        long toolsBefore = ProcessCpu.toolsMillis();
         long start = System.nanoTime();
         // as the agent's first pass (Agent.program): a resync, with the guard written while calc runs
         var snapshot = cluster.snapshot();
@@ -352,6 +358,7 @@ public final class PolicyBenchmark {
         }));
         out.println("program " + (System.nanoTime() - start) / 1000);
         JvmWork.Mark after = jvm.mark();
+        out.println("program-tools-cpu " + (ProcessCpu.toolsMillis() - toolsBefore) * 1000);
         out.println("program-calc " + calc[0] / 1000);
         out.println("program-collections " + after.collections(before));
         out.println("program-pauses " + after.pauseMicros(before));
@@ -417,7 +424,7 @@ public final class PolicyBenchmark {
     }
 
     private static final List<String> FIRST_KINDS = List.of("program", "program-calc", "program-collections",
-            "program-pauses", "program-compile", "program-compiler-cpu", "program-process-cpu");
+            "program-pauses", "program-compile", "program-compiler-cpu", "program-process-cpu", "program-tools-cpu");
     private static final List<String> KINDS = java.util.stream.Stream.concat(FIRST_KINDS.stream(), java.util.stream.Stream.of(
             "rehearsal-rounds", "rehearsal", "compilers-yielded", "policy", "label", "add", "policy-calc", "label-calc",
             "add-calc", "large", "large-floor", "large-gone", "large-members", "heap", "heap-committed", "rss",

@@ -80,6 +80,16 @@ public record ProcessCpu(long totalMillis, long jitMillis, long collectorMillis,
         }
     }
 
+    /**
+     * The CPU this process's tools have spent so far, in milliseconds: those it waited for ({@link
+     * #waitedChildrenMillis}) and those still running (a long-lived iptables-restore, whose time is in no figure of this
+     * process's own until it ends). The difference of two readings is what its tools spent between them.
+     */
+    public static long toolsMillis() {
+        return waitedChildrenMillis() + ProcessHandle.current().descendants()
+                .mapToLong(tool -> of(tool.pid()).map(ProcessCpu::totalMillis).orElse(0L)).sum();
+    }
+
     /** minflt: field 10 of stat, the faults served without reading a file (a fresh page's first touch among them). */
     static long faults(String stat) {
         return Long.parseLong(ProcStat.fieldsAfterName(stat)[7]);
