@@ -25,8 +25,11 @@ import org.jcalico.model.DataplaneDriver;
  * rules beside the settings, links and routes), as the agent runs its writers; the floor is the faster of the two.
  */
 record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, String ipv6Rules, int links, int routes,
-                   int settings, Map<String, Long> parts, long concurrentMicros) {
+                   int settings, Map<String, Long> parts, long concurrentMicros, long sequentialCpuMillis,
+                   long concurrentCpuMillis) {
     private static final Pattern HOST_SIDE = Pattern.compile("^\\d+: (jc[^:@]*)[@:]");
+    /** The administrative flag UP among a link's flags (not its operational state, LOWERLAYERDOWN with a peer down). */
+    private static final Pattern UP = Pattern.compile("<([^>]*,)?UP[,>]");
 
     /** The floor of the iptables driver: see the other. */
     static KernelFloor of(CommandRunner host, String hostNamespace, String bareNamespace) {
@@ -42,8 +45,11 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         String ipsets = nft ? "" : host.run("ipset", "save").check().stdout();
         String v4 = nft ? nftTable(host, "ip") : host.run("iptables-save").check().stdout();
         String v6 = nft ? nftTable(host, "ip6") : host.run("ip6tables-save").check().stdout();
-        List<String> links = host.run("ip", "-o", "link", "show").check().stdout().lines()
-                .map(HOST_SIDE::matcher).filter(java.util.regex.Matcher::find).map(matcher -> matcher.group(1)).toList();
+        List<String> shown = host.run("ip", "-o", "link", "show").check().stdout().lines().toList();
+        List<String> links = hostSides(shown, false);
+        // of those, what jcalico set up: an endpoint's link; a veth made for a later add (bench policy's) stays down,
+        // and the floor sets it up no more than the agent did
+        List<String> upLinks = hostSides(shown, true);
         List<String> routes = new ArrayList<>();
         for (String family : List.of("-4", "-6")) {
             // "linkdown" is a state ip prints (the veth's other end is down), not something one can add
@@ -57,14 +63,15 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         StringBuilder up = new StringBuilder();
         for (int i = 0; i < links.size(); i++) {
             veths.append("link add name ").append(links.get(i)).append(" type veth peer name f").append(i).append('\n');
-            up.append("link set ").append(links.get(i)).append(" up\n");
         }
+        upLinks.forEach(link -> up.append("link set ").append(link).append(" up\n"));
         routes.forEach(route -> up.append(route).append('\n'));
         Map<String, Long> parts = new java.util.LinkedHashMap<>();
         CommandRunner bare = freshHost(bareNamespace, veths.toString());
-        List<Integer> differing = links.isEmpty() ? List.of() : differing(bare, links.getFirst());
+        long cpuBefore = ProcessCpu.waitedChildrenMillis();
+        List<Integer> differing = upLinks.isEmpty() ? List.of() : differing(bare, upLinks.getFirst());
         StringBuilder settings = new StringBuilder();
-        for (String link : links) {
+        for (String link : upLinks) {
             List<Map.Entry<String, String>> wanted = List.copyOf(Sysctls.forInterface(endpoint(link)).entrySet());
             differing.forEach(index -> settings.append("echo ").append(wanted.get(index).getValue()).append(" > ")
                     .append(Sysctls.path(wanted.get(index).getKey())).append('\n'));
@@ -78,11 +85,13 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         }
         time(parts, "sysctls (sh)", () -> bare.run(List.of("sh", "-e"), settings.toString()).check());
         time(parts, "links up + routes (ip -batch)", () -> bare.run(List.of("ip", "-batch", "-"), up.toString()).check());
+        long sequentialCpu = ProcessCpu.waitedChildrenMillis() - cpuBefore;
         Namespaces.delete(bareNamespace);
 
         // the same content with the independent writers at once, on the machine's cores: the sets first (the rules
         // name them), then each family's rules beside the interfaces' settings, links and routes
         CommandRunner again = freshHost(bareNamespace, veths.toString());
+        long concurrentCpuBefore = ProcessCpu.waitedChildrenMillis();
         long start = System.nanoTime();
         List<Runnable> atOnce = new ArrayList<>();
         if (nft) {
@@ -99,8 +108,16 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
         java.util.concurrent.CompletableFuture.allOf(atOnce.stream().map(work -> java.util.concurrent.CompletableFuture
                 .runAsync(work, Thread::startVirtualThread)).toArray(java.util.concurrent.CompletableFuture[]::new)).join();
         long concurrent = (System.nanoTime() - start) / 1000;
+        long concurrentCpu = ProcessCpu.waitedChildrenMillis() - concurrentCpuBefore;
         Namespaces.delete(bareNamespace);
-        return new KernelFloor(driver, ipsets, v4, v6, links.size(), routes.size(), differing.size(), parts, concurrent);
+        return new KernelFloor(driver, ipsets, v4, v6, upLinks.size(), routes.size(), differing.size(), parts, concurrent,
+                sequentialCpu, concurrentCpu);
+    }
+
+    /** The host sides of jcalico's veths in `ip -o link show`'s lines SHOWN; with UP, only those set up. */
+    static List<String> hostSides(List<String> shown, boolean up) {
+        return shown.stream().filter(line -> !up || UP.matcher(line).find()).map(HOST_SIDE::matcher)
+                .filter(java.util.regex.Matcher::find).map(matcher -> matcher.group(1)).toList();
     }
 
     /** A fresh namespace with forwarding on (as the agent's start sets it) and the veths made. */

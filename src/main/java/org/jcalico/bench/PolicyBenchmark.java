@@ -35,7 +35,8 @@ import org.jcalico.model.WorkloadEndpoint;
  * of GlobalNetworkPolicies with Deny and Pass, the default tier of namespaced NetworkPolicies with selectors,
  * namespaceSelectors and named ports), and 100,000 remote endpoints whose labels the policies' selector sets match.
  * Measures the first programming of an empty kernel against the bare kernel path (`ipset restore` +
- * `iptables-restore` + `ip6tables-restore` of the very same final content into a fresh namespace), then how soon each
+ * `iptables-restore` + `ip6tables-restore` of the very content it wrote into a fresh namespace) in paired rounds
+ * ({@link FirstProgrammingRounds}), then how soon each
  * of three kinds of change is in the kernel (a policy changed, a remote endpoint's labels changed, a local endpoint
  * added), and the memory of the process doing it. Runs in namespaces of its own (prefix jcbp-), removed at the end;
  * the measured part runs in a JVM started as the agent's is, inside the host's namespace.
@@ -57,51 +58,101 @@ public final class PolicyBenchmark {
     private static final int NAMESPACES = 20;
     private static final List<String> TIERS_OF_APPS = List.of("frontend", "backend", "db");
     private final PrintWriter out;
+    /** How many paired rounds of the first programming against its floor. */
+    private final int firstRounds;
 
-    public PolicyBenchmark(PrintWriter out) {
+    public PolicyBenchmark(PrintWriter out, int rounds) {
         this.out = out;
+        this.firstRounds = rounds;
     }
 
     public int run() {
         Namespaces.deleteAll(prefix);
         String loadBefore = MachineLoad.averages();
         try {
-            CommandRunner host = Namespaces.create(prefix + "host");
-            BenchInterfaces.create(host, LOCAL + CHANGES);
             List<String> worker = new ArrayList<>(JvmCommand.jcalico());
             worker.addAll(List.of("internal", "bench-policy-worker"));
+            List<Map<String, List<Long>>> firsts = new ArrayList<>();
+            List<KernelFloor> floors = new ArrayList<>();
+            for (int round = 0; round < firstRounds; round++) {
+                CommandRunner host = freshHost();
+                CommandRunner.Result first = host.withTimeout(900).run(concat(worker, "first"));
+                if (!first.ok()) {
+                    out.println("error: the benchmark's worker failed: " + first.stderr().strip());
+                    return 1;
+                }
+                firsts.add(timings(first.stdout(), FIRST_KINDS));
+                // of the content the first programming wrote, before anything changed it
+                floors.add(KernelFloor.of(host, prefix + "host", prefix + "bare"));
+            }
             // the first programming alone takes 10-20 s on a loaded machine, more than a kernel tool's default limit
-            CommandRunner.Result result = host.withTimeout(900).run(worker);
+            CommandRunner.Result result = freshHost().withTimeout(900).run(worker);
             if (!result.ok()) {
                 out.println("error: the benchmark's worker failed: " + result.stderr().strip());
                 return 1;
             }
-            Map<String, List<Long>> timings = timings(result.stdout());
-            KernelFloor floor = KernelFloor.of(host, prefix + "host", prefix + "bare");
+            Map<String, List<Long>> timings = timings(result.stdout(), KINDS);
             String room = result.stdout().lines().filter(line -> line.startsWith("room ")).findFirst()
                     .map(line -> line.substring(5).replace('_', ' ')).orElse("not done");
-            report(timings, room, floor, loadBefore, AgentCache.describe(worker));
+            report(timings, room, firsts, floors, loadBefore, AgentCache.describe(worker));
             return 0;
         } finally {
             Namespaces.deleteAll(prefix);
         }
     }
 
-    private void report(Map<String, List<Long>> timings, String room, KernelFloor floor, String loadBefore, String jvm) {
-        long bareMicros = floor.micros();
+    /** The host's namespace, fresh, with the veths of every local endpoint and of the ones the changes add. */
+    private CommandRunner freshHost() {
+        CommandRunner host = Namespaces.create(prefix + "host");
+        BenchInterfaces.create(host, LOCAL + CHANGES);
+        return host;
+    }
+
+    private static List<String> concat(List<String> command, String argument) {
+        List<String> whole = new ArrayList<>(command);
+        whole.add(argument);
+        return whole;
+    }
+
+    private void report(Map<String, List<Long>> timings, String room, List<Map<String, List<Long>>> firsts,
+                        List<KernelFloor> floors, String loadBefore, String jvm) {
+        KernelFloor floor = floors.getLast();
         String ipsets = floor.ipsets();
         String rules = floor.rules();
+        FirstProgrammingRounds paired = new FirstProgrammingRounds(
+                firsts.stream().map(first -> first.get("program").getFirst()).toList(),
+                firsts.stream().map(first -> first.get("program-calc").getFirst()).toList(),
+                floors.stream().map(KernelFloor::concurrentMicros).toList(),
+                floors.stream().map(KernelFloor::sequentialMicros).toList());
         long program = timings.get("program").getFirst();
         out.printf("cluster: %,d local endpoints, %,d policies in 3 tiers, %,d remote endpoints with labels (%d apps in %d"
                 + " namespaces)%n", LOCAL, POLICIES, REMOTE, APPS, NAMESPACES);
-        out.printf("kernel content: %,d rules (iptables + ip6tables), %,d ipsets with %,d members%n",
-                rules.lines().filter(line -> line.startsWith("-A")).count(),
+        out.printf("kernel content as the first programming wrote it: %,d rules (iptables + ip6tables), %,d ipsets with"
+                + " %,d members%n", rules.lines().filter(line -> line.startsWith("-A")).count(),
                 ipsets.lines().filter(line -> line.startsWith("create")).count(),
                 ipsets.lines().filter(line -> line.startsWith("add")).count());
         out.println("before it, as the agent at its start, " + room
                 + " (counted in no figure)");
-        out.printf("first programming (calc + apply into an empty kernel): %.0f ms, of which calc %.0f ms%n",
-                program / 1000.0, timings.get("program-calc").getFirst() / 1000.0);
+        List<String> lines = paired.describe(1.5);
+        out.println(lines.get(0));
+        out.println(lines.get(1));
+        out.println(perDriver(merged(firsts), "program").replace("median per driver", "median per driver over the rounds"));
+        out.println("  the last round's " + floor.describe() + " (the same content put into fresh namespaces by the"
+                + " kernel's own tools, one process each)");
+        out.println(lines.get(2));
+        List<Long> floorCpu = floors.stream().map(paired.floorAtOnce() ? KernelFloor::concurrentCpuMillis
+                : KernelFloor::sequentialCpuMillis).toList();
+        double agentCpu = PairedRatios.median(firsts.stream().map(first -> (first.get("program-process-cpu").getFirst()
+                + first.get("program-tools-cpu").getFirst()) / 1000.0).toList());
+        double toolsCpu = PairedRatios.median(floorCpu.stream().map(Long::doubleValue).toList());
+        out.printf("  CPU, medians of the rounds: the agent's %.0f ms (its JVM's threads %.0f, of which its compilers %.0f;"
+                + " the tools it runs, iptables-restore and ip6tables-restore, %.0f) against the floor's tools %.0f ms (the"
+                + " way chosen above; each round's %s ms), %.2fx: a figure the machine's load stretches less than wall"
+                + " time%n", agentCpu, median(firsts, "program-process-cpu"), median(firsts, "program-compiler-cpu"),
+                median(firsts, "program-tools-cpu"), toolsCpu, floorCpu, agentCpu / toolsCpu);
+        out.printf("the changes' worker's own first programming (in no ratio: its floor would be of the content after the"
+                + " changes): %.0f ms, of which calc %.0f ms%n", program / 1000.0,
+                timings.get("program-calc").getFirst() / 1000.0);
         out.println(perDriver(timings, "program"));
         out.println("    the worker's JVM meanwhile: " + JvmWork.describe(program,
                 timings.get("program-process-cpu").getFirst(), timings.get("program-compiler-cpu").getFirst(),
@@ -112,9 +163,6 @@ public final class PolicyBenchmark {
                 + " at nice 19 for the changes, as once in sync%n",
                 timings.get("rehearsal-rounds").getFirst(), timings.get("rehearsal").getFirst() / 1000.0,
                 timings.get("compilers-yielded").getFirst());
-        out.println(floor.describe() + " (the same content put into a fresh namespace by the kernel's own tools, one"
-                + " process each)");
-        out.printf("ratio first programming / kernel floor: %.2fx (target <= 1.5x)%n", (double) program / bareMicros);
         out.println("time to kernel (calc + apply, " + CHANGES + " changes of each kind in a row):");
         for (String kind : List.of("policy", "label", "add")) {
             List<Long> sorted = Latencies.sorted(timings.get(kind));
@@ -152,6 +200,19 @@ public final class PolicyBenchmark {
         out.println(jvm);
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
+    }
+
+    /** The median over the rounds of one figure in microseconds, in milliseconds. */
+    private static double median(List<Map<String, List<Long>>> rounds, String kind) {
+        return PairedRatios.median(rounds.stream().map(round -> round.get(kind).getFirst() / 1000.0).toList());
+    }
+
+    /** The rounds' timings as one: each kind's values of every round in a list, for their medians. */
+    private static Map<String, List<Long>> merged(List<Map<String, List<Long>>> rounds) {
+        Map<String, List<Long>> merged = new HashMap<>();
+        rounds.forEach(round -> round.forEach((kind, values) ->
+                merged.computeIfAbsent(kind, k -> new ArrayList<>()).addAll(values)));
+        return merged;
     }
 
     /**
@@ -217,37 +278,22 @@ public final class PolicyBenchmark {
         };
     }
 
+    /** One paired round's agent side, inside the host's namespace: the first programming alone ({@link #programFirst}). */
+    public static void measureFirst(PrintWriter out) {
+        programFirst(out);
+    }
+
     /**
      * The measured part, inside the host's namespace: program the cluster's policy into an empty kernel, then change
      * it one step at a time. Prints "KIND MICROSECONDS" lines for {@link #timings}.
      */
     public static void measure(PrintWriter out) {
-        // as the agent at its start and before its listing (StartSequence), in no figure
-        out.println("room " + StartSequence.asABenchWorker().replace(' ', '_'));
-        Cluster cluster = new Cluster();
-        Dataplane dataplane = new Dataplane(CommandRunner.local());
-        HostStateCalculator calculator = new HostStateCalculator();
-        check(dataplane.start());
+        Programmed first = programFirst(out);
+        Cluster cluster = first.cluster();
+        Dataplane dataplane = first.dataplane();
+        HostStateCalculator calculator = first.calculator();
+        var snapshot = first.snapshot();
         JvmWork jvm = new JvmWork();
-        JvmWork.Mark before = jvm.mark();
-        long start = System.nanoTime();
-        // as the agent's first pass (Agent.program): a resync, with the guard written while calc runs
-        var snapshot = cluster.snapshot();
-        long[] calc = new long[1];
-        DataplaneReport report = check(StartSequence.firstPass(dataplane, snapshot, () -> {
-            var desired = calculator.calculate(snapshot);
-            calc[0] = System.nanoTime() - start;
-            return desired;
-        }));
-        out.println("program " + (System.nanoTime() - start) / 1000);
-        JvmWork.Mark after = jvm.mark();
-        out.println("program-calc " + calc[0] / 1000);
-        out.println("program-collections " + after.collections(before));
-        out.println("program-pauses " + after.pauseMicros(before));
-        out.println("program-compile " + after.compileMicros(before));
-        out.println("program-compiler-cpu " + after.compilerCpuMicros(before));
-        out.println("program-process-cpu " + after.processCpuMicros(before));
-        report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
         // as the agent does after its first pass (StartSequence), in neither figure: the incremental path run in
         // memory, nothing written, then the start's peak given back (a full collection), so that the changes meet the
         // JVM and the heap an agent's changes meet (docs/dataplane.md, session 33)
@@ -280,6 +326,48 @@ public final class PolicyBenchmark {
         }
         out.println("rss-settled " + rssMegabytes());
         out.flush();
+    }
+
+    /** What a worker's first programming leaves for the changes after it. */
+    private record Programmed(Cluster cluster, Dataplane dataplane, HostStateCalculator calculator, Snapshot snapshot) {
+    }
+
+    /**
+     * The first programming of the cluster into the empty kernel of this namespace, timed as an agent's first pass
+     * from its snapshot on; prints its "program..." lines. Alone (the worker's argument "first") it is one paired
+     * round's side of the agent: its floor is then taken of the content it wrote, before anything changes it.
+     */
+    private static Programmed programFirst(PrintWriter out) {
+        // as the agent at its start and before its listing (StartSequence), in no figure
+        out.println("room " + StartSequence.asABenchWorker().replace(' ', '_'));
+        Cluster cluster = new Cluster();
+        Dataplane dataplane = new Dataplane(CommandRunner.local());
+        HostStateCalculator calculator = new HostStateCalculator();
+        check(dataplane.start());
+        JvmWork jvm = new JvmWork();
+        JvmWork.Mark before = jvm.mark();
+        long toolsBefore = ProcessCpu.toolsMillis();
+        long start = System.nanoTime();
+        // as the agent's first pass (Agent.program): a resync, with the guard written while calc runs
+        var snapshot = cluster.snapshot();
+        long[] calc = new long[1];
+        DataplaneReport report = check(StartSequence.firstPass(dataplane, snapshot, () -> {
+            var desired = calculator.calculate(snapshot);
+            calc[0] = System.nanoTime() - start;
+            return desired;
+        }));
+        out.println("program " + (System.nanoTime() - start) / 1000);
+        JvmWork.Mark after = jvm.mark();
+        out.println("program-tools-cpu " + (ProcessCpu.toolsMillis() - toolsBefore) * 1000);
+        out.println("program-calc " + calc[0] / 1000);
+        out.println("program-collections " + after.collections(before));
+        out.println("program-pauses " + after.pauseMicros(before));
+        out.println("program-compile " + after.compileMicros(before));
+        out.println("program-compiler-cpu " + after.compilerCpuMicros(before));
+        out.println("program-process-cpu " + after.processCpuMicros(before));
+        report.drivers().forEach((driver, spent) -> out.println("program-driver-" + driver + " " + spent.toNanos() / 1000));
+        out.flush();
+        return new Programmed(cluster, dataplane, calculator, snapshot);
     }
 
     /**
@@ -335,7 +423,15 @@ public final class PolicyBenchmark {
         return report;
     }
 
-    private static Map<String, List<Long>> timings(String output) {
+    private static final List<String> FIRST_KINDS = List.of("program", "program-calc", "program-collections",
+            "program-pauses", "program-compile", "program-compiler-cpu", "program-process-cpu", "program-tools-cpu");
+    private static final List<String> KINDS = java.util.stream.Stream.concat(FIRST_KINDS.stream(), java.util.stream.Stream.of(
+            "rehearsal-rounds", "rehearsal", "compilers-yielded", "policy", "label", "add", "policy-calc", "label-calc",
+            "add-calc", "large", "large-floor", "large-gone", "large-members", "heap", "heap-committed", "rss",
+            "rss-settled")).toList();
+
+    /** The worker's "KIND MICROSECONDS" lines, each kind's values in their order; every one of REQUIRED present. */
+    private static Map<String, List<Long>> timings(String output, List<String> required) {
         Map<String, List<Long>> timings = new HashMap<>();
         for (String line : output.lines().toList()) {
             String[] words = line.split(" ");
@@ -343,9 +439,7 @@ public final class PolicyBenchmark {
                 timings.computeIfAbsent(words[0], k -> new ArrayList<>()).add(Long.parseLong(words[1]));
             }
         }
-        for (String kind : List.of("program", "program-calc", "program-collections", "program-pauses",
-                "program-compile", "program-compiler-cpu", "program-process-cpu", "rehearsal-rounds", "rehearsal", "compilers-yielded", "policy", "label", "add", "policy-calc", "label-calc",
-                "add-calc", "large", "large-floor", "large-gone", "large-members", "heap", "heap-committed", "rss", "rss-settled")) {
+        for (String kind : required) {
             if (!timings.containsKey(kind)) {
                 throw new IllegalStateException("the benchmark's worker printed no " + kind + ": " + output.strip());
             }

@@ -67,6 +67,29 @@ public record ProcessCpu(long totalMillis, long jitMillis, long collectorMillis,
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * MILLIS_PER_TICK;
     }
 
+    /**
+     * The CPU time (user + system) of this process's children that it has waited for (cutime + cstime, fields 16 and
+     * 17 of /proc/self/stat), in milliseconds: what the tools it ran spent, in ticks of 10 ms.
+     */
+    public static long waitedChildrenMillis() {
+        try {
+            String[] fields = ProcStat.fieldsAfterName(Files.readString(Path.of("/proc/self/stat")));
+            return (Long.parseLong(fields[13]) + Long.parseLong(fields[14])) * MILLIS_PER_TICK;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The CPU this process's tools have spent so far, in milliseconds: those it waited for ({@link
+     * #waitedChildrenMillis}) and those still running (a long-lived iptables-restore, whose time is in no figure of this
+     * process's own until it ends). The difference of two readings is what its tools spent between them.
+     */
+    public static long toolsMillis() {
+        return waitedChildrenMillis() + ProcessHandle.current().descendants()
+                .mapToLong(tool -> of(tool.pid()).map(ProcessCpu::totalMillis).orElse(0L)).sum();
+    }
+
     /** minflt: field 10 of stat, the faults served without reading a file (a fresh page's first touch among them). */
     static long faults(String stat) {
         return Long.parseLong(ProcStat.fieldsAfterName(stat)[7]);

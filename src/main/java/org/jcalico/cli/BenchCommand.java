@@ -197,14 +197,20 @@ final class BenchCommand {
 
     @Command(name = "policy", mixinStandardHelpOptions = true,
             description = "1,000 local endpoints, 500 policies in 3 tiers, 100,000 remote endpoints with labels: first programming"
-                    + " against the bare kernel restore of the same content, time to kernel of a policy change, a remote label"
+                    + " against the bare kernel restore of the same content (paired rounds), time to kernel of a policy change, a remote label"
                     + " change and an endpoint added, memory.")
     static final class Policy implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "5", description = "paired rounds of the first"
+                + " programming and its floor, each in fresh namespaces and a fresh worker JVM (default: ${DEFAULT-VALUE})")
+        int rounds;
 
         @Override
         public Integer call() {
-            return new org.jcalico.bench.PolicyBenchmark(spec.commandLine().getOut()).run();
+            if (rounds < 1 || rounds > 50) {
+                throw new CommandFailure("--rounds: '" + rounds + "' is not in 1-50");
+            }
+            return new org.jcalico.bench.PolicyBenchmark(spec.commandLine().getOut(), rounds).run();
         }
     }
 

@@ -116,10 +116,16 @@ final class InternalCommand {
     @Command(name = "bench-policy-worker", hidden = true)
     static final class BenchPolicyWorker implements Runnable {
         @Spec CommandSpec spec;
+        // "first": the first programming alone, one of the bench's paired rounds
+        @picocli.CommandLine.Parameters(index = "0", arity = "0..1", paramLabel = "PART") String part;
 
         @Override
         public void run() {
-            org.jcalico.bench.PolicyBenchmark.measure(spec.commandLine().getOut());
+            if ("first".equals(part)) {
+                org.jcalico.bench.PolicyBenchmark.measureFirst(spec.commandLine().getOut());
+            } else {
+                org.jcalico.bench.PolicyBenchmark.measure(spec.commandLine().getOut());
+            }
         }
     }
 

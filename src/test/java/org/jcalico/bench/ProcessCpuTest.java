@@ -33,6 +33,27 @@ class ProcessCpuTest {
     }
 
     @Test
+    void countsTheCpuOfItsToolsWhileTheyRunAndOnceWaitedFor() throws Exception {
+        long waited = ProcessCpu.waitedChildrenMillis();
+        long tools = ProcessCpu.toolsMillis();
+        // a tool that spins until its CPU limit of 1 s ends it (SIGXCPU): its own CPU, however loaded the cores
+        Process tool = new ProcessBuilder("sh", "-c", "ulimit -t 1; while :; do :; done").start();
+        while (ProcessCpu.of(tool.pid()).map(ProcessCpu::totalMillis).orElse(1000L) < 300) {
+            Thread.sleep(20);
+        }
+        // still running (a long-lived restore's case): in no figure of this process's own, but in its tools'
+        long running = ProcessCpu.toolsMillis() - tools;
+        assertTrue(running >= 300 || !tool.isAlive(), "a running tool's CPU: " + running + " ms");
+        tool.waitFor();
+        long spent = ProcessCpu.waitedChildrenMillis() - waited;
+        // the kernel ends it at its second of CPU as it counts it (0.87-1.0 s read here, in ticks of 10 ms)
+        assertTrue(spent >= 500, "a tool's second of CPU shows once it is waited for: " + spent + " ms");
+        // once ended, in the waited-for children's (other tools of this JVM's, if any, only add)
+        long after = ProcessCpu.toolsMillis() - tools;
+        assertTrue(after >= spent && after < spent + 300 + running, "once ended, its CPU counts once: " + after + " ms");
+    }
+
+    @Test
     void readsATasksCpuAndFaultsAfterANameWithSpacesAndParentheses() {
         // pid (comm) state ppid ... utime (14th) stime (15th) ...
         String stat = "4242 (C2 Compiler) x) S 1 4242 4242 0 -1 4194624 900 0 0 0 123 45 0 0 20 0 30 0 1000 0 0";
