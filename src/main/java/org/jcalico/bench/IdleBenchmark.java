@@ -16,8 +16,14 @@ import org.jcalico.lab.Lab;
  * (ProcessMemory) and its threads; a new lab for each run, so that every run is a first start as a user's is.
  */
 public final class IdleBenchmark {
-    /** The target (#14 item 3), in MiB at 30 s. */
-    private static final double TARGET_MIB = 80;
+    /**
+     * The issue's target (#14 item 3), "80 MB", read at 30 s. VmRSS is in KiB, and the bench has always printed MiB and
+     * compared with 80 of them; if the issue's MB are decimal, as the SI says, 80 MB is 76.3 MiB. Both verdicts are
+     * printed (docs/agent.md, "Memory", session 66).
+     */
+    private static final double TARGET = 80;
+    private static final double BYTES_PER_MB = 1_000_000;
+    private static final double BYTES_PER_MIB = 1 << 20;
     private static final List<Integer> READ_AT_SECONDS = List.of(10, 20, 30);
     private final PrintWriter out;
 
@@ -47,11 +53,21 @@ public final class IdleBenchmark {
         }
         List<Double> sorted = atTheEnd.stream().sorted().toList();
         double median = sorted.get(sorted.size() / 2);
-        out.printf("the agent's VmRSS at %d s, %d run(s): median %.1f MiB, %.1f-%.1f; target <= %.0f MiB: %s%n",
-                READ_AT_SECONDS.getLast(), runs, median, sorted.getFirst(), sorted.getLast(), TARGET_MIB,
-                median <= TARGET_MIB ? "met" : "NOT met");
+        out.println(verdict(READ_AT_SECONDS.getLast(), median, sorted.getFirst(), sorted.getLast(), runs));
         out.println(MachineLoad.describe(loadBefore));
         out.flush();
+    }
+
+    /**
+     * The summary line of RUNS readings at SECONDS (MEDIAN, LOW and HIGH in MiB), against the target read both ways: as
+     * 80 MiB and as 80 decimal MB.
+     */
+    static String verdict(int seconds, double median, double low, double high, int runs) {
+        double targetMib = TARGET * BYTES_PER_MB / BYTES_PER_MIB;
+        return String.format(java.util.Locale.ROOT, "the agent's VmRSS at %d s, %d run(s): median %.1f MiB (%.1f MB),"
+                        + " %.1f-%.1f MiB; target <= %.0f MiB: %s; <= %.0f MB (%.1f MiB): %s", seconds, runs, median,
+                median * BYTES_PER_MIB / BYTES_PER_MB, low, high, TARGET, median <= TARGET ? "met" : "NOT met", TARGET,
+                targetMib, median <= targetMib ? "met" : "NOT met");
     }
 
     /** Prints the up agent's readings; returns its VmRSS at the last, in MiB. */

@@ -42,12 +42,13 @@ public final class ToolSession {
      */
     static final int MAX_ANSWER_BYTES = 1 << 20;
     private static final SecureRandom NONCES = new SecureRandom();
-    /** The kernel package's one timer thread: sessions' idle ends and the watchdogs of every tool run. */
-    static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "tool-session-timer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /**
+     * The kernel package's one timer thread: sessions' idle ends and the watchdogs of every tool run. A virtual one: it
+     * waits nearly all its life, and what it runs (an end of input, a kill) is short (docs/agent.md, "Memory", session
+     * 66).
+     */
+    static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("tool-session-timer").factory());
     private final List<String> command;
     private final BiConsumer<String, Boolean> observer;
     private final long timeoutSeconds;

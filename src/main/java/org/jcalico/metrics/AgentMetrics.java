@@ -64,7 +64,7 @@ public final class AgentMetrics {
     public AgentMetrics() {
         Counter received = Counter.builder().name("jcalico_datastore_events")
                 .help("Datastore watch events the agent received, by the kind of record and put or delete")
-                .labelNames("kind", "type").register(registry);
+                .labelNames("kind", "type").withoutExemplars().register(registry);
         List<String> kinds = keySpaces.names();
         WatchEvent.Type[] types = WatchEvent.Type.values();
         events = new CounterDataPoint[kinds.size()][types.length];
@@ -76,7 +76,7 @@ public final class AgentMetrics {
         endpoints = Gauge.builder().name("jcalico_endpoints")
                 .help("This node's endpoints by state: programmed, isolated (state not active: all dropped on purpose), or failed"
                         + " (kept dropped, see node status)")
-                .labelNames("state").register(registry);
+                .labelNames("state").withoutExemplars().register(registry);
         endpoints(0, 0, 0);
         latency = Histogram.builder().name("jcalico_endpoint_programming_latency_seconds")
                 .help("From an endpoint record's commit (the writer's clock, on this node) to the agent reporting it programmed")
@@ -92,16 +92,16 @@ public final class AgentMetrics {
                 .labelNames("driver").classicOnly().classicUpperBounds(DURATION_BUCKETS).withoutExemplars().register(registry);
         resyncs = Counter.builder().name("jcalico_dataplane_resyncs")
                 .help("Passes that read the kernel back and repaired it (at start, every resyncIntervalSeconds, after a failure)")
-                .register(registry);
+                .withoutExemplars().register(registry);
         drift = Counter.builder().name("jcalico_dataplane_drift_repaired")
                 .help("Kernel changes made by resyncs after the first: state that had drifted from what the agent wrote")
-                .labelNames("change").register(registry);
+                .labelNames("change").withoutExemplars().register(registry);
         commands = Counter.builder().name("jcalico_dataplane_commands")
                 .help("Kernel tools the agent ran (iptables-restore, ipset, ip ...), by tool")
-                .labelNames("command").register(registry);
+                .labelNames("command").withoutExemplars().register(registry);
         commandFailures = Counter.builder().name("jcalico_dataplane_command_failures")
                 .help("Kernel tools the agent ran that exited non-zero, by tool")
-                .labelNames("command").register(registry);
+                .labelNames("command").withoutExemplars().register(registry);
         GaugeWithCallback.builder().name("jcalico_dataplane_last_resync_success_timestamp_seconds")
                 .help("When the last resync the kernel took whole ended (a pass that read the kernel back and repaired it, at"
                         + " start and every resyncIntervalSeconds); absent before the first. Alert on time() minus it")

@@ -24,9 +24,12 @@ public final class IntentSweeper implements Runnable {
         this.log = log;
     }
 
-    /** Sweeps on a daemon thread of its own until the process ends. */
+    /**
+     * Sweeps on a virtual thread of its own until the process ends: it sleeps a resync interval between sweeps, so a
+     * platform thread's stack would be held for nothing (docs/agent.md, "Memory", session 66).
+     */
     public static void start(ResourceStore store, String node, CommandRunner host, Log log) {
-        Thread.ofPlatform().daemon().name("intent-sweeper").start(new IntentSweeper(store, node, host, log));
+        Thread.ofVirtual().name("intent-sweeper").start(new IntentSweeper(store, node, host, log));
     }
 
     @Override

@@ -9,11 +9,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A session started ahead of its first batch: the batch then goes to that process, not to one started with it. */
 class ToolSessionTest {
+    /** The timer waits nearly all its life: a virtual thread, so that no platform thread's stack is held for it. */
+    @Test
+    void theTimerHoldsNoPlatformThread() throws Exception {
+        assertTrue(ToolSession.TIMERS.schedule(() -> Thread.currentThread().isVirtual(), 0, TimeUnit.MILLISECONDS).get(),
+                "the timer's task ran on a virtual thread");
+    }
+
     @Test
     void aPreparedSessionRunsBeforeItsFirstBatchAndTakesIt(@TempDir Path dir) throws Exception {
         // in a directory of the test's: a tool the session prepared after the last batch may still write it at the end
