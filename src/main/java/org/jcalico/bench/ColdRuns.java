@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * `bench felix`'s cold programming over several runs, each run a fresh worker JVM programming an empty namespace and
+ * A cold programming over several runs (`bench felix`'s, and `bench policy`'s first programming), each run a fresh worker JVM programming an empty namespace and
  * its floor timed right after it in fresh namespaces, in microseconds. The two sides get the same number of tries:
  * the floor's way (its writers at once or one after the other) is the one with the lower median over the runs, and
  * each run's floor is that way's time in it; taking the faster way within each run would give the floor two tries to

@@ -119,11 +119,11 @@ public final class PolicyBenchmark {
         KernelFloor floor = floors.getLast();
         String ipsets = floor.ipsets();
         String rules = floor.rules();
-        FirstProgrammingRounds paired = new FirstProgrammingRounds(
+        FirstProgrammingRounds paired = new FirstProgrammingRounds(new ColdRuns(
                 firsts.stream().map(first -> first.get("program").getFirst()).toList(),
-                firsts.stream().map(first -> first.get("program-calc").getFirst()).toList(),
                 floors.stream().map(KernelFloor::concurrentMicros).toList(),
-                floors.stream().map(KernelFloor::sequentialMicros).toList());
+                floors.stream().map(KernelFloor::sequentialMicros).toList()),
+                firsts.stream().map(first -> first.get("program-calc").getFirst()).toList());
         long program = timings.get("program").getFirst();
         out.printf("cluster: %,d local endpoints, %,d policies in 3 tiers, %,d remote endpoints with labels (%d apps in %d"
                 + " namespaces)%n", LOCAL, POLICIES, REMOTE, APPS, NAMESPACES);
@@ -140,7 +140,7 @@ public final class PolicyBenchmark {
         out.println("  the last round's " + floor.describe() + " (the same content put into fresh namespaces by the"
                 + " kernel's own tools, one process each)");
         out.println(lines.get(2));
-        List<Long> floorCpu = floors.stream().map(paired.floorAtOnce() ? KernelFloor::concurrentCpuMillis
+        List<Long> floorCpu = floors.stream().map(paired.runs().floorAtOnce() ? KernelFloor::concurrentCpuMillis
                 : KernelFloor::sequentialCpuMillis).toList();
         double agentCpu = PairedRatios.median(firsts.stream().map(first -> (first.get("program-process-cpu").getFirst()
                 + first.get("program-tools-cpu").getFirst()) / 1000.0).toList());

@@ -14,21 +14,21 @@ class FirstProgrammingRoundsTest {
     void theFloorsWayIsChosenByItsMedianNotRoundByRound() {
         // each way of the floor reads 1,000 ms, but either is 500 ms in some round (noise): the least of the two a
         // round would be a floor of 500 ms in four rounds of five, twice the agent's ratio
-        FirstProgrammingRounds rounds = new FirstProgrammingRounds(List.of(1_200L, 1_200L, 1_200L, 1_200L, 1_200L),
-                List.of(600L, 600L, 600L, 600L, 600L), List.of(500L, 1_000L, 500L, 1_000L, 1_000L),
-                List.of(1_000L, 500L, 1_000L, 500L, 1_010L));
-        assertTrue(rounds.floorAtOnce());
-        assertEquals(List.of(500L, 1_000L, 500L, 1_000L, 1_000L), rounds.floorMicros());
-        assertEquals(1.2, rounds.ratios().median(), 1e-9);
+        FirstProgrammingRounds rounds = new FirstProgrammingRounds(new ColdRuns(
+                List.of(1_200L, 1_200L, 1_200L, 1_200L, 1_200L), List.of(500L, 1_000L, 500L, 1_000L, 1_000L),
+                List.of(1_000L, 500L, 1_000L, 500L, 1_010L)), List.of(600L, 600L, 600L, 600L, 600L));
+        assertTrue(rounds.runs().floorAtOnce());
+        assertEquals(List.of(500L, 1_000L, 500L, 1_000L, 1_000L), rounds.runs().floors());
+        assertEquals(1.2, rounds.runs().ratios().median(), 1e-9);
     }
 
     @Test
     void oneAfterTheOtherWhenItsMedianIsLower() {
-        FirstProgrammingRounds rounds = new FirstProgrammingRounds(List.of(3_000L, 1_500L, 2_000L),
-                List.of(1_000L, 700L, 800L), List.of(1_100L, 1_100L, 1_100L), List.of(1_000L, 1_000L, 2_000L));
-        assertFalse(rounds.floorAtOnce());
+        FirstProgrammingRounds rounds = new FirstProgrammingRounds(new ColdRuns(List.of(3_000L, 1_500L, 2_000L),
+                List.of(1_100L, 1_100L, 1_100L), List.of(1_000L, 1_000L, 2_000L)), List.of(1_000L, 700L, 800L));
+        assertFalse(rounds.runs().floorAtOnce());
         // paired: 3.0, 1.5, 1.0
-        assertEquals(1.5, rounds.ratios().median(), 1e-9);
+        assertEquals(1.5, rounds.runs().ratios().median(), 1e-9);
         List<String> lines = rounds.describe(1.5);
         assertTrue(lines.get(0).contains("3 paired rounds"), lines.get(0));
         assertTrue(lines.get(0).contains("its writers one after the other"), lines.get(0));
@@ -38,9 +38,7 @@ class FirstProgrammingRoundsTest {
 
     @Test
     void unpairedRoundsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new FirstProgrammingRounds(List.of(1L, 2L), List.of(1L, 2L),
-                List.of(1L), List.of(1L, 2L)));
-        assertThrows(IllegalArgumentException.class, () -> new FirstProgrammingRounds(List.of(), List.of(), List.of(),
-                List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new FirstProgrammingRounds(new ColdRuns(List.of(1L, 2L),
+                List.of(1L, 2L), List.of(1L, 2L)), List.of(1L)));
     }
 }
