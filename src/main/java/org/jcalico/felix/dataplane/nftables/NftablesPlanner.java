@@ -605,11 +605,16 @@ final class NftablesPlanner {
          * endpoint's chain).
          */
         void addMap(String table, VerdictMap map) {
+            addMap(table, map, text);
+        }
+
+        /** The map made in the transaction, its elements added in ELEMENTS' (the transaction or the later one). */
+        private void addMap(String table, VerdictMap map, StringBuilder elementsInto) {
             line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; counter; }");
             count(Change.SETS_WRITTEN, 1);
             List<String> elements = new ArrayList<>();
             map.elements().forEach((key, verdict) -> elements.add(key + " : " + verdict));
-            mapElements("add", table, map.name(), elements);
+            mapElements("add", table, map.name(), elements, elementsInto);
         }
 
         /**
@@ -630,8 +635,11 @@ final class NftablesPlanner {
             boolean repointed = false;
             for (VerdictMap map : now) {
                 VerdictMap old = mapNamed(was, map.name());
+                // the short way's accepts come after everything else, so none is in force before the long way it
+                // stands for accepts the same packets (its deletions go with the transaction, ahead of any change)
+                boolean late = map.name().startsWith(EstablishedPath.CHAIN);
                 if (old == null) {
-                    addMap(table, map);
+                    addMap(table, map, late ? later : text);
                     continue;
                 }
                 List<String> deleted = new ArrayList<>();
@@ -649,7 +657,7 @@ final class NftablesPlanner {
                             if (before != null) {
                                 deleted.add(key);
                             }
-                            added.add(key + " : " + after);
+                            (late ? addedLater : added).add(key + " : " + after);
                         } else if (before == null) {
                             addedLater.add(key + " : " + after);
                         } else if (keepable.test(before)) {
