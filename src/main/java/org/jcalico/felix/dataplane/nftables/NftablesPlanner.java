@@ -605,21 +605,14 @@ final class NftablesPlanner {
          * endpoint's chain).
          */
         void addMap(String table, VerdictMap map) {
-            addMap(table, map, text);
-        }
-
-        /**
-         * The map made in the transaction, its elements added in ELEMENTS' (the transaction or the later one). The
-         * short way's maps count nothing: on it a packet of an established flow meets no counter, and {@code policy
-         * explain} reads the dispatch maps' elements, which its flows' first packets still pass.
-         */
-        private void addMap(String table, VerdictMap map, StringBuilder elementsInto) {
+            // the short way's maps count nothing: on it a packet of an established flow meets no counter (policy
+            // explain reads the dispatch maps' elements, which a flow's first packets still pass)
             String counted = map.name().startsWith(EstablishedPath.CHAIN) ? "" : " counter;";
             line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict;" + counted + " }");
             count(Change.SETS_WRITTEN, 1);
             List<String> elements = new ArrayList<>();
             map.elements().forEach((key, verdict) -> elements.add(key + " : " + verdict));
-            mapElements("add", table, map.name(), elements, elementsInto);
+            mapElements("add", table, map.name(), elements);
         }
 
         /**
@@ -640,11 +633,8 @@ final class NftablesPlanner {
             boolean repointed = false;
             for (VerdictMap map : now) {
                 VerdictMap old = mapNamed(was, map.name());
-                // the short way's accepts come after everything else, so none is in force before the long way it
-                // stands for accepts the same packets (its deletions go with the transaction, ahead of any change)
-                boolean late = map.name().startsWith(EstablishedPath.CHAIN);
                 if (old == null) {
-                    addMap(table, map, late ? later : text);
+                    addMap(table, map);
                     continue;
                 }
                 List<String> deleted = new ArrayList<>();
@@ -662,7 +652,7 @@ final class NftablesPlanner {
                             if (before != null) {
                                 deleted.add(key);
                             }
-                            (late ? addedLater : added).add(key + " : " + after);
+                            added.add(key + " : " + after);
                         } else if (before == null) {
                             addedLater.add(key + " : " + after);
                         } else if (keepable.test(before)) {
