@@ -2,9 +2,10 @@ package org.jcalico.felix.dataplane.nftables;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.felix.calc.DataplaneNames;
@@ -43,25 +44,34 @@ final class EstablishedPath {
     private static final String HOLD = "ct state new,invalid,untracked ";
     private static final Pattern FROM_JUMP = Pattern.compile("iifname \"([^\"*]+)\\*\" jump "
             + Pattern.quote(DataplaneNames.FROM_DISPATCH));
+    private static final String FROM_PASS = "ct state related,established return";
+    private static final String TO_PASS = "ct state related,established accept";
     /** The last state derived from and what it gave, per family (the driver asks again for the same state at every apply). */
     private final IptablesState[] lastIn = new IptablesState[2];
     private final IptablesState[] lastOut = new IptablesState[2];
+    /** Per family, each map's elements kept from the last state by what changed since (an add is one element, not all). */
+    private final Passing[] from = {new Passing(FROM_PASS), new Passing(FROM_PASS)};
+    private final Passing[] to = {new Passing(TO_PASS), new Passing(TO_PASS)};
 
     /** STATE with the short way when jc-FORWARD has the shape it knows and some endpoint's element qualifies. */
     IptablesState of(IptablesState state) {
         int family = state.version() == 4 ? 0 : 1;
         if (state != lastIn[family]) {
-            lastOut[family] = derived(state);
+            lastOut[family] = derived(state, from[family], to[family]);
             lastIn[family] = state;
         }
         return lastOut[family];
     }
 
     /**
-     * STATE with the short way derived from its chains as they are; a short way STATE already has is derived anew
-     * (the driver's isolation holds chains of a state it was derived for).
+     * STATE with the short way derived from its chains as they are, from scratch; a short way STATE already has is
+     * derived anew (the driver's isolation holds chains of a state it was derived for).
      */
     static IptablesState derived(IptablesState state) {
+        return derived(state, new Passing(FROM_PASS), new Passing(TO_PASS));
+    }
+
+    private static IptablesState derived(IptablesState state, Passing fromPassing, Passing toPassing) {
         PersistentSortedMap<String, Chain> chains = state.sortedChains(FILTER);
         Chain forward = chains.get(DataplaneNames.FORWARD);
         if (forward != null && !forward.rules().isEmpty() && forward.rules().get(0).equals(ENTRY)) {
@@ -75,17 +85,16 @@ final class EstablishedPath {
             return state;
         }
         String family = state.version() == 4 ? "ip" : "ip6";
-        VerdictMap from = passing(chains, DataplaneNames.FROM_DISPATCH, CHAIN + "-from",
-                "oifname != \"" + prefix + "*\" ", "ct state related,established return");
-        VerdictMap to = passing(chains, DataplaneNames.TO_DISPATCH, CHAIN + "-to", "iifname != \"" + prefix + "*\" "
-                + family + " saddr != @" + DataplaneNames.localSourcesSet(state.version()) + " ",
-                "ct state related,established accept");
         List<VerdictMap> maps = new ArrayList<>();
-        if (from != null) {
-            maps.add(from);
+        VerdictMap fromMap = passing(chains, DataplaneNames.FROM_DISPATCH, CHAIN + "-from",
+                "oifname != \"" + prefix + "*\" ", fromPassing);
+        VerdictMap toMap = passing(chains, DataplaneNames.TO_DISPATCH, CHAIN + "-to", "iifname != \"" + prefix + "*\" "
+                + family + " saddr != @" + DataplaneNames.localSourcesSet(state.version()) + " ", toPassing);
+        if (fromMap != null) {
+            maps.add(fromMap);
         }
-        if (to != null) {
-            maps.add(to);
+        if (toMap != null) {
+            maps.add(toMap);
         }
         if (maps.isEmpty()) {
             return state;
@@ -134,31 +143,84 @@ final class EstablishedPath {
     }
 
     /**
-     * The map NAME of the dispatch ROOT's map elements whose chain begins with PASS, each to accept, looked up after
-     * CONDITION; null when none qualifies or the root's first rule is not its map's lookup (a wider source's rule ahead
-     * of the map could send a packet elsewhere).
+     * The map NAME of the dispatch ROOT's map elements whose chain begins with the pass rule, each to accept, looked up
+     * after CONDITION; null when none qualifies or the root's first rule is not its map's lookup (a wider source's rule
+     * ahead of the map could send a packet elsewhere).
      */
     private static VerdictMap passing(PersistentSortedMap<String, Chain> chains, String root, String name,
-                                      String condition, String pass) {
+                                      String condition, Passing passing) {
         Chain dispatch = chains.get(root);
         if (dispatch == null || dispatch.maps().size() != 1 || !dispatch.rules().get(0).equals(dispatch.maps().get(0).rule())) {
             return null;
         }
         VerdictMap map = dispatch.maps().get(0);
-        Map<String, Boolean> passes = new HashMap<>();
-        Function<String, Boolean> test = verdict -> {
-            Chain target = verdict.startsWith("goto ") ? chains.get(verdict.substring(5)) : null;
-            return target != null && !target.rules().isEmpty() && target.rules().get(0).equals(pass);
-        };
-        PersistentSortedMap.Editor<String, String> elements = map.elements().editor();
-        map.elements().forEach((key, verdict) -> {
-            if (passes.computeIfAbsent(verdict, test)) {
-                elements.put(key, "accept");
-            } else {
-                elements.remove(key);
-            }
-        });
-        PersistentSortedMap<String, String> accepted = elements.map();
+        PersistentSortedMap<String, String> accepted = passing.accepted(map.elements(), chains);
         return accepted.isEmpty() ? null : new VerdictMap(name, condition + map.key(), map.type(), accepted);
+    }
+
+    /**
+     * One dispatch map's elements on the short way, kept from the map it last read by the elements that changed since
+     * ({@link PersistentSortedMap#diff}: the renderer changes a map by the endpoint that came or went) and by the
+     * verdicts whose chain's first rule changed (every verdict's chain is looked at again: few, shared chains).
+     */
+    private static final class Passing {
+        private final String pass;
+        private PersistentSortedMap<String, String> dispatch = PersistentSortedMap.empty();
+        private PersistentSortedMap<String, String> accepted = PersistentSortedMap.empty();
+        /** The keys of the map read last, by verdict, and whether that verdict's chain passed established packets. */
+        private final Map<String, Set<String>> byVerdict = new HashMap<>();
+        private final Map<String, Boolean> passes = new HashMap<>();
+
+        Passing(String pass) {
+            this.pass = pass;
+        }
+
+        PersistentSortedMap<String, String> accepted(PersistentSortedMap<String, String> now, Map<String, Chain> chains) {
+            PersistentSortedMap.Editor<String, String> out = accepted.editor();
+            Set<String> again = new HashSet<>();
+            PersistentSortedMap.diff(dispatch, now, new PersistentSortedMap.Differences<>() {
+                @Override
+                public void changed(String key, String before, String after) {
+                    if (before != null) {
+                        unindex(key, before);
+                    }
+                    byVerdict.computeIfAbsent(after, verdict -> new HashSet<>()).add(key);
+                    again.add(key);
+                }
+
+                @Override
+                public void gone(String key, String before) {
+                    unindex(key, before);
+                    out.remove(key);
+                }
+            });
+            passes.keySet().retainAll(byVerdict.keySet());
+            byVerdict.forEach((verdict, keys) -> {
+                Chain target = verdict.startsWith("goto ") ? chains.get(verdict.substring("goto ".length())) : null;
+                boolean passing = target != null && !target.rules().isEmpty() && target.rules().get(0).equals(pass);
+                Boolean was = passes.put(verdict, passing);
+                if (was == null || was != passing) {
+                    again.addAll(keys);
+                }
+            });
+            for (String key : again) {
+                if (passes.get(now.get(key))) {
+                    out.put(key, "accept");
+                } else {
+                    out.remove(key);
+                }
+            }
+            dispatch = now;
+            accepted = out.map();
+            return accepted;
+        }
+
+        private void unindex(String key, String verdict) {
+            Set<String> keys = byVerdict.get(verdict);
+            keys.remove(key);
+            if (keys.isEmpty()) {
+                byVerdict.remove(verdict);
+            }
+        }
     }
 }

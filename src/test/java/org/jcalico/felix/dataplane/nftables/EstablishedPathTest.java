@@ -70,6 +70,40 @@ class EstablishedPathTest {
         assertSame(state, EstablishedPath.derived(state), "jc-FORWARD catches the unprefixed interfaces by name");
     }
 
+    /**
+     * The driver's derivation, kept from one state to the next by what changed, gives what a derivation from scratch
+     * gives, through endpoints coming, going, isolated and back, from one calculator (whose renderer shares the maps'
+     * structure from one state to the next, as the agent's does).
+     */
+    @Test
+    void keptFromStateToStateItIsWhatADerivationFromScratchIs() {
+        HostStateCalculator calculator = new HostStateCalculator();
+        EstablishedPath kept = new EstablishedPath();
+        List<List<WorkloadEndpoint>> steps = List.of(endpoints(3, null), endpoints(4, null), endpoints(4, "awaiting-labels"),
+                endpoints(4, null), endpoints(2, "awaiting-labels"), endpoints(0, null), endpoints(3, null));
+        for (List<WorkloadEndpoint> step : steps) {
+            IptablesState state = calculator.calculate(Snapshot.of("h1",
+                    FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES), step, Map.of("open", OPEN))).ipv4();
+            assertEquals(EstablishedPath.derived(state).chains("filter"), kept.of(state).chains("filter"),
+                    step.size() + " endpoints");
+        }
+    }
+
+    private static List<WorkloadEndpoint> endpoints(int count, String w2State) {
+        return endpoints("jcw", count, w2State);
+    }
+
+    /** COUNT endpoints 10.65.0.N on interface IFACE + N, profile "open", w2 in state W2_STATE (null: active). */
+    private static List<WorkloadEndpoint> endpoints(String iface, int count, String w2State) {
+        List<WorkloadEndpoint> endpoints = new ArrayList<>();
+        for (int number = 1; number <= count; number++) {
+            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, iface + number, null,
+                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"),
+                    number == 2 ? w2State : null, null, Map.of(), null));
+        }
+        return endpoints;
+    }
+
     /** The chain the dispatch ROOT's map sends KEY to. */
     private static String target(IptablesState state, String root, String key) {
         VerdictMap map = state.chains("filter").get(root).maps().get(0);
@@ -78,12 +112,7 @@ class EstablishedPathTest {
 
     /** Three endpoints 10.65.0.N on interface IFACE + N, profile "open", w2 in state W2_STATE (null: active). */
     private static HostState state(String iface, String w2State) {
-        List<WorkloadEndpoint> endpoints = new ArrayList<>();
-        for (int number = 1; number <= 3; number++) {
-            endpoints.add(new WorkloadEndpoint("h1", null, "c" + number, "w" + number, iface + number, null,
-                    List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of("open"),
-                    number == 2 ? w2State : null, null, Map.of(), null));
-        }
+        List<WorkloadEndpoint> endpoints = endpoints(iface, 3, w2State);
         return new HostStateCalculator().calculate(Snapshot.of("h1",
                 FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES), endpoints, Map.of("open", OPEN)));
     }
