@@ -34,6 +34,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What an established connection must still meet, on each dataplane driver ("jcrpt-ef-" namespaces): a UDP flow from
@@ -144,23 +146,12 @@ class EstablishedFlowKernelTest {
 
     private void check(DataplaneDriver driver) throws Exception {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        List<CommandRunner> workloads = new ArrayList<>();
-        for (int number = 1; number <= 3; number++) {
-            workloads.add(lab.workload(number));
-        }
+        List<CommandRunner> workloads = workloads();
         CommandRunner w1 = workloads.get(0);
         CommandRunner w3 = workloads.get(2);
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
         HostState open = state(config, false);
-        assertEquals(Map.of(), dataplane.apply(open).failures());
-        lab.awaitLinksPassPackets();
-        server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", PYTHON, scripts.resolve("server.py").toString(),
-                received.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        // waited for, not tried for: each try before the server listened waited out the peer's 2 s
-        assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream())).readLine(),
-                "the server listens");
+        Dataplane dataplane = programmed(open);
+        server = serve(PREFIX + "w2", received);
         assertTrue(echoed(w1, "10.65.0.1", "first"), "the flow starts");
         assertTrue(echoed(w1, "10.65.0.1", "established"), "and is established");
 
@@ -202,39 +193,25 @@ class EstablishedFlowKernelTest {
         assertTrue(WorkloadHost.pings(w1, 3), "w3's chains were not refused: w1 still reaches it");
     }
 
-    @Test
-    void throughTheUplinkOnIptables() throws Exception {
-        checkUplink(DataplaneDriver.IPTABLES);
-    }
-
-    /** On nftables these flows take the short way (EstablishedPath): the same guarantees, and it is taken. */
-    @Test
-    void throughTheUplinkOnNftablesToo() throws Exception {
-        checkUplink(DataplaneDriver.NFTABLES);
-    }
-
     /**
      * The same guarantees for flows between w2 and a peer behind the host's uplink (192.168.9.2), which is what
-     * leaves or enters by a workload's interface alone, the traffic the nftables driver accepts by a short way: a flow
-     * from w2 out and one from the peer in are cut when w2 fails closed, is isolated or its chain is held drop-only,
-     * and w3 writing into w2's flow out with w2's source is dropped.
+     * leaves or enters by a workload's interface alone, the traffic the nftables driver accepts by a short way
+     * (EstablishedPath): a flow from w2 out and one from the peer in are cut when w2 fails closed, is isolated or its
+     * chain is held drop-only, and w3 writing into w2's flow out with w2's source is dropped; on nftables the short
+     * way is taken.
      */
-    private void checkUplink(DataplaneDriver driver) throws Exception {
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void throughTheUplink(DataplaneDriver driver) throws Exception {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        List<CommandRunner> workloads = new ArrayList<>();
-        for (int number = 1; number <= 3; number++) {
-            workloads.add(lab.workload(number));
-        }
+        List<CommandRunner> workloads = workloads();
         CommandRunner w2 = workloads.get(1);
         CommandRunner w3 = workloads.get(2);
         CommandRunner uplink = lab.uplink(0);
         Path remote = scripts.resolve("remote");
         Files.writeString(remote, "");
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
         HostState open = state(config, false);
-        assertEquals(Map.of(), dataplane.apply(open).failures());
-        lab.awaitLinksPassPackets();
+        Dataplane dataplane = programmed(open);
         // the uplink's veth is new too: its first packets can be lost to the link watch, not to the rules under test
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!uplink.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "192.168.9.1").ok()) {
@@ -285,7 +262,28 @@ class EstablishedFlowKernelTest {
         }
     }
 
-    /** SERVER in NAMESPACE, logging to LOG, once it listens. */
+    /** Workloads w1, w2 and w3. */
+    private List<CommandRunner> workloads() {
+        List<CommandRunner> workloads = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            workloads.add(lab.workload(number));
+        }
+        return workloads;
+    }
+
+    /** A dataplane started on the host, OPEN applied, and the workloads' links passing packets. */
+    private Dataplane programmed(HostState open) throws InterruptedException {
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(open).failures());
+        lab.awaitLinksPassPackets();
+        return dataplane;
+    }
+
+    /**
+     * SERVER in NAMESPACE, logging to LOG, once it listens (waited for, not tried for: each try before the server
+     * listened waited out the peer's 2 s).
+     */
     private Process serve(String namespace, Path log) throws IOException {
         Process started = new ProcessBuilder("ip", "netns", "exec", namespace, PYTHON, scripts.resolve("server.py").toString(),
                 log.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
