@@ -34,6 +34,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What an established connection must still meet, on each dataplane driver ("jcrpt-ef-" namespaces): a UDP flow from
@@ -144,23 +146,12 @@ class EstablishedFlowKernelTest {
 
     private void check(DataplaneDriver driver) throws Exception {
         FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
-        List<CommandRunner> workloads = new ArrayList<>();
-        for (int number = 1; number <= 3; number++) {
-            workloads.add(lab.workload(number));
-        }
+        List<CommandRunner> workloads = workloads();
         CommandRunner w1 = workloads.get(0);
         CommandRunner w3 = workloads.get(2);
-        Dataplane dataplane = new Dataplane(host);
-        assertTrue(dataplane.start().failures().isEmpty());
         HostState open = state(config, false);
-        assertEquals(Map.of(), dataplane.apply(open).failures());
-        lab.awaitLinksPassPackets();
-        server = new ProcessBuilder("ip", "netns", "exec", PREFIX + "w2", PYTHON, scripts.resolve("server.py").toString(),
-                received.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        // waited for, not tried for: each try before the server listened waited out the peer's 2 s
-        assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(server.getInputStream())).readLine(),
-                "the server listens");
+        Dataplane dataplane = programmed(open);
+        server = serve(PREFIX + "w2", received);
         assertTrue(echoed(w1, "10.65.0.1", "first"), "the flow starts");
         assertTrue(echoed(w1, "10.65.0.1", "established"), "and is established");
 
@@ -200,6 +191,128 @@ class EstablishedFlowKernelTest {
         assertFalse(echoed(w1, "10.65.0.1", "isolated"), "an endpoint whose chain the driver holds drop-only cuts its established flows");
         assertFalse(receivedLines().contains("isolated"), receivedLines().toString());
         assertTrue(WorkloadHost.pings(w1, 3), "w3's chains were not refused: w1 still reaches it");
+    }
+
+    /**
+     * The same guarantees for flows between w2 and a peer behind the host's uplink (192.168.9.2), which is what
+     * leaves or enters by a workload's interface alone, the traffic the nftables driver accepts by a short way
+     * (EstablishedPath): a flow from w2 out and one from the peer in are cut when w2 fails closed, is isolated or its
+     * chain is held drop-only, and w3 writing into w2's flow out with w2's source is dropped; on nftables the short
+     * way is taken.
+     */
+    @ParameterizedTest
+    @EnumSource(DataplaneDriver.class)
+    void throughTheUplink(DataplaneDriver driver) throws Exception {
+        FelixConfiguration config = FelixConfiguration.DEFAULTS.withDataplaneDriver(driver);
+        List<CommandRunner> workloads = workloads();
+        CommandRunner w2 = workloads.get(1);
+        CommandRunner w3 = workloads.get(2);
+        CommandRunner uplink = lab.uplink(0);
+        Path remote = scripts.resolve("remote");
+        Files.writeString(remote, "");
+        HostState open = state(config, false);
+        Dataplane dataplane = programmed(open);
+        // the uplink's veth is new too: its first packets can be lost to the link watch, not to the rules under test
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!uplink.run("busybox", "ping", "-4", "-c", "1", "-W", "1", "192.168.9.1").ok()) {
+            assertTrue(System.nanoTime() < deadline, "the uplink reaches the host within 10 s");
+        }
+        Process peerServer = serve(PREFIX + "up", remote);
+        try {
+            server = serve(PREFIX + "w2", received);
+            assertTrue(out(w2, "out-first"), "w2's flow to the peer starts");
+            assertTrue(in(uplink, "in-first"), "the peer's flow to w2 starts");
+            List<Long> longWay = driver == DataplaneDriver.NFTABLES ? dispatched() : List.of();
+            for (int round = 0; round < 3; round++) {
+                assertTrue(out(w2, "out-" + round), "and is established");
+                assertTrue(in(uplink, "in-" + round), "as is the peer's");
+            }
+            if (driver == DataplaneDriver.NFTABLES) {
+                assertEquals(longWay, dispatched(),
+                        "no established packet from or to w2 met the dispatch maps: they took the short way");
+            }
+
+            w3.run("ip", "addr", "add", "10.65.0.2/32", "dev", "eth0").check();
+            out(w3, "forged-out");
+            assertFalse(Files.readAllLines(remote).contains("forged-out"),
+                    "w3 writing into w2's flow with w2's source reaches nobody: " + Files.readAllLines(remote));
+            w3.run("ip", "addr", "del", "10.65.0.2/32", "dev", "eth0").check();
+
+            dataplane.apply(state(config, true));
+            assertFalse(in(uplink, "in-failed-closed"), "a failed-closed endpoint cuts the peer's established flow");
+            assertFalse(receivedLines().contains("in-failed-closed"), receivedLines().toString());
+
+            assertEquals(Map.of(), dataplane.apply(open).failures());
+            assertTrue(in(uplink, "in-reopened"), "the flow runs again once w2 is programmed");
+            assertEquals(Map.of(), dataplane.apply(state(config, false, "awaiting-labels")).failures());
+            assertFalse(out(w2, "out-isolated"), "an isolated endpoint's own flow out is cut");
+            assertFalse(Files.readAllLines(remote).contains("out-isolated"), Files.readAllLines(remote).toString());
+            assertFalse(in(uplink, "in-isolated"), "as is the peer's flow in");
+            assertFalse(receivedLines().contains("in-isolated"), receivedLines().toString());
+
+            assertEquals(Map.of(), dataplane.apply(open).failures());
+            assertTrue(in(uplink, "in-active-again"), "the flow runs again once w2 is active");
+            String ingress = DataplaneNames.toEndpoint("jcw2");
+            DataplaneReport report = dataplane.apply(withRefusedRule(open, ingress, driver));
+            assertTrue(report.failures().containsKey(ingress), "the kernel refuses w2's chain: " + report.failures());
+            assertFalse(in(uplink, "in-held"), "an endpoint whose chain the driver holds drop-only cuts the peer's flow");
+            assertFalse(receivedLines().contains("in-held"), receivedLines().toString());
+        } finally {
+            peerServer.destroyForcibly();
+        }
+    }
+
+    /** Workloads w1, w2 and w3. */
+    private List<CommandRunner> workloads() {
+        List<CommandRunner> workloads = new ArrayList<>();
+        for (int number = 1; number <= 3; number++) {
+            workloads.add(lab.workload(number));
+        }
+        return workloads;
+    }
+
+    /** A dataplane started on the host, OPEN applied, and the workloads' links passing packets. */
+    private Dataplane programmed(HostState open) throws InterruptedException {
+        Dataplane dataplane = new Dataplane(host);
+        assertTrue(dataplane.start().failures().isEmpty());
+        assertEquals(Map.of(), dataplane.apply(open).failures());
+        lab.awaitLinksPassPackets();
+        return dataplane;
+    }
+
+    /**
+     * SERVER in NAMESPACE, logging to LOG, once it listens (waited for, not tried for: each try before the server
+     * listened waited out the peer's 2 s).
+     */
+    private Process serve(String namespace, Path log) throws IOException {
+        Process started = new ProcessBuilder("ip", "netns", "exec", namespace, PYTHON, scripts.resolve("server.py").toString(),
+                log.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertEquals("ready", new java.io.BufferedReader(new java.io.InputStreamReader(started.getInputStream())).readLine(),
+                "the server in " + namespace + " listens");
+        return started;
+    }
+
+    /** Whether FROM's datagram from 10.65.0.2:4000 to the peer's server comes back. */
+    private boolean out(CommandRunner from, String text) {
+        return from.run(PYTHON, scripts.resolve("peer.py").toString(), "10.65.0.2", "4000", text, "192.168.9.2", "5000").ok();
+    }
+
+    /** Whether the peer's datagram from 192.168.9.2:4000 to w2's server comes back. */
+    private boolean in(CommandRunner uplink, String text) {
+        return uplink.run(PYTHON, scripts.resolve("peer.py").toString(), "192.168.9.2", "4000", text, "10.65.0.2", "5000").ok();
+    }
+
+    /** The packets jcw2's elements of the IPv4 table's dispatch maps counted, from w2 and to it. */
+    private List<Long> dispatched() {
+        List<Long> counted = new ArrayList<>();
+        for (String map : List.of(DataplaneNames.FROM_DISPATCH + "-iifname-ip-saddr", DataplaneNames.TO_DISPATCH + "-oifname")) {
+            String listed = host.run("nft", "list", "map", "ip", "jcalico", map).check().stdout();
+            java.util.regex.Matcher element = java.util.regex.Pattern.compile("\"jcw2\"[^:]*counter packets (\\d+)")
+                    .matcher(listed);
+            assertTrue(element.find(), listed);
+            counted.add(Long.parseLong(element.group(1)));
+        }
+        return counted;
     }
 
     /**

@@ -58,6 +58,7 @@ public final class NftablesDriver {
     private Consumer<String> probe = script -> { };
     /** Whether the kernel is known to hold no table of jcalico's (after {@link #remove}). */
     private boolean removed;
+    private final EstablishedPath established = new EstablishedPath();
 
     public NftablesDriver(CommandRunner runner) {
         this.nft = runner.nft();
@@ -88,7 +89,7 @@ public final class NftablesDriver {
 
     /** @param isolable the chains that may be isolated when the kernel refuses them (see the class comment) */
     public Changes apply(HostState desired, Set<String> isolable) {
-        Tables wanted = new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets());
+        Tables wanted = wanted(desired);
         if (programmed != null && NftablesPlanner.sameObjects(programmed, wanted)) {
             return Changes.NONE;
         }
@@ -138,6 +139,11 @@ public final class NftablesDriver {
             inForce = desired.polarities();
         }
         return done;
+    }
+
+    /** What the driver writes for DESIRED: its chains with the established packets' short way ({@link EstablishedPath}). */
+    private Tables wanted(HostState desired) {
+        return new Tables(established.of(desired.ipv4()), established.of(desired.ipv6()), desired.ipSets());
     }
 
     /**
@@ -191,7 +197,7 @@ public final class NftablesDriver {
             return;
         }
         try {
-            NftablesPlanner.delta(programmed, new Tables(desired.ipv4(), desired.ipv6(), desired.ipSets()),
+            NftablesPlanner.delta(programmed, wanted(desired),
                     joined(inForce, desired.polarities()));
         } catch (KernelException refused) {
             // a rule that no transaction would take: the real apply isolates it; a rehearsal has nothing to do with it
@@ -284,8 +290,10 @@ public final class NftablesDriver {
         }
         Isolation.Written<Tables> isolated;
         try {
-            isolated = Isolation.isolate(suspects, held -> new Tables(Isolation.dropOnly(wanted.ipv4(), held, DROP_ONLY),
-                    Isolation.dropOnly(wanted.ipv6(), held, DROP_ONLY), wanted.sets()), before,
+            // the short way derived again from the chains as held: none of a held chain's elements is on it
+            isolated = Isolation.isolate(suspects, held -> new Tables(
+                    EstablishedPath.derived(Isolation.dropOnly(wanted.ipv4(), held, DROP_ONLY)),
+                    EstablishedPath.derived(Isolation.dropOnly(wanted.ipv6(), held, DROP_ONLY)), wanted.sets()), before,
                     (state, kernel) -> {
                         Plan plan = plan(state, kernel, Map.of());
                         write(plan);

@@ -605,7 +605,10 @@ final class NftablesPlanner {
          * endpoint's chain).
          */
         void addMap(String table, VerdictMap map) {
-            line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict; counter; }");
+            // the short way's maps count nothing: on it a packet of an established flow meets no counter (policy
+            // explain reads the dispatch maps' elements, which a flow's first packets still pass)
+            String counted = map.name().startsWith(EstablishedPath.CHAIN) ? "" : " counter;";
+            line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict;" + counted + " }");
             count(Change.SETS_WRITTEN, 1);
             List<String> elements = new ArrayList<>();
             map.elements().forEach((key, verdict) -> elements.add(key + " : " + verdict));

@@ -212,13 +212,14 @@ class NftablesDriverKernelTest {
         assertEquals(dispatch, dispatchChains(), "the dispatch rules stay as they were (the same handles): one element each");
         same(driver, state(endpoints, policies, sets));
         assertTrue(added.count(Change.CHAINS_WRITTEN) < 12, "one endpoint more is a few chains: " + added);
-        assertEquals(8, added.count(Change.SET_MEMBERS_ADDED), "its address joins the db selector's set and the local"
-                + " endpoints' set, and its interface each dispatch map (from and to), of both families: " + added);
+        assertEquals(12, added.count(Change.SET_MEMBERS_ADDED), "its address joins the db selector's set and the local"
+                + " endpoints' set, and its interface each dispatch map (from and to) and each map of the established"
+                + " packets' short way (EstablishedPath), of both families: " + added);
         endpoints.remove(endpoints.size() - 1);
         dispatch = dispatchChains();
         Changes removed = driver.apply(state(endpoints, policies, sets), Set.of());
         assertEquals(dispatch, dispatchChains(), "removing it deletes its elements and rewrites no dispatch rule");
-        assertEquals(8, removed.count(Change.SET_MEMBERS_REMOVED), removed.toString());
+        assertEquals(12, removed.count(Change.SET_MEMBERS_REMOVED), "the same, deleted: " + removed);
         same(driver, state(endpoints, policies, sets));
         endpoints.add(endpoint(7, "db"));
         same(driver, state(endpoints, policies, sets));
