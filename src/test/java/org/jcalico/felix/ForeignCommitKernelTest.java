@@ -75,10 +75,7 @@ class ForeignCommitKernelTest {
             ResourceStore store = profiled(datastore, driver);
             store.create(endpoint(1, "closed"));
             store.create(endpoint(2, "closed"));
-            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
-                    Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
-                    null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
-            loop = Thread.ofPlatform().start(agent::run);
+            start(datastore, dir, new Dataplane(lab.host()), new AgentStatusFile(dir.resolve("status.json"), NODE));
             assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2)), "w1 and w2 are programmed");
             // the agent's own commits: an update's as well as the start's
             lab.workload(3);
@@ -125,10 +122,7 @@ class ForeignCommitKernelTest {
             store.create(endpoint(1, "closed"));
             store.create(endpoint(2, "closed"));
             store.create(endpoint(3, "open"));
-            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
-                    Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
-                    null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
-            loop = Thread.ofPlatform().start(agent::run);
+            start(datastore, dir, new Dataplane(lab.host()), new AgentStatusFile(dir.resolve("status.json"), NODE));
             assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
                     "w1, w2 and w3 are programmed");
             lab.awaitLinksPassPackets();
@@ -188,10 +182,7 @@ class ForeignCommitKernelTest {
             Dataplane dataplane = new Dataplane(lab.host());
             AgentStatusFile status = new AgentStatusFile(dir.resolve("status.json"), NODE);
             status.addWarning(dataplane::forwardDropWarning);
-            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, dataplane,
-                    Log.open(dir.resolve("agent.log"), false, "info"), status, null, new org.jcalico.metrics.AgentMetrics(),
-                    new HostStateCalculator()::calculate);
-            loop = Thread.ofPlatform().start(agent::run);
+            start(datastore, dir, dataplane, status);
             assertTrue(Eventually.within(10, () -> programmed(store, 1)), "w1 is programmed");
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS);
             assertEquals(0, broughtForward(dir), log(dir));
@@ -208,6 +199,13 @@ class ForeignCommitKernelTest {
             foreign(dir, "nft flush ruleset");
             assertEquals(1, broughtForward(dir), driver + ": a flush brings one: " + log(dir));
         }
+    }
+
+    /** Starts the agent of node n1 on DATASTORE and DATAPLANE, its log in DIR. */
+    private void start(Datastore datastore, Path dir, Dataplane dataplane, AgentStatusFile status) {
+        agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, dataplane, Log.open(dir.resolve("agent.log"), false, "info"),
+                status, null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
+        loop = Thread.ofPlatform().start(agent::run);
     }
 
     /**
