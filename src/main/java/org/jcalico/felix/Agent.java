@@ -327,20 +327,23 @@ public final class Agent {
 
     /**
      * Takes the batch's foreign commits out of it into the schedule: those that may have changed what a resync repairs
-     * ({@link Dataplane#mayHaveChanged}; under the nftables driver, one that touched jcalico's tables) bring it forward;
-     * the others (docker's commits to its own tables, at each start of a container that publishes a port) only have the
-     * forward hook's dropping chains read again, once a batch, for the status's warning.
+     * ({@link Dataplane#mayHaveChanged}: one that touched jcalico's tables, or under the iptables driver iptables' built-in
+     * chains, jcalico's chains or the security table) bring it forward; the others (docker's commits to its own tables or
+     * chains, at each start of a container that publishes a port) only have the forward hook's dropping chains read
+     * again, once a batch, for the status's warning, when one of them touched more than rules.
      */
     private void foreignCommits(List<Object> batch, ResyncSchedule resync) {
         boolean others = false;
         for (Object input : batch) {
             if (input instanceof NfTablesCommits.Commit commit) {
-                if (!dataplane.mayHaveChanged(commit.tables())) {
-                    others = true;
-                    log.debug("another program committed to nf_tables (" + commit.who() + ") in " + commit.tables()
-                            + ", none of jcalico's tables: no resync");
+                if (!dataplane.mayHaveChanged(commit.touched())) {
+                    // only a chain or a table made, changed or deleted can change which forward chains drop by policy
+                    others |= commit.touched().stream().anyMatch(object -> object.chain() == null);
+                    log.debug("another program committed to nf_tables (" + commit.who() + ") in " + commit.touched()
+                            + ", nothing a resync repairs: no resync");
                 } else if (resync.foreignCommit(System.currentTimeMillis())) {
-                    log.info("another program committed to nf_tables (" + commit.who() + "): resync brought forward");
+                    log.info("another program committed to nf_tables (" + commit.who() + ")"
+                            + (commit.tables() == null ? "" : " in " + commit.tables()) + ": resync brought forward");
                 }
             }
         }

@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * objects that precede its NEWGEN (the kernel sends one commit's notifications and then its NEWGEN under its commit
  * lock): each names its family in its nfgenmsg and its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
  * NFTA_RULE_TABLE, NFTA_SET_TABLE and the rest alike); a commit some of whose notifications were lost is told with
- * tables unknown (null).
+ * tables unknown (null). A rule's notification (NEWRULE, DELRULE) names its chain too (attribute 2, NFTA_RULE_CHAIN,
+ * the chain's name at the commit); any other object's (a chain, even one renamed, a set, its elements, the table itself)
+ * is told as touching its table as a whole ({@link Touched#chain} null).
  */
 public final class NfTablesCommits implements AutoCloseable {
     private static final int NFNLGRP_NFTABLES = 7;
@@ -40,15 +42,30 @@ public final class NfTablesCommits implements AutoCloseable {
     private static final int NFNL_SUBSYS_NFTABLES = 10;
     /** An object's table: attribute 1 of every nf_tables object's notification. */
     private static final int TABLE = 1;
+    private static final int NFT_MSG_NEWRULE = 10 << 8 | 6;
+    private static final int NFT_MSG_DELRULE = 10 << 8 | 8;
+    /** A rule's chain: attribute 2 of a rule's notification (NFTA_RULE_CHAIN). */
+    private static final int RULE_CHAIN = 2;
     private static final Map<Integer, String> FAMILIES = Map.of(1, "inet", 2, "ip", 3, "arp", 5, "netdev", 7, "bridge", 10, "ip6");
     private static final long SELF = ProcessHandle.current().pid();
     private volatile boolean closed;
 
     /**
-     * A commit of another program's: WHO made it ("pid 123 (nft)", or why it is unknown), and the tables it touched, as
-     * nft names them ("ip filter", "ip6 jcalico"), or null when not known (notifications lost, no longer listening).
+     * A commit of another program's: WHO made it ("pid 123 (nft)", or why it is unknown), and what it TOUCHED, or null
+     * when not known (notifications lost, no longer listening).
      */
-    public record Commit(String who, Set<String> tables) {
+    public record Commit(String who, Set<Touched> touched) {
+        /** The tables the commit touched, as nft names them ("ip filter", "ip6 jcalico"); null when not known. */
+        public Set<String> tables() {
+            return touched == null ? null : touched.stream().map(Touched::table).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /**
+     * What one notification of a commit touched: a TABLE as nft names it ("ip filter"), and the CHAIN whose rule it
+     * added or deleted; null for any other object, which counts as the whole table.
+     */
+    public record Touched(String table, String chain) {
     }
 
     /**
@@ -111,8 +128,8 @@ public final class NfTablesCommits implements AutoCloseable {
     }
 
     private void listen(NetlinkSocket socket, Consumer<Commit> foreign) {
-        // the tables the commit under way touched so far; null once one of its notifications was lost
-        Set<String> touched = new HashSet<>();
+        // what the commit under way touched so far; null once one of its notifications was lost
+        Set<Touched> touched = new HashSet<>();
         while (!closed) {
             OwnProcesses.sweep();
             ByteBuffer datagram;
@@ -140,22 +157,27 @@ public final class NfTablesCommits implements AutoCloseable {
                     }
                     touched = new HashSet<>();
                 } else if (touched != null && message.type() >> 8 == NFNL_SUBSYS_NFTABLES) {
-                    String table = table(message);
-                    if (table == null) {
+                    Touched object = touched(message);
+                    if (object == null) {
                         touched = null;
                     } else {
-                        touched.add(table);
+                        touched.add(object);
                     }
                 }
             }
         }
     }
 
-    /** An object's table as nft names it ("ip filter"), or null when the notification does not tell. */
-    private static String table(NetlinkMessage message) {
+    /** What an object's notification touched, or null when it does not tell its table. */
+    private static Touched touched(NetlinkMessage message) {
         String family = message.body().limit() < NFGENMSG ? null : FAMILIES.get(Byte.toUnsignedInt(message.body().get(0)));
         byte[] name = family == null ? null : message.attribute(NFGENMSG, TABLE);
-        return name == null ? null : family + " " + NetlinkMessage.string(name);
+        if (name == null) {
+            return null;
+        }
+        byte[] chain = message.type() == NFT_MSG_NEWRULE || message.type() == NFT_MSG_DELRULE
+                ? message.attribute(NFGENMSG, RULE_CHAIN) : null;
+        return new Touched(family + " " + NetlinkMessage.string(name), chain == null ? null : NetlinkMessage.string(chain));
     }
 
     /**

@@ -42,12 +42,15 @@ class NfTablesCommitsKernelTest {
             host.run("nft", "add", "table", "ip", "mine").check();
             host.run(List.of("iptables-restore", "-w", "5", "--noflush"), "*filter\n:jc-x - [0:0]\nCOMMIT\n").check();
             host.nft().apply("add table ip mine2\n");
-            host.run("sh", "-c", "(sleep 0.1; nft add table ip theirs) >/dev/null 2>&1 &").check();
+            host.run("sh", "-c", "(sleep 0.1; nft 'add table ip theirs; add chain ip theirs c; add rule ip theirs c accept')"
+                    + " >/dev/null 2>&1 &").check();
             assertTrue(Eventually.within(5, () -> !told.isEmpty()), "the orphan's commit is told");
             Thread.sleep(200);
             assertEquals(1, told.size(), String.valueOf(told));
             assertTrue(told.get(0).who().endsWith("(nft)"), String.valueOf(told));
             assertEquals(java.util.Set.of("ip theirs"), told.get(0).tables(), "the tables the commit touched");
+            assertEquals(java.util.Set.of(new NfTablesCommits.Touched("ip theirs", null), new NfTablesCommits.Touched("ip theirs", "c")),
+                    told.get(0).touched(), "the table and chain made, and the rule's chain");
         }
     }
 }

@@ -16,6 +16,7 @@ import org.jcalico.felix.dataplane.interfaces.InterfaceDriver;
 import org.jcalico.felix.dataplane.ipsets.IpSetDriver;
 import org.jcalico.felix.dataplane.iptables.IptablesDriver;
 import org.jcalico.felix.dataplane.iptables.RefusedSetReaders;
+import org.jcalico.felix.dataplane.iptables.SharedTableCommits;
 import org.jcalico.felix.dataplane.nftables.NftablesDriver;
 import org.jcalico.felix.dataplane.routes.RouteDriver;
 import org.jcalico.felix.dataplane.routes.StrayScope;
@@ -68,6 +69,8 @@ public final class Dataplane {
     private volatile Set<BaseChain> forwardDropping = Set.of();
     /** The driver of the last apply. */
     private volatile DataplaneDriver driver = DataplaneDriver.IPTABLES;
+    /** The iptables tables the last apply hooks a chain of, as nft names them ("ip nat"): {@link #mayHaveChanged}. */
+    private volatile Set<String> hookedTables = Set.of();
 
     public Dataplane(CommandRunner runner) {
         this.ipSets = new IpSetDriver(runner);
@@ -91,14 +94,24 @@ public final class Dataplane {
     }
 
     /**
-     * Whether another program's commit that touched TABLES (as nft names them; null: not known) may have changed what
-     * a resync repairs. Under the iptables driver any may: jcalico's chains and hooks share iptables' tables with
-     * everyone's (docker's FORWARD, a firewall's). Under the nftables driver only one that touched a table of jcalico's:
-     * another table's rules cannot undo the drops of jcalico's base chains, nor a resync remove them; what another
-     * table's base chains drop is read by {@link #readForwardDropping} (docs/dataplane.md, "Session 66 (t-attach)").
+     * Whether another program's commit that touched TOUCHED (null: not known) may have changed what a resync repairs.
+     * Under either driver one that touched a table of jcalico's nftables driver. Under the nftables driver nothing else:
+     * another table's rules cannot undo the drops of jcalico's base chains, nor a resync remove them (docs/dataplane.md,
+     * "Session 66 (t-attach)"). Under the iptables driver, whose chains and hooks share iptables' tables with docker's
+     * and a firewall's, also whatever {@link SharedTableCommits} counts (docs/dataplane.md, "Session 66 (t-narrow)").
+     * What another table's base chains drop is read by {@link #readForwardDropping}.
      */
-    public boolean mayHaveChanged(Set<String> tables) {
-        return tables == null || driver != DataplaneDriver.NFTABLES || tables.stream().anyMatch(NftablesDriver::ownsTable);
+    public boolean mayHaveChanged(Set<NfTablesCommits.Touched> touched) {
+        return touched == null || touched.stream().anyMatch(object -> NftablesDriver.ownsTable(object.table()))
+                || driver != DataplaneDriver.NFTABLES && SharedTableCommits.mayHaveChanged(touched, hookedTables);
+    }
+
+    private static Set<String> hookedTables(HostState desired) {
+        Set<String> tables = new java.util.HashSet<>();
+        for (int version : new int[] {4, 6}) {
+            desired.iptables(version).hooks().forEach(hook -> tables.add((version == 4 ? "ip " : "ip6 ") + hook.table()));
+        }
+        return Set.copyOf(tables);
     }
 
     /**
@@ -144,6 +157,7 @@ public final class Dataplane {
      */
     private DataplaneReport apply(HostState desired, DriverTimes times, CompletableFuture<Guarded> guarded) {
         driver = desired.driver();
+        hookedTables = hookedTables(desired);
         Set<String> isolable = desired.concerns().keySet();
         Supplier<Changes> rules = desired.driver() == DataplaneDriver.NFTABLES
                 ? () -> written(times.time("nftables", () -> nftables.apply(desired, isolable)),
