@@ -41,6 +41,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.util.SharedReading;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
@@ -190,9 +191,14 @@ public final class AgentRuntime {
         return served == null ? null : PageListener.address(served.host(), served.port());
     }
 
-    /** BIRD's sessions as the pages read them: `birdc show protocols` for each request. */
+    /**
+     * BIRD's sessions as the pages read them: `birdc show protocols`, one at a time, shared by the requests that came
+     * while one ran. The pages listen where any local user can ask them as often as they like; a birdc each was a
+     * process root started on their demand, as many at once as the pages have connections (docs/agent.md, "Session
+     * 66 (t-local)"). Each request still gets a reading begun after it came (BgpStatus' 5 s timeout bounds the wait).
+     */
     static Supplier<List<BgpStatus.Session>> birdSessions(BirdDaemon bird) {
-        return () -> BgpStatus.read(CommandRunner.local(), bird.socket());
+        return new SharedReading<>(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
     }
 
     /**
