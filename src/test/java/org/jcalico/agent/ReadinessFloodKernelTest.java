@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadinessFloodKernelTest {
     private static final String NAMESPACE = TestNamespaces.named("jct-rflood-bird");
     /** Asks PATH (its first argument) over N connections (its second), each again as soon as it is answered. */
-    private static final String FLOOD = """
+    static final String FLOOD = """
             import java.io.*;
             import java.net.*;
             import java.nio.charset.StandardCharsets;
