@@ -2,6 +2,7 @@ package org.jcalico.agent;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
@@ -39,6 +41,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
+import org.jcalico.util.SharedReading;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
@@ -79,8 +82,10 @@ public final class AgentRuntime {
         // liveness: the store's open goes round every second while it waits, then the agent's loop
         AtomicLong waiting = new AtomicLong(System.currentTimeMillis());
         AtomicReference<LongSupplier> lastLoop = new AtomicReference<>(waiting::get);
-        try (PageListener health = health(statusFile, () -> lastLoop.get().getAsLong(), options, log);
-             PageListener served = metrics(metrics, statusFile, options, log)) {
+        BirdDaemon pagesBird = options.bgp() ? new BirdDaemon(paths.runDir(), CommandRunner.local()) : null;
+        Supplier<List<BgpStatus.Session>> sessions = pagesBird == null ? null : birdSessions(pagesBird);
+        try (PageListener health = health(statusFile, () -> lastLoop.get().getAsLong(), pagesBird, sessions, log);
+             PageListener served = metrics(metrics, statusFile, sessions, log)) {
             // where the node's last agent served them, until the configuration is read: a probe meets this agent from
             // its start, also while it waits for a store it cannot reach (docs/observability.md, "Session 49 (w-wait)")
             health.serveAt(address(earlier, HEALTH));
@@ -186,21 +191,34 @@ public final class AgentRuntime {
         return served == null ? null : PageListener.address(served.host(), served.port());
     }
 
-    /** /liveness and /readiness, from the agent's last status and {@code lastLoopMillis}. */
-    private static PageListener health(AgentStatusFile statusFile, LongSupplier lastLoopMillis, AgentOptions options, Log log) {
-        BirdDaemon bird = options.bgp() ? new BirdDaemon(options.paths().runDir(), CommandRunner.local()) : null;
+    /**
+     * BIRD's sessions as the pages read them: `birdc show protocols`, one at a time, shared by the requests that came
+     * while one ran. The pages listen where any local user can ask them as often as they like; a birdc each was a
+     * process root started on their demand, as many at once as the pages have connections (docs/agent.md, "Session
+     * 66 (t-local)"). Each request still gets a reading begun after it came (BgpStatus' 5 s timeout bounds the wait).
+     */
+    static Supplier<List<BgpStatus.Session>> birdSessions(BirdDaemon bird) {
+        return new SharedReading<>(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+    }
+
+    /**
+     * /liveness and /readiness, from the agent's last status and {@code lastLoopMillis}; BIRD (null without BGP),
+     * its process and {@code sessions}.
+     */
+    static PageListener health(AgentStatusFile statusFile, LongSupplier lastLoopMillis, BirdDaemon bird,
+                               Supplier<List<BgpStatus.Session>> sessions, Log log) {
         PageListener health = new PageListener(HEALTH, HealthPages.pages(
-                () -> HealthProbe.gather(statusFile.last(), bird, CommandRunner.local()), lastLoopMillis), log);
+                () -> HealthProbe.gather(statusFile.last(), bird, sessions), lastLoopMillis), log);
         statusFile.addWarning(health::unserved);
         statusFile.addPage(HEALTH, health::configured);
         return health;
     }
 
-    /** GET /metrics. */
-    private static PageListener metrics(AgentMetrics metrics, AgentStatusFile statusFile, AgentOptions options, Log log) {
-        if (options.bgp()) {
-            BirdDaemon bird = new BirdDaemon(options.paths().runDir(), CommandRunner.local());
-            metrics.countBgpSessions(() -> BgpStatus.read(CommandRunner.local(), bird.socket()));
+    /** GET /metrics; BIRD's sessions counted from {@code sessions} (null without BGP). */
+    static PageListener metrics(AgentMetrics metrics, AgentStatusFile statusFile,
+                                Supplier<List<BgpStatus.Session>> sessions, Log log) {
+        if (sessions != null) {
+            metrics.countBgpSessions(sessions);
         }
         PageListener listener = new PageListener(METRICS,
                 Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);

@@ -2,6 +2,7 @@ package org.jcalico.health;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jcalico.bgp.BgpStatus;
 import org.jcalico.bgp.BirdDaemon;
 import org.jcalico.felix.AgentStatusFile;
@@ -15,6 +16,11 @@ public final class HealthProbe {
 
     /** @param bird this node's BIRD, or null when the node runs without BGP */
     public static HealthFacts gather(AgentStatusFile.Status status, BirdDaemon bird, CommandRunner runner) {
+        return gather(status, bird, bird == null ? null : () -> BgpStatus.read(runner, bird.socket()));
+    }
+
+    /** @param bird this node's BIRD, or null when the node runs without BGP; @param sessions reads its sessions */
+    public static HealthFacts gather(AgentStatusFile.Status status, BirdDaemon bird, Supplier<List<BgpStatus.Session>> sessions) {
         if (bird == null) {
             return new HealthFacts(status, false, null, List.of(), null);
         }
@@ -23,7 +29,7 @@ public final class HealthProbe {
             return new HealthFacts(status, true, null, List.of(), null);
         }
         try {
-            return new HealthFacts(status, true, process.get().pid(), BgpStatus.read(runner, bird.socket()), null);
+            return new HealthFacts(status, true, process.get().pid(), sessions.get(), null);
         } catch (KernelException e) {
             return new HealthFacts(status, true, process.get().pid(), List.of(), e.getMessage());
         }

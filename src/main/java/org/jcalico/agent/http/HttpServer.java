@@ -36,6 +36,15 @@ public final class HttpServer implements AutoCloseable {
     private final HttpRequestReader reader;
     private final Semaphore slots;
     private final Set<HttpConnection> open = ConcurrentHashMap.newKeySet();
+    /**
+     * The threads connections are served on: virtual ones on a Unix socket (only root reaches the agent's), platform
+     * ones on TCP, which any local user reaches (the pages on loopback). The JVM's virtual threads share a carrier per
+     * core: a local user asking /metrics over every connection, each again as soon as answered, kept both carriers busy,
+     * and a request on agent.sock (the CNI plugin's, `container add`'s) whose handler sleeps 1 ms twenty times took
+     * minutes instead of 23 ms, each of its wake-ups queued behind the pages' (docs/agent.md, "Session 66 (t-local)").
+     * The kernel shares the cores between platform threads and the carriers.
+     */
+    private final Thread.Builder connections;
     private final Thread acceptor;
     private final Thread watchdog;
 
@@ -56,6 +65,7 @@ public final class HttpServer implements AutoCloseable {
         this.log = log;
         this.reader = new HttpRequestReader(limits.maxHeaderBytes(), limits.maxBodyBytes(), limits.head(), limits.body());
         this.slots = new Semaphore(limits.maxConnections());
+        this.connections = servesOthers(listener) ? Thread.ofPlatform().daemon().name(name) : Thread.ofVirtual().name(name);
         this.acceptor = Thread.ofVirtual().name(name + "-accept").unstarted(this::accept);
         this.watchdog = Thread.ofVirtual().name(name + "-idle").unstarted(this::closeStalled);
     }
@@ -70,6 +80,14 @@ public final class HttpServer implements AutoCloseable {
         server.acceptor.start();
         server.watchdog.start();
         return server;
+    }
+
+    private static boolean servesOthers(ServerSocketChannel listener) {
+        try {
+            return listener.getLocalAddress() instanceof InetSocketAddress;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** The TCP port served, or -1 on a Unix socket. */
@@ -106,7 +124,7 @@ public final class HttpServer implements AutoCloseable {
                 return;
             }
             open.add(connection);
-            Thread.ofVirtual().name(name).start(() -> serve(connection));
+            connections.start(() -> serve(connection));
         }
     }
 

@@ -23,7 +23,13 @@ final class SlotHold {
     /** Its thread ended, and gave its slot back. */
     private static final long GONE = Long.MIN_VALUE + 2;
     /** System.nanoTime() since when it owes something, which may lie ahead (an answer's grace); or one of the states above. */
-    private final AtomicLong since = new AtomicLong(System.nanoTime());
+    /**
+     * A new connection owes its first request only after the answer's grace: every client of these endpoints writes
+     * its request at once on connecting. Owing from its accept, the newest connection was the one to cut while every
+     * other was being answered, before its request was read: a probe among a local user's requests that each wait for
+     * a reading of BIRD was reset (docs/agent.md, "Session 66 (t-local)").
+     */
+    private final AtomicLong since = new AtomicLong(System.nanoTime() + ANSWER_GRACE_NANOS);
 
     /** Since when it has owed the server something, if it does by {@code now}; else null. */
     Long owingBy(long now) {
