@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -158,6 +159,40 @@ class UiAndDiagsIT {
             ui.destroy();
             ui.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * The nodes' logs are root's (and its group's): another local user can list the lab's log root, but neither enter a
+     * node's directory nor read a file of it, the denied flows above all; the files the agent makes are 0640.
+     */
+    @Test
+    void anotherLocalUserReadsNoNodesLogs() throws Exception {
+        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+        Path logs = fixture.layout().logDir();
+        CommandRunner.Result listed = CommandRunner.local().run(concat(nobody, "ls", logs.toString()));
+        assertTrue(listed.ok() && listed.stdout().contains("h2"), "the log root is open (else this test proves nothing): "
+                + listed.stderr());
+        assertFalse(Probe.ping(fixture.layout().workload("w1"), address("w2")).succeeds(), "the backend takes only TCP 80");
+        Path flows = DeniedFlowFile.of(logs, "h2");
+        assertTrue(Eventually.within(5, () -> Files.exists(flows)), "h2 logged a denied flow");
+        for (String host : List.of("h1", "h2")) {
+            try (var files = Files.list(logs.resolve(host))) {
+                for (Path file : files.sorted().toList()) {
+                    CommandRunner.Result read = CommandRunner.local().run(concat(nobody, "cat", file.toString()));
+                    assertFalse(read.ok(), "another local user read " + file + ": " + read.stdout().lines().findFirst().orElse(""));
+                }
+            }
+        }
+        for (Path path : List.of(logs.resolve("h1"), logs.resolve("h2"), flows, logs.resolve("h1").resolve("felix.log"))) {
+            assertEquals(Files.isDirectory(path) ? "rwxr-x---" : "rw-r-----",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), path.toString());
+        }
+    }
+
+    private static List<String> concat(List<String> as, String... command) {
+        List<String> all = new ArrayList<>(as);
+        all.addAll(List.of(command));
+        return all;
     }
 
     @Test
