@@ -47,6 +47,8 @@ import org.junit.jupiter.api.Test;
 class UiAndDiagsIT {
     private static final String LISTEN = "127.0.0.1:9098";
     private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
+    /** Another local user: what runs after it runs as nobody, with no groups. */
+    private static final List<String> NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
     /** The page's address as `jcalico ui` printed it, with its token; set by {@link #startUi}. */
     private static String url;
     private static LabFixture fixture;
@@ -142,19 +144,18 @@ class UiAndDiagsIT {
      */
     @Test
     void anotherLocalUserGetsNoPageWithoutTheToken() throws Exception {
-        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
         Process ui = startUi();
         try {
             String ids = ENDPOINTS.get("w1").endpointId() + "," + ENDPOINTS.get("w2").endpointId();
             String forged = "token=" + "A".repeat(43);
             for (String path : List.of("/", "/api/cluster", "/api/flows", "/api/matrix?endpoints=" + ids,
                     "/?" + forged, "/api/cluster?" + forged, "/api/cluster?token=")) {
-                String got = get(nobody, "http://" + LISTEN + path);
+                String got = get(NOBODY, "http://" + LISTEN + path);
                 assertTrue(got.startsWith("401 "), "another local user is refused " + path + ": " + got);
                 assertFalse(got.contains(address("w1").toString()) || got.contains("h2") || got.contains("<script"),
                         "and shown nothing: " + got);
             }
-            assertTrue(get(nobody, url.replace("/?", "/api/cluster?")).startsWith("200 "), "the token is all it takes");
+            assertTrue(get(NOBODY, url.replace("/?", "/api/cluster?")).startsWith("200 "), "the token is all it takes");
         } finally {
             ui.destroy();
             ui.waitFor(10, TimeUnit.SECONDS);
@@ -167,9 +168,8 @@ class UiAndDiagsIT {
      */
     @Test
     void anotherLocalUserReadsNoNodesLogs() throws Exception {
-        List<String> nobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
         Path logs = fixture.layout().logDir();
-        CommandRunner.Result listed = CommandRunner.local().run(concat(nobody, "ls", logs.toString()));
+        CommandRunner.Result listed = CommandRunner.local().run(concat(NOBODY, "ls", logs.toString()));
         assertTrue(listed.ok() && listed.stdout().contains("h2"), "the log root is open (else this test proves nothing): "
                 + listed.stderr());
         assertFalse(Probe.ping(fixture.layout().workload("w1"), address("w2")).succeeds(), "the backend takes only TCP 80");
@@ -178,7 +178,7 @@ class UiAndDiagsIT {
         for (String host : List.of("h1", "h2")) {
             try (var files = Files.list(logs.resolve(host))) {
                 for (Path file : files.sorted().toList()) {
-                    CommandRunner.Result read = CommandRunner.local().run(concat(nobody, "cat", file.toString()));
+                    CommandRunner.Result read = CommandRunner.local().run(concat(NOBODY, "cat", file.toString()));
                     assertFalse(read.ok(), "another local user read " + file + ": " + read.stdout().lines().findFirst().orElse(""));
                 }
             }
