@@ -61,7 +61,7 @@ public final class AgentProcess {
         }
         try {
             // before the log is opened: root appends to whatever felix.log names
-            RunDirectory.unchangeable(paths.logDir(), "--log-dir");
+            RunDirectory.logs(paths.logDir(), "--log-dir");
         } catch (IOException e) {
             throw new ValidationException("cannot log to " + paths.logDir() + ": " + e.getMessage());
         }
@@ -98,7 +98,7 @@ public final class AgentProcess {
             throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
         });
         try {
-            RunDirectory.unchangeable(paths.logDir(), "--log-dir");
+            RunDirectory.logs(paths.logDir(), "--log-dir");
             RunDirectory.secure(paths.runDir());
             new AgentStatusFile(paths.statusFile(), "").retire();
         } catch (IOException | IllegalStateException e) {

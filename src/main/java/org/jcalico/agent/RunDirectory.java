@@ -18,6 +18,7 @@ import java.nio.file.Path;
 public final class RunDirectory {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
     private static final int STICKY = 01000;
+    private static final int OTHER_ANY = 0007;
 
     private RunDirectory() {
     }
@@ -29,17 +30,36 @@ public final class RunDirectory {
     }
 
     /**
-     * A directory others may read but nobody else may change, named by OPTION: the node's log directory (--log-dir), the
-     * node image's cache (--cache-dir). As the run directory, and writable by root alone, sticky or not (where another
-     * user can add a name, they can make felix.log a link to any file of root's, and the agent, root, would append its
-     * log to it; or put their own Java runtime in the cache for the image to run).
+     * A directory others may read but nobody else may change, named by OPTION: the node image's cache (--cache-dir), and
+     * the node's log directory (--log-dir, see {@link #logs}). As the run directory, and writable by root alone, sticky or
+     * not (where another user can add a name, they can make felix.log a link to any file of root's, and the agent, root,
+     * would append its log to it; or put their own Java runtime in the cache for the image to run).
      */
     public static void unchangeable(Path dir, String option) throws IOException {
+        unchangeableDirectory(dir, option);
+    }
+
+    private static Path unchangeableDirectory(Path dir, String option) throws IOException {
         Path absolute = ownDirectory(dir, option);
         int mode = (Integer) Files.getAttribute(absolute, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & GROUP_OR_OTHER_WRITE) != 0) {
             throw new IOException(absolute + " can be written by users other than root (mode "
                     + Integer.toOctalString(mode & 07777) + "): choose another " + option + ", or chmod go-w it");
+        }
+        return absolute;
+    }
+
+    /**
+     * A node's log directory, named by OPTION: {@link #unchangeable}, and closed to users outside root's group (mode
+     * o-rwx, so 0750 as made), since what the agent logs there (denied flows, endpoints, BIRD's sessions) is the
+     * cluster's, which only root may read from the store. An existing directory is tightened too: it is this user's
+     * (checked), and taking others' access away opens nothing; a group an administrator gave it is kept.
+     */
+    public static void logs(Path dir, String option) throws IOException {
+        Path absolute = unchangeableDirectory(dir, option);
+        int mode = (Integer) Files.getAttribute(absolute, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & OTHER_ANY) != 0) {
+            Files.setAttribute(absolute, "unix:mode", mode & 07777 & ~OTHER_ANY, LinkOption.NOFOLLOW_LINKS);
         }
     }
 

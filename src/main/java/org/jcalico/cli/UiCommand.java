@@ -38,7 +38,7 @@ final class UiCommand implements Runnable {
              UiServer server = UiServer.start(datastore, runRoot, logRoot, address, Log.console("warn"))) {
             Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
             String host = address.getAddress() instanceof java.net.Inet6Address ? "[" + address.getHostString() + "]" : address.getHostString();
-            session.out().println("serving the UI on http://" + host + ":" + address.getPort() + "/ (Ctrl-C to stop)");
+            session.out().println("serving the UI on http://" + host + ":" + address.getPort() + "/?" + server.query() + " (Ctrl-C to stop)");
             session.out().flush();
             stopped.await();
         } catch (IOException e) {

@@ -35,7 +35,7 @@ public final class CniCallLog {
         }
         AgentPaths paths = outcome.target().agentPaths();
         try {
-            RunDirectory.unchangeable(paths.logDir(), "log_dir");
+            RunDirectory.logs(paths.logDir(), "log_dir");
             Log.open(paths.cniLog(), false, "info").info(line(role, env, outcome, start));
         } catch (IOException | UncheckedIOException e) {
             System.err.println("jcalico-cni: cannot log to " + paths.cniLog() + ": " + e.getMessage());

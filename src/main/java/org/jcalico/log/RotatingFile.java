@@ -11,7 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A log file that rotates itself by size, so that no logrotate is needed: once a line would take it past
@@ -23,6 +27,11 @@ import java.util.Objects;
 public final class RotatingFile implements AutoCloseable {
     public static final long DEFAULT_MAX_BYTES = 10L << 20;
     public static final int DEFAULT_KEEP = 5;
+    private static final Set<StandardOpenOption> APPENDING = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.APPEND);
+    /** A new file's mode (0640): what a node logs, its denied flows above all, is no other local user's to read. */
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_WRITES_GROUP_READS =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----"));
     private final Path path;
     private final long maxBytes;
     private final int keep;
@@ -70,14 +79,15 @@ public final class RotatingFile implements AutoCloseable {
             channel.close();
         }
         Files.createDirectories(path.getParent());
-        channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        channel = FileChannel.open(path, APPENDING, OWNER_WRITES_GROUP_READS);
         openKey = currentKey();
     }
 
     /** Under the lock, and only if no other writer rotated meanwhile (then the line goes to the file it began). */
     private void rotate(int lineLength) throws IOException {
         Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
-        try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel lock = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                OWNER_WRITES_GROUP_READS);
              FileLock held = lock.lock()) {
             if (Objects.equals(openKey, currentKey()) && channel.size() + lineLength > maxBytes) {
                 Files.deleteIfExists(numbered(keep));

@@ -29,6 +29,8 @@ import org.jcalico.model.ValidationException;
  * `jcalico ui`: one page (HTML with its CSS and script inline, nothing fetched from elsewhere) and the JSON it polls,
  * served by {@link ControlServer#startQueryPages} under the agent's endpoint limits. Every answer is computed afresh
  * from the datastore, the nodes' run directories and their denied-flow logs; nothing is cached and nothing written.
+ * Every path, the page included, answers only a request that carries the {@link UiToken} made at start: 401 and
+ * nothing else before anything is read.
  */
 public final class UiServer implements AutoCloseable {
     static final int FLOWS_SHOWN = 100;
@@ -37,6 +39,7 @@ public final class UiServer implements AutoCloseable {
     private final Path runRoot;
     private final Path logRoot;
     private final DeniedFlowFeed flows;
+    private final UiToken token = UiToken.generate();
     private final ControlServer server;
 
     private UiServer(Datastore datastore, Path runRoot, Path logRoot, InetSocketAddress address, Log log) throws IOException {
@@ -45,17 +48,28 @@ public final class UiServer implements AutoCloseable {
         this.logRoot = logRoot;
         this.flows = new DeniedFlowFeed(logRoot);
         byte[] page = page();
-        this.server = ControlServer.startQueryPages(address, Map.<String, Function<Map<String, String>, Page>>of(
+        Map<String, Function<Map<String, String>, Page>> pages = Map.of(
                 "/", query -> new Page(200, "text/html; charset=utf-8", page),
                 "/api/cluster", query -> json(this::cluster),
                 "/api/flows", query -> json(this::flows),
-                "/api/matrix", query -> json(() -> matrix(query))), "ui", log);
+                "/api/matrix", query -> json(() -> matrix(query)));
+        Map<String, Function<Map<String, String>, Page>> guarded = new java.util.HashMap<>();
+        pages.forEach((path, answer) -> guarded.put(path, query -> token.admits(query.get("token")) ? answer.apply(query) : REFUSED));
+        this.server = ControlServer.startQueryPages(address, guarded, "ui", log);
     }
+
+    private static final Page REFUSED = Page.text(401, "text/plain; charset=utf-8",
+            "401 Unauthorized: open the address `jcalico ui` printed, with its token\n");
 
     /** Serves the UI at {@code address} until closed; {@code datastore} stays the caller's. */
     public static UiServer start(Datastore datastore, Path runRoot, Path logRoot, InetSocketAddress address, Log log)
             throws IOException {
         return new UiServer(datastore, runRoot, logRoot, address, log);
+    }
+
+    /** What a request's target needs after the path to be answered: the token, as the printed URL's query. */
+    public String query() {
+        return token.query();
     }
 
     private static byte[] page() {

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -46,6 +47,10 @@ import org.junit.jupiter.api.Test;
 class UiAndDiagsIT {
     private static final String LISTEN = "127.0.0.1:9098";
     private static final Map<String, WorkloadEndpoint> ENDPOINTS = new LinkedHashMap<>();
+    /** Another local user: what runs after it runs as nobody, with no groups. */
+    private static final List<String> NOBODY = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+    /** The page's address as `jcalico ui` printed it, with its token; set by {@link #startUi}. */
+    private static String url;
     private static LabFixture fixture;
 
     @BeforeAll
@@ -133,6 +138,63 @@ class UiAndDiagsIT {
         assertEquals(143, ui.exitValue(), "stopped by SIGTERM");
     }
 
+    /**
+     * Another local user (nobody) reaches 127.0.0.1 as root's browser does: without the token `jcalico ui` printed it
+     * gets a 401 and nothing of the cluster, on every path, also with a token of the right shape that is not the one.
+     */
+    @Test
+    void anotherLocalUserGetsNoPageWithoutTheToken() throws Exception {
+        Process ui = startUi();
+        try {
+            String ids = ENDPOINTS.get("w1").endpointId() + "," + ENDPOINTS.get("w2").endpointId();
+            String forged = "token=" + "A".repeat(43);
+            for (String path : List.of("/", "/api/cluster", "/api/flows", "/api/matrix?endpoints=" + ids,
+                    "/?" + forged, "/api/cluster?" + forged, "/api/cluster?token=")) {
+                String got = get(NOBODY, "http://" + LISTEN + path);
+                assertTrue(got.startsWith("401 "), "another local user is refused " + path + ": " + got);
+                assertFalse(got.contains(address("w1").toString()) || got.contains("h2") || got.contains("<script"),
+                        "and shown nothing: " + got);
+            }
+            assertTrue(get(NOBODY, url.replace("/?", "/api/cluster?")).startsWith("200 "), "the token is all it takes");
+        } finally {
+            ui.destroy();
+            ui.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The nodes' logs are root's (and its group's): another local user can list the lab's log root, but neither enter a
+     * node's directory nor read a file of it, the denied flows above all; the files the agent makes are 0640.
+     */
+    @Test
+    void anotherLocalUserReadsNoNodesLogs() throws Exception {
+        Path logs = fixture.layout().logDir();
+        CommandRunner.Result listed = CommandRunner.local().run(concat(NOBODY, "ls", logs.toString()));
+        assertTrue(listed.ok() && listed.stdout().contains("h2"), "the log root is open (else this test proves nothing): "
+                + listed.stderr());
+        assertFalse(Probe.ping(fixture.layout().workload("w1"), address("w2")).succeeds(), "the backend takes only TCP 80");
+        Path flows = DeniedFlowFile.of(logs, "h2");
+        assertTrue(Eventually.within(5, () -> Files.exists(flows)), "h2 logged a denied flow");
+        for (String host : List.of("h1", "h2")) {
+            try (var files = Files.list(logs.resolve(host))) {
+                for (Path file : files.sorted().toList()) {
+                    CommandRunner.Result read = CommandRunner.local().run(concat(NOBODY, "cat", file.toString()));
+                    assertFalse(read.ok(), "another local user read " + file + ": " + read.stdout().lines().findFirst().orElse(""));
+                }
+            }
+        }
+        for (Path path : List.of(logs.resolve("h1"), logs.resolve("h2"), flows, logs.resolve("h1").resolve("felix.log"))) {
+            assertEquals(Files.isDirectory(path) ? "rwxr-x---" : "rw-r-----",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), path.toString());
+        }
+    }
+
+    private static List<String> concat(List<String> as, String... command) {
+        List<String> all = new ArrayList<>(as);
+        all.addAll(List.of(command));
+        return all;
+    }
+
     @Test
     void diagsArchiveOpensWithTarAndHoldsEveryFileListed() {
         archiveHoldsEveryFileListedAndTheRulesOf(1, "w1", LabFixture.driver());
@@ -202,14 +264,25 @@ class UiAndDiagsIT {
         command.addAll(List.of("ui", "--listen", LISTEN, "--log-dir", fixture.layout().logDir().toString()));
         Process ui = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String first = new BufferedReader(new InputStreamReader(ui.getInputStream(), StandardCharsets.UTF_8)).readLine();
-        assertEquals("serving the UI on http://" + LISTEN + "/ (Ctrl-C to stop)", first);
+        Matcher printed = Pattern.compile("serving the UI on (http://" + Pattern.quote(LISTEN) + "/(\\?token=[A-Za-z0-9_-]{43})?) \\(Ctrl-C to stop\\)")
+                .matcher(String.valueOf(first));
+        assertTrue(printed.matches(), first);
+        url = printed.group(1);
         return ui;
     }
 
-    /** The status and body of a GET from h1, where the UI listens. */
+    /** The status and body of a GET from h1, where the UI listens, with the token the person was given. */
     private static String api(String path) {
-        String got = CommandRunner.inNamespace(fixture.layout().host(1)).run("curl", "-s", "-w", "|%{http_code}",
-                "http://" + LISTEN + path).stdout();
+        String token = url.contains("?") ? url.substring(url.indexOf('?') + 1) : "";
+        return get(List.of(), "http://" + LISTEN + path + (token.isEmpty() ? "" : (path.contains("?") ? "&" : "?") + token));
+    }
+
+    /** The status and body of a GET of {@code target} from h1, by curl run after {@code as} (e.g. setpriv). */
+    private static String get(List<String> as, String target) {
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fixture.layout().host(1)));
+        command.addAll(as);
+        command.addAll(List.of("curl", "-s", "-w", "|%{http_code}", target));
+        String got = CommandRunner.local().run(command).stdout();
         return got.substring(got.lastIndexOf('|') + 1) + " " + got.substring(0, got.lastIndexOf('|'));
     }
 
@@ -219,7 +292,7 @@ class UiAndDiagsIT {
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", fixture.layout().host(1), "env",
                 "HOME=" + profile, "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + profile));
         command.addAll(List.of(flags));
-        command.add("http://" + LISTEN + "/");
+        command.add(url);
         CommandRunner.Result result = CommandRunner.local().run(command);
         assertTrue(result.ok(), "chromium: " + result.stderr());
         return result.stdout();

@@ -15,6 +15,7 @@ public record HttpResponse(int status, String contentType, byte[] body) {
             case 100 -> "Continue";
             case 200 -> "OK";
             case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
             case 411 -> "Length Required";
