@@ -39,11 +39,12 @@ class AgentLogDirectoryTest {
         assertThrows(ValidationException.class, () -> new AgentProcess(paths).prepareStart(), "nor prepared for a start");
     }
 
+    /** Root's own log directory is taken, closed to other users (session 66, t-ui: the denied flows are in it). */
     @Test
-    void rootsOwnLogDirectoryKeepsItsMode() throws Exception {
+    void rootsOwnLogDirectoryIsTakenAndClosedToOtherUsers() throws Exception {
         AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir.resolve("log"));
         new AgentProcess(paths).prepareStart();
         new AgentProcess(paths).claim();
-        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
+        assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
     }
 }
