@@ -72,6 +72,22 @@ final class ProcessMemory {
     }
 
     /**
+     * KILOBYTES (as /proc gives them: KiB) in both units the issue's targets may mean, "146 MiB (153 MB)": a figure in
+     * MiB alone read as decimal MB looks 5 % smaller than it is (docs/agent.md, "Memory", sessions 66 and 67).
+     */
+    static String inBothUnits(long kilobytes) {
+        return String.format(java.util.Locale.ROOT, "%d MiB (%d MB)", Math.round(kilobytes / 1024.0),
+                Math.round(kilobytes * 1024 / 1e6));
+    }
+
+    /** Whether KILOBYTES (KiB) are within TARGET megabytes, read as MiB and as decimal MB: "met; <= 150 MB: NOT met". */
+    static String verdict(long kilobytes, int target) {
+        return String.format(java.util.Locale.ROOT, "target <= %d MiB: %s; <= %d MB (%.1f MiB): %s", target,
+                kilobytes <= target * 1024L ? "met" : "NOT met", target, target * 1e6 / (1 << 20),
+                kilobytes * 1024 <= target * 1_000_000L ? "met" : "NOT met");
+    }
+
+    /**
      * The JVM PID's RSS by part of MAPPINGS, its heap bounded by the generations' reservations that the JVM reports
      * (`jcmd GC.heap_info`, the serial collector's generations; read after MAPPINGS: the attach starts a thread).
      */

@@ -41,6 +41,8 @@ public final class ScaleBenchmark {
     private static final DatastoreUrl URL = DatastoreUrl.parse("etcd://" + String.join(",",
             MEMBERS.stream().map(member -> member + ":2379").toList()));
     private static final int CHANGES = 50;
+    /** #14 item 3's "agent RSS <= 150 MB", after the full GC, read both as MiB and as decimal MB (ProcessMemory.verdict). */
+    private static final int RSS_TARGET = 150;
     /** Longer than the agent's -XX:TrimNativeHeapInterval (JvmCommand). */
     private static final long SETTLE_MILLIS = 12_000;
     /** How often a held agent's RSS is read: its default resync interval. */
@@ -179,18 +181,20 @@ public final class ScaleBenchmark {
                         + " one page after another over etcd's JSON gateway (%.2f s) and the agent's %d parts at once over"
                         + " gRPC (%.2f s): %.1f s (%.1fx)",
                         node, local, inSync, keys.get() / 2, sequential, ListingParts.AGENT, inParts, floor, inSync / floor));
-                long rssInSync = ProcessMemory.rssKilobytes(agent.pid()) / 1024;
+                long rssInSync = ProcessMemory.rssKilobytes(agent.pid());
                 // read at once: the agent runs its full collection as soon as it has said in sync
                 List<String> mappingsInSync = ProcessMemory.mappings(agent.pid());
                 print(out, "  " + AgentPhases.describe(paths.log(), started, inSync) + "; " + cpu);
-                print(out, "  RSS when in sync " + rssInSync + " MB (" + ProcessMemory.residentParts(agent.pid(), mappingsInSync) + ")");
+                print(out, "  RSS when in sync " + ProcessMemory.inBothUnits(rssInSync) + " (by part, MiB: " + ProcessMemory.residentParts(agent.pid(), mappingsInSync) + ")");
                 // the readings and changes below meet the settled agent, not its start's last work (session 64's p-sync)
                 awaitSettled(agent, paths.log());
                 print(out, String.format("  settled %.1f s after in sync (the incremental path rehearsed, the start's peak"
                         + " given back, the served paths warmed up); what follows comes after", seconds(start) - inSync));
                 long heap = heapMegabytes(agent.pid());
-                print(out, "  after a full GC: live heap " + heap + " MB, RSS " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB ("
-                        + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "; target <= 150 MB; the agent's JVM flags: "
+                long rssSettled = ProcessMemory.rssKilobytes(agent.pid());
+                print(out, "  after a full GC: live heap " + heap + " MiB, RSS " + ProcessMemory.inBothUnits(rssSettled)
+                        + " (by part, MiB: " + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid()))
+                        + "; " + ProcessMemory.verdict(rssSettled, RSS_TARGET) + "; the agent's JVM flags: "
                         + String.join(" ", command.stream().filter(arg -> arg.startsWith("-X")).toList()) + ")");
                 List<TimedChange> timed = changes(store, nodes, local, profiles);
                 List<Long> inOrder = timed.stream().map(TimedChange::millis).toList();
@@ -205,7 +209,7 @@ public final class ScaleBenchmark {
                 // collection, the machine's load) is read here
                 print(out, "  in order, ms: " + String.join(" ", inOrder.stream().map(String::valueOf).toList()));
                 print(out, "  " + slowest(timed, Files.readAllLines(paths.log())));
-                print(out, "  RSS after the changes " + ProcessMemory.rssKilobytes(agent.pid()) / 1024 + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
+                print(out, "  RSS after the changes " + ProcessMemory.inBothUnits(ProcessMemory.rssKilobytes(agent.pid())) + " (by part, MiB: " + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + "); etcd: " + MEMBERS.size()
                         + " members on this machine");
                 // what the host keeps paying: past the JVM's next periodic trim of the native heap (every 10 s), which
                 // gives back what the compilers freed after the readings above (docs/agent.md, "Memory", session 52)
@@ -221,8 +225,8 @@ public final class ScaleBenchmark {
                         + threadsBefore.flatMap(before -> ThreadCpu.of(agent.pid()).map(after ->
                                 "; its threads that ran 50 ms or more, ms on a core (ms waiting for one): "
                                         + ThreadCpu.describe(after.since(before), 50_000))).orElse("");
-                print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.rssKilobytes(agent.pid()) / 1024
-                        + " MB (" + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
+                print(out, "  RSS " + SETTLE_MILLIS / 1000 + " s later, no change meanwhile, " + ProcessMemory.inBothUnits(ProcessMemory.rssKilobytes(agent.pid()))
+                        + " (by part, MiB: " + ProcessMemory.residentParts(agent.pid(), ProcessMemory.mappings(agent.pid())) + ")" + idleCpu);
                 if (holdSeconds > 0) {
                     hold(agent.pid(), holdSeconds, out);
                 }
@@ -245,7 +249,7 @@ public final class ScaleBenchmark {
         List<String> readings = new ArrayList<>();
         for (int held = HOLD_STEP_SECONDS; held <= seconds; held += HOLD_STEP_SECONDS) {
             Thread.sleep(HOLD_STEP_SECONDS * 1000L);
-            readings.add(String.valueOf(ProcessMemory.rssKilobytes(pid) / 1024));
+            readings.add(String.valueOf(Math.round(ProcessMemory.rssKilobytes(pid) / 1024.0)));
         }
         String cpu = before.flatMap(start -> ProcessCpu.of(pid).map(after -> after.since(start)))
                 .map(spent -> String.format("; the agent's CPU meanwhile %.2f s (%.3f s per %d s), its JIT compilers'"
@@ -256,8 +260,8 @@ public final class ScaleBenchmark {
                         "; its threads that ran 100 ms or more, ms on a core (ms waiting for one): "
                                 + ThreadCpu.describe(after.since(start), 100_000))).orElse("");
         print(out, "  held idle " + readings.size() * HOLD_STEP_SECONDS + " s more, RSS every " + HOLD_STEP_SECONDS
-                + " s, MB: " + String.join(" ", readings) + "; at the end " + ProcessMemory.rssKilobytes(pid) / 1024
-                + " MB (" + ProcessMemory.residentParts(pid, ProcessMemory.mappings(pid)) + ")" + cpu);
+                + " s, MiB: " + String.join(" ", readings) + "; at the end " + ProcessMemory.inBothUnits(ProcessMemory.rssKilobytes(pid))
+                + " (by part, MiB: " + ProcessMemory.residentParts(pid, ProcessMemory.mappings(pid)) + ")" + cpu);
     }
 
     /**

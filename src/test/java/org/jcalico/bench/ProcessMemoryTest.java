@@ -39,4 +39,14 @@ class ProcessMemoryTest {
         assertEquals("java heap 5.9, AOT cache 31.3, of it written 12.7, libjvm 16.6, other files 1.5, other anonymous 2.9",
                 ProcessMemory.describe(parts));
     }
+
+    /** Session 66's scale reading, 146 MiB after the full GC: within 150 MiB, over 150 decimal MB (143.1 MiB). */
+    @Test
+    void anRssIsPrintedInBothUnitsAndJudgedAgainstTheTargetReadBothWays() {
+        long kilobytes = 146 * 1024;
+
+        assertEquals("146 MiB (153 MB)", ProcessMemory.inBothUnits(kilobytes));
+        assertEquals("target <= 150 MiB: met; <= 150 MB (143.1 MiB): NOT met", ProcessMemory.verdict(kilobytes, 150));
+        assertEquals("target <= 150 MiB: met; <= 150 MB (143.1 MiB): met", ProcessMemory.verdict(143 * 1024, 150));
+    }
 }

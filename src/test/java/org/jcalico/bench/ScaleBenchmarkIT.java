@@ -51,10 +51,11 @@ class ScaleBenchmarkIT {
                 + " and decoded \\d+\\.\\d\\d s, waiting for the loop -?\\d+\\.\\d\\d s, cached and first pass \\d+\\.\\d\\d s;"
                 + " the agent's CPU to in sync \\d+\\.\\d\\d s, of it its JIT compilers \\d+\\.\\d\\d s.*; its threads that ran 100 ms"
                 + " or more, ms on a core \\(ms waiting for one\\): .*"), output);
-        assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MB, RSS \\d+ MB.*"), output);
+        assertTrue(output.matches("(?s).*after a full GC: live heap \\d+ MiB, RSS \\d+ MiB \\(\\d+ MB\\) .*; target <= 150 MiB: (NOT )?met;"
+                + " <= 150 MB \\(143\\.1 MiB\\): (NOT )?met;.*"), output);
         assertTrue(output.matches("(?s).*the agent's CPU meanwhile \\d+\\.\\d\\d s, its JIT compilers' \\d+\\.\\d\\d s, its"
                 + " collector's \\d+\\.\\d\\d s; its threads that ran 50 ms or more, ms on a core \\(ms waiting for one\\): .*"), output);
-        assertTrue(output.matches("(?s).*held idle 10 s more, RSS every 10 s, MB: \\d+; at the end \\d+ MB .*; the agent's CPU"
+        assertTrue(output.matches("(?s).*held idle 10 s more, RSS every 10 s, MiB: \\d+; at the end \\d+ MiB \\(\\d+ MB\\) .*; the agent's CPU"
                 + " meanwhile \\d+\\.\\d\\d s \\(\\d+\\.\\d{3} s per 10 s\\).*"), output);
         assertTrue(output.contains("machine load average before / after:"), output);
         assertTrue(output.matches("(?s).*from its commit to the agent's kernel: p50 \\d+ ms, p99 \\d+ ms, max \\d+ ms.*"), output);
