@@ -12,13 +12,11 @@ import java.util.List;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
-import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.WorkloadHost;
 import org.jcalico.ipam.Pools;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
-import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.IpPool;
@@ -59,8 +57,7 @@ class AttachDuringForeignResyncKernelTest {
     private static final int MET = 2;
     private static final int MOST_ADDS = 200;
     private WorkloadHost lab;
-    private Agent agent;
-    private Thread loop;
+    private AgentOnThread agent;
     /** The orphan commits while this file exists: deleted by the test, or else with the test's directory. */
     private Path committing;
 
@@ -76,8 +73,7 @@ class AttachDuringForeignResyncKernelTest {
             Files.deleteIfExists(committing);
         }
         if (agent != null) {
-            agent.stop();
-            loop.join(10_000);
+            agent.close();
         }
         WorkloadHost.tearDown(lab, List.of(), null);
     }
@@ -97,10 +93,8 @@ class AttachDuringForeignResyncKernelTest {
             new Pools(store).add(new IpPool(Cidr.parse("10.65.1.0/24"), false, null, false));
             store.create(ForeignCommitKernelTest.endpoint(1, "open"));
             store.create(ForeignCommitKernelTest.endpoint(2, "closed"));
-            agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, new Dataplane(lab.host()),
-                    Log.open(dir.resolve("agent.log"), false, "info"), new AgentStatusFile(dir.resolve("status.json"), NODE),
-                    null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
-            loop = Thread.ofPlatform().start(agent::run);
+            agent = AgentOnThread.start(datastore, NODE, dir, new Dataplane(lab.host()),
+                    new AgentStatusFile(dir.resolve("status.json"), NODE));
             assertTrue(Eventually.within(10, () -> ForeignCommitKernelTest.programmed(store, 1)
                     && ForeignCommitKernelTest.programmed(store, 2)), "w1 and w2 are programmed");
             lab.awaitLinksPassPackets();

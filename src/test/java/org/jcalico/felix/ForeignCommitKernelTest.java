@@ -11,11 +11,9 @@ import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
-import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.felix.dataplane.WorkloadHost;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.log.Log;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.EndpointStatus;
@@ -47,8 +45,7 @@ class ForeignCommitKernelTest {
     private static final String NODE = "n1";
     static final String BROUGHT_FORWARD = "resync brought forward";
     private WorkloadHost lab;
-    private Agent agent;
-    private Thread loop;
+    private AgentOnThread agent;
 
     @BeforeEach
     void createHost() {
@@ -59,8 +56,7 @@ class ForeignCommitKernelTest {
     @AfterEach
     void deleteHost() throws Exception {
         if (agent != null) {
-            agent.stop();
-            loop.join(10_000);
+            agent.close();
         }
         WorkloadHost.tearDown(lab, List.of(), null);
     }
@@ -156,8 +152,7 @@ class ForeignCommitKernelTest {
                     "the security table's guard is back");
 
             // with no agent to put its jump back on top, their chain's accept of everything above it: the guard drops
-            agent.stop();
-            loop.join(10_000);
+            agent.close();
             agent = null;
             lab.host().run("iptables", "-w", "5", "-I", "FORWARD", "-j", "THEIRS").check();
             assertTrue(WorkloadHost.blocked(w1, 2), "their accept above jc-FORWARD: w2 still accepts no ingress");
@@ -203,9 +198,7 @@ class ForeignCommitKernelTest {
 
     /** Starts the agent of node n1 on DATASTORE and DATAPLANE, its log in DIR. */
     private void start(Datastore datastore, Path dir, Dataplane dataplane, AgentStatusFile status) {
-        agent = new Agent(new AgentFeed(datastore, NODE, 0), NODE, dataplane, Log.open(dir.resolve("agent.log"), false, "info"),
-                status, null, new org.jcalico.metrics.AgentMetrics(), new HostStateCalculator()::calculate);
-        loop = Thread.ofPlatform().start(agent::run);
+        agent = AgentOnThread.start(datastore, NODE, dir, dataplane, status);
     }
 
     /**
