@@ -38,6 +38,7 @@ import org.jcalico.felix.DatastoreWait;
 import org.jcalico.felix.dataplane.Dataplane;
 import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.Umask;
 import org.jcalico.health.HealthProbe;
 import org.jcalico.log.Log;
 import org.jcalico.metrics.AgentMetrics;
@@ -68,6 +69,9 @@ public final class AgentRuntime {
     public static void run(AgentOptions options, boolean console,
                            BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
+        // BIRD and ulogd make their logs themselves (BIRD a new bird.log at each rotation), with no mode to ask for:
+        // what this process and its children make is closed to other users, as the log directory is
+        Umask.set(Umask.CLOSED_TO_OTHERS);
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jcalico.felix.AgentStatusFile;
+import org.jcalico.kernel.Umask;
 import org.jcalico.log.Log;
 
 /**
@@ -31,6 +32,8 @@ public final class Supervisor {
     /** Runs until stopped; returns the first agent's exit status if it never got in sync. */
     public static int run(AgentOptions options) {
         AgentPaths paths = options.paths();
+        // agent.out again, should it be gone when an agent restarts: closed to other users as the log directory is
+        Umask.set(Umask.CLOSED_TO_OTHERS);
         new AgentProcess(paths).claimSupervisor();
         ProcessBuilder agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))

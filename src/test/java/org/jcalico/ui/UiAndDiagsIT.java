@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,6 +26,7 @@ import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
@@ -187,6 +189,48 @@ class UiAndDiagsIT {
             assertEquals(Files.isDirectory(path) ? "rwxr-x---" : "rw-r-----",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), path.toString());
         }
+    }
+
+    /**
+     * Not only the directory: every file in a node's log directory is made closed to other users, whoever makes it
+     * (the agent, its supervisor, the `node start` that made agent.out, BIRD, ulogd), since a file open inside the
+     * closed directory is open again once the directory is, or once it is linked or moved elsewhere; and the daemons
+     * that make files there run with a mask that makes the ones to come closed too (BIRD a new bird.log at each rotation).
+     */
+    @Test
+    void everyFileOfANodesLogsIsMadeClosedToOtherUsers() throws Exception {
+        assertFalse(Probe.ping(fixture.layout().workload("w1"), address("w2")).succeeds(), "the backend takes only TCP 80");
+        Path logs = fixture.layout().logDir();
+        assertTrue(Eventually.within(5, () -> Files.exists(DeniedFlowFile.of(logs, "h2"))), "h2 logged a denied flow");
+        Set<String> names = new TreeSet<>();
+        List<String> open = new ArrayList<>();
+        for (String host : List.of("h1", "h2")) {
+            try (var files = Files.list(logs.resolve(host))) {
+                for (Path file : files.sorted().toList()) {
+                    names.add(file.getFileName().toString());
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+                    if (!mode.endsWith("---")) {
+                        open.add(host + "/" + file.getFileName() + " " + mode);
+                    }
+                }
+            }
+        }
+        assertTrue(names.containsAll(List.of("agent.out", "bird.log", "felix.log", DeniedFlowFile.NAME, "ulogd.log")),
+                "the files of each maker are there (else this test proves less): " + names);
+        assertEquals(List.of(), open, "files of the nodes' logs that other users may read");
+        List<String> masks = new ArrayList<>();
+        for (String host : List.of("h1", "h2")) {
+            Path run = fixture.layout().runDir().resolve(host);
+            for (String daemon : List.of("supervisor", "agent", "bird", "ulogd")) {
+                var process = PidFile.liveProcess(run.resolve(daemon + ".pid"), args -> true);
+                if (process.isPresent()) {
+                    masks.add(host + " " + daemon + " " + Files.readAllLines(Path.of("/proc/" + process.get().pid() + "/status"))
+                            .stream().filter(line -> line.startsWith("Umask:")).findFirst().orElse("no Umask").split("\\s+")[1]);
+                }
+            }
+        }
+        assertEquals(List.of("h1 supervisor 0027", "h1 agent 0027", "h1 bird 0027", "h1 ulogd 0027", "h2 supervisor 0027",
+                "h2 agent 0027", "h2 bird 0027", "h2 ulogd 0027"), masks, "the masks of the processes that make the nodes' logs");
     }
 
     private static List<String> concat(List<String> as, String... command) {
