@@ -32,8 +32,6 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
-import org.jcalico.testing.TestNamespaces;
-import org.jcalico.util.Directories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -57,8 +55,6 @@ class UiAndDiagsIT {
 
     @BeforeAll
     static void up() {
-        // logs of an earlier run would hold flows of endpoints gone
-        Directories.delete(new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcu1"), 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
         // h2 on the other driver: the UI and the denied flow read a node of each, and each node's archive holds its own
         fixture.useDriver(2, LabFixture.otherDriver());
@@ -86,7 +82,6 @@ class UiAndDiagsIT {
     static void down() {
         if (fixture != null) {
             fixture.close();
-            Directories.delete(fixture.layout().logDir());
         }
     }
 
