@@ -7,8 +7,8 @@ import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jcalico.felix.AgentStatusFile;
-import org.jcalico.kernel.Umask;
 import org.jcalico.log.Log;
+import org.jcalico.log.LogFiles;
 
 /**
  * Keeps a node's agent running: starts it, and starts it again whenever it exits without being asked to (an internal
@@ -32,14 +32,14 @@ public final class Supervisor {
     /** Runs until stopped; returns the first agent's exit status if it never got in sync. */
     public static int run(AgentOptions options) {
         AgentPaths paths = options.paths();
-        // agent.out again, should it be gone when an agent restarts: closed to other users as the log directory is
-        Umask.set(Umask.CLOSED_TO_OTHERS);
         new AgentProcess(paths).claimSupervisor();
         ProcessBuilder agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // agent.out made closed again if it is gone by a restart (the supervisor keeps the mask it was started with:
+        // setting it would link the foreign function API into its start, ~60 ms of CPU before its agent starts)
         return supervise(Log.open(paths.log(), false, "info"), new AgentStatusFile(paths.statusFile(), options.node()),
-                agent::start, stop -> Runtime.getRuntime().addShutdownHook(new Thread(stop)));
+                () -> agent.redirectOutput(LogFiles.appendTo(paths.console())).start(),
+                stop -> Runtime.getRuntime().addShutdownHook(new Thread(stop)));
     }
 
     /** Starts the next agent. */
