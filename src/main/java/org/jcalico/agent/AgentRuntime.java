@@ -69,9 +69,6 @@ public final class AgentRuntime {
     public static void run(AgentOptions options, boolean console,
                            BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control) {
         AgentPaths paths = options.paths();
-        // BIRD and ulogd make their logs themselves (BIRD a new bird.log at each rotation), with no mode to ask for:
-        // what this process and its children make is closed to other users, as the log directory is
-        Umask.set(Umask.CLOSED_TO_OTHERS);
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
         Log log = Log.open(paths.log(), console, "info");
@@ -101,6 +98,10 @@ public final class AgentRuntime {
                 // loop waits for a cache that holds what the registration wrote
                 AgentFeed feed = new AgentFeed(datastore, options.node(), statusFile.appliedRevision());
                 log.info("heap sized for the start: " + feed.listAhead());
+                // BIRD and ulogd make their logs themselves (BIRD a new bird.log at each rotation), with no mode to ask
+                // for: what this process and its children make from now on is closed to other users, as the log
+                // directory is. Linked here, beside the listing (a downcall's linking, 25-30 ms), before either starts
+                Umask.set(Umask.CLOSED_TO_OTHERS);
                 BgpSpeaker bgp = options.bgp() ? new BgpSpeaker(new BirdDaemon(paths.runDir(), CommandRunner.local()),
                         paths.logDir().resolve("bird.log"), log) : null;
                 DeniedFlowLog deniedFlows = new DeniedFlowLog(options.node(), paths.runDir(), paths.logDir(), log);
