@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.kernel.PidFile;
+import org.jcalico.log.LogFiles;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -79,7 +80,7 @@ public final class AgentProcess {
             List<String> command = new ArrayList<>(List.of("setsid"));
             command.addAll(options.command(AgentOptions.Role.SUPERVISOR));
             process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
+                    .redirectOutput(LogFiles.appendTo(paths.console()))
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             throw new ValidationException("cannot start the agent: " + e.getMessage());

@@ -3,7 +3,9 @@ package org.jcalico.agent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * The node's run directory as a place that nobody else can enter or change: owned by this process's user (root),
@@ -53,13 +55,32 @@ public final class RunDirectory {
      * A node's log directory, named by OPTION: {@link #unchangeable}, and closed to users outside root's group (mode
      * o-rwx, so 0750 as made), since what the agent logs there (denied flows, endpoints, BIRD's sessions) is the
      * cluster's, which only root may read from the store. An existing directory is tightened too: it is this user's
-     * (checked), and taking others' access away opens nothing; a group an administrator gave it is kept.
+     * (checked), and taking others' access away opens nothing; a group an administrator gave it is kept. So is every
+     * file in it (a jcalico before session 67 made agent.out, bird.log and ulogd.log 0644, and felix.log before
+     * session 66): a file open inside the closed directory is open again once the directory is, or once it is linked
+     * or moved elsewhere. Links are left as they are (only root can have made one here; closing one would close
+     * what it names).
      */
     public static void logs(Path dir, String option) throws IOException {
         Path absolute = unchangeableDirectory(dir, option);
-        int mode = (Integer) Files.getAttribute(absolute, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        if ((mode & OTHER_ANY) != 0) {
-            Files.setAttribute(absolute, "unix:mode", mode & 07777 & ~OTHER_ANY, LinkOption.NOFOLLOW_LINKS);
+        closeToOthers(absolute);
+        try (Stream<Path> entries = Files.list(absolute)) {
+            for (Path entry : entries.toList()) {
+                if (!Files.isSymbolicLink(entry)) {
+                    closeToOthers(entry);
+                }
+            }
+        }
+    }
+
+    private static void closeToOthers(Path path) throws IOException {
+        try {
+            int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if ((mode & OTHER_ANY) != 0) {
+                Files.setAttribute(path, "unix:mode", mode & 07777 & ~OTHER_ANY, LinkOption.NOFOLLOW_LINKS);
+            }
+        } catch (NoSuchFileException e) {
+            // rotated or removed since it was listed: a running writer's next file is made closed
         }
     }
 

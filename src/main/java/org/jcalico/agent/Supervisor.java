@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.log.Log;
+import org.jcalico.log.LogFiles;
 
 /**
  * Keeps a node's agent running: starts it, and starts it again whenever it exits without being asked to (an internal
@@ -33,10 +34,12 @@ public final class Supervisor {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claimSupervisor();
         ProcessBuilder agent = new ProcessBuilder(options.command(AgentOptions.Role.AGENT)).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(paths.console().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // agent.out made closed again if it is gone by a restart (the supervisor keeps the mask it was started with:
+        // setting it would link the foreign function API into its start, ~60 ms of CPU before its agent starts)
         return supervise(Log.open(paths.log(), false, "info"), new AgentStatusFile(paths.statusFile(), options.node()),
-                agent::start, stop -> Runtime.getRuntime().addShutdownHook(new Thread(stop)));
+                () -> agent.redirectOutput(LogFiles.appendTo(paths.console())).start(),
+                stop -> Runtime.getRuntime().addShutdownHook(new Thread(stop)));
     }
 
     /** Starts the next agent. */

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -59,6 +60,9 @@ public final class DiagsArchive {
             if (!tar.ok()) {
                 throw new KernelException("tar could not write " + absolute + ": " + tar.stderr().strip());
             }
+            // the archive holds what only root may read (the logs, the run directory's status and bird.conf), and
+            // tar made it with this process's mask (0644 under the usual 022)
+            Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-------"));
             Files.move(archive, absolute, StandardCopyOption.REPLACE_EXISTING);
             return entries;
         } finally {

@@ -113,7 +113,7 @@ public final class Lab {
     private void startLogsAfresh() throws IOException {
         Path logs = layout.logDir();
         if (Files.exists(logs)) {
-            Path previous = logs.resolveSibling(logs.getFileName() + ".previous");
+            Path previous = layout.previousLogDir();
             Directories.delete(previous);
             Files.move(logs, previous);
             progress.accept("moved the logs of the lab's last run to " + previous);

@@ -127,6 +127,11 @@ public record LabLayout(String name, int hosts, boolean etcd) {
         return Path.of("/var/log/jcalico/lab-" + name);
     }
 
+    /** Where `lab up` moves the logs an earlier lab of the name left (see Lab), kept until the next `lab up`. */
+    public Path previousLogDir() {
+        return logDir().resolveSibling(logDir().getFileName() + ".previous");
+    }
+
     /** Where host N's docker daemon keeps everything it writes (see {@link DockerDaemon}); under {@link #dockerRoots}. */
     public Path dockerRoot(int index) {
         return dockerRoots().resolve(host(index));

@@ -11,9 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.Set;
 
@@ -29,9 +26,6 @@ public final class RotatingFile implements AutoCloseable {
     public static final int DEFAULT_KEEP = 5;
     private static final Set<StandardOpenOption> APPENDING = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.APPEND);
-    /** A new file's mode (0640): what a node logs, its denied flows above all, is no other local user's to read. */
-    private static final FileAttribute<Set<PosixFilePermission>> OWNER_WRITES_GROUP_READS =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r-----"));
     private final Path path;
     private final long maxBytes;
     private final int keep;
@@ -79,7 +73,7 @@ public final class RotatingFile implements AutoCloseable {
             channel.close();
         }
         Files.createDirectories(path.getParent());
-        channel = FileChannel.open(path, APPENDING, OWNER_WRITES_GROUP_READS);
+        channel = FileChannel.open(path, APPENDING, LogFiles.MODE);
         openKey = currentKey();
     }
 
@@ -87,7 +81,7 @@ public final class RotatingFile implements AutoCloseable {
     private void rotate(int lineLength) throws IOException {
         Path lockFile = path.resolveSibling(path.getFileName() + ".lock");
         try (FileChannel lock = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                OWNER_WRITES_GROUP_READS);
+                LogFiles.MODE);
              FileLock held = lock.lock()) {
             if (Objects.equals(openKey, currentKey()) && channel.size() + lineLength > maxBytes) {
                 Files.deleteIfExists(numbered(keep));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.jcalico.log.Log;
 import org.jcalico.model.ValidationException;
 import org.jcalico.testing.Unprivileged;
@@ -46,5 +47,33 @@ class AgentLogDirectoryTest {
         new AgentProcess(paths).prepareStart();
         new AgentProcess(paths).claim();
         assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
+    }
+
+    /**
+     * What an older jcalico left open in the log directory (agent.out, bird.log, ulogd.log 0644; felix.log before
+     * session 66; their rotated files) is closed at the next start, the group's read kept; a link there is not
+     * followed to close the file it names.
+     */
+    @Test
+    void filesAnOlderVersionLeftOpenAreClosedAtStart() throws Exception {
+        AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir.resolve("log"));
+        Files.createDirectories(paths.logDir());
+        List<String> names = List.of("agent.out", "bird.log", "bird.log.1", "ulogd.log", "felix.log", "felix.log.2",
+                "felix.log.lock", "cni.log", "denied-flows.jsonl", "denied-flows.jsonl.1");
+        for (String name : names) {
+            Files.setPosixFilePermissions(Files.writeString(paths.logDir().resolve(name), name),
+                    PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Path elsewhere = Files.writeString(dir.resolve("elsewhere"), "");
+        Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createSymbolicLink(paths.logDir().resolve("link"), elsewhere);
+
+        new AgentProcess(paths).prepareStart();
+        for (String name : names) {
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                    paths.logDir().resolve(name))), name);
+        }
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(elsewhere)),
+                "the file a link names");
     }
 }

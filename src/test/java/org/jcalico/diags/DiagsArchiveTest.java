@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.testing.Unprivileged;
@@ -38,5 +39,17 @@ class DiagsArchiveTest {
         assertEquals(0, Files.getAttribute(output, "unix:uid", LinkOption.NOFOLLOW_LINKS), "the archive is root's");
         CommandRunner.Result listed = CommandRunner.local().run("tar", "-tzf", output.toString());
         assertTrue(listed.stdout().contains("jcalico-diags-h1/versions.txt"), listed.stdout() + listed.stderr());
+    }
+
+    /**
+     * The archive holds what only root may read (the node's logs and denied flows, its status and bird.conf from the run
+     * directory, the cluster's endpoints): it is made its owner's alone, whatever the mask of the `node diags` that
+     * wrote it (session 67, t-logs: it was 0644 under the usual 022, in the current directory).
+     */
+    @Test
+    void theArchiveIsItsOwnersAloneToRead() throws Exception {
+        Path output = dir.resolve("jcalico-diags-h1-20261207T120000Z.tar.gz");
+        DiagsArchive.write(output, "jcalico-diags-h1", List.of(new DiagsArchive.Collector("versions.txt", () -> "jcalico\n")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(output)));
     }
 }

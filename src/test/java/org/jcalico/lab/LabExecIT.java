@@ -2,6 +2,7 @@ package org.jcalico.lab;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -18,7 +19,6 @@ import org.jcalico.agent.JvmCommand;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
 import org.jcalico.testing.TestNamespaces;
-import org.jcalico.util.Directories;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -72,13 +72,14 @@ class LabExecIT {
      * A lab's logs are its own run's, and an agent started in a lab host by `lab exec` logs there too. Old code: the
      * log directory an earlier lab of the name left stayed, so a test waiting for a line of a host's felix.log could
      * meet that run's (CompilerPriorityIT did in session 48's CI run), and `lab exec h1 -- jcalico node start` logged
-     * to /var/log/jcalico/h1, beside every other lab's h1, not to the lab's directory.
+     * to /var/log/jcalico/h1, beside every other lab's h1, not to the lab's directory. And a test's lab, closed, leaves
+     * neither (session 67: every test's lab left its logs in /var/log/jcalico for good).
      */
     @Test
     void aLabsLogsAreItsOwnRunsAndItsHostsAgentsLogThere() throws Exception {
         org.jcalico.lab.LabLayout layout = new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcll"), 1);
         Path felixLog = AgentPaths.of(layout.nodeName(1), layout.runDir(), layout.logDir()).log();
-        Path previous = layout.logDir().resolveSibling(layout.logDir().getFileName() + ".previous");
+        Path previous = layout.previousLogDir();
         Files.createDirectories(felixLog.getParent());
         Files.writeString(felixLog, "an earlier run's line\n");
         try (LabFixture fixture = LabFixture.up("jcll", 1, false)) {
@@ -92,9 +93,10 @@ class LabExecIT {
             String started = outputOf(fixture, "node", "start");
             assertTrue(started.strip().endsWith("log: " + felixLog), started);
             assertTrue(Eventually.within(30, () -> felixLog.toFile().length() > before), "the agent started by lab exec logs there");
-        } finally {
-            Directories.delete(previous);
         }
+        // a test's lab leaves no logs behind, neither its run's nor the earlier run's (LabFixture.close)
+        assertFalse(Files.exists(layout.logDir()) || Files.exists(previous), "the lab's logs are gone with it: "
+                + layout.logDir() + " " + Files.exists(layout.logDir()) + ", " + previous + " " + Files.exists(previous));
     }
 
     /** What `lab exec h1 -- jcalico ARGS` printed to its standard output (and error, after it). */

@@ -13,10 +13,11 @@ import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.ResourceCodec;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Directories;
 
 /**
  * A lab for a functional test: built fresh (after removing any leftovers of an earlier run by its name), and torn
- * down by {@link #close}. Its name is the test's after JCALICO_TEST_NS_PREFIX ({@link TestNamespaces#lab}): a test
+ * down with its logs by {@link #close}. Its name is the test's after JCALICO_TEST_NS_PREFIX ({@link TestNamespaces#lab}): a test
  * names its lab, and what is named after the lab, through {@link #layout()}. Commands run as real jcalico processes
  * inside the lab's hosts.
  */
@@ -234,8 +235,18 @@ public final class LabFixture implements AutoCloseable {
         return CommandRunner.inNamespace(namespace).run(command);
     }
 
+    /**
+     * Tears the lab down and removes its logs, this run's and an earlier run's ({@link LabLayout#previousLogDir}):
+     * `lab down` keeps them for a person to read, but a test's lab left its own in /var/log/jcalico for good, on a
+     * machine that runs the suite again and again (what a failing test needs to be read is in its message).
+     */
     @Override
     public void close() {
-        lab.down();
+        try {
+            lab.down();
+        } finally {
+            Directories.delete(layout().logDir());
+            Directories.delete(layout().previousLogDir());
+        }
     }
 }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,13 +26,12 @@ import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.flows.DeniedFlowFile;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.kernel.PidFile;
 import org.jcalico.lab.Probe;
 import org.jcalico.model.IpAddress;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.LabFixture;
-import org.jcalico.testing.TestNamespaces;
-import org.jcalico.util.Directories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -55,8 +55,6 @@ class UiAndDiagsIT {
 
     @BeforeAll
     static void up() {
-        // logs of an earlier run would hold flows of endpoints gone
-        Directories.delete(new org.jcalico.lab.LabLayout(TestNamespaces.lab("jcu1"), 2).logDir());
         fixture = LabFixture.up("jcu1", 2);
         // h2 on the other driver: the UI and the denied flow read a node of each, and each node's archive holds its own
         fixture.useDriver(2, LabFixture.otherDriver());
@@ -84,7 +82,6 @@ class UiAndDiagsIT {
     static void down() {
         if (fixture != null) {
             fixture.close();
-            Directories.delete(fixture.layout().logDir());
         }
     }
 
@@ -187,6 +184,49 @@ class UiAndDiagsIT {
             assertEquals(Files.isDirectory(path) ? "rwxr-x---" : "rw-r-----",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(path)), path.toString());
         }
+    }
+
+    /**
+     * Not only the directory: every file in a node's log directory is made closed to other users, whoever makes it
+     * (the agent, its supervisor, the `node start` that made agent.out, BIRD, ulogd), since a file open inside the
+     * closed directory is open again once the directory is, or once it is linked or moved elsewhere; and the agent and
+     * the daemons it starts run with a mask that makes the files to come closed too (BIRD a new bird.log at each
+     * rotation).
+     */
+    @Test
+    void everyFileOfANodesLogsIsMadeClosedToOtherUsers() throws Exception {
+        assertFalse(Probe.ping(fixture.layout().workload("w1"), address("w2")).succeeds(), "the backend takes only TCP 80");
+        Path logs = fixture.layout().logDir();
+        assertTrue(Eventually.within(5, () -> Files.exists(DeniedFlowFile.of(logs, "h2"))), "h2 logged a denied flow");
+        Set<String> names = new TreeSet<>();
+        List<String> open = new ArrayList<>();
+        for (String host : List.of("h1", "h2")) {
+            try (var files = Files.list(logs.resolve(host))) {
+                for (Path file : files.sorted().toList()) {
+                    names.add(file.getFileName().toString());
+                    String mode = PosixFilePermissions.toString(Files.getPosixFilePermissions(file));
+                    if (!mode.endsWith("---")) {
+                        open.add(host + "/" + file.getFileName() + " " + mode);
+                    }
+                }
+            }
+        }
+        assertTrue(names.containsAll(List.of("agent.out", "bird.log", "felix.log", DeniedFlowFile.NAME, "ulogd.log")),
+                "the files of each maker are there (else this test proves less): " + names);
+        assertEquals(List.of(), open, "files of the nodes' logs that other users may read");
+        List<String> masks = new ArrayList<>();
+        for (String host : List.of("h1", "h2")) {
+            Path run = fixture.layout().runDir().resolve(host);
+            for (String daemon : List.of("agent", "bird", "ulogd")) {
+                var process = PidFile.liveProcess(run.resolve(daemon + ".pid"), args -> true);
+                if (process.isPresent()) {
+                    masks.add(host + " " + daemon + " " + Files.readAllLines(Path.of("/proc/" + process.get().pid() + "/status"))
+                            .stream().filter(line -> line.startsWith("Umask:")).findFirst().orElse("no Umask").split("\\s+")[1]);
+                }
+            }
+        }
+        assertEquals(List.of("h1 agent 0027", "h1 bird 0027", "h1 ulogd 0027", "h2 agent 0027", "h2 bird 0027",
+                "h2 ulogd 0027"), masks, "the masks of the agents and the daemons they start, which make their logs themselves");
     }
 
     private static List<String> concat(List<String> as, String... command) {
