@@ -39,4 +39,18 @@ class ProcessMemoryTest {
         assertEquals("java heap 5.9, AOT cache 31.3, of it written 12.7, libjvm 16.6, other files 1.5, other anonymous 2.9",
                 ProcessMemory.describe(parts));
     }
+
+    @Test
+    void theClassesLineSaysHowManyCameFromTheAotCache() {
+        String metaspace = String.join("\n", "6682:",
+                "Metaspace        used 6887K, committed 7360K, reserved 1114112K",
+                " class space     used 1452K, committed 1664K, reserved 1048576K",
+                "",
+                "Total Usage - 270 loaders, 5544 classes (4014 shared):",
+                "  Non-Class:  521 chunks,      7.61 MB capacity,    5.55 MB ( 73%) committed");
+
+        assertEquals("5,544 classes, 4,014 of them from the AOT cache, 1,530 not; 270 class loaders",
+                ProcessMemory.classes(metaspace));
+        assertEquals("classes: not in jcmd VM.metaspace's report", ProcessMemory.classes("6682:\nMetaspace used 6887K"));
+    }
 }
