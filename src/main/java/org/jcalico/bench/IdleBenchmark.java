@@ -13,7 +13,8 @@ import org.jcalico.lab.Lab;
 /**
  * The idle agent's memory as issue #14 reads it: a lab of one host without BGP (`lab up --hosts 1 --no-bgp`, embedded
  * store, no endpoints), the agent's VmRSS 10, 20 and 30 s after the lab is up, and at 30 s its parts by mapping
- * (ProcessMemory) and its threads; a new lab for each run, so that every run is a first start as a user's is.
+ * (ProcessMemory), its threads and its classes (how many came from the AOT cache); a new lab for each run, so that
+ * every run is a first start as a user's is.
  */
 public final class IdleBenchmark {
     /**
@@ -88,7 +89,8 @@ public final class IdleBenchmark {
             threads = tasks.count();
         }
         out.println(line.append(" MiB; at ").append(READ_AT_SECONDS.getLast()).append(" s ").append(threads)
-                .append(" threads, by part (MB): ").append(ProcessMemory.residentParts(pid, mappings)));
+                .append(" threads, by part (MB): ").append(ProcessMemory.residentParts(pid, mappings)).append("; ")
+                .append(ProcessMemory.classes(pid)));
         out.flush();
         return kilobytes / 1024.0;
     }

@@ -20,6 +20,8 @@ final class ProcessMemory {
     /** A generation's line of `jcmd PID GC.heap_info` (unindented: DefNew, Tenured), its used kilobytes. */
     static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private static final Pattern ADDRESS = Pattern.compile("0x([0-9a-f]+)");
+    /** `jcmd VM.metaspace`'s total: "Total Usage - 270 loaders, 5544 classes (4014 shared):". */
+    private static final Pattern CLASSES = Pattern.compile("Total Usage - (\\d+) loaders, (\\d+) classes \\((\\d+) shared\\)");
     /**
      * The AOT cache's pages that the JVM wrote (linking, profiles: private copies, memory the host spends as it does
      * anonymous memory), a share of the cache's part rather than a part of its own; the rest is the file's clean pages.
@@ -106,6 +108,33 @@ final class ProcessMemory {
             }
         }
         return describe(residentByPart(mappings, low, high));
+    }
+
+    /**
+     * The JVM PID's classes as its metaspace counts them (`jcmd VM.metaspace`; read last, as {@link #residentParts}:
+     * the attach starts a thread and loads classes): see {@link #classes(String)}.
+     */
+    static String classes(long pid) throws IOException {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        return classes(CommandRunner.local().run(jcmd, String.valueOf(pid), "VM.metaspace").check().stdout());
+    }
+
+    /**
+     * What METASPACE (`jcmd VM.metaspace`'s report) says of the JVM's classes: how many are loaded, how many of them
+     * came from the AOT cache, and its class loaders, nearly all of which hold one hidden class each (a lambda form or
+     * a foreign function's stub spun at run time). A class the cache holds costs an idle agent less than one read from
+     * the jar or spun (docs/agent.md, "Memory", session 67), so this line says how much of the agent the cache covers.
+     */
+    static String classes(String metaspace) {
+        Matcher total = CLASSES.matcher(metaspace);
+        if (!total.find()) {
+            return "classes: not in jcmd VM.metaspace's report";
+        }
+        long loaders = Long.parseLong(total.group(1));
+        long loaded = Long.parseLong(total.group(2));
+        long cached = Long.parseLong(total.group(3));
+        return String.format(java.util.Locale.ROOT, "%,d classes, %,d of them from the AOT cache, %,d not; %,d class loaders",
+                loaded, cached, loaded - cached, loaders);
     }
 
     /** "java heap 81.0, AOT cache 32.2, of it written 14.1, ..." in megabytes (MiB). */

@@ -49,4 +49,18 @@ class ProcessMemoryTest {
         assertEquals("target <= 150 MiB: met; <= 150 MB (143.1 MiB): NOT met", ProcessMemory.verdict(kilobytes, 150));
         assertEquals("target <= 150 MiB: met; <= 150 MB (143.1 MiB): met", ProcessMemory.verdict(143 * 1024, 150));
     }
+
+    @Test
+    void theClassesLineSaysHowManyCameFromTheAotCache() {
+        String metaspace = String.join("\n", "6682:",
+                "Metaspace        used 6887K, committed 7360K, reserved 1114112K",
+                " class space     used 1452K, committed 1664K, reserved 1048576K",
+                "",
+                "Total Usage - 270 loaders, 5544 classes (4014 shared):",
+                "  Non-Class:  521 chunks,      7.61 MB capacity,    5.55 MB ( 73%) committed");
+
+        assertEquals("5,544 classes, 4,014 of them from the AOT cache, 1,530 not; 270 class loaders",
+                ProcessMemory.classes(metaspace));
+        assertEquals("classes: not in jcmd VM.metaspace's report", ProcessMemory.classes("6682:\nMetaspace used 6887K"));
+    }
 }
