@@ -250,21 +250,25 @@ class ForeignCommitKernelTest {
 
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS + Agent.SETS_LOOK_MILLIS);
             host.run("ipset", "flush", set).check();
+            long flushed = System.nanoTime();
             assertTrue(Eventually.within(BOUND_SECONDS, () -> host.run("ipset", "test", set, "10.65.0.1").ok()),
                     set + " flushed by another program holds w1 again within " + BOUND_SECONDS + " s: " + log(dir));
+            long refilled = (System.nanoTime() - flushed) / 1_000_000;
             assertTrue(WorkloadHost.pings(w1, 2), "the client reaches w2 again");
 
             Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS + Agent.SETS_LOOK_MILLIS);
-            host.run("ipset", "create", "tip-other", "hash:net").check();
-            host.run("ipset", "add", "tip-other", "10.65.0.3").check();
-            host.run("ipset", "swap", "tip-other", set).check();
+            host.run("ipset", "create", "theirs", "hash:net").check();
+            host.run("ipset", "add", "theirs", "10.65.0.3").check();
+            host.run("ipset", "swap", "theirs", set).check();
+            long swapped = System.nanoTime();
             assertTrue(Eventually.within(BOUND_SECONDS, () -> host.run("ipset", "test", set, "10.65.0.1").ok()
                             && !host.run("ipset", "test", set, "10.65.0.3").ok()),
                     "a set of as many members swapped in by another program is undone within " + BOUND_SECONDS + " s: " + log(dir));
+            System.out.printf("iptables: another program's change to an ipset undone after (ms): an add %d, a flush %d, a swap %d%n",
+                    gone, refilled, (System.nanoTime() - swapped) / 1_000_000);
             assertTrue(WorkloadHost.blocked(w3, 2), "w3 no longer reaches w2");
             assertTrue(log(dir).contains(set + " is another set of as many members"), "the log names the swap: " + log(dir));
             assertEquals(3, broughtForward(dir), "one resync each: " + log(dir));
-            host.run("ipset", "destroy", "tip-other");
         }
     }
 
