@@ -40,6 +40,12 @@ public final class Agent {
     /** The loop goes round at least this often, so that liveness can tell a waiting loop from a stuck one. */
     private static final long HEARTBEAT_MILLIS = 1000;
     static final long MAX_BACKOFF_MILLIS = 60_000;
+    /**
+     * How often the agent looks at its ipsets' headers for another program's change (ipset tells no listener): with the
+     * resync that a change brings forward, the bound within which one is repaired (docs/dataplane.md, "Session 67
+     * (t-ipset)").
+     */
+    static final long SETS_LOOK_MILLIS = 1000;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -101,6 +107,8 @@ public final class Agent {
     private int isolatedCount;
     /** Whether a pass has programmed (or tried to) since the start: only the first may find an empty kernel. */
     private boolean programmedOnce;
+    /** When the loop next looks at the ipsets' headers ({@link #foreignSetChanges}). */
+    private long nextSetsLook;
     /**
      * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
      * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
@@ -223,6 +231,10 @@ public final class Agent {
             List<Object> batch = new ArrayList<>();
             try {
                 long wait = Math.max(1, resync.dueAt(resyncIntervalMillis(), attaches.any()) - System.currentTimeMillis());
+                if (programmedOnce) {
+                    // the look comes on time, not at the heartbeat after it (a second late)
+                    wait = Math.min(wait, Math.max(1, nextSetsLook - System.currentTimeMillis()));
+                }
                 if (reported.withholding()) {
                     wait = Math.min(wait, AdvertisementWait.WAIT_MILLIS / 10);
                 }
@@ -238,6 +250,7 @@ public final class Agent {
                 break;
             }
             foreignCommits(batch, resync);
+            foreignSetChanges(resync);
             try {
                 if (relist) {
                     relist = false;
@@ -350,6 +363,28 @@ public final class Agent {
         batch.removeIf(NfTablesCommits.Commit.class::isInstance);
         if (others && programmedOnce && dataplane.readForwardDropping()) {
             statusDue = true;
+        }
+    }
+
+    /**
+     * Once a second, between two passes, the ipsets' headers against what the ipset driver wrote ({@link
+     * Dataplane#ipSetDrift}): another program's change to them (a member added to a set an allow rule matches, a flush,
+     * a swap, a destroy) brings the resync forward as a foreign commit does, where before it waited for the periodic
+     * one (an hour where so configured). A look that fails changes nothing: the periodic resync still reads back.
+     */
+    private void foreignSetChanges(ResyncSchedule resync) {
+        long now = System.currentTimeMillis();
+        if (!programmedOnce || now < nextSetsLook) {
+            return;
+        }
+        nextSetsLook = now + SETS_LOOK_MILLIS;
+        try {
+            String drift = dataplane.ipSetDrift();
+            if (drift != null && resync.foreignCommit(now)) {
+                log.info("another program changed jcalico's ipsets (" + drift + "): resync brought forward");
+            }
+        } catch (KernelException e) {
+            log.debug("the ipsets' headers could not be read (" + e.getMessage() + "); the periodic resync reads them back");
         }
     }
 

@@ -54,7 +54,8 @@ final class ResyncSchedule {
     }
 
     /**
-     * Another program committed to nf_tables at NOW: the next resync comes {@link #FOREIGN_SETTLE_MILLIS} later, but not
+     * Another program committed to nf_tables at NOW (or changed jcalico's ipsets, seen at a look at their headers): the
+     * next resync comes {@link #FOREIGN_SETTLE_MILLIS} later, but not
      * sooner than {@link #FOREIGN_GAP_MILLIS} after the last. Whether this brought it forward (a resync so brought
      * forward and not yet made is not brought forward again).
      */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -60,10 +61,13 @@ public final class IpSetNetlink {
     private static final int IPSET_ATTR_INITVAL = 17;
     private static final int IPSET_ATTR_HASHSIZE = 18;
     private static final int IPSET_ATTR_MAXELEM = 19;
+    private static final int IPSET_ATTR_ELEMENTS = 24;
     private static final int NLA_F_NESTED = 0x8000;
     private static final int NLA_F_NET_BYTEORDER = 0x4000;
     /** A list's flag: each set's name and header only, as {@code ipset list -n} asks. */
     private static final int IPSET_FLAG_LIST_SETNAME = 1 << 1;
+    /** A list's flag: each set's header without its members, as {@code ipset list -t} asks. */
+    private static final int IPSET_FLAG_LIST_HEADER = 1 << 2;
     private static final int NFPROTO_UNSPEC = 0;
     private static final int NFPROTO_IPV4 = 2;
     private static final int NFPROTO_IPV6 = 10;
@@ -144,6 +148,50 @@ public final class IpSetNetlink {
                         .attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL})
                         .attribute(IPSET_ATTR_FLAGS | NLA_F_NET_BYTEORDER, Batch.bigEndian(IPSET_FLAG_LIST_SETNAME)))
                 .isEmpty(), any -> false);
+    }
+
+    /**
+     * A set's header: its name, the kernel's name of its type ("hash:net"), its family (4, 6, or 0 for another), how
+     * many members it holds, and the seed of its hash (null: the header names none, as a set of another type's).
+     */
+    public record Header(String name, String type, int version, long elements, Integer initval) {
+    }
+
+    /**
+     * Every set's header, as {@code ipset list -t} shows them: one dump of a message a set, no member read, so its cost
+     * is the number of sets, not their size. Not counted as a run of the tool for the observer: it changes nothing, and
+     * an agent looks every second (a count of runs would tick on an idle agent).
+     */
+    public List<Header> headers() {
+        return thread.run(channel -> {
+            List<Header> headers = new ArrayList<>();
+            channel.dump(NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST,
+                    writer -> writer.u8(NFPROTO_UNSPEC).u8(0).u16(0)
+                            .attribute(IPSET_ATTR_PROTOCOL, new byte[] {IPSET_PROTOCOL})
+                            .attribute(IPSET_ATTR_FLAGS | NLA_F_NET_BYTEORDER, Batch.bigEndian(IPSET_FLAG_LIST_HEADER)),
+                    () -> {
+                        // a dump read again from its start is read whole again
+                        headers.clear();
+                        return message -> header(message).ifPresent(headers::add);
+                    });
+            return List.copyOf(headers);
+        });
+    }
+
+    private static Optional<Header> header(NetlinkMessage message) {
+        byte[] name = message.attribute(NFGENMSG, IPSET_ATTR_SETNAME);
+        byte[] type = message.attribute(NFGENMSG, IPSET_ATTR_TYPENAME);
+        if (name == null || type == null) {
+            return Optional.empty();
+        }
+        byte[] family = message.attribute(NFGENMSG, IPSET_ATTR_FAMILY);
+        byte[] elements = message.attribute(NFGENMSG, IPSET_ATTR_DATA, IPSET_ATTR_ELEMENTS);
+        byte[] initval = message.attribute(NFGENMSG, IPSET_ATTR_DATA, IPSET_ATTR_INITVAL);
+        int version = family == null || family.length != 1 ? 0
+                : family[0] == NFPROTO_IPV4 ? 4 : family[0] == NFPROTO_IPV6 ? 6 : 0;
+        return Optional.of(new Header(NetlinkMessage.string(name), NetlinkMessage.string(type), version,
+                elements == null || elements.length != 4 ? -1 : Integer.toUnsignedLong(ByteBuffer.wrap(elements).getInt()),
+                initval == null || initval.length != 4 ? null : ByteBuffer.wrap(initval).getInt()));
     }
 
     /**

@@ -17,6 +17,7 @@ import org.jcalico.kernel.CommandRunner;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.DataplaneDriver;
 import org.jcalico.model.EndpointStatus;
+import org.jcalico.model.EntityMatch;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.model.Profile;
 import org.jcalico.model.Rule;
@@ -44,6 +45,11 @@ class ForeignCommitKernelTest {
     private static final String PREFIX = TestNamespaces.named("jctfc-");
     private static final String NODE = "n1";
     static final String BROUGHT_FORWARD = "resync brought forward";
+    /**
+     * Within how long another program's change to an ipset is undone: a look a second, the resync it brings forward
+     * (20 ms later, or 0.5 s after the last resync) and that resync's own time, with room for a loaded machine.
+     */
+    private static final int BOUND_SECONDS = 5;
     private WorkloadHost lab;
     private AgentOnThread agent;
 
@@ -196,6 +202,71 @@ class ForeignCommitKernelTest {
         }
     }
 
+    /**
+     * Under the iptables driver jcalico's sets are ipsets, and ipset tells no listener of another program's change: the
+     * agent looks at their headers every second (member counts and seeds) and brings the resync forward on a
+     * difference. w2 admits only role=client (w1) by a selector's set; another program adds w3's address to that set,
+     * then flushes it, then swaps in a set of as many members (w3's address only): each is undone within the bound
+     * (a look a second, then the resync), and the agent's log names the set. On a323d973 the added member stayed until
+     * the periodic resync, an hour later (docs/dataplane.md, "Session 67 (t-ipset)").
+     */
+    @org.junit.jupiter.api.Test
+    void anotherProgramsChangeToAnIpsetIsUndoneWithinTheBound(@TempDir Path dir) throws Exception {
+        CommandRunner w1 = lab.workload(1);
+        lab.workload(2);
+        CommandRunner w3 = lab.workload(3);
+        CommandRunner host = lab.host();
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
+            store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
+                    new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
+            store.create(endpoint(1, "open", Map.of("role", "client")));
+            store.create(endpoint(2, "clients", Map.of()));
+            store.create(endpoint(3, "open", Map.of()));
+            start(datastore, dir, new Dataplane(host), new AgentStatusFile(dir.resolve("status.json"), NODE));
+            assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
+                    "w1, w2 and w3 are programmed");
+            lab.awaitLinksPassPackets();
+            String set = host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
+                    .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
+            assertTrue(WorkloadHost.pings(w1, 2), "the client reaches w2");
+            assertTrue(WorkloadHost.blocked(w3, 2), "w3 does not");
+            Thread.sleep(2 * Agent.SETS_LOOK_MILLIS);
+            assertEquals(0, broughtForward(dir), "the agent's own writes look like nobody else's: " + log(dir));
+
+            host.run("ipset", "add", set, "10.65.0.3").check();
+            long added = System.nanoTime();
+            assertTrue(Eventually.within(BOUND_SECONDS, () -> !host.run("ipset", "test", set, "10.65.0.3").ok()),
+                    "w3's address added to " + set + " by another program is gone within " + BOUND_SECONDS + " s: " + log(dir));
+            long gone = (System.nanoTime() - added) / 1_000_000;
+            assertTrue(WorkloadHost.blocked(w3, 2), "w3 no longer reaches w2 (gone after " + gone + " ms)");
+            assertTrue(log(dir).contains("another program changed jcalico's ipsets (" + set
+                    + " holds 2 members where the agent wrote 1): resync brought forward"), "the log says so: " + log(dir));
+
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS + Agent.SETS_LOOK_MILLIS);
+            host.run("ipset", "flush", set).check();
+            long flushed = System.nanoTime();
+            assertTrue(Eventually.within(BOUND_SECONDS, () -> host.run("ipset", "test", set, "10.65.0.1").ok()),
+                    set + " flushed by another program holds w1 again within " + BOUND_SECONDS + " s: " + log(dir));
+            long refilled = (System.nanoTime() - flushed) / 1_000_000;
+            assertTrue(WorkloadHost.pings(w1, 2), "the client reaches w2 again");
+
+            Thread.sleep(ResyncSchedule.FOREIGN_GAP_MILLIS + Agent.SETS_LOOK_MILLIS);
+            host.run("ipset", "create", "theirs", "hash:net").check();
+            host.run("ipset", "add", "theirs", "10.65.0.3").check();
+            host.run("ipset", "swap", "theirs", set).check();
+            long swapped = System.nanoTime();
+            assertTrue(Eventually.within(BOUND_SECONDS, () -> host.run("ipset", "test", set, "10.65.0.1").ok()
+                            && !host.run("ipset", "test", set, "10.65.0.3").ok()),
+                    "a set of as many members swapped in by another program is undone within " + BOUND_SECONDS + " s: " + log(dir));
+            System.out.printf("iptables: another program's change to an ipset undone after (ms): an add %d, a flush %d, a swap %d%n",
+                    gone, refilled, (System.nanoTime() - swapped) / 1_000_000);
+            assertTrue(WorkloadHost.blocked(w3, 2), "w3 no longer reaches w2");
+            assertTrue(log(dir).contains(set + " is another set of as many members"), "the log names the swap: " + log(dir));
+            assertEquals(3, broughtForward(dir), "one resync each: " + log(dir));
+        }
+    }
+
     /** Starts the agent of node n1 on DATASTORE and DATAPLANE, its log in DIR. */
     private void start(Datastore datastore, Path dir, Dataplane dataplane, AgentStatusFile status) {
         agent = AgentOnThread.start(datastore, NODE, dir, dataplane, status);
@@ -227,8 +298,12 @@ class ForeignCommitKernelTest {
     }
 
     static WorkloadEndpoint endpoint(int number, String profile) {
+        return endpoint(number, profile, null);
+    }
+
+    private static WorkloadEndpoint endpoint(int number, String profile, Map<String, String> labels) {
         return new WorkloadEndpoint(NODE, "jcalico", "container-" + number, "ep-" + number, "jcw" + number, null,
-                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, null, null);
+                List.of(Cidr.parse("10.65.0." + number + "/32")), List.of(), List.of(profile), null, null, labels, null);
     }
 
     static boolean programmed(ResourceStore store, int number) {

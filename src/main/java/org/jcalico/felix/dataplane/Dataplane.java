@@ -106,6 +106,17 @@ public final class Dataplane {
                 || driver != DataplaneDriver.NFTABLES && SharedTableCommits.mayHaveChanged(touched, hookedTables);
     }
 
+    /**
+     * Under the iptables driver, how another program changed jcalico's ipsets since the last pass, as their headers show
+     * it ({@link IpSetDriver#drift}), or null: none seen, or not the iptables driver (the nftables driver's sets are
+     * its tables', whose commits {@link #watchForeignCommits} tells). Between two passes only.
+     *
+     * @throws KernelException when the headers could not be read
+     */
+    public String ipSetDrift() {
+        return driver == DataplaneDriver.IPTABLES ? ipSets.drift() : null;
+    }
+
     private static Set<String> hookedTables(HostState desired) {
         Set<String> tables = new java.util.HashSet<>();
         for (int version : new int[] {4, 6}) {

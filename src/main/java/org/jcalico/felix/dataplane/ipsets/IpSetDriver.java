@@ -3,8 +3,10 @@ package org.jcalico.felix.dataplane.ipsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.jcalico.felix.dataplane.Changes;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -47,6 +49,10 @@ public final class IpSetDriver {
      */
     private Map<String, SetPolarity> inForce;
     private Map<String, SetPolarity> coming = Map.of();
+    /** The sets a write created, destroyed or swapped since the last {@link #drift} (their seeds are new). */
+    private final Set<String> remade = new HashSet<>();
+    /** The seed of each jc- set at the last {@link #drift}. */
+    private Map<String, Integer> seeds = Map.of();
     /** The maxelem of the sets this driver makes ({@link IpSetPlanner#MAX_ELEMENTS}; smaller only for tests). */
     private int maxElements = IpSetPlanner.MAX_ELEMENTS;
 
@@ -209,10 +215,30 @@ public final class IpSetDriver {
 
     /** Checks and encodes the whole batch, then sends it: a refusal is the kernel's words and the command refused. */
     private void write(IpSetInput input) {
+        remade.addAll(input.remade());
         IpSetNetlink.Refusal refusal = kernel.send(input.batch());
         if (refusal != null) {
             throw new KernelException("ipset refused: " + refusal);
         }
+    }
+
+    /**
+     * How the kernel's sets differ from what this driver last wrote, as their headers show it ({@link IpSetDrift}: one
+     * dump of a message a set, no member read), or null when they do not or it does not know what it wrote (a read-back
+     * is due anyway). Between two passes only: during a pass its view is between the before and the after.
+     *
+     * @throws KernelException when the headers could not be read
+     */
+    public String drift() {
+        if (programmed == null || !later.isEmpty()) {
+            seeds = Map.of();
+            remade.clear();
+            return null;
+        }
+        IpSetDrift drift = IpSetDrift.between(programmed, kernel.headers(), seeds, remade);
+        seeds = drift.seeds();
+        remade.clear();
+        return drift.differences().isEmpty() ? null : String.join("; ", drift.differences());
     }
 
     /** For tests: PROBE runs before each message the driver sends and after each batch (see IpSetNetlink). */

@@ -5,7 +5,9 @@ import java.io.Writer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.kernel.IpSetNetlink;
@@ -83,6 +85,25 @@ public final class IpSetInput implements ToolInput {
             }
         }
         return batch;
+    }
+
+    /** The sets it creates, destroys or swaps: a set of each name afterwards may be another than before. */
+    Set<String> remade() {
+        Set<String> names = new HashSet<>();
+        for (Piece piece : pieces) {
+            switch (piece) {
+                case Create create -> names.add(create.name());
+                case Destroy destroy -> names.add(destroy.name());
+                case Swap swap -> {
+                    names.add(swap.from());
+                    names.add(swap.to());
+                }
+                default -> {
+                    // members change a set, they do not replace it
+                }
+            }
+        }
+        return names;
     }
 
     /**
