@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.jcalico.util.Ipv4Member;
 import org.jcalico.util.Shown;
 
 /**
@@ -54,6 +55,14 @@ public final class IpAddress implements Comparable<IpAddress> {
             value = value << 8 | Byte.toUnsignedLong(bytes[i]);
         }
         return value;
+    }
+
+    /** An IPv4 address's value, its first octet highest (as {@link Ipv4Member} keeps it). */
+    public int ipv4() {
+        if (version != 4) {
+            throw new IllegalStateException(this + " is not an IPv4 address");
+        }
+        return (int) low;
     }
 
     public int version() {
@@ -262,20 +271,7 @@ public final class IpAddress implements Comparable<IpAddress> {
 
     private static String formatV4(long value, String suffix) {
         byte[] text = new byte[15 + suffix.length()];
-        int length = 0;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            int part = (int) (value >>> shift) & 0xff;
-            if (part >= 100) {
-                text[length++] = (byte) ('0' + part / 100);
-            }
-            if (part >= 10) {
-                text[length++] = (byte) ('0' + part / 10 % 10);
-            }
-            text[length++] = (byte) ('0' + part % 10);
-            if (shift > 0) {
-                text[length++] = '.';
-            }
-        }
+        int length = Ipv4Member.appendAddress(text, 0, (int) value);
         for (int i = 0; i < suffix.length(); i++) {
             text[length++] = (byte) suffix.charAt(i);
         }
