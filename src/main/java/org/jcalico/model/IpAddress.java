@@ -183,7 +183,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             if (dot >= 0 == (octets == 3)) {
                 return -1;
             }
-            int octet = parseDecimalOctet(text, from, dot < 0 ? text.length() : dot);
+            int octet = Ipv4Member.decimal(text, from, dot < 0 ? text.length() : dot, 255);
             if (octet < 0) {
                 return -1;
             }
@@ -193,21 +193,6 @@ public final class IpAddress implements Comparable<IpAddress> {
         return result;
     }
 
-    private static int parseDecimalOctet(String text, int from, int to) {
-        int length = to - from;
-        if (length == 0 || length > 3 || (length > 1 && text.charAt(from) == '0')) {
-            return -1;
-        }
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value <= 255 ? value : -1;
-    }
 
     /** The eight 16-bit groups of an IPv6 address; null when malformed. */
     private static int[] parseV6(String text) {

@@ -190,8 +190,8 @@ public final class Ipv4Member {
         return at;
     }
 
-    /** The decimal number in TEXT[from, to), at most MAX, without sign or leading zeros; -1 otherwise. */
-    private static int decimal(String text, int from, int to, int max) {
+    /** The decimal number in TEXT[from, to), at most MAX (below 100,000), without sign or leading zeros; -1 otherwise. */
+    public static int decimal(String text, int from, int to, int max) {
         if (from >= to || to - from > 5 || (text.charAt(from) == '0' && to - from > 1)) {
             return -1;
         }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.LongToIntFunction;
 import java.util.function.ToIntFunction;
 import org.jcalico.felix.hoststate.IpSetSpec;
@@ -117,16 +118,7 @@ public final class IpSetInput implements ToolInput {
             ordered[i] = all[(int) keys[i]];
         }
         // members of equal number by text, so that the order does not depend on the set's own
-        for (int start = 0, end; start < ordered.length; start = end) {
-            long number = keys[start] >> 32;
-            end = start + 1;
-            while (end < ordered.length && keys[end] >> 32 == number) {
-                end++;
-            }
-            if (end - start > 1) {
-                Arrays.sort(ordered, start, end);
-            }
-        }
+        eachTie(keys, (start, end) -> Arrays.sort(ordered, start, end));
         return Arrays.asList(ordered);
     }
 
@@ -141,17 +133,22 @@ public final class IpSetInput implements ToolInput {
         for (int i = 0; i < codes.length; i++) {
             ordered[i] = codes[(int) keys[i]];
         }
-        for (int start = 0, end; start < ordered.length; start = end) {
+        eachTie(keys, (start, end) -> Arrays.sort(ordered, start, end));
+        return ordered;
+    }
+
+    /** Calls TIE with each run [start, end) of more than one of the sorted KEYS (number << 32 | index) of one number. */
+    private static void eachTie(long[] keys, BiConsumer<Integer, Integer> tie) {
+        for (int start = 0, end; start < keys.length; start = end) {
             long number = keys[start] >> 32;
             end = start + 1;
-            while (end < ordered.length && keys[end] >> 32 == number) {
+            while (end < keys.length && keys[end] >> 32 == number) {
                 end++;
             }
             if (end - start > 1) {
-                Arrays.sort(ordered, start, end);
+                tie.accept(start, end);
             }
         }
-        return ordered;
     }
 
     private sealed interface Piece permits Create, Destroy, Swap, Members, Coded, Fence {
