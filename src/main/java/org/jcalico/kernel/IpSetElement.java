@@ -2,6 +2,8 @@ package org.jcalico.kernel;
 
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.jcalico.util.Ipv4Member;
 import org.jcalico.util.Shown;
 
 /**
@@ -20,9 +22,6 @@ final class IpSetElement {
     static final int IPSET_ATTR_PROTO = 7;
     static final int IPSET_ATTR_IPADDR_IPV4 = 1;
     static final int IPSET_ATTR_IPADDR_IPV6 = 2;
-    /** The protocols a port belongs to, as ipset names them, and their numbers. */
-    private static final String[] PROTOCOLS = {"tcp", "udp", "sctp", "udplite"};
-    private static final int[] PROTOCOL_NUMBERS = {6, 17, 132, 136};
     /** The most one element takes: an IPv6 address with a port and a protocol. */
     static final int MAX_BYTES = 4 + 24 + 8 + 8;
 
@@ -51,13 +50,31 @@ final class IpSetElement {
             } else {
                 int bits = v6 ? 128 : 32;
                 int cidr = slash < 0 ? bits : number(member, slash + 1, member.length(), bits, v6);
-                attribute(out, IPSET_ATTR_CIDR, 1).put((byte) cidr).put((byte) 0).putShort((short) 0);
+                cidr(out, cidr);
             }
             out.putShort(start, (short) (out.position() - start));
         } catch (KernelException e) {
             out.position(start);
             throw e;
         }
+    }
+
+    /**
+     * Appends the IPSET_ATTR_DATA of the IPv4 member CODE ({@link Ipv4Member}) to OUT, as {@link #encode} does that of
+     * its text: a code is valid by construction, so there is nothing to refuse.
+     */
+    static void encode(ByteBuffer out, long code) {
+        int start = out.position();
+        out.putShort((short) 0).putShort((short) (IPSET_ATTR_DATA | NLA_F_NESTED));
+        out.putShort((short) (4 + 4 + 4)).putShort((short) (IPSET_ATTR_IP | NLA_F_NESTED));
+        attribute(out, IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER, 4).order(ByteOrder.BIG_ENDIAN)
+                .putInt(Ipv4Member.address(code)).order(ByteOrder.nativeOrder());
+        if (Ipv4Member.isPort(code)) {
+            ports(out, Ipv4Member.port(code), Ipv4Member.protocol(code));
+        } else {
+            cidr(out, Ipv4Member.prefixLength(code));
+        }
+        out.putShort(start, (short) (out.position() - start));
     }
 
     private static void address(ByteBuffer out, String member, int end, boolean v6) {
@@ -98,34 +115,21 @@ final class IpSetElement {
         if (colon < 0) {
             throw refused(member, v6);
         }
-        int protocol = protocol(member, from, colon);
+        int protocol = Ipv4Member.protocolNumber(member, from, colon);
         if (protocol < 0) {
             throw refused(member, v6);
         }
-        int port = number(member, colon + 1, member.length(), 65_535, v6);
+        ports(out, number(member, colon + 1, member.length(), 65_535, v6), protocol);
+    }
+
+    private static void ports(ByteBuffer out, int port, int protocol) {
         // in network byte order, as the flag says
         attribute(out, IPSET_ATTR_PORT | NLA_F_NET_BYTEORDER, 2).put((byte) (port >> 8)).put((byte) port).putShort((short) 0);
         attribute(out, IPSET_ATTR_PROTO, 1).put((byte) protocol).put((byte) 0).putShort((short) 0);
     }
 
-    /** The name ipset gives the protocol NUMBER in a member ("tcp"), or null for one a member of jcalico's never has. */
-    static String protocolName(int number) {
-        for (int i = 0; i < PROTOCOL_NUMBERS.length; i++) {
-            if (PROTOCOL_NUMBERS[i] == number) {
-                return PROTOCOLS[i];
-            }
-        }
-        return null;
-    }
-
-    /** The number of the protocol named in MEMBER[from, to) (compared in place: 100,000 members, no copies), or -1. */
-    private static int protocol(String member, int from, int to) {
-        for (int i = 0; i < PROTOCOLS.length; i++) {
-            if (to - from == PROTOCOLS[i].length() && member.startsWith(PROTOCOLS[i], from)) {
-                return PROTOCOL_NUMBERS[i];
-            }
-        }
-        return -1;
+    private static void cidr(ByteBuffer out, int length) {
+        attribute(out, IPSET_ATTR_CIDR, 1).put((byte) length).put((byte) 0).putShort((short) 0);
     }
 
     /** The decimal number in MEMBER[from, to), at most MAX, without sign, leading zeros or anything else. */

@@ -14,6 +14,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jcalico.util.Ipv4Member;
 import org.jcalico.util.Shown;
 
 /**
@@ -307,7 +308,7 @@ public final class IpSetNetlink {
             protocol = -1;
             port = -1;
             message.eachAttribute(value, value + length, fields);
-            String name = protocol < 0 ? null : IpSetElement.protocolName(protocol);
+            String name = protocol < 0 ? null : Ipv4Member.protocolName(protocol);
             listing.member(set, protocol >= 0 && name == null ? none : address, cidr, name, port);
             return true;
         }
@@ -439,30 +440,70 @@ public final class IpSetNetlink {
          * PORTS, else of a hash:net set, of IPv6 when V6 ({@link IpSetElement}).
          */
         public Batch members(boolean add, String set, boolean ports, boolean v6, Collection<String> members) {
-            byte[] setName = name(set);
-            ByteBuffer elements = null;
-            String first = null;
-            int count = 0;
-            int left = members.size();
+            Elements elements = new Elements(add, set, v6, members.size());
             for (String member : members) {
+                IpSetElement.encode(elements.room(member, -1), member, ports, v6);
+            }
+            elements.end();
+            return this;
+        }
+
+        /**
+         * As {@code add|del SET MEMBER} for each IPv4 member in CODES ({@link Ipv4Member}), in order: encoded from the
+         * numbers, with no text but each message's first member's (what a refusal names).
+         */
+        public Batch members(boolean add, String set, long[] codes) {
+            Elements elements = new Elements(add, set, false, codes.length);
+            for (long code : codes) {
+                IpSetElement.encode(elements.room(null, code), code);
+            }
+            elements.end();
+            return this;
+        }
+
+        /** A run of members into as few messages as fit, each message's first member named by its text. */
+        private final class Elements {
+            private final boolean add;
+            private final String set;
+            private final byte[] setName;
+            private final boolean v6;
+            private ByteBuffer elements;
+            private String firstText;
+            private long firstCode;
+            private int count;
+            private int left;
+
+            Elements(boolean add, String set, boolean v6, int members) {
+                this.add = add;
+                this.set = set;
+                this.setName = name(set);
+                this.v6 = v6;
+                this.left = members;
+            }
+
+            /** The buffer with room for a member (its TEXT, or else its CODE), a new message's if the last is full. */
+            ByteBuffer room(String text, long code) {
                 if (elements == null || elements.remaining() < IpSetElement.MAX_BYTES) {
-                    if (elements != null) {
-                        current().add(adt(add, set, setName, v6, elements, first, count));
-                    }
+                    end();
                     // a few members (a change) take a few bytes
                     elements = ByteBuffer.allocate((int) Math.min(MESSAGE_BYTES, (long) left * IpSetElement.MAX_BYTES))
                             .order(ByteOrder.nativeOrder());
-                    first = member;
+                    firstText = text;
+                    firstCode = code;
                     count = 0;
                 }
-                IpSetElement.encode(elements, member, ports, v6);
                 count++;
                 left--;
+                return elements;
             }
-            if (elements != null) {
-                current().add(adt(add, set, setName, v6, elements, first, count));
+
+            void end() {
+                if (elements != null && count > 0) {
+                    current().add(adt(add, set, setName, v6, elements,
+                            firstText != null ? firstText : Ipv4Member.text(firstCode), count));
+                }
+                elements = null;
             }
-            return this;
         }
 
         /**

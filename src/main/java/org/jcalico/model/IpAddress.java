@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.jcalico.util.Ipv4Member;
 import org.jcalico.util.Shown;
 
 /**
@@ -54,6 +55,14 @@ public final class IpAddress implements Comparable<IpAddress> {
             value = value << 8 | Byte.toUnsignedLong(bytes[i]);
         }
         return value;
+    }
+
+    /** An IPv4 address's value, its first octet highest (as {@link Ipv4Member} keeps it). */
+    public int ipv4() {
+        if (version != 4) {
+            throw new IllegalStateException(this + " is not an IPv4 address");
+        }
+        return (int) low;
     }
 
     public int version() {
@@ -174,7 +183,7 @@ public final class IpAddress implements Comparable<IpAddress> {
             if (dot >= 0 == (octets == 3)) {
                 return -1;
             }
-            int octet = parseDecimalOctet(text, from, dot < 0 ? text.length() : dot);
+            int octet = Ipv4Member.decimal(text, from, dot < 0 ? text.length() : dot, 255);
             if (octet < 0) {
                 return -1;
             }
@@ -184,21 +193,6 @@ public final class IpAddress implements Comparable<IpAddress> {
         return result;
     }
 
-    private static int parseDecimalOctet(String text, int from, int to) {
-        int length = to - from;
-        if (length == 0 || length > 3 || (length > 1 && text.charAt(from) == '0')) {
-            return -1;
-        }
-        int value = 0;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            value = value * 10 + (c - '0');
-        }
-        return value <= 255 ? value : -1;
-    }
 
     /** The eight 16-bit groups of an IPv6 address; null when malformed. */
     private static int[] parseV6(String text) {
@@ -262,20 +256,7 @@ public final class IpAddress implements Comparable<IpAddress> {
 
     private static String formatV4(long value, String suffix) {
         byte[] text = new byte[15 + suffix.length()];
-        int length = 0;
-        for (int shift = 24; shift >= 0; shift -= 8) {
-            int part = (int) (value >>> shift) & 0xff;
-            if (part >= 100) {
-                text[length++] = (byte) ('0' + part / 100);
-            }
-            if (part >= 10) {
-                text[length++] = (byte) ('0' + part / 10 % 10);
-            }
-            text[length++] = (byte) ('0' + part % 10);
-            if (shift > 0) {
-                text[length++] = '.';
-            }
-        }
+        int length = Ipv4Member.appendAddress(text, 0, (int) value);
         for (int i = 0; i < suffix.length(); i++) {
             text[length++] = (byte) suffix.charAt(i);
         }

@@ -1,6 +1,7 @@
 package org.jcalico.felix.calc;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
 import org.jcalico.model.selector.Selector;
 import org.jcalico.policy.EndpointLabels;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * The members of the selector ipsets that local rules match (a {@link SetKey} each), for every endpoint and network
@@ -172,7 +174,7 @@ public final class SelectorSets {
                 // an IPv4-only cluster's groups give its IPv6 sets nothing: half the sets, no item to look at
                 if (group.addressedItems(key.version()) > 0) {
                     for (Item item : group.items) {
-                        members.count(item.members(key), 1);
+                        item.countInto(members, key, 1);
                     }
                 }
             }
@@ -369,7 +371,7 @@ public final class SelectorSets {
 
     private void count(Item item, Selector selector, int delta) {
         for (SetKey key : selectors.get(selector).keys) {
-            sets.get(key).count(item.members(key), delta);
+            item.countInto(sets.get(key), key, delta);
         }
     }
 
@@ -398,7 +400,7 @@ public final class SelectorSets {
         matches.keys.add(key);
         // the items with an address of the family: an IPv4-only cluster's IPv6 sets need no table of 100,000 slots
         int expected = matches.groups.stream().mapToInt(group -> group.addressedItems(key.version())).sum();
-        CountedMembers members = new CountedMembers(key.name(), expected);
+        CountedMembers members = new CountedMembers(key.name(), expected, key.version() == 4);
         sets.put(key, members);
         return new NewSet(key, members, matches.groups, expected);
     }
@@ -490,19 +492,18 @@ public final class SelectorSets {
     }
 
     /**
-     * An endpoint or a network set. Its hash:net members of each family are made once, when a set first takes them:
-     * every set the item is in then holds the same strings (with 100,000 endpoints in many sets, most of the index's
-     * memory), and an item in no set of a family has none (made with the item, `bench scale`'s live heap was 5 MB
-     * more: most of its remote endpoints are in no set). Threads counting new sets at once may both make an item's
-     * list; each makes an equal immutable list, whose final fields make it safe to publish without a lock, and one
-     * of the two is kept.
+     * An endpoint or a network set. Its hash:net members of each family are made once, when a set first takes them
+     * (IPv4 as codes, IPv6 as strings that every set the item is in then shares), and an item in no set of a family
+     * has none (made with the item, `bench scale`'s live heap was 5 MB more: most of its remote endpoints are in no
+     * set). Threads counting new sets at once may both make an item's members; each makes an equal immutable value,
+     * whose final fields make it safe to publish without a lock, and one of the two is kept.
      */
     private static final class Item {
         final Object source;
         Group group;
         private final boolean addressedV4;
         private final boolean addressedV6;
-        private List<String> v4;
+        private V4Codes v4;
         private List<String> v6;
 
         Item(Object source) {
@@ -520,44 +521,85 @@ public final class SelectorSets {
                     : EndpointLabels.forNetworkSet((LabelledNets) source, namespaces);
         }
 
-        /** What this item puts into the set of KEY (if the key's selector matches it). */
-        List<String> members(SetKey key) {
+        /**
+         * Counts what this item puts into the set of KEY (if the key's selector matches it) into MEMBERS: an IPv4
+         * set's as codes ({@link Ipv4Member}), an IPv6 set's as text.
+         */
+        void countInto(CountedMembers members, SetKey key, int delta) {
             if (!key.isNamedPort()) {
-                return nets(key.version());
+                if (key.version() == 4) {
+                    members.count(v4Codes(), delta);
+                } else {
+                    members.count(v6Nets(), delta);
+                }
+                return;
             }
-            // most items put nothing into a named port's set (no address of the family, no such port): no list for them
+            // most items put nothing into a named port's set (no address of the family, no such port): nothing made
             if (!(source instanceof WorkloadEndpoint endpoint) || endpoint.nets(key.version()).isEmpty()) {
-                return List.of();
+                return;
             }
-            List<String> members = List.of();
             for (EndpointPort port : endpoint.ports()) {
                 if (port.name().equals(key.portName()) && port.protocol().equals(key.protocol())) {
-                    if (members.isEmpty()) {
-                        members = new ArrayList<>(endpoint.nets(key.version()).size());
-                    }
-                    for (Cidr net : endpoint.nets(key.version())) {
-                        members.add(IpSetMembers.addressAndPort(net, port));
+                    List<Cidr> nets = endpoint.nets(key.version());
+                    if (key.version() == 4) {
+                        long[] codes = new long[nets.size()];
+                        for (int i = 0; i < codes.length; i++) {
+                            codes[i] = Ipv4Member.addressAndPort(nets.get(i).network().ipv4(), port.protocol().name(),
+                                    port.port());
+                        }
+                        members.count(codes, delta);
+                    } else {
+                        List<String> texts = new ArrayList<>(nets.size());
+                        for (Cidr net : nets) {
+                            texts.add(IpSetMembers.addressAndPort(net, port));
+                        }
+                        members.count(texts, delta);
                     }
                 }
             }
-            return members;
         }
 
-        private List<String> nets(int version) {
-            List<String> nets = version == 4 ? v4 : v6;
+        /**
+         * Its IPv4 hash:net members as codes: as {@link IpSetMembers#net} makes their text. By index, one walk for the
+         * usual item (its nets all IPv4, none /0): made for each of 100,000 items on the first calculation's cold code.
+         */
+        private long[] v4Codes() {
+            V4Codes made = v4;
+            if (made == null) {
+                List<Cidr> nets = all(source, 4);
+                long[] codes = new long[nets.size()];
+                int n = 0;
+                for (int i = 0; i < nets.size(); i++) {
+                    Cidr net = nets.get(i);
+                    if (net.version() != 4) {
+                        continue;
+                    }
+                    if (net.prefixLength() > 0) {
+                        codes[n++] = Ipv4Member.net(net.network().ipv4(), net.prefixLength());
+                    } else {
+                        // the kernel refuses /0 in a hash:net set: the two halves
+                        codes = Arrays.copyOf(codes, codes.length + 1);
+                        codes[n++] = Ipv4Member.net(0, 1);
+                        codes[n++] = Ipv4Member.net(0x8000_0000, 1);
+                    }
+                }
+                made = new V4Codes(n == codes.length ? codes : Arrays.copyOf(codes, n));
+                v4 = made;
+            }
+            return made.codes();
+        }
+
+        private List<String> v6Nets() {
+            List<String> nets = v6;
             if (nets == null) {
                 List<String> made = new ArrayList<>();
-                for (Cidr net : all(source, version)) {
-                    if (net.version() == version) {
+                for (Cidr net : all(source, 6)) {
+                    if (net.version() == 6) {
                         made.addAll(IpSetMembers.net(net));
                     }
                 }
                 nets = List.copyOf(made);
-                if (version == 4) {
-                    v4 = nets;
-                } else {
-                    v6 = nets;
-                }
+                v6 = nets;
             }
             return nets;
         }
@@ -566,14 +608,25 @@ public final class SelectorSets {
             return version == 4 ? addressedV4 : addressedV6;
         }
 
+        /** By index, not a stream: made for each of a cluster's 100,000 items, on the cold code of a first calculation. */
         private static boolean addressed(Object source, int version) {
-            return all(source, version).stream().anyMatch(net -> net.version() == version);
+            List<Cidr> nets = all(source, version);
+            for (int i = 0; i < nets.size(); i++) {
+                if (nets.get(i).version() == version) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** Its nets of the family, and a network set's of the other family too. */
         private static List<Cidr> all(Object source, int version) {
             return source instanceof WorkloadEndpoint endpoint ? endpoint.nets(version) : ((LabelledNets) source).spec().nets();
         }
+    }
+
+    /** An item's IPv4 codes, behind a final field: published to the other counting thread without a lock. */
+    private record V4Codes(long[] codes) {
     }
 
     /** Items with the same effective labels, and the selectors in use that match them. */

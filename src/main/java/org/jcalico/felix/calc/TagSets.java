@@ -10,6 +10,7 @@ import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * The ipset of each tag that a local rule uses, per IP family: the addresses of every endpoint in the cluster whose
@@ -51,7 +52,7 @@ final class TagSets {
                 CountedMembers[] sets = new CountedMembers[2];
                 List.of(4, 6).forEach(version -> {
                     String name = DataplaneNames.tagSet(tag, version);
-                    sets[version == 4 ? 0 : 1] = new CountedMembers(name, 0);
+                    sets[version == 4 ? 0 : 1] = new CountedMembers(name, 0, version == 4);
                     contributions.put(new SetName(name, version), sets[version == 4 ? 0 : 1]);
                 });
                 byTag.put(tag, sets);
@@ -74,9 +75,9 @@ final class TagSets {
         return result;
     }
 
-    /** Counts the endpoint's addresses in each set of its profiles' tags in use, its addresses' text made once. */
+    /** Counts the endpoint's addresses in each set of its profiles' tags in use, its addresses' values made once. */
     private void count(WorkloadEndpoint endpoint, int delta) {
-        List<String> ipv4 = null;
+        long[] ipv4 = null;
         List<String> ipv6 = null;
         for (String profileName : endpoint.profileIds()) {
             Profile profile = profiles.get(profileName);
@@ -87,7 +88,7 @@ final class TagSets {
                 CountedMembers[] sets = byTag.get(tag);
                 if (sets != null) {
                     if (ipv4 == null) {
-                        ipv4 = texts(endpoint.ipv4Nets());
+                        ipv4 = codes(endpoint.ipv4Nets());
                         ipv6 = texts(endpoint.ipv6Nets());
                     }
                     sets[0].count(ipv4, delta);
@@ -95,6 +96,14 @@ final class TagSets {
                 }
             }
         }
+    }
+
+    private static long[] codes(List<Cidr> nets) {
+        long[] codes = new long[nets.size()];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = Ipv4Member.net(nets.get(i).network().ipv4(), nets.get(i).prefixLength());
+        }
+        return codes;
     }
 
     private static List<String> texts(List<Cidr> nets) {

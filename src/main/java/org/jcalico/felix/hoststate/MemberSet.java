@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * The members of an ipset, immutable, for the sets calc keeps between calculations: a selector set of a third of
@@ -16,6 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * bucket it does not touch with this one, and says what it added and removed relative to the version it was made
  * from, so that the ipset driver, which last wrote that version, writes the difference without comparing the sets.
  * Only a version number links the two, never a reference: a chain of old versions is never kept alive.
+ * <p>
+ * Calc's IPv4 sets are held as codes ({@link Ipv4Member}, {@link #ofCodes}), each bucket a sorted array: the ipset
+ * driver writes them to the kernel from the numbers ({@link #codes}), and a member's text is made only where it is
+ * read as a string (a change's members, a log, the nftables driver's script).
  */
 public final class MemberSet extends AbstractSet<String> {
     /** Below this a set is one bucket: copying a small set is cheaper than a bucket array. */
@@ -23,7 +28,10 @@ public final class MemberSet extends AbstractSet<String> {
     private static final int BUCKET_BITS = 6;
     private static final int BUCKETS = 1 << BUCKET_BITS;
     private static final AtomicLong VERSIONS = new AtomicLong();
+    /** The members as text, or null when they are codes. */
     private final Set<String>[] buckets;
+    /** The members as codes, each bucket sorted, or null when they are text. */
+    private final long[][] coded;
     private final int size;
     /** How many members are networks wider than one address ({@link #isNetwork}), kept as the set changes. */
     private final int networks;
@@ -31,10 +39,18 @@ public final class MemberSet extends AbstractSet<String> {
     private final long base;
     private final Set<String> added;
     private final Set<String> removed;
+    /** The set's hash code as a set of strings, made at its first use (0: not yet). */
+    private int hash;
 
     private MemberSet(Set<String>[] buckets, int networks, long base, Set<String> added, Set<String> removed) {
+        this(buckets, null, Arrays.stream(buckets).mapToInt(Set::size).sum(), networks, base, added, removed);
+    }
+
+    private MemberSet(Set<String>[] buckets, long[][] coded, int size, int networks, long base, Set<String> added,
+                      Set<String> removed) {
         this.buckets = buckets;
-        this.size = Arrays.stream(buckets).mapToInt(Set::size).sum();
+        this.coded = coded;
+        this.size = size;
         this.networks = networks;
         this.base = base;
         this.added = added;
@@ -65,8 +81,99 @@ public final class MemberSet extends AbstractSet<String> {
         return new MemberSet(buckets, networks, -1, Set.of(), Set.of());
     }
 
+    /** A set of the IPv4 members CODES ({@link Ipv4Member}), which are distinct (a duplicate is refused). */
+    public static MemberSet ofCodes(long[] codes) {
+        int count = codes.length < BUCKETED_FROM ? 1 : BUCKETS;
+        int[] sizes = new int[count];
+        int networks = 0;
+        for (long code : codes) {
+            sizes[bucket(code, count)]++;
+            networks += Ipv4Member.isNetwork(code) ? 1 : 0;
+        }
+        long[][] buckets = new long[count][];
+        Arrays.setAll(buckets, i -> new long[sizes[i]]);
+        Arrays.fill(sizes, 0);
+        for (long code : codes) {
+            int i = bucket(code, count);
+            buckets[i][sizes[i]++] = code;
+        }
+        for (long[] bucket : buckets) {
+            Arrays.sort(bucket);
+            for (int i = 1; i < bucket.length; i++) {
+                if (bucket[i] == bucket[i - 1]) {
+                    throw new IllegalArgumentException("a member twice: " + Ipv4Member.text(bucket[i]));
+                }
+            }
+        }
+        return new MemberSet(null, buckets, codes.length, networks, -1, Set.of(), Set.of());
+    }
+
     /** This set with ADDED (none of them members) added and REMOVED (all members) removed. */
     public MemberSet with(Set<String> added, Set<String> removed) {
+        if (coded != null) {
+            MemberSet changed = withCodes(added, removed);
+            if (changed != null) {
+                return changed;
+            }
+            // a member that is no IPv4 code: the set goes on as text
+            return MemberSet.of(this).withText(added, removed, version);
+        }
+        return withText(added, removed, version);
+    }
+
+    /** The same of a set of codes, or null if a member changed is not one ({@link Ipv4Member#parse}). */
+    private MemberSet withCodes(Set<String> added, Set<String> removed) {
+        long[][] copy = coded.clone();
+        long[] adds = parsed(added);
+        long[] removes = parsed(removed);
+        if (adds == null || removes == null) {
+            return null;
+        }
+        int networks = this.networks;
+        for (long code : removes) {
+            long[] bucket = copy[bucket(code, copy.length)];
+            int at = Arrays.binarySearch(bucket, code);
+            if (at < 0) {
+                throw new IllegalArgumentException("not a member: " + Ipv4Member.text(code));
+            }
+            long[] smaller = new long[bucket.length - 1];
+            System.arraycopy(bucket, 0, smaller, 0, at);
+            System.arraycopy(bucket, at + 1, smaller, at, smaller.length - at);
+            copy[bucket(code, copy.length)] = smaller;
+            networks -= Ipv4Member.isNetwork(code) ? 1 : 0;
+        }
+        for (long code : adds) {
+            long[] bucket = copy[bucket(code, copy.length)];
+            int at = Arrays.binarySearch(bucket, code);
+            if (at >= 0) {
+                throw new IllegalArgumentException("already a member: " + Ipv4Member.text(code));
+            }
+            at = -at - 1;
+            long[] larger = new long[bucket.length + 1];
+            System.arraycopy(bucket, 0, larger, 0, at);
+            larger[at] = code;
+            System.arraycopy(bucket, at, larger, at + 1, bucket.length - at);
+            copy[bucket(code, copy.length)] = larger;
+            networks += Ipv4Member.isNetwork(code) ? 1 : 0;
+        }
+        return new MemberSet(null, copy, size + adds.length - removes.length, networks, version, Set.copyOf(added),
+                Set.copyOf(removed));
+    }
+
+    /** The codes of MEMBERS, or null if one is not an IPv4 member's text. */
+    private static long[] parsed(Set<String> members) {
+        long[] codes = new long[members.size()];
+        int n = 0;
+        for (String member : members) {
+            codes[n] = Ipv4Member.parse(member);
+            if (codes[n++] < 0) {
+                return null;
+            }
+        }
+        return codes;
+    }
+
+    private MemberSet withText(Set<String> added, Set<String> removed, long base) {
         Set<String>[] copy = buckets.clone();
         boolean[] touched = new boolean[copy.length];
         for (Set<String> changed : java.util.List.of(added, removed)) {
@@ -89,7 +196,7 @@ public final class MemberSet extends AbstractSet<String> {
         }
         int networks = this.networks + (int) (added.stream().filter(MemberSet::isNetwork).count()
                 - removed.stream().filter(MemberSet::isNetwork).count());
-        return new MemberSet(copy, networks, version, Set.copyOf(added), Set.copyOf(removed));
+        return new MemberSet(copy, networks, base, Set.copyOf(added), Set.copyOf(removed));
     }
 
     /**
@@ -99,6 +206,23 @@ public final class MemberSet extends AbstractSet<String> {
      */
     public static boolean isNetwork(String member) {
         return !member.endsWith(member.indexOf(':') < 0 ? "/32" : "/128");
+    }
+
+    /**
+     * The members as IPv4 codes ({@link Ipv4Member}), in the set's own order, or null when they are text (an IPv6
+     * set, or one not made by {@link #ofCodes}).
+     */
+    public long[] codes() {
+        if (coded == null) {
+            return null;
+        }
+        long[] codes = new long[size];
+        int n = 0;
+        for (long[] bucket : coded) {
+            System.arraycopy(bucket, 0, codes, n, bucket.length);
+            n += bucket.length;
+        }
+        return codes;
     }
 
     /** How many members are networks ({@link #isNetwork}), without a walk of the members. */
@@ -127,12 +251,57 @@ public final class MemberSet extends AbstractSet<String> {
      * sixty-fourth of its table to use, and its chains long enough to become trees.
      */
     private static int bucket(Object member, int count) {
-        return count == 1 ? 0 : (member.hashCode() * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
+        return bucket(member.hashCode(), count);
+    }
+
+    private static int bucket(long code, int count) {
+        return bucket(Long.hashCode(code), count);
+    }
+
+    private static int bucket(int hashCode, int count) {
+        return count == 1 ? 0 : (hashCode * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
     }
 
     @Override
     public boolean contains(Object member) {
+        if (coded != null) {
+            long code = member instanceof String text ? Ipv4Member.parse(text) : -1;
+            return code >= 0 && Arrays.binarySearch(coded[bucket(code, coded.length)], code) >= 0;
+        }
         return member != null && buckets[bucket(member, buckets.length)].contains(member);
+    }
+
+    /** Of two sets of codes, compared by their codes: a text each would be made of one of them otherwise. */
+    @Override
+    public boolean equals(Object other) {
+        if (other == this) {
+            return true;
+        }
+        if (!(other instanceof MemberSet that) || coded == null || that.coded == null) {
+            return super.equals(other);
+        }
+        if (size != that.size) {
+            return false;
+        }
+        for (long[] bucket : coded) {
+            for (long code : bucket) {
+                if (Arrays.binarySearch(that.coded[bucket(code, that.coded.length)], code) < 0) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** As a set of its members' text (equal to an equal set of strings'), made once. */
+    @Override
+    public int hashCode() {
+        int h = hash;
+        if (h == 0) {
+            h = super.hashCode();
+            hash = h;
+        }
+        return h;
     }
 
     @Override
@@ -142,6 +311,9 @@ public final class MemberSet extends AbstractSet<String> {
 
     @Override
     public Iterator<String> iterator() {
+        if (coded != null) {
+            return codeIterator();
+        }
         return new Iterator<>() {
             private int next;
             private Iterator<String> current = buckets[0].iterator();
@@ -160,6 +332,31 @@ public final class MemberSet extends AbstractSet<String> {
                     throw new NoSuchElementException();
                 }
                 return current.next();
+            }
+        };
+    }
+
+    /** The text of each code, made as it is read. */
+    private Iterator<String> codeIterator() {
+        return new Iterator<>() {
+            private int bucket;
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == coded[bucket].length && bucket + 1 < coded.length) {
+                    bucket++;
+                    next = 0;
+                }
+                return next < coded[bucket].length;
+            }
+
+            @Override
+            public String next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return Ipv4Member.text(coded[bucket][next++]);
             }
         };
     }

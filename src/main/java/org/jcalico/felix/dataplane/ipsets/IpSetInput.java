@@ -8,10 +8,14 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.LongToIntFunction;
 import java.util.function.ToIntFunction;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.kernel.ToolInput;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * An ipset batch as the planner makes it: single commands (create, swap, destroy) and runs of "VERB SET MEMBER", one
@@ -58,6 +62,12 @@ public final class IpSetInput implements ToolInput {
                         out.append(prefix).append(member).append('\n');
                     }
                 }
+                case Coded run -> {
+                    String prefix = "add " + run.set() + " ";
+                    for (long code : run.inOrder()) {
+                        out.append(prefix).append(Ipv4Member.text(code)).append('\n');
+                    }
+                }
                 case Fence fence -> {
                     // restore stops at its first refused line: nothing to write
                 }
@@ -81,6 +91,7 @@ public final class IpSetInput implements ToolInput {
                 case Swap swap -> batch.swap(swap.text(), swap.from(), swap.to());
                 case Members run -> batch.members(run.verb().equals("add"), run.set(), run.type() == IpSetSpec.Type.IP_PORT,
                         run.version() == 6, run.inOrder());
+                case Coded run -> batch.members(true, run.set(), run.inOrder());
                 case Fence fence -> batch.fence();
             }
         }
@@ -128,20 +139,40 @@ public final class IpSetInput implements ToolInput {
             ordered[i] = all[(int) keys[i]];
         }
         // members of equal number by text, so that the order does not depend on the set's own
-        for (int start = 0, end; start < ordered.length; start = end) {
-            long number = keys[start] >> 32;
-            end = start + 1;
-            while (end < ordered.length && keys[end] >> 32 == number) {
-                end++;
-            }
-            if (end - start > 1) {
-                Arrays.sort(ordered, start, end);
-            }
-        }
+        eachTie(keys, (start, end) -> Arrays.sort(ordered, start, end));
         return Arrays.asList(ordered);
     }
 
-    private sealed interface Piece permits Create, Destroy, Swap, Members, Fence {
+    /** The same order of IPv4 codes ({@link Ipv4Member}), by ORDER's number for each, then by code. */
+    static long[] ordered(long[] codes, LongToIntFunction order) {
+        long[] keys = new long[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            keys[i] = (long) order.applyAsInt(codes[i]) << 32 | i;
+        }
+        Arrays.sort(keys);
+        long[] ordered = new long[codes.length];
+        for (int i = 0; i < codes.length; i++) {
+            ordered[i] = codes[(int) keys[i]];
+        }
+        eachTie(keys, (start, end) -> Arrays.sort(ordered, start, end));
+        return ordered;
+    }
+
+    /** Calls TIE with each run [start, end) of more than one of the sorted KEYS (number << 32 | index) of one number. */
+    private static void eachTie(long[] keys, BiConsumer<Integer, Integer> tie) {
+        for (int start = 0, end; start < keys.length; start = end) {
+            long number = keys[start] >> 32;
+            end = start + 1;
+            while (end < keys.length && keys[end] >> 32 == number) {
+                end++;
+            }
+            if (end - start > 1) {
+                tie.accept(start, end);
+            }
+        }
+    }
+
+    private sealed interface Piece permits Create, Destroy, Swap, Members, Coded, Fence {
         /** As an {@code ipset restore} line (a run: its first line). */
         String text();
     }
@@ -192,6 +223,22 @@ public final class IpSetInput implements ToolInput {
         }
     }
 
+    /**
+     * "add SET MEMBER" for each member of a whole IPv4 set held as codes (more than {@link #TEXT_ORDER_UP_TO}), in
+     * {@link #ordered(long[], LongToIntFunction)} ORDER: written to the kernel from the numbers, text made only for a
+     * person's reading.
+     */
+    private record Coded(String set, long[] codes, LongToIntFunction order) implements Piece {
+        @Override
+        public String text() {
+            return "add " + set + " " + Ipv4Member.text(codes[0]);
+        }
+
+        long[] inOrder() {
+            return ordered(codes, order);
+        }
+    }
+
     /** The batch, as the planner makes it. */
     static final class Builder {
         private final List<Piece> pieces = new ArrayList<>();
@@ -231,8 +278,23 @@ public final class IpSetInput implements ToolInput {
             members(verb, set.name(), set, members, null);
         }
 
-        /** "add NAME MEMBER" for each member of a whole set (immutable), in {@link #ordered} ORDER. */
-        void wholeSet(String name, IpSetSpec set, ToIntFunction<String> order) {
+        /**
+         * "add NAME MEMBER" for each member of a whole set (immutable), in {@link #ordered} ORDER, or CODE_ORDER for a
+         * large set of IPv4 codes ({@link MemberSet#codes}).
+         */
+        void wholeSet(String name, IpSetSpec set, ToIntFunction<String> order, LongToIntFunction codeOrder) {
+            long[] codes = set.members().size() > TEXT_ORDER_UP_TO && set.members() instanceof MemberSet coded
+                    ? coded.codes() : null;
+            if (codes != null) {
+                int text = 0;
+                for (long code : codes) {
+                    text += Ipv4Member.textLength(code);
+                }
+                pieces.add(new Coded(name, codes, codeOrder));
+                lines += codes.length;
+                length += text + codes.length * ("add".length() + name.length() + 3);
+                return;
+            }
             members("add", name, set, set.members(), order);
         }
 

@@ -198,8 +198,11 @@ public final class IpSetPlanner {
 
     /** Sorted, so that the restore input (and a log of it) reads the same for the same change. */
     private static void diff(Set<String> present, Set<String> wanted, List<String> added, List<String> removed) {
-        wanted.stream().filter(member -> !present.contains(member)).sorted().forEach(added::add);
         present.stream().filter(member -> !wanted.contains(member)).sorted().forEach(removed::add);
+        // what stays is all of WANTED: nothing added, and a set of codes need not make the text of every member
+        if (present.size() - removed.size() != wanted.size()) {
+            wanted.stream().filter(member -> !present.contains(member)).sorted().forEach(added::add);
+        }
     }
 
     /**
@@ -211,7 +214,8 @@ public final class IpSetPlanner {
         boolean bucketOrder = buckets > DEFAULT_HASH_SIZE && set.type() == IpSetSpec.Type.NET && set.version() == 4;
         lines.create(name, set, hashSize(set.members().size()), bucketOrder ? KernelBuckets.INITVAL : null);
         lines.wholeSet(name, set, bucketOrder
-                ? member -> KernelBuckets.order(member, KernelBuckets.INITVAL, buckets) : String::hashCode);
+                ? member -> KernelBuckets.order(member, KernelBuckets.INITVAL, buckets) : String::hashCode, bucketOrder
+                ? code -> KernelBuckets.order(code, KernelBuckets.INITVAL, buckets) : Long::hashCode);
     }
 
     /**

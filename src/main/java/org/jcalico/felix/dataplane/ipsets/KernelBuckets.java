@@ -1,6 +1,7 @@
 package org.jcalico.felix.dataplane.ipsets;
 
 import java.security.SecureRandom;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * The bucket in which the kernel keeps a member of a hash:net set of IPv4 networks: jhash2 of the element as the
@@ -36,9 +37,19 @@ final class KernelBuckets {
         if (element == null) {
             return member.hashCode();
         }
+        return ordered(jhash2(element[0], element[1], initval), buckets);
+    }
+
+    /** The same for an IPv4 network's code ({@link Ipv4Member}): no text to read. */
+    static int order(long code, int initval, int buckets) {
+        // the address as it is in memory on a little-endian machine: its first octet lowest
+        return ordered(jhash2(Integer.reverseBytes(Ipv4Member.address(code)), Ipv4Member.prefixLength(code) << 24,
+                initval), buckets);
+    }
+
+    private static int ordered(int hash, int buckets) {
         // the bucket is the hash's low bits: rotated to the top, and flipped so that a signed sort goes 0, 1, 2 ...
-        return Integer.rotateRight(jhash2(element[0], element[1], initval), Integer.numberOfTrailingZeros(buckets))
-                ^ Integer.MIN_VALUE;
+        return Integer.rotateRight(hash, Integer.numberOfTrailingZeros(buckets)) ^ Integer.MIN_VALUE;
     }
 
     /** The two words of the kernel's element for MEMBER, or null for another form. */

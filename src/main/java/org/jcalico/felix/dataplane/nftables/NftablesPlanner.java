@@ -580,13 +580,20 @@ final class NftablesPlanner {
             }
             StringBuilder line = new StringBuilder(verb).append(" element ").append(table).append(' ')
                     .append(set.name()).append(" { ");
-            boolean first = true;
-            for (String member : members) {
-                if (!first) {
-                    line.append(", ");
+            long[] codes = members instanceof MemberSet coded ? coded.codes() : null;
+            if (codes != null) {
+                for (int i = 0; i < codes.length; i++) {
+                    line.append(i > 0 ? ", " : "").append(kind.element(codes[i]));
                 }
-                first = false;
-                line.append(kind.element(member));
+            } else {
+                boolean first = true;
+                for (String member : members) {
+                    if (!first) {
+                        line.append(", ");
+                    }
+                    first = false;
+                    line.append(kind.element(member));
+                }
             }
             script.append(line).append(" }\n");
         }

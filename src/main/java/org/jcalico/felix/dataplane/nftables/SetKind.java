@@ -4,6 +4,7 @@ import java.util.Set;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.MemberSet;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * How the nftables driver declares one of calc's sets in the kernel, which follows from its members alone, so what
@@ -57,6 +58,16 @@ enum SetKind {
                 yield member.substring(0, comma) + " . " + member.substring(comma + 1, colon) + " . "
                         + member.substring(colon + 1);
             }
+        };
+    }
+
+    /** The same of an IPv4 member's code ({@link Ipv4Member}), with no text of calc's form made first. */
+    String element(long code) {
+        return switch (this) {
+            case ADDRESSES -> Ipv4Member.addressText(Ipv4Member.address(code));
+            case NETWORKS -> Ipv4Member.text(code);
+            case ADDRESS_PORTS -> Ipv4Member.addressText(Ipv4Member.address(code)) + " . "
+                    + Ipv4Member.protocolName(Ipv4Member.protocol(code)) + " . " + Ipv4Member.port(code);
         };
     }
 
