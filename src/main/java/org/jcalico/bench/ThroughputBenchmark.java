@@ -13,8 +13,9 @@ import org.jcalico.model.IpAddress;
  * What jcalico's rules cost per packet, on each dataplane: iperf3 TCP and ping between workloads on two hosts of a lab
  * (BGP, the real agents, a profile that allows the traffic; one host pair per dataplane, all made alike) against a
  * bare copy of the first pair on the same fabric (see {@link ThroughputFloor}), a second bare copy (what the method
- * reads where nothing differs: its resolution) and a copy with one conntrack rule, in one run, the paths taking turns
- * so that the machine's load falls on all alike; each target is judged by its paired median's confidence interval.
+ * reads where nothing differs: its resolution) and a copy with one conntrack rule, in one run, each path measured
+ * together with bare (at once, on one CPU) so that the machine's load and the vCPU's speed fall on both alike; each
+ * target is judged by its paired median's confidence interval.
  */
 public final class ThroughputBenchmark {
     /** The most rounds an estimate names: more is hours of measuring, against the kernel lock's ten minutes. */
@@ -43,18 +44,19 @@ public final class ThroughputBenchmark {
     }
 
     /**
-     * One way between two workloads, and what was measured on it: each round's run and the median RTT of each
-     * round's pings (rounds in the same order on every path, so that round i of two paths is a pair close in time).
+     * One way between two workloads, and what was measured on it: its own runs, RTTs and CPU per round trip, and, for
+     * a path other than bare, each window in which it ran together with bare (one a round).
      */
     private record Path(String name, ThroughputProbe probe, List<ThroughputProbe.Run> runs, List<Long> rtts,
-                        List<Double> roundRtts, List<Double> roundCpus) {
+                        List<Double> cpus, List<Window> windows) {
         Path(String name, ThroughputProbe probe) {
             this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
-        /** This path's figure over the bare path's in the same round, for every round. */
-        PairedRatios pairedWith(Path bare, java.util.function.Function<Path, List<Double>> figure) {
-            return PairedRatios.of(figure.apply(this), figure.apply(bare));
+        /** This path's figure over bare's in the same window, for every round. */
+        PairedRatios paired(java.util.function.Function<Window, double[]> figure) {
+            return PairedRatios.of(windows.stream().map(window -> figure.apply(window)[0]).toList(),
+                    windows.stream().map(window -> figure.apply(window)[1]).toList());
         }
 
         List<Double> bits() {
@@ -62,20 +64,23 @@ public final class ThroughputBenchmark {
         }
 
         double medianBits() {
-            return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerSecond).toList());
-        }
-
-        List<Double> bitsPerCpuSecond() {
-            return runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList();
+            return PairedRatios.median(bits());
         }
 
         double medianBitsPerCpuSecond() {
-            return PairedRatios.median(bitsPerCpuSecond());
+            return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
         }
 
         long rtt(int percent) {
             return Percentiles.of(Latencies.sorted(rtts), percent);
         }
+    }
+
+    /**
+     * A path's figures and bare's, measured together (at once on CPU 0): the rates, bits per CPU-second, RTT p50s and
+     * CPU per round trip, each as {this path's, bare's}.
+     */
+    private record Window(double[] rate, double[] perCpu, double[] rtt, double[] trip) {
     }
 
     /** @return 0 when the faster dataplane meets both targets, 1 otherwise */
@@ -205,21 +210,52 @@ public final class ThroughputBenchmark {
         }
     }
 
-    /** Each round visits every path once, in an order that turns, so that no path always follows another. */
+    /**
+     * Each round measures every path together with bare, in windows in an order that turns: iperf3 runs at once, then
+     * pings 10 ms apart taking turns (5 ms between the two paths'), then back-to-back pings at once. Both paths of a
+     * window share CPU 0 and the same moments of the vCPU's speed, so their ratio is the paths' own; each path's
+     * figures are also kept whole for the table (bare's from every window).
+     */
     private void measure(List<Path> paths, int rounds, int seconds, int pings) {
+        Path bare = paths.get(0);
+        List<Path> partners = paths.subList(1, paths.size());
         StringBuilder loads = new StringBuilder();
         for (int round = 0; round < rounds; round++) {
             loads.append(round == 0 ? "" : ", ").append(MachineLoad.averages().split(" ")[0]);
-            for (int i = 0; i < paths.size(); i++) {
-                Path path = paths.get((i + round) % paths.size());
-                path.runs().add(path.probe().run(seconds));
-                List<Long> rtts = path.probe().roundTrips(pings);
-                path.rtts().addAll(rtts);
-                path.roundRtts().add((double) Percentiles.of(Latencies.sorted(rtts), 50));
-                path.roundCpus().add(path.probe().cpuPerRoundTrip(BACK_TO_BACK));
+            for (int i = 0; i < partners.size(); i++) {
+                Path path = partners.get((i + round) % partners.size());
+                // which of the two starts first turns too: an iperf3 that starts alone has the CPU for a moment
+                boolean bareFirst = round % 2 == 0;
+                List<Path> order = bareFirst ? List.of(bare, path) : List.of(path, bare);
+                List<ThroughputProbe.Run> runs = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
+                        order.get(1).probe(), 0, probe -> probe.run(seconds)));
+                List<List<Long>> rtts = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
+                        order.get(1).probe(), 5, probe -> probe.roundTrips(pings)));
+                List<Double> trips = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
+                        order.get(1).probe(), 0, probe -> probe.cpuPerRoundTrip(BACK_TO_BACK)));
+                path.windows().add(new Window(
+                        new double[] {runs.get(1).bitsPerSecond(), runs.get(0).bitsPerSecond()},
+                        new double[] {runs.get(1).bitsPerCpuSecond(), runs.get(0).bitsPerCpuSecond()},
+                        new double[] {p50(rtts.get(1)), p50(rtts.get(0))},
+                        new double[] {trips.get(1), trips.get(0)}));
+                for (int side = 0; side < 2; side++) {
+                    Path measured = side == 0 ? bare : path;
+                    measured.runs().add(runs.get(side));
+                    measured.rtts().addAll(rtts.get(side));
+                    measured.cpus().add(trips.get(side));
+                }
             }
         }
         out.println("load average (1 min) at the start of each round: " + loads);
+    }
+
+    /** Results of a window as {bare's, the path's}, whichever started first. */
+    private static <T> List<T> inOrder(boolean bareFirst, List<T> results) {
+        return bareFirst ? results : List.of(results.get(1), results.get(0));
+    }
+
+    private static double p50(List<Long> rtts) {
+        return Percentiles.of(Latencies.sorted(rtts), 50);
     }
 
     private void printFloor(Lab lab, List<ThroughputFloor.Side> jcalico, List<ThroughputFloor.Side> bare,
@@ -280,36 +316,38 @@ public final class ThroughputBenchmark {
 
     private int report(List<Path> paths, int rounds, int seconds, int pings, String before, double secondsPerRound) {
         Path bare = paths.get(0);
-        out.printf("%d rounds, each path in turn: iperf3 TCP client -> server for %d s, then %d pings 10 ms apart, then %,d"
-                + " back to back; client and server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds,
-                pings, BACK_TO_BACK, ThroughputProbe.CPU);
+        out.printf("%d rounds, each path in turn together with bare (at once, sharing the CPU): iperf3 TCP client -> server"
+                + " for %d s, then %d pings 10 ms apart (the two paths' 5 ms apart), then %,d back to back; client and server"
+                + " (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds, pings, BACK_TO_BACK,
+                ThroughputProbe.CPU);
         out.printf("  %-18s %8s %15s %7s %14s %7s %8s %8s %7s %9s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
                 "Gbit/CPU-s", "ratio", "RTT p50", "RTT p99", "ratio", "CPU/trip", "ratio");
         Path best = null;
         for (Path path : paths) {
             List<Double> bits = path.bits();
-            double cpu = PairedRatios.median(path.roundCpus());
+            double cpu = PairedRatios.median(path.cpus());
             out.printf("  %-18s %8.2f %6.2f - %6.2f %7.3f %14.2f %7.3f %5d us %5d us %7.2f %6.2f us %7.2f%n", path.name(),
                     path.medianBits() / 1e9, Collections.min(bits) / 1e9, Collections.max(bits) / 1e9,
                     path.medianBits() / bare.medianBits(), path.medianBitsPerCpuSecond() / 1e9,
                     path.medianBitsPerCpuSecond() / bare.medianBitsPerCpuSecond(), path.rtt(50), path.rtt(99),
-                    (double) path.rtt(50) / bare.rtt(50), cpu, cpu / PairedRatios.median(bare.roundCpus()));
+                    (double) path.rtt(50) / bare.rtt(50), cpu, cpu / PairedRatios.median(bare.cpus()));
         }
-        out.println("  (Gbit/s: the receiver's rate, median of the runs; Gbit/CPU-s: bits per CPU-second of iperf3's two ends,"
-                + " which run the forwarding too; CPU/trip: the CPU a back-to-back ping's round trip costs, the forwarding in"
-                + " both hosts included, median of the rounds; ratios to bare, of the medians)");
-        out.printf("paired by round (each path's figure over bare's in the same round): median, its %s confidence interval"
+        out.printf("  (Gbit/s: the receiver's rate while sharing CPU %d with bare's run, about half what the path carries"
+                + " alone, median of the runs; Gbit/CPU-s: bits per CPU-second of iperf3's two ends, which run the forwarding too;"
+                + " CPU/trip: the CPU a back-to-back ping's round trip costs, the forwarding in both hosts included, median of the"
+                + " rounds; ratios to bare, of the medians)%n", ThroughputProbe.CPU);
+        out.printf("paired by window (each path's figure over bare's measured at the same time): median, its %s confidence interval"
                 + " (order statistics of the rounds), middle half%n", rounds >= 6 ? ">= 95 %" : "(below 95 %: fewer than 6 rounds)");
         out.printf("  %-18s %38s %38s %38s %38s%n", "path", "rate ratio", "RTT p50 ratio", "Gbit/CPU-s ratio",
                 "CPU/trip ratio");
         for (Path path : paths.subList(1, paths.size())) {
-            PairedRatios rate = path.pairedWith(bare, Path::bits);
-            PairedRatios rtt = path.pairedWith(bare, Path::roundRtts);
+            PairedRatios rate = path.paired(Window::rate);
+            PairedRatios rtt = path.paired(Window::rtt);
             double[] rateInterval = rate.medianInterval();
             double[] rttInterval = rtt.medianInterval();
-            PairedRatios perCpu = path.pairedWith(bare, Path::bitsPerCpuSecond);
+            PairedRatios perCpu = path.paired(Window::perCpu);
             double[] perCpuInterval = perCpu.medianInterval();
-            PairedRatios trip = path.pairedWith(bare, Path::roundCpus);
+            PairedRatios trip = path.paired(Window::trip);
             double[] tripInterval = trip.medianInterval();
             out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.2f [%.2f, %.2f] (%.2f - %.2f) %7.3f [%.3f, %.3f] (%.3f - %.3f)"
                     + " %7.3f [%.3f, %.3f] (%.3f - %.3f)%n",
@@ -317,18 +355,18 @@ public final class ThroughputBenchmark {
                     rttInterval[0], rttInterval[1], rtt.quartile(1), rtt.quartile(3), perCpu.median(), perCpuInterval[0],
                     perCpuInterval[1], perCpu.quartile(1), perCpu.quartile(3), trip.median(), tripInterval[0], tripInterval[1],
                     trip.quartile(1), trip.quartile(3));
-            if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.pairedWith(bare, Path::bits).median())) {
+            if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.paired(Window::rate).median())) {
                 best = path;
             }
         }
         Path again = paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst().orElseThrow();
-        double[] resolution = again.pairedWith(bare, Path::bits).medianInterval();
-        double[] tripResolution = again.pairedWith(bare, Path::roundCpus).medianInterval();
+        double[] resolution = again.paired(Window::rate).medianInterval();
+        double[] tripResolution = again.paired(Window::trip).medianInterval();
         out.printf("  resolution: a bare copy against bare reads %.3f - %.3f (CPU/trip %.3f - %.3f); a rate ratio whose interval"
                 + " holds the target cannot be told from it: more rounds (--rounds), or a quieter machine%n", resolution[0],
                 resolution[1], tripResolution[0], tripResolution[1]);
-        PairedRatios bestRate = best.pairedWith(bare, Path::bits);
-        PairedRatios bestRtt = best.pairedWith(bare, Path::roundRtts);
+        PairedRatios bestRate = best.paired(Window::rate);
+        PairedRatios bestRtt = best.paired(Window::rtt);
         double ratio = bestRate.median();
         double rttRatio = bestRtt.median();
         String rateVerdict = bestRate.verdict(THROUGHPUT_TARGET, true);

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
@@ -19,6 +22,9 @@ import org.jcalico.model.IpAddress;
  * carries what one CPU can push through the whole path, which is the per-packet cost the bench is about, and the
  * other CPU takes most of the rest of the machine's load. With one end per CPU, a run halved (or doubled) whenever
  * another process took the server's CPU (docs/dataplane.md, "Whether a run can decide the target").
+ *
+ * <p>A path is measured {@link #together} with the floor's: both on CPU 0 in the same second, so that the vCPU's speed,
+ * which moves within a second (session 45), falls on both alike (docs/dataplane.md, "Session 67 (p-thru)").
  */
 final class ThroughputProbe {
     static final int CPU = 0;
@@ -54,6 +60,27 @@ final class ThroughputProbe {
         /** Bits carried per CPU-second of the two ends: less hostage to the machine's load than the rate alone. */
         double bitsPerCpuSecond() {
             return bitsPerSecond / (cpuPercent / 100);
+        }
+    }
+
+    /**
+     * One measure of two paths at once: {@code measure} of {@code first} and, {@code offsetMillis} after it started,
+     * of {@code second} (pings 10 ms apart take turns that way instead of meeting on the CPU); both results, in order.
+     */
+    static <T> List<T> together(ThroughputProbe first, ThroughputProbe second, long offsetMillis,
+                                Function<ThroughputProbe, T> measure) {
+        CompletableFuture<T> early = CompletableFuture.supplyAsync(() -> measure.apply(first), Thread::startVirtualThread);
+        try {
+            Thread.sleep(offsetMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        T late = measure.apply(second);
+        try {
+            return List.of(early.join(), late);
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
         }
     }
 

@@ -116,11 +116,11 @@ final class BenchCommand {
 
     @Command(name = "throughput", mixinStandardHelpOptions = true,
             description = "On a lab of two hosts: iperf3 TCP and ping between a workload on each, against a bare copy of the same"
-                    + " hosts and workloads with plain routes and no rules, alternating in one run.")
+                    + " hosts and workloads with plain routes and no rules, each path measured at once with the bare one, in one run.")
     static final class Throughput implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
         @Option(names = "--rounds", paramLabel = "N", defaultValue = "12", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
-        @Option(names = "--seconds", paramLabel = "S", defaultValue = "2", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "1", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
         @Option(names = "--pings", paramLabel = "N", defaultValue = "100", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbt", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 

@@ -2,8 +2,13 @@ package org.jcalico.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.jcalico.model.IpAddress;
 import org.junit.jupiter.api.Test;
 
 class ThroughputBenchmarkTest {
@@ -24,5 +29,33 @@ class ThroughputBenchmarkTest {
         // bash's time line comes after whatever ping wrote to stderr
         assertEquals(10.0, ThroughputProbe.cpuPerRoundTrip("ping: warning\n0.000 0.200\n", 20_000), 1e-9);
         assertThrows(IllegalStateException.class, () -> ThroughputProbe.cpuPerRoundTrip("ping: bad address\n", 20_000));
+    }
+
+    @Test
+    void aPathAndBareAreMeasuredAtOnceTheSecondStartedAfterTheOffset() {
+        ThroughputProbe bare = new ThroughputProbe("bare", IpAddress.parse("10.72.0.65"));
+        ThroughputProbe path = new ThroughputProbe("path", IpAddress.parse("10.72.1.65"));
+        // each measure waits until the other has begun: run one after the other, neither would return
+        CountDownLatch begun = new CountDownLatch(2);
+        long start = System.nanoTime();
+        List<Long> started = ThroughputProbe.together(bare, path, 50, probe -> {
+            long at = System.nanoTime() - start;
+            begun.countDown();
+            try {
+                assertTrue(begun.await(5, TimeUnit.SECONDS), "the other path's measure began meanwhile");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return at;
+        });
+        assertTrue(started.get(1) - started.get(0) >= TimeUnit.MILLISECONDS.toNanos(50), "the second starts 50 ms later: " + started);
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> ThroughputProbe.together(bare, path, 0,
+                probe -> {
+                    if (probe == bare) {
+                        throw new IllegalStateException("iperf3 to bare failed");
+                    }
+                    return 1;
+                }));
+        assertEquals("iperf3 to bare failed", failed.getMessage());
     }
 }
