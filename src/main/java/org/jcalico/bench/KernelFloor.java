@@ -20,7 +20,8 @@ import org.jcalico.model.DataplaneDriver;
  * shell's built-in echo (one process, no fork per key; writing a file is cheaper than the same setting over rtnetlink,
  * docs/dataplane.md, session 38); every link set up and every route added by one {@code ip -batch}. The veth pairs
  * themselves are made before the clock starts, as a container runtime makes them before jcalico sees the endpoint,
- * in a namespace whose forwarding is on, as the agent's start turns it on. Timed twice, each into a fresh namespace: the tools
+ * in a namespace whose forwarding is on, as the agent's start turns it on, after an uplink holding an address, as the
+ * agent's host has ({@link BenchInterfaces}). Timed twice, each into a fresh namespace: the tools
  * one after the other, and the independent ones at once (the sets first, as the rules name them; then each family's
  * rules beside the settings, links and routes), as the agent runs its writers; the floor is the faster of the two.
  */
@@ -120,11 +121,11 @@ record KernelFloor(DataplaneDriver driver, String ipsets, String ipv4Rules, Stri
                 .filter(java.util.regex.Matcher::find).map(matcher -> matcher.group(1)).toList();
     }
 
-    /** A fresh namespace with forwarding on (as the agent's start sets it) and the veths made. */
-    private static CommandRunner freshHost(String namespace, String veths) {
+    /** A fresh namespace with forwarding on (as the agent's start sets it), the agent's host's uplink and the veths made. */
+    static CommandRunner freshHost(String namespace, String veths) {
         CommandRunner bare = Namespaces.create(namespace);
         bare.run(Sysctls.writeCommand(Sysctls.global())).check();
-        bare.run(List.of("ip", "-batch", "-"), veths).check();
+        bare.run(List.of("ip", "-batch", "-"), BenchInterfaces.UPLINK_BATCH + veths).check();
         return bare;
     }
 
