@@ -150,13 +150,6 @@ class AgentRestartIT {
      */
     private static void waitingAgentAnswersProbesAndSaysItOnce(LabFixture fixture, Path store, Path felixLog, long logged)
             throws java.io.IOException {
-        LabFixture.Page readiness = fixture.page(1, 9099, "/readiness");
-        assertEquals(503, readiness.code(), "the waiting agent answers its readiness probe, not ready: " + readiness);
-        assertTrue(readiness.body().contains("\"detail\":\"datastore not reachable: there is no datastore at " + store)
-                && readiness.body().contains("not in sync since") && readiness.body().contains("3 programmed"), readiness.body());
-        assertEquals(200, fixture.page(1, 9099, "/liveness").code(), "live while it waits: " + fixture.page(1, 9099, "/liveness"));
-        LabFixture.Page metrics = fixture.page(1, 9091, "/metrics");
-        assertTrue(metrics.code() == 200 && metrics.body().contains("jcalico_endpoints{state=\"programmed\"} 3"), metrics.toString());
         String since;
         try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(felixLog.toFile(), "r")) {
             file.seek(logged);
@@ -164,6 +157,14 @@ class AgentRestartIT {
             file.readFully(rest);
             since = new String(rest, java.nio.charset.StandardCharsets.UTF_8);
         }
+        LabFixture.Page readiness = fixture.page(1, 9099, "/readiness");
+        assertEquals(503, readiness.code(), "the waiting agent answers its readiness probe, not ready: " + readiness
+                + "; the node's log since the kill:\n" + since);
+        assertTrue(readiness.body().contains("\"detail\":\"datastore not reachable: there is no datastore at " + store)
+                && readiness.body().contains("not in sync since") && readiness.body().contains("3 programmed"), readiness.body());
+        assertEquals(200, fixture.page(1, 9099, "/liveness").code(), "live while it waits: " + fixture.page(1, 9099, "/liveness"));
+        LabFixture.Page metrics = fixture.page(1, 9091, "/metrics");
+        assertTrue(metrics.code() == 200 && metrics.body().contains("jcalico_endpoints{state=\"programmed\"} 3"), metrics.toString());
         long said = since.lines().filter(line -> line.contains("WARN") && line.contains("not reachable")).count();
         // the killed agent may have said it first, once, after the move; the new agent once in its 8 s of waiting
         assertTrue(said >= 1 && said <= 2, "the wait said once, not every second: " + said + " lines\n" + since);

@@ -196,7 +196,7 @@ class LauncherDelegationIT {
                 Outcome local = launchWith(Map.of("JCALICO_NO_AGENT", "1"), store, args.toArray(String[]::new));
                 long before = served();
                 assertEquals(local, launch(store, args.toArray(String[]::new)), String.join(" ", args));
-                assertEquals(before + 1, served(), "the agent ran " + String.join(" ", args));
+                assertEquals(before + 1, served(), "the agent ran " + String.join(" ", args) + "; its log:\n" + Files.readString(log));
             }
             assertTrue(launch(store, "pool", "list").out().contains("10.72.0.0/16"));
         }

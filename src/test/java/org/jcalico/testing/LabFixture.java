@@ -217,17 +217,21 @@ public final class LabFixture implements AutoCloseable {
                 .ipv4Nets().get(0).network();
     }
 
-    /** The status code and body of an HTTP GET; code 0 when nothing answers. */
-    public record Page(int code, String body) {
+    /**
+     * The status code and body of an HTTP GET; code 0 when nothing answers, and then curl's error says why (refused: no
+     * listener; timed out: a listener that did not answer within the probe's time), for a failing test's message.
+     */
+    public record Page(int code, String body, String error) {
     }
 
     /** GET http://127.0.0.1:PORT/PATH inside host {@code index}, as a probe on that host would. */
     public Page page(int index, int port, String path) {
-        CommandRunner.Result result = in(layout().host(index), "curl", "-s", "-m", "5", "-w", "\\n%{http_code}",
+        CommandRunner.Result result = in(layout().host(index), "curl", "-sS", "-m", "5", "-w", "\\n%{http_code}",
                 "http://127.0.0.1:" + port + path);
         String out = result.stdout();
         int split = out.lastIndexOf('\n');
-        return new Page(Integer.parseInt(out.substring(split + 1).strip()), split < 0 ? "" : out.substring(0, split));
+        return new Page(Integer.parseInt(out.substring(split + 1).strip()), split < 0 ? "" : out.substring(0, split),
+                result.stderr().strip());
     }
 
     /** Runs a plain command inside one of the lab's namespaces (host or workload). */
