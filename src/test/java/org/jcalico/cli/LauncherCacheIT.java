@@ -127,6 +127,52 @@ class LauncherCacheIT {
         }
     }
 
+    /**
+     * Sources newer than the jar (a pull beside running agents): maven rewrote the jar in place, under every program
+     * running from it, which read classes from a file being rewritten (session 67, t-flake: a lab's agent served no
+     * page, a delegated list ran nowhere); and two commands started together each ran maven in the same tree. Now the
+     * old jar is unlinked, so that what holds it open keeps it whole, and one build runs while the other waits. A maven
+     * of the test's own stands in for the real one: it writes the jar in place, as maven does, after a second.
+     */
+    @Test
+    void aRebuildLeavesTheJarThatRunningProgramsHoldWholeAndRunsOnce() throws IOException, InterruptedException {
+        Path target = copyOfTheBuild();
+        Path jar = target.resolve("jcalico.jar");
+        // the new build: the jar with one entry more, so that a program reading the old one can tell them apart
+        Path built = Files.copy(jar, dir.resolve("built.jar"));
+        Files.writeString(dir.resolve("rebuilt.txt"), "rebuilt");
+        assertEquals(0, new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jar").toString(), "uf",
+                built.toString(), "-C", dir.toString(), "rebuilt.txt").inheritIO().start().waitFor());
+        Path builds = dir.resolve("builds");
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("mvn"), "#!/bin/sh\necho build >> " + builds + "\nsleep 1\ncat " + built
+                + " > target/jcalico.jar\n");
+        Files.setPosixFilePermissions(bin.resolve("mvn"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setLastModifiedTime(dir.resolve("src/main"), FileTime.fromMillis(System.currentTimeMillis() + 1_000));
+        Thread.sleep(1_100);
+        byte[] before = Files.readAllBytes(jar);
+        try (java.nio.channels.FileChannel running = java.nio.channels.FileChannel.open(jar)) {
+            java.util.concurrent.CompletableFuture<Outcome> other = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return run(dir.resolve("jcalico"), dir.resolve("stderr-other"), bin);
+                } catch (IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Outcome one = run(dir.resolve("jcalico"), dir.resolve("stderr"), bin);
+            Outcome two = other.join();
+            assertTrue(one.status() == 0 && two.status() == 0, one + " / " + two);
+            assertEquals(List.of("build"), Files.readAllLines(builds), "one build for two commands: " + one + " / " + two);
+            java.nio.ByteBuffer held = java.nio.ByteBuffer.allocate(before.length + 1);
+            while (running.read(held, held.position()) > 0) {
+                // the whole of what the running program still holds
+            }
+            assertEquals(before.length, held.position(), "the jar a running program holds keeps its length");
+            assertTrue(java.util.Arrays.equals(before, java.util.Arrays.copyOf(held.array(), before.length)),
+                    "and its bytes");
+        }
+    }
+
     /** The files a recording writes under names of its own before the caches are renamed into place. */
     private static List<String> scratch(Path target) throws IOException {
         try (var names = Files.list(target)) {
@@ -184,8 +230,16 @@ class LauncherCacheIT {
     }
 
     private Outcome run(Path launcher, Path stderr) throws IOException, InterruptedException {
+        return run(launcher, stderr, null);
+    }
+
+    /** With BIN, when not null, first on the PATH (a maven of the test's own). */
+    private Outcome run(Path launcher, Path stderr, Path bin) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "version");
         builder.environment().put("JCALICO_NO_AGENT", "1");
+        if (bin != null) {
+            builder.environment().merge("PATH", bin.toString(), (path, first) -> first + ":" + path);
+        }
         builder.redirectError(stderr.toFile());
         Process process = builder.start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
