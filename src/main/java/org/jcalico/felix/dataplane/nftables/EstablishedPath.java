@@ -10,13 +10,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.hoststate.Chain;
+import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.felix.program.Origin;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
- * The short way through jc-FORWARD for a packet of an established flow between a local workload and the network,
+ * The short way past jc-FORWARD for a packet of an established flow between a local workload and the network,
  * on nftables (docs/dataplane.md, "Session 66 (p-wire)"): a packet that jc-FORWARD would accept after its hold rules,
  * its local-source check, a dispatch map's lookup, a jump into the endpoint's chain and that chain's established
  * test, is accepted by one lookup (sent: its interface and source) or two (received: its source not local, its
@@ -38,9 +39,16 @@ import org.jcalico.util.PersistentSortedMap;
  */
 final class EstablishedPath {
     static final String CHAIN = "jc-established";
-    /** jc-FORWARD's first rule: nothing but an established or related packet enters the short way. */
+    /**
+     * The forward hook's rule just above its jump into jc-FORWARD (the hook's only other rule on nftables): nothing but
+     * an established or related packet enters the short way, and one that takes it no longer jumps into jc-FORWARD
+     * first (docs/dataplane.md, "Session 67 (p-wire2)").
+     */
     static final String ENTRY = "ct state related,established jump " + CHAIN;
     private static final String FILTER = "filter";
+    static final Hook ENTRY_HOOK = new Hook(FILTER, "FORWARD", ENTRY);
+    /** calc's hook (the renderer's form) that the entry goes before: the same packets reach it in the same order. */
+    private static final Hook FORWARD_HOOK = new Hook(FILTER, "FORWARD", "jump " + DataplaneNames.FORWARD);
     private static final String HOLD = "ct state new,invalid,untracked ";
     private static final Pattern FROM_JUMP = Pattern.compile("iifname \"([^\"*]+)\\*\" jump "
             + Pattern.quote(DataplaneNames.FROM_DISPATCH));
@@ -53,7 +61,7 @@ final class EstablishedPath {
     private final Passing[] from = {new Passing(FROM_PASS), new Passing(FROM_PASS)};
     private final Passing[] to = {new Passing(TO_PASS), new Passing(TO_PASS)};
 
-    /** STATE with the short way when jc-FORWARD has the shape it knows and some endpoint's element qualifies. */
+    /** STATE with the short way when jc-FORWARD has the shape it knows and the forward hook jumps into it. */
     IptablesState of(IptablesState state) {
         int family = state.version() == 4 ? 0 : 1;
         if (state != lastIn[family]) {
@@ -73,14 +81,15 @@ final class EstablishedPath {
 
     private static IptablesState derived(IptablesState state, Passing fromPassing, Passing toPassing) {
         PersistentSortedMap<String, Chain> chains = state.sortedChains(FILTER);
-        Chain forward = chains.get(DataplaneNames.FORWARD);
-        if (forward != null && !forward.rules().isEmpty() && forward.rules().get(0).equals(ENTRY)) {
-            forward = new Chain(forward.name(), forward.rules().subList(1, forward.rules().size()),
-                    forward.origins().subList(1, forward.origins().size()));
-            chains = chains.with(DataplaneNames.FORWARD, forward).without(CHAIN);
-            state = withFilter(state, chains);
+        List<Hook> hooks = state.hooks();
+        if (hooks.contains(ENTRY_HOOK)) {
+            hooks = hooks.stream().filter(hook -> !hook.equals(ENTRY_HOOK)).toList();
+            chains = chains.without(CHAIN);
+            state = withFilter(state, chains, hooks);
         }
-        String prefix = forward == null ? null : prefix(forward, state.version());
+        Chain forward = chains.get(DataplaneNames.FORWARD);
+        int at = hooks.indexOf(FORWARD_HOOK);
+        String prefix = forward == null || at < 0 ? null : prefix(forward, state.version());
         if (prefix == null) {
             return state;
         }
@@ -96,21 +105,18 @@ final class EstablishedPath {
         if (toMap != null) {
             maps.add(toMap);
         }
-        if (maps.isEmpty()) {
-            return state;
-        }
-        List<String> rules = new ArrayList<>(List.of(ENTRY));
-        rules.addAll(forward.rules());
-        List<Origin> origins = new ArrayList<>(List.of(Origin.STRUCTURAL));
-        origins.addAll(forward.origins());
-        return withFilter(state, chains.with(DataplaneNames.FORWARD, new Chain(DataplaneNames.FORWARD, rules, origins))
-                .with(CHAIN, new Chain(CHAIN, maps.stream().map(VerdictMap::rule).toList(), null, maps)));
+        // the entry stays while jc-FORWARD has its shape, its chain empty when no element qualifies: a hook that came
+        // and went with the first qualifying endpoint would replace the whole table each time (NftablesPlanner.delta)
+        List<Hook> entered = new ArrayList<>(hooks);
+        entered.add(at, ENTRY_HOOK);
+        return withFilter(state, chains.with(CHAIN, new Chain(CHAIN, maps.stream().map(VerdictMap::rule).toList(), null, maps)),
+                entered);
     }
 
-    private static IptablesState withFilter(IptablesState state, PersistentSortedMap<String, Chain> filter) {
+    private static IptablesState withFilter(IptablesState state, PersistentSortedMap<String, Chain> filter, List<Hook> hooks) {
         Map<String, Map<String, Chain>> tables = new HashMap<>(state.tables());
         tables.put(FILTER, filter);
-        return new IptablesState(state.version(), tables, state.hooks());
+        return new IptablesState(state.version(), tables, hooks);
     }
 
     /**

@@ -13,6 +13,7 @@ import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Isolation;
 import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
+import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.VerdictMap;
 import org.jcalico.model.Cidr;
@@ -29,10 +30,14 @@ class EstablishedPathTest {
 
     @Test
     void everyActiveEndpointIsOnTheShortWayInBothDirections() {
-        IptablesState state = EstablishedPath.derived(state("jcw", null).ipv4());
+        IptablesState calc = state("jcw", null).ipv4();
+        IptablesState state = EstablishedPath.derived(calc);
         Map<String, Chain> filter = state.chains("filter");
-        assertEquals(EstablishedPath.ENTRY, filter.get(DataplaneNames.FORWARD).rules().get(0),
-                "only established and related packets enter it, first in jc-FORWARD");
+        assertEquals(List.of(EstablishedPath.ENTRY, "jump " + DataplaneNames.FORWARD), state.hooks().stream()
+                        .filter(hook -> hook.table().equals("filter") && hook.builtinChain().equals("FORWARD")).map(Hook::rule).toList(),
+                "only established and related packets enter it, in the forward hook itself, just above its jump into jc-FORWARD");
+        assertEquals(calc.chains("filter").get(DataplaneNames.FORWARD), filter.get(DataplaneNames.FORWARD),
+                "jc-FORWARD is calc's, the long way unchanged");
         Chain chain = filter.get(EstablishedPath.CHAIN);
         assertEquals(List.of(
                 "oifname != \"jc*\" iifname . ip saddr vmap @jc-established-from",
@@ -60,8 +65,15 @@ class EstablishedPathTest {
         assertEquals(List.of("jc-established-from"), chain.maps().stream().map(VerdictMap::name).toList(),
                 "the three endpoints share " + ingress + ", held drop-only: none is on the short way in, nor its map");
         assertEquals(List.of("oifname != \"jc*\" iifname . ip saddr vmap @jc-established-from"), chain.rules());
-        assertEquals(1, held.chains("filter").get(DataplaneNames.FORWARD).rules().stream()
-                .filter(EstablishedPath.ENTRY::equals).count(), "derived again, not twice");
+        assertEquals(1, held.hooks().stream().filter(EstablishedPath.ENTRY_HOOK::equals).count(), "derived again, not twice");
+    }
+
+    @Test
+    void withNoEndpointOnItTheEntryStaysAndItsChainIsEmpty() {
+        IptablesState state = EstablishedPath.derived(state("jcw", "awaiting-labels", 0).ipv4());
+        assertEquals(1, state.hooks().stream().filter(EstablishedPath.ENTRY_HOOK::equals).count(),
+                "the hooks do not change with the first endpoint: that would replace the whole table");
+        assertEquals(List.of(), state.chains("filter").get(EstablishedPath.CHAIN).rules());
     }
 
     @Test
@@ -112,7 +124,12 @@ class EstablishedPathTest {
 
     /** Three endpoints 10.65.0.N on interface IFACE + N, profile "open", w2 in state W2_STATE (null: active). */
     private static HostState state(String iface, String w2State) {
-        List<WorkloadEndpoint> endpoints = endpoints(iface, 3, w2State);
+        return state(iface, w2State, 3);
+    }
+
+    /** COUNT endpoints, as {@link #state(String, String)}. */
+    private static HostState state(String iface, String w2State, int count) {
+        List<WorkloadEndpoint> endpoints = endpoints(iface, count, w2State);
         return new HostStateCalculator().calculate(Snapshot.of("h1",
                 FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES), endpoints, Map.of("open", OPEN)));
     }
