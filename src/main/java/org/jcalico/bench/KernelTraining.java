@@ -29,11 +29,14 @@ import org.jcalico.model.WorkloadEndpoint;
 final class KernelTraining {
     /**
      * Local endpoints, adds and remote endpoints: each path run a few times, the programming a second or two; enough
-     * local ones for a cold pass's rules to go to a restore of their own, as a big node's do (IptablesRestore).
+     * local ones for a cold pass's rules to go to a restore of their own, as a big node's do (IptablesRestore); enough
+     * remote ones for a tag set (each profile's holds half the endpoints) of more than 1,000 members, which the ipset
+     * driver writes from its members' codes in the kernel's order (IpSetInput.TEXT_ORDER_UP_TO; with 1,000 remote
+     * endpoints a cold programming spun that path's lambda itself).
      */
     private static final int LOCAL = 250;
     private static final int ADDS = 6;
-    private static final int REMOTE = 1_000;
+    private static final int REMOTE = 2_000;
     private static final Path LINKS = Path.of("/proc/self/net/dev");
 
     private KernelTraining() {
