@@ -39,8 +39,6 @@ public final class AgentCache {
     private static final long RECORD_SECONDS = 600;
     /** Only one thread of this process records (the lab starts its hosts' agents from several). */
     private static final Object RECORDING = new Object();
-    /** What starts the training in a network namespace of its own, which goes when the training's JVM exits. */
-    static final List<String> SCRATCH_NAMESPACE = List.of("unshare", "--net", "--");
 
     private AgentCache() {
     }
@@ -137,22 +135,6 @@ public final class AgentCache {
     }
 
     /**
-     * Runs the training COMMAND in a network namespace of its own (`unshare --net`, root's), where it programs the drivers
-     * too ({@link org.jcalico.bench.AgentCacheTraining}); where that namespace cannot be made (not root, no unshare),
-     * without it: the calculation and planning alone, as before session 67 (docs/dataplane.md, "Session 67 (p-cold)").
-     */
-    static CommandRunner.Result train(List<String> command) {
-        List<String> scratch = new ArrayList<>(SCRATCH_NAMESPACE);
-        scratch.addAll(command);
-        scratch.add("--scratch-namespace");
-        CommandRunner runner = CommandRunner.local().withTimeout(RECORD_SECONDS);
-        CommandRunner.Result result = runner.run(scratch);
-        // unshare's own refusal (its message first), or no unshare: the training never started
-        boolean unshared = result.ok() || !(result.exitCode() == 127 || result.stderr().startsWith("unshare:"));
-        return unshared ? result : runner.run(command);
-    }
-
-    /**
      * Runs the training in a JVM of the agent's options that writes the cache when it exits, into a file of its own
      * moved into place once whole; under a file lock, so that processes starting agents at once record it once.
      */
@@ -172,7 +154,7 @@ public final class AgentCache {
                 command.addAll(List.of("-XX:AOTCacheOutput=" + recording, "-Xlog:aot=off", "-Xlog:cds=off",
                         "-cp", jar.toString(), "org.jcalico.cli.Main", "internal", "train-agent-cache"));
                 command.addAll(kind.training);
-                CommandRunner.Result result = train(command);
+                CommandRunner.Result result = CommandRunner.local().withTimeout(RECORD_SECONDS).run(command);
                 if (result.ok() && Files.isRegularFile(recording)) {
                     Files.move(recording, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } else {

@@ -32,9 +32,6 @@ import org.jcalico.model.WorkloadEndpoint;
  * rules, the sets' netlink batch encoded but never sent). The cache then holds the classes all this loads, linked,
  * and the methods' profiles, so the agent's first calculation and first changes do not start from cold code. Last, it
  * does what an idle agent first does 30 s after its start ({@link IdleEnds}), which changes no kernel state either.
- * Started in a network namespace of its own (root's recording, {@link org.jcalico.agent.AgentCache}), it also programs
- * a small node there with each driver ({@link KernelTraining}), so that the drivers' classes, their lambdas and their
- * profiles are in the cache too; without one (any other user) it does what it did before.
  */
 public final class AgentCacheTraining {
     /** Changes of each kind: enough for their code's profiles, few enough to keep the training a few seconds. */
@@ -67,13 +64,10 @@ public final class AgentCacheTraining {
     /**
      * Prints how long the first calculation and plan and the first change of each kind took (wall and this thread's
      * CPU time), which tell a JVM that had the cache from one that had not; and how much restore input was planned.
-     * With ETCD_START, the cache for agents on etcd: their start's classes too ({@link #loadEtcdStartClasses}). With
-     * SCRATCH_NAMESPACE (the recording JVM started in a network namespace of its own), the drivers' part too
-     * ({@link KernelTraining}).
+     * With ETCD_START, the cache for agents on etcd: their start's classes too ({@link #loadEtcdStartClasses}).
      */
-    public static void run(PrintWriter out, boolean etcdStart, boolean scratchNamespace) {
-        // as the agent's first step and as it sizes its heap for its start (the classes they load are then cached)
-        out.println(StartSequence.atProcessStart());
+    public static void run(PrintWriter out, boolean etcdStart) {
+        // as the agent sizes its heap for its start (the management classes it loads for that are then cached)
         out.println("heap sized for the start: " + StartSequence.beforeListing());
         AgentCacheTraining training = new AgentCacheTraining();
         long planned = training.decode();
@@ -87,9 +81,6 @@ public final class AgentCacheTraining {
             planned += step == 0 ? training.timed("add", out) : training.calculateAndPlan();
         }
         out.println("planned " + planned + " characters of restore input");
-        if (scratchNamespace) {
-            out.println(KernelTraining.run());
-        }
         idleEnds();
         if (etcdStart) {
             out.println("loaded " + loadEtcdStartClasses() + " more classes of an etcd agent's start");

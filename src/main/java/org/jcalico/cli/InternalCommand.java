@@ -73,13 +73,10 @@ final class InternalCommand {
         @Spec CommandSpec spec;
         @Option(names = "--etcd-start", description = "also load the classes of an etcd agent's start (AgentCache.Kind.ETCD)")
         boolean etcdStart;
-        @Option(names = "--scratch-namespace", description = "run in a network namespace of its own: program the drivers"
-                + " there too")
-        boolean scratchNamespace;
 
         @Override
         public void run() {
-            org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut(), etcdStart, scratchNamespace);
+            org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut(), etcdStart);
             spec.commandLine().getOut().flush();
         }
     }

@@ -16,9 +16,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
-import org.jcalico.bench.ColdProgrammingMain;
 import org.jcalico.kernel.CommandRunner;
-import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -110,55 +108,6 @@ class AgentCacheTest {
                         || line.contains("java.lang.ProcessHandleImpl$$Lambda"))
                 .filter(line -> !line.endsWith("source: shared objects file")).toList();
         assertEquals(List.of(), spun, "lambda classes the idle ends spin");
-    }
-
-    /**
-     * A cold programming (`bench felix`'s worker, as the agent's first pass and adds, with each driver, in a network
-     * namespace of its own) finds the drivers' classes and the lambda classes their code spins in the cache: the
-     * training, recorded by root, programs them in a namespace of its own too. Before session 67 the training never ran
-     * them, and a cold programming loaded some 80 of jcalico's classes from the jar and spun some 200 lambda classes
-     * (docs/dataplane.md, "Session 67 (p-cold)").
-     */
-    @Test
-    void aColdProgrammingFindsTheDriversInTheCache() {
-        KernelTests.assumeKernel();
-        for (org.jcalico.model.DataplaneDriver driver : org.jcalico.model.DataplaneDriver.values()) {
-            assertEquals(List.of(), notFromTheCache(driver), driver + ": the drivers' classes and lambda classes not from"
-                    + " the cache");
-        }
-    }
-
-    /** The classes of the drivers' and the kernel's packages that a cold programming with DRIVER loads elsewhere. */
-    private List<String> notFromTheCache(org.jcalico.model.DataplaneDriver driver) {
-        String testClasses = Path.of(ColdProgrammingMain.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
-        List<String> command = new ArrayList<>(AgentCache.SCRATCH_NAMESPACE);
-        command.addAll(agentJvm);
-        command.addAll(List.of(recordedOptions().getFirst(), "-Xlog:class+load", "-cp",
-                recorded.resolve("jcalico.jar") + File.pathSeparator + testClasses, ColdProgrammingMain.class.getName(),
-                driver.toString()));
-        CommandRunner.Result result = CommandRunner.local().run(command);
-        assertEquals(0, result.exitCode(), result.stderr());
-        assertTrue(result.stdout().contains(" org.jcalico.felix.calc.HostStateCalculator source: shared objects file"),
-                "the JVM uses the cache");
-        // the worker's printout and the JVM's log in one stream, in order: up to its last add, before it reads its
-        // compilers' priorities back for its printout, which no agent does
-        List<String> lines = result.stdout().lines().toList();
-        return lines.subList(0, lastAdd(lines)).stream()
-                .filter(line -> line.matches(".* org\\.jcalico\\.(felix\\.dataplane|kernel)\\..*"))
-                .filter(line -> !line.endsWith("source: shared objects file"))
-                // the class of a pattern-matching switch, which the JDK 25 cache keeps none of
-                .filter(line -> !line.contains("$$TypeSwitch/"))
-                // read by the bench's own CPU accounting (ProcessCpu), which no agent runs
-                .filter(line -> !line.contains(" org.jcalico.kernel.ProcStat ")).toList();
-    }
-
-    private static int lastAdd(List<String> printout) {
-        for (int i = printout.size() - 1; i >= 0; i--) {
-            if (printout.get(i).startsWith("add ")) {
-                return i;
-            }
-        }
-        throw new AssertionError("no add printed: " + printout);
     }
 
     /**
