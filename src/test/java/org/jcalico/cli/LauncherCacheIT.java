@@ -178,6 +178,7 @@ class LauncherCacheIT {
      * maven writes it in place, from an empty file on, so part of a jar was left, newer than the sources, and every
      * command after ran it ("Invalid or corrupt jarfile") until someone deleted it by hand. The next command builds it
      * again. A maven of the test's own writes part of the jar and is killed with its launcher; the next one writes it whole.
+     * A mark beside a whole jar (maven run by hand after the killed build) builds nothing.
      */
     @Test
     void aBuildKilledWhileMavenWritesTheJarIsBuiltAgainByTheNextCommand() throws IOException, InterruptedException {
@@ -209,6 +210,13 @@ class LauncherCacheIT {
         assertTrue(next.status() == 0 && next.out().startsWith("jcalico "), next.toString());
         assertEquals(List.of("build", "build"), Files.readAllLines(builds), "built again: " + next);
         assertEquals(Files.size(whole), Files.size(target.resolve("jcalico.jar")));
+
+        // a killed build's mark beside a jar that a maven run by hand has since written whole: that jar is run as it is
+        Files.writeString(target.resolve(".build-unfinished"), "");
+        Outcome byHand = run(dir.resolve("jcalico"), dir.resolve("stderr"), bin);
+        assertTrue(byHand.status() == 0 && byHand.out().startsWith("jcalico "), byHand.toString());
+        assertEquals(List.of("build", "build"), Files.readAllLines(builds), "no build: " + byHand);
+        assertFalse(Files.exists(target.resolve(".build-unfinished")), "the mark taken away");
     }
 
     /** The files a recording writes under names of its own before the caches are renamed into place. */
