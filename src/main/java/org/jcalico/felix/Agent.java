@@ -24,6 +24,7 @@ import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.log.Log;
+import org.jcalico.util.Shown;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
@@ -412,7 +413,7 @@ public final class Agent {
         while (true) {
             try {
                 syncer.start();
-                reporter.load();
+                loadReport();
                 datastoreWait.ended();
                 return;
             } catch (DatastoreException e) {
@@ -420,6 +421,15 @@ public final class Agent {
                 sleep(RETRY_MILLIS);
                 lastLoopMillis = System.currentTimeMillis();
             }
+        }
+    }
+
+    /** The reporter's starting point from the store; this node's status records it could not read are gone, and logged. */
+    private void loadReport() {
+        List<String> removed = reporter.load();
+        if (!removed.isEmpty()) {
+            log.warn("removed " + removed.size() + " status record(s) of this node's endpoints that cannot be read (another"
+                    + " version's, or cut short): " + Shown.names(removed) + "; the next report writes them afresh");
         }
     }
 
@@ -598,7 +608,7 @@ public final class Agent {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
             reportPending = true;
             try {
-                reporter.load();
+                loadReport();
             } catch (DatastoreException unreachable) {
                 // the retry reloads first; the kernel keeps what was programmed meanwhile
             }
