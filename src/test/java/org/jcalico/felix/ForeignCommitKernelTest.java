@@ -217,18 +217,8 @@ class ForeignCommitKernelTest {
         CommandRunner w3 = lab.workload(3);
         CommandRunner host = lab.host();
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
-            store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
-                    new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
-            store.create(endpoint(1, "open", Map.of("role", "client")));
-            store.create(endpoint(2, "clients", Map.of()));
-            store.create(endpoint(3, "open", Map.of()));
-            start(datastore, dir, new Dataplane(host), new AgentStatusFile(dir.resolve("status.json"), NODE));
-            assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
-                    "w1, w2 and w3 are programmed");
+            String set = clientsOnlyToW2(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE));
             lab.awaitLinksPassPackets();
-            String set = host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
-                    .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
             assertTrue(WorkloadHost.pings(w1, 2), "the client reaches w2");
             assertTrue(WorkloadHost.blocked(w3, 2), "w3 does not");
             Thread.sleep(2 * Agent.SETS_LOOK_MILLIS);
@@ -281,17 +271,7 @@ class ForeignCommitKernelTest {
         CommandRunner host = lab.host();
         AgentStatusFile status = new AgentStatusFile(dir.resolve("status.json"), NODE);
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
-            store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
-                    new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
-            store.create(endpoint(1, "open", Map.of("role", "client")));
-            store.create(endpoint(2, "clients", Map.of()));
-            store.create(endpoint(3, "open", Map.of()));
-            start(datastore, dir, new Dataplane(host), status);
-            assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
-                    "w1, w2 and w3 are programmed");
-            String set = host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
-                    .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
+            String set = clientsOnlyToW2(datastore, dir, status);
             assertTrue(status.read().warnings().isEmpty(), "no warning before: " + status.read());
 
             Path stop = dir.resolve("stop-the-loop");
@@ -312,6 +292,25 @@ class ForeignCommitKernelTest {
                 Files.createFile(stop);
             }
         }
+    }
+
+    /**
+     * Under the iptables driver, w2 admitting only role=client (w1) by a selector's set, w3 open: the agent started on
+     * DATASTORE with STATUS and its log in DIR, the three programmed; the name of the set that holds w1's address.
+     */
+    private String clientsOnlyToW2(Datastore datastore, Path dir, AgentStatusFile status) {
+        CommandRunner host = lab.host();
+        ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
+        store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
+                new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
+        store.create(endpoint(1, "open", Map.of("role", "client")));
+        store.create(endpoint(2, "clients", Map.of()));
+        store.create(endpoint(3, "open", Map.of()));
+        start(datastore, dir, new Dataplane(host), status);
+        assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
+                "w1, w2 and w3 are programmed");
+        return host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
+                .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
     }
 
     /** Starts the agent of node n1 on DATASTORE and DATAPLANE, its log in DIR. */
