@@ -74,36 +74,48 @@ public final class AgentProcess {
      * reason thrown.
      */
     public long startInBackground(AgentOptions options, java.time.Duration timeout) {
-        prepareStart();
-        Process process;
-        try {
-            List<String> command = new ArrayList<>(List.of("setsid"));
-            command.addAll(options.command(AgentOptions.Role.SUPERVISOR));
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(LogFiles.appendTo(paths.console()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        } catch (IOException e) {
-            throw new ValidationException("cannot start the agent: " + e.getMessage());
+        try (StartHold start = prepareStart()) {
+            Process process;
+            try {
+                List<String> command = new ArrayList<>(List.of("setsid"));
+                command.addAll(options.command(AgentOptions.Role.SUPERVISOR));
+                process = new ProcessBuilder(command).redirectErrorStream(true)
+                        .redirectOutput(LogFiles.appendTo(paths.console()))
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            } catch (IOException e) {
+                throw new ValidationException("cannot start the agent: " + e.getMessage());
+            }
+            return awaitInSync(() -> process.isAlive() ? Optional.empty() : Optional.of("status " + process.exitValue()),
+                    this::stop, timeout);
         }
-        return awaitInSync(() -> process.isAlive() ? Optional.empty() : Optional.of("status " + process.exitValue()),
-                this::stop, timeout);
     }
 
     /**
      * Before an agent starts (here or in a container): none may run yet; its log directory and its run directory
      * (root's alone) are there, and an earlier agent's status is kept as stopped: no report of its counts as the new
-     * agent's, but what it programmed stays what the kernel holds until the new one's first pass.
+     * agent's, but what it programmed stays what the kernel holds until the new one's first pass. Returns the node's
+     * start ({@link StartHold}), to be held until the agent is in sync or stopped.
      */
-    public void prepareStart() {
-        running().or(this::supervisor).ifPresent(handle -> {
-            throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
-        });
+    public StartHold prepareStart() {
         try {
-            RunDirectory.logs(paths.logDir(), "--log-dir");
             RunDirectory.secure(paths.runDir());
-            new AgentStatusFile(paths.statusFile(), "").retire();
-        } catch (IOException | IllegalStateException e) {
+        } catch (IOException e) {
             throw new ValidationException("cannot prepare the agent's directories: " + e.getMessage());
+        }
+        StartHold start = StartHold.take(paths.runDir());
+        try {
+            running().or(this::supervisor).ifPresent(handle -> {
+                throw new ValidationException("an agent for this node is already running (pid " + handle.pid() + ")");
+            });
+            RunDirectory.logs(paths.logDir(), "--log-dir");
+            new AgentStatusFile(paths.statusFile(), "").retire();
+            return start;
+        } catch (IOException | IllegalStateException e) {
+            start.close();
+            throw new ValidationException("cannot prepare the agent's directories: " + e.getMessage());
+        } catch (RuntimeException e) {
+            start.close();
+            throw e;
         }
     }
 

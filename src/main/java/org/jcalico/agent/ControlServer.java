@@ -67,7 +67,7 @@ public final class ControlServer implements AutoCloseable {
             UnaryOperator<byte[]> resource = served.get(path);
             return resource == null ? null : resource.apply(body);
         };
-        return serve(socket, new Posts(answer, "application/octet-stream", "control", log), "control", log);
+        return serve(socket, new Posts(answer, "application/octet-stream"), "control", log);
     }
 
     /**
@@ -75,7 +75,7 @@ public final class ControlServer implements AutoCloseable {
      * request is a POST of JSON to /Method.Name, answered with JSON. {@code plugin} takes the path and the body.
      */
     public static ControlServer startPlugin(Path socket, BiFunction<String, byte[], byte[]> plugin, Log log) throws IOException {
-        return serve(socket, new Posts(plugin, "application/vnd.docker.plugins.v1.2+json", "docker plugin", log),
+        return serve(socket, new Posts(plugin, "application/vnd.docker.plugins.v1.2+json"),
                 "docker-plugin", log);
     }
 
@@ -120,7 +120,7 @@ public final class ControlServer implements AutoCloseable {
             listener.close();
             throw new IOException("cannot serve " + name + " on " + address + ": " + e.getMessage(), e);
         }
-        return new ControlServer(HttpServer.start(listener, LIMITS, new Gets(Map.copyOf(pages), name, log), name, log), null);
+        return new ControlServer(HttpServer.start(listener, LIMITS, new Gets(Map.copyOf(pages)), name, log), null);
     }
 
     public Path socket() {
@@ -134,28 +134,22 @@ public final class ControlServer implements AutoCloseable {
 
     /**
      * Answers POSTs: {@code answer} turns a path and a body into the answer, or null for a path it does not serve
-     * (404); a failure is logged and answered 500.
+     * (404); a failure is the server's to log and answer 500.
      */
-    private record Posts(BiFunction<String, byte[], byte[]> answer, String contentType, String name, Log log)
+    private record Posts(BiFunction<String, byte[], byte[]> answer, String contentType)
             implements Function<HttpRequest, HttpResponse> {
         @Override
         public HttpResponse apply(HttpRequest request) {
             if (!request.method().equals("POST")) {
                 return HttpResponse.error(405, "");
             }
-            byte[] answered;
-            try {
-                answered = answer.apply(request.path(), request.body());
-            } catch (RuntimeException e) {
-                log.error(name + " socket: " + e, e);
-                return HttpResponse.error(500, "");
-            }
+            byte[] answered = answer.apply(request.path(), request.body());
             return answered == null ? HttpResponse.error(404, "") : new HttpResponse(200, contentType, answered);
         }
     }
 
-    /** Answers GETs (and HEADs) of the pages it was given; 404 for any other path. */
-    private record Gets(Map<String, Function<Map<String, String>, Page>> pages, String name, Log log)
+    /** Answers GETs (and HEADs) of the pages it was given; 404 for any other path; a page's failure is the server's to log. */
+    private record Gets(Map<String, Function<Map<String, String>, Page>> pages)
             implements Function<HttpRequest, HttpResponse> {
         @Override
         public HttpResponse apply(HttpRequest request) {
@@ -173,13 +167,7 @@ public final class ControlServer implements AutoCloseable {
                 // a broken percent-encoding is the client's error, not the page's
                 return HttpResponse.error(400, "malformed query: " + malformed.getMessage());
             }
-            Page page;
-            try {
-                page = supplier.apply(query);
-            } catch (RuntimeException e) {
-                log.error(name + ": " + e, e);
-                return HttpResponse.error(500, "");
-            }
+            Page page = supplier.apply(query);
             return new HttpResponse(page.status(), page.contentType(), page.body());
         }
     }

@@ -24,6 +24,7 @@ import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.log.Log;
+import org.jcalico.util.Shown;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.FelixConfiguration;
@@ -124,6 +125,15 @@ public final class Agent {
     private boolean relist;
     /** The last pass's exception, while the loop backs off from it. */
     private String crash;
+    /** Whether the last pass changed the kernel (or failed to in part): for a resync another program brought forward, a repair. */
+    private boolean passChanged;
+    /**
+     * The repairs of other programs' changes, for the status's warning while one keeps changing the dataplane; read by
+     * whichever thread writes the status.
+     */
+    private volatile ForeignRepairs foreignRepairs = ForeignRepairs.NONE;
+    /** Whether the status last written carries that warning: its end, a window after the last repair, is written too. */
+    private boolean foughtWritten;
     private final BgpSpeaker bgp;
     private final List<Consumer<FelixConfiguration>> configurationListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Snapshot>> passListeners = new CopyOnWriteArrayList<>();
@@ -159,6 +169,7 @@ public final class Agent {
         this.log = log;
         this.statusFile = statusFile;
         this.datastoreWait = new DatastoreWait(log, statusFile);
+        statusFile.addWarning(() -> foreignRepairs.warning(System.currentTimeMillis()));
         this.queue = feed.queue;
         this.cache = feed.cache;
         this.appliedRevision = feed.appliedRevision;
@@ -251,6 +262,9 @@ public final class Agent {
             }
             foreignCommits(batch, resync);
             foreignSetChanges(resync);
+            if ((foreignRepairs.warning(System.currentTimeMillis()) != null) != foughtWritten) {
+                statusDue = true;
+            }
             try {
                 if (relist) {
                     relist = false;
@@ -268,7 +282,12 @@ public final class Agent {
                 }
                 boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis(), attaches.any());
                 if (dirty || resyncDue || reportPending) {
+                    String foreignCause = resyncDue ? resync.broughtForwardBy() : null;
                     boolean ok = program(resyncDue);
+                    if (foreignCause != null && passChanged && !dirty) {
+                        // nothing of the datastore's changed: what the resync wrote put back what the other program changed
+                        foreignRepairs = foreignRepairs.repaired(System.currentTimeMillis(), foreignCause);
+                    }
                     backoff = ok ? RETRY_MILLIS : Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
                     resync.passed(System.currentTimeMillis(), resyncDue, ok, backoff);
                     // the kernel is programmed: whoever waits for the node waits for that, not for what follows
@@ -354,9 +373,11 @@ public final class Agent {
                     others |= commit.touched().stream().anyMatch(object -> object.chain() == null);
                     log.debug("another program committed to nf_tables (" + commit.who() + ") in " + commit.touched()
                             + ", nothing a resync repairs: no resync");
-                } else if (resync.foreignCommit(System.currentTimeMillis())) {
-                    log.info("another program committed to nf_tables (" + commit.who() + ")"
-                            + (commit.tables() == null ? "" : " in " + commit.tables()) + ": resync brought forward");
+                } else {
+                    String cause = "nf_tables (" + commit.who() + ")" + (commit.tables() == null ? "" : " in " + commit.tables());
+                    if (resync.foreignCommit(System.currentTimeMillis(), "a commit to " + cause)) {
+                        log.info("another program committed to " + cause + ": resync brought forward");
+                    }
                 }
             }
         }
@@ -380,7 +401,7 @@ public final class Agent {
         nextSetsLook = now + SETS_LOOK_MILLIS;
         try {
             String drift = dataplane.ipSetDrift();
-            if (drift != null && resync.foreignCommit(now)) {
+            if (drift != null && resync.foreignCommit(now, "a change to jcalico's ipsets (" + drift + ")")) {
                 log.info("another program changed jcalico's ipsets (" + drift + "): resync brought forward");
             }
         } catch (KernelException e) {
@@ -392,7 +413,7 @@ public final class Agent {
         while (true) {
             try {
                 syncer.start();
-                reporter.load();
+                loadReport();
                 datastoreWait.ended();
                 return;
             } catch (DatastoreException e) {
@@ -400,6 +421,15 @@ public final class Agent {
                 sleep(RETRY_MILLIS);
                 lastLoopMillis = System.currentTimeMillis();
             }
+        }
+    }
+
+    /** The reporter's starting point from the store; this node's status records it could not read are gone, and logged. */
+    private void loadReport() {
+        List<String> removed = reporter.load();
+        if (!removed.isEmpty()) {
+            log.warn("removed " + removed.size() + " status record(s) of this node's endpoints that cannot be read (another"
+                    + " version's, or cut short): " + Shown.names(removed) + "; the next report writes them afresh");
         }
     }
 
@@ -465,6 +495,7 @@ public final class Agent {
     /** Calculates and applies the desired state; false when something failed and a retry is due soon. */
     private boolean program(boolean full) {
         crash = null;
+        passChanged = false;
         long revision = cachedRevision;
         // the links first: an endpoint naming the uplink must not make the uplink's prefix look like endpoints'
         Snapshot snapshot = prefixGuard.apply(linkGuard.apply(cache.snapshot(), full), full);
@@ -509,6 +540,7 @@ public final class Agent {
             otherFailures = others;
             long micros = (System.nanoTime() - start) / 1000;
             String what = full ? "resync" : "update";
+            passChanged = report.changedAnything();
             if (report.changedAnything()) {
                 // the thread's time on a core beside the wall time: a slow pass's line tells its work from its waits
                 log.info(what + " of " + endpoints.size() + " local endpoints in " + micros / 1000.0 + " ms (on a core "
@@ -576,7 +608,7 @@ public final class Agent {
             log.warn("could not report endpoint status (" + e.getMessage() + "); will retry");
             reportPending = true;
             try {
-                reporter.load();
+                loadReport();
             } catch (DatastoreException unreachable) {
                 // the retry reloads first; the kernel keeps what was programmed meanwhile
             }
@@ -595,6 +627,7 @@ public final class Agent {
             return;
         }
         statusDue = false;
+        foughtWritten = foreignRepairs.warning(System.currentTimeMillis()) != null;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,
                 localCount - failures.size() - isolatedCount, isolatedCount, failures.size(), problem, appliedRevision);

@@ -31,6 +31,8 @@ final class ResyncSchedule {
     private long retry = Long.MAX_VALUE;
     /** When the resync a foreign commit brought forward is due (none: MAX_VALUE). */
     private long foreign = Long.MAX_VALUE;
+    /** What brought it forward, while one is (else null). */
+    private String foreignCause;
 
     /** When the next resync is due, given the interval configured now and whether an attachment is under way. */
     long dueAt(long intervalMillis, boolean attachmentUnderWay) {
@@ -49,6 +51,7 @@ final class ResyncSchedule {
         if (resync) {
             lastResync = now;
             foreign = Long.MAX_VALUE;
+            foreignCause = null;
         }
         retry = ok ? Long.MAX_VALUE : now + backoffMillis;
     }
@@ -57,14 +60,20 @@ final class ResyncSchedule {
      * Another program committed to nf_tables at NOW (or changed jcalico's ipsets, seen at a look at their headers): the
      * next resync comes {@link #FOREIGN_SETTLE_MILLIS} later, but not
      * sooner than {@link #FOREIGN_GAP_MILLIS} after the last. Whether this brought it forward (a resync so brought
-     * forward and not yet made is not brought forward again).
+     * forward and not yet made is not brought forward again). CAUSE says what the other program changed.
      */
-    boolean foreignCommit(long now) {
+    boolean foreignCommit(long now, String cause) {
         if (foreign != Long.MAX_VALUE) {
             return false;
         }
         foreign = Math.max(now + FOREIGN_SETTLE_MILLIS, lastResync + FOREIGN_GAP_MILLIS);
+        foreignCause = cause;
         return true;
+    }
+
+    /** What brought the next resync forward (another program's change), or null when nothing did. */
+    String broughtForwardBy() {
+        return foreignCause;
     }
 
     /** The next turn resyncs (after the datastore is listed afresh, say). */

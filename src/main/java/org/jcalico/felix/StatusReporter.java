@@ -39,13 +39,24 @@ final class StatusReporter {
         this.node = node;
     }
 
-    void load() {
+    /**
+     * What this node's agents reported, as the next report's starting point. A record of this node's status that does
+     * not read (another version's state or field, a record cut short) is this node's agent's to write: it is removed,
+     * guarded by its revision, and the endpoint's status, if the endpoint is still here, written afresh by the next
+     * report. Before, the load failed, and the agent's start retried it for ever, programming no change meanwhile.
+     * Returns the keys of the records removed.
+     */
+    List<String> load() {
         dropLegacyStatus();
         written.clear();
         reportedVersion = -1;
-        for (Versioned<EndpointStatus> status : store.list(EndpointStatus.class, Keys.nodePrefix(EndpointStatus.class, node))) {
+        ResourceStore.Surveyed<EndpointStatus> surveyed = store.survey(EndpointStatus.class,
+                Keys.nodePrefix(EndpointStatus.class, node));
+        for (Versioned<EndpointStatus> status : surveyed.items()) {
             written.put(status.resource().endpointId(), status);
         }
+        commitInParts(surveyed.unreadable().stream().<Op>map(record -> new Op.Delete(record.key(), record.revision())).toList());
+        return surveyed.unreadable().stream().map(ResourceStore.Unreadable::key).toList();
     }
 
     /**
@@ -53,8 +64,11 @@ final class StatusReporter {
      * would list it at each start; this node's alone, since each agent writes only its own status.
      */
     private void dropLegacyStatus() {
-        List<Op> ops = store.datastore().list(Keys.LEGACY_STATUS + node + "/").items().stream()
-                .<Op>map(item -> new Op.Delete(item.key(), item.modRevision())).toList();
+        commitInParts(store.datastore().list(Keys.LEGACY_STATUS + node + "/").items().stream()
+                .<Op>map(item -> new Op.Delete(item.key(), item.modRevision())).toList());
+    }
+
+    private void commitInParts(List<Op> ops) {
         for (int from = 0; from < ops.size(); from += MAX_OPS) {
             store.commit(ops.subList(from, Math.min(from + MAX_OPS, ops.size())));
         }

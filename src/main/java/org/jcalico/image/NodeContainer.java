@@ -123,14 +123,15 @@ public final class NodeContainer {
             docker.run("rm", name).check();
         }
         AgentProcess agent = new AgentProcess(options.paths());
-        agent.prepareStart();
-        String id = docker.run(runArguments(options, image, environment).toArray(String[]::new)).check().stdout().strip();
-        Placement placement = new Placement(id, environment.getOrDefault("DOCKER_HOST", DEFAULT_HOST));
-        placement.write(options.paths());
-        agent.awaitInSync(() -> running(name) ? Optional.empty() : Optional.of("container " + name + " "
-                + docker.run("inspect", "--format", "{{.State.Status}}, exit status {{.State.ExitCode}}", name).stdout().strip()
-                + ", its last words: " + lastLogLine(name)), () -> stop(options.paths()), AgentProcess.START_TIMEOUT);
-        return id;
+        try (var start = agent.prepareStart()) {
+            String id = docker.run(runArguments(options, image, environment).toArray(String[]::new)).check().stdout().strip();
+            Placement placement = new Placement(id, environment.getOrDefault("DOCKER_HOST", DEFAULT_HOST));
+            placement.write(options.paths());
+            agent.awaitInSync(() -> running(name) ? Optional.empty() : Optional.of("container " + name + " "
+                    + docker.run("inspect", "--format", "{{.State.Status}}, exit status {{.State.ExitCode}}", name).stdout().strip()
+                    + ", its last words: " + lastLogLine(name)), () -> stop(options.paths()), AgentProcess.START_TIMEOUT);
+            return id;
+        }
     }
 
     /**

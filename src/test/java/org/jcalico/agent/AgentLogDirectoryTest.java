@@ -44,7 +44,7 @@ class AgentLogDirectoryTest {
     @Test
     void rootsOwnLogDirectoryIsTakenAndClosedToOtherUsers() throws Exception {
         AgentPaths paths = AgentPaths.of("h1", dir.resolve("run"), dir.resolve("log"));
-        new AgentProcess(paths).prepareStart();
+        new AgentProcess(paths).prepareStart().close();
         new AgentProcess(paths).claim();
         assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(paths.logDir())));
     }
@@ -68,7 +68,7 @@ class AgentLogDirectoryTest {
         Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rw-r--r--"));
         Files.createSymbolicLink(paths.logDir().resolve("link"), elsewhere);
 
-        new AgentProcess(paths).prepareStart();
+        new AgentProcess(paths).prepareStart().close();
         for (String name : names) {
             assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(
                     paths.logDir().resolve(name))), name);

@@ -151,6 +151,24 @@ class ControlServerTest {
         }
     }
 
+    /**
+     * A handler that throws an Error (a class that cannot be loaded from a jar rewritten under the agent, a stack
+     * overflow) is answered 500 and logged like a failure, and the endpoint serves on: the connection closed unanswered,
+     * and the client said "the agent stopped before finishing the command (see its log)" with no line in the log.
+     */
+    @Test
+    void aHandlerThatThrowsAnErrorIsAnswered500AndLogged() throws Exception {
+        try (ControlServer server = ControlServer.start(dir.resolve("run/agent.sock"), Map.of("/v1/run", ECHO, "/v1/broken", body -> {
+            throw new NoClassDefFoundError("org/jcalico/cli/PoolCommand");
+        }), Log.open(dir.resolve("felix.log"), false, "info")); Client client = new Client(server.socket())) {
+            String answer = client.send(post("/v1/broken", "")).answer();
+            assertTrue(answer.startsWith("HTTP/1.1 500 "), "answered: " + answer);
+            assertTrue(java.nio.file.Files.readString(dir.resolve("felix.log")).contains("NoClassDefFoundError: org/jcalico/cli/PoolCommand"),
+                    java.nio.file.Files.readString(dir.resolve("felix.log")));
+            assertTrue(client.send(post("/v1/run", "still")).answer().endsWith("echo:still"), "the connection lives on");
+        }
+    }
+
     @Test
     void servesDockersPluginClientWithItsContentTypeAndBlankHost() throws Exception {
         try (ControlServer server = ControlServer.startPlugin(dir.resolve("run/jcalico.sock"),

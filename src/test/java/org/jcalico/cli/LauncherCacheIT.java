@@ -173,6 +173,52 @@ class LauncherCacheIT {
         }
     }
 
+    /**
+     * A build killed while maven writes the jar (a user's ^C reaches the whole group, a kill -9, the machine going down):
+     * maven writes it in place, from an empty file on, so part of a jar was left, newer than the sources, and every
+     * command after ran it ("Invalid or corrupt jarfile") until someone deleted it by hand. The next command builds it
+     * again. A maven of the test's own writes part of the jar and is killed with its launcher; the next one writes it whole.
+     * A mark beside a whole jar (maven run by hand after the killed build) builds nothing.
+     */
+    @Test
+    void aBuildKilledWhileMavenWritesTheJarIsBuiltAgainByTheNextCommand() throws IOException, InterruptedException {
+        Path target = copyOfTheBuild();
+        Path whole = Files.copy(target.resolve("jcalico.jar"), dir.resolve("whole.jar"));
+        Path builds = dir.resolve("builds");
+        Path writing = dir.resolve("writing");
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Files.writeString(bin.resolve("mvn"), "#!/bin/sh\necho build >> " + builds + "\nif [ ! -e " + writing + " ]; then head -c 4096 "
+                + whole + " > target/jcalico.jar; touch " + writing + "; sleep 60; fi\ncat " + whole + " > target/jcalico.jar\n");
+        Files.setPosixFilePermissions(bin.resolve("mvn"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setLastModifiedTime(dir.resolve("src/main"), FileTime.fromMillis(System.currentTimeMillis() + 1_000));
+        Thread.sleep(1_100);
+        ProcessBuilder builder = new ProcessBuilder("setsid", dir.resolve("jcalico").toString(), "version")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put("JCALICO_NO_AGENT", "1");
+        builder.environment().merge("PATH", bin.toString(), (path, first) -> first + ":" + path);
+        Process launcher = builder.start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(writing) && launcher.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(Files.exists(writing), "maven writing the jar");
+        // setsid execs the launcher in place: its pid leads the group, maven in it
+        assertEquals(0, new ProcessBuilder("kill", "-KILL", "--", "-" + launcher.pid()).start().waitFor());
+        launcher.waitFor();
+
+        Outcome next = run(dir.resolve("jcalico"), dir.resolve("stderr"), bin);
+        assertTrue(next.status() == 0 && next.out().startsWith("jcalico "), next.toString());
+        assertEquals(List.of("build", "build"), Files.readAllLines(builds), "built again: " + next);
+        assertEquals(Files.size(whole), Files.size(target.resolve("jcalico.jar")));
+
+        // a killed build's mark beside a jar that a maven run by hand has since written whole: that jar is run as it is
+        Files.writeString(target.resolve(".build-unfinished"), "");
+        Outcome byHand = run(dir.resolve("jcalico"), dir.resolve("stderr"), bin);
+        assertTrue(byHand.status() == 0 && byHand.out().startsWith("jcalico "), byHand.toString());
+        assertEquals(List.of("build", "build"), Files.readAllLines(builds), "no build: " + byHand);
+        assertFalse(Files.exists(target.resolve(".build-unfinished")), "the mark taken away");
+    }
+
     /** The files a recording writes under names of its own before the caches are renamed into place. */
     private static List<String> scratch(Path target) throws IOException {
         try (var names = Files.list(target)) {

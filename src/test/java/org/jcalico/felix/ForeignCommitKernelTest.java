@@ -217,18 +217,8 @@ class ForeignCommitKernelTest {
         CommandRunner w3 = lab.workload(3);
         CommandRunner host = lab.host();
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
-            store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
-                    new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
-            store.create(endpoint(1, "open", Map.of("role", "client")));
-            store.create(endpoint(2, "clients", Map.of()));
-            store.create(endpoint(3, "open", Map.of()));
-            start(datastore, dir, new Dataplane(host), new AgentStatusFile(dir.resolve("status.json"), NODE));
-            assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
-                    "w1, w2 and w3 are programmed");
+            String set = clientsOnlyToW2(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE));
             lab.awaitLinksPassPackets();
-            String set = host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
-                    .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
             assertTrue(WorkloadHost.pings(w1, 2), "the client reaches w2");
             assertTrue(WorkloadHost.blocked(w3, 2), "w3 does not");
             Thread.sleep(2 * Agent.SETS_LOOK_MILLIS);
@@ -265,6 +255,62 @@ class ForeignCommitKernelTest {
             assertTrue(log(dir).contains(set + " is another set of as many members"), "the log names the swap: " + log(dir));
             assertEquals(3, broughtForward(dir), "one resync each: " + log(dir));
         }
+    }
+
+    /**
+     * Another program that re-adds w3's address to w2's allow set in a loop (every 0.2 s): each look brings a resync that
+     * takes it out again, and between the two w3's traffic is let through. The node's status says so while it lasts
+     * (a warning that names the set), not merely "in sync", and the repairs keep coming, at most two a second. On
+     * be491ff5 the status said in sync with no warning throughout. (The loop ends at the test's end, or after 30 s.)
+     */
+    @org.junit.jupiter.api.Test
+    void aProgramThatKeepsChangingAnIpsetIsNamedInTheStatus(@TempDir Path dir) throws Exception {
+        lab.workload(1);
+        lab.workload(2);
+        lab.workload(3);
+        CommandRunner host = lab.host();
+        AgentStatusFile status = new AgentStatusFile(dir.resolve("status.json"), NODE);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            String set = clientsOnlyToW2(datastore, dir, status);
+            assertTrue(status.read().warnings().isEmpty(), "no warning before: " + status.read());
+
+            Path stop = dir.resolve("stop-the-loop");
+            lab.host().run("sh", "-c", "(i=0; while [ ! -e " + stop + " ] && [ $i -lt 150 ]; do ipset add -exist " + set
+                    + " 10.65.0.3; sleep 0.2; i=$((i+1)); done)"
+                    + " >/dev/null 2>&1 &").check();
+            try {
+                long began = System.nanoTime();
+                assertTrue(Eventually.within(BOUND_SECONDS + 5, () -> status.read().warnings().stream()
+                                .anyMatch(warning -> warning.contains("another program keeps changing") && warning.contains(set))),
+                        "the status names the fight over " + set + ": " + status.read() + "\n" + log(dir));
+                long seconds = Math.max(1, (System.nanoTime() - began) / 1_000_000_000);
+                long repairs = broughtForward(dir);
+                System.out.printf("iptables: a member re-added every 0.2 s: warned after %d s, %d resyncs brought forward%n",
+                        seconds, repairs);
+                assertTrue(repairs <= 2 * seconds + 2, "at most two resyncs a second: " + repairs + " in " + seconds + " s");
+            } finally {
+                Files.createFile(stop);
+            }
+        }
+    }
+
+    /**
+     * Under the iptables driver, w2 admitting only role=client (w1) by a selector's set, w3 open: the agent started on
+     * DATASTORE with STATUS and its log in DIR, the three programmed; the name of the set that holds w1's address.
+     */
+    private String clientsOnlyToW2(Datastore datastore, Path dir, AgentStatusFile status) {
+        CommandRunner host = lab.host();
+        ResourceStore store = profiled(datastore, DataplaneDriver.IPTABLES);
+        store.create(new Profile("clients", List.of(), Map.of(), List.of(Rule.allow().withSource(
+                new EntityMatch(null, null, null, "role == 'client'", null, null, null, null))), List.of(Rule.allow())));
+        store.create(endpoint(1, "open", Map.of("role", "client")));
+        store.create(endpoint(2, "clients", Map.of()));
+        store.create(endpoint(3, "open", Map.of()));
+        start(datastore, dir, new Dataplane(host), status);
+        assertTrue(Eventually.within(10, () -> programmed(store, 1) && programmed(store, 2) && programmed(store, 3)),
+                "w1, w2 and w3 are programmed");
+        return host.run("ipset", "list", "-n").stdout().lines().filter(name -> name.startsWith("jc-4s-"))
+                .filter(name -> host.run("ipset", "test", name, "10.65.0.1").ok()).findFirst().orElseThrow();
     }
 
     /** Starts the agent of node n1 on DATASTORE and DATAPLANE, its log in DIR. */

@@ -80,12 +80,14 @@ class ResyncScheduleTest {
     void aForeignCommitBringsTheResyncForwardOnceAndNoSoonerThanTheGapAfterTheLast() {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(0, true, true, SECOND);
-        assertTrue(schedule.foreignCommit(10 * SECOND));
+        assertTrue(schedule.foreignCommit(10 * SECOND, "nft"));
         assertEquals(10 * SECOND + ResyncSchedule.FOREIGN_SETTLE_MILLIS, schedule.dueAt(HOUR, true), "no hold for attachments");
-        assertFalse(schedule.foreignCommit(10 * SECOND + 5), "one resync for a burst");
+        assertFalse(schedule.foreignCommit(10 * SECOND + 5, "ipset"), "one resync for a burst");
+        assertEquals("nft", schedule.broughtForwardBy(), "by the first");
         schedule.passed(10 * SECOND + 100, true, true, SECOND);
         assertEquals(10 * SECOND + 100 + HOUR, schedule.dueAt(HOUR, false), "the resync made");
-        assertTrue(schedule.foreignCommit(10 * SECOND + 101));
+        assertEquals(null, schedule.broughtForwardBy(), "and nothing brings the next forward");
+        assertTrue(schedule.foreignCommit(10 * SECOND + 101, "nft"));
         assertEquals(10 * SECOND + 100 + ResyncSchedule.FOREIGN_GAP_MILLIS, schedule.dueAt(HOUR, false), "a loop of commits waits the gap");
     }
 
@@ -93,7 +95,7 @@ class ResyncScheduleTest {
     void anUpdateLeavesAForeignCommitsResyncDue() {
         ResyncSchedule schedule = new ResyncSchedule();
         schedule.passed(0, true, true, SECOND);
-        schedule.foreignCommit(10 * SECOND);
+        schedule.foreignCommit(10 * SECOND, "nft");
         schedule.passed(10 * SECOND + 5, false, true, SECOND);
         assertTrue(schedule.isDue(10 * SECOND + ResyncSchedule.FOREIGN_SETTLE_MILLIS, HOUR, false));
     }

@@ -68,6 +68,30 @@ class StatusReporterTest {
         }
     }
 
+    /**
+     * A status record of this node's that cannot be read (written by another version with a state or a field this one
+     * does not know, cut short): the agent's own record, to replace or remove, not a reason to stop. On be491ff5 the
+     * load threw, and the agent's start retried it for ever ("datastore not reachable: datastore record ... is not a
+     * valid EndpointStatus"), programming no change of the cluster's meanwhile.
+     */
+    @Test
+    void aStatusOfThisNodesThatCannotBeReadIsReplacedOrRemoved(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            String prefix = Keys.nodePrefix(EndpointStatus.class, "a");
+            EndpointStatus readable = new EndpointStatus("a", "e1", EndpointStatus.State.programmed, null, 1);
+            String json = org.jcalico.model.ResourceCodec.toJson(readable);
+            datastore.commit(List.of(new org.jcalico.datastore.Op.Put(prefix + "e1", json.replace("\"programmed\"", "\"pending\"")),
+                    new org.jcalico.datastore.Op.Put(prefix + "e2", json.substring(0, json.length() / 2))));
+            WorkloadEndpoint e1 = new WorkloadEndpoint("a", null, "c1", "e1", "jc1", null, List.of(Cidr.parse("10.0.0.1/32")),
+                    List.of(), List.of("p"), null, null, null, null);
+            StatusReporter reporter = new StatusReporter(store, "a");
+            reporter.load();
+            reporter.report(kept(List.of(e1)), Map.of(), Map.of(), Set.of());
+            assertEquals(Map.of("e1", "programmed: null"), stored(store), "e1's replaced, the gone e2's removed");
+        }
+    }
+
     /** The local endpoints as the agent's loop keeps them, updated to ENDPOINTS. */
     private LocalEndpoints kept(List<WorkloadEndpoint> endpoints) {
         kept.update(endpoints, List.of());

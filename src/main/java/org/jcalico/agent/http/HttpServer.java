@@ -192,10 +192,15 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The handler's answer; 500 when it throws, logged. An Error too: a class that cannot be loaded (from a jar rewritten
+     * under the agent), a stack overflow, memory the request could not have: it ends this request's work, not the
+     * agent's, and unlogged it closed the connection unanswered, a client then told to "see the log" finding nothing.
+     */
     private HttpResponse answer(HttpRequest request) {
         try {
             return handler.apply(request);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.error(name + ": " + e, e);
             return HttpResponse.error(500, "");
         }
