@@ -119,7 +119,7 @@ final class BenchCommand {
                     + " hosts and workloads with plain routes and no rules, each path measured at once with the bare one, in one run.")
     static final class Throughput implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--rounds", paramLabel = "N", defaultValue = "12", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "24", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
         @Option(names = "--seconds", paramLabel = "S", defaultValue = "1", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
         @Option(names = "--pings", paramLabel = "N", defaultValue = "5000", description = "back-to-back pings per round and path whose RTTs are read (default: ${DEFAULT-VALUE})") int pings;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbt", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
