@@ -72,7 +72,6 @@ public final class ThroughputBenchmark {
         double medianBitsPerCpuSecond() {
             return PairedRatios.median(runs.stream().map(ThroughputProbe.Run::bitsPerCpuSecond).toList());
         }
-
     }
 
     /**
@@ -314,7 +313,7 @@ public final class ThroughputBenchmark {
      * wrong side), the line that says so: a NOT met is then the floor's of any stateful dataplane on this machine,
      * not what jcalico's rules add, and a reader should not look for it in the rules.
      */
-    static java.util.Optional<String> floorAboveLine(String target, PairedRatios tracked, double bound, boolean atLeast) {
+    static java.util.Optional<String> floorMissesLine(String target, PairedRatios tracked, double bound, boolean atLeast) {
         if (!tracked.verdict(bound, atLeast).equals("NOT met")) {
             return java.util.Optional.empty();
         }
@@ -346,8 +345,8 @@ public final class ThroughputBenchmark {
         out.printf("  (Gbit/s: the receiver's rate while sharing CPU %d with bare's run, about half what the path carries"
                 + " alone, median of the runs; Gbit/CPU-s: bits per CPU-second of iperf3's two ends, which run the forwarding too;"
                 + " RTT: a back-to-back ping's round trip, the mean of each burst's RTTs up to twice its median (a ping the"
-                + " scheduler cut is left out), median of the rounds; CPU/trip: the CPU a back-to-back ping's round trip costs, the forwarding in both hosts included, median of the"
-                + " rounds; ratios to bare, of the medians)%n", ThroughputProbe.CPU);
+                + " scheduler cut is left out), median of the rounds; CPU/trip: the CPU a back-to-back ping's round trip costs,"
+                + " the forwarding in both hosts included, median of the rounds; ratios to bare, of the medians)%n", ThroughputProbe.CPU);
         out.printf("paired by window (each path's figure over bare's measured at the same time): median, its %s confidence interval"
                 + " (order statistics of the rounds), middle half%n", rounds >= 6 ? ">= 95 %" : "(below 95 %: fewer than 6 rounds)");
         out.printf("  %-18s %38s %38s %38s %38s%n", "path", "rate ratio", "RTT ratio", "Gbit/CPU-s ratio",
@@ -391,8 +390,8 @@ public final class ThroughputBenchmark {
         printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, secondsPerRound);
         printRoundsToDecide("RTT <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, secondsPerRound);
         Path tracked = paths.stream().filter(path -> path.name().equals(TRACKED)).findFirst().orElseThrow();
-        floorAboveLine("RTT", tracked.paired(Window::rtt), RTT_TARGET, false).ifPresent(out::println);
-        floorAboveLine("throughput", tracked.paired(Window::rate), THROUGHPUT_TARGET, true).ifPresent(out::println);
+        floorMissesLine("RTT", tracked.paired(Window::rtt), RTT_TARGET, false).ifPresent(out::println);
+        floorMissesLine("throughput", tracked.paired(Window::rate), THROUGHPUT_TARGET, true).ifPresent(out::println);
         out.println("  " + MachineLoad.describe(before));
         return met ? 0 : 1;
     }

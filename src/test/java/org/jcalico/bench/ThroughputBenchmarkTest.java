@@ -28,12 +28,12 @@ class ThroughputBenchmarkTest {
         PairedRatios above = new PairedRatios(List.of(1.24, 1.25, 1.23, 1.24, 1.26, 1.22, 1.24, 1.25, 1.23, 1.24, 1.25, 1.24));
         assertEquals(java.util.Optional.of("  RTT: bare + conntrack alone, one conntrack rule and no other, reads 1.240 [1.230,"
                 + " 1.250]: the target is out of reach of any stateful dataplane here, whatever its rules"),
-                ThroughputBenchmark.floorAboveLine("RTT", above, 1.2, false));
+                ThroughputBenchmark.floorMissesLine("RTT", above, 1.2, false));
         // an interval that holds the target, or lies on its right side, says nothing of the floor
         PairedRatios holding = new PairedRatios(List.of(1.15, 1.25, 1.18, 1.22, 1.19, 1.21, 1.17, 1.23, 1.20, 1.24, 1.16, 1.21));
-        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorAboveLine("RTT", holding, 1.2, false));
+        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorMissesLine("RTT", holding, 1.2, false));
         PairedRatios carrying = new PairedRatios(List.of(0.98, 0.99, 0.98, 0.985, 0.99, 0.98, 0.99, 0.98, 0.985, 0.99, 0.98, 0.99));
-        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorAboveLine("throughput", carrying, 0.97, true));
+        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorMissesLine("throughput", carrying, 0.97, true));
     }
 
     @Test
