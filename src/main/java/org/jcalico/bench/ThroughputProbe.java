@@ -126,9 +126,15 @@ final class ThroughputProbe {
         return (Double.parseDouble(matcher.group(1)) + Double.parseDouble(matcher.group(2))) * 1e6 / count;
     }
 
-    /** The RTT of each of {@code count} pings 10 ms apart, in microseconds; a lost ping fails the run. */
+    /**
+     * The RTT of each of {@code count} pings sent back to back (each as soon as the last is answered), in microseconds
+     * (busybox prints them to the microsecond); a lost ping fails the run. Back to back, a round trip's whole path runs
+     * in the softirq of the ping's own send, warm in the caches: what the path itself takes, where a ping 10 ms apart
+     * waits for the idle CPU's wake-up and meets caches the rest of the machine's load has left cold, which that load
+     * sets ping by ping (docs/dataplane.md, "Session 68 (p-thru3)").
+     */
     List<Long> roundTrips(int count) {
-        CommandRunner.Result result = client.run("taskset", "-c", String.valueOf(CPU), "busybox", "ping", "-c", String.valueOf(count), "-i", "0.01", "-W", "2",
+        CommandRunner.Result result = client.run("taskset", "-c", String.valueOf(CPU), "busybox", "ping", "-A", "-c", String.valueOf(count), "-W", "2",
                 server.toString());
         List<Long> micros = new ArrayList<>();
         Matcher matcher = RTT.matcher(result.stdout());
@@ -140,5 +146,20 @@ final class ThroughputProbe {
                     + " were not answered: " + result.describe());
         }
         return micros;
+    }
+
+    /**
+     * A burst's typical round trip, in microseconds: the mean of its RTTs up to twice their median. A ping whose
+     * round trip the scheduler cut (the other path's ping or another process given CPU 0 between the send and the
+     * answer) reads milliseconds and is left out; the rest are averaged, not their median taken, because each RTT is
+     * a difference of two clock readings truncated to the microsecond: their mean is the path's time to a fraction of
+     * a microsecond, their median a whole microsecond, a sixth of a round trip here.
+     */
+    static double typicalRoundTrip(List<Long> micros) {
+        if (micros.isEmpty()) {
+            throw new IllegalArgumentException("no round trips");
+        }
+        long bound = 2 * Percentiles.of(Latencies.sorted(micros), 50);
+        return micros.stream().filter(rtt -> rtt <= bound).mapToLong(Long::longValue).average().orElseThrow();
     }
 }

@@ -119,15 +119,15 @@ final class BenchCommand {
                     + " hosts and workloads with plain routes and no rules, each path measured at once with the bare one, in one run.")
     static final class Throughput implements java.util.concurrent.Callable<Integer> {
         @Spec CommandSpec spec;
-        @Option(names = "--rounds", paramLabel = "N", defaultValue = "12", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "24", description = "runs of each path (default: ${DEFAULT-VALUE})") int rounds;
         @Option(names = "--seconds", paramLabel = "S", defaultValue = "1", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
-        @Option(names = "--pings", paramLabel = "N", defaultValue = "100", description = "pings per round and path (default: ${DEFAULT-VALUE})") int pings;
+        @Option(names = "--pings", paramLabel = "N", defaultValue = "5000", description = "back-to-back pings per round and path whose RTTs are read (default: ${DEFAULT-VALUE})") int pings;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbt", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
 
         @Override
         public Integer call() {
-            if (rounds < 1 || rounds > 100 || seconds < 1 || seconds > 60 || pings < 1 || pings > 10_000) {
-                throw new CommandFailure("expected 1-100 --rounds, 1-60 --seconds and 1-10000 --pings");
+            if (rounds < 1 || rounds > 100 || seconds < 1 || seconds > 60 || pings < 1 || pings > 100_000) {
+                throw new CommandFailure("expected 1-100 --rounds, 1-60 --seconds and 1-100000 --pings");
             }
             return new org.jcalico.bench.ThroughputBenchmark(spec.commandLine().getOut()).run(lab, rounds, seconds, pings);
         }

@@ -24,11 +24,38 @@ class ThroughputBenchmarkTest {
     }
 
     @Test
+    void aTargetConntrackAloneMissesIsSaidToBeTheFloorsNotTheRules() {
+        PairedRatios above = new PairedRatios(List.of(1.24, 1.25, 1.23, 1.24, 1.26, 1.22, 1.24, 1.25, 1.23, 1.24, 1.25, 1.24));
+        assertEquals(java.util.Optional.of("  RTT: bare + conntrack alone, one conntrack rule and no other, reads 1.240 [1.230,"
+                + " 1.250]: the target is out of reach of any stateful dataplane here, whatever its rules"),
+                ThroughputBenchmark.floorMissesLine("RTT", above, 1.2, false));
+        // an interval that holds the target, or lies on its right side, says nothing of the floor
+        PairedRatios holding = new PairedRatios(List.of(1.15, 1.25, 1.18, 1.22, 1.19, 1.21, 1.17, 1.23, 1.20, 1.24, 1.16, 1.21));
+        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorMissesLine("RTT", holding, 1.2, false));
+        PairedRatios carrying = new PairedRatios(List.of(0.98, 0.99, 0.98, 0.985, 0.99, 0.98, 0.99, 0.98, 0.985, 0.99, 0.98, 0.99));
+        assertEquals(java.util.Optional.empty(), ThroughputBenchmark.floorMissesLine("throughput", carrying, 0.97, true));
+    }
+
+    @Test
     void aRoundTripsCpuIsThePingsUserAndSystemTimeOverItsCount() {
         assertEquals(7.5, ThroughputProbe.cpuPerRoundTrip("0.030 0.120\n", 20_000), 1e-9);
         // bash's time line comes after whatever ping wrote to stderr
         assertEquals(10.0, ThroughputProbe.cpuPerRoundTrip("ping: warning\n0.000 0.200\n", 20_000), 1e-9);
         assertThrows(IllegalStateException.class, () -> ThroughputProbe.cpuPerRoundTrip("ping: bad address\n", 20_000));
+    }
+
+    @Test
+    void aBurstsTypicalRoundTripIsTheMeanOfItsRttsUpToTwiceTheMedianSoACutPingDoesNotCount() {
+        // RTTs truncated to the microsecond: a path of 5.3 us reads 5 seven times in ten and 6 three times; their mean
+        // says 5.3 where the median says 5
+        List<Long> burst = List.of(5L, 5L, 6L, 5L, 5L, 6L, 5L, 5L, 6L, 5L);
+        assertEquals(5.3, ThroughputProbe.typicalRoundTrip(burst), 1e-9);
+        // a ping the scheduler cut (another process given the CPU between the send and the answer) reads milliseconds
+        List<Long> cut = new java.util.ArrayList<>(burst);
+        cut.add(3_000L);
+        cut.add(10L);
+        assertEquals((53.0 + 10) / 11, ThroughputProbe.typicalRoundTrip(cut), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> ThroughputProbe.typicalRoundTrip(List.of()));
     }
 
     @Test
