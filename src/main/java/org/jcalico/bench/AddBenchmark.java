@@ -54,10 +54,10 @@ public final class AddBenchmark {
     }
 
     /** One store under test, with what was measured on it: its cycles in the order of the rounds. */
-    private record Store(String name, String label, CountingDatastore datastore, ContainerService containers,
+    private record Store(String name, String label, String url, CountingDatastore datastore, ContainerService containers,
                          List<Cycle> cycles, List<Long> gets, List<Long> commits) {
-        Store(String name, String label, CountingDatastore datastore, ContainerService containers) {
-            this(name, label, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        Store(String name, String label, String url, CountingDatastore datastore, ContainerService containers) {
+            this(name, label, url, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
         List<Long> figures(Figure figure) {
@@ -93,8 +93,8 @@ public final class AddBenchmark {
             String emptyUrl = etcd ? startEtcd(dir, "empty", members) : "embedded:" + dir.resolve("empty.db");
             String fullUrl = etcd ? startEtcd(dir, "full", members) : "embedded:" + dir.resolve("full.db");
             try (CountingDatastore emptyStore = open(emptyUrl); CountingDatastore fullStore = open(fullUrl)) {
-                Store empty = prepare("empty store", "empty", emptyStore, host, 0);
-                Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullStore, host, endpoints);
+                Store empty = prepare("empty store", "empty", emptyUrl, emptyStore, host, 0);
+                Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullUrl, fullStore, host, endpoints);
                 print("first add and remove on each (the filled store's first add also indexes the blocks `bench generate`"
                         + " wrote without IPAM's index, once; each store's first add claims the node's block):");
                 long warmup = System.nanoTime();
@@ -112,6 +112,11 @@ public final class AddBenchmark {
                 List.of(empty, full).forEach(store -> store.cycles().clear());
                 // what filling left on the heap is not the adds' to collect
                 System.gc();
+                List<Store> stores = List.of(empty, full);
+                List<CountingDatastore.Call> calls = List.of(CountingDatastore.Call.values());
+                List<List<Integer>> callsBefore = stores.stream()
+                        .map(store -> calls.stream().map(call -> store.datastore().calls(call)).toList()).toList();
+                List<EtcdStamps> etcdBefore = etcd ? stores.stream().map(store -> etcdStamps(store.url())).toList() : List.of();
                 long measuring = System.nanoTime();
                 for (int i = 0; i < rounds; i++) {
                     for (Store store : i % 2 == 0 ? List.of(empty, full) : List.of(full, empty)) {
@@ -120,7 +125,10 @@ public final class AddBenchmark {
                     }
                 }
                 double secondsPerRound = seconds(measuring) / rounds;
+                List<EtcdStamps> etcdDuring = etcd ? java.util.stream.IntStream.range(0, 2)
+                        .mapToObj(i -> etcdStamps(stores.get(i).url()).since(etcdBefore.get(i))).toList() : List.of();
                 report(etcd, endpoints, rounds, empty, full, loadBefore, secondsPerRound);
+                reportCalls(stores, callsBefore, etcdDuring);
                 if (roundsFile != null) {
                     writeRounds(roundsFile, empty, full);
                 }
@@ -143,7 +151,7 @@ public final class AddBenchmark {
         }
     }
 
-    private Store prepare(String name, String label, CountingDatastore datastore, CommandRunner host, int endpoints) {
+    private Store prepare(String name, String label, String url, CountingDatastore datastore, CommandRunner host, int endpoints) {
         ResourceStore store = new ResourceStore(datastore);
         if (endpoints > 0) {
             int nodes = Math.max(2, Math.min(9999, endpoints / 100));
@@ -156,7 +164,7 @@ public final class AddBenchmark {
             store.create(Profile.securityGroup(PROFILE));
         }
         store.create(new Node(NODE, null, null, null));
-        return new Store(name, label, datastore, new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))));
+        return new Store(name, label, url, datastore, new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))));
     }
 
     /** One add and one remove of the container, timed and counted; started is stamped after origin. */
@@ -245,6 +253,40 @@ public final class AddBenchmark {
         print(MachineLoad.describe(loadBefore));
     }
 
+    /**
+     * Where the datastore's time goes, from each store's calls in the measured rounds (the adds', the removes' and the
+     * probes'): the client's time of its reads and commits against etcd's own stamps of the same requests
+     * ({@link EtcdStamps}), so that a slow round's call can be put on the disk, on etcd or on the way to it, and on the
+     * store's size or not.
+     */
+    private void reportCalls(List<Store> stores, List<List<Integer>> callsBefore, List<EtcdStamps> etcd) {
+        print("each store's calls in the measured rounds (the adds', the removes', the probes'), count: p50 / p99 in ms;"
+                + (etcd.isEmpty() ? "" : " beside them etcd's own stamps from its /metrics (--metrics extensive), count:"
+                + " the bounds of the buckets holding p50 / p99: its gRPC server's handling of a Txn (a commit, or a read of"
+                + " several keys: the raft round or read index, the fsync, the apply) and of a Range (a get, a listing),"
+                + " its write-ahead log's fsyncs, bbolt's commits"));
+        List<String> heads = new ArrayList<>(List.of("client's reads", "client's commits"));
+        if (!etcd.isEmpty()) {
+            heads.addAll(EtcdStamps.NAMES);
+        }
+        print(String.format("  %-18s", "store") + heads.stream().map(head -> String.format(" %-22s", head))
+                .collect(java.util.stream.Collectors.joining()).stripTrailing());
+        for (int i = 0; i < stores.size(); i++) {
+            Store store = stores.get(i);
+            List<String> cells = new ArrayList<>();
+            for (CountingDatastore.Call call : CountingDatastore.Call.values()) {
+                List<Long> times = sorted(store.datastore().times(call, callsBefore.get(i).get(call.ordinal())));
+                cells.add(String.format("%,d: %.2f / %.2f", times.size(), millis(Percentiles.of(times, 50)),
+                        millis(Percentiles.of(times, 99))));
+            }
+            if (!etcd.isEmpty()) {
+                cells.addAll(etcd.get(i).cells());
+            }
+            print(String.format("  %-18s", store.name()) + cells.stream().map(cell -> String.format(" %-22s", cell))
+                    .collect(java.util.stream.Collectors.joining()).stripTrailing());
+        }
+    }
+
     /** The figures of a cycle the bench compares between the stores. */
     private enum Figure {
         ADD("add", true, true), REMOVE("remove", false, true), ADD_STORE("add's datastore calls", true, false),
@@ -329,6 +371,15 @@ public final class AddBenchmark {
         }
     }
 
+    /** A bench etcd member's own stamps so far, from its metrics page (etcd://HOST:PORT serves it on http://HOST:PORT). */
+    private static EtcdStamps etcdStamps(String url) {
+        var page = CommandRunner.local().run("curl", "-sf", "-m", "5", "http://" + url.substring("etcd://".length()) + "/metrics");
+        if (!page.ok()) {
+            throw new IllegalStateException("etcd " + url + " serves no metrics: " + page.stderr().strip());
+        }
+        return EtcdStamps.read(page.stdout());
+    }
+
     private static CountingDatastore open(String url) {
         return new CountingDatastore(DatastoreUrl.parse(url).open(OpenMode.WRITE));
     }
@@ -342,7 +393,8 @@ public final class AddBenchmark {
         Path log = dir.resolve(name + "-etcd.log");
         Process member = new ProcessBuilder("etcd", "--name", name, "--data-dir", dir.resolve(name + "-etcd").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls", peerUrl,
-                "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error")
+                "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error",
+                "--metrics", "extensive")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         members.add(member);
         long deadline = System.currentTimeMillis() + 30_000;

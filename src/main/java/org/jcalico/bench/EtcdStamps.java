@@ -1,0 +1,37 @@
+package org.jcalico.bench;
+
+import java.util.List;
+
+/**
+ * An etcd member's own measure of the requests it served, read from its /metrics page (started with `--metrics
+ * extensive`, which adds the gRPC handling times): how long the KV service took to handle a Txn (every commit of
+ * jcalico's store is one) and a Range, from the request's arrival at the gRPC server (the JSON gateway hands it over
+ * on loopback) to its answer, which holds the raft round, its write-ahead log's fsync and the apply; and the fsyncs
+ * and the backend's (bbolt's) commits on their own. Beside the client's time of a commit, these say where a slow
+ * commit's time went: in the disk, in etcd's other work, or outside etcd (the gateway, the HTTP connection, the
+ * client's process).
+ */
+record EtcdStamps(List<ScrapedHistogram> histograms) {
+    /** What each histogram measures, in the order of {@link #histograms}. */
+    static final List<String> NAMES = List.of("Txn handled", "Range handled", "WAL fsync", "backend commit");
+    private static final String KV = "grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\",";
+
+    static EtcdStamps read(String page) {
+        return new EtcdStamps(List.of(
+                ScrapedHistogram.read(page, "grpc_server_handling_seconds", "grpc_method=\"Txn\"," + KV),
+                ScrapedHistogram.read(page, "grpc_server_handling_seconds", "grpc_method=\"Range\"," + KV),
+                ScrapedHistogram.read(page, "etcd_disk_wal_fsync_duration_seconds"),
+                ScrapedHistogram.read(page, "etcd_disk_backend_commit_duration_seconds")));
+    }
+
+    /** What was observed after {@code before} was read. */
+    EtcdStamps since(EtcdStamps before) {
+        return new EtcdStamps(java.util.stream.IntStream.range(0, histograms.size())
+                .mapToObj(i -> histograms.get(i).since(before.histograms.get(i))).toList());
+    }
+
+    /** Each histogram's count and the bucket bounds of its p50 and p99, in milliseconds. */
+    List<String> cells() {
+        return histograms.stream().map(h -> String.format("%,d: %s / %s", h.count(), h.bound(50), h.bound(99))).toList();
+    }
+}
