@@ -67,16 +67,20 @@ public final class AddBenchmark {
 
     /**
      * One add and remove on one store: when it started (nanoseconds after the first measured round's start), each one's
-     * time and the part of it spent in the datastore's calls, and the keys each read.
+     * time, the part of it spent in the datastore's calls and the slowest of those calls, and the keys each read.
      */
-    private record Cycle(long started, long add, long addInStore, long remove, long removeInStore, long addKeys,
-                         long removeKeys) {
+    private record Cycle(long started, long add, long addInStore, long addSlowestCall, long remove, long removeInStore,
+                         long removeSlowestCall, long addKeys, long removeKeys) {
         long time(boolean add) {
             return add ? this.add : remove;
         }
 
         long inStore(boolean add) {
             return add ? addInStore : removeInStore;
+        }
+
+        long slowestCall(boolean add) {
+            return add ? addSlowestCall : removeSlowestCall;
         }
     }
 
@@ -113,9 +117,7 @@ public final class AddBenchmark {
                 // what filling left on the heap is not the adds' to collect
                 System.gc();
                 List<Store> stores = List.of(empty, full);
-                List<CountingDatastore.Call> calls = List.of(CountingDatastore.Call.values());
-                List<List<Integer>> callsBefore = stores.stream()
-                        .map(store -> calls.stream().map(call -> store.datastore().calls(call)).toList()).toList();
+                List<List<Integer>> callsBefore = stores.stream().map(store -> callsMade(store.datastore())).toList();
                 List<EtcdStamps> etcdBefore = etcd ? stores.stream().map(store -> etcdStamps(store.url())).toList() : List.of();
                 long measuring = System.nanoTime();
                 for (int i = 0; i < rounds; i++) {
@@ -172,15 +174,30 @@ public final class AddBenchmark {
         CountingDatastore datastore = store.datastore();
         long keys = datastore.keysRead();
         long inStore = datastore.nanosInCalls();
+        List<Integer> calls = callsMade(datastore);
         long start = System.nanoTime();
         store.containers().add(NODE, "netns:" + container, List.of(), List.of(PROFILE), EndpointMetadata.NONE, "eth0", Duration.ZERO);
         long added = System.nanoTime();
         long addKeys = datastore.keysRead();
         long addInStore = datastore.nanosInCalls();
+        List<Integer> addCalls = callsMade(datastore);
         store.containers().remove(NODE, "netns:" + container, Duration.ZERO);
         long removed = System.nanoTime();
-        store.cycles().add(new Cycle(start - origin, added - start, addInStore - inStore, removed - added,
-                datastore.nanosInCalls() - addInStore, addKeys - keys, datastore.keysRead() - addKeys));
+        store.cycles().add(new Cycle(start - origin, added - start, addInStore - inStore, slowestCall(datastore, calls),
+                removed - added, datastore.nanosInCalls() - addInStore, slowestCall(datastore, addCalls), addKeys - keys,
+                datastore.keysRead() - addKeys));
+    }
+
+    /** How many calls of each kind the store has made, in the order of {@link CountingDatastore.Call}'s values. */
+    private static List<Integer> callsMade(CountingDatastore datastore) {
+        return java.util.Arrays.stream(CountingDatastore.Call.values()).map(datastore::calls).toList();
+    }
+
+    /** The longest call the store made since it had made these. */
+    private static long slowestCall(CountingDatastore datastore, List<Integer> since) {
+        return java.util.Arrays.stream(CountingDatastore.Call.values())
+                .flatMap(call -> datastore.times(call, since.get(call.ordinal())).stream())
+                .mapToLong(Long::longValue).max().orElse(0);
     }
 
     /** The store's own cost at its size: one get of a key, one commit writing one (a scratch key, deleted again). */
@@ -226,16 +243,18 @@ public final class AddBenchmark {
         print(String.format("  target <= %.1fx at p50 and p99 of the add and the remove: %s", TARGET, verdict(wholeVerdicts)));
         print(String.format("  the same of their datastore calls alone (the only part that reads the store; the rest is the"
                 + " kernel's and this process's work, the same on both): %s", verdict(storeVerdicts)));
-        print("the slowest 1 % of each store's rounds: their median time, and of it in the datastore's calls (the rest is"
-                + " the kernel's and the process's):");
+        print("the slowest 1 % of each store's rounds: their median time, of it in the datastore's calls (the rest is"
+                + " the kernel's and the process's), and the median of their slowest call (one call stalled, or all slow):");
         for (boolean add : List.of(true, false)) {
             for (Store store : List.of(empty, full)) {
                 List<Cycle> slowest = store.cycles().stream()
                         .sorted(java.util.Comparator.comparingLong((Cycle cycle) -> cycle.time(add)).reversed())
                         .limit(Math.max(1, rounds / 100)).toList();
-                print(String.format("  %-10s %-18s %6.1f ms, %6.1f ms in the datastore (%d rounds)", add ? "add" : "remove",
-                        store.name(), millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.time(add)).toList()), 50)),
+                print(String.format("  %-10s %-18s %6.1f ms, %6.1f ms in the datastore, its slowest call %6.1f ms (%d rounds)",
+                        add ? "add" : "remove", store.name(),
+                        millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.time(add)).toList()), 50)),
                         millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.inStore(add)).toList()), 50)),
+                        millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.slowestCall(add)).toList()), 50)),
                         slowest.size()));
             }
         }
@@ -260,29 +279,29 @@ public final class AddBenchmark {
      * store's size or not.
      */
     private void reportCalls(List<Store> stores, List<List<Integer>> callsBefore, List<EtcdStamps> etcd) {
-        print("each store's calls in the measured rounds (the adds', the removes', the probes'), count: p50 / p99 in ms;"
+        print("each store's calls in the measured rounds (the adds', the removes', the probes'), count: p50 / p99 / max in ms;"
                 + (etcd.isEmpty() ? "" : " beside them etcd's own stamps from its /metrics (--metrics extensive), count:"
-                + " the bounds of the buckets holding p50 / p99: its gRPC server's handling of a Txn (a commit, or a read of"
+                + " the bounds of the buckets holding p50 / p99 / max: its gRPC server's handling of a Txn (a commit, or a read of"
                 + " several keys: the raft round or read index, the fsync, the apply) and of a Range (a get, a listing),"
                 + " its write-ahead log's fsyncs, bbolt's commits"));
         List<String> heads = new ArrayList<>(List.of("client's reads", "client's commits"));
         if (!etcd.isEmpty()) {
             heads.addAll(EtcdStamps.NAMES);
         }
-        print(String.format("  %-18s", "store") + heads.stream().map(head -> String.format(" %-22s", head))
+        print(String.format("  %-18s", "store") + heads.stream().map(head -> String.format(" %-26s", head))
                 .collect(java.util.stream.Collectors.joining()).stripTrailing());
         for (int i = 0; i < stores.size(); i++) {
             Store store = stores.get(i);
             List<String> cells = new ArrayList<>();
             for (CountingDatastore.Call call : CountingDatastore.Call.values()) {
                 List<Long> times = sorted(store.datastore().times(call, callsBefore.get(i).get(call.ordinal())));
-                cells.add(String.format("%,d: %.2f / %.2f", times.size(), millis(Percentiles.of(times, 50)),
-                        millis(Percentiles.of(times, 99))));
+                cells.add(String.format("%,d: %.2f / %.2f / %.1f", times.size(), millis(Percentiles.of(times, 50)),
+                        millis(Percentiles.of(times, 99)), millis(times.getLast())));
             }
             if (!etcd.isEmpty()) {
                 cells.addAll(etcd.get(i).cells());
             }
-            print(String.format("  %-18s", store.name()) + cells.stream().map(cell -> String.format(" %-22s", cell))
+            print(String.format("  %-18s", store.name()) + cells.stream().map(cell -> String.format(" %-26s", cell))
                     .collect(java.util.stream.Collectors.joining()).stripTrailing());
         }
     }

@@ -30,8 +30,9 @@ record EtcdStamps(List<ScrapedHistogram> histograms) {
                 .mapToObj(i -> histograms.get(i).since(before.histograms.get(i))).toList());
     }
 
-    /** Each histogram's count and the bucket bounds of its p50 and p99, in milliseconds. */
+    /** Each histogram's count and the bucket bounds of its p50, p99 and slowest, in milliseconds. */
     List<String> cells() {
-        return histograms.stream().map(h -> String.format("%,d: %s / %s", h.count(), h.bound(50), h.bound(99))).toList();
+        return histograms.stream().map(h -> String.format("%,d: %s / %s / %s", h.count(), h.bound(50), h.bound(99),
+                h.bound(100))).toList();
     }
 }
