@@ -304,6 +304,24 @@ public final class AddBenchmark {
             print(String.format("  %-18s", store.name()) + cells.stream().map(cell -> String.format(" %-26s", cell))
                     .collect(java.util.stream.Collectors.joining()).stripTrailing());
         }
+        print("the same calls paired: both stores make the same calls in every round (the same keys, the same commits), so"
+                + " the n-th call of the filled store's round is the n-th of the empty store's; its ratio over thousands of"
+                + " calls, where the add's p99 is ten rounds (paired bootstrap as above):");
+        for (CountingDatastore.Call call : CountingDatastore.Call.values()) {
+            List<Long> full = stores.get(1).datastore().times(call, callsBefore.get(1).get(call.ordinal()));
+            List<Long> empty = stores.get(0).datastore().times(call, callsBefore.get(0).get(call.ordinal()));
+            String what = call == CountingDatastore.Call.READ ? "reads" : "commits";
+            if (full.size() != empty.size() || full.isEmpty()) {
+                print(String.format("  %-8s not paired: %,d calls against %,d", what, full.size(), empty.size()));
+                continue;
+            }
+            TailRatio ratio = new TailRatio(full, empty);
+            for (int percent : List.of(50, 99)) {
+                double[] interval = ratio.interval(percent);
+                print(String.format("  %-8s p%d %.2fx, 95 %% interval %.2f-%.2fx: %s", what, percent, ratio.ratio(percent),
+                        interval[0], interval[1], ratio.verdict(percent, TARGET)));
+            }
+        }
     }
 
     /** The figures of a cycle the bench compares between the stores. */

@@ -108,7 +108,8 @@ class AddBenchmarkKernelTest {
      * On etcd the bench prints etcd's own stamps beside the client's times of the same calls (session 68: the add's
      * p99 on etcd could not be told, and where its tail lay was not known): they count the same requests, every read
      * and commit of the measured rounds one Range or Txn, so a stamp read from another series, or over another
-     * stretch of time, shows as another count.
+     * stretch of time, shows as another count. And the two stores' calls are paired call by call, the n-th of a
+     * round with the n-th: both make the same calls.
      */
     @Test
     void onEtcdEtcdsOwnStampsCountTheSameCallsAsTheClient() throws Exception {
@@ -133,6 +134,10 @@ class AddBenchmarkKernelTest {
             assertTrue(count(row.group(6)) >= commits, "a commit is a fsync of etcd's log at least: " + row.group());
         }
         assertEquals(Set.of("empty store", "100 endpoints"), stores, out);
+        for (String kind : List.of("reads", "commits")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^  " + kind + " +p99 [\\d.]+x, 95 % interval").matcher(out).find(),
+                    "the " + kind + " paired call by call: " + out);
+        }
     }
 
     private static int count(String figure) {
