@@ -84,13 +84,16 @@ public final class AddBenchmark {
         }
     }
 
-    /** Runs the bench; with roundsFile, each measured cycle is also written there (CSV) for a look of one's own. */
-    public void run(boolean etcd, int endpoints, int rounds, Path roundsFile) {
+    /**
+     * Runs the bench; with roundsFile, each measured cycle is also written there (CSV) for a look of one's own; with
+     * dataDir, both stores keep their files in a directory made there rather than in the system's temporary one.
+     */
+    public void run(boolean etcd, int endpoints, int rounds, Path roundsFile, Path dataDir) {
         Namespaces.deleteAll(prefix);
         List<Process> members = new ArrayList<>();
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("jcb7-add");
+            dir = dataDir == null ? Files.createTempDirectory("jcb7-add") : Files.createTempDirectory(dataDir, "jcb7-add");
             CommandRunner host = Namespaces.create(prefix + "host");
             Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
@@ -130,6 +133,7 @@ public final class AddBenchmark {
                 List<EtcdStamps> etcdDuring = etcd ? java.util.stream.IntStream.range(0, 2)
                         .mapToObj(i -> etcdStamps(stores.get(i).url()).since(etcdBefore.get(i))).toList() : List.of();
                 report(etcd, endpoints, rounds, empty, full, loadBefore, secondsPerRound);
+                print("both stores' files in " + dir.getParent() + (dataDir == null ? "" : " (--data-dir)"));
                 reportCalls(stores, callsBefore, etcdDuring);
                 if (roundsFile != null) {
                     writeRounds(roundsFile, empty, full);
