@@ -287,7 +287,7 @@ public final class AddBenchmark {
                 + (etcd.isEmpty() ? "" : " beside them etcd's own stamps from its /metrics (--metrics extensive), count:"
                 + " the bounds of the buckets holding p50 / p99 / max: its gRPC server's handling of a Txn (a commit, or a read of"
                 + " several keys: the raft round or read index, the fsync, the apply) and of a Range (a get, a listing),"
-                + " its write-ahead log's fsyncs, bbolt's commits"));
+                + " its write-ahead log's fsyncs, bbolt's commits; and the member's CPU and its Go runtime's collections"));
         List<String> heads = new ArrayList<>(List.of("client's reads", "client's commits"));
         if (!etcd.isEmpty()) {
             heads.addAll(EtcdStamps.NAMES);

@@ -122,7 +122,7 @@ class AddBenchmarkKernelTest {
         assertEquals(0, bench.waitFor(), out);
         String cell = ": \\S+ / \\S+ / \\S+";
         java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^  (empty store|100 endpoints)"
-                + (" +([\\d,]+)" + cell).repeat(6) + "$").matcher(out);
+                + (" +([\\d,]+)" + cell).repeat(6) + " +([\\d.]+) / (\\d+)$").matcher(out);
         Set<String> stores = new TreeSet<>();
         while (row.find()) {
             stores.add(row.group(1));
@@ -133,6 +133,7 @@ class AddBenchmarkKernelTest {
             assertTrue(commits >= 6 * 3, "an add, a remove and a probe commit at least once a round: " + row.group());
             assertEquals(reads + commits, txns + ranges, "the client's calls against etcd's: " + row.group());
             assertTrue(count(row.group(6)) >= commits, "a commit is a fsync of etcd's log at least: " + row.group());
+            assertTrue(Double.parseDouble(row.group(8)) > 0, "the member worked for the calls: " + row.group());
         }
         assertEquals(Set.of("empty store", "100 endpoints"), stores, out);
         assertTrue(out.contains("both stores' files in " + dir + " (--data-dir)"), out);
