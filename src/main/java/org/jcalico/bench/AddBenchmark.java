@@ -36,7 +36,8 @@ import org.jcalico.workload.EndpointMetadata;
  * Each add is the command's own work without an agent (`container add --no-wait`): the intent, IPAM, the veth pair,
  * the endpoint record; each remove the reverse. Prints p50 and p99 of both on both stores, their ratio with how far
  * the run's rounds can tell it ({@link TailRatio}), how much of the slowest rounds was spent in the datastore's calls,
- * and the keys each read.
+ * and the keys each read; then each store's calls, paired call by call, and on etcd the members' own stamps of them
+ * ({@link EtcdStamps}): where a tail lies.
  */
 public final class AddBenchmark {
     private static final String NODE = "bench-add";
