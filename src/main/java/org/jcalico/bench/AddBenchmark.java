@@ -36,7 +36,8 @@ import org.jcalico.workload.EndpointMetadata;
  * Each add is the command's own work without an agent (`container add --no-wait`): the intent, IPAM, the veth pair,
  * the endpoint record; each remove the reverse. Prints p50 and p99 of both on both stores, their ratio with how far
  * the run's rounds can tell it ({@link TailRatio}), how much of the slowest rounds was spent in the datastore's calls,
- * and the keys each read.
+ * and the keys each read; then each store's calls, paired call by call, and on etcd the members' own stamps of them
+ * ({@link EtcdStamps}): where a tail lies.
  */
 public final class AddBenchmark {
     private static final String NODE = "bench-add";
@@ -54,10 +55,10 @@ public final class AddBenchmark {
     }
 
     /** One store under test, with what was measured on it: its cycles in the order of the rounds. */
-    private record Store(String name, String label, CountingDatastore datastore, ContainerService containers,
+    private record Store(String name, String label, String url, CountingDatastore datastore, ContainerService containers,
                          List<Cycle> cycles, List<Long> gets, List<Long> commits) {
-        Store(String name, String label, CountingDatastore datastore, ContainerService containers) {
-            this(name, label, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        Store(String name, String label, String url, CountingDatastore datastore, ContainerService containers) {
+            this(name, label, url, datastore, containers, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
         List<Long> figures(Figure figure) {
@@ -67,10 +68,10 @@ public final class AddBenchmark {
 
     /**
      * One add and remove on one store: when it started (nanoseconds after the first measured round's start), each one's
-     * time and the part of it spent in the datastore's calls, and the keys each read.
+     * time, the part of it spent in the datastore's calls and the slowest of those calls, and the keys each read.
      */
-    private record Cycle(long started, long add, long addInStore, long remove, long removeInStore, long addKeys,
-                         long removeKeys) {
+    private record Cycle(long started, long add, long addInStore, long addSlowestCall, long remove, long removeInStore,
+                         long removeSlowestCall, long addKeys, long removeKeys) {
         long time(boolean add) {
             return add ? this.add : remove;
         }
@@ -78,23 +79,30 @@ public final class AddBenchmark {
         long inStore(boolean add) {
             return add ? addInStore : removeInStore;
         }
+
+        long slowestCall(boolean add) {
+            return add ? addSlowestCall : removeSlowestCall;
+        }
     }
 
-    /** Runs the bench; with roundsFile, each measured cycle is also written there (CSV) for a look of one's own. */
-    public void run(boolean etcd, int endpoints, int rounds, Path roundsFile) {
+    /**
+     * Runs the bench; with roundsFile, each measured cycle is also written there (CSV) for a look of one's own; with
+     * dataDir, both stores keep their files in a directory made there rather than in the system's temporary one.
+     */
+    public void run(boolean etcd, int endpoints, int rounds, Path roundsFile, Path dataDir) {
         Namespaces.deleteAll(prefix);
         List<Process> members = new ArrayList<>();
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("jcb7-add");
+            dir = dataDir == null ? Files.createTempDirectory("jcb7-add") : Files.createTempDirectory(dataDir, "jcb7-add");
             CommandRunner host = Namespaces.create(prefix + "host");
             Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
             String emptyUrl = etcd ? startEtcd(dir, "empty", members) : "embedded:" + dir.resolve("empty.db");
             String fullUrl = etcd ? startEtcd(dir, "full", members) : "embedded:" + dir.resolve("full.db");
             try (CountingDatastore emptyStore = open(emptyUrl); CountingDatastore fullStore = open(fullUrl)) {
-                Store empty = prepare("empty store", "empty", emptyStore, host, 0);
-                Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullStore, host, endpoints);
+                Store empty = prepare("empty store", "empty", emptyUrl, emptyStore, host, 0);
+                Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullUrl, fullStore, host, endpoints);
                 print("first add and remove on each (the filled store's first add also indexes the blocks `bench generate`"
                         + " wrote without IPAM's index, once; each store's first add claims the node's block):");
                 long warmup = System.nanoTime();
@@ -112,6 +120,9 @@ public final class AddBenchmark {
                 List.of(empty, full).forEach(store -> store.cycles().clear());
                 // what filling left on the heap is not the adds' to collect
                 System.gc();
+                List<Store> stores = List.of(empty, full);
+                List<List<Integer>> callsBefore = stores.stream().map(store -> callsMade(store.datastore())).toList();
+                List<EtcdStamps> etcdBefore = etcd ? stores.stream().map(store -> etcdStamps(store.url())).toList() : List.of();
                 long measuring = System.nanoTime();
                 for (int i = 0; i < rounds; i++) {
                     for (Store store : i % 2 == 0 ? List.of(empty, full) : List.of(full, empty)) {
@@ -120,7 +131,11 @@ public final class AddBenchmark {
                     }
                 }
                 double secondsPerRound = seconds(measuring) / rounds;
+                List<EtcdStamps> etcdDuring = etcd ? java.util.stream.IntStream.range(0, 2)
+                        .mapToObj(i -> etcdStamps(stores.get(i).url()).since(etcdBefore.get(i))).toList() : List.of();
                 report(etcd, endpoints, rounds, empty, full, loadBefore, secondsPerRound);
+                print("both stores' files in " + dir.getParent() + (dataDir == null ? "" : " (--data-dir)"));
+                reportCalls(stores, callsBefore, etcdDuring);
                 if (roundsFile != null) {
                     writeRounds(roundsFile, empty, full);
                 }
@@ -143,7 +158,7 @@ public final class AddBenchmark {
         }
     }
 
-    private Store prepare(String name, String label, CountingDatastore datastore, CommandRunner host, int endpoints) {
+    private Store prepare(String name, String label, String url, CountingDatastore datastore, CommandRunner host, int endpoints) {
         ResourceStore store = new ResourceStore(datastore);
         if (endpoints > 0) {
             int nodes = Math.max(2, Math.min(9999, endpoints / 100));
@@ -156,7 +171,7 @@ public final class AddBenchmark {
             store.create(Profile.securityGroup(PROFILE));
         }
         store.create(new Node(NODE, null, null, null));
-        return new Store(name, label, datastore, new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))));
+        return new Store(name, label, url, datastore, new ContainerService(store, host, new ContainerResolver(DockerClient.fromDockerHost(null))));
     }
 
     /** One add and one remove of the container, timed and counted; started is stamped after origin. */
@@ -164,15 +179,30 @@ public final class AddBenchmark {
         CountingDatastore datastore = store.datastore();
         long keys = datastore.keysRead();
         long inStore = datastore.nanosInCalls();
+        List<Integer> calls = callsMade(datastore);
         long start = System.nanoTime();
         store.containers().add(NODE, "netns:" + container, List.of(), List.of(PROFILE), EndpointMetadata.NONE, "eth0", Duration.ZERO);
         long added = System.nanoTime();
         long addKeys = datastore.keysRead();
         long addInStore = datastore.nanosInCalls();
+        List<Integer> addCalls = callsMade(datastore);
         store.containers().remove(NODE, "netns:" + container, Duration.ZERO);
         long removed = System.nanoTime();
-        store.cycles().add(new Cycle(start - origin, added - start, addInStore - inStore, removed - added,
-                datastore.nanosInCalls() - addInStore, addKeys - keys, datastore.keysRead() - addKeys));
+        store.cycles().add(new Cycle(start - origin, added - start, addInStore - inStore, slowestCall(datastore, calls),
+                removed - added, datastore.nanosInCalls() - addInStore, slowestCall(datastore, addCalls), addKeys - keys,
+                datastore.keysRead() - addKeys));
+    }
+
+    /** How many calls of each kind the store has made, in the order of {@link CountingDatastore.Call}'s values. */
+    private static List<Integer> callsMade(CountingDatastore datastore) {
+        return java.util.Arrays.stream(CountingDatastore.Call.values()).map(datastore::calls).toList();
+    }
+
+    /** The longest call the store made since it had made these. */
+    private static long slowestCall(CountingDatastore datastore, List<Integer> since) {
+        return java.util.Arrays.stream(CountingDatastore.Call.values())
+                .flatMap(call -> datastore.times(call, since.get(call.ordinal())).stream())
+                .mapToLong(Long::longValue).max().orElse(0);
     }
 
     /** The store's own cost at its size: one get of a key, one commit writing one (a scratch key, deleted again). */
@@ -218,16 +248,18 @@ public final class AddBenchmark {
         print(String.format("  target <= %.1fx at p50 and p99 of the add and the remove: %s", TARGET, verdict(wholeVerdicts)));
         print(String.format("  the same of their datastore calls alone (the only part that reads the store; the rest is the"
                 + " kernel's and this process's work, the same on both): %s", verdict(storeVerdicts)));
-        print("the slowest 1 % of each store's rounds: their median time, and of it in the datastore's calls (the rest is"
-                + " the kernel's and the process's):");
+        print("the slowest 1 % of each store's rounds: their median time, of it in the datastore's calls (the rest is"
+                + " the kernel's and the process's), and the median of their slowest call (one call stalled, or all slow):");
         for (boolean add : List.of(true, false)) {
             for (Store store : List.of(empty, full)) {
                 List<Cycle> slowest = store.cycles().stream()
                         .sorted(java.util.Comparator.comparingLong((Cycle cycle) -> cycle.time(add)).reversed())
                         .limit(Math.max(1, rounds / 100)).toList();
-                print(String.format("  %-10s %-18s %6.1f ms, %6.1f ms in the datastore (%d rounds)", add ? "add" : "remove",
-                        store.name(), millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.time(add)).toList()), 50)),
+                print(String.format("  %-10s %-18s %6.1f ms, %6.1f ms in the datastore, its slowest call %6.1f ms (%d rounds)",
+                        add ? "add" : "remove", store.name(),
+                        millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.time(add)).toList()), 50)),
                         millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.inStore(add)).toList()), 50)),
+                        millis(Percentiles.of(sorted(slowest.stream().map(cycle -> cycle.slowestCall(add)).toList()), 50)),
                         slowest.size()));
             }
         }
@@ -243,6 +275,58 @@ public final class AddBenchmark {
                 + " %,d-endpoint store's; each add is `container add --no-wait`'s own work in this JVM (intent, IPAM,"
                 + " veth pair and its container side over rtnetlink, endpoint record), no agent", endpoints));
         print(MachineLoad.describe(loadBefore));
+    }
+
+    /**
+     * Where the datastore's time goes, from each store's calls in the measured rounds (the adds', the removes' and the
+     * probes'): the client's time of its reads and commits against etcd's own stamps of the same requests
+     * ({@link EtcdStamps}), so that a slow round's call can be put on the disk, on etcd or on the way to it, and on the
+     * store's size or not.
+     */
+    private void reportCalls(List<Store> stores, List<List<Integer>> callsBefore, List<EtcdStamps> etcd) {
+        print("each store's calls in the measured rounds (the adds', the removes', the probes'), count: p50 / p99 / max in ms;"
+                + (etcd.isEmpty() ? "" : " beside them etcd's own stamps from its /metrics (--metrics extensive), count:"
+                + " the bounds of the buckets holding p50 / p99 / max: its gRPC server's handling of a Txn (a commit, or a read of"
+                + " several keys: the raft round or read index, the fsync, the apply) and of a Range (a get, a listing),"
+                + " its write-ahead log's fsyncs, bbolt's commits; and the member's CPU and its Go runtime's collections"));
+        List<String> heads = new ArrayList<>(List.of("client's reads", "client's commits"));
+        if (!etcd.isEmpty()) {
+            heads.addAll(EtcdStamps.NAMES);
+        }
+        print(String.format("  %-18s", "store") + heads.stream().map(head -> String.format(" %-26s", head))
+                .collect(java.util.stream.Collectors.joining()).stripTrailing());
+        for (int i = 0; i < stores.size(); i++) {
+            Store store = stores.get(i);
+            List<String> cells = new ArrayList<>();
+            for (CountingDatastore.Call call : CountingDatastore.Call.values()) {
+                List<Long> times = sorted(store.datastore().times(call, callsBefore.get(i).get(call.ordinal())));
+                cells.add(String.format("%,d: %.2f / %.2f / %.1f", times.size(), millis(Percentiles.of(times, 50)),
+                        millis(Percentiles.of(times, 99)), millis(times.getLast())));
+            }
+            if (!etcd.isEmpty()) {
+                cells.addAll(etcd.get(i).cells());
+            }
+            print(String.format("  %-18s", store.name()) + cells.stream().map(cell -> String.format(" %-26s", cell))
+                    .collect(java.util.stream.Collectors.joining()).stripTrailing());
+        }
+        print("the same calls paired: both stores make the same calls in every round (the same keys, the same commits), so"
+                + " the n-th call of the filled store's round is the n-th of the empty store's; its ratio over thousands of"
+                + " calls, where the add's p99 is ten rounds (paired bootstrap as above):");
+        for (CountingDatastore.Call call : CountingDatastore.Call.values()) {
+            List<Long> full = stores.get(1).datastore().times(call, callsBefore.get(1).get(call.ordinal()));
+            List<Long> empty = stores.get(0).datastore().times(call, callsBefore.get(0).get(call.ordinal()));
+            String what = call == CountingDatastore.Call.READ ? "reads" : "commits";
+            if (full.size() != empty.size() || full.isEmpty()) {
+                print(String.format("  %-8s not paired: %,d calls against %,d", what, full.size(), empty.size()));
+                continue;
+            }
+            TailRatio ratio = new TailRatio(full, empty);
+            for (int percent : List.of(50, 99)) {
+                double[] interval = ratio.interval(percent);
+                print(String.format("  %-8s p%d %.2fx, 95 %% interval %.2f-%.2fx: %s", what, percent, ratio.ratio(percent),
+                        interval[0], interval[1], ratio.verdict(percent, TARGET)));
+            }
+        }
     }
 
     /** The figures of a cycle the bench compares between the stores. */
@@ -329,6 +413,15 @@ public final class AddBenchmark {
         }
     }
 
+    /** A bench etcd member's own stamps so far, from its metrics page (etcd://HOST:PORT serves it on http://HOST:PORT). */
+    private static EtcdStamps etcdStamps(String url) {
+        var page = CommandRunner.local().run("curl", "-sf", "-m", "5", "http://" + url.substring("etcd://".length()) + "/metrics");
+        if (!page.ok()) {
+            throw new IllegalStateException("etcd " + url + " serves no metrics: " + page.stderr().strip());
+        }
+        return EtcdStamps.read(page.stdout());
+    }
+
     private static CountingDatastore open(String url) {
         return new CountingDatastore(DatastoreUrl.parse(url).open(OpenMode.WRITE));
     }
@@ -342,7 +435,8 @@ public final class AddBenchmark {
         Path log = dir.resolve(name + "-etcd.log");
         Process member = new ProcessBuilder("etcd", "--name", name, "--data-dir", dir.resolve(name + "-etcd").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls", peerUrl,
-                "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error")
+                "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error",
+                "--metrics", "extensive")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         members.add(member);
         long deadline = System.currentTimeMillis() + 30_000;

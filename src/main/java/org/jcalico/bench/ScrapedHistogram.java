@@ -6,12 +6,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A Prometheus histogram as an agent's /metrics page shows it (cumulative counts by upper bound), read back so that a
- * benchmark can print the agent's own measure beside its outside one; percentiles come out as bucket bounds.
+ * A Prometheus histogram as an agent's or etcd's /metrics page shows it (cumulative counts by upper bound), read back
+ * so that a benchmark can print the program's own measure beside its outside one; percentiles come out as bucket
+ * bounds.
  */
 record ScrapedHistogram(TreeMap<Double, Long> cumulative) {
     static ScrapedHistogram read(String text, String name) {
-        Matcher bucket = Pattern.compile("(?m)^" + Pattern.quote(name) + "_bucket\\{le=\"([^\"]+)\"\\} (\\S+)$").matcher(text);
+        return read(text, name, "");
+    }
+
+    /**
+     * The histogram of the series whose labels other than le are exactly labels, written as the page writes them
+     * (Prometheus's clients sort them by name, le last), each followed by a comma: {@code grpc_method="Txn",}.
+     */
+    static ScrapedHistogram read(String text, String name, String labels) {
+        Matcher bucket = Pattern.compile("(?m)^" + Pattern.quote(name + "_bucket{" + labels) + "le=\"([^\"]+)\"\\} (\\S+)$")
+                .matcher(text);
         TreeMap<Double, Long> cumulative = new TreeMap<>();
         while (bucket.find()) {
             cumulative.put(bucket.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(bucket.group(1)),

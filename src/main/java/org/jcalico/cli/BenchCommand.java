@@ -52,6 +52,10 @@ final class BenchCommand {
         @Option(names = "--rounds-file", paramLabel = "FILE", description = "also write every measured add and remove there,"
                 + " one CSV line each in the order they ran (when it started, its time, the part in the datastore's calls)")
         java.nio.file.Path roundsFile;
+        @Option(names = "--data-dir", paramLabel = "DIR", description = "where both stores keep their files (default: a"
+                + " directory in the system's temporary one); /dev/shm keeps them in memory, so that no commit's fsync waits on"
+                + " a disk the machine's other writers share: what the store's size costs, without the disk's stalls")
+        java.nio.file.Path dataDir;
 
         @Override
         public void run() {
@@ -67,7 +71,11 @@ final class BenchCommand {
                 // refused before the minutes of filling a store, not after them
                 throw new CommandFailure("--rounds-file: " + org.jcalico.util.Shown.value(parent) + " is not a directory");
             }
-            new org.jcalico.bench.AddBenchmark(spec.commandLine().getOut()).run("etcd".equals(backend), endpoints, count, roundsFile);
+            if (dataDir != null && !java.nio.file.Files.isDirectory(dataDir)) {
+                throw new CommandFailure("--data-dir: " + org.jcalico.util.Shown.value(dataDir) + " is not a directory");
+            }
+            new org.jcalico.bench.AddBenchmark(spec.commandLine().getOut())
+                    .run("etcd".equals(backend), endpoints, count, roundsFile, dataDir);
         }
     }
 

@@ -103,4 +103,65 @@ class AddBenchmarkKernelTest {
         }
         assertTrue(Namespaces.list().stream().noneMatch(name -> name.contains("jctab-jcb7-add")), "left: " + Namespaces.list());
     }
+
+    /**
+     * On etcd the bench prints etcd's own stamps beside the client's times of the same calls (session 68: the add's
+     * p99 on etcd could not be told, and where its tail lay was not known): they count the same requests, every read
+     * and commit of the measured rounds one Range or Txn, so a stamp read from another series, or over another
+     * stretch of time, shows as another count. And the two stores' calls are paired call by call, the n-th of a
+     * round with the n-th: both make the same calls. The members keep their data where --data-dir says (/dev/shm takes
+     * the shared disk's fsync stalls off both stores), and nothing of it stays.
+     */
+    @Test
+    void onEtcdEtcdsOwnStampsCountTheSameCallsAsTheClient(@TempDir Path dir) throws Exception {
+        ProcessBuilder builder = JavaProcess.builder(Main.class, "bench", "add", "--datastore", "etcd", "--endpoints", "100",
+                "--count", "6", "--data-dir", dir.toString()).redirectErrorStream(true);
+        builder.environment().put("JCALICO_BENCH_PREFIX", TestNamespaces.named("jctab-"));
+        Process bench = builder.start();
+        String out = new String(bench.getInputStream().readAllBytes());
+        assertEquals(0, bench.waitFor(), out);
+        String cell = ": \\S+ / \\S+ / \\S+";
+        java.util.regex.Matcher row = java.util.regex.Pattern.compile("(?m)^  (empty store|100 endpoints)"
+                + (" +([\\d,]+)" + cell).repeat(6) + " +([\\d.]+) / (\\d+)$").matcher(out);
+        Set<String> stores = new TreeSet<>();
+        while (row.find()) {
+            stores.add(row.group(1));
+            int reads = count(row.group(2));
+            int commits = count(row.group(3));
+            int txns = count(row.group(4));
+            int ranges = count(row.group(5));
+            assertTrue(commits >= 6 * 3, "an add, a remove and a probe commit at least once a round: " + row.group());
+            assertEquals(reads + commits, txns + ranges, "the client's calls against etcd's: " + row.group());
+            assertTrue(count(row.group(6)) >= commits, "a commit is a fsync of etcd's log at least: " + row.group());
+            assertTrue(Double.parseDouble(row.group(8)) > 0, "the member worked for the calls: " + row.group());
+        }
+        assertEquals(Set.of("empty store", "100 endpoints"), stores, out);
+        assertTrue(out.contains("both stores' files in " + dir + " (--data-dir)"), out);
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "the stores' files left behind");
+        }
+        for (String kind : List.of("reads", "commits")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^  " + kind + " +p99 [\\d.]+x, 95 % interval").matcher(out).find(),
+                    "the " + kind + " paired call by call: " + out);
+        }
+    }
+
+    @Test
+    void aDataDirThatIsNoDirectoryIsRefusedBeforeAnythingIsMade(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "");
+        ProcessBuilder builder = JavaProcess.builder(Main.class, "bench", "add", "--endpoints", "100", "--count", "2",
+                "--data-dir", file.toString()).redirectErrorStream(true);
+        builder.environment().put("JCALICO_BENCH_PREFIX", TestNamespaces.named("jctab-"));
+        Process bench = builder.start();
+        String out = new String(bench.getInputStream().readAllBytes());
+        assertEquals(1, bench.waitFor(), out);
+        assertEquals("error: --data-dir: " + file + " is not a directory", out.strip());
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(file), left.toList());
+        }
+    }
+
+    private static int count(String figure) {
+        return Integer.parseInt(figure.replace(",", ""));
+    }
 }
