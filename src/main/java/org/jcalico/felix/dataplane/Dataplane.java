@@ -27,7 +27,6 @@ import org.jcalico.kernel.BaseChain;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTablesCommits;
-import org.jcalico.kernel.Rtnetlink;
 import org.jcalico.util.Futures;
 
 /**
@@ -78,11 +77,8 @@ public final class Dataplane {
         this.iptables = new IptablesDriver(runner, 4);
         this.ip6tables = new IptablesDriver(runner, 6);
         this.nftables = new NftablesDriver(runner);
-        // one netlink thread for links and routes: a cold pass's route read-back opens the socket and enters the
-        // namespace that the links' dump after it then finds ready, and the links' branch hands its work to one thread
-        Rtnetlink netlink = runner.rtnetlink();
-        this.interfaces = new InterfaceDriver(runner, netlink);
-        this.routes = new RouteDriver(runner, netlink);
+        this.interfaces = new InterfaceDriver(runner);
+        this.routes = new RouteDriver(runner);
         this.rulesLeftAlone = new RulesLeftAlone(runner);
         this.runner = runner;
     }

@@ -35,13 +35,8 @@ public final class InterfaceDriver {
     private PersistentSortedMap<EndpointInterface, Object> configured;
 
     public InterfaceDriver(CommandRunner runner) {
-        this(runner, runner.rtnetlink());
-    }
-
-    /** With {@code netlink} of the runner's namespace, which the routes driver may share. */
-    public InterfaceDriver(CommandRunner runner, Rtnetlink netlink) {
         this.sysctls = new SysctlWriter(runner);
-        this.netlink = netlink;
+        this.netlink = runner.rtnetlink();
     }
 
     public void forget() {

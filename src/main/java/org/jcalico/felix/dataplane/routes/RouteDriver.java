@@ -68,11 +68,8 @@ public final class RouteDriver {
         this(runner, runner.rtnetlink());
     }
 
-    /**
-     * With {@code netlink} of the runner's namespace: the interfaces driver's too ({@link
-     * org.jcalico.felix.dataplane.Dataplane}), or for tests one whose socket is closed part way through a batch.
-     */
-    public RouteDriver(CommandRunner runner, Rtnetlink netlink) {
+    /** With {@code netlink} of the runner's namespace: for tests, one whose socket is closed part way through a batch. */
+    RouteDriver(CommandRunner runner, Rtnetlink netlink) {
         this.netlink = netlink;
         this.staleFlows = new StaleFlows(runner);
     }
