@@ -215,6 +215,11 @@ final class NetlinkChannel implements AutoCloseable {
         replace();
     }
 
+    /** The interface's index in this thread's namespace, or 0 when there is none by that name ({@link NetlinkSocket#indexOf}). */
+    int index(String name) {
+        return socket().indexOf(name);
+    }
+
     private NetlinkSocket socket() {
         if (socket == null) {
             socket = new NetlinkSocket(timeoutSeconds, protocol);

@@ -41,6 +41,8 @@ final class NetlinkSocket implements AutoCloseable {
     /** Room for the acks of a whole chunk of requests ({@link NetlinkChannel#CHUNK}), and a dump's messages. */
     private static final int RECEIVE_BUFFER = 4 << 20;
     private static final int READ_SIZE = 64 << 10;
+    /** The kernel's room for an interface's name, its NUL included. */
+    private static final int IFNAMSIZ = 16;
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -58,6 +60,8 @@ final class NetlinkSocket implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment state = arena.allocate(CALL_STATE);
     private final MemorySegment readBuffer = arena.allocate(READ_SIZE);
+    /** An interface's name for {@link #indexOf}, NUL-terminated: IFNAMSIZ bytes. */
+    private final MemorySegment nameBuffer = arena.allocate(IFNAMSIZ);
     private int fd;
 
     /** Opens an rtnetlink socket in the calling thread's network namespace. */
@@ -163,6 +167,21 @@ final class NetlinkSocket implements AutoCloseable {
             MemorySegment state = call.allocate(CALL_STATE);
             return (int) Native.call(() -> NAME_TO_INDEX.invoke(state, call.allocateFrom(name)));
         }
+    }
+
+    /**
+     * {@link #index(String)} with this socket's own buffers, no arena made and closed per lookup: a cold pass's routes
+     * look up a thousand interfaces on the socket's thread (docs/dataplane.md, "Session 68 (p-links)"). A name that
+     * does not fit the kernel's IFNAMSIZ names no interface, as if_nametoindex says.
+     */
+    int indexOf(String name) {
+        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (bytes.length >= IFNAMSIZ) {
+            return 0;
+        }
+        MemorySegment.copy(bytes, 0, nameBuffer, ValueLayout.JAVA_BYTE, 0, bytes.length);
+        nameBuffer.set(ValueLayout.JAVA_BYTE, bytes.length, (byte) 0);
+        return (int) Native.call(() -> NAME_TO_INDEX.invoke(state, nameBuffer));
     }
 
     /** The interface's name in this thread's namespace, or null when no interface has that index. */

@@ -141,7 +141,7 @@ public final class Rtnetlink {
             List<Integer> sent = new ArrayList<>();
             for (int i = 0; i < changes.size(); i++) {
                 Route route = changes.get(i).route();
-                int index = route.device() == null ? 0 : indexes.computeIfAbsent(route.device(), NetlinkSocket::index);
+                int index = route.device() == null ? 0 : indexes.computeIfAbsent(route.device(), channel::index);
                 if (route.device() != null && index == 0) {
                     refused.put(i, "Cannot find device \"" + route.device() + "\"");
                     continue;
@@ -225,20 +225,42 @@ public final class Rtnetlink {
      * settings' arrays are read, not every attribute copied (a cold start dumps thousands of links).
      */
     public Map<String, Link> links() {
-        return observed(channel -> {
-            Map<String, Link> links = new LinkedHashMap<>();
-            for (NetlinkMessage message : channel.dump(RTM_GETLINK,
-                    writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0)
-                            .attribute(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))) {
-                byte[] name = message.type() == RTM_NEWLINK ? message.attribute(IFINFOMSG, IFLA_IFNAME) : null;
-                if (name != null) {
-                    links.put(NetlinkMessage.string(name), new Link((message.body().getInt(8) & IFF_UP) != 0,
-                            Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF)),
-                            Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET6, IFLA_INET6_CONF))));
-                }
+        return observed(Rtnetlink::links, dump -> false);
+    }
+
+    private static Map<String, Link> links(NetlinkChannel channel) {
+        Map<String, Link> links = new LinkedHashMap<>();
+        for (NetlinkMessage message : channel.dump(RTM_GETLINK,
+                writer -> writer.u8(AF_UNSPEC).u8(0).u16(0).u32(0).u32(0).u32(0)
+                        .attribute(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS))) {
+            byte[] name = message.type() == RTM_NEWLINK ? message.attribute(IFINFOMSG, IFLA_IFNAME) : null;
+            if (name != null) {
+                links.put(NetlinkMessage.string(name), new Link((message.body().getInt(8) & IFF_UP) != 0,
+                        Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET, IFLA_INET_CONF)),
+                        Link.conf(message.attribute(IFINFOMSG, IFLA_AF_SPEC, AF_INET6, IFLA_INET6_CONF))));
             }
-            return links;
-        }, dump -> false);
+        }
+        return links;
+    }
+
+    /** What {@link #settingsThenLinks} did: the settings' outcome as {@link ProcSys#write(Map, Set)}'s, and the links. */
+    public record SettingsAndDump(ProcSys.Outcome settings, Map<String, Link> links) {
+    }
+
+    /**
+     * The /proc/sys settings written as {@link ProcSys#write(Map)} writes them (each read first), then {@link #links}, in
+     * one piece of work on this object's thread: a cold batch's host-wide settings and its links dump, one hand-over
+     * instead of two (to the procsys thread and then this one, each a wait for a core at load). The dump comes after
+     * the settings, so it shows what they turned on: ip_forward turns every interface's forwarding on. Counted for the
+     * observer as a run of procsys and one of rtnetlink, each as it would have been on its own.
+     *
+     * @throws Interrupted when the work did not finish in time: which settings took effect is unknown
+     */
+    public SettingsAndDump settingsThenLinks(Map<String, String> valuesByPath) {
+        SettingsAndDump done = observed(channel -> new SettingsAndDump(ProcSys.writeHere(valuesByPath, Set.of()), links(channel)),
+                dump -> false);
+        observer.accept(ProcSys.TOOL, done.settings().refused().isEmpty());
+        return done;
     }
 
     /**

@@ -76,17 +76,19 @@ public final class InterfaceDriver {
         try {
             Map<String, String> failures = new HashMap<>();
             int written = 0;
-            if (checkGlobal) {
-                // first and on their own: ip_forward turned on turns every interface's forwarding on, which the links
-                // dump after it then shows
-                SysctlWriter.Outcome global = sysctls.write(Sysctls.global());
-                global.refused().values().forEach(error -> failures.merge(GLOBAL, error, this::join));
-                written += global.written().size();
-            }
             // after a forget (start, resync) the kernel is read back: the links, with most of each one's settings (one
             // dump instead of a read of each setting's file); otherwise the pending interfaces are new, so their
             // settings are written and their links set up without first listing every link of the host
-            Map<String, Link> links = !checkGlobal ? null : pending.isEmpty() ? Map.of() : netlink.links();
+            // the global settings first: ip_forward turned on turns every interface's forwarding on, which the links
+            // dump after it then shows; both in one hand-over to the netlink thread
+            SysctlWriter.Dumped global = !checkGlobal ? null : pending.isEmpty()
+                    ? new SysctlWriter.Dumped(sysctls.write(Sysctls.global()), Map.of())
+                    : sysctls.writeThenLinks(Sysctls.global(), netlink);
+            Map<String, Link> links = global == null ? null : global.links();
+            if (global != null) {
+                global.settings().refused().values().forEach(error -> failures.merge(GLOBAL, error, this::join));
+                written += global.settings().written().size();
+            }
             Map<String, String> settings = new LinkedHashMap<>();
             Set<String> differing = new HashSet<>();
             Map<String, String> owners = new HashMap<>();

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.KernelException;
+import org.jcalico.kernel.Link;
 import org.jcalico.kernel.ProcSys;
 import org.jcalico.kernel.Rtnetlink;
 
@@ -50,6 +51,26 @@ final class SysctlWriter {
         return paths.outcome(outcome);
     }
 
+    /** What {@link #writeThenLinks} did: the settings' outcome, and every link of the namespace by name. */
+    record Dumped(Outcome settings, Map<String, Link> links) {
+    }
+
+    /**
+     * {@link #write(Map)}, then the links dumped, as one piece of work on NETLINK's thread
+     * ({@link Rtnetlink#settingsThenLinks}): one hand-over instead of two. Both are harmless to do twice, so work that
+     * did not finish in time is given once more.
+     */
+    Dumped writeThenLinks(Map<String, String> settings, Rtnetlink netlink) {
+        Paths paths = Paths.of(settings, Set.of());
+        Rtnetlink.SettingsAndDump done;
+        try {
+            done = netlink.settingsThenLinks(paths.values());
+        } catch (Rtnetlink.Interrupted e) {
+            done = netlink.settingsThenLinks(paths.values());
+        }
+        return new Dumped(paths.outcome(done.settings()), done.links());
+    }
+
     /** What {@link #writeThenLinksUp} did: the settings' outcome, and the refused links' errors by index into names. */
     record Settled(Outcome settings, Map<Integer, String> refusedLinks) {
     }
@@ -76,10 +97,13 @@ final class SysctlWriter {
             Map<String, String> valuesByPath = new LinkedHashMap<>();
             Map<String, String> keysByPath = new HashMap<>();
             Set<String> differingPaths = new HashSet<>();
+            // a cold batch's thousands of settings take a few values ("0", "1"): each value matched once
+            Set<String> numbers = new HashSet<>();
             settings.forEach((key, value) -> {
-                if (!VALUE.matcher(value).matches()) {
+                if (!numbers.contains(value) && !VALUE.matcher(value).matches()) {
                     throw new KernelException("refused to write sysctl " + key + ": '" + value + "' is not a number");
                 }
+                numbers.add(value);
                 String path = Sysctls.path(key);
                 valuesByPath.put(path, value);
                 keysByPath.put(path, key);

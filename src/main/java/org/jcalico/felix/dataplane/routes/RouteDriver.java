@@ -61,6 +61,8 @@ public final class RouteDriver {
      * hands them to no later one.
      */
     private final Set<IpAddress> departed = new TreeSet<>();
+    /** Where {@link #lent} finds the blocks of an address: a node's blocks have one or two sizes, not every prefix's. */
+    private final BlockLengths blockLengths = new BlockLengths();
 
     public RouteDriver(CommandRunner runner) {
         this(runner, runner.rtnetlink());
@@ -125,23 +127,12 @@ public final class RouteDriver {
      * A local block's free address drops what is sent to it before the kernel confirms a connection: nothing to forget
      * at its add, the usual one. Each prefix of an address looked up, no route walked: an add costs what it adds.
      */
-    private static List<IpAddress> lent(List<RouteSpec> additions, PersistentSortedMap<RouteSpec, Object> desired) {
+    private List<IpAddress> lent(List<RouteSpec> additions, PersistentSortedMap<RouteSpec, Object> desired) {
         List<IpAddress> lent = new ArrayList<>();
         for (RouteSpec route : additions) {
-            endpointAddress(route).filter(address -> !inBlock(address, desired)).ifPresent(lent::add);
+            endpointAddress(route).filter(address -> !blockLengths.inBlock(address, desired)).ifPresent(lent::add);
         }
         return lent;
-    }
-
-    private static boolean inBlock(IpAddress address, PersistentSortedMap<RouteSpec, Object> desired) {
-        for (int prefix = address.bits() - 1; prefix >= 0; prefix--) {
-            Cidr block = Cidr.containing(address, prefix);
-            if (desired.containsKey(new RouteSpec(block, RouteSpec.Type.UNREACHABLE, null))
-                    || desired.containsKey(new RouteSpec(block, RouteSpec.Type.BLACKHOLE, null))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
