@@ -11,10 +11,12 @@ import java.util.Map;
 import java.util.Set;
 import org.jcalico.felix.hoststate.IpSetSpec;
 import org.jcalico.felix.hoststate.IpSetSpec.Type;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
+import org.jcalico.util.Ipv4Member;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -191,6 +193,39 @@ class IpSetReadBackKernelTest {
         // alone), since what the read-back must not do is keep or parse a copy, and assertSame above says it keeps none
         assertTrue(perMember < 200, perMember + " bytes allocated per member; the text of `ipset save` alone, read as"
                 + " the read-back read it before: " + saved);
+    }
+
+    /**
+     * Calc's IPv4 sets are codes ({@link MemberSet#ofCodes}): a resync's read-back of one of 100,000 members (a
+     * selector set and a named port's) looks each kernel member up by its code, as it came in the netlink bytes, and
+     * makes no text of it; the read is still calc's object.
+     */
+    @Test
+    void aReadBackOfCalcsSetsOfCodesMakesNoTextOfTheirMembers() {
+        long[] nets = new long[100_000];
+        long[] ports = new long[100_000];
+        for (int i = 0; i < nets.length; i++) {
+            nets[i] = Ipv4Member.net(0x0a0a_0000 + i, 32);
+            ports[i] = Ipv4Member.addressAndPort(0x0a0a_0000 + i, i % 2 == 0 ? "tcp" : "udp", 8080);
+        }
+        IpSetSpec selector = new IpSetSpec("jc-4s-coded", Type.NET, 4, MemberSet.ofCodes(nets));
+        IpSetSpec named = new IpSetSpec("jc-4n-coded", Type.IP_PORT, 4, MemberSet.ofCodes(ports));
+        Map<String, IpSetSpec> known = Map.of(selector.name(), selector, named.name(), named);
+        assertEquals(Map.of(), new IpSetDriver(host).fill(known, Map.of(), true).failures());
+        IpSetReadBack.read(host.ipSets(), known); // the first read's class loading is not what is measured
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long perMember = Long.MAX_VALUE;
+        IpSetSnapshot read = null;
+        for (int round = 0; round < 3; round++) {
+            long before = threads.getTotalThreadAllocatedBytes();
+            read = IpSetReadBack.read(host.ipSets(), known);
+            perMember = Math.min(perMember, (threads.getTotalThreadAllocatedBytes() - before) / 200_000);
+        }
+        assertSame(selector, read.sets().get(selector.name()));
+        assertSame(named, read.sets().get(named.name()));
+        // the datagrams alone: 28 bytes a member; a text made of each and parsed by the set of codes was 144 (be491ff5)
+        assertTrue(perMember < 72, perMember + " bytes allocated per member of a set of codes read back (its"
+                + " datagrams alone about 28)");
     }
 
     private void restore(String lines) {
