@@ -38,7 +38,8 @@ import org.jcalico.util.Ipv4Member;
 public final class SelectorSets {
     private Map<String, Namespace> namespaces = Map.of();
     private Map<String, Profile> profiles = Map.of();
-    private final Map<Object, Item> items = new IdentityHashMap<>();
+    /** Made again for the first items (sized for them: see {@link #update}), then kept. */
+    private Map<Object, Item> items = new IdentityHashMap<>();
     /**
      * Groups by namespace, to relabel a namespace's items when its labels change: a group's labels name its
      * namespace, and there are far fewer groups than items (an index of items had an entry per endpoint).
@@ -106,6 +107,11 @@ public final class SelectorSets {
         relabel.forEach(this::relabel);
         // no group goes while items are only added, so one found for a kind of endpoint stays valid to the end
         Map<EndpointLabels.Source, Group> kinds = new HashMap<>();
+        if (items.isEmpty()) {
+            // the first calculation adds every endpoint of the cluster: grown on the way, the map of 101,000 items was
+            // resized 13 times, rehashing them all twice over (a twentieth of `bench policy`'s first calculation)
+            items = new IdentityHashMap<>(added.size());
+        }
         added.forEach(source -> add(source, kinds));
     }
 
