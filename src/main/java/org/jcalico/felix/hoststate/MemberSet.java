@@ -262,11 +262,20 @@ public final class MemberSet extends AbstractSet<String> {
         return count == 1 ? 0 : (hashCode * 0x9E3779B9) >>> (Integer.SIZE - BUCKET_BITS);
     }
 
+    /** Whether its members are IPv4 codes ({@link #ofCodes}), which {@link #containsCode} looks up without text. */
+    public boolean hasCodes() {
+        return coded != null;
+    }
+
+    /** Whether CODE ({@link Ipv4Member}) is a member of this set of codes ({@link #hasCodes}). */
+    public boolean containsCode(long code) {
+        return code >= 0 && Arrays.binarySearch(coded[bucket(code, coded.length)], code) >= 0;
+    }
+
     @Override
     public boolean contains(Object member) {
         if (coded != null) {
-            long code = member instanceof String text ? Ipv4Member.parse(text) : -1;
-            return code >= 0 && Arrays.binarySearch(coded[bucket(code, coded.length)], code) >= 0;
+            return member instanceof String text && containsCode(Ipv4Member.parse(text));
         }
         return member != null && buckets[bucket(member, buckets.length)].contains(member);
     }

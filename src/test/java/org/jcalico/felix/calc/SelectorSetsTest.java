@@ -169,6 +169,33 @@ class SelectorSetsTest {
         assertEquals(Set.of("10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"), sets.get(WEB4.name()).members());
     }
 
+    /**
+     * A named port's member is each of an endpoint's nets' network address with the port, whichever set read the
+     * endpoint's addresses first; an endpoint's relabelling takes out just what it put in.
+     */
+    @Test
+    void aNamedPortSetTakesEachNetsAddressWhicheverSetReadTheEndpointFirst() {
+        Protocol tcp = Protocol.parse("tcp");
+        SetKey http4 = SetKey.namedPort(Selector.parse("app == 'web'"), tcp, "http", 4);
+        List<Cidr> nets = List.of(Cidr.parse("10.0.1.0/24"), Cidr.parse("10.0.0.9/32"));
+        endpoints.add(new WorkloadEndpoint("h2", null, "c-w", "w", "jcw", null, nets, List.of(), List.of(), null, null,
+                Map.of("app", "web"), List.of(EndpointPort.parse("http=tcp/8080"))));
+        endpoints.add(new WorkloadEndpoint("h2", null, "c-v", "v", "jcv", null, List.of(Cidr.parse("10.0.2.0/24")),
+                List.of(), List.of(), null, null, Map.of("app", "web"), List.of(EndpointPort.parse("http=tcp/80"))));
+        Set<String> expected = Set.of("10.0.1.0,tcp:8080", "10.0.0.9,tcp:8080", "10.0.2.0,tcp:80");
+        assertEquals(expected, members(http4), "the named port's set first");
+        SelectorSets other = new SelectorSets();
+        other.calculate(endpoints, networkSets, profiles, namespaces, Set.of(WEB4));
+        assertEquals(expected, other.calculate(endpoints, networkSets, profiles, namespaces, Set.of(WEB4, http4))
+                .get(http4.name()).members(), "the selector set first");
+
+        endpoints.set(0, endpoints.get(0).withLabels(Map.of("app", "db")));
+        endpoints.set(1, endpoints.get(1).withLabels(Map.of("app", "db")));
+        assertEquals(Set.of(), calculate(http4).get(http4.name()).members());
+        assertEquals(Set.of(), other.calculate(endpoints, networkSets, profiles, namespaces, Set.of(WEB4, http4))
+                .get(http4.name()).members());
+    }
+
     @Test
     void aSetNoLongerNeededIsForgottenAndBuiltAfreshWhenNeededAgain() {
         endpoints.add(endpoint("a", Map.of("app", "web"), "10.0.0.1"));

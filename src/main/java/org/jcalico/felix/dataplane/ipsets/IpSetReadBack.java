@@ -7,8 +7,10 @@ import java.util.Set;
 import org.jcalico.felix.calc.IpSetMembers;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.IpSetSpec;
+import org.jcalico.felix.hoststate.MemberSet;
 import org.jcalico.kernel.IpSetNetlink;
 import org.jcalico.model.IpAddress;
+import org.jcalico.util.Ipv4Member;
 
 /**
  * The jc- sets of the kernel read back over ipset's netlink protocol ({@link IpSetNetlink#list}), members in the
@@ -16,8 +18,8 @@ import org.jcalico.model.IpAddress;
  *
  * <p>Every resync reads the sets back (every 10 s by default), and on a node of a big cluster they hold a member for
  * every endpoint of the cluster. A set that KNOWN (calc's sets, which the driver holds anyway) has under its name, of
- * the same type and family, is compared as it is read: each member's text is looked up in KNOWN's and dropped, and
- * the set is KNOWN's object when every member was there and none is missing. So a resync that finds nothing changed
+ * the same type and family, is compared as it is read: each member is looked up in KNOWN's (by its code in a set of
+ * codes, else by its text) and dropped, and the set is KNOWN's object when every member was there and none is missing. So a resync that finds nothing changed
  * keeps no copy of the kernel's members, nor text of the whole listing (`ipset save`'s 3.5 MB at 100,000 members, its
  * string and its 100,000 member strings were promoted by the young collections of the read: docs/agent.md, "Memory",
  * sessions 59 and 60). A set that differs (a member removed or added by hand) is read again, it alone with its members
@@ -87,21 +89,46 @@ final class IpSetReadBack implements IpSetNetlink.Listing {
         if (found == null && into == null) {
             return;
         }
-        String member = text(types.get(set), address, cidr, protocol, port);
         if (found != null) {
-            if (member != null && known.get(set).members().contains(member)) {
+            if (isMember(known.get(set).members(), types.get(set), address, cidr, protocol, port)) {
                 found[0]++;
             } else {
                 matched.remove(set);
                 drifted.add(set);
             }
-        } else if (member != null) {
+            return;
+        }
+        String member = text(types.get(set), address, cidr, protocol, port);
+        if (member != null) {
             into.add(member);
         } else {
             // an element jcalico never writes (a flag-less reading of it would be another member): made again whole
             forget(set);
             misfits.add(set);
         }
+    }
+
+    /**
+     * Whether the kernel's member (as {@link #member} takes it) is one of KNOWN, a set of TYPE: by its code in a set of
+     * codes (calc's IPv4 sets: {@link MemberSet#ofCodes}), else by its text. A resync reads back every member of every
+     * set, 100,000 and more on a node of a big cluster, and a text made of each to be parsed again by the set of codes
+     * was most of the read-back's own work.
+     */
+    static boolean isMember(Set<String> known, IpSetSpec.Type type, byte[] address, int cidr, String protocol, int port) {
+        if (known instanceof MemberSet codes && codes.hasCodes() && address.length == 4) {
+            return codes.containsCode(code(type, address, cidr, protocol, port));
+        }
+        String member = text(type, address, cidr, protocol, port);
+        return member != null && known.contains(member);
+    }
+
+    /** An IPv4 member's code ({@link Ipv4Member}), the very member {@link #text} writes, or -1 where it writes none. */
+    private static long code(IpSetSpec.Type type, byte[] address, int cidr, String protocol, int port) {
+        int ipv4 = (address[0] & 0xff) << 24 | (address[1] & 0xff) << 16 | (address[2] & 0xff) << 8 | address[3] & 0xff;
+        if (type == IpSetSpec.Type.NET) {
+            return cidr > 0 && cidr <= 32 && protocol == null ? Ipv4Member.net(ipv4, cidr) : -1;
+        }
+        return protocol != null && port >= 0 ? Ipv4Member.addressAndPort(ipv4, protocol, port) : -1;
     }
 
     /** The member's text as IpSetSpec holds it, or null for an element that is not a member of a set of TYPE. */
