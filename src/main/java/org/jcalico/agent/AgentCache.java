@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.jcalico.datastore.DatastoreUrl;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.util.Directories;
 
 /**
  * The agent's AOT cache (JDK 25, JEP 483 and 515): the classes that the agent's calculation and planning load, linked,
@@ -39,6 +40,10 @@ public final class AgentCache {
     private static final long RECORD_SECONDS = 600;
     /** Only one thread of this process records (the lab starts its hosts' agents from several). */
     private static final Object RECORDING = new Object();
+    /** What starts a training in a network namespace of its own, which goes when the training's JVM exits. */
+    static final List<String> SCRATCH_NAMESPACE = List.of("unshare", "--net", "--");
+    /** The suffix of the directory, beside the recording, where the training runs the idle agent (Kind.WORK's). */
+    private static final String AGENT_SCRATCH = ".agent";
 
     private AgentCache() {
     }
@@ -51,16 +56,19 @@ public final class AgentCache {
      */
     public enum Kind {
         /** The agent's work (the codec, calc, the planners): an agent on the embedded store, the benchmarks' workers. */
-        WORK("jcalico-agent.aot", List.of()),
+        WORK("jcalico-agent.aot", List.of(), true),
         /** The agent's work and the classes of an etcd agent's start ({@code AgentCacheTraining.ETCD_START}). */
-        ETCD("jcalico-agent-etcd.aot", List.of("--etcd-start"));
+        ETCD("jcalico-agent-etcd.aot", List.of("--etcd-start"), false);
 
         final String file;
         private final List<String> training;
+        /** Whether root's training runs the idle agent itself too, on the embedded store ({@link #train}). */
+        private final boolean idleAgent;
 
-        Kind(String file, List<String> training) {
+        Kind(String file, List<String> training, boolean idleAgent) {
             this.file = file;
             this.training = training;
+            this.idleAgent = idleAgent;
         }
 
         /** The cache for an agent on the datastore at URL. */
@@ -122,16 +130,37 @@ public final class AgentCache {
 
     /**
      * Deletes what recordings killed midway left under their scratch names ({@code FILE.PID}, and the training's
-     * {@code FILE.PID.config} that the JVM deletes once it has assembled the cache): called under the recording lock,
+     * {@code FILE.PID.config} that the JVM deletes once it has assembled the cache, and the idle agent's directory
+     * {@code FILE.PID.agent}): called under the recording lock,
      * which no recording under way lets go of.
      */
     private static void sweepAbandoned(Path cache, Kind kind) throws IOException {
-        Pattern scratch = Pattern.compile(Pattern.quote(kind.file) + "\\.[0-9]+(\\.config)?");
+        Pattern scratch = Pattern.compile(Pattern.quote(kind.file) + "\\.[0-9]+(\\.config|" + Pattern.quote(AGENT_SCRATCH) + ")?");
         try (var siblings = Files.list(cache.getParent())) {
             for (Path left : siblings.filter(path -> scratch.matcher(path.getFileName().toString()).matches()).toList()) {
-                Files.deleteIfExists(left);
+                Directories.delete(left);
             }
         }
+    }
+
+    /**
+     * Runs the training COMMAND; for KIND's cache of an idle agent, in a network namespace of its own (`unshare --net`,
+     * root's), where it also runs the agent itself in SCRATCH from its start to its idle loop (cli's IdleAgentTraining),
+     * so that an idle agent's own start is in the cache too (docs/agent.md, "Session 68 (p-idle3)"). Where that
+     * namespace cannot be made (not root, no unshare), without it: the calculation and planning alone.
+     */
+    private static CommandRunner.Result train(List<String> command, Kind kind, Path scratch) {
+        CommandRunner runner = CommandRunner.local().withTimeout(RECORD_SECONDS);
+        if (!kind.idleAgent) {
+            return runner.run(command);
+        }
+        List<String> unshared = new ArrayList<>(SCRATCH_NAMESPACE);
+        unshared.addAll(command);
+        unshared.addAll(List.of("--idle-agent", scratch.toString()));
+        CommandRunner.Result result = runner.run(unshared);
+        // unshare's own refusal (its message first), or no unshare: the training never started
+        boolean started = result.ok() || !(result.exitCode() == 127 || result.stderr().startsWith("unshare:"));
+        return started ? result : runner.run(command);
     }
 
     /**
@@ -154,7 +183,9 @@ public final class AgentCache {
                 command.addAll(List.of("-XX:AOTCacheOutput=" + recording, "-Xlog:aot=off", "-Xlog:cds=off",
                         "-cp", jar.toString(), "org.jcalico.cli.Main", "internal", "train-agent-cache"));
                 command.addAll(kind.training);
-                CommandRunner.Result result = CommandRunner.local().withTimeout(RECORD_SECONDS).run(command);
+                Path agentScratch = recording.resolveSibling(recording.getFileName() + AGENT_SCRATCH);
+                CommandRunner.Result result = train(command, kind, agentScratch);
+                Directories.delete(agentScratch);
                 if (result.ok() && Files.isRegularFile(recording)) {
                     Files.move(recording, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } else {

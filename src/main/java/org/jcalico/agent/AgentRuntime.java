@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -62,12 +59,25 @@ public final class AgentRuntime {
     }
 
     /**
+     * The agent until STOP is requested: at the JVM's shutdown ({@link AgentStop#atShutdown}), or by root's AOT cache
+     * training, which runs an agent in its own JVM and stops it before the JVM writes the cache.
+     *
      * @param console whether to log to stderr too (a foreground run)
      * @param control what the local endpoint answers (path to handler), made with the agent's log and what the agent
      * keeps for the commands and calls it serves there (closed when the agent stops)
      */
     public static void run(AgentOptions options, boolean console,
-                           BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control) {
+                           BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control, AgentStop stop) {
+        try {
+            runUntil(options, console, control, stop);
+        } finally {
+            // after the store and the pages are closed: a shutdown's wait ends here, and the JVM then closes nothing itself
+            stop.finished();
+        }
+    }
+
+    private static void runUntil(AgentOptions options, boolean console,
+                                 BiFunction<Log, ServedResources, Map<String, UnaryOperator<byte[]>>> control, AgentStop stop) {
         AgentPaths paths = options.paths();
         new AgentProcess(paths).claim();
         // info until the datastore is read; from then on FelixConfiguration's logLevel (see followLogLevel)
@@ -122,13 +132,19 @@ public final class AgentRuntime {
                         + (System.nanoTime() - registering) / 1_000_000 + " ms"
                         + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
                 agent.onConfiguration(config -> followLogLevel(log, config));
-                IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log);
-                BlockReserver.start(new ResourceStore(datastore), options.node(), log, agent);
-                DockerPlugin plugin = options.dockerPluginDir() == null ? null
-                        : dockerPlugin(new ResourceStore(datastore), options.node(), log);
-                ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
-                serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
-                        : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log);
+                List<Thread> background = List.of(
+                        IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log),
+                        BlockReserver.start(new ResourceStore(datastore), options.node(), log, agent));
+                try {
+                    DockerPlugin plugin = options.dockerPluginDir() == null ? null
+                            : dockerPlugin(new ResourceStore(datastore), options.node(), log);
+                    ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
+                    serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
+                            : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log, stop);
+                } finally {
+                    // they use the store, which closes next: stopped first, so that none meets it closed (an error line)
+                    stopAndJoin(background);
+                }
             }
         }
     }
@@ -272,21 +288,26 @@ public final class AgentRuntime {
         }
     }
 
+    /** Interrupts THREADS (each waits between its rounds) and waits for each to end, bounded. */
+    private static void stopAndJoin(List<Thread> threads) {
+        threads.forEach(Thread::interrupt);
+        try {
+            for (Thread thread : threads) {
+                thread.join(java.time.Duration.ofSeconds(STOP_TIMEOUT_SECONDS));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void serve(Agent agent, AgentPaths paths, Map<String, UnaryOperator<byte[]>> resources,
-                              ServedResources servedResources, PluginSpecs specs, DockerPlugin plugin, Log log) {
-        AtomicBoolean stopRequested = new AtomicBoolean();
-        CountDownLatch finished = new CountDownLatch(1);
+                              ServedResources servedResources, PluginSpecs specs, DockerPlugin plugin, Log log,
+                              AgentStop stop) {
         java.util.concurrent.atomic.AtomicReference<Runnable> beforeStop = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stopRequested.set(true);
+        stop.onRequest(() -> {
             beforeStop.get().run();
             agent.stop();
-            try {
-                finished.await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }));
+        });
         ControlServer control = null;
         try {
             control = ControlServer.start(paths.socket(), resources, log);
@@ -303,7 +324,7 @@ public final class AgentRuntime {
         }
         try {
             agent.run();
-            if (!stopRequested.get()) {
+            if (!stop.requested()) {
                 throw new IllegalStateException("the agent's loop ended without being asked to");
             }
         } catch (RuntimeException | Error e) {
@@ -318,9 +339,7 @@ public final class AgentRuntime {
             if (control != null) {
                 control.close();
             }
-            // before the stop's wait ends: the JVM exits then, and closes nothing itself
             servedResources.close();
-            finished.countDown();
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.jcalico.agent.AgentOptions;
 import org.jcalico.agent.AgentRuntime;
+import org.jcalico.agent.AgentStop;
 import org.jcalico.cni.CniAgentResource;
 import org.jcalico.cni.CniInvocation;
 import org.jcalico.datastore.DatastoreUrl;
@@ -23,6 +24,10 @@ import org.jcalico.log.Log;
  * docs/agent.md, "Start-up of the agent".
  */
 public final class AgentMain {
+    /** How the agent's log line after its served paths' warm-up begins (root's cache training waits for it). */
+    static final String WARMED_UP = "JIT compiler threads ";
+    private static final long WARM_UP_JOIN_MILLIS = 10_000;
+
     private AgentMain() {
     }
 
@@ -44,21 +49,45 @@ public final class AgentMain {
      * @param console whether to log to stderr too
      */
     static void run(AgentOptions options, boolean console) {
+        run(options, console, AgentStop.atShutdown());
+    }
+
+    /** The agent until STOP is requested: root's cache training runs one so ({@link IdleAgentTraining}). */
+    static void run(AgentOptions options, boolean console, AgentStop stop) {
         StartSequence.atProcessStart();
         DatastoreUrl url = options.datastoreUrl();
         String node = options.node();
         AgentStatusFile status = new AgentStatusFile(options.paths().statusFile(), node);
+        java.util.concurrent.atomic.AtomicReference<Thread> warmUp = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            serve(options, console, stop, url, node, status, warmUp);
+        } finally {
+            // stopped with the agent: it runs served commands, which load classes and use the store
+            Thread warming = warmUp.get();
+            if (warming != null) {
+                warming.interrupt();
+                try {
+                    warming.join(WARM_UP_JOIN_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void serve(AgentOptions options, boolean console, AgentStop stop, DatastoreUrl url, String node,
+                              AgentStatusFile status, java.util.concurrent.atomic.AtomicReference<Thread> warmUp) {
         AgentRuntime.run(options, console, (log, served) -> {
             AgentDelegation delegation = new AgentDelegation(url, node, System.getenv(), log, served);
-            delegation.warmUpWhen(() -> {
+            warmUp.set(delegation.warmUpWhen(() -> {
                 AgentStatusFile.Status now = status.read();
                 return now != null && now.pid() == ProcessHandle.current().pid() && now.state().running();
-            }, () -> yieldTheCompilers(log));
+            }, () -> yieldTheCompilers(log)));
             return Map.of(
                     "/v1/run", delegation::handle,
                     "/v1/cni", new CniAgentResource(CniInvocation.Role.PLUGIN, url, node, log, served)::handle,
                     "/v1/cni-ipam", new CniAgentResource(CniInvocation.Role.IPAM, url, node, log, served)::handle);
-        });
+        }, stop);
     }
 
     /**
@@ -68,10 +97,10 @@ public final class AgentMain {
      */
     private static void yieldTheCompilers(Log log) {
         try {
-            log.info("JIT compiler threads now at nice " + CompilerThreads.LOWEST + ": "
+            log.info(WARMED_UP + "now at nice " + CompilerThreads.LOWEST + ": "
                     + StartSequence.compilersYield());
         } catch (KernelException e) {
-            log.warn("JIT compiler threads keep their priority: " + e.getMessage());
+            log.warn(WARMED_UP + "keep their priority: " + e.getMessage());
         }
     }
 }

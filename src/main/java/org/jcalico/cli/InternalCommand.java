@@ -73,10 +73,16 @@ final class InternalCommand {
         @Spec CommandSpec spec;
         @Option(names = "--etcd-start", description = "also load the classes of an etcd agent's start (AgentCache.Kind.ETCD)")
         boolean etcdStart;
+        @Option(names = "--idle-agent", paramLabel = "DIR", description = "then run the agent itself on an empty embedded"
+                + " store in DIR until idle (only in a network namespace of its own: AgentCache.Kind.WORK, root's)")
+        java.nio.file.Path idleAgent;
 
         @Override
         public void run() {
             org.jcalico.bench.AgentCacheTraining.run(spec.commandLine().getOut(), etcdStart);
+            if (idleAgent != null) {
+                spec.commandLine().getOut().println(IdleAgentTraining.run(idleAgent));
+            }
             spec.commandLine().getOut().flush();
         }
     }

@@ -39,14 +39,14 @@ public final class BlockReserver implements Runnable {
     }
 
     /**
-     * Runs on a virtual thread of its own until the process ends, told by {@code agent} after each pass: it waits
+     * Runs on a virtual thread of its own (returned) until the process ends or the thread is interrupted, told by {@code agent} after each pass: it waits
      * nearly all its life and nothing it does is timed, so it holds no platform thread's stack (about 60 KB of an idle
      * agent's RSS with the JVM's own structures; docs/agent.md, "Memory", session 66).
      */
-    public static void start(ResourceStore store, String node, Log log, Agent agent) {
+    public static Thread start(ResourceStore store, String node, Log log, Agent agent) {
         BlockReserver reserver = new BlockReserver(store, node, log);
         agent.afterPass(reserver::passed);
-        Thread.ofVirtual().name("block-reserver").start(reserver);
+        return Thread.ofVirtual().name("block-reserver").start(reserver);
     }
 
     /** On the agent's loop: looks at the pass's snapshot and hands what is short to this thread; reads no store. */

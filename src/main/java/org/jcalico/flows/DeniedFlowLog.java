@@ -37,6 +37,8 @@ public final class DeniedFlowLog implements AutoCloseable {
     private IptablesState attributedV4;
     private IptablesState attributedV6;
     private Thread reader;
+    /** Set by {@link #close}: the reader ends at its pipe's end rather than waiting for the next ulogd. */
+    private volatile boolean closed;
     private String problem;
     /** Touched by the reader thread only. */
     private String writeProblem;
@@ -87,19 +89,23 @@ public final class DeniedFlowLog implements AutoCloseable {
 
     /**
      * One daemon thread for the agent's life: it waits on the pipe until a ulogd opens it, reads until that ulogd
-     * closes it, and waits again, so ulogd can stop and start without it.
+     * closes it, and waits again, so ulogd can stop and start without it; once the log is closed, it ends there (an
+     * agent stopped inside a JVM that goes on, root's cache training, leaves no thread that logs into its directory).
      */
     private void startReader() {
         if (reader != null) {
             return;
         }
         reader = Thread.ofPlatform().daemon().name("denied-flows").start(() -> {
-            while (true) {
+            while (!closed) {
                 try (BufferedReader lines = Files.newBufferedReader(ulogd.pipe(), StandardCharsets.UTF_8)) {
                     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                         take(line);
                     }
                 } catch (IOException | RuntimeException e) {
+                    if (closed) {
+                        return;
+                    }
                     log.error("denied-flow log: reading " + ulogd.pipe() + ": " + e.getMessage());
                     sleep();
                 }
@@ -153,9 +159,10 @@ public final class DeniedFlowLog implements AutoCloseable {
         }
     }
 
-    /** Stops ulogd; the reader thread is a daemon and ends with the process. */
+    /** Stops ulogd; the reader thread ends at the end of ulogd's output (or with the process, a daemon). */
     @Override
     public void close() {
+        closed = true;
         ulogd.stop();
     }
 }

@@ -25,11 +25,11 @@ public final class IntentSweeper implements Runnable {
     }
 
     /**
-     * Sweeps on a virtual thread of its own until the process ends: it sleeps a resync interval between sweeps, so a
+     * Sweeps on a virtual thread of its own (returned) until the process ends or the thread is interrupted: it sleeps a resync interval between sweeps, so a
      * platform thread's stack would be held for nothing (docs/agent.md, "Memory", session 66).
      */
-    public static void start(ResourceStore store, String node, CommandRunner host, Log log) {
-        Thread.ofVirtual().name("intent-sweeper").start(new IntentSweeper(store, node, host, log));
+    public static Thread start(ResourceStore store, String node, CommandRunner host, Log log) {
+        return Thread.ofVirtual().name("intent-sweeper").start(new IntentSweeper(store, node, host, log));
     }
 
     @Override

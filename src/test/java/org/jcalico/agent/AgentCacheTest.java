@@ -17,6 +17,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
 import org.jcalico.kernel.CommandRunner;
+import org.jcalico.testing.KernelTests;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,58 @@ class AgentCacheTest {
                         || line.contains("java.lang.ProcessHandleImpl$$Lambda"))
                 .filter(line -> !line.endsWith("source: shared objects file")).toList();
         assertEquals(List.of(), spun, "lambda classes the idle ends spin");
+    }
+
+    /**
+     * An idle agent on the embedded store finds its own start in the cache: the agent's, the store's, the metrics' and
+     * Felix's classes (its loop, the pages, the status file, the default driver) and their lambda classes, up to its
+     * first pass in sync and a few seconds of its idle loop. Root's training runs the agent itself in a network
+     * namespace of its own for them; before session 68 an idle agent read some 1,150 classes from the jar or spun them,
+     * about 6 MB of its RSS (docs/agent.md, "Session 67 (p-idle2)", "Session 68 (p-idle3)").
+     */
+    @Test
+    void anIdleAgentFindsItsStartInTheCache() throws IOException, InterruptedException {
+        KernelTests.assumeKernel();
+        AgentOptions options = new AgentOptions("jqs-idle", org.jcalico.datastore.DatastoreUrl.parse("embedded:"
+                + dir.resolve("store.db")), null, null, null, false, dir.resolve("run"), dir.resolve("log"), null);
+        List<String> command = new ArrayList<>(List.of("unshare", "--net", "--"));
+        // the pages listen on 127.0.0.1, which a fresh namespace's loopback, down, does not have
+        command.addAll(List.of("sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
+        command.addAll(agentJvm);
+        command.addAll(List.of(recordedOptions().getFirst(), "-Xlog:class+load", "-cp", recorded.resolve("jcalico.jar").toString(),
+                JvmCommand.AGENT_MAIN));
+        command.addAll(options.arguments(AgentOptions.Role.AGENT));
+        Path loaded = dir.resolve("class-load.txt");
+        Process agent = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(loaded.toFile()).start();
+        org.jcalico.felix.AgentStatusFile status = new org.jcalico.felix.AgentStatusFile(options.paths().statusFile(),
+                options.node());
+        List<String> lines;
+        try {
+            long until = System.currentTimeMillis() + 60_000;
+            while (!inSync(status) && agent.isAlive() && System.currentTimeMillis() < until) {
+                Thread.sleep(100);
+            }
+            assertTrue(inSync(status), "the agent in sync: " + status.read() + "; " + Files.readString(loaded));
+            // a few turns of the idle loop; read before the stop, which an idle agent does not reach
+            Thread.sleep(3_000);
+            lines = Files.readAllLines(loaded);
+        } finally {
+            agent.destroy();
+            agent.waitFor();
+        }
+        assertTrue(lines.stream().anyMatch(line -> line.contains(" org.jcalico.felix.calc.HostStateCalculator source: shared"
+                + " objects file")), "the JVM uses the cache");
+        List<String> elsewhere = lines.stream()
+                .filter(line -> line.matches(".* org\\.jcalico\\.(agent|datastore|metrics|felix|kernel)\\..*"))
+                .filter(line -> !line.endsWith("source: shared objects file"))
+                // the class of a pattern-matching switch, which the JDK 25 cache keeps none of
+                .filter(line -> !line.contains("$$TypeSwitch/")).toList();
+        assertTrue(elsewhere.size() < 10, elsewhere.size() + " of the idle agent's classes not from the cache: " + elsewhere);
+    }
+
+    private static boolean inSync(org.jcalico.felix.AgentStatusFile status) {
+        org.jcalico.felix.AgentStatusFile.Status now = status.read();
+        return now != null && now.state() == org.jcalico.felix.AgentStatusFile.State.in_sync;
     }
 
     /**
