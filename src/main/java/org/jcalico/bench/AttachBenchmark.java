@@ -48,8 +48,9 @@ public final class AttachBenchmark {
      * @param newBlocks whether the odd adds each claim a block of their own, each paired with the even add after it
      *                  in that block: what a new block costs an add, told apart from the machine's noise by pairs
      *                  in one lab, which one #1 a run cannot
+     * @param fill null, or endpoints elsewhere written into the store before the adds ({@link AttachFill})
      */
-    public void run(String labName, int count, boolean blockReserve, boolean newBlocks) {
+    public void run(String labName, int count, boolean blockReserve, boolean newBlocks, Integer fill) {
         Lab lab = new Lab(BenchNamespaces.layout(labName, 2), true, line -> { });
         lab.down();
         ToolShell shell = lab.shell("h1");
@@ -60,11 +61,15 @@ public final class AttachBenchmark {
             // written either way, so that the bench says what it measured whatever the default: on (the default since
             // session 61), #1 meets the block h1's agent claimed ahead; off, #1 (or each odd add with --new-blocks) claims it
             apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: " + blockReserve + "\n");
+            if (fill != null) {
+                AttachFill.write(lab, fill, "bench", out);
+            }
             jc(lab, "h1", "pool", "add", POOL.toString());
             // near borrows from far's block: h1 holds no block of its own, so #1 claims one as a user's first add does,
             // or meets the one h1's agent claimed ahead
             String far = add(lab, "far", "h2", "10.70.255.65");
             String near = add(lab, "near", "h1", "10.70.255.66");
+            long filled = fill == null ? 0 : AttachFill.awaitSets(lab, fill, out);
             awaitBgp(lab);
             IpAddress first = firstAddress(lab, blockReserve, count);
             // started before the clock, as a user's shell is before they type
@@ -105,7 +110,8 @@ public final class AttachBenchmark {
             ScrapedHistogram agent = ScrapedHistogram.read(page, LATENCY).since(before);
             ScrapedDriverTimes drivers = ScrapedDriverTimes.read(page).since(driversBefore);
             WayIn former = formerWayIn(lab, shell);
-            out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start):%n", count);
+            out.printf("%d sequential 'container add' on h1 (milliseconds from the command's start)%s:%n", count,
+                    fill == null ? "" : String.format(", %d endpoints elsewhere in the store, %d members in h1's sets", fill, filled));
             Latencies.table(out, "(a) the command returned", returned, sameHost, otherHost);
             // which adds make the tail: the first (a path run for the first time) or any, as the machine goes
             out.printf("  %-34s %s%n", "(b) slowest, by add (1 = first)", slowest(sameHost));
@@ -191,7 +197,7 @@ public final class AttachBenchmark {
     private static final String LATENCY = "jcalico_endpoint_programming_latency_seconds";
 
     /** h1's agent's /metrics page, on the host's loopback (the default address). */
-    private static String metrics(Lab lab) {
+    static String metrics(Lab lab) {
         var page = lab.exec("h1", List.of("curl", "-sf", "-m", "5", "http://127.0.0.1:9091/metrics"));
         if (!page.ok()) {
             throw new IllegalStateException("h1's agent serves no metrics: " + page.stderr().strip());

@@ -73,9 +73,23 @@ public final class ClusterGenerator {
 
     /** Writes the cluster; returns the number of resources written. */
     public int write(int nodes, int endpoints, int profiles) {
+        return write(nodes, endpoints, profiles, true);
+    }
+
+    /**
+     * Writes the cluster as endpoints elsewhere for a few real hosts sharing the store (`bench attach --fill`): its
+     * nodes have no BGP address, so the real hosts' mesh configures no BIRD peer for them (1,000 peers never coming up
+     * would be BIRD's connect retries and status's failed sessions, not what an add meets), and its pool is disabled,
+     * so that no real host's agent claims a block of it ahead; its endpoints are still in every agent's calc and sets.
+     */
+    public int writeUnpeered(int nodes, int endpoints, int profiles) {
+        return write(nodes, endpoints, profiles, false);
+    }
+
+    private int write(int nodes, int endpoints, int profiles, boolean peered) {
         int perNode = endpointsPerNode(nodes, endpoints);
         List<Resource> resources = new ArrayList<>();
-        resources.add(new IpPool(POOL, false, BLOCK_PREFIX, false));
+        resources.add(new IpPool(POOL, false, BLOCK_PREFIX, !peered));
         for (int i = 0; i < profiles; i++) {
             Profile group = Profile.securityGroup(profileName(i));
             Rule fromNext = new Rule(Action.ALLOW, Protocol.parse("tcp"), null,
@@ -90,7 +104,8 @@ public final class ClusterGenerator {
         for (int node = 1; node <= nodes; node++) {
             int count = Math.min(perNode, remaining);
             remaining -= count;
-            resources.add(new Node(nodeName(node), IpAddress.parse("172.16." + (node / 250) + "." + (node % 250 + 1)), null, null));
+            resources.add(new Node(nodeName(node),
+                    peered ? IpAddress.parse("172.16." + (node / 250) + "." + (node % 250 + 1)) : null, null, null));
             Map<Integer, Map<Integer, String>> allocations = new HashMap<>();
             for (int index = 0; index < count; index++) {
                 WorkloadEndpoint endpoint = endpoint(node, index, perNode, profiles);

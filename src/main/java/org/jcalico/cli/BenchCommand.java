@@ -25,6 +25,9 @@ final class BenchCommand {
                 + " it (docs/ipam.md, \"A block ready ahead of an add\")") boolean noBlockReserve;
         @Option(names = "--new-blocks", description = "odd adds each claim a new block, each paired with the next add in"
                 + " that block: what a new block costs an add (docs/ipam.md, session 60)") boolean newBlocks;
+        @Option(names = "--fill", paramLabel = "N", description = "first write N endpoints elsewhere (on fake nodes of 100,"
+                + " without BGP addresses) and let their groups into the adds' profile, so that h1's agent holds them in calc"
+                + " and sets; --fill 0: the same profile and groups, empty (docs/dataplane.md, session 68)") Integer fill;
 
         @Override
         public void run() {
@@ -34,9 +37,12 @@ final class BenchCommand {
             if (newBlocks && count < 2) {
                 throw new CommandFailure("expected --new-blocks with --count 2 or more (adds in pairs)");
             }
+            if (fill != null && (fill < 0 || fill > 1_000_000)) {
+                throw new CommandFailure("expected --fill 0 to 1000000");
+            }
             // a block claimed ahead is not new: --new-blocks measures the claim, so the reserve is off there
             boolean blockReserve = !noBlockReserve && !newBlocks;
-            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve, newBlocks);
+            new org.jcalico.bench.AttachBenchmark(spec.commandLine().getOut()).run(lab, count, blockReserve, newBlocks, fill);
         }
     }
 

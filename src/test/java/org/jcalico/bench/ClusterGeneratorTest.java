@@ -16,6 +16,7 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.model.IpAddress;
+import org.jcalico.model.IpPool;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
@@ -58,6 +59,23 @@ class ClusterGeneratorTest {
             assertTrue(blocks.stream().anyMatch(b -> b.affinity().equals(ClusterGenerator.nodeName(1)) && b.cidr().contains(next)),
                     "from node-0001's own block");
             assertEquals(BigInteger.valueOf(1991), BigInteger.valueOf(new Ipam(store).usage().pools().get(0).used()));
+        }
+    }
+
+    /**
+     * `bench attach --fill`: the fake nodes give the real hosts' mesh no BIRD peer, and no real host's block reserve
+     * claims from the fill's pool (the adds would land there, not in the bench's pool), yet the endpoints are all there.
+     */
+    @Test
+    void anUnpeeredClusterHasNodesWithoutBgpAddressesInADisabledPool() {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            new ClusterGenerator(store, line -> { }).writeUnpeered(3, 250, 2);
+            assertEquals(250, store.list(WorkloadEndpoint.class).size());
+            List<Node> nodes = store.list(Node.class).stream().map(Versioned::resource).toList();
+            assertEquals(3, nodes.size());
+            assertTrue(nodes.stream().allMatch(node -> node.ipv4() == null && node.ipv6() == null), "no BGP address: " + nodes);
+            assertTrue(store.list(IpPool.class).stream().allMatch(pool -> pool.resource().disabled()), "the pool is disabled");
         }
     }
 }

@@ -1,0 +1,92 @@
+package org.jcalico.bench;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jcalico.datastore.Datastore;
+import org.jcalico.datastore.OpenMode;
+import org.jcalico.datastore.ResourceStore;
+import org.jcalico.lab.Lab;
+import org.jcalico.model.Direction;
+import org.jcalico.model.EntityMatch;
+import org.jcalico.model.Profile;
+import org.jcalico.model.Rule;
+
+/**
+ * `bench attach --fill N`: N endpoints elsewhere in the lab's store before the adds, on fake nodes of 100 each
+ * ({@link ClusterGenerator#writeUnpeered}), and the adds' profile letting each of the fill's groups in, so that h1's
+ * agent holds every one of them in calc and as a member of its sets when the adds run: what an add meets on a host
+ * of a cluster of that size. Waits until h1's sets hold them (its jcalico_ipset_members). {@code --fill 0} writes the
+ * same profile and groups with no endpoints: the pair differs only in the endpoints.
+ */
+final class AttachFill {
+    /** Endpoints a fake node holds, as in `bench scale`'s 5,000 nodes for 500,000. */
+    static final int PER_NODE = 100;
+    static final int PROFILES = 10;
+    private static final Pattern MEMBERS = Pattern.compile("(?m)^jcalico_ipset_members\\s+([0-9.eE+]+)$");
+
+    private AttachFill() {
+    }
+
+    /** The adds' profile: its members let each other in (as container add's own), and each of the fill's groups. */
+    static Profile profile(String name) {
+        Profile own = Profile.securityGroup(name);
+        List<Rule> inbound = new ArrayList<>(own.inbound());
+        for (int i = 0; i < PROFILES; i++) {
+            inbound.add(Rule.allow().withSource(new EntityMatch(ClusterGenerator.profileName(i), null, null)));
+        }
+        return own.withRules(Direction.INBOUND, inbound);
+    }
+
+    /** Writes the fill and the adds' profile, before any endpoint of h1's uses it. */
+    static void write(Lab lab, int endpoints, String profile, PrintWriter out) {
+        long start = System.nanoTime();
+        try (Datastore datastore = lab.layout().datastoreUrl().open(OpenMode.WRITE)) {
+            ResourceStore store = new ResourceStore(datastore);
+            new ClusterGenerator(store, line -> { }).writeUnpeered(nodes(endpoints), endpoints, PROFILES);
+            store.create(profile(profile));
+        }
+        out.printf("wrote %d endpoints on %d nodes without BGP addresses in %.1f s%n", endpoints, nodes(endpoints),
+                (System.nanoTime() - start) / 1e9);
+        out.flush();
+    }
+
+    /**
+     * Waits until h1's sets hold the fill: only once an endpoint of h1's has the adds' profile does its agent keep sets
+     * for the groups that profile lets in. Returns the members h1's sets hold.
+     */
+    static long awaitSets(Lab lab, int endpoints, PrintWriter out) {
+        long start = System.nanoTime();
+        long deadline = System.currentTimeMillis() + 300_000;
+        while (true) {
+            long members = members(AttachBenchmark.metrics(lab));
+            if (members >= endpoints) {
+                out.printf("h1's sets hold %d members, %.1f s after its first endpoint's add%n", members, (System.nanoTime() - start) / 1e9);
+                out.flush();
+                return members;
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("h1's sets hold " + members + " members 300 s after the fill of " + endpoints);
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for h1's sets", e);
+            }
+        }
+    }
+
+    /** The fill's nodes: one at least, so that --fill 0 writes the same groups and rules with no endpoints in them. */
+    static int nodes(int endpoints) {
+        return Math.max(1, (endpoints + PER_NODE - 1) / PER_NODE);
+    }
+
+    /** jcalico_ipset_members on an agent's metrics page, 0 when the page has none. */
+    static long members(String page) {
+        Matcher matcher = MEMBERS.matcher(page);
+        return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : 0;
+    }
+}
