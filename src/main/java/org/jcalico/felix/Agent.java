@@ -253,8 +253,9 @@ public final class Agent {
                 if (reported.withholding()) {
                     wait = Math.min(wait, AdvertisementWait.WAIT_MILLIS / 10);
                 }
-                if (garbageWaits) {
-                    // the quiet spell's end runs the collection, not the next change or heartbeat
+                if (garbageWaits && synced) {
+                    // the quiet spell's end runs the collection, not the next change or heartbeat (while a listing is
+                    // read no pass runs, nor the collection: no early wake-ups then)
                     wait = Math.min(wait, Math.max(1, busyAt + PromotedGarbage.QUIET_MILLIS - System.currentTimeMillis()));
                 }
                 Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
