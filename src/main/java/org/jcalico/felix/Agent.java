@@ -87,10 +87,6 @@ public final class Agent {
     /** A listing was absorbed and its first programming not yet followed by the full collection that gives back its peak. */
     private boolean listingPeakHeld;
     private final PromotedGarbage promotedGarbage = new PromotedGarbage();
-    /** Whether a pass may have promoted garbage that PromotedGarbage has not yet looked at, or a due collection waits. */
-    private boolean garbageWaits;
-    /** When the loop last had work (a batch taken, a pass ended): a due collection waits for a quiet spell after it. */
-    private long busyAt = System.currentTimeMillis();
     /**
      * For the time a pass's thread ran on a core (its log line): a pass's wall time beside it says whether a slow pass
      * worked or waited (for a core, a collection's pause, the kernel, the driver's other threads; session 65).
@@ -253,16 +249,10 @@ public final class Agent {
                 if (reported.withholding()) {
                     wait = Math.min(wait, AdvertisementWait.WAIT_MILLIS / 10);
                 }
-                if (garbageWaits && synced) {
-                    // the quiet spell's end runs the collection, not the next change or heartbeat (while a listing is
-                    // read no pass runs, nor the collection: no early wake-ups then)
-                    wait = Math.min(wait, Math.max(1, busyAt + PromotedGarbage.QUIET_MILLIS - System.currentTimeMillis()));
-                }
                 Object first = queue.poll(Math.min(wait, HEARTBEAT_MILLIS), TimeUnit.MILLISECONDS);
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch);
-                    busyAt = System.currentTimeMillis();
                 }
             } catch (InterruptedException e) {
                 break;
@@ -305,17 +295,13 @@ public final class Agent {
                     if (rehearsalDue != null || listingPeakHeld) {
                         batch.clear(); // the listing is in the cache now: its decoded list must not outlive the collection
                         listingPeakHeld = !settle(ok);
-                    } else {
-                        garbageWaits = true;
+                    } else if (queue.isEmpty()) {
+                        collectPromotedGarbage();
                     }
-                    busyAt = System.currentTimeMillis();
                 } else if (reported.awaitsBgp() && !reportEndpoints()) {
                     // a report withheld, or made before BIRD advertised what it needs (or before a peer learnt it): BIRD
                     // settled, or the wait ended
                     reportPending = true;
-                }
-                if (garbageWaits && queue.isEmpty()) {
-                    collectPromotedGarbage();
                 }
                 writeStatusIfDue();
             } catch (RuntimeException e) {
@@ -679,19 +665,13 @@ public final class Agent {
     /**
      * Between passes, with no work queued: a full collection if young collections have promoted more than
      * PromotedGarbage allows since the last one (the serial collector would otherwise grow the old generation with it up
-     * to the heap's maximum), once the agent has been quiet long enough (or at once past PromotedGarbage's hard bound);
-     * a change that arrives meanwhile waits for it.
+     * to the heap's maximum); a change that arrives meanwhile waits for it.
      */
     private void collectPromotedGarbage() {
-        if (attaches.any()) {
-            busyAt = System.currentTimeMillis(); // an attachment under way is work: the quiet spell starts after it
+        String collected = promotedGarbage.collectIfDue();
+        if (collected != null) {
+            log.info(collected);
         }
-        long quiet = System.currentTimeMillis() - busyAt;
-        PromotedGarbage.Outcome outcome = promotedGarbage.collectIfDue(quiet);
-        if (outcome.collected() != null) {
-            log.info(outcome.collected());
-        }
-        garbageWaits = outcome.waits();
     }
 
     /** Failures that began or changed are errors; ones that ended are news. Unchanged ones were logged already. */

@@ -15,11 +15,6 @@ import org.jcalico.kernel.NativeHeap;
  * agent has settled it asks, at a moment with no work queued, whether the old generation holds more than
  * {@link #allowedGrowth} over what the last full collection kept, and runs one (and trims the native heap) if it does.
  * Where the JVM runs another collector (no "Tenured Gen"), nothing is done.
- * <p>
- * A due collection waits for a quiet spell ({@link #QUIET_MILLIS} with no pass and no attachment under way): at
- * 100,000 endpoints its pause (111-198 ms) met a burst of adds as a same-host first ping of 139-207 ms, the p99 of
- * `bench attach --fill 100000` (docs/dataplane.md, "Session 68 (p-attach)"). Past twice the allowance it runs at once,
- * burst or not, so a busy agent's old generation stays bounded too.
  */
 public final class PromotedGarbage {
     /** What a small agent may promote before it pays a full collection (an idle one: a few MB live, none is due). */
@@ -42,50 +37,27 @@ public final class PromotedGarbage {
         return used - kept > allowedGrowth(kept);
     }
 
-    /** How long the agent must have had no pass and no attachment under way before a due collection runs. */
-    static final long QUIET_MILLIS = 1000;
-
-    /** What to do about the old generation now. */
-    enum Verdict { NOTHING_DUE, WAIT_FOR_QUIET, COLLECT }
-
     /**
-     * The verdict for an old generation of USED bytes, KEPT bytes after the last full collection, the agent quiet for
-     * QUIET milliseconds (0: a pass or an attachment is under way).
+     * One full collection and a trim of the native heap if the old generation has grown past its allowance since the
+     * last full collection; returns what it did, for a log line, or null when nothing was due (or no full collection
+     * has run yet: the start gives its peak back with one of its own, StartPeak).
      */
-    static Verdict verdict(long used, long kept, long quiet) {
-        if (!due(used, kept)) {
-            return Verdict.NOTHING_DUE;
-        }
-        return quiet >= QUIET_MILLIS || used - kept > 2 * allowedGrowth(kept) ? Verdict.COLLECT : Verdict.WAIT_FOR_QUIET;
-    }
-
-    /** What {@link #collectIfDue} did: a log line when it collected, and whether a due collection still waits. */
-    public record Outcome(String collected, boolean waits) {
-        static final Outcome NOTHING = new Outcome(null, false);
-    }
-
-    /**
-     * One full collection and a trim of the native heap if {@link #verdict} says so, the agent quiet for QUIET
-     * milliseconds; nothing is due when no full collection has run yet (the start gives its peak back with one of its
-     * own, StartPeak).
-     */
-    public Outcome collectIfDue(long quiet) {
+    public String collectIfDue() {
         // the pool's collection usage: what the last collection of the old generation (only a full one collects it) left
         MemoryUsage keptByLast = old.map(MemoryPoolMXBean::getCollectionUsage).orElse(null);
         if (keptByLast == null || keptByLast.getCommitted() == 0) {
-            return Outcome.NOTHING;
+            return null;
         }
         long used = old.get().getUsage().getUsed();
-        Verdict verdict = verdict(used, keptByLast.getUsed(), quiet);
-        if (verdict != Verdict.COLLECT) {
-            return new Outcome(null, verdict == Verdict.WAIT_FOR_QUIET);
+        if (!due(used, keptByLast.getUsed())) {
+            return null;
         }
         long start = System.nanoTime();
         System.gc();
         NativeHeap.trim();
         MemoryUsage now = old.get().getUsage();
-        return new Outcome("old generation " + (used >> 20) + " MB used, " + (keptByLast.getUsed() >> 20)
+        return "old generation " + (used >> 20) + " MB used, " + (keptByLast.getUsed() >> 20)
                 + " MB after the last full collection: collected, " + (now.getUsed() >> 20) + " MB used of "
-                + (now.getCommitted() >> 20) + " MB committed (" + (System.nanoTime() - start) / 1_000_000 + " ms)", false);
+                + (now.getCommitted() >> 20) + " MB committed (" + (System.nanoTime() - start) / 1_000_000 + " ms)";
     }
 }

@@ -1,6 +1,5 @@
 package org.jcalico.felix;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,20 +25,6 @@ class PromotedGarbageTest {
         assertTrue(PromotedGarbage.due(22L << 20, 5L << 20));
         assertFalse(PromotedGarbage.due(69L << 20, 46L << 20));
         assertTrue(PromotedGarbage.due(70L << 20, 46L << 20));
-    }
-
-    @Test
-    void aDueCollectionWaitsForASecondOfQuietUnlessTheGrowthIsPastTwiceTheAllowance() {
-        long kept = 46L << 20; // an agent of 100,000 endpoints: 23 MB allowed, 46 MB the hard bound
-        assertEquals(PromotedGarbage.Verdict.NOTHING_DUE, PromotedGarbage.verdict(69L << 20, kept, 60_000));
-        assertEquals(PromotedGarbage.Verdict.WAIT_FOR_QUIET, PromotedGarbage.verdict(70L << 20, kept, 0));
-        assertEquals(PromotedGarbage.Verdict.WAIT_FOR_QUIET, PromotedGarbage.verdict(70L << 20, kept, 999));
-        assertEquals(PromotedGarbage.Verdict.COLLECT, PromotedGarbage.verdict(70L << 20, kept, 1000));
-        assertEquals(PromotedGarbage.Verdict.WAIT_FOR_QUIET, PromotedGarbage.verdict(92L << 20, kept, 0));
-        assertEquals(PromotedGarbage.Verdict.COLLECT, PromotedGarbage.verdict(93L << 20, kept, 0));
-        // a small agent: the allowance's floor, 16 MB, and 32 MB the hard bound
-        assertEquals(PromotedGarbage.Verdict.WAIT_FOR_QUIET, PromotedGarbage.verdict(37L << 20, 5L << 20, 0));
-        assertEquals(PromotedGarbage.Verdict.COLLECT, PromotedGarbage.verdict(38L << 20, 5L << 20, 0));
     }
 
     @Test
@@ -91,7 +76,7 @@ class PromotedGarbageTest {
                     parsed.add(text.substring(i * 30, i * 30 + 18));
                 }
                 if (bounded) {
-                    garbage.collectIfDue(PromotedGarbage.QUIET_MILLIS);
+                    garbage.collectIfDue();
                 }
                 System.out.println(ManagementFactory.getMemoryPoolMXBeans().stream()
                         .filter(pool -> pool.getName().equals("Tenured Gen")).findFirst()
