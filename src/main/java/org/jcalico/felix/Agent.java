@@ -101,6 +101,8 @@ public final class Agent {
      * reports again when BIRD settles or the wait ends.
      */
     private AdvertisementWait.Decision reported = AdvertisementWait.Decision.NONE;
+    /** The reading of BIRD that decision was made on. */
+    private BgpReading reportedOn = BgpReading.NONE;
     /** Dataplane failures that concern no single endpoint (a set, a host route, a whole tool), by object. */
     private Map<String, String> hostFailures = Map.of();
     private int localCount;
@@ -298,9 +300,11 @@ public final class Agent {
                     } else if (queue.isEmpty()) {
                         collectPromotedGarbage();
                     }
-                } else if (reported.awaitsBgp() && !reportEndpoints()) {
+                } else if ((reported.awaitsBgp() || bgp != null && bgp.reading().saysOtherThan(reportedOn))
+                        && !reportEndpoints()) {
                     // a report withheld, or made before BIRD advertised what it needs (or before a peer learnt it): BIRD
-                    // settled, or the wait ended
+                    // settled, or the wait ended; or one made on a reading BIRD has since said more than (docs/agent.md,
+                    // "Session 69")
                     reportPending = true;
                 }
                 writeStatusIfDue();
@@ -589,8 +593,9 @@ public final class Agent {
      * advertise the route other hosts reach them by ({@link AdvertisementWait}). False when the datastore failed.
      */
     private boolean reportEndpoints() {
+        reportedOn = bgp == null ? BgpReading.NONE : bgp.reading();
         AdvertisementWait.Decision decision = bgp == null ? AdvertisementWait.Decision.NONE
-                : advertisementWait.decide(local, failures.keySet(), bgp.reading(), System.nanoTime());
+                : advertisementWait.decide(local, failures.keySet(), reportedOn, System.nanoTime());
         if (decision.readAgain()) {
             bgp.readAgain();
         }

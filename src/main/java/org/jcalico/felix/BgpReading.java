@@ -2,6 +2,7 @@ package org.jcalico.felix;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.jcalico.model.Cidr;
 
@@ -21,6 +22,16 @@ import org.jcalico.model.Cidr;
 record BgpReading(Set<Cidr> advertised, Map<Cidr, List<String>> unlearnt, String stalled, long readNanos) {
     /** Before the worker's first reading: nothing advertised, and asked never. */
     static final BgpReading NONE = new BgpReading(Set.of(), Map.of(), null, Long.MIN_VALUE);
+
+    /**
+     * Whether this reading says something of BIRD that the given one did not: a report decided on that one may be out
+     * of date (a peer's session came to the configuration after the pass that reported, so no endpoint was concerned
+     * then). When it was asked alone does not count: a periodic reading that found nothing new concerns no report.
+     */
+    boolean saysOtherThan(BgpReading other) {
+        return !advertised.equals(other.advertised) || !unlearnt.equals(other.unlearnt)
+                || !Objects.equals(stalled, other.stalled);
+    }
 
     /** Whether BIRD was asked before the given moment (nanoTime values compare by their difference). */
     boolean before(long nanos) {
