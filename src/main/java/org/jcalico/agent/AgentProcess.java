@@ -1,11 +1,15 @@
 package org.jcalico.agent;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.kernel.PidFile;
 import org.jcalico.log.LogFiles;
@@ -23,6 +27,8 @@ public final class AgentProcess {
      */
     public static final java.time.Duration START_TIMEOUT = java.time.Duration.ofSeconds(20);
     private static final long STOP_TIMEOUT_MILLIS = 10_000;
+    /** The claims this process holds (by lock file), for its life: a channel closed, or collected, lets its lock go. */
+    private static final Map<Path, FileChannel> CLAIMS = new ConcurrentHashMap<>();
     private final AgentPaths paths;
 
     public AgentProcess(AgentPaths paths) {
@@ -41,20 +47,35 @@ public final class AgentProcess {
 
     /** Marks this process as the node's agent; the pid file goes when the JVM exits. */
     public void claim() {
-        claim(paths.pidFile(), running(), "an agent");
+        claim(paths.pidFile(), this::running, "an agent");
     }
 
     /** Marks this process as the node's supervisor. */
     void claimSupervisor() {
-        claim(paths.supervisorPidFile(), supervisor(), "a supervisor");
+        claim(paths.supervisorPidFile(), this::supervisor, "a supervisor");
     }
 
-    private void claim(Path pidFile, Optional<ProcessHandle> running, String what) {
-        running.filter(handle -> handle.pid() != ProcessHandle.current().pid()).ifPresent(handle -> {
+    /**
+     * The pid file is written after the check that it names no live process: two processes a moment apart (a
+     * supervisor's restart and an agent run by hand, two by hand) both passed the check, and both ran. The claim is
+     * also a lock on the file beside it (agent.lock, supervisor.lock: {@link HeldFile}), taken before the check and held
+     * for this process's life, so that of two claims one fails, whatever their timing.
+     */
+    private void claim(Path pidFile, Supplier<Optional<ProcessHandle>> running, String what) {
+        try {
+            RunDirectory.secure(paths.runDir());
+        } catch (IOException e) {
+            throw new ValidationException("cannot write " + pidFile + ": " + e.getMessage());
+        }
+        Path lock = pidFile.resolveSibling(pidFile.getFileName().toString().replaceFirst("\\.pid$", ".lock"));
+        if (!CLAIMS.containsKey(lock)) {
+            CLAIMS.put(lock, HeldFile.take(lock).orElseThrow(() -> new ValidationException(what
+                    + " for this node is already running (another process holds " + lock + ")")));
+        }
+        running.get().filter(handle -> handle.pid() != ProcessHandle.current().pid()).ifPresent(handle -> {
             throw new ValidationException(what + " for this node is already running (pid " + handle.pid() + ")");
         });
         try {
-            RunDirectory.secure(paths.runDir());
             PidFile.writeSelf(pidFile);
             pidFile.toFile().deleteOnExit();
         } catch (IOException e) {

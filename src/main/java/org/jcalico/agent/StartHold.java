@@ -1,11 +1,7 @@
 package org.jcalico.agent;
 
-import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import org.jcalico.model.ValidationException;
 
 /**
@@ -26,33 +22,13 @@ public final class StartHold implements AutoCloseable {
 
     /** The node's start, for this process until closed; refused while another process (or this one) holds it. */
     static StartHold take(Path runDir) {
-        Path file = runDir.resolve("start.lock");
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new ValidationException("cannot open " + file + ": " + e.getMessage());
-        }
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (IOException | OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            new StartHold(channel).close();
-            throw new ValidationException("another start of this node's agent is under way; it says how it went"
-                    + " (or see `jcalico node status` once it is done)");
-        }
-        return new StartHold(channel);
+        return new StartHold(HeldFile.take(runDir.resolve("start.lock")).orElseThrow(() -> new ValidationException(
+                "another start of this node's agent is under way; it says how it went"
+                        + " (or see `jcalico node status` once it is done)")));
     }
 
     @Override
     public void close() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // the lock goes with the process anyway
-        }
+        HeldFile.close(channel);
     }
 }

@@ -94,7 +94,10 @@ public final class AddBenchmark {
         List<Process> members = new ArrayList<>();
         Path dir = null;
         try {
-            dir = dataDir == null ? Files.createTempDirectory("jcb7-add") : Files.createTempDirectory(dataDir, "jcb7-add");
+            // what a run of this prefix that was killed left (both stores: in memory, in /dev/shm), as its namespaces
+            Path parent = dataDir == null ? Path.of(System.getProperty("java.io.tmpdir")) : dataDir;
+            Directories.deleteOwn(parent, prefix);
+            dir = Files.createTempDirectory(parent, prefix);
             CommandRunner host = Namespaces.create(prefix + "host");
             Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
@@ -433,7 +436,9 @@ public final class AddBenchmark {
         String clientUrl = "http://127.0.0.1:" + client;
         String peerUrl = "http://127.0.0.1:" + peer;
         Path log = dir.resolve(name + "-etcd.log");
-        Process member = new ProcessBuilder("etcd", "--name", name, "--data-dir", dir.resolve(name + "-etcd").toString(),
+        // killed with the bench (SIGKILL when the thread that started it, the bench's, ends): a bench killed (kill -9, the
+        // OOM killer, a job's timeout) left both members running for good, holding their ports and files
+        Process member = new ProcessBuilder("setpriv", "--pdeathsig", "KILL", "etcd", "--name", name, "--data-dir", dir.resolve(name + "-etcd").toString(),
                 "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls", peerUrl,
                 "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error",
                 "--metrics", "extensive")

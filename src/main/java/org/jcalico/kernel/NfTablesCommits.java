@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.jcalico.util.Shown;
 
 /**
  * Tells, at once, of each transaction another process commits to a network namespace's nf_tables (every iptables-nft,
@@ -52,9 +53,15 @@ public final class NfTablesCommits implements AutoCloseable {
 
     /**
      * A commit of another program's: WHO made it ("pid 123 (nft)", or why it is unknown), and what it TOUCHED, or null
-     * when not known (notifications lost, no longer listening).
+     * when not known (notifications lost, no longer listening). The names are the other program's to choose (its task's
+     * name by prctl, a table's or chain's over netlink): their control characters are written out, since they reach
+     * felix.log and `node status`'s warning, where an escape sequence would work on the reader's terminal.
      */
     public record Commit(String who, Set<Touched> touched) {
+        public Commit {
+            who = Shown.escaped(who);
+        }
+
         /** The tables the commit touched, as nft names them ("ip filter", "ip6 jcalico"); null when not known. */
         public Set<String> tables() {
             return touched == null ? null : touched.stream().map(Touched::table).collect(java.util.stream.Collectors.toSet());
@@ -66,6 +73,10 @@ public final class NfTablesCommits implements AutoCloseable {
      * added or deleted; null for any other object, which counts as the whole table.
      */
     public record Touched(String table, String chain) {
+        public Touched {
+            table = Shown.escaped(table);
+            chain = Shown.escaped(chain);
+        }
     }
 
     /**

@@ -31,6 +31,9 @@ sub outcome { defined $launcher ? launcher(@_) : print $_[0] eq "0 200" ? $_[1] 
 sub launcher {
   my ($outcome, $answer) = @_;
   here() if $outcome eq "7 000";  # nobody listens: the agent is not running
+  # refused before anything ran (a request over the socket's bound of 1 MiB: arguments and variables that large), and
+  # the agent's log has no word of it: the command runs here, as without an agent, and says what is wrong with it
+  here() if $outcome eq "0 413";
   binmode STDERR;
   if ($outcome ne "0 200" || $answer !~ /\A([^\0]*)\0([^\0]*)\0([0-9]+|-)\0\z/) {
     here() if $list;  # a list changes nothing: it runs here instead

@@ -146,6 +146,53 @@ class AddBenchmarkKernelTest {
         }
     }
 
+    /**
+     * `bench add` killed (kill -9, the OOM killer, a CI job's timeout) left its two etcd members running for good, and
+     * its scratch directory with both stores (in memory, with --data-dir /dev/shm) until someone found them. Its
+     * members now die with it, and its next run removes what a killed run of the same prefix left, as it removes that
+     * run's namespaces.
+     */
+    @Test
+    void aKilledBenchLeavesNoEtcdRunningAndItsNextRunRemovesItsFiles(@TempDir Path dir) throws Exception {
+        String prefix = TestNamespaces.named("jctab-");
+        ProcessBuilder builder = JavaProcess.builder(Main.class, "bench", "add", "--datastore", "etcd", "--endpoints", "100",
+                "--count", "1000", "--data-dir", dir.toString()).redirectErrorStream(true);
+        builder.environment().put("JCALICO_BENCH_PREFIX", prefix);
+        Process bench = builder.start();
+        List<ProcessHandle> members;
+        StringBuilder out = new StringBuilder();
+        try (java.io.BufferedReader lines = bench.inputReader()) {
+            String line;
+            while ((line = lines.readLine()) != null && !line.startsWith("filled the second store")) {
+                out.append(line).append('\n');
+            }
+            members = ProcessHandle.allProcesses().filter(process -> process.info().command().orElse("").endsWith("/etcd")
+                    && process.info().commandLine().orElse("").contains(dir.toString())).toList();
+            bench.destroyForcibly();
+            bench.waitFor();
+        }
+        try {
+            assertEquals(2, members.size(), "the bench's etcd members while it ran: " + out);
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (members.stream().anyMatch(ProcessHandle::isAlive) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(List.of(), members.stream().filter(ProcessHandle::isAlive).map(member -> member.info().commandLine()
+                    .orElse("?")).toList(), "etcd members that outlived the killed bench");
+        } finally {
+            members.forEach(ProcessHandle::destroyForcibly);
+        }
+        ProcessBuilder next = JavaProcess.builder(Main.class, "bench", "add", "--endpoints", "2", "--count", "2",
+                "--data-dir", dir.toString()).redirectErrorStream(true);
+        next.environment().put("JCALICO_BENCH_PREFIX", prefix);
+        Process again = next.start();
+        String nextOut = new String(again.getInputStream().readAllBytes());
+        assertEquals(0, again.waitFor(), nextOut);
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "what the killed run left, after the next run");
+        }
+    }
+
     @Test
     void aDataDirThatIsNoDirectoryIsRefusedBeforeAnythingIsMade(@TempDir Path dir) throws Exception {
         Path file = Files.writeString(dir.resolve("file"), "");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jcalico.testing.Eventually;
+import org.jcalico.util.Shown;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
 import org.junit.jupiter.api.AfterEach;
@@ -51,6 +52,23 @@ class NfTablesCommitsKernelTest {
             assertEquals(java.util.Set.of("ip theirs"), told.get(0).tables(), "the tables the commit touched");
             assertEquals(java.util.Set.of(new NfTablesCommits.Touched("ip theirs", null), new NfTablesCommits.Touched("ip theirs", "c")),
                     told.get(0).touched(), "the table and chain made, and the rule's chain");
+        }
+    }
+
+    /**
+     * The committing task's name is the other program's to choose (the name it was run by, or prctl's): told as it was,
+     * an escape sequence in it reached felix.log and `node status`'s warning ("another program keeps changing ...") and
+     * worked on the terminal of whoever read them. Here nft run by a link whose name sets the terminal's title.
+     */
+    @Test
+    void aCommittersNameIsToldWithItsControlCharactersWrittenOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        List<NfTablesCommits.Commit> told = new CopyOnWriteArrayList<>();
+        try (NfTablesCommits commits = host.nfTablesCommits(told::add)) {
+            host.run("sh", "-c", "(sleep 0.1; n=\"$(printf '" + dir + "/\\033]0;x\\007nft')\"; ln -s \"$(command -v nft)\" \"$n\";"
+                    + " \"$n\" add table ip theirs) >/dev/null 2>&1 &").check();
+            assertTrue(Eventually.within(5, () -> !told.isEmpty()), "the orphan's commit is told");
+            assertTrue(told.get(0).who().matches("pid [0-9]+ \\(\\\\x1b]0;x\\\\x07nft\\)"), Shown.escaped(String.valueOf(told)));
         }
     }
 }
