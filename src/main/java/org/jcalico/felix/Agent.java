@@ -47,6 +47,8 @@ public final class Agent {
      * (t-ipset)").
      */
     static final long SETS_LOOK_MILLIS = 1000;
+    /** How often, while the interface prefix is refused, the agent looks whether a link that refused it is gone. */
+    private static final long LINKS_LOOK_MILLIS = 1000;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -112,6 +114,8 @@ public final class Agent {
     private boolean programmedOnce;
     /** When the loop next looks at the ipsets' headers ({@link #foreignSetChanges}). */
     private long nextSetsLook;
+    /** When the loop next looks whether a link that refused the interface prefix is gone ({@link #refusingLinkGone}). */
+    private long nextLinksLook;
     /**
      * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
      * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
@@ -264,6 +268,7 @@ public final class Agent {
             }
             foreignCommits(batch, resync);
             foreignSetChanges(resync);
+            boolean linkGone = refusingLinkGone();
             if ((foreignRepairs.warning(System.currentTimeMillis()) != null) != foughtWritten) {
                 statusDue = true;
             }
@@ -283,7 +288,7 @@ public final class Agent {
                     announceConfiguration();
                 }
                 boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis(), attaches.any());
-                if (dirty || resyncDue || reportPending) {
+                if (dirty || resyncDue || reportPending || linkGone) {
                     String foreignCause = resyncDue ? resync.broughtForwardBy() : null;
                     boolean ok = program(resyncDue);
                     if (foreignCause != null && passChanged && !dirty) {
@@ -410,6 +415,25 @@ public final class Agent {
             }
         } catch (KernelException e) {
             log.debug("the ipsets' headers could not be read (" + e.getMessage() + "); the periodic resync reads them back");
+        }
+    }
+
+    /**
+     * Once a second while the interface prefix is refused, whether a link that refused it is gone (a veth that a killed or
+     * undone add left, deleted since): the pass this brings checks the prefix again, where before the node stayed
+     * degraded until the next full resync (docs/agent.md, "Session 69 (t-prompt)"). Nothing is asked while it is taken.
+     */
+    private boolean refusingLinkGone() {
+        long now = System.currentTimeMillis();
+        if (prefixGuard.problem() == null || now < nextLinksLook) {
+            return false;
+        }
+        nextLinksLook = now + LINKS_LOOK_MILLIS;
+        try {
+            return prefixGuard.refusingLinkGone();
+        } catch (KernelException e) {
+            log.debug("the host's links could not be read (" + e.getMessage() + "); the next resync checks the prefix again");
+            return false;
         }
     }
 
