@@ -68,6 +68,11 @@ public final class Agent {
     private final Object bgpSettled = new Object();
     /** A pass's status is not yet written: it waits for BIRD to have the pass's configuration. */
     private boolean statusDue;
+    /**
+     * Why the watch cannot reach the datastore now (it goes on trying), or null: the status says disconnected meanwhile,
+     * whatever a pass from the cache (a resync's repair) does.
+     */
+    private String unreachable;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
     /** The revision the cache holds: its listing's, then its last event's. */
@@ -443,6 +448,7 @@ public final class Agent {
                 syncer.start();
                 loadReport();
                 datastoreWait.ended();
+                unreachable = null;
                 return;
             } catch (DatastoreException e) {
                 datastoreWait.failed(e.getMessage());
@@ -504,6 +510,16 @@ public final class Agent {
                     metrics.received(changed.events());
                     attaches.apply(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
+                }
+                case Syncer.Input.Unreachable gone -> {
+                    // the kernel keeps what the last pass programmed, and resyncs still repair it from the cache
+                    unreachable = gone.reason();
+                    datastoreWait.failed(gone.reason());
+                }
+                case Syncer.Input.Reachable back -> {
+                    unreachable = null;
+                    datastoreWait.ended();
+                    statusDue = true;
                 }
                 case Syncer.Input.Lost lost -> {
                     log.warn("watch lost its place (" + lost.reason() + "); listing everything again");
@@ -656,6 +672,10 @@ public final class Agent {
             return;
         }
         statusDue = false;
+        if (unreachable != null) {
+            statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, unreachable);
+            return;
+        }
         foughtWritten = foreignRepairs.warning(System.currentTimeMillis()) != null;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,

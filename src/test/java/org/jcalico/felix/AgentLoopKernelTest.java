@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
@@ -185,6 +187,40 @@ class AgentLoopKernelTest {
         AgentStatusFile.Status stopped = statusFile.read();
         assertEquals(AgentStatusFile.State.stopped, stopped.state());
         assertEquals(1, stopped.programmed(), "a stopped agent leaves its rules in the kernel: " + stopped);
+    }
+
+    /**
+     * An agent whose etcd stops answering says so while it lasts: the status disconnected, naming etcd, with what the
+     * kernel keeps, and the in-sync gauge 0 (so /readiness and `node status` say it too); in sync again once etcd is
+     * back. Session 69 (t-prompt): the watch reconnected in silence every half second and the status said in sync for
+     * as long as etcd was gone, while the agent could see no change of the cluster's (the embedded store's loss was
+     * said, through its relisting).
+     */
+    @Test
+    void anAgentWhoseEtcdStopsAnsweringSaysSoUntilItIsBack(@TempDir Path dir) throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
+            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(Profile.securityGroup("blue"));
+            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                    && statusFile.read().state() == AgentStatusFile.State.in_sync), String.valueOf(statusFile.read()));
+
+            etcd.stop();
+            assertTrue(Eventually.within(5, () -> statusFile.read().state() == AgentStatusFile.State.disconnected
+                    && String.valueOf(statusFile.read().problem()).startsWith("etcd not reachable at ")),
+                    "etcd gone: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertEquals(1, statusFile.read().programmed(), "what the kernel keeps: " + statusFile.read());
+            assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "not in sync: " + scraped());
+
+            etcd.restart();
+            assertTrue(Eventually.within(10, () -> statusFile.read().state() == AgentStatusFile.State.in_sync),
+                    "etcd back: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(scraped().contains("\njcalico_in_sync 1.0\n"), "in sync again: " + scraped());
+        }
     }
 
     /**
