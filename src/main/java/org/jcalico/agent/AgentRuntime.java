@@ -228,11 +228,8 @@ public final class AgentRuntime {
      */
     static PageListener health(AgentStatusFile statusFile, LongSupplier lastLoopMillis, BirdDaemon bird,
                                Supplier<List<BgpStatus.Session>> sessions, Log log) {
-        PageListener health = new PageListener(HEALTH, HealthPages.pages(
-                () -> HealthProbe.gather(statusFile.last(), bird, sessions), lastLoopMillis), log);
-        statusFile.addWarning(health::unserved);
-        statusFile.addPage(HEALTH, health::configured);
-        return health;
+        return new PageListener(HEALTH, HealthPages.pages(
+                () -> HealthProbe.gather(statusFile.last(), bird, sessions), lastLoopMillis), statusFile, log);
     }
 
     /** GET /metrics; BIRD's sessions counted from {@code sessions} (null without BGP). */
@@ -241,11 +238,8 @@ public final class AgentRuntime {
         if (sessions != null) {
             metrics.countBgpSessions(sessions);
         }
-        PageListener listener = new PageListener(METRICS,
-                Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), log);
-        statusFile.addWarning(listener::unserved);
-        statusFile.addPage(METRICS, listener::configured);
-        return listener;
+        return new PageListener(METRICS,
+                Map.of("/metrics", () -> new ControlServer.Page(200, metrics.contentType(), metrics.scrape())), statusFile, log);
     }
 
     /**

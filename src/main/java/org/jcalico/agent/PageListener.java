@@ -14,12 +14,16 @@ import org.jcalico.log.Log;
  * Pages served on an address that follows the configuration while the agent runs (health, metrics): a new address
  * moves the listener, none closes it. An address it cannot bind (the port taken by another program, the address not
  * on the host yet) never stops the agent: it is logged at ERROR once per address and tried again every
- * {@link #RETRY_MILLIS} until it binds or the configuration names another.
+ * {@link #RETRY_MILLIS} until it binds or the configuration names another. The agent's status file records where the
+ * pages are to be served and warns while they are not; a retry that binds writes the status again at once, so that
+ * `node status` does not warn of a port already served until the agent's next pass (the periodic resync on an idle
+ * node: docs/agent.md, "Session 69 (t-prompt)").
  */
 public final class PageListener implements AutoCloseable {
     static final long RETRY_MILLIS = 10_000;
     private final String name;
     private final Map<String, Supplier<ControlServer.Page>> pages;
+    private final AgentStatusFile statusFile;
     private final Log log;
     private final long retryMillis;
     private InetSocketAddress address;
@@ -28,16 +32,21 @@ public final class PageListener implements AutoCloseable {
     private ControlServer server;
     private boolean closed;
 
-    public PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, Log log) {
-        this(name, pages, log, RETRY_MILLIS);
+    /** Its warning ({@link #unserved}) and address ({@link #configured}) are in every status STATUSFILE writes. */
+    public PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, AgentStatusFile statusFile, Log log) {
+        this(name, pages, statusFile, log, RETRY_MILLIS);
     }
 
     /** @param retryMillis how long after a failed bind to try again (tests shorten it) */
-    PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, Log log, long retryMillis) {
+    PageListener(String name, Map<String, Supplier<ControlServer.Page>> pages, AgentStatusFile statusFile, Log log,
+                 long retryMillis) {
         this.name = name;
         this.pages = Map.copyOf(pages);
+        this.statusFile = statusFile;
         this.log = log;
         this.retryMillis = retryMillis;
+        statusFile.addWarning(this::unserved);
+        statusFile.addPage(name, this::configured);
     }
 
     /** An address from configured settings: the host is an IP literal (FelixConfiguration checks it), so nothing is looked up. */
@@ -91,16 +100,21 @@ public final class PageListener implements AutoCloseable {
                 } catch (InterruptedException interrupted) {
                     return;
                 }
-                retry(wanted);
+                if (retry(wanted)) {
+                    // outside this listener's lock: a status write asks every listener for its warning under the file's
+                    statusFile.refresh();
+                }
             });
         }
     }
 
-    /** Binds {@code failed} again unless the listener was closed or moved meanwhile. */
-    private synchronized void retry(InetSocketAddress failed) {
+    /** Binds {@code failed} again unless the listener was closed or moved meanwhile; whether it is served now. */
+    private synchronized boolean retry(InetSocketAddress failed) {
         if (!closed && server == null && failed.equals(address)) {
             bind(false);
+            return server != null;
         }
+        return false;
     }
 
     /**

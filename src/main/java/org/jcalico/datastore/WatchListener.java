@@ -14,4 +14,15 @@ public interface WatchListener {
      * track): the watch has ended, and the receiver must list again and start a new watch from that listing.
      */
     void onResync(String reason);
+
+    /**
+     * The watch cannot reach its store now (etcd: no member answered its reconnection), and goes on trying: what it
+     * missed meanwhile comes when it reaches it again, with nothing lost. Told once when it begins.
+     */
+    default void onUnreachable(String reason) {
+    }
+
+    /** The watch reaches its store again after {@link #onUnreachable}. */
+    default void onReachable() {
+    }
 }

@@ -47,6 +47,8 @@ public final class Agent {
      * (t-ipset)").
      */
     static final long SETS_LOOK_MILLIS = 1000;
+    /** How often, while the interface prefix is refused, the agent looks whether a link that refused it is gone. */
+    private static final long LINKS_LOOK_MILLIS = 1000;
     private final String node;
     private final Dataplane dataplane;
     private final Log log;
@@ -66,6 +68,11 @@ public final class Agent {
     private final Object bgpSettled = new Object();
     /** A pass's status is not yet written: it waits for BIRD to have the pass's configuration. */
     private boolean statusDue;
+    /**
+     * Why the watch cannot reach the datastore now (it goes on trying), or null: the status says disconnected meanwhile,
+     * whatever a pass from the cache (a resync's repair) does.
+     */
+    private String unreachable;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean synced;
     /** The revision the cache holds: its listing's, then its last event's. */
@@ -112,6 +119,8 @@ public final class Agent {
     private boolean programmedOnce;
     /** When the loop next looks at the ipsets' headers ({@link #foreignSetChanges}). */
     private long nextSetsLook;
+    /** When the loop next looks whether a link that refused the interface prefix is gone ({@link #refusingLinkGone}). */
+    private long nextLinksLook;
     /**
      * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
      * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
@@ -264,6 +273,7 @@ public final class Agent {
             }
             foreignCommits(batch, resync);
             foreignSetChanges(resync);
+            boolean linkGone = refusingLinkGone();
             if ((foreignRepairs.warning(System.currentTimeMillis()) != null) != foughtWritten) {
                 statusDue = true;
             }
@@ -283,7 +293,7 @@ public final class Agent {
                     announceConfiguration();
                 }
                 boolean resyncDue = resync.isDue(System.currentTimeMillis(), resyncIntervalMillis(), attaches.any());
-                if (dirty || resyncDue || reportPending) {
+                if (dirty || resyncDue || reportPending || linkGone) {
                     String foreignCause = resyncDue ? resync.broughtForwardBy() : null;
                     boolean ok = program(resyncDue);
                     if (foreignCause != null && passChanged && !dirty) {
@@ -413,12 +423,32 @@ public final class Agent {
         }
     }
 
+    /**
+     * Once a second while the interface prefix is refused, whether a link that refused it is gone (a veth that a killed or
+     * undone add left, deleted since): the pass this brings checks the prefix again, where before the node stayed
+     * degraded until the next full resync (docs/agent.md, "Session 69 (t-prompt)"). Nothing is asked while it is taken.
+     */
+    private boolean refusingLinkGone() {
+        long now = System.currentTimeMillis();
+        if (prefixGuard.problem() == null || now < nextLinksLook) {
+            return false;
+        }
+        nextLinksLook = now + LINKS_LOOK_MILLIS;
+        try {
+            return prefixGuard.refusingLinkGone();
+        } catch (KernelException e) {
+            log.debug("the host's links could not be read (" + e.getMessage() + "); the next resync checks the prefix again");
+            return false;
+        }
+    }
+
     private void startSyncing() {
         while (true) {
             try {
                 syncer.start();
                 loadReport();
                 datastoreWait.ended();
+                unreachable = null;
                 return;
             } catch (DatastoreException e) {
                 datastoreWait.failed(e.getMessage());
@@ -480,6 +510,16 @@ public final class Agent {
                     metrics.received(changed.events());
                     attaches.apply(changed.events());
                     dirty |= cache.apply(changed.events(), problems);
+                }
+                case Syncer.Input.Unreachable gone -> {
+                    // the kernel keeps what the last pass programmed, and resyncs still repair it from the cache
+                    unreachable = gone.reason();
+                    datastoreWait.failed(gone.reason());
+                }
+                case Syncer.Input.Reachable back -> {
+                    unreachable = null;
+                    datastoreWait.ended();
+                    statusDue = true;
                 }
                 case Syncer.Input.Lost lost -> {
                     log.warn("watch lost its place (" + lost.reason() + "); listing everything again");
@@ -632,6 +672,10 @@ public final class Agent {
             return;
         }
         statusDue = false;
+        if (unreachable != null) {
+            statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, unreachable);
+            return;
+        }
         foughtWritten = foreignRepairs.warning(System.currentTimeMillis()) != null;
         String problem = problem();
         statusFile.write(problem == null ? AgentStatusFile.State.in_sync : AgentStatusFile.State.degraded,

@@ -13,9 +13,11 @@ import org.jcalico.model.WorkloadEndpoint;
  * Decides which interface prefix the agent hooks. A prefix that matches a link of the host that is not a local
  * endpoint's (the uplink "eth0", "lo", "docker0") would put that link behind endpoint policy and lock the host out,
  * so such a prefix is refused, reported, and the last accepted one kept (none at first: then only the endpoints' own
- * interfaces are hooked, see HostStateCalculator). A refused prefix is checked again on every resync, as the link may
- * go away, and on the pass in which one of the links it named becomes an endpoint's: a container attached while the
- * agent started has its veth before its endpoint record, and must not keep the prefix refused until the next resync.
+ * interfaces are hooked, see HostStateCalculator). A refused prefix is checked again on every resync, on the pass in
+ * which one of the links it named becomes an endpoint's (a container attached while the agent started has its veth
+ * before its endpoint record, and must not keep the prefix refused until the next resync), and on the pass that
+ * follows a look that found one of them gone ({@link #refusingLinkGone}: a veth a killed or undone add left, deleted;
+ * docs/agent.md, "Session 69 (t-prompt)").
  */
 final class InterfacePrefixGuard {
     private final Dataplane dataplane;
@@ -25,6 +27,8 @@ final class InterfacePrefixGuard {
     private String problem;
     /** The links that refused the checked prefix: none when it was accepted. */
     private List<String> foreign = List.of();
+    /** One of those links was found gone: the next pass checks the prefix again. */
+    private boolean linkGone;
 
     InterfacePrefixGuard(Dataplane dataplane, Log log) {
         this.dataplane = dataplane;
@@ -34,7 +38,7 @@ final class InterfacePrefixGuard {
     /** The snapshot with the configuration's prefix replaced by the accepted one (null: none) where they differ. */
     Snapshot apply(Snapshot snapshot, boolean full) {
         String wanted = snapshot.config().interfacePrefix();
-        if (!wanted.equals(checked) || (problem != null && (full || becameEndpoints(snapshot.localEndpoints())))) {
+        if (!wanted.equals(checked) || (problem != null && (full || linkGone || becameEndpoints(snapshot.localEndpoints())))) {
             check(wanted, snapshot.localEndpoints());
         }
         if (Objects.equals(accepted, wanted)) {
@@ -48,6 +52,19 @@ final class InterfacePrefixGuard {
         return problem;
     }
 
+    /**
+     * While the prefix is refused, whether a link that refused it is gone (one dump of the host's links); if so the next
+     * pass checks the prefix again. Nothing is asked of the kernel while the prefix is taken.
+     */
+    boolean refusingLinkGone() {
+        if (problem == null || linkGone) {
+            return linkGone;
+        }
+        Set<String> links = dataplane.links();
+        linkGone = foreign.stream().anyMatch(link -> !links.contains(link));
+        return linkGone;
+    }
+
     private boolean becameEndpoints(List<WorkloadEndpoint> local) {
         return local.stream().anyMatch(endpoint -> foreign.contains(endpoint.interfaceName()));
     }
@@ -58,6 +75,7 @@ final class InterfacePrefixGuard {
         foreign = dataplane.links().stream()
                 .filter(link -> link.startsWith(wanted) && !endpoints.contains(link)).sorted().toList();
         checked = wanted;
+        linkGone = false;
         if (foreign.isEmpty()) {
             if (!wanted.equals(accepted)) {
                 log.info("interface prefix '" + wanted + "' in use" + (accepted == null ? "" : " (was '" + accepted + "')"));

@@ -27,6 +27,9 @@ final class Syncer {
         record Listed(List<ClusterCache.Part> parts, long revision, long listedNanos) implements Input { }
         record Changed(List<WatchEvent> events) implements Input { }
         record Lost(String reason) implements Input { }
+        /** The watch cannot reach the store (it goes on trying): the status says so until {@link Reachable}. */
+        record Unreachable(String reason) implements Input { }
+        record Reachable() implements Input { }
     }
 
     private final Datastore datastore;
@@ -75,6 +78,16 @@ final class Syncer {
             @Override
             public void onResync(String reason) {
                 queue.add(new Input.Lost(reason));
+            }
+
+            @Override
+            public void onUnreachable(String reason) {
+                queue.add(new Input.Unreachable(reason));
+            }
+
+            @Override
+            public void onReachable() {
+                queue.add(new Input.Reachable());
             }
         });
     }

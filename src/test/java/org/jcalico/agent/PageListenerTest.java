@@ -17,7 +17,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import java.util.List;
+import org.jcalico.felix.AgentStatusFile;
 import org.jcalico.health.HealthReport;
+import org.jcalico.testing.Eventually;
 import org.jcalico.log.Log;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag(AloneTests.TAG)  // it tells a refused connection from a timed-out one
 class PageListenerTest {
     @TempDir Path dir;
+
+    private AgentStatusFile statusFile() {
+        return new AgentStatusFile(dir.resolve("status.json"), "n1");
+    }
 
     private static HttpResponse<String> send(String method, String host, int port, String path) throws IOException, InterruptedException {
         // a client of its own for each request: a pooled connection to the listener's new address must not carry the
@@ -61,7 +68,7 @@ class PageListenerTest {
                     throw new IllegalStateException("a page that fails");
                 });
         Log log = Log.open(dir.resolve("felix.log"), false, "info");
-        try (PageListener listener = new PageListener("health", pages, log)) {
+        try (PageListener listener = new PageListener("health", pages, statusFile(), log)) {
             listener.serveAt(new InetSocketAddress("127.0.0.1", 0));
             int port = listener.port();
             HttpResponse<String> ok = send("GET", "127.0.0.1", port, "/readiness");
@@ -84,7 +91,7 @@ class PageListenerTest {
     void aNewAddressMovesTheListenerAndNoneClosesIt() throws Exception {
         Log log = Log.open(dir.resolve("felix.log"), false, "info");
         Map<String, Supplier<ControlServer.Page>> pages = Map.of("/liveness", () -> ControlServer.Page.text(200, "text/plain", "live"));
-        try (PageListener listener = new PageListener("health", pages, log)) {
+        try (PageListener listener = new PageListener("health", pages, statusFile(), log)) {
             listener.serveAt(new InetSocketAddress("127.0.0.1", 0));
             int first = listener.port();
             assertEquals("live", send("GET", "127.0.0.1", first, "/liveness").body());
@@ -98,6 +105,32 @@ class PageListenerTest {
         }
     }
 
+    /**
+     * Session 69 (t-prompt): the status `node status` reads warns of a taken port only while it is taken. The listener
+     * binds it again by itself once it is free, and the status said so only at its next write: after the next pass,
+     * which an idle node makes at the periodic resync (an hour where so configured).
+     */
+    @Test
+    void aPortBoundOnceFreeIsNoLongerWarnedOfInTheStatus() throws Exception {
+        Log log = Log.open(dir.resolve("felix.log"), false, "info");
+        AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), "n1");
+        Map<String, Supplier<ControlServer.Page>> pages = Map.of("/metrics", () -> ControlServer.Page.text(200, "text/plain", "m"));
+        java.net.ServerSocket other = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+        int port = other.getLocalPort();
+        try (PageListener listener = new PageListener("metrics", pages, statusFile, log, 100)) {
+            listener.serveAt(new InetSocketAddress("127.0.0.1", port));
+            statusFile.writeOutOfSync(AgentStatusFile.State.starting, null);
+            assertEquals(List.of("cannot serve the metrics pages on 127.0.0.1:" + port + " (see felix.log)"),
+                    statusFile.read().warnings(), "the port taken is warned of");
+            other.close();
+            assertTrue(Eventually.within(5, () -> listener.port() == port), "bound once the port is free");
+            assertTrue(Eventually.within(2, () -> statusFile.read().warnings().isEmpty()),
+                    "the status no longer warns of it: " + statusFile.read());
+        } finally {
+            other.close();
+        }
+    }
+
     @Test
     void aTakenPortIsReportedOnceAndBoundWhenItIsFree() throws Exception {
         Path logFile = dir.resolve("felix.log");
@@ -105,7 +138,7 @@ class PageListenerTest {
         Map<String, Supplier<ControlServer.Page>> pages = Map.of("/metrics", () -> ControlServer.Page.text(200, "text/plain", "m"));
         java.net.ServerSocket other = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
         int port = other.getLocalPort();
-        try (PageListener listener = new PageListener("metrics", pages, log, 100)) {
+        try (PageListener listener = new PageListener("metrics", pages, statusFile(), log, 100)) {
             listener.serveAt(new InetSocketAddress("127.0.0.1", port));
             assertEquals(-1, listener.port(), "another program holds the port");
             assertEquals("cannot serve the metrics pages on 127.0.0.1:" + port + " (see felix.log)", listener.unserved(),

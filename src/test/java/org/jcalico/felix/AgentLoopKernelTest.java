@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ import org.jcalico.model.IpamBlock;
 import org.jcalico.model.Node;
 import org.jcalico.model.Profile;
 import org.jcalico.model.WorkloadEndpoint;
+import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
@@ -185,6 +187,40 @@ class AgentLoopKernelTest {
         AgentStatusFile.Status stopped = statusFile.read();
         assertEquals(AgentStatusFile.State.stopped, stopped.state());
         assertEquals(1, stopped.programmed(), "a stopped agent leaves its rules in the kernel: " + stopped);
+    }
+
+    /**
+     * An agent whose etcd stops answering says so while it lasts: the status disconnected, naming etcd, with what the
+     * kernel keeps, and the in-sync gauge 0 (so /readiness and `node status` say it too); in sync again once etcd is
+     * back. Session 69 (t-prompt): the watch reconnected in silence every half second and the status said in sync for
+     * as long as etcd was gone, while the agent could see no change of the cluster's (the embedded store's loss was
+     * said, through its relisting).
+     */
+    @Test
+    void anAgentWhoseEtcdStopsAnsweringSaysSoUntilItIsBack(@TempDir Path dir) throws Exception {
+        assumeTrue(EtcdFixture.installed(), "etcd-server is not installed");
+        try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
+            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(Profile.securityGroup("blue"));
+            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                    && statusFile.read().state() == AgentStatusFile.State.in_sync), String.valueOf(statusFile.read()));
+
+            etcd.stop();
+            assertTrue(Eventually.within(5, () -> statusFile.read().state() == AgentStatusFile.State.disconnected
+                    && String.valueOf(statusFile.read().problem()).startsWith("etcd not reachable at ")),
+                    "etcd gone: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertEquals(1, statusFile.read().programmed(), "what the kernel keeps: " + statusFile.read());
+            assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "not in sync: " + scraped());
+
+            etcd.restart();
+            assertTrue(Eventually.within(10, () -> statusFile.read().state() == AgentStatusFile.State.in_sync),
+                    "etcd back: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(scraped().contains("\njcalico_in_sync 1.0\n"), "in sync again: " + scraped());
+        }
     }
 
     /**
@@ -552,18 +588,49 @@ class AgentLoopKernelTest {
     @Test
     void aLinkWhoseEndpointArrivesAfterTheStartRefusesThePrefixOnlyUntilThen(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            ResourceStore store = linksAndEndpointA(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
-            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
-            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
-                    && String.valueOf(statusFile.read().problem()).contains("interfacePrefix 'jc' refused")),
-                    "jcB, not yet an endpoint's, refuses the prefix: " + statusFile.read());
+            ResourceStore store = agentWithPrefixRefusedByJcB(datastore, dir, statusFile);
 
             store.create(endpoint("b", "jcB", "10.65.0.2/32"));
             assertTrue(Eventually.within(5, () -> programmed(store, "b") && statusFile.read().state() == AgentStatusFile.State.in_sync
                     && statusFile.read().problem() == null),
                     "b's arrival clears the refusal: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+            assertTrue(Files.readString(dir.resolve("agent.log")).contains("interface prefix 'jc' in use"));
+        }
+    }
+
+    /**
+     * An agent (resync an hour) with a programmed and a link jcB under the prefix that no endpoint names, once jcB has
+     * refused the prefix; the store.
+     */
+    private ResourceStore agentWithPrefixRefusedByJcB(Datastore datastore, Path dir, AgentStatusFile statusFile) {
+        ResourceStore store = linksAndEndpointA(datastore);
+        store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+        startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+        assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                && String.valueOf(statusFile.read().problem()).contains("interfacePrefix 'jc' refused")),
+                "jcB, no endpoint's, refuses the prefix: " + statusFile.read());
+        return store;
+    }
+
+    /**
+     * A link under the interface prefix that is no endpoint's (what a container add killed before its record, or one
+     * undone after its veth was made, leaves) refuses the prefix only while it is there: once it is deleted, the prefix
+     * is taken and the status clears within seconds. Session 69 (t-prompt): the refusal was looked at again
+     * only at the next full resync (an hour here), so the node stayed degraded (/readiness 503) naming a link that was
+     * gone, and the prefix's hooks stayed off until then.
+     */
+    @Test
+    void aLinkThatRefusedThePrefixRefusesItNoLongerOnceDeleted(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            agentWithPrefixRefusedByJcB(datastore, dir, statusFile);
+
+            host.run("ip", "link", "del", "jcB").check();
+            // a look once a second, then a pass: 5 s leaves room at load 10, and an hour's resync no chance
+            assertTrue(Eventually.within(5, () -> statusFile.read().state() == AgentStatusFile.State.in_sync
+                    && statusFile.read().problem() == null),
+                    "jcB gone, the prefix is taken: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
             assertTrue(Files.readString(dir.resolve("agent.log")).contains("interface prefix 'jc' in use"));
         }
     }

@@ -158,7 +158,12 @@ final class EtcdClient {
                     + " the handshake, as etcd does when it did not accept our client certificate, or we sent none"
                     + " (--etcd-cert and --etcd-key)");
         }
-        throw new DatastoreException("etcd not reachable at " + endpoint.members() + ": " + reason);
+        throw new DatastoreException(unreachable(reason));
+    }
+
+    /** What a user reads when no member answered: "etcd not reachable at MEMBERS: REASON". */
+    String unreachable(String reason) {
+        return "etcd not reachable at " + endpoint.members() + ": " + reason;
     }
 
     /**

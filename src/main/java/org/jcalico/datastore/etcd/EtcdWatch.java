@@ -32,6 +32,8 @@ final class EtcdWatch implements Watch {
     private volatile Stream<String> current;
     private volatile long heardAt;
     private long delivered;
+    /** The last reconnection found no member answering (the listener was told); the loop's own. */
+    private boolean unreachable;
 
     EtcdWatch(EtcdClient client, ObjectNode range, long afterRevision, WatchListener listener, Consumer<EtcdWatch> onClose,
               Duration deadline) {
@@ -50,7 +52,25 @@ final class EtcdWatch implements Watch {
             ObjectNode create = range.deepCopy().put("start_revision", String.valueOf(delivered + 1)).put("progress_notify", true);
             ObjectNode request = EtcdClient.object();
             request.set("create_request", create);
-            try (Stream<String> lines = client.stream("v3/watch", request)) {
+            Stream<String> opened;
+            try {
+                opened = client.stream("v3/watch", request);
+            } catch (IOException | RuntimeException e) {
+                // no member answered: the agent's status says so until one does (docs/agent.md, "Session 69 (t-prompt)")
+                if (!unreachable && open) {
+                    unreachable = true;
+                    listener.onUnreachable(client.unreachable(e.getMessage() == null ? e.toString() : e.getMessage()));
+                }
+                sleep();
+                continue;
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (unreachable) {
+                unreachable = false;
+                listener.onReachable();
+            }
+            try (Stream<String> lines = opened) {
                 heardAt = System.nanoTime();
                 current = lines;
                 for (String line : (Iterable<String>) lines::iterator) {
@@ -61,8 +81,6 @@ final class EtcdWatch implements Watch {
                 }
             } catch (IOException | RuntimeException e) {
                 // the member went away, the stream broke or fell silent: reconnect from the last delivered revision
-            } catch (InterruptedException e) {
-                return;
             }
             sleep();
         }

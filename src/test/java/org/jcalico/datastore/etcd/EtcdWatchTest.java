@@ -75,6 +75,47 @@ class EtcdWatchTest {
         }
     }
 
+    /**
+     * A watch that no member answers goes on trying, and tells its listener once, and again once it reaches etcd, so
+     * that the agent's status can say disconnected meanwhile (session 69, t-prompt: it reconnected in silence).
+     */
+    @Test
+    void aWatchThatCannotReachEtcdSaysSoOnceAndAgainWhenItDoes() throws Exception {
+        java.util.concurrent.BlockingQueue<String> told = new java.util.concurrent.LinkedBlockingQueue<>();
+        org.jcalico.datastore.WatchListener listener = new org.jcalico.datastore.WatchListener() {
+            @Override
+            public void onEvents(List<WatchEvent> events) {
+                events.forEach(event -> told.add(event.key()));
+            }
+
+            @Override
+            public void onResync(String reason) {
+                told.add("resync: " + reason);
+            }
+
+            @Override
+            public void onUnreachable(String reason) {
+                told.add("unreachable: " + reason);
+            }
+
+            @Override
+            public void onReachable() {
+                told.add("reachable");
+            }
+        };
+        try (Watch ignored = watcher.watch("/reach/", direct.list("").revision(), listener)) {
+            network.sever();
+            direct.create("/reach/1", "v");
+            String unreachable = told.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertTrue(String.valueOf(unreachable).startsWith("unreachable: etcd not reachable at [http://127.0.0.1:"
+                    + network.port() + "/]: "), unreachable);
+            assertNull(told.poll(2, TimeUnit.SECONDS), "said once, though tried again every half second");
+            network.mend();
+            assertEquals("reachable", told.poll(WAIT_SECONDS, TimeUnit.SECONDS));
+            assertEquals("/reach/1", told.poll(WAIT_SECONDS, TimeUnit.SECONDS), "what was written meanwhile, after");
+        }
+    }
+
     @Test
     void aStreamThatFallsSilentIsReconnectedAfterItsDeadline() throws Exception {
         try (EtcdDatastore impatient = EtcdDatastore.open("etcd://127.0.0.1:" + network.port(), DEADLINE)) {
