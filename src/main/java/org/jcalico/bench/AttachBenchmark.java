@@ -70,6 +70,9 @@ public final class AttachBenchmark {
             String far = add(lab, "far", "h2", "10.70.255.65");
             String near = add(lab, "near", "h1", "10.70.255.66");
             long filled = fill == null ? 0 : AttachFill.awaitSets(lab, fill, out);
+            if (fill != null && fill > 0) {
+                AttachFill.awaitSettled(lab, java.time.Instant.now(), out);
+            }
             awaitBgp(lab);
             IpAddress first = firstAddress(lab, blockReserve, count);
             // started before the clock, as a user's shell is before they type
