@@ -30,7 +30,7 @@ final class AttachFill {
     /** Endpoints a fake node holds, as in `bench scale`'s 5,000 nodes for 500,000. */
     static final int PER_NODE = 100;
     static final int PROFILES = 10;
-    /** How long the bench waits for h1's agent to settle with the fill: some ten of its periodic resyncs. */
+    /** How long the bench waits for h1's agent to settle with the fill once its sets hold it. */
     static final int SETTLE_SECONDS = 120;
     private static final Pattern MEMBERS = Pattern.compile("(?m)^jcalico_ipset_members\\s+([0-9.eE+]+)$");
 
@@ -87,22 +87,25 @@ final class AttachFill {
     }
 
     /**
-     * Waits until h1's agent has settled with the fill (its live size steady over two full collections since its sets
-     * held the fill, {@link FullCollections#steadySince}), as an agent of a cluster that holds it has, and prints what
-     * the collections meanwhile kept and how long each stopped the agent: what an add right after a mass arrival meets.
-     * An agent that has not settled within {@link #SETTLE_SECONDS} is measured as it is, and the line says so.
+     * Waits until h1's agent has settled with the fill (its live size steady over two full collections in a row since
+     * the fill began, {@link FullCollections#steadySince}), as an agent of a cluster that holds it has, and prints what
+     * the collections since the fill began kept and how long each stopped the agent: what an add during or right after
+     * a mass arrival meets. An agent that has not settled within {@link #SETTLE_SECONDS} of its sets holding the fill is
+     * measured as it is, and the line says so. Not since the sets held it: an agent with nothing to absorb promotes
+     * next to nothing (100,000 endpoints: no young collection promoted a byte in two idle minutes), so no collection
+     * comes until the adds bring one.
      */
-    static void awaitSettled(Lab lab, Instant filled, PrintWriter out) {
+    static void awaitSettled(Lab lab, Instant filling, PrintWriter out) {
         Path log = AgentPaths.of("h1", lab.layout().runDir(), lab.layout().logDir()).log();
         long start = System.nanoTime();
         long deadline = System.currentTimeMillis() + SETTLE_SECONDS * 1000L;
         while (true) {
             List<FullCollections.Collection> collections = FullCollections.of(lines(log));
-            boolean steady = FullCollections.steadySince(collections, filled);
+            boolean steady = FullCollections.steadySince(collections, filling);
             if (steady || System.currentTimeMillis() > deadline) {
-                out.printf("h1's agent %s %.1f s after its sets held the fill; its full collections since, what each kept"
-                        + " (its pause): %s%n", steady ? "settled with the fill (its live size steady)" : "had NOT settled",
-                        (System.nanoTime() - start) / 1e9, FullCollections.describe(collections, filled));
+                out.printf("h1's agent %s %.1f s after its sets held the fill; its full collections since the fill began,"
+                        + " what each kept (its pause): %s%n", steady ? "had settled with the fill (its live size steady)"
+                        : "had NOT settled", (System.nanoTime() - start) / 1e9, FullCollections.describe(collections, filling));
                 out.flush();
                 return;
             }

@@ -46,9 +46,9 @@ final class FullCollections {
     }
 
     /**
-     * Whether the live size has come to rest since FROM: two of the collections logged since then in a row kept within
-     * {@link #STEADY_PERCENT} of each other. A collection before FROM does not count: it may have run before the fill
-     * reached the agent, when the agent's live size was that of an empty cluster and steady too.
+     * Whether the live size has come to rest since FROM (the fill's start): two of the collections logged since then in
+     * a row kept within {@link #STEADY_PERCENT} of each other. A collection before FROM does not count: it ran before
+     * the fill reached the agent, when the agent's live size was that of an empty cluster and steady too.
      */
     static boolean steadySince(List<Collection> collections, Instant from) {
         List<Collection> since = collections.stream().filter(collection -> !collection.at().isBefore(from)).toList();

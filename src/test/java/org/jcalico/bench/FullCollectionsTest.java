@@ -13,7 +13,7 @@ class FullCollectionsTest {
     private static final String START = "2026-12-07T19:05:01.100Z INFO  heap after the listing's full collection: 5 MB used"
             + " of 6 MB committed (12 ms)";
     private static final String RESYNC = "2026-12-07T19:05:02.067Z INFO  resync of 2 local endpoints in 65.411 ms: sets_written=3";
-    private static final Instant FILLED = Instant.parse("2026-12-07T19:05:30Z");
+    private static final Instant FILL_BEGAN = Instant.parse("2026-12-07T19:05:30Z");
 
     private static String collected(String at, int used, int kept, int after, int pause) {
         return at + " INFO  old generation " + used + " MB used, " + kept + " MB after the last full collection: collected, "
@@ -29,24 +29,25 @@ class FullCollectionsTest {
     }
 
     @Test
-    void theLiveSizeIsSteadyOnceTwoCollectionsSinceTheFillKeptWithinATenthOfEachOther() {
-        // the lead's quiet run at d486bcff: each collection right after the fill kept more than the last
-        List<String> absorbing = List.of(START, collected("2026-12-07T19:05:31.000Z", 21, 5, 15, 45),
-                collected("2026-12-07T19:05:35.000Z", 31, 15, 25, 137), collected("2026-12-07T19:05:40.000Z", 41, 25, 32, 120));
-        assertFalse(FullCollections.steadySince(FullCollections.of(absorbing), FILLED));
+    void theLiveSizeIsSteadyOnceTwoCollectionsSinceTheFillBeganKeptWithinATenthOfEachOther() {
+        // h1's agent as the fill of 100,000 endpoints arrived (session 69): each collection kept more than the last
+        List<String> absorbing = List.of(START, collected("2026-12-07T19:05:35.086Z", 21, 5, 11, 168),
+                collected("2026-12-07T19:05:38.364Z", 27, 11, 16, 228), collected("2026-12-07T19:05:41.135Z", 34, 16, 21, 291),
+                collected("2026-12-07T19:05:43.621Z", 43, 21, 27, 216), collected("2026-12-07T19:05:45.469Z", 48, 27, 33, 367));
+        assertFalse(FullCollections.steadySince(FullCollections.of(absorbing), FILL_BEGAN));
         List<String> settled = new java.util.ArrayList<>(absorbing);
-        settled.add(collected("2026-12-07T19:06:00.000Z", 50, 32, 35, 95));
-        assertTrue(FullCollections.steadySince(FullCollections.of(settled), FILLED));
-        assertEquals("15 MB (45 ms), 25 MB (137 ms), 32 MB (120 ms), 35 MB (95 ms)",
-                FullCollections.describe(FullCollections.of(settled), FILLED));
+        settled.add(collected("2026-12-07T19:06:12.563Z", 56, 33, 36, 240));
+        assertTrue(FullCollections.steadySince(FullCollections.of(settled), FILL_BEGAN));
+        assertEquals("11 MB (168 ms), 16 MB (228 ms), 21 MB (291 ms), 27 MB (216 ms), 33 MB (367 ms), 36 MB (240 ms)",
+                FullCollections.describe(FullCollections.of(settled), FILL_BEGAN));
     }
 
     @Test
     void collectionsBeforeTheFillDoNotCount() {
         // an empty cluster's agent is steady too: two collections before the fill say nothing of the fill
         List<String> before = List.of(collected("2026-12-07T19:05:10.000Z", 21, 5, 5, 10),
-                collected("2026-12-07T19:05:20.000Z", 21, 5, 5, 10), collected("2026-12-07T19:05:40.000Z", 41, 25, 32, 120));
-        assertFalse(FullCollections.steadySince(FullCollections.of(before), FILLED));
+                collected("2026-12-07T19:05:20.000Z", 21, 5, 5, 10), collected("2026-12-07T19:05:40.000Z", 41, 11, 32, 120));
+        assertFalse(FullCollections.steadySince(FullCollections.of(before), FILL_BEGAN));
         assertEquals("none", FullCollections.describe(FullCollections.of(before), Instant.parse("2026-12-07T19:06:00Z")));
     }
 }
