@@ -88,12 +88,12 @@ final class AttachFill {
 
     /**
      * Waits until h1's agent has settled with the fill (its live size steady over two full collections in a row since
-     * the fill began, {@link FullCollections#steadySince}), as an agent of a cluster that holds it has, and prints what
+     * the fill began, or no full collection for a while after one, {@link FullCollections#steadySince}), as an agent of
+     * a cluster that holds it has, and prints what
      * the collections since the fill began kept and how long each stopped the agent: what an add during or right after
      * a mass arrival meets. An agent that has not settled within {@link #SETTLE_SECONDS} of its sets holding the fill is
-     * measured as it is, and the line says so. Not since the sets held it: an agent with nothing to absorb promotes
-     * next to nothing (100,000 endpoints: no young collection promoted a byte in two idle minutes), so no collection
-     * comes until the adds bring one.
+     * measured as it is, and the line says so. Collections since the fill began, not since the sets held it: an agent
+     * with nothing left to absorb may not collect again until the adds bring one.
      */
     static void awaitSettled(Lab lab, Instant filling, PrintWriter out) {
         Path log = AgentPaths.of("h1", lab.layout().runDir(), lab.layout().logDir()).log();
@@ -101,7 +101,7 @@ final class AttachFill {
         long deadline = System.currentTimeMillis() + SETTLE_SECONDS * 1000L;
         while (true) {
             List<FullCollections.Collection> collections = FullCollections.of(lines(log));
-            boolean steady = FullCollections.steadySince(collections, filling);
+            boolean steady = FullCollections.steadySince(collections, filling, Instant.now());
             if (steady || System.currentTimeMillis() > deadline) {
                 out.printf("h1's agent %s %.1f s after its sets held the fill; its full collections since the fill began,"
                         + " what each kept (its pause): %s%n", steady ? "had settled with the fill (its live size steady)"

@@ -34,12 +34,21 @@ class FullCollectionsTest {
         List<String> absorbing = List.of(START, collected("2026-12-07T19:05:35.086Z", 21, 5, 11, 168),
                 collected("2026-12-07T19:05:38.364Z", 27, 11, 16, 228), collected("2026-12-07T19:05:41.135Z", 34, 16, 21, 291),
                 collected("2026-12-07T19:05:43.621Z", 43, 21, 27, 216), collected("2026-12-07T19:05:45.469Z", 48, 27, 33, 367));
-        assertFalse(FullCollections.steadySince(FullCollections.of(absorbing), FILL_BEGAN));
+        assertFalse(FullCollections.steadySince(FullCollections.of(absorbing), FILL_BEGAN, Instant.parse("2026-12-07T19:05:50Z")));
         List<String> settled = new java.util.ArrayList<>(absorbing);
         settled.add(collected("2026-12-07T19:06:12.563Z", 56, 33, 36, 240));
-        assertTrue(FullCollections.steadySince(FullCollections.of(settled), FILL_BEGAN));
+        assertTrue(FullCollections.steadySince(FullCollections.of(settled), FILL_BEGAN, Instant.parse("2026-12-07T19:06:13Z")));
         assertEquals("11 MB (168 ms), 16 MB (228 ms), 21 MB (291 ms), 27 MB (216 ms), 33 MB (367 ms), 36 MB (240 ms)",
                 FullCollections.describe(FullCollections.of(settled), FILL_BEGAN));
+    }
+
+    @Test
+    void anAgentThatWentThirtySecondsWithoutACollectionSinceTheFillHasStoppedAbsorbingIt() {
+        // session 69's second run: 35 then 39 MB (the sets' members after the first endpoint's add), then nothing: idle
+        List<FullCollections.Collection> collections = FullCollections.of(List.of(
+                collected("2026-12-07T19:05:55.505Z", 47, 29, 35, 144), collected("2026-12-07T19:06:02.361Z", 60, 35, 39, 106)));
+        assertFalse(FullCollections.steadySince(collections, FILL_BEGAN, Instant.parse("2026-12-07T19:06:32.360Z")));
+        assertTrue(FullCollections.steadySince(collections, FILL_BEGAN, Instant.parse("2026-12-07T19:06:32.361Z")));
     }
 
     @Test
@@ -47,7 +56,9 @@ class FullCollectionsTest {
         // an empty cluster's agent is steady too: two collections before the fill say nothing of the fill
         List<String> before = List.of(collected("2026-12-07T19:05:10.000Z", 21, 5, 5, 10),
                 collected("2026-12-07T19:05:20.000Z", 21, 5, 5, 10), collected("2026-12-07T19:05:40.000Z", 41, 11, 32, 120));
-        assertFalse(FullCollections.steadySince(FullCollections.of(before), FILL_BEGAN));
+        assertFalse(FullCollections.steadySince(FullCollections.of(before), FILL_BEGAN, Instant.parse("2026-12-07T19:05:41Z")));
+        assertFalse(FullCollections.steadySince(FullCollections.of(before).subList(0, 2), FILL_BEGAN,
+                Instant.parse("2026-12-07T19:10:00Z")), "quiet, but no collection since the fill began");
         assertEquals("none", FullCollections.describe(FullCollections.of(before), Instant.parse("2026-12-07T19:06:00Z")));
     }
 }
