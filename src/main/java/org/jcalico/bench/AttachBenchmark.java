@@ -61,6 +61,7 @@ public final class AttachBenchmark {
             // written either way, so that the bench says what it measured whatever the default: on (the default since
             // session 61), #1 meets the block h1's agent claimed ahead; off, #1 (or each odd add with --new-blocks) claims it
             apply(lab, "block-reserve", "kind: FelixConfiguration\nname: global\nblockReserveEnabled: " + blockReserve + "\n");
+            java.time.Instant filling = java.time.Instant.now();
             if (fill != null) {
                 AttachFill.write(lab, fill, "bench", out);
             }
@@ -70,6 +71,9 @@ public final class AttachBenchmark {
             String far = add(lab, "far", "h2", "10.70.255.65");
             String near = add(lab, "near", "h1", "10.70.255.66");
             long filled = fill == null ? 0 : AttachFill.awaitSets(lab, fill, out);
+            if (fill != null && fill > 0) {
+                AttachFill.awaitSettled(lab, filling, out);
+            }
             awaitBgp(lab);
             IpAddress first = firstAddress(lab, blockReserve, count);
             // started before the clock, as a user's shell is before they type

@@ -1,10 +1,15 @@
 package org.jcalico.bench;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jcalico.agent.AgentPaths;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.OpenMode;
 import org.jcalico.datastore.ResourceStore;
@@ -25,6 +30,8 @@ final class AttachFill {
     /** Endpoints a fake node holds, as in `bench scale`'s 5,000 nodes for 500,000. */
     static final int PER_NODE = 100;
     static final int PROFILES = 10;
+    /** How long the bench waits for h1's agent to settle with the fill once its sets hold it. */
+    static final int SETTLE_SECONDS = 120;
     private static final Pattern MEMBERS = Pattern.compile("(?m)^jcalico_ipset_members\\s+([0-9.eE+]+)$");
 
     private AttachFill() {
@@ -76,6 +83,46 @@ final class AttachFill {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted waiting for h1's sets", e);
             }
+        }
+    }
+
+    /**
+     * Waits until h1's agent has settled with the fill (its live size steady over two full collections in a row since
+     * the fill began, or no full collection for a while after one, {@link FullCollections#steadySince}), as an agent of
+     * a cluster that holds it has, and prints what
+     * the collections since the fill began kept and how long each stopped the agent: what an add during or right after
+     * a mass arrival meets. An agent that has not settled within {@link #SETTLE_SECONDS} of its sets holding the fill is
+     * measured as it is, and the line says so. Collections since the fill began, not since the sets held it: an agent
+     * with nothing left to absorb may not collect again until the adds bring one.
+     */
+    static void awaitSettled(Lab lab, Instant filling, PrintWriter out) {
+        Path log = AgentPaths.of("h1", lab.layout().runDir(), lab.layout().logDir()).log();
+        long start = System.nanoTime();
+        long deadline = System.currentTimeMillis() + SETTLE_SECONDS * 1000L;
+        while (true) {
+            List<FullCollections.Collection> collections = FullCollections.of(lines(log));
+            boolean steady = FullCollections.steadySince(collections, filling, Instant.now());
+            if (steady || System.currentTimeMillis() > deadline) {
+                out.printf("h1's agent %s %.1f s after its sets held the fill; its full collections since the fill began,"
+                        + " what each kept (its pause): %s%n", steady ? "had settled with the fill (its live size steady)"
+                        : "had NOT settled", (System.nanoTime() - start) / 1e9, FullCollections.describe(collections, filling));
+                out.flush();
+                return;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for h1's agent to settle", e);
+            }
+        }
+    }
+
+    private static List<String> lines(Path log) {
+        try {
+            return Files.readAllLines(log);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read h1's agent's log " + log + ": " + e.getMessage(), e);
         }
     }
 
