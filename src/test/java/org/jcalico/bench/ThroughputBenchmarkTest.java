@@ -1,6 +1,7 @@
 package org.jcalico.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,15 @@ class ThroughputBenchmarkTest {
                 ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(33_123), 25));
         assertEquals("  rate >= 0.97: the median sits on the target; no number of rounds tells it at this noise",
                 ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.empty(), 25));
+    }
+
+    @Test
+    void aRateRoundStartsOnlyWhenOneAsLongAsTheLongestSoFarEndsByTheDeadline() {
+        long second = 1_000_000_000L;
+        assertTrue(ThroughputBenchmark.anotherRoundFits(100 * second, 103 * second, 3 * second));
+        assertFalse(ThroughputBenchmark.anotherRoundFits(100 * second, 103 * second - 1, 3 * second));
+        // nanoTime's origin is arbitrary, negative values included: only the difference counts
+        assertTrue(ThroughputBenchmark.anotherRoundFits(Long.MIN_VALUE + 10, Long.MIN_VALUE + 10 + 3 * second, 3 * second));
     }
 
     @Test
