@@ -40,8 +40,8 @@ public final class ThroughputBenchmark {
      */
     private static final int BACK_TO_BACK = 20_000;
     /**
-     * What a budget of minutes keeps for the report and taking the lab down (measured: 5-9 s at load 9, its iperf3
-     * servers, agents, BIRDs and eight namespaces), so that the invocation ends within it.
+     * What a budget of minutes keeps for the report and taking the lab down (its iperf3 servers, agents, BIRDs and
+     * namespaces: about 5 s at load 4 in session 69), so that the invocation ends within it.
      */
     static final long TEARDOWN = 20_000_000_000L;
     private final PrintWriter out;
@@ -277,9 +277,9 @@ public final class ThroughputBenchmark {
     }
 
     /**
-     * Rate rounds until the budget's end: each an iperf3 window of the faster dataplane and one of bare (again), each
+     * Rate rounds until the budget's end: each two iperf3 windows of the faster dataplane and one of bare (again), each
      * together with bare, no pings (the RTT needs none: the rounds decide it). The rate's interval narrows as the
-     * square root of its windows, and a window of the rate alone takes a fifth of a full round of four paths. How many
+     * square root of its windows, and a window of the rate alone takes about a sixth of a full round of four paths. How many
      * is set by the clock alone, never by what the windows read: stopping once the interval clears the target would
      * make a 95 % interval clear it by chance far more often than one time in twenty.
      *
@@ -287,10 +287,11 @@ public final class ThroughputBenchmark {
      */
     private RateRounds measureRate(List<Path> paths, Path best, int seconds, long deadline) {
         Path bare = paths.get(0);
-        List<Path> partners = List.of(best, paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst()
-                .orElseThrow());
-        // before the first, a guess on the safe side: two windows of iperf3's run and its start and report
-        long longest = 2 * (seconds + 2) * 1_000_000_000L;
+        // the verdict is the faster path's: two of its windows to one of the resolution's
+        Path again = paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst().orElseThrow();
+        List<Path> partners = List.of(best, again, best);
+        // before the first, a guess on the safe side: each window iperf3's run and its start and report
+        long longest = partners.size() * (seconds + 2) * 1_000_000_000L;
         int rounds = 0;
         long first = System.nanoTime();
         StringBuilder loads = new StringBuilder();
@@ -416,10 +417,10 @@ public final class ThroughputBenchmark {
             out.printf("no rate round fitted in the %d min budget's time left: the figures are the rounds' alone%n", minutes.getAsInt());
         }
         if (rate.count() > 0) {
-            out.printf("then %d rate rounds in the budget's time left (%.0f s, %.1f s a round): %s and %s in turn, each an iperf3 run"
-                    + " of %d s together with bare, no pings; so their rate and Gbit/CPU-s are over %d windows, the other paths'"
-                    + " over %d, every RTT and CPU/trip over %d%n", rate.count(), rate.seconds(), rate.secondsPerRound(), best.name(),
-                    BARE_AGAIN, seconds, rounds + rate.count(), rounds, rounds);
+            out.printf("then %d rate rounds in the budget's time left (%.0f s, %.1f s a round): %s twice and %s once, each an iperf3"
+                    + " run of %d s together with bare, no pings; so the rate and Gbit/CPU-s are over %d windows for the first, %d for"
+                    + " the second, %d for the other paths; every RTT and CPU/trip over %d%n", rate.count(), rate.seconds(),
+                    rate.secondsPerRound(), best.name(), BARE_AGAIN, seconds, best.rates().size(), rounds + rate.count(), rounds, rounds);
         }
         out.printf("  %-18s %8s %15s %7s %14s %7s %9s %7s %9s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
                 "Gbit/CPU-s", "ratio", "RTT", "ratio", "CPU/trip", "ratio");
@@ -472,9 +473,12 @@ public final class ThroughputBenchmark {
         String rateVerdict = bestRate.verdict(THROUGHPUT_TARGET, true);
         String rttVerdict = bestRtt.verdict(RTT_TARGET, false);
         boolean met = rateVerdict.equals("met") && rttVerdict.equals("met");
-        out.printf("  targets (paired medians and their intervals, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f);"
-                + " ping RTT (back to back) <= %.1fx bare: %s (%.3fx)%n", best.name(), THROUGHPUT_TARGET, rateVerdict, ratio, RTT_TARGET,
-                rttVerdict, rttRatio);
+        PairedRatios bestPerCpu = best.pairedRate(RateWindow::perCpu);
+        out.printf("  targets (paired medians and their intervals, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f"
+                + " [%.3f, %.3f] over %d windows; bits per CPU-second, the cost beneath it: %.3f [%.3f, %.3f]); ping RTT (back to"
+                + " back) <= %.1fx bare: %s (%.3fx)%n", best.name(), THROUGHPUT_TARGET, rateVerdict, ratio, bestRate.medianInterval()[0],
+                bestRate.medianInterval()[1], bestRate.ratios().size(), bestPerCpu.median(), bestPerCpu.medianInterval()[0],
+                bestPerCpu.medianInterval()[1], RTT_TARGET, rttVerdict, rttRatio);
         if (rate.count() > 0) {
             printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET + " (in rate rounds, the windows so far counted as such)",
                     bestRate, THROUGHPUT_TARGET, rateVerdict, rate.secondsPerRound());
