@@ -367,28 +367,30 @@ public final class ThroughputBenchmark {
      * For a target this run could not decide, how long one would have to run at this run's noise: "cannot tell" says
      * nothing of whether five more minutes or five hours would tell.
      */
-    private void printRoundsToDecide(String target, PairedRatios ratios, double bound, String verdict, double secondsPerRound) {
+    private void printRoundsToDecide(String target, PairedRatios ratios, double bound, String verdict, String unit,
+                                     double secondsPerUnit) {
         if (!verdict.startsWith("cannot tell")) {
             return;
         }
-        out.println(roundsToDecideLine(target, ratios.roundsToDecide(bound), secondsPerRound));
+        out.println(roundsToDecideLine(target, ratios.roundsToDecide(bound), unit, secondsPerUnit));
     }
 
     /**
-     * The estimate's line; beyond {@value #ROUNDS_WORTH_SAYING} rounds only that: "33123 rounds"
-     * reads as a precise figure when it only says the median sits very near the target.
+     * The estimate's line, in {@code unit}s (rounds, or the windows of a path that has several a rate round); beyond
+     * {@value #ROUNDS_WORTH_SAYING} only that: "33123 rounds" reads as a precise figure when it only says the median
+     * sits very near the target.
      */
-    static String roundsToDecideLine(String target, OptionalInt needed, double secondsPerRound) {
+    static String roundsToDecideLine(String target, OptionalInt needed, String unit, double secondsPerUnit) {
         if (needed.isEmpty()) {
-            return "  " + target + ": the median sits on the target; no number of rounds tells it at this noise";
+            return "  " + target + ": the median sits on the target; no number of " + unit + "s tells it at this noise";
         }
         if (needed.getAsInt() > ROUNDS_WORTH_SAYING) {
-            return String.format("  %s: the median sits too near the target: at this run's noise more than %,d rounds would"
-                    + " be needed (over %.0f h of measuring at %.0f s a round)", target, ROUNDS_WORTH_SAYING,
-                    ROUNDS_WORTH_SAYING * secondsPerRound / 3600, secondsPerRound);
+            return String.format("  %s: the median sits too near the target: at this run's noise more than %,d %ss would"
+                    + " be needed (over %.0f h of measuring at %.1f s a %s)", target, ROUNDS_WORTH_SAYING, unit,
+                    ROUNDS_WORTH_SAYING * secondsPerUnit / 3600, secondsPerUnit, unit);
         }
-        return String.format("  %s: at this run's noise about %d rounds would tell (%.0f min of measuring at %.0f s a round)",
-                target, needed.getAsInt(), needed.getAsInt() * secondsPerRound / 60, secondsPerRound);
+        return String.format("  %s: at this run's noise about %d %ss would tell (%.0f min of measuring at %.1f s a %s)",
+                target, needed.getAsInt(), unit, needed.getAsInt() * secondsPerUnit / 60, secondsPerUnit, unit);
     }
 
     /**
@@ -480,12 +482,13 @@ public final class ThroughputBenchmark {
                 bestRate.medianInterval()[1], bestRate.ratios().size(), bestPerCpu.median(), bestPerCpu.medianInterval()[0],
                 bestPerCpu.medianInterval()[1], RTT_TARGET, rttVerdict, rttRatio);
         if (rate.count() > 0) {
-            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET + " (in rate rounds, the windows so far counted as such)",
-                    bestRate, THROUGHPUT_TARGET, rateVerdict, rate.secondsPerRound());
+            // the faster path's windows so far, the rounds' included, counted as rate rounds' (two of them a round)
+            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET + ", in " + best.name() + "'s windows", bestRate,
+                    THROUGHPUT_TARGET, rateVerdict, "window", rate.secondsPerRound() / 2);
         } else {
-            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, secondsPerRound);
+            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, "round", secondsPerRound);
         }
-        printRoundsToDecide("RTT <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, secondsPerRound);
+        printRoundsToDecide("RTT <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, "round", secondsPerRound);
         Path tracked = paths.stream().filter(path -> path.name().equals(TRACKED)).findFirst().orElseThrow();
         floorMissesLine("RTT", tracked.pairedPings(PingWindow::rtt), RTT_TARGET, false).ifPresent(out::println);
         floorMissesLine("throughput", tracked.pairedRate(RateWindow::rate), THROUGHPUT_TARGET, true).ifPresent(out::println);
