@@ -385,9 +385,12 @@ public final class ThroughputBenchmark {
             return "  " + target + ": the median sits on the target; no number of " + unit + "s tells it at this noise";
         }
         if (needed.getAsInt() > ROUNDS_WORTH_SAYING) {
+            double seconds = ROUNDS_WORTH_SAYING * secondsPerUnit;
+            // a thousand windows of a second and a half are 25 min, which "over 0 h" would hide
+            String length = seconds < 5400 ? String.format("%.0f min", seconds / 60) : String.format("%.0f h", seconds / 3600);
             return String.format("  %s: the median sits too near the target: at this run's noise more than %,d %ss would"
-                    + " be needed (over %.0f h of measuring at %.1f s a %s)", target, ROUNDS_WORTH_SAYING, unit,
-                    ROUNDS_WORTH_SAYING * secondsPerUnit / 3600, secondsPerUnit, unit);
+                    + " be needed (over %s of measuring at %.1f s a %s)", target, ROUNDS_WORTH_SAYING, unit, length,
+                    secondsPerUnit, unit);
         }
         return String.format("  %s: at this run's noise about %d %ss would tell (%.0f min of measuring at %.1f s a %s)",
                 target, needed.getAsInt(), unit, needed.getAsInt() * secondsPerUnit / 60, secondsPerUnit, unit);
