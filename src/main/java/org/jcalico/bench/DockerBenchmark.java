@@ -143,10 +143,10 @@ public final class DockerBenchmark {
         lines.add(String.format("  %-36s %6.3fx [%.3f, %.3f]   goal <= %.1fx: %s", "p99 ratio (95 %, paired bootstrap)",
                 tail.ratio(99), p99[0], p99[1], GOAL, tailVerdict));
         if (medianVerdict.startsWith("cannot tell")) {
-            lines.add(ThroughputBenchmark.roundsToDecideLine("median", paired.roundsToDecide(GOAL), secondsPerRound));
+            lines.add(ThroughputBenchmark.roundsToDecideLine("median", paired.roundsToDecide(GOAL), "round", secondsPerRound));
         }
         if (tailVerdict.startsWith("cannot tell")) {
-            lines.add(ThroughputBenchmark.roundsToDecideLine("p99", tail.roundsToDecide(99, GOAL), secondsPerRound));
+            lines.add(ThroughputBenchmark.roundsToDecideLine("p99", tail.roundsToDecide(99, GOAL), "round", secondsPerRound));
         }
         return lines;
     }

@@ -39,6 +39,11 @@ public final class ThroughputBenchmark {
      * resolve it to about 1 % (some 150 ms of CPU a path), few enough to keep a round short.
      */
     private static final int BACK_TO_BACK = 20_000;
+    /**
+     * What a budget of minutes keeps for the report and taking the lab down (its iperf3 servers, agents, BIRDs and
+     * namespaces: about 5 s at load 4 in session 69), so that the invocation ends within it.
+     */
+    static final long TEARDOWN = 20_000_000_000L;
     private final PrintWriter out;
 
     public ThroughputBenchmark(PrintWriter out) {
@@ -47,16 +52,26 @@ public final class ThroughputBenchmark {
 
     /**
      * One way between two workloads, and what was measured on it: its own runs, RTTs and CPU per round trip, and, for
-     * a path other than bare, each window in which it ran together with bare (one a round).
+     * a path other than bare, each window in which it ran together with bare: its iperf3 windows (one a round, and one
+     * a rate round) and its pings' windows (one a round).
      */
     private record Path(String name, ThroughputProbe probe, List<ThroughputProbe.Run> runs, List<Double> rtts,
-                        List<Double> cpus, List<Window> windows) {
+                        List<Double> cpus, List<RateWindow> rates, List<PingWindow> pings) {
         Path(String name, ThroughputProbe probe) {
-            this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+            this(name, probe, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
-        /** This path's figure over bare's in the same window, for every round. */
-        PairedRatios paired(java.util.function.Function<Window, double[]> figure) {
+        /** This path's figure over bare's in the same window, for every iperf3 window. */
+        PairedRatios pairedRate(java.util.function.Function<RateWindow, double[]> figure) {
+            return paired(rates, figure);
+        }
+
+        /** This path's figure over bare's in the same window, for every pings' window. */
+        PairedRatios pairedPings(java.util.function.Function<PingWindow, double[]> figure) {
+            return paired(pings, figure);
+        }
+
+        private static <W> PairedRatios paired(List<W> windows, java.util.function.Function<W, double[]> figure) {
             return PairedRatios.of(windows.stream().map(window -> figure.apply(window)[0]).toList(),
                     windows.stream().map(window -> figure.apply(window)[1]).toList());
         }
@@ -74,15 +89,21 @@ public final class ThroughputBenchmark {
         }
     }
 
-    /**
-     * A path's figures and bare's, measured together (at once on CPU 0): the rates, bits per CPU-second, typical
-     * back-to-back RTTs and CPU per round trip, each as {this path's, bare's}.
-     */
-    private record Window(double[] rate, double[] perCpu, double[] rtt, double[] trip) {
+    /** A path's iperf3 run and bare's, at once on CPU 0: the rates and bits per CPU-second, each {this path's, bare's}. */
+    private record RateWindow(double[] rate, double[] perCpu) {
     }
 
-    /** @return 0 when the faster dataplane meets both targets, 1 otherwise */
-    public int run(String labName, int rounds, int seconds, int pings) {
+    /** A path's pings and bare's, at once on CPU 0: typical back-to-back RTTs and CPU per round trip, each {this path's, bare's}. */
+    private record PingWindow(double[] rtt, double[] trip) {
+    }
+
+    /**
+     * @param minutes when present, the invocation's length in all: after the rounds, rate rounds (see
+     *                {@link #measureRate}) fill the time left but {@link #TEARDOWN}
+     * @return 0 when the faster dataplane meets both targets, 1 otherwise
+     */
+    public int run(String labName, int rounds, int seconds, int pings, OptionalInt minutes) {
+        long begun = System.nanoTime();
         String before = MachineLoad.averages();
         Lab lab = new Lab(BenchNamespaces.layout(labName, 2 * DATAPLANES.size()), true, line -> { });
         lab.down();
@@ -134,8 +155,12 @@ public final class ThroughputBenchmark {
             long start = System.nanoTime();
             measure(paths, rounds, seconds, pings);
             double secondsPerRound = (System.nanoTime() - start) / 1e9 / rounds;
+            Path best = faster(paths);
+            RateRounds rate = minutes.isPresent()
+                    ? measureRate(paths, best, seconds, begun + minutes.getAsInt() * 60_000_000_000L - TEARDOWN)
+                    : new RateRounds(0, 0);
             printFloor(lab, firstPair, bare, equalized);
-            return report(paths, rounds, seconds, pings, before, secondsPerRound);
+            return report(paths, best, rounds, seconds, pings, before, secondsPerRound, rate, minutes, begun);
         } finally {
             servers.forEach(Process::destroy);
             lab.down();
@@ -225,26 +250,84 @@ public final class ThroughputBenchmark {
                 // which of the two starts first turns too: an iperf3 that starts alone has the CPU for a moment
                 boolean bareFirst = round % 2 == 0;
                 List<Path> order = bareFirst ? List.of(bare, path) : List.of(path, bare);
-                List<ThroughputProbe.Run> runs = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
-                        order.get(1).probe(), 0, probe -> probe.run(seconds)));
+                rateWindow(bare, path, bareFirst, seconds);
                 List<Double> rtts = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
                         order.get(1).probe(), 0, probe -> ThroughputProbe.typicalRoundTrip(probe.roundTrips(pings))));
                 List<Double> trips = inOrder(bareFirst, ThroughputProbe.together(order.get(0).probe(),
                         order.get(1).probe(), 0, probe -> probe.cpuPerRoundTrip(BACK_TO_BACK)));
-                path.windows().add(new Window(
-                        new double[] {runs.get(1).bitsPerSecond(), runs.get(0).bitsPerSecond()},
-                        new double[] {runs.get(1).bitsPerCpuSecond(), runs.get(0).bitsPerCpuSecond()},
-                        new double[] {rtts.get(1), rtts.get(0)},
-                        new double[] {trips.get(1), trips.get(0)}));
+                path.pings().add(new PingWindow(new double[] {rtts.get(1), rtts.get(0)}, new double[] {trips.get(1), trips.get(0)}));
                 for (int side = 0; side < 2; side++) {
                     Path measured = side == 0 ? bare : path;
-                    measured.runs().add(runs.get(side));
                     measured.rtts().add(rtts.get(side));
                     measured.cpus().add(trips.get(side));
                 }
             }
         }
         out.println("load average (1 min) at the start of each round: " + loads);
+    }
+
+    /** One iperf3 window: the path's run and bare's at once, kept as the path's window and as each one's run. */
+    private static void rateWindow(Path bare, Path path, boolean bareFirst, int seconds) {
+        List<ThroughputProbe.Run> runs = inOrder(bareFirst, ThroughputProbe.together(bareFirst ? bare.probe() : path.probe(),
+                bareFirst ? path.probe() : bare.probe(), 0, probe -> probe.run(seconds)));
+        path.rates().add(new RateWindow(new double[] {runs.get(1).bitsPerSecond(), runs.get(0).bitsPerSecond()},
+                new double[] {runs.get(1).bitsPerCpuSecond(), runs.get(0).bitsPerCpuSecond()}));
+        bare.runs().add(runs.get(0));
+        path.runs().add(runs.get(1));
+    }
+
+    /**
+     * Rate rounds until the budget's end: each two iperf3 windows of the faster dataplane and one of bare (again), each
+     * together with bare, no pings (the RTT needs none: the rounds decide it). The rate's interval narrows as the
+     * square root of its windows, and a window of the rate alone takes about a sixth of a full round of four paths. How many
+     * is set by the clock alone, never by what the windows read: stopping once the interval clears the target would
+     * make a 95 % interval clear it by chance far more often than one time in twenty.
+     *
+     * @return the rate rounds run and the seconds they took
+     */
+    private RateRounds measureRate(List<Path> paths, Path best, int seconds, long deadline) {
+        Path bare = paths.get(0);
+        // the verdict is the faster path's: two of its windows to one of the resolution's
+        Path again = paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst().orElseThrow();
+        List<Path> partners = List.of(best, again, best);
+        // before the first, a guess on the safe side: each window iperf3's run and its start and report
+        long longest = partners.size() * (seconds + 2) * 1_000_000_000L;
+        int rounds = 0;
+        long first = System.nanoTime();
+        StringBuilder loads = new StringBuilder();
+        while (anotherRoundFits(System.nanoTime(), deadline, longest)) {
+            long start = System.nanoTime();
+            if (rounds % 20 == 0) {
+                loads.append(rounds == 0 ? "" : ", ").append(MachineLoad.averages().split(" ")[0]);
+            }
+            for (int i = 0; i < partners.size(); i++) {
+                rateWindow(bare, partners.get((i + rounds) % partners.size()), rounds % 2 == 0, seconds);
+            }
+            longest = rounds == 0 ? System.nanoTime() - start : Math.max(longest, System.nanoTime() - start);
+            rounds++;
+        }
+        if (rounds > 0) {
+            out.println("load average (1 min) at the start of every 20th rate round: " + loads);
+        }
+        return new RateRounds(rounds, (System.nanoTime() - first) / 1e9);
+    }
+
+    /** What {@link #measureRate} ran: how many rate rounds, in how many seconds. */
+    private record RateRounds(int count, double seconds) {
+        double secondsPerRound() {
+            return seconds / count;
+        }
+    }
+
+    /** Whether a round as long as the longest so far ends by the deadline (all in {@link System#nanoTime()}'s terms). */
+    static boolean anotherRoundFits(long now, long deadline, long longestRound) {
+        return deadline - now >= longestRound;
+    }
+
+    /** The jcalico path with the greater paired rate: the targets are the faster dataplane's. */
+    private static Path faster(List<Path> paths) {
+        return paths.stream().filter(path -> path.name().startsWith("jcalico"))
+                .max(java.util.Comparator.comparingDouble(path -> path.pairedRate(RateWindow::rate).median())).orElseThrow();
     }
 
     /** Results of a window as {bare's, the path's}, whichever started first. */
@@ -284,28 +367,33 @@ public final class ThroughputBenchmark {
      * For a target this run could not decide, how long one would have to run at this run's noise: "cannot tell" says
      * nothing of whether five more minutes or five hours would tell.
      */
-    private void printRoundsToDecide(String target, PairedRatios ratios, double bound, String verdict, double secondsPerRound) {
+    private void printRoundsToDecide(String target, PairedRatios ratios, double bound, String verdict, String unit,
+                                     double secondsPerUnit) {
         if (!verdict.startsWith("cannot tell")) {
             return;
         }
-        out.println(roundsToDecideLine(target, ratios.roundsToDecide(bound), secondsPerRound));
+        out.println(roundsToDecideLine(target, ratios.roundsToDecide(bound), unit, secondsPerUnit));
     }
 
     /**
-     * The estimate's line; beyond {@value #ROUNDS_WORTH_SAYING} rounds only that: "33123 rounds"
-     * reads as a precise figure when it only says the median sits very near the target.
+     * The estimate's line, in {@code unit}s (rounds, or the windows of a path that has several a rate round); beyond
+     * {@value #ROUNDS_WORTH_SAYING} only that: "33123 rounds" reads as a precise figure when it only says the median
+     * sits very near the target.
      */
-    static String roundsToDecideLine(String target, OptionalInt needed, double secondsPerRound) {
+    static String roundsToDecideLine(String target, OptionalInt needed, String unit, double secondsPerUnit) {
         if (needed.isEmpty()) {
-            return "  " + target + ": the median sits on the target; no number of rounds tells it at this noise";
+            return "  " + target + ": the median sits on the target; no number of " + unit + "s tells it at this noise";
         }
         if (needed.getAsInt() > ROUNDS_WORTH_SAYING) {
-            return String.format("  %s: the median sits too near the target: at this run's noise more than %,d rounds would"
-                    + " be needed (over %.0f h of measuring at %.0f s a round)", target, ROUNDS_WORTH_SAYING,
-                    ROUNDS_WORTH_SAYING * secondsPerRound / 3600, secondsPerRound);
+            double seconds = ROUNDS_WORTH_SAYING * secondsPerUnit;
+            // a thousand windows of a second and a half are 25 min, which "over 0 h" would hide
+            String length = seconds < 5400 ? String.format("%.0f min", seconds / 60) : String.format("%.0f h", seconds / 3600);
+            return String.format("  %s: the median sits too near the target: at this run's noise more than %,d %ss would"
+                    + " be needed (over %s of measuring at %.1f s a %s)", target, ROUNDS_WORTH_SAYING, unit, length,
+                    secondsPerUnit, unit);
         }
-        return String.format("  %s: at this run's noise about %d rounds would tell (%.0f min of measuring at %.0f s a round)",
-                target, needed.getAsInt(), needed.getAsInt() * secondsPerRound / 60, secondsPerRound);
+        return String.format("  %s: at this run's noise about %d %ss would tell (%.0f min of measuring at %.1f s a %s)",
+                target, needed.getAsInt(), unit, needed.getAsInt() * secondsPerUnit / 60, secondsPerUnit, unit);
     }
 
     /**
@@ -323,15 +411,24 @@ public final class ThroughputBenchmark {
                 tracked.median(), interval[0], interval[1]));
     }
 
-    private int report(List<Path> paths, int rounds, int seconds, int pings, String before, double secondsPerRound) {
+    private int report(List<Path> paths, Path best, int rounds, int seconds, int pings, String before, double secondsPerRound,
+                       RateRounds rate, OptionalInt minutes, long begun) {
         Path bare = paths.get(0);
         out.printf("%d rounds, each path in turn together with bare (at once, sharing the CPU): iperf3 TCP client -> server"
                 + " for %d s, then %,d pings back to back whose RTTs are read, then %,d back to back whose CPU is read; client and"
                 + " server (iperf3, ping) and so the forwarding on CPU %d, on every path%n", rounds, seconds, pings, BACK_TO_BACK,
                 ThroughputProbe.CPU);
+        if (minutes.isPresent() && rate.count() == 0) {
+            out.printf("no rate round fitted in the %d min budget's time left: the figures are the rounds' alone%n", minutes.getAsInt());
+        }
+        if (rate.count() > 0) {
+            out.printf("then %d rate rounds in the budget's time left (%.0f s, %.1f s a round): %s twice and %s once, each an iperf3"
+                    + " run of %d s together with bare, no pings; so the rate and Gbit/CPU-s are over %d windows for the first, %d for"
+                    + " the second, %d for the other paths; every RTT and CPU/trip over %d%n", rate.count(), rate.seconds(),
+                    rate.secondsPerRound(), best.name(), BARE_AGAIN, seconds, best.rates().size(), rounds + rate.count(), rounds, rounds);
+        }
         out.printf("  %-18s %8s %15s %7s %14s %7s %9s %7s %9s %7s%n", "path", "Gbit/s", "(min - max)", "ratio",
                 "Gbit/CPU-s", "ratio", "RTT", "ratio", "CPU/trip", "ratio");
-        Path best = null;
         for (Path path : paths) {
             List<Double> bits = path.bits();
             double cpu = PairedRatios.median(path.cpus());
@@ -352,47 +449,56 @@ public final class ThroughputBenchmark {
         out.printf("  %-18s %38s %38s %38s %38s%n", "path", "rate ratio", "RTT ratio", "Gbit/CPU-s ratio",
                 "CPU/trip ratio");
         for (Path path : paths.subList(1, paths.size())) {
-            PairedRatios rate = path.paired(Window::rate);
-            PairedRatios rtt = path.paired(Window::rtt);
-            double[] rateInterval = rate.medianInterval();
+            PairedRatios rates = path.pairedRate(RateWindow::rate);
+            PairedRatios rtt = path.pairedPings(PingWindow::rtt);
+            double[] rateInterval = rates.medianInterval();
             double[] rttInterval = rtt.medianInterval();
-            PairedRatios perCpu = path.paired(Window::perCpu);
+            PairedRatios perCpu = path.pairedRate(RateWindow::perCpu);
             double[] perCpuInterval = perCpu.medianInterval();
-            PairedRatios trip = path.paired(Window::trip);
+            PairedRatios trip = path.pairedPings(PingWindow::trip);
             double[] tripInterval = trip.medianInterval();
             out.printf("  %-18s %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.3f [%.3f, %.3f] (%.3f - %.3f) %7.3f [%.3f, %.3f] (%.3f - %.3f)"
                     + " %7.3f [%.3f, %.3f] (%.3f - %.3f)%n",
-                    path.name(), rate.median(), rateInterval[0], rateInterval[1], rate.quartile(1), rate.quartile(3), rtt.median(),
+                    path.name(), rates.median(), rateInterval[0], rateInterval[1], rates.quartile(1), rates.quartile(3), rtt.median(),
                     rttInterval[0], rttInterval[1], rtt.quartile(1), rtt.quartile(3), perCpu.median(), perCpuInterval[0],
                     perCpuInterval[1], perCpu.quartile(1), perCpu.quartile(3), trip.median(), tripInterval[0], tripInterval[1],
                     trip.quartile(1), trip.quartile(3));
-            if (path.name().startsWith("jcalico") && (best == null || rate.median() > best.paired(Window::rate).median())) {
-                best = path;
-            }
         }
         Path again = paths.stream().filter(path -> path.name().equals(BARE_AGAIN)).findFirst().orElseThrow();
-        double[] resolution = again.paired(Window::rate).medianInterval();
-        double[] tripResolution = again.paired(Window::trip).medianInterval();
-        double[] rttResolution = again.paired(Window::rtt).medianInterval();
+        double[] resolution = again.pairedRate(RateWindow::rate).medianInterval();
+        double[] tripResolution = again.pairedPings(PingWindow::trip).medianInterval();
+        double[] rttResolution = again.pairedPings(PingWindow::rtt).medianInterval();
         out.printf("  resolution: a bare copy against bare reads %.3f - %.3f (RTT %.3f - %.3f, CPU/trip %.3f - %.3f); a ratio whose"
                 + " interval holds the target cannot be told from it: more rounds (--rounds), or a quieter machine%n", resolution[0],
                 resolution[1], rttResolution[0], rttResolution[1], tripResolution[0], tripResolution[1]);
-        PairedRatios bestRate = best.paired(Window::rate);
-        PairedRatios bestRtt = best.paired(Window::rtt);
+        PairedRatios bestRate = best.pairedRate(RateWindow::rate);
+        PairedRatios bestRtt = best.pairedPings(PingWindow::rtt);
         double ratio = bestRate.median();
         double rttRatio = bestRtt.median();
         String rateVerdict = bestRate.verdict(THROUGHPUT_TARGET, true);
         String rttVerdict = bestRtt.verdict(RTT_TARGET, false);
         boolean met = rateVerdict.equals("met") && rttVerdict.equals("met");
-        out.printf("  targets (paired medians and their intervals, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f);"
-                + " ping RTT (back to back) <= %.1fx bare: %s (%.3fx)%n", best.name(), THROUGHPUT_TARGET, rateVerdict, ratio, RTT_TARGET,
-                rttVerdict, rttRatio);
-        printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, secondsPerRound);
-        printRoundsToDecide("RTT <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, secondsPerRound);
+        PairedRatios bestPerCpu = best.pairedRate(RateWindow::perCpu);
+        out.printf("  targets (paired medians and their intervals, the faster dataplane, %s): throughput >= %.2f of bare: %s (%.3f"
+                + " [%.3f, %.3f] over %d windows; bits per CPU-second, the cost beneath it: %.3f [%.3f, %.3f]); ping RTT (back to"
+                + " back) <= %.1fx bare: %s (%.3fx)%n", best.name(), THROUGHPUT_TARGET, rateVerdict, ratio, bestRate.medianInterval()[0],
+                bestRate.medianInterval()[1], bestRate.ratios().size(), bestPerCpu.median(), bestPerCpu.medianInterval()[0],
+                bestPerCpu.medianInterval()[1], RTT_TARGET, rttVerdict, rttRatio);
+        if (rate.count() > 0) {
+            // the faster path's windows so far, the rounds' included, counted as rate rounds' (two of them a round)
+            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET + ", in " + best.name() + "'s windows", bestRate,
+                    THROUGHPUT_TARGET, rateVerdict, "window", rate.secondsPerRound() / 2);
+        } else {
+            printRoundsToDecide("throughput >= " + THROUGHPUT_TARGET, bestRate, THROUGHPUT_TARGET, rateVerdict, "round", secondsPerRound);
+        }
+        printRoundsToDecide("RTT <= " + RTT_TARGET + "x", bestRtt, RTT_TARGET, rttVerdict, "round", secondsPerRound);
         Path tracked = paths.stream().filter(path -> path.name().equals(TRACKED)).findFirst().orElseThrow();
-        floorMissesLine("RTT", tracked.paired(Window::rtt), RTT_TARGET, false).ifPresent(out::println);
-        floorMissesLine("throughput", tracked.paired(Window::rate), THROUGHPUT_TARGET, true).ifPresent(out::println);
+        floorMissesLine("RTT", tracked.pairedPings(PingWindow::rtt), RTT_TARGET, false).ifPresent(out::println);
+        floorMissesLine("throughput", tracked.pairedRate(RateWindow::rate), THROUGHPUT_TARGET, true).ifPresent(out::println);
         out.println("  " + MachineLoad.describe(before));
+        double elapsed = (System.nanoTime() - begun) / 1e9;
+        out.printf("  this invocation: %d min %02d s to this line%s, then the lab is taken down%n", (int) elapsed / 60,
+                (int) elapsed % 60, minutes.isPresent() ? " (budget " + minutes.getAsInt() + " min)" : "");
         return met ? 0 : 1;
     }
 }

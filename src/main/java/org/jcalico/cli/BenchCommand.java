@@ -137,13 +137,20 @@ final class BenchCommand {
         @Option(names = "--seconds", paramLabel = "S", defaultValue = "1", description = "length of each iperf3 run (default: ${DEFAULT-VALUE})") int seconds;
         @Option(names = "--pings", paramLabel = "N", defaultValue = "5000", description = "back-to-back pings per round and path whose RTTs are read (default: ${DEFAULT-VALUE})") int pings;
         @Option(names = "--lab", paramLabel = "L", defaultValue = "jcbt", description = "the lab's name, after JCALICO_BENCH_PREFIX (default: ${DEFAULT-VALUE})") String lab;
+        @Option(names = "--minutes", paramLabel = "M", description = "the run's length in all, the lab's build included: after the"
+                + " rounds, the time left goes to rate rounds (the faster dataplane and a bare copy, iperf3 alone, each with bare),"
+                + " so that one run can decide the rate (docs/dataplane.md, session 69 (p-thru4))") Integer minutes;
 
         @Override
         public Integer call() {
             if (rounds < 1 || rounds > 100 || seconds < 1 || seconds > 60 || pings < 1 || pings > 100_000) {
                 throw new CommandFailure("expected 1-100 --rounds, 1-60 --seconds and 1-100000 --pings");
             }
-            return new org.jcalico.bench.ThroughputBenchmark(spec.commandLine().getOut()).run(lab, rounds, seconds, pings);
+            if (minutes != null && (minutes < 1 || minutes > 60)) {
+                throw new CommandFailure("expected --minutes 1 to 60");
+            }
+            return new org.jcalico.bench.ThroughputBenchmark(spec.commandLine().getOut()).run(lab, rounds, seconds, pings,
+                    minutes == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(minutes));
         }
     }
 

@@ -1,6 +1,7 @@
 package org.jcalico.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,13 +15,28 @@ import org.junit.jupiter.api.Test;
 class ThroughputBenchmarkTest {
     @Test
     void anEstimateOfMoreRoundsThanAnyoneWouldRunSaysSoInsteadOfAFigure() {
-        assertEquals("  rate >= 0.97: at this run's noise about 48 rounds would tell (20 min of measuring at 25 s a round)",
-                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(48), 25));
+        assertEquals("  rate >= 0.97: at this run's noise about 48 rounds would tell (20 min of measuring at 25.0 s a round)",
+                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(48), "round", 25));
         assertEquals("  rate >= 0.97: the median sits too near the target: at this run's noise more than 1,000 rounds would"
-                + " be needed (over 7 h of measuring at 25 s a round)",
-                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(33_123), 25));
+                + " be needed (over 7 h of measuring at 25.0 s a round)",
+                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(33_123), "round", 25));
         assertEquals("  rate >= 0.97: the median sits on the target; no number of rounds tells it at this noise",
-                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.empty(), 25));
+                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.empty(), "round", 25));
+        // a rate round holds two of the faster path's windows: its estimate is in windows, at half a rate round each
+        assertEquals("  rate >= 0.97: at this run's noise about 426 windows would tell (11 min of measuring at 1.6 s a window)",
+                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(426), "window", 1.55));
+        assertEquals("  rate >= 0.97: the median sits too near the target: at this run's noise more than 1,000 windows would"
+                + " be needed (over 26 min of measuring at 1.6 s a window)",
+                ThroughputBenchmark.roundsToDecideLine("rate >= 0.97", OptionalInt.of(1_300), "window", 1.55));
+    }
+
+    @Test
+    void aRateRoundStartsOnlyWhenOneAsLongAsTheLongestSoFarEndsByTheDeadline() {
+        long second = 1_000_000_000L;
+        assertTrue(ThroughputBenchmark.anotherRoundFits(100 * second, 103 * second, 3 * second));
+        assertFalse(ThroughputBenchmark.anotherRoundFits(100 * second, 103 * second - 1, 3 * second));
+        // nanoTime's origin is arbitrary, negative values included: only the difference counts
+        assertTrue(ThroughputBenchmark.anotherRoundFits(Long.MIN_VALUE + 10, Long.MIN_VALUE + 10 + 3 * second, 3 * second));
     }
 
     @Test
