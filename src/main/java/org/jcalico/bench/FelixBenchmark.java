@@ -104,6 +104,9 @@ public final class FelixBenchmark {
                 median.floor().ruleCount(), median.floor().memberCount());
         out.println("       add 1: " + tail.describe("adds"));
         out.println("       add 1, at or above the p" + ADD_PERCENT + ": " + atOrAbove(done, tail));
+        out.println("       add 1, the worker's own threads per add (the JIT's compilers apart; the restores' processes not"
+                + " counted), ms on a core " + spread(done, Add::ownRan) + ", ms waiting for one " + spread(done, Add::ownWaited)
+                + "; the compilers on a core " + spread(done, Add::compilersRan));
         if (runs > 1) {
             double[] interval = ratios.medianInterval();
             StringBuilder each = new StringBuilder();
@@ -142,6 +145,14 @@ public final class FelixBenchmark {
         slowest.forEach(placed -> text.append(String.format("%n         run %d add #%d: %s", placed.run() + 1,
                 placed.place() + 1, placed.add().describe())));
         return text.toString();
+    }
+
+    /** "median / p99 / max" in ms of FIGURE over every add of the runs. */
+    private static String spread(List<Run> runs, java.util.function.ToLongFunction<Add> figure) {
+        List<Long> sorted = runs.stream().flatMap(run -> run.timings().inOrder().stream()).map(figure::applyAsLong).sorted()
+                .toList();
+        return String.format("%.1f / %.1f / %.1f", Percentiles.of(sorted, 50) / 1000.0,
+                Percentiles.of(sorted, ADD_PERCENT) / 1000.0, sorted.getLast() / 1000.0);
     }
 
     /** One run: the worker's timings and the floor timed right after it. */
@@ -318,6 +329,26 @@ public final class FelixBenchmark {
      */
     private record Add(long calc, long total, long collections, long pause, long members, long compile,
                        Map<String, Long> drivers, Map<String, ThreadCpu.Spent> threads) {
+        /** Microseconds the worker's threads but the JIT's compilers ran: the agent's own CPU in the add. */
+        long ownRan() {
+            return own(false).mapToLong(ThreadCpu.Spent::ran).sum();
+        }
+
+        /** Microseconds they waited for a core: the load's share of the add. */
+        long ownWaited() {
+            return own(false).mapToLong(ThreadCpu.Spent::waited).sum();
+        }
+
+        long compilersRan() {
+            return own(true).mapToLong(ThreadCpu.Spent::ran).sum();
+        }
+
+        /** The compilers' threads (COMPILERS) or the others'. */
+        private java.util.stream.Stream<ThreadCpu.Spent> own(boolean compilers) {
+            return threads.entrySet().stream().filter(entry -> CompilerThreads.isCompiler(entry.getKey()) == compilers)
+                    .map(Map.Entry::getValue);
+        }
+
         String describe() {
             StringBuilder text = new StringBuilder(String.format("%.1f ms (calc %.1f ms;", total / 1000.0, calc / 1000.0));
             drivers.forEach((driver, micros) -> text.append(String.format(" %s %.1f ms", driver, micros / 1000.0)));

@@ -117,7 +117,8 @@ class FelixBenchmarkKernelTest {
     /**
      * The adds' p99, which #14's target names (p99 <= 20 ms), is printed by nearest rank over the runs' adds with the
      * distribution-free interval their order allows and a verdict (until session 69 only the max, which at 200 adds is
-     * neither the p99 nor a bound on it), and the adds at or above it are named with where their time went.
+     * neither the p99 nor a bound on it), and the adds at or above it are named with where their time went, and the
+     * adds' CPU on the worker's own threads is pooled as the wall times are.
      */
     @Test
     void theAddsP99IsToldAgainstTheTargetWithTheAddsThatMakeIt() {
@@ -128,6 +129,13 @@ class FelixBenchmarkKernelTest {
                 + " (NOT met|cannot tell) against <= 20.0 ms").matcher(out).find(), out);
         assertTrue(Pattern.compile("add 1, at or above the p99: 1 of 80, [01] of them the first add of its run\n +run [12]"
                 + " add #\\d+: [\\d.]+ ms \\(calc [\\d.]+ ms; .*routes [\\d.]+ ms;").matcher(out).find(), out);
+        // and the adds' CPU, which load moves less than their wall time: the worker's own threads apart from the JIT's
+        Matcher own = Pattern.compile("add 1, the worker's own threads per add \\(the JIT's compilers apart; the restores'"
+                + " processes not counted\\), ms on a core ([\\d.]+) / ([\\d.]+) / ([\\d.]+), ms waiting for one [\\d.]+ /"
+                + " [\\d.]+ / [\\d.]+; the compilers on a core [\\d.]+ / [\\d.]+ / [\\d.]+").matcher(out);
+        assertTrue(own.find(), out);
+        // an add calculates on the main thread: its CPU is more than nothing
+        assertTrue(Double.parseDouble(own.group(1)) > 0, own.group());
     }
 
     /**
