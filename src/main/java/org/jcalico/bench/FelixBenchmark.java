@@ -102,7 +102,9 @@ public final class FelixBenchmark {
                 adds.getLast() / 1000.0,
                 calcs.get(calcs.size() / 2) / 1000.0, ColdRuns.median(cold.floors()) / 1000, ratios.median(),
                 median.floor().ruleCount(), median.floor().memberCount());
-        out.println("       add 1: " + tail.describe("adds"));
+        out.println("       add 1: " + tail.describe("adds") + (adds.size() < Percentiles.fewestWithUpperEnd(ADD_PERCENT)
+                ? String.format(" (%d adds a run: --runs %d)", ADDS, Math.ceilDiv(Percentiles.fewestWithUpperEnd(ADD_PERCENT),
+                        ADDS)) : ""));
         out.println("       add 1, at or above the p" + ADD_PERCENT + ": " + atOrAbove(done, tail));
         out.println("       add 1, the worker's own threads per add (the JIT's compilers apart; the restores' processes not"
                 + " counted), ms on a core " + spread(done, Add::ownRan) + ", ms waiting for one " + spread(done, Add::ownWaited)
