@@ -41,26 +41,17 @@ record PairedRatios(List<Double> ratios) {
     }
 
     /**
-     * A distribution-free confidence interval of at least 95 % for the median of the paired ratios: the k-th smallest
-     * and k-th largest ratio, k the largest rank for which a binomial(n, 1/2) falls below k with probability at most
-     * 2.5 %. It assumes only that rounds are independent, not that the noise is normal (it is not: a load spike moves
-     * one round by 2x). With 6 rounds it is the whole range, with 12 the third smallest to the third largest.
+     * A distribution-free confidence interval of at least 95 % for the median of the paired ratios (Percentiles): the
+     * k-th smallest and k-th largest ratio, k the largest rank for which a binomial(n, 1/2) falls below k with
+     * probability at most 2.5 %; the whole range where no k is (fewer than 6 rounds). It assumes only that rounds are
+     * independent. With 6 rounds it is the whole range, with 12 the third smallest to the third largest.
      */
     double[] medianInterval() {
         List<Double> sorted = new ArrayList<>(ratios);
         Collections.sort(sorted);
         int n = sorted.size();
-        int k = 0;
-        double below = 0;
-        // below = P(X <= k) for X ~ binomial(n, 1/2), grown while P(X <= k) stays within 2.5 %
-        double term = Math.pow(0.5, n);
-        while (k < n / 2 && below + term <= 0.025) {
-            below += term;
-            term = term * (n - k) / (k + 1);
-            k++;
-        }
-        int rank = Math.max(k, 1);
-        return new double[] {sorted.get(rank - 1), sorted.get(n - rank)};
+        return new double[] {sorted.get(Percentiles.lowerEnd(n, 50).orElse(0)),
+                sorted.get(Percentiles.upperEnd(n, 50).orElse(n - 1))};
     }
 
     /**

@@ -35,7 +35,7 @@ public record ProcessCpu(long totalMillis, long jitMillis, long collectorMillis,
                     continue; // a thread that ended meanwhile: its time is in the process's
                 }
                 String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                if (org.jcalico.kernel.CompilerThreads.isCompiler(name)) {
                     jit += millis(stat);
                     jitFaults += faults(stat);
                 } else if (name.equals("VM Thread")) {

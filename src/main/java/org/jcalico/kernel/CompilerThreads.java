@@ -123,7 +123,8 @@ public final class CompilerThreads {
         return set;
     }
 
-    private static boolean isCompiler(String threadName) {
+    /** Whether a thread of this name (as /proc shows it, cut to 15 characters) is one of the JIT's compilers. */
+    public static boolean isCompiler(String threadName) {
         return threadName.startsWith("C1 CompilerThre") || threadName.startsWith("C2 CompilerThre");
     }
 

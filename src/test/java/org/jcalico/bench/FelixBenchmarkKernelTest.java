@@ -115,6 +115,30 @@ class FelixBenchmarkKernelTest {
     }
 
     /**
+     * The adds' p99, which #14's target names (p99 <= 20 ms), is printed by nearest rank over the runs' adds with the
+     * distribution-free interval their order allows and a verdict (until session 69 only the max, which at 200 adds is
+     * neither the p99 nor a bound on it), and the adds at or above it are named with where their time went, and the
+     * adds' CPU on the worker's own threads is pooled as the wall times are.
+     */
+    @Test
+    void theAddsP99IsToldAgainstTheTargetWithTheAddsThatMakeIt() {
+        String out = benchOfThree();
+        // 2 runs of 40: the p99 of 80 is the largest, and 80 adds bound it from neither side at 95 %
+        assertTrue(Pattern.compile("add 1: p99 of 80 adds \\(the 80th by nearest rank\\) [\\d.]+ ms, 95 % interval [\\d.]+ ms"
+                + " to none \\(below 368 adds even the largest is below the p99 more than 2.5 % of the time\\):"
+                + " (NOT met|cannot tell) against <= 20.0 ms.*\\(40 adds a run: --runs 10\\)").matcher(out).find(), out);
+        assertTrue(Pattern.compile("add 1, at or above the p99: 1 of 80, [01] of them the first add of its run\n +run [12]"
+                + " add #\\d+: [\\d.]+ ms \\(calc [\\d.]+ ms; .*routes [\\d.]+ ms;").matcher(out).find(), out);
+        // and the adds' CPU, which load moves less than their wall time: the worker's own threads apart from the JIT's
+        Matcher own = Pattern.compile("add 1, the worker's own threads per add \\(the JIT's compilers apart; the restores'"
+                + " processes not counted\\), ms on a core ([\\d.]+) / ([\\d.]+) / ([\\d.]+), ms waiting for one [\\d.]+ /"
+                + " [\\d.]+ / [\\d.]+; the compilers on a core [\\d.]+ / [\\d.]+ / [\\d.]+").matcher(out);
+        assertTrue(own.find(), out);
+        // an add calculates on the main thread: its CPU is more than nothing
+        assertTrue(Double.parseDouble(own.group(1)) > 0, own.group());
+    }
+
+    /**
      * Program N and its floor are each the median of the runs, the same number of runs on both sides, printed with
      * their spread and each run's ratio over its own floor (until session 66 each was one measurement, and the floor
      * of 1,000 endpoints ranged 200-461 ms for identical content at load 4: a figure a fresh run could not reproduce).
