@@ -41,6 +41,16 @@ public final class JvmCommand {
      */
     static final String FEWER_COMPILATIONS = "-XX:CompileThresholdScaling=4";
     /**
+     * The agent formats with the JDK's built-in English data, as every command the launcher starts has since session 27
+     * (`HOST` does not exist on Linux, so the JDK uses its fallback provider in java.base), not with CLDR, the JDK's
+     * default: the libraries an agent opens at its start make a date format each (Jackson's first mapper, SQLite's
+     * connection), and the first started CLDR's adapter, its metadata and the 1,153 {@code Locale}s of its list of
+     * available locales, which then stayed in an idle agent's heap and cache for nothing: 0.5-0.8 MiB of its RSS
+     * (docs/agent.md, "Session 69 (p-idle4)"). The agent prints no localized text; its decimals (`%.1f`) now have a
+     * point under any LANG, as the commands' always had, and a command it serves prints what the launcher's would.
+     */
+    static final String BUILT_IN_LOCALE_DATA = "-Djava.locale.providers=HOST";
+    /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
      * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
@@ -56,13 +66,14 @@ public final class JvmCommand {
      * product option since JDK 25, which jcalico requires: the heap is mostly small records of the cluster, 9 % less
      * of it); a full collection compacts the old generation completely, leaving none of it as dead space kept in place
      * (by default up to 5 %, 6 MB of filler in `bench policy`'s heap that the heap then stayed sized for)
-     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; {@link #FEWER_COMPILATIONS}; and {@link #FIRST_TIER_ONLY}.
+     * (docs/agent.md, "Memory"); {@link #SMALL_TABLES}; {@link #FEWER_COMPILATIONS}; {@link #BUILT_IN_LOCALE_DATA}; and
+     * {@link #FIRST_TIER_ONLY}.
      */
     public static final List<String> AGENT_FLAGS = flags(List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
             "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
-            "--enable-native-access=ALL-UNNAMED", FEWER_COMPILATIONS, "-XX:CompileCommand=quiet",
+            "--enable-native-access=ALL-UNNAMED", FEWER_COMPILATIONS, BUILT_IN_LOCALE_DATA, "-XX:CompileCommand=quiet",
             "-XX:CompileCommand=MaxNodeLimit," + FIRST_TIER_ONLY + ",1000"), SMALL_TABLES);
     /**
      * The supervisor's JVM options: it starts the agent, then waits for it (a poll a second) for as long as it runs, so
@@ -84,7 +95,7 @@ public final class JvmCommand {
      */
     private static final List<String> COMMAND_FLAGS = List.of("-XX:+UseSerialGC", "-XX:+UseTransparentHugePages",
             "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=20", "-Djdk.reflect.useNativeAccessorOnly=true", "-Dpicocli.disable.closures=true",
-            "-Djava.locale.providers=HOST", "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
+            BUILT_IN_LOCALE_DATA, "-Xss512k", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED");
 
     private JvmCommand() {
     }

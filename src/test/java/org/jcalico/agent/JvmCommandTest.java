@@ -83,6 +83,32 @@ class JvmCommandTest {
                 && line.matches("\\s*\\d+\\s+\\d+\\s+\\S*\\s*4\\s+.*")), "a method run 200,000 times, optimized: " + out);
     }
 
+    /**
+     * In the agent's JVM the date formats that its libraries make at its start (Jackson's first mapper, SQLite's
+     * connection) start the JDK's built-in English data, as every command's JVM does, not CLDR: CLDR's adapter, its
+     * metadata and its list of 1,153 locales stayed in an idle agent's heap and cache, 0.5-0.8 MiB of its RSS
+     * (docs/agent.md, "Session 69 (p-idle4)").
+     */
+    @Test
+    void theAgentsJvmFormatsDatesWithoutStartingTheCldrLocaleData() throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(JavaProcess.withAgentFlags(List.of("-Xlog:class+load"), DateFormats.class))
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, process.waitFor(), out);
+        assertTrue(out.contains("formatted 1970-01-01 00:00:00.000 1.5"), out);
+        assertEquals(List.of(), out.lines().filter(line -> line.contains(" sun.util.cldr.")).toList(), "CLDR's classes loaded");
+    }
+
+    /** Makes the date formats that an agent's libraries make at its start, and formats with them. */
+    static final class DateFormats {
+        public static void main(String[] args) {
+            String jackson = new com.fasterxml.jackson.databind.ObjectMapper().getDateFormat().getClass().getSimpleName();
+            String sqlite = org.sqlite.date.FastDateFormat.getInstance("yyyy-MM-dd HH:mm:ss.SSS",
+                    java.util.TimeZone.getTimeZone("UTC")).format(0L);
+            System.out.println(String.format("formatted %s %.1f by %s", sqlite, 1.5, jackson));
+        }
+    }
+
     /** Runs one method 700 times and another 200,000 times, then waits for the compilers' queue to drain. */
     static final class Lukewarm {
         public static void main(String[] args) throws InterruptedException {
