@@ -13,8 +13,8 @@ import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 
 /**
- * A datastore that counts the keys it hands out (a get that finds one, every item of a listing) and its round trips
- * (each get, listing and commit): how much of the store an operation reads and how often it asks, which unlike its
+ * A datastore that counts the keys it hands out (a get that finds one, every item of a listing, every key of a
+ * listing of keys alone) and its round trips (each get, listing and commit): how much of the store an operation reads and how often it asks, which unlike its
  * time do not depend on the machine's load; and the time spent in those calls, which tells a slow operation's store
  * from the rest of its work; and each call's own time by its kind, to set beside the store's own measure of the
  * requests it served (a commit is where etcd's consensus and its log's fsync lie). Closing it closes the store.
@@ -24,6 +24,7 @@ public final class CountingDatastore extends ForwardingDatastore {
     private final AtomicLong roundTrips = new AtomicLong();
     private final AtomicLong nanosInCalls = new AtomicLong();
     private final Map<String, AtomicLong> listings = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> keyListings = new ConcurrentHashMap<>();
     private final Map<Call, List<Long>> times = Map.of(Call.READ, new ArrayList<>(), Call.COMMIT, new ArrayList<>());
 
     /** A kind of call: a get, a get of several keys, a listing; or a commit. */
@@ -79,6 +80,12 @@ public final class CountingDatastore extends ForwardingDatastore {
         return count == null ? 0 : count.get();
     }
 
+    /** Listings of exactly this prefix's keys alone ({@link #keys}) since it was made. */
+    public long keyListings(String prefix) {
+        AtomicLong count = keyListings.get(prefix);
+        return count == null ? 0 : count.get();
+    }
+
     @Override
     public Optional<KeyValue> get(String key) {
         roundTrips.incrementAndGet();
@@ -108,6 +115,17 @@ public final class CountingDatastore extends ForwardingDatastore {
         took(Call.READ, start);
         keysRead.addAndGet(listing.items().size());
         return listing;
+    }
+
+    @Override
+    public List<String> keys(String prefix) {
+        roundTrips.incrementAndGet();
+        keyListings.computeIfAbsent(prefix, ignored -> new AtomicLong()).incrementAndGet();
+        long start = System.nanoTime();
+        List<String> keys = super.keys(prefix);
+        took(Call.READ, start);
+        keysRead.addAndGet(keys.size());
+        return keys;
     }
 
     @Override

@@ -25,6 +25,14 @@ public interface Datastore extends AutoCloseable {
     Listing list(String prefix);
 
     /**
+     * The keys under the prefix, in key order, without their values: for a reader that needs only which records exist
+     * (the blocks a claim must pass over), so that it neither fetches nor decodes every record of a kind.
+     */
+    default List<String> keys(String prefix) {
+        return list(prefix).items().stream().map(KeyValue::key).toList();
+    }
+
+    /**
      * The same listing handed over in pages, in key order, as they arrive, so that a reader of a big store (the agent
      * at its start) can decode one page while the store sends the next, and need not hold every value's text at once.
      *

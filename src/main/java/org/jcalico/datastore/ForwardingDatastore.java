@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * A store that hands every call to another, for a wrapper that changes or watches a few of them (bench's
  * CountingDatastore, the tests' CommitGate). The paged and split listings are left to the interface's defaults, which
- * read through {@link #list(String)}, so that a wrapper sees every listing there.
+ * read through {@link #list(String)}, so that a wrapper sees every listing there; a listing of keys alone is handed on
+ * as {@link #keys}, so that a wrapper sees it apart from those that read values.
  */
 public abstract class ForwardingDatastore implements Datastore {
     private final Datastore datastore;
@@ -29,6 +30,11 @@ public abstract class ForwardingDatastore implements Datastore {
     @Override
     public Listing list(String prefix) {
         return datastore.list(prefix);
+    }
+
+    @Override
+    public List<String> keys(String prefix) {
+        return datastore.keys(prefix);
     }
 
     @Override

@@ -80,20 +80,17 @@ public final class Ipam {
             if (own.isPresent()) {
                 return takeFree(own.get(), enabled, handle, within);
             }
-            // claiming a block or borrowing from another node's reads every block: once per block of addresses a node takes
-            // a block that cannot be read is neither taken from nor claimed again: which of its addresses are free is unknown
-            ResourceStore.Surveyed<IpamBlock> all = store.survey(IpamBlock.class);
-            List<Versioned<IpamBlock>> blocks = all.items().stream().filter(block -> inAny(enabled, block)).toList();
-            List<Versioned<IpamBlock>> usable = blocks.stream()
-                    .filter(block -> firstFree(block.resource(), within).isPresent()).toList();
-            Set<Cidr> taken = new HashSet<>(cidrsOf(all.unreadable()));
-            blocks.forEach(block -> taken.add(block.resource().cidr()));
-            Optional<IpAddress> claimed = claimBlock(enabled, taken, node, handle, within);
+            // claiming a block lists every block's key (once per block of addresses a node takes); borrowing from another
+            // node's, only when no block is left to claim, reads every block: a block that cannot be read is neither
+            // taken from nor claimed again (which of its addresses are free is unknown)
+            Optional<IpAddress> claimed = claimBlock(enabled, claimedBlocks(), node, handle, within);
             if (claimed.isPresent()) {
                 return claimed.get();
             }
-            if (!usable.isEmpty()) {
-                return takeFree(usable.getFirst(), enabled, handle, within);
+            Optional<Versioned<IpamBlock>> usable = store.survey(IpamBlock.class).items().stream()
+                    .filter(block -> inAny(enabled, block) && firstFree(block.resource(), within).isPresent()).findFirst();
+            if (usable.isPresent()) {
+                return takeFree(usable.get(), enabled, handle, within);
             }
             throw new ValidationException("no free IPv" + version + " address in "
                     + (ranges.isEmpty() ? "any enabled pool" : String.join(", ", ranges.stream().map(Cidr::toString).toList())));
@@ -128,9 +125,7 @@ public final class Ipam {
                     index.affineBlocks(node).stream().map(Versioned::resource).toList())) {
                 return Reservation.ROOM;
             }
-            ResourceStore.Surveyed<IpamBlock> all = store.survey(IpamBlock.class);
-            Set<Cidr> taken = new HashSet<>(cidrsOf(all.unreadable()));
-            all.items().forEach(block -> taken.add(block.resource().cidr()));
+            Set<Cidr> taken = claimedBlocks();
             for (Versioned<IpPool> pool : enabled) {
                 List<Cidr> unclaimed = unclaimed(pool.resource().cidr(), pool.resource().blockSize(), taken, 2);
                 if (unclaimed.size() == 2) {
@@ -142,6 +137,26 @@ public final class Ipam {
             }
             return Reservation.NOTHING_TO_SPARE;
         });
+    }
+
+    /**
+     * The CIDRs of every block record, read from their keys alone: a claim needs only which blocks exist, and decoding
+     * every block with its allocations (a cluster's hundred thousand) on a per-container path would promote megabytes
+     * into the agent's old generation for each claim (docs/ipam.md, "Session 69 (p-survey)"). A record whose value cannot
+     * be read is taken as its key says; a key that names no CIDR is no block a claim could make, so it takes nothing.
+     * Passing over a block the listing missed is no danger: the claim's create fails on the block's key, and the next
+     * attempt lists again.
+     */
+    private Set<Cidr> claimedBlocks() {
+        Set<Cidr> taken = new HashSet<>();
+        for (String key : store.datastore().keys(Keys.prefix(IpamBlock.class))) {
+            try {
+                taken.add(Cidr.parse(Keys.nameOf(IpamBlock.class, key)));
+            } catch (ValidationException e) {
+                // no block's key: a claim writes its block under the key its CIDR gives
+            }
+        }
+        return taken;
     }
 
     /**

@@ -65,6 +65,28 @@ public abstract class DatastoreContract {
     }
 
     @Test
+    void keysAloneAreTheListingsKeysInOrderOverMoreThanOnePage() {
+        List<Op> puts = new ArrayList<>();
+        for (int i = 0; i < 2001; i++) {
+            puts.add(new Op.Put(String.format("/k/%04d", i), "{\"a value\": " + i + "}"));
+            if (puts.size() == 120) {
+                store.commit(puts);
+                puts.clear();
+            }
+        }
+        store.commit(puts);
+        store.create("/k/", "the prefix itself");
+        store.create("/k/unreadable", "{not json");
+        store.create("/kx", "beside the prefix");
+        List<String> keys = store.keys("/k/");
+        assertEquals(keys(store.list("/k/")), keys);
+        assertEquals(2003, keys.size());
+        assertEquals(List.of("/k/", "/k/0000", "/k/0001"), keys.subList(0, 3));
+        assertEquals(List.of("/k/2000", "/k/unreadable"), keys.subList(2001, 2003));
+        assertEquals(List.of(), store.keys("/none/"));
+    }
+
+    @Test
     void aListingInPartsIsTheListingDealtOutAtOneRevision() {
         for (String key : List.of("/p/a1", "/p/a2", "/p/b", "/p/b1", "/p/c1", "/p/c2", "/pq")) {
             store.create(key, key);

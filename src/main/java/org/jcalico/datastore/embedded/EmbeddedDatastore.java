@@ -160,6 +160,23 @@ public final class EmbeddedDatastore implements Datastore {
     }
 
     @Override
+    public synchronized List<String> keys(String prefix) {
+        try (PreparedStatement query = connection().prepareStatement("SELECT key FROM kv WHERE key >= ? AND key < ? ORDER BY key")) {
+            query.setString(1, prefix);
+            query.setString(2, prefixEnd(prefix));
+            List<String> keys = new ArrayList<>();
+            try (ResultSet row = query.executeQuery()) {
+                while (row.next()) {
+                    keys.add(row.getString(1));
+                }
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw failure("list the keys under " + prefix, e);
+        }
+    }
+
+    @Override
     public synchronized long commit(List<Op> ops) {
         try (Statement statement = connection().createStatement()) {
             statement.execute("BEGIN IMMEDIATE");

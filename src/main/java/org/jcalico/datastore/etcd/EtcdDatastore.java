@@ -104,6 +104,15 @@ public final class EtcdDatastore implements Datastore {
         return new Listing(items, revision);
     }
 
+    /** Paged as {@link #list(String, Consumer)}, each page without its values (etcd's keys_only). */
+    @Override
+    public List<String> keys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        pages(new RangeProtobuf.Request(start(prefix), end(prefix), PAGE, 0, true), 0, this::overGateway,
+                page -> page.forEach(item -> keys.add(item.key())));
+        return keys;
+    }
+
     /**
      * In pages of {@value #PAGE} keys, all read at the revision of the first: one response for a cluster's hundred
      * thousand endpoints would be fifty megabytes of JSON to hold at once, at both ends. Each page is asked for before
@@ -192,6 +201,9 @@ public final class EtcdDatastore implements Datastore {
         }
         if (request.revision() != 0) {
             json.put("revision", String.valueOf(request.revision()));
+        }
+        if (request.keysOnly()) {
+            json.put("keys_only", true);
         }
         return client.call("v3/kv/range", json, EtcdDatastore::page, member);
     }
