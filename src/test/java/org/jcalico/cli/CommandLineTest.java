@@ -369,6 +369,24 @@ class CommandLineTest {
     }
 
     /**
+     * A user error's line tells what another program put in the datastore (a key, a record's content, etcd's or the
+     * kernel's message) with its control characters written out: a key holding a terminal's title sequence (ESC ] 0 ;
+     * ... BEL), which etcd takes as any bytes, no longer reaches the admin's terminal raw through `pool add`'s refusal.
+     */
+    @Test
+    void aUserErrorsLineWritesOutTheControlCharactersOfWhatItTells() throws Exception {
+        try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            store.put(Keys.prefix(IpPool.class) + "\u001b]0;owned\u0007p", "{not json");
+        }
+        Outcome outcome = run("pool", "add", "10.66.0.0/24");
+        assertEquals(1, outcome.status(), outcome.toString());
+        assertTrue(outcome.err().startsWith("error: datastore record " + Keys.prefix(IpPool.class) + "\\x1b]0;owned\\x07p is not"),
+                org.jcalico.util.Shown.escaped(outcome.err()));
+        assertTrue(outcome.err().chars().noneMatch(c -> c < 0x20 && c != '\n') && outcome.err().indexOf('\n') == outcome.err().length() - 1,
+                "one line, no control character: " + org.jcalico.util.Shown.escaped(outcome.err()));
+    }
+
+    /**
      * A record an admin's command cannot read (written by hand, by another program, an older jcalico) is shown in the
      * lists as such, and `jcalico delete` removes it by its key: no etcdctl or sqlite3 needed to repair the store. Old
      * code: `node list`, `get nodes` and `delete node` failed on it with the line naming its key.
