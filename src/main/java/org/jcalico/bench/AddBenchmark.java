@@ -101,8 +101,8 @@ public final class AddBenchmark {
             CommandRunner host = Namespaces.create(prefix + "host");
             Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
-            String emptyUrl = etcd ? startEtcd(dir, "empty", members) : "embedded:" + dir.resolve("empty.db");
-            String fullUrl = etcd ? startEtcd(dir, "full", members) : "embedded:" + dir.resolve("full.db");
+            String emptyUrl = etcd ? startEtcd(dir, "empty", members, AddBenchmark::freePort) : "embedded:" + dir.resolve("empty.db");
+            String fullUrl = etcd ? startEtcd(dir, "full", members, AddBenchmark::freePort) : "embedded:" + dir.resolve("full.db");
             try (CountingDatastore emptyStore = open(emptyUrl); CountingDatastore fullStore = open(fullUrl)) {
                 Store empty = prepare("empty store", "empty", emptyUrl, emptyStore, host, 0);
                 Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullUrl, fullStore, host, endpoints);
@@ -429,10 +429,10 @@ public final class AddBenchmark {
         return new CountingDatastore(DatastoreUrl.parse(url).open(OpenMode.WRITE));
     }
 
-    /** A single-member etcd on free loopback ports, its data in the benchmark's directory. */
-    private static String startEtcd(Path dir, String name, List<Process> members) throws IOException, InterruptedException {
-        int client = freePort();
-        int peer = freePort();
+    /** A single-member etcd on loopback ports that PORTS chooses (free ones), its data in the benchmark's directory. */
+    static String startEtcd(Path dir, String name, List<Process> members, Ports ports) throws IOException, InterruptedException {
+        int client = ports.next();
+        int peer = ports.next();
         String clientUrl = "http://127.0.0.1:" + client;
         String peerUrl = "http://127.0.0.1:" + peer;
         Path log = dir.resolve(name + "-etcd.log");
@@ -452,6 +452,11 @@ public final class AddBenchmark {
             Thread.sleep(100);
         }
         return "etcd://127.0.0.1:" + client;
+    }
+
+    /** Where a member's ports come from: free ones, or a test's. */
+    interface Ports {
+        int next() throws IOException;
     }
 
     private static int freePort() throws IOException {
