@@ -39,16 +39,13 @@ class CniEnvironmentSizeTest {
      */
     @Test
     void tooLargeAnEnvironmentIsAnInvalidEnvironmentSayingSo() throws Exception {
-        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", dir.resolve("run"), dir.resolve("log"));
-        CniInstaller.Installed installed = new CniInstaller("net1", "1.0.0", target, List.of(), List.of(),
-                JvmCommand.jcalico(JvmCommand.CacheUse.NONE)).install(dir.resolve("bin"), dir.resolve("conf"));
-        try (Agent agent = new Agent(target)) {
+        try (Agent agent = new Agent()) {
             for (int variables : new int[] {7, 11}) {
                 Map<String, String> env = new java.util.HashMap<>(Map.of("CNI_COMMAND", "VERSION"));
                 for (int i = 0; i < variables; i++) {
                     env.put("CNI_PAD" + i, "x".repeat(100_000));
                 }
-                JsonNode error = run(installed.plugin(), env);
+                JsonNode error = run(agent.plugin, env);
                 assertEquals(CniError.INVALID_ENVIRONMENT, error.path("code").asInt(), variables + " variables: " + error);
                 assertTrue(error.path("details").asText().matches("the CNI_ variables take \\d+ KiB, more than 512 KiB"),
                         variables + " variables: " + error);
@@ -64,11 +61,8 @@ class CniEnvironmentSizeTest {
      */
     @Test
     void aHostileContainerIdReachesTheAgentsLogWrittenOut() throws Exception {
-        Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", dir.resolve("run"), dir.resolve("log"));
-        CniInstaller.Installed installed = new CniInstaller("net1", "1.0.0", target, List.of(), List.of(),
-                JvmCommand.jcalico(JvmCommand.CacheUse.NONE)).install(dir.resolve("bin"), dir.resolve("conf"));
-        try (Agent agent = new Agent(target)) {
-            JsonNode error = run(installed.plugin(), Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "\u001b]0;owned\u0007c1",
+        try (Agent agent = new Agent()) {
+            JsonNode error = run(agent.plugin, Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "\u001b]0;owned\u0007c1",
                     "CNI_NETNS", "/nonexistent", "CNI_IFNAME", "eth0"));
             assertEquals(CniError.INVALID_ENVIRONMENT, error.path("code").asInt(), error.toString());
         }
@@ -77,12 +71,16 @@ class CniEnvironmentSizeTest {
         assertTrue(log.chars().noneMatch(c -> c < 0x20 && c != '\n'), "no control character: " + org.jcalico.util.Shown.escaped(log));
     }
 
-    /** A node's agent serving CNI calls on the target's socket, logging to agent.log. */
+    /** Node n1's agent serving CNI calls on its socket, logging to agent.log, and the plugin installed for n1. */
     private final class Agent implements AutoCloseable {
+        private final Path plugin;
         private final ServedResources served;
         private final ControlServer server;
 
-        Agent(Target target) throws Exception {
+        Agent() throws Exception {
+            Target target = new Target(DatastoreUrl.parse("embedded:" + dir.resolve("store.db")), "n1", dir.resolve("run"), dir.resolve("log"));
+            plugin = new CniInstaller("net1", "1.0.0", target, List.of(), List.of(),
+                    JvmCommand.jcalico(JvmCommand.CacheUse.NONE)).install(dir.resolve("bin"), dir.resolve("conf")).plugin();
             Path socket = target.agentPaths().socket();
             Files.createDirectories(socket.getParent());
             Log log = Log.open(dir.resolve("agent.log"), false, "info");
