@@ -42,6 +42,11 @@ public final class AgentCache {
     private static final Object RECORDING = new Object();
     /** What starts a training in a network namespace of its own, which goes when the training's JVM exits. */
     static final List<String> SCRATCH_NAMESPACE = List.of("unshare", "--net", "--");
+    /**
+     * What the training runs under: killed with its recorder (kill -9 of a `node start`), whose lock the kernel then
+     * lets go, rather than running on beside the next recording, which would sweep its scratch directory as abandoned.
+     */
+    private static final List<String> DIES_WITH_RECORDER = List.of("setpriv", "--pdeathsig", "KILL");
     /** The suffix of the directory, beside the recording, where the training runs the idle agent (Kind.WORK's). */
     private static final String AGENT_SCRATCH = ".agent";
 
@@ -151,16 +156,19 @@ public final class AgentCache {
      */
     private static CommandRunner.Result train(List<String> command, Kind kind, Path scratch) {
         CommandRunner runner = CommandRunner.local().withTimeout(RECORD_SECONDS);
+        List<String> alone = new ArrayList<>(DIES_WITH_RECORDER);
+        alone.addAll(command);
         if (!kind.idleAgent) {
-            return runner.run(command);
+            return runner.run(alone);
         }
-        List<String> unshared = new ArrayList<>(SCRATCH_NAMESPACE);
+        List<String> unshared = new ArrayList<>(DIES_WITH_RECORDER);
+        unshared.addAll(SCRATCH_NAMESPACE);
         unshared.addAll(command);
         unshared.addAll(List.of("--idle-agent", scratch.toString()));
         CommandRunner.Result result = runner.run(unshared);
         // unshare's own refusal (its message first), or no unshare: the training never started
         boolean started = result.ok() || !(result.exitCode() == 127 || result.stderr().startsWith("unshare:"));
-        return started ? result : runner.run(command);
+        return started ? result : runner.run(alone);
     }
 
     /**

@@ -101,8 +101,8 @@ public final class AddBenchmark {
             CommandRunner host = Namespaces.create(prefix + "host");
             Namespaces.create(container);
             String loadBefore = MachineLoad.averages();
-            String emptyUrl = etcd ? startEtcd(dir, "empty", members) : "embedded:" + dir.resolve("empty.db");
-            String fullUrl = etcd ? startEtcd(dir, "full", members) : "embedded:" + dir.resolve("full.db");
+            String emptyUrl = etcd ? startEtcd(dir, "empty", members, AddBenchmark::freePort) : "embedded:" + dir.resolve("empty.db");
+            String fullUrl = etcd ? startEtcd(dir, "full", members, AddBenchmark::freePort) : "embedded:" + dir.resolve("full.db");
             try (CountingDatastore emptyStore = open(emptyUrl); CountingDatastore fullStore = open(fullUrl)) {
                 Store empty = prepare("empty store", "empty", emptyUrl, emptyStore, host, 0);
                 Store full = prepare(String.format("%,d endpoints", endpoints), "full", fullUrl, fullStore, host, endpoints);
@@ -429,29 +429,59 @@ public final class AddBenchmark {
         return new CountingDatastore(DatastoreUrl.parse(url).open(OpenMode.WRITE));
     }
 
-    /** A single-member etcd on free loopback ports, its data in the benchmark's directory. */
-    private static String startEtcd(Path dir, String name, List<Process> members) throws IOException, InterruptedException {
-        int client = freePort();
-        int peer = freePort();
-        String clientUrl = "http://127.0.0.1:" + client;
-        String peerUrl = "http://127.0.0.1:" + peer;
-        Path log = dir.resolve(name + "-etcd.log");
-        // killed with the bench (SIGKILL when the thread that started it, the bench's, ends): a bench killed (kill -9, the
-        // OOM killer, a job's timeout) left both members running for good, holding their ports and files
-        Process member = new ProcessBuilder("setpriv", "--pdeathsig", "KILL", "etcd", "--name", name, "--data-dir", dir.resolve(name + "-etcd").toString(),
-                "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls", peerUrl,
-                "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error",
-                "--metrics", "extensive")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        members.add(member);
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!CommandRunner.local().run("curl", "-sf", clientUrl + "/health").ok()) {
-            if (System.currentTimeMillis() > deadline || !member.isAlive()) {
-                throw new IllegalStateException("etcd did not start: " + Files.readString(log));
+    /**
+     * A single-member etcd on loopback ports that PORTS chooses (free ones), its data in the benchmark's directory. A
+     * port is chosen free and bound by etcd a moment later, so another process may take it between: the member then
+     * cannot bind and exits, and is started again on other ports (up to {@link #PORT_ATTEMPTS} times). The member is
+     * healthy only once /health answers and the member itself is what listens on its client port: another process
+     * answering there (another etcd) is never taken for it, nor filled with the benchmark's records.
+     */
+    static String startEtcd(Path dir, String name, List<Process> members, Ports ports) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            int client = ports.next();
+            int peer = ports.next();
+            String clientUrl = "http://127.0.0.1:" + client;
+            String peerUrl = "http://127.0.0.1:" + peer;
+            Path log = dir.resolve(name + "-etcd.log");
+            Path data = dir.resolve(name + "-etcd");
+            Directories.delete(data);
+            // killed with the bench (SIGKILL when the thread that started it, the bench's, ends): a bench killed (kill -9,
+            // the OOM killer, a job's timeout) left both members running for good, holding their ports and files
+            Process member = new ProcessBuilder("setpriv", "--pdeathsig", "KILL", "etcd", "--name", name, "--data-dir", data.toString(),
+                    "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl, "--listen-peer-urls", peerUrl,
+                    "--initial-advertise-peer-urls", peerUrl, "--initial-cluster", name + "=" + peerUrl, "--log-level", "error",
+                    "--metrics", "extensive")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            members.add(member);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!(CommandRunner.local().run("curl", "-sf", clientUrl + "/health").ok() && listens(member, client))) {
+                if (!member.isAlive() && attempt < PORT_ATTEMPTS && Files.readString(log).contains("address already in use")) {
+                    break;
+                }
+                if (System.currentTimeMillis() > deadline || !member.isAlive()) {
+                    member.destroyForcibly();
+                    throw new IllegalStateException("etcd did not start: " + Files.readString(log));
+                }
+                Thread.sleep(100);
             }
-            Thread.sleep(100);
+            if (member.isAlive()) {
+                return "etcd://127.0.0.1:" + client;
+            }
         }
-        return "etcd://127.0.0.1:" + client;
+    }
+
+    /** Whether MEMBER itself listens on the loopback PORT (ss names the process of each listening socket). */
+    private static boolean listens(Process member, int port) {
+        return member.isAlive() && CommandRunner.local().run("ss", "-Hltnp", "sport = :" + port).stdout()
+                .contains("pid=" + member.pid() + ",");
+    }
+
+    /** How many times a member is started on new ports when another process took one of its ports first. */
+    private static final int PORT_ATTEMPTS = 5;
+
+    /** Where a member's ports come from: free ones, or a test's. */
+    interface Ports {
+        int next() throws IOException;
     }
 
     private static int freePort() throws IOException {

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.jcalico.datastore.DatastoreException;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.model.ValidationException;
+import org.jcalico.util.Shown;
 import org.jcalico.workload.WorkloadException;
 
 /**
@@ -23,7 +24,9 @@ final class ErrorReport {
     /** Prints a command's failure as its type says, with the stack trace when internal (or asked for); its exit status. */
     static int report(Throwable e, PrintWriter errors, boolean debug) {
         boolean user = isUserError(e);
-        errors.println("error: " + (user ? e.getMessage()
+        // what the message tells may come from anywhere (a datastore's key, etcd's or the kernel's message): one line,
+        // its control characters written out, whatever it holds
+        errors.println("error: " + Shown.escaped(user ? e.getMessage()
                 : "internal error: " + e + " (please report it; the stack trace follows)"));
         if (debug || !user) {
             e.printStackTrace(errors);

@@ -207,7 +207,7 @@ final class NodeCommand {
             Optional<ProcessHandle> agent = new AgentProcess(paths).running();
             AgentStatusFile file = new AgentStatusFile(paths.statusFile(), node);
             AgentStatusFile.Status written = file.read();
-            AgentStatusFile.Status status = agent.map(handle -> file.readFor(handle.pid())).orElse(null);
+            AgentStatusFile.Status status = agent.map(handle -> file.readFor(handle.pid()).shown()).orElse(null);
             long now = System.currentTimeMillis();
             if (agent.isEmpty()) {
                 // a stopped or killed agent leaves its rules in the kernel, which keeps enforcing them

@@ -66,6 +66,16 @@ public final class AgentStatusFile {
         }
 
         /**
+         * This status as a terminal may show it: its problem and warnings name what others made (a link's name, a
+         * peer's, a kernel's or etcd's message), written out as {@link org.jcalico.util.Shown#escaped} writes them.
+         */
+        public Status shown() {
+            return new Status(node, pid, state, programmed, isolated, failed, org.jcalico.util.Shown.escaped(problem),
+                    updatedAtMillis, warnings.stream().map(org.jcalico.util.Shown::escaped).toList(), syncedAtMillis, pages,
+                    appliedRevision);
+        }
+
+        /**
          * What the kernel holds, as `node status` says it: the last pass's counts, and since when they are not the
          * datastore's while the agent is not in sync.
          */

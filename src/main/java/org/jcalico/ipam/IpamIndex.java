@@ -9,6 +9,7 @@ import org.jcalico.datastore.ConflictException;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.KeyValue;
 import org.jcalico.datastore.Keys;
+import org.jcalico.datastore.Listing;
 import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
@@ -47,16 +48,18 @@ final class IpamIndex {
 
     /**
      * Makes sure the indexes are complete: one read when they are. A store written before them (or by `bench
-     * generate`) is indexed once, from one listing of every block, by whichever process needs it first.
+     * generate`) is indexed once, from one listing of every block, by whichever process needs it first. A block that
+     * cannot be read gets no entry, as {@link #read} skips one: its range stays taken by its key (a claim lists the
+     * blocks' keys), none of its addresses is handed out or freed, and the adds and removes of every node go on.
      */
     void ensure() {
         if (datastore.get(Keys.IPAM_INDEXED).isPresent()) {
             return;
         }
         for (int attempt = 1; ; attempt++) {
-            ResourceStore.Listed<IpamBlock> blocks = store.listed(IpamBlock.class);
+            Listing listing = datastore.list(Keys.prefix(IpamBlock.class));
             List<Op> entries = new ArrayList<>();
-            for (IpamBlock block : blocks.resources()) {
+            for (IpamBlock block : ResourceStore.surveyed(IpamBlock.class, listing.items()).resources()) {
                 if (block.affinity() != null) {
                     entries.add(affinityOp(block));
                 }
@@ -72,7 +75,7 @@ final class IpamIndex {
                 }
                 // complete only if no block appeared or changed since the listing the entries came from
                 datastore.commit(List.of(new Op.Create(Keys.IPAM_INDEXED, "1"),
-                        ResourceStore.noneNewerOp(IpamBlock.class, blocks.revision())));
+                        ResourceStore.noneNewerOp(IpamBlock.class, listing.revision())));
                 return;
             } catch (ConflictException e) {
                 if (datastore.get(Keys.IPAM_INDEXED).isPresent()) {

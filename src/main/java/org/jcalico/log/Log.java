@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import org.jcalico.util.Shown;
 
 /**
  * One line per event: "2026-11-22T10:15:30.123Z INFO  message key=value ...", to a file that rotates itself by size
@@ -84,7 +85,8 @@ public final class Log {
         cause.printStackTrace(new java.io.PrintWriter(trace));
         synchronized (this) {
             write(Level.ERROR, message);
-            trace.toString().lines().forEach(line -> emit("    " + line));
+            // indented by spaces: a frame's own tab would be written out by emit
+            trace.toString().lines().forEach(line -> emit("    " + line.stripLeading()));
         }
     }
 
@@ -95,7 +97,7 @@ public final class Log {
         emit(line(Instant.now(), level, message, fields));
     }
 
-    /** The text of one event: time, level, the message on one line, then each field as key=value. */
+    /** The text of one event: time, level, the message on one line, then each field as key=value (unescaped: see emit). */
     static String line(Instant time, Level level, String message, Object... fields) {
         if (fields.length % 2 != 0) {
             throw new IllegalArgumentException("log fields come in key, value pairs");
@@ -114,7 +116,13 @@ public final class Log {
         return flat.isEmpty() || flat.matches(".*[\\s\"=].*") ? '"' + flat.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : flat;
     }
 
-    private void emit(String line) {
+    /**
+     * Writes the line with its control characters written out (\x1b, \r, \u202e ...): the one place every value of a
+     * log line passes, whoever made it (a container id, a record's key, a kernel's or etcd's message), so that no value
+     * moves a reader's terminal or forges a line of its own.
+     */
+    private void emit(String text) {
+        String line = Shown.escaped(text);
         if (file != null) {
             file.append((line + "\n").getBytes(StandardCharsets.UTF_8));
         }

@@ -226,6 +226,50 @@ class AgentCacheTest {
         assertEquals(List.of(), AgentCache.options(agentJvm, jar.toString(), false, AgentCache.Kind.WORK));
     }
 
+    /**
+     * A process killed while it records (kill -9 of a `node start`, of a lab's test) takes its training with it: the
+     * lock it held is the kernel's to let go, so a training that ran on would race the next recording, which sweeps
+     * that training's scratch directory (its idle agent's run and store) as abandoned. The old code left it to run its
+     * minute to the end.
+     */
+    @Test
+    void aKilledRecordingsTrainingEndsWithIt() throws Exception {
+        List<String> command = new ArrayList<>(List.of(agentJvm.getFirst(), "-cp", jar + File.pathSeparator
+                + testClasses(), RecordCacheMain.class.getName(), jar.toString()));
+        command.addAll(agentJvm);
+        Process recorder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(new File("/dev/null")).start();
+        String output = "-XX:AOTCacheOutput=" + dir.resolve(AgentCache.Kind.WORK.file) + ".";
+        long training = -1;
+        try {
+            for (long end = System.nanoTime() + 60_000_000_000L; training < 0 && System.nanoTime() < end; Thread.sleep(100)) {
+                training = processWith(output);
+            }
+            assertTrue(training > 0, "a training started within 60 s");
+            recorder.destroyForcibly().waitFor();
+            for (long end = System.nanoTime() + 10_000_000_000L; processWith(output) > 0 && System.nanoTime() < end; ) {
+                Thread.sleep(100);
+            }
+            assertEquals(-1, processWith(output), "the training 10 s after its recorder was killed");
+        } finally {
+            recorder.destroyForcibly();
+            if (training > 0) {
+                ProcessHandle.of(training).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    private static String testClasses() {
+        return Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> entry.endsWith("test-classes")).findFirst().orElseThrow();
+    }
+
+    /** A process whose command line has an argument beginning PREFIX (its pid), or -1. */
+    private static long processWith(String prefix) {
+        return ProcessHandle.allProcesses().filter(process -> process.info().arguments().stream()
+                        .flatMap(Stream::of).anyMatch(arg -> arg.startsWith(prefix)))
+                .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
     @Test
     void aBrokenCacheDoesNotStopTheAgentsJvm() throws IOException {
         Path cache = Files.writeString(dir.resolve(AgentCache.Kind.WORK.file), "not a cache");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jcalico.cli.Main;
+import org.jcalico.kernel.CommandRunner;
 import org.jcalico.kernel.Namespaces;
 import org.jcalico.testing.JavaProcess;
 import org.jcalico.testing.KernelTests;
@@ -190,6 +191,48 @@ class AddBenchmarkKernelTest {
         assertEquals(0, again.waitFor(), nextOut);
         try (var left = Files.list(dir)) {
             assertEquals(List.of(), left.toList(), "what the killed run left, after the next run");
+        }
+    }
+
+    /**
+     * The bench chooses its members' ports free, and etcd binds them a moment later: another process may take one
+     * between. The member then fails to bind, and the bench took whatever answered /health at the port for its etcd
+     * (another lane's or user's etcd, which it would have filled with its endpoints), or failed with "etcd did not
+     * start". Here the first client port offered is held by a server answering /health: the member must be started
+     * again on other ports, and the store given must be the member's own.
+     */
+    @Test
+    void aMemberWhosePortWasTakenMeanwhileIsStartedOnOthersAndNoStrangerIsTakenForIt(@TempDir Path dir) throws Exception {
+        com.sun.net.httpserver.HttpServer stranger = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        stranger.createContext("/health", exchange -> {
+            byte[] body = "{\"health\":\"true\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        stranger.start();
+        int taken = stranger.getAddress().getPort();
+        java.util.Iterator<Integer> offered = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(taken),
+                java.util.stream.IntStream.generate(AddBenchmarkKernelTest::freePort)).iterator();
+        List<Process> members = new java.util.ArrayList<>();
+        try {
+            String url = AddBenchmark.startEtcd(dir, "thn-taken", members, offered::next);
+            assertTrue(!url.endsWith(":" + taken), "the stranger at " + url + " taken for the member");
+            Process member = members.getLast();
+            assertTrue(member.isAlive() && CommandRunner.local().run("ss", "-Hltnp", "sport = :" + url.substring(url.lastIndexOf(':') + 1))
+                    .stdout().contains("pid=" + member.pid() + ","), url + " is the live member's own");
+        } finally {
+            stranger.stop(0);
+            members.forEach(Process::destroyForcibly);
+        }
+    }
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -369,6 +369,51 @@ class CommandLineTest {
     }
 
     /**
+     * A user error's line tells what another program put in the datastore (a key, a record's content, etcd's or the
+     * kernel's message) with its control characters written out: a key holding a terminal's title sequence (ESC ] 0 ;
+     * ... BEL), which etcd takes as any bytes, no longer reaches the admin's terminal raw through `pool add`'s refusal.
+     */
+    @Test
+    void aUserErrorsLineWritesOutTheControlCharactersOfWhatItTells() throws Exception {
+        try (Datastore store = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            store.put(Keys.prefix(IpPool.class) + "\u001b]0;owned\u0007p", "{not json");
+        }
+        Outcome outcome = run("pool", "add", "10.66.0.0/24");
+        assertEquals(1, outcome.status(), outcome.toString());
+        assertTrue(outcome.err().startsWith("error: datastore record " + Keys.prefix(IpPool.class) + "\\x1b]0;owned\\x07p is not"),
+                org.jcalico.util.Shown.escaped(outcome.err()));
+        assertTrue(outcome.err().chars().noneMatch(c -> c < 0x20 && c != '\n') && outcome.err().indexOf('\n') == outcome.err().length() - 1,
+                "one line, no control character: " + org.jcalico.util.Shown.escaped(outcome.err()));
+    }
+
+    /**
+     * `node status` tells the agent's problem and warnings, which name what others made (a link's name, which Linux
+     * takes with any byte but '/', ':' and spaces; a peer's, a committer's, a kernel's message), with their control
+     * characters written out. Here an "agent" (a shell whose command line reads as one) wrote a status naming a link
+     * `ESC ] 0 ; ... BEL`.
+     */
+    @Test
+    void nodeStatusWritesOutTheControlCharactersOfTheAgentsProblemAndWarnings() throws Exception {
+        Process agent = new ProcessBuilder("sh", "-c", "sleep 60", "org.jcalico.cli.Main", "node", "start").start();
+        try {
+            org.jcalico.agent.AgentPaths paths = org.jcalico.agent.AgentPaths.of("n1", dir.resolve("run"), dir.resolve("log"));
+            Files.createDirectories(paths.runDir());
+            Files.writeString(paths.pidFile(), agent.pid() + "\n");
+            String hostile = "link \u001b]0;owned\u0007jc0";
+            JsonMapper.builder().build().writeValue(paths.statusFile().toFile(), new org.jcalico.felix.AgentStatusFile.Status("n1",
+                    agent.pid(), org.jcalico.felix.AgentStatusFile.State.degraded, 0, 0, 1, hostile + " refused", System.currentTimeMillis(),
+                    List.of(hostile + " warned"), 0, Map.of(), 0));
+            Outcome outcome = runAsGiven("node", "status", "--name", "n1", "--run-dir", dir.resolve("run").toString());
+            assertTrue(outcome.out().contains("; link \\x1b]0;owned\\x07jc0 refused\n")
+                    && outcome.out().contains("warning: link \\x1b]0;owned\\x07jc0 warned\n"), org.jcalico.util.Shown.escaped(outcome.out()));
+            assertTrue(outcome.out().chars().noneMatch(c -> c < 0x20 && c != '\n'), "no control character: "
+                    + org.jcalico.util.Shown.escaped(outcome.out()));
+        } finally {
+            agent.destroyForcibly();
+        }
+    }
+
+    /**
      * A record an admin's command cannot read (written by hand, by another program, an older jcalico) is shown in the
      * lists as such, and `jcalico delete` removes it by its key: no etcdctl or sqlite3 needed to repair the store. Old
      * code: `node list`, `get nodes` and `delete node` failed on it with the line naming its key.
