@@ -76,6 +76,41 @@ class AddCrashIT {
         }
     }
 
+    /**
+     * The add after one killed once its endpoint was programmed makes the same endpoint again (same id, interface and
+     * address) while the agent's report of the killed one is still stored; with the agent stopped nothing can program
+     * the new veth, so an add that returns meanwhile took that report for its own (session 69's CI: the re-added
+     * workload pinged right after its add returned, refused both ways). It must wait until the agent reports the
+     * endpoint it wrote.
+     */
+    @Test
+    void anAddAfterOneKilledOnceProgrammedWaitsForTheAgentsReportOfItsOwnEndpoint() throws Exception {
+        String namespace = newWorkload();
+        assertEquals(137, crashAt("programmed", "container", "add", "netns:" + namespace, "--profile", "blue").exitCode());
+        WorkloadEndpoint killed = endpointOf(namespace).orElseThrow();
+        long agent = Long.parseLong(java.nio.file.Files.readString(fixture.layout().runDir().resolve(fixture.layout().nodeName(1))
+                .resolve("agent.pid")).strip().split("\\s+")[0]);
+        CommandRunner.local().run("kill", "-STOP", Long.toString(agent)).check();
+        java.util.concurrent.CompletableFuture<CommandRunner.Result> again;
+        try {
+            again = java.util.concurrent.CompletableFuture.supplyAsync(() -> fixture.runWith(List.of("JCALICO_NO_AGENT=1"), H1,
+                    "container", "add", "netns:" + namespace, "--profile", "blue"));
+            assertTrue(Eventually.within(30, () -> endpointOf(namespace).filter(endpoint -> !endpoint.equals(killed)).isPresent()),
+                    "the add wrote its endpoint: " + (again.isDone() ? again.join() : "still running"));
+            // the add's last steps once the report is read take milliseconds: a second is ample to see it return
+            Thread.sleep(1000);
+            assertTrue(!again.isDone(), "the add returned while the agent was stopped, on the killed add's report: "
+                    + (again.isDone() ? again.join().exitCode() + " " + again.join().stdout() + again.join().stderr() : ""));
+        } finally {
+            CommandRunner.local().run("kill", "-CONT", Long.toString(agent)).check();
+        }
+        CommandRunner.Result added = again.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, added.exitCode(), added.stdout() + added.stderr());
+        assertMatrix(namespace);
+        fixture.jc(H1, "container", "remove", "netns:" + namespace);
+        assertNothingLeft("add after an add killed once programmed", namespace);
+    }
+
     @Test
     void removeAfterACrashedAddUndoesItEvenWhenItIsKilledItself() {
         String namespace = newWorkload();
@@ -239,6 +274,10 @@ class AddCrashIT {
         try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.WRITE)) {
             return new ResourceStore(datastore).list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
         }
+    }
+
+    private static java.util.Optional<WorkloadEndpoint> endpointOf(String namespace) {
+        return endpoints().stream().filter(endpoint -> endpoint.containerId().equals("netns:" + namespace)).findFirst();
     }
 
     private static java.util.Optional<Profile> profile(String name) {
