@@ -197,13 +197,38 @@ class AddCrashIT {
         fixture.lab().startAgent(1, environment);
     }
 
-    /** The new workload reaches its own profile's workload both ways, and not the other profile's. */
+    /**
+     * The new workload reaches its own profile's workload both ways, and not the other profile's. When it does not, the
+     * message carries what the failure is read from (the lab's logs go with the lab): h1's routes, links, the rules
+     * naming the workload's interface, and the end of h1's felix.log, all read at the failure.
+     */
     private static void assertMatrix(String namespace) {
         Map<String, IpAddress> address = addresses();
         String a = fixture.layout().workload("a");
         String c = fixture.layout().workload("c");
-        Connectivity.assertMatrix(List.of(Probe.ping(namespace, address.get("a")), Probe.ping(a, address.get(namespace)),
-                Probe.ping(namespace, address.get("c")), Probe.ping(c, address.get(namespace))), List.of(true, true, false, false));
+        try {
+            Connectivity.assertMatrix(List.of(Probe.ping(namespace, address.get("a")), Probe.ping(a, address.get(namespace)),
+                    Probe.ping(namespace, address.get("c")), Probe.ping(c, address.get(namespace))), List.of(true, true, false, false));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + evidence(namespace), e);
+        }
+    }
+
+    private static String evidence(String namespace) {
+        String host = fixture.layout().host(1);
+        String hostInterface = endpointOf(namespace).map(WorkloadEndpoint::interfaceName).orElse("(no endpoint)");
+        String rules = fixture.filterState(host).lines().filter(line -> line.contains(hostInterface))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        String log;
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(fixture.layout().logDir().resolve(H1).resolve("felix.log"));
+            log = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (java.io.IOException unread) {
+            log = "(felix.log not read: " + unread + ")";
+        }
+        return "h1's routes:\n" + fixture.in(host, "ip", "route", "show").stdout() + "h1's links:\n"
+                + fixture.in(host, "ip", "-o", "link", "show").stdout() + "rules naming " + hostInterface + ":\n" + rules
+                + "\nh1's felix.log, last 80 lines:\n" + log;
     }
 
     /** IPv4 address of each workload by its namespace, and of a and c by their short names. */
