@@ -192,7 +192,9 @@ final class ContainerCommand {
                         .collect(java.util.stream.Collectors.toSet());
                 Table table = new Table("CONTAINER", "NODE", "NAMESPACE", "INTERFACE", "ADDRESSES", "PROFILES", "LABELS", "STATUS");
                 for (WorkloadEndpoint endpoint : endpoints.resources()) {
-                    EndpointStatus status = statusOf.get(endpoint.endpointId());
+                    // a report of an earlier record of the endpoint's id says nothing of this one's
+                    EndpointStatus reported = statusOf.get(endpoint.endpointId());
+                    EndpointStatus status = reported != null && reported.isAbout(endpoint) ? reported : null;
                     table.row(shortId(endpoint.containerId()), endpoint.node(), endpoint.namespace(), endpoint.interfaceName(),
                             ResourceTables.addresses(endpoint),
                             endpoint.profileIds().isEmpty() ? "(none)" : String.join(",", endpoint.profileIds()),

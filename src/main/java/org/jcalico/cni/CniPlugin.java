@@ -186,7 +186,8 @@ public final class CniPlugin implements CniVerbs {
         if (problem.isPresent()) {
             throw notAsRecorded(problem.get());
         }
-        Optional<EndpointStatus> status = containers.statusOf(node, endpointId);
+        // a report of an earlier record of the endpoint's id says nothing of this one's
+        Optional<EndpointStatus> status = containers.statusOf(node, endpointId).filter(report -> report.isAbout(endpoint));
         if (status.isEmpty() || status.get().state() != EndpointStatus.State.programmed) {
             throw notAsRecorded("the agent on node " + node + " has not programmed the endpoint ("
                     + status.map(s -> s.state() + (s.detail() == null ? "" : ": " + s.detail())).orElse("no report") + ")");

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -545,6 +546,11 @@ public final class Agent {
         Snapshot snapshot = prefixGuard.apply(linkGuard.apply(cache.snapshot(), full), full);
         List<WorkloadEndpoint> endpoints = snapshot.localEndpoints();
         local.update(endpoints, snapshot.localBlocks().stream().map(IpamBlock::cidr).toList());
+        Set<String> relinked = local.relinked();
+        if (!relinked.isEmpty()) {
+            log.info("endpoint records written again for " + Shown.names(relinked) + ": their links and routes are read again");
+            dataplane.forgetLinks();
+        }
         localCount = endpoints.size();
         Map<String, String> endpointFailures;
         Map<String, String> otherFailures;

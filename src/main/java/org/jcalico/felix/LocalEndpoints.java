@@ -119,6 +119,29 @@ final class LocalEndpoints {
         return gone;
     }
 
+    /**
+     * The interfaces whose link may have been made again since the last update: a record that went and one that came
+     * name it, created at other times (an add killed and undone by the next, which deletes the veth and makes it again
+     * under the same name, or a remove and an add of the container, seen by one pass). The kernel took the old link's
+     * routes with it and the new one is down and unconfigured, while the desired state is the same as before: the
+     * drivers must look at the kernel again. A changed record (relabelled) keeps its creation time: not one of these.
+     */
+    Set<String> relinked() {
+        if (came.isEmpty() || gone.isEmpty()) {
+            return Set.of();
+        }
+        Map<String, Long> created = new HashMap<>();
+        gone.forEach(endpoint -> created.put(endpoint.interfaceName(), endpoint.createdAtMillis()));
+        Set<String> relinked = new java.util.TreeSet<>();
+        for (WorkloadEndpoint endpoint : came) {
+            if (created.containsKey(endpoint.interfaceName())
+                    && !java.util.Objects.equals(created.get(endpoint.interfaceName()), endpoint.createdAtMillis())) {
+                relinked.add(endpoint.interfaceName());
+            }
+        }
+        return relinked;
+    }
+
     Set<String> ids() {
         return Collections.unmodifiableSet(byId.keySet());
     }

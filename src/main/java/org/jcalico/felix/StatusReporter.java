@@ -84,7 +84,7 @@ final class StatusReporter {
      * @param failures endpoint id to the reason it is not (fully) programmed
      * @param notes endpoint id to what a user should know of an endpoint programmed (what is not yet advertised)
      * @param withheld ids of endpoints whose report waits: nothing of theirs is written or removed now
-     * @return the endpoints reported programmed here for the first time (no status of theirs was written before)
+     * @return the endpoints reported programmed here for the first time (no status of their record was written before)
      */
     List<WorkloadEndpoint> report(LocalEndpoints local, Map<String, String> failures, Map<String, String> notes,
                                   Set<String> withheld) {
@@ -118,14 +118,17 @@ final class StatusReporter {
             String failure = failures.get(id);
             EndpointStatus.State state = failure == null ? EndpointStatus.State.programmed : EndpointStatus.State.failed;
             String detail = failure == null ? notes.get(id) : failure;
-            if (previous != null && previous.resource().state() == state && Objects.equals(previous.resource().detail(), detail)) {
-                continue;
-            }
             for (WorkloadEndpoint endpoint : local.withId(id)) {
-                if (previous == null && state == EndpointStatus.State.programmed) {
+                // a report of an earlier record of the id (one undone and written again) says nothing of this one
+                boolean about = previous != null && previous.resource().isAbout(endpoint);
+                if (about && previous.resource().state() == state && Objects.equals(previous.resource().detail(), detail)) {
+                    continue;
+                }
+                if (!about && state == EndpointStatus.State.programmed) {
                     first.add(endpoint);
                 }
-                EndpointStatus status = new EndpointStatus(node, id, state, detail, System.currentTimeMillis());
+                EndpointStatus status = new EndpointStatus(node, id, state, detail, System.currentTimeMillis(),
+                        endpoint.createdAtMillis());
                 writes.add(new Write(id, status, ResourceStore.putOp(status)));
             }
         }

@@ -130,7 +130,8 @@ final class ApiForm {
                 same("spec.node", "node"),
                 same("spec.state", "state"),
                 same("spec.detail", "detail"),
-                same("spec.updatedAtMillis", "updatedAtMillis"))));
+                same("spec.updatedAtMillis", "updatedAtMillis"),
+                same("spec.endpointCreatedAtMillis", "endpointCreatedAtMillis"))));
         shapes.put(BgpPeer.KIND, new FlatShape(BgpPeer.KIND, CALICO, List.of(
                 same("spec.peerIP", "peerIp"),
                 same("spec.asNumber", "asNumber"),

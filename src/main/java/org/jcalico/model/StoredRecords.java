@@ -145,6 +145,7 @@ final class StoredRecords {
         EndpointStatus.State state = null;
         String detail = null;
         long updatedAtMillis = 0;
+        Long endpointCreatedAtMillis = null;
         for (String field; (field = fields.next()) != null; ) {
             switch (field) {
                 case "node" -> node = fields.text();
@@ -153,10 +154,11 @@ final class StoredRecords {
                 case "state" -> state = EndpointStatus.State.valueOf(fields.text());
                 case "detail" -> detail = fields.text();
                 case "updatedAtMillis" -> updatedAtMillis = fields.longInteger();
+                case "endpointCreatedAtMillis" -> endpointCreatedAtMillis = fields.longInteger();
                 default -> throw Fields.UNREAD;
             }
         }
-        return new EndpointStatus(node, endpointId, state, detail, updatedAtMillis);
+        return new EndpointStatus(node, endpointId, state, detail, updatedAtMillis, endpointCreatedAtMillis);
     }
 
     private static EndpointPort port(Fields fields) {
@@ -206,7 +208,7 @@ final class StoredRecords {
                 EndpointStatus.KIND, "cidr", "natOutgoing", "blockSize", "disabled", "poolName", "affinity", "allocations",
                 "node", "orchestrator", "containerId", "endpointId", "interfaceName", "mac", "ipv4Nets", "ipv6Nets",
                 "profileIds", "state", "namespace", "labels", "ports", "createdAtMillis", "allowSpoofedSourcePrefixes",
-                "name", "protocol", "port", "detail", "updatedAtMillis");
+                "name", "protocol", "port", "detail", "updatedAtMillis", "endpointCreatedAtMillis");
         private static final byte[][] WORD_BYTES = WORDS.stream().map(word -> word.getBytes(StandardCharsets.US_ASCII))
                 .toArray(byte[][]::new);
         private final byte[] json;

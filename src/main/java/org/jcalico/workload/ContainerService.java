@@ -179,13 +179,13 @@ public final class ContainerService {
                     hostInterface, mac, nets.stream().filter(n -> n.version() == 4).toList(),
                     nets.stream().filter(n -> n.version() == 6).toList(), what.profiles(), metadata.state(), metadata.namespace(),
                     metadata.labels(), metadata.ports(), null, what.allowSpoofedSourcePrefixes());
-            createEndpoint(ipam, endpoint, addressHandle, intent,
+            WorkloadEndpoint written = createEndpoint(ipam, endpoint, addressHandle, intent,
                     Referenced.of(node, before.nodeRevision(), intent.profiles()), what.description());
             CrashPoint.reach("endpoint");
-            String note = wait.isZero() ? null : awaitProgrammed(node, endpointId, wait);
+            String note = wait.isZero() ? null : awaitProgrammed(written, wait);
             CrashPoint.reach("programmed");
             intents.finish(intent);
-            return new Added(endpoint, intent.intent().createdProfiles(), wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000,
+            return new Added(written, intent.intent().createdProfiles(), wait.isZero() ? -1 : (System.nanoTime() - start) / 1_000_000,
                     note);
         } catch (RuntimeException e) {
             try {
@@ -449,18 +449,20 @@ public final class ContainerService {
     /**
      * The endpoint record is written only while its attachment's intent is as committed, its addresses are still
      * held for it, and its node and profiles are still there, in one commit: an address never has two owners, an
-     * intent torn down meanwhile wins, and a node or profile removed meanwhile fails the attachment.
+     * intent torn down meanwhile wins, and a node or profile removed meanwhile fails the attachment. Returns the
+     * record as written (with its creation time, which tells the agent's report of it from that of an earlier record).
      */
-    private void createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent,
-                                Referenced referenced, String description) {
+    private WorkloadEndpoint createEndpoint(Ipam ipam, WorkloadEndpoint endpoint, String addressHandle, Intents.Held intent,
+                                            Referenced referenced, String description) {
         for (int attempt = 1; ; attempt++) {
-            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(endpoint.createdAt(System.currentTimeMillis())),
+            WorkloadEndpoint written = endpoint.createdAt(System.currentTimeMillis());
+            List<Op> ops = new ArrayList<>(List.of(ResourceStore.createOp(written),
                     new Op.Unchanged(intent.intent().key(), intent.revision())));
             ops.addAll(ipam.heldBy(addressHandle, endpoint.nets()));
             ops.addAll(referenced.guards());
             try {
                 store.commit(ops);
-                return;
+                return written;
             } catch (ConflictException e) {
                 // a node or profile removed fails here; one changed, or another allocation in the same block, is read again
                 Referenced now = referenced.readAgain(store.datastore(), description);
@@ -478,15 +480,19 @@ public final class ContainerService {
     }
 
     /**
-     * Reads the agent's report again at each poll, or as soon as a commit of this process follows the read: in the
-     * agent itself (the docker plugin, a delegated `container add`) that is the agent's own report being written.
-     * Returns what the report says of the endpoint programmed (null: nothing).
+     * Reads the agent's report on ENDPOINT (this record of it: {@link EndpointStatus#isAbout}) again at each poll, or
+     * as soon as a commit of this process follows the read: in the agent itself (the docker plugin, a delegated
+     * `container add`) that is the agent's own report being written. A report of an earlier record of the same id (an
+     * add killed after the agent programmed it, undone by this one) is not this one's: it was taken for it until
+     * session 70, and the add returned before the agent had programmed the veth it made. Returns what the report says
+     * of the endpoint programmed (null: nothing).
      */
-    private String awaitProgrammed(String node, String endpointId, Duration wait) {
+    private String awaitProgrammed(WorkloadEndpoint endpoint, Duration wait) {
+        String node = endpoint.node();
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
             long commits = store.datastore().commitsMade();
-            Optional<EndpointStatus> status = statusOf(node, endpointId);
+            Optional<EndpointStatus> status = statusOf(node, endpoint.endpointId()).filter(report -> report.isAbout(endpoint));
             if (status.isPresent() && status.get().state() == EndpointStatus.State.programmed) {
                 return status.get().detail();
             }

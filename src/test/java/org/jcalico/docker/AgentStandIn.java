@@ -13,10 +13,11 @@ final class AgentStandIn {
     static Thread start(ResourceStore store, String node) {
         return Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                for (Versioned<WorkloadEndpoint> endpoint : store.list(WorkloadEndpoint.class)) {
-                    if (store.get(EndpointStatus.class, node, endpoint.resource().endpointId()).isEmpty()) {
-                        store.create(new EndpointStatus(node, endpoint.resource().endpointId(), EndpointStatus.State.programmed,
-                                null, System.currentTimeMillis()));
+                for (Versioned<WorkloadEndpoint> read : store.list(WorkloadEndpoint.class)) {
+                    WorkloadEndpoint endpoint = read.resource();
+                    if (store.get(EndpointStatus.class, node, endpoint.endpointId()).filter(status -> status.resource().isAbout(endpoint)).isEmpty()) {
+                        store.commit(java.util.List.of(ResourceStore.putOp(new EndpointStatus(node, endpoint.endpointId(),
+                                EndpointStatus.State.programmed, null, System.currentTimeMillis(), endpoint.createdAtMillis()))));
                     }
                 }
                 try {

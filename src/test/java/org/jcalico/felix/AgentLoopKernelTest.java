@@ -260,6 +260,47 @@ class AgentLoopKernelTest {
         }
     }
 
+    /**
+     * An endpoint's record written again (another creation time) after its veth was made again under the same name, as
+     * the add after one killed once programmed does (session 69's CI failure in AddCrashIT): the desired state is what it
+     * was, but the kernel took the old link's route with it and the new link is down. The pass that reports the new
+     * record programmed has routed it and set its link up. On c9f1a758 (the report named its record, the drivers
+     * trusted what they wrote before): no route to 10.65.0.1 through the new jcA until the next resync.
+     */
+    @Test
+    void anEndpointWrittenAgainForItsLinkMadeAgainIsRoutedAndUpWhenReported(@TempDir Path dir) throws Exception {
+        AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(Profile.securityGroup("blue"));
+            WorkloadEndpoint first = endpoint("a", "jcA", "10.65.0.1/32").createdAt(1000);
+            store.create(first);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> reportedAbout(store, first)), String.valueOf(status(store, "a")));
+            assertTrue(routedAndUp(), host.run("ip", "route").stdout());
+
+            host.run("ip", "link", "del", "jcA").check();
+            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+            WorkloadEndpoint again = first.createdAt(2000);
+            store.update(again, store.get(WorkloadEndpoint.class, NODE, "ep-a").orElseThrow().revision());
+            assertTrue(Eventually.within(10, () -> reportedAbout(store, again)), String.valueOf(status(store, "a")));
+            assertTrue(routedAndUp(), "reported programmed, the new jcA is routed and up: " + host.run("ip", "route").stdout()
+                    + host.run("ip", "-o", "link", "show", "jcA").stdout());
+        }
+    }
+
+    private static boolean reportedAbout(ResourceStore store, WorkloadEndpoint endpoint) {
+        return store.get(EndpointStatus.class, NODE, endpoint.endpointId()).map(Versioned::resource)
+                .filter(status -> status.isAbout(endpoint)).isPresent();
+    }
+
+    /** Whether 10.65.0.1 is routed through jcA and jcA is up. */
+    private boolean routedAndUp() {
+        return host.run("ip", "route", "show", "10.65.0.1").stdout().contains("dev jcA")
+                && host.run("ip", "-o", "link", "show", "jcA").stdout().matches("(?s).*<[^>]*\\bUP\\b.*");
+    }
+
     /** `jcalico container list` of the store at FILE, as a user runs it. */
     private static String containerList(Path file) {
         java.io.StringWriter printed = new java.io.StringWriter();

@@ -94,6 +94,29 @@ class LocalEndpointsTest {
     }
 
     /**
+     * A record that went and one that came naming the same interface, created at other times, is a link perhaps made
+     * again (an add killed and undone by the next, which makes the veth again under its old name): the drivers must read
+     * the kernel again, since the desired state is the same. A relabelled record (same creation time) is not one, nor
+     * an endpoint that came alone.
+     */
+    @Test
+    void aRecordWrittenAgainUnderTheSameInterfaceIsALinkPerhapsMadeAgain() {
+        WorkloadEndpoint first = new WorkloadEndpoint("a", null, "c1", "e1", "jc1", null, List.of(Cidr.parse("10.65.0.2/32")),
+                List.of(), List.of("p"), null, null, null, null).createdAt(1000);
+        WorkloadEndpoint other = new WorkloadEndpoint("a", null, "c2", "e2", "jc2", null, List.of(Cidr.parse("10.65.0.3/32")),
+                List.of(), List.of("p"), null, null, null, null).createdAt(1000);
+        LocalEndpoints local = new LocalEndpoints();
+        local.update(List.of(first), BLOCKS);
+        assertEquals(Set.of(), local.relinked(), "a first record");
+        local.update(List.of(first.withLabels(Map.of("app", "web")), other), BLOCKS);
+        assertEquals(Set.of(), local.relinked(), "relabelled, and one that came alone");
+        local.update(List.of(first.createdAt(1040), other), BLOCKS);
+        assertEquals(Set.of("jc1"), local.relinked(), "written again");
+        local.update(List.of(first.createdAt(1040), other), BLOCKS);
+        assertEquals(Set.of(), local.relinked(), "nothing changed since");
+    }
+
+    /**
      * The endpoints (ids e0-e29) after a random change, kept as the agent's cache keeps them: a changed one in its place,
      * a removed one's place taken by the last, a new one at the end; now and then in another order altogether.
      */

@@ -92,6 +92,33 @@ class StatusReporterTest {
         }
     }
 
+    /**
+     * An endpoint whose record is deleted and written again (an add killed once programmed, undone and redone by the next
+     * add) in what one pass sees: same id, state and detail, but another record, whose add waits for a report of its
+     * own ({@link EndpointStatus#isAbout}). Before session 70 the report was left as it was, naming nothing; a pass
+     * that saw only the delete removed it, and an add that read it before that pass returned on it.
+     */
+    @Test
+    void anEndpointRecordedAgainIsReportedAgainForItsNewRecord(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            WorkloadEndpoint killed = new WorkloadEndpoint("a", null, "c1", "e1", "jc1", null, List.of(Cidr.parse("10.0.0.1/32")),
+                    List.of(), List.of("p"), null, null, null, null).createdAt(1000);
+            WorkloadEndpoint again = killed.createdAt(1040);
+            StatusReporter reporter = new StatusReporter(store, "a");
+            reporter.load();
+            assertEquals(List.of(killed), reporter.report(kept(List.of(killed)), Map.of(), Map.of(), Set.of()));
+            EndpointStatus first = store.get(EndpointStatus.class, "a", "e1").orElseThrow().resource();
+            assertEquals(true, first.isAbout(killed), first.toString());
+
+            assertEquals(List.of(again), reporter.report(kept(List.of(again)), Map.of(), Map.of(), Set.of()),
+                    "programmed for the first time: a new record");
+            EndpointStatus second = store.get(EndpointStatus.class, "a", "e1").orElseThrow().resource();
+            assertEquals(true, second.isAbout(again), "the report names the record written again: " + second);
+            assertEquals(false, second.isAbout(killed), second.toString());
+        }
+    }
+
     /** The local endpoints as the agent's loop keeps them, updated to ENDPOINTS. */
     private LocalEndpoints kept(List<WorkloadEndpoint> endpoints) {
         kept.update(endpoints, List.of());

@@ -104,6 +104,7 @@ public final class ResourceGenerator {
                 put(out, "state", 0.98, () -> pick(List.of("programmed", "failed", "error")), List.of("ready", 1));
                 put(out, "detail", 0.5, () -> "iptables-restore: line 3 failed", List.of(5, List.of()));
                 put(out, "updatedAtMillis", 0.8, () -> random.nextLong(0, 1L << 42), BAD_NUMBER);
+                put(out, "endpointCreatedAtMillis", 0.6, () -> random.nextLong(0, 1L << 42), BAD_NUMBER);
             }
             case BgpPeer.KIND -> {
                 int version = random.nextBoolean() ? 4 : 6;
@@ -154,7 +155,8 @@ public final class ResourceGenerator {
                     Map.entry("namespace", "metadata.namespace"), Map.entry("labels", "metadata.labels"),
                     Map.entry("ports", "spec.ports"))),
             Map.entry(EndpointStatus.KIND, Map.of("node", "spec.node", "endpointId", "metadata.name", "state", "spec.state",
-                    "detail", "spec.detail", "updatedAtMillis", "spec.updatedAtMillis")),
+                    "detail", "spec.detail", "updatedAtMillis", "spec.updatedAtMillis", "endpointCreatedAtMillis",
+                    "spec.endpointCreatedAtMillis")),
             Map.entry(BgpPeer.KIND, Map.of("peerIp", "spec.peerIP", "asNumber", "spec.asNumber", "node", "spec.node",
                     "importLimit", "spec.importLimit")),
             Map.entry(BgpConfiguration.KIND, Map.of("name", "metadata.name", "defaultAs", "spec.asNumber",

@@ -76,6 +76,41 @@ class AddCrashIT {
         }
     }
 
+    /**
+     * The add after one killed once its endpoint was programmed makes the same endpoint again (same id, interface and
+     * address) while the agent's report of the killed one is still stored; with the agent stopped nothing can program
+     * the new veth, so an add that returns meanwhile took that report for its own (session 69's CI: the re-added
+     * workload pinged right after its add returned, refused both ways). It must wait until the agent reports the
+     * endpoint it wrote.
+     */
+    @Test
+    void anAddAfterOneKilledOnceProgrammedWaitsForTheAgentsReportOfItsOwnEndpoint() throws Exception {
+        String namespace = newWorkload();
+        assertEquals(137, crashAt("programmed", "container", "add", "netns:" + namespace, "--profile", "blue").exitCode());
+        WorkloadEndpoint killed = endpointOf(namespace).orElseThrow();
+        long agent = Long.parseLong(java.nio.file.Files.readString(fixture.layout().runDir().resolve(fixture.layout().nodeName(1))
+                .resolve("agent.pid")).strip().split("\\s+")[0]);
+        CommandRunner.local().run("kill", "-STOP", Long.toString(agent)).check();
+        java.util.concurrent.CompletableFuture<CommandRunner.Result> again;
+        try {
+            again = java.util.concurrent.CompletableFuture.supplyAsync(() -> fixture.runWith(List.of("JCALICO_NO_AGENT=1"), H1,
+                    "container", "add", "netns:" + namespace, "--profile", "blue"));
+            assertTrue(Eventually.within(30, () -> endpointOf(namespace).filter(endpoint -> !endpoint.equals(killed)).isPresent()),
+                    "the add wrote its endpoint: " + (again.isDone() ? again.join() : "still running"));
+            // the add's last steps once the report is read take milliseconds: a second is ample to see it return
+            Thread.sleep(1000);
+            assertTrue(!again.isDone(), "the add returned while the agent was stopped, on the killed add's report: "
+                    + (again.isDone() ? again.join().exitCode() + " " + again.join().stdout() + again.join().stderr() : ""));
+        } finally {
+            CommandRunner.local().run("kill", "-CONT", Long.toString(agent)).check();
+        }
+        CommandRunner.Result added = again.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(0, added.exitCode(), added.stdout() + added.stderr());
+        assertMatrix(namespace);
+        fixture.jc(H1, "container", "remove", "netns:" + namespace);
+        assertNothingLeft("add after an add killed once programmed", namespace);
+    }
+
     @Test
     void removeAfterACrashedAddUndoesItEvenWhenItIsKilledItself() {
         String namespace = newWorkload();
@@ -162,13 +197,38 @@ class AddCrashIT {
         fixture.lab().startAgent(1, environment);
     }
 
-    /** The new workload reaches its own profile's workload both ways, and not the other profile's. */
+    /**
+     * The new workload reaches its own profile's workload both ways, and not the other profile's. When it does not, the
+     * message carries what the failure is read from (the lab's logs go with the lab): h1's routes, links, the rules
+     * naming the workload's interface, and the end of h1's felix.log, all read at the failure.
+     */
     private static void assertMatrix(String namespace) {
         Map<String, IpAddress> address = addresses();
         String a = fixture.layout().workload("a");
         String c = fixture.layout().workload("c");
-        Connectivity.assertMatrix(List.of(Probe.ping(namespace, address.get("a")), Probe.ping(a, address.get(namespace)),
-                Probe.ping(namespace, address.get("c")), Probe.ping(c, address.get(namespace))), List.of(true, true, false, false));
+        try {
+            Connectivity.assertMatrix(List.of(Probe.ping(namespace, address.get("a")), Probe.ping(a, address.get(namespace)),
+                    Probe.ping(namespace, address.get("c")), Probe.ping(c, address.get(namespace))), List.of(true, true, false, false));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + evidence(namespace), e);
+        }
+    }
+
+    private static String evidence(String namespace) {
+        String host = fixture.layout().host(1);
+        String hostInterface = endpointOf(namespace).map(WorkloadEndpoint::interfaceName).orElse("(no endpoint)");
+        String rules = fixture.filterState(host).lines().filter(line -> line.contains(hostInterface))
+                .collect(java.util.stream.Collectors.joining("\n"));
+        String log;
+        try {
+            List<String> lines = java.nio.file.Files.readAllLines(fixture.layout().logDir().resolve(H1).resolve("felix.log"));
+            log = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (java.io.IOException unread) {
+            log = "(felix.log not read: " + unread + ")";
+        }
+        return "h1's routes:\n" + fixture.in(host, "ip", "route", "show").stdout() + "h1's links:\n"
+                + fixture.in(host, "ip", "-o", "link", "show").stdout() + "rules naming " + hostInterface + ":\n" + rules
+                + "\nh1's felix.log, last 80 lines:\n" + log;
     }
 
     /** IPv4 address of each workload by its namespace, and of a and c by their short names. */
@@ -239,6 +299,10 @@ class AddCrashIT {
         try (Datastore datastore = fixture.layout().datastoreUrl().open(OpenMode.WRITE)) {
             return new ResourceStore(datastore).list(WorkloadEndpoint.class).stream().map(Versioned::resource).toList();
         }
+    }
+
+    private static java.util.Optional<WorkloadEndpoint> endpointOf(String namespace) {
+        return endpoints().stream().filter(endpoint -> endpoint.containerId().equals("netns:" + namespace)).findFirst();
     }
 
     private static java.util.Optional<Profile> profile(String name) {

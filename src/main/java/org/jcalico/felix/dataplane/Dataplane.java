@@ -534,6 +534,17 @@ public final class Dataplane {
     }
 
     /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
+    /**
+     * The links and routes are read from the kernel again at the next apply, the rules and sets not: for an endpoint's
+     * link made again under its old name, which took its routes with it and comes down and unconfigured, while the
+     * desired state is what it was (LocalEndpoints#relinked). The links' dump and the routes' dump cost a few
+     * milliseconds, once for such a pass.
+     */
+    public void forgetLinks() {
+        interfaces.forget();
+        routes.forget();
+    }
+
     private boolean forget() {
         boolean rulesLeft = rulesLeftAlone.atResyncStart();
         ipSets.forget();
