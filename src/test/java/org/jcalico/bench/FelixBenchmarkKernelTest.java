@@ -42,7 +42,7 @@ class FelixBenchmarkKernelTest {
                 + " apart from the C library's arenas; before its listing, the heap sized for the start: "), out);
         Matcher room = HEAP.matcher(line(out, "the heap sized for the start: "));
         assertTrue(room.find(), out);
-        // room for the start: the old generation sized to its maximum (StartPeak.makeRoom), not the 8 MB heap's
+        // room for the start: the old generation sized to 192 MB (StartPeak.START_OLD_GENERATION), not the 8 MB heap's
         assertTrue(Long.parseLong(room.group(2)) >= 48, "the heap committed for the start: " + out);
         Matcher kept = HEAP.matcher(line(out, "then the start's peak given back, heap "));
         assertTrue(kept.find(), out);
