@@ -68,7 +68,7 @@ public final class Isolation<S, K> {
                     .forEach(chain -> copy.put(chain.name(), replacement.apply(chain)));
             tables.put(table, copy);
         });
-        return new IptablesState(state.version(), tables, state.hooks());
+        return new IptablesState(state.version(), tables, state.hooks(), state.maps());
     }
 
     private void wrote(Written<K> written) {

@@ -14,14 +14,11 @@ import org.jcalico.util.PersistentSortedMap;
  * @param name     the map's name in its table
  * @param key      the rule's key expression ({@code iifname . ip saddr})
  * @param type     the map's nft key type ({@code ifname . ipv4_addr})
- * @param elements key to verdict ({@code goto CHAIN}), never empty
+ * @param elements key to verdict ({@code goto CHAIN}); a dispatch map is never empty (the renderer writes no rule for
+ *                 one), but the short way's maps, which the forward hook looks up whether or not an element
+ *                 qualifies, may be: a lookup in an empty map misses
  */
 public record VerdictMap(String name, String key, String type, PersistentSortedMap<String, String> elements) {
-    public VerdictMap {
-        if (elements.isEmpty()) {
-            throw new IllegalArgumentException("verdict map " + name + " has no element");
-        }
-    }
 
     /** The rule that looks packets up in the map, as written to the kernel. */
     public String rule() {

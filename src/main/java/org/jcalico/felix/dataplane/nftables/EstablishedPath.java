@@ -13,7 +13,7 @@ import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
 import org.jcalico.felix.hoststate.VerdictMap;
-import org.jcalico.felix.program.Origin;
+import org.jcalico.felix.render.nftables.NftablesRenderer;
 import org.jcalico.util.PersistentSortedMap;
 
 /**
@@ -31,6 +31,8 @@ import org.jcalico.util.PersistentSortedMap;
  *   packets, looked up only for a packet in from a non-workload interface whose source is no local endpoint's (what
  *   the local-source check would drop stays on the long way).</li>
  * </ul>
+ * Each lookup is a rule of the forward hook itself, behind its own {@code ct state related,established} test, just
+ * above the hook's jump into jc-FORWARD: no jump before the lookup (docs/dataplane.md, "Session 70 (p-nojump)").
  * Everything else (a workload to a workload of the same host, an endpoint isolated, failed closed or held drop-only by
  * the driver, whose chain is a drop, an interface the map does not hold) misses and takes the long way, which judges
  * it as before. Derived from the state as written, after the driver's isolation, so that no state the kernel holds
@@ -38,16 +40,14 @@ import org.jcalico.util.PersistentSortedMap;
  * the prefix alone, the hold rules and local-source check first): any other, and the state is left as it is.
  */
 final class EstablishedPath {
-    static final String CHAIN = "jc-established";
-    /**
-     * The forward hook's rule just above its jump into jc-FORWARD (the hook's only other rule on nftables): nothing but
-     * an established or related packet enters the short way, and one that takes it no longer jumps into jc-FORWARD
-     * first (docs/dataplane.md, "Session 67 (p-wire2)").
-     */
-    static final String ENTRY = "ct state related,established jump " + CHAIN;
+    /** The short way's maps' names begin so (they count nothing: {@link NftablesPlanner}). */
+    static final String MAPS = "jc-established";
+    static final String FROM_MAP = MAPS + "-from";
+    static final String TO_MAP = MAPS + "-to";
+    /** What each of the short way's rules in the forward hook tests first: no other packet meets its lookup. */
+    private static final String ESTABLISHED = "ct state related,established ";
     private static final String FILTER = "filter";
-    static final Hook ENTRY_HOOK = new Hook(FILTER, "FORWARD", ENTRY);
-    /** calc's hook (the renderer's form) that the entry goes before: the same packets reach it in the same order. */
+    /** calc's hook (the renderer's form) that the short way's rules go before: the same packets reach it in the same order. */
     private static final Hook FORWARD_HOOK = new Hook(FILTER, "FORWARD", "jump " + DataplaneNames.FORWARD);
     private static final String HOLD = "ct state new,invalid,untracked ";
     private static final Pattern FROM_JUMP = Pattern.compile("iifname \"([^\"*]+)\\*\" jump "
@@ -82,10 +82,12 @@ final class EstablishedPath {
     private static IptablesState derived(IptablesState state, Passing fromPassing, Passing toPassing) {
         PersistentSortedMap<String, Chain> chains = state.sortedChains(FILTER);
         List<Hook> hooks = state.hooks();
-        if (hooks.contains(ENTRY_HOOK)) {
-            hooks = hooks.stream().filter(hook -> !hook.equals(ENTRY_HOOK)).toList();
-            chains = chains.without(CHAIN);
-            state = withFilter(state, chains, hooks);
+        if (!state.maps().isEmpty()) {
+            // the short way's own: its rules are the hooks that look up its maps (calc writes no map of a hook)
+            Set<String> lookups = new HashSet<>();
+            state.maps().forEach(map -> lookups.add(ESTABLISHED + map.rule()));
+            hooks = hooks.stream().filter(hook -> !lookups.contains(hook.rule())).toList();
+            state = new IptablesState(state.version(), state.tables(), hooks);
         }
         Chain forward = chains.get(DataplaneNames.FORWARD);
         int at = hooks.indexOf(FORWARD_HOOK);
@@ -94,29 +96,18 @@ final class EstablishedPath {
             return state;
         }
         String family = state.version() == 4 ? "ip" : "ip6";
-        List<VerdictMap> maps = new ArrayList<>();
-        VerdictMap fromMap = passing(chains, DataplaneNames.FROM_DISPATCH, CHAIN + "-from",
-                "oifname != \"" + prefix + "*\" ", fromPassing);
-        VerdictMap toMap = passing(chains, DataplaneNames.TO_DISPATCH, CHAIN + "-to", "iifname != \"" + prefix + "*\" "
-                + family + " saddr != @" + DataplaneNames.localSourcesSet(state.version()) + " ", toPassing);
-        if (fromMap != null) {
-            maps.add(fromMap);
-        }
-        if (toMap != null) {
-            maps.add(toMap);
-        }
-        // the entry stays while jc-FORWARD has its shape, its chain empty when no element qualifies: a hook that came
+        String address = NftablesRenderer.addressType(state.version());
+        VerdictMap fromMap = passing(chains, DataplaneNames.FROM_DISPATCH, FROM_MAP, "oifname != \"" + prefix + "*\" ",
+                "iifname . " + family + " saddr", "ifname . " + address, fromPassing);
+        VerdictMap toMap = passing(chains, DataplaneNames.TO_DISPATCH, TO_MAP, "iifname != \"" + prefix + "*\" "
+                + family + " saddr != @" + DataplaneNames.localSourcesSet(state.version()) + " ", "oifname", "ifname",
+                toPassing);
+        // both rules stay while jc-FORWARD has its shape, their maps empty when no element qualifies: hooks that came
         // and went with the first qualifying endpoint would replace the whole table each time (NftablesPlanner.delta)
         List<Hook> entered = new ArrayList<>(hooks);
-        entered.add(at, ENTRY_HOOK);
-        return withFilter(state, chains.with(CHAIN, new Chain(CHAIN, maps.stream().map(VerdictMap::rule).toList(), null, maps)),
-                entered);
-    }
-
-    private static IptablesState withFilter(IptablesState state, PersistentSortedMap<String, Chain> filter, List<Hook> hooks) {
-        Map<String, Map<String, Chain>> tables = new HashMap<>(state.tables());
-        tables.put(FILTER, filter);
-        return new IptablesState(state.version(), tables, hooks);
+        entered.addAll(at, List.of(new Hook(FILTER, "FORWARD", ESTABLISHED + fromMap.rule()),
+                new Hook(FILTER, "FORWARD", ESTABLISHED + toMap.rule())));
+        return new IptablesState(state.version(), state.tables(), entered, List.of(fromMap, toMap));
     }
 
     /**
@@ -149,19 +140,17 @@ final class EstablishedPath {
     }
 
     /**
-     * The map NAME of the dispatch ROOT's map elements whose chain begins with the pass rule, each to accept, looked up
-     * after CONDITION; null when none qualifies or the root's first rule is not its map's lookup (a wider source's rule
-     * ahead of the map could send a packet elsewhere).
+     * The map NAME, looked up by KEY (of TYPE) after CONDITION, of the dispatch ROOT's map elements whose chain begins
+     * with the pass rule, each to accept; empty when the root's map has another key or its first rule is not its
+     * map's lookup (a wider source's rule ahead of the map could send a packet elsewhere): all then take the long way.
      */
     private static VerdictMap passing(PersistentSortedMap<String, Chain> chains, String root, String name,
-                                      String condition, Passing passing) {
+                                      String condition, String key, String type, Passing passing) {
         Chain dispatch = chains.get(root);
-        if (dispatch == null || dispatch.maps().size() != 1 || !dispatch.rules().get(0).equals(dispatch.maps().get(0).rule())) {
-            return null;
-        }
-        VerdictMap map = dispatch.maps().get(0);
-        PersistentSortedMap<String, String> accepted = passing.accepted(map.elements(), chains);
-        return accepted.isEmpty() ? null : new VerdictMap(name, condition + map.key(), map.type(), accepted);
+        boolean mapped = dispatch != null && dispatch.maps().size() == 1 && dispatch.maps().get(0).key().equals(key)
+                && dispatch.rules().get(0).equals(dispatch.maps().get(0).rule());
+        PersistentSortedMap<String, String> elements = mapped ? dispatch.maps().get(0).elements() : PersistentSortedMap.empty();
+        return new VerdictMap(name, condition + key, type, passing.accepted(elements, chains));
     }
 
     /**

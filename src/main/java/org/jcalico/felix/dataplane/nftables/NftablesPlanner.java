@@ -141,6 +141,7 @@ final class NftablesPlanner {
         chains.forEach(chain -> chain.maps().forEach(map -> script.addMap(table, map)));
         chains.forEach(chain -> script.rules(table, chain.name(), chain.rules()));
         script.count(Change.CHAINS_WRITTEN, chains.size());
+        state.maps().forEach(map -> script.addMap(table, map));
         script.hooks(table, state.hooks());
     }
 
@@ -155,7 +156,7 @@ final class NftablesPlanner {
             String table = table(version);
             IptablesState before = held.family(version);
             IptablesState after = desired.family(version);
-            if (!before.hooks().equals(after.hooks())) {
+            if (!before.hooks().equals(after.hooks()) || !mapTypes(before.maps()).equals(mapTypes(after.maps()))) {
                 return null;
             }
             Map<String, IpSetSpec> oldSets = sets(held.sets(), version);
@@ -214,6 +215,10 @@ final class NftablesPlanner {
                 mapped.add(new MapChange(was, chain.maps()));
                 was.stream().map(VerdictMap::name).filter(name -> mapNamed(chain.maps(), name) == null)
                         .forEach(removedMaps::add);
+            }
+            if (before.maps() != after.maps()) {
+                // the hooks' maps (the same names and keys: the hooks are equal) change only by their elements
+                mapped.add(new MapChange(before.maps(), after.maps()));
             }
             // after every chain is made: an element may send packets to a new one
             Set<String> kept = new HashSet<>();
@@ -330,6 +335,11 @@ final class NftablesPlanner {
             }
         }
         return true;
+    }
+
+    /** Each map's name and type, in order: a map's type changes only by deleting and making it again. */
+    private static List<String> mapTypes(List<VerdictMap> maps) {
+        return maps.stream().map(map -> map.name() + " " + map.type()).toList();
     }
 
     /** The map of that name among a chain's (a chain has one or two), or null. */
@@ -614,7 +624,7 @@ final class NftablesPlanner {
         void addMap(String table, VerdictMap map) {
             // the short way's maps count nothing: on it a packet of an established flow meets no counter (policy
             // explain reads the dispatch maps' elements, which a flow's first packets still pass)
-            String counted = map.name().startsWith(EstablishedPath.CHAIN) ? "" : " counter;";
+            String counted = map.name().startsWith(EstablishedPath.MAPS) ? "" : " counter;";
             line("add map " + table + " " + map.name() + " { type " + map.type() + " : verdict;" + counted + " }");
             count(Change.SETS_WRITTEN, 1);
             List<String> elements = new ArrayList<>();

@@ -11,7 +11,6 @@ import org.jcalico.felix.calc.DataplaneNames;
 import org.jcalico.felix.calc.HostStateCalculator;
 import org.jcalico.felix.calc.Snapshot;
 import org.jcalico.felix.dataplane.Isolation;
-import org.jcalico.felix.hoststate.Chain;
 import org.jcalico.felix.hoststate.HostState;
 import org.jcalico.felix.hoststate.Hook;
 import org.jcalico.felix.hoststate.IptablesState;
@@ -28,31 +27,31 @@ import org.junit.jupiter.api.Test;
 class EstablishedPathTest {
     private static final Profile OPEN = new Profile("open", List.of(), Map.of(), List.of(Rule.allow()), List.of(Rule.allow()));
 
+    /** The forward hook's rules, in order: the short way's two lookups, each behind its state test, then calc's jump. */
+    private static final List<String> FORWARD_HOOK = List.of(
+            "ct state related,established oifname != \"jc*\" iifname . ip saddr vmap @jc-established-from",
+            "ct state related,established iifname != \"jc*\" ip saddr != @jc-4-local oifname vmap @jc-established-to",
+            "jump " + DataplaneNames.FORWARD);
+
     @Test
     void everyActiveEndpointIsOnTheShortWayInBothDirections() {
         IptablesState calc = state("jcw", null).ipv4();
         IptablesState state = EstablishedPath.derived(calc);
-        Map<String, Chain> filter = state.chains("filter");
-        assertEquals(List.of(EstablishedPath.ENTRY, "jump " + DataplaneNames.FORWARD), state.hooks().stream()
-                        .filter(hook -> hook.table().equals("filter") && hook.builtinChain().equals("FORWARD")).map(Hook::rule).toList(),
-                "only established and related packets enter it, in the forward hook itself, just above its jump into jc-FORWARD");
-        assertEquals(calc.chains("filter").get(DataplaneNames.FORWARD), filter.get(DataplaneNames.FORWARD),
-                "jc-FORWARD is calc's, the long way unchanged");
-        Chain chain = filter.get(EstablishedPath.CHAIN);
-        assertEquals(List.of(
-                "oifname != \"jc*\" iifname . ip saddr vmap @jc-established-from",
-                "iifname != \"jc*\" ip saddr != @jc-4-local oifname vmap @jc-established-to"), chain.rules());
+        assertEquals(FORWARD_HOOK, forwardHook(state), "only established and related packets meet a lookup, in the forward"
+                + " hook itself (no jump before it), just above its jump into jc-FORWARD");
+        assertEquals(calc.tables(), state.tables(), "jc-FORWARD and every chain are calc's, the long way unchanged; no chain"
+                + " of the short way's own");
         assertEquals(Map.of("\"jcw1\" . 10.65.0.1", "accept", "\"jcw2\" . 10.65.0.2", "accept", "\"jcw3\" . 10.65.0.3", "accept"),
-                Map.copyOf(chain.maps().get(0).elements()), "each endpoint's own interface and address: the anti-spoofing key");
+                Map.copyOf(state.maps().get(0).elements()), "each endpoint's own interface and address: the anti-spoofing key");
         assertEquals(Map.of("\"jcw1\"", "accept", "\"jcw2\"", "accept", "\"jcw3\"", "accept"),
-                Map.copyOf(chain.maps().get(1).elements()));
+                Map.copyOf(state.maps().get(1).elements()));
     }
 
     @Test
     void anIsolatedEndpointIsOnNeither() {
-        Chain chain = EstablishedPath.derived(state("jcw", "awaiting-labels").ipv4()).chains("filter").get(EstablishedPath.CHAIN);
+        IptablesState state = EstablishedPath.derived(state("jcw", "awaiting-labels").ipv4());
         assertEquals(List.of(Set.of("\"jcw1\" . 10.65.0.1", "\"jcw3\" . 10.65.0.3"), Set.of("\"jcw1\"", "\"jcw3\"")),
-                chain.maps().stream().map(map -> Set.copyOf(map.elements().keySet())).toList(),
+                state.maps().stream().map(map -> Set.copyOf(map.elements().keySet())).toList(),
                 "w2's chains are a drop: its packets take the long way, which drops them");
     }
 
@@ -61,19 +60,17 @@ class EstablishedPathTest {
         IptablesState derived = EstablishedPath.derived(state("jcw", null).ipv4());
         String ingress = target(derived, DataplaneNames.TO_DISPATCH, "\"jcw2\"");
         IptablesState held = EstablishedPath.derived(Isolation.dropOnly(derived, Set.of(ingress), NftablesDriver.DROP_ONLY));
-        Chain chain = held.chains("filter").get(EstablishedPath.CHAIN);
-        assertEquals(List.of("jc-established-from"), chain.maps().stream().map(VerdictMap::name).toList(),
-                "the three endpoints share " + ingress + ", held drop-only: none is on the short way in, nor its map");
-        assertEquals(List.of("oifname != \"jc*\" iifname . ip saddr vmap @jc-established-from"), chain.rules());
-        assertEquals(1, held.hooks().stream().filter(EstablishedPath.ENTRY_HOOK::equals).count(), "derived again, not twice");
+        assertEquals(List.of(3, 0), held.maps().stream().map(map -> map.elements().size()).toList(),
+                "the three endpoints share " + ingress + ", held drop-only: none is on the short way in");
+        assertEquals(FORWARD_HOOK, forwardHook(held), "derived again, not twice");
     }
 
     @Test
-    void withNoEndpointOnItTheEntryStaysAndItsChainIsEmpty() {
+    void withNoEndpointOnItTheHookAndItsMapsStayEmpty() {
         IptablesState state = EstablishedPath.derived(state("jcw", "awaiting-labels", 0).ipv4());
-        assertEquals(1, state.hooks().stream().filter(EstablishedPath.ENTRY_HOOK::equals).count(),
-                "the hooks do not change with the first endpoint: that would replace the whole table");
-        assertEquals(List.of(), state.chains("filter").get(EstablishedPath.CHAIN).rules());
+        assertEquals(FORWARD_HOOK, forwardHook(state), "the hooks do not change with the first endpoint: that would replace"
+                + " the whole table");
+        assertEquals(List.of(0, 0), state.maps().stream().map(map -> map.elements().size()).toList());
     }
 
     @Test
@@ -96,8 +93,10 @@ class EstablishedPathTest {
         for (List<WorkloadEndpoint> step : steps) {
             IptablesState state = calculator.calculate(Snapshot.of("h1",
                     FelixConfiguration.DEFAULTS.withDataplaneDriver(DataplaneDriver.NFTABLES), step, Map.of("open", OPEN))).ipv4();
-            assertEquals(EstablishedPath.derived(state).chains("filter"), kept.of(state).chains("filter"),
-                    step.size() + " endpoints");
+            IptablesState scratch = EstablishedPath.derived(state);
+            IptablesState derived = kept.of(state);
+            assertEquals(List.of(scratch.tables(), scratch.hooks(), scratch.maps()),
+                    List.of(derived.tables(), derived.hooks(), derived.maps()), step.size() + " endpoints");
         }
     }
 
@@ -114,6 +113,12 @@ class EstablishedPathTest {
                     number == 2 ? w2State : null, null, Map.of(), null));
         }
         return endpoints;
+    }
+
+    /** The forward hook's rules in the filter table, in order. */
+    private static List<String> forwardHook(IptablesState state) {
+        return state.hooks().stream().filter(hook -> hook.table().equals("filter") && hook.builtinChain().equals("FORWARD"))
+                .map(Hook::rule).toList();
     }
 
     /** The chain the dispatch ROOT's map sends KEY to. */

@@ -187,6 +187,34 @@ class NftablesDriverKernelTest {
         assertEquals(Set.of(), host.nfTables().tables(), "the switch to iptables removes the bridge too");
     }
 
+    /**
+     * The forward hook's base chain as nft lists it: the short way's two lookups in it, each behind its own state test,
+     * above the jump into jc-FORWARD, and no chain of the short way's (docs/dataplane.md, "Session 70 (p-nojump)"):
+     * an established packet meets no jump before its lookup. The same after an endpoint's add, which changes only the
+     * maps' elements, and with no endpoint, when the maps are empty.
+     */
+    @Test
+    void theForwardHookLooksTheShortWayUpItselfWithNoJumpBeforeIt() {
+        NftablesDriver driver = new NftablesDriver(host);
+        for (int count : List.of(0, 2, 3)) {
+            assertEquals(Map.of(), driver.apply(state(endpoints(count), List.of(), List.of()), Set.of()).failures());
+            for (String family : List.of("ip", "ip6")) {
+                String listing = host.run("nft", "list", "chain", family, "jcalico", "filter-FORWARD").check().stdout();
+                List<String> rules = listing.lines().map(String::strip)
+                        .filter(line -> !line.isEmpty() && !line.startsWith("chain ") && !line.startsWith("table ")
+                                && !line.startsWith("type ") && !line.equals("}")).toList();
+                assertEquals(List.of(
+                        "ct state established,related oifname != \"jc*\" iifname . " + family + " saddr vmap @jc-established-from",
+                        "ct state established,related iifname != \"jc*\" " + family + " saddr != @jc-" + (family.equals("ip") ? 4 : 6)
+                                + "-local oifname vmap @jc-established-to",
+                        "jump jc-FORWARD"), rules, count + " endpoints, " + family + ": " + listing);
+            }
+            assertFalse(kernel().contains("chain jc-established"), kernel());
+        }
+        String maps = host.run("nft", "list", "map", "ip", "jcalico", "jc-established-to").check().stdout();
+        assertTrue(maps.contains("\"jcw3\" : accept"), maps);
+    }
+
     @Test
     void eachSmallTransactionLeavesWhatAWholeReplaceWould() {
         NftablesDriver driver = new NftablesDriver(host);
