@@ -24,6 +24,7 @@ import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.log.Log;
+import org.jcalico.util.ConfiguredInterval;
 import org.jcalico.util.Shown;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.Cidr;
@@ -58,6 +59,9 @@ public final class Agent {
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
+    /** The resync interval the configuration says, for the threads that work once an interval beside the loop. */
+    private final ConfiguredInterval resyncInterval =
+            new ConfiguredInterval(FelixConfiguration.DEFAULTS.resyncIntervalSeconds() * 1000L);
     /** Holds a due periodic resync back while an endpoint of this node is coming or going (ResyncSchedule). */
     private final AttachesUnderWay attaches;
     private final Function<Snapshot, HostState> calculate;
@@ -196,6 +200,14 @@ public final class Agent {
      */
     public void onConfiguration(Consumer<FelixConfiguration> listener) {
         configurationListeners.add(listener);
+    }
+
+    /**
+     * The resync interval of this node's effective FelixConfiguration, followed from the datastore's first reading on
+     * (the default before): the intent and docker sweepers wait on it, so that a changed interval reaches them at once.
+     */
+    public ConfiguredInterval resyncInterval() {
+        return resyncInterval;
     }
 
     /**
@@ -475,6 +487,7 @@ public final class Agent {
         FelixConfiguration config = cache.config();
         if (!config.equals(announced)) {
             announced = config;
+            resyncInterval.set(config.resyncIntervalSeconds() * 1000L);
             configurationListeners.forEach(listener -> listener.accept(config));
         }
     }

@@ -21,6 +21,7 @@ import org.jcalico.bgp.BirdControl;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ForwardingDatastore;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.datastore.Watch;
@@ -48,6 +49,8 @@ import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
+import org.jcalico.workload.Intent;
+import org.jcalico.workload.IntentSweeper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -751,6 +754,49 @@ class AgentLoopKernelTest {
             assertTrue(Eventually.within(8, () -> !host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()),
                     "the rule nobody wrote is gone: " + Files.readString(dir.resolve("agent.log")));
         }
+    }
+
+    /**
+     * A shortened resync interval reaches the intent sweeper at once: with an hour configured when the agent started,
+     * then 2 s, what a killed `container add` left after the start's sweep (its veth, its intent whose owner gave up)
+     * is torn down within seconds, as the user who lowered the interval expects. Session 70 (t-sweep): the sweeper slept
+     * the interval it read after its last sweep, so the leftovers stayed for that hour (the docker sweeper and the
+     * block reserve likewise; they now wait on the interval the agent follows, {@link Agent#resyncInterval}).
+     */
+    @Test
+    void aShortenedResyncIntervalBringsTheIntentSweepAtOnce(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> statusFile.read() != null
+                    && statusFile.read().state() == AgentStatusFile.State.in_sync), "the agent is in sync: " + statusFile.read());
+            Intent first = leftOfAKilledAdd(datastore, "jcK1");
+            Thread sweeper = IntentSweeper.start(store, NODE, host, Log.open(dir.resolve("sweeper.log"), false, "info"),
+                    agent.resyncInterval());
+            try {
+                assertTrue(Eventually.within(10, () -> datastore.get(first.key()).isEmpty()), "the start's sweep undoes the first");
+                Intent second = leftOfAKilledAdd(datastore, "jcK2");
+                datastore.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null))));
+                // 2 s, then a sweep: 8 s leaves room at load 10, and an hour's sleep no chance
+                assertTrue(Eventually.within(8, () -> datastore.get(second.key()).isEmpty()
+                        && !host.run("ip", "link", "show", "jcK2").ok()),
+                        "the second add's leftovers are swept: " + Files.readString(dir.resolve("sweeper.log")));
+            } finally {
+                sweeper.interrupt();
+                sweeper.join(10_000);
+            }
+        }
+    }
+
+    /** What a `container add` killed after its veth leaves: the veth INTERFACE and an intent whose owner gave up on it. */
+    private Intent leftOfAKilledAdd(Datastore datastore, String hostInterface) {
+        host.run("ip", "link", "add", hostInterface, "type", "veth", "peer", "name", "p" + hostInterface).check();
+        Intent intent = new Intent(Intent.Operation.attach, NODE, "ep-" + hostInterface, "container-" + hostInterface,
+                hostInterface, "handle-" + hostInterface, List.of(), null);
+        datastore.commit(List.of(new Op.Put(intent.key(), intent.toJson())));
+        return intent;
     }
 
     /**

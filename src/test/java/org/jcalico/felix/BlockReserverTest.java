@@ -115,4 +115,46 @@ class BlockReserverTest {
             }
         }
     }
+
+    /**
+     * A shortened resync interval reaches the reserve's periodic look at once: a version no pool could spare a block for
+     * is asked again within the new interval, not after the old one. Session 70 (t-sweep): the thread waited out the
+     * interval it began waiting in (600 s here), so a user who lowered it from an hour waited the hour.
+     */
+    @Test
+    void aShortenedResyncIntervalBringsThePeriodicLookAtOnce() throws Exception {
+        FelixConfiguration slow = new FelixConfiguration(FelixConfiguration.GLOBAL, 600, null, null, null)
+                .merge(FelixConfiguration.DEFAULTS);
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            RegisteredNodes.register(store, "h1", "h2");
+            new Pools(store).add(new IpPool(Cidr.parse("10.65.0.0/28"), false, 28, false));
+            BlockReserver reserver = new BlockReserver(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
+            reserver.passed(pass(store, slow));
+            Thread thread = Thread.ofPlatform().daemon().start(reserver);
+            try {
+                assertTrue(saysNothingToSpare(1, 10_000), "the one block left to an add, said in the log");
+                reserver.passed(pass(store, ON));
+                // a second within the 1 s interval: 5 s leaves room at load 10, and 600 s no chance
+                assertTrue(saysNothingToSpare(2, 5_000), "asked again in the interval configured now: "
+                        + Files.readString(dir.resolve("felix.log")));
+            } finally {
+                thread.interrupt();
+                thread.join(5_000);
+            }
+        }
+    }
+
+    /** Whether felix.log says TIMES times within MILLIS that no pool has a block to spare. */
+    private boolean saysNothingToSpare(int times, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(dir.resolve("felix.log")) && Files.readString(dir.resolve("felix.log"))
+                    .split("no pool has a block to spare", -1).length > times) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
 }
