@@ -525,9 +525,8 @@ public final class Agent {
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Unreachable gone -> {
-                    // the kernel keeps what the last pass programmed, and resyncs still repair it from the cache
                     unreachable = gone.reason();
-                    datastoreWait.failed(gone.reason());
+                    datastoreWait.failed(gone.reason(), DatastoreWait.KERNEL_FROM_CACHE);
                 }
                 case Syncer.Input.Reachable back -> {
                     unreachable = null;

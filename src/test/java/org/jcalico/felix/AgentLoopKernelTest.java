@@ -197,7 +197,8 @@ class AgentLoopKernelTest {
      * kernel keeps, and the in-sync gauge 0 (so /readiness and `node status` say it too); in sync again once etcd is
      * back. Session 69 (t-prompt): the watch reconnected in silence every half second and the status said in sync for
      * as long as etcd was gone, while the agent could see no change of the cluster's (the embedded store's loss was
-     * said, through its relisting).
+     * said, through its relisting). Meanwhile a resync (every 2 s here) repairs another program's change from the cache,
+     * and the log says so. Session 70 (t-sweep): the log said "kernel state unchanged" while the resync changed it.
      */
     @Test
     void anAgentWhoseEtcdStopsAnsweringSaysSoUntilItIsBack(@TempDir Path dir) throws Exception {
@@ -205,6 +206,7 @@ class AgentLoopKernelTest {
         try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
             host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
             ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null));
             store.create(Profile.securityGroup("blue"));
             store.create(endpoint("a", "jcA", "10.65.0.1/32"));
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -218,6 +220,13 @@ class AgentLoopKernelTest {
                     "etcd gone: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
             assertEquals(1, statusFile.read().programmed(), "what the kernel keeps: " + statusFile.read());
             assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "not in sync: " + scraped());
+            String chain = DataplaneNames.toEndpoint("jcA");
+            host.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
+            assertTrue(Eventually.within(8, () -> !host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()),
+                    "a resync repairs the kernel from the cache: " + Files.readString(dir.resolve("agent.log")));
+            String log = Files.readString(dir.resolve("agent.log"));
+            assertTrue(log.contains("the kernel keeps the cluster as last read, and resyncs repair other programs' changes"
+                    + " from the agent's cache") && !log.contains("kernel state unchanged"), "the log says so: " + log);
 
             etcd.restart();
             assertTrue(Eventually.within(10, () -> statusFile.read().state() == AgentStatusFile.State.in_sync),
