@@ -748,11 +748,7 @@ class AgentLoopKernelTest {
     @Test
     void aShortenedResyncIntervalTakesEffectAtOnce(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
-            store.create(Profile.securityGroup("blue"));
-            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            ResourceStore store = endpointAResyncingHourly(datastore);
             HostStateCalculator calculator = new HostStateCalculator();
             startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), calculator::calculate);
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
@@ -1262,6 +1258,16 @@ class AgentLoopKernelTest {
             host.run("conntrack", "-I", "-s", sourcesAndDestinations[i], "-d", sourcesAndDestinations[i + 1], "-p", "tcp",
                     "--sport", "40000", "--dport", "80", "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
         }
+    }
+
+    /** Interface jcA in the host, profile blue, endpoint a on jcA, and a resync interval of an hour. */
+    private ResourceStore endpointAResyncingHourly(Datastore datastore) {
+        host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+        store.create(Profile.securityGroup("blue"));
+        store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+        return store;
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */
