@@ -805,6 +805,54 @@ class AgentLoopKernelTest {
     }
 
     /**
+     * An endpoint that failed for want of its interface (its record written before its veth, or the veth deleted and
+     * made again) is programmed within seconds of the veth's arrival, however long it has failed. Session 70 (t-sweep):
+     * it was retried only at the failure's back-off, doubling from 2 s to a minute, so after 7 s of failures the veth
+     * waited for the retry 14 s after the first (after a few minutes, up to a minute), the endpoint's status failed
+     * meanwhile.
+     */
+    @Test
+    void anEndpointWhoseInterfaceWasMissingIsProgrammedWhenItAppears(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = endpointAResyncingHourly(datastore);
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                    && statusFile.read().failed() == 1), "b fails, its interface missing: " + statusFile.read());
+            Thread.sleep(7_000); // failed passes at 0, 2 and 6 s: the back-off's next retry is at 14 s
+
+            host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "pjcB").check();
+            // a look once a second, then a resync: 4 s leaves room at load 10, and the back-off's 7 s none
+            assertTrue(Eventually.within(4, () -> programmed(store, "b")),
+                    "b is programmed once jcB is there: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+        }
+    }
+
+    /**
+     * An endpoint left out because its link held an address of the host (a record naming a bridge, say) is programmed
+     * within seconds of the link's losing it. Session 70 (t-sweep): the refusal was looked at again only at the next
+     * pass, which an idle node makes at the periodic resync (an hour here).
+     */
+    @Test
+    void anEndpointRefusedForItsLinksHostAddressIsProgrammedOnceTheLinkHoldsNone(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            host.run("ip", "address", "add", "192.0.2.1/24", "dev", "jcB").check();
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")
+                    && collected(dir, "names interface 'jcB', which holds an address of this host")), "b is left out");
+
+            host.run("ip", "address", "del", "192.0.2.1/24", "dev", "jcB").check();
+            // a look once a second, then a pass: 5 s leaves room at load 10, and an hour's resync no chance
+            assertTrue(Eventually.within(5, () -> programmed(store, "b")),
+                    "b is programmed once jcB holds no address: " + Files.readString(dir.resolve("agent.log")));
+        }
+    }
+
+    /**
      * A periodic resync that falls due while a container's attachment on this node is under way (its intent written,
      * its endpoint not yet) waits for it, at most a second: the endpoint record that follows within milliseconds is
      * then programmed by an update rather than behind the resync's read-back of the kernel (in `bench attach` the one
