@@ -43,6 +43,7 @@ import org.jcalico.util.SharedReading;
 import org.jcalico.model.FelixConfiguration;
 import org.jcalico.nodes.NodeService;
 import org.jcalico.workload.IntentSweeper;
+import org.jcalico.util.ConfiguredInterval;
 
 /**
  * The agent process put together: it claims the node's pid file, registers the node, runs Felix (and BIRD through
@@ -133,11 +134,12 @@ public final class AgentRuntime {
                         + (registered == 0 ? " (stored as wanted already)" : " (written at revision " + registered + ")"));
                 agent.onConfiguration(config -> followLogLevel(log, config));
                 List<Thread> background = List.of(
-                        IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log),
+                        IntentSweeper.start(new ResourceStore(datastore), options.node(), CommandRunner.local(), log,
+                                agent.resyncInterval()),
                         BlockReserver.start(new ResourceStore(datastore), options.node(), log, agent));
                 try {
                     DockerPlugin plugin = options.dockerPluginDir() == null ? null
-                            : dockerPlugin(new ResourceStore(datastore), options.node(), log);
+                            : dockerPlugin(new ResourceStore(datastore), options.node(), log, agent.resyncInterval());
                     ServedResources servedResources = new ServedResources(options.datastoreUrl(), CommandRunner.local());
                     serve(agent, paths, control.apply(log, servedResources), servedResources, plugin == null ? null
                             : new PluginSpecs(options.dockerPluginDir(), paths.dockerSocket()), plugin, log, stop);
@@ -246,7 +248,7 @@ public final class AgentRuntime {
      * The docker plugin, after a first comparison with dockerd's view while no call of dockerd's can be under way
      * (docs/docker.md); the sweeper goes on at every resync.
      */
-    private static DockerPlugin dockerPlugin(ResourceStore store, String node, Log log) {
+    private static DockerPlugin dockerPlugin(ResourceStore store, String node, Log log, ConfiguredInterval interval) {
         DockerClient docker;
         try {
             docker = DockerClient.fromEnvironment();
@@ -263,7 +265,7 @@ public final class AgentRuntime {
             log.error("could not compare node " + node + "'s docker endpoints with dockerd's: " + e.getMessage()
                     + "; trying again at the next resync");
         }
-        sweeper.start();
+        sweeper.start(interval);
         return new DockerPlugin(network, new IpamDriver(store, node, network), log);
     }
 

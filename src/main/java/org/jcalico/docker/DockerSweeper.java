@@ -13,7 +13,7 @@ import org.jcalico.model.IpAddress;
 import org.jcalico.model.IpamBlock;
 import org.jcalico.model.ValidationException;
 import org.jcalico.model.WorkloadEndpoint;
-import org.jcalico.workload.ContainerService;
+import org.jcalico.util.ConfiguredInterval;
 import org.jcalico.workload.DockerClient;
 
 /**
@@ -24,7 +24,7 @@ import org.jcalico.workload.DockerClient;
  * orphan until dockerd records its endpoint, so a periodic pass removes only what the
  * previous pass found orphaned already; the pass at agent start, before the plugin serves, has nothing under way.
  */
-public final class DockerSweeper implements Runnable {
+public final class DockerSweeper {
     private final ResourceStore store;
     private final String node;
     private final DockerClient docker;
@@ -32,6 +32,8 @@ public final class DockerSweeper implements Runnable {
     private final Log log;
     private Set<String> suspects = Set.of();
     private boolean dockerdAnswered = true;
+    /** When the last pass began (System.currentTimeMillis). */
+    private volatile long swept;
 
     /** What one pass removed: docker endpoint ids, and addresses. */
     public record Swept(List<String> endpoints, List<IpAddress> addresses) {
@@ -45,18 +47,18 @@ public final class DockerSweeper implements Runnable {
         this.log = log;
     }
 
-    /** Sweeps on a daemon thread of its own at every resync interval, after the first pass. */
-    public void start() {
-        Thread.ofPlatform().daemon().name("docker-sweeper").start(this);
+    /**
+     * Sweeps on a daemon thread of its own at every resync interval after the first pass, in the interval configured
+     * now (INTERVAL, as the agent follows it): shortened, the next pass comes at once, not after the old interval.
+     */
+    public void start(ConfiguredInterval interval) {
+        Thread.ofPlatform().daemon().name("docker-sweeper").start(() -> sweepEvery(interval));
     }
 
-    @Override
-    public void run() {
+    private void sweepEvery(ConfiguredInterval interval) {
         while (true) {
-            long interval = 10_000;
             try {
-                interval = ContainerService.config(store, node).resyncIntervalSeconds() * 1000L;
-                Thread.sleep(interval);
+                interval.awaitRoundAfter(swept);
                 sweep(false);
             } catch (InterruptedException e) {
                 return;
@@ -69,6 +71,7 @@ public final class DockerSweeper implements Runnable {
 
     /** One pass; {@code now}: remove orphans at once (nothing can be under way), else only those found last time. */
     public synchronized Swept sweep(boolean now) {
+        swept = System.currentTimeMillis();
         if (!docker.answers()) {
             if (dockerdAnswered) {
                 log.info("dockerd at " + docker.socket() + " does not answer: docker endpoints left as they are");

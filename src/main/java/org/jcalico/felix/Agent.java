@@ -25,6 +25,7 @@ import org.jcalico.flows.DeniedFlowLog;
 import org.jcalico.kernel.KernelException;
 import org.jcalico.kernel.NfTablesCommits;
 import org.jcalico.log.Log;
+import org.jcalico.util.ConfiguredInterval;
 import org.jcalico.util.Shown;
 import org.jcalico.metrics.AgentMetrics;
 import org.jcalico.model.Cidr;
@@ -48,7 +49,7 @@ public final class Agent {
      * (t-ipset)").
      */
     static final long SETS_LOOK_MILLIS = 1000;
-    /** How often, while the interface prefix is refused, the agent looks whether a link that refused it is gone. */
+    /** How often, while the last pass left something waiting on the host's links, the agent looks at them. */
     private static final long LINKS_LOOK_MILLIS = 1000;
     private final String node;
     private final Dataplane dataplane;
@@ -59,6 +60,9 @@ public final class Agent {
     private final Syncer syncer;
     private final StatusReporter reporter;
     private final ClusterCache cache;
+    /** The resync interval the configuration says, for the threads that work once an interval beside the loop. */
+    private final ConfiguredInterval resyncInterval =
+            new ConfiguredInterval(FelixConfiguration.DEFAULTS.resyncIntervalSeconds() * 1000L);
     /** Holds a due periodic resync back while an endpoint of this node is coming or going (ResyncSchedule). */
     private final AttachesUnderWay attaches;
     private final Function<Snapshot, HostState> calculate;
@@ -120,8 +124,10 @@ public final class Agent {
     private boolean programmedOnce;
     /** When the loop next looks at the ipsets' headers ({@link #foreignSetChanges}). */
     private long nextSetsLook;
-    /** When the loop next looks whether a link that refused the interface prefix is gone ({@link #refusingLinkGone}). */
+    /** When the loop next looks at the host's links for what the last pass left waiting on them ({@link #linksChanged}). */
     private long nextLinksLook;
+    /** The interfaces the last pass's endpoints failed for want of ({@link #linksChanged}). */
+    private final MissingLinks missingLinks = new MissingLinks();
     /**
      * A pass failed, perhaps after its calculation told the addresses that left other nodes' endpoints and before the
      * dataplane took them (the next calculation compares with that one): the next full pass sweeps as the first does,
@@ -200,6 +206,14 @@ public final class Agent {
     }
 
     /**
+     * The resync interval of this node's effective FelixConfiguration, followed from the datastore's first reading on
+     * (the default before): the intent and docker sweepers wait on it, so that a changed interval reaches them at once.
+     */
+    public ConfiguredInterval resyncInterval() {
+        return resyncInterval;
+    }
+
+    /**
      * Calls {@code listener} on the agent's thread with each pass's snapshot, after the pass: it must only look and hand
      * work to a thread of its own (the block reserve, {@link BlockReserver}). Register before {@link #run}.
      */
@@ -274,7 +288,7 @@ public final class Agent {
             }
             foreignCommits(batch, resync);
             foreignSetChanges(resync);
-            boolean linkGone = refusingLinkGone();
+            boolean linkGone = linksChanged(resync);
             if ((foreignRepairs.warning(System.currentTimeMillis()) != null) != foughtWritten) {
                 statusDue = true;
             }
@@ -425,20 +439,29 @@ public final class Agent {
     }
 
     /**
-     * Once a second while the interface prefix is refused, whether a link that refused it is gone (a veth that a killed or
-     * undone add left, deleted since): the pass this brings checks the prefix again, where before the node stayed
-     * degraded until the next full resync (docs/agent.md, "Session 69 (t-prompt)"). Nothing is asked while it is taken.
+     * Once a second while the last pass left something waiting on the host's links, whether it changed: a link that
+     * refused the interface prefix gone (a veth that a killed or undone add left, deleted since; session 69), the
+     * interface an endpoint failed for want of come (a veth made after its endpoint record, or deleted and made again),
+     * or a link an endpoint was refused for, as it held an address of the host, holding none now. Whether a pass is due
+     * for it; where they would have waited for the next full resync or the failure's back-off, doubling to a minute
+     * (docs/agent.md, "Session 69 (t-prompt)", "Session 70 (t-sweep)"). Nothing is asked while nothing waits.
      */
-    private boolean refusingLinkGone() {
+    private boolean linksChanged(ResyncSchedule resync) {
         long now = System.currentTimeMillis();
-        if (prefixGuard.problem() == null || now < nextLinksLook) {
+        boolean prefixRefused = prefixGuard.problem() != null;
+        if (!prefixRefused && !missingLinks.any() && !linkGuard.refusesForAddressedLinks() || now < nextLinksLook) {
             return false;
         }
         nextLinksLook = now + LINKS_LOOK_MILLIS;
         try {
-            return prefixGuard.refusingLinkGone();
+            if (missingLinks.any() && missingLinks.arrivedAmong(dataplane.links())) {
+                // the pass that found it missing was a full one (only a full pass dumps the links): so is its retry
+                resync.resyncNext();
+                return true;
+            }
+            return prefixRefused && prefixGuard.refusingLinkGone() || linkGuard.refusedLinkFreed();
         } catch (KernelException e) {
-            log.debug("the host's links could not be read (" + e.getMessage() + "); the next resync checks the prefix again");
+            log.debug("the host's links could not be read (" + e.getMessage() + "); the next pass looks at them again");
             return false;
         }
     }
@@ -476,6 +499,7 @@ public final class Agent {
         FelixConfiguration config = cache.config();
         if (!config.equals(announced)) {
             announced = config;
+            resyncInterval.set(config.resyncIntervalSeconds() * 1000L);
             configurationListeners.forEach(listener -> listener.accept(config));
         }
     }
@@ -513,9 +537,8 @@ public final class Agent {
                     dirty |= cache.apply(changed.events(), problems);
                 }
                 case Syncer.Input.Unreachable gone -> {
-                    // the kernel keeps what the last pass programmed, and resyncs still repair it from the cache
                     unreachable = gone.reason();
-                    datastoreWait.failed(gone.reason());
+                    datastoreWait.failed(gone.reason(), DatastoreWait.KERNEL_FROM_CACHE);
                 }
                 case Syncer.Input.Reachable back -> {
                     unreachable = null;
@@ -599,6 +622,7 @@ public final class Agent {
                 log.debug(what + ": kernel matched (" + micros / 1000.0 + " ms)");
             }
             ok = report.failures().isEmpty();
+            missingLinks.passed(report.failures());
             if (Dataplane.TOOLS.stream().noneMatch(report.failures()::containsKey) && !dataplane.owesForgetting()) {
                 // every tool took its batch (an endpoint's own failure is fail-closed) and no tracked connection is left
                 // to forget: none accepted for an earlier holder of an address is left for the next agent to suspect
@@ -611,6 +635,7 @@ public final class Agent {
             }
             otherFailures = Map.of("kernel", e.getMessage());
             ok = false;
+            missingLinks.passed(Map.of());
         }
         logChanges("endpoint", failures, endpointFailures);
         logChanges("host", hostFailures, otherFailures);

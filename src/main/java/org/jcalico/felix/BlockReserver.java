@@ -22,6 +22,8 @@ import org.jcalico.model.IpPool;
  * (as does a pass whose pools changed).
  */
 public final class BlockReserver implements Runnable {
+    /** Queued, in place of a version, when the resync interval changed: the thread looks at its time again. */
+    private static final int INTERVAL_CHANGED = 0;
     private final ResourceStore store;
     private final String node;
     private final Log log;
@@ -51,7 +53,12 @@ public final class BlockReserver implements Runnable {
 
     /** On the agent's loop: looks at the pass's snapshot and hands what is short to this thread; reads no store. */
     void passed(Snapshot snapshot) {
+        boolean intervalChanged = !snapshot.config().resyncIntervalSeconds().equals(config.resyncIntervalSeconds());
         config = snapshot.config();
+        if (intervalChanged) {
+            // the round the thread waits for is due in the interval configured now, not in the one it began waiting in
+            wanted.add(INTERVAL_CHANGED);
+        }
         if (!snapshot.pools().equals(pools)) {
             // asked again on this pass, not at the next resync: a node's first block as soon as a new pool can spare one
             pools = snapshot.pools();
@@ -69,16 +76,20 @@ public final class BlockReserver implements Runnable {
 
     @Override
     public void run() {
+        long asked = System.currentTimeMillis();
         while (true) {
             List<Integer> versions = new ArrayList<>();
             try {
-                Integer first = wanted.poll(config.resyncIntervalSeconds(), TimeUnit.SECONDS);
+                long left = asked + config.resyncIntervalSeconds() * 1000L - System.currentTimeMillis();
+                Integer first = left <= 0 ? null : wanted.poll(left, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    asked = System.currentTimeMillis();
                     nothingToSpare.clear();
                     versions.addAll(List.of(4, 6));
                 } else {
                     versions.add(first);
                     wanted.drainTo(versions);
+                    versions.removeIf(version -> version == INTERVAL_CHANGED);
                 }
             } catch (InterruptedException e) {
                 return;

@@ -21,6 +21,7 @@ public final class DatastoreWait {
     /** When the wait began; 0 while not waiting. */
     private long since;
     private long saidAt;
+    /** The reason last said, with what goes on meanwhile. */
     private String reason;
     private int tries;
 
@@ -34,22 +35,37 @@ public final class DatastoreWait {
         this.clock = clock;
     }
 
-    /** One try that failed for {@code why}; the caller tries again in a second. */
+    /** What goes on while a wait that holds the agent back lasts (its start, a listing): nothing programs the kernel. */
+    private static final String KERNEL_UNCHANGED = "retrying every second, kernel state unchanged";
+    /**
+     * What goes on while the watch cannot reach the store: the loop goes on from its cache, and a resync puts back what
+     * another program changed in the kernel (session 70: the log said "kernel state unchanged" meanwhile).
+     */
+    static final String KERNEL_FROM_CACHE = "the watch retrying; the kernel keeps the cluster as last read, and resyncs"
+            + " repair other programs' changes from the agent's cache";
+
+    /** One try that failed for {@code why}; the caller tries again in a second, the kernel unchanged meanwhile. */
     public void failed(String why) {
+        failed(why, KERNEL_UNCHANGED);
+    }
+
+    /** One try that failed for {@code why}, with what goes on {@code meanwhile} (said with it). */
+    void failed(String why, String meanwhile) {
         statusFile.writeOutOfSync(AgentStatusFile.State.disconnected, why);
         long now = clock.getAsLong();
         tries++;
+        String said = why + "; " + meanwhile;
         if (since == 0) {
             since = now;
-            say("datastore not reachable (" + why + "); retrying every second, kernel state unchanged (said again when"
-                    + " the reason changes, and every " + REMINDER_MILLIS / 60_000 + " min while it lasts)", now);
-        } else if (!why.equals(reason)) {
-            say("datastore still not reachable, now for another reason (" + why + "); waited " + waited(now)
-                    + ", kernel state unchanged", now);
+            say("datastore not reachable (" + why + "); " + meanwhile + " (said again when the reason changes, and every "
+                    + REMINDER_MILLIS / 60_000 + " min while it lasts)", now);
+        } else if (!said.equals(reason)) {
+            say("datastore still not reachable, now for another reason (" + why + "); waited " + waited(now) + "; "
+                    + meanwhile, now);
         } else if (now - saidAt >= REMINDER_MILLIS) {
-            say("datastore still not reachable (" + why + "); waited " + waited(now) + ", kernel state unchanged", now);
+            say("datastore still not reachable (" + why + "); waited " + waited(now) + "; " + meanwhile, now);
         }
-        reason = why;
+        reason = said;
     }
 
     /** The datastore answered: the end of a wait is said once, and nothing when there was none. */

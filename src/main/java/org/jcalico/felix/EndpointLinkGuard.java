@@ -113,6 +113,26 @@ final class EndpointLinkGuard {
         return now.isEmpty() ? snapshot : snapshot.without(List.copyOf(now.keySet()));
     }
 
+    /** Whether the last pass left an endpoint out for the host's address its link held. */
+    boolean refusesForAddressedLinks() {
+        for (Refusal refusal : refused.values()) {
+            if (refusal.link()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a link an endpoint was left out for holds no address of the host now (asked of the kernel): the next pass,
+     * any, looks at it again and programs the endpoint, which before waited for the next datastore change or resync.
+     */
+    boolean refusedLinkFreed() {
+        Set<String> addressed = addressedLinks.get();
+        return refused.entrySet().stream()
+                .anyMatch(refusal -> refusal.getValue().link() && !addressed.contains(refusal.getKey().interfaceName()));
+    }
+
     /** A loop, not a stream: asked of every local endpoint on every pass. */
     private static boolean singleAddresses(List<Cidr> nets) {
         for (Cidr net : nets) {

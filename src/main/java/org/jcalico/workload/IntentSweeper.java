@@ -5,6 +5,7 @@ import java.util.List;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.kernel.CommandRunner;
 import org.jcalico.log.Log;
+import org.jcalico.util.ConfiguredInterval;
 
 /**
  * The node agent's share of crash consistency: at its start and on every resync interval it tears down the intents
@@ -12,39 +13,47 @@ import org.jcalico.log.Log;
  * agent), so that nothing they left stays even if nobody runs another command on that container.
  */
 public final class IntentSweeper implements Runnable {
-    private final ResourceStore store;
+    /** How soon a sweep that failed is tried again (sooner when the interval is shorter). */
+    private static final long RETRY_MILLIS = 10_000;
     private final String node;
     private final Intents intents;
     private final Log log;
+    private final ConfiguredInterval interval;
 
-    public IntentSweeper(ResourceStore store, String node, CommandRunner host, Log log) {
-        this.store = store;
+    public IntentSweeper(ResourceStore store, String node, CommandRunner host, Log log, ConfiguredInterval interval) {
         this.node = node;
         this.intents = new Intents(store, host);
         this.log = log;
+        this.interval = interval;
     }
 
     /**
-     * Sweeps on a virtual thread of its own (returned) until the process ends or the thread is interrupted: it sleeps a resync interval between sweeps, so a
-     * platform thread's stack would be held for nothing (docs/agent.md, "Memory", session 66).
+     * Sweeps on a virtual thread of its own (returned) until the process ends or the thread is interrupted: it sleeps a
+     * resync interval between sweeps, so a platform thread's stack would be held for nothing (docs/agent.md, "Memory", session 66). INTERVAL: the resync
+     * interval as the agent follows it, so that a shortened one brings the next sweep at once.
      */
-    public static Thread start(ResourceStore store, String node, CommandRunner host, Log log) {
-        return Thread.ofVirtual().name("intent-sweeper").start(new IntentSweeper(store, node, host, log));
+    public static Thread start(ResourceStore store, String node, CommandRunner host, Log log, ConfiguredInterval interval) {
+        return Thread.ofVirtual().name("intent-sweeper").start(new IntentSweeper(store, node, host, log, interval));
     }
 
     @Override
     public void run() {
         while (true) {
-            long interval = 10_000;
+            long swept = System.currentTimeMillis();
+            boolean failed = false;
             try {
                 sweep();
-                interval = ContainerService.config(store, node).resyncIntervalSeconds() * 1000L;
             } catch (RuntimeException e) {
+                failed = true;
                 log.error("could not undo the unfinished container commands of node " + node + ": " + e.getMessage()
-                        + "; trying again at the next resync");
+                        + "; trying again in " + Math.min(RETRY_MILLIS, interval.millis()) / 1000.0 + " s");
             }
             try {
-                Thread.sleep(interval);
+                if (failed) {
+                    Thread.sleep(Math.min(RETRY_MILLIS, interval.millis()));
+                } else {
+                    interval.awaitRoundAfter(swept);
+                }
             } catch (InterruptedException e) {
                 return;
             }

@@ -21,6 +21,7 @@ import org.jcalico.bgp.BirdControl;
 import org.jcalico.datastore.Datastore;
 import org.jcalico.datastore.Datastores;
 import org.jcalico.datastore.ForwardingDatastore;
+import org.jcalico.datastore.Op;
 import org.jcalico.datastore.ResourceStore;
 import org.jcalico.datastore.Versioned;
 import org.jcalico.datastore.Watch;
@@ -48,6 +49,8 @@ import org.jcalico.testing.EtcdFixture;
 import org.jcalico.testing.Eventually;
 import org.jcalico.testing.KernelTests;
 import org.jcalico.testing.TestNamespaces;
+import org.jcalico.workload.Intent;
+import org.jcalico.workload.IntentSweeper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -194,7 +197,8 @@ class AgentLoopKernelTest {
      * kernel keeps, and the in-sync gauge 0 (so /readiness and `node status` say it too); in sync again once etcd is
      * back. Session 69 (t-prompt): the watch reconnected in silence every half second and the status said in sync for
      * as long as etcd was gone, while the agent could see no change of the cluster's (the embedded store's loss was
-     * said, through its relisting).
+     * said, through its relisting). Meanwhile a resync (every 2 s here) repairs another program's change from the cache,
+     * and the log says so. Session 70 (t-sweep): the log said "kernel state unchanged" while the resync changed it.
      */
     @Test
     void anAgentWhoseEtcdStopsAnsweringSaysSoUntilItIsBack(@TempDir Path dir) throws Exception {
@@ -202,6 +206,7 @@ class AgentLoopKernelTest {
         try (EtcdFixture etcd = EtcdFixture.start(); Datastore datastore = Datastores.open(etcd.url())) {
             host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
             ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null));
             store.create(Profile.securityGroup("blue"));
             store.create(endpoint("a", "jcA", "10.65.0.1/32"));
             AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
@@ -215,6 +220,13 @@ class AgentLoopKernelTest {
                     "etcd gone: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
             assertEquals(1, statusFile.read().programmed(), "what the kernel keeps: " + statusFile.read());
             assertTrue(scraped().contains("\njcalico_in_sync 0.0\n"), "not in sync: " + scraped());
+            String chain = DataplaneNames.toEndpoint("jcA");
+            host.run("iptables", "-I", chain, "1", "-j", "ACCEPT").check();
+            assertTrue(Eventually.within(8, () -> !host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()),
+                    "a resync repairs the kernel from the cache: " + Files.readString(dir.resolve("agent.log")));
+            String log = Files.readString(dir.resolve("agent.log"));
+            assertTrue(log.contains("the kernel keeps the cluster as last read, and resyncs repair other programs' changes"
+                    + " from the agent's cache") && !log.contains("kernel state unchanged"), "the log says so: " + log);
 
             etcd.restart();
             assertTrue(Eventually.within(10, () -> statusFile.read().state() == AgentStatusFile.State.in_sync),
@@ -777,11 +789,7 @@ class AgentLoopKernelTest {
     @Test
     void aShortenedResyncIntervalTakesEffectAtOnce(@TempDir Path dir) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
-            host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
-            ResourceStore store = new ResourceStore(datastore);
-            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
-            store.create(Profile.securityGroup("blue"));
-            store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+            ResourceStore store = endpointAResyncingHourly(datastore);
             HostStateCalculator calculator = new HostStateCalculator();
             startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), calculator::calculate);
             assertTrue(Eventually.within(10, () -> programmed(store, "a")), "a is programmed");
@@ -791,6 +799,97 @@ class AgentLoopKernelTest {
             datastore.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null))));
             assertTrue(Eventually.within(8, () -> !host.run("iptables", "-C", chain, "-j", "ACCEPT").ok()),
                     "the rule nobody wrote is gone: " + Files.readString(dir.resolve("agent.log")));
+        }
+    }
+
+    /**
+     * A shortened resync interval reaches the intent sweeper at once: with an hour configured when the agent started,
+     * then 2 s, what a killed `container add` left after the start's sweep (its veth, its intent whose owner gave up)
+     * is torn down within seconds, as the user who lowered the interval expects. Session 70 (t-sweep): the sweeper slept
+     * the interval it read after its last sweep, so the leftovers stayed for that hour (the docker sweeper and the
+     * block reserve likewise; they now wait on the interval the agent follows, {@link Agent#resyncInterval}).
+     */
+    @Test
+    void aShortenedResyncIntervalBringsTheIntentSweepAtOnce(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = new ResourceStore(datastore);
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> statusFile.read() != null
+                    && statusFile.read().state() == AgentStatusFile.State.in_sync), "the agent is in sync: " + statusFile.read());
+            Intent first = leftOfAKilledAdd(datastore, "jcK1");
+            Thread sweeper = IntentSweeper.start(store, NODE, host, Log.open(dir.resolve("sweeper.log"), false, "info"),
+                    agent.resyncInterval());
+            try {
+                assertTrue(Eventually.within(10, () -> datastore.get(first.key()).isEmpty()), "the start's sweep undoes the first");
+                Intent second = leftOfAKilledAdd(datastore, "jcK2");
+                datastore.commit(List.of(ResourceStore.putOp(new FelixConfiguration(FelixConfiguration.GLOBAL, 2, null, null, null))));
+                // 2 s, then a sweep: 8 s leaves room at load 10, and an hour's sleep no chance
+                assertTrue(Eventually.within(8, () -> datastore.get(second.key()).isEmpty()
+                        && !host.run("ip", "link", "show", "jcK2").ok()),
+                        "the second add's leftovers are swept: " + Files.readString(dir.resolve("sweeper.log")));
+            } finally {
+                sweeper.interrupt();
+                sweeper.join(10_000);
+            }
+        }
+    }
+
+    /** What a `container add` killed after its veth leaves: the veth INTERFACE and an intent whose owner gave up on it. */
+    private Intent leftOfAKilledAdd(Datastore datastore, String hostInterface) {
+        host.run("ip", "link", "add", hostInterface, "type", "veth", "peer", "name", "p" + hostInterface).check();
+        Intent intent = new Intent(Intent.Operation.attach, NODE, "ep-" + hostInterface, "container-" + hostInterface,
+                hostInterface, "handle-" + hostInterface, List.of(), null);
+        datastore.commit(List.of(new Op.Put(intent.key(), intent.toJson())));
+        return intent;
+    }
+
+    /**
+     * An endpoint that failed for want of its interface (its record written before its veth, or the veth deleted and
+     * made again) is programmed within seconds of the veth's arrival, however long it has failed. Session 70 (t-sweep):
+     * it was retried only at the failure's back-off, doubling from 2 s to a minute, so after 7 s of failures the veth
+     * waited for the retry 14 s after the first (after a few minutes, up to a minute), the endpoint's status failed
+     * meanwhile.
+     */
+    @Test
+    void anEndpointWhoseInterfaceWasMissingIsProgrammedWhenItAppears(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = endpointAResyncingHourly(datastore);
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            AgentStatusFile statusFile = new AgentStatusFile(dir.resolve("status.json"), NODE);
+            startAgent(datastore, dir, statusFile, new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a") && statusFile.read() != null
+                    && statusFile.read().failed() == 1), "b fails, its interface missing: " + statusFile.read());
+            Thread.sleep(7_000); // failed passes at 0, 2 and 6 s: the back-off's next retry is at 14 s
+
+            host.run("ip", "link", "add", "jcB", "type", "veth", "peer", "name", "pjcB").check();
+            // a look once a second, then a resync: 4 s leaves room at load 10, and the back-off's 7 s none
+            assertTrue(Eventually.within(4, () -> programmed(store, "b")),
+                    "b is programmed once jcB is there: " + statusFile.read() + "\n" + Files.readString(dir.resolve("agent.log")));
+        }
+    }
+
+    /**
+     * An endpoint left out because its link held an address of the host (a record naming a bridge, say) is programmed
+     * within seconds of the link's losing it. Session 70 (t-sweep): the refusal was looked at again only at the next
+     * pass, which an idle node makes at the periodic resync (an hour here).
+     */
+    @Test
+    void anEndpointRefusedForItsLinksHostAddressIsProgrammedOnceTheLinkHoldsNone(@TempDir Path dir) throws Exception {
+        try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("datastore.db"))) {
+            ResourceStore store = linksAndEndpointA(datastore);
+            host.run("ip", "address", "add", "192.0.2.1/24", "dev", "jcB").check();
+            store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+            store.create(endpoint("b", "jcB", "10.65.0.2/32"));
+            startAgent(datastore, dir, new AgentStatusFile(dir.resolve("status.json"), NODE), new HostStateCalculator()::calculate);
+            assertTrue(Eventually.within(10, () -> programmed(store, "a")
+                    && collected(dir, "names interface 'jcB', which holds an address of this host")), "b is left out");
+
+            host.run("ip", "address", "del", "192.0.2.1/24", "dev", "jcB").check();
+            // a look once a second, then a pass: 5 s leaves room at load 10, and an hour's resync no chance
+            assertTrue(Eventually.within(5, () -> programmed(store, "b")),
+                    "b is programmed once jcB holds no address: " + Files.readString(dir.resolve("agent.log")));
         }
     }
 
@@ -1248,6 +1347,16 @@ class AgentLoopKernelTest {
             host.run("conntrack", "-I", "-s", sourcesAndDestinations[i], "-d", sourcesAndDestinations[i + 1], "-p", "tcp",
                     "--sport", "40000", "--dport", "80", "--state", "ESTABLISHED", "-u", "ASSURED", "-t", "120").check();
         }
+    }
+
+    /** Interface jcA in the host, profile blue, endpoint a on jcA, and a resync interval of an hour. */
+    private ResourceStore endpointAResyncingHourly(Datastore datastore) {
+        host.run("ip", "link", "add", "jcA", "type", "veth", "peer", "name", "pjcA").check();
+        ResourceStore store = new ResourceStore(datastore);
+        store.create(new FelixConfiguration(FelixConfiguration.GLOBAL, 3600, null, null, null));
+        store.create(Profile.securityGroup("blue"));
+        store.create(endpoint("a", "jcA", "10.65.0.1/32"));
+        return store;
     }
 
     /** Interfaces jcA and jcB in the host, profile blue, and endpoint a on jcA. */

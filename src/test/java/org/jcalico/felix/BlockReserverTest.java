@@ -32,6 +32,8 @@ class BlockReserverTest {
     private static final FelixConfiguration OFF = new FelixConfiguration(FelixConfiguration.GLOBAL, 1, null, null, null)
             .merge(FelixConfiguration.DEFAULTS).withBlockReserveEnabled(false);
     private static final FelixConfiguration ON = OFF.withBlockReserveEnabled(true);
+    private static final FelixConfiguration SLOW = new FelixConfiguration(FelixConfiguration.GLOBAL, 600, null, null, null)
+            .merge(FelixConfiguration.DEFAULTS);
 
     @TempDir
     Path dir;
@@ -84,35 +86,70 @@ class BlockReserverTest {
 
     @Test
     void aPoolAddedAfterNoneCouldSpareABlockIsAskedAtOnceNotAtTheNextResync() throws Exception {
-        // a resync interval far longer than the test: only the pass that sees the new pool can have it claimed
-        FelixConfiguration slow = new FelixConfiguration(FelixConfiguration.GLOBAL, 600, null, null, null)
-                .merge(FelixConfiguration.DEFAULTS);
+        whileShortOfASpareBlock((store, reserver) -> {
+            assertEquals(List.of(), blocks(store), "a pool's last unclaimed block is not taken ahead");
+            new Pools(store).add(new IpPool(Cidr.parse("10.65.1.0/24"), false, 28, false));
+            reserver.passed(pass(store, SLOW));
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (blocks(store).isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of("10.65.1.0/28 h1 0"), blocks(store), "the new pool's first block, on the pass that saw it");
+        });
+    }
+
+    /**
+     * A shortened resync interval reaches the reserve's periodic look at once: a version no pool could spare a block for
+     * is asked again within the new interval, not after the old one. Session 70 (t-sweep): the thread waited out the
+     * interval it began waiting in (600 s here), so a user who lowered it from an hour waited the hour.
+     */
+    @Test
+    void aShortenedResyncIntervalBringsThePeriodicLookAtOnce() throws Exception {
+        whileShortOfASpareBlock((store, reserver) -> {
+            reserver.passed(pass(store, ON));
+            // a second within the 1 s interval: 5 s leaves room at load 10, and 600 s no chance
+            assertTrue(saysNothingToSpare(2, 5_000), "asked again in the interval configured now: "
+                    + Files.readString(dir.resolve("felix.log")));
+        });
+    }
+
+    /** What a test does with the store and the reserver once it has said that no pool can spare a block. */
+    private interface WhileShort {
+        void then(ResourceStore store, BlockReserver reserver) throws Exception;
+    }
+
+    /**
+     * A reserver of h1 running, told of a pass (resync 600 s, far longer than a test: only a pass can bring a claim) in
+     * which h1 is short of room and the one pool's one block is left to an add, once it has said so; then THEN.
+     */
+    private void whileShortOfASpareBlock(WhileShort then) throws Exception {
         try (Datastore datastore = Datastores.open("embedded:" + dir.resolve("store.db"))) {
             ResourceStore store = new ResourceStore(datastore);
             RegisteredNodes.register(store, "h1", "h2");
             new Pools(store).add(new IpPool(Cidr.parse("10.65.0.0/28"), false, 28, false));
             BlockReserver reserver = new BlockReserver(store, "h1", Log.open(dir.resolve("felix.log"), false, "info"));
-            reserver.passed(pass(store, slow));
+            reserver.passed(pass(store, SLOW));
             Thread thread = Thread.ofPlatform().daemon().start(reserver);
             try {
-                long deadline = System.currentTimeMillis() + 10_000;
-                while (!Files.exists(dir.resolve("felix.log")) || !Files.readString(dir.resolve("felix.log")).contains("no pool has a block to spare")) {
-                    assertTrue(System.currentTimeMillis() < deadline, "the one block left to an add, said in the log");
-                    Thread.sleep(20);
-                }
-                assertEquals(List.of(), blocks(store), "a pool's last unclaimed block is not taken ahead");
-
-                new Pools(store).add(new IpPool(Cidr.parse("10.65.1.0/24"), false, 28, false));
-                reserver.passed(pass(store, slow));
-                deadline = System.currentTimeMillis() + 5_000;
-                while (blocks(store).isEmpty() && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(20);
-                }
-                assertEquals(List.of("10.65.1.0/28 h1 0"), blocks(store), "the new pool's first block, on the pass that saw it");
+                assertTrue(saysNothingToSpare(1, 10_000), "the one block left to an add, said in the log");
+                then.then(store, reserver);
             } finally {
                 thread.interrupt();
                 thread.join(5_000);
             }
         }
+    }
+
+    /** Whether felix.log says TIMES times within MILLIS that no pool has a block to spare. */
+    private boolean saysNothingToSpare(int times, long millis) throws Exception {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(dir.resolve("felix.log")) && Files.readString(dir.resolve("felix.log"))
+                    .split("no pool has a block to spare", -1).length > times) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
     }
 }

@@ -18,6 +18,7 @@ import org.jcalico.datastore.ResourceStore;
 import org.jcalico.ipam.Ipam;
 import org.jcalico.ipam.Pools;
 import org.jcalico.log.Log;
+import org.jcalico.util.ConfiguredInterval;
 import org.jcalico.model.Cidr;
 import org.jcalico.model.EndpointStatus;
 import org.jcalico.model.IpAddress;
@@ -119,7 +120,8 @@ class UnreadableRecordsTest {
             assertEquals(bKey, endpoint.record().key());
             assertTrue(datastore.get(bKey).isEmpty(), "the record is gone");
             assertTrue(links().contains(b.interfaceName()), "its veth waits for the sweep: " + links());
-            assertEquals(1, new IntentSweeper(store, NODE, fixture.host, Log.console("error")).sweep());
+            assertEquals(1, new IntentSweeper(store, NODE, fixture.host, Log.console("error"),
+                    new ConfiguredInterval(10_000)).sweep());
             assertFalse(links().contains(b.interfaceName()), "the sweep removed b's veth: " + links());
             assertEquals(Set.of(), new Ipam(store).addressesOf(b.endpointId()), "and freed its address");
 

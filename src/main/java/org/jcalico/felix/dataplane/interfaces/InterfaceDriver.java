@@ -29,6 +29,8 @@ import org.jcalico.util.PersistentSortedMap;
  */
 public final class InterfaceDriver {
     private static final String GLOBAL = "sysctl";
+    /** An endpoint's failure when its interface is not in the host (yet): the agent looks for it (MissingLinks). */
+    public static final String NO_SUCH_INTERFACE = "no such interface";
     private final SysctlWriter sysctls;
     private final Rtnetlink netlink;
     /** Interfaces known to be configured; null when unknown, which also means the global settings are checked. */
@@ -96,7 +98,7 @@ public final class InterfaceDriver {
             for (EndpointInterface endpoint : pending) {
                 Link link = links == null ? null : links.get(endpoint.name());
                 if (links != null && link == null) {
-                    failures.put(endpoint.name(), "no such interface");
+                    failures.put(endpoint.name(), NO_SUCH_INTERFACE);
                     continue;
                 }
                 present.add(endpoint);
