@@ -85,6 +85,7 @@ public final class AttachBenchmark {
             long h2 = agentPid(lab, "h2");
             Optional<ProcessCpu> h1Before = ProcessCpu.of(h1);
             Optional<ProcessCpu> h2Before = ProcessCpu.of(h2);
+            java.time.Instant addsBegan = java.time.Instant.now();
             List<Long> returned = new ArrayList<>();
             List<Long> sameHost = new ArrayList<>();
             List<Long> otherHost = new ArrayList<>();
@@ -138,6 +139,8 @@ public final class AttachBenchmark {
             // nftables) and the links' and routes' (interfaces, then routes, once the rules are in) run side by side
             out.printf("  %-34s %s ms (means of %d applies, resyncs among them)%n", "(g) h1's apply, by driver",
                     drivers.means(), drivers.applies());
+            // what a settled agent's adds met every 45-55 adds: PromotedGarbage's full collection, 116-150 ms at 100,000
+            out.printf("  %-34s %s%n", "(h) h1's full collections, first add on", AttachFill.collectionsSince(lab, addsBegan));
             // until session 52 each add started from this JVM through nsenter and env: processes a user's shell does not start
             out.printf("  %-34s %.1f ms from this JVM (its spawn helper, nsenter, env), %.1f from the shell (medians of %d):%n",
                     "(f) the way in, to /bin/true", former.old() / 1000.0, former.shell() / 1000.0, WAY_IN_STARTS);

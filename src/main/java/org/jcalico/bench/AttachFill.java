@@ -96,7 +96,7 @@ final class AttachFill {
      * with nothing left to absorb may not collect again until the adds bring one.
      */
     static void awaitSettled(Lab lab, Instant filling, PrintWriter out) {
-        Path log = AgentPaths.of("h1", lab.layout().runDir(), lab.layout().logDir()).log();
+        Path log = h1Log(lab);
         long start = System.nanoTime();
         long deadline = System.currentTimeMillis() + SETTLE_SECONDS * 1000L;
         while (true) {
@@ -116,6 +116,19 @@ final class AttachFill {
                 throw new IllegalStateException("interrupted waiting for h1's agent to settle", e);
             }
         }
+    }
+
+    /**
+     * h1's full collections logged since FROM (the first timed add), what each kept (its pause): whether the adds met
+     * the agent's collector, which a settled agent's adds did every 45-55 adds (docs/dataplane.md, "Session 69
+     * (p-fill)"), without a GC log of the lab's agents to read.
+     */
+    static String collectionsSince(Lab lab, Instant from) {
+        return FullCollections.describe(FullCollections.of(lines(h1Log(lab))), from);
+    }
+
+    private static Path h1Log(Lab lab) {
+        return AgentPaths.of("h1", lab.layout().runDir(), lab.layout().logDir()).log();
     }
 
     private static List<String> lines(Path log) {
