@@ -533,7 +533,6 @@ public final class Dataplane {
                 + " none there while it stays so";
     }
 
-    /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
     /**
      * The links and routes are read from the kernel again at the next apply, the rules and sets not: for an endpoint's
      * link made again under its old name, which took its routes with it and comes down and unconfigured, while the
@@ -545,6 +544,7 @@ public final class Dataplane {
         routes.forget();
     }
 
+    /** Every driver reads the kernel back at its next apply, the rules' unless left alone; true when they were. */
     private boolean forget() {
         boolean rulesLeft = rulesLeftAlone.atResyncStart();
         ipSets.forget();
