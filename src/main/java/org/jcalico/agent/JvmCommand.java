@@ -51,15 +51,6 @@ public final class JvmCommand {
      */
     static final String BUILT_IN_LOCALE_DATA = "-Djava.locale.providers=HOST";
     /**
-     * The young generation is half eden, half survivor spaces (eden twice each survivor space, not the default eight
-     * times): an add's objects in flight live across one or two young collections, and at 100,000 endpoints a survivor
-     * space of 0.64 MB (eden 5.3 MB) overflowed at nearly every one, so each add promoted some 160-190 KB into the old
-     * generation, and `PromotedGarbage`'s full collection (116-150 ms) landed on every 45th-55th add (docs/dataplane.md,
-     * "Session 69 (p-fill)"). The young generation keeps its size (a seventh of the heap), so its committed memory
-     * does too; it collects more often, each collection copying what is in flight (docs/agent.md, "Memory", session 70).
-     */
-    static final String YOUNG_DIE_IN_SURVIVORS = "-XX:SurvivorRatio=2";
-    /**
      * The agent's JVM options, wherever its JVM starts (here, or as the node image's entry point, whose runtime is
      * linked from this JDK). The heap starts at 8 MB (an idle agent holds 5 MB of it; from 16 MB its young generation,
      * touched whole, kept 1.5-2.5 MB more resident) and gives back what a full collection frees beyond 5 %, all at
@@ -68,7 +59,7 @@ public final class JvmCommand {
      * kept 15 MB more of `bench policy`'s heap for no collection fewer, 10 % until session 42 3 MB more of `bench
      * scale`'s); the young generation a seventh of the heap (NewRatio=6; by default a third, though the heap is mostly
      * the cluster's copy; a 24 MB cap instead promoted so much short-lived garbage that `bench policy`'s worker ran 300
-     * young collections into a 400 MB heap and timed out), {@link #YOUNG_DIE_IN_SURVIVORS}; thread stacks
+     * young collections into a 400 MB heap and timed out); thread stacks
      * of 512 KiB, of which each thread touches the 10 pages below its deepest Java frame that the JVM keeps for native
      * code rather than the default 20 (the deepest native call, libnftables', needs 93-95 KB, more than either, and
      * runs on a thread of a few Java frames; SQLite's needs 5-10 KB); glibc's malloc arenas trimmed every 10 s; objects with 8-byte headers instead of 12 (JEP 519, a
@@ -79,7 +70,7 @@ public final class JvmCommand {
      * {@link #FIRST_TIER_ONLY}.
      */
     public static final List<String> AGENT_FLAGS = flags(List.of("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders", "-Xms8m",
-            "-Xmx512m", "-XX:NewRatio=6", YOUNG_DIE_IN_SURVIVORS, "-XX:MinHeapFreeRatio=5",
+            "-Xmx512m", "-XX:NewRatio=6", "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=5", "-XX:-ShrinkHeapInSteps",
             "-Xss512k", "-XX:StackShadowPages=10", "-XX:TrimNativeHeapInterval=10000", "-XX:MarkSweepDeadRatio=0",
             "--enable-native-access=ALL-UNNAMED", FEWER_COMPILATIONS, BUILT_IN_LOCALE_DATA, "-XX:CompileCommand=quiet",

@@ -16,10 +16,9 @@ import org.jcalico.kernel.NativeHeap;
 public final class StartPeak {
     /**
      * The old generation's capacity that {@link #makeRoom} sizes for: the serial collector makes the young generation a
-     * NewRatio-th of it (6: 32 MB; eden 16 MB and survivor spaces of 8 MB since session 70's SurvivorRatio=2, eden 26
-     * MB before). 64 MB (a 16 MB young generation) until session 38, when `bench scale`'s agent still ran some 36
-     * young collections and half a second of pauses between the room and in sync; 128 MB at NewRatio 4 until
-     * session 41, which made the young generation a seventh of the heap the agent keeps and raised this
+     * NewRatio-th of it (6: 32 MB, eden 26 MB). 64 MB (a 16 MB young generation) until session 38, when `bench scale`'s
+     * agent still ran some 36 young collections and half a second of pauses between the room and in sync; 128 MB at
+     * NewRatio 4 until session 41, which made the young generation a seventh of the heap the agent keeps and raised this
      * to keep the start's young generation as it was; committed but untouched room costs no RSS, and {@link #giveBack}
      * uncommits what the agent does not keep (docs/agent.md, "Memory", sessions 38 and 41).
      */

@@ -109,60 +109,6 @@ class JvmCommandTest {
         }
     }
 
-    /**
-     * In the agent's JVM an add's objects in flight die in a survivor space, not in the old generation: with survivor
-     * spaces an eighth of eden (the default), 0.64 MB at 100,000 endpoints, an add promoted some 160-190 KB, and every
-     * 45th-55th add met the full collection `PromotedGarbage` then ran (docs/dataplane.md, "Session 69 (p-fill)";
-     * docs/agent.md, "Memory", session 70). Run: 40 MB alive, then 60 adds each holding 0.5 MB of small objects while
-     * it allocates 8 MB of garbage, as an add fills the eden once or twice.
-     */
-    @Test
-    void theAgentsJvmKeepsAnAddsObjectsInFlightOutOfTheOldGeneration() throws IOException, InterruptedException {
-        String out = JavaProcess.outputWithAgentFlags(Adds.class).strip();
-        String last = out.substring(out.lastIndexOf('\n') + 1);
-        assertTrue(last.startsWith("promoted "), out);
-        long promoted = Long.parseLong(last.split(" ")[1]);
-        assertTrue(promoted < 1L << 20, "the old generation grew by " + promoted + " bytes over 60 adds (14.6 MB with survivors an eighth of eden, the default): " + out);
-    }
-
-    /**
-     * 40 MB alive, the start's peak given back as the agent does, then 60 adds, each holding 0.5 MB in flight while it
-     * allocates 8 MB; prints what the old generation gained over them.
-     */
-    static final class Adds {
-        static volatile Object sink;
-
-        public static void main(String[] args) {
-            List<byte[]> live = new ArrayList<>();
-            for (int i = 0; i < 40 << 10; i++) {
-                live.add(new byte[1000]);
-            }
-            org.jcalico.felix.StartPeak.giveBack();
-            java.lang.management.MemoryPoolMXBean old = java.lang.management.ManagementFactory.getMemoryPoolMXBeans()
-                    .stream().filter(pool -> pool.getName().equals("Tenured Gen")).findFirst().orElseThrow();
-            long before = 0;
-            // the first adds' collections promote what the JVM itself still holds of its start, whatever the survivors
-            for (int add = -5; add < 60; add++) {
-                if (add == 0) {
-                    before = old.getUsage().getUsed();
-                }
-                List<byte[]> inFlight = new ArrayList<>();
-                for (int i = 0; i < 500; i++) {
-                    inFlight.add(new byte[1000]);
-                }
-                for (int i = 0; i < 8 << 10; i++) {
-                    sink = new byte[1000];
-                }
-                sink = inFlight;
-            }
-            sink = live;
-            System.out.println("promoted " + (old.getUsage().getUsed() - before) + " bytes; pools "
-                    + java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
-                            .map(pool -> pool.getName() + " " + (pool.getUsage().getCommitted() >> 10) + " KB")
-                            .collect(Collectors.joining(", ")));
-        }
-    }
-
     /** Runs one method 700 times and another 200,000 times, then waits for the compilers' queue to drain. */
     static final class Lukewarm {
         public static void main(String[] args) throws InterruptedException {
